@@ -1,0 +1,371 @@
+"""ChatSession as the magics and the panel use it: what a request sends, what the chat keeps."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from ygpt_magic.errors import (
+    ChatBusy, ChatFileError, ContextTooLong, OptionError, UnknownChat, YGptError,
+)
+from ygpt_magic.session import ChatEvent, ChatSession, Options, Reply, Usage
+
+
+def reply(text: str, status: str = "FINAL", usage: Usage = Usage(3, 5, 0, 8)) -> Reply:
+    return Reply(text, status, usage, "yandexgpt", "23.10.2024", 1.25)
+
+
+def ask(session: ChatSession, prompt: str, answer: str | None = None, **plan_args):
+    """One cell: plan, then record the server's answer (as run_exchange does on success)."""
+    plan = session.plan(prompt, **plan_args)
+    session.record(plan, reply(answer or f"re: {prompt}"))
+    return plan
+
+
+def texts(session: ChatSession, name: str = "default") -> list[str]:
+    return [t.prompt for t in session.chat(name).turns]
+
+
+# -- options -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("changes, words", [
+    ({"temperature": 1.5}, "from 0 to 1"),
+    ({"temperature": "hot"}, "must be a number"),
+    ({"temperature": True}, "must be a number"),
+    ({"max_tokens": 0}, "positive whole number"),
+    ({"max_tokens": 2.5}, "positive whole number"),
+    ({"max_tokens": "many"}, "must be a number"),
+    ({"format": "html"}, "markdown, text, code, json"),
+    ({"model": "  "}, "non-empty"),
+    ({"colour": "red"}, "Unknown option colour"),
+])
+def test_bad_options_are_refused_with_the_allowed_values(changes, words):
+    with pytest.raises(OptionError, match=words):
+        Options().with_changes(**changes)
+
+
+def test_flag_text_is_accepted_as_numbers():
+    options = Options(temperature="0.3", max_tokens="200")
+    assert (options.temperature, options.max_tokens) == (0.3, 200)
+
+
+def test_configure_is_all_or_nothing():
+    session = ChatSession()
+    session.configure(temperature=0.2, system="Be brief")
+    with pytest.raises(OptionError):
+        session.configure(temperature=0.9, max_tokens=-1)
+    chat = session.chat()
+    assert (chat.options.temperature, chat.system) == (0.2, "Be brief")
+
+
+def test_errors_are_usage_errors_without_tracebacks():
+    from IPython.core.error import UsageError
+
+    assert issubclass(YGptError, UsageError)
+    assert "chat 'x'" in str(ChatBusy("x"))
+
+
+# -- history: append, rewind, system, once ------------------------------------------------------
+
+def test_chat_mode_sends_the_whole_history():
+    session = ChatSession()
+    ask(session, "Who was Einstein?", system="You are a physicist")
+    plan = ask(session, "When was he born?")
+    assert plan.messages == [
+        {"role": "system", "text": "You are a physicist"},
+        {"role": "user", "text": "Who was Einstein?"},
+        {"role": "assistant", "text": "re: Who was Einstein?"},
+        {"role": "user", "text": "When was he born?"},
+    ]
+    assert session.chat().system == "You are a physicist"
+    assert session.chat().usage == Usage(6, 10, 0, 16)
+
+
+def test_rerunning_a_cell_rewinds_to_before_its_turn():
+    session = ChatSession()
+    for cell in ("c1", "c2", "c3"):
+        ask(session, cell, cell_id=cell)
+    plan = session.plan("c2 again", cell_id="c2")
+    assert [m["text"] for m in plan.messages] == ["c1", "re: c1", "c2 again"]
+    assert plan.notes() == [
+        "↺ Re-ran this cell: its previous turn and 1 later turn were dropped from chat 'default'."
+    ]
+    assert texts(session) == ["c1", "c2", "c3"], "planning changes nothing"
+    session.record(plan, reply("new"))
+    assert texts(session) == ["c1", "c2 again"]
+
+
+def test_rerunning_the_last_cell_replaces_its_turn():
+    session = ChatSession()
+    ask(session, "one", cell_id="c1")
+    plan = ask(session, "one, better", cell_id="c1")
+    assert plan.notes() == ["↺ Re-ran this cell: its previous turn was dropped from chat 'default'."]
+    assert texts(session) == ["one, better"]
+
+
+def test_append_and_missing_cell_ids_append():
+    session = ChatSession()
+    ask(session, "a", cell_id="c1")
+    plan = ask(session, "b", cell_id="c1", append=True)
+    ask(session, "c")
+    ask(session, "d")
+    assert plan.notes() == []
+    assert texts(session) == ["a", "b", "c", "d"]
+
+
+def test_once_reads_and_writes_no_history_but_borrows_options():
+    session = ChatSession()
+    session.configure(model="yandexgpt-lite", system="Chat system")
+    ask(session, "remember me")
+    plan = ask(session, "Fix: I has a cat", once=True, system="Correct the grammar",
+               overrides={"temperature": 0.1})
+    assert plan.messages == [
+        {"role": "system", "text": "Correct the grammar"},
+        {"role": "user", "text": "Fix: I has a cat"},
+    ]
+    assert (plan.options.model, plan.options.temperature) == ("yandexgpt-lite", 0.1)
+    assert texts(session) == ["remember me"]
+    assert session.chat().system == "Chat system"
+    assert ask(session, "no system", once=True).messages == [{"role": "user", "text": "no system"}]
+
+
+def test_once_with_an_unknown_chat_is_refused_and_creates_nothing():
+    session = ChatSession()
+    with pytest.raises(UnknownChat, match="no chat named 'nope'"):
+        session.plan("x", chat="nope", once=True)
+    assert list(session.chats) == ["default"]
+
+
+def test_a_new_named_chat_appears_only_when_its_first_reply_is_recorded():
+    session = ChatSession()
+    plan = session.plan("hello", chat="fr", overrides={"model": "yandexgpt/rc"})
+    assert list(session.chats) == ["default"]
+    session.record(plan, reply("bonjour"))
+    assert texts(session, "fr") == ["hello"] and texts(session) == []
+    assert session.chat("fr").options == Options(), "per-cell overrides do not stick"
+
+
+# -- trimming ----------------------------------------------------------------------------------
+
+class Counter:
+    """count_tokens stand-in: one token per word, recording how often it is asked."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, messages):
+        self.calls += 1
+        return sum(len(m["text"].split()) for m in messages)
+
+
+def test_trimming_leaves_out_oldest_turns_and_keeps_the_system_message():
+    session = ChatSession()
+    session.configure(system="sys tem")  # 2 tokens
+    for n in range(5):
+        ask(session, f"q{n} q", f"a{n} a")  # 4 tokens per turn
+    plan = session.plan("now what", budget=2 + 2 + 8 + 1, count_tokens=Counter())
+    assert plan.trimmed == 3
+    assert [m["text"] for m in plan.messages] == ["sys tem", "q3 q", "a3 a", "q4 q", "a4 a", "now what"]
+    assert plan.tokens == 12
+    assert plan.notes() == [
+        "✂ The 3 oldest turns left out to fit the context budget of 13 tokens (still kept in the chat)."
+    ]
+    session.record(plan, reply("ok"))
+    assert len(session.chat().turns) == 6
+
+
+def test_each_turn_is_counted_once_ever():
+    session = ChatSession()
+    counter = Counter()
+    for n in range(1000):
+        ask(session, f"q{n}", f"a{n}")
+    session.plan("first", budget=10**6, count_tokens=counter)
+    assert counter.calls == 1000 + 1  # every turn once, plus the prompt
+    for n in range(3):
+        ask(session, f"more {n}", budget=10**6, count_tokens=counter)
+    # each later cell counts only its prompt and the one turn added since the last cell
+    assert counter.calls == 1001 + 1 + 2 + 2
+
+
+def test_turns_beyond_the_budget_are_never_counted():
+    session = ChatSession()
+    for n in range(100):
+        ask(session, f"q{n}", f"a{n}")  # 2 tokens each
+    counter = Counter()
+    plan = session.plan("p", budget=1 + 2 * 5, count_tokens=counter)
+    assert plan.trimmed == 95 and counter.calls == 1 + 6
+
+
+def test_a_prompt_that_cannot_fit_is_refused_with_both_numbers():
+    session = ChatSession()
+    session.configure(system="one two")
+    ask(session, "x")
+    with pytest.raises(ContextTooLong, match="needs 5 tokens but the context budget is 4"):
+        session.plan("three four five", budget=4, count_tokens=Counter())
+    assert texts(session) == ["x"]
+
+
+# -- observers, busy, reset --------------------------------------------------------------------
+
+def test_observers_hear_every_change_and_a_failing_one_breaks_nothing(caplog):
+    session = ChatSession()
+    events: list[ChatEvent] = []
+
+    def broken(event):
+        raise RuntimeError("panel bug")
+
+    session.subscribe(broken)
+    unsubscribe = session.subscribe(events.append)
+    ask(session, "hi", chat="c")
+    session.configure("c", temperature=0.5)
+    session.current = "c"
+    with session.busy("c"):
+        pass
+    session.reset("c")
+    unsubscribe()
+    ask(session, "unheard")
+    assert [(e.kind, e.chat) for e in events] == [
+        ("created", "c"), ("turn", "c"), ("options", "c"), ("current", "c"),
+        ("busy", "c"), ("idle", "c"), ("reset", "c"),
+    ]
+    assert "observer failed" in caplog.text
+
+
+def test_one_request_in_flight_per_chat():
+    session = ChatSession()
+    entered, release = threading.Event(), threading.Event()
+
+    def panel_request():
+        with session.busy("default"):
+            entered.set()
+            release.wait(5)
+
+    worker = threading.Thread(target=panel_request)
+    worker.start()
+    entered.wait(5)
+    with pytest.raises(ChatBusy, match="still streaming into chat 'default'"):
+        with session.busy("default"):
+            pass
+    with pytest.raises(ChatBusy):
+        session.reset()
+    with session.busy("other"):
+        assert session.is_busy("default") and session.is_busy("other")
+    release.set()
+    worker.join()
+    with session.busy("default"):
+        pass
+    assert not session.is_busy()
+
+
+def test_reset_one_chat_or_all():
+    session = ChatSession()
+    session.configure(system="keep me")
+    ask(session, "a")
+    ask(session, "b", chat="other")
+    session.reset()
+    assert texts(session) == [] and session.chat().system == "keep me"
+    with pytest.raises(UnknownChat, match="Existing chats: 'default', 'other'"):
+        session.reset("typo")
+    session.current = "other"
+    session.reset(all=True)
+    assert list(session.chats) == ["default"] and session.current == "default"
+
+
+# -- save, load, export ------------------------------------------------------------------------
+
+def filled_session() -> ChatSession:
+    session = ChatSession()
+    session.configure(system="Переводи на французский", temperature=0.3)
+    ask(session, "To be, or not to be", "Être ou ne pas être", cell_id="c1")
+    ask(session, "hi", "bonjour", chat="second")
+    session.current = "second"
+    return session
+
+
+def test_save_and_load_round_trip(tmp_path):
+    original = filled_session()
+    path = tmp_path / "chats.json"
+    original.save(path)
+    assert json.loads(path.read_text(encoding="utf-8"))["version"] == 1
+    restored = ChatSession()
+    restored.load(path)
+    assert restored.current == "second"
+    for name in ("default", "second"):
+        a, b = original.chat(name), restored.chat(name)
+        assert (a.system, a.options) == (b.system, b.options)
+        assert [(t.prompt, t.cell_id, t.reply.text, t.reply.usage) for t in a.turns] == \
+               [(t.prompt, t.cell_id, t.reply.text, t.reply.usage) for t in b.turns]
+    # the loaded chat still rewinds by cell id
+    assert restored.plan("again", chat="default", cell_id="c1").replaces
+
+
+def good_data() -> dict:
+    return filled_session().to_dict()
+
+
+def mutate(path: str, value):
+    def change(data):
+        target = data
+        keys = path.split("/")
+        for key in keys[:-1]:
+            target = target[int(key) if key.isdigit() else key]
+        last = keys[-1]
+        target[int(last) if last.isdigit() else last] = value
+        return data
+    return change
+
+
+@pytest.mark.parametrize("change, words", [
+    (mutate("version", 2), "version is 2"),
+    (mutate("version", "1"), "version is '1'"),
+    (lambda d: d.pop("version") and d, "version is None"),
+    (mutate("chats", {}), "chats should be a list"),
+    (mutate("chats", []), "1 to 1000 chats"),
+    (mutate("current", "ghost"), "current chat 'ghost'"),
+    (mutate("chats/0/turns/0/prompt", 42), r"chats\[0\].turns\[0\].prompt should be text"),
+    (mutate("chats/0/turns/0/reply/usage/input_tokens", -1), "is negative"),
+    (mutate("chats/0/turns/0/reply/usage/input_tokens", True), "whole number, not true/false"),
+    (mutate("chats/0/turns/0/reply/elapsed", "soon"), "elapsed should be"),
+    (mutate("chats/0/options/temperature", 7), "temperature must be from 0 to 1"),
+    (mutate("chats/0/options/secret", "x"), "unknown field"),
+    (mutate("chats/0/system", ["nested"]), "system should be text or null"),
+    (mutate("chats/1/name", "default"), "repeats the name"),
+    (mutate("chats/0/turns", [[[[[]]]]]), r"turns\[0\] should be an object"),
+    (lambda d: [d], "the file should be an object"),
+])
+def test_malformed_data_is_refused_and_the_chat_kept(change, words):
+    session = ChatSession()
+    ask(session, "precious")
+    with pytest.raises(ChatFileError, match=words) as caught:
+        session.load_dict(change(good_data()))
+    assert "current chats are unchanged" in str(caught.value)
+    assert texts(session) == ["precious"] and list(session.chats) == ["default"]
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"{not json", "not valid JSON"),
+    (b"\xff\xfe\x00", "not UTF-8"),
+    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    (b" " * (20 * 1024 * 1024 + 1), "larger than the 20 MB limit"),
+])
+def test_hostile_files_are_refused(tmp_path, content, words):
+    path = tmp_path / "bad.json"
+    path.write_bytes(content)
+    session = ChatSession()
+    ask(session, "precious")
+    with pytest.raises(ChatFileError, match=words):
+        session.load(path)
+    with pytest.raises(ChatFileError, match="No such file"):
+        session.load(tmp_path / "missing.json")
+    assert texts(session) == ["precious"]
+
+
+def test_export_markdown_reads_as_a_transcript():
+    text = filled_session().export_markdown("default")
+    assert text.startswith("# Chat: default\n\n<sub>model yandexgpt, temperature 0.3</sub>")
+    assert "**System**\n\n> Переводи на французский" in text
+    assert "## 1. User\n\nTo be, or not to be\n\n## 1. yandexgpt\n\nÊtre ou ne pas être" in text
+    assert "<sub>yandexgpt · 23.10.2024 · 3 → 5 tokens · 1.2 s</sub>" in text
+    assert "**Usage:** 1 turns · 3 input → 5 completion tokens (0 reasoning) · 8 total" in text

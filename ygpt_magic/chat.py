@@ -1,0 +1,217 @@
+"""The values a chat is made of: options, usage, replies, turns, and the chat itself.
+
+Plain data with validation and no I/O, so the magics, the panel, the chat file and the tests can
+all build and compare them. ``session.py`` re-exports everything here: import from there.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from .errors import OptionError
+
+FORMATS = ("markdown", "text", "code", "json")
+
+# How a non-FINAL status reads in a footer; unknown statuses fall back to their lower-cased name.
+_STATUS_WORDS = {
+    "TRUNCATED_FINAL": "cut at max tokens",
+    "CONTENT_FILTER": "stopped by the content filter",
+    "INTERRUPTED": "interrupted",
+}
+
+
+def _number(name: str, value: Any, hint: str) -> float:
+    """Accept ints, floats and numeric strings (flags arrive as text); refuse bools and NaN."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise OptionError(f"{name} must be a number, not {value!r}; {hint}.") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        raise OptionError(f"{name} must be a number, not {value!r}; {hint}.")
+    return value
+
+
+@dataclass(frozen=True)
+class Options:
+    """How a chat asks the model; validated on creation so a bad flag fails before any request."""
+
+    model: str = "yandexgpt"
+    temperature: float | None = None
+    max_tokens: int | None = None
+    reasoning: bool = False
+    json: bool = False
+    format: str = "markdown"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.model, str) or not self.model.strip():
+            raise OptionError(
+                f"model must be a non-empty name, not {self.model!r}; use e.g. yandexgpt, "
+                f"yandexgpt-lite, yandexgpt/rc or gpt://<folder_id>/yandexgpt/latest."
+            )
+        object.__setattr__(self, "model", self.model.strip())
+        if self.temperature is not None:
+            hint = "use a value from 0 to 1, e.g. --temperature 0.3"
+            temperature = float(_number("temperature", self.temperature, hint))
+            if not 0 <= temperature <= 1:
+                raise OptionError(f"temperature must be from 0 to 1, not {temperature:g}; {hint}.")
+            object.__setattr__(self, "temperature", temperature)
+        if self.max_tokens is not None:
+            hint = "use a whole number of at least 1, e.g. --max-tokens 500"
+            tokens = _number("max_tokens", self.max_tokens, hint)
+            if tokens != int(tokens) or tokens < 1:
+                raise OptionError(f"max_tokens must be a positive whole number, not {tokens:g}; {hint}.")
+            object.__setattr__(self, "max_tokens", int(tokens))
+        for flag in ("reasoning", "json"):
+            if not isinstance(getattr(self, flag), bool):
+                raise OptionError(f"{flag} must be true or false, not {getattr(self, flag)!r}.")
+        if self.format not in FORMATS:
+            raise OptionError(
+                f"format must be one of {', '.join(FORMATS)}, not {self.format!r}; "
+                f"e.g. --format markdown."
+            )
+
+    def with_changes(self, **changes: Any) -> Options:
+        """A copy with some options changed (``None`` values mean "keep"), validated anew."""
+        unknown = set(changes) - {f.name for f in fields(self)}
+        if unknown:
+            raise OptionError(
+                f"Unknown option {', '.join(sorted(unknown))}; the options are "
+                f"{', '.join(f.name for f in fields(self))}."
+            )
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values, as saved in a chat file and shown by ``%ygpt config``."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts reported by the server for one reply (or summed over a chat)."""
+
+    input_tokens: int = 0
+    completion_tokens: int = 0
+    reasoning_tokens: int = 0
+    total_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        if not isinstance(other, Usage):
+            return NotImplemented
+        return Usage(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+
+def short_model(model: str) -> str:
+    """``gpt://<folder>/yandexgpt/latest`` → ``yandexgpt/latest``: the folder id is noise."""
+    if model.startswith("gpt://"):
+        return model[len("gpt://"):].partition("/")[2] or model
+    return model
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One answer as the user sees it after the cell (``_ygpt``): text, status, usage, timing."""
+
+    text: str
+    status: str
+    usage: Usage
+    model: str
+    model_version: str
+    elapsed: float
+    messages: tuple[dict[str, str], ...] = ()
+
+    def summary(self) -> str:
+        """One quiet line: model · version · tokens · seconds (· status when not FINAL).
+
+        Everything but the seconds is deterministic, and the seconds always read ``N.N s`` so a
+        notebook sanitizer can normalise them.
+        """
+        usage = self.usage
+        reasoning = f" (+{usage.reasoning_tokens} reasoning)" if usage.reasoning_tokens else ""
+        parts = [short_model(self.model)]
+        if self.model_version:
+            parts.append(self.model_version)
+        parts.append(f"{usage.input_tokens} → {usage.completion_tokens} tokens{reasoning}")
+        parts.append(f"{self.elapsed:.1f} s")
+        if self.status != "FINAL":
+            parts.append(_STATUS_WORDS.get(self.status, self.status.lower().replace("_", " ")))
+        return " · ".join(parts)
+
+    def _repr_markdown_(self) -> str:
+        return f"{self.text}\n\n<sub>{self.summary()}</sub>"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One prompt and its reply; ``cell_id`` ties it to the notebook cell that asked."""
+
+    prompt: str
+    reply: Reply
+    cell_id: str | None = None
+    # Derived once per turn and shared by every later request, so that a long chat costs a
+    # pointer per turn, not new dicts or a new token count, each time it is sent.
+    _messages: tuple[dict[str, str], dict[str, str]] = field(
+        init=False, repr=False, compare=False
+    )
+    _tokens: dict[str, int] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        pair = ({"role": "user", "text": self.prompt}, {"role": "assistant", "text": self.reply.text})
+        object.__setattr__(self, "_messages", pair)
+
+    def messages(self) -> tuple[dict[str, str], dict[str, str]]:
+        """The user and assistant messages this turn adds to every later request."""
+        return self._messages
+
+
+class Chat:
+    """A named conversation: a system message, options, and the turns so far."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        system: str | None = None,
+        options: Options | None = None,
+        turns: list[Turn] | None = None,
+    ) -> None:
+        self.name = name
+        self.system = system
+        self.options = options or Options()
+        self.turns: list[Turn] = list(turns or [])
+
+    @property
+    def usage(self) -> Usage:
+        """Tokens used by every turn of this chat."""
+        total = Usage()
+        for turn in self.turns:
+            total = total + turn.reply.usage
+        return total
+
+    def messages(
+        self, prompt: str | None = None, turns: list[Turn] | None = None
+    ) -> list[dict[str, str]]:
+        """What a request sends: the system message (if set), the turns, then the prompt."""
+        return build_messages(self.system, self.turns if turns is None else turns, prompt)
+
+    def __repr__(self) -> str:
+        return f"Chat({self.name!r}, turns={len(self.turns)}, options={self.options!r})"
+
+
+def build_messages(
+    system: str | None, turns: list[Turn], prompt: str | None
+) -> list[dict[str, str]]:
+    """System + history + prompt, reusing each turn's message dicts."""
+    messages = [{"role": "system", "text": system}] if system else []
+    for turn in turns:
+        messages.extend(turn.messages())
+    if prompt is not None:
+        messages.append({"role": "user", "text": prompt})
+    return messages

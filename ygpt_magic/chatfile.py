@@ -1,0 +1,235 @@
+"""Chats on disk: the JSON chat file (save/load) and the Markdown transcript (export).
+
+A chat file may come from anywhere (a colleague, an old version, a hostile attachment), so
+:func:`parse` checks every field, type and size and builds the new chats aside; the session
+swaps them in only when the whole file is good. The file format, version 1::
+
+    {"version": 1, "current": "default",
+     "chats": [{"name": "default", "system": null, "options": {"model": "yandexgpt", ...},
+                "turns": [{"prompt": "...", "cell_id": "c1",
+                           "reply": {"text": "...", "status": "FINAL", "model": "yandexgpt",
+                                     "model_version": "23.10.2024", "elapsed": 1.4,
+                                     "usage": {"input_tokens": 26, ...}}}]}]}
+
+A reply's ``messages`` (what was sent) are not saved: they repeat the history before it, which
+would make a file grow with the square of the chat's length; they are rebuilt by the next request.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .chat import Chat, Options, Reply, Turn, Usage, short_model
+from .errors import ChatFileError, OptionError
+
+VERSION = 1
+MAX_BYTES = 20 * 1024 * 1024
+MAX_NAME = 200
+MAX_CHATS = 1_000
+
+
+_KIND_NAMES = {type(None): "null", Mapping: "an object", str: "text", int: "a whole number",
+               float: "a number", list: "a list"}
+
+
+class _Bad(Exception):
+    """A problem found at one place in the data: becomes a ChatFileError naming that place."""
+
+
+def _kind(value: Any) -> str:
+    """JSON's name for a value's type, as the file's author knows it."""
+    if isinstance(value, bool):
+        return "true/false"
+    for kind, name in _KIND_NAMES.items():
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+def _field(data: Mapping[str, Any], key: str, kinds: tuple[type, ...], where: str) -> Any:
+    if key not in data:
+        raise _Bad(f"{where} has no {key!r}")
+    value = data[key]
+    # bool is an int in Python, but never a valid count or text here.
+    if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+        names = " or ".join(_KIND_NAMES.get(k, k.__name__) for k in kinds)
+        raise _Bad(f"{where}.{key} should be {names}, not {_kind(value)}")
+    return value
+
+
+def _object(value: Any, keys: set[str], where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _Bad(f"{where} should be an object, not {_kind(value)}")
+    unknown = set(value) - keys
+    if unknown:
+        raise _Bad(f"{where} has unknown field(s) {', '.join(sorted(map(str, unknown)))}")
+    return value
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise _Bad(f"{where} should be a list, not {_kind(value)}")
+    return value
+
+
+def _usage(value: Any, where: str) -> Usage:
+    data = _object(value, set(Usage.__dataclass_fields__), where)
+    counts = {}
+    for key in Usage.__dataclass_fields__:
+        count = _field(data, key, (int,), where) if key in data else 0
+        if count < 0:
+            raise _Bad(f"{where}.{key} is negative")
+        counts[key] = count
+    return Usage(**counts)
+
+
+def _reply(value: Any, where: str) -> Reply:
+    keys = {"text", "status", "usage", "model", "model_version", "elapsed"}
+    data = _object(value, keys, where)
+    elapsed = _field(data, "elapsed", (int, float), where)
+    if not math.isfinite(elapsed) or elapsed < 0:
+        raise _Bad(f"{where}.elapsed should be a non-negative number of seconds")
+    return Reply(
+        text=_field(data, "text", (str,), where),
+        status=_field(data, "status", (str,), where),
+        usage=_usage(_field(data, "usage", (Mapping,), where), f"{where}.usage"),
+        model=_field(data, "model", (str,), where),
+        model_version=_field(data, "model_version", (str,), where),
+        elapsed=float(elapsed),
+    )
+
+
+def _chat(value: Any, where: str) -> Chat:
+    data = _object(value, {"name", "system", "options", "turns"}, where)
+    name = _field(data, "name", (str,), where)
+    if not name.strip() or len(name) > MAX_NAME:
+        raise _Bad(f"{where}.name should be non-empty text of at most {MAX_NAME} characters")
+    options = _object(_field(data, "options", (Mapping,), where), set(Options.__dataclass_fields__),
+                      f"{where}.options")
+    try:
+        parsed_options = Options(**options)
+    except OptionError as error:
+        raise _Bad(f"{where}.options: {error}") from None
+    turns = []
+    for index, item in enumerate(_list(_field(data, "turns", (list,), where), f"{where}.turns")):
+        at = f"{where}.turns[{index}]"
+        turn = _object(item, {"prompt", "cell_id", "reply"}, at)
+        turns.append(Turn(
+            prompt=_field(turn, "prompt", (str,), at),
+            reply=_reply(_field(turn, "reply", (Mapping,), at), f"{at}.reply"),
+            cell_id=_field(turn, "cell_id", (str, type(None)), at) if "cell_id" in turn else None,
+        ))
+    system = _field(data, "system", (str, type(None)), where) if "system" in data else None
+    return Chat(name, system=system or None, options=parsed_options, turns=turns)
+
+
+def parse(data: Any, source: object) -> tuple[dict[str, Chat], str]:
+    """Chats and the current chat's name from chat-file data, or ChatFileError; touches nothing."""
+    try:
+        top = _object(data, {"version", "current", "chats"}, "the file")
+        version = top.get("version")
+        if version != VERSION or isinstance(version, bool):
+            raise _Bad(f"its version is {version!r}, and this ygpt_magic reads version {VERSION}")
+        items = _list(_field(top, "chats", (list,), "the file"), "chats")
+        if not items or len(items) > MAX_CHATS:
+            raise _Bad(f"it should hold 1 to {MAX_CHATS} chats, not {len(items)}")
+        chats: dict[str, Chat] = {}
+        for index, item in enumerate(items):
+            chat = _chat(item, f"chats[{index}]")
+            if chat.name in chats:
+                raise _Bad(f"chats[{index}] repeats the name {chat.name!r}")
+            chats[chat.name] = chat
+        current = _field(top, "current", (str,), "the file")
+        if current not in chats:
+            raise _Bad(f"its current chat {current!r} is not one of its chats")
+    except _Bad as problem:
+        raise ChatFileError(source, str(problem)) from None
+    return chats, current
+
+
+def dump(chats: Mapping[str, Chat], current: str) -> dict[str, Any]:
+    """Chat-file data for ``chats`` (the inverse of :func:`parse`)."""
+    def reply(r: Reply) -> dict[str, Any]:
+        return {"text": r.text, "status": r.status, "model": r.model,
+                "model_version": r.model_version, "elapsed": r.elapsed,
+                "usage": {k: getattr(r.usage, k) for k in Usage.__dataclass_fields__}}
+
+    return {
+        "version": VERSION,
+        "current": current,
+        "chats": [
+            {"name": chat.name, "system": chat.system, "options": chat.options.to_dict(),
+             "turns": [{"prompt": t.prompt, "cell_id": t.cell_id, "reply": reply(t.reply)}
+                       for t in chat.turns]}
+            for chat in chats.values()
+        ],
+    }
+
+
+def read(path: str | Path) -> Any:
+    """The JSON in ``path``, refusing files that are missing, too big, not UTF-8 or not JSON."""
+    try:
+        with open(path, "rb") as file:
+            raw = file.read(MAX_BYTES + 1)
+    except OSError as error:
+        raise ChatFileError(path, error.strerror or type(error).__name__) from None
+    if len(raw) > MAX_BYTES:
+        raise ChatFileError(path, f"it is larger than the {MAX_BYTES // (1024 * 1024)} MB limit")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ChatFileError(path, "it is not UTF-8 text") from None
+    except RecursionError:
+        raise ChatFileError(path, "it is nested too deeply to be a chat file") from None
+    except ValueError as error:
+        raise ChatFileError(path, f"it is not valid JSON ({error})") from None
+
+
+def write(path: str | Path, data: dict[str, Any]) -> None:
+    """Write ``data`` as JSON next to ``path`` and move it into place, so a failed save never
+    leaves half a file where a good one was."""
+    target = Path(path)
+    try:
+        fd, temporary = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as file:
+                json.dump(data, file, ensure_ascii=False, indent=1)
+            os.replace(temporary, target)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError as error:
+        raise ChatFileError(path, error.strerror or type(error).__name__) from None
+
+
+def _quote(text: str) -> str:
+    return "\n".join(f"> {line}" if line else ">" for line in text.splitlines() or [""])
+
+
+def transcript(chat: Chat) -> str:
+    """A Markdown transcript that reads well on GitHub: system, each turn, and usage."""
+    options = ", ".join(
+        f"{key} {value}" for key, value in chat.options.to_dict().items()
+        if key == "model" or value != Options.__dataclass_fields__[key].default
+    )
+    parts = [f"# Chat: {chat.name}", f"<sub>{options}</sub>"]
+    if chat.system:
+        parts.append(f"**System**\n\n{_quote(chat.system)}")
+    for number, turn in enumerate(chat.turns, 1):
+        reply = turn.reply
+        parts.append(f"## {number}. User\n\n{turn.prompt}")
+        parts.append(f"## {number}. {short_model(reply.model)}\n\n{reply.text}")
+        parts.append(f"<sub>{reply.summary()}</sub>")
+    usage = chat.usage
+    parts.append(
+        f"---\n\n**Usage:** {len(chat.turns)} turns · {usage.input_tokens} input → "
+        f"{usage.completion_tokens} completion tokens ({usage.reasoning_tokens} reasoning) · "
+        f"{usage.total_tokens} total"
+    )
+    return "\n\n".join(parts) + "\n"

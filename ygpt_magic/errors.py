@@ -1,0 +1,259 @@
+"""Every exception a ygpt_magic user can see, with its message.
+
+All of them subclass IPython's ``UsageError`` so that IPython prints the message alone, without a
+traceback: a notebook user needs to know what happened and what to do next, not where in our code
+it was noticed. Each message is one paragraph. Messages never contain a credential: details that
+come from a server go through :func:`_clean`, which masks anything shaped like a key or token.
+
+How client.py maps a gRPC status (after the SDK's own retries) to these types:
+
+=====================  ===================  ===========================================
+gRPC status            exception            constructor
+=====================  ===================  ===========================================
+(no credentials)       CredentialsMissing   ``CredentialsMissing()``
+UNAUTHENTICATED        AuthFailed           ``AuthFailed(endpoint, source=None)``
+PERMISSION_DENIED      PermissionDenied     ``PermissionDenied(folder_id=None, detail=None)``
+RESOURCE_EXHAUSTED     QuotaExceeded        ``QuotaExceeded(attempts=None, detail=None)``
+NOT_FOUND              ModelNotFound        ``ModelNotFound(model, detail=None)``
+UNAVAILABLE            ServerUnavailable    ``ServerUnavailable(endpoint, seconds=None)``
+INVALID_ARGUMENT       RequestRejected      ``RequestRejected(detail=None)``
+DEADLINE_EXCEEDED      ServerTimeout        ``ServerTimeout(endpoint=None, seconds=None)``
+INTERNAL and the rest  ServerFailed         ``ServerFailed(status, detail=None)``
+stream ended early     StreamBroken         ``StreamBroken(chunks=0, detail=None)``
+=====================  ===================  ===========================================
+
+A request that is too long for the context is ``ContextTooLong(needed, budget)``; client.py may
+also raise it for an INVALID_ARGUMENT whose detail says so (numbers unknown: pass ``None``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from IPython.core.error import UsageError
+
+_SECRET_SHAPES = re.compile(
+    r"(?i)(?:(?:api-key|bearer)\s+\S+)"  # an Authorization header value
+    r"|\bAQVN[\w\-]{8,}"  # Yandex Cloud API keys
+    r"|\bt1\.[\w\-.]{16,}"  # IAM tokens
+    r"|\by[0-3]_[\w\-]{16,}"  # OAuth tokens
+)
+_DETAIL_LIMIT = 300
+
+
+def _clean(detail: object) -> str:
+    """A server's detail as one short line with anything key-shaped masked."""
+    text = " ".join(str(detail or "").split())
+    text = _SECRET_SHAPES.sub("***", text)
+    if len(text) > _DETAIL_LIMIT:
+        text = text[: _DETAIL_LIMIT - 1] + "…"
+    return text
+
+
+def _with_detail(message: str, detail: object) -> str:
+    """Append the server's own words, when it gave any, as a quoted sentence."""
+    cleaned = _clean(detail)
+    return f"{message} The server said: “{cleaned}”." if cleaned else message
+
+
+class YGptError(UsageError):
+    """Base of all user-facing errors: ``str(e)`` is one paragraph, what happened + what to do."""
+
+
+class OptionError(YGptError):
+    """A flag or option has a value we cannot use (raised when it is set, before any request)."""
+
+
+class InterpolationError(YGptError):
+    """A ``{name}`` in the cell could not be filled in."""
+
+
+class UnknownChat(YGptError):
+    """A command named a chat that does not exist."""
+
+    def __init__(self, name: str, known: list[str] | tuple[str, ...] = ()) -> None:
+        names = ", ".join(f"'{n}'" for n in known) or "none"
+        super().__init__(
+            f"There is no chat named '{name}'. Existing chats: {names}. Check the name, or start "
+            f"it with a %%ygpt cell using --chat {name}."
+        )
+        self.name = name
+
+
+class ChatBusy(YGptError):
+    """One request in flight per chat: a second one is refused instead of interleaving turns."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"A reply is still streaming into chat '{name}'; wait for it to finish, or press Stop "
+            f"in the panel / interrupt the kernel, then run this again."
+        )
+        self.name = name
+
+
+class ChatFileError(YGptError):
+    """A chat file could not be saved or loaded; the chats in memory are unchanged."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        what = f"the chat file {str(path)!r}" if path is not None else "the chat data"
+        super().__init__(
+            f"Could not use {what}: {problem.rstrip('.')}. Your current chats are unchanged; "
+            f"check the path, or use a file written by %ygpt save."
+        )
+        self.path = path
+
+
+class ContextTooLong(YGptError):
+    """The prompt (with the system message) alone does not fit the context budget."""
+
+    def __init__(self, needed: int | None, budget: int | None, detail: object = None) -> None:
+        if needed is not None and budget is not None:
+            head = (
+                f"This request needs {needed} tokens but the context budget is {budget}, even "
+                f"with no chat history."
+            )
+        else:
+            head = _with_detail("The request is too long for the model's context.", detail)
+        super().__init__(
+            f"{head} Shorten the cell or the system message, split the text into several cells, "
+            f"or raise the budget with %config YGptMagics.context_budget = N."
+        )
+        self.needed, self.budget = needed, budget
+
+
+class CredentialsMissing(YGptError):
+    """No API key, IAM token, OAuth token or yc profile was found."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "No Yandex Cloud credentials were found. Set YC_API_KEY (or YC_IAM_TOKEN / "
+            "YC_OAUTH_TOKEN) and YC_FOLDER_ID in the environment, or run %ygpt auth to enter "
+            "them without saving them in the notebook, or run %ygpt connect local to use the "
+            "local server that needs none."
+        )
+
+
+class AuthFailed(YGptError):
+    """UNAUTHENTICATED: the credential was sent and refused."""
+
+    def __init__(self, endpoint: str, source: str | None = None) -> None:
+        which = f" from {source}" if source else ""
+        super().__init__(
+            f"{endpoint} refused the credential{which} (UNAUTHENTICATED): the key or token is "
+            f"wrong, revoked or expired. Run %ygpt auth to enter a new one, or check YC_API_KEY / "
+            f"YC_IAM_TOKEN (IAM tokens expire after 12 hours); %ygpt whoami shows what is used."
+        )
+        self.endpoint = endpoint
+
+
+class PermissionDenied(YGptError):
+    """PERMISSION_DENIED: the identity is valid but may not use the model in this folder."""
+
+    def __init__(self, folder_id: str | None = None, detail: object = None) -> None:
+        folder = f"folder {folder_id}" if folder_id else "the folder"
+        super().__init__(
+            _with_detail(
+                f"The credential is valid but has no permission to use YandexGPT in {folder} "
+                f"(PERMISSION_DENIED). Grant the service account the ai.languageModels.user role "
+                f"on that folder, or set YC_FOLDER_ID to a folder it can use.",
+                detail,
+            )
+        )
+
+
+class QuotaExceeded(YGptError):
+    """RESOURCE_EXHAUSTED after the SDK's retries."""
+
+    def __init__(self, attempts: int | None = None, detail: object = None) -> None:
+        tries = f" after {attempts} attempts" if attempts else ""
+        super().__init__(
+            _with_detail(
+                f"Yandex Cloud's quota or rate limit was exceeded{tries} (RESOURCE_EXHAUSTED). "
+                f"Wait a minute and run the cell again, send fewer requests at once, or ask for a "
+                f"higher quota in the cloud console.",
+                detail,
+            )
+        )
+
+
+class ModelNotFound(YGptError):
+    """NOT_FOUND: the model URI does not name a model this folder can use."""
+
+    def __init__(self, model: str, detail: object = None) -> None:
+        super().__init__(
+            _with_detail(
+                f"The model '{model}' was not found (NOT_FOUND). Use a short name such as "
+                f"yandexgpt or yandexgpt-lite, name/version such as yandexgpt/rc, or a full "
+                f"gpt://<folder_id>/<model>/<version> URI; %ygpt models lists them.",
+                detail,
+            )
+        )
+        self.model = model
+
+
+class ServerUnavailable(YGptError):
+    """UNAVAILABLE, or nothing listening: names the endpoint so the user can check it."""
+
+    def __init__(self, endpoint: str, seconds: float | None = None) -> None:
+        waited = f" within {seconds:g} s" if seconds is not None else ""
+        super().__init__(
+            f"Could not reach the server at {endpoint}{waited} (UNAVAILABLE). Check the network "
+            f"and the address, start the local server with %ygpt connect local, or try again in "
+            f"a moment."
+        )
+        self.endpoint = endpoint
+
+
+class RequestRejected(YGptError):
+    """INVALID_ARGUMENT: the server refused a value in the request."""
+
+    def __init__(self, detail: object = None) -> None:
+        super().__init__(
+            _with_detail(
+                "The server rejected the request as invalid (INVALID_ARGUMENT). Check the options "
+                "(temperature 0..1, max tokens, model) with %ygpt config, and the cell's text.",
+                detail,
+            )
+        )
+
+
+class ServerTimeout(YGptError):
+    """DEADLINE_EXCEEDED, or a stream that went silent for longer than the stream timeout."""
+
+    def __init__(self, endpoint: str | None = None, seconds: float | None = None) -> None:
+        where = f" from {endpoint}" if endpoint else ""
+        within = f" within {seconds:g} s" if seconds is not None else " in time"
+        super().__init__(
+            f"No answer arrived{where}{within} (DEADLINE_EXCEEDED), so the request was stopped. "
+            f"Run the cell again; for long replies raise the timeout in %ygpt config, or use "
+            f"--deferred."
+        )
+        self.seconds = seconds
+
+
+class ServerFailed(YGptError):
+    """INTERNAL and every other status without a better type."""
+
+    def __init__(self, status: str, detail: object = None) -> None:
+        super().__init__(
+            _with_detail(
+                f"The server failed to answer ({status}). This is on the server's side: run the "
+                f"cell again in a moment; if it keeps failing, check the Yandex Cloud status page.",
+                detail,
+            )
+        )
+        self.status = status
+
+
+class StreamBroken(YGptError):
+    """The stream ended before the final chunk and the SDK's retries did not recover it."""
+
+    def __init__(self, chunks: int = 0, detail: object = None) -> None:
+        after = f" after {chunks} chunks" if chunks else ""
+        super().__init__(
+            _with_detail(
+                f"The reply stream broke off{after} before the answer was complete; nothing was "
+                f"added to the chat. Run the cell again, or use --no-stream.",
+                detail,
+            )
+        )
