@@ -1,0 +1,187 @@
+"""The panel's option bar, system-message editor and chat selector, bound to the session.
+
+A control edits the chat through ``session.configure`` (the same call ``%ygpt config`` makes), and
+is redrawn from the chat when the session says its options changed; it never holds a setting of
+its own. While the controls are being redrawn from the chat, their change handlers stand down
+(``_drawing``), so a redraw never writes back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import ipywidgets as widgets
+
+from .errors import YGptError
+from .session import FORMATS, Chat, ChatSession
+
+# Offered in the model dropdown; a chat set to another model (a gpt:// URI, a version) is added.
+MODELS = ("yandexgpt", "yandexgpt-lite", "yandexgpt/rc", "yandexgpt-lite/rc", "llama", "llama-lite")
+# Where the temperature slider rests while the chat leaves it to the server (shown dimmed).
+UNSET_TEMPERATURE = 0.3
+
+
+def _css(widget: widgets.DOMWidget, *names: str) -> widgets.DOMWidget:
+    for name in names:
+        widget.add_class(name)
+    return widget
+
+
+def _width(value: str) -> widgets.Layout:
+    return widgets.Layout(width=value)
+
+
+_INITIAL = {"description_width": "initial"}
+
+
+class Controls:
+    """All controls of one panel; ``head``, ``options`` and ``system_edit`` are laid out by it."""
+
+    def __init__(
+        self,
+        session: ChatSession,
+        chat_name: Callable[[], str],
+        on_switch: Callable[[str], None],
+        on_error: Callable[[str], None],
+    ) -> None:
+        self._session = session
+        self._chat_name = chat_name
+        self._on_switch = on_switch
+        self._on_error = on_error
+        self._drawing = False
+
+        self.chat = widgets.Dropdown(description="chat", style=_INITIAL, layout=_width("170px"),
+                                     tooltip="Switch this panel to another chat")
+        self.new_chat = widgets.Text(placeholder="new chat…", layout=_width("120px"),
+                                     continuous_update=False, tooltip="Name a new chat and press Enter")
+        self.totals = _css(widgets.HTML(), "ygpt-totals")
+        self.model = widgets.Dropdown(options=MODELS, description="model", style=_INITIAL,
+                                      layout=_width("190px"))
+        self.temperature = widgets.FloatSlider(
+            min=0, max=1, step=0.05, description="temp", style=_INITIAL, readout_format=".2f",
+            layout=_width("190px"), continuous_update=False,
+            tooltip="Temperature: 0 is focused, 1 is creative",
+        )
+        self.max_tokens = widgets.BoundedIntText(
+            min=0, max=100_000, description="max tokens", style=_INITIAL, layout=_width("140px"),
+            tooltip="Longest reply in tokens; 0 leaves it to the server",
+        )
+        self.reasoning = widgets.ToggleButton(description="reasoning", icon="lightbulb-o",
+                                              layout=_width("100px"),
+                                              tooltip="Let the model reason before answering")
+        self.format = widgets.Dropdown(options=FORMATS, description="format", style=_INITIAL,
+                                       layout=_width("150px"))
+        self.system_toggle = widgets.ToggleButton(description="system", icon="pencil",
+                                                  layout=_width("86px"),
+                                                  tooltip="Edit the system message")
+        self.system = widgets.Textarea(placeholder="System message, e.g. Translate the text into English.",
+                                       continuous_update=False, rows=2, layout=_width("100%"))
+        self.reset = widgets.Button(description="Reset", icon="trash", layout=_width("84px"),
+                                    tooltip="Forget this chat's turns (keeps system and options)")
+        self.export = widgets.Button(description="Export", icon="download", layout=_width("88px"),
+                                     tooltip="Write this chat to a Markdown file")
+
+        title = _css(widgets.HTML('<span class="ygpt-dot">●</span>YandexGPT'), "ygpt-title")
+        self.head = _css(widgets.HBox([title, self.chat, self.new_chat, self.totals]), "ygpt-bar", "ygpt-head")
+        self.options = _css(
+            widgets.HBox([self.model, self.temperature, self.max_tokens, self.reasoning, self.format,
+                          self.system_toggle, self.reset, self.export]),
+            "ygpt-bar", "ygpt-options",
+        )
+        self.system_edit = _css(widgets.Box([self.system], layout=widgets.Layout(display="none")),
+                                "ygpt-system-edit")
+
+        self.chat.observe(self._switch, "value")
+        self.new_chat.observe(self._create, "value")
+        self.system_toggle.observe(self._toggle_system, "value")
+        for name in ("model", "temperature", "max_tokens", "reasoning", "format"):
+            getattr(self, name).observe(self._option_changed(name), "value")
+        self.system.observe(self._system_changed, "value")
+
+    # -- session → widgets -------------------------------------------------------------------
+
+    @contextmanager
+    def _redraw(self) -> Iterator[None]:
+        self._drawing = True
+        try:
+            yield
+        finally:
+            self._drawing = False
+
+    def show(self, chat: Chat, busy: bool) -> None:
+        """Set every control from ``chat`` (its options, its name among the session's chats)."""
+        options = chat.options
+        names = tuple(self._session.chats)
+        models = MODELS if options.model in MODELS else (*MODELS, options.model)
+        with self._redraw():
+            if self.chat.options != names:
+                self.chat.options = names
+            self.chat.value = chat.name
+            if self.model.options != models:
+                self.model.options = models
+            self.model.value = options.model
+            unset = options.temperature is None
+            self.temperature.value = UNSET_TEMPERATURE if unset else options.temperature
+            (self.temperature.add_class if unset else self.temperature.remove_class)("ygpt-unset")
+            self.temperature.tooltip = (
+                "Temperature: not set, the server's default applies; move to set it"
+                if unset else "Temperature: 0 is focused, 1 is creative"
+            )
+            self.max_tokens.value = options.max_tokens or 0
+            self.reasoning.value = options.reasoning
+            self.format.value = options.format
+            self.system.value = chat.system or ""
+            self.reset.disabled = busy or not chat.turns
+            self.export.disabled = not chat.turns
+        usage = chat.usage
+        latency = f" · last {chat.turns[-1].reply.elapsed:.1f} s" if chat.turns else ""
+        turns = len(chat.turns)
+        self.totals.value = (
+            f"{turns} turn{'s' if turns != 1 else ''} · {usage.input_tokens} → "
+            f"{usage.completion_tokens} tokens{latency}"
+        )
+
+    # -- widgets → session -------------------------------------------------------------------
+
+    def _option_changed(self, name: str) -> Callable[[dict], None]:
+        def changed(change: dict) -> None:
+            if self._drawing:
+                return
+            value: Any = change["new"]
+            if name == "max_tokens" and value == 0:
+                value = None  # "keep": the option cannot be unset, so 0 leaves it as it is
+            self._configure(**{name: value})
+
+        return changed
+
+    def _system_changed(self, change: dict) -> None:
+        if not self._drawing:
+            self._configure(system=change["new"].strip() or None)
+
+    def _configure(self, **changes: Any) -> None:
+        try:
+            self._session.configure(self._chat_name(), **changes)
+        except YGptError as error:
+            self._on_error(str(error))
+            self.show(self._session.chat(self._chat_name()), self._session.is_busy(self._chat_name()))
+
+    def _switch(self, change: dict) -> None:
+        if not self._drawing and change["new"]:
+            self._on_switch(change["new"])
+
+    def _create(self, change: dict) -> None:
+        name = change["new"].strip()
+        if not name:
+            return
+        self.new_chat.value = ""
+        try:
+            self._session.chat(name)
+        except YGptError as error:
+            self._on_error(str(error))
+            return
+        self._on_switch(name)
+
+    def _toggle_system(self, change: dict) -> None:
+        self.system_edit.layout.display = "flex" if change["new"] else "none"

@@ -1,0 +1,142 @@
+"""The panel's look and its one bit of browser behaviour, kept apart from the Python logic.
+
+Everything is scoped under the ``ygpt-panel`` class so the notebook around the panel is untouched;
+colours come from JupyterLab's theme variables (with fallbacks) so a dark theme stays readable.
+
+``SUBMIT_MARK`` is how Enter reaches the kernel. ipywidgets' Textarea has no submit event, and a
+keydown hook that merely clicked Send would race the text: ipywidgets throttles each model's state
+syncs (one message in flight per model), so the click on Send can overtake the last keystrokes.
+The hook instead appends ``SUBMIT_MARK`` to the text itself and fires the textarea's ``input``
+event, so the text and the request to send it travel in one state sync; the panel strips the mark
+and sends. Shift+Enter is left alone and inserts a new line.
+"""
+
+from __future__ import annotations
+
+ROOT_CLASS = "ygpt-panel"
+INPUT_CLASS = "ygpt-input"
+SUBMIT_MARK = "\u0004"  # ASCII end-of-transmission: never typed, survives JSON
+
+CSS = """
+.ygpt-panel {
+  --ygpt-accent: var(--jp-brand-color1, #1976d2);
+  --ygpt-muted: var(--jp-content-font-color2, #6b7280);
+  --ygpt-border: var(--jp-border-color2, #e0e0e0);
+  --ygpt-bg: var(--jp-layout-color1, #fff);
+  --ygpt-bg-soft: var(--jp-layout-color2, #f5f6f8);
+  --ygpt-user-bg: var(--jp-brand-color3, #d7e8fb);
+  border: 1px solid var(--ygpt-border);
+  border-radius: 10px;
+  background: var(--ygpt-bg);
+  box-shadow: 0 1px 4px rgba(0, 0, 0, 0.06);
+  overflow: hidden;
+  font-size: var(--jp-ui-font-size1, 13px);
+}
+.ygpt-panel .ygpt-bar {
+  align-items: center;
+  gap: 6px;
+  padding: 6px 10px;
+  flex-wrap: wrap;
+}
+.ygpt-panel .ygpt-head {
+  background: var(--ygpt-bg-soft);
+  border-bottom: 1px solid var(--ygpt-border);
+}
+.ygpt-panel .ygpt-options { border-bottom: 1px solid var(--ygpt-border); }
+.ygpt-panel .ygpt-bar .widget-inline-hbox,
+.ygpt-panel .ygpt-bar .jupyter-widgets,
+.ygpt-panel .ygpt-bar .widget-button { margin: 0; }
+.ygpt-panel .ygpt-title { font-weight: 600; font-size: var(--jp-ui-font-size2, 14px); }
+.ygpt-panel .ygpt-title .ygpt-dot { color: var(--ygpt-accent); margin-right: 4px; }
+.ygpt-panel .ygpt-totals { color: var(--ygpt-muted); margin-left: auto; white-space: nowrap; }
+.ygpt-panel .widget-label, .ygpt-panel .widget-readout { color: var(--ygpt-muted); }
+.ygpt-panel .ygpt-unset .widget-readout { opacity: 0.55; font-style: italic; }
+.ygpt-panel .ygpt-system-edit { padding: 0 10px 6px 10px; border-bottom: 1px solid var(--ygpt-border); }
+.ygpt-panel .ygpt-system-edit textarea { font-size: var(--jp-ui-font-size1, 13px); }
+
+.ygpt-panel .ygpt-scroll {
+  flex-direction: column-reverse;   /* keeps the newest turn in view as the log grows */
+  overflow-y: auto;
+  max-height: 440px;
+  min-height: 120px;
+  background: var(--ygpt-bg);
+}
+.ygpt-panel .ygpt-log { padding: 10px 12px 4px 12px; gap: 2px; }
+.ygpt-panel .ygpt-empty { color: var(--ygpt-muted); text-align: center; padding: 28px 0; }
+.ygpt-panel .ygpt-system {
+  color: var(--ygpt-muted);
+  border-left: 3px solid var(--ygpt-border);
+  padding: 2px 8px;
+  margin: 0 0 8px 0;
+  white-space: pre-wrap;
+  font-style: italic;
+}
+.ygpt-panel .ygpt-row { width: 100%; margin: 3px 0; }
+.ygpt-panel .ygpt-row-user { justify-content: flex-end; }
+.ygpt-panel .ygpt-row-assistant { justify-content: flex-start; }
+.ygpt-panel .ygpt-col { max-width: 82%; min-width: 0; }
+.ygpt-panel .ygpt-row-user .ygpt-col { align-items: flex-end; }
+.ygpt-panel .ygpt-bubble {
+  border-radius: 14px;
+  padding: 2px 12px;
+  min-width: 0;
+  max-width: 100%;
+  overflow-x: auto;
+}
+.ygpt-panel .ygpt-user .ygpt-bubble {
+  background: var(--ygpt-user-bg);
+  border-bottom-right-radius: 4px;
+}
+.ygpt-panel .ygpt-assistant .ygpt-bubble {
+  background: var(--ygpt-bg-soft);
+  border: 1px solid var(--ygpt-border);
+  border-bottom-left-radius: 4px;
+}
+.ygpt-panel .ygpt-bubble .jp-OutputArea-prompt { display: none; }
+.ygpt-panel .ygpt-bubble .jp-OutputArea-output { padding: 0; overflow: visible; }
+.ygpt-panel .ygpt-bubble .jp-RenderedMarkdown,
+.ygpt-panel .ygpt-bubble .jp-RenderedText { padding: 0; }
+.ygpt-panel .ygpt-bubble .jp-RenderedText pre { white-space: pre-wrap; }
+.ygpt-panel .ygpt-bubble .jp-RenderedMarkdown p { margin: 6px 0; }
+.ygpt-panel .ygpt-meta {
+  color: var(--ygpt-muted);
+  font-size: var(--jp-ui-font-size0, 11px);
+  margin: 1px 6px 4px 6px;
+}
+.ygpt-panel .ygpt-meta .ygpt-flag { color: var(--jp-warn-color1, #b26a00); font-weight: 600; }
+.ygpt-panel .ygpt-note { color: var(--ygpt-muted); font-size: var(--jp-ui-font-size0, 11px); text-align: center; margin: 2px 0 6px 0; }
+.ygpt-panel .ygpt-status { padding: 0 12px; min-height: 22px; line-height: 22px; color: var(--ygpt-muted); }
+.ygpt-panel .ygpt-status .ygpt-error { color: var(--jp-error-color1, #d32f2f); }
+.ygpt-panel .ygpt-spinner {
+  display: inline-block; width: 10px; height: 10px; margin-right: 6px; vertical-align: -1px;
+  border: 2px solid var(--ygpt-border); border-top-color: var(--ygpt-accent);
+  border-radius: 50%; animation: ygpt-spin 0.8s linear infinite;
+}
+@keyframes ygpt-spin { to { transform: rotate(360deg); } }
+.ygpt-panel .ygpt-compose { padding: 4px 10px 2px 10px; gap: 8px; align-items: flex-end; }
+.ygpt-panel .ygpt-compose textarea {
+  border-radius: 8px; padding: 6px 10px; resize: vertical; min-height: 38px;
+  font-size: var(--jp-ui-font-size1, 13px);
+}
+.ygpt-panel .ygpt-compose .widget-button { border-radius: 8px; }
+.ygpt-panel .ygpt-hint { color: var(--ygpt-muted); font-size: var(--jp-ui-font-size0, 11px); padding: 0 12px 6px 12px; }
+"""
+
+# The keydown hook: installed once per page, on the capture phase so it runs before ipywidgets'
+# own handler (which stops the event's propagation so JupyterLab's shortcuts stay out of text boxes).
+KEY_HOOK_JS = """
+(function () {
+  if (window.__ygptEnterHook) { return; }
+  window.__ygptEnterHook = true;
+  document.addEventListener('keydown', function (event) {
+    var box = event.target;
+    if (event.key !== 'Enter' || event.shiftKey || event.isComposing) { return; }
+    if (!box || box.tagName !== 'TEXTAREA' || !box.closest('.%(input)s')) { return; }
+    event.preventDefault();
+    event.stopPropagation();
+    if (!box.value.trim()) { return; }
+    box.value = box.value + '%(mark)s';
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+  }, true);
+})();
+""" % {"input": INPUT_CLASS, "mark": "\\u0004"}
