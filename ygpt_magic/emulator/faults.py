@@ -1,0 +1,134 @@
+"""Fault injection: make the local server slow, failing or flaky on demand.
+
+Tests of the client and the magics need the failures a real network and a busy cloud produce
+(latency, UNAVAILABLE, a stream cut halfway, a stall) and need them exactly when they ask. The
+test thread sets faults; the server's event loop reads them, so every access holds a lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import grpc
+
+from .errors import status_code
+
+
+@dataclass
+class _Failure:
+    remaining: int
+    code: grpc.StatusCode
+    message: str
+    method: str
+
+
+@dataclass
+class _StreamFault:
+    after: int
+    remaining: int
+    code: grpc.StatusCode | None = None
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class StreamPlan:
+    """What faults apply to one Completion call, taken when the call starts."""
+
+    latency: float = 0.0
+    break_after: int | None = None
+    break_code: grpc.StatusCode = grpc.StatusCode.UNAVAILABLE
+    stall_after: int | None = None
+    stall_seconds: float = 0.0
+
+
+class Faults:
+    """The control API: ``server.faults.latency(0.05)``, ``fail_next(2, "UNAVAILABLE")``, ..."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._latency = 0.0
+        self._failures: list[_Failure] = []
+        self._breaks: list[_StreamFault] = []
+        self._stalls: list[_StreamFault] = []
+
+    def latency(self, seconds_per_chunk: float) -> None:
+        """Wait this long before every response message (each chunk of a stream), until clear()."""
+        if seconds_per_chunk < 0:
+            raise ValueError("Latency must be zero or more seconds.")
+        with self._lock:
+            self._latency = float(seconds_per_chunk)
+
+    def fail_next(
+        self,
+        n: int,
+        code: str | grpc.StatusCode = "UNAVAILABLE",
+        message: str | None = None,
+        method: str = "Completion",
+    ) -> None:
+        """Fail the next ``n`` calls of ``method`` ("*" for any RPC) with ``code``."""
+        grpc_code = status_code(code)
+        text = message or f"Injected fault: {grpc_code.name} (set by the test through server.faults)."
+        with self._lock:
+            self._failures.append(_Failure(int(n), grpc_code, text, method))
+
+    def break_stream_after(self, k: int, code: str | grpc.StatusCode = "UNAVAILABLE", times: int = 1) -> None:
+        """The next ``times`` Completion calls send ``k`` responses, then end with ``code``."""
+        with self._lock:
+            self._breaks.append(_StreamFault(after=int(k), remaining=int(times), code=status_code(code)))
+
+    def stall_after(self, k: int, seconds: float, times: int = 1) -> None:
+        """The next ``times`` Completion calls pause ``seconds`` after ``k`` responses."""
+        with self._lock:
+            self._stalls.append(_StreamFault(after=int(k), remaining=int(times), seconds=float(seconds)))
+
+    def clear(self) -> None:
+        """Remove every fault (the pytest fixture calls this before each test)."""
+        with self._lock:
+            self._latency = 0.0
+            self._failures.clear()
+            self._breaks.clear()
+            self._stalls.clear()
+
+    def take_failure(self, method: str) -> tuple[grpc.StatusCode, str] | None:
+        """The injected failure for this call, if one is pending (consumes it)."""
+        with self._lock:
+            for failure in self._failures:
+                if failure.method in ("*", method):
+                    failure.remaining -= 1
+                    if failure.remaining <= 0:
+                        self._failures.remove(failure)
+                    return failure.code, failure.message
+        return None
+
+    def take_stream_plan(self) -> StreamPlan:
+        """The latency, break and stall one Completion call gets (consumes one-shot faults)."""
+        with self._lock:
+            if not (self._latency or self._breaks or self._stalls):
+                return _NO_FAULTS
+            broken = _take(self._breaks)
+            stalled = _take(self._stalls)
+        return StreamPlan(
+            latency=self._latency,
+            break_after=broken.after if broken else None,
+            break_code=broken.code if broken and broken.code else grpc.StatusCode.UNAVAILABLE,
+            stall_after=stalled.after if stalled else None,
+            stall_seconds=stalled.seconds if stalled else 0.0,
+        )
+
+    def current_latency(self) -> float:
+        with self._lock:
+            return self._latency
+
+
+_NO_FAULTS = StreamPlan()
+
+
+def _take(pending: list[_StreamFault]) -> _StreamFault | None:
+    if not pending:
+        return None
+    fault = pending[0]
+    fault.remaining -= 1
+    if fault.remaining <= 0:
+        pending.pop(0)
+    return fault

@@ -1,0 +1,70 @@
+"""The models the local server pretends to host, and parsing of `gpt://` model URIs.
+
+The SDK builds URIs like ``gpt://<folder>/yandexgpt/latest`` from a short name; the server must
+answer NOT_FOUND for names the cloud would not know, so a typo in a notebook fails the same way
+locally as it would in Yandex Cloud.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import RequestError
+
+#: context length (tokens) of each known model; versions share their model's limit
+CONTEXT_LIMITS: dict[str, int] = {
+    "yandexgpt": 32768,
+    "yandexgpt-lite": 32768,
+    "yandexgpt-32k": 32768,
+    "llama": 8192,
+    "llama-lite": 8192,
+    "qwen3-235b-a22b-fp8": 262144,
+    "gpt-oss-120b": 131072,
+    "gpt-oss-20b": 131072,
+    "gemma-3-27b-it": 131072,
+}
+
+#: what `model_version` the server reports for each version label
+VERSION_DATES: dict[str, str] = {
+    "latest": "23.10.2024",
+    "rc": "07.04.2025",
+    "deprecated": "07.03.2024",
+}
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One resolved model: its short name, version label, context limit and reported version."""
+
+    name: str
+    version: str
+    context_limit: int
+
+    @property
+    def model_version(self) -> str:
+        return VERSION_DATES[self.version]
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}/{self.version}"
+
+
+def resolve_model(uri: str) -> ModelInfo:
+    """Parse ``gpt://<folder>/<name>[/<version>]``; raise RequestError like the cloud would."""
+    scheme, sep, rest = uri.partition("://")
+    parts = rest.split("/") if sep else []
+    if scheme != "gpt" or len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+        raise RequestError(
+            "INVALID_ARGUMENT",
+            f"The model URI {uri!r} is not of the form gpt://<folder_id>/<model>[/<version>]. "
+            "Pass a short model name such as 'yandexgpt' to the SDK, or a full URI of that form.",
+        )
+    name = parts[1]
+    version = parts[2] if len(parts) == 3 and parts[2] else "latest"
+    if name not in CONTEXT_LIMITS or version not in VERSION_DATES:
+        raise RequestError(
+            "NOT_FOUND",
+            f"The model {name}/{version} is not served here. Known models: "
+            f"{', '.join(CONTEXT_LIMITS)}; versions: {', '.join(VERSION_DATES)}.",
+        )
+    return ModelInfo(name=name, version=version, context_limit=CONTEXT_LIMITS[name])

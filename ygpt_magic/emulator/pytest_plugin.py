@@ -1,0 +1,29 @@
+"""Pytest plugin (entry point ``ygpt_magic``): the ``ygpt_server`` fixture.
+
+One local server per test session (starting one costs a thread and a port); each test gets it
+with no faults and an empty ``requests`` list, so tests cannot leak failures into each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from .server import LocalServer, start_local_server
+
+
+@pytest.fixture(scope="session")
+def _ygpt_server_session() -> Iterator[LocalServer]:
+    with start_local_server() as server:
+        yield server
+
+
+@pytest.fixture
+def ygpt_server(_ygpt_server_session: LocalServer) -> Iterator[LocalServer]:
+    """The session's local server, reset: no faults, no recorded requests, default delays."""
+    server = _ygpt_server_session
+    server.reset()
+    server.operation_delay = 0.3
+    yield server
+    server.reset()

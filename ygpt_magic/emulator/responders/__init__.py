@@ -1,0 +1,47 @@
+"""Responders decide what the local server answers; the services decide how it goes on the wire.
+
+A responder looks at a validated Prompt and returns a Generation, or None to let the next
+responder in the chain answer. The chain is: replay of recorded real responses, then the scripts,
+then a deterministic fallback (or, with a GGUF file, a real local model for everything).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..prompt import Prompt
+
+
+@dataclass(frozen=True)
+class Generation:
+    """A reply in one of three shapes (exactly one is set).
+
+    text:      the whole reply at once; the server splits it into streamed chunks itself.
+    deltas:    pieces of text as a live model produces them.
+    recorded:  real CompletionResponse messages, sent as they were recorded.
+    """
+
+    text: str | None = None
+    deltas: AsyncIterator[str] | None = None
+    recorded: tuple = ()
+
+
+class Responder(Protocol):
+    def respond(self, prompt: Prompt) -> Generation | None:
+        """A Generation for this prompt, or None when this responder has nothing to say."""
+
+
+class ResponderChain:
+    """Ask each responder in turn; the last one must always answer."""
+
+    def __init__(self, responders: Sequence[Responder]):
+        self.responders = list(responders)
+
+    def respond(self, prompt: Prompt) -> Generation:
+        for responder in self.responders:
+            generation = responder.respond(prompt)
+            if generation is not None:
+                return generation
+        raise RuntimeError("No responder answered; the chain must end with one that always does.")

@@ -1,0 +1,95 @@
+"""A deterministic, plausible reply for prompts no script knows.
+
+It depends on the whole message list (a hash of every role and text picks the sentences, and the
+reply mentions how many earlier messages it took into account), so a test can tell whether the
+history was sent, and the same conversation always gets the same answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+
+_WORD = re.compile(r"[\w'-]+")
+_CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+
+_EN = {
+    "open": (
+        "Here is a short answer about “{topic}”.",
+        "Good question about “{topic}”.",
+        "Let me answer briefly about “{topic}”.",
+        "You asked about “{topic}”; here is an overview.",
+    ),
+    "history": "I have taken into account the {n} earlier messages of our conversation.",
+    "body": (
+        "The key is to separate what is known for certain from what depends on the details of your situation.",
+        "It helps to start from the main idea and then look at the practical consequences.",
+        "Most of the answer comes down to a few well-established facts and one or two trade-offs.",
+        "A good way to approach it is step by step, checking each assumption along the way.",
+    ),
+    "points": (
+        ("**Context** matters: the same question can have different answers in different settings.",
+         "**Evidence** first: rely on sources you can check."),
+        ("**Start simple**: the basic explanation covers most cases.",
+         "**Then refine**: add detail only where it changes the conclusion."),
+        ("**Definitions**: agree on what the terms mean.",
+         "**Examples**: a concrete case makes the idea clear."),
+    ),
+    "close": (
+        "Let me know if you would like more detail on any part.",
+        "I can expand on any of these points if you wish.",
+        "Ask a follow-up question if something is unclear.",
+    ),
+}
+
+_RU = {
+    "open": (
+        "Вот краткий ответ на тему «{topic}».",
+        "Хороший вопрос: «{topic}».",
+        "Отвечу коротко на вопрос «{topic}».",
+        "Вы спросили: «{topic}». Вот обзор.",
+    ),
+    "history": "Я учёл {n} предыдущих сообщений нашего разговора.",
+    "body": (
+        "Важно отделить то, что известно точно, от того, что зависит от деталей вашей ситуации.",
+        "Удобно начать с главной идеи, а затем перейти к практическим следствиям.",
+        "Ответ сводится к нескольким проверенным фактам и одному-двум компромиссам.",
+        "Лучше идти шаг за шагом и проверять каждое допущение.",
+    ),
+    "points": (
+        ("**Контекст** важен: в разных условиях ответ может быть разным.",
+         "**Факты** прежде всего: опирайтесь на проверяемые источники."),
+        ("**Начните с простого**: базовое объяснение покрывает большинство случаев.",
+         "**Затем уточняйте**: добавляйте детали только там, где они меняют вывод."),
+    ),
+    "close": (
+        "Если нужно, я могу рассказать подробнее.",
+        "Задайте уточняющий вопрос, если что-то осталось неясным.",
+    ),
+}
+
+
+def _topic(text: str, limit: int = 8) -> str:
+    words = _WORD.findall(text)
+    topic = " ".join(words[:limit])
+    return topic + ("…" if len(words) > limit else "") if topic else "your message"
+
+
+def fallback_reply(messages: Sequence[tuple[str, str]]) -> str:
+    """A reply that is a pure function of the whole message list."""
+    digest = hashlib.sha256(repr(tuple(messages)).encode()).digest()
+    last_user = next((text for role, text in reversed(messages) if role == "user"), messages[-1][1])
+    lang = _RU if _CYRILLIC.search(last_user) else _EN
+
+    def pick(key: str, byte: int):
+        options = lang[key]
+        return options[digest[byte] % len(options)]
+
+    parts = [pick("open", 0).format(topic=_topic(last_user))]
+    earlier = len(messages) - 1
+    if earlier:
+        parts.append(lang["history"].format(n=earlier))
+    parts.append(pick("body", 1))
+    first, second = pick("points", 2)
+    return f"{' '.join(parts)}\n\n- {first}\n- {second}\n\n{pick('close', 3)}"

@@ -1,0 +1,156 @@
+"""Build the local gRPC server and run it, in-process on its own thread or as the main program.
+
+``start_local_server()`` gives tests, benchmarks and ``%ygpt connect local`` a server on a free
+port, running on its own thread and event loop, so it never competes with the event loop of the
+SDK (or of a Jupyter kernel) that talks to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import grpc
+from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2_grpc as tg_grpc
+from yandex.cloud.endpoint import api_endpoint_service_pb2_grpc as endpoint_grpc
+from yandex.cloud.operation import operation_service_pb2_grpc as op_grpc
+
+from .faults import Faults
+from .prompt import ReceivedRequest
+from .responders import Responder, ResponderChain
+from .responders.replay import ReplayResponder
+from .responders.scripted import ScriptedResponder
+from .services.discovery import ApiEndpointService
+from .services.operations import OperationService, OperationStore, TextGenerationAsyncService
+from .services.text_generation import TextGenerationService
+from .services.tokenizer import TokenizerService
+from .state import EmulatorState
+
+DEFAULT_OPERATION_DELAY = 0.3
+
+
+def build_responders(scripts: Iterable[str | Path] | None = None, gguf: str | Path | None = None) -> ResponderChain:
+    """Replay, then scripts (with their fallback); or a local llama.cpp model for everything."""
+    chain: list[Responder]
+    if gguf is not None:
+        from .responders.llama import LlamaResponder  # lazy: llama_cpp is an optional extra
+
+        chain = [LlamaResponder(gguf)]
+    else:
+        chain = [ReplayResponder(), ScriptedResponder(scripts or ())]
+    return ResponderChain(chain)
+
+
+async def serve(state: EmulatorState, host: str, port: int) -> grpc.aio.Server:
+    """Create, bind and start the server on the running loop; fills ``state.address``."""
+    server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
+    store = OperationStore(state)
+    endpoint_grpc.add_ApiEndpointServiceServicer_to_server(ApiEndpointService(state), server)
+    tg_grpc.add_TextGenerationServiceServicer_to_server(TextGenerationService(state), server)
+    tg_grpc.add_TextGenerationAsyncServiceServicer_to_server(TextGenerationAsyncService(state, store), server)
+    tg_grpc.add_TokenizerServiceServicer_to_server(TokenizerService(state), server)
+    op_grpc.add_OperationServiceServicer_to_server(OperationService(state, store), server)
+    bound = server.add_insecure_port(f"{host}:{port}")
+    if not bound:
+        raise OSError(f"Cannot listen on {host}:{port}; choose another --port (0 picks a free one).")
+    state.address = f"{host}:{bound}"
+    await server.start()
+    return server
+
+
+class LocalServer:
+    """A running local server: its address, what it received, and its fault controls."""
+
+    def __init__(self, state: EmulatorState, loop: asyncio.AbstractEventLoop, thread: threading.Thread,
+                 server: grpc.aio.Server):
+        self._state = state
+        self._loop = loop
+        self._thread = thread
+        self._server = server
+
+    @property
+    def address(self) -> str:
+        """``"HOST:PORT"``, to pass to the SDK as ``endpoint`` or in ``service_map``."""
+        return self._state.address
+
+    @property
+    def requests(self) -> list[ReceivedRequest]:
+        """Every model request received so far (discovery and operation polls are not listed)."""
+        return self._state.requests
+
+    @property
+    def faults(self) -> Faults:
+        return self._state.faults
+
+    @property
+    def operation_delay(self) -> float:
+        """Seconds a deferred operation stays not-done (so a waiting indicator can be seen)."""
+        return self._state.operation_delay
+
+    @operation_delay.setter
+    def operation_delay(self, seconds: float) -> None:
+        self._state.operation_delay = float(seconds)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def reset(self) -> None:
+        """Clear the faults and the received requests (what the pytest fixture does per test)."""
+        self._state.faults.clear()
+        self._state.clear_requests()
+
+    def stop(self, grace: float = 0.5) -> None:
+        """Stop serving and join the server's thread; safe to call twice."""
+        if not self._thread.is_alive():
+            return
+        future = asyncio.run_coroutine_threadsafe(self._server.stop(grace), self._loop)
+        future.result(timeout=grace + 5)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> LocalServer:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"<LocalServer {self.address} {'running' if self.running else 'stopped'}>"
+
+
+def start_local_server(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    scripts: Sequence[str | Path] | None = None,
+    gguf: str | Path | None = None,
+    *,
+    operation_delay: float = DEFAULT_OPERATION_DELAY,
+) -> LocalServer:
+    """Start a server on its own thread and event loop; return once it accepts connections."""
+    state = EmulatorState(responders=build_responders(scripts, gguf), operation_delay=operation_delay)
+    loop = asyncio.new_event_loop()
+    started: dict = {}
+    ready = threading.Event()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            started["server"] = loop.run_until_complete(serve(state, host, port))
+        except BaseException as error:  # reported to the caller below
+            started["error"] = error
+            ready.set()
+            loop.close()
+            return
+        ready.set()
+        loop.run_forever()
+        loop.close()
+
+    thread = threading.Thread(target=run, name=f"ygpt-local-server-{port}", daemon=True)
+    thread.start()
+    ready.wait()
+    if "error" in started:
+        raise started["error"]
+    return LocalServer(state, loop, thread, started["server"])

@@ -1,0 +1,1 @@
+"""The gRPC services of the local server, one module per Yandex Cloud service family."""

@@ -1,0 +1,75 @@
+"""Bookkeeping every RPC shares: auth check, recording, injected failures and one log line.
+
+Auth works like the cloud's: an ``authorization`` metadata entry ``Api-Key <key>`` or
+``Bearer <token>`` must be present. Its value is never logged, recorded or echoed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import grpc
+
+from ..prompt import received
+from ..state import EmulatorState
+
+logger = logging.getLogger("ygpt_magic.emulator")
+_SCHEMES = ("api-key ", "bearer ")
+
+
+class Call:
+    """One RPC in progress. Services call admit() first and abort() to refuse."""
+
+    def __init__(self, state: EmulatorState, context: grpc.aio.ServicerContext, method: str):
+        self.state = state
+        self.context = context
+        self.method = method
+        self.started = time.perf_counter()
+        self.status = "OK"
+        self.model = "-"
+        self.messages = 0
+        self.chunks = 0
+
+    async def admit(self, request: Any = None, *, auth: bool = True, record: bool = True) -> None:
+        """Check auth, record the request, and apply a pending injected failure."""
+        if request is not None and hasattr(request, "model_uri"):
+            self.model = request.model_uri
+            self.messages = len(request.messages) if hasattr(request, "messages") else 1
+        if auth:
+            await self._check_auth()
+        if record and request is not None:
+            self.state.record(received(self.method, request))
+        failure = self.state.faults.take_failure(self.method)
+        if failure is not None:
+            await self.abort(*failure)
+
+    async def _check_auth(self) -> None:
+        values = [value for key, value in self.context.invocation_metadata() or () if key == "authorization"]
+        if not values:
+            await self.abort(
+                grpc.StatusCode.UNAUTHENTICATED,
+                "The request has no authorization metadata. Pass an API key (auth=\"...\" or "
+                "YC_API_KEY) or an IAM token (YC_IAM_TOKEN) to the SDK; any non-empty value works "
+                "with the local server.",
+            )
+        value = str(values[0])
+        if not value.lower().startswith(_SCHEMES) or not value.split(" ", 1)[1].strip():
+            await self.abort(
+                grpc.StatusCode.UNAUTHENTICATED,
+                "The authorization metadata must be 'Api-Key <key>' or 'Bearer <IAM token>'.",
+            )
+
+    async def abort(self, code: grpc.StatusCode, message: str) -> None:
+        """End the RPC with a status (raises inside the handler, as grpc.aio does)."""
+        self.status = code.name
+        await self.context.abort(code, message)
+
+    def log(self) -> None:
+        """One line per request; it names the method and model, never the credentials."""
+        logger.info(
+            "%s model=%s messages=%d chunks=%d status=%s %.1fms",
+            self.method, self.model, self.messages, self.chunks, self.status,
+            (time.perf_counter() - self.started) * 1000,
+        )

@@ -1,0 +1,138 @@
+"""Deferred mode: TextGenerationAsyncService.Completion and OperationService.Get/Cancel.
+
+The completion is computed in a task; the operation reports done once the task is finished and
+``operation_delay`` seconds have passed, so a client's "waiting for the operation" indicator is
+visible for a moment even with an instant responder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from dataclasses import dataclass, replace
+
+import grpc
+from google.protobuf.any_pb2 import Any as AnyProto  # pylint: disable=no-name-in-module
+from google.protobuf.timestamp_pb2 import Timestamp  # pylint: disable=no-name-in-module
+from google.rpc.status_pb2 import Status  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2_grpc as tg_grpc
+from yandex.cloud.operation import operation_service_pb2_grpc as op_grpc
+from yandex.cloud.operation.operation_pb2 import Operation  # pylint: disable=no-name-in-module
+
+from .. import prompt as prompts
+from ..errors import RequestError
+from ..state import EmulatorState
+from ..stream import responses
+from .call import Call
+
+_DESCRIPTION = "Async GPT Completion"
+_ids = itertools.count(1)
+
+
+@dataclass
+class _Pending:
+    operation: Operation
+    task: asyncio.Task
+    started: float
+    cancelled: bool = False
+
+
+class OperationStore:
+    """The operations of one server; only its event loop touches them."""
+
+    def __init__(self, state: EmulatorState):
+        self.state = state
+        self._pending: dict[str, _Pending] = {}
+
+    def create(self, prompt: prompts.Prompt) -> Operation:
+        generation = self.state.responders.respond(prompt)
+        operation = Operation(id=f"emu{next(_ids):017d}", description=_DESCRIPTION, created_by="local-server")
+        operation.created_at.GetCurrentTime()
+        operation.modified_at.CopyFrom(operation.created_at)
+        task = asyncio.get_running_loop().create_task(_final(prompt, generation))
+        self._pending[operation.id] = _Pending(operation, task, time.monotonic())
+        return operation
+
+    def get(self, operation_id: str) -> Operation:
+        pending = self._pending.get(operation_id)
+        if pending is None:
+            raise RequestError(
+                "NOT_FOUND",
+                f"The operation {operation_id!r} is not known to this server (it may have been "
+                "started on another server, or before a restart). Start the request again.",
+            )
+        operation = pending.operation
+        ready = pending.task.done() and time.monotonic() - pending.started >= self.state.operation_delay
+        if (ready or pending.cancelled) and not operation.done:
+            operation.done = True
+            operation.modified_at.CopyFrom(_now())
+            if pending.cancelled:
+                operation.error.CopyFrom(Status(code=grpc.StatusCode.CANCELLED.value[0], message="Cancelled."))
+            elif pending.task.exception() is not None:
+                operation.error.CopyFrom(Status(code=grpc.StatusCode.INTERNAL.value[0], message=str(pending.task.exception())))
+            else:
+                packed = AnyProto()
+                packed.Pack(pending.task.result())
+                operation.response.CopyFrom(packed)
+        return operation
+
+    def cancel(self, operation_id: str) -> Operation:
+        pending = self._pending.get(operation_id)
+        if pending is not None and not pending.operation.done:
+            pending.cancelled = True
+            pending.task.cancel()
+        return self.get(operation_id)
+
+
+async def _final(prompt: prompts.Prompt, generation):
+    last = None
+    async for last in responses(prompt, generation):
+        pass
+    return last
+
+
+def _now() -> Timestamp:
+    stamp = Timestamp()
+    stamp.GetCurrentTime()
+    return stamp
+
+
+class TextGenerationAsyncService(tg_grpc.TextGenerationAsyncServiceServicer):
+    def __init__(self, state: EmulatorState, store: OperationStore):
+        self.state = state
+        self.store = store
+
+    async def Completion(self, request, context):  # noqa: N802 (gRPC method name)
+        call = Call(self.state, context, "AsyncCompletion")
+        try:
+            await call.admit(request)
+            prompt = prompts.parse(request)
+            # deferred requests never stream: the operation holds the final response only
+            return self.store.create(replace(prompt, stream=False))
+        except RequestError as error:
+            await call.abort(error.code, error.message)
+        finally:
+            call.log()
+
+
+class OperationService(op_grpc.OperationServiceServicer):
+    def __init__(self, state: EmulatorState, store: OperationStore):
+        self.state = state
+        self.store = store
+
+    async def Get(self, request, context):  # noqa: N802
+        return await self._run("GetOperation", context, lambda: self.store.get(request.operation_id))
+
+    async def Cancel(self, request, context):  # noqa: N802
+        return await self._run("CancelOperation", context, lambda: self.store.cancel(request.operation_id))
+
+    async def _run(self, method, context, action):
+        call = Call(self.state, context, method)
+        try:
+            await call.admit(record=False)
+            return action()
+        except RequestError as error:
+            await call.abort(error.code, error.message)
+        finally:
+            call.log()

@@ -1,0 +1,48 @@
+"""TextGenerationService.Completion: the streamed (or single) completion, with injected faults.
+
+The fault plan is taken when the call starts: latency before each response, a break after K
+responses (the client sees K chunks, then the status), a stall after K responses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2_grpc as pb_grpc
+
+from .. import prompt as prompts
+from ..errors import RequestError
+from ..state import EmulatorState
+from ..stream import responses
+from .call import Call
+
+
+class TextGenerationService(pb_grpc.TextGenerationServiceServicer):
+    def __init__(self, state: EmulatorState):
+        self.state = state
+
+    async def Completion(self, request, context):  # noqa: N802 (gRPC method name)
+        call = Call(self.state, context, "Completion")
+        try:
+            await call.admit(request)
+            prompt = prompts.parse(request)
+            plan = self.state.faults.take_stream_plan()
+            generation = self.state.responders.respond(prompt)
+            async for item in responses(prompt, generation):
+                if plan.stall_after == call.chunks:
+                    await asyncio.sleep(plan.stall_seconds)
+                if plan.break_after == call.chunks:
+                    await call.abort(plan.break_code, f"Injected fault: the stream broke after {call.chunks} chunks.")
+                if plan.latency:
+                    await asyncio.sleep(plan.latency)
+                yield item
+                call.chunks += 1
+            if plan.break_after is not None:   # K >= the reply's length: break at its end
+                await call.abort(plan.break_code, f"Injected fault: the stream broke after {call.chunks} chunks.")
+        except RequestError as error:
+            await call.abort(error.code, error.message)
+        except asyncio.CancelledError:
+            call.status = "CANCELLED"
+            raise
+        finally:
+            call.log()

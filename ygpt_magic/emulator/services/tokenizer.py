@@ -1,0 +1,54 @@
+"""TokenizerService: Tokenize (plain text) and TokenizeCompletion (a whole completion request).
+
+TokenizeCompletion returns exactly as many tokens as a Completion of the same request reports in
+usage.input_text_tokens, so a client can budget its context with it. It does not enforce the
+model's context limit (counting a too-long history is how a client finds out it is too long).
+"""
+
+from __future__ import annotations
+
+from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import Token  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2 as pb  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2_grpc as pb_grpc
+
+from .. import prompt as prompts
+from .. import tokenizer
+from ..errors import RequestError
+from ..models import resolve_model
+from ..state import EmulatorState
+from .call import Call
+
+
+def _response(pairs, model_version: str) -> pb.TokenizeResponse:
+    return pb.TokenizeResponse(
+        tokens=[Token(id=tokenizer.token_id(text), text=text, special=special) for text, special in pairs],
+        model_version=model_version,
+    )
+
+
+class TokenizerService(pb_grpc.TokenizerServiceServicer):
+    def __init__(self, state: EmulatorState):
+        self.state = state
+
+    async def Tokenize(self, request, context):  # noqa: N802 (gRPC method name)
+        call = Call(self.state, context, "Tokenize")
+        try:
+            await call.admit(request)
+            model = resolve_model(request.model_uri)
+            pieces = [(tokenizer.display(p), False) for p in tokenizer.split(request.text)]
+            return _response([("<s>", True), *pieces], model.model_version)
+        except RequestError as error:
+            await call.abort(error.code, error.message)
+        finally:
+            call.log()
+
+    async def TokenizeCompletion(self, request, context):  # noqa: N802
+        call = Call(self.state, context, "TokenizeCompletion")
+        try:
+            await call.admit(request)
+            prompt = prompts.parse(request, check_limit=False)
+            return _response(tokenizer.prompt_tokens(prompt.messages), prompt.model.model_version)
+        except RequestError as error:
+            await call.abort(error.code, error.message)
+        finally:
+            call.log()

@@ -1,0 +1,98 @@
+"""Turn a responder's Generation into the CompletionResponse messages the cloud would send.
+
+Streamed replies are cumulative, like the real service's: each PARTIAL response holds the whole
+text so far, the last one is FINAL (or TRUNCATED_FINAL when max_tokens cut it). Every response
+carries usage (growing completion tokens, reasoning tokens when reasoning is on) and the model
+version. Without ``stream`` only the last response is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import (  # pylint: disable=no-name-in-module
+    Alternative, ContentUsage, Message,
+)
+from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (  # pylint: disable=no-name-in-module
+    CompletionResponse,
+)
+
+from . import tokenizer
+from .prompt import Prompt
+from .responders import Generation
+
+#: tokens added to the text by each streamed chunk of a scripted reply
+CHUNK_TOKENS = 4
+PARTIAL = Alternative.ALTERNATIVE_STATUS_PARTIAL
+FINAL = Alternative.ALTERNATIVE_STATUS_FINAL
+TRUNCATED_FINAL = Alternative.ALTERNATIVE_STATUS_TRUNCATED_FINAL
+
+
+def reasoning_tokens(prompt: Prompt, reply_tokens: int) -> int:
+    """How many hidden reasoning tokens a reasoning-mode reply reports (0 when off)."""
+    return 16 + reply_tokens // 2 if prompt.reasoning else 0
+
+
+def response(prompt: Prompt, text: str, status: int, completion: int, reasoning: int) -> CompletionResponse:
+    """One CompletionResponse; reasoning tokens are part of the completion tokens, as in the cloud."""
+    usage = ContentUsage(
+        input_text_tokens=prompt.input_tokens,
+        completion_tokens=completion + reasoning,
+        total_tokens=prompt.input_tokens + completion + reasoning,
+    )
+    if reasoning:
+        usage.completion_tokens_details.reasoning_tokens = reasoning
+    return CompletionResponse(
+        alternatives=[Alternative(message=Message(role="assistant", text=text), status=status)],
+        usage=usage,
+        model_version=prompt.model.model_version,
+    )
+
+
+async def responses(prompt: Prompt, generation: Generation) -> AsyncIterator[CompletionResponse]:
+    """The responses for one Completion call, in order."""
+    if generation.recorded:
+        for recorded in generation.recorded if prompt.stream else generation.recorded[-1:]:
+            yield recorded
+    elif generation.text is not None:
+        for item in _from_text(prompt, generation.text):
+            yield item
+    else:
+        async for item in _from_deltas(prompt, generation.deltas):
+            yield item
+
+
+def _from_text(prompt: Prompt, text: str) -> list[CompletionResponse]:
+    pieces = tokenizer.split(text)
+    status = FINAL
+    if prompt.max_tokens is not None and len(pieces) > prompt.max_tokens:
+        pieces, status = pieces[: prompt.max_tokens], TRUNCATED_FINAL
+    reasoning = reasoning_tokens(prompt, len(pieces))
+    out: list[CompletionResponse] = []
+    if prompt.stream:
+        so_far = ""
+        for start in range(0, len(pieces) - CHUNK_TOKENS, CHUNK_TOKENS):
+            so_far += "".join(pieces[start:start + CHUNK_TOKENS])
+            out.append(response(prompt, so_far, PARTIAL, start + CHUNK_TOKENS, reasoning))
+    out.append(response(prompt, "".join(pieces), status, len(pieces), reasoning))
+    return out
+
+
+async def _from_deltas(prompt: Prompt, deltas: AsyncIterator[str]) -> AsyncIterator[CompletionResponse]:
+    """A live model's deltas; stops the model once max_tokens is reached."""
+    text, status = "", FINAL
+    try:
+        async for delta in deltas:
+            text += delta
+            used = tokenizer.count(text)
+            if prompt.max_tokens is not None and used >= prompt.max_tokens:
+                if used > prompt.max_tokens:
+                    text = "".join(tokenizer.split(text)[: prompt.max_tokens])
+                status = TRUNCATED_FINAL
+                break
+            if prompt.stream and delta:
+                yield response(prompt, text, PARTIAL, used, reasoning_tokens(prompt, used))
+    finally:
+        await deltas.aclose()
+    used = tokenizer.count(text)
+    yield response(prompt, text, status, used, reasoning_tokens(prompt, used))
