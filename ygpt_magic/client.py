@@ -1,0 +1,260 @@
+"""Client: the only module that talks to the Yandex Cloud ML SDK.
+
+Why it looks like this:
+- The SDK is imported on the first request, not when the extension loads (`%load_ext` stays
+  instant), with its deprecation warning silenced and its loggers kept off stderr.
+- `AsyncYCloudML` runs on this client's own event-loop thread: grpc.aio objects must stay on one
+  loop, and the caller's thread (the kernel's main thread) must stay free to take Ctrl-C. The
+  main thread waits on a queue / future; an interrupt there cancels the RPC on the loop.
+- Before talking to an endpoint we open a plain TCP connection with a short timeout, so a dead
+  endpoint fails in seconds instead of after the SDK's retries and 60–180 s deadlines.
+- Every SDK/gRPC failure becomes one errors.py type with a message built from the status code
+  and details only (the SDK's exception text carries internals; see rpc_errors.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from . import rpc_errors
+from .client_loop import LoopThread, Stalled
+from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder
+from .errors import CredentialsMissing, OptionError, ServerTimeout, ServerUnavailable, YGptError
+from .session import Options, Usage
+
+CLOUD_ENDPOINT = "api.cloud.yandex.net:443"
+#: seconds after which a reachable endpoint is probed again before the next request
+PROBE_TTL = 30.0
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One response from the server: the whole text so far (not a delta)."""
+
+    text: str
+    status: str  # PARTIAL | FINAL | TRUNCATED_FINAL | CONTENT_FILTER | ...
+    usage: Usage
+    model_version: str
+
+
+def parse_endpoint(value: str) -> tuple[str, int]:
+    """`HOST:PORT` (IPv6 as `[::1]:PORT`) → (host, port); OptionError with an example if not."""
+    host, sep, port = value.strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise OptionError(
+            f"{value!r} is not an endpoint. Use `cloud`, `local`, or HOST:PORT such as "
+            "127.0.0.1:50051 (add --insecure for a server without TLS)."
+        )
+    return host, int(port)
+
+
+class Stream:
+    """Iterator of Chunks produced on the client's loop thread; `cancel()` from any thread."""
+
+    def __init__(self, client: Client, messages: list[dict], options: Options,
+                 stall_timeout: float | None):
+        self.cancelled = False
+        self._stall_timeout = stall_timeout
+        self._client = client
+        self._model = options.model
+        self._job = client._loop.stream(self._produce(messages, options))
+
+    async def _produce(self, messages: list[dict], options: Options):
+        await self._client._ensure_reachable()
+        model = self._client._model(options)
+        async for result in model.run_stream(messages, timeout=self._client.timeout):
+            yield result
+
+    def __iter__(self) -> Iterator[Chunk]:
+        last: Chunk | None = None
+        count = 0
+        try:
+            for result in self._job.results(self._stall_timeout):
+                last = _chunk(result, last)
+                count += 1
+                yield last
+        except Stalled:
+            raise ServerTimeout(self._client.endpoint, self._stall_timeout) from None
+        except (YGptError, KeyboardInterrupt, GeneratorExit):
+            raise
+        except Exception as exc:
+            raise self._client._translate(exc, chunks=count, model=self._model) from None
+        finally:
+            self._job.cancel()
+
+    def cancel(self) -> None:
+        """Stop the RPC (thread-safe: the panel's Stop button calls it from another thread)."""
+        self.cancelled = True
+        self._job.cancel()
+
+
+class Client:
+    """Run / stream / deferred / tokenize against one endpoint with one credential."""
+
+    def __init__(self, *, endpoint: str = "cloud", insecure: bool = False, auth: str | None = None,
+                 folder_id: str | None = None, timeout: float = 60, connect_timeout: float = 5,
+                 retries: int = 4, retry_backoff: float = 1.0, stall_timeout: float | None = 60,
+                 poll_interval: float = 0.5, local: bool = False):
+        self.endpoint = CLOUD_ENDPOINT if endpoint == "cloud" else endpoint
+        self._address = parse_endpoint(self.endpoint)
+        self.insecure = insecure or local
+        self.local = local
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.retries = retries
+        self.retry_backoff = retry_backoff
+        self.stall_timeout = stall_timeout
+        self.poll_interval = poll_interval
+        self.credential: Credential = find_credential(auth, local=local)
+        self.folder_id, self.folder_source = find_folder(folder_id, local=local)
+        self._sdk = None
+        self._reachable_at = 0.0
+        self._loop = LoopThread(name=f"ygpt-client-{self.endpoint}")
+
+    def __repr__(self) -> str:
+        return f"<Client {self.endpoint} credential={self.credential.source!r}>"
+
+    # -- requests -----------------------------------------------------------------------------
+
+    def stream(self, messages: list[dict], options: Options,
+               stall_timeout: float | None = None) -> Stream:
+        """Start a streamed completion; iterate the result for Chunks (each the whole text)."""
+        self._check_credentials()
+        return Stream(self, list(messages), options, stall_timeout or self.stall_timeout)
+
+    def complete(self, messages: list[dict], options: Options) -> Chunk:
+        """One request, no streaming."""
+        async def run():
+            await self._ensure_reachable()
+            return await self._model(options).run(messages, timeout=self.timeout)
+        return _chunk(self._call(run, options), None)
+
+    def deferred(self, messages: list[dict], options: Options,
+                 on_wait: Callable[[float], None]) -> Chunk:
+        """Asynchronous mode: start an operation, poll it, call on_wait(seconds) between polls.
+
+        Polling is driven from the caller's thread so that on_wait (which updates the display)
+        runs where the display lives, and Ctrl-C stops the wait.
+        """
+        async def start():
+            await self._ensure_reachable()
+            return await self._model(options).run_deferred(messages, timeout=self.timeout)
+        operation = self._call(start, options)
+        started = time.monotonic()
+        while True:
+            status = self._call(lambda: operation.get_status(timeout=self.timeout), options)
+            if not status.is_running:
+                break
+            waited = time.monotonic() - started
+            if waited > self.timeout:
+                raise ServerTimeout(self.endpoint, self.timeout)
+            on_wait(waited)
+            time.sleep(self.poll_interval)
+        return _chunk(self._call(lambda: operation.get_result(timeout=self.timeout), options), None)
+
+    def count_tokens(self, messages: list[dict], options: Options) -> int:
+        """Tokens the model would read for these messages (the tokenizer API, not a guess)."""
+        async def run():
+            await self._ensure_reachable()
+            return await self._model(options).tokenize(messages, timeout=self.timeout)
+        return len(self._call(run, options))
+
+    def describe(self) -> dict:
+        """What `%ygpt whoami` shows; the secret is masked."""
+        return {
+            "endpoint": "local" if self.local else self.endpoint,
+            "address": self.endpoint,
+            "tls": "off" if self.insecure else "on",
+            "folder": self.folder_id or "(none)",
+            "folder_source": self.folder_source,
+            "credential": self.credential.describe(),
+        }
+
+    def close(self) -> None:
+        """Stop the loop thread; the SDK's channels go with it."""
+        self._loop.stop()
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _call(self, make_coro: Callable, options: Options | None):
+        """Run a coroutine on the loop thread and wait for it here; errors come back mapped."""
+        self._check_credentials()
+        try:
+            return self._loop.run(make_coro())
+        except (YGptError, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            raise self._translate(exc, chunks=0, model=options and options.model) from None
+
+    def _translate(self, exc: BaseException, *, chunks: int, model: str | None) -> YGptError:
+        if rpc_errors.is_unavailable(exc):
+            self._reachable_at = 0.0
+        return rpc_errors.translate(exc, endpoint=self.endpoint, credential=self.credential,
+                                    folder=self.folder_id, model=model, retries=self.retries,
+                                    timeout=self.timeout, after_chunks=chunks)
+
+    def _check_credentials(self) -> None:
+        if self.credential is NO_CREDENTIAL or not self.folder_id:
+            raise CredentialsMissing()
+
+    async def _ensure_reachable(self) -> None:
+        """A TCP connect with a short timeout, so a dead endpoint fails in seconds."""
+        if time.monotonic() - self._reachable_at < PROBE_TTL:
+            return
+        host, port = self._address
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port),
+                                               self.connect_timeout)
+        except (OSError, asyncio.TimeoutError):
+            raise ServerUnavailable(self.endpoint, self.connect_timeout) from None
+        writer.close()
+        self._reachable_at = time.monotonic()
+
+    def _model(self, options: Options):
+        """The SDK model object for these options (short name, name/version, or gpt:// URI)."""
+        sdk = self._get_sdk()
+        name = options.model
+        if "://" in name:
+            model = sdk.models.completions(name)
+        else:
+            base, _, version = name.partition("/")
+            model = sdk.models.completions(base, model_version=version or "latest")
+        settings: dict = {}
+        if options.temperature is not None:
+            settings["temperature"] = options.temperature
+        if options.max_tokens is not None:
+            settings["max_tokens"] = options.max_tokens
+        if options.reasoning:
+            settings["reasoning_mode"] = "ENABLED_HIDDEN"
+        if options.json:
+            settings["response_format"] = "json"
+        return model.configure(**settings) if settings else model
+
+    def _get_sdk(self):
+        if self._sdk is None:
+            from . import sdk_loader  # the first request pays for the SDK import, not %load_ext
+
+            self._sdk = sdk_loader.make_sdk(
+                endpoint=self.endpoint, insecure=self.insecure, credential=self.credential,
+                folder_id=self.folder_id, retries=self.retries, retry_backoff=self.retry_backoff)
+        return self._sdk
+
+
+def _chunk(result, previous: Chunk | None) -> Chunk:
+    """Our Chunk from an SDK GPTModelResult; a usage-only message keeps the previous text."""
+    usage = Usage(
+        input_tokens=result.usage.input_text_tokens,
+        completion_tokens=result.usage.completion_tokens,
+        reasoning_tokens=getattr(result.usage, "reasoning_tokens", 0),
+        total_tokens=result.usage.total_tokens,
+    )
+    if result.alternatives:
+        text, status = result.alternatives[0].text, result.alternatives[0].status.name
+    else:
+        text, status = (previous.text, previous.status) if previous else ("", "UNKNOWN")
+    return Chunk(text=text, status=status, usage=usage, model_version=result.model_version)
+

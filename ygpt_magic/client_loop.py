@@ -1,0 +1,113 @@
+"""An asyncio event loop on its own daemon thread, and blocking waits on it that Ctrl-C can stop.
+
+grpc.aio channels and calls belong to the loop that created them, so every SDK coroutine of a
+Client runs on one loop. The caller (the kernel's main thread, or the panel's worker) blocks on a
+concurrent future or a queue: both waits are interruptible by signals, so KeyboardInterrupt
+arrives in the caller, which then cancels the coroutine on the loop (thread-safe).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from typing import Any
+
+_END = object()
+
+
+class Stalled(Exception):
+    """No item arrived on a stream within its stall timeout."""
+
+
+class StreamJob:
+    """Pumps an async iterator on the loop into a queue the caller iterates."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, source: AsyncIterator[Any]):
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._future = asyncio.run_coroutine_threadsafe(self._pump(source), loop)
+        # Runs when the pump ends, fails, or is cancelled (then at once, in the cancelling thread).
+        self._future.add_done_callback(lambda _: self._queue.put(_END))
+
+    async def _pump(self, source: AsyncIterator[Any]) -> None:
+        try:
+            async for item in source:
+                self._queue.put((True, item))
+        except Exception as exc:  # handed to the caller's thread, raised there
+            self._queue.put((False, exc))
+        finally:
+            await source.aclose()
+
+    def results(self, stall_timeout: float | None) -> Iterator[Any]:
+        """Items as they arrive; ends when the source ends or the job is cancelled."""
+        while True:
+            try:
+                item = self._queue.get(timeout=stall_timeout)
+            except queue.Empty:
+                raise Stalled() from None
+            if item is _END:
+                return
+            ok, value = item
+            if not ok:
+                raise value
+            yield value
+
+    def cancel(self) -> None:
+        """Thread-safe; a no-op once the job has finished."""
+        self._future.cancel()
+
+
+class LoopThread:
+    """One event loop on a daemon thread, started on first use."""
+
+    def __init__(self, name: str):
+        self._name = name
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                # grpc.aio and cancelled calls may report "exceptions never retrieved"; they
+                # are already handled as errors of the call, and must not print into a cell.
+                loop.set_exception_handler(lambda _loop, _context: None)
+                thread = threading.Thread(target=loop.run_forever, name=self._name, daemon=True)
+                thread.start()
+                self._loop, self._thread = loop, thread
+            return self._loop
+
+    def run(self, coro: Coroutine) -> Any:
+        """Run coro on the loop and wait here; Ctrl-C cancels it and propagates."""
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            return future.result()
+        except KeyboardInterrupt:
+            future.cancel()
+            raise
+
+    def stream(self, source: AsyncIterator[Any]) -> StreamJob:
+        return StreamJob(self.loop, source)
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Cancel what still runs, stop the loop, wait briefly for the thread."""
+        with self._lock:
+            loop, thread = self._loop, self._thread
+            self._loop = self._thread = None
+        if loop is None or thread is None:
+            return
+
+        async def shutdown() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            loop.stop()
+
+        asyncio.run_coroutine_threadsafe(shutdown(), loop)
+        thread.join(timeout)
+        if not thread.is_alive():
+            loop.close()

@@ -1,0 +1,120 @@
+"""Connection: which server the magics talk to, with which credential, and the Client for it.
+
+Holds the choice made by `%ygpt connect` / `%ygpt auth` (or the environment: `YGPT_ENDPOINT`,
+`YGPT_INSECURE`), builds the Client lazily on the first request (so nothing here imports the
+SDK), and owns the in-process local server when the target is `local`. `client` is also the
+factory the panel calls, so both views share one Client.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from collections.abc import Callable
+
+from .client import CLOUD_ENDPOINT, Client, parse_endpoint
+from .credentials import find_credential, find_folder
+
+TRUTHY = ("1", "true", "yes", "on")
+
+
+class Connection:
+    """The current endpoint + credential, a lazily built Client, and the local server if any."""
+
+    def __init__(self, settings: Callable[[], dict]):
+        """`settings()` returns the Client keyword arguments that come from configuration
+        (timeouts, retries), read each time a Client is built."""
+        self._settings = settings
+        self._lock = threading.RLock()
+        self._client: Client | None = None
+        self._server = None
+        self._secret: str | None = None
+        self._folder: str | None = None
+        self.target = "cloud"
+        self.insecure = False
+        env_target = os.environ.get("YGPT_ENDPOINT", "").strip()
+        self.connect(env_target or "cloud",
+                     insecure=os.environ.get("YGPT_INSECURE", "").strip().lower() in TRUTHY,
+                     start=False)
+
+    def __repr__(self) -> str:
+        return f"<Connection {self.target}>"
+
+    def connect(self, target: str, *, insecure: bool = False, start: bool = True) -> None:
+        """Switch to `cloud`, `local` or HOST:PORT (validated now); `local` starts the server
+        now when `start`, else on the first request."""
+        target = target.strip()
+        if target not in ("cloud", "local"):
+            parse_endpoint(target)  # OptionError with an example if malformed
+        with self._lock:
+            self.drop_client()
+            if target != "local":
+                self._stop_server()
+            self.target, self.insecure = target, insecure
+            if target == "local" and start:
+                self._local_address()
+
+    def set_credentials(self, secret: str | None, folder_id: str | None) -> None:
+        """Use this secret / folder (from `%ygpt auth`) instead of the environment's."""
+        with self._lock:
+            self._secret = secret or None
+            self._folder = folder_id or None
+            self.drop_client()
+
+    def client(self) -> Client:
+        """The Client for the current target (built on first use, shared with the panel)."""
+        with self._lock:
+            if self._client is None:
+                local = self.target == "local"
+                endpoint = self._local_address() if local else self.target
+                self._client = Client(endpoint=endpoint, insecure=self.insecure, local=local,
+                                      auth=self._secret, folder_id=self._folder,
+                                      **self._settings())
+            return self._client
+
+    def describe(self) -> dict[str, str]:
+        """Endpoint, TLS, folder and credential (masked), without building a Client."""
+        local = self.target == "local"
+        if local:
+            address = self._server.address if self._server else "(starts on first request)"
+        else:
+            address = CLOUD_ENDPOINT if self.target == "cloud" else self.target
+        folder, folder_source = find_folder(self._folder, local=local)
+        return {
+            "endpoint": self.target,
+            "address": address,
+            "tls": "off" if (self.insecure or local) else "on",
+            "folder": f"{folder} (from {folder_source})" if folder else "none found",
+            "credential": find_credential(self._secret, local=local).describe(),
+        }
+
+    def drop_client(self) -> None:
+        """Close the current Client; the next request builds one with the current settings."""
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    def close(self) -> None:
+        """Close the Client and stop the local server (on unload and at exit)."""
+        with self._lock:
+            self.drop_client()
+            self._stop_server()
+
+    def _local_address(self) -> str:
+        if self._server is None:
+            from .emulator import start_local_server  # only `local` loads the emulator
+            from .sdk_loader import quiet_grpc
+
+            quiet_grpc()
+            self._server = start_local_server()
+            atexit.register(self._stop_server)
+        return self._server.address
+
+    def _stop_server(self) -> None:
+        with self._lock:
+            server, self._server = self._server, None
+        if server is not None:
+            atexit.unregister(self._stop_server)
+            server.stop()

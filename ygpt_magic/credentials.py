@@ -1,0 +1,123 @@
+"""Where the API key / token and the folder id come from, and how they are shown (masked).
+
+Kept apart from client.py and free of SDK imports so that `%ygpt whoami` can say which source
+is in use without importing the SDK. The lookup order follows the SDK's own
+(`YC_API_KEY`, `YC_IAM_TOKEN`, `YC_OAUTH_TOKEN`, `YC_TOKEN`, then the `yc` CLI), except that we
+also use the `yc` CLI when stdin is not a terminal (the SDK skips it then, which is always the
+case in a Jupyter kernel).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+
+#: Environment variables holding a secret, in the SDK's lookup order, with the kind of secret.
+SECRET_ENV_VARS: tuple[tuple[str, str], ...] = (
+    ("YC_API_KEY", "api_key"),
+    ("YC_IAM_TOKEN", "iam_token"),
+    ("YC_OAUTH_TOKEN", "oauth_token"),
+    ("YC_TOKEN", "env_iam_token"),
+)
+FOLDER_ENV_VAR = "YC_FOLDER_ID"
+#: What the in-process local server accepts: it only checks that a credential is present.
+LOCAL_DUMMY_KEY = "local-dummy-key"
+LOCAL_FOLDER = "local-folder"
+
+
+def mask(secret: str | None) -> str:
+    """`AQVN…x9Qz`: enough to recognise a key, never enough to use it."""
+    if not secret:
+        return "(none)"
+    if len(secret) < 16:
+        return "…" * 3
+    return f"{secret[:4]}…{secret[-4:]}"
+
+
+def classify(secret: str) -> str:
+    """The kind of a pasted secret, by the same prefixes the SDK uses."""
+    secret = secret.strip()
+    if secret.startswith(("t1.", "t2.")):
+        return "iam_token"
+    if secret[:3] in ("y0_", "y1_", "y2_", "y3_"):
+        return "oauth_token"
+    return "api_key"
+
+
+@dataclass(frozen=True)
+class Credential:
+    """One credential and where it came from; `repr()` never shows the secret."""
+
+    kind: str  # api_key | iam_token | oauth_token | env_iam_token | yc_cli | none
+    source: str  # human-readable: "YC_API_KEY", "%ygpt auth", "yc CLI profile", ...
+    secret: str | None = field(default=None, repr=False)
+
+    @property
+    def masked(self) -> str:
+        if self.kind == "yc_cli":
+            return "(token from `yc iam create-token`)"
+        if self.kind == "env_iam_token":
+            return f"(read from {self.source} on every request)"
+        if self.secret == LOCAL_DUMMY_KEY:
+            return self.secret  # a placeholder, not a secret
+        return mask(self.secret)
+
+    def describe(self) -> str:
+        if self.kind == "none":
+            return "none found"
+        return f"{self.kind.replace('_', ' ')} from {self.source}: {self.masked}"
+
+
+NO_CREDENTIAL = Credential("none", "nowhere")
+
+
+def find_credential(explicit: str | None = None, *, local: bool = False) -> Credential:
+    """The credential a request will use.
+
+    An explicit secret (from `%ygpt auth`) wins. The in-process local server gets a dummy key
+    unless one was given explicitly, so a real cloud key in the environment is never sent to it.
+    """
+    if explicit:
+        return Credential(classify(explicit), "%ygpt auth", explicit.strip())
+    if local:
+        return Credential("api_key", "dummy key for the local server", LOCAL_DUMMY_KEY)
+    for var, kind in SECRET_ENV_VARS:
+        value = os.environ.get(var, "").strip()
+        if value:
+            return Credential(kind, var, value)
+    if shutil.which("yc"):
+        profile = os.environ.get("YC_PROFILE")
+        source = f"yc CLI profile {profile!r}" if profile else "yc CLI (current profile)"
+        return Credential("yc_cli", source)
+    return NO_CREDENTIAL
+
+
+def find_folder(explicit: str | None = None, *, local: bool = False) -> tuple[str | None, str]:
+    """(folder id, where it came from); (None, "nowhere") when there is none."""
+    if explicit:
+        return explicit.strip(), "%ygpt auth"
+    value = os.environ.get(FOLDER_ENV_VAR, "").strip()
+    if value:
+        return value, FOLDER_ENV_VAR
+    if local:
+        return LOCAL_FOLDER, "default for the local server"
+    folder = _yc_config_folder()
+    if folder:
+        return folder, "yc CLI config"
+    return None, "nowhere"
+
+
+def _yc_config_folder() -> str | None:
+    """`yc config get folder-id`, if the CLI is installed and configured (bounded to 5 s)."""
+    if not shutil.which("yc"):
+        return None
+    command = ["yc", "config", "get", "folder-id"]
+    if profile := os.environ.get("YC_PROFILE"):
+        command += ["--profile", profile]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=5, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None

@@ -1,0 +1,107 @@
+"""Translate what the SDK raises into the errors.py type a user should see.
+
+Only the gRPC status code and the server's `details()` are used: the SDK's own exception text
+(`str(AioRpcError)`) carries debug strings and the auth provider object, so it never reaches a
+message, and callers raise our error `from None` so IPython does not print the original either.
+No SDK import here: exceptions are recognised by their gRPC interface or class name.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .credentials import Credential
+from .errors import (
+    AuthFailed, ContextTooLong, CredentialsMissing, ModelNotFound, PermissionDenied,
+    QuotaExceeded, RequestRejected, ServerFailed, ServerTimeout, ServerUnavailable, StreamBroken,
+    YGptError,
+)
+
+_NUMBER = re.compile(r"\d[\d,_]*")
+_CONTEXT_WORDS = ("token", "context", "too long", "too many")
+
+
+def status_of(exc: BaseException) -> tuple[str | None, str]:
+    """(gRPC status name, server details) of an SDK/gRPC failure; (None, "") for anything else.
+
+    Covers grpc.aio.AioRpcError (and the SDK's subclass) and the SDK's RunError, which a failed
+    deferred operation raises with a numeric google.rpc code.
+    """
+    code = getattr(exc, "code", None)
+    if callable(code):  # grpc.RpcError / grpc.aio.AioRpcError
+        status = code()
+        details = exc.details() if callable(getattr(exc, "details", None)) else ""
+        return getattr(status, "name", str(status)), details or ""
+    if type(exc).__name__ == "RunError" and isinstance(code, int):
+        import grpc  # already loaded with the SDK
+
+        names = {c.value[0]: c.name for c in grpc.StatusCode}
+        return names.get(code, f"code {code}"), getattr(exc, "message", "") or ""
+    return None, ""
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    return status_of(exc)[0] == "UNAVAILABLE"
+
+
+def context_numbers(details: str) -> tuple[int, int] | None:
+    """(needed, limit) from an INVALID_ARGUMENT detail about the context size, if it says so.
+
+    Servers word this differently; whatever the order, the larger number is the request's size
+    and the smaller one the limit.
+    """
+    lowered = details.lower()
+    if not any(word in lowered for word in _CONTEXT_WORDS):
+        return None
+    numbers = [int(n.replace(",", "").replace("_", "")) for n in _NUMBER.findall(details)]
+    numbers = [n for n in numbers if n >= 16]
+    if len(numbers) < 2:
+        return None
+    return max(numbers), min(numbers)
+
+
+def translate(exc: BaseException, *, endpoint: str, credential: Credential,
+              folder: str | None, model: str | None, retries: int, timeout: float,
+              after_chunks: int = 0) -> YGptError:
+    """The YGptError for an exception from an SDK call (the caller raises it `from None`)."""
+    status, details = status_of(exc)
+    if status is None:
+        return _non_grpc(exc, endpoint=endpoint, timeout=timeout, after_chunks=after_chunks)
+    if after_chunks and status not in ("UNAUTHENTICATED", "PERMISSION_DENIED"):
+        return StreamBroken(after_chunks, f"{status}: {details}")
+    attempts = retries + 1
+    if status == "UNAUTHENTICATED":
+        return AuthFailed(endpoint, credential.source)
+    if status == "PERMISSION_DENIED":
+        return PermissionDenied(folder, details)
+    if status == "RESOURCE_EXHAUSTED":
+        return QuotaExceeded(attempts, details)
+    if status == "NOT_FOUND":
+        return ModelNotFound(model or "(unknown)", details)
+    if status == "INVALID_ARGUMENT":
+        numbers = context_numbers(details)
+        if numbers:
+            return ContextTooLong(*numbers)
+        return RequestRejected(details)
+    if status == "UNAVAILABLE":
+        return ServerUnavailable(endpoint)
+    if status == "DEADLINE_EXCEEDED":
+        return ServerTimeout(endpoint, timeout)
+    return ServerFailed(status, details)
+
+
+def _non_grpc(exc: BaseException, *, endpoint: str, timeout: float,
+              after_chunks: int) -> YGptError:
+    """Failures that are not a gRPC status: missing auth, timeouts, discovery, the unexpected."""
+    name = type(exc).__name__
+    text = str(exc)
+    if isinstance(exc, RuntimeError) and "authorization data" in text:
+        return CredentialsMissing()
+    if isinstance(exc, TimeoutError):
+        return ServerTimeout(endpoint, timeout)
+    if name == "UnknownEndpointError":
+        return ServerFailed("no text generation service listed by the endpoint", None)
+    if after_chunks:
+        return StreamBroken(after_chunks, name)
+    # An unexpected exception: its class name only, its text may hold anything.
+    return ServerFailed(f"unexpected {name} talking to {endpoint}", None)

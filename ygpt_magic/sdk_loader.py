@@ -1,0 +1,78 @@
+"""Import the Yandex Cloud ML SDK quietly and build an AsyncYCloudML for a Client.
+
+Imported only by client.py on the first request. "Quietly" means: the package's deprecation
+warning (it forwards to yandex-ai-studio-sdk) is swallowed, and the SDK's loggers get a
+NullHandler and stop propagating, so no SDK line reaches a cell's output.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+
+from .credentials import Credential
+
+SDK_LOGGERS = ("yandex_cloud_ml_sdk", "yandex_ai_studio_sdk")
+
+
+def quiet_grpc() -> None:
+    """gRPC's C core logs connection errors to fd 2, which ipykernel forwards into cells.
+
+    Only effective before grpc is first imported; a user's own GRPC_VERBOSITY wins.
+    """
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+
+
+def import_sdk():
+    """The `yandex_cloud_ml_sdk` module, imported without warnings or log output."""
+    quiet_grpc()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import yandex_cloud_ml_sdk
+    for name in SDK_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+            logger.addHandler(logging.NullHandler())
+        logger.propagate = False
+    return yandex_cloud_ml_sdk
+
+
+def make_auth(credential: Credential):
+    """The SDK auth object for a credential (built here so OAuth's warning is swallowed too)."""
+    from yandex_cloud_ml_sdk import auth
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if credential.kind == "api_key":
+            return auth.APIKeyAuth(credential.secret)
+        if credential.kind == "iam_token":
+            return auth.IAMTokenAuth(credential.secret)
+        if credential.kind == "oauth_token":
+            return auth.OAuthTokenAuth(credential.secret)
+        if credential.kind == "env_iam_token":
+            return auth.EnvIAMTokenAuth(credential.source)
+        if credential.kind == "yc_cli":
+            return auth.YandexCloudCLIAuth(yc_profile=os.environ.get("YC_PROFILE"))
+    raise ValueError(f"no SDK auth for credential kind {credential.kind!r}")
+
+
+def make_sdk(*, endpoint: str, insecure: bool, credential: Credential, folder_id: str,
+             retries: int, retry_backoff: float):
+    """An AsyncYCloudML for one endpoint; its retry policy is ours to size (fast for tests)."""
+    sdk = import_sdk()
+    from yandex_cloud_ml_sdk.retry import RetryPolicy
+
+    policy = RetryPolicy(
+        max_attempts=retries + 1,
+        initial_backoff=retry_backoff,
+        max_backoff=retry_backoff * 10,
+        jitter=min(1.0, retry_backoff),
+    )
+    return sdk.AsyncYCloudML(
+        folder_id=folder_id,
+        endpoint=endpoint,
+        auth=make_auth(credential),
+        retry_policy=policy,
+        verify=not insecure,
+    )
