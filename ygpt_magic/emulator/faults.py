@@ -66,7 +66,11 @@ class Faults:
         message: str | None = None,
         method: str = "Completion",
     ) -> None:
-        """Fail the next ``n`` calls of ``method`` ("*" for any RPC) with ``code``."""
+        """Fail the next ``n`` calls of ``method`` ("*": any RPC but discovery) with ``code``.
+
+        Methods: Completion, AsyncCompletion, GetOperation, CancelOperation, Tokenize,
+        TokenizeCompletion.
+        """
         grpc_code = status_code(code)
         text = message or f"Injected fault: {grpc_code.name} (set by the test through server.faults)."
         with self._lock:

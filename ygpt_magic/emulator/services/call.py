@@ -32,7 +32,7 @@ class Call:
         self.messages = 0
         self.chunks = 0
 
-    async def admit(self, request: Any = None, *, auth: bool = True, record: bool = True) -> None:
+    async def admit(self, request: Any = None, *, auth: bool = True, record: bool = True, faults: bool = True) -> None:
         """Check auth, record the request, and apply a pending injected failure."""
         if request is not None and hasattr(request, "model_uri"):
             self.model = request.model_uri
@@ -41,7 +41,7 @@ class Call:
             await self._check_auth()
         if record and request is not None:
             self.state.record(received(self.method, request))
-        failure = self.state.faults.take_failure(self.method)
+        failure = self.state.faults.take_failure(self.method) if faults else None
         if failure is not None:
             await self.abort(*failure)
 

@@ -1,7 +1,8 @@
 """ApiEndpointService.List: endpoint discovery, pointing every service the SDK needs at us.
 
 The SDK asks this first when it is given ``endpoint="HOST:PORT"``; like the cloud, the call needs
-no credentials.
+no credentials. Injected faults never apply to it: a test that fails "the next call" means the
+next model call, whichever way the SDK was pointed at the server.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class ApiEndpointService(pb_grpc.ApiEndpointServiceServicer):
     async def List(self, request, context):  # noqa: N802 (gRPC method name)
         call = Call(self.state, context, "List")
         try:
-            await call.admit(auth=False, record=False)
+            await call.admit(auth=False, record=False, faults=False)
             return pb.ListApiEndpointsResponse(
                 endpoints=[ApiEndpoint(id=sid, address=self.state.address) for sid in SERVICE_IDS]
             )
@@ -35,7 +36,7 @@ class ApiEndpointService(pb_grpc.ApiEndpointServiceServicer):
     async def Get(self, request, context):  # noqa: N802
         call = Call(self.state, context, "GetEndpoint")
         try:
-            await call.admit(auth=False, record=False)
+            await call.admit(auth=False, record=False, faults=False)
             if request.api_endpoint_id not in SERVICE_IDS:
                 await call.abort(
                     grpc.StatusCode.NOT_FOUND, f"The endpoint {request.api_endpoint_id!r} is not served here; "

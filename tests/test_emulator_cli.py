@@ -1,0 +1,60 @@
+"""`ygpt-magic serve` and `ygpt-magic demo` as a user runs them."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import grpc
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from yandex_cloud_ml_sdk import YCloudML
+    from yandex_cloud_ml_sdk.exceptions import AioRpcError
+    from yandex_cloud_ml_sdk.retry import NoRetryPolicy
+
+from ygpt_magic.emulator.testing import sdk_kwargs
+
+CLI = [sys.executable, "-m", "ygpt_magic.cli"]
+
+
+def start_serve(*flags: str) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen([*CLI, "serve", "--port", "0", *flags], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    ready = process.stdout.readline().strip()
+    assert ready.startswith("READY 127.0.0.1:"), process.stderr.read()
+    return process, ready.split()[1]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_serve_prints_ready_answers_and_stops_cleanly_on_a_signal(signum, tmp_path: Path):
+    script = tmp_path / "mine.json"
+    script.write_text('{"replies": [{"user": "What is the answer?", "reply": "42."}]}', encoding="utf-8")
+    process, address = start_serve("--script", str(script), "--fail-next", "1", "--fail-code", "RESOURCE_EXHAUSTED")
+    try:
+        model = YCloudML(**sdk_kwargs(address), retry_policy=NoRetryPolicy()).models.completions("yandexgpt")
+        with pytest.raises(AioRpcError) as caught:
+            model.run("What is the answer?")
+        assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert model.run("What is the answer?").text == "42."
+    finally:
+        process.send_signal(signum)
+        _, stderr = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert "stopped" in stderr and "Completion model=" in stderr
+
+
+def test_serve_refuses_a_broken_script_with_a_message():
+    result = subprocess.run([*CLI, "serve", "--script", "/nonexistent.json"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "Cannot read the script" in result.stderr and "READY" not in result.stdout
+
+
+def test_demo_streams_a_reply_chunk_by_chunk():
+    result = subprocess.run([*CLI, "demo"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "Albert Einstein was a theoretical physicist" in result.stdout
+    assert "chunks, FINAL" in result.stdout

@@ -1,0 +1,92 @@
+"""Injected faults reach the unmodified SDK as the matching exceptions, at the right moment."""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import grpc
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from yandex_cloud_ml_sdk import YCloudML
+    from yandex_cloud_ml_sdk.exceptions import AioRpcError
+    from yandex_cloud_ml_sdk.retry import NoRetryPolicy, RetryPolicy
+
+from ygpt_magic.emulator.testing import sdk_kwargs
+
+PROMPT = "Hi! What fields of science did Albert Einstein study?"
+
+
+def model_for(server, **sdk_options):
+    options = {"retry_policy": NoRetryPolicy(), **sdk_options}
+    return YCloudML(**sdk_kwargs(server.address), **options).models.completions("yandexgpt")
+
+
+@pytest.mark.parametrize("code", ["UNAVAILABLE", "RESOURCE_EXHAUSTED", "UNAUTHENTICATED", "INVALID_ARGUMENT"])
+def test_fail_next_arrives_as_the_sdk_error_with_that_status(ygpt_server, code):
+    model = model_for(ygpt_server)
+    ygpt_server.faults.fail_next(1, code, message="try again later")
+    with pytest.raises(AioRpcError) as caught:
+        model.run(PROMPT)
+    assert caught.value.code() == grpc.StatusCode[code]
+    assert "try again later" in caught.value.details()
+    assert model.run(PROMPT).status.name == "FINAL"   # only the next call failed
+
+
+def test_fail_next_counts_calls_and_can_target_any_method(ygpt_server):
+    model = model_for(ygpt_server)
+    ygpt_server.faults.fail_next(2, "UNAVAILABLE", method="*")
+    for call in (lambda: model.tokenize(PROMPT), lambda: model.run_deferred(PROMPT)):
+        with pytest.raises(AioRpcError):
+            call()
+    assert len(model.tokenize(PROMPT)) > 3
+
+
+def test_the_sdk_retry_policy_recovers_from_one_unavailable(ygpt_server):
+    model = model_for(ygpt_server, retry_policy=RetryPolicy(initial_backoff=0.01, jitter=0.0))
+    ygpt_server.faults.fail_next(1, "UNAVAILABLE")
+    assert model.run(PROMPT).status.name == "FINAL"
+    assert [r.method for r in ygpt_server.requests] == ["Completion", "Completion"]
+
+
+def test_a_stream_broken_after_k_chunks_shows_k_chunks_then_the_error(ygpt_server):
+    model = model_for(ygpt_server)
+    ygpt_server.faults.break_stream_after(3, "UNAVAILABLE")
+    received = []
+    with pytest.raises(AioRpcError) as caught:
+        for chunk in model.run_stream(PROMPT):
+            received.append(chunk.text)
+    assert len(received) == 3
+    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert len(list(model.run_stream(PROMPT))) > 3   # one-shot: the next stream is whole
+
+
+def test_a_stall_longer_than_the_timeout_is_a_deadline_error(ygpt_server):
+    model = model_for(ygpt_server)
+    ygpt_server.faults.stall_after(1, 5.0)
+    received = []
+    with pytest.raises(AioRpcError) as caught:
+        for chunk in model.run_stream(PROMPT, timeout=0.5):
+            received.append(chunk)
+    assert len(received) == 1
+    assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+def test_latency_is_added_before_every_chunk(ygpt_server):
+    model = model_for(ygpt_server)
+    count = len(list(model.run_stream(PROMPT)))
+    ygpt_server.faults.latency(0.01)
+    started = time.perf_counter()
+    assert len(list(model.run_stream(PROMPT))) == count
+    assert time.perf_counter() - started >= count * 0.01
+    ygpt_server.faults.clear()
+    started = time.perf_counter()
+    model.run(PROMPT)
+    assert time.perf_counter() - started < 0.2
+
+
+def test_unknown_status_names_are_refused_at_once(ygpt_server):
+    with pytest.raises(ValueError, match="Unknown gRPC status"):
+        ygpt_server.faults.fail_next(1, "NOT_A_STATUS")

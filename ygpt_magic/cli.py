@@ -1,0 +1,56 @@
+"""``ygpt-magic``: the command line (``serve`` runs the local server, ``demo`` shows it working)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+
+
+def _demo(args: argparse.Namespace) -> int:
+    """Start the local server in-process and stream one reply through the unmodified SDK."""
+    from .emulator import start_local_server
+    from .emulator.testing import sdk_kwargs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from yandex_cloud_ml_sdk import YCloudML
+
+    with start_local_server() as server:
+        model = YCloudML(**sdk_kwargs(server.address)).models.completions("yandexgpt")
+        print(f"Local server at {server.address}. Prompt: {args.prompt}\n", flush=True)
+        shown = ""
+        for number, chunk in enumerate(model.run_stream(args.prompt), 1):
+            sys.stdout.write(chunk.text[len(shown):])
+            sys.stdout.flush()
+            shown = chunk.text
+        usage = chunk.usage
+        print(f"\n\n[{number} chunks, {chunk.status.name}, {usage.input_text_tokens} → "
+              f"{usage.completion_tokens} tokens, model version {chunk.model_version}]")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .emulator.main import add_serve_arguments
+
+    parser = argparse.ArgumentParser(prog="ygpt-magic", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the local Yandex-compatible gRPC server")
+    add_serve_arguments(serve)
+    demo = commands.add_parser("demo", help="stream one reply from the local server through the SDK")
+    demo.add_argument("prompt", nargs="?", default="Hi! What fields of science did Albert Einstein study?")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        from .emulator.main import run_serve
+
+        return run_serve(args)
+    return _demo(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""``ygpt-magic serve``: run the local server as a process until SIGINT or SIGTERM.
+
+It prints exactly one ``READY HOST:PORT`` line on stdout once it accepts connections (scripts and
+CI wait for it), logs one line per request on stderr, and stops cleanly on a signal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from .faults import Faults
+from .server import DEFAULT_OPERATION_DELAY, build_responders, serve
+from .state import EmulatorState
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of ``serve``: where to listen, what to answer with, which faults to inject."""
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port; 0 (default) picks a free one")
+    parser.add_argument("--script", action="append", default=[], metavar="FILE",
+                        help="an extra JSON script of replies (repeatable); see README, 'Local server'")
+    parser.add_argument("--gguf", metavar="PATH",
+                        help="answer with a local GGUF model through llama.cpp (pip install 'ygpt-magic[local]')")
+    parser.add_argument("--operation-delay", type=float, default=DEFAULT_OPERATION_DELAY, metavar="SECONDS",
+                        help="how long deferred operations stay not-done (default %(default)s)")
+    parser.add_argument("--quiet", action="store_true", help="do not log one line per request")
+    faults = parser.add_argument_group("fault injection")
+    faults.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="delay before every chunk")
+    faults.add_argument("--fail-next", type=int, default=0, metavar="N", help="fail the first N calls")
+    faults.add_argument("--fail-code", default="UNAVAILABLE", metavar="STATUS", help="gRPC status for --fail-next")
+    faults.add_argument("--fail-method", default="Completion", metavar="METHOD",
+                        help="RPC that --fail-next applies to (Completion, AsyncCompletion, TokenizeCompletion, "
+                             "GetOperation, ... or '*' for all)")
+    faults.add_argument("--break-after", type=int, metavar="K", help="break Completion streams after K chunks")
+    faults.add_argument("--break-code", default="UNAVAILABLE", metavar="STATUS", help="gRPC status for --break-after")
+    faults.add_argument("--break-times", type=int, default=1, metavar="N", help="how many streams to break")
+    faults.add_argument("--stall-after", type=int, metavar="K", help="pause Completion streams after K chunks")
+    faults.add_argument("--stall-seconds", type=float, default=30.0, metavar="SECONDS", help="length of the pause")
+
+
+def apply_fault_flags(faults: Faults, args: argparse.Namespace) -> None:
+    """Set the faults the command line asked for (the same calls tests make)."""
+    if args.latency:
+        faults.latency(args.latency)
+    if args.fail_next:
+        faults.fail_next(args.fail_next, args.fail_code, method=args.fail_method)
+    if args.break_after is not None:
+        faults.break_stream_after(args.break_after, args.break_code, times=args.break_times)
+    if args.stall_after is not None:
+        faults.stall_after(args.stall_after, args.stall_seconds)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Serve until SIGINT/SIGTERM; return the process exit code."""
+    if not args.quiet:
+        logging.basicConfig(format="%(asctime)s %(name)s %(message)s", level=logging.WARNING)
+        logging.getLogger("ygpt_magic.emulator").setLevel(logging.INFO)
+    try:
+        state = EmulatorState(build_responders(args.script, args.gguf), operation_delay=args.operation_delay)
+        apply_fault_flags(state.faults, args)
+    except (OSError, ValueError, ImportError) as error:
+        print(f"ygpt-magic serve: {error}", file=sys.stderr)
+        return 2
+    return asyncio.run(_serve_until_signal(state, args.host, args.port))
+
+
+async def _serve_until_signal(state: EmulatorState, host: str, port: int) -> int:
+    try:
+        server = await serve(state, host, port)
+    except (OSError, RuntimeError) as error:
+        print(f"ygpt-magic serve: {error}", file=sys.stderr)
+        return 2
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    print(f"READY {state.address}", flush=True)
+    print(f"Local YandexGPT server at {state.address}; point the SDK at it with "
+          f"endpoint={state.address!r}, verify=False. Ctrl+C stops it.", file=sys.stderr, flush=True)
+    await stop.wait()
+    await server.stop(grace=1.0)
+    print("Local server stopped.", file=sys.stderr, flush=True)
+    return 0
