@@ -1,0 +1,200 @@
+"""run_exchange: what the user sees and what the chat keeps, for success, Stop, Ctrl-C, errors.
+
+The client here is a tiny local fake that yields chunk-like objects; the tests that go through
+the wire and the real SDK are in test_magics.py.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import pytest
+
+from ygpt_magic.errors import ChatBusy, ServerUnavailable, StreamBroken
+from ygpt_magic.exchange import run_exchange
+from ygpt_magic.render import StreamRenderer
+from ygpt_magic.session import ChatSession, Reply, Usage
+
+USAGE = Usage(10, 4, 0, 14)
+
+
+@dataclass
+class Chunk:
+    text: str
+    status: str = "PARTIAL"
+    usage: Usage = USAGE
+    model_version: str = "23.10.2024"
+
+
+@dataclass
+class FakeStream:
+    chunks: list
+    on_chunk: object = None  # called after each chunk is yielded (to simulate Ctrl-C / Stop)
+    cancelled: bool = False
+
+    def __iter__(self):
+        for index, chunk in enumerate(self.chunks):
+            if self.cancelled:
+                return
+            if isinstance(chunk, Exception):
+                raise chunk
+            yield chunk
+            if self.on_chunk:
+                self.on_chunk(self, index)
+
+    def cancel(self):
+        self.cancelled = True
+
+
+@dataclass
+class FakeClient:
+    stream_: FakeStream | None = None
+    chunk: Chunk | None = None
+    sent: list = field(default_factory=list)
+
+    def stream(self, messages, options, stall_timeout=None):
+        self.sent.append((messages, options, stall_timeout))
+        return self.stream_
+
+    def complete(self, messages, options):
+        self.sent.append((messages, options, None))
+        return self.chunk
+
+    def deferred(self, messages, options, on_wait):
+        on_wait(2.0)
+        return self.complete(messages, options)
+
+
+class Screen:
+    def __init__(self):
+        self.bundles = []
+
+    def __call__(self, bundle, **_):
+        self.bundles.append(bundle)
+        return self
+
+    def update(self, bundle, **_):
+        self.bundles.append(bundle)
+
+    def text(self):
+        return self.bundles[-1].get("text/markdown", self.bundles[-1].get("text/plain"))
+
+
+def chunks(*texts, final="FINAL"):
+    return [Chunk(t) for t in texts[:-1]] + [Chunk(texts[-1], final)]
+
+
+def setup(*stream_items, on_chunk=None):
+    session = ChatSession()
+    session.record(session.plan("Who was Einstein?", cell_id="c1"),
+                   Reply("A physicist.", "FINAL", USAGE, "yandexgpt", "23.10.2024", 0.1))
+    client = FakeClient(FakeStream(list(stream_items), on_chunk))
+    screen = Screen()
+    return session, client, StreamRenderer(display=screen, interval=0), screen
+
+
+def prompts(session):
+    return [t.prompt for t in session.chat().turns]
+
+
+def test_a_streamed_reply_is_shown_and_recorded_with_what_was_sent():
+    session, client, renderer, screen = setup(*chunks("In", "In 1879.", "In 1879, in Ulm."))
+    plan = session.plan("When was he born?", cell_id="c2")
+    reply = run_exchange(session, client, plan, renderer, stream_timeout=30)
+    assert (reply.text, reply.status, reply.usage, reply.model_version) == \
+        ("In 1879, in Ulm.", "FINAL", USAGE, "23.10.2024")
+    assert [m["role"] for m in reply.messages] == ["user", "assistant", "user"]
+    assert client.sent[0][0] == plan.messages and client.sent[0][2] == 30
+    assert prompts(session) == ["Who was Einstein?", "When was he born?"]
+    assert screen.text().startswith("In 1879, in Ulm.\n\n<sub>yandexgpt · 23.10.2024 · 10 → 4 tokens")
+    assert len(screen.bundles) == 1 + 3 + 1
+    assert reply.elapsed >= 0 and not session.is_busy()
+
+
+@pytest.mark.parametrize("mode", ["once", "deferred"])
+def test_non_streamed_modes(mode):
+    session, client, renderer, screen = setup()
+    client.chunk = Chunk("Ulm.", "FINAL")
+    reply = run_exchange(session, client, session.plan("Where?"), renderer, mode=mode)
+    assert reply.text == "Ulm." and prompts(session)[-1] == "Where?"
+    waited = ["<sub>⏳ waiting for the operation… 2 s</sub>"] if mode == "deferred" else []
+    assert [b["text/markdown"] for b in screen.bundles[1:-1]] == waited
+
+
+def test_ctrl_c_keeps_the_partial_text_marked_and_the_chat_unchanged():
+    def interrupt(stream, index):
+        if index == 1:
+            raise KeyboardInterrupt
+
+    session, client, renderer, screen = setup(*chunks("In", "In 18", "In 1879."), on_chunk=interrupt)
+    reply = run_exchange(session, client, session.plan("When?", cell_id="c1"), renderer)
+    assert (reply.text, reply.status) == ("In 18", "INTERRUPTED")
+    assert client.stream_.cancelled
+    assert screen.text() == "In 18\n\n<sub>⏹ interrupted — not added to the chat</sub>"
+    assert prompts(session) == ["Who was Einstein?"], "the re-run did not rewind either"
+    assert not session.is_busy()
+
+
+def test_stop_from_another_thread_ends_the_stream_as_interrupted():
+    def press_stop(stream, index):  # the panel's Stop button runs on the widget thread
+        if index == 0:
+            button = threading.Thread(target=stream.cancel)
+            button.start()
+            button.join()
+
+    session, client, renderer, screen = setup(
+        *chunks("Once", "Once upon", "Once upon a time."), on_chunk=press_stop
+    )
+    reply = run_exchange(session, client, session.plan("Tell a story"), renderer)
+    assert (reply.text, reply.status) == ("Once", "INTERRUPTED")
+    assert prompts(session) == ["Who was Einstein?"]
+
+
+def test_keep_partial_records_the_interrupted_reply():
+    session, client, renderer, screen = setup(
+        *chunks("Half", "Half an answer", "Whole"),
+        on_chunk=lambda stream, index: index == 1 and stream.cancel(),
+    )
+    run_exchange(session, client, session.plan("Go"), renderer, keep_partial=True)
+    turn = session.chat().turns[-1]
+    assert (turn.prompt, turn.reply.text, turn.reply.status) == ("Go", "Half an answer", "INTERRUPTED")
+    assert screen.text().endswith("<sub>⏹ interrupted — the partial reply was added to the chat</sub>")
+
+
+@pytest.mark.parametrize("items, error", [
+    ([Chunk("Par"), ServerUnavailable("127.0.0.1:1", 5)], ServerUnavailable),
+    ([Chunk("Par"), Chunk("Part")], StreamBroken),  # ended without a final chunk
+    ([], StreamBroken),
+])
+def test_errors_keep_partial_text_and_leave_the_chat_exactly_as_it_was(items, error):
+    session, client, renderer, screen = setup(*items)
+    session.configure(temperature=0.4)
+    before = (list(session.chat().turns), session.chat().options, session.chat().system)
+    with pytest.raises(error):
+        run_exchange(session, client, session.plan("Next", cell_id="c1", system="new"), renderer)
+    assert (list(session.chat().turns), session.chat().options, session.chat().system) == before
+    assert "Nothing was added to the chat.</sub>" in screen.text()
+    assert not session.is_busy()
+
+
+def test_unexpected_errors_show_only_their_type():
+    session, client, renderer, screen = setup(RuntimeError("token t1.SECRETSECRETSECRETSECRET"))
+    with pytest.raises(RuntimeError):
+        run_exchange(session, client, session.plan("Next"), renderer)
+    assert "SECRET" not in screen.text() and "RuntimeError" in screen.text()
+
+
+def test_a_second_request_on_a_busy_chat_is_refused_before_showing_anything():
+    session, client, renderer, screen = setup(*chunks("ok"))
+    with session.busy("default"):
+        with pytest.raises(ChatBusy):
+            run_exchange(session, client, session.plan("Next"), renderer)
+    assert screen.bundles == [] and client.sent == []
+
+
+def test_once_needs_no_lock_and_records_nothing():
+    session, client, renderer, screen = setup(*chunks("Fixed."))
+    with session.busy("default"):  # a reply streaming into the chat does not block --once
+        reply = run_exchange(session, client, session.plan("Fix", once=True), renderer)
+    assert reply.text == "Fixed." and prompts(session) == ["Who was Einstein?"]

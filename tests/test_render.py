@@ -1,0 +1,230 @@
+"""What a cell's output shows while a reply streams and after it ends."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ygpt_magic.render import StreamRenderer, extract_code, footer
+from ygpt_magic.session import Reply, Usage
+
+
+class Screen:
+    """A stand-in for IPython.display.display that keeps every bundle sent to one output."""
+
+    def __init__(self) -> None:
+        self.bundles: list[dict] = []
+        self.handles = 0
+
+    def __call__(self, bundle, *, raw, display_id):
+        assert raw is True and display_id is True
+        self.handles += 1
+        self.bundles.append(bundle)
+        return self
+
+    def update(self, bundle, *, raw):
+        assert raw is True
+        self.bundles.append(bundle)
+
+    @property
+    def last(self) -> dict:
+        return self.bundles[-1]
+
+    def shown(self, mime: str = "text/markdown") -> str:
+        return self.last[mime]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def reply(text: str, status: str = "FINAL", reasoning: int = 0, elapsed: float = 1.4) -> Reply:
+    return Reply(text, status, Usage(26, 317, reasoning, 343 + reasoning), "yandexgpt",
+                 "23.10.2025", elapsed)
+
+
+def renderer(fmt: str = "markdown", **kwargs) -> tuple[StreamRenderer, Screen, Clock]:
+    screen, clock = Screen(), Clock()
+    return StreamRenderer(fmt=fmt, display=screen, clock=clock, **kwargs), screen, clock
+
+
+def stream(r: StreamRenderer, clock: Clock, texts, step: float) -> None:
+    for text in texts:
+        clock.now += step
+        r.update(text)
+
+
+def test_footer_is_quiet_and_deterministic_except_seconds():
+    assert footer(reply("x", reasoning=12)) == \
+        "yandexgpt · 23.10.2025 · 26 → 317 tokens (+12 reasoning) · 1.4 s"
+    assert footer(reply("x", status="TRUNCATED_FINAL")).endswith("· 1.4 s · cut at max tokens")
+    assert footer(reply("x", status="CONTENT_FILTER")).endswith("stopped by the content filter")
+    assert re.sub(r"\d+\.\d+ s", "N s", footer(reply("x", elapsed=12.345))).endswith("tokens · N s")
+    uri = Reply("x", "FINAL", Usage(), "gpt://b1gfolder/yandexgpt-lite/rc", "", 0.2)
+    assert footer(uri) == "yandexgpt-lite/rc · 0 → 0 tokens · 0.2 s"
+
+
+def test_one_handle_waiting_line_then_streamed_text_then_final_markdown():
+    r, screen, clock = renderer()
+    r.start(["↺ Re-ran this cell: its previous turn was dropped from chat 'default'."])
+    assert screen.shown() == (
+        "<sub>↺ Re-ran this cell: its previous turn was dropped from chat 'default'.</sub>\n\n"
+        "<sub>⏳ waiting for yandexgpt…</sub>"
+    )
+    stream(r, clock, ["Être", "Être ou ne pas être"], step=0.2)
+    assert screen.shown().endswith("\n\nÊtre ou ne pas être")
+    r.finish(reply("Être ou ne pas être, *telle* est la question."))
+    assert screen.handles == 1
+    assert screen.last == {
+        "text/markdown": "<sub>↺ Re-ran this cell: its previous turn was dropped from chat 'default'.</sub>"
+                         "\n\nÊtre ou ne pas être, *telle* est la question.\n\n"
+                         "<sub>yandexgpt · 23.10.2025 · 26 → 317 tokens · 1.4 s</sub>",
+        "text/plain": "Être ou ne pas être, *telle* est la question.",
+    }
+    assert r.updates == len(screen.bundles) == 4
+
+
+def test_updates_are_throttled_to_about_ten_a_second_and_the_final_text_is_exact():
+    r, screen, clock = renderer()
+    r.start()
+    words = [" ".join(["word"] * n) for n in range(1, 301)]
+    stream(r, clock, words, step=0.01)  # 300 chunks in 3 seconds
+    r.finish(reply(words[-1]))
+    assert 20 <= r.updates <= 10 * 3 + 2
+    assert screen.last["text/plain"] == words[-1]
+
+
+def test_a_stream_that_starts_over_shows_the_latest_text_never_both():
+    r, screen, clock = renderer()
+    r.start()
+    stream(r, clock, ["The answer is", "The answer is forty"], step=0.5)
+    stream(r, clock, ["The", "The answer is forty-two"], step=0.01)  # a retry restarted it
+    assert screen.shown() == "The", "a restart is shown at once, not after the old text"
+    clock.now += 1
+    r.update("The answer is forty-two.")
+    assert screen.shown() == "The answer is forty-two."
+    r.finish(reply("The answer is forty-two."))
+    assert screen.shown().count("forty") == 1
+
+
+def test_a_thousand_chunk_reply_costs_bounded_updates_and_linear_bytes():
+    r, screen, clock = renderer()
+    r.start()
+    text = ""
+    for n in range(1000):  # 5,000 words, ~1,000 chunks, 10 ms apart
+        text += " ".join(f"w{n}" for _ in range(5)) + " "
+        clock.now += 0.01
+        r.update(text)
+    r.finish(reply(text))
+    sent = sum(len(value) for bundle in screen.bundles for value in bundle.values())
+    assert r.updates <= 10 * 10 + 2
+    assert sent <= 30 * len(text)
+
+
+def test_without_the_cost_limit_every_interval_renders(monkeypatch):
+    r, screen, clock = renderer(interval=0, cost_ratio=None)
+    r.start()
+    stream(r, clock, ["a" * n for n in range(1, 101)], step=0.001)
+    assert r.updates == 1 + 100
+
+
+def test_interrupt_keeps_partial_text_marked_and_closes_an_open_code_fence():
+    r, screen, clock = renderer()
+    r.start(["↺ Re-ran this cell: its previous turn was dropped from chat 'default'."])
+    stream(r, clock, ["Here:\n```python\nprint(1)"], step=0.2)
+    r.interrupt("Here:\n```python\nprint(1)")
+    assert screen.last == {
+        "text/markdown": "Here:\n```python\nprint(1)\n```\n\n"
+                         "<sub>⏹ interrupted — not added to the chat</sub>",
+        "text/plain": "Here:\n```python\nprint(1)\n\n⏹ interrupted — not added to the chat",
+    }
+    r.update("more text after the stop")
+    r.finish(reply("late"))
+    assert "late" not in screen.shown(), "nothing replaces the final render"
+
+
+def test_fail_keeps_partial_text_and_names_what_happened_in_one_line():
+    r, screen, clock = renderer()
+    r.start()
+    stream(r, clock, ["Partial ans"], step=0.2)
+    r.fail("The reply stream broke off after 3 chunks before the answer was complete. Run it again.")
+    assert screen.shown() == (
+        "Partial ans\n\n<sub>⚠ The reply stream broke off after 3 chunks before the answer was "
+        "complete. Nothing was added to the chat.</sub>"
+    )
+
+
+def test_waiting_line_in_deferred_mode():
+    r, screen, clock = renderer()
+    r.start()
+    r.waiting(3.7)
+    assert screen.shown() == "<sub>⏳ waiting for the operation… 3 s</sub>"
+
+
+def test_text_format_is_plain():
+    r, screen, clock = renderer("text")
+    r.start(["✂ a note"])
+    stream(r, clock, ["Plain *words*"], step=0.2)
+    assert screen.last == {"text/plain": "✂ a note\n\nPlain *words*"}
+    r.finish(reply("Plain *words*"))
+    assert screen.last == {
+        "text/plain": "✂ a note\n\nPlain *words*\n\nyandexgpt · 23.10.2025 · 26 → 317 tokens · 1.4 s"
+    }
+
+
+def test_code_format_shows_only_the_code_blocks():
+    text = "Sure:\n\n```python\nprint('hi')\n```\n\nand\n\n```bash\necho ```\n```\nDone."
+    r, screen, clock = renderer("code")
+    r.start()
+    r.finish(reply(text))
+    assert screen.last == {
+        "text/markdown": "```python\nprint('hi')\n```\n\n````bash\necho ```\n````\n\n"
+                         "<sub>yandexgpt · 23.10.2025 · 26 → 317 tokens · 1.4 s</sub>",
+        "text/plain": "print('hi')\n\necho ```",
+    }
+    assert extract_code(text) == "print('hi')\n\necho ```"
+    assert extract_code("x = 1\n") == "x = 1"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('{"city": "Paris", "tags": ["a"]}', {"city": "Paris", "tags": ["a"]}),
+    ('```json\n[1, 2]\n```', [1, 2]),
+])
+def test_json_format_gives_a_tree_and_pretty_text(text, expected):
+    r, screen, clock = renderer("json")
+    r.start()
+    r.finish(reply(text))
+    assert screen.last["application/json"] == expected
+    assert screen.last["text/plain"].startswith(("{\n  ", "[\n  "))
+    assert screen.last["text/plain"].endswith("· 1.4 s")
+
+
+def test_json_format_falls_back_to_text_with_a_note():
+    r, screen, clock = renderer("json")
+    r.start()
+    r.finish(reply("Sorry, no JSON today"))
+    assert screen.last == {"text/plain": (
+        "⚠ The reply is not valid JSON (Expecting value: line 1 column 1 (char 0)); shown as "
+        "text.\n\nSorry, no JSON today\n\nyandexgpt · 23.10.2025 · 26 → 317 tokens · 1.4 s"
+    )}
+
+
+def test_final_markdown_closes_a_fence_left_open_by_max_tokens():
+    r, screen, clock = renderer()
+    r.start()
+    r.finish(reply("```python\nwhile True:", status="TRUNCATED_FINAL"))
+    assert screen.shown() == (
+        "```python\nwhile True:\n```\n\n"
+        "<sub>yandexgpt · 23.10.2025 · 26 → 317 tokens · 1.4 s · cut at max tokens</sub>"
+    )
+
+
+def test_reply_repr_for_underscore_ygpt():
+    r = reply("Bonjour")
+    assert str(r) == "Bonjour"
+    assert r._repr_markdown_() == "Bonjour\n\n<sub>yandexgpt · 23.10.2025 · 26 → 317 tokens · 1.4 s</sub>"

@@ -1,0 +1,142 @@
+"""run_exchange: one request from plan to recorded turn, shared by the magic and the panel.
+
+The order of things is the promise users rely on: the chat is held for this request (one in
+flight per chat), the renderer shows progress, and only a complete reply is recorded. A Ctrl-C
+(``KeyboardInterrupt`` in the chunk loop, on the main thread), a Stop (``stream.cancel()`` from the
+panel's thread) or an error leaves the chat exactly as it was, with whatever text had arrived
+still on screen.
+
+The client and the renderer are duck-typed (see client.py and render.py), so the panel can bring
+its own renderer and tests can bring a tiny fake client.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import nullcontext
+from typing import Any, Protocol
+
+from .errors import StreamBroken, YGptError
+from .session import ChatSession, Plan, Reply, Usage
+
+MODES = ("stream", "once", "deferred")
+
+
+class Renderer(Protocol):
+    """What run_exchange needs from a renderer (StreamRenderer, or the panel's own)."""
+
+    def start(self, notes: list[str]) -> None: ...
+    def waiting(self, seconds: float) -> None: ...
+    def update(self, text: str) -> None: ...
+    def finish(self, reply: Reply) -> None: ...
+    def interrupt(self, text: str, *, kept: bool = False) -> None: ...
+    def fail(self, message: str) -> None: ...
+
+
+class _Interrupted(Exception):
+    """Internal: the request was stopped by the user; carries the last chunk that arrived."""
+
+    def __init__(self, last: Any = None) -> None:
+        self.last = last
+
+
+def _streamed(client: Any, plan: Plan, renderer: Renderer, stream_timeout: float | None) -> Any:
+    """The last chunk of a streamed reply; ``_Interrupted`` on Ctrl-C or Stop.
+
+    A silent server is the client's to bound (``stall_timeout``, raising ServerTimeout); a
+    stream that ends on a PARTIAL chunk without being cancelled was cut off: StreamBroken.
+    """
+    extra = {"stall_timeout": stream_timeout} if stream_timeout is not None else {}
+    stream = client.stream(plan.messages, plan.options, **extra)
+    last, count = None, 0
+    try:
+        for chunk in stream:
+            last, count = chunk, count + 1
+            renderer.update(chunk.text)
+    except KeyboardInterrupt:
+        stream.cancel()
+        raise _Interrupted(last) from None
+    unfinished = last is None or last.status == "PARTIAL"
+    if unfinished and getattr(stream, "cancelled", False):
+        raise _Interrupted(last)
+    if unfinished:
+        raise StreamBroken(count)
+    return last
+
+
+def _requested(client: Any, plan: Plan, renderer: Renderer, mode: str) -> Any:
+    """The one chunk of a non-streamed or deferred reply; ``_Interrupted`` on Ctrl-C."""
+    try:
+        if mode == "deferred":
+            return client.deferred(plan.messages, plan.options, on_wait=renderer.waiting)
+        return client.complete(plan.messages, plan.options)
+    except KeyboardInterrupt:
+        raise _Interrupted() from None
+
+
+def run_exchange(
+    session: ChatSession,
+    client: Any,
+    plan: Plan,
+    renderer: Renderer,
+    *,
+    mode: str = "stream",
+    stream_timeout: float | None = None,
+    keep_partial: bool = False,
+) -> Reply:
+    """Send ``plan``, show the reply as it comes, and record it in the chat when complete.
+
+    ``mode``: ``"stream"`` (chunks as they are generated), ``"once"`` (one request, no streaming:
+    ``--no-stream``) or ``"deferred"`` (an operation polled until done). ``stream_timeout``: the
+    longest silence between chunks (passed to ``client.stream`` as ``stall_timeout``; the
+    client stops the request with ServerTimeout).
+    ``keep_partial``: record an interrupted reply's partial text instead of dropping it.
+
+    Returns the reply; an interrupted one has status ``"INTERRUPTED"`` and is not recorded
+    (unless ``keep_partial``). YGptError and other exceptions are shown by ``renderer.fail``
+    and re-raised, with the chat unchanged. ChatBusy is raised before anything is shown.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    holding = session.busy(plan.chat) if not plan.once else nullcontext()
+    with holding:
+        renderer.start(plan.notes())
+        started = time.monotonic()
+        try:
+            if mode == "stream":
+                last = _streamed(client, plan, renderer, stream_timeout)
+            else:
+                last = _requested(client, plan, renderer, mode)
+        except _Interrupted as stop:
+            reply = _reply(plan, stop.last, started, status="INTERRUPTED")
+            if keep_partial and not plan.once and reply.text:
+                session.record(plan, reply)
+                renderer.interrupt(reply.text, kept=True)
+            else:
+                renderer.interrupt(reply.text)
+            return reply
+        except YGptError as error:
+            renderer.fail(str(error))
+            raise
+        except Exception as error:
+            # Not one of ours: its message may come from deep inside the SDK (and could carry
+            # a credential), so only its type is shown; the traceback still tells developers.
+            renderer.fail(f"Unexpected error ({type(error).__name__}); see the traceback below.")
+            raise
+        reply = _reply(plan, last, started)
+        session.record(plan, reply)
+        renderer.finish(reply)
+        return reply
+
+
+def _reply(plan: Plan, last: Any, started: float, status: str | None = None) -> Reply:
+    """The Reply for the last chunk received (None when nothing arrived before a stop)."""
+    return Reply(
+        text=last.text if last else "",
+        status=status or last.status,
+        usage=last.usage if last else Usage(),
+        model=plan.options.model,
+        model_version=last.model_version if last else "",
+        elapsed=time.monotonic() - started,
+        messages=tuple(plan.messages),
+    )

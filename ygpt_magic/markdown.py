@@ -1,0 +1,66 @@
+"""Small Markdown helpers for replies: code fences and escaping.
+
+Replies are Markdown written by a model, often cut short (max tokens, Ctrl-C), so anything we put
+after them (a footer, an "interrupted" line) must not fall into an unclosed code fence. Each
+function is one pass over the text, so rendering stays linear in the reply's length.
+"""
+
+from __future__ import annotations
+
+import re
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+def _blocks(text: str) -> tuple[list[tuple[str, str]], str | None]:
+    """Fenced blocks as (info, code), and the opening fence still open at the end (or None)."""
+    blocks: list[tuple[str, str]] = []
+    fence: str | None = None
+    info, body = "", []
+    for line in text.split("\n"):
+        match = _FENCE.match(line)
+        if fence is None:
+            if match and not (match.group(1)[0] == "`" and "`" in match.group(2)):
+                fence, info, body = match.group(1), match.group(2).strip(), []
+        elif match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence) \
+                and not match.group(2).strip():
+            blocks.append((info, "\n".join(body)))
+            fence = None
+        else:
+            body.append(line)
+    if fence is not None:
+        blocks.append((info, "\n".join(body)))
+    return blocks, fence
+
+
+def close_fences(text: str) -> str:
+    """``text`` with a closing fence added if it ends inside a code block."""
+    _, open_fence = _blocks(text)
+    return f"{text}\n{open_fence}" if open_fence else text
+
+
+def code_blocks(text: str) -> list[tuple[str, str]]:
+    """The fenced code blocks of a reply as (language, code); an unclosed last block counts."""
+    return [(info.split()[0] if info else "", code) for info, code in _blocks(text)[0]]
+
+
+def extract_code(text: str) -> str:
+    """The code in a reply: its fenced blocks joined, or the whole reply if it has none
+    (a model asked for code often answers with bare code)."""
+    blocks = code_blocks(text)
+    if not blocks:
+        return text.strip("\n")
+    return "\n\n".join(code for _, code in blocks)
+
+
+def fenced(code: str, language: str = "") -> str:
+    """``code`` in a fence longer than any backtick run inside it, so it cannot break out."""
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{code}\n{fence}"
+
+
+def escape(text: str) -> str:
+    """Plain text that Markdown shows literally (used for names inside notes and footers)."""
+    return _SPECIAL.sub(r"\\\1", text)

@@ -1,0 +1,203 @@
+"""StreamRenderer: a reply streaming into one cell output, then its final form and footer.
+
+Every chunk from the server holds the whole text so far (and a retried stream may start over), so
+the renderer keeps only the latest text and shows it, never a concatenation. Showing it costs a
+message with the whole text to the frontend, so updates are throttled two ways: at most one per
+``interval`` seconds, and never more bytes in total than ``cost_ratio`` times the text's length
+(plus a small allowance). The second rule keeps a long reply's cost linear in its length: late in
+a long reply, updates come when the text has grown by a fraction of itself.
+
+Outputs must read well in JupyterLab and on GitHub, and be deterministic for nbval except the
+seconds in the footer, which always read ``N.N s``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .chat import Reply
+from .markdown import close_fences, code_blocks, escape, extract_code, fenced
+
+__all__ = ["StreamRenderer", "extract_code", "footer"]
+
+Bundle = dict[str, Any]
+
+INTERRUPTED = "⏹ interrupted — not added to the chat"
+INTERRUPTED_KEPT = "⏹ interrupted — the partial reply was added to the chat"
+
+
+def footer(reply: Reply) -> str:
+    """The quiet line under a reply: ``yandexgpt · 23.10.2024 · 26 → 317 tokens · 1.4 s``."""
+    return reply.summary()
+
+
+def _quiet(line: str) -> str:
+    """A muted Markdown line: small in JupyterLab and on GitHub, plain text everywhere else."""
+    return f"<sub>{escape(line)}</sub>"
+
+
+class StreamRenderer:
+    """One display handle per cell; throttled updates while streaming; one final render."""
+
+    #: Streaming may send at most this many times the current text's length in total, plus
+    #: ``cost_allowance`` characters (so short replies are limited by time alone).
+    cost_allowance = 20_000
+
+    def __init__(
+        self,
+        *,
+        fmt: str = "markdown",
+        interval: float = 0.1,
+        display: Callable[..., Any] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        label: str = "yandexgpt",
+        cost_ratio: float | None = 8.0,
+    ) -> None:
+        self.fmt = fmt
+        self.interval = interval
+        self.clock = clock
+        self.label = label
+        self.cost_ratio = cost_ratio  # None: no byte limit (the naive baseline in benchmarks)
+        self.updates = 0  # display messages sent: the first display and every update
+        self._display = display
+        self._handle: Any = None
+        self._notes: list[str] = []
+        self._text = ""
+        self._shown = 0  # length of the text on screen
+        self._sent = 0  # characters sent by streaming updates since the text last started over
+        self._last = float("-inf")
+        self._done = False
+
+    @property
+    def text(self) -> str:
+        """The latest text received (what a Stop or an error leaves on screen)."""
+        return self._text
+
+    # -- while the request runs ----------------------------------------------------------------
+
+    def start(self, notes: Iterable[str] = ()) -> None:
+        """Show the notes (rewind, trim) and a waiting line until the first text arrives."""
+        self._notes = list(notes)
+        self._show(self._streaming(f"⏳ waiting for {self.label}…", quiet=True))
+
+    def waiting(self, seconds: float) -> None:
+        """Deferred mode: how long the operation has been running (replaced by the reply)."""
+        if not self._done:
+            self._show(self._streaming(f"⏳ waiting for the operation… {int(seconds)} s", quiet=True))
+
+    def update(self, text: str) -> None:
+        """Take the whole text so far; show it if the throttle allows (O(1) when it does not)."""
+        if self._done or not text:
+            return
+        self._text = text
+        size = len(text)
+        if size < self._shown:  # the stream started over (a retry): show it at once
+            self._sent = 0
+        elif self._shown and self.clock() - self._last < self.interval:
+            return
+        elif self.cost_ratio is not None and \
+                self._sent + size > self.cost_ratio * size + self.cost_allowance:
+            return
+        self._sent += size
+        self._shown = size
+        self._show(self._streaming(text))
+
+    # -- final renders -------------------------------------------------------------------------
+
+    def finish(self, reply: Reply) -> None:
+        """The reply in its format, notes above, footer below; the last update of the handle."""
+        self._final(_FINAL[self.fmt](reply, self._notes))
+
+    def interrupt(self, text: str | None = None, *, kept: bool = False) -> None:
+        """The partial text, marked as interrupted; final."""
+        self._final(self._marked(self._text if text is None else text,
+                                 INTERRUPTED_KEPT if kept else INTERRUPTED))
+
+    def fail(self, message: str) -> None:
+        """Keep any partial text visible under a one-line warning; final. IPython prints the
+        whole message under the output, so only its first sentence is repeated here."""
+        headline = message.split(". ", 1)[0].rstrip(".")[:200]
+        self._final(self._marked(self._text, f"⚠ {headline}. Nothing was added to the chat."))
+
+    # -- bundles -------------------------------------------------------------------------------
+
+    def _streaming(self, body: str, quiet: bool = False) -> Bundle:
+        """A bundle while streaming: one mimetype only, to halve the bytes of each update."""
+        if self.fmt in ("markdown", "code"):
+            return {"text/markdown": _join(_notes_md(self._notes), _quiet(body) if quiet else body)}
+        return {"text/plain": _join(*self._notes, body)}
+
+    def _marked(self, text: str, mark: str) -> Bundle:
+        """Partial text with a closing line; notes are left out because the chat did not
+        change the way they announced (unless the partial reply was kept)."""
+        if self.fmt in ("markdown", "code"):
+            return {"text/markdown": _join(close_fences(text), _quiet(mark)), "text/plain": _join(text, mark)}
+        return {"text/plain": _join(text, mark)}
+
+    def _show(self, bundle: Bundle) -> None:
+        if self._handle is None:
+            display = self._display
+            if display is None:
+                from IPython.display import display
+            self._handle = display(bundle, raw=True, display_id=True)
+        else:
+            self._handle.update(bundle, raw=True)
+        self.updates += 1
+        self._last = self.clock()
+
+    def _final(self, bundle: Bundle) -> None:
+        if not self._done:
+            self._show(bundle)
+            self._done = True
+
+
+def _join(*parts: str) -> str:
+    return "\n\n".join(part for part in parts if part)
+
+
+def _notes_md(notes: list[str]) -> str:
+    return _join(*(_quiet(note) for note in notes))
+
+
+def _markdown(reply: Reply, notes: list[str]) -> Bundle:
+    return {
+        "text/markdown": _join(_notes_md(notes), close_fences(reply.text), _quiet(footer(reply))),
+        "text/plain": reply.text,
+    }
+
+
+def _text(reply: Reply, notes: list[str], note: str = "") -> Bundle:
+    return {"text/plain": _join(*notes, note, reply.text, footer(reply))}
+
+
+def _code(reply: Reply, notes: list[str]) -> Bundle:
+    blocks = code_blocks(reply.text) or [("", reply.text.strip("\n"))]
+    shown = _join(*(fenced(code, language) for language, code in blocks))
+    return {
+        "text/markdown": _join(_notes_md(notes), shown, _quiet(footer(reply))),
+        "text/plain": extract_code(reply.text),
+    }
+
+
+def _json(reply: Reply, notes: list[str]) -> Bundle:
+    """Parsed JSON for JupyterLab's viewer, pretty text for GitHub and consoles; a reply that
+    is not JSON is shown as text with a note saying so."""
+    blocks = code_blocks(reply.text)
+    source = blocks[0][1] if blocks else reply.text
+    try:
+        value = json.loads(source)
+    except ValueError as error:
+        return _text(reply, notes, f"⚠ The reply is not valid JSON ({error}); shown as text.")
+    pretty = json.dumps(value, ensure_ascii=False, indent=2)
+    bundle: Bundle = {"text/plain": _join(*notes, pretty, footer(reply))}
+    if isinstance(value, (dict, list)):
+        bundle["application/json"] = value
+    return bundle
+
+
+_FINAL: dict[str, Callable[[Reply, list[str]], Bundle]] = {
+    "markdown": _markdown, "text": _text, "code": _code, "json": _json,
+}
