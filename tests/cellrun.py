@@ -1,0 +1,134 @@
+"""Run one cell in a real shell and keep everything the user would see, for the reliability tests.
+
+The reliability promises are about what reaches the notebook: one clear paragraph on an error,
+no traceback, no asyncio or gRPC noise, never a secret. So a run keeps the captured stdout and
+stderr, every display output (each mimetype, updates included), the exception IPython reported,
+and every log record of WARNING and above emitted while the cell ran (pytest's own log handler
+means asyncio's complaints would never reach stderr, so they are checked here).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from IPython.utils.capture import capture_output
+
+#: Text that must never be in a cell's output: it means a traceback or library noise leaked.
+NOISE = (
+    "Traceback (most recent call last)",
+    "Traceback",
+    "Task exception was never retrieved",
+    "Task was destroyed but it is pending",
+    "Exception ignored in",
+    "Exception in callback",
+    "AioRpcError",
+    "_InactiveRpcError",
+    "_MultiThreadedRendezvous",
+    "debug_error_string",
+    "grpc._cython",
+    "asyncio",
+    "StatusCode.",
+    "yandex_ai_studio_sdk",
+    "yandex_cloud_ml_sdk",
+    "DeprecationWarning",
+    "File \"",
+)
+
+
+class _Records(logging.Handler):
+    def __init__(self, level: int) -> None:
+        super().__init__(level)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def log_records(level: int = logging.WARNING) -> Iterator[list[logging.LogRecord]]:
+    """Every record of at least `level` sent to the root logger while the block runs."""
+    handler = _Records(level)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield handler.records
+    finally:
+        root.removeHandler(handler)
+
+
+@dataclass
+class CellRun:
+    """What one cell showed: streams, display outputs, the reported error, warnings logged."""
+
+    source: str
+    stdout: str
+    stderr: str
+    outputs: list[dict]
+    error: BaseException | None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def shown(self) -> str:
+        """All the text the notebook would show for this cell, every mimetype included."""
+        parts = [self.stdout, self.stderr]
+        for output in self.outputs:
+            parts.extend(str(value) for value in (output.get("data") or {}).values())
+        return "\n".join(parts)
+
+    @property
+    def message(self) -> str:
+        return str(self.error) if self.error is not None else ""
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def run(shell, source: str, cell_id: str | None = None) -> CellRun:
+    """Run `source` as a cell the way ipykernel does and capture what the user sees."""
+    with log_records() as records, capture_output() as captured:
+        result = shell.run_cell(source, store_history=True, cell_id=cell_id)
+    error = result.error_before_exec or result.error_in_exec
+    warnings = [f"{r.name}: {r.getMessage()}" for r in records]
+    return CellRun(source, captured.stdout, captured.stderr, list(captured.outputs), error, warnings)
+
+
+def assert_clean(cell: CellRun) -> None:
+    """No traceback, no library noise, nothing logged at WARNING or above."""
+    for noise in NOISE:
+        assert noise not in cell.shown, f"{noise!r} leaked into the output of {cell.source[:60]!r}:\n{cell.shown}"
+    assert not cell.warnings, f"log noise while running {cell.source[:60]!r}: {cell.warnings}"
+
+
+def assert_clear_error(cell: CellRun, *keywords: str, error_type: type | None = None) -> str:
+    """The cell failed with one clear paragraph holding every keyword; returns the message.
+
+    One paragraph: a non-empty message of a UsageError subclass (IPython prints those without a
+    traceback), no blank line inside, shown once on stderr.
+    """
+    from IPython.core.error import UsageError
+
+    assert cell.error is not None, f"{cell.source[:60]!r} succeeded; expected an error.\n{cell.shown}"
+    assert isinstance(cell.error, UsageError), (
+        f"{cell.source[:60]!r} raised {type(cell.error).__name__}, which IPython shows with a traceback: {cell.error!r}"
+    )
+    if error_type is not None:
+        assert isinstance(cell.error, error_type), f"expected {error_type.__name__}, got {type(cell.error).__name__}: {cell.error}"
+    message = cell.message.strip()
+    assert len(message) >= 20, f"message too short to say what to do: {message!r}"
+    assert "\n\n" not in message, f"more than one paragraph: {message!r}"
+    assert cell.stderr.count(message.splitlines()[0]) == 1, f"message not shown exactly once:\n{cell.stderr}"
+    lowered = " ".join(message.lower().split())
+    for keyword in keywords:
+        assert keyword.lower() in lowered, f"{keyword!r} missing from the message: {message!r}"
+    assert_clean(cell)
+    return message
+
+
+def one_line(message: str) -> str:
+    """A message on one line, for reports and tables."""
+    return re.sub(r"\s+", " ", message).strip()
