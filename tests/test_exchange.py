@@ -198,3 +198,15 @@ def test_once_needs_no_lock_and_records_nothing():
     with session.busy("default"):  # a reply streaming into the chat does not block --once
         reply = run_exchange(session, client, session.plan("Fix", once=True), renderer)
     assert reply.text == "Fixed." and prompts(session) == ["Who was Einstein?"]
+
+
+def test_ctrl_c_while_waiting_for_a_non_streamed_reply():
+    class Waiting(FakeClient):
+        def complete(self, messages, options):
+            raise KeyboardInterrupt
+
+    session, _, renderer, screen = setup()
+    reply = run_exchange(session, Waiting(), session.plan("Slow"), renderer, mode="once")
+    assert (reply.text, reply.status) == ("", "INTERRUPTED")
+    assert screen.text() == "<sub>⏹ interrupted — not added to the chat</sub>"
+    assert prompts(session) == ["Who was Einstein?"] and not session.is_busy()

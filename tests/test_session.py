@@ -369,3 +369,22 @@ def test_export_markdown_reads_as_a_transcript():
     assert "## 1. User\n\nTo be, or not to be\n\n## 1. yandexgpt\n\nÊtre ou ne pas être" in text
     assert "<sub>yandexgpt · 23.10.2024 · 3 → 5 tokens · 1.2 s</sub>" in text
     assert "**Usage:** 1 turns · 3 input → 5 completion tokens (0 reasoning) · 8 total" in text
+
+
+def test_turns_do_not_keep_the_history_sent_with_them():
+    session = ChatSession()
+    for n in range(3):
+        plan = session.plan(f"q{n}")
+        full = Reply("a", "FINAL", Usage(), "yandexgpt", "", 0.1, messages=tuple(plan.messages))
+        turn = session.record(plan, full)
+    assert len(full.messages) == 5 and turn.reply.messages == ()
+    assert turn.reply.text == "a"
+
+
+def test_error_messages_never_carry_a_credential():
+    from ygpt_magic.errors import PermissionDenied, RequestRejected
+
+    for error in (PermissionDenied("b1gfolder", "Api-Key AQVNabcdefghijklmnop is not allowed"),
+                  RequestRejected("bad header Bearer t1.9euelZqAbCdEfGhIjKlMnOpQr")):
+        assert "AQVNabc" not in str(error) and "t1.9eu" not in str(error)
+        assert "***" in str(error)

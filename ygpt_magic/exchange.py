@@ -65,13 +65,10 @@ def _streamed(client: Any, plan: Plan, renderer: Renderer, stream_timeout: float
 
 
 def _requested(client: Any, plan: Plan, renderer: Renderer, mode: str) -> Any:
-    """The one chunk of a non-streamed or deferred reply; ``_Interrupted`` on Ctrl-C."""
-    try:
-        if mode == "deferred":
-            return client.deferred(plan.messages, plan.options, on_wait=renderer.waiting)
-        return client.complete(plan.messages, plan.options)
-    except KeyboardInterrupt:
-        raise _Interrupted() from None
+    """The one chunk of a non-streamed or deferred reply (the client cancels on Ctrl-C)."""
+    if mode == "deferred":
+        return client.deferred(plan.messages, plan.options, on_wait=renderer.waiting)
+    return client.complete(plan.messages, plan.options)
 
 
 def run_exchange(
@@ -107,8 +104,8 @@ def run_exchange(
                 last = _streamed(client, plan, renderer, stream_timeout)
             else:
                 last = _requested(client, plan, renderer, mode)
-        except _Interrupted as stop:
-            reply = _reply(plan, stop.last, started, status="INTERRUPTED")
+        except (_Interrupted, KeyboardInterrupt) as stop:
+            reply = _reply(plan, getattr(stop, "last", None), started, status="INTERRUPTED")
             if keep_partial and not plan.once and reply.text:
                 session.record(plan, reply)
                 renderer.interrupt(reply.text, kept=True)

@@ -16,7 +16,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -224,10 +224,15 @@ class ChatSession:
         return 0, total
 
     def record(self, plan: Plan, reply: Reply) -> Turn | None:
-        """Apply a finished plan: drop rewound turns, set the system message, add the turn."""
+        """Apply a finished plan: drop rewound turns, set the system message, add the turn.
+
+        The turn keeps the reply without its ``messages`` (the history sent with it): every
+        turn holding the whole history before it would make memory grow with the square of
+        the chat's length. The returned reply (``_ygpt``) still has them.
+        """
         if plan.once:
             return None
-        turn = Turn(plan.prompt, reply, plan.cell_id)
+        turn = Turn(plan.prompt, replace(reply, messages=()), plan.cell_id)
         chat = self.chat(plan.chat)
         with self._lock:
             del chat.turns[plan.keep:]
