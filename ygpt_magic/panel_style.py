@@ -13,6 +13,12 @@ and sends. Shift+Enter is left alone and inserts a new line.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+import ipywidgets as widgets
+
+W = TypeVar("W", bound=widgets.DOMWidget)
+
 ROOT_CLASS = "ygpt-panel"
 INPUT_CLASS = "ygpt-input"
 SUBMIT_MARK = "\u0004"  # ASCII end-of-transmission: never typed, survives JSON
@@ -119,6 +125,7 @@ CSS = """
   font-size: var(--jp-ui-font-size1, 13px);
 }
 .ygpt-panel .ygpt-compose .widget-button { border-radius: 8px; }
+.ygpt-panel .ygpt-buttons { gap: 4px; }
 .ygpt-panel .ygpt-hint { color: var(--ygpt-muted); font-size: var(--jp-ui-font-size0, 11px); padding: 0 12px 6px 12px; }
 """
 
@@ -140,3 +147,17 @@ KEY_HOOK_JS = """
   }, true);
 })();
 """ % {"input": INPUT_CLASS, "mark": "\\u0004"}
+
+
+def styled(widget: W, *classes: str) -> W:
+    """``widget`` with CSS classes added (ipywidgets' ``add_class`` returns None, not the widget)."""
+    for name in classes:
+        widget.add_class(name)
+    return widget
+
+
+def close_tree(widget: widgets.Widget) -> None:
+    """Close a widget and its descendants, so their comms are released in the kernel too."""
+    for child in getattr(widget, "children", ()):
+        close_tree(child)
+    widget.close()

@@ -19,19 +19,10 @@ from collections.abc import Callable, Mapping
 
 import ipywidgets as widgets
 
+from .panel_style import close_tree, styled
 from .session import Chat, Turn
 
 Bundle = Mapping[str, str]
-
-
-def _classes(widget: widgets.DOMWidget, *names: str) -> widgets.DOMWidget:
-    for name in names:
-        widget.add_class(name)
-    return widget
-
-
-def _output(bundle: Bundle | None) -> widgets.Output:
-    return _classes(widgets.Output(outputs=_outputs(bundle)), "ygpt-bubble")
 
 
 def _outputs(bundle: Bundle | None) -> tuple[dict, ...]:
@@ -40,26 +31,29 @@ def _outputs(bundle: Bundle | None) -> tuple[dict, ...]:
     return ({"output_type": "display_data", "data": dict(bundle), "metadata": {}},)
 
 
+def _bubble(bundle: Bundle | None) -> widgets.Output:
+    return styled(widgets.Output(outputs=_outputs(bundle)), "ygpt-bubble")
+
+
 def prompt_bundle(prompt: str) -> dict[str, str]:
     """A user's prompt as the bubble shows it: Markdown, with the raw text as the fallback."""
     return {"text/markdown": prompt, "text/plain": prompt}
 
 
 class Bubbles:
-    """One exchange on screen: the user's bubble, the reply's bubble, and a muted line under it."""
+    """One exchange on screen: the user's bubble on the right, the reply's on the left (its
+    usage line is part of the reply's bundle, as in a cell)."""
 
-    def __init__(self, prompt: str, reply: Bundle | None = None, meta: str = "") -> None:
-        self.reply = _output(reply)
-        self.meta = _classes(widgets.HTML(meta), "ygpt-meta")
-        user = _classes(widgets.VBox([_output(prompt_bundle(prompt))]), "ygpt-col")
-        assistant = _classes(widgets.VBox([self.reply, self.meta]), "ygpt-col")
-        self.widget = _classes(
+    def __init__(self, prompt: str, reply: Bundle | None = None) -> None:
+        self.prompt = prompt
+        self.reply = _bubble(reply)
+        user = styled(widgets.VBox([_bubble(prompt_bundle(prompt))]), "ygpt-col")
+        assistant = styled(widgets.VBox([self.reply]), "ygpt-col")
+        self.widget = styled(
             widgets.VBox(
                 [
-                    _classes(widgets.HBox([user]), "ygpt-row", "ygpt-row-user", "ygpt-user"),
-                    _classes(
-                        widgets.HBox([assistant]), "ygpt-row", "ygpt-row-assistant", "ygpt-assistant"
-                    ),
+                    styled(widgets.HBox([user]), "ygpt-row", "ygpt-row-user", "ygpt-user"),
+                    styled(widgets.HBox([assistant]), "ygpt-row", "ygpt-row-assistant", "ygpt-assistant"),
                 ]
             ),
             "ygpt-turn",
@@ -69,42 +63,27 @@ class Bubbles:
         """Replace the reply bubble's content (one trait assignment: safe from any thread)."""
         self.reply.outputs = _outputs(bundle)
 
-    def show_meta(self, text: str, flag: str = "") -> None:
-        """The muted line: usage and timing, with a highlighted word such as "interrupted"."""
-        marked = f'<span class="ygpt-flag">{html.escape(flag)}</span> · ' if flag else ""
-        self.meta.value = marked + html.escape(text)
-
     def close(self) -> None:
-        _close_tree(self.widget)
-
-
-def _close_tree(widget: widgets.Widget) -> None:
-    """Close a widget and its descendants, so their comms are released in the kernel."""
-    for child in getattr(widget, "children", ()):
-        _close_tree(child)
-    widget.close()
+        close_tree(self.widget)
 
 
 class Transcript:
-    """The log view; ``widget`` is what the panel lays out."""
+    """The log view; ``widget`` is what the panel lays out.
 
-    def __init__(
-        self,
-        reply_bundle: Callable[[Turn, Chat], Bundle],
-        reply_meta: Callable[[Turn], tuple[str, str]],
-    ) -> None:
+    ``reply_bundle(turn, chat)`` says how a recorded reply looks; the live bubbles, once their
+    turn is recorded, become that turn's bubbles (no new widgets, no flicker).
+    """
+
+    def __init__(self, reply_bundle: Callable[[Turn, Chat], Bundle]) -> None:
         self._reply_bundle = reply_bundle
-        self._reply_meta = reply_meta
         self._drawn: dict[int, tuple[Turn, Bubbles]] = {}  # id(turn) → (turn kept alive, bubbles)
         self._notes: list[tuple[int, widgets.Widget]] = []  # (turns before it, widget)
-        self._live: widgets.Widget | None = None
-        self._system = _classes(widgets.HTML(), "ygpt-system")
-        self._empty = _classes(
-            widgets.HTML("No messages yet. Type below and press Enter."), "ygpt-empty"
-        )
-        self._log = _classes(widgets.VBox(), "ygpt-log")
+        self.live: Bubbles | None = None
+        self._system = styled(widgets.HTML(), "ygpt-system")
+        self._empty = styled(widgets.HTML("No messages yet. Type below and press Enter."), "ygpt-empty")
+        self._log = styled(widgets.VBox(), "ygpt-log")
         # The outer box scrolls in reverse (CSS), which keeps the newest turn in view.
-        self.widget = _classes(widgets.Box([self._log]), "ygpt-scroll")
+        self.widget = styled(widgets.Box([self._log]), "ygpt-scroll")
         self._turns = 0
 
     def show(self, chat: Chat) -> None:
@@ -119,7 +98,7 @@ class Transcript:
         for count, turn in enumerate(turns):
             rows.extend(note for after, note in self._notes if after == count)
             kept = self._drawn.pop(id(turn), None)
-            bubbles = kept[1] if kept else self._draw(turn, chat)
+            bubbles = kept[1] if kept else self._draw(turn, chat, last=count == len(turns) - 1)
             drawn[id(turn)] = (turn, bubbles)
             rows.append(bubbles.widget)
         for _, gone in self._drawn.values():
@@ -127,26 +106,35 @@ class Transcript:
         self._drawn = drawn
         self._notes = [(after, note) for after, note in self._notes if after <= len(turns)]
         rows.extend(note for after, note in self._notes if after == len(turns))
-        if self._live is not None:
-            rows.append(self._live)
-        if not turns and self._live is None and not self._notes:
+        if self.live is not None:
+            rows.append(self.live.widget)
+        if len(rows) == (1 if chat.system else 0):
             rows.append(self._empty)
         self._log.children = tuple(rows)
 
-    def _draw(self, turn: Turn, chat: Chat) -> Bubbles:
-        bubbles = Bubbles(turn.prompt, self._reply_bundle(turn, chat))
-        bubbles.show_meta(*self._reply_meta(turn))
+    def _draw(self, turn: Turn, chat: Chat, last: bool) -> Bubbles:
+        if last and self.live is not None and self.live.prompt == turn.prompt:
+            bubbles, self.live = self.live, None  # the reply in flight was just recorded
+        else:
+            bubbles = Bubbles(turn.prompt)
+        bubbles.show_reply(self._reply_bundle(turn, chat))
         return bubbles
 
-    def pin(self, widget: widgets.Widget) -> None:
-        """Keep ``widget`` after the turns drawn so far (it stays put as later turns arrive)."""
-        self._notes.append((self._turns, widget))
+    def set_live(self, bubbles: Bubbles) -> None:
+        """Show the reply being streamed below everything else (drawn by the next ``show``)."""
+        self.live = bubbles
 
-    def set_live(self, widget: widgets.Widget | None) -> None:
-        """Show (or, with None, remove) the reply being streamed, below everything else."""
-        self._live = widget
+    def end_live(self, keep: bool) -> None:
+        """The reply in flight ended unrecorded: pin it where it is (``keep``) or remove it."""
+        if self.live is not None:
+            if keep:
+                self._notes.append((self._turns, self.live.widget))
+            else:
+                self.live.close()
+            self.live = None
 
     def clear_notes(self) -> None:
+        """Forget pinned notes (the chat was reset, or the panel shows another chat)."""
         for _, note in self._notes:
-            _close_tree(note)
+            close_tree(note)
         self._notes = []

@@ -1,0 +1,311 @@
+"""``%ygpt panel``: a chat window (ipywidgets) over the same ChatSession the ``%%ygpt`` cells use.
+
+The panel is a view, not a copy: it subscribes to the session's events and redraws from the chat,
+and every control edits the chat through the session. So a cell run elsewhere appears in the panel
+at once, the temperature slider changes what the next cell sends, ``%ygpt reset`` empties it, and
+two panels on one chat agree.
+
+Send runs ``exchange.run_exchange`` on a background thread (the kernel stays free for cells) with a
+:class:`~ygpt_magic.panel_live.PanelRenderer`; Stop cancels the stream; errors become one line in
+the panel. The look is in ``panel_style``, the transcript in ``panel_transcript``, the option bar
+in ``panel_controls``, the reply in flight in ``panel_live``.
+
+``ChatPanel`` *is* the widget (an ``ipywidgets.VBox``): display it, or return it from a cell.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+
+from . import panel_live, panel_style
+from .errors import YGptError
+from .exchange import run_exchange
+from .panel_controls import Controls
+from .panel_style import close_tree, styled
+from .panel_transcript import Bubbles, Transcript
+from .session import Chat, ChatEvent, ChatSession, Turn
+
+DEFAULT_RENDER_INTERVAL = 0.1
+
+
+def show_panel(
+    session: ChatSession,
+    get_client: Callable[[], Any],
+    *,
+    chat: str | None = None,
+    settings: Any = None,
+) -> ChatPanel:
+    """Build the panel for ``chat`` (default: follow the session's current chat) and return it.
+
+    ``get_client`` is called for each request, so a ``%ygpt connect`` after the panel opened is
+    honoured; ``settings`` supplies ``context_budget`` and ``render_interval`` (None: defaults).
+    """
+    return ChatPanel(session, get_client, chat=chat, settings=settings)
+
+
+class ChatPanel(widgets.VBox):
+    """The panel widget. ``send(text)``, ``stop()``, ``switch(name)``, ``export()`` are what its
+    controls call; ``wait()`` blocks until a reply sent from it ends; ``close()`` detaches it."""
+
+    def __init__(
+        self,
+        session: ChatSession,
+        get_client: Callable[[], Any],
+        *,
+        chat: str | None = None,
+        settings: Any = None,
+    ) -> None:
+        self._session = session
+        self._get_client = get_client
+        self._settings = settings
+        self._follow_current = chat is None  # until the user picks a chat in the panel
+        self._name = session.chat(chat).name  # --chat NAME starts the chat, as a cell would
+        self._lock = threading.RLock()
+        self._message = ""  # the status line's sticky text: an error, or where an export went
+        self._live: tuple[panel_live.LiveReply, Callable[[], None]] | None = None
+        self._thread: threading.Thread | None = None
+
+        self.transcript = Transcript(_reply_bundle)
+        self.controls = Controls(session, lambda: self._name, self.switch, self._error)
+        self.status = styled(widgets.HTML(), "ygpt-status")
+        self.input = styled(
+            widgets.Textarea(placeholder="Message YandexGPT…", rows=2,
+                             layout=widgets.Layout(flex="1 1 auto", width="auto")),
+            panel_style.INPUT_CLASS,
+        )
+        self.send_button = widgets.Button(
+            description="Send", icon="paper-plane", button_style="primary",
+            layout=widgets.Layout(width="84px"), tooltip="Send (Enter)",
+        )
+        self.stop_button = widgets.Button(
+            description="Stop", icon="stop", layout=widgets.Layout(width="84px"), disabled=True,
+            tooltip="Stop the reply; its text so far stays here, out of the chat",
+        )
+        buttons = styled(widgets.VBox([self.send_button, self.stop_button]), "ygpt-buttons")
+        compose = styled(widgets.HBox([self.input, buttons]), "ygpt-compose")
+        hint = styled(widgets.HTML("Enter sends · Shift+Enter adds a line"), "ygpt-hint")
+        super().__init__(
+            [_style(), _key_hook(), self.controls.head, self.controls.options,
+             self.controls.system_edit, self.transcript.widget, self.status, compose, hint],
+            layout=widgets.Layout(width="100%", max_width="900px"),
+        )
+        self.add_class(panel_style.ROOT_CLASS)
+
+        self.input.observe(self._typed, "value")
+        self.send_button.on_click(lambda _: self.send(self.input.value))
+        self.stop_button.on_click(lambda _: self.stop())
+        self.controls.reset.on_click(lambda _: self._reset())
+        self.controls.export.on_click(lambda _: self.export())
+        self._unsubscribe = session.subscribe(self._on_event)
+        self._redraw()
+
+    # -- what the user does ------------------------------------------------------------------
+
+    @property
+    def chat_name(self) -> str:
+        """The chat this panel shows and sends to."""
+        return self._name
+
+    def switch(self, name: str) -> None:
+        """Show chat ``name`` from now on (the session's current chat is left as it is)."""
+        with self._lock:
+            self._follow_current = False
+            if name != self._name:
+                self._name = self._session.chat(name).name
+                self._message = ""
+                self.transcript.clear_notes()
+        self._redraw()
+
+    def send(self, text: str) -> None:
+        """Ask the model in this panel's chat; the reply streams in on a background thread."""
+        prompt = text.replace(panel_style.SUBMIT_MARK, "").strip()
+        if not prompt:
+            return
+        name = self._name
+        live = panel_live.LiveReply(prompt, self._session.chat(name).options.model)
+        if self._session.is_busy(name) or not panel_live.register(self._session, name, live):
+            self.input.value = prompt
+            self._error(f"Chat '{name}' is still answering; wait for the reply or press Stop, then send again.")
+            return
+        self.input.value = ""
+        self._message = ""
+        self._thread = threading.Thread(target=self._ask, args=(name, live), name="ygpt-panel", daemon=True)
+        self._thread.start()
+        self._redraw()
+
+    def stop(self) -> None:
+        """Cancel the reply streaming into this chat; its text so far stays, out of the history."""
+        live = panel_live.live_reply(self._session, self._name)
+        if live is not None:
+            live.cancel()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the last request sent from this panel ends; False on timeout."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return thread is None or not thread.is_alive()
+
+    def export(self) -> Path:
+        """Write the chat as Markdown in the working folder; the status line says where."""
+        path = Path.cwd() / f"ygpt-chat-{re.sub(r'[^A-Za-z0-9_.-]+', '-', self._name)}.md"
+        try:
+            path.write_text(self._session.export_markdown(self._name), encoding="utf-8")
+        except OSError as error:
+            self._error(f"Could not write {path}: {error.strerror}. Check that the folder is writable.")
+            return path
+        self._message = f"Exported chat '{html.escape(self._name)}' to <code>{html.escape(str(path))}</code>"
+        self._redraw()
+        return path
+
+    def close(self) -> None:
+        """Stop following the session and release every widget of the panel."""
+        self._unsubscribe()
+        with self._lock:
+            self._forget_live()
+            self.transcript.end_live(keep=False)
+            self.transcript.clear_notes()
+        for child in self.children:
+            close_tree(child)
+        super().close()
+
+    # -- the request, on its own thread ------------------------------------------------------
+
+    def _ask(self, name: str, live: panel_live.LiveReply) -> None:
+        try:
+            client = self._get_client()
+            options = self._session.chat(name).options
+            budget = getattr(self._settings, "context_budget", None)
+            plan = self._session.plan(
+                live.prompt, chat=name, budget=budget,
+                count_tokens=(lambda messages: client.count_tokens(messages, options)) if budget else None,
+            )
+            interval = getattr(self._settings, "render_interval", None) or DEFAULT_RENDER_INTERVAL
+            renderer = panel_live.PanelRenderer(live, fmt=plan.options.format, interval=interval)
+            run_exchange(self._session, panel_live.TrackedClient(client, live), plan, renderer)
+        except YGptError as error:
+            if live.state != "failed":
+                live.end("failed", str(error))
+        except Exception as error:  # a bug must still end as one line, not a dead panel
+            live.end("failed", f"Unexpected error ({type(error).__name__}). The chat is unchanged; "
+                               f"please report it with the steps that led to it.")
+        finally:
+            if live.state == "failed" and not self.input.value:
+                self.input.value = live.prompt  # ready to send again
+            panel_live.unregister(self._session, name, live)  # every panel on the chat redraws
+
+    # -- drawing -----------------------------------------------------------------------------
+
+    def _on_event(self, event: ChatEvent) -> None:
+        with self._lock:
+            if event.kind == "current" and self._follow_current and event.chat != self._name:
+                self._name = event.chat
+                self.transcript.clear_notes()
+            elif event.kind == "loaded" or (event.kind == "reset" and event.chat == self._name):
+                self.transcript.clear_notes()
+        self._redraw()
+
+    def _redraw(self) -> None:
+        """Draw everything from the session and the reply in flight; safe from any thread."""
+        with self._lock:
+            if self._name not in self._session.chats:  # gone after `reset --all` or a load
+                self._name = self._session.current
+            chat = self._session.chats[self._name]
+            live = panel_live.live_reply(self._session, self._name)
+            self._follow(live)
+            self.transcript.show(chat)
+            busy = self._session.is_busy(self._name) or live is not None
+            self.controls.show(chat, busy)
+            self._show_state(chat, live, busy)
+
+    def _follow(self, live: panel_live.LiveReply | None) -> None:
+        """Start drawing a reply in flight; when one ends unrecorded, pin its bubbles in place
+        if they hold something worth keeping (an interrupted or partly received reply)."""
+        if self._live is not None and self._live[0] is not live:
+            ended = self._live[0]
+            self._forget_live()
+            failed = ended.state == "failed"
+            self.transcript.end_live(keep=ended.state == "interrupted" or (failed and bool(ended.text)))
+            self._message = _error_line(ended.error) if failed else ""
+        if live is not None and self._live is None:
+            self.transcript.set_live(Bubbles(live.prompt, live.bundle))
+            self._live = (live, live.listen(self._live_changed))
+
+    def _forget_live(self) -> None:
+        if self._live is not None:
+            self._live[1]()
+            self._live = None
+
+    def _live_changed(self, live: panel_live.LiveReply) -> None:
+        with self._lock:
+            if self._live is None or self._live[0] is not live:
+                return
+            if panel_live.live_reply(self._session, self._name) is not live:
+                self._redraw()  # the request is over
+                return
+            if self.transcript.live is not None:  # None once the turn was recorded
+                self.transcript.live.show_reply(live.bundle)
+            chat = self._session.chats.get(self._name)
+            if chat is not None:
+                self._show_state(chat, live, True)
+
+    def _show_state(self, chat: Chat, live: panel_live.LiveReply | None, busy: bool) -> None:
+        """Buttons and the status line: spinner until the first chunk, then errors or notes."""
+        in_flight = live is not None and live.active
+        self.send_button.disabled = busy
+        self.stop_button.disabled = not in_flight
+        spinner = '<span class="ygpt-spinner"></span>'
+        if in_flight and live.state == "waiting":
+            activity = f"{spinner}waiting for {html.escape(live.label)}…"
+        elif in_flight:
+            activity = f"{html.escape(live.label)} is answering…"
+        elif busy and live is None:
+            activity = f"{spinner}a %%ygpt cell is answering in chat '{html.escape(chat.name)}'…"
+        else:
+            activity = ""
+        message = _error_line(live.error) if live is not None and live.state == "failed" else self._message
+        status = " · ".join(part for part in (activity, message) if part)
+        self.status.value = status
+
+    def _error(self, text: str) -> None:
+        self._message = _error_line(text)
+        self._redraw()
+
+    def _typed(self, change: dict) -> None:
+        if panel_style.SUBMIT_MARK in change["new"]:
+            self.send(change["new"])
+
+    def _reset(self) -> None:
+        try:
+            self._session.reset(self._name)
+        except YGptError as error:
+            self._error(str(error))
+
+
+def _reply_bundle(turn: Turn, chat: Chat) -> dict[str, Any]:
+    return panel_live.final_bundle(turn.reply, chat.options.format)
+
+
+def _error_line(text: str) -> str:
+    return f'<span class="ygpt-error">⚠ {html.escape(text)}</span>'
+
+
+def _style() -> widgets.HTML:
+    """The panel's CSS, scoped by class; an invisible widget so it travels with the panel."""
+    return widgets.HTML(f"<style>{panel_style.CSS}</style>", layout=widgets.Layout(display="none"))
+
+
+def _key_hook() -> widgets.Output:
+    """The Enter-sends hook (see panel_style), as JavaScript in an invisible Output widget:
+    JupyterLab's widget manager renders Output contents as trusted, so it runs with the panel."""
+    hook = widgets.Output(layout=widgets.Layout(display="none"))
+    hook.outputs = ({"output_type": "display_data",
+                     "data": {"application/javascript": panel_style.KEY_HOOK_JS}, "metadata": {}},)
+    return hook
