@@ -59,6 +59,11 @@ def _with_detail(message: str, detail: object) -> str:
 class YGptError(UsageError):
     """Base of all user-facing errors: ``str(e)`` is one paragraph, what happened + what to do."""
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython and ipykernel show instead of a traceback: IPython skips the traceback
+        only for ``UsageError`` itself (``etype is UsageError``), not for its subclasses."""
+        return [f"{type(self).__name__}: {self}"]
+
 
 class OptionError(YGptError):
     """A flag or option has a value we cannot use (raised when it is set, before any request)."""
