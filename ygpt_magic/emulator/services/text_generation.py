@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
+import grpc
 from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2_grpc as pb_grpc
 
 from .. import prompt as prompts
@@ -44,5 +45,9 @@ class TextGenerationService(pb_grpc.TextGenerationServiceServicer):
         except asyncio.CancelledError:
             call.status = "CANCELLED"
             raise
+        except grpc.aio.AbortError:
+            raise
+        except Exception as error:  # a responder (a local model) failed: say so, not UNKNOWN
+            await call.abort(grpc.StatusCode.INTERNAL, f"The local server could not answer: {error}")
         finally:
             call.log()
