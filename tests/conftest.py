@@ -1,0 +1,118 @@
+"""Fixtures for the magics' tests: a real IPython shell with the extension loaded, connected to
+the local server (the `ygpt_server` fixture from ygpt_magic's pytest plugin).
+
+Tests read like user stories: run a cell with `cell(shell, source, cell_id=...)`, then assert on
+what the user sees (`.final`, `.message`, `.shown`) and on what the server received
+(`ygpt_server.requests`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+
+#: Looks like a Yandex API key, so masking is exercised; the local server accepts any key.
+TEST_KEY = "AQVNtestkey0123456789abcdefx9Qz"
+TEST_FOLDER = "b1gtestfolder"
+CREDENTIAL_ENV = ("YC_API_KEY", "YC_IAM_TOKEN", "YC_OAUTH_TOKEN", "YC_TOKEN", "YC_PROFILE",
+                  "YC_FOLDER_ID", "YGPT_ENDPOINT", "YGPT_INSECURE")
+
+
+@pytest.fixture(scope="session")
+def ipython() -> InteractiveShell:
+    return InteractiveShell.instance()
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    """No credentials or endpoint from the machine running the tests; a test key and folder."""
+    for name in CREDENTIAL_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("YC_API_KEY", TEST_KEY)
+    monkeypatch.setenv("YC_FOLDER_ID", TEST_FOLDER)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no `yc` CLI from the developer's machine
+    return monkeypatch
+
+
+@pytest.fixture
+def shell(ipython, ygpt_server, clean_env):
+    """A shell with ygpt_magic freshly loaded (new chats, new client) and connected to the
+    local server; fast retries so fault tests stay quick. Unloaded after the test."""
+    manager = ipython.extension_manager
+    manager.load_extension("ygpt_magic")
+    ipython.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
+    ipython.run_line_magic("config", "YGptMagics.retries = 2")
+    ipython.run_line_magic("config", "YGptMagics.retry_backoff = 0.05")
+    ipython.run_line_magic("config", "YGptMagics.poll_interval = 0.05")
+    ipython.user_ns.pop("_ygpt", None)
+    yield ipython
+    manager.unload_extension("ygpt_magic")
+
+
+@pytest.fixture
+def magics(shell):
+    """The YGptMagics instance of the current test (its session, connection, settings)."""
+    return shell.magics_manager.registry["YGptMagics"]
+
+
+@dataclass
+class Cell:
+    """What one cell showed: display bundles (updates included), stdout, stderr, the error."""
+
+    outputs: list[dict]  # each {"data": {mimetype: value}, "update": bool}
+    stdout: str
+    stderr: str
+    error: BaseException | None
+
+    @property
+    def final(self) -> str:
+        """The last state of the cell's last display (Markdown if any, else plain text)."""
+        for output in reversed(self.outputs):
+            data = output["data"]
+            if data:
+                return data.get("text/markdown") or data.get("text/plain") or ""
+        return ""
+
+    @property
+    def plain(self) -> str:
+        """The last display's plain-text form (what a terminal or a log shows)."""
+        return self.outputs[-1]["data"].get("text/plain", "") if self.outputs else ""
+
+    @property
+    def updates(self) -> int:
+        """Display messages sent: the first display plus every update."""
+        return len(self.outputs)
+
+    @property
+    def message(self) -> str:
+        return str(self.error) if self.error is not None else ""
+
+    @property
+    def typed_error(self) -> BaseException | None:
+        """Our errors.py type behind the plain UsageError IPython was given (see magics.py)."""
+        return getattr(self.error, "error", self.error)
+
+    @property
+    def shown(self) -> str:
+        """Everything the notebook would show for this cell, every mimetype of every output."""
+        parts = [self.stdout, self.stderr]
+        for output in self.outputs:
+            parts.extend(str(value) for value in output["data"].values())
+        return "\n".join(parts)
+
+
+def cell(shell, source: str, cell_id: str | None = None) -> Cell:
+    """Run `source` as ipykernel runs a cell (with JupyterLab's cell id, if given)."""
+    with capture_output() as captured:
+        result = shell.run_cell(source, store_history=True, cell_id=cell_id)
+    outputs = [{"data": o.data or {}, "update": o.update} for o in captured.outputs]
+    error = result.error_before_exec or result.error_in_exec
+    return Cell(outputs, captured.stdout, captured.stderr, error)
+
+
+def completions(server) -> list:
+    """The Completion requests the server received (streamed, unary and deferred)."""
+    return [r for r in server.requests if r.method in ("Completion", "AsyncCompletion")]

@@ -1,0 +1,48 @@
+"""What every `%ygpt` subcommand needs: argument parsing with clear errors, and output.
+
+Output is a display bundle with both Markdown (notebooks) and plain text (terminals, logs), so
+a table reads well everywhere and tests can assert on either.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from IPython.core.error import UsageError
+from IPython.display import display
+
+from ..errors import OptionError
+
+
+def parse(command, line: str, usage_name: str):
+    """Parse like a shell (quotes removed, unlike IPython's parse_argstring), with our error
+    type and a pointer to the help."""
+    try:
+        return command.parser.parse_args(shlex.split(line))
+    except (UsageError, ValueError) as exc:
+        raise OptionError(
+            f"%{usage_name}: {exc}. See %ygpt help for the subcommands and their arguments."
+        ) from None
+
+
+def show(markdown: str, plain: str | None = None) -> None:
+    """Display Markdown in notebooks and plain text elsewhere."""
+    display({"text/markdown": markdown, "text/plain": plain if plain is not None else markdown},
+            raw=True)
+
+
+def table(headers: list[str], rows: list[list[str]]) -> tuple[str, str]:
+    """(markdown, plain) renderings of one small table."""
+    md = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    md += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+    plain = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
+             for row in [headers, *rows]]
+    return "\n".join(md), "\n".join(plain)
+
+
+def show_table(headers: list[str], rows: list[list[str]], title: str | None = None) -> None:
+    markdown, plain = table(headers, rows)
+    if title:
+        markdown, plain = f"**{title}**\n\n{markdown}", f"{title}\n{plain}"
+    show(markdown, plain)

@@ -1,0 +1,31 @@
+"""`%ygpt auth`: enter an API key or IAM token without echo, and the folder id.
+
+The secret is read with getpass (never echoed, never in the notebook or its history) and kept
+in this kernel's memory only; no flag takes a secret, so none can end up in a cell's source.
+"""
+
+from __future__ import annotations
+
+import getpass
+
+from IPython.core.magic_arguments import magic_arguments
+
+from ..credentials import find_credential, find_folder
+from ._common import parse, show
+
+SUMMARY = "auth: enter an API key / IAM token (hidden) and the folder id"
+
+
+@magic_arguments(name="ygpt auth")
+def run(magics, line: str) -> None:
+    """Ask for an API key or IAM token (hidden input) and a folder id; empty answers keep the
+    environment's YC_API_KEY / YC_IAM_TOKEN / YC_FOLDER_ID."""
+    parse(run, line, "ygpt auth")
+    secret = getpass.getpass("API key or IAM token (hidden; empty = use the environment): ")
+    folder = input("Folder id (empty = YC_FOLDER_ID): ")
+    magics.connection.set_credentials(secret.strip() or None, folder.strip() or None)
+    local = magics.connection.target == "local"
+    credential = find_credential(secret.strip() or None, local=local)
+    folder_id, source = find_folder(folder.strip() or None, local=local)
+    show(f"Using {credential.describe()}; folder {folder_id or 'none'} (from {source}). "
+         "Kept in this kernel's memory only, not in the notebook.")

@@ -1,0 +1,29 @@
+"""`%ygpt connect local | cloud | HOST:PORT [--insecure]`: choose the server."""
+
+from __future__ import annotations
+
+from IPython.core.magic_arguments import argument, magic_arguments
+
+from ._common import parse, show
+
+SUMMARY = "connect local | cloud | HOST:PORT [--insecure]: choose the server"
+
+
+@magic_arguments(name="ygpt connect")
+@argument("target", nargs="?", default=None,
+          help="`local` (the bundled server, started in this kernel), `cloud` (Yandex Cloud, the "
+               "default) or HOST:PORT of another server. Without it: show the current one.")
+@argument("--insecure", action="store_true",
+          help="Talk to HOST:PORT without TLS (servers started with `ygpt-magic serve`).")
+def run(magics, line: str) -> None:
+    """Choose the server the next requests go to (YGPT_ENDPOINT / YGPT_INSECURE=1 set the
+    same from the environment). The chats are kept."""
+    args = parse(run, line, "ygpt connect")
+    connection = magics.connection
+    if args.target is not None:
+        connection.connect(args.target, insecure=args.insecure)
+    info = connection.describe()
+    what = {"local": "the local server", "cloud": "Yandex Cloud"}.get(info["endpoint"],
+                                                                      "the server")
+    text = f"Connected to {what} at {info['address']} (TLS {info['tls']})."
+    show(text.replace(what, f"**{what}**", 1), text)

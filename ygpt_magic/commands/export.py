@@ -1,0 +1,28 @@
+"""`%ygpt export PATH.md [--chat NAME]`: a readable Markdown transcript of a chat."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from IPython.core.magic_arguments import argument, magic_arguments
+
+from ..errors import ChatFileError
+from ._common import parse, show
+
+SUMMARY = "export PATH.md [--chat NAME]: write a chat as a Markdown transcript"
+
+
+@magic_arguments(name="ygpt export")
+@argument("path", help="Where to write, e.g. chat.md.")
+@argument("--chat", "-c", default=None, help="Which chat (default: current).")
+def run(magics, line: str) -> None:
+    """Write the chat (system, user, assistant, usage) as Markdown."""
+    args = parse(run, line, "ygpt export")
+    chat = magics.session.chat(args.chat, create=False)
+    text = magics.session.export_markdown(chat.name)
+    path = Path(args.path).expanduser()
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ChatFileError(path, exc.strerror or type(exc).__name__) from None
+    show(f"Exported chat '{chat.name}' ({len(chat.turns)} turns) to {path}.")

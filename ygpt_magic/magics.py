@@ -1,0 +1,319 @@
+"""YGptMagics: `%%ygpt` sends the cell to YandexGPT; `%ygpt <subcommand>` manages the chats.
+
+This module only parses and wires: flags → Options overrides, `{name}` interpolation, the
+cell id → ChatSession.plan, then exchange.run_exchange with a StreamRenderer. Chat rules live in
+session.py, the SDK in client.py, output in render.py, subcommands in commands/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments
+from traitlets import Float, Int, Unicode, observe, validate
+
+from . import commands
+from .commands.models import context_size
+from .connection import Connection
+from .errors import OptionError, YGptError
+from .interpolate import interpolate
+from .markdown import fenced
+from .session import FORMATS, ChatSession, Options, Plan, short_model
+
+#: per-message allowance (role, separators) on top of UTF-8 bytes for the no-tokenizer bound
+_MESSAGE_OVERHEAD = 8
+
+
+def _temperature(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, e.g. -t 0.3 (got {text!r})")
+    return value
+
+
+def _max_tokens(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 1, e.g. --max-tokens 500 "
+                                         f"(got {text!r})")
+    return int(text)
+
+
+def _identifier(text: str) -> str:
+    if not text.isidentifier():
+        raise argparse.ArgumentTypeError(f"must be a Python variable name, e.g. --out answer "
+                                         f"(got {text!r})")
+    return text
+
+
+def as_usage_error(error: YGptError) -> UsageError:
+    """A plain UsageError carrying `error` (as `.error`) for IPython to show.
+
+    IPython prints the message alone only for UsageError itself (`etype is UsageError` in
+    InteractiveShell.showtraceback), so our subclasses would come with a full traceback; this is
+    the workaround jupysql uses too (ipython/ipython#14024).
+    """
+    usage = UsageError(str(error))
+    usage.error = error
+    return usage
+
+
+def upper_bound_tokens(messages: list[dict[str, str]]) -> int:
+    """A size no tokenizer exceeds (≤ 1 token per UTF-8 byte, plus per-message overhead), so
+    the tokenizer API is only asked when a request might not fit the budget."""
+    return sum(len(m["text"].encode()) + _MESSAGE_OVERHEAD for m in messages) + _MESSAGE_OVERHEAD
+
+
+@magics_class
+class YGptMagics(Magics):
+    """`%%ygpt` and `%ygpt`; settings with `%config YGptMagics.<name> = value`."""
+
+    model = Unicode("yandexgpt", config=True,
+                    help="Default model for chats that set none: yandexgpt, yandexgpt-lite, "
+                         "yandexgpt/rc, or gpt://<folder>/<name>/<version>.")
+    temperature = Float(None, allow_none=True, config=True,
+                        help="Default sampling temperature, 0..1 (None: the model's default).")
+    max_tokens = Int(None, allow_none=True, config=True,
+                     help="Default limit on reply tokens (None: the model's default).")
+    context_budget = Int(None, allow_none=True, config=True,
+                         help="Tokens a request may use; older turns are left out to fit. "
+                              "None: the model's context size minus max_tokens.")
+    render_interval = Float(0.1, config=True,
+                            help="Seconds between display updates while a reply streams.")
+    default_format = Unicode("markdown", config=True,
+                             help="How replies are shown: markdown, text, code or json.")
+    timeout = Float(180.0, config=True, help="Seconds a request may take in total.")
+    connect_timeout = Float(5.0, config=True,
+                            help="Seconds to wait for the server to accept a connection.")
+    stream_timeout = Float(60.0, config=True,
+                           help="Seconds a stream may go without a chunk before it is stopped.")
+    retries = Int(4, config=True,
+                  help="Retries of UNAVAILABLE / RESOURCE_EXHAUSTED by the SDK's retry policy.")
+    retry_backoff = Float(1.0, config=True, help="First retry delay in seconds (grows ×1.5).")
+    poll_interval = Float(0.5, config=True, help="Seconds between polls in --deferred mode.")
+
+    def __init__(self, shell=None, **kwargs):
+        super().__init__(shell=shell, **kwargs)
+        self.session = ChatSession()
+        self.connection = Connection(self._client_settings)
+        self._cell_id: str | None = None
+        if shell is not None:
+            shell.events.register("pre_run_cell", self._pre_run_cell)
+            shell.events.register("post_run_cell", self._post_run_cell)
+
+    def __repr__(self) -> str:
+        return f"<YGptMagics {self.connection!r} chats={list(self.session.chats)}>"
+
+    # -- settings ------------------------------------------------------------------------------
+
+    @validate("temperature")
+    def _valid_temperature(self, proposal):
+        value = proposal["value"]
+        if value is not None and not 0.0 <= value <= 1.0:
+            raise OptionError(f"YGptMagics.temperature must be from 0 to 1 (or None), not {value}.")
+        return value
+
+    @validate("max_tokens", "context_budget")
+    def _valid_positive(self, proposal):
+        value = proposal["value"]
+        if value is not None and value < 1:
+            raise OptionError(f"YGptMagics.{proposal['trait'].name} must be ≥ 1 (or None), "
+                              f"not {value}.")
+        return value
+
+    @validate("default_format")
+    def _valid_format(self, proposal):
+        if proposal["value"] not in FORMATS:
+            raise OptionError(f"YGptMagics.default_format must be one of {', '.join(FORMATS)}, "
+                              f"not {proposal['value']!r}.")
+        return proposal["value"]
+
+    @validate("model")
+    def _valid_model(self, proposal):
+        return Options(model=proposal["value"]).model  # Options gives the clear message
+
+    @validate("render_interval", "timeout", "connect_timeout", "stream_timeout",
+              "retry_backoff", "poll_interval", "retries")
+    def _valid_seconds(self, proposal):
+        if proposal["value"] < 0:
+            raise OptionError(f"YGptMagics.{proposal['trait'].name} must be ≥ 0, "
+                              f"not {proposal['value']}.")
+        return proposal["value"]
+
+    @observe("timeout", "connect_timeout", "stream_timeout", "retries", "retry_backoff",
+             "poll_interval")
+    def _client_settings_changed(self, _change) -> None:
+        self.connection.drop_client()
+
+    def _client_settings(self) -> dict:
+        return {"timeout": self.timeout, "connect_timeout": self.connect_timeout,
+                "stall_timeout": self.stream_timeout or None, "retries": self.retries,
+                "retry_backoff": self.retry_backoff, "poll_interval": self.poll_interval}
+
+    def effective_options(self, chat: str | None) -> Options:
+        """A chat's options with the YGptMagics defaults filling what the chat leaves unset."""
+        existing = self.session.chats.get(self.session.current if chat is None else chat)
+        options = existing.options if existing is not None else Options()
+        return options.with_changes(**self._defaults_for(options))
+
+    def _defaults_for(self, options: Options) -> dict:
+        builtin = Options()
+        defaults = {"model": self.model, "temperature": self.temperature,
+                    "max_tokens": self.max_tokens, "format": self.default_format}
+        return {name: value for name, value in defaults.items()
+                if getattr(options, name) == getattr(builtin, name)
+                and value != getattr(builtin, name)}
+
+    # -- cell ids (the kernel passes JupyterLab's cellId to run_cell) --------------------------
+
+    def _pre_run_cell(self, info) -> None:
+        self._cell_id = getattr(info, "cell_id", None)
+
+    def _post_run_cell(self, _result) -> None:
+        self._cell_id = None
+
+    # -- the magic -----------------------------------------------------------------------------
+
+    @magic_arguments()
+    @argument("--system", "-s", metavar="TEXT",
+              help="The chat's system instruction (sets or replaces it for this chat).")
+    @argument("--once", action="store_true",
+              help="Prompt mode: send only this cell (and --system); the chat is untouched.")
+    @argument("--chat", "-c", metavar="NAME", default=None,
+              help="Use the named chat (default: 'default'); each has its own history.")
+    @argument("--model", "-m", metavar="NAME",
+              help="yandexgpt, yandexgpt-lite, yandexgpt/rc, a gpt:// URI, ... (%%ygpt models).")
+    @argument("--temperature", "-t", type=_temperature, metavar="X", help="Sampling, 0..1.")
+    @argument("--max-tokens", type=_max_tokens, metavar="N", help="Limit the reply's length.")
+    @argument("--reasoning", action="store_true", help="Reasoning mode (ENABLED_HIDDEN).")
+    @argument("--json", action="store_true", help="Ask for a JSON object (json_object format).")
+    @argument("--format", choices=FORMATS, default=None,
+              help="Show the reply as markdown (default), text, code or json; code also puts "
+                   "the reply's code into a new cell below.")
+    @argument("--out", type=_identifier, metavar="NAME",
+              help="Store the reply text in variable NAME (the Reply is always in _ygpt).")
+    @argument("--no-stream", action="store_true", help="One request, no streaming.")
+    @argument("--deferred", action="store_true",
+              help="Asynchronous mode: start an operation and poll it until it is done.")
+    @argument("--dry-run", action="store_true",
+              help="Show the exact messages and their token count; send nothing.")
+    @argument("--append", action="store_true",
+              help="Re-running this cell adds a new turn instead of rewinding the chat.")
+    @argument("--no-interpolate", action="store_true",
+              help="Send {braces} as written instead of filling in {variable} values.")
+    @line_cell_magic
+    def ygpt(self, line: str, cell: str | None = None):
+        """Talk to YandexGPT.
+
+        As a cell magic, `%%ygpt [flags]` sends the cell's text and streams the reply below it.
+        The next %%ygpt cell continues the same chat (the whole history is sent again);
+        re-running a cell rewinds the chat to just before that cell's turn. `{name}` is
+        replaced by the variable's value (`{{`/`}}` for braces; fenced code is left alone).
+        The last reply is in `_ygpt` (.text, .status, .usage, .model_version, .elapsed).
+
+        As a line magic, `%ygpt SUBCOMMAND`: connect, auth, whoami, config, history, chats,
+        reset, usage, save, load, export, models, panel, help (`%ygpt help` describes them).
+        """
+        try:
+            if cell is None:
+                return commands.dispatch(self, line)
+            return self._ask(line, cell)
+        except YGptError as error:
+            raise as_usage_error(error) from None
+
+    def _ask(self, line: str, cell: str):
+        args = self._parse(line)
+        text = cell if args.no_interpolate else interpolate(cell, self.shell.user_ns)
+        prompt = text.strip("\n")
+        if not prompt.strip():
+            raise OptionError("The %%ygpt cell is empty: write the prompt on the lines below "
+                              "%%ygpt.")
+        plan = self._plan(prompt, args)
+        if args.dry_run:
+            return self._show_dry_run(plan)
+        from .exchange import run_exchange  # loaded with the first request, not with %load_ext
+        from .render import StreamRenderer, extract_code
+
+        renderer = StreamRenderer(fmt=plan.options.format, interval=self.render_interval,
+                                  label=short_model(plan.options.model))
+        mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
+        reply = run_exchange(self.session, self.connection.client(), plan, renderer, mode=mode,
+                             stream_timeout=self.stream_timeout or None)
+        self.shell.user_ns["_ygpt"] = reply
+        if args.out:
+            self.shell.user_ns[args.out] = reply.text
+        if plan.options.format == "code" and reply.status != "INTERRUPTED":
+            code = extract_code(reply.text)
+            if code:
+                self.shell.set_next_input(code, replace=False)
+
+    def _parse(self, line: str) -> argparse.Namespace:
+        try:
+            args = self.ygpt.parser.parse_args(shlex.split(line))
+        except (UsageError, ValueError) as exc:
+            raise OptionError(f"%%ygpt: {exc}. Run %%ygpt? to see the flags.") from None
+        if args.deferred and args.no_stream:
+            raise OptionError("%%ygpt: --deferred and --no-stream are two different modes; "
+                              "use one of them.")
+        if args.once and args.append:
+            raise OptionError("%%ygpt: --append has no effect with --once (prompt mode never "
+                              "writes to the chat); drop one of them.")
+        return args
+
+    def _plan(self, prompt: str, args: argparse.Namespace) -> Plan:
+        """ChatSession.plan with the flags; the tokenizer is asked only if the request might
+        not fit the context budget."""
+        chat = args.chat if args.chat is not None else self.session.current
+        existing = self.session.chats.get(chat)
+        overrides = self._defaults_for(existing.options if existing else Options())
+        flags = {"model": args.model, "temperature": args.temperature,
+                 "max_tokens": args.max_tokens, "format": args.format,
+                 "reasoning": args.reasoning or None, "json": args.json or None}
+        overrides.update({name: value for name, value in flags.items() if value is not None})
+        request = dict(chat=args.chat, cell_id=self._cell_id, append=args.append,
+                       once=args.once, system=args.system, overrides=overrides)
+        plan = self.session.plan(prompt, **request)
+        budget = self._budget(plan.options)
+        if budget is None or upper_bound_tokens(plan.messages) <= budget:
+            return plan
+        client, options = self.connection.client(), plan.options
+        return self.session.plan(prompt, **request, budget=budget,
+                                 count_tokens=lambda messages: client.count_tokens(messages, options))
+
+    def _budget(self, options: Options) -> int | None:
+        if self.context_budget is not None:
+            return self.context_budget
+        size = context_size(options.model)
+        return None if size is None else max(size - (options.max_tokens or 0), 1)
+
+    def _show_dry_run(self, plan: Plan) -> None:
+        """The exact messages and the tokenizer's count for them; nothing is sent."""
+        from IPython.display import display
+
+        tokens = self.connection.client().count_tokens(plan.messages, plan.options)
+        where = "prompt mode, no history" if plan.once else f"chat '{plan.chat}'"
+        head = (f"Dry run ({where}, model {plan.options.model}): {len(plan.messages)} "
+                f"messages, {tokens} tokens by the tokenizer API. Nothing was sent.")
+        body = json.dumps(plan.messages, ensure_ascii=False, indent=2)
+        notes = plan.notes()
+        display({"text/markdown": "\n\n".join([*notes, f"**{head}**", fenced(body, "json")]),
+                 "text/plain": "\n".join([*notes, head, body])}, raw=True)
+
+    def close(self) -> None:
+        """Unregister the cell hooks, close the client, stop a local server (on unload)."""
+        if self.shell is not None:
+            for event, callback in (("pre_run_cell", self._pre_run_cell),
+                                    ("post_run_cell", self._post_run_cell)):
+                try:
+                    self.shell.events.unregister(event, callback)
+                except ValueError:
+                    pass
+            if self in self.shell.configurables:
+                self.shell.configurables.remove(self)
+        self.connection.close()
