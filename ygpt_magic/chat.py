@@ -7,6 +7,7 @@ all build and compare them. ``session.py`` re-exports everything here: import fr
 from __future__ import annotations
 
 import math
+from itertools import chain
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -210,8 +211,7 @@ def build_messages(
 ) -> list[dict[str, str]]:
     """System + history + prompt, reusing each turn's message dicts."""
     messages = [{"role": "system", "text": system}] if system else []
-    for turn in turns:
-        messages.extend(turn.messages())
+    messages.extend(chain.from_iterable([turn._messages for turn in turns]))
     if prompt is not None:
         messages.append({"role": "user", "text": prompt})
     return messages

@@ -179,10 +179,9 @@ class ChatSession:
         keep = len(turns)
         replaces = False
         if cell_id is not None and not append and not once:
-            for index in range(len(turns) - 1, -1, -1):
-                if turns[index].cell_id == cell_id:
-                    keep, replaces = index, True
-                    break
+            cells = [turn.cell_id for turn in turns]
+            if cell_id in cells:
+                keep, replaces = len(cells) - 1 - cells[::-1].index(cell_id), True
         rewound = len(turns) - keep - 1 if replaces else 0
         history = turns[:keep]
         trimmed, tokens = 0, None
