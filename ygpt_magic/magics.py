@@ -149,7 +149,10 @@ class YGptMagics(Magics):
     @observe("timeout", "connect_timeout", "stream_timeout", "retries", "retry_backoff",
              "poll_interval")
     def _client_settings_changed(self, _change) -> None:
-        self.connection.drop_client()
+        # Also called from Magics.__init__ when %config already holds values (before
+        # self.connection exists): nothing to drop then.
+        if hasattr(self, "connection"):
+            self.connection.drop_client()
 
     def _client_settings(self) -> dict:
         return {"timeout": self.timeout, "connect_timeout": self.connect_timeout,
