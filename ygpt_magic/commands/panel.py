@@ -16,4 +16,4 @@ def run(magics, line: str):
     args = parse(run, line, "ygpt panel")
     from ..panel import show_panel  # ipywidgets is only imported when a panel is asked for
 
-    return show_panel(magics.session, magics.connection.client, chat=args.chat)
+    return show_panel(magics.session, magics.connection.client, chat=args.chat, settings=magics)

@@ -1,0 +1,189 @@
+"""Client against the local server through the unmodified SDK: modes, cancel, errors, speed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from ygpt_magic.client import Client, parse_endpoint
+from ygpt_magic.credentials import Credential, find_credential, mask
+from ygpt_magic.errors import (
+    AuthFailed, ContextTooLong, CredentialsMissing, ModelNotFound, OptionError, PermissionDenied,
+    QuotaExceeded, RequestRejected, ServerFailed, ServerTimeout, ServerUnavailable,
+)
+from ygpt_magic.session import Options
+
+from conftest import TEST_KEY
+
+TRANSLATE = [
+    {"role": "system", "text": "Translate the text into French"},
+    {"role": "user", "text": "To be, or not to be: that is the question."},
+]
+FRENCH = "Être ou ne pas être : telle est la question."
+
+
+@pytest.fixture
+def client(ygpt_server, clean_env):
+    client = Client(endpoint=ygpt_server.address, insecure=True, retries=2, retry_backoff=0.05,
+                    poll_interval=0.05)
+    yield client
+    client.close()
+
+
+def test_stream_yields_growing_text_and_ends_final(client, ygpt_server):
+    chunks = list(client.stream(TRANSLATE, Options()))
+    assert len(chunks) > 1 and chunks[-1].status == "FINAL" and chunks[-1].text == FRENCH
+    assert all(FRENCH.startswith(c.text) for c in chunks)
+    assert chunks[-1].usage.input_tokens > 0 and chunks[-1].model_version
+    [request] = ygpt_server.requests
+    assert request.method == "Completion" and request.stream and request.messages == TRANSLATE
+
+
+def test_complete_deferred_and_tokens(client, ygpt_server):
+    assert client.complete(TRANSLATE, Options()).text == FRENCH
+    waits = []
+    assert client.deferred(TRANSLATE, Options(), on_wait=waits.append).text == FRENCH
+    assert waits and waits == sorted(waits)
+    assert client.count_tokens(TRANSLATE, Options()) > 5
+    methods = [r.method for r in ygpt_server.requests]
+    assert methods == ["Completion", "AsyncCompletion", "TokenizeCompletion"]
+    assert ygpt_server.requests[0].stream is False
+
+
+@pytest.mark.parametrize("model, uri_end", [
+    ("yandexgpt", "/yandexgpt/latest"), ("yandexgpt-lite", "/yandexgpt-lite/latest"),
+    ("yandexgpt/rc", "/yandexgpt/rc"), ("gpt://b1gother/yandexgpt-lite/rc", "gpt://b1gother/yandexgpt-lite/rc"),
+])
+def test_model_names(client, ygpt_server, model, uri_end):
+    client.complete(TRANSLATE, Options(model=model))
+    assert ygpt_server.requests[-1].model_uri.endswith(uri_end)
+
+
+def test_options_reach_the_server(client, ygpt_server):
+    client.complete(TRANSLATE, Options(temperature=0.2, max_tokens=40, reasoning=True, json=True))
+    options = ygpt_server.requests[-1].options
+    assert (options["temperature"], options["max_tokens"], options["reasoning"], options["json"]) \
+        == (pytest.approx(0.2), 40, True, True)
+
+
+def test_cancel_from_another_thread_ends_the_iteration(client, ygpt_server):
+    ygpt_server.faults.latency(0.05)
+    stream = client.stream(TRANSLATE + [{"role": "assistant", "text": FRENCH},
+                                        {"role": "user", "text": "Now a long essay, please."}],
+                           Options())
+    seen = []
+    for chunk in stream:
+        seen.append(chunk)
+        if len(seen) == 2:
+            threading.Thread(target=stream.cancel).start()
+    assert stream.cancelled and 2 <= len(seen) <= 4 and seen[-1].status == "PARTIAL"
+    assert client.complete(TRANSLATE, Options()).text == FRENCH  # the client still works
+
+
+def test_a_retried_stream_starts_over(client, ygpt_server):
+    ygpt_server.faults.break_stream_after(2, "UNAVAILABLE")
+    texts = [c.text for c in client.stream(TRANSLATE, Options())]
+    assert texts[-1] == FRENCH
+    assert len([r for r in ygpt_server.requests if r.method == "Completion"]) == 2
+
+
+@pytest.mark.parametrize("code, error, words", [
+    ("UNAUTHENTICATED", AuthFailed, ["YC_API_KEY", "%ygpt auth"]),
+    ("PERMISSION_DENIED", PermissionDenied, ["folder", "b1gtestfolder"]),
+    ("RESOURCE_EXHAUSTED", QuotaExceeded, ["quota", "3 attempts"]),
+    ("NOT_FOUND", ModelNotFound, ["yandexgpt", "%ygpt models"]),
+    ("INVALID_ARGUMENT", RequestRejected, ["invalid", "Injected fault"]),
+    ("UNAVAILABLE", ServerUnavailable, ["127.0.0.1"]),
+    ("DEADLINE_EXCEEDED", ServerTimeout, ["timeout"]),
+    ("INTERNAL", ServerFailed, ["INTERNAL"]),
+])
+def test_each_status_becomes_its_error(client, ygpt_server, code, error, words):
+    ygpt_server.faults.fail_next(5, code, method="*")
+    with pytest.raises(error) as caught:
+        list(client.stream(TRANSLATE, Options()))
+    message = str(caught.value)
+    for word in words:
+        assert word.lower() in message.lower()
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    for leak in ("debug_error_string", "AioRpcError", "auth_provider", TEST_KEY):
+        assert leak not in message
+
+
+def test_context_too_long_reports_the_numbers(client):
+    long_text = "word " * 9000
+    with pytest.raises(ContextTooLong) as caught:
+        client.complete([{"role": "user", "text": long_text}], Options(model="llama"))
+    assert caught.value.needed > caught.value.budget == 8192
+
+
+def test_nothing_listening_fails_fast_and_names_the_endpoint(clean_env):
+    client = Client(endpoint="127.0.0.1:9", insecure=True, connect_timeout=2)
+    started = time.monotonic()
+    with pytest.raises(ServerUnavailable, match="127.0.0.1:9"):
+        list(client.stream(TRANSLATE, Options()))
+    assert time.monotonic() - started < 5
+    client.close()
+
+
+def test_a_stalled_stream_is_stopped(ygpt_server, clean_env):
+    ygpt_server.faults.stall_after(1, 3.0)
+    client = Client(endpoint=ygpt_server.address, insecure=True, stall_timeout=0.5)
+    started = time.monotonic()
+    with pytest.raises(ServerTimeout, match="0.5 s"):
+        list(client.stream(TRANSLATE, Options()))
+    assert time.monotonic() - started < 2.5
+    client.close()
+
+
+def test_missing_credentials_fail_before_any_request(ygpt_server, clean_env):
+    clean_env.delenv("YC_API_KEY")
+    client = Client(endpoint=ygpt_server.address, insecure=True)
+    with pytest.raises(CredentialsMissing, match="YC_API_KEY.*%ygpt auth.*%ygpt connect local"):
+        client.complete(TRANSLATE, Options())
+    assert ygpt_server.requests == []
+
+
+def test_secrets_are_masked_in_repr_and_describe(ygpt_server, clean_env):
+    client = Client(endpoint=ygpt_server.address, insecure=True, auth="AQVNexplicitkey123456789wxyz")
+    shown = repr(client) + repr(client.credential) + str(client.describe())
+    assert "AQVNexplicitkey123456789wxyz" not in shown and "AQVN…wxyz" in shown
+    assert mask("short") == "………" and find_credential().source == "YC_API_KEY"
+    assert Credential("iam_token", "x", "t1.abc").masked != "t1.abc"
+
+
+def test_bad_endpoints_are_refused_with_an_example():
+    with pytest.raises(OptionError, match="HOST:PORT such as 127.0.0.1:50051"):
+        parse_endpoint("localhost")
+    assert parse_endpoint("[::1]:50051") == ("::1", 50051)
+
+
+def test_loading_is_cheap_and_the_sdk_stays_quiet():
+    """`%load_ext` imports no SDK (nor grpc); a request later prints no SDK log line or
+    deprecation warning, even for a user whose root logger shows everything."""
+    code = (
+        "import logging, sys, warnings\n"
+        "logging.basicConfig(level=logging.DEBUG)\n"
+        "warnings.simplefilter('default')\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "shell = InteractiveShell.instance()\n"
+        "shell.run_line_magic('load_ext', 'ygpt_magic')\n"
+        "print(sorted(m for m in ('yandex_cloud_ml_sdk', 'yandex_ai_studio_sdk', 'grpc') if m in sys.modules))\n"
+        "shell.run_line_magic('ygpt', 'connect local')\n"
+        "shell.run_cell('%%ygpt --once\\nErors wont corrct themselfs\\n')\n"
+        "print('yandex_cloud_ml_sdk' in sys.modules)\n"
+        "shell.run_line_magic('unload_ext', 'ygpt_magic')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("YC_", "YGPT_"))}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, env=env)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "[]" and lines[-1] == "True"
+    assert "Errors will not correct themselves." in done.stdout
+    for noise in ("yandex_cloud_ml_sdk", "yandex_ai_studio_sdk", "deprecated", "Traceback"):
+        assert noise not in done.stderr
