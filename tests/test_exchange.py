@@ -210,3 +210,28 @@ def test_ctrl_c_while_waiting_for_a_non_streamed_reply():
     assert (reply.text, reply.status) == ("", "INTERRUPTED")
     assert screen.text() == "<sub>⏹ interrupted — not added to the chat</sub>"
     assert prompts(session) == ["Who was Einstein?"] and not session.is_busy()
+
+
+def test_a_request_prepared_before_another_turn_landed_is_refused_unsent():
+    from ygpt_magic.errors import ChatChanged
+
+    session, client, renderer, screen = setup(*chunks("B's answer"))
+    from_panel = session.plan("Panel question")
+    from_cell = session.plan("Cell question")
+    session.record(from_cell, Reply("Cell answer", "FINAL", USAGE, "yandexgpt", "", 0.1))
+    with pytest.raises(ChatChanged, match="Run it again"):
+        run_exchange(session, client, from_panel, renderer)
+    assert client.sent == [] and screen.bundles == []
+    assert prompts(session) == ["Who was Einstein?", "Cell question"]
+
+
+def test_changing_options_or_system_while_a_reply_streams_spoils_nothing():
+    def panel_edits(stream, index):
+        if index == 0:
+            session.configure(temperature=0.9, system="Set in the panel")
+
+    session, client, renderer, screen = setup(*chunks("Part", "Whole."), on_chunk=panel_edits)
+    run_exchange(session, client, session.plan("Go"), renderer)
+    chat = session.chat()
+    assert prompts(session)[-1] == "Go" and chat.turns[-1].reply.text == "Whole."
+    assert (chat.options.temperature, chat.system) == (0.9, "Set in the panel")

@@ -187,6 +187,9 @@ class Chat:
         self.system = system
         self.options = options or Options()
         self.turns: list[Turn] = list(turns or [])
+        # Set by ChatSession whenever the turns change, so a request prepared before a change
+        # (by another cell or the panel) is refused instead of dropping or interleaving turns.
+        self.revision = 0
 
     @property
     def usage(self) -> Usage:

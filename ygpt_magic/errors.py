@@ -96,6 +96,19 @@ class ChatBusy(YGptError):
         self.name = name
 
 
+class ChatChanged(YGptError):
+    """A request was prepared, then another cell or panel changed the chat's turns before it
+    was sent; sending it anyway would drop or interleave their turn."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"Chat '{name}' changed while this request was being prepared (another cell or the "
+            f"panel added a turn or reset it), so nothing was sent. Run it again to send it with "
+            f"the chat as it is now."
+        )
+        self.name = name
+
+
 class ChatFileError(YGptError):
     """A chat file could not be saved or loaded; the chats in memory are unchanged."""
 

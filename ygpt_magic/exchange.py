@@ -91,12 +91,15 @@ def run_exchange(
 
     Returns the reply; an interrupted one has status ``"INTERRUPTED"`` and is not recorded
     (unless ``keep_partial``). YGptError and other exceptions are shown by ``renderer.fail``
-    and re-raised, with the chat unchanged. ChatBusy is raised before anything is shown.
+    and re-raised, with the chat unchanged. ChatBusy (another request holds the chat) and
+    ChatChanged (the chat's turns changed since ``plan`` was made) are raised before anything
+    is shown or sent.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     holding = session.busy(plan.chat) if not plan.once else nullcontext()
     with holding:
+        session.check(plan)
         renderer.start(plan.notes())
         started = time.monotonic()
         try:

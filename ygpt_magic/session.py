@@ -12,6 +12,7 @@ request at a time (:meth:`ChatSession.busy`), and observers are told about every
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -23,7 +24,7 @@ from typing import Any
 
 from . import chatfile
 from .chat import FORMATS, Chat, Options, Reply, Turn, Usage, build_messages, short_model
-from .errors import ChatBusy, ContextTooLong, OptionError, UnknownChat
+from .errors import ChatBusy, ChatChanged, ContextTooLong, OptionError, UnknownChat
 
 __all__ = [
     "FORMATS", "Chat", "ChatEvent", "ChatSession", "Options", "Plan", "Reply", "Turn", "Usage",
@@ -57,7 +58,9 @@ class Plan:
     keep: int
     rewound: int
     trimmed: int
-    system: str | None = None  # the system message sent; becomes the chat's on record()
+    system: str | None = None  # the system message sent
+    sets_system: bool = False  # the cell gave a new system message: record() keeps it
+    revision: int = 0  # the chat's revision when planned (see ChatSession.check)
     replaces: bool = False  # this cell's previous turn is replaced (re-run)
     tokens: int | None = None  # counted size of messages, when a budget was checked
     budget: int | None = None
@@ -100,6 +103,7 @@ class ChatSession:
         self._busy: set[str] = set()
         self._observers: list[Callable[[ChatEvent], None]] = []
         self._system_tokens: dict[tuple[str, str], int] = {}
+        self._revisions = itertools.count(1)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -175,6 +179,7 @@ class ChatSession:
                 raise UnknownChat(name, list(self._chats))
             turns = [] if once else list(source.turns)
             system_text = system if (once or system is not None) else source.system
+            revision = source.revision
         options = source.options.with_changes(**(overrides or {}))
         keep = len(turns)
         replaces = False
@@ -192,6 +197,7 @@ class ChatSession:
             messages=build_messages(system_text or None, history[trimmed:], prompt),
             keep=keep, rewound=rewound, trimmed=trimmed, system=system_text or None,
             replaces=replaces, tokens=tokens, budget=budget if tokens is not None else None,
+            sets_system=not once and system is not None, revision=revision,
         )
 
     def _fit(
@@ -234,11 +240,28 @@ class ChatSession:
         turn = Turn(plan.prompt, replace(reply, messages=()), plan.cell_id)
         chat = self.chat(plan.chat)
         with self._lock:
+            self.check(plan)
             del chat.turns[plan.keep:]
             chat.turns.append(turn)
-            chat.system = plan.system
+            chat.revision = next(self._revisions)
+            if plan.sets_system:
+                chat.system = plan.system
         self._notify("turn", plan.chat)
         return turn
+
+    def check(self, plan: Plan) -> None:
+        """ChatChanged if the plan's chat had turns added, dropped or reset since it was made.
+
+        run_exchange calls this once it holds the chat (``busy``) and before sending, so a cell
+        and a panel racing on one chat never lose or interleave turns. Option and system
+        changes do not count: they must not spoil a reply already streaming.
+        """
+        if plan.once:
+            return
+        with self._lock:
+            chat = self._chats.get(plan.chat)
+            if (chat.revision if chat else 0) != plan.revision:
+                raise ChatChanged(plan.chat)
 
     def reset(self, name: str | None = None, *, all: bool = False) -> None:
         """Forget a chat's turns (keeping its system message and options), or, with ``all``,
@@ -256,6 +279,7 @@ class ChatSession:
                 if chat.name in self._busy:
                     raise ChatBusy(chat.name)
                 chat.turns.clear()
+                chat.revision = next(self._revisions)
                 name = chat.name
         self._notify("reset", name)
 
@@ -320,6 +344,8 @@ class ChatSession:
         with self._lock:
             if self._busy:
                 raise ChatBusy(sorted(self._busy)[0])
+            for chat in chats.values():
+                chat.revision = next(self._revisions)
             self._chats, self._current = chats, current
             self._system_tokens.clear()
         self._notify("loaded", current)
