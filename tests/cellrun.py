@@ -67,7 +67,7 @@ class CellRun:
     source: str
     stdout: str
     stderr: str
-    outputs: list[dict]
+    outputs: list[dict]  # each {"data": {mimetype: value}, "update": bool}
     error: BaseException | None
     warnings: list[str] = field(default_factory=list)
 
@@ -76,8 +76,16 @@ class CellRun:
         """All the text the notebook would show for this cell, every mimetype included."""
         parts = [self.stdout, self.stderr]
         for output in self.outputs:
-            parts.extend(str(value) for value in (output.get("data") or {}).values())
+            parts.extend(str(value) for value in output["data"].values())
         return "\n".join(parts)
+
+    @property
+    def final(self) -> str:
+        """The last state of the cell's last display (Markdown if any, else plain text)."""
+        for output in reversed(self.outputs):
+            if output["data"]:
+                return output["data"].get("text/markdown") or output["data"].get("text/plain") or ""
+        return ""
 
     @property
     def message(self) -> str:
@@ -94,7 +102,8 @@ def run(shell, source: str, cell_id: str | None = None) -> CellRun:
         result = shell.run_cell(source, store_history=True, cell_id=cell_id)
     error = result.error_before_exec or result.error_in_exec
     warnings = [f"{r.name}: {r.getMessage()}" for r in records]
-    return CellRun(source, captured.stdout, captured.stderr, list(captured.outputs), error, warnings)
+    outputs = [{"data": o.data or {}, "update": o.update} for o in captured.outputs]
+    return CellRun(source, captured.stdout, captured.stderr, outputs, error, warnings)
 
 
 def assert_clean(cell: CellRun) -> None:
@@ -107,8 +116,8 @@ def assert_clean(cell: CellRun) -> None:
 def assert_clear_error(cell: CellRun, *keywords: str, error_type: type | None = None) -> str:
     """The cell failed with one clear paragraph holding every keyword; returns the message.
 
-    One paragraph: a non-empty message of a UsageError subclass (IPython prints those without a
-    traceback), no blank line inside, shown once on stderr.
+    One paragraph: a non-empty message of a UsageError subclass, no blank line inside, shown
+    exactly once (on stderr for a plain UsageError, on stdout through ``_render_traceback_``).
     """
     from IPython.core.error import UsageError
 
@@ -117,11 +126,13 @@ def assert_clear_error(cell: CellRun, *keywords: str, error_type: type | None = 
         f"{cell.source[:60]!r} raised {type(cell.error).__name__}, which IPython shows with a traceback: {cell.error!r}"
     )
     if error_type is not None:
-        assert isinstance(cell.error, error_type), f"expected {error_type.__name__}, got {type(cell.error).__name__}: {cell.error}"
+        original = getattr(cell.error, "error", cell.error)  # the magics wrap ours in a plain UsageError
+        assert isinstance(original, error_type), f"expected {error_type.__name__}, got {type(original).__name__}: {original}"
     message = cell.message.strip()
     assert len(message) >= 20, f"message too short to say what to do: {message!r}"
     assert "\n\n" not in message, f"more than one paragraph: {message!r}"
-    assert cell.stderr.count(message.splitlines()[0]) == 1, f"message not shown exactly once:\n{cell.stderr}"
+    streams = cell.stdout + cell.stderr
+    assert streams.count(message.splitlines()[0]) == 1, f"message not shown exactly once:\n{streams}"
     lowered = " ".join(message.lower().split())
     for keyword in keywords:
         assert keyword.lower() in lowered, f"{keyword!r} missing from the message: {message!r}"

@@ -1,0 +1,187 @@
+"""Faults on the wire: every gRPC failure the cloud can produce, injected by the local server.
+
+The promise under test (issue 6): an error never loses the chat and always says what to do.
+For each fault the cell shows one clear paragraph (no traceback, no asyncio or gRPC noise, on
+stdout or stderr or in the logs), the chats are exactly as before (``session.to_dict()``), and the
+same cell succeeds once the fault is gone. The SDK is the real one, talking over loopback; its
+RetryPolicy is the one the magics build from ``YGptMagics.retries`` / ``retry_backoff``. The
+shell fixture makes it fast (2 retries, 50 ms); ``test_default_retry_policy_*`` puts the SDK's
+defaults back (5 attempts, 1 s backoff) once, to prove the path users get.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+
+from cellrun import assert_clean, assert_clear_error, run
+from conftest import completions
+from ygpt_magic import errors
+
+pytestmark = pytest.mark.filterwarnings(
+    "error::pytest.PytestUnraisableExceptionWarning",
+    "error::pytest.PytestUnhandledThreadExceptionWarning",
+)
+
+PROMPT = "%%ygpt\nWhat should I see in Kazan in one day?"
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One row of the fault table: how to inject it, what the user must read."""
+
+    name: str
+    inject: Callable  # (server, retries) -> None
+    error: type
+    keywords: tuple[str, ...]
+    source: str = PROMPT
+    retried: bool = False  # the SDK's policy retries it: retries + 1 calls reach the server
+
+
+def _fail(code: str, message: str | None = None, exhaust: bool = False):
+    """Fail the next Completion call(s); `exhaust` outlasts every retry the policy allows."""
+    return lambda server, retries: server.faults.fail_next(retries + 1 if exhaust else 1, code, message=message)
+
+
+FAULTS = [
+    Fault("UNAUTHENTICATED", _fail("UNAUTHENTICATED"), errors.AuthFailed,
+          ("refused the credential", "%ygpt auth", "YC_API_KEY")),
+    Fault("PERMISSION_DENIED", _fail("PERMISSION_DENIED"), errors.PermissionDenied,
+          ("no permission", "ai.languageModels.user", "YC_FOLDER_ID")),
+    Fault("RESOURCE_EXHAUSTED after retries", _fail("RESOURCE_EXHAUSTED", exhaust=True), errors.QuotaExceeded,
+          ("quota", "after 3 attempts", "run the cell again"), retried=True),
+    Fault("UNAVAILABLE after retries", _fail("UNAVAILABLE", exhaust=True), errors.ServerUnavailable,
+          ("could not reach", "127.0.0.1:", "try again"), retried=True),
+    Fault("INVALID_ARGUMENT context too long",
+          _fail("INVALID_ARGUMENT", "The request has 40000 input tokens, more than the 32768-token "
+                "context of yandexgpt/latest."),
+          errors.ContextTooLong, ("40000", "32768", "shorten")),
+    Fault("INVALID_ARGUMENT bad temperature",
+          _fail("INVALID_ARGUMENT", "temperature is 1.5; it must be between 0 and 1 (inclusive)."),
+          errors.RequestRejected, ("rejected", "temperature is 1.5", "%ygpt config")),
+    Fault("NOT_FOUND unknown model", lambda server, retries: None, errors.ModelNotFound,
+          ("nosuchmodel", "not found", "%ygpt models"), source="%%ygpt --model nosuchmodel\nHello?"),
+    Fault("DEADLINE_EXCEEDED", _fail("DEADLINE_EXCEEDED"), errors.ServerTimeout,
+          ("no answer arrived", "run the cell again")),
+    Fault("INTERNAL", _fail("INTERNAL"), errors.ServerFailed,
+          ("failed to answer", "INTERNAL", "run the cell again")),
+    Fault("stream broken mid-way",
+          lambda server, retries: server.faults.break_stream_after(2, "INTERNAL"), errors.StreamBroken,
+          ("broke off", "nothing was added", "run the cell again")),
+    Fault("stream broken mid-way, retries exhausted",
+          lambda server, retries: server.faults.break_stream_after(2, "UNAVAILABLE", times=retries + 1),
+          errors.StreamBroken, ("broke off", "run the cell again"), retried=True),
+]
+
+
+def _chat_with_history(shell, magics) -> dict:
+    """A chat worth protecting: a system message, two turns, options; returns its snapshot."""
+    assert run(shell, '%%ygpt --system "You are a travel guide."\nHello!', cell_id="h1").ok
+    assert run(shell, "%%ygpt\nWhere is Kazan?", cell_id="h2").ok
+    magics.session.configure(temperature=0.4, max_tokens=300)
+    return magics.session.to_dict()
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
+def test_fault_shows_one_clear_paragraph_and_keeps_the_chat(shell, magics, ygpt_server, fault):
+    before = _chat_with_history(shell, magics)
+    fault.inject(ygpt_server, magics.retries)
+
+    calls_before = len(completions(ygpt_server))
+
+    failed = run(shell, fault.source, cell_id="c3")
+
+    assert_clear_error(failed, *fault.keywords, error_type=fault.error)
+    calls = len(completions(ygpt_server)) - calls_before
+    assert calls == (magics.retries + 1 if fault.retried else 1), f"{calls} calls reached the server"
+    assert magics.session.to_dict() == before, "the failed cell changed the chats"
+    assert "_ygpt" not in shell.user_ns or shell.user_ns["_ygpt"].status == "FINAL"
+
+    ygpt_server.faults.clear()
+    python = run(shell, "21 * 2")  # the kernel is still responsive
+    assert python.ok and "42" in python.stdout
+    again = run(shell, PROMPT, cell_id="c3")
+    assert again.ok, again.shown
+    assert_clean(again)
+    chat = magics.session.chat()
+    assert len(chat.turns) == 3 and chat.options.temperature == 0.4
+    sent = completions(ygpt_server)[-1]
+    assert [m["role"] for m in sent.messages] == ["system", "user", "assistant", "user", "assistant", "user"]
+
+
+def test_retried_stream_shows_the_final_text_once(shell, ygpt_server):
+    """UNAVAILABLE after two chunks: the SDK starts the stream again; the user sees it once."""
+    ygpt_server.faults.latency(0.02)
+    ygpt_server.faults.break_stream_after(2, "UNAVAILABLE")
+    retried = run(shell, "%%ygpt --once\nTell me about the Volga river.")
+    assert retried.ok, retried.shown
+    assert_clean(retried)
+    assert len(completions(ygpt_server)) == 2, "the SDK should have retried the broken stream once"
+
+    retried_text = shell.user_ns["_ygpt"].text
+    ygpt_server.faults.clear()
+    assert run(shell, "%%ygpt --once\nTell me about the Volga river.").ok
+    assert retried_text == shell.user_ns["_ygpt"].text
+    assert retried.final.count(retried_text[:40]) == 1, "the reply text is duplicated"
+
+
+def test_unreachable_endpoint_fails_fast_and_names_it(shell, magics, ygpt_server):
+    before = magics.session.to_dict()
+    with socket.socket() as sock:  # a port nobody listens on: bound, then closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    assert run(shell, f"%ygpt connect 127.0.0.1:{port} --insecure").ok
+
+    started = time.monotonic()
+    failed = run(shell, PROMPT)
+    elapsed = time.monotonic() - started
+
+    assert elapsed < 5, f"took {elapsed:.1f} s"
+    assert_clear_error(failed, f"127.0.0.1:{port}", "could not reach", error_type=errors.ServerUnavailable)
+    assert magics.session.to_dict() == before
+    assert run(shell, f"%ygpt connect {ygpt_server.address} --insecure").ok
+    assert run(shell, PROMPT).ok
+
+
+def test_stalled_stream_is_bounded_by_the_stream_timeout(shell, magics, ygpt_server):
+    before = _chat_with_history(shell, magics)
+    magics.stream_timeout = 1.0  # on this instance: %config would leak into later tests
+    ygpt_server.faults.stall_after(1, 30)
+
+    started = time.monotonic()
+    failed = run(shell, PROMPT, cell_id="c3")
+    elapsed = time.monotonic() - started
+
+    assert elapsed < 4, f"the stall was not bounded: {elapsed:.1f} s"
+    assert_clear_error(failed, "within 1 s", "run the cell again", error_type=errors.ServerTimeout)
+    assert magics.session.to_dict() == before
+    assert run(shell, "1 + 1").ok
+    assert run(shell, PROMPT, cell_id="c3").ok
+
+
+def test_default_retry_policy_outlasted_by_unavailable(shell, magics, ygpt_server):
+    """The SDK's default policy (5 attempts, 1 s backoff ×1.5) exhausted: one message, ~12 s."""
+    magics.retries, magics.retry_backoff = 4, 1.0
+    before = magics.session.to_dict()
+    ygpt_server.faults.fail_next(5, "UNAVAILABLE")
+
+    failed = run(shell, PROMPT)
+
+    assert len(completions(ygpt_server)) == 5
+    assert_clear_error(failed, "could not reach", ygpt_server.address, error_type=errors.ServerUnavailable)
+    assert magics.session.to_dict() == before
+    assert run(shell, PROMPT).ok
+
+
+def test_transient_faults_are_retried_invisibly(shell, magics, ygpt_server):
+    """Fewer failures than retries: the user sees only the reply."""
+    ygpt_server.faults.fail_next(1, "RESOURCE_EXHAUSTED")
+    ygpt_server.faults.fail_next(1, "UNAVAILABLE")
+    done = run(shell, PROMPT, cell_id="c1")
+    assert done.ok, done.shown
+    assert_clean(done)
+    assert len(magics.session.chat().turns) == 1
