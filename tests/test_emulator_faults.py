@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import re
 import time
 import warnings
 
@@ -10,7 +13,7 @@ import pytest
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    from yandex_cloud_ml_sdk import YCloudML
+    from yandex_cloud_ml_sdk import AsyncYCloudML, YCloudML
     from yandex_cloud_ml_sdk.exceptions import AioRpcError
     from yandex_cloud_ml_sdk.retry import NoRetryPolicy, RetryPolicy
 
@@ -90,3 +93,22 @@ def test_latency_is_added_before_every_chunk(ygpt_server):
 def test_unknown_status_names_are_refused_at_once(ygpt_server):
     with pytest.raises(ValueError, match="Unknown gRPC status"):
         ygpt_server.faults.fail_next(1, "NOT_A_STATUS")
+
+
+def test_a_client_that_stops_reading_cancels_the_rpc_on_the_server(ygpt_server, caplog):
+    caplog.set_level(logging.INFO, logger="ygpt_magic.emulator")
+    ygpt_server.faults.latency(0.05)
+
+    async def read_two_chunks():
+        model = AsyncYCloudML(**sdk_kwargs(ygpt_server.address)).models.completions("yandexgpt")
+        stream = model.run_stream(PROMPT)
+        texts = [(await anext(stream)).text for _ in range(2)]
+        await stream.aclose()
+        await asyncio.sleep(0.2)
+        return texts
+
+    assert len(asyncio.run(read_two_chunks())) == 2
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and "status=CANCELLED" not in caplog.text:
+        time.sleep(0.02)
+    assert re.search(r"Completion model=\S+ messages=1 chunks=[23] status=CANCELLED", caplog.text)

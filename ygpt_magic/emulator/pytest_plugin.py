@@ -7,14 +7,18 @@ with no faults and an empty ``requests`` list, so tests cannot leak failures int
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from .server import LocalServer, start_local_server
+if TYPE_CHECKING:
+    from .server import LocalServer
 
 
 @pytest.fixture(scope="session")
 def _ygpt_server_session() -> Iterator[LocalServer]:
+    from .server import start_local_server  # lazy: every pytest run loads this plugin
+
     with start_local_server() as server:
         yield server
 
