@@ -388,3 +388,15 @@ def test_error_messages_never_carry_a_credential():
                   RequestRejected("bad header Bearer t1.9euelZqAbCdEfGhIjKlMnOpQr")):
         assert "AQVNabc" not in str(error) and "t1.9eu" not in str(error)
         assert "***" in str(error)
+
+
+def test_hostile_values_in_memory_are_refused_with_short_messages():
+    deep: list = []
+    for _ in range(100_000):
+        deep = [deep]
+    session = ChatSession()
+    for change in (mutate("chats/0/options/model", deep), mutate("chats/0/options/model", "x" * 10**7),
+                   mutate("current", deep)):
+        with pytest.raises(ChatFileError) as caught:
+            session.load_dict(change(good_data()))
+        assert len(str(caught.value)) < 500

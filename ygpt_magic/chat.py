@@ -7,6 +7,7 @@ all build and compare them. ``session.py`` re-exports everything here: import fr
 from __future__ import annotations
 
 import math
+import reprlib
 from itertools import chain
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -23,15 +24,24 @@ _STATUS_WORDS = {
 }
 
 
+_SHORT = reprlib.Repr()
+_SHORT.maxstring, _SHORT.maxother, _SHORT.maxlevel = 60, 60, 2
+
+
+def shown(value: Any) -> str:
+    """A short repr for messages: a hostile value (huge, deeply nested) must not flood them."""
+    return _SHORT.repr(value)
+
+
 def _number(name: str, value: Any, hint: str) -> float:
     """Accept ints, floats and numeric strings (flags arrive as text); refuse bools and NaN."""
     if isinstance(value, str):
         try:
             value = float(value)
         except ValueError:
-            raise OptionError(f"{name} must be a number, not {value!r}; {hint}.") from None
+            raise OptionError(f"{name} must be a number, not {shown(value)}; {hint}.") from None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
-        raise OptionError(f"{name} must be a number, not {value!r}; {hint}.")
+        raise OptionError(f"{name} must be a number, not {shown(value)}; {hint}.")
     return value
 
 
@@ -47,10 +57,11 @@ class Options:
     format: str = "markdown"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.model, str) or not self.model.strip():
+        if not isinstance(self.model, str) or not self.model.strip() or len(self.model) > 500:
             raise OptionError(
-                f"model must be a non-empty name, not {self.model!r}; use e.g. yandexgpt, "
-                f"yandexgpt-lite, yandexgpt/rc or gpt://<folder_id>/yandexgpt/latest."
+                f"model must be a non-empty name (at most 500 characters), not "
+                f"{shown(self.model)}; use e.g. yandexgpt, yandexgpt-lite, yandexgpt/rc or "
+                f"gpt://<folder_id>/yandexgpt/latest."
             )
         object.__setattr__(self, "model", self.model.strip())
         if self.temperature is not None:
@@ -67,10 +78,10 @@ class Options:
             object.__setattr__(self, "max_tokens", int(tokens))
         for flag in ("reasoning", "json"):
             if not isinstance(getattr(self, flag), bool):
-                raise OptionError(f"{flag} must be true or false, not {getattr(self, flag)!r}.")
+                raise OptionError(f"{flag} must be true or false, not {shown(getattr(self, flag))}.")
         if self.format not in FORMATS:
             raise OptionError(
-                f"format must be one of {', '.join(FORMATS)}, not {self.format!r}; "
+                f"format must be one of {', '.join(FORMATS)}, not {shown(self.format)}; "
                 f"e.g. --format markdown."
             )
 

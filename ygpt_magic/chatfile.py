@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .chat import Chat, Options, Reply, Turn, Usage, short_model
+from .chat import Chat, Options, Reply, Turn, Usage, short_model, shown
 from .errors import ChatFileError, OptionError
 
 VERSION = 1
@@ -135,7 +135,7 @@ def parse(data: Any, source: object) -> tuple[dict[str, Chat], str]:
         top = _object(data, {"version", "current", "chats"}, "the file")
         version = top.get("version")
         if version != VERSION or isinstance(version, bool):
-            raise _Bad(f"its version is {version!r}, and this ygpt_magic reads version {VERSION}")
+            raise _Bad(f"its version is {shown(version)}, and this ygpt_magic reads version {VERSION}")
         items = _list(_field(top, "chats", (list,), "the file"), "chats")
         if not items or len(items) > MAX_CHATS:
             raise _Bad(f"it should hold 1 to {MAX_CHATS} chats, not {len(items)}")
@@ -147,7 +147,7 @@ def parse(data: Any, source: object) -> tuple[dict[str, Chat], str]:
             chats[chat.name] = chat
         current = _field(top, "current", (str,), "the file")
         if current not in chats:
-            raise _Bad(f"its current chat {current!r} is not one of its chats")
+            raise _Bad(f"its current chat {shown(current)} is not one of its chats")
     except _Bad as problem:
         raise ChatFileError(source, str(problem)) from None
     return chats, current

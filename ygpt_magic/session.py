@@ -23,7 +23,7 @@ from types import MappingProxyType
 from typing import Any
 
 from . import chatfile
-from .chat import FORMATS, Chat, Options, Reply, Turn, Usage, build_messages, short_model
+from .chat import FORMATS, Chat, Options, Reply, Turn, Usage, build_messages, short_model, shown
 from .errors import ChatBusy, ChatChanged, ContextTooLong, OptionError, UnknownChat
 
 __all__ = [
@@ -88,7 +88,7 @@ def _checked_name(name: Any) -> str:
     if not isinstance(name, str) or not name.strip() or len(name) > chatfile.MAX_NAME:
         raise OptionError(
             f"A chat name must be non-empty text of at most {chatfile.MAX_NAME} characters, "
-            f"not {name!r}; e.g. --chat translator."
+            f"not {shown(name)}; e.g. --chat translator."
         )
     return name
 
