@@ -42,6 +42,7 @@ def shell(ipython, ygpt_server, clean_env):
     """A shell with ygpt_magic freshly loaded (new chats, new client) and connected to the
     local server; fast retries so fault tests stay quick. Unloaded after the test."""
     manager = ipython.extension_manager
+    ipython.config.pop("YGptMagics", None)  # %config of an earlier test must not leak
     manager.load_extension("ygpt_magic")
     ipython.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
     ipython.run_line_magic("config", "YGptMagics.retries = 2")
@@ -50,6 +51,7 @@ def shell(ipython, ygpt_server, clean_env):
     ipython.user_ns.pop("_ygpt", None)
     yield ipython
     manager.unload_extension("ygpt_magic")
+    ipython.config.pop("YGptMagics", None)
 
 
 @pytest.fixture

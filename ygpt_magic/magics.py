@@ -14,7 +14,7 @@ import shlex
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
-from traitlets import Float, Int, Unicode, observe, validate
+from traitlets import Float, Int, TraitError, Unicode, observe, validate
 
 from . import commands
 from .commands.models import context_size
@@ -110,39 +110,42 @@ class YGptMagics(Magics):
     def __repr__(self) -> str:
         return f"<YGptMagics {self.connection!r} chats={list(self.session.chats)}>"
 
-    # -- settings ------------------------------------------------------------------------------
+    # -- settings (validators raise TraitError: traitlets then keeps the old value) ------------
 
     @validate("temperature")
     def _valid_temperature(self, proposal):
         value = proposal["value"]
         if value is not None and not 0.0 <= value <= 1.0:
-            raise OptionError(f"YGptMagics.temperature must be from 0 to 1 (or None), not {value}.")
+            raise TraitError(f"YGptMagics.temperature must be from 0 to 1 (or None), not {value}.")
         return value
 
     @validate("max_tokens", "context_budget")
     def _valid_positive(self, proposal):
         value = proposal["value"]
         if value is not None and value < 1:
-            raise OptionError(f"YGptMagics.{proposal['trait'].name} must be ≥ 1 (or None), "
+            raise TraitError(f"YGptMagics.{proposal['trait'].name} must be ≥ 1 (or None), "
                               f"not {value}.")
         return value
 
     @validate("default_format")
     def _valid_format(self, proposal):
         if proposal["value"] not in FORMATS:
-            raise OptionError(f"YGptMagics.default_format must be one of {', '.join(FORMATS)}, "
+            raise TraitError(f"YGptMagics.default_format must be one of {', '.join(FORMATS)}, "
                               f"not {proposal['value']!r}.")
         return proposal["value"]
 
     @validate("model")
     def _valid_model(self, proposal):
-        return Options(model=proposal["value"]).model  # Options gives the clear message
+        try:
+            return Options(model=proposal["value"]).model  # Options gives the clear message
+        except OptionError as error:
+            raise TraitError(str(error)) from None
 
     @validate("render_interval", "timeout", "connect_timeout", "stream_timeout",
               "retry_backoff", "poll_interval", "retries")
     def _valid_seconds(self, proposal):
         if proposal["value"] < 0:
-            raise OptionError(f"YGptMagics.{proposal['trait'].name} must be ≥ 0, "
+            raise TraitError(f"YGptMagics.{proposal['trait'].name} must be ≥ 0, "
                               f"not {proposal['value']}.")
         return proposal["value"]
 

@@ -1,0 +1,166 @@
+"""Every %%ygpt flag: what the user sees and what the server receives."""
+
+from __future__ import annotations
+
+import pytest
+
+from ygpt_magic.errors import InterpolationError, OptionError
+from ygpt_magic.markdown import extract_code
+from conftest import cell, completions
+
+FRENCH = "Être ou ne pas être : telle est la question."
+HAMLET = "To be, or not to be: that is the question."
+TRANSLATE = '--system "Translate the text into French"'
+
+
+def sent(server):
+    return completions(server)[-1]
+
+
+def test_chat_flag_keeps_separate_histories(shell, ygpt_server, magics):
+    cell(shell, f"%%ygpt --chat fr {TRANSLATE}\n{HAMLET}")
+    cell(shell, "%%ygpt -c other\nHello there")
+    assert sent(ygpt_server).messages == [{"role": "user", "text": "Hello there"}]
+    cell(shell, f"%%ygpt --chat fr\n{HAMLET}")
+    assert [m["role"] for m in sent(ygpt_server).messages] == ["system", "user", "assistant", "user"]
+    assert set(magics.session.chats) == {"default", "fr", "other"}
+
+
+@pytest.mark.parametrize("flag, uri_end", [
+    ("--model yandexgpt-lite", "/yandexgpt-lite/latest"),
+    ("-m yandexgpt/rc", "/yandexgpt/rc"),
+    ("-m gpt://b1gother/yandexgpt/latest", "gpt://b1gother/yandexgpt/latest"),
+])
+def test_model_flag(shell, ygpt_server, flag, uri_end):
+    result = cell(shell, f"%%ygpt {flag}\nHello")
+    assert result.error is None and sent(ygpt_server).model_uri.endswith(uri_end)
+
+
+def test_generation_flags_reach_the_server(shell, ygpt_server):
+    cell(shell, "%%ygpt -t 0.3 --max-tokens 50 --reasoning\nHello")
+    options = sent(ygpt_server).options
+    assert options["temperature"] == pytest.approx(0.3)
+    assert (options["max_tokens"], options["reasoning"], options["json"]) == (50, True, False)
+    assert "reasoning" in cell(shell, "%%ygpt --reasoning\nHello again").final
+
+
+def test_json_flag_asks_for_a_json_object(shell, ygpt_server):
+    result = cell(shell, "%%ygpt --json --format json\nGive me a city and a date")
+    assert sent(ygpt_server).options["json"] is True
+    assert any("application/json" in o["data"] for o in result.outputs)
+
+
+@pytest.mark.parametrize("line, words", [
+    ("-t 2", ["--temperature", "0 to 1"]),
+    ("-t hot", ["--temperature", "'hot'"]),
+    ("--max-tokens 0", ["--max-tokens", "≥ 1"]),
+    ("--format html", ["--format", "invalid choice"]),
+    ("--out 2x", ["--out", "variable name"]),
+    ("--bogus", ["unrecognized arguments: --bogus", "%%ygpt?"]),
+    ("--deferred --no-stream", ["--deferred", "--no-stream"]),
+    ("--once --append", ["--append", "--once"]),
+    ('--system "unclosed', ["%%ygpt"]),
+    ("-m ''", ["model"]),
+])
+def test_bad_flags_are_refused_before_sending(shell, ygpt_server, line, words):
+    result = cell(shell, f"%%ygpt {line}\nHello")
+    assert isinstance(result.typed_error, OptionError)
+    assert "Traceback" not in result.stderr and result.stderr.startswith("UsageError:")
+    for word in words:
+        assert word in result.message
+    assert completions(ygpt_server) == []
+
+
+def test_format_text_and_code(shell, ygpt_server):
+    text = cell(shell, "%%ygpt --format text --once\nErors wont corrct themselfs")
+    assert "text/markdown" not in text.outputs[-1]["data"]
+    assert "Errors will not correct themselves." in text.plain
+    shell.rl_next_input = None
+    code = cell(shell, "%%ygpt --format code --once\nWrite a Python function that adds two numbers")
+    reply = shell.user_ns["_ygpt"].text
+    assert code.error is None and shell.rl_next_input
+    assert shell.rl_next_input == extract_code(reply)  # the new cell below holds the code
+    assert "```" not in shell.rl_next_input
+
+
+def test_default_format_setting(shell, ygpt_server):
+    shell.run_line_magic("config", 'YGptMagics.default_format = "text"')
+    result = cell(shell, "%%ygpt --once\nErors wont corrct themselfs")
+    assert "text/markdown" not in result.outputs[-1]["data"]
+
+
+def test_out_stores_the_text_and_underscore_ygpt_the_reply(shell, ygpt_server):
+    cell(shell, f"%%ygpt {TRANSLATE} --out french\n{HAMLET}")
+    assert shell.user_ns["french"] == FRENCH
+    assert shell.user_ns["_ygpt"].text == FRENCH
+    assert FRENCH in shell.user_ns["_ygpt"]._repr_markdown_()
+
+
+def test_no_stream_sends_one_unary_request(shell, ygpt_server):
+    result = cell(shell, f"%%ygpt --no-stream {TRANSLATE}\n{HAMLET}")
+    request = sent(ygpt_server)
+    assert request.method == "Completion" and request.stream is False
+    assert FRENCH in result.final
+
+
+def test_deferred_shows_a_waiting_indicator_then_the_reply(shell, ygpt_server):
+    ygpt_server.operation_delay = 0.3
+    result = cell(shell, f"%%ygpt --deferred {TRANSLATE}\n{HAMLET}")
+    assert sent(ygpt_server).method == "AsyncCompletion"
+    assert any("waiting for the operation" in str(o["data"]) for o in result.outputs)
+    assert FRENCH in result.final
+
+
+def test_dry_run_shows_the_exact_messages_and_tokens_and_sends_nothing(shell, ygpt_server, magics):
+    cell(shell, f"%%ygpt {TRANSLATE}\n{HAMLET}", cell_id="a")
+    ygpt_server.requests.clear()
+    result = cell(shell, "%%ygpt --dry-run\nAnd now this", cell_id="b")
+    assert completions(ygpt_server) == []
+    [tokenize] = [r for r in ygpt_server.requests if r.method == "TokenizeCompletion"]
+    assert len(tokenize.messages) == 4 and "4 messages" in result.plain
+    assert '"text": "And now this"' in result.plain and "Nothing was sent" in result.plain
+    assert "tokens by the tokenizer API" in result.plain
+    assert len(magics.session.chats["default"].turns) == 1
+
+
+def test_interpolation_and_no_interpolate(shell, ygpt_server):
+    shell.user_ns["line"] = HAMLET
+    cell(shell, f"%%ygpt {TRANSLATE} --once\n{{line}}")
+    assert sent(ygpt_server).messages[-1]["text"] == HAMLET
+    cell(shell, "%%ygpt --once --no-interpolate\nKeep {line} and {{x}} as written")
+    assert sent(ygpt_server).messages[-1]["text"] == "Keep {line} and {{x}} as written"
+    cell(shell, "%%ygpt --once\nCode:\n```python\nd = {line: 1}\n```\n{{literal}}")
+    assert sent(ygpt_server).messages[-1]["text"] == "Code:\n```python\nd = {line: 1}\n```\n{literal}"
+
+
+def test_unknown_name_in_the_cell_is_a_clear_error(shell, ygpt_server):
+    result = cell(shell, "%%ygpt\nTell me about {nobody}")
+    assert isinstance(result.typed_error, InterpolationError)
+    assert "'nobody'" in result.message and completions(ygpt_server) == []
+
+
+def test_empty_cell_is_refused(shell, ygpt_server):
+    result = cell(shell, "%%ygpt\n\n")
+    assert isinstance(result.typed_error, OptionError) and "empty" in result.message
+
+
+def test_config_defaults_apply_and_are_validated(shell, ygpt_server, caplog):
+    shell.run_line_magic("config", 'YGptMagics.model = "yandexgpt-lite"')
+    shell.run_line_magic("config", "YGptMagics.temperature = 0.1")
+    cell(shell, "%%ygpt\nHello")
+    request = sent(ygpt_server)
+    assert request.model_uri.endswith("/yandexgpt-lite/latest")
+    assert request.options["temperature"] == pytest.approx(0.1)
+    cell(shell, "%%ygpt -m yandexgpt\nHello")  # a flag beats the setting
+    assert sent(ygpt_server).model_uri.endswith("/yandexgpt/latest")
+    cell(shell, "%config YGptMagics.temperature = 5")  # IPython logs the refusal
+    assert "YGptMagics.temperature must be from 0 to 1" in caplog.text
+    assert shell.magics_manager.registry["YGptMagics"].temperature == pytest.approx(0.1)
+
+
+def test_help_lists_the_flags(shell):
+    doc = shell.find_cell_magic("ygpt").__doc__
+    for flag in ("--system", "--once", "--chat", "--model", "--temperature", "--max-tokens",
+                 "--reasoning", "--json", "--format", "--out", "--no-stream", "--deferred",
+                 "--dry-run", "--append", "--no-interpolate"):
+        assert flag in doc
