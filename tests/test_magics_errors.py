@@ -1,0 +1,112 @@
+"""Failures as the user sees them: one clear paragraph, no traceback, the chat unchanged."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from ygpt_magic.errors import (
+    AuthFailed, ContextTooLong, CredentialsMissing, ModelNotFound, PermissionDenied,
+    QuotaExceeded, RequestRejected, ServerFailed, ServerTimeout, ServerUnavailable, StreamBroken,
+)
+from conftest import TEST_KEY, cell, completions
+
+NOISE = ("Traceback", "AioRpcError", "debug_error_string", "StatusCode.", "auth_provider",
+         "yandex_cloud_ml_sdk", "yandex_ai_studio_sdk", "asyncio", TEST_KEY)
+
+
+def chat_state(magics):
+    chat = magics.session.chats["default"]
+    return chat.system, [(t.prompt, t.reply.text, t.cell_id) for t in chat.turns]
+
+
+def assert_clear(result, error_type, *words):
+    assert isinstance(result.typed_error, error_type), repr(result.typed_error)
+    assert result.stderr.startswith("UsageError: ") and "\n\n" not in result.message
+    for word in words:
+        assert word.lower() in result.message.lower()
+    for noise in NOISE:
+        assert noise not in result.shown
+
+
+@pytest.mark.parametrize("code, error_type, words", [
+    ("UNAUTHENTICATED", AuthFailed, ["refused the credential", "YC_API_KEY", "%ygpt auth"]),
+    ("PERMISSION_DENIED", PermissionDenied, ["permission", "b1gtestfolder"]),
+    ("RESOURCE_EXHAUSTED", QuotaExceeded, ["quota", "after 3 attempts"]),
+    ("NOT_FOUND", ModelNotFound, ["not found", "%ygpt models"]),
+    ("INVALID_ARGUMENT", RequestRejected, ["invalid", "Injected fault"]),
+    ("UNAVAILABLE", ServerUnavailable, ["could not reach"]),
+    ("DEADLINE_EXCEEDED", ServerTimeout, ["no answer"]),
+    ("INTERNAL", ServerFailed, ["INTERNAL", "run the cell again"]),
+])
+def test_each_injected_status_gives_its_message_and_keeps_the_chat(
+        shell, ygpt_server, magics, code, error_type, words):
+    cell(shell, '%%ygpt -s "Translate the text into French"\nTo be, or not to be: that is the question.',
+         cell_id="a")
+    before = chat_state(magics)
+    ygpt_server.faults.fail_next(5, code)
+    result = cell(shell, "%%ygpt\nAnd this one?", cell_id="b")
+    assert_clear(result, error_type, *words)
+    assert "Nothing was added to the chat" in result.final
+    assert chat_state(magics) == before
+    ygpt_server.faults.clear()
+    assert cell(shell, "%%ygpt\nAnd this one?", cell_id="b").error is None  # the next cell works
+
+
+def test_a_stream_broken_for_good_keeps_the_partial_text_and_the_chat(shell, ygpt_server, magics):
+    ygpt_server.faults.break_stream_after(2, "INTERNAL")
+    result = cell(shell, "%%ygpt\nHi! What fields of science did Albert Einstein study?")
+    assert_clear(result, StreamBroken, "after 2 chunks", "INTERNAL")
+    assert result.final.startswith("Hi!") and "Nothing was added to the chat" in result.final
+    assert magics.session.chats["default"].turns == []
+
+
+def test_nothing_listening_fails_fast_naming_the_endpoint(shell, ygpt_server):
+    shell.run_line_magic("ygpt", "connect 127.0.0.1:9 --insecure")
+    started = time.monotonic()
+    result = cell(shell, "%%ygpt\nHello")
+    assert time.monotonic() - started < 5
+    assert_clear(result, ServerUnavailable, "127.0.0.1:9", "%ygpt connect local")
+
+
+def test_missing_credentials_name_every_way_to_fix_it(shell, ygpt_server, clean_env):
+    clean_env.delenv("YC_API_KEY")
+    result = cell(shell, "%%ygpt\nHello")
+    assert_clear(result, CredentialsMissing, "YC_API_KEY", "YC_IAM_TOKEN", "YC_OAUTH_TOKEN",
+                 "YC_FOLDER_ID", "%ygpt auth", "%ygpt connect local")
+    assert ygpt_server.requests == []
+
+
+def test_a_silent_stream_is_stopped_after_the_stream_timeout(shell, ygpt_server, magics):
+    shell.run_line_magic("config", "YGptMagics.stream_timeout = 0.5")
+    ygpt_server.faults.stall_after(1, 3.0)
+    started = time.monotonic()
+    result = cell(shell, "%%ygpt\nHi! What fields of science did Albert Einstein study?")
+    assert time.monotonic() - started < 2.5
+    assert_clear(result, ServerTimeout, "0.5 s")
+    assert magics.session.chats["default"].turns == []
+
+
+def test_old_turns_are_left_out_to_fit_the_context_budget(shell, ygpt_server, magics):
+    for index in range(3):
+        cell(shell, f"%%ygpt\nTell me a fact number {index} about rivers", cell_id=f"r{index}")
+    shell.run_line_magic("config", "YGptMagics.context_budget = 250")
+    result = cell(shell, "%%ygpt\nAnd about lakes?", cell_id="lakes")
+    assert result.error is None and "oldest turn" in result.final
+    sent = completions(ygpt_server)[-1].messages
+    assert len(sent) < 7 and sent[-1]["text"] == "And about lakes?"
+    assert any(r.method == "TokenizeCompletion" for r in ygpt_server.requests)
+    assert len(magics.session.chats["default"].turns) == 4  # trimming never deletes turns
+
+
+def test_a_prompt_too_long_for_the_budget_gives_both_numbers(shell, ygpt_server, magics):
+    shell.run_line_magic("config", "YGptMagics.context_budget = 20")
+    result = cell(shell, "%%ygpt\n" + "A rather long question about rivers and lakes. " * 5)
+    assert_clear(result, ContextTooLong, "budget is 20")
+    assert completions(ygpt_server) == []
+
+
+def test_short_requests_do_not_call_the_tokenizer(shell, ygpt_server):
+    cell(shell, "%%ygpt\nHello")
+    assert [r.method for r in ygpt_server.requests] == ["Completion"]
