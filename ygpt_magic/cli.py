@@ -20,14 +20,14 @@ def _demo(args: argparse.Namespace) -> int:
     with start_local_server() as server:
         model = YCloudML(**sdk_kwargs(server.address)).models.completions("yandexgpt")
         print(f"Local server at {server.address}. Prompt: {args.prompt}\n", flush=True)
-        shown = ""
-        for number, chunk in enumerate(model.run_stream(args.prompt), 1):
-            sys.stdout.write(chunk.text[len(shown):])
+        chunks = []
+        for chunk in model.run_stream(args.prompt):
+            sys.stdout.write(chunk.text[len(chunks[-1].text) if chunks else 0:])
             sys.stdout.flush()
-            shown = chunk.text
-        usage = chunk.usage
-        print(f"\n\n[{number} chunks, {chunk.status.name}, {usage.input_text_tokens} → "
-              f"{usage.completion_tokens} tokens, model version {chunk.model_version}]")
+            chunks.append(chunk)
+        last = chunks[-1]
+        print(f"\n\n[{len(chunks)} chunks, {last.status.name}, {last.usage.input_text_tokens} → "
+              f"{last.usage.completion_tokens} tokens, model version {last.model_version}]")
     return 0
 
 

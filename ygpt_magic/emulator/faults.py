@@ -112,17 +112,14 @@ class Faults:
                 return _NO_FAULTS
             broken = _take(self._breaks)
             stalled = _take(self._stalls)
+            latency = self._latency
         return StreamPlan(
-            latency=self._latency,
+            latency=latency,
             break_after=broken.after if broken else None,
             break_code=broken.code if broken and broken.code else grpc.StatusCode.UNAVAILABLE,
             stall_after=stalled.after if stalled else None,
             stall_seconds=stalled.seconds if stalled else 0.0,
         )
-
-    def current_latency(self) -> float:
-        with self._lock:
-            return self._latency
 
 
 _NO_FAULTS = StreamPlan()
