@@ -1,0 +1,155 @@
+"""Every %ygpt subcommand: what the user sees, and what reaches the server."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ygpt_magic.errors import ChatFileError, OptionError, UnknownChat
+from conftest import TEST_KEY, cell, completions
+
+HAMLET = "To be, or not to be: that is the question."
+TRANSLATE = '%%ygpt --system "Translate the text into French"\n' + HAMLET
+
+
+def test_help_and_unknown_subcommands(shell):
+    assert "%ygpt connect local | cloud | HOST:PORT" in cell(shell, "%ygpt").plain
+    assert "%ygpt history" in cell(shell, "%ygpt help").plain
+    result = cell(shell, "%ygpt frobnicate")
+    assert isinstance(result.typed_error, OptionError)
+    assert "no subcommand 'frobnicate'" in result.message and "connect, auth" in result.message
+    bad = cell(shell, "%ygpt reset --colour red")
+    assert "unrecognized arguments: --colour red" in bad.message and "%ygpt help" in bad.message
+
+
+def test_connect_switches_server_and_validates(shell, ygpt_server, monkeypatch):
+    assert f"Connected to the server at {ygpt_server.address} (TLS off)" in cell(shell, "%ygpt connect").plain
+    assert "Yandex Cloud at api.cloud.yandex.net:443 (TLS on)" in cell(shell, "%ygpt connect cloud").plain
+    result = cell(shell, "%ygpt connect nohost")
+    assert isinstance(result.typed_error, OptionError) and "HOST:PORT" in result.message
+    shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
+    assert cell(shell, TRANSLATE).error is None and completions(ygpt_server)
+
+
+def test_connect_local_starts_a_server_in_the_kernel(shell, magics):
+    result = cell(shell, "%ygpt connect local")
+    server = magics.connection._server
+    assert server.running and f"the local server** at {server.address}" in result.final
+    assert "Être ou ne pas être" in cell(shell, TRANSLATE).final
+    assert server.requests[-1].method == "Completion"
+    cell(shell, "%ygpt connect cloud")
+    assert not server.running
+
+
+def test_endpoint_from_the_environment(ipython, ygpt_server, clean_env):
+    clean_env.setenv("YGPT_ENDPOINT", ygpt_server.address)
+    clean_env.setenv("YGPT_INSECURE", "1")
+    ipython.extension_manager.load_extension("ygpt_magic")
+    try:
+        assert cell(ipython, TRANSLATE).error is None
+        assert completions(ygpt_server)
+    finally:
+        ipython.extension_manager.unload_extension("ygpt_magic")
+
+
+def test_auth_reads_the_secret_without_echo_and_never_shows_it(shell, ygpt_server, monkeypatch):
+    secret = "AQVNpastedkey0123456789abcdWXYZ"
+    prompts = []
+    monkeypatch.setattr("getpass.getpass", lambda prompt: prompts.append(prompt) or secret)
+    monkeypatch.setattr("builtins.input", lambda prompt: "b1gpasted")
+    result = cell(shell, "%ygpt auth")
+    assert prompts and "hidden" in prompts[0]
+    assert "AQVN…WXYZ" in result.plain and "b1gpasted" in result.plain
+    assert cell(shell, TRANSLATE).error is None
+    assert completions(ygpt_server)[-1].model_uri.startswith("gpt://b1gpasted/")
+    whoami = cell(shell, "%ygpt whoami")
+    assert "%ygpt auth: AQVN…WXYZ" in whoami.plain
+    everything = result.shown + whoami.shown + cell(shell, "%ygpt config").shown
+    assert secret not in everything and TEST_KEY not in everything
+    assert secret not in repr(shell.magics_manager.registry["YGptMagics"].connection.client())
+
+
+def test_whoami_and_config_show_sources_masked(shell, ygpt_server):
+    whoami = cell(shell, "%ygpt whoami").plain
+    assert "api key from YC_API_KEY: AQVN…x9Qz" in whoami and TEST_KEY not in whoami
+    assert "b1gtestfolder (from YC_FOLDER_ID)" in whoami and "current chat  default" in whoami
+    shell.run_line_magic("config", 'YGptMagics.model = "yandexgpt-lite"')
+    config = cell(shell, "%ygpt config").plain
+    assert "chat 'default' model        yandexgpt-lite" in config
+    assert "YGptMagics.render_interval  0.1" in config
+
+
+def test_history_shows_exactly_what_is_sent(shell, ygpt_server):
+    assert "Nothing sent yet" in cell(shell, "%ygpt history").plain
+    cell(shell, TRANSLATE, cell_id="c1")
+    plain = cell(shell, "%ygpt history").plain
+    assert "Chat 'default': 1 turns, 3 messages" in plain
+    assert "[system] Translate the text into French" in plain
+    assert f"[user] (cell c1) {HAMLET}" in plain
+    assert "[assistant] (cell c1) Être ou ne pas être" in plain
+    assert isinstance(cell(shell, "%ygpt history --chat nope").typed_error, UnknownChat)
+
+
+def test_chats_usage_and_reset(shell, ygpt_server, magics):
+    cell(shell, TRANSLATE)
+    cell(shell, "%%ygpt -c notes\nHello")
+    chats = cell(shell, "%ygpt chats").plain
+    assert "* default" in chats and "notes" in chats and "Translate the text into French" in chats
+    usage = cell(shell, "%ygpt usage").plain.splitlines()
+    total = magics.session.chats["default"].usage + magics.session.chats["notes"].usage
+    assert usage[-1].split() == ["total", str(total.input_tokens), str(total.completion_tokens),
+                                 str(total.reasoning_tokens), str(total.total_tokens)]
+    assert "Chat 'notes' reset: 1 turn forgotten" in cell(shell, "%ygpt reset --chat notes").plain
+    assert magics.session.chats["notes"].turns == []
+    assert magics.session.chats["default"].system  # reset keeps the system message
+    assert "Forgot all 2 chats" in cell(shell, "%ygpt reset --all").plain
+    assert list(magics.session.chats) == ["default"]
+    both = cell(shell, "%ygpt reset --all --chat x")
+    assert isinstance(both.typed_error, OptionError)
+
+
+def test_save_load_and_a_malformed_file(shell, ygpt_server, magics, tmp_path):
+    cell(shell, TRANSLATE, cell_id="c1")
+    path = tmp_path / "chats.json"
+    assert "Saved 1 chat to" in cell(shell, f"%ygpt save {path}").plain
+    assert json.loads(path.read_text())["version"] == 1
+    cell(shell, "%ygpt reset --all")
+    assert "with 1 turn(s)" in cell(shell, f"%ygpt load {path}").plain
+    assert magics.session.chats["default"].turns[0].reply.text.startswith("Être")
+    ygpt_server.requests.clear()
+    cell(shell, "%%ygpt\nMore, please")
+    assert len(completions(ygpt_server)[-1].messages) == 4  # the loaded history is sent
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"version": 1, "chats": 42}')
+    result = cell(shell, f'%ygpt load "{broken}"')
+    assert isinstance(result.typed_error, ChatFileError) and "unchanged" in result.message
+    assert len(magics.session.chats["default"].turns) == 2
+
+
+def test_export_writes_a_markdown_transcript(shell, ygpt_server, tmp_path):
+    cell(shell, TRANSLATE)
+    path = tmp_path / "chat.md"
+    assert "Exported chat 'default' (1 turns)" in cell(shell, f"%ygpt export {path}").plain
+    text = path.read_text(encoding="utf-8")
+    assert HAMLET in text and "Être ou ne pas être" in text
+    assert isinstance(cell(shell, f"%ygpt export {tmp_path}/x.md --chat nope").typed_error, UnknownChat)
+
+
+def test_models_lists_names_with_context_sizes(shell):
+    plain = cell(shell, "%ygpt models").plain
+    assert "* yandexgpt " in plain and "yandexgpt-lite" in plain and "32,768" in plain
+
+
+def test_panel_is_a_second_view_over_the_same_chats_and_server(shell, ygpt_server, magics):
+    pytest.importorskip("ipywidgets")
+    panel = shell.run_line_magic("ygpt", "panel --chat side")
+    try:
+        assert panel.chat_name == "side"
+        panel.send("Erors wont corrct themselfs")
+        assert panel.wait(10)
+        turn = magics.session.chats["side"].turns[-1]
+        assert turn.reply.text == "Errors will not correct themselves."
+        assert completions(ygpt_server)[-1].messages[-1]["text"] == "Erors wont corrct themselfs"
+    finally:
+        panel.close()
