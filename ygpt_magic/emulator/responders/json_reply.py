@@ -11,9 +11,22 @@ from typing import Any
 
 
 def json_reply(text: str, schema: dict | None) -> str:
-    """A JSON document carrying ``text``, shaped like ``schema`` when one is given."""
+    """A JSON document carrying ``text``, shaped like ``schema`` when one is given.
+
+    A scripted reply that already is a JSON object (a script written for a JSON prompt) is kept.
+    """
+    if not schema and (parsed := _json_object(text)) is not None:
+        return json.dumps(parsed, ensure_ascii=False, indent=2)
     value = {"answer": text} if not schema else _instance(schema, text, depth=0)
     return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def _json_object(text: str) -> dict | None:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _instance(schema: Any, text: str, depth: int) -> Any:
