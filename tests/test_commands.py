@@ -109,6 +109,15 @@ def test_chats_usage_and_reset(shell, ygpt_server, magics):
     assert isinstance(both.typed_error, OptionError)
 
 
+def test_chat_switches_the_current_chat(shell, ygpt_server, magics):
+    assert "Current chat: 'notes' (0 turns)" in cell(shell, "%ygpt chat notes").plain
+    cell(shell, "%%ygpt\nHello")
+    assert len(magics.session.chats["notes"].turns) == 1
+    assert magics.session.chats["default"].turns == []
+    assert "* notes" in cell(shell, "%ygpt chats").plain
+    assert "Current chat: 'notes' (1 turns)" in cell(shell, "%ygpt chat").plain
+
+
 def test_save_load_and_a_malformed_file(shell, ygpt_server, magics, tmp_path):
     cell(shell, TRANSLATE, cell_id="c1")
     path = tmp_path / "chats.json"

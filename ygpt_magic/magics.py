@@ -223,8 +223,8 @@ class YGptMagics(Magics):
         replaced by the variable's value (`{{`/`}}` for braces; fenced code is left alone).
         The last reply is in `_ygpt` (.text, .status, .usage, .model_version, .elapsed).
 
-        As a line magic, `%ygpt SUBCOMMAND`: connect, auth, whoami, config, history, chats,
-        reset, usage, save, load, export, models, panel, help (`%ygpt help` describes them).
+        As a line magic, `%ygpt SUBCOMMAND`: connect, auth, whoami, config, history, chat,
+        chats, reset, usage, save, load, export, models, panel, help (`%ygpt help` describes them).
         """
         try:
             if cell is None:

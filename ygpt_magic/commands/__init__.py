@@ -10,7 +10,7 @@ from types import ModuleType
 
 from ..errors import OptionError
 from . import (
-    auth, chats, config, connect, export, help, history, load, models, panel, reset, save, usage,
+    auth, chat, chats, config, connect, export, help, history, load, models, panel, reset, save, usage,
     whoami,
 )
 
@@ -20,6 +20,7 @@ COMMANDS: dict[str, ModuleType] = {
     "whoami": whoami,
     "config": config,
     "history": history,
+    "chat": chat,
     "chats": chats,
     "reset": reset,
     "usage": usage,
