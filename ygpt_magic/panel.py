@@ -108,6 +108,11 @@ class ChatPanel(widgets.VBox):
 
     # -- what the user does ------------------------------------------------------------------
 
+    def __repr__(self) -> str:
+        """The text/plain fallback shown where widgets do not render (GitHub, nbconvert, nbval)."""
+        turns = len(self._session.chat(self._name).turns)
+        return f"ygpt panel · chat '{self._name}' · {turns} turn{'s' * (turns != 1)} (live in JupyterLab)"
+
     @property
     def chat_name(self) -> str:
         """The chat this panel shows and sends to."""
