@@ -67,6 +67,8 @@ class Credential:
     def describe(self) -> str:
         if self.kind == "none":
             return "none found"
+        if self.secret == LOCAL_DUMMY_KEY:
+            return f"placeholder key for the local server ({LOCAL_DUMMY_KEY})"
         return f"{self.kind.replace('_', ' ')} from {self.source}: {self.masked}"
 
 
@@ -82,7 +84,7 @@ def find_credential(explicit: str | None = None, *, local: bool = False) -> Cred
     if explicit:
         return Credential(classify(explicit), "%ygpt auth", explicit.strip())
     if local:
-        return Credential("api_key", "dummy key for the local server", LOCAL_DUMMY_KEY)
+        return Credential("api_key", "the local server's placeholder", LOCAL_DUMMY_KEY)
     for var, kind in SECRET_ENV_VARS:
         value = os.environ.get(var, "").strip()
         if value:

@@ -36,8 +36,8 @@ def table(headers: list[str], rows: list[list[str]]) -> tuple[str, str]:
     md = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     md += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
-    plain = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
-             for row in [headers, *rows]]
+    shown = [headers, *rows] if any(headers) else rows
+    plain = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in shown]
     return "\n".join(md), "\n".join(plain)
 
 
