@@ -9,7 +9,7 @@ export YGPT_ENDPOINT ?= local
 export YC_API_KEY ?= local-dummy-key
 export YC_FOLDER_ID ?= local-folder
 
-.PHONY: venv test demo bench clean
+.PHONY: venv browser test demo bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,17 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-test: $(STAMP)
+# The browser test (tests/test_browser.py) drives Debian's Chromium; install it when missing
+# (needs root), otherwise that test is skipped with the reason printed.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "Could not install chromium with apt-get: the browser test will be skipped."; \
+	  else echo "No $(CHROMIUM) and not root: the browser test will be skipped (apt-get install chromium)."; fi; }
+
+test: $(STAMP) browser
 	$(PY) -m pytest tests
 
 demo: $(STAMP)

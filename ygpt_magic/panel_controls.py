@@ -54,40 +54,41 @@ class Controls:
 
         self.chat = widgets.Dropdown(description="chat", style=_INITIAL, layout=_width("170px"),
                                      tooltip="Switch this panel to another chat")
-        self.new_chat = widgets.Text(placeholder="new chat…", layout=_width("120px"),
+        self.new_chat = widgets.Text(placeholder="new chat…", layout=_width("110px"),
                                      continuous_update=False, tooltip="Name a new chat and press Enter")
         self.totals = _css(widgets.HTML(), "ygpt-totals")
         self.model = widgets.Dropdown(options=MODELS, description="model", style=_INITIAL,
-                                      layout=_width("190px"))
+                                      layout=_width("150px"))
         self.temperature = widgets.FloatSlider(
             min=0, max=1, step=0.05, description="temp", style=_INITIAL, readout_format=".2f",
-            layout=_width("190px"), continuous_update=False,
+            layout=_width("195px"), continuous_update=False,
             tooltip="Temperature: 0 is focused, 1 is creative",
         )
         self.max_tokens = widgets.BoundedIntText(
-            min=0, max=100_000, description="max tokens", style=_INITIAL, layout=_width("140px"),
+            min=0, max=100_000, description="max tokens", style=_INITIAL, layout=_width("118px"),
             tooltip="Longest reply in tokens; 0 leaves it to the server",
         )
         self.reasoning = widgets.ToggleButton(description="reasoning", icon="lightbulb-o",
-                                              layout=_width("100px"),
+                                              layout=_width("98px"),
                                               tooltip="Let the model reason before answering")
         self.format = widgets.Dropdown(options=FORMATS, description="format", style=_INITIAL,
-                                       layout=_width("150px"))
+                                       layout=_width("142px"))
         self.system_toggle = widgets.ToggleButton(description="system", icon="pencil",
-                                                  layout=_width("86px"),
+                                                  layout=_width("88px"),
                                                   tooltip="Edit the system message")
         self.system = widgets.Textarea(placeholder="System message, e.g. Translate the text into English.",
                                        continuous_update=False, rows=2, layout=_width("100%"))
-        self.reset = widgets.Button(description="Reset", icon="trash", layout=_width("84px"),
-                                    tooltip="Forget this chat's turns (keeps system and options)")
-        self.export = widgets.Button(description="Export", icon="download", layout=_width("88px"),
-                                     tooltip="Write this chat to a Markdown file")
+        self.reset = widgets.Button(icon="trash", layout=_width("34px"),
+                                    tooltip="Reset: forget this chat's turns (keeps its system message and options)")
+        self.export = widgets.Button(icon="download", layout=_width("34px"),
+                                     tooltip="Export this chat to a Markdown file")
 
         title = _css(widgets.HTML('<span class="ygpt-dot">●</span>YandexGPT'), "ygpt-title")
-        self.head = _css(widgets.HBox([title, self.chat, self.new_chat, self.totals]), "ygpt-bar", "ygpt-head")
+        self.head = _css(widgets.HBox([title, self.chat, self.new_chat, self.totals, self.reset, self.export]),
+                         "ygpt-bar", "ygpt-head")
         self.options = _css(
             widgets.HBox([self.model, self.temperature, self.max_tokens, self.reasoning, self.format,
-                          self.system_toggle, self.reset, self.export]),
+                          self.system_toggle]),
             "ygpt-bar", "ygpt-options",
         )
         self.system_edit = _css(widgets.Box([self.system], layout=widgets.Layout(display="none")),

@@ -56,7 +56,7 @@ CSS = """
 .ygpt-panel .ygpt-title .ygpt-dot { color: var(--ygpt-accent); margin-right: 4px; }
 .ygpt-panel .ygpt-totals { color: var(--ygpt-muted); margin-left: auto; white-space: nowrap; }
 .ygpt-panel .widget-label, .ygpt-panel .widget-readout { color: var(--ygpt-muted); }
-.ygpt-panel .ygpt-unset .widget-readout { opacity: 0.55; font-style: italic; }
+.ygpt-panel .ygpt-unset .widget-readout { opacity: 0.5; }
 .ygpt-panel .ygpt-system-edit { padding: 0 10px 6px 10px; border-bottom: 1px solid var(--ygpt-border); }
 .ygpt-panel .ygpt-system-edit textarea { font-size: var(--jp-ui-font-size1, 13px); }
 
@@ -68,6 +68,9 @@ CSS = """
   background: var(--ygpt-bg);
 }
 .ygpt-panel .ygpt-log { padding: 10px 12px 4px 12px; gap: 2px; }
+/* a flex column shrinks its children to fit a max-height; a transcript must scroll instead */
+.ygpt-panel .ygpt-scroll > *, .ygpt-panel .ygpt-log > *, .ygpt-panel .ygpt-turn > *,
+.ygpt-panel .ygpt-col > * { flex-shrink: 0; }
 .ygpt-panel .ygpt-empty { color: var(--ygpt-muted); text-align: center; padding: 28px 0; }
 .ygpt-panel .ygpt-system {
   color: var(--ygpt-muted);

@@ -1,0 +1,1 @@
+"""Helpers for the real-browser test: a throwaway JupyterLab and a headless Chromium."""

@@ -1,0 +1,96 @@
+"""The panel in a real browser: JupyterLab, a kernel on the project's server, headless Chromium.
+
+A user's story end to end: a notebook loads the extension, asks one question in a ``%%ygpt``
+cell, opens ``%ygpt panel``; in the panel the user types a follow-up and presses Send, then types
+another and presses Enter. Both replies must stream into the panel, after the cell's turn. The
+panel's screenshot is kept in test-artifacts/panel.png (docs/panel.png is a copy of a good one).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from browser.lab import CHROMIUM, CHROMIUM_ARGS, Lab, browser_missing, notebook
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+FIRST = "Hi! What fields of science did Albert Einstein study?"
+SECOND = "What important discoveries did he make?"
+THIRD = "Make it shorter"
+
+
+@pytest.fixture(scope="module")
+def sync_playwright():
+    reason = browser_missing()
+    if reason:
+        print(f"\nSKIPPED the browser test: {reason}", file=sys.__stderr__)  # past pytest's capture
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    return sync_playwright
+
+
+def test_the_panel_streams_a_reply_in_jupyterlab(sync_playwright, tmp_path):
+    started = time.monotonic()
+    (tmp_path / "panel.ipynb").write_text(json.dumps(notebook([
+        "%load_ext ygpt_magic",
+        f"%%ygpt\n{FIRST}",
+        "%ygpt panel",
+    ])))
+    env = {"YGPT_ENDPOINT": "local", "YC_API_KEY": "dummy-key-for-the-local-server",
+           "YC_FOLDER_ID": "local-folder"}
+    with Lab(tmp_path, env) as lab, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.set_default_timeout(30_000)
+            page.goto(lab.url("panel.ipynb"))
+            page.locator(".jp-Notebook .jp-Cell").first.wait_for()
+            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()  # the kernel is ready
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+
+            panel = page.locator(".ygpt-panel")
+            panel.wait_for()
+            assistant = panel.locator(".ygpt-assistant .ygpt-bubble")
+            assistant.first.wait_for()
+            assert "Albert Einstein was a theoretical physicist" in assistant.first.inner_text()
+
+            box = panel.locator(".ygpt-input textarea")
+            box.fill(SECOND)
+            panel.locator("button", has_text="Send").click()
+            panel.locator(".ygpt-assistant .ygpt-bubble",
+                          has_text="Einstein's most important discoveries include").wait_for()
+
+            box.fill(THIRD)
+            box.press("Enter")
+            panel.locator(".ygpt-assistant .ygpt-bubble", has_text="Einstein's key discoveries").wait_for()
+            panel.locator(".ygpt-totals", has_text="3 turns").wait_for()
+            assert box.input_value() == ""
+
+            box.type("first line")
+            box.press("Shift+Enter")
+            box.type("second line")
+            assert box.input_value() == "first line\nsecond line"  # Shift+Enter: a new line, no send
+            assert panel.locator(".ygpt-user .ygpt-bubble").count() == 3
+            box.fill("")
+
+            user_texts = [text.strip() for text in panel.locator(".ygpt-user .ygpt-bubble").all_inner_texts()]
+            assert user_texts == [FIRST, SECOND, THIRD]
+            assert panel.locator(".ygpt-status .ygpt-error").count() == 0
+            page.wait_for_timeout(300)  # let the last redraw settle before the picture
+            ARTIFACTS.mkdir(exist_ok=True)
+            panel.screenshot(path=str(ARTIFACTS / "panel.png"))
+            page.screenshot(path=str(ARTIFACTS / "panel-page.png"))
+        except BaseException:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "panel-failure.png"))
+            print(f"\nJupyterLab log (end):\n{lab.log()}\nscreenshot: {ARTIFACTS / 'panel-failure.png'}")
+            raise
+        finally:
+            browser.close()
+    print(f"\nbrowser test: {time.monotonic() - started:.1f} s; screenshot in {ARTIFACTS / 'panel.png'}")
