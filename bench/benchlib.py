@@ -1,0 +1,153 @@
+"""What every benchmark script shares: result rows, interleaved timing, medians, the command line.
+
+The machines these run on are shared and noisy, so a benchmark never compares against a number
+from another day: each measures its own baseline in the same run, alternates baseline and subject
+runs (so a burst of load hits both), and reports medians. Each script prints one or more rows;
+``bench/run_all.py`` runs every script with ``--json`` and prints them as one table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+
+#: What the cloud-facing settings need so that a shell or a kernel can talk to the local server.
+LOCAL_ENV = {"YC_API_KEY": "local-bench-key", "YC_FOLDER_ID": "local-folder", "GRPC_VERBOSITY": "NONE"}
+
+
+@dataclass
+class Row:
+    """One line of the table: what was measured, against what target, and whether it passed."""
+
+    name: str
+    target: str
+    measured: str
+    baseline: str
+    passed: bool
+    details: dict = field(default_factory=dict)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def interleaved(subject: Callable[[], float], baseline: Callable[[], float], runs: int,
+                warmup: int = 2) -> tuple[list[float], list[float]]:
+    """Run both ``runs`` times, alternating which goes first; each call returns its own
+    measurement (seconds, or whatever unit both share). Warm-up runs are discarded."""
+    for _ in range(warmup):
+        subject()
+        baseline()
+    subjects, baselines = [], []
+    for index in range(runs):
+        if index % 2:
+            baselines.append(baseline())
+            subjects.append(subject())
+        else:
+            subjects.append(subject())
+            baselines.append(baseline())
+    return subjects, baselines
+
+
+def timed(action: Callable[[], object]) -> Callable[[], float]:
+    """A callable returning how long ``action`` took, in seconds of wall time."""
+    def run() -> float:
+        started = time.perf_counter()
+        action()
+        return time.perf_counter() - started
+    return run
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms"
+
+
+def use_local_env() -> None:
+    """Dummy credentials for the local server, in this process and the ones it starts."""
+    os.environ.update(LOCAL_ENV)
+
+
+def run_main(measure: Callable[[bool], list[Row]], description: str) -> int:
+    """The command line every script has: ``--quick`` (a tiny configuration, for the smoke
+    test) and ``--json`` (rows for run_all.py on the last line of stdout)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="a tiny configuration (seconds, not minutes)")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON on the last line")
+    args = parser.parse_args()
+    use_local_env()
+    rows = measure(args.quick)
+    if args.json:
+        print(json.dumps([asdict(row) for row in rows]))
+    else:
+        for row in rows:
+            for key, value in row.details.items():
+                print(f"  {row.name}: {key} = {value}")
+        print_table(rows)
+    return 0
+
+
+def print_table(rows: list[Row]) -> None:
+    """Rows as an aligned Markdown table (pastes into the README as is)."""
+    header = ["benchmark", "target", "measured", "baseline (same run)", "result"]
+    cells = [[r.name, r.target, r.measured, r.baseline, "PASS" if r.passed else "FAIL"] for r in rows]
+    widths = [max(len(line[i]) for line in [header, *cells]) for i in range(len(header))]
+    for index, line in enumerate([header, *cells]):
+        print("| " + " | ".join(text.ljust(width) for text, width in zip(line, widths)) + " |")
+        if index == 0:
+            print("|" + "|".join("-" * (width + 2) for width in widths) + "|")
+
+
+@contextmanager
+def server_process(*flags: str) -> Iterator[str]:
+    """``ygpt-magic serve`` in its own process (like the cloud, it does not share this
+    process's interpreter lock); yields its address and stops it on exit."""
+    process = subprocess.Popen([sys.executable, "-m", "ygpt_magic.cli", "serve", "--quiet", *flags],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = process.stdout.readline().split()
+        if not line or line[0] != "READY":
+            raise RuntimeError("ygpt-magic serve did not start; run it by hand to see why.")
+        yield line[1]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def connected_shell(address: str):
+    """The IPython shell of this process with ygpt_magic loaded and connected to ``address``."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "ygpt_magic")
+    shell.run_line_magic("ygpt", f"connect {address} --insecure")
+    return shell
+
+
+def run_cell(shell, source: str, cell_id: str | None = None) -> None:
+    """Run a cell the way ipykernel does (history stored, cell id passed), outputs captured;
+    raise what the cell raised, so a broken benchmark never times an error message."""
+    from IPython.utils.capture import capture_output
+
+    with capture_output():
+        result = shell.run_cell(source, store_history=True, cell_id=cell_id)
+    result.raise_error()
+
+
+def sdk_model(address: str):
+    """A warmed-up model of the synchronous SDK, the way a user would write it in a cell."""
+    import warnings
+
+    from ygpt_magic.emulator.testing import sdk_kwargs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from yandex_cloud_ml_sdk import YCloudML
+    return YCloudML(**sdk_kwargs(address)).models.completions("yandexgpt")

@@ -1,0 +1,49 @@
+"""Per-cell overhead: a streamed ``%%ygpt`` cell vs the raw SDK's ``run_stream`` in a cell.
+
+Both run in this process's IPython shell (``run_cell``, as ipykernel calls it, outputs captured),
+against one local server in its own process, for the same request (the Hamlet translation, a
+short scripted reply), warmed up and interleaved. The baseline is what a user writes without the
+extension: a cell that iterates ``YCloudML(...).models.completions("yandexgpt").run_stream``.
+The ratio of the medians is the price of parsing flags, planning, the client's loop thread,
+rendering (waiting line, reply, footer) and recording. Target: ≤ 1.10.
+
+    .venv/bin/python bench/cell_overhead.py [--quick]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from benchlib import Row, connected_shell, interleaved, median, ms, run_cell, run_main, sdk_model, server_process, timed
+
+TARGET = 1.10
+SYSTEM, PROMPT = "Translate the text", "To be, or not to be: that is the question."
+MAGIC_CELL = f'%%ygpt --once --system "{SYSTEM}"\n{PROMPT}'
+RAW_CELL = ("_bench_text = ''\n"
+            "for _bench_result in _bench_model.run_stream(_bench_messages):\n"
+            "    _bench_text = _bench_result.alternatives[0].text\n")
+
+
+def measure(quick: bool) -> list[Row]:
+    runs, warmup = (6, 2) if quick else (150, 20)
+    with server_process() as address:
+        shell = connected_shell(address)
+        model = sdk_model(address)
+        messages = [{"role": "system", "text": SYSTEM}, {"role": "user", "text": PROMPT}]
+        shell.user_ns.update(_bench_model=model, _bench_messages=messages)
+        magic, raw = interleaved(timed(lambda: run_cell(shell, MAGIC_CELL)),
+                                 timed(lambda: run_cell(shell, RAW_CELL)), runs, warmup)
+        assert shell.user_ns["_ygpt"].text == shell.user_ns["_bench_text"], "different replies"
+        direct = [timed(lambda: list(model.run_stream(messages)))() for _ in range(runs)]
+    ratio = median(magic) / median(raw)
+    return [Row("1. per-cell overhead (%%ygpt / raw SDK cell)", f"≤ {TARGET:.2f}×", f"{ratio:.3f}×",
+                f"raw SDK cell {ms(median(raw))}; %%ygpt {ms(median(magic))}", ratio <= TARGET,
+                {"runs": f"{runs} interleaved pairs after {warmup} warm-up",
+                 "median %%ygpt cell": ms(median(magic)), "median raw SDK cell": ms(median(raw)),
+                 "median raw run_stream, no cell": ms(median(direct)),
+                 "median of per-pair ratios": f"{median([m / r for m, r in zip(magic, raw)]):.3f}"})]
+
+
+if __name__ == "__main__":
+    sys.exit(run_main(measure, __doc__.splitlines()[0]))
