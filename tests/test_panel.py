@@ -254,3 +254,22 @@ def test_a_panel_without_chat_follows_the_current_chat(session, client, panel):
     panel.controls.chat.value = "default"  # picked by hand: stays there
     session.current = "work"
     assert panel.chat_name == "default"
+
+
+def test_through_the_magics_cells_and_panel_share_one_chat(shell, ygpt_server):
+    from conftest import cell as run_cell
+
+    panel = shell.run_line_magic("ygpt", "panel")
+    try:
+        run_cell(shell, "%%ygpt\nErors wont corrct themselfs", cell_id="c1")
+        assert bubbles(panel)[1][1].startswith("Errors will not correct themselves.")
+
+        panel.controls.temperature.value = 0.9
+        run_cell(shell, "%%ygpt\nAnd now?", cell_id="c2")
+        assert ygpt_server.requests[-1].options["temperature"] == pytest.approx(0.9)
+        assert len(bubbles(panel)) == 4
+
+        run_cell(shell, "%ygpt reset")
+        assert bubbles(panel) == []
+    finally:
+        panel.close()

@@ -30,7 +30,7 @@ from .exchange import run_exchange
 from .panel_controls import Controls
 from .panel_style import close_tree, styled
 from .panel_transcript import Bubbles, Transcript
-from .session import Chat, ChatEvent, ChatSession, Turn
+from .session import Chat, ChatEvent, ChatSession, Turn, short_model
 
 DEFAULT_RENDER_INTERVAL = 0.1
 
@@ -45,7 +45,8 @@ def show_panel(
     """Build the panel for ``chat`` (default: follow the session's current chat) and return it.
 
     ``get_client`` is called for each request, so a ``%ygpt connect`` after the panel opened is
-    honoured; ``settings`` supplies ``context_budget`` and ``render_interval`` (None: defaults).
+    honoured; ``settings`` (the YGptMagics instance, or None for defaults) supplies
+    ``context_budget``, ``render_interval`` and ``stream_timeout``, read at each request.
     """
     return ChatPanel(session, get_client, chat=chat, settings=settings)
 
@@ -134,7 +135,7 @@ class ChatPanel(widgets.VBox):
         if not prompt:
             return
         name = self._name
-        live = panel_live.LiveReply(prompt, self._session.chat(name).options.model)
+        live = panel_live.LiveReply(prompt, short_model(self._session.chat(name).options.model))
         if self._session.is_busy(name) or not panel_live.register(self._session, name, live):
             self.input.value = prompt
             self._error(f"Chat '{name}' is still answering; wait for the reply or press Stop, then send again.")
@@ -194,7 +195,8 @@ class ChatPanel(widgets.VBox):
             )
             interval = getattr(self._settings, "render_interval", None) or DEFAULT_RENDER_INTERVAL
             renderer = panel_live.PanelRenderer(live, fmt=plan.options.format, interval=interval)
-            run_exchange(self._session, panel_live.TrackedClient(client, live), plan, renderer)
+            run_exchange(self._session, panel_live.TrackedClient(client, live), plan, renderer,
+                         stream_timeout=getattr(self._settings, "stream_timeout", None) or None)
         except YGptError as error:
             if live.state != "failed":
                 live.end("failed", str(error))
