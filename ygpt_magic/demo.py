@@ -79,6 +79,8 @@ def execute(path: Path, *, timeout: int = 180):
         timeout=timeout,
         kernel_name="python3",            # ipykernel's native kernel: this interpreter
         record_timing=False,               # no timestamps in stored notebooks
+        store_widget_state=False,          # the panel's text/plain line is stored, not 100 kB of state
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],   # no "TCP without encryption" on loopback
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
