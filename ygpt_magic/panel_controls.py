@@ -2,12 +2,14 @@
 
 A control edits the chat through ``session.configure`` (the same call ``%ygpt config`` makes), and
 is redrawn from the chat when the session says its options changed; it never holds a setting of
-its own. While the controls are being redrawn from the chat, their change handlers stand down
-(``_drawing``), so a redraw never writes back.
+its own. While the controls are being redrawn from the chat, their change handlers stand down for
+the redrawing thread only (a redraw may run on a request's thread while the user moves a slider,
+and that move must still reach the chat), so a redraw never writes back.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -50,7 +52,7 @@ class Controls:
         self._chat_name = chat_name
         self._on_switch = on_switch
         self._on_error = on_error
-        self._drawing = False
+        self._drawing: int | None = None  # the thread redrawing the controls, if any
 
         self.chat = widgets.Dropdown(description="chat", style=_INITIAL, layout=_width("170px"),
                                      tooltip="Switch this panel to another chat")
@@ -105,11 +107,15 @@ class Controls:
 
     @contextmanager
     def _redraw(self) -> Iterator[None]:
-        self._drawing = True
+        self._drawing = threading.get_ident()
         try:
             yield
         finally:
-            self._drawing = False
+            self._drawing = None
+
+    @property
+    def _redrawing(self) -> bool:
+        return self._drawing == threading.get_ident()
 
     def show(self, chat: Chat, busy: bool) -> None:
         """Set every control from ``chat`` (its options, its name among the session's chats)."""
@@ -148,7 +154,7 @@ class Controls:
 
     def _option_changed(self, name: str) -> Callable[[dict], None]:
         def changed(change: dict) -> None:
-            if self._drawing:
+            if self._redrawing:
                 return
             value: Any = change["new"]
             if name == "max_tokens" and value == 0:
@@ -158,7 +164,7 @@ class Controls:
         return changed
 
     def _system_changed(self, change: dict) -> None:
-        if not self._drawing:
+        if not self._redrawing:
             self._configure(system=change["new"].strip() or None)
 
     def _configure(self, **changes: Any) -> None:
@@ -169,7 +175,7 @@ class Controls:
             self.show(self._session.chat(self._chat_name()), self._session.is_busy(self._chat_name()))
 
     def _switch(self, change: dict) -> None:
-        if not self._drawing and change["new"]:
+        if not self._redrawing and change["new"]:
             self._on_switch(change["new"])
 
     def _create(self, change: dict) -> None:
