@@ -1,0 +1,54 @@
+"""Each benchmark script runs in its tiny configuration and prints its row.
+
+Not a timed assertion: the targets are checked by `make bench` on a quiet machine, where numbers
+mean something. This only keeps the scripts working as the code under them changes.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+SCRIPTS = {
+    "cell_overhead": ["1. per-cell overhead"],
+    "load_time": ["2. extension load"],
+    "streaming_cost": ["3a. streaming", "3b. streaming"],
+    "history_scaling": ["4a. history", "4b. history"],
+    "first_text": ["6. time to first visible text"],
+}
+
+
+def _run(*args: str) -> str:
+    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300, cwd=BENCH.parent)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+@pytest.mark.parametrize("script", sorted(SCRIPTS))
+def test_script_prints_its_rows(script):
+    rows = json.loads(_run(str(BENCH / f"{script}.py"), "--quick", "--json").strip().splitlines()[-1])
+    assert [row["name"].split(":")[0][:len(prefix)] for row, prefix in zip(rows, SCRIPTS[script])] == SCRIPTS[script]
+    for row in rows:
+        assert row["measured"] and row["target"] and row["baseline"]
+        assert isinstance(row["passed"], bool)
+
+
+def test_run_all_prints_one_table():
+    out = _run(str(BENCH / "run_all.py"), "--quick", "--only", "load_time", "server_throughput")
+    table = [line for line in out.splitlines() if line.startswith("| ")]
+    assert table[0].split("|")[1].strip() == "benchmark"
+    assert any("2. extension load" in line for line in table)
+    assert any("5. local server throughput" in line and ("PASS" in line or "FAIL" in line) for line in table)
+
+
+@pytest.mark.skipif(shutil.which("py-spy") is None and not Path(sys.executable).with_name("py-spy").exists(),
+                    reason="py-spy is in the bench extra: pip install -e '.[bench]'")
+def test_profile_names_costs():
+    out = _run(str(BENCH / "profile_cell.py"), "--quick", "--top", "3")
+    assert "top running functions (self):" in out
