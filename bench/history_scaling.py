@@ -65,7 +65,7 @@ class _Cell:
 
 
 def measure(quick: bool) -> list[Row]:
-    turns, runs = (50, 3) if quick else (1000, 40)
+    turns, runs = (50, 3) if quick else (1000, 60)
     with start_local_server() as server:
         shell = connected_shell(server.address)
         magics = shell.magics_manager.registry["YGptMagics"]

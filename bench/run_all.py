@@ -72,6 +72,11 @@ def main() -> int:
                   f"{time.monotonic() - began:.0f} s)", flush=True)
     print(f"\n{len(rows)} rows in {time.monotonic() - started:.0f} s; every baseline measured in this run.\n")
     print_table(rows)
+    print("\nMedians and run counts:")
+    for row in rows:
+        for key, value in row.details.items():
+            if "runs" not in key or isinstance(value, str):
+                print(f"  {row.name.split(':')[0].split(' (')[0]}: {key} = {value}")
     return 0
 
 
