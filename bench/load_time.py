@@ -46,7 +46,7 @@ def _fresh(code: str, heavy: set[str]) -> float:
 
 
 def measure(quick: bool) -> list[Row]:
-    runs, warmup = (1, 0) if quick else (7, 1)
+    runs, warmup = (1, 0) if quick else (5, 1)
     heavy: set[str] = set()
     load, sdk = interleaved(lambda: _fresh(LOAD_EXT, heavy), lambda: _fresh(IMPORT_SDK, set()), runs, warmup)
     ratio = median(load) / median(sdk)
