@@ -45,9 +45,9 @@ def test_the_panel_streams_a_reply_in_jupyterlab(sync_playwright, tmp_path):
            "YC_FOLDER_ID": "local-folder"}
     with Lab(tmp_path, env) as lab, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.set_default_timeout(30_000)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            page.set_default_timeout(30_000)
             page.goto(lab.url("panel.ipynb"))
             page.locator(".jp-Notebook .jp-Cell").first.wait_for()
             page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()  # the kernel is ready
