@@ -29,8 +29,11 @@ browser:
 	      || echo "Could not install chromium with apt-get: the browser test will be skipped."; \
 	  else echo "No $(CHROMIUM) and not root: the browser test will be skipped (apt-get install chromium)."; fi; }
 
+# One pytest run: the tests, then every notebook through nbval (stored outputs must match a fresh run).
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
+
 test: $(STAMP) browser
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests notebooks $(NBVAL)
 
 demo: $(STAMP)
 	$(VENV)/bin/ygpt-magic demo

@@ -54,7 +54,8 @@ def test_serve_refuses_a_broken_script_with_a_message():
 
 
 def test_demo_streams_a_reply_chunk_by_chunk():
-    result = subprocess.run([*CLI, "demo"], capture_output=True, text=True, timeout=60)
+    prompt = "Hi! What fields of science did Albert Einstein study?"
+    result = subprocess.run([*CLI, "demo", prompt], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "Albert Einstein was a theoretical physicist" in result.stdout
     assert "chunks, FINAL" in result.stdout

@@ -7,6 +7,8 @@ import sys
 import warnings
 from collections.abc import Sequence
 
+from . import demo as notebook_demo
+
 
 def _demo(args: argparse.Namespace) -> int:
     """Start the local server in-process and stream one reply through the unmodified SDK."""
@@ -38,8 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the local Yandex-compatible gRPC server")
     add_serve_arguments(serve)
-    demo = commands.add_parser("demo", help="stream one reply from the local server through the SDK")
-    demo.add_argument("prompt", nargs="?", default="Hi! What fields of science did Albert Einstein study?")
+    demo = commands.add_parser(
+        "demo", help="run the tutorial notebooks headless and print each exchange; "
+                     "with a PROMPT, stream one reply from the local server through the SDK")
+    demo.add_argument("prompt", nargs="?", default=None)
+    notebook_demo.build_parser(demo)
     return parser
 
 
@@ -49,6 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .emulator.main import run_serve
 
         return run_serve(args)
+    if args.prompt is None:
+        return notebook_demo.run(args.notebooks, args.out, update=args.update)
     return _demo(args)
 
 
