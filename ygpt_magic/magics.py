@@ -64,6 +64,17 @@ def as_usage_error(error: YGptError) -> UsageError:
     return usage
 
 
+def _check_sendable(text: str, what: str) -> None:
+    """Requests travel as UTF-8: a lone surrogate (left by a broken copy-paste) cannot."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise OptionError(f"The {what} contains a character that cannot be sent "
+                          f"({text[exc.start]!r} at position {exc.start}, half of a broken "
+                          f"character, usually from a copy-paste); remove it and run it again."
+                          ) from None
+
+
 def upper_bound_tokens(messages: list[dict[str, str]]) -> int:
     """A size no tokenizer exceeds (≤ 1 token per UTF-8 byte, plus per-message overhead), so
     the tokenizer API is only asked when a request might not fit the budget."""
@@ -237,6 +248,8 @@ class YGptMagics(Magics):
         args = self._parse(line)
         text = cell if args.no_interpolate else interpolate(cell, self.shell.user_ns)
         prompt = text.strip("\n")
+        for what, value in (("cell", prompt), ("--system text", args.system or "")):
+            _check_sendable(value, what)
         if not prompt.strip():
             raise OptionError("The %%ygpt cell is empty: write the prompt on the lines below "
                               "%%ygpt.")

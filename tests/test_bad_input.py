@@ -1,0 +1,209 @@
+"""Bad input, table-driven: every mistake a user can type gets one clear paragraph and changes
+nothing.
+
+Each row is a cell (or line magic) a user might run. The shell first holds chats worth
+protecting (a system message, turns, options, two chats); after the bad cell they must be exactly
+as before (``session.to_dict()``), and no completion may have reached the server. Rows whose
+source mentions ``TMP`` run against files written into the test's temporary directory, so the
+hostile chat files (huge, deeply nested, wrong types, not UTF-8) are real files on disk.
+
+Two kinds of input look odd but are valid, and the rule for them is tested at the end: braces
+that are not a ``{name}`` and control characters are sent exactly as written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from IPython.core.error import UsageError
+
+from cellrun import assert_clean, assert_clear_error, run
+from conftest import completions
+from ygpt_magic import errors
+
+MB = 1024 * 1024
+
+
+def chat_file(**changes) -> bytes:
+    """A valid version-1 chat file, with some fields replaced by hostile values."""
+    chat = {"name": "default", "system": None, "options": {"model": "yandexgpt"}, "turns": []}
+    chat.update(changes.pop("chat", {}))
+    data = {"version": 1, "current": "default", "chats": [chat], **changes}
+    return json.dumps(data).encode()
+
+
+def a_turn(**reply_changes) -> dict:
+    reply = {"text": "Hi", "status": "FINAL", "model": "yandexgpt", "model_version": "23.10.2024",
+             "elapsed": 0.5, "usage": {"input_tokens": 3, "completion_tokens": 1, "total_tokens": 4}}
+    reply.update(reply_changes)
+    return {"prompt": "Hello", "cell_id": "c1", "reply": reply}
+
+
+@dataclass(frozen=True)
+class Bad:
+    """One row: what the user runs, the words the message must hold, files it needs."""
+
+    name: str
+    source: str
+    keywords: tuple[str, ...]
+    files: dict[str, Callable[[], bytes]] = field(default_factory=dict)
+    error: type = errors.YGptError
+
+
+LONG = "word " * 40_000  # 40k tokens by the server's tokenizer: over any model's context
+
+BAD_INPUT = [
+    Bad("unknown flag", "%%ygpt --bogus\nHi", ("unrecognized arguments: --bogus", "%%ygpt?"), error=errors.OptionError),
+    Bad("flag without value", "%%ygpt --temperature\nHi", ("--temperature", "expected one argument"), error=errors.OptionError),
+    Bad("temperature out of range", "%%ygpt -t 1.5\nHi", ("from 0 to 1", "1.5"), error=errors.OptionError),
+    Bad("temperature not a number", "%%ygpt -t warm\nHi", ("from 0 to 1", "warm"), error=errors.OptionError),
+    Bad("temperature NaN", "%%ygpt -t nan\nHi", ("from 0 to 1", "nan"), error=errors.OptionError),
+    Bad("negative max tokens", "%%ygpt --max-tokens -5\nHi", ("--max-tokens", "≥ 1", "-5"), error=errors.OptionError),
+    Bad("fractional max tokens", "%%ygpt --max-tokens 2.5\nHi", ("--max-tokens", "whole number"), error=errors.OptionError),
+    Bad("unknown format", "%%ygpt --format xml\nHi", ("--format", "xml", "markdown"), error=errors.OptionError),
+    Bad("--out not a variable name", "%%ygpt --out 1st\nHi", ("variable name", "1st"), error=errors.OptionError),
+    Bad("two modes at once", "%%ygpt --deferred --no-stream\nHi", ("--deferred", "--no-stream"), error=errors.OptionError),
+    Bad("--once with --append", "%%ygpt --once --append\nHi", ("--append", "--once"), error=errors.OptionError),
+    Bad("--once with an unknown --chat", "%%ygpt --once --chat nosuch\nHi", ("no chat named 'nosuch'",), error=errors.UnknownChat),
+    Bad("empty chat name", '%%ygpt --chat ""\nHi', ("chat name", "non-empty"), error=errors.OptionError),
+    Bad("empty model name", '%%ygpt --model ""\nHi', ("model", "yandexgpt-lite"), error=errors.OptionError),
+    # IPython itself refuses a cell magic with no body, with a plain UsageError.
+    Bad("empty cell", "%%ygpt\n", ("cell body is empty", "%ygpt"), error=UsageError),
+    Bad("whitespace-only cell", "%%ygpt\n   \n\t \n", ("empty",), error=errors.OptionError),
+    Bad("unknown {name}", "%%ygpt\nTranslate {nosuchvariable} into French", ("nosuchvariable", "--no-interpolate"),
+        error=errors.InterpolationError),
+    Bad("private attribute in {name}", "%%ygpt\nShow {shell_obj._secret}", ("public attributes",),
+        error=errors.InterpolationError),
+    Bad("huge cell over the context budget", "%%ygpt\n" + LONG, ("needs 400", "budget", "shorten"),
+        error=errors.ContextTooLong),
+    # IPython expands {long_system} in the magic's line (a 200 kB literal line is quadratic in
+    # IPython's own var_expand, minutes before our code runs).
+    Bad("very long system message", '%%ygpt --system "{long_system}"\nHi', ("budget", "system message"),
+        error=errors.ContextTooLong),
+    # Through a variable: a surrogate in the cell's own source crashes IPython's history thread.
+    Bad("lone surrogate (not encodable)", "%%ygpt\nSummarise: {pasted}", ("cannot be sent", "remove"),
+        error=errors.OptionError),
+    Bad("unknown subcommand", "%ygpt frobnicate", ("no subcommand 'frobnicate'", "%ygpt help"), error=errors.OptionError),
+    Bad("reset an unknown chat", "%ygpt reset --chat nosuch", ("no chat named 'nosuch'", "existing chats"),
+        error=errors.UnknownChat),
+    Bad("reset --chat with --all", "%ygpt reset --chat default --all", ("--chat", "--all"), error=errors.OptionError),
+    Bad("history of an unknown chat", "%ygpt history --chat nosuch", ("no chat named 'nosuch'",), error=errors.UnknownChat),
+    Bad("connect to a malformed address", "%ygpt connect not-an-address", ("HOST:PORT",), error=errors.OptionError),
+    Bad("connect to a port out of range", "%ygpt connect 127.0.0.1:99999", ("127.0.0.1:99999", "HOST:PORT"),
+        error=errors.OptionError),
+    Bad("load without a path", "%ygpt load", ("required", "path"), error=errors.OptionError),
+    Bad("load a missing file", "%ygpt load TMP/missing.json", ("missing.json", "no such file", "unchanged"),
+        error=errors.ChatFileError),
+    Bad("load a directory", "%ygpt load TMP", ("is a directory", "unchanged"), error=errors.ChatFileError),
+    Bad("load malformed JSON", "%ygpt load TMP/bad.json", ("not valid JSON", "unchanged"),
+        {"bad.json": lambda: b'{"version": 1, "chats": ['}, error=errors.ChatFileError),
+    Bad("load a wrong version", "%ygpt load TMP/v2.json", ("version is 2", "version 1"),
+        {"v2.json": lambda: chat_file(version=2)}, error=errors.ChatFileError),
+    Bad("load version true", "%ygpt load TMP/vt.json", ("version is True",),
+        {"vt.json": lambda: chat_file(version=True)}, error=errors.ChatFileError),
+    Bad("load a huge file", "%ygpt load TMP/huge.json", ("20 MB limit",),
+        {"huge.json": lambda: b'{"version": 1, "pad": "' + b"x" * (21 * MB) + b'"}'}, error=errors.ChatFileError),
+    Bad("load a deeply nested file", "%ygpt load TMP/deep.json", ("nested too deeply",),
+        {"deep.json": lambda: b"[" * 200_000 + b"]" * 200_000}, error=errors.ChatFileError),
+    Bad("load binary garbage", "%ygpt load TMP/garbage.json", ("not UTF-8",),
+        {"garbage.json": lambda: bytes(range(256)) * 4}, error=errors.ChatFileError),
+    Bad("load a list instead of an object", "%ygpt load TMP/list.json", ("should be an object",),
+        {"list.json": lambda: b"[1, 2, 3]"}, error=errors.ChatFileError),
+    Bad("load turns of the wrong type", "%ygpt load TMP/turns.json", ("turns should be a list",),
+        {"turns.json": lambda: chat_file(chat={"turns": "many"})}, error=errors.ChatFileError),
+    Bad("load a reply with a text elapsed", "%ygpt load TMP/elapsed.json", ("elapsed",),
+        {"elapsed.json": lambda: chat_file(chat={"turns": [a_turn(elapsed="fast")]})}, error=errors.ChatFileError),
+    Bad("load negative token counts", "%ygpt load TMP/usage.json", ("negative",),
+        {"usage.json": lambda: chat_file(chat={"turns": [a_turn(usage={"input_tokens": -1})]})},
+        error=errors.ChatFileError),
+    Bad("load a hostile option value", "%ygpt load TMP/options.json", ("temperature",),
+        {"options.json": lambda: chat_file(chat={"options": {"model": "yandexgpt", "temperature": 7}})},
+        error=errors.ChatFileError),
+    Bad("load an unknown field", "%ygpt load TMP/extra.json", ("unknown field", "__class__"),
+        {"extra.json": lambda: chat_file(chat={"__class__": "os.system"})}, error=errors.ChatFileError),
+    Bad("load too many chats", "%ygpt load TMP/many.json", ("1 to 1000 chats",),
+        {"many.json": lambda: json.dumps({"version": 1, "current": "c0", "chats": [
+            {"name": f"c{i}", "system": None, "options": {"model": "yandexgpt"}, "turns": []}
+            for i in range(1001)]}).encode()}, error=errors.ChatFileError),
+    Bad("save into a missing directory", "%ygpt save TMP/no/such/dir/chats.json", ("no such file", "unchanged"),
+        error=errors.ChatFileError),
+    Bad("export an unknown chat", "%ygpt export TMP/x.md --chat nosuch", ("no chat named 'nosuch'",),
+        error=errors.UnknownChat),
+]
+
+
+@pytest.fixture
+def protected(shell, magics):
+    """Chats worth protecting: a system message, turns, options, and a second chat."""
+    assert run(shell, '%%ygpt --system "You are a travel guide."\nHello!', cell_id="p1").ok
+    assert run(shell, "%%ygpt\nWhere is Kazan?", cell_id="p2").ok
+    assert run(shell, "%%ygpt --chat notes\nRemember: milk.", cell_id="p3").ok
+    magics.session.configure(temperature=0.4, max_tokens=300)
+    shell.user_ns.update(shell_obj=object(), long_system=LONG, pasted="broken \ud800 paste")
+    return magics.session.to_dict()
+
+
+@pytest.mark.parametrize("bad", BAD_INPUT, ids=[b.name for b in BAD_INPUT])
+def test_bad_input_gives_a_clear_message_and_changes_nothing(shell, magics, ygpt_server, protected, tmp_path, bad):
+    for name, content in bad.files.items():
+        (tmp_path / name).write_bytes(content())
+    sent_before = len(completions(ygpt_server))
+
+    result = run(shell, bad.source.replace("TMP", str(tmp_path)))
+
+    assert_clear_error(result, *bad.keywords, error_type=bad.error)
+    assert magics.session.to_dict() == protected, "the bad input changed the chats"
+    assert len(completions(ygpt_server)) == sent_before, "the bad input reached the server"
+    assert run(shell, "%%ygpt\nAnd now?", cell_id="after").ok  # nothing is left broken
+
+
+def test_at_least_twenty_cases():
+    assert len(BAD_INPUT) >= 20
+
+
+def test_bad_setting_is_refused_and_not_kept(shell, magics):
+    """`%config YGptMagics.temperature = 3` must leave the setting as it was and say why."""
+    try:
+        result = run(shell, "%config YGptMagics.temperature = 3")
+        assert "from 0 to 1" in result.shown + "".join(result.warnings)
+        assert magics.temperature is None
+        assert run(shell, "%%ygpt\nHi").ok
+    finally:
+        shell.config.YGptMagics.pop("temperature", None)  # the shell outlives this test
+
+
+# -- valid input that looks odd: the rules ------------------------------------------------------
+
+def test_braces_that_are_not_names_are_sent_as_written(shell, ygpt_server):
+    source = 'f(x) = { x + 1 and a lone } and {"json": 1} and {{ x'
+    assert run(shell, f"%%ygpt\n{source}").ok
+    assert completions(ygpt_server)[-1].messages[-1]["text"] == source.replace("{{", "{")
+
+
+def test_control_characters_are_sent_as_written(shell, magics, ygpt_server):
+    text = "tab\there, bell\x07, NUL\x00, escape\x1b[31m red, DEL\x7f"
+    result = run(shell, f"%%ygpt\n{text}")
+    assert result.ok, result.shown
+    assert_clean(result)
+    assert completions(ygpt_server)[-1].messages[-1]["text"] == text
+    assert [turn.prompt for turn in magics.session.chat().turns] == [text]
+
+
+def test_once_with_chat_borrows_options_not_history_or_system(shell, magics, ygpt_server):
+    """The rule for `--once --chat X`: X's options apply; X's history and system message are
+    not sent; X is not changed; an unknown X is an error (see the table)."""
+    assert run(shell, '%%ygpt --chat tutor --system "You are a maths tutor."\nWhat is 1+1?').ok
+    magics.session.configure("tutor", temperature=0.2, max_tokens=50)
+    before = magics.session.to_dict()
+
+    assert run(shell, "%%ygpt --once --chat tutor\nWhat is 2+2?").ok
+    sent = completions(ygpt_server)[-1]
+    assert sent.messages == [{"role": "user", "text": "What is 2+2?"}]
+    assert sent.options["temperature"] == pytest.approx(0.2) and sent.options["max_tokens"] == 50
+
+    assert run(shell, '%%ygpt --once --chat tutor --system "Be terse."\nWhat is 3+3?').ok
+    assert [m["role"] for m in completions(ygpt_server)[-1].messages] == ["system", "user"]
+    assert magics.session.to_dict() == before
