@@ -11,7 +11,8 @@ import getpass
 from IPython.core.magic_arguments import magic_arguments
 
 from ..credentials import find_credential, find_folder
-from ._common import parse, show
+from ..errors import OptionError
+from ._common import show
 
 SUMMARY = "auth: enter an API key / IAM token (hidden) and the folder id"
 
@@ -20,7 +21,10 @@ SUMMARY = "auth: enter an API key / IAM token (hidden) and the folder id"
 def run(magics, line: str) -> None:
     """Ask for an API key or IAM token (hidden input) and a folder id; empty answers keep the
     environment's YC_API_KEY / YC_IAM_TOKEN / YC_FOLDER_ID."""
-    parse(run, line, "ygpt auth")
+    if line.strip():  # never echo it: the argument may well be the key itself
+        raise OptionError("%ygpt auth takes no arguments: it asks for the key with hidden input, "
+                          "so that the key never lands in the notebook. Run %ygpt auth alone, "
+                          "and clear this cell if you typed a key into it.")
     secret = getpass.getpass("API key or IAM token (hidden; empty = use the environment): ")
     folder = input("Folder id (empty = YC_FOLDER_ID): ")
     magics.connection.set_credentials(secret.strip() or None, folder.strip() or None)
