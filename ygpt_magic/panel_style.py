@@ -58,6 +58,7 @@ CSS = """
 .ygpt-panel .widget-label, .ygpt-panel .widget-readout { color: var(--ygpt-muted); }
 .ygpt-panel .ygpt-unset .widget-readout { opacity: 0.5; }
 .ygpt-panel .ygpt-system-edit { padding: 0 10px 6px 10px; border-bottom: 1px solid var(--ygpt-border); }
+.ygpt-panel textarea { font-family: var(--jp-ui-font-family, system-ui, sans-serif); }
 .ygpt-panel .ygpt-system-edit textarea { font-size: var(--jp-ui-font-size1, 13px); }
 
 .ygpt-panel .ygpt-scroll {
