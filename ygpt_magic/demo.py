@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from pathlib import Path
 _REPO_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 _CREDENTIAL_VARS = ("YC_API_KEY", "YC_IAM_TOKEN", "YC_OAUTH_TOKEN")
 _MAGIC = "%%ygpt"
+_SMALL_PRINT = re.compile(r"</?sub>")   # the footer's HTML, for the terminal
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def _output_text(outputs) -> str:
         elif "data" in output:
             data = output.data
             texts.append(data.get("text/markdown") or data.get("text/plain", ""))
-    return "\n".join(text.strip() for text in texts if text.strip())
+    return _SMALL_PRINT.sub("", "\n".join(text.strip() for text in texts if text.strip()))
 
 
 def prepare_environment(environ: dict[str, str]) -> str:
@@ -88,7 +90,8 @@ def execute(path: Path, *, timeout: int = 180):
 
 
 def _print_exchanges(name: str, found: list[Exchange], seconds: float) -> None:
-    print(f"\n━━ {name} ━━ {len(found)} exchanges, {seconds:.1f} s")
+    count = len(found)
+    print(f"\n━━ {name} ━━ {count} exchange{'s' * (count != 1)}, {seconds:.1f} s")
     for exchange in found:
         print(f"\n  %%ygpt {exchange.flags}".rstrip())
         print(_indent(exchange.prompt, "  you  ▸ "))

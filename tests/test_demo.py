@@ -1,0 +1,61 @@
+"""`ygpt-magic demo` as a newcomer runs it: notebooks executed headless, each exchange printed.
+
+The full demo runs all tutorials (nbval already executes them in `make test`); here a one-cell
+notebook keeps it quick while going through the real CLI, kernel and local server.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+CLI = [sys.executable, "-m", "ygpt_magic.cli"]
+
+
+def _notebook(folder: Path, name: str, *sources: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    nbformat.write(nb, folder / f"{name}.ipynb")
+
+
+def _demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("YC_", "YGPT_"))}
+    return subprocess.run([*CLI, "demo", "--notebooks", str(tmp_path / "in"), "--out", str(tmp_path / "out"), *args],
+                          capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+
+
+def test_demo_prints_each_exchange_and_writes_the_executed_notebook(tmp_path):
+    (tmp_path / "in").mkdir()
+    _notebook(tmp_path / "in", "translate", "%load_ext ygpt_magic",
+              '%%ygpt --once --system "Translate the text into French"\nTo be, or not to be: that is the question.')
+    result = _demo(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "against the project's local server" in result.stdout
+    assert '%%ygpt --once --system "Translate the text into French"' in result.stdout
+    assert "you  ▸ To be, or not to be: that is the question." in result.stdout
+    assert "ygpt ▸ Être ou ne pas être : telle est la question." in result.stdout
+    assert "TCP without encryption" not in result.stderr
+    executed = nbformat.read(tmp_path / "out" / "translate.ipynb", as_version=4)
+    assert "Être ou ne pas être" in executed.cells[1].outputs[0]["data"]["text/markdown"]
+
+
+def test_a_failing_notebook_is_named_and_the_others_still_run(tmp_path):
+    (tmp_path / "in").mkdir()
+    _notebook(tmp_path / "in", "a_broken", "%load_ext ygpt_magic", "%%ygpt --temperature 7\nHello")
+    _notebook(tmp_path / "in", "b_fine", "%load_ext ygpt_magic", "%%ygpt --once\nMake it shorter")
+    result = _demo(tmp_path)
+    assert result.returncode == 1
+    assert "a_broken ━━ FAILED" in result.stderr and "temperature" in result.stderr
+    assert "These notebooks failed: a_broken.ipynb" in result.stderr
+    assert "b_fine ━━ 1 exchange," in result.stdout
+    assert not (tmp_path / "out" / "a_broken.ipynb").exists()
+
+
+def test_no_notebooks_says_where_to_run_it(tmp_path):
+    (tmp_path / "in").mkdir()
+    result = _demo(tmp_path)
+    assert result.returncode == 2 and "No notebooks found" in result.stderr
