@@ -1,0 +1,273 @@
+"""Secrets: a credential never lands in a notebook, a file, a log or a repr.
+
+Distinctive canary credentials are given the ways users give them (YC_API_KEY / YC_IAM_TOKEN in
+the environment, `%ygpt auth` with hidden input), then every scenario runs through the wire,
+errors included (UNAUTHENTICATED is the SDK path that attaches its auth provider to the
+exception). Afterwards the canary's distinctive middle, which masking never shows, must appear in
+0 bytes of: every cell output (all mimetypes, stdout, stderr), the `%ygpt save` / `export` files,
+every log record at any level from any logger (the project's, the server's, the SDK's, gRPC's,
+asyncio's), repr()/str() of the project's objects, the errors and their chains, the panel's
+widget state, and executed notebooks. `getpass.getpass` and `input` are replaced in the test (they
+are the terminal, not the SDK).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+import re
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from cellrun import CellRun, run
+from ygpt_magic import commands
+
+#: Canaries: realistic prefixes (so the errors module's masking of key shapes is exercised),
+#: and a plain one that no shape matches (so nothing passes by luck of a regex).
+API_KEY = "AQVNcanaryKey-0f3a9d2c7b41e8-LEAKCHECK-x9Qz"
+IAM_TOKEN = "t1.canaryIam.7e2b5c9a1f0d34.LEAKCHECK.Zq8w"
+PLAIN_KEY = "canary-plain-93b1f7c2e6a0d5-LEAKCHECK-kEy1"
+FOLDER = "b1gcanaryfolder"
+CANARIES = (API_KEY, IAM_TOKEN, PLAIN_KEY)
+#: what a leak looks like even when cut or masked: the middles that `mask()` never shows
+FRAGMENTS = ("0f3a9d2c7b41e8", "7e2b5c9a1f0d34", "93b1f7c2e6a0d5", "LEAKCHECK")
+
+
+def leaks(blob: str | bytes) -> list[str]:
+    """The canary fragments found in `blob` (empty: nothing leaked)."""
+    text = blob.decode("utf-8", "replace") if isinstance(blob, bytes) else blob
+    return [fragment for fragment in FRAGMENTS if fragment in text]
+
+
+class _Everything(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(1)
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))  # the formatter adds exc_info tracebacks too
+
+
+#: loggers that may stop propagating (the SDK's are told to), so the handler sits on each
+TOP_LOGGERS = ("", "ygpt_magic", "yandex_cloud_ml_sdk", "yandex_ai_studio_sdk", "grpc", "asyncio")
+
+
+@contextmanager
+def all_logs() -> Iterator[list[str]]:
+    """Every log record at any level (TRACE included) while the block runs, formatted."""
+    handler = _Everything()
+    saved = []
+    for name in TOP_LOGGERS:
+        logger = logging.getLogger(name)
+        saved.append((logger, logger.level))
+        logger.setLevel(1)
+        logger.addHandler(handler)
+    try:
+        yield handler.lines
+    finally:
+        for logger, level in saved:
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+
+
+def error_texts(error: BaseException | None) -> list[str]:
+    """str/repr of an error and of everything chained to it (even suppressed context), its
+    traceback, and the locals of the project's frames in it (what a verbose `%tb` shows; the
+    cell's own frame is left out: its locals are the user's namespace, input history included)."""
+    texts, seen = [], set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        texts += [str(error), repr(error), *traceback.format_exception(error)]
+        stack = traceback.TracebackException.from_exception(error, capture_locals=True).stack
+        texts += [repr(frame.locals) for frame in stack if "ygpt_magic" in frame.filename]
+        error = getattr(error, "error", None) or error.__cause__ or error.__context__
+    return texts
+
+
+def fail_next(code: str, method: str = "Completion"):
+    return lambda server: server.faults.fail_next(1, code, method=method)
+
+
+#: (fault to inject first or None, cell): every kind of request, answer and error
+SCENARIO = [
+    (None, "%ygpt whoami"),
+    (None, "%ygpt config"),
+    (None, '%%ygpt --system "Be brief."\nHello!'),
+    (None, "%%ygpt --no-stream\nAnd again?"),
+    (None, "%%ygpt --deferred\nOnce more, slowly."),
+    (None, "%%ygpt --dry-run\nWhat would you send?"),
+    (None, "%%ygpt --once --json --format json\nGive me a JSON object with a city."),
+    (fail_next("UNAUTHENTICATED"), "%%ygpt\nThis one is refused."),
+    (fail_next("UNAUTHENTICATED", "*"), "%%ygpt --deferred\nRefused too."),
+    (fail_next("UNAUTHENTICATED", "*"), "%%ygpt --no-stream\nAnd this."),
+    (fail_next("PERMISSION_DENIED"), "%%ygpt\nNot allowed."),
+    (fail_next("INTERNAL"), "%%ygpt\nServer trouble."),
+    (lambda server: server.faults.break_stream_after(1, "INTERNAL"), "%%ygpt\nCut short."),
+    (None, "%xmode Verbose"),
+    (fail_next("UNAUTHENTICATED"), "%%ygpt\nRefused, verbosely."),
+    (None, "%tb"),
+    (None, "%xmode Context"),
+    (None, "%ygpt history"),
+    (None, "%ygpt chats"),
+    (None, "%ygpt usage"),
+    (None, "%ygpt connect"),
+    (None, "%ygpt models"),
+    (None, "%ygpt save TMP/chats.json"),
+    (None, "%ygpt export TMP/chat.md"),
+    (None, "%ygpt panel"),
+    (None, "_ygpt"),
+    (None, "print(repr(_ygpt), str(_ygpt), _ygpt._repr_markdown_())"),
+]
+
+
+def run_scenario(shell, server, tmp_path: Path) -> list[CellRun]:
+    cells = []
+    for fault, source in SCENARIO:
+        if fault is not None:
+            fault(server)
+        cells.append(run(shell, source.replace("TMP", str(tmp_path))))
+        server.faults.clear()
+    return cells
+
+
+def project_objects(shell, magics) -> list[object]:
+    """The project's objects a user can reach and print."""
+    session = magics.session
+    client = magics.connection.client()
+    objects = [magics, magics.connection, client, client.credential, session, shell.user_ns.get("_ygpt")]
+    for chat in session.chats.values():
+        objects += [chat, chat.options, *chat.turns, *(turn.reply for turn in chat.turns)]
+    return objects
+
+
+def widget_states() -> list[str]:
+    """What the frontend receives for every live widget (the panel's included)."""
+    from ipywidgets.widgets.widget import _instances
+
+    return [json.dumps(w.get_state(), default=str) for w in list(_instances.values())]
+
+
+def scan(shell, magics, cells: list[CellRun], logs: list[str], tmp_path: Path) -> dict[str, int]:
+    """Bytes scanned per place; fails naming the place where a canary fragment shows."""
+    places: dict[str, list[str]] = {
+        "cell outputs": [c.shown for c in cells],
+        "exceptions": [t for c in cells for t in error_texts(c.error)],
+        "logs": logs,
+        "reprs": [text for o in project_objects(shell, magics) for text in (repr(o), str(o))],
+        "widgets": widget_states(),
+        "files": [p.read_text("utf-8", "replace") for p in tmp_path.rglob("*") if p.is_file()],
+    }
+    for place, texts in places.items():
+        for text in texts:
+            assert not leaks(text), f"canary {leaks(text)} leaked into {place}:\n{text[:2000]}"
+    return {place: sum(len(t.encode()) for t in texts) for place, texts in places.items()}
+
+
+def use_env(monkeypatch, var: str, secret: str) -> None:
+    monkeypatch.delenv("YC_API_KEY", raising=False)
+    monkeypatch.setenv(var, secret)
+    monkeypatch.setenv("YC_FOLDER_ID", FOLDER)
+
+
+def use_auth(monkeypatch, shell, secret: str) -> CellRun:
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": secret)
+    monkeypatch.setattr("builtins.input", lambda prompt="": FOLDER)
+    return run(shell, "%ygpt auth")
+
+
+@pytest.mark.parametrize("given", ["YC_API_KEY", "YC_IAM_TOKEN", "%ygpt auth key", "%ygpt auth IAM token"])
+def test_canary_credential_appears_nowhere(shell, magics, ygpt_server, monkeypatch, tmp_path, given):
+    with all_logs() as logs:
+        if given.startswith("YC_"):
+            use_env(monkeypatch, given, API_KEY if given == "YC_API_KEY" else IAM_TOKEN)
+            cells = []
+        else:
+            cells = [use_auth(monkeypatch, shell, PLAIN_KEY if given.endswith("key") else IAM_TOKEN)]
+            assert cells[0].ok, cells[0].shown
+        cells += run_scenario(shell, ygpt_server, tmp_path)
+    credential = magics.connection.client().credential
+    assert credential.secret in CANARIES, "the canary is not the credential in use"
+    assert credential.masked in cells[-len(SCENARIO)].shown  # whoami shows it, masked
+    assert sum(c.ok for c in cells) >= 15 and len(ygpt_server.requests) >= 10
+
+    scanned = scan(shell, magics, cells, logs, tmp_path)
+
+    assert scanned["logs"] > 0 and scanned["files"] > 0 and scanned["widgets"] > 0
+    print(f"\ncanary via {given}: 0 bytes leaked; bytes scanned {scanned}")
+
+
+def test_a_key_typed_as_an_argument_is_refused_unechoed(shell, magics):
+    before = magics.connection.describe()["credential"]
+    refused = run(shell, f"%ygpt auth {PLAIN_KEY}")
+    assert refused.error is not None and "takes no arguments" in refused.message
+    assert not leaks(refused.shown + refused.message)
+    assert magics.connection.describe()["credential"] == before
+
+
+def test_whoami_and_config_mask_the_credential(shell, magics, monkeypatch):
+    use_env(monkeypatch, "YC_API_KEY", API_KEY)
+    for source in ("%ygpt whoami", "%ygpt config"):
+        shown = run(shell, source).shown
+        assert "AQVN…x9Qz" in shown and "YC_API_KEY" in shown
+        assert not leaks(shown)
+
+
+def _declared_options() -> list[tuple[str, list[str], str]]:
+    """(magic, option strings, dest) for every argument of %%ygpt and each %ygpt subcommand."""
+    from ygpt_magic.magics import YGptMagics
+
+    parsers = {"%%ygpt": YGptMagics.ygpt.parser}
+    parsers.update({f"%ygpt {name}": module.run.parser for name, module in commands.COMMANDS.items()})
+    return [(magic, action.option_strings, action.dest)
+            for magic, parser in parsers.items() for action in parser._actions]
+
+
+def test_no_flag_takes_a_secret():
+    """A secret on the command line would be saved in the notebook with the cell."""
+    secretish = re.compile(r"key|secret|passw|auth|credential|iam|oauth|(?<!max[-_])token", re.I)
+    declared = _declared_options()
+    assert len(declared) > 20
+    for magic, flags, dest in declared:
+        assert not secretish.search(" ".join(flags) + " " + dest), f"{magic} takes {flags or dest}"
+
+
+NOTEBOOKS = ("00_setup.ipynb", "02_chat_mode.ipynb")
+
+
+def test_executed_notebooks_hold_no_canary(ygpt_server, monkeypatch, tmp_path):
+    """Run notebooks in a real kernel with the canary key against the test server (not `local`,
+    which would use a dummy key) and scan the saved notebooks and the files they wrote."""
+    nbclient = pytest.importorskip("nbclient")
+    import nbformat
+
+    root = Path(__file__).resolve().parent.parent / "notebooks"
+    monkeypatch.setenv("YC_API_KEY", API_KEY)
+    monkeypatch.setenv("YC_FOLDER_ID", FOLDER)
+    monkeypatch.setenv("YGPT_ENDPOINT", ygpt_server.address)
+    monkeypatch.setenv("YGPT_INSECURE", "1")
+    monkeypatch.setenv("YC_LOG_LEVEL", "TRACE")  # the SDK's own logging, at its most talkative
+    for name in NOTEBOOKS:
+        notebook = nbformat.read(root / name, as_version=4)
+        nbclient.NotebookClient(notebook, timeout=60, kernel_name="python3",
+                                resources={"metadata": {"path": str(tmp_path)}}).execute()
+        nbformat.write(notebook, tmp_path / name)
+    saved = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert {p.name for p in saved} >= {*NOTEBOOKS, "chats.json", "einstein.md"}
+    assert any("AQVN…x9Qz" in p.read_text("utf-8") for p in saved), "whoami should show the masked key"
+    for path in saved:
+        assert not leaks(path.read_bytes()), f"canary in {path.name}"
+
+
+def test_the_scanner_sees_a_planted_canary():
+    """The harness itself: a canary logged deep in the SDK's logger tree, cut in half or
+    masked, is found (or, masked, correctly not found)."""
+    with all_logs() as logs:
+        logging.getLogger("yandex_ai_studio_sdk._logging.interceptors").log(5, "metadata %s", API_KEY)
+    assert leaks("\n".join(logs)) and leaks(IAM_TOKEN[:20]) and leaks(PLAIN_KEY[10:30])
+    assert not leaks("AQVN…x9Qz t1.c….Zq8w")
