@@ -400,3 +400,11 @@ def test_hostile_values_in_memory_are_refused_with_short_messages():
         with pytest.raises(ChatFileError) as caught:
             session.load_dict(change(good_data()))
         assert len(str(caught.value)) < 500
+
+
+def test_text_that_cannot_be_sent_is_refused_before_sending():
+    session = ChatSession()
+    with pytest.raises(OptionError, match=r"cannot be sent .*'\\ud800' at position 7.*remove it"):
+        session.plan("broken \ud800 paste")
+    with pytest.raises(OptionError, match="system message contains"):
+        session.plan("fine", system="bad \udfff")

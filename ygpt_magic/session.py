@@ -93,6 +93,21 @@ def _checked_name(name: Any) -> str:
     return name
 
 
+def _check_sendable(what: str, text: str | None) -> None:
+    """Refuse text that cannot be encoded as UTF-8 (lone surrogates from a broken paste) here,
+    with a message, instead of deep in gRPC with a traceback."""
+    if text is None:
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise OptionError(
+            f"The {what} contains a character that cannot be sent (an unpaired surrogate "
+            f"{text[error.start]!a} at position {error.start}, usually from a broken copy-paste); "
+            f"remove it and run the cell again."
+        ) from None
+
+
 class ChatSession:
     """All chats of one notebook, the current chat's name, and the observers watching them."""
 
@@ -172,6 +187,8 @@ class ChatSession:
         error for ``once`` (it never creates one).
         """
         name = self._current if chat is None else _checked_name(chat)
+        _check_sendable("prompt", prompt)
+        _check_sendable("system message", system)
         with self._lock:
             # A chat named for the first time is created by record(), not here.
             source = self._chats.get(name) or Chat(name)
