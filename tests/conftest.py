@@ -8,11 +8,14 @@ what the user sees (`.final`, `.message`, `.shown`) and on what the server recei
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
+from traitlets.config import Config
 
 #: Looks like a Yandex API key, so masking is exercised; the local server accepts any key.
 TEST_KEY = "AQVNtestkey0123456789abcdefx9Qz"
@@ -23,7 +26,12 @@ CREDENTIAL_ENV = ("YC_API_KEY", "YC_IAM_TOKEN", "YC_OAUTH_TOKEN", "YC_TOKEN", "Y
 
 @pytest.fixture(scope="session")
 def ipython() -> InteractiveShell:
-    return InteractiveShell.instance()
+    """The one shell of the test session; its history is in memory and its profile in a
+    temporary IPYTHONDIR, so parallel test runs never share (and lock) ~/.ipython."""
+    os.environ["IPYTHONDIR"] = tempfile.mkdtemp(prefix="ygpt-ipython-")
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    return InteractiveShell.instance(config=config)
 
 
 @pytest.fixture
