@@ -106,7 +106,8 @@ def run_soak(shell, server, *, cells: int, seed: int, time_limit: float,
     magics.stream_timeout, magics.poll_interval = STALL_TIMEOUT, 0.02
     server.operation_delay = 0.02
     session, rng, result = magics.session, random.Random(seed), SoakResult()
-    expected: dict[str, list[str]] = {}
+    expected = {name: [turn.prompt for turn in chat.turns] for name, chat in session.chats.items()}
+    run_id = time.monotonic_ns()  # cell ids never repeat, so no cell rewinds its chat
     started = time.monotonic()
     for index in range(cells):
         if time.monotonic() - started > time_limit:
@@ -123,8 +124,9 @@ def run_soak(shell, server, *, cells: int, seed: int, time_limit: float,
         if fault is not None:
             FAULTS[fault].inject(server)
             result.faults[fault] += 1
-        cell = run(shell, f"%%ygpt --chat {chat} {mode}\n{prompt}", cell_id=f"soak-{index}")
+        cell = run(shell, f"%%ygpt --chat {chat} {mode}\n{prompt}", cell_id=f"soak-{run_id}-{index}")
         server.faults.clear()
+        server.requests.clear()  # the server's test log keeps every message of every request
         result.cells, result.modes[mode or "stream"] = result.cells + 1, result.modes[mode or "stream"] + 1
         expected_error = FAULTS[fault].error if fault else None
         _check(result, index, cell, expected_error, before, session)
