@@ -10,7 +10,6 @@ means asyncio's complaints would never reach stderr, so they are checked here).
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,6 +35,14 @@ NOISE = (
     "yandex_cloud_ml_sdk",
     "DeprecationWarning",
     "File \"",
+)
+
+
+#: pytest warnings to turn into failures: an exception lost in a thread or in a __del__
+#: (asyncio's "Task exception was never retrieved" kind) must fail the test, not pass silently.
+LOST_EXCEPTIONS = (
+    "error::pytest.PytestUnraisableExceptionWarning",
+    "error::pytest.PytestUnhandledThreadExceptionWarning",
 )
 
 
@@ -139,7 +146,3 @@ def assert_clear_error(cell: CellRun, *keywords: str, error_type: type | None = 
     assert_clean(cell)
     return message
 
-
-def one_line(message: str) -> str:
-    """A message on one line, for reports and tables."""
-    return re.sub(r"\s+", " ", message).strip()

@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 import pytest
 from IPython.core.error import UsageError
 
-from cellrun import assert_clean, assert_clear_error, run
+from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error, run
 from conftest import completions
 from ygpt_magic import errors
+
+pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)
 
 MB = 1024 * 1024
 

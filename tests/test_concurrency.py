@@ -18,11 +18,13 @@ import time
 
 import pytest
 
-from cellrun import assert_clear_error, run
+from cellrun import LOST_EXCEPTIONS, assert_clear_error, run
 from conftest import completions
 from ygpt_magic import errors
 from ygpt_magic.exchange import run_exchange
 from ygpt_magic.panel import show_panel
+
+pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)
 
 SLOW = 0.03  # seconds per chunk: a reply of ~25 chunks stays in flight ~0.75 s
 

@@ -18,14 +18,11 @@ from typing import Callable
 
 import pytest
 
-from cellrun import assert_clean, assert_clear_error, run
+from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error, run
 from conftest import completions
 from ygpt_magic import errors
 
-pytestmark = pytest.mark.filterwarnings(
-    "error::pytest.PytestUnraisableExceptionWarning",
-    "error::pytest.PytestUnhandledThreadExceptionWarning",
-)
+pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)
 
 PROMPT = "%%ygpt\nWhat should I see in Kazan in one day?"
 
@@ -161,6 +158,22 @@ def test_stalled_stream_is_bounded_by_the_stream_timeout(shell, magics, ygpt_ser
     assert magics.session.to_dict() == before
     assert run(shell, "1 + 1").ok
     assert run(shell, PROMPT, cell_id="c3").ok
+
+
+def test_silent_server_is_bounded_by_the_timeouts(shell, magics):
+    """Something accepts the TCP connection but never answers (a hung server, a wrong port):
+    the fast connect probe passes, so `stream_timeout` (streaming) and `timeout` bound it."""
+    magics.stream_timeout, magics.timeout = 1.0, 1.5
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        assert run(shell, f"%ygpt connect 127.0.0.1:{silent.getsockname()[1]} --insecure").ok
+        for source, bound in ((PROMPT, 1.0), ("%%ygpt --no-stream\nHello?", 1.5)):
+            started = time.monotonic()
+            failed = run(shell, source)
+            assert time.monotonic() - started < bound + 1.5
+            assert_clear_error(failed, f"within {bound:g} s", "run the cell again", error_type=errors.ServerTimeout)
+        assert run(shell, "1 + 1").ok
 
 
 def test_default_retry_policy_outlasted_by_unavailable(shell, magics, ygpt_server):

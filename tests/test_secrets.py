@@ -17,6 +17,8 @@ import getpass
 import json
 import logging
 import re
+import subprocess
+import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,8 +26,10 @@ from pathlib import Path
 
 import pytest
 
-from cellrun import CellRun, run
+from cellrun import LOST_EXCEPTIONS, CellRun, run
 from ygpt_magic import commands
+
+pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)
 
 #: Canaries: realistic prefixes (so the errors module's masking of key shapes is exercised),
 #: and a plain one that no shape matches (so nothing passes by luck of a regex).
@@ -235,6 +239,26 @@ def test_no_flag_takes_a_secret():
     assert len(declared) > 20
     for magic, flags, dest in declared:
         assert not secretish.search(" ".join(flags) + " " + dest), f"{magic} takes {flags or dest}"
+
+
+def test_server_process_log_holds_no_canary(shell, magics, monkeypatch):
+    """`ygpt-magic serve` logs one line per request; a refused and an accepted request with the
+    canary key, then its whole stdout and stderr are scanned."""
+    use_env(monkeypatch, "YC_API_KEY", API_KEY)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ygpt_magic.cli", "serve", "--fail-next", "1", "--fail-code", "UNAUTHENTICATED"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        ready = server.stdout.readline().split()
+        assert ready and ready[0] == "READY", server.stderr.read()
+        assert run(shell, f"%ygpt connect {ready[1]} --insecure").ok
+        assert not run(shell, "%%ygpt\nRefused.").ok
+        assert run(shell, "%%ygpt\nAccepted.").ok
+    finally:
+        server.terminate()
+        out, err = server.communicate(timeout=10)
+    assert "UNAUTHENTICATED" in err and "status=OK" in err  # it did log both requests
+    assert not leaks(out + err)
 
 
 NOTEBOOKS = ("00_setup.ipynb", "02_chat_mode.ipynb")

@@ -9,6 +9,12 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import pytest
+
+from cellrun import LOST_EXCEPTIONS
+
+pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)
+
 SOAK_PATH = Path(__file__).resolve().parent.parent / "bench" / "soak.py"
 
 
