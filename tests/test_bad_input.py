@@ -177,6 +177,27 @@ def test_bad_setting_is_refused_and_not_kept(shell, magics):
         shell.config.YGptMagics.pop("temperature", None)  # the shell outlives this test
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "magics.py: %config stores the refused value in shell.config (IPython merges it into the "
+    "shell's own config before YGptMagics' validator refuses it), so the next %load_ext / "
+    "%reload_ext builds YGptMagics from a config holding temperature=3 and fails with a "
+    "TraitError traceback. Proposed fix: when a validator refuses a value, also drop it from "
+    "the parent's config (shell.config.YGptMagics), or skip refused config values in __init__."))
+def test_a_refused_setting_does_not_break_reloading_the_extension(shell, magics):
+    try:
+        run(shell, "%config YGptMagics.temperature = 3")
+        reloaded = run(shell, "%reload_ext ygpt_magic")
+        assert reloaded.ok, reloaded.shown[-500:]
+        assert shell.magics_manager.registry["YGptMagics"].temperature is None
+    finally:
+        shell.config.YGptMagics.pop("temperature", None)
+        live = shell.magics_manager.registry.get("YGptMagics")
+        shell.configurables[:] = [c for c in shell.configurables  # the half-built instance
+                                  if type(c).__name__ != "YGptMagics" or c is live]
+        if live is None:
+            shell.extension_manager.load_extension("ygpt_magic")
+
+
 # -- valid input that looks odd: the rules ------------------------------------------------------
 
 def test_braces_that_are_not_names_are_sent_as_written(shell, ygpt_server):
