@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from . import rpc_errors
 from .client_loop import LoopThread, Stalled
 from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder
-from .errors import CredentialsMissing, OptionError, ServerTimeout, ServerUnavailable, YGptError
+from .endpoints import CLOUD_ENDPOINT, parse_endpoint
+from .errors import CredentialsMissing, ServerTimeout, ServerUnavailable, YGptError
 from .session import Options, Usage
 
-CLOUD_ENDPOINT = "api.cloud.yandex.net:443"
 #: seconds after which a reachable endpoint is probed again before the next request
 PROBE_TTL = 30.0
 
@@ -38,18 +38,6 @@ class Chunk:
     status: str  # PARTIAL | FINAL | TRUNCATED_FINAL | CONTENT_FILTER | ...
     usage: Usage
     model_version: str
-
-
-def parse_endpoint(value: str) -> tuple[str, int]:
-    """`HOST:PORT` (IPv6 as `[::1]:PORT`) → (host, port); OptionError with an example if not."""
-    host, sep, port = value.strip().rpartition(":")
-    host = host.strip("[]")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise OptionError(
-            f"{value!r} is not an endpoint. Use `cloud`, `local`, or HOST:PORT such as "
-            "127.0.0.1:50051 (add --insecure for a server without TLS)."
-        )
-    return host, int(port)
 
 
 class Stream:

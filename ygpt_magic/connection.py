@@ -12,9 +12,13 @@ import atexit
 import os
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from .client import CLOUD_ENDPOINT, Client, parse_endpoint
 from .credentials import find_credential, find_folder
+from .endpoints import CLOUD_ENDPOINT, parse_endpoint
+
+if TYPE_CHECKING:
+    from .client import Client
 
 TRUTHY = ("1", "true", "yes", "on")
 
@@ -66,6 +70,8 @@ class Connection:
         """The Client for the current target (built on first use, shared with the panel)."""
         with self._lock:
             if self._client is None:
+                from .client import Client  # asyncio, ssl: paid by the first request
+
                 local = self.target == "local"
                 endpoint = self._local_address() if local else self.target
                 self._client = Client(endpoint=endpoint, insecure=self.insecure, local=local,
