@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from typing import Any
 
 from . import rpc_errors
 from .client_loop import LoopThread, Stalled
@@ -30,14 +30,35 @@ from .session import Options, Usage
 PROBE_TTL = 30.0
 
 
-@dataclass(frozen=True)
 class Chunk:
-    """One response from the server: the whole text so far (not a delta)."""
+    """One response from the server: the whole text so far (not a delta).
 
-    text: str
-    status: str  # PARTIAL | FINAL | TRUNCATED_FINAL | CONTENT_FILTER | ...
-    usage: Usage
-    model_version: str
+    A streamed reply is hundreds of these and only the last one's usage is ever read, so
+    `usage` is built from the SDK's result on first access instead of per chunk (building it
+    eagerly was a quarter of a streamed cell's CPU).
+    """
+
+    __slots__ = ("text", "status", "model_version", "_sdk_usage", "_usage")
+
+    def __init__(self, text: str, status: str, model_version: str, sdk_usage: Any) -> None:
+        self.text = text
+        self.status = status  # PARTIAL | FINAL | TRUNCATED_FINAL | CONTENT_FILTER | ...
+        self.model_version = model_version
+        self._sdk_usage = sdk_usage
+        self._usage: Usage | None = None
+
+    @property
+    def usage(self) -> Usage:
+        if self._usage is None:
+            sdk = self._sdk_usage
+            self._usage = Usage(input_tokens=sdk.input_text_tokens,
+                                completion_tokens=sdk.completion_tokens,
+                                reasoning_tokens=getattr(sdk, "reasoning_tokens", 0),
+                                total_tokens=sdk.total_tokens)
+        return self._usage
+
+    def __repr__(self) -> str:
+        return f"<Chunk {self.status} {len(self.text)} chars>"
 
 
 class Stream:
@@ -234,15 +255,9 @@ class Client:
 
 def _chunk(result, previous: Chunk | None) -> Chunk:
     """Our Chunk from an SDK GPTModelResult; a usage-only message keeps the previous text."""
-    usage = Usage(
-        input_tokens=result.usage.input_text_tokens,
-        completion_tokens=result.usage.completion_tokens,
-        reasoning_tokens=getattr(result.usage, "reasoning_tokens", 0),
-        total_tokens=result.usage.total_tokens,
-    )
     if result.alternatives:
-        text, status = result.alternatives[0].text, result.alternatives[0].status.name
+        alternative = result.alternatives[0]
+        text, status = alternative.text, alternative.status.name
     else:
         text, status = (previous.text, previous.status) if previous else ("", "UNKNOWN")
-    return Chunk(text=text, status=status, usage=usage, model_version=result.model_version)
-
+    return Chunk(text, status, result.model_version, result.usage)
