@@ -162,3 +162,24 @@ def test_panel_is_a_second_view_over_the_same_chats_and_server(shell, ygpt_serve
         assert completions(ygpt_server)[-1].messages[-1]["text"] == "Erors wont corrct themselfs"
     finally:
         panel.close()
+
+
+def test_save_and_export_create_missing_folders(shell, magics, tmp_path):
+    cell(shell, TRANSLATE)
+    saved, exported = tmp_path / "build" / "chats" / "chat.json", tmp_path / "docs" / "chat.md"
+    assert f"Saved 1 chat to {saved}." in cell(shell, f"%ygpt save {saved}").plain
+    assert f"to {exported}." in cell(shell, f"%ygpt export {exported}").plain
+    assert json.loads(saved.read_text())["version"] == 1
+    assert "Être ou ne pas être" in exported.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["save", "export"])
+def test_save_and_export_refuse_a_folder_or_a_file_in_the_way(shell, tmp_path, command):
+    cell(shell, TRANSLATE)
+    (tmp_path / "notes.txt").write_text("not a folder")
+    for target, problem in ((tmp_path, "Is a directory"),
+                            (tmp_path / "notes.txt" / "chat.json", "is a file, not a folder")):
+        result = cell(shell, f"%ygpt {command} {target}")
+        assert isinstance(result.typed_error, ChatFileError), result.shown
+        assert problem in result.message and "chats are unchanged" in result.message
+    assert (tmp_path / "notes.txt").read_text() == "not a folder"

@@ -7,11 +7,12 @@ a table reads well everywhere and tests can assert on either.
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 
 from IPython.core.error import UsageError
 from IPython.display import display
 
-from ..errors import OptionError
+from ..errors import ChatFileError, OptionError
 
 
 def parse(command, line: str, usage_name: str):
@@ -23,6 +24,22 @@ def parse(command, line: str, usage_name: str):
         raise OptionError(
             f"%{usage_name}: {exc}. See %ygpt help for the subcommands and their arguments."
         ) from None
+
+
+def output_path(text: str) -> Path:
+    """Where `%ygpt save` / `export` write, with missing parent folders created: a user expects
+    `%ygpt save build/chat.json` to work in a fresh checkout. ChatFileError when they cannot be
+    (a file in the way, no permission)."""
+    path = Path(text).expanduser()
+    parent = path.parent
+    if parent.exists() and not parent.is_dir():
+        raise ChatFileError(path, f"{parent} is a file, not a folder")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ChatFileError(path, f"cannot create the folder {parent} "
+                                  f"({error.strerror or type(error).__name__})") from None
+    return path
 
 
 def show(markdown: str, plain: str | None = None) -> None:

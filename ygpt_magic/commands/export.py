@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..errors import ChatFileError
-from ._common import parse, show
+from ._common import output_path, parse, show
 
 SUMMARY = "export PATH.md [--chat NAME]: write a chat as a Markdown transcript"
 
@@ -20,7 +18,7 @@ def run(magics, line: str) -> None:
     args = parse(run, line, "ygpt export")
     chat = magics.session.chat(args.chat, create=False)
     text = magics.session.export_markdown(chat.name)
-    path = Path(args.path).expanduser()
+    path = output_path(args.path)
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:

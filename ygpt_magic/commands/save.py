@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from ._common import parse, show
+from ._common import output_path, parse, show
 
 SUMMARY = "save PATH: write all chats to a JSON file"
 
@@ -16,7 +14,7 @@ SUMMARY = "save PATH: write all chats to a JSON file"
 def run(magics, line: str) -> None:
     """Save all chats (system messages, options, turns) to JSON; `%ygpt load` reads it."""
     args = parse(run, line, "ygpt save")
-    path = Path(args.path).expanduser()
+    path = output_path(args.path)
     magics.session.save(path)
     count = len(magics.session.chats)
     show(f"Saved {count} chat{'s' if count != 1 else ''} to {path}.")
