@@ -144,7 +144,7 @@ def test_empty_cell_is_refused(shell, ygpt_server):
     assert isinstance(result.typed_error, OptionError) and "empty" in result.message
 
 
-def test_config_defaults_apply_and_are_validated(shell, ygpt_server, caplog):
+def test_config_defaults_apply_and_are_validated(shell, ygpt_server):
     shell.run_line_magic("config", 'YGptMagics.model = "yandexgpt-lite"')
     shell.run_line_magic("config", "YGptMagics.temperature = 0.1")
     cell(shell, "%%ygpt\nHello")
@@ -153,8 +153,8 @@ def test_config_defaults_apply_and_are_validated(shell, ygpt_server, caplog):
     assert request.options["temperature"] == pytest.approx(0.1)
     cell(shell, "%%ygpt -m yandexgpt\nHello")  # a flag beats the setting
     assert sent(ygpt_server).model_uri.endswith("/yandexgpt/latest")
-    cell(shell, "%config YGptMagics.temperature = 5")  # IPython logs the refusal
-    assert "YGptMagics.temperature must be from 0 to 1" in caplog.text
+    refused = cell(shell, "%config YGptMagics.temperature = 5")
+    assert "YGptMagics.temperature must be from 0 to 1" in refused.stderr
     assert shell.magics_manager.registry["YGptMagics"].temperature == pytest.approx(0.1)
 
 
