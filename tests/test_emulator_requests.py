@@ -16,6 +16,7 @@ with warnings.catch_warnings():
     from yandex_cloud_ml_sdk.exceptions import AioRpcError
     from yandex_cloud_ml_sdk.retry import NoRetryPolicy
 
+from ygpt_magic.emulator import start_local_server
 from ygpt_magic.emulator.testing import sdk_kwargs
 
 SECRET = "AQVN-super-secret-key-value"
@@ -130,3 +131,17 @@ def test_temperature_is_recorded_and_the_reply_stays_deterministic(ygpt_server):
     model = sdk_for(ygpt_server).models.completions("yandexgpt")
     assert model.configure(temperature=0.9).run(PROMPT).text == model.run(PROMPT).text
     assert ygpt_server.requests[0].options["temperature"] == pytest.approx(0.9)
+
+
+def test_the_request_log_keeps_only_the_latest_requests():
+    """Each request holds its whole chat, so an unbounded log grew with the square of a long
+    chat in a user's kernel; the server keeps the last few, and reads like a list."""
+    with start_local_server(keep_requests=3) as server:
+        model = sdk_for(server).models.completions("yandexgpt")
+        for n in range(5):
+            model.run(f"Question {n}")
+        assert len(server.requests) == 3
+        assert [r.messages[-1]["text"] for r in server.requests] == ["Question 2", "Question 3", "Question 4"]
+        assert server.requests[-1] is server.requests[2] and server.requests[1:] == list(server.requests)[1:]
+        server.requests.clear()
+        assert server.requests == [] and not server.requests

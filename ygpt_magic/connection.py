@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from .client import Client
 
 TRUTHY = ("1", "true", "yes", "on")
+#: requests the in-kernel local server remembers (each holds the whole chat it was sent)
+KERNEL_REQUEST_LOG = 20
 
 
 class Connection:
@@ -114,7 +116,8 @@ class Connection:
             from .sdk_loader import quiet_grpc
 
             quiet_grpc()
-            self._server = start_local_server()
+            # Nobody reads the kernel's server log but someone debugging: keep it short.
+            self._server = start_local_server(keep_requests=KERNEL_REQUEST_LOG)
             atexit.register(self._stop_server)
         return self._server.address
 

@@ -18,7 +18,6 @@ from yandex.cloud.endpoint import api_endpoint_service_pb2_grpc as endpoint_grpc
 from yandex.cloud.operation import operation_service_pb2_grpc as op_grpc
 
 from .faults import Faults
-from .prompt import ReceivedRequest
 from .responders import Responder, ResponderChain
 from .responders.replay import ReplayResponder
 from .responders.scripted import ScriptedResponder
@@ -26,7 +25,7 @@ from .services.discovery import ApiEndpointService
 from .services.operations import OperationService, OperationStore, TextGenerationAsyncService
 from .services.text_generation import TextGenerationService
 from .services.tokenizer import TokenizerService
-from .state import EmulatorState
+from .state import REQUEST_LOG_SIZE, EmulatorState, RequestLog
 
 DEFAULT_OPERATION_DELAY = 0.3
 
@@ -76,8 +75,9 @@ class LocalServer:
         return self._state.address
 
     @property
-    def requests(self) -> list[ReceivedRequest]:
-        """Every model request received so far (discovery and operation polls are not listed)."""
+    def requests(self) -> RequestLog:
+        """The model requests received lately, oldest first (discovery and operation polls are
+        not listed); the last ``keep_requests`` of them, so a long-running server stays small."""
         return self._state.requests
 
     @property
@@ -100,7 +100,7 @@ class LocalServer:
     def reset(self) -> None:
         """Clear the faults and the received requests (what the pytest fixture does per test)."""
         self._state.faults.clear()
-        self._state.clear_requests()
+        self._state.requests.clear()
 
     def stop(self, grace: float = 0.5) -> None:
         """Stop serving and join the server's thread; safe to call twice."""
@@ -128,9 +128,11 @@ def start_local_server(
     gguf: str | Path | None = None,
     *,
     operation_delay: float = DEFAULT_OPERATION_DELAY,
+    keep_requests: int = REQUEST_LOG_SIZE,
 ) -> LocalServer:
     """Start a server on its own thread and event loop; return once it accepts connections."""
-    state = EmulatorState(responders=build_responders(scripts, gguf), operation_delay=operation_delay)
+    state = EmulatorState(responders=build_responders(scripts, gguf), operation_delay=operation_delay,
+                          requests=RequestLog(keep_requests))
     loop = asyncio.new_event_loop()
     started: dict = {}
     ready = threading.Event()

@@ -3,11 +3,66 @@
 from __future__ import annotations
 
 import threading
+from collections import deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 from .faults import Faults
 from .prompt import ReceivedRequest
 from .responders import ResponderChain
+
+#: requests a server remembers: enough for any one test (the fixture clears the log per test),
+#: bounded because each holds its whole message list, and a chat sends its whole history every
+#: time: unbounded, a long chat in a kernel under `%ygpt connect local` grew with its square.
+REQUEST_LOG_SIZE = 1000
+
+
+class RequestLog(Sequence[ReceivedRequest]):
+    """The last `size` requests, oldest first; a list to tests (`[-1]`, slices, `len`, `==`).
+
+    Thread-safe: the server appends on its own thread while a test reads; readers get a
+    snapshot, so iterating never races an append.
+    """
+
+    def __init__(self, size: int = REQUEST_LOG_SIZE) -> None:
+        self._items: deque[ReceivedRequest] = deque(maxlen=size)
+        self._lock = threading.Lock()
+
+    def append(self, request: ReceivedRequest) -> None:
+        with self._lock:
+            self._items.append(request)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def _snapshot(self) -> list[ReceivedRequest]:
+        with self._lock:
+            return list(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> ReceivedRequest: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[ReceivedRequest]: ...
+    def __getitem__(self, index):
+        return self._snapshot()[index]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[ReceivedRequest]:
+        return iter(self._snapshot())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return self._snapshot() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a list
+
+    def __repr__(self) -> str:
+        return f"RequestLog({self._snapshot()!r})"
 
 
 @dataclass
@@ -18,13 +73,7 @@ class EmulatorState:
     operation_delay: float = 0.3
     address: str = ""
     faults: Faults = field(default_factory=Faults)
-    requests: list[ReceivedRequest] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    requests: RequestLog = field(default_factory=RequestLog)
 
     def record(self, request: ReceivedRequest) -> None:
-        with self.lock:
-            self.requests.append(request)
-
-    def clear_requests(self) -> None:
-        with self.lock:
-            self.requests.clear()
+        self.requests.append(request)
