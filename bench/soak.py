@@ -61,11 +61,11 @@ FAULTS: dict[str, Fault] = {
     "RESOURCE_EXHAUSTED once (retried)": Fault(_fail("RESOURCE_EXHAUSTED"), None),
     "INVALID_ARGUMENT": Fault(_fail("INVALID_ARGUMENT"), "RequestRejected"),
     "NOT_FOUND": Fault(_fail("NOT_FOUND"), "ModelNotFound"),
-    "DEADLINE_EXCEEDED": Fault(_fail("DEADLINE_EXCEEDED"), "ServerTimeout"),
+    "DEADLINE_EXCEEDED": Fault(_fail("DEADLINE_EXCEEDED"), "ServerGaveUp"),
     "INTERNAL": Fault(_fail("INTERNAL"), "ServerFailed"),
     "stream broken (INTERNAL)": Fault(lambda s: s.faults.break_stream_after(2, "INTERNAL"), "StreamBroken", ("",)),
     "stream broken once (retried)": Fault(lambda s: s.faults.break_stream_after(2, "UNAVAILABLE"), None, ("",)),
-    "stall mid-stream": Fault(lambda s: s.faults.stall_after(1, 3.0), "ServerTimeout", ("",)),
+    "stall mid-stream": Fault(lambda s: s.faults.stall_after(1, 3.0), "StreamStalled", ("",)),
 }
 
 

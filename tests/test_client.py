@@ -15,7 +15,8 @@ from ygpt_magic.endpoints import parse_endpoint
 from ygpt_magic.credentials import Credential, find_credential, mask
 from ygpt_magic.errors import (
     AuthFailed, ContextTooLong, CredentialsMissing, ModelNotFound, OptionError, PermissionDenied,
-    QuotaExceeded, RequestRejected, ServerFailed, ServerTimeout, ServerUnavailable,
+    QuotaExceeded, RequestRejected, ServerFailed, ServerGaveUp, ServerTimeout, ServerUnavailable,
+    StreamBroken, StreamStalled,
 )
 from ygpt_magic.session import Options
 
@@ -100,7 +101,7 @@ def test_a_retried_stream_starts_over(client, ygpt_server):
     ("NOT_FOUND", ModelNotFound, ["yandexgpt", "%ygpt models"]),
     ("INVALID_ARGUMENT", RequestRejected, ["invalid", "Injected fault"]),
     ("UNAVAILABLE", ServerUnavailable, ["127.0.0.1"]),
-    ("DEADLINE_EXCEEDED", ServerTimeout, ["timeout"]),
+    ("DEADLINE_EXCEEDED", ServerTimeout, ["gave up", "DEADLINE_EXCEEDED"]),
     ("INTERNAL", ServerFailed, ["INTERNAL"]),
 ])
 def test_each_status_becomes_its_error(client, ygpt_server, code, error, words):
@@ -191,3 +192,48 @@ def test_loading_is_cheap_and_the_sdk_stays_quiet():
     assert "Errors will not correct themselves." in done.stdout
     for noise in ("yandex_cloud_ml_sdk", "yandex_ai_studio_sdk", "deprecated", "Traceback"):
         assert noise not in done.stderr
+
+
+# -- messages that say what happened ------------------------------------------------------------
+
+CONTEXT = "The request has 40000 input tokens, more than the 32768-token context of yandexgpt/latest."
+HISTORY = [*TRANSLATE, {"role": "assistant", "text": FRENCH}, {"role": "user", "text": "And in German?"}]
+
+
+def test_a_refused_long_request_names_the_history_only_when_it_was_sent(client, ygpt_server):
+    ygpt_server.faults.fail_next(2, "INVALID_ARGUMENT", message=CONTEXT)
+    with pytest.raises(ContextTooLong) as alone:
+        client.complete(TRANSLATE, Options())
+    with pytest.raises(ContextTooLong) as with_history:
+        list(client.stream(HISTORY, Options()))
+    assert "40000" in str(alone.value) and "even with no chat history" in str(alone.value)
+    assert "context_budget" not in str(alone.value)  # no budget setting helps a lone prompt
+    said = str(with_history.value)
+    assert "no chat history" not in said and "It carried 1 earlier turn of the chat" in said
+
+
+def test_a_deadline_the_server_reports_is_not_called_our_timeout(client, ygpt_server):
+    ygpt_server.faults.fail_next(1, "DEADLINE_EXCEEDED")
+    with pytest.raises(ServerGaveUp) as caught:
+        client.complete(TRANSLATE, Options())
+    said = str(caught.value)
+    assert said.startswith(f"{client.endpoint} gave up on the request after 0.")
+    assert "within" not in said and "60 s" not in said
+
+
+def test_a_stall_names_the_stream_timeout_setting(ygpt_server, clean_env):
+    ygpt_server.faults.stall_after(1, 3.0)
+    client = Client(endpoint=ygpt_server.address, insecure=True, stall_timeout=0.5)
+    with pytest.raises(StreamStalled) as caught:
+        list(client.stream(TRANSLATE, Options()))
+    client.close()
+    said = str(caught.value)
+    assert "went silent for 0.5 s" in said and "%config YGptMagics.stream_timeout = 1" in said
+    assert "DEADLINE_EXCEEDED" not in said and "%ygpt config" not in said
+
+
+def test_a_stream_broken_on_every_retry_counts_the_last_attempt(client, ygpt_server):
+    ygpt_server.faults.break_stream_after(2, "UNAVAILABLE", times=client.retries + 1)
+    with pytest.raises(StreamBroken) as caught:
+        list(client.stream(TRANSLATE, Options()))
+    assert "broke off after 2 chunks of attempt 3" in str(caught.value)

@@ -23,7 +23,7 @@ from . import rpc_errors
 from .client_loop import LoopThread, Stalled
 from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder
 from .endpoints import CLOUD_ENDPOINT, parse_endpoint
-from .errors import CredentialsMissing, ServerTimeout, ServerUnavailable, YGptError
+from .errors import CredentialsMissing, ServerTimeout, ServerUnavailable, StreamStalled, YGptError
 from .session import Options, Usage
 
 #: seconds after which a reachable endpoint is probed again before the next request
@@ -70,6 +70,8 @@ class Stream:
         self._stall_timeout = stall_timeout
         self._client = client
         self._model = options.model
+        self._history_turns = history_turns(messages)
+        self._started = time.monotonic()
         self._job = client._loop.stream(self._produce(messages, options))
 
     async def _produce(self, messages: list[dict], options: Options):
@@ -80,18 +82,22 @@ class Stream:
 
     def __iter__(self) -> Iterator[Chunk]:
         last: Chunk | None = None
-        count = 0
+        count, attempt = 0, 1
         try:
             for result in self._job.results(self._stall_timeout):
-                last = _chunk(result, last)
-                count += 1
-                yield last
+                chunk = _chunk(result, last)
+                if last is not None and len(chunk.text) < len(last.text):
+                    count, attempt = 0, attempt + 1  # the SDK retried: the text starts over
+                last, count = chunk, count + 1
+                yield chunk
         except Stalled:
-            raise ServerTimeout(self._client.endpoint, self._stall_timeout) from None
+            raise StreamStalled(self._client.endpoint, self._stall_timeout) from None
         except (YGptError, KeyboardInterrupt, GeneratorExit):
             raise
         except Exception as exc:
-            raise self._client._translate(exc, chunks=count, model=self._model) from None
+            raise self._client._translate(
+                exc, model=self._model, chunks=count, attempt=attempt, started=self._started,
+                history=self._history_turns) from None
         finally:
             self._job.cancel()
 
@@ -140,7 +146,7 @@ class Client:
         async def run():
             await self._ensure_reachable()
             return await self._model(options).run(messages, timeout=self.timeout)
-        return _chunk(self._call(run, options), None)
+        return _chunk(self._call(run, options, messages), None)
 
     def deferred(self, messages: list[dict], options: Options,
                  on_wait: Callable[[float], None]) -> Chunk:
@@ -152,7 +158,7 @@ class Client:
         async def start():
             await self._ensure_reachable()
             return await self._model(options).run_deferred(messages, timeout=self.timeout)
-        operation = self._call(start, options)
+        operation = self._call(start, options, messages)
         started = time.monotonic()
         while True:
             status = self._call(lambda: operation.get_status(timeout=self.timeout), options)
@@ -189,22 +195,27 @@ class Client:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _call(self, make_coro: Callable, options: Options | None):
+    def _call(self, make_coro: Callable, options: Options | None,
+              messages: list[dict] | None = None):
         """Run a coroutine on the loop thread and wait for it here; errors come back mapped."""
         self._check_credentials()
+        started = time.monotonic()
         try:
             return self._loop.run(make_coro())
         except (YGptError, KeyboardInterrupt):
             raise
         except Exception as exc:
-            raise self._translate(exc, chunks=0, model=options and options.model) from None
+            raise self._translate(exc, model=options and options.model, started=started,
+                                  history=history_turns(messages or [])) from None
 
-    def _translate(self, exc: BaseException, *, chunks: int, model: str | None) -> YGptError:
+    def _translate(self, exc: BaseException, *, model: str | None, started: float,
+                   history: int, chunks: int = 0, attempt: int = 1) -> YGptError:
         if rpc_errors.is_unavailable(exc):
             self._reachable_at = 0.0
         return rpc_errors.translate(exc, endpoint=self.endpoint, credential=self.credential,
                                     folder=self.folder_id, model=model, retries=self.retries,
-                                    timeout=self.timeout, after_chunks=chunks)
+                                    timeout=self.timeout, after_chunks=chunks, attempt=attempt,
+                                    elapsed=time.monotonic() - started, history_turns=history)
 
     def _check_credentials(self) -> None:
         if self.credential is NO_CREDENTIAL or not self.folder_id:
@@ -251,6 +262,11 @@ class Client:
                 endpoint=self.endpoint, insecure=self.insecure, credential=self.credential,
                 folder_id=self.folder_id, retries=self.retries, retry_backoff=self.retry_backoff)
         return self._sdk
+
+
+def history_turns(messages: list[dict]) -> int:
+    """Earlier turns sent with a request (one assistant message each), for error advice."""
+    return sum(1 for message in messages if message.get("role") == "assistant")
 
 
 def _chunk(result, previous: Chunk | None) -> Chunk:

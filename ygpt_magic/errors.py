@@ -18,12 +18,15 @@ NOT_FOUND              ModelNotFound        ``ModelNotFound(model, detail=None)`
 UNAVAILABLE            ServerUnavailable    ``ServerUnavailable(endpoint, seconds=None)``
 INVALID_ARGUMENT       RequestRejected      ``RequestRejected(detail=None)``
 DEADLINE_EXCEEDED      ServerTimeout        ``ServerTimeout(endpoint=None, seconds=None)``
+ (before our timeout)  ServerGaveUp         ``ServerGaveUp(endpoint, elapsed, detail=None)``
+stream went silent     StreamStalled        ``StreamStalled(endpoint, seconds)``
 INTERNAL and the rest  ServerFailed         ``ServerFailed(status, detail=None)``
-stream ended early     StreamBroken         ``StreamBroken(chunks=0, detail=None)``
+stream ended early     StreamBroken         ``StreamBroken(chunks=0, detail=None, attempt=1)``
 =====================  ===================  ===========================================
 
-A request that is too long for the context is ``ContextTooLong(needed, budget)``; client.py may
-also raise it for an INVALID_ARGUMENT whose detail says so (numbers unknown: pass ``None``).
+A request that is too long for the context is ``ContextTooLong(needed, budget)``; client.py also
+raises it for an INVALID_ARGUMENT whose detail says so, with ``history_turns`` (the earlier turns
+sent with it, so the advice fits).
 """
 
 from __future__ import annotations
@@ -122,20 +125,28 @@ class ChatFileError(YGptError):
 
 
 class ContextTooLong(YGptError):
-    """The prompt (with the system message) alone does not fit the context budget."""
+    """The request does not fit the context: the prompt alone (found while planning), or the
+    whole request as the server counted it (``history_turns``: earlier turns sent with it)."""
 
-    def __init__(self, needed: int | None, budget: int | None, detail: object = None) -> None:
-        if needed is not None and budget is not None:
-            head = (
-                f"This request needs {needed} tokens but the context budget is {budget}, even "
-                f"with no chat history."
-            )
+    def __init__(self, needed: int | None, budget: int | None, detail: object = None, *,
+                 history_turns: int | None = None) -> None:
+        numbers = needed is not None and budget is not None
+        shorten = "Shorten the cell or the system message, or split the text into several cells"
+        if history_turns is None:  # found while planning: only the prompt was counted
+            head = (f"This request needs {needed} tokens but the context budget is {budget}, "
+                    f"even with no chat history." if numbers
+                    else _with_detail("The request is too long for the model's context.", detail))
+            todo = f"{shorten}, or raise the budget with %config YGptMagics.context_budget = N."
         else:
-            head = _with_detail("The request is too long for the model's context.", detail)
-        super().__init__(
-            f"{head} Shorten the cell or the system message, split the text into several cells, "
-            f"or raise the budget with %config YGptMagics.context_budget = N."
-        )
+            size = f" ({needed} tokens; the model's context holds {budget})" if numbers else ""
+            alone = "" if history_turns else ", even with no chat history"
+            head = _with_detail(f"The server refused the request as too long for the model's "
+                                f"context{size}{alone}.", None if numbers else detail)
+            todo = (f"It carried {history_turns} earlier turn{'s' if history_turns != 1 else ''}"
+                    f" of the chat: set a smaller budget with %config YGptMagics.context_budget "
+                    f"= N so older turns are left out, start over with %ygpt reset, or use --once."
+                    if history_turns else f"{shorten}.")
+        super().__init__(f"{head} {todo}")
         self.needed, self.budget = needed, budget
 
 
@@ -236,17 +247,52 @@ class RequestRejected(YGptError):
 
 
 class ServerTimeout(YGptError):
-    """DEADLINE_EXCEEDED, or a stream that went silent for longer than the stream timeout."""
+    """The request took longer than the request timeout (``YGptMagics.timeout``) and was stopped."""
 
     def __init__(self, endpoint: str | None = None, seconds: float | None = None) -> None:
         where = f" from {endpoint}" if endpoint else ""
-        within = f" within {seconds:g} s" if seconds is not None else " in time"
+        within = f" within {seconds:g} s (the request timeout)" if seconds is not None else " in time"
+        raise_it = f"%config YGptMagics.timeout = {_twice(seconds, 360)}"
         super().__init__(
-            f"No answer arrived{where}{within} (DEADLINE_EXCEEDED), so the request was stopped. "
-            f"Run the cell again; for long replies raise the timeout in %ygpt config, or use "
-            f"--deferred."
+            f"No answer arrived{where}{within}, so the request was stopped. Run the cell again; "
+            f"for long replies raise the limit with {raise_it}, or use --deferred."
         )
         self.seconds = seconds
+
+
+class StreamStalled(ServerTimeout):
+    """A stream went silent (no new chunk) for longer than ``YGptMagics.stream_timeout``."""
+
+    def __init__(self, endpoint: str, seconds: float) -> None:
+        YGptError.__init__(
+            self,
+            f"The reply stream from {endpoint} went silent for {seconds:g} s (the stream "
+            f"timeout), so the request was stopped; nothing was added to the chat. Run the cell "
+            f"again; if the model pauses for longer, raise the limit with %config "
+            f"YGptMagics.stream_timeout = {_twice(seconds, 120)}, or use --deferred.",
+        )
+        self.seconds = seconds
+
+
+class ServerGaveUp(ServerTimeout):
+    """DEADLINE_EXCEEDED from the server itself, before our own timeout: its deadline, not ours."""
+
+    def __init__(self, endpoint: str, elapsed: float, detail: object = None) -> None:
+        YGptError.__init__(
+            self,
+            _with_detail(
+                f"{endpoint} gave up on the request after {elapsed:.1f} s, reporting that its "
+                f"own deadline was exceeded (DEADLINE_EXCEEDED). This is on the server's side: "
+                f"run the cell again in a moment; for long replies use --deferred.",
+                detail,
+            ),
+        )
+        self.seconds = elapsed
+
+
+def _twice(seconds: float | None, fallback: int) -> str:
+    """A suggested new limit: double the current one."""
+    return f"{seconds * 2:g}" if seconds else str(fallback)
 
 
 class ServerFailed(YGptError):
@@ -266,8 +312,10 @@ class ServerFailed(YGptError):
 class StreamBroken(YGptError):
     """The stream ended before the final chunk and the SDK's retries did not recover it."""
 
-    def __init__(self, chunks: int = 0, detail: object = None) -> None:
-        after = f" after {chunks} chunks" if chunks else ""
+    def __init__(self, chunks: int = 0, detail: object = None, attempt: int = 1) -> None:
+        after = f" after {chunks} chunk{'s' if chunks != 1 else ''}" if chunks else ""
+        if attempt > 1:
+            after += f" of attempt {attempt} (the earlier ones broke off too)"
         super().__init__(
             _with_detail(
                 f"The reply stream broke off{after} before the answer was complete; nothing was "

@@ -13,12 +13,14 @@ import re
 from .credentials import Credential
 from .errors import (
     AuthFailed, ContextTooLong, CredentialsMissing, ModelNotFound, PermissionDenied,
-    QuotaExceeded, RequestRejected, ServerFailed, ServerTimeout, ServerUnavailable, StreamBroken,
-    YGptError,
+    QuotaExceeded, RequestRejected, ServerFailed, ServerGaveUp, ServerTimeout, ServerUnavailable,
+    StreamBroken, YGptError,
 )
 
 _NUMBER = re.compile(r"\d[\d,_]*")
 _CONTEXT_WORDS = ("token", "context", "too long", "too many")
+#: a DEADLINE_EXCEEDED before this share of our timeout was the server's deadline, not ours
+OUR_DEADLINE = 0.9
 
 
 def status_of(exc: BaseException) -> tuple[str | None, str]:
@@ -62,13 +64,20 @@ def context_numbers(details: str) -> tuple[int, int] | None:
 
 def translate(exc: BaseException, *, endpoint: str, credential: Credential,
               folder: str | None, model: str | None, retries: int, timeout: float,
-              after_chunks: int = 0) -> YGptError:
-    """The YGptError for an exception from an SDK call (the caller raises it `from None`)."""
+              after_chunks: int = 0, attempt: int = 1, elapsed: float | None = None,
+              history_turns: int = 0) -> YGptError:
+    """The YGptError for an exception from an SDK call (the caller raises it `from None`).
+
+    What the call knew lets the message say what happened: `after_chunks` of stream `attempt`
+    had arrived, `elapsed` seconds had passed (a DEADLINE_EXCEEDED well before our `timeout`
+    is the server's own deadline), `history_turns` earlier turns were sent.
+    """
     status, details = status_of(exc)
     if status is None:
-        return _non_grpc(exc, endpoint=endpoint, timeout=timeout, after_chunks=after_chunks)
+        return _non_grpc(exc, endpoint=endpoint, timeout=timeout, after_chunks=after_chunks,
+                         attempt=attempt)
     if after_chunks and status not in ("UNAUTHENTICATED", "PERMISSION_DENIED"):
-        return StreamBroken(after_chunks, f"{status}: {details}")
+        return StreamBroken(after_chunks, f"{status}: {details}", attempt)
     attempts = retries + 1
     if status == "UNAUTHENTICATED":
         return AuthFailed(endpoint, credential.source)
@@ -81,17 +90,19 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
     if status == "INVALID_ARGUMENT":
         numbers = context_numbers(details)
         if numbers:
-            return ContextTooLong(*numbers)
+            return ContextTooLong(*numbers, history_turns=history_turns)
         return RequestRejected(details)
     if status == "UNAVAILABLE":
         return ServerUnavailable(endpoint)
     if status == "DEADLINE_EXCEEDED":
+        if elapsed is not None and elapsed < timeout * OUR_DEADLINE:
+            return ServerGaveUp(endpoint, elapsed, details)
         return ServerTimeout(endpoint, timeout)
     return ServerFailed(status, details)
 
 
 def _non_grpc(exc: BaseException, *, endpoint: str, timeout: float,
-              after_chunks: int) -> YGptError:
+              after_chunks: int, attempt: int) -> YGptError:
     """Failures that are not a gRPC status: missing auth, timeouts, discovery, the unexpected."""
     name = type(exc).__name__
     text = str(exc)
@@ -102,6 +113,6 @@ def _non_grpc(exc: BaseException, *, endpoint: str, timeout: float,
     if name == "UnknownEndpointError":
         return ServerFailed("no text generation service listed by the endpoint", None)
     if after_chunks:
-        return StreamBroken(after_chunks, name)
+        return StreamBroken(after_chunks, name, attempt)
     # An unexpected exception: its class name only, its text may hold anything.
     return ServerFailed(f"unexpected {name} talking to {endpoint}", None)
