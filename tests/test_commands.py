@@ -53,6 +53,20 @@ def test_endpoint_from_the_environment(ipython, ygpt_server, clean_env):
         ipython.extension_manager.unload_extension("ygpt_magic")
 
 
+def test_whoami_reads_cleanly_before_the_local_server_starts(ipython, clean_env):
+    clean_env.setenv("YGPT_ENDPOINT", "local")
+    ipython.extension_manager.load_extension("ygpt_magic")
+    try:
+        whoami = cell(ipython, "%ygpt whoami")
+        connect = cell(ipython, "%ygpt connect")
+    finally:
+        ipython.extension_manager.unload_extension("ygpt_magic")
+    assert whoami.final.splitlines()[0] == "- **endpoint**: local, starts with the first request (TLS off)"
+    assert whoami.plain.splitlines()[0] == "endpoint      local, starts with the first request (TLS off)"
+    assert "|" not in whoami.final and "((" not in whoami.shown
+    assert "Connected to the local server (TLS off). It starts with the first request." in connect.plain
+
+
 def test_auth_reads_the_secret_without_echo_and_never_shows_it(shell, ygpt_server, monkeypatch):
     secret = "AQVNpastedkey0123456789abcdWXYZ"
     prompts = []
@@ -74,6 +88,7 @@ def test_whoami_and_config_show_sources_masked(shell, ygpt_server):
     whoami = cell(shell, "%ygpt whoami").plain
     assert "api key from YC_API_KEY: AQVN…x9Qz" in whoami and TEST_KEY not in whoami
     assert "b1gtestfolder (from YC_FOLDER_ID)" in whoami and "current chat  default" in whoami
+    assert whoami.splitlines()[0].endswith(f"{ygpt_server.address} (TLS off)")
     shell.run_line_magic("config", 'YGptMagics.model = "yandexgpt-lite"')
     config = cell(shell, "%ygpt config").plain
     assert "chat 'default' model        yandexgpt-lite" in config

@@ -81,11 +81,12 @@ class Connection:
                                       **self._settings())
             return self._client
 
-    def describe(self) -> dict[str, str]:
-        """Endpoint, TLS, folder and credential (masked), without building a Client."""
+    def describe(self) -> dict[str, str | None]:
+        """Endpoint, TLS, folder and credential (masked), without building a Client; the
+        address is None while the local server waits for its first request to start."""
         local = self.target == "local"
         if local:
-            address = self._server.address if self._server else "(starts on first request)"
+            address = self._server.address if self._server else None
         else:
             address = CLOUD_ENDPOINT if self.target == "cloud" else self.target
         folder, folder_source = find_folder(self._folder, local=local)

@@ -53,9 +53,17 @@ def table(headers: list[str], rows: list[list[str]]) -> tuple[str, str]:
     md = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     md += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
-    shown = [headers, *rows] if any(headers) else rows
-    plain = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in shown]
+    plain = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
+             for row in [headers, *rows]]
     return "\n".join(md), "\n".join(plain)
+
+
+def show_fields(rows: list[list[str]]) -> None:
+    """Name–value pairs: a Markdown list (a table would need a header row with nothing to say)
+    and aligned plain text."""
+    width = max(len(name) for name, _ in rows)
+    show("\n".join(f"- **{name}**: {value}" for name, value in rows),
+         "\n".join(f"{name.ljust(width)}  {value}" for name, value in rows))
 
 
 def show_table(headers: list[str], rows: list[list[str]], title: str | None = None) -> None:

@@ -25,5 +25,8 @@ def run(magics, line: str) -> None:
     info = connection.describe()
     what = {"local": "the local server", "cloud": "Yandex Cloud"}.get(info["endpoint"],
                                                                       "the server")
-    text = f"Connected to {what} at {info['address']} (TLS {info['tls']})."
+    where = f" at {info['address']}" if info["address"] else ""
+    text = f"Connected to {what}{where} (TLS {info['tls']})."
+    if not info["address"]:
+        text += " It starts with the first request."
     show(text.replace(what, f"**{what}**", 1), text)

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from IPython.core.magic_arguments import magic_arguments
 
-from ._common import parse, show_table
+from ._common import parse, show_fields
 
 SUMMARY = "whoami: endpoint, folder and credential source (masked)"
+
+
+def endpoint_text(info: dict) -> str:
+    """`local at 127.0.0.1:5005 (TLS off)`, `cloud at api.cloud.yandex.net:443 (TLS on)`,
+    `10.0.0.5:50051 (TLS off)`, or the local server that has not started yet."""
+    tls = f"TLS {info['tls']}"
+    if info["address"] is None:
+        return f"{info['endpoint']}, starts with the first request ({tls})"
+    if info["address"] == info["endpoint"]:
+        return f"{info['address']} ({tls})"
+    return f"{info['endpoint']} at {info['address']} ({tls})"
 
 
 def identity_rows(magics) -> list[list[str]]:
     info = magics.connection.describe()
     return [
-        ["endpoint", f"{info['endpoint']} ({info['address']}, TLS {info['tls']})"],
+        ["endpoint", endpoint_text(info)],
         ["folder", info["folder"]],
         ["credential", info["credential"]],
         ["current chat", magics.session.current],
@@ -23,4 +34,4 @@ def identity_rows(magics) -> list[list[str]]:
 def run(magics, line: str) -> None:
     """Show the endpoint, folder and credential source; secrets are masked (AQVN…x9Qz)."""
     parse(run, line, "ygpt whoami")
-    show_table(["", ""], identity_rows(magics))
+    show_fields(identity_rows(magics))
