@@ -69,7 +69,8 @@ def log_records(level: int = logging.WARNING) -> Iterator[list[logging.LogRecord
 
 @dataclass
 class CellRun:
-    """What one cell showed: streams, display outputs, the reported error, warnings logged."""
+    """What one cell showed: streams, display outputs (updates included), the reported error,
+    warnings logged. Every test that runs a cell gets one (conftest's `cell` is `run`)."""
 
     source: str
     stdout: str
@@ -95,8 +96,23 @@ class CellRun:
         return ""
 
     @property
+    def plain(self) -> str:
+        """The last display's plain-text form (what a terminal or a log shows)."""
+        return self.outputs[-1]["data"].get("text/plain", "") if self.outputs else ""
+
+    @property
+    def updates(self) -> int:
+        """Display messages sent: the first display plus every update."""
+        return len(self.outputs)
+
+    @property
     def message(self) -> str:
         return str(self.error) if self.error is not None else ""
+
+    @property
+    def typed_error(self) -> BaseException | None:
+        """Our errors.py type behind the plain UsageError IPython was given (see magics.py)."""
+        return getattr(self.error, "error", self.error)
 
     @property
     def ok(self) -> bool:
@@ -104,7 +120,8 @@ class CellRun:
 
 
 def run(shell, source: str, cell_id: str | None = None) -> CellRun:
-    """Run `source` as a cell the way ipykernel does and capture what the user sees."""
+    """Run `source` as a cell the way ipykernel does (with JupyterLab's cell id, if given) and
+    capture what the user sees."""
     with log_records() as records, capture_output() as captured:
         result = shell.run_cell(source, store_history=True, cell_id=cell_id)
     error = result.error_before_exec or result.error_in_exec

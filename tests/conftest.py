@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
-from IPython.utils.capture import capture_output
 from traitlets.config import Config
+
+from cellrun import CellRun, run
 
 #: Looks like a Yandex API key, so masking is exercised; the local server accepts any key.
 TEST_KEY = "AQVNtestkey0123456789abcdefx9Qz"
@@ -68,59 +68,8 @@ def magics(shell):
     return shell.magics_manager.registry["YGptMagics"]
 
 
-@dataclass
-class Cell:
-    """What one cell showed: display bundles (updates included), stdout, stderr, the error."""
-
-    outputs: list[dict]  # each {"data": {mimetype: value}, "update": bool}
-    stdout: str
-    stderr: str
-    error: BaseException | None
-
-    @property
-    def final(self) -> str:
-        """The last state of the cell's last display (Markdown if any, else plain text)."""
-        for output in reversed(self.outputs):
-            data = output["data"]
-            if data:
-                return data.get("text/markdown") or data.get("text/plain") or ""
-        return ""
-
-    @property
-    def plain(self) -> str:
-        """The last display's plain-text form (what a terminal or a log shows)."""
-        return self.outputs[-1]["data"].get("text/plain", "") if self.outputs else ""
-
-    @property
-    def updates(self) -> int:
-        """Display messages sent: the first display plus every update."""
-        return len(self.outputs)
-
-    @property
-    def message(self) -> str:
-        return str(self.error) if self.error is not None else ""
-
-    @property
-    def typed_error(self) -> BaseException | None:
-        """Our errors.py type behind the plain UsageError IPython was given (see magics.py)."""
-        return getattr(self.error, "error", self.error)
-
-    @property
-    def shown(self) -> str:
-        """Everything the notebook would show for this cell, every mimetype of every output."""
-        parts = [self.stdout, self.stderr]
-        for output in self.outputs:
-            parts.extend(str(value) for value in output["data"].values())
-        return "\n".join(parts)
-
-
-def cell(shell, source: str, cell_id: str | None = None) -> Cell:
-    """Run `source` as ipykernel runs a cell (with JupyterLab's cell id, if given)."""
-    with capture_output() as captured:
-        result = shell.run_cell(source, store_history=True, cell_id=cell_id)
-    outputs = [{"data": o.data or {}, "update": o.update} for o in captured.outputs]
-    error = result.error_before_exec or result.error_in_exec
-    return Cell(outputs, captured.stdout, captured.stderr, error)
+#: the magics' tests call these `Cell` / `cell`; one capture serves every test (cellrun.py)
+Cell, cell = CellRun, run
 
 
 def completions(server) -> list:

@@ -144,7 +144,7 @@ def run_interrupted(shell, source: str, on_update: int = 2) -> Cell:
     finally:
         shell.display_pub = saved
     outputs = [{"data": o["data"], "update": o["update"]} for o in publisher.outputs]
-    return Cell(outputs, captured.stdout, captured.stderr, result.error_in_exec)
+    return Cell(source, captured.stdout, captured.stderr, outputs, result.error_in_exec)
 
 
 def test_ctrl_c_keeps_the_partial_text_marked_and_the_chat_unchanged(shell, ygpt_server, magics):
@@ -177,3 +177,8 @@ def test_load_ext_registers_the_magic_and_unload_stops_the_local_server(ipython,
     finally:
         manager.unload_extension("ygpt_magic")
     assert not server.running
+
+
+def test_the_test_shell_keeps_its_history_in_memory(shell):
+    """Test runs side by side must not share (and lock) ~/.ipython's history.sqlite."""
+    assert str(shell.history_manager.hist_file) == ":memory:"
