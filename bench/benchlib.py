@@ -122,10 +122,14 @@ def server_process(*flags: str) -> Iterator[str]:
 
 
 def connected_shell(address: str):
-    """The IPython shell of this process with ygpt_magic loaded and connected to ``address``."""
+    """The IPython shell of this process with ygpt_magic loaded and connected to ``address``;
+    its history is in memory, so benchmarks run side by side never lock ~/.ipython's sqlite."""
     from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
 
-    shell = InteractiveShell.instance()
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    shell = InteractiveShell.instance(config=config)
     shell.run_line_magic("load_ext", "ygpt_magic")
     shell.run_line_magic("ygpt", f"connect {address} --insecure")
     return shell

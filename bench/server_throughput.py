@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
 import sys
 import time
 import warnings
@@ -26,6 +25,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from yandex_cloud_ml_sdk import AsyncYCloudML
 
+from benchlib import server_process
 from ygpt_magic.emulator import start_local_server
 from ygpt_magic.emulator.testing import sdk_kwargs
 
@@ -41,16 +41,8 @@ def _server(in_process: bool) -> Iterator[str]:
         with start_local_server() as server:
             yield server.address
         return
-    process = subprocess.Popen([sys.executable, "-m", "ygpt_magic.cli", "serve", "--quiet"],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        line = process.stdout.readline().split()
-        if not line or line[0] != "READY":
-            raise RuntimeError("ygpt-magic serve did not start; run it by hand to see why.")
-        yield line[1]
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with server_process() as address:
+        yield address
 
 
 async def _client(address: str, stop_at: float) -> int:
