@@ -10,7 +10,7 @@ import pytest
 from ygpt_magic.errors import (
     ChatBusy, ChatFileError, ContextTooLong, OptionError, UnknownChat, YGptError,
 )
-from ygpt_magic.session import ChatEvent, ChatSession, Options, Reply, Usage
+from ygpt_magic.session import UNSET, ChatEvent, ChatSession, Options, Reply, Usage
 
 
 def reply(text: str, status: str = "FINAL", usage: Usage = Usage(3, 5, 0, 8)) -> Reply:
@@ -115,6 +115,35 @@ def test_append_and_missing_cell_ids_append():
     assert texts(session) == ["a", "b", "c", "d"]
 
 
+def test_rewind_finds_the_latest_turn_of_a_cell_after_appends_rewinds_resets_and_loads():
+    session = ChatSession()
+    ask(session, "a", cell_id="c1")
+    ask(session, "b", cell_id="c1", append=True)
+    ask(session, "c", cell_id="c2")
+    ask(session, "c again", cell_id="c2")  # replaces c: the index forgets the dropped turn
+    assert texts(session) == ["a", "b", "c again"]
+    ask(session, "b again", cell_id="c1")  # the latest c1 turn is b
+    assert texts(session) == ["a", "b again"]
+    ask(session, "a again", cell_id="c1")  # and then the one before it
+    assert texts(session) == ["a", "a again"]
+    session.load_dict(session.to_dict())  # a loaded chat is indexed from its file
+    ask(session, "a for good", cell_id="c1")
+    assert texts(session) == ["a", "a for good"]
+    session.reset()
+    plan = ask(session, "fresh", cell_id="c1")
+    assert plan.notes() == [] and texts(session) == ["fresh"]
+
+
+def test_options_can_go_back_to_the_model_default():
+    session = ChatSession()
+    session.configure(temperature=0.7, max_tokens=300, format="code")
+    session.configure(temperature=None, max_tokens=None)  # None keeps
+    assert (session.chat().options.temperature, session.chat().options.max_tokens) == (0.7, 300)
+    session.configure(temperature=UNSET, max_tokens=UNSET, format=UNSET)
+    assert session.chat().options == Options()
+    assert session.plan("hi").options.temperature is None
+
+
 def test_once_reads_and_writes_no_history_but_borrows_options():
     session = ChatSession()
     session.configure(model="yandexgpt-lite", system="Chat system")
@@ -170,10 +199,21 @@ def test_trimming_leaves_out_oldest_turns_and_keeps_the_system_message():
     assert [m["text"] for m in plan.messages] == ["sys tem", "q3 q", "a3 a", "q4 q", "a4 a", "now what"]
     assert plan.tokens == 12
     assert plan.notes() == [
-        "✂ The 3 oldest turns left out to fit the context budget of 13 tokens (still kept in the chat)."
+        "✂ The 3 oldest turns were left out to fit the context budget of 13 tokens (still kept in the chat)."
     ]
     session.record(plan, reply("ok"))
     assert len(session.chat().turns) == 6
+
+
+def test_a_request_whose_utf8_size_fits_is_never_counted():
+    session = ChatSession()
+    session.configure(system="sys tem")
+    for n in range(1000):
+        ask(session, f"q{n}", f"a{n}")
+    counter = Counter()
+    plan = session.plan("first", budget=10**6, count_tokens=counter)
+    assert counter.calls == 0 and plan.trimmed == 0 and plan.tokens is None
+    assert len(plan.messages) == 1 + 2000 + 1
 
 
 def test_each_turn_is_counted_once_ever():
@@ -181,10 +221,11 @@ def test_each_turn_is_counted_once_ever():
     counter = Counter()
     for n in range(1000):
         ask(session, f"q{n}", f"a{n}")
-    session.plan("first", budget=10**6, count_tokens=counter)
+    # ~24 bytes per turn: over the budget by size, well inside it by the tokenizer (2 per turn)
+    session.plan("first", budget=5000, count_tokens=counter)
     assert counter.calls == 1000 + 1  # every turn once, plus the prompt
     for n in range(3):
-        ask(session, f"more {n}", budget=10**6, count_tokens=counter)
+        ask(session, f"more {n}", budget=5000, count_tokens=counter)
     # each later cell counts only its prompt and the one turn added since the last cell
     assert counter.calls == 1001 + 1 + 2 + 2
 

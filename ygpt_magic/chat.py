@@ -33,6 +33,24 @@ def shown(value: Any) -> str:
     return _SHORT.repr(value)
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 turn``, ``2 turns``, ``0 turns``: every count a user reads agrees with its number."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
+class _Unset:
+    """The type of :data:`UNSET`; one instance, so ``is UNSET`` is the test."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+#: ``Options.with_changes(temperature=UNSET)`` puts an option back to its built-in default (for
+#: temperature and max_tokens: not set, the model's own default applies). ``None`` cannot mean
+#: that, because ``with_changes`` takes ``None`` as "keep" (a flag that was not given).
+UNSET: Any = _Unset()
+
+
 def _number(name: str, value: Any, hint: str) -> float:
     """Accept ints, floats and numeric strings (flags arrive as text); refuse bools and NaN."""
     if isinstance(value, str):
@@ -86,14 +104,17 @@ class Options:
             )
 
     def with_changes(self, **changes: Any) -> Options:
-        """A copy with some options changed (``None`` values mean "keep"), validated anew."""
+        """A copy with some options changed, validated anew: ``None`` keeps an option (a flag
+        that was not given), :data:`UNSET` puts it back to its built-in default."""
         unknown = set(changes) - {f.name for f in fields(self)}
         if unknown:
             raise OptionError(
                 f"Unknown option {', '.join(sorted(unknown))}; the options are "
                 f"{', '.join(f.name for f in fields(self))}."
             )
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        defaults = {f.name: f.default for f in fields(self)}
+        return replace(self, **{k: defaults[k] if v is UNSET else v
+                                for k, v in changes.items() if v is not None})
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values, as saved in a chat file and shown by ``%ygpt config``."""
@@ -145,7 +166,7 @@ class Reply:
         parts = [short_model(self.model)]
         if self.model_version:
             parts.append(self.model_version)
-        parts.append(f"{usage.input_tokens} → {usage.completion_tokens} tokens{reasoning}")
+        parts.append(f"{usage.input_tokens} → {counted(usage.completion_tokens, 'token')}{reasoning}")
         parts.append(f"{self.elapsed:.1f} s")
         if self.status != "FINAL":
             parts.append(_STATUS_WORDS.get(self.status, self.status.lower().replace("_", " ")))
@@ -173,10 +194,14 @@ class Turn:
     _tokens: dict[str, int] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    #: UTF-8 bytes of the prompt and the reply: the context-budget check adds these up instead
+    #: of encoding the whole history again for every cell.
+    utf8_size: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         pair = ({"role": "user", "text": self.prompt}, {"role": "assistant", "text": self.reply.text})
         object.__setattr__(self, "_messages", pair)
+        object.__setattr__(self, "utf8_size", len(self.prompt.encode()) + len(self.reply.text.encode()))
 
     def messages(self) -> tuple[dict[str, str], dict[str, str]]:
         """The user and assistant messages this turn adds to every later request."""
@@ -184,7 +209,12 @@ class Turn:
 
 
 class Chat:
-    """A named conversation: a system message, options, and the turns so far."""
+    """A named conversation: a system message, options, and the turns so far.
+
+    ``turns`` is read freely but changed only through :meth:`replace_from` and :meth:`clear`,
+    which keep an index from cell id to turns, so finding a re-run cell's turn costs the same
+    in a chat of 1,000 turns as in a chat of one.
+    """
 
     def __init__(
         self,
@@ -198,9 +228,39 @@ class Chat:
         self.system = system
         self.options = options or Options()
         self.turns: list[Turn] = list(turns or [])
+        self._cells: dict[str, list[int]] = {}  # cell id → indexes of its turns, in order
+        for index, turn in enumerate(self.turns):
+            self._index(turn, index)
         # Set by ChatSession whenever the turns change, so a request prepared before a change
         # (by another cell or the panel) is refused instead of dropping or interleaving turns.
         self.revision = 0
+
+    def _index(self, turn: Turn, index: int) -> None:
+        if turn.cell_id is not None:
+            self._cells.setdefault(turn.cell_id, []).append(index)
+
+    def last_turn_of(self, cell_id: str) -> int | None:
+        """The index of the latest turn asked by cell ``cell_id``, if it has one."""
+        indexes = self._cells.get(cell_id)
+        return indexes[-1] if indexes else None
+
+    def replace_from(self, keep: int, turn: Turn) -> None:
+        """Drop the turns from index ``keep`` on (a re-run cell's and later ones), add ``turn``."""
+        for index in range(len(self.turns) - 1, keep - 1, -1):
+            cell_id = self.turns[index].cell_id
+            if cell_id is not None:
+                indexes = self._cells[cell_id]
+                indexes.pop()  # the latest index of that cell is this one
+                if not indexes:
+                    del self._cells[cell_id]
+        del self.turns[keep:]
+        self.turns.append(turn)
+        self._index(turn, len(self.turns) - 1)
+
+    def clear(self) -> None:
+        """Forget every turn."""
+        self.turns.clear()
+        self._cells.clear()
 
     @property
     def usage(self) -> Usage:

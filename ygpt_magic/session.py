@@ -13,7 +13,6 @@ request at a time (:meth:`ChatSession.busy`), and observers are told about every
 from __future__ import annotations
 
 import itertools
-import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -23,18 +22,32 @@ from types import MappingProxyType
 from typing import Any
 
 from . import chatfile
-from .chat import FORMATS, Chat, Options, Reply, Turn, Usage, build_messages, short_model, shown
+from .chat import (
+    FORMATS, UNSET, Chat, Options, Reply, Turn, Usage, build_messages, counted, short_model, shown,
+)
 from .errors import ChatBusy, ChatChanged, ContextTooLong, OptionError, UnknownChat
+from .observers import Observers
 
 __all__ = [
-    "FORMATS", "Chat", "ChatEvent", "ChatSession", "Options", "Plan", "Reply", "Turn", "Usage",
-    "short_model",
+    "FORMATS", "UNSET", "Chat", "ChatEvent", "ChatSession", "Options", "Plan", "Reply", "Turn",
+    "Usage", "counted", "short_model",
 ]
-
-log = logging.getLogger(__name__)
 
 CountTokens = Callable[[list[dict[str, str]]], int]
 _KEEP = object()  # "leave the system message as it is" for configure()
+#: per-message allowance (role, separators) on top of UTF-8 bytes for the no-tokenizer bound
+MESSAGE_OVERHEAD = 8
+
+
+def upper_bound_tokens(system: str | None, history: list[Turn], prompt: str) -> int:
+    """A size no tokenizer exceeds (≤ 1 token per UTF-8 byte, plus per-message overhead), so
+    the tokenizer API is only asked when a request might not fit the budget. It adds up the
+    sizes the turns stored when they were made: a long chat is not encoded again each cell."""
+    size = sum(turn.utf8_size for turn in history) + 2 * MESSAGE_OVERHEAD * len(history)
+    size += len(prompt.encode()) + MESSAGE_OVERHEAD
+    if system:
+        size += len(system.encode()) + MESSAGE_OVERHEAD
+    return size + MESSAGE_OVERHEAD
 
 
 @dataclass(frozen=True)
@@ -69,16 +82,13 @@ class Plan:
         """One-line notes shown above the reply, so history changes are never silent."""
         notes = []
         if self.replaces:
-            later = (
-                f" and {self.rewound} later turn{'s' if self.rewound != 1 else ''} were"
-                if self.rewound
-                else " was"
-            )
+            later = f" and {counted(self.rewound, 'later turn')} were" if self.rewound else " was"
             notes.append(f"↺ Re-ran this cell: its previous turn{later} dropped from chat '{self.chat}'.")
         if self.trimmed:
+            oldest = "oldest turn was" if self.trimmed == 1 else f"{self.trimmed} oldest turns were"
             notes.append(
-                f"✂ The {self.trimmed} oldest turn{'s' if self.trimmed != 1 else ''} left out to fit "
-                f"the context budget of {self.budget} tokens (still kept in the chat)."
+                f"✂ The {oldest} left out to fit the context budget of {self.budget} tokens "
+                f"(still kept in the chat)."
             )
         return notes
 
@@ -116,7 +126,7 @@ class ChatSession:
         self._chats: dict[str, Chat] = {"default": Chat("default")}
         self._current = "default"
         self._busy: set[str] = set()
-        self._observers: list[Callable[[ChatEvent], None]] = []
+        self._observers: Observers[ChatEvent] = Observers()
         self._system_tokens: dict[tuple[str, str], int] = {}
         self._revisions = itertools.count(1)
 
@@ -181,7 +191,9 @@ class ChatSession:
 
         Rewind: if ``cell_id`` already has a turn in the chat (its latest one) and not ``append``,
         the history is the turns before it. Trim: with ``budget`` and ``count_tokens``, the
-        oldest turns are left out until everything fits; each turn is counted once, ever.
+        oldest turns are left out until everything fits; the tokenizer is only asked when the
+        request's upper bound (its UTF-8 size) exceeds the budget, and each turn is counted
+        once, ever.
         ``once``: prompt mode reads no history and writes none; it borrows the chat's options,
         but its system message is only the ``system`` given here. An unknown named chat is an
         error for ``once`` (it never creates one).
@@ -195,15 +207,12 @@ class ChatSession:
             if once and name not in self._chats:
                 raise UnknownChat(name, list(self._chats))
             turns = [] if once else list(source.turns)
+            rerun = source.last_turn_of(cell_id) if cell_id is not None and not (append or once) else None
             system_text = system if (once or system is not None) else source.system
             revision = source.revision
         options = source.options.with_changes(**(overrides or {}))
-        keep = len(turns)
-        replaces = False
-        if cell_id is not None and not append and not once:
-            cells = [turn.cell_id for turn in turns]
-            if cell_id in cells:
-                keep, replaces = len(cells) - 1 - cells[::-1].index(cell_id), True
+        replaces = rerun is not None
+        keep = rerun if rerun is not None else len(turns)
         rewound = len(turns) - keep - 1 if replaces else 0
         history = turns[:keep]
         trimmed, tokens = 0, None
@@ -220,12 +229,15 @@ class ChatSession:
     def _fit(
         self, system: str | None, history: list[Turn], prompt: str, options: Options,
         budget: int, count_tokens: CountTokens,
-    ) -> tuple[int, int]:
+    ) -> tuple[int, int | None]:
         """How many oldest turns to leave out, and the resulting size, for ``budget`` tokens.
 
-        Counts newest turns first and stops at the first that does not fit, so old turns that
-        are left out are never counted; a turn's count is kept on the turn, per model.
+        Nothing is counted (size None) when the upper bound fits. Otherwise counts newest turns
+        first and stops at the first that does not fit, so old turns that are left out are
+        never counted; a turn's count is kept on the turn, per model.
         """
+        if upper_bound_tokens(system, history, prompt) <= budget:
+            return 0, None
         model = options.model
         fixed = count_tokens([{"role": "user", "text": prompt}])
         if system:
@@ -258,8 +270,7 @@ class ChatSession:
         chat = self.chat(plan.chat)
         with self._lock:
             self.check(plan)
-            del chat.turns[plan.keep:]
-            chat.turns.append(turn)
+            chat.replace_from(plan.keep, turn)
             chat.revision = next(self._revisions)
             if plan.sets_system:
                 chat.system = plan.system
@@ -295,7 +306,7 @@ class ChatSession:
                 chat = self.chat(name, create=False)
                 if chat.name in self._busy:
                     raise ChatBusy(chat.name)
-                chat.turns.clear()
+                chat.clear()
                 chat.revision = next(self._revisions)
                 name = chat.name
         self._notify("reset", name)
@@ -323,27 +334,11 @@ class ChatSession:
 
     def subscribe(self, callback: Callable[[ChatEvent], None]) -> Callable[[], None]:
         """Call ``callback(event)`` after every change; returns a function that unsubscribes."""
-        with self._lock:
-            self._observers.append(callback)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                if callback in self._observers:
-                    self._observers.remove(callback)
-
-        return unsubscribe
+        return self._observers.add(callback)
 
     def _notify(self, kind: str, chat: str) -> None:
-        """Tell every observer, outside the lock; a failing observer is logged, never raised,
-        because a broken panel must not break a cell."""
-        event = ChatEvent(kind, chat)
-        with self._lock:
-            observers = list(self._observers)
-        for callback in observers:
-            try:
-                callback(event)
-            except Exception:
-                log.exception("ygpt_magic: a chat observer failed on %s", event)
+        """Tell every observer, outside the lock (see observers.py)."""
+        self._observers.notify(ChatEvent(kind, chat))
 
     # -- files -------------------------------------------------------------------------------
 
