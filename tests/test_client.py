@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import subprocess
 import sys
@@ -240,3 +242,20 @@ def test_a_stream_broken_on_every_retry_counts_the_last_attempt(client, ygpt_ser
     with pytest.raises(StreamBroken) as caught:
         list(client.stream(TRANSLATE, Options()))
     assert "broke off after 2 chunks of attempt 3" in str(caught.value)
+
+
+def test_an_exception_in_a_loop_callback_is_a_debug_line_not_a_notebook_error(caplog):
+    """grpc.aio calls the SDK call wrapper's add_done_callback, which raises
+    NotImplementedError; asyncio would log that at ERROR ("Exception in callback ...")."""
+    from ygpt_magic.client_loop import LoopThread
+
+    def sdk_bookkeeping() -> None:
+        raise NotImplementedError()
+
+    caplog.set_level(logging.DEBUG)
+    loop = LoopThread(name="test-loop")
+    loop.loop.call_soon_threadsafe(sdk_bookkeeping)
+    loop.run(asyncio.sleep(0.01))  # the callback has run once this returns
+    loop.stop()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert "ignored on the client's event loop: NotImplementedError" in caplog.messages

@@ -9,12 +9,25 @@ arrives in the caller, which then cancels the coroutine on the loop (thread-safe
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
 import threading
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from typing import Any
 
 _END = object()
+logger = logging.getLogger("ygpt_magic.client")
+
+
+def _quiet_exception_handler(_loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    """What asyncio would log at ERROR ("Exception in callback ...", "Task exception was never
+    retrieved") goes to a DEBUG line instead: on this loop that is grpc.aio's bookkeeping (the
+    SDK's call wrapper raises NotImplementedError from add_done_callback when grpc.aio asks) or
+    a cancelled call's error, already reported through the request; it must not print into a
+    cell. Only the exception's type is logged: the context's reprs are not ours to vet."""
+    error = context.get("exception")
+    logger.debug("ignored on the client's event loop: %s",
+                 type(error).__name__ if error is not None else "(no exception)")
 
 
 class Stalled(Exception):
@@ -72,9 +85,7 @@ class LoopThread:
         with self._lock:
             if self._loop is None:
                 loop = asyncio.new_event_loop()
-                # grpc.aio and cancelled calls may report "exceptions never retrieved"; they
-                # are already handled as errors of the call, and must not print into a cell.
-                loop.set_exception_handler(lambda _loop, _context: None)
+                loop.set_exception_handler(_quiet_exception_handler)
                 thread = threading.Thread(target=loop.run_forever, name=self._name, daemon=True)
                 thread.start()
                 self._loop, self._thread = loop, thread
