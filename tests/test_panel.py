@@ -16,6 +16,7 @@ from ygpt_magic.client import Client
 from ygpt_magic.exchange import run_exchange
 from ygpt_magic.panel import ChatPanel, show_panel
 from ygpt_magic.panel_style import SUBMIT_MARK
+from ygpt_magic.planning import DefaultSettings
 from ygpt_magic.render import StreamRenderer
 from ygpt_magic.session import ChatSession
 
@@ -66,8 +67,9 @@ def panel(session, client):
     panel.close()
 
 
-class Settings:
-    context_budget = None
+class Settings(DefaultSettings):
+    """What YGptMagics gives a panel: the planning defaults, and a faster redraw for tests."""
+
     render_interval = 0.02
 
 
@@ -123,7 +125,7 @@ def test_a_cell_run_elsewhere_appears_in_the_panel_at_once(session, client, pane
 
 def test_controls_edit_the_chat_the_next_cell_sends(session, client, panel, ygpt_server):
     panel.controls.temperature.value = 0.8
-    panel.controls.max_tokens.value = 50
+    panel.controls.max_tokens.value = "50"
     panel.controls.reasoning.value = True
     panel.controls.system.value = "Be terse."
     options = session.chat().options
@@ -135,6 +137,44 @@ def test_controls_edit_the_chat_the_next_cell_sends(session, client, panel, ygpt
     assert sent.options["temperature"] == pytest.approx(0.8)
     assert sent.options["max_tokens"] == 50
     assert sent.messages[0] == {"role": "system", "text": "Be terse."}
+
+
+def test_temperature_and_max_tokens_go_back_to_the_model_default(session, client, panel, ygpt_server):
+    controls = panel.controls
+    assert controls.temperature_default.value and controls.max_tokens.value == ""  # shown as unset
+    controls.temperature.value = 0.8
+    controls.max_tokens.value = "50"
+    assert not controls.temperature_default.value
+    controls.temperature_default.value = True  # "default" again
+    controls.max_tokens.value = ""  # empty box: the model's default
+    assert (session.chat().options.temperature, session.chat().options.max_tokens) == (None, None)
+    cell(session, client, "Hi")
+    sent = ygpt_server.requests[-1].options
+    assert (sent["temperature"], sent["max_tokens"]) == (None, None), "not sent: the model decides"
+    controls.max_tokens.value = "70"
+    controls.max_tokens.value = "0"  # 0 means the same as empty
+    assert session.chat().options.max_tokens is None and controls.max_tokens.value == ""
+    controls.max_tokens.value = "many"
+    assert "max_tokens must be a number" in panel.status.value and controls.max_tokens.value == ""
+
+
+def test_a_panel_send_is_planned_like_a_cell(session, client, ygpt_server):
+    """The notebook's defaults and the model's context budget apply to Send as to a cell."""
+    words = "river " * 500  # ~500 tokens
+    session.load_dict({"version": 1, "current": "default", "chats": [{
+        "name": "default", "system": None, "options": {"model": "yandexgpt"},
+        "turns": [{"prompt": f"{n} {words}", "cell_id": f"c{n}",
+                   "reply": {"text": words, "status": "FINAL", "model": "yandexgpt", "model_version": "",
+                             "elapsed": 0.1, "usage": {}}} for n in range(12)]}]})
+    panel = show_panel(session, lambda: client, settings=Settings(model="llama-lite"))  # 8,192 tokens
+    send(panel, "And the sea?")
+    assert panel.wait(15)
+    sent = [r for r in ygpt_server.requests if r.method == "Completion"][-1]
+    assert sent.model_uri.endswith("/llama-lite/latest"), "YGptMagics.model applies to the panel"
+    assert 2 < len(sent.messages) < 2 * 12 + 1, "old turns left out to fit llama-lite's context"
+    assert sent.messages[-1] == {"role": "user", "text": "And the sea?"}
+    assert len(session.chat().turns) == 13, "trimming never deletes turns"
+    panel.close()
 
 
 def test_the_panel_follows_configure_and_reset(session, client, panel):

@@ -8,7 +8,6 @@ session.py, the SDK in client.py, output in render.py, subcommands in commands/.
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
 
@@ -19,16 +18,11 @@ from traitlets import Float, Int, TraitError, Unicode, observe, validate
 from traitlets.config import Config
 from traitlets.config.loader import DeferredConfig, LazyConfigValue
 
-from . import commands
-from .commands.models import context_size
+from . import commands, planning
 from .connection import Connection
 from .errors import OptionError, YGptError
 from .interpolate import interpolate
-from .markdown import fenced
 from .session import FORMATS, ChatSession, Options, Plan, short_model
-
-#: per-message allowance (role, separators) on top of UTF-8 bytes for the no-tokenizer bound
-_MESSAGE_OVERHEAD = 8
 
 
 def _temperature(text: str) -> float:
@@ -76,12 +70,6 @@ def _check_sendable(text: str, what: str) -> None:
                           f"({text[exc.start]!r} at position {exc.start}, half of a broken "
                           f"character, usually from a copy-paste); remove it and run it again."
                           ) from None
-
-
-def upper_bound_tokens(messages: list[dict[str, str]]) -> int:
-    """A size no tokenizer exceeds (≤ 1 token per UTF-8 byte, plus per-message overhead), so
-    the tokenizer API is only asked when a request might not fit the budget."""
-    return sum(len(m["text"].encode()) + _MESSAGE_OVERHEAD for m in messages) + _MESSAGE_OVERHEAD
 
 
 @magics_class
@@ -212,17 +200,7 @@ class YGptMagics(Magics):
 
     def effective_options(self, chat: str | None) -> Options:
         """A chat's options with the YGptMagics defaults filling what the chat leaves unset."""
-        existing = self.session.chats.get(self.session.current if chat is None else chat)
-        options = existing.options if existing is not None else Options()
-        return options.with_changes(**self._defaults_for(options))
-
-    def _defaults_for(self, options: Options) -> dict:
-        builtin = Options()
-        defaults = {"model": self.model, "temperature": self.temperature,
-                    "max_tokens": self.max_tokens, "format": self.default_format}
-        return {name: value for name, value in defaults.items()
-                if getattr(options, name) == getattr(builtin, name)
-                and value != getattr(builtin, name)}
+        return planning.effective_options(self.session, chat, self)
 
     # -- cell ids (the kernel passes JupyterLab's cellId to run_cell) --------------------------
 
@@ -291,13 +269,16 @@ class YGptMagics(Magics):
             raise OptionError("The %%ygpt cell is empty: write the prompt on the lines below "
                               "%%ygpt.")
         plan = self._plan(prompt, args)
-        if args.dry_run:
-            return self._show_dry_run(plan)
-        from .exchange import run_exchange  # loaded with the first request, not with %load_ext
-        from .render import StreamRenderer, extract_code
+        from . import render  # loaded with the first request, not with %load_ext
 
-        renderer = StreamRenderer(fmt=plan.options.format, interval=self.render_interval,
-                                  label=short_model(plan.options.model))
+        if args.dry_run:
+            tokens = self.connection.client().count_tokens(plan.messages, plan.options)
+            return render.show(render.dry_run(plan, tokens))
+        from .exchange import run_exchange
+
+        renderer = render.StreamRenderer(fmt=plan.options.format, interval=self.render_interval,
+                                         label=short_model(plan.options.model),
+                                         json_reply=plan.options.json, fills_cell=True)
         mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
         reply = run_exchange(self.session, self.connection.client(), plan, renderer, mode=mode,
                              stream_timeout=self.stream_timeout or None)
@@ -305,7 +286,7 @@ class YGptMagics(Magics):
         if args.out:
             self.shell.user_ns[args.out] = reply.text
         if plan.options.format == "code" and reply.status != "INTERRUPTED":
-            code = extract_code(reply.text)
+            code = render.extract_code(reply.text)
             if code:
                 self.shell.set_next_input(code, replace=False)
 
@@ -323,43 +304,14 @@ class YGptMagics(Magics):
         return args
 
     def _plan(self, prompt: str, args: argparse.Namespace) -> Plan:
-        """ChatSession.plan with the flags; the tokenizer is asked only if the request might
-        not fit the context budget."""
-        chat = args.chat if args.chat is not None else self.session.current
-        existing = self.session.chats.get(chat)
-        overrides = self._defaults_for(existing.options if existing else Options())
+        """The flags → planning.plan_request, the rule the panel follows too."""
         flags = {"model": args.model, "temperature": args.temperature,
                  "max_tokens": args.max_tokens, "format": args.format,
                  "reasoning": args.reasoning or None, "json": args.json or None}
-        overrides.update({name: value for name, value in flags.items() if value is not None})
-        request = dict(chat=args.chat, cell_id=self._cell_id, append=args.append,
-                       once=args.once, system=args.system, overrides=overrides)
-        plan = self.session.plan(prompt, **request)
-        budget = self._budget(plan.options)
-        if budget is None or upper_bound_tokens(plan.messages) <= budget:
-            return plan
-        client, options = self.connection.client(), plan.options
-        return self.session.plan(prompt, **request, budget=budget,
-                                 count_tokens=lambda messages: client.count_tokens(messages, options))
-
-    def _budget(self, options: Options) -> int | None:
-        if self.context_budget is not None:
-            return self.context_budget
-        size = context_size(options.model)
-        return None if size is None else max(size - (options.max_tokens or 0), 1)
-
-    def _show_dry_run(self, plan: Plan) -> None:
-        """The exact messages and the tokenizer's count for them; nothing is sent."""
-        from IPython.display import display
-
-        tokens = self.connection.client().count_tokens(plan.messages, plan.options)
-        where = "prompt mode, no history" if plan.once else f"chat '{plan.chat}'"
-        head = (f"Dry run ({where}, model {plan.options.model}): {len(plan.messages)} "
-                f"messages, {tokens} tokens by the tokenizer API. Nothing was sent.")
-        body = json.dumps(plan.messages, ensure_ascii=False, indent=2)
-        notes = plan.notes()
-        display({"text/markdown": "\n\n".join([*notes, f"**{head}**", fenced(body, "json")]),
-                 "text/plain": "\n".join([*notes, head, body])}, raw=True)
+        return planning.plan_request(
+            self.session, prompt, settings=self, get_client=self.connection.client,
+            chat=args.chat, cell_id=self._cell_id, append=args.append, once=args.once,
+            system=args.system, flags=flags)
 
     def close(self) -> None:
         """Unregister the cell hooks, close the client, stop a local server (on unload)."""

@@ -24,7 +24,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from . import panel_live, panel_style
+from . import panel_live, panel_style, planning
 from .errors import YGptError
 from .exchange import run_exchange
 from .panel_controls import Controls
@@ -45,8 +45,9 @@ def show_panel(
     """Build the panel for ``chat`` (default: follow the session's current chat) and return it.
 
     ``get_client`` is called for each request, so a ``%ygpt connect`` after the panel opened is
-    honoured; ``settings`` (the YGptMagics instance, or None for defaults) supplies
-    ``context_budget``, ``render_interval`` and ``stream_timeout``, read at each request.
+    honoured; ``settings`` (the YGptMagics instance, or None for defaults) supplies the notebook's
+    defaults and ``context_budget`` (see planning.py: a Send is planned exactly like a cell),
+    ``render_interval`` and ``stream_timeout``, read at each request.
     """
     return ChatPanel(session, get_client, chat=chat, settings=settings)
 
@@ -135,7 +136,8 @@ class ChatPanel(widgets.VBox):
         if not prompt:
             return
         name = self._name
-        live = panel_live.LiveReply(prompt, short_model(self._session.chat(name).options.model))
+        model = planning.effective_options(self._session, name, self._settings).model
+        live = panel_live.LiveReply(prompt, short_model(model))
         if self._session.is_busy(name) or not panel_live.register(self._session, name, live):
             self.input.value = prompt
             self._error(f"Chat '{name}' is still answering; wait for the reply or press Stop, then send again.")
@@ -187,14 +189,11 @@ class ChatPanel(widgets.VBox):
     def _ask(self, name: str, live: panel_live.LiveReply) -> None:
         try:
             client = self._get_client()
-            options = self._session.chat(name).options
-            budget = getattr(self._settings, "context_budget", None)
-            plan = self._session.plan(
-                live.prompt, chat=name, budget=budget,
-                count_tokens=(lambda messages: client.count_tokens(messages, options)) if budget else None,
-            )
+            plan = planning.plan_request(self._session, live.prompt, settings=self._settings,
+                                         get_client=lambda: client, chat=name)
             interval = getattr(self._settings, "render_interval", None) or DEFAULT_RENDER_INTERVAL
-            renderer = panel_live.PanelRenderer(live, fmt=plan.options.format, interval=interval)
+            renderer = panel_live.PanelRenderer(live, fmt=plan.options.format, interval=interval,
+                                                json_reply=plan.options.json)
             run_exchange(self._session, panel_live.TrackedClient(client, live), plan, renderer,
                          stream_timeout=getattr(self._settings, "stream_timeout", None) or None)
         except YGptError as error:
@@ -297,7 +296,7 @@ class ChatPanel(widgets.VBox):
 
 
 def _reply_bundle(turn: Turn, chat: Chat) -> dict[str, Any]:
-    return panel_live.final_bundle(turn.reply, chat.options.format)
+    return panel_live.final_bundle(turn.reply, chat.options.format, json_reply=chat.options.json)
 
 
 def _error_line(text: str) -> str:

@@ -21,6 +21,7 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .observers import Observers
 from .render import StreamRenderer
 from .session import ChatSession, Reply
 
@@ -47,27 +48,16 @@ class LiveReply:
         self._stream: Any = None
         self._cancelled = False
         self._lock = threading.Lock()
-        self._listeners: list[Listener] = []
+        self._listeners: Observers[LiveReply] = Observers()
 
     # -- panels ------------------------------------------------------------------------------
 
     def listen(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(self)`` on every change; returns a function that stops it."""
-        with self._lock:
-            self._listeners.append(listener)
-
-        def stop() -> None:
-            with self._lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
-
-        return stop
+        return self._listeners.add(listener)
 
     def _changed(self) -> None:
-        with self._lock:
-            listeners = list(self._listeners)
-        for listener in listeners:
-            listener(self)
+        self._listeners.notify(self)
 
     @property
     def active(self) -> bool:
@@ -160,8 +150,9 @@ class PanelRenderer(StreamRenderer):
     """What ``run_exchange`` drives for a panel request: a StreamRenderer (same throttling, same
     final bundles as a cell) whose display is the LiveReply, plus the LiveReply's state."""
 
-    def __init__(self, live: LiveReply, *, fmt: str, interval: float) -> None:
-        super().__init__(fmt=fmt, interval=interval, display=live.display, label=live.label)
+    def __init__(self, live: LiveReply, *, fmt: str, interval: float, json_reply: bool = False) -> None:
+        super().__init__(fmt=fmt, interval=interval, display=live.display, label=live.label,
+                         json_reply=json_reply)
         self._live = live
 
     def update(self, text: str) -> None:
@@ -183,8 +174,9 @@ class PanelRenderer(StreamRenderer):
         self._live.end("failed", message)
 
 
-def final_bundle(reply: Reply, fmt: str) -> dict[str, Any]:
+def final_bundle(reply: Reply, fmt: str, *, json_reply: bool = False) -> dict[str, Any]:
     """A recorded reply exactly as a cell's final render shows it (``StreamRenderer.finish``)."""
     captured: dict[str, Any] = {}
-    StreamRenderer(fmt=fmt, display=lambda bundle, **_: captured.update(bundle)).finish(reply)
+    StreamRenderer(fmt=fmt, display=lambda bundle, **_: captured.update(bundle),
+                   json_reply=json_reply).finish(reply)
     return captured
