@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from ygpt_magic.emulator import start_local_server
 from ygpt_magic.errors import InterpolationError, OptionError
-from ygpt_magic.markdown import extract_code
 from conftest import cell, completions
 
 FRENCH = "Être ou ne pas être : telle est la question."
 HAMLET = "To be, or not to be: that is the question."
 TRANSLATE = '--system "Translate the text into French"'
+ADD = "Write a Python function that adds two numbers"
+ADD_REPLY = "Here it is:\n\n```python\ndef add(a, b):\n    return a + b\n```\n\nCall it as `add(2, 3)`."
 
 
 def sent(server):
@@ -75,12 +79,26 @@ def test_format_text_and_code(shell, ygpt_server):
     text = cell(shell, "%%ygpt --format text --once\nErors wont corrct themselfs")
     assert "text/markdown" not in text.outputs[-1]["data"]
     assert "Errors will not correct themselves." in text.plain
+
+
+def test_format_code_puts_the_code_into_a_new_cell(shell, tmp_path):
+    script = tmp_path / "code.json"
+    script.write_text(json.dumps({"replies": [{"user": ADD, "reply": ADD_REPLY}]}), encoding="utf-8")
+    with start_local_server(scripts=[script]) as server:
+        shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
+        shell.rl_next_input = None
+        code = cell(shell, f"%%ygpt --format code --once\n{ADD}")
+    assert code.error is None
+    assert shell.rl_next_input == "def add(a, b):\n    return a + b"  # the new cell below
+    assert code.final.startswith("```python\ndef add(a, b):") and "Here it is" not in code.final
+
+
+def test_format_code_without_a_code_block_says_so_and_fills_no_cell(shell, ygpt_server):
     shell.rl_next_input = None
-    code = cell(shell, "%%ygpt --format code --once\nWrite a Python function that adds two numbers")
-    reply = shell.user_ns["_ygpt"].text
-    assert code.error is None and shell.rl_next_input
-    assert shell.rl_next_input == extract_code(reply)  # the new cell below holds the code
-    assert "```" not in shell.rl_next_input
+    result = cell(shell, "%%ygpt --format code --once\nErors wont corrct themselfs")
+    assert result.error is None and shell.rl_next_input is None
+    assert result.final.startswith("Errors will not correct themselves.")
+    assert "no code block in the reply; nothing was put into a new cell" in result.final
 
 
 def test_default_format_setting(shell, ygpt_server):
@@ -121,6 +139,29 @@ def test_dry_run_shows_the_exact_messages_and_tokens_and_sends_nothing(shell, yg
     assert '"text": "And now this"' in result.plain and "Nothing was sent" in result.plain
     assert "tokens by the tokenizer API" in result.plain
     assert len(magics.session.chats["default"].turns) == 1
+
+
+def test_dry_run_counts_read_as_english(shell, ygpt_server):
+    result = cell(shell, "%%ygpt --dry-run --once\nHi")
+    assert "Dry run (prompt mode, no history, model yandexgpt): 1 message, " in result.plain
+
+
+def test_json_with_the_markdown_format_is_a_pretty_json_block(shell, ygpt_server):
+    result = cell(shell, "%%ygpt --once --json\nName a city")
+    value = json.loads(shell.user_ns["_ygpt"].text)
+    pretty = json.dumps(value, ensure_ascii=False, indent=2)
+    assert result.final.startswith(f"```json\n{pretty}\n```\n\n<sub>yandexgpt")
+
+
+def test_each_cell_is_planned_once_even_when_it_must_be_trimmed(shell, ygpt_server, magics, monkeypatch):
+    for index in range(3):
+        cell(shell, f"%%ygpt\nTell me a fact number {index} about rivers", cell_id=f"r{index}")
+    shell.run_line_magic("config", "YGptMagics.context_budget = 250")
+    plans = []
+    plan = magics.session.plan
+    monkeypatch.setattr(magics.session, "plan", lambda *a, **k: plans.append(1) or plan(*a, **k))
+    result = cell(shell, "%%ygpt\nAnd about lakes?", cell_id="lakes")
+    assert "oldest turn" in result.final and len(plans) == 1
 
 
 def test_interpolation_and_no_interpolate(shell, ygpt_server):

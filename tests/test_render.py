@@ -67,6 +67,8 @@ def test_footer_is_quiet_and_deterministic_except_seconds():
     assert re.sub(r"\d+\.\d+ s", "N s", footer(reply("x", elapsed=12.345))).endswith("tokens · N s")
     uri = Reply("x", "FINAL", Usage(), "gpt://b1gfolder/yandexgpt-lite/rc", "", 0.2)
     assert footer(uri) == "yandexgpt-lite/rc · 0 → 0 tokens · 0.2 s"
+    one = Reply("x", "FINAL", Usage(1, 1, 0, 2), "yandexgpt", "", 0.2)
+    assert footer(one) == "yandexgpt · 1 → 1 token · 0.2 s"
 
 
 def test_one_handle_waiting_line_then_streamed_text_then_final_markdown():
@@ -148,15 +150,25 @@ def test_interrupt_keeps_partial_text_marked_and_closes_an_open_code_fence():
     assert "late" not in screen.shown(), "nothing replaces the final render"
 
 
-def test_fail_keeps_partial_text_and_names_what_happened_in_one_line():
+BROKEN = "The reply stream broke off after 3 chunks before the answer was complete. Run it again."
+
+
+def test_fail_keeps_partial_text_under_a_mark_that_does_not_repeat_the_message():
     r, screen, clock = renderer()
     r.start()
     stream(r, clock, ["Partial ans"], step=0.2)
-    r.fail("The reply stream broke off after 3 chunks before the answer was complete. Run it again.")
-    assert screen.shown() == (
-        "Partial ans\n\n<sub>⚠ The reply stream broke off after 3 chunks before the answer was "
-        "complete. Nothing was added to the chat.</sub>"
-    )
+    r.fail(BROKEN)  # IPython prints the message right below the output: not said twice
+    assert screen.last == {
+        "text/markdown": "Partial ans\n\n<sub>⚠ stopped — not added to the chat; see the message below</sub>",
+        "text/plain": "Partial ans\n\n⚠ stopped — not added to the chat; see the message below",
+    }
+
+
+def test_fail_before_any_text_clears_the_waiting_line():
+    r, screen, clock = renderer()
+    r.start()
+    r.fail(BROKEN)
+    assert screen.last == {"text/plain": ""} and "waiting" not in str(screen.last)
 
 
 def test_waiting_line_in_deferred_mode():
@@ -188,7 +200,38 @@ def test_code_format_shows_only_the_code_blocks():
         "text/plain": "print('hi')\n\necho ```",
     }
     assert extract_code(text) == "print('hi')\n\necho ```"
-    assert extract_code("x = 1\n") == "x = 1"
+    assert extract_code("x = 1\n") == "", "prose is never taken for code"
+
+
+@pytest.mark.parametrize("fills_cell, note", [
+    (True, "no code block in the reply; nothing was put into a new cell"),  # the magic
+    (False, "no code block in the reply"),  # the panel puts nothing into cells
+])
+def test_code_format_without_code_shows_the_reply_and_a_note(fills_cell, note):
+    r, screen, clock = renderer("code", fills_cell=fills_cell)
+    r.start()
+    r.finish(reply("I need more detail: *which* language?"))
+    assert screen.last == {
+        "text/markdown": f"I need more detail: *which* language?\n\n<sub>{note}</sub>\n\n"
+                         "<sub>yandexgpt · 23.10.2025 · 26 → 317 tokens · 1.4 s</sub>",
+        "text/plain": f"I need more detail: *which* language?\n\n{note}",
+    }
+
+
+@pytest.mark.parametrize("text, block", [
+    ('{"city": "Paris", "date": "2024-07-14"}',
+     '```json\n{\n  "city": "Paris",\n  "date": "2024-07-14"\n}\n```'),
+    ('```json\n[1, 2]\n```', '```json\n[\n  1,\n  2\n]\n```'),
+    ('{"city": "Par', '```json\n{"city": "Par\n```'),  # cut short: as sent, still one block
+])
+def test_a_json_reply_in_markdown_is_a_pretty_json_block(text, block):
+    r, screen, clock = renderer(json_reply=True)
+    r.start()
+    stream(r, clock, ['{"ci'], step=0.2)
+    assert screen.shown() == '```json\n{"ci\n```', "streams inside the fence too"
+    r.finish(reply(text))
+    assert screen.shown() == f"{block}\n\n<sub>yandexgpt · 23.10.2025 · 26 → 317 tokens · 1.4 s</sub>"
+    assert screen.last["text/plain"] == text
 
 
 @pytest.mark.parametrize("text, expected", [

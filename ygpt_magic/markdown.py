@@ -46,12 +46,9 @@ def code_blocks(text: str) -> list[tuple[str, str]]:
 
 
 def extract_code(text: str) -> str:
-    """The code in a reply: its fenced blocks joined, or the whole reply if it has none
-    (a model asked for code often answers with bare code)."""
-    blocks = code_blocks(text)
-    if not blocks:
-        return text.strip("\n")
-    return "\n\n".join(code for _, code in blocks)
+    """The code in a reply: its fenced blocks joined, or "" if it has none. Prose is never
+    taken for code: it would land in a new cell as a block of syntax errors."""
+    return "\n\n".join(code for _, code in code_blocks(text))
 
 
 def fenced(code: str, language: str = "") -> str:

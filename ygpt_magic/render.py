@@ -9,6 +9,10 @@ a long reply, updates come when the text has grown by a fraction of itself.
 
 Outputs must read well in JupyterLab and on GitHub, and be deterministic for nbval except the
 seconds in the footer, which always read ``N.N s``.
+
+An error's message is printed by IPython (or the panel's status line) right under the output, so
+the output never repeats it: it keeps the partial text with a short mark, or clears the waiting
+line when nothing had arrived.
 """
 
 from __future__ import annotations
@@ -16,22 +20,46 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .chat import Reply
+from .chat import Reply, counted
 from .markdown import close_fences, code_blocks, escape, extract_code, fenced
 
-__all__ = ["StreamRenderer", "extract_code", "footer"]
+if TYPE_CHECKING:
+    from .session import Plan
+
+__all__ = ["StreamRenderer", "dry_run", "extract_code", "footer", "show"]
 
 Bundle = dict[str, Any]
 
 INTERRUPTED = "⏹ interrupted — not added to the chat"
 INTERRUPTED_KEPT = "⏹ interrupted — the partial reply was added to the chat"
+FAILED = "⚠ stopped — not added to the chat; see the message below"
+NO_CODE = "no code block in the reply"
+NO_CODE_CELL = "no code block in the reply; nothing was put into a new cell"
 
 
 def footer(reply: Reply) -> str:
     """The quiet line under a reply: ``yandexgpt · 23.10.2024 · 26 → 317 tokens · 1.4 s``."""
     return reply.summary()
+
+
+def show(bundle: Bundle) -> None:
+    """Display a bundle in the cell's output (outside a request: the dry run)."""
+    from IPython.display import display
+
+    display(bundle, raw=True)
+
+
+def dry_run(plan: Plan, tokens: int) -> Bundle:
+    """What ``--dry-run`` shows: the plan's notes, the exact messages and their token count."""
+    where = "prompt mode, no history" if plan.once else f"chat '{plan.chat}'"
+    head = (f"Dry run ({where}, model {plan.options.model}): {counted(len(plan.messages), 'message')}, "
+            f"{counted(tokens, 'token')} by the tokenizer API. Nothing was sent.")
+    body = json.dumps(plan.messages, ensure_ascii=False, indent=2)
+    notes = plan.notes()
+    return {"text/markdown": _join(_notes_md(notes), f"**{escape(head)}**", fenced(body, "json")),
+            "text/plain": "\n".join([*notes, head, body])}
 
 
 def _quiet(line: str) -> str:
@@ -55,8 +83,14 @@ class StreamRenderer:
         clock: Callable[[], float] = time.monotonic,
         label: str = "yandexgpt",
         cost_ratio: float | None = 8.0,
+        json_reply: bool = False,
+        fills_cell: bool = False,
     ) -> None:
         self.fmt = fmt
+        # --json with the markdown format: the reply is a JSON object, shown as a json fence
+        self.json_reply = json_reply
+        # the magic puts --format code's code into a new cell; the no-code note says if it did not
+        self.fills_cell = fills_cell
         self.interval = interval
         self.clock = clock
         self.label = label
@@ -103,13 +137,22 @@ class StreamRenderer:
             return
         self._sent += size
         self._shown = size
-        self._show(self._streaming(text))
+        self._show(self._streaming(fenced(text, "json") if self._json_fence else text))
+
+    @property
+    def _json_fence(self) -> bool:
+        return self.json_reply and self.fmt == "markdown"
 
     # -- final renders -------------------------------------------------------------------------
 
     def finish(self, reply: Reply) -> None:
         """The reply in its format, notes above, footer below; the last update of the handle."""
-        self._final(_FINAL[self.fmt](reply, self._notes))
+        if self._json_fence:
+            self._final(_markdown(reply, self._notes, _json_block(reply.text)))
+        elif self.fmt == "code":
+            self._final(_code(reply, self._notes, NO_CODE_CELL if self.fills_cell else NO_CODE))
+        else:
+            self._final(_FINAL[self.fmt](reply, self._notes))
 
     def interrupt(self, text: str | None = None, *, kept: bool = False) -> None:
         """The partial text, marked as interrupted; final."""
@@ -117,10 +160,12 @@ class StreamRenderer:
                                  INTERRUPTED_KEPT if kept else INTERRUPTED))
 
     def fail(self, message: str) -> None:
-        """Keep any partial text visible under a one-line warning; final. IPython prints the
-        whole message under the output, so only its first sentence is repeated here."""
-        headline = message.split(". ", 1)[0].rstrip(".")[:200]
-        self._final(self._marked(self._text, f"⚠ {headline}. Nothing was added to the chat."))
+        """Keep any partial text visible, marked as stopped; with none, clear the waiting line;
+        final. ``message`` is not repeated: IPython (or the panel) shows it just below."""
+        if self._text:
+            self._final(self._marked(self._text, FAILED))
+        else:
+            self._final({"text/plain": ""})
 
     # -- bundles -------------------------------------------------------------------------------
 
@@ -162,19 +207,37 @@ def _notes_md(notes: list[str]) -> str:
     return _join(*(_quiet(note) for note in notes))
 
 
-def _markdown(reply: Reply, notes: list[str]) -> Bundle:
+def _markdown(reply: Reply, notes: list[str], body: str | None = None) -> Bundle:
     return {
-        "text/markdown": _join(_notes_md(notes), close_fences(reply.text), _quiet(footer(reply))),
+        "text/markdown": _join(_notes_md(notes), body or close_fences(reply.text), _quiet(footer(reply))),
         "text/plain": reply.text,
     }
+
+
+def _json_block(text: str) -> str:
+    """A ``--json`` reply as a json fence: pretty-printed when it parses, as sent when not."""
+    blocks = code_blocks(text)
+    source = blocks[0][1] if blocks else text
+    try:
+        source = json.dumps(json.loads(source), ensure_ascii=False, indent=2)
+    except ValueError:
+        pass  # shown as the model wrote it; the fence still keeps it one readable block
+    return fenced(source, "json")
 
 
 def _text(reply: Reply, notes: list[str], note: str = "") -> Bundle:
     return {"text/plain": _join(*notes, note, reply.text, footer(reply))}
 
 
-def _code(reply: Reply, notes: list[str]) -> Bundle:
-    blocks = code_blocks(reply.text) or [("", reply.text.strip("\n"))]
+def _code(reply: Reply, notes: list[str], no_code: str = NO_CODE) -> Bundle:
+    """The reply's code blocks only; a reply with none is shown whole, with ``no_code`` under it."""
+    blocks = code_blocks(reply.text)
+    if not blocks:
+        return {
+            "text/markdown": _join(_notes_md(notes), close_fences(reply.text), _quiet(no_code),
+                                   _quiet(footer(reply))),
+            "text/plain": _join(reply.text, no_code),
+        }
     shown = _join(*(fenced(code, language) for language, code in blocks))
     return {
         "text/markdown": _join(_notes_md(notes), shown, _quiet(footer(reply))),
@@ -199,5 +262,5 @@ def _json(reply: Reply, notes: list[str]) -> Bundle:
 
 
 _FINAL: dict[str, Callable[[Reply, list[str]], Bundle]] = {
-    "markdown": _markdown, "text": _text, "code": _code, "json": _json,
+    "markdown": _markdown, "text": _text, "json": _json,
 }
