@@ -99,7 +99,7 @@ def test_history_shows_exactly_what_is_sent(shell, ygpt_server):
     assert "Nothing sent yet" in cell(shell, "%ygpt history").plain
     cell(shell, TRANSLATE, cell_id="c1")
     plain = cell(shell, "%ygpt history").plain
-    assert "Chat 'default': 1 turns, 3 messages" in plain
+    assert "Chat 'default': 1 turn, 3 messages" in plain
     assert "[system] Translate the text into French" in plain
     assert f"[user] (cell c1) {HAMLET}" in plain
     assert "[assistant] (cell c1) Être ou ne pas être" in plain
@@ -130,7 +130,7 @@ def test_chat_switches_the_current_chat(shell, ygpt_server, magics):
     assert len(magics.session.chats["notes"].turns) == 1
     assert magics.session.chats["default"].turns == []
     assert "* notes" in cell(shell, "%ygpt chats").plain
-    assert "Current chat: 'notes' (1 turns)" in cell(shell, "%ygpt chat").plain
+    assert "Current chat: 'notes' (1 turn)" in cell(shell, "%ygpt chat").plain
 
 
 def test_save_load_and_a_malformed_file(shell, ygpt_server, magics, tmp_path):
@@ -139,7 +139,7 @@ def test_save_load_and_a_malformed_file(shell, ygpt_server, magics, tmp_path):
     assert "Saved 1 chat to" in cell(shell, f"%ygpt save {path}").plain
     assert json.loads(path.read_text())["version"] == 1
     cell(shell, "%ygpt reset --all")
-    assert "with 1 turn(s)" in cell(shell, f"%ygpt load {path}").plain
+    assert "Loaded 1 chat with 1 turn from" in cell(shell, f"%ygpt load {path}").plain
     assert magics.session.chats["default"].turns[0].reply.text.startswith("Être")
     ygpt_server.requests.clear()
     cell(shell, "%%ygpt\nMore, please")
@@ -154,7 +154,7 @@ def test_save_load_and_a_malformed_file(shell, ygpt_server, magics, tmp_path):
 def test_export_writes_a_markdown_transcript(shell, ygpt_server, tmp_path):
     cell(shell, TRANSLATE)
     path = tmp_path / "chat.md"
-    assert "Exported chat 'default' (1 turns)" in cell(shell, f"%ygpt export {path}").plain
+    assert "Exported chat 'default' (1 turn)" in cell(shell, f"%ygpt export {path}").plain
     text = path.read_text(encoding="utf-8")
     assert HAMLET in text and "Être ou ne pas être" in text
     assert isinstance(cell(shell, f"%ygpt export {tmp_path}/x.md --chat nope").typed_error, UnknownChat)

@@ -409,7 +409,7 @@ def test_export_markdown_reads_as_a_transcript():
     assert "**System**\n\n> Переводи на французский" in text
     assert "## 1. User\n\nTo be, or not to be\n\n## 1. yandexgpt\n\nÊtre ou ne pas être" in text
     assert "<sub>yandexgpt · 23.10.2024 · 3 → 5 tokens · 1.2 s</sub>" in text
-    assert "**Usage:** 1 turns · 3 input → 5 completion tokens (0 reasoning) · 8 total" in text
+    assert "**Usage:** 1 turn · 3 input → 5 completion tokens (0 reasoning) · 8 total" in text
 
 
 def test_turns_do_not_keep_the_history_sent_with_them():

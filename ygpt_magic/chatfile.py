@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .chat import Chat, Options, Reply, Turn, Usage, short_model, shown
+from .chat import Chat, Options, Reply, Turn, Usage, counted, short_model, shown
 from .errors import ChatFileError, OptionError
 
 VERSION = 1
@@ -228,8 +228,8 @@ def transcript(chat: Chat) -> str:
         parts.append(f"<sub>{reply.summary()}</sub>")
     usage = chat.usage
     parts.append(
-        f"---\n\n**Usage:** {len(chat.turns)} turns · {usage.input_tokens} input → "
-        f"{usage.completion_tokens} completion tokens ({usage.reasoning_tokens} reasoning) · "
+        f"---\n\n**Usage:** {counted(len(chat.turns), 'turn')} · {usage.input_tokens} input → "
+        f"{counted(usage.completion_tokens, 'completion token')} ({usage.reasoning_tokens} reasoning) · "
         f"{usage.total_tokens} total"
     )
     return "\n\n".join(parts) + "\n"

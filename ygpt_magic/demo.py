@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .chat import counted
+
 _REPO_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 _CREDENTIAL_VARS = ("YC_API_KEY", "YC_IAM_TOKEN", "YC_OAUTH_TOKEN")
 _MAGIC = "%%ygpt"
@@ -114,7 +116,7 @@ def run(notebooks_dir: Path, out_dir: Path | None, *, update: bool = False) -> i
         print(f"No notebooks found in {notebooks_dir}. Run the demo from the project's checkout "
               "(where notebooks/ is), or pass --notebooks DIR.", file=sys.stderr)
         return 2
-    print(f"Running {len(paths)} notebooks {prepare_environment(os.environ)}.")
+    print(f"Running {counted(len(paths), 'notebook')} {prepare_environment(os.environ)}.")
     failed = []
     for path in paths:
         started = time.monotonic()

@@ -2,7 +2,8 @@
 
 A control edits the chat through ``session.configure`` (the same call ``%ygpt config`` makes), and
 is redrawn from the chat when the session says its options changed; it never holds a setting of
-its own. While the controls are being redrawn from the chat, their change handlers stand down for
+its own. Temperature and max tokens can go back to "not set" (the notebook's default, else the
+model's): the **default** toggle beside the slider, an empty (or 0) max tokens box. While the controls are being redrawn from the chat, their change handlers stand down for
 the redrawing thread only (a redraw may run on a request's thread while the user moves a slider,
 and that move must still reach the chat), so a redraw never writes back.
 """
@@ -17,12 +18,13 @@ from typing import Any
 import ipywidgets as widgets
 
 from .errors import YGptError
-from .session import FORMATS, Chat, ChatSession
+from .session import FORMATS, UNSET, Chat, ChatSession, counted
 
 # Offered in the model dropdown; a chat set to another model (a gpt:// URI, a version) is added.
 MODELS = ("yandexgpt", "yandexgpt-lite", "yandexgpt/rc", "yandexgpt-lite/rc", "llama", "llama-lite")
 # Where the temperature slider rests while the chat leaves it to the server (shown dimmed).
 UNSET_TEMPERATURE = 0.3
+_UNSET_TIP = "not set for this chat: YGptMagics.temperature, else the model's default, applies"
 
 
 def _css(widget: widgets.DOMWidget, *names: str) -> widgets.DOMWidget:
@@ -66,9 +68,14 @@ class Controls:
             layout=_width("195px"), continuous_update=False,
             tooltip="Temperature: 0 is focused, 1 is creative",
         )
-        self.max_tokens = widgets.BoundedIntText(
-            min=0, max=100_000, description="max tokens", style=_INITIAL, layout=_width("118px"),
-            tooltip="Longest reply in tokens; 0 leaves it to the server",
+        self.temperature_default = widgets.ToggleButton(
+            description="default", layout=_width("66px"),
+            tooltip="Temperature not set for this chat (the notebook's or the model's default)",
+        )
+        self.max_tokens = widgets.Text(
+            placeholder="default", description="max tokens", style=_INITIAL, layout=_width("140px"),
+            continuous_update=False,
+            tooltip="Longest reply in tokens; empty or 0: the notebook's or the model's default",
         )
         self.reasoning = widgets.ToggleButton(description="reasoning", icon="lightbulb-o",
                                               layout=_width("98px"),
@@ -89,8 +96,8 @@ class Controls:
         self.head = _css(widgets.HBox([title, self.chat, self.new_chat, self.totals, self.reset, self.export]),
                          "ygpt-bar", "ygpt-head")
         self.options = _css(
-            widgets.HBox([self.model, self.temperature, self.max_tokens, self.reasoning, self.format,
-                          self.system_toggle]),
+            widgets.HBox([self.model, self.temperature, self.temperature_default, self.max_tokens,
+                          self.reasoning, self.format, self.system_toggle]),
             "ygpt-bar", "ygpt-options",
         )
         self.system_edit = _css(widgets.Box([self.system], layout=widgets.Layout(display="none")),
@@ -101,6 +108,7 @@ class Controls:
         self.system_toggle.observe(self._toggle_system, "value")
         for name in ("model", "temperature", "max_tokens", "reasoning", "format"):
             getattr(self, name).observe(self._option_changed(name), "value")
+        self.temperature_default.observe(self._temperature_default, "value")
         self.system.observe(self._system_changed, "value")
 
     # -- session → widgets -------------------------------------------------------------------
@@ -133,10 +141,11 @@ class Controls:
             self.temperature.value = UNSET_TEMPERATURE if unset else options.temperature
             (self.temperature.add_class if unset else self.temperature.remove_class)("ygpt-unset")
             self.temperature.tooltip = (
-                "Temperature: not set, the server's default applies; move to set it"
-                if unset else "Temperature: 0 is focused, 1 is creative"
+                f"Temperature: {_UNSET_TIP}; move to set it" if unset
+                else "Temperature: 0 is focused, 1 is creative"
             )
-            self.max_tokens.value = options.max_tokens or 0
+            self.temperature_default.value = unset
+            self.max_tokens.value = "" if options.max_tokens is None else str(options.max_tokens)
             self.reasoning.value = options.reasoning
             self.format.value = options.format
             self.system.value = chat.system or ""
@@ -144,10 +153,9 @@ class Controls:
             self.export.disabled = not chat.turns
         usage = chat.usage
         latency = f" · last {chat.turns[-1].reply.elapsed:.1f} s" if chat.turns else ""
-        turns = len(chat.turns)
         self.totals.value = (
-            f"{turns} turn{'s' if turns != 1 else ''} · {usage.input_tokens} → "
-            f"{usage.completion_tokens} tokens{latency}"
+            f"{counted(len(chat.turns), 'turn')} · {usage.input_tokens} → "
+            f"{counted(usage.completion_tokens, 'token')}{latency}"
         )
 
     # -- widgets → session -------------------------------------------------------------------
@@ -157,11 +165,16 @@ class Controls:
             if self._redrawing:
                 return
             value: Any = change["new"]
-            if name == "max_tokens" and value == 0:
-                value = None  # "keep": the option cannot be unset, so 0 leaves it as it is
+            if name == "max_tokens":  # text: empty or 0 is "not set"; Options checks the rest
+                value = value.strip()
+                value = UNSET if value in ("", "0") else value
             self._configure(**{name: value})
 
         return changed
+
+    def _temperature_default(self, change: dict) -> None:
+        if not self._redrawing:
+            self._configure(temperature=UNSET if change["new"] else self.temperature.value)
 
     def _system_changed(self, change: dict) -> None:
         if not self._redrawing:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from IPython.core.magic_arguments import argument, magic_arguments
 
+from ..session import counted
 from ._common import parse, show
 
 SUMMARY = "chat [NAME]: switch the current chat (created if new), or show it"
@@ -18,4 +19,4 @@ def run(magics, line: str) -> None:
     if args.name is not None:
         session.current = args.name
     chat = session.chat()
-    show(f"Current chat: '{chat.name}' ({len(chat.turns)} turns).")
+    show(f"Current chat: '{chat.name}' ({counted(len(chat.turns), 'turn')}).")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..errors import ChatFileError
+from ..session import counted
 from ._common import output_path, parse, show
 
 SUMMARY = "export PATH.md [--chat NAME]: write a chat as a Markdown transcript"
@@ -23,4 +24,4 @@ def run(magics, line: str) -> None:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise ChatFileError(path, exc.strerror or type(exc).__name__) from None
-    show(f"Exported chat '{chat.name}' ({len(chat.turns)} turns) to {path}.")
+    show(f"Exported chat '{chat.name}' ({counted(len(chat.turns), 'turn')}) to {path}.")

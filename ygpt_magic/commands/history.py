@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from IPython.core.magic_arguments import argument, magic_arguments
 
+from ..session import counted
 from ._common import parse, show
 
 SUMMARY = "history [--chat NAME]: the messages the chat sends with its next cell"
@@ -16,7 +17,7 @@ def run(magics, line: str) -> None:
     args = parse(run, line, "ygpt history")
     chat = magics.session.chat(args.chat, create=False)
     messages = chat.messages()
-    head = f"Chat '{chat.name}': {len(chat.turns)} turns, {len(messages)} messages"
+    head = f"Chat '{chat.name}': {counted(len(chat.turns), 'turn')}, {counted(len(messages), 'message')}"
     if not messages:
         show(f"**{head}**. Nothing sent yet.", f"{head}. Nothing sent yet.")
         return

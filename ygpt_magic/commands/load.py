@@ -6,6 +6,7 @@ from pathlib import Path
 
 from IPython.core.magic_arguments import argument, magic_arguments
 
+from ..session import counted
 from ._common import parse, show
 
 SUMMARY = "load PATH: replace the chats with a saved file (a bad file changes nothing)"
@@ -21,5 +22,5 @@ def run(magics, line: str) -> None:
     magics.session.load(path)
     session = magics.session
     turns = sum(len(chat.turns) for chat in session.chats.values())
-    show(f"Loaded {len(session.chats)} chat(s) with {turns} turn(s) from {path}; "
+    show(f"Loaded {counted(len(session.chats), 'chat')} with {counted(turns, 'turn')} from {path}; "
          f"current chat: '{session.current}'.")
