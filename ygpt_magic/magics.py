@@ -1,8 +1,9 @@
 """YGptMagics: `%%ygpt` sends the cell to YandexGPT; `%ygpt <subcommand>` manages the chats.
 
-This module only parses and wires: flags → Options overrides, `{name}` interpolation, the
-cell id → ChatSession.plan, then exchange.run_exchange with a StreamRenderer. Chat rules live in
-session.py, the SDK in client.py, output in render.py, subcommands in commands/.
+This module only parses and wires: flags, `{name}` interpolation and the cell id →
+planning.plan_request (the rule the panel follows too), then exchange.run_exchange with a
+StreamRenderer. Chat rules live in session.py, the SDK in client.py, output in render.py,
+subcommands in commands/.
 """
 
 from __future__ import annotations
@@ -59,17 +60,6 @@ def as_usage_error(error: YGptError) -> UsageError:
     usage = UsageError(str(error))
     usage.error = error
     return usage
-
-
-def _check_sendable(text: str, what: str) -> None:
-    """Requests travel as UTF-8: a lone surrogate (left by a broken copy-paste) cannot."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise OptionError(f"The {what} contains a character that cannot be sent "
-                          f"({text[exc.start]!r} at position {exc.start}, half of a broken "
-                          f"character, usually from a copy-paste); remove it and run it again."
-                          ) from None
 
 
 @magics_class
@@ -263,8 +253,6 @@ class YGptMagics(Magics):
         args = self._parse(line)
         text = cell if args.no_interpolate else interpolate(cell, self.shell.user_ns)
         prompt = text.strip("\n")
-        for what, value in (("cell", prompt), ("--system text", args.system or "")):
-            _check_sendable(value, what)
         if not prompt.strip():
             raise OptionError("The %%ygpt cell is empty: write the prompt on the lines below "
                               "%%ygpt.")
