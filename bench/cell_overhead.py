@@ -13,7 +13,6 @@ rendering (waiting line, reply, footer) and recording. Target: ≤ 1.10.
 from __future__ import annotations
 
 import sys
-import time
 
 from benchlib import Row, connected_shell, interleaved, median, ms, run_cell, run_main, sdk_model, server_process, timed
 
