@@ -4,6 +4,9 @@ A user's story end to end: a notebook loads the extension, asks one question in 
 cell, opens ``%ygpt panel``; in the panel the user types a follow-up and presses Send, then types
 another and presses Enter. Both replies must stream into the panel, after the cell's turn. The
 panel's screenshot is kept in test-artifacts/panel.png (docs/panel.png is a copy of a good one).
+
+A second story needs the real frontend too: JupyterLab sends each cell's id with the execute
+request, so re-running an earlier ``%%ygpt`` cell rewinds the chat to just before its turn.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,63 +38,86 @@ def sync_playwright():
     return sync_playwright
 
 
-def test_the_panel_streams_a_reply_in_jupyterlab(sync_playwright, tmp_path):
-    started = time.monotonic()
-    (tmp_path / "panel.ipynb").write_text(json.dumps(notebook([
-        "%load_ext ygpt_magic",
-        f"%%ygpt\n{FIRST}",
-        "%ygpt panel",
-    ])))
-    env = {"YGPT_ENDPOINT": "local", "YC_API_KEY": "dummy-key-for-the-local-server",
-           "YC_FOLDER_ID": "local-folder"}
-    with Lab(tmp_path, env) as lab, sync_playwright() as playwright:
+ENV = {"YGPT_ENDPOINT": "local", "YC_API_KEY": "dummy-key-for-the-local-server",
+       "YC_FOLDER_ID": "local-folder"}
+
+
+@contextmanager
+def notebook_page(sync_playwright, folder: Path, cells: list[str]):
+    """JupyterLab showing a notebook of `cells` whose kernel is ready and whose cells all ran."""
+    (folder / "story.ipynb").write_text(json.dumps(notebook(cells)))
+    with Lab(folder, ENV) as lab, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.set_default_timeout(30_000)
         try:
-            page.goto(lab.url("panel.ipynb"))
+            page.goto(lab.url("story.ipynb"))
             page.locator(".jp-Notebook .jp-Cell").first.wait_for()
             page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()  # the kernel is ready
             page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
             page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-
-            panel = page.locator(".ygpt-panel")
-            panel.wait_for()
-            assistant = panel.locator(".ygpt-assistant .ygpt-bubble")
-            assistant.first.wait_for()
-            assert "Albert Einstein was a theoretical physicist" in assistant.first.inner_text()
-
-            box = panel.locator(".ygpt-input textarea")
-            box.fill(SECOND)
-            panel.locator("button", has_text="Send").click()
-            panel.locator(".ygpt-assistant .ygpt-bubble",
-                          has_text="Einstein's most important discoveries include").wait_for()
-
-            box.fill(THIRD)
-            box.press("Enter")
-            panel.locator(".ygpt-assistant .ygpt-bubble", has_text="Einstein's key discoveries").wait_for()
-            panel.locator(".ygpt-totals", has_text="3 turns").wait_for()
-            assert box.input_value() == ""
-
-            box.type("first line")
-            box.press("Shift+Enter")
-            box.type("second line")
-            assert box.input_value() == "first line\nsecond line"  # Shift+Enter: a new line, no send
-            assert panel.locator(".ygpt-user .ygpt-bubble").count() == 3
-            box.fill("")
-
-            user_texts = [text.strip() for text in panel.locator(".ygpt-user .ygpt-bubble").all_inner_texts()]
-            assert user_texts == [FIRST, SECOND, THIRD]
-            assert panel.locator(".ygpt-status .ygpt-error").count() == 0
-            page.wait_for_timeout(300)  # let the last redraw settle before the picture
-            ARTIFACTS.mkdir(exist_ok=True)
-            panel.screenshot(path=str(ARTIFACTS / "panel.png"))
-            page.screenshot(path=str(ARTIFACTS / "panel-page.png"))
+            yield page
         except BaseException:
             ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "panel-failure.png"))
-            print(f"\nJupyterLab log (end):\n{lab.log()}\nscreenshot: {ARTIFACTS / 'panel-failure.png'}")
+            page.screenshot(path=str(ARTIFACTS / "browser-failure.png"))
+            print(f"\nJupyterLab log (end):\n{lab.log()}\nscreenshot: {ARTIFACTS / 'browser-failure.png'}")
             raise
         finally:
             browser.close()
+
+
+def test_the_panel_streams_a_reply_in_jupyterlab(sync_playwright, tmp_path):
+    started = time.monotonic()
+    cells = ["%load_ext ygpt_magic", f"%%ygpt\n{FIRST}", "%ygpt panel"]
+    with notebook_page(sync_playwright, tmp_path, cells) as page:
+        panel = page.locator(".ygpt-panel")
+        panel.wait_for()
+        assistant = panel.locator(".ygpt-assistant .ygpt-bubble")
+        assistant.first.wait_for()
+        assert "Albert Einstein was a theoretical physicist" in assistant.first.inner_text()
+
+        box = panel.locator(".ygpt-input textarea")
+        box.fill(SECOND)
+        panel.locator("button", has_text="Send").click()
+        panel.locator(".ygpt-assistant .ygpt-bubble",
+                      has_text="Einstein's most important discoveries include").wait_for()
+
+        box.fill(THIRD)
+        box.press("Enter")
+        panel.locator(".ygpt-assistant .ygpt-bubble", has_text="Einstein's key discoveries").wait_for()
+        panel.locator(".ygpt-totals", has_text="3 turns").wait_for()
+        assert box.input_value() == ""
+
+        box.type("first line")
+        box.press("Shift+Enter")
+        box.type("second line")
+        assert box.input_value() == "first line\nsecond line"  # Shift+Enter: a new line, no send
+        assert panel.locator(".ygpt-user .ygpt-bubble").count() == 3
+        box.fill("")
+
+        user_texts = [text.strip() for text in panel.locator(".ygpt-user .ygpt-bubble").all_inner_texts()]
+        assert user_texts == [FIRST, SECOND, THIRD]
+        assert panel.locator(".ygpt-status .ygpt-error").count() == 0
+        page.wait_for_timeout(300)  # let the last redraw settle before the picture
+        ARTIFACTS.mkdir(exist_ok=True)
+        panel.screenshot(path=str(ARTIFACTS / "panel.png"))
+        page.screenshot(path=str(ARTIFACTS / "panel-page.png"))
     print(f"\nbrowser test: {time.monotonic() - started:.1f} s; screenshot in {ARTIFACTS / 'panel.png'}")
+
+
+def test_rerunning_a_cell_in_jupyterlab_rewinds_the_chat(sync_playwright, tmp_path):
+    cells = ["%load_ext ygpt_magic", f"%%ygpt\n{FIRST}", f"%%ygpt\n{SECOND}", "%ygpt history"]
+    with notebook_page(sync_playwright, tmp_path, cells) as page:
+        cell = page.locator(".jp-Notebook .jp-Cell")
+        cell.nth(3).locator(".jp-OutputArea", has_text="2 turns").wait_for()
+
+        cell.nth(1).locator(".jp-InputArea-editor").click()  # the first question, asked again
+        page.keyboard.press("Shift+Enter")
+        cell.nth(1).locator(".jp-OutputArea", has_text="Re-ran this cell: its previous turn and "
+                            "1 later turn were dropped from chat 'default'").wait_for()
+        assert "Albert Einstein was a theoretical physicist" in cell.nth(1).inner_text()
+
+        cell.nth(3).locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Shift+Enter")
+        cell.nth(3).locator(".jp-OutputArea", has_text="1 turn,").wait_for()
+        assert SECOND not in cell.nth(3).locator(".jp-OutputArea").inner_text()
