@@ -103,7 +103,7 @@ def test_hostile_files_are_refused(tmp_path, content, words):
 
 def test_export_markdown_reads_as_a_transcript():
     text = filled_session().export_markdown("default")
-    assert text.startswith("# Chat: default\n\n<sub>model yandexgpt, temperature 0.3</sub>")
+    assert text.startswith("# Chat: default\n\n<sub>temperature 0.3</sub>")
     assert "**System**\n\n> Переводи на французский" in text
     assert "## 1. User\n\nTo be, or not to be\n\n## 1. yandexgpt\n\nÊtre ou ne pas être" in text
     assert "<sub>yandexgpt · 23.10.2024 · 3 → 5 tokens · 1.2 s</sub>" in text

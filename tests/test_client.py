@@ -20,7 +20,7 @@ from ygpt_magic.errors import (
     QuotaExceeded, RequestRejected, ServerFailed, ServerGaveUp, ServerTimeout, ServerUnavailable,
     StreamBroken, StreamStalled,
 )
-from ygpt_magic.session import Options
+from ygpt_magic.session import BUILTIN, Options
 
 from conftest import TEST_KEY
 
@@ -40,7 +40,7 @@ def client(ygpt_server, clean_env):
 
 
 def test_stream_yields_growing_text_and_ends_final(client, ygpt_server):
-    chunks = list(client.stream(TRANSLATE, Options()))
+    chunks = list(client.stream(TRANSLATE, BUILTIN))
     assert len(chunks) > 1 and chunks[-1].status == "FINAL" and chunks[-1].text == FRENCH
     assert all(FRENCH.startswith(c.text) for c in chunks)
     assert chunks[-1].usage.input_tokens > 0 and chunks[-1].model_version
@@ -49,11 +49,11 @@ def test_stream_yields_growing_text_and_ends_final(client, ygpt_server):
 
 
 def test_complete_deferred_and_tokens(client, ygpt_server):
-    assert client.complete(TRANSLATE, Options()).text == FRENCH
+    assert client.complete(TRANSLATE, BUILTIN).text == FRENCH
     waits = []
-    assert client.deferred(TRANSLATE, Options(), on_wait=waits.append).text == FRENCH
+    assert client.deferred(TRANSLATE, BUILTIN, on_wait=waits.append).text == FRENCH
     assert waits and waits == sorted(waits)
-    assert client.count_tokens(TRANSLATE, Options()) > 5
+    assert client.count_tokens(TRANSLATE, BUILTIN) > 5
     methods = [r.method for r in ygpt_server.requests]
     assert methods == ["Completion", "AsyncCompletion", "TokenizeCompletion"]
     assert ygpt_server.requests[0].stream is False
@@ -69,7 +69,7 @@ def test_model_names(client, ygpt_server, model, uri_end):
 
 
 def test_options_reach_the_server(client, ygpt_server):
-    client.complete(TRANSLATE, Options(temperature=0.2, max_tokens=40, reasoning=True, json=True))
+    client.complete(TRANSLATE, BUILTIN.with_changes(temperature=0.2, max_tokens=40, reasoning=True, json=True))
     options = ygpt_server.requests[-1].options
     assert (options["temperature"], options["max_tokens"], options["reasoning"], options["json"]) \
         == (pytest.approx(0.2), 40, True, True)
@@ -79,19 +79,19 @@ def test_cancel_from_another_thread_ends_the_iteration(client, ygpt_server):
     ygpt_server.faults.latency(0.05)
     stream = client.stream(TRANSLATE + [{"role": "assistant", "text": FRENCH},
                                         {"role": "user", "text": "Now a long essay, please."}],
-                           Options())
+                           BUILTIN)
     seen = []
     for chunk in stream:
         seen.append(chunk)
         if len(seen) == 2:
             threading.Thread(target=stream.cancel).start()
     assert stream.cancelled and 2 <= len(seen) <= 4 and seen[-1].status == "PARTIAL"
-    assert client.complete(TRANSLATE, Options()).text == FRENCH  # the client still works
+    assert client.complete(TRANSLATE, BUILTIN).text == FRENCH  # the client still works
 
 
 def test_a_retried_stream_starts_over(client, ygpt_server):
     ygpt_server.faults.break_stream_after(2, "UNAVAILABLE")
-    texts = [c.text for c in client.stream(TRANSLATE, Options())]
+    texts = [c.text for c in client.stream(TRANSLATE, BUILTIN)]
     assert texts[-1] == FRENCH
     assert len([r for r in ygpt_server.requests if r.method == "Completion"]) == 2
 
@@ -109,7 +109,7 @@ def test_a_retried_stream_starts_over(client, ygpt_server):
 def test_each_status_becomes_its_error(client, ygpt_server, code, error, words):
     ygpt_server.faults.fail_next(5, code, method="*")
     with pytest.raises(error) as caught:
-        list(client.stream(TRANSLATE, Options()))
+        list(client.stream(TRANSLATE, BUILTIN))
     message = str(caught.value)
     for word in words:
         assert word.lower() in message.lower()
@@ -129,7 +129,7 @@ def test_nothing_listening_fails_fast_and_names_the_endpoint(clean_env):
     client = Client(endpoint="127.0.0.1:9", insecure=True, connect_timeout=2)
     started = time.monotonic()
     with pytest.raises(ServerUnavailable, match="127.0.0.1:9"):
-        list(client.stream(TRANSLATE, Options()))
+        list(client.stream(TRANSLATE, BUILTIN))
     assert time.monotonic() - started < 5
     client.close()
 
@@ -139,7 +139,7 @@ def test_a_stalled_stream_is_stopped(ygpt_server, clean_env):
     client = Client(endpoint=ygpt_server.address, insecure=True, stall_timeout=0.5)
     started = time.monotonic()
     with pytest.raises(ServerTimeout, match="0.5 s"):
-        list(client.stream(TRANSLATE, Options()))
+        list(client.stream(TRANSLATE, BUILTIN))
     assert time.monotonic() - started < 2.5
     client.close()
 
@@ -148,7 +148,7 @@ def test_missing_credentials_fail_before_any_request(ygpt_server, clean_env):
     clean_env.delenv("YC_API_KEY")
     client = Client(endpoint=ygpt_server.address, insecure=True)
     with pytest.raises(CredentialsMissing, match="YC_API_KEY.*%ygpt auth.*%ygpt connect local"):
-        client.complete(TRANSLATE, Options())
+        client.complete(TRANSLATE, BUILTIN)
     assert ygpt_server.requests == []
 
 
@@ -208,9 +208,9 @@ HISTORY = [*TRANSLATE, {"role": "assistant", "text": FRENCH}, {"role": "user", "
 def test_a_refused_long_request_names_the_history_only_when_it_was_sent(client, ygpt_server):
     ygpt_server.faults.fail_next(2, "INVALID_ARGUMENT", message=CONTEXT)
     with pytest.raises(ContextTooLong) as alone:
-        client.complete(TRANSLATE, Options())
+        client.complete(TRANSLATE, BUILTIN)
     with pytest.raises(ContextTooLong) as with_history:
-        list(client.stream(HISTORY, Options()))
+        list(client.stream(HISTORY, BUILTIN))
     assert "40000" in str(alone.value) and "even with no chat history" in str(alone.value)
     assert "context_budget" not in str(alone.value)  # no budget setting helps a lone prompt
     said = str(with_history.value)
@@ -220,7 +220,7 @@ def test_a_refused_long_request_names_the_history_only_when_it_was_sent(client, 
 def test_a_deadline_the_server_reports_is_not_called_our_timeout(client, ygpt_server):
     ygpt_server.faults.fail_next(1, "DEADLINE_EXCEEDED")
     with pytest.raises(ServerGaveUp) as caught:
-        client.complete(TRANSLATE, Options())
+        client.complete(TRANSLATE, BUILTIN)
     said = str(caught.value)
     assert said.startswith(f"{client.endpoint} gave up on the request after 0.")
     assert "within" not in said and "60 s" not in said
@@ -230,7 +230,7 @@ def test_a_stall_names_the_stream_timeout_setting(ygpt_server, clean_env):
     ygpt_server.faults.stall_after(1, 3.0)
     client = Client(endpoint=ygpt_server.address, insecure=True, stall_timeout=0.5)
     with pytest.raises(StreamStalled) as caught:
-        list(client.stream(TRANSLATE, Options()))
+        list(client.stream(TRANSLATE, BUILTIN))
     client.close()
     said = str(caught.value)
     assert "went silent for 0.5 s" in said and "%config YGptMagics.stream_timeout = 1" in said
@@ -240,7 +240,7 @@ def test_a_stall_names_the_stream_timeout_setting(ygpt_server, clean_env):
 def test_a_stream_broken_on_every_retry_counts_the_last_attempt(client, ygpt_server):
     ygpt_server.faults.break_stream_after(2, "UNAVAILABLE", times=client.retries + 1)
     with pytest.raises(StreamBroken) as caught:
-        list(client.stream(TRANSLATE, Options()))
+        list(client.stream(TRANSLATE, BUILTIN))
     assert "broke off after 2 chunks of attempt 3" in str(caught.value)
 
 

@@ -162,7 +162,7 @@ def test_a_panel_send_is_planned_like_a_cell(session, client, ygpt_server):
     """The notebook's defaults and the model's context budget apply to Send as to a cell."""
     words = "river " * 500  # ~500 tokens
     session.load_dict({"version": 1, "current": "default", "chats": [{
-        "name": "default", "system": None, "options": {"model": "yandexgpt"},
+        "name": "default", "system": None, "options": {},
         "turns": [{"prompt": f"{n} {words}", "cell_id": f"c{n}",
                    "reply": {"text": words, "status": "FINAL", "model": "yandexgpt", "model_version": "",
                              "elapsed": 0.1, "usage": {}}} for n in range(12)]}]})

@@ -9,7 +9,7 @@ import pytest
 from ygpt_magic.errors import (
     ChatBusy, ContextTooLong, OptionError, UnknownChat, YGptError,
 )
-from ygpt_magic.session import UNSET, ChatEvent, ChatSession, Options, Reply, Usage
+from ygpt_magic.session import BUILTIN, UNSET, ChatEvent, ChatSession, Options, Reply, Usage
 
 
 def reply(text: str, status: str = "FINAL", usage: Usage = Usage(3, 5, 0, 8)) -> Reply:
@@ -140,20 +140,19 @@ def test_options_can_go_back_to_the_model_default():
     assert (session.chat().options.temperature, session.chat().options.max_tokens) == (0.7, 300)
     session.configure(temperature=UNSET, max_tokens=UNSET, format=UNSET)
     assert session.chat().options == Options()
-    assert session.plan("hi").options.temperature is None
+    assert session.plan("hi").options == BUILTIN  # a plan's options are always complete
 
 
 def test_once_reads_and_writes_no_history_but_borrows_options():
     session = ChatSession()
     session.configure(model="yandexgpt-lite", system="Chat system")
     ask(session, "remember me")
-    plan = ask(session, "Fix: I has a cat", once=True, system="Correct the grammar",
-               overrides={"temperature": 0.1})
+    plan = ask(session, "Fix: I has a cat", once=True, system="Correct the grammar")
     assert plan.messages == [
         {"role": "system", "text": "Correct the grammar"},
         {"role": "user", "text": "Fix: I has a cat"},
     ]
-    assert (plan.options.model, plan.options.temperature) == ("yandexgpt-lite", 0.1)
+    assert (plan.options.model, plan.options.format) == ("yandexgpt-lite", "markdown")
     assert texts(session) == ["remember me"]
     assert session.chat().system == "Chat system"
     assert ask(session, "no system", once=True).messages == [{"role": "user", "text": "no system"}]
@@ -168,11 +167,11 @@ def test_once_with_an_unknown_chat_is_refused_and_creates_nothing():
 
 def test_a_new_named_chat_appears_only_when_its_first_reply_is_recorded():
     session = ChatSession()
-    plan = session.plan("hello", chat="fr", overrides={"model": "yandexgpt/rc"})
+    plan = session.plan("hello", chat="fr", options=Options(model="yandexgpt/rc", format="text"))
     assert list(session.chats) == ["default"]
     session.record(plan, reply("bonjour"))
     assert texts(session, "fr") == ["hello"] and texts(session) == []
-    assert session.chat("fr").options == Options(), "per-cell overrides do not stick"
+    assert session.chat("fr").options == Options(), "a request's options do not stick"
 
 
 # -- trimming ----------------------------------------------------------------------------------

@@ -45,9 +45,9 @@ class _Unset:
         return "UNSET"
 
 
-#: ``Options.with_changes(temperature=UNSET)`` puts an option back to its built-in default (for
-#: temperature and max_tokens: not set, the model's own default applies). ``None`` cannot mean
-#: that, because ``with_changes`` takes ``None`` as "keep" (a flag that was not given).
+#: ``Options.with_changes(model=UNSET)`` takes an option back to "not set for this chat", so the
+#: notebook's setting (``YGptMagics``), else the built-in default, applies again. ``None`` cannot
+#: mean that, because ``with_changes`` takes ``None`` as "keep" (a flag that was not given).
 UNSET: Any = _Unset()
 
 
@@ -65,23 +65,33 @@ def _number(name: str, value: Any, hint: str) -> float:
 
 @dataclass(frozen=True)
 class Options:
-    """How a chat asks the model; validated on creation so a bad flag fails before any request."""
+    """How a chat asks the model; validated on creation so a bad flag fails before any request.
 
-    model: str = "yandexgpt"
+    A chat's options hold only what the user set (the panel, ``%ygpt config --model ...``, a chat
+    file; ``ChatSession.configure`` underneath); ``None`` is "not set": the notebook's
+    ``YGptMagics`` setting applies, else the built-in default (:data:`BUILTIN`). Keeping "not set"
+    apart from a set value is what lets a chat choose ``yandexgpt`` while the notebook's default
+    is ``yandexgpt-lite``. ``planning.resolve`` turns
+    these into the options a request uses, where model and format are always set. ``reasoning``
+    and ``json`` have no notebook-wide setting, so off is their "not set".
+    """
+
+    model: str | None = None
     temperature: float | None = None
     max_tokens: int | None = None
     reasoning: bool = False
     json: bool = False
-    format: str = "markdown"
+    format: str | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.model, str) or not self.model.strip() or len(self.model) > 500:
-            raise OptionError(
-                f"model must be a non-empty name (at most 500 characters), not "
-                f"{shown(self.model)}; use e.g. yandexgpt, yandexgpt-lite, yandexgpt/rc or "
-                f"gpt://<folder_id>/yandexgpt/latest."
-            )
-        object.__setattr__(self, "model", self.model.strip())
+        if self.model is not None:
+            if not isinstance(self.model, str) or not self.model.strip() or len(self.model) > 500:
+                raise OptionError(
+                    f"model must be a non-empty name (at most 500 characters), not "
+                    f"{shown(self.model)}; use e.g. yandexgpt, yandexgpt-lite, yandexgpt/rc or "
+                    f"gpt://<folder_id>/yandexgpt/latest."
+                )
+            object.__setattr__(self, "model", self.model.strip())
         if self.temperature is not None:
             hint = "use a value from 0 to 1, e.g. --temperature 0.3"
             temperature = float(_number("temperature", self.temperature, hint))
@@ -97,7 +107,7 @@ class Options:
         for flag in ("reasoning", "json"):
             if not isinstance(getattr(self, flag), bool):
                 raise OptionError(f"{flag} must be true or false, not {shown(getattr(self, flag))}.")
-        if self.format not in FORMATS:
+        if self.format is not None and self.format not in FORMATS:
             raise OptionError(
                 f"format must be one of {', '.join(FORMATS)}, not {shown(self.format)}; "
                 f"e.g. --format markdown."
@@ -105,7 +115,7 @@ class Options:
 
     def with_changes(self, **changes: Any) -> Options:
         """A copy with some options changed, validated anew: ``None`` keeps an option (a flag
-        that was not given), :data:`UNSET` puts it back to its built-in default."""
+        that was not given), :data:`UNSET` makes it "not set" again."""
         unknown = set(changes) - {f.name for f in fields(self)}
         if unknown:
             raise OptionError(
@@ -116,9 +126,25 @@ class Options:
         return replace(self, **{k: defaults[k] if v is UNSET else v
                                 for k, v in changes.items() if v is not None})
 
+    def with_defaults(self, defaults: Options) -> Options:
+        """These options where set, ``defaults``' values where not."""
+        return replace(self, **{f.name: getattr(defaults, f.name) for f in fields(self)
+                                if getattr(self, f.name) is None})
+
+    def set_fields(self) -> dict[str, Any]:
+        """The options that are set (differ from "not set"), as saved in a chat file."""
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if getattr(self, f.name) != f.default}
+
     def to_dict(self) -> dict[str, Any]:
-        """Plain values, as saved in a chat file and shown by ``%ygpt config``."""
+        """Every option's plain value."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+#: What an option is when neither the chat nor the notebook's settings set it. Temperature and
+#: max_tokens stay ``None`` there too: the request leaves them out and the model's own default
+#: applies.
+BUILTIN = Options(model="yandexgpt", format="markdown")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,13 @@ swaps them in only when the whole file is good. The file format, version 1::
                                      "model_version": "23.10.2024", "elapsed": 1.4,
                                      "usage": {"input_tokens": 26, ...}}}]}]}
 
+A chat's ``options`` hold only the options set for that chat; a missing (or null) option is not
+set, so the notebook's ``YGptMagics`` setting, else the built-in default, applies to it. An option
+that is in the file is a set value: files written before options could be "not set" list every
+option, so after loading one, its chats keep ``yandexgpt``/``markdown`` whatever the notebook's
+defaults say (``%ygpt config`` shows it as set by the chat; the panel's "(default)" entry unsets it).
+Leaving unset options out, rather than writing nulls, keeps new files readable by older versions.
+
 A reply's ``messages`` (what was sent) are not saved: they repeat the history before it, which
 would make a file grow with the square of the chat's length; they are rebuilt by the next request.
 """
@@ -164,7 +171,7 @@ def dump(chats: Mapping[str, Chat], current: str) -> dict[str, Any]:
         "version": VERSION,
         "current": current,
         "chats": [
-            {"name": chat.name, "system": chat.system, "options": chat.options.to_dict(),
+            {"name": chat.name, "system": chat.system, "options": chat.options.set_fields(),
              "turns": [{"prompt": t.prompt, "cell_id": t.cell_id, "reply": reply(t.reply)}
                        for t in chat.turns]}
             for chat in chats.values()
@@ -214,11 +221,8 @@ def _quote(text: str) -> str:
 
 def transcript(chat: Chat) -> str:
     """A Markdown transcript that reads well on GitHub: system, each turn, and usage."""
-    options = ", ".join(
-        f"{key} {value}" for key, value in chat.options.to_dict().items()
-        if key == "model" or value != Options.__dataclass_fields__[key].default
-    )
-    parts = [f"# Chat: {chat.name}", f"<sub>{options}</sub>"]
+    options = ", ".join(f"{key} {value}" for key, value in chat.options.set_fields().items())
+    parts = [f"# Chat: {chat.name}"] + ([f"<sub>{options}</sub>"] if options else [])
     if chat.system:
         parts.append(f"**System**\n\n{_quote(chat.system)}")
     for number, turn in enumerate(chat.turns, 1):

@@ -235,7 +235,10 @@ class Client:
         self._reachable_at = time.monotonic()
 
     def _model(self, options: Options):
-        """The SDK model object for these options (short name, name/version, or gpt:// URI)."""
+        """The SDK model object for these options (short name, name/version, or gpt:// URI).
+
+        ``options`` are a request's resolved options (``planning.resolve``; a Plan's are), so
+        the model is always set; unset temperature and max_tokens are left to the model."""
         sdk = self._get_sdk()
         name = options.model
         if "://" in name:

@@ -189,7 +189,8 @@ class YGptMagics(Magics):
                 "retry_backoff": self.retry_backoff, "poll_interval": self.poll_interval}
 
     def effective_options(self, chat: str | None) -> Options:
-        """A chat's options with the YGptMagics defaults filling what the chat leaves unset."""
+        """What a chat's next request uses: its own options where set, else these settings,
+        else the built-in defaults (``planning.resolve``, the rule the panel shows too)."""
         return planning.effective_options(self.session, chat, self)
 
     # -- cell ids (the kernel passes JupyterLab's cellId to run_cell) --------------------------

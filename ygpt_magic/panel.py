@@ -74,8 +74,8 @@ class ChatPanel(widgets.VBox):
         self._live: tuple[panel_live.LiveReply, Callable[[], None]] | None = None
         self._thread: threading.Thread | None = None
 
-        self.transcript = Transcript(_reply_bundle)
-        self.controls = Controls(session, lambda: self._name, self.switch, self._error)
+        self.transcript = Transcript(self._reply_bundle)
+        self.controls = Controls(session, lambda: self._name, self.switch, self._error, settings)
         self.status = styled(widgets.HTML(), "ygpt-status")
         self.input = styled(
             widgets.Textarea(placeholder="Message YandexGPT…", rows=2,
@@ -106,6 +106,7 @@ class ChatPanel(widgets.VBox):
         self.controls.reset.on_click(lambda _: self._reset())
         self.controls.export.on_click(lambda _: self.export())
         self._unsubscribe = session.subscribe(self._on_event)
+        self._unwatch = _watch_settings(settings, self._settings_changed)
         self._redraw()
 
     # -- what the user does ------------------------------------------------------------------
@@ -176,6 +177,7 @@ class ChatPanel(widgets.VBox):
     def close(self) -> None:
         """Stop following the session and release every widget of the panel."""
         self._unsubscribe()
+        self._unwatch()
         with self._lock:
             self._forget_live()
             self.transcript.end_live(keep=False)
@@ -280,6 +282,13 @@ class ChatPanel(widgets.VBox):
         status = " · ".join(part for part in (activity, message) if part)
         self.status.value = status
 
+    def _settings_changed(self, _change: Any) -> None:
+        self._redraw()
+
+    def _reply_bundle(self, turn: Turn, chat: Chat) -> dict[str, Any]:
+        options = planning.resolve(chat.options, self._settings)
+        return panel_live.final_bundle(turn.reply, options.format, json_reply=options.json)
+
     def _error(self, text: str) -> None:
         self._message = _error_line(text)
         self._redraw()
@@ -295,8 +304,22 @@ class ChatPanel(widgets.VBox):
             self._error(str(error))
 
 
-def _reply_bundle(turn: Turn, chat: Chat) -> dict[str, Any]:
-    return panel_live.final_bundle(turn.reply, chat.options.format, json_reply=chat.options.json)
+def _watch_settings(settings: Any, callback: Callable[[Any], None]) -> Callable[[], None]:
+    """Call ``callback`` when a setting that unset options inherit changes (the controls show
+    those values, and ``%config YGptMagics.model = ...`` must show at once, not with the next
+    change to the chat); returns the way to stop, which may be called more than once."""
+    if not hasattr(settings, "observe"):  # DefaultSettings, or settings built in code
+        return lambda: None
+    names = list(planning.SETTING_FOR.values())
+    settings.observe(callback, names=names)
+    watching = [True]
+
+    def stop() -> None:
+        if watching:
+            watching.clear()
+            settings.unobserve(callback, names=names)
+
+    return stop
 
 
 def _error_line(text: str) -> str:

@@ -1,9 +1,12 @@
 """The panel's option bar, system-message editor and chat selector, bound to the session.
 
-A control edits the chat through ``session.configure`` (the same call ``%ygpt config`` makes), and
-is redrawn from the chat when the session says its options changed; it never holds a setting of
-its own. Temperature and max tokens can go back to "not set" (the notebook's default, else the
-model's): the **default** toggle beside the slider, an empty (or 0) max tokens box. While the controls are being redrawn from the chat, their change handlers stand down for
+A control edits the chat through ``session.configure``, and is redrawn from the chat when the
+session says its options changed (or, via the panel, when a ``YGptMagics`` setting changes); it
+never holds a setting of its own. It shows what the next request uses (``planning.resolve``): an
+option the chat does not set shows the inherited value, muted, and choosing a value sets it for
+the chat. Every option can go back to "not set": the "… (default)" entry of the model and format
+lists, the **default** toggle beside the temperature slider, an empty (or 0) max tokens box.
+While the controls are being redrawn from the chat, their change handlers stand down for
 the redrawing thread only (a redraw may run on a request's thread while the user moves a slider,
 and that move must still reach the chat), so a redraw never writes back.
 """
@@ -17,14 +20,16 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from . import planning
 from .errors import YGptError
-from .session import FORMATS, UNSET, Chat, ChatSession, counted
+from .session import FORMATS, UNSET, Chat, ChatSession, Options, counted
 
 # Offered in the model dropdown; a chat set to another model (a gpt:// URI, a version) is added.
 MODELS = ("yandexgpt", "yandexgpt-lite", "yandexgpt/rc", "yandexgpt-lite/rc", "llama", "llama-lite")
-# Where the temperature slider rests while the chat leaves it to the server (shown dimmed).
+# Where the temperature slider rests while neither the chat nor a setting gives one (dimmed).
 UNSET_TEMPERATURE = 0.3
-_UNSET_TIP = "not set for this chat: YGptMagics.temperature, else the model's default, applies"
+# The value of the "… (default)" entry of the model and format lists: not set for this chat.
+DEFAULT = ""
 
 
 def _css(widget: widgets.DOMWidget, *names: str) -> widgets.DOMWidget:
@@ -49,8 +54,10 @@ class Controls:
         chat_name: Callable[[], str],
         on_switch: Callable[[str], None],
         on_error: Callable[[str], None],
+        settings: Any = None,
     ) -> None:
         self._session = session
+        self._settings = settings  # YGptMagics (or None): what an unset option inherits
         self._chat_name = chat_name
         self._on_switch = on_switch
         self._on_error = on_error
@@ -61,8 +68,7 @@ class Controls:
         self.new_chat = widgets.Text(placeholder="new chat…", layout=_width("110px"),
                                      continuous_update=False, tooltip="Name a new chat and press Enter")
         self.totals = _css(widgets.HTML(), "ygpt-totals")
-        self.model = widgets.Dropdown(options=MODELS, description="model", style=_INITIAL,
-                                      layout=_width("150px"))
+        self.model = widgets.Dropdown(description="model", style=_INITIAL, layout=_width("240px"))
         self.temperature = widgets.FloatSlider(
             min=0, max=1, step=0.05, description="temp", style=_INITIAL, readout_format=".2f",
             layout=_width("195px"), continuous_update=False,
@@ -80,8 +86,8 @@ class Controls:
         self.reasoning = widgets.ToggleButton(description="reasoning", icon="lightbulb-o",
                                               layout=_width("98px"),
                                               tooltip="Let the model reason before answering")
-        self.format = widgets.Dropdown(options=FORMATS, description="format", style=_INITIAL,
-                                       layout=_width("142px"))
+        self.format = widgets.Dropdown(description="format", style=_INITIAL,
+                                       layout=_width("200px"))
         self.system_toggle = widgets.ToggleButton(description="system", icon="pencil",
                                                   layout=_width("88px"),
                                                   tooltip="Edit the system message")
@@ -96,8 +102,12 @@ class Controls:
         self.head = _css(widgets.HBox([title, self.chat, self.new_chat, self.totals, self.reset, self.export]),
                          "ygpt-bar", "ygpt-head")
         self.options = _css(
-            widgets.HBox([self.model, self.temperature, self.temperature_default, self.max_tokens,
-                          self.reasoning, self.format, self.system_toggle]),
+            # The slider and its default toggle wrap as one; "… (default)" labels need the room
+            # that puts the sampling controls on a second line in a narrow panel.
+            widgets.HBox([self.model, self.format, self.reasoning, self.system_toggle,
+                          _css(widgets.HBox([self.temperature, self.temperature_default]),
+                               "ygpt-group"),
+                          self.max_tokens]),
             "ygpt-bar", "ygpt-options",
         )
         self.system_edit = _css(widgets.Box([self.system], layout=widgets.Layout(display="none")),
@@ -126,28 +136,38 @@ class Controls:
         return self._drawing == threading.get_ident()
 
     def show(self, chat: Chat, busy: bool) -> None:
-        """Set every control from ``chat`` (its options, its name among the session's chats)."""
+        """Set every control from ``chat`` (the options its next request uses, and which of them
+        it sets; its name among the session's chats)."""
         options = chat.options
+        effective = planning.resolve(options, self._settings)
+        inherited = planning.resolve(Options(), self._settings)  # what an unset option takes
+        sources = planning.sources(options, self._settings)
         names = tuple(self._session.chats)
-        models = MODELS if options.model in MODELS else (*MODELS, options.model)
         with self._redraw():
             if self.chat.options != names:
                 self.chat.options = names
             self.chat.value = chat.name
-            if self.model.options != models:
-                self.model.options = models
-            self.model.value = options.model
+            for name, listed in (("model", MODELS), ("format", FORMATS)):
+                dropdown, chosen = getattr(self, name), getattr(options, name)
+                choices = _choices(listed, chosen, getattr(inherited, name))
+                if dropdown.options != choices:
+                    dropdown.options = choices
+                dropdown.value = DEFAULT if chosen is None else chosen
+                _mark_inherited(dropdown, chosen is None, f"{name.capitalize()}: " + (
+                    _tip(sources[name]) if chosen is None
+                    else "set for this chat; the first entry goes back to the default"))
+            temperature = effective.temperature
             unset = options.temperature is None
-            self.temperature.value = UNSET_TEMPERATURE if unset else options.temperature
-            (self.temperature.add_class if unset else self.temperature.remove_class)("ygpt-unset")
-            self.temperature.tooltip = (
-                f"Temperature: {_UNSET_TIP}; move to set it" if unset
-                else "Temperature: 0 is focused, 1 is creative"
-            )
+            self.temperature.value = UNSET_TEMPERATURE if temperature is None else temperature
+            tip = _tip(sources["temperature"], "the model's default")
+            _mark_inherited(self.temperature, unset,
+                            f"Temperature: {tip}; move to set it" if unset
+                            else "Temperature: 0 is focused, 1 is creative")
             self.temperature_default.value = unset
             self.max_tokens.value = "" if options.max_tokens is None else str(options.max_tokens)
+            self.max_tokens.placeholder = ("default" if effective.max_tokens is None
+                                           else f"{effective.max_tokens} (default)")
             self.reasoning.value = options.reasoning
-            self.format.value = options.format
             self.system.value = chat.system or ""
             self.reset.disabled = busy or not chat.turns
             self.export.disabled = not chat.turns
@@ -168,6 +188,8 @@ class Controls:
             if name == "max_tokens":  # text: empty or 0 is "not set"; Options checks the rest
                 value = value.strip()
                 value = UNSET if value in ("", "0") else value
+            elif value == DEFAULT:  # the "… (default)" entry of the model or format list
+                value = UNSET
             self._configure(**{name: value})
 
         return changed
@@ -205,3 +227,23 @@ class Controls:
 
     def _toggle_system(self, change: dict) -> None:
         self.system_edit.layout.display = "flex" if change["new"] else "none"
+
+
+def _choices(
+    listed: tuple[str, ...], chosen: str | None, inherited: str
+) -> tuple[tuple[str, str], ...]:
+    """A dropdown's entries: "<inherited value> (default)" first (not set for this chat), then
+    the usual values, plus the chat's own if it is not among them (a gpt:// URI, a version)."""
+    values = listed if chosen is None or chosen in listed else (*listed, chosen)
+    return ((f"{inherited} (default)", DEFAULT), *((value, value) for value in values))
+
+
+def _tip(source: str, builtin: str = "the built-in default") -> str:
+    """Where an inherited value comes from (``planning.sources``), as a tooltip says it."""
+    return f"not set for this chat: {builtin if source == 'built-in' else source} applies"
+
+
+def _mark_inherited(widget: widgets.DOMWidget, inherited: bool, tooltip: str) -> None:
+    """Mute a control whose value the chat inherits, and say where the value comes from."""
+    (widget.add_class if inherited else widget.remove_class)("ygpt-unset")
+    widget.tooltip = tooltip

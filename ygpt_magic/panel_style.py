@@ -49,6 +49,7 @@ CSS = """
   border-bottom: 1px solid var(--ygpt-border);
 }
 .ygpt-panel .ygpt-options { border-bottom: 1px solid var(--ygpt-border); }
+.ygpt-panel .ygpt-group { gap: 6px; align-items: center; }
 .ygpt-panel .ygpt-bar .widget-inline-hbox,
 .ygpt-panel .ygpt-bar .jupyter-widgets,
 .ygpt-panel .ygpt-bar .widget-button { margin: 0; }
@@ -57,6 +58,7 @@ CSS = """
 .ygpt-panel .ygpt-totals { color: var(--ygpt-muted); margin-left: auto; white-space: nowrap; }
 .ygpt-panel .widget-label, .ygpt-panel .widget-readout { color: var(--ygpt-muted); }
 .ygpt-panel .ygpt-unset .widget-readout { opacity: 0.5; }
+.ygpt-panel .ygpt-unset select { color: var(--ygpt-muted); }
 .ygpt-panel .ygpt-system-edit { padding: 0 10px 6px 10px; border-bottom: 1px solid var(--ygpt-border); }
 .ygpt-panel textarea { font-family: var(--jp-ui-font-family, system-ui, sans-serif); }
 .ygpt-panel .ygpt-system-edit textarea { font-size: var(--jp-ui-font-size1, 13px); }

@@ -23,14 +23,15 @@ from typing import Any
 
 from . import chatfile
 from .chat import (
-    FORMATS, UNSET, Chat, Options, Reply, Turn, Usage, build_messages, counted, short_model, shown,
+    BUILTIN, FORMATS, UNSET, Chat, Options, Reply, Turn, Usage, build_messages, counted,
+    short_model, shown,
 )
 from .errors import ChatBusy, ChatChanged, ContextTooLong, OptionError, UnknownChat
 from .observers import Observers
 
 __all__ = [
-    "FORMATS", "UNSET", "Chat", "ChatEvent", "ChatSession", "Options", "Plan", "Reply", "Turn",
-    "Usage", "counted", "short_model",
+    "BUILTIN", "FORMATS", "UNSET", "Chat", "ChatEvent", "ChatSession", "Options", "Plan", "Reply",
+    "Turn", "Usage", "counted", "short_model",
 ]
 
 CountTokens = Callable[[list[dict[str, str]]], int]
@@ -183,7 +184,7 @@ class ChatSession:
         append: bool = False,
         once: bool = False,
         system: str | None = None,
-        overrides: dict[str, Any] | None = None,
+        options: Options | None = None,
         budget: int | None = None,
         count_tokens: CountTokens | None = None,
     ) -> Plan:
@@ -194,6 +195,9 @@ class ChatSession:
         oldest turns are left out until everything fits; the tokenizer is only asked when the
         request's upper bound (its UTF-8 size) exceeds the budget, and each turn is counted
         once, ever.
+        ``options``: what the request uses, resolved by ``planning.resolve`` (the chat's options,
+        the cell's flags and the notebook's settings); by default the chat's own options with the
+        built-in defaults where it sets none.
         ``once``: prompt mode reads no history and writes none; it borrows the chat's options,
         but its system message is only the ``system`` given here. An unknown named chat is an
         error for ``once`` (it never creates one).
@@ -210,7 +214,8 @@ class ChatSession:
             rerun = source.last_turn_of(cell_id) if cell_id is not None and not (append or once) else None
             system_text = system if (once or system is not None) else source.system
             revision = source.revision
-        options = source.options.with_changes(**(overrides or {}))
+        if options is None:
+            options = source.options.with_defaults(BUILTIN)
         replaces = rerun is not None
         keep = rerun if rerun is not None else len(turns)
         rewound = len(turns) - keep - 1 if replaces else 0
