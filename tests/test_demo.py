@@ -43,6 +43,18 @@ def test_demo_prints_each_exchange_and_writes_the_executed_notebook(tmp_path):
     assert "Être ou ne pas être" in executed.cells[1].outputs[0]["data"]["text/markdown"]
 
 
+def test_the_demo_prints_the_prompt_as_sent_with_variables_filled_in(tmp_path):
+    (tmp_path / "in").mkdir()
+    _notebook(tmp_path / "in", "review", "%load_ext ygpt_magic", 'review = "The screen is too dim."',
+              "%%ygpt --once\nClassify: {review}", "%%ygpt --once --dry-run\nAgain: {review}")
+    result = _demo(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "you  ▸ Classify: The screen is too dim." in result.stdout
+    assert "you  ▸ Again: {review}" in result.stdout, "nothing sent: the cell as written"
+    executed = nbformat.read(tmp_path / "out" / "review.ipynb", as_version=4)
+    assert [cell.execution_count for cell in executed.cells] == [1, 2, 3, 4], "nothing extra ran"
+
+
 def test_a_failing_notebook_is_named_and_the_others_still_run(tmp_path):
     (tmp_path / "in").mkdir()
     _notebook(tmp_path / "in", "a_broken", "%load_ext ygpt_magic", "%%ygpt --temperature 7\nHello")

@@ -2,7 +2,8 @@
 
 A newcomer types `make demo` and sees the product work: each notebook is executed top to bottom
 in a fresh kernel (nbclient), written to ``build/notebooks/``, and each `%%ygpt` cell is printed
-as prompt → reply. Unless told otherwise, it runs against the project's local server with a dummy
+as prompt → reply, the prompt as it was sent (``{variables}`` filled in), read from ``_ygpt`` in
+the kernel right after the cell. Unless told otherwise, it runs against the project's local server with a dummy
 key, so it needs no account and no network. ``--update`` writes the executed notebooks back over
 the stored ones instead: that is how their outputs are refreshed after a scripted reply changes.
 """
@@ -10,6 +11,7 @@ the stored ones instead: that is how their outputs are refreshed after a scripte
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import re
 import sys
@@ -23,6 +25,10 @@ _REPO_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 _CREDENTIAL_VARS = ("YC_API_KEY", "YC_IAM_TOKEN", "YC_OAUTH_TOKEN")
 _MAGIC = "%%ygpt"
 _SMALL_PRINT = re.compile(r"</?sub>")   # the footer's HTML, for the terminal
+# Evaluated in the kernel after each %%ygpt cell: the reply's identity (a cell that sent nothing,
+# like --dry-run or a refused one, leaves the previous reply there) and the prompt it sent.
+_SENT = ("(id(_ygpt), _ygpt.messages[-1]['text'] if _ygpt.messages else None) "
+         "if '_ygpt' in globals() else None")
 
 
 @dataclass(frozen=True)
@@ -30,18 +36,24 @@ class Exchange:
     """One `%%ygpt` cell of an executed notebook, as the terminal shows it."""
 
     flags: str      # the magic line after %%ygpt
-    prompt: str     # the cell body (before {variable} expansion)
+    prompt: str     # the text sent, else (nothing was sent) the cell body
     reply: str      # the final rendered reply (Markdown with its footer), or the error shown
 
 
-def exchanges(notebook) -> list[Exchange]:
-    """The `%%ygpt` cells of an executed notebook with their final outputs."""
+def _is_ygpt(cell) -> bool:
+    return cell.cell_type == "code" and cell.source.startswith(_MAGIC)
+
+
+def exchanges(notebook, sent: dict[int, str] | None = None) -> list[Exchange]:
+    """The `%%ygpt` cells of an executed notebook with their final outputs; ``sent`` holds the
+    prompt each cell sent, by cell index (see :func:`execute`)."""
     found = []
-    for cell in notebook.cells:
-        if cell.cell_type != "code" or not cell.source.startswith(_MAGIC):
+    for index, cell in enumerate(notebook.cells):
+        if not _is_ygpt(cell):
             continue
         first, _, body = cell.source.partition("\n")
-        found.append(Exchange(first[len(_MAGIC):].strip(), body.strip(), _output_text(cell.outputs)))
+        prompt = (sent or {}).get(index, body.strip())
+        found.append(Exchange(first[len(_MAGIC):].strip(), prompt, _output_text(cell.outputs)))
     return found
 
 
@@ -73,11 +85,33 @@ def prepare_environment(environ: dict[str, str]) -> str:
 
 
 def execute(path: Path, *, timeout: int = 180):
-    """Execute one notebook in a fresh kernel from this environment, in the notebook's folder."""
+    """Execute one notebook in a fresh kernel from this environment, in the notebook's folder.
+
+    Returns the executed notebook and, by cell index, the prompt each `%%ygpt` cell sent: a cell
+    like ``{review}`` sends the review's text, and that is what the reader should see."""
     import nbclient
     import nbformat
 
     notebook = nbformat.read(path, as_version=4)
+    sent: dict[int, str] = {}
+    last = [0]  # id of the reply last seen: a cell that sent nothing leaves it in _ygpt
+
+    async def read_sent(cell, cell_index: int, execute_reply) -> None:
+        if not _is_ygpt(cell):
+            return
+        # silent: no execution count, no output; the expression's repr comes back in the reply
+        msg_id = client.kc.execute("", silent=True, store_history=False,
+                                   user_expressions={"sent": _SENT})
+        reply = await client.async_wait_for_reply(msg_id)
+        value = (reply or {}).get("content", {}).get("user_expressions", {}).get("sent", {})
+        if value.get("status") != "ok":
+            return
+        found = ast.literal_eval(value["data"]["text/plain"])
+        if found is not None and found[0] != last[0]:  # a new reply exists while the old one does
+            last[0] = found[0]
+            if found[1] is not None:
+                sent[cell_index] = found[1]
+
     client = nbclient.NotebookClient(
         notebook,
         timeout=timeout,
@@ -86,9 +120,10 @@ def execute(path: Path, *, timeout: int = 180):
         store_widget_state=False,          # the panel's text/plain line is stored, not 100 kB of state
         extra_arguments=["--IPKernelApp.log_level=ERROR"],   # no "TCP without encryption" on loopback
         resources={"metadata": {"path": str(path.parent)}},
+        on_cell_executed=read_sent,
     )
     client.execute()
-    return notebook
+    return notebook, sent
 
 
 def _print_exchanges(name: str, found: list[Exchange], seconds: float) -> None:
@@ -121,12 +156,12 @@ def run(notebooks_dir: Path, out_dir: Path | None, *, update: bool = False) -> i
     for path in paths:
         started = time.monotonic()
         try:
-            notebook = execute(path)
+            notebook, sent = execute(path)
         except CellExecutionError as error:
             failed.append(path.name)
             print(f"\n━━ {path.stem} ━━ FAILED\n{_first_lines(str(error))}", file=sys.stderr)
             continue
-        _print_exchanges(path.stem, exchanges(notebook), time.monotonic() - started)
+        _print_exchanges(path.stem, exchanges(notebook, sent), time.monotonic() - started)
         target = path if update else out_dir / path.name
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, target)
