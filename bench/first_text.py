@@ -14,13 +14,10 @@ cell; the baseline, interleaved in the same kernel, is a cell that iterates the 
 
 from __future__ import annotations
 
-import json
 import sys
-import tempfile
-from pathlib import Path
 
 from benchlib import Row, interleaved, median, ms, run_main
-from kernel_harness import Kernel, StampedServer, start_stamped_server
+from kernel_harness import Kernel, StampedServer, scripted_server
 
 TARGET = 0.050
 LATENCY = 0.005
@@ -60,18 +57,11 @@ def _first_text(kernel: Kernel, server: StampedServer, code: str) -> float:
 
 def measure(quick: bool) -> list[Row]:
     runs = 2 if quick else 11
-    with tempfile.TemporaryDirectory() as folder:
-        script = Path(folder, "first.json")
-        script.write_text(json.dumps({"replies": [{"user": PROMPT, "reply": REPLY}]}), encoding="utf-8")
-        server = start_stamped_server([script])
-        try:
-            with Kernel(server.address) as kernel:
-                kernel.execute(RAW_SETUP.format(address=server.address, prompt=PROMPT))
-                server.faults.latency(LATENCY)
-                magic, raw = interleaved(lambda: _first_text(kernel, server, f"%%ygpt --once\n{PROMPT}"),
-                                         lambda: _first_text(kernel, server, RAW_CELL), runs, warmup=1)
-        finally:
-            server.stop()
+    with scripted_server(PROMPT, REPLY) as server, Kernel(server.address) as kernel:
+        kernel.execute(RAW_SETUP.format(address=server.address, prompt=PROMPT))
+        server.faults.latency(LATENCY)
+        magic, raw = interleaved(lambda: _first_text(kernel, server, f"%%ygpt --once\n{PROMPT}"),
+                                 lambda: _first_text(kernel, server, RAW_CELL), runs, warmup=1)
     result = median(magic)
     return [Row("6. time to first visible text", f"≤ {ms(TARGET)}", ms(result),
                 f"raw SDK + display handle {ms(median(raw))}", result <= TARGET,

@@ -12,11 +12,14 @@ after the injected per-chunk latency, so it leaves at ``stamp + latency``.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
+import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +70,19 @@ def start_stamped_server(scripts: Sequence[str | Path] = ()) -> StampedServer:
     server = StampedServer(state, loop, thread, started["server"])
     server.stamps = responders.stamps
     return server
+
+
+@contextmanager
+def scripted_server(prompt: str, reply: str) -> Iterator[StampedServer]:
+    """A stamped local server whose scripted answer to ``prompt`` is ``reply``, stopped after."""
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder, "bench.json")
+        script.write_text(json.dumps({"replies": [{"user": prompt, "reply": reply}]}), encoding="utf-8")
+        server = start_stamped_server([script])
+        try:
+            yield server
+        finally:
+            server.stop()
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,10 @@ stream time + 2 (stream time: from the cell's first to its last display message)
 
 from __future__ import annotations
 
-import json
 import sys
-import tempfile
-from pathlib import Path
 
 from benchlib import Row, interleaved, median, run_main
-from kernel_harness import Kernel, start_stamped_server, naive_cell
+from kernel_harness import Kernel, naive_cell, scripted_server
 
 PROMPT = "Write the long benchmark essay."
 WORDS = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike "
@@ -43,18 +40,11 @@ def measure(quick: bool) -> list[Row]:
     words, latency, runs = (400, 0.002, 1) if quick else (5000, 0.002, 2)
     reply = long_reply(words)
     size = len(reply.encode())
-    with tempfile.TemporaryDirectory() as folder:
-        script = Path(folder, "long.json")
-        script.write_text(json.dumps({"replies": [{"user": PROMPT, "reply": reply}]}), encoding="utf-8")
-        server = start_stamped_server([script])
-        try:
-            with Kernel(server.address) as kernel:
-                kernel.execute("%%ygpt --once\nWarm up: import the SDK and open the channel.")
-                server.faults.latency(latency)
-                throttled, naive = interleaved(lambda: _cost(kernel.execute(f"%%ygpt --once\n{PROMPT}")),
-                                               lambda: _cost(kernel.execute(naive_cell(PROMPT))), runs, 0)
-        finally:
-            server.stop()
+    with scripted_server(PROMPT, reply) as server, Kernel(server.address) as kernel:
+        kernel.execute("%%ygpt --once\nWarm up: import the SDK and open the channel.")
+        server.faults.latency(latency)
+        throttled, naive = interleaved(lambda: _cost(kernel.execute(f"%%ygpt --once\n{PROMPT}")),
+                                       lambda: _cost(kernel.execute(naive_cell(PROMPT))), runs, 0)
     pick = lambda runs_, key: median([r[key] for r in runs_])  # noqa: E731
     seconds, count, sent = pick(throttled, "seconds"), pick(throttled, "messages"), pick(throttled, "bytes")
     allowed = 10 * seconds + 2
