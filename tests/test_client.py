@@ -59,6 +59,20 @@ def test_complete_deferred_and_tokens(client, ygpt_server):
     assert ygpt_server.requests[0].stream is False
 
 
+def test_ctrl_c_during_a_deferred_wait_cancels_the_operation_on_the_server(client, ygpt_server, caplog):
+    caplog.set_level(logging.INFO, logger="ygpt_magic.emulator")
+    ygpt_server.operation_delay = 30  # the operation keeps running until cancelled
+
+    def press_ctrl_c(_seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        client.deferred(TRANSLATE, BUILTIN, on_wait=press_ctrl_c)
+    assert any(r.getMessage().startswith("CancelOperation ") for r in caplog.records
+               if r.name == "ygpt_magic.emulator")
+    assert client.complete(TRANSLATE, BUILTIN).text == FRENCH  # the client is fine afterwards
+
+
 @pytest.mark.parametrize("model, uri_end", [
     ("yandexgpt", "/yandexgpt/latest"), ("yandexgpt-lite", "/yandexgpt-lite/latest"),
     ("yandexgpt/rc", "/yandexgpt/rc"), ("gpt://b1gother/yandexgpt-lite/rc", "gpt://b1gother/yandexgpt-lite/rc"),

@@ -15,6 +15,7 @@ Why it looks like this:
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -25,6 +26,8 @@ from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder
 from .endpoints import CLOUD_ENDPOINT, parse_endpoint
 from .errors import CredentialsMissing, ServerTimeout, ServerUnavailable, StreamStalled, YGptError
 from .session import Options, Usage
+
+log = logging.getLogger(__name__)
 
 #: seconds after which a reachable endpoint is probed again before the next request
 PROBE_TTL = 30.0
@@ -160,16 +163,28 @@ class Client:
             return await self._model(options).run_deferred(messages, timeout=self.timeout)
         operation = self._call(start, options, messages)
         started = time.monotonic()
-        while True:
-            status = self._call(lambda: operation.get_status(timeout=self.timeout), options)
-            if not status.is_running:
-                break
-            waited = time.monotonic() - started
-            if waited > self.timeout:
-                raise ServerTimeout(self.endpoint, self.timeout)
-            on_wait(waited)
-            time.sleep(self.poll_interval)
+        try:
+            while True:
+                status = self._call(lambda: operation.get_status(timeout=self.timeout), options)
+                if not status.is_running:
+                    break
+                waited = time.monotonic() - started
+                if waited > self.timeout:
+                    raise ServerTimeout(self.endpoint, self.timeout)
+                on_wait(waited)
+                time.sleep(self.poll_interval)
+        except KeyboardInterrupt:
+            self._cancel_operation(operation)
+            raise
         return _chunk(self._call(lambda: operation.get_result(timeout=self.timeout), options), None)
+
+    def _cancel_operation(self, operation: Any) -> None:
+        """Ctrl-C during --deferred: stop the work on the server (and what it costs), not only
+        the wait. Best effort: the interrupt must go through even if the cancel cannot."""
+        try:
+            self._loop.run(operation.cancel(timeout=self.connect_timeout))
+        except Exception as exc:  # noqa: BLE001 (any failure here leaves only the interrupt)
+            log.debug("could not cancel operation %s: %s", operation.id, type(exc).__name__)
 
     def count_tokens(self, messages: list[dict], options: Options) -> int:
         """Tokens the model would read for these messages (the tokenizer API, not a guess)."""
