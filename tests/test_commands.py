@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
 
@@ -30,6 +31,17 @@ def test_connect_switches_server_and_validates(shell, ygpt_server, monkeypatch):
     assert isinstance(result.typed_error, OptionError) and "HOST:PORT" in result.message
     shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
     assert cell(shell, TRANSLATE).error is None and completions(ygpt_server)
+
+
+def test_connect_says_so_when_nothing_answers_at_the_address(shell, ygpt_server):
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = cell(shell, f"%ygpt connect 127.0.0.1:{port} --insecure")
+    assert f"Using the server at 127.0.0.1:{port} (TLS off), but nothing answers there now" in result.plain
+    assert "Connected" not in result.plain
+    back = cell(shell, f"%ygpt connect {ygpt_server.address} --insecure")
+    assert f"Connected to the server at {ygpt_server.address} (TLS off)." in back.plain
 
 
 def test_connect_local_starts_a_server_in_the_kernel(shell, magics):

@@ -73,9 +73,27 @@ def test_nothing_listening_fails_fast_naming_the_endpoint(shell, ygpt_server):
 
 def test_missing_credentials_name_every_way_to_fix_it(shell, ygpt_server, clean_env):
     clean_env.delenv("YC_API_KEY")
+    clean_env.delenv("YC_FOLDER_ID")
     result = cell(shell, "%%ygpt\nHello")
     assert_clear(result, CredentialsMissing, "YC_API_KEY", "YC_IAM_TOKEN", "YC_OAUTH_TOKEN",
                  "YC_FOLDER_ID", "%ygpt auth", "%ygpt connect local")
+    assert ygpt_server.requests == []
+
+
+def test_a_missing_folder_alone_is_asked_for_alone(shell, ygpt_server, clean_env):
+    clean_env.delenv("YC_FOLDER_ID")
+    result = cell(shell, "%%ygpt\nHello")
+    assert_clear(result, CredentialsMissing, "credential was found (YC_API_KEY) but no folder id",
+                 "YC_FOLDER_ID", "%ygpt auth")
+    assert "No Yandex Cloud credentials" not in result.message
+    assert ygpt_server.requests == []
+
+
+def test_a_missing_key_alone_is_asked_for_alone(shell, ygpt_server, clean_env):
+    clean_env.delenv("YC_API_KEY")
+    result = cell(shell, "%%ygpt\nHello")
+    assert_clear(result, CredentialsMissing, "folder id was found but no API key or token",
+                 "YC_API_KEY", "%ygpt auth", "%ygpt connect local")
     assert ygpt_server.requests == []
 
 

@@ -233,8 +233,14 @@ class Client:
                                     elapsed=time.monotonic() - started, history_turns=history)
 
     def _check_credentials(self) -> None:
-        if self.credential is NO_CREDENTIAL or not self.folder_id:
-            raise CredentialsMissing()
+        found = None if self.credential is NO_CREDENTIAL else self.credential.source
+        if found is None or not self.folder_id:
+            raise CredentialsMissing(found=found, folder=self.folder_id)
+
+    def check_reachable(self) -> None:
+        """ServerUnavailable now, naming the endpoint, if nothing answers there (for
+        `%ygpt connect`, so "connected" is never said of an address where nothing listens)."""
+        self._loop.run(self._ensure_reachable())
 
     async def _ensure_reachable(self) -> None:
         """A TCP connect with a short timeout, so a dead endpoint fails in seconds."""

@@ -151,15 +151,27 @@ class ContextTooLong(YGptError):
 
 
 class CredentialsMissing(YGptError):
-    """No API key, IAM token, OAuth token or yc profile was found."""
+    """No credential (API key, IAM/OAuth token, yc profile) or no folder id was found.
 
-    def __init__(self) -> None:
-        super().__init__(
-            "No Yandex Cloud credentials were found. Set YC_API_KEY (or YC_IAM_TOKEN / "
-            "YC_OAUTH_TOKEN) and YC_FOLDER_ID in the environment, or run %ygpt auth to enter "
-            "them without saving them in the notebook, or run %ygpt connect local to use the "
-            "local server that needs none."
-        )
+    ``found`` names the credential's source when only the folder is missing, so the message
+    asks for exactly the part that is missing instead of sending the user after both.
+    """
+
+    def __init__(self, *, found: str | None = None, folder: str | None = None) -> None:
+        local = "or run %ygpt connect local to use the local server that needs none."
+        if found and not folder:
+            text = (f"A credential was found ({found}) but no folder id. Set YC_FOLDER_ID in "
+                    f"the environment (the folder the requests are billed to), or run "
+                    f"%ygpt auth to enter it, {local}")
+        elif folder:
+            text = ("A folder id was found but no API key or token. Set YC_API_KEY (or "
+                    "YC_IAM_TOKEN / YC_OAUTH_TOKEN) in the environment, or run %ygpt auth to "
+                    f"enter it without saving it in the notebook, {local}")
+        else:
+            text = ("No Yandex Cloud credentials were found. Set YC_API_KEY (or YC_IAM_TOKEN / "
+                    "YC_OAUTH_TOKEN) and YC_FOLDER_ID in the environment, or run %ygpt auth to "
+                    f"enter them without saving them in the notebook, {local}")
+        super().__init__(text)
 
 
 class AuthFailed(YGptError):

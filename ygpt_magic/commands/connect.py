@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from IPython.core.magic_arguments import argument, magic_arguments
 
+from ..errors import ServerUnavailable
 from ._common import parse, show
 
 SUMMARY = "connect local | cloud | HOST:PORT [--insecure]: choose the server"
@@ -29,4 +30,18 @@ def run(magics, line: str) -> None:
     text = f"Connected to {what}{where} (TLS {info['tls']})."
     if not info["address"]:
         text += " It starts with the first request."
+    elif info["endpoint"] not in ("local", "cloud") and not _answers(connection):
+        text = (f"Using {what}{where} (TLS {info['tls']}), but nothing answers there now: start "
+                f"it (e.g. ygpt-magic serve --port N) or check the address. Cells will fail "
+                f"until it answers.")
     show(text.replace(what, f"**{what}**", 1), text)
+
+
+def _answers(connection) -> bool:
+    """A HOST:PORT the user typed is probed once (≤ connect_timeout); the cloud and the local
+    server are not: one is reached through discovery, the other starts on demand."""
+    try:
+        connection.client().check_reachable()
+    except ServerUnavailable:
+        return False
+    return True
