@@ -43,6 +43,9 @@ class _Stamped:
         self.stamps.append(time.time())
         return self.chain.respond(prompt)
 
+    def close(self) -> None:
+        self.chain.close()
+
 
 class StampedServer(LocalServer):
     """A LocalServer whose ``stamps`` hold the wall-clock time each completion began answering."""

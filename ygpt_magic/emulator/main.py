@@ -83,5 +83,6 @@ async def _serve_until_signal(state: EmulatorState, host: str, port: int) -> int
           f"endpoint={state.address!r}, verify=False. Ctrl+C stops it.", file=sys.stderr, flush=True)
     await stop.wait()
     await server.stop(grace=1.0)
+    state.responders.close()
     print("Local server stopped.", file=sys.stderr, flush=True)
     return 0

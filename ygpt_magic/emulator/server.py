@@ -110,6 +110,7 @@ class LocalServer:
         future.result(timeout=grace + 5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
+        self._state.responders.close()
 
     def __enter__(self) -> LocalServer:
         return self

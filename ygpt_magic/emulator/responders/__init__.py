@@ -45,3 +45,10 @@ class ResponderChain:
             if generation is not None:
                 return generation
         raise RuntimeError("No responder answered; the chain must end with one that always does.")
+
+    def close(self) -> None:
+        """Release what responders hold (a loaded model) when the server stops."""
+        for responder in self.responders:
+            close = getattr(responder, "close", None)
+            if close is not None:
+                close()

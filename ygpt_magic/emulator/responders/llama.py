@@ -65,6 +65,12 @@ class LlamaResponder:
     def respond(self, prompt: Prompt) -> Generation:
         return Generation(deltas=self._deltas(prompt))
 
+    def close(self) -> None:
+        """Free the model once the generation in progress has stopped; left to the garbage
+        collector at interpreter exit, llama.cpp's threads abort the process."""
+        with self._lock:
+            self._llama.close()
+
     def _options(self, prompt: Prompt) -> dict:
         options: dict = {"messages": [{"role": r, "content": t} for r, t in prompt.messages], "stream": True}
         if prompt.temperature is not None:
@@ -81,6 +87,12 @@ class LlamaResponder:
         queue: asyncio.Queue = asyncio.Queue()
         stop = threading.Event()
 
+        def put(item: object) -> None:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+            except RuntimeError:  # the server's loop is closed: nobody is listening any more
+                stop.set()
+
         def work() -> None:
             try:
                 with self._lock:
@@ -89,11 +101,11 @@ class LlamaResponder:
                             break
                         delta = chunk["choices"][0].get("delta", {}).get("content")
                         if delta:
-                            loop.call_soon_threadsafe(queue.put_nowait, delta)
+                            put(delta)
             except Exception as error:  # handed to the RPC, which reports INTERNAL
-                loop.call_soon_threadsafe(queue.put_nowait, error)
+                put(error)
             finally:
-                loop.call_soon_threadsafe(queue.put_nowait, _END)
+                put(_END)
 
         threading.Thread(target=work, name="ygpt-llama", daemon=True).start()
         try:
