@@ -115,7 +115,7 @@ def test_rerunning_a_cell_in_jupyterlab_rewinds_the_chat(sync_playwright, tmp_pa
         page.keyboard.press("Shift+Enter")
         cell.nth(1).locator(".jp-OutputArea", has_text="Re-ran this cell: its previous turn and "
                             "1 later turn were dropped from chat 'default'").wait_for()
-        assert "Albert Einstein was a theoretical physicist" in cell.nth(1).inner_text()
+        cell.nth(1).locator(".jp-OutputArea", has_text="In his later years").wait_for()  # the whole reply
 
         cell.nth(3).locator(".jp-InputArea-editor").click()
         page.keyboard.press("Shift+Enter")
