@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import grpc
 
+from ..errors import RequestError
 from ..prompt import received
 from ..state import EmulatorState
 
@@ -73,3 +75,17 @@ class Call:
             self.method, self.model, self.messages, self.chunks, self.status,
             (time.perf_counter() - self.started) * 1000,
         )
+
+
+async def unary(state: EmulatorState, context: grpc.aio.ServicerContext, method: str,
+                answer: Callable[[], Any], request: Any = None, **admit: bool) -> Any:
+    """The life of every unary RPC: admit it, answer it, turn a RequestError into its status,
+    and log one line whatever happens. ``admit`` is passed to ``Call.admit``."""
+    call = Call(state, context, method)
+    try:
+        await call.admit(request, **admit)
+        return answer()
+    except RequestError as error:
+        await call.abort(error.code, error.message)
+    finally:
+        call.log()

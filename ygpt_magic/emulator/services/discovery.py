@@ -12,11 +12,14 @@ from yandex.cloud.endpoint import api_endpoint_service_pb2 as pb  # pylint: disa
 from yandex.cloud.endpoint import api_endpoint_service_pb2_grpc as pb_grpc
 from yandex.cloud.endpoint.api_endpoint_pb2 import ApiEndpoint  # pylint: disable=no-name-in-module
 
+from ..errors import RequestError
 from ..state import EmulatorState
-from .call import Call
+from .call import unary
 
 #: the service ids the SDK looks up for completions, tokenizer and operations
 SERVICE_IDS = ("ai-foundation-models", "ai-llm", "operation")
+#: discovery needs no credentials, is not recorded, and never takes an injected fault
+_OPEN = {"auth": False, "record": False, "faults": False}
 
 
 class ApiEndpointService(pb_grpc.ApiEndpointServiceServicer):
@@ -24,25 +27,18 @@ class ApiEndpointService(pb_grpc.ApiEndpointServiceServicer):
         self.state = state
 
     async def List(self, request, context):  # noqa: N802 (gRPC method name)
-        call = Call(self.state, context, "List")
-        try:
-            await call.admit(auth=False, record=False, faults=False)
+        def answer():
             return pb.ListApiEndpointsResponse(
                 endpoints=[ApiEndpoint(id=sid, address=self.state.address) for sid in SERVICE_IDS]
             )
-        finally:
-            call.log()
+        return await unary(self.state, context, "List", answer, **_OPEN)
 
     async def Get(self, request, context):  # noqa: N802
-        call = Call(self.state, context, "GetEndpoint")
-        try:
-            await call.admit(auth=False, record=False, faults=False)
+        def answer():
             if request.api_endpoint_id not in SERVICE_IDS:
-                await call.abort(
-                    grpc.StatusCode.NOT_FOUND, f"The endpoint {request.api_endpoint_id!r} is not served here; "
-                    f"known: {', '.join(SERVICE_IDS)}."
+                raise RequestError(
+                    grpc.StatusCode.NOT_FOUND, f"The endpoint {request.api_endpoint_id!r} is not served "
+                    f"here; known: {', '.join(SERVICE_IDS)}."
                 )
             return ApiEndpoint(id=request.api_endpoint_id, address=self.state.address)
-        finally:
-            call.log()
-
+        return await unary(self.state, context, "GetEndpoint", answer, **_OPEN)

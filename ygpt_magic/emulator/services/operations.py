@@ -24,7 +24,7 @@ from .. import prompt as prompts
 from ..errors import RequestError
 from ..state import EmulatorState
 from ..stream import responses
-from .call import Call
+from .call import unary
 
 _DESCRIPTION = "Async GPT Completion"
 _ids = itertools.count(1)
@@ -104,16 +104,10 @@ class TextGenerationAsyncService(tg_grpc.TextGenerationAsyncServiceServicer):
         self.store = store
 
     async def Completion(self, request, context):  # noqa: N802 (gRPC method name)
-        call = Call(self.state, context, "AsyncCompletion")
-        try:
-            await call.admit(request)
-            prompt = prompts.parse(request)
+        def answer():
             # deferred requests never stream: the operation holds the final response only
-            return self.store.create(replace(prompt, stream=False))
-        except RequestError as error:
-            await call.abort(error.code, error.message)
-        finally:
-            call.log()
+            return self.store.create(replace(prompts.parse(request), stream=False))
+        return await unary(self.state, context, "AsyncCompletion", answer, request)
 
 
 class OperationService(op_grpc.OperationServiceServicer):
@@ -122,17 +116,9 @@ class OperationService(op_grpc.OperationServiceServicer):
         self.store = store
 
     async def Get(self, request, context):  # noqa: N802
-        return await self._run("GetOperation", context, lambda: self.store.get(request.operation_id))
+        return await unary(self.state, context, "GetOperation",
+                           lambda: self.store.get(request.operation_id), record=False)
 
     async def Cancel(self, request, context):  # noqa: N802
-        return await self._run("CancelOperation", context, lambda: self.store.cancel(request.operation_id))
-
-    async def _run(self, method, context, action):
-        call = Call(self.state, context, method)
-        try:
-            await call.admit(record=False)
-            return action()
-        except RequestError as error:
-            await call.abort(error.code, error.message)
-        finally:
-            call.log()
+        return await unary(self.state, context, "CancelOperation",
+                           lambda: self.store.cancel(request.operation_id), record=False)

@@ -13,10 +13,9 @@ from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation
 
 from .. import prompt as prompts
 from .. import tokenizer
-from ..errors import RequestError
 from ..models import resolve_model
 from ..state import EmulatorState
-from .call import Call
+from .call import unary
 
 
 def _response(pairs, model_version: str) -> pb.TokenizeResponse:
@@ -31,24 +30,14 @@ class TokenizerService(pb_grpc.TokenizerServiceServicer):
         self.state = state
 
     async def Tokenize(self, request, context):  # noqa: N802 (gRPC method name)
-        call = Call(self.state, context, "Tokenize")
-        try:
-            await call.admit(request)
+        def answer():
             model = resolve_model(request.model_uri)
             pieces = [(tokenizer.display(p), False) for p in tokenizer.split(request.text)]
             return _response([("<s>", True), *pieces], model.model_version)
-        except RequestError as error:
-            await call.abort(error.code, error.message)
-        finally:
-            call.log()
+        return await unary(self.state, context, "Tokenize", answer, request)
 
     async def TokenizeCompletion(self, request, context):  # noqa: N802
-        call = Call(self.state, context, "TokenizeCompletion")
-        try:
-            await call.admit(request)
+        def answer():
             prompt = prompts.parse(request, check_limit=False)
             return _response(tokenizer.prompt_tokens(prompt.messages), prompt.model.model_version)
-        except RequestError as error:
-            await call.abort(error.code, error.message)
-        finally:
-            call.log()
+        return await unary(self.state, context, "TokenizeCompletion", answer, request)
