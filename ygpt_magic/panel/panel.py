@@ -28,6 +28,7 @@ from ..chat import Chat, ChatEvent, ChatSession, Turn, planning, short_model
 from ..errors import YGptError
 from ..exchange import run_exchange
 from ..render import RENDER_INTERVAL
+from ..words import counted
 from . import live as panel_live
 from . import style as panel_style
 from .controls import Controls
@@ -113,8 +114,8 @@ class ChatPanel(widgets.VBox):
 
     def __repr__(self) -> str:
         """The text/plain fallback shown where widgets do not render (GitHub, nbconvert, nbval)."""
-        turns = len(self._session.chat(self._name).turns)
-        return f"ygpt panel · chat '{self._name}' · {turns} turn{'s' * (turns != 1)} (live in JupyterLab)"
+        turns = counted(len(self._session.chat(self._name).turns), "turn")
+        return f"ygpt panel · chat '{self._name}' · {turns} (live in JupyterLab)"
 
     @property
     def chat_name(self) -> str:
