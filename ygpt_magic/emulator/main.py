@@ -1,7 +1,9 @@
 """``ygpt-magic serve``: run the local server as a process until SIGINT or SIGTERM.
 
-It prints exactly one ``READY HOST:PORT`` line on stdout once it accepts connections (scripts and
-CI wait for it), logs one line per request on stderr, and stops cleanly on a signal.
+It prints exactly one ``READY HOST:PORT http://HOST:HTTP_PORT`` line on stdout once both the gRPC
+and the HTTP side accept connections (scripts and CI wait for it; the second word is the gRPC
+address, the third the HTTP one), logs one line per request on stderr, and stops cleanly on a
+signal.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from .state import EmulatorState
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags of ``serve``: where to listen, what to answer with, which faults to inject."""
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="port; 0 (default) picks a free one")
+    parser.add_argument("--port", type=int, default=0, help="gRPC port; 0 (default) picks a free one")
+    parser.add_argument("--http-port", type=int, default=0,
+                        help="HTTP port (REST and OpenAI-compatible API); 0 (default) picks a free one")
     parser.add_argument("--script", action="append", default=[], metavar="FILE",
                         help="an extra JSON script of replies (repeatable); see README, 'Local server'")
     parser.add_argument("--gguf", metavar="PATH",
@@ -65,12 +69,12 @@ def run_serve(args: argparse.Namespace) -> int:
     except (OSError, ValueError, ImportError) as error:
         print(f"ygpt-magic serve: {error}", file=sys.stderr)
         return 2
-    return asyncio.run(_serve_until_signal(state, args.host, args.port))
+    return asyncio.run(_serve_until_signal(state, args.host, args.port, args.http_port))
 
 
-async def _serve_until_signal(state: EmulatorState, host: str, port: int) -> int:
+async def _serve_until_signal(state: EmulatorState, host: str, port: int, http_port: int) -> int:
     try:
-        server = await serve(state, host, port)
+        server = await serve(state, host, port, http_port)
     except (OSError, RuntimeError) as error:
         print(f"ygpt-magic serve: {error}", file=sys.stderr)
         return 2
@@ -78,9 +82,10 @@ async def _serve_until_signal(state: EmulatorState, host: str, port: int) -> int
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    print(f"READY {state.address}", flush=True)
+    print(f"READY {state.address} {state.http_url}", flush=True)
     print(f"Local YandexGPT server at {state.address}; point the SDK at it with "
-          f"endpoint={state.address!r}, verify=False. Ctrl+C stops it.", file=sys.stderr, flush=True)
+          f"endpoint={state.address!r}, verify=False. HTTP (REST, OpenAI-compatible /v1/) at "
+          f"{state.http_url}. Ctrl+C stops it.", file=sys.stderr, flush=True)
     await stop.wait()
     await server.stop(grace=1.0)
     state.responders.close()

@@ -1,4 +1,5 @@
-"""Build the local gRPC server and run it, in-process on its own thread or as the main program.
+"""Build the local server (gRPC and HTTP on one loop) and run it, in-process on its own thread or
+as the main program.
 
 ``start_local_server()`` gives tests, benchmarks and ``%ygpt connect local`` a server on a free
 port, running on its own thread and event loop, so it never competes with the event loop of the
@@ -18,6 +19,7 @@ from yandex.cloud.endpoint import api_endpoint_service_pb2_grpc as endpoint_grpc
 from yandex.cloud.operation import operation_service_pb2_grpc as op_grpc
 
 from .faults import Faults
+from .http import HttpServer, start_http
 from .responders import Responder, ResponderChain
 from .responders.replay import ReplayResponder
 from .responders.scripted import ScriptedResponder
@@ -42,8 +44,21 @@ def build_responders(scripts: Iterable[str | Path] | None = None, gguf: str | Pa
     return ResponderChain(chain)
 
 
-async def serve(state: EmulatorState, host: str, port: int) -> grpc.aio.Server:
-    """Create, bind and start the server on the running loop; fills ``state.address``."""
+class RunningServer:
+    """The gRPC server and the HTTP server of one local server, stopped together."""
+
+    def __init__(self, grpc_server: grpc.aio.Server, http: HttpServer):
+        self.grpc = grpc_server
+        self.http = http
+
+    async def stop(self, grace: float) -> None:
+        await self.http.stop()
+        await self.grpc.stop(grace)
+
+
+async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0) -> RunningServer:
+    """Create, bind and start both servers on the running loop; fills ``state.address`` and
+    ``state.http_url``."""
     server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
     store = OperationStore(state)
     endpoint_grpc.add_ApiEndpointServiceServicer_to_server(ApiEndpointService(state), server)
@@ -56,14 +71,19 @@ async def serve(state: EmulatorState, host: str, port: int) -> grpc.aio.Server:
         raise OSError(f"Cannot listen on {host}:{port}; choose another --port (0 picks a free one).")
     state.address = f"{host}:{bound}"
     await server.start()
-    return server
+    try:
+        http = await start_http(state, host, http_port)
+    except OSError:
+        await server.stop(None)
+        raise
+    return RunningServer(server, http)
 
 
 class LocalServer:
     """A running local server: its address, what it received, and its fault controls."""
 
     def __init__(self, state: EmulatorState, loop: asyncio.AbstractEventLoop, thread: threading.Thread,
-                 server: grpc.aio.Server):
+                 server: RunningServer):
         self._state = state
         self._loop = loop
         self._thread = thread
@@ -73,6 +93,12 @@ class LocalServer:
     def address(self) -> str:
         """``"HOST:PORT"``, to pass to the SDK as ``endpoint`` or in ``service_map``."""
         return self._state.address
+
+    @property
+    def http_url(self) -> str:
+        """``"http://HOST:PORT"``: the REST API (``/foundationModels/v1/...``) and the
+        OpenAI-compatible API (``/v1/``, for the SDK's ``service_map={"http_completions": ...}``)."""
+        return self._state.http_url
 
     @property
     def requests(self) -> RequestLog:
@@ -119,7 +145,7 @@ class LocalServer:
         self.stop()
 
     def __repr__(self) -> str:
-        return f"<LocalServer {self.address} {'running' if self.running else 'stopped'}>"
+        return f"<LocalServer {self.address} {self.http_url} {'running' if self.running else 'stopped'}>"
 
 
 def start_local_server(
@@ -128,6 +154,7 @@ def start_local_server(
     scripts: Sequence[str | Path] | None = None,
     gguf: str | Path | None = None,
     *,
+    http_port: int = 0,
     operation_delay: float = DEFAULT_OPERATION_DELAY,
     keep_requests: int = REQUEST_LOG_SIZE,
 ) -> LocalServer:
@@ -141,7 +168,7 @@ def start_local_server(
     def run() -> None:
         asyncio.set_event_loop(loop)
         try:
-            started["server"] = loop.run_until_complete(serve(state, host, port))
+            started["server"] = loop.run_until_complete(serve(state, host, port, http_port))
         except BaseException as error:  # reported to the caller below
             started["error"] = error
             ready.set()

@@ -72,6 +72,7 @@ class EmulatorState:
     responders: ResponderChain
     operation_delay: float = 0.3
     address: str = ""
+    http_url: str = ""   # "http://HOST:PORT" of the HTTP side, once it listens
     faults: Faults = field(default_factory=Faults)
     requests: RequestLog = field(default_factory=RequestLog)
 
