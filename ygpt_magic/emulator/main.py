@@ -15,7 +15,7 @@ import signal
 import sys
 
 from .faults import Faults
-from .server import DEFAULT_OPERATION_DELAY, build_responders, serve
+from .server import DEFAULT_BATCH_ROW_DELAY, DEFAULT_OPERATION_DELAY, build_responders, serve
 from .state import EmulatorState
 
 
@@ -31,6 +31,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                         help="answer with a local GGUF model through llama.cpp (pip install 'ygpt-magic[local]')")
     parser.add_argument("--operation-delay", type=float, default=DEFAULT_OPERATION_DELAY, metavar="SECONDS",
                         help="how long deferred operations stay not-done (default %(default)s)")
+    parser.add_argument("--batch-row-delay", type=float, default=DEFAULT_BATCH_ROW_DELAY, metavar="SECONDS",
+                        help="seconds a batch job spends per row and per status step (default %(default)s; "
+                             "0.5 looks like the cloud in a demo)")
     parser.add_argument("--quiet", action="store_true", help="do not log one line per request")
     faults = parser.add_argument_group("fault injection")
     faults.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="delay before every chunk")
@@ -64,7 +67,8 @@ def run_serve(args: argparse.Namespace) -> int:
         logging.basicConfig(format="%(asctime)s %(name)s %(message)s", level=logging.WARNING)
         logging.getLogger("ygpt_magic.emulator").setLevel(logging.INFO)
     try:
-        state = EmulatorState(build_responders(args.script, args.gguf), operation_delay=args.operation_delay)
+        state = EmulatorState(build_responders(args.script, args.gguf), operation_delay=args.operation_delay,
+                              batch_row_delay=args.batch_row_delay)
         apply_fault_flags(state.faults, args)
     except (OSError, ValueError, ImportError) as error:
         print(f"ygpt-magic serve: {error}", file=sys.stderr)
