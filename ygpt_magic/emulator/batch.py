@@ -136,7 +136,8 @@ async def run_job(state, job: BatchJob, source: Dataset, request) -> BatchComple
 
 
 async def _answer_rows(state, task: BatchInferenceTask, rows: Iterable[dict], request) -> list[dict]:
-    """Each row's request and its answer; a row that cannot be answered is a line error."""
+    """Each row's request and its answer; a row that cannot be answered (or that an injected
+    ``faults.fail_next(n, method="BatchRow")`` fails) is a line error, not a result row."""
     answered = []
     for number, row in enumerate(rows, start=1):
         completion = CompletionRequest(
@@ -148,6 +149,9 @@ async def _answer_rows(state, task: BatchInferenceTask, rows: Iterable[dict], re
             completion.json_schema.CopyFrom(request.json_schema)
         state.record(prompts.received("BatchRow", completion))
         try:
+            failure = state.faults.take_failure("BatchRow")
+            if failure is not None:
+                raise RequestError(*failure)
             prompt = prompts.parse(completion)
             final = await final_response(prompt, state.responders.respond(prompt))
             answered.append({"request": row["request"], "response": final.alternatives[0].message.text})
