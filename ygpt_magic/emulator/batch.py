@@ -119,6 +119,7 @@ async def run_job(state, job: BatchJob, source: Dataset, request) -> BatchComple
         task.started_at.GetCurrentTime()
         rows = await _answer_rows(state, task, source.rows or [], request)
         if not rows:
+            _drop_result(state.datasets, task)
             _fail(task, "No row of the dataset could be answered; see the line errors.", len(source.rows or ()))
             return _response(task)
         parquet = to_parquet(rows, with_response=True)
@@ -130,6 +131,7 @@ async def run_job(state, job: BatchJob, source: Dataset, request) -> BatchComple
         task.status = TaskStatus.CANCELED
         _drop_result(state.datasets, task)
     except MissingPyarrow as error:
+        _drop_result(state.datasets, task)
         _fail(task, str(error), len(source.rows or ()))
     task.finished_at.GetCurrentTime()
     return _response(task)
