@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from google.protobuf.json_format import MessageToDict, ParseDict
 from google.rpc.status_pb2 import Status  # pylint: disable=no-name-in-module
@@ -30,6 +31,9 @@ from .errors import RequestError
 from .ids import new_id
 from .models import BATCH_MODELS, resolve_model
 from .stream import final_response
+
+if TYPE_CHECKING:
+    from .state import EmulatorState
 
 MAX_JOBS = 1000
 TaskStatus = BatchInferenceTask.Status
@@ -102,7 +106,7 @@ def new_task(task_id: str, operation_id: str, folder_id: str, request) -> BatchI
     return task
 
 
-async def run_job(state, job: BatchJob, source: Dataset, request) -> BatchCompletionResponse:
+async def run_job(state: EmulatorState, job: BatchJob, source: Dataset, request) -> BatchCompletionResponse:
     """The life of one job; its result is what the job's operation answers."""
     task = job.task
     try:
@@ -137,7 +141,7 @@ async def run_job(state, job: BatchJob, source: Dataset, request) -> BatchComple
     return _response(task)
 
 
-async def _answer_rows(state, task: BatchInferenceTask, rows: Iterable[dict], request) -> list[dict]:
+async def _answer_rows(state: EmulatorState, task: BatchInferenceTask, rows: Iterable[dict], request) -> list[dict]:
     """Each row's request and its answer; a row that cannot be answered (or that an injected
     ``faults.fail_next(n, method="BatchRow")`` fails) is a line error, not a result row."""
     answered = []
@@ -157,7 +161,7 @@ async def _answer_rows(state, task: BatchInferenceTask, rows: Iterable[dict], re
             prompt = prompts.parse(completion)
             final = await final_response(prompt, state.responders.respond(prompt))
             answered.append({"request": row["request"], "response": final.alternatives[0].message.text})
-        except (RequestError, RuntimeError, ValueError) as error:
+        except Exception as error:  # noqa: BLE001  # a responder (a local model) failed: that row only
             task.errors.line_errors.add(line_number=number, message=getattr(error, "message", str(error)))
         await asyncio.sleep(state.batch_row_delay)
     return answered

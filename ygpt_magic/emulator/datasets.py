@@ -42,7 +42,9 @@ class Dataset:
 
     @property
     def held_bytes(self) -> int:
-        return len(self.draft) + sum(map(len, self.parts.values())) + len(self.parquet or b"")
+        """What the dataset costs in memory, roughly: uploads, validated rows, the download."""
+        rows = self.info.size_bytes if self.rows is not None else 0
+        return len(self.draft) + sum(map(len, self.parts.values())) + rows + len(self.parquet or b"")
 
     def touch(self) -> None:
         self.info.updated_at.GetCurrentTime()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import grpc
 from aiohttp import web
 
+from ..dataset_rows import MissingPyarrow
 from ..datasets import Dataset, etag
 from ..errors import RequestError
 from ..services.datasets import STORAGE_PATH, parquet_of
@@ -75,5 +76,7 @@ class _Files:
             body = parquet_of(dataset)
         except RequestError as error:
             return cloud_error(error.code, error.message)
+        except MissingPyarrow as error:
+            return cloud_error(grpc.StatusCode.FAILED_PRECONDITION, str(error))
         return web.Response(body=body, content_type="application/octet-stream",
                             headers={"ETag": etag(body)})
