@@ -17,7 +17,6 @@ import sys
 from .faults import Faults
 from .server import DEFAULT_BATCH_ROW_DELAY, DEFAULT_OPERATION_DELAY, build_responders, serve
 from .state import EmulatorState
-from .tls import ROOTS_ENV, Certificate, self_signed
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,9 +34,6 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-row-delay", type=float, default=DEFAULT_BATCH_ROW_DELAY, metavar="SECONDS",
                         help="seconds a batch job spends per row and per status step (default %(default)s; "
                              "0.5 looks like the cloud in a demo)")
-    parser.add_argument("--tls", action="store_true",
-                        help="speak TLS with a self-signed certificate, for programs that cannot pass "
-                             "verify=False (they trust it with GRPC_DEFAULT_SSL_ROOTS_FILE_PATH; see README)")
     parser.add_argument("--quiet", action="store_true", help="do not log one line per request")
     faults = parser.add_argument_group("fault injection")
     faults.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="delay before every chunk")
@@ -74,17 +70,15 @@ def run_serve(args: argparse.Namespace) -> int:
         state = EmulatorState(build_responders(args.script, args.gguf), operation_delay=args.operation_delay,
                               batch_row_delay=args.batch_row_delay)
         apply_fault_flags(state.faults, args)
-        tls = self_signed() if args.tls else None
     except (OSError, ValueError, ImportError) as error:
         print(f"ygpt-magic serve: {error}", file=sys.stderr)
         return 2
-    return asyncio.run(_serve_until_signal(state, args.host, args.port, args.http_port, tls))
+    return asyncio.run(_serve_until_signal(state, args.host, args.port, args.http_port))
 
 
-async def _serve_until_signal(state: EmulatorState, host: str, port: int, http_port: int,
-                              tls: Certificate | None = None) -> int:
+async def _serve_until_signal(state: EmulatorState, host: str, port: int, http_port: int) -> int:
     try:
-        server = await serve(state, host, port, http_port, tls)
+        server = await serve(state, host, port, http_port)
     except (OSError, RuntimeError) as error:
         print(f"ygpt-magic serve: {error}", file=sys.stderr)
         return 2
@@ -93,13 +87,9 @@ async def _serve_until_signal(state: EmulatorState, host: str, port: int, http_p
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     print(f"READY {state.address} {state.http_url}", flush=True)
-    verify = f"verify={str(tls.path)!r}" if tls else "verify=False"
     print(f"Local YandexGPT server at {state.address}; point the SDK at it with "
-          f"endpoint={state.address!r}, {verify}. HTTP (REST, OpenAI-compatible /v1/) at "
+          f"endpoint={state.address!r}, verify=False. HTTP (REST, OpenAI-compatible /v1/) at "
           f"{state.http_url}. Ctrl+C stops it.", file=sys.stderr, flush=True)
-    if tls:
-        print(f"TLS on, self-signed. Programs that keep the SDK's default verify=True reach it with: "
-              f"{ROOTS_ENV}={tls.path} YC_API_ENDPOINT={state.address}", file=sys.stderr, flush=True)
     await stop.wait()
     await server.stop(grace=1.0)
     state.responders.close()

@@ -32,7 +32,6 @@ from .services.operations import OperationService, OperationStore, TextGeneratio
 from .services.text_generation import TextGenerationService
 from .services.tokenizer import TokenizerService
 from .state import REQUEST_LOG_SIZE, EmulatorState, RequestLog
-from .tls import Certificate
 
 DEFAULT_OPERATION_DELAY = 0.3
 DEFAULT_BATCH_ROW_DELAY = 0.01
@@ -62,10 +61,9 @@ class RunningServer:
         await self.grpc.stop(grace)
 
 
-async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0,
-                tls: Certificate | None = None) -> RunningServer:
+async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0) -> RunningServer:
     """Create, bind and start both servers on the running loop; fills ``state.address`` and
-    ``state.http_url``. With ``tls`` the gRPC side speaks TLS with that certificate."""
+    ``state.http_url``."""
     server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
     store = OperationStore(state)
     endpoint_grpc.add_ApiEndpointServiceServicer_to_server(ApiEndpointService(state), server)
@@ -76,8 +74,7 @@ async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0,
     dataset_grpc.add_DatasetServiceServicer_to_server(DatasetService(state, store), server)
     tg_grpc.add_TextGenerationBatchServiceServicer_to_server(TextGenerationBatchService(state, store), server)
     batch_grpc.add_BatchInferenceServiceServicer_to_server(BatchInferenceService(state), server)
-    bound = (server.add_secure_port(f"{host}:{port}", tls.server_credentials()) if tls
-             else server.add_insecure_port(f"{host}:{port}"))
+    bound = server.add_insecure_port(f"{host}:{port}")
     if not bound:
         raise OSError(f"Cannot listen on {host}:{port}; choose another --port (0 picks a free one).")
     state.address = f"{host}:{bound}"
