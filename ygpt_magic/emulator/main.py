@@ -29,11 +29,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                         help="an extra JSON script of replies (repeatable); see README, 'Local server'")
     parser.add_argument("--gguf", metavar="PATH",
                         help="answer with a local GGUF model through llama.cpp (pip install 'ygpt-magic[local]')")
-    parser.add_argument("--operation-delay", type=float, default=DEFAULT_OPERATION_DELAY, metavar="SECONDS",
-                        help="how long deferred operations stay not-done (default %(default)s)")
     parser.add_argument("--batch-row-delay", type=float, default=DEFAULT_BATCH_ROW_DELAY, metavar="SECONDS",
                         help="seconds a batch job spends per row and per status step (default %(default)s; "
                              "0.5 looks like the cloud in a demo)")
+    parser.add_argument("--operation-delay", type=float, default=DEFAULT_OPERATION_DELAY, metavar="SECONDS",
+                        help="how long deferred operations stay not-done (default %(default)s)")
     parser.add_argument("--quiet", action="store_true", help="do not log one line per request")
     faults = parser.add_argument_group("fault injection")
     faults.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="delay before every chunk")
