@@ -14,6 +14,11 @@ from pathlib import Path
 
 import grpc
 import pytest
+from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (  # pylint: disable=no-name-in-module
+    BatchCompletionResponse,
+)
+from yandex.cloud.operation.operation_service_pb2 import GetOperationRequest  # pylint: disable=no-name-in-module
+from yandex.cloud.operation.operation_service_pb2_grpc import OperationServiceStub
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -191,3 +196,16 @@ def test_without_pyarrow_the_server_starts_and_the_job_fails_saying_what_to_inst
     finally:
         process.terminate()
         process.communicate(timeout=10)
+
+
+def test_the_jobs_operation_is_done_with_the_job_and_names_its_result(sdk, dataset, ygpt_server):
+    task = sdk.models.completions("gemma-3-12b-it").batch.run_deferred(dataset)
+    result = task.wait(poll_interval=FAST)
+    channel = grpc.insecure_channel(ygpt_server.address)
+    operation = OperationServiceStub(channel).Get(GetOperationRequest(operation_id=task.get_task_info().operation_id),
+                                                  metadata=[("authorization", "Api-Key local-key")])
+    channel.close()
+    response = BatchCompletionResponse()
+    assert operation.done and operation.response.Unpack(response)
+    assert (response.task_id, response.result_dataset_id) == (task.task_id, result.id)
+    result.delete()

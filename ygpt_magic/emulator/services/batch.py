@@ -2,7 +2,8 @@
 
 Completion starts a job (``batch.py``) and answers an Operation whose metadata carries the task
 id, as in the recording; the SDK then follows the task through BatchInferenceService.Describe,
-and reads the result dataset through DatasetService. The operation itself is done when the job is.
+and reads the result dataset through DatasetService. The operation itself is done when the job is;
+its response is a BatchCompletionResponse (task id, final status, result dataset id).
 """
 
 from __future__ import annotations
@@ -51,8 +52,8 @@ class TextGenerationBatchService(tg_grpc.TextGenerationBatchServiceServicer):
         job = BatchJob(task=new_task(task_id, operation_id, model_folder(request.model_uri), request))
         self.state.batches.add(job)
         job.runner = asyncio.ensure_future(run_job(self.state, job, source, request))
-        return self.operations.start(
-            asyncio.shield(job.runner), description=f"Batch completion with {model.label}",
+        return self.operations.start(   # cancelling the operation cancels the job, as Cancel does
+            job.runner, description=f"Batch completion with {model.label}",
             metadata=BatchCompletionMetadata(task_id=task_id), operation_id=operation_id, delay=0.0,
         )
 
