@@ -60,7 +60,7 @@ async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0) 
     """Create, bind and start both servers on the running loop; fills ``state.address`` and
     ``state.http_url``."""
     server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
-    store = OperationStore(state)
+    store = state.operations = OperationStore(state)
     endpoint_grpc.add_ApiEndpointServiceServicer_to_server(ApiEndpointService(state), server)
     tg_grpc.add_TextGenerationServiceServicer_to_server(TextGenerationService(state), server)
     tg_grpc.add_TextGenerationAsyncServiceServicer_to_server(TextGenerationAsyncService(state, store), server)
@@ -122,6 +122,12 @@ class LocalServer:
     @property
     def running(self) -> bool:
         return self._thread.is_alive()
+
+    def task_count(self) -> int:
+        """Tasks alive on the server's loop (a test checks that an abandoned call leaves none)."""
+        async def count() -> int:
+            return len(asyncio.all_tasks()) - 1   # not this one
+        return asyncio.run_coroutine_threadsafe(count(), self._loop).result(timeout=5)
 
     def reset(self) -> None:
         """Clear the faults and the received requests (what the pytest fixture does per test)."""

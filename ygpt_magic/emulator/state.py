@@ -6,11 +6,14 @@ import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 from .faults import Faults
 from .prompt import ReceivedRequest
 from .responders import ResponderChain
+
+if TYPE_CHECKING:
+    from .services.operations import OperationStore
 
 #: requests a server remembers: enough for any one test (the fixture clears the log per test),
 #: bounded because each holds its whole message list, and a chat sends its whole history every
@@ -75,6 +78,7 @@ class EmulatorState:
     http_url: str = ""   # "http://HOST:PORT" of the HTTP side, once it listens
     faults: Faults = field(default_factory=Faults)
     requests: RequestLog = field(default_factory=RequestLog)
+    operations: OperationStore | None = None   # set by serve(); gRPC and HTTP share it
 
     def record(self, request: ReceivedRequest) -> None:
         self.requests.append(request)
