@@ -39,5 +39,5 @@ class TokenizerService(pb_grpc.TokenizerServiceServicer):
     async def TokenizeCompletion(self, request, context):  # noqa: N802
         def answer():
             prompt = prompts.parse(request, check_limit=False)
-            return _response(tokenizer.prompt_tokens(prompt.messages), prompt.model.model_version)
+            return _response(tokenizer.prompt_tokens(prompts.token_view(prompt.turns, prompt.tools)), prompt.model.model_version)
         return await unary(self.state, context, "TokenizeCompletion", answer, request)
