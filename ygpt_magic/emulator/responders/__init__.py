@@ -49,6 +49,15 @@ class ResponderChain:
                 return generation
         raise RuntimeError("No responder answered; the chain must end with one that always does.")
 
+    def tokens(self, prompt: Prompt) -> list[tuple[str, bool]] | None:
+        """The tokens a responder knows for this prompt (a recording's), or None: then the
+        server's tokenizer counts them."""
+        for responder in self.responders:
+            known = getattr(responder, "tokens", None)
+            if known is not None and (tokens := known(prompt)) is not None:
+                return tokens
+        return None
+
     def close(self) -> None:
         """Release what responders hold (a loaded model) when the server stops."""
         for responder in self.responders:
