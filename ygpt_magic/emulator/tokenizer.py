@@ -13,8 +13,10 @@ from collections.abc import Sequence
 
 _TOKEN_RE = re.compile(r"\s*(?:\w{1,7}|[^\w\s])|\s+")
 _VOCAB = 128000
-_SPECIAL_IDS = {"<s>": 1, "[NL]": 3}
+_SPECIAL_IDS = {"<s>": 1, "[NL]": 3, "[SEP]": 4}
 _ROLE_LABELS = {"system": "Система", "user": "Пользователь", "assistant": "Ассистент"}
+_ANSWER_HEADER = (("[NL]", True), ("А", False), ("сси", False), ("стент", False), (":", False),
+                  ("▁[", False), ("EDIT", False), ("ORS", False), ("]", False), ("[SEP]", True))
 
 
 def split(text: str) -> list[str]:
@@ -45,20 +47,23 @@ def token_id(text: str) -> int:
 def prompt_tokens(messages: Sequence[tuple[str, str]]) -> list[tuple[str, bool]]:
     """The tokens a completion request's messages occupy, as (text, special) pairs.
 
-    The layout follows what the real TokenizeCompletion returns: ``<s>``, then per message
-    its role label, ":", the text and a ``[NL]``, then the assistant's label awaiting the answer.
+    The layout is the one the real TokenizeCompletion returns (recorded in
+    ``cassettes/test_tokenize.gprc.json``): ``<s>``, then per message its role label, ":", the
+    text and a ``[NL]``, then the answer's header (``[NL]``, the assistant's label, ":",
+    ``[EDITORS]``, ``[SEP]``). So a one-word prompt is 15 tokens, as the real service counts it.
     """
     tokens: list[tuple[str, bool]] = [("<s>", True)]
     for role, text in messages:
         tokens.append(("▁" + _ROLE_LABELS.get(role, role), False))
         tokens.append((":", False))
-        tokens.extend((display(piece), False) for piece in split(text))
+        pieces = [display(piece) for piece in split(text)]
+        if pieces and pieces[0][0] not in "▁[":   # SentencePiece marks a text's first word too
+            pieces[0] = "▁" + pieces[0]
+        tokens.extend((piece, False) for piece in pieces)
         tokens.append(("[NL]", True))
-    tokens.append(("▁" + _ROLE_LABELS["assistant"], False))
-    tokens.append((":", False))
-    return tokens
+    return tokens + list(_ANSWER_HEADER)
 
 
 def prompt_count(messages: Sequence[tuple[str, str]]) -> int:
     """len(prompt_tokens(messages)) without building the list (usage.input_text_tokens)."""
-    return 3 + sum(3 + count(text) for _, text in messages)
+    return 1 + len(_ANSWER_HEADER) + sum(3 + count(text) for _, text in messages)
