@@ -10,7 +10,6 @@ gRPC service itself, so auth, validation, responders, faults and the request log
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable
-from contextlib import aclosing
 
 from aiohttp import web
 from google.protobuf.json_format import MessageToDict
@@ -26,6 +25,7 @@ from ..state import EmulatorState
 from .body import parse_message, read_json
 from .context import HttpContext
 from .status import cloud_error, dumps, error_body, json_response
+from .streaming import stream_answers
 
 PREFIX = "/foundationModels/v1"
 
@@ -103,27 +103,13 @@ async def _last(answers: AsyncIterator[Message]) -> Message:
     return last
 
 
+def _line(item: dict) -> bytes:
+    return (dumps(item) + "\n").encode()
+
+
 async def _stream(request: web.Request, answers: AsyncIterator[Message]) -> web.StreamResponse:
-    """One ``{"result": ...}`` line per response; an error before the first one is a plain error
-    response, an error after it is a last ``{"error": ...}`` line (the status is already sent)."""
-    async with aclosing(answers):
-        try:
-            first = await anext(answers)
-        except CallAborted as error:
-            return cloud_error(error.code, error.message)
-        response = web.StreamResponse(headers={"Content-Type": "application/json"})
-        await response.prepare(request)
-        try:
-            await _write(response, {"result": to_json(first)})
-            async for answer in answers:
-                await _write(response, {"result": to_json(answer)})
-        except CallAborted as error:
-            await _write(response, error_body(error.code, error.message))
-        except ConnectionResetError:   # the client went away: nothing to answer, nothing to log
-            return response
-        await response.write_eof()
-        return response
-
-
-async def _write(response: web.StreamResponse, item: dict) -> None:
-    await response.write((dumps(item) + "\n").encode())
+    """One ``{"result": ...}`` line per response; a late error is a last ``{"error": ...}`` line."""
+    return await stream_answers(
+        request, answers, headers={"Content-Type": "application/json"},
+        frames=lambda answer: [_line({"result": to_json(answer)})],
+        error_frame=lambda error: _line(error_body(error.code, error.message)))

@@ -49,8 +49,8 @@ GRPC_CODES: dict[int, grpc.StatusCode] = {
 }
 
 
-#: JSON in UTF-8 as the cloud writes it (Cyrillic as is, not \u-escaped)
-dumps = partial(json.dumps, ensure_ascii=False)
+#: JSON as the cloud writes it: compact, UTF-8 (Cyrillic as is, not \u-escaped)
+dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 
 
 def http_code(code: grpc.StatusCode) -> int:

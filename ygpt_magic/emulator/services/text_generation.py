@@ -16,6 +16,7 @@ from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_servic
 )
 
 from .. import prompt as prompts
+from ..attachments import Extras, attach
 from ..errors import RequestError
 from ..state import EmulatorState
 from ..stream import responses
@@ -31,13 +32,15 @@ class TextGenerationService(pb_grpc.TextGenerationServiceServicer):
             yield item
 
 
-async def completion_stream(state: EmulatorState, context, request) -> AsyncIterator[CompletionResponse]:
+async def completion_stream(state: EmulatorState, context, request,
+                            extras: Extras | None = None) -> AsyncIterator[CompletionResponse]:
     """The responses of one Completion call, faults applied; the gRPC method and the HTTP routes
-    both serve this. ``context`` is a grpc.aio.ServicerContext or the HTTP side's stand-in."""
+    both serve this. ``context`` is a grpc.aio.ServicerContext or the HTTP side's stand-in;
+    ``extras`` what a chat-API request adds (images, extra parameters)."""
     call = Call(state, context, "Completion")
     try:
-        await call.admit(request)
-        prompt = prompts.parse(request)
+        await call.admit(request, extras=extras)
+        prompt = attach(prompts.parse(request), extras)
         plan = state.faults.take_stream_plan()
         generation = state.responders.respond(prompt)
         async for item in responses(prompt, generation):
