@@ -109,3 +109,41 @@ def test_a_stream_abandoned_midway_logs_no_error_and_leaves_no_task(ygpt_server,
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], [r.getMessage() for r in caplog.records]
     ygpt_server.faults.clear()
     still_serves(ygpt_server)
+
+
+CHAT = "/v1/chat/completions"
+
+
+@pytest.mark.parametrize("body, says", [
+    ({"model": "gpt://f/yandexgpt"}, "no messages"),
+    ({"model": "gpt://f/yandexgpt", "messages": []}, "no messages"),
+    ({"model": "gpt://f/yandexgpt", "messages": "Hi"}, "messages must be a list"),
+    ({"model": "gpt://f/yandexgpt", "messages": [{"role": "user", "content": [{"type": "audio"}]}]}, "type 'audio'"),
+    ({"model": "gpt://f/yandexgpt", "messages": [{"role": "user", "content": "Hi"}], "tool_choice": "always"},
+     "tool_choice is 'always'"),
+    ({"model": "gpt://f/yandexgpt", "messages": [{"role": "user", "content": "Hi"}], "reasoning_effort": "max"},
+     "reasoning_effort is 'max'"),
+])
+def test_a_chat_request_without_usable_messages_or_options_is_a_400(ygpt_server, body, says):
+    assert says in refused(ygpt_server, 400, path=CHAT, json=body)
+
+
+def test_malformed_json_to_the_chat_api_is_a_400(ygpt_server):
+    assert "not valid JSON" in refused(ygpt_server, 400, path=CHAT, data="{", headers={"Content-Type": "application/json"})
+
+
+def test_a_chat_stream_abandoned_midway_logs_no_error(ygpt_server, caplog):
+    caplog.set_level(logging.INFO)
+    ygpt_server.faults.latency(0.05)
+    host, port = ygpt_server.http_url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    body = {"model": "gpt://f/qwen3-235b-a22b-fp8", "stream": True,
+            "messages": [{"role": "user", "content": "Hi! What fields of science did Albert Einstein study?"}]}
+    connection.request("POST", CHAT, body=json.dumps(body), headers={**KEY, "Content-Type": "application/json"})
+    assert connection.getresponse().readline().startswith(b"data: ")
+    connection.sock.close()
+    connection.close()
+    assert any("status=CANCELLED" in line for line in _log_lines(caplog, "Completion "))
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    ygpt_server.faults.clear()
+    still_serves(ygpt_server)

@@ -56,8 +56,7 @@ def add_routes(app: web.Application, state: EmulatorState) -> None:
                 request, answers, headers=SSE_HEADERS,
                 frames=lambda answer: [_event(chunk) for chunk in reply.chunks(answer)],
                 closing=lambda: [*(_event(chunk) for chunk in reply.closing()), DONE],
-                error_frame=lambda error: _event(error_body(error.code, error.message)),
-                cut_on_error=True)
+                error_frame=_error_event)
         last = None
         try:
             async for last in answers:
@@ -77,6 +76,13 @@ def reasoning_text(message) -> str | None:
         return None
     question = next((m.text for m in reversed(message.messages) if m.role == "user" and m.text), "")
     return f"The question is: {question.strip()[:200]} Let me work it out before I answer."
+
+
+def _error_event(error: CallAborted) -> bytes:
+    """A late error as an SSE event: the cloud's error JSON, with the message also under
+    ``error`` where the SDK reads it (it raises HttpSseError with that message)."""
+    body = error_body(error.code, error.message)
+    return _event({"error": {"error": error.message, **body["error"]}})
 
 
 def _event(item: dict) -> bytes:

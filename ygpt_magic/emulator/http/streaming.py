@@ -21,10 +21,9 @@ Frames = Callable[[object], Iterable[bytes]]
 
 async def stream_answers(request: web.Request, answers: AsyncIterator, *, headers: dict[str, str],
                          frames: Frames, error_frame: Callable[[CallAborted], bytes],
-                         closing: Callable[[], Iterable[bytes]] = tuple,
-                         cut_on_error: bool = False) -> web.StreamResponse:
-    """Write ``frames(answer)`` for each answer, then ``closing()``. With ``cut_on_error`` the
-    connection is dropped after the error frame, as a broken stream looks to an HTTP client."""
+                         closing: Callable[[], Iterable[bytes]] = tuple) -> web.StreamResponse:
+    """Write ``frames(answer)`` for each answer, then ``closing()``; a late error ends the
+    stream with ``error_frame(error)`` instead of ``closing()``."""
     try:
         first = await anext(answers)
     except CallAborted as error:
@@ -39,9 +38,6 @@ async def stream_answers(request: web.Request, answers: AsyncIterator, *, header
         await _write(response, closing())
     except CallAborted as error:
         await _write(response, [error_frame(error)])
-        if cut_on_error and request.transport is not None:
-            request.transport.abort()
-            return response
     except ConnectionResetError:   # the client went away: nothing to answer, nothing to log
         return response
     finally:
