@@ -142,6 +142,22 @@ class Prompt:
             results[:0] = message.tool_results
         return tuple(results)
 
+    @property
+    def question(self) -> str:
+        """The last user message that has text: what the model answers (any tool calls and
+        results after it are the work done on it so far)."""
+        return next((m.text for m in reversed(self.turns) if m.role == "user" and m.text.strip()), "")
+
+    @property
+    def calls_made(self) -> tuple[ToolCall, ...]:
+        """The tool calls the assistant made since ``question`` was asked."""
+        calls: list[ToolCall] = []
+        for message in reversed(self.turns):
+            if message.role == "user" and message.text.strip():
+                break
+            calls[:0] = message.tool_calls
+        return tuple(calls)
+
     def tool(self, name: str) -> Tool | None:
         return next((tool for tool in self.tools if tool.name == name), None)
 
