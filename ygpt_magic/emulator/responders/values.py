@@ -15,7 +15,7 @@ import re
 from itertools import count
 from typing import Any
 
-_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])")
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?!\w|\.\d)")
 _EXPRESSION = re.compile(r"[-(]*\d[\d.]*(?:\s*[-+*/@%^×÷]\s*[(]*\d[\d.]*[)]*)+")
 _WORD = re.compile(r"[^\W\d_][\w'-]*")
 _MONTH = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|январ|феврал|март|апрел|ма[йя]|июн|июл|август"
@@ -27,13 +27,14 @@ _DATE = re.compile(
     rf"|\b{_MONTH}\s+{_DAY}(?:\s*(?:-|to)\s*{_DAY})?\b(?:,?\s+\d{{4}})?",
     re.IGNORECASE,
 )
-_PROPER = re.compile(r"[A-ZА-ЯЁ][\w'-]*(?:\s+[A-ZА-ЯЁ][\w'-]*)*")
+_PROPER = re.compile(r"[A-ZА-ЯЁ][\w'-]*(?:(?:\s+(?:and|of|the|de|la|von|van|и))?\s+[A-ZА-ЯЁ][\w'-]*)*")
 STOPWORDS = frozenset(
     "a an the and or of to in on at by for from with without into about as is are was were be been it its "
     "this that these those do does did what which who whom how much many would could should can will please "
     "me my you your we our i all any some there here than then so if not no yes".split()
     + "и в во на с со по к ко о об от для из за что как какой какая какие это ли мне нам вы ты не да".split()
 )
+PLACE_PARTS = 4   # a place field joins at most this many proper names ("Avenue …, Paris, France")
 _PLACE = ("place", "location", "city", "country", "address", "venue", "where", "region", "town", "место", "город")
 _NAME = ("name", "title", "person", "author", "имя", "название")
 _DATE_HINT = ("date", "day", "when", "time", "дата", "когда")
@@ -59,8 +60,9 @@ def proper_names(text: str) -> list[str]:
     for match in _PROPER.finditer(text):
         words = [w for w in match.group(0).split() if not re.fullmatch(_MONTH, w, re.IGNORECASE)]
         starts_sentence = not text[:match.start()].strip() or text[:match.start()].rstrip()[-1] in ".!?"
-        if words and not (starts_sentence and len(match.group(0).split()) == 1):
-            names.append(" ".join(words))
+        name = " ".join(words)
+        if words and not (starts_sentence and len(match.group(0).split()) == 1) and name not in names:
+            names.append(name)
     return names
 
 
@@ -73,8 +75,10 @@ class Filler:
         self.root = root or {}
         self.numbers = [float(n) for n in _NUMBER.findall(text)]
         self.words = keywords(text)
-        self._next_number = count()
-        self._next_words = count()
+        self.names = proper_names(text)
+        self._unused_numbers = list(range(len(self.numbers)))
+        self._used_words: set[str] = set()
+        self._next_name = count()
 
     def value(self, schema: Any, name: str = "", depth: int = 0) -> Any:
         """A value of ``schema`` for the field called ``name``."""
@@ -104,7 +108,7 @@ class Filler:
         if kind == "array":
             return self._array(schema, name, depth)
         if kind in ("integer", "number"):
-            return self._number(schema, integer=kind == "integer")
+            return self._number(schema, name, integer=kind == "integer")
         if kind == "boolean":
             return not re.search(r"\b(no|not|false|нет|не)\b", self.text, re.IGNORECASE)
         if kind == "null":
@@ -129,15 +133,25 @@ class Filler:
         kind = items.get("type") if isinstance(items, dict) else None
         low, high = int(schema.get("minItems", 1)), int(schema.get("maxItems", 3 if kind not in ("integer", "number") else 100))
         if kind in ("integer", "number") and not items.get("enum"):
-            return [self._number(items, integer=kind == "integer") for _ in range(max(low, min(high, len(self.numbers))))]
+            size = max(low, min(high, len(self._unused_numbers)))
+            return [self._number(items, "", integer=kind == "integer") for _ in range(size)]
         if kind == "string" and not items.get("enum") and not items.get("format"):
             words = self.words[:max(low, min(high, 3))] or ["item"]
             return (words * low)[:max(low, len(words))]
         return [self.value(items, name, depth + 1) for _ in range(max(low, 1))]
 
-    def _number(self, schema: dict, *, integer: bool) -> int | float:
-        index = next(self._next_number)
-        value = self.numbers[index] if index < len(self.numbers) else float(schema.get("default", index + 1))
+    def _number(self, schema: dict, name: str, *, integer: bool) -> int | float:
+        """The number written next to the field's name ("scored 4.5", "ratio 0.25", "5 apples"),
+        else the first number no other field took, else the schema's default (or 1)."""
+        index = self._number_near(name)
+        if index is None and self._unused_numbers:
+            index = self._unused_numbers[0]
+        if index is None:
+            value = float(schema.get("default", 1))
+        else:
+            value = self.numbers[index]
+            if index in self._unused_numbers:
+                self._unused_numbers.remove(index)
         if "minimum" in schema:
             value = max(value, float(schema["minimum"]))
         if "maximum" in schema:
@@ -163,13 +177,18 @@ class Filler:
             text = proper
         else:
             text = self._near(name) or self._slice()
+        self._used_words.update(w.casefold() for w in _WORD.findall(text))
         if "maxLength" in schema:
             text = text[: int(schema["maxLength"])]
         return text.ljust(int(schema.get("minLength", 0)), ".")
 
     def _proper(self, hint: str) -> str:
-        names = proper_names(self.text)
-        return ", ".join(names) if any(h in hint for h in _PLACE) else next(iter(names), "")
+        """Places: every proper name; other name fields: the next proper name in turn."""
+        if not self.names:
+            return ""
+        if any(h in hint for h in _PLACE):
+            return ", ".join(self.names[:PLACE_PARTS])
+        return self.names[next(self._next_name) % len(self.names)]
 
     def _near(self, name: str) -> str:
         """The word next to the field's name in the text ("the north region" → region: "north")."""
@@ -186,11 +205,26 @@ class Filler:
                         return words[j]
         return ""
 
+    def _number_near(self, name: str) -> int | None:
+        stem = name.split("_")[0].casefold()[:5]
+        if len(stem) < 3:
+            return None
+        matches = list(_NUMBER.finditer(self.text))
+        for index, match in enumerate(matches):   # "ratio 0.25", "scored 4.5" first
+            if re.search(rf"\b{re.escape(stem)}\w*\W+(?:[^\W\d]+\W+)?$", self.text[max(0, match.start() - 40):match.start()],
+                         re.IGNORECASE):
+                return index
+        for index, match in enumerate(matches):   # then "5 apples"
+            if re.match(rf"\W+(?:[^\W\d]+\W+)?{re.escape(stem)}", self.text[match.end():match.end() + 40], re.IGNORECASE):
+                return index
+        return None
+
     def _slice(self) -> str:
-        if not self.words:
+        """Two keywords no other field used yet (all keywords again once each was used)."""
+        fresh = [w for w in self.words if w.casefold() not in self._used_words] or self.words
+        if not fresh:
             return self.text.strip()[:80] or "text"
-        start = 2 * next(self._next_words) % len(self.words)
-        return " ".join((self.words + self.words)[start:start + 2])
+        return " ".join(fresh[:2])
 
 
 def _field_order(schema: dict) -> list[str]:
