@@ -134,15 +134,31 @@ class Prompt:
         return self.json_object or self.json_schema is not None
 
     @property
-    def tool_results(self) -> tuple[ToolResult, ...]:
-        """The results the client sent back since the model's last tool calls (empty when the
-        conversation ends with a plain message)."""
-        results: list[ToolResult] = []
+    def question(self) -> str:
+        """The last user message that has text: what the model answers (any tool calls and
+        results after it are the work done on it so far)."""
+        return next((m.text for m in reversed(self.turns) if m.role == "user" and m.text.strip()), "")
+
+    def _after_question(self) -> list[Message]:
+        after: list[Message] = []
         for message in reversed(self.turns):
-            if not message.tool_results:
+            if message.role == "user" and message.text.strip():
                 break
-            results[:0] = message.tool_results
-        return tuple(results)
+            after.insert(0, message)
+        return after
+
+    @property
+    def calls_made(self) -> tuple[ToolCall, ...]:
+        """The tool calls the assistant made since ``question`` was asked."""
+        return tuple(call for message in self._after_question() for call in message.tool_calls)
+
+    @property
+    def tool_results(self) -> tuple[ToolResult, ...]:
+        """When the conversation ends with tool results: every result sent back since
+        ``question`` (several rounds of calls included); empty otherwise."""
+        if not self.turns or not self.turns[-1].tool_results:
+            return ()
+        return tuple(result for message in self._after_question() for result in message.tool_results)
 
     def tool(self, name: str) -> Tool | None:
         return next((tool for tool in self.tools if tool.name == name), None)

@@ -13,10 +13,8 @@ from collections.abc import Sequence
 
 _TOKEN_RE = re.compile(r"\s*(?:\w{1,7}|[^\w\s])|\s+")
 _VOCAB = 128000
-_SPECIAL_IDS = {"<s>": 1, "[NL]": 3, "[SEP]": 4}
+_SPECIAL_IDS = {"<s>": 1, "[NL]": 3}
 _ROLE_LABELS = {"system": "Система", "user": "Пользователь", "assistant": "Ассистент"}
-_ANSWER_HEADER = (("[NL]", True), ("А", False), ("сси", False), ("стент", False), (":", False),
-                  ("▁[", False), ("EDIT", False), ("ORS", False), ("]", False), ("[SEP]", True))
 
 
 def split(text: str) -> list[str]:
@@ -47,10 +45,11 @@ def token_id(text: str) -> int:
 def prompt_tokens(messages: Sequence[tuple[str, str]]) -> list[tuple[str, bool]]:
     """The tokens a completion request's messages occupy, as (text, special) pairs.
 
-    The layout is the one the real TokenizeCompletion returns (recorded in
-    ``cassettes/test_tokenize.gprc.json``): ``<s>``, then per message its role label, ":", the
-    text and a ``[NL]``, then the answer's header (``[NL]``, the assistant's label, ":",
-    ``[EDITORS]``, ``[SEP]``). So a one-word prompt is 15 tokens, as the real service counts it.
+    The layout follows what the real TokenizeCompletion returns: ``<s>``, then per message
+    its role label, ":", the text and a ``[NL]``, then the assistant's label awaiting the answer.
+    (The real one ends with a longer header, 10 tokens: ``cassettes/test_tokenize.gprc.json``.
+    It is kept short here so the counts of the server's own answers, stored in the tutorial
+    notebooks, stay as they are; recorded requests count as recorded, see ``replay.py``.)
     """
     tokens: list[tuple[str, bool]] = [("<s>", True)]
     for role, text in messages:
@@ -61,9 +60,11 @@ def prompt_tokens(messages: Sequence[tuple[str, str]]) -> list[tuple[str, bool]]
             pieces[0] = "▁" + pieces[0]
         tokens.extend((piece, False) for piece in pieces)
         tokens.append(("[NL]", True))
-    return tokens + list(_ANSWER_HEADER)
+    tokens.append(("▁" + _ROLE_LABELS["assistant"], False))
+    tokens.append((":", False))
+    return tokens
 
 
 def prompt_count(messages: Sequence[tuple[str, str]]) -> int:
     """len(prompt_tokens(messages)) without building the list (usage.input_text_tokens)."""
-    return 1 + len(_ANSWER_HEADER) + sum(3 + count(text) for _, text in messages)
+    return 3 + sum(3 + count(text) for _, text in messages)

@@ -2,6 +2,7 @@
 
 A responder looks at a validated Prompt and returns a Generation, or None to let the next
 responder in the chain answer. The chain is: replay of recorded real responses, then the scripts,
+then the tool model (calls, and the answer after the results) for requests that declare tools,
 then a deterministic fallback (or, with a GGUF file, a real local model for everything).
 """
 
