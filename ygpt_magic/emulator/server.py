@@ -23,8 +23,10 @@ from yandex.cloud.operation import operation_service_pb2_grpc as op_grpc
 from .faults import Faults
 from .http import HttpServer, start_http
 from .responders import Responder, ResponderChain
+from .responders.fallback import FallbackResponder
 from .responders.replay import ReplayResponder
 from .responders.scripted import ScriptedResponder
+from .responders.tools import ToolResponder
 from .services.batch import BatchInferenceService, TextGenerationBatchService
 from .services.datasets import DatasetService
 from .services.discovery import ApiEndpointService
@@ -38,14 +40,15 @@ DEFAULT_BATCH_ROW_DELAY = 0.01
 
 
 def build_responders(scripts: Iterable[str | Path] | None = None, gguf: str | Path | None = None) -> ResponderChain:
-    """Replay, then scripts (with their fallback); or a local llama.cpp model for everything."""
+    """Replay, then scripts, then the tool model, then the fallback; or a local llama.cpp model
+    for everything."""
     chain: list[Responder]
     if gguf is not None:
         from .responders.llama import LlamaResponder  # lazy: llama_cpp is an optional extra
 
         chain = [LlamaResponder(gguf)]
     else:
-        chain = [ReplayResponder(), ScriptedResponder(scripts or ())]
+        chain = [ReplayResponder(), ScriptedResponder(scripts or ()), ToolResponder(), FallbackResponder()]
     return ResponderChain(chain)
 
 
@@ -61,11 +64,12 @@ class RunningServer:
         await self.grpc.stop(grace)
 
 
-async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0) -> RunningServer:
+async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0,
+                credentials: grpc.ServerCredentials | None = None) -> RunningServer:
     """Create, bind and start both servers on the running loop; fills ``state.address`` and
-    ``state.http_url``."""
+    ``state.http_url``. With ``credentials`` gRPC serves TLS (see tls.py), else plain text."""
     server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
-    store = OperationStore(state)
+    store = state.operations = OperationStore(state)
     endpoint_grpc.add_ApiEndpointServiceServicer_to_server(ApiEndpointService(state), server)
     tg_grpc.add_TextGenerationServiceServicer_to_server(TextGenerationService(state), server)
     tg_grpc.add_TextGenerationAsyncServiceServicer_to_server(TextGenerationAsyncService(state, store), server)
@@ -74,7 +78,10 @@ async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0) 
     tg_grpc.add_TextGenerationBatchServiceServicer_to_server(TextGenerationBatchService(state, store), server)
     batch_grpc.add_BatchInferenceServiceServicer_to_server(BatchInferenceService(state), server)
     op_grpc.add_OperationServiceServicer_to_server(OperationService(state, store), server)
-    bound = server.add_insecure_port(f"{host}:{port}")
+    if credentials is None:
+        bound = server.add_insecure_port(f"{host}:{port}")
+    else:
+        bound = server.add_secure_port(f"{host}:{port}", credentials)
     if not bound:
         raise OSError(f"Cannot listen on {host}:{port}; choose another --port (0 picks a free one).")
     state.address = f"{host}:{bound}"
@@ -139,6 +146,12 @@ class LocalServer:
     @property
     def running(self) -> bool:
         return self._thread.is_alive()
+
+    def task_count(self) -> int:
+        """Tasks alive on the server's loop (a test checks that an abandoned call leaves none)."""
+        async def count() -> int:
+            return len(asyncio.all_tasks()) - 1   # not this one
+        return asyncio.run_coroutine_threadsafe(count(), self._loop).result(timeout=5)
 
     def reset(self) -> None:
         """Clear the faults and the received requests (what the pytest fixture does per test)."""

@@ -8,6 +8,8 @@ The cloud transcodes its gRPC API to REST; a refused request comes back as
 
 from __future__ import annotations
 
+import json
+from functools import partial
 from http import HTTPStatus
 
 import grpc
@@ -47,6 +49,10 @@ GRPC_CODES: dict[int, grpc.StatusCode] = {
 }
 
 
+#: JSON as the cloud writes it: compact, UTF-8 (Cyrillic as is, not \u-escaped)
+dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+
+
 def http_code(code: grpc.StatusCode) -> int:
     return HTTP_CODES.get(code, 500)
 
@@ -63,10 +69,14 @@ def error_body(code: grpc.StatusCode, message: str, status: int | None = None) -
     }}
 
 
+def json_response(body: dict, status: int = 200) -> web.Response:
+    return web.json_response(body, status=status, dumps=dumps)
+
+
 def cloud_error(code: grpc.StatusCode, message: str, status: int | None = None) -> web.Response:
     """A JSON response with the cloud's error body and the matching HTTP status."""
     status = status or http_code(code)
-    return web.json_response(error_body(code, message, status), status=status)
+    return json_response(error_body(code, message, status), status=status)
 
 
 def _reason(status: int) -> str:
