@@ -106,45 +106,52 @@ def new_task(task_id: str, operation_id: str, folder_id: str, request) -> BatchI
     return task
 
 
+class _Failed(Exception):
+    """The job ends FAILED, with this message as its batch error."""
+
+
 async def run_job(state: EmulatorState, job: BatchJob, source: Dataset, request) -> BatchCompletionResponse:
     """The life of one job; its result is what the job's operation answers."""
-    task = job.task
+    task, rows = job.task, source.rows or []
     try:
-        await asyncio.sleep(state.batch_row_delay)
-        model = resolve_model(task.model_uri)
-        if model.name not in BATCH_MODELS:
-            _fail(task, f"The model {model.label} does not support Batch Processing. Models that do: "
-                        f"{', '.join(sorted(BATCH_MODELS))}.", len(source.rows or ()))
-            return _response(task)
-        result = _result_dataset(state.datasets, task, request.source_dataset_id)
-        task.status = TaskStatus.PENDING
-        await asyncio.sleep(state.batch_row_delay)
-        task.status = TaskStatus.IN_PROGRESS
-        task.started_at.GetCurrentTime()
-        rows = await _answer_rows(state, task, source.rows or [], request)
-        if not rows:
-            _drop_result(state.datasets, task)
-            _fail(task, "No row of the dataset could be answered; see the line errors.", len(source.rows or ()))
-            return _response(task)
-        parquet = to_parquet(rows, with_response=True)
-        result.parquet = parquet
-        result.set_ready(rows, len(parquet))
+        await _run(state, task, rows, request)
         task.status = TaskStatus.COMPLETED
         task.errors.status.CopyFrom(Status())
     except asyncio.CancelledError:
         task.status = TaskStatus.CANCELED
         _drop_result(state.datasets, task)
-    except MissingPyarrow as error:
+    except (_Failed, MissingPyarrow, RequestError) as error:   # RequestError: no room for the result
         _drop_result(state.datasets, task)
-        _fail(task, str(error), len(source.rows or ()))
+        _fail(task, getattr(error, "message", str(error)), len(rows))
     task.finished_at.GetCurrentTime()
     return _response(task)
+
+
+async def _run(state: EmulatorState, task: BatchInferenceTask, rows: list[dict], request) -> None:
+    """CREATED → PENDING → IN_PROGRESS → the result dataset READY (or _Failed)."""
+    await asyncio.sleep(state.batch_row_delay)
+    model = resolve_model(task.model_uri)
+    if model.name not in BATCH_MODELS:
+        raise _Failed(f"The model {model.label} does not support Batch Processing. Models that do: "
+                      f"{', '.join(sorted(BATCH_MODELS))}.")
+    result = _result_dataset(state.datasets, task, task.source_dataset_id)
+    task.status = TaskStatus.PENDING
+    await asyncio.sleep(state.batch_row_delay)
+    task.status = TaskStatus.IN_PROGRESS
+    task.started_at.GetCurrentTime()
+    answered = await _answer_rows(state, task, rows, request)
+    if not answered:
+        raise _Failed("No row of the dataset could be answered; see the line errors.")
+    result.parquet = to_parquet(answered, with_response=True)
+    result.set_ready(answered, len(result.parquet))
 
 
 async def _answer_rows(state: EmulatorState, task: BatchInferenceTask, rows: Iterable[dict], request) -> list[dict]:
     """Each row's request and its answer; a row that cannot be answered (or that an injected
     ``faults.fail_next(n, method="BatchRow")`` fails) is a line error, not a result row."""
     answered = []
+    loop = asyncio.get_running_loop()
+    due = loop.time()
     for number, row in enumerate(rows, start=1):
         completion = CompletionRequest(
             model_uri=task.model_uri, completion_options=request.completion_options,
@@ -163,7 +170,8 @@ async def _answer_rows(state: EmulatorState, task: BatchInferenceTask, rows: Ite
             answered.append({"request": row["request"], "response": final.alternatives[0].message.text})
         except Exception as error:  # noqa: BLE001  # a responder (a local model) failed: that row only
             task.errors.line_errors.add(line_number=number, message=getattr(error, "message", str(error)))
-        await asyncio.sleep(state.batch_row_delay)
+        due += state.batch_row_delay   # a steady pace: the time a row takes is part of its delay
+        await asyncio.sleep(max(0.0, due - loop.time()))
     return answered
 
 
@@ -190,7 +198,6 @@ def _fail(task: BatchInferenceTask, message: str, rows: int) -> None:
     task.status = TaskStatus.FAILED
     task.errors.status.CopyFrom(Status(code=_INTERNAL, message=message))
     task.errors.batch_errors.add(batch_number=0, first_line=1, last_line=max(rows, 1), message=message)
-    task.finished_at.GetCurrentTime()
 
 
 def _response(task: BatchInferenceTask) -> BatchCompletionResponse:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -136,6 +137,29 @@ def _row(line: str, needs_response: bool) -> tuple[dict[str, Any], str]:
 def schema_text(task_type: str) -> str:
     """The schema as the cloud sends it: a string the SDK parses with ``ast.literal_eval``."""
     return json.dumps(SCHEMAS[task_type][0])
+
+
+_warming = threading.Lock()
+_warmed = False
+
+
+def warm_up() -> None:
+    """Write one empty parquet file on a thread, once: pyarrow's import and first write cost
+    0.7-1.5 s here, which a dataset's creation can hide instead of its first download or batch
+    result (without pyarrow: nothing)."""
+    global _warmed  # noqa: PLW0603  # once per process
+    with _warming:
+        if _warmed:
+            return
+        _warmed = True
+    threading.Thread(target=_first_write, name="ygpt-pyarrow-warm-up", daemon=True).start()
+
+
+def _first_write() -> None:
+    try:
+        to_parquet((), with_response=True)
+    except MissingPyarrow:
+        pass
 
 
 def to_parquet(rows: Iterable[dict[str, Any]], *, with_response: bool) -> bytes:

@@ -72,6 +72,7 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
     async def Create(self, request, context):  # noqa: N802 (gRPC method name)
         def answer():
             dataset_rows.check_task_type(request.task_type, request.upload_format)
+            dataset_rows.warm_up()
             dataset = self.store.create(
                 new_id("fds"), folder_id=request.folder_id, task_type=request.task_type,
                 upload_format=request.upload_format, name=request.name, description=request.description,
