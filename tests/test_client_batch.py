@@ -50,3 +50,18 @@ def test_align_matches_by_request_not_by_position():
     result = [{"request": b, "response": "B"}, {"request": a, "response": "A1"}, {"request": a, "response": "A2"}]
     assert client_batch.align([a, b, a, [{"role": "user", "text": "c"}]], result) == ["A1", "B", "A2", None]
     assert client_batch.align([a, a, b], result[:2], failed=[0]) == [None, "A1", "B"]
+
+
+def test_a_job_attached_by_id_alone_reads_its_rows_back_from_the_source_dataset(ygpt_server):
+    async def job():
+        sdk = AsyncYCloudML(**sdk_kwargs(ygpt_server.address))
+        started = await client_batch.start(sdk.models.completions("gemma-3-12b-it"),
+                                           await client_batch.upload_requests(sdk, ROWS))
+        fresh = AsyncYCloudML(**sdk_kwargs(ygpt_server.address))   # as after a kernel restart
+        task = await client_batch.attach(fresh, started.task_id)
+        await client_batch.wait(task, poll_interval=0.02)
+        return await client_batch.collect(fresh, task), await client_batch.collect(fresh, task, ROWS)
+    attached, known = asyncio.run(job())
+    assert attached.answers == known.answers and all(attached.answers)
+    assert attached.task_id == known.task_id
+

@@ -209,3 +209,8 @@ def test_the_jobs_operation_is_done_with_the_job_and_names_its_result(sdk, datas
     assert operation.done and operation.response.Unpack(response)
     assert (response.task_id, response.result_dataset_id) == (task.task_id, result.id)
     result.delete()
+
+
+@pytest.mark.parametrize("name, version", [("gemma-3-12b-it", "12.03.2025"), ("qwen2.5-32b-instruct", "19.09.2024")])
+def test_the_batch_examples_models_answer_single_requests_with_their_own_version(sdk, name, version):
+    assert sdk.models.completions(name).run("Hello").model_version == version

@@ -6,7 +6,8 @@ local server alone. The steps are the SDK's own (its examples/*/completions/batc
 ``model.batch.run_deferred(dataset)``, the task polled with ``get_status()``, and the result
 dataset (``sdk.datasets.get(info.result_dataset_id)``) read with ``dataset.read()`` (pyarrow).
 A result row carries its request, so answers are matched to rows by request, not by position:
-a failed row (a line error of the task) leaves a hole, never a shift.
+a failed row (a line error of the task) leaves a hole, never a shift. A job is found again by its
+task id alone (``attach``), its rows read back from its source dataset.
 """
 
 from __future__ import annotations
@@ -77,10 +78,20 @@ async def wait(task: Any, *, poll_interval: float = 5.0,
         await asyncio.sleep(poll_interval)
 
 
-async def collect(sdk: Any, task: Any, requests: Sequence[Messages]) -> BatchOutcome:
-    """The finished job's answers aligned with ``requests`` (the rows it was started with)."""
+async def attach(sdk: Any, task_id: str) -> Any:
+    """The job of an id kept from ``start`` (after a kernel restart): ``wait`` and ``collect`` take it."""
+    return await sdk.batch.get(task_id)
+
+
+async def collect(sdk: Any, task: Any, requests: Sequence[Messages] | None = None) -> BatchOutcome:
+    """The finished job's answers aligned with ``requests``, the rows it was started with; None
+    reads them back from the job's source dataset (after a restart, when they are gone)."""
     info = await task.get_task_info()
     status = info.status.name
+    if requests is None:
+        require_pyarrow()
+        source = await sdk.datasets.get(info.source_dataset_id)
+        requests = [row["request"] async for row in source.read()]
     answers: list[str | None] = [None] * len(requests)
     errors = {e.line_number - 1: e.message for e in info.errors.line_errors if 0 < e.line_number <= len(requests)}
     if status == "COMPLETED" and info.result_dataset_id:
