@@ -1,0 +1,82 @@
+"""The object storage behind dataset uploads and downloads: the presigned URLs DatasetService hands out.
+
+In the cloud these are S3 URLs signed for one dataset (``batch_test_simple_run.yaml``: a PUT of the
+jsonlines body, answered 200 with an ``ETag``; ``datasets_test_simple_read.yaml``: a GET of the
+parquet file). Here they point at this server's HTTP side, and the token in the query string plays
+the signature: the SDK sends these requests without credentials, as it does to S3.
+"""
+
+from __future__ import annotations
+
+import grpc
+from aiohttp import web
+
+from ..dataset_rows import MissingPyarrow
+from ..datasets import Dataset, etag
+from ..errors import RequestError
+from ..services.datasets import STORAGE_PATH, parquet_of
+from ..state import EmulatorState
+from .status import cloud_error
+
+_CHUNK = 1024 * 1024
+
+
+def add_routes(app: web.Application, state: EmulatorState) -> None:
+    files = _Files(state)
+    app.router.add_put(STORAGE_PATH + "/{dataset_id}/draft", files.put_draft)
+    app.router.add_put(STORAGE_PATH + "/{dataset_id}/parts/{part:[0-9]+}", files.put_part)
+    app.router.add_get(STORAGE_PATH + "/{dataset_id}/{key}", files.get)
+
+
+class _Files:
+    def __init__(self, state: EmulatorState):
+        self.state = state
+
+    def _dataset(self, request: web.Request) -> Dataset:
+        dataset = self.state.datasets.get(request.match_info["dataset_id"])
+        if request.query.get("token") != dataset.token:
+            raise RequestError(grpc.StatusCode.PERMISSION_DENIED,
+                               "The URL's token does not match the dataset; ask DatasetService for a new URL.")
+        return dataset
+
+    async def _body(self, request: web.Request) -> bytes:
+        """The upload, refused early when it cannot fit in the server's dataset budget."""
+        store = self.state.datasets
+        if request.content_length:
+            store.reserve(request.content_length)
+        chunks, size = [], 0
+        async for chunk in request.content.iter_chunked(_CHUNK):
+            size += len(chunk)
+            store.reserve(size)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def put_draft(self, request: web.Request) -> web.StreamResponse:
+        try:
+            dataset = self._dataset(request)
+            dataset.draft = await self._body(request)
+        except RequestError as error:
+            return cloud_error(error.code, error.message)
+        return web.Response(headers={"ETag": etag(dataset.draft)})
+
+    async def put_part(self, request: web.Request) -> web.StreamResponse:
+        try:
+            dataset = self._dataset(request)
+            data = await self._body(request)
+        except RequestError as error:
+            return cloud_error(error.code, error.message)
+        dataset.parts[int(request.match_info["part"])] = data
+        return web.Response(headers={"ETag": etag(data)})
+
+    async def get(self, request: web.Request) -> web.StreamResponse:
+        try:
+            dataset = self._dataset(request)
+            if dataset.rows is None:
+                raise RequestError(grpc.StatusCode.NOT_FOUND, f"The dataset {dataset.id} has no rows yet.")
+            body = parquet_of(dataset)
+        except RequestError as error:
+            return cloud_error(error.code, error.message)
+        except MissingPyarrow as error:
+            return cloud_error(grpc.StatusCode.FAILED_PRECONDITION, str(error))
+        return web.Response(body=body, content_type="application/octet-stream",
+                            headers={"ETag": etag(body)})
