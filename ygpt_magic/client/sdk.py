@@ -17,15 +17,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..chat.values import Options, Usage
-from ..errors import CredentialsMissing, ServerTimeout, ServerUnavailable, StreamStalled, YGptError
+from ..errors import CredentialsMissing, QuotaExceeded, ServerTimeout, ServerUnavailable, StreamStalled, YGptError
 from . import rpc_errors
 from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder
 from .endpoints import CLOUD_ENDPOINT, parse_endpoint
 from .loop import LoopThread, Stalled
+from .many import AdaptiveLimit, ManyJob
 from .settings import DEFAULTS, ClientSettings
 
 log = logging.getLogger(__name__)
@@ -179,6 +180,34 @@ class Client:
             self._loop.run(operation.cancel(timeout=self.settings.connect_timeout))
         except Exception as exc:  # noqa: BLE001 (any failure here leaves only the interrupt)
             log.debug("could not cancel operation %s: %s", operation.id, type(exc).__name__)
+
+    def complete_many(self, requests: Iterable[tuple[Any, list[dict], Options]], *,
+                      concurrency: int) -> ManyJob:
+        """Requests without streaming, at most ``concurrency`` in flight (fewer while the server
+        says RESOURCE_EXHAUSTED): ``(tag, messages, options)`` in, ``(tag, Chunk, None)`` or
+        ``(tag, None, YGptError)`` out of the job's ``results()``, as they finish."""
+        self._check_credentials()
+        models: dict[Options, Any] = {}
+
+        def request(tag: Any, messages: list[dict], options: Options):
+            model = models.get(options)
+            if model is None:
+                model = models[options] = self._model(options)
+
+            async def run() -> Chunk:
+                started = time.monotonic()
+                try:
+                    return _chunk(await model.run(messages, timeout=self.settings.timeout), None)
+                except (YGptError, asyncio.CancelledError):
+                    raise
+                except Exception as exc:
+                    raise self._translate(exc, model=options.model, started=started,
+                                          history=history_turns(messages)) from None
+            return tag, run
+
+        return ManyJob(self._loop, (request(*item) for item in requests), AdaptiveLimit(concurrency),
+                       exhausted=lambda error: isinstance(error, QuotaExceeded),
+                       prepare=self._ensure_reachable)
 
     def count_tokens(self, messages: list[dict], options: Options) -> int:
         """Tokens the model would read for these messages (the tokenizer API, not a guess)."""
