@@ -18,6 +18,7 @@ with warnings.catch_warnings():
     from yandex_cloud_ml_sdk import YCloudML
 
 from ygpt_magic.emulator import start_local_server
+from ygpt_magic.emulator.responders.scripted import load_script
 from ygpt_magic.emulator.testing import sdk_kwargs
 
 SALES = {
@@ -157,12 +158,34 @@ def test_an_ambiguous_question_gets_text_under_auto_and_the_first_tool_when_requ
     assert only_call(single.run("How much it would be 7@8?")).arguments == {"expression": "7@8"}
 
 
-def test_a_choice_of_an_undeclared_function_is_refused(sdk):
-    model = sales_model(sdk, tool_choice={"type": "function", "function": {"name": "get_stock"}})
+@pytest.mark.parametrize(("config", "says"), [
+    ({"tool_choice": {"type": "function", "function": {"name": "get_stock"}}}, ["'get_stock'", "get_sales, get_weather"]),
+    ({"tools": "twice"}, ["Two tools are named 'get_sales'"]),
+    ({"tools": (), "tool_choice": "required"}, ["'required'", "declares no tools"]),
+])
+def test_inconsistent_tool_requests_are_refused_with_what_to_fix(sdk, config, says):
+    model = sales_model(sdk)
+    if config.get("tools") == "twice":
+        config = {"tools": [*model.config.tools, model.config.tools[0]]}
     with pytest.raises(grpc.RpcError) as raised:
-        model.run(ASK_SALES)
+        model.configure(**config).run(ASK_SALES)
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "get_stock" in raised.value.details() and "get_sales" in raised.value.details()
+    assert all(part in raised.value.details() for part in says)
+
+
+@pytest.mark.parametrize(("entry", "says"), [
+    ({"user": "x"}, 'either a "reply" string or "tool_calls"'),
+    ({"user": "x", "reply": "y", "tool_calls": [{"name": "f"}]}, 'either a "reply" string or "tool_calls"'),
+    ({"user": "x", "tool_calls": []}, '"tool_calls" must be a list'),
+    ({"user": "x", "tool_calls": [{"name": "f", "arguments": [1]}]}, '"tool_calls" must be a list'),
+    ({"user": "x", "tool_calls": [{"name": "f"}], "after_tools": 3}, '"after_tools" must be a string'),
+])
+def test_a_malformed_tool_script_is_refused_with_the_entry(tmp_path, entry, says):
+    script = tmp_path / "bad.json"
+    script.write_text(json.dumps({"replies": [entry]}), encoding="utf-8")
+    with pytest.raises(ValueError, match="reply #0") as raised:
+        load_script(script)
+    assert says in str(raised.value)
 
 
 @pytest.fixture(scope="module")
