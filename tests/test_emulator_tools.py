@@ -194,6 +194,7 @@ def scripted_server(tmp_path_factory):
     script.write_text(json.dumps({"replies": [
         {"user": "How did the north do?", "tool_calls": [{"name": "get_sales", "arguments": {"region": "north"}}],
          "after_tools": "The north sold {get_sales} units ({result})."},
+        {"user": "Sell me a boat", "tool_calls": [{"name": "buy_boat", "arguments": {"size": "huge"}}]},
         {"user": "Compare the regions", "tool_calls": [{"name": "get_sales", "arguments": {"region": "north"}},
                                                        {"name": "get_sales", "arguments": {"region": "south"}}]},
     ]}), encoding="utf-8")
@@ -216,11 +217,20 @@ def test_scripted_tool_calls_then_the_scripted_answer_with_the_result(scripted_s
     assert "12" in answer and "34" in answer
 
 
-def test_a_scripted_call_needs_its_tool_declared_and_allowed(scripted_server):
+def test_a_scripted_call_needs_tools_in_the_request_and_a_choice_that_allows_it(scripted_server):
     sdk = YCloudML(**sdk_kwargs(scripted_server.address))
     plain = sdk.models.completions("yandexgpt")
     assert plain.run("How did the north do?").status.name == "FINAL"
     assert sales_model(sdk, tool_choice="none").run("How did the north do?").status.name == "FINAL"
+    weather_tool = tools(sdk, ("get_weather", "Weather forecast for a city", WEATHER))[0]
+    assert sales_model(sdk, tool_choice=weather_tool).run("How did the north do?").tool_calls[0].function.name \
+        == "get_weather"   # the named function wins over the script's call
+
+
+def test_a_script_can_make_the_model_call_a_tool_nobody_declared(scripted_server):
+    sdk = YCloudML(**sdk_kwargs(scripted_server.address))
+    call = only_call(sales_model(sdk).run("Sell me a boat"))
+    assert (call.name, call.arguments) == ("buy_boat", {"size": "huge"})
 
 
 def recorded_tools(sdk, *names):
