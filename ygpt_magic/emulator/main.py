@@ -11,10 +11,14 @@ import asyncio
 import logging
 import signal
 import sys
+from pathlib import Path
+
+import grpc
 
 from .faults import Faults
 from .server import DEFAULT_OPERATION_DELAY, build_responders, serve
 from .state import EmulatorState
+from .tls import CERT_NAME, server_credentials
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +31,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                         help="answer with a local GGUF model through llama.cpp (pip install 'ygpt-magic[local]')")
     parser.add_argument("--operation-delay", type=float, default=DEFAULT_OPERATION_DELAY, metavar="SECONDS",
                         help="how long deferred operations stay not-done (default %(default)s)")
+    parser.add_argument("--tls", metavar="DIR",
+                        help="serve TLS with a self-signed certificate kept in DIR (made on first use), for "
+                             "scripts that cannot pass verify=False: trust it with GRPC_DEFAULT_SSL_ROOTS_FILE_PATH=DIR/cert.pem")
     parser.add_argument("--quiet", action="store_true", help="do not log one line per request")
     faults = parser.add_argument_group("fault injection")
     faults.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="delay before every chunk")
@@ -62,15 +69,17 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         state = EmulatorState(build_responders(args.script, args.gguf), operation_delay=args.operation_delay)
         apply_fault_flags(state.faults, args)
+        credentials = server_credentials(args.tls) if args.tls else None
     except (OSError, ValueError, ImportError) as error:
         print(f"ygpt-magic serve: {error}", file=sys.stderr)
         return 2
-    return asyncio.run(_serve_until_signal(state, args.host, args.port))
+    return asyncio.run(_serve_until_signal(state, args, credentials))
 
 
-async def _serve_until_signal(state: EmulatorState, host: str, port: int) -> int:
+async def _serve_until_signal(state: EmulatorState, args: argparse.Namespace,
+                              credentials: grpc.ServerCredentials | None) -> int:
     try:
-        server = await serve(state, host, port)
+        server = await serve(state, args.host, args.port, credentials)
     except (OSError, RuntimeError) as error:
         print(f"ygpt-magic serve: {error}", file=sys.stderr)
         return 2
@@ -79,8 +88,10 @@ async def _serve_until_signal(state: EmulatorState, host: str, port: int) -> int
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     print(f"READY {state.address}", flush=True)
-    print(f"Local YandexGPT server at {state.address}; point the SDK at it with "
-          f"endpoint={state.address!r}, verify=False. Ctrl+C stops it.", file=sys.stderr, flush=True)
+    how = (f"endpoint={state.address!r}, verify=False" if credentials is None else
+           f"YC_API_ENDPOINT={state.address} GRPC_DEFAULT_SSL_ROOTS_FILE_PATH={Path(args.tls) / CERT_NAME}")
+    print(f"Local YandexGPT server at {state.address}; point the SDK at it with {how}. Ctrl+C stops it.",
+          file=sys.stderr, flush=True)
     await stop.wait()
     await server.stop(grace=1.0)
     state.responders.close()

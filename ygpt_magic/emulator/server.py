@@ -19,8 +19,10 @@ from yandex.cloud.operation import operation_service_pb2_grpc as op_grpc
 
 from .faults import Faults
 from .responders import Responder, ResponderChain
+from .responders.fallback import FallbackResponder
 from .responders.replay import ReplayResponder
 from .responders.scripted import ScriptedResponder
+from .responders.tools import ToolResponder
 from .services.discovery import ApiEndpointService
 from .services.operations import OperationService, OperationStore, TextGenerationAsyncService
 from .services.text_generation import TextGenerationService
@@ -31,19 +33,22 @@ DEFAULT_OPERATION_DELAY = 0.3
 
 
 def build_responders(scripts: Iterable[str | Path] | None = None, gguf: str | Path | None = None) -> ResponderChain:
-    """Replay, then scripts (with their fallback); or a local llama.cpp model for everything."""
+    """Replay, then scripts, then the tool model, then the fallback; or a local llama.cpp model
+    for everything."""
     chain: list[Responder]
     if gguf is not None:
         from .responders.llama import LlamaResponder  # lazy: llama_cpp is an optional extra
 
         chain = [LlamaResponder(gguf)]
     else:
-        chain = [ReplayResponder(), ScriptedResponder(scripts or ())]
+        chain = [ReplayResponder(), ScriptedResponder(scripts or ()), ToolResponder(), FallbackResponder()]
     return ResponderChain(chain)
 
 
-async def serve(state: EmulatorState, host: str, port: int) -> grpc.aio.Server:
-    """Create, bind and start the server on the running loop; fills ``state.address``."""
+async def serve(state: EmulatorState, host: str, port: int,
+                credentials: grpc.ServerCredentials | None = None) -> grpc.aio.Server:
+    """Create, bind and start the server on the running loop; fills ``state.address``.
+    With ``credentials`` it serves TLS (see tls.py), else plain text."""
     server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
     store = OperationStore(state)
     endpoint_grpc.add_ApiEndpointServiceServicer_to_server(ApiEndpointService(state), server)
@@ -51,7 +56,10 @@ async def serve(state: EmulatorState, host: str, port: int) -> grpc.aio.Server:
     tg_grpc.add_TextGenerationAsyncServiceServicer_to_server(TextGenerationAsyncService(state, store), server)
     tg_grpc.add_TokenizerServiceServicer_to_server(TokenizerService(state), server)
     op_grpc.add_OperationServiceServicer_to_server(OperationService(state, store), server)
-    bound = server.add_insecure_port(f"{host}:{port}")
+    if credentials is None:
+        bound = server.add_insecure_port(f"{host}:{port}")
+    else:
+        bound = server.add_secure_port(f"{host}:{port}", credentials)
     if not bound:
         raise OSError(f"Cannot listen on {host}:{port}; choose another --port (0 picks a free one).")
     state.address = f"{host}:{bound}"
