@@ -26,6 +26,7 @@ from .client.settings import DEFAULTS, ClientSettings
 from .commands.args import chat_arg, option_args
 from .errors import OptionError, YGptError
 from .interpolate import interpolate
+from .rows import RowMemo
 
 
 def _identifier(text: str) -> str:
@@ -33,6 +34,12 @@ def _identifier(text: str) -> str:
         raise argparse.ArgumentTypeError(f"must be a Python variable name, e.g. --out answer "
                                          f"(got {text!r})")
     return text
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 1, e.g. --concurrency 16 (got {text!r})")
+    return int(text)
 
 
 def as_usage_error(error: YGptError) -> UsageError:
@@ -77,10 +84,13 @@ class YGptMagics(Magics):
                           help="First retry delay in seconds (grows ×1.5).")
     poll_interval = Float(DEFAULTS.poll_interval, config=True,
                           help="Seconds between polls in --deferred mode.")
+    map_concurrency = Int(8, config=True,
+                          help="Requests a --map cell keeps in flight at most (--concurrency N).")
 
     def __init__(self, shell=None, **kwargs):
         super().__init__(shell=shell, **kwargs)
         self.session = ChatSession()
+        self.row_memo = RowMemo()
         self.connection = Connection(self._client_settings)
         self._cell_id: str | None = None
         if shell is not None:
@@ -99,7 +109,7 @@ class YGptMagics(Magics):
             raise TraitError(f"YGptMagics.temperature must be from 0 to 1 (or None), not {value}.")
         return value
 
-    @validate("max_tokens", "context_budget")
+    @validate("max_tokens", "context_budget", "map_concurrency")
     def _valid_positive(self, proposal):
         value = proposal["value"]
         if value is not None and value < 1:
@@ -207,6 +217,11 @@ class YGptMagics(Magics):
               help="Asynchronous mode: start an operation and poll it until it is done.")
     @argument("--dry-run", action="store_true",
               help="Show the exact messages and their token count; send nothing.")
+    @argument("--map", metavar="NAME", type=_identifier,
+              help="Send the cell once per row of NAME (a list, or a pandas DataFrame or Series): "
+                   "{item}, {column}, {row}, {index} are the row's; results in --out / _ygpt.")
+    @argument("--concurrency", type=_positive, metavar="N",
+              help="With --map: requests in flight at most (default YGptMagics.map_concurrency).")
     @argument("--append", action="store_true",
               help="Re-running this cell adds a new turn instead of rewinding the chat.")
     @argument("--no-interpolate", action="store_true",
@@ -233,6 +248,8 @@ class YGptMagics(Magics):
 
     def _ask(self, line: str, cell: str):
         args = self._parse(line)
+        if args.map:
+            return self._map(args, cell)
         text = cell if args.no_interpolate else interpolate(cell, self.shell.user_ns)
         prompt = text.strip("\n")
         if not prompt.strip():
@@ -265,6 +282,12 @@ class YGptMagics(Magics):
         if args.deferred and args.no_stream:
             raise OptionError("%%ygpt: --deferred and --no-stream are two different modes; "
                               "use one of them.")
+        if args.map and (args.deferred or args.append or args.no_interpolate):
+            raise OptionError("%%ygpt: --map sends each row once in prompt mode with its {names} "
+                              "filled in; drop --deferred, --append and --no-interpolate.")
+        if args.concurrency and not args.map:
+            raise OptionError("%%ygpt: --concurrency goes with --map NAME (rows sent at once); "
+                              "add --map or drop it.")
         if args.once and args.append:
             raise OptionError("%%ygpt: --append has no effect with --once (prompt mode never "
                               "writes to the chat); drop one of them.")
@@ -272,13 +295,24 @@ class YGptMagics(Magics):
 
     def _plan(self, prompt: str, args: argparse.Namespace) -> Plan:
         """The flags → planning.plan_request, the rule the panel follows too."""
-        flags = {"model": args.model, "temperature": args.temperature,
-                 "max_tokens": args.max_tokens, "format": args.format,
-                 "reasoning": args.reasoning or None, "json": args.json or None}
         return planning.plan_request(
             self.session, prompt, settings=self, get_client=self.connection.client,
             chat=args.chat, cell_id=self._cell_id, append=args.append, once=args.once,
-            system=args.system, flags=flags)
+            system=args.system, flags=_flags(args))
+
+    def _map(self, args: argparse.Namespace, cell: str):
+        """--map NAME: the cell as a template, sent once per row (rows/ does the work)."""
+        from . import rows
+
+        request = rows.MapCell(name=args.map, template=cell, out=args.out, chat=args.chat,
+                               system=args.system, flags=_flags(args),
+                               concurrency=args.concurrency or self.map_concurrency)
+        run = rows.run_map(request, session=self.session, settings=self,
+                           get_client=self.connection.client, namespace=self.shell.user_ns,
+                           memo=self.row_memo, endpoint=self.connection.target)
+        self.shell.user_ns["_ygpt"] = run
+        if args.out:
+            self.shell.user_ns[args.out] = run.results
 
     def close(self) -> None:
         """Unregister the cell hooks, close the client, stop a local server (on unload)."""
@@ -292,3 +326,9 @@ class YGptMagics(Magics):
             if self in self.shell.configurables:
                 self.shell.configurables.remove(self)
         self.connection.close()
+
+
+def _flags(args: argparse.Namespace) -> dict:
+    """A cell's option flags (None = not given), as planning takes them."""
+    return {"model": args.model, "temperature": args.temperature, "max_tokens": args.max_tokens,
+            "format": args.format, "reasoning": args.reasoning or None, "json": args.json or None}

@@ -71,9 +71,11 @@ class ManyJob:
         try:
             if self._prepare is not None:
                 await self._prepare()
-        except Exception as exc:  # the whole job failed before a row was sent
+            await self._run()
+        except Exception as exc:  # the job itself failed (no server, a broken request source)
             self._queue.put((None, None, exc))
-            return
+
+    async def _run(self) -> None:
         retry: deque[tuple[Request, int]] = deque()
         running: dict[asyncio.Task, tuple[Request, int]] = {}
         source_done = False

@@ -1,0 +1,180 @@
+"""A ``--map`` cell from rows to results: plan every row, reuse the answered ones, send the rest
+concurrently, and put the answers back in the rows' shape.
+
+The order of things is the promise users rely on:
+1. Every row is planned first (on the kernel's thread): a template that names an unknown
+   variable fails the cell before anything is sent; a row that cannot be sent (an empty or too
+   long prompt) is a failed row with its reason, and the others go on.
+2. Rows that already have an answer for their current prompt and options (this kernel's memo,
+   the reply cache when one is on) are reused, not sent.
+3. The rest go through ``Client.complete_many`` (the async SDK on the client's loop, bounded and
+   adaptive concurrency, no streaming); each answer is kept the moment it arrives, so a failed
+   row, a dead server or Ctrl-C never loses one. A row's request is planned again just before it
+   is sent, so only the rows in flight are held in memory, never 100,000 prompts.
+4. The summary says what happened and, when rows are left, how to send only those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..chat import ChatSession, Options, Usage, planning
+from ..errors import InterpolationError, YGptError
+from .items import Rows, rows_of
+from .memo import Answer, RowMemo, row_key
+from .plans import RowPlanner, planner
+from .progress import Progress, Tally, one_line
+
+
+@dataclass
+class MapCell:
+    """What a ``%%ygpt --map`` cell asks, as the magic parsed it."""
+
+    name: str
+    template: str
+    concurrency: int
+    out: str | None = None
+    chat: str | None = None
+    system: str | None = None
+    flags: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class MapRun:
+    """What ``_ygpt`` holds after a ``--map`` cell: ``results`` in the rows' shape (None where
+    a row has no answer), ``errors`` (row → its one-line reason), and the counts."""
+
+    results: Any
+    errors: dict[Any, str]
+    usage: Usage
+    answered: int
+    reused: int
+    failed: int
+    left: int
+    elapsed: float
+    summary: str
+    task_id: str | None = None
+
+    def __repr__(self) -> str:
+        return f"<MapRun {self.summary}>"
+
+
+@dataclass
+class RowState:
+    """The rows' keys and answers while a run fills them in."""
+
+    rows: Rows
+    keys: list[str | None]
+    answers: list[Answer | None]
+    errors: dict[int, str] = field(default_factory=dict)
+    pending: list[int] = field(default_factory=list)
+
+    def texts(self) -> list[str | None]:
+        return [a.text if a is not None else None for a in self.answers]
+
+
+def open_rows(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
+              get_client: Callable[[], Any], namespace: Mapping[str, Any]) -> RowPlanner:
+    """The rows of ``cell.name`` and how each is planned (OptionError for a missing name)."""
+    if cell.name not in namespace:
+        raise InterpolationError(
+            f"--map {cell.name}: there is no variable named '{cell.name}'. Define it in a code cell "
+            f"first (a list, or a pandas DataFrame or Series), then run this cell again.")
+    rows = rows_of(namespace[cell.name], cell.name)
+    return planner(session, rows, cell.template, namespace, settings=settings, get_client=get_client,
+                   chat=cell.chat, system=cell.system, flags=cell.flags)
+
+
+def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally) -> RowState:
+    """Every row planned and keyed; answered ones taken from the memo, the rest ``pending``."""
+    count = len(plans.rows)
+    state = RowState(plans.rows, [None] * count, [None] * count)
+    for position in range(count):
+        try:
+            plan = plans.plan(position)
+        except InterpolationError:
+            raise
+        except YGptError as error:
+            state.errors[position] = one_line(error)
+            tally.fail(error)
+            continue
+        key = state.keys[position] = row_key(endpoint, plan.options, plan.messages)
+        answer = memo.get(key)
+        if answer is None:
+            state.pending.append(position)
+        else:
+            state.answers[position] = answer
+            tally.reused += 1
+    return state
+
+
+def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, tally: Tally,
+              concurrency: int) -> None:
+    """Send the pending rows and keep each answer as it arrives; Ctrl-C stops sending."""
+    def requests() -> Iterator[tuple[int, list[dict], Options]]:
+        for position in state.pending:
+            plan = plans.plan(position, checked=False)
+            yield position, plan.messages, plan.options
+
+    job = client.complete_many(requests(), concurrency=concurrency)
+    progress = Progress(tally, desc=f"--map {plans.rows.count:,} rows")
+    try:
+        try:
+            _collect(job.results(), state, memo, tally, progress)
+        except KeyboardInterrupt:
+            job.cancel()
+            tally.stopped = True
+            _collect(job.results(), state, memo, tally, progress)
+    finally:
+        progress.close()
+
+
+def _collect(results, state: RowState, memo: RowMemo, tally: Tally, progress: Progress) -> None:
+    for item in results:
+        if item is None:
+            progress.tick()
+            continue
+        position, chunk, error = item
+        if position is None:  # the job failed as a whole (no server): nothing was answered
+            raise error
+        if error is not None:
+            state.errors[position] = one_line(error)
+            tally.fail(error)
+        else:
+            usage = chunk.usage
+            answer = Answer(chunk.text, usage.input_tokens, usage.completion_tokens, chunk.model_version)
+            state.answers[position] = answer
+            state.errors.pop(position, None)
+            memo.put(state.keys[position], answer)
+            tally.add(answer.input_tokens, answer.completion_tokens)
+        progress.advance()
+
+
+def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None = None) -> MapRun:
+    """The run's results in the rows' shape, its summary printed."""
+    rows = state.rows
+    summary = tally.summary()
+    advice = tally.advice()
+    print(summary)
+    if advice:
+        print(advice)
+    return MapRun(results=rows.results(state.texts(), name=out),
+                  errors={rows.labels[p]: line for p, line in sorted(state.errors.items())},
+                  usage=tally.usage, answered=tally.answered, reused=tally.reused,
+                  failed=tally.failed, left=tally.left, elapsed=tally.elapsed(), summary=summary,
+                  task_id=task_id)
+
+
+def run_map(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
+            get_client: Callable[[], Any], namespace: Mapping[str, Any], memo: RowMemo,
+            endpoint: str) -> MapRun:
+    """The whole ``--map`` cell (see the module docstring)."""
+    plans = open_rows(cell, session=session, settings=settings, get_client=get_client,
+                      namespace=namespace)
+    tally = Tally(total=len(plans.rows))
+    state = plan_rows(plans, memo, endpoint, tally)
+    if state.pending:
+        send_rows(plans, state, memo, get_client(), tally, cell.concurrency)
+    return finish(state, tally, cell.out)
