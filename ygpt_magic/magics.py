@@ -307,9 +307,12 @@ class YGptMagics(Magics):
         request = rows.MapCell(name=args.map, template=cell, out=args.out, chat=args.chat,
                                system=args.system, flags=_flags(args),
                                concurrency=args.concurrency or self.map_concurrency)
-        run = rows.run_map(request, session=self.session, settings=self,
-                           get_client=self.connection.client, namespace=self.shell.user_ns,
-                           memo=self.row_memo, endpoint=self.connection.target)
+        where = {"session": self.session, "settings": self, "get_client": self.connection.client,
+                 "namespace": self.shell.user_ns}
+        if args.dry_run:
+            plans = rows.open_rows(request, **where)
+            return render.show(rows.dry_run(plans, self.connection.client()))
+        run = rows.run_map(request, memo=self.row_memo, endpoint=self.connection.target, **where)
         self.shell.user_ns["_ygpt"] = run
         if args.out:
             self.shell.user_ns[args.out] = run.results

@@ -8,7 +8,8 @@ re-run sends only what is missing), ``run`` (the concurrent run on the client), 
 the magic parses and wires, this package does the work.
 """
 
+from .dryrun import dry_run
 from .memo import RowMemo
-from .run import MapCell, MapRun, run_map
+from .run import MapCell, MapRun, open_rows, run_map
 
-__all__ = ["MapCell", "MapRun", "RowMemo", "run_map"]
+__all__ = ["MapCell", "MapRun", "RowMemo", "dry_run", "open_rows", "run_map"]
