@@ -4,7 +4,9 @@ local server; what the server received, what the user sees, what _ygpt and --out
 from __future__ import annotations
 
 import subprocess
+import signal
 import sys
+import threading
 import time
 
 import pandas as pd
@@ -140,3 +142,25 @@ def test_a_list_needs_no_pandas():
             "assert rows.results(['A', 'B']) == ['A', 'B'] and rows.value(1, 'item') == 'b';"
             "assert 'pandas' not in sys.modules and 'tqdm' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_ctrl_c_stops_sending_keeps_every_answered_row_and_says_how_many_are_left(shell, ygpt_server):
+    shell.user_ns["numbers"] = list(range(100))
+    assert cell(shell, "%%ygpt --map numbers\nWarm up").ok   # the SDK's first connection
+    ygpt_server.faults.latency(0.05)
+    source = "%%ygpt --map numbers --out answers --concurrency 2\nSay {item}"
+    main = threading.main_thread().ident
+    timer = threading.Timer(0.3, signal.pthread_kill, (main, signal.SIGINT))
+    timer.start()
+    run = cell(shell, source)
+    timer.join()
+    assert run.ok, run.message
+    stopped = shell.user_ns["_ygpt"]
+    assert 0 < stopped.answered < 100
+    assert sum(a is not None for a in shell.user_ns["answers"]) == stopped.answered
+    assert f"Stopped: {100 - stopped.answered} rows left" in run.stdout
+    ygpt_server.faults.clear()
+    ygpt_server.requests.clear()
+    assert cell(shell, source).ok
+    assert len(completions(ygpt_server)) == 100 - stopped.answered   # only the rows left
+    assert all(shell.user_ns["answers"])
