@@ -9,7 +9,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from yandex_cloud_ml_sdk import AsyncYCloudML
 
-from ygpt_magic import client_batch
+from ygpt_magic.client import batch as client_batch
 from ygpt_magic.emulator.testing import sdk_kwargs
 
 SYSTEM = {"role": "system", "text": "Classify the review as positive or negative."}

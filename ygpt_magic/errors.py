@@ -345,3 +345,39 @@ class DataExtraMissing(YGptError):
             f"{what} needs pyarrow, which is not installed in this environment. Install the data "
             f"extra (pip install 'ygpt-magic[data]'), restart the kernel and run the cell again."
         )
+
+
+class DatasetRejected(YGptError):
+    """The service refused the uploaded rows (dataset validation): nothing was started."""
+
+    def __init__(self, problems: list[str]) -> None:
+        shown = "; ".join(_clean(p) for p in problems[:3]) or "no reason given"
+        more = f" (and {counted(len(problems) - 3, 'more problem')})" if len(problems) > 3 else ""
+        super().__init__(
+            f"The batch service rejected the uploaded rows, so no job was started: {shown}{more}. "
+            f"Fix those rows (each must be a non-empty prompt) and run the cell again, or run it "
+            f"without --batch."
+        )
+
+
+class BatchFailed(YGptError):
+    """A batch job ended FAILED (or CANCELED) with no answers: the reason is the service's."""
+
+    def __init__(self, task_id: str, status: str, reason: str) -> None:
+        super().__init__(
+            f"The batch job {task_id} ended {status}: {_clean(reason).rstrip('.') or 'no reason given'}. "
+            f"Nothing was answered; check the model (batch runs on the models the service lists "
+            f"for Batch Processing, such as gemma-3-12b-it or qwen2.5-32b-instruct; use one with "
+            f"--model), or run the cell without --batch."
+        )
+        self.task_id, self.status = task_id, status
+
+
+class BatchUnknown(YGptError):
+    """A `%ygpt batch` subcommand named a job the service does not know."""
+
+    def __init__(self, task_id: str) -> None:
+        super().__init__(
+            f"There is no batch job {task_id!r} in this folder. %ygpt batch list shows the jobs "
+            f"there are; copy the id from it."
+        )

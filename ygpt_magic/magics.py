@@ -86,11 +86,14 @@ class YGptMagics(Magics):
                           help="Seconds between polls in --deferred mode.")
     map_concurrency = Int(8, config=True,
                           help="Requests a --map cell keeps in flight at most (--concurrency N).")
+    batch_poll_interval = Float(5.0, config=True,
+                                help="Seconds between status polls of a --batch job.")
 
     def __init__(self, shell=None, **kwargs):
         super().__init__(shell=shell, **kwargs)
         self.session = ChatSession()
         self.row_memo = RowMemo()
+        self.batch_jobs: dict = {}   # task id → rows.batch.BatchRecord of the jobs started here
         self.connection = Connection(self._client_settings)
         self._cell_id: str | None = None
         if shell is not None:
@@ -132,7 +135,7 @@ class YGptMagics(Magics):
             raise TraitError(str(error)) from None
 
     @validate("render_interval", "timeout", "connect_timeout", "stream_timeout",
-              "retry_backoff", "poll_interval", "retries")
+              "retry_backoff", "poll_interval", "retries", "batch_poll_interval")
     def _valid_seconds(self, proposal):
         if proposal["value"] < 0:
             raise TraitError(f"YGptMagics.{proposal['trait'].name} must be ≥ 0, "
@@ -222,6 +225,9 @@ class YGptMagics(Magics):
                    "{item}, {column}, {row}, {index} are the row's; results in --out / _ygpt.")
     @argument("--concurrency", type=_positive, metavar="N",
               help="With --map: requests in flight at most (default YGptMagics.map_concurrency).")
+    @argument("--batch", action="store_true",
+              help="With --map: run the rows as one Yandex Cloud Batch Processing job "
+                   "(%%ygpt batch list / status / attach / cancel).")
     @argument("--append", action="store_true",
               help="Re-running this cell adds a new turn instead of rewinding the chat.")
     @argument("--no-interpolate", action="store_true",
@@ -285,6 +291,10 @@ class YGptMagics(Magics):
         if args.map and (args.deferred or args.append or args.no_interpolate):
             raise OptionError("%%ygpt: --map sends each row once in prompt mode with its {names} "
                               "filled in; drop --deferred, --append and --no-interpolate.")
+        if args.batch and (not args.map or args.concurrency):
+            raise OptionError("%%ygpt: --batch runs the rows of --map NAME as one cloud job: give "
+                              "--map NAME, and leave out --concurrency (the service "
+                              "sets the pace).")
         if args.concurrency and not args.map:
             raise OptionError("%%ygpt: --concurrency goes with --map NAME (rows sent at once); "
                               "add --map or drop it.")
@@ -312,7 +322,14 @@ class YGptMagics(Magics):
         if args.dry_run:
             plans = rows.open_rows(request, **where)
             return render.show(rows.dry_run(plans, self.connection.client()))
-        run = rows.run_map(request, memo=self.row_memo, endpoint=self.connection.target, **where)
+        where.update(memo=self.row_memo, endpoint=self.connection.target)
+        if args.batch:
+            from .rows.batch import run_batch
+
+            run = run_batch(request, jobs=self.batch_jobs, poll_interval=self.batch_poll_interval,
+                            **where)
+        else:
+            run = rows.run_map(request, **where)
         self.shell.user_ns["_ygpt"] = run
         if args.out:
             self.shell.user_ns[args.out] = run.results

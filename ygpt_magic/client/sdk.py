@@ -18,7 +18,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..chat.values import Options, Usage
 from ..errors import CredentialsMissing, QuotaExceeded, ServerTimeout, ServerUnavailable, StreamStalled, YGptError
@@ -28,6 +28,9 @@ from .endpoints import CLOUD_ENDPOINT, parse_endpoint
 from .loop import LoopThread, Stalled
 from .many import AdaptiveLimit, ManyJob
 from .settings import DEFAULTS, ClientSettings
+
+if TYPE_CHECKING:
+    from .batch import BatchJobs
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +211,13 @@ class Client:
         return ManyJob(self._loop, (request(*item) for item in requests), AdaptiveLimit(concurrency),
                        exhausted=lambda error: isinstance(error, QuotaExceeded),
                        prepare=self._ensure_reachable)
+
+    @property
+    def batch(self) -> BatchJobs:
+        """Batch Processing jobs on this endpoint (``client/batch.py``)."""
+        from .batch import BatchJobs  # pylint: disable=import-outside-toplevel
+
+        return BatchJobs(self)
 
     def count_tokens(self, messages: list[dict], options: Options) -> int:
         """Tokens the model would read for these messages (the tokenizer API, not a guess)."""

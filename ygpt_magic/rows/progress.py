@@ -43,6 +43,7 @@ class Tally:
     failures: Counter = field(default_factory=Counter)
     started: float = field(default_factory=time.monotonic)
     stopped: bool = False
+    tokens_known: bool = True      # a batch job's results carry no token counts
 
     @property
     def failed(self) -> int:
@@ -77,7 +78,8 @@ class Tally:
         if self.failed:
             reasons = ", ".join(f"{n:,} {reason}" for reason, n in self.failures.most_common())
             parts.append(f"✗ {self.failed:,} failed ({reasons})")
-        parts.append(f"{self.usage.input_tokens:,} → {counted(self.usage.completion_tokens, 'token')}")
+        if self.tokens_known:
+            parts.append(f"{self.usage.input_tokens:,} → {counted(self.usage.completion_tokens, 'token')}")
         parts.append(f"{elapsed:.1f} s")
         parts.append(f"{self.answered / elapsed if elapsed > 0 else 0:,.0f} rows/s")
         return " · ".join(parts)
@@ -125,7 +127,8 @@ class Progress:
         self._last = now
         tally = self.tally
         postfix = [self._status] if self._status else []
-        postfix.append(f"{tally.usage.total_tokens:,} tokens")
+        if tally.tokens_known:
+            postfix.append(f"{tally.usage.total_tokens:,} tokens")
         if tally.failed:
             postfix.append(f"{tally.failed:,} failed")
         self._bar.set_postfix_str(", ".join(postfix), refresh=False)
@@ -134,6 +137,10 @@ class Progress:
             self._pending = 0
         else:
             self._bar.refresh()
+
+    def resize(self, total: int) -> None:
+        self._bar.total = total
+        self.tick(force=True)
 
     def close(self) -> None:
         self.tick(force=True)

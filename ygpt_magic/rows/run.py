@@ -152,14 +152,16 @@ def _collect(results, state: RowState, memo: RowMemo, tally: Tally, progress: Pr
         progress.advance()
 
 
-def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None = None) -> MapRun:
-    """The run's results in the rows' shape, its summary printed."""
+def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None = None,
+           quiet: bool = False) -> MapRun:
+    """The run's results in the rows' shape, its summary printed (unless ``quiet``)."""
     rows = state.rows
     summary = tally.summary()
     advice = tally.advice()
-    print(summary)
-    if advice:
-        print(advice)
+    if not quiet:
+        print(summary)
+        if advice:
+            print(advice)
     return MapRun(results=rows.results(state.texts(), name=out),
                   errors={rows.labels[p]: line for p, line in sorted(state.errors.items())},
                   usage=tally.usage, answered=tally.answered, reused=tally.reused,
