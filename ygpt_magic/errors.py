@@ -335,3 +335,24 @@ class StreamBroken(YGptError):
                 detail,
             )
         )
+
+
+class ToolError(YGptError):
+    """A ``--tools`` function cannot be offered to the model (raised before any request), or
+    the tool loop had to stop; the chat is unchanged either way."""
+
+
+class SchemaError(ToolError):
+    """A ``--schema`` value is not a schema pydantic or JSON Schema can describe."""
+
+
+class ReplyNotValid(YGptError):
+    """A typed answer did not validate against its schema; the reply itself was kept."""
+
+    def __init__(self, schema: str, problem: str) -> None:
+        super().__init__(
+            f"The answer does not fit the schema {schema}: {problem}. The raw text is in "
+            f"_ygpt.text and the turn is in the chat; run the cell again, or loosen the schema "
+            f"(Optional fields, plainer types)."
+        )
+        self.schema = schema
