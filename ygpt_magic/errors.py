@@ -356,3 +356,27 @@ class ReplyNotValid(YGptError):
             f"(Optional fields, plainer types)."
         )
         self.schema = schema
+
+
+class ToolRoundsExceeded(ToolError):
+    """The model kept asking for tools after the allowed number of rounds."""
+
+    def __init__(self, rounds: int) -> None:
+        super().__init__(
+            f"The model still asked for tools after {counted(rounds, 'round')} of calls, so the "
+            f"loop stopped and nothing was added to the chat. Ask more precisely, use "
+            f"--tool-choice auto rather than required, or raise YGptMagics.max_tool_rounds."
+        )
+        self.rounds = rounds
+
+
+class CredentialInToolResult(ToolError):
+    """A tool's result holds the credential in use: it is never sent to the model."""
+
+    def __init__(self, tool: str, source: str) -> None:
+        super().__init__(
+            f"The result of {tool} holds the credential in use (from {source}), so it was not "
+            f"sent to the model and nothing was added to the chat. Make {tool} return only what "
+            f"the model needs."
+        )
+        self.tool = tool

@@ -52,7 +52,7 @@ class Schema:
             try:
                 return self.adapter.validate_python(value)
             except pydantic.ValidationError as error:
-                raise ReplyNotValid(self.name, _pydantic_problems(error)) from None
+                raise ReplyNotValid(self.name, validation_problems(error)) from None
         import jsonschema
 
         problem = jsonschema.exceptions.best_match(
@@ -137,7 +137,7 @@ def _json_source(text: str) -> str:
     return blocks[0][1] if blocks else text
 
 
-def _pydantic_problems(error: Any, limit: int = 3) -> str:
+def validation_problems(error: Any, limit: int = 3) -> str:
     """pydantic's errors as one line: ``age: Input should be a valid integer; …``."""
     problems = [f"{'.'.join(str(p) for p in item['loc']) or 'the answer'}: {item['msg']}"
                 for item in error.errors()[:limit]]
