@@ -7,6 +7,7 @@ shown and sent again exactly like one without; the chat layer never holds the fu
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
@@ -45,3 +46,20 @@ def tool_size(calls: tuple[ToolCall, ...]) -> int:
     per call for the fields around them."""
     return sum(2 * len(call.name.encode()) + len(repr(call.arguments).encode())
                + len(call.result.encode()) + 16 for call in calls)
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """Any message as a person reads it: its text, or its calls (``🔧 get_sales({"region":
+    "north"})``), or its results (``get_sales → 1204``), one per line."""
+    if "tool_calls" in message:
+        return "\n".join(f"🔧 {call['name']}({json.dumps(call['arguments'], ensure_ascii=False)})"
+                         for call in message["tool_calls"])
+    if "tool_results" in message:
+        return "\n".join(f"{result['name']} → {result['content']}"
+                         for result in message["tool_results"])
+    return message["text"]
+
+
+def message_role(message: dict[str, Any]) -> str:
+    """Who a message is from, as history and transcripts label it."""
+    return "tool results" if "tool_results" in message else message["role"]

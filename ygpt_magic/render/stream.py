@@ -153,12 +153,19 @@ class StreamRenderer:
         self._running = line
         self._show(self._streaming(f"⏳ running {line}…", quiet=True))
 
-    def tool_done(self, call: ToolCall) -> None:
+    def tool_done(self, call: ToolCall, *, show: bool = True) -> None:
         """A tool call has finished: its line and details stay above the reply from now on."""
-        line = self._running or call.name
         self._running = None
-        self._tools.append((tool_lines.details(call, line), tool_lines.line(call, line)))
-        self._show(self._streaming(f"⏳ waiting for {self.label}…", quiet=True))
+        self._tools.append((tool_lines.details(call), tool_lines.line(call)))
+        if show:
+            self._show(self._streaming(f"⏳ waiting for {self.label}…", quiet=True))
+
+    def _stop_running(self, how: str) -> None:
+        """A tool call cut short keeps its line, saying so."""
+        if self._running is not None:
+            line = f"🔧 {self._running} → {how}"
+            self._tools.append((escape(line), line))
+            self._running = None
 
     @property
     def _json_fence(self) -> bool:
@@ -167,7 +174,11 @@ class StreamRenderer:
     # -- final renders -------------------------------------------------------------------------
 
     def finish(self, reply: Reply) -> None:
-        """The reply in its format, notes above, footer below; the last update of the handle."""
+        """The reply in its format, notes above, footer below; the last update of the handle.
+        A recorded reply shown anew (the panel) brings its tool calls with it."""
+        if not self._tools:
+            for call in reply.tool_calls:
+                self.tool_done(call, show=False)
         if self._json_fence:
             self._final(_markdown(reply, self._notes, _json_block(reply.text)))
         elif self.fmt == "code":
@@ -177,12 +188,14 @@ class StreamRenderer:
 
     def interrupt(self, text: str | None = None, *, kept: bool = False) -> None:
         """The partial text, marked as interrupted; final."""
+        self._stop_running("interrupted")
         self._final(self._marked(self._text if text is None else text,
                                  INTERRUPTED_KEPT if kept else INTERRUPTED))
 
     def fail(self, message: str) -> None:
         """Keep any partial text visible, marked as stopped; with none, clear the waiting line;
         final. ``message`` is not repeated: IPython (or the panel) shows it just below."""
+        self._stop_running("stopped")
         if self._text:
             self._final(self._marked(self._text, FAILED))
         else:

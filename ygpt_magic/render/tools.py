@@ -12,18 +12,24 @@ import html
 import json
 
 from ..chat.tooluse import ToolCall
+from ..words import short
 from .markdown import fenced
 
-RUNNING = "🔧 {line} …"
+
+def call_line(name: str, arguments: dict) -> str:
+    """``get_sales(region="north", limit=5)``: each argument as JSON, long ones shortened."""
+    shown = ", ".join(f"{key}={short(json.dumps(value, ensure_ascii=False))}"
+                      for key, value in arguments.items())
+    return f"{name}({shown})"
 
 
-def line(call: ToolCall, call_text: str) -> str:
+def line(call: ToolCall) -> str:
     """The call's one line: call → result in a few words · seconds."""
-    return f"🔧 {call_text} → {call.summary} · {call.elapsed:.1f} s"
+    return f"🔧 {call_line(call.name, call.arguments)} → {call.summary} · {call.elapsed:.1f} s"
 
 
-def details(call: ToolCall, call_text: str) -> str:
+def details(call: ToolCall) -> str:
     """The call's line as a ``<details>`` summary over its arguments and result."""
     arguments = json.dumps(call.arguments, ensure_ascii=False, indent=2)
-    return (f"<details><summary>{html.escape(line(call, call_text), quote=False)}</summary>\n\n"
+    return (f"<details><summary>{html.escape(line(call), quote=False)}</summary>\n\n"
             f"{fenced(arguments, 'json')}\n\n{fenced(call.result)}\n\n</details>")

@@ -23,6 +23,8 @@ from ..chat.tooluse import ToolCall, tool_messages
 from ..chat.values import Options, Reply
 from ..client.credentials import LOCAL_DUMMY_KEY
 from ..errors import CredentialInToolResult, SchemaError, ToolError, ToolRoundsExceeded
+from ..render.tools import call_line
+from ..words import short
 from . import results
 from .declare import Tool, declare_tools
 from .schema import Schema, schema_from, validation_problems
@@ -83,14 +85,14 @@ class ToolLoop:
     def _run(self, call: dict[str, Any], number: int, renderer: Any) -> ToolCall:
         """Run one call (or refuse it) and show it; its result is what the model gets back."""
         name, arguments = call["name"], call["arguments"]
-        renderer.tool_running(results.call_line(name, arguments))
+        renderer.tool_running(call_line(name, arguments))
         started = time.monotonic()
         tool = next((tool for tool in self.tools if tool.name == name), None)
         failed = True
         if tool is None:
             known = ", ".join(tool.name for tool in self.tools) or "none"
             text = f"error: there is no tool named {name!r}; the tools are: {known}"
-            brief = results.short(text, results.ERROR_SHORT)
+            brief = short(text, results.ERROR_SHORT)
         else:
             text, brief, failed = self._call(tool, arguments)
         self._check_secrets(name, text)
@@ -109,10 +111,10 @@ class ToolLoop:
         except pydantic.ValidationError as error:
             text = results.bounded(f"error: invalid arguments for {tool.name}: "
                                    f"{validation_problems(error)}", self.max_result_chars)
-            return text, results.short(text, results.ERROR_SHORT), True
+            return text, short(text, results.ERROR_SHORT), True
         except Exception as error:  # noqa: BLE001 (the model is told, and may try again)
             text = results.error_content(error, self.max_result_chars)
-            return text, results.short(text, results.ERROR_SHORT), True
+            return text, short(text, results.ERROR_SHORT), True
         return results.content(value, self.max_result_chars), results.summary(value), False
 
     def _check_secrets(self, name: str, text: str) -> None:

@@ -4,8 +4,8 @@ The model reads text: a string as it is, a JSON-serialisable value as JSON, anyt
 ``repr`` (a DataFrame's is its table). Every result is bounded (``YGptMagics.max_value_chars``, the
 bound interpolated values have), with a line saying how much was left out, so a 50 MB result
 costs the model a few thousand characters, not the whole context; nothing is cut silently.
-The cell shows one line per call: the call with its arguments, and the result in a few words
-(``1,204 rows``, ``3 items``, ``"sunny"``).
+The cell shows each result in a few words (``1,204 rows``, ``3 items``, ``sunny``) on the call's
+line (render/tools.py).
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..words import counted
+from ..words import counted, short
 
 #: default bound on a tool result sent to the model (characters)
 MAX_RESULT_CHARS = 8000
-_SHORT = 40  # characters of a text result or an argument shown in the one-line form
 ERROR_SHORT = 80  # characters of an error shown there (the type and the start of the message)
 
 
@@ -64,16 +63,3 @@ def summary(value: Any) -> str:
     if isinstance(value, (list, tuple, set, frozenset)):
         return counted(len(value), "item")
     return short(type(value).__name__)
-
-
-def short(text: str, limit: int = _SHORT) -> str:
-    """One line of at most ``limit`` characters."""
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def call_line(name: str, arguments: dict[str, Any]) -> str:
-    """``get_sales(region="north", limit=5)``: each argument as JSON, long ones shortened."""
-    shown = ", ".join(f"{key}={short(json.dumps(value, ensure_ascii=False))}"
-                      for key, value in arguments.items())
-    return f"{name}({shown})"
