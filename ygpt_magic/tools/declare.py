@@ -13,6 +13,7 @@ function is found when the cell is parsed, before anything is sent, with what to
 
 from __future__ import annotations
 
+import builtins
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -99,10 +100,10 @@ def _look_up(path: str, namespace: Mapping[str, Any]) -> Any:
     if not all(part.isidentifier() for part in (head, *attributes)):
         raise ToolError(f"--tools: {path!r} is not a function name; list names separated by "
                         f"commas, e.g. --tools get_sales,get_weather.")
-    if head not in namespace:
+    if head not in namespace and not hasattr(builtins, head):
         raise ToolError(f"--tools {path}: there is no variable named '{head}'. Define the "
                         f"function in a code cell first (def {head}(...): ...).")
-    value = namespace[head]
+    value = namespace[head] if head in namespace else getattr(builtins, head)
     for attribute in attributes:
         if not hasattr(value, attribute):
             raise ToolError(f"--tools {path}: {type(value).__name__} has no attribute "
