@@ -16,7 +16,9 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass
-from typing import Any, is_typeddict
+from typing import Any
+
+from typing_extensions import is_typeddict  # typing's misses typing_extensions' TypedDicts before 3.12
 
 from ..errors import ReplyNotValid, SchemaError
 from ..render.markdown import code_blocks
