@@ -12,6 +12,7 @@ import json
 import pytest
 
 from conftest import TEST_KEY, cell, completions
+from test_panel import bubbles, send, widget_comm  # noqa: F401 (a fixture)
 from cellrun import assert_clean, assert_clear_error
 from ygpt_magic.emulator import start_local_server
 from ygpt_magic.errors import CredentialInToolResult, ToolError, ToolRoundsExceeded
@@ -232,3 +233,17 @@ def test_history_save_load_and_export_keep_the_tool_calls(tools_shell, tool_serv
     assert magics.session.chats["default"].messages() == before
     exported = magics.session.export_markdown("default")
     assert "**tool results**" in exported and "get_sales → 1204" in exported
+
+
+def test_panel_sends_use_the_chats_tools_and_show_the_calls(tools_shell, tool_server, magics, widget_comm):
+    from ygpt_magic.panel import show_panel
+
+    tools_shell.run_line_magic("ygpt", "config --tools get_sales")
+    panel = show_panel(magics.session, magics.connection.client, settings=magics)
+    send(panel, "How did the north do?")
+    assert panel.wait(15)
+    assert tools_shell.user_ns["calls"] == [("north", 5)]
+    [turn] = magics.session.chat().turns
+    assert [call.name for call in turn.reply.tool_calls] == ["get_sales"]
+    assert "🔧 get_sales" in bubbles(panel)[1][1] and "The north sold 1204 units." in bubbles(panel)[1][1]
+    panel.close()
