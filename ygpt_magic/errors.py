@@ -381,3 +381,48 @@ class BatchUnknown(YGptError):
             f"There is no batch job {task_id!r} in this folder. %ygpt batch list shows the jobs "
             f"there are; copy the id from it."
         )
+
+
+class ToolError(YGptError):
+    """A ``--tools`` function cannot be offered to the model (raised before any request), or
+    the tool loop had to stop; the chat is unchanged either way."""
+
+
+class SchemaError(ToolError):
+    """A ``--schema`` value is not a schema pydantic or JSON Schema can describe."""
+
+
+class ReplyNotValid(YGptError):
+    """A typed answer did not validate against its schema; the reply itself was kept."""
+
+    def __init__(self, schema: str, problem: str) -> None:
+        super().__init__(
+            f"The answer does not fit the schema {schema}: {problem}. The raw text is in "
+            f"_ygpt.text and the turn is in the chat; run the cell again, or loosen the schema "
+            f"(Optional fields, plainer types)."
+        )
+        self.schema = schema
+
+
+class ToolRoundsExceeded(ToolError):
+    """The model kept asking for tools after the allowed number of rounds."""
+
+    def __init__(self, rounds: int) -> None:
+        super().__init__(
+            f"The model still asked for tools after {counted(rounds, 'round')} of calls, so the "
+            f"loop stopped and nothing was added to the chat. Ask more precisely, use "
+            f"--tool-choice auto rather than required, or raise YGptMagics.max_tool_rounds."
+        )
+        self.rounds = rounds
+
+
+class CredentialInToolResult(ToolError):
+    """A tool's result holds the credential in use: it is never sent to the model."""
+
+    def __init__(self, tool: str, source: str) -> None:
+        super().__init__(
+            f"The result of {tool} holds the credential in use (from {source}), so it was not "
+            f"sent to the model and nothing was added to the chat. Make {tool} return only what "
+            f"the model needs."
+        )
+        self.tool = tool

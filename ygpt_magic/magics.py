@@ -23,7 +23,7 @@ from . import commands, render
 from .chat import FORMATS, ChatSession, Options, Plan, planning, short_model
 from .client.connection import Connection
 from .client.settings import DEFAULTS, ClientSettings
-from .commands.args import chat_arg, option_args
+from .commands.args import chat_arg, option_args, tool_args
 from .errors import OptionError, YGptError
 from .interpolate import interpolate
 from .rows import RowMemo
@@ -88,6 +88,11 @@ class YGptMagics(Magics):
                           help="Requests a --map cell keeps in flight at most (--concurrency N).")
     batch_poll_interval = Float(5.0, config=True,
                                 help="Seconds between status polls of a --batch job.")
+    max_tool_rounds = Int(5, config=True,
+                          help="Rounds of tool calls a --tools cell may take before it stops.")
+    max_value_chars = Int(8000, config=True,
+                          help="Characters of a value (a tool's result) sent to the model at most; "
+                               "the rest is left out, and the text says so.")
 
     def __init__(self, shell=None, **kwargs):
         super().__init__(shell=shell, **kwargs)
@@ -112,7 +117,8 @@ class YGptMagics(Magics):
             raise TraitError(f"YGptMagics.temperature must be from 0 to 1 (or None), not {value}.")
         return value
 
-    @validate("max_tokens", "context_budget", "map_concurrency")
+    @validate("max_tokens", "context_budget", "map_concurrency", "max_tool_rounds",
+              "max_value_chars")
     def _valid_positive(self, proposal):
         value = proposal["value"]
         if value is not None and value < 1:
@@ -213,8 +219,13 @@ class YGptMagics(Magics):
     @option_args()
     @argument("--reasoning", action="store_true", help="Reasoning mode (ENABLED_HIDDEN).")
     @argument("--json", action="store_true", help="Ask for a JSON object (json_object format).")
+    @tool_args()
+    @argument("--schema", type=_identifier, metavar="NAME",
+              help="Ask for an answer in the schema NAME (a pydantic model, dataclass, TypedDict "
+                   "or JSON-schema dict); the validated value is in _ygpt.parsed.")
     @argument("--out", type=_identifier, metavar="NAME",
-              help="Store the reply text in variable NAME (the Reply is always in _ygpt).")
+              help="Store the reply text in variable NAME (the Reply is always in _ygpt; with "
+                   "--schema, the validated value).")
     @argument("--no-stream", action="store_true", help="One request, no streaming.")
     @argument("--deferred", action="store_true",
               help="Asynchronous mode: start an operation and poll it until it is done.")
@@ -262,23 +273,40 @@ class YGptMagics(Magics):
             raise OptionError("The %%ygpt cell is empty: write the prompt on the lines below "
                               "%%ygpt.")
         plan = self._plan(prompt, args)
+        tools = self.tool_loop(plan, args.schema)
+        extras = tools.extras() if tools else {}
         if args.dry_run:
-            tokens = self.connection.client().count_tokens(plan.messages, plan.options)
-            return render.show(render.dry_run(plan, tokens))
+            tokens = self.connection.client().count_tokens(plan.messages, plan.options, **extras)
+            return render.show(render.dry_run(plan, tokens, extras))
         from .exchange import run_exchange
 
         renderer = render.StreamRenderer(fmt=plan.options.format, interval=self.render_interval,
                                          label=short_model(plan.options.model),
-                                         json_reply=plan.options.json, fills_cell=True)
+                                         json_reply=plan.options.json or bool(args.schema),
+                                         fills_cell=True)
         mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
-        reply = run_exchange(self.session, self.connection.client(), plan, renderer, mode=mode)
+        reply = run_exchange(self.session, self.connection.client(), plan, renderer, mode=mode,
+                             tools=tools)
         self.shell.user_ns["_ygpt"] = reply
+        if tools is not None and tools.schema is not None and reply.status == "FINAL":
+            reply = self.shell.user_ns["_ygpt"] = tools.parsed(reply)
         if args.out:
-            self.shell.user_ns[args.out] = reply.text
+            self.shell.user_ns[args.out] = reply.parsed if args.schema else reply.text
         if plan.options.format == "code" and reply.status != "INTERRUPTED":
             code = render.extract_code(reply.text)
             if code:
                 self.shell.set_next_input(code, replace=False)
+
+    def tool_loop(self, plan: Plan, schema: str | None = None):
+        """The tool loop for ``plan`` (its tools, the cell's or the chat's; ``--schema``), or
+        None; every function and schema is checked before anything is sent."""
+        if not plan.options.tools and schema is None:
+            return None
+        from .tools.loop import loop_for, secrets_of
+
+        return loop_for(plan.options, self.shell.user_ns, schema=schema,
+                        max_rounds=self.max_tool_rounds, max_result_chars=self.max_value_chars,
+                        secrets=secrets_of(self.connection.client().credential))
 
     def _parse(self, line: str) -> argparse.Namespace:
         try:
@@ -288,9 +316,10 @@ class YGptMagics(Magics):
         if args.deferred and args.no_stream:
             raise OptionError("%%ygpt: --deferred and --no-stream are two different modes; "
                               "use one of them.")
-        if args.map and (args.deferred or args.append or args.no_interpolate):
+        if args.map and (args.deferred or args.append or args.no_interpolate or args.tools):
             raise OptionError("%%ygpt: --map sends each row once in prompt mode with its {names} "
-                              "filled in; drop --deferred, --append and --no-interpolate.")
+                              "filled in, as one request; drop --deferred, --append, "
+                              "--no-interpolate and --tools (--schema works).")
         if args.batch and (not args.map or args.concurrency):
             raise OptionError("%%ygpt: --batch runs the rows of --map NAME as one cloud job: give "
                               "--map NAME, and leave out --concurrency (the service "
@@ -315,7 +344,7 @@ class YGptMagics(Magics):
         from . import rows
 
         request = rows.MapCell(name=args.map, template=cell, out=args.out, chat=args.chat,
-                               system=args.system, flags=_flags(args),
+                               system=args.system, flags=_flags(args), schema=args.schema,
                                concurrency=args.concurrency or self.map_concurrency)
         where = {"session": self.session, "settings": self, "get_client": self.connection.client,
                  "namespace": self.shell.user_ns}
@@ -351,4 +380,5 @@ class YGptMagics(Magics):
 def _flags(args: argparse.Namespace) -> dict:
     """A cell's option flags (None = not given), as planning takes them."""
     return {"model": args.model, "temperature": args.temperature, "max_tokens": args.max_tokens,
-            "format": args.format, "reasoning": args.reasoning or None, "json": args.json or None}
+            "format": args.format, "reasoning": args.reasoning or None, "json": args.json or None,
+            "tools": args.tools, "tool_choice": args.tool_choice}

@@ -166,7 +166,8 @@ class BatchJobs:
     def __init__(self, client: Any) -> None:
         self._client = client
 
-    def start(self, requests: Sequence[Messages], options: Options, *, name: str = "ygpt-magic-batch") -> str:
+    def start(self, requests: Sequence[Messages], options: Options, *, name: str = "ygpt-magic-batch",
+              **extras: Any) -> str:
         """Upload the rows and start the job; its task id (DatasetRejected if the rows are refused)."""
         require_pyarrow()
         client = self._client
@@ -179,7 +180,7 @@ class BatchJobs:
                 if type(exc).__name__ == "DatasetValidationError":
                     raise DatasetRejected([_problem(e) for e in exc.errors]) from None
                 raise
-            return (await start(client._model(options), dataset)).task_id
+            return (await start(client._model(options, extras), dataset)).task_id
         return client._call(run, options)
 
     def info(self, task_id: str) -> JobInfo:

@@ -50,7 +50,7 @@ def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Setting
         return finish(state, tally, cell.out)
     requests = [plans.plan(position, checked=False).messages for position in state.pending]
     client = get_client()
-    task_id = client.batch.start(requests, plans.options)
+    task_id = client.batch.start(requests, plans.options, **plans.extras)
     jobs[task_id] = BatchRecord(task_id, cell.name, cell.out, state, requests, tally)
     print(f"Batch job {task_id} started for {len(requests):,} rows of {cell.name} on "
           f"{plans.options.model}. It runs in the cloud: %ygpt batch status {task_id} shows it, "
@@ -112,11 +112,13 @@ def _apply(record: BatchRecord, outcome: BatchOutcome, memo: RowMemo, progress: 
             tally.failures["batch row failed"] += 1
         elif state.answers[position] is None:
             answer = Answer(text)
-            state.answers[position] = answer
-            state.errors.pop(position, None)
-            if state.keys[position] is not None:
-                memo.put(state.keys[position], answer)
-            tally.add(0, 0)
+            invalid = state.accept(position, answer)
+            if invalid is not None:
+                tally.fail(invalid)
+            else:
+                if state.keys[position] is not None:
+                    memo.put(state.keys[position], answer)
+                tally.add(0, 0)
         progress.advance()
     state.pending = []
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import ChainMap
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..chat import ChatSession, Options, Plan, planning
@@ -33,6 +33,8 @@ class RowPlanner:
     system: str | None = None
     budget: int | None = None
     count_tokens: Callable[[list[dict[str, str]]], int] | None = None
+    schema: Any = None                                   # tools.schema.Schema of --schema
+    extras: dict[str, Any] = field(default_factory=dict)   # what every row's request adds: its schema
 
     def prompt(self, position: int) -> str:
         names = ChainMap(self.rows.names_of(position), self.namespace)  # type: ignore[arg-type]
@@ -54,10 +56,21 @@ class RowPlanner:
 
 def planner(session: ChatSession, rows: Rows, template: str, namespace: Mapping[str, Any], *,
             settings: planning.Settings, get_client: Callable[[], Any], chat: str | None,
-            system: str | None, flags: Mapping[str, Any]) -> RowPlanner:
+            system: str | None, flags: Mapping[str, Any], schema: str | None = None) -> RowPlanner:
     """The planner for a cell's rows: options resolved once, as for a cell
-    (``planning.request_options``), their context budget, the tokenizer when needed."""
+    (``planning.request_options``), their context budget, the tokenizer when needed, and the
+    ``--schema`` (looked up and checked now, before anything is sent)."""
     options = planning.request_options(session, chat, flags, settings)
+    if options.tools:
+        raise OptionError(f"--map answers each row in one request, without tools, but chat "
+                          f"'{chat or session.current}' offers {', '.join(options.tools)}; use "
+                          f"--chat with another chat, or %ygpt config --tools '' for this one.")
+    typed = None
+    if schema is not None:
+        from ..tools.loop import loop_for  # pydantic: only for --schema
+
+        typed = loop_for(options, namespace, schema=schema)
     return RowPlanner(session, rows, template, namespace, options, chat=chat, system=system,
                       budget=planning.context_budget(options, settings),
-                      count_tokens=planning.tokenizer(get_client, options))
+                      count_tokens=planning.tokenizer(get_client, options),
+                      schema=typed.schema if typed else None, extras=typed.extras() if typed else {})

@@ -39,6 +39,7 @@ class MapCell:
     chat: str | None = None
     system: str | None = None
     flags: Mapping[str, Any] = field(default_factory=dict)
+    schema: str | None = None     # --schema NAME: results are a DataFrame of the parsed fields
 
 
 @dataclass
@@ -63,16 +64,36 @@ class MapRun:
 
 @dataclass
 class RowState:
-    """The rows' keys and answers while a run fills them in."""
+    """The rows' keys and answers while a run fills them in; with a ``schema``, each answer's
+    validated value too (an answer that does not validate is a failed row, not kept)."""
 
     rows: Rows
     keys: list[str | None]
     answers: list[Answer | None]
     errors: dict[int, str] = field(default_factory=dict)
     pending: list[int] = field(default_factory=list)
+    schema: Any = None
+    parsed: dict[int, Any] = field(default_factory=dict)
 
-    def texts(self) -> list[str | None]:
-        return [a.text if a is not None else None for a in self.answers]
+    def accept(self, position: int, answer: Answer) -> YGptError | None:
+        """Take row ``position``'s answer; the ReplyNotValid instead when it does not fit."""
+        if self.schema is not None:
+            try:
+                self.parsed[position] = self.schema.parse(answer.text)
+            except YGptError as error:
+                self.errors[position] = one_line(error)
+                return error
+        self.answers[position] = answer
+        self.errors.pop(position, None)
+        return None
+
+    def results(self, name: str | None) -> Any:
+        if self.schema is None:
+            return self.rows.results([a.text if a is not None else None for a in self.answers], name=name)
+        from ..tools.schema import as_record
+
+        return self.rows.frame([as_record(self.parsed[p]) if p in self.parsed else None
+                                for p in range(self.rows.count)])
 
 
 def open_rows(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
@@ -84,13 +105,13 @@ def open_rows(cell: MapCell, *, session: ChatSession, settings: planning.Setting
             f"first (a list, or a pandas DataFrame or Series), then run this cell again.")
     rows = rows_of(namespace[cell.name], cell.name)
     return planner(session, rows, cell.template, namespace, settings=settings, get_client=get_client,
-                   chat=cell.chat, system=cell.system, flags=cell.flags)
+                   chat=cell.chat, system=cell.system, flags=cell.flags, schema=cell.schema)
 
 
 def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally) -> RowState:
     """Every row planned and keyed; answered ones taken from the memo, the rest ``pending``."""
     count = len(plans.rows)
-    state = RowState(plans.rows, [None] * count, [None] * count)
+    state = RowState(plans.rows, [None] * count, [None] * count, schema=plans.schema)
     for position in range(count):
         try:
             plan = plans.plan(position)
@@ -100,12 +121,11 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally) -> 
             state.errors[position] = one_line(error)
             tally.fail(error)
             continue
-        key = state.keys[position] = row_key(endpoint, plan.options, plan.messages)
+        key = state.keys[position] = row_key(endpoint, plan.options, plan.messages, plans.extras)
         answer = memo.get(key)
-        if answer is None:
+        if answer is None or state.accept(position, answer) is not None:
             state.pending.append(position)
         else:
-            state.answers[position] = answer
             tally.reused += 1
     return state
 
@@ -118,7 +138,7 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
             plan = plans.plan(position, checked=False)
             yield position, plan.messages, plan.options
 
-    job = client.complete_many(requests(), concurrency=concurrency)
+    job = client.complete_many(requests(), concurrency=concurrency, **plans.extras)
     progress = Progress(tally, desc=f"--map {plans.rows.count:,} rows")
     try:
         try:
@@ -145,10 +165,12 @@ def _collect(results, state: RowState, memo: RowMemo, tally: Tally, progress: Pr
         else:
             usage = chunk.usage
             answer = Answer(chunk.text, usage.input_tokens, usage.completion_tokens, chunk.model_version)
-            state.answers[position] = answer
-            state.errors.pop(position, None)
-            memo.put(state.keys[position], answer)
-            tally.add(answer.input_tokens, answer.completion_tokens)
+            invalid = state.accept(position, answer)
+            if invalid is None:
+                memo.put(state.keys[position], answer)
+                tally.add(answer.input_tokens, answer.completion_tokens)
+            else:
+                tally.fail(invalid)
         progress.advance()
 
 
@@ -162,7 +184,7 @@ def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None =
         print(summary)
         if advice:
             print(advice)
-    return MapRun(results=rows.results(state.texts(), name=out),
+    return MapRun(results=state.results(out),
                   errors={rows.labels[p]: line for p, line in sorted(state.errors.items())},
                   usage=tally.usage, answered=tally.answered, reused=tally.reused,
                   failed=tally.failed, left=tally.left, elapsed=tally.elapsed(), summary=summary,
