@@ -167,3 +167,23 @@ def test_ctrl_c_stops_sending_keeps_every_answered_row_and_says_how_many_are_lef
     assert {r.messages[-1]["text"] for r in completions(ygpt_server)} == left   # only the rows left
     assert shell.user_ns["_ygpt"].answered == len(left) == 100 - stopped.answered
     assert all(shell.user_ns["answers"])
+
+
+def test_schema_gives_a_dataframe_of_the_parsed_fields_on_the_rows_index(shell, ygpt_server):
+    assert cell(shell, "from pydantic import BaseModel\nfrom typing import Literal\n"
+                       "class Verdict(BaseModel):\n    sentiment: Literal['positive', 'negative', 'mixed']\n"
+                       "    score: int\n").ok
+    shell.user_ns["reviews"] = pd.DataFrame({"text": ["Loved it", "Hated it", "So-so"]}, index=[3, 5, 8])
+    run = cell(shell, "%%ygpt --map reviews --schema Verdict --out verdicts\nClassify: {text}")
+    assert run.ok, run.message
+    sent = completions(ygpt_server)
+    assert len(sent) == 3 and all(r.options["json_schema"]["title"] == "Verdict" for r in sent)
+    verdicts = shell.user_ns["verdicts"]
+    assert isinstance(verdicts, pd.DataFrame) and list(verdicts.index) == [3, 5, 8]
+    assert list(verdicts.columns) == ["sentiment", "score"]
+    assert set(verdicts["sentiment"]) <= {"positive", "negative", "mixed"}
+    ygpt_server.requests.clear()
+    assert cell(shell, "%%ygpt --map reviews --schema Verdict --out verdicts\nClassify: {text}").ok
+    assert completions(ygpt_server) == []   # reused, parsed again
+    assert shell.user_ns["verdicts"].equals(verdicts)
+    assert_clear_error(cell(shell, "%%ygpt --map reviews --tools len\nClassify: {text}"), "--tools")
