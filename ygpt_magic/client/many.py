@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import queue
+import threading
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -64,8 +65,13 @@ class ManyJob:
         self._exhausted = exhausted
         self._prepare = prepare
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._future_done = threading.Event()
         self._future = asyncio.run_coroutine_threadsafe(self._drive(), loop.loop)
-        self._future.add_done_callback(lambda _: self._queue.put(_END))
+        self._future.add_done_callback(self._ended)
+
+    def _ended(self, _future: Any) -> None:
+        self._queue.put(_END)
+        self._future_done.set()
 
     async def _drive(self) -> None:
         try:
@@ -78,6 +84,13 @@ class ManyJob:
     async def _run(self) -> None:
         retry: deque[tuple[Request, int]] = deque()
         running: dict[asyncio.Task, tuple[Request, int]] = {}
+        finished: list[asyncio.Task] = []
+        wake = asyncio.Event()
+
+        def done(task: asyncio.Task) -> None:   # O(1) per request, unlike asyncio.wait's O(n)
+            finished.append(task)
+            wake.set()
+
         source_done = False
         try:
             while True:
@@ -89,11 +102,15 @@ class ManyJob:
                         if request is None:
                             source_done = True
                             continue
-                    running[asyncio.ensure_future(request[1]())] = (request, tries)
+                    task = asyncio.ensure_future(request[1]())
+                    task.add_done_callback(done)
+                    running[task] = (request, tries)
                 if not running:
                     return
-                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
+                await wake.wait()
+                wake.clear()
+                settled, finished[:] = finished[:], []
+                for task in settled:
                     request, tries = running.pop(task)
                     self._settle(task, request, tries, retry)
         finally:
@@ -116,19 +133,26 @@ class ManyJob:
                 return
         self._queue.put((tag, None, error))
 
-    def results(self, tick: float = 0.2) -> Iterator[tuple[Any, Any, BaseException | None] | None]:
-        """(tag, result, None) or (tag, None, error) as requests finish, ``None`` every ``tick``
-        seconds without one (for the caller's progress display); a job-level failure comes as
-        (None, None, error). Ends when every request is settled or the job was cancelled."""
-        while True:
-            try:
-                item = self._queue.get(timeout=tick)
-            except queue.Empty:
-                yield None
-                continue
-            if item is _END:
-                return
-            yield item
+    def results(self, tick: float = 0.05) -> Iterator[tuple[Any, Any, BaseException | None] | None]:
+        """(tag, result, None) or (tag, None, error) as requests finish, then ``None`` (for the
+        caller's progress display) each time the caller has taken what arrived; a job-level
+        failure comes as (None, None, error). The caller wakes every ``tick`` seconds and takes
+        everything that arrived, never once per request: a thread woken per answer would fight
+        the loop for the interpreter lock. Ends when every request is settled or the job was
+        cancelled."""
+        finished = False
+        while not finished:
+            self._future_done.wait(tick)
+            while True:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _END:
+                    finished = True
+                    break
+                yield item
+            yield None
 
     def cancel(self) -> None:
         """Stop sending (thread-safe): in-flight requests are cancelled; ``results()`` still

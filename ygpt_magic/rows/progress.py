@@ -79,7 +79,8 @@ class Tally:
             reasons = ", ".join(f"{n:,} {reason}" for reason, n in self.failures.most_common())
             parts.append(f"✗ {self.failed:,} failed ({reasons})")
         if self.tokens_known:
-            parts.append(f"{self.usage.input_tokens:,} → {counted(self.usage.completion_tokens, 'token')}")
+            tokens = self.usage.completion_tokens
+            parts.append(f"{self.usage.input_tokens:,} → {tokens:,} {'token' if tokens == 1 else 'tokens'}")
         parts.append(f"{elapsed:.1f} s")
         parts.append(f"{self.answered / elapsed if elapsed > 0 else 0:,.0f} rows/s")
         return " · ".join(parts)
