@@ -78,11 +78,12 @@ class Tally:
         if self.failed:
             reasons = ", ".join(f"{n:,} {reason}" for reason, n in self.failures.most_common())
             parts.append(f"✗ {self.failed:,} failed ({reasons})")
-        if self.tokens_known:
+        if self.tokens_known and self.answered:
             tokens = self.usage.completion_tokens
             parts.append(f"{self.usage.input_tokens:,} → {tokens:,} {'token' if tokens == 1 else 'tokens'}")
         parts.append(f"{elapsed:.1f} s")
-        parts.append(f"{self.answered / elapsed if elapsed > 0 else 0:,.0f} rows/s")
+        if self.answered:
+            parts.append(f"{self.answered / elapsed if elapsed > 0 else 0:,.0f} rows/s")
         return " · ".join(parts)
 
     def advice(self) -> str:
