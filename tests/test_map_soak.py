@@ -38,22 +38,23 @@ def check_results(shell, rows: int) -> tuple[int, int]:
     return answered, run.left
 
 
-def faults_while_running(server, stop: threading.Event) -> None:
-    """A burst of each fault every few milliseconds until ``stop``."""
+def faults_while_running(server, stop: threading.Event, bursts: int = 12) -> None:
+    """One burst of a fault every 40 ms (each kind in turn), ``bursts`` of them, until ``stop``."""
     kinds = [lambda: server.faults.fail_next(6, "RESOURCE_EXHAUSTED"),
              lambda: server.faults.fail_next(4, "UNAVAILABLE"),
              lambda: server.faults.break_stream_after(0, "UNAVAILABLE", times=3),
              lambda: server.faults.fail_next(2, "INTERNAL")]
-    turn = 0
-    while not stop.wait(0.03):
+    for turn in range(bursts):
+        if stop.wait(0.04):
+            return
         kinds[turn % len(kinds)]()
-        turn += 1
 
 
 def test_injected_faults_lose_no_answer_and_a_rerun_sends_exactly_the_missing_rows(shell, ygpt_server):
     rows = 400
     shell.user_ns["rows"] = list(range(rows))
-    ygpt_server.faults.latency(0.002)
+    assert cell(shell, "%%ygpt --map rows\nwarm up {item}").ok   # the SDK's first connection
+    ygpt_server.faults.latency(0.01)
     stop = threading.Event()
     injector = threading.Thread(target=faults_while_running, args=(ygpt_server, stop))
     injector.start()
