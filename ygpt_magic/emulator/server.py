@@ -23,6 +23,7 @@ from .faults import Faults
 from .http import HttpServer, start_http
 from .http.proxy import HttpsProxy, start_proxy
 from .responders import Responder, ResponderChain
+from .responders.chat_replay import ChatReplayResponder
 from .responders.fallback import FallbackResponder
 from .responders.replay import ReplayResponder
 from .responders.scripted import ScriptedResponder
@@ -37,15 +38,16 @@ DEFAULT_OPERATION_DELAY = 0.3
 
 
 def build_responders(scripts: Iterable[str | Path] | None = None, gguf: str | Path | None = None) -> ResponderChain:
-    """Replay, then scripts, then the tool model, then the fallback; or a local llama.cpp model
-    for everything."""
+    """Replay (the chat API's recordings, then gRPC's), then scripts, then the tool model, then
+    the fallback; or a local llama.cpp model for everything."""
     chain: list[Responder]
     if gguf is not None:
         from .responders.llama import LlamaResponder  # lazy: llama_cpp is an optional extra
 
         chain = [LlamaResponder(gguf)]
     else:
-        chain = [ReplayResponder(), ScriptedResponder(scripts or ()), ToolResponder(), FallbackResponder()]
+        chain = [ChatReplayResponder(), ReplayResponder(), ScriptedResponder(scripts or ()), ToolResponder(),
+                 FallbackResponder()]
     return ResponderChain(chain)
 
 
