@@ -1,7 +1,7 @@
 """A Batch Processing job on the local server: wall time of 1,000 rows against the pace it was set.
 
 One ``ygpt-magic serve --batch-row-delay 0.01`` process; the rows go through the unmodified async
-SDK the way ``ygpt_magic.client_batch.run`` sends them (upload, validate, ``run_deferred``, poll,
+SDK the way ``ygpt_magic.client.batch.run`` sends them (upload, validate, ``run_deferred``, poll,
 read the parquet result back, align). The job's time from ``run_deferred`` to COMPLETED is compared
 with the ideal, rows × row delay. Target: ≤ 1.3 × the ideal (the server's own cost per row is small).
 
@@ -26,7 +26,7 @@ async def _job(address: str, rows: int) -> dict[str, float]:
         warnings.simplefilter("ignore")
         from yandex_cloud_ml_sdk import AsyncYCloudML
 
-    from ygpt_magic import client_batch
+    from ygpt_magic.client import batch as client_batch
     from ygpt_magic.emulator.testing import sdk_kwargs
 
     requests = [[{"role": "user", "text": f"Classify review {i}: it was fine, nothing more."}] for i in range(rows)]

@@ -77,3 +77,27 @@ def test_demo_streams_a_reply_chunk_by_chunk():
     assert result.returncode == 0, result.stderr
     assert "Albert Einstein was a theoretical physicist" in result.stdout
     assert "chunks, FINAL" in result.stdout
+
+
+CALLS_A_TOOL = '''
+from yandex_ai_studio_sdk import AIStudio
+sdk = AIStudio()   # no verify=False: an SDK example's default TLS channel
+tool = sdk.tools.function(name="calculator", description="A simple calculator",
+                          parameters={"type": "object", "properties": {"expression": {"type": "string"}}})
+result = sdk.models.completions("yandexgpt").configure(tools=[tool]).run("How much is 7@8?")
+print(result.status.name, result.tool_calls[0].function.arguments)
+'''
+
+
+def test_serve_tls_lets_an_unchanged_sdk_script_in_through_environment_variables(tmp_path: Path):
+    process, address = start_serve("--tls", str(tmp_path / "tls"))
+    try:
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "YC_API_ENDPOINT": address, "YC_API_KEY": "any-key",
+               "YC_FOLDER_ID": "any-folder", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH": str(tmp_path / "tls" / "cert.pem")}
+        result = subprocess.run([sys.executable, "-c", CALLS_A_TOOL], env=env, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == "TOOL_CALLS {'expression': '7@8'}"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=10)
+    assert "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH=" in stderr and (tmp_path / "tls" / "key.pem").stat().st_mode & 0o077 == 0

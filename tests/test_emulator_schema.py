@@ -99,10 +99,13 @@ def test_the_same_request_gets_the_same_answer(sdk):
     assert model.run(PERSON_TEXT).text == model.run(PERSON_TEXT).text
 
 
-def test_a_streamed_typed_answer_ends_in_valid_json(sdk):
-    chunks = list(typed(sdk, Book).run_stream(BOOK_TEXT))
+def test_streamed_and_deferred_typed_answers_are_the_same_valid_json(sdk, ygpt_server):
+    ygpt_server.operation_delay = 0.0
+    model = typed(sdk, Book)
+    chunks = list(model.run_stream(BOOK_TEXT))
     assert len(chunks) > 1 and chunks[-1].status.name == "FINAL"
     Book.model_validate_json(chunks[-1].text)
+    assert model.run_deferred(BOOK_TEXT).wait(poll_interval=0.05).text == chunks[-1].text
 
 
 def test_json_object_gets_the_fields_the_instructions_name(sdk):

@@ -18,6 +18,7 @@ with warnings.catch_warnings():
     from yandex_cloud_ml_sdk import YCloudML
 
 from ygpt_magic.emulator import start_local_server
+from ygpt_magic.emulator.responders.scripted import load_script
 from ygpt_magic.emulator.testing import sdk_kwargs
 
 SALES = {
@@ -157,12 +158,34 @@ def test_an_ambiguous_question_gets_text_under_auto_and_the_first_tool_when_requ
     assert only_call(single.run("How much it would be 7@8?")).arguments == {"expression": "7@8"}
 
 
-def test_a_choice_of_an_undeclared_function_is_refused(sdk):
-    model = sales_model(sdk, tool_choice={"type": "function", "function": {"name": "get_stock"}})
+@pytest.mark.parametrize(("config", "says"), [
+    ({"tool_choice": {"type": "function", "function": {"name": "get_stock"}}}, ["'get_stock'", "get_sales, get_weather"]),
+    ({"tools": "twice"}, ["Two tools are named 'get_sales'"]),
+    ({"tools": (), "tool_choice": "required"}, ["'required'", "declares no tools"]),
+])
+def test_inconsistent_tool_requests_are_refused_with_what_to_fix(sdk, config, says):
+    model = sales_model(sdk)
+    if config.get("tools") == "twice":
+        config = {"tools": [*model.config.tools, model.config.tools[0]]}
     with pytest.raises(grpc.RpcError) as raised:
-        model.run(ASK_SALES)
+        model.configure(**config).run(ASK_SALES)
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "get_stock" in raised.value.details() and "get_sales" in raised.value.details()
+    assert all(part in raised.value.details() for part in says)
+
+
+@pytest.mark.parametrize(("entry", "says"), [
+    ({"user": "x"}, 'either a "reply" string or "tool_calls"'),
+    ({"user": "x", "reply": "y", "tool_calls": [{"name": "f"}]}, 'either a "reply" string or "tool_calls"'),
+    ({"user": "x", "tool_calls": []}, '"tool_calls" must be a list'),
+    ({"user": "x", "tool_calls": [{"name": "f", "arguments": [1]}]}, '"tool_calls" must be a list'),
+    ({"user": "x", "tool_calls": [{"name": "f"}], "after_tools": 3}, '"after_tools" must be a string'),
+])
+def test_a_malformed_tool_script_is_refused_with_the_entry(tmp_path, entry, says):
+    script = tmp_path / "bad.json"
+    script.write_text(json.dumps({"replies": [entry]}), encoding="utf-8")
+    with pytest.raises(ValueError, match="reply #0") as raised:
+        load_script(script)
+    assert says in str(raised.value)
 
 
 @pytest.fixture(scope="module")
@@ -171,6 +194,7 @@ def scripted_server(tmp_path_factory):
     script.write_text(json.dumps({"replies": [
         {"user": "How did the north do?", "tool_calls": [{"name": "get_sales", "arguments": {"region": "north"}}],
          "after_tools": "The north sold {get_sales} units ({result})."},
+        {"user": "Sell me a boat", "tool_calls": [{"name": "buy_boat", "arguments": {"size": "huge"}}]},
         {"user": "Compare the regions", "tool_calls": [{"name": "get_sales", "arguments": {"region": "north"}},
                                                        {"name": "get_sales", "arguments": {"region": "south"}}]},
     ]}), encoding="utf-8")
@@ -193,11 +217,20 @@ def test_scripted_tool_calls_then_the_scripted_answer_with_the_result(scripted_s
     assert "12" in answer and "34" in answer
 
 
-def test_a_scripted_call_needs_its_tool_declared_and_allowed(scripted_server):
+def test_a_scripted_call_needs_tools_in_the_request_and_a_choice_that_allows_it(scripted_server):
     sdk = YCloudML(**sdk_kwargs(scripted_server.address))
     plain = sdk.models.completions("yandexgpt")
     assert plain.run("How did the north do?").status.name == "FINAL"
     assert sales_model(sdk, tool_choice="none").run("How did the north do?").status.name == "FINAL"
+    weather_tool = tools(sdk, ("get_weather", "Weather forecast for a city", WEATHER))[0]
+    assert sales_model(sdk, tool_choice=weather_tool).run("How did the north do?").tool_calls[0].function.name \
+        == "get_weather"   # the named function wins over the script's call
+
+
+def test_a_script_can_make_the_model_call_a_tool_nobody_declared(scripted_server):
+    sdk = YCloudML(**sdk_kwargs(scripted_server.address))
+    call = only_call(sales_model(sdk).run("Sell me a boat"))
+    assert (call.name, call.arguments) == ("buy_boat", {"size": "huge"})
 
 
 def recorded_tools(sdk, *names):

@@ -217,3 +217,14 @@ def test_without_credentials_the_chat_api_is_a_401(ygpt_server):
         answer = requests.request(method, chat_base_url(ygpt_server.http_url) + path, timeout=10,
                                   json={"model": "gpt://f/yandexgpt", "messages": [{"role": "user", "content": "Hi"}]})
         assert answer.status_code == 401 and answer.json()["error"]["grpcCode"] == 16
+
+
+def test_embeddings_are_stable_256_numbers_and_closer_for_related_texts(ygpt_server, sdk):
+    doc = sdk.chat.text_embeddings("text-search-doc")
+    query = sdk.chat.text_embeddings("text-search-query").run("when was Pushkin born?")
+    born, poems = doc.run("Pushkin was born in Moscow in 1799."), doc.run("Quarterly revenue grew by four percent.")
+    assert len(query) == 256 and doc.run("Pushkin was born in Moscow in 1799.").embedding == born.embedding
+    cosine = lambda a, b: sum(x * y for x, y in zip(a, b))   # noqa: E731 (vectors are unit length)
+    assert cosine(query, born) > cosine(query, poems)
+    assert ygpt_server.requests[-1].method == "TextEmbedding"
+    assert "emb://local-folder/text-search-doc/latest" in [m.uri for m in sdk.chat.text_embeddings.list()]

@@ -1,4 +1,5 @@
-"""The OpenAI-compatible chat API: ``GET /v1/models`` and ``POST /v1/chat/completions``.
+"""The OpenAI-compatible chat API: ``GET /v1/models`` and ``POST /v1/chat/completions``
+(embeddings, ``/v1/embeddings``, are in embeddings.py).
 
 This is what the SDK's ``sdk.chat.completions`` speaks (pointed here with
 ``service_map={"http_completions": "http://HOST:PORT/v1/"}``), and any OpenAI client with
@@ -23,6 +24,7 @@ from .body import read_json
 from .chat_reply import ChatReply
 from .chat_request import completion_request
 from .context import HttpContext
+from .embeddings import MODELS as EMBEDDING_MODELS
 from .status import cloud_error, dumps, error_body, json_response
 from .streaming import stream_answers
 
@@ -39,8 +41,9 @@ def add_routes(app: web.Application, state: EmulatorState) -> None:
         if problem is not None:
             return cloud_error(grpc.StatusCode.UNAUTHENTICATED, problem)
         folder = request.headers.get("OpenAI-Project") or DEFAULT_FOLDER
-        data = [{"id": f"gpt://{folder}/{name}/latest", "object": "model", "created": 0, "owned_by": "system"}
-                for name in CONTEXT_LIMITS]
+        uris = [f"gpt://{folder}/{name}/latest" for name in CONTEXT_LIMITS]
+        uris += [f"emb://{folder}/{name}/latest" for name in EMBEDDING_MODELS]
+        data = [{"id": uri, "object": "model", "created": 0, "owned_by": "system"} for uri in uris]
         return json_response({"object": "list", "data": data})
 
     async def chat_completions(request: web.Request) -> web.StreamResponse:

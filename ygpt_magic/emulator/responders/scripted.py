@@ -15,10 +15,13 @@ Scripts are data so that each tutorial or notebook author can add a file of thei
        "after_tools": "The north region sold {get_sales} units."}]}
 
 An entry has either ``reply`` or ``tool_calls``. ``tool_calls`` are answered (status TOOL_CALLS,
-all in one answer) when the request declares every tool they name and its tool_choice allows
-them; once the results are back (the conversation ends with them), ``after_tools`` is the
-answer, with ``{NAME}`` replaced by the result of the tool NAME and ``{result}`` by all results.
-Without ``after_tools`` the tool responder writes the answer from the results.
+all in one answer) when the request declares tools and its tool_choice allows the calls (not
+"none"; a named function only if every call is to it). The calls go out as written, even to a
+tool the request did not declare or with arguments its schema refuses: a real model can do
+both, and a client's guard against it needs a way to be tested. Once the results are back (the
+conversation ends with them), ``after_tools`` is the answer, with ``{NAME}`` replaced by the
+result of the tool NAME and ``{result}`` by all results. Without ``after_tools`` the tool
+responder writes the answer from the results.
 
 Texts match after normalising whitespace, case and trailing punctuation. When several entries
 match, the one with the most conditions wins (the first loaded among equals).
@@ -170,10 +173,9 @@ class ScriptedResponder:
             return None if forced else self._text(prompt, entry.reply)
         if prompt.tool_results:
             return self._text(prompt, fill_results(entry.after_tools, prompt.tool_results)) if entry.after_tools else None
-        declared = {tool.name for tool in prompt.tools}
         names = {call.name for call in entry.tool_calls}
         choice = prompt.tool_choice
-        if not names <= declared or choice.mode == "none" or (choice.mode == "function" and names != {choice.function}):
+        if not prompt.tools or choice.mode == "none" or (choice.mode == "function" and names != {choice.function}):
             return None
         return Generation(tool_calls=entry.tool_calls)
 

@@ -59,7 +59,8 @@ def proper_names(text: str) -> list[str]:
     names = []
     for match in _PROPER.finditer(text):
         words = [w for w in match.group(0).split() if not re.fullmatch(_MONTH, w, re.IGNORECASE)]
-        starts_sentence = not text[:match.start()].strip() or text[:match.start()].rstrip()[-1] in ".!?"
+        before = text[max(0, match.start() - 20):match.start()].rstrip()
+        starts_sentence = not before or before[-1] in ".!?"
         name = " ".join(words)
         if words and not (starts_sentence and len(match.group(0).split()) == 1) and name not in names:
             names.append(name)

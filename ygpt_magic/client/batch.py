@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import DataExtraMissing
+from ..errors import DataExtraMissing
 
 REQUEST_TASK = "TextToTextGenerationRequest"
 RUNNING = ("CREATED", "PENDING", "IN_PROGRESS")
