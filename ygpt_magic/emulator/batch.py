@@ -29,6 +29,7 @@ from .dataset_rows import GENERATION_TASK, MissingPyarrow, to_parquet
 from .datasets import Dataset, DatasetStore
 from .errors import RequestError
 from .ids import new_id
+from .keyed import Keyed
 from .models import BATCH_MODELS, resolve_model
 from .stream import final_response
 
@@ -57,27 +58,19 @@ class BatchStore:
     """Jobs by task id, oldest first, at most ``max_jobs``."""
 
     def __init__(self, max_jobs: int = MAX_JOBS):
-        self.max_jobs = max_jobs
-        self._jobs: dict[str, BatchJob] = {}
+        self._jobs: Keyed[BatchJob] = Keyed(
+            max_jobs,
+            missing=lambda key: (f"The batch task {key!r} is not on this server (deleted, or started before a "
+                                 "restart: the local server keeps tasks in memory)."),
+            full=lambda held: (f"The local server holds {held} batch tasks, its limit. Delete finished "
+                               "ones (sdk.batch.list_operations(), task.delete()) or restart the server."),
+        )
 
     def add(self, job: BatchJob) -> None:
-        if len(self._jobs) >= self.max_jobs:
-            raise RequestError(
-                "RESOURCE_EXHAUSTED",
-                f"The local server holds {len(self._jobs)} batch tasks, its limit. Delete finished "
-                "ones (sdk.batch.list_operations(), task.delete()) or restart the server.",
-            )
-        self._jobs[job.task.task_id] = job
+        self._jobs.add(job.task.task_id, job)
 
     def get(self, task_id: str) -> BatchJob:
-        job = self._jobs.get(task_id)
-        if job is None:
-            raise RequestError(
-                "NOT_FOUND",
-                f"The batch task {task_id!r} is not on this server (deleted, or started before a "
-                "restart: the local server keeps tasks in memory).",
-            )
-        return job
+        return self._jobs.get(task_id)
 
     def delete(self, task_id: str) -> None:
         job = self.get(task_id)
@@ -87,11 +80,10 @@ class BatchStore:
                 f"The batch task {task_id} is {TaskStatus.Name(job.task.status)}; cancel it first "
                 "(task.cancel()), then delete it.",
             )
-        del self._jobs[task_id]
+        self._jobs.pop(task_id)
 
     def find(self, folder_id: str, status: int = 0) -> list[BatchJob]:
-        return [j for j in self._jobs.values()
-                if j.task.folder_id == folder_id and (not status or j.task.status == status)]
+        return [j for j in self._jobs if j.task.folder_id == folder_id and (not status or j.task.status == status)]
 
 
 def new_task(task_id: str, operation_id: str, folder_id: str, request) -> BatchInferenceTask:
