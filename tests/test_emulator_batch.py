@@ -177,12 +177,13 @@ def test_a_draft_or_unknown_dataset_cannot_be_run(sdk, tmp_path):
     bad.delete()
 
 
-def test_without_pyarrow_the_server_starts_and_the_job_fails_saying_what_to_install(tmp_path):
+def test_without_pyarrow_serve_starts_paces_the_job_and_fails_it_saying_what_to_install(tmp_path):
     blocker = tmp_path / "site" / "pyarrow"
     blocker.mkdir(parents=True)
     (blocker / "__init__.py").write_text('raise ImportError("No module named pyarrow")\n', encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(blocker.parent)}
-    process = subprocess.Popen([sys.executable, "-m", "ygpt_magic.cli", "serve", "--quiet"], env=env,
+    process = subprocess.Popen([sys.executable, "-m", "ygpt_magic.cli", "serve", "--quiet", "--batch-row-delay", "0.2"],
+                               env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         ready = process.stdout.readline().split()
@@ -192,8 +193,10 @@ def test_without_pyarrow_the_server_starts_and_the_job_fails_saying_what_to_inst
                                              task_type="TextToTextGenerationRequest")
         task = sdk.models.completions("gemma-3-12b-it").batch.run_deferred(draft.upload())
         assert statuses_until_done(task)[-1] == "FAILED"
-        message = task.get_task_info().errors.batch_errors[0].message
-        assert "needs pyarrow" in message and "pip install 'ygpt-magic[data]'" in message
+        info = task.get_task_info()
+        assert "needs pyarrow" in info.errors.batch_errors[0].message
+        assert "pip install 'ygpt-magic[data]'" in info.errors.batch_errors[0].message
+        assert (info.finished_at - info.created_at).total_seconds() >= 5 * 0.2   # 2 status steps + 3 rows
     finally:
         process.terminate()
         process.communicate(timeout=10)
