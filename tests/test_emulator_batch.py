@@ -182,9 +182,8 @@ def test_without_pyarrow_serve_starts_paces_the_job_and_fails_it_saying_what_to_
     blocker.mkdir(parents=True)
     (blocker / "__init__.py").write_text('raise ImportError("No module named pyarrow")\n', encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(blocker.parent)}
-    process = subprocess.Popen([sys.executable, "-m", "ygpt_magic.cli", "serve", "--quiet", "--batch-row-delay", "0.2"],
-                               env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    serve = [sys.executable, "-m", "ygpt_magic.cli", "serve", "--quiet", "--batch-row-delay", "0.2"]
+    process = subprocess.Popen(serve, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         ready = process.stdout.readline().split()
         assert ready[:1] == ["READY"], process.stderr.read()
