@@ -23,6 +23,7 @@ from yandex.cloud.operation.operation_service_pb2_grpc import OperationServiceSt
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from yandex_cloud_ml_sdk import YCloudML
+    from yandex_cloud_ml_sdk.retry import NoRetryPolicy
 
 from ygpt_magic.emulator.testing import sdk_kwargs
 
@@ -217,3 +218,16 @@ def test_the_jobs_operation_is_done_with_the_job_and_names_its_result(sdk, datas
 @pytest.mark.parametrize("name, version", [("gemma-3-12b-it", "12.03.2025"), ("qwen2.5-32b-instruct", "19.09.2024")])
 def test_the_batch_examples_models_answer_single_requests_with_their_own_version(sdk, name, version):
     assert sdk.models.completions(name).run("Hello").model_version == version
+
+
+def test_a_refused_poll_is_the_sdks_error_and_its_retries_ride_it_out(sdk, dataset, ygpt_server):
+    task = sdk.models.completions("gemma-3-12b-it").batch.run_deferred(dataset)
+    strict = YCloudML(**sdk_kwargs(ygpt_server.address), retry_policy=NoRetryPolicy())
+    ygpt_server.faults.fail_next(1, "UNAVAILABLE", method="DescribeBatchInference")
+    with pytest.raises(grpc.RpcError) as caught:
+        strict.batch.get(task.task_id)
+    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+    ygpt_server.faults.fail_next(1, "UNAVAILABLE", method="DescribeBatchInference")
+    result = task.wait(poll_interval=FAST)   # the default retry policy repeats the refused poll
+    assert len(list(result.read())) == 3
+    result.delete()

@@ -172,3 +172,12 @@ def test_the_store_is_bounded_and_says_how_to_make_room():
         store.create("fds2", folder_id="f", task_type="TextToTextGeneration", upload_format="jsonlines")
     with pytest.raises(RequestError, match="does not fit"):
         store.reserve(11)
+
+
+def test_update_renames_and_relabels(sdk, tmp_path):
+    dataset = upload(sdk, write_rows(tmp_path / "rows.jsonl", generation_rows()))
+    dataset.update(name="renamed", labels={"project": "reviews"})
+    again = sdk.datasets.get(dataset.id)
+    assert (again.name, again.labels) == ("renamed", {"project": "reviews"})
+    assert again.updated_at >= again.created_at
+    dataset.delete()
