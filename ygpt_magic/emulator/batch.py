@@ -25,7 +25,7 @@ from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_servic
 )
 
 from . import prompt as prompts
-from .dataset_rows import GENERATION_TASK, MissingPyarrow, to_parquet
+from .dataset_rows import GENERATION_TASK, MissingPyarrow, to_jsonlines, to_parquet
 from .datasets import Dataset, DatasetStore
 from .errors import RequestError
 from .ids import new_id
@@ -104,9 +104,9 @@ class _Failed(Exception):
 
 async def run_job(state: EmulatorState, job: BatchJob, source: Dataset, request) -> BatchCompletionResponse:
     """The life of one job; its result is what the job's operation answers."""
-    task, rows = job.task, source.rows or []
+    task, rows = job.task, source.info.rows
     try:
-        await _run(state, task, rows, request)
+        await _run(state, task, source.rows(), request)
         task.status = TaskStatus.COMPLETED
         task.errors.status.CopyFrom(Status())
     except asyncio.CancelledError:
@@ -114,12 +114,12 @@ async def run_job(state: EmulatorState, job: BatchJob, source: Dataset, request)
         _drop_result(state.datasets, task)
     except (_Failed, MissingPyarrow, RequestError) as error:   # RequestError: no room for the result
         _drop_result(state.datasets, task)
-        _fail(task, getattr(error, "message", str(error)), len(rows))
+        _fail(task, getattr(error, "message", str(error)), rows)
     task.finished_at.GetCurrentTime()
     return _response(task)
 
 
-async def _run(state: EmulatorState, task: BatchInferenceTask, rows: list[dict], request) -> None:
+async def _run(state: EmulatorState, task: BatchInferenceTask, rows: Iterable[dict], request) -> None:
     """CREATED → PENDING → IN_PROGRESS → the result dataset READY (or _Failed)."""
     await asyncio.sleep(state.batch_row_delay)
     model = resolve_model(task.model_uri)
@@ -135,7 +135,7 @@ async def _run(state: EmulatorState, task: BatchInferenceTask, rows: list[dict],
     if not answered:
         raise _Failed("No row of the dataset could be answered; see the line errors.")
     result.parquet = to_parquet(answered, with_response=True)
-    result.set_ready(answered, len(result.parquet))
+    result.set_ready(to_jsonlines(answered), len(answered), len(result.parquet))
 
 
 async def _answer_rows(state: EmulatorState, task: BatchInferenceTask, rows: Iterable[dict], request) -> list[dict]:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
 from yandex.cloud.ai.dataset.v1.dataset_pb2 import DatasetInfo, ValidationError  # pylint: disable=no-name-in-module
 
+from .dataset_rows import rows_of
 from .errors import RequestError
 from .keyed import Keyed
 
@@ -34,7 +35,7 @@ class Dataset:
     token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     draft: bytes = b""                                   # the upload, until validated
     parts: dict[int, bytes] = field(default_factory=dict)  # multipart upload, by part number
-    rows: list[dict[str, Any]] | None = None             # validated rows
+    content: bytes | None = None                         # validated rows, as jsonlines
     parquet: bytes | None = None                         # the download, written once
 
     @property
@@ -43,9 +44,13 @@ class Dataset:
 
     @property
     def held_bytes(self) -> int:
-        """What the dataset costs in memory, roughly: uploads, validated rows, the download."""
-        rows = self.info.size_bytes if self.rows is not None else 0
-        return len(self.draft) + sum(map(len, self.parts.values())) + rows + len(self.parquet or b"")
+        """What the dataset costs in memory: uploads, validated rows, the download."""
+        return (len(self.draft) + sum(map(len, self.parts.values())) + len(self.content or b"")
+                + len(self.parquet or b""))
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """The validated rows, parsed one at a time (none before validation)."""
+        return rows_of(self.info.task_type, self.content or b"")
 
     def touch(self) -> None:
         self.info.updated_at.GetCurrentTime()
@@ -56,10 +61,10 @@ class Dataset:
         self.info.validation_error.extend(errors)
         self.touch()
 
-    def set_ready(self, rows: list[dict[str, Any]], size_bytes: int) -> None:
-        self.rows, self.draft, self.parts = rows, b"", {}
+    def set_ready(self, content: bytes, rows: int, size_bytes: int) -> None:
+        self.content, self.draft, self.parts = content, b"", {}
         self.info.status = DatasetInfo.Status.READY
-        self.info.rows = len(rows)
+        self.info.rows = rows
         self.info.size_bytes = size_bytes
         del self.info.validation_error[:]
         self.touch()

@@ -71,7 +71,7 @@ class _Files:
     async def get(self, request: web.Request) -> web.StreamResponse:
         try:
             dataset = self._dataset(request)
-            if dataset.rows is None:
+            if dataset.content is None:
                 raise RequestError(grpc.StatusCode.NOT_FOUND, f"The dataset {dataset.id} has no rows yet.")
             body = parquet_of(dataset)
         except RequestError as error:

@@ -42,7 +42,7 @@ def parquet_of(dataset: Dataset) -> bytes:
     """The dataset's download, written on first use (READY datasets only)."""
     if dataset.parquet is None:
         with_response = dataset.info.task_type == dataset_rows.GENERATION_TASK
-        dataset.parquet = dataset_rows.to_parquet(dataset.rows or (), with_response=with_response)
+        dataset.parquet = dataset_rows.to_parquet(dataset.rows(), with_response=with_response)
     return dataset.parquet
 
 
@@ -154,10 +154,10 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
             dataset = self._draft(request.dataset_id)
             result = dataset_rows.validate(dataset.info.task_type, dataset.draft)
             if result.is_valid:
-                dataset.set_ready(result.rows, len(dataset.draft))
+                dataset.set_ready(dataset.draft, result.valid, len(dataset.draft))
             else:
                 dataset.set_invalid(result.errors)
-            metadata = pb.ValidateDatasetMetadata(dataset_id=dataset.id, valid_rows=len(result.rows),
+            metadata = pb.ValidateDatasetMetadata(dataset_id=dataset.id, valid_rows=result.valid,
                                                   processed_rows=result.total, total_rows=result.total)
             response = pb.ValidateDatasetResponse(dataset_id=dataset.id, is_valid=result.is_valid,
                                                   errors=result.errors)
