@@ -26,7 +26,7 @@ from .chat_request import completion_request
 from .context import HttpContext
 from .embeddings import MODELS as EMBEDDING_MODELS
 from .status import dumps, error_body, json_response
-from .streaming import stream_answers
+from .streaming import last_answer, stream_answers
 
 PREFIX = "/v1"
 SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"}
@@ -57,10 +57,7 @@ def add_routes(app: web.Application, state: EmulatorState) -> None:
                 frames=lambda answer: [_event(chunk) for chunk in reply.chunks(answer)],
                 closing=lambda: [*(_event(chunk) for chunk in reply.closing()), DONE],
                 error_frame=_error_event)
-        last = None
-        async for last in answers:
-            pass
-        return json_response(reply.completion(last))
+        return json_response(reply.completion(await last_answer(answers)))
 
     app.router.add_get(f"{PREFIX}/models", models)
     app.router.add_post(f"{PREFIX}/chat/completions", chat_completions)

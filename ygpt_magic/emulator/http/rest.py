@@ -24,7 +24,7 @@ from ..state import EmulatorState
 from .body import parse_message, read_json
 from .context import HttpContext
 from .status import dumps, error_body, json_response
-from .streaming import stream_answers
+from .streaming import last_answer, stream_answers
 
 PREFIX = "/foundationModels/v1"
 
@@ -44,7 +44,7 @@ def add_routes(app: web.Application, state: EmulatorState) -> None:
         answers = completion_stream(state, HttpContext(request), message)
         if message.completion_options.stream:
             return await _stream(request, answers)
-        return await _unary(_last(answers), wrap="result")
+        return await _unary(last_answer(answers), wrap="result")
 
     async def unary(request: web.Request, message: Message, method) -> web.Response:
         parsed = parse_message(await read_json(request), message)
@@ -78,13 +78,6 @@ def add_routes(app: web.Application, state: EmulatorState) -> None:
 async def _unary(answer: Awaitable[Message], wrap: str | None = None) -> web.Response:
     body = to_json(await answer)
     return json_response({wrap: body} if wrap else body)
-
-
-async def _last(answers: AsyncIterator[Message]) -> Message:
-    last = None
-    async for last in answers:
-        pass
-    return last
 
 
 def _line(item: dict) -> bytes:

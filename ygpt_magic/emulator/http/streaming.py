@@ -42,6 +42,14 @@ async def stream_answers(request: web.Request, answers: AsyncIterator, *, header
     return response
 
 
+async def last_answer(answers: AsyncIterator):
+    """The final response of a completion asked without streaming (the services send only it)."""
+    last = None
+    async for last in answers:
+        pass
+    return last
+
+
 async def _write(response: web.StreamResponse, frames: Iterable[bytes]) -> None:
     for frame in frames:
         await response.write(frame)
