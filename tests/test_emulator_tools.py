@@ -179,6 +179,7 @@ def test_inconsistent_tool_requests_are_refused_with_what_to_fix(sdk, config, sa
     ({"user": "x", "tool_calls": []}, '"tool_calls" must be a list'),
     ({"user": "x", "tool_calls": [{"name": "f", "arguments": [1]}]}, '"tool_calls" must be a list'),
     ({"user": "x", "tool_calls": [{"name": "f"}], "after_tools": 3}, '"after_tools" must be a string'),
+    ({"user": "x", "tool_calls": [{"name": "f"}], "after_tools": {"reply": "y"}}, "or another round"),
 ])
 def test_a_malformed_tool_script_is_refused_with_the_entry(tmp_path, entry, says):
     script = tmp_path / "bad.json"
@@ -194,6 +195,9 @@ def scripted_server(tmp_path_factory):
     script.write_text(json.dumps({"replies": [
         {"user": "How did the north do?", "tool_calls": [{"name": "get_sales", "arguments": {"region": "north"}}],
          "after_tools": "The north sold {get_sales} units ({result})."},
+        {"user": "North against south", "tool_calls": [{"name": "get_sales", "arguments": {"region": "north"}}],
+         "after_tools": {"tool_calls": [{"name": "get_sales", "arguments": {"region": "south"}}],
+                         "after_tools": "North and south: {result}."}},
         {"user": "Sell me a boat", "tool_calls": [{"name": "buy_boat", "arguments": {"size": "huge"}}]},
         {"user": "Compare the regions", "tool_calls": [{"name": "get_sales", "arguments": {"region": "north"}},
                                                        {"name": "get_sales", "arguments": {"region": "south"}}]},
@@ -225,6 +229,16 @@ def test_a_scripted_call_needs_tools_in_the_request_and_a_choice_that_allows_it(
     weather_tool = tools(sdk, ("get_weather", "Weather forecast for a city", WEATHER))[0]
     assert sales_model(sdk, tool_choice=weather_tool).run("How did the north do?").tool_calls[0].function.name \
         == "get_weather"   # the named function wins over the script's call
+
+
+def test_a_script_of_two_rounds_calls_again_after_the_first_results(scripted_server):
+    model = sales_model(YCloudML(**sdk_kwargs(scripted_server.address)))
+    messages: list = ["North against south"]
+    for region, sold in (("north", "10"), ("south", "20")):
+        result = model.run(messages)
+        assert only_call(result).arguments == {"region": region}
+        messages += [result, {"tool_results": [{"name": "get_sales", "content": sold}]}]
+    assert model.run(messages).text == "North and south: 10, 20."
 
 
 def test_a_script_can_make_the_model_call_a_tool_nobody_declared(scripted_server):

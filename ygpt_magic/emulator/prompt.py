@@ -140,18 +140,20 @@ class Prompt:
         results after it are the work done on it so far)."""
         return next((m.text for m in reversed(self.turns) if m.role == "user" and m.text.strip()), "")
 
-    def _after_question(self) -> list[Message]:
+    @property
+    def turns_after_question(self) -> tuple[Message, ...]:
+        """The messages after ``question``: the rounds of tool calls and results so far."""
         after: list[Message] = []
         for message in reversed(self.turns):
             if message.role == "user" and message.text.strip():
                 break
             after.insert(0, message)
-        return after
+        return tuple(after)
 
     @property
     def calls_made(self) -> tuple[ToolCall, ...]:
         """The tool calls the assistant made since ``question`` was asked."""
-        return tuple(call for message in self._after_question() for call in message.tool_calls)
+        return tuple(call for message in self.turns_after_question for call in message.tool_calls)
 
     @property
     def tool_results(self) -> tuple[ToolResult, ...]:
@@ -159,7 +161,7 @@ class Prompt:
         ``question`` (several rounds of calls included); empty otherwise."""
         if not self.turns or not self.turns[-1].tool_results:
             return ()
-        return tuple(result for message in self._after_question() for result in message.tool_results)
+        return tuple(result for message in self.turns_after_question for result in message.tool_results)
 
     def tool(self, name: str) -> Tool | None:
         return next((tool for tool in self.tools if tool.name == name), None)

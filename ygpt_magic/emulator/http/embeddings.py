@@ -18,12 +18,12 @@ from yandex.cloud.ai.foundation_models.v1.embedding.embedding_service_pb2 import
 )
 
 from .. import tokenizer
-from ..errors import CallAborted, RequestError
+from ..errors import RequestError
 from ..services.call import unary
 from ..state import EmulatorState
 from .body import read_json
 from .context import HttpContext
-from .status import cloud_error, json_response
+from .status import json_response
 
 MODELS = ("text-search-doc", "text-search-query")
 DIMENSIONS = 256
@@ -64,24 +64,18 @@ def _dimensions(value) -> int:
 
 def add_routes(app: web.Application, state: EmulatorState) -> None:
     async def embeddings(request: web.Request) -> web.Response:
-        try:
-            body = await read_json(request)
-            texts, dimensions = _texts(body.get("input")), _dimensions(body.get("dimensions"))
-        except RequestError as error:
-            return cloud_error(error.code, error.message)
+        body = await read_json(request)
+        texts, dimensions = _texts(body.get("input")), _dimensions(body.get("dimensions"))
         model = str(body.get("model", ""))
         data, tokens = [], 0
-        try:
-            for index, text in enumerate(texts):
-                def answer(text: str = text) -> list[float]:
-                    check_model(model)
-                    return embedding(text, dimensions)
-                vector = await unary(state, HttpContext(request), "TextEmbedding", answer,
-                                     TextEmbeddingRequest(model_uri=model, text=text))
-                data.append({"index": index, "embedding": vector, "object": "embedding"})
-                tokens += tokenizer.count(text)
-        except CallAborted as error:
-            return cloud_error(error.code, error.message)
+        for index, text in enumerate(texts):
+            def answer(text: str = text) -> list[float]:
+                check_model(model)
+                return embedding(text, dimensions)
+            vector = await unary(state, HttpContext(request), "TextEmbedding", answer,
+                                 TextEmbeddingRequest(model_uri=model, text=text))
+            data.append({"index": index, "embedding": vector, "object": "embedding"})
+            tokens += tokenizer.count(text)
         return json_response({"object": "list", "model": model, "data": data,
                               "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
 

@@ -13,12 +13,10 @@ import logging
 import grpc
 from aiohttp import web
 
-from ..dataset_rows import MissingPyarrow
 from ..datasets import Dataset, etag
 from ..errors import RequestError
 from ..services.datasets import STORAGE_PATH, parquet_of
 from ..state import EmulatorState
-from .status import cloud_error
 
 _CHUNK = 1024 * 1024
 logger = logging.getLogger("ygpt_magic.emulator")
@@ -55,15 +53,18 @@ class _Files:
         return b"".join(chunks)
 
     async def _answer(self, request: web.Request, action) -> web.StreamResponse:
-        """Run ``action(dataset)``; refusals as the cloud's error JSON; one log line (no token)."""
+        """Run ``action(dataset)``, logging one line with the path only (never the URL's token);
+        a refusal (RequestError) goes on to the app's middleware, which writes the error JSON."""
+        status = "INTERNAL"
         try:
             response = await action(self._dataset(request))
+            status = str(response.status)
+            return response
         except RequestError as error:
-            response = cloud_error(error.code, error.message)
-        except MissingPyarrow as error:
-            response = cloud_error(grpc.StatusCode.FAILED_PRECONDITION, str(error))
-        logger.info("storage %s %s status=%d", request.method, request.path, response.status)
-        return response
+            status = error.code.name
+            raise
+        finally:
+            logger.info("storage %s %s status=%s", request.method, request.path, status)
 
     async def put_draft(self, request: web.Request) -> web.StreamResponse:
         async def store(dataset: Dataset) -> web.Response:

@@ -25,31 +25,39 @@ _HEAD_LIMIT = 16 * 1024
 
 
 class HttpsProxy:
-    """The running proxy: its URL and its stop."""
+    """The running proxy: its URL and its stop (which also ends open tunnels, so a client's
+    keep-alive connection cannot hold the server up)."""
 
-    def __init__(self, server: asyncio.AbstractServer, url: str):
+    def __init__(self, server: asyncio.AbstractServer, url: str, open_writers: set[asyncio.StreamWriter]):
         self._server = server
+        self._open = open_writers
         self.url = url
 
     async def stop(self) -> None:
         self._server.close()
+        for writer in list(self._open):
+            writer.close()
         await self._server.wait_closed()
 
 
 async def start_proxy(host: str, port: int, http_host: str, http_port: int, tls: ssl.SSLContext) -> HttpsProxy:
     """Listen on ``host:port`` (0: a free port) and tunnel CONNECTs for the cloud's HTTP host to
     ``http_host:http_port``."""
+    open_writers: set[asyncio.StreamWriter] = set()
+
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        open_writers.add(writer)
         try:
             await _tunnel(reader, writer, http_host, http_port, tls)
         except (ConnectionError, ssl.SSLError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as error:
             logger.info("proxy: connection ended (%s)", type(error).__name__)
         finally:
+            open_writers.discard(writer)
             writer.close()
 
     server = await asyncio.start_server(handle, host, port, limit=_HEAD_LIMIT)
     bound = server.sockets[0].getsockname()[1]
-    return HttpsProxy(server, f"http://{host}:{bound}")
+    return HttpsProxy(server, f"http://{host}:{bound}", open_writers)
 
 
 async def _tunnel(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, http_host: str, http_port: int,

@@ -21,7 +21,9 @@ tool the request did not declare or with arguments its schema refuses: a real mo
 both, and a client's guard against it needs a way to be tested. Once the results are back (the
 conversation ends with them), ``after_tools`` is the answer, with ``{NAME}`` replaced by the
 result of the tool NAME and ``{result}`` by all results. Without ``after_tools`` the tool
-responder writes the answer from the results.
+responder writes the answer from the results. ``after_tools`` may instead be another round,
+``{"tool_calls": [...], "after_tools": ...}``: the model then calls again once the results of
+the first round are back (as many rounds as nested).
 
 Texts match after normalising whitespace, case and trailing punctuation. When several entries
 match, the one with the most conditions wins (the first loaded among equals).
@@ -60,7 +62,7 @@ class ScriptEntry:
     after: tuple[str, ...] = ()
     turn: int | None = None
     source: str = ""
-    tool_calls: tuple[ToolCall, ...] = ()
+    rounds: tuple[tuple[ToolCall, ...], ...] = ()   # the calls of each round, in order
     after_tools: str | None = None
 
     @property
@@ -95,8 +97,6 @@ def _entry(path: Path, index: int, item: object) -> ScriptEntry:
     unknown = set(item) - _KEYS
     if unknown:
         raise ValueError(f"{where} has unknown keys {sorted(unknown)}; allowed: {sorted(_KEYS)}.")
-    if not isinstance(item.get("after_tools", ""), str):
-        raise ValueError(f'{where}: "after_tools" must be a string (the answer once the results are back).')
     systems = item.get("system") or ()
     systems = (systems,) if isinstance(systems, str) else tuple(systems)
     turn = item.get("turn")
@@ -109,9 +109,23 @@ def _entry(path: Path, index: int, item: object) -> ScriptEntry:
         after=tuple(normalize(a) for a in item.get("after") or ()),
         turn=turn,
         source=str(path),
-        tool_calls=_tool_calls(where, item["tool_calls"]) if "tool_calls" in item else (),
-        after_tools=item.get("after_tools"),
+        **(_rounds(where, item) if "tool_calls" in item else {}),
     )
+
+
+def _rounds(where: str, item: dict) -> dict:
+    """``rounds`` and the final ``after_tools`` of a tool entry, its nested rounds unrolled."""
+    rounds = []
+    while True:
+        rounds.append(_tool_calls(where, item["tool_calls"]))
+        after = item.get("after_tools")
+        if isinstance(after, dict) and "tool_calls" in after and not set(after) - {"tool_calls", "after_tools"}:
+            item = after
+            continue
+        if after is not None and not isinstance(after, str):
+            raise ValueError(f'{where}: "after_tools" must be a string (the answer once the results are back) '
+                             'or another round {"tool_calls": [...], "after_tools": ...}.')
+        return {"rounds": tuple(rounds), "after_tools": after}
 
 
 def _tool_calls(where: str, calls: object) -> tuple[ToolCall, ...]:
@@ -171,13 +185,15 @@ class ScriptedResponder:
         forced = prompt.tool_choice.mode in ("required", "function") and not prompt.tool_results
         if entry.reply is not None:
             return None if forced else self._text(prompt, entry.reply)
-        if prompt.tool_results:
+        done = sum(1 for message in prompt.turns_after_question if message.tool_calls) if prompt.tool_results else 0
+        if done >= len(entry.rounds):
             return self._text(prompt, fill_results(entry.after_tools, prompt.tool_results)) if entry.after_tools else None
-        names = {call.name for call in entry.tool_calls}
+        calls = entry.rounds[done]
+        names = {call.name for call in calls}
         choice = prompt.tool_choice
         if not prompt.tools or choice.mode == "none" or (choice.mode == "function" and names != {choice.function}):
             return None
-        return Generation(tool_calls=entry.tool_calls)
+        return Generation(tool_calls=calls)
 
     @staticmethod
     def _text(prompt: Prompt, text: str) -> Generation:

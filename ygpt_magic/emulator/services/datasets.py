@@ -42,7 +42,10 @@ def parquet_of(dataset: Dataset) -> bytes:
     """The dataset's download, written on first use (READY datasets only)."""
     if dataset.parquet is None:
         with_response = dataset.info.task_type == dataset_rows.GENERATION_TASK
-        dataset.parquet = dataset_rows.to_parquet(dataset.rows(), with_response=with_response)
+        try:
+            dataset.parquet = dataset_rows.to_parquet(dataset.rows(), with_response=with_response)
+        except dataset_rows.MissingPyarrow as error:
+            raise RequestError("FAILED_PRECONDITION", str(error)) from None
     return dataset.parquet
 
 
@@ -174,10 +177,7 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
                     f"The dataset {dataset.id} is {DatasetInfo.Status.Name(dataset.info.status)}; only "
                     "READY datasets can be downloaded.",
                 )
-            try:
-                parquet_of(dataset)
-            except dataset_rows.MissingPyarrow as error:
-                raise RequestError("FAILED_PRECONDITION", str(error)) from None
+            parquet_of(dataset)
             urls = [DatasetFileDownloadUrl(key=DOWNLOAD_KEY, url=download_url(self.state, dataset))]
             return pb.GetDownloadUrlsResponse(dataset_id=dataset.id, download_urls=urls)
         return await self._answer(context, "GetDownloadUrls", answer)
