@@ -335,3 +335,13 @@ class StreamBroken(YGptError):
                 detail,
             )
         )
+
+
+class DataExtraMissing(YGptError):
+    """Batch jobs read and write datasets as parquet, which needs pyarrow (the ``data`` extra)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"{what} needs pyarrow, which is not installed in this environment. Install the data "
+            f"extra (pip install 'ygpt-magic[data]'), restart the kernel and run the cell again."
+        )
