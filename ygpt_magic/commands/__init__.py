@@ -10,8 +10,8 @@ from types import ModuleType
 
 from ..errors import OptionError
 from . import (
-    auth, chat, chats, config, connect, export, help, history, load, models, panel, reset, save, usage,
-    whoami,
+    auth, chat, chats, config, connect, export, fix, help, history, load, models, panel, reset, save,
+    usage, whoami,
 )
 
 COMMANDS: dict[str, ModuleType] = {
@@ -29,6 +29,7 @@ COMMANDS: dict[str, ModuleType] = {
     "export": export,
     "models": models,
     "panel": panel,
+    "fix": fix,
     "help": help,
 }
 
