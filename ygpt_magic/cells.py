@@ -40,8 +40,13 @@ class NotebookCells:
     def __init__(self, shell) -> None:
         self.shell = shell
         self.errors: dict[int, CellError] = {}
+        self._numbered = False  # whether the cell running now gets a number (stored history)
 
-    # -- the hook ------------------------------------------------------------------------------
+    # -- the hooks -----------------------------------------------------------------------------
+
+    def before(self, info) -> None:
+        """``pre_run_cell``: note whether this cell is numbered (a silent run is not)."""
+        self._numbered = bool(getattr(info, "store_history", False))
 
     def record(self, result) -> None:
         """``post_run_cell``: remember the user's error of a cell that has a number."""
@@ -64,13 +69,18 @@ class NotebookCells:
 
     @property
     def current(self) -> int:
-        """The count of the cell running now (IPython numbers it before running it)."""
-        return self.shell.execution_count
+        """The number of the cell running now, or the next number when it has none.
+
+        IPython stores a numbered cell's source before running it (and, from IPython 9 on, also
+        advances ``execution_count`` first), so the history's length is what holds in every
+        version.
+        """
+        stored = len(self.shell.history_manager.input_hist_raw) - 1
+        return stored if self._numbered else stored + 1
 
     def source(self, count: int) -> str:
         self._check_ran(count, "In")
-        history = self.shell.history_manager.input_hist_raw
-        return history[count] if count < len(history) else ""
+        return self.shell.history_manager.input_hist_raw[count]
 
     def output(self, count: int) -> object:
         self._check_ran(count, "Out")

@@ -225,7 +225,7 @@ class YGptMagics(Magics):
 
     def _hooks(self) -> tuple:
         return (("pre_run_cell", self._pre_run_cell), ("post_run_cell", self._post_run_cell),
-                ("post_run_cell", self.cells.record))
+                ("pre_run_cell", self.cells.before), ("post_run_cell", self.cells.record))
 
     # -- the magic -----------------------------------------------------------------------------
 
