@@ -237,3 +237,29 @@ def test_a_cell_with_context_is_clean(shell, ygpt_server):
     assert result.ok
     assert_clean(result)
     assert sent_text(ygpt_server) == "```python\n1 + 1\n``` gives 2"
+
+
+NO_PANDAS = """
+import sys
+sys.modules["pandas"] = sys.modules["numpy"] = None  # `import pandas` raises ImportError now
+from IPython.core.interactiveshell import InteractiveShell
+from traitlets.config import Config
+config = Config()
+config.HistoryManager.hist_file = ":memory:"
+shell = InteractiveShell.instance(config=config)
+shell.run_line_magic("load_ext", "ygpt_magic")
+shell.run_line_magic("ygpt", "connect {address} --insecure")
+shell.run_cell("rows = [('Kazan', 1), ('Perm', 2)]", store_history=True)
+result = shell.run_cell("%%ygpt --once\\nSummarise {{rows}} and {{In[1]}}", store_history=True)
+result.raise_error()
+"""
+
+
+def test_everything_works_without_pandas_and_numpy(ygpt_server, clean_env):
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", NO_PANDAS.format(address=ygpt_server.address)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert sent_text(ygpt_server) == ("Summarise [('Kazan', 1), ('Perm', 2)] and "
+                                      "```python\nrows = [('Kazan', 1), ('Perm', 2)]\n```")

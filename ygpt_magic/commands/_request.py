@@ -12,7 +12,7 @@ import dataclasses
 
 from .. import leaks
 from ..interpolate import Expanded, interpolate
-from ..session import Plan, Reply, short_model
+from ..session import Plan, short_model
 from ..values import Limits
 
 
@@ -35,7 +35,7 @@ def check(magics, where: str, text: str | None) -> None:
 
 
 def send(magics, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream",
-         dry_run: bool = False, out: str | None = None, new_cell: bool = False) -> Reply | None:
+         dry_run: bool = False, out: str | None = None, new_cell: bool = False) -> None:
     """Show ``plan`` (``dry_run``) or send it; ``notes`` (what interpolation rendered or cut) go
     above the reply. The reply's code goes into a new cell below with ``new_cell`` or the code
     format."""
@@ -45,7 +45,7 @@ def send(magics, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream
     if dry_run:
         tokens = magics.connection.client().count_tokens(plan.messages, plan.options)
         render.show(render.dry_run(plan, tokens))
-        return None
+        return
     from ..exchange import run_exchange
 
     renderer = render.StreamRenderer(fmt=plan.options.format, interval=magics.render_interval,
@@ -60,4 +60,3 @@ def send(magics, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream
         code = render.extract_code(reply.text)
         if code:
             magics.shell.set_next_input(code, replace=False)
-    return reply

@@ -23,7 +23,7 @@ PROMPT = "Cell {count} fails.\n\nIts source:\n{{In[{count}]}}\n\nThe error:\n{{E
 DRY_RUN = "--dry-run"
 
 
-def run(magics, line: str):
+def run(magics, line: str) -> None:
     """Explain the failure of the last failed cell (or cell N) and propose a corrected cell."""
     words = line.split()
     dry_run = DRY_RUN in words
@@ -44,4 +44,4 @@ def run(magics, line: str):
     expanded = expand(magics, prompt)
     plan = planning.plan_request(magics.session, expanded.text, settings=magics,
                                  get_client=magics.connection.client, once=True, system=system)
-    return send(magics, plan, expanded.notes, dry_run=dry_run, new_cell=True)
+    send(magics, plan, expanded.notes, dry_run=dry_run, new_cell=True)
