@@ -7,6 +7,10 @@ first "waiting…" frame with the stored final reply. This plugin wraps nbval's 
 executed cell, every output from the first display with an id onwards is held back, updates are
 applied to the held displays, and the cell's outputs are released, final, when the kernel goes
 idle. nbval then sees exactly the outputs nbclient stores. It changes nothing outside nbval.
+
+nbval also runs every cell with ``store_history=False``, so no cell gets a number: `In [N]:`,
+`Out[N]` and the history `{In[N]}` reads would not exist, unlike in JupyterLab and nbclient
+(which stored the outputs). Cells are run numbered here, as Jupyter runs them.
 """
 
 from __future__ import annotations
@@ -65,3 +69,10 @@ def _get_message(self: RunningKernel, stream: str, timeout: float | None = None)
 
 
 RunningKernel.get_message = _get_message
+
+
+def _execute_cell_input(self: RunningKernel, cell_input: str, allow_stdin: bool | None = None) -> str:
+    return self.kc.execute(cell_input, store_history=True, allow_stdin=allow_stdin, stop_on_error=False)
+
+
+RunningKernel.execute_cell_input = _execute_cell_input

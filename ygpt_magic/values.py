@@ -138,8 +138,10 @@ def _frame(frame, limits: Limits, *, series: bool = False) -> tuple[str, str]:
     part = frame.iloc[positions, :shown_columns]
     kind = "Series" if series else "DataFrame"
     shape = f"{rows:,} values" if series else f"{rows:,} rows × {columns:,} columns"
-    lines = [f"{kind}: {shape}", f"dtypes: {_dtypes(frame, shown_columns)}", ""]
-    lines.append("| " + " | ".join(["", *(_cell(c) for c in part.columns)]) + " |")
+    dtypes = f"dtype: {frame.dtypes.iloc[0]}" if series else f"dtypes: {_dtypes(frame, shown_columns)}"
+    lines = [f"{kind}: {shape}", dtypes, ""]
+    index = "" if frame.index.name is None else _cell(frame.index.name)
+    lines.append("| " + " | ".join([index, *(_cell(c) for c in part.columns)]) + " |")
     lines.append("|" + "---|" * (shown_columns + 1))
     shortened = 0
     for number, row in enumerate(part.itertuples(index=True, name=None)):
