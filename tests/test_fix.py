@@ -99,3 +99,12 @@ def test_nothing_to_fix_is_a_clear_message(shell, magics, ygpt_server):
 
 def test_fix_is_listed_in_the_help(shell):
     assert "%ygpt fix [N] [instructions] [--dry-run]" in cell(shell, "%ygpt help").plain
+
+
+def test_flags_anywhere_and_unknown_flags_refused(shell, ygpt_server):
+    _, failed = failing_cells(shell)
+    assert cell(shell, f"%ygpt fix {failed} keep it short --dry-run").ok
+    assert not completions(ygpt_server)
+    result = cell(shell, "%ygpt fix --model lite")
+    assert_clear_error(result, "--model", "%ygpt help", error_type=errors.OptionError)
+    assert not completions(ygpt_server)

@@ -15,10 +15,13 @@ from IPython.display import display
 from ..errors import ChatFileError, OptionError
 
 
-def parse(command, line: str, usage_name: str):
+def parse(command, line: str, usage_name: str, *, as_written: bool = False):
     """Parse like a shell (quotes removed, unlike IPython's parse_argstring), with our error
-    type and a pointer to the help."""
+    type and a pointer to the help. ``as_written``: split at spaces only, flags anywhere, so
+    free text such as "don't rename it" needs no quotes."""
     try:
+        if as_written:
+            return command.parser.parse_intermixed_args(line.split())
         return command.parser.parse_args(shlex.split(line))
     except (UsageError, ValueError) as exc:
         raise OptionError(

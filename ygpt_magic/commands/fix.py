@@ -5,29 +5,35 @@ It takes the last cell that raised (or cell N), sends its source and its error (
 `YGptMagics.fix_instruction` as the system message; the chat is untouched. The reply streams like
 any cell's, and its code goes into a new cell below: the user's cell is never replaced.
 
-The line is read as written, not like a shell command, so instructions such as
+The line is split at spaces, not like a shell command, so instructions such as
 `%ygpt fix don't rename anything` need no quoting: a first word that is a number is the cell,
-a word `--dry-run` anywhere asks for the dry run, and the rest is added to the prompt.
+`--dry-run` may stand anywhere, and the other words are added to the prompt.
 """
 
 from __future__ import annotations
 
+from IPython.core.magic_arguments import argument, magic_arguments
+
 from .. import planning
 from ..errors import NothingToFix
+from ._common import parse
 from ._request import check, expand, send
 
 SUMMARY = ("fix [N] [instructions] [--dry-run]: why the last failed cell (or cell N) fails, and "
            "a corrected cell below it")
 
 PROMPT = "Cell {count} fails.\n\nIts source:\n{{In[{count}]}}\n\nThe error:\n{{Err[{count}]}}"
-DRY_RUN = "--dry-run"
 
 
+@magic_arguments(name="ygpt fix")
+@argument("words", nargs="*", metavar="[N] INSTRUCTIONS",
+          help="The failed cell's number (default: the last cell that raised), then words added "
+               "to the prompt as written.")
+@argument("--dry-run", action="store_true", help="Show the exact messages; send nothing.")
 def run(magics, line: str) -> None:
     """Explain the failure of the last failed cell (or cell N) and propose a corrected cell."""
-    words = line.split()
-    dry_run = DRY_RUN in words
-    words = [word for word in words if word != DRY_RUN]
+    args = parse(run, line, "ygpt fix", as_written=True)
+    words = args.words
     count = int(words.pop(0)) if words and words[0].isdigit() else None
     failed = magics.cells.error(count) if count is not None else magics.cells.last_error()
     if failed is None:
@@ -44,4 +50,4 @@ def run(magics, line: str) -> None:
     expanded = expand(magics, prompt)
     plan = planning.plan_request(magics.session, expanded.text, settings=magics,
                                  get_client=magics.connection.client, once=True, system=system)
-    send(magics, plan, expanded.notes, dry_run=dry_run, new_cell=True)
+    send(magics, plan, expanded.notes, dry_run=args.dry_run, new_cell=True)
