@@ -263,3 +263,12 @@ def test_everything_works_without_pandas_and_numpy(ygpt_server, clean_env):
     assert done.returncode == 0, done.stderr[-2000:]
     assert sent_text(ygpt_server) == ("Summarise [('Kazan', 1), ('Perm', 2)] and "
                                       "```python\nrows = [('Kazan', 1), ('Perm', 2)]\n```")
+
+
+def test_a_long_source_is_cut_inside_its_code_block(shell, ygpt_server):
+    n = count_of(shell, "numbers = [\n" + "    1,\n" * 3000 + "]")
+    cell(shell, "%config YGptMagics.max_value_chars = 30")
+    result = cell(shell, f"%%ygpt --once\n{{In[{n}]}}")
+    assert sent_text(ygpt_server) == ("```python\nnumbers = [\n" + "    1,\n" * 2 + "    \n"
+                                      "… 20,983 characters left out\n```")
+    assert f"{{In[{n}]}}: the source of cell {n}, cut to the first 30 characters" in notes(result)

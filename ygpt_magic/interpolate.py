@@ -20,12 +20,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import leaks
-from .credentials import Credential
 from .errors import InterpolationError
 from .markdown import fenced
 from .values import Limits, Rendered, bounded, render
+
+if TYPE_CHECKING:
+    from .credentials import Credential
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _TOKEN = re.compile(r"\{\{|\}\}|\{(" + _IDENT + r"(?:\." + _IDENT + r")*)\}"
@@ -92,16 +95,16 @@ def _reference(match: re.Match, namespace, cells, limits: Limits) -> tuple[str, 
     if cells is None:
         raise InterpolationError(f"The text uses {label}, but cell references work only in a "
                                  f"notebook or IPython session.")
-    if kind == "In":
-        source = cells.source(count)
-        return label, bounded(fenced(source, "python"), f"the source of cell {count}",
-                              limits.max_chars)
     if kind == "Out":
         rendered = render(cells.output(count), limits, label)
         return label, Rendered(rendered.text, rendered.summary or f"the output of cell {count}")
-    error = cells.error(count)
-    return label, bounded(fenced(error.text), f"the {error.type_name} of cell {count}",
-                          limits.max_chars)
+    if kind == "In":
+        text, language, summary = cells.source(count), "python", f"the source of cell {count}"
+    else:
+        error = cells.error(count)
+        text, language, summary = error.text, "", f"the {error.type_name} of cell {count}"
+    cut = bounded(text, summary, limits.max_chars)  # cut inside the fence, which stays closed
+    return label, Rendered(fenced(cut.text, language), cut.summary)
 
 
 def _count(label: str, index: str) -> int:

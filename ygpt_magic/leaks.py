@@ -11,9 +11,12 @@ secret.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from .credentials import Credential
 from .errors import CredentialInPrompt
+
+if TYPE_CHECKING:
+    from .credentials import Credential
 
 #: a run of this many characters of a secret counts as "a long token-looking part of it"
 FRAGMENT = 12
