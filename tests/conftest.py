@@ -8,17 +8,20 @@ what the user sees (`.final`, `.message`, `.shown`) and on what the server recei
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import tempfile
 import traceback
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 
 from cellrun import CellRun, run
+from ygpt_magic.emulator import start_local_server
 
 #: Looks like a Yandex API key, so masking is exercised; the local server accepts any key.
 TEST_KEY = "AQVNtestkey0123456789abcdefx9Qz"
@@ -95,6 +98,18 @@ def magics(shell):
 
 #: the magics' tests call these `Cell` / `cell`; one capture serves every test (cellrun.py)
 Cell, cell = CellRun, run
+
+
+@contextmanager
+def scripted(shell, folder, user: str, reply: str) -> Iterator[None]:
+    """The shell connected to a server of its own that gives ``reply`` to ``user``, and a clean
+    slate for the next input (``rl_next_input``: where set_next_input puts a new cell's code)."""
+    script = folder / "script.json"
+    script.write_text(json.dumps({"replies": [{"user": user, "reply": reply}]}), encoding="utf-8")
+    with start_local_server(scripts=[script]) as server:
+        shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
+        shell.rl_next_input = None
+        yield
 
 
 def completions(server) -> list:

@@ -272,3 +272,12 @@ def test_a_long_source_is_cut_inside_its_code_block(shell, ygpt_server):
     assert sent_text(ygpt_server) == ("```python\nnumbers = [\n" + "    1,\n" * 2 + "    \n"
                                       "… 20,983 characters left out\n```")
     assert f"{{In[{n}]}}: the source of cell {n}, cut to the first 30 characters" in notes(result)
+
+
+def test_a_chained_error_keeps_both_parts(shell, ygpt_server):
+    failed = count_of(shell, "try:\n    {}['rate']\nexcept KeyError as missing:\n"
+                             "    raise ValueError('no rate configured') from missing")
+    assert cell(shell, f"%%ygpt --once\n{{Err[{failed}]}}").ok
+    text = sent_text(ygpt_server)
+    assert "KeyError: 'rate'" in text and "ValueError: no rate configured" in text
+    assert "The above exception was the direct cause of the following exception" in text

@@ -8,9 +8,8 @@ import json
 import pytest
 
 from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error
-from conftest import cell, completions
+from conftest import cell, completions, scripted
 from ygpt_magic import errors
-from ygpt_magic.emulator import start_local_server
 
 pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)
 
@@ -60,11 +59,7 @@ def test_fix_puts_the_corrected_code_into_a_new_cell(shell, ygpt_server, tmp_pat
     assert cell(shell, "%ygpt fix").ok
     user = completions(ygpt_server)[-1].messages[-1]["text"]
     reply = f"An empty list has length 0.\n\n```python\n{FIXED}\n```"
-    script = tmp_path / "fix.json"
-    script.write_text(json.dumps({"replies": [{"user": user, "reply": reply}]}), encoding="utf-8")
-    with start_local_server(scripts=[script]) as server:
-        shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
-        shell.rl_next_input = None
+    with scripted(shell, tmp_path, user, reply):
         result = cell(shell, f"%ygpt fix {failed}")
     assert result.ok, result.shown
     assert shell.rl_next_input == FIXED  # a new cell below; the failed cell is not replaced
