@@ -162,11 +162,14 @@ def test_repr_llm_then_repr_markdown_then_repr(shell, ygpt_server):
 
 def test_a_numpy_array_is_shape_dtype_and_its_edges(shell, ygpt_server):
     np = pytest.importorskip("numpy")
-    shell.user_ns["grid"] = np.arange(10**6).reshape(1000, 1000)
+    shell.user_ns["grid"] = grid = np.arange(10**6).reshape(1000, 1000)
     result = cell(shell, "%%ygpt --once\n{grid}")
     text = sent_text(ygpt_server)
     assert text.startswith("ndarray: shape 1,000 × 1,000, dtype int64")
     assert "..." in text and "999999" in text and len(text) < 8000
+    shell.user_ns["mean"] = grid.mean()
+    cell(shell, "%%ygpt --once\nThe mean is {mean}.")
+    assert sent_text(ygpt_server) == "The mean is 499999.5."  # a number as str() shows it
     assert "{grid}: ndarray 1,000 × 1,000, sent as its first and last 10 along each axis" in notes(result)
 
 

@@ -3,7 +3,7 @@
 `{df}` in a cell must never send a 4 GB table, nor a truncation the user cannot see. So a value
 becomes text by the first rule that fits, and every rule has a bound:
 
-- ``str``: as it is;
+- ``str`` and numbers (numpy's scalars included): ``str()``, as an f-string would show them;
 - pandas DataFrame / Series: a Markdown table of the first and last rows (``max_rows``) and the
   first ``max_columns`` columns, with the shape, the dtypes and a line saying what was left out;
 - numpy array: shape, dtype and numpy's own summary of its edges;
@@ -26,6 +26,7 @@ restart ends it.
 from __future__ import annotations
 
 import inspect
+import numbers
 import signal
 import sys
 import threading
@@ -96,8 +97,8 @@ def bounded(text: str, summary: str | None, max_chars: int) -> Rendered:
 
 
 def _text(value: object, limits: Limits) -> tuple[str, str | None]:
-    if isinstance(value, str):
-        return value, None
+    if isinstance(value, (str, numbers.Number)):  # numpy's scalars too: 2160.0, not np.float64(…)
+        return str(value), None
     pandas, numpy = sys.modules.get("pandas"), sys.modules.get("numpy")
     if pandas is not None and isinstance(value, pandas.DataFrame):
         return _frame(value, limits)
