@@ -89,3 +89,12 @@ def test_text_near_the_key_is_not_refused(shell, ygpt_server):
     shell.user_ns["note"] = f"keys start with {TEST_KEY[:4]} and end with {TEST_KEY[-6:]}"
     assert cell(shell, "%%ygpt --once\n{note}").ok
     assert completions(ygpt_server)
+
+
+def test_the_key_in_fix_instructions_or_in_the_fix_instruction(shell, magics, ygpt_server, canary):
+    n = shell.execution_count
+    cell(shell, "1 / 0")
+    assert_refused(cell(shell, f"%ygpt fix {n} the key is {canary}"), ygpt_server,
+                   "%ygpt fix's instructions")
+    magics.fix_instruction = f"Fix it. Key: {canary}"
+    assert_refused(cell(shell, "%ygpt fix"), ygpt_server, "YGptMagics.fix_instruction")

@@ -34,7 +34,6 @@ _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _TOKEN = re.compile(r"\{\{|\}\}|\{(" + _IDENT + r"(?:\." + _IDENT + r")*)\}"
                     r"|\{(In|Out|Err)\[([^\[\]{}\n]*)\]\}")
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
-_CELL_TEXT = "the cell's text"
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ def interpolate(
     limits: Limits = Limits(),
     secrets: Iterable[Credential] = (),
     fill: bool = True,
-    where: str = _CELL_TEXT,
+    where: str = "the cell's text",
 ) -> Expanded:
     """The cell text with its references filled in (see the module docstring for the rules).
 

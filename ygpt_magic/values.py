@@ -116,8 +116,7 @@ def _text(value: object, limits: Limits) -> tuple[str, str | None]:
 
 def _call_repr(value: object, method: str) -> str | None:
     """``value.method()`` as text, or None when it has none or declines (returns None)."""
-    function = getattr(type(value), method, None)
-    if function is None:
+    if getattr(type(value), method, None) is None:
         return None
     result = getattr(value, method)()
     if isinstance(result, tuple):  # IPython's (data, metadata) form

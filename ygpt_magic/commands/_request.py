@@ -22,10 +22,11 @@ def limits(magics) -> Limits:
                   max_chars=magics.max_value_chars, timeout=magics.value_timeout)
 
 
-def expand(magics, text: str, *, fill: bool = True) -> Expanded:
-    """``text`` with its references filled in from the user's notebook (interpolate.py)."""
+def expand(magics, text: str, *, fill: bool = True, where: str = "the cell's text") -> Expanded:
+    """``text`` with its references filled in from the user's notebook (interpolate.py);
+    ``where`` names the text itself in a credential error."""
     return interpolate(text, magics.shell.user_ns, cells=magics.cells, limits=limits(magics),
-                       secrets=magics.connection.known_secrets(), fill=fill)
+                       secrets=magics.connection.known_secrets(), fill=fill, where=where)
 
 
 def check(magics, where: str, text: str | None) -> None:

@@ -47,7 +47,7 @@ def run(magics, line: str) -> None:
         prompt += "\n\n" + " ".join(words)
     system = magics.fix_instruction
     check(magics, "YGptMagics.fix_instruction", system)
-    expanded = expand(magics, prompt)
+    expanded = expand(magics, prompt, where="%ygpt fix's instructions")
     plan = planning.plan_request(magics.session, expanded.text, settings=magics,
                                  get_client=magics.connection.client, once=True, system=system)
     send(magics, plan, expanded.notes, dry_run=args.dry_run, new_cell=True)
