@@ -91,6 +91,21 @@ def shell(ipython, ygpt_server, clean_env):
 
 
 @pytest.fixture
+def fresh_names(ipython) -> Iterator[None]:
+    """The names and outputs a test's cells add to the shared shell are removed afterwards: a
+    canary, a huge value or an object whose repr raises or hangs must not reach later tests."""
+    names = ipython.user_ns
+    before, outputs = set(names), set(names.get("Out", {}))
+    last = {name: names.get(name) for name in ("_", "__", "___")}
+    yield
+    for name in set(names) - before:
+        del names[name]
+    for count in set(names.get("Out", {})) - outputs:
+        del names["Out"][count]
+    names.update(last)
+
+
+@pytest.fixture
 def magics(shell):
     """The YGptMagics instance of the current test (its session, connection, settings)."""
     return shell.magics_manager.registry["YGptMagics"]

@@ -14,7 +14,7 @@ from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error
 from conftest import cell, completions
 from ygpt_magic import errors
 
-pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)
+pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
 
 
 def sent_text(server) -> str:
@@ -107,7 +107,6 @@ def test_a_string_of_100_mb_is_cut_with_a_marker(shell, ygpt_server):
     text = sent_text(ygpt_server)
     assert text == "Read this log: " + "x" * 8000 + "\n… 104,849,600 characters left out"
     assert "{log}: 104,857,600 characters, cut to the first 8,000 characters" in notes(result)
-    del shell.user_ns["log"]
 
 
 def test_a_dataframe_of_a_million_rows_and_500_columns_is_bounded(shell, ygpt_server):
@@ -122,7 +121,6 @@ def test_a_dataframe_of_a_million_rows_and_500_columns_is_bounded(shell, ygpt_se
     assert "the other 480: float64 × 480" in text
     assert text.endswith("Left out: rows 11 to 999,990 (999,980 rows); columns 21 to 500 (480 columns).")
     assert "{wide}: DataFrame 1,000,000 × 500, sent as 20 rows and 20 columns" in notes(result)
-    del shell.user_ns["wide"]
 
 
 def test_the_limits_are_settings(shell, ygpt_server):

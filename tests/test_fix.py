@@ -11,7 +11,7 @@ from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error
 from conftest import cell, completions, scripted
 from ygpt_magic import errors
 
-pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)
+pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
 
 FIXED = "def mean(xs):\n    return sum(xs) / len(xs) if xs else 0.0"
 
