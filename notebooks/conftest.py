@@ -8,6 +8,9 @@ executed cell, every output from the first display with an id onwards is held ba
 applied to the held displays, and the cell's outputs are released, final, when the kernel goes
 idle. nbval then sees exactly the outputs nbclient stores. It changes nothing outside nbval.
 
+It also gives the notebooks' kernels the tutorials' environment (the local server and its
+placeholders), so the suite passes whatever YC_* variables the shell running it has.
+
 nbval also runs every cell with ``store_history=False``, so no cell gets a number: `In [N]:`,
 `Out[N]` and the history `{In[N]}` reads would not exist, unlike in JupyterLab and nbclient
 (which stored the outputs). Cells are run numbered here, as Jupyter runs them.
@@ -15,10 +18,13 @@ nbval also runs every cell with ``store_history=False``, so no cell gets a numbe
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from typing import Any
 
 from nbval.kernel import RunningKernel
+
+from ygpt_magic.demo import local_environment
 
 _plain_get_message = RunningKernel.get_message
 
@@ -76,3 +82,9 @@ def _execute_cell_input(self: RunningKernel, cell_input: str, allow_stdin: bool 
 
 
 RunningKernel.execute_cell_input = _execute_cell_input
+
+
+def pytest_configure(config) -> None:
+    """nbval's kernels inherit this process's environment: give them the tutorials' one (the
+    local server, its placeholder key and folder), whatever the shell running the tests has."""
+    local_environment(os.environ)

@@ -93,7 +93,8 @@ def test_nothing_to_fix_is_a_clear_message(shell, magics, ygpt_server):
 
 
 def test_fix_is_listed_in_the_help(shell):
-    assert "%ygpt fix [N] [instructions] [--dry-run]" in cell(shell, "%ygpt help").plain
+    assert "%ygpt fix [--dry-run] [[N] INSTRUCTIONS ...]" in cell(shell, "%ygpt help").plain
+    assert "never replaced" in cell(shell, "%ygpt fix --help").plain
 
 
 def test_flags_anywhere_and_unknown_flags_refused(shell, ygpt_server):

@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING
 
 from . import leaks
 from .errors import InterpolationError
-from .markdown import fenced
+from .render.markdown import fenced
 from .values import Limits, Rendered, bounded, render
 
 if TYPE_CHECKING:
-    from .credentials import Credential
+    from .client.credentials import Credential
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _TOKEN = re.compile(r"\{\{|\}\}|\{(" + _IDENT + r"(?:\." + _IDENT + r")*)\}"

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from .errors import CredentialInPrompt
 
 if TYPE_CHECKING:
-    from .credentials import Credential
+    from .client.credentials import Credential
 
 #: a run of this many characters of a secret counts as "a long token-looking part of it"
 FRAGMENT = 12

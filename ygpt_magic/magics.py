@@ -1,9 +1,9 @@
 """YGptMagics: `%%ygpt` sends the cell to YandexGPT; `%ygpt <subcommand>` manages the chats.
 
 This module only parses and wires: flags, `{name}` interpolation and the cell id →
-planning.plan_request (the rule the panel follows too), then exchange.run_exchange with a
-StreamRenderer. Chat rules live in session.py, the SDK in client.py, output in render.py,
-subcommands in commands/.
+chat.planning.plan_request (the rule the panel follows too), then exchange.run_exchange with a
+StreamRenderer. Chat rules live in chat/, the SDK in client/, output in render/, subcommands in
+commands/ (their shared flags in commands/args.py).
 """
 
 from __future__ import annotations
@@ -19,29 +19,14 @@ from traitlets import Float, Int, TraitError, Unicode, observe, validate
 from traitlets.config import Config
 from traitlets.config.loader import DeferredConfig, LazyConfigValue
 
-from . import commands, planning
+from . import commands, render
 from .cells import NotebookCells
+from .chat import FORMATS, ChatSession, Options, Plan, planning
+from .client.connection import Connection
+from .client.settings import DEFAULTS, ClientSettings
 from .commands import _request
-from .connection import Connection
+from .commands.args import chat_arg, option_args
 from .errors import OptionError, YGptError
-from .session import FORMATS, ChatSession, Options, Plan
-
-
-def _temperature(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, e.g. -t 0.3 (got {text!r})")
-    return value
-
-
-def _max_tokens(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 1, e.g. --max-tokens 500 "
-                                         f"(got {text!r})")
-    return int(text)
 
 
 def _identifier(text: str) -> str:
@@ -77,19 +62,22 @@ class YGptMagics(Magics):
     context_budget = Int(None, allow_none=True, config=True,
                          help="Tokens a request may use; older turns are left out to fit. "
                               "None: the model's context size minus max_tokens.")
-    render_interval = Float(0.1, config=True,
+    render_interval = Float(render.RENDER_INTERVAL, config=True,
                             help="Seconds between display updates while a reply streams.")
     default_format = Unicode("markdown", config=True,
                              help="How replies are shown: markdown, text, code or json.")
-    timeout = Float(180.0, config=True, help="Seconds a request may take in total.")
-    connect_timeout = Float(5.0, config=True,
+    timeout = Float(DEFAULTS.timeout, config=True, help="Seconds a request may take in total.")
+    connect_timeout = Float(DEFAULTS.connect_timeout, config=True,
                             help="Seconds to wait for the server to accept a connection.")
-    stream_timeout = Float(60.0, config=True,
-                           help="Seconds a stream may go without a chunk before it is stopped.")
-    retries = Int(4, config=True,
+    stream_timeout = Float(DEFAULTS.stream_timeout, config=True,
+                           help="Seconds a stream may go without a chunk before it is stopped "
+                                "(0: no limit).")
+    retries = Int(DEFAULTS.retries, config=True,
                   help="Retries of UNAVAILABLE / RESOURCE_EXHAUSTED by the SDK's retry policy.")
-    retry_backoff = Float(1.0, config=True, help="First retry delay in seconds (grows ×1.5).")
-    poll_interval = Float(0.5, config=True, help="Seconds between polls in --deferred mode.")
+    retry_backoff = Float(DEFAULTS.retry_backoff, config=True,
+                          help="First retry delay in seconds (grows ×1.5).")
+    poll_interval = Float(DEFAULTS.poll_interval, config=True,
+                          help="Seconds between polls in --deferred mode.")
     max_rows = Int(20, config=True,
                    help="Rows of a DataFrame or Series sent for {name} / {Out[N]}: the first and "
                         "last ones; the prompt says how many were left out.")
@@ -205,10 +193,10 @@ class YGptMagics(Magics):
         if hasattr(self, "connection"):
             self.connection.drop_client()
 
-    def _client_settings(self) -> dict:
-        return {"timeout": self.timeout, "connect_timeout": self.connect_timeout,
-                "stall_timeout": self.stream_timeout or None, "retries": self.retries,
-                "retry_backoff": self.retry_backoff, "poll_interval": self.poll_interval}
+    def _client_settings(self) -> ClientSettings:
+        return ClientSettings(timeout=self.timeout, connect_timeout=self.connect_timeout,
+                              stream_timeout=self.stream_timeout or None, retries=self.retries,
+                              retry_backoff=self.retry_backoff, poll_interval=self.poll_interval)
 
     def effective_options(self, chat: str | None) -> Options:
         """What a chat's next request uses: its own options where set, else these settings,
@@ -234,17 +222,10 @@ class YGptMagics(Magics):
               help="The chat's system instruction (sets or replaces it for this chat).")
     @argument("--once", action="store_true",
               help="Prompt mode: send only this cell (and --system); the chat is untouched.")
-    @argument("--chat", "-c", metavar="NAME", default=None,
-              help="Use the named chat (default: 'default'); each has its own history.")
-    @argument("--model", "-m", metavar="NAME",
-              help="yandexgpt, yandexgpt-lite, yandexgpt/rc, a gpt:// URI, ... (%%ygpt models).")
-    @argument("--temperature", "-t", type=_temperature, metavar="X", help="Sampling, 0..1.")
-    @argument("--max-tokens", type=_max_tokens, metavar="N", help="Limit the reply's length.")
+    @chat_arg("Use the named chat (default: the current one); each has its own history.")
+    @option_args()
     @argument("--reasoning", action="store_true", help="Reasoning mode (ENABLED_HIDDEN).")
     @argument("--json", action="store_true", help="Ask for a JSON object (json_object format).")
-    @argument("--format", choices=FORMATS, default=None,
-              help="Show the reply as markdown (default), text, code or json; code also puts "
-                   "the reply's code into a new cell below.")
     @argument("--out", type=_identifier, metavar="NAME",
               help="Store the reply text in variable NAME (the Reply is always in _ygpt).")
     @argument("--no-stream", action="store_true", help="One request, no streaming.")
@@ -263,12 +244,12 @@ class YGptMagics(Magics):
         As a cell magic, `%%ygpt [flags]` sends the cell's text and streams the reply below it.
         The next %%ygpt cell continues the same chat (the whole history is sent again);
         re-running a cell rewinds the chat to just before that cell's turn. `{name}` is
-        replaced by the variable's value (`{{`/`}}` for braces; fenced code is left alone).
+        replaced by the variable's value (`{{`/`}}` for braces; fenced code is left alone);
+        `{In[N]}`, `{Out[N]}` and `{Err[N]}` by cell N's source, output or error.
         The last reply is in `_ygpt` (.text, .status, .usage, .model_version, .elapsed).
 
-        As a line magic, `%ygpt SUBCOMMAND`: connect, auth, whoami, config, history, chat,
-        chats, reset, usage, save, load, export, models, panel, fix, help (`%ygpt help` describes
-        them). `{In[N]}`, `{Out[N]}` and `{Err[N]}` send a cell's source, output or error.
+        As a line magic, `%ygpt SUBCOMMAND` manages chats, settings and the server: `%ygpt help`
+        lists the subcommands, `%ygpt help NAME` describes one.
         """
         try:
             if cell is None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from .. import leaks
+from .. import leaks, render
+from ..chat import Plan, short_model
 from ..interpolate import Expanded, interpolate
-from ..session import Plan, short_model
 from ..values import Limits
 
 
@@ -40,8 +40,6 @@ def send(magics, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream
     """Show ``plan`` (``dry_run``) or send it; ``notes`` (what interpolation rendered or cut) go
     above the reply. The reply's code goes into a new cell below with ``new_cell`` or the code
     format."""
-    from .. import render  # loaded with the first request, not with %load_ext
-
     plan = dataclasses.replace(plan, context_notes=tuple(notes))
     if dry_run:
         tokens = magics.connection.client().count_tokens(plan.messages, plan.options)
@@ -52,8 +50,7 @@ def send(magics, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream
     renderer = render.StreamRenderer(fmt=plan.options.format, interval=magics.render_interval,
                                      label=short_model(plan.options.model),
                                      json_reply=plan.options.json, fills_cell=True)
-    reply = run_exchange(magics.session, magics.connection.client(), plan, renderer, mode=mode,
-                         stream_timeout=magics.stream_timeout or None)
+    reply = run_exchange(magics.session, magics.connection.client(), plan, renderer, mode=mode)
     magics.shell.user_ns["_ygpt"] = reply
     if out:
         magics.shell.user_ns[out] = reply.text

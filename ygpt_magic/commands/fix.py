@@ -12,27 +12,28 @@ The line is split at spaces, not like a shell command, so instructions such as
 
 from __future__ import annotations
 
-from IPython.core.magic_arguments import argument, magic_arguments
+from IPython.core.magic_arguments import argument
 
-from .. import planning
+from ..chat import planning
 from ..errors import NothingToFix
-from ._common import parse
 from ._request import check, expand, send
-
-SUMMARY = ("fix [N] [instructions] [--dry-run]: why the last failed cell (or cell N) fails, and "
-           "a corrected cell below it")
+from .args import parse, subcommand
 
 PROMPT = "Cell {count} fails.\n\nIts source:\n{{In[{count}]}}\n\nThe error:\n{{Err[{count}]}}"
 
 
-@magic_arguments(name="ygpt fix")
+@subcommand
 @argument("words", nargs="*", metavar="[N] INSTRUCTIONS",
           help="The failed cell's number (default: the last cell that raised), then words added "
                "to the prompt as written.")
 @argument("--dry-run", action="store_true", help="Show the exact messages; send nothing.")
 def run(magics, line: str) -> None:
-    """Explain the failure of the last failed cell (or cell N) and propose a corrected cell."""
-    args = parse(run, line, "ygpt fix", as_written=True)
+    """Why the last failed cell (or cell N) fails, and a corrected cell below it.
+
+    Sends the cell's source and its error ({In[N]} and {Err[N]}) in prompt mode with
+    YGptMagics.fix_instruction as the system message; the chat is untouched. The corrected code
+    goes into a new cell below; the failed cell is never replaced."""
+    args = parse(run, line, as_written=True)
     words = args.words
     count = int(words.pop(0)) if words and words[0].isdigit() else None
     failed = magics.cells.error(count) if count is not None else magics.cells.last_error()

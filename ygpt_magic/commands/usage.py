@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from IPython.core.magic_arguments import magic_arguments
-
-from ..session import Usage
-from ._common import parse, show_table
-
-SUMMARY = "usage: tokens per chat and in total"
+from ..chat import Usage
+from ._common import show_table
+from .args import parse, subcommand
 
 
-@magic_arguments(name="ygpt usage")
+@subcommand
 def run(magics, line: str) -> None:
-    """Input, completion, reasoning and total tokens of the turns kept in each chat."""
-    parse(run, line, "ygpt usage")
+    """Show tokens per chat and in total.
+
+    Input, completion, reasoning and total tokens of the turns kept in each chat."""
+    parse(run, line)
     rows, total = [], Usage()
     for name, chat in magics.session.chats.items():
         usage = chat.usage
