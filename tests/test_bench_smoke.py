@@ -21,7 +21,8 @@ SCRIPTS = {
     "streaming_cost": ["3a. streaming", "3b. streaming"],
     "history_scaling": ["4a. history", "4b. history"],
     "first_text": ["6. time to first visible text"],
-    "value_render": ["7. {df} of a 10⁶ × 500"],
+    "rest_throughput": ["7. REST completions/s"],
+    "value_render": ["8. {df} of a 10⁶ × 500"],
 }
 
 
