@@ -23,6 +23,7 @@ SCRIPTS = {
     "first_text": ["6. time to first visible text"],
     "rest_throughput": ["7. REST completions/s"],
     "batch_job": ["8. batch job"],
+    "value_render": ["9. {df} of a 10⁶ × 500"],
 }
 
 

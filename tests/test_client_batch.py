@@ -1,4 +1,4 @@
-"""client_batch: rows through a Batch Processing job on the local server, answers back in row order."""
+"""client.batch: rows through a Batch Processing job on the local server, answers back in row order."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def test_answers_come_back_in_row_order_and_a_failed_row_is_a_hole_with_its_reas
     statuses: list[str] = []
     outcome, singles = run_job(ygpt_server, "gemma-3-12b-it", statuses=statuses.append)
     assert outcome.status == "COMPLETED"
-    assert statuses[0] == "CREATED" and statuses[-1] == "COMPLETED"
+    order = ["CREATED", "PENDING", "IN_PROGRESS", "COMPLETED"]   # each heard once, in order (fast ones may be missed)
+    assert statuses[-1] == "COMPLETED" and statuses == sorted(set(statuses), key=order.index)
     assert outcome.answers == [None, *singles[1:]]   # each row's answer is what a single run says
     assert outcome.errors == {0: "the model broke on this row"}
     assert outcome.answered == 3

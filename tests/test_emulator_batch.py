@@ -23,6 +23,7 @@ from yandex.cloud.operation.operation_service_pb2_grpc import OperationServiceSt
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from yandex_cloud_ml_sdk import YCloudML
+    from yandex_cloud_ml_sdk.retry import NoRetryPolicy
 
 from ygpt_magic.emulator.testing import sdk_kwargs
 
@@ -98,7 +99,7 @@ def test_options_and_json_answers_reach_every_row(sdk, dataset, ygpt_server):
 
 
 def test_list_finds_the_task_by_status_and_pages(sdk, dataset, ygpt_server):
-    ygpt_server.batch_row_delay = 0.2
+    ygpt_server.batch_row_delay = 0.5
     task = sdk.models.completions("gemma-3-12b-it").batch.run_deferred(dataset)
     assert task.task_id in [t.id for t in sdk.batch.list_operations(status="created")]
     assert task.task_id not in [t.id for t in sdk.batch.list_operations(status="completed")]
@@ -157,7 +158,8 @@ def test_a_job_whose_rows_all_fail_is_failed(sdk, dataset, ygpt_server):
 
 def test_a_model_without_batch_support_fails_the_job_and_says_which_models_can(sdk, dataset):
     task = sdk.models.completions("yandexgpt").batch.run_deferred(dataset)
-    assert statuses_until_done(task) == ["CREATED", "FAILED"]
+    seen = statuses_until_done(task)
+    assert seen[-1] == "FAILED" and not {"PENDING", "IN_PROGRESS"} & set(seen)   # it never starts
     (error,) = task.get_task_info().errors.batch_errors
     assert "yandexgpt/latest does not support Batch Processing" in error.message
     assert "gemma-3-12b-it" in error.message
@@ -176,13 +178,13 @@ def test_a_draft_or_unknown_dataset_cannot_be_run(sdk, tmp_path):
     bad.delete()
 
 
-def test_without_pyarrow_the_server_starts_and_the_job_fails_saying_what_to_install(tmp_path):
+def test_without_pyarrow_serve_starts_paces_the_job_and_fails_it_saying_what_to_install(tmp_path):
     blocker = tmp_path / "site" / "pyarrow"
     blocker.mkdir(parents=True)
     (blocker / "__init__.py").write_text('raise ImportError("No module named pyarrow")\n', encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(blocker.parent)}
-    process = subprocess.Popen([sys.executable, "-m", "ygpt_magic.cli", "serve", "--quiet"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    serve = [sys.executable, "-m", "ygpt_magic.cli", "serve", "--quiet", "--batch-row-delay", "0.2"]
+    process = subprocess.Popen(serve, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         ready = process.stdout.readline().split()
         assert ready[:1] == ["READY"], process.stderr.read()
@@ -191,8 +193,10 @@ def test_without_pyarrow_the_server_starts_and_the_job_fails_saying_what_to_inst
                                              task_type="TextToTextGenerationRequest")
         task = sdk.models.completions("gemma-3-12b-it").batch.run_deferred(draft.upload())
         assert statuses_until_done(task)[-1] == "FAILED"
-        message = task.get_task_info().errors.batch_errors[0].message
-        assert "needs pyarrow" in message and "pip install 'ygpt-magic[data]'" in message
+        info = task.get_task_info()
+        assert "needs pyarrow" in info.errors.batch_errors[0].message
+        assert "pip install 'ygpt-magic[data]'" in info.errors.batch_errors[0].message
+        assert (info.finished_at - info.created_at).total_seconds() >= 5 * 0.2   # 2 status steps + 3 rows
     finally:
         process.terminate()
         process.communicate(timeout=10)
@@ -214,3 +218,16 @@ def test_the_jobs_operation_is_done_with_the_job_and_names_its_result(sdk, datas
 @pytest.mark.parametrize("name, version", [("gemma-3-12b-it", "12.03.2025"), ("qwen2.5-32b-instruct", "19.09.2024")])
 def test_the_batch_examples_models_answer_single_requests_with_their_own_version(sdk, name, version):
     assert sdk.models.completions(name).run("Hello").model_version == version
+
+
+def test_a_refused_poll_is_the_sdks_error_and_its_retries_ride_it_out(sdk, dataset, ygpt_server):
+    task = sdk.models.completions("gemma-3-12b-it").batch.run_deferred(dataset)
+    strict = YCloudML(**sdk_kwargs(ygpt_server.address), retry_policy=NoRetryPolicy())
+    ygpt_server.faults.fail_next(1, "UNAVAILABLE", method="DescribeBatchInference")
+    with pytest.raises(grpc.RpcError) as caught:
+        strict.batch.get(task.task_id)
+    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+    ygpt_server.faults.fail_next(1, "UNAVAILABLE", method="DescribeBatchInference")
+    result = task.wait(poll_interval=FAST)   # the default retry policy repeats the refused poll
+    assert len(list(result.read())) == 3
+    result.delete()

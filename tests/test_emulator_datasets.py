@@ -4,6 +4,7 @@ validation operation, bad rows, listing with filters, reading back as parquet, d
 from __future__ import annotations
 
 import json
+import logging
 import warnings
 from pathlib import Path
 
@@ -172,3 +173,29 @@ def test_the_store_is_bounded_and_says_how_to_make_room():
         store.create("fds2", folder_id="f", task_type="TextToTextGeneration", upload_format="jsonlines")
     with pytest.raises(RequestError, match="does not fit"):
         store.reserve(11)
+
+
+def test_update_renames_and_relabels(sdk, tmp_path):
+    dataset = upload(sdk, write_rows(tmp_path / "rows.jsonl", generation_rows()))
+    dataset.update(name="renamed", labels={"project": "reviews"})
+    again = sdk.datasets.get(dataset.id)
+    assert (again.name, again.labels) == ("renamed", {"project": "reviews"})
+    assert again.updated_at >= again.created_at
+    dataset.delete()
+
+
+def dataset_token_shape(message: str) -> bool:
+    """A query string in a logged path would carry the URL's token."""
+    return "?" in message
+
+
+def test_storage_requests_are_logged_without_their_token(sdk, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="ygpt_magic.emulator")
+    dataset = upload(sdk, write_rows(tmp_path / "rows.jsonl", generation_rows()))
+    list(dataset.read())
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("storage ")]
+    assert [line.split()[1] for line in lines] == ["PUT", "GET"]
+    assert all("status=200" in line and dataset.id in line for line in lines)
+    assert not any("token" in r.getMessage() or dataset_token_shape(r.getMessage())
+                   for r in caplog.records if r.name.startswith("ygpt_magic.emulator"))
+    dataset.delete()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import struct
+from pathlib import Path
 import warnings
 import zlib
 
@@ -12,6 +13,7 @@ import httpx
 import jsonschema
 import pytest
 import requests
+import yaml
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -52,7 +54,8 @@ def sse_events(server, body: dict) -> list:
     answer = requests.post(chat_base_url(server.http_url) + "chat/completions", json={**body, "stream": True},
                            headers=KEY, timeout=10)
     assert answer.status_code == 200 and answer.headers["Content-Type"] == "text/event-stream"
-    events = [block.removeprefix("data: ") for block in answer.text.split("\n\n") if block]
+    text = answer.content.decode("utf-8")   # SSE is UTF-8; the recorded content type names no charset
+    events = [block.removeprefix("data: ") for block in text.split("\n\n") if block]
     return [event if event == "[DONE]" else json.loads(event) for event in events]
 
 
@@ -217,3 +220,51 @@ def test_without_credentials_the_chat_api_is_a_401(ygpt_server):
         answer = requests.request(method, chat_base_url(ygpt_server.http_url) + path, timeout=10,
                                   json={"model": "gpt://f/yandexgpt", "messages": [{"role": "user", "content": "Hi"}]})
         assert answer.status_code == 401 and answer.json()["error"]["grpcCode"] == 16
+
+
+def test_embeddings_are_stable_256_numbers_and_closer_for_related_texts(ygpt_server, sdk):
+    doc = sdk.chat.text_embeddings("text-search-doc")
+    query = sdk.chat.text_embeddings("text-search-query").run("when was Pushkin born?")
+    born, poems = doc.run("Pushkin was born in Moscow in 1799."), doc.run("Quarterly revenue grew by four percent.")
+    assert len(query) == 256 and doc.run("Pushkin was born in Moscow in 1799.").embedding == born.embedding
+    cosine = lambda a, b: sum(x * y for x, y in zip(a, b))   # noqa: E731 (vectors are unit length)
+    assert cosine(query, born) > cosine(query, poems)
+    assert ygpt_server.requests[-1].method == "TextEmbedding"
+    assert "emb://local-folder/text-search-doc/latest" in [m.uri for m in sdk.chat.text_embeddings.list()]
+
+
+CHAT_CASSETTES = Path(__file__).resolve().parent.parent / "ygpt_magic" / "emulator" / "cassettes" / "http_chat"
+
+
+def recorded(name: str, index: int = 0) -> tuple[dict, str]:
+    interaction = yaml.safe_load((CHAT_CASSETTES / name).read_text(encoding="utf-8"))["interactions"][index]
+    return json.loads(interaction["request"]["body"]), interaction["response"]["body"]["string"]
+
+
+def test_a_recorded_chat_answer_replays_for_the_same_model_only_over_the_chat_api(ygpt_server, sdk):
+    _, body = recorded("test_run.yaml")
+    answer = json.loads(body)
+    result = sdk.chat.completions("qwen3-235b-a22b-fp8").run("hello")
+    assert result.text == answer["choices"][0]["message"]["content"]
+    assert (result.usage.input_text_tokens, result.usage.total_tokens) == (9, 21)
+    assert sdk.chat.completions("gemma-3-27b-it").run("hello").text != result.text
+    grpc_model = YCloudML(**sdk_kwargs(ygpt_server.address)).models.completions("qwen3-235b-a22b-fp8")
+    assert grpc_model.run("hello").text != result.text
+
+
+def test_the_recorded_stream_replays_delta_for_delta(ygpt_server):
+    request, body = recorded("test_run_stream.yaml")
+    deltas = [e["choices"][0]["delta"].get("content") for e in
+              (json.loads(b.removeprefix("data:").strip()) for b in body.split("\n\n") if b.strip() and "[DONE]" not in b)
+              if e["choices"]]
+    events = sse_events(ygpt_server, {**request, "model": "gpt://local-folder/qwen3-235b-a22b-fp8/latest"})
+    ours = [e["choices"][0]["delta"].get("content") for e in events[:-1] if e["choices"]]
+    assert [d for d in ours if d] == [d for d in deltas if d] and len(ours) > 700
+    assert events[-2]["usage"] == {"prompt_tokens": 20, "total_tokens": 761, "completion_tokens": 741}
+
+
+def test_the_recorded_picture_gets_the_recorded_description(ygpt_server, sdk):
+    request, body = recorded("test_multimodal.yaml")
+    result = sdk.chat.completions("gemma-3-27b-it").run(request["messages"])
+    assert result.text == json.loads(body)["choices"][0]["message"]["content"]
+    assert "LEGO" in result.text and ygpt_server.requests[-1].images[0]["format"] == "png"

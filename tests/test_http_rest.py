@@ -7,6 +7,7 @@ mode", "... in chat mode", "Sending an asynchronous request"); only the host is 
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import subprocess
 import time
@@ -227,3 +228,15 @@ def test_operation_cancel_over_rest(ygpt_server):
     operation = post(ygpt_server, "/foundationModels/v1/completionAsync", CHAT_BODY).json()
     cancelled = requests.post(url(ygpt_server, f"/operations/{operation['id']}:cancel"), headers=KEY, timeout=5).json()
     assert cancelled["done"] and cancelled["error"]["code"] == grpc.StatusCode.CANCELLED.value[0]
+
+
+def test_the_key_sent_over_http_is_never_logged_or_recorded(ygpt_server, caplog):
+    caplog.set_level(logging.DEBUG)
+    canary = "AQVN-http-canary-0123456789"
+    for path, body in (("/foundationModels/v1/completion", CHAT_BODY), ("/v1/chat/completions",
+                       {"model": "gpt://f/yandexgpt", "messages": [{"role": "user", "content": "Hi"}]})):
+        assert post(ygpt_server, path, body, headers={"Authorization": f"Api-Key {canary}"}).status_code == 200
+        assert post(ygpt_server, path, body, headers={"Authorization": f"Basic {canary}"}).status_code == 401
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Completion model=" in logged and canary not in logged
+    assert canary not in repr(list(ygpt_server.requests))

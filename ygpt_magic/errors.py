@@ -426,3 +426,19 @@ class CredentialInToolResult(ToolError):
             f"the model needs."
         )
         self.tool = tool
+
+
+class CredentialInPrompt(YGptError):
+    """The prompt would carry a credential (or a long part of one): refused before sending."""
+
+    def __init__(self, where: str, credential: str) -> None:
+        super().__init__(
+            f"Nothing was sent: {where} contains your {credential} (or a long part of it), and a "
+            f"credential must never go to a model inside a prompt. Remove it from there (or "
+            f"leave that reference out of the cell), then run the cell again."
+        )
+        self.where = where
+
+
+class NothingToFix(YGptError):
+    """`%ygpt fix` found no failed cell to work on."""

@@ -74,8 +74,11 @@ def decode_image(url: str, message: int, part: int) -> Image:
 
 
 def attach(prompt: Prompt, extras: Extras | None) -> Prompt:
-    """The prompt with its pictures; refused when the model takes none."""
-    if extras is None or not extras.images:
+    """A chat-API prompt: marked as such, with its pictures; refused when the model takes none."""
+    if extras is None:
+        return prompt
+    prompt = replace(prompt, api="chat")
+    if not extras.images:
         return prompt
     if prompt.model.name not in IMAGE_MODELS:
         raise RequestError("INVALID_ARGUMENT", f"The model {prompt.model.label} does not take images; send "

@@ -25,10 +25,11 @@ from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_servic
 )
 
 from . import prompt as prompts
-from .dataset_rows import GENERATION_TASK, MissingPyarrow, to_parquet
+from .dataset_rows import GENERATION_TASK, MissingPyarrow, to_jsonlines, to_parquet
 from .datasets import Dataset, DatasetStore
 from .errors import RequestError
 from .ids import new_id
+from .keyed import Keyed
 from .models import BATCH_MODELS, resolve_model
 from .stream import final_response
 
@@ -57,27 +58,19 @@ class BatchStore:
     """Jobs by task id, oldest first, at most ``max_jobs``."""
 
     def __init__(self, max_jobs: int = MAX_JOBS):
-        self.max_jobs = max_jobs
-        self._jobs: dict[str, BatchJob] = {}
+        self._jobs: Keyed[BatchJob] = Keyed(
+            max_jobs,
+            missing=lambda key: (f"The batch task {key!r} is not on this server (deleted, or started before a "
+                                 "restart: the local server keeps tasks in memory)."),
+            full=lambda held: (f"The local server holds {held} batch tasks, its limit. Delete finished "
+                               "ones (sdk.batch.list_operations(), task.delete()) or restart the server."),
+        )
 
     def add(self, job: BatchJob) -> None:
-        if len(self._jobs) >= self.max_jobs:
-            raise RequestError(
-                "RESOURCE_EXHAUSTED",
-                f"The local server holds {len(self._jobs)} batch tasks, its limit. Delete finished "
-                "ones (sdk.batch.list_operations(), task.delete()) or restart the server.",
-            )
-        self._jobs[job.task.task_id] = job
+        self._jobs.add(job.task.task_id, job)
 
     def get(self, task_id: str) -> BatchJob:
-        job = self._jobs.get(task_id)
-        if job is None:
-            raise RequestError(
-                "NOT_FOUND",
-                f"The batch task {task_id!r} is not on this server (deleted, or started before a "
-                "restart: the local server keeps tasks in memory).",
-            )
-        return job
+        return self._jobs.get(task_id)
 
     def delete(self, task_id: str) -> None:
         job = self.get(task_id)
@@ -87,11 +80,10 @@ class BatchStore:
                 f"The batch task {task_id} is {TaskStatus.Name(job.task.status)}; cancel it first "
                 "(task.cancel()), then delete it.",
             )
-        del self._jobs[task_id]
+        self._jobs.pop(task_id)
 
     def find(self, folder_id: str, status: int = 0) -> list[BatchJob]:
-        return [j for j in self._jobs.values()
-                if j.task.folder_id == folder_id and (not status or j.task.status == status)]
+        return [j for j in self._jobs if j.task.folder_id == folder_id and (not status or j.task.status == status)]
 
 
 def new_task(task_id: str, operation_id: str, folder_id: str, request) -> BatchInferenceTask:
@@ -112,9 +104,9 @@ class _Failed(Exception):
 
 async def run_job(state: EmulatorState, job: BatchJob, source: Dataset, request) -> BatchCompletionResponse:
     """The life of one job; its result is what the job's operation answers."""
-    task, rows = job.task, source.rows or []
+    task, rows = job.task, source.info.rows
     try:
-        await _run(state, task, rows, request)
+        await _run(state, task, source.rows(), request)
         task.status = TaskStatus.COMPLETED
         task.errors.status.CopyFrom(Status())
     except asyncio.CancelledError:
@@ -122,12 +114,12 @@ async def run_job(state: EmulatorState, job: BatchJob, source: Dataset, request)
         _drop_result(state.datasets, task)
     except (_Failed, MissingPyarrow, RequestError) as error:   # RequestError: no room for the result
         _drop_result(state.datasets, task)
-        _fail(task, getattr(error, "message", str(error)), len(rows))
+        _fail(task, getattr(error, "message", str(error)), rows)
     task.finished_at.GetCurrentTime()
     return _response(task)
 
 
-async def _run(state: EmulatorState, task: BatchInferenceTask, rows: list[dict], request) -> None:
+async def _run(state: EmulatorState, task: BatchInferenceTask, rows: Iterable[dict], request) -> None:
     """CREATED → PENDING → IN_PROGRESS → the result dataset READY (or _Failed)."""
     await asyncio.sleep(state.batch_row_delay)
     model = resolve_model(task.model_uri)
@@ -143,7 +135,7 @@ async def _run(state: EmulatorState, task: BatchInferenceTask, rows: list[dict],
     if not answered:
         raise _Failed("No row of the dataset could be answered; see the line errors.")
     result.parquet = to_parquet(answered, with_response=True)
-    result.set_ready(answered, len(result.parquet))
+    result.set_ready(to_jsonlines(answered), len(answered), len(result.parquet))
 
 
 async def _answer_rows(state: EmulatorState, task: BatchInferenceTask, rows: Iterable[dict], request) -> list[dict]:

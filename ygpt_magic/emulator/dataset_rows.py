@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,7 +74,7 @@ def check_task_type(task_type: str, upload_format: str) -> None:
 class Validation:
     """The outcome of validating one upload."""
 
-    rows: list[dict[str, Any]]
+    valid: int
     total: int
     errors: tuple[ValidationError, ...]
 
@@ -84,28 +84,46 @@ class Validation:
 
 
 def validate(task_type: str, data: bytes) -> Validation:
-    """Parse jsonlines rows; group the bad ones by problem, with 1-based line numbers."""
+    """Check jsonlines rows; group the bad ones by problem, with 1-based line numbers."""
     needs_response = task_type == GENERATION_TASK
     hint = SCHEMAS[task_type][1]
-    rows: list[dict[str, Any]] = []
+    valid = total = 0
     problems: dict[str, list[int]] = {}
-    total = 0
-    for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, line in _lines(data):
         total += 1
-        row, problem = _row(line, needs_response)
+        problem = _row(line, needs_response)[1]
         if problem:
             problems.setdefault(problem, []).append(number)
         else:
-            rows.append(row)
+            valid += 1
     if not total:
         problems["The dataset is empty"] = []
     errors = tuple(
         ValidationError(error=problem, error_description=f"In a {task_type} dataset {hint}.", row_numbers=numbers)
         for problem, numbers in problems.items()
     )
-    return Validation(rows=rows, total=total, errors=errors)
+    return Validation(valid=valid, total=total, errors=errors)
+
+
+def rows_of(task_type: str, data: bytes) -> Iterator[dict[str, Any]]:
+    """The rows of validated jsonlines, one at a time: a dataset is kept as its bytes (parsed,
+    its rows take about twice the memory) and parsed when a job or a download reads it."""
+    needs_response = task_type == GENERATION_TASK
+    for _, line in _lines(data):
+        yield _row(line, needs_response)[0]
+
+
+def to_jsonlines(rows: Iterable[dict[str, Any]]) -> bytes:
+    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode("utf-8")
+
+
+def _lines(data: bytes) -> Iterator[tuple[int, str]]:
+    """(1-based line number, line) of every non-blank line, decoded one at a time (no copy of
+    the whole upload as text)."""
+    for number, raw in enumerate(io.BytesIO(data), start=1):
+        line = raw.decode("utf-8", errors="replace")
+        if line.strip():
+            yield number, line
 
 
 def _row(line: str, needs_response: bool) -> tuple[dict[str, Any], str]:

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
 from yandex.cloud.ai.dataset.v1.dataset_pb2 import DatasetInfo, ValidationError  # pylint: disable=no-name-in-module
 
+from .dataset_rows import rows_of
 from .errors import RequestError
+from .keyed import Keyed
 
 MAX_DATASETS = 500
 MAX_BYTES = 512 * 1024 * 1024
@@ -33,7 +35,7 @@ class Dataset:
     token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     draft: bytes = b""                                   # the upload, until validated
     parts: dict[int, bytes] = field(default_factory=dict)  # multipart upload, by part number
-    rows: list[dict[str, Any]] | None = None             # validated rows
+    content: bytes | None = None                         # validated rows, as jsonlines
     parquet: bytes | None = None                         # the download, written once
 
     @property
@@ -42,9 +44,13 @@ class Dataset:
 
     @property
     def held_bytes(self) -> int:
-        """What the dataset costs in memory, roughly: uploads, validated rows, the download."""
-        rows = self.info.size_bytes if self.rows is not None else 0
-        return len(self.draft) + sum(map(len, self.parts.values())) + rows + len(self.parquet or b"")
+        """What the dataset costs in memory: uploads, validated rows, the download."""
+        return (len(self.draft) + sum(map(len, self.parts.values())) + len(self.content or b"")
+                + len(self.parquet or b""))
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """The validated rows, parsed one at a time (none before validation)."""
+        return rows_of(self.info.task_type, self.content or b"")
 
     def touch(self) -> None:
         self.info.updated_at.GetCurrentTime()
@@ -55,10 +61,10 @@ class Dataset:
         self.info.validation_error.extend(errors)
         self.touch()
 
-    def set_ready(self, rows: list[dict[str, Any]], size_bytes: int) -> None:
-        self.rows, self.draft, self.parts = rows, b"", {}
+    def set_ready(self, content: bytes, rows: int, size_bytes: int) -> None:
+        self.content, self.draft, self.parts = content, b"", {}
         self.info.status = DatasetInfo.Status.READY
-        self.info.rows = len(rows)
+        self.info.rows = rows
         self.info.size_bytes = size_bytes
         del self.info.validation_error[:]
         self.touch()
@@ -68,19 +74,19 @@ class DatasetStore:
     """Datasets by id, bounded by ``max_datasets`` and ``max_bytes``."""
 
     def __init__(self, max_datasets: int = MAX_DATASETS, max_bytes: int = MAX_BYTES):
-        self.max_datasets = max_datasets
         self.max_bytes = max_bytes
-        self._datasets: dict[str, Dataset] = {}
+        self._datasets: Keyed[Dataset] = Keyed(
+            max_datasets,
+            missing=lambda key: (f"The dataset {key!r} is not on this server (it may have been deleted, or "
+                                 "uploaded before a restart: the local server keeps datasets in memory). "
+                                 "Upload it again."),
+            full=lambda held: (f"The local server holds {held} datasets, its limit. Delete some "
+                               "(sdk.datasets.list() gives them; dataset.delete()) or restart the server."),
+        )
 
     def create(self, dataset_id: str, *, folder_id: str, task_type: str, upload_format: str, name: str = "",
                description: str = "", metadata: str = "", labels: dict[str, str] | None = None,
                allow_data_log: bool = False) -> Dataset:
-        if len(self._datasets) >= self.max_datasets:
-            raise RequestError(
-                "RESOURCE_EXHAUSTED",
-                f"The local server holds {len(self._datasets)} datasets, its limit. Delete some "
-                "(sdk.datasets.list() gives them; dataset.delete()) or restart the server.",
-            )
         info = DatasetInfo(
             dataset_id=dataset_id, folder_id=folder_id, name=name, description=description, metadata=metadata,
             status=DatasetInfo.Status.DRAFT, task_type=task_type, labels=labels or {},
@@ -88,30 +94,20 @@ class DatasetStore:
         )
         info.created_at.GetCurrentTime()
         info.updated_at.CopyFrom(info.created_at)
-        dataset = Dataset(info=info, upload_format=upload_format)
-        self._datasets[dataset_id] = dataset
-        return dataset
+        return self._datasets.add(dataset_id, Dataset(info=info, upload_format=upload_format))
 
     def get(self, dataset_id: str) -> Dataset:
-        dataset = self._datasets.get(dataset_id)
-        if dataset is None:
-            raise RequestError(
-                "NOT_FOUND",
-                f"The dataset {dataset_id!r} is not on this server (it may have been deleted, or "
-                "uploaded before a restart: the local server keeps datasets in memory). Upload it again.",
-            )
-        return dataset
+        return self._datasets.get(dataset_id)
 
     def delete(self, dataset_id: str) -> None:
-        self.get(dataset_id)
-        del self._datasets[dataset_id]
+        self._datasets.pop(dataset_id)
 
     def find(self, *, folder_id: str, name_pattern: str = "", statuses: Iterable[int] = (),
              task_types: Iterable[str] = ()) -> list[Dataset]:
         """The folder's datasets, oldest first, filtered like ListDatasets (empty filter: all)."""
         statuses, task_types = set(statuses), set(task_types)
         return [
-            d for d in self._datasets.values()
+            d for d in self._datasets
             if d.info.folder_id == folder_id
             and (not name_pattern or _matches(d.info.name, name_pattern))
             and (not statuses or d.info.status in statuses)
@@ -120,7 +116,7 @@ class DatasetStore:
 
     def reserve(self, size: int) -> None:
         """Refuse an upload of ``size`` bytes that would overflow the byte budget."""
-        held = sum(d.held_bytes for d in self._datasets.values())
+        held = sum(d.held_bytes for d in self._datasets)
         if held + size > self.max_bytes:
             raise RequestError(
                 "RESOURCE_EXHAUSTED",

@@ -122,6 +122,7 @@ class Prompt:
     tool_choice: ToolChoice = ToolChoice()
     parallel_tool_calls: bool = True
     images: tuple = ()   # attachments.Image of the chat API's image parts
+    api: str = "grpc"    # the API it came by: "grpc" (gRPC, and REST, its transcoding) or "chat"
 
     def __post_init__(self) -> None:
         if self.turns and not self.messages:

@@ -9,6 +9,7 @@ SDK (or of a Jupyter kernel) that talks to it.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -22,7 +23,9 @@ from yandex.cloud.operation import operation_service_pb2_grpc as op_grpc
 
 from .faults import Faults
 from .http import HttpServer, start_http
+from .http.proxy import HttpsProxy, start_proxy
 from .responders import Responder, ResponderChain
+from .responders.chat_replay import ChatReplayResponder
 from .responders.fallback import FallbackResponder
 from .responders.replay import ReplayResponder
 from .responders.scripted import ScriptedResponder
@@ -40,34 +43,41 @@ DEFAULT_BATCH_ROW_DELAY = 0.01
 
 
 def build_responders(scripts: Iterable[str | Path] | None = None, gguf: str | Path | None = None) -> ResponderChain:
-    """Replay, then scripts, then the tool model, then the fallback; or a local llama.cpp model
-    for everything."""
+    """Replay (the chat API's recordings, then gRPC's), then scripts, then the tool model, then
+    the fallback; or a local llama.cpp model for everything."""
     chain: list[Responder]
     if gguf is not None:
         from .responders.llama import LlamaResponder  # lazy: llama_cpp is an optional extra
 
         chain = [LlamaResponder(gguf)]
     else:
-        chain = [ReplayResponder(), ScriptedResponder(scripts or ()), ToolResponder(), FallbackResponder()]
+        chain = [ChatReplayResponder(), ReplayResponder(), ScriptedResponder(scripts or ()), ToolResponder(),
+                 FallbackResponder()]
     return ResponderChain(chain)
 
 
 class RunningServer:
-    """The gRPC server and the HTTP server of one local server, stopped together."""
+    """The gRPC server, the HTTP server and the HTTPS proxy (if any) of one local server,
+    stopped together."""
 
-    def __init__(self, grpc_server: grpc.aio.Server, http: HttpServer):
+    def __init__(self, grpc_server: grpc.aio.Server, http: HttpServer, proxy: HttpsProxy | None = None):
         self.grpc = grpc_server
         self.http = http
+        self.proxy = proxy
 
     async def stop(self, grace: float) -> None:
+        if self.proxy is not None:
+            await self.proxy.stop()
         await self.http.stop()
         await self.grpc.stop(grace)
 
 
 async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0,
-                credentials: grpc.ServerCredentials | None = None) -> RunningServer:
+                credentials: grpc.ServerCredentials | None = None, proxy_tls: ssl.SSLContext | None = None,
+                proxy_port: int = 0) -> RunningServer:
     """Create, bind and start both servers on the running loop; fills ``state.address`` and
-    ``state.http_url``. With ``credentials`` gRPC serves TLS (see tls.py), else plain text."""
+    ``state.http_url``. With ``credentials`` gRPC serves TLS (see tls.py), else plain text;
+    with ``proxy_tls`` an HTTPS proxy for unchanged chat-API scripts listens too (http/proxy.py)."""
     server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
     store = state.operations = OperationStore(state)
     endpoint_grpc.add_ApiEndpointServiceServicer_to_server(ApiEndpointService(state), server)
@@ -91,7 +101,12 @@ async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0,
     except OSError:
         await server.stop(None)
         raise
-    return RunningServer(server, http)
+    proxy = None
+    if proxy_tls is not None:
+        http_host, bound_http = state.http_url.removeprefix("http://").rsplit(":", 1)
+        proxy = await start_proxy(host, proxy_port, http_host, int(bound_http), proxy_tls)
+        state.proxy_url = proxy.url
+    return RunningServer(server, http, proxy)
 
 
 class LocalServer:

@@ -79,6 +79,7 @@ class EmulatorState:
     operation_delay: float = 0.3
     address: str = ""
     http_url: str = ""   # "http://HOST:PORT" of the HTTP side, once it listens
+    proxy_url: str = ""  # "http://HOST:PORT" of the HTTPS proxy (serve --tls), if it runs
     faults: Faults = field(default_factory=Faults)
     requests: RequestLog = field(default_factory=RequestLog)
     operations: OperationStore | None = None   # set by serve(); gRPC and HTTP share it

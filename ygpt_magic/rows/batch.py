@@ -23,6 +23,7 @@ from ..client.batch import BatchOutcome
 from .items import rows_of
 from .memo import Answer, RowMemo
 from .progress import Progress, Tally
+from .plans import Expand
 from .run import MapCell, MapRun, RowState, finish, open_rows, plan_rows
 
 
@@ -39,11 +40,11 @@ class BatchRecord:
 
 
 def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
-              get_client: Callable[[], Any], namespace: Mapping[str, Any], memo: RowMemo,
-              endpoint: str, jobs: dict[str, BatchRecord], poll_interval: float) -> MapRun:
+              get_client: Callable[[], Any], namespace: Mapping[str, Any], expand: Expand,
+              memo: RowMemo, endpoint: str, jobs: dict[str, BatchRecord], poll_interval: float) -> MapRun:
     """Plan the rows, start the job for the unanswered ones, wait for it, put the answers back."""
     plans = open_rows(cell, session=session, settings=settings, get_client=get_client,
-                      namespace=namespace)
+                      namespace=namespace, expand=expand)
     tally = Tally(total=len(plans.rows), tokens_known=False)
     state = plan_rows(plans, memo, endpoint, tally)
     if not state.pending:

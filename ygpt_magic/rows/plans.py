@@ -4,7 +4,9 @@ Each row is planned by the rule every cell follows (``chat.planning.plan`` in pr
 ``once=True``): the cell's ``--system``, the chat's and the notebook's options with the cell's
 flags over them, the context budget. So a row sends exactly what the same text in a
 ``%%ygpt --once`` cell would. The template's other ``{names}`` are the notebook's variables, as
-in any cell; a row's own names (``{item}``, ``{column}``, ``{row}``, ``{index}``) come first.
+in any cell (filled in by the cell's own rule, ``expand``: values rendered for a model, bounded,
+checked for credentials); a row's own names (``{item}``, ``{column}``, ``{row}``, ``{index}``)
+come first.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from typing import Any
 
 from ..chat import ChatSession, Options, Plan, planning
 from ..errors import OptionError
-from ..interpolate import interpolate
 from .items import Rows
+
+#: (template, names) → interpolate.Expanded: the cell's own interpolation (commands/_request.py)
+Expand = Callable[[str, Mapping[str, Any]], Any]
 
 
 @dataclass
@@ -28,6 +32,7 @@ class RowPlanner:
     rows: Rows
     template: str
     namespace: Mapping[str, Any]
+    expand: Expand
     options: Options
     chat: str | None = None
     system: str | None = None
@@ -38,7 +43,7 @@ class RowPlanner:
 
     def prompt(self, position: int) -> str:
         names = ChainMap(self.rows.names_of(position), self.namespace)  # type: ignore[arg-type]
-        prompt = interpolate(self.template, names).strip("\n")
+        prompt = self.expand(self.template, names).text.strip("\n")
         if not prompt.strip():
             raise OptionError(f"Row {self.rows.labels[position]!r} gives an empty prompt; give the "
                               f"cell text around its {{names}}, or leave that row out.")
@@ -54,8 +59,9 @@ class RowPlanner:
                              count_tokens=self.count_tokens if budgeted else None)
 
 
-def planner(session: ChatSession, rows: Rows, template: str, namespace: Mapping[str, Any], *,
-            settings: planning.Settings, get_client: Callable[[], Any], chat: str | None,
+def planner(session: ChatSession, rows: Rows, template: str, namespace: Mapping[str, Any],
+            expand: Expand, *, settings: planning.Settings, get_client: Callable[[], Any],
+            chat: str | None,
             system: str | None, flags: Mapping[str, Any], schema: str | None = None) -> RowPlanner:
     """The planner for a cell's rows: options resolved once, as for a cell
     (``planning.request_options``), their context budget, the tokenizer when needed, and the
@@ -70,7 +76,7 @@ def planner(session: ChatSession, rows: Rows, template: str, namespace: Mapping[
         from ..tools.loop import loop_for  # pydantic: only for --schema
 
         typed = loop_for(options, namespace, schema=schema)
-    return RowPlanner(session, rows, template, namespace, options, chat=chat, system=system,
+    return RowPlanner(session, rows, template, namespace, expand, options, chat=chat, system=system,
                       budget=planning.context_budget(options, settings),
                       count_tokens=planning.tokenizer(get_client, options),
                       schema=typed.schema if typed else None, extras=typed.extras() if typed else {})

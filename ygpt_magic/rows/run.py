@@ -24,7 +24,7 @@ from ..chat import ChatSession, Options, Usage, planning
 from ..errors import InterpolationError, YGptError
 from .items import Rows, rows_of
 from .memo import Answer, RowMemo, row_key
-from .plans import RowPlanner, planner
+from .plans import Expand, RowPlanner, planner
 from .progress import Progress, Tally, one_line
 
 
@@ -97,15 +97,16 @@ class RowState:
 
 
 def open_rows(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
-              get_client: Callable[[], Any], namespace: Mapping[str, Any]) -> RowPlanner:
+              get_client: Callable[[], Any], namespace: Mapping[str, Any],
+              expand: Expand) -> RowPlanner:
     """The rows of ``cell.name`` and how each is planned (OptionError for a missing name)."""
     if cell.name not in namespace:
         raise InterpolationError(
             f"--map {cell.name}: there is no variable named '{cell.name}'. Define it in a code cell "
             f"first (a list, or a pandas DataFrame or Series), then run this cell again.")
     rows = rows_of(namespace[cell.name], cell.name)
-    return planner(session, rows, cell.template, namespace, settings=settings, get_client=get_client,
-                   chat=cell.chat, system=cell.system, flags=cell.flags, schema=cell.schema)
+    return planner(session, rows, cell.template, namespace, expand, settings=settings,
+                   get_client=get_client, chat=cell.chat, system=cell.system, flags=cell.flags, schema=cell.schema)
 
 
 def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally) -> RowState:
@@ -192,11 +193,11 @@ def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None =
 
 
 def run_map(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
-            get_client: Callable[[], Any], namespace: Mapping[str, Any], memo: RowMemo,
-            endpoint: str) -> MapRun:
+            get_client: Callable[[], Any], namespace: Mapping[str, Any], expand: Expand,
+            memo: RowMemo, endpoint: str) -> MapRun:
     """The whole ``--map`` cell (see the module docstring)."""
     plans = open_rows(cell, session=session, settings=settings, get_client=get_client,
-                      namespace=namespace)
+                      namespace=namespace, expand=expand)
     tally = Tally(total=len(plans.rows))
     state = plan_rows(plans, memo, endpoint, tally)
     if state.pending:

@@ -13,14 +13,15 @@ from types import ModuleType
 
 from aiohttp import web
 
+from ..errors import CallAborted, RequestError
 from ..state import EmulatorState
-from . import chat, files, rest
+from . import chat, embeddings, files, rest
 from .status import GRPC_CODES, cloud_error
 
 logger = logging.getLogger("ygpt_magic.emulator")
 
 #: the API modules; each has ``add_routes(app: web.Application, state: EmulatorState)``
-ROUTE_MODULES: tuple[ModuleType, ...] = (rest, chat, files)
+ROUTE_MODULES: tuple[ModuleType, ...] = (rest, chat, embeddings, files)
 #: the largest request body accepted (a chat with a few images fits; the cloud's limit is similar)
 MAX_BODY_BYTES = 16 * 1024 * 1024
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -28,9 +29,13 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @web.middleware
 async def cloud_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """aiohttp's own refusals (no route, wrong method, body too large) as the cloud's error JSON."""
+    """Refusals as the cloud's error JSON: a request the routes refuse (RequestError: a body that
+    is not a request), a call the services end with a status (CallAborted), and aiohttp's own
+    (no route, wrong method, body too large)."""
     try:
         return await handler(request)
+    except (RequestError, CallAborted) as error:
+        return cloud_error(error.code, error.message)
     except web.HTTPException as error:
         if error.status < 400:
             raise

@@ -1,4 +1,5 @@
-"""The OpenAI-compatible chat API: ``GET /v1/models`` and ``POST /v1/chat/completions``.
+"""The OpenAI-compatible chat API: ``GET /v1/models`` and ``POST /v1/chat/completions``
+(embeddings, ``/v1/embeddings``, are in embeddings.py).
 
 This is what the SDK's ``sdk.chat.completions`` speaks (pointed here with
 ``service_map={"http_completions": "http://HOST:PORT/v1/"}``), and any OpenAI client with
@@ -14,7 +15,7 @@ from aiohttp import web
 from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import ReasoningOptions  # pylint: disable=no-name-in-module
 
 from ..attachments import Extras
-from ..errors import CallAborted, RequestError
+from ..errors import CallAborted
 from ..models import CONTEXT_LIMITS
 from ..services.call import auth_problem
 from ..services.text_generation import completion_stream
@@ -23,8 +24,9 @@ from .body import read_json
 from .chat_reply import ChatReply
 from .chat_request import completion_request
 from .context import HttpContext
-from .status import cloud_error, dumps, error_body, json_response
-from .streaming import stream_answers
+from .embeddings import MODELS as EMBEDDING_MODELS
+from .status import dumps, error_body, json_response
+from .streaming import last_answer, stream_answers
 
 PREFIX = "/v1"
 SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"}
@@ -37,17 +39,15 @@ def add_routes(app: web.Application, state: EmulatorState) -> None:
     async def models(request: web.Request) -> web.Response:
         problem = auth_problem(HttpContext(request).invocation_metadata())
         if problem is not None:
-            return cloud_error(grpc.StatusCode.UNAUTHENTICATED, problem)
+            raise CallAborted(grpc.StatusCode.UNAUTHENTICATED, problem)
         folder = request.headers.get("OpenAI-Project") or DEFAULT_FOLDER
-        data = [{"id": f"gpt://{folder}/{name}/latest", "object": "model", "created": 0, "owned_by": "system"}
-                for name in CONTEXT_LIMITS]
+        uris = [f"gpt://{folder}/{name}/latest" for name in CONTEXT_LIMITS]
+        uris += [f"emb://{folder}/{name}/latest" for name in EMBEDDING_MODELS]
+        data = [{"id": uri, "object": "model", "created": 0, "owned_by": "system"} for uri in uris]
         return json_response({"object": "list", "data": data})
 
     async def chat_completions(request: web.Request) -> web.StreamResponse:
-        try:
-            message, extras = completion_request(await read_json(request))
-        except RequestError as error:
-            return cloud_error(error.code, error.message)
+        message, extras = completion_request(await read_json(request))
         extras = Extras(extras.images, {**extras.parameters, **request.query})
         reply = ChatReply(message.model_uri, reasoning_text(message))
         answers = completion_stream(state, HttpContext(request), message, extras)
@@ -57,13 +57,7 @@ def add_routes(app: web.Application, state: EmulatorState) -> None:
                 frames=lambda answer: [_event(chunk) for chunk in reply.chunks(answer)],
                 closing=lambda: [*(_event(chunk) for chunk in reply.closing()), DONE],
                 error_frame=_error_event)
-        last = None
-        try:
-            async for last in answers:
-                pass
-        except CallAborted as error:
-            return cloud_error(error.code, error.message)
-        return json_response(reply.completion(last))
+        return json_response(reply.completion(await last_answer(answers)))
 
     app.router.add_get(f"{PREFIX}/models", models)
     app.router.add_post(f"{PREFIX}/chat/completions", chat_completions)

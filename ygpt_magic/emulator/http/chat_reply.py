@@ -2,10 +2,10 @@
 
 The recordings (``cassettes/http_chat/``) show two dialects, by the model behind the API:
 
-* YandexGPT: ids without a prefix, the model URI with its folder, tool call ids equal to the
+* YandexGPT and Yandex's llama: ids without a prefix, the model URI with its folder, tool call ids equal to the
   function name; a stream's first chunk holds the role with the first text, the last chunk holds
   the finish reason with the last text, tool calls come whole in one chunk, and no usage chunk.
-* the open models (qwen3, gpt-oss, gemma, llama; vLLM-served): ids ``chatcmpl-...``, the model
+* the open models (qwen3, gpt-oss, gemma; vLLM-served): ids ``chatcmpl-...``, the model
   URI without the folder; a stream opens with a role-only chunk, sends text deltas, tool calls as
   a name chunk then argument chunks, a finish chunk with an empty delta, then a usage chunk with
   no choices. Reasoning models add ``reasoning_content`` (streamed first).
@@ -33,6 +33,10 @@ FINISH_REASONS = {
 }
 
 
+#: model name prefixes that answer in the YandexGPT dialect
+YANDEX_DIALECT = ("yandexgpt", "llama")
+
+
 @dataclass(frozen=True)
 class Dialect:
     yandex: bool
@@ -40,7 +44,7 @@ class Dialect:
     @classmethod
     def of(cls, model_uri: str) -> Dialect:
         parts = model_uri.split("://", 1)[-1].split("/")
-        return cls(yandex=len(parts) > 1 and parts[1].startswith("yandexgpt"))
+        return cls(yandex=len(parts) > 1 and parts[1].startswith(YANDEX_DIALECT))
 
 
 class ChatReply:

@@ -8,17 +8,18 @@ the signature: the SDK sends these requests without credentials, as it does to S
 
 from __future__ import annotations
 
+import logging
+
 import grpc
 from aiohttp import web
 
-from ..dataset_rows import MissingPyarrow
 from ..datasets import Dataset, etag
 from ..errors import RequestError
 from ..services.datasets import STORAGE_PATH, parquet_of
 from ..state import EmulatorState
-from .status import cloud_error
 
 _CHUNK = 1024 * 1024
+logger = logging.getLogger("ygpt_magic.emulator")
 
 
 def add_routes(app: web.Application, state: EmulatorState) -> None:
@@ -51,32 +52,36 @@ class _Files:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    async def put_draft(self, request: web.Request) -> web.StreamResponse:
+    async def _answer(self, request: web.Request, action) -> web.StreamResponse:
+        """Run ``action(dataset)``, logging one line with the path only (never the URL's token);
+        a refusal (RequestError) goes on to the app's middleware, which writes the error JSON."""
+        status = "INTERNAL"
         try:
-            dataset = self._dataset(request)
-            dataset.draft = await self._body(request)
+            response = await action(self._dataset(request))
+            status = str(response.status)
+            return response
         except RequestError as error:
-            return cloud_error(error.code, error.message)
-        return web.Response(headers={"ETag": etag(dataset.draft)})
+            status = error.code.name
+            raise
+        finally:
+            logger.info("storage %s %s status=%s", request.method, request.path, status)
+
+    async def put_draft(self, request: web.Request) -> web.StreamResponse:
+        async def store(dataset: Dataset) -> web.Response:
+            dataset.draft = await self._body(request)
+            return web.Response(headers={"ETag": etag(dataset.draft)})
+        return await self._answer(request, store)
 
     async def put_part(self, request: web.Request) -> web.StreamResponse:
-        try:
-            dataset = self._dataset(request)
-            data = await self._body(request)
-        except RequestError as error:
-            return cloud_error(error.code, error.message)
-        dataset.parts[int(request.match_info["part"])] = data
-        return web.Response(headers={"ETag": etag(data)})
+        async def store(dataset: Dataset) -> web.Response:
+            data = dataset.parts[int(request.match_info["part"])] = await self._body(request)
+            return web.Response(headers={"ETag": etag(data)})
+        return await self._answer(request, store)
 
     async def get(self, request: web.Request) -> web.StreamResponse:
-        try:
-            dataset = self._dataset(request)
-            if dataset.rows is None:
+        async def send(dataset: Dataset) -> web.Response:
+            if dataset.content is None:
                 raise RequestError(grpc.StatusCode.NOT_FOUND, f"The dataset {dataset.id} has no rows yet.")
             body = parquet_of(dataset)
-        except RequestError as error:
-            return cloud_error(error.code, error.message)
-        except MissingPyarrow as error:
-            return cloud_error(grpc.StatusCode.FAILED_PRECONDITION, str(error))
-        return web.Response(body=body, content_type="application/octet-stream",
-                            headers={"ETag": etag(body)})
+            return web.Response(body=body, content_type="application/octet-stream", headers={"ETag": etag(body)})
+        return await self._answer(request, send)

@@ -17,15 +17,14 @@ from google.protobuf.message import Message
 from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2 as pb  # pylint: disable=no-name-in-module
 from yandex.cloud.operation import operation_service_pb2 as op_pb  # pylint: disable=no-name-in-module
 
-from ..errors import CallAborted, RequestError
 from ..services.operations import OperationService, TextGenerationAsyncService
 from ..services.text_generation import completion_stream
 from ..services.tokenizer import TokenizerService
 from ..state import EmulatorState
 from .body import parse_message, read_json
 from .context import HttpContext
-from .status import cloud_error, dumps, error_body, json_response
-from .streaming import stream_answers
+from .status import dumps, error_body, json_response
+from .streaming import last_answer, stream_answers
 
 PREFIX = "/foundationModels/v1"
 
@@ -41,18 +40,14 @@ def add_routes(app: web.Application, state: EmulatorState) -> None:
     operations = OperationService(state, state.operations)
 
     async def completion(request: web.Request) -> web.StreamResponse:
-        message = await _request_message(request, pb.CompletionRequest())
-        if isinstance(message, web.Response):
-            return message
+        message = parse_message(await read_json(request), pb.CompletionRequest())
         answers = completion_stream(state, HttpContext(request), message)
         if message.completion_options.stream:
             return await _stream(request, answers)
-        return await _unary(_last(answers), wrap="result")
+        return await _unary(last_answer(answers), wrap="result")
 
     async def unary(request: web.Request, message: Message, method) -> web.Response:
-        parsed = await _request_message(request, message)
-        if isinstance(parsed, web.Response):
-            return parsed
+        parsed = parse_message(await read_json(request), message)
         return await _unary(method(parsed, HttpContext(request)))
 
     async def completion_async(request: web.Request) -> web.Response:
@@ -80,27 +75,9 @@ def add_routes(app: web.Application, state: EmulatorState) -> None:
     app.router.add_post("/operations/{operation_id:[^/:]+}:cancel", cancel_operation)
 
 
-async def _request_message(request: web.Request, message: Message) -> Message | web.Response:
-    """The body as ``message``, or the 400 response saying why it is not one."""
-    try:
-        return parse_message(await read_json(request), message)
-    except RequestError as error:
-        return cloud_error(error.code, error.message)
-
-
 async def _unary(answer: Awaitable[Message], wrap: str | None = None) -> web.Response:
-    try:
-        body = to_json(await answer)
-    except CallAborted as error:
-        return cloud_error(error.code, error.message)
+    body = to_json(await answer)
     return json_response({wrap: body} if wrap else body)
-
-
-async def _last(answers: AsyncIterator[Message]) -> Message:
-    last = None
-    async for last in answers:
-        pass
-    return last
 
 
 def _line(item: dict) -> bytes:

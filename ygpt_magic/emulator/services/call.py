@@ -26,12 +26,12 @@ def auth_problem(metadata) -> str | None:
     """What is wrong with a call's credentials (None: they are acceptable), as the cloud checks."""
     values = [value for key, value in metadata or () if key == "authorization"]
     if not values:
-        return ("The request has no authorization metadata. Pass an API key (auth=\"...\" or "
-                "YC_API_KEY) or an IAM token (YC_IAM_TOKEN) to the SDK; any non-empty value works "
-                "with the local server.")
+        return ("The request has no authorization. Pass an API key (auth=\"...\" or YC_API_KEY) or an "
+                "IAM token (YC_IAM_TOKEN) to the SDK, or send the header 'Authorization: Api-Key <key>' "
+                "over HTTP; any non-empty value works with the local server.")
     value = str(values[0])
     if not value.lower().startswith(_SCHEMES) or not value.split(" ", 1)[1].strip():
-        return "The authorization metadata must be 'Api-Key <key>' or 'Bearer <IAM token>'."
+        return "The authorization must be 'Api-Key <key>' or 'Bearer <IAM token>'."
     return None
 
 

@@ -42,7 +42,10 @@ def parquet_of(dataset: Dataset) -> bytes:
     """The dataset's download, written on first use (READY datasets only)."""
     if dataset.parquet is None:
         with_response = dataset.info.task_type == dataset_rows.GENERATION_TASK
-        dataset.parquet = dataset_rows.to_parquet(dataset.rows or (), with_response=with_response)
+        try:
+            dataset.parquet = dataset_rows.to_parquet(dataset.rows(), with_response=with_response)
+        except dataset_rows.MissingPyarrow as error:
+            raise RequestError("FAILED_PRECONDITION", str(error)) from None
     return dataset.parquet
 
 
@@ -154,10 +157,10 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
             dataset = self._draft(request.dataset_id)
             result = dataset_rows.validate(dataset.info.task_type, dataset.draft)
             if result.is_valid:
-                dataset.set_ready(result.rows, len(dataset.draft))
+                dataset.set_ready(dataset.draft, result.valid, len(dataset.draft))
             else:
                 dataset.set_invalid(result.errors)
-            metadata = pb.ValidateDatasetMetadata(dataset_id=dataset.id, valid_rows=len(result.rows),
+            metadata = pb.ValidateDatasetMetadata(dataset_id=dataset.id, valid_rows=result.valid,
                                                   processed_rows=result.total, total_rows=result.total)
             response = pb.ValidateDatasetResponse(dataset_id=dataset.id, is_valid=result.is_valid,
                                                   errors=result.errors)
@@ -174,10 +177,7 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
                     f"The dataset {dataset.id} is {DatasetInfo.Status.Name(dataset.info.status)}; only "
                     "READY datasets can be downloaded.",
                 )
-            try:
-                parquet_of(dataset)
-            except dataset_rows.MissingPyarrow as error:
-                raise RequestError("FAILED_PRECONDITION", str(error)) from None
+            parquet_of(dataset)
             urls = [DatasetFileDownloadUrl(key=DOWNLOAD_KEY, url=download_url(self.state, dataset))]
             return pb.GetDownloadUrlsResponse(dataset_id=dataset.id, download_urls=urls)
         return await self._answer(context, "GetDownloadUrls", answer)

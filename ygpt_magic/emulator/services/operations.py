@@ -23,8 +23,8 @@ from yandex.cloud.operation import operation_service_pb2_grpc as op_grpc
 from yandex.cloud.operation.operation_pb2 import Operation  # pylint: disable=no-name-in-module
 
 from .. import prompt as prompts
-from ..errors import RequestError
 from ..ids import new_id
+from ..keyed import Keyed
 from ..state import EmulatorState
 from ..stream import final_response
 from .call import unary
@@ -46,7 +46,11 @@ class OperationStore:
 
     def __init__(self, state: EmulatorState):
         self.state = state
-        self._pending: dict[str, _Pending] = {}
+        self._pending: Keyed[_Pending] = Keyed(
+            None, full=str,
+            missing=lambda key: (f"The operation {key!r} is not known to this server (it may have been "
+                                 "started on another server, or before a restart). Start the request again."),
+        )
 
     def create(self, prompt: prompts.Prompt) -> Operation:
         """A deferred completion: its result is the completion's final response."""
@@ -65,17 +69,11 @@ class OperationStore:
         if metadata is not None:
             operation.metadata.Pack(metadata)
         task = asyncio.ensure_future(work)
-        self._pending[operation.id] = _Pending(operation, task, time.monotonic(), delay)
+        self._pending.add(operation.id, _Pending(operation, task, time.monotonic(), delay))
         return operation
 
     def get(self, operation_id: str) -> Operation:
         pending = self._pending.get(operation_id)
-        if pending is None:
-            raise RequestError(
-                "NOT_FOUND",
-                f"The operation {operation_id!r} is not known to this server (it may have been "
-                "started on another server, or before a restart). Start the request again.",
-            )
         operation = pending.operation
         delay = self.state.operation_delay if pending.delay is None else pending.delay
         ready = pending.task.done() and time.monotonic() - pending.started >= delay
@@ -94,7 +92,7 @@ class OperationStore:
 
     def cancel(self, operation_id: str) -> Operation:
         pending = self._pending.get(operation_id)
-        if pending is not None and not pending.operation.done:
+        if not pending.operation.done:
             pending.cancelled = True
             pending.task.cancel()
         return self.get(operation_id)
