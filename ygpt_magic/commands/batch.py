@@ -12,7 +12,6 @@ from IPython.core.magic_arguments import argument
 
 from ..chat import short_model
 from ..errors import OptionError
-from ..rows.batch import attach
 from ._common import show, show_fields, show_table
 from .args import parse, subcommand
 
@@ -42,6 +41,8 @@ def _status(magics, args) -> None:
 
 
 def _attach(magics, args) -> None:
+    from ..rows.batch import attach  # asyncio and the SDK's batch side: only when used
+
     run = attach(_task_id(args), jobs=magics.batch_jobs, client=magics.connection.client(),
                  memo=magics.row_memo, poll_interval=magics.batch_poll_interval, out=args.out)
     magics.shell.user_ns["_ygpt"] = run

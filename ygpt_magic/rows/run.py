@@ -106,7 +106,8 @@ def open_rows(cell: MapCell, *, session: ChatSession, settings: planning.Setting
             f"first (a list, or a pandas DataFrame or Series), then run this cell again.")
     rows = rows_of(namespace[cell.name], cell.name)
     return planner(session, rows, cell.template, namespace, expand, settings=settings,
-                   get_client=get_client, chat=cell.chat, system=cell.system, flags=cell.flags, schema=cell.schema)
+                   get_client=get_client, chat=cell.chat, system=cell.system, flags=cell.flags,
+                   schema=cell.schema)
 
 
 def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally) -> RowState:
