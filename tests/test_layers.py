@@ -140,6 +140,7 @@ print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r}
     ("ygpt_magic.client.sdk", ("IPython", "ipywidgets")),
     ("ygpt_magic.client.connection", ("IPython", "ipywidgets")),
     ("ygpt_magic.errors", HEAVY),
+    ("ygpt_magic.rows", (*HEAVY, "pandas", "tqdm", "asyncio")),   # --map: its heavy parts load when used
 ])
 def test_a_layer_loads_only_what_it_may(layer, heavy):
     chain = import_chain(layer, heavy)

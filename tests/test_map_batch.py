@@ -4,6 +4,8 @@ the user sees."""
 
 from __future__ import annotations
 
+import sys
+
 import pandas as pd
 import pytest
 
@@ -113,3 +115,12 @@ def test_cancel_stops_a_running_job(batch_shell, ygpt_server):
 def _options(shell):
     from ygpt_magic.chat import Options
     return Options(model=BATCH_MODEL)
+
+
+def test_without_pyarrow_batch_says_which_extra_to_install_and_starts_nothing(batch_shell, ygpt_server,
+                                                                              monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)   # as if it were not installed
+    batch_shell.user_ns["words"] = ["one"]
+    run = cell(batch_shell, f"%%ygpt --map words --batch -m {BATCH_MODEL}\nSpell {{item}}")
+    assert_clear_error(run, "needs pyarrow", "pip install 'ygpt-magic[data]'")
+    assert not [r for r in ygpt_server.requests if r.method in ("CreateDataset", "BatchCompletion")]
