@@ -187,3 +187,21 @@ def test_schema_gives_a_dataframe_of_the_parsed_fields_on_the_rows_index(shell, 
     assert completions(ygpt_server) == []   # reused, parsed again
     assert shell.user_ns["verdicts"].equals(verdicts)
     assert_clear_error(cell(shell, "%%ygpt --map reviews --tools len\nClassify: {text}"), "--tools")
+
+
+def test_the_in_flight_limit_halves_on_quota_and_grows_back_one_per_window():
+    from ygpt_magic.client.many import AdaptiveLimit
+
+    limit = AdaptiveLimit(16)
+    limit.exhausted()
+    limit.exhausted()
+    assert limit.current == 4 and limit.backoffs == 2
+    for _ in range(4):
+        limit.answered()
+    assert limit.current == 5          # one more after a window of 4 answers
+    for _ in range(200):
+        limit.answered()
+    assert limit.current == 16         # never above the ceiling the user chose
+    for _ in range(10):
+        limit.exhausted()
+    assert limit.current == 1 == limit.lowest

@@ -31,7 +31,8 @@ def dry_run(plans: RowPlanner, client: Any) -> dict[str, str]:
     """The bundle ``--dry-run`` shows for a ``--map`` cell."""
     count = len(plans.rows)
     positions = sample_positions(count)
-    counts = [client.count_tokens(plans.plan(p).messages, plans.options) for p in positions]
+    counts = [client.count_tokens(plans.plan(p).messages, plans.options, **plans.extras)
+              for p in positions]
     model = plans.options.model
     if len(positions) == count:
         tokens = f"{counted(sum(counts), 'token')} in all by the tokenizer API"
