@@ -4,7 +4,9 @@ the user sees."""
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 
 import pandas as pd
 import pytest
@@ -124,3 +126,23 @@ def test_without_pyarrow_batch_says_which_extra_to_install_and_starts_nothing(ba
     run = cell(batch_shell, f"%%ygpt --map words --batch -m {BATCH_MODEL}\nSpell {{item}}")
     assert_clear_error(run, "needs pyarrow", "pip install 'ygpt-magic[data]'")
     assert not [r for r in ygpt_server.requests if r.method in ("CreateDataset", "BatchCompletion")]
+
+
+def test_ctrl_c_stops_the_waiting_not_the_job_and_attach_collects_it_in_the_rows_shape(batch_shell, ygpt_server):
+    shell = batch_shell
+    shell.user_ns["words"] = pd.Series([f"w{i}" for i in range(20)], index=[f"k{i}" for i in range(20)])
+    assert cell(shell, "%ygpt batch list").ok   # the SDK's first connection, before the timer runs
+    ygpt_server.batch_row_delay = 0.05
+    timer = threading.Timer(0.4, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
+    timer.start()
+    run = cell(shell, f"%%ygpt --map words --batch -m {BATCH_MODEL} --out spelled\nSpell {{item}}")
+    timer.join()
+    assert run.ok, run.message
+    task_id = task_id_of(run)
+    assert "Stopped waiting" in run.stdout and f"%ygpt batch attach {task_id}" in run.stdout
+    attached = cell(shell, f"%ygpt batch attach {task_id} --out spelled")
+    assert attached.ok, attached.message
+    spelled = shell.user_ns["spelled"]
+    assert list(spelled.index) == [f"k{i}" for i in range(20)] and spelled.notna().all()
+    assert "w7" in spelled["k7"]
+    assert len(batch_rows(ygpt_server)) == 20   # one job: attaching sent nothing again
