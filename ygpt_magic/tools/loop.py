@@ -84,10 +84,11 @@ class ToolLoop:
 
     def _run(self, call: dict[str, Any], number: int, renderer: Any) -> ToolCall:
         """Run one call (or refuse it) and show it; its result is what the model gets back."""
-        name, arguments = call["name"], call["arguments"]
+        name = call["name"]
+        tool = next((tool for tool in self.tools if tool.name == name), None)
+        arguments = _in_order(call["arguments"], tool)
         renderer.tool_running(call_line(name, arguments))
         started = time.monotonic()
-        tool = next((tool for tool in self.tools if tool.name == name), None)
         failed = True
         if tool is None:
             known = ", ".join(tool.name for tool in self.tools) or "none"
@@ -121,6 +122,14 @@ class ToolLoop:
         for secret in self.secrets:
             if secret.value and secret.value in text:
                 raise CredentialInToolResult(name, secret.source)
+
+
+def _in_order(arguments: dict[str, Any], tool: Tool | None) -> dict[str, Any]:
+    """The arguments in the order the function declares them (the wire's order varies from run
+    to run), the rest sorted, so the same call always reads the same."""
+    declared = list(tool.parameters.get("properties", {})) if tool is not None else []
+    rank = {name: index for index, name in enumerate(declared)}
+    return dict(sorted(arguments.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0])))
 
 
 def loop_for(options: Options, namespace: Mapping[str, Any], *, schema: str | None = None,
