@@ -21,6 +21,7 @@ SCRIPTS = {
     "streaming_cost": ["3a. streaming", "3b. streaming"],
     "history_scaling": ["4a. history", "4b. history"],
     "first_text": ["6. time to first visible text"],
+    "tool_cell": ["8. two-round tool cell"],
 }
 
 
