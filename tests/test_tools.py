@@ -247,3 +247,10 @@ def test_panel_sends_use_the_chats_tools_and_show_the_calls(tools_shell, tool_se
     assert [call.name for call in turn.reply.tool_calls] == ["get_sales"]
     assert "🔧 get_sales" in bubbles(panel)[1][1] and "The north sold 1204 units." in bubbles(panel)[1][1]
     panel.close()
+
+
+def test_dry_run_shows_the_declarations_and_sends_nothing(tools_shell, tool_server):
+    result = cell(tools_shell, "%%ygpt --dry-run --tools get_sales --tool-choice required\nHow did the north do?")
+    assert result.ok, result.message
+    assert '"tools": [' in result.plain and '"description": "Sales rows of one region."' in result.plain
+    assert completions(tool_server) == [] and tools_shell.user_ns["calls"] == []
