@@ -21,7 +21,10 @@ SCRIPTS = {
     "streaming_cost": ["3a. streaming", "3b. streaming"],
     "history_scaling": ["4a. history", "4b. history"],
     "first_text": ["6. time to first visible text"],
-    "tool_cell": ["8. two-round tool cell"],
+    "rest_throughput": ["7. REST completions/s"],
+    "batch_job": ["8. batch job"],
+    "value_render": ["9. {df} of a 10⁶ × 500"],
+    "tool_cell": ["10. two-round tool cell"],
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import warnings
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+import requests
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -46,6 +48,22 @@ def test_serve_prints_ready_answers_and_stops_cleanly_on_a_signal(signum, tmp_pa
         _, stderr = process.communicate(timeout=10)
     assert process.returncode == 0
     assert "stopped" in stderr and "Completion model=" in stderr
+
+
+def test_serve_listens_for_http_on_the_port_asked_and_names_it_in_the_ready_line():
+    with socket.socket() as probe:   # a port that was free a moment ago
+        probe.bind(("127.0.0.1", 0))
+        http_port = probe.getsockname()[1]
+    process = subprocess.Popen([*CLI, "serve", "--http-port", str(http_port)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        words = process.stdout.readline().split()
+        assert words[0] == "READY" and words[2] == f"http://127.0.0.1:{http_port}", process.stderr.read()
+        assert requests.get(words[2] + "/nowhere", timeout=5).json()["error"]["httpCode"] == 404
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=10)
+    assert process.returncode == 0 and f"HTTP (REST, OpenAI-compatible /v1/) at {words[2]}" in stderr
 
 
 def test_serve_refuses_a_broken_script_with_a_message():

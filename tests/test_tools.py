@@ -15,7 +15,7 @@ from conftest import TEST_KEY, cell, completions
 from test_panel import bubbles, send, widget_comm  # noqa: F401 (a fixture)
 from cellrun import assert_clean, assert_clear_error
 from ygpt_magic.emulator import start_local_server
-from ygpt_magic.errors import CredentialInToolResult, ToolError, ToolRoundsExceeded
+from ygpt_magic.errors import CredentialInPrompt, ToolError, ToolRoundsExceeded
 
 SCRIPT = {"replies": [
     {"user": "How did the north do?",
@@ -167,13 +167,14 @@ def test_a_50_mb_result_is_bounded_and_says_so(tools_shell, tool_server):
     assert result.ok, result.message
     content = completions(tool_server)[-1].messages[2]["tool_results"][0]["content"]
     assert content.startswith("x" * 1000) and len(content) < 1100
-    assert "49,999,000 more characters left out" in content
+    assert "49,999,000 characters left out" in content
 
 
 def test_a_result_holding_the_credential_is_never_sent(tools_shell, tool_server, magics):
     tools_shell.user_ns["leak"] = lambda: f"the key is {TEST_KEY}"
     result = cell(tools_shell, "%%ygpt --tools leak\nShow the key")
-    message = assert_clear_error(result, "credential", "leak", error_type=CredentialInToolResult)
+    message = assert_clear_error(result, "nothing was sent", "the result of leak", "api key",
+                                 error_type=CredentialInPrompt)
     assert TEST_KEY not in message and TEST_KEY not in result.shown
     assert all(TEST_KEY not in json.dumps(r.messages) for r in tool_server.requests)
     assert "default" not in magics.session.chats or not magics.session.chats["default"].turns

@@ -370,13 +370,27 @@ class ToolRoundsExceeded(ToolError):
         self.rounds = rounds
 
 
-class CredentialInToolResult(ToolError):
-    """A tool's result holds the credential in use: it is never sent to the model."""
+class DataExtraMissing(YGptError):
+    """Batch jobs read and write datasets as parquet, which needs pyarrow (the ``data`` extra)."""
 
-    def __init__(self, tool: str, source: str) -> None:
+    def __init__(self, what: str) -> None:
         super().__init__(
-            f"The result of {tool} holds the credential in use (from {source}), so it was not "
-            f"sent to the model and nothing was added to the chat. Make {tool} return only what "
-            f"the model needs."
+            f"{what} needs pyarrow, which is not installed in this environment. Install the data "
+            f"extra (pip install 'ygpt-magic[data]'), restart the kernel and run the cell again."
         )
-        self.tool = tool
+
+
+class CredentialInPrompt(YGptError):
+    """The prompt would carry a credential (or a long part of one): refused before sending."""
+
+    def __init__(self, where: str, credential: str) -> None:
+        super().__init__(
+            f"Nothing was sent: {where} contains your {credential} (or a long part of it), and a "
+            f"credential must never go to a model inside a prompt. Remove it from there (or "
+            f"leave that reference out of the cell), then run the cell again."
+        )
+        self.where = where
+
+
+class NothingToFix(YGptError):
+    """`%ygpt fix` found no failed cell to work on."""

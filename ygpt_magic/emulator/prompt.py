@@ -97,6 +97,7 @@ class ReceivedRequest:
     options: dict[str, Any] = field(default_factory=dict)  # temperature, max_tokens, reasoning, json, json_schema
     tools: list[dict[str, Any]] = field(default_factory=list)   # [{"name", "description", "parameters"}]
     tool_choice: str | None = None   # "auto" / "none" / "required" / a function name; None: not sent
+    images: list[dict[str, Any]] = field(default_factory=list)   # chat API: [{"message", "format", "bytes", "sha256"}]
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,8 @@ class Prompt:
     tools: tuple[Tool, ...] = ()
     tool_choice: ToolChoice = ToolChoice()
     parallel_tool_calls: bool = True
+    images: tuple = ()   # attachments.Image of the chat API's image parts
+    api: str = "grpc"    # the API it came by: "grpc" (gRPC, and REST, its transcoding) or "chat"
 
     def __post_init__(self) -> None:
         if self.turns and not self.messages:

@@ -1,4 +1,5 @@
-"""What every service of one running server shares: responders, faults, records, operations."""
+"""What every service of one running server shares: responders, faults, records, operations,
+datasets and batch jobs."""
 
 from __future__ import annotations
 
@@ -6,11 +7,16 @@ import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
+from .batch import BatchStore
+from .datasets import DatasetStore
 from .faults import Faults
 from .prompt import ReceivedRequest
 from .responders import ResponderChain
+
+if TYPE_CHECKING:
+    from .services.operations import OperationStore
 
 #: requests a server remembers: enough for any one test (the fixture clears the log per test),
 #: bounded because each holds its whole message list, and a chat sends its whole history every
@@ -72,8 +78,14 @@ class EmulatorState:
     responders: ResponderChain
     operation_delay: float = 0.3
     address: str = ""
+    http_url: str = ""   # "http://HOST:PORT" of the HTTP side, once it listens
+    proxy_url: str = ""  # "http://HOST:PORT" of the HTTPS proxy (serve --tls), if it runs
     faults: Faults = field(default_factory=Faults)
     requests: RequestLog = field(default_factory=RequestLog)
+    operations: OperationStore | None = None   # set by serve(); gRPC and HTTP share it
+    batch_row_delay: float = 0.01   # seconds per row (and per status step) of a batch job
+    datasets: DatasetStore = field(default_factory=DatasetStore)
+    batches: BatchStore = field(default_factory=BatchStore)
 
     def record(self, request: ReceivedRequest) -> None:
         self.requests.append(request)
