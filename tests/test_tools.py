@@ -255,3 +255,23 @@ def test_dry_run_shows_the_declarations_and_sends_nothing(tools_shell, tool_serv
     assert result.ok, result.message
     assert '"tools": [' in result.plain and '"description": "Sales rows of one region."' in result.plain
     assert completions(tool_server) == [] and tools_shell.user_ns["calls"] == []
+
+
+@pytest.mark.parametrize("mode", ["--no-stream", "--deferred"])
+def test_the_loop_runs_unary_and_deferred_too(tools_shell, tool_server, mode):
+    tool_server.operation_delay = 0.0
+    result = cell(tools_shell, f"%%ygpt {mode} --tools get_sales\nHow did the north do?")
+    assert result.ok, result.message
+    assert tools_shell.user_ns["calls"] == [("north", 5)]
+    assert "The north sold 1204 units." in result.final
+    assert not any(r.stream for r in completions(tool_server))
+
+
+def test_config_shows_the_chats_tools(tools_shell, magics):
+    tools_shell.run_line_magic("ygpt", "config --tools get_sales,explode --tool-choice auto")
+    shown = cell(tools_shell, "%ygpt config").plain
+    assert "get_sales, explode" in shown and "auto" in shown
+    assert magics.session.chat().options.tools == ("get_sales", "explode")
+    refused = cell(tools_shell, "%ygpt config --tools nowhere")
+    assert_clear_error(refused, "no variable named 'nowhere'", error_type=ToolError)
+    assert magics.session.chat().options.tools == ("get_sales", "explode")
