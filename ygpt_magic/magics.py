@@ -255,6 +255,9 @@ class YGptMagics(Magics):
         replaced by the variable's value (`{{`/`}}` for braces; fenced code is left alone);
         `{In[N]}`, `{Out[N]}` and `{Err[N]}` by cell N's source, output or error.
         The last reply is in `_ygpt` (.text, .status, .usage, .model_version, .elapsed).
+        `--tools f,g` lets the model call those notebook functions (and only those) before it
+        answers (`_ygpt.tool_calls`); `--schema NAME` asks for an answer in that pydantic model,
+        dataclass, TypedDict or JSON schema, validated into `_ygpt.parsed`.
 
         As a line magic, `%ygpt SUBCOMMAND` manages chats, settings and the server: `%ygpt help`
         lists the subcommands, `%ygpt help NAME` describes one.
