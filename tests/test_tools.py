@@ -275,3 +275,25 @@ def test_config_shows_the_chats_tools(tools_shell, magics):
     refused = cell(tools_shell, "%ygpt config --tools nowhere")
     assert_clear_error(refused, "no variable named 'nowhere'", error_type=ToolError)
     assert magics.session.chat().options.tools == ("get_sales", "explode")
+
+
+def test_the_reply_counts_the_tokens_of_every_round(tools_shell, tool_server):
+    import warnings
+
+    from ygpt_magic.emulator.testing import sdk_kwargs
+
+    result = cell(tools_shell, "%%ygpt --once --no-stream --tools get_sales\nHow did the north do?")
+    assert result.ok, result.message
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from yandex_cloud_ml_sdk import YCloudML
+    sdk = YCloudML(**sdk_kwargs(tool_server.address))
+    declared = completions(tool_server)[0].tools[0]
+    model = sdk.models.completions("yandexgpt").configure(tools=[sdk.tools.function(
+        name=declared["name"], description=declared["description"], parameters=declared["parameters"])])
+    question = [{"role": "user", "text": "How did the north do?"}]
+    first = model.run(question)
+    final = model.run([*question, first, {"tool_results": [{"name": "get_sales", "content": "1204"}]}])
+    usage = tools_shell.user_ns["_ygpt"].usage
+    assert usage.input_tokens == first.usage.input_text_tokens + final.usage.input_text_tokens
+    assert usage.completion_tokens == first.usage.completion_tokens + final.usage.completion_tokens

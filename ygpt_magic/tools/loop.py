@@ -22,7 +22,7 @@ from typing import Any
 
 from .. import leaks
 from ..chat.tooluse import ToolCall, tool_messages
-from ..chat.values import Options, Reply
+from ..chat.values import Options, Reply, Usage
 from ..errors import SchemaError, ToolError, ToolRoundsExceeded
 from ..render.tools import call_line
 from ..words import short
@@ -48,6 +48,8 @@ class ToolLoop:
     limits: Limits = Limits()  # the bounds of interpolated values, for results
     secrets: tuple[Any, ...] = ()  # credentials (client/credentials.py) no result may carry
     calls: list[ToolCall] = field(default_factory=list)
+    #: tokens of the answers that were tool calls (the exchange adds the final answer's)
+    spent: Usage = Usage()
 
     def extras(self) -> dict[str, Any]:
         """What every request of the loop adds: the declarations and the response format."""
@@ -67,6 +69,7 @@ class ToolLoop:
                 return last
             if number > self.max_rounds:
                 raise ToolRoundsExceeded(self.max_rounds)
+            self.spent = self.spent + last.usage
             done = tuple(self._run(call, number, renderer) for call in last.tool_calls)
             history += tool_messages(done)
         raise AssertionError("unreachable: the last round either answers or raises")
