@@ -50,7 +50,7 @@ def measure(quick: bool) -> list[Row]:
         assert [c.name for c in shell.user_ns["_ygpt"].tool_calls] == ["get_sales"], "no tool call"
         streamed = [timed(lambda: run_cell(shell, STREAMED_CELL))() for _ in range(max(runs // 2, 3))]
     ratio = median(magic) / median(raw)
-    return [Row("10. two-round tool cell (%%ygpt --tools / raw SDK run, dispatch, run)", f"≤ {TARGET:.2f}×",
+    return [Row("11. two-round tool cell (%%ygpt --tools / raw SDK run, dispatch, run)", f"≤ {TARGET:.2f}×",
                 f"{ratio:.3f}×", f"raw SDK cell {ms(median(raw))}; %%ygpt {ms(median(magic))}",
                 ratio <= TARGET,
                 {"runs": f"{runs} interleaved pairs after {warmup} warm-up",
