@@ -15,7 +15,7 @@ from conftest import TEST_KEY, cell, completions
 from test_panel import bubbles, send, widget_comm  # noqa: F401 (a fixture)
 from cellrun import assert_clean, assert_clear_error
 from ygpt_magic.emulator import start_local_server
-from ygpt_magic.errors import CredentialInToolResult, ToolError, ToolRoundsExceeded
+from ygpt_magic.errors import CredentialInPrompt, ToolError, ToolRoundsExceeded
 
 SCRIPT = {"replies": [
     {"user": "How did the north do?",
@@ -167,13 +167,14 @@ def test_a_50_mb_result_is_bounded_and_says_so(tools_shell, tool_server):
     assert result.ok, result.message
     content = completions(tool_server)[-1].messages[2]["tool_results"][0]["content"]
     assert content.startswith("x" * 1000) and len(content) < 1100
-    assert "49,999,000 more characters left out" in content
+    assert "49,999,000 characters left out" in content
 
 
 def test_a_result_holding_the_credential_is_never_sent(tools_shell, tool_server, magics):
     tools_shell.user_ns["leak"] = lambda: f"the key is {TEST_KEY}"
     result = cell(tools_shell, "%%ygpt --tools leak\nShow the key")
-    message = assert_clear_error(result, "credential", "leak", error_type=CredentialInToolResult)
+    message = assert_clear_error(result, "nothing was sent", "the result of leak", "api key",
+                                 error_type=CredentialInPrompt)
     assert TEST_KEY not in message and TEST_KEY not in result.shown
     assert all(TEST_KEY not in json.dumps(r.messages) for r in tool_server.requests)
     assert "default" not in magics.session.chats or not magics.session.chats["default"].turns
@@ -247,3 +248,52 @@ def test_panel_sends_use_the_chats_tools_and_show_the_calls(tools_shell, tool_se
     assert [call.name for call in turn.reply.tool_calls] == ["get_sales"]
     assert "🔧 get_sales" in bubbles(panel)[1][1] and "The north sold 1204 units." in bubbles(panel)[1][1]
     panel.close()
+
+
+def test_dry_run_shows_the_declarations_and_sends_nothing(tools_shell, tool_server):
+    result = cell(tools_shell, "%%ygpt --dry-run --tools get_sales --tool-choice required\nHow did the north do?")
+    assert result.ok, result.message
+    assert '"tools": [' in result.plain and '"description": "Sales rows of one region."' in result.plain
+    assert completions(tool_server) == [] and tools_shell.user_ns["calls"] == []
+
+
+@pytest.mark.parametrize("mode", ["--no-stream", "--deferred"])
+def test_the_loop_runs_unary_and_deferred_too(tools_shell, tool_server, mode):
+    tool_server.operation_delay = 0.0
+    result = cell(tools_shell, f"%%ygpt {mode} --tools get_sales\nHow did the north do?")
+    assert result.ok, result.message
+    assert tools_shell.user_ns["calls"] == [("north", 5)]
+    assert "The north sold 1204 units." in result.final
+    assert not any(r.stream for r in completions(tool_server))
+
+
+def test_config_shows_the_chats_tools(tools_shell, magics):
+    tools_shell.run_line_magic("ygpt", "config --tools get_sales,explode --tool-choice auto")
+    shown = cell(tools_shell, "%ygpt config").plain
+    assert "get_sales, explode" in shown and "auto" in shown
+    assert magics.session.chat().options.tools == ("get_sales", "explode")
+    refused = cell(tools_shell, "%ygpt config --tools nowhere")
+    assert_clear_error(refused, "no variable named 'nowhere'", error_type=ToolError)
+    assert magics.session.chat().options.tools == ("get_sales", "explode")
+
+
+def test_the_reply_counts_the_tokens_of_every_round(tools_shell, tool_server):
+    import warnings
+
+    from ygpt_magic.emulator.testing import sdk_kwargs
+
+    result = cell(tools_shell, "%%ygpt --once --no-stream --tools get_sales\nHow did the north do?")
+    assert result.ok, result.message
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from yandex_cloud_ml_sdk import YCloudML
+    sdk = YCloudML(**sdk_kwargs(tool_server.address))
+    declared = completions(tool_server)[0].tools[0]
+    model = sdk.models.completions("yandexgpt").configure(tools=[sdk.tools.function(
+        name=declared["name"], description=declared["description"], parameters=declared["parameters"])])
+    question = [{"role": "user", "text": "How did the north do?"}]
+    first = model.run(question)
+    final = model.run([*question, first, {"tool_results": [{"name": "get_sales", "content": "1204"}]}])
+    usage = tools_shell.user_ns["_ygpt"].usage
+    assert usage.input_tokens == first.usage.input_text_tokens + final.usage.input_text_tokens
+    assert usage.completion_tokens == first.usage.completion_tokens + final.usage.completion_tokens

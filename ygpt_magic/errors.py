@@ -337,52 +337,6 @@ class StreamBroken(YGptError):
         )
 
 
-class DataExtraMissing(YGptError):
-    """Batch jobs read and write datasets as parquet, which needs pyarrow (the ``data`` extra)."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(
-            f"{what} needs pyarrow, which is not installed in this environment. Install the data "
-            f"extra (pip install 'ygpt-magic[data]'), restart the kernel and run the cell again."
-        )
-
-
-class DatasetRejected(YGptError):
-    """The service refused the uploaded rows (dataset validation): nothing was started."""
-
-    def __init__(self, problems: list[str]) -> None:
-        shown = "; ".join(_clean(p) for p in problems[:3]) or "no reason given"
-        more = f" (and {counted(len(problems) - 3, 'more problem')})" if len(problems) > 3 else ""
-        super().__init__(
-            f"The batch service rejected the uploaded rows, so no job was started: {shown}{more}. "
-            f"Fix those rows (each must be a non-empty prompt) and run the cell again, or run it "
-            f"without --batch."
-        )
-
-
-class BatchFailed(YGptError):
-    """A batch job ended FAILED (or CANCELED) with no answers: the reason is the service's."""
-
-    def __init__(self, task_id: str, status: str, reason: str) -> None:
-        super().__init__(
-            f"The batch job {task_id} ended {status}: {_clean(reason).rstrip('.') or 'no reason given'}. "
-            f"Nothing was answered; check the model (batch runs on the models the service lists "
-            f"for Batch Processing, such as gemma-3-12b-it or qwen2.5-32b-instruct; use one with "
-            f"--model), or run the cell without --batch."
-        )
-        self.task_id, self.status = task_id, status
-
-
-class BatchUnknown(YGptError):
-    """A `%ygpt batch` subcommand named a job the service does not know."""
-
-    def __init__(self, task_id: str) -> None:
-        super().__init__(
-            f"There is no batch job {task_id!r} in this folder. %ygpt batch list shows the jobs "
-            f"there are; copy the id from it."
-        )
-
-
 class ToolError(YGptError):
     """A ``--tools`` function cannot be offered to the model (raised before any request), or
     the tool loop had to stop; the chat is unchanged either way."""
@@ -416,16 +370,43 @@ class ToolRoundsExceeded(ToolError):
         self.rounds = rounds
 
 
-class CredentialInToolResult(ToolError):
-    """A tool's result holds the credential in use: it is never sent to the model."""
+class DataExtraMissing(YGptError):
+    """Batch jobs read and write datasets as parquet, which needs pyarrow (the ``data`` extra)."""
 
-    def __init__(self, tool: str, source: str) -> None:
+    def __init__(self, what: str) -> None:
         super().__init__(
-            f"The result of {tool} holds the credential in use (from {source}), so it was not "
-            f"sent to the model and nothing was added to the chat. Make {tool} return only what "
-            f"the model needs."
+            f"{what} needs pyarrow, which is not installed in this environment. Install the data "
+            f"extra (pip install 'ygpt-magic[data]'), restart the kernel and run the cell again."
         )
-        self.tool = tool
+
+
+class DatasetRejected(YGptError):
+    """The service refused the uploaded rows (dataset validation): nothing was started."""
+
+    def __init__(self, problems: list[str]) -> None:
+        shown = "; ".join(_clean(p) for p in problems[:3]) or "no reason given"
+        more = f" (and {counted(len(problems) - 3, 'more problem')})" if len(problems) > 3 else ""
+        super().__init__(f"The batch service rejected the uploaded rows, so no job was started: "
+                         f"{shown}{more}. Fix those rows and run the cell again, or drop --batch.")
+
+
+class BatchFailed(YGptError):
+    """A batch job ended FAILED (or CANCELED) with no answers: the reason is the service's."""
+
+    def __init__(self, task_id: str, status: str, reason: str) -> None:
+        super().__init__(
+            f"The batch job {task_id} ended {status}: {_clean(reason).rstrip('.') or 'no reason given'}. "
+            f"Nothing was answered; use a model that supports Batch Processing (e.g. --model "
+            f"gemma-3-12b-it or qwen2.5-32b-instruct), or run the cell without --batch.")
+        self.task_id, self.status = task_id, status
+
+
+class BatchUnknown(YGptError):
+    """A `%ygpt batch` subcommand named a job the service does not know."""
+
+    def __init__(self, task_id: str) -> None:
+        super().__init__(f"There is no batch job {task_id!r} in this folder; %ygpt batch list "
+                         f"shows the jobs there are.")
 
 
 class CredentialInPrompt(YGptError):

@@ -45,6 +45,7 @@ class ToolRounds(Protocol):
     """What run_exchange needs from a tool loop (tools/loop.py ToolLoop)."""
 
     calls: list[ToolCall]
+    spent: Usage  # tokens of the rounds before the final answer
 
     def answer(self, ask: Callable[[list[dict], dict], Any], messages: list[dict],
                renderer: Renderer) -> Any: ...
@@ -157,11 +158,11 @@ def run_exchange(
 def _reply(plan: Plan, last: Any, started: float, tools: ToolRounds | None,
            status: str | None = None) -> Reply:
     """The Reply for the last chunk received (None when nothing arrived before a stop), with
-    the tool calls made on the way."""
+    the tool calls made on the way and the tokens of every round."""
     return Reply(
         text=last.text if last else "",
         status=status or last.status,
-        usage=last.usage if last else Usage(),
+        usage=(last.usage if last else Usage()) + (tools.spent if tools is not None else Usage()),
         model=plan.options.model,
         model_version=last.model_version if last else "",
         elapsed=time.monotonic() - started,

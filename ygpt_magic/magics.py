@@ -89,8 +89,6 @@ class YGptMagics(Magics):
                           help="Requests a --map cell keeps in flight at most (--concurrency N).")
     batch_poll_interval = Float(5.0, config=True,
                                 help="Seconds between status polls of a --batch job.")
-    max_tool_rounds = Int(5, config=True,
-                          help="Rounds of tool calls a --tools cell may take before it stops.")
     max_rows = Int(20, config=True,
                    help="Rows of a DataFrame or Series sent for {name} / {Out[N]}: the first and "
                         "last ones; the prompt says how many were left out.")
@@ -105,6 +103,8 @@ class YGptMagics(Magics):
         "You fix Python code in a Jupyter notebook. Explain in one or two sentences why the "
         "cell fails, then give the whole corrected cell in one ```python code block.",
         config=True, help="The system message of %ygpt fix (shown by %ygpt fix --dry-run).")
+    max_tool_rounds = Int(5, config=True,
+                          help="Rounds of tool calls a --tools cell may take before it stops.")
 
     def __init__(self, shell=None, **kwargs):
         super().__init__(shell=shell, **kwargs)
@@ -130,8 +130,8 @@ class YGptMagics(Magics):
             raise TraitError(f"YGptMagics.temperature must be from 0 to 1 (or None), not {value}.")
         return value
 
-    @validate("max_tokens", "context_budget", "map_concurrency", "max_tool_rounds", "max_rows",
-              "max_columns", "max_value_chars")
+    @validate("max_tokens", "context_budget", "map_concurrency", "max_rows", "max_columns",
+              "max_value_chars", "max_tool_rounds")
     def _valid_positive(self, proposal):
         value = proposal["value"]
         if value is not None and value < 1:
@@ -276,6 +276,9 @@ class YGptMagics(Magics):
         replaced by the variable's value (`{{`/`}}` for braces; fenced code is left alone);
         `{In[N]}`, `{Out[N]}` and `{Err[N]}` by cell N's source, output or error.
         The last reply is in `_ygpt` (.text, .status, .usage, .model_version, .elapsed).
+        `--tools f,g` lets the model call those notebook functions (and only those) before it
+        answers (`_ygpt.tool_calls`); `--schema NAME` asks for an answer in that pydantic model,
+        dataclass, TypedDict or JSON schema, validated into `_ygpt.parsed`.
 
         As a line magic, `%ygpt SUBCOMMAND` manages chats, settings and the server: `%ygpt help`
         lists the subcommands, `%ygpt help NAME` describes one.
@@ -298,21 +301,20 @@ class YGptMagics(Magics):
             raise OptionError("The %%ygpt cell is empty: write the prompt on the lines below "
                               "%%ygpt.")
         plan = self._plan(prompt, args)
-        tools = self.tool_loop(plan, args.schema)
         mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
         _request.send(self, plan, expanded.notes, mode=mode, dry_run=args.dry_run, out=args.out,
-                      tools=tools)
+                      schema=args.schema)
 
     def tool_loop(self, plan: Plan, schema: str | None = None):
         """The tool loop for ``plan`` (its tools, the cell's or the chat's; ``--schema``), or
         None; every function and schema is checked before anything is sent."""
         if not plan.options.tools and schema is None:
             return None
-        from .tools.loop import loop_for, secrets_of
+        from .tools.loop import loop_for
 
         return loop_for(plan.options, self.shell.user_ns, schema=schema,
-                        max_rounds=self.max_tool_rounds, max_result_chars=self.max_value_chars,
-                        secrets=secrets_of(self.connection.client().credential))
+                        max_rounds=self.max_tool_rounds, limits=_request.limits(self),
+                        secrets=self.connection.known_secrets())
 
     def _parse(self, line: str) -> argparse.Namespace:
         try:

@@ -15,6 +15,7 @@ Why it looks like this:
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 
 #: seconds after which a reachable endpoint is probed again before the next request
 PROBE_TTL = 30.0
+#: configured SDK models a client keeps (see Client._model)
+MODELS_KEPT = 16
 
 #: a request's tools and schema: ``{"tools": [...], "response_format": {...}}`` (see Client.stream)
 Extras = dict[str, Any]
@@ -137,6 +140,7 @@ class Client:
         self._sdk = None
         self._reachable_at = 0.0
         self._loop = LoopThread(name=f"ygpt-client-{self.endpoint}")
+        self._models: dict[tuple, Any] = {}  # (options, tools and schema as JSON) → SDK model
 
     def __repr__(self) -> str:
         return f"<Client {self.endpoint} credential={self.credential.source!r}>"
@@ -305,6 +309,18 @@ class Client:
         self._reachable_at = time.monotonic()
 
     def _model(self, options: Options, extras: Extras | None = None):
+        """The SDK model for a request, configured once per set of options, tools and schema (a
+        tool cell asks at least twice, and declaring its tools to the SDK each time was a
+        tenth of its cost); only the last few are kept."""
+        key = (options, json.dumps(extras, sort_keys=True, default=repr) if extras else "")
+        model = self._models.get(key)
+        if model is None:
+            if len(self._models) >= MODELS_KEPT:
+                self._models.pop(next(iter(self._models)))
+            model = self._models[key] = self._configured(options, extras)
+        return model
+
+    def _configured(self, options: Options, extras: Extras | None):
         """The SDK model object for these options (short name, name/version, or gpt:// URI).
 
         ``options`` are a request's resolved options (``planning.resolve``; a Plan's are), so

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import weakref
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import ToolError
 
+#: function → (its name, annotations and defaults; its Tool), forgotten with the function
+_DECLARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _POSITIONAL_ONLY = inspect.Parameter.POSITIONAL_ONLY
 _VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
 
@@ -64,7 +67,26 @@ def declare_tools(names: Sequence[str], namespace: Mapping[str, Any]) -> tuple[T
 
 
 def declare(function: Any, path: str) -> Tool:
-    """The Tool for ``function``, named ``path`` in the cell; ToolError saying what to change."""
+    """The Tool for ``function``, named ``path`` in the cell; ToolError saying what to change.
+
+    Declared once per function object and name (pydantic builds a model for it: a millisecond
+    or two, every cell otherwise); redefining the function, or changing its annotations,
+    declares it anew."""
+    try:
+        cached = _DECLARED.get(function)
+    except TypeError:  # not weak-referenceable (a builtin): declared every time
+        return _declare(function, path)
+    key = (path, dict(getattr(function, "__annotations__", None) or {}),
+           getattr(function, "__defaults__", None), getattr(function, "__kwdefaults__", None))
+    if cached is not None and cached[0] == key:
+        return replace(cached[1], function=function)
+    tool = _declare(function, path)
+    # the cached Tool holds no function: a value referring to its key would keep it alive
+    _DECLARED[function] = (key, replace(tool, function=None))
+    return tool
+
+
+def _declare(function: Any, path: str) -> Tool:
     import pydantic
 
     if not callable(function):

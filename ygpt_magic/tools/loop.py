@@ -8,8 +8,9 @@ shown so far stay on screen. This module only decides what each round sends.
 Only the declared tools can run: a call to any other name, or with arguments that do not
 validate, is answered with an error result (shown, and counted as a round like any call), so a
 confused model can correct itself but can never reach a function the cell did not name. A tool
-that raises is answered with ``error: ValueError: …`` the same way. A result that holds the
-credential in use is never sent: the loop stops with CredentialInToolResult.
+that raises is answered with ``error: ValueError: …`` the same way. A result that holds a known
+credential is never sent: the loop stops with the prompts' own check (leaks.py,
+CredentialInPrompt).
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .. import leaks
 from ..chat.tooluse import ToolCall, tool_messages
-from ..chat.values import Options, Reply
-from ..client.credentials import LOCAL_DUMMY_KEY
-from ..errors import CredentialInToolResult, SchemaError, ToolError, ToolRoundsExceeded
+from ..chat.values import Options, Reply, Usage
+from ..errors import SchemaError, ToolError, ToolRoundsExceeded
 from ..render.tools import call_line
 from ..words import short
+from ..values import Limits
 from . import results
 from .declare import Tool, declare_tools
 from .schema import Schema, schema_from, validation_problems
@@ -36,14 +38,6 @@ MAX_ROUNDS = 5
 Ask = Callable[[list[dict[str, Any]], dict[str, Any]], Any]
 
 
-@dataclass(frozen=True)
-class Secret:
-    """A credential that must never reach the model, and where it came from (for the message)."""
-
-    value: str
-    source: str
-
-
 @dataclass
 class ToolLoop:
     """One cell's tools and schema, and the calls made so far (``calls``, in order)."""
@@ -51,9 +45,11 @@ class ToolLoop:
     tools: tuple[Tool, ...] = ()
     schema: Schema | None = None
     max_rounds: int = MAX_ROUNDS
-    max_result_chars: int = results.MAX_RESULT_CHARS
-    secrets: tuple[Secret, ...] = ()
+    limits: Limits = Limits()  # the bounds of interpolated values, for results
+    secrets: tuple[Any, ...] = ()  # credentials (client/credentials.py) no result may carry
     calls: list[ToolCall] = field(default_factory=list)
+    #: tokens of the answers that were tool calls (the exchange adds the final answer's)
+    spent: Usage = Usage()
 
     def extras(self) -> dict[str, Any]:
         """What every request of the loop adds: the declarations and the response format."""
@@ -73,6 +69,7 @@ class ToolLoop:
                 return last
             if number > self.max_rounds:
                 raise ToolRoundsExceeded(self.max_rounds)
+            self.spent = self.spent + last.usage
             done = tuple(self._run(call, number, renderer) for call in last.tool_calls)
             history += tool_messages(done)
         raise AssertionError("unreachable: the last round either answers or raises")
@@ -84,10 +81,11 @@ class ToolLoop:
 
     def _run(self, call: dict[str, Any], number: int, renderer: Any) -> ToolCall:
         """Run one call (or refuse it) and show it; its result is what the model gets back."""
-        name, arguments = call["name"], call["arguments"]
+        name = call["name"]
+        tool = next((tool for tool in self.tools if tool.name == name), None)
+        arguments = _in_order(call["arguments"], tool)
         renderer.tool_running(call_line(name, arguments))
         started = time.monotonic()
-        tool = next((tool for tool in self.tools if tool.name == name), None)
         failed = True
         if tool is None:
             known = ", ".join(tool.name for tool in self.tools) or "none"
@@ -95,7 +93,7 @@ class ToolLoop:
             brief = short(text, results.ERROR_SHORT)
         else:
             text, brief, failed = self._call(tool, arguments)
-        self._check_secrets(name, text)
+        leaks.check(f"the result of {name}", text, self.secrets)
         done = ToolCall(name=name, arguments=arguments, result=text, round=number, summary=brief,
                         error=failed, elapsed=time.monotonic() - started)
         self.calls.append(done)
@@ -110,22 +108,26 @@ class ToolLoop:
             value = tool.call(arguments)
         except pydantic.ValidationError as error:
             text = results.bounded(f"error: invalid arguments for {tool.name}: "
-                                   f"{validation_problems(error)}", self.max_result_chars)
+                                   f"{validation_problems(error)}", self.limits.max_chars)
             return text, short(text, results.ERROR_SHORT), True
         except Exception as error:  # noqa: BLE001 (the model is told, and may try again)
-            text = results.error_content(error, self.max_result_chars)
+            text = results.error_content(error, self.limits.max_chars)
             return text, short(text, results.ERROR_SHORT), True
-        return results.content(value, self.max_result_chars), results.summary(value), False
+        return (results.content(value, self.limits, f"the result of {tool.name}"),
+                results.summary(value), False)
 
-    def _check_secrets(self, name: str, text: str) -> None:
-        for secret in self.secrets:
-            if secret.value and secret.value in text:
-                raise CredentialInToolResult(name, secret.source)
+
+def _in_order(arguments: dict[str, Any], tool: Tool | None) -> dict[str, Any]:
+    """The arguments in the order the function declares them (the wire's order varies from run
+    to run), the rest sorted, so the same call always reads the same."""
+    declared = list(tool.parameters.get("properties", {})) if tool is not None else []
+    rank = {name: index for index, name in enumerate(declared)}
+    return dict(sorted(arguments.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0])))
 
 
 def loop_for(options: Options, namespace: Mapping[str, Any], *, schema: str | None = None,
-             max_rounds: int = MAX_ROUNDS, max_result_chars: int = results.MAX_RESULT_CHARS,
-             secrets: Sequence[Secret] = ()) -> ToolLoop | None:
+             max_rounds: int = MAX_ROUNDS, limits: Limits = Limits(),
+             secrets: Sequence[Any] = ()) -> ToolLoop | None:
     """The loop for a request with ``options`` (their ``tools`` and ``tool_choice``, the
     cell's or the chat's) and ``--schema`` ``schema``; None when it has neither. Every name is
     looked up now, so a bad one fails before anything is sent."""
@@ -141,7 +143,7 @@ def loop_for(options: Options, namespace: Mapping[str, Any], *, schema: str | No
     if not tools and found is None:
         return None
     return ToolLoop(tools=tools, schema=found, max_rounds=max_rounds,
-                    max_result_chars=max_result_chars, secrets=tuple(secrets))
+                    limits=limits, secrets=tuple(secrets))
 
 
 def _schema_value(name: str, namespace: Mapping[str, Any]) -> Any:
@@ -150,10 +152,3 @@ def _schema_value(name: str, namespace: Mapping[str, Any]) -> Any:
                         f"in a code cell first, e.g. class {name}(BaseModel): ...")
     return namespace[name]
 
-
-def secrets_of(credential: Any) -> tuple[Secret, ...]:
-    """The secret of the credential in use, unless it is the local server's placeholder."""
-    secret = getattr(credential, "secret", None)
-    if not secret or secret == LOCAL_DUMMY_KEY:
-        return ()
-    return (Secret(secret, credential.source),)
