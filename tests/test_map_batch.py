@@ -112,6 +112,8 @@ def test_cancel_stops_a_running_job(batch_shell, ygpt_server):
     assert cancelled.ok, cancelled.message
     assert "CANCEL" in cancelled.plain
     assert "CANCEL" in cell(shell, f"%ygpt batch status {task_id}").plain
+    again = cell(shell, f"%ygpt batch cancel {task_id}")
+    assert again.ok and "already CANCEL" in again.plain and "nothing to cancel" in again.plain
 
 
 def _options(shell):

@@ -51,7 +51,11 @@ def _attach(magics, args) -> None:
 
 
 def _cancel(magics, args) -> None:
-    job = magics.connection.client().batch.cancel(_task_id(args))
+    batch = magics.connection.client().batch
+    job = batch.info(_task_id(args))
+    if not job.running:
+        return show(f"Batch job {job.task_id} is already {job.status}; there is nothing to cancel.")
+    job = batch.cancel(job.task_id)
     return show(f"Batch job {job.task_id} is {job.status}: it sends no more rows. Answers it had "
                 f"finished are not kept by a cancelled job.")
 
