@@ -205,3 +205,11 @@ def test_the_in_flight_limit_halves_on_quota_and_grows_back_one_per_window():
     for _ in range(10):
         limit.exhausted()
     assert limit.current == 1 == limit.lowest
+
+
+def test_a_list_maps_in_a_shell_where_pandas_cannot_be_imported(shell, ygpt_server, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)   # as if it were not installed
+    shell.user_ns["words"] = ["one", "two"]
+    run = cell(shell, "%%ygpt --map words --out spelled\nSpell {item}")
+    assert run.ok, run.message
+    assert len(shell.user_ns["spelled"]) == 2 and all(shell.user_ns["spelled"])
