@@ -18,6 +18,10 @@ option, so after loading one, its chats keep ``yandexgpt``/``markdown`` whatever
 defaults say (``%ygpt config`` shows it as set by the chat; the panel's "(default)" entry unsets it).
 Leaving unset options out, rather than writing nulls, keeps new files readable by older versions.
 
+A turn that sent pictures has ``"images": [{"name", "format", "width", "height", "bytes",
+"sha256"}]``, their placeholders (chat/pictures.py); never the pictures themselves. Files
+without it (every file from before pictures) read as turns without pictures.
+
 A reply's ``messages`` (what was sent) are not saved: they repeat the history before it, which
 would make a file grow with the square of the chat's length; they are rebuilt by the next request.
 """
@@ -33,12 +37,15 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ChatFileError, OptionError
+from .pictures import FORMATS as PICTURE_FORMATS
+from .pictures import PictureInfo
 from .values import Chat, Options, Reply, Turn, Usage, counted, short_model, shown
 
 VERSION = 1
 MAX_BYTES = 20 * 1024 * 1024
 MAX_NAME = 200
 MAX_CHATS = 1_000
+MAX_PICTURES = 100  # placeholders in one turn
 
 
 _KIND_NAMES = {type(None): "null", Mapping: "an object", str: "text", int: "a whole number",
@@ -112,6 +119,27 @@ def _reply(value: Any, where: str) -> Reply:
     )
 
 
+def _pictures(value: Any, where: str) -> tuple[PictureInfo, ...]:
+    items = _list(value, where)
+    if len(items) > MAX_PICTURES:
+        raise _Bad(f"{where} lists {len(items)} images, more than {MAX_PICTURES}")
+    pictures = []
+    for index, item in enumerate(items):
+        at = f"{where}[{index}]"
+        data = _object(item, {"name", "format", "width", "height", "bytes", "sha256"}, at)
+        name, sha256 = _field(data, "name", (str,), at), _field(data, "sha256", (str,), at)
+        if len(name) > MAX_NAME or len(sha256) > 64:
+            raise _Bad(f"{at} has a name or sha256 that is too long")
+        kind = _field(data, "format", (str,), at)
+        if kind not in PICTURE_FORMATS:
+            raise _Bad(f"{at}.format should be one of {', '.join(PICTURE_FORMATS)}, not {shown(kind)}")
+        sizes = [_field(data, key, (int,), at) for key in ("width", "height", "bytes")]
+        if min(sizes) < 0:
+            raise _Bad(f"{at} has a negative size")
+        pictures.append(PictureInfo(name, kind, *sizes, sha256))
+    return tuple(pictures)
+
+
 def _chat(value: Any, where: str) -> Chat:
     data = _object(value, {"name", "system", "options", "turns"}, where)
     name = _field(data, "name", (str,), where)
@@ -126,11 +154,12 @@ def _chat(value: Any, where: str) -> Chat:
     turns = []
     for index, item in enumerate(_list(_field(data, "turns", (list,), where), f"{where}.turns")):
         at = f"{where}.turns[{index}]"
-        turn = _object(item, {"prompt", "cell_id", "reply"}, at)
+        turn = _object(item, {"prompt", "cell_id", "reply", "images"}, at)
         turns.append(Turn(
             prompt=_field(turn, "prompt", (str,), at),
             reply=_reply(_field(turn, "reply", (Mapping,), at), f"{at}.reply"),
             cell_id=_field(turn, "cell_id", (str, type(None)), at) if "cell_id" in turn else None,
+            images=_pictures(turn["images"], f"{at}.images") if "images" in turn else (),
         ))
     system = _field(data, "system", (str, type(None)), where) if "system" in data else None
     return Chat(name, system=system or None, options=parsed_options, turns=turns)
@@ -167,13 +196,18 @@ def dump(chats: Mapping[str, Chat], current: str) -> dict[str, Any]:
                 "model_version": r.model_version, "elapsed": r.elapsed,
                 "usage": {k: getattr(r.usage, k) for k in Usage.__dataclass_fields__}}
 
+    def turn(t: Turn) -> dict[str, Any]:
+        data = {"prompt": t.prompt, "cell_id": t.cell_id, "reply": reply(t.reply)}
+        if t.images:
+            data["images"] = [info.to_dict() for info in t.images]
+        return data
+
     return {
         "version": VERSION,
         "current": current,
         "chats": [
             {"name": chat.name, "system": chat.system, "options": chat.options.set_fields(),
-             "turns": [{"prompt": t.prompt, "cell_id": t.cell_id, "reply": reply(t.reply)}
-                       for t in chat.turns]}
+             "turns": [turn(t) for t in chat.turns]}
             for chat in chats.values()
         ],
     }
@@ -228,6 +262,7 @@ def transcript(chat: Chat) -> str:
     for number, turn in enumerate(chat.turns, 1):
         reply = turn.reply
         parts.append(f"## {number}. User\n\n{turn.prompt}")
+        parts.extend(f"<sub>🖼 image {info.describe()}</sub>" for info in turn.images)
         parts.append(f"## {number}. {short_model(reply.model)}\n\n{reply.text}")
         parts.append(f"<sub>{reply.summary()}</sub>")
     usage = chat.usage
