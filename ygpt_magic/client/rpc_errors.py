@@ -57,7 +57,10 @@ def _http_status(exc: BaseException) -> tuple[str | None, str]:
     if type(exc).__name__ == "HTTPStatusError" and isinstance(status_code, int):
         return HTTP_STATUS.get(status_code, f"HTTP {status_code}"), _http_details(exc.response)
     if type(exc).__name__ == "HttpSseError":  # an error event inside the stream
-        return "INTERNAL", str(getattr(exc, "message", "") or "")
+        # The SDK keeps the event's error object and message in private fields only.
+        error = getattr(exc, "_error", None)
+        code = error.get("httpCode") if isinstance(error, dict) else None
+        return HTTP_STATUS.get(code, "INTERNAL"), str(getattr(exc, "_message", "") or "")
     for kind in type(exc).__mro__:
         if kind.__name__ in HTTP_TRANSPORT:
             return HTTP_TRANSPORT[kind.__name__], ""
