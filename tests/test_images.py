@@ -328,3 +328,22 @@ def test_load_refuses_a_malformed_picture_placeholder(pics, magics, tmp_path, im
     kept = list(turns(magics))
     run = cell(pics, f"%ygpt load {path}")
     assert words in run.message and list(turns(magics)) == kept
+
+
+def test_the_tutorial_sends_its_chart_and_then_only_the_placeholder(pics, magics, ygpt_server):
+    """notebooks/08_images.ipynb, cell by cell against the server: what nbval cannot see."""
+    notebook = json.loads((Path(__file__).resolve().parent.parent / "notebooks" / "08_images.ipynb")
+                          .read_text(encoding="utf-8"))
+    sent = {}
+    for source in ("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"):
+        run = cell(pics, source)
+        assert run.ok, run.message
+        if source.startswith("%%ygpt"):
+            sent[source.partition("\n")[2]] = ygpt_server.requests[-1]
+    chart, follow_up = sent.values()
+    [picture] = chart.images
+    assert picture["format"] == "png" and picture["bytes"] > 10_000
+    [info] = turns(magics)[0].images
+    assert (info.width, info.height, info.size, info.sha256) == (600, 350, picture["bytes"], picture["sha256"])
+    assert follow_up.images == [] and f"sha256 {info.sha256}" in follow_up.messages[0]["text"]
+    assert "April" in turns(magics)[1].reply.text  # the scripted replies of scripts/images.json
