@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import random
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -347,3 +348,31 @@ def test_the_tutorial_sends_its_chart_and_then_only_the_placeholder(pics, magics
     assert (info.width, info.height, info.size, info.sha256) == (600, 350, picture["bytes"], picture["sha256"])
     assert follow_up.images == [] and f"sha256 {info.sha256}" in follow_up.messages[0]["text"]
     assert "April" in turns(magics)[1].reply.text  # the scripted replies of scripts/images.json
+
+
+def test_the_local_target_uses_its_own_http_side(shell, magics):
+    """`%ygpt connect local`: the in-kernel server's chat API, with nothing to configure."""
+    shell.run_line_magic("ygpt", "connect local")
+    shell.user_ns["png"] = png_bytes()
+    run = cell(shell, f"%%ygpt --once --image png --model {MODEL}\nWhat colour is it?")
+    assert run.ok, run.message
+    server = magics.connection._server
+    assert server.requests[-1].images[0]["sha256"] == short_hash(shell.user_ns.pop("png"))
+    assert f"chat API      {server.http_url}/v1/" in cell(shell, "%ygpt whoami").plain
+
+
+def test_a_chat_api_address_where_nothing_listens_fails_fast(shell, ygpt_server):
+    shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure --http http://127.0.0.1:9")
+    shell.run_line_magic("config", "YGptMagics.connect_timeout = 1")
+    shell.user_ns["png"] = png_bytes()
+    run = cell(shell, f"%%ygpt --once --image png --model {MODEL}\nWhat colour is it?")
+    assert "Could not reach the server at http://127.0.0.1:9/v1/ within 1 s" in run.message
+    assert_clean(run)
+    shell.user_ns.pop("png")
+
+
+def test_without_pillow_the_message_names_the_extra(pics, monkeypatch):
+    pics.user_ns["png"] = png_bytes()
+    monkeypatch.setitem(sys.modules, "PIL", None)  # what `import PIL` meets where it is not installed
+    run = cell(pics, f"%%ygpt --image png --model {MODEL}\nWhat colour is it?")
+    assert "--image needs Pillow" in run.message and "pip install 'ygpt-magic[data]'" in run.message
