@@ -22,6 +22,8 @@ SCRIPTS = {
     "history_scaling": ["4a. history", "4b. history"],
     "first_text": ["6. time to first visible text"],
     "rest_throughput": ["7. REST completions/s"],
+    "batch_job": ["8. batch job"],
+    "value_render": ["9. {df} of a 10⁶ × 500"],
 }
 
 

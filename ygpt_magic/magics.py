@@ -20,12 +20,13 @@ from traitlets.config import Config
 from traitlets.config.loader import DeferredConfig, LazyConfigValue
 
 from . import commands, images, render
-from .chat import FORMATS, ChatSession, Options, Plan, planning, short_model
+from .cells import NotebookCells
+from .chat import FORMATS, ChatSession, Options, Plan, planning
 from .client.connection import Connection
 from .client.settings import DEFAULTS, ClientSettings
+from .commands import _request
 from .commands.args import chat_arg, option_args
 from .errors import OptionError, YGptError
-from .interpolate import interpolate
 
 
 def _identifier(text: str) -> str:
@@ -77,15 +78,30 @@ class YGptMagics(Magics):
                           help="First retry delay in seconds (grows ×1.5).")
     poll_interval = Float(DEFAULTS.poll_interval, config=True,
                           help="Seconds between polls in --deferred mode.")
+    max_rows = Int(20, config=True,
+                   help="Rows of a DataFrame or Series sent for {name} / {Out[N]}: the first and "
+                        "last ones; the prompt says how many were left out.")
+    max_columns = Int(20, config=True, help="Columns of a DataFrame sent (the first ones).")
+    max_value_chars = Int(8000, config=True,
+                          help="Characters one {reference} may send; the rest is left out, "
+                               "with a marker saying how many.")
+    value_timeout = Float(5.0, config=True,
+                          help="Seconds a value's repr may take before the cell is refused "
+                               "(0: no limit).")
+    fix_instruction = Unicode(
+        "You fix Python code in a Jupyter notebook. Explain in one or two sentences why the "
+        "cell fails, then give the whole corrected cell in one ```python code block.",
+        config=True, help="The system message of %ygpt fix (shown by %ygpt fix --dry-run).")
 
     def __init__(self, shell=None, **kwargs):
         super().__init__(shell=shell, **kwargs)
         self.session = ChatSession()
         self.connection = Connection(self._client_settings)
+        self.cells = NotebookCells(shell)
         self._cell_id: str | None = None
         if shell is not None:
-            shell.events.register("pre_run_cell", self._pre_run_cell)
-            shell.events.register("post_run_cell", self._post_run_cell)
+            for event, callback in self._hooks():
+                shell.events.register(event, callback)
 
     def __repr__(self) -> str:
         return f"<YGptMagics {self.connection!r} chats={list(self.session.chats)}>"
@@ -99,7 +115,7 @@ class YGptMagics(Magics):
             raise TraitError(f"YGptMagics.temperature must be from 0 to 1 (or None), not {value}.")
         return value
 
-    @validate("max_tokens", "context_budget")
+    @validate("max_tokens", "context_budget", "max_rows", "max_columns", "max_value_chars")
     def _valid_positive(self, proposal):
         value = proposal["value"]
         if value is not None and value < 1:
@@ -114,6 +130,12 @@ class YGptMagics(Magics):
                               f"not {proposal['value']!r}.")
         return proposal["value"]
 
+    @validate("fix_instruction")
+    def _valid_instruction(self, proposal):
+        if not proposal["value"].strip():
+            raise TraitError("YGptMagics.fix_instruction must be a non-empty instruction.")
+        return proposal["value"]
+
     @validate("model")
     def _valid_model(self, proposal):
         try:
@@ -122,7 +144,7 @@ class YGptMagics(Magics):
             raise TraitError(str(error)) from None
 
     @validate("render_interval", "timeout", "connect_timeout", "stream_timeout",
-              "retry_backoff", "poll_interval", "retries")
+              "retry_backoff", "poll_interval", "retries", "value_timeout")
     def _valid_seconds(self, proposal):
         if proposal["value"] < 0:
             raise TraitError(f"YGptMagics.{proposal['trait'].name} must be ≥ 0, "
@@ -189,6 +211,10 @@ class YGptMagics(Magics):
     def _post_run_cell(self, _result) -> None:
         self._cell_id = None
 
+    def _hooks(self) -> tuple:
+        return (("pre_run_cell", self._pre_run_cell), ("post_run_cell", self._post_run_cell),
+                ("pre_run_cell", self.cells.before), ("post_run_cell", self.cells.record))
+
     # -- the magic -----------------------------------------------------------------------------
 
     @magic_arguments()
@@ -222,7 +248,8 @@ class YGptMagics(Magics):
         As a cell magic, `%%ygpt [flags]` sends the cell's text and streams the reply below it.
         The next %%ygpt cell continues the same chat (the whole history is sent again);
         re-running a cell rewinds the chat to just before that cell's turn. `{name}` is
-        replaced by the variable's value (`{{`/`}}` for braces; fenced code is left alone).
+        replaced by the variable's value (`{{`/`}}` for braces; fenced code is left alone);
+        `{In[N]}`, `{Out[N]}` and `{Err[N]}` by cell N's source, output or error.
         The last reply is in `_ygpt` (.text, .status, .usage, .model_version, .elapsed).
 
         As a line magic, `%ygpt SUBCOMMAND` manages chats, settings and the server: `%ygpt help`
@@ -237,30 +264,16 @@ class YGptMagics(Magics):
 
     def _ask(self, line: str, cell: str):
         args = self._parse(line)
-        text = cell if args.no_interpolate else interpolate(cell, self.shell.user_ns)
-        prompt = text.strip("\n")
+        expanded = _request.expand(self, cell, fill=not args.no_interpolate)
+        _request.check(self, "--system", args.system)
+        prompt = expanded.text.strip("\n")
         if not prompt.strip():
             raise OptionError("The %%ygpt cell is empty: write the prompt on the lines below "
                               "%%ygpt.")
         pictures = images.pictures(args.image, self.shell.user_ns) if args.image else ()
         plan = self._plan(prompt, args, pictures)
-        if args.dry_run:
-            tokens = self.connection.client().count_tokens(plan.messages, plan.options)
-            return render.show(render.dry_run(plan, tokens))
-        from .exchange import run_exchange
-
-        renderer = render.StreamRenderer(fmt=plan.options.format, interval=self.render_interval,
-                                         label=short_model(plan.options.model),
-                                         json_reply=plan.options.json, fills_cell=True)
         mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
-        reply = run_exchange(self.session, self.connection.client(), plan, renderer, mode=mode)
-        self.shell.user_ns["_ygpt"] = reply
-        if args.out:
-            self.shell.user_ns[args.out] = reply.text
-        if plan.options.format == "code" and reply.status != "INTERRUPTED":
-            code = render.extract_code(reply.text)
-            if code:
-                self.shell.set_next_input(code, replace=False)
+        _request.send(self, plan, expanded.notes, mode=mode, dry_run=args.dry_run, out=args.out)
 
     def _parse(self, line: str) -> argparse.Namespace:
         try:
@@ -291,8 +304,7 @@ class YGptMagics(Magics):
     def close(self) -> None:
         """Unregister the cell hooks, close the client, stop a local server (on unload)."""
         if self.shell is not None:
-            for event, callback in (("pre_run_cell", self._pre_run_cell),
-                                    ("post_run_cell", self._post_run_cell)):
+            for event, callback in self._hooks():
                 try:
                     self.shell.events.unregister(event, callback)
                 except ValueError:

@@ -47,12 +47,14 @@ class Plan:
     replaces: bool = False  # this cell's previous turn is replaced (re-run)
     tokens: int | None = None  # counted size of messages, when a budget was checked
     budget: int | None = None
+    context_notes: tuple[str, ...] = ()  # what interpolation rendered or cut (interpolate.py)
     pictures: tuple[Picture, ...] = ()  # sent with the prompt; the turn keeps their placeholders
 
     def notes(self) -> list[str]:
-        """One-line notes shown above the reply, so history changes and pictures not sent as
-        given are never silent."""
-        notes = [f"🖼 {picture.note}" for picture in self.pictures if picture.note]
+        """One-line notes shown above the reply, so history changes, cut values and pictures not
+        sent as given are never silent."""
+        notes = list(self.context_notes)
+        notes += [f"🖼 {picture.note}" for picture in self.pictures if picture.note]
         if self.replaces:
             later = f" and {counted(self.rewound, 'later turn')} were" if self.rewound else " was"
             notes.append(f"↺ Re-ran this cell: its previous turn{later} dropped from chat '{self.chat}'.")

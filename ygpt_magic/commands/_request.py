@@ -1,0 +1,60 @@
+"""What `%%ygpt` and `%ygpt fix` share: a prompt expanded with the notebook's context, then sent.
+
+Both expand their text through interpolate.py with the same namespace, cells, limits and known
+credentials, and both send a plan the same way: `--dry-run` shows it, otherwise one
+StreamRenderer streams it through exchange.run_exchange, the reply lands in `_ygpt`, and code
+from the reply may go into a new cell below (never replacing the user's cell).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from .. import leaks, render
+from ..chat import Plan, short_model
+from ..interpolate import Expanded, interpolate
+from ..values import Limits
+
+
+def limits(magics) -> Limits:
+    """The value limits the settings ask for."""
+    return Limits(max_rows=magics.max_rows, max_columns=magics.max_columns,
+                  max_chars=magics.max_value_chars, timeout=magics.value_timeout)
+
+
+def expand(magics, text: str, *, fill: bool = True, where: str = "the cell's text") -> Expanded:
+    """``text`` with its references filled in from the user's notebook (interpolate.py);
+    ``where`` names the text itself in a credential error."""
+    return interpolate(text, magics.shell.user_ns, cells=magics.cells, limits=limits(magics),
+                       secrets=magics.connection.known_secrets(), fill=fill, where=where)
+
+
+def check(magics, where: str, text: str | None) -> None:
+    """CredentialInPrompt when ``text`` (a system message) carries a known credential."""
+    if text:
+        leaks.check(where, text, magics.connection.known_secrets())
+
+
+def send(magics, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream",
+         dry_run: bool = False, out: str | None = None, new_cell: bool = False) -> None:
+    """Show ``plan`` (``dry_run``) or send it; ``notes`` (what interpolation rendered or cut) go
+    above the reply. The reply's code goes into a new cell below with ``new_cell`` or the code
+    format."""
+    plan = dataclasses.replace(plan, context_notes=tuple(notes))
+    if dry_run:
+        tokens = magics.connection.client().count_tokens(plan.messages, plan.options)
+        render.show(render.dry_run(plan, tokens))
+        return
+    from ..exchange import run_exchange
+
+    renderer = render.StreamRenderer(fmt=plan.options.format, interval=magics.render_interval,
+                                     label=short_model(plan.options.model),
+                                     json_reply=plan.options.json, fills_cell=True)
+    reply = run_exchange(magics.session, magics.connection.client(), plan, renderer, mode=mode)
+    magics.shell.user_ns["_ygpt"] = reply
+    if out:
+        magics.shell.user_ns[out] = reply.text
+    if (new_cell or plan.options.format == "code") and reply.status != "INTERRUPTED":
+        code = render.extract_code(reply.text)
+        if code:
+            magics.shell.set_next_input(code, replace=False)
