@@ -115,6 +115,7 @@ def test_every_kind_of_value_is_sent_as_png_or_jpeg(pics, ygpt_server, tmp_path,
         name = "photo"
         pics.user_ns["photo"] = values[kind]
     run = cell(pics, f"%%ygpt --once --image {name} --model {MODEL}\nDescribe the picture.")
+    pics.user_ns["Out"].pop(4242, None)
     assert run.ok, run.message
     [sent] = ygpt_server.requests[-1].images
     assert sent["format"] == ("jpeg" if kind == "jpeg_bytes" else "png")
@@ -376,3 +377,20 @@ def test_without_pillow_the_message_names_the_extra(pics, monkeypatch):
     monkeypatch.setitem(sys.modules, "PIL", None)  # what `import PIL` meets where it is not installed
     run = cell(pics, f"%%ygpt --image png --model {MODEL}\nWhat colour is it?")
     assert "--image needs Pillow" in run.message and "pip install 'ygpt-magic[data]'" in run.message
+
+
+def test_out_of_a_picture_in_the_text_is_sent_as_a_picture(pics, magics, ygpt_server):
+    """`{Out[N]}` whose output is a picture goes as a picture; the text says where it was."""
+    pics.user_ns["photo"] = Image.new("RGB", (40, 30), (9, 9, 9))
+    shown = cell(pics, "photo")  # a cell whose output (Out[N]) is the PIL image
+    number = pics.execution_count - 1
+    assert shown.ok and pics.user_ns["Out"][number] is pics.user_ns["photo"]
+    run = cell(pics, f"%%ygpt --model {MODEL}\nWhat is in {{Out[{number}]}}?")
+    assert run.ok, run.message
+    request = ygpt_server.requests[-1]
+    assert request.messages[-1]["text"] == f"What is in [image Out[{number}]]?"
+    assert request.images[0]["format"] == "png"
+    assert turns(magics)[-1].images[0].name == f"Out[{number}]"
+    assert "a picture, sent with the cell" in run.final  # the note above the reply
+    text = cell(pics, f"%%ygpt --once\nWhat is in {{Out[{number}]}}?")
+    assert "does not take images" in text.message and "{Out[N]} of a picture" in text.message

@@ -376,7 +376,8 @@ class ImagesNotTaken(YGptError):
         super().__init__(
             f"The model '{model}' does not take images, so nothing was sent. Run the cell with "
             f"--model {image_models[0] if image_models else 'NAME'} (models that take images: "
-            f"{which}; %ygpt models marks them), or without --image."
+            f"{which}; %ygpt models marks them), or without pictures (--image, {{Out[N]}} of "
+            f"a picture)."
         )
         self.model = model
 

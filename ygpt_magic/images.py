@@ -38,13 +38,25 @@ _OUT = re.compile(r"Out\[(\d+)\]")
 _TAKES = ("a matplotlib Figure, a PIL image, PNG/JPEG bytes, a file path or an IPython Image")
 
 
-def pictures(names: str, namespace: Mapping[str, Any]) -> tuple[Picture, ...]:
-    """The pictures ``--image`` names (comma-separated), checked and ready to send."""
-    listed = [name.strip() for name in names.split(",")]
+def is_picture(value: Any) -> bool:
+    """Whether a value is plainly a picture (a matplotlib Figure or Axes, a PIL image, an IPython
+    Image): what `{Out[N]}` sends as a picture rather than as text."""
+    module, name = type(value).__module__, type(value).__name__
+    return ((module.startswith("matplotlib") and (hasattr(value, "savefig") or "Axes" in name))
+            or (module.startswith("PIL.") and hasattr(value, "save"))
+            or (module.startswith("IPython") and name == "Image"))
+
+
+def pictures(names: str | None, namespace: Mapping[str, Any],
+             referred: tuple[tuple[str, Any], ...] = ()) -> tuple[Picture, ...]:
+    """The pictures a cell sends, checked and ready: those ``--image`` names (comma-separated),
+    then those its text referred to (``(name, value)``, from `{Out[N]}`)."""
+    listed = [name.strip() for name in names.split(",")] if names else []
     if not all(listed):
         raise ImageError(f"--image {names!r} has an empty name; list names separated by commas, "
                          f"e.g. --image fig,photo.")
     found = tuple(picture(lookup(name, namespace), name) for name in listed)
+    found += tuple(picture(value, name) for name, value in referred)
     total = sum(item.info.size for item in found)
     if total > MAX_TOTAL:
         raise ImageError(f"The pictures of this cell are {total / 2**20:.1f} MiB together, over the "

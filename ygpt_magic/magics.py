@@ -270,7 +270,7 @@ class YGptMagics(Magics):
         if not prompt.strip():
             raise OptionError("The %%ygpt cell is empty: write the prompt on the lines below "
                               "%%ygpt.")
-        pictures = images.pictures(args.image, self.shell.user_ns) if args.image else ()
+        pictures = images.pictures(args.image, self.shell.user_ns, expanded.pictures)
         plan = self._plan(prompt, args, pictures)
         mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
         _request.send(self, plan, expanded.notes, mode=mode, dry_run=args.dry_run, out=args.out)
