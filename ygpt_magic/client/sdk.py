@@ -134,7 +134,7 @@ class Client:
         self.credential: Credential = find_credential(auth, local=local)
         self.folder_id, self.folder_source = find_folder(folder_id, local=local)
         self._sdk = None
-        self._reachable_at = 0.0
+        self._reachable_at: dict[str, float] = {}  # address → when it last accepted a connection
         self._loop = LoopThread(name=f"ygpt-client-{self.endpoint}")
 
     def __repr__(self) -> str:
@@ -239,7 +239,7 @@ class Client:
     def _translate(self, exc: BaseException, *, model: str | None, started: float,
                    history: int, chunks: int = 0, attempt: int = 1) -> YGptError:
         if rpc_errors.is_unavailable(exc):
-            self._reachable_at = 0.0
+            self._reachable_at.clear()
         return rpc_errors.translate(exc, endpoint=self.endpoint, credential=self.credential,
                                     folder=self.folder_id, model=model, retries=self.settings.retries,
                                     timeout=self.settings.timeout, after_chunks=chunks, attempt=attempt,
@@ -258,19 +258,18 @@ class Client:
     async def _ensure_reachable(self, chat: bool = False) -> None:
         """A TCP connect with a short timeout, so a dead endpoint fails in seconds (the chat
         API's own address when it has one)."""
-        if time.monotonic() - self._reachable_at < PROBE_TTL:
-            return
         name, (host, port) = self.endpoint, self._address
         if chat and self.chat_url:
             name, (host, port) = self.chat_url, url_address(self.chat_url)
+        if time.monotonic() - self._reachable_at.get(name, 0.0) < PROBE_TTL:
+            return
         try:
             _, writer = await asyncio.wait_for(asyncio.open_connection(host, port),
                                                self.settings.connect_timeout)
         except (OSError, asyncio.TimeoutError):
             raise ServerUnavailable(name, self.settings.connect_timeout) from None
         writer.close()
-        if not chat:
-            self._reachable_at = time.monotonic()
+        self._reachable_at[name] = time.monotonic()
 
     def _route(self, messages: list[dict]) -> Callable[[Any, Chunk | None], Chunk]:
         """How this request's results become Chunks: over the chat API when it carries pictures
