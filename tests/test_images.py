@@ -95,15 +95,16 @@ def test_later_cells_send_the_placeholder_not_the_picture_again(pics, magics, yg
     assert "base64" not in json.dumps(request.messages)
 
 
-@pytest.mark.parametrize("kind", ["pil", "png_bytes", "jpeg_bytes", "str_path", "path_name", "ipython",
-                                  "axes", "out"])
+@pytest.mark.parametrize("kind", ["pil", "png_bytes", "bytesio", "jpeg_bytes", "str_path", "path_name",
+                                  "ipython", "axes", "out"])
 def test_every_kind_of_value_is_sent_as_png_or_jpeg(pics, ygpt_server, tmp_path, kind):
     png = png_bytes()
     jpeg = io.BytesIO()
     Image.new("RGB", (50, 40), (200, 10, 10)).save(jpeg, format="JPEG")
     file = tmp_path / "picture.png"
     file.write_bytes(png)
-    values = {"pil": Image.new("RGBA", (30, 20)), "png_bytes": png, "jpeg_bytes": jpeg.getvalue(),
+    values = {"pil": Image.new("RGBA", (30, 20)), "png_bytes": png, "bytesio": io.BytesIO(png),
+              "jpeg_bytes": jpeg.getvalue(),
               "str_path": str(file), "ipython": IPythonImage(filename=str(file)), "axes": chart()[1]}
     if kind == "path_name":
         name = str(file)
@@ -119,7 +120,7 @@ def test_every_kind_of_value_is_sent_as_png_or_jpeg(pics, ygpt_server, tmp_path,
     assert run.ok, run.message
     [sent] = ygpt_server.requests[-1].images
     assert sent["format"] == ("jpeg" if kind == "jpeg_bytes" else "png")
-    if kind in ("png_bytes", "str_path", "path_name", "ipython", "out"):
+    if kind in ("png_bytes", "bytesio", "str_path", "path_name", "ipython", "out"):
         assert (sent["bytes"], sent["sha256"]) == (len(png), short_hash(png))  # sent as given
 
 

@@ -1,6 +1,6 @@
 """`%%ygpt --image NAME[,NAME]`: notebook values → the PNG/JPEG pictures a request sends.
 
-NAME is a variable (a matplotlib Figure or Axes, a PIL image, PNG/JPEG bytes, a file path as
+NAME is a variable (a matplotlib Figure or Axes, a PIL image, PNG/JPEG bytes or a BytesIO, a file path as
 ``str`` / ``Path``, an IPython ``Image``), ``Out[N]`` (a cell's output), or a path to an image
 file. Every picture is opened with Pillow before anything is sent, so bytes that are not an image
 and types that are none are refused with a message here, not by the server. A picture over the
@@ -108,6 +108,8 @@ def _encoded(value: Any, name: str) -> bytes:
                          f"nothing is downloaded. Make it with Image(filename=...) or Image(data=...).")
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value)
+    if isinstance(value, io.BytesIO):  # what savefig(buffer) / Image.save(buffer) filled
+        return value.getvalue()
     if isinstance(value, (str, os.PathLike)):
         return _read(Path(value).expanduser(), name)
     raise ImageError(f"--image {name}: {name!r} is a {type(value).__name__}, which is not a picture. "
