@@ -24,6 +24,7 @@ SCRIPTS = {
     "rest_throughput": ["7. REST completions/s"],
     "batch_job": ["8. batch job"],
     "value_render": ["9. {df} of a 10⁶ × 500"],
+    "tool_cell": ["11. two-round tool cell"],
 }
 
 

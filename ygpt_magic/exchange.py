@@ -8,15 +8,21 @@ still on screen.
 
 The client and the renderer are duck-typed (see client/sdk.py and render/stream.py), so the panel can bring
 its own renderer and tests can bring a tiny fake client.
+
+With ``tools`` (a ``tools.loop.ToolLoop``: ``--tools`` / ``--schema``), one exchange is several
+requests: the loop asks, runs the calls the answer holds, and asks again with their results,
+through the same request function as a plain exchange, under the same hold and the same rules.
 """
 
 from __future__ import annotations
 
 import time
 from contextlib import nullcontext
+from collections.abc import Callable
 from typing import Any, Protocol
 
-from .chat import ChatSession, Plan, Reply, Usage
+from .chat import ChatSession, Options, Plan, Reply, Usage
+from .chat.tooluse import ToolCall
 from .errors import StreamBroken, YGptError
 
 MODES = ("stream", "once", "deferred")
@@ -31,6 +37,18 @@ class Renderer(Protocol):
     def finish(self, reply: Reply) -> None: ...
     def interrupt(self, text: str, *, kept: bool = False) -> None: ...
     def fail(self, message: str) -> None: ...
+    def tool_running(self, line: str) -> None: ...
+    def tool_done(self, call: ToolCall) -> None: ...
+
+
+class ToolRounds(Protocol):
+    """What run_exchange needs from a tool loop (tools/loop.py ToolLoop)."""
+
+    calls: list[ToolCall]
+    spent: Usage  # tokens of the rounds before the final answer
+
+    def answer(self, ask: Callable[[list[dict], dict], Any], messages: list[dict],
+               renderer: Renderer) -> Any: ...
 
 
 class _Interrupted(Exception):
@@ -40,13 +58,14 @@ class _Interrupted(Exception):
         self.last = last
 
 
-def _streamed(client: Any, plan: Plan, renderer: Renderer) -> Any:
+def _streamed(client: Any, messages: list[dict], options: Options, renderer: Renderer,
+              extras: dict) -> Any:
     """The last chunk of a streamed reply; ``_Interrupted`` on Ctrl-C or Stop.
 
     A silent server is the client's to bound (``stream_timeout``, raising StreamStalled); a
     stream that ends on a PARTIAL chunk without being cancelled was cut off: StreamBroken.
     """
-    stream = client.stream(plan.messages, plan.options)
+    stream = client.stream(messages, options, **extras)
     last, count = None, 0
     try:
         for chunk in stream:
@@ -63,11 +82,21 @@ def _streamed(client: Any, plan: Plan, renderer: Renderer) -> Any:
     return last
 
 
-def _requested(client: Any, plan: Plan, renderer: Renderer, mode: str) -> Any:
+def _requested(client: Any, messages: list[dict], options: Options, renderer: Renderer,
+               extras: dict, mode: str) -> Any:
     """The one chunk of a non-streamed or deferred reply (the client cancels on Ctrl-C)."""
     if mode == "deferred":
-        return client.deferred(plan.messages, plan.options, on_wait=renderer.waiting)
-    return client.complete(plan.messages, plan.options)
+        return client.deferred(messages, options, on_wait=renderer.waiting, **extras)
+    return client.complete(messages, options, **extras)
+
+
+def _asker(client: Any, plan: Plan, renderer: Renderer, mode: str) -> Callable[[list[dict], dict], Any]:
+    """One request of this exchange: (messages, extras) → the answer's last chunk."""
+    def ask(messages: list[dict], extras: dict) -> Any:
+        if mode == "stream":
+            return _streamed(client, messages, plan.options, renderer, extras)
+        return _requested(client, messages, plan.options, renderer, extras, mode)
+    return ask
 
 
 def run_exchange(
@@ -78,6 +107,7 @@ def run_exchange(
     *,
     mode: str = "stream",
     keep_partial: bool = False,
+    tools: ToolRounds | None = None,
 ) -> Reply:
     """Send ``plan``, show the reply as it comes, and record it in the chat when complete.
 
@@ -85,6 +115,7 @@ def run_exchange(
     ``--no-stream``) or ``"deferred"`` (an operation polled until done). A silent stream is the
     client's to stop (its ``stream_timeout`` setting, StreamStalled).
     ``keep_partial``: record an interrupted reply's partial text instead of dropping it.
+    ``tools``: run the tool loop (the reply records its calls), else one request.
 
     Returns the reply; an interrupted one has status ``"INTERRUPTED"`` and is not recorded
     (unless ``keep_partial``). YGptError and other exceptions are shown by ``renderer.fail``
@@ -100,12 +131,10 @@ def run_exchange(
         renderer.start(plan.notes())
         started = time.monotonic()
         try:
-            if mode == "stream":
-                last = _streamed(client, plan, renderer)
-            else:
-                last = _requested(client, plan, renderer, mode)
+            ask = _asker(client, plan, renderer, mode)
+            last = ask(plan.messages, {}) if tools is None else tools.answer(ask, plan.messages, renderer)
         except (_Interrupted, KeyboardInterrupt) as stop:
-            reply = _reply(plan, getattr(stop, "last", None), started, status="INTERRUPTED")
+            reply = _reply(plan, getattr(stop, "last", None), started, tools, status="INTERRUPTED")
             if keep_partial and not plan.once and reply.text:
                 session.record(plan, reply)
                 renderer.interrupt(reply.text, kept=True)
@@ -120,20 +149,23 @@ def run_exchange(
             # a credential), so only its type is shown; the traceback still tells developers.
             renderer.fail(f"Unexpected error ({type(error).__name__}); see the traceback below.")
             raise
-        reply = _reply(plan, last, started)
+        reply = _reply(plan, last, started, tools)
         session.record(plan, reply)
         renderer.finish(reply)
         return reply
 
 
-def _reply(plan: Plan, last: Any, started: float, status: str | None = None) -> Reply:
-    """The Reply for the last chunk received (None when nothing arrived before a stop)."""
+def _reply(plan: Plan, last: Any, started: float, tools: ToolRounds | None,
+           status: str | None = None) -> Reply:
+    """The Reply for the last chunk received (None when nothing arrived before a stop), with
+    the tool calls made on the way and the tokens of every round."""
     return Reply(
         text=last.text if last else "",
         status=status or last.status,
-        usage=last.usage if last else Usage(),
+        usage=(last.usage if last else Usage()) + (tools.spent if tools is not None else Usage()),
         model=plan.options.model,
         model_version=last.model_version if last else "",
         elapsed=time.monotonic() - started,
         messages=tuple(plan.messages),
+        tool_calls=tuple(tools.calls) if tools is not None else (),
     )

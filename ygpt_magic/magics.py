@@ -25,7 +25,7 @@ from .chat import FORMATS, ChatSession, Options, Plan, planning
 from .client.connection import Connection
 from .client.settings import DEFAULTS, ClientSettings
 from .commands import _request
-from .commands.args import chat_arg, option_args
+from .commands.args import chat_arg, option_args, tool_args
 from .errors import OptionError, YGptError
 
 
@@ -92,6 +92,8 @@ class YGptMagics(Magics):
         "You fix Python code in a Jupyter notebook. Explain in one or two sentences why the "
         "cell fails, then give the whole corrected cell in one ```python code block.",
         config=True, help="The system message of %ygpt fix (shown by %ygpt fix --dry-run).")
+    max_tool_rounds = Int(5, config=True,
+                          help="Rounds of tool calls a --tools cell may take before it stops.")
 
     def __init__(self, shell=None, **kwargs):
         super().__init__(shell=shell, **kwargs)
@@ -115,7 +117,8 @@ class YGptMagics(Magics):
             raise TraitError(f"YGptMagics.temperature must be from 0 to 1 (or None), not {value}.")
         return value
 
-    @validate("max_tokens", "context_budget", "max_rows", "max_columns", "max_value_chars")
+    @validate("max_tokens", "context_budget", "max_rows", "max_columns", "max_value_chars",
+              "max_tool_rounds")
     def _valid_positive(self, proposal):
         value = proposal["value"]
         if value is not None and value < 1:
@@ -226,8 +229,13 @@ class YGptMagics(Magics):
     @option_args()
     @argument("--reasoning", action="store_true", help="Reasoning mode (ENABLED_HIDDEN).")
     @argument("--json", action="store_true", help="Ask for a JSON object (json_object format).")
+    @tool_args()
+    @argument("--schema", type=_identifier, metavar="NAME",
+              help="Ask for an answer in the schema NAME (a pydantic model, dataclass, TypedDict "
+                   "or JSON-schema dict); the validated value is in _ygpt.parsed.")
     @argument("--out", type=_identifier, metavar="NAME",
-              help="Store the reply text in variable NAME (the Reply is always in _ygpt).")
+              help="Store the reply text in variable NAME (the Reply is always in _ygpt; with "
+                   "--schema, the validated value).")
     @argument("--no-stream", action="store_true", help="One request, no streaming.")
     @argument("--deferred", action="store_true",
               help="Asynchronous mode: start an operation and poll it until it is done.")
@@ -251,6 +259,9 @@ class YGptMagics(Magics):
         replaced by the variable's value (`{{`/`}}` for braces; fenced code is left alone);
         `{In[N]}`, `{Out[N]}` and `{Err[N]}` by cell N's source, output or error.
         The last reply is in `_ygpt` (.text, .status, .usage, .model_version, .elapsed).
+        `--tools f,g` lets the model call those notebook functions (and only those) before it
+        answers (`_ygpt.tool_calls`); `--schema NAME` asks for an answer in that pydantic model,
+        dataclass, TypedDict or JSON schema, validated into `_ygpt.parsed`.
 
         As a line magic, `%ygpt SUBCOMMAND` manages chats, settings and the server: `%ygpt help`
         lists the subcommands, `%ygpt help NAME` describes one.
@@ -273,7 +284,19 @@ class YGptMagics(Magics):
         pictures = images.pictures(args.image, self.shell.user_ns, expanded.pictures)
         plan = self._plan(prompt, args, pictures)
         mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
-        _request.send(self, plan, expanded.notes, mode=mode, dry_run=args.dry_run, out=args.out)
+        _request.send(self, plan, expanded.notes, mode=mode, dry_run=args.dry_run, out=args.out,
+                      schema=args.schema)
+
+    def tool_loop(self, plan: Plan, schema: str | None = None):
+        """The tool loop for ``plan`` (its tools, the cell's or the chat's; ``--schema``), or
+        None; every function and schema is checked before anything is sent."""
+        if not plan.options.tools and schema is None:
+            return None
+        from .tools.loop import loop_for
+
+        return loop_for(plan.options, self.shell.user_ns, schema=schema,
+                        max_rounds=self.max_tool_rounds, limits=_request.limits(self),
+                        secrets=self.connection.known_secrets())
 
     def _parse(self, line: str) -> argparse.Namespace:
         try:
@@ -295,7 +318,8 @@ class YGptMagics(Magics):
         """The flags → planning.plan_request, the rule the panel follows too."""
         flags = {"model": args.model, "temperature": args.temperature,
                  "max_tokens": args.max_tokens, "format": args.format,
-                 "reasoning": args.reasoning or None, "json": args.json or None}
+                 "reasoning": args.reasoning or None, "json": args.json or None,
+                 "tools": args.tools, "tool_choice": args.tool_choice}
         return planning.plan_request(
             self.session, prompt, settings=self, get_client=self.connection.client,
             chat=args.chat, cell_id=self._cell_id, append=args.append, once=args.once,

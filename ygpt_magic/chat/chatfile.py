@@ -18,10 +18,12 @@ option, so after loading one, its chats keep ``yandexgpt``/``markdown`` whatever
 defaults say (``%ygpt config`` shows it as set by the chat; the panel's "(default)" entry unsets it).
 Leaving unset options out, rather than writing nulls, keeps new files readable by older versions.
 
-A turn that sent pictures has ``"images": [{"name", "format", "width", "height", "bytes",
-"sha256"}]``, their placeholders (chat/pictures.py); never the pictures themselves. Files
-without it (every file from before pictures) read as turns without pictures.
-
+Version 2 is version 1 plus what tools and pictures add: a reply's ``tool_calls`` (``[{"name",
+"arguments", "result", "round", "summary", "error", "elapsed"}]``), the options ``tools`` /
+``tool_choice``, and a turn's ``images`` (``[{"name", "format", "width", "height", "bytes",
+"sha256"}]``: the placeholders of the pictures it sent, chat/pictures.py; never the pictures). A
+file is written as version 1 when it has none of them, so older versions still read it; one with
+them says version 2, which an older version refuses by its version number.
 A reply's ``messages`` (what was sent) are not saved: they repeat the history before it, which
 would make a file grow with the square of the chat's length; they are rebuilt by the next request.
 """
@@ -39,9 +41,11 @@ from typing import Any
 from ..errors import ChatFileError, OptionError
 from .pictures import FORMATS as PICTURE_FORMATS
 from .pictures import PictureInfo
+from .tooluse import ToolCall, message_role, message_text
 from .values import Chat, Options, Reply, Turn, Usage, counted, short_model, shown
 
-VERSION = 1
+VERSION = 2
+VERSIONS = (1, 2)
 MAX_BYTES = 20 * 1024 * 1024
 MAX_NAME = 200
 MAX_CHATS = 1_000
@@ -104,7 +108,7 @@ def _usage(value: Any, where: str) -> Usage:
 
 
 def _reply(value: Any, where: str) -> Reply:
-    keys = {"text", "status", "usage", "model", "model_version", "elapsed"}
+    keys = {"text", "status", "usage", "model", "model_version", "elapsed", "tool_calls"}
     data = _object(value, keys, where)
     elapsed = _field(data, "elapsed", (int, float), where)
     if not math.isfinite(elapsed) or elapsed < 0:
@@ -116,6 +120,8 @@ def _reply(value: Any, where: str) -> Reply:
         model=_field(data, "model", (str,), where),
         model_version=_field(data, "model_version", (str,), where),
         elapsed=float(elapsed),
+        tool_calls=tuple(_tool_call(item, f"{where}.tool_calls[{index}]") for index, item in
+                         enumerate(_list(data.get("tool_calls", []), f"{where}.tool_calls"))),
     )
 
 
@@ -138,6 +144,20 @@ def _pictures(value: Any, where: str) -> tuple[PictureInfo, ...]:
             raise _Bad(f"{at} has a negative size")
         pictures.append(PictureInfo(name, kind, *sizes, sha256))
     return tuple(pictures)
+
+
+def _tool_call(value: Any, where: str) -> ToolCall:
+    data = _object(value, set(ToolCall.__dataclass_fields__), where)
+    number = _field(data, "round", (int,), where)
+    elapsed = _field(data, "elapsed", (int, float), where) if "elapsed" in data else 0.0
+    if number < 1 or not math.isfinite(elapsed) or elapsed < 0:
+        raise _Bad(f"{where} should have a round ≥ 1 and non-negative elapsed seconds")
+    return ToolCall(name=_field(data, "name", (str,), where),
+                    arguments=dict(_field(data, "arguments", (Mapping,), where)),
+                    result=_field(data, "result", (str,), where), round=number,
+                    summary=_field(data, "summary", (str,), where) if "summary" in data else "",
+                    error=_field(data, "error", (bool,), where) if "error" in data else False,
+                    elapsed=float(elapsed))
 
 
 def _chat(value: Any, where: str) -> Chat:
@@ -170,8 +190,9 @@ def parse(data: Any, source: object) -> tuple[dict[str, Chat], str]:
     try:
         top = _object(data, {"version", "current", "chats"}, "the file")
         version = top.get("version")
-        if version != VERSION or isinstance(version, bool):
-            raise _Bad(f"its version is {shown(version)}, and this ygpt_magic reads version {VERSION}")
+        if version not in VERSIONS or isinstance(version, bool):
+            raise _Bad(f"its version is {shown(version)}, and this ygpt_magic reads versions "
+                       f"{' and '.join(map(str, VERSIONS))}")
         items = _list(_field(top, "chats", (list,), "the file"), "chats")
         if not items or len(items) > MAX_CHATS:
             raise _Bad(f"it should hold 1 to {MAX_CHATS} chats, not {len(items)}")
@@ -192,9 +213,13 @@ def parse(data: Any, source: object) -> tuple[dict[str, Chat], str]:
 def dump(chats: Mapping[str, Chat], current: str) -> dict[str, Any]:
     """Chat-file data for ``chats`` (the inverse of :func:`parse`)."""
     def reply(r: Reply) -> dict[str, Any]:
-        return {"text": r.text, "status": r.status, "model": r.model,
+        data = {"text": r.text, "status": r.status, "model": r.model,
                 "model_version": r.model_version, "elapsed": r.elapsed,
                 "usage": {k: getattr(r.usage, k) for k in Usage.__dataclass_fields__}}
+        if r.tool_calls:
+            data["tool_calls"] = [{f: getattr(call, f) for f in ToolCall.__dataclass_fields__}
+                                  for call in r.tool_calls]
+        return data
 
     def turn(t: Turn) -> dict[str, Any]:
         data = {"prompt": t.prompt, "cell_id": t.cell_id, "reply": reply(t.reply)}
@@ -202,8 +227,11 @@ def dump(chats: Mapping[str, Chat], current: str) -> dict[str, Any]:
             data["images"] = [info.to_dict() for info in t.images]
         return data
 
+    with_v2 = any(chat.options.tools or chat.options.tool_choice
+                  or any(turn.reply.tool_calls or turn.images for turn in chat.turns)
+                  for chat in chats.values())
     return {
-        "version": VERSION,
+        "version": VERSION if with_v2 else 1,
         "current": current,
         "chats": [
             {"name": chat.name, "system": chat.system, "options": chat.options.set_fields(),
@@ -263,6 +291,8 @@ def transcript(chat: Chat) -> str:
         reply = turn.reply
         parts.append(f"## {number}. User\n\n{turn.prompt}")
         parts.extend(f"<sub>🖼 image {info.describe()}</sub>" for info in turn.images)
+        parts += [f"**{message_role(m)}**\n\n{_quote(message_text(m))}"
+                  for m in turn.messages()[1:-1]]
         parts.append(f"## {number}. {short_model(reply.model)}\n\n{reply.text}")
         parts.append(f"<sub>{reply.summary()}</sub>")
     usage = chat.usage

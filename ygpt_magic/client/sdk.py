@@ -17,6 +17,7 @@ Why it looks like this:
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -31,11 +32,17 @@ from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder
 from .endpoints import CLOUD_ENDPOINT, parse_endpoint, url_address
 from .loop import LoopThread, Stalled
 from .settings import DEFAULTS, ClientSettings
+from .tools import configure_settings, sdk_messages, tool_calls
 
 log = logging.getLogger(__name__)
 
 #: seconds after which a reachable endpoint is probed again before the next request
 PROBE_TTL = 30.0
+#: configured SDK models a client keeps (see Client._model)
+MODELS_KEPT = 16
+
+#: a request's tools and schema: ``{"tools": [...], "response_format": {...}}`` (see Client.stream)
+Extras = dict[str, Any]
 
 
 class Chunk:
@@ -46,12 +53,14 @@ class Chunk:
     eagerly was a quarter of a streamed cell's CPU).
     """
 
-    __slots__ = ("text", "status", "model_version", "_sdk_usage", "_usage")
+    __slots__ = ("text", "status", "model_version", "tool_calls", "_sdk_usage", "_usage")
 
-    def __init__(self, text: str, status: str, model_version: str, sdk_usage: Any) -> None:
+    def __init__(self, text: str, status: str, model_version: str, sdk_usage: Any,
+                 tool_calls: tuple[dict, ...] = ()) -> None:
         self.text = text
-        self.status = status  # PARTIAL | FINAL | TRUNCATED_FINAL | CONTENT_FILTER | ...
+        self.status = status  # PARTIAL | FINAL | TRUNCATED_FINAL | CONTENT_FILTER | TOOL_CALLS | ...
         self.model_version = model_version
+        self.tool_calls = tool_calls  # ({"name", "arguments"}, ...) when status is TOOL_CALLS
         self._sdk_usage = sdk_usage
         self._usage: Usage | None = None
 
@@ -74,18 +83,18 @@ class Chunk:
 class Stream:
     """Iterator of Chunks produced on the client's loop thread; `cancel()` from any thread."""
 
-    def __init__(self, client: Client, messages: list[dict], options: Options):
+    def __init__(self, client: Client, messages: list[dict], options: Options, extras: Extras):
         self.cancelled = False
         self._stream_timeout = client.settings.stream_timeout
         self._client = client
         self._model = options.model
         self._history_turns = history_turns(messages)
         self._started = time.monotonic()
-        self._to_chunk = client._route(messages)
-        self._job = client._loop.stream(self._produce(messages, options))
+        self._to_chunk = client._route(messages, extras)
+        self._job = client._loop.stream(self._produce(messages, options, extras))
 
-    async def _produce(self, messages: list[dict], options: Options):
-        model, sent = await self._client._prepare(messages, options)
+    async def _produce(self, messages: list[dict], options: Options, extras: Extras):
+        model, sent = await self._client._prepare(messages, options, extras)
         async for result in model.run_stream(sent, timeout=self._client.settings.timeout):
             yield result
 
@@ -136,29 +145,34 @@ class Client:
         self._sdk = None
         self._reachable_at: dict[str, float] = {}  # address → when it last accepted a connection
         self._loop = LoopThread(name=f"ygpt-client-{self.endpoint}")
+        self._models: dict[tuple, Any] = {}  # (options, tools and schema as JSON) → SDK model
 
     def __repr__(self) -> str:
         return f"<Client {self.endpoint} credential={self.credential.source!r}>"
 
     # -- requests -----------------------------------------------------------------------------
 
-    def stream(self, messages: list[dict], options: Options) -> Stream:
+    def stream(self, messages: list[dict], options: Options, **extras: Any) -> Stream:
         """Start a streamed completion; iterate the result for Chunks (each the whole text).
-        A stream silent for ``settings.stream_timeout`` seconds stops with StreamStalled."""
-        self._check_credentials()
-        return Stream(self, list(messages), options)
+        A stream silent for ``settings.stream_timeout`` seconds stops with StreamStalled.
 
-    def complete(self, messages: list[dict], options: Options) -> Chunk:
+        ``extras`` (every request method takes them): ``tools``, the declarations
+        (``[{"name", "description", "parameters"}]``), and ``response_format``, a JSON schema
+        (``{"name", "json_schema"}``); the tool choice is ``options.tool_choice``."""
+        self._check_credentials()
+        return Stream(self, list(messages), options, extras)
+
+    def complete(self, messages: list[dict], options: Options, **extras: Any) -> Chunk:
         """One request, no streaming."""
-        to_chunk = self._route(messages)
+        to_chunk = self._route(messages, extras)
 
         async def run():
-            model, sent = await self._prepare(messages, options)
+            model, sent = await self._prepare(messages, options, extras)
             return await model.run(sent, timeout=self.settings.timeout)
         return to_chunk(self._call(run, options, messages), None)
 
     def deferred(self, messages: list[dict], options: Options,
-                 on_wait: Callable[[float], None]) -> Chunk:
+                 on_wait: Callable[[float], None], **extras: Any) -> Chunk:
         """Asynchronous mode: start an operation, poll it, call on_wait(seconds) between polls.
 
         Polling is driven from the caller's thread so that on_wait (which updates the display)
@@ -171,7 +185,8 @@ class Client:
 
         async def start():
             await self._ensure_reachable()
-            return await self._model(options).run_deferred(messages, timeout=self.settings.timeout)
+            return await self._model(options, extras).run_deferred(sdk_messages(messages),
+                                                                   timeout=self.settings.timeout)
         operation = self._call(start, options, messages)
         started = time.monotonic()
         try:
@@ -197,13 +212,13 @@ class Client:
         except Exception as exc:  # noqa: BLE001 (any failure here leaves only the interrupt)
             log.debug("could not cancel operation %s: %s", operation.id, type(exc).__name__)
 
-    def count_tokens(self, messages: list[dict], options: Options) -> int:
+    def count_tokens(self, messages: list[dict], options: Options, **extras: Any) -> int:
         """Tokens the model would read for these messages (the tokenizer API, not a guess); the
         text only: a picture's cost is the caller's to add (chat/pictures.py PICTURE_TOKENS)."""
         async def run():
             await self._ensure_reachable()
-            return await self._model(options).tokenize(chat_api.text_messages(messages),
-                                                       timeout=self.settings.timeout)
+            return await self._model(options, extras).tokenize(
+                sdk_messages(chat_api.text_messages(messages)), timeout=self.settings.timeout)
         return len(self._call(run, options))
 
     def describe(self) -> dict:
@@ -271,24 +286,41 @@ class Client:
         writer.close()
         self._reachable_at[name] = time.monotonic()
 
-    def _route(self, messages: list[dict]) -> Callable[[Any, Chunk | None], Chunk]:
+    def _route(self, messages: list[dict], extras: Extras) -> Callable[[Any, Chunk | None], Chunk]:
         """How this request's results become Chunks: over the chat API when it carries pictures
-        (refused up front when this target has no chat API), else gRPC."""
+        (refused up front when this target has no chat API, or with tools or a schema, which
+        this client sends over gRPC only), else gRPC."""
         if not chat_api.has_pictures(messages):
             return _chunk
+        if extras:
+            raise OptionError("Pictures and --tools / --schema do not go together yet: pictures "
+                              "travel by the chat API, tools and schemas by gRPC. Send the picture "
+                              "in a cell of its own, then use the tools in the next cell.")
         if self.chat_url is None and self.endpoint != CLOUD_ENDPOINT:
             raise NoChatEndpoint(self.endpoint)
         return _chat_chunk
 
-    async def _prepare(self, messages: list[dict], options: Options) -> tuple[Any, list[dict]]:
+    async def _prepare(self, messages: list[dict], options: Options, extras: Extras) -> tuple[Any, list]:
         """The SDK model for this request and the messages as it takes them (see _route)."""
         chat = chat_api.has_pictures(messages)
         await self._ensure_reachable(chat)
         if chat:
             return chat_api.chat_model(self._get_sdk(), options), chat_api.chat_messages(messages)
-        return self._model(options), messages
+        return self._model(options, extras), sdk_messages(messages)
 
-    def _model(self, options: Options):
+    def _model(self, options: Options, extras: Extras | None = None):
+        """The SDK model for a request, configured once per set of options, tools and schema (a
+        tool cell asks at least twice, and declaring its tools to the SDK each time was a
+        tenth of its cost); only the last few are kept."""
+        key = (options, json.dumps(extras, sort_keys=True, default=repr) if extras else "")
+        model = self._models.get(key)
+        if model is None:
+            if len(self._models) >= MODELS_KEPT:
+                self._models.pop(next(iter(self._models)))
+            model = self._models[key] = self._configured(options, extras)
+        return model
+
+    def _configured(self, options: Options, extras: Extras | None):
         """The SDK model object for these options (short name, name/version, or gpt:// URI).
 
         ``options`` are a request's resolved options (``planning.resolve``; a Plan's are), so
@@ -309,6 +341,9 @@ class Client:
             settings["reasoning_mode"] = "ENABLED_HIDDEN"
         if options.json:
             settings["response_format"] = "json"
+        extras = extras or {}
+        settings.update(configure_settings(sdk, extras.get("tools", ()), options.tool_choice,
+                                           extras.get("response_format")))
         return model.configure(**settings) if settings else model
 
     def _get_sdk(self):
@@ -334,7 +369,8 @@ def _chunk(result, previous: Chunk | None) -> Chunk:
         text, status = alternative.text, alternative.status.name
     else:
         text, status = (previous.text, previous.status) if previous else ("", "UNKNOWN")
-    return Chunk(text, status, result.model_version, result.usage)
+    calls = tool_calls(result) if status == "TOOL_CALLS" else ()
+    return Chunk(text, status, result.model_version, result.usage, calls)
 
 
 def _chat_chunk(result, previous: Chunk | None) -> Chunk:

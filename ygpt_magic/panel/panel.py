@@ -197,7 +197,10 @@ class ChatPanel(widgets.VBox):
             interval = getattr(self._settings, "render_interval", None) or RENDER_INTERVAL
             renderer = panel_live.PanelRenderer(live, fmt=plan.options.format, interval=interval,
                                                 json_reply=plan.options.json)
-            run_exchange(self._session, panel_live.TrackedClient(client, live), plan, renderer)
+            # the chat's own tools (%ygpt config --tools), looked up in the notebook like a cell's
+            tool_loop = getattr(self._settings, "tool_loop", None)
+            run_exchange(self._session, panel_live.TrackedClient(client, live), plan, renderer,
+                         tools=tool_loop(plan) if tool_loop is not None else None)
         except YGptError as error:
             if live.state != "failed":
                 live.end("failed", str(error))
