@@ -194,6 +194,7 @@ def test_save_load_and_export_keep_the_placeholder_not_the_bytes(pics, magics, y
     assert cell(pics, f"%ygpt save {saved}").ok and cell(pics, f"%ygpt export {exported}").ok
     data = json.loads(saved.read_text(encoding="utf-8"))
     assert data["chats"][0]["turns"][0]["images"] == [info.to_dict()]
+    assert data["version"] == 2  # a version-1 reader refuses it by its version, not a stray field
     assert saved.stat().st_size < 3_000  # the picture is several KB; the file holds none of it
     assert f"🖼 image 'photo': PNG 800×600, {info.size:,} bytes, sha256 {info.sha256}" in exported.read_text()
     cell(pics, "%ygpt reset")
@@ -396,3 +397,16 @@ def test_out_of_a_picture_in_the_text_is_sent_as_a_picture(pics, magics, ygpt_se
     assert "a picture, sent with the cell" in run.final  # the note above the reply
     text = cell(pics, f"%%ygpt --once\nWhat is in {{Out[{number}]}}?")
     assert "does not take images" in text.message and "{Out[N]} of a picture" in text.message
+
+
+@pytest.mark.parametrize("flag", ["--tools colour_of", "--schema Colour"])
+def test_pictures_with_tools_or_a_schema_are_refused_before_sending(pics, magics, ygpt_server, flag):
+    pics.run_cell('def colour_of(name: str) -> str:\n    """The colour of a thing."""\n    return "blue"\n'
+                  'Colour = {"type": "object", "properties": {"colour": {"type": "string"}}}')
+    pics.user_ns["png"] = png_bytes()
+    before = len(ygpt_server.requests)
+    run = cell(pics, f"%%ygpt --image png --model {MODEL} {flag}\nWhat colour is it?")
+    assert "Pictures and --tools / --schema do not go together yet" in run.message, run.message
+    assert len(ygpt_server.requests) == before and turns(magics) == []
+    for name in ("colour_of", "Colour"):
+        pics.user_ns.pop(name)
