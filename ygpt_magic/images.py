@@ -35,7 +35,7 @@ MAX_TOTAL = 10 * 2**20
 MAX_FILE = 64 * 2**20
 EXTRA = "pip install 'ygpt-magic[data]'"
 _OUT = re.compile(r"Out\[(\d+)\]")
-_TAKES = ("a matplotlib Figure, a PIL image, PNG/JPEG bytes, a file path or an IPython Image")
+_TAKES = "a matplotlib Figure, a PIL image, PNG/JPEG bytes (or a BytesIO), a file path or an IPython Image"
 
 
 def is_picture(value: Any) -> bool:
