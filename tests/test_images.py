@@ -410,3 +410,16 @@ def test_pictures_with_tools_or_a_schema_are_refused_before_sending(pics, magics
     assert len(ygpt_server.requests) == before and turns(magics) == []
     for name in ("colour_of", "Colour"):
         pics.user_ns.pop(name)
+
+
+def test_the_panel_shows_that_a_turn_sent_a_picture(pics, ygpt_server):
+    from test_panel import bubbles
+
+    pics.user_ns["png"] = png_bytes()
+    panel = pics.run_line_magic("ygpt", "panel")
+    try:
+        assert cell(pics, f"%%ygpt --image png --model {MODEL}\nWhat colour is it?").ok
+        user = bubbles(panel)[0][1]
+        assert user.startswith("What colour is it?") and "🖼 image 'png': PNG 64×48" in user
+    finally:
+        panel.close()

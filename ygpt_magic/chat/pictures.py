@@ -38,6 +38,10 @@ class PictureInfo:
         return (f"{self.name!r}: {self.format.upper()} {self.width}×{self.height}, "
                 f"{self.size:,} bytes, sha256 {self.sha256}")
 
+    def caption(self) -> str:
+        """The line under a prompt that sent this picture (the panel, ``%ygpt export``)."""
+        return f"<sub>🖼 image {self.describe()}</sub>"
+
     def placeholder(self) -> str:
         """The text later requests carry instead of the picture."""
         return f"[image {self.describe()}; sent with this message earlier, not sent again]"
