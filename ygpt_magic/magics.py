@@ -19,7 +19,7 @@ from traitlets import Float, Int, TraitError, Unicode, observe, validate
 from traitlets.config import Config
 from traitlets.config.loader import DeferredConfig, LazyConfigValue
 
-from . import commands, render
+from . import commands, images, render
 from .cells import NotebookCells
 from .chat import FORMATS, ChatSession, Options, Plan, planning
 from .client.connection import Connection
@@ -245,6 +245,10 @@ class YGptMagics(Magics):
               help="Re-running this cell adds a new turn instead of rewinding the chat.")
     @argument("--no-interpolate", action="store_true",
               help="Send {braces} as written instead of filling in {variable} values.")
+    @argument("--image", metavar="NAME[,NAME]",
+              help="Show the model pictures: variables holding a matplotlib Figure, a PIL image, "
+                   "PNG/JPEG bytes, a file path or an IPython Image; Out[N]; or image files. "
+                   "Needs a model that takes images (%%ygpt models marks them).")
     @line_cell_magic
     def ygpt(self, line: str, cell: str | None = None):
         """Talk to YandexGPT.
@@ -277,7 +281,8 @@ class YGptMagics(Magics):
         if not prompt.strip():
             raise OptionError("The %%ygpt cell is empty: write the prompt on the lines below "
                               "%%ygpt.")
-        plan = self._plan(prompt, args)
+        pictures = images.pictures(args.image, self.shell.user_ns, expanded.pictures)
+        plan = self._plan(prompt, args, pictures)
         mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
         _request.send(self, plan, expanded.notes, mode=mode, dry_run=args.dry_run, out=args.out,
                       schema=args.schema)
@@ -301,12 +306,15 @@ class YGptMagics(Magics):
         if args.deferred and args.no_stream:
             raise OptionError("%%ygpt: --deferred and --no-stream are two different modes; "
                               "use one of them.")
+        if args.image and args.deferred:
+            raise OptionError("%%ygpt: pictures (--image) go through the chat API, which has no "
+                              "deferred mode; drop --deferred.")
         if args.once and args.append:
             raise OptionError("%%ygpt: --append has no effect with --once (prompt mode never "
                               "writes to the chat); drop one of them.")
         return args
 
-    def _plan(self, prompt: str, args: argparse.Namespace) -> Plan:
+    def _plan(self, prompt: str, args: argparse.Namespace, pictures: tuple = ()) -> Plan:
         """The flags → planning.plan_request, the rule the panel follows too."""
         flags = {"model": args.model, "temperature": args.temperature,
                  "max_tokens": args.max_tokens, "format": args.format,
@@ -315,7 +323,7 @@ class YGptMagics(Magics):
         return planning.plan_request(
             self.session, prompt, settings=self, get_client=self.connection.client,
             chat=args.chat, cell_id=self._cell_id, append=args.append, once=args.once,
-            system=args.system, flags=flags)
+            system=args.system, flags=flags, pictures=pictures)
 
     def close(self) -> None:
         """Unregister the cell hooks, close the client, stop a local server (on unload)."""
