@@ -19,7 +19,7 @@ from traitlets import Float, Int, TraitError, Unicode, observe, validate
 from traitlets.config import Config
 from traitlets.config.loader import DeferredConfig, LazyConfigValue
 
-from . import commands, render
+from . import commands, images, render
 from .cells import NotebookCells
 from .chat import FORMATS, ChatSession, Options, Plan, planning
 from .client.connection import Connection
@@ -266,6 +266,10 @@ class YGptMagics(Magics):
               help="Re-running this cell adds a new turn instead of rewinding the chat.")
     @argument("--no-interpolate", action="store_true",
               help="Send {braces} as written instead of filling in {variable} values.")
+    @argument("--image", metavar="NAME[,NAME]",
+              help="Show the model pictures: variables holding a matplotlib Figure, a PIL image, "
+                   "PNG/JPEG bytes, a file path or an IPython Image; Out[N]; or image files. "
+                   "Needs a model that takes images (%%ygpt models marks them).")
     @line_cell_magic
     def ygpt(self, line: str, cell: str | None = None):
         """Talk to YandexGPT.
@@ -300,7 +304,8 @@ class YGptMagics(Magics):
         if not prompt.strip():
             raise OptionError("The %%ygpt cell is empty: write the prompt on the lines below "
                               "%%ygpt.")
-        plan = self._plan(prompt, args)
+        pictures = images.pictures(args.image, self.shell.user_ns, expanded.pictures)
+        plan = self._plan(prompt, args, pictures)
         mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
         _request.send(self, plan, expanded.notes, mode=mode, dry_run=args.dry_run, out=args.out,
                       schema=args.schema)
@@ -324,10 +329,14 @@ class YGptMagics(Magics):
         if args.deferred and args.no_stream:
             raise OptionError("%%ygpt: --deferred and --no-stream are two different modes; "
                               "use one of them.")
-        if args.map and (args.deferred or args.append or args.no_interpolate or args.tools):
+        if args.image and args.deferred:
+            raise OptionError("%%ygpt: pictures (--image) go through the chat API, which has no "
+                              "deferred mode; drop --deferred.")
+        if args.map and (args.deferred or args.append or args.no_interpolate or args.tools
+                         or args.image):
             raise OptionError("%%ygpt: --map sends each row once in prompt mode with its {names} "
                               "filled in, as one request; drop --deferred, --append, "
-                              "--no-interpolate and --tools (--schema works).")
+                              "--no-interpolate, --tools and --image (--schema works).")
         if args.batch and (not args.map or args.concurrency):
             raise OptionError("%%ygpt: --batch runs the rows of --map NAME as one cloud job: give "
                               "--map NAME, and leave out --concurrency (the service "
@@ -340,12 +349,12 @@ class YGptMagics(Magics):
                               "writes to the chat); drop one of them.")
         return args
 
-    def _plan(self, prompt: str, args: argparse.Namespace) -> Plan:
+    def _plan(self, prompt: str, args: argparse.Namespace, pictures: tuple = ()) -> Plan:
         """The flags → planning.plan_request, the rule the panel follows too."""
         return planning.plan_request(
             self.session, prompt, settings=self, get_client=self.connection.client,
             chat=args.chat, cell_id=self._cell_id, append=args.append, once=args.once,
-            system=args.system, flags=_flags(args))
+            system=args.system, flags=_flags(args), pictures=pictures)
 
     def _map(self, args: argparse.Namespace, cell: str):
         """--map NAME: the cell as a template, sent once per row (rows/ does the work)."""
