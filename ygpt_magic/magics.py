@@ -27,7 +27,7 @@ from .client.settings import DEFAULTS, ClientSettings
 from .commands import _request
 from .commands.args import chat_arg, option_args, tool_args
 from .errors import OptionError, YGptError
-from .rows import RowMemo
+from .rows import RowMemo, check_map_flags
 
 
 def _identifier(text: str) -> str:
@@ -332,18 +332,7 @@ class YGptMagics(Magics):
         if args.image and args.deferred:
             raise OptionError("%%ygpt: pictures (--image) go through the chat API, which has no "
                               "deferred mode; drop --deferred.")
-        if args.map and (args.deferred or args.append or args.no_interpolate or args.tools
-                         or args.image):
-            raise OptionError("%%ygpt: --map sends each row once in prompt mode with its {names} "
-                              "filled in, as one request; drop --deferred, --append, "
-                              "--no-interpolate, --tools and --image (--schema works).")
-        if args.batch and (not args.map or args.concurrency):
-            raise OptionError("%%ygpt: --batch runs the rows of --map NAME as one cloud job: give "
-                              "--map NAME, and leave out --concurrency (the service "
-                              "sets the pace).")
-        if args.concurrency and not args.map:
-            raise OptionError("%%ygpt: --concurrency goes with --map NAME (rows sent at once); "
-                              "add --map or drop it.")
+        check_map_flags(args)
         if args.once and args.append:
             raise OptionError("%%ygpt: --append has no effect with --once (prompt mode never "
                               "writes to the chat); drop one of them.")

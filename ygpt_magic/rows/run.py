@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..chat import ChatSession, Options, Usage, planning
-from ..errors import InterpolationError, YGptError
+from ..errors import InterpolationError, OptionError, YGptError
 from .items import Rows, rows_of
 from .memo import Answer, RowMemo, row_key
 from .plans import Expand, RowPlanner, planner
@@ -94,6 +94,20 @@ class RowState:
 
         return self.rows.frame([as_record(self.parsed[p]) if p in self.parsed else None
                                 for p in range(self.rows.count)])
+
+
+def check_map_flags(args: Any) -> None:
+    """OptionError for a cell's flags that do not go with --map / --batch / --concurrency."""
+    if args.map and (args.deferred or args.append or args.no_interpolate or args.tools or args.image):
+        raise OptionError("%%ygpt: --map sends each row once in prompt mode with its {names} "
+                          "filled in, as one request; drop --deferred, --append, "
+                          "--no-interpolate, --tools and --image (--schema works).")
+    if args.batch and (not args.map or args.concurrency):
+        raise OptionError("%%ygpt: --batch runs the rows of --map NAME as one cloud job: give "
+                          "--map NAME, and leave out --concurrency (the service sets the pace).")
+    if args.concurrency and not args.map:
+        raise OptionError("%%ygpt: --concurrency goes with --map NAME (rows sent at once); "
+                          "add --map or drop it.")
 
 
 def open_rows(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
