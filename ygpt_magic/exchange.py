@@ -7,7 +7,9 @@ panel's thread) or an error leaves the chat exactly as it was, with whatever tex
 still on screen.
 
 The client and the renderer are duck-typed (see client.py and render.py), so the panel can bring
-its own renderer and tests can bring a tiny fake client.
+its own renderer and tests can bring a tiny fake client. A reply cache (``cache/``), when given,
+is asked first: a recorded reply is shown at once as the final text and recorded in the chat like
+a sent one; a sent reply is handed to it once complete.
 """
 
 from __future__ import annotations
@@ -25,12 +27,19 @@ MODES = ("stream", "once", "deferred")
 class Renderer(Protocol):
     """What run_exchange needs from a renderer (StreamRenderer, or the panel's own)."""
 
-    def start(self, notes: list[str]) -> None: ...
+    def start(self, notes: list[str], *, waiting: bool = True) -> None: ...
     def waiting(self, seconds: float) -> None: ...
     def update(self, text: str) -> None: ...
     def finish(self, reply: Reply) -> None: ...
     def interrupt(self, text: str, *, kept: bool = False) -> None: ...
     def fail(self, message: str) -> None: ...
+
+
+class Cache(Protocol):
+    """What run_exchange needs from a reply cache (``cache.Front``)."""
+
+    def replayed(self, plan: Plan) -> Reply | None: ...
+    def recorded(self, plan: Plan, reply: Reply) -> None: ...
 
 
 class _Interrupted(Exception):
@@ -80,6 +89,7 @@ def run_exchange(
     mode: str = "stream",
     stream_timeout: float | None = None,
     keep_partial: bool = False,
+    cache: Cache | None = None,
 ) -> Reply:
     """Send ``plan``, show the reply as it comes, and record it in the chat when complete.
 
@@ -88,6 +98,8 @@ def run_exchange(
     longest silence between chunks (passed to ``client.stream`` as ``stall_timeout``; the
     client stops the request with ServerTimeout).
     ``keep_partial``: record an interrupted reply's partial text instead of dropping it.
+    ``cache``: replay a recorded reply instead of sending (its errors, such as a replay-mode
+    miss, are raised before anything is shown or sent), and record a sent one.
 
     Returns the reply; an interrupted one has status ``"INTERRUPTED"`` and is not recorded
     (unless ``keep_partial``). YGptError and other exceptions are shown by ``renderer.fail``
@@ -100,6 +112,12 @@ def run_exchange(
     holding = session.busy(plan.chat) if not plan.once else nullcontext()
     with holding:
         session.check(plan)
+        replayed = cache.replayed(plan) if cache is not None else None
+        if replayed is not None:
+            renderer.start(plan.notes(), waiting=False)
+            session.record(plan, replayed)
+            renderer.finish(replayed)
+            return replayed
         renderer.start(plan.notes())
         started = time.monotonic()
         try:
@@ -125,6 +143,8 @@ def run_exchange(
             raise
         reply = _reply(plan, last, started)
         session.record(plan, reply)
+        if cache is not None:
+            cache.recorded(plan, reply)
         renderer.finish(reply)
         return reply
 
@@ -139,4 +159,5 @@ def _reply(plan: Plan, last: Any, started: float, status: str | None = None) -> 
         model_version=last.model_version if last else "",
         elapsed=time.monotonic() - started,
         messages=tuple(plan.messages),
+        options=plan.options,
     )

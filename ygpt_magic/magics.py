@@ -9,17 +9,21 @@ subcommands in commands/.
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
-from traitlets import Float, Int, TraitError, Unicode, observe, validate
+from traitlets import Float, Int, TraitError, Unicode, default, observe, validate
 from traitlets.config import Config
 from traitlets.config.loader import DeferredConfig, LazyConfigValue
 
-from . import commands, planning
+from . import commands, planning, preload
+from .cache import MODES as CACHE_MODES
+from .cache import ReplyCache
+from .cache.provenance import Log as ProvenanceLog
 from .connection import Connection
 from .errors import OptionError, YGptError
 from .interpolate import interpolate
@@ -89,11 +93,19 @@ class YGptMagics(Magics):
                   help="Retries of UNAVAILABLE / RESOURCE_EXHAUSTED by the SDK's retry policy.")
     retry_backoff = Float(1.0, config=True, help="First retry delay in seconds (grows ×1.5).")
     poll_interval = Float(0.5, config=True, help="Seconds between polls in --deferred mode.")
+    cache_path = Unicode(None, allow_none=True, config=True,
+                         help="The reply cache file (SQLite); None: no cache. Default: $YGPT_CACHE.")
+    cache_mode = Unicode(config=True,
+                         help="auto (replay hits, send and record misses), replay (a miss is an "
+                              "error; for CI), record (always send), off. Default: "
+                              "$YGPT_CACHE_MODE, else auto.")
 
     def __init__(self, shell=None, **kwargs):
         super().__init__(shell=shell, **kwargs)
         self.session = ChatSession()
         self.connection = Connection(self._client_settings)
+        self.cache = ReplyCache(self.cache_path, self.cache_mode)
+        self.provenance = ProvenanceLog()
         self._cell_id: str | None = None
         if shell is not None:
             shell.events.register("pre_run_cell", self._pre_run_cell)
@@ -175,6 +187,26 @@ class YGptMagics(Magics):
                 if section in config and isinstance(config[section], Config):
                     config[section].pop(name, None)
 
+    @default("cache_path")
+    def _cache_path_from_env(self):
+        return os.environ.get("YGPT_CACHE", "").strip() or None
+
+    @default("cache_mode")
+    def _cache_mode_from_env(self):
+        return os.environ.get("YGPT_CACHE_MODE", "").strip().lower() or "auto"
+
+    @validate("cache_mode")
+    def _valid_cache_mode(self, proposal):
+        if proposal["value"] not in CACHE_MODES:
+            raise TraitError(f"YGptMagics.cache_mode must be one of {', '.join(CACHE_MODES)}, "
+                             f"not {proposal['value']!r}.")
+        return proposal["value"]
+
+    @observe("cache_path", "cache_mode")
+    def _cache_changed(self, _change) -> None:
+        if hasattr(self, "cache"):  # (also called by Magics.__init__, before it exists)
+            self.cache.configure(self.cache_path, self.cache_mode)
+
     @observe("timeout", "connect_timeout", "stream_timeout", "retries", "retry_backoff",
              "poll_interval")
     def _client_settings_changed(self, _change) -> None:
@@ -230,6 +262,8 @@ class YGptMagics(Magics):
               help="Re-running this cell adds a new turn instead of rewinding the chat.")
     @argument("--no-interpolate", action="store_true",
               help="Send {braces} as written instead of filling in {variable} values.")
+    @argument("--no-cache", action="store_true",
+              help="Neither replay nor record this cell in the reply cache (%%ygpt cache).")
     @line_cell_magic
     def ygpt(self, line: str, cell: str | None = None):
         """Talk to YandexGPT.
@@ -241,8 +275,10 @@ class YGptMagics(Magics):
         The last reply is in `_ygpt` (.text, .status, .usage, .model_version, .elapsed).
 
         As a line magic, `%ygpt SUBCOMMAND`: connect, auth, whoami, config, history, chat,
-        chats, reset, usage, save, load, export, models, panel, help (`%ygpt help` describes them).
+        chats, reset, usage, save, load, export, models, panel, cache, provenance, help
+        (`%ygpt help` describes them).
         """
+        preload.wait()  # never import what the background import is importing at the same time
         try:
             if cell is None:
                 return commands.dispatch(self, line)
@@ -257,11 +293,15 @@ class YGptMagics(Magics):
         if not prompt.strip():
             raise OptionError("The %%ygpt cell is empty: write the prompt on the lines below "
                               "%%ygpt.")
-        plan = self._plan(prompt, args)
+        cell_name = f"cell In [{self.shell.execution_count}] (“{_first_line(prompt)}”)"
+        cache = None if args.no_cache else self.cache.front(
+            self.connection.client, target=self.connection.target, cell=cell_name)
+        get_client = self.connection.client if cache is None else lambda: cache.client
+        plan = self._plan(prompt, args, get_client)
         from . import render  # loaded with the first request, not with %load_ext
 
         if args.dry_run:
-            tokens = self.connection.client().count_tokens(plan.messages, plan.options)
+            tokens = get_client().count_tokens(plan.messages, plan.options)
             return render.show(render.dry_run(plan, tokens))
         from .exchange import run_exchange
 
@@ -269,8 +309,10 @@ class YGptMagics(Magics):
                                          label=short_model(plan.options.model),
                                          json_reply=plan.options.json, fills_cell=True)
         mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
-        reply = run_exchange(self.session, self.connection.client(), plan, renderer, mode=mode,
-                             stream_timeout=self.stream_timeout or None)
+        reply = run_exchange(self.session, get_client(), plan, renderer, mode=mode,
+                             stream_timeout=self.stream_timeout or None, cache=cache)
+        if reply.status != "INTERRUPTED":
+            self.provenance.add(cell_name, reply)
         self.shell.user_ns["_ygpt"] = reply
         if args.out:
             self.shell.user_ns[args.out] = reply.text
@@ -292,13 +334,13 @@ class YGptMagics(Magics):
                               "writes to the chat); drop one of them.")
         return args
 
-    def _plan(self, prompt: str, args: argparse.Namespace) -> Plan:
+    def _plan(self, prompt: str, args: argparse.Namespace, get_client) -> Plan:
         """The flags → planning.plan_request, the rule the panel follows too."""
         flags = {"model": args.model, "temperature": args.temperature,
                  "max_tokens": args.max_tokens, "format": args.format,
                  "reasoning": args.reasoning or None, "json": args.json or None}
         return planning.plan_request(
-            self.session, prompt, settings=self, get_client=self.connection.client,
+            self.session, prompt, settings=self, get_client=get_client,
             chat=args.chat, cell_id=self._cell_id, append=args.append, once=args.once,
             system=args.system, flags=flags)
 
@@ -314,3 +356,10 @@ class YGptMagics(Magics):
             if self in self.shell.configurables:
                 self.shell.configurables.remove(self)
         self.connection.close()
+        self.cache.close()
+
+
+def _first_line(prompt: str, limit: int = 60) -> str:
+    """How a user recognises a cell in a message: its prompt's first line, shortened."""
+    line = prompt.strip().splitlines()[0].strip()
+    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -10,8 +10,8 @@ from types import ModuleType
 
 from ..errors import OptionError
 from . import (
-    auth, chat, chats, config, connect, export, help, history, load, models, panel, reset, save, usage,
-    whoami,
+    auth, cache, chat, chats, config, connect, export, help, history, load, models, panel, provenance,
+    reset, save, usage, whoami,
 )
 
 COMMANDS: dict[str, ModuleType] = {
@@ -29,6 +29,8 @@ COMMANDS: dict[str, ModuleType] = {
     "export": export,
     "models": models,
     "panel": panel,
+    "cache": cache,
+    "provenance": provenance,
     "help": help,
 }
 

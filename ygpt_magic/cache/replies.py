@@ -1,0 +1,173 @@
+"""The reply cache in front of the client: replay a recorded reply, or send and record it.
+
+:class:`ReplyCache` is the kernel's cache (where, which mode, counts since the kernel started);
+for each request it hands ``run_exchange`` a :class:`Front`, which looks the request up
+(``replayed``), records a finished reply (``recorded``), and stands in for the client: the real
+client (and with ``local``, the in-kernel server) is only built on a miss, so a notebook whose
+every cell is recorded replays with no server and no credentials. Token counts (``--dry-run``,
+trimming long chats) are replayed and recorded the same way.
+
+Modes: ``auto`` (hit → replay, miss → send and record), ``replay`` (a miss is an error naming
+the cell and nothing is sent: for CI), ``record`` (always send, overwrite), ``off``. A file that
+cannot be used (not a cache, damaged, read-only, disk full) never costs a reply: the cell runs
+uncached with one line saying so, except in ``replay`` mode, where it is refused.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..chat import Options, Reply, Usage
+from ..errors import CacheMiss, CacheUnusable
+from .key import endpoint_kind, request_key
+
+if TYPE_CHECKING:
+    from ..session import Plan
+    from .store import Store
+
+MODES = ("auto", "replay", "record", "off")
+
+
+class ReplyCache:
+    """Where the kernel's cache is, its mode, its open file, and what it did since start."""
+
+    def __init__(self, path: str | None = None, mode: str = "auto") -> None:
+        self.path: str | None = None
+        self.mode = "auto"
+        self._store: Store | None = None
+        self.hits = self.misses = self.recorded = 0
+        self.replayed = Usage()  # tokens replayed instead of sent, since the kernel started
+        self.configure(path, mode)
+
+    def configure(self, path: str | None, mode: str) -> None:
+        """Use ``path`` (None: no cache) in ``mode``; a new path is opened on first use."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        path = str(path).strip() if path else None
+        if path != self.path:
+            self.close()
+        self.path, self.mode = path or None, mode
+
+    @property
+    def active(self) -> bool:
+        return self.path is not None and self.mode != "off"
+
+    def store(self) -> Store:
+        """The open file (opened now if needed); CacheUnusable if it cannot be used."""
+        if self._store is None:
+            from .store import Store  # sqlite3: only once a cache is used
+
+            self._store = Store(self.path)
+        return self._store
+
+    def front(self, get_client: Callable[[], Any], *, target: str, cell: str) -> Front | None:
+        """The cache as one request sees it (None when there is no cache or it is off).
+        ``target``: the connection's (``cloud``, ``local`` or HOST:PORT); ``cell``: how the
+        user finds the cell that asks (for a replay-mode miss)."""
+        return Front(self, get_client, endpoint_kind(target), cell) if self.active else None
+
+    def clear(self, before: str | None = None) -> int:
+        return self.store().clear(before)
+
+    def close(self) -> None:
+        store, self._store = self._store, None
+        if store is not None:
+            store.close()
+
+
+class Front:
+    """One request's cache: ``replayed`` / ``recorded`` for run_exchange, ``client`` to send."""
+
+    def __init__(self, cache: ReplyCache, get_client: Callable[[], Any], endpoint: str,
+                 cell: str) -> None:
+        self.cache, self.endpoint, self.cell = cache, endpoint, cell
+        self._get_client = get_client
+        self._warned = False
+        self.client = _LazyClient(self, get_client)
+
+    def replayed(self, plan: Plan) -> Reply | None:
+        """The recorded reply for ``plan`` (None: send it). CacheMiss in replay mode."""
+        started = time.monotonic()
+        found = self._lookup("reply", plan.messages, plan.options)
+        if found is None:
+            return None
+        value, recorded = found
+        usage = Usage(**{k: int(v) for k, v in value.get("usage", {}).items()
+                         if k in Usage.__dataclass_fields__})
+        self.cache.replayed = self.cache.replayed + usage
+        return Reply(text=value["text"], status=value["status"], usage=usage,
+                     model=plan.options.model, model_version=value.get("model_version", ""),
+                     elapsed=time.monotonic() - started, messages=tuple(plan.messages),
+                     options=plan.options, cached=True, recorded=recorded)
+
+    def recorded(self, plan: Plan, reply: Reply) -> None:
+        """Keep a finished reply (never a credential: text, status, usage, version)."""
+        usage = reply.usage
+        self._store("reply", plan.messages, plan.options, {
+            "text": reply.text, "status": reply.status, "model_version": reply.model_version,
+            "usage": {k: getattr(usage, k) for k in Usage.__dataclass_fields__},
+            "tool_calls": []})
+
+    def count_tokens(self, messages: Sequence[Mapping[str, str]], options: Options) -> int:
+        """The tokenizer's count, replayed or asked and recorded."""
+        found = self._lookup("tokens", messages, options)
+        if found is not None:
+            return int(found[0]["tokens"])
+        tokens = self._get_client().count_tokens(messages, options)
+        self._store("tokens", messages, options, {"tokens": tokens})
+        return tokens
+
+    # -- the rules ------------------------------------------------------------------------------
+
+    def _key(self, kind: str, messages: Sequence[Mapping[str, str]], options: Options) -> str:
+        return request_key(kind=kind, endpoint=self.endpoint, options=options, messages=messages)
+
+    def _lookup(self, kind: str, messages, options) -> tuple[dict, str] | None:
+        cache = self.cache
+        if cache.mode == "record":
+            return None
+        try:
+            found = cache.store().get(self._key(kind, messages, options))
+        except CacheUnusable as error:
+            if cache.mode == "replay":
+                raise
+            self._warn(error)
+            return None
+        if found is None:
+            cache.misses += 1
+            if cache.mode == "replay":
+                raise CacheMiss(cache.path, self.cell)
+        else:
+            cache.hits += 1
+        return found
+
+    def _store(self, kind: str, messages, options, value: dict) -> None:
+        try:
+            self.cache.store().put(self._key(kind, messages, options), value)
+        except CacheUnusable as error:
+            self._warn(error)
+        else:
+            self.cache.recorded += 1
+
+    def _warn(self, error: CacheUnusable) -> None:
+        """One line per cell, on stderr: the reply is shown and kept, only not cached."""
+        if not self._warned:
+            self._warned = True
+            print(error.line(), file=sys.stderr)
+
+
+class _LazyClient:
+    """The client as a cached request uses it: token counts go through the cache, the rest
+    builds the real client on first use (a request that is replayed never does)."""
+
+    def __init__(self, front: Front, get_client: Callable[[], Any]) -> None:
+        self._front, self._get_client = front, get_client
+
+    def count_tokens(self, messages: Sequence[Mapping[str, str]], options: Options) -> int:
+        return self._front.count_tokens(messages, options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._get_client(), name)
