@@ -42,8 +42,8 @@ def _reason(error: BaseException) -> str:
         return "the file is not a reply cache (or is damaged)"
     if "readonly" in text or "read-only" in text:
         return "the file or its folder is read-only"
-    if "full" in text or isinstance(error, OSError) and error.errno == 28:
-        return "the disk is full"
+    if "full" in text or "disk i/o" in text:
+        return "the disk is full, or the file could not be written"
     if "unable to open" in text:
         return "the file cannot be created or opened there (a missing or read-only folder?)"
     if "locked" in text or "busy" in text:
@@ -72,6 +72,11 @@ class Store:
         db = self._db
         try:
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            tables = {row[0] for row in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables and "meta" not in tables:  # before anything is written to it
+                raise CacheUnusable(self.path, "it is an SQLite database of something else, "
+                                               "not a reply cache (it was left unchanged)")
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
             with self._transaction():
