@@ -25,7 +25,7 @@ from .cache import MODES as CACHE_MODES
 from .cache import ReplyCache
 from .cache.provenance import Log as ProvenanceLog
 from .connection import Connection
-from .errors import OptionError, YGptError
+from .errors import CacheMiss, CacheUnusable, OptionError, YGptError
 from .interpolate import interpolate
 from .session import FORMATS, ChatSession, Options, Plan, short_model
 
@@ -283,6 +283,11 @@ class YGptMagics(Magics):
             if cell is None:
                 return commands.dispatch(self, line)
             return self._ask(line, cell)
+        except (CacheMiss, CacheUnusable):
+            # In replay mode (CI) these must fail the run the way a test fails: raised as they
+            # are, IPython shows their one line (_render_traceback_) as an error that nbval and
+            # nbconvert report with the cell; a plain UsageError only goes to stderr.
+            raise
         except YGptError as error:
             raise as_usage_error(error) from None
 
