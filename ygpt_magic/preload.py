@@ -2,8 +2,9 @@
 
 ``%load_ext`` stays light (nothing heavy is imported while it runs), but the first request used
 to pay for importing the SDK, gRPC and protobuf (about 0.4 s) while the second took 5–10 ms. A
-daemon thread, started by ``load_ipython_extension``, waits a moment (so the load itself and the
-next few lines of the notebook are not slowed) and then imports what the first request needs.
+daemon thread, started by ``load_ipython_extension``, waits a moment (so the load itself is not
+slowed) and then imports what the first request needs, and starts gRPC's core (a channel that is
+never connected: nothing is sent anywhere).
 
 Two threads importing the same package graph at once can meet halfway in a circular import
 and see a partly initialised module, so our code never imports alongside it: every ``%ygpt`` /
@@ -20,7 +21,7 @@ import time
 log = logging.getLogger(__name__)
 
 #: seconds between the end of %load_ext and the start of the background import
-DELAY = 0.2
+DELAY = 0.05
 
 _thread: threading.Thread | None = None
 _lock = threading.Lock()
@@ -49,6 +50,10 @@ def _run(delay: float) -> None:
         from . import client, exchange, render, sdk_loader  # noqa: F401 (imported to warm up)
 
         sdk_loader.import_sdk()
-        from yandex_cloud_ml_sdk import retry  # noqa: F401 (make_sdk's, on the first request)
+        from yandex_cloud_ml_sdk import auth, retry  # noqa: F401 (make_sdk's, first request)
+        import grpc
+
+        # gRPC's core starts its threads with the first channel: about 10 ms of the first request
+        grpc.insecure_channel("127.0.0.1:9").close()
     except Exception as error:  # noqa: BLE001 (the first request imports again and reports it)
         log.debug("background import failed: %s", type(error).__name__)

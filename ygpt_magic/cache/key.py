@@ -9,7 +9,6 @@ canonical JSON document, so the cache file holds no prompt text, folder or crede
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -53,4 +52,6 @@ def request_key(*, kind: str, endpoint: str, options: Options, messages: Sequenc
         "extra": dict(extra or {}),
     }
     canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    import hashlib  # ~3 ms of OpenSSL set-up: paid by the first cached request, not %load_ext
+
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
