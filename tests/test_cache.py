@@ -159,6 +159,20 @@ def test_environment_turns_it_on(ipython, ygpt_server, clean_env, tmp_path):
         ipython.extension_manager.unload_extension("ygpt_magic")
 
 
+def test_a_mistyped_mode_in_the_environment_sends_nothing_unrecorded(ipython, ygpt_server, clean_env, tmp_path):
+    clean_env.setenv("YGPT_CACHE", str(tmp_path / "env.sqlite"))
+    clean_env.setenv("YGPT_CACHE_MODE", "replya")
+    ipython.config.pop("YGptMagics", None)
+    loaded = cell(ipython, "%load_ext ygpt_magic")
+    try:
+        assert loaded.ok and "YGPT_CACHE_MODE='replya' is not one of auto, replay, record, off" in loaded.stderr
+        ipython.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
+        assert isinstance(cell(ipython, "%%ygpt --once\nHi").typed_error, CacheMiss)
+        assert ygpt_server.requests == []
+    finally:
+        ipython.extension_manager.unload_extension("ygpt_magic")
+
+
 def test_dry_run_token_counts_are_replayed_too(shell, ygpt_server, cache_file):
     first = cell(shell, "%%ygpt --once --dry-run\nHow many tokens am I?")
     ygpt_server.reset()

@@ -46,21 +46,20 @@ def damaged(path: Path) -> Path:
     return path
 
 
-def someone_elses(path: Path) -> Path:
+def _sql(path: Path, statement: str) -> Path:
     db = sqlite3.connect(path)
-    db.execute("CREATE TABLE invoices (id INTEGER, total REAL)")
+    db.execute(statement)
     db.commit()
     db.close()
     return path
+
+
+def someone_elses(path: Path) -> Path:
+    return _sql(path, "CREATE TABLE invoices (id INTEGER, total REAL)")
 
 
 def from_a_newer_version(path: Path) -> Path:
-    recorded_cache(path)
-    db = sqlite3.connect(path)
-    db.execute("UPDATE meta SET value = '99' WHERE name = 'schema'")
-    db.commit()
-    db.close()
-    return path
+    return _sql(recorded_cache(path), "UPDATE meta SET value = '99' WHERE name = 'schema'")
 
 
 def under_a_file(path: Path) -> Path:

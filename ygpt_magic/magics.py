@@ -131,12 +131,14 @@ class YGptMagics(Magics):
                               f"not {value}.")
         return value
 
-    @validate("default_format")
-    def _valid_format(self, proposal):
-        if proposal["value"] not in FORMATS:
-            raise TraitError(f"YGptMagics.default_format must be one of {', '.join(FORMATS)}, "
-                              f"not {proposal['value']!r}.")
-        return proposal["value"]
+    @validate("default_format", "cache_mode")
+    def _valid_choice(self, proposal):
+        name, value = proposal["trait"].name, proposal["value"]
+        choices = FORMATS if name == "default_format" else CACHE_MODES
+        if value not in choices:
+            raise TraitError(f"YGptMagics.{name} must be one of {', '.join(choices)}, "
+                              f"not {value!r}.")
+        return value
 
     @validate("model")
     def _valid_model(self, proposal):
@@ -193,14 +195,13 @@ class YGptMagics(Magics):
 
     @default("cache_mode")
     def _cache_mode_from_env(self):
-        return os.environ.get("YGPT_CACHE_MODE", "").strip().lower() or "auto"
-
-    @validate("cache_mode")
-    def _valid_cache_mode(self, proposal):
-        if proposal["value"] not in CACHE_MODES:
-            raise TraitError(f"YGptMagics.cache_mode must be one of {', '.join(CACHE_MODES)}, "
-                             f"not {proposal['value']!r}.")
-        return proposal["value"]
+        mode = os.environ.get("YGPT_CACHE_MODE", "").strip().lower() or "auto"
+        if mode not in CACHE_MODES:  # a typo must not start sending what CI meant to replay
+            print(f"YGPT_CACHE_MODE={mode!r} is not one of {', '.join(CACHE_MODES)}; the cache "
+                  f"is in replay mode (nothing unrecorded is sent) until you choose one with "
+                  f"%ygpt cache --mode M.", file=sys.stderr)
+            mode = "replay"
+        return mode
 
     @observe("cache_path", "cache_mode")
     def _cache_changed(self, _change) -> None:
