@@ -113,12 +113,12 @@ def test_an_unusable_cache_file_is_refused_in_replay_mode(shell, ygpt_server, tm
     assert ygpt_server.requests == []
 
 
-DISK_FULL = r"""
-import json, os, resource, signal, sys
+#: a kernel of its own: a shell with the extension, connected to argv[2], caching in argv[1]
+KERNEL = r"""
+import json, os, sys
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 from traitlets.config import Config
-from ygpt_magic.emulator import start_local_server
 
 path, address = sys.argv[1], sys.argv[2]
 config = Config()
@@ -127,6 +127,10 @@ shell = InteractiveShell.instance(config=config)
 shell.run_line_magic("load_ext", "ygpt_magic")
 shell.run_line_magic("ygpt", f"connect {address} --insecure")
 shell.run_line_magic("ygpt", f"cache {path}")
+"""
+
+DISK_FULL = KERNEL + r"""
+import resource, signal
 shell.run_line_magic("ygpt", "cache")  # the file exists, with its schema
 # From here no file may grow: a write that needs more room fails, as on a full disk.
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -154,19 +158,8 @@ def test_a_full_disk_during_the_write_still_shows_and_keeps_the_reply(ygpt_serve
     assert len(completions(ygpt_server)) == 1
 
 
-WRITER = r"""
-import json, sys
-from IPython.core.interactiveshell import InteractiveShell
-from IPython.utils.capture import capture_output
-from traitlets.config import Config
-
-path, address, name, cells = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-config = Config()
-config.HistoryManager.hist_file = ":memory:"
-shell = InteractiveShell.instance(config=config)
-shell.run_line_magic("load_ext", "ygpt_magic")
-shell.run_line_magic("ygpt", f"connect {address} --insecure")
-shell.run_line_magic("ygpt", f"cache {path}")
+WRITER = KERNEL + r"""
+name, cells = sys.argv[3], int(sys.argv[4])
 replies = {}
 for index in range(cells):
     prompt = f"Question {index} from kernel {name}: what is {index} squared?"
