@@ -4,12 +4,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-# The notebooks and the demo run against the embedded local server with a dummy key.
-export YGPT_ENDPOINT ?= local
-export YC_API_KEY ?= local-dummy-key
-export YC_FOLDER_ID ?= local-folder
+# The notebooks and the demo run against the embedded local server with its placeholder key and
+# folder, whatever YC_* variables your shell has (notebooks/conftest.py, ygpt_magic/demo.py).
 
-.PHONY: venv browser test demo bench clean
+.PHONY: venv browser test test-fast demo bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,8 +33,12 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cf
 test: $(STAMP) browser
 	$(PY) -m pytest tests notebooks $(NBVAL)
 
+# The edit loop: everything but the tests marked slow (browser, default retry policy, demo, ...).
+test-fast: $(STAMP)
+	$(PY) -m pytest tests notebooks $(NBVAL) -m "not slow"
+
 demo: $(STAMP)
-	$(VENV)/bin/ygpt-magic demo
+	YGPT_ENDPOINT=local $(VENV)/bin/ygpt-magic demo
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py

@@ -20,7 +20,7 @@ from benchlib import Row, interleaved, median, ms, run_main, timed
 from ygpt_magic.cache import ReplyCache
 from ygpt_magic.cache.key import request_key
 from ygpt_magic.cache.store import Store, now
-from ygpt_magic.session import ChatSession, Options
+from ygpt_magic.chat import ChatSession, Options, plan
 
 TARGET = 0.001
 OPTIONS = Options(model="yandexgpt", format="markdown")
@@ -54,7 +54,7 @@ class Lookups:
         session, rng = ChatSession(), random.Random(seed)
         indexes = [rng.randrange(entries) if n % 2 else entries + n for n in range(2000)]
         rng.shuffle(indexes)
-        self.plans = [session.plan(prompt(i), once=True, options=OPTIONS) for i in indexes]
+        self.plans = [plan(session, prompt(i), options=OPTIONS) for i in indexes]
         self.position = 0
 
     def one(self) -> None:

@@ -154,9 +154,10 @@ def naive_cell(prompt: str) -> str:
     """The same request through the same client and exchange, re-rendered on every chunk (no
     time or byte throttle): the approach the throttled renderer is measured against."""
     return (
+        "from ygpt_magic.chat import planning as _planning\n"
         "from ygpt_magic.exchange import run_exchange as _run\n"
         "from ygpt_magic.render import StreamRenderer as _Renderer\n"
         "_m = get_ipython().magics_manager.registry['YGptMagics']\n"
-        f"_plan = _m.session.plan({prompt!r}, once=True)\n"
+        f"_plan = _planning.plan(_m.session, {prompt!r}, once=True)\n"
         "_ygpt = _run(_m.session, _m.connection.client(), _plan, _Renderer(interval=0, cost_ratio=None))\n"
     )

@@ -7,14 +7,20 @@ first "waiting…" frame with the stored final reply. This plugin wraps nbval's 
 executed cell, every output from the first display with an id onwards is held back, updates are
 applied to the held displays, and the cell's outputs are released, final, when the kernel goes
 idle. nbval then sees exactly the outputs nbclient stores. It changes nothing outside nbval.
+
+It also gives the notebooks' kernels the tutorials' environment (the local server and its
+placeholders), so the suite passes whatever YC_* variables the shell running it has.
 """
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from typing import Any
 
 from nbval.kernel import RunningKernel
+
+from ygpt_magic.demo import local_environment
 
 _plain_get_message = RunningKernel.get_message
 
@@ -65,3 +71,9 @@ def _get_message(self: RunningKernel, stream: str, timeout: float | None = None)
 
 
 RunningKernel.get_message = _get_message
+
+
+def pytest_configure(config) -> None:
+    """nbval's kernels inherit this process's environment: give them the tutorials' one (the
+    local server, its placeholder key and folder), whatever the shell running the tests has."""
+    local_environment(os.environ)

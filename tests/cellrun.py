@@ -140,8 +140,8 @@ def assert_clean(cell: CellRun) -> None:
 def assert_clear_error(cell: CellRun, *keywords: str, error_type: type | None = None) -> str:
     """The cell failed with one clear paragraph holding every keyword; returns the message.
 
-    One paragraph: a non-empty message of a UsageError subclass, no blank line inside, shown
-    exactly once (on stderr for a plain UsageError, on stdout through ``_render_traceback_``).
+    One paragraph: a non-empty message of the plain UsageError the magics raise (carrying our
+    type as ``.error``), no blank line inside, shown exactly once.
     """
     from IPython.core.error import UsageError
 

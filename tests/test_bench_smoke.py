@@ -42,6 +42,7 @@ def test_script_prints_its_rows(script):
         assert isinstance(row["passed"], bool)
 
 
+@pytest.mark.slow
 def test_run_all_prints_one_table():
     out = _run(str(BENCH / "run_all.py"), "--quick", "--only", "load_time", "server_throughput")
     table = [line for line in out.splitlines() if line.startswith("| ")]

@@ -21,6 +21,8 @@ import pytest
 
 from browser.lab import CHROMIUM, CHROMIUM_ARGS, Lab, browser_missing, notebook
 
+pytestmark = pytest.mark.slow
+
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 FIRST = "Hi! What fields of science did Albert Einstein study?"
 SECOND = "What important discoveries did he make?"

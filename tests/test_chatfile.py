@@ -7,8 +7,9 @@ import json
 
 import pytest
 
+from ygpt_magic.chat import planning
 from ygpt_magic.errors import ChatFileError, OptionError
-from ygpt_magic.session import ChatSession, Reply, Usage
+from ygpt_magic.chat import ChatSession, Reply, Usage
 
 from test_session import ask, texts
 
@@ -37,7 +38,7 @@ def test_save_and_load_round_trip(tmp_path):
         assert [(t.prompt, t.cell_id, t.reply.text, t.reply.usage) for t in a.turns] == \
                [(t.prompt, t.cell_id, t.reply.text, t.reply.usage) for t in b.turns]
     # the loaded chat still rewinds by cell id
-    assert restored.plan("again", chat="default", cell_id="c1").replaces
+    assert planning.plan(restored, "again", chat="default", cell_id="c1").replaces
 
 
 def good_data() -> dict:
@@ -113,7 +114,7 @@ def test_export_markdown_reads_as_a_transcript():
 def test_turns_do_not_keep_the_history_sent_with_them():
     session = ChatSession()
     for n in range(3):
-        plan = session.plan(f"q{n}")
+        plan = planning.plan(session, f"q{n}")
         full = Reply("a", "FINAL", Usage(), "yandexgpt", "", 0.1, messages=tuple(plan.messages))
         turn = session.record(plan, full)
     assert len(full.messages) == 5 and turn.reply.messages == ()
@@ -144,6 +145,6 @@ def test_hostile_values_in_memory_are_refused_with_short_messages():
 def test_text_that_cannot_be_sent_is_refused_before_sending():
     session = ChatSession()
     with pytest.raises(OptionError, match=r"cannot be sent .*'\\ud800' at position 7.*remove it"):
-        session.plan("broken \ud800 paste")
+        planning.plan(session, "broken \ud800 paste")
     with pytest.raises(OptionError, match="system message contains"):
-        session.plan("fine", system="bad \udfff")
+        planning.plan(session, "fine", system="bad \udfff")

@@ -11,18 +11,18 @@ import threading
 import time
 
 import pytest
+from conftest import TEST_KEY
+from statuses import STATUSES
 
+from ygpt_magic.chat import BUILTIN, Options
 from ygpt_magic.client import Client
-from ygpt_magic.endpoints import parse_endpoint
-from ygpt_magic.credentials import Credential, find_credential, mask
+from ygpt_magic.client.credentials import Credential, find_credential, mask
+from ygpt_magic.client.endpoints import parse_endpoint
+from ygpt_magic.client.settings import ClientSettings
 from ygpt_magic.errors import (
-    AuthFailed, ContextTooLong, CredentialsMissing, ModelNotFound, OptionError, PermissionDenied,
-    QuotaExceeded, RequestRejected, ServerFailed, ServerGaveUp, ServerTimeout, ServerUnavailable,
+    ContextTooLong, CredentialsMissing, OptionError, ServerGaveUp, ServerTimeout, ServerUnavailable,
     StreamBroken, StreamStalled,
 )
-from ygpt_magic.session import BUILTIN, Options
-
-from conftest import TEST_KEY
 
 TRANSLATE = [
     {"role": "system", "text": "Translate the text into French"},
@@ -33,8 +33,8 @@ FRENCH = "Être ou ne pas être : telle est la question."
 
 @pytest.fixture
 def client(ygpt_server, clean_env):
-    client = Client(endpoint=ygpt_server.address, insecure=True, retries=2, retry_backoff=0.05,
-                    poll_interval=0.05)
+    client = Client(endpoint=ygpt_server.address, insecure=True,
+                    settings=ClientSettings(retries=2, retry_backoff=0.05, poll_interval=0.05))
     yield client
     client.close()
 
@@ -110,22 +110,13 @@ def test_a_retried_stream_starts_over(client, ygpt_server):
     assert len([r for r in ygpt_server.requests if r.method == "Completion"]) == 2
 
 
-@pytest.mark.parametrize("code, error, words", [
-    ("UNAUTHENTICATED", AuthFailed, ["YC_API_KEY", "%ygpt auth"]),
-    ("PERMISSION_DENIED", PermissionDenied, ["folder", "b1gtestfolder"]),
-    ("RESOURCE_EXHAUSTED", QuotaExceeded, ["quota", "3 attempts"]),
-    ("NOT_FOUND", ModelNotFound, ["yandexgpt", "%ygpt models"]),
-    ("INVALID_ARGUMENT", RequestRejected, ["invalid", "Injected fault"]),
-    ("UNAVAILABLE", ServerUnavailable, ["127.0.0.1"]),
-    ("DEADLINE_EXCEEDED", ServerTimeout, ["gave up", "DEADLINE_EXCEEDED"]),
-    ("INTERNAL", ServerFailed, ["INTERNAL"]),
-])
-def test_each_status_becomes_its_error(client, ygpt_server, code, error, words):
-    ygpt_server.faults.fail_next(5, code, method="*")
-    with pytest.raises(error) as caught:
+@pytest.mark.parametrize("status", STATUSES, ids=[s.code for s in STATUSES])
+def test_each_status_becomes_its_error(client, ygpt_server, status):
+    ygpt_server.faults.fail_next(5, status.code, method="*")
+    with pytest.raises(status.error) as caught:
         list(client.stream(TRANSLATE, BUILTIN))
     message = str(caught.value)
-    for word in words:
+    for word in status.keywords:
         assert word.lower() in message.lower()
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
     for leak in ("debug_error_string", "AioRpcError", "auth_provider", TEST_KEY):
@@ -140,7 +131,7 @@ def test_context_too_long_reports_the_numbers(client):
 
 
 def test_nothing_listening_fails_fast_and_names_the_endpoint(clean_env):
-    client = Client(endpoint="127.0.0.1:9", insecure=True, connect_timeout=2)
+    client = Client(endpoint="127.0.0.1:9", insecure=True, settings=ClientSettings(connect_timeout=2))
     started = time.monotonic()
     with pytest.raises(ServerUnavailable, match="127.0.0.1:9"):
         list(client.stream(TRANSLATE, BUILTIN))
@@ -150,7 +141,7 @@ def test_nothing_listening_fails_fast_and_names_the_endpoint(clean_env):
 
 def test_a_stalled_stream_is_stopped(ygpt_server, clean_env):
     ygpt_server.faults.stall_after(1, 3.0)
-    client = Client(endpoint=ygpt_server.address, insecure=True, stall_timeout=0.5)
+    client = Client(endpoint=ygpt_server.address, insecure=True, settings=ClientSettings(stream_timeout=0.5))
     started = time.monotonic()
     with pytest.raises(ServerTimeout, match="0.5 s"):
         list(client.stream(TRANSLATE, BUILTIN))
@@ -195,7 +186,7 @@ def test_loading_is_cheap_and_the_sdk_stays_quiet():
         "shell = InteractiveShell.instance(config=config)\n"
         "shell.run_line_magic('load_ext', 'ygpt_magic')\n"
         "heavy = ('yandex_cloud_ml_sdk', 'yandex_ai_studio_sdk', 'grpc', 'asyncio', 'ssl',\n"
-        "         'ygpt_magic.client')\n"
+        "         'ygpt_magic.client.sdk')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
         "shell.run_line_magic('ygpt', 'connect local')\n"
         "shell.run_cell('%%ygpt --once\\nErors wont corrct themselfs\\n')\n"
@@ -242,7 +233,7 @@ def test_a_deadline_the_server_reports_is_not_called_our_timeout(client, ygpt_se
 
 def test_a_stall_names_the_stream_timeout_setting(ygpt_server, clean_env):
     ygpt_server.faults.stall_after(1, 3.0)
-    client = Client(endpoint=ygpt_server.address, insecure=True, stall_timeout=0.5)
+    client = Client(endpoint=ygpt_server.address, insecure=True, settings=ClientSettings(stream_timeout=0.5))
     with pytest.raises(StreamStalled) as caught:
         list(client.stream(TRANSLATE, BUILTIN))
     client.close()
@@ -252,7 +243,7 @@ def test_a_stall_names_the_stream_timeout_setting(ygpt_server, clean_env):
 
 
 def test_a_stream_broken_on_every_retry_counts_the_last_attempt(client, ygpt_server):
-    ygpt_server.faults.break_stream_after(2, "UNAVAILABLE", times=client.retries + 1)
+    ygpt_server.faults.break_stream_after(2, "UNAVAILABLE", times=client.settings.retries + 1)
     with pytest.raises(StreamBroken) as caught:
         list(client.stream(TRANSLATE, BUILTIN))
     assert "broke off after 2 chunks of attempt 3" in str(caught.value)
@@ -261,7 +252,7 @@ def test_a_stream_broken_on_every_retry_counts_the_last_attempt(client, ygpt_ser
 def test_an_exception_in_a_loop_callback_is_a_debug_line_not_a_notebook_error(caplog):
     """grpc.aio calls the SDK call wrapper's add_done_callback, which raises
     NotImplementedError; asyncio would log that at ERROR ("Exception in callback ...")."""
-    from ygpt_magic.client_loop import LoopThread
+    from ygpt_magic.client.loop import LoopThread
 
     def sdk_bookkeeping() -> None:
         raise NotImplementedError()

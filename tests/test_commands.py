@@ -15,7 +15,7 @@ TRANSLATE = '%%ygpt --system "Translate the text into French"\n' + HAMLET
 
 
 def test_help_and_unknown_subcommands(shell):
-    assert "%ygpt connect local | cloud | HOST:PORT" in cell(shell, "%ygpt").plain
+    assert "%ygpt connect [--insecure] [local|cloud|HOST:PORT]" in cell(shell, "%ygpt").plain
     assert "%ygpt history" in cell(shell, "%ygpt help").plain
     result = cell(shell, "%ygpt frobnicate")
     assert isinstance(result.typed_error, OptionError)
@@ -210,3 +210,34 @@ def test_save_and_export_refuse_a_folder_or_a_file_in_the_way(shell, tmp_path, c
         assert isinstance(result.typed_error, ChatFileError), result.shown
         assert problem in result.message and "chats are unchanged" in result.message
     assert (tmp_path / "notes.txt").read_text() == "not a folder"
+
+
+def test_every_subcommand_has_generated_help(shell):
+    from ygpt_magic.commands import COMMANDS
+
+    overview = cell(shell, "%ygpt help").plain
+    for name, module in COMMANDS.items():
+        usage = " ".join(module.run.parser.format_usage().split()).removeprefix(":: ")
+        assert usage.startswith(f"%ygpt {name}") and usage in overview, f"{name} missing from %ygpt help"
+    config = cell(shell, "%ygpt help config")
+    assert config.plain == cell(shell, "%ygpt config --help").plain == cell(shell, "%ygpt config -h").plain
+    for words in ("%ygpt config [--chat NAME] [--model NAME|default]", "--temperature <X|default>",
+                  "Endpoint, credential, the chat's options", "`default` unsets one"):
+        assert words in config.plain
+    assert config.final.startswith("```text"), "shown as a block in notebooks"
+    assert "--all" in cell(shell, "%ygpt reset --help").plain
+    unknown = cell(shell, "%ygpt help frobnicate")
+    assert "no subcommand 'frobnicate'" in unknown.message and "config" in unknown.message
+
+
+def test_a_subcommand_error_points_to_its_own_help(shell):
+    bad = cell(shell, "%ygpt config --temperature 3")
+    assert "temperature must be from 0 to 1" in bad.message and "%ygpt help config" in bad.message
+    assert "argument --temperature/-t" in bad.message
+
+
+def test_the_cell_magic_help_lists_the_shared_flags(shell):
+    text = shell.find_cell_magic("ygpt").__doc__
+    for flag in ("--chat NAME", "--model NAME", "--temperature X", "--max-tokens N", "--format FORMAT",
+                 "--system TEXT", "--once", "%ygpt help"):
+        assert flag in text, flag

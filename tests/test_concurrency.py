@@ -20,6 +20,7 @@ import pytest
 
 from cellrun import LOST_EXCEPTIONS, assert_clear_error, run
 from conftest import completions
+from ygpt_magic.chat import planning
 from ygpt_magic import errors
 from ygpt_magic.exchange import run_exchange
 from ygpt_magic.panel import show_panel
@@ -101,7 +102,7 @@ def test_many_threads_on_one_chat_exactly_one_wins_each_round(shell, magics, ygp
         outcomes: dict[str, str] = {}
 
         def ask(name: str) -> None:
-            plan = session.plan(name, chat="shared")
+            plan = planning.plan(session, name, chat="shared")
             barrier.wait()
             try:
                 run_exchange(session, client, plan, Quiet())
@@ -129,7 +130,7 @@ def test_different_chats_run_side_by_side(shell, magics, ygpt_server):
 
     def ask(chat: str) -> None:
         try:
-            run_exchange(session, client, session.plan(f"Hello from {chat}", chat=chat), Quiet())
+            run_exchange(session, client, planning.plan(session, f"Hello from {chat}", chat=chat), Quiet())
         except BaseException as error:  # noqa: BLE001 - collected and asserted below
             errors_seen.append(error)
 

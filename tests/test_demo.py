@@ -12,6 +12,9 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
+
+pytestmark = pytest.mark.slow
 
 CLI = [sys.executable, "-m", "ygpt_magic.cli"]
 

@@ -7,14 +7,15 @@ the wire and the real SDK are in test_magics.py.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 
 import pytest
 
+from ygpt_magic.chat import ChatSession, Reply, Usage, planning
 from ygpt_magic.errors import ChatBusy, ServerUnavailable, StreamBroken
 from ygpt_magic.exchange import run_exchange
 from ygpt_magic.render import StreamRenderer
-from ygpt_magic.session import ChatSession, Reply, Usage
 
 USAGE = Usage(10, 4, 0, 14)
 
@@ -53,8 +54,8 @@ class FakeClient:
     chunk: Chunk | None = None
     sent: list = field(default_factory=list)
 
-    def stream(self, messages, options, stall_timeout=None):
-        self.sent.append((messages, options, stall_timeout))
+    def stream(self, messages, options):
+        self.sent.append((messages, options))
         return self.stream_
 
     def complete(self, messages, options):
@@ -87,7 +88,7 @@ def chunks(*texts, final="FINAL"):
 
 def setup(*stream_items, on_chunk=None):
     session = ChatSession()
-    session.record(session.plan("Who was Einstein?", cell_id="c1"),
+    session.record(planning.plan(session, "Who was Einstein?", cell_id="c1"),
                    Reply("A physicist.", "FINAL", USAGE, "yandexgpt", "23.10.2024", 0.1))
     client = FakeClient(FakeStream(list(stream_items), on_chunk))
     screen = Screen()
@@ -99,24 +100,27 @@ def prompts(session):
 
 
 def test_a_streamed_reply_is_shown_and_recorded_with_what_was_sent():
-    session, client, renderer, screen = setup(*chunks("In", "In 1879.", "In 1879, in Ulm."))
-    plan = session.plan("When was he born?", cell_id="c2")
-    reply = run_exchange(session, client, plan, renderer, stream_timeout=30)
+    def slow(stream, index):  # the reply takes at least 3 × 20 ms, and elapsed says so
+        time.sleep(0.02)
+
+    session, client, renderer, screen = setup(*chunks("In", "In 1879.", "In 1879, in Ulm."), on_chunk=slow)
+    plan = planning.plan(session, "When was he born?", cell_id="c2")
+    reply = run_exchange(session, client, plan, renderer)
     assert (reply.text, reply.status, reply.usage, reply.model_version) == \
         ("In 1879, in Ulm.", "FINAL", USAGE, "23.10.2024")
     assert [m["role"] for m in reply.messages] == ["user", "assistant", "user"]
-    assert client.sent[0][0] == plan.messages and client.sent[0][2] == 30
+    assert client.sent[0][0] == plan.messages
     assert prompts(session) == ["Who was Einstein?", "When was he born?"]
     assert screen.text().startswith("In 1879, in Ulm.\n\n<sub>yandexgpt · 23.10.2024 · 10 → 4 tokens")
     assert len(screen.bundles) == 1 + 3 + 1
-    assert reply.elapsed >= 0 and not session.is_busy()
+    assert reply.elapsed >= 0.06 and not session.is_busy()
 
 
 @pytest.mark.parametrize("mode", ["once", "deferred"])
 def test_non_streamed_modes(mode):
     session, client, renderer, screen = setup()
     client.chunk = Chunk("Ulm.", "FINAL")
-    reply = run_exchange(session, client, session.plan("Where?"), renderer, mode=mode)
+    reply = run_exchange(session, client, planning.plan(session, "Where?"), renderer, mode=mode)
     assert reply.text == "Ulm." and prompts(session)[-1] == "Where?"
     waited = ["<sub>⏳ waiting for the operation… 2 s</sub>"] if mode == "deferred" else []
     assert [b["text/markdown"] for b in screen.bundles[1:-1]] == waited
@@ -128,7 +132,7 @@ def test_ctrl_c_keeps_the_partial_text_marked_and_the_chat_unchanged():
             raise KeyboardInterrupt
 
     session, client, renderer, screen = setup(*chunks("In", "In 18", "In 1879."), on_chunk=interrupt)
-    reply = run_exchange(session, client, session.plan("When?", cell_id="c1"), renderer)
+    reply = run_exchange(session, client, planning.plan(session, "When?", cell_id="c1"), renderer)
     assert (reply.text, reply.status) == ("In 18", "INTERRUPTED")
     assert client.stream_.cancelled
     assert screen.text() == "In 18\n\n<sub>⏹ interrupted — not added to the chat</sub>"
@@ -146,7 +150,7 @@ def test_stop_from_another_thread_ends_the_stream_as_interrupted():
     session, client, renderer, screen = setup(
         *chunks("Once", "Once upon", "Once upon a time."), on_chunk=press_stop
     )
-    reply = run_exchange(session, client, session.plan("Tell a story"), renderer)
+    reply = run_exchange(session, client, planning.plan(session, "Tell a story"), renderer)
     assert (reply.text, reply.status) == ("Once", "INTERRUPTED")
     assert prompts(session) == ["Who was Einstein?"]
 
@@ -156,7 +160,7 @@ def test_keep_partial_records_the_interrupted_reply():
         *chunks("Half", "Half an answer", "Whole"),
         on_chunk=lambda stream, index: index == 1 and stream.cancel(),
     )
-    run_exchange(session, client, session.plan("Go"), renderer, keep_partial=True)
+    run_exchange(session, client, planning.plan(session, "Go"), renderer, keep_partial=True)
     turn = session.chat().turns[-1]
     assert (turn.prompt, turn.reply.text, turn.reply.status) == ("Go", "Half an answer", "INTERRUPTED")
     assert screen.text().endswith("<sub>⏹ interrupted — the partial reply was added to the chat</sub>")
@@ -172,7 +176,7 @@ def test_errors_keep_partial_text_and_leave_the_chat_exactly_as_it_was(items, er
     session.configure(temperature=0.4)
     before = (list(session.chat().turns), session.chat().options, session.chat().system)
     with pytest.raises(error):
-        run_exchange(session, client, session.plan("Next", cell_id="c1", system="new"), renderer)
+        run_exchange(session, client, planning.plan(session, "Next", cell_id="c1", system="new"), renderer)
     assert (list(session.chat().turns), session.chat().options, session.chat().system) == before
     partial = ([item.text for item in items if isinstance(item, Chunk)] or [""])[-1]
     assert screen.text() == (f"{partial}\n\n<sub>⚠ stopped — not added to the chat; see the message "
@@ -183,7 +187,7 @@ def test_errors_keep_partial_text_and_leave_the_chat_exactly_as_it_was(items, er
 def test_unexpected_errors_never_show_their_message():
     session, client, renderer, screen = setup(Chunk("Par"), RuntimeError("token t1.SECRETSECRETSECRET"))
     with pytest.raises(RuntimeError):
-        run_exchange(session, client, session.plan("Next"), renderer)
+        run_exchange(session, client, planning.plan(session, "Next"), renderer)
     assert "SECRET" not in str(screen.bundles) and screen.text().startswith("Par\n\n<sub>⚠ stopped")
 
 
@@ -191,14 +195,14 @@ def test_a_second_request_on_a_busy_chat_is_refused_before_showing_anything():
     session, client, renderer, screen = setup(*chunks("ok"))
     with session.busy("default"):
         with pytest.raises(ChatBusy):
-            run_exchange(session, client, session.plan("Next"), renderer)
+            run_exchange(session, client, planning.plan(session, "Next"), renderer)
     assert screen.bundles == [] and client.sent == []
 
 
 def test_once_needs_no_lock_and_records_nothing():
     session, client, renderer, screen = setup(*chunks("Fixed."))
     with session.busy("default"):  # a reply streaming into the chat does not block --once
-        reply = run_exchange(session, client, session.plan("Fix", once=True), renderer)
+        reply = run_exchange(session, client, planning.plan(session, "Fix", once=True), renderer)
     assert reply.text == "Fixed." and prompts(session) == ["Who was Einstein?"]
 
 
@@ -208,7 +212,7 @@ def test_ctrl_c_while_waiting_for_a_non_streamed_reply():
             raise KeyboardInterrupt
 
     session, _, renderer, screen = setup()
-    reply = run_exchange(session, Waiting(), session.plan("Slow"), renderer, mode="once")
+    reply = run_exchange(session, Waiting(), planning.plan(session, "Slow"), renderer, mode="once")
     assert (reply.text, reply.status) == ("", "INTERRUPTED")
     assert screen.text() == "<sub>⏹ interrupted — not added to the chat</sub>"
     assert prompts(session) == ["Who was Einstein?"] and not session.is_busy()
@@ -218,8 +222,8 @@ def test_a_request_prepared_before_another_turn_landed_is_refused_unsent():
     from ygpt_magic.errors import ChatChanged
 
     session, client, renderer, screen = setup(*chunks("B's answer"))
-    from_panel = session.plan("Panel question")
-    from_cell = session.plan("Cell question")
+    from_panel = planning.plan(session, "Panel question")
+    from_cell = planning.plan(session, "Cell question")
     session.record(from_cell, Reply("Cell answer", "FINAL", USAGE, "yandexgpt", "", 0.1))
     with pytest.raises(ChatChanged, match="Run it again"):
         run_exchange(session, client, from_panel, renderer)
@@ -233,7 +237,7 @@ def test_changing_options_or_system_while_a_reply_streams_spoils_nothing():
             session.configure(temperature=0.9, system="Set in the panel")
 
     session, client, renderer, screen = setup(*chunks("Part", "Whole."), on_chunk=panel_edits)
-    run_exchange(session, client, session.plan("Go"), renderer)
+    run_exchange(session, client, planning.plan(session, "Go"), renderer)
     chat = session.chat()
     assert prompts(session)[-1] == "Go" and chat.turns[-1].reply.text == "Whole."
     assert (chat.options.temperature, chat.system) == (0.9, "Set in the panel")

@@ -177,8 +177,3 @@ def test_load_ext_registers_the_magic_and_unload_stops_the_local_server(ipython,
     finally:
         manager.unload_extension("ygpt_magic")
     assert not server.running
-
-
-def test_the_test_shell_keeps_its_history_in_memory(shell):
-    """Test runs side by side must not share (and lock) ~/.ipython's history.sqlite."""
-    assert str(shell.history_manager.hist_file) == ":memory:"

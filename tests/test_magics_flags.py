@@ -58,7 +58,7 @@ def test_json_flag_asks_for_a_json_object(shell, ygpt_server):
     ("-t 2", ["--temperature", "0 to 1"]),
     ("-t hot", ["--temperature", "'hot'"]),
     ("--max-tokens 0", ["--max-tokens", "≥ 1"]),
-    ("--format html", ["--format", "invalid choice"]),
+    ("--format html", ["--format", "must be one of", "markdown"]),
     ("--out 2x", ["--out", "variable name"]),
     ("--bogus", ["unrecognized arguments: --bogus", "%%ygpt?"]),
     ("--deferred --no-stream", ["--deferred", "--no-stream"]),
@@ -158,8 +158,8 @@ def test_each_cell_is_planned_once_even_when_it_must_be_trimmed(shell, ygpt_serv
         cell(shell, f"%%ygpt\nTell me a fact number {index} about rivers", cell_id=f"r{index}")
     shell.run_line_magic("config", "YGptMagics.context_budget = 250")
     plans = []
-    plan = magics.session.plan
-    monkeypatch.setattr(magics.session, "plan", lambda *a, **k: plans.append(1) or plan(*a, **k))
+    state = magics.session.state  # read once per plan
+    monkeypatch.setattr(magics.session, "state", lambda *a, **k: plans.append(1) or state(*a, **k))
     result = cell(shell, "%%ygpt\nAnd about lakes?", cell_id="lakes")
     assert "oldest turn" in result.final and len(plans) == 1
 

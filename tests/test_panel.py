@@ -12,13 +12,15 @@ import time
 import comm
 import pytest
 
+from ygpt_magic.chat import planning
 from ygpt_magic.client import Client
+from ygpt_magic.client.settings import ClientSettings
 from ygpt_magic.exchange import run_exchange
 from ygpt_magic.panel import ChatPanel, show_panel
-from ygpt_magic.panel_style import SUBMIT_MARK
-from ygpt_magic.planning import DefaultSettings
+from ygpt_magic.panel.style import SUBMIT_MARK
+from ygpt_magic.chat.planning import DefaultSettings
 from ygpt_magic.render import StreamRenderer
-from ygpt_magic.session import ChatSession
+from ygpt_magic.chat import ChatSession
 
 
 class RecordingComm:
@@ -50,7 +52,7 @@ def widget_comm(monkeypatch):
 
 @pytest.fixture
 def client(ygpt_server):
-    client = Client(endpoint=ygpt_server.address, local=True, retries=0)
+    client = Client(endpoint=ygpt_server.address, local=True, settings=ClientSettings(retries=0))
     yield client
     client.close()
 
@@ -88,7 +90,7 @@ def bubbles(panel: ChatPanel) -> list[tuple[str, str]]:
 
 def cell(session, client, prompt, chat=None):
     """What a %%ygpt cell does: plan, stream into an output, record."""
-    plan = session.plan(prompt, chat=chat)
+    plan = planning.plan(session, prompt, chat=chat)
     return run_exchange(session, client, plan, StreamRenderer(display=lambda *a, **k: _Sink()))
 
 

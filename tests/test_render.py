@@ -7,7 +7,7 @@ import re
 import pytest
 
 from ygpt_magic.render import StreamRenderer, extract_code, footer
-from ygpt_magic.session import Reply, Usage
+from ygpt_magic.chat import Reply, Usage
 
 
 class Screen:

@@ -264,6 +264,7 @@ def test_server_process_log_holds_no_canary(shell, magics, monkeypatch):
 NOTEBOOKS = ("00_setup.ipynb", "02_chat_mode.ipynb", "04_panel.ipynb")  # 04: widget state is saved too
 
 
+@pytest.mark.slow
 def test_executed_notebooks_hold_no_canary(ygpt_server, monkeypatch, tmp_path):
     """Run notebooks in a real kernel with the canary key against the test server (not `local`,
     which would use a dummy key) and scan the saved notebooks and the files they wrote."""

@@ -6,10 +6,8 @@ import threading
 
 import pytest
 
-from ygpt_magic.errors import (
-    ChatBusy, ContextTooLong, OptionError, UnknownChat, YGptError,
-)
-from ygpt_magic.session import BUILTIN, UNSET, ChatEvent, ChatSession, Options, Reply, Usage
+from ygpt_magic.chat import BUILTIN, UNSET, ChatEvent, ChatSession, Options, Reply, Usage, planning
+from ygpt_magic.errors import ChatBusy, ContextTooLong, OptionError, UnknownChat
 
 
 def reply(text: str, status: str = "FINAL", usage: Usage = Usage(3, 5, 0, 8)) -> Reply:
@@ -18,7 +16,7 @@ def reply(text: str, status: str = "FINAL", usage: Usage = Usage(3, 5, 0, 8)) ->
 
 def ask(session: ChatSession, prompt: str, answer: str | None = None, **plan_args):
     """One cell: plan, then record the server's answer (as run_exchange does on success)."""
-    plan = session.plan(prompt, **plan_args)
+    plan = planning.plan(session, prompt, **plan_args)
     session.record(plan, reply(answer or f"re: {prompt}"))
     return plan
 
@@ -59,13 +57,6 @@ def test_configure_is_all_or_nothing():
     assert (chat.options.temperature, chat.system) == (0.2, "Be brief")
 
 
-def test_errors_are_usage_errors_without_tracebacks():
-    from IPython.core.error import UsageError
-
-    assert issubclass(YGptError, UsageError)
-    assert "chat 'x'" in str(ChatBusy("x"))
-
-
 # -- history: append, rewind, system, once ------------------------------------------------------
 
 def test_chat_mode_sends_the_whole_history():
@@ -86,7 +77,7 @@ def test_rerunning_a_cell_rewinds_to_before_its_turn():
     session = ChatSession()
     for cell in ("c1", "c2", "c3"):
         ask(session, cell, cell_id=cell)
-    plan = session.plan("c2 again", cell_id="c2")
+    plan = planning.plan(session, "c2 again", cell_id="c2")
     assert [m["text"] for m in plan.messages] == ["c1", "re: c1", "c2 again"]
     assert plan.notes() == [
         "↺ Re-ran this cell: its previous turn and 1 later turn were dropped from chat 'default'."
@@ -140,7 +131,7 @@ def test_options_can_go_back_to_the_model_default():
     assert (session.chat().options.temperature, session.chat().options.max_tokens) == (0.7, 300)
     session.configure(temperature=UNSET, max_tokens=UNSET, format=UNSET)
     assert session.chat().options == Options()
-    assert session.plan("hi").options == BUILTIN  # a plan's options are always complete
+    assert planning.plan(session, "hi").options == BUILTIN  # a plan's options are always complete
 
 
 def test_once_reads_and_writes_no_history_but_borrows_options():
@@ -161,13 +152,13 @@ def test_once_reads_and_writes_no_history_but_borrows_options():
 def test_once_with_an_unknown_chat_is_refused_and_creates_nothing():
     session = ChatSession()
     with pytest.raises(UnknownChat, match="no chat named 'nope'"):
-        session.plan("x", chat="nope", once=True)
+        planning.plan(session, "x", chat="nope", once=True)
     assert list(session.chats) == ["default"]
 
 
 def test_a_new_named_chat_appears_only_when_its_first_reply_is_recorded():
     session = ChatSession()
-    plan = session.plan("hello", chat="fr", options=Options(model="yandexgpt/rc", format="text"))
+    plan = planning.plan(session, "hello", chat="fr", options=Options(model="yandexgpt/rc", format="text"))
     assert list(session.chats) == ["default"]
     session.record(plan, reply("bonjour"))
     assert texts(session, "fr") == ["hello"] and texts(session) == []
@@ -192,7 +183,7 @@ def test_trimming_leaves_out_oldest_turns_and_keeps_the_system_message():
     session.configure(system="sys tem")  # 2 tokens
     for n in range(5):
         ask(session, f"q{n} q", f"a{n} a")  # 4 tokens per turn
-    plan = session.plan("now what", budget=2 + 2 + 8 + 1, count_tokens=Counter())
+    plan = planning.plan(session, "now what", budget=2 + 2 + 8 + 1, count_tokens=Counter())
     assert plan.trimmed == 3
     assert [m["text"] for m in plan.messages] == ["sys tem", "q3 q", "a3 a", "q4 q", "a4 a", "now what"]
     assert plan.tokens == 12
@@ -209,7 +200,7 @@ def test_a_request_whose_utf8_size_fits_is_never_counted():
     for n in range(1000):
         ask(session, f"q{n}", f"a{n}")
     counter = Counter()
-    plan = session.plan("first", budget=10**6, count_tokens=counter)
+    plan = planning.plan(session, "first", budget=10**6, count_tokens=counter)
     assert counter.calls == 0 and plan.trimmed == 0 and plan.tokens is None
     assert len(plan.messages) == 1 + 2000 + 1
 
@@ -220,7 +211,7 @@ def test_each_turn_is_counted_once_ever():
     for n in range(1000):
         ask(session, f"q{n}", f"a{n}")
     # ~24 bytes per turn: over the budget by size, well inside it by the tokenizer (2 per turn)
-    session.plan("first", budget=5000, count_tokens=counter)
+    planning.plan(session, "first", budget=5000, count_tokens=counter)
     assert counter.calls == 1000 + 1  # every turn once, plus the prompt
     for n in range(3):
         ask(session, f"more {n}", budget=5000, count_tokens=counter)
@@ -233,7 +224,7 @@ def test_turns_beyond_the_budget_are_never_counted():
     for n in range(100):
         ask(session, f"q{n}", f"a{n}")  # 2 tokens each
     counter = Counter()
-    plan = session.plan("p", budget=1 + 2 * 5, count_tokens=counter)
+    plan = planning.plan(session, "p", budget=1 + 2 * 5, count_tokens=counter)
     assert plan.trimmed == 95 and counter.calls == 1 + 6
 
 
@@ -242,7 +233,7 @@ def test_a_prompt_that_cannot_fit_is_refused_with_both_numbers():
     session.configure(system="one two")
     ask(session, "x")
     with pytest.raises(ContextTooLong, match="needs 5 tokens but the context budget is 4"):
-        session.plan("three four five", budget=4, count_tokens=Counter())
+        planning.plan(session, "three four five", budget=4, count_tokens=Counter())
     assert texts(session) == ["x"]
 
 

@@ -26,6 +26,7 @@ def _soak_module():
     return module
 
 
+@pytest.mark.slow
 def test_short_soak_keeps_every_chat_and_reports_every_fault(shell, ygpt_server):
     soak = _soak_module()
 

@@ -1,7 +1,7 @@
 """ygpt_magic: YandexGPT in Jupyter through %%ygpt cells and a widget panel.
 
 Loading the extension must stay cheap: nothing here imports the SDK. Once loaded, a background
-thread imports it (preload.py), so that the first request does not pay for it either.
+thread imports it (client/preload.py), so that the first request does not pay for it either.
 """
 
 __version__ = "0.1.0"
@@ -9,7 +9,7 @@ __version__ = "0.1.0"
 
 def load_ipython_extension(ipython) -> None:
     """Register the magics (called by ``%load_ext ygpt_magic``)."""
-    from . import preload
+    from .client import preload
     from .magics import YGptMagics
 
     ipython.register_magics(YGptMagics(shell=ipython))

@@ -16,10 +16,12 @@ import os
 import re
 import sys
 import time
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .chat import counted
+from .client.credentials import LOCAL_DUMMY_KEY
+from .words import counted
 
 _REPO_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 _CREDENTIAL_VARS = ("YC_API_KEY", "YC_IAM_TOKEN", "YC_OAUTH_TOKEN")
@@ -70,16 +72,26 @@ def _output_text(outputs) -> str:
     return _SMALL_PRINT.sub("", "\n".join(text.strip() for text in texts if text.strip()))
 
 
-def prepare_environment(environ: dict[str, str]) -> str:
-    """Default to the local server with a dummy key; return a line saying where the demo runs.
+def local_environment(environ: MutableMapping[str, str]) -> None:
+    """The tutorials' environment: the bundled local server, its placeholder key and folder.
+
+    Whatever the shell had (a Yandex Cloud user has their own YC_* variables set): the stored
+    outputs show the placeholders, so a kernel run with the user's folder or key would neither
+    match them nor belong in them. nbval's kernels (notebooks/conftest.py) and the demo use it.
+    """
+    for var in (*_CREDENTIAL_VARS, "YC_TOKEN", "YC_PROFILE", "YGPT_INSECURE"):
+        environ.pop(var, None)
+    environ.update(YGPT_ENDPOINT="local", YC_API_KEY=LOCAL_DUMMY_KEY, YC_FOLDER_ID="local-folder")
+
+
+def prepare_environment(environ: MutableMapping[str, str]) -> str:
+    """Default to the local server (:func:`local_environment`); return where the demo runs.
 
     A user who exported real credentials and ``YGPT_ENDPOINT=cloud`` gets the real service.
     """
-    endpoint = environ.setdefault("YGPT_ENDPOINT", "local")
+    endpoint = environ.get("YGPT_ENDPOINT", "local")
     if endpoint == "local":
-        if not any(environ.get(var) for var in _CREDENTIAL_VARS):
-            environ["YC_API_KEY"] = "local-dummy-key"
-        environ.setdefault("YC_FOLDER_ID", "local-folder")
+        local_environment(environ)
         return "against the project's local server (YGPT_ENDPOINT=local): no account, no network"
     return f"against YGPT_ENDPOINT={endpoint} with your credentials"
 
@@ -127,8 +139,7 @@ def execute(path: Path, *, timeout: int = 180):
 
 
 def _print_exchanges(name: str, found: list[Exchange], seconds: float) -> None:
-    count = len(found)
-    print(f"\n━━ {name} ━━ {count} exchange{'s' * (count != 1)}, {seconds:.1f} s")
+    print(f"\n━━ {name} ━━ {counted(len(found), 'exchange')}, {seconds:.1f} s")
     for exchange in found:
         print(f"\n  %%ygpt {exchange.flags}".rstrip())
         print(_indent(exchange.prompt, "  you  ▸ "))

@@ -1,11 +1,16 @@
 """Every exception a ygpt_magic user can see, with its message.
 
-All of them subclass IPython's ``UsageError`` so that IPython prints the message alone, without a
-traceback: a notebook user needs to know what happened and what to do next, not where in our code
-it was noticed. Each message is one paragraph. Messages never contain a credential: details that
+A notebook user needs to know what happened and what to do next, not where in our code it was
+noticed, so IPython must print the message alone, without a traceback. One mechanism does that:
+the magic boundary (``magics.YGptMagics.ygpt``, the one entry of every cell and subcommand) turns a
+YGptError into a plain ``UsageError`` carrying it as ``.error``. Not subclassing: IPython hides the
+traceback only for ``UsageError`` itself (``etype is UsageError`` in ``showtraceback``,
+ipython/ipython#14024), and a subclass here would tie every layer, the chat layer included, to
+IPython. The panel shows these messages in its status line; Python callers get ordinary
+exceptions. Each message is one paragraph. Messages never contain a credential: details that
 come from a server go through :func:`_clean`, which masks anything shaped like a key or token.
 
-How client.py maps a gRPC status (after the SDK's own retries) to these types:
+How client/rpc_errors.py maps a gRPC status (after the SDK's own retries) to these types:
 
 =====================  ===================  ===========================================
 gRPC status            exception            constructor
@@ -24,7 +29,7 @@ INTERNAL and the rest  ServerFailed         ``ServerFailed(status, detail=None)`
 stream ended early     StreamBroken         ``StreamBroken(chunks=0, detail=None, attempt=1)``
 =====================  ===================  ===========================================
 
-A request that is too long for the context is ``ContextTooLong(needed, budget)``; client.py also
+A request that is too long for the context is ``ContextTooLong(needed, budget)``; the client also
 raises it for an INVALID_ARGUMENT whose detail says so, with ``history_turns`` (the earlier turns
 sent with it, so the advice fits).
 """
@@ -33,7 +38,7 @@ from __future__ import annotations
 
 import re
 
-from IPython.core.error import UsageError
+from .words import counted
 
 _SECRET_SHAPES = re.compile(
     r"(?i)(?:(?:api-key|bearer)\s+\S+)"  # an Authorization header value
@@ -59,13 +64,8 @@ def _with_detail(message: str, detail: object) -> str:
     return f"{message} The server said: “{cleaned}”." if cleaned else message
 
 
-class YGptError(UsageError):
+class YGptError(Exception):
     """Base of all user-facing errors: ``str(e)`` is one paragraph, what happened + what to do."""
-
-    def _render_traceback_(self) -> list[str]:
-        """What IPython and ipykernel show instead of a traceback: IPython skips the traceback
-        only for ``UsageError`` itself (``etype is UsageError``), not for its subclasses."""
-        return [f"{type(self).__name__}: {self}"]
 
 
 class OptionError(YGptError):
@@ -142,7 +142,7 @@ class ContextTooLong(YGptError):
             alone = "" if history_turns else ", even with no chat history"
             head = _with_detail(f"The server refused the request as too long for the model's "
                                 f"context{size}{alone}.", None if numbers else detail)
-            todo = (f"It carried {history_turns} earlier turn{'s' if history_turns != 1 else ''}"
+            todo = (f"It carried {counted(history_turns, 'earlier turn')}"
                     f" of the chat: set a smaller budget with %config YGptMagics.context_budget "
                     f"= N so older turns are left out, start over with %ygpt reset, or use --once."
                     if history_turns else f"{shorten}.")
@@ -325,7 +325,7 @@ class StreamBroken(YGptError):
     """The stream ended before the final chunk and the SDK's retries did not recover it."""
 
     def __init__(self, chunks: int = 0, detail: object = None, attempt: int = 1) -> None:
-        after = f" after {chunks} chunk{'s' if chunks != 1 else ''}" if chunks else ""
+        after = f" after {counted(chunks, 'chunk')}" if chunks else ""
         if attempt > 1:
             after += f" of attempt {attempt} (the earlier ones broke off too)"
         super().__init__(

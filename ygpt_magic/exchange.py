@@ -6,7 +6,7 @@ flight per chat), the renderer shows progress, and only a complete reply is reco
 panel's thread) or an error leaves the chat exactly as it was, with whatever text had arrived
 still on screen.
 
-The client and the renderer are duck-typed (see client.py and render.py), so the panel can bring
+The client and the renderer are duck-typed (see client/sdk.py and render/stream.py), so the panel can bring
 its own renderer and tests can bring a tiny fake client. A reply cache (``cache/``), when given,
 is asked first: a recorded reply is shown at once as the final text and recorded in the chat like
 a sent one; a sent reply is handed to it once complete.
@@ -18,8 +18,8 @@ import time
 from contextlib import nullcontext
 from typing import Any, Protocol
 
+from .chat import ChatSession, Plan, Reply, Usage
 from .errors import StreamBroken, YGptError
-from .session import ChatSession, Plan, Reply, Usage
 
 MODES = ("stream", "once", "deferred")
 
@@ -49,14 +49,13 @@ class _Interrupted(Exception):
         self.last = last
 
 
-def _streamed(client: Any, plan: Plan, renderer: Renderer, stream_timeout: float | None) -> Any:
+def _streamed(client: Any, plan: Plan, renderer: Renderer) -> Any:
     """The last chunk of a streamed reply; ``_Interrupted`` on Ctrl-C or Stop.
 
-    A silent server is the client's to bound (``stall_timeout``, raising ServerTimeout); a
+    A silent server is the client's to bound (``stream_timeout``, raising StreamStalled); a
     stream that ends on a PARTIAL chunk without being cancelled was cut off: StreamBroken.
     """
-    extra = {"stall_timeout": stream_timeout} if stream_timeout is not None else {}
-    stream = client.stream(plan.messages, plan.options, **extra)
+    stream = client.stream(plan.messages, plan.options)
     last, count = None, 0
     try:
         for chunk in stream:
@@ -87,16 +86,14 @@ def run_exchange(
     renderer: Renderer,
     *,
     mode: str = "stream",
-    stream_timeout: float | None = None,
     keep_partial: bool = False,
     cache: Cache | None = None,
 ) -> Reply:
     """Send ``plan``, show the reply as it comes, and record it in the chat when complete.
 
     ``mode``: ``"stream"`` (chunks as they are generated), ``"once"`` (one request, no streaming:
-    ``--no-stream``) or ``"deferred"`` (an operation polled until done). ``stream_timeout``: the
-    longest silence between chunks (passed to ``client.stream`` as ``stall_timeout``; the
-    client stops the request with ServerTimeout).
+    ``--no-stream``) or ``"deferred"`` (an operation polled until done). A silent stream is the
+    client's to stop (its ``stream_timeout`` setting, StreamStalled).
     ``keep_partial``: record an interrupted reply's partial text instead of dropping it.
     ``cache``: replay a recorded reply instead of sending (its errors, such as a replay-mode
     miss, are raised before anything is shown or sent), and record a sent one.
@@ -122,7 +119,7 @@ def run_exchange(
         started = time.monotonic()
         try:
             if mode == "stream":
-                last = _streamed(client, plan, renderer, stream_timeout)
+                last = _streamed(client, plan, renderer)
             else:
                 last = _requested(client, plan, renderer, mode)
         except (_Interrupted, KeyboardInterrupt) as stop:

@@ -1,9 +1,9 @@
 """YGptMagics: `%%ygpt` sends the cell to YandexGPT; `%ygpt <subcommand>` manages the chats.
 
 This module only parses and wires: flags, `{name}` interpolation and the cell id →
-planning.plan_request (the rule the panel follows too), then exchange.run_exchange with a
-StreamRenderer. Chat rules live in session.py, the SDK in client.py, output in render.py,
-subcommands in commands/.
+chat.planning.plan_request (the rule the panel follows too), then exchange.run_exchange with a
+StreamRenderer. Chat rules live in chat/, the SDK in client/, output in render/, subcommands in
+commands/ (their shared flags in commands/args.py).
 """
 
 from __future__ import annotations
@@ -20,31 +20,17 @@ from traitlets import Float, Int, TraitError, Unicode, default, observe, validat
 from traitlets.config import Config
 from traitlets.config.loader import DeferredConfig, LazyConfigValue
 
-from . import commands, planning, preload
+from . import commands, render
 from .cache import MODES as CACHE_MODES
 from .cache import ReplyCache
 from .cache.provenance import Log as ProvenanceLog
-from .connection import Connection
+from .chat import FORMATS, ChatSession, Options, Plan, planning, short_model
+from .client import preload
+from .client.connection import Connection
+from .client.settings import DEFAULTS, ClientSettings
+from .commands.args import chat_arg, option_args
 from .errors import CacheMiss, CacheUnusable, OptionError, YGptError
 from .interpolate import interpolate
-from .session import FORMATS, ChatSession, Options, Plan, short_model
-
-
-def _temperature(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, e.g. -t 0.3 (got {text!r})")
-    return value
-
-
-def _max_tokens(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 1, e.g. --max-tokens 500 "
-                                         f"(got {text!r})")
-    return int(text)
 
 
 def _identifier(text: str) -> str:
@@ -61,9 +47,18 @@ def as_usage_error(error: YGptError) -> UsageError:
     InteractiveShell.showtraceback), so our subclasses would come with a full traceback; this is
     the workaround jupysql uses too (ipython/ipython#14024).
     """
-    usage = UsageError(str(error))
+    usage = (_RunStopper if isinstance(error, (CacheMiss, CacheUnusable)) else UsageError)(str(error))
     usage.error = error
     return usage
+
+
+class _RunStopper(UsageError):
+    """A replay-mode cache error (CI) must fail the run the way a test fails: IPython shows this
+    one line as an error (``_render_traceback_``), which nbval and nbconvert report with the
+    cell; a plain UsageError only goes to stderr, where nbval does not look."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self.error).__name__}: {self}"]
 
 
 @magics_class
@@ -80,19 +75,22 @@ class YGptMagics(Magics):
     context_budget = Int(None, allow_none=True, config=True,
                          help="Tokens a request may use; older turns are left out to fit. "
                               "None: the model's context size minus max_tokens.")
-    render_interval = Float(0.1, config=True,
+    render_interval = Float(render.RENDER_INTERVAL, config=True,
                             help="Seconds between display updates while a reply streams.")
     default_format = Unicode("markdown", config=True,
                              help="How replies are shown: markdown, text, code or json.")
-    timeout = Float(180.0, config=True, help="Seconds a request may take in total.")
-    connect_timeout = Float(5.0, config=True,
+    timeout = Float(DEFAULTS.timeout, config=True, help="Seconds a request may take in total.")
+    connect_timeout = Float(DEFAULTS.connect_timeout, config=True,
                             help="Seconds to wait for the server to accept a connection.")
-    stream_timeout = Float(60.0, config=True,
-                           help="Seconds a stream may go without a chunk before it is stopped.")
-    retries = Int(4, config=True,
+    stream_timeout = Float(DEFAULTS.stream_timeout, config=True,
+                           help="Seconds a stream may go without a chunk before it is stopped "
+                                "(0: no limit).")
+    retries = Int(DEFAULTS.retries, config=True,
                   help="Retries of UNAVAILABLE / RESOURCE_EXHAUSTED by the SDK's retry policy.")
-    retry_backoff = Float(1.0, config=True, help="First retry delay in seconds (grows ×1.5).")
-    poll_interval = Float(0.5, config=True, help="Seconds between polls in --deferred mode.")
+    retry_backoff = Float(DEFAULTS.retry_backoff, config=True,
+                          help="First retry delay in seconds (grows ×1.5).")
+    poll_interval = Float(DEFAULTS.poll_interval, config=True,
+                          help="Seconds between polls in --deferred mode.")
     cache_path = Unicode(None, allow_none=True, config=True,
                          help="The reply cache file (SQLite); None: no cache. Default: $YGPT_CACHE.")
     cache_mode = Unicode(config=True,
@@ -216,10 +214,10 @@ class YGptMagics(Magics):
         if hasattr(self, "connection"):
             self.connection.drop_client()
 
-    def _client_settings(self) -> dict:
-        return {"timeout": self.timeout, "connect_timeout": self.connect_timeout,
-                "stall_timeout": self.stream_timeout or None, "retries": self.retries,
-                "retry_backoff": self.retry_backoff, "poll_interval": self.poll_interval}
+    def _client_settings(self) -> ClientSettings:
+        return ClientSettings(timeout=self.timeout, connect_timeout=self.connect_timeout,
+                              stream_timeout=self.stream_timeout or None, retries=self.retries,
+                              retry_backoff=self.retry_backoff, poll_interval=self.poll_interval)
 
     def effective_options(self, chat: str | None) -> Options:
         """What a chat's next request uses: its own options where set, else these settings,
@@ -241,17 +239,10 @@ class YGptMagics(Magics):
               help="The chat's system instruction (sets or replaces it for this chat).")
     @argument("--once", action="store_true",
               help="Prompt mode: send only this cell (and --system); the chat is untouched.")
-    @argument("--chat", "-c", metavar="NAME", default=None,
-              help="Use the named chat (default: 'default'); each has its own history.")
-    @argument("--model", "-m", metavar="NAME",
-              help="yandexgpt, yandexgpt-lite, yandexgpt/rc, a gpt:// URI, ... (%%ygpt models).")
-    @argument("--temperature", "-t", type=_temperature, metavar="X", help="Sampling, 0..1.")
-    @argument("--max-tokens", type=_max_tokens, metavar="N", help="Limit the reply's length.")
+    @chat_arg("Use the named chat (default: the current one); each has its own history.")
+    @option_args()
     @argument("--reasoning", action="store_true", help="Reasoning mode (ENABLED_HIDDEN).")
     @argument("--json", action="store_true", help="Ask for a JSON object (json_object format).")
-    @argument("--format", choices=FORMATS, default=None,
-              help="Show the reply as markdown (default), text, code or json; code also puts "
-                   "the reply's code into a new cell below.")
     @argument("--out", type=_identifier, metavar="NAME",
               help="Store the reply text in variable NAME (the Reply is always in _ygpt).")
     @argument("--no-stream", action="store_true", help="One request, no streaming.")
@@ -275,20 +266,14 @@ class YGptMagics(Magics):
         replaced by the variable's value (`{{`/`}}` for braces; fenced code is left alone).
         The last reply is in `_ygpt` (.text, .status, .usage, .model_version, .elapsed).
 
-        As a line magic, `%ygpt SUBCOMMAND`: connect, auth, whoami, config, history, chat,
-        chats, reset, usage, save, load, export, models, panel, cache, provenance, help
-        (`%ygpt help` describes them).
+        As a line magic, `%ygpt SUBCOMMAND` manages chats, settings and the server: `%ygpt help`
+        lists the subcommands, `%ygpt help NAME` describes one.
         """
         preload.wait()  # never import what the background import is importing at the same time
         try:
             if cell is None:
                 return commands.dispatch(self, line)
             return self._ask(line, cell)
-        except (CacheMiss, CacheUnusable):
-            # In replay mode (CI) these must fail the run the way a test fails: raised as they
-            # are, IPython shows their one line (_render_traceback_) as an error that nbval and
-            # nbconvert report with the cell; a plain UsageError only goes to stderr.
-            raise
         except YGptError as error:
             raise as_usage_error(error) from None
 
@@ -304,8 +289,6 @@ class YGptMagics(Magics):
             self.connection.client, target=self.connection.target, cell=cell_name)
         get_client = self.connection.client if cache is None else lambda: cache.client
         plan = self._plan(prompt, args, get_client)
-        from . import render  # loaded with the first request, not with %load_ext
-
         if args.dry_run:
             tokens = get_client().count_tokens(plan.messages, plan.options)
             return render.show(render.dry_run(plan, tokens))
@@ -315,8 +298,7 @@ class YGptMagics(Magics):
                                          label=short_model(plan.options.model),
                                          json_reply=plan.options.json, fills_cell=True)
         mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
-        reply = run_exchange(self.session, get_client(), plan, renderer, mode=mode,
-                             stream_timeout=self.stream_timeout or None, cache=cache)
+        reply = run_exchange(self.session, get_client(), plan, renderer, mode=mode, cache=cache)
         if reply.status != "INTERRUPTED":
             self.provenance.add(cell_name, reply)
         self.shell.user_ns["_ygpt"] = reply

@@ -25,7 +25,7 @@ from ..errors import CacheMiss, CacheUnusable
 from .key import endpoint_kind, request_key
 
 if TYPE_CHECKING:
-    from ..session import Plan
+    from ..chat import Plan
     from .store import Store
 
 MODES = ("auto", "replay", "record", "off")

@@ -1,11 +1,14 @@
 """The `%ygpt` subcommands: one small module each, dispatched by name from COMMANDS.
 
-Each module has `SUMMARY` (one line for `%ygpt help`) and `run(magics, line)`, which parses its
-own arguments with IPython's magic_arguments and shows its result.
+Each module has `run(magics, line)`, declared with `args.subcommand` (which names its parser
+after the module) and the shared argument decorators of `args.py`; it parses its own arguments
+and shows its result. A subcommand's name is its module's name, and its help (`%ygpt help NAME`,
+`%ygpt NAME --help`) comes from its declarations and docstring.
 """
 
 from __future__ import annotations
 
+import shlex
 from types import ModuleType
 
 from ..errors import OptionError
@@ -13,26 +16,15 @@ from . import (
     auth, cache, chat, chats, config, connect, export, help, history, load, models, panel, provenance,
     reset, save, usage, whoami,
 )
+from .args import command_name
 
-COMMANDS: dict[str, ModuleType] = {
-    "connect": connect,
-    "auth": auth,
-    "whoami": whoami,
-    "config": config,
-    "history": history,
-    "chat": chat,
-    "chats": chats,
-    "reset": reset,
-    "usage": usage,
-    "save": save,
-    "load": load,
-    "export": export,
-    "models": models,
-    "panel": panel,
-    "cache": cache,
-    "provenance": provenance,
-    "help": help,
-}
+#: In the order `%ygpt help` lists them.
+COMMANDS: dict[str, ModuleType] = {command_name(module.run): module for module in (
+    connect, auth, whoami, config, history, chat, chats, reset, usage, save, load, export, models,
+    panel, cache, provenance, help,
+)}
+
+_HELP_FLAGS = ("-h", "--help")
 
 
 def dispatch(magics, line: str):
@@ -44,4 +36,13 @@ def dispatch(magics, line: str):
             f"%ygpt has no subcommand '{name}'. Use one of: {', '.join(COMMANDS)} "
             "(%ygpt help describes them); a prompt goes in a %%ygpt cell."
         )
+    if _asks_for_help(rest):
+        return help.show_command_help(command.run)
     return command.run(magics, rest)
+
+
+def _asks_for_help(rest: str) -> bool:
+    try:
+        return any(word in _HELP_FLAGS for word in shlex.split(rest))
+    except ValueError:  # unbalanced quotes: the subcommand's parser says so
+        return False

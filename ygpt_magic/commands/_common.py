@@ -1,4 +1,4 @@
-"""What every `%ygpt` subcommand needs: argument parsing with clear errors, and output.
+"""What `%ygpt` subcommands show, and where they write: output bundles and output paths.
 
 Output is a display bundle with both Markdown (notebooks) and plain text (terminals, logs), so
 a table reads well everywhere and tests can assert on either.
@@ -6,24 +6,11 @@ a table reads well everywhere and tests can assert on either.
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
-from IPython.core.error import UsageError
 from IPython.display import display
 
-from ..errors import ChatFileError, OptionError
-
-
-def parse(command, line: str, usage_name: str):
-    """Parse like a shell (quotes removed, unlike IPython's parse_argstring), with our error
-    type and a pointer to the help."""
-    try:
-        return command.parser.parse_args(shlex.split(line))
-    except (UsageError, ValueError) as exc:
-        raise OptionError(
-            f"%{usage_name}: {exc}. See %ygpt help for the subcommands and their arguments."
-        ) from None
+from ..errors import ChatFileError
 
 
 def output_path(text: str) -> Path:

@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import getpass
 
-from IPython.core.magic_arguments import magic_arguments
-
-from ..credentials import find_credential, find_folder
+from ..client.credentials import find_credential, find_folder
 from ..errors import OptionError
 from ._common import show
+from .args import subcommand
 
-SUMMARY = "auth: enter an API key / IAM token (hidden) and the folder id"
 
-
-@magic_arguments(name="ygpt auth")
+@subcommand
 def run(magics, line: str) -> None:
-    """Ask for an API key or IAM token (hidden input) and a folder id; empty answers keep the
-    environment's YC_API_KEY / YC_IAM_TOKEN / YC_FOLDER_ID."""
+    """Enter an API key or IAM token (hidden input) and the folder id.
+
+    Empty answers keep the environment's YC_API_KEY / YC_IAM_TOKEN / YC_FOLDER_ID. Kept in
+    the kernel's memory only: no flag takes a secret, so none lands in the notebook."""
     if line.strip():  # never echo it: the argument may well be the key itself
         raise OptionError("%ygpt auth takes no arguments: it asks for the key with hidden input, "
                           "so that the key never lands in the notebook. Run %ygpt auth alone, "

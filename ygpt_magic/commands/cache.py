@@ -10,20 +10,19 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from IPython.core.magic_arguments import argument, magic_arguments
+from IPython.core.magic_arguments import argument
 
 from ..cache import MODES
-from ..chat import counted
 from ..errors import CacheUnusable, OptionError
-from ._common import parse, show_fields
-
-SUMMARY = "cache [PATH] [--mode auto|replay|record|off] | cache clear [--older-than D]: the reply cache"
+from ..words import counted
+from ._common import show_fields
+from .args import parse, subcommand
 _AGE = re.compile(r"^(\d+)\s*([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
-@magic_arguments(name="ygpt cache")
-@argument("target", nargs="?", default=None,
+@subcommand
+@argument("target", nargs="?", default=None, metavar="PATH|clear",
           help="The cache file to use (created if missing), or `clear` to forget entries.")
 @argument("--mode", choices=MODES, default=None,
           help="auto: replay what is recorded, send and record the rest (the default); "
@@ -33,8 +32,11 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
           help="With clear: only entries recorded more than D ago (30m, 12h, 7d, 2w) or "
                "before a date (2026-11-01).")
 def run(magics, line: str) -> None:
-    """Replay recorded replies instead of sending them again, and record new ones."""
-    args = parse(run, line, "ygpt cache")
+    """Show or set the reply cache, or clear it.
+
+    A recorded reply is replayed instead of sent again (no tokens, no waiting, the same answer);
+    YGptMagics.cache_path / cache_mode and YGPT_CACHE / YGPT_CACHE_MODE set the same."""
+    args = parse(run, line)
     if args.target == "clear":
         return _clear(magics, args.older_than)
     if args.older_than is not None:

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from IPython.core.magic_arguments import argument, magic_arguments
+from IPython.core.magic_arguments import argument
 
-from ..session import counted
-from ._common import parse, show
+from ..words import counted
+from ._common import show
+from .args import parse, subcommand
 
-SUMMARY = "chat [NAME]: switch the current chat (created if new), or show it"
 
-
-@magic_arguments(name="ygpt chat")
-@argument("name", nargs="?", default=None, help="The chat to make current.")
+@subcommand
+@argument("name", nargs="?", default=None, metavar="NAME", help="The chat to make current.")
 def run(magics, line: str) -> None:
-    """Make NAME the chat that %%ygpt cells without --chat continue (panels follow it too)."""
-    args = parse(run, line, "ygpt chat")
+    """Switch the current chat (created if new), or show it.
+
+    NAME becomes the chat that %%ygpt cells without --chat continue (panels follow it too)."""
+    args = parse(run, line)
     session = magics.session
     if args.name is not None:
         session.current = args.name

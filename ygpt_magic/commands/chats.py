@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from IPython.core.magic_arguments import magic_arguments
-
-from ._common import parse, show_table
-
-SUMMARY = "chats: list the chats (the current one is marked *)"
+from ._common import show_table
+from .args import parse, subcommand
 
 
-@magic_arguments(name="ygpt chats")
+@subcommand
 def run(magics, line: str) -> None:
-    """List the chats; `%%ygpt --chat NAME` starts or continues one."""
-    parse(run, line, "ygpt chats")
+    """List the chats (the current one is marked *).
+
+    `%%ygpt --chat NAME` starts or continues one."""
+    parse(run, line)
     session = magics.session
     rows = []
     for name, chat in session.chats.items():

@@ -8,33 +8,26 @@ like set an option for the chat, as the panel does; ``--model default`` unsets i
 
 from __future__ import annotations
 
-from IPython.core.magic_arguments import argument, magic_arguments
-
-from .. import planning
-from ..session import UNSET
-from ._common import parse, show_table
+from ..chat import planning
+from ._common import show_table
+from .args import chat_arg, option_args, parse, subcommand
 from .whoami import identity_rows
 
-SUMMARY = ("config [--chat NAME] [--model M|default ...]: endpoint, credential, the chat's "
-           "options (and where each comes from), settings; sets the chat's options")
 
-
-@magic_arguments(name="ygpt config")
-@argument("--chat", "-c", default=None, help="The chat to show or change (default: current).")
-@argument("--model", "-m", metavar="NAME|default",
-          help="Set the chat's model; 'default' unsets it (YGptMagics.model applies).")
-@argument("--temperature", "-t", metavar="X|default", help="Set the chat's temperature, 0..1.")
-@argument("--max-tokens", metavar="N|default", help="Set the chat's reply limit in tokens.")
-@argument("--format", metavar="FORMAT|default", help="Set how the chat's replies are shown.")
+@subcommand
+@chat_arg("The chat to show or change (default: the current one).")
+@option_args(unset=True)
 def run(magics, line: str) -> None:
-    """Show what the next request uses and where each option comes from; with options, first
-    set them for the chat (`default` unsets one). Change the notebook's defaults with
-    `%config YGptMagics.model = "yandexgpt-lite"` (see `%config YGptMagics`)."""
-    args = parse(run, line, "ygpt config")
+    """Endpoint, credential, the chat's options (and where each comes from), settings.
+
+    Shows what the next request uses. With options, first sets them for the chat, as the panel
+    does; `default` unsets one (then the YGptMagics setting applies). Change the notebook's
+    defaults with `%config YGptMagics.model = "yandexgpt-lite"` (see `%config YGptMagics`)."""
+    args = parse(run, line)
     chat = magics.session.chat(args.chat, create=False)
-    # the options a YGptMagics setting gives a default for (planning imports commands: read late)
-    changes = {name: UNSET if value.strip().lower() == "default" else value
-               for name in planning.SETTING_FOR if (value := getattr(args, name)) is not None}
+    # the options a YGptMagics setting gives a default for
+    changes = {name: value for name in planning.SETTING_FOR
+               if (value := getattr(args, name)) is not None}
     if changes:
         magics.session.configure(chat.name, **changes)
     options = planning.resolve(chat.options, magics)

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from IPython.core.magic_arguments import argument, magic_arguments
+from IPython.core.magic_arguments import argument
 
 from ..errors import ServerUnavailable
-from ._common import parse, show
+from ._common import show
+from .args import parse, subcommand
 
-SUMMARY = "connect local | cloud | HOST:PORT [--insecure]: choose the server"
 
-
-@magic_arguments(name="ygpt connect")
-@argument("target", nargs="?", default=None,
+@subcommand
+@argument("target", nargs="?", default=None, metavar="local|cloud|HOST:PORT",
           help="`local` (the bundled server, started in this kernel), `cloud` (Yandex Cloud, the "
                "default) or HOST:PORT of another server. Without it: show the current one.")
 @argument("--insecure", action="store_true",
           help="Talk to HOST:PORT without TLS (servers started with `ygpt-magic serve`).")
 def run(magics, line: str) -> None:
-    """Choose the server the next requests go to (YGPT_ENDPOINT / YGPT_INSECURE=1 set the
-    same from the environment). The chats are kept."""
-    args = parse(run, line, "ygpt connect")
+    """Choose the server the next requests go to, or show the current one.
+
+    YGPT_ENDPOINT / YGPT_INSECURE=1 set the same from the environment. The chats are kept."""
+    args = parse(run, line)
     connection = magics.connection
     if args.target is not None:
         connection.connect(args.target, insecure=args.insecure)

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from IPython.core.magic_arguments import argument, magic_arguments
+from IPython.core.magic_arguments import argument
 
 from ..errors import ChatFileError
-from ..session import counted
-from ._common import output_path, parse, show
+from ..words import counted
+from ._common import output_path, show
+from .args import chat_arg, parse, subcommand
 
-SUMMARY = "export PATH.md [--chat NAME]: write a chat as a Markdown transcript"
 
-
-@magic_arguments(name="ygpt export")
-@argument("path", help="Where to write, e.g. chat.md.")
-@argument("--chat", "-c", default=None, help="Which chat (default: current).")
+@subcommand
+@argument("path", metavar="PATH", help="Where to write, e.g. chat.md.")
+@chat_arg()
 def run(magics, line: str) -> None:
-    """Write the chat (system, user, assistant, usage) as Markdown."""
-    args = parse(run, line, "ygpt export")
+    """Write a chat as a Markdown transcript.
+
+    System message, user and assistant turns, usage."""
+    args = parse(run, line)
     chat = magics.session.chat(args.chat, create=False)
     text = magics.session.export_markdown(chat.name)
     path = output_path(args.path)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from IPython.core.magic_arguments import argument, magic_arguments
-
-from ..session import counted
-from ._common import parse, show
-
-SUMMARY = "history [--chat NAME]: the messages the chat sends with its next cell"
+from ..words import counted
+from ._common import show
+from .args import chat_arg, parse, subcommand
 
 
-@magic_arguments(name="ygpt history")
-@argument("--chat", "-c", default=None, help="Which chat (default: current).")
+@subcommand
+@chat_arg()
 def run(magics, line: str) -> None:
-    """Show the chat's system message and turns, in the order they are sent."""
-    args = parse(run, line, "ygpt history")
+    """Show the messages the chat sends with its next cell.
+
+    The system message and the turns, in the order they are sent."""
+    args = parse(run, line)
     chat = magics.session.chat(args.chat, create=False)
     messages = chat.messages()
     head = f"Chat '{chat.name}': {counted(len(chat.turns), 'turn')}, {counted(len(messages), 'message')}"

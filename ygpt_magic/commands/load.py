@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from IPython.core.magic_arguments import argument, magic_arguments
+from IPython.core.magic_arguments import argument
 
-from ..session import counted
-from ._common import parse, show
+from ..words import counted
+from ._common import show
+from .args import parse, subcommand
 
-SUMMARY = "load PATH: replace the chats with a saved file (a bad file changes nothing)"
 
-
-@magic_arguments(name="ygpt load")
-@argument("path", help="A file written by %%ygpt save.")
+@subcommand
+@argument("path", metavar="PATH", help="A file written by %%ygpt save.")
 def run(magics, line: str) -> None:
-    """Load chats saved with `%ygpt save`. The file is checked completely first: a malformed
-    one is refused with a message and the current chats stay as they are."""
-    args = parse(run, line, "ygpt load")
+    """Replace the chats with a saved file (a bad file changes nothing).
+
+    Reads what `%ygpt save` wrote. The file is checked completely first: a malformed one is
+    refused with a message and the current chats stay as they are."""
+    args = parse(run, line)
     path = Path(args.path).expanduser()
     magics.session.load(path)
     session = magics.session

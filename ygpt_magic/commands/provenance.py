@@ -7,21 +7,23 @@ checked without running it.
 
 from __future__ import annotations
 
-from IPython.core.magic_arguments import argument, magic_arguments
+from IPython.core.magic_arguments import argument
 
 from ..cache import provenance
 from ..errors import ChatFileError
-from ._common import parse, show, show_table
+from ._common import show, show_table
+from .args import parse, subcommand
 
-SUMMARY = "provenance [NOTEBOOK.ipynb]: model, version, options and cache use of each reply"
 
-
-@magic_arguments(name="ygpt provenance")
-@argument("notebook", nargs="?", default=None,
+@subcommand
+@argument("notebook", nargs="?", default=None, metavar="NOTEBOOK",
           help="A saved .ipynb to read (default: the replies shown in this kernel).")
 def run(magics, line: str) -> None:
-    """List the provenance of each reply: model, version, options, tokens, cached or not."""
-    args = parse(run, line, "ygpt provenance")
+    """Show which model, version and options produced each reply, and whether it was cached.
+
+    Without NOTEBOOK: the replies shown in this kernel; with it, what a saved notebook's outputs
+    say (their metadata)."""
+    args = parse(run, line)
     if args.notebook is None:
         entries, where = list(magics.provenance.entries), "this kernel"
     else:

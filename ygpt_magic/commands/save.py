@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from IPython.core.magic_arguments import argument, magic_arguments
+from IPython.core.magic_arguments import argument
 
-from ._common import output_path, parse, show
+from ..words import counted
+from ._common import output_path, show
+from .args import parse, subcommand
 
-SUMMARY = "save PATH: write all chats to a JSON file"
 
-
-@magic_arguments(name="ygpt save")
-@argument("path", help="Where to write, e.g. chats.json.")
+@subcommand
+@argument("path", metavar="PATH", help="Where to write, e.g. chats.json.")
 def run(magics, line: str) -> None:
-    """Save all chats (system messages, options, turns) to JSON; `%ygpt load` reads it."""
-    args = parse(run, line, "ygpt save")
+    """Write all chats to a JSON file.
+
+    System messages, options and turns, with a version; `%ygpt load` reads it."""
+    args = parse(run, line)
     path = output_path(args.path)
     magics.session.save(path)
     count = len(magics.session.chats)
-    show(f"Saved {count} chat{'s' if count != 1 else ''} to {path}.")
+    show(f"Saved {counted(count, 'chat')} to {path}.")

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from IPython.core.magic_arguments import magic_arguments
-
-from ..session import Usage
-from ._common import parse, show_table
-
-SUMMARY = "usage: tokens per chat and in total"
+from ..chat import Usage
+from ._common import show_table
+from .args import parse, subcommand
 
 
-@magic_arguments(name="ygpt usage")
+@subcommand
 def run(magics, line: str) -> None:
-    """Input, completion, reasoning and total tokens of the turns kept in each chat; turns
-    replayed from the reply cache cost nothing and are counted apart (a "replayed" column,
-    shown once there are any)."""
-    parse(run, line, "ygpt usage")
+    """Show tokens per chat and in total.
+
+    Input, completion, reasoning and total tokens of the turns kept in each chat; turns replayed
+    from the reply cache cost nothing and are counted apart (a "replayed" column, shown once
+    there are any)."""
+    parse(run, line)
     chats = magics.session.chats
     replayed = {name: chat.replayed.total_tokens for name, chat in chats.items()}
     extra = any(replayed.values())

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from IPython.core.magic_arguments import magic_arguments
-
-from ._common import parse, show_fields
-
-SUMMARY = "whoami: endpoint, folder and credential source (masked)"
+from ._common import show_fields
+from .args import parse, subcommand
 
 
 def endpoint_text(info: dict) -> str:
@@ -30,8 +27,8 @@ def identity_rows(magics) -> list[list[str]]:
     ]
 
 
-@magic_arguments(name="ygpt whoami")
+@subcommand
 def run(magics, line: str) -> None:
-    """Show the endpoint, folder and credential source; secrets are masked (AQVN…x9Qz)."""
-    parse(run, line, "ygpt whoami")
+    """Show the endpoint, folder and credential source (secrets masked: AQVN…x9Qz)."""
+    parse(run, line)
     show_fields(identity_rows(magics))

@@ -21,9 +21,9 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .observers import Observers
-from .render import StreamRenderer
-from .session import ChatSession, Reply
+from ..chat import ChatSession, Reply
+from ..chat.observers import Observers
+from ..render import StreamRenderer
 
 Listener = Callable[["LiveReply"], None]
 

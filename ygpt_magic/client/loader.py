@@ -1,6 +1,6 @@
 """Import the Yandex Cloud ML SDK quietly and build an AsyncYCloudML for a Client.
 
-Imported only by client.py on the first request. "Quietly" means: the package's deprecation
+Imported only by client/sdk.py on the first request. "Quietly" means: the package's deprecation
 warning (it forwards to yandex-ai-studio-sdk) is swallowed, and the SDK's loggers get a
 NullHandler and stop propagating, so no SDK line reaches a cell's output.
 """

@@ -1,18 +1,20 @@
 """The values a chat is made of: options, usage, replies, turns, and the chat itself.
 
 Plain data with validation and no I/O, so the magics, the panel, the chat file and the tests can
-all build and compare them. ``session.py`` re-exports everything here: import from there.
+all build and compare them. ``ygpt_magic.chat`` exports the public names.
 """
 
 from __future__ import annotations
 
 import math
 import reprlib
-from itertools import chain
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
+from itertools import chain
 from typing import Any
 
-from .errors import OptionError
+from ..errors import OptionError
+from ..words import counted
 
 FORMATS = ("markdown", "text", "code", "json")
 
@@ -31,11 +33,6 @@ _SHORT.maxstring, _SHORT.maxother, _SHORT.maxlevel = 60, 60, 2
 def shown(value: Any) -> str:
     """A short repr for messages: a hostile value (huge, deeply nested) must not flood them."""
     return _SHORT.repr(value)
-
-
-def counted(count: int, noun: str, plural: str | None = None) -> str:
-    """``1 turn``, ``2 turns``, ``0 turns``: every count a user reads agrees with its number."""
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
 class _Unset:
@@ -99,7 +96,7 @@ class Options:
                 raise OptionError(f"temperature must be from 0 to 1, not {temperature:g}; {hint}.")
             object.__setattr__(self, "temperature", temperature)
         if self.max_tokens is not None:
-            hint = "use a whole number of at least 1, e.g. --max-tokens 500"
+            hint = "use a whole number ≥ 1, e.g. --max-tokens 500"
             tokens = _number("max_tokens", self.max_tokens, hint)
             if tokens != int(tokens) or tokens < 1:
                 raise OptionError(f"max_tokens must be a positive whole number, not {tokens:g}; {hint}.")
@@ -237,6 +234,13 @@ class Turn:
     def messages(self) -> tuple[dict[str, str], dict[str, str]]:
         """The user and assistant messages this turn adds to every later request."""
         return self._messages
+
+    def tokens(self, model: str, count: Callable[[list[dict[str, str]]], int]) -> int:
+        """This turn's size in ``model``'s tokens, counted once, ever (a long chat must not ask
+        the tokenizer for every turn again at each cell)."""
+        if model not in self._tokens:
+            self._tokens[model] = count(list(self._messages))
+        return self._tokens[model]
 
 
 class Chat:

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 
 from .credentials import find_credential, find_folder
 from .endpoints import CLOUD_ENDPOINT, parse_endpoint
+from .settings import ClientSettings
 
 if TYPE_CHECKING:
-    from .client import Client
+    from .sdk import Client
 
 TRUTHY = ("1", "true", "yes", "on")
 #: requests the in-kernel local server remembers (each holds the whole chat it was sent)
@@ -28,9 +29,9 @@ KERNEL_REQUEST_LOG = 20
 class Connection:
     """The current endpoint + credential, a lazily built Client, and the local server if any."""
 
-    def __init__(self, settings: Callable[[], dict]):
-        """`settings()` returns the Client keyword arguments that come from configuration
-        (timeouts, retries), read each time a Client is built."""
+    def __init__(self, settings: Callable[[], ClientSettings]):
+        """`settings()` gives what comes from configuration (timeouts, retries), read each time
+        a Client is built."""
         self._settings = settings
         self._lock = threading.RLock()
         self._client: Client | None = None
@@ -72,13 +73,13 @@ class Connection:
         """The Client for the current target (built on first use, shared with the panel)."""
         with self._lock:
             if self._client is None:
-                from .client import Client  # asyncio, ssl: paid by the first request
+                from .sdk import Client  # asyncio, ssl: paid by the first request
 
                 local = self.target == "local"
                 endpoint = self._local_address() if local else self.target
                 self._client = Client(endpoint=endpoint, insecure=self.insecure, local=local,
                                       auth=self._secret, folder_id=self._folder,
-                                      **self._settings())
+                                      settings=self._settings())
             return self._client
 
     def describe(self) -> dict[str, str | None]:
@@ -113,8 +114,8 @@ class Connection:
 
     def _local_address(self) -> str:
         if self._server is None:
-            from .emulator import start_local_server  # only `local` loads the emulator
-            from .sdk_loader import quiet_grpc
+            from ..emulator import start_local_server  # only `local` loads the emulator
+            from .loader import quiet_grpc
 
             quiet_grpc()
             # Nobody reads the kernel's server log but someone debugging: keep it short.

@@ -19,8 +19,8 @@ from collections.abc import Callable, Mapping
 
 import ipywidgets as widgets
 
-from .panel_style import close_tree, styled
-from .session import Chat, Turn
+from ..chat import Chat, Turn
+from .style import close_tree, styled
 
 Bundle = Mapping[str, str]
 

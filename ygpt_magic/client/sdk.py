@@ -20,12 +20,13 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..chat.values import Options, Usage
+from ..errors import CredentialsMissing, ServerTimeout, ServerUnavailable, StreamStalled, YGptError
 from . import rpc_errors
-from .client_loop import LoopThread, Stalled
 from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder
 from .endpoints import CLOUD_ENDPOINT, parse_endpoint
-from .errors import CredentialsMissing, ServerTimeout, ServerUnavailable, StreamStalled, YGptError
-from .session import Options, Usage
+from .loop import LoopThread, Stalled
+from .settings import DEFAULTS, ClientSettings
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +68,9 @@ class Chunk:
 class Stream:
     """Iterator of Chunks produced on the client's loop thread; `cancel()` from any thread."""
 
-    def __init__(self, client: Client, messages: list[dict], options: Options,
-                 stall_timeout: float | None):
+    def __init__(self, client: Client, messages: list[dict], options: Options):
         self.cancelled = False
-        self._stall_timeout = stall_timeout
+        self._stream_timeout = client.settings.stream_timeout
         self._client = client
         self._model = options.model
         self._history_turns = history_turns(messages)
@@ -80,21 +80,21 @@ class Stream:
     async def _produce(self, messages: list[dict], options: Options):
         await self._client._ensure_reachable()
         model = self._client._model(options)
-        async for result in model.run_stream(messages, timeout=self._client.timeout):
+        async for result in model.run_stream(messages, timeout=self._client.settings.timeout):
             yield result
 
     def __iter__(self) -> Iterator[Chunk]:
         last: Chunk | None = None
         count, attempt = 0, 1
         try:
-            for result in self._job.results(self._stall_timeout):
+            for result in self._job.results(self._stream_timeout):
                 chunk = _chunk(result, last)
                 if last is not None and len(chunk.text) < len(last.text):
                     count, attempt = 0, attempt + 1  # the SDK retried: the text starts over
                 last, count = chunk, count + 1
                 yield chunk
         except Stalled:
-            raise StreamStalled(self._client.endpoint, self._stall_timeout) from None
+            raise StreamStalled(self._client.endpoint, self._stream_timeout) from None
         except (YGptError, KeyboardInterrupt, GeneratorExit):
             raise
         except Exception as exc:
@@ -114,19 +114,13 @@ class Client:
     """Run / stream / deferred / tokenize against one endpoint with one credential."""
 
     def __init__(self, *, endpoint: str = "cloud", insecure: bool = False, auth: str | None = None,
-                 folder_id: str | None = None, timeout: float = 60, connect_timeout: float = 5,
-                 retries: int = 4, retry_backoff: float = 1.0, stall_timeout: float | None = 60,
-                 poll_interval: float = 0.5, local: bool = False):
+                 folder_id: str | None = None, local: bool = False,
+                 settings: ClientSettings = DEFAULTS):
         self.endpoint = CLOUD_ENDPOINT if endpoint == "cloud" else endpoint
         self._address = parse_endpoint(self.endpoint)
         self.insecure = insecure or local
         self.local = local
-        self.timeout = timeout
-        self.connect_timeout = connect_timeout
-        self.retries = retries
-        self.retry_backoff = retry_backoff
-        self.stall_timeout = stall_timeout
-        self.poll_interval = poll_interval
+        self.settings = settings
         self.credential: Credential = find_credential(auth, local=local)
         self.folder_id, self.folder_source = find_folder(folder_id, local=local)
         self._sdk = None
@@ -138,17 +132,17 @@ class Client:
 
     # -- requests -----------------------------------------------------------------------------
 
-    def stream(self, messages: list[dict], options: Options,
-               stall_timeout: float | None = None) -> Stream:
-        """Start a streamed completion; iterate the result for Chunks (each the whole text)."""
+    def stream(self, messages: list[dict], options: Options) -> Stream:
+        """Start a streamed completion; iterate the result for Chunks (each the whole text).
+        A stream silent for ``settings.stream_timeout`` seconds stops with StreamStalled."""
         self._check_credentials()
-        return Stream(self, list(messages), options, stall_timeout or self.stall_timeout)
+        return Stream(self, list(messages), options)
 
     def complete(self, messages: list[dict], options: Options) -> Chunk:
         """One request, no streaming."""
         async def run():
             await self._ensure_reachable()
-            return await self._model(options).run(messages, timeout=self.timeout)
+            return await self._model(options).run(messages, timeout=self.settings.timeout)
         return _chunk(self._call(run, options, messages), None)
 
     def deferred(self, messages: list[dict], options: Options,
@@ -160,29 +154,29 @@ class Client:
         """
         async def start():
             await self._ensure_reachable()
-            return await self._model(options).run_deferred(messages, timeout=self.timeout)
+            return await self._model(options).run_deferred(messages, timeout=self.settings.timeout)
         operation = self._call(start, options, messages)
         started = time.monotonic()
         try:
             while True:
-                status = self._call(lambda: operation.get_status(timeout=self.timeout), options)
+                status = self._call(lambda: operation.get_status(timeout=self.settings.timeout), options)
                 if not status.is_running:
                     break
                 waited = time.monotonic() - started
-                if waited > self.timeout:
-                    raise ServerTimeout(self.endpoint, self.timeout)
+                if waited > self.settings.timeout:
+                    raise ServerTimeout(self.endpoint, self.settings.timeout)
                 on_wait(waited)
-                time.sleep(self.poll_interval)
+                time.sleep(self.settings.poll_interval)
         except KeyboardInterrupt:
             self._cancel_operation(operation)
             raise
-        return _chunk(self._call(lambda: operation.get_result(timeout=self.timeout), options), None)
+        return _chunk(self._call(lambda: operation.get_result(timeout=self.settings.timeout), options), None)
 
     def _cancel_operation(self, operation: Any) -> None:
         """Ctrl-C during --deferred: stop the work on the server (and what it costs), not only
         the wait. Best effort: the interrupt must go through even if the cancel cannot."""
         try:
-            self._loop.run(operation.cancel(timeout=self.connect_timeout))
+            self._loop.run(operation.cancel(timeout=self.settings.connect_timeout))
         except Exception as exc:  # noqa: BLE001 (any failure here leaves only the interrupt)
             log.debug("could not cancel operation %s: %s", operation.id, type(exc).__name__)
 
@@ -190,7 +184,7 @@ class Client:
         """Tokens the model would read for these messages (the tokenizer API, not a guess)."""
         async def run():
             await self._ensure_reachable()
-            return await self._model(options).tokenize(messages, timeout=self.timeout)
+            return await self._model(options).tokenize(messages, timeout=self.settings.timeout)
         return len(self._call(run, options))
 
     def describe(self) -> dict:
@@ -228,8 +222,8 @@ class Client:
         if rpc_errors.is_unavailable(exc):
             self._reachable_at = 0.0
         return rpc_errors.translate(exc, endpoint=self.endpoint, credential=self.credential,
-                                    folder=self.folder_id, model=model, retries=self.retries,
-                                    timeout=self.timeout, after_chunks=chunks, attempt=attempt,
+                                    folder=self.folder_id, model=model, retries=self.settings.retries,
+                                    timeout=self.settings.timeout, after_chunks=chunks, attempt=attempt,
                                     elapsed=time.monotonic() - started, history_turns=history)
 
     def _check_credentials(self) -> None:
@@ -249,9 +243,9 @@ class Client:
         host, port = self._address
         try:
             _, writer = await asyncio.wait_for(asyncio.open_connection(host, port),
-                                               self.connect_timeout)
+                                               self.settings.connect_timeout)
         except (OSError, asyncio.TimeoutError):
-            raise ServerUnavailable(self.endpoint, self.connect_timeout) from None
+            raise ServerUnavailable(self.endpoint, self.settings.connect_timeout) from None
         writer.close()
         self._reachable_at = time.monotonic()
 
@@ -280,11 +274,11 @@ class Client:
 
     def _get_sdk(self):
         if self._sdk is None:
-            from . import sdk_loader  # the first request pays for the SDK import, not %load_ext
+            from . import loader as sdk_loader  # the first request pays for the SDK import, not %load_ext
 
             self._sdk = sdk_loader.make_sdk(
                 endpoint=self.endpoint, insecure=self.insecure, credential=self.credential,
-                folder_id=self.folder_id, retries=self.retries, retry_backoff=self.retry_backoff)
+                folder_id=self.folder_id, retries=self.settings.retries, retry_backoff=self.settings.retry_backoff)
         return self._sdk
 
 

@@ -1,6 +1,6 @@
 """Where the API key / token and the folder id come from, and how they are shown (masked).
 
-Kept apart from client.py and free of SDK imports so that `%ygpt whoami` can say which source
+Kept apart from client/sdk.py and free of SDK imports so that `%ygpt whoami` can say which source
 is in use without importing the SDK. The lookup order follows the SDK's own
 (`YC_API_KEY`, `YC_IAM_TOKEN`, `YC_OAUTH_TOKEN`, `YC_TOKEN`, then the `yc` CLI), except that we
 also use the `yc` CLI when stdin is not a terminal (the SDK skips it then, which is always the

@@ -20,22 +20,15 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from . import planning
-from .errors import YGptError
-from .session import FORMATS, UNSET, Chat, ChatSession, Options, counted
+from ..chat import FORMATS, UNSET, Chat, ChatSession, Options, counted, planning
+from ..chat.catalog import NAMES as MODELS  # a chat set to another model (a gpt:// URI) is added
+from ..errors import YGptError
+from .style import styled
 
-# Offered in the model dropdown; a chat set to another model (a gpt:// URI, a version) is added.
-MODELS = ("yandexgpt", "yandexgpt-lite", "yandexgpt/rc", "yandexgpt-lite/rc", "llama", "llama-lite")
 # Where the temperature slider rests while neither the chat nor a setting gives one (dimmed).
 UNSET_TEMPERATURE = 0.3
 # The value of the "… (default)" entry of the model and format lists: not set for this chat.
 DEFAULT = ""
-
-
-def _css(widget: widgets.DOMWidget, *names: str) -> widgets.DOMWidget:
-    for name in names:
-        widget.add_class(name)
-    return widget
 
 
 def _width(value: str) -> widgets.Layout:
@@ -67,7 +60,7 @@ class Controls:
                                      tooltip="Switch this panel to another chat")
         self.new_chat = widgets.Text(placeholder="new chat…", layout=_width("110px"),
                                      continuous_update=False, tooltip="Name a new chat and press Enter")
-        self.totals = _css(widgets.HTML(), "ygpt-totals")
+        self.totals = styled(widgets.HTML(), "ygpt-totals")
         self.model = widgets.Dropdown(description="model", style=_INITIAL, layout=_width("240px"))
         self.temperature = widgets.FloatSlider(
             min=0, max=1, step=0.05, description="temp", style=_INITIAL, readout_format=".2f",
@@ -98,19 +91,19 @@ class Controls:
         self.export = widgets.Button(icon="download", layout=_width("34px"),
                                      tooltip="Export this chat to a Markdown file")
 
-        title = _css(widgets.HTML('<span class="ygpt-dot">●</span>YandexGPT'), "ygpt-title")
-        self.head = _css(widgets.HBox([title, self.chat, self.new_chat, self.totals, self.reset, self.export]),
+        title = styled(widgets.HTML('<span class="ygpt-dot">●</span>YandexGPT'), "ygpt-title")
+        self.head = styled(widgets.HBox([title, self.chat, self.new_chat, self.totals, self.reset, self.export]),
                          "ygpt-bar", "ygpt-head")
-        self.options = _css(
+        self.options = styled(
             # The slider and its default toggle wrap as one; "… (default)" labels need the room
             # that puts the sampling controls on a second line in a narrow panel.
             widgets.HBox([self.model, self.format, self.reasoning, self.system_toggle,
-                          _css(widgets.HBox([self.temperature, self.temperature_default]),
+                          styled(widgets.HBox([self.temperature, self.temperature_default]),
                                "ygpt-group"),
                           self.max_tokens]),
             "ygpt-bar", "ygpt-options",
         )
-        self.system_edit = _css(widgets.Box([self.system], layout=widgets.Layout(display="none")),
+        self.system_edit = styled(widgets.Box([self.system], layout=widgets.Layout(display="none")),
                                 "ygpt-system-edit")
 
         self.chat.observe(self._switch, "value")

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 
-from .credentials import Credential
-from .errors import (
-    AuthFailed, ContextTooLong, CredentialsMissing, ModelNotFound, PermissionDenied,
-    QuotaExceeded, RequestRejected, ServerFailed, ServerGaveUp, ServerTimeout, ServerUnavailable,
-    StreamBroken, YGptError,
+from ..errors import (
+    AuthFailed, ContextTooLong, CredentialsMissing, ModelNotFound, PermissionDenied, QuotaExceeded,
+    RequestRejected, ServerFailed, ServerGaveUp, ServerTimeout, ServerUnavailable, StreamBroken, YGptError,
 )
+from .credentials import Credential
 
 _NUMBER = re.compile(r"\d[\d,_]*")
 _CONTEXT_WORDS = ("token", "context", "too long", "too many")

@@ -47,9 +47,9 @@ def wait() -> None:
 def _run(delay: float) -> None:
     time.sleep(delay)
     try:
-        from . import client, exchange, render, sdk_loader  # noqa: F401 (imported to warm up)
+        from . import loader, sdk  # noqa: F401 (sdk: the Client, imported to warm up)
 
-        sdk_loader.import_sdk()
+        loader.import_sdk()
         from yandex_cloud_ml_sdk import auth, retry  # noqa: F401 (make_sdk's, first request)
         import grpc
 

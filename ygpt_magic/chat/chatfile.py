@@ -32,8 +32,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .chat import Chat, Options, Reply, Turn, Usage, counted, short_model, shown
-from .errors import ChatFileError, OptionError
+from ..errors import ChatFileError, OptionError
+from .values import Chat, Options, Reply, Turn, Usage, counted, short_model, shown
 
 VERSION = 1
 MAX_BYTES = 20 * 1024 * 1024

@@ -1,13 +1,13 @@
-"""Endpoint names and their parsing, apart from client.py.
+"""Endpoint names and their parsing, apart from client/sdk.py.
 
 `%load_ext` builds a Connection, which validates `%ygpt connect HOST:PORT` and names the cloud
-endpoint in `%ygpt whoami`; importing client.py for that would pull in asyncio and ssl (~85 ms)
+endpoint in `%ygpt whoami`; importing client/sdk.py for that would pull in asyncio and ssl (~85 ms)
 before the first request needs them.
 """
 
 from __future__ import annotations
 
-from .errors import OptionError
+from ..errors import OptionError
 
 CLOUD_ENDPOINT = "api.cloud.yandex.net:443"
 

@@ -22,14 +22,17 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from .cache import provenance
-from .chat import Reply, counted
+from ..cache import provenance
+from ..chat.values import Reply, counted
 from .markdown import close_fences, code_blocks, escape, extract_code, fenced
 
 if TYPE_CHECKING:
-    from .session import Plan
+    from ..chat.planning import Plan
 
-__all__ = ["StreamRenderer", "dry_run", "extract_code", "footer", "show"]
+__all__ = ["RENDER_INTERVAL", "StreamRenderer", "dry_run", "extract_code", "footer", "show"]
+
+#: Seconds between display updates while a reply streams (``YGptMagics.render_interval``).
+RENDER_INTERVAL = 0.1
 
 Bundle = dict[str, Any]
 
@@ -79,7 +82,7 @@ class StreamRenderer:
         self,
         *,
         fmt: str = "markdown",
-        interval: float = 0.1,
+        interval: float = RENDER_INTERVAL,
         display: Callable[..., Any] | None = None,
         clock: Callable[[], float] = time.monotonic,
         label: str = "yandexgpt",

@@ -6,7 +6,7 @@ at once, the temperature slider changes what the next cell sends, ``%ygpt reset`
 two panels on one chat agree.
 
 Send runs ``exchange.run_exchange`` on a background thread (the kernel stays free for cells) with a
-:class:`~ygpt_magic.panel_live.PanelRenderer`; Stop cancels the stream; errors become one line in
+:class:`~ygpt_magic.panel.live.PanelRenderer`; Stop cancels the stream; errors become one line in
 the panel. The look is in ``panel_style``, the transcript in ``panel_transcript``, the option bar
 in ``panel_controls``, the reply in flight in ``panel_live``.
 
@@ -24,15 +24,16 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from . import panel_live, panel_style, planning
-from .errors import YGptError
-from .exchange import run_exchange
-from .panel_controls import Controls
-from .panel_style import close_tree, styled
-from .panel_transcript import Bubbles, Transcript
-from .session import Chat, ChatEvent, ChatSession, Turn, short_model
-
-DEFAULT_RENDER_INTERVAL = 0.1
+from ..chat import Chat, ChatEvent, ChatSession, Turn, planning, short_model
+from ..errors import YGptError
+from ..exchange import run_exchange
+from ..render import RENDER_INTERVAL
+from ..words import counted
+from . import live as panel_live
+from . import style as panel_style
+from .controls import Controls
+from .style import close_tree, styled
+from .transcript import Bubbles, Transcript
 
 
 def show_panel(
@@ -46,8 +47,8 @@ def show_panel(
 
     ``get_client`` is called for each request, so a ``%ygpt connect`` after the panel opened is
     honoured; ``settings`` (the YGptMagics instance, or None for defaults) supplies the notebook's
-    defaults and ``context_budget`` (see planning.py: a Send is planned exactly like a cell),
-    ``render_interval`` and ``stream_timeout``, read at each request.
+    defaults and ``context_budget`` (see chat/planning.py: a Send is planned exactly like a cell),
+    ``render_interval``, read at each request (the client has the timeouts).
     """
     return ChatPanel(session, get_client, chat=chat, settings=settings)
 
@@ -113,8 +114,8 @@ class ChatPanel(widgets.VBox):
 
     def __repr__(self) -> str:
         """The text/plain fallback shown where widgets do not render (GitHub, nbconvert, nbval)."""
-        turns = len(self._session.chat(self._name).turns)
-        return f"ygpt panel · chat '{self._name}' · {turns} turn{'s' * (turns != 1)} (live in JupyterLab)"
+        turns = counted(len(self._session.chat(self._name).turns), "turn")
+        return f"ygpt panel · chat '{self._name}' · {turns} (live in JupyterLab)"
 
     @property
     def chat_name(self) -> str:
@@ -193,11 +194,10 @@ class ChatPanel(widgets.VBox):
             client = self._get_client()
             plan = planning.plan_request(self._session, live.prompt, settings=self._settings,
                                          get_client=lambda: client, chat=name)
-            interval = getattr(self._settings, "render_interval", None) or DEFAULT_RENDER_INTERVAL
+            interval = getattr(self._settings, "render_interval", None) or RENDER_INTERVAL
             renderer = panel_live.PanelRenderer(live, fmt=plan.options.format, interval=interval,
                                                 json_reply=plan.options.json)
-            run_exchange(self._session, panel_live.TrackedClient(client, live), plan, renderer,
-                         stream_timeout=getattr(self._settings, "stream_timeout", None) or None)
+            run_exchange(self._session, panel_live.TrackedClient(client, live), plan, renderer)
         except YGptError as error:
             if live.state != "failed":
                 live.end("failed", str(error))

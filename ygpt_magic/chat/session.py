@@ -1,10 +1,10 @@
-"""ChatSession: the notebook's chats, and the rules for what one request sends.
+"""ChatSession: the notebook's chats, their state and who is watching them.
 
-The magics and the widget panel are two views over one ChatSession, so everything that decides
-what goes to the model lives here, in plain Python with no IPython import: which chat, rewinding
-when a cell re-runs, trimming to the context budget, ``--once``. Computing a :class:`Plan` changes
-nothing; only :meth:`ChatSession.record` does, after a reply is complete, so an error or an
-interrupt leaves every chat exactly as it was.
+The magics and the widget panel are two views over one ChatSession. It keeps state only: the
+chats, the current chat's name, which chat has a request in flight, the observers. What one
+request sends is decided by ``planning.py`` from a consistent :class:`ChatState` snapshot, and
+changes nothing; only :meth:`ChatSession.record` does, after a reply is complete, so an error or
+an interrupt leaves every chat exactly as it was.
 
 The panel sends requests from a background thread, so mutations hold a lock, a chat accepts one
 request at a time (:meth:`ChatSession.busy`), and observers are told about every change.
@@ -19,36 +19,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..errors import ChatBusy, ChatChanged, OptionError, UnknownChat
 from . import chatfile
-from .chat import (
-    BUILTIN, FORMATS, UNSET, Chat, Options, Reply, Turn, Usage, build_messages, counted,
-    short_model, shown,
-)
-from .errors import ChatBusy, ChatChanged, ContextTooLong, OptionError, UnknownChat
 from .observers import Observers
+from .values import BUILTIN, FORMATS, UNSET, Chat, Options, Reply, Turn, Usage, counted, short_model, shown
+
+if TYPE_CHECKING:
+    from .planning import Plan
 
 __all__ = [
-    "BUILTIN", "FORMATS", "UNSET", "Chat", "ChatEvent", "ChatSession", "Options", "Plan", "Reply",
-    "Turn", "Usage", "counted", "short_model",
+    "BUILTIN", "FORMATS", "UNSET", "Chat", "ChatEvent", "ChatSession", "ChatState", "Options",
+    "Reply", "Turn", "Usage", "counted", "short_model",
 ]
 
-CountTokens = Callable[[list[dict[str, str]]], int]
 _KEEP = object()  # "leave the system message as it is" for configure()
-#: per-message allowance (role, separators) on top of UTF-8 bytes for the no-tokenizer bound
-MESSAGE_OVERHEAD = 8
-
-
-def upper_bound_tokens(system: str | None, history: list[Turn], prompt: str) -> int:
-    """A size no tokenizer exceeds (≤ 1 token per UTF-8 byte, plus per-message overhead), so
-    the tokenizer API is only asked when a request might not fit the budget. It adds up the
-    sizes the turns stored when they were made: a long chat is not encoded again each cell."""
-    size = sum(turn.utf8_size for turn in history) + 2 * MESSAGE_OVERHEAD * len(history)
-    size += len(prompt.encode()) + MESSAGE_OVERHEAD
-    if system:
-        size += len(system.encode()) + MESSAGE_OVERHEAD
-    return size + MESSAGE_OVERHEAD
 
 
 @dataclass(frozen=True)
@@ -60,38 +46,17 @@ class ChatEvent:
 
 
 @dataclass(frozen=True)
-class Plan:
-    """What one request will send, and what recording its reply will do to the chat."""
+class ChatState:
+    """One chat as a request finds it, read at one moment under the session's lock: what
+    planning works from, so a turn landing meanwhile cannot mix two states into one request."""
 
-    chat: str
-    prompt: str
-    cell_id: str | None
-    once: bool
+    name: str
+    exists: bool
+    turns: tuple[Turn, ...]
+    system: str | None
     options: Options
-    messages: list[dict[str, str]]
-    keep: int
-    rewound: int
-    trimmed: int
-    system: str | None = None  # the system message sent
-    sets_system: bool = False  # the cell gave a new system message: record() keeps it
-    revision: int = 0  # the chat's revision when planned (see ChatSession.check)
-    replaces: bool = False  # this cell's previous turn is replaced (re-run)
-    tokens: int | None = None  # counted size of messages, when a budget was checked
-    budget: int | None = None
-
-    def notes(self) -> list[str]:
-        """One-line notes shown above the reply, so history changes are never silent."""
-        notes = []
-        if self.replaces:
-            later = f" and {counted(self.rewound, 'later turn')} were" if self.rewound else " was"
-            notes.append(f"↺ Re-ran this cell: its previous turn{later} dropped from chat '{self.chat}'.")
-        if self.trimmed:
-            oldest = "oldest turn was" if self.trimmed == 1 else f"{self.trimmed} oldest turns were"
-            notes.append(
-                f"✂ The {oldest} left out to fit the context budget of {self.budget} tokens "
-                f"(still kept in the chat)."
-            )
-        return notes
+    revision: int
+    cell_turn: int | None = None  # the latest turn of the cell asked about (see planning.rewind_point)
 
 
 def _checked_name(name: Any) -> str:
@@ -102,21 +67,6 @@ def _checked_name(name: Any) -> str:
             f"not {shown(name)}; e.g. --chat translator."
         )
     return name
-
-
-def _check_sendable(what: str, text: str | None) -> None:
-    """Refuse text that cannot be encoded as UTF-8 (lone surrogates from a broken paste) here,
-    with a message, instead of deep in gRPC with a traceback."""
-    if text is None:
-        return
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise OptionError(
-            f"The {what} contains a character that cannot be sent (an unpaired surrogate "
-            f"{text[error.start]!a} at position {error.start}, usually from a broken copy-paste); "
-            f"remove it and run the cell again."
-        ) from None
 
 
 class ChatSession:
@@ -162,6 +112,30 @@ class ChatSession:
         self._notify("created", name)
         return chat
 
+    def state(self, name: str | None = None, cell_id: str | None = None) -> ChatState:
+        """A snapshot of chat ``name`` (the current one by default), with where cell
+        ``cell_id``'s latest turn is; a chat that does not exist yet reads as empty (``record``
+        creates it)."""
+        name = self._current if name is None else _checked_name(name)
+        with self._lock:
+            chat = self._chats.get(name)
+            if chat is None:
+                return ChatState(name, False, (), None, Options(), 0)
+            return ChatState(name, True, tuple(chat.turns), chat.system, chat.options, chat.revision,
+                             chat.last_turn_of(cell_id) if cell_id is not None else None)
+
+    def system_tokens(self, model: str, system: str, count: Callable[[str], int]) -> int:
+        """The token count of a system message for a model, counted once per session (a chat's
+        system message is sent with every request, so trimming asks for it often)."""
+        key = (model, system)
+        with self._lock:
+            known = self._system_tokens.get(key)
+        if known is None:
+            known = count(system)
+            with self._lock:
+                self._system_tokens[key] = known
+        return known
+
     # -- changing ----------------------------------------------------------------------------
 
     def configure(self, name: str | None = None, *, system: Any = _KEEP, **option_changes: Any) -> Chat:
@@ -174,93 +148,6 @@ class ChatSession:
                 chat.system = system or None
         self._notify("options", chat.name)
         return chat
-
-    def plan(
-        self,
-        prompt: str,
-        *,
-        chat: str | None = None,
-        cell_id: str | None = None,
-        append: bool = False,
-        once: bool = False,
-        system: str | None = None,
-        options: Options | None = None,
-        budget: int | None = None,
-        count_tokens: CountTokens | None = None,
-    ) -> Plan:
-        """Decide what to send for ``prompt``; changes nothing (see the module docstring).
-
-        Rewind: if ``cell_id`` already has a turn in the chat (its latest one) and not ``append``,
-        the history is the turns before it. Trim: with ``budget`` and ``count_tokens``, the
-        oldest turns are left out until everything fits; the tokenizer is only asked when the
-        request's upper bound (its UTF-8 size) exceeds the budget, and each turn is counted
-        once, ever.
-        ``options``: what the request uses, resolved by ``planning.resolve`` (the chat's options,
-        the cell's flags and the notebook's settings); by default the chat's own options with the
-        built-in defaults where it sets none.
-        ``once``: prompt mode reads no history and writes none; it borrows the chat's options,
-        but its system message is only the ``system`` given here. An unknown named chat is an
-        error for ``once`` (it never creates one).
-        """
-        name = self._current if chat is None else _checked_name(chat)
-        _check_sendable("prompt", prompt)
-        _check_sendable("system message", system)
-        with self._lock:
-            # A chat named for the first time is created by record(), not here.
-            source = self._chats.get(name) or Chat(name)
-            if once and name not in self._chats:
-                raise UnknownChat(name, list(self._chats))
-            turns = [] if once else list(source.turns)
-            rerun = source.last_turn_of(cell_id) if cell_id is not None and not (append or once) else None
-            system_text = system if (once or system is not None) else source.system
-            revision = source.revision
-        if options is None:
-            options = source.options.with_defaults(BUILTIN)
-        replaces = rerun is not None
-        keep = rerun if rerun is not None else len(turns)
-        rewound = len(turns) - keep - 1 if replaces else 0
-        history = turns[:keep]
-        trimmed, tokens = 0, None
-        if budget is not None and count_tokens is not None:
-            trimmed, tokens = self._fit(system_text, history, prompt, options, budget, count_tokens)
-        return Plan(
-            chat=name, prompt=prompt, cell_id=cell_id, once=once, options=options,
-            messages=build_messages(system_text or None, history[trimmed:], prompt),
-            keep=keep, rewound=rewound, trimmed=trimmed, system=system_text or None,
-            replaces=replaces, tokens=tokens, budget=budget if tokens is not None else None,
-            sets_system=not once and system is not None, revision=revision,
-        )
-
-    def _fit(
-        self, system: str | None, history: list[Turn], prompt: str, options: Options,
-        budget: int, count_tokens: CountTokens,
-    ) -> tuple[int, int | None]:
-        """How many oldest turns to leave out, and the resulting size, for ``budget`` tokens.
-
-        Nothing is counted (size None) when the upper bound fits. Otherwise counts newest turns
-        first and stops at the first that does not fit, so old turns that are left out are
-        never counted; a turn's count is kept on the turn, per model.
-        """
-        if upper_bound_tokens(system, history, prompt) <= budget:
-            return 0, None
-        model = options.model
-        fixed = count_tokens([{"role": "user", "text": prompt}])
-        if system:
-            key = (model, system)
-            if key not in self._system_tokens:
-                self._system_tokens[key] = count_tokens([{"role": "system", "text": system}])
-            fixed += self._system_tokens[key]
-        if fixed > budget:
-            raise ContextTooLong(fixed, budget)
-        total = fixed
-        for index in range(len(history) - 1, -1, -1):
-            turn = history[index]
-            if model not in turn._tokens:
-                turn._tokens[model] = count_tokens(list(turn.messages()))
-            if total + turn._tokens[model] > budget:
-                return index + 1, total
-            total += turn._tokens[model]
-        return 0, total
 
     def record(self, plan: Plan, reply: Reply) -> Turn | None:
         """Apply a finished plan: drop rewound turns, set the system message, add the turn.

@@ -1,0 +1,17 @@
+"""The chat layer: the notebook's chats as plain Python, and the one rule for what a request sends.
+
+``values`` holds the data (options, usage, replies, turns, chats), ``session`` the notebook's
+chats and who watches them, ``planning`` the rule that turns a prompt, a chat and the settings
+into a :class:`Plan`, ``catalog`` the models, ``chatfile`` saving and loading. It imports neither
+IPython nor the SDK (tests/test_layers.py holds that), so both views (the magics and the panel)
+and the tests build on it alone.
+"""
+
+from .planning import Plan, plan, plan_request
+from .session import ChatEvent, ChatSession, ChatState
+from .values import BUILTIN, FORMATS, UNSET, Chat, Options, Reply, Turn, Usage, counted, short_model
+
+__all__ = [
+    "BUILTIN", "FORMATS", "UNSET", "Chat", "ChatEvent", "ChatSession", "ChatState", "Options", "Plan",
+    "Reply", "Turn", "Usage", "counted", "plan", "plan_request", "short_model",
+]

@@ -1,0 +1,278 @@
+"""Planning one request: the single rule a ``%%ygpt`` cell and the panel's Send both follow.
+
+What a request sends depends on the chat (its history, the rewind rule, ``--once``), on its
+options, on the notebook's settings and on the context budget (``YGptMagics.context_budget``, else
+the model's context size minus ``max_tokens``). Both views call :func:`plan_request`, so a panel
+request is trimmed, defaulted and budgeted exactly like a cell, and each request is planned once.
+A :class:`Plan` changes nothing; ``ChatSession.record`` applies it once the reply is complete.
+
+Which value an option takes is decided by :func:`resolve` alone, for cells, the panel and
+``%ygpt config`` alike: a cell's flag (that cell only), else the chat's option if it is set, else
+the ``YGptMagics`` setting, else the built-in default (``values.BUILTIN``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..errors import ContextTooLong, OptionError, UnknownChat
+from .catalog import context_size
+from .session import ChatSession, ChatState
+from .values import BUILTIN, Options, Turn, build_messages, counted
+
+CountTokens = Callable[[list[dict[str, str]]], int]
+#: per-message allowance (role, separators) on top of UTF-8 bytes for the no-tokenizer bound
+MESSAGE_OVERHEAD = 8
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one request will send, and what recording its reply will do to the chat."""
+
+    chat: str
+    prompt: str
+    cell_id: str | None
+    once: bool
+    options: Options
+    messages: list[dict[str, str]]
+    keep: int
+    rewound: int
+    trimmed: int
+    system: str | None = None  # the system message sent
+    sets_system: bool = False  # the cell gave a new system message: record() keeps it
+    revision: int = 0  # the chat's revision when planned (see ChatSession.check)
+    replaces: bool = False  # this cell's previous turn is replaced (re-run)
+    tokens: int | None = None  # counted size of messages, when a budget was checked
+    budget: int | None = None
+
+    def notes(self) -> list[str]:
+        """One-line notes shown above the reply, so history changes are never silent."""
+        notes = []
+        if self.replaces:
+            later = f" and {counted(self.rewound, 'later turn')} were" if self.rewound else " was"
+            notes.append(f"↺ Re-ran this cell: its previous turn{later} dropped from chat '{self.chat}'.")
+        if self.trimmed:
+            oldest = "oldest turn was" if self.trimmed == 1 else f"{counted(self.trimmed, 'oldest turn')} were"
+            notes.append(
+                f"✂ The {oldest} left out to fit the context budget of {self.budget} tokens "
+                f"(still kept in the chat)."
+            )
+        return notes
+
+
+class Settings(Protocol):
+    """The notebook-wide settings a plan reads (YGptMagics has them as traitlets)."""
+
+    model: str
+    temperature: float | None
+    max_tokens: int | None
+    default_format: str
+    context_budget: int | None
+
+
+@dataclass(frozen=True)
+class DefaultSettings:
+    """The settings when there is no YGptMagics (a panel built in code, tests): the built-ins."""
+
+    model: str = BUILTIN.model
+    temperature: float | None = None
+    max_tokens: int | None = None
+    default_format: str = BUILTIN.format
+    context_budget: int | None = None
+
+
+#: The option each notebook-wide setting gives a default for (reasoning and json have none).
+SETTING_FOR = {"model": "model", "temperature": "temperature", "max_tokens": "max_tokens",
+               "format": "default_format"}
+
+
+def setting_defaults(settings: Settings | None) -> Options:
+    """The notebook's settings as options: what a chat's unset options take."""
+    settings = settings or DefaultSettings()
+    return Options(**{option: getattr(settings, name) for option, name in SETTING_FOR.items()})
+
+
+def resolve(options: Options, settings: Settings | None) -> Options:
+    """The options a request uses: ``options`` where set (a chat's, or a chat's with a cell's
+    flags applied), else the setting, else the built-in default; model and format always set."""
+    return options.with_defaults(setting_defaults(settings)).with_defaults(BUILTIN)
+
+
+def sources(options: Options, settings: Settings | None) -> dict[str, str]:
+    """Where each of :func:`resolve`'s values comes from, for ``%ygpt config`` and the panel:
+    ``chat``, ``YGptMagics.<name>`` (a setting that differs from the built-in), or ``built-in``."""
+    unset, defaults = Options(), setting_defaults(settings)
+    found = {}
+    for name, value in options.to_dict().items():
+        setting = getattr(defaults, name)
+        if value != getattr(unset, name):
+            found[name] = "chat"
+        elif setting is not None and setting != getattr(BUILTIN, name):
+            found[name] = f"YGptMagics.{SETTING_FOR[name]}"
+        else:
+            found[name] = "built-in"
+    return found
+
+
+def chat_options(session: ChatSession, chat: str | None) -> Options:
+    """The options set for a chat (none for a chat that does not exist yet)."""
+    existing = session.chats.get(session.current if chat is None else chat)
+    return existing.options if existing is not None else Options()
+
+
+def effective_options(session: ChatSession, chat: str | None, settings: Settings | None) -> Options:
+    """What the chat's next request uses, without per-cell flags (``%ygpt config`` shows these)."""
+    return resolve(chat_options(session, chat), settings)
+
+
+def context_budget(options: Options, settings: Settings | None) -> int | None:
+    """Tokens a request with ``options`` may use: the setting, else the model's context size
+    minus the reply's ``max_tokens``; None (no trimming) for a model of unknown size."""
+    budget = (settings or DefaultSettings()).context_budget
+    if budget is not None:
+        return budget
+    size = context_size(options.model)
+    return None if size is None else max(size - (options.max_tokens or 0), 1)
+
+
+def rewind_point(state: ChatState, *, append: bool, once: bool) -> int | None:
+    """Where the history of a request ends when its cell ran before: at that cell's latest turn.
+
+    The notebook's cell order is the conversation, so a cell run again replaces its turn, and
+    the turns after it are dropped when the reply is recorded. ``--append`` opts out; prompt
+    mode has no history to rewind. None: nothing is rewound.
+    """
+    return None if (append or once) else state.cell_turn
+
+
+def upper_bound_tokens(system: str | None, history: Sequence[Turn], prompt: str) -> int:
+    """A size no tokenizer exceeds (≤ 1 token per UTF-8 byte, plus per-message overhead), so
+    the tokenizer API is only asked when a request might not fit the budget. It adds up the
+    sizes the turns stored when they were made: a long chat is not encoded again each cell."""
+    size = sum(turn.utf8_size for turn in history) + 2 * MESSAGE_OVERHEAD * len(history)
+    size += len(prompt.encode()) + MESSAGE_OVERHEAD
+    if system:
+        size += len(system.encode()) + MESSAGE_OVERHEAD
+    return size + MESSAGE_OVERHEAD
+
+
+def fit(
+    session: ChatSession, system: str | None, history: Sequence[Turn], prompt: str, model: str,
+    budget: int, count_tokens: CountTokens,
+) -> tuple[int, int | None]:
+    """How many oldest turns to leave out, and the resulting size, for ``budget`` tokens.
+
+    Nothing is counted (size None) when the upper bound fits. Otherwise counts newest turns
+    first and stops at the first that does not fit, so old turns that are left out are
+    never counted; a turn's count is kept on the turn, per model.
+    """
+    if upper_bound_tokens(system, history, prompt) <= budget:
+        return 0, None
+    fixed = count_tokens([{"role": "user", "text": prompt}])
+    if system:
+        fixed += session.system_tokens(model, system,
+                                       lambda text: count_tokens([{"role": "system", "text": text}]))
+    if fixed > budget:
+        raise ContextTooLong(fixed, budget)
+    total = fixed
+    for index in range(len(history) - 1, -1, -1):
+        size = history[index].tokens(model, count_tokens)
+        if total + size > budget:
+            return index + 1, total
+        total += size
+    return 0, total
+
+
+def plan(
+    session: ChatSession,
+    prompt: str,
+    *,
+    chat: str | None = None,
+    cell_id: str | None = None,
+    append: bool = False,
+    once: bool = False,
+    system: str | None = None,
+    options: Options | None = None,
+    budget: int | None = None,
+    count_tokens: CountTokens | None = None,
+) -> Plan:
+    """Decide what to send for ``prompt`` in chat ``chat``; changes nothing.
+
+    Rewind (:func:`rewind_point`): if ``cell_id`` already has a turn in the chat and not
+    ``append``, the history is the turns before it. Trim (:func:`fit`): with ``budget`` and
+    ``count_tokens``, the oldest turns are left out until everything fits.
+    ``options``: what the request uses (:func:`resolve`); by default the chat's own options with
+    the built-in defaults where it sets none.
+    ``once``: prompt mode reads no history and writes none; it borrows the chat's options,
+    but its system message is only the ``system`` given here. An unknown named chat is an
+    error for ``once`` (it never creates one).
+    """
+    _check_sendable("prompt", prompt)
+    _check_sendable("system message", system)
+    state = session.state(chat, cell_id)
+    if once and not state.exists:
+        raise UnknownChat(state.name, list(session.chats))
+    turns = () if once else state.turns
+    rerun = rewind_point(state, append=append, once=once)
+    system_text = system if (once or system is not None) else state.system
+    if options is None:
+        options = state.options.with_defaults(BUILTIN)
+    keep = rerun if rerun is not None else len(turns)
+    history = turns[:keep]
+    trimmed, tokens = 0, None
+    if budget is not None and count_tokens is not None:
+        trimmed, tokens = fit(session, system_text, history, prompt, options.model, budget, count_tokens)
+    return Plan(
+        chat=state.name, prompt=prompt, cell_id=cell_id, once=once, options=options,
+        messages=build_messages(system_text or None, list(history[trimmed:]), prompt),
+        keep=keep, rewound=len(turns) - keep - 1 if rerun is not None else 0, trimmed=trimmed,
+        system=system_text or None, replaces=rerun is not None, tokens=tokens,
+        budget=budget if tokens is not None else None,
+        sets_system=not once and system is not None, revision=state.revision,
+    )
+
+
+def plan_request(
+    session: ChatSession,
+    prompt: str,
+    *,
+    settings: Settings | None,
+    get_client: Callable[[], Any],
+    chat: str | None = None,
+    cell_id: str | None = None,
+    append: bool = False,
+    once: bool = False,
+    system: str | None = None,
+    flags: Mapping[str, Any] | None = None,
+) -> Plan:
+    """The plan for ``prompt``: ``flags`` (this request's options, None = not given) over the
+    chat's options, resolved (:func:`resolve`), trimmed to the context budget.
+
+    ``get_client`` is called only if the tokenizer must be asked, which happens only when the
+    request's UTF-8 size might exceed the budget (see :func:`fit`).
+    """
+    options = resolve(chat_options(session, chat).with_changes(**(flags or {})), settings)
+
+    def count_tokens(messages: list[dict[str, str]]) -> int:
+        return get_client().count_tokens(messages, options)
+
+    return plan(session, prompt, chat=chat, cell_id=cell_id, append=append, once=once,
+                system=system, options=options,
+                budget=context_budget(options, settings), count_tokens=count_tokens)
+
+
+def _check_sendable(what: str, text: str | None) -> None:
+    """Refuse text that cannot be encoded as UTF-8 (lone surrogates from a broken paste) here,
+    with a message, instead of deep in gRPC with a traceback."""
+    if text is None:
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise OptionError(
+            f"The {what} contains a character that cannot be sent (an unpaired surrogate "
+            f"{text[error.start]!a} at position {error.start}, usually from a broken copy-paste); "
+            f"remove it and run the cell again."
+        ) from None

@@ -1,0 +1,27 @@
+"""The client layer: the only code that talks to the SDK.
+
+``settings`` (what a client is built with), ``credentials`` (where the key or token comes from,
+masked when shown), ``endpoints`` (cloud, local, HOST:PORT), ``connection`` (the current target
+and its client, built on first use), ``sdk`` (``Client``: run, stream, deferred, tokenize),
+``loop`` (the event-loop thread the SDK runs on), ``loader`` (importing the SDK quietly) and
+``rpc_errors`` (SDK and gRPC errors turned into ours). It reads chat values only, never the
+session, IPython or the panel. ``Client`` is imported on first use: importing this package stays
+as light as ``%load_ext`` must be.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .sdk import Client
+
+__all__ = ["Client"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Client":
+        from .sdk import Client
+
+        return Client
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

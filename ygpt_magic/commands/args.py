@@ -1,0 +1,90 @@
+"""The flags `%%ygpt` and the `%ygpt` subcommands share, declared once, validated once.
+
+Each is a decorator that adds its arguments under ``@magic_arguments()``, the way IPython's
+``script_args`` serves every ``%%script`` magic. A chat option's value is checked by the same rule
+that checks it everywhere else (``Options``, so a flag, ``%ygpt config``, the panel and a chat file
+refuse a bad temperature with the same words); argparse turns the refusal into its usual
+``argument --temperature/-t: …`` line. ``subcommand`` names a subcommand's parser after its module,
+so a subcommand's name is written once: as its module's name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from collections.abc import Callable
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic_arguments import argument, magic_arguments
+
+from ..chat.values import FORMATS, UNSET, Options
+from ..errors import OptionError
+
+#: The chat options a flag can give, with the metavar and help a user reads.
+OPTION_FLAGS: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
+    (("--model", "-m"), "model", "NAME",
+     "yandexgpt, yandexgpt-lite, yandexgpt/rc, a gpt:// URI, ... (%%ygpt models lists them)."),
+    (("--temperature", "-t"), "temperature", "X", "Sampling temperature, 0..1."),
+    (("--max-tokens",), "max_tokens", "N", "Limit the reply's length in tokens."),
+    (("--format",), "format", "FORMAT",
+     f"How replies are shown: {', '.join(FORMATS)}; code also puts the reply's code into a new "
+     "cell below."),
+)
+
+
+def option_value(name: str, *, unset: bool = False) -> Callable[[str], Any]:
+    """The argparse type of option ``name``: its value as ``Options`` validates it; with
+    ``unset``, the word ``default`` too (the option goes back to "not set": UNSET)."""
+
+    def convert(text: str) -> Any:
+        if unset and text.strip().lower() == "default":
+            return UNSET
+        try:
+            return getattr(Options(**{name: text}), name)
+        except OptionError as error:
+            raise argparse.ArgumentTypeError(str(error).rstrip(".")) from None
+
+    convert.__name__ = name  # argparse names the type in its "invalid value" message
+    return convert
+
+
+def option_args(*, unset: bool = False) -> Callable:
+    """--model, --temperature, --max-tokens, --format; ``unset``: each also takes ``default``."""
+    decorators = [argument(*flags, dest=dest, default=None, type=option_value(dest, unset=unset),
+                           metavar=f"{metavar}|default" if unset else metavar, help=text)
+                  for flags, dest, metavar, text in OPTION_FLAGS]
+
+    def add(func: Callable) -> Callable:
+        for decorate in reversed(decorators):
+            func = decorate(func)
+        return func
+
+    return add
+
+
+def chat_arg(help: str = "Which chat (default: the current one).") -> Callable:
+    """--chat NAME, -c NAME."""
+    return argument("--chat", "-c", metavar="NAME", default=None, help=help)
+
+
+def subcommand(run: Callable) -> Callable:
+    """``@magic_arguments`` for a subcommand's ``run``, its parser named after the module:
+    `ygpt_magic.commands.config` → ``ygpt config``."""
+    return magic_arguments(name=f"ygpt {command_name(run)}")(run)
+
+
+def command_name(run: Callable) -> str:
+    return run.__module__.rpartition(".")[2]
+
+
+def parse(run: Callable, line: str) -> argparse.Namespace:
+    """Parse like a shell (quotes removed, unlike IPython's parse_argstring), with our error
+    type and a pointer to the subcommand's help."""
+    try:
+        return run.parser.parse_args(shlex.split(line))
+    except (UsageError, ValueError) as exc:
+        name = command_name(run)
+        raise OptionError(
+            f"%ygpt {name}: {exc}. %ygpt help {name} shows its arguments."
+        ) from None

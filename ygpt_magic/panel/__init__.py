@@ -1,0 +1,11 @@
+"""The panel layer: a chat window in a cell's output (ipywidgets), a second view over the chats.
+
+``panel`` assembles it and sends through ``exchange.run_exchange`` like a cell; ``controls`` binds
+the option bar to the chat; ``transcript`` draws the turns; ``live`` carries a streaming reply to
+every panel on its chat; ``style`` holds the CSS and the class helper. It observes and edits the
+session, never keeps a copy. ipywidgets is imported only when a panel is asked for.
+"""
+
+from .panel import ChatPanel, show_panel
+
+__all__ = ["ChatPanel", "show_panel"]
