@@ -50,7 +50,7 @@ class Lookups:
 
     def __init__(self, path: Path, entries: int, seed: int) -> None:
         self.cache = ReplyCache(str(path))
-        self.front = self.cache.front(lambda: None, target="HOST:1", cell="bench")
+        self.front = self.cache.front(lambda: None, target="HOST:1", where="bench", prompt="")
         session, rng = ChatSession(), random.Random(seed)
         indexes = [rng.randrange(entries) if n % 2 else entries + n for n in range(2000)]
         rng.shuffle(indexes)

@@ -22,7 +22,7 @@ from traitlets.config.loader import DeferredConfig, LazyConfigValue
 
 from . import commands, render
 from .cache import MODES as CACHE_MODES
-from .cache import ReplyCache
+from .cache import ReplyCache, first_line
 from .cache.provenance import Log as ProvenanceLog
 from .chat import FORMATS, ChatSession, Options, Plan, planning, short_model
 from .client import preload
@@ -284,9 +284,9 @@ class YGptMagics(Magics):
         if not prompt.strip():
             raise OptionError("The %%ygpt cell is empty: write the prompt on the lines below "
                               "%%ygpt.")
-        cell_name = f"cell In [{self.shell.execution_count}] (“{_first_line(prompt)}”)"
+        cell_name = f"cell In [{self.shell.execution_count}]"
         cache = None if args.no_cache else self.cache.front(
-            self.connection.client, target=self.connection.target, cell=cell_name)
+            self.connection.client, target=self.connection.target, where=cell_name, prompt=prompt)
         get_client = self.connection.client if cache is None else lambda: cache.client
         plan = self._plan(prompt, args, get_client)
         if args.dry_run:
@@ -300,7 +300,7 @@ class YGptMagics(Magics):
         mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
         reply = run_exchange(self.session, get_client(), plan, renderer, mode=mode, cache=cache)
         if reply.status != "INTERRUPTED":
-            self.provenance.add(cell_name, reply)
+            self.provenance.add(f"{cell_name} (“{first_line(prompt)}”)", reply)
         self.shell.user_ns["_ygpt"] = reply
         if args.out:
             self.shell.user_ns[args.out] = reply.text
@@ -345,9 +345,3 @@ class YGptMagics(Magics):
                 self.shell.configurables.remove(self)
         self.connection.close()
         self.cache.close()
-
-
-def _first_line(prompt: str, limit: int = 60) -> str:
-    """How a user recognises a cell in a message: its prompt's first line, shortened."""
-    line = prompt.strip().splitlines()[0].strip()
-    return line if len(line) <= limit else line[: limit - 1] + "…"

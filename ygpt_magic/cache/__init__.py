@@ -5,6 +5,6 @@ front run_exchange talks to), ``provenance`` (what produced each reply, in the s
 Importing this package stays cheap: sqlite3 is loaded when a cache is first used.
 """
 
-from .replies import MODES, Front, ReplyCache
+from .replies import MODES, Front, ReplyCache, first_line
 
-__all__ = ["MODES", "Front", "ReplyCache"]
+__all__ = ["MODES", "Front", "ReplyCache", "first_line"]

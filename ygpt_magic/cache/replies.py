@@ -63,11 +63,15 @@ class ReplyCache:
             self._store = Store(self.path)
         return self._store
 
-    def front(self, get_client: Callable[[], Any], *, target: str, cell: str) -> Front | None:
+    def front(self, get_client: Callable[[], Any], *, target: str, where: str,
+              prompt: str) -> Front | None:
         """The cache as one request sees it (None when there is no cache or it is off).
-        ``target``: the connection's (``cloud``, ``local`` or HOST:PORT); ``cell``: how the
-        user finds the cell that asks (for a replay-mode miss)."""
-        return Front(self, get_client, endpoint_kind(target), cell) if self.active else None
+        ``target``: the connection's (``cloud``, ``local`` or HOST:PORT); ``where`` and the
+        prompt's first line tell the user which request a replay-mode miss is about
+        (``cell In [7] (“Translate …”)``)."""
+        if not self.active:
+            return None
+        return Front(self, get_client, endpoint_kind(target), f"{where} (“{first_line(prompt)}”)")
 
     def clear(self, before: str | None = None) -> int:
         return self.store().clear(before)
@@ -76,6 +80,12 @@ class ReplyCache:
         store, self._store = self._store, None
         if store is not None:
             store.close()
+
+
+def first_line(prompt: str, limit: int = 60) -> str:
+    """How a user recognises a request in a message: its prompt's first line, shortened."""
+    line = (prompt.strip().splitlines() or [""])[0].strip()
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 class Front:
