@@ -46,3 +46,25 @@ def test_a_cell_run_at_any_moment_of_the_background_import_gets_its_reply(ygpt_s
     assert result["after_load"] == []  # %load_ext itself imports none of it
     assert result["ok"] and "Hello while the SDK" in result["text"], result
     assert result["stderr"] == "" and "Traceback" not in done.stderr
+
+
+USER_IMPORT = r"""
+import sys, time, warnings
+from IPython.core.interactiveshell import InteractiveShell
+
+shell = InteractiveShell.instance()
+shell.run_cell("%load_ext ygpt_magic", store_history=False)
+time.sleep(float(sys.argv[1]))
+warnings.simplefilter("ignore")
+from yandex_cloud_ml_sdk import AsyncYCloudML, YCloudML  # the user's own cell, mid-import
+from yandex_cloud_ml_sdk.auth import APIKeyAuth
+YCloudML(folder_id="f", auth=APIKeyAuth("k"), endpoint="127.0.0.1:1")
+print("imported", AsyncYCloudML.__name__)
+"""
+
+
+@pytest.mark.parametrize("idle", [0.05, 0.1])
+def test_a_users_own_sdk_import_during_the_background_import_works(idle):
+    done = subprocess.run([sys.executable, "-c", USER_IMPORT, str(idle)], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "GRPC_VERBOSITY": "NONE"})
+    assert done.returncode == 0 and "imported AsyncYCloudML" in done.stdout, done.stderr[-2000:]
