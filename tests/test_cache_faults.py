@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -196,3 +197,73 @@ def test_two_kernels_writing_one_cache_at_once_lose_and_tear_nothing(shell, ygpt
         assert replayed.ok, replayed.message
         assert shell.user_ns["_ygpt"].cached and shell.user_ns["_ygpt"].text == text
     assert ygpt_server.requests == []
+
+
+LEAVES = KERNEL + r"""
+for index in range(20):
+    with capture_output():
+        shell.run_cell(f"%%ygpt --once\nQuestion {index}, recorded by a kernel that dies.", store_history=True)
+os._exit(0)  # no unload, no close: what a killed kernel leaves behind
+"""
+
+
+@pytest.fixture
+def committed(ygpt_server, tmp_path):
+    """The cache file alone, as a repository holds it (no -wal, no -shm), recorded by a kernel
+    that was killed."""
+    recorded = tmp_path / "recorded"
+    recorded.mkdir()
+    done = subprocess.run([sys.executable, "-c", LEAVES, str(recorded / "replies.sqlite"), ygpt_server.address],
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "GRPC_VERBOSITY": "NONE"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    shutil.copy(recorded / "replies.sqlite", checkout)
+    return checkout / "replies.sqlite"
+
+
+def _read_only(folder: Path):
+    """Make ``folder`` read-only for this process: permissions, or for root (whom they do not
+    stop) a read-only bind mount; None when neither is possible here."""
+    if os.geteuid() != 0:
+        for path in folder.iterdir():
+            path.chmod(0o444)
+        folder.chmod(0o555)
+        return lambda: folder.chmod(0o755)
+    view = folder.with_name(folder.name + "-ro")
+    view.mkdir()
+    mounted = subprocess.run(["mount", "--bind", str(folder), str(view)], capture_output=True).returncode == 0
+    if not mounted or subprocess.run(["mount", "-o", "remount,ro,bind", str(view)],
+                                     capture_output=True).returncode:
+        if mounted:
+            subprocess.run(["umount", str(view)])
+        return None
+    return view, lambda: subprocess.run(["umount", str(view)], check=True)
+
+
+def test_the_file_alone_holds_every_entry_even_from_a_killed_kernel(shell, ygpt_server, committed):
+    ygpt_server.reset()
+    shell.run_line_magic("ygpt", f"cache {committed} --mode replay")
+    for index in range(20):
+        replayed = cell(shell, f"%%ygpt --once\nQuestion {index}, recorded by a kernel that dies.")
+        assert replayed.ok and shell.user_ns["_ygpt"].cached, replayed.message
+    assert ygpt_server.requests == []
+
+
+def test_a_read_only_cache_still_replays_and_a_miss_says_it_was_not_recorded(shell, ygpt_server, committed):
+    made = _read_only(committed.parent)
+    if made is None:
+        pytest.skip("cannot make a read-only folder here (root without mount)")
+    path, undo = (committed, made) if callable(made) else (made[0] / committed.name, made[1])
+    try:
+        ygpt_server.reset()
+        shell.run_line_magic("ygpt", f"cache {path}")
+        hit = cell(shell, "%%ygpt --once\nQuestion 3, recorded by a kernel that dies.")
+        assert hit.ok and shell.user_ns["_ygpt"].cached and hit.stderr == ""
+        miss = cell(shell, "%%ygpt --once\nA new question.")
+        assert miss.ok and "A new question" in miss.final
+        assert "read-only" in miss.stderr and "not cached" in miss.stderr
+        assert len(completions(ygpt_server)) == 1
+    finally:
+        shell.magics_manager.registry["YGptMagics"].cache.close()  # (a busy mount stays mounted)
+        undo()

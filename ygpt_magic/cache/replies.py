@@ -16,6 +16,7 @@ uncached with one line saying so, except in ``replay`` mode, where it is refused
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ class ReplyCache:
         self.path: str | None = None
         self.mode = "auto"
         self._store: Store | None = None
+        self._lock = threading.Lock()
         self.hits = self.misses = self.recorded = 0
         self.replayed = Usage()  # tokens replayed instead of sent, since the kernel started
         self.configure(path, mode)
@@ -57,11 +59,12 @@ class ReplyCache:
 
     def store(self) -> Store:
         """The open file (opened now if needed); CacheUnusable if it cannot be used."""
-        if self._store is None:
-            from .store import Store  # sqlite3: only once a cache is used
+        with self._lock:  # a cell and the panel's thread may ask first at the same moment
+            if self._store is None:
+                from .store import Store  # sqlite3: only once a cache is used
 
-            self._store = Store(self.path)
-        return self._store
+                self._store = Store(self.path)
+            return self._store
 
     def front(self, get_client: Callable[[], Any], *, target: str, where: str,
               prompt: str) -> Front | None:
@@ -77,7 +80,8 @@ class ReplyCache:
         return self.store().clear(before)
 
     def close(self) -> None:
-        store, self._store = self._store, None
+        with self._lock:
+            store, self._store = self._store, None
         if store is not None:
             store.close()
 

@@ -17,6 +17,7 @@ import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from ..errors import CacheUnusable
 
@@ -52,24 +53,54 @@ def _reason(error: BaseException) -> str:
 
 
 class Store:
-    """The entries of one cache file: key → (value, recorded). Opened on creation."""
+    """The entries of one cache file: key → (value, recorded). Opened on creation.
+
+    Every write is checkpointed into the database file at once, so the file alone (without its
+    ``-wal`` and ``-shm`` companions) holds every entry: it is what gets committed next to the
+    notebooks. A file that cannot be written (a read-only checkout, permissions) is opened
+    read-only: it still replays, and a write says the file is read-only.
+    """
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path).expanduser()
         self._lock = threading.Lock()  # one connection, shared by the kernel and the panel
+        self.read_only = False
         try:
-            self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
-                                       isolation_level=None, check_same_thread=False)
-        except sqlite3.Error as error:
-            raise CacheUnusable(path, _reason(error)) from None
-        try:
-            self._prepare()
-        except (sqlite3.Error, CacheUnusable):
-            self._db.close()
-            raise
+            self._db = self._open()
+        except CacheUnusable as error:
+            if not self.path.is_file():
+                raise
+            self._db = self._open_read_only(error)
+            self.read_only = True
 
-    def _prepare(self) -> None:
-        db = self._db
+    def _open_read_only(self, error: CacheUnusable) -> sqlite3.Connection:
+        """A file that cannot be written may still be read (replay needs no more): read-only,
+        else as immutable (a read-only folder, where SQLite cannot make its ``-shm`` file; every
+        entry is in the file itself). ``error`` if neither works."""
+        for mode in ("mode=ro", "immutable=1"):
+            try:
+                return self._open(mode)
+            except CacheUnusable:
+                continue
+        raise error
+
+    def _open(self, read_only: str = "") -> sqlite3.Connection:
+        """The connection, schema checked (and created when writable); ``read_only``: the URI
+        parameter that opens it read-only."""
+        target = f"file:{quote(str(self.path))}?{read_only}" if read_only else str(self.path)
+        try:
+            db = sqlite3.connect(target, uri=bool(read_only), timeout=BUSY_TIMEOUT_MS / 1000,
+                                 isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as error:
+            raise CacheUnusable(self.path, _reason(error)) from None
+        try:
+            self._prepare(db, read_only)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _prepare(self, db: sqlite3.Connection, read_only: str) -> None:
         try:
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             tables = {row[0] for row in db.execute(
@@ -77,13 +108,14 @@ class Store:
             if tables and "meta" not in tables:  # before anything is written to it
                 raise CacheUnusable(self.path, "it is an SQLite database of something else, "
                                                "not a reply cache (it was left unchanged)")
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = NORMAL")
-            with self._transaction():
-                for statement in _SCHEMA:
-                    db.execute(statement)
-                db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-                found = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()[0]
+            if "meta" not in tables or not read_only:
+                db.execute("PRAGMA journal_mode = WAL")
+                db.execute("PRAGMA synchronous = NORMAL")
+                with _Transaction(db):
+                    for statement in _SCHEMA:
+                        db.execute(statement)
+                    db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            found = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()[0]
         except sqlite3.Error as error:
             raise CacheUnusable(self.path, _reason(error)) from None
         if not found.isdigit() or int(found) > SCHEMA_VERSION:
@@ -118,6 +150,7 @@ class Store:
                 with self._transaction():
                     self._db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
                                      (key, text, recorded))
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")  # into the file itself
             except sqlite3.Error as error:
                 raise CacheUnusable(self.path, _reason(error)) from None
         return recorded
@@ -129,6 +162,7 @@ class Store:
             try:
                 with self._transaction():
                     self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)", rows)
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
             except sqlite3.Error as error:
                 raise CacheUnusable(self.path, _reason(error)) from None
 
