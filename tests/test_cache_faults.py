@@ -267,3 +267,17 @@ def test_a_read_only_cache_still_replays_and_a_miss_says_it_was_not_recorded(she
     finally:
         shell.magics_manager.registry["YGptMagics"].cache.close()  # (a busy mount stays mounted)
         undo()
+
+
+def test_a_damaged_entry_is_sent_again_and_refused_in_replay_mode(shell, ygpt_server, tmp_path):
+    path, once = tmp_path / "replies.sqlite", PROMPT.replace("%%ygpt", "%%ygpt --once")
+    shell.run_line_magic("ygpt", f"cache {path}")
+    assert cell(shell, once).ok
+    _sql(path, """UPDATE entries SET value = '{"text": ["not", "text"], "status": "FINAL"}'""")
+    again = cell(shell, once)
+    assert again.ok and "Einstein" in again.final and not shell.user_ns["_ygpt"].cached
+    assert "an entry is damaged" in again.stderr and len(completions(ygpt_server)) == 2
+    _sql(path, """UPDATE entries SET value = '{"status": "FINAL"}'""")
+    shell.run_line_magic("ygpt", "cache --mode replay")
+    assert_clear_error(cell(shell, once), "an entry is damaged", error_type=CacheUnusable)
+    assert len(completions(ygpt_server)) == 2

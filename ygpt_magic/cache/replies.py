@@ -105,17 +105,21 @@ class Front:
     def replayed(self, plan: Plan) -> Reply | None:
         """The recorded reply for ``plan`` (None: send it). CacheMiss in replay mode."""
         started = time.monotonic()
-        found = self._lookup("reply", plan.messages, plan.options)
-        if found is None:
-            return None
-        value, recorded = found
-        usage = Usage(**{k: int(v) for k, v in value.get("usage", {}).items()
-                         if k in Usage.__dataclass_fields__})
-        self.cache.replayed = self.cache.replayed + usage
-        return Reply(text=value["text"], status=value["status"], usage=usage,
-                     model=plan.options.model, model_version=value.get("model_version", ""),
-                     elapsed=time.monotonic() - started, messages=tuple(plan.messages),
-                     options=plan.options, cached=True, recorded=recorded)
+
+        def reply(value: dict, recorded: str) -> Reply:
+            text, status = value["text"], value["status"]
+            if not isinstance(text, str) or not isinstance(status, str):
+                raise TypeError("text and status are strings")
+            usage = Usage(**{k: int(value["usage"].get(k, 0)) for k in Usage.__dataclass_fields__})
+            return Reply(text=text, status=status, usage=usage,
+                         model=plan.options.model, model_version=str(value.get("model_version", "")),
+                         elapsed=time.monotonic() - started, messages=tuple(plan.messages),
+                         options=plan.options, cached=True, recorded=recorded)
+
+        found = self._lookup("reply", plan.messages, plan.options, reply)
+        if found is not None:
+            self.cache.replayed = self.cache.replayed + found.usage
+        return found
 
     def recorded(self, plan: Plan, reply: Reply) -> None:
         """Keep a finished reply (never a credential: text, status, usage, version)."""
@@ -127,9 +131,9 @@ class Front:
 
     def count_tokens(self, messages: Sequence[Mapping[str, str]], options: Options) -> int:
         """The tokenizer's count, replayed or asked and recorded."""
-        found = self._lookup("tokens", messages, options)
+        found = self._lookup("tokens", messages, options, lambda value, _: int(value["tokens"]))
         if found is not None:
-            return int(found[0]["tokens"])
+            return found
         tokens = self._get_client().count_tokens(messages, options)
         self._store("tokens", messages, options, {"tokens": tokens})
         return tokens
@@ -139,12 +143,15 @@ class Front:
     def _key(self, kind: str, messages: Sequence[Mapping[str, str]], options: Options) -> str:
         return request_key(kind=kind, endpoint=self.endpoint, options=options, messages=messages)
 
-    def _lookup(self, kind: str, messages, options) -> tuple[dict, str] | None:
+    def _lookup(self, kind: str, messages, options, parse: Callable[[dict, str], Any]) -> Any:
+        """``parse(value, recorded)`` of the entry for this request, None without one."""
         cache = self.cache
         if cache.mode == "record":
             return None
         try:
             found = cache.store().get(self._key(kind, messages, options))
+            if found is not None:
+                found = _parsed(cache, parse, *found)
         except CacheUnusable as error:
             if cache.mode == "replay":
                 raise
@@ -171,6 +178,13 @@ class Front:
         if not self._warned:
             self._warned = True
             print(error.line(), file=sys.stderr)
+
+
+def _parsed(cache: ReplyCache, parse: Callable[[dict, str], Any], value: Any, recorded: str) -> Any:
+    try:
+        return parse(value, recorded)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise CacheUnusable(cache.path, "an entry is damaged") from None
 
 
 class _LazyClient:
