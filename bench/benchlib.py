@@ -108,14 +108,21 @@ def print_table(rows: list[Row]) -> None:
 @contextmanager
 def server_process(*flags: str) -> Iterator[str]:
     """``ygpt-magic serve`` in its own process (like the cloud, it does not share this
-    process's interpreter lock); yields its address and stops it on exit."""
+    process's interpreter lock); yields its gRPC address and stops it on exit."""
+    with server_endpoints(*flags) as (address, _):
+        yield address
+
+
+@contextmanager
+def server_endpoints(*flags: str) -> Iterator[tuple[str, str]]:
+    """Like server_process, yielding ``(gRPC address, HTTP URL)`` from its READY line."""
     process = subprocess.Popen([sys.executable, "-m", "ygpt_magic.cli", "serve", "--quiet", *flags],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         line = process.stdout.readline().split()
-        if not line or line[0] != "READY":
+        if len(line) < 3 or line[0] != "READY":
             raise RuntimeError("ygpt-magic serve did not start; run it by hand to see why.")
-        yield line[1]
+        yield line[1], line[2]
     finally:
         process.terminate()
         process.wait(timeout=10)

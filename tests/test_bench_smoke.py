@@ -21,9 +21,10 @@ SCRIPTS = {
     "streaming_cost": ["3a. streaming", "3b. streaming"],
     "history_scaling": ["4a. history", "4b. history"],
     "first_text": ["6. time to first visible text"],
-    "cache_replay": ["7. replayed cell"],
-    "first_cell": ["8. first cell 1 s after %load_ext"],
-    "cache_lookup": ["9. cache lookup"],
+    "rest_throughput": ["7. REST completions/s"],
+    "cache_replay": ["8. replayed cell"],
+    "first_cell": ["9. first cell 1 s after %load_ext"],
+    "cache_lookup": ["10. cache lookup"],
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import warnings
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+import requests
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -48,6 +50,22 @@ def test_serve_prints_ready_answers_and_stops_cleanly_on_a_signal(signum, tmp_pa
     assert "stopped" in stderr and "Completion model=" in stderr
 
 
+def test_serve_listens_for_http_on_the_port_asked_and_names_it_in_the_ready_line():
+    with socket.socket() as probe:   # a port that was free a moment ago
+        probe.bind(("127.0.0.1", 0))
+        http_port = probe.getsockname()[1]
+    process = subprocess.Popen([*CLI, "serve", "--http-port", str(http_port)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        words = process.stdout.readline().split()
+        assert words[0] == "READY" and words[2] == f"http://127.0.0.1:{http_port}", process.stderr.read()
+        assert requests.get(words[2] + "/nowhere", timeout=5).json()["error"]["httpCode"] == 404
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=10)
+    assert process.returncode == 0 and f"HTTP (REST, OpenAI-compatible /v1/) at {words[2]}" in stderr
+
+
 def test_serve_refuses_a_broken_script_with_a_message():
     result = subprocess.run([*CLI, "serve", "--script", "/nonexistent.json"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "Cannot read the script" in result.stderr and "READY" not in result.stdout
@@ -59,3 +77,27 @@ def test_demo_streams_a_reply_chunk_by_chunk():
     assert result.returncode == 0, result.stderr
     assert "Albert Einstein was a theoretical physicist" in result.stdout
     assert "chunks, FINAL" in result.stdout
+
+
+CALLS_A_TOOL = '''
+from yandex_ai_studio_sdk import AIStudio
+sdk = AIStudio()   # no verify=False: an SDK example's default TLS channel
+tool = sdk.tools.function(name="calculator", description="A simple calculator",
+                          parameters={"type": "object", "properties": {"expression": {"type": "string"}}})
+result = sdk.models.completions("yandexgpt").configure(tools=[tool]).run("How much is 7@8?")
+print(result.status.name, result.tool_calls[0].function.arguments)
+'''
+
+
+def test_serve_tls_lets_an_unchanged_sdk_script_in_through_environment_variables(tmp_path: Path):
+    process, address = start_serve("--tls", str(tmp_path / "tls"))
+    try:
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "YC_API_ENDPOINT": address, "YC_API_KEY": "any-key",
+               "YC_FOLDER_ID": "any-folder", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH": str(tmp_path / "tls" / "cert.pem")}
+        result = subprocess.run([sys.executable, "-c", CALLS_A_TOOL], env=env, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == "TOOL_CALLS {'expression': '7@8'}"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=10)
+    assert "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH=" in stderr and (tmp_path / "tls" / "key.pem").stat().st_mode & 0o077 == 0

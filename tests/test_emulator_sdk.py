@@ -61,8 +61,9 @@ def test_deferred_operation_waits_then_returns_the_reply(model, ygpt_server):
 
 
 def test_tokenize_counts_the_whole_request(model):
-    short = model.tokenize("hello")
-    longer = model.tokenize([{"role": "system", "text": "Be brief"}, {"role": "user", "text": "hello"}])
+    # not "hello": that prompt is recorded, and counts as the real service counted it (15)
+    short = model.tokenize("hello there")
+    longer = model.tokenize([{"role": "system", "text": "Be brief"}, {"role": "user", "text": "hello there"}])
     assert short[0].special and short[0].text == "<s>"
     assert len(longer) > len(short)
 

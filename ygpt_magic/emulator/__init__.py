@@ -1,4 +1,5 @@
-"""A local server that speaks the Yandex Cloud Foundation Models gRPC API.
+"""A local server that speaks the Yandex Cloud Foundation Models gRPC API, and over HTTP the
+REST API of the guides and the OpenAI-compatible chat API (``http/``).
 
 The unmodified ``yandex-cloud-ml-sdk`` talks to it over loopback, so notebooks, tests and demos
 run with no cloud account. Start it with ``start_local_server()`` (in-process, own thread),

@@ -1,6 +1,8 @@
-"""The one exception the emulator's request handling raises: a gRPC status with a message.
+"""The exceptions of the emulator's request handling: a request refused with a gRPC status.
 
-Services turn it into ``context.abort(code, message)``, so validation code stays free of gRPC.
+Validation code raises RequestError and services turn it into ``context.abort(code, message)``,
+so validation stays free of gRPC. CallAborted is what ``abort`` raises when the call came over
+HTTP, so the HTTP side can answer with the status the gRPC side would have sent.
 """
 
 from __future__ import annotations
@@ -25,4 +27,14 @@ class RequestError(Exception):
     def __init__(self, code: str | grpc.StatusCode, message: str):
         super().__init__(message)
         self.code = status_code(code)
+        self.message = message
+
+
+class CallAborted(grpc.aio.AbortError):
+    """An RPC ended with a status while served over HTTP (grpc.aio raises AbortError there too,
+    so the services' own ``except grpc.aio.AbortError`` lets it through unchanged)."""
+
+    def __init__(self, code: grpc.StatusCode, message: str):
+        super().__init__(message)
+        self.code = code
         self.message = message

@@ -1,7 +1,9 @@
 """``ygpt-magic serve``: run the local server as a process until SIGINT or SIGTERM.
 
-It prints exactly one ``READY HOST:PORT`` line on stdout once it accepts connections (scripts and
-CI wait for it), logs one line per request on stderr, and stops cleanly on a signal.
+It prints exactly one ``READY HOST:PORT http://HOST:HTTP_PORT`` line on stdout once both the gRPC
+and the HTTP side accept connections (scripts and CI wait for it; the second word is the gRPC
+address, the third the HTTP one, a fourth with ``--tls`` the HTTPS proxy's), logs one line per
+request on stderr, and stops cleanly on a signal.
 """
 
 from __future__ import annotations
@@ -10,23 +12,36 @@ import argparse
 import asyncio
 import logging
 import signal
+import ssl
 import sys
+from pathlib import Path
+
+import grpc
 
 from .faults import Faults
 from .server import DEFAULT_OPERATION_DELAY, build_responders, serve
 from .state import EmulatorState
+from .tls import CERT_NAME, server_credentials, ssl_server_context
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags of ``serve``: where to listen, what to answer with, which faults to inject."""
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="port; 0 (default) picks a free one")
+    parser.add_argument("--port", type=int, default=0, help="gRPC port; 0 (default) picks a free one")
+    parser.add_argument("--http-port", type=int, default=0,
+                        help="HTTP port (REST and OpenAI-compatible API); 0 (default) picks a free one")
     parser.add_argument("--script", action="append", default=[], metavar="FILE",
                         help="an extra JSON script of replies (repeatable); see README, 'Local server'")
     parser.add_argument("--gguf", metavar="PATH",
                         help="answer with a local GGUF model through llama.cpp (pip install 'ygpt-magic[local]')")
     parser.add_argument("--operation-delay", type=float, default=DEFAULT_OPERATION_DELAY, metavar="SECONDS",
                         help="how long deferred operations stay not-done (default %(default)s)")
+    parser.add_argument("--tls", metavar="DIR",
+                        help="serve TLS with a self-signed certificate kept in DIR (made on first use), for "
+                             "scripts that cannot pass verify=False: trust it with GRPC_DEFAULT_SSL_ROOTS_FILE_PATH=DIR/cert.pem")
+    parser.add_argument("--proxy-port", type=int, default=0,
+                        help="with --tls: port of the HTTPS proxy that takes the SDK's chat API (its "
+                             "llm.api.cloud.yandex.net calls) to this server; 0 (default) picks a free one")
     parser.add_argument("--quiet", action="store_true", help="do not log one line per request")
     faults = parser.add_argument_group("fault injection")
     faults.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="delay before every chunk")
@@ -62,15 +77,18 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         state = EmulatorState(build_responders(args.script, args.gguf), operation_delay=args.operation_delay)
         apply_fault_flags(state.faults, args)
+        credentials = server_credentials(args.tls) if args.tls else None
+        proxy_tls = ssl_server_context(args.tls) if args.tls else None
     except (OSError, ValueError, ImportError) as error:
         print(f"ygpt-magic serve: {error}", file=sys.stderr)
         return 2
-    return asyncio.run(_serve_until_signal(state, args.host, args.port))
+    return asyncio.run(_serve_until_signal(state, args, credentials, proxy_tls))
 
 
-async def _serve_until_signal(state: EmulatorState, host: str, port: int) -> int:
+async def _serve_until_signal(state: EmulatorState, args: argparse.Namespace,
+                              credentials: grpc.ServerCredentials | None, proxy_tls: ssl.SSLContext | None) -> int:
     try:
-        server = await serve(state, host, port)
+        server = await serve(state, args.host, args.port, args.http_port, credentials, proxy_tls, args.proxy_port)
     except (OSError, RuntimeError) as error:
         print(f"ygpt-magic serve: {error}", file=sys.stderr)
         return 2
@@ -78,9 +96,14 @@ async def _serve_until_signal(state: EmulatorState, host: str, port: int) -> int
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    print(f"READY {state.address}", flush=True)
-    print(f"Local YandexGPT server at {state.address}; point the SDK at it with "
-          f"endpoint={state.address!r}, verify=False. Ctrl+C stops it.", file=sys.stderr, flush=True)
+    print(f"READY {state.address} {state.http_url}{' ' + state.proxy_url if state.proxy_url else ''}", flush=True)
+    how = (f"endpoint={state.address!r}, verify=False" if credentials is None else
+           f"YC_API_ENDPOINT={state.address} GRPC_DEFAULT_SSL_ROOTS_FILE_PATH={Path(args.tls) / CERT_NAME}")
+    chat = ("" if not state.proxy_url else
+            f" Unchanged sdk.chat scripts: HTTPS_PROXY={state.proxy_url} SSL_CERT_FILE={Path(args.tls) / CERT_NAME}"
+            " (and no YC_API_ENDPOINT).")
+    print(f"Local YandexGPT server at {state.address}; point the SDK at it with {how}. HTTP (REST, "
+          f"OpenAI-compatible /v1/) at {state.http_url}.{chat} Ctrl+C stops it.", file=sys.stderr, flush=True)
     await stop.wait()
     await server.stop(grace=1.0)
     state.responders.close()

@@ -1,16 +1,24 @@
-"""What the server understood from a request: validated messages and options.
+"""What the server understood from a request: validated messages, tools and options.
 
 Parsing and validation live here, apart from gRPC, so every service (streaming, deferred,
 tokenizer) refuses the same bad requests with the same INVALID_ARGUMENT / NOT_FOUND messages.
+
+The tool model (``Tool``, ``ToolChoice``, ``ToolCall``, ``ToolResult``, ``Message``) is neutral
+about the wire format: the gRPC API's ``tools`` / ``toolCallList`` / ``toolResultList`` and the
+OpenAI-compatible chat API's ``tools`` / ``tool_calls`` / ``role: tool`` messages both map onto it,
+so one set of responders answers both.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from google.protobuf.json_format import MessageToDict
-from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import ReasoningOptions  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import (  # pylint: disable=no-name-in-module
+    ReasoningOptions, ToolChoice as ToolChoiceProto,
+)
 
 from . import tokenizer
 from .errors import RequestError
@@ -18,6 +26,63 @@ from .models import ModelInfo, resolve_model
 
 _ROLES = ("system", "user", "assistant")
 _ENABLED_HIDDEN = ReasoningOptions.ReasoningMode.ENABLED_HIDDEN
+_COMPACT: dict = {"ensure_ascii": False, "separators": (",", ":")}
+_CHOICE_MODES = {ToolChoiceProto.NONE: "none", ToolChoiceProto.AUTO: "auto", ToolChoiceProto.REQUIRED: "required"}
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A function the request lets the model call."""
+
+    name: str
+    description: str = ""
+    parameters: dict = field(default_factory=dict, hash=False)   # a JSON schema (type "object")
+    strict: bool = False
+
+
+@dataclass(frozen=True)
+class ToolChoice:
+    """How the model may use the tools: ``mode`` is "auto" (the default), "none", "required", or
+    "function", and then ``function`` names the one function it must call."""
+
+    mode: str = "auto"
+    function: str | None = None
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One call the model asks for; ``arguments`` are JSON values (the gRPC wire sends a Struct,
+    so numbers arrive as floats: 5.0 for an integer parameter, as from the real service)."""
+
+    name: str
+    arguments: dict = field(default_factory=dict, hash=False)
+    id: str = ""   # the OpenAI-compatible API's tool_call_id; gRPC has none
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """What a called function returned, sent back by the client."""
+
+    name: str
+    content: str
+    call_id: str = ""
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message of the conversation: text, or the assistant's tool calls, or tool results."""
+
+    role: str
+    text: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_results: tuple[ToolResult, ...] = ()
+
+    def for_tokens(self) -> str:
+        """The text this message occupies in the context (tool calls and results as JSON)."""
+        parts = [self.text] if self.text else []
+        parts += [json.dumps({"name": c.name, "arguments": c.arguments}, **_COMPACT) for c in self.tool_calls]
+        parts += [json.dumps({"name": r.name, "content": r.content}, **_COMPACT) for r in self.tool_results]
+        return "\n".join(parts)
 
 
 @dataclass(frozen=True)
@@ -26,17 +91,25 @@ class ReceivedRequest:
 
     method: str                      # "Completion", "AsyncCompletion", "TokenizeCompletion", "Tokenize"
     model_uri: str
-    messages: list[dict[str, str]]   # [{"role", "text"}], in the order sent
+    messages: list[dict[str, Any]]   # [{"role", "text"}] in the order sent, plus "tool_calls":
+    #                                  [{"name", "arguments"}] / "tool_results": [{"name", "content"}]
     stream: bool = False
     options: dict[str, Any] = field(default_factory=dict)  # temperature, max_tokens, reasoning, json, json_schema
+    tools: list[dict[str, Any]] = field(default_factory=list)   # [{"name", "description", "parameters"}]
+    tool_choice: str | None = None   # "auto" / "none" / "required" / a function name; None: not sent
+    images: list[dict[str, Any]] = field(default_factory=list)   # chat API: [{"message", "format", "bytes", "sha256"}]
 
 
 @dataclass(frozen=True)
 class Prompt:
-    """A validated completion request, what responders answer."""
+    """A validated completion request, what responders answer.
+
+    ``messages`` is the text view, (role, text) pairs; ``turns`` the whole messages with their tool
+    calls and results. Build a Prompt with either: the other one is filled in.
+    """
 
     model: ModelInfo
-    messages: tuple[tuple[str, str], ...]   # (role, text)
+    messages: tuple[tuple[str, str], ...] = ()   # (role, text)
     stream: bool = False
     temperature: float | None = None
     max_tokens: int | None = None
@@ -44,10 +117,89 @@ class Prompt:
     json_schema: dict | None = None         # the schema for json_schema requests
     json_object: bool = False               # any JSON object (json_object requests)
     input_tokens: int = 0
+    turns: tuple[Message, ...] = ()
+    tools: tuple[Tool, ...] = ()
+    tool_choice: ToolChoice = ToolChoice()
+    parallel_tool_calls: bool = True
+    images: tuple = ()   # attachments.Image of the chat API's image parts
+    api: str = "grpc"    # the API it came by: "grpc" (gRPC, and REST, its transcoding) or "chat"
+
+    def __post_init__(self) -> None:
+        if self.turns and not self.messages:
+            object.__setattr__(self, "messages", tuple((m.role, m.text) for m in self.turns))
+        elif self.messages and not self.turns:
+            object.__setattr__(self, "turns", tuple(Message(role, text) for role, text in self.messages))
 
     @property
     def wants_json(self) -> bool:
         return self.json_object or self.json_schema is not None
+
+    @property
+    def question(self) -> str:
+        """The last user message that has text: what the model answers (any tool calls and
+        results after it are the work done on it so far)."""
+        return next((m.text for m in reversed(self.turns) if m.role == "user" and m.text.strip()), "")
+
+    @property
+    def turns_after_question(self) -> tuple[Message, ...]:
+        """The messages after ``question``: the rounds of tool calls and results so far."""
+        after: list[Message] = []
+        for message in reversed(self.turns):
+            if message.role == "user" and message.text.strip():
+                break
+            after.insert(0, message)
+        return tuple(after)
+
+    @property
+    def calls_made(self) -> tuple[ToolCall, ...]:
+        """The tool calls the assistant made since ``question`` was asked."""
+        return tuple(call for message in self.turns_after_question for call in message.tool_calls)
+
+    @property
+    def tool_results(self) -> tuple[ToolResult, ...]:
+        """When the conversation ends with tool results: every result sent back since
+        ``question`` (several rounds of calls included); empty otherwise."""
+        if not self.turns or not self.turns[-1].tool_results:
+            return ()
+        return tuple(result for message in self.turns_after_question for result in message.tool_results)
+
+    def tool(self, name: str) -> Tool | None:
+        return next((tool for tool in self.tools if tool.name == name), None)
+
+
+def _struct(message: Any, name: str) -> dict:
+    return MessageToDict(getattr(message, name)) if message.HasField(name) else {}
+
+
+def _message(message: Any) -> Message:
+    calls = tuple(ToolCall(c.function_call.name, _struct(c.function_call, "arguments"))
+                  for c in message.tool_call_list.tool_calls)
+    results = tuple(ToolResult(r.function_result.name, r.function_result.content)
+                    for r in message.tool_result_list.tool_results)
+    return Message(message.role, message.text, calls, results)
+
+
+def _tools(request: Any) -> tuple[Tool, ...]:
+    return tuple(Tool(t.function.name, t.function.description, _struct(t.function, "parameters"), t.function.strict)
+                 for t in request.tools)
+
+
+def _tool_choice(request: Any) -> ToolChoice | None:
+    if not request.HasField("tool_choice"):
+        return None
+    choice = request.tool_choice
+    if choice.WhichOneof("ToolChoice") == "function_name":
+        return ToolChoice("function", choice.function_name)
+    return ToolChoice(_CHOICE_MODES.get(choice.mode, "auto"))
+
+
+def _received_message(message: Message) -> dict[str, Any]:
+    item: dict[str, Any] = {"role": message.role, "text": message.text}
+    if message.tool_calls:
+        item["tool_calls"] = [{"name": c.name, "arguments": c.arguments} for c in message.tool_calls]
+    if message.tool_results:
+        item["tool_results"] = [{"name": r.name, "content": r.content} for r in message.tool_results]
+    return item
 
 
 def received(method: str, request: Any) -> ReceivedRequest:
@@ -62,8 +214,32 @@ def received(method: str, request: Any) -> ReceivedRequest:
         "json": request.json_object or request.HasField("json_schema"),
         "json_schema": MessageToDict(request.json_schema.schema) if request.HasField("json_schema") else None,
     }
-    messages = [{"role": m.role, "text": m.text} for m in request.messages]
-    return ReceivedRequest(method, request.model_uri, messages, bool(opts.stream), options)
+    if request.HasField("parallel_tool_calls"):
+        options["parallel_tool_calls"] = request.parallel_tool_calls.value
+    messages = [_received_message(_message(m)) for m in request.messages]
+    tools = [{"name": t.name, "description": t.description, "parameters": t.parameters} for t in _tools(request)]
+    choice = _tool_choice(request)
+    return ReceivedRequest(method, request.model_uri, messages, bool(opts.stream), options, tools,
+                           None if choice is None else choice.function or choice.mode)
+
+
+def _check_tools(tools: tuple[Tool, ...], choice: ToolChoice) -> None:
+    names = [tool.name for tool in tools]
+    for index, name in enumerate(names):
+        if not name.strip():
+            raise RequestError("INVALID_ARGUMENT", f"Tool {index} has no function name. Give every tool a name.")
+        if names.index(name) != index:
+            raise RequestError("INVALID_ARGUMENT",
+                               f"Two tools are named {name!r}. Tool names must be unique: rename or drop one.")
+    if choice.mode == "function" and choice.function not in names:
+        raise RequestError(
+            "INVALID_ARGUMENT",
+            f"tool_choice names the function {choice.function!r}, but the request declares no tool of that "
+            f"name (declared: {', '.join(names) or 'none'}). Declare it in tools or choose another.",
+        )
+    if choice.mode == "required" and not tools:
+        raise RequestError("INVALID_ARGUMENT",
+                           "tool_choice is 'required' but the request declares no tools. Declare tools or use 'auto'.")
 
 
 def parse(request: Any, *, check_limit: bool = True) -> Prompt:
@@ -74,20 +250,20 @@ def parse(request: Any, *, check_limit: bool = True) -> Prompt:
             "INVALID_ARGUMENT",
             "The request has no messages. Send at least one message with role 'user' and non-empty text.",
         )
-    messages = []
+    turns = []
     for index, message in enumerate(request.messages):
         if message.role not in _ROLES:
             raise RequestError(
                 "INVALID_ARGUMENT",
                 f"Message {index} has role {message.role!r}; use one of: {', '.join(_ROLES)}.",
             )
-        has_tools = message.HasField("tool_call_list") or message.HasField("tool_result_list")
-        if not message.text.strip() and not has_tools:
+        turn = _message(message)
+        if not message.text.strip() and not (turn.tool_calls or turn.tool_results):
             raise RequestError(
                 "INVALID_ARGUMENT",
                 f"Message {index} ({message.role}) has empty text. Remove it or give it some text.",
             )
-        messages.append((message.role, message.text))
+        turns.append(turn)
     opts = request.completion_options
     temperature = opts.temperature.value if opts.HasField("temperature") else None
     if temperature is not None and not 0.0 <= temperature <= 1.0:
@@ -101,7 +277,10 @@ def parse(request: Any, *, check_limit: bool = True) -> Prompt:
             "INVALID_ARGUMENT",
             f"max_tokens is {max_tokens}; it must be a positive number of tokens (or left unset).",
         )
-    input_tokens = tokenizer.prompt_count(messages)
+    tools = _tools(request)
+    choice = _tool_choice(request) or ToolChoice()
+    _check_tools(tools, choice)
+    input_tokens = tokenizer.prompt_count(token_view(turns, tools))
     if check_limit and input_tokens > model.context_limit:
         raise RequestError(
             "INVALID_ARGUMENT",
@@ -112,7 +291,6 @@ def parse(request: Any, *, check_limit: bool = True) -> Prompt:
     schema = MessageToDict(request.json_schema.schema) if request.HasField("json_schema") else None
     return Prompt(
         model=model,
-        messages=tuple(messages),
         stream=bool(opts.stream),
         temperature=temperature,
         max_tokens=max_tokens,
@@ -120,4 +298,18 @@ def parse(request: Any, *, check_limit: bool = True) -> Prompt:
         json_schema=schema,
         json_object=bool(request.json_object),
         input_tokens=input_tokens,
+        turns=tuple(turns),
+        tools=tools,
+        tool_choice=choice,
+        parallel_tool_calls=request.parallel_tool_calls.value if request.HasField("parallel_tool_calls") else True,
     )
+
+
+def token_view(turns: tuple[Message, ...] | list[Message], tools: tuple[Tool, ...] = ()) -> list[tuple[str, str]]:
+    """The (role, text) pairs the tokenizer counts: the tool declarations first, as a system
+    message of JSON, then every message with its tool calls and results as JSON."""
+    view = [(m.role, m.for_tokens()) for m in turns]
+    if tools:
+        declared = [{"name": t.name, "description": t.description, "parameters": t.parameters} for t in tools]
+        view.insert(0, ("system", json.dumps(declared, **_COMPACT)))
+    return view

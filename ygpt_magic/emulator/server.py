@@ -1,4 +1,5 @@
-"""Build the local gRPC server and run it, in-process on its own thread or as the main program.
+"""Build the local server (gRPC and HTTP on one loop) and run it, in-process on its own thread or
+as the main program.
 
 ``start_local_server()`` gives tests, benchmarks and ``%ygpt connect local`` a server on a free
 port, running on its own thread and event loop, so it never competes with the event loop of the
@@ -8,6 +9,7 @@ SDK (or of a Jupyter kernel) that talks to it.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -18,9 +20,14 @@ from yandex.cloud.endpoint import api_endpoint_service_pb2_grpc as endpoint_grpc
 from yandex.cloud.operation import operation_service_pb2_grpc as op_grpc
 
 from .faults import Faults
+from .http import HttpServer, start_http
+from .http.proxy import HttpsProxy, start_proxy
 from .responders import Responder, ResponderChain
+from .responders.chat_replay import ChatReplayResponder
+from .responders.fallback import FallbackResponder
 from .responders.replay import ReplayResponder
 from .responders.scripted import ScriptedResponder
+from .responders.tools import ToolResponder
 from .services.discovery import ApiEndpointService
 from .services.operations import OperationService, OperationStore, TextGenerationAsyncService
 from .services.text_generation import TextGenerationService
@@ -31,39 +38,74 @@ DEFAULT_OPERATION_DELAY = 0.3
 
 
 def build_responders(scripts: Iterable[str | Path] | None = None, gguf: str | Path | None = None) -> ResponderChain:
-    """Replay, then scripts (with their fallback); or a local llama.cpp model for everything."""
+    """Replay (the chat API's recordings, then gRPC's), then scripts, then the tool model, then
+    the fallback; or a local llama.cpp model for everything."""
     chain: list[Responder]
     if gguf is not None:
         from .responders.llama import LlamaResponder  # lazy: llama_cpp is an optional extra
 
         chain = [LlamaResponder(gguf)]
     else:
-        chain = [ReplayResponder(), ScriptedResponder(scripts or ())]
+        chain = [ChatReplayResponder(), ReplayResponder(), ScriptedResponder(scripts or ()), ToolResponder(),
+                 FallbackResponder()]
     return ResponderChain(chain)
 
 
-async def serve(state: EmulatorState, host: str, port: int) -> grpc.aio.Server:
-    """Create, bind and start the server on the running loop; fills ``state.address``."""
+class RunningServer:
+    """The gRPC server, the HTTP server and the HTTPS proxy (if any) of one local server,
+    stopped together."""
+
+    def __init__(self, grpc_server: grpc.aio.Server, http: HttpServer, proxy: HttpsProxy | None = None):
+        self.grpc = grpc_server
+        self.http = http
+        self.proxy = proxy
+
+    async def stop(self, grace: float) -> None:
+        if self.proxy is not None:
+            await self.proxy.stop()
+        await self.http.stop()
+        await self.grpc.stop(grace)
+
+
+async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0,
+                credentials: grpc.ServerCredentials | None = None, proxy_tls: ssl.SSLContext | None = None,
+                proxy_port: int = 0) -> RunningServer:
+    """Create, bind and start both servers on the running loop; fills ``state.address`` and
+    ``state.http_url``. With ``credentials`` gRPC serves TLS (see tls.py), else plain text;
+    with ``proxy_tls`` an HTTPS proxy for unchanged chat-API scripts listens too (http/proxy.py)."""
     server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
-    store = OperationStore(state)
+    store = state.operations = OperationStore(state)
     endpoint_grpc.add_ApiEndpointServiceServicer_to_server(ApiEndpointService(state), server)
     tg_grpc.add_TextGenerationServiceServicer_to_server(TextGenerationService(state), server)
     tg_grpc.add_TextGenerationAsyncServiceServicer_to_server(TextGenerationAsyncService(state, store), server)
     tg_grpc.add_TokenizerServiceServicer_to_server(TokenizerService(state), server)
     op_grpc.add_OperationServiceServicer_to_server(OperationService(state, store), server)
-    bound = server.add_insecure_port(f"{host}:{port}")
+    if credentials is None:
+        bound = server.add_insecure_port(f"{host}:{port}")
+    else:
+        bound = server.add_secure_port(f"{host}:{port}", credentials)
     if not bound:
         raise OSError(f"Cannot listen on {host}:{port}; choose another --port (0 picks a free one).")
     state.address = f"{host}:{bound}"
     await server.start()
-    return server
+    try:
+        http = await start_http(state, host, http_port)
+    except OSError:
+        await server.stop(None)
+        raise
+    proxy = None
+    if proxy_tls is not None:
+        http_host, bound_http = state.http_url.removeprefix("http://").rsplit(":", 1)
+        proxy = await start_proxy(host, proxy_port, http_host, int(bound_http), proxy_tls)
+        state.proxy_url = proxy.url
+    return RunningServer(server, http, proxy)
 
 
 class LocalServer:
     """A running local server: its address, what it received, and its fault controls."""
 
     def __init__(self, state: EmulatorState, loop: asyncio.AbstractEventLoop, thread: threading.Thread,
-                 server: grpc.aio.Server):
+                 server: RunningServer):
         self._state = state
         self._loop = loop
         self._thread = thread
@@ -73,6 +115,12 @@ class LocalServer:
     def address(self) -> str:
         """``"HOST:PORT"``, to pass to the SDK as ``endpoint`` or in ``service_map``."""
         return self._state.address
+
+    @property
+    def http_url(self) -> str:
+        """``"http://HOST:PORT"``: the REST API (``/foundationModels/v1/...``) and the
+        OpenAI-compatible API (``/v1/``, for the SDK's ``service_map={"http_completions": ...}``)."""
+        return self._state.http_url
 
     @property
     def requests(self) -> RequestLog:
@@ -97,6 +145,12 @@ class LocalServer:
     def running(self) -> bool:
         return self._thread.is_alive()
 
+    def task_count(self) -> int:
+        """Tasks alive on the server's loop (a test checks that an abandoned call leaves none)."""
+        async def count() -> int:
+            return len(asyncio.all_tasks()) - 1   # not this one
+        return asyncio.run_coroutine_threadsafe(count(), self._loop).result(timeout=5)
+
     def reset(self) -> None:
         """Clear the faults and the received requests (what the pytest fixture does per test)."""
         self._state.faults.clear()
@@ -119,7 +173,7 @@ class LocalServer:
         self.stop()
 
     def __repr__(self) -> str:
-        return f"<LocalServer {self.address} {'running' if self.running else 'stopped'}>"
+        return f"<LocalServer {self.address} {self.http_url} {'running' if self.running else 'stopped'}>"
 
 
 def start_local_server(
@@ -128,6 +182,7 @@ def start_local_server(
     scripts: Sequence[str | Path] | None = None,
     gguf: str | Path | None = None,
     *,
+    http_port: int = 0,
     operation_delay: float = DEFAULT_OPERATION_DELAY,
     keep_requests: int = REQUEST_LOG_SIZE,
 ) -> LocalServer:
@@ -141,7 +196,7 @@ def start_local_server(
     def run() -> None:
         asyncio.set_event_loop(loop)
         try:
-            started["server"] = loop.run_until_complete(serve(state, host, port))
+            started["server"] = loop.run_until_complete(serve(state, host, port, http_port))
         except BaseException as error:  # reported to the caller below
             started["error"] = error
             ready.set()

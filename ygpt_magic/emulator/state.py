@@ -6,11 +6,14 @@ import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 from .faults import Faults
 from .prompt import ReceivedRequest
 from .responders import ResponderChain
+
+if TYPE_CHECKING:
+    from .services.operations import OperationStore
 
 #: requests a server remembers: enough for any one test (the fixture clears the log per test),
 #: bounded because each holds its whole message list, and a chat sends its whole history every
@@ -72,8 +75,11 @@ class EmulatorState:
     responders: ResponderChain
     operation_delay: float = 0.3
     address: str = ""
+    http_url: str = ""   # "http://HOST:PORT" of the HTTP side, once it listens
+    proxy_url: str = ""  # "http://HOST:PORT" of the HTTPS proxy (serve --tls), if it runs
     faults: Faults = field(default_factory=Faults)
     requests: RequestLog = field(default_factory=RequestLog)
+    operations: OperationStore | None = None   # set by serve(); gRPC and HTTP share it
 
     def record(self, request: ReceivedRequest) -> None:
         self.requests.append(request)

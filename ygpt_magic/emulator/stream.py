@@ -3,21 +3,25 @@
 Streamed replies are cumulative, like the real service's: each PARTIAL response holds the whole
 text so far, the last one is FINAL (or TRUNCATED_FINAL when max_tokens cut it). Every response
 carries usage (growing completion tokens, reasoning tokens when reasoning is on) and the model
-version. Without ``stream`` only the last response is sent.
+version. Without ``stream`` only the last response is sent. Tool calls are one TOOL_CALLS
+response, streamed or not (as recorded from the real service): an assistant message with a
+``toolCallList`` and no text, the arguments a Struct.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from google.protobuf.struct_pb2 import Struct  # pylint: disable=no-name-in-module
 from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import (  # pylint: disable=no-name-in-module
-    Alternative, ContentUsage, Message,
+    Alternative, ContentUsage, FunctionCall, Message, ToolCall, ToolCallList,
 )
 from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (  # pylint: disable=no-name-in-module
     CompletionResponse,
 )
 
 from . import tokenizer
+from . import prompt as prompts
 from .prompt import Prompt
 from .responders import Generation
 
@@ -26,6 +30,7 @@ CHUNK_TOKENS = 4
 PARTIAL = Alternative.ALTERNATIVE_STATUS_PARTIAL
 FINAL = Alternative.ALTERNATIVE_STATUS_FINAL
 TRUNCATED_FINAL = Alternative.ALTERNATIVE_STATUS_TRUNCATED_FINAL
+TOOL_CALLS = Alternative.ALTERNATIVE_STATUS_TOOL_CALLS
 
 
 def reasoning_tokens(prompt: Prompt, reply_tokens: int) -> int:
@@ -33,7 +38,8 @@ def reasoning_tokens(prompt: Prompt, reply_tokens: int) -> int:
     return 16 + reply_tokens // 2 if prompt.reasoning else 0
 
 
-def response(prompt: Prompt, text: str, status: int, completion: int, reasoning: int) -> CompletionResponse:
+def response(prompt: Prompt, text: str, status: int, completion: int, reasoning: int,
+             message: Message | None = None) -> CompletionResponse:
     """One CompletionResponse; reasoning tokens are part of the completion tokens, as in the cloud."""
     usage = ContentUsage(
         input_text_tokens=prompt.input_tokens,
@@ -43,7 +49,7 @@ def response(prompt: Prompt, text: str, status: int, completion: int, reasoning:
     if reasoning:
         usage.completion_tokens_details.reasoning_tokens = reasoning
     return CompletionResponse(
-        alternatives=[Alternative(message=Message(role="assistant", text=text), status=status)],
+        alternatives=[Alternative(message=message or Message(role="assistant", text=text), status=status)],
         usage=usage,
         model_version=prompt.model.model_version,
     )
@@ -54,12 +60,26 @@ async def responses(prompt: Prompt, generation: Generation) -> AsyncIterator[Com
     if generation.recorded:
         for recorded in generation.recorded if prompt.stream else generation.recorded[-1:]:
             yield recorded
+    elif generation.tool_calls:
+        yield _tool_calls(prompt, generation.tool_calls)
     elif generation.text is not None:
         for item in _from_text(prompt, generation.text):
             yield item
     else:
         async for item in _from_deltas(prompt, generation.deltas):
             yield item
+
+
+def _tool_calls(prompt: Prompt, calls: tuple[prompts.ToolCall, ...]) -> CompletionResponse:
+    """The TOOL_CALLS response; its completion tokens are those of the calls written as JSON."""
+    wire = []
+    for call in calls:
+        arguments = Struct()
+        arguments.update(call.arguments)
+        wire.append(ToolCall(function_call=FunctionCall(name=call.name, arguments=arguments)))
+    message = Message(role="assistant", tool_call_list=ToolCallList(tool_calls=wire))
+    used = tokenizer.count(prompts.Message("assistant", tool_calls=calls).for_tokens())
+    return response(prompt, "", TOOL_CALLS, used, reasoning_tokens(prompt, used), message)
 
 
 def _from_text(prompt: Prompt, text: str) -> list[CompletionResponse]:

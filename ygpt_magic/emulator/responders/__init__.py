@@ -2,6 +2,7 @@
 
 A responder looks at a validated Prompt and returns a Generation, or None to let the next
 responder in the chain answer. The chain is: replay of recorded real responses, then the scripts,
+then the tool model (calls, and the answer after the results) for requests that declare tools,
 then a deterministic fallback (or, with a GGUF file, a real local model for everything).
 """
 
@@ -11,21 +12,24 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..prompt import Prompt
+from ..prompt import Prompt, ToolCall
 
 
 @dataclass(frozen=True)
 class Generation:
-    """A reply in one of three shapes (exactly one is set).
+    """A reply in one of four shapes (exactly one is set).
 
-    text:      the whole reply at once; the server splits it into streamed chunks itself.
-    deltas:    pieces of text as a live model produces them.
-    recorded:  real CompletionResponse messages, sent as they were recorded.
+    text:       the whole reply at once; the server splits it into streamed chunks itself.
+    deltas:     pieces of text as a live model produces them.
+    recorded:   real CompletionResponse messages, sent as they were recorded.
+    tool_calls: the model asks the client to call these functions (status TOOL_CALLS); like the
+                real service, the calls come in one response, streamed or not.
     """
 
     text: str | None = None
     deltas: AsyncIterator[str] | None = None
     recorded: tuple = ()
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 class Responder(Protocol):
@@ -45,6 +49,15 @@ class ResponderChain:
             if generation is not None:
                 return generation
         raise RuntimeError("No responder answered; the chain must end with one that always does.")
+
+    def tokens(self, prompt: Prompt) -> list[tuple[str, bool]] | None:
+        """The tokens a responder knows for this prompt (a recording's), or None: then the
+        server's tokenizer counts them."""
+        for responder in self.responders:
+            known = getattr(responder, "tokens", None)
+            if known is not None and (tokens := known(prompt)) is not None:
+                return tokens
+        return None
 
     def close(self) -> None:
         """Release what responders hold (a loaded model) when the server stops."""

@@ -11,6 +11,11 @@ import hashlib
 import re
 from collections.abc import Sequence
 
+from ..prompt import Prompt
+from . import Generation
+from .json_reply import json_reply
+from .values import implied_schema
+
 _WORD = re.compile(r"[\w'-]+")
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 
@@ -93,3 +98,15 @@ def fallback_reply(messages: Sequence[tuple[str, str]]) -> str:
     parts.append(pick("body", 1))
     first, second = pick("points", 2)
     return f"{' '.join(parts)}\n\n- {first}\n- {second}\n\n{pick('close', 3)}"
+
+
+class FallbackResponder:
+    """The last responder: always answers, with ``fallback_reply`` (as JSON when asked for)."""
+
+    def respond(self, prompt: Prompt) -> Generation:
+        text = fallback_reply(prompt.messages)
+        if not prompt.wants_json:
+            return Generation(text=text)
+        instructions = " ".join(t for role, t in prompt.messages if role == "system") or prompt.question
+        schema = prompt.json_schema or implied_schema(instructions)
+        return Generation(text=json_reply(text, schema, prompt.question))

@@ -1,57 +1,29 @@
-"""Turn a plain reply into valid JSON for json_object / json_schema requests.
+"""Valid JSON for json_object / json_schema requests.
 
 The real service guarantees parseable JSON in these modes; clients rely on ``json.loads`` of the
-reply succeeding, so the emulator builds an instance of the schema (or ``{"answer": ...}``).
+reply succeeding. With a schema the answer is an instance of it whose values come from the
+request's text (``values.fill``: integers are integers, enums members, arrays arrays); without
+one it is ``{"answer": ...}``. A scripted reply that already is a JSON object is kept as written.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+
+from .values import fill
 
 
-def json_reply(text: str, schema: dict | None) -> str:
-    """A JSON document carrying ``text``, shaped like ``schema`` when one is given.
-
-    A scripted reply that already is a JSON object (a script written for a JSON prompt) is kept.
-    """
-    if not schema and (parsed := _json_object(text)) is not None:
-        return json.dumps(parsed, ensure_ascii=False, indent=2)
-    value = {"answer": text} if not schema else _instance(schema, text, depth=0)
-    return json.dumps(value, ensure_ascii=False, indent=2)
-
-
-def _json_object(text: str) -> dict | None:
+def json_reply(text: str, schema: dict | None, source: str) -> str:
+    """A JSON document: ``text`` if it is a JSON object, else an instance of ``schema`` filled
+    from ``source`` (the text the answer is about), else ``{"answer": text}``."""
     try:
-        value = json.loads(text)
+        parsed = json.loads(text)
     except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _instance(schema: Any, text: str, depth: int) -> Any:
-    if not isinstance(schema, dict) or depth > 8:
-        return text
-    if "enum" in schema and schema["enum"]:
-        return schema["enum"][0]
-    if "const" in schema:
-        return schema["const"]
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "string")
-    if kind == "object" or "properties" in schema:
-        props = schema.get("properties") or {}
-        if not props:
-            return {"answer": text}
-        return {name: _instance(sub, text, depth + 1) for name, sub in props.items()}
-    if kind == "array":
-        return [_instance(schema.get("items") or {}, text, depth + 1)]
-    if kind == "integer":
-        return int(schema.get("minimum", 0))
-    if kind == "number":
-        return float(schema.get("minimum", 0))
-    if kind == "boolean":
-        return True
-    if kind == "null":
-        return None
-    return text
+        parsed = None
+    if isinstance(parsed, dict):
+        value = parsed
+    elif schema:
+        value = fill(schema, source)
+    else:
+        value = {"answer": text}
+    return json.dumps(value, ensure_ascii=False, indent=2)

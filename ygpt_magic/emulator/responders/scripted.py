@@ -1,4 +1,4 @@
-"""The default responder: exact, repeatable replies for known prompts, read from JSON scripts.
+"""Exact, repeatable replies for known prompts, read from JSON scripts.
 
 Scripts are data so that each tutorial or notebook author can add a file of their own to
 ``ygpt_magic/emulator/scripts/`` (every ``*.json`` there is loaded) and users can pass more with
@@ -9,7 +9,21 @@ Scripts are data so that each tutorial or notebook author can add a file of thei
        "system": ["Translate the text", "Переведи текст"],      # optional: one of these
        "after": ["an earlier user message", "..."],             # optional: the chat so far ends so
        "turn": 1,                                               # optional: 1 = first user message
-       "reply": "Быть или не быть: вот в чём вопрос."}]}
+       "reply": "Быть или не быть: вот в чём вопрос."},
+      {"user": "How many sales in the north?",                  # a model that uses a tool:
+       "tool_calls": [{"name": "get_sales", "arguments": {"region": "north"}}],
+       "after_tools": "The north region sold {get_sales} units."}]}
+
+An entry has either ``reply`` or ``tool_calls``. ``tool_calls`` are answered (status TOOL_CALLS,
+all in one answer) when the request declares tools and its tool_choice allows the calls (not
+"none"; a named function only if every call is to it). The calls go out as written, even to a
+tool the request did not declare or with arguments its schema refuses: a real model can do
+both, and a client's guard against it needs a way to be tested. Once the results are back (the
+conversation ends with them), ``after_tools`` is the answer, with ``{NAME}`` replaced by the
+result of the tool NAME and ``{result}`` by all results. Without ``after_tools`` the tool
+responder writes the answer from the results. ``after_tools`` may instead be another round,
+``{"tool_calls": [...], "after_tools": ...}``: the model then calls again once the results of
+the first round are back (as many rounds as nested).
 
 Texts match after normalising whitespace, case and trailing punctuation. When several entries
 match, the one with the most conditions wins (the first loaded among equals).
@@ -23,13 +37,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..prompt import Prompt
+from ..prompt import Prompt, ToolCall, ToolResult
 from . import Generation
-from .fallback import fallback_reply
 from .json_reply import json_reply
 
 BUILTIN_SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
-_KEYS = {"user", "system", "after", "turn", "reply", "name"}
+_KEYS = {"user", "system", "after", "turn", "reply", "name", "tool_calls", "after_tools"}
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _SPACE = re.compile(r"\s+")
 
 
@@ -43,11 +57,13 @@ class ScriptEntry:
     """One scripted reply and the conditions under which it is given."""
 
     user: str
-    reply: str
+    reply: str | None = None
     systems: tuple[str, ...] = ()
     after: tuple[str, ...] = ()
     turn: int | None = None
     source: str = ""
+    rounds: tuple[tuple[ToolCall, ...], ...] = ()   # the calls of each round, in order
+    after_tools: str | None = None
 
     @property
     def specificity(self) -> int:
@@ -75,8 +91,9 @@ def load_script(path: Path) -> list[ScriptEntry]:
 
 def _entry(path: Path, index: int, item: object) -> ScriptEntry:
     where = f"The script {path}, reply #{index}"
-    if not isinstance(item, dict) or not isinstance(item.get("user"), str) or not isinstance(item.get("reply"), str):
-        raise ValueError(f'{where} needs "user" and "reply" strings.')
+    if not isinstance(item, dict) or not isinstance(item.get("user"), str) or \
+            not isinstance(item.get("reply"), str) == ("tool_calls" not in item):
+        raise ValueError(f'{where} needs a "user" string and either a "reply" string or "tool_calls".')
     unknown = set(item) - _KEYS
     if unknown:
         raise ValueError(f"{where} has unknown keys {sorted(unknown)}; allowed: {sorted(_KEYS)}.")
@@ -87,12 +104,50 @@ def _entry(path: Path, index: int, item: object) -> ScriptEntry:
         raise ValueError(f'{where}: "turn" must be a positive integer (1 = the first user message).')
     return ScriptEntry(
         user=normalize(item["user"]),
-        reply=item["reply"],
+        reply=item.get("reply"),
         systems=tuple(normalize(s) for s in systems),
         after=tuple(normalize(a) for a in item.get("after") or ()),
         turn=turn,
         source=str(path),
+        **(_rounds(where, item) if "tool_calls" in item else {}),
     )
+
+
+def _rounds(where: str, item: dict) -> dict:
+    """``rounds`` and the final ``after_tools`` of a tool entry, its nested rounds unrolled."""
+    rounds = []
+    while True:
+        rounds.append(_tool_calls(where, item["tool_calls"]))
+        after = item.get("after_tools")
+        if isinstance(after, dict) and "tool_calls" in after and not set(after) - {"tool_calls", "after_tools"}:
+            item = after
+            continue
+        if after is not None and not isinstance(after, str):
+            raise ValueError(f'{where}: "after_tools" must be a string (the answer once the results are back) '
+                             'or another round {"tool_calls": [...], "after_tools": ...}.')
+        return {"rounds": tuple(rounds), "after_tools": after}
+
+
+def _tool_calls(where: str, calls: object) -> tuple[ToolCall, ...]:
+    def valid(call: object) -> bool:
+        return (isinstance(call, dict) and isinstance(call.get("name"), str) and call["name"]
+                and isinstance(call.get("arguments", {}), dict) and not set(call) - {"name", "arguments"})
+    if not isinstance(calls, list) or not calls or not all(valid(call) for call in calls):
+        raise ValueError(f'{where}: "tool_calls" must be a list of {{"name": "...", "arguments": {{...}}}} objects.')
+    return tuple(ToolCall(call["name"], call.get("arguments", {})) for call in calls)
+
+
+def fill_results(template: str, results: tuple[ToolResult, ...]) -> str:
+    """``after_tools`` with ``{NAME}`` → that tool's result and ``{result}`` → every result;
+    other braces are left as written."""
+    by_name = {r.name: r.content for r in results}
+
+    def replace(match: re.Match) -> str:
+        name = match.group(1)
+        if name == "result" and name not in by_name:
+            return ", ".join(r.content for r in results)
+        return by_name.get(name, match.group(0))
+    return _PLACEHOLDER.sub(replace, template)
 
 
 def script_paths(extra: Iterable[str | Path] = ()) -> list[Path]:
@@ -101,7 +156,7 @@ def script_paths(extra: Iterable[str | Path] = ()) -> list[Path]:
 
 
 class ScriptedResponder:
-    """Answers from the scripts; anything else gets a deterministic fallback reply."""
+    """Answers from the scripts; None when no entry fits (the next responder answers)."""
 
     def __init__(self, paths: Iterable[str | Path] = ()):
         self._by_user: dict[str, list[ScriptEntry]] = {}
@@ -111,21 +166,35 @@ class ScriptedResponder:
         for entries in self._by_user.values():
             entries.sort(key=lambda e: -e.specificity)   # stable: first loaded wins among equals
 
-    def lookup(self, messages: Sequence[tuple[str, str]]) -> str | None:
-        """The scripted reply for this message list, or None."""
-        users = [normalize(text) for role, text in messages if role == "user"]
-        if not users or messages[-1][0] != "user":
-            return None
-        system = next((normalize(text) for role, text in messages if role == "system"), None)
-        for entry in self._by_user.get(users[-1], ()):
-            if entry.matches(system, users[:-1]):
-                return entry.reply
+    def entries(self, prompt: Prompt) -> list[ScriptEntry]:
+        """The entries whose conditions this conversation meets, the most specific first."""
+        users = [normalize(m.text) for m in prompt.turns if m.role == "user" and m.text.strip()]
+        if not users or prompt.turns[-1].role != "user":
+            return []
+        system = next((normalize(text) for role, text in prompt.messages if role == "system"), None)
+        return [entry for entry in self._by_user.get(users[-1], ()) if entry.matches(system, users[:-1])]
+
+    def respond(self, prompt: Prompt) -> Generation | None:
+        for entry in self.entries(prompt):
+            generation = self._answer(entry, prompt)
+            if generation is not None:
+                return generation
         return None
 
-    def respond(self, prompt: Prompt) -> Generation:
-        text = self.lookup(prompt.messages)
-        if text is None:
-            text = fallback_reply(prompt.messages)
-        if prompt.wants_json:
-            text = json_reply(text, prompt.json_schema)
-        return Generation(text=text)
+    def _answer(self, entry: ScriptEntry, prompt: Prompt) -> Generation | None:
+        forced = prompt.tool_choice.mode in ("required", "function") and not prompt.tool_results
+        if entry.reply is not None:
+            return None if forced else self._text(prompt, entry.reply)
+        done = sum(1 for message in prompt.turns_after_question if message.tool_calls) if prompt.tool_results else 0
+        if done >= len(entry.rounds):
+            return self._text(prompt, fill_results(entry.after_tools, prompt.tool_results)) if entry.after_tools else None
+        calls = entry.rounds[done]
+        names = {call.name for call in calls}
+        choice = prompt.tool_choice
+        if not prompt.tools or choice.mode == "none" or (choice.mode == "function" and names != {choice.function}):
+            return None
+        return Generation(tool_calls=calls)
+
+    @staticmethod
+    def _text(prompt: Prompt, text: str) -> Generation:
+        return Generation(text=json_reply(text, prompt.json_schema, text) if prompt.wants_json else text)

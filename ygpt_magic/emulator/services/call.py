@@ -13,12 +13,26 @@ from typing import Any
 
 import grpc
 
+from ..attachments import Extras, recorded
 from ..errors import RequestError
 from ..prompt import received
 from ..state import EmulatorState
 
 logger = logging.getLogger("ygpt_magic.emulator")
 _SCHEMES = ("api-key ", "bearer ")
+
+
+def auth_problem(metadata) -> str | None:
+    """What is wrong with a call's credentials (None: they are acceptable), as the cloud checks."""
+    values = [value for key, value in metadata or () if key == "authorization"]
+    if not values:
+        return ("The request has no authorization. Pass an API key (auth=\"...\" or YC_API_KEY) or an "
+                "IAM token (YC_IAM_TOKEN) to the SDK, or send the header 'Authorization: Api-Key <key>' "
+                "over HTTP; any non-empty value works with the local server.")
+    value = str(values[0])
+    if not value.lower().startswith(_SCHEMES) or not value.split(" ", 1)[1].strip():
+        return "The authorization must be 'Api-Key <key>' or 'Bearer <IAM token>'."
+    return None
 
 
 class Call:
@@ -34,34 +48,25 @@ class Call:
         self.messages = 0
         self.chunks = 0
 
-    async def admit(self, request: Any = None, *, auth: bool = True, record: bool = True, faults: bool = True) -> None:
-        """Check auth, record the request, and apply a pending injected failure."""
+    async def admit(self, request: Any = None, *, auth: bool = True, record: bool = True, faults: bool = True,
+                    extras: Extras | None = None) -> None:
+        """Check auth, record the request (with the chat API's ``extras``), and apply a pending
+        injected failure."""
         if request is not None and hasattr(request, "model_uri"):
             self.model = request.model_uri
             self.messages = len(request.messages) if hasattr(request, "messages") else 1
         if auth:
             await self._check_auth()
         if record and request is not None:
-            self.state.record(received(self.method, request))
+            self.state.record(recorded(received(self.method, request), extras))
         failure = self.state.faults.take_failure(self.method) if faults else None
         if failure is not None:
             await self.abort(*failure)
 
     async def _check_auth(self) -> None:
-        values = [value for key, value in self.context.invocation_metadata() or () if key == "authorization"]
-        if not values:
-            await self.abort(
-                grpc.StatusCode.UNAUTHENTICATED,
-                "The request has no authorization metadata. Pass an API key (auth=\"...\" or "
-                "YC_API_KEY) or an IAM token (YC_IAM_TOKEN) to the SDK; any non-empty value works "
-                "with the local server.",
-            )
-        value = str(values[0])
-        if not value.lower().startswith(_SCHEMES) or not value.split(" ", 1)[1].strip():
-            await self.abort(
-                grpc.StatusCode.UNAUTHENTICATED,
-                "The authorization metadata must be 'Api-Key <key>' or 'Bearer <IAM token>'.",
-            )
+        problem = auth_problem(self.context.invocation_metadata())
+        if problem is not None:
+            await self.abort(grpc.StatusCode.UNAUTHENTICATED, problem)
 
     async def abort(self, code: grpc.StatusCode, message: str) -> None:
         """End the RPC with a status (raises inside the handler, as grpc.aio does)."""

@@ -39,5 +39,8 @@ class TokenizerService(pb_grpc.TokenizerServiceServicer):
     async def TokenizeCompletion(self, request, context):  # noqa: N802
         def answer():
             prompt = prompts.parse(request, check_limit=False)
-            return _response(tokenizer.prompt_tokens(prompt.messages), prompt.model.model_version)
+            tokens = self.state.responders.tokens(prompt)
+            if tokens is None:
+                tokens = tokenizer.prompt_tokens(prompts.token_view(prompt.turns, prompt.tools))
+            return _response(tokens, prompt.model.model_version)
         return await unary(self.state, context, "TokenizeCompletion", answer, request)

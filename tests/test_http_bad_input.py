@@ -1,0 +1,149 @@
+"""Bad input over HTTP: each is refused with the cloud's error JSON, and the server keeps serving."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import time
+
+import pytest
+import requests
+
+from ygpt_magic.emulator.http.app import MAX_BODY_BYTES
+
+KEY = {"Authorization": "Api-Key local-key"}
+GOOD = {"modelUri": "gpt://b1gexample/yandexgpt",
+        "messages": [{"role": "user", "text": "Hi! What fields of science did Albert Einstein study?"}]}
+COMPLETION = "/foundationModels/v1/completion"
+
+
+def still_serves(server) -> None:
+    answer = requests.post(server.http_url + COMPLETION, json=GOOD, headers=KEY, timeout=10)
+    assert answer.status_code == 200, answer.text
+
+
+def refused(server, status: int, **kwargs) -> str:
+    answer = requests.post(server.http_url + kwargs.pop("path", COMPLETION), headers={**KEY, **kwargs.pop("headers", {})},
+                           timeout=10, **kwargs)
+    assert answer.status_code == status, answer.text
+    error = answer.json()["error"]
+    assert error["httpCode"] == status and error["details"] == []
+    still_serves(server)
+    return error["message"]
+
+
+@pytest.mark.parametrize("body, says", [
+    ('{"modelUri": "gpt://f/yandexgpt", "messages": [', "not valid JSON"),
+    ("[1, 2]", "send a JSON object"),
+    ("", "no body"),
+    ('{"modelUri": "gpt://f/yandexgpt", "messages": "Hi"}', "does not fit CompletionRequest"),
+])
+def test_a_body_that_is_not_a_request_is_a_400(ygpt_server, body, says):
+    assert says in refused(ygpt_server, 400, data=body, headers={"Content-Type": "application/json"})
+
+
+def test_a_wrong_content_type_is_a_400_that_names_the_right_one(ygpt_server):
+    message = refused(ygpt_server, 400, data=b"<xml/>", headers={"Content-Type": "application/xml"})
+    assert "Content-Type: application/json" in message
+
+
+def test_curl_without_a_content_type_header_is_read_as_json_like_the_cloud_does(ygpt_server):
+    answer = requests.post(ygpt_server.http_url + COMPLETION, data=json.dumps(GOOD),
+                           headers={**KEY, "Content-Type": "application/x-www-form-urlencoded"}, timeout=10)
+    assert answer.status_code == 200
+
+
+def test_a_body_over_the_limit_is_a_413(ygpt_server):
+    huge = {**GOOD, "messages": [{"role": "user", "text": "x" * (MAX_BODY_BYTES + 10)}]}
+    assert "over the local server's limit" in refused(ygpt_server, 413, json=huge)
+
+
+@pytest.mark.parametrize("messages", [None, []])
+def test_missing_or_empty_messages_are_a_400(ygpt_server, messages):
+    body = {"modelUri": GOOD["modelUri"]} | ({} if messages is None else {"messages": messages})
+    assert "no messages" in refused(ygpt_server, 400, json=body)
+
+
+@pytest.mark.parametrize("method, path", [("POST", "/foundationModels/v1/completions"), ("GET", "/"),
+                                          ("POST", "/v2/chat/completions")])
+def test_unknown_paths_are_404s_with_the_clouds_error_json(ygpt_server, method, path):
+    answer = requests.request(method, ygpt_server.http_url + path, headers=KEY, timeout=10)
+    assert answer.status_code == 404 and answer.json()["error"]["grpcCode"] == 5
+    assert path in answer.json()["error"]["message"]
+    still_serves(ygpt_server)
+
+
+def test_a_wrong_method_is_a_405_with_the_clouds_error_json(ygpt_server):
+    answer = requests.get(ygpt_server.http_url + COMPLETION, headers=KEY, timeout=10)
+    assert answer.status_code == 405 and "allowed: POST" in answer.json()["error"]["message"]
+
+
+def _log_lines(caplog, prefix: str, deadline: float = 5.0) -> list[str]:
+    give_up = time.monotonic() + deadline
+    while time.monotonic() < give_up:
+        lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith(prefix)]
+        if lines:
+            return lines
+        time.sleep(0.02)
+    return []
+
+
+def test_a_stream_abandoned_midway_logs_no_error_and_leaves_no_task(ygpt_server, caplog):
+    caplog.set_level(logging.INFO)
+    baseline = ygpt_server.task_count()
+    ygpt_server.faults.latency(0.05)
+    host, port = ygpt_server.http_url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    body = {**GOOD, "completionOptions": {"stream": True}}
+    connection.request("POST", COMPLETION, body=json.dumps(body), headers={**KEY, "Content-Type": "application/json"})
+    answer = connection.getresponse()
+    assert json.loads(answer.readline())["result"]["alternatives"][0]["status"] == "ALTERNATIVE_STATUS_PARTIAL"
+    connection.sock.close()   # walk away mid-stream
+    connection.close()
+    assert any("status=CANCELLED" in line for line in _log_lines(caplog, "Completion "))
+    give_up = time.monotonic() + 5
+    while ygpt_server.task_count() > baseline and time.monotonic() < give_up:
+        time.sleep(0.02)
+    assert ygpt_server.task_count() <= baseline
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], [r.getMessage() for r in caplog.records]
+    ygpt_server.faults.clear()
+    still_serves(ygpt_server)
+
+
+CHAT = "/v1/chat/completions"
+
+
+@pytest.mark.parametrize("body, says", [
+    ({"model": "gpt://f/yandexgpt"}, "no messages"),
+    ({"model": "gpt://f/yandexgpt", "messages": []}, "no messages"),
+    ({"model": "gpt://f/yandexgpt", "messages": "Hi"}, "messages must be a list"),
+    ({"model": "gpt://f/yandexgpt", "messages": [{"role": "user", "content": [{"type": "audio"}]}]}, "type 'audio'"),
+    ({"model": "gpt://f/yandexgpt", "messages": [{"role": "user", "content": "Hi"}], "tool_choice": "always"},
+     "tool_choice is 'always'"),
+    ({"model": "gpt://f/yandexgpt", "messages": [{"role": "user", "content": "Hi"}], "reasoning_effort": "max"},
+     "reasoning_effort is 'max'"),
+])
+def test_a_chat_request_without_usable_messages_or_options_is_a_400(ygpt_server, body, says):
+    assert says in refused(ygpt_server, 400, path=CHAT, json=body)
+
+
+def test_malformed_json_to_the_chat_api_is_a_400(ygpt_server):
+    assert "not valid JSON" in refused(ygpt_server, 400, path=CHAT, data="{", headers={"Content-Type": "application/json"})
+
+
+def test_a_chat_stream_abandoned_midway_logs_no_error(ygpt_server, caplog):
+    caplog.set_level(logging.INFO)
+    ygpt_server.faults.latency(0.05)
+    host, port = ygpt_server.http_url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    body = {"model": "gpt://f/qwen3-235b-a22b-fp8", "stream": True,
+            "messages": [{"role": "user", "content": "Hi! What fields of science did Albert Einstein study?"}]}
+    connection.request("POST", CHAT, body=json.dumps(body), headers={**KEY, "Content-Type": "application/json"})
+    assert connection.getresponse().readline().startswith(b"data: ")
+    connection.sock.close()
+    connection.close()
+    assert any("status=CANCELLED" in line for line in _log_lines(caplog, "Completion "))
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    ygpt_server.faults.clear()
+    still_serves(ygpt_server)

@@ -1,0 +1,52 @@
+"""``ygpt-magic serve --tls``: an unchanged ``sdk.chat`` script reaches the local server through
+the HTTPS proxy (``HTTPS_PROXY`` + ``SSL_CERT_FILE``, no code change, no service_map)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = """
+from yandex_ai_studio_sdk import AIStudio
+sdk = AIStudio()                       # as the SDK's examples do: everything from the environment
+models = sdk.chat.completions.list()
+print(len(models), models[0].uri)
+print(sdk.chat.completions('yandexgpt').run('Hi! What fields of science did Albert Einstein study?').text)
+"""
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tls")
+    process = subprocess.Popen([sys.executable, "-m", "ygpt_magic.cli", "serve", "--tls", str(folder)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    words = process.stdout.readline().split()
+    assert len(words) == 4 and words[0] == "READY", process.stderr.read()
+    yield {"proxy": words[3], "cert": folder / "cert.pem"}
+    process.terminate()
+    process.communicate(timeout=10)
+
+
+def test_an_unchanged_chat_script_runs_through_the_proxy(tls_server, tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("YC_", "HTTP", "http"))}
+    env.update(HTTPS_PROXY=tls_server["proxy"], SSL_CERT_FILE=str(tls_server["cert"]),
+               YC_API_KEY="local-key", YC_FOLDER_ID="local-folder")
+    (tmp_path / "chat.py").write_text(SCRIPT, encoding="utf-8")
+    done = subprocess.run([sys.executable, "chat.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    first, *rest = done.stdout.splitlines()
+    assert first.endswith("gpt://local-folder/yandexgpt/latest") and "theoretical physicist" in "\n".join(rest)
+
+
+def test_the_proxy_connects_to_nothing_but_the_local_server(tls_server):
+    host, port = tls_server["proxy"].removeprefix("http://").split(":")
+    for request in (b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
+                    b"GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n"):
+        with socket.create_connection((host, int(port)), timeout=5) as connection:
+            connection.sendall(request)
+            assert connection.recv(100).startswith(b"HTTP/1.1 403")

@@ -1,0 +1,94 @@
+"""The aiohttp application of the local server and its start/stop on the gRPC server's loop.
+
+Each API is a module with ``add_routes(app, state)``, listed once in ``ROUTE_MODULES``. What
+every route shares lives here: the body size limit, and errors in the cloud's JSON form
+(an unknown path is a 404 with the same body the cloud's gateway sends, never aiohttp's page).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from types import ModuleType
+
+from aiohttp import web
+
+from ..errors import CallAborted, RequestError
+from ..state import EmulatorState
+from . import chat, embeddings, rest
+from .status import GRPC_CODES, cloud_error
+
+logger = logging.getLogger("ygpt_magic.emulator")
+
+#: the API modules; each has ``add_routes(app: web.Application, state: EmulatorState)``
+ROUTE_MODULES: tuple[ModuleType, ...] = (rest, chat, embeddings)
+#: the largest request body accepted (a chat with a few images fits; the cloud's limit is similar)
+MAX_BODY_BYTES = 16 * 1024 * 1024
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def cloud_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refusals as the cloud's error JSON: a request the routes refuse (RequestError: a body that
+    is not a request), a call the services end with a status (CallAborted), and aiohttp's own
+    (no route, wrong method, body too large)."""
+    try:
+        return await handler(request)
+    except (RequestError, CallAborted) as error:
+        return cloud_error(error.code, error.message)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        code = GRPC_CODES.get(error.status)
+        if code is None:
+            raise
+        return cloud_error(code, _explain(request, error), status=error.status)
+
+
+def _explain(request: web.Request, error: web.HTTPException) -> str:
+    if error.status == 404:
+        return (f"No method at {request.method} {request.path} on this server. It answers the "
+                "REST API under /foundationModels/v1/ and /operations/, and the OpenAI-compatible "
+                "API under /v1/ (chat/completions, models).")
+    if error.status == 405:
+        return f"{request.path} does not take {request.method}; allowed: {', '.join(sorted(error.allowed_methods))}."
+    if error.status == 413:
+        return (f"The request body is over the local server's limit of {MAX_BODY_BYTES // (1024 * 1024)} MiB. "
+                "Send smaller images or a shorter history.")
+    return error.text or error.reason
+
+
+def build_app(state: EmulatorState) -> web.Application:
+    """The application with every API's routes; ``state`` is the one the gRPC services share."""
+    app = web.Application(middlewares=[cloud_errors], client_max_size=MAX_BODY_BYTES)
+    for module in ROUTE_MODULES:
+        module.add_routes(app, state)
+    return app
+
+
+class HttpServer:
+    """The running HTTP side: its URL and its stop."""
+
+    def __init__(self, runner: web.AppRunner, url: str):
+        self._runner = runner
+        self.url = url
+
+    async def stop(self) -> None:
+        await self._runner.cleanup()
+
+
+async def start_http(state: EmulatorState, host: str, port: int, *, shutdown_timeout: float = 1.0) -> HttpServer:
+    """Bind and start on the running loop; fills ``state.http_url`` ("http://HOST:PORT")."""
+    runner = web.AppRunner(build_app(state), access_log=None, handle_signals=False,
+                           shutdown_timeout=shutdown_timeout)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, reuse_address=True)
+    try:
+        await site.start()
+    except OSError as error:
+        await runner.cleanup()
+        raise OSError(f"Cannot listen for HTTP on {host}:{port} ({error.strerror}); choose another "
+                      "--http-port (0 picks a free one).") from None
+    bound = runner.addresses[0][1]
+    state.http_url = f"http://{host}:{bound}"
+    return HttpServer(runner, state.http_url)

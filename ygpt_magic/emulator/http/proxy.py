@@ -1,0 +1,90 @@
+"""An HTTPS proxy that takes the SDK's calls to the cloud's HTTP host to this server's HTTP side.
+
+The SDK finds its HTTP endpoint (``sdk.chat``) by the cloud endpoint's host alone: for
+``api.cloud.yandex.net`` it is ``https://llm.api.cloud.yandex.net/v1/``, and no environment
+variable or discovery answer changes that. Its HTTP client (httpx) does honour ``HTTPS_PROXY``
+and ``SSL_CERT_FILE``, so an unchanged script reaches the local server with
+``HTTPS_PROXY=http://127.0.0.1:PROXY_PORT SSL_CERT_FILE=DIR/cert.pem``: this proxy answers the
+``CONNECT llm.api.cloud.yandex.net:443``, ends TLS with the local certificate (tls.py, which
+names that host too), and passes the plain HTTP on to the HTTP side. It connects nowhere else:
+any other host is refused with 403, so nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import ssl
+
+logger = logging.getLogger("ygpt_magic.emulator")
+
+#: the hosts whose HTTPS the proxy serves itself (the SDK's http_completions endpoint)
+CLOUD_HTTP_HOSTS = ("llm.api.cloud.yandex.net",)
+_HEAD_LIMIT = 16 * 1024
+
+
+class HttpsProxy:
+    """The running proxy: its URL and its stop (which also ends open tunnels, so a client's
+    keep-alive connection cannot hold the server up)."""
+
+    def __init__(self, server: asyncio.AbstractServer, url: str, open_writers: set[asyncio.StreamWriter]):
+        self._server = server
+        self._open = open_writers
+        self.url = url
+
+    async def stop(self) -> None:
+        self._server.close()
+        for writer in list(self._open):
+            writer.close()
+        await self._server.wait_closed()
+
+
+async def start_proxy(host: str, port: int, http_host: str, http_port: int, tls: ssl.SSLContext) -> HttpsProxy:
+    """Listen on ``host:port`` (0: a free port) and tunnel CONNECTs for the cloud's HTTP host to
+    ``http_host:http_port``."""
+    open_writers: set[asyncio.StreamWriter] = set()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        open_writers.add(writer)
+        try:
+            await _tunnel(reader, writer, http_host, http_port, tls)
+        except (ConnectionError, ssl.SSLError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as error:
+            logger.info("proxy: connection ended (%s)", type(error).__name__)
+        finally:
+            open_writers.discard(writer)
+            writer.close()
+
+    server = await asyncio.start_server(handle, host, port, limit=_HEAD_LIMIT)
+    bound = server.sockets[0].getsockname()[1]
+    return HttpsProxy(server, f"http://{host}:{bound}", open_writers)
+
+
+async def _tunnel(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, http_host: str, http_port: int,
+                  tls: ssl.SSLContext) -> None:
+    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+    method, target, *_ = head.split("\r\n", 1)[0].split(" ") + ["", ""]
+    target_host = target.rsplit(":", 1)[0]
+    if method != "CONNECT" or target_host not in CLOUD_HTTP_HOSTS:
+        logger.info("proxy: refused %s %s (only CONNECT to %s is served)", method, target, ", ".join(CLOUD_HTTP_HOSTS))
+        writer.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        await writer.drain()
+        return
+    writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+    await writer.drain()
+    await writer.start_tls(tls)
+    upstream_reader, upstream_writer = await asyncio.open_connection(http_host, http_port)
+    try:
+        await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer))
+    finally:
+        upstream_writer.close()
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Copy until EOF, then half-close the other side (so keep-alive connections end cleanly)."""
+    while data := await reader.read(65536):
+        writer.write(data)
+        await writer.drain()
+    with contextlib.suppress(OSError, RuntimeError, NotImplementedError, AttributeError):
+        if writer.can_write_eof():
+            writer.write_eof()

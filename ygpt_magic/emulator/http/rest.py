@@ -1,0 +1,92 @@
+"""The REST API of the Yandex guides, as the cloud transcodes its gRPC API.
+
+``POST /foundationModels/v1/completion`` (``"stream": true`` sends one JSON object per line, each
+``{"result": ...}`` holding the whole text so far, as the cloud's gateway frames a server stream),
+``completionAsync`` → an Operation, ``GET /operations/{id}`` (and ``:cancel``), ``tokenize`` and
+``tokenizeCompletion``. Every route parses the body into the gRPC request message and runs the
+gRPC service itself, so auth, validation, responders, faults and the request log are the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable
+
+from aiohttp import web
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.message import Message
+from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2 as pb  # pylint: disable=no-name-in-module
+from yandex.cloud.operation import operation_service_pb2 as op_pb  # pylint: disable=no-name-in-module
+
+from ..services.operations import OperationService, TextGenerationAsyncService
+from ..services.text_generation import completion_stream
+from ..services.tokenizer import TokenizerService
+from ..state import EmulatorState
+from .body import parse_message, read_json
+from .context import HttpContext
+from .status import dumps, error_body, json_response
+from .streaming import last_answer, stream_answers
+
+PREFIX = "/foundationModels/v1"
+
+
+def to_json(message: Message) -> dict:
+    """Protobuf JSON as the gateway writes it: camelCase, int64 as strings, enums by name."""
+    return MessageToDict(message, always_print_fields_with_no_presence=True)
+
+
+def add_routes(app: web.Application, state: EmulatorState) -> None:
+    tokenizer = TokenizerService(state)
+    deferred = TextGenerationAsyncService(state, state.operations)
+    operations = OperationService(state, state.operations)
+
+    async def completion(request: web.Request) -> web.StreamResponse:
+        message = parse_message(await read_json(request), pb.CompletionRequest())
+        answers = completion_stream(state, HttpContext(request), message)
+        if message.completion_options.stream:
+            return await _stream(request, answers)
+        return await _unary(last_answer(answers), wrap="result")
+
+    async def unary(request: web.Request, message: Message, method) -> web.Response:
+        parsed = parse_message(await read_json(request), message)
+        return await _unary(method(parsed, HttpContext(request)))
+
+    async def completion_async(request: web.Request) -> web.Response:
+        return await unary(request, pb.CompletionRequest(), deferred.Completion)
+
+    async def tokenize(request: web.Request) -> web.Response:
+        return await unary(request, pb.TokenizeRequest(), tokenizer.Tokenize)
+
+    async def tokenize_completion(request: web.Request) -> web.Response:
+        return await unary(request, pb.CompletionRequest(), tokenizer.TokenizeCompletion)
+
+    async def get_operation(request: web.Request) -> web.Response:
+        message = op_pb.GetOperationRequest(operation_id=request.match_info["operation_id"])
+        return await _unary(operations.Get(message, HttpContext(request)))
+
+    async def cancel_operation(request: web.Request) -> web.Response:
+        message = op_pb.CancelOperationRequest(operation_id=request.match_info["operation_id"])
+        return await _unary(operations.Cancel(message, HttpContext(request)))
+
+    app.router.add_post(f"{PREFIX}/completion", completion)
+    app.router.add_post(f"{PREFIX}/completionAsync", completion_async)
+    app.router.add_post(f"{PREFIX}/tokenize", tokenize)
+    app.router.add_post(f"{PREFIX}/tokenizeCompletion", tokenize_completion)
+    app.router.add_get("/operations/{operation_id:[^/:]+}", get_operation)
+    app.router.add_post("/operations/{operation_id:[^/:]+}:cancel", cancel_operation)
+
+
+async def _unary(answer: Awaitable[Message], wrap: str | None = None) -> web.Response:
+    body = to_json(await answer)
+    return json_response({wrap: body} if wrap else body)
+
+
+def _line(item: dict) -> bytes:
+    return (dumps(item) + "\n").encode()
+
+
+async def _stream(request: web.Request, answers: AsyncIterator[Message]) -> web.StreamResponse:
+    """One ``{"result": ...}`` line per response; a late error is a last ``{"error": ...}`` line."""
+    return await stream_answers(
+        request, answers, headers={"Content-Type": "application/json"},
+        frames=lambda answer: [_line({"result": to_json(answer)})],
+        error_frame=lambda error: _line(error_body(error.code, error.message)))
