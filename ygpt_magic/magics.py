@@ -23,6 +23,7 @@ from traitlets.config.loader import DeferredConfig, LazyConfigValue
 from . import commands, render
 from .cache import MODES as CACHE_MODES
 from .cache import ReplyCache, first_line
+from .cache import replies as cache_settings
 from .cache.provenance import Log as ProvenanceLog
 from .chat import FORMATS, ChatSession, Options, Plan, planning, short_model
 from .client import preload
@@ -189,17 +190,11 @@ class YGptMagics(Magics):
 
     @default("cache_path")
     def _cache_path_from_env(self):
-        return os.environ.get("YGPT_CACHE", "").strip() or None
+        return cache_settings.path_from(os.environ)
 
     @default("cache_mode")
     def _cache_mode_from_env(self):
-        mode = os.environ.get("YGPT_CACHE_MODE", "").strip().lower() or "auto"
-        if mode not in CACHE_MODES:  # a typo must not start sending what CI meant to replay
-            print(f"YGPT_CACHE_MODE={mode!r} is not one of {', '.join(CACHE_MODES)}; the cache "
-                  f"is in replay mode (nothing unrecorded is sent) until you choose one with "
-                  f"%ygpt cache --mode M.", file=sys.stderr)
-            mode = "replay"
-        return mode
+        return cache_settings.mode_from(os.environ)
 
     @observe("cache_path", "cache_mode")
     def _cache_changed(self, _change) -> None:
