@@ -15,7 +15,7 @@ from IPython.utils.capture import capture_output
 
 from cellrun import assert_clean, assert_clear_error
 from conftest import cell, completions
-from ygpt_magic.errors import CacheMiss
+from ygpt_magic.errors import CacheMiss, CacheUnusable
 
 EINSTEIN = ["Hi! What fields of science did Albert Einstein study?",
             "What important discoveries did he make?", "Make it shorter"]
@@ -153,8 +153,9 @@ def test_environment_turns_it_on(ipython, ygpt_server, clean_env, tmp_path):
         ipython.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
         shown = cell(ipython, "%ygpt cache").plain
         assert str(path) in shown and "replay" in shown
-        assert isinstance(cell(ipython, "%%ygpt --once\nHi").typed_error, CacheMiss)
-        assert ygpt_server.requests == []
+        refused = cell(ipython, "%%ygpt --once\nHi")  # replay mode: the file must exist
+        assert isinstance(refused.typed_error, CacheUnusable) and "no such file" in refused.message
+        assert ygpt_server.requests == [] and not path.exists()
     finally:
         ipython.extension_manager.unload_extension("ygpt_magic")
 
@@ -167,7 +168,7 @@ def test_a_mistyped_mode_in_the_environment_sends_nothing_unrecorded(ipython, yg
     try:
         assert loaded.ok and "YGPT_CACHE_MODE='replya' is not one of auto, replay, record, off" in loaded.stderr
         ipython.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
-        assert isinstance(cell(ipython, "%%ygpt --once\nHi").typed_error, CacheMiss)
+        assert isinstance(cell(ipython, "%%ygpt --once\nHi").typed_error, CacheUnusable)  # replay
         assert ygpt_server.requests == []
     finally:
         ipython.extension_manager.unload_extension("ygpt_magic")

@@ -103,7 +103,7 @@ def test_an_unusable_cache_file_costs_no_reply_outside_replay_mode(shell, ygpt_s
     assert reason in cell(shell, "%ygpt cache").plain
 
 
-@pytest.mark.parametrize("case", ["not SQLite", "damaged", "newer ygpt_magic", "folder is a file"])
+@pytest.mark.parametrize("case", ["not SQLite", "damaged", "newer ygpt_magic", "another program's database"])
 def test_an_unusable_cache_file_is_refused_in_replay_mode(shell, ygpt_server, tmp_path, case):
     make, reason = BAD[case]
     path = make(tmp_path / "replies.sqlite")
@@ -281,3 +281,10 @@ def test_a_damaged_entry_is_sent_again_and_refused_in_replay_mode(shell, ygpt_se
     shell.run_line_magic("ygpt", "cache --mode replay")
     assert_clear_error(cell(shell, once), "an entry is damaged", error_type=CacheUnusable)
     assert len(completions(ygpt_server)) == 2
+
+
+def test_replay_mode_with_a_missing_file_says_so_and_creates_none(shell, ygpt_server, tmp_path):
+    path = tmp_path / "not-there.sqlite"
+    shell.run_line_magic("ygpt", f"cache {path} --mode replay")
+    assert_clear_error(cell(shell, PROMPT), "cannot be used", "there is no such file", error_type=CacheUnusable)
+    assert not path.exists() and ygpt_server.requests == []

@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..chat import Options, Reply, Usage
@@ -80,6 +81,9 @@ class ReplyCache:
             if self._store is None:
                 from .store import Store  # sqlite3: only once a cache is used
 
+                if self.mode == "replay" and not Path(self.path).expanduser().exists():
+                    raise CacheUnusable(self.path, "there is no such file (replay mode records "
+                                                   "nothing, so it does not create one)")
                 self._store = Store(self.path)
             return self._store
 
