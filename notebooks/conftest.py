@@ -10,6 +10,10 @@ idle. nbval then sees exactly the outputs nbclient stores. It changes nothing ou
 
 It also gives the notebooks' kernels the tutorials' environment (the local server and its
 placeholders), so the suite passes whatever YC_* variables the shell running it has.
+
+nbval also runs every cell with ``store_history=False``, so no cell gets a number: `In [N]:`,
+`Out[N]` and the history `{In[N]}` reads would not exist, unlike in JupyterLab and nbclient
+(which stored the outputs). Cells are run numbered here, as Jupyter runs them.
 """
 
 from __future__ import annotations
@@ -71,6 +75,13 @@ def _get_message(self: RunningKernel, stream: str, timeout: float | None = None)
 
 
 RunningKernel.get_message = _get_message
+
+
+def _execute_cell_input(self: RunningKernel, cell_input: str, allow_stdin: bool | None = None) -> str:
+    return self.kc.execute(cell_input, store_history=True, allow_stdin=allow_stdin, stop_on_error=False)
+
+
+RunningKernel.execute_cell_input = _execute_cell_input
 
 
 def pytest_configure(config) -> None:

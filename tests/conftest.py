@@ -8,17 +8,20 @@ what the user sees (`.final`, `.message`, `.shown`) and on what the server recei
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import tempfile
 import traceback
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 
 from cellrun import CellRun, run
+from ygpt_magic.emulator import start_local_server
 
 #: Looks like a Yandex API key, so masking is exercised; the local server accepts any key.
 TEST_KEY = "AQVNtestkey0123456789abcdefx9Qz"
@@ -88,6 +91,21 @@ def shell(ipython, ygpt_server, clean_env):
 
 
 @pytest.fixture
+def fresh_names(ipython) -> Iterator[None]:
+    """The names and outputs a test's cells add to the shared shell are removed afterwards: a
+    canary, a huge value or an object whose repr raises or hangs must not reach later tests."""
+    names = ipython.user_ns
+    before, outputs = set(names), set(names.get("Out", {}))
+    last = {name: names.get(name) for name in ("_", "__", "___")}
+    yield
+    for name in set(names) - before:
+        del names[name]
+    for count in set(names.get("Out", {})) - outputs:
+        del names["Out"][count]
+    names.update(last)
+
+
+@pytest.fixture
 def magics(shell):
     """The YGptMagics instance of the current test (its session, connection, settings)."""
     return shell.magics_manager.registry["YGptMagics"]
@@ -95,6 +113,18 @@ def magics(shell):
 
 #: the magics' tests call these `Cell` / `cell`; one capture serves every test (cellrun.py)
 Cell, cell = CellRun, run
+
+
+@contextmanager
+def scripted(shell, folder, user: str, reply: str) -> Iterator[None]:
+    """The shell connected to a server of its own that gives ``reply`` to ``user``, and a clean
+    slate for the next input (``rl_next_input``: where set_next_input puts a new cell's code)."""
+    script = folder / "script.json"
+    script.write_text(json.dumps({"replies": [{"user": user, "reply": reply}]}), encoding="utf-8")
+    with start_local_server(scripts=[script]) as server:
+        shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
+        shell.rl_next_input = None
+        yield
 
 
 def completions(server) -> list:

@@ -22,9 +22,11 @@ SCRIPTS = {
     "history_scaling": ["4a. history", "4b. history"],
     "first_text": ["6. time to first visible text"],
     "rest_throughput": ["7. REST completions/s"],
-    "cache_replay": ["8. replayed cell"],
-    "first_cell": ["9. first cell 1 s after %load_ext"],
-    "cache_lookup": ["10. cache lookup"],
+    "batch_job": ["8. batch job"],
+    "value_render": ["9. {df} of a 10⁶ × 500"],
+    "cache_replay": ["10. replayed cell"],
+    "first_cell": ["11. first cell 1 s after %load_ext"],
+    "cache_lookup": ["12. cache lookup"],
 }
 
 

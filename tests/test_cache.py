@@ -221,3 +221,14 @@ def test_the_file_holds_no_prompt_folder_or_header(shell, ygpt_server, cache_fil
     assert "Être ou ne pas être".encode() in raw  # the reply is there, the prompt is not
     for absent in (b"b1gsecretfolder", b"To be, or not", b"Translate the", b"Api-Key", b"authorization"):
         assert absent not in raw
+
+
+@pytest.mark.usefixtures("fresh_names")
+def test_ygpt_fix_is_replayed_too(shell, ygpt_server, cache_file):
+    cell(shell, "def halve(x):\n    return x / 0")
+    cell(shell, "halve(4)")
+    first = cell(shell, "%ygpt fix")
+    again = cell(shell, "%ygpt fix")
+    assert first.ok and again.ok and shell.user_ns["_ygpt"].cached
+    assert len(completions(ygpt_server)) == 1
+    assert "cached · recorded" in again.final

@@ -15,27 +15,27 @@ NS = {"city": "Kazan", "n": 3, "book": Book()}
 
 
 def test_names_and_attributes_are_filled_in():
-    assert interpolate("Weather in {city} for {n} days: {book.title}", NS) == \
+    assert interpolate("Weather in {city} for {n} days: {book.title}", NS).text == \
         "Weather in Kazan for 3 days: Dune"
 
 
 def test_double_braces_are_literal():
-    assert interpolate("Use {{city}} as a placeholder", NS) == "Use {city} as a placeholder"
+    assert interpolate("Use {{city}} as a placeholder", NS).text == "Use {city} as a placeholder"
 
 
 def test_fenced_code_is_never_interpolated():
     text = "Explain:\n```python\nd = {city: 1}\nprint(f'{n}')\n```\nabout {city}\n~~~\n{n}\n~~~\n"
-    assert interpolate(text, NS) == text.replace("about {city}", "about Kazan")
+    assert interpolate(text, NS).text == text.replace("about {city}", "about Kazan")
 
 
 def test_unclosed_fence_protects_the_rest_of_the_cell():
     text = "{city}\n```\n{missing}\n"
-    assert interpolate(text, NS) == "Kazan\n```\n{missing}\n"
+    assert interpolate(text, NS).text == "Kazan\n```\n{missing}\n"
 
 
 def test_braces_around_anything_but_a_name_stay():
     text = 'JSON {"a": 1}, set { n }, sum {n + 1}, call {n()}'
-    assert interpolate(text, NS) == text
+    assert interpolate(text, NS).text == text
 
 
 def test_unknown_name_is_an_error_naming_it():

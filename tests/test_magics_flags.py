@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from ygpt_magic.emulator import start_local_server
 from ygpt_magic.errors import InterpolationError, OptionError
-from conftest import cell, completions
+from conftest import cell, completions, scripted
 
 FRENCH = "Être ou ne pas être : telle est la question."
 HAMLET = "To be, or not to be: that is the question."
@@ -82,11 +81,7 @@ def test_format_text_and_code(shell, ygpt_server):
 
 
 def test_format_code_puts_the_code_into_a_new_cell(shell, tmp_path):
-    script = tmp_path / "code.json"
-    script.write_text(json.dumps({"replies": [{"user": ADD, "reply": ADD_REPLY}]}), encoding="utf-8")
-    with start_local_server(scripts=[script]) as server:
-        shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
-        shell.rl_next_input = None
+    with scripted(shell, tmp_path, ADD, ADD_REPLY):
         code = cell(shell, f"%%ygpt --format code --once\n{ADD}")
     assert code.error is None
     assert shell.rl_next_input == "def add(a, b):\n    return a + b"  # the new cell below

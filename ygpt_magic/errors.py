@@ -367,3 +367,29 @@ class CacheMiss(YGptError):
             f"(YGPT_CACHE_MODE=auto, or %ygpt cache --mode auto) and commit the cache file."
         )
         self.cell = cell
+
+
+class DataExtraMissing(YGptError):
+    """Batch jobs read and write datasets as parquet, which needs pyarrow (the ``data`` extra)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"{what} needs pyarrow, which is not installed in this environment. Install the data "
+            f"extra (pip install 'ygpt-magic[data]'), restart the kernel and run the cell again."
+        )
+
+
+class CredentialInPrompt(YGptError):
+    """The prompt would carry a credential (or a long part of one): refused before sending."""
+
+    def __init__(self, where: str, credential: str) -> None:
+        super().__init__(
+            f"Nothing was sent: {where} contains your {credential} (or a long part of it), and a "
+            f"credential must never go to a model inside a prompt. Remove it from there (or "
+            f"leave that reference out of the cell), then run the cell again."
+        )
+        self.where = where
+
+
+class NothingToFix(YGptError):
+    """`%ygpt fix` found no failed cell to work on."""

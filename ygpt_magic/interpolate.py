@@ -1,41 +1,128 @@
-"""Fill `{name}` in a cell from the user's namespace, safely and predictably.
+"""References and values → prompt text: the one place a cell's `{...}` become what is sent.
 
 Rules, chosen so that pasting code or JSON just works:
-- `{name}` and `{name.attr.attr}` are replaced by `str()` of the value; nothing else is
-  evaluated (no calls, no indexing, no private `_attributes`).
+- `{name}` and `{name.attr.attr}` are replaced by the value rendered for a model (values.py:
+  bounded, tables for DataFrames, `_repr_llm_`); nothing else is evaluated (no calls, no
+  indexing, no private `_attributes`).
+- `{In[N]}`, `{Out[N]}`, `{Err[N]}`: the source, the output and the error of the cell numbered N
+  (cells.py), N being the number IPython shows in `In [N]:`.
 - `{{` and `}}` are literal braces.
-- Text inside fenced code blocks (``` or ~~~) is never touched.
+- Text inside fenced code blocks (``` or ~~~) is never touched, and what a reference brings in is
+  never interpolated again (a cell's source with braces is sent as written).
 - Braces around anything that is not a plain name (`{"a": 1}`, `{ x }`, `{i + 1}`) stay as they are.
-- An unknown name is an InterpolationError naming it, never a silent empty string.
+- An unknown name or cell is an InterpolationError naming it, never a silent empty string.
+- Every piece (the cell's own text, each value) is checked for a credential (leaks.py) before
+  anything is sent, and each value that was rendered or cut gets a note for the cell's output.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from . import leaks
 from .errors import InterpolationError
+from .render.markdown import fenced
+from .values import Limits, Rendered, bounded, render
+
+if TYPE_CHECKING:
+    from .client.credentials import Credential
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
-_TOKEN = re.compile(r"\{\{|\}\}|\{(" + _IDENT + r"(?:\." + _IDENT + r")*)\}")
+_TOKEN = re.compile(r"\{\{|\}\}|\{(" + _IDENT + r"(?:\." + _IDENT + r")*)\}"
+                    r"|\{(In|Out|Err)\[([^\[\]{}\n]*)\]\}")
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 
 
-def interpolate(text: str, namespace: Mapping[str, object]) -> str:
-    """The cell text with `{name}` filled in (see the module docstring for the rules)."""
-    out: list[str] = []
-    for is_code, block in _split_fenced(text):
-        out.append(block if is_code else _TOKEN.sub(lambda m: _value(m, namespace), block))
-    return "".join(out)
+@dataclass(frozen=True)
+class Expanded:
+    """The prompt text, and one note per reference that was rendered or cut (shown above the
+    reply and by --dry-run)."""
+
+    text: str
+    notes: tuple[str, ...] = ()
 
 
-def _value(match: re.Match, namespace: Mapping[str, object]) -> str:
-    token = match.group(0)
-    if token == "{{":
-        return "{"
-    if token == "}}":
-        return "}"
-    path = match.group(1)
+def interpolate(
+    text: str,
+    namespace: Mapping[str, object],
+    *,
+    cells=None,
+    limits: Limits = Limits(),
+    secrets: Iterable[Credential] = (),
+    fill: bool = True,
+    where: str = "the cell's text",
+) -> Expanded:
+    """The cell text with its references filled in (see the module docstring for the rules).
+
+    ``cells``: a cells.NotebookCells for `{In[N]}`-style references (None: they are refused);
+    ``fill=False`` (--no-interpolate) sends the text as written, still checked for credentials;
+    ``where`` names the text in a credential error.
+    """
+    secrets = tuple(secrets)
+    leaks.check(where, text, secrets)
+    if not fill:
+        return Expanded(text)
+    notes: list[str] = []
+
+    def value(match: re.Match) -> str:
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            return token[0]
+        label, rendered = _reference(match, namespace, cells, limits)
+        leaks.check(label, rendered.text, secrets)
+        if rendered.summary:
+            notes.append(f"{label}: {rendered.summary}")
+        return rendered.text
+
+    out = [block if is_code else _TOKEN.sub(value, block) for is_code, block in _split_fenced(text)]
+    expanded = "".join(out)
+    leaks.check("the expanded prompt", expanded, secrets)
+    return Expanded(expanded, tuple(notes))
+
+
+def _reference(match: re.Match, namespace, cells, limits: Limits) -> tuple[str, Rendered]:
+    """(label, rendered value) for one `{...}`."""
+    if match.group(1):
+        label = "{" + match.group(1) + "}"
+        return label, render(_lookup(match.group(1), namespace), limits, label)
+    kind, index = match.group(2), match.group(3)
+    label = f"{{{kind}[{index}]}}"
+    count = _count(label, index.strip())
+    if cells is None:
+        raise InterpolationError(f"The text uses {label}, but cell references work only in a "
+                                 f"notebook or IPython session.")
+    if kind == "Out":
+        rendered = render(cells.output(count), limits, label)
+        return label, Rendered(rendered.text, rendered.summary or f"the output of cell {count}")
+    if kind == "In":
+        text, language, summary = cells.source(count), "python", f"the source of cell {count}"
+    else:
+        error = cells.error(count)
+        text, language, summary = error.text, "", f"the {error.type_name} of cell {count}"
+    cut = bounded(text, summary, limits.max_chars)  # cut inside the fence, which stays closed
+    return label, Rendered(fenced(cut.text, language), cut.summary)
+
+
+def _count(label: str, index: str) -> int:
+    if not index:
+        raise InterpolationError(
+            f"The cell uses {label} with nothing between the brackets: put the number of a cell "
+            f"there, the N of In [N]: (e.g. {label[:-2]}3]}}), or write {{{label}}} for literal "
+            f"braces."
+        )
+    if not index.isdigit() or int(index) < 1:
+        raise InterpolationError(
+            f"The cell uses {label}: only a cell's number can go between the brackets, a whole "
+            f"number from 1 (the N of In [N]:), not {index!r}; negative and relative indices are "
+            f"not supported."
+        )
+    return int(index)
+
+
+def _lookup(path: str, namespace: Mapping[str, object]) -> object:
     head, *attrs = path.split(".")
     if head not in namespace:
         raise InterpolationError(
@@ -58,7 +145,7 @@ def _value(match: re.Match, namespace: Mapping[str, object]) -> str:
                 f"The cell uses {{{path}}} but '{owner}' ({type(value).__name__}) has no "
                 f"attribute '{attr}'. Check the name, or run the cell with --no-interpolate."
             ) from None
-    return str(value)
+    return value
 
 
 def _split_fenced(text: str) -> list[tuple[bool, str]]:

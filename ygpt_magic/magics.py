@@ -22,16 +22,17 @@ from traitlets.config.loader import DeferredConfig, LazyConfigValue
 
 from . import commands, render
 from .cache import MODES as CACHE_MODES
-from .cache import ReplyCache, first_line
+from .cache import ReplyCache
 from .cache import replies as cache_settings
 from .cache.provenance import Log as ProvenanceLog
-from .chat import FORMATS, ChatSession, Options, Plan, planning, short_model
+from .cells import NotebookCells
+from .chat import FORMATS, ChatSession, Options, Plan, planning
 from .client import preload
 from .client.connection import Connection
 from .client.settings import DEFAULTS, ClientSettings
+from .commands import _request
 from .commands.args import chat_arg, option_args
 from .errors import CacheMiss, CacheUnusable, OptionError, YGptError
-from .interpolate import interpolate
 
 
 def _identifier(text: str) -> str:
@@ -92,6 +93,20 @@ class YGptMagics(Magics):
                           help="First retry delay in seconds (grows ×1.5).")
     poll_interval = Float(DEFAULTS.poll_interval, config=True,
                           help="Seconds between polls in --deferred mode.")
+    max_rows = Int(20, config=True,
+                   help="Rows of a DataFrame or Series sent for {name} / {Out[N]}: the first and "
+                        "last ones; the prompt says how many were left out.")
+    max_columns = Int(20, config=True, help="Columns of a DataFrame sent (the first ones).")
+    max_value_chars = Int(8000, config=True,
+                          help="Characters one {reference} may send; the rest is left out, "
+                               "with a marker saying how many.")
+    value_timeout = Float(5.0, config=True,
+                          help="Seconds a value's repr may take before the cell is refused "
+                               "(0: no limit).")
+    fix_instruction = Unicode(
+        "You fix Python code in a Jupyter notebook. Explain in one or two sentences why the "
+        "cell fails, then give the whole corrected cell in one ```python code block.",
+        config=True, help="The system message of %ygpt fix (shown by %ygpt fix --dry-run).")
     cache_path = Unicode(None, allow_none=True, config=True,
                          help="The reply cache file (SQLite); None: no cache. Default: $YGPT_CACHE.")
     cache_mode = Unicode(config=True,
@@ -103,12 +118,13 @@ class YGptMagics(Magics):
         super().__init__(shell=shell, **kwargs)
         self.session = ChatSession()
         self.connection = Connection(self._client_settings)
+        self.cells = NotebookCells(shell)
         self.cache = ReplyCache(self.cache_path, self.cache_mode)
         self.provenance = ProvenanceLog()
         self._cell_id: str | None = None
         if shell is not None:
-            shell.events.register("pre_run_cell", self._pre_run_cell)
-            shell.events.register("post_run_cell", self._post_run_cell)
+            for event, callback in self._hooks():
+                shell.events.register(event, callback)
 
     def __repr__(self) -> str:
         return f"<YGptMagics {self.connection!r} chats={list(self.session.chats)}>"
@@ -122,7 +138,7 @@ class YGptMagics(Magics):
             raise TraitError(f"YGptMagics.temperature must be from 0 to 1 (or None), not {value}.")
         return value
 
-    @validate("max_tokens", "context_budget")
+    @validate("max_tokens", "context_budget", "max_rows", "max_columns", "max_value_chars")
     def _valid_positive(self, proposal):
         value = proposal["value"]
         if value is not None and value < 1:
@@ -139,6 +155,12 @@ class YGptMagics(Magics):
                               f"not {value!r}.")
         return value
 
+    @validate("fix_instruction")
+    def _valid_instruction(self, proposal):
+        if not proposal["value"].strip():
+            raise TraitError("YGptMagics.fix_instruction must be a non-empty instruction.")
+        return proposal["value"]
+
     @validate("model")
     def _valid_model(self, proposal):
         try:
@@ -147,7 +169,7 @@ class YGptMagics(Magics):
             raise TraitError(str(error)) from None
 
     @validate("render_interval", "timeout", "connect_timeout", "stream_timeout",
-              "retry_backoff", "poll_interval", "retries")
+              "retry_backoff", "poll_interval", "retries", "value_timeout")
     def _valid_seconds(self, proposal):
         if proposal["value"] < 0:
             raise TraitError(f"YGptMagics.{proposal['trait'].name} must be ≥ 0, "
@@ -227,6 +249,10 @@ class YGptMagics(Magics):
     def _post_run_cell(self, _result) -> None:
         self._cell_id = None
 
+    def _hooks(self) -> tuple:
+        return (("pre_run_cell", self._pre_run_cell), ("post_run_cell", self._post_run_cell),
+                ("pre_run_cell", self.cells.before), ("post_run_cell", self.cells.record))
+
     # -- the magic -----------------------------------------------------------------------------
 
     @magic_arguments()
@@ -258,7 +284,8 @@ class YGptMagics(Magics):
         As a cell magic, `%%ygpt [flags]` sends the cell's text and streams the reply below it.
         The next %%ygpt cell continues the same chat (the whole history is sent again);
         re-running a cell rewinds the chat to just before that cell's turn. `{name}` is
-        replaced by the variable's value (`{{`/`}}` for braces; fenced code is left alone).
+        replaced by the variable's value (`{{`/`}}` for braces; fenced code is left alone);
+        `{In[N]}`, `{Out[N]}` and `{Err[N]}` by cell N's source, output or error.
         The last reply is in `_ygpt` (.text, .status, .usage, .model_version, .elapsed).
 
         As a line magic, `%ygpt SUBCOMMAND` manages chats, settings and the server: `%ygpt help`
@@ -274,35 +301,17 @@ class YGptMagics(Magics):
 
     def _ask(self, line: str, cell: str):
         args = self._parse(line)
-        text = cell if args.no_interpolate else interpolate(cell, self.shell.user_ns)
-        prompt = text.strip("\n")
+        expanded = _request.expand(self, cell, fill=not args.no_interpolate)
+        _request.check(self, "--system", args.system)
+        prompt = expanded.text.strip("\n")
         if not prompt.strip():
             raise OptionError("The %%ygpt cell is empty: write the prompt on the lines below "
                               "%%ygpt.")
-        cell_name = f"cell In [{self.shell.execution_count}]"
-        cache = None if args.no_cache else self.cache.front(
-            self.connection.client, target=self.connection.target, where=cell_name, prompt=prompt)
-        get_client = self.connection.client if cache is None else lambda: cache.client
-        plan = self._plan(prompt, args, get_client)
-        if args.dry_run:
-            tokens = get_client().count_tokens(plan.messages, plan.options)
-            return render.show(render.dry_run(plan, tokens))
-        from .exchange import run_exchange
-
-        renderer = render.StreamRenderer(fmt=plan.options.format, interval=self.render_interval,
-                                         label=short_model(plan.options.model),
-                                         json_reply=plan.options.json, fills_cell=True)
+        cache = None if args.no_cache else _request.reply_cache(self, prompt)
+        plan = self._plan(prompt, args, _request.client_getter(self, cache))
         mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
-        reply = run_exchange(self.session, get_client(), plan, renderer, mode=mode, cache=cache)
-        if reply.status != "INTERRUPTED":
-            self.provenance.add(f"{cell_name} (“{first_line(prompt)}”)", reply)
-        self.shell.user_ns["_ygpt"] = reply
-        if args.out:
-            self.shell.user_ns[args.out] = reply.text
-        if plan.options.format == "code" and reply.status != "INTERRUPTED":
-            code = render.extract_code(reply.text)
-            if code:
-                self.shell.set_next_input(code, replace=False)
+        _request.send(self, plan, expanded.notes, mode=mode, dry_run=args.dry_run, out=args.out,
+                      cache=cache)
 
     def _parse(self, line: str) -> argparse.Namespace:
         try:
@@ -330,8 +339,7 @@ class YGptMagics(Magics):
     def close(self) -> None:
         """Unregister the cell hooks, close the client, stop a local server (on unload)."""
         if self.shell is not None:
-            for event, callback in (("pre_run_cell", self._pre_run_cell),
-                                    ("post_run_cell", self._post_run_cell)):
+            for event, callback in self._hooks():
                 try:
                     self.shell.events.unregister(event, callback)
                 except ValueError:

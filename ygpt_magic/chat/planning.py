@@ -46,10 +46,12 @@ class Plan:
     replaces: bool = False  # this cell's previous turn is replaced (re-run)
     tokens: int | None = None  # counted size of messages, when a budget was checked
     budget: int | None = None
+    context_notes: tuple[str, ...] = ()  # what interpolation rendered or cut (interpolate.py)
 
     def notes(self) -> list[str]:
-        """One-line notes shown above the reply, so history changes are never silent."""
-        notes = []
+        """One-line notes shown above the reply, so history changes and cut values are never
+        silent."""
+        notes = list(self.context_notes)
         if self.replaces:
             later = f" and {counted(self.rewound, 'later turn')} were" if self.rewound else " was"
             notes.append(f"↺ Re-ran this cell: its previous turn{later} dropped from chat '{self.chat}'.")

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .credentials import find_credential, find_folder
+from .credentials import Credential, find_credential, find_folder, known_secrets
 from .endpoints import CLOUD_ENDPOINT, parse_endpoint
 from .settings import ClientSettings
 
@@ -98,6 +98,10 @@ class Connection:
             "folder": f"{folder} (from {folder_source})" if folder else "none found",
             "credential": find_credential(self._secret, local=local).describe(),
         }
+
+    def known_secrets(self) -> list[Credential]:
+        """The secrets a prompt must never carry (credentials.known_secrets)."""
+        return known_secrets(self._secret)
 
     def drop_client(self) -> None:
         """Close the current Client; the next request builds one with the current settings."""

@@ -96,6 +96,16 @@ def find_credential(explicit: str | None = None, *, local: bool = False) -> Cred
     return NO_CREDENTIAL
 
 
+def known_secrets(explicit: str | None = None) -> list[Credential]:
+    """Every secret this kernel could send: the one from `%ygpt auth` and those in the
+    environment, whichever is in use (leaks.py keeps them all out of prompts). The local server's
+    placeholder and values too short to be a real credential are no secrets."""
+    found = [Credential(classify(explicit), "%ygpt auth", explicit.strip())] if explicit else []
+    found += [Credential(kind, var, os.environ[var].strip()) for var, kind in SECRET_ENV_VARS
+              if os.environ.get(var, "").strip()]
+    return [c for c in found if c.secret != LOCAL_DUMMY_KEY and len(c.secret or "") >= 8]
+
+
 def find_folder(explicit: str | None = None, *, local: bool = False) -> tuple[str | None, str]:
     """(folder id, where it came from); (None, "nowhere") when there is none."""
     if explicit:

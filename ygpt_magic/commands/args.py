@@ -78,10 +78,13 @@ def command_name(run: Callable) -> str:
     return run.__module__.rpartition(".")[2]
 
 
-def parse(run: Callable, line: str) -> argparse.Namespace:
+def parse(run: Callable, line: str, *, as_written: bool = False) -> argparse.Namespace:
     """Parse like a shell (quotes removed, unlike IPython's parse_argstring), with our error
-    type and a pointer to the subcommand's help."""
+    type and a pointer to the subcommand's help. ``as_written``: split at spaces only, flags
+    anywhere, so free text such as "don't rename it" needs no quotes."""
     try:
+        if as_written:
+            return run.parser.parse_intermixed_args(line.split())
         return run.parser.parse_args(shlex.split(line))
     except (UsageError, ValueError) as exc:
         name = command_name(run)

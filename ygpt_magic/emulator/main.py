@@ -19,7 +19,7 @@ from pathlib import Path
 import grpc
 
 from .faults import Faults
-from .server import DEFAULT_OPERATION_DELAY, build_responders, serve
+from .server import DEFAULT_BATCH_ROW_DELAY, DEFAULT_OPERATION_DELAY, build_responders, serve
 from .state import EmulatorState
 from .tls import CERT_NAME, server_credentials, ssl_server_context
 
@@ -34,6 +34,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                         help="an extra JSON script of replies (repeatable); see README, 'Local server'")
     parser.add_argument("--gguf", metavar="PATH",
                         help="answer with a local GGUF model through llama.cpp (pip install 'ygpt-magic[local]')")
+    parser.add_argument("--batch-row-delay", type=float, default=DEFAULT_BATCH_ROW_DELAY, metavar="SECONDS",
+                        help="seconds a batch job spends per row and per status step (default %(default)s; "
+                             "0.5 looks like the cloud in a demo)")
     parser.add_argument("--operation-delay", type=float, default=DEFAULT_OPERATION_DELAY, metavar="SECONDS",
                         help="how long deferred operations stay not-done (default %(default)s)")
     parser.add_argument("--tls", metavar="DIR",
@@ -75,7 +78,8 @@ def run_serve(args: argparse.Namespace) -> int:
         logging.basicConfig(format="%(asctime)s %(name)s %(message)s", level=logging.WARNING)
         logging.getLogger("ygpt_magic.emulator").setLevel(logging.INFO)
     try:
-        state = EmulatorState(build_responders(args.script, args.gguf), operation_delay=args.operation_delay)
+        state = EmulatorState(build_responders(args.script, args.gguf), operation_delay=args.operation_delay,
+                              batch_row_delay=args.batch_row_delay)
         apply_fault_flags(state.faults, args)
         credentials = server_credentials(args.tls) if args.tls else None
         proxy_tls = ssl_server_context(args.tls) if args.tls else None

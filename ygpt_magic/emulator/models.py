@@ -22,7 +22,22 @@ CONTEXT_LIMITS: dict[str, int] = {
     "gpt-oss-120b": 131072,
     "gpt-oss-20b": 131072,
     "gemma-3-27b-it": 131072,
+    "gemma-3-12b-it": 131072,
+    "qwen2.5-32b-instruct": 32768,
 }
+
+#: models whose `latest` reports a version of its own (its release date) instead of VERSION_DATES'
+OWN_VERSIONS: dict[str, str] = {
+    "gemma-3-12b-it": "12.03.2025",
+    "qwen2.5-32b-instruct": "19.09.2024",
+}
+
+#: the models Batch Processing runs (TextGenerationBatchService); a job for any other model is
+#: accepted and then FAILED, as the cloud did for yandexgpt/latest (batch/ recording)
+BATCH_MODELS: frozenset[str] = frozenset({
+    "gemma-3-12b-it", "gemma-3-27b-it", "qwen2.5-32b-instruct", "qwen3-235b-a22b-fp8",
+    "gpt-oss-120b", "gpt-oss-20b",
+})
 
 #: what `model_version` the server reports for each version label
 VERSION_DATES: dict[str, str] = {
@@ -42,7 +57,13 @@ class ModelInfo:
 
     @property
     def model_version(self) -> str:
+        if self.version == "latest" and self.name in OWN_VERSIONS:
+            return OWN_VERSIONS[self.name]
         return VERSION_DATES[self.version]
+
+    @property
+    def supports_batch(self) -> bool:
+        return self.name in BATCH_MODELS
 
     @property
     def label(self) -> str:

@@ -29,5 +29,6 @@ def ygpt_server(_ygpt_server_session: LocalServer) -> Iterator[LocalServer]:
     server = _ygpt_server_session
     server.reset()
     server.operation_delay = 0.3
+    server.batch_row_delay = 0.01
     yield server
     server.reset()

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import grpc
+from yandex.cloud.ai.batch_inference.v1 import batch_inference_service_pb2_grpc as batch_grpc
+from yandex.cloud.ai.dataset.v1 import dataset_service_pb2_grpc as dataset_grpc
 from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2_grpc as tg_grpc
 from yandex.cloud.endpoint import api_endpoint_service_pb2_grpc as endpoint_grpc
 from yandex.cloud.operation import operation_service_pb2_grpc as op_grpc
@@ -28,6 +30,8 @@ from .responders.fallback import FallbackResponder
 from .responders.replay import ReplayResponder
 from .responders.scripted import ScriptedResponder
 from .responders.tools import ToolResponder
+from .services.batch import BatchInferenceService, TextGenerationBatchService
+from .services.datasets import DatasetService
 from .services.discovery import ApiEndpointService
 from .services.operations import OperationService, OperationStore, TextGenerationAsyncService
 from .services.text_generation import TextGenerationService
@@ -35,6 +39,7 @@ from .services.tokenizer import TokenizerService
 from .state import REQUEST_LOG_SIZE, EmulatorState, RequestLog
 
 DEFAULT_OPERATION_DELAY = 0.3
+DEFAULT_BATCH_ROW_DELAY = 0.01
 
 
 def build_responders(scripts: Iterable[str | Path] | None = None, gguf: str | Path | None = None) -> ResponderChain:
@@ -79,6 +84,9 @@ async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0,
     tg_grpc.add_TextGenerationServiceServicer_to_server(TextGenerationService(state), server)
     tg_grpc.add_TextGenerationAsyncServiceServicer_to_server(TextGenerationAsyncService(state, store), server)
     tg_grpc.add_TokenizerServiceServicer_to_server(TokenizerService(state), server)
+    dataset_grpc.add_DatasetServiceServicer_to_server(DatasetService(state, store), server)
+    tg_grpc.add_TextGenerationBatchServiceServicer_to_server(TextGenerationBatchService(state, store), server)
+    batch_grpc.add_BatchInferenceServiceServicer_to_server(BatchInferenceService(state), server)
     op_grpc.add_OperationServiceServicer_to_server(OperationService(state, store), server)
     if credentials is None:
         bound = server.add_insecure_port(f"{host}:{port}")
@@ -142,6 +150,15 @@ class LocalServer:
         self._state.operation_delay = float(seconds)
 
     @property
+    def batch_row_delay(self) -> float:
+        """Seconds a batch job spends on each row (and on each status before IN_PROGRESS)."""
+        return self._state.batch_row_delay
+
+    @batch_row_delay.setter
+    def batch_row_delay(self, seconds: float) -> None:
+        self._state.batch_row_delay = float(seconds)
+
+    @property
     def running(self) -> bool:
         return self._thread.is_alive()
 
@@ -184,10 +201,12 @@ def start_local_server(
     *,
     http_port: int = 0,
     operation_delay: float = DEFAULT_OPERATION_DELAY,
+    batch_row_delay: float = DEFAULT_BATCH_ROW_DELAY,
     keep_requests: int = REQUEST_LOG_SIZE,
 ) -> LocalServer:
     """Start a server on its own thread and event loop; return once it accepts connections."""
     state = EmulatorState(responders=build_responders(scripts, gguf), operation_delay=operation_delay,
+                          batch_row_delay=batch_row_delay,
                           requests=RequestLog(keep_requests))
     loop = asyncio.new_event_loop()
     started: dict = {}

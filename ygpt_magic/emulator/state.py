@@ -1,4 +1,5 @@
-"""What every service of one running server shares: responders, faults, records, operations."""
+"""What every service of one running server shares: responders, faults, records, operations,
+datasets and batch jobs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, overload
 
+from .batch import BatchStore
+from .datasets import DatasetStore
 from .faults import Faults
 from .prompt import ReceivedRequest
 from .responders import ResponderChain
@@ -80,6 +83,9 @@ class EmulatorState:
     faults: Faults = field(default_factory=Faults)
     requests: RequestLog = field(default_factory=RequestLog)
     operations: OperationStore | None = None   # set by serve(); gRPC and HTTP share it
+    batch_row_delay: float = 0.01   # seconds per row (and per status step) of a batch job
+    datasets: DatasetStore = field(default_factory=DatasetStore)
+    batches: BatchStore = field(default_factory=BatchStore)
 
     def record(self, request: ReceivedRequest) -> None:
         self.requests.append(request)

@@ -116,3 +116,11 @@ async def _from_deltas(prompt: Prompt, deltas: AsyncIterator[str]) -> AsyncItera
         await deltas.aclose()
     used = tokenizer.count(text)
     yield response(prompt, text, status, used, reasoning_tokens(prompt, used))
+
+
+async def final_response(prompt: Prompt, generation: Generation) -> CompletionResponse:
+    """The last response of a reply: what a deferred completion or a batch row answers."""
+    last = None
+    async for last in responses(prompt, generation):
+        pass
+    return last

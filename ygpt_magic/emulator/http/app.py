@@ -15,13 +15,13 @@ from aiohttp import web
 
 from ..errors import CallAborted, RequestError
 from ..state import EmulatorState
-from . import chat, embeddings, rest
+from . import chat, embeddings, files, rest
 from .status import GRPC_CODES, cloud_error
 
 logger = logging.getLogger("ygpt_magic.emulator")
 
 #: the API modules; each has ``add_routes(app: web.Application, state: EmulatorState)``
-ROUTE_MODULES: tuple[ModuleType, ...] = (rest, chat, embeddings)
+ROUTE_MODULES: tuple[ModuleType, ...] = (rest, chat, embeddings, files)
 #: the largest request body accepted (a chat with a few images fits; the cloud's limit is similar)
 MAX_BODY_BYTES = 16 * 1024 * 1024
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

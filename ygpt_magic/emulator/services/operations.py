@@ -1,19 +1,21 @@
-"""Deferred mode: TextGenerationAsyncService.Completion and OperationService.Get/Cancel.
+"""Operations: TextGenerationAsyncService.Completion, and OperationService.Get/Cancel for every
+operation the server starts (deferred completions, dataset validations, batch jobs).
 
-The completion is computed in a task; the operation reports done once the task is finished and
-``operation_delay`` seconds have passed, so a client's "waiting for the operation" indicator is
-visible for a moment even with an instant responder.
+Each operation's work runs in a task; the operation reports done once the task is finished and
+its delay has passed (``operation_delay`` for completions, so a client's "waiting for the
+operation" indicator is visible for a moment even with an instant responder).
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass, replace
 
 import grpc
 from google.protobuf.any_pb2 import Any as AnyProto  # pylint: disable=no-name-in-module
+from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp  # pylint: disable=no-name-in-module
 from google.rpc.status_pb2 import Status  # pylint: disable=no-name-in-module
 from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2_grpc as tg_grpc
@@ -21,13 +23,13 @@ from yandex.cloud.operation import operation_service_pb2_grpc as op_grpc
 from yandex.cloud.operation.operation_pb2 import Operation  # pylint: disable=no-name-in-module
 
 from .. import prompt as prompts
-from ..errors import RequestError
+from ..ids import new_id
+from ..keyed import Keyed
 from ..state import EmulatorState
-from ..stream import responses
+from ..stream import final_response
 from .call import unary
 
 _DESCRIPTION = "Async GPT Completion"
-_ids = itertools.count(1)
 
 
 @dataclass
@@ -35,6 +37,7 @@ class _Pending:
     operation: Operation
     task: asyncio.Task
     started: float
+    delay: float | None
     cancelled: bool = False
 
 
@@ -43,27 +46,37 @@ class OperationStore:
 
     def __init__(self, state: EmulatorState):
         self.state = state
-        self._pending: dict[str, _Pending] = {}
+        self._pending: Keyed[_Pending] = Keyed(
+            None, full=str,
+            missing=lambda key: (f"The operation {key!r} is not known to this server (it may have been "
+                                 "started on another server, or before a restart). Start the request again."),
+        )
 
     def create(self, prompt: prompts.Prompt) -> Operation:
+        """A deferred completion: its result is the completion's final response."""
         generation = self.state.responders.respond(prompt)
-        operation = Operation(id=f"emu{next(_ids):017d}", description=_DESCRIPTION, created_by="local-server")
+        return self.start(final_response(prompt, generation), description=_DESCRIPTION)
+
+    def start(self, work: Awaitable[Message], *, description: str = "", metadata: Message | None = None,
+              operation_id: str | None = None, delay: float | None = None) -> Operation:
+        """An operation whose response is what ``work`` returns (its exception: the error).
+
+        ``delay`` is how long it stays not-done at least; None follows ``operation_delay``.
+        """
+        operation = Operation(id=operation_id or new_id(), description=description, created_by="local-server")
         operation.created_at.GetCurrentTime()
         operation.modified_at.CopyFrom(operation.created_at)
-        task = asyncio.get_running_loop().create_task(_final(prompt, generation))
-        self._pending[operation.id] = _Pending(operation, task, time.monotonic())
+        if metadata is not None:
+            operation.metadata.Pack(metadata)
+        task = asyncio.ensure_future(work)
+        self._pending.add(operation.id, _Pending(operation, task, time.monotonic(), delay))
         return operation
 
     def get(self, operation_id: str) -> Operation:
         pending = self._pending.get(operation_id)
-        if pending is None:
-            raise RequestError(
-                "NOT_FOUND",
-                f"The operation {operation_id!r} is not known to this server (it may have been "
-                "started on another server, or before a restart). Start the request again.",
-            )
         operation = pending.operation
-        ready = pending.task.done() and time.monotonic() - pending.started >= self.state.operation_delay
+        delay = self.state.operation_delay if pending.delay is None else pending.delay
+        ready = pending.task.done() and time.monotonic() - pending.started >= delay
         if (ready or pending.cancelled) and not operation.done:
             operation.done = True
             operation.modified_at.CopyFrom(_now())
@@ -79,17 +92,10 @@ class OperationStore:
 
     def cancel(self, operation_id: str) -> Operation:
         pending = self._pending.get(operation_id)
-        if pending is not None and not pending.operation.done:
+        if not pending.operation.done:
             pending.cancelled = True
             pending.task.cancel()
         return self.get(operation_id)
-
-
-async def _final(prompt: prompts.Prompt, generation):
-    last = None
-    async for last in responses(prompt, generation):
-        pass
-    return last
 
 
 def _now() -> Timestamp:

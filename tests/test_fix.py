@@ -1,0 +1,106 @@
+"""`%ygpt fix`: the failed cell's source and error in prompt mode, the reply streamed, the corrected
+code in a new cell below; the chat untouched; the instruction visible and settable."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error
+from conftest import cell, completions, scripted
+from ygpt_magic import errors
+
+pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+
+FIXED = "def mean(xs):\n    return sum(xs) / len(xs) if xs else 0.0"
+
+
+def failing_cells(shell) -> tuple[int, int]:
+    """A function and a cell that calls it and fails; their numbers."""
+    define = shell.execution_count
+    cell(shell, "def mean(xs):\n    return sum(xs) / len(xs)")
+    failed = shell.execution_count
+    cell(shell, "mean([])")
+    return define, failed
+
+
+def test_fix_sends_the_source_and_error_in_prompt_mode(shell, magics, ygpt_server):
+    assert cell(shell, "%%ygpt\nRemember the number 7.").ok
+    before = magics.session.to_dict()
+    define, failed = failing_cells(shell)
+    result = cell(shell, "%ygpt fix")
+    assert result.ok, result.shown
+    assert_clean(result)
+    messages = completions(ygpt_server)[-1].messages
+    assert messages[0] == {"role": "system", "text": magics.fix_instruction}
+    assert [m["role"] for m in messages] == ["system", "user"]  # no chat history
+    user = messages[1]["text"]
+    assert user.startswith(f"Cell {failed} fails.\n\nIts source:\n```python\nmean([])\n```\n\n"
+                           "The error:\n```\nTraceback (most recent call last):\n")
+    assert f'File "Cell In[{define}]", line 2, in mean' in user
+    assert user.endswith("ZeroDivisionError: division by zero\n```")
+    assert magics.session.to_dict() == before  # the chat is untouched
+    assert shell.user_ns["_ygpt"].text in result.final  # streamed into the cell like any reply
+
+
+def test_fix_n_and_extra_instructions_as_written(shell, ygpt_server):
+    _, failed = failing_cells(shell)
+    cell(shell, "1 / 0")  # a later failure: fix N still picks cell N
+    assert cell(shell, f"%ygpt fix {failed} don't rename the function").ok
+    user = completions(ygpt_server)[-1].messages[-1]["text"]
+    assert user.startswith(f"Cell {failed} fails.") and user.endswith("\n\ndon't rename the function")
+
+
+def test_fix_puts_the_corrected_code_into_a_new_cell(shell, ygpt_server, tmp_path):
+    _, failed = failing_cells(shell)
+    cell(shell, "%ygpt fix --dry-run")
+    assert not completions(ygpt_server)
+    assert cell(shell, "%ygpt fix").ok
+    user = completions(ygpt_server)[-1].messages[-1]["text"]
+    reply = f"An empty list has length 0.\n\n```python\n{FIXED}\n```"
+    with scripted(shell, tmp_path, user, reply):
+        result = cell(shell, f"%ygpt fix {failed}")
+    assert result.ok, result.shown
+    assert shell.rl_next_input == FIXED  # a new cell below; the failed cell is not replaced
+    assert "An empty list has length 0." in result.final
+
+
+def test_fix_dry_run_shows_the_exact_messages_and_sends_nothing(shell, magics, ygpt_server):
+    failing_cells(shell)
+    result = cell(shell, "%ygpt fix --dry-run")
+    assert result.ok and not completions(ygpt_server)
+    shown = json.loads(result.plain[result.plain.index("\n[") + 1:])
+    assert shown[0] == {"role": "system", "text": magics.fix_instruction}
+    assert "ZeroDivisionError: division by zero" in shown[1]["text"]
+
+
+def test_the_instruction_is_a_setting(shell, ygpt_server):
+    failing_cells(shell)
+    cell(shell, '%config YGptMagics.fix_instruction = "Only give the corrected cell."')
+    assert cell(shell, "%ygpt fix").ok
+    assert completions(ygpt_server)[-1].messages[0] == {"role": "system",
+                                                        "text": "Only give the corrected cell."}
+
+
+def test_nothing_to_fix_is_a_clear_message(shell, magics, ygpt_server):
+    magics.cells.errors.clear()
+    result = cell(shell, "%ygpt fix")
+    assert_clear_error(result, "nothing to fix", "%ygpt fix N", error_type=errors.NothingToFix)
+    result = cell(shell, "%ygpt fix 1")
+    assert_clear_error(result, "raised no error", error_type=errors.InterpolationError)
+    assert not completions(ygpt_server)
+
+
+def test_fix_is_listed_in_the_help(shell):
+    assert "%ygpt fix [--dry-run] [[N] INSTRUCTIONS ...]" in cell(shell, "%ygpt help").plain
+    assert "never replaced" in cell(shell, "%ygpt fix --help").plain
+
+
+def test_flags_anywhere_and_unknown_flags_refused(shell, ygpt_server):
+    _, failed = failing_cells(shell)
+    assert cell(shell, f"%ygpt fix {failed} keep it short --dry-run").ok
+    assert not completions(ygpt_server)
+    result = cell(shell, "%ygpt fix --model lite")
+    assert_clear_error(result, "--model", "%ygpt help", error_type=errors.OptionError)
+    assert not completions(ygpt_server)

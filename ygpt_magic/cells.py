@@ -1,0 +1,133 @@
+"""The notebook's cells by execution count (the N of `In [N]:`): source, output and error.
+
+`{In[N]}`, `{Out[N]}`, `{Err[N]}` and `%ygpt fix` read them here. Sources come from IPython's
+raw input history (as written, magics included; `In` holds the translated Python), outputs from
+`Out`. Errors IPython does not keep, so :meth:`NotebookCells.record` (a ``post_run_cell`` hook)
+formats each failed cell's exception when it happens, as text (tracebacks.py): the live traceback
+would keep every frame's locals alive.
+
+Not every exception is a failed cell: a UsageError is a magic's own message about how it was
+used (every %%ygpt error is one) and has nothing to fix in the user's code, and a Ctrl-C is the
+user stopping the cell; neither is recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from IPython.core.error import UsageError
+
+from .errors import InterpolationError
+from .tracebacks import format_error
+
+#: failed cells remembered (the oldest are forgotten first) and the longest text kept of each
+KEEP_ERRORS = 100
+MAX_ERROR_CHARS = 100_000
+
+
+@dataclass(frozen=True)
+class CellError:
+    """What one cell raised, formatted when it happened."""
+
+    count: int
+    type_name: str
+    text: str  # the traceback, as tracebacks.format_error gives it
+
+
+class NotebookCells:
+    """The cells of the shell's session, and the errors raised since the extension was loaded."""
+
+    def __init__(self, shell) -> None:
+        self.shell = shell
+        self.errors: dict[int, CellError] = {}
+        self._numbered = False  # whether the cell running now gets a number (stored history)
+
+    # -- the hooks -----------------------------------------------------------------------------
+
+    def before(self, info) -> None:
+        """``pre_run_cell``: note whether this cell is numbered (a silent run is not)."""
+        self._numbered = bool(getattr(info, "store_history", False))
+
+    def record(self, result) -> None:
+        """``post_run_cell``: remember the user's error of a cell that has a number."""
+        error = result.error_in_exec or result.error_before_exec
+        count = getattr(result, "execution_count", None)
+        if error is None or count is None or isinstance(error, (UsageError, KeyboardInterrupt)):
+            return
+        text = format_error(error, self._cell_name)
+        if len(text) > MAX_ERROR_CHARS:
+            text = text[:MAX_ERROR_CHARS] + f"\n… {len(text) - MAX_ERROR_CHARS:,} characters left out"
+        self.errors[count] = CellError(count, type(error).__name__, text)
+        while len(self.errors) > KEEP_ERRORS:
+            del self.errors[min(self.errors)]
+
+    def _cell_name(self, filename: str) -> str | None:
+        named = self.shell.compile.format_code_name(filename)
+        return f"{named[0]} {named[1]}" if named else None
+
+    # -- lookups (InterpolationError naming what exists) ----------------------------------------
+
+    @property
+    def current(self) -> int:
+        """The number of the cell running now, or the next number when it has none.
+
+        IPython stores a numbered cell's source before running it (and, from IPython 9 on, also
+        advances ``execution_count`` first), so the history's length is what holds in every
+        version.
+        """
+        stored = len(self.shell.history_manager.input_hist_raw) - 1
+        return stored if self._numbered else stored + 1
+
+    def source(self, count: int) -> str:
+        self._check_ran(count, "In")
+        return self.shell.history_manager.input_hist_raw[count]
+
+    def output(self, count: int) -> object:
+        self._check_ran(count, "Out")
+        outputs = self.shell.user_ns.get("Out", {})
+        if count not in outputs:
+            raise InterpolationError(
+                f"The cell uses {{Out[{count}]}}, but cell {count} has no output: a cell has one "
+                f"when its last line is an expression with a value. Cells with an output: "
+                f"{_counts(outputs)}."
+            )
+        return outputs[count]
+
+    def error(self, count: int) -> CellError:
+        self._check_ran(count, "Err")
+        if count not in self.errors:
+            raise InterpolationError(
+                f"The cell uses {{Err[{count}]}}, but cell {count} raised no error (errors are "
+                f"recorded from the moment ygpt_magic was loaded). Cells that raised one: "
+                f"{_counts(self.errors)}."
+            )
+        return self.errors[count]
+
+    def last_error(self) -> CellError | None:
+        return self.errors[max(self.errors)] if self.errors else None
+
+    def _check_ran(self, count: int, kind: str) -> None:
+        current = self.current
+        if count == current:
+            raise InterpolationError(
+                f"The cell uses {{{kind}[{count}]}}, which is this cell itself: refer to a cell "
+                f"that ran before it (the N of In [N]:; {_earlier(current)})."
+            )
+        if count > current:
+            raise InterpolationError(
+                f"The cell uses {{{kind}[{count}]}}, but no cell {count} has run yet: this cell "
+                f"is {current} ({_earlier(current)})."
+            )
+
+
+def _earlier(current: int) -> str:
+    return "no cell ran before it" if current <= 1 else f"the earlier cells are 1 to {current - 1}"
+
+
+def _counts(found) -> str:
+    """Cell numbers for a message: the last ten, or "none so far"."""
+    counts = sorted(found)
+    if not counts:
+        return "none so far"
+    shown = ", ".join(str(count) for count in counts[-10:])
+    return f"…, {shown}" if len(counts) > 10 else shown

@@ -1,0 +1,142 @@
+"""Batch Processing through the async SDK: rows in, one cloud job, answers back in the rows' order.
+
+What `%%ygpt --map --batch` builds on, kept apart from the magic so it can be tested against the
+local server alone. The steps are the SDK's own (its examples/*/completions/batch.py):
+``sdk.datasets.draft_from_path(..., task_type="TextToTextGenerationRequest").upload()``, then
+``model.batch.run_deferred(dataset)``, the task polled with ``get_status()``, and the result
+dataset (``sdk.datasets.get(info.result_dataset_id)``) read with ``dataset.read()`` (pyarrow).
+A result row carries its request, so answers are matched to rows by request, not by position:
+a failed row (a line error of the task) leaves a hole, never a shift. A job is found again by its
+task id alone (``attach``), its rows read back from its source dataset.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import DataExtraMissing
+
+REQUEST_TASK = "TextToTextGenerationRequest"
+RUNNING = ("CREATED", "PENDING", "IN_PROGRESS")
+Messages = Sequence[dict]
+
+
+@dataclass
+class BatchOutcome:
+    """A finished job: one answer (or None) per row, in row order, and why each hole is there."""
+
+    task_id: str
+    status: str                                   # COMPLETED, FAILED or CANCELED
+    answers: list[str | None]
+    errors: dict[int, str] = field(default_factory=dict)   # row index (0-based) → one-line reason
+
+    @property
+    def answered(self) -> int:
+        return sum(answer is not None for answer in self.answers)
+
+
+def write_requests(requests: Sequence[Messages], path: Path) -> Path:
+    """The rows as the jsonlines a TextToTextGenerationRequest dataset takes."""
+    with open(path, "w", encoding="utf-8") as out:
+        for messages in requests:
+            out.write(json.dumps({"request": [{"role": m["role"], "text": m["text"]} for m in messages]},
+                                 ensure_ascii=False) + "\n")
+    return path
+
+
+async def upload_requests(sdk: Any, requests: Sequence[Messages], *, name: str = "ygpt-magic-batch") -> Any:
+    """A READY dataset of the rows (raises the SDK's DatasetValidationError for bad rows)."""
+    with tempfile.TemporaryDirectory(prefix="ygpt-batch-") as folder:
+        path = write_requests(requests, Path(folder) / "requests.jsonl")
+        draft = sdk.datasets.draft_from_path(path, task_type=REQUEST_TASK, upload_format="jsonlines", name=name)
+        return await draft.upload(poll_interval=1.0)
+
+
+async def start(model: Any, dataset: Any) -> Any:
+    """The job's operation; ``.task_id`` is what to keep (``sdk.batch.get(task_id)`` finds it again)."""
+    return await model.batch.run_deferred(dataset)
+
+
+async def wait(task: Any, *, poll_interval: float = 5.0,
+               on_status: Callable[[str], None] | None = None) -> str:
+    """Poll until the job has finished; ``on_status`` hears every status change (for a progress bar)."""
+    last = None
+    while True:
+        status = (await task.get_status()).name
+        if status != last and on_status is not None:
+            on_status(status)
+        last = status
+        if status not in RUNNING:
+            return status
+        await asyncio.sleep(poll_interval)
+
+
+async def attach(sdk: Any, task_id: str) -> Any:
+    """The job of an id kept from ``start`` (after a kernel restart): ``wait`` and ``collect`` take it."""
+    return await sdk.batch.get(task_id)
+
+
+async def collect(sdk: Any, task: Any, requests: Sequence[Messages] | None = None) -> BatchOutcome:
+    """The finished job's answers aligned with ``requests``, the rows it was started with; None
+    reads them back from the job's source dataset (after a restart, when they are gone)."""
+    info = await task.get_task_info()
+    status = info.status.name
+    if requests is None:
+        require_pyarrow()
+        source = await sdk.datasets.get(info.source_dataset_id)
+        requests = [row["request"] async for row in source.read()]
+    answers: list[str | None] = [None] * len(requests)
+    errors = {e.line_number - 1: e.message for e in info.errors.line_errors if 0 < e.line_number <= len(requests)}
+    if status == "COMPLETED" and info.result_dataset_id:
+        result = await sdk.datasets.get(info.result_dataset_id)
+        require_pyarrow()
+        answers = align(requests, [row async for row in result.read()], failed=errors)
+    reason = "; ".join(e.message for e in info.errors.batch_errors) or f"the job is {status}"
+    for index, answer in enumerate(answers):
+        if answer is None and index not in errors:
+            errors[index] = reason if status != "COMPLETED" else "no answer in the result dataset"
+    return BatchOutcome(task_id=task.task_id, status=status, answers=answers, errors=errors)
+
+
+def align(requests: Sequence[Messages], result_rows: Sequence[dict], failed: Iterable[int] = ()) -> list[str | None]:
+    """Each request's answer: result rows matched by their request (equal requests in turn);
+    the ``failed`` rows (line errors) have no result row, so they take no answer."""
+    waiting: dict[str, deque[int]] = defaultdict(deque)
+    failed = set(failed)
+    for index, messages in enumerate(requests):
+        if index not in failed:
+            waiting[_key(messages)].append(index)
+    answers: list[str | None] = [None] * len(requests)
+    for row in result_rows:
+        indexes = waiting.get(_key(row.get("request") or ()))
+        if indexes:
+            answers[indexes.popleft()] = row.get("response")
+    return answers
+
+
+def _key(messages: Messages) -> str:
+    return json.dumps([[m["role"], m["text"]] for m in messages], ensure_ascii=False)
+
+
+def require_pyarrow() -> None:
+    """Fail before a job starts, not after it ran, when its results could not be read."""
+    try:
+        import pyarrow  # noqa: F401  # pylint: disable=import-outside-toplevel,unused-import
+    except ImportError:
+        raise DataExtraMissing("Reading a batch job's results") from None
+
+
+async def run(sdk: Any, model: Any, requests: Sequence[Messages], *, poll_interval: float = 5.0,
+              on_status: Callable[[str], None] | None = None, name: str = "ygpt-magic-batch") -> BatchOutcome:
+    """Upload, start, wait, collect: the whole job for rows that fit in memory."""
+    require_pyarrow()
+    task = await start(model, await upload_requests(sdk, requests, name=name))
+    await wait(task, poll_interval=poll_interval, on_status=on_status)
+    return await collect(sdk, task, requests)

@@ -1,0 +1,85 @@
+"""What `%%ygpt` and `%ygpt fix` share: a prompt expanded with the notebook's context, then sent.
+
+Both expand their text through interpolate.py with the same namespace, cells, limits and known
+credentials, and both send a plan the same way: `--dry-run` shows it, otherwise one
+StreamRenderer streams it through exchange.run_exchange (through the reply cache when one is
+set), the reply lands in `_ygpt` and its provenance in `%ygpt provenance`, and code from the
+reply may go into a new cell below (never replacing the user's cell).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from .. import leaks, render
+from ..cache import Front, first_line
+from ..chat import Plan, short_model
+from ..interpolate import Expanded, interpolate
+from ..values import Limits
+
+
+def limits(magics) -> Limits:
+    """The value limits the settings ask for."""
+    return Limits(max_rows=magics.max_rows, max_columns=magics.max_columns,
+                  max_chars=magics.max_value_chars, timeout=magics.value_timeout)
+
+
+def expand(magics, text: str, *, fill: bool = True, where: str = "the cell's text") -> Expanded:
+    """``text`` with its references filled in from the user's notebook (interpolate.py);
+    ``where`` names the text itself in a credential error."""
+    return interpolate(text, magics.shell.user_ns, cells=magics.cells, limits=limits(magics),
+                       secrets=magics.connection.known_secrets(), fill=fill, where=where)
+
+
+def check(magics, where: str, text: str | None) -> None:
+    """CredentialInPrompt when ``text`` (a system message) carries a known credential."""
+    if text:
+        leaks.check(where, text, magics.connection.known_secrets())
+
+
+def cell_name(magics) -> str:
+    """How a user finds the running cell: ``cell In [7]``."""
+    return f"cell In [{magics.shell.execution_count}]"
+
+
+def reply_cache(magics, prompt: str) -> Front | None:
+    """The reply cache's front for this cell's request (None when there is no cache)."""
+    return magics.cache.front(magics.connection.client, target=magics.connection.target,
+                              where=cell_name(magics), prompt=prompt)
+
+
+def client_getter(magics, cache: Front | None) -> Callable[[], Any]:
+    """What planning and sending call for the client: through the cache when there is one (the
+    real client is then built only for a miss)."""
+    return magics.connection.client if cache is None else lambda: cache.client
+
+
+def send(magics, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream",
+         dry_run: bool = False, out: str | None = None, new_cell: bool = False,
+         cache: Front | None = None) -> None:
+    """Show ``plan`` (``dry_run``) or send it; ``notes`` (what interpolation rendered or cut) go
+    above the reply. The reply's code goes into a new cell below with ``new_cell`` or the code
+    format. ``cache``: replay the reply if recorded, record it if sent (``reply_cache``)."""
+    plan = dataclasses.replace(plan, context_notes=tuple(notes))
+    client = client_getter(magics, cache)()
+    if dry_run:
+        tokens = client.count_tokens(plan.messages, plan.options)
+        render.show(render.dry_run(plan, tokens))
+        return
+    from ..exchange import run_exchange
+
+    renderer = render.StreamRenderer(fmt=plan.options.format, interval=magics.render_interval,
+                                     label=short_model(plan.options.model),
+                                     json_reply=plan.options.json, fills_cell=True)
+    reply = run_exchange(magics.session, client, plan, renderer, mode=mode, cache=cache)
+    if reply.status != "INTERRUPTED":
+        magics.provenance.add(f"{cell_name(magics)} (“{first_line(plan.prompt)}”)", reply)
+    magics.shell.user_ns["_ygpt"] = reply
+    if out:
+        magics.shell.user_ns[out] = reply.text
+    if (new_cell or plan.options.format == "code") and reply.status != "INTERRUPTED":
+        code = render.extract_code(reply.text)
+        if code:
+            magics.shell.set_next_input(code, replace=False)

@@ -1,0 +1,55 @@
+"""`%ygpt fix [N] [instructions] [--dry-run]`: why a cell failed, and a corrected cell below it.
+
+It takes the last cell that raised (or cell N), sends its source and its error (`{In[N]}` and
+`{Err[N]}`, so the same bounds and credential check apply as in a cell) in prompt mode, with
+`YGptMagics.fix_instruction` as the system message; the chat is untouched. The reply streams like
+any cell's, and its code goes into a new cell below: the user's cell is never replaced.
+
+The line is split at spaces, not like a shell command, so instructions such as
+`%ygpt fix don't rename anything` need no quoting: a first word that is a number is the cell,
+`--dry-run` may stand anywhere, and the other words are added to the prompt.
+"""
+
+from __future__ import annotations
+
+from IPython.core.magic_arguments import argument
+
+from ..chat import planning
+from ..errors import NothingToFix
+from ._request import check, client_getter, expand, reply_cache, send
+from .args import parse, subcommand
+
+PROMPT = "Cell {count} fails.\n\nIts source:\n{{In[{count}]}}\n\nThe error:\n{{Err[{count}]}}"
+
+
+@subcommand
+@argument("words", nargs="*", metavar="[N] INSTRUCTIONS",
+          help="The failed cell's number (default: the last cell that raised), then words added "
+               "to the prompt as written.")
+@argument("--dry-run", action="store_true", help="Show the exact messages; send nothing.")
+def run(magics, line: str) -> None:
+    """Why the last failed cell (or cell N) fails, and a corrected cell below it.
+
+    Sends the cell's source and its error ({In[N]} and {Err[N]}) in prompt mode with
+    YGptMagics.fix_instruction as the system message; the chat is untouched. The corrected code
+    goes into a new cell below; the failed cell is never replaced."""
+    args = parse(run, line, as_written=True)
+    words = args.words
+    count = int(words.pop(0)) if words and words[0].isdigit() else None
+    failed = magics.cells.error(count) if count is not None else magics.cells.last_error()
+    if failed is None:
+        raise NothingToFix(
+            "%ygpt fix: no cell has raised an error since ygpt_magic was loaded, so there is "
+            "nothing to fix. Run the failing cell again, then %ygpt fix (or %ygpt fix N for "
+            "cell N)."
+        )
+    prompt = PROMPT.format(count=failed.count)
+    if words:
+        prompt += "\n\n" + " ".join(words)
+    system = magics.fix_instruction
+    check(magics, "YGptMagics.fix_instruction", system)
+    expanded = expand(magics, prompt, where="%ygpt fix's instructions")
+    cache = reply_cache(magics, expanded.text)
+    plan = planning.plan_request(magics.session, expanded.text, settings=magics,
+                                 get_client=client_getter(magics, cache), once=True, system=system)
+    send(magics, plan, expanded.notes, dry_run=args.dry_run, new_cell=True, cache=cache)

@@ -1,0 +1,230 @@
+"""A Python value rendered as text for a model: readable, bounded, and honest about what was cut.
+
+`{df}` in a cell must never send a 4 GB table, nor a truncation the user cannot see. So a value
+becomes text by the first rule that fits, and every rule has a bound:
+
+- ``str`` and numbers (numpy's scalars included): ``str()``, as an f-string would show them;
+- pandas DataFrame / Series: a Markdown table of the first and last rows (``max_rows``) and the
+  first ``max_columns`` columns, with the shape, the dtypes and a line saying what was left out;
+- numpy array: shape, dtype and numpy's own summary of its edges;
+- an object with ``_repr_llm_()`` (chatlab's convention), else ``_repr_markdown_()``, else
+  ``repr()``;
+- whatever the rule gave: at most ``max_chars`` characters, then "… N characters left out".
+
+pandas and numpy are never imported here: a value is one of theirs only if the user's code has
+imported them already (``sys.modules``), so everything works without them installed.
+
+A repr written by the user may raise or hang. Raising is reported naming the reference. Hanging
+is bounded by ``timeout`` seconds with SIGALRM on the main thread (where IPython and ipykernel run
+cells): the alarm raises inside the repr's Python code and stops it, which a watchdog thread
+could not. Where there is no SIGALRM (Windows), off the main thread, or when the process already
+has an interval timer armed, there is no time limit: Ctrl-C (a kernel interrupt) still stops a
+repr. A repr stuck inside C code that never returns to Python is beyond both; only a kernel
+restart ends it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import numbers
+import signal
+import sys
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from .errors import InterpolationError
+
+#: a table cell longer than this is shortened with "…" (the left-out line says so)
+CELL_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of one value may be sent (the YGptMagics settings of the same names)."""
+
+    max_rows: int = 20
+    max_columns: int = 20
+    max_chars: int = 8000
+    timeout: float = 5.0  # seconds a value's repr may take; 0: no limit
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A value's text for the prompt, and a short account of it for the cell's notes (None when
+    the value went as plain text, whole)."""
+
+    text: str
+    summary: str | None = None
+
+
+class _TimedOut(BaseException):
+    """Raised by the alarm inside a repr; a BaseException so `except Exception` cannot keep a
+    hanging repr alive."""
+
+
+def render(value: object, limits: Limits, label: str) -> Rendered:
+    """``value`` as bounded text; ``label`` (``{df}``) names it in errors. InterpolationError
+    when its repr raises or takes longer than ``limits.timeout``; nothing is sent then."""
+    try:
+        with _time_limit(limits.timeout):
+            text, summary = _text(value, limits)
+    except _TimedOut:
+        raise InterpolationError(
+            f"The cell uses {label}, but turning the {type(value).__name__} into text took longer "
+            f"than {limits.timeout:g} s, so it was stopped and nothing was sent. Put a shorter "
+            f"text in a variable, or raise %config YGptMagics.value_timeout."
+        ) from None
+    except Exception as error:
+        raise InterpolationError(
+            f"The cell uses {label}, but turning the {type(value).__name__} into text raised "
+            f"{type(error).__name__}: {_first_line(error)}. Nothing was sent. Fix its repr or "
+            f"put the text you want in a variable."
+        ) from None
+    return bounded(text, summary, limits.max_chars)
+
+
+def bounded(text: str, summary: str | None, max_chars: int) -> Rendered:
+    """At most ``max_chars`` characters of ``text``, with the cut marked in it and in the summary."""
+    if len(text) <= max_chars:
+        return Rendered(text, summary)
+    left_out = len(text) - max_chars
+    marker = f"\n… {left_out:,} characters left out"
+    what = summary or f"{len(text):,} characters"
+    return Rendered(text[:max_chars] + marker, f"{what}, cut to the first {max_chars:,} characters")
+
+
+def _text(value: object, limits: Limits) -> tuple[str, str | None]:
+    if isinstance(value, (str, numbers.Number)):  # numpy's scalars too: 2160.0, not np.float64(…)
+        return str(value), None
+    pandas, numpy = sys.modules.get("pandas"), sys.modules.get("numpy")
+    if pandas is not None and isinstance(value, pandas.DataFrame):
+        return _frame(value, limits)
+    if pandas is not None and isinstance(value, pandas.Series):
+        return _frame(value.to_frame(name=_series_name(value)), limits, series=True)
+    if numpy is not None and isinstance(value, numpy.ndarray):
+        return _array(numpy, value, limits)
+    if not inspect.isclass(value):
+        for method, how in (("_repr_llm_", "_repr_llm_()"), ("_repr_markdown_", "_repr_markdown_()")):
+            text = _call_repr(value, method)
+            if text is not None:
+                return text, f"{type(value).__name__} via {how}"
+    return repr(value), None
+
+
+def _call_repr(value: object, method: str) -> str | None:
+    """``value.method()`` as text, or None when it has none or declines (returns None)."""
+    if getattr(type(value), method, None) is None:
+        return None
+    result = getattr(value, method)()
+    if isinstance(result, tuple):  # IPython's (data, metadata) form
+        result = result[0] if result else None
+    return None if result is None else str(result)
+
+
+def _series_name(series) -> str:
+    return "value" if series.name is None else str(series.name)
+
+
+def _frame(frame, limits: Limits, *, series: bool = False) -> tuple[str, str]:
+    """A Markdown table of the first and last rows and the first columns, with what was left out."""
+    rows, columns = frame.shape
+    head = rows if rows <= limits.max_rows else (limits.max_rows + 1) // 2
+    tail = min(rows - head, limits.max_rows - head)
+    shown_columns = min(columns, limits.max_columns)
+    positions = list(range(head)) + list(range(rows - tail, rows))
+    part = frame.iloc[positions, :shown_columns]
+    kind = "Series" if series else "DataFrame"
+    shape = f"{rows:,} values" if series else f"{rows:,} rows × {columns:,} columns"
+    dtypes = f"dtype: {frame.dtypes.iloc[0]}" if series else f"dtypes: {_dtypes(frame, shown_columns)}"
+    lines = [f"{kind}: {shape}", dtypes, ""]
+    index = "" if frame.index.name is None else _cell(frame.index.name)
+    lines.append("| " + " | ".join([index, *(_cell(c) for c in part.columns)]) + " |")
+    lines.append("|" + "---|" * (shown_columns + 1))
+    shortened = 0
+    for number, row in enumerate(part.itertuples(index=True, name=None)):
+        if number == head and tail:
+            lines.append("| " + " | ".join(["…"] * (shown_columns + 1)) + " |")
+        cells = [_cell(item) for item in row]
+        shortened += sum(cell.endswith("…") for cell in cells)
+        lines.append("| " + " | ".join(cells) + " |")
+    left_out = _left_out(rows - head - tail, head, columns - shown_columns, shown_columns, shortened)
+    if left_out:
+        lines += ["", left_out]
+    sent = f"sent as {head + tail:,} rows" if rows > head + tail else "sent whole"
+    if columns > shown_columns:
+        sent += f" and {shown_columns:,} columns"
+    size = f"of {rows:,} values" if series else f"{rows:,} × {columns:,}"
+    return "\n".join(lines), f"{kind} {size}, {sent}"
+
+
+def _dtypes(frame, shown: int) -> str:
+    dtypes = [str(dtype) for dtype in frame.dtypes]
+    named = ", ".join(f"{_cell(name)} {dtype}" for name, dtype in zip(frame.columns[:shown], dtypes))
+    if len(dtypes) <= shown:
+        return named
+    rest = Counter(dtypes[shown:])
+    return f"{named}; the other {len(dtypes) - shown:,}: " + \
+        ", ".join(f"{dtype} × {count:,}" for dtype, count in rest.most_common())
+
+
+def _left_out(rows: int, head: int, columns: int, shown: int, shortened: int) -> str:
+    parts = []
+    if rows:
+        parts.append(f"rows {head + 1:,} to {head + rows:,} ({rows:,} rows)")
+    if columns:
+        parts.append(f"columns {shown + 1:,} to {shown + columns:,} ({columns:,} columns)")
+    text = f"Left out: {'; '.join(parts)}." if parts else ""
+    if shortened:
+        note = f"{shortened:,} cells longer than {CELL_CHARS} characters were shortened (…)."
+        text = f"{text} {note}".strip()
+    return text
+
+
+def _cell(item: object) -> str:
+    text = " ".join(str(item).split()).replace("|", "\\|")
+    return text if len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…"
+
+
+def _array(numpy, array, limits: Limits) -> tuple[str, str]:
+    """Shape, dtype and numpy's summary (``...`` between the first and last items of each axis)."""
+    edge = max(1, limits.max_rows // 2)
+    threshold = limits.max_rows * limits.max_columns
+    body = numpy.array2string(array, threshold=threshold, edgeitems=edge, max_line_width=200)
+    shape = " × ".join(f"{n:,}" for n in array.shape) or "scalar"
+    head = f"ndarray: shape {shape}, dtype {array.dtype}"
+    if array.size > threshold:
+        head += f" (… marks what was left out: {edge} items are kept at each end of every axis)"
+        return f"{head}\n{body}", f"ndarray {shape}, sent as its first and last {edge} along each axis"
+    return f"{head}\n{body}", f"ndarray {shape}, sent whole"
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    text = lines[0] if lines else "(no message)"
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise _TimedOut in this (main) thread after ``seconds``; a no-op where that cannot be done
+    safely (see the module docstring)."""
+    usable = (seconds > 0 and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread()
+              and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
+    if not usable:
+        yield
+        return
+
+    def alarm(_signum, _frame):
+        raise _TimedOut
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
