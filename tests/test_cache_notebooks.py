@@ -8,8 +8,9 @@
    `%ygpt whoami` cell appended to each notebook says so, and nbval checks it too);
 4. change one prompt: nbval fails, naming that cell as the one without a recording.
 
-Plain nbval is used, without this project's notebooks/conftest.py: a replayed reply is one
-display message, so nbval sees it whole.
+nbval is used with the README's three-line conftest.py only (cells numbered as Jupyter numbers
+them, which `{In[N]}` / `{Out[N]}` need), not this project's notebooks/conftest.py: a replayed
+reply is one display message, so nbval sees it whole.
 """
 
 from __future__ import annotations
@@ -27,6 +28,15 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 BIN = Path(sys.executable).parent
 CHANGED = ("Erors wont corrct themselfs", "Erors wont corrct themselfs, do they?")
+#: the README's conftest.py for a user's notebooks (nbval runs cells unnumbered otherwise)
+NUMBERED = """\
+from nbval.kernel import RunningKernel
+
+def numbered(self, source, allow_stdin=None):  # cells numbered as Jupyter numbers them
+    return self.kc.execute(source, store_history=True, allow_stdin=allow_stdin, stop_on_error=False)
+
+RunningKernel.execute_cell_input = numbered
+"""
 
 pytestmark = pytest.mark.slow
 
@@ -83,6 +93,8 @@ def test_recorded_notebooks_pass_nbval_with_no_server_and_no_credentials(tmp_pat
         shutil.copy(path, folder / path.name)
         _with_whoami(folder / path.name)
     shutil.copy(ROOT / "notebooks" / "sanitize.cfg", folder)
+    (folder / "conftest.py").write_text(NUMBERED, encoding="utf-8")
+    assert NUMBERED in (ROOT / "README.md").read_text(encoding="utf-8")  # the recipe as written
 
     _execute(folder)  # 1. record, against the in-kernel local server
     _execute(folder, YGPT_CACHE_MODE="replay")  # 2. the outputs CI will compare with
