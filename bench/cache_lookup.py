@@ -73,7 +73,7 @@ def measure(quick: bool) -> list[Row]:
         subject, baseline = Lookups(paths[big], big, 1), Lookups(paths[small], small, 2)
         looked, base = interleaved(timed(subject.one), timed(baseline.one), runs, warmup=100)
         hits = subject.cache.hits
-    return [Row(f"12. cache lookup, {big:,} entries", f"≤ {ms(TARGET)} median", ms(median(looked)),
+    return [Row(f"14. cache lookup, {big:,} entries", f"≤ {ms(TARGET)} median", ms(median(looked)),
                 f"{small:,} entries {ms(median(base))}; {per_entry:.0f} bytes per entry",
                 median(looked) <= TARGET,
                 {"runs": f"{runs} lookups each (half hits), interleaved, after 100 warm-up",

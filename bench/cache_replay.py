@@ -34,7 +34,7 @@ def measure(quick: bool) -> list[Row]:
         run_cell(shell, replayed)
         assert shell.user_ns["_ygpt"].cached and shell.user_ns["_ygpt"].text == reply.text
     ratio = median(hits) / median(asked)
-    return [Row("10. replayed cell (cache hit / local server)", f"≤ {TARGET:.2f}×", f"{ratio:.3f}×",
+    return [Row("12. replayed cell (cache hit / local server)", f"≤ {TARGET:.2f}×", f"{ratio:.3f}×",
                 f"sent {ms(median(asked))}; replayed {ms(median(hits))}", ratio <= TARGET,
                 {"runs": f"{runs} interleaved pairs after {warmup} warm-up",
                  "median replayed cell": ms(median(hits)), "median sent cell": ms(median(asked))})]

@@ -60,7 +60,7 @@ def measure(quick: bool) -> list[Row]:
         at_once = [_fresh(address, 0.0)[0] for _ in range(1 if quick else 3)]
     first, warm = median([s[0] for s in samples]), median([s[1] for s in samples])
     ratio = first / warm
-    return [Row("11. first cell 1 s after %load_ext / warm cell", f"≤ {TARGET:.1f}×", f"{ratio:.2f}×",
+    return [Row("13. first cell 1 s after %load_ext / warm cell", f"≤ {TARGET:.1f}×", f"{ratio:.2f}×",
                 f"warm cell {ms(warm)}; first cell {ms(first)}", ratio <= TARGET,
                 {"runs": f"{runs} fresh processes, each: %load_ext, {IDLE:.0f} s idle, 1 first + 3 warm cells",
                  "median first cell": ms(first), "median warm cell": ms(warm),

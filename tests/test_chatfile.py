@@ -58,7 +58,7 @@ def mutate(path: str, value):
 
 
 @pytest.mark.parametrize("change, words", [
-    (mutate("version", 2), "version is 2"),
+    (mutate("version", 3), "version is 3"),
     (mutate("version", "1"), "version is '1'"),
     (lambda d: d.pop("version") and d, "version is None"),
     (mutate("chats", {}), "chats should be a list"),

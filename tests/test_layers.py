@@ -89,6 +89,16 @@ def test_the_client_reads_chat_values_only():
     assert not found, "the client imports more of the chat layer than its values:\n" + "\n".join(found)
 
 
+def test_the_tools_sit_beside_the_exchange():
+    """tools/ (the loop, declarations, schemas) may use chat, client, render; nothing below it
+    uses tools, and tools uses no view (the panel reaches the loop through its settings)."""
+    below = offenders(sources("chat", "client", "render"), lambda name: name.startswith("ygpt_magic.tools"))
+    assert not below, "a lower layer imports the tools:\n" + "\n".join(below)
+    views = ("ygpt_magic.commands", "ygpt_magic.magics", "ygpt_magic.panel", "IPython")
+    up = offenders(sources("tools"), lambda name: name.startswith(views))
+    assert not up, "the tools import a view:\n" + "\n".join(up)
+
+
 def test_the_emulator_imports_nothing_from_the_magic_side():
     found = offenders(sources("emulator"), lambda name: name.startswith("ygpt_magic")
                       and not name.startswith("ygpt_magic.emulator"))
@@ -140,6 +150,7 @@ print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r}
     ("ygpt_magic.client.sdk", ("IPython", "ipywidgets")),
     ("ygpt_magic.client.connection", ("IPython", "ipywidgets")),
     ("ygpt_magic.errors", HEAVY),
+    ("ygpt_magic.tools.loop", ("IPython", "ipywidgets", "grpc", "yandex_cloud_ml_sdk")),
     ("ygpt_magic.cache", HEAVY),
 ])
 def test_a_layer_loads_only_what_it_may(layer, heavy):

@@ -369,6 +369,39 @@ class CacheMiss(YGptError):
         self.cell = cell
 
 
+class ToolError(YGptError):
+    """A ``--tools`` function cannot be offered to the model (raised before any request), or
+    the tool loop had to stop; the chat is unchanged either way."""
+
+
+class SchemaError(ToolError):
+    """A ``--schema`` value is not a schema pydantic or JSON Schema can describe."""
+
+
+class ReplyNotValid(YGptError):
+    """A typed answer did not validate against its schema; the reply itself was kept."""
+
+    def __init__(self, schema: str, problem: str) -> None:
+        super().__init__(
+            f"The answer does not fit the schema {schema}: {problem}. The raw text is in "
+            f"_ygpt.text and the turn is in the chat; run the cell again, or loosen the schema "
+            f"(Optional fields, plainer types)."
+        )
+        self.schema = schema
+
+
+class ToolRoundsExceeded(ToolError):
+    """The model kept asking for tools after the allowed number of rounds."""
+
+    def __init__(self, rounds: int) -> None:
+        super().__init__(
+            f"The model still asked for tools after {counted(rounds, 'round')} of calls, so the "
+            f"loop stopped and nothing was added to the chat. Ask more precisely, use "
+            f"--tool-choice auto rather than required, or raise YGptMagics.max_tool_rounds."
+        )
+        self.rounds = rounds
+
+
 class DataExtraMissing(YGptError):
     """Batch jobs read and write datasets as parquet, which needs pyarrow (the ``data`` extra)."""
 

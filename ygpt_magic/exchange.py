@@ -7,18 +7,26 @@ panel's thread) or an error leaves the chat exactly as it was, with whatever tex
 still on screen.
 
 The client and the renderer are duck-typed (see client/sdk.py and render/stream.py), so the panel can bring
-its own renderer and tests can bring a tiny fake client. A reply cache (``cache/``), when given,
-is asked first: a recorded reply is shown at once as the final text and recorded in the chat like
-a sent one; a sent reply is handed to it once complete.
+its own renderer and tests can bring a tiny fake client.
+
+With ``tools`` (a ``tools.loop.ToolLoop``: ``--tools`` / ``--schema``), one exchange is several
+requests: the loop asks, runs the calls the answer holds, and asks again with their results,
+through the same request function as a plain exchange, under the same hold and the same rules.
+
+A reply cache (``cache/``), when given, is asked first: a recorded reply is shown at once as
+the final text and recorded in the chat like a sent one; a sent reply is handed to it once
+complete.
 """
 
 from __future__ import annotations
 
 import time
 from contextlib import nullcontext
+from collections.abc import Callable
 from typing import Any, Protocol
 
-from .chat import ChatSession, Plan, Reply, Usage
+from .chat import ChatSession, Options, Plan, Reply, Usage
+from .chat.tooluse import ToolCall
 from .errors import StreamBroken, YGptError
 
 MODES = ("stream", "once", "deferred")
@@ -33,6 +41,18 @@ class Renderer(Protocol):
     def finish(self, reply: Reply) -> None: ...
     def interrupt(self, text: str, *, kept: bool = False) -> None: ...
     def fail(self, message: str) -> None: ...
+    def tool_running(self, line: str) -> None: ...
+    def tool_done(self, call: ToolCall) -> None: ...
+
+
+class ToolRounds(Protocol):
+    """What run_exchange needs from a tool loop (tools/loop.py ToolLoop)."""
+
+    calls: list[ToolCall]
+    spent: Usage  # tokens of the rounds before the final answer
+
+    def answer(self, ask: Callable[[list[dict], dict], Any], messages: list[dict],
+               renderer: Renderer) -> Any: ...
 
 
 class Cache(Protocol):
@@ -49,13 +69,14 @@ class _Interrupted(Exception):
         self.last = last
 
 
-def _streamed(client: Any, plan: Plan, renderer: Renderer) -> Any:
+def _streamed(client: Any, messages: list[dict], options: Options, renderer: Renderer,
+              extras: dict) -> Any:
     """The last chunk of a streamed reply; ``_Interrupted`` on Ctrl-C or Stop.
 
     A silent server is the client's to bound (``stream_timeout``, raising StreamStalled); a
     stream that ends on a PARTIAL chunk without being cancelled was cut off: StreamBroken.
     """
-    stream = client.stream(plan.messages, plan.options)
+    stream = client.stream(messages, options, **extras)
     last, count = None, 0
     try:
         for chunk in stream:
@@ -72,11 +93,21 @@ def _streamed(client: Any, plan: Plan, renderer: Renderer) -> Any:
     return last
 
 
-def _requested(client: Any, plan: Plan, renderer: Renderer, mode: str) -> Any:
+def _requested(client: Any, messages: list[dict], options: Options, renderer: Renderer,
+               extras: dict, mode: str) -> Any:
     """The one chunk of a non-streamed or deferred reply (the client cancels on Ctrl-C)."""
     if mode == "deferred":
-        return client.deferred(plan.messages, plan.options, on_wait=renderer.waiting)
-    return client.complete(plan.messages, plan.options)
+        return client.deferred(messages, options, on_wait=renderer.waiting, **extras)
+    return client.complete(messages, options, **extras)
+
+
+def _asker(client: Any, plan: Plan, renderer: Renderer, mode: str) -> Callable[[list[dict], dict], Any]:
+    """One request of this exchange: (messages, extras) → the answer's last chunk."""
+    def ask(messages: list[dict], extras: dict) -> Any:
+        if mode == "stream":
+            return _streamed(client, messages, plan.options, renderer, extras)
+        return _requested(client, messages, plan.options, renderer, extras, mode)
+    return ask
 
 
 def run_exchange(
@@ -87,6 +118,7 @@ def run_exchange(
     *,
     mode: str = "stream",
     keep_partial: bool = False,
+    tools: ToolRounds | None = None,
     cache: Cache | None = None,
 ) -> Reply:
     """Send ``plan``, show the reply as it comes, and record it in the chat when complete.
@@ -95,6 +127,7 @@ def run_exchange(
     ``--no-stream``) or ``"deferred"`` (an operation polled until done). A silent stream is the
     client's to stop (its ``stream_timeout`` setting, StreamStalled).
     ``keep_partial``: record an interrupted reply's partial text instead of dropping it.
+    ``tools``: run the tool loop (the reply records its calls), else one request.
     ``cache``: replay a recorded reply instead of sending (its errors, such as a replay-mode
     miss, are raised before anything is shown or sent), and record a sent one.
 
@@ -118,12 +151,10 @@ def run_exchange(
         renderer.start(plan.notes())
         started = time.monotonic()
         try:
-            if mode == "stream":
-                last = _streamed(client, plan, renderer)
-            else:
-                last = _requested(client, plan, renderer, mode)
+            ask = _asker(client, plan, renderer, mode)
+            last = ask(plan.messages, {}) if tools is None else tools.answer(ask, plan.messages, renderer)
         except (_Interrupted, KeyboardInterrupt) as stop:
-            reply = _reply(plan, getattr(stop, "last", None), started, status="INTERRUPTED")
+            reply = _reply(plan, getattr(stop, "last", None), started, tools, status="INTERRUPTED")
             if keep_partial and not plan.once and reply.text:
                 session.record(plan, reply)
                 renderer.interrupt(reply.text, kept=True)
@@ -138,7 +169,7 @@ def run_exchange(
             # a credential), so only its type is shown; the traceback still tells developers.
             renderer.fail(f"Unexpected error ({type(error).__name__}); see the traceback below.")
             raise
-        reply = _reply(plan, last, started)
+        reply = _reply(plan, last, started, tools)
         session.record(plan, reply)
         if cache is not None:
             cache.recorded(plan, reply)
@@ -146,15 +177,18 @@ def run_exchange(
         return reply
 
 
-def _reply(plan: Plan, last: Any, started: float, status: str | None = None) -> Reply:
-    """The Reply for the last chunk received (None when nothing arrived before a stop)."""
+def _reply(plan: Plan, last: Any, started: float, tools: ToolRounds | None,
+           status: str | None = None) -> Reply:
+    """The Reply for the last chunk received (None when nothing arrived before a stop), with
+    the tool calls made on the way and the tokens of every round."""
     return Reply(
         text=last.text if last else "",
         status=status or last.status,
-        usage=last.usage if last else Usage(),
+        usage=(last.usage if last else Usage()) + (tools.spent if tools is not None else Usage()),
         model=plan.options.model,
         model_version=last.model_version if last else "",
         elapsed=time.monotonic() - started,
         messages=tuple(plan.messages),
+        tool_calls=tuple(tools.calls) if tools is not None else (),
         options=plan.options,
     )

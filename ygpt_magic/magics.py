@@ -31,7 +31,7 @@ from .client import preload
 from .client.connection import Connection
 from .client.settings import DEFAULTS, ClientSettings
 from .commands import _request
-from .commands.args import chat_arg, option_args
+from .commands.args import chat_arg, option_args, tool_args
 from .errors import CacheMiss, CacheUnusable, OptionError, YGptError
 
 
@@ -107,6 +107,8 @@ class YGptMagics(Magics):
         "You fix Python code in a Jupyter notebook. Explain in one or two sentences why the "
         "cell fails, then give the whole corrected cell in one ```python code block.",
         config=True, help="The system message of %ygpt fix (shown by %ygpt fix --dry-run).")
+    max_tool_rounds = Int(5, config=True,
+                          help="Rounds of tool calls a --tools cell may take before it stops.")
     cache_path = Unicode(None, allow_none=True, config=True,
                          help="The reply cache file (SQLite); None: no cache. Default: $YGPT_CACHE.")
     cache_mode = Unicode(config=True,
@@ -138,7 +140,8 @@ class YGptMagics(Magics):
             raise TraitError(f"YGptMagics.temperature must be from 0 to 1 (or None), not {value}.")
         return value
 
-    @validate("max_tokens", "context_budget", "max_rows", "max_columns", "max_value_chars")
+    @validate("max_tokens", "context_budget", "max_rows", "max_columns", "max_value_chars",
+              "max_tool_rounds")
     def _valid_positive(self, proposal):
         value = proposal["value"]
         if value is not None and value < 1:
@@ -264,8 +267,13 @@ class YGptMagics(Magics):
     @option_args()
     @argument("--reasoning", action="store_true", help="Reasoning mode (ENABLED_HIDDEN).")
     @argument("--json", action="store_true", help="Ask for a JSON object (json_object format).")
+    @tool_args()
+    @argument("--schema", type=_identifier, metavar="NAME",
+              help="Ask for an answer in the schema NAME (a pydantic model, dataclass, TypedDict "
+                   "or JSON-schema dict); the validated value is in _ygpt.parsed.")
     @argument("--out", type=_identifier, metavar="NAME",
-              help="Store the reply text in variable NAME (the Reply is always in _ygpt).")
+              help="Store the reply text in variable NAME (the Reply is always in _ygpt; with "
+                   "--schema, the validated value).")
     @argument("--no-stream", action="store_true", help="One request, no streaming.")
     @argument("--deferred", action="store_true",
               help="Asynchronous mode: start an operation and poll it until it is done.")
@@ -287,6 +295,9 @@ class YGptMagics(Magics):
         replaced by the variable's value (`{{`/`}}` for braces; fenced code is left alone);
         `{In[N]}`, `{Out[N]}` and `{Err[N]}` by cell N's source, output or error.
         The last reply is in `_ygpt` (.text, .status, .usage, .model_version, .elapsed).
+        `--tools f,g` lets the model call those notebook functions (and only those) before it
+        answers (`_ygpt.tool_calls`); `--schema NAME` asks for an answer in that pydantic model,
+        dataclass, TypedDict or JSON schema, validated into `_ygpt.parsed`.
 
         As a line magic, `%ygpt SUBCOMMAND` manages chats, settings and the server: `%ygpt help`
         lists the subcommands, `%ygpt help NAME` describes one.
@@ -311,7 +322,18 @@ class YGptMagics(Magics):
         plan = self._plan(prompt, args, _request.client_getter(self, cache))
         mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
         _request.send(self, plan, expanded.notes, mode=mode, dry_run=args.dry_run, out=args.out,
-                      cache=cache)
+                      schema=args.schema, cache=cache)
+
+    def tool_loop(self, plan: Plan, schema: str | None = None):
+        """The tool loop for ``plan`` (its tools, the cell's or the chat's; ``--schema``), or
+        None; every function and schema is checked before anything is sent."""
+        if not plan.options.tools and schema is None:
+            return None
+        from .tools.loop import loop_for
+
+        return loop_for(plan.options, self.shell.user_ns, schema=schema,
+                        max_rounds=self.max_tool_rounds, limits=_request.limits(self),
+                        secrets=self.connection.known_secrets())
 
     def _parse(self, line: str) -> argparse.Namespace:
         try:
@@ -330,7 +352,8 @@ class YGptMagics(Magics):
         """The flags → planning.plan_request, the rule the panel follows too."""
         flags = {"model": args.model, "temperature": args.temperature,
                  "max_tokens": args.max_tokens, "format": args.format,
-                 "reasoning": args.reasoning or None, "json": args.json or None}
+                 "reasoning": args.reasoning or None, "json": args.json or None,
+                 "tools": args.tools, "tool_choice": args.tool_choice}
         return planning.plan_request(
             self.session, prompt, settings=self, get_client=get_client,
             chat=args.chat, cell_id=self._cell_id, append=args.append, once=args.once,

@@ -123,6 +123,16 @@ class Front:
         self._warned = False
         self.client = _LazyClient(self, get_client)
 
+    def without_tools(self) -> None:
+        """No cache for a tool exchange (``--tools`` / ``--schema``): its tools run in the kernel
+        between its requests, which the cache does not record yet. Replay mode sends nothing
+        unrecorded, so there it is refused (CacheUnusable)."""
+        if self.cache.mode == "replay":
+            raise CacheUnusable(self.cache.path, f"{self.cell} uses --tools or --schema, whose "
+                                                 f"exchanges are not recorded yet; run it with "
+                                                 f"--no-cache")
+        return None
+
     def replayed(self, plan: Plan) -> Reply | None:
         """The recorded reply for ``plan`` (None: send it). CacheMiss in replay mode."""
         started = time.monotonic()

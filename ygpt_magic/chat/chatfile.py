@@ -18,6 +18,10 @@ option, so after loading one, its chats keep ``yandexgpt``/``markdown`` whatever
 defaults say (``%ygpt config`` shows it as set by the chat; the panel's "(default)" entry unsets it).
 Leaving unset options out, rather than writing nulls, keeps new files readable by older versions.
 
+Version 2 is version 1 plus what tools add: a reply's ``tool_calls`` (``[{"name", "arguments",
+"result", "round", "summary", "error", "elapsed"}]``) and the options ``tools`` / ``tool_choice``.
+A file is written as version 1 when it has none of them, so older versions still read it; one
+with tool calls says version 2, which an older version refuses by its version number.
 A reply's ``messages`` (what was sent) are not saved: they repeat the history before it, which
 would make a file grow with the square of the chat's length; they are rebuilt by the next request.
 """
@@ -33,9 +37,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ChatFileError, OptionError
+from .tooluse import ToolCall, message_role, message_text
 from .values import Chat, Options, Reply, Turn, Usage, counted, short_model, shown
 
-VERSION = 1
+VERSION = 2
+VERSIONS = (1, 2)
 MAX_BYTES = 20 * 1024 * 1024
 MAX_NAME = 200
 MAX_CHATS = 1_000
@@ -97,7 +103,7 @@ def _usage(value: Any, where: str) -> Usage:
 
 
 def _reply(value: Any, where: str) -> Reply:
-    keys = {"text", "status", "usage", "model", "model_version", "elapsed"}
+    keys = {"text", "status", "usage", "model", "model_version", "elapsed", "tool_calls"}
     data = _object(value, keys, where)
     elapsed = _field(data, "elapsed", (int, float), where)
     if not math.isfinite(elapsed) or elapsed < 0:
@@ -109,7 +115,23 @@ def _reply(value: Any, where: str) -> Reply:
         model=_field(data, "model", (str,), where),
         model_version=_field(data, "model_version", (str,), where),
         elapsed=float(elapsed),
+        tool_calls=tuple(_tool_call(item, f"{where}.tool_calls[{index}]") for index, item in
+                         enumerate(_list(data.get("tool_calls", []), f"{where}.tool_calls"))),
     )
+
+
+def _tool_call(value: Any, where: str) -> ToolCall:
+    data = _object(value, set(ToolCall.__dataclass_fields__), where)
+    number = _field(data, "round", (int,), where)
+    elapsed = _field(data, "elapsed", (int, float), where) if "elapsed" in data else 0.0
+    if number < 1 or not math.isfinite(elapsed) or elapsed < 0:
+        raise _Bad(f"{where} should have a round ≥ 1 and non-negative elapsed seconds")
+    return ToolCall(name=_field(data, "name", (str,), where),
+                    arguments=dict(_field(data, "arguments", (Mapping,), where)),
+                    result=_field(data, "result", (str,), where), round=number,
+                    summary=_field(data, "summary", (str,), where) if "summary" in data else "",
+                    error=_field(data, "error", (bool,), where) if "error" in data else False,
+                    elapsed=float(elapsed))
 
 
 def _chat(value: Any, where: str) -> Chat:
@@ -141,8 +163,9 @@ def parse(data: Any, source: object) -> tuple[dict[str, Chat], str]:
     try:
         top = _object(data, {"version", "current", "chats"}, "the file")
         version = top.get("version")
-        if version != VERSION or isinstance(version, bool):
-            raise _Bad(f"its version is {shown(version)}, and this ygpt_magic reads version {VERSION}")
+        if version not in VERSIONS or isinstance(version, bool):
+            raise _Bad(f"its version is {shown(version)}, and this ygpt_magic reads versions "
+                       f"{' and '.join(map(str, VERSIONS))}")
         items = _list(_field(top, "chats", (list,), "the file"), "chats")
         if not items or len(items) > MAX_CHATS:
             raise _Bad(f"it should hold 1 to {MAX_CHATS} chats, not {len(items)}")
@@ -163,12 +186,18 @@ def parse(data: Any, source: object) -> tuple[dict[str, Chat], str]:
 def dump(chats: Mapping[str, Chat], current: str) -> dict[str, Any]:
     """Chat-file data for ``chats`` (the inverse of :func:`parse`)."""
     def reply(r: Reply) -> dict[str, Any]:
-        return {"text": r.text, "status": r.status, "model": r.model,
+        data = {"text": r.text, "status": r.status, "model": r.model,
                 "model_version": r.model_version, "elapsed": r.elapsed,
                 "usage": {k: getattr(r.usage, k) for k in Usage.__dataclass_fields__}}
+        if r.tool_calls:
+            data["tool_calls"] = [{f: getattr(call, f) for f in ToolCall.__dataclass_fields__}
+                                  for call in r.tool_calls]
+        return data
 
+    with_tools = any(chat.options.tools or chat.options.tool_choice
+                     or any(turn.reply.tool_calls for turn in chat.turns) for chat in chats.values())
     return {
-        "version": VERSION,
+        "version": VERSION if with_tools else 1,
         "current": current,
         "chats": [
             {"name": chat.name, "system": chat.system, "options": chat.options.set_fields(),
@@ -228,6 +257,8 @@ def transcript(chat: Chat) -> str:
     for number, turn in enumerate(chat.turns, 1):
         reply = turn.reply
         parts.append(f"## {number}. User\n\n{turn.prompt}")
+        parts += [f"**{message_role(m)}**\n\n{_quote(message_text(m))}"
+                  for m in turn.messages()[1:-1]]
         parts.append(f"## {number}. {short_model(reply.model)}\n\n{reply.text}")
         parts.append(f"<sub>{reply.summary()}</sub>")
     usage = chat.usage

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..errors import OptionError
 from ..words import counted
+from .tooluse import ToolCall, tool_messages, tool_size
 
 FORMATS = ("markdown", "text", "code", "json")
 
@@ -79,6 +80,10 @@ class Options:
     reasoning: bool = False
     json: bool = False
     format: str | None = None
+    #: names of the notebook functions the chat offers as tools (``%ygpt config --tools f,g``)
+    tools: tuple[str, ...] = ()
+    #: ``auto``, ``none``, ``required`` or a tool's name; None: not sent (the service's ``auto``)
+    tool_choice: str | None = None
 
     def __post_init__(self) -> None:
         if self.model is not None:
@@ -104,11 +109,25 @@ class Options:
         for flag in ("reasoning", "json"):
             if not isinstance(getattr(self, flag), bool):
                 raise OptionError(f"{flag} must be true or false, not {shown(getattr(self, flag))}.")
+        self._check_tools()
         if self.format is not None and self.format not in FORMATS:
             raise OptionError(
                 f"format must be one of {', '.join(FORMATS)}, not {shown(self.format)}; "
                 f"e.g. --format markdown."
             )
+
+    def _check_tools(self) -> None:
+        names = (self.tools.split(",") if isinstance(self.tools, str) else self.tools)
+        if not isinstance(names, (list, tuple)) or not all(
+                isinstance(n, str) and all(p.isidentifier() for p in n.strip().split("."))
+                for n in names):
+            raise OptionError(f"tools must be function names, not {shown(self.tools)}; "
+                              f"e.g. --tools get_sales,get_weather.")
+        object.__setattr__(self, "tools", tuple(n.strip() for n in names))
+        choice = self.tool_choice
+        if choice is not None and not (isinstance(choice, str) and choice.isidentifier()):
+            raise OptionError(f"tool_choice must be auto, none, required or a tool's name, not "
+                              f"{shown(choice)}; e.g. --tool-choice required.")
 
     def with_changes(self, **changes: Any) -> Options:
         """A copy with some options changed, validated anew: ``None`` keeps an option (a flag
@@ -176,7 +195,11 @@ class Reply:
     model: str
     model_version: str
     elapsed: float
-    messages: tuple[dict[str, str], ...] = ()
+    messages: tuple[dict[str, Any], ...] = ()
+    #: the tools the model called on the way to this answer, in order (``--tools``)
+    tool_calls: tuple[ToolCall, ...] = ()
+    #: the answer validated against ``--schema`` (an instance of the user's type), else None
+    parsed: Any = field(default=None, compare=False)
     options: Options | None = None  # what was asked (for provenance), None when unknown
     #: replayed from the reply cache (``recorded``: when it was recorded, ISO 8601 UTC); its
     #: tokens are not billed again, so chats count them apart (``Chat.replayed``)
@@ -216,7 +239,7 @@ class Turn:
     cell_id: str | None = None
     # Derived once per turn and shared by every later request, so that a long chat costs a
     # pointer per turn, not new dicts or a new token count, each time it is sent.
-    _messages: tuple[dict[str, str], dict[str, str]] = field(
+    _messages: tuple[dict[str, Any], ...] = field(
         init=False, repr=False, compare=False
     )
     _tokens: dict[str, int] = field(
@@ -227,12 +250,15 @@ class Turn:
     utf8_size: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        pair = ({"role": "user", "text": self.prompt}, {"role": "assistant", "text": self.reply.text})
-        object.__setattr__(self, "_messages", pair)
-        object.__setattr__(self, "utf8_size", len(self.prompt.encode()) + len(self.reply.text.encode()))
+        messages = ({"role": "user", "text": self.prompt}, *tool_messages(self.reply.tool_calls),
+                    {"role": "assistant", "text": self.reply.text})
+        object.__setattr__(self, "_messages", messages)
+        object.__setattr__(self, "utf8_size", len(self.prompt.encode()) + len(self.reply.text.encode())
+                           + tool_size(self.reply.tool_calls))
 
-    def messages(self) -> tuple[dict[str, str], dict[str, str]]:
-        """The user and assistant messages this turn adds to every later request."""
+    def messages(self) -> tuple[dict[str, Any], ...]:
+        """The messages this turn adds to every later request: the user's, the tool calls and
+        results if any, the assistant's answer."""
         return self._messages
 
     def tokens(self, model: str, count: Callable[[list[dict[str, str]]], int]) -> int:

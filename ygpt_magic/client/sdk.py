@@ -15,6 +15,7 @@ Why it looks like this:
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -27,11 +28,17 @@ from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder
 from .endpoints import CLOUD_ENDPOINT, parse_endpoint
 from .loop import LoopThread, Stalled
 from .settings import DEFAULTS, ClientSettings
+from .tools import configure_settings, sdk_messages, tool_calls
 
 log = logging.getLogger(__name__)
 
 #: seconds after which a reachable endpoint is probed again before the next request
 PROBE_TTL = 30.0
+#: configured SDK models a client keeps (see Client._model)
+MODELS_KEPT = 16
+
+#: a request's tools and schema: ``{"tools": [...], "response_format": {...}}`` (see Client.stream)
+Extras = dict[str, Any]
 
 
 class Chunk:
@@ -42,12 +49,14 @@ class Chunk:
     eagerly was a quarter of a streamed cell's CPU).
     """
 
-    __slots__ = ("text", "status", "model_version", "_sdk_usage", "_usage")
+    __slots__ = ("text", "status", "model_version", "tool_calls", "_sdk_usage", "_usage")
 
-    def __init__(self, text: str, status: str, model_version: str, sdk_usage: Any) -> None:
+    def __init__(self, text: str, status: str, model_version: str, sdk_usage: Any,
+                 tool_calls: tuple[dict, ...] = ()) -> None:
         self.text = text
-        self.status = status  # PARTIAL | FINAL | TRUNCATED_FINAL | CONTENT_FILTER | ...
+        self.status = status  # PARTIAL | FINAL | TRUNCATED_FINAL | CONTENT_FILTER | TOOL_CALLS | ...
         self.model_version = model_version
+        self.tool_calls = tool_calls  # ({"name", "arguments"}, ...) when status is TOOL_CALLS
         self._sdk_usage = sdk_usage
         self._usage: Usage | None = None
 
@@ -68,19 +77,20 @@ class Chunk:
 class Stream:
     """Iterator of Chunks produced on the client's loop thread; `cancel()` from any thread."""
 
-    def __init__(self, client: Client, messages: list[dict], options: Options):
+    def __init__(self, client: Client, messages: list[dict], options: Options, extras: Extras):
         self.cancelled = False
         self._stream_timeout = client.settings.stream_timeout
         self._client = client
         self._model = options.model
         self._history_turns = history_turns(messages)
         self._started = time.monotonic()
-        self._job = client._loop.stream(self._produce(messages, options))
+        self._job = client._loop.stream(self._produce(messages, options, extras))
 
-    async def _produce(self, messages: list[dict], options: Options):
+    async def _produce(self, messages: list[dict], options: Options, extras: Extras):
         await self._client._ensure_reachable()
-        model = self._client._model(options)
-        async for result in model.run_stream(messages, timeout=self._client.settings.timeout):
+        model = self._client._model(options, extras)
+        async for result in model.run_stream(sdk_messages(messages),
+                                             timeout=self._client.settings.timeout):
             yield result
 
     def __iter__(self) -> Iterator[Chunk]:
@@ -126,27 +136,33 @@ class Client:
         self._sdk = None
         self._reachable_at = 0.0
         self._loop = LoopThread(name=f"ygpt-client-{self.endpoint}")
+        self._models: dict[tuple, Any] = {}  # (options, tools and schema as JSON) → SDK model
 
     def __repr__(self) -> str:
         return f"<Client {self.endpoint} credential={self.credential.source!r}>"
 
     # -- requests -----------------------------------------------------------------------------
 
-    def stream(self, messages: list[dict], options: Options) -> Stream:
+    def stream(self, messages: list[dict], options: Options, **extras: Any) -> Stream:
         """Start a streamed completion; iterate the result for Chunks (each the whole text).
-        A stream silent for ``settings.stream_timeout`` seconds stops with StreamStalled."""
-        self._check_credentials()
-        return Stream(self, list(messages), options)
+        A stream silent for ``settings.stream_timeout`` seconds stops with StreamStalled.
 
-    def complete(self, messages: list[dict], options: Options) -> Chunk:
+        ``extras`` (every request method takes them): ``tools``, the declarations
+        (``[{"name", "description", "parameters"}]``), and ``response_format``, a JSON schema
+        (``{"name", "json_schema"}``); the tool choice is ``options.tool_choice``."""
+        self._check_credentials()
+        return Stream(self, list(messages), options, extras)
+
+    def complete(self, messages: list[dict], options: Options, **extras: Any) -> Chunk:
         """One request, no streaming."""
         async def run():
             await self._ensure_reachable()
-            return await self._model(options).run(messages, timeout=self.settings.timeout)
+            return await self._model(options, extras).run(sdk_messages(messages),
+                                                           timeout=self.settings.timeout)
         return _chunk(self._call(run, options, messages), None)
 
     def deferred(self, messages: list[dict], options: Options,
-                 on_wait: Callable[[float], None]) -> Chunk:
+                 on_wait: Callable[[float], None], **extras: Any) -> Chunk:
         """Asynchronous mode: start an operation, poll it, call on_wait(seconds) between polls.
 
         Polling is driven from the caller's thread so that on_wait (which updates the display)
@@ -154,7 +170,8 @@ class Client:
         """
         async def start():
             await self._ensure_reachable()
-            return await self._model(options).run_deferred(messages, timeout=self.settings.timeout)
+            return await self._model(options, extras).run_deferred(sdk_messages(messages),
+                                                                   timeout=self.settings.timeout)
         operation = self._call(start, options, messages)
         started = time.monotonic()
         try:
@@ -180,11 +197,12 @@ class Client:
         except Exception as exc:  # noqa: BLE001 (any failure here leaves only the interrupt)
             log.debug("could not cancel operation %s: %s", operation.id, type(exc).__name__)
 
-    def count_tokens(self, messages: list[dict], options: Options) -> int:
+    def count_tokens(self, messages: list[dict], options: Options, **extras: Any) -> int:
         """Tokens the model would read for these messages (the tokenizer API, not a guess)."""
         async def run():
             await self._ensure_reachable()
-            return await self._model(options).tokenize(messages, timeout=self.settings.timeout)
+            return await self._model(options, extras).tokenize(sdk_messages(messages),
+                                                               timeout=self.settings.timeout)
         return len(self._call(run, options))
 
     def describe(self) -> dict:
@@ -249,7 +267,19 @@ class Client:
         writer.close()
         self._reachable_at = time.monotonic()
 
-    def _model(self, options: Options):
+    def _model(self, options: Options, extras: Extras | None = None):
+        """The SDK model for a request, configured once per set of options, tools and schema (a
+        tool cell asks at least twice, and declaring its tools to the SDK each time was a
+        tenth of its cost); only the last few are kept."""
+        key = (options, json.dumps(extras, sort_keys=True, default=repr) if extras else "")
+        model = self._models.get(key)
+        if model is None:
+            if len(self._models) >= MODELS_KEPT:
+                self._models.pop(next(iter(self._models)))
+            model = self._models[key] = self._configured(options, extras)
+        return model
+
+    def _configured(self, options: Options, extras: Extras | None):
         """The SDK model object for these options (short name, name/version, or gpt:// URI).
 
         ``options`` are a request's resolved options (``planning.resolve``; a Plan's are), so
@@ -270,6 +300,9 @@ class Client:
             settings["reasoning_mode"] = "ENABLED_HIDDEN"
         if options.json:
             settings["response_format"] = "json"
+        extras = extras or {}
+        settings.update(configure_settings(sdk, extras.get("tools", ()), options.tool_choice,
+                                           extras.get("response_format")))
         return model.configure(**settings) if settings else model
 
     def _get_sdk(self):
@@ -294,4 +327,5 @@ def _chunk(result, previous: Chunk | None) -> Chunk:
         text, status = alternative.text, alternative.status.name
     else:
         text, status = (previous.text, previous.status) if previous else ("", "UNKNOWN")
-    return Chunk(text, status, result.model_version, result.usage)
+    calls = tool_calls(result) if status == "TOOL_CALLS" else ()
+    return Chunk(text, status, result.model_version, result.usage, calls)

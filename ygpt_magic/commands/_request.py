@@ -58,27 +58,37 @@ def client_getter(magics, cache: Front | None) -> Callable[[], Any]:
 
 def send(magics, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream",
          dry_run: bool = False, out: str | None = None, new_cell: bool = False,
-         cache: Front | None = None) -> None:
+         schema: str | None = None, cache: Front | None = None) -> None:
     """Show ``plan`` (``dry_run``) or send it; ``notes`` (what interpolation rendered or cut) go
     above the reply. The reply's code goes into a new cell below with ``new_cell`` or the code
-    format. ``cache``: replay the reply if recorded, record it if sent (``reply_cache``)."""
+    format. The plan's tools and ``schema`` (``--schema``) run through the tool loop; with a
+    schema, ``_ygpt.parsed`` (and ``out``) is the validated value. ``cache``: replay the reply if
+    recorded, record it if sent (``reply_cache``); a tool exchange is not cached."""
     plan = dataclasses.replace(plan, context_notes=tuple(notes))
+    tools = magics.tool_loop(plan, schema)
+    if tools is not None and cache is not None:
+        cache = cache.without_tools()
+    extras = tools.extras() if tools else {}
     client = client_getter(magics, cache)()
     if dry_run:
-        tokens = client.count_tokens(plan.messages, plan.options)
-        render.show(render.dry_run(plan, tokens))
+        tokens = client.count_tokens(plan.messages, plan.options, **extras)
+        render.show(render.dry_run(plan, tokens, extras))
         return
     from ..exchange import run_exchange
 
     renderer = render.StreamRenderer(fmt=plan.options.format, interval=magics.render_interval,
                                      label=short_model(plan.options.model),
-                                     json_reply=plan.options.json, fills_cell=True)
-    reply = run_exchange(magics.session, client, plan, renderer, mode=mode, cache=cache)
+                                     json_reply=plan.options.json or schema is not None,
+                                     fills_cell=True)
+    reply = run_exchange(magics.session, client, plan, renderer, mode=mode, tools=tools,
+                         cache=cache)
     if reply.status != "INTERRUPTED":
         magics.provenance.add(f"{cell_name(magics)} (“{first_line(plan.prompt)}”)", reply)
     magics.shell.user_ns["_ygpt"] = reply
+    if tools is not None and tools.schema is not None and reply.status == "FINAL":
+        reply = magics.shell.user_ns["_ygpt"] = tools.parsed(reply)  # ReplyNotValid keeps the raw one
     if out:
-        magics.shell.user_ns[out] = reply.text
+        magics.shell.user_ns[out] = reply.parsed if schema is not None else reply.text
     if (new_cell or plan.options.format == "code") and reply.status != "INTERRUPTED":
         code = render.extract_code(reply.text)
         if code:

@@ -63,6 +63,20 @@ def option_args(*, unset: bool = False) -> Callable:
     return add
 
 
+def tool_args(*, unset: bool = False) -> Callable:
+    """--tools F,G and --tool-choice MODE (the functions a chat or cell offers the model)."""
+    suffix = "|default" if unset else ""
+    tools = argument("--tools", dest="tools", default=None, metavar=f"F,G{suffix}",
+                     type=option_value("tools", unset=unset),
+                     help="Offer these notebook functions to the model as tools (comma-separated "
+                          "names); it may call them, and only them, before it answers.")
+    choice = argument("--tool-choice", dest="tool_choice", default=None, metavar=f"MODE{suffix}",
+                      type=option_value("tool_choice", unset=unset),
+                      help="auto (the model decides), none, required (it must call one), or a "
+                           "tool's name (it must call that one).")
+    return lambda func: tools(choice(func))
+
+
 def chat_arg(help: str = "Which chat (default: the current one).") -> Callable:
     """--chat NAME, -c NAME."""
     return argument("--chat", "-c", metavar="NAME", default=None, help=help)

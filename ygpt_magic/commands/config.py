@@ -10,24 +10,32 @@ from __future__ import annotations
 
 from ..chat import planning
 from ._common import show_table
-from .args import chat_arg, option_args, parse, subcommand
+from .args import chat_arg, option_args, parse, subcommand, tool_args
 from .whoami import identity_rows
 
 
 @subcommand
 @chat_arg("The chat to show or change (default: the current one).")
 @option_args(unset=True)
+@tool_args(unset=True)
 def run(magics, line: str) -> None:
     """Endpoint, credential, the chat's options (and where each comes from), settings.
 
     Shows what the next request uses. With options, first sets them for the chat, as the panel
-    does; `default` unsets one (then the YGptMagics setting applies). Change the notebook's
+    does; `default` unsets one (then the YGptMagics setting applies). `--tools f,g` gives the
+    chat tools that every later cell and panel Send of the chat offers. Change the notebook's
     defaults with `%config YGptMagics.model = "yandexgpt-lite"` (see `%config YGptMagics`)."""
     args = parse(run, line)
     chat = magics.session.chat(args.chat, create=False)
     # the options a YGptMagics setting gives a default for
     changes = {name: value for name in planning.SETTING_FOR
                if (value := getattr(args, name)) is not None}
+    changes.update({name: value for name in ("tools", "tool_choice")
+                    if (value := getattr(args, name)) is not None})
+    if isinstance(changes.get("tools"), tuple):
+        from ..tools.declare import declare_tools
+
+        declare_tools(changes["tools"], magics.shell.user_ns)  # refuse a bad function now
     if changes:
         magics.session.configure(chat.name, **changes)
     options = planning.resolve(chat.options, magics)
@@ -42,7 +50,7 @@ def run(magics, line: str) -> None:
 
 
 def _text(value, unset: str = "(not set)") -> str:
-    if value is None:
+    if value is None or value == ():
         return unset
-    text = str(value)
+    text = ", ".join(value) if isinstance(value, tuple) else str(value)
     return text if len(text) <= 60 else text[:59] + "…"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..chat.tooluse import message_role, message_text
 from ..words import counted
 from ._common import show
 from .args import chat_arg, parse, subcommand
@@ -20,14 +21,14 @@ def run(magics, line: str) -> None:
     if not messages:
         show(f"**{head}**. Nothing sent yet.", f"{head}. Nothing sent yet.")
         return
-    cells = [turn.cell_id for turn in chat.turns for _ in (0, 1)]
-    offset = 1 if chat.system else 0
     md, plain = [f"**{head}**", ""], [head]
-    for index, message in enumerate(messages):
-        cell = cells[index - offset] if index >= offset else None
+    sent = [(None, {"role": "system", "text": chat.system})] if chat.system else []
+    sent += [(turn.cell_id, message) for turn in chat.turns for message in turn.messages()]
+    for cell, message in sent:
         where = f" (cell {cell})" if cell else ""
-        md.append(f"**{message['role']}**{where}:\n\n{_quote(message['text'])}\n")
-        plain.append(f"[{message['role']}]{where} {message['text']}")
+        role, text = message_role(message), message_text(message)
+        md.append(f"**{role}**{where}:\n\n{_quote(text)}\n")
+        plain.append(f"[{role}]{where} {text}")
     show("\n".join(md), "\n".join(plain))
 
 

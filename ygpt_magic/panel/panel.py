@@ -202,8 +202,13 @@ class ChatPanel(widgets.VBox):
             interval = getattr(self._settings, "render_interval", None) or RENDER_INTERVAL
             renderer = panel_live.PanelRenderer(live, fmt=plan.options.format, interval=interval,
                                                 json_reply=plan.options.json)
+            # the chat's own tools (%ygpt config --tools), looked up in the notebook like a cell's
+            tool_loop = getattr(self._settings, "tool_loop", None)
+            tools = tool_loop(plan) if tool_loop is not None else None
+            if tools is not None and cache is not None:
+                cache = cache.without_tools()
             run_exchange(self._session, panel_live.TrackedClient(client, live), plan, renderer,
-                         cache=cache)
+                         tools=tools, cache=cache)
         except YGptError as error:
             if live.state != "failed":
                 live.end("failed", str(error))

@@ -24,10 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..cache import provenance
 from ..chat.values import Reply, counted
+from . import tools as tool_lines
 from .markdown import close_fences, code_blocks, escape, extract_code, fenced
 
 if TYPE_CHECKING:
     from ..chat.planning import Plan
+    from ..chat.tooluse import ToolCall
 
 __all__ = ["RENDER_INTERVAL", "StreamRenderer", "dry_run", "extract_code", "footer", "show"]
 
@@ -55,12 +57,14 @@ def show(bundle: Bundle) -> None:
     display(bundle, raw=True)
 
 
-def dry_run(plan: Plan, tokens: int) -> Bundle:
-    """What ``--dry-run`` shows: the plan's notes, the exact messages and their token count."""
+def dry_run(plan: Plan, tokens: int, extras: dict[str, Any] | None = None) -> Bundle:
+    """What ``--dry-run`` shows: the plan's notes, the exact messages and their token count,
+    and the tool declarations and response format (``extras``) when the request has them."""
     where = "prompt mode, no history" if plan.once else f"chat '{plan.chat}'"
     head = (f"Dry run ({where}, model {plan.options.model}): {counted(len(plan.messages), 'message')}, "
             f"{counted(tokens, 'token')} by the tokenizer API. Nothing was sent.")
-    body = json.dumps(plan.messages, ensure_ascii=False, indent=2)
+    sent: Any = {"messages": plan.messages, **extras} if extras else plan.messages
+    body = json.dumps(sent, ensure_ascii=False, indent=2)
     notes = plan.notes()
     return {"text/markdown": _join(_notes_md(notes), f"**{escape(head)}**", fenced(body, "json")),
             "text/plain": "\n".join([*notes, head, body])}
@@ -108,6 +112,8 @@ class StreamRenderer:
         self._sent = 0  # characters sent by streaming updates since the text last started over
         self._last = float("-inf")
         self._done = False
+        self._tools: list[tuple[str, str]] = []  # (Markdown, plain) of each finished tool call
+        self._running: str | None = None  # the call running now, as its line
 
     @property
     def text(self) -> str:
@@ -145,6 +151,25 @@ class StreamRenderer:
         self._shown = size
         self._show(self._streaming(fenced(text, "json") if self._json_fence else text))
 
+    def tool_running(self, line: str) -> None:
+        """A tool call has started: its line shows, marked as running, above the waiting line."""
+        self._running = line
+        self._show(self._streaming(f"⏳ running {line}…", quiet=True))
+
+    def tool_done(self, call: ToolCall, *, show: bool = True) -> None:
+        """A tool call has finished: its line and details stay above the reply from now on."""
+        self._running = None
+        self._tools.append((tool_lines.details(call), tool_lines.line(call)))
+        if show:
+            self._show(self._streaming(f"⏳ waiting for {self.label}…", quiet=True))
+
+    def _stop_running(self, how: str) -> None:
+        """A tool call cut short keeps its line, saying so."""
+        if self._running is not None:
+            line = f"🔧 {self._running} → {how}"
+            self._tools.append((escape(line), line))
+            self._running = None
+
     @property
     def _json_fence(self) -> bool:
         return self.json_reply and self.fmt == "markdown"
@@ -153,7 +178,11 @@ class StreamRenderer:
 
     def finish(self, reply: Reply) -> None:
         """The reply in its format, notes above, footer below; the last update of the handle,
-        with the reply's provenance in the output's metadata (saved in the notebook)."""
+        with the reply's provenance in the output's metadata (saved in the notebook). A recorded
+        reply shown anew (the panel) brings its tool calls with it."""
+        if not self._tools:
+            for call in reply.tool_calls:
+                self.tool_done(call, show=False)
         if self._json_fence:
             bundle = _markdown(reply, self._notes, _json_block(reply.text))
         elif self.fmt == "code":
@@ -164,12 +193,14 @@ class StreamRenderer:
 
     def interrupt(self, text: str | None = None, *, kept: bool = False) -> None:
         """The partial text, marked as interrupted; final."""
+        self._stop_running("interrupted")
         self._final(self._marked(self._text if text is None else text,
                                  INTERRUPTED_KEPT if kept else INTERRUPTED))
 
     def fail(self, message: str) -> None:
         """Keep any partial text visible, marked as stopped; with none, clear the waiting line;
         final. ``message`` is not repeated: IPython (or the panel) shows it just below."""
+        self._stop_running("stopped")
         if self._text:
             self._final(self._marked(self._text, FAILED))
         else:
@@ -190,7 +221,20 @@ class StreamRenderer:
             return {"text/markdown": _join(close_fences(text), _quiet(mark)), "text/plain": _join(text, mark)}
         return {"text/plain": _join(text, mark)}
 
+    def _with_tools(self, bundle: Bundle) -> Bundle:
+        """The bundle with the tool calls made so far above it (Markdown and plain forms)."""
+        if not self._tools:
+            return bundle
+        shown = dict(bundle)
+        if "text/markdown" in shown:
+            shown["text/markdown"] = _join(*(md for md, _ in self._tools), shown["text/markdown"])
+        if "text/plain" in shown:
+            shown["text/plain"] = _join("\n".join(plain for _, plain in self._tools),
+                                        shown["text/plain"])
+        return shown
+
     def _show(self, bundle: Bundle, metadata: dict | None = None) -> None:
+        bundle = self._with_tools(bundle)
         extra = {"metadata": metadata} if metadata else {}
         if self._handle is None:
             display = self._display

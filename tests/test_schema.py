@@ -1,0 +1,102 @@
+"""%%ygpt --schema NAME through a real shell and the local server: each kind of schema goes out as
+the request's json_schema, and the answer comes back validated, as an instance of the user's type.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import cell, completions
+from cellrun import assert_clean, assert_clear_error
+from ygpt_magic.errors import ReplyNotValid, SchemaError, ToolRoundsExceeded
+
+PERSON_TEXT = "Anna Petrova is 34 years old and lives in Berlin."
+
+KINDS = {
+    "pydantic model": "from pydantic import BaseModel\n"
+                      "class Person(BaseModel):\n    name: str\n    age: int\n    city: str\n",
+    "dataclass": "from dataclasses import dataclass\n"
+                 "@dataclass\nclass Person:\n    name: str\n    age: int\n    city: str\n",
+    "TypedDict": "from typing_extensions import TypedDict\n"
+                 "class Person(TypedDict):\n    name: str\n    age: int\n    city: str\n",
+    "JSON schema": "Person = {'title': 'Person', 'type': 'object', 'required': ['name', 'age', 'city'],\n"
+                   "          'properties': {'name': {'type': 'string'}, 'age': {'type': 'integer'},\n"
+                   "                         'city': {'type': 'string'}}}\n",
+}
+
+
+def field(value, name):
+    return value[name] if isinstance(value, dict) else getattr(value, name)
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_each_kind_of_schema_is_sent_and_the_answer_validated(shell, ygpt_server, kind):
+    assert cell(shell, KINDS[kind]).ok
+    result = cell(shell, f"%%ygpt --schema Person --out person\n{PERSON_TEXT}")
+    assert result.ok, result.message
+    [request] = completions(ygpt_server)
+    schema = request.options["json_schema"]
+    assert schema["required"] == ["name", "age", "city"]
+    assert schema["properties"]["age"]["type"] == "integer"
+    person = shell.user_ns["person"]
+    assert shell.user_ns["_ygpt"].parsed is person
+    if kind in ("pydantic model", "dataclass"):
+        assert type(person) is shell.user_ns["Person"]
+    assert isinstance(field(person, "age"), int) and isinstance(field(person, "name"), str)
+    assert "```json" in result.final   # shown as pretty JSON
+    assert json.loads(shell.user_ns["_ygpt"].text)["age"] == field(person, "age")
+    assert_clean(result)
+
+
+@pytest.mark.parametrize(("define", "says"), [
+    ("Person = 42", ["not a schema", "int"]),
+    ("Person = {'name': 'Anna'}", ["does not look like a JSON schema"]),
+    ("Person = {'type': 'objet'}", ["not a valid JSON schema"]),
+    ("from typing import TypedDict\nclass Person(TypedDict):\n    name: str", ["typing_extensions"]),
+    ("Person = None\ndel Person", ["no variable named 'Person'"]),
+])
+def test_something_that_is_not_a_schema_is_refused_before_sending(shell, ygpt_server, define, says):
+    assert cell(shell, define).ok
+    result = cell(shell, f"%%ygpt --schema Person\n{PERSON_TEXT}")
+    assert_clear_error(result, *says, error_type=SchemaError)
+    assert completions(ygpt_server) == []
+
+
+@pytest.mark.parametrize("define", [
+    "from pydantic import BaseModel, Field\n"
+    "class Person(BaseModel):\n    name: str = Field(pattern='^[0-9]+$')\n    age: int\n",
+    "Person = {'type': 'object', 'required': ['name'],\n"
+    "          'properties': {'name': {'type': 'string', 'pattern': '^[0-9]+$'}}}\n",
+])
+def test_a_reply_that_does_not_validate_is_a_clear_error_keeping_the_raw_text(shell, ygpt_server, define):
+    shell.user_ns.pop("person", None)
+    assert cell(shell, define).ok   # a constraint the server's typed answers do not meet
+    result = cell(shell, f"%%ygpt --schema Person --out person\n{PERSON_TEXT}")
+    assert_clear_error(result, "does not fit the schema Person", "name", "_ygpt.text",
+                       error_type=ReplyNotValid)
+    reply = shell.user_ns["_ygpt"]
+    assert reply.parsed is None and json.loads(reply.text)["name"]
+    assert "person" not in shell.user_ns
+
+
+def test_schema_and_tools_combine(shell, ygpt_server):
+    assert cell(shell, KINDS["pydantic model"] +
+                "def lookup_person(name: str) -> str:\n"
+                "    '''Where a person lives and how old they are.'''\n"
+                "    return 'Anna Petrova, 34, Berlin'\n").ok
+    shell.run_line_magic("config", "YGptMagics.max_tool_rounds = 1")
+    result = cell(shell, "%%ygpt --schema Person --tools lookup_person --tool-choice required\n"
+                         "Look up the person Anna Petrova")
+    first = completions(ygpt_server)[0]
+    assert first.tools[0]["name"] == "lookup_person" and first.options["json_schema"]["title"] == "Person"
+    assert first.tool_choice == "required"
+    assert_clear_error(result, "1 round", error_type=ToolRoundsExceeded)   # required keeps calling
+    shell.run_line_magic("config", "YGptMagics.max_tool_rounds = 5")
+    auto = cell(shell, "%%ygpt --schema Person --tools lookup_person\nLook up the person Anna Petrova")
+    assert auto.ok, auto.message
+    last = completions(ygpt_server)[-1]
+    assert last.messages[2]["tool_results"][0]["content"] == "Anna Petrova, 34, Berlin"
+    assert last.options["json_schema"]["title"] == "Person"
+    assert type(shell.user_ns["_ygpt"].parsed).__name__ == "Person"

@@ -1,0 +1,35 @@
+"""How tool calls appear above a reply: one line per call, the full call behind ``<details>``.
+
+``🔧 get_sales(region="north") → 1,204 rows · 0.2 s`` reads at a glance in JupyterLab, on GitHub
+and in a console; the arguments (as the model sent them) and the result (as the model got it)
+are one click away in the Markdown form. The seconds read ``N.N s`` like the footer's, so the
+notebook sanitizer normalises them.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+
+from ..chat.tooluse import ToolCall
+from ..words import short
+from .markdown import fenced
+
+
+def call_line(name: str, arguments: dict) -> str:
+    """``get_sales(region="north", limit=5)``: each argument as JSON, long ones shortened."""
+    shown = ", ".join(f"{key}={short(json.dumps(value, ensure_ascii=False))}"
+                      for key, value in arguments.items())
+    return f"{name}({shown})"
+
+
+def line(call: ToolCall) -> str:
+    """The call's one line: call → result in a few words · seconds."""
+    return f"🔧 {call_line(call.name, call.arguments)} → {call.summary} · {call.elapsed:.1f} s"
+
+
+def details(call: ToolCall) -> str:
+    """The call's line as a ``<details>`` summary over its arguments and result."""
+    arguments = json.dumps(call.arguments, ensure_ascii=False, indent=2)
+    return (f"<details><summary>{html.escape(line(call), quote=False)}</summary>\n\n"
+            f"{fenced(arguments, 'json')}\n\n{fenced(call.result)}\n\n</details>")

@@ -1,0 +1,154 @@
+"""The tool loop: while the model answers with tool calls, run them and send the results back.
+
+It runs inside ``exchange.run_exchange`` (``tools=ToolLoop(...)``), which keeps its promises for
+the whole loop: the chat is held, only a complete answer is recorded (with every call and result),
+and an error or Ctrl-C, in a request or in a tool, leaves the chat as it was while the calls
+shown so far stay on screen. This module only decides what each round sends.
+
+Only the declared tools can run: a call to any other name, or with arguments that do not
+validate, is answered with an error result (shown, and counted as a round like any call), so a
+confused model can correct itself but can never reach a function the cell did not name. A tool
+that raises is answered with ``error: ValueError: …`` the same way. A result that holds a known
+credential is never sent: the loop stops with the prompts' own check (leaks.py,
+CredentialInPrompt).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .. import leaks
+from ..chat.tooluse import ToolCall, tool_messages
+from ..chat.values import Options, Reply, Usage
+from ..errors import SchemaError, ToolError, ToolRoundsExceeded
+from ..render.tools import call_line
+from ..words import short
+from ..values import Limits
+from . import results
+from .declare import Tool, declare_tools
+from .schema import Schema, schema_from, validation_problems
+
+#: rounds of calls a cell may take before the loop stops (``YGptMagics.max_tool_rounds``)
+MAX_ROUNDS = 5
+
+#: one request: (messages, extras) → the answer's last chunk (exchange supplies it)
+Ask = Callable[[list[dict[str, Any]], dict[str, Any]], Any]
+
+
+@dataclass
+class ToolLoop:
+    """One cell's tools and schema, and the calls made so far (``calls``, in order)."""
+
+    tools: tuple[Tool, ...] = ()
+    schema: Schema | None = None
+    max_rounds: int = MAX_ROUNDS
+    limits: Limits = Limits()  # the bounds of interpolated values, for results
+    secrets: tuple[Any, ...] = ()  # credentials (client/credentials.py) no result may carry
+    calls: list[ToolCall] = field(default_factory=list)
+    #: tokens of the answers that were tool calls (the exchange adds the final answer's)
+    spent: Usage = Usage()
+
+    def extras(self) -> dict[str, Any]:
+        """What every request of the loop adds: the declarations and the response format."""
+        extras: dict[str, Any] = {}
+        if self.tools:
+            extras["tools"] = [tool.declaration() for tool in self.tools]
+        if self.schema is not None:
+            extras["response_format"] = self.schema.response_format()
+        return extras
+
+    def answer(self, ask: Ask, messages: Sequence[dict[str, Any]], renderer: Any) -> Any:
+        """The last chunk of the model's answer once it stops calling tools."""
+        history, extras = list(messages), self.extras()
+        for number in range(1, self.max_rounds + 2):
+            last = ask(history, extras)
+            if last.status != "TOOL_CALLS":
+                return last
+            if number > self.max_rounds:
+                raise ToolRoundsExceeded(self.max_rounds)
+            self.spent = self.spent + last.usage
+            done = tuple(self._run(call, number, renderer) for call in last.tool_calls)
+            history += tool_messages(done)
+        raise AssertionError("unreachable: the last round either answers or raises")
+
+    def parsed(self, reply: Reply) -> Reply:
+        """``reply`` with its answer validated against the schema (``reply.parsed``);
+        ReplyNotValid when it does not fit (the caller keeps the raw reply)."""
+        return replace(reply, parsed=self.schema.parse(reply.text)) if self.schema else reply
+
+    def _run(self, call: dict[str, Any], number: int, renderer: Any) -> ToolCall:
+        """Run one call (or refuse it) and show it; its result is what the model gets back."""
+        name = call["name"]
+        tool = next((tool for tool in self.tools if tool.name == name), None)
+        arguments = _in_order(call["arguments"], tool)
+        renderer.tool_running(call_line(name, arguments))
+        started = time.monotonic()
+        failed = True
+        if tool is None:
+            known = ", ".join(tool.name for tool in self.tools) or "none"
+            text = f"error: there is no tool named {name!r}; the tools are: {known}"
+            brief = short(text, results.ERROR_SHORT)
+        else:
+            text, brief, failed = self._call(tool, arguments)
+        leaks.check(f"the result of {name}", text, self.secrets)
+        done = ToolCall(name=name, arguments=arguments, result=text, round=number, summary=brief,
+                        error=failed, elapsed=time.monotonic() - started)
+        self.calls.append(done)
+        renderer.tool_done(done)
+        return done
+
+    def _call(self, tool: Tool, arguments: dict[str, Any]) -> tuple[str, str, bool]:
+        """(text for the model, summary, failed) of calling ``tool``; KeyboardInterrupt passes."""
+        import pydantic
+
+        try:
+            value = tool.call(arguments)
+        except pydantic.ValidationError as error:
+            text = results.bounded(f"error: invalid arguments for {tool.name}: "
+                                   f"{validation_problems(error)}", self.limits.max_chars)
+            return text, short(text, results.ERROR_SHORT), True
+        except Exception as error:  # noqa: BLE001 (the model is told, and may try again)
+            text = results.error_content(error, self.limits.max_chars)
+            return text, short(text, results.ERROR_SHORT), True
+        return (results.content(value, self.limits, f"the result of {tool.name}"),
+                results.summary(value), False)
+
+
+def _in_order(arguments: dict[str, Any], tool: Tool | None) -> dict[str, Any]:
+    """The arguments in the order the function declares them (the wire's order varies from run
+    to run), the rest sorted, so the same call always reads the same."""
+    declared = list(tool.parameters.get("properties", {})) if tool is not None else []
+    rank = {name: index for index, name in enumerate(declared)}
+    return dict(sorted(arguments.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0])))
+
+
+def loop_for(options: Options, namespace: Mapping[str, Any], *, schema: str | None = None,
+             max_rounds: int = MAX_ROUNDS, limits: Limits = Limits(),
+             secrets: Sequence[Any] = ()) -> ToolLoop | None:
+    """The loop for a request with ``options`` (their ``tools`` and ``tool_choice``, the
+    cell's or the chat's) and ``--schema`` ``schema``; None when it has neither. Every name is
+    looked up now, so a bad one fails before anything is sent."""
+    tools = declare_tools(options.tools, namespace) if options.tools else ()
+    choice = options.tool_choice
+    if choice is not None and not tools:
+        raise ToolError(f"--tool-choice {choice} needs tools: name them with --tools f,g (or "
+                        f"%ygpt config --tools f,g for the chat).")
+    if choice not in (None, "auto", "none", "required") and choice not in {t.name for t in tools}:
+        raise ToolError(f"--tool-choice {choice}: there is no tool of that name; the tools are "
+                        f"{', '.join(t.name for t in tools)} (or use auto, none, required).")
+    found = schema_from(_schema_value(schema, namespace), schema) if schema else None
+    if not tools and found is None:
+        return None
+    return ToolLoop(tools=tools, schema=found, max_rounds=max_rounds,
+                    limits=limits, secrets=tuple(secrets))
+
+
+def _schema_value(name: str, namespace: Mapping[str, Any]) -> Any:
+    if name not in namespace:
+        raise SchemaError(f"--schema {name}: there is no variable named {name!r}. Define the model "
+                        f"in a code cell first, e.g. class {name}(BaseModel): ...")
+    return namespace[name]
+

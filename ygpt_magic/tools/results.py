@@ -1,0 +1,62 @@
+"""What a tool returned → the text the model reads, and the short forms the cell shows.
+
+The model reads text: a string as it is, a dict or list that JSON can write as JSON, anything
+else as ``{name}`` would send it (values.py: a DataFrame as a bounded table, ``_repr_llm_``, then
+``repr``). Every result has the bounds interpolated values have (``YGptMagics.max_value_chars``,
+``max_rows``, ...), with a line saying how much was left out, so a 50 MB result costs the model a
+few thousand characters, not the whole context; nothing is cut silently.
+The cell shows each result in a few words (``1,204 rows``, ``3 items``, ``sunny``) on the call's
+line (render/tools.py).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..values import Limits, render
+from ..values import bounded as values_bounded
+from ..words import counted, short
+
+ERROR_SHORT = 80  # characters of an error shown there (the type and the start of the message)
+
+
+def content(value: Any, limits: Limits, label: str) -> str:
+    """The text the model gets for ``value`` (``label`` names it if its repr fails)."""
+    if isinstance(value, (dict, list, tuple, bool)) or value is None:
+        try:
+            return bounded(json.dumps(value, ensure_ascii=False), limits.max_chars)
+        except (TypeError, ValueError, RecursionError):
+            pass  # not JSON all the way down: rendered like any other value
+    return render(value, limits, label).text
+
+
+def bounded(text: str, max_chars: int) -> str:
+    """``text`` cut to ``max_chars``, saying how many characters were left out."""
+    return values_bounded(text, None, max_chars).text
+
+
+def error_content(error: BaseException, max_chars: int) -> str:
+    """What the model gets when a call failed: ``error: ValueError: …``."""
+    detail = str(error).strip()
+    return bounded(f"error: {type(error).__name__}: {detail}" if detail
+                   else f"error: {type(error).__name__}", max_chars)
+
+
+def summary(value: Any) -> str:
+    """A result in a few words, for the call's line."""
+    if hasattr(value, "shape") and hasattr(value, "__len__") and getattr(value, "ndim", 0) >= 1:
+        return counted(len(value), "row")
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.6g}"
+    if isinstance(value, str):
+        return short(value)
+    if isinstance(value, dict):
+        return counted(len(value), "key")
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return counted(len(value), "item")
+    return short(type(value).__name__)

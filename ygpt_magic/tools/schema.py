@@ -1,0 +1,151 @@
+"""Typed answers: a notebook value named by ``--schema`` → the request's JSON schema, and a reply
+→ the validated value.
+
+Four kinds of value name a schema: a pydantic model, a dataclass, a TypedDict (all three through
+pydantic's ``TypeAdapter``, so a reply is validated with pydantic's coercion and comes back as an
+instance of the user's own type) and a JSON-schema dict (validated with ``jsonschema``; the value
+is the parsed JSON). Anything else is refused when the cell is parsed, before a request is sent.
+
+This module is the seam the ``--map --schema`` helper uses too: :func:`schema_from`,
+:meth:`Schema.response_format`, :meth:`Schema.parse` and :func:`as_record` (a parsed value as a
+flat dict, one DataFrame row).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from typing_extensions import is_typeddict  # typing's misses typing_extensions' TypedDicts before 3.12
+
+from ..errors import ReplyNotValid, SchemaError
+from ..render.markdown import code_blocks
+
+#: keys of a dict that make it look like a JSON schema rather than data
+_SCHEMA_KEYS = {"type", "properties", "$ref", "anyOf", "oneOf", "allOf", "enum", "items", "$defs"}
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The schema a request asks the answer to follow, and how to read a reply against it."""
+
+    name: str
+    json_schema: dict[str, Any]
+    kind: str  # "pydantic model", "dataclass", "TypedDict" or "JSON schema"
+    adapter: Any = dataclasses.field(default=None, repr=False, compare=False)  # pydantic TypeAdapter
+
+    def response_format(self) -> dict[str, Any]:
+        """What the SDK's ``configure(response_format=...)`` takes for this schema."""
+        return {"name": self.name, "json_schema": self.json_schema}
+
+    def parse(self, text: str) -> Any:
+        """The reply's value, validated: an instance of the model / dataclass, a dict for a
+        TypedDict or a JSON schema. ReplyNotValid says what did not fit."""
+        source = _json_source(text)
+        try:
+            value = json.loads(source)
+        except ValueError as error:
+            raise ReplyNotValid(self.name, f"it is not JSON ({error})") from None
+        if self.adapter is not None:
+            import pydantic
+
+            try:
+                return self.adapter.validate_python(value)
+            except pydantic.ValidationError as error:
+                raise ReplyNotValid(self.name, validation_problems(error)) from None
+        import jsonschema
+
+        problem = jsonschema.exceptions.best_match(
+            jsonschema.validators.validator_for(self.json_schema)(self.json_schema).iter_errors(value))
+        if problem is not None:
+            where = "/".join(str(part) for part in problem.absolute_path) or "the answer"
+            raise ReplyNotValid(self.name, f"{where}: {problem.message}")
+        return value
+
+
+def schema_from(value: Any, name: str) -> Schema:
+    """The Schema for ``value`` (named ``name`` in the notebook); SchemaError if it is none of
+    the four kinds."""
+    import pydantic
+
+    if isinstance(value, dict):
+        return _dict_schema(value, name)
+    kind = _kind(value, pydantic)
+    if kind is None:
+        raise SchemaError(
+            f"--schema {name}: {name} is a value of type {type(value).__name__}, not a schema. Use a pydantic "
+            f"model class, a dataclass, a TypedDict or a JSON-schema dict, e.g. "
+            f"class Person(BaseModel): name: str; age: int.")
+    try:
+        adapter = pydantic.TypeAdapter(value)
+        json_schema = adapter.json_schema()
+    except (pydantic.PydanticSchemaGenerationError, pydantic.PydanticInvalidForJsonSchema,
+            pydantic.PydanticUserError) as error:
+        if "typing_extensions.TypedDict" in str(error):
+            raise SchemaError(f"--schema {name}: on Python before 3.12 pydantic reads only "
+                              f"TypedDicts from typing_extensions; define {name} with "
+                              f"from typing_extensions import TypedDict.") from None
+        raise SchemaError(f"--schema {name}: pydantic cannot describe {name} as JSON "
+                          f"({_first_line(error)}); use fields of plain types (str, int, float, "
+                          f"bool, list, dict, Literal, nested models).") from None
+    return Schema(name=getattr(value, "__name__", name), json_schema=json_schema, kind=kind,
+                  adapter=adapter)
+
+
+def as_record(value: Any) -> dict[str, Any]:
+    """A parsed value as a plain dict (a DataFrame row): a model's ``model_dump()``, a
+    dataclass's fields, a dict as it is; anything else under the key ``value``."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, dict):
+        return dict(value)
+    return {"value": value}
+
+
+def _kind(value: Any, pydantic: Any) -> str | None:
+    if isinstance(value, type) and issubclass(value, pydantic.BaseModel):
+        return "pydantic model"
+    if isinstance(value, type) and dataclasses.is_dataclass(value):
+        return "dataclass"
+    if is_typeddict(value):
+        return "TypedDict"
+    return None
+
+
+def _dict_schema(value: dict, name: str) -> Schema:
+    import jsonschema
+
+    if not _SCHEMA_KEYS & set(value):
+        raise SchemaError(f"--schema {name}: the dict {name} does not look like a JSON schema "
+                          f"(it has none of the keys type, properties, $ref, anyOf, enum, items); "
+                          f"write e.g. {{\"type\": \"object\", \"properties\": {{\"name\": "
+                          f"{{\"type\": \"string\"}}}}}}.")
+    try:
+        jsonschema.validators.validator_for(value).check_schema(value)
+    except jsonschema.exceptions.SchemaError as error:
+        where = "/".join(str(part) for part in error.absolute_path) or "its top level"
+        raise SchemaError(f"--schema {name}: {name} is not a valid JSON schema at {where}: "
+                          f"{error.message}.") from None
+    return Schema(name=str(value.get("title") or name), json_schema=value, kind="JSON schema")
+
+
+def _json_source(text: str) -> str:
+    """The JSON in a reply: the first fenced block if the model wrapped it in one."""
+    blocks = code_blocks(text)
+    return blocks[0][1] if blocks else text
+
+
+def validation_problems(error: Any, limit: int = 3) -> str:
+    """pydantic's errors as one line: ``age: Input should be a valid integer; …``."""
+    problems = [f"{'.'.join(str(p) for p in item['loc']) or 'the answer'}: {item['msg']}"
+                for item in error.errors()[:limit]]
+    more = error.error_count() - limit
+    return "; ".join(problems) + (f"; and {more} more" if more > 0 else "")
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
