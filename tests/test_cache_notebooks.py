@@ -25,7 +25,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+#: every tutorial but those with tool exchanges (--tools / --schema), which the cache does not
+#: record yet (their functions run in the kernel between requests)
+NOTEBOOKS = sorted(path for path in (ROOT / "notebooks").glob("*.ipynb")
+                   if not any(flag in path.read_text(encoding="utf-8") for flag in ("--tools", "--schema")))
 BIN = Path(sys.executable).parent
 CHANGED = ("Erors wont corrct themselfs", "Erors wont corrct themselfs, do they?")
 #: the README's conftest.py for a user's notebooks (nbval runs cells unnumbered otherwise)
@@ -87,6 +90,7 @@ def _with_whoami(path: Path) -> None:
 
 
 def test_recorded_notebooks_pass_nbval_with_no_server_and_no_credentials(tmp_path):
+    assert len(NOTEBOOKS) >= 6  # 00-05
     folder = tmp_path / "notebooks"
     folder.mkdir()
     for path in NOTEBOOKS:
