@@ -244,6 +244,6 @@ def test_a_tool_exchange_is_not_cached_and_replay_mode_says_so(shell, ygpt_serve
     assert sent >= 2 and "0 entries" in cell(shell, "%ygpt cache").plain
     shell.run_line_magic("ygpt", "cache --mode replay")
     refused = cell(shell, "%%ygpt --once --tools get_sales\nHow did the north do?")
-    assert_clear_error(refused, "uses --tools or --schema", "not recorded yet", "--no-cache",
+    assert_clear_error(refused, "uses --tools, --schema or --image", "not recorded yet", "--no-cache",
                        error_type=CacheUnusable)
     assert len(completions(ygpt_server)) == sent

@@ -25,10 +25,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-#: every tutorial but those with tool exchanges (--tools / --schema), which the cache does not
-#: record yet (their functions run in the kernel between requests)
+#: every tutorial but those with tool exchanges (--tools / --schema: their functions run in the
+#: kernel between requests) or pictures (--image), which the cache does not record yet
 NOTEBOOKS = sorted(path for path in (ROOT / "notebooks").glob("*.ipynb")
-                   if not any(flag in path.read_text(encoding="utf-8") for flag in ("--tools", "--schema")))
+                   if not any(flag in path.read_text(encoding="utf-8")
+                              for flag in ("--tools", "--schema", "--image")))
 BIN = Path(sys.executable).parent
 CHANGED = ("Erors wont corrct themselfs", "Erors wont corrct themselfs, do they?")
 #: the README's conftest.py for a user's notebooks (nbval runs cells unnumbered otherwise)

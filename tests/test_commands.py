@@ -15,7 +15,7 @@ TRANSLATE = '%%ygpt --system "Translate the text into French"\n' + HAMLET
 
 
 def test_help_and_unknown_subcommands(shell):
-    assert "%ygpt connect [--insecure] [local|cloud|HOST:PORT]" in cell(shell, "%ygpt").plain
+    assert "%ygpt connect [--insecure] [--http URL] [local|cloud|HOST:PORT]" in cell(shell, "%ygpt").plain
     assert "%ygpt history" in cell(shell, "%ygpt help").plain
     result = cell(shell, "%ygpt frobnicate")
     assert isinstance(result.typed_error, OptionError)

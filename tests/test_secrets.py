@@ -117,6 +117,12 @@ SCENARIO = [
     (fail_next("UNAUTHENTICATED"), "%%ygpt\nRefused, verbosely."),
     (None, "%tb"),
     (None, "%xmode Context"),
+    (None, "%ygpt connect ADDRESS --insecure --http HTTP_URL"),
+    (None, "import io; from PIL import Image; png = io.BytesIO(); Image.new('RGB', (8, 8)).save(png, 'PNG')"),
+    (None, "%%ygpt --image png --model gemma-3-27b-it\nWhat colour is it?"),
+    (fail_next("UNAUTHENTICATED"), "%%ygpt --image png --model gemma-3-27b-it\nRefused over HTTP."),
+    (lambda server: server.faults.break_stream_after(1, "INTERNAL"),
+     "%%ygpt --image png --model gemma-3-27b-it\nCut short over HTTP."),
     (None, "%ygpt history"),
     (None, "%ygpt chats"),
     (None, "%ygpt usage"),
@@ -135,6 +141,7 @@ def run_scenario(shell, server, tmp_path: Path) -> list[CellRun]:
     for fault, source in SCENARIO:
         if fault is not None:
             fault(server)
+        source = source.replace("ADDRESS", server.address).replace("HTTP_URL", server.http_url)
         cells.append(run(shell, source.replace("TMP", str(tmp_path))))
         server.faults.clear()
     return cells

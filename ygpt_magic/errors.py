@@ -426,3 +426,35 @@ class CredentialInPrompt(YGptError):
 
 class NothingToFix(YGptError):
     """`%ygpt fix` found no failed cell to work on."""
+
+
+class ImageError(YGptError):
+    """``--image NAME`` names nothing usable as a picture (unknown, not an image, a type that is
+    none, a library missing); found before anything is sent."""
+
+
+class ImagesNotTaken(YGptError):
+    """The request's model takes no pictures (the catalogue says which do)."""
+
+    def __init__(self, model: str, image_models: tuple[str, ...]) -> None:
+        which = ", ".join(image_models) or "none listed"
+        super().__init__(
+            f"The model '{model}' does not take images, so nothing was sent. Run the cell with "
+            f"--model {image_models[0] if image_models else 'NAME'} (models that take images: "
+            f"{which}; %ygpt models marks them), or without pictures (--image, {{Out[N]}} of "
+            f"a picture)."
+        )
+        self.model = model
+
+
+class NoChatEndpoint(YGptError):
+    """Pictures go over the chat API (HTTP), and the HOST:PORT target has no HTTP address."""
+
+    def __init__(self, endpoint: str) -> None:
+        super().__init__(
+            f"Pictures go through the chat API over HTTP, and {endpoint} has no HTTP address "
+            f"set, so nothing was sent. Give it with %ygpt connect {endpoint} --http "
+            f"http://HOST:HTTP_PORT (the address `ygpt-magic serve` prints after READY), or "
+            f"set YGPT_HTTP_ENDPOINT."
+        )
+        self.endpoint = endpoint

@@ -5,7 +5,9 @@ Rules, chosen so that pasting code or JSON just works:
   bounded, tables for DataFrames, `_repr_llm_`); nothing else is evaluated (no calls, no
   indexing, no private `_attributes`).
 - `{In[N]}`, `{Out[N]}`, `{Err[N]}`: the source, the output and the error of the cell numbered N
-  (cells.py), N being the number IPython shows in `In [N]:`.
+  (cells.py), N being the number IPython shows in `In [N]:`. An output that is a picture (a
+  Figure, a PIL or IPython image: images.is_picture) is not written into the text: it goes with
+  the cell as a picture, like `--image Out[N]`, and the text says `[image Out[N]]` where it was.
 - `{{` and `}}` are literal braces.
 - Text inside fenced code blocks (``` or ~~~) is never touched, and what a reference brings in is
   never interpolated again (a cell's source with braces is sent as written).
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from . import leaks
 from .errors import InterpolationError
+from .images import is_picture
 from .render.markdown import fenced
 from .values import Limits, Rendered, bounded, render
 
@@ -38,11 +41,12 @@ _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 
 @dataclass(frozen=True)
 class Expanded:
-    """The prompt text, and one note per reference that was rendered or cut (shown above the
-    reply and by --dry-run)."""
+    """The prompt text, one note per reference that was rendered or cut (shown above the reply
+    and by --dry-run), and the pictures `{Out[N]}` referred to, as (name, value)."""
 
     text: str
     notes: tuple[str, ...] = ()
+    pictures: tuple[tuple[str, object], ...] = ()
 
 
 def interpolate(
@@ -66,12 +70,15 @@ def interpolate(
     if not fill:
         return Expanded(text)
     notes: list[str] = []
+    pictures: list[tuple[str, object]] = []
 
     def value(match: re.Match) -> str:
         token = match.group(0)
         if token in ("{{", "}}"):
             return token[0]
-        label, rendered = _reference(match, namespace, cells, limits)
+        label, rendered, picture = _reference(match, namespace, cells, limits)
+        if picture is not None:
+            pictures.append((label[1:-1], picture))
         leaks.check(label, rendered.text, secrets)
         if rendered.summary:
             notes.append(f"{label}: {rendered.summary}")
@@ -80,14 +87,14 @@ def interpolate(
     out = [block if is_code else _TOKEN.sub(value, block) for is_code, block in _split_fenced(text)]
     expanded = "".join(out)
     leaks.check("the expanded prompt", expanded, secrets)
-    return Expanded(expanded, tuple(notes))
+    return Expanded(expanded, tuple(notes), tuple(pictures))
 
 
-def _reference(match: re.Match, namespace, cells, limits: Limits) -> tuple[str, Rendered]:
-    """(label, rendered value) for one `{...}`."""
+def _reference(match: re.Match, namespace, cells, limits: Limits) -> tuple[str, Rendered, object]:
+    """(label, rendered value, the picture it stands for or None) for one `{...}`."""
     if match.group(1):
         label = "{" + match.group(1) + "}"
-        return label, render(_lookup(match.group(1), namespace), limits, label)
+        return label, render(_lookup(match.group(1), namespace), limits, label), None
     kind, index = match.group(2), match.group(3)
     label = f"{{{kind}[{index}]}}"
     count = _count(label, index.strip())
@@ -95,15 +102,18 @@ def _reference(match: re.Match, namespace, cells, limits: Limits) -> tuple[str, 
         raise InterpolationError(f"The text uses {label}, but cell references work only in a "
                                  f"notebook or IPython session.")
     if kind == "Out":
-        rendered = render(cells.output(count), limits, label)
-        return label, Rendered(rendered.text, rendered.summary or f"the output of cell {count}")
+        output = cells.output(count)
+        if is_picture(output):
+            return label, Rendered(f"[image {label[1:-1]}]", "a picture, sent with the cell"), output
+        rendered = render(output, limits, label)
+        return label, Rendered(rendered.text, rendered.summary or f"the output of cell {count}"), None
     if kind == "In":
         text, language, summary = cells.source(count), "python", f"the source of cell {count}"
     else:
         error = cells.error(count)
         text, language, summary = error.text, "", f"the {error.type_name} of cell {count}"
     cut = bounded(text, summary, limits.max_chars)  # cut inside the fence, which stays closed
-    return label, Rendered(fenced(cut.text, language), cut.summary)
+    return label, Rendered(fenced(cut.text, language), cut.summary), None
 
 
 def _count(label: str, index: str) -> int:

@@ -20,7 +20,7 @@ from traitlets import Float, Int, TraitError, Unicode, default, observe, validat
 from traitlets.config import Config
 from traitlets.config.loader import DeferredConfig, LazyConfigValue
 
-from . import commands, render
+from . import commands, images, render
 from .cache import MODES as CACHE_MODES
 from .cache import ReplyCache
 from .cache import replies as cache_settings
@@ -283,6 +283,10 @@ class YGptMagics(Magics):
               help="Re-running this cell adds a new turn instead of rewinding the chat.")
     @argument("--no-interpolate", action="store_true",
               help="Send {braces} as written instead of filling in {variable} values.")
+    @argument("--image", metavar="NAME[,NAME]",
+              help="Show the model pictures: variables holding a matplotlib Figure, a PIL image, "
+                   "PNG/JPEG bytes, a file path or an IPython Image; Out[N]; or image files. "
+                   "Needs a model that takes images (%%ygpt models marks them).")
     @argument("--no-cache", action="store_true",
               help="Neither replay nor record this cell in the reply cache (%%ygpt cache).")
     @line_cell_magic
@@ -318,8 +322,9 @@ class YGptMagics(Magics):
         if not prompt.strip():
             raise OptionError("The %%ygpt cell is empty: write the prompt on the lines below "
                               "%%ygpt.")
+        pictures = images.pictures(args.image, self.shell.user_ns, expanded.pictures)
         cache = None if args.no_cache else _request.reply_cache(self, prompt)
-        plan = self._plan(prompt, args, _request.client_getter(self, cache))
+        plan = self._plan(prompt, args, _request.client_getter(self, cache), pictures)
         mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
         _request.send(self, plan, expanded.notes, mode=mode, dry_run=args.dry_run, out=args.out,
                       schema=args.schema, cache=cache)
@@ -343,12 +348,16 @@ class YGptMagics(Magics):
         if args.deferred and args.no_stream:
             raise OptionError("%%ygpt: --deferred and --no-stream are two different modes; "
                               "use one of them.")
+        if args.image and args.deferred:
+            raise OptionError("%%ygpt: pictures (--image) go through the chat API, which has no "
+                              "deferred mode; drop --deferred.")
         if args.once and args.append:
             raise OptionError("%%ygpt: --append has no effect with --once (prompt mode never "
                               "writes to the chat); drop one of them.")
         return args
 
-    def _plan(self, prompt: str, args: argparse.Namespace, get_client) -> Plan:
+    def _plan(self, prompt: str, args: argparse.Namespace, get_client,
+              pictures: tuple = ()) -> Plan:
         """The flags → planning.plan_request, the rule the panel follows too."""
         flags = {"model": args.model, "temperature": args.temperature,
                  "max_tokens": args.max_tokens, "format": args.format,
@@ -357,7 +366,7 @@ class YGptMagics(Magics):
         return planning.plan_request(
             self.session, prompt, settings=self, get_client=get_client,
             chat=args.chat, cell_id=self._cell_id, append=args.append, once=args.once,
-            system=args.system, flags=flags)
+            system=args.system, flags=flags, pictures=pictures)
 
     def close(self) -> None:
         """Unregister the cell hooks, close the client, stop a local server (on unload)."""

@@ -123,14 +123,15 @@ class Front:
         self._warned = False
         self.client = _LazyClient(self, get_client)
 
-    def without_tools(self) -> None:
-        """No cache for a tool exchange (``--tools`` / ``--schema``): its tools run in the kernel
-        between its requests, which the cache does not record yet. Replay mode sends nothing
-        unrecorded, so there it is refused (CacheUnusable)."""
+    def declined(self) -> None:
+        """No cache for a tool exchange (``--tools`` / ``--schema``: its functions run in the
+        kernel between its requests) nor for pictures (``--image``: the key holds text only):
+        the cache does not record them yet. Replay mode sends nothing unrecorded, so there it
+        is refused (CacheUnusable)."""
         if self.cache.mode == "replay":
-            raise CacheUnusable(self.cache.path, f"{self.cell} uses --tools or --schema, whose "
-                                                 f"exchanges are not recorded yet; run it with "
-                                                 f"--no-cache")
+            raise CacheUnusable(self.cache.path, f"{self.cell} uses --tools, --schema or --image, "
+                                                 f"whose exchanges are not recorded yet; run it "
+                                                 f"with --no-cache")
         return None
 
     def replayed(self, plan: Plan) -> Reply | None:

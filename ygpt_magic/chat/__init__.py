@@ -7,11 +7,12 @@ IPython nor the SDK (tests/test_layers.py holds that), so both views (the magics
 and the tests build on it alone.
 """
 
+from .pictures import Picture, PictureInfo
 from .planning import Plan, plan, plan_request
 from .session import ChatEvent, ChatSession, ChatState
 from .values import BUILTIN, FORMATS, UNSET, Chat, Options, Reply, Turn, Usage, counted, short_model
 
 __all__ = [
-    "BUILTIN", "FORMATS", "UNSET", "Chat", "ChatEvent", "ChatSession", "ChatState", "Options", "Plan",
-    "Reply", "Turn", "Usage", "counted", "plan", "plan_request", "short_model",
+    "BUILTIN", "FORMATS", "UNSET", "Chat", "ChatEvent", "ChatSession", "ChatState", "Options", "Picture",
+    "PictureInfo", "Plan", "Reply", "Turn", "Usage", "counted", "plan", "plan_request", "short_model",
 ]

@@ -2,7 +2,8 @@
 
 The API has no model listing for completions, so the list is static. ``%ygpt models`` shows it,
 the panel offers it in its model dropdown, and planning takes a model's context size from it as
-the default budget for trimming history; a model not listed (e.g. a fine-tuned gpt:// URI) is not
+the default budget for trimming history, and ``images`` says which models take pictures
+(``%%ygpt --image`` is refused before sending for the others); a model not listed (e.g. a fine-tuned gpt:// URI) is not
 trimmed unless ``YGptMagics.context_budget`` is set.
 """
 
@@ -13,11 +14,13 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Model:
-    """One entry: the short name a user types (``name`` or ``name/version``), and its context."""
+    """One entry: the short name a user types (``name`` or ``name/version``), its context size,
+    and whether it takes pictures (over the chat API)."""
 
     name: str
     about: str
     context: int
+    images: bool = False
 
 
 MODELS: tuple[Model, ...] = (
@@ -30,14 +33,26 @@ MODELS: tuple[Model, ...] = (
     Model("qwen3-235b-a22b-fp8", "Qwen3 235B", 262144),
     Model("gpt-oss-120b", "gpt-oss 120B", 131072),
     Model("gpt-oss-20b", "gpt-oss 20B", 131072),
-    Model("gemma-3-27b-it", "Gemma 3 27B", 131072),
+    Model("gemma-3-27b-it", "Gemma 3 27B", 131072, images=True),
 )
 NAMES: tuple[str, ...] = tuple(model.name for model in MODELS)
 _CONTEXT = {model.name.partition("/")[0]: model.context for model in MODELS}
+#: the models that take pictures
+IMAGE_MODELS: tuple[str, ...] = tuple(model.name for model in MODELS if model.images)
+
+
+def _base(model: str) -> str:
+    """`name`, `name/version` or `gpt://folder/name/version` → `name`."""
+    if "://" in model:
+        model = model.partition("://")[2].partition("/")[2]
+    return model.partition("/")[0]
 
 
 def context_size(model: str) -> int | None:
     """Context size of `name`, `name/version` or `gpt://folder/name/version`, if known."""
-    if "://" in model:
-        model = model.partition("://")[2].partition("/")[2]
-    return _CONTEXT.get(model.partition("/")[0])
+    return _CONTEXT.get(_base(model))
+
+
+def takes_images(model: str) -> bool:
+    """Whether the model takes pictures (an unlisted one is assumed not to)."""
+    return _base(model) in IMAGE_MODELS

@@ -18,10 +18,12 @@ option, so after loading one, its chats keep ``yandexgpt``/``markdown`` whatever
 defaults say (``%ygpt config`` shows it as set by the chat; the panel's "(default)" entry unsets it).
 Leaving unset options out, rather than writing nulls, keeps new files readable by older versions.
 
-Version 2 is version 1 plus what tools add: a reply's ``tool_calls`` (``[{"name", "arguments",
-"result", "round", "summary", "error", "elapsed"}]``) and the options ``tools`` / ``tool_choice``.
-A file is written as version 1 when it has none of them, so older versions still read it; one
-with tool calls says version 2, which an older version refuses by its version number.
+Version 2 is version 1 plus what tools and pictures add: a reply's ``tool_calls`` (``[{"name",
+"arguments", "result", "round", "summary", "error", "elapsed"}]``), the options ``tools`` /
+``tool_choice``, and a turn's ``images`` (``[{"name", "format", "width", "height", "bytes",
+"sha256"}]``: the placeholders of the pictures it sent, chat/pictures.py; never the pictures). A
+file is written as version 1 when it has none of them, so older versions still read it; one with
+them says version 2, which an older version refuses by its version number.
 A reply's ``messages`` (what was sent) are not saved: they repeat the history before it, which
 would make a file grow with the square of the chat's length; they are rebuilt by the next request.
 """
@@ -37,6 +39,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ChatFileError, OptionError
+from .pictures import FORMATS as PICTURE_FORMATS
+from .pictures import PictureInfo
 from .tooluse import ToolCall, message_role, message_text
 from .values import Chat, Options, Reply, Turn, Usage, counted, short_model, shown
 
@@ -45,6 +49,7 @@ VERSIONS = (1, 2)
 MAX_BYTES = 20 * 1024 * 1024
 MAX_NAME = 200
 MAX_CHATS = 1_000
+MAX_PICTURES = 100  # placeholders in one turn
 
 
 _KIND_NAMES = {type(None): "null", Mapping: "an object", str: "text", int: "a whole number",
@@ -120,6 +125,27 @@ def _reply(value: Any, where: str) -> Reply:
     )
 
 
+def _pictures(value: Any, where: str) -> tuple[PictureInfo, ...]:
+    items = _list(value, where)
+    if len(items) > MAX_PICTURES:
+        raise _Bad(f"{where} lists {len(items)} images, more than {MAX_PICTURES}")
+    pictures = []
+    for index, item in enumerate(items):
+        at = f"{where}[{index}]"
+        data = _object(item, {"name", "format", "width", "height", "bytes", "sha256"}, at)
+        name, sha256 = _field(data, "name", (str,), at), _field(data, "sha256", (str,), at)
+        if len(name) > MAX_NAME or len(sha256) > 64:
+            raise _Bad(f"{at} has a name or sha256 that is too long")
+        kind = _field(data, "format", (str,), at)
+        if kind not in PICTURE_FORMATS:
+            raise _Bad(f"{at}.format should be one of {', '.join(PICTURE_FORMATS)}, not {shown(kind)}")
+        sizes = [_field(data, key, (int,), at) for key in ("width", "height", "bytes")]
+        if min(sizes) < 0:
+            raise _Bad(f"{at} has a negative size")
+        pictures.append(PictureInfo(name, kind, *sizes, sha256))
+    return tuple(pictures)
+
+
 def _tool_call(value: Any, where: str) -> ToolCall:
     data = _object(value, set(ToolCall.__dataclass_fields__), where)
     number = _field(data, "round", (int,), where)
@@ -148,11 +174,12 @@ def _chat(value: Any, where: str) -> Chat:
     turns = []
     for index, item in enumerate(_list(_field(data, "turns", (list,), where), f"{where}.turns")):
         at = f"{where}.turns[{index}]"
-        turn = _object(item, {"prompt", "cell_id", "reply"}, at)
+        turn = _object(item, {"prompt", "cell_id", "reply", "images"}, at)
         turns.append(Turn(
             prompt=_field(turn, "prompt", (str,), at),
             reply=_reply(_field(turn, "reply", (Mapping,), at), f"{at}.reply"),
             cell_id=_field(turn, "cell_id", (str, type(None)), at) if "cell_id" in turn else None,
+            images=_pictures(turn["images"], f"{at}.images") if "images" in turn else (),
         ))
     system = _field(data, "system", (str, type(None)), where) if "system" in data else None
     return Chat(name, system=system or None, options=parsed_options, turns=turns)
@@ -194,15 +221,21 @@ def dump(chats: Mapping[str, Chat], current: str) -> dict[str, Any]:
                                   for call in r.tool_calls]
         return data
 
-    with_tools = any(chat.options.tools or chat.options.tool_choice
-                     or any(turn.reply.tool_calls for turn in chat.turns) for chat in chats.values())
+    def turn(t: Turn) -> dict[str, Any]:
+        data = {"prompt": t.prompt, "cell_id": t.cell_id, "reply": reply(t.reply)}
+        if t.images:
+            data["images"] = [info.to_dict() for info in t.images]
+        return data
+
+    with_v2 = any(chat.options.tools or chat.options.tool_choice
+                  or any(turn.reply.tool_calls or turn.images for turn in chat.turns)
+                  for chat in chats.values())
     return {
-        "version": VERSION if with_tools else 1,
+        "version": VERSION if with_v2 else 1,
         "current": current,
         "chats": [
             {"name": chat.name, "system": chat.system, "options": chat.options.set_fields(),
-             "turns": [{"prompt": t.prompt, "cell_id": t.cell_id, "reply": reply(t.reply)}
-                       for t in chat.turns]}
+             "turns": [turn(t) for t in chat.turns]}
             for chat in chats.values()
         ],
     }
@@ -257,6 +290,7 @@ def transcript(chat: Chat) -> str:
     for number, turn in enumerate(chat.turns, 1):
         reply = turn.reply
         parts.append(f"## {number}. User\n\n{turn.prompt}")
+        parts.extend(info.caption() for info in turn.images)
         parts += [f"**{message_role(m)}**\n\n{_quote(message_text(m))}"
                   for m in turn.messages()[1:-1]]
         parts.append(f"## {number}. {short_model(reply.model)}\n\n{reply.text}")

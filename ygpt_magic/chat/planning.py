@@ -17,8 +17,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..errors import ContextTooLong, OptionError, UnknownChat
-from .catalog import context_size
+from ..errors import ContextTooLong, ImagesNotTaken, OptionError, UnknownChat
+from .catalog import IMAGE_MODELS, context_size, takes_images
+from .pictures import PICTURE_TOKENS, Picture
 from .session import ChatSession, ChatState
 from .values import BUILTIN, Options, Turn, build_messages, counted
 
@@ -47,11 +48,13 @@ class Plan:
     tokens: int | None = None  # counted size of messages, when a budget was checked
     budget: int | None = None
     context_notes: tuple[str, ...] = ()  # what interpolation rendered or cut (interpolate.py)
+    pictures: tuple[Picture, ...] = ()  # sent with the prompt; the turn keeps their placeholders
 
     def notes(self) -> list[str]:
-        """One-line notes shown above the reply, so history changes and cut values are never
-        silent."""
+        """One-line notes shown above the reply, so history changes, cut values and pictures not
+        sent as given are never silent."""
         notes = list(self.context_notes)
+        notes += [f"🖼 {picture.note}" for picture in self.pictures if picture.note]
         if self.replaces:
             later = f" and {counted(self.rewound, 'later turn')} were" if self.rewound else " was"
             notes.append(f"↺ Re-ran this cell: its previous turn{later} dropped from chat '{self.chat}'.")
@@ -149,12 +152,14 @@ def rewind_point(state: ChatState, *, append: bool, once: bool) -> int | None:
     return None if (append or once) else state.cell_turn
 
 
-def upper_bound_tokens(system: str | None, history: Sequence[Turn], prompt: str) -> int:
-    """A size no tokenizer exceeds (≤ 1 token per UTF-8 byte, plus per-message overhead), so
-    the tokenizer API is only asked when a request might not fit the budget. It adds up the
-    sizes the turns stored when they were made: a long chat is not encoded again each cell."""
+def upper_bound_tokens(system: str | None, history: Sequence[Turn], prompt: str,
+                       pictures: int = 0) -> int:
+    """A size no tokenizer exceeds (≤ 1 token per UTF-8 byte, plus per-message overhead, plus
+    a picture's fixed cost), so the tokenizer API is only asked when a request might not fit the
+    budget. It adds up the sizes the turns stored when they were made: a long chat is not encoded
+    again each cell."""
     size = sum(turn.utf8_size for turn in history) + 2 * MESSAGE_OVERHEAD * len(history)
-    size += len(prompt.encode()) + MESSAGE_OVERHEAD
+    size += len(prompt.encode()) + MESSAGE_OVERHEAD + PICTURE_TOKENS * pictures
     if system:
         size += len(system.encode()) + MESSAGE_OVERHEAD
     return size + MESSAGE_OVERHEAD
@@ -162,7 +167,7 @@ def upper_bound_tokens(system: str | None, history: Sequence[Turn], prompt: str)
 
 def fit(
     session: ChatSession, system: str | None, history: Sequence[Turn], prompt: str, model: str,
-    budget: int, count_tokens: CountTokens,
+    budget: int, count_tokens: CountTokens, pictures: int = 0,
 ) -> tuple[int, int | None]:
     """How many oldest turns to leave out, and the resulting size, for ``budget`` tokens.
 
@@ -170,9 +175,9 @@ def fit(
     first and stops at the first that does not fit, so old turns that are left out are
     never counted; a turn's count is kept on the turn, per model.
     """
-    if upper_bound_tokens(system, history, prompt) <= budget:
+    if upper_bound_tokens(system, history, prompt, pictures) <= budget:
         return 0, None
-    fixed = count_tokens([{"role": "user", "text": prompt}])
+    fixed = count_tokens([{"role": "user", "text": prompt}]) + PICTURE_TOKENS * pictures
     if system:
         fixed += session.system_tokens(model, system,
                                        lambda text: count_tokens([{"role": "system", "text": text}]))
@@ -199,6 +204,7 @@ def plan(
     options: Options | None = None,
     budget: int | None = None,
     count_tokens: CountTokens | None = None,
+    pictures: tuple[Picture, ...] = (),
 ) -> Plan:
     """Decide what to send for ``prompt`` in chat ``chat``; changes nothing.
 
@@ -210,6 +216,8 @@ def plan(
     ``once``: prompt mode reads no history and writes none; it borrows the chat's options,
     but its system message is only the ``system`` given here. An unknown named chat is an
     error for ``once`` (it never creates one).
+    ``pictures`` go with the prompt; the model must take them (ImagesNotTaken otherwise), and
+    the recorded turn keeps their placeholders.
     """
     _check_sendable("prompt", prompt)
     _check_sendable("system message", system)
@@ -221,18 +229,21 @@ def plan(
     system_text = system if (once or system is not None) else state.system
     if options is None:
         options = state.options.with_defaults(BUILTIN)
+    if pictures and not takes_images(options.model):
+        raise ImagesNotTaken(options.model, IMAGE_MODELS)
     keep = rerun if rerun is not None else len(turns)
     history = turns[:keep]
     trimmed, tokens = 0, None
     if budget is not None and count_tokens is not None:
-        trimmed, tokens = fit(session, system_text, history, prompt, options.model, budget, count_tokens)
+        trimmed, tokens = fit(session, system_text, history, prompt, options.model, budget, count_tokens,
+                              len(pictures))
     return Plan(
         chat=state.name, prompt=prompt, cell_id=cell_id, once=once, options=options,
-        messages=build_messages(system_text or None, list(history[trimmed:]), prompt),
+        messages=build_messages(system_text or None, list(history[trimmed:]), prompt, pictures),
         keep=keep, rewound=len(turns) - keep - 1 if rerun is not None else 0, trimmed=trimmed,
         system=system_text or None, replaces=rerun is not None, tokens=tokens,
         budget=budget if tokens is not None else None,
-        sets_system=not once and system is not None, revision=state.revision,
+        sets_system=not once and system is not None, revision=state.revision, pictures=pictures,
     )
 
 
@@ -248,6 +259,7 @@ def plan_request(
     once: bool = False,
     system: str | None = None,
     flags: Mapping[str, Any] | None = None,
+    pictures: tuple[Picture, ...] = (),
 ) -> Plan:
     """The plan for ``prompt``: ``flags`` (this request's options, None = not given) over the
     chat's options, resolved (:func:`resolve`), trimmed to the context budget.
@@ -262,7 +274,7 @@ def plan_request(
 
     return plan(session, prompt, chat=chat, cell_id=cell_id, append=append, once=once,
                 system=system, options=options,
-                budget=context_budget(options, settings), count_tokens=count_tokens)
+                budget=context_budget(options, settings), count_tokens=count_tokens, pictures=pictures)
 
 
 def _check_sendable(what: str, text: str | None) -> None:

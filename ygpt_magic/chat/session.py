@@ -158,7 +158,8 @@ class ChatSession:
         """
         if plan.once:
             return None
-        turn = Turn(plan.prompt, replace(reply, messages=()), plan.cell_id)
+        turn = Turn(plan.prompt, replace(reply, messages=()), plan.cell_id,
+                    tuple(picture.info for picture in plan.pictures))
         chat = self.chat(plan.chat)
         with self._lock:
             self.check(plan)

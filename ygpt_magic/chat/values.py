@@ -15,6 +15,7 @@ from typing import Any
 
 from ..errors import OptionError
 from ..words import counted
+from .pictures import Picture, PictureInfo, with_placeholders
 from .tooluse import ToolCall, tool_messages, tool_size
 
 FORMATS = ("markdown", "text", "code", "json")
@@ -232,11 +233,13 @@ class Reply:
 
 @dataclass(frozen=True)
 class Turn:
-    """One prompt and its reply; ``cell_id`` ties it to the notebook cell that asked."""
+    """One prompt and its reply; ``cell_id`` ties it to the notebook cell that asked; ``images``
+    are the placeholders of the pictures sent with the prompt (see chat/pictures.py)."""
 
     prompt: str
     reply: Reply
     cell_id: str | None = None
+    images: tuple[PictureInfo, ...] = ()
     # Derived once per turn and shared by every later request, so that a long chat costs a
     # pointer per turn, not new dicts or a new token count, each time it is sent.
     _messages: tuple[dict[str, Any], ...] = field(
@@ -250,10 +253,11 @@ class Turn:
     utf8_size: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        messages = ({"role": "user", "text": self.prompt}, *tool_messages(self.reply.tool_calls),
+        user = with_placeholders(self.prompt, self.images)
+        messages = ({"role": "user", "text": user}, *tool_messages(self.reply.tool_calls),
                     {"role": "assistant", "text": self.reply.text})
         object.__setattr__(self, "_messages", messages)
-        object.__setattr__(self, "utf8_size", len(self.prompt.encode()) + len(self.reply.text.encode())
+        object.__setattr__(self, "utf8_size", len(user.encode()) + len(self.reply.text.encode())
                            + tool_size(self.reply.tool_calls))
 
     def messages(self) -> tuple[dict[str, Any], ...]:
@@ -344,11 +348,13 @@ class Chat:
 
 
 def build_messages(
-    system: str | None, turns: list[Turn], prompt: str | None
-) -> list[dict[str, str]]:
-    """System + history + prompt, reusing each turn's message dicts."""
-    messages = [{"role": "system", "text": system}] if system else []
+    system: str | None, turns: list[Turn], prompt: str | None, pictures: tuple[Picture, ...] = ()
+) -> list[dict[str, Any]]:
+    """System + history + prompt, reusing each turn's message dicts. The prompt's ``pictures``
+    ride in its message as ``"images"``; the client sends such a request over the chat API."""
+    messages: list[dict[str, Any]] = [{"role": "system", "text": system}] if system else []
     messages.extend(chain.from_iterable([turn._messages for turn in turns]))
     if prompt is not None:
-        messages.append({"role": "user", "text": prompt})
+        messages.append({"role": "user", "text": prompt, "images": pictures} if pictures
+                        else {"role": "user", "text": prompt})
     return messages

@@ -1,8 +1,11 @@
 """Connection: which server the magics talk to, with which credential, and the Client for it.
 
 Holds the choice made by `%ygpt connect` / `%ygpt auth` (or the environment: `YGPT_ENDPOINT`,
-`YGPT_INSECURE`), builds the Client lazily on the first request (so nothing here imports the
-SDK), and owns the in-process local server when the target is `local`. `client` is also the
+`YGPT_INSECURE`, `YGPT_HTTP_ENDPOINT`), builds the Client lazily on the first request (so nothing here imports the
+SDK), and owns the in-process local server when the target is `local`. Pictures go over the
+SDK's chat API (HTTP): the cloud's is the SDK's default, the local server's is its `http_url`,
+and a HOST:PORT server's is the URL given with `%ygpt connect HOST:PORT --http URL` (else
+`YGPT_HTTP_ENDPOINT`). `client` is also the
 factory the panel calls, so both views share one Client.
 """
 
@@ -14,8 +17,9 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ..errors import OptionError
 from .credentials import Credential, find_credential, find_folder, known_secrets
-from .endpoints import CLOUD_ENDPOINT, parse_endpoint
+from .endpoints import CLOUD_ENDPOINT, chat_base_url, parse_endpoint
 from .settings import ClientSettings
 
 if TYPE_CHECKING:
@@ -40,6 +44,7 @@ class Connection:
         self._folder: str | None = None
         self.target = "cloud"
         self.insecure = False
+        self.http: str | None = None  # the chat API's base URL of a HOST:PORT target
         env_target = os.environ.get("YGPT_ENDPOINT", "").strip()
         self.connect(env_target or "cloud",
                      insecure=os.environ.get("YGPT_INSECURE", "").strip().lower() in TRUTHY,
@@ -48,17 +53,25 @@ class Connection:
     def __repr__(self) -> str:
         return f"<Connection {self.target}>"
 
-    def connect(self, target: str, *, insecure: bool = False, start: bool = True) -> None:
+    def connect(self, target: str, *, insecure: bool = False, start: bool = True,
+                http: str | None = None) -> None:
         """Switch to `cloud`, `local` or HOST:PORT (validated now); `local` starts the server
-        now when `start`, else on the first request."""
+        now when `start`, else on the first request. ``http``: the HTTP address of a HOST:PORT
+        server's chat API (default: `YGPT_HTTP_ENDPOINT`); the cloud and `local` know theirs."""
         target = target.strip()
-        if target not in ("cloud", "local"):
+        own = target in ("cloud", "local")
+        if not own:
             parse_endpoint(target)  # OptionError with an example if malformed
+        if http is not None and own:
+            raise OptionError(f"--http is for a HOST:PORT server; {target} knows its own chat API "
+                              f"address. Leave --http out.")
+        http = http or (None if own else os.environ.get("YGPT_HTTP_ENDPOINT", "").strip() or None)
+        chat_url = chat_base_url(http) if http else None
         with self._lock:
             self.drop_client()
             if target != "local":
                 self._stop_server()
-            self.target, self.insecure = target, insecure
+            self.target, self.insecure, self.http = target, insecure, chat_url
             if target == "local" and start:
                 self._local_address()
 
@@ -77,9 +90,10 @@ class Connection:
 
                 local = self.target == "local"
                 endpoint = self._local_address() if local else self.target
+                chat_url = chat_base_url(self._server.http_url) if local else self.http
                 self._client = Client(endpoint=endpoint, insecure=self.insecure, local=local,
                                       auth=self._secret, folder_id=self._folder,
-                                      settings=self._settings())
+                                      settings=self._settings(), chat_url=chat_url)
             return self._client
 
     def describe(self) -> dict[str, str | None]:
@@ -91,9 +105,14 @@ class Connection:
         else:
             address = CLOUD_ENDPOINT if self.target == "cloud" else self.target
         folder, folder_source = find_folder(self._folder, local=local)
+        if local:
+            chat = chat_base_url(self._server.http_url) if self._server else "the local server's, when it starts"
+        else:
+            chat = "the SDK's default" if self.target == "cloud" else self.http
         return {
             "endpoint": self.target,
             "address": address,
+            "chat_api": chat,
             "tls": "off" if (self.insecure or local) else "on",
             "folder": f"{folder} (from {folder_source})" if folder else "none found",
             "credential": find_credential(self._secret, local=local).describe(),

@@ -1,4 +1,4 @@
-"""Endpoint names and their parsing, apart from client/sdk.py.
+"""Endpoint names and their parsing (gRPC HOST:PORT, the chat API's HTTP URL), apart from client/sdk.py.
 
 `%load_ext` builds a Connection, which validates `%ygpt connect HOST:PORT` and names the cloud
 endpoint in `%ygpt whoami`; importing client/sdk.py for that would pull in asyncio and ssl (~85 ms)
@@ -6,6 +6,8 @@ before the first request needs them.
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from ..errors import OptionError
 
@@ -22,3 +24,27 @@ def parse_endpoint(value: str) -> tuple[str, int]:
             "127.0.0.1:50051 (add --insecure for a server without TLS)."
         )
     return host, int(port)
+
+
+def chat_base_url(value: str) -> str:
+    """``http://HOST:PORT`` (as `ygpt-magic serve` prints it) or a full base URL → the base URL
+    the SDK's chat API takes (``http_completions``): an address without a path gets ``/v1/``.
+    OptionError with an example if it is not an http(s) URL with a host and port."""
+    url = value.strip()
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or port is None:
+        raise OptionError(
+            f"{value!r} is not the HTTP address of a server. Use http://HOST:PORT such as "
+            "http://127.0.0.1:8080 (the address `ygpt-magic serve` prints after READY)."
+        )
+    return url.rstrip("/") + "/v1/" if parts.path in ("", "/") else url.rstrip("/") + "/"
+
+
+def url_address(url: str) -> tuple[str, int]:
+    """(host, port) of an http(s) URL, for the reachability probe."""
+    parts = urlsplit(url)
+    return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)

@@ -61,8 +61,10 @@ def make_auth(credential: Credential):
 
 
 def make_sdk(*, endpoint: str, insecure: bool, credential: Credential, folder_id: str,
-             retries: int, retry_backoff: float):
-    """An AsyncYCloudML for one endpoint; its retry policy is ours to size (fast for tests)."""
+             retries: int, retry_backoff: float, chat_url: str | None = None):
+    """An AsyncYCloudML for one endpoint; its retry policy is ours to size (fast for tests);
+    ``chat_url``, when given, is where its chat API (``sdk.chat``, HTTP) goes instead of the
+    cloud's."""
     sdk = import_sdk()
     from yandex_cloud_ml_sdk.retry import RetryPolicy
 
@@ -72,10 +74,12 @@ def make_sdk(*, endpoint: str, insecure: bool, credential: Credential, folder_id
         max_backoff=retry_backoff * 10,
         jitter=min(1.0, retry_backoff),
     )
+    extra = {"service_map": {"http_completions": chat_url}} if chat_url else {}
     return sdk.AsyncYCloudML(
         folder_id=folder_id,
         endpoint=endpoint,
         auth=make_auth(credential),
         retry_policy=policy,
         verify=not insecure,
+        **extra,
     )

@@ -3,7 +3,9 @@
 Only the gRPC status code and the server's `details()` are used: the SDK's own exception text
 (`str(AioRpcError)`) carries debug strings and the auth provider object, so it never reaches a
 message, and callers raise our error `from None` so IPython does not print the original either.
-No SDK import here: exceptions are recognised by their gRPC interface or class name.
+No SDK import here: exceptions are recognised by their gRPC interface or class name. The chat
+API's failures (httpx, for requests with pictures) get the gRPC status the cloud's HTTP code
+stands for, so both APIs end in the same messages.
 """
 
 from __future__ import annotations
@@ -20,6 +22,14 @@ _NUMBER = re.compile(r"\d[\d,_]*")
 _CONTEXT_WORDS = ("token", "context", "too long", "too many")
 #: a DEADLINE_EXCEEDED before this share of our timeout was the server's deadline, not ours
 OUR_DEADLINE = 0.9
+#: the gRPC status behind each HTTP code of the cloud's error table
+HTTP_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
+               404: "NOT_FOUND", 413: "INVALID_ARGUMENT", 429: "RESOURCE_EXHAUSTED",
+               499: "CANCELLED", 500: "INTERNAL", 501: "UNIMPLEMENTED", 503: "UNAVAILABLE",
+               504: "DEADLINE_EXCEEDED"}
+#: httpx's transport failures (by class name, in their class hierarchy) as gRPC statuses
+HTTP_TRANSPORT = {"ConnectError": "UNAVAILABLE", "ConnectTimeout": "UNAVAILABLE",
+                  "TimeoutException": "DEADLINE_EXCEEDED", "TransportError": "UNAVAILABLE"}
 
 
 def status_of(exc: BaseException) -> tuple[str | None, str]:
@@ -38,7 +48,33 @@ def status_of(exc: BaseException) -> tuple[str | None, str]:
 
         names = {c.value[0]: c.name for c in grpc.StatusCode}
         return names.get(code, f"code {code}"), getattr(exc, "message", "") or ""
+    return _http_status(exc)
+
+
+def _http_status(exc: BaseException) -> tuple[str | None, str]:
+    """(gRPC status, details) of an httpx failure of the chat API; (None, "") for others."""
+    status_code = getattr(getattr(exc, "response", None), "status_code", None)
+    if type(exc).__name__ == "HTTPStatusError" and isinstance(status_code, int):
+        return HTTP_STATUS.get(status_code, f"HTTP {status_code}"), _http_details(exc.response)
+    if type(exc).__name__ == "HttpSseError":  # an error event inside the stream
+        # The SDK keeps the event's error object and message in private fields only.
+        error = getattr(exc, "_error", None)
+        code = error.get("httpCode") if isinstance(error, dict) else None
+        return HTTP_STATUS.get(code, "INTERNAL"), str(getattr(exc, "_message", "") or "")
+    for kind in type(exc).__mro__:
+        if kind.__name__ in HTTP_TRANSPORT:
+            return HTTP_TRANSPORT[kind.__name__], ""
     return None, ""
+
+
+def _http_details(response) -> str:
+    """The message of the cloud's error JSON; "" when there is none (a streamed answer's body
+    is not read before the SDK raises)."""
+    try:
+        error = response.json().get("error")
+    except Exception:  # noqa: BLE001 (not read, not JSON, not an object: no details)
+        return ""
+    return str(error.get("message", "")) if isinstance(error, dict) else ""
 
 
 def is_unavailable(exc: BaseException) -> bool:

@@ -10,6 +10,8 @@ Why it looks like this:
   endpoint fails in seconds instead of after the SDK's retries and 60–180 s deadlines.
 - Every SDK/gRPC failure becomes one errors.py type with a message built from the status code
   and details only (the SDK's exception text carries internals; see rpc_errors.py).
+- A request with pictures goes over the SDK's chat API (chat_api.py) and comes back as the same
+  Chunks, so callers never ask which API answered.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..chat.values import Options, Usage
-from ..errors import CredentialsMissing, ServerTimeout, ServerUnavailable, StreamStalled, YGptError
-from . import rpc_errors
+from ..errors import (
+    CredentialsMissing, NoChatEndpoint, OptionError, ServerTimeout, ServerUnavailable, StreamStalled, YGptError,
+)
+from . import chat_api, rpc_errors
 from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder
-from .endpoints import CLOUD_ENDPOINT, parse_endpoint
+from .endpoints import CLOUD_ENDPOINT, parse_endpoint, url_address
 from .loop import LoopThread, Stalled
 from .settings import DEFAULTS, ClientSettings
 from .tools import configure_settings, sdk_messages, tool_calls
@@ -62,6 +66,8 @@ class Chunk:
 
     @property
     def usage(self) -> Usage:
+        if self._usage is None and self._sdk_usage is None:  # a chat-API chunk without counts
+            self._usage = Usage()
         if self._usage is None:
             sdk = self._sdk_usage
             self._usage = Usage(input_tokens=sdk.input_text_tokens,
@@ -84,13 +90,12 @@ class Stream:
         self._model = options.model
         self._history_turns = history_turns(messages)
         self._started = time.monotonic()
+        self._to_chunk = client._route(messages, extras)
         self._job = client._loop.stream(self._produce(messages, options, extras))
 
     async def _produce(self, messages: list[dict], options: Options, extras: Extras):
-        await self._client._ensure_reachable()
-        model = self._client._model(options, extras)
-        async for result in model.run_stream(sdk_messages(messages),
-                                             timeout=self._client.settings.timeout):
+        model, sent = await self._client._prepare(messages, options, extras)
+        async for result in model.run_stream(sent, timeout=self._client.settings.timeout):
             yield result
 
     def __iter__(self) -> Iterator[Chunk]:
@@ -98,7 +103,7 @@ class Stream:
         count, attempt = 0, 1
         try:
             for result in self._job.results(self._stream_timeout):
-                chunk = _chunk(result, last)
+                chunk = self._to_chunk(result, last)
                 if last is not None and len(chunk.text) < len(last.text):
                     count, attempt = 0, attempt + 1  # the SDK retried: the text starts over
                 last, count = chunk, count + 1
@@ -125,16 +130,20 @@ class Client:
 
     def __init__(self, *, endpoint: str = "cloud", insecure: bool = False, auth: str | None = None,
                  folder_id: str | None = None, local: bool = False,
-                 settings: ClientSettings = DEFAULTS):
+                 settings: ClientSettings = DEFAULTS, chat_url: str | None = None):
+        """``chat_url``: the chat API's base URL (``http://HOST:PORT/v1/``) for requests with
+        pictures; None is the SDK's own (right for the cloud only: a HOST:PORT target without
+        one refuses pictures with NoChatEndpoint)."""
         self.endpoint = CLOUD_ENDPOINT if endpoint == "cloud" else endpoint
         self._address = parse_endpoint(self.endpoint)
+        self.chat_url = chat_url
         self.insecure = insecure or local
         self.local = local
         self.settings = settings
         self.credential: Credential = find_credential(auth, local=local)
         self.folder_id, self.folder_source = find_folder(folder_id, local=local)
         self._sdk = None
-        self._reachable_at = 0.0
+        self._reachable_at: dict[str, float] = {}  # address → when it last accepted a connection
         self._loop = LoopThread(name=f"ygpt-client-{self.endpoint}")
         self._models: dict[tuple, Any] = {}  # (options, tools and schema as JSON) → SDK model
 
@@ -155,19 +164,25 @@ class Client:
 
     def complete(self, messages: list[dict], options: Options, **extras: Any) -> Chunk:
         """One request, no streaming."""
+        to_chunk = self._route(messages, extras)
+
         async def run():
-            await self._ensure_reachable()
-            return await self._model(options, extras).run(sdk_messages(messages),
-                                                           timeout=self.settings.timeout)
-        return _chunk(self._call(run, options, messages), None)
+            model, sent = await self._prepare(messages, options, extras)
+            return await model.run(sent, timeout=self.settings.timeout)
+        return to_chunk(self._call(run, options, messages), None)
 
     def deferred(self, messages: list[dict], options: Options,
                  on_wait: Callable[[float], None], **extras: Any) -> Chunk:
         """Asynchronous mode: start an operation, poll it, call on_wait(seconds) between polls.
 
         Polling is driven from the caller's thread so that on_wait (which updates the display)
-        runs where the display lives, and Ctrl-C stops the wait.
+        runs where the display lives, and Ctrl-C stops the wait. The chat API has no deferred
+        mode, so pictures are refused here rather than dropped.
         """
+        if chat_api.has_pictures(messages):
+            raise OptionError("Pictures go through the chat API, which has no deferred mode: run the "
+                              "cell without --deferred.")
+
         async def start():
             await self._ensure_reachable()
             return await self._model(options, extras).run_deferred(sdk_messages(messages),
@@ -198,11 +213,12 @@ class Client:
             log.debug("could not cancel operation %s: %s", operation.id, type(exc).__name__)
 
     def count_tokens(self, messages: list[dict], options: Options, **extras: Any) -> int:
-        """Tokens the model would read for these messages (the tokenizer API, not a guess)."""
+        """Tokens the model would read for these messages (the tokenizer API, not a guess); the
+        text only: a picture's cost is the caller's to add (chat/pictures.py PICTURE_TOKENS)."""
         async def run():
             await self._ensure_reachable()
-            return await self._model(options, extras).tokenize(sdk_messages(messages),
-                                                               timeout=self.settings.timeout)
+            return await self._model(options, extras).tokenize(
+                sdk_messages(chat_api.text_messages(messages)), timeout=self.settings.timeout)
         return len(self._call(run, options))
 
     def describe(self) -> dict:
@@ -238,7 +254,7 @@ class Client:
     def _translate(self, exc: BaseException, *, model: str | None, started: float,
                    history: int, chunks: int = 0, attempt: int = 1) -> YGptError:
         if rpc_errors.is_unavailable(exc):
-            self._reachable_at = 0.0
+            self._reachable_at.clear()
         return rpc_errors.translate(exc, endpoint=self.endpoint, credential=self.credential,
                                     folder=self.folder_id, model=model, retries=self.settings.retries,
                                     timeout=self.settings.timeout, after_chunks=chunks, attempt=attempt,
@@ -254,18 +270,43 @@ class Client:
         `%ygpt connect`, so "connected" is never said of an address where nothing listens)."""
         self._loop.run(self._ensure_reachable())
 
-    async def _ensure_reachable(self) -> None:
-        """A TCP connect with a short timeout, so a dead endpoint fails in seconds."""
-        if time.monotonic() - self._reachable_at < PROBE_TTL:
+    async def _ensure_reachable(self, chat: bool = False) -> None:
+        """A TCP connect with a short timeout, so a dead endpoint fails in seconds (the chat
+        API's own address when it has one)."""
+        name, (host, port) = self.endpoint, self._address
+        if chat and self.chat_url:
+            name, (host, port) = self.chat_url, url_address(self.chat_url)
+        if time.monotonic() - self._reachable_at.get(name, 0.0) < PROBE_TTL:
             return
-        host, port = self._address
         try:
             _, writer = await asyncio.wait_for(asyncio.open_connection(host, port),
                                                self.settings.connect_timeout)
         except (OSError, asyncio.TimeoutError):
-            raise ServerUnavailable(self.endpoint, self.settings.connect_timeout) from None
+            raise ServerUnavailable(name, self.settings.connect_timeout) from None
         writer.close()
-        self._reachable_at = time.monotonic()
+        self._reachable_at[name] = time.monotonic()
+
+    def _route(self, messages: list[dict], extras: Extras) -> Callable[[Any, Chunk | None], Chunk]:
+        """How this request's results become Chunks: over the chat API when it carries pictures
+        (refused up front when this target has no chat API, or with tools or a schema, which
+        this client sends over gRPC only), else gRPC."""
+        if not chat_api.has_pictures(messages):
+            return _chunk
+        if extras:
+            raise OptionError("Pictures and --tools / --schema do not go together yet: pictures "
+                              "travel by the chat API, tools and schemas by gRPC. Send the picture "
+                              "in a cell of its own, then use the tools in the next cell.")
+        if self.chat_url is None and self.endpoint != CLOUD_ENDPOINT:
+            raise NoChatEndpoint(self.endpoint)
+        return _chat_chunk
+
+    async def _prepare(self, messages: list[dict], options: Options, extras: Extras) -> tuple[Any, list]:
+        """The SDK model for this request and the messages as it takes them (see _route)."""
+        chat = chat_api.has_pictures(messages)
+        await self._ensure_reachable(chat)
+        if chat:
+            return chat_api.chat_model(self._get_sdk(), options), chat_api.chat_messages(messages)
+        return self._model(options, extras), sdk_messages(messages)
 
     def _model(self, options: Options, extras: Extras | None = None):
         """The SDK model for a request, configured once per set of options, tools and schema (a
@@ -311,7 +352,8 @@ class Client:
 
             self._sdk = sdk_loader.make_sdk(
                 endpoint=self.endpoint, insecure=self.insecure, credential=self.credential,
-                folder_id=self.folder_id, retries=self.settings.retries, retry_backoff=self.settings.retry_backoff)
+                folder_id=self.folder_id, retries=self.settings.retries, retry_backoff=self.settings.retry_backoff,
+                chat_url=self.chat_url)
         return self._sdk
 
 
@@ -329,3 +371,11 @@ def _chunk(result, previous: Chunk | None) -> Chunk:
         text, status = (previous.text, previous.status) if previous else ("", "UNKNOWN")
     calls = tool_calls(result) if status == "TOOL_CALLS" else ()
     return Chunk(text, status, result.model_version, result.usage, calls)
+
+
+def _chat_chunk(result, previous: Chunk | None) -> Chunk:
+    """Our Chunk from an SDK ChatModelResult (the chat API reports no model version)."""
+    text, status, usage = chat_api.chunk_values(result, previous)
+    if usage is None and previous is not None:
+        usage = previous._sdk_usage
+    return Chunk(text, status, "", usage)

@@ -63,11 +63,11 @@ def send(magics, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream
     above the reply. The reply's code goes into a new cell below with ``new_cell`` or the code
     format. The plan's tools and ``schema`` (``--schema``) run through the tool loop; with a
     schema, ``_ygpt.parsed`` (and ``out``) is the validated value. ``cache``: replay the reply if
-    recorded, record it if sent (``reply_cache``); a tool exchange is not cached."""
+    recorded, record it if sent (``reply_cache``); tool exchanges and pictures are not cached."""
     plan = dataclasses.replace(plan, context_notes=tuple(notes))
     tools = magics.tool_loop(plan, schema)
-    if tools is not None and cache is not None:
-        cache = cache.without_tools()
+    if cache is not None and (tools is not None or plan.pictures):
+        cache = cache.declined()
     extras = tools.extras() if tools else {}
     client = client_getter(magics, cache)()
     if dry_run:

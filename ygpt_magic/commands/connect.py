@@ -1,10 +1,10 @@
-"""`%ygpt connect local | cloud | HOST:PORT [--insecure]`: choose the server."""
+"""`%ygpt connect local | cloud | HOST:PORT [--insecure] [--http URL]`: choose the server."""
 
 from __future__ import annotations
 
 from IPython.core.magic_arguments import argument
 
-from ..errors import ServerUnavailable
+from ..errors import OptionError, ServerUnavailable
 from ._common import show
 from .args import parse, subcommand
 
@@ -15,14 +15,21 @@ from .args import parse, subcommand
                "default) or HOST:PORT of another server. Without it: show the current one.")
 @argument("--insecure", action="store_true",
           help="Talk to HOST:PORT without TLS (servers started with `ygpt-magic serve`).")
+@argument("--http", metavar="URL",
+          help="The HTTP address of HOST:PORT's chat API, which pictures (%%ygpt --image) go "
+               "through: http://HOST:HTTP_PORT, as `ygpt-magic serve` prints it after READY.")
 def run(magics, line: str) -> None:
     """Choose the server the next requests go to, or show the current one.
 
-    YGPT_ENDPOINT / YGPT_INSECURE=1 set the same from the environment. The chats are kept."""
+    YGPT_ENDPOINT / YGPT_INSECURE=1 / YGPT_HTTP_ENDPOINT set the same from the environment.
+    The chats are kept."""
     args = parse(run, line)
     connection = magics.connection
     if args.target is not None:
-        connection.connect(args.target, insecure=args.insecure)
+        connection.connect(args.target, insecure=args.insecure, http=args.http)
+    elif args.http is not None:
+        raise OptionError("--http goes with the server it belongs to: %ygpt connect HOST:PORT "
+                          "--http http://HOST:HTTP_PORT.")
     info = connection.describe()
     what = {"local": "the local server", "cloud": "Yandex Cloud"}.get(info["endpoint"],
                                                                       "the server")

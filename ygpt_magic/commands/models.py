@@ -1,4 +1,5 @@
-"""`%ygpt models`: the models of the catalogue (chat/catalog.py), by short name, with context sizes."""
+"""`%ygpt models`: the models of the catalogue (chat/catalog.py), by short name, with context
+sizes and which take pictures (`%%ygpt --image`)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from .args import parse, subcommand
 
 @subcommand
 def run(magics, line: str) -> None:
-    """List known model names and their context sizes.
+    """List known model names, their context sizes and which take images (--image).
 
     Names for --model / YGptMagics.model; a full gpt://<folder>/<name>/<version> URI works
     too."""
     parse(run, line)
     current = magics.effective_options(None).model
-    rows = [[("* " if model.name == current else "") + model.name, model.about, f"{model.context:,}"]
+    rows = [[("* " if model.name == current else "") + model.name, model.about, f"{model.context:,}",
+             "yes" if model.images else ""]
             for model in MODELS]
-    show_table(["model", "", "context tokens"], rows)
+    show_table(["model", "", "context tokens", "images"], rows)

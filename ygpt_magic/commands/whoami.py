@@ -23,6 +23,7 @@ def identity_rows(magics) -> list[list[str]]:
         ["endpoint", endpoint_text(info)],
         ["folder", info["folder"]],
         ["credential", info["credential"]],
+        ["chat API", info["chat_api"] or "none: %ygpt connect HOST:PORT --http URL (for --image)"],
         ["current chat", magics.session.current],
     ]
 

@@ -206,7 +206,7 @@ class ChatPanel(widgets.VBox):
             tool_loop = getattr(self._settings, "tool_loop", None)
             tools = tool_loop(plan) if tool_loop is not None else None
             if tools is not None and cache is not None:
-                cache = cache.without_tools()
+                cache = cache.declined()
             run_exchange(self._session, panel_live.TrackedClient(client, live), plan, renderer,
                          tools=tools, cache=cache)
         except YGptError as error:

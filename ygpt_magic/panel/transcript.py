@@ -40,6 +40,11 @@ def prompt_bundle(prompt: str) -> dict[str, str]:
     return {"text/markdown": prompt, "text/plain": prompt}
 
 
+def _with_pictures(turn: Turn) -> str:
+    """A turn's prompt with one quiet line per picture it sent (the chat keeps no bytes to show)."""
+    return "\n\n".join([turn.prompt, *(info.caption() for info in turn.images)])
+
+
 class Bubbles:
     """One exchange on screen: the user's bubble on the right, the reply's on the left (its
     usage line is part of the reply's bundle, as in a cell)."""
@@ -116,7 +121,7 @@ class Transcript:
         if last and self.live is not None and self.live.prompt == turn.prompt:
             bubbles, self.live = self.live, None  # the reply in flight was just recorded
         else:
-            bubbles = Bubbles(turn.prompt)
+            bubbles = Bubbles(_with_pictures(turn))
         bubbles.show_reply(self._reply_bundle(turn, chat))
         return bubbles
 

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..cache import provenance
+from ..chat.pictures import PICTURE_TOKENS
 from ..chat.values import Reply, counted
 from . import tools as tool_lines
 from .markdown import close_fences, code_blocks, escape, extract_code, fenced
@@ -61,10 +62,13 @@ def dry_run(plan: Plan, tokens: int, extras: dict[str, Any] | None = None) -> Bu
     """What ``--dry-run`` shows: the plan's notes, the exact messages and their token count,
     and the tool declarations and response format (``extras``) when the request has them."""
     where = "prompt mode, no history" if plan.once else f"chat '{plan.chat}'"
+    pictures = len(plan.pictures)
+    cost = f" + {PICTURE_TOKENS * pictures} for {counted(pictures, 'image')}" if pictures else ""
     head = (f"Dry run ({where}, model {plan.options.model}): {counted(len(plan.messages), 'message')}, "
-            f"{counted(tokens, 'token')} by the tokenizer API. Nothing was sent.")
+            f"{counted(tokens, 'token')} by the tokenizer API{cost}. Nothing was sent.")
     sent: Any = {"messages": plan.messages, **extras} if extras else plan.messages
-    body = json.dumps(sent, ensure_ascii=False, indent=2)
+    # A picture shows as its description: its bytes would fill the screen.
+    body = json.dumps(sent, ensure_ascii=False, indent=2, default=lambda p: p.info.describe())
     notes = plan.notes()
     return {"text/markdown": _join(_notes_md(notes), f"**{escape(head)}**", fenced(body, "json")),
             "text/plain": "\n".join([*notes, head, body])}

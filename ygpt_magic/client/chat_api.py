@@ -1,0 +1,80 @@
+"""The SDK's chat API (``sdk.chat.completions``, OpenAI-compatible HTTP), for requests with pictures.
+
+Pictures reach a multimodal model only through this API, so a request whose messages carry
+``"images"`` (chat/values.py ``build_messages``) goes here; everything else keeps the gRPC API.
+This module maps our side onto it and back, so the rest of the client (and exchange) sees the
+same Chunks either way:
+
+- messages: ``text`` → ``content``; a message with pictures → content parts, the text first,
+  then one ``image_url`` part a picture with its bytes as a ``data:image/...;base64`` URL (the
+  form the SDK's own multimodal example sends);
+- options: temperature, max tokens, JSON answers, reasoning (``reasoning_effort``);
+- results: the SDK yields the whole text so far, like the gRPC stream; the open models end with a
+  usage-only chunk (status ``USAGE``), which keeps the finished status and brings the counts.
+
+Where the API lives is the SDK's ``service_map["http_completions"]`` (client/loader.py): the
+cloud's default, the local server's HTTP side, or the address ``%ygpt connect --http`` gave.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from ..chat.values import Options
+
+
+def has_pictures(messages: list[dict]) -> bool:
+    return any(message.get("images") for message in messages)
+
+
+def text_messages(messages: list[dict]) -> list[dict]:
+    """The messages without their pictures (what the gRPC tokenizer can count)."""
+    return [{"role": m["role"], "text": m["text"]} if "images" in m else m for m in messages]
+
+
+def chat_messages(messages: list[dict]) -> list[dict[str, Any]]:
+    """Our messages as the chat API takes them."""
+    out = []
+    for message in messages:
+        pictures = message.get("images") or ()
+        if not pictures:
+            out.append({"role": message["role"], "content": message["text"]})
+            continue
+        parts: list[dict[str, Any]] = [{"type": "text", "text": message["text"]}]
+        parts += [{"type": "image_url", "image_url": {"url": _data_url(picture)}} for picture in pictures]
+        out.append({"role": message["role"], "content": parts})
+    return out
+
+
+def _data_url(picture: Any) -> str:
+    return f"data:{picture.mime};base64,{base64.b64encode(picture.data).decode('ascii')}"
+
+
+def chat_model(sdk: Any, options: Options) -> Any:
+    """The SDK's chat model object for a request's resolved options."""
+    name = options.model
+    if "://" in name:
+        model = sdk.chat.completions(name)
+    else:
+        base, _, version = name.partition("/")
+        model = sdk.chat.completions(base, model_version=version or "latest")
+    settings: dict = {}
+    if options.temperature is not None:
+        settings["temperature"] = options.temperature
+    if options.max_tokens is not None:
+        settings["max_tokens"] = options.max_tokens
+    if options.reasoning:
+        settings["reasoning_mode"] = "medium"
+    if options.json:
+        settings["response_format"] = "json"
+    return model.configure(**settings) if settings else model
+
+
+def chunk_values(result: Any, previous: Any) -> tuple[str, str, Any]:
+    """(text so far, status, usage or None) of one chat-API result; a usage-only chunk keeps the
+    previous chunk's text and status."""
+    status = result.status.name
+    if status == "USAGE" and previous is not None:
+        return previous.text, previous.status, result.usage
+    return result.text, status, result.usage

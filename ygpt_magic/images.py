@@ -1,0 +1,190 @@
+"""`%%ygpt --image NAME[,NAME]`: notebook values → the PNG/JPEG pictures a request sends.
+
+NAME is a variable (a matplotlib Figure or Axes, a PIL image, PNG/JPEG bytes or a BytesIO, a file path as
+``str`` / ``Path``, an IPython ``Image``), ``Out[N]`` (a cell's output), or a path to an image
+file. Every picture is opened with Pillow before anything is sent, so bytes that are not an image
+and types that are none are refused with a message here, not by the server. A picture over the
+limits (:data:`MAX_SIDE` pixels a side, :data:`MAX_BYTES`) is downscaled, and one in another
+format Pillow reads (GIF, WebP, ...) is sent as PNG; both say so in the note shown above the reply.
+
+Pillow and matplotlib are optional (the ``data`` extra); they are imported only when a cell
+names a picture. The values made here (chat/pictures.py) are plain: the chat keeps placeholders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .chat.pictures import Picture, PictureInfo
+from .errors import ImageError
+
+#: the longest side a picture is sent with; larger ones are downscaled (multimodal models see
+#: far fewer pixels: Gemma 3 looks at 896×896)
+MAX_SIDE = 2048
+#: the largest picture sent, encoded; larger ones are downscaled until they fit
+MAX_BYTES = 4 * 2**20
+#: all pictures of one request together (base64 makes them a third larger on the wire)
+MAX_TOTAL = 10 * 2**20
+#: files larger than this are not read at all
+MAX_FILE = 64 * 2**20
+EXTRA = "pip install 'ygpt-magic[data]'"
+_OUT = re.compile(r"Out\[(\d+)\]")
+_TAKES = "a matplotlib Figure, a PIL image, PNG/JPEG bytes (or a BytesIO), a file path or an IPython Image"
+
+
+def is_picture(value: Any) -> bool:
+    """Whether a value is plainly a picture (a matplotlib Figure or Axes, a PIL image, an IPython
+    Image): what `{Out[N]}` sends as a picture rather than as text."""
+    module, name = type(value).__module__, type(value).__name__
+    return ((module.startswith("matplotlib") and (hasattr(value, "savefig") or "Axes" in name))
+            or (module.startswith("PIL.") and hasattr(value, "save"))
+            or (module.startswith("IPython") and name == "Image"))
+
+
+def pictures(names: str | None, namespace: Mapping[str, Any],
+             referred: tuple[tuple[str, Any], ...] = ()) -> tuple[Picture, ...]:
+    """The pictures a cell sends, checked and ready: those ``--image`` names (comma-separated),
+    then those its text referred to (``(name, value)``, from `{Out[N]}`)."""
+    listed = [name.strip() for name in names.split(",")] if names else []
+    if not all(listed):
+        raise ImageError(f"--image {names!r} has an empty name; list names separated by commas, "
+                         f"e.g. --image fig,photo.")
+    found = tuple(picture(lookup(name, namespace), name) for name in listed)
+    found += tuple(picture(value, name) for name, value in referred)
+    total = sum(item.info.size for item in found)
+    if total > MAX_TOTAL:
+        raise ImageError(f"The pictures of this cell are {total / 2**20:.1f} MiB together, over the "
+                         f"{MAX_TOTAL // 2**20} MiB a request may carry, so nothing was sent. "
+                         f"Send fewer pictures per cell.")
+    return found
+
+
+def lookup(name: str, namespace: Mapping[str, Any]) -> Any:
+    """The value ``name`` stands for: a variable, ``Out[N]``, or else an image file's path."""
+    out = _OUT.fullmatch(name)
+    if out:
+        outputs = namespace.get("Out", {})
+        number = int(out.group(1))
+        if number not in outputs:
+            raise ImageError(f"--image {name}: cell {number} has no output. Use the number of a cell "
+                             f"whose output is a picture, or put the picture in a variable.")
+        return outputs[number]
+    if name in namespace:
+        return namespace[name]
+    if Path(name).expanduser().is_file():
+        return Path(name)
+    raise ImageError(f"--image {name}: there is no variable named {name!r} and no file at that path. "
+                     f"Name a variable that holds {_TAKES}, Out[N], or an image file.")
+
+
+def picture(value: Any, name: str) -> Picture:
+    """One value as a Picture (see the module docstring for what is taken)."""
+    data = _encoded(value, name)
+    return _checked(data, name)
+
+
+def _encoded(value: Any, name: str) -> bytes:
+    """The value's image bytes, in whatever format it holds them."""
+    module = type(value).__module__
+    if module.startswith("matplotlib") and hasattr(value, "figure") and not hasattr(value, "savefig"):
+        value = value.figure  # an Axes: its Figure
+    if module.startswith("matplotlib") and hasattr(value, "savefig"):
+        buffer = io.BytesIO()
+        # No "Software" text chunk: the bytes (and their hash) depend on the drawing alone.
+        value.savefig(buffer, format="png", metadata={"Software": None})
+        return buffer.getvalue()
+    if module.startswith("PIL.") and hasattr(value, "save"):
+        return _save(value, "jpeg" if getattr(value, "format", None) == "JPEG" else "png")
+    if module.startswith("IPython") and type(value).__name__ == "Image":
+        if isinstance(value.data, bytes):
+            return value.data
+        raise ImageError(f"--image {name}: this IPython Image holds a URL, not the picture, and "
+                         f"nothing is downloaded. Make it with Image(filename=...) or Image(data=...).")
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    if isinstance(value, io.BytesIO):  # what savefig(buffer) / Image.save(buffer) filled
+        return value.getvalue()
+    if isinstance(value, (str, os.PathLike)):
+        return _read(Path(value).expanduser(), name)
+    raise ImageError(f"--image {name}: {name!r} is a {type(value).__name__}, which is not a picture. "
+                     f"--image takes {_TAKES}.")
+
+
+def _read(path: Path, name: str) -> bytes:
+    if not path.is_file():
+        raise ImageError(f"--image {name}: {str(path)!r} is not a file. Check the path.")
+    if path.stat().st_size > MAX_FILE:
+        raise ImageError(f"--image {name}: {str(path)!r} is {path.stat().st_size / 2**20:.0f} MiB, too "
+                         f"large to be read as a picture (at most {MAX_FILE // 2**20} MiB). Save a "
+                         f"smaller copy first.")
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise ImageError(f"--image {name}: could not read {str(path)!r} ({error.strerror}).") from None
+
+
+def _pil():
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ImageError(f"--image needs Pillow to check and downscale pictures, and it is not "
+                         f"installed: {EXTRA} (Pillow and matplotlib).") from None
+    return Image
+
+
+def _checked(data: bytes, name: str) -> Picture:
+    """Open the bytes; downscale or convert when they cannot be sent as they are."""
+    image_module = _pil()
+    try:
+        image = image_module.open(io.BytesIO(data))
+        image.load()
+    except Exception:  # noqa: BLE001 (Pillow raises several types for data that is no image)
+        raise ImageError(f"--image {name}: the data ({len(data):,} bytes) is not an image Pillow can "
+                         f"read. Use a PNG or JPEG picture.") from None
+    given = (image.format or "").lower()
+    kind = given if given in ("png", "jpeg") else "png"
+    width, height = image.size
+    note = None
+    if max(width, height) > MAX_SIDE or len(data) > MAX_BYTES:
+        original = len(data)
+        data, image = _downscaled(image, kind)
+        note = (f"Image '{name}' was {width}×{height} ({original:,} bytes), over the limit of "
+                f"{MAX_SIDE} px a side and {MAX_BYTES // 2**20} MiB; sent downscaled to "
+                f"{image.size[0]}×{image.size[1]} ({len(data):,} bytes).")
+    elif kind != given:
+        data = _save(image, kind)
+        note = f"Image '{name}' is {given.upper() or 'in another format'}; sent as PNG."
+    info = PictureInfo(name, kind, image.size[0], image.size[1], len(data),
+                       hashlib.sha256(data).hexdigest()[:16])
+    return Picture(info, data, note)
+
+
+def _downscaled(image: Any, kind: str) -> tuple[bytes, Any]:
+    """The picture resized to fit MAX_SIDE, then smaller still until it fits MAX_BYTES."""
+    image_module = _pil()
+    scale = min(1.0, MAX_SIDE / max(image.size))
+    while True:
+        size = (max(1, int(image.size[0] * scale)), max(1, int(image.size[1] * scale)))
+        smaller = image.resize(size, image_module.Resampling.LANCZOS)
+        data = _save(smaller, kind)
+        if len(data) <= MAX_BYTES:
+            return data, smaller
+        scale *= min(0.9, (MAX_BYTES / len(data)) ** 0.5)
+
+
+def _save(image: Any, kind: str) -> bytes:
+    """PNG or JPEG bytes of a PIL image (modes the format cannot hold are converted)."""
+    buffer = io.BytesIO()
+    if kind == "jpeg":
+        image = image if image.mode in ("RGB", "L") else image.convert("RGB")
+        image.save(buffer, format="JPEG", quality=90)
+    else:
+        image = image if image.mode in ("1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16") else image.convert("RGBA")
+        image.save(buffer, format="PNG")
+    return buffer.getvalue()
