@@ -2,8 +2,10 @@
 
 Each sample is a new ``python -c``: the subject creates an IPython shell (not timed: every
 notebook already has one), then times ``%load_ext ygpt_magic``; the baseline times the SDK's
-import. Nothing is subtracted. The extension must not import the SDK (or grpc) until the first
-request, which the subject also checks. Target: median ratio ≤ 0.25.
+import. Nothing is subtracted. ``%load_ext`` must not import the SDK (or grpc) itself, which the
+subject checks when it returns; it starts a background thread that imports the SDK a moment
+later (so the first cell does not pay for it), which is not timed: the subject then checks that
+the SDK did arrive in the background, within 5 s. Target: median ratio ≤ 0.25.
 
     .venv/bin/python bench/load_time.py [--quick]
 """
@@ -25,6 +27,11 @@ started = time.perf_counter()
 shell.run_line_magic("load_ext", "ygpt_magic")
 seconds = time.perf_counter() - started
 heavy = sorted({m.split(".")[0] for m in sys.modules} & {"grpc", "yandex_cloud_ml_sdk", "yandex_ai_studio_sdk", "google"})
+deadline = time.monotonic() + 5
+while "yandex_cloud_ml_sdk" not in sys.modules and time.monotonic() < deadline:
+    time.sleep(0.05)
+if "yandex_cloud_ml_sdk" not in sys.modules:
+    heavy.append("(no background import of the SDK)")
 print(json.dumps([seconds, heavy]))
 """
 IMPORT_SDK = """
@@ -56,7 +63,7 @@ def measure(quick: bool) -> list[Row]:
                 f"import SDK {ms(median(sdk))}; %load_ext {ms(median(load))}", passed,
                 {"runs": f"{runs} fresh processes each, interleaved, after {warmup} warm-up",
                  "median %load_ext": ms(median(load)), "median import yandex_cloud_ml_sdk": ms(median(sdk)),
-                 "heavy modules after %load_ext": sorted(heavy) or "none"})]
+                 "heavy modules after %load_ext": sorted(heavy) or "none (the SDK came in the background)"})]
 
 
 if __name__ == "__main__":

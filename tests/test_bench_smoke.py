@@ -26,6 +26,9 @@ SCRIPTS = {
     "value_render": ["9. {df} of a 10⁶ × 500"],
     "tool_cell": ["11. two-round tool cell"],
     "map_rows": ["10a. --map", "10b. --map"],
+    "cache_replay": ["12. replayed cell"],
+    "first_cell": ["13. first cell 1 s after %load_ext"],
+    "cache_lookup": ["14. cache lookup"],
 }
 
 

@@ -7,6 +7,8 @@ reply comes through the real client and the unmodified SDK from the ``ygpt_serve
 
 from __future__ import annotations
 
+import html
+
 import time
 
 import comm
@@ -313,5 +315,27 @@ def test_through_the_magics_cells_and_panel_share_one_chat(shell, ygpt_server):
 
         run_cell(shell, "%ygpt reset")
         assert bubbles(panel) == []
+    finally:
+        panel.close()
+
+
+def test_a_panel_send_uses_the_reply_cache_like_a_cell(shell, ygpt_server, tmp_path):
+    from conftest import cell as run_cell, completions
+
+    shell.run_line_magic("ygpt", f"cache {tmp_path / 'replies.sqlite'}")
+    run_cell(shell, "%%ygpt --chat sea\nTell me about the sea", cell_id="c1")
+    panel = shell.run_line_magic("ygpt", "panel --chat sea")
+    try:
+        run_cell(shell, "%ygpt reset --chat sea")
+        send(panel, "Tell me about the sea")
+        assert panel.wait(15)
+        assert len(completions(ygpt_server)) == 1  # recorded by the cell, replayed by the panel
+        assert "cached · recorded" in bubbles(panel)[1][1]
+        run_cell(shell, "%ygpt cache --mode replay")
+        send(panel, "Something nobody recorded")
+        assert panel.wait(15)
+        assert "No recorded reply for the panel's message (“Something nobody recorded”)" in html.unescape(
+            panel.status.value)
+        assert len(completions(ygpt_server)) == 1
     finally:
         panel.close()

@@ -15,17 +15,20 @@ class Screen:
 
     def __init__(self) -> None:
         self.bundles: list[dict] = []
+        self.metadata: list[dict | None] = []  # each display's output metadata (provenance)
         self.handles = 0
 
-    def __call__(self, bundle, *, raw, display_id):
+    def __call__(self, bundle, *, raw, display_id, metadata=None):
         assert raw is True and display_id is True
         self.handles += 1
         self.bundles.append(bundle)
+        self.metadata.append(metadata)
         return self
 
-    def update(self, bundle, *, raw):
+    def update(self, bundle, *, raw, metadata=None):
         assert raw is True
         self.bundles.append(bundle)
+        self.metadata.append(metadata)
 
     @property
     def last(self) -> dict:

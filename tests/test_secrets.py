@@ -304,3 +304,41 @@ def test_the_scanner_sees_a_planted_canary():
         logging.getLogger("yandex_ai_studio_sdk._logging.interceptors").log(5, "metadata %s", API_KEY)
     assert leaks("\n".join(logs)) and leaks(IAM_TOKEN[10:30]) and leaks(PLAIN_KEY[10:30])
     assert not leaks("AQVN…x9Qz t1.c….Zq8w")
+
+
+@pytest.mark.parametrize("given", ["YC_API_KEY", "%ygpt auth key"])
+def test_cache_file_and_provenance_hold_no_canary_and_no_folder(shell, magics, ygpt_server, monkeypatch,
+                                                                tmp_path, given):
+    """The reply cache file (database, write-ahead log, shared memory) and each reply's output
+    metadata, after cells of every kind recorded and replayed, an error and a dry run, with the
+    folder in the model URI: no canary fragment, and not the folder id either."""
+    from IPython.utils.capture import capture_output
+
+    if given.startswith("YC_"):
+        use_env(monkeypatch, given, API_KEY)
+    else:
+        assert use_auth(monkeypatch, shell, PLAIN_KEY).ok
+    cache = tmp_path / "replies.sqlite"
+    assert run(shell, f"%ygpt cache {cache}").ok
+    sources = [f'%%ygpt --system "Be brief." --model gpt://{FOLDER}/yandexgpt/latest\nHello!',
+               "%%ygpt --no-stream\nAnd again?", "%%ygpt --deferred\nOnce more, slowly.",
+               "%%ygpt --dry-run\nWhat would you send?",
+               "%%ygpt --once --json --format json\nGive me a JSON object with a city."]
+    metadata = []
+    with all_logs() as logs:
+        for index, source in [*enumerate(sources)] * 2:  # recorded, then re-run: replayed
+            with capture_output() as captured:
+                shell.run_cell(source, store_history=True, cell_id=f"cell-{index}")
+            metadata += [output.metadata for output in captured.outputs if output.metadata]
+        ygpt_server.faults.fail_next(1, "UNAUTHENTICATED")
+        assert not run(shell, "%%ygpt\nThis one is refused.").ok
+        provenance = run(shell, "%ygpt provenance")
+    assert len(metadata) == 8 and sum(m["ygpt"]["cached"] for m in metadata) == 4
+    files = sorted(tmp_path.glob("replies.sqlite*"))
+    assert files and sum(p.stat().st_size for p in files) > 0
+    for place, blob in [*((p.name, p.read_bytes()) for p in files),
+                        ("output metadata", json.dumps(metadata).encode()),
+                        ("%ygpt provenance", provenance.shown.encode()), ("logs", "\n".join(logs).encode())]:
+        assert not leaks(blob), f"canary {leaks(blob)} in {place}"
+        if place != "logs":  # (the SDK logs the model URI it sends, folder included)
+            assert FOLDER.encode() not in blob, f"the folder id is in {place}"

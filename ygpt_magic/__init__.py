@@ -1,7 +1,7 @@
 """ygpt_magic: YandexGPT in Jupyter through %%ygpt cells and a widget panel.
 
-Loading the extension must stay cheap: nothing here imports the SDK; the client imports it on the
-first request.
+Loading the extension must stay cheap: nothing here imports the SDK. Once loaded, a background
+thread imports it (client/preload.py), so that the first request does not pay for it either.
 """
 
 __version__ = "0.1.0"
@@ -9,9 +9,11 @@ __version__ = "0.1.0"
 
 def load_ipython_extension(ipython) -> None:
     """Register the magics (called by ``%load_ext ygpt_magic``)."""
+    from .client import preload
     from .magics import YGptMagics
 
     ipython.register_magics(YGptMagics(shell=ipython))
+    preload.start()
 
 
 def unload_ipython_extension(ipython) -> None:

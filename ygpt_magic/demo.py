@@ -79,7 +79,8 @@ def local_environment(environ: MutableMapping[str, str]) -> None:
     outputs show the placeholders, so a kernel run with the user's folder or key would neither
     match them nor belong in them. nbval's kernels (notebooks/conftest.py) and the demo use it.
     """
-    for var in (*_CREDENTIAL_VARS, "YC_TOKEN", "YC_PROFILE", "YGPT_INSECURE"):
+    for var in (*_CREDENTIAL_VARS, "YC_TOKEN", "YC_PROFILE", "YGPT_INSECURE", "YGPT_CACHE",
+                "YGPT_CACHE_MODE"):  # stored outputs are sent replies, not replayed ones
         environ.pop(var, None)
     environ.update(YGPT_ENDPOINT="local", YC_API_KEY=LOCAL_DUMMY_KEY, YC_FOLDER_ID="local-folder")
 

@@ -337,6 +337,38 @@ class StreamBroken(YGptError):
         )
 
 
+class CacheUnusable(YGptError):
+    """The reply cache file cannot be used (not a cache, damaged, from a newer version,
+    read-only, disk full). Outside replay mode the cell runs uncached and says so in one line;
+    in replay mode it is refused with this message."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        self.path, self.problem = path, problem.rstrip(".")
+        super().__init__(
+            f"The reply cache {str(path)!r} cannot be used: {self.problem}. In replay mode nothing "
+            f"is sent without it: fix the path (%ygpt cache PATH), record a new cache with "
+            f"%ygpt cache --mode auto against a server, or switch the cache off with "
+            f"%ygpt cache --mode off."
+        )
+
+    def line(self) -> str:
+        """The one line a cell shows when it ran uncached because of this."""
+        return f"ygpt cache: {str(self.path)!r} was not used ({self.problem}); this reply was not cached."
+
+
+class CacheMiss(YGptError):
+    """Replay mode (``YGPT_CACHE_MODE=replay``, for CI) found no recording for a request."""
+
+    def __init__(self, path: object, cell: str) -> None:
+        super().__init__(
+            f"No recorded reply for {cell} in the reply cache {str(path)!r}, and the cache is in "
+            f"replay mode, so nothing was sent. The cell, its flags, the model or an earlier turn "
+            f"of its chat changed since the cache was recorded: record it again against a server "
+            f"(YGPT_CACHE_MODE=auto, or %ygpt cache --mode auto) and commit the cache file."
+        )
+        self.cell = cell
+
+
 class ToolError(YGptError):
     """A ``--tools`` function cannot be offered to the model (raised before any request), or
     the tool loop had to stop; the chat is unchanged either way."""

@@ -12,6 +12,10 @@ its own renderer and tests can bring a tiny fake client.
 With ``tools`` (a ``tools.loop.ToolLoop``: ``--tools`` / ``--schema``), one exchange is several
 requests: the loop asks, runs the calls the answer holds, and asks again with their results,
 through the same request function as a plain exchange, under the same hold and the same rules.
+
+A reply cache (``cache/``), when given, is asked first: a recorded reply is shown at once as
+the final text and recorded in the chat like a sent one; a sent reply is handed to it once
+complete.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ MODES = ("stream", "once", "deferred")
 class Renderer(Protocol):
     """What run_exchange needs from a renderer (StreamRenderer, or the panel's own)."""
 
-    def start(self, notes: list[str]) -> None: ...
+    def start(self, notes: list[str], *, waiting: bool = True) -> None: ...
     def waiting(self, seconds: float) -> None: ...
     def update(self, text: str) -> None: ...
     def finish(self, reply: Reply) -> None: ...
@@ -49,6 +53,13 @@ class ToolRounds(Protocol):
 
     def answer(self, ask: Callable[[list[dict], dict], Any], messages: list[dict],
                renderer: Renderer) -> Any: ...
+
+
+class Cache(Protocol):
+    """What run_exchange needs from a reply cache (``cache.Front``)."""
+
+    def replayed(self, plan: Plan) -> Reply | None: ...
+    def recorded(self, plan: Plan, reply: Reply) -> None: ...
 
 
 class _Interrupted(Exception):
@@ -108,6 +119,7 @@ def run_exchange(
     mode: str = "stream",
     keep_partial: bool = False,
     tools: ToolRounds | None = None,
+    cache: Cache | None = None,
 ) -> Reply:
     """Send ``plan``, show the reply as it comes, and record it in the chat when complete.
 
@@ -116,6 +128,8 @@ def run_exchange(
     client's to stop (its ``stream_timeout`` setting, StreamStalled).
     ``keep_partial``: record an interrupted reply's partial text instead of dropping it.
     ``tools``: run the tool loop (the reply records its calls), else one request.
+    ``cache``: replay a recorded reply instead of sending (its errors, such as a replay-mode
+    miss, are raised before anything is shown or sent), and record a sent one.
 
     Returns the reply; an interrupted one has status ``"INTERRUPTED"`` and is not recorded
     (unless ``keep_partial``). YGptError and other exceptions are shown by ``renderer.fail``
@@ -128,6 +142,12 @@ def run_exchange(
     holding = session.busy(plan.chat) if not plan.once else nullcontext()
     with holding:
         session.check(plan)
+        replayed = cache.replayed(plan) if cache is not None else None
+        if replayed is not None:
+            renderer.start(plan.notes(), waiting=False)
+            session.record(plan, replayed)
+            renderer.finish(replayed)
+            return replayed
         renderer.start(plan.notes())
         started = time.monotonic()
         try:
@@ -151,6 +171,8 @@ def run_exchange(
             raise
         reply = _reply(plan, last, started, tools)
         session.record(plan, reply)
+        if cache is not None:
+            cache.recorded(plan, reply)
         renderer.finish(reply)
         return reply
 
@@ -168,4 +190,5 @@ def _reply(plan: Plan, last: Any, started: float, tools: ToolRounds | None,
         elapsed=time.monotonic() - started,
         messages=tuple(plan.messages),
         tool_calls=tuple(tools.calls) if tools is not None else (),
+        options=plan.options,
     )

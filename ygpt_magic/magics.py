@@ -9,24 +9,30 @@ commands/ (their shared flags in commands/args.py).
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
-from traitlets import Float, Int, TraitError, Unicode, observe, validate
+from traitlets import Float, Int, TraitError, Unicode, default, observe, validate
 from traitlets.config import Config
 from traitlets.config.loader import DeferredConfig, LazyConfigValue
 
 from . import commands, images, render
+from .cache import MODES as CACHE_MODES
+from .cache import ReplyCache
+from .cache import replies as cache_settings
+from .cache.provenance import Log as ProvenanceLog
 from .cells import NotebookCells
 from .chat import FORMATS, ChatSession, Options, Plan, planning
+from .client import preload
 from .client.connection import Connection
 from .client.settings import DEFAULTS, ClientSettings
 from .commands import _request
 from .commands.args import chat_arg, option_args, tool_args
-from .errors import OptionError, YGptError
+from .errors import CacheMiss, CacheUnusable, OptionError, YGptError
 from .rows import RowMemo, check_map_flags
 
 
@@ -50,9 +56,18 @@ def as_usage_error(error: YGptError) -> UsageError:
     InteractiveShell.showtraceback), so our subclasses would come with a full traceback; this is
     the workaround jupysql uses too (ipython/ipython#14024).
     """
-    usage = UsageError(str(error))
+    usage = (_RunStopper if isinstance(error, (CacheMiss, CacheUnusable)) else UsageError)(str(error))
     usage.error = error
     return usage
+
+
+class _RunStopper(UsageError):
+    """A replay-mode cache error (CI) must fail the run the way a test fails: IPython shows this
+    one line as an error (``_render_traceback_``), which nbval and nbconvert report with the
+    cell; a plain UsageError only goes to stderr, where nbval does not look."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self.error).__name__}: {self}"]
 
 
 @magics_class
@@ -105,6 +120,12 @@ class YGptMagics(Magics):
         config=True, help="The system message of %ygpt fix (shown by %ygpt fix --dry-run).")
     max_tool_rounds = Int(5, config=True,
                           help="Rounds of tool calls a --tools cell may take before it stops.")
+    cache_path = Unicode(None, allow_none=True, config=True,
+                         help="The reply cache file (SQLite); None: no cache. Default: $YGPT_CACHE.")
+    cache_mode = Unicode(config=True,
+                         help="auto (replay hits, send and record misses), replay (a miss is an "
+                              "error; for CI), record (always send), off. Default: "
+                              "$YGPT_CACHE_MODE, else auto.")
 
     def __init__(self, shell=None, **kwargs):
         super().__init__(shell=shell, **kwargs)
@@ -113,6 +134,8 @@ class YGptMagics(Magics):
         self.batch_jobs: dict = {}   # task id → rows.batch.BatchRecord of the jobs started here
         self.connection = Connection(self._client_settings)
         self.cells = NotebookCells(shell)
+        self.cache = ReplyCache(self.cache_path, self.cache_mode)
+        self.provenance = ProvenanceLog()
         self._cell_id: str | None = None
         if shell is not None:
             for event, callback in self._hooks():
@@ -139,12 +162,14 @@ class YGptMagics(Magics):
                               f"not {value}.")
         return value
 
-    @validate("default_format")
-    def _valid_format(self, proposal):
-        if proposal["value"] not in FORMATS:
-            raise TraitError(f"YGptMagics.default_format must be one of {', '.join(FORMATS)}, "
-                              f"not {proposal['value']!r}.")
-        return proposal["value"]
+    @validate("default_format", "cache_mode")
+    def _valid_choice(self, proposal):
+        name, value = proposal["trait"].name, proposal["value"]
+        choices = FORMATS if name == "default_format" else CACHE_MODES
+        if value not in choices:
+            raise TraitError(f"YGptMagics.{name} must be one of {', '.join(choices)}, "
+                              f"not {value!r}.")
+        return value
 
     @validate("fix_instruction")
     def _valid_instruction(self, proposal):
@@ -200,6 +225,19 @@ class YGptMagics(Magics):
             for section in self.section_names():
                 if section in config and isinstance(config[section], Config):
                     config[section].pop(name, None)
+
+    @default("cache_path")
+    def _cache_path_from_env(self):
+        return cache_settings.path_from(os.environ)
+
+    @default("cache_mode")
+    def _cache_mode_from_env(self):
+        return cache_settings.mode_from(os.environ)
+
+    @observe("cache_path", "cache_mode")
+    def _cache_changed(self, _change) -> None:
+        if hasattr(self, "cache"):  # (also called by Magics.__init__, before it exists)
+            self.cache.configure(self.cache_path, self.cache_mode)
 
     @observe("timeout", "connect_timeout", "stream_timeout", "retries", "retry_backoff",
              "poll_interval")
@@ -270,6 +308,8 @@ class YGptMagics(Magics):
               help="Show the model pictures: variables holding a matplotlib Figure, a PIL image, "
                    "PNG/JPEG bytes, a file path or an IPython Image; Out[N]; or image files. "
                    "Needs a model that takes images (%%ygpt models marks them).")
+    @argument("--no-cache", action="store_true",
+              help="Neither replay nor record this cell in the reply cache (%%ygpt cache).")
     @line_cell_magic
     def ygpt(self, line: str, cell: str | None = None):
         """Talk to YandexGPT.
@@ -287,6 +327,7 @@ class YGptMagics(Magics):
         As a line magic, `%ygpt SUBCOMMAND` manages chats, settings and the server: `%ygpt help`
         lists the subcommands, `%ygpt help NAME` describes one.
         """
+        preload.wait()  # never import what the background import is importing at the same time
         try:
             if cell is None:
                 return commands.dispatch(self, line)
@@ -305,10 +346,11 @@ class YGptMagics(Magics):
             raise OptionError("The %%ygpt cell is empty: write the prompt on the lines below "
                               "%%ygpt.")
         pictures = images.pictures(args.image, self.shell.user_ns, expanded.pictures)
-        plan = self._plan(prompt, args, pictures)
+        cache = None if args.no_cache else _request.reply_cache(self, prompt)
+        plan = self._plan(prompt, args, _request.client_getter(self, cache), pictures)
         mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
         _request.send(self, plan, expanded.notes, mode=mode, dry_run=args.dry_run, out=args.out,
-                      schema=args.schema)
+                      schema=args.schema, cache=cache)
 
     def tool_loop(self, plan: Plan, schema: str | None = None):
         """The tool loop for ``plan`` (its tools, the cell's or the chat's; ``--schema``), or
@@ -338,10 +380,11 @@ class YGptMagics(Magics):
                               "writes to the chat); drop one of them.")
         return args
 
-    def _plan(self, prompt: str, args: argparse.Namespace, pictures: tuple = ()) -> Plan:
+    def _plan(self, prompt: str, args: argparse.Namespace, get_client,
+              pictures: tuple = ()) -> Plan:
         """The flags → planning.plan_request, the rule the panel follows too."""
         return planning.plan_request(
-            self.session, prompt, settings=self, get_client=self.connection.client,
+            self.session, prompt, settings=self, get_client=get_client,
             chat=args.chat, cell_id=self._cell_id, append=args.append, once=args.once,
             system=args.system, flags=_flags(args), pictures=pictures)
 
@@ -382,6 +425,7 @@ class YGptMagics(Magics):
             if self in self.shell.configurables:
                 self.shell.configurables.remove(self)
         self.connection.close()
+        self.cache.close()
 
 
 def _flags(args: argparse.Namespace) -> dict:

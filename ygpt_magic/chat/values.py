@@ -201,6 +201,11 @@ class Reply:
     tool_calls: tuple[ToolCall, ...] = ()
     #: the answer validated against ``--schema`` (an instance of the user's type), else None
     parsed: Any = field(default=None, compare=False)
+    options: Options | None = None  # what was asked (for provenance), None when unknown
+    #: replayed from the reply cache (``recorded``: when it was recorded, ISO 8601 UTC); its
+    #: tokens are not billed again, so chats count them apart (``Chat.replayed``)
+    cached: bool = False
+    recorded: str = ""
 
     def summary(self) -> str:
         """One quiet line: model · version · tokens · seconds (· status when not FINAL).
@@ -214,7 +219,7 @@ class Reply:
         if self.model_version:
             parts.append(self.model_version)
         parts.append(f"{usage.input_tokens} → {counted(usage.completion_tokens, 'token')}{reasoning}")
-        parts.append(f"{self.elapsed:.1f} s")
+        parts.append(f"cached · recorded {self.recorded[:10]}" if self.cached else f"{self.elapsed:.1f} s")
         if self.status != "FINAL":
             parts.append(_STATUS_WORDS.get(self.status, self.status.lower().replace("_", " ")))
         return " · ".join(parts)
@@ -324,11 +329,13 @@ class Chat:
 
     @property
     def usage(self) -> Usage:
-        """Tokens used by every turn of this chat."""
-        total = Usage()
-        for turn in self.turns:
-            total = total + turn.reply.usage
-        return total
+        """Tokens used by the turns of this chat that were sent (replayed ones cost nothing)."""
+        return sum((t.reply.usage for t in self.turns if not t.reply.cached), Usage())
+
+    @property
+    def replayed(self) -> Usage:
+        """Tokens of the turns replayed from the reply cache (recorded earlier, not billed now)."""
+        return sum((t.reply.usage for t in self.turns if t.reply.cached), Usage())
 
     def messages(
         self, prompt: str | None = None, turns: list[Turn] | None = None

@@ -26,6 +26,9 @@ def quiet_grpc() -> None:
 
 def import_sdk():
     """The `yandex_cloud_ml_sdk` module, imported without warnings or log output."""
+    from .preload import wait
+
+    wait()  # the background import may be importing it right now
     quiet_grpc()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

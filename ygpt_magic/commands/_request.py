@@ -2,17 +2,19 @@
 
 Both expand their text through interpolate.py with the same namespace, cells, limits and known
 credentials, and both send a plan the same way: `--dry-run` shows it, otherwise one
-StreamRenderer streams it through exchange.run_exchange, the reply lands in `_ygpt`, and code
-from the reply may go into a new cell below (never replacing the user's cell).
+StreamRenderer streams it through exchange.run_exchange (through the reply cache when one is
+set), the reply lands in `_ygpt` and its provenance in `%ygpt provenance`, and code from the
+reply may go into a new cell below (never replacing the user's cell).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .. import leaks, render
+from ..cache import Front, first_line
 from ..chat import Plan, short_model
 from ..interpolate import Expanded, interpolate
 from ..values import Limits
@@ -40,18 +42,39 @@ def check(magics, where: str, text: str | None) -> None:
         leaks.check(where, text, magics.connection.known_secrets())
 
 
+def cell_name(magics) -> str:
+    """How a user finds the running cell: ``cell In [7]``."""
+    return f"cell In [{magics.shell.execution_count}]"
+
+
+def reply_cache(magics, prompt: str) -> Front | None:
+    """The reply cache's front for this cell's request (None when there is no cache)."""
+    return magics.cache.front(magics.connection.client, target=magics.connection.target,
+                              where=cell_name(magics), prompt=prompt)
+
+
+def client_getter(magics, cache: Front | None) -> Callable[[], Any]:
+    """What planning and sending call for the client: through the cache when there is one (the
+    real client is then built only for a miss)."""
+    return magics.connection.client if cache is None else lambda: cache.client
+
+
 def send(magics, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream",
          dry_run: bool = False, out: str | None = None, new_cell: bool = False,
-         schema: str | None = None) -> None:
+         schema: str | None = None, cache: Front | None = None) -> None:
     """Show ``plan`` (``dry_run``) or send it; ``notes`` (what interpolation rendered or cut) go
     above the reply. The reply's code goes into a new cell below with ``new_cell`` or the code
     format. The plan's tools and ``schema`` (``--schema``) run through the tool loop; with a
-    schema, ``_ygpt.parsed`` (and ``out``) is the validated value."""
+    schema, ``_ygpt.parsed`` (and ``out``) is the validated value. ``cache``: replay the reply if
+    recorded, record it if sent (``reply_cache``); tool exchanges and pictures are not cached."""
     plan = dataclasses.replace(plan, context_notes=tuple(notes))
     tools = magics.tool_loop(plan, schema)
+    if cache is not None and (tools is not None or plan.pictures):
+        cache = cache.declined()
     extras = tools.extras() if tools else {}
+    client = client_getter(magics, cache)()
     if dry_run:
-        tokens = magics.connection.client().count_tokens(plan.messages, plan.options, **extras)
+        tokens = client.count_tokens(plan.messages, plan.options, **extras)
         render.show(render.dry_run(plan, tokens, extras))
         return
     from ..exchange import run_exchange
@@ -60,8 +83,10 @@ def send(magics, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream
                                      label=short_model(plan.options.model),
                                      json_reply=plan.options.json or schema is not None,
                                      fills_cell=True)
-    reply = run_exchange(magics.session, magics.connection.client(), plan, renderer, mode=mode,
-                         tools=tools)
+    reply = run_exchange(magics.session, client, plan, renderer, mode=mode, tools=tools,
+                         cache=cache)
+    if reply.status != "INTERRUPTED":
+        magics.provenance.add(f"{cell_name(magics)} (“{first_line(plan.prompt)}”)", reply)
     magics.shell.user_ns["_ygpt"] = reply
     if tools is not None and tools.schema is not None and reply.status == "FINAL":
         reply = magics.shell.user_ns["_ygpt"] = tools.parsed(reply)  # ReplyNotValid keeps the raw one

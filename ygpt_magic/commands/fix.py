@@ -16,7 +16,7 @@ from IPython.core.magic_arguments import argument
 
 from ..chat import planning
 from ..errors import NothingToFix
-from ._request import check, expand, send
+from ._request import check, client_getter, expand, reply_cache, send
 from .args import parse, subcommand
 
 PROMPT = "Cell {count} fails.\n\nIts source:\n{{In[{count}]}}\n\nThe error:\n{{Err[{count}]}}"
@@ -49,6 +49,7 @@ def run(magics, line: str) -> None:
     system = magics.fix_instruction
     check(magics, "YGptMagics.fix_instruction", system)
     expanded = expand(magics, prompt, where="%ygpt fix's instructions")
+    cache = reply_cache(magics, expanded.text)
     plan = planning.plan_request(magics.session, expanded.text, settings=magics,
-                                 get_client=magics.connection.client, once=True, system=system)
-    send(magics, plan, expanded.notes, dry_run=args.dry_run, new_cell=True)
+                                 get_client=client_getter(magics, cache), once=True, system=system)
+    send(magics, plan, expanded.notes, dry_run=args.dry_run, new_cell=True, cache=cache)

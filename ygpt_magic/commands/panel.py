@@ -14,4 +14,9 @@ def run(magics, line: str):
     args = parse(run, line)
     from ..panel import show_panel  # ipywidgets is only imported when a panel is asked for
 
-    return show_panel(magics.session, magics.connection.client, chat=args.chat, settings=magics)
+    def cache(prompt: str):  # the reply cache, as the cells use it (read at each Send)
+        return magics.cache.front(magics.connection.client, target=magics.connection.target,
+                                  where="the panel's message", prompt=prompt)
+
+    return show_panel(magics.session, magics.connection.client, chat=args.chat, settings=magics,
+                      cache=cache)

@@ -90,7 +90,8 @@ class LiveReply:
         self.state, self.error = state, error
         self._changed()
 
-    def display(self, obj: Mapping[str, Any], raw: bool = True, display_id: Any = True) -> _Handle:
+    def display(self, obj: Mapping[str, Any], raw: bool = True, display_id: Any = True,
+                **_: Any) -> _Handle:
         """Stands in for ``IPython.display.display`` in the StreamRenderer."""
         self.show(obj)
         return _Handle(self)

@@ -42,15 +42,17 @@ def show_panel(
     *,
     chat: str | None = None,
     settings: Any = None,
+    cache: Callable[[str], Any] | None = None,
 ) -> ChatPanel:
     """Build the panel for ``chat`` (default: follow the session's current chat) and return it.
 
     ``get_client`` is called for each request, so a ``%ygpt connect`` after the panel opened is
     honoured; ``settings`` (the YGptMagics instance, or None for defaults) supplies the notebook's
     defaults and ``context_budget`` (see chat/planning.py: a Send is planned exactly like a cell),
-    ``render_interval``, read at each request (the client has the timeouts).
+    ``render_interval``, read at each request (the client has the timeouts). ``cache(prompt)``
+    gives the reply cache's front for a Send (``cache.ReplyCache.front``), or None.
     """
-    return ChatPanel(session, get_client, chat=chat, settings=settings)
+    return ChatPanel(session, get_client, chat=chat, settings=settings, cache=cache)
 
 
 class ChatPanel(widgets.VBox):
@@ -64,9 +66,11 @@ class ChatPanel(widgets.VBox):
         *,
         chat: str | None = None,
         settings: Any = None,
+        cache: Callable[[str], Any] | None = None,
     ) -> None:
         self._session = session
         self._get_client = get_client
+        self._cache = cache  # prompt → the reply cache's front for it (None: no cache)
         self._settings = settings
         self._follow_current = chat is None  # until the user picks a chat in the panel
         self._name = session.chat(chat).name  # --chat NAME starts the chat, as a cell would
@@ -191,7 +195,8 @@ class ChatPanel(widgets.VBox):
 
     def _ask(self, name: str, live: panel_live.LiveReply) -> None:
         try:
-            client = self._get_client()
+            cache = self._cache(live.prompt) if self._cache is not None else None
+            client = cache.client if cache is not None else self._get_client()
             plan = planning.plan_request(self._session, live.prompt, settings=self._settings,
                                          get_client=lambda: client, chat=name)
             interval = getattr(self._settings, "render_interval", None) or RENDER_INTERVAL
@@ -199,8 +204,11 @@ class ChatPanel(widgets.VBox):
                                                 json_reply=plan.options.json)
             # the chat's own tools (%ygpt config --tools), looked up in the notebook like a cell's
             tool_loop = getattr(self._settings, "tool_loop", None)
+            tools = tool_loop(plan) if tool_loop is not None else None
+            if tools is not None and cache is not None:
+                cache = cache.declined()
             run_exchange(self._session, panel_live.TrackedClient(client, live), plan, renderer,
-                         tools=tool_loop(plan) if tool_loop is not None else None)
+                         tools=tools, cache=cache)
         except YGptError as error:
             if live.state != "failed":
                 live.end("failed", str(error))

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from ..cache import provenance
 from ..chat.pictures import PICTURE_TOKENS
 from ..chat.values import Reply, counted
 from . import tools as tool_lines
@@ -125,10 +126,12 @@ class StreamRenderer:
 
     # -- while the request runs ----------------------------------------------------------------
 
-    def start(self, notes: Iterable[str] = ()) -> None:
-        """Show the notes (rewind, trim) and a waiting line until the first text arrives."""
+    def start(self, notes: Iterable[str] = (), *, waiting: bool = True) -> None:
+        """Take the notes (rewind, trim) and show a waiting line until the first text arrives
+        (``waiting=False``: a replayed reply, whose final form is the first display)."""
         self._notes = list(notes)
-        self._show(self._streaming(f"⏳ waiting for {self.label}…", quiet=True))
+        if waiting:
+            self._show(self._streaming(f"⏳ waiting for {self.label}…", quiet=True))
 
     def waiting(self, seconds: float) -> None:
         """Deferred mode: how long the operation has been running (replaced by the reply)."""
@@ -178,17 +181,19 @@ class StreamRenderer:
     # -- final renders -------------------------------------------------------------------------
 
     def finish(self, reply: Reply) -> None:
-        """The reply in its format, notes above, footer below; the last update of the handle.
-        A recorded reply shown anew (the panel) brings its tool calls with it."""
+        """The reply in its format, notes above, footer below; the last update of the handle,
+        with the reply's provenance in the output's metadata (saved in the notebook). A recorded
+        reply shown anew (the panel) brings its tool calls with it."""
         if not self._tools:
             for call in reply.tool_calls:
                 self.tool_done(call, show=False)
         if self._json_fence:
-            self._final(_markdown(reply, self._notes, _json_block(reply.text)))
+            bundle = _markdown(reply, self._notes, _json_block(reply.text))
         elif self.fmt == "code":
-            self._final(_code(reply, self._notes, NO_CODE_CELL if self.fills_cell else NO_CODE))
+            bundle = _code(reply, self._notes, NO_CODE_CELL if self.fills_cell else NO_CODE)
         else:
-            self._final(_FINAL[self.fmt](reply, self._notes))
+            bundle = _FINAL[self.fmt](reply, self._notes)
+        self._final(bundle, provenance.metadata(reply))
 
     def interrupt(self, text: str | None = None, *, kept: bool = False) -> None:
         """The partial text, marked as interrupted; final."""
@@ -232,21 +237,22 @@ class StreamRenderer:
                                         shown["text/plain"])
         return shown
 
-    def _show(self, bundle: Bundle) -> None:
+    def _show(self, bundle: Bundle, metadata: dict | None = None) -> None:
         bundle = self._with_tools(bundle)
+        extra = {"metadata": metadata} if metadata else {}
         if self._handle is None:
             display = self._display
             if display is None:
                 from IPython.display import display
-            self._handle = display(bundle, raw=True, display_id=True)
+            self._handle = display(bundle, raw=True, display_id=True, **extra)
         else:
-            self._handle.update(bundle, raw=True)
+            self._handle.update(bundle, raw=True, **extra)
         self.updates += 1
         self._last = self.clock()
 
-    def _final(self, bundle: Bundle) -> None:
+    def _final(self, bundle: Bundle, metadata: dict | None = None) -> None:
         if not self._done:
-            self._show(bundle)
+            self._show(bundle, metadata)
             self._done = True
 
 

@@ -1,0 +1,249 @@
+"""The reply cache, as a user meets it: replay what was recorded, record what was sent.
+
+Every test runs cells in the real shell against the local server and asserts what the user sees
+(the reply, its footer, `%ygpt usage`, `%ygpt cache`) and what the server received (nothing,
+for a replayed cell).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from IPython.utils.capture import capture_output
+
+from cellrun import assert_clean, assert_clear_error
+from conftest import cell, completions
+from ygpt_magic.errors import CacheMiss, CacheUnusable
+
+EINSTEIN = ["Hi! What fields of science did Albert Einstein study?",
+            "What important discoveries did he make?", "Make it shorter"]
+HAMLET = '%%ygpt --once --system "Translate the text into French"\nTo be, or not to be: that is the question.'
+
+
+@pytest.fixture
+def cache_file(shell, tmp_path):
+    """A cache set the way a notebook sets it (kept by %config across a restart)."""
+    path = tmp_path / "replies.sqlite"
+    shell.run_line_magic("config", f"YGptMagics.cache_path = {str(path)!r}")
+    return path
+
+
+def restart(shell, server) -> None:
+    """What a kernel restart does to the extension: new chats, new client; the config stays."""
+    shell.extension_manager.unload_extension("ygpt_magic")
+    shell.extension_manager.load_extension("ygpt_magic")
+    shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
+
+
+def test_a_recorded_reply_is_replayed_at_once_and_nothing_is_sent(shell, ygpt_server, cache_file):
+    sent = cell(shell, HAMLET)
+    assert sent.ok and len(completions(ygpt_server)) == 1
+    replayed = cell(shell, HAMLET)
+    assert replayed.ok and len(completions(ygpt_server)) == 1  # nothing more was sent
+    assert_clean(replayed)
+    assert "Être ou ne pas être : telle est la question." in replayed.final
+    assert replayed.updates == 1  # the final form at once: no waiting line, no streaming
+    reply = shell.user_ns["_ygpt"]
+    assert reply.cached and reply.text == sent.plain
+    assert f"cached · recorded {reply.recorded[:10]}" in replayed.final
+    assert " s</sub>" not in replayed.final  # no seconds: nothing was waited for
+    assert reply.usage == shell.user_ns["_ygpt"].usage and reply.usage.total_tokens > 0
+    assert "1 hit, 1 miss, 1 recorded" in cell(shell, "%ygpt cache").plain
+
+
+def test_a_chat_rerun_from_the_top_after_a_restart_rebuilds_turn_by_turn(shell, ygpt_server, cache_file):
+    magics = shell.magics_manager.registry["YGptMagics"]
+    for index, prompt in enumerate(EINSTEIN):
+        assert cell(shell, f"%%ygpt\n{prompt}", cell_id=f"c{index}").ok
+    live = [turn.reply.text for turn in magics.session.chats["default"].turns]
+    billed = magics.session.chats["default"].usage
+    restart(shell, ygpt_server)
+    ygpt_server.reset()
+    magics = shell.magics_manager.registry["YGptMagics"]
+    for index, prompt in enumerate(EINSTEIN):
+        assert cell(shell, f"%%ygpt\n{prompt}", cell_id=f"c{index}").ok
+    assert completions(ygpt_server) == []
+    chat = magics.session.chats["default"]
+    assert [turn.reply.text for turn in chat.turns] == live
+    assert [turn.prompt for turn in chat.turns] == EINSTEIN
+    usage = cell(shell, "%ygpt usage").plain.splitlines()
+    assert usage[0].split() == ["chat", "input", "completion", "reasoning", "total", "replayed"]
+    assert usage[1].split() == ["default", "0", "0", "0", "0", str(billed.total_tokens)]
+    # a changed middle cell is a miss: sent with the replayed history, later cells follow it
+    assert cell(shell, "%%ygpt\nWhat did he get the Nobel prize for?", cell_id="c1").ok
+    [request] = completions(ygpt_server)
+    assert request.messages[:2] == [{"role": "user", "text": EINSTEIN[0]},
+                                    {"role": "assistant", "text": live[0]}]
+
+
+def test_the_folder_is_not_part_of_the_key(shell, ygpt_server, cache_file, monkeypatch):
+    assert cell(shell, "%%ygpt --once --model gpt://b1gfolderone/yandexgpt/latest\nHello").ok
+    monkeypatch.setenv("YC_FOLDER_ID", "b1gfoldertwo")
+    restart(shell, ygpt_server)
+    for model in ("gpt://b1gfoldertwo/yandexgpt/latest", "yandexgpt", "yandexgpt/latest"):
+        assert cell(shell, f"%%ygpt --once --model {model}\nHello").ok
+        assert shell.user_ns["_ygpt"].cached, model
+    assert len(completions(ygpt_server)) == 1
+    for other in ("--model yandexgpt/rc", "--temperature 0.3", "--max-tokens 20", "--json"):
+        assert cell(shell, f"%%ygpt --once {other}\nHello").ok
+        assert not shell.user_ns["_ygpt"].cached, other
+    assert len(completions(ygpt_server)) == 5
+
+
+def test_replay_mode_names_the_cell_without_a_recording_and_sends_nothing(shell, ygpt_server, cache_file):
+    magics = shell.magics_manager.registry["YGptMagics"]
+    assert cell(shell, "%%ygpt\n" + EINSTEIN[0], cell_id="a").ok
+    assert cell(shell, "%ygpt cache --mode replay").ok
+    before = list(magics.session.chats["default"].turns)
+    ygpt_server.reset()
+    missed = cell(shell, "%%ygpt\nA question nobody recorded\nover two lines", cell_id="b")
+    message = assert_clear_error(missed, "no recorded reply", "cell In [", "A question nobody recorded",
+                                 "replay mode", "nothing was sent", error_type=CacheMiss)
+    assert "over two lines" not in message
+    assert completions(ygpt_server) == [] and ygpt_server.requests == []
+    assert magics.session.chats["default"].turns == before
+    assert cell(shell, "%%ygpt --no-cache\nA question nobody recorded").ok  # the way out, explicit
+    assert len(completions(ygpt_server)) == 1
+
+
+def test_record_mode_always_sends_and_overwrites_off_and_no_cache_skip_it(shell, ygpt_server, cache_file):
+    assert cell(shell, "%ygpt cache --mode record").ok
+    for _ in range(2):
+        assert cell(shell, HAMLET).ok and not shell.user_ns["_ygpt"].cached
+    assert len(completions(ygpt_server)) == 2
+    assert "1 entry" in cell(shell, "%ygpt cache").plain
+    assert cell(shell, "%ygpt cache --mode off").ok
+    assert cell(shell, "%%ygpt --once\nNot cached").ok
+    assert cell(shell, "%ygpt cache --mode auto").ok
+    assert cell(shell, "%%ygpt --once --no-cache\nNot cached either").ok
+    assert cell(shell, HAMLET).ok and shell.user_ns["_ygpt"].cached
+    assert len(completions(ygpt_server)) == 4
+    assert "1 entry" in cell(shell, "%ygpt cache").plain
+
+
+def test_cache_command_status_clear_and_bad_input(shell, ygpt_server, tmp_path):
+    status = cell(shell, "%ygpt cache")
+    assert status.ok and "none: replies are always sent" in status.plain
+    path = tmp_path / "sub" / "c.sqlite"
+    path.parent.mkdir()
+    shown = cell(shell, f"%ygpt cache {path} --mode auto").plain
+    assert str(path) in shown and "0 entries" in shown and "auto" in shown
+    assert cell(shell, HAMLET).ok and cell(shell, "%%ygpt --once --dry-run\nCount me").ok
+    assert "2 entries" in cell(shell, "%ygpt cache").plain  # a reply and a token count
+    assert "0 entries" in cell(shell, "%ygpt cache clear --older-than 1d").plain
+    assert "2 entries" in cell(shell, "%ygpt cache clear").plain
+    assert "0 entries" in cell(shell, "%ygpt cache").plain
+    assert_clear_error(cell(shell, "%ygpt cache clear --older-than soon"), "30m, 12h, 7d")
+    assert_clear_error(cell(shell, "%ygpt cache --older-than 1d"), "goes with clear")
+    assert_clear_error(cell(shell, "%ygpt cache --mode sometimes"), "invalid choice")
+    refused = cell(shell, "%config YGptMagics.cache_mode = 'sometimes'")
+    assert "must be one of auto, replay, record, off" in refused.shown
+    assert shell.magics_manager.registry["YGptMagics"].cache_mode == "auto"
+
+
+def test_environment_turns_it_on(ipython, ygpt_server, clean_env, tmp_path):
+    path = tmp_path / "env.sqlite"
+    clean_env.setenv("YGPT_CACHE", str(path))
+    clean_env.setenv("YGPT_CACHE_MODE", "replay")
+    ipython.config.pop("YGptMagics", None)
+    ipython.extension_manager.load_extension("ygpt_magic")
+    try:
+        ipython.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
+        shown = cell(ipython, "%ygpt cache").plain
+        assert str(path) in shown and "replay" in shown
+        refused = cell(ipython, "%%ygpt --once\nHi")  # replay mode: the file must exist
+        assert isinstance(refused.typed_error, CacheUnusable) and "no such file" in refused.message
+        assert ygpt_server.requests == [] and not path.exists()
+    finally:
+        ipython.extension_manager.unload_extension("ygpt_magic")
+
+
+def test_a_mistyped_mode_in_the_environment_sends_nothing_unrecorded(ipython, ygpt_server, clean_env, tmp_path):
+    clean_env.setenv("YGPT_CACHE", str(tmp_path / "env.sqlite"))
+    clean_env.setenv("YGPT_CACHE_MODE", "replya")
+    ipython.config.pop("YGptMagics", None)
+    loaded = cell(ipython, "%load_ext ygpt_magic")
+    try:
+        assert loaded.ok and "YGPT_CACHE_MODE='replya' is not one of auto, replay, record, off" in loaded.stderr
+        ipython.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
+        assert isinstance(cell(ipython, "%%ygpt --once\nHi").typed_error, CacheUnusable)  # replay
+        assert ygpt_server.requests == []
+    finally:
+        ipython.extension_manager.unload_extension("ygpt_magic")
+
+
+def test_dry_run_token_counts_are_replayed_too(shell, ygpt_server, cache_file):
+    first = cell(shell, "%%ygpt --once --dry-run\nHow many tokens am I?")
+    ygpt_server.reset()
+    again = cell(shell, "%%ygpt --once --dry-run\nHow many tokens am I?")
+    assert again.ok and again.plain == first.plain and ygpt_server.requests == []
+
+
+def test_each_reply_carries_its_provenance_in_the_output_metadata(shell, ygpt_server, cache_file, tmp_path):
+    source = "%%ygpt --once --temperature 0.2 --model gpt://b1gsomefolder/yandexgpt/latest\nHello"
+    outputs = []
+    for _ in range(2):
+        with capture_output() as captured:
+            shell.run_cell(source, store_history=True)
+        outputs.append(captured.outputs[-1])
+    live, replayed = (output.metadata["ygpt"] for output in outputs)
+    assert live["model"] == "yandexgpt/latest" and live["model_version"] == "23.10.2024"
+    assert live["options"]["temperature"] == 0.2 and live["cached"] is False
+    assert live["usage"]["completion_tokens"] > 0 and live["status"] == "FINAL"
+    assert replayed["cached"] is True and replayed["recorded"][:2] == "20"
+    assert replayed["usage"] == live["usage"]
+    assert "b1gsomefolder" not in json.dumps([live, replayed])
+    listed = cell(shell, "%ygpt provenance").plain
+    assert "yandexgpt/latest" in listed and "temperature=0.2" in listed and "yes, recorded" in listed
+    # the same table from a saved notebook (what Jupyter writes: the output's metadata)
+    notebook = {"cells": [{"cell_type": "code", "execution_count": 3, "source": source,
+                           "outputs": [{"output_type": "display_data", "data": output.data,
+                                        "metadata": output.metadata} for output in outputs]}],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    saved = tmp_path / "saved.ipynb"
+    saved.write_text(json.dumps(notebook), encoding="utf-8")
+    table = cell(shell, f"%ygpt provenance {saved}").plain
+    assert "cell 1 (In [3])" in table and table.count("yandexgpt/latest") == 2
+    assert_clear_error(cell(shell, f"%ygpt provenance {tmp_path / 'missing.ipynb'}"), "not a readable notebook")
+
+
+def test_the_file_holds_no_prompt_folder_or_header(shell, ygpt_server, cache_file):
+    assert cell(shell, HAMLET.replace("--once", "--once --model gpt://b1gsecretfolder/yandexgpt/latest")).ok
+    db = sqlite3.connect(cache_file)
+    rows = db.execute("SELECT key, value FROM entries").fetchall()
+    db.close()
+    assert len(rows) == 1 and len(rows[0][0]) == 64  # a SHA-256, not the request
+    value = json.loads(rows[0][1])
+    assert set(value) == {"text", "status", "usage", "model_version", "tool_calls"}
+    raw = b"".join(p.read_bytes() for p in cache_file.parent.glob("replies.sqlite*"))
+    assert "Être ou ne pas être".encode() in raw  # the reply is there, the prompt is not
+    for absent in (b"b1gsecretfolder", b"To be, or not", b"Translate the", b"Api-Key", b"authorization"):
+        assert absent not in raw
+
+
+@pytest.mark.usefixtures("fresh_names")
+def test_ygpt_fix_is_replayed_too(shell, ygpt_server, cache_file):
+    cell(shell, "def halve(x):\n    return x / 0")
+    cell(shell, "halve(4)")
+    first = cell(shell, "%ygpt fix")
+    again = cell(shell, "%ygpt fix")
+    assert first.ok and again.ok and shell.user_ns["_ygpt"].cached
+    assert len(completions(ygpt_server)) == 1
+    assert "cached · recorded" in again.final
+
+
+@pytest.mark.usefixtures("fresh_names")
+def test_a_tool_exchange_is_not_cached_and_replay_mode_says_so(shell, ygpt_server, cache_file):
+    assert cell(shell, 'def get_sales(region: str) -> int:\n    """Sales of a region."""\n    return 7').ok
+    for _ in range(2):  # the functions run each time: nothing is replayed
+        assert cell(shell, "%%ygpt --once --tools get_sales\nHow did the north do?").ok
+        assert not shell.user_ns["_ygpt"].cached
+    sent = len(completions(ygpt_server))
+    assert sent >= 2 and "0 entries" in cell(shell, "%ygpt cache").plain
+    shell.run_line_magic("ygpt", "cache --mode replay")
+    refused = cell(shell, "%%ygpt --once --tools get_sales\nHow did the north do?")
+    assert_clear_error(refused, "uses --tools, --schema or --image", "not recorded yet", "--no-cache",
+                       error_type=CacheUnusable)
+    assert len(completions(ygpt_server)) == sent

@@ -1,0 +1,290 @@
+"""The reply cache's bad input and faults: a cache file that cannot be used never costs a reply.
+
+Outside replay mode the cell is answered, shown and recorded in the chat, with one line saying
+the cache was not used; in replay mode (CI) it is refused with one clear paragraph and nothing is
+sent. Two kernels writing one cache at once lose and tear nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cellrun import assert_clear_error
+from conftest import cell, completions
+from ygpt_magic.errors import CacheUnusable
+
+PROMPT = "%%ygpt\nHi! What fields of science did Albert Einstein study?"
+
+
+def recorded_cache(path: Path) -> Path:
+    """A real cache file with one entry, written through the store."""
+    from ygpt_magic.cache.store import Store
+
+    store = Store(path)
+    store.put("0" * 64, {"text": "x", "status": "FINAL", "usage": {}, "model_version": ""})
+    store.close()
+    return path
+
+
+def not_sqlite(path: Path) -> Path:
+    path.write_text("these are my notes, not a database\n" * 40, encoding="utf-8")
+    return path
+
+
+def damaged(path: Path) -> Path:
+    recorded_cache(path)
+    data = bytearray(path.read_bytes())
+    data[100:4096] = os.urandom(3996)  # the header is kept, the schema page is not
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _sql(path: Path, statement: str) -> Path:
+    db = sqlite3.connect(path)
+    db.execute(statement)
+    db.commit()
+    db.close()
+    return path
+
+
+def someone_elses(path: Path) -> Path:
+    return _sql(path, "CREATE TABLE invoices (id INTEGER, total REAL)")
+
+
+def from_a_newer_version(path: Path) -> Path:
+    return _sql(recorded_cache(path), "UPDATE meta SET value = '99' WHERE name = 'schema'")
+
+
+def under_a_file(path: Path) -> Path:
+    blocker = path.parent / "a-file"
+    blocker.write_text("in the way", encoding="utf-8")
+    return blocker / "replies.sqlite"
+
+
+def in_proc(_path: Path) -> Path:
+    if not Path("/proc/self").is_dir():
+        pytest.skip("no /proc here (a read-only file system on Linux)")
+    return Path("/proc/ygpt-replies.sqlite")
+
+
+BAD = {
+    "not SQLite": (not_sqlite, "not a reply cache"),
+    "damaged": (damaged, "not a reply cache (or is damaged)"),
+    "another program's database": (someone_elses, "something else"),
+    "newer ygpt_magic": (from_a_newer_version, "newer ygpt_magic"),
+    "folder is a file": (under_a_file, "cannot be created"),
+    "read-only file system": (in_proc, "cannot be created"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_an_unusable_cache_file_costs_no_reply_outside_replay_mode(shell, ygpt_server, tmp_path, case):
+    make, reason = BAD[case]
+    path = make(tmp_path / "replies.sqlite")
+    before = path.read_bytes() if path.is_file() else None
+    magics = shell.magics_manager.registry["YGptMagics"]
+    shell.run_line_magic("ygpt", f"cache {path}")
+    answered = cell(shell, PROMPT, cell_id="a")
+    assert answered.ok, answered.shown
+    assert "Einstein" in answered.final and len(magics.session.chats["default"].turns) == 1
+    lines = [line for line in answered.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("ygpt cache:") and reason in lines[0], lines
+    assert "was not used" in lines[0] and "this reply was not cached" in lines[0]
+    if before is not None:
+        assert path.read_bytes() == before  # a file we cannot use is never written to
+    assert reason in cell(shell, "%ygpt cache").plain
+
+
+@pytest.mark.parametrize("case", ["not SQLite", "damaged", "newer ygpt_magic", "another program's database"])
+def test_an_unusable_cache_file_is_refused_in_replay_mode(shell, ygpt_server, tmp_path, case):
+    make, reason = BAD[case]
+    path = make(tmp_path / "replies.sqlite")
+    shell.run_line_magic("ygpt", f"cache {path} --mode replay")
+    refused = cell(shell, PROMPT)
+    assert_clear_error(refused, "cannot be used", reason, "in replay mode nothing is sent",
+                       error_type=CacheUnusable)
+    assert ygpt_server.requests == []
+
+
+#: a kernel of its own: a shell with the extension, connected to argv[2], caching in argv[1]
+KERNEL = r"""
+import json, os, sys
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+from traitlets.config import Config
+
+path, address = sys.argv[1], sys.argv[2]
+config = Config()
+config.HistoryManager.hist_file = ":memory:"
+shell = InteractiveShell.instance(config=config)
+shell.run_line_magic("load_ext", "ygpt_magic")
+shell.run_line_magic("ygpt", f"connect {address} --insecure")
+shell.run_line_magic("ygpt", f"cache {path}")
+"""
+
+DISK_FULL = KERNEL + r"""
+import resource, signal
+shell.run_line_magic("ygpt", "cache")  # the file exists, with its schema
+# From here no file may grow: a write that needs more room fails, as on a full disk.
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+biggest = max(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p))
+resource.setrlimit(resource.RLIMIT_FSIZE, (biggest, resource.RLIM_INFINITY))
+with capture_output() as captured:
+    result = shell.run_cell("%%ygpt\nTell me a long story about a lighthouse.", store_history=True)
+magics = shell.magics_manager.registry["YGptMagics"]
+print(json.dumps({"ok": result.success, "stderr": captured.stderr, "shown": captured.outputs[-1].data,
+                  "turns": len(magics.session.chats["default"].turns)}))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
+def test_a_full_disk_during_the_write_still_shows_and_keeps_the_reply(ygpt_server, tmp_path, clean_env):
+    done = subprocess.run([sys.executable, "-c", DISK_FULL, str(tmp_path / "replies.sqlite"),
+                           ygpt_server.address], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "GRPC_VERBOSITY": "NONE"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["ok"] and result["turns"] == 1
+    assert "lighthouse" in result["shown"]["text/markdown"].lower()
+    lines = [line for line in result["stderr"].splitlines() if line.strip()]
+    assert len(lines) == 1 and "the disk is full" in lines[0] and "not cached" in lines[0], lines
+    assert len(completions(ygpt_server)) == 1
+
+
+WRITER = KERNEL + r"""
+name, cells = sys.argv[3], int(sys.argv[4])
+replies = {}
+for index in range(cells):
+    prompt = f"Question {index} from kernel {name}: what is {index} squared?"
+    with capture_output():
+        shell.run_cell(f"%%ygpt --once\n{prompt}", store_history=True).raise_error()
+    replies[prompt] = shell.user_ns["_ygpt"].text
+print(json.dumps(replies))
+"""
+
+
+@pytest.mark.slow
+def test_two_kernels_writing_one_cache_at_once_lose_and_tear_nothing(shell, ygpt_server, tmp_path):
+    path, cells = tmp_path / "shared.sqlite", 200
+    env = {**os.environ, "GRPC_VERBOSITY": "NONE"}
+    kernels = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), ygpt_server.address, name,
+                                 str(cells)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env=env) for name in ("A", "B")]
+    replies = {}
+    for kernel in kernels:
+        out, err = kernel.communicate(timeout=300)
+        assert kernel.returncode == 0, err[-2000:]
+        assert "ygpt cache" not in err
+        replies.update(json.loads(out.strip().splitlines()[-1]))
+    assert len(replies) == 2 * cells
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert db.execute("SELECT count(*) FROM entries").fetchone() == (2 * cells,)
+    db.close()
+    # every entry replays exactly what its kernel showed, and nothing is sent
+    shell.run_line_magic("ygpt", f"cache {path} --mode replay")
+    ygpt_server.reset()
+    for prompt, text in replies.items():
+        replayed = cell(shell, f"%%ygpt --once\n{prompt}")
+        assert replayed.ok, replayed.message
+        assert shell.user_ns["_ygpt"].cached and shell.user_ns["_ygpt"].text == text
+    assert ygpt_server.requests == []
+
+
+LEAVES = KERNEL + r"""
+for index in range(20):
+    with capture_output():
+        shell.run_cell(f"%%ygpt --once\nQuestion {index}, recorded by a kernel that dies.", store_history=True)
+os._exit(0)  # no unload, no close: what a killed kernel leaves behind
+"""
+
+
+@pytest.fixture
+def committed(ygpt_server, tmp_path):
+    """The cache file alone, as a repository holds it (no -wal, no -shm), recorded by a kernel
+    that was killed."""
+    recorded = tmp_path / "recorded"
+    recorded.mkdir()
+    done = subprocess.run([sys.executable, "-c", LEAVES, str(recorded / "replies.sqlite"), ygpt_server.address],
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "GRPC_VERBOSITY": "NONE"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    shutil.copy(recorded / "replies.sqlite", checkout)
+    return checkout / "replies.sqlite"
+
+
+def _read_only(folder: Path):
+    """Make ``folder`` read-only for this process: permissions, or for root (whom they do not
+    stop) a read-only bind mount; None when neither is possible here."""
+    if os.geteuid() != 0:
+        for path in folder.iterdir():
+            path.chmod(0o444)
+        folder.chmod(0o555)
+        return lambda: folder.chmod(0o755)
+    view = folder.with_name(folder.name + "-ro")
+    view.mkdir()
+    mounted = subprocess.run(["mount", "--bind", str(folder), str(view)], capture_output=True).returncode == 0
+    if not mounted or subprocess.run(["mount", "-o", "remount,ro,bind", str(view)],
+                                     capture_output=True).returncode:
+        if mounted:
+            subprocess.run(["umount", str(view)])
+        return None
+    return view, lambda: subprocess.run(["umount", str(view)], check=True)
+
+
+def test_the_file_alone_holds_every_entry_even_from_a_killed_kernel(shell, ygpt_server, committed):
+    ygpt_server.reset()
+    shell.run_line_magic("ygpt", f"cache {committed} --mode replay")
+    for index in range(20):
+        replayed = cell(shell, f"%%ygpt --once\nQuestion {index}, recorded by a kernel that dies.")
+        assert replayed.ok and shell.user_ns["_ygpt"].cached, replayed.message
+    assert ygpt_server.requests == []
+
+
+def test_a_read_only_cache_still_replays_and_a_miss_says_it_was_not_recorded(shell, ygpt_server, committed):
+    made = _read_only(committed.parent)
+    if made is None:
+        pytest.skip("cannot make a read-only folder here (root without mount)")
+    path, undo = (committed, made) if callable(made) else (made[0] / committed.name, made[1])
+    try:
+        ygpt_server.reset()
+        shell.run_line_magic("ygpt", f"cache {path}")
+        hit = cell(shell, "%%ygpt --once\nQuestion 3, recorded by a kernel that dies.")
+        assert hit.ok and shell.user_ns["_ygpt"].cached and hit.stderr == ""
+        miss = cell(shell, "%%ygpt --once\nA new question.")
+        assert miss.ok and "A new question" in miss.final
+        assert "read-only" in miss.stderr and "not cached" in miss.stderr
+        assert len(completions(ygpt_server)) == 1
+    finally:
+        shell.magics_manager.registry["YGptMagics"].cache.close()  # (a busy mount stays mounted)
+        undo()
+
+
+def test_a_damaged_entry_is_sent_again_and_refused_in_replay_mode(shell, ygpt_server, tmp_path):
+    path, once = tmp_path / "replies.sqlite", PROMPT.replace("%%ygpt", "%%ygpt --once")
+    shell.run_line_magic("ygpt", f"cache {path}")
+    assert cell(shell, once).ok
+    _sql(path, """UPDATE entries SET value = '{"text": ["not", "text"], "status": "FINAL"}'""")
+    again = cell(shell, once)
+    assert again.ok and "Einstein" in again.final and not shell.user_ns["_ygpt"].cached
+    assert "an entry is damaged" in again.stderr and len(completions(ygpt_server)) == 2
+    _sql(path, """UPDATE entries SET value = '{"status": "FINAL"}'""")
+    shell.run_line_magic("ygpt", "cache --mode replay")
+    assert_clear_error(cell(shell, once), "an entry is damaged", error_type=CacheUnusable)
+    assert len(completions(ygpt_server)) == 2
+
+
+def test_replay_mode_with_a_missing_file_says_so_and_creates_none(shell, ygpt_server, tmp_path):
+    path = tmp_path / "not-there.sqlite"
+    shell.run_line_magic("ygpt", f"cache {path} --mode replay")
+    assert_clear_error(cell(shell, PROMPT), "cannot be used", "there is no such file", error_type=CacheUnusable)
+    assert not path.exists() and ygpt_server.requests == []

@@ -1,0 +1,125 @@
+"""The README's recipe for a user's own notebooks in CI, run as written on the tutorial notebooks.
+
+1. record: `YGPT_CACHE=replies.sqlite jupyter nbconvert --execute --inplace *.ipynb` against the
+   local server (`YGPT_ENDPOINT=local`, the in-kernel one);
+2. store what CI will see: the same with `YGPT_CACHE_MODE=replay` (every reply now replayed);
+3. CI: `YGPT_CACHE_MODE=replay pytest --nbval`, with no credentials in the environment, and no
+   server: the in-kernel local server is never started when every cell is replayed (a
+   `%ygpt whoami` cell appended to each notebook says so, and nbval checks it too);
+4. change one prompt: nbval fails, naming that cell as the one without a recording.
+
+nbval is used with the README's three-line conftest.py only (cells numbered as Jupyter numbers
+them, which `{In[N]}` / `{Out[N]}` need), not this project's notebooks/conftest.py: a replayed
+reply is one display message, so nbval sees it whole.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+#: every tutorial but those with tool exchanges (--tools / --schema: their functions run in the
+#: kernel between requests) or pictures (--image), which the cache does not record yet
+NOTEBOOKS = sorted(path for path in (ROOT / "notebooks").glob("*.ipynb")
+                   if not any(flag in path.read_text(encoding="utf-8")
+                              for flag in ("--tools", "--schema", "--image")))
+BIN = Path(sys.executable).parent
+CHANGED = ("Erors wont corrct themselfs", "Erors wont corrct themselfs, do they?")
+#: the README's conftest.py for a user's notebooks (nbval runs cells unnumbered otherwise)
+NUMBERED = """\
+from nbval.kernel import RunningKernel
+
+def numbered(self, source, allow_stdin=None):  # cells numbered as Jupyter numbers them
+    return self.kc.execute(source, store_history=True, allow_stdin=allow_stdin, stop_on_error=False)
+
+RunningKernel.execute_cell_input = numbered
+"""
+
+pytestmark = pytest.mark.slow
+
+
+def _env(folder: Path, **more: str) -> dict[str, str]:
+    """No credential, no folder id, no endpoint from the machine; the cache and local target."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("YC_", "YGPT_"))}
+    env.update(YGPT_ENDPOINT="local", YGPT_CACHE=str(folder / "replies.sqlite"),
+               GRPC_VERBOSITY="NONE", **more)
+    return env
+
+
+def _execute(folder: Path, **env: str) -> None:
+    """`jupyter nbconvert --to notebook --execute --inplace *.ipynb` (step 1 and 2)."""
+    names = [p.name for p in NOTEBOOKS]
+    done = subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute",
+                           "--inplace", *names], cwd=folder, env=_env(folder, **env),
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def _nbval(folder: Path, *names: str) -> subprocess.CompletedProcess:
+    """Step 3: `pytest --nbval` in replay mode, as a CI job runs it."""
+    return subprocess.run([sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env",
+                           "--nbval-sanitize-with", "sanitize.cfg", "-p", "no:cacheprovider",
+                           "-q", *names], cwd=folder, env=_env(folder, YGPT_CACHE_MODE="replay"),
+                          capture_output=True, text=True, timeout=600)
+
+
+def _replies(path: Path) -> list[str]:
+    """The plain text of every %%ygpt reply in a notebook without its footer (which says
+    `cached` when replayed); dry runs left out."""
+    texts = []
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        source = "".join(cell.get("source", ""))
+        if cell["cell_type"] == "code" and source.startswith("%%ygpt") and "--dry-run" not in source:
+            texts += ["".join(o["data"]["text/plain"]).split("\n\nyandexgpt · ")[0]
+                      for o in cell.get("outputs", [])
+                      if o.get("output_type") == "display_data"]
+    return texts
+
+
+def _with_whoami(path: Path) -> None:
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    notebook["cells"].append({"cell_type": "code", "execution_count": None, "metadata": {},
+                              "outputs": [], "source": "%ygpt whoami"})
+    path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+
+
+def test_recorded_notebooks_pass_nbval_with_no_server_and_no_credentials(tmp_path):
+    assert len(NOTEBOOKS) >= 6  # 00-05
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    for path in NOTEBOOKS:
+        shutil.copy(path, folder / path.name)
+        _with_whoami(folder / path.name)
+    shutil.copy(ROOT / "notebooks" / "sanitize.cfg", folder)
+    (folder / "conftest.py").write_text(NUMBERED, encoding="utf-8")
+    assert NUMBERED in (ROOT / "README.md").read_text(encoding="utf-8")  # the recipe as written
+
+    _execute(folder)  # 1. record, against the in-kernel local server
+    _execute(folder, YGPT_CACHE_MODE="replay")  # 2. the outputs CI will compare with
+    for path in NOTEBOOKS:
+        assert _replies(folder / path.name) == _replies(path), f"{path.name} replayed other replies"
+        last = json.loads((folder / path.name).read_text(encoding="utf-8"))["cells"][-1]
+        whoami = "".join(last["outputs"][0]["data"]["text/plain"])
+        assert "local, starts with the first request" in whoami, whoami  # never started
+
+    passed = _nbval(folder)  # 3. CI
+    assert passed.returncode == 0, passed.stdout[-4000:]
+    assert f"{sum(len(_code(p)) for p in NOTEBOOKS) + len(NOTEBOOKS)} passed" in passed.stdout
+
+    changed = folder / "01_prompt_mode.ipynb"  # 4. one prompt changed, not recorded
+    changed.write_text(changed.read_text(encoding="utf-8").replace(*CHANGED), encoding="utf-8")
+    failed = _nbval(folder, changed.name)
+    assert failed.returncode == 1 and "1 failed" in failed.stdout, failed.stdout[-4000:]
+    report = " ".join(failed.stdout.split())
+    assert f"No recorded reply for cell In [" in report and f"(“{CHANGED[1]}”)" in report, report[-4000:]
+
+
+def _code(path: Path) -> list[dict]:
+    return [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]

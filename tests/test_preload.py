@@ -1,0 +1,70 @@
+"""The SDK is imported in the background after %load_ext: the load stays light, the first cell
+does not pay for the import, and a cell run while the import is under way waits for it instead
+of importing alongside it (no import-lock deadlock, no half-initialised module).
+
+Each case is a fresh interpreter, because the import happens once per process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+SCRIPT = r"""
+import json, sys, time
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+from traitlets.config import Config
+
+config = Config()
+config.HistoryManager.hist_file = ":memory:"
+shell = InteractiveShell.instance(config=config)
+heavy = ("grpc", "google.protobuf", "yandex_cloud_ml_sdk", "yandex_ai_studio_sdk")
+shell.run_cell("%load_ext ygpt_magic", store_history=True)
+after_load = sorted(name for name in heavy if name in sys.modules)
+time.sleep(float(sys.argv[1]))
+started = time.perf_counter()
+with capture_output() as captured:
+    result = shell.run_cell("%%ygpt --once\nHello while the SDK may still be importing.", store_history=True)
+print(json.dumps({"after_load": after_load, "ok": result.success, "seconds": time.perf_counter() - started,
+                  "text": shell.user_ns["_ygpt"].text if result.success else str(result.error_in_exec),
+                  "stderr": captured.stderr}))
+"""
+
+
+@pytest.mark.parametrize("idle", [0.0, 0.08, 0.3])
+def test_a_cell_run_at_any_moment_of_the_background_import_gets_its_reply(ygpt_server, clean_env, idle):
+    env = {**os.environ, "YGPT_ENDPOINT": ygpt_server.address, "YGPT_INSECURE": "1"}
+    done = subprocess.run([sys.executable, "-c", SCRIPT, str(idle)], capture_output=True, text=True,
+                          timeout=60, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["after_load"] == []  # %load_ext itself imports none of it
+    assert result["ok"] and "Hello while the SDK" in result["text"], result
+    assert result["stderr"] == "" and "Traceback" not in done.stderr
+
+
+USER_IMPORT = r"""
+import sys, time, warnings
+from IPython.core.interactiveshell import InteractiveShell
+
+shell = InteractiveShell.instance()
+shell.run_cell("%load_ext ygpt_magic", store_history=False)
+time.sleep(float(sys.argv[1]))
+warnings.simplefilter("ignore")
+from yandex_cloud_ml_sdk import AsyncYCloudML, YCloudML  # the user's own cell, mid-import
+from yandex_cloud_ml_sdk.auth import APIKeyAuth
+YCloudML(folder_id="f", auth=APIKeyAuth("k"), endpoint="127.0.0.1:1")
+print("imported", AsyncYCloudML.__name__)
+"""
+
+
+@pytest.mark.parametrize("idle", [0.05, 0.1])
+def test_a_users_own_sdk_import_during_the_background_import_works(idle):
+    done = subprocess.run([sys.executable, "-c", USER_IMPORT, str(idle)], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "GRPC_VERBOSITY": "NONE"})
+    assert done.returncode == 0 and "imported AsyncYCloudML" in done.stdout, done.stderr[-2000:]

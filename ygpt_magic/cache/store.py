@@ -1,0 +1,211 @@
+"""The cache file: one SQLite database (stdlib ``sqlite3``), safe for several kernels at once.
+
+Why it looks like this: WAL lets readers go on while another kernel writes; ``busy_timeout``
+makes a writer wait for the other instead of failing; every write is one short transaction, so
+an entry is either all there or not there (never torn). A ``meta`` table holds the schema
+version: a file written by a newer ygpt_magic is refused with a clear message instead of being
+misread. Every failure comes out as :class:`~ygpt_magic.errors.CacheUnusable` with the reason
+in words (not a cache, damaged, read-only, disk full), so the caller decides whether to go on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from ..errors import CacheUnusable
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 10_000
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL, "
+    "recorded TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS entries_recorded ON entries (recorded)",
+)
+
+
+def now() -> str:
+    """A recording time: UTC, to the second, ISO 8601 (sorts as text)."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _reason(error: BaseException) -> str:
+    """What a user can act on, from sqlite3's or the OS's error."""
+    text = str(error).lower()
+    if "not a database" in text or "malformed" in text:
+        return "the file is not a reply cache (or is damaged)"
+    if "readonly" in text or "read-only" in text:
+        return "the file or its folder is read-only"
+    if "full" in text or "disk i/o" in text:
+        return "the disk is full, or the file could not be written"
+    if "unable to open" in text:
+        return "the file cannot be created or opened there (a missing or read-only folder?)"
+    if "locked" in text or "busy" in text:
+        return "another process kept the file locked for too long"
+    return f"{type(error).__name__}: {error}"
+
+
+class Store:
+    """The entries of one cache file: key → (value, recorded). Opened on creation.
+
+    Every write is checkpointed into the database file at once, so the file alone (without its
+    ``-wal`` and ``-shm`` companions) holds every entry: it is what gets committed next to the
+    notebooks. A file that cannot be written (a read-only checkout, permissions) is opened
+    read-only: it still replays, and a write says the file is read-only.
+    """
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path).expanduser()
+        self._lock = threading.Lock()  # one connection, shared by the kernel and the panel
+        self.read_only = False
+        try:
+            self._db = self._open()
+        except CacheUnusable as error:
+            if not self.path.is_file():
+                raise
+            self._db = self._open_read_only(error)
+            self.read_only = True
+
+    def _open_read_only(self, error: CacheUnusable) -> sqlite3.Connection:
+        """A file that cannot be written may still be read (replay needs no more): read-only,
+        else as immutable (a read-only folder, where SQLite cannot make its ``-shm`` file; every
+        entry is in the file itself). ``error`` if neither works."""
+        for mode in ("mode=ro", "immutable=1"):
+            try:
+                return self._open(mode)
+            except CacheUnusable:
+                continue
+        raise error
+
+    def _open(self, read_only: str = "") -> sqlite3.Connection:
+        """The connection, schema checked (and created when writable); ``read_only``: the URI
+        parameter that opens it read-only."""
+        target = f"file:{quote(str(self.path))}?{read_only}" if read_only else str(self.path)
+        try:
+            db = sqlite3.connect(target, uri=bool(read_only), timeout=BUSY_TIMEOUT_MS / 1000,
+                                 isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as error:
+            raise CacheUnusable(self.path, _reason(error)) from None
+        try:
+            self._prepare(db, read_only)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _prepare(self, db: sqlite3.Connection, read_only: str) -> None:
+        try:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            tables = {row[0] for row in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables and "meta" not in tables:  # before anything is written to it
+                raise CacheUnusable(self.path, "it is an SQLite database of something else, "
+                                               "not a reply cache (it was left unchanged)")
+            if "meta" not in tables or not read_only:
+                db.execute("PRAGMA journal_mode = WAL")
+                db.execute("PRAGMA synchronous = NORMAL")
+                with _Transaction(db):
+                    for statement in _SCHEMA:
+                        db.execute(statement)
+                    db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            found = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()[0]
+        except sqlite3.Error as error:
+            raise CacheUnusable(self.path, _reason(error)) from None
+        if not found.isdigit() or int(found) > SCHEMA_VERSION:
+            raise CacheUnusable(self.path, f"it was written by a newer ygpt_magic (cache format "
+                                           f"{found}; this one reads format {SCHEMA_VERSION}). "
+                                           f"Upgrade ygpt_magic, or record a new cache")
+
+    def _transaction(self):
+        return _Transaction(self._db)
+
+    def get(self, key: str) -> tuple[dict[str, Any], str] | None:
+        """The value and recording time for ``key``, if recorded."""
+        with self._lock:
+            try:
+                row = self._db.execute("SELECT value, recorded FROM entries WHERE key = ?",
+                                       (key,)).fetchone()
+            except sqlite3.Error as error:
+                raise CacheUnusable(self.path, _reason(error)) from None
+        if row is None:
+            return None
+        try:
+            return json.loads(row[0]), row[1]
+        except ValueError:
+            raise CacheUnusable(self.path, "an entry is damaged") from None
+
+    def put(self, key: str, value: dict[str, Any], recorded: str | None = None) -> str:
+        """Record ``value`` under ``key`` (replacing any), in one transaction; its time."""
+        recorded = recorded or now()
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        with self._lock:
+            try:
+                with self._transaction():
+                    self._db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
+                                     (key, text, recorded))
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")  # into the file itself
+            except sqlite3.Error as error:
+                raise CacheUnusable(self.path, _reason(error)) from None
+        return recorded
+
+    def put_many(self, items: list[tuple[str, dict[str, Any], str]]) -> None:
+        """Many entries in one transaction (for building big caches in benchmarks and tests)."""
+        rows = [(k, json.dumps(v, ensure_ascii=False, separators=(",", ":")), r) for k, v, r in items]
+        with self._lock:
+            try:
+                with self._transaction():
+                    self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)", rows)
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error as error:
+                raise CacheUnusable(self.path, _reason(error)) from None
+
+    def count(self) -> int:
+        with self._lock:
+            try:
+                return self._db.execute("SELECT count(*) FROM entries").fetchone()[0]
+            except sqlite3.Error as error:
+                raise CacheUnusable(self.path, _reason(error)) from None
+
+    def size(self) -> int:
+        """Bytes on disk: the database and its write-ahead log."""
+        return sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
+
+    def clear(self, before: str | None = None) -> int:
+        """Forget every entry (or those recorded before ``before``); how many went."""
+        where, args = ("WHERE recorded < ?", (before,)) if before else ("", ())
+        with self._lock:
+            try:
+                with self._transaction():
+                    removed = self._db.execute(f"DELETE FROM entries {where}", args).rowcount
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error as error:
+                raise CacheUnusable(self.path, _reason(error)) from None
+        return removed
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error): the write lock is taken at the
+    start, so two kernels queue on ``busy_timeout`` instead of failing halfway."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if kind is None:
+            self._db.execute("COMMIT")
+        elif self._db.in_transaction:
+            self._db.execute("ROLLBACK")

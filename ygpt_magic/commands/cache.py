@@ -1,0 +1,97 @@
+"""`%ygpt cache [PATH] [--mode M]` and `%ygpt cache clear [--older-than D]`: the reply cache.
+
+Setting a path or a mode here sets ``YGptMagics.cache_path`` / ``cache_mode`` (the same as
+``%config`` or ``YGPT_CACHE`` / ``YGPT_CACHE_MODE``); without arguments it says where the cache
+is, its mode, its entries and size, and what it did since the kernel started.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from IPython.core.magic_arguments import argument
+
+from ..cache import MODES
+from ..errors import CacheUnusable, OptionError
+from ..words import counted
+from ._common import show_fields
+from .args import parse, subcommand
+_AGE = re.compile(r"^(\d+)\s*([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+@subcommand
+@argument("target", nargs="?", default=None, metavar="PATH|clear",
+          help="The cache file to use (created if missing), or `clear` to forget entries.")
+@argument("--mode", choices=MODES, default=None,
+          help="auto: replay what is recorded, send and record the rest (the default); "
+               "replay: a cell with no recording is an error and nothing is sent (for CI); "
+               "record: always send and overwrite; off: do not use the cache.")
+@argument("--older-than", metavar="D", default=None,
+          help="With clear: only entries recorded more than D ago (30m, 12h, 7d, 2w) or "
+               "before a date (2026-11-01).")
+def run(magics, line: str) -> None:
+    """Show or set the reply cache, or clear it.
+
+    A recorded reply is replayed instead of sent again (no tokens, no waiting, the same answer);
+    YGptMagics.cache_path / cache_mode and YGPT_CACHE / YGPT_CACHE_MODE set the same."""
+    args = parse(run, line)
+    if args.target == "clear":
+        return _clear(magics, args.older_than)
+    if args.older_than is not None:
+        raise OptionError("%ygpt cache: --older-than goes with clear: %ygpt cache clear "
+                          "--older-than 7d.")
+    if args.target is not None:
+        magics.cache_path = args.target
+    if args.mode is not None:
+        magics.cache_mode = args.mode
+    _status(magics)
+
+
+def _status(magics) -> None:
+    cache = magics.cache
+    if cache.path is None:
+        show_fields([["cache", "none: replies are always sent. Use %ygpt cache PATH, "
+                               "YGptMagics.cache_path or YGPT_CACHE=PATH."],
+                     ["mode", cache.mode]])
+        return
+    try:
+        store = cache.store()
+        contents = f"{counted(store.count(), 'entry', 'entries')}, {_size(store.size())}"
+    except CacheUnusable as error:
+        contents = f"cannot be used: {error.problem}"
+    replayed = cache.replayed.total_tokens
+    show_fields([["cache", cache.path], ["mode", cache.mode], ["contents", contents],
+                 ["this kernel", f"{counted(cache.hits, 'hit')}, {counted(cache.misses, 'miss', 'misses')}, "
+                                 f"{cache.recorded} recorded; {counted(replayed, 'token')} replayed "
+                                 f"instead of sent"]])
+
+
+def _clear(magics, older_than: str | None) -> None:
+    cache = magics.cache
+    if cache.path is None:
+        raise OptionError("%ygpt cache clear: no cache is set; use %ygpt cache PATH first.")
+    before = _before(older_than) if older_than else None
+    removed = cache.clear(before)
+    which = f" recorded before {before[:16].replace('T', ' ')} UTC" if before else ""
+    show_fields([["cache", cache.path], ["cleared", f"{counted(removed, 'entry', 'entries')}{which}"]])
+
+
+def _before(text: str) -> str:
+    """``7d`` / ``12h`` / ``30m`` / ``2w`` ago, or a date, as a recording time to compare."""
+    text = text.strip()
+    age = _AGE.match(text)
+    if age:
+        moment = datetime.now(timezone.utc) - timedelta(**{_UNITS[age[2]]: int(age[1])})
+    else:
+        try:
+            moment = datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+        except ValueError:
+            raise OptionError(f"%ygpt cache clear: --older-than {text!r} is neither an age "
+                              "(30m, 12h, 7d, 2w) nor a date (2026-11-01).") from None
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _size(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{size / 1000:.0f} kB"
