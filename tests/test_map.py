@@ -213,3 +213,24 @@ def test_a_list_maps_in_a_shell_where_pandas_cannot_be_imported(shell, ygpt_serv
     run = cell(shell, "%%ygpt --map words --out spelled\nSpell {item}")
     assert run.ok, run.message
     assert len(shell.user_ns["spelled"]) == 2 and all(shell.user_ns["spelled"])
+
+
+def test_with_the_reply_cache_each_row_is_one_entry_and_a_new_kernel_sends_only_new_rows(
+        shell, ygpt_server, tmp_path):
+    path = tmp_path / "replies.sqlite"
+    shell.run_line_magic("config", f"YGptMagics.cache_path = {str(path)!r}")
+    shell.user_ns["words"] = ["one", "two", "three"]
+    assert cell(shell, "%%ygpt --map words --out spelled\nSpell {item}").ok
+    first = shell.user_ns["spelled"]
+    shell.extension_manager.reload_extension("ygpt_magic")   # a new kernel: nothing in memory
+    shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
+    shell.run_line_magic("config", f"YGptMagics.cache_path = {str(path)!r}")
+    ygpt_server.requests.clear()
+    shell.user_ns["words"] = ["one", "two", "three", "four"]
+    run = cell(shell, "%%ygpt --map words --out spelled\nSpell {item}")
+    assert run.ok, run.message
+    assert sent_texts(ygpt_server) == ["Spell four"]          # the three recorded rows replayed
+    assert shell.user_ns["spelled"][:3] == first and "(3 reused)" in run.stdout
+    ygpt_server.requests.clear()
+    assert cell(shell, "%%ygpt --map words --no-cache\nSpell {item}").ok   # the kernel's memo still counts
+    assert completions(ygpt_server) == []

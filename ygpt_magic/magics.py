@@ -30,8 +30,8 @@ from .chat import FORMATS, ChatSession, Options, Plan, planning
 from .client import preload
 from .client.connection import Connection
 from .client.settings import DEFAULTS, ClientSettings
-from .commands import _request
-from .commands.args import chat_arg, option_args, tool_args
+from .commands import _request, _rows
+from .commands.args import chat_arg, option_args, tool_args, whole_number
 from .errors import CacheMiss, CacheUnusable, OptionError, YGptError
 from .rows import RowMemo, check_map_flags
 
@@ -41,12 +41,6 @@ def _identifier(text: str) -> str:
         raise argparse.ArgumentTypeError(f"must be a Python variable name, e.g. --out answer "
                                          f"(got {text!r})")
     return text
-
-
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 1, e.g. --concurrency 16 (got {text!r})")
-    return int(text)
 
 
 def as_usage_error(error: YGptError) -> UsageError:
@@ -295,7 +289,7 @@ class YGptMagics(Magics):
     @argument("--map", metavar="NAME", type=_identifier,
               help="Send the cell once per row of NAME (a list, or a pandas DataFrame or Series): "
                    "{item}, {column}, {row}, {index} are the row's; results in --out / _ygpt.")
-    @argument("--concurrency", type=_positive, metavar="N",
+    @argument("--concurrency", type=whole_number, metavar="N",
               help="With --map: requests in flight at most (default YGptMagics.map_concurrency).")
     @argument("--batch", action="store_true",
               help="With --map: run the rows as one Yandex Cloud Batch Processing job "
@@ -338,7 +332,7 @@ class YGptMagics(Magics):
     def _ask(self, line: str, cell: str):
         args = self._parse(line)
         if args.map:
-            return self._map(args, cell)
+            return _rows.run(self, args, cell)
         expanded = _request.expand(self, cell, fill=not args.no_interpolate)
         _request.check(self, "--system", args.system)
         prompt = expanded.text.strip("\n")
@@ -386,33 +380,7 @@ class YGptMagics(Magics):
         return planning.plan_request(
             self.session, prompt, settings=self, get_client=get_client,
             chat=args.chat, cell_id=self._cell_id, append=args.append, once=args.once,
-            system=args.system, flags=_flags(args), pictures=pictures)
-
-    def _map(self, args: argparse.Namespace, cell: str):
-        """--map NAME: the cell as a template, sent once per row (rows/ does the work)."""
-        from . import rows
-
-        request = rows.MapCell(name=args.map, template=cell, out=args.out, chat=args.chat,
-                               system=args.system, flags=_flags(args), schema=args.schema,
-                               concurrency=args.concurrency or self.map_concurrency)
-        _request.check(self, "--system", args.system)
-        where = {"session": self.session, "settings": self, "get_client": self.connection.client,
-                 "namespace": self.shell.user_ns,
-                 "expand": lambda text, names: _request.expand(self, text, namespace=names)}
-        if args.dry_run:
-            plans = rows.open_rows(request, **where)
-            return render.show(rows.dry_run(plans, self.connection.client()))
-        where.update(memo=self.row_memo, endpoint=self.connection.target)
-        if args.batch:
-            from .rows.batch import run_batch
-
-            run = run_batch(request, jobs=self.batch_jobs, poll_interval=self.batch_poll_interval,
-                            **where)
-        else:
-            run = rows.run_map(request, **where)
-        self.shell.user_ns["_ygpt"] = run
-        if args.out:
-            self.shell.user_ns[args.out] = run.results
+            system=args.system, flags=_request.flags(args), pictures=pictures)
 
     def close(self) -> None:
         """Unregister the cell hooks, close the client, stop a local server (on unload)."""
@@ -426,10 +394,3 @@ class YGptMagics(Magics):
                 self.shell.configurables.remove(self)
         self.connection.close()
         self.cache.close()
-
-
-def _flags(args: argparse.Namespace) -> dict:
-    """A cell's option flags (None = not given), as planning takes them."""
-    return {"model": args.model, "temperature": args.temperature, "max_tokens": args.max_tokens,
-            "format": args.format, "reasoning": args.reasoning or None, "json": args.json or None,
-            "tools": args.tools, "tool_choice": args.tool_choice}

@@ -96,3 +96,10 @@ def send(magics, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream
         code = render.extract_code(reply.text)
         if code:
             magics.shell.set_next_input(code, replace=False)
+
+
+def flags(args) -> dict:
+    """A cell's option flags (None = not given), as planning takes them."""
+    return {"model": args.model, "temperature": args.temperature, "max_tokens": args.max_tokens,
+            "format": args.format, "reasoning": args.reasoning or None, "json": args.json or None,
+            "tools": args.tools, "tool_choice": args.tool_choice}

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..chat import ChatSession, Options, Usage, planning
+from ..chat import ChatSession, Options, Plan, Reply, Usage, planning
 from ..errors import InterpolationError, OptionError, YGptError
 from .items import Rows, rows_of
 from .memo import Answer, RowMemo, row_key
@@ -124,8 +124,10 @@ def open_rows(cell: MapCell, *, session: ChatSession, settings: planning.Setting
                    schema=cell.schema)
 
 
-def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally) -> RowState:
-    """Every row planned and keyed; answered ones taken from the memo, the rest ``pending``."""
+def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally,
+              cache: Any = None) -> RowState:
+    """Every row planned and keyed; answered ones taken from the memo (or the reply ``cache``,
+    a ``cache.Front``: each row is one entry), the rest ``pending``."""
     count = len(plans.rows)
     state = RowState(plans.rows, [None] * count, [None] * count, schema=plans.schema)
     for position in range(count):
@@ -138,7 +140,7 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally) -> 
             tally.fail(error)
             continue
         key = state.keys[position] = row_key(endpoint, plan.options, plan.messages, plans.extras)
-        answer = memo.get(key)
+        answer = memo.get(key) or _replayed(cache, plan, memo, key)
         if answer is None or state.accept(position, answer) is not None:
             state.pending.append(position)
         else:
@@ -146,9 +148,34 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally) -> 
     return state
 
 
+def _replayed(cache: Any, plan: Plan, memo: RowMemo, key: str) -> Answer | None:
+    """The row's recorded reply from the reply cache, kept in the memo too (None: send it)."""
+    reply = cache.replayed(plan) if cache is not None else None
+    if reply is None:
+        return None
+    answer = Answer(reply.text, reply.usage.input_tokens, reply.usage.completion_tokens,
+                    reply.model_version)
+    memo.put(key, answer)
+    return answer
+
+
+def _recorder(plans: RowPlanner, cache: Any) -> Callable[[int, Any], None] | None:
+    """What keeps a row's answer in the reply cache as one entry (None: no cache)."""
+    if cache is None:
+        return None
+
+    def record(position: int, chunk: Any) -> None:
+        plan = plans.plan(position, checked=False)
+        cache.recorded(plan, Reply(text=chunk.text, status=chunk.status, usage=chunk.usage,
+                                   model=plan.options.model, model_version=chunk.model_version,
+                                   elapsed=0.0, messages=tuple(plan.messages)))
+    return record
+
+
 def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, tally: Tally,
-              concurrency: int) -> None:
-    """Send the pending rows and keep each answer as it arrives; Ctrl-C stops sending."""
+              concurrency: int, cache: Any = None) -> None:
+    """Send the pending rows and keep each answer as it arrives (in the memo, and in the reply
+    ``cache`` when there is one); Ctrl-C stops sending."""
     def requests() -> Iterator[tuple[int, list[dict], Options]]:
         for position in state.pending:
             plan = plans.plan(position, checked=False)
@@ -156,18 +183,20 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
 
     job = client.complete_many(requests(), concurrency=concurrency, **plans.extras)
     progress = Progress(tally, desc=f"--map {plans.rows.count:,} rows")
+    record = _recorder(plans, cache)
     try:
         try:
-            _collect(job.results(), state, memo, tally, progress)
+            _collect(job.results(), state, memo, tally, progress, record)
         except KeyboardInterrupt:
             job.cancel()
             tally.stopped = True
-            _collect(job.results(), state, memo, tally, progress)
+            _collect(job.results(), state, memo, tally, progress, record)
     finally:
         progress.close()
 
 
-def _collect(results, state: RowState, memo: RowMemo, tally: Tally, progress: Progress) -> None:
+def _collect(results, state: RowState, memo: RowMemo, tally: Tally, progress: Progress,
+             record: Callable[[int, Any], None] | None) -> None:
     for item in results:
         if item is None:
             progress.tick()
@@ -184,6 +213,8 @@ def _collect(results, state: RowState, memo: RowMemo, tally: Tally, progress: Pr
             invalid = state.accept(position, answer)
             if invalid is None:
                 memo.put(state.keys[position], answer)
+                if record is not None:
+                    record(position, chunk)
                 tally.add(answer.input_tokens, answer.completion_tokens)
             else:
                 tally.fail(invalid)
@@ -209,12 +240,13 @@ def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None =
 
 def run_map(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
             get_client: Callable[[], Any], namespace: Mapping[str, Any], expand: Expand,
-            memo: RowMemo, endpoint: str) -> MapRun:
-    """The whole ``--map`` cell (see the module docstring)."""
+            memo: RowMemo, endpoint: str, cache: Any = None) -> MapRun:
+    """The whole ``--map`` cell (see the module docstring); ``cache``: the reply cache's front
+    for this cell (``cache.Front``), or None."""
     plans = open_rows(cell, session=session, settings=settings, get_client=get_client,
                       namespace=namespace, expand=expand)
     tally = Tally(total=len(plans.rows))
-    state = plan_rows(plans, memo, endpoint, tally)
+    state = plan_rows(plans, memo, endpoint, tally, cache)
     if state.pending:
-        send_rows(plans, state, memo, get_client(), tally, cell.concurrency)
+        send_rows(plans, state, memo, get_client(), tally, cell.concurrency, cache)
     return finish(state, tally, cell.out)
