@@ -25,6 +25,7 @@ SCRIPTS = {
     "batch_job": ["8. batch job"],
     "value_render": ["9. {df} of a 10⁶ × 500"],
     "tool_cell": ["11. two-round tool cell"],
+    "map_rows": ["10a. --map", "10b. --map"],
     "cache_replay": ["12. replayed cell"],
     "first_cell": ["13. first cell 1 s after %load_ext"],
     "cache_lookup": ["14. cache lookup"],

@@ -151,6 +151,7 @@ print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r}
     ("ygpt_magic.client.connection", ("IPython", "ipywidgets")),
     ("ygpt_magic.errors", HEAVY),
     ("ygpt_magic.tools.loop", ("IPython", "ipywidgets", "grpc", "yandex_cloud_ml_sdk")),
+    ("ygpt_magic.rows", (*HEAVY, "pandas", "tqdm", "asyncio")),   # --map: its heavy parts load when used
     ("ygpt_magic.cache", HEAVY),
 ])
 def test_a_layer_loads_only_what_it_may(layer, heavy):

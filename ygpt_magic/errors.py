@@ -412,6 +412,35 @@ class DataExtraMissing(YGptError):
         )
 
 
+class DatasetRejected(YGptError):
+    """The service refused the uploaded rows (dataset validation): nothing was started."""
+
+    def __init__(self, problems: list[str]) -> None:
+        shown = "; ".join(_clean(p) for p in problems[:3]) or "no reason given"
+        more = f" (and {counted(len(problems) - 3, 'more problem')})" if len(problems) > 3 else ""
+        super().__init__(f"The batch service rejected the uploaded rows, so no job was started: "
+                         f"{shown}{more}. Fix those rows and run the cell again, or drop --batch.")
+
+
+class BatchFailed(YGptError):
+    """A batch job ended FAILED (or CANCELED) with no answers: the reason is the service's."""
+
+    def __init__(self, task_id: str, status: str, reason: str) -> None:
+        super().__init__(
+            f"The batch job {task_id} ended {status}: {_clean(reason).rstrip('.') or 'no reason given'}. "
+            f"Nothing was answered; use a model that supports Batch Processing (e.g. --model "
+            f"gemma-3-12b-it or qwen2.5-32b-instruct), or run the cell without --batch.")
+        self.task_id, self.status = task_id, status
+
+
+class BatchUnknown(YGptError):
+    """A `%ygpt batch` subcommand named a job the service does not know."""
+
+    def __init__(self, task_id: str) -> None:
+        super().__init__(f"There is no batch job {task_id!r} in this folder; %ygpt batch list "
+                         f"shows the jobs there are.")
+
+
 class CredentialInPrompt(YGptError):
     """The prompt would carry a credential (or a long part of one): refused before sending."""
 

@@ -30,9 +30,10 @@ from .chat import FORMATS, ChatSession, Options, Plan, planning
 from .client import preload
 from .client.connection import Connection
 from .client.settings import DEFAULTS, ClientSettings
-from .commands import _request
-from .commands.args import chat_arg, option_args, tool_args
+from .commands import _request, _rows
+from .commands.args import chat_arg, option_args, tool_args, whole_number
 from .errors import CacheMiss, CacheUnusable, OptionError, YGptError
+from .rows import RowMemo, check_map_flags
 
 
 def _identifier(text: str) -> str:
@@ -93,6 +94,10 @@ class YGptMagics(Magics):
                           help="First retry delay in seconds (grows ×1.5).")
     poll_interval = Float(DEFAULTS.poll_interval, config=True,
                           help="Seconds between polls in --deferred mode.")
+    map_concurrency = Int(8, config=True,
+                          help="Requests a --map cell keeps in flight at most (--concurrency N).")
+    batch_poll_interval = Float(5.0, config=True,
+                                help="Seconds between status polls of a --batch job.")
     max_rows = Int(20, config=True,
                    help="Rows of a DataFrame or Series sent for {name} / {Out[N]}: the first and "
                         "last ones; the prompt says how many were left out.")
@@ -119,6 +124,8 @@ class YGptMagics(Magics):
     def __init__(self, shell=None, **kwargs):
         super().__init__(shell=shell, **kwargs)
         self.session = ChatSession()
+        self.row_memo = RowMemo()
+        self.batch_jobs: dict = {}   # task id → rows.batch.BatchRecord of the jobs started here
         self.connection = Connection(self._client_settings)
         self.cells = NotebookCells(shell)
         self.cache = ReplyCache(self.cache_path, self.cache_mode)
@@ -140,8 +147,8 @@ class YGptMagics(Magics):
             raise TraitError(f"YGptMagics.temperature must be from 0 to 1 (or None), not {value}.")
         return value
 
-    @validate("max_tokens", "context_budget", "max_rows", "max_columns", "max_value_chars",
-              "max_tool_rounds")
+    @validate("max_tokens", "context_budget", "map_concurrency", "max_rows", "max_columns",
+              "max_value_chars", "max_tool_rounds")
     def _valid_positive(self, proposal):
         value = proposal["value"]
         if value is not None and value < 1:
@@ -172,7 +179,7 @@ class YGptMagics(Magics):
             raise TraitError(str(error)) from None
 
     @validate("render_interval", "timeout", "connect_timeout", "stream_timeout",
-              "retry_backoff", "poll_interval", "retries", "value_timeout")
+              "retry_backoff", "poll_interval", "retries", "batch_poll_interval", "value_timeout")
     def _valid_seconds(self, proposal):
         if proposal["value"] < 0:
             raise TraitError(f"YGptMagics.{proposal['trait'].name} must be ≥ 0, "
@@ -279,6 +286,14 @@ class YGptMagics(Magics):
               help="Asynchronous mode: start an operation and poll it until it is done.")
     @argument("--dry-run", action="store_true",
               help="Show the exact messages and their token count; send nothing.")
+    @argument("--map", metavar="NAME", type=_identifier,
+              help="Send the cell once per row of NAME (a list, or a pandas DataFrame or Series): "
+                   "{item}, {column}, {row}, {index} are the row's; results in --out / _ygpt.")
+    @argument("--concurrency", type=whole_number, metavar="N",
+              help="With --map: requests in flight at most (default YGptMagics.map_concurrency).")
+    @argument("--batch", action="store_true",
+              help="With --map: run the rows as one Yandex Cloud Batch Processing job "
+                   "(%%ygpt batch list / status / attach / cancel).")
     @argument("--append", action="store_true",
               help="Re-running this cell adds a new turn instead of rewinding the chat.")
     @argument("--no-interpolate", action="store_true",
@@ -316,6 +331,8 @@ class YGptMagics(Magics):
 
     def _ask(self, line: str, cell: str):
         args = self._parse(line)
+        if args.map:
+            return _rows.run(self, args, cell)
         expanded = _request.expand(self, cell, fill=not args.no_interpolate)
         _request.check(self, "--system", args.system)
         prompt = expanded.text.strip("\n")
@@ -351,6 +368,7 @@ class YGptMagics(Magics):
         if args.image and args.deferred:
             raise OptionError("%%ygpt: pictures (--image) go through the chat API, which has no "
                               "deferred mode; drop --deferred.")
+        check_map_flags(args)
         if args.once and args.append:
             raise OptionError("%%ygpt: --append has no effect with --once (prompt mode never "
                               "writes to the chat); drop one of them.")
@@ -359,14 +377,10 @@ class YGptMagics(Magics):
     def _plan(self, prompt: str, args: argparse.Namespace, get_client,
               pictures: tuple = ()) -> Plan:
         """The flags → planning.plan_request, the rule the panel follows too."""
-        flags = {"model": args.model, "temperature": args.temperature,
-                 "max_tokens": args.max_tokens, "format": args.format,
-                 "reasoning": args.reasoning or None, "json": args.json or None,
-                 "tools": args.tools, "tool_choice": args.tool_choice}
         return planning.plan_request(
             self.session, prompt, settings=self, get_client=get_client,
             chat=args.chat, cell_id=self._cell_id, append=args.append, once=args.once,
-            system=args.system, flags=flags, pictures=pictures)
+            system=args.system, flags=_request.flags(args), pictures=pictures)
 
     def close(self) -> None:
         """Unregister the cell hooks, close the client, stop a local server (on unload)."""

@@ -267,14 +267,25 @@ def plan_request(
     ``get_client`` is called only if the tokenizer must be asked, which happens only when the
     request's UTF-8 size might exceed the budget (see :func:`fit`).
     """
-    options = resolve(chat_options(session, chat).with_changes(**(flags or {})), settings)
+    options = request_options(session, chat, flags, settings)
+    return plan(session, prompt, chat=chat, cell_id=cell_id, append=append, once=once,
+                system=system, options=options, budget=context_budget(options, settings),
+                count_tokens=tokenizer(get_client, options), pictures=pictures)
 
+
+def request_options(session: ChatSession, chat: str | None, flags: Mapping[str, Any] | None,
+                    settings: Settings | None) -> Options:
+    """What a request of chat ``chat`` uses: ``flags`` (None = not given) over the chat's
+    options, resolved (:func:`resolve`)."""
+    return resolve(chat_options(session, chat).with_changes(**(flags or {})), settings)
+
+
+def tokenizer(get_client: Callable[[], Any], options: Options) -> CountTokens:
+    """The tokenizer API for ``options``' model, the client built only if it is asked."""
     def count_tokens(messages: list[dict[str, str]]) -> int:
         return get_client().count_tokens(messages, options)
 
-    return plan(session, prompt, chat=chat, cell_id=cell_id, append=append, once=once,
-                system=system, options=options,
-                budget=context_budget(options, settings), count_tokens=count_tokens, pictures=pictures)
+    return count_tokens
 
 
 def _check_sendable(what: str, text: str | None) -> None:

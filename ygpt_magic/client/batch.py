@@ -1,7 +1,8 @@
 """Batch Processing through the async SDK: rows in, one cloud job, answers back in the rows' order.
 
-What `%%ygpt --map --batch` builds on, kept apart from the magic so it can be tested against the
-local server alone. The steps are the SDK's own (its examples/*/completions/batch.py):
+What `%%ygpt --map --batch` and `%ygpt batch` build on: the coroutines below, and
+:class:`BatchJobs`, a Client's jobs called from the kernel's thread (each call runs on the
+client's loop, its errors translated like any request's). The steps are the SDK's own (its examples/*/completions/batch.py):
 ``sdk.datasets.draft_from_path(..., task_type="TextToTextGenerationRequest").upload()``, then
 ``model.batch.run_deferred(dataset)``, the task polled with ``get_status()``, and the result
 dataset (``sdk.datasets.get(info.result_dataset_id)``) read with ``dataset.read()`` (pyarrow).
@@ -21,7 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import DataExtraMissing
+from ..chat.values import Options
+from ..errors import BatchUnknown, DataExtraMissing, DatasetRejected
+from . import rpc_errors
 
 REQUEST_TASK = "TextToTextGenerationRequest"
 RUNNING = ("CREATED", "PENDING", "IN_PROGRESS")
@@ -140,3 +143,90 @@ async def run(sdk: Any, model: Any, requests: Sequence[Messages], *, poll_interv
     task = await start(model, await upload_requests(sdk, requests, name=name))
     await wait(task, poll_interval=poll_interval, on_status=on_status)
     return await collect(sdk, task, requests)
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    """What `%ygpt batch list` / `status` show of one job."""
+
+    task_id: str
+    status: str
+    model: str
+    created: str
+    reason: str = ""           # the service's batch errors, for a FAILED job
+
+    @property
+    def running(self) -> bool:
+        return self.status in RUNNING
+
+
+class BatchJobs:
+    """One Client's batch jobs, from the caller's thread: start, info, outcome, list, cancel."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def start(self, requests: Sequence[Messages], options: Options, *, name: str = "ygpt-magic-batch",
+              **extras: Any) -> str:
+        """Upload the rows and start the job; its task id (DatasetRejected if the rows are refused)."""
+        require_pyarrow()
+        client = self._client
+
+        async def run() -> str:
+            await client._ensure_reachable()
+            try:
+                dataset = await upload_requests(client._get_sdk(), requests, name=name)
+            except Exception as exc:
+                if type(exc).__name__ == "DatasetValidationError":
+                    raise DatasetRejected([_problem(e) for e in exc.errors]) from None
+                raise
+            return (await start(client._model(options, extras), dataset)).task_id
+        return client._call(run, options)
+
+    def info(self, task_id: str) -> JobInfo:
+        return self._client._call(lambda: self._info(task_id), None)
+
+    def outcome(self, task_id: str, requests: Sequence[Messages] | None = None) -> BatchOutcome:
+        """The finished job's answers, aligned with ``requests`` (None: read back from the job)."""
+        async def run() -> BatchOutcome:
+            sdk = self._client._get_sdk()
+            return await collect(sdk, await self._task(task_id), requests)
+        return self._client._call(run, None)
+
+    def jobs(self, limit: int = 50) -> list[JobInfo]:
+        """The folder's jobs, newest first."""
+        async def run() -> list[JobInfo]:
+            found = []
+            async for info in self._client._get_sdk().batch.list_info():
+                found.append(_job_info(info))
+            return sorted(found, key=lambda job: job.created, reverse=True)[:limit]
+        return self._client._call(run, None)
+
+    def cancel(self, task_id: str) -> JobInfo:
+        async def run() -> JobInfo:
+            await (await self._task(task_id)).cancel()
+            return await self._info(task_id)
+        return self._client._call(run, None)
+
+    async def _task(self, task_id: str) -> Any:
+        try:
+            return await attach(self._client._get_sdk(), task_id)
+        except Exception as exc:
+            if rpc_errors.status_of(exc)[0] in ("NOT_FOUND", "INVALID_ARGUMENT"):
+                raise BatchUnknown(task_id) from None
+            raise
+
+    async def _info(self, task_id: str) -> JobInfo:
+        return _job_info(await (await self._task(task_id)).get_task_info())
+
+
+def _job_info(info: Any) -> JobInfo:
+    created = info.created_at.strftime("%Y-%m-%d %H:%M") if info.created_at else ""
+    reason = "; ".join(e.message for e in info.errors.batch_errors)
+    return JobInfo(task_id=info.task_id, status=info.status.name, model=info.model_uri,
+                   created=created, reason=reason)
+
+
+def _problem(error: Any) -> str:
+    rows = f" (rows {', '.join(str(r) for r in error.rows[:5])})" if error.rows else ""
+    return f"{error.error}: {error.description}{rows}" if error.description else f"{error.error}{rows}"

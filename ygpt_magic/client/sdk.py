@@ -20,19 +20,24 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ..chat.values import Options, Usage
 from ..errors import (
-    CredentialsMissing, NoChatEndpoint, OptionError, ServerTimeout, ServerUnavailable, StreamStalled, YGptError,
+    CredentialsMissing, NoChatEndpoint, OptionError, QuotaExceeded, ServerTimeout, ServerUnavailable,
+    StreamStalled, YGptError,
 )
 from . import chat_api, rpc_errors
 from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder
 from .endpoints import CLOUD_ENDPOINT, parse_endpoint, url_address
 from .loop import LoopThread, Stalled
+from .many import AdaptiveLimit, ManyJob
 from .settings import DEFAULTS, ClientSettings
 from .tools import configure_settings, sdk_messages, tool_calls
+
+if TYPE_CHECKING:
+    from .batch import BatchJobs
 
 log = logging.getLogger(__name__)
 
@@ -211,6 +216,43 @@ class Client:
             self._loop.run(operation.cancel(timeout=self.settings.connect_timeout))
         except Exception as exc:  # noqa: BLE001 (any failure here leaves only the interrupt)
             log.debug("could not cancel operation %s: %s", operation.id, type(exc).__name__)
+
+    def complete_many(self, requests: Iterable[tuple[Any, list[dict], Options]], *,
+                      concurrency: int, **extras: Any) -> ManyJob:
+        """Requests without streaming, at most ``concurrency`` in flight (fewer while the server
+        says RESOURCE_EXHAUSTED): ``(tag, messages, options)`` in, ``(tag, Chunk, None)`` or
+        ``(tag, None, YGptError)`` out of the job's ``results()``, as they finish; ``extras``
+        (a schema) apply to every request."""
+        self._check_credentials()
+        models: dict[Options, Any] = {}
+
+        def request(tag: Any, messages: list[dict], options: Options):
+            model = models.get(options)
+            if model is None:
+                model = models[options] = self._model(options, extras)
+
+            async def run() -> Chunk:
+                started = time.monotonic()
+                try:
+                    return _chunk(await model.run(sdk_messages(messages), timeout=self.settings.timeout),
+                                  None)
+                except (YGptError, asyncio.CancelledError):
+                    raise
+                except Exception as exc:
+                    raise self._translate(exc, model=options.model, started=started,
+                                          history=history_turns(messages)) from None
+            return tag, run
+
+        return ManyJob(self._loop, (request(*item) for item in requests), AdaptiveLimit(concurrency),
+                       exhausted=lambda error: isinstance(error, QuotaExceeded),
+                       prepare=self._ensure_reachable)
+
+    @property
+    def batch(self) -> BatchJobs:
+        """Batch Processing jobs on this endpoint (``client/batch.py``)."""
+        from .batch import BatchJobs  # pylint: disable=import-outside-toplevel
+
+        return BatchJobs(self)
 
     def count_tokens(self, messages: list[dict], options: Options, **extras: Any) -> int:
         """Tokens the model would read for these messages (the tokenizer API, not a guess); the

@@ -13,15 +13,15 @@ from types import ModuleType
 
 from ..errors import OptionError
 from . import (
-    auth, cache, chat, chats, config, connect, export, fix, help, history, load, models, panel,
-    provenance, reset, save, usage, whoami,
+    auth, batch, cache, chat, chats, config, connect, export, fix, help, history, load, models,
+    panel, provenance, reset, save, usage, whoami,
 )
 from .args import command_name
 
 #: In the order `%ygpt help` lists them.
 COMMANDS: dict[str, ModuleType] = {command_name(module.run): module for module in (
     connect, auth, whoami, config, history, chat, chats, reset, usage, save, load, export, models,
-    panel, fix, cache, provenance, help,
+    panel, batch, fix, cache, provenance, help,
 )}
 
 _HELP_FLAGS = ("-h", "--help")

@@ -10,7 +10,7 @@ reply may go into a new cell below (never replacing the user's cell).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .. import leaks, render
@@ -26,10 +26,13 @@ def limits(magics) -> Limits:
                   max_chars=magics.max_value_chars, timeout=magics.value_timeout)
 
 
-def expand(magics, text: str, *, fill: bool = True, where: str = "the cell's text") -> Expanded:
-    """``text`` with its references filled in from the user's notebook (interpolate.py);
-    ``where`` names the text itself in a credential error."""
-    return interpolate(text, magics.shell.user_ns, cells=magics.cells, limits=limits(magics),
+def expand(magics, text: str, *, fill: bool = True, where: str = "the cell's text",
+           namespace: Mapping[str, Any] | None = None) -> Expanded:
+    """``text`` with its references filled in from the user's notebook (interpolate.py), or from
+    ``namespace`` (a ``--map`` row's names over the notebook's); ``where`` names the text itself
+    in a credential error."""
+    return interpolate(text, magics.shell.user_ns if namespace is None else namespace,
+                       cells=magics.cells, limits=limits(magics),
                        secrets=magics.connection.known_secrets(), fill=fill, where=where)
 
 
@@ -93,3 +96,10 @@ def send(magics, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream
         code = render.extract_code(reply.text)
         if code:
             magics.shell.set_next_input(code, replace=False)
+
+
+def flags(args) -> dict:
+    """A cell's option flags (None = not given), as planning takes them."""
+    return {"model": args.model, "temperature": args.temperature, "max_tokens": args.max_tokens,
+            "format": args.format, "reasoning": args.reasoning or None, "json": args.json or None,
+            "tools": args.tools, "tool_choice": args.tool_choice}

@@ -105,3 +105,10 @@ def parse(run: Callable, line: str, *, as_written: bool = False) -> argparse.Nam
         raise OptionError(
             f"%ygpt {name}: {exc}. %ygpt help {name} shows its arguments."
         ) from None
+
+
+def whole_number(text: str) -> int:
+    """The argparse type of a count such as ``--concurrency N``: a whole number ≥ 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 1, e.g. --concurrency 16 (got {text!r})")
+    return int(text)

@@ -1,0 +1,150 @@
+"""%%ygpt --map NAME --batch and %ygpt batch: the rows as one Batch Processing job on the local
+server, through a real shell; what the server received (datasets, the job, its rows) and what
+the user sees."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+
+import pandas as pd
+import pytest
+
+from cellrun import assert_clean, assert_clear_error
+from conftest import cell
+
+BATCH_MODEL = "gemma-3-12b-it"
+
+
+@pytest.fixture
+def batch_shell(shell, ygpt_server):
+    shell.run_line_magic("config", "YGptMagics.batch_poll_interval = 0.02")
+    ygpt_server.batch_row_delay = 0.0
+    yield shell
+    ygpt_server.batch_row_delay = 0.01
+
+
+def batch_rows(server) -> list:
+    return [r for r in server.requests if r.method == "BatchRow"]
+
+
+def task_id_of(run) -> str:
+    return run.stdout.split("Batch job ", 1)[1].split()[0]
+
+
+def test_a_batch_job_answers_every_row_aligned_with_the_dataframe(batch_shell, ygpt_server):
+    shell = batch_shell
+    shell.user_ns["reviews"] = pd.DataFrame({"text": ["Great phone", "Broke in a week", "Fine"]},
+                                            index=[7, 8, 9])
+    run = cell(shell, f"%%ygpt --map reviews --batch --model {BATCH_MODEL} --out labels "
+                      f"--system 'Label the review.'\nReview: {{text}}")
+    assert run.ok, run.message
+    assert_clean(run)
+    rows = batch_rows(ygpt_server)
+    assert sorted(r.messages[-1]["text"] for r in rows) == ["Review: Broke in a week", "Review: Fine",
+                                                            "Review: Great phone"]
+    assert all(r.messages[0] == {"role": "system", "text": "Label the review."} for r in rows)
+    assert not [r for r in ygpt_server.requests if r.method == "Completion"]
+    labels = shell.user_ns["labels"]
+    assert list(labels.index) == [7, 8, 9] and "Broke in a week" in labels[8]
+    task_id = task_id_of(run)
+    assert shell.user_ns["_ygpt"].task_id == task_id and "✓ 3 answered" in run.stdout
+    listed = cell(shell, "%ygpt batch list")
+    assert task_id in listed.plain and "COMPLETED" in listed.plain and "--map reviews" in listed.plain
+    status = cell(shell, f"%ygpt batch status {task_id}")
+    assert "COMPLETED" in status.plain and "3 of reviews" in status.plain
+
+
+def test_attach_after_a_restart_reads_the_rows_back_in_their_order(batch_shell, ygpt_server):
+    shell = batch_shell
+    shell.user_ns["words"] = ["one", "two"]
+    run = cell(shell, f"%%ygpt --map words --batch -m {BATCH_MODEL}\nSpell {{item}}")
+    task_id = task_id_of(run)
+    expected = shell.user_ns["_ygpt"].results
+    shell.extension_manager.reload_extension("ygpt_magic")   # a new kernel knows only the id
+    shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
+    shell.run_line_magic("config", "YGptMagics.batch_poll_interval = 0.02")
+    attached = cell(shell, f"%ygpt batch attach {task_id} --out again")
+    assert attached.ok, attached.message
+    assert shell.user_ns["again"] == expected
+
+
+def test_a_failed_row_is_a_hole_with_its_reason_and_a_rerun_sends_only_it(batch_shell, ygpt_server):
+    shell = batch_shell
+    shell.user_ns["words"] = ["one", "two", "three"]
+    ygpt_server.faults.fail_next(1, "INTERNAL", "the model broke on this row", method="BatchRow")
+    source = f"%%ygpt --map words --batch -m {BATCH_MODEL} --out answers\nSpell {{item}}"
+    run = cell(shell, source)
+    assert run.ok, run.message
+    answers = shell.user_ns["answers"]
+    assert answers[0] is None and all(answers[1:])
+    assert "the model broke on this row" in shell.user_ns["_ygpt"].errors[0]
+    assert "✗ 1 failed" in run.stdout
+    ygpt_server.requests.clear()
+    again = cell(shell, source)
+    assert again.ok
+    assert [r.messages[-1]["text"] for r in batch_rows(ygpt_server)] == ["Spell one"]
+    assert all(shell.user_ns["answers"])
+
+
+def test_a_model_without_batch_support_is_a_clear_message(batch_shell):
+    batch_shell.user_ns["words"] = ["one"]
+    run = cell(batch_shell, "%%ygpt --map words --batch -m yandexgpt\nSpell {item}")
+    assert_clear_error(run, "ended FAILED", "does not support Batch Processing", "--model")
+
+
+def test_unknown_jobs_and_bad_combinations_are_clear_messages(batch_shell):
+    assert_clear_error(cell(batch_shell, "%ygpt batch status nosuchjob"), "no batch job", "%ygpt batch list")
+    assert_clear_error(cell(batch_shell, "%ygpt batch attach"), "needs a job id")
+    assert_clear_error(cell(batch_shell, "%%ygpt --batch\nHello"), "--batch runs the rows of --map")
+
+
+def test_cancel_stops_a_running_job(batch_shell, ygpt_server):
+    shell = batch_shell
+    ygpt_server.batch_row_delay = 0.5
+    shell.user_ns["words"] = [f"w{i}" for i in range(20)]
+    model = cell(shell, "%ygpt batch list")   # the client exists before the job starts
+    assert model.ok
+    task_id = shell.magics_manager.registry["YGptMagics"].connection.client().batch.start(
+        [[{"role": "user", "text": "Spell w1"}]], _options(shell))
+    cancelled = cell(shell, f"%ygpt batch cancel {task_id}")
+    assert cancelled.ok, cancelled.message
+    assert "CANCEL" in cancelled.plain
+    assert "CANCEL" in cell(shell, f"%ygpt batch status {task_id}").plain
+    again = cell(shell, f"%ygpt batch cancel {task_id}")
+    assert again.ok and "already CANCEL" in again.plain and "nothing to cancel" in again.plain
+
+
+def _options(shell):
+    from ygpt_magic.chat import Options
+    return Options(model=BATCH_MODEL)
+
+
+def test_without_pyarrow_batch_says_which_extra_to_install_and_starts_nothing(batch_shell, ygpt_server,
+                                                                              monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)   # as if it were not installed
+    batch_shell.user_ns["words"] = ["one"]
+    run = cell(batch_shell, f"%%ygpt --map words --batch -m {BATCH_MODEL}\nSpell {{item}}")
+    assert_clear_error(run, "needs pyarrow", "pip install 'ygpt-magic[data]'")
+    assert not [r for r in ygpt_server.requests if r.method in ("CreateDataset", "BatchCompletion")]
+
+
+def test_ctrl_c_stops_the_waiting_not_the_job_and_attach_collects_it_in_the_rows_shape(batch_shell, ygpt_server):
+    shell = batch_shell
+    shell.user_ns["words"] = pd.Series([f"w{i}" for i in range(20)], index=[f"k{i}" for i in range(20)])
+    assert cell(shell, "%ygpt batch list").ok   # the SDK's first connection, before the timer runs
+    ygpt_server.batch_row_delay = 0.05
+    timer = threading.Timer(0.4, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
+    timer.start()
+    run = cell(shell, f"%%ygpt --map words --batch -m {BATCH_MODEL} --out spelled\nSpell {{item}}")
+    timer.join()
+    assert run.ok, run.message
+    task_id = task_id_of(run)
+    assert "Stopped waiting" in run.stdout and f"%ygpt batch attach {task_id}" in run.stdout
+    attached = cell(shell, f"%ygpt batch attach {task_id} --out spelled")
+    assert attached.ok, attached.message
+    spelled = shell.user_ns["spelled"]
+    assert list(spelled.index) == [f"k{i}" for i in range(20)] and spelled.notna().all()
+    assert "w7" in spelled["k7"]
+    assert len(batch_rows(ygpt_server)) == 20   # one job: attaching sent nothing again

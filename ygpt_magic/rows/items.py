@@ -1,0 +1,129 @@
+"""What ``%%ygpt --map NAME`` goes over: its rows, the names each row gives the template, and the
+results put back in the same shape.
+
+A list, tuple or any other iterable: ``{item}`` is the element (``{index}`` its position). A pandas
+DataFrame: each column whose name is a Python name is ``{column}``, ``{row}`` the whole row,
+``{index}`` its index label. A Series: ``{item}`` and ``{index}``. Results come back as a list in
+the items' order, or as a Series on the DataFrame's / Series' own index (a DataFrame of the parsed
+fields with ``--schema``), so ``frame["label"] = result`` lines up row by row.
+
+pandas is imported only when the value is a pandas object: ``--map`` over a list works without it.
+Columns are read once as lists (``frame.iloc[i]`` per row costs ~50 µs; 100,000 rows would pay
+that twice), and ``{row}`` is built only when the template asks for it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from ..errors import OptionError
+
+ROW_NAMES = ("item", "row", "index")
+
+
+class RowView:
+    """``{row}``: the row as ``column: value`` lines (what a model reads well); ``{row.column}``
+    reads one field."""
+
+    def __init__(self, columns: Sequence[str], values: Sequence[Any]) -> None:
+        self._fields = dict(zip(columns, values))
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["_fields"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __str__(self) -> str:
+        return "\n".join(f"{name}: {value}" for name, value in self._fields.items())
+
+    _repr_llm_ = __str__
+
+
+class _Names(Mapping):
+    """The names one row gives its template (looked up first, before the notebook's)."""
+
+    def __init__(self, rows: Rows, position: int) -> None:
+        self._rows, self._position = rows, position
+
+    def __getitem__(self, name: str) -> Any:
+        return self._rows.value(self._position, name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._rows.names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows.names)
+
+    def __len__(self) -> int:
+        return len(self._rows.names)
+
+
+class Rows:
+    """The rows of one ``--map`` value, with their labels, and how results go back."""
+
+    def __init__(self, kind: str, count: int, labels: Sequence[Any], index: Any = None,
+                 items: Sequence[Any] | None = None, columns: dict[str, list] | None = None) -> None:
+        self.kind = kind                 # "list", "series" or "frame"
+        self.count = count
+        self.labels = labels             # what _ygpt.errors is keyed by: position or index label
+        self._index = index              # the pandas index results keep
+        self._items = items
+        self._columns = columns or {}
+        if kind == "frame":
+            self.names = frozenset(n for n in self._columns if n.isidentifier()) | {"row", "index"}
+        else:
+            self.names = frozenset(("item", "index"))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def names_of(self, position: int) -> Mapping[str, Any]:
+        return _Names(self, position)
+
+    def value(self, position: int, name: str) -> Any:
+        if name == "index":
+            return self.labels[position]
+        if name == "item" and self._items is not None:
+            return self._items[position]
+        if name == "row" and self.kind == "frame":
+            return RowView(list(self._columns), [column[position] for column in self._columns.values()])
+        if name in self.names:
+            return self._columns[name][position]
+        raise KeyError(name)
+
+    def results(self, values: list[Any], name: str | None = None) -> Any:
+        """``values`` (one per row, None where there is no answer) in the rows' shape."""
+        if self.kind == "list":
+            return values
+        import pandas as pd  # pylint: disable=import-outside-toplevel
+
+        return pd.Series(values, index=self._index, name=name, dtype=object)
+
+    def frame(self, records: list[dict | None]) -> Any:
+        """Parsed fields (one dict per row, None where there is none) as a DataFrame on the
+        rows' index (a list's rows get 0..n-1)."""
+        import pandas as pd  # pylint: disable=import-outside-toplevel
+
+        index = self._index if self.kind != "list" else range(self.count)
+        return pd.DataFrame.from_records([r if r is not None else {} for r in records], index=index)
+
+
+def rows_of(value: Any, name: str) -> Rows:
+    """The rows of the notebook variable ``name``; OptionError for a value that has none."""
+    pandas = sys.modules.get("pandas")
+    if pandas is not None and isinstance(value, pandas.DataFrame):
+        return Rows("frame", len(value), value.index.tolist(), index=value.index,
+                    columns={str(c): value[c].tolist() for c in value.columns})
+    if pandas is not None and isinstance(value, pandas.Series):
+        return Rows("series", len(value), value.index.tolist(), index=value.index, items=value.tolist())
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        kind = type(value).__name__
+        hint = " (list(d.values()) or pandas.Series(d) maps its values)" if isinstance(value, Mapping) else ""
+        raise OptionError(
+            f"--map {name}: {name} is a {kind}, not a list, tuple, iterable, pandas DataFrame or "
+            f"Series of rows{hint}. Put the rows in a list or a DataFrame and run the cell again.")
+    items = value if isinstance(value, (list, tuple)) else list(value)
+    return Rows("list", len(items), range(len(items)), items=items)

@@ -1,0 +1,82 @@
+"""One row's request: the cell's template filled in for that row, planned like a cell.
+
+Each row is planned by the rule every cell follows (``chat.planning.plan`` in prompt mode,
+``once=True``): the cell's ``--system``, the chat's and the notebook's options with the cell's
+flags over them, the context budget. So a row sends exactly what the same text in a
+``%%ygpt --once`` cell would. The template's other ``{names}`` are the notebook's variables, as
+in any cell (filled in by the cell's own rule, ``expand``: values rendered for a model, bounded,
+checked for credentials); a row's own names (``{item}``, ``{column}``, ``{row}``, ``{index}``)
+come first.
+"""
+
+from __future__ import annotations
+
+from collections import ChainMap
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..chat import ChatSession, Options, Plan, planning
+from ..errors import OptionError
+from .items import Rows
+
+#: (template, names) → interpolate.Expanded: the cell's own interpolation (commands/_request.py)
+Expand = Callable[[str, Mapping[str, Any]], Any]
+
+
+@dataclass
+class RowPlanner:
+    """Plans row ``position`` of ``rows`` from the cell's template (see the module docstring)."""
+
+    session: ChatSession
+    rows: Rows
+    template: str
+    namespace: Mapping[str, Any]
+    expand: Expand
+    options: Options
+    chat: str | None = None
+    system: str | None = None
+    budget: int | None = None
+    count_tokens: Callable[[list[dict[str, str]]], int] | None = None
+    schema: Any = None                                   # tools.schema.Schema of --schema
+    extras: dict[str, Any] = field(default_factory=dict)   # what every row's request adds: its schema
+
+    def prompt(self, position: int) -> str:
+        names = ChainMap(self.rows.names_of(position), self.namespace)  # type: ignore[arg-type]
+        prompt = self.expand(self.template, names).text.strip("\n")
+        if not prompt.strip():
+            raise OptionError(f"Row {self.rows.labels[position]!r} gives an empty prompt; give the "
+                              f"cell text around its {{names}}, or leave that row out.")
+        return prompt
+
+    def plan(self, position: int, *, checked: bool = True) -> Plan:
+        """The row's plan; ``checked=False`` skips the context-budget check (done once already:
+        in prompt mode there is no history to trim, so the messages are the same)."""
+        budgeted = checked and self.count_tokens is not None
+        return planning.plan(self.session, self.prompt(position), chat=self.chat, once=True,
+                             system=self.system, options=self.options,
+                             budget=self.budget if budgeted else None,
+                             count_tokens=self.count_tokens if budgeted else None)
+
+
+def planner(session: ChatSession, rows: Rows, template: str, namespace: Mapping[str, Any],
+            expand: Expand, *, settings: planning.Settings, get_client: Callable[[], Any],
+            chat: str | None,
+            system: str | None, flags: Mapping[str, Any], schema: str | None = None) -> RowPlanner:
+    """The planner for a cell's rows: options resolved once, as for a cell
+    (``planning.request_options``), their context budget, the tokenizer when needed, and the
+    ``--schema`` (looked up and checked now, before anything is sent)."""
+    options = planning.request_options(session, chat, flags, settings)
+    if options.tools:
+        raise OptionError(f"--map answers each row in one request, without tools, but chat "
+                          f"'{chat or session.current}' offers {', '.join(options.tools)}; use "
+                          f"--chat with another chat, or %ygpt config --tools '' for this one.")
+    typed = None
+    if schema is not None:
+        from ..tools.loop import loop_for  # pydantic: only for --schema
+
+        typed = loop_for(options, namespace, schema=schema)
+    return RowPlanner(session, rows, template, namespace, expand, options, chat=chat, system=system,
+                      budget=planning.context_budget(options, settings),
+                      count_tokens=planning.tokenizer(get_client, options),
+                      schema=typed.schema if typed else None, extras=typed.extras() if typed else {})

@@ -1,0 +1,149 @@
+"""The progress bar of a ``--map`` cell and the summary line it ends with.
+
+``tqdm.auto`` is an ipywidgets bar in Jupyter and a text bar in a terminal; it shows the count,
+the rate and the ETA itself, and the postfix adds tokens so far and failures. Updating it costs a
+redraw, so the postfix is rebuilt at most every ``INTERVAL`` seconds and tqdm's own
+``mininterval`` throttles the bar: 100,000 rows do not mean 100,000 redraws. The summary
+(answered, failed by reason, tokens in/out, wall time, rows/s) is plain text, the same in a
+notebook, a terminal and a test.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..chat import Usage
+from ..words import counted
+
+#: seconds between postfix updates (tqdm's mininterval throttles the bar itself the same way)
+INTERVAL = 0.25
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def reason_of(error: BaseException) -> str:
+    """A failure's kind in a few words, for the summary: ``QuotaExceeded`` → ``quota exceeded``."""
+    return _CAMEL.sub(" ", type(error).__name__).lower()
+
+
+def one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or reason_of(error)
+
+
+@dataclass
+class Tally:
+    """What a map run did so far: the numbers the bar and the summary show."""
+
+    total: int
+    reused: int = 0
+    answered: int = 0
+    usage: Usage = field(default_factory=Usage)
+    failures: Counter = field(default_factory=Counter)
+    started: float = field(default_factory=time.monotonic)
+    stopped: bool = False
+    tokens_known: bool = True      # a batch job's results carry no token counts
+
+    @property
+    def failed(self) -> int:
+        return sum(self.failures.values())
+
+    @property
+    def left(self) -> int:
+        """Rows with no answer: failed ones and those never sent."""
+        return self.total - self.reused - self.answered
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def add(self, input_tokens: int, completion_tokens: int) -> None:
+        self.answered += 1
+        self.usage = Usage(self.usage.input_tokens + input_tokens,
+                           self.usage.completion_tokens + completion_tokens, 0,
+                           self.usage.total_tokens + input_tokens + completion_tokens)
+
+    def fail(self, error: BaseException) -> None:
+        self.failures[reason_of(error)] += 1
+
+    def summary(self, elapsed: float | None = None) -> str:
+        """``✓ 998 answered · ✗ 2 failed (2 quota exceeded) · 12,345 → 2,345 tokens · 3.1 s · 322 rows/s``."""
+        elapsed = self.elapsed() if elapsed is None else elapsed
+        if self.reused and not self.answered and not self.failed and not self.left:
+            return f"✓ {counted(self.reused, 'row')} already answered for these prompts (reused); nothing was sent."
+        answered = f"✓ {self.answered:,} answered"
+        if self.reused:
+            answered += f" ({self.reused:,} reused)"
+        parts = [answered]
+        if self.failed:
+            reasons = ", ".join(f"{n:,} {reason}" for reason, n in self.failures.most_common())
+            parts.append(f"✗ {self.failed:,} failed ({reasons})")
+        if self.tokens_known and self.answered:
+            tokens = self.usage.completion_tokens
+            parts.append(f"{self.usage.input_tokens:,} → {tokens:,} {'token' if tokens == 1 else 'tokens'}")
+        parts.append(f"{elapsed:.1f} s")
+        if self.answered:
+            parts.append(f"{self.answered / elapsed if elapsed > 0 else 0:,.0f} rows/s")
+        return " · ".join(parts)
+
+    def advice(self) -> str:
+        """What to do about the rows left, or '' when there are none."""
+        left = self.left
+        if not left:
+            return ""
+        how = "stopped" if self.stopped else "without an answer"
+        rows = counted(left, "row")
+        if self.stopped:
+            sent = self.total - self.reused - self.answered - self.failed
+            return (f"Stopped: {rows} left ({sent:,} not sent, {self.failed:,} failed). Run the cell "
+                    f"again to send only those; the answered rows are kept and reused.")
+        return (f"{rows} {how}: _ygpt.errors has each one's reason. Run the cell again to send "
+                f"only those; the answered rows are reused.")
+
+
+class Progress:
+    """The bar for one run: ``advance`` per row (cheap), ``status`` for a batch job's state."""
+
+    def __init__(self, tally: Tally, *, desc: str) -> None:
+        from tqdm.auto import tqdm  # pylint: disable=import-outside-toplevel
+
+        self.tally = tally
+        self._bar = tqdm(total=tally.total, initial=tally.reused, desc=desc, unit="row",
+                         mininterval=INTERVAL, smoothing=0.1, dynamic_ncols=True)
+        self._status = ""
+        self._last = 0.0
+        self._pending = 0
+
+    def advance(self) -> None:
+        self._pending += 1
+        self.tick()
+
+    def status(self, text: str) -> None:
+        self._status = text
+        self.tick(force=True)
+
+    def tick(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last < INTERVAL:
+            return
+        self._last = now
+        tally = self.tally
+        postfix = [self._status] if self._status else []
+        if tally.tokens_known:
+            postfix.append(f"{tally.usage.total_tokens:,} tokens")
+        if tally.failed:
+            postfix.append(f"{tally.failed:,} failed")
+        self._bar.set_postfix_str(", ".join(postfix), refresh=False)
+        if self._pending:
+            self._bar.update(self._pending)
+            self._pending = 0
+        else:
+            self._bar.refresh()
+
+    def resize(self, total: int) -> None:
+        self._bar.total = total
+        self.tick(force=True)
+
+    def close(self) -> None:
+        self.tick(force=True)
+        self._bar.close()

@@ -1,0 +1,252 @@
+"""A ``--map`` cell from rows to results: plan every row, reuse the answered ones, send the rest
+concurrently, and put the answers back in the rows' shape.
+
+The order of things is the promise users rely on:
+1. Every row is planned first (on the kernel's thread): a template that names an unknown
+   variable fails the cell before anything is sent; a row that cannot be sent (an empty or too
+   long prompt) is a failed row with its reason, and the others go on.
+2. Rows that already have an answer for their current prompt and options (this kernel's memo,
+   the reply cache when one is on) are reused, not sent.
+3. The rest go through ``Client.complete_many`` (the async SDK on the client's loop, bounded and
+   adaptive concurrency, no streaming); each answer is kept the moment it arrives, so a failed
+   row, a dead server or Ctrl-C never loses one. A row's request is planned again just before it
+   is sent, so only the rows in flight are held in memory, never 100,000 prompts.
+4. The summary says what happened and, when rows are left, how to send only those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..chat import ChatSession, Options, Plan, Reply, Usage, planning
+from ..errors import InterpolationError, OptionError, YGptError
+from .items import Rows, rows_of
+from .memo import Answer, RowMemo, row_key
+from .plans import Expand, RowPlanner, planner
+from .progress import Progress, Tally, one_line
+
+
+@dataclass
+class MapCell:
+    """What a ``%%ygpt --map`` cell asks, as the magic parsed it."""
+
+    name: str
+    template: str
+    concurrency: int
+    out: str | None = None
+    chat: str | None = None
+    system: str | None = None
+    flags: Mapping[str, Any] = field(default_factory=dict)
+    schema: str | None = None     # --schema NAME: results are a DataFrame of the parsed fields
+
+
+@dataclass
+class MapRun:
+    """What ``_ygpt`` holds after a ``--map`` cell: ``results`` in the rows' shape (None where
+    a row has no answer), ``errors`` (row → its one-line reason), and the counts."""
+
+    results: Any
+    errors: dict[Any, str]
+    usage: Usage
+    answered: int
+    reused: int
+    failed: int
+    left: int
+    elapsed: float
+    summary: str
+    task_id: str | None = None
+
+    def __repr__(self) -> str:
+        return f"<MapRun {self.summary}>"
+
+
+@dataclass
+class RowState:
+    """The rows' keys and answers while a run fills them in; with a ``schema``, each answer's
+    validated value too (an answer that does not validate is a failed row, not kept)."""
+
+    rows: Rows
+    keys: list[str | None]
+    answers: list[Answer | None]
+    errors: dict[int, str] = field(default_factory=dict)
+    pending: list[int] = field(default_factory=list)
+    schema: Any = None
+    parsed: dict[int, Any] = field(default_factory=dict)
+
+    def accept(self, position: int, answer: Answer) -> YGptError | None:
+        """Take row ``position``'s answer; the ReplyNotValid instead when it does not fit."""
+        if self.schema is not None:
+            try:
+                self.parsed[position] = self.schema.parse(answer.text)
+            except YGptError as error:
+                self.errors[position] = one_line(error)
+                return error
+        self.answers[position] = answer
+        self.errors.pop(position, None)
+        return None
+
+    def results(self, name: str | None) -> Any:
+        if self.schema is None:
+            return self.rows.results([a.text if a is not None else None for a in self.answers], name=name)
+        from ..tools.schema import as_record
+
+        return self.rows.frame([as_record(self.parsed[p]) if p in self.parsed else None
+                                for p in range(self.rows.count)])
+
+
+def check_map_flags(args: Any) -> None:
+    """OptionError for a cell's flags that do not go with --map / --batch / --concurrency."""
+    if args.map and (args.deferred or args.append or args.no_interpolate or args.tools or args.image):
+        raise OptionError("%%ygpt: --map sends each row once in prompt mode with its {names} "
+                          "filled in, as one request; drop --deferred, --append, "
+                          "--no-interpolate, --tools and --image (--schema works).")
+    if args.batch and (not args.map or args.concurrency):
+        raise OptionError("%%ygpt: --batch runs the rows of --map NAME as one cloud job: give "
+                          "--map NAME, and leave out --concurrency (the service sets the pace).")
+    if args.concurrency and not args.map:
+        raise OptionError("%%ygpt: --concurrency goes with --map NAME (rows sent at once); "
+                          "add --map or drop it.")
+
+
+def open_rows(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
+              get_client: Callable[[], Any], namespace: Mapping[str, Any],
+              expand: Expand) -> RowPlanner:
+    """The rows of ``cell.name`` and how each is planned (OptionError for a missing name)."""
+    if cell.name not in namespace:
+        raise InterpolationError(
+            f"--map {cell.name}: there is no variable named '{cell.name}'. Define it in a code cell "
+            f"first (a list, or a pandas DataFrame or Series), then run this cell again.")
+    rows = rows_of(namespace[cell.name], cell.name)
+    return planner(session, rows, cell.template, namespace, expand, settings=settings,
+                   get_client=get_client, chat=cell.chat, system=cell.system, flags=cell.flags,
+                   schema=cell.schema)
+
+
+def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally,
+              cache: Any = None) -> RowState:
+    """Every row planned and keyed; answered ones taken from the memo (or the reply ``cache``,
+    a ``cache.Front``: each row is one entry), the rest ``pending``."""
+    count = len(plans.rows)
+    state = RowState(plans.rows, [None] * count, [None] * count, schema=plans.schema)
+    for position in range(count):
+        try:
+            plan = plans.plan(position)
+        except InterpolationError:
+            raise
+        except YGptError as error:
+            state.errors[position] = one_line(error)
+            tally.fail(error)
+            continue
+        key = state.keys[position] = row_key(endpoint, plan.options, plan.messages, plans.extras)
+        answer = memo.get(key) or _replayed(cache, plan, memo, key)
+        if answer is None or state.accept(position, answer) is not None:
+            state.pending.append(position)
+        else:
+            tally.reused += 1
+    return state
+
+
+def _replayed(cache: Any, plan: Plan, memo: RowMemo, key: str) -> Answer | None:
+    """The row's recorded reply from the reply cache, kept in the memo too (None: send it)."""
+    reply = cache.replayed(plan) if cache is not None else None
+    if reply is None:
+        return None
+    answer = Answer(reply.text, reply.usage.input_tokens, reply.usage.completion_tokens,
+                    reply.model_version)
+    memo.put(key, answer)
+    return answer
+
+
+def _recorder(plans: RowPlanner, cache: Any) -> Callable[[int, Any], None] | None:
+    """What keeps a row's answer in the reply cache as one entry (None: no cache)."""
+    if cache is None:
+        return None
+
+    def record(position: int, chunk: Any) -> None:
+        plan = plans.plan(position, checked=False)
+        cache.recorded(plan, Reply(text=chunk.text, status=chunk.status, usage=chunk.usage,
+                                   model=plan.options.model, model_version=chunk.model_version,
+                                   elapsed=0.0, messages=tuple(plan.messages)))
+    return record
+
+
+def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, tally: Tally,
+              concurrency: int, cache: Any = None) -> None:
+    """Send the pending rows and keep each answer as it arrives (in the memo, and in the reply
+    ``cache`` when there is one); Ctrl-C stops sending."""
+    def requests() -> Iterator[tuple[int, list[dict], Options]]:
+        for position in state.pending:
+            plan = plans.plan(position, checked=False)
+            yield position, plan.messages, plan.options
+
+    job = client.complete_many(requests(), concurrency=concurrency, **plans.extras)
+    progress = Progress(tally, desc=f"--map {plans.rows.count:,} rows")
+    record = _recorder(plans, cache)
+    try:
+        try:
+            _collect(job.results(), state, memo, tally, progress, record)
+        except KeyboardInterrupt:
+            job.cancel()
+            tally.stopped = True
+            _collect(job.results(), state, memo, tally, progress, record)
+    finally:
+        progress.close()
+
+
+def _collect(results, state: RowState, memo: RowMemo, tally: Tally, progress: Progress,
+             record: Callable[[int, Any], None] | None) -> None:
+    for item in results:
+        if item is None:
+            progress.tick()
+            continue
+        position, chunk, error = item
+        if position is None:  # the job failed as a whole (no server): nothing was answered
+            raise error
+        if error is not None:
+            state.errors[position] = one_line(error)
+            tally.fail(error)
+        else:
+            usage = chunk.usage
+            answer = Answer(chunk.text, usage.input_tokens, usage.completion_tokens, chunk.model_version)
+            invalid = state.accept(position, answer)
+            if invalid is None:
+                memo.put(state.keys[position], answer)
+                if record is not None:
+                    record(position, chunk)
+                tally.add(answer.input_tokens, answer.completion_tokens)
+            else:
+                tally.fail(invalid)
+        progress.advance()
+
+
+def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None = None,
+           quiet: bool = False) -> MapRun:
+    """The run's results in the rows' shape, its summary printed (unless ``quiet``)."""
+    rows = state.rows
+    summary = tally.summary()
+    advice = tally.advice()
+    if not quiet:
+        print(summary)
+        if advice:
+            print(advice)
+    return MapRun(results=state.results(out),
+                  errors={rows.labels[p]: line for p, line in sorted(state.errors.items())},
+                  usage=tally.usage, answered=tally.answered, reused=tally.reused,
+                  failed=tally.failed, left=tally.left, elapsed=tally.elapsed(), summary=summary,
+                  task_id=task_id)
+
+
+def run_map(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
+            get_client: Callable[[], Any], namespace: Mapping[str, Any], expand: Expand,
+            memo: RowMemo, endpoint: str, cache: Any = None) -> MapRun:
+    """The whole ``--map`` cell (see the module docstring); ``cache``: the reply cache's front
+    for this cell (``cache.Front``), or None."""
+    plans = open_rows(cell, session=session, settings=settings, get_client=get_client,
+                      namespace=namespace, expand=expand)
+    tally = Tally(total=len(plans.rows))
+    state = plan_rows(plans, memo, endpoint, tally, cache)
+    if state.pending:
+        send_rows(plans, state, memo, get_client(), tally, cell.concurrency, cache)
+    return finish(state, tally, cell.out)
