@@ -1,0 +1,40 @@
+"""Every exception a ygpt_magic user can see, with its message.
+
+A notebook user needs to know what happened and what to do next, not where in our code it was
+noticed, so IPython must print the message alone, without a traceback. One mechanism does that:
+the magic boundary (``magics.YGptMagics.ygpt``, the one entry of every cell and subcommand) turns a
+YGptError into a plain ``UsageError`` carrying it as ``.error``. Not subclassing: IPython hides the
+traceback only for ``UsageError`` itself (``etype is UsageError`` in ``showtraceback``,
+ipython/ipython#14024), and a subclass here would tie every layer, the chat layer included, to
+IPython. The panel shows these messages in its status line; Python callers get ordinary
+exceptions. Each message is one paragraph and never contains a credential.
+
+The types live in four modules by what went wrong (``base``, ``usage``: before anything is
+sent, ``service``: what the service said, ``work``: tools, data, pictures); import them from
+here.
+"""
+
+from .base import YGptError
+from .service import (
+    AuthFailed, ContextTooLong, CredentialsMissing, ModelNotFound, PermissionDenied, QuotaExceeded,
+    RequestRejected, ServerFailed, ServerGaveUp, ServerTimeout, ServerUnavailable, StreamBroken,
+    StreamStalled,
+)
+from .usage import (
+    CacheMiss, CacheUnusable, ChatBusy, ChatChanged, ChatFileError, CredentialInPrompt, InterpolationError,
+    NothingToFix, OptionError, UnknownChat,
+)
+from .work import (
+    BatchFailed, BatchUnknown, DataExtraMissing, DatasetRejected, ImageError, ImagesNotTaken, NoChatEndpoint,
+    ReplyNotValid, SchemaError, ToolError, ToolRoundsExceeded,
+)
+
+__all__ = [
+    "AuthFailed", "BatchFailed", "BatchUnknown", "CacheMiss", "CacheUnusable", "ChatBusy",
+    "ChatChanged", "ChatFileError", "ContextTooLong", "CredentialInPrompt", "CredentialsMissing",
+    "DataExtraMissing", "DatasetRejected", "ImageError", "ImagesNotTaken", "InterpolationError",
+    "ModelNotFound", "NoChatEndpoint", "NothingToFix", "OptionError", "PermissionDenied",
+    "QuotaExceeded", "ReplyNotValid", "RequestRejected", "SchemaError", "ServerFailed",
+    "ServerGaveUp", "ServerTimeout", "ServerUnavailable", "StreamBroken", "StreamStalled",
+    "ToolError", "ToolRoundsExceeded", "UnknownChat", "YGptError",
+]

@@ -1,0 +1,36 @@
+"""The base of every user-facing error, and the cleaning of what a server said.
+
+Messages never contain a credential: details that come from a server go through
+:func:`_clean`, which masks anything shaped like a key or token.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SECRET_SHAPES = re.compile(
+    r"(?i)(?:(?:api-key|bearer)\s+\S+)"  # an Authorization header value
+    r"|\bAQVN[\w\-]{8,}"  # Yandex Cloud API keys
+    r"|\bt1\.[\w\-.]{16,}"  # IAM tokens
+    r"|\by[0-3]_[\w\-]{16,}"  # OAuth tokens
+)
+_DETAIL_LIMIT = 300
+
+
+def _clean(detail: object) -> str:
+    """A server's detail as one short line with anything key-shaped masked."""
+    text = " ".join(str(detail or "").split())
+    text = _SECRET_SHAPES.sub("***", text)
+    if len(text) > _DETAIL_LIMIT:
+        text = text[: _DETAIL_LIMIT - 1] + "…"
+    return text
+
+
+def _with_detail(message: str, detail: object) -> str:
+    """Append the server's own words, when it gave any, as a quoted sentence."""
+    cleaned = _clean(detail)
+    return f"{message} The server said: “{cleaned}”." if cleaned else message
+
+
+class YGptError(Exception):
+    """Base of all user-facing errors: ``str(e)`` is one paragraph, what happened + what to do."""

@@ -1,0 +1,111 @@
+"""Input we cannot use, chats in a state that refuses the request, the reply cache: errors
+raised before anything is sent.
+"""
+
+from __future__ import annotations
+
+from .base import YGptError
+
+
+class OptionError(YGptError):
+    """A flag or option has a value we cannot use (raised when it is set, before any request)."""
+
+
+class InterpolationError(YGptError):
+    """A ``{name}`` in the cell could not be filled in."""
+
+
+class UnknownChat(YGptError):
+    """A command named a chat that does not exist."""
+
+    def __init__(self, name: str, known: list[str] | tuple[str, ...] = ()) -> None:
+        names = ", ".join(f"'{n}'" for n in known) or "none"
+        super().__init__(
+            f"There is no chat named '{name}'. Existing chats: {names}. Check the name, or start "
+            f"it with a %%ygpt cell using --chat {name}."
+        )
+        self.name = name
+
+
+class ChatBusy(YGptError):
+    """One request in flight per chat: a second one is refused instead of interleaving turns."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"A reply is still streaming into chat '{name}'; wait for it to finish, or press Stop "
+            f"in the panel / interrupt the kernel, then run this again."
+        )
+        self.name = name
+
+
+class ChatChanged(YGptError):
+    """A request was prepared, then another cell or panel changed the chat's turns before it
+    was sent; sending it anyway would drop or interleave their turn."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"Chat '{name}' changed while this request was being prepared (another cell or the "
+            f"panel added a turn or reset it), so nothing was sent. Run it again to send it with "
+            f"the chat as it is now."
+        )
+        self.name = name
+
+
+class ChatFileError(YGptError):
+    """A chat file could not be saved or loaded; the chats in memory are unchanged."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        what = f"the chat file {str(path)!r}" if path is not None else "the chat data"
+        super().__init__(
+            f"Could not use {what}: {problem.rstrip('.')}. Your current chats are unchanged; "
+            f"check the path, or use a file written by %ygpt save."
+        )
+        self.path = path
+
+
+class CredentialInPrompt(YGptError):
+    """The prompt would carry a credential (or a long part of one): refused before sending."""
+
+    def __init__(self, where: str, credential: str) -> None:
+        super().__init__(
+            f"Nothing was sent: {where} contains your {credential} (or a long part of it), and a "
+            f"credential must never go to a model inside a prompt. Remove it from there (or "
+            f"leave that reference out of the cell), then run the cell again."
+        )
+        self.where = where
+
+
+class NothingToFix(YGptError):
+    """`%ygpt fix` found no failed cell to work on."""
+
+
+class CacheUnusable(YGptError):
+    """The reply cache file cannot be used (not a cache, damaged, from a newer version,
+    read-only, disk full). Outside replay mode the cell runs uncached and says so in one line;
+    in replay mode it is refused with this message."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        self.path, self.problem = path, problem.rstrip(".")
+        super().__init__(
+            f"The reply cache {str(path)!r} cannot be used: {self.problem}. In replay mode nothing "
+            f"is sent without it: fix the path (%ygpt cache PATH), record a new cache with "
+            f"%ygpt cache --mode auto against a server, or switch the cache off with "
+            f"%ygpt cache --mode off."
+        )
+
+    def line(self) -> str:
+        """The one line a cell shows when it ran uncached because of this."""
+        return f"ygpt cache: {str(self.path)!r} was not used ({self.problem}); this reply was not cached."
+
+
+class CacheMiss(YGptError):
+    """Replay mode (``YGPT_CACHE_MODE=replay``, for CI) found no recording for a request."""
+
+    def __init__(self, path: object, cell: str) -> None:
+        super().__init__(
+            f"No recorded reply for {cell} in the reply cache {str(path)!r}, and the cache is in "
+            f"replay mode, so nothing was sent. The cell, its flags, the model or an earlier turn "
+            f"of its chat changed since the cache was recorded: record it again against a server "
+            f"(YGPT_CACHE_MODE=auto, or %ygpt cache --mode auto) and commit the cache file."
+        )
+        self.cell = cell

@@ -1,0 +1,112 @@
+"""Errors of the work a cell does beyond one reply: tools and typed answers, prompts over data
+and batch jobs, pictures.
+"""
+
+from __future__ import annotations
+
+from ..words import counted
+from .base import YGptError, _clean
+
+
+class ToolError(YGptError):
+    """A ``--tools`` function cannot be offered to the model (raised before any request), or
+    the tool loop had to stop; the chat is unchanged either way."""
+
+
+class SchemaError(ToolError):
+    """A ``--schema`` value is not a schema pydantic or JSON Schema can describe."""
+
+
+class ReplyNotValid(YGptError):
+    """A typed answer did not validate against its schema; the reply itself was kept."""
+
+    def __init__(self, schema: str, problem: str) -> None:
+        super().__init__(
+            f"The answer does not fit the schema {schema}: {problem}. The raw text is in "
+            f"_ygpt.text and the turn is in the chat; run the cell again, or loosen the schema "
+            f"(Optional fields, plainer types)."
+        )
+        self.schema = schema
+
+
+class ToolRoundsExceeded(ToolError):
+    """The model kept asking for tools after the allowed number of rounds."""
+
+    def __init__(self, rounds: int) -> None:
+        super().__init__(
+            f"The model still asked for tools after {counted(rounds, 'round')} of calls, so the "
+            f"loop stopped and nothing was added to the chat. Ask more precisely, use "
+            f"--tool-choice auto rather than required, or raise YGptMagics.max_tool_rounds."
+        )
+        self.rounds = rounds
+
+
+class DataExtraMissing(YGptError):
+    """Batch jobs read and write datasets as parquet, which needs pyarrow (the ``data`` extra)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"{what} needs pyarrow, which is not installed in this environment. Install the data "
+            f"extra (pip install 'ygpt-magic[data]'), restart the kernel and run the cell again."
+        )
+
+
+class DatasetRejected(YGptError):
+    """The service refused the uploaded rows (dataset validation): nothing was started."""
+
+    def __init__(self, problems: list[str]) -> None:
+        shown = "; ".join(_clean(p) for p in problems[:3]) or "no reason given"
+        more = f" (and {counted(len(problems) - 3, 'more problem')})" if len(problems) > 3 else ""
+        super().__init__(f"The batch service rejected the uploaded rows, so no job was started: "
+                         f"{shown}{more}. Fix those rows and run the cell again, or drop --batch.")
+
+
+class BatchFailed(YGptError):
+    """A batch job ended FAILED (or CANCELED) with no answers: the reason is the service's."""
+
+    def __init__(self, task_id: str, status: str, reason: str) -> None:
+        super().__init__(
+            f"The batch job {task_id} ended {status}: {_clean(reason).rstrip('.') or 'no reason given'}. "
+            f"Nothing was answered; use a model that supports Batch Processing (e.g. --model "
+            f"gemma-3-12b-it or qwen2.5-32b-instruct), or run the cell without --batch.")
+        self.task_id, self.status = task_id, status
+
+
+class BatchUnknown(YGptError):
+    """A `%ygpt batch` subcommand named a job the service does not know."""
+
+    def __init__(self, task_id: str) -> None:
+        super().__init__(f"There is no batch job {task_id!r} in this folder; %ygpt batch list "
+                         f"shows the jobs there are.")
+
+
+class ImageError(YGptError):
+    """``--image NAME`` names nothing usable as a picture (unknown, not an image, a type that is
+    none, a library missing); found before anything is sent."""
+
+
+class ImagesNotTaken(YGptError):
+    """The request's model takes no pictures (the catalogue says which do)."""
+
+    def __init__(self, model: str, image_models: tuple[str, ...]) -> None:
+        which = ", ".join(image_models) or "none listed"
+        super().__init__(
+            f"The model '{model}' does not take images, so nothing was sent. Run the cell with "
+            f"--model {image_models[0] if image_models else 'NAME'} (models that take images: "
+            f"{which}; %ygpt models marks them), or without pictures (--image, {{Out[N]}} of "
+            f"a picture)."
+        )
+        self.model = model
+
+
+class NoChatEndpoint(YGptError):
+    """Pictures go over the chat API (HTTP), and the HOST:PORT target has no HTTP address."""
+
+    def __init__(self, endpoint: str) -> None:
+        super().__init__(
+            f"Pictures go through the chat API over HTTP, and {endpoint} has no HTTP address "
+            f"set, so nothing was sent. Give it with %ygpt connect {endpoint} --http "
+            f"http://HOST:HTTP_PORT (the address `ygpt-magic serve` prints after READY), or "
+            f"set YGPT_HTTP_ENDPOINT."
+        )
+        self.endpoint = endpoint
