@@ -22,6 +22,7 @@ import base64
 from typing import Any
 
 from ..chat.values import Options
+from .models import configured
 
 
 def has_pictures(messages: list[dict]) -> bool:
@@ -53,22 +54,7 @@ def _data_url(picture: Any) -> str:
 
 def chat_model(sdk: Any, options: Options) -> Any:
     """The SDK's chat model object for a request's resolved options."""
-    name = options.model
-    if "://" in name:
-        model = sdk.chat.completions(name)
-    else:
-        base, _, version = name.partition("/")
-        model = sdk.chat.completions(base, model_version=version or "latest")
-    settings: dict = {}
-    if options.temperature is not None:
-        settings["temperature"] = options.temperature
-    if options.max_tokens is not None:
-        settings["max_tokens"] = options.max_tokens
-    if options.reasoning:
-        settings["reasoning_mode"] = "medium"
-    if options.json:
-        settings["response_format"] = "json"
-    return model.configure(**settings) if settings else model
+    return configured(sdk.chat.completions, options, reasoning_mode="medium")
 
 
 def chunk_values(result: Any, previous: Any) -> tuple[str, str, Any]:

@@ -32,6 +32,7 @@ from . import chat_api, rpc_errors
 from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder
 from .endpoints import CLOUD_ENDPOINT, parse_endpoint, url_address
 from .loop import LoopThread, Stalled
+from .models import configured
 from .many import AdaptiveLimit, ManyJob
 from .settings import DEFAULTS, ClientSettings
 from .tools import configure_settings, sdk_messages, tool_calls
@@ -368,25 +369,10 @@ class Client:
         ``options`` are a request's resolved options (``planning.resolve``; a Plan's are), so
         the model is always set; unset temperature and max_tokens are left to the model."""
         sdk = self._get_sdk()
-        name = options.model
-        if "://" in name:
-            model = sdk.models.completions(name)
-        else:
-            base, _, version = name.partition("/")
-            model = sdk.models.completions(base, model_version=version or "latest")
-        settings: dict = {}
-        if options.temperature is not None:
-            settings["temperature"] = options.temperature
-        if options.max_tokens is not None:
-            settings["max_tokens"] = options.max_tokens
-        if options.reasoning:
-            settings["reasoning_mode"] = "ENABLED_HIDDEN"
-        if options.json:
-            settings["response_format"] = "json"
         extras = extras or {}
-        settings.update(configure_settings(sdk, extras.get("tools", ()), options.tool_choice,
-                                           extras.get("response_format")))
-        return model.configure(**settings) if settings else model
+        return configured(sdk.models.completions, options, reasoning_mode="ENABLED_HIDDEN",
+                          extra=configure_settings(sdk, extras.get("tools", ()), options.tool_choice,
+                                                   extras.get("response_format")))
 
     def _get_sdk(self):
         if self._sdk is None:
