@@ -8,57 +8,19 @@ clear message with nothing sent and the chat unchanged.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import random
-import sys
 from pathlib import Path
 
-import matplotlib
 import pytest
+from IPython.display import Image as IPythonImage
+from PIL import Image
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-from IPython.display import Image as IPythonImage  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from cellrun import assert_clean  # noqa: E402
-from conftest import cell  # noqa: E402
-from ygpt_magic import images  # noqa: E402
-
-MODEL = "gemma-3-27b-it"
-
-
-@pytest.fixture
-def pics(shell, ygpt_server):
-    """The test shell with the local server's chat API given, as a user of `ygpt-magic serve` would."""
-    shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure --http {ygpt_server.http_url}")
-    yield shell
-    for name in ("fig", "ax", "photo", "png", "jpeg", "path", "shown", "notes"):
-        shell.user_ns.pop(name, None)
-    plt.close("all")
-
-
-def png_bytes(width: int = 64, height: int = 48, color=(30, 120, 200)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), color).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def short_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:16]
-
-
-def chart():
-    fig, ax = plt.subplots(figsize=(4, 3), dpi=100)
-    ax.plot([1, 3, 2, 5])
-    return fig, ax
-
-
-def turns(magics):
-    return magics.session.chat().turns
+from cellrun import assert_clean
+from conftest import cell
+from pictures import MODEL, chart, pics, png_bytes, short_hash, turns  # noqa: F401 (pics: a fixture)
+from ygpt_magic import images
 
 
 # -- what goes out ---------------------------------------------------------------------------
@@ -227,159 +189,6 @@ def test_whoami_names_the_chat_api(pics, ygpt_server):
 
 
 # -- bad input: a clear message, nothing sent, the chat unchanged ------------------------------
-
-
-BAD = [
-    ("nosuch", None, "no variable named 'nosuch' and no file at that path"),
-    ("photo", b"hello, not a picture", "is not an image Pillow can read"),
-    ("photo", {"a": 1}, "'photo' is a dict, which is not a picture"),
-    ("photo", "/no/such/file.png", "'/no/such/file.png' is not a file"),
-    ("photo", IPythonImage(url="http://127.0.0.1:9/x.png"), "holds a URL, not the picture"),
-    ("Out[999999]", None, "cell 999999 has no output"),
-    ("photo,", png_bytes(), "has an empty name"),
-]
-
-
-@pytest.mark.parametrize("name, value, words", BAD, ids=[words.split()[0] for _, _, words in BAD])
-def test_a_bad_name_or_value_is_refused_before_sending(pics, magics, ygpt_server, name, value, words):
-    if value is not None:
-        pics.user_ns["photo"] = value
-    cell(pics, "%%ygpt\nhello")
-    before, kept = len(ygpt_server.requests), list(turns(magics))
-    run = cell(pics, f"%%ygpt --image {name} --model {MODEL}\nWhat is this?")
-    assert words in run.message, run.message
-    assert "\n" not in run.message and len(ygpt_server.requests) == before
-    assert list(turns(magics)) == kept
-    assert_clean(run)
-
-
-def test_a_model_that_takes_no_images_is_refused_before_sending(pics, magics, ygpt_server):
-    pics.user_ns["png"] = png_bytes()
-    before = len(ygpt_server.requests)
-    run = cell(pics, "%%ygpt --image png\nWhat colour is it?")
-    assert "The model 'yandexgpt' does not take images" in run.message
-    assert f"--model {MODEL}" in run.message and len(ygpt_server.requests) == before
-    assert turns(magics) == []
-
-
-def test_deferred_mode_is_refused_with_pictures(pics, ygpt_server):
-    pics.user_ns["png"] = png_bytes()
-    run = cell(pics, f"%%ygpt --deferred --image png --model {MODEL}\nWhat colour is it?")
-    assert "no deferred mode; drop --deferred" in run.message
-
-
-def test_a_server_without_a_chat_api_address_is_refused_before_sending(shell, magics, ygpt_server):
-    shell.user_ns["png"] = png_bytes()
-    before = len(ygpt_server.requests)
-    run = cell(shell, f"%%ygpt --image png --model {MODEL}\nWhat colour is it?")
-    assert f"{ygpt_server.address} has no HTTP address set" in run.message
-    assert "--http http://HOST:HTTP_PORT" in run.message and len(ygpt_server.requests) == before
-    shell.user_ns.pop("png")
-
-
-def test_the_chat_api_address_comes_from_the_environment(shell, ygpt_server, clean_env):
-    clean_env.setenv("YGPT_HTTP_ENDPOINT", ygpt_server.http_url)
-    shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
-    shell.user_ns["png"] = png_bytes()
-    run = cell(shell, f"%%ygpt --once --image png --model {MODEL}\nWhat colour is it?")
-    assert run.ok, run.message
-    assert ygpt_server.requests[-1].images
-    shell.user_ns.pop("png")
-
-
-@pytest.mark.parametrize("line, words", [
-    ("connect local --http http://127.0.0.1:1", "--http is for a HOST:PORT server"),
-    ("connect 127.0.0.1:5 --http ftp://x", "is not the HTTP address of a server"),
-    ("connect --http http://127.0.0.1:1", "--http goes with the server it belongs to"),
-])
-def test_connect_refuses_a_bad_http_address(pics, line, words):
-    assert words in cell(pics, f"%ygpt {line}").message
-
-
-def test_a_refusal_over_the_chat_api_is_one_clear_paragraph(pics, magics, ygpt_server):
-    pics.user_ns["png"] = png_bytes()
-    ygpt_server.faults.fail_next(1, "PERMISSION_DENIED")
-    run = cell(pics, f"%%ygpt --image png --model {MODEL}\nWhat colour is it?")
-    assert "has no permission" in run.message and "\n" not in run.message
-    assert turns(magics) == []
-    assert_clean(run)
-    assert cell(pics, f"%%ygpt --image png --model {MODEL}\nWhat colour is it?").ok
-
-
-def test_a_stream_broken_over_the_chat_api_keeps_the_chat(pics, magics, ygpt_server):
-    pics.user_ns["png"] = png_bytes()
-    ygpt_server.faults.break_stream_after(2, "UNAVAILABLE")
-    run = cell(pics, f"%%ygpt --image png --model {MODEL}\nWhat colour is it?")
-    assert "The reply stream broke off after 2 chunks" in run.message and "\n" not in run.message
-    assert "stopped — not added to the chat" in run.final and turns(magics) == []
-    assert_clean(run)
-
-
-@pytest.mark.parametrize("images_field, words", [
-    ([{"name": "x", "format": "gif", "width": 1, "height": 1, "bytes": 1, "sha256": "ab"}], "format should be one of png, jpeg"),
-    ([{"name": "x", "format": "png", "width": -1, "height": 1, "bytes": 1, "sha256": "ab"}], "negative size"),
-    ([{"name": "x", "format": "png", "width": 1, "height": 1, "bytes": 1, "sha256": "ab", "data": "iVBOR"}], "unknown field(s) data"),
-    ("not a list", "should be a list"),
-])
-def test_load_refuses_a_malformed_picture_placeholder(pics, magics, tmp_path, images_field, words):
-    turn = {"prompt": "p", "cell_id": None, "images": images_field,
-            "reply": {"text": "t", "status": "FINAL", "model": MODEL, "model_version": "", "elapsed": 0.1,
-                      "usage": {}}}
-    path = tmp_path / "bad.json"
-    path.write_text(json.dumps({"version": 1, "current": "default",
-                                "chats": [{"name": "default", "system": None, "options": {}, "turns": [turn]}]}))
-    cell(pics, "%%ygpt\nhello")
-    kept = list(turns(magics))
-    run = cell(pics, f"%ygpt load {path}")
-    assert words in run.message and list(turns(magics)) == kept
-
-
-def test_the_tutorial_sends_its_chart_and_then_only_the_placeholder(pics, magics, ygpt_server):
-    """notebooks/08_images.ipynb, cell by cell against the server: what nbval cannot see."""
-    notebook = json.loads((Path(__file__).resolve().parent.parent / "notebooks" / "08_images.ipynb")
-                          .read_text(encoding="utf-8"))
-    sent = {}
-    for source in ("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"):
-        run = cell(pics, source)
-        assert run.ok, run.message
-        if source.startswith("%%ygpt"):
-            sent[source.partition("\n")[2]] = ygpt_server.requests[-1]
-    chart, follow_up = sent.values()
-    [picture] = chart.images
-    assert picture["format"] == "png" and picture["bytes"] > 10_000
-    [info] = turns(magics)[0].images
-    assert (info.width, info.height, info.size, info.sha256) == (600, 350, picture["bytes"], picture["sha256"])
-    assert follow_up.images == [] and f"sha256 {info.sha256}" in follow_up.messages[0]["text"]
-    assert "April" in turns(magics)[1].reply.text  # the scripted replies of scripts/images.json
-
-
-def test_the_local_target_uses_its_own_http_side(shell, magics):
-    """`%ygpt connect local`: the in-kernel server's chat API, with nothing to configure."""
-    shell.run_line_magic("ygpt", "connect local")
-    shell.user_ns["png"] = png_bytes()
-    run = cell(shell, f"%%ygpt --once --image png --model {MODEL}\nWhat colour is it?")
-    assert run.ok, run.message
-    server = magics.connection._server
-    assert server.requests[-1].images[0]["sha256"] == short_hash(shell.user_ns.pop("png"))
-    assert f"chat API      {server.http_url}/v1/" in cell(shell, "%ygpt whoami").plain
-
-
-def test_a_chat_api_address_where_nothing_listens_fails_fast(shell, ygpt_server):
-    shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure --http http://127.0.0.1:9")
-    shell.run_line_magic("config", "YGptMagics.connect_timeout = 1")
-    shell.user_ns["png"] = png_bytes()
-    assert cell(shell, "%%ygpt --once\nhello").ok  # the gRPC side answers (and was probed)
-    run = cell(shell, f"%%ygpt --once --image png --model {MODEL}\nWhat colour is it?")
-    assert "Could not reach the server at http://127.0.0.1:9/v1/ within 1 s" in run.message
-    assert_clean(run)
-    shell.user_ns.pop("png")
-
-
-def test_without_pillow_the_message_names_the_extra(pics, monkeypatch):
-    pics.user_ns["png"] = png_bytes()
-    monkeypatch.setitem(sys.modules, "PIL", None)  # what `import PIL` meets where it is not installed
-    run = cell(pics, f"%%ygpt --image png --model {MODEL}\nWhat colour is it?")
-    assert "--image needs Pillow" in run.message and "pip install 'ygpt-magic[data]'" in run.message
 
 
 def test_out_of_a_picture_in_the_text_is_sent_as_a_picture(pics, magics, ygpt_server):
