@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import sys
 
 from IPython.core.error import UsageError
@@ -31,7 +30,7 @@ from .client import preload
 from .client.connection import Connection
 from .client.settings import DEFAULTS, ClientSettings
 from .commands import _request, _rows
-from .commands.args import chat_arg, option_args, tool_args, whole_number
+from .commands.args import chat_arg, option_args, parse_flags, tool_args, whole_number
 from .errors import CacheMiss, CacheUnusable, OptionError, YGptError
 from .rows import RowMemo, check_map_flags
 
@@ -359,7 +358,7 @@ class YGptMagics(Magics):
 
     def _parse(self, line: str) -> argparse.Namespace:
         try:
-            args = self.ygpt.parser.parse_args(shlex.split(line))
+            args = parse_flags(self.ygpt.parser, line)
         except (UsageError, ValueError) as exc:
             raise OptionError(f"%%ygpt: {exc}. Run %%ygpt? to see the flags.") from None
         if args.deferred and args.no_stream:

@@ -140,13 +140,14 @@ class Options:
                 f"{', '.join(f.name for f in fields(self))}."
             )
         defaults = {f.name: f.default for f in fields(self)}
-        return replace(self, **{k: defaults[k] if v is UNSET else v
-                                for k, v in changes.items() if v is not None})
+        given = {k: defaults[k] if v is UNSET else v for k, v in changes.items() if v is not None}
+        return replace(self, **given) if given else self
 
     def with_defaults(self, defaults: Options) -> Options:
         """These options where set, ``defaults``' values where not."""
-        return replace(self, **{f.name: getattr(defaults, f.name) for f in fields(self)
-                                if getattr(self, f.name) is None})
+        filled = {f.name: getattr(defaults, f.name) for f in fields(self)
+                  if getattr(self, f.name) is None and getattr(defaults, f.name) is not None}
+        return replace(self, **filled) if filled else self
 
     def set_fields(self) -> dict[str, Any]:
         """The options that are set (differ from "not set"), as saved in a chat file."""

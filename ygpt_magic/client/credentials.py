@@ -101,8 +101,8 @@ def known_secrets(explicit: str | None = None) -> list[Credential]:
     environment, whichever is in use (leaks.py keeps them all out of prompts). The local server's
     placeholder and values too short to be a real credential are no secrets."""
     found = [Credential(classify(explicit), "%ygpt auth", explicit.strip())] if explicit else []
-    found += [Credential(kind, var, os.environ[var].strip()) for var, kind in SECRET_ENV_VARS
-              if os.environ.get(var, "").strip()]
+    found += [Credential(kind, var, value) for var, kind in SECRET_ENV_VARS
+              if (value := os.environ.get(var, "").strip())]
     return [c for c in found if c.secret != LOCAL_DUMMY_KEY and len(c.secret or "") >= 8]
 
 
