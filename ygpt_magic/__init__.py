@@ -10,10 +10,10 @@ __version__ = "0.1.0"
 def load_ipython_extension(ipython) -> None:
     """Register the magics (called by ``%load_ext ygpt_magic``)."""
     from .client import preload
-    from .magics import YGptMagics
+    from .magics import LATER, YGptMagics
 
     ipython.register_magics(YGptMagics(shell=ipython))
-    preload.start()
+    preload.start(LATER)
 
 
 def unload_ipython_extension(ipython) -> None:

@@ -3,7 +3,9 @@
 This module only parses and wires: flags, `{name}` interpolation and the cell id →
 chat.planning.plan_request (the rule the panel follows too), then exchange.run_exchange with a
 StreamRenderer. Chat rules live in chat/, the SDK in client/, output in render/, subcommands in
-commands/ (their shared flags in commands/args.py).
+commands/ (their shared flags in commands/args.py). What a cell needs beyond registering the
+magics is imported in the method that uses it, so `%load_ext` stays light; the background
+import (client/preload.py) brings it all in before the first cell.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from functools import cached_property
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
@@ -19,7 +22,7 @@ from traitlets import Float, Int, TraitError, Unicode, default, observe, validat
 from traitlets.config import Config
 from traitlets.config.loader import DeferredConfig, LazyConfigValue
 
-from . import commands, images, render
+from . import commands, render
 from .cache import MODES as CACHE_MODES
 from .cache import ReplyCache
 from .cache import replies as cache_settings
@@ -29,10 +32,12 @@ from .chat import FORMATS, ChatSession, Options, Plan, planning
 from .client import preload
 from .client.connection import Connection
 from .client.settings import DEFAULTS, ClientSettings
-from .commands import _request, _rows
 from .commands.args import chat_arg, option_args, parse_flags, tool_args, whole_number
 from .errors import CacheMiss, CacheUnusable, OptionError, YGptError
-from .rows import RowMemo, check_map_flags
+
+#: What the methods below import where they use it, for the background import to bring in.
+LATER = ("ygpt_magic.commands._request", "ygpt_magic.commands._rows", "ygpt_magic.exchange",
+         "ygpt_magic.images", *(f"ygpt_magic.commands.{name}" for name in commands.NAMES))
 
 
 def _identifier(text: str) -> str:
@@ -123,7 +128,6 @@ class YGptMagics(Magics):
     def __init__(self, shell=None, **kwargs):
         super().__init__(shell=shell, **kwargs)
         self.session = ChatSession()
-        self.row_memo = RowMemo()
         self.batch_jobs: dict = {}   # task id → rows.batch.BatchRecord of the jobs started here
         self.connection = Connection(self._client_settings)
         self.cells = NotebookCells(shell)
@@ -328,7 +332,17 @@ class YGptMagics(Magics):
         except YGptError as error:
             raise as_usage_error(error) from None
 
+    @cached_property
+    def row_memo(self):
+        """The answered ``--map`` rows (rows/memo.py), made with the first ``--map`` cell."""
+        from .rows import RowMemo
+
+        return RowMemo()
+
     def _ask(self, line: str, cell: str):
+        from . import images
+        from .commands import _request, _rows
+
         args = self._parse(line)
         if args.map:
             return _rows.run(self, args, cell)
@@ -350,6 +364,7 @@ class YGptMagics(Magics):
         None; every function and schema is checked before anything is sent."""
         if not plan.options.tools and schema is None:
             return None
+        from .commands import _request
         from .tools.loop import loop_for
 
         return loop_for(plan.options, self.shell.user_ns, schema=schema,
@@ -357,6 +372,8 @@ class YGptMagics(Magics):
                         secrets=self.connection.known_secrets())
 
     def _parse(self, line: str) -> argparse.Namespace:
+        from .rows import check_map_flags
+
         try:
             args = parse_flags(self.ygpt.parser, line)
         except (UsageError, ValueError) as exc:
@@ -376,6 +393,8 @@ class YGptMagics(Magics):
     def _plan(self, prompt: str, args: argparse.Namespace, get_client,
               pictures: tuple = ()) -> Plan:
         """The flags → planning.plan_request, the rule the panel follows too."""
+        from .commands import _request
+
         return planning.plan_request(
             self.session, prompt, settings=self, get_client=get_client,
             chat=args.chat, cell_id=self._cell_id, append=args.append, once=args.once,

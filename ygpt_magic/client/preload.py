@@ -4,7 +4,8 @@
 to pay for importing the SDK, gRPC and protobuf (about 0.4 s) while the second took 5–10 ms. A
 daemon thread, started by ``load_ipython_extension``, waits a moment (so the load itself is not
 slowed) and then imports what the first request needs, and starts gRPC's core (a channel that is
-never connected: nothing is sent anywhere).
+never connected: nothing is sent anywhere), then the extension's own modules that ``%load_ext``
+left out.
 
 Two threads importing the same package graph at once can meet halfway in a circular import
 and see a partly initialised module, so our code never imports alongside it: every ``%ygpt`` /
@@ -14,9 +15,11 @@ done (or never started) and otherwise waits for it to end.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import time
+from collections.abc import Sequence
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +30,13 @@ _thread: threading.Thread | None = None
 _lock = threading.Lock()
 
 
-def start(delay: float = DELAY) -> None:
-    """Start the background import (once per process)."""
+def start(modules: Sequence[str] = (), delay: float = DELAY) -> None:
+    """Start the background import (once per process): the SDK, then ``modules`` (the
+    extension's own that ``%load_ext`` left for later)."""
     global _thread
     with _lock:
         if _thread is None:
-            _thread = threading.Thread(target=_run, args=(delay,), name="ygpt-preload",
+            _thread = threading.Thread(target=_run, args=(modules, delay), name="ygpt-preload",
                                        daemon=True)
             _thread.start()
 
@@ -44,7 +48,7 @@ def wait() -> None:
         thread.join()
 
 
-def _run(delay: float) -> None:
+def _run(modules: Sequence[str], delay: float) -> None:
     time.sleep(delay)
     try:
         from . import loader, sdk  # noqa: F401 (sdk: the Client, imported to warm up)
@@ -55,5 +59,7 @@ def _run(delay: float) -> None:
 
         # gRPC's core starts its threads with the first channel: about 10 ms of the first request
         grpc.insecure_channel("127.0.0.1:9").close()
+        for module in modules:
+            importlib.import_module(module)
     except Exception as error:  # noqa: BLE001 (the first request imports again and reports it)
         log.debug("background import failed: %s", type(error).__name__)

@@ -8,21 +8,37 @@ and shows its result. A subcommand's name is its module's name, and its help (`%
 
 from __future__ import annotations
 
+import importlib
 import shlex
+from collections.abc import Iterator, Mapping
 from types import ModuleType
 
 from ..errors import OptionError
-from . import (
-    auth, batch, cache, chat, chats, config, connect, export, fix, help, history, load, models,
-    panel, provenance, reset, save, usage, whoami,
-)
-from .args import command_name
 
-#: In the order `%ygpt help` lists them.
-COMMANDS: dict[str, ModuleType] = {command_name(module.run): module for module in (
-    connect, auth, whoami, config, history, chat, chats, reset, usage, save, load, export, models,
-    panel, batch, fix, cache, provenance, help,
-)}
+#: In the order `%ygpt help` lists them; each is the module of that name in this package.
+NAMES = ("connect", "auth", "whoami", "config", "history", "chat", "chats", "reset", "usage",
+         "save", "load", "export", "models", "panel", "batch", "fix", "cache", "provenance",
+         "help")
+
+
+class _Commands(Mapping[str, ModuleType]):
+    """The subcommands by name, each module imported when first asked for: ``%load_ext``
+    imports none of them (``%ygpt fix`` alone was a fifth of the load), and the background
+    import (client/preload.py) brings them all in before the first ``%ygpt``."""
+
+    def __getitem__(self, name: str) -> ModuleType:
+        if name not in NAMES:
+            raise KeyError(name)
+        return importlib.import_module(f"{__name__}.{name}")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(NAMES)
+
+    def __len__(self) -> int:
+        return len(NAMES)
+
+
+COMMANDS: Mapping[str, ModuleType] = _Commands()
 
 _HELP_FLAGS = ("-h", "--help")
 
@@ -37,7 +53,7 @@ def dispatch(magics, line: str):
             "(%ygpt help describes them); a prompt goes in a %%ygpt cell."
         )
     if _asks_for_help(rest):
-        return help.show_command_help(command.run)
+        return COMMANDS["help"].show_command_help(command.run)
     return command.run(magics, rest)
 
 
