@@ -59,6 +59,16 @@ def test_complete_deferred_and_tokens(client, ygpt_server):
     assert ygpt_server.requests[0].stream is False
 
 
+def test_a_host_port_target_is_one_server_for_every_service(client, ygpt_server, caplog):
+    """No endpoint discovery before the first request (the cloud's addresses would bypass a
+    gateway, and the question costs a channel and a round trip); every call goes to the target."""
+    caplog.set_level(logging.INFO, logger="ygpt_magic.emulator")
+    assert client.complete(TRANSLATE, BUILTIN).text == FRENCH
+    assert client.count_tokens(TRANSLATE, BUILTIN) > 5
+    methods = [r.getMessage().split()[0] for r in caplog.records if r.name == "ygpt_magic.emulator"]
+    assert methods == ["Completion", "TokenizeCompletion"]
+
+
 def test_ctrl_c_during_a_deferred_wait_cancels_the_operation_on_the_server(client, ygpt_server, caplog):
     caplog.set_level(logging.INFO, logger="ygpt_magic.emulator")
     ygpt_server.operation_delay = 30  # the operation keeps running until cancelled

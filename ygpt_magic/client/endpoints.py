@@ -13,6 +13,18 @@ from ..errors import OptionError
 
 CLOUD_ENDPOINT = "api.cloud.yandex.net:443"
 
+#: The SDK's names of the services this client calls (completions and the tokenizer, batch jobs
+#: and datasets; operations). The cloud's endpoint discovery says where each one lives; a
+#: HOST:PORT target is one server for all of them (the local server, a gateway), so the SDK is
+#: told so up front instead of asking first: that question, a channel and a round trip of its
+#: own, was half of a first cell's time against the local server.
+SERVICES = ("ai-foundation-models", "ai-llm", "operation")
+
+
+def service_map(endpoint: str) -> dict[str, str]:
+    """Where the SDK finds each service: the cloud's by discovery (empty), else ``endpoint``."""
+    return {} if endpoint == CLOUD_ENDPOINT else {service: endpoint for service in SERVICES}
+
 
 def parse_endpoint(value: str) -> tuple[str, int]:
     """`HOST:PORT` (IPv6 as `[::1]:PORT`) → (host, port); OptionError with an example if not."""

@@ -12,6 +12,7 @@ import os
 import warnings
 
 from .credentials import Credential
+from .endpoints import service_map
 
 SDK_LOGGERS = ("yandex_cloud_ml_sdk", "yandex_ai_studio_sdk")
 
@@ -63,8 +64,8 @@ def make_auth(credential: Credential):
 def make_sdk(*, endpoint: str, insecure: bool, credential: Credential, folder_id: str,
              retries: int, retry_backoff: float, chat_url: str | None = None):
     """An AsyncYCloudML for one endpoint; its retry policy is ours to size (fast for tests);
-    ``chat_url``, when given, is where its chat API (``sdk.chat``, HTTP) goes instead of the
-    cloud's."""
+    every service at ``endpoint`` unless it is the cloud (endpoints.service_map); ``chat_url``,
+    when given, is where its chat API (``sdk.chat``, HTTP) goes instead of the cloud's."""
     sdk = import_sdk()
     from yandex_cloud_ml_sdk.retry import RetryPolicy
 
@@ -74,12 +75,14 @@ def make_sdk(*, endpoint: str, insecure: bool, credential: Credential, folder_id
         max_backoff=retry_backoff * 10,
         jitter=min(1.0, retry_backoff),
     )
-    extra = {"service_map": {"http_completions": chat_url}} if chat_url else {}
+    services = service_map(endpoint)
+    if chat_url:
+        services["http_completions"] = chat_url
     return sdk.AsyncYCloudML(
         folder_id=folder_id,
         endpoint=endpoint,
         auth=make_auth(credential),
         retry_policy=policy,
         verify=not insecure,
-        **extra,
+        **({"service_map": services} if services else {}),
     )
