@@ -65,9 +65,15 @@ class _TimedOut(BaseException):
     hanging repr alive."""
 
 
+#: the built-in types whose text is ``str(value)`` (subclasses may override it: not these)
+_PLAIN = frozenset({str, int, float, bool})
+
+
 def render(value: object, limits: Limits, label: str) -> Rendered:
     """``value`` as bounded text; ``label`` (``{df}``) names it in errors. InterpolationError
     when its repr raises or takes longer than ``limits.timeout``; nothing is sent then."""
+    if type(value) in _PLAIN:  # cannot hang or raise: no timer (two system calls each way)
+        return bounded(str(value), None, limits.max_chars)
     try:
         with _time_limit(limits.timeout):
             text, summary = _text(value, limits)
