@@ -23,19 +23,20 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..chat.values import Options, Usage
+from ..chat.values import Options
 from ..errors import (
     CredentialsMissing, NoChatEndpoint, OptionError, QuotaExceeded, ServerTimeout, ServerUnavailable,
     StreamStalled, YGptError,
 )
 from . import chat_api, rpc_errors
+from .chunks import Chunk, chat_chunk, grpc_chunk
 from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder
 from .endpoints import CLOUD_ENDPOINT, parse_endpoint, url_address
 from .loop import LoopThread, Stalled
 from .models import configured
 from .many import AdaptiveLimit, ManyJob
 from .settings import DEFAULTS, ClientSettings
-from .tools import configure_settings, sdk_messages, tool_calls
+from .tools import configure_settings, sdk_messages
 
 if TYPE_CHECKING:
     from .batch import BatchJobs
@@ -49,41 +50,6 @@ MODELS_KEPT = 16
 
 #: a request's tools and schema: ``{"tools": [...], "response_format": {...}}`` (see Client.stream)
 Extras = dict[str, Any]
-
-
-class Chunk:
-    """One response from the server: the whole text so far (not a delta).
-
-    A streamed reply is hundreds of these and only the last one's usage is ever read, so
-    `usage` is built from the SDK's result on first access instead of per chunk (building it
-    eagerly was a quarter of a streamed cell's CPU).
-    """
-
-    __slots__ = ("text", "status", "model_version", "tool_calls", "_sdk_usage", "_usage")
-
-    def __init__(self, text: str, status: str, model_version: str, sdk_usage: Any,
-                 tool_calls: tuple[dict, ...] = ()) -> None:
-        self.text = text
-        self.status = status  # PARTIAL | FINAL | TRUNCATED_FINAL | CONTENT_FILTER | TOOL_CALLS | ...
-        self.model_version = model_version
-        self.tool_calls = tool_calls  # ({"name", "arguments"}, ...) when status is TOOL_CALLS
-        self._sdk_usage = sdk_usage
-        self._usage: Usage | None = None
-
-    @property
-    def usage(self) -> Usage:
-        if self._usage is None and self._sdk_usage is None:  # a chat-API chunk without counts
-            self._usage = Usage()
-        if self._usage is None:
-            sdk = self._sdk_usage
-            self._usage = Usage(input_tokens=sdk.input_text_tokens,
-                                completion_tokens=sdk.completion_tokens,
-                                reasoning_tokens=getattr(sdk, "reasoning_tokens", 0),
-                                total_tokens=sdk.total_tokens)
-        return self._usage
-
-    def __repr__(self) -> str:
-        return f"<Chunk {self.status} {len(self.text)} chars>"
 
 
 class Stream:
@@ -208,7 +174,7 @@ class Client:
         except KeyboardInterrupt:
             self._cancel_operation(operation)
             raise
-        return _chunk(self._call(lambda: operation.get_result(timeout=self.settings.timeout), options), None)
+        return grpc_chunk(self._call(lambda: operation.get_result(timeout=self.settings.timeout), options), None)
 
     def _cancel_operation(self, operation: Any) -> None:
         """Ctrl-C during --deferred: stop the work on the server (and what it costs), not only
@@ -235,7 +201,7 @@ class Client:
             async def run() -> Chunk:
                 started = time.monotonic()
                 try:
-                    return _chunk(await model.run(sdk_messages(messages), timeout=self.settings.timeout),
+                    return grpc_chunk(await model.run(sdk_messages(messages), timeout=self.settings.timeout),
                                   None)
                 except (YGptError, asyncio.CancelledError):
                     raise
@@ -334,14 +300,14 @@ class Client:
         (refused up front when this target has no chat API, or with tools or a schema, which
         this client sends over gRPC only), else gRPC."""
         if not chat_api.has_pictures(messages):
-            return _chunk
+            return grpc_chunk
         if extras:
             raise OptionError("Pictures and --tools / --schema do not go together yet: pictures "
                               "travel by the chat API, tools and schemas by gRPC. Send the picture "
                               "in a cell of its own, then use the tools in the next cell.")
         if self.chat_url is None and self.endpoint != CLOUD_ENDPOINT:
             raise NoChatEndpoint(self.endpoint)
-        return _chat_chunk
+        return chat_chunk
 
     async def _prepare(self, messages: list[dict], options: Options, extras: Extras) -> tuple[Any, list]:
         """The SDK model for this request and the messages as it takes them (see _route)."""
@@ -388,22 +354,3 @@ class Client:
 def history_turns(messages: list[dict]) -> int:
     """Earlier turns sent with a request (one assistant message each), for error advice."""
     return sum(1 for message in messages if message.get("role") == "assistant")
-
-
-def _chunk(result, previous: Chunk | None) -> Chunk:
-    """Our Chunk from an SDK GPTModelResult; a usage-only message keeps the previous text."""
-    if result.alternatives:
-        alternative = result.alternatives[0]
-        text, status = alternative.text, alternative.status.name
-    else:
-        text, status = (previous.text, previous.status) if previous else ("", "UNKNOWN")
-    calls = tool_calls(result) if status == "TOOL_CALLS" else ()
-    return Chunk(text, status, result.model_version, result.usage, calls)
-
-
-def _chat_chunk(result, previous: Chunk | None) -> Chunk:
-    """Our Chunk from an SDK ChatModelResult (the chat API reports no model version)."""
-    text, status, usage = chat_api.chunk_values(result, previous)
-    if usage is None and previous is not None:
-        usage = previous._sdk_usage
-    return Chunk(text, status, "", usage)
