@@ -58,6 +58,19 @@ def test_the_demo_prints_the_prompt_as_sent_with_variables_filled_in(tmp_path):
     assert [cell.execution_count for cell in executed.cells] == [1, 2, 3, 4], "nothing extra ran"
 
 
+def test_a_fix_is_printed_with_what_it_sent(tmp_path):
+    (tmp_path / "in").mkdir()
+    _notebook(tmp_path / "in", "fix", "%load_ext ygpt_magic", "total = sum(['1', 2])", "%ygpt fix")
+    notebook = nbformat.read(tmp_path / "in" / "fix.ipynb", as_version=4)
+    notebook.cells[1].metadata["tags"] = ["raises-exception"]  # as tutorial 05 marks its failing cell
+    nbformat.write(notebook, tmp_path / "in" / "fix.ipynb")
+    result = _demo(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "\n  %ygpt fix\n" in result.stdout, result.stdout
+    assert "you  ▸ " in result.stdout.split("%ygpt fix", 1)[1]
+    assert "TypeError" in result.stdout.split("%ygpt fix", 1)[1], "the error it sent is shown"
+
+
 def test_a_failing_notebook_is_named_and_the_others_still_run(tmp_path):
     (tmp_path / "in").mkdir()
     _notebook(tmp_path / "in", "a_broken", "%load_ext ygpt_magic", "%%ygpt --temperature 7\nHello")

@@ -1,8 +1,8 @@
 """`ygpt-magic demo`: run the tutorial notebooks headless and print every exchange.
 
 A newcomer types `make demo` and sees the product work: each notebook is executed top to bottom
-in a fresh kernel (nbclient), written to ``build/notebooks/``, and each `%%ygpt` cell is printed
-as prompt → reply, the prompt as it was sent (``{variables}`` filled in), read from ``_ygpt`` in
+in a fresh kernel (nbclient), written to ``build/notebooks/``, and each cell that asks the model
+(`%%ygpt`, `%ygpt fix`) is printed as prompt → reply, the prompt as it was sent (``{variables}`` filled in), read from ``_ygpt`` in
 the kernel right after the cell. Unless told otherwise, it runs against the project's local server with a dummy
 key, so it needs no account and no network. ``--update`` writes the executed notebooks back over
 the stored ones instead: that is how their outputs are refreshed after a scripted reply changes.
@@ -25,9 +25,10 @@ from .words import counted
 
 _REPO_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 _CREDENTIAL_VARS = ("YC_API_KEY", "YC_IAM_TOKEN", "YC_OAUTH_TOKEN")
-_MAGIC = "%%ygpt"
+#: how the cells that ask the model begin (a `%%ygpt` cell; a `%ygpt fix` line)
+_ASKING = ("%%ygpt", "%ygpt fix")
 _SMALL_PRINT = re.compile(r"</?sub>")   # the footer's HTML, for the terminal
-# Evaluated in the kernel after each %%ygpt cell: the reply's identity (a cell that sent nothing,
+# Evaluated in the kernel after each asking cell: the reply's identity (a cell that sent nothing,
 # like --dry-run or a refused one, leaves the previous reply there) and the prompt it sent.
 _SENT = ("(id(_ygpt), _ygpt.messages[-1]['text'] if _ygpt.messages else None) "
          "if '_ygpt' in globals() else None")
@@ -35,27 +36,27 @@ _SENT = ("(id(_ygpt), _ygpt.messages[-1]['text'] if _ygpt.messages else None) "
 
 @dataclass(frozen=True)
 class Exchange:
-    """One `%%ygpt` cell of an executed notebook, as the terminal shows it."""
+    """One cell of an executed notebook that asked the model, as the terminal shows it."""
 
-    flags: str      # the magic line after %%ygpt
+    command: str    # its magic line: ``%%ygpt --once``, ``%ygpt fix 3``
     prompt: str     # the text sent, else (nothing was sent) the cell body
     reply: str      # the final rendered reply (Markdown with its footer), or the error shown
 
 
 def _is_ygpt(cell) -> bool:
-    return cell.cell_type == "code" and cell.source.startswith(_MAGIC)
+    return cell.cell_type == "code" and cell.source.startswith(_ASKING)
 
 
 def exchanges(notebook, sent: dict[int, str] | None = None) -> list[Exchange]:
-    """The `%%ygpt` cells of an executed notebook with their final outputs; ``sent`` holds the
-    prompt each cell sent, by cell index (see :func:`execute`)."""
+    """The cells of an executed notebook that asked the model, with their final outputs;
+    ``sent`` holds the prompt each cell sent, by cell index (see :func:`execute`)."""
     found = []
     for index, cell in enumerate(notebook.cells):
         if not _is_ygpt(cell):
             continue
         first, _, body = cell.source.partition("\n")
         prompt = (sent or {}).get(index, body.strip())
-        found.append(Exchange(first[len(_MAGIC):].strip(), prompt, _output_text(cell.outputs)))
+        found.append(Exchange(first.strip(), prompt, _output_text(cell.outputs)))
     return found
 
 
@@ -100,7 +101,7 @@ def prepare_environment(environ: MutableMapping[str, str]) -> str:
 def execute(path: Path, *, timeout: int = 180):
     """Execute one notebook in a fresh kernel from this environment, in the notebook's folder.
 
-    Returns the executed notebook and, by cell index, the prompt each `%%ygpt` cell sent: a cell
+    Returns the executed notebook and, by cell index, the prompt each asking cell sent: a cell
     like ``{review}`` sends the review's text, and that is what the reader should see."""
     import nbclient
     import nbformat
@@ -142,7 +143,7 @@ def execute(path: Path, *, timeout: int = 180):
 def _print_exchanges(name: str, found: list[Exchange], seconds: float) -> None:
     print(f"\n━━ {name} ━━ {counted(len(found), 'exchange')}, {seconds:.1f} s")
     for exchange in found:
-        print(f"\n  %%ygpt {exchange.flags}".rstrip())
+        print(f"\n  {exchange.command}")
         print(_indent(exchange.prompt, "  you  ▸ "))
         print(_indent(exchange.reply, "  ygpt ▸ "))
 
