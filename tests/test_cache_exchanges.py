@@ -201,3 +201,32 @@ def test_a_cache_recorded_before_tools_were_cached_still_replays(shell, ygpt_ser
     replayed = cell(shell, HAMLET)
     assert replayed.ok and completions(ygpt_server) == []
     assert answer(shell) == "Être ou ne pas être (recorded earlier)." and shell.user_ns["_ygpt"].cached
+
+
+def test_a_saved_chat_keeps_which_turns_were_replayed_and_when_they_were_recorded(shell, ygpt_server,
+                                                                                   cache_file, tmp_path,
+                                                                                   magics):
+    assert cell(shell, "%%ygpt\nHello there", cell_id="a").ok
+    assert cell(shell, "%%ygpt\nHello there", cell_id="a").ok  # re-run: replayed
+    assert cell(shell, "%%ygpt --no-cache\nAnd now?", cell_id="b").ok  # sent
+    replayed, sent = (turn.reply for turn in magics.session.chats["default"].turns)
+    assert replayed.cached and not sent.cached
+    path = tmp_path / "chat.json"
+    assert cell(shell, f"%ygpt save {path}").ok
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert saved["version"] == 1  # nothing an older reader could misread
+    first, second = (turn["reply"] for turn in saved["chats"][0]["turns"])
+    assert (first["cached"], first["recorded"]) == (True, replayed.recorded) and "cached" not in second
+    usage_before = cell(shell, "%ygpt usage").plain
+    restart(shell, ygpt_server)
+    assert cell(shell, f"%ygpt load {path}").ok
+    loaded = shell.magics_manager.registry["YGptMagics"].session.chats["default"].turns
+    assert [(t.reply.cached, t.reply.recorded) for t in loaded] == [(True, replayed.recorded), (False, "")]
+    assert cell(shell, "%ygpt usage").plain == usage_before  # replayed tokens still apart
+    for reply in (first, second):  # a file written before the flag: every turn was sent
+        reply.pop("cached", None), reply.pop("recorded", None)
+    path.write_text(json.dumps(saved), encoding="utf-8")
+    assert cell(shell, f"%ygpt load {path}").ok
+    loaded = shell.magics_manager.registry["YGptMagics"].session.chats["default"].turns
+    assert [t.reply.cached for t in loaded] == [False, False]
+    assert "replayed" not in cell(shell, "%ygpt usage").plain
