@@ -45,7 +45,7 @@ class Renderer(Protocol):
     def interrupt(self, text: str, *, kept: bool = False) -> None: ...
     def fail(self, message: str) -> None: ...
     def tool_running(self, line: str) -> None: ...
-    def tool_done(self, call: ToolCall) -> None: ...
+    def tool_done(self, call: ToolCall, *, show: bool = True) -> None: ...
 
 
 class ToolRounds(Protocol):
@@ -122,6 +122,23 @@ def _asker(client: Any, plan: Plan, renderer: Renderer, mode: str) -> Callable[[
     return ask
 
 
+class _ReplayedRounds:
+    """The renderer a tool loop sees behind the reply cache. While every request so far was
+    replayed, each call's line is kept for the final form instead of shown as it runs, so a
+    replayed exchange is one display, as a replayed plain reply is (nbval compares it whole);
+    from the first request sent on, the lines show as usual."""
+
+    def __init__(self, renderer: Renderer, ask: CachedAsk) -> None:
+        self._renderer, self._ask = renderer, ask
+
+    def tool_running(self, line: str) -> None:
+        if not self._ask.replayed:
+            self._renderer.tool_running(line)
+
+    def tool_done(self, call: ToolCall) -> None:
+        self._renderer.tool_done(call, show=not self._ask.replayed)
+
+
 def run_exchange(
     session: ChatSession,
     client: Any,
@@ -163,7 +180,11 @@ def run_exchange(
         renderer.start(plan.notes(), waiting=not replayed)
         started = time.monotonic()
         try:
-            last = ask(plan.messages, extras) if tools is None else tools.answer(ask, plan.messages, renderer)
+            if tools is None:
+                last = ask(plan.messages, extras)
+            else:
+                shown = renderer if cache is None else _ReplayedRounds(renderer, ask)
+                last = tools.answer(ask, plan.messages, shown)
         except (_Interrupted, KeyboardInterrupt) as stop:
             reply = _reply(plan, getattr(stop, "last", None), started, tools, status="INTERRUPTED")
             if keep_partial and not plan.once and reply.text:
