@@ -176,8 +176,10 @@ def run_exchange(
         if cache is not None:
             ask = cache.asking(ask, plan.options)
         extras = tools.extras() if tools is not None else {}
-        replayed = cache is not None and ask.first(plan.messages, extras)
-        renderer.start(plan.notes(), waiting=not replayed)
+        if cache is not None and ask.first(plan.messages, extras):
+            renderer.start(plan.notes(), waiting=False)  # replayed: the final form comes at once
+        else:
+            renderer.start(plan.notes())
         started = time.monotonic()
         try:
             if tools is None:
