@@ -232,3 +232,15 @@ def test_a_saved_chat_keeps_which_turns_were_replayed_and_when_they_were_recorde
     loaded = shell.magics_manager.registry["YGptMagics"].session.chats["default"].turns
     assert [t.reply.cached for t in loaded] == [False, False]
     assert "replayed" not in cell(shell, "%ygpt usage").plain
+
+
+@pytest.mark.usefixtures("fresh_names")
+def test_a_dry_run_with_tools_replays_its_token_count(shell, ygpt_server, cache_file):
+    assert cell(shell, FUNCTIONS).ok
+    first = cell(shell, "%%ygpt --once --dry-run --tools get_sales\nHow did the north do?")
+    assert first.ok, first.message
+    ygpt_server.reset()
+    again = cell(shell, "%%ygpt --once --dry-run --tools get_sales\nHow did the north do?")
+    assert again.ok and again.plain == first.plain and ygpt_server.requests == []
+    assert cell(shell, "%%ygpt --once --dry-run\nHow did the north do?").ok  # without: another count
+    assert len(ygpt_server.requests) == 1
