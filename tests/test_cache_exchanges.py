@@ -18,6 +18,7 @@ from cellrun import assert_clean, assert_clear_error
 from conftest import cell, completions
 from pictures import MODEL, pics, png_bytes  # noqa: F401 (pics: a fixture)
 from test_cache import HAMLET, cache_file, restart  # noqa: F401 (cache_file: a fixture)
+from test_panel import bubbles, send, widget_comm  # noqa: F401 (widget_comm: a fixture)
 from test_secrets import API_KEY, leaks, use_env
 from test_tools import FUNCTIONS, SCRIPT
 from ygpt_magic.emulator import start_local_server
@@ -244,3 +245,26 @@ def test_a_dry_run_with_tools_replays_its_token_count(shell, ygpt_server, cache_
     assert again.ok and again.plain == first.plain and ygpt_server.requests == []
     assert cell(shell, "%%ygpt --once --dry-run\nHow did the north do?").ok  # without: another count
     assert len(ygpt_server.requests) == 1
+
+
+@pytest.mark.usefixtures("fresh_names", "widget_comm")
+def test_a_panel_send_with_the_chats_tools_replays_round_by_round(shell, tool_script, cache_file, magics):
+    with start_local_server(scripts=[tool_script], operation_delay=0.0) as server:
+        shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
+        assert cell(shell, FUNCTIONS).ok
+        shell.run_line_magic("ygpt", "config --tools get_sales")
+        assert cell(shell, "%%ygpt\nHow did the north do?", cell_id="c1").ok
+        shell.run_line_magic("ygpt", "reset")
+        server.reset()
+        panel = shell.run_line_magic("ygpt", "panel")
+        try:
+            send(panel, "How did the north do?")
+            assert panel.wait(15)
+            assert completions(server) == []  # both rounds recorded by the cell
+            assert shell.user_ns["calls"] == [("north", 5), ("north", 5)]
+            shown = bubbles(panel)[1][1]
+            assert "🔧 get_sales" in shown and "The north sold 1204 units." in shown and "cached · recorded" in shown
+            [turn] = magics.session.chat().turns
+            assert turn.reply.cached and [c.result for c in turn.reply.tool_calls] == ["1204"]
+        finally:
+            panel.close()
