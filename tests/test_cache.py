@@ -232,18 +232,3 @@ def test_ygpt_fix_is_replayed_too(shell, ygpt_server, cache_file):
     assert first.ok and again.ok and shell.user_ns["_ygpt"].cached
     assert len(completions(ygpt_server)) == 1
     assert "cached · recorded" in again.final
-
-
-@pytest.mark.usefixtures("fresh_names")
-def test_a_tool_exchange_is_not_cached_and_replay_mode_says_so(shell, ygpt_server, cache_file):
-    assert cell(shell, 'def get_sales(region: str) -> int:\n    """Sales of a region."""\n    return 7').ok
-    for _ in range(2):  # the functions run each time: nothing is replayed
-        assert cell(shell, "%%ygpt --once --tools get_sales\nHow did the north do?").ok
-        assert not shell.user_ns["_ygpt"].cached
-    sent = len(completions(ygpt_server))
-    assert sent >= 2 and "0 entries" in cell(shell, "%ygpt cache").plain
-    shell.run_line_magic("ygpt", "cache --mode replay")
-    refused = cell(shell, "%%ygpt --once --tools get_sales\nHow did the north do?")
-    assert_clear_error(refused, "uses --tools, --schema or --image", "not recorded yet", "--no-cache",
-                       error_type=CacheUnusable)
-    assert len(completions(ygpt_server)) == sent

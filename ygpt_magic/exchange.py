@@ -13,9 +13,11 @@ With ``tools`` (a ``tools.loop.ToolLoop``: ``--tools`` / ``--schema``), one exch
 requests: the loop asks, runs the calls the answer holds, and asks again with their results,
 through the same request function as a plain exchange, under the same hold and the same rules.
 
-A reply cache (``cache/``), when given, is asked first: a recorded reply is shown at once as
-the final text and recorded in the chat like a sent one; a sent reply is handed to it once
-complete.
+A reply cache (``cache/``), when given, stands in front of every request (each round of a tool
+exchange is one): a recorded answer comes back at once (no streaming), a sent one is recorded
+once complete. A reply whose every request was replayed is ``cached`` and recorded in the chat
+like a sent one; the tools of a replayed round still run, and their results decide whether the
+next round is recorded.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import time
 from contextlib import nullcontext
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 from .chat import ChatSession, Options, Plan, Reply, Usage
@@ -42,7 +45,7 @@ class Renderer(Protocol):
     def interrupt(self, text: str, *, kept: bool = False) -> None: ...
     def fail(self, message: str) -> None: ...
     def tool_running(self, line: str) -> None: ...
-    def tool_done(self, call: ToolCall) -> None: ...
+    def tool_done(self, call: ToolCall, *, show: bool = True) -> None: ...
 
 
 class ToolRounds(Protocol):
@@ -55,11 +58,20 @@ class ToolRounds(Protocol):
                renderer: Renderer) -> Any: ...
 
 
+class CachedAsk(Protocol):
+    """A request function behind the reply cache (``cache.rounds.CachedAsk``)."""
+
+    replayed: bool  # every request so far came from the cache
+    recorded: str   # when the last replayed one was recorded
+
+    def first(self, messages: list[dict], extras: dict) -> bool: ...
+    def __call__(self, messages: list[dict], extras: dict) -> Any: ...
+
+
 class Cache(Protocol):
     """What run_exchange needs from a reply cache (``cache.Front``)."""
 
-    def replayed(self, plan: Plan) -> Reply | None: ...
-    def recorded(self, plan: Plan, reply: Reply) -> None: ...
+    def asking(self, ask: Callable[[list[dict], dict], Any], options: Options) -> CachedAsk: ...
 
 
 class _Interrupted(Exception):
@@ -110,6 +122,23 @@ def _asker(client: Any, plan: Plan, renderer: Renderer, mode: str) -> Callable[[
     return ask
 
 
+class _ReplayedRounds:
+    """The renderer a tool loop sees behind the reply cache. While every request so far was
+    replayed, each call's line is kept for the final form instead of shown as it runs, so a
+    replayed exchange is one display, as a replayed plain reply is (nbval compares it whole);
+    from the first request sent on, the lines show as usual."""
+
+    def __init__(self, renderer: Renderer, ask: CachedAsk) -> None:
+        self._renderer, self._ask = renderer, ask
+
+    def tool_running(self, line: str) -> None:
+        if not self._ask.replayed:
+            self._renderer.tool_running(line)
+
+    def tool_done(self, call: ToolCall) -> None:
+        self._renderer.tool_done(call, show=not self._ask.replayed)
+
+
 def run_exchange(
     session: ChatSession,
     client: Any,
@@ -128,8 +157,9 @@ def run_exchange(
     client's to stop (its ``stream_timeout`` setting, StreamStalled).
     ``keep_partial``: record an interrupted reply's partial text instead of dropping it.
     ``tools``: run the tool loop (the reply records its calls), else one request.
-    ``cache``: replay a recorded reply instead of sending (its errors, such as a replay-mode
-    miss, are raised before anything is shown or sent), and record a sent one.
+    ``cache``: replay each recorded request instead of sending it, and record each sent one (the
+    first request is looked up before anything is shown, so its errors, such as a replay-mode
+    miss, come with nothing on screen and nothing sent).
 
     Returns the reply; an interrupted one has status ``"INTERRUPTED"`` and is not recorded
     (unless ``keep_partial``). YGptError and other exceptions are shown by ``renderer.fail``
@@ -142,17 +172,21 @@ def run_exchange(
     holding = session.busy(plan.chat) if not plan.once else nullcontext()
     with holding:
         session.check(plan)
-        replayed = cache.replayed(plan) if cache is not None else None
-        if replayed is not None:
-            renderer.start(plan.notes(), waiting=False)
-            session.record(plan, replayed)
-            renderer.finish(replayed)
-            return replayed
-        renderer.start(plan.notes())
+        ask = _asker(client, plan, renderer, mode)
+        if cache is not None:
+            ask = cache.asking(ask, plan.options)
+        extras = tools.extras() if tools is not None else {}
+        if cache is not None and ask.first(plan.messages, extras):
+            renderer.start(plan.notes(), waiting=False)  # replayed: the final form comes at once
+        else:
+            renderer.start(plan.notes())
         started = time.monotonic()
         try:
-            ask = _asker(client, plan, renderer, mode)
-            last = ask(plan.messages, {}) if tools is None else tools.answer(ask, plan.messages, renderer)
+            if tools is None:
+                last = ask(plan.messages, extras)
+            else:
+                shown = renderer if cache is None else _ReplayedRounds(renderer, ask)
+                last = tools.answer(ask, plan.messages, shown)
         except (_Interrupted, KeyboardInterrupt) as stop:
             reply = _reply(plan, getattr(stop, "last", None), started, tools, status="INTERRUPTED")
             if keep_partial and not plan.once and reply.text:
@@ -170,9 +204,9 @@ def run_exchange(
             renderer.fail(f"Unexpected error ({type(error).__name__}); see the traceback below.")
             raise
         reply = _reply(plan, last, started, tools)
+        if cache is not None and ask.replayed:
+            reply = replace(reply, cached=True, recorded=ask.recorded)
         session.record(plan, reply)
-        if cache is not None:
-            cache.recorded(plan, reply)
         renderer.finish(reply)
         return reply
 

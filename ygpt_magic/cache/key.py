@@ -1,10 +1,16 @@
 """The cache key: everything that decides a reply, and nothing that names who asked.
 
 A reply depends on where it was asked (the cloud, the bundled local server, another server),
-the model and its version, the options, the exact messages and, later, tools and a response
-schema (passed as ``extra``). The folder id is part of a model URI but not of the answer, so it
-is normalised out: a cache recorded by one user replays for another. The key is a SHA-256 of a
-canonical JSON document, so the cache file holds no prompt text, folder or credential.
+the model and its version, the options, the exact messages (with a tool exchange's calls and
+results so far, and each picture as the SHA-256 of its bytes and its media type), and the tool
+declarations and response schema a request adds (``extra``). The folder id is part of a model
+URI but not of the answer, so it is normalised out: a cache recorded by one user replays for
+another. The key is a SHA-256 of a canonical JSON document, so the cache file holds no prompt
+text, picture, folder or credential.
+
+A request with no tools, schema or pictures keeps the document of the first cache format (no
+``tool_choice``, an empty ``extra``, messages of role and text), so caches recorded before go on
+replaying.
 """
 
 from __future__ import annotations
@@ -38,20 +44,35 @@ def model_key(model: str) -> str:
     return f"{base}/{version or 'latest'}"
 
 
-def request_key(*, kind: str, endpoint: str, options: Options, messages: Sequence[Mapping[str, str]],
+def request_key(*, kind: str, endpoint: str, options: Options, messages: Sequence[Mapping[str, Any]],
                 extra: Mapping[str, Any] | None = None) -> str:
-    """The key of one request: ``kind`` is ``reply`` (a completion) or ``tokens`` (a count)."""
+    """The key of one request: ``kind`` is ``reply`` (a completion) or ``tokens`` (a count);
+    ``extra``: what the request adds to its messages (``tools``, ``response_format``)."""
+    import hashlib  # ~3 ms of OpenSSL set-up: paid by the first cached request, not %load_ext
+
+    chosen = {"temperature": options.temperature, "max_tokens": options.max_tokens,
+              "reasoning": options.reasoning, "json": options.json}
+    if options.tool_choice is not None:
+        chosen["tool_choice"] = options.tool_choice
     document = {
         "v": KEY_VERSION,
         "kind": kind,
         "endpoint": endpoint,
         "model": model_key(options.model or ""),
-        "options": {"temperature": options.temperature, "max_tokens": options.max_tokens,
-                    "reasoning": options.reasoning, "json": options.json},
-        "messages": [{"role": m["role"], "text": m["text"]} for m in messages],
+        "options": chosen,
+        "messages": [_message(m, hashlib.sha256) for m in messages],
         "extra": dict(extra or {}),
     }
     canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    import hashlib  # ~3 ms of OpenSSL set-up: paid by the first cached request, not %load_ext
-
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _message(message: Mapping[str, Any], sha256: Any) -> dict[str, Any]:
+    """What of a message decides a reply: its role and text, or its tool calls or results, and
+    its pictures by digest (the bytes never reach the key's document, let alone the file)."""
+    kept = {name: message[name] for name in ("role", "text", "tool_calls", "tool_results")
+            if name in message}
+    if message.get("images"):
+        kept["images"] = [{"sha256": sha256(picture.data).hexdigest(), "mime": picture.mime}
+                          for picture in message["images"]]
+    return kept

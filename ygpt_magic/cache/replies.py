@@ -1,8 +1,9 @@
 """The reply cache in front of the client: replay a recorded reply, or send and record it.
 
 :class:`ReplyCache` is the kernel's cache (where, which mode, counts since the kernel started);
-for each request it hands ``run_exchange`` a :class:`Front`, which looks the request up
-(``replayed``), records a finished reply (``recorded``), and stands in for the client: the real
+for each cell it hands ``run_exchange`` a :class:`Front`, which looks each request up
+(``replayed_chunk``: a tool exchange is several requests, one per round, each an entry of its
+own), records each complete answer (``recorded_chunk``), and stands in for the client: the real
 client (and with ``local``, the in-kernel server) is only built on a miss, so a notebook whose
 every cell is recorded replays with no server and no credentials. Token counts (``--dry-run``,
 trimming long chats) are replayed and recorded the same way.
@@ -19,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +30,11 @@ from .key import endpoint_kind, request_key
 
 if TYPE_CHECKING:
     from ..chat import Plan
+    from .rounds import CachedAsk
     from .store import Store
+
+#: one request of an exchange: (messages, extras) → the answer's last chunk (exchange.py)
+Ask = Callable[[list[dict[str, Any]], dict[str, Any]], Any]
 
 MODES = ("auto", "replay", "record", "off")
 
@@ -114,7 +120,8 @@ def first_line(prompt: str, limit: int = 60) -> str:
 
 
 class Front:
-    """One request's cache: ``replayed`` / ``recorded`` for run_exchange, ``client`` to send."""
+    """One cell's cache: each request it makes replayed (``replayed_chunk``) or recorded
+    (``recorded_chunk``), through ``asking`` for run_exchange; ``client`` to send."""
 
     def __init__(self, cache: ReplyCache, get_client: Callable[[], Any], endpoint: str,
                  cell: str) -> None:
@@ -123,65 +130,67 @@ class Front:
         self._warned = False
         self.client = _LazyClient(self, get_client)
 
-    def declined(self) -> None:
-        """No cache for a tool exchange (``--tools`` / ``--schema``: its functions run in the
-        kernel between its requests) nor for pictures (``--image``: the key holds text only):
-        the cache does not record them yet. Replay mode sends nothing unrecorded, so there it
-        is refused (CacheUnusable)."""
-        if self.cache.mode == "replay":
-            raise CacheUnusable(self.cache.path, f"{self.cell} uses --tools, --schema or --image, "
-                                                 f"whose exchanges are not recorded yet; run it "
-                                                 f"with --no-cache")
-        return None
-
-    def replayed(self, plan: Plan) -> Reply | None:
-        """The recorded reply for ``plan`` (None: send it). CacheMiss in replay mode."""
-        started = time.monotonic()
-
-        def reply(value: dict, recorded: str) -> Reply:
-            text, status = value["text"], value["status"]
-            if not isinstance(text, str) or not isinstance(status, str):
-                raise TypeError("text and status are strings")
-            usage = Usage(**{k: int(value["usage"].get(k, 0)) for k in Usage.__dataclass_fields__})
-            return Reply(text=text, status=status, usage=usage,
-                         model=plan.options.model, model_version=str(value.get("model_version", "")),
-                         elapsed=time.monotonic() - started, messages=tuple(plan.messages),
-                         options=plan.options, cached=True, recorded=recorded)
-
-        found = self._lookup("reply", plan.messages, plan.options, reply)
+    def replayed_chunk(self, messages: Sequence[Mapping[str, Any]], options: Options,
+                       extras: Mapping[str, Any] | None = None) -> Replayed | None:
+        """The recorded answer to one request (None: send it). CacheMiss in replay mode."""
+        found = self._lookup("reply", messages, options, extras, _replayed)
         if found is not None:
             self.cache.replayed = self.cache.replayed + found.usage
         return found
 
-    def recorded(self, plan: Plan, reply: Reply) -> None:
-        """Keep a finished reply (never a credential: text, status, usage, version)."""
-        usage = reply.usage
-        self._store("reply", plan.messages, plan.options, {
-            "text": reply.text, "status": reply.status, "model_version": reply.model_version,
+    def recorded_chunk(self, messages: Sequence[Mapping[str, Any]], options: Options,
+                       extras: Mapping[str, Any] | None, chunk: Any) -> None:
+        """Keep one request's complete answer (the client's last chunk, never a credential:
+        text, status, usage, version, the tool calls it asks for)."""
+        usage = chunk.usage
+        self._store("reply", messages, options, extras, {
+            "text": chunk.text, "status": chunk.status, "model_version": chunk.model_version,
             "usage": {k: getattr(usage, k) for k in Usage.__dataclass_fields__},
-            "tool_calls": []})
+            "tool_calls": [{"name": c["name"], "arguments": c["arguments"]}
+                           for c in chunk.tool_calls]})
 
-    def count_tokens(self, messages: Sequence[Mapping[str, str]], options: Options) -> int:
+    def asking(self, ask: Ask, options: Options) -> CachedAsk:
+        """``ask`` (one request of an exchange) behind this cache, request by request."""
+        from .rounds import CachedAsk
+
+        return CachedAsk(self, ask, options)
+
+    def replayed(self, plan: Plan, extras: Mapping[str, Any] | None = None) -> Reply | None:
+        """The recorded reply to a one-request ``plan`` (a ``--map`` row), as ``_ygpt`` holds it."""
+        started = time.monotonic()
+        found = self.replayed_chunk(plan.messages, plan.options, extras)
+        if found is None:
+            return None
+        return Reply(text=found.text, status=found.status, usage=found.usage,
+                     model=plan.options.model, model_version=found.model_version,
+                     elapsed=time.monotonic() - started, messages=tuple(plan.messages),
+                     options=plan.options, cached=True, recorded=found.recorded)
+
+    def count_tokens(self, messages: Sequence[Mapping[str, Any]], options: Options,
+                     **extras: Any) -> int:
         """The tokenizer's count, replayed or asked and recorded."""
-        found = self._lookup("tokens", messages, options, lambda value, _: int(value["tokens"]))
+        found = self._lookup("tokens", messages, options, extras, lambda value, _: int(value["tokens"]))
         if found is not None:
             return found
-        tokens = self._get_client().count_tokens(messages, options)
-        self._store("tokens", messages, options, {"tokens": tokens})
+        tokens = self._get_client().count_tokens(messages, options, **extras)
+        self._store("tokens", messages, options, extras, {"tokens": tokens})
         return tokens
 
     # -- the rules ------------------------------------------------------------------------------
 
-    def _key(self, kind: str, messages: Sequence[Mapping[str, str]], options: Options) -> str:
-        return request_key(kind=kind, endpoint=self.endpoint, options=options, messages=messages)
+    def _key(self, kind: str, messages: Sequence[Mapping[str, Any]], options: Options,
+             extras: Mapping[str, Any] | None) -> str:
+        return request_key(kind=kind, endpoint=self.endpoint, options=options, messages=messages,
+                           extra=extras)
 
-    def _lookup(self, kind: str, messages, options, parse: Callable[[dict, str], Any]) -> Any:
+    def _lookup(self, kind: str, messages, options, extras,
+                parse: Callable[[dict, str], Any]) -> Any:
         """``parse(value, recorded)`` of the entry for this request, None without one."""
         cache = self.cache
         if cache.mode == "record":
             return None
         try:
-            found = cache.store().get(self._key(kind, messages, options))
+            found = cache.store().get(self._key(kind, messages, options, extras))
             if found is not None:
                 found = _parsed(cache, parse, *found)
         except CacheUnusable as error:
@@ -197,9 +206,9 @@ class Front:
             cache.hits += 1
         return found
 
-    def _store(self, kind: str, messages, options, value: dict) -> None:
+    def _store(self, kind: str, messages, options, extras, value: dict) -> None:
         try:
-            self.cache.store().put(self._key(kind, messages, options), value)
+            self.cache.store().put(self._key(kind, messages, options, extras), value)
         except CacheUnusable as error:
             self._warn(error)
         else:
@@ -210,6 +219,33 @@ class Front:
         if not self._warned:
             self._warned = True
             print(error.line(), file=sys.stderr)
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """A recorded answer to one request, read like the client's last chunk of it, and when it
+    was recorded."""
+
+    text: str
+    status: str
+    usage: Usage
+    model_version: str
+    tool_calls: tuple[dict[str, Any], ...]
+    recorded: str
+
+
+def _replayed(value: dict, recorded: str) -> Replayed:
+    """An entry's value as a :class:`Replayed` (TypeError/KeyError: a damaged entry)."""
+    text, status = value["text"], value["status"]
+    calls = tuple({"name": call["name"], "arguments": dict(call["arguments"])}
+                  for call in value.get("tool_calls") or ())
+    if not isinstance(text, str) or not isinstance(status, str) or \
+            not all(isinstance(call["name"], str) for call in calls):
+        raise TypeError("text, status and tool names are strings")
+    usage = Usage(**{k: int(value["usage"].get(k, 0)) for k in Usage.__dataclass_fields__})
+    return Replayed(text=text, status=status, usage=usage,
+                    model_version=str(value.get("model_version", "")), tool_calls=calls,
+                    recorded=recorded)
 
 
 def _parsed(cache: ReplyCache, parse: Callable[[dict, str], Any], value: Any, recorded: str) -> Any:
@@ -226,8 +262,9 @@ class _LazyClient:
     def __init__(self, front: Front, get_client: Callable[[], Any]) -> None:
         self._front, self._get_client = front, get_client
 
-    def count_tokens(self, messages: Sequence[Mapping[str, str]], options: Options) -> int:
-        return self._front.count_tokens(messages, options)
+    def count_tokens(self, messages: Sequence[Mapping[str, Any]], options: Options,
+                     **extras: Any) -> int:
+        return self._front.count_tokens(messages, options, **extras)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._get_client(), name)

@@ -24,6 +24,10 @@ Version 2 is version 1 plus what tools and pictures add: a reply's ``tool_calls`
 "sha256"}]``: the placeholders of the pictures it sent, chat/pictures.py; never the pictures). A
 file is written as version 1 when it has none of them, so older versions still read it; one with
 them says version 2, which an older version refuses by its version number.
+A reply replayed from the reply cache also says ``"cached": true`` and when it was recorded
+(``"recorded": "2026-12-01T12:00:00Z"``), so a loaded chat still counts its tokens as replayed,
+not billed; a reply without them was sent. They are written only for replayed replies and need no
+new version: a reader without them refuses the field by name rather than misreading it.
 A reply's ``messages`` (what was sent) are not saved: they repeat the history before it, which
 would make a file grow with the square of the chat's length; they are rebuilt by the next request.
 """
@@ -108,11 +112,15 @@ def _usage(value: Any, where: str) -> Usage:
 
 
 def _reply(value: Any, where: str) -> Reply:
-    keys = {"text", "status", "usage", "model", "model_version", "elapsed", "tool_calls"}
+    keys = {"text", "status", "usage", "model", "model_version", "elapsed", "tool_calls", "cached",
+            "recorded"}
     data = _object(value, keys, where)
     elapsed = _field(data, "elapsed", (int, float), where)
     if not math.isfinite(elapsed) or elapsed < 0:
         raise _Bad(f"{where}.elapsed should be a non-negative number of seconds")
+    recorded = _field(data, "recorded", (str,), where) if "recorded" in data else ""
+    if len(recorded) > MAX_NAME:
+        raise _Bad(f"{where}.recorded should be a date and time, not {shown(recorded)}")
     return Reply(
         text=_field(data, "text", (str,), where),
         status=_field(data, "status", (str,), where),
@@ -122,6 +130,8 @@ def _reply(value: Any, where: str) -> Reply:
         elapsed=float(elapsed),
         tool_calls=tuple(_tool_call(item, f"{where}.tool_calls[{index}]") for index, item in
                          enumerate(_list(data.get("tool_calls", []), f"{where}.tool_calls"))),
+        cached=_field(data, "cached", (bool,), where) if "cached" in data else False,
+        recorded=recorded,
     )
 
 
@@ -219,6 +229,8 @@ def dump(chats: Mapping[str, Chat], current: str) -> dict[str, Any]:
         if r.tool_calls:
             data["tool_calls"] = [{f: getattr(call, f) for f in ToolCall.__dataclass_fields__}
                                   for call in r.tool_calls]
+        if r.cached:
+            data.update(cached=True, recorded=r.recorded)
         return data
 
     def turn(t: Turn) -> dict[str, Any]:

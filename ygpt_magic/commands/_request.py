@@ -65,12 +65,10 @@ def send(magics, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream
     """Show ``plan`` (``dry_run``) or send it; ``notes`` (what interpolation rendered or cut) go
     above the reply. The reply's code goes into a new cell below with ``new_cell`` or the code
     format. The plan's tools and ``schema`` (``--schema``) run through the tool loop; with a
-    schema, ``_ygpt.parsed`` (and ``out``) is the validated value. ``cache``: replay the reply if
-    recorded, record it if sent (``reply_cache``); tool exchanges and pictures are not cached."""
+    schema, ``_ygpt.parsed`` (and ``out``) is the validated value. ``cache``: replay each request
+    if recorded, record it if sent (``reply_cache``), the rounds of a tool exchange included."""
     plan = dataclasses.replace(plan, context_notes=tuple(notes))
     tools = magics.tool_loop(plan, schema)
-    if cache is not None and (tools is not None or plan.pictures):
-        cache = cache.declined()
     extras = tools.extras() if tools else {}
     client = client_getter(magics, cache)()
     if dry_run:

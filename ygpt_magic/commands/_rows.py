@@ -33,8 +33,6 @@ def run(magics, args: argparse.Namespace, cell: str) -> None:
                          **where)
     else:
         cache = None if args.no_cache else _request.reply_cache(magics, cell)
-        if cache is not None and args.schema:
-            cache = cache.declined()   # the cache's key holds no schema yet
         done = rows.run_map(request, cache=cache, **where)
     magics.shell.user_ns["_ygpt"] = done
     if args.out:

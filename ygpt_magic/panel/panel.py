@@ -205,8 +205,6 @@ class ChatPanel(widgets.VBox):
             # the chat's own tools (%ygpt config --tools), looked up in the notebook like a cell's
             tool_loop = getattr(self._settings, "tool_loop", None)
             tools = tool_loop(plan) if tool_loop is not None else None
-            if tools is not None and cache is not None:
-                cache = cache.declined()
             run_exchange(self._session, panel_live.TrackedClient(client, live), plan, renderer,
                          tools=tools, cache=cache)
         except YGptError as error:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..chat import ChatSession, Options, Plan, Reply, Usage, planning
+from ..chat import ChatSession, Options, Plan, Usage, planning
 from ..errors import InterpolationError, OptionError, YGptError
 from .items import Rows, rows_of
 from .memo import Answer, RowMemo, row_key
@@ -140,7 +140,7 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally,
             tally.fail(error)
             continue
         key = state.keys[position] = row_key(endpoint, plan.options, plan.messages, plans.extras)
-        answer = memo.get(key) or _replayed(cache, plan, memo, key)
+        answer = memo.get(key) or _replayed(cache, plan, plans.extras, memo, key)
         if answer is None or state.accept(position, answer) is not None:
             state.pending.append(position)
         else:
@@ -148,9 +148,11 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally,
     return state
 
 
-def _replayed(cache: Any, plan: Plan, memo: RowMemo, key: str) -> Answer | None:
-    """The row's recorded reply from the reply cache, kept in the memo too (None: send it)."""
-    reply = cache.replayed(plan) if cache is not None else None
+def _replayed(cache: Any, plan: Plan, extras: dict[str, Any], memo: RowMemo,
+              key: str) -> Answer | None:
+    """The row's recorded reply from the reply cache (its schema, if any, is part of the
+    request), kept in the memo too (None: send it)."""
+    reply = cache.replayed(plan, extras) if cache is not None else None
     if reply is None:
         return None
     answer = Answer(reply.text, reply.usage.input_tokens, reply.usage.completion_tokens,
@@ -166,9 +168,7 @@ def _recorder(plans: RowPlanner, cache: Any) -> Callable[[int, Any], None] | Non
 
     def record(position: int, chunk: Any) -> None:
         plan = plans.plan(position, checked=False)
-        cache.recorded(plan, Reply(text=chunk.text, status=chunk.status, usage=chunk.usage,
-                                   model=plan.options.model, model_version=chunk.model_version,
-                                   elapsed=0.0, messages=tuple(plan.messages)))
+        cache.recorded_chunk(plan.messages, plan.options, plans.extras, chunk)
     return record
 
 
