@@ -88,6 +88,29 @@ def test_a_failed_row_is_a_hole_with_its_reason_and_a_rerun_sends_only_it(batch_
     assert all(shell.user_ns["answers"])
 
 
+@pytest.mark.usefixtures("fresh_names")
+def test_a_batch_run_is_recorded_and_replays_in_ci_without_a_job(batch_shell, ygpt_server, tmp_path):
+    shell = batch_shell
+    shell.run_line_magic("config", f"YGptMagics.cache_path = {str(tmp_path / 'replies.sqlite')!r}")
+    shell.user_ns["words"] = ["one", "two"]
+    source = f"%%ygpt --map words --batch -m {BATCH_MODEL} --out spelled\nSpell {{item}}"
+    assert cell(shell, source).ok and len(batch_rows(ygpt_server)) == 2
+    recorded = shell.user_ns["spelled"]
+    shell.extension_manager.reload_extension("ygpt_magic")   # a new kernel: its memo is gone
+    shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
+    shell.run_line_magic("config", "YGptMagics.cache_mode = 'replay'")
+    ygpt_server.reset()
+    replayed = cell(shell, source)
+    assert replayed.ok, replayed.message
+    assert shell.user_ns["spelled"] == recorded and not ygpt_server.requests, "no job, no dataset"
+    shell.user_ns["words"] = ["one", "two", "three"]
+    missing = cell(shell, source)
+    assert "No recorded reply for cell In [" in missing.message and "Spell {item}" in missing.message
+    assert not ygpt_server.requests, "replay mode starts no job for an unrecorded row"
+    shell.run_line_magic("config", "YGptMagics.cache_mode = 'auto'")
+    shell.run_line_magic("config", "YGptMagics.cache_path = None")
+
+
 def test_a_model_without_batch_support_is_a_clear_message(batch_shell):
     batch_shell.user_ns["words"] = ["one"]
     run = cell(batch_shell, "%%ygpt --map words --batch -m yandexgpt\nSpell {item}")

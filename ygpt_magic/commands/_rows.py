@@ -25,15 +25,15 @@ def run(magics, args: argparse.Namespace, cell: str) -> None:
     if args.dry_run:
         plans = rows.open_rows(request, **where)
         return render.show(rows.dry_run(plans, magics.connection.client()))
-    where.update(memo=magics.row_memo, endpoint=magics.connection.target)
+    cache = None if args.no_cache else _request.reply_cache(magics, cell)
+    where.update(memo=magics.row_memo, endpoint=magics.connection.target, cache=cache)
     if args.batch:
         from ..rows.batch import run_batch  # asyncio and the SDK's batch side: only when used
 
         done = run_batch(request, jobs=magics.batch_jobs, poll_interval=magics.batch_poll_interval,
                          **where)
     else:
-        cache = None if args.no_cache else _request.reply_cache(magics, cell)
-        done = rows.run_map(request, cache=cache, **where)
+        done = rows.run_map(request, **where)
     magics.shell.user_ns["_ygpt"] = done
     if args.out:
         magics.shell.user_ns[args.out] = done.results

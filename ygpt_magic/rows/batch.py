@@ -20,11 +20,12 @@ from typing import Any
 from ..chat import ChatSession, planning
 from ..errors import BatchFailed
 from ..client.batch import BatchOutcome
+from ..client.chunks import Chunk
 from .items import rows_of
 from .memo import Answer, RowMemo
 from .progress import Progress, Tally
 from .plans import Expand
-from .run import MapCell, MapRun, RowState, finish, open_rows, plan_rows
+from .run import MapCell, MapRun, RowState, finish, open_rows, plan_rows, recorder
 
 
 @dataclass
@@ -37,22 +38,29 @@ class BatchRecord:
     state: RowState
     requests: list[list[dict]] | None   # None: a job found by id alone (its rows are read back)
     tally: Tally
+    #: keeps a row's answer in the reply cache (None: no cache, or a job found by id alone)
+    record: Callable[[int, Any], None] | None = None
 
 
 def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
               get_client: Callable[[], Any], namespace: Mapping[str, Any], expand: Expand,
-              memo: RowMemo, endpoint: str, jobs: dict[str, BatchRecord], poll_interval: float) -> MapRun:
-    """Plan the rows, start the job for the unanswered ones, wait for it, put the answers back."""
+              memo: RowMemo, endpoint: str, jobs: dict[str, BatchRecord], poll_interval: float,
+              cache: Any = None) -> MapRun:
+    """Plan the rows, start the job for the unanswered ones, wait for it, put the answers back.
+    ``cache`` (a ``cache.Front``) stands in for rows as in a concurrent run: recorded rows are not
+    sent (in replay mode a row without a recording is refused before any job starts), and each
+    answer the job brings back is recorded (its tokens unknown: the job reports none per row)."""
     plans = open_rows(cell, session=session, settings=settings, get_client=get_client,
                       namespace=namespace, expand=expand)
     tally = Tally(total=len(plans.rows), tokens_known=False)
-    state = plan_rows(plans, memo, endpoint, tally)
+    state = plan_rows(plans, memo, endpoint, tally, cache)
     if not state.pending:
         return finish(state, tally, cell.out)
     requests = [plans.plan(position, checked=False).messages for position in state.pending]
     client = get_client()
     task_id = client.batch.start(requests, plans.options, **plans.extras)
-    jobs[task_id] = BatchRecord(task_id, cell.name, cell.out, state, requests, tally)
+    jobs[task_id] = BatchRecord(task_id, cell.name, cell.out, state, requests, tally,
+                                recorder(plans, cache))
     print(f"Batch job {task_id} started for {len(requests):,} rows of {cell.name} on "
           f"{plans.options.model}. It runs in the cloud: %ygpt batch status {task_id} shows it, "
           f"%ygpt batch attach {task_id} --out VAR collects it (also after a kernel restart).")
@@ -119,6 +127,8 @@ def _apply(record: BatchRecord, outcome: BatchOutcome, memo: RowMemo, progress: 
             else:
                 if state.keys[position] is not None:
                     memo.put(state.keys[position], answer)
+                if record.record is not None:
+                    record.record(position, Chunk(text, "FINAL", "", None))
                 tally.add(0, 0)
         progress.advance()
     state.pending = []

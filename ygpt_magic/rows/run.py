@@ -161,7 +161,7 @@ def _replayed(cache: Any, plan: Plan, extras: dict[str, Any], memo: RowMemo,
     return answer
 
 
-def _recorder(plans: RowPlanner, cache: Any) -> Callable[[int, Any], None] | None:
+def recorder(plans: RowPlanner, cache: Any) -> Callable[[int, Any], None] | None:
     """What keeps a row's answer in the reply cache as one entry (None: no cache)."""
     if cache is None:
         return None
@@ -183,7 +183,7 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
 
     job = client.complete_many(requests(), concurrency=concurrency, **plans.extras)
     progress = Progress(tally, desc=f"--map {plans.rows.count:,} rows")
-    record = _recorder(plans, cache)
+    record = recorder(plans, cache)
     try:
         try:
             _collect(job.results(), state, memo, tally, progress, record)
