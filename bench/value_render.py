@@ -1,8 +1,8 @@
-"""`{df}` of a 10⁶ × 500 DataFrame: how long values.py takes to render it for a prompt.
+"""`{df}` of a 10⁶ × 500 DataFrame: how long context/values.py takes to render it for a prompt.
 
 The subject is ``values.render`` with the default limits (20 rows, 20 columns, 8,000 characters),
 what `%%ygpt` does for `{df}` before anything is sent; the baseline, in the same run, is
-``str(df)``, pandas' own truncated repr (what `{df}` sent before values.py). The frame is float64
+``str(df)``, pandas' own truncated repr (what `{df}` sent before context/values.py). The frame is float64
 zeros built without a copy, so building it is free and only the rows read are touched. Target:
 median ≤ 50 ms.
 
@@ -21,7 +21,7 @@ def measure(quick: bool) -> list[Row]:
     import numpy as np
     import pandas as pd
 
-    from ygpt_magic.values import Limits, render
+    from ygpt_magic.context.values import Limits, render
 
     frame = pd.DataFrame(np.zeros((ROWS, COLUMNS)), copy=False)
     runs = 3 if quick else 30

@@ -14,14 +14,15 @@ import random
 from pathlib import Path
 
 import pytest
-from IPython.display import Image as IPythonImage
-from PIL import Image
-
 from cellrun import assert_clean
 from conftest import cell
-from pictures import MODEL, chart, pics, png_bytes, short_hash, turns  # noqa: F401 (pics: a fixture)
-from ygpt_magic import images
+from IPython.display import Image as IPythonImage
+from pictures import (MODEL, chart, pics,  # noqa: F401 (pics: a fixture)
+                      png_bytes, short_hash, turns)
+from PIL import Image
 
+from ygpt_magic import emulator
+from ygpt_magic.context import images
 
 # -- what goes out ---------------------------------------------------------------------------
 
@@ -136,7 +137,7 @@ def test_another_format_pillow_reads_is_sent_as_png(pics, ygpt_server):
 
 def test_the_scripted_reply_answers_over_the_chat_api(pics, ygpt_server):
     """The tutorial's prompt (scripts/images.json) gets its scripted reply with a picture."""
-    scripts = Path(images.__file__).parent / "emulator" / "scripts" / "images.json"
+    scripts = Path(emulator.__file__).parent / "scripts" / "images.json"
     entry = json.loads(scripts.read_text(encoding="utf-8"))["replies"][0]
     pics.user_ns["fig"], _ = chart()
     run = cell(pics, f"%%ygpt --once --image fig --model {MODEL}\n{entry['user']}")

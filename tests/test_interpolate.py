@@ -2,8 +2,8 @@
 
 import pytest
 
+from ygpt_magic.context.interpolate import interpolate
 from ygpt_magic.errors import InterpolationError
-from ygpt_magic.interpolate import interpolate
 
 
 class Book:

@@ -1,6 +1,7 @@
 """The layers' arrows point one way (DESIGN.md, README "How the code is laid out").
 
-magics/commands → exchange → chat, client, render; panel → exchange, chat; client → chat values;
+magics/commands → exchange → chat, client, render; commands → context (the notebook as prompt
+text) → chat values, render; panel → exchange, chat; client → chat values;
 chat imports neither IPython nor the SDK; the emulator imports nothing from the magic side.
 Two checks: the imports written in the source (every module's top-level imports, relative ones
 resolved), which name the offending line; and a fresh interpreter importing each layer, which
@@ -97,6 +98,18 @@ def test_the_tools_sit_beside_the_exchange():
     views = ("ygpt_magic.commands", "ygpt_magic.magics", "ygpt_magic.panel", "IPython")
     up = offenders(sources("tools"), lambda name: name.startswith(views))
     assert not up, "the tools import a view:\n" + "\n".join(up)
+
+
+def test_the_notebook_context_sits_below_the_commands():
+    """context/ turns the notebook into prompt text: it may use chat values, render's Markdown
+    helpers and errors, but no view, exchange, tool loop or SDK client; chat, client and render
+    do not use it."""
+    above = ("ygpt_magic.commands", "ygpt_magic.magics", "ygpt_magic.panel", "ygpt_magic.exchange",
+             "ygpt_magic.tools", "ygpt_magic.client.sdk", "IPython.core.magic")
+    up = offenders(sources("context"), lambda name: name.startswith(above))
+    assert not up, "the notebook context imports a layer above it:\n" + "\n".join(up)
+    below = offenders(sources("chat", "client", "render"), lambda name: name.startswith("ygpt_magic.context"))
+    assert not below, "a lower layer imports the notebook context:\n" + "\n".join(below)
 
 
 def test_the_emulator_imports_nothing_from_the_magic_side():

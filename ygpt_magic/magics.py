@@ -18,7 +18,8 @@ from functools import cached_property
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
-from traitlets import Float, Int, TraitError, Unicode, default, observe, validate
+from traitlets import (Float, Int, TraitError, Unicode, default, observe,
+                       validate)
 from traitlets.config import Config
 from traitlets.config.loader import DeferredConfig, LazyConfigValue
 
@@ -27,17 +28,18 @@ from .cache import MODES as CACHE_MODES
 from .cache import ReplyCache
 from .cache import replies as cache_settings
 from .cache.provenance import Log as ProvenanceLog
-from .cells import NotebookCells
 from .chat import FORMATS, ChatSession, Options, Plan, planning
 from .client import preload
 from .client.connection import Connection
 from .client.settings import DEFAULTS, ClientSettings
-from .commands.args import chat_arg, option_args, parse_flags, tool_args, whole_number
+from .commands.args import (chat_arg, option_args, parse_flags, tool_args,
+                            whole_number)
+from .context.cells import NotebookCells
 from .errors import CacheMiss, CacheUnusable, OptionError, YGptError
 
 #: What the methods below import where they use it, for the background import to bring in.
 LATER = ("ygpt_magic.commands._request", "ygpt_magic.commands._rows", "ygpt_magic.exchange",
-         "ygpt_magic.images", *(f"ygpt_magic.commands.{name}" for name in commands.NAMES))
+         "ygpt_magic.context.images", *(f"ygpt_magic.commands.{name}" for name in commands.NAMES))
 
 
 def _identifier(text: str) -> str:
@@ -340,8 +342,8 @@ class YGptMagics(Magics):
         return RowMemo()
 
     def _ask(self, line: str, cell: str):
-        from . import images
         from .commands import _request, _rows
+        from .context import images
 
         args = self._parse(line)
         if args.map:

@@ -47,7 +47,7 @@ class Plan:
     replaces: bool = False  # this cell's previous turn is replaced (re-run)
     tokens: int | None = None  # counted size of messages, when a budget was checked
     budget: int | None = None
-    context_notes: tuple[str, ...] = ()  # what interpolation rendered or cut (interpolate.py)
+    context_notes: tuple[str, ...] = ()  # what interpolation rendered or cut (context/interpolate.py)
     pictures: tuple[Picture, ...] = ()  # sent with the prompt; the turn keeps their placeholders
 
     def notes(self) -> list[str]:

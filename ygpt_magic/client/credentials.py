@@ -98,7 +98,7 @@ def find_credential(explicit: str | None = None, *, local: bool = False) -> Cred
 
 def known_secrets(explicit: str | None = None) -> list[Credential]:
     """Every secret this kernel could send: the one from `%ygpt auth` and those in the
-    environment, whichever is in use (leaks.py keeps them all out of prompts). The local server's
+    environment, whichever is in use (context/leaks.py keeps them all out of prompts). The local server's
     placeholder and values too short to be a real credential are no secrets."""
     found = [Credential(classify(explicit), "%ygpt auth", explicit.strip())] if explicit else []
     found += [Credential(kind, var, value) for var, kind in SECRET_ENV_VARS

@@ -1,6 +1,6 @@
 """What `%%ygpt` and `%ygpt fix` share: a prompt expanded with the notebook's context, then sent.
 
-Both expand their text through interpolate.py with the same namespace, cells, limits and known
+Both expand their text through context/interpolate.py with the same namespace, cells, limits and known
 credentials, and both send a plan the same way: `--dry-run` shows it, otherwise one
 StreamRenderer streams it through exchange.run_exchange (through the reply cache when one is
 set), the reply lands in `_ygpt` and its provenance in `%ygpt provenance`, and code from the
@@ -13,11 +13,12 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .. import leaks, render
+from .. import render
 from ..cache import Front, first_line
 from ..chat import Plan, short_model
-from ..interpolate import Expanded, interpolate
-from ..values import Limits
+from ..context import leaks
+from ..context.interpolate import Expanded, interpolate
+from ..context.values import Limits
 
 
 def limits(magics) -> Limits:
@@ -28,7 +29,7 @@ def limits(magics) -> Limits:
 
 def expand(magics, text: str, *, fill: bool = True, where: str = "the cell's text",
            namespace: Mapping[str, Any] | None = None) -> Expanded:
-    """``text`` with its references filled in from the user's notebook (interpolate.py), or from
+    """``text`` with its references filled in from the user's notebook (context/interpolate.py), or from
     ``namespace`` (a ``--map`` row's names over the notebook's); ``where`` names the text itself
     in a credential error."""
     return interpolate(text, magics.shell.user_ns if namespace is None else namespace,

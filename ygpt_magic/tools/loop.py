@@ -9,7 +9,7 @@ Only the declared tools can run: a call to any other name, or with arguments tha
 validate, is answered with an error result (shown, and counted as a round like any call), so a
 confused model can correct itself but can never reach a function the cell did not name. A tool
 that raises is answered with ``error: ValueError: …`` the same way. A result that holds a known
-credential is never sent: the loop stops with the prompts' own check (leaks.py,
+credential is never sent: the loop stops with the prompts' own check (context/leaks.py,
 CredentialInPrompt).
 """
 
@@ -20,13 +20,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .. import leaks
 from ..chat.tooluse import ToolCall, tool_messages
 from ..chat.values import Options, Reply, Usage
+from ..context import leaks
+from ..context.values import Limits
 from ..errors import SchemaError, ToolError, ToolRoundsExceeded
 from ..render.tools import call_line
 from ..words import short
-from ..values import Limits
 from . import results
 from .declare import Tool, declare_tools
 from .schema import Schema, schema_from, validation_problems

@@ -1,7 +1,7 @@
 """What a tool returned → the text the model reads, and the short forms the cell shows.
 
 The model reads text: a string as it is, a dict or list that JSON can write as JSON, anything
-else as ``{name}`` would send it (values.py: a DataFrame as a bounded table, ``_repr_llm_``, then
+else as ``{name}`` would send it (context/values.py: a DataFrame as a bounded table, ``_repr_llm_``, then
 ``repr``). Every result has the bounds interpolated values have (``YGptMagics.max_value_chars``,
 ``max_rows``, ...), with a line saying how much was left out, so a 50 MB result costs the model a
 few thousand characters, not the whole context; nothing is cut silently.
@@ -14,8 +14,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..values import Limits, render
-from ..values import bounded as values_bounded
+from ..context.values import Limits
+from ..context.values import bounded as values_bounded
+from ..context.values import render
 from ..words import counted, short
 
 ERROR_SHORT = 80  # characters of an error shown there (the type and the start of the message)

@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from .errors import InterpolationError
+from ..errors import InterpolationError
 
 #: a table cell longer than this is shortened with "…" (the left-out line says so)
 CELL_CHARS = 200

@@ -24,14 +24,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..errors import InterpolationError
+from ..render.markdown import fenced
 from . import leaks
-from .errors import InterpolationError
 from .images import is_picture
-from .render.markdown import fenced
 from .values import Limits, Rendered, bounded, render
 
 if TYPE_CHECKING:
-    from .client.credentials import Credential
+    from ..client.credentials import Credential
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _TOKEN = re.compile(r"\{\{|\}\}|\{(" + _IDENT + r"(?:\." + _IDENT + r")*)\}"

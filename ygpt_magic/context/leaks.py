@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .errors import CredentialInPrompt
+from ..errors import CredentialInPrompt
 
 if TYPE_CHECKING:
-    from .client.credentials import Credential
+    from ..client.credentials import Credential
 
 #: a run of this many characters of a secret counts as "a long token-looking part of it"
 FRAGMENT = 12

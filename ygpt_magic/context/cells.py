@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from IPython.core.error import UsageError
 
-from .errors import InterpolationError
+from ..errors import InterpolationError
 from .tracebacks import format_error
 
 #: failed cells remembered (the oldest are forgotten first) and the longest text kept of each

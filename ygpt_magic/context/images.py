@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .chat.pictures import Picture, PictureInfo
-from .errors import ImageError
+from ..chat.pictures import Picture, PictureInfo
+from ..errors import ImageError
 
 #: the longest side a picture is sent with; larger ones are downscaled (multimodal models see
 #: far fewer pixels: Gemma 3 looks at 896×896)
