@@ -14,13 +14,12 @@ import random
 from pathlib import Path
 
 import pytest
-from cellrun import assert_clean
-from conftest import cell
 from IPython.display import Image as IPythonImage
-from pictures import (MODEL, chart, pics,  # noqa: F401 (pics: a fixture)
-                      png_bytes, short_hash, turns)
 from PIL import Image
 
+from cellrun import assert_clean
+from conftest import cell
+from pictures import MODEL, chart, pics, png_bytes, short_hash, turns  # noqa: F401 (pics: a fixture)
 from ygpt_magic import emulator
 from ygpt_magic.context import images
 

@@ -18,8 +18,7 @@ from functools import cached_property
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
-from traitlets import (Float, Int, TraitError, Unicode, default, observe,
-                       validate)
+from traitlets import Float, Int, TraitError, Unicode, default, observe, validate
 from traitlets.config import Config
 from traitlets.config.loader import DeferredConfig, LazyConfigValue
 
@@ -32,42 +31,14 @@ from .chat import FORMATS, ChatSession, Options, Plan, planning
 from .client import preload
 from .client.connection import Connection
 from .client.settings import DEFAULTS, ClientSettings
-from .commands.args import (chat_arg, option_args, parse_flags, tool_args,
-                            whole_number)
+from .commands.args import chat_arg, option_args, parse_flags, tool_args, variable_name, whole_number
+from .commands.boundary import as_usage_error
 from .context.cells import NotebookCells
-from .errors import CacheMiss, CacheUnusable, OptionError, YGptError
+from .errors import OptionError, YGptError
 
 #: What the methods below import where they use it, for the background import to bring in.
 LATER = ("ygpt_magic.commands._request", "ygpt_magic.commands._rows", "ygpt_magic.exchange",
          "ygpt_magic.context.images", *(f"ygpt_magic.commands.{name}" for name in commands.NAMES))
-
-
-def _identifier(text: str) -> str:
-    if not text.isidentifier():
-        raise argparse.ArgumentTypeError(f"must be a Python variable name, e.g. --out answer "
-                                         f"(got {text!r})")
-    return text
-
-
-def as_usage_error(error: YGptError) -> UsageError:
-    """A plain UsageError carrying `error` (as `.error`) for IPython to show.
-
-    IPython prints the message alone only for UsageError itself (`etype is UsageError` in
-    InteractiveShell.showtraceback), so our subclasses would come with a full traceback; this is
-    the workaround jupysql uses too (ipython/ipython#14024).
-    """
-    usage = (_RunStopper if isinstance(error, (CacheMiss, CacheUnusable)) else UsageError)(str(error))
-    usage.error = error
-    return usage
-
-
-class _RunStopper(UsageError):
-    """A replay-mode cache error (CI) must fail the run the way a test fails: IPython shows this
-    one line as an error (``_render_traceback_``), which nbval and nbconvert report with the
-    cell; a plain UsageError only goes to stderr, where nbval does not look."""
-
-    def _render_traceback_(self) -> list[str]:
-        return [f"{type(self.error).__name__}: {self}"]
 
 
 @magics_class
@@ -280,10 +251,10 @@ class YGptMagics(Magics):
     @argument("--reasoning", action="store_true", help="Reasoning mode (ENABLED_HIDDEN).")
     @argument("--json", action="store_true", help="Ask for a JSON object (json_object format).")
     @tool_args()
-    @argument("--schema", type=_identifier, metavar="NAME",
+    @argument("--schema", type=variable_name, metavar="NAME",
               help="Ask for an answer in the schema NAME (a pydantic model, dataclass, TypedDict "
                    "or JSON-schema dict); the validated value is in _ygpt.parsed.")
-    @argument("--out", type=_identifier, metavar="NAME",
+    @argument("--out", type=variable_name, metavar="NAME",
               help="Store the reply text in variable NAME (the Reply is always in _ygpt; with "
                    "--schema, the validated value).")
     @argument("--no-stream", action="store_true", help="One request, no streaming.")
@@ -291,7 +262,7 @@ class YGptMagics(Magics):
               help="Asynchronous mode: start an operation and poll it until it is done.")
     @argument("--dry-run", action="store_true",
               help="Show the exact messages and their token count; send nothing.")
-    @argument("--map", metavar="NAME", type=_identifier,
+    @argument("--map", metavar="NAME", type=variable_name,
               help="Send the cell once per row of NAME (a list, or a pandas DataFrame or Series): "
                    "{item}, {column}, {row}, {index} are the row's; results in --out / _ygpt.")
     @argument("--concurrency", type=whole_number, metavar="N",

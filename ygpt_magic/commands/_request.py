@@ -1,7 +1,7 @@
 """What `%%ygpt` and `%ygpt fix` share: a prompt expanded with the notebook's context, then sent.
 
-Both expand their text through context/interpolate.py with the same namespace, cells, limits and known
-credentials, and both send a plan the same way: `--dry-run` shows it, otherwise one
+Both expand their text through context/interpolate.py with the same namespace, cells, limits and
+known credentials, and both send a plan the same way: `--dry-run` shows it, otherwise one
 StreamRenderer streams it through exchange.run_exchange (through the reply cache when one is
 set), the reply lands in `_ygpt` and its provenance in `%ygpt provenance`, and code from the
 reply may go into a new cell below (never replacing the user's cell).
@@ -29,8 +29,8 @@ def limits(magics) -> Limits:
 
 def expand(magics, text: str, *, fill: bool = True, where: str = "the cell's text",
            namespace: Mapping[str, Any] | None = None) -> Expanded:
-    """``text`` with its references filled in from the user's notebook (context/interpolate.py), or from
-    ``namespace`` (a ``--map`` row's names over the notebook's); ``where`` names the text itself
+    """``text`` with its references filled in from the user's notebook (context/interpolate.py), or
+    from ``namespace`` (a ``--map`` row's names over the notebook's); ``where`` names the text itself
     in a credential error."""
     return interpolate(text, magics.shell.user_ns if namespace is None else namespace,
                        cells=magics.cells, limits=limits(magics),

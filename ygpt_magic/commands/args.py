@@ -121,6 +121,14 @@ def _parsed(parser: argparse.ArgumentParser, line: str) -> tuple[tuple[str, Any]
     return tuple(vars(parser.parse_args(shlex.split(line))).items())
 
 
+def variable_name(text: str) -> str:
+    """The argparse type of ``--out NAME``, ``--schema NAME``, ``--map NAME``."""
+    if not text.isidentifier():
+        raise argparse.ArgumentTypeError(f"must be a Python variable name, e.g. --out answer "
+                                         f"(got {text!r})")
+    return text
+
+
 def whole_number(text: str) -> int:
     """The argparse type of a count such as ``--concurrency N``: a whole number ≥ 1."""
     if not text.isdigit() or int(text) < 1:

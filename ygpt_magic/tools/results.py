@@ -1,8 +1,8 @@
 """What a tool returned → the text the model reads, and the short forms the cell shows.
 
 The model reads text: a string as it is, a dict or list that JSON can write as JSON, anything
-else as ``{name}`` would send it (context/values.py: a DataFrame as a bounded table, ``_repr_llm_``, then
-``repr``). Every result has the bounds interpolated values have (``YGptMagics.max_value_chars``,
+else as ``{name}`` would send it (context/values.py: a DataFrame as a bounded table, ``_repr_llm_``,
+then ``repr``). Every result has the bounds interpolated values have (``YGptMagics.max_value_chars``,
 ``max_rows``, ...), with a line saying how much was left out, so a 50 MB result costs the model a
 few thousand characters, not the whole context; nothing is cut silently.
 The cell shows each result in a few words (``1,204 rows``, ``3 items``, ``sunny``) on the call's

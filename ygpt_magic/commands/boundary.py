@@ -1,0 +1,32 @@
+"""Where an error of ours meets IPython: how a YGptError is shown under a cell.
+
+The errors package knows nothing of IPython (the panel shows the same errors itself), so the
+magic turns each one into the UsageError IPython shows as one paragraph, here.
+"""
+
+from __future__ import annotations
+
+from IPython.core.error import UsageError
+
+from ..errors import CacheMiss, CacheUnusable, YGptError
+
+
+def as_usage_error(error: YGptError) -> UsageError:
+    """A plain UsageError carrying `error` (as `.error`) for IPython to show.
+
+    IPython prints the message alone only for UsageError itself (`etype is UsageError` in
+    InteractiveShell.showtraceback), so our subclasses would come with a full traceback; this is
+    the workaround jupysql uses too (ipython/ipython#14024).
+    """
+    usage = (_RunStopper if isinstance(error, (CacheMiss, CacheUnusable)) else UsageError)(str(error))
+    usage.error = error
+    return usage
+
+
+class _RunStopper(UsageError):
+    """A replay-mode cache error (CI) must fail the run the way a test fails: IPython shows this
+    one line as an error (``_render_traceback_``), which nbval and nbconvert report with the
+    cell; a plain UsageError only goes to stderr, where nbval does not look."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self.error).__name__}: {self}"]
