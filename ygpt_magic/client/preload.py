@@ -53,7 +53,7 @@ def _run(modules: Sequence[str], delay: float) -> None:
     try:
         from . import loader, sdk  # noqa: F401 (sdk: the Client, imported to warm up)
 
-        loader.import_sdk()
+        sdk_module = loader.import_sdk()
         from yandex_cloud_ml_sdk import auth, retry  # noqa: F401 (make_sdk's, first request)
         import grpc
 
@@ -61,5 +61,9 @@ def _run(modules: Sequence[str], delay: float) -> None:
         grpc.insecure_channel("127.0.0.1:9").close()
         for module in modules:
             importlib.import_module(module)
+        # the SDK's first model: a throwaway, never connected (no credential, no channel, nothing
+        # sent), so the first request does not build its code paths (about 1 ms of it)
+        sdk_module.AsyncYCloudML(folder_id="warm-up", auth="warm-up").models.completions(
+            "yandexgpt").configure(temperature=0.5, max_tokens=10)
     except Exception as error:  # noqa: BLE001 (the first request imports again and reports it)
         log.debug("background import failed: %s", type(error).__name__)
