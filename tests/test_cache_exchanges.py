@@ -83,6 +83,9 @@ def test_a_changed_tool_result_is_sent_in_auto_mode_and_a_miss_in_replay_mode(sh
         assert changed.ok and answer(shell) == "The north sold 999 units."
         assert not shell.user_ns["_ygpt"].cached
         assert "🔧 get_sales" in changed.final and changed.updates > 1  # the sent round streamed
+        waiting = [o["data"].get("text/markdown", "") for o in changed.outputs]
+        assert any("🔧 get_sales" in md and "waiting for" in md for md in waiting), \
+            "the replayed call's line and a waiting line show while the second round is sent"
         [request] = completions(server)  # the first round hit, only the second was sent
         assert request.messages[-1]["tool_results"][0]["content"] == "999"
         assert cell(shell, "def get_sales(region: str, limit: int = 10) -> int:\n"

@@ -122,6 +122,22 @@ def _asker(client: Any, plan: Plan, renderer: Renderer, mode: str) -> Callable[[
     return ask
 
 
+class _Sender:
+    """The exchange's request function; once replayed rounds are followed by one that has to be
+    sent, the waiting line (with the tool lines kept so far) shows before it goes."""
+
+    def __init__(self, ask: Callable[[list[dict], dict], Any], renderer: Renderer,
+                 notes: list[str]) -> None:
+        self._ask, self._renderer, self._notes = ask, renderer, notes
+        self.waiting_line = False
+
+    def __call__(self, messages: list[dict], extras: dict) -> Any:
+        if self.waiting_line:
+            self.waiting_line = False
+            self._renderer.start(self._notes)
+        return self._ask(messages, extras)
+
+
 class _ReplayedRounds:
     """The renderer a tool loop sees behind the reply cache. While every request so far was
     replayed, each call's line is kept for the final form instead of shown as it runs, so a
@@ -174,10 +190,12 @@ def run_exchange(
         session.check(plan)
         ask = _asker(client, plan, renderer, mode)
         if cache is not None:
-            ask = cache.asking(ask, plan.options)
+            sender = _Sender(ask, renderer, plan.notes())
+            ask = cache.asking(sender, plan.options)
         extras = tools.extras() if tools is not None else {}
         if cache is not None and ask.first(plan.messages, extras):
             renderer.start(plan.notes(), waiting=False)  # replayed: the final form comes at once
+            sender.waiting_line = True  # unless a later round has to be sent after all
         else:
             renderer.start(plan.notes())
         started = time.monotonic()
