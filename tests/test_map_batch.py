@@ -105,7 +105,7 @@ def test_a_batch_run_is_recorded_and_replays_in_ci_without_a_job(batch_shell, yg
     assert shell.user_ns["spelled"] == recorded and not ygpt_server.requests, "no job, no dataset"
     shell.user_ns["words"] = ["one", "two", "three"]
     missing = cell(shell, source)
-    assert "No recorded reply for cell In [" in missing.message and "Spell {item}" in missing.message
+    assert "No recorded reply for cell In [" in missing.message and "Spell {item}”), row 2 in" in missing.message
     assert not ygpt_server.requests, "replay mode starts no job for an unrecorded row"
     shell.run_line_magic("config", "YGptMagics.cache_mode = 'auto'")
     shell.run_line_magic("config", "YGptMagics.cache_path = None")

@@ -108,4 +108,4 @@ class CacheMiss(YGptError):
             f"of its chat changed since the cache was recorded: record it again against a server "
             f"(YGPT_CACHE_MODE=auto, or %ygpt cache --mode auto) and commit the cache file."
         )
-        self.cell = cell
+        self.path, self.cell = path, cell

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..chat import ChatSession, Options, Plan, Usage, planning
-from ..errors import InterpolationError, OptionError, YGptError
+from ..errors import CacheMiss, InterpolationError, OptionError, YGptError
 from .items import Rows, rows_of
 from .memo import Answer, RowMemo, row_key
 from .plans import Expand, RowPlanner, planner
@@ -140,7 +140,10 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally,
             tally.fail(error)
             continue
         key = state.keys[position] = row_key(endpoint, plan.options, plan.messages, plans.extras)
-        answer = memo.get(key) or _replayed(cache, plan, plans.extras, memo, key)
+        try:
+            answer = memo.get(key) or _replayed(cache, plan, plans.extras, memo, key)
+        except CacheMiss as miss:  # say which row: the cell alone does not tell
+            raise CacheMiss(miss.path, f"{miss.cell}, row {plans.rows.labels[position]!r}") from None
         if answer is None or state.accept(position, answer) is not None:
             state.pending.append(position)
         else:
