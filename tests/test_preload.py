@@ -1,5 +1,5 @@
 """The SDK is imported in the background after %load_ext: the load stays light, the first cell
-does not pay for the import, and a cell run while the import is under way waits for it instead
+does not pay for the import (nor for starting its event loop), and a cell run while the import is under way waits for it instead
 of importing alongside it (no import-lock deadlock, no half-initialised module).
 
 Each case is a fresh interpreter, because the import happens once per process.
@@ -15,7 +15,7 @@ import sys
 import pytest
 
 SCRIPT = r"""
-import json, sys, time
+import json, sys, threading, time
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 from traitlets.config import Config
@@ -32,7 +32,8 @@ with capture_output() as captured:
     result = shell.run_cell("%%ygpt --once\nHello while the SDK may still be importing.", store_history=True)
 print(json.dumps({"after_load": after_load, "ok": result.success, "seconds": time.perf_counter() - started,
                   "text": shell.user_ns["_ygpt"].text if result.success else str(result.error_in_exec),
-                  "stderr": captured.stderr}))
+                  "stderr": captured.stderr,
+                  "loops": sorted(t.name for t in threading.enumerate() if t.name.startswith("ygpt-client"))}))
 """
 
 
@@ -46,6 +47,8 @@ def test_a_cell_run_at_any_moment_of_the_background_import_gets_its_reply(ygpt_s
     assert result["after_load"] == []  # %load_ext itself imports none of it
     assert result["ok"] and "Hello while the SDK" in result["text"], result
     assert result["stderr"] == "" and "Traceback" not in done.stderr
+    # the loop the background import started and prepared is the client's: no second one
+    assert result["loops"] == [f"ygpt-client-{ygpt_server.address}"], result["loops"]
 
 
 USER_IMPORT = r"""

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any
 
 _END = object()
@@ -71,8 +71,44 @@ class StreamJob:
         self._future.cancel()
 
 
+def _started(name: str) -> tuple[asyncio.AbstractEventLoop, threading.Thread]:
+    loop = asyncio.new_event_loop()
+    loop.set_exception_handler(_quiet_exception_handler)
+    thread = threading.Thread(target=loop.run_forever, name=name, daemon=True)
+    thread.start()
+    return loop, thread
+
+
+_spare: tuple[asyncio.AbstractEventLoop, threading.Thread] | None = None
+_spare_lock = threading.Lock()
+
+
+def start_spare(setup: Callable[[], Coroutine] | None = None) -> None:
+    """Start one loop thread ahead of need (the background import calls this), so that the
+    first LoopThread to start takes it instead of paying for a thread and a loop (and what
+    ``setup``, run on it now, prepares: gRPC's per-loop state) in its first request."""
+    global _spare
+    with _spare_lock:
+        if _spare is not None:
+            return
+        loop, thread = _started("ygpt-client-spare")
+        if setup is not None:
+            asyncio.run_coroutine_threadsafe(setup(), loop).result()
+        _spare = loop, thread
+
+
+def _take_spare(name: str) -> tuple[asyncio.AbstractEventLoop, threading.Thread]:
+    global _spare
+    with _spare_lock:
+        taken, _spare = _spare, None
+    if taken is None:
+        return _started(name)
+    taken[1].name = name
+    return taken
+
+
 class LoopThread:
-    """One event loop on a daemon thread, started on first use."""
+    """One event loop on a daemon thread, started on first use (the spare one if it is there)."""
 
     def __init__(self, name: str):
         self._name = name
@@ -84,11 +120,7 @@ class LoopThread:
     def loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
             if self._loop is None:
-                loop = asyncio.new_event_loop()
-                loop.set_exception_handler(_quiet_exception_handler)
-                thread = threading.Thread(target=loop.run_forever, name=self._name, daemon=True)
-                thread.start()
-                self._loop, self._thread = loop, thread
+                self._loop, self._thread = _take_spare(self._name)
             return self._loop
 
     def run(self, coro: Coroutine) -> Any:

@@ -5,7 +5,8 @@ to pay for importing the SDK, gRPC and protobuf (about 0.4 s) while the second t
 daemon thread, started by ``load_ipython_extension``, waits a moment (so the load itself is not
 slowed) and then imports what the first request needs, and starts gRPC's core (a channel that is
 never connected: nothing is sent anywhere), then the extension's own modules that ``%load_ext``
-left out.
+left out, and last starts the event loop the first client will take over (loop.start_spare),
+prepared for gRPC. None of it involves a credential or an address.
 
 Two threads importing the same package graph at once can meet halfway in a circular import
 and see a partly initialised module, so our code never imports alongside it: every ``%ygpt`` /
@@ -51,7 +52,7 @@ def wait() -> None:
 def _run(modules: Sequence[str], delay: float) -> None:
     time.sleep(delay)
     try:
-        from . import loader, sdk  # noqa: F401 (sdk: the Client, imported to warm up)
+        from . import loader, loop, sdk  # noqa: F401 (sdk: the Client, imported to warm up)
 
         sdk_module = loader.import_sdk()
         from yandex_cloud_ml_sdk import auth, retry  # noqa: F401 (make_sdk's, first request)
@@ -65,5 +66,19 @@ def _run(modules: Sequence[str], delay: float) -> None:
         # sent), so the first request does not build its code paths (about 1 ms of it)
         sdk_module.AsyncYCloudML(folder_id="warm-up", auth="warm-up").models.completions(
             "yandexgpt").configure(temperature=0.5, max_tokens=10)
+        # the first client's event loop, started and prepared (about 2 ms of the first request)
+        loop.start_spare(_prepare_loop)
     except Exception as error:  # noqa: BLE001 (the first request imports again and reports it)
         log.debug("background import failed: %s", type(error).__name__)
+
+
+async def _prepare_loop() -> None:
+    """What the first request would do first on its loop, done on the spare one: gRPC's asyncio
+    side set up for it (its poller thread, the loop's registration), kept for the process's life
+    (else the first client's channel would start it again); and the SDK's choice of credential
+    kind, which compiles its token patterns, made for a throwaway string that reaches nothing."""
+    import grpc.aio
+    from yandex_ai_studio_sdk._auth import get_auth_provider
+
+    grpc.aio.init_grpc_aio()
+    await get_auth_provider(auth="warm-up", endpoint=None, yc_profile=None)

@@ -6,8 +6,9 @@ Why it looks like this:
 - `AsyncYCloudML` runs on this client's own event-loop thread: grpc.aio objects must stay on one
   loop, and the caller's thread (the kernel's main thread) must stay free to take Ctrl-C. The
   main thread waits on a queue / future; an interrupt there cancels the RPC on the loop.
-- Before talking to an endpoint we open a plain TCP connection with a short timeout, so a dead
-  endpoint fails in seconds instead of after the SDK's retries and 60–180 s deadlines.
+- Beside each request (after a pause) we open a plain TCP connection with a short timeout, so
+  a dead endpoint fails in seconds instead of after the SDK's retries and 60–180 s deadlines
+  (reach.py: beside, not before, so a working endpoint pays no round trip for it).
 - Every SDK/gRPC failure becomes one errors.py type with a message built from the status code
   and details only (the SDK's exception text carries internals; see rpc_errors.py).
 - A request with pictures goes over the SDK's chat API (chat_api.py) and comes back as the same
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..chat.values import Options
 from ..errors import (
-    CredentialsMissing, NoChatEndpoint, OptionError, QuotaExceeded, ServerTimeout, ServerUnavailable,
+    CredentialsMissing, NoChatEndpoint, OptionError, QuotaExceeded, ServerTimeout,
     StreamStalled, YGptError,
 )
 from . import chat_api, rpc_errors
@@ -34,6 +35,7 @@ from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder
 from .endpoints import CLOUD_ENDPOINT, parse_endpoint, url_address
 from .loop import LoopThread, Stalled
 from .models import configured
+from .reach import Reachability, Target
 from .many import AdaptiveLimit, ManyJob
 from .settings import DEFAULTS, ClientSettings
 from .tools import configure_settings, sdk_messages
@@ -43,8 +45,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: seconds after which a reachable endpoint is probed again before the next request
-PROBE_TTL = 30.0
 #: configured SDK models a client keeps (see Client._model)
 MODELS_KEPT = 16
 
@@ -66,9 +66,11 @@ class Stream:
         self._job = client._loop.stream(self._produce(messages, options, extras))
 
     async def _produce(self, messages: list[dict], options: Options, extras: Extras):
-        model, sent = await self._client._prepare(messages, options, extras)
-        async for result in model.run_stream(sent, timeout=self._client.settings.timeout):
-            yield result
+        model, sent, target = self._client._prepare(messages, options, extras)
+        async with self._client._reach.beside(target) as answered:
+            async for result in model.run_stream(sent, timeout=self._client.settings.timeout):
+                answered()
+                yield result
 
     def __iter__(self) -> Iterator[Chunk]:
         last: Chunk | None = None
@@ -115,7 +117,7 @@ class Client:
         self.credential: Credential = find_credential(auth, local=local)
         self.folder_id, self.folder_source = find_folder(folder_id, local=local)
         self._sdk = None
-        self._reachable_at: dict[str, float] = {}  # address → when it last accepted a connection
+        self._reach = Reachability(settings.connect_timeout)
         self._loop = LoopThread(name=f"ygpt-client-{self.endpoint}")
         self._models: dict[tuple, Any] = {}  # (options, tools and schema as JSON) → SDK model
 
@@ -139,8 +141,9 @@ class Client:
         to_chunk = self._route(messages, extras)
 
         async def run():
-            model, sent = await self._prepare(messages, options, extras)
-            return await model.run(sent, timeout=self.settings.timeout)
+            model, sent, target = self._prepare(messages, options, extras)
+            async with self._reach.beside(target):
+                return await model.run(sent, timeout=self.settings.timeout)
         return to_chunk(self._call(run, options, messages), None)
 
     def deferred(self, messages: list[dict], options: Options,
@@ -263,7 +266,7 @@ class Client:
     def _translate(self, exc: BaseException, *, model: str | None, started: float,
                    history: int, chunks: int = 0, attempt: int = 1) -> YGptError:
         if rpc_errors.is_unavailable(exc):
-            self._reachable_at.clear()
+            self._reach.forget()
         return rpc_errors.translate(exc, endpoint=self.endpoint, credential=self.credential,
                                     folder=self.folder_id, model=model, retries=self.settings.retries,
                                     timeout=self.settings.timeout, after_chunks=chunks, attempt=attempt,
@@ -279,21 +282,16 @@ class Client:
         `%ygpt connect`, so "connected" is never said of an address where nothing listens)."""
         self._loop.run(self._ensure_reachable())
 
-    async def _ensure_reachable(self, chat: bool = False) -> None:
-        """A TCP connect with a short timeout, so a dead endpoint fails in seconds (the chat
-        API's own address when it has one)."""
-        name, (host, port) = self.endpoint, self._address
+    async def _ensure_reachable(self) -> None:
+        """ServerUnavailable within the connect timeout if nothing listens (reach.py), before
+        requests that are not raced against it (deferred, tokenizer, batch, many)."""
+        await self._reach.check(self._target(chat=False))
+
+    def _target(self, chat: bool) -> Target:
+        """Where a request goes: the chat API's own address when it has one, else the endpoint."""
         if chat and self.chat_url:
-            name, (host, port) = self.chat_url, url_address(self.chat_url)
-        if time.monotonic() - self._reachable_at.get(name, 0.0) < PROBE_TTL:
-            return
-        try:
-            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port),
-                                               self.settings.connect_timeout)
-        except (OSError, asyncio.TimeoutError):
-            raise ServerUnavailable(name, self.settings.connect_timeout) from None
-        writer.close()
-        self._reachable_at[name] = time.monotonic()
+            return self.chat_url, url_address(self.chat_url)
+        return self.endpoint, self._address
 
     def _route(self, messages: list[dict], extras: Extras) -> Callable[[Any, Chunk | None], Chunk]:
         """How this request's results become Chunks: over the chat API when it carries pictures
@@ -309,13 +307,13 @@ class Client:
             raise NoChatEndpoint(self.endpoint)
         return chat_chunk
 
-    async def _prepare(self, messages: list[dict], options: Options, extras: Extras) -> tuple[Any, list]:
-        """The SDK model for this request and the messages as it takes them (see _route)."""
-        chat = chat_api.has_pictures(messages)
-        await self._ensure_reachable(chat)
-        if chat:
-            return chat_api.chat_model(self._get_sdk(), options), chat_api.chat_messages(messages)
-        return self._model(options, extras), sdk_messages(messages)
+    def _prepare(self, messages: list[dict], options: Options, extras: Extras) -> tuple[Any, list, Target]:
+        """The SDK model for this request, the messages as it takes them, and where it goes
+        (see _route)."""
+        if chat_api.has_pictures(messages):
+            return (chat_api.chat_model(self._get_sdk(), options), chat_api.chat_messages(messages),
+                    self._target(chat=True))
+        return self._model(options, extras), sdk_messages(messages), self._target(chat=False)
 
     def _model(self, options: Options, extras: Extras | None = None):
         """The SDK model for a request, configured once per set of options, tools and schema (a

@@ -1,0 +1,115 @@
+"""The connect check runs beside a request: it never holds one back, and only its failure counts."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from ygpt_magic.client.reach import Reachability
+from ygpt_magic.errors import ServerUnavailable
+
+
+@contextmanager
+def nothing_listening() -> Iterator[tuple[str, int]]:
+    with socket.socket() as sock:  # bound, then closed: connecting is refused
+        sock.bind(("127.0.0.1", 0))
+        address = sock.getsockname()
+    yield address
+
+
+@contextmanager
+def connects_hang() -> Iterator[tuple[str, int]]:
+    """A listener whose accept queue is full: a new connect gets no answer (Linux drops its SYN)."""
+    with socket.socket() as listener, socket.socket() as first:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        first.connect(listener.getsockname())  # fills the queue: it is never accepted
+        yield listener.getsockname()
+
+
+def beside(reach: Reachability, address: tuple[str, int], body) -> object:
+    async def scenario():
+        async with reach.beside(("the server", address)):
+            return await body()
+    return asyncio.run(scenario())
+
+
+def test_a_request_is_not_held_back_by_a_check_still_waiting():
+    """The check would time out after a minute; the request's answer is returned at once."""
+    reach = Reachability(connect_timeout=60)
+
+    async def answer():
+        return "answered"
+
+    async def fails():
+        raise RuntimeError("UNAVAILABLE")
+
+    with connects_hang() as address:
+        assert beside(reach, address, answer) == "answered"
+    with nothing_listening() as address, pytest.raises(RuntimeError):
+        beside(reach, address, fails)  # it answered a moment ago: not checked again yet
+
+
+def test_nothing_listening_cancels_the_request_and_names_the_address():
+    reach = Reachability(connect_timeout=60)
+    cancelled = []
+
+    async def never_answers():
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+
+    with nothing_listening() as address, pytest.raises(ServerUnavailable, match="the server"):
+        beside(reach, address, never_answers)
+    assert cancelled == [True]
+
+
+def test_a_request_that_fails_before_the_check_reports_the_dead_address():
+    """The SDK's own UNAVAILABLE is less precise than "nothing listens there within N s"."""
+    reach = Reachability(connect_timeout=60)
+
+    async def fails():
+        raise RuntimeError("UNAVAILABLE")
+
+    with nothing_listening() as address, pytest.raises(ServerUnavailable, match="within 60 s"):
+        beside(reach, address, fails)
+
+
+def test_a_request_error_at_a_live_address_is_the_request_error():
+    reach = Reachability(connect_timeout=60)
+
+    async def fails():
+        raise RuntimeError("PERMISSION_DENIED")
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        with pytest.raises(RuntimeError, match="PERMISSION_DENIED"):
+            beside(reach, listener.getsockname(), fails)
+
+
+def test_a_streamed_request_is_answered_by_its_first_chunk():
+    """A stream outlives the check; once its first chunk came, a failed check cannot stop it."""
+    reach = Reachability(connect_timeout=60)
+
+    async def chunks():
+        for n in range(3):
+            yield n
+            await asyncio.sleep(0)
+
+    async def stream(address):
+        got = []
+        async with reach.beside(("the server", address)) as answered:
+            async for chunk in chunks():
+                answered()
+                got.append(chunk)
+        return got
+
+    with connects_hang() as address:
+        assert asyncio.run(stream(address)) == [0, 1, 2]

@@ -1,0 +1,120 @@
+"""Is anything listening at the endpoint? A plain TCP connect, beside a request rather than before it.
+
+The SDK retries an unreachable endpoint with backoff and then waits for its deadline (60–180 s),
+so a dead address would hang a cell for minutes. A TCP connect with ``connect_timeout`` says in
+seconds that nothing listens there, naming the address (ServerUnavailable). An address that
+accepted a connection is not asked again for PROBE_TTL seconds.
+
+The connect used to run before the request, so every cell after a pause paid one more round
+trip before its own (a full one to the cloud, about a millisecond to a local server, more on a
+first cell). Now it runs beside the request (:meth:`Reachability.beside`): the request is not
+held back, and only a failed connect matters: it cancels the request and raises. When the
+request fails first while the connect is still out, the connect is awaited, so a dead address
+is always reported as such rather than as the request's own UNAVAILABLE.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+
+from ..errors import ServerUnavailable
+
+#: seconds after which a reachable endpoint is probed again before the next request
+PROBE_TTL = 30.0
+
+#: an endpoint's name (what messages show) and its (host, port)
+Target = tuple[str, tuple[str, int]]
+
+
+class Reachability:
+    """When each endpoint last accepted a connection, and the connect itself."""
+
+    def __init__(self, connect_timeout: float):
+        self._timeout = connect_timeout
+        self._accepted_at: dict[str, float] = {}
+
+    def forget(self) -> None:
+        """The next request connects first again (after an UNAVAILABLE)."""
+        self._accepted_at.clear()
+
+    def _fresh(self, name: str) -> bool:
+        return time.monotonic() - self._accepted_at.get(name, 0.0) < PROBE_TTL
+
+    def _accepted(self, name: str) -> None:
+        self._accepted_at[name] = time.monotonic()
+
+    async def check(self, target: Target) -> None:
+        """Return once ``target`` accepts a TCP connection (at once if it did lately);
+        ServerUnavailable if it refuses or does not answer within the connect timeout."""
+        name, (host, port) = target
+        if self._fresh(name):
+            return
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), self._timeout)
+        except (OSError, asyncio.TimeoutError):
+            raise ServerUnavailable(name, self._timeout) from None
+        writer.close()
+        self._accepted(name)
+
+    @asynccontextmanager
+    async def beside(self, target: Target) -> AsyncIterator[Callable[[], None]]:
+        """Run the body (a request, in the current task) while :meth:`check` runs in another
+        task. Yields ``answered``: the body calls it when the server has answered (a streamed
+        request's first chunk), which settles the question. A body that ends normally has been
+        answered too."""
+        name = target[0]
+        if self._fresh(name):
+            yield _nothing
+            return
+        body = asyncio.current_task()
+        failure: list[ServerUnavailable] = []
+        finishing = False
+
+        async def probe() -> None:
+            try:
+                await self.check(target)
+            except ServerUnavailable as error:
+                failure.append(error)
+                if not finishing:
+                    body.cancel()
+
+        checking = asyncio.create_task(probe())
+
+        def answered() -> None:
+            checking.cancel()
+            self._accepted(name)
+
+        try:
+            yield answered
+        except asyncio.CancelledError:
+            if not failure:
+                raise
+            _uncancel(body)
+            raise failure[0] from None
+        except Exception:
+            finishing = True
+            if not checking.done():
+                with suppress(asyncio.CancelledError):
+                    await checking
+            if failure:
+                raise failure[0] from None
+            raise
+        else:
+            answered()
+        finally:
+            checking.cancel()
+
+
+def _nothing() -> None:
+    """``answered`` when no check runs."""
+
+
+def _uncancel(task: asyncio.Task | None) -> None:
+    """The body's cancellation was ours and became ServerUnavailable: take it back, so the task
+    is not left counted as cancelled (``Task.uncancel``, Python 3.11+)."""
+    uncancel = getattr(task, "uncancel", None)
+    if uncancel is not None:
+        uncancel()
