@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
 from ..errors import ContextTooLong, ImagesNotTaken, OptionError, UnknownChat
@@ -96,13 +97,25 @@ SETTING_FOR = {"model": "model", "temperature": "temperature", "max_tokens": "ma
 def setting_defaults(settings: Settings | None) -> Options:
     """The notebook's settings as options: what a chat's unset options take."""
     settings = settings or DefaultSettings()
-    return Options(**{option: getattr(settings, name) for option, name in SETTING_FOR.items()})
+    return _as_options(tuple(getattr(settings, name) for name in SETTING_FOR.values()))
+
+
+@lru_cache(maxsize=32)
+def _as_options(values: tuple) -> Options:
+    """Options are immutable and validated when made: each set of settings is made once (a
+    cell resolves its options at least twice, and the panel on every change)."""
+    return Options(**dict(zip(SETTING_FOR, values)))
 
 
 def resolve(options: Options, settings: Settings | None) -> Options:
     """The options a request uses: ``options`` where set (a chat's, or a chat's with a cell's
     flags applied), else the setting, else the built-in default; model and format always set."""
-    return options.with_defaults(setting_defaults(settings)).with_defaults(BUILTIN)
+    return _resolved(options, setting_defaults(settings))
+
+
+@lru_cache(maxsize=64)
+def _resolved(options: Options, defaults: Options) -> Options:
+    return options.with_defaults(defaults).with_defaults(BUILTIN)
 
 
 def sources(options: Options, settings: Settings | None) -> dict[str, str]:

@@ -133,30 +133,33 @@ class Options:
     def with_changes(self, **changes: Any) -> Options:
         """A copy with some options changed, validated anew: ``None`` keeps an option (a flag
         that was not given), :data:`UNSET` makes it "not set" again."""
-        unknown = set(changes) - {f.name for f in fields(self)}
+        unknown = set(changes) - _OPTION_DEFAULTS.keys()
         if unknown:
             raise OptionError(
                 f"Unknown option {', '.join(sorted(unknown))}; the options are "
-                f"{', '.join(f.name for f in fields(self))}."
+                f"{', '.join(_OPTION_DEFAULTS)}."
             )
-        defaults = {f.name: f.default for f in fields(self)}
-        given = {k: defaults[k] if v is UNSET else v for k, v in changes.items() if v is not None}
+        given = {k: _OPTION_DEFAULTS[k] if v is UNSET else v for k, v in changes.items() if v is not None}
         return replace(self, **given) if given else self
 
     def with_defaults(self, defaults: Options) -> Options:
         """These options where set, ``defaults``' values where not."""
-        filled = {f.name: getattr(defaults, f.name) for f in fields(self)
-                  if getattr(self, f.name) is None and getattr(defaults, f.name) is not None}
+        filled = {name: getattr(defaults, name) for name in _OPTION_DEFAULTS
+                  if getattr(self, name) is None and getattr(defaults, name) is not None}
         return replace(self, **filled) if filled else self
 
     def set_fields(self) -> dict[str, Any]:
         """The options that are set (differ from "not set"), as saved in a chat file."""
-        return {f.name: getattr(self, f.name) for f in fields(self)
-                if getattr(self, f.name) != f.default}
+        return {name: getattr(self, name) for name, default in _OPTION_DEFAULTS.items()
+                if getattr(self, name) != default}
 
     def to_dict(self) -> dict[str, Any]:
         """Every option's plain value."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: getattr(self, name) for name in _OPTION_DEFAULTS}
+
+
+#: each option's "not set" value, in the order Options declares them
+_OPTION_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Options)}
 
 
 #: What an option is when neither the chat nor the notebook's settings set it. Temperature and
@@ -177,7 +180,10 @@ class Usage:
     def __add__(self, other: Usage) -> Usage:
         if not isinstance(other, Usage):
             return NotImplemented
-        return Usage(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+        return Usage(self.input_tokens + other.input_tokens,
+                     self.completion_tokens + other.completion_tokens,
+                     self.reasoning_tokens + other.reasoning_tokens,
+                     self.total_tokens + other.total_tokens)
 
 
 def short_model(model: str) -> str:

@@ -118,7 +118,7 @@ class Connection:
             "credential": find_credential(self._secret, local=local).describe(),
         }
 
-    def known_secrets(self) -> list[Credential]:
+    def known_secrets(self) -> tuple[Credential, ...]:
         """The secrets a prompt must never carry (credentials.known_secrets)."""
         return known_secrets(self._secret)
 
