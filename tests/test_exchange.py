@@ -58,8 +58,10 @@ class FakeClient:
         self.sent.append((messages, options))
         return self.stream_
 
-    def complete(self, messages, options):
+    def complete(self, messages, options, sent=None):
         self.sent.append((messages, options, None))
+        if sent is not None:
+            sent()  # the request is on its way
         return self.chunk
 
     def deferred(self, messages, options, on_wait):
@@ -208,7 +210,7 @@ def test_once_needs_no_lock_and_records_nothing():
 
 def test_ctrl_c_while_waiting_for_a_non_streamed_reply():
     class Waiting(FakeClient):
-        def complete(self, messages, options):
+        def complete(self, messages, options, sent=None):
             raise KeyboardInterrupt
 
     session, _, renderer, screen = setup()

@@ -77,6 +77,8 @@ def test_footer_is_quiet_and_deterministic_except_seconds():
 def test_one_handle_waiting_line_then_streamed_text_then_final_markdown():
     r, screen, clock = renderer()
     r.start(["↺ Re-ran this cell: its previous turn was dropped from chat 'default'."])
+    assert screen.handles == 0  # drawn once the request is on its way, not before
+    r.show_waiting()
     assert screen.shown() == (
         "<sub>↺ Re-ran this cell: its previous turn was dropped from chat 'default'.</sub>\n\n"
         "<sub>⏳ waiting for yandexgpt…</sub>"
@@ -134,8 +136,18 @@ def test_a_thousand_chunk_reply_costs_bounded_updates_and_linear_bytes():
 def test_without_the_cost_limit_every_interval_renders(monkeypatch):
     r, screen, clock = renderer(interval=0, cost_ratio=None)
     r.start()
+    r.show_waiting()
     stream(r, clock, ["a" * n for n in range(1, 101)], step=0.001)
     assert r.updates == 1 + 100
+
+
+def test_a_waiting_line_replaced_before_it_was_shown_is_never_drawn():
+    """The answer came (or a tool started) before the request's waiting line was drawn."""
+    r, screen, clock = renderer()
+    r.start()
+    stream(r, clock, ["Être"], step=0.2)
+    r.show_waiting()
+    assert screen.shown() == "Être" and r.updates == 1
 
 
 def test_interrupt_keeps_partial_text_marked_and_closes_an_open_code_fence():

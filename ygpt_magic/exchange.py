@@ -39,6 +39,7 @@ class Renderer(Protocol):
     """What run_exchange needs from a renderer (StreamRenderer, or the panel's own)."""
 
     def start(self, notes: list[str], *, waiting: bool = True) -> None: ...
+    def show_waiting(self) -> None: ...
     def waiting(self, seconds: float) -> None: ...
     def update(self, text: str) -> None: ...
     def finish(self, reply: Reply) -> None: ...
@@ -89,6 +90,7 @@ def _streamed(client: Any, messages: list[dict], options: Options, renderer: Ren
     stream that ends on a PARTIAL chunk without being cancelled was cut off: StreamBroken.
     """
     stream = client.stream(messages, options, **extras)
+    renderer.show_waiting()  # the request is out: the waiting line no longer holds it back
     last, count = None, 0
     try:
         for chunk in stream:
@@ -109,8 +111,9 @@ def _requested(client: Any, messages: list[dict], options: Options, renderer: Re
                extras: dict, mode: str) -> Any:
     """The one chunk of a non-streamed or deferred reply (the client cancels on Ctrl-C)."""
     if mode == "deferred":
+        renderer.show_waiting()
         return client.deferred(messages, options, on_wait=renderer.waiting, **extras)
-    return client.complete(messages, options, **extras)
+    return client.complete(messages, options, sent=renderer.show_waiting, **extras)
 
 
 def _asker(client: Any, plan: Plan, renderer: Renderer, mode: str) -> Callable[[list[dict], dict], Any]:

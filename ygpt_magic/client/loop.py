@@ -123,13 +123,16 @@ class LoopThread:
                 self._loop, self._thread = _take_spare(self._name)
             return self._loop
 
-    def run(self, coro: Coroutine) -> Any:
-        """Run coro on the loop and wait here; Ctrl-C cancels it and propagates."""
+    def run(self, coro: Coroutine, meanwhile: Callable[[], None] | None = None) -> Any:
+        """Run coro on the loop and wait here (after calling ``meanwhile``, while it runs);
+        Ctrl-C (or ``meanwhile`` failing) cancels it and propagates."""
         future = asyncio.run_coroutine_threadsafe(coro, self.loop)
         try:
+            if meanwhile is not None:
+                meanwhile()
             return future.result()
-        except KeyboardInterrupt:
-            future.cancel()
+        except BaseException:
+            future.cancel()  # a no-op once it is done
             raise
 
     def stream(self, source: AsyncIterator[Any]) -> StreamJob:

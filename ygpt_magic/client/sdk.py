@@ -136,15 +136,17 @@ class Client:
         self._check_credentials()
         return Stream(self, list(messages), options, extras)
 
-    def complete(self, messages: list[dict], options: Options, **extras: Any) -> Chunk:
-        """One request, no streaming."""
+    def complete(self, messages: list[dict], options: Options, *, sent: Callable[[], None] | None = None,
+                 **extras: Any) -> Chunk:
+        """One request, no streaming; ``sent`` is called once it is on its way, before its
+        answer is awaited (the caller draws its waiting line then)."""
         to_chunk = self._route(messages, extras)
 
         async def run():
-            model, sent, target = self._prepare(messages, options, extras)
+            model, sdk_messages, target = self._prepare(messages, options, extras)
             async with self._reach.beside(target):
-                return await model.run(sent, timeout=self.settings.timeout)
-        return to_chunk(self._call(run, options, messages), None)
+                return await model.run(sdk_messages, timeout=self.settings.timeout)
+        return to_chunk(self._call(run, options, messages, meanwhile=sent), None)
 
     def deferred(self, messages: list[dict], options: Options,
                  on_wait: Callable[[float], None], **extras: Any) -> Chunk:
@@ -251,12 +253,13 @@ class Client:
     # -- internals ----------------------------------------------------------------------------
 
     def _call(self, make_coro: Callable, options: Options | None,
-              messages: list[dict] | None = None):
-        """Run a coroutine on the loop thread and wait for it here; errors come back mapped."""
+              messages: list[dict] | None = None, meanwhile: Callable[[], None] | None = None):
+        """Run a coroutine on the loop thread and wait for it here (``meanwhile`` runs here
+        first, while it starts); errors come back mapped."""
         self._check_credentials()
         started = time.monotonic()
         try:
-            return self._loop.run(make_coro())
+            return self._loop.run(make_coro(), meanwhile)
         except (YGptError, KeyboardInterrupt):
             raise
         except Exception as exc:

@@ -118,6 +118,7 @@ class StreamRenderer:
         self._done = False
         self._tools: list[tuple[str, str]] = []  # (Markdown, plain) of each finished tool call
         self._running: str | None = None  # the call running now, as its line
+        self._waiting_line: Bundle | None = None  # set by start / tool_done, shown by show_waiting
 
     @property
     def text(self) -> str:
@@ -127,11 +128,18 @@ class StreamRenderer:
     # -- while the request runs ----------------------------------------------------------------
 
     def start(self, notes: Iterable[str] = (), *, waiting: bool = True) -> None:
-        """Take the notes (rewind, trim) and show a waiting line until the first text arrives
-        (``waiting=False``: a replayed reply, whose final form is the first display)."""
+        """Take the notes (rewind, trim) and set a waiting line to show until the first text
+        arrives (``waiting=False``: a replayed reply, whose final form is the first display)."""
         self._notes = list(notes)
         if waiting:
-            self._show(self._streaming(f"⏳ waiting for {self.label}…", quiet=True))
+            self._waiting_line = self._streaming(f"⏳ waiting for {self.label}…", quiet=True)
+
+    def show_waiting(self) -> None:
+        """Show the waiting line that start or tool_done set, if nothing has replaced it. The
+        exchange calls this once the request is on its way: drawing the line before sending
+        made every request wait for a display (a tenth of a millisecond and more, each)."""
+        if self._waiting_line is not None and not self._done:
+            self._show(self._waiting_line)
 
     def waiting(self, seconds: float) -> None:
         """Deferred mode: how long the operation has been running (replaced by the reply)."""
@@ -161,11 +169,12 @@ class StreamRenderer:
         self._show(self._streaming(f"⏳ running {line}…", quiet=True))
 
     def tool_done(self, call: ToolCall, *, show: bool = True) -> None:
-        """A tool call has finished: its line and details stay above the reply from now on."""
+        """A tool call has finished: its line and details stay above the reply from now on,
+        and the waiting line under them shows when the next request is out (``show``)."""
         self._running = None
         self._tools.append((tool_lines.details(call), tool_lines.line(call)))
         if show:
-            self._show(self._streaming(f"⏳ waiting for {self.label}…", quiet=True))
+            self._waiting_line = self._streaming(f"⏳ waiting for {self.label}…", quiet=True)
 
     def _stop_running(self, how: str) -> None:
         """A tool call cut short keeps its line, saying so."""
@@ -238,6 +247,7 @@ class StreamRenderer:
         return shown
 
     def _show(self, bundle: Bundle, metadata: dict | None = None) -> None:
+        self._waiting_line = None  # whatever shows now replaces it
         bundle = self._with_tools(bundle)
         extra = {"metadata": metadata} if metadata else {}
         if self._handle is None:
