@@ -290,7 +290,19 @@ def request_options(session: ChatSession, chat: str | None, flags: Mapping[str, 
                     settings: Settings | None) -> Options:
     """What a request of chat ``chat`` uses: ``flags`` (None = not given) over the chat's
     options, resolved (:func:`resolve`)."""
-    return resolve(chat_options(session, chat).with_changes(**(flags or {})), settings)
+    options, changes = chat_options(session, chat), tuple((flags or {}).items())
+    try:
+        changed = _with_changes(options, changes)
+    except TypeError:  # a flag's value that cannot be a cache key (a list): made anew
+        changed = options.with_changes(**dict(changes))
+    return resolve(changed, settings)
+
+
+@lru_cache(maxsize=64)
+def _with_changes(options: Options, changes: tuple[tuple[str, Any], ...]) -> Options:
+    """A cell's flags over its chat's options, made once for each (a cell repeated, a --map cell's
+    rows, the panel's sends)."""
+    return options.with_changes(**dict(changes))
 
 
 def tokenizer(get_client: Callable[[], Any], options: Options) -> CountTokens:
