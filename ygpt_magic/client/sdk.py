@@ -18,7 +18,6 @@ Why it looks like this:
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -322,7 +321,9 @@ class Client:
         """The SDK model for a request, configured once per set of options, tools and schema (a
         tool cell asks at least twice, and declaring its tools to the SDK each time was a
         tenth of its cost); only the last few are kept."""
-        key = (options, json.dumps(extras, sort_keys=True, default=repr) if extras else "")
+        # the declarations are built the same way every time, so their repr is a key (JSON with
+        # sorted keys cost more than the lookup saves)
+        key = (options, repr(extras) if extras else "")
         model = self._models.get(key)
         if model is None:
             if len(self._models) >= MODELS_KEPT:

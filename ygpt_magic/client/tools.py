@@ -43,18 +43,34 @@ def sdk_messages(messages: Sequence[dict[str, Any]]) -> list[Any]:
     return [_tool_call_message(m) if "tool_calls" in m else m for m in messages]
 
 
+#: tool-call messages already built, by role and the calls' repr (the last BUILT_KEPT of them)
+_built: dict[tuple[str, str], _ToolCallMessage] = {}
+BUILT_KEPT = 256
+
+
 def _tool_call_message(message: dict[str, Any]) -> _ToolCallMessage:
+    """Built once per list of calls: a chat's calls stay in its history and go with every later
+    request, and the SDK only reads the protobuf."""
+    key = (message.get("role", "assistant"), repr(message["tool_calls"]))
+    built = _built.get(key)
+    if built is None:
+        if len(_built) >= BUILT_KEPT:
+            _built.pop(next(iter(_built)), None)
+        built = _built[key] = _build(key[0], message["tool_calls"])
+    return built
+
+
+def _build(role: str, tool_calls: Sequence[dict[str, Any]]) -> _ToolCallMessage:
     from google.protobuf.struct_pb2 import Struct
     from yandex.cloud.ai.foundation_models.v1 import text_common_pb2 as proto
 
     calls = []
-    for call in message["tool_calls"]:
+    for call in tool_calls:
         arguments = Struct()
         arguments.update(call["arguments"])
         calls.append(proto.ToolCall(function_call=proto.FunctionCall(name=call["name"],
                                                                     arguments=arguments)))
-    return _ToolCallMessage(role=message.get("role", "assistant"), text="",
-                            tool_calls=_CallList(proto.ToolCallList(tool_calls=calls)))
+    return _ToolCallMessage(role=role, text="", tool_calls=_CallList(proto.ToolCallList(tool_calls=calls)))
 
 
 def configure_settings(sdk: Any, tools: Sequence[dict[str, Any]], tool_choice: str | None,
