@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 
 from ..errors import ServerUnavailable
 
@@ -97,8 +97,7 @@ class Reachability:
         except Exception:
             finishing = True
             if not checking.done():
-                with suppress(asyncio.CancelledError):
-                    await checking
+                await asyncio.wait((checking,))  # a Ctrl-C meanwhile still cancels this task
             if failure:
                 raise failure[0] from None
             raise
