@@ -289,13 +289,9 @@ def plan_request(
 def request_options(session: ChatSession, chat: str | None, flags: Mapping[str, Any] | None,
                     settings: Settings | None) -> Options:
     """What a request of chat ``chat`` uses: ``flags`` (None = not given) over the chat's
-    options, resolved (:func:`resolve`)."""
-    options, changes = chat_options(session, chat), tuple((flags or {}).items())
-    try:
-        changed = _with_changes(options, changes)
-    except TypeError:  # a flag's value that cannot be a cache key (a list): made anew
-        changed = options.with_changes(**dict(changes))
-    return resolve(changed, settings)
+    options, resolved (:func:`resolve`). The flags' values are what the parser made of them
+    (strings, numbers, a tuple of tool names), so a set of them is a cache key."""
+    return resolve(_with_changes(chat_options(session, chat), tuple((flags or {}).items())), settings)
 
 
 @lru_cache(maxsize=64)

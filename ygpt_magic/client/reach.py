@@ -62,16 +62,16 @@ class Reachability:
     @asynccontextmanager
     async def beside(self, target: Target) -> AsyncIterator[Callable[[], None]]:
         """Run the body (a request, in the current task) while :meth:`check` runs in another
-        task. Yields ``answered``: the body calls it when the server has answered (a streamed
-        request's first chunk), which settles the question. A body that ends normally has been
-        answered too."""
+        task. Yields ``answered``: the body calls it when the server has answered (each chunk of
+        a streamed request; only the first does anything), which settles the question. A body
+        that ends normally has been answered too."""
         name = target[0]
         if self._fresh(name):
             yield _nothing
             return
         body = asyncio.current_task()
         failure: list[ServerUnavailable] = []
-        finishing = False
+        finishing = settled = False
 
         async def probe() -> None:
             try:
@@ -84,8 +84,11 @@ class Reachability:
         checking = asyncio.create_task(probe())
 
         def answered() -> None:
-            checking.cancel()
-            self._accepted(name)
+            nonlocal settled
+            if not settled:
+                settled = True
+                checking.cancel()
+                self._accepted(name)
 
         try:
             yield answered

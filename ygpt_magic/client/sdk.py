@@ -65,9 +65,9 @@ class Stream:
         self._job = client._loop.stream(self._produce(messages, options, extras))
 
     async def _produce(self, messages: list[dict], options: Options, extras: Extras):
-        model, sent, target = self._client._prepare(messages, options, extras)
+        model, payload, target = self._client._prepare(messages, options, extras)
         async with self._client._reach.beside(target) as answered:
-            async for result in model.run_stream(sent, timeout=self._client.settings.timeout):
+            async for result in model.run_stream(payload, timeout=self._client.settings.timeout):
                 answered()
                 yield result
 
@@ -142,9 +142,9 @@ class Client:
         to_chunk = self._route(messages, extras)
 
         async def run():
-            model, sdk_messages, target = self._prepare(messages, options, extras)
+            model, payload, target = self._prepare(messages, options, extras)
             async with self._reach.beside(target):
-                return await model.run(sdk_messages, timeout=self.settings.timeout)
+                return await model.run(payload, timeout=self.settings.timeout)
         return to_chunk(self._call(run, options, messages, meanwhile=sent), None)
 
     def deferred(self, messages: list[dict], options: Options,
