@@ -79,6 +79,7 @@ def test_a_changed_tool_result_is_sent_in_auto_mode_and_a_miss_in_replay_mode(sh
         assert cell(shell, "def get_sales(region: str, limit: int = 10) -> int:\n"
                            "    '''Sales rows of one region.'''\n    return 999").ok
         server.reset()
+        server.faults.latency(0.15)  # slower than loop.SLOW_AFTER: the waiting line shows
         changed = cell(shell, NORTH, cell_id="north")
         assert changed.ok and answer(shell) == "The north sold 999 units."
         assert not shell.user_ns["_ygpt"].cached
@@ -88,6 +89,7 @@ def test_a_changed_tool_result_is_sent_in_auto_mode_and_a_miss_in_replay_mode(sh
             "the replayed call's line and a waiting line show while the second round is sent"
         [request] = completions(server)  # the first round hit, only the second was sent
         assert request.messages[-1]["tool_results"][0]["content"] == "999"
+        server.faults.clear()
         assert cell(shell, "def get_sales(region: str, limit: int = 10) -> int:\n"
                            "    '''Sales rows of one region.'''\n    return 555").ok
         shell.run_line_magic("ygpt", "cache --mode replay")

@@ -18,6 +18,7 @@ from ygpt_magic.chat import BUILTIN, Options
 from ygpt_magic.client import Client
 from ygpt_magic.client.credentials import Credential, find_credential, mask
 from ygpt_magic.client.endpoints import parse_endpoint
+from ygpt_magic.client.loop import SLOW_AFTER
 from ygpt_magic.client.settings import ClientSettings
 from ygpt_magic.errors import (
     ContextTooLong, CredentialsMissing, OptionError, ServerGaveUp, ServerTimeout, ServerUnavailable,
@@ -97,6 +98,29 @@ def test_options_reach_the_server(client, ygpt_server):
     options = ygpt_server.requests[-1].options
     assert (options["temperature"], options["max_tokens"], options["reasoning"], options["json"]) \
         == (pytest.approx(0.2), 40, True, True)
+
+
+@pytest.mark.parametrize("send", ["stream", "complete"])
+@pytest.mark.parametrize("latency", [0.0, 0.25])
+def test_slow_is_called_once_only_when_the_answer_keeps_us_waiting(client, ygpt_server, send, latency):
+    client.complete(TRANSLATE, BUILTIN)  # the channel is open: a quick answer is quick
+    ygpt_server.faults.latency(latency)
+    calls = []
+
+    def slow():
+        calls.append(time.monotonic() - started)
+
+    started = time.monotonic()
+    if send == "stream":
+        text = [chunk.text for chunk in client.stream(TRANSLATE, BUILTIN, slow=slow)][-1]
+    else:
+        text = client.complete(TRANSLATE, BUILTIN, slow=slow).text
+    answered = time.monotonic() - started
+    assert text == FRENCH
+    if latency:  # told once, after SLOW_AFTER and before the answer came
+        assert len(calls) == 1 and SLOW_AFTER <= calls[0] < answered
+    elif answered < SLOW_AFTER:  # a quick answer, as it is here unless the machine stalls
+        assert calls == []
 
 
 def test_cancel_from_another_thread_ends_the_iteration(client, ygpt_server):

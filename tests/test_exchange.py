@@ -54,14 +54,16 @@ class FakeClient:
     chunk: Chunk | None = None
     sent: list = field(default_factory=list)
 
-    def stream(self, messages, options):
+    def stream(self, messages, options, slow=None):
         self.sent.append((messages, options))
+        if slow is not None:
+            slow()  # a server slower than loop.SLOW_AFTER: the waiting line shows
         return self.stream_
 
-    def complete(self, messages, options, sent=None):
+    def complete(self, messages, options, slow=None):
         self.sent.append((messages, options, None))
-        if sent is not None:
-            sent()  # the request is on its way
+        if slow is not None:
+            slow()
         return self.chunk
 
     def deferred(self, messages, options, on_wait):
@@ -210,7 +212,7 @@ def test_once_needs_no_lock_and_records_nothing():
 
 def test_ctrl_c_while_waiting_for_a_non_streamed_reply():
     class Waiting(FakeClient):
-        def complete(self, messages, options, sent=None):
+        def complete(self, messages, options, slow=None):
             raise KeyboardInterrupt
 
     session, _, renderer, screen = setup()

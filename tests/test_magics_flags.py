@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
+from ygpt_magic.client.loop import SLOW_AFTER
 from ygpt_magic.errors import InterpolationError, OptionError
 from conftest import cell, completions, scripted
 
@@ -114,6 +116,19 @@ def test_no_stream_sends_one_unary_request(shell, ygpt_server):
     request = sent(ygpt_server)
     assert request.method == "Completion" and request.stream is False
     assert FRENCH in result.final
+
+
+@pytest.mark.parametrize("stream", ["--no-stream", ""])
+def test_a_waiting_line_shows_only_while_an_answer_is_slow(shell, ygpt_server, stream):
+    cell(shell, f"%%ygpt --once {stream}\nWarm up")  # the channel is open: a quick answer is quick
+    started = time.monotonic()
+    quick = cell(shell, f"%%ygpt --once {stream} {TRANSLATE}\n{HAMLET}")
+    if time.monotonic() - started < SLOW_AFTER:  # as it is here unless the machine stalls
+        assert not any("waiting for" in str(o["data"]) for o in quick.outputs)  # nothing flashes
+        assert quick.updates == (1 if stream else 2)  # the answer; streamed: its first text, then final
+    ygpt_server.faults.latency(0.3)
+    slow = cell(shell, f"%%ygpt --once {stream} {TRANSLATE}\n{HAMLET}")
+    assert "waiting for yandexgpt" in str(slow.outputs[0]["data"]) and FRENCH in slow.final
 
 
 def test_deferred_shows_a_waiting_indicator_then_the_reply(shell, ygpt_server):

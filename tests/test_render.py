@@ -182,8 +182,18 @@ def test_fail_keeps_partial_text_under_a_mark_that_does_not_repeat_the_message()
 def test_fail_before_any_text_clears_the_waiting_line():
     r, screen, clock = renderer()
     r.start()
+    r.show_waiting()
     r.fail(BROKEN)
     assert screen.last == {"text/plain": ""} and "waiting" not in str(screen.last)
+
+
+def test_a_quick_failure_shows_nothing_and_the_renderer_is_done():
+    r, screen, clock = renderer()
+    r.start()
+    r.fail(BROKEN)  # before the answer was slow enough for a waiting line
+    r.show_waiting()
+    r.update("late text")
+    assert screen.bundles == []
 
 
 def test_waiting_line_in_deferred_mode():

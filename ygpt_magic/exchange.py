@@ -89,8 +89,7 @@ def _streamed(client: Any, messages: list[dict], options: Options, renderer: Ren
     A silent server is the client's to bound (``stream_timeout``, raising StreamStalled); a
     stream that ends on a PARTIAL chunk without being cancelled was cut off: StreamBroken.
     """
-    stream = client.stream(messages, options, **extras)
-    renderer.show_waiting()  # the request is out: the waiting line no longer holds it back
+    stream = client.stream(messages, options, slow=renderer.show_waiting, **extras)
     last, count = None, 0
     try:
         for chunk in stream:
@@ -113,7 +112,7 @@ def _requested(client: Any, messages: list[dict], options: Options, renderer: Re
     if mode == "deferred":
         renderer.show_waiting()
         return client.deferred(messages, options, on_wait=renderer.waiting, **extras)
-    return client.complete(messages, options, sent=renderer.show_waiting, **extras)
+    return client.complete(messages, options, slow=renderer.show_waiting, **extras)
 
 
 def _asker(client: Any, plan: Plan, renderer: Renderer, mode: str) -> Callable[[list[dict], dict], Any]:
@@ -127,7 +126,7 @@ def _asker(client: Any, plan: Plan, renderer: Renderer, mode: str) -> Callable[[
 
 class _Sender:
     """The exchange's request function; once replayed rounds are followed by one that has to be
-    sent, the waiting line (with the tool lines kept so far) shows before it goes."""
+    sent, the waiting line (with the tool lines kept so far) shows if its answer is slow."""
 
     def __init__(self, ask: Callable[[list[dict], dict], Any], renderer: Renderer,
                  notes: list[str]) -> None:

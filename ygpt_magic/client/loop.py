@@ -9,6 +9,7 @@ arrives in the caller, which then cancels the coroutine on the loop (thread-safe
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import queue
 import threading
@@ -17,6 +18,11 @@ from typing import Any
 
 _END = object()
 logger = logging.getLogger("ygpt_magic.client")
+
+#: Seconds an answer may take before a wait calls its ``slow`` callback (the cell's waiting line).
+#: A quicker answer is shown as it comes: a line drawn for it would flash and be replaced at once,
+#: and drawing it would compete with the sending thread for the interpreter lock.
+SLOW_AFTER = 0.1
 
 
 def _quiet_exception_handler(_loop: asyncio.AbstractEventLoop, context: dict) -> None:
@@ -52,19 +58,30 @@ class StreamJob:
         finally:
             await source.aclose()
 
-    def results(self, stall_timeout: float | None) -> Iterator[Any]:
-        """Items as they arrive; ends when the source ends or the job is cancelled."""
+    def results(self, stall_timeout: float | None, slow: Callable[[], None] | None = None) -> Iterator[Any]:
+        """Items as they arrive; ends when the source ends or the job is cancelled. ``slow`` is
+        called once if the first item takes longer than SLOW_AFTER (its stall clock goes on)."""
         while True:
-            try:
-                item = self._queue.get(timeout=stall_timeout)
-            except queue.Empty:
-                raise Stalled() from None
+            item, slow = self._next(stall_timeout, slow), None
             if item is _END:
                 return
             ok, value = item
             if not ok:
                 raise value
             yield value
+
+    def _next(self, timeout: float | None, slow: Callable[[], None] | None) -> Any:
+        if slow is not None:
+            first = SLOW_AFTER if timeout is None else min(SLOW_AFTER, timeout)
+            try:
+                return self._queue.get(timeout=first)
+            except queue.Empty:
+                slow()
+            timeout = None if timeout is None else timeout - first
+        try:
+            return self._queue.get(timeout=timeout)
+        except queue.Empty:
+            raise Stalled() from None
 
     def cancel(self) -> None:
         """Thread-safe; a no-op once the job has finished."""
@@ -123,13 +140,18 @@ class LoopThread:
                 self._loop, self._thread = _take_spare(self._name)
             return self._loop
 
-    def run(self, coro: Coroutine, meanwhile: Callable[[], None] | None = None) -> Any:
-        """Run coro on the loop and wait here (after calling ``meanwhile``, while it runs);
-        Ctrl-C (or ``meanwhile`` failing) cancels it and propagates."""
+    def run(self, coro: Coroutine, slow: Callable[[], None] | None = None) -> Any:
+        """Run coro on the loop and wait here; ``slow`` is called here if it has not finished
+        within SLOW_AFTER. Ctrl-C (or ``slow`` failing) cancels it and propagates."""
         future = asyncio.run_coroutine_threadsafe(coro, self.loop)
         try:
-            if meanwhile is not None:
-                meanwhile()
+            if slow is not None:
+                try:  # one timed wait (concurrent.futures.wait added a tenth of a millisecond)
+                    return future.result(SLOW_AFTER)
+                except concurrent.futures.TimeoutError:
+                    if future.done():  # its own TimeoutError, or done just now
+                        return future.result()
+                slow()
             return future.result()
         except BaseException:
             future.cancel()  # a no-op once it is done

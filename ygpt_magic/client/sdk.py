@@ -54,8 +54,10 @@ Extras = dict[str, Any]
 class Stream:
     """Iterator of Chunks produced on the client's loop thread; `cancel()` from any thread."""
 
-    def __init__(self, client: Client, messages: list[dict], options: Options, extras: Extras):
+    def __init__(self, client: Client, messages: list[dict], options: Options, extras: Extras,
+                 slow: Callable[[], None] | None = None):
         self.cancelled = False
+        self._slow = slow
         self._stream_timeout = client.settings.stream_timeout
         self._client = client
         self._model = options.model
@@ -75,7 +77,7 @@ class Stream:
         last: Chunk | None = None
         count, attempt = 0, 1
         try:
-            for result in self._job.results(self._stream_timeout):
+            for result in self._job.results(self._stream_timeout, self._slow):
                 chunk = self._to_chunk(result, last)
                 if last is not None and len(chunk.text) < len(last.text):
                     count, attempt = 0, attempt + 1  # the SDK retried: the text starts over
@@ -125,27 +127,30 @@ class Client:
 
     # -- requests -----------------------------------------------------------------------------
 
-    def stream(self, messages: list[dict], options: Options, **extras: Any) -> Stream:
+    def stream(self, messages: list[dict], options: Options, *, slow: Callable[[], None] | None = None,
+               **extras: Any) -> Stream:
         """Start a streamed completion; iterate the result for Chunks (each the whole text).
-        A stream silent for ``settings.stream_timeout`` seconds stops with StreamStalled.
+        A stream silent for ``settings.stream_timeout`` seconds stops with StreamStalled;
+        ``slow`` is called if the first chunk takes longer than ``loop.SLOW_AFTER`` (the caller
+        draws its waiting line then).
 
         ``extras`` (every request method takes them): ``tools``, the declarations
         (``[{"name", "description", "parameters"}]``), and ``response_format``, a JSON schema
         (``{"name", "json_schema"}``); the tool choice is ``options.tool_choice``."""
         self._check_credentials()
-        return Stream(self, list(messages), options, extras)
+        return Stream(self, list(messages), options, extras, slow)
 
-    def complete(self, messages: list[dict], options: Options, *, sent: Callable[[], None] | None = None,
+    def complete(self, messages: list[dict], options: Options, *, slow: Callable[[], None] | None = None,
                  **extras: Any) -> Chunk:
-        """One request, no streaming; ``sent`` is called once it is on its way, before its
-        answer is awaited (the caller draws its waiting line then)."""
+        """One request, no streaming; ``slow`` is called if its answer takes longer than
+        ``loop.SLOW_AFTER`` (the caller draws its waiting line then)."""
         to_chunk = self._route(messages, extras)
 
         async def run():
             model, payload, target = self._prepare(messages, options, extras)
             async with self._reach.beside(target):
                 return await model.run(payload, timeout=self.settings.timeout)
-        return to_chunk(self._call(run, options, messages, meanwhile=sent), None)
+        return to_chunk(self._call(run, options, messages, slow=slow), None)
 
     def deferred(self, messages: list[dict], options: Options,
                  on_wait: Callable[[float], None], **extras: Any) -> Chunk:
@@ -252,13 +257,13 @@ class Client:
     # -- internals ----------------------------------------------------------------------------
 
     def _call(self, make_coro: Callable, options: Options | None,
-              messages: list[dict] | None = None, meanwhile: Callable[[], None] | None = None):
-        """Run a coroutine on the loop thread and wait for it here (``meanwhile`` runs here
-        first, while it starts); errors come back mapped."""
+              messages: list[dict] | None = None, slow: Callable[[], None] | None = None):
+        """Run a coroutine on the loop thread and wait for it here (``slow`` as in
+        LoopThread.run); errors come back mapped."""
         self._check_credentials()
         started = time.monotonic()
         try:
-            return self._loop.run(make_coro(), meanwhile)
+            return self._loop.run(make_coro(), slow)
         except (YGptError, KeyboardInterrupt):
             raise
         except Exception as exc:

@@ -136,8 +136,8 @@ class StreamRenderer:
 
     def show_waiting(self) -> None:
         """Show the waiting line that start or tool_done set, if nothing has replaced it. The
-        exchange calls this once the request is on its way: drawing the line before sending
-        made every request wait for a display (a tenth of a millisecond and more, each)."""
+        client calls this when an answer is slow (``client.loop.SLOW_AFTER``): a quick one is
+        shown as it comes, with no line flashing before it and no display holding up its send."""
         if self._waiting_line is not None and not self._done:
             self._show(self._waiting_line)
 
@@ -170,7 +170,7 @@ class StreamRenderer:
 
     def tool_done(self, call: ToolCall, *, show: bool = True) -> None:
         """A tool call has finished: its line and details stay above the reply from now on,
-        and the waiting line under them shows when the next request is out (``show``)."""
+        and the waiting line under them shows if the next answer is slow (``show``)."""
         self._running = None
         self._tools.append((tool_lines.details(call), tool_lines.line(call)))
         if show:
@@ -211,13 +211,15 @@ class StreamRenderer:
                                  INTERRUPTED_KEPT if kept else INTERRUPTED))
 
     def fail(self, message: str) -> None:
-        """Keep any partial text visible, marked as stopped; with none, clear the waiting line;
-        final. ``message`` is not repeated: IPython (or the panel) shows it just below."""
+        """Keep any partial text visible, marked as stopped; with none, clear what shows (nothing
+        has, after a quick failure); final. ``message`` is not repeated: IPython (or the panel)
+        shows it just below."""
         self._stop_running("stopped")
         if self._text:
             self._final(self._marked(self._text, FAILED))
-        else:
+        elif self._handle is not None:
             self._final({"text/plain": ""})
+        self._done = True
 
     # -- bundles -------------------------------------------------------------------------------
 
