@@ -118,7 +118,7 @@ class StreamRenderer:
         self._done = False
         self._tools: list[tuple[str, str]] = []  # (Markdown, plain) of each finished tool call
         self._running: str | None = None  # the call running now, as its line
-        self._waiting_line: Bundle | None = None  # set by start / tool_done, shown by show_waiting
+        self._waiting_line = False  # set by start / tool_done, shown by show_waiting
 
     @property
     def text(self) -> str:
@@ -131,15 +131,14 @@ class StreamRenderer:
         """Take the notes (rewind, trim) and set a waiting line to show until the first text
         arrives (``waiting=False``: a replayed reply, whose final form is the first display)."""
         self._notes = list(notes)
-        if waiting:
-            self._waiting_line = self._streaming(f"⏳ waiting for {self.label}…", quiet=True)
+        self._waiting_line = waiting
 
     def show_waiting(self) -> None:
         """Show the waiting line that start or tool_done set, if nothing has replaced it. The
         client calls this when an answer is slow (``client.loop.SLOW_AFTER``): a quick one is
         shown as it comes, with no line flashing before it and no display holding up its send."""
-        if self._waiting_line is not None and not self._done:
-            self._show(self._waiting_line)
+        if self._waiting_line and not self._done:
+            self._show(self._streaming(f"⏳ waiting for {self.label}…", quiet=True))
 
     def waiting(self, seconds: float) -> None:
         """Deferred mode: how long the operation has been running (replaced by the reply)."""
@@ -172,9 +171,9 @@ class StreamRenderer:
         """A tool call has finished: its line and details stay above the reply from now on,
         and the waiting line under them shows if the next answer is slow (``show``)."""
         self._running = None
-        self._tools.append((tool_lines.details(call), tool_lines.line(call)))
-        if show:
-            self._waiting_line = self._streaming(f"⏳ waiting for {self.label}…", quiet=True)
+        line = tool_lines.line(call)
+        self._tools.append((tool_lines.details(call, line), line))
+        self._waiting_line = show
 
     def _stop_running(self, how: str) -> None:
         """A tool call cut short keeps its line, saying so."""
@@ -249,7 +248,7 @@ class StreamRenderer:
         return shown
 
     def _show(self, bundle: Bundle, metadata: dict | None = None) -> None:
-        self._waiting_line = None  # whatever shows now replaces it
+        self._waiting_line = False  # whatever shows now replaces it
         bundle = self._with_tools(bundle)
         extra = {"metadata": metadata} if metadata else {}
         if self._handle is None:

@@ -28,8 +28,8 @@ def line(call: ToolCall) -> str:
     return f"🔧 {call_line(call.name, call.arguments)} → {call.summary} · {call.elapsed:.1f} s"
 
 
-def details(call: ToolCall) -> str:
-    """The call's line as a ``<details>`` summary over its arguments and result."""
+def details(call: ToolCall, summary: str) -> str:
+    """The call's ``summary`` (its :func:`line`) over its arguments and result, as ``<details>``."""
     arguments = json.dumps(call.arguments, ensure_ascii=False, indent=2)
-    return (f"<details><summary>{html.escape(line(call), quote=False)}</summary>\n\n"
+    return (f"<details><summary>{html.escape(summary, quote=False)}</summary>\n\n"
             f"{fenced(arguments, 'json')}\n\n{fenced(call.result)}\n\n</details>")
