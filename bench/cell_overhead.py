@@ -5,7 +5,7 @@ against one local server in its own process, for the same request (the Hamlet tr
 short scripted reply), warmed up and interleaved. The baseline is what a user writes without the
 extension: a cell that iterates ``YCloudML(...).models.completions("yandexgpt").run_stream``.
 The ratio of the medians is the price of parsing flags, planning, the client's loop thread,
-rendering (waiting line, reply, footer) and recording. Target: ≤ 1.10.
+rendering (reply, footer) and recording. Target: ≤ 1.10.
 
     .venv/bin/python bench/cell_overhead.py [--quick]
 """
