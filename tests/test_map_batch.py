@@ -171,3 +171,29 @@ def test_ctrl_c_stops_the_waiting_not_the_job_and_attach_collects_it_in_the_rows
     assert list(spelled.index) == [f"k{i}" for i in range(20)] and spelled.notna().all()
     assert "w7" in spelled["k7"]
     assert len(batch_rows(ygpt_server)) == 20   # one job: attaching sent nothing again
+
+
+def test_a_job_collected_after_the_notebook_changed_is_recorded_under_what_was_sent(batch_shell, ygpt_server,
+                                                                                    tmp_path):
+    shell = batch_shell
+    shell.run_line_magic("config", f"YGptMagics.cache_path = {str(tmp_path / 'replies.sqlite')!r}")
+    shell.user_ns.update(words=[f"w{i}" for i in range(6)], style="capitals")
+    source = f"%%ygpt --map words --batch -m {BATCH_MODEL} --out spelled\nSpell {{item}} in {{style}}"
+    assert cell(shell, "%ygpt batch list").ok   # the SDK's first connection, before the timer runs
+    ygpt_server.batch_row_delay = 0.15
+    timer = threading.Timer(0.4, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
+    timer.start()
+    run = cell(shell, source)
+    timer.join()
+    assert run.ok and "Stopped waiting" in run.stdout, run.message
+    shell.user_ns["style"] = "italics"   # the notebook moves on while the job runs
+    assert cell(shell, f"%ygpt batch attach {task_id_of(run)} --out spelled").ok
+    shell.extension_manager.reload_extension("ygpt_magic")   # a new kernel: its memo is gone
+    shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
+    shell.run_line_magic("config", "YGptMagics.cache_mode = 'replay'")
+    shell.user_ns["style"] = "capitals"
+    replayed = cell(shell, source)   # the rows the job answered, replayed: no job, no miss
+    assert replayed.ok, replayed.message
+    assert "w4" in shell.user_ns["spelled"][4]
+    shell.run_line_magic("config", "YGptMagics.cache_mode = 'auto'")
+    shell.run_line_magic("config", "YGptMagics.cache_path = None")

@@ -38,8 +38,9 @@ class BatchRecord:
     state: RowState
     requests: list[list[dict]] | None   # None: a job found by id alone (its rows are read back)
     tally: Tally
-    #: keeps a row's answer in the reply cache (None: no cache, or a job found by id alone)
-    record: Callable[[int, Any], None] | None = None
+    #: keeps a row's answer in the reply cache under its request (None: no cache, or a job
+    #: found by id alone)
+    record: Callable[[list[dict], Any], None] | None = None
 
 
 def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
@@ -128,7 +129,7 @@ def _apply(record: BatchRecord, outcome: BatchOutcome, memo: RowMemo, progress: 
                 if state.keys[position] is not None:
                     memo.put(state.keys[position], answer)
                 if record.record is not None:
-                    record.record(position, Chunk(text, "FINAL", "", None))
+                    record.record(record.requests[offset], Chunk(text, "FINAL", "", None))
                 tally.add(0, 0)
         progress.advance()
     state.pending = []

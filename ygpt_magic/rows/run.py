@@ -164,14 +164,15 @@ def _replayed(cache: Any, plan: Plan, extras: dict[str, Any], memo: RowMemo,
     return answer
 
 
-def recorder(plans: RowPlanner, cache: Any) -> Callable[[int, Any], None] | None:
-    """What keeps a row's answer in the reply cache as one entry (None: no cache)."""
+def recorder(plans: RowPlanner, cache: Any) -> Callable[[list[dict], Any], None] | None:
+    """What keeps a row's answer in the reply cache as one entry, under the messages that were
+    sent for it (None: no cache). A batch job is collected later, maybe after the notebook's
+    values changed, so the caller hands in what went out rather than the row planned anew."""
     if cache is None:
         return None
 
-    def record(position: int, chunk: Any) -> None:
-        plan = plans.plan(position, checked=False)
-        cache.recorded_chunk(plan.messages, plan.options, plans.extras, chunk)
+    def record(messages: list[dict], chunk: Any) -> None:
+        cache.recorded_chunk(messages, plans.options, plans.extras, chunk)
     return record
 
 
@@ -186,7 +187,10 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
 
     job = client.complete_many(requests(), concurrency=concurrency, **plans.extras)
     progress = Progress(tally, desc=f"--map {plans.rows.count:,} rows")
-    record = recorder(plans, cache)
+    keep = recorder(plans, cache)
+    # rows are answered while the cell runs, so the row planned again is the one that was sent
+    record = None if keep is None else \
+        (lambda position, chunk: keep(plans.plan(position, checked=False).messages, chunk))
     try:
         try:
             _collect(job.results(), state, memo, tally, progress, record)
