@@ -51,3 +51,9 @@ def test_unknown_attribute_names_the_object_and_attribute():
 def test_private_attributes_are_refused():
     with pytest.raises(InterpolationError, match="only public attributes"):
         interpolate("{book._secret}", NS)
+
+
+def test_an_int_too_long_to_write_out_is_a_clear_error_and_a_long_one_is_sent_whole():
+    with pytest.raises(InterpolationError, match=r"\{big\}.*int into text raised ValueError.*Nothing was sent"):
+        interpolate("Factor {big}", {"big": 10 ** 5000})
+    assert interpolate("Factor {n}", {"n": 2 ** 2000}).text == f"Factor {2 ** 2000}"

@@ -67,13 +67,16 @@ class _TimedOut(BaseException):
 
 #: the built-in types whose text is ``str(value)`` (subclasses may override it: not these)
 _PLAIN = frozenset({str, int, float, bool})
+#: an int longer than this is written out under the timer: its text takes time quadratic in its
+#: digits, and past ``sys.get_int_max_str_digits()`` (4,300) ``str`` raises
+_PLAIN_INT_BITS = 1024
 
 
 def render(value: object, limits: Limits, label: str) -> Rendered:
     """``value`` as bounded text; ``label`` (``{df}``) names it in errors. InterpolationError
     when its repr raises or takes longer than ``limits.timeout``; nothing is sent then."""
-    if type(value) in _PLAIN:  # cannot hang or raise: no timer (two system calls each way)
-        return bounded(str(value), None, limits.max_chars)
+    if type(value) in _PLAIN and (type(value) is not int or value.bit_length() <= _PLAIN_INT_BITS):
+        return bounded(str(value), None, limits.max_chars)  # cannot hang or raise: no timer
     try:
         with _time_limit(limits.timeout):
             text, summary = _text(value, limits)
