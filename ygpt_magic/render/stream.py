@@ -216,7 +216,7 @@ class StreamRenderer:
         self._stop_running("stopped")
         if self._text:
             self._final(self._marked(self._text, FAILED))
-        elif self._handle is not None:
+        elif self._handle is not None or self._tools:  # the calls made so far stay on screen
             self._final({"text/plain": ""})
         self._done = True
 
