@@ -191,8 +191,8 @@ def test_a_failure_after_replayed_calls_shows_the_calls_that_ran():
     from ygpt_magic.chat.tooluse import ToolCall
 
     r, screen, clock = renderer()
-    r.start(waiting=False)  # a replayed first round: its call's line waits for the final form
-    r.tool_done(ToolCall("get_sales", {"region": "north"}, "1204", summary="1,204"), show=False)
+    r.start()  # a replayed first round: its call's line waits for the final form
+    r.tool_done(ToolCall("get_sales", {"region": "north"}, "1204", summary="1,204"))
     r.fail(BROKEN)  # the next round failed before anything was drawn
     assert screen.last["text/plain"].startswith("🔧 get_sales(region=\"north\") → 1,204")
 

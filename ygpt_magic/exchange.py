@@ -38,7 +38,7 @@ MODES = ("stream", "once", "deferred")
 class Renderer(Protocol):
     """What run_exchange needs from a renderer (StreamRenderer, or the panel's own)."""
 
-    def start(self, notes: list[str], *, waiting: bool = True) -> None: ...
+    def start(self, notes: list[str]) -> None: ...
     def show_waiting(self) -> None: ...
     def waiting(self, seconds: float) -> None: ...
     def update(self, text: str) -> None: ...
@@ -46,7 +46,7 @@ class Renderer(Protocol):
     def interrupt(self, text: str, *, kept: bool = False) -> None: ...
     def fail(self, message: str) -> None: ...
     def tool_running(self, line: str) -> None: ...
-    def tool_done(self, call: ToolCall, *, show: bool = True) -> None: ...
+    def tool_done(self, call: ToolCall) -> None: ...
 
 
 class ToolRounds(Protocol):
@@ -65,7 +65,7 @@ class CachedAsk(Protocol):
     replayed: bool  # every request so far came from the cache
     recorded: str   # when the last replayed one was recorded
 
-    def first(self, messages: list[dict], extras: dict) -> bool: ...
+    def first(self, messages: list[dict], extras: dict) -> None: ...
     def __call__(self, messages: list[dict], extras: dict) -> Any: ...
 
 
@@ -124,27 +124,12 @@ def _asker(client: Any, plan: Plan, renderer: Renderer, mode: str) -> Callable[[
     return ask
 
 
-class _Sender:
-    """The exchange's request function; once replayed rounds are followed by one that has to be
-    sent, the waiting line (with the tool lines kept so far) shows if its answer is slow."""
-
-    def __init__(self, ask: Callable[[list[dict], dict], Any], renderer: Renderer,
-                 notes: list[str]) -> None:
-        self._ask, self._renderer, self._notes = ask, renderer, notes
-        self.waiting_line = False
-
-    def __call__(self, messages: list[dict], extras: dict) -> Any:
-        if self.waiting_line:
-            self.waiting_line = False
-            self._renderer.start(self._notes)
-        return self._ask(messages, extras)
-
-
 class _ReplayedRounds:
     """The renderer a tool loop sees behind the reply cache. While every request so far was
     replayed, each call's line is kept for the final form instead of shown as it runs, so a
     replayed exchange is one display, as a replayed plain reply is (nbval compares it whole);
-    from the first request sent on, the lines show as usual."""
+    from the first request sent on, the lines show as usual. (A replayed round never waits, so
+    the waiting line, with the lines kept so far, shows only for a round that is sent.)"""
 
     def __init__(self, renderer: Renderer, ask: CachedAsk) -> None:
         self._renderer, self._ask = renderer, ask
@@ -154,7 +139,7 @@ class _ReplayedRounds:
             self._renderer.tool_running(line)
 
     def tool_done(self, call: ToolCall) -> None:
-        self._renderer.tool_done(call, show=not self._ask.replayed)
+        self._renderer.tool_done(call)
 
 
 def run_exchange(
@@ -192,14 +177,11 @@ def run_exchange(
         session.check(plan)
         ask = _asker(client, plan, renderer, mode)
         if cache is not None:
-            sender = _Sender(ask, renderer, plan.notes())
-            ask = cache.asking(sender, plan.options)
+            ask = cache.asking(ask, plan.options)
         extras = tools.extras() if tools is not None else {}
-        if cache is not None and ask.first(plan.messages, extras):
-            renderer.start(plan.notes(), waiting=False)  # replayed: the final form comes at once
-            sender.waiting_line = True  # unless a later round has to be sent after all
-        else:
-            renderer.start(plan.notes())
+        if cache is not None:
+            ask.first(plan.messages, extras)
+        renderer.start(plan.notes())
         started = time.monotonic()
         try:
             if tools is None:

@@ -27,12 +27,11 @@ class CachedAsk:
         self.recorded = ""
         self._ahead: tuple[list[dict[str, Any]], dict[str, Any], Replayed | None] | None = None
 
-    def first(self, messages: list[dict[str, Any]], extras: dict[str, Any]) -> bool:
+    def first(self, messages: list[dict[str, Any]], extras: dict[str, Any]) -> None:
         """Look the exchange's first request up now, before anything is shown (so a replay-mode
-        miss is refused with nothing on screen); True when it is recorded."""
+        miss is refused with nothing on screen)."""
         found = self._front.replayed_chunk(messages, self._options, extras)
         self._ahead = (list(messages), dict(extras), found)
-        return found is not None
 
     def __call__(self, messages: list[dict[str, Any]], extras: dict[str, Any]) -> Any:
         ahead, self._ahead = self._ahead, None

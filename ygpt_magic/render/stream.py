@@ -127,11 +127,11 @@ class StreamRenderer:
 
     # -- while the request runs ----------------------------------------------------------------
 
-    def start(self, notes: Iterable[str] = (), *, waiting: bool = True) -> None:
-        """Take the notes (rewind, trim) and set a waiting line to show until the first text
-        arrives (``waiting=False``: a replayed reply, whose final form is the first display)."""
+    def start(self, notes: Iterable[str] = ()) -> None:
+        """Take the notes (rewind, trim) and set a waiting line to show if the answer is slow
+        (a replayed one never is: its final form is the first display)."""
         self._notes = list(notes)
-        self._waiting_line = waiting
+        self._waiting_line = True
 
     def show_waiting(self) -> None:
         """Show the waiting line that start or tool_done set, if nothing has replaced it. The
@@ -167,13 +167,13 @@ class StreamRenderer:
         self._running = line
         self._show(self._streaming(f"⏳ running {line}…", quiet=True))
 
-    def tool_done(self, call: ToolCall, *, show: bool = True) -> None:
+    def tool_done(self, call: ToolCall) -> None:
         """A tool call has finished: its line and details stay above the reply from now on,
-        and the waiting line under them shows if the next answer is slow (``show``)."""
+        and the waiting line under them shows if the next answer is slow."""
         self._running = None
         line = tool_lines.line(call)
         self._tools.append((tool_lines.details(call, line), line))
-        self._waiting_line = show
+        self._waiting_line = True
 
     def _stop_running(self, how: str) -> None:
         """A tool call cut short keeps its line, saying so."""
@@ -194,7 +194,7 @@ class StreamRenderer:
         reply shown anew (the panel) brings its tool calls with it."""
         if not self._tools:
             for call in reply.tool_calls:
-                self.tool_done(call, show=False)
+                self.tool_done(call)
         if self._json_fence:
             bundle = _markdown(reply, self._notes, _json_block(reply.text))
         elif self.fmt == "code":
