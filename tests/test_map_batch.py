@@ -120,6 +120,8 @@ def test_a_model_without_batch_support_is_a_clear_message(batch_shell):
 def test_unknown_jobs_and_bad_combinations_are_clear_messages(batch_shell):
     assert_clear_error(cell(batch_shell, "%ygpt batch status nosuchjob"), "no batch job", "%ygpt batch list")
     assert_clear_error(cell(batch_shell, "%ygpt batch attach"), "needs a job id")
+    assert_clear_error(cell(batch_shell, "%ygpt batch attach abc --out 1x"), "--out", "Python variable name",
+                       "'1x'")
     assert_clear_error(cell(batch_shell, "%%ygpt --batch\nHello"), "--batch runs the rows of --map")
 
 

@@ -13,7 +13,7 @@ from IPython.core.magic_arguments import argument
 from ..chat import short_model
 from ..errors import OptionError
 from ._common import show, show_fields, show_table
-from .args import parse, subcommand
+from .args import parse, subcommand, variable_name
 
 
 def _list(magics, args) -> None:
@@ -72,7 +72,8 @@ def _task_id(args) -> str:
 @subcommand
 @argument("action", choices=tuple(ACTIONS), help="list, status ID, attach ID --out VAR, cancel ID")
 @argument("task_id", nargs="?", metavar="ID", help="The job's id, as printed when it started.")
-@argument("--out", metavar="VAR", help="attach: store the results in variable VAR (also in _ygpt).")
+@argument("--out", metavar="VAR", type=variable_name,
+          help="attach: store the results in variable VAR (also in _ygpt).")
 def run(magics, line: str) -> None:
     """Batch Processing jobs: list, status ID, attach ID --out VAR, cancel ID.
 
@@ -81,6 +82,4 @@ def run(magics, line: str) -> None:
     answers in VAR (in the rows' shape if it started in this kernel, else a list in row order),
     `cancel ID` stops it."""
     args = parse(run, line)
-    if args.out is not None and not args.out.isidentifier():
-        raise OptionError(f"%ygpt batch attach --out must be a Python variable name, not {args.out!r}.")
     return ACTIONS[args.action](magics, args)
