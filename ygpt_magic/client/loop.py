@@ -61,23 +61,23 @@ class StreamJob:
     def results(self, stall_timeout: float | None, slow: Callable[[], None] | None = None) -> Iterator[Any]:
         """Items as they arrive; ends when the source ends or the job is cancelled. ``slow`` is
         called once if the first item takes longer than SLOW_AFTER (its stall clock goes on)."""
-        while True:
-            item, slow = self._next(stall_timeout, slow), None
-            if item is _END:
-                return
+        item = self._first(stall_timeout, slow) if slow is not None else self._next(stall_timeout)
+        while item is not _END:
             ok, value = item
             if not ok:
                 raise value
             yield value
+            item = self._next(stall_timeout)
 
-    def _next(self, timeout: float | None, slow: Callable[[], None] | None) -> Any:
-        if slow is not None:
-            first = SLOW_AFTER if timeout is None else min(SLOW_AFTER, timeout)
-            try:
-                return self._queue.get(timeout=first)
-            except queue.Empty:
-                slow()
-            timeout = None if timeout is None else timeout - first
+    def _first(self, timeout: float | None, slow: Callable[[], None]) -> Any:
+        waited = SLOW_AFTER if timeout is None else min(SLOW_AFTER, timeout)
+        try:
+            return self._queue.get(timeout=waited)
+        except queue.Empty:
+            slow()
+        return self._next(None if timeout is None else timeout - waited)
+
+    def _next(self, timeout: float | None) -> Any:
         try:
             return self._queue.get(timeout=timeout)
         except queue.Empty:

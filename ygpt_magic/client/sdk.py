@@ -67,7 +67,7 @@ class Stream:
         self._job = client._loop.stream(self._produce(messages, options, extras))
 
     async def _produce(self, messages: list[dict], options: Options, extras: Extras):
-        model, payload, target = self._client._prepare(messages, options, extras)
+        model, payload, target = self._client._prepare(messages, options, extras, self._to_chunk)
         async with self._client._reach.beside(target) as answered:
             async for result in model.run_stream(payload, timeout=self._client.settings.timeout):
                 answered()
@@ -147,7 +147,7 @@ class Client:
         to_chunk = self._route(messages, extras)
 
         async def run():
-            model, payload, target = self._prepare(messages, options, extras)
+            model, payload, target = self._prepare(messages, options, extras, to_chunk)
             async with self._reach.beside(target):
                 return await model.run(payload, timeout=self.settings.timeout)
         return to_chunk(self._call(run, options, messages, slow=slow), None)
@@ -303,7 +303,8 @@ class Client:
     def _route(self, messages: list[dict], extras: Extras) -> Callable[[Any, Chunk | None], Chunk]:
         """How this request's results become Chunks: over the chat API when it carries pictures
         (refused up front when this target has no chat API, or with tools or a schema, which
-        this client sends over gRPC only), else gRPC."""
+        this client sends over gRPC only), else gRPC. _prepare goes the same way: it takes
+        the route rather than looking through the messages for pictures again."""
         if not chat_api.has_pictures(messages):
             return grpc_chunk
         if extras:
@@ -314,10 +315,11 @@ class Client:
             raise NoChatEndpoint(self.endpoint)
         return chat_chunk
 
-    def _prepare(self, messages: list[dict], options: Options, extras: Extras) -> tuple[Any, list, Target]:
-        """The SDK model for this request, the messages as it takes them, and where it goes
-        (see _route)."""
-        if chat_api.has_pictures(messages):
+    def _prepare(self, messages: list[dict], options: Options, extras: Extras,
+                 route: Callable[[Any, Chunk | None], Chunk]) -> tuple[Any, list, Target]:
+        """The SDK model for this request, the messages as it takes them, and where it goes,
+        by its ``route`` (see _route)."""
+        if route is chat_chunk:
             return (chat_api.chat_model(self._get_sdk(), options), chat_api.chat_messages(messages),
                     self._target(chat=True))
         return self._model(options, extras), sdk_messages(messages), self._target(chat=False)
