@@ -9,6 +9,10 @@ import pytest
 from ygpt_magic.render import StreamRenderer, extract_code, footer
 from ygpt_magic.chat import Reply, Usage
 
+from visible import tags, visible
+
+FOOTER = "yandexgpt · 23.10.2025 · 26 → 317 tokens · 1.4 s"
+
 
 class Screen:
     """A stand-in for IPython.display.display that keeps every bundle sent to one output."""
@@ -34,8 +38,9 @@ class Screen:
     def last(self) -> dict:
         return self.bundles[-1]
 
-    def shown(self, mime: str = "text/markdown") -> str:
-        return self.last[mime]
+    def shown(self, mime: str = "text/html") -> str:
+        """What the last bundle shows: the HTML form as a person reads it, or another form."""
+        return visible(self.last[mime]) if mime == "text/html" else self.last[mime]
 
 
 class Clock:
@@ -79,18 +84,18 @@ def test_one_handle_waiting_line_then_streamed_text_then_final_markdown():
     r.start(["↺ Re-ran this cell: its previous turn was dropped from chat 'default'."])
     assert screen.handles == 0  # drawn once the request is on its way, not before
     r.show_waiting()
-    assert screen.shown() == (
-        "<sub>↺ Re-ran this cell: its previous turn was dropped from chat 'default'.</sub>\n\n"
-        "<sub>⏳ waiting for yandexgpt…</sub>"
+    assert screen.last["text/html"] == (
+        "<p><sub>↺ Re-ran this cell: its previous turn was dropped from chat 'default'.</sub></p>\n"
+        "<p><sub>⏳ waiting for yandexgpt…</sub></p>"
     )
     stream(r, clock, ["Être", "Être ou ne pas être"], step=0.2)
-    assert screen.shown().endswith("\n\nÊtre ou ne pas être")
+    assert screen.shown().endswith("\nÊtre ou ne pas être")
     r.finish(reply("Être ou ne pas être, *telle* est la question."))
     assert screen.handles == 1
     assert screen.last == {
-        "text/markdown": "<sub>↺ Re-ran this cell: its previous turn was dropped from chat 'default'.</sub>"
-                         "\n\nÊtre ou ne pas être, *telle* est la question.\n\n"
-                         "<sub>yandexgpt · 23.10.2025 · 26 → 317 tokens · 1.4 s</sub>",
+        "text/html": "<p><sub>↺ Re-ran this cell: its previous turn was dropped from chat 'default'.</sub></p>"
+                     "\n<p>Être ou ne pas être, <em>telle</em> est la question.</p>\n\n"
+                     "<p><sub>yandexgpt · 23.10.2025 · 26 → 317 tokens · 1.4 s</sub></p>",
         "text/plain": "Être ou ne pas être, *telle* est la question.",
     }
     assert r.updates == len(screen.bundles) == 4
@@ -155,11 +160,9 @@ def test_interrupt_keeps_partial_text_marked_and_closes_an_open_code_fence():
     r.start(["↺ Re-ran this cell: its previous turn was dropped from chat 'default'."])
     stream(r, clock, ["Here:\n```python\nprint(1)"], step=0.2)
     r.interrupt("Here:\n```python\nprint(1)")
-    assert screen.last == {
-        "text/markdown": "Here:\n```python\nprint(1)\n```\n\n"
-                         "<sub>⏹ interrupted — not added to the chat</sub>",
-        "text/plain": "Here:\n```python\nprint(1)\n\n⏹ interrupted — not added to the chat",
-    }
+    assert screen.shown() == "Here:\nprint(1)\n⏹ interrupted — not added to the chat"
+    assert "<pre><code>print(1)</code></pre>" in screen.last["text/html"], "the open block is closed"
+    assert screen.last["text/plain"] == "Here:\n```python\nprint(1)\n\n⏹ interrupted — not added to the chat"
     r.update("more text after the stop")
     r.finish(reply("late"))
     assert "late" not in screen.shown(), "nothing replaces the final render"
@@ -173,10 +176,8 @@ def test_fail_keeps_partial_text_under_a_mark_that_does_not_repeat_the_message()
     r.start()
     stream(r, clock, ["Partial ans"], step=0.2)
     r.fail(BROKEN)  # IPython prints the message right below the output: not said twice
-    assert screen.last == {
-        "text/markdown": "Partial ans\n\n<sub>⚠ stopped — not added to the chat; see the message below</sub>",
-        "text/plain": "Partial ans\n\n⚠ stopped — not added to the chat; see the message below",
-    }
+    assert screen.shown() == "Partial ans\n⚠ stopped — not added to the chat; see the message below"
+    assert screen.last["text/plain"] == "Partial ans\n\n⚠ stopped — not added to the chat; see the message below"
 
 
 def test_fail_before_any_text_clears_the_waiting_line():
@@ -210,7 +211,7 @@ def test_waiting_line_in_deferred_mode():
     r, screen, clock = renderer()
     r.start()
     r.waiting(3.7)
-    assert screen.shown() == "<sub>⏳ waiting for the operation… 3 s</sub>"
+    assert screen.last["text/html"] == "<p><sub>⏳ waiting for the operation… 3 s</sub></p>"
 
 
 def test_text_format_is_plain():
@@ -229,11 +230,9 @@ def test_code_format_shows_only_the_code_blocks():
     r, screen, clock = renderer("code")
     r.start()
     r.finish(reply(text))
-    assert screen.last == {
-        "text/markdown": "```python\nprint('hi')\n```\n\n````bash\necho ```\n````\n\n"
-                         "<sub>yandexgpt · 23.10.2025 · 26 → 317 tokens · 1.4 s</sub>",
-        "text/plain": "print('hi')\n\necho ```",
-    }
+    assert screen.shown() == f"print('hi')\necho ```\n{FOOTER}"
+    assert screen.last["text/html"].count("<pre>") == 2
+    assert screen.last["text/plain"] == "print('hi')\n\necho ```"
     assert extract_code(text) == "print('hi')\n\necho ```"
     assert extract_code("x = 1\n") == "", "prose is never taken for code"
 
@@ -246,26 +245,24 @@ def test_code_format_without_code_shows_the_reply_and_a_note(fills_cell, note):
     r, screen, clock = renderer("code", fills_cell=fills_cell)
     r.start()
     r.finish(reply("I need more detail: *which* language?"))
-    assert screen.last == {
-        "text/markdown": f"I need more detail: *which* language?\n\n<sub>{note}</sub>\n\n"
-                         "<sub>yandexgpt · 23.10.2025 · 26 → 317 tokens · 1.4 s</sub>",
-        "text/plain": f"I need more detail: *which* language?\n\n{note}",
-    }
+    assert screen.shown() == f"I need more detail: which language?\n{note}\n{FOOTER}"
+    assert screen.last["text/plain"] == f"I need more detail: *which* language?\n\n{note}"
 
 
 @pytest.mark.parametrize("text, block", [
-    ('{"city": "Paris", "date": "2024-07-14"}',
-     '```json\n{\n  "city": "Paris",\n  "date": "2024-07-14"\n}\n```'),
-    ('```json\n[1, 2]\n```', '```json\n[\n  1,\n  2\n]\n```'),
-    ('{"city": "Par', '```json\n{"city": "Par\n```'),  # cut short: as sent, still one block
+    ('{"city": "Paris", "date": "2024-07-14"}', '{\n  "city": "Paris",\n  "date": "2024-07-14"\n}'),
+    ('```json\n[1, 2]\n```', '[\n  1,\n  2\n]'),
+    ('{"city": "Par', '{"city": "Par'),  # cut short: as sent, still one block
 ])
 def test_a_json_reply_in_markdown_is_a_pretty_json_block(text, block):
     r, screen, clock = renderer(json_reply=True)
     r.start()
     stream(r, clock, ['{"ci'], step=0.2)
-    assert screen.shown() == '```json\n{"ci\n```', "streams inside the fence too"
+    assert screen.last["text/html"].startswith("<pre><code") and screen.shown() == '{"ci', \
+        "streams inside the block too"
     r.finish(reply(text))
-    assert screen.shown() == f"{block}\n\n<sub>yandexgpt · 23.10.2025 · 26 → 317 tokens · 1.4 s</sub>"
+    assert screen.shown() == f"{block}\n{FOOTER}"
+    assert screen.last["text/html"].count("<pre>") == 1
     assert screen.last["text/plain"] == text
 
 
@@ -296,13 +293,17 @@ def test_final_markdown_closes_a_fence_left_open_by_max_tokens():
     r, screen, clock = renderer()
     r.start()
     r.finish(reply("```python\nwhile True:", status="TRUNCATED_FINAL"))
-    assert screen.shown() == (
-        "```python\nwhile True:\n```\n\n"
-        "<sub>yandexgpt · 23.10.2025 · 26 → 317 tokens · 1.4 s · cut at max tokens</sub>"
-    )
+    assert screen.shown() == f"while True:\n{FOOTER} · cut at max tokens"
+    assert "</code></pre>" in screen.last["text/html"], "the block is closed before the footer"
 
 
-def test_reply_repr_for_underscore_ygpt():
-    r = reply("Bonjour")
-    assert str(r) == "Bonjour"
-    assert r._repr_markdown_() == "Bonjour\n\n<sub>yandexgpt · 23.10.2025 · 26 → 317 tokens · 1.4 s</sub>"
+def test_reply_repr_for_underscore_ygpt(ipython):
+    """``_ygpt`` as a cell's value: inert HTML with the footer (no text/markdown, whose HTML
+    would run in JupyterLab)."""
+    r = reply("Bonjour <img src=x onerror=alert(1)>")
+    assert str(r) == "Bonjour <img src=x onerror=alert(1)>"
+    ipython.run_line_magic("load_ext", "ygpt_magic")
+    data, _ = ipython.display_formatter.format(r)
+    assert "text/markdown" not in data
+    assert visible(data["text/html"]) == f"Bonjour <img src=x onerror=alert(1)>\n{FOOTER}"
+    assert tags(data["text/html"]) == {"p", "sub"}

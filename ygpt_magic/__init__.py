@@ -7,12 +7,24 @@ thread imports it (client/preload.py), so that the first request does not pay fo
 __version__ = "0.1.0"
 
 
+#: ``_ygpt`` (a chat.values.Reply) shown as a cell's value, by type name: nothing imported to say so
+_REPLY = ("ygpt_magic.chat.values", "Reply")
+
+
+def _reply_html(reply) -> str:
+    from .render import reply_html
+
+    return reply_html(reply)
+
+
 def load_ipython_extension(ipython) -> None:
-    """Register the magics (called by ``%load_ext ygpt_magic``)."""
+    """Register the magics (called by ``%load_ext ygpt_magic``), and the inert HTML form of a
+    reply shown as a value (a ``_repr_markdown_`` would let the reply's HTML run in JupyterLab)."""
     from .client import preload
     from .magics import LATER, YGptMagics
 
     ipython.register_magics(YGptMagics(shell=ipython))
+    ipython.display_formatter.formatters["text/html"].for_type_by_name(*_REPLY, _reply_html)
     preload.start(LATER)
 
 
@@ -23,3 +35,4 @@ def unload_ipython_extension(ipython) -> None:
     magics = ipython.magics_manager.registry.get(YGptMagics.__name__)
     if magics is not None:
         magics.close()
+    ipython.display_formatter.formatters["text/html"].pop(".".join(_REPLY), None)

@@ -46,7 +46,8 @@ class Renderer(Protocol):
     def interrupt(self, text: str, *, kept: bool = False) -> None: ...
     def fail(self, message: str) -> None: ...
     def tool_running(self, line: str) -> None: ...
-    def tool_done(self, call: ToolCall) -> None: ...
+    def tool_done(self, call: ToolCall, *, show: bool = True) -> None: ...
+    def note(self, line: str) -> None: ...
 
 
 class ToolRounds(Protocol):
@@ -128,7 +129,7 @@ class _ReplayedRounds:
     """The renderer a tool loop sees behind the reply cache. While every request so far was
     replayed, each call's line is kept for the final form instead of shown as it runs, so a
     replayed exchange is one display, as a replayed plain reply is (nbval compares it whole);
-    from the first request sent on, the lines show as usual. (A replayed round never waits, so
+    from the first request sent on, the calls show as usual. (A replayed round never waits, so
     the waiting line, with the lines kept so far, shows only for a round that is sent.)"""
 
     def __init__(self, renderer: Renderer, ask: CachedAsk) -> None:
@@ -138,8 +139,11 @@ class _ReplayedRounds:
         if not self._ask.replayed:
             self._renderer.tool_running(line)
 
-    def tool_done(self, call: ToolCall) -> None:
-        self._renderer.tool_done(call)
+    def tool_done(self, call: ToolCall, *, show: bool = True) -> None:
+        self._renderer.tool_done(call, show=show and not self._ask.replayed)
+
+    def note(self, line: str) -> None:
+        self._renderer.note(line)
 
 
 def run_exchange(

@@ -23,6 +23,7 @@ from traitlets.config import Config
 from traitlets.config.loader import DeferredConfig, LazyConfigValue
 
 from . import commands, render
+from .render import inert
 from .cache import MODES as CACHE_MODES
 from .cache import ReplyCache
 from .cache import replies as cache_settings
@@ -38,7 +39,8 @@ from .errors import OptionError, YGptError
 
 #: What the methods below import where they use it, for the background import to bring in.
 LATER = ("ygpt_magic.commands._request", "ygpt_magic.commands._rows", "ygpt_magic.exchange",
-         "ygpt_magic.context.images", *(f"ygpt_magic.commands.{name}" for name in commands.NAMES))
+         "ygpt_magic.context.images", *(f"ygpt_magic.commands.{name}" for name in commands.NAMES),
+         *inert.PARSER_MODULES)
 
 
 @magics_class
@@ -91,6 +93,9 @@ class YGptMagics(Magics):
         config=True, help="The system message of %ygpt fix (shown by %ygpt fix --dry-run).")
     max_tool_rounds = Int(5, config=True,
                           help="Rounds of tool calls a --tools cell may take before it stops.")
+    max_tool_calls = Int(32, config=True,
+                         help="Calls that run from one answer of the model; the rest are answered "
+                              "with an error saying so, and the cell notes it.")
     cache_path = Unicode(None, allow_none=True, config=True,
                          help="The reply cache file (SQLite); None: no cache. Default: $YGPT_CACHE.")
     cache_mode = Unicode(config=True,
@@ -124,7 +129,7 @@ class YGptMagics(Magics):
         return value
 
     @validate("max_tokens", "context_budget", "map_concurrency", "max_rows", "max_columns",
-              "max_value_chars", "max_tool_rounds")
+              "max_value_chars", "max_tool_rounds", "max_tool_calls")
     def _valid_positive(self, proposal):
         value = proposal["value"]
         if value is not None and value < 1:
@@ -341,8 +346,8 @@ class YGptMagics(Magics):
         from .tools.loop import loop_for
 
         return loop_for(plan.options, self.shell.user_ns, schema=schema,
-                        max_rounds=self.max_tool_rounds, limits=_request.limits(self),
-                        secrets=self.connection.known_secrets())
+                        max_rounds=self.max_tool_rounds, max_calls=self.max_tool_calls,
+                        limits=_request.limits(self), secrets=self.connection.known_secrets())
 
     def _parse(self, line: str) -> argparse.Namespace:
         from .rows import check_map_flags

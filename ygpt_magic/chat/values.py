@@ -231,9 +231,6 @@ class Reply:
             parts.append(_STATUS_WORDS.get(self.status, self.status.lower().replace("_", " ")))
         return " · ".join(parts)
 
-    def _repr_markdown_(self) -> str:
-        return f"{self.text}\n\n<sub>{self.summary()}</sub>"
-
     def __str__(self) -> str:
         return self.text
 

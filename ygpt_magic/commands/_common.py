@@ -1,7 +1,8 @@
 """What `%ygpt` subcommands show, and where they write: output bundles and output paths.
 
-Output is a display bundle with both Markdown (notebooks) and plain text (terminals, logs), so
-a table reads well everywhere and tests can assert on either.
+Output is a display bundle with both HTML (notebooks) and plain text (terminals, logs), so a table
+reads well everywhere and tests can assert on either. The HTML is the subcommand's Markdown made
+inert (render/inert.py): chat names, prompts and file contents in it show, never run.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 from IPython.display import display
 
 from ..errors import ChatFileError
+from ..render import inert
 
 
 def output_path(text: str) -> Path:
@@ -30,8 +32,8 @@ def output_path(text: str) -> Path:
 
 
 def show(markdown: str, plain: str | None = None) -> None:
-    """Display Markdown in notebooks and plain text elsewhere."""
-    display({"text/markdown": markdown, "text/plain": plain if plain is not None else markdown},
+    """Display Markdown (made inert) in notebooks and plain text elsewhere."""
+    display(inert.bundle(inert.markdown(markdown), plain=plain if plain is not None else markdown),
             raw=True)
 
 

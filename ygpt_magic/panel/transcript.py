@@ -7,9 +7,9 @@ turns it shows two things the chat does not hold: notes pinned after a given num
 (an interrupted reply, which by the rules stays out of the history) and the live reply of a
 request in flight.
 
-Bubbles are ``ipywidgets.Output`` widgets holding a MIME bundle, so the browser renders the
-Markdown with the same renderer as a ``%%ygpt`` cell's output (code highlighting, math), and the
-panel needs no Markdown library.
+Bubbles are ``ipywidgets.Output`` widgets holding the same inert bundles as a ``%%ygpt`` cell's
+output (render/inert.py): Markdown renders, HTML typed into the box or written by the model
+never runs.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 import ipywidgets as widgets
 
 from ..chat import Chat, Turn
+from ..render import inert
 from .style import close_tree, styled
 
 Bundle = Mapping[str, str]
@@ -36,8 +37,8 @@ def _bubble(bundle: Bundle | None) -> widgets.Output:
 
 
 def prompt_bundle(prompt: str) -> dict[str, str]:
-    """A user's prompt as the bubble shows it: Markdown, with the raw text as the fallback."""
-    return {"text/markdown": prompt, "text/plain": prompt}
+    """A user's prompt as the bubble shows it: Markdown made inert, the raw text as the fallback."""
+    return inert.bundle(inert.markdown(prompt), plain=prompt)
 
 
 def _with_pictures(turn: Turn) -> str:

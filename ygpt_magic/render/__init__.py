@@ -1,11 +1,12 @@
 """The render layer: how a reply appears in a cell's output.
 
 ``stream`` holds the StreamRenderer (one display handle per cell, throttled updates, one final
-render, the footer) and the other displays a request makes (dry runs, errors); ``markdown`` the
-helpers that keep half-streamed Markdown readable and pull code out of a reply. It is imported
+render, the footer) and the other displays a request makes (dry runs, errors); ``inert`` the one
+rule every rich output follows (Markdown renders, HTML in it never runs); ``markdown`` the
+helpers that pull code out of a reply. It is imported
 with the first request, not with ``%load_ext``.
 """
 
-from .stream import RENDER_INTERVAL, StreamRenderer, dry_run, extract_code, footer, show
+from .stream import RENDER_INTERVAL, StreamRenderer, dry_run, extract_code, footer, reply_html, show
 
-__all__ = ["RENDER_INTERVAL", "StreamRenderer", "dry_run", "extract_code", "footer", "show"]
+__all__ = ["RENDER_INTERVAL", "StreamRenderer", "dry_run", "extract_code", "footer", "reply_html", "show"]

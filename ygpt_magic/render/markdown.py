@@ -1,8 +1,7 @@
-"""Small Markdown helpers for replies: code fences and escaping.
+"""Small Markdown helpers for replies: their code fences, and fences of our own.
 
-Replies are Markdown written by a model, often cut short (max tokens, Ctrl-C), so anything we put
-after them (a footer, an "interrupted" line) must not fall into an unclosed code fence. Each
-function is one pass over the text, so rendering stays linear in the reply's length.
+Replies are Markdown written by a model, often cut short (max tokens, Ctrl-C), so a last code
+block may be unclosed: it still counts as code. Each function is one pass over the text.
 """
 
 from __future__ import annotations
@@ -10,11 +9,10 @@ from __future__ import annotations
 import re
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
-_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 
 
-def _blocks(text: str) -> tuple[list[tuple[str, str]], str | None]:
-    """Fenced blocks as (info, code), and the opening fence still open at the end (or None)."""
+def _blocks(text: str) -> list[tuple[str, str]]:
+    """Fenced blocks as (info, code); a block still open at the end counts."""
     blocks: list[tuple[str, str]] = []
     fence: str | None = None
     info, body = "", []
@@ -31,18 +29,12 @@ def _blocks(text: str) -> tuple[list[tuple[str, str]], str | None]:
             body.append(line)
     if fence is not None:
         blocks.append((info, "\n".join(body)))
-    return blocks, fence
-
-
-def close_fences(text: str) -> str:
-    """``text`` with a closing fence added if it ends inside a code block."""
-    _, open_fence = _blocks(text)
-    return f"{text}\n{open_fence}" if open_fence else text
+    return blocks
 
 
 def code_blocks(text: str) -> list[tuple[str, str]]:
     """The fenced code blocks of a reply as (language, code); an unclosed last block counts."""
-    return [(info.split()[0] if info else "", code) for info, code in _blocks(text)[0]]
+    return [(info.split()[0] if info else "", code) for info, code in _blocks(text)]
 
 
 def extract_code(text: str) -> str:
@@ -57,7 +49,3 @@ def fenced(code: str, language: str = "") -> str:
     fence = "`" * max(3, longest + 1)
     return f"{fence}{language}\n{code}\n{fence}"
 
-
-def escape(text: str) -> str:
-    """Plain text that Markdown shows literally (used for names inside notes and footers)."""
-    return _SPECIAL.sub(r"\\\1", text)

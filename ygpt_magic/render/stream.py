@@ -8,7 +8,8 @@ message with the whole text to the frontend, so updates are throttled two ways: 
 a long reply, updates come when the text has grown by a fraction of itself.
 
 Outputs must read well in JupyterLab and on GitHub, and be deterministic for nbval except the
-seconds in the footer, which always read ``N.N s``.
+seconds in the footer, which always read ``N.N s``. Every rich form is HTML made by ``inert``:
+the reply's Markdown renders, the HTML in it never runs (see inert.py for why and how).
 
 An error's message is printed by IPython (or the panel's status line) right under the output, so
 the output never repeats it: it keeps the partial text with a short mark, or clears the waiting
@@ -25,19 +26,23 @@ from typing import TYPE_CHECKING, Any
 from ..cache import provenance
 from ..chat.pictures import PICTURE_TOKENS
 from ..chat.values import Reply, counted
+from . import inert
 from . import tools as tool_lines
-from .markdown import close_fences, code_blocks, escape, extract_code, fenced
+from .markdown import code_blocks, extract_code, fenced
 
 if TYPE_CHECKING:
     from ..chat.planning import Plan
     from ..chat.tooluse import ToolCall
 
-__all__ = ["RENDER_INTERVAL", "StreamRenderer", "dry_run", "extract_code", "footer", "show"]
+__all__ = ["RENDER_INTERVAL", "StreamRenderer", "dry_run", "extract_code", "footer", "reply_html", "show"]
 
 #: Seconds between display updates while a reply streams (``YGptMagics.render_interval``).
 RENDER_INTERVAL = 0.1
 
 Bundle = dict[str, Any]
+
+#: the rich form of every output (built by ``inert``; never ``text/markdown``, see inert.py)
+HTML = "text/html"
 
 INTERRUPTED = "⏹ interrupted — not added to the chat"
 INTERRUPTED_KEPT = "⏹ interrupted — the partial reply was added to the chat"
@@ -49,6 +54,12 @@ NO_CODE_CELL = "no code block in the reply; nothing was put into a new cell"
 def footer(reply: Reply) -> str:
     """The quiet line under a reply: ``yandexgpt · 23.10.2024 · 26 → 317 tokens · 1.4 s``."""
     return reply.summary()
+
+
+def reply_html(reply: Reply) -> str:
+    """``_ygpt`` as a cell's value shows it: the reply made inert, its footer under it (IPython's
+    HTML formatter calls this; see load_ipython_extension)."""
+    return inert.page(inert.markdown(reply.text), inert.quiet(footer(reply)))
 
 
 def show(bundle: Bundle) -> None:
@@ -70,13 +81,8 @@ def dry_run(plan: Plan, tokens: int, extras: dict[str, Any] | None = None) -> Bu
     # A picture shows as its description: its bytes would fill the screen.
     body = json.dumps(sent, ensure_ascii=False, indent=2, default=lambda p: p.info.describe())
     notes = plan.notes()
-    return {"text/markdown": _join(_notes_md(notes), f"**{escape(head)}**", fenced(body, "json")),
-            "text/plain": "\n".join([*notes, head, body])}
-
-
-def _quiet(line: str) -> str:
-    """A muted Markdown line: small in JupyterLab and on GitHub, plain text everywhere else."""
-    return f"<sub>{escape(line)}</sub>"
+    return inert.bundle(*map(inert.quiet, notes), inert.bold(head),
+                        inert.markdown(fenced(body, "json")), plain="\n".join([*notes, head, body]))
 
 
 class StreamRenderer:
@@ -97,8 +103,12 @@ class StreamRenderer:
         cost_ratio: float | None = 8.0,
         json_reply: bool = False,
         fills_cell: bool = False,
+        calls_apart: bool = True,
     ) -> None:
         self.fmt = fmt
+        # each finished tool call in an output of its own, never sent again (a cell); False: every
+        # call above the reply in the one display (the panel's bubble, a recorded reply drawn anew)
+        self.calls_apart = calls_apart
         # --json with the markdown format: the reply is a JSON object, shown as a json fence
         self.json_reply = json_reply
         # the magic puts --format code's code into a new cell; the no-code note says if it did not
@@ -116,9 +126,10 @@ class StreamRenderer:
         self._sent = 0  # characters sent by streaming updates since the text last started over
         self._last = float("-inf")
         self._done = False
-        self._tools: list[tuple[str, str]] = []  # (Markdown, plain) of each finished tool call
+        self._tools: list[tuple[str, str]] = []  # (HTML, plain) of finished calls not yet drawn
         self._running: str | None = None  # the call running now, as its line
         self._waiting_line = False  # set by start / tool_done, shown by show_waiting
+        self._showing_wait = False  # the screen shows nothing but the waiting line
 
     @property
     def text(self) -> str:
@@ -139,6 +150,7 @@ class StreamRenderer:
         shown as it comes, with no line flashing before it and no display holding up its send."""
         if self._waiting_line and not self._done:
             self._show(self._streaming(f"⏳ waiting for {self.label}…", quiet=True))
+            self._showing_wait = True
 
     def waiting(self, seconds: float) -> None:
         """Deferred mode: how long the operation has been running (replaced by the reply)."""
@@ -163,23 +175,35 @@ class StreamRenderer:
         self._show(self._streaming(fenced(text, "json") if self._json_fence else text))
 
     def tool_running(self, line: str) -> None:
-        """A tool call has started: its line shows, marked as running, above the waiting line."""
+        """A tool call has started: its line shows, marked as running, unless another one was
+        drawn less than ``interval`` ago (calls that come fast are drawn once, when done)."""
         self._running = line
-        self._show(self._streaming(f"⏳ running {line}…", quiet=True))
+        if self._showing_wait or self.clock() - self._last >= self.interval:
+            self._show(self._streaming(f"⏳ running {line}…", quiet=True))
 
-    def tool_done(self, call: ToolCall) -> None:
-        """A tool call has finished: its line and details stay above the reply from now on,
-        and the waiting line under them shows if the next answer is slow."""
+    def tool_done(self, call: ToolCall, *, show: bool = True) -> None:
+        """A tool call has finished: its line and details stay above the reply from now on, and
+        the waiting line under them shows if the next answer is slow. With ``calls_apart`` and
+        ``show``, the call is drawn now, in an output of its own that is never sent again, so a
+        cell's display traffic grows with the number of calls, not with its square; without
+        ``show`` (a replayed round) it waits to be drawn with what shows next."""
         self._running = None
         line = tool_lines.line(call)
         self._tools.append((tool_lines.details(call, line), line))
         self._waiting_line = True
+        if self.calls_apart and show and not self._done:
+            self._show({HTML: "", "text/plain": ""})
+            self._handle, self._tools = None, []
+
+    def note(self, line: str) -> None:
+        """A note that stays above the reply (a bound that was reached on the way)."""
+        self._notes.append(line)
 
     def _stop_running(self, how: str) -> None:
         """A tool call cut short keeps its line, saying so."""
         if self._running is not None:
             line = f"🔧 {self._running} → {how}"
-            self._tools.append((escape(line), line))
+            self._tools.append((inert.text(line), line))
             self._running = None
 
     @property
@@ -192,9 +216,9 @@ class StreamRenderer:
         """The reply in its format, notes above, footer below; the last update of the handle,
         with the reply's provenance in the output's metadata (saved in the notebook). A recorded
         reply shown anew (the panel) brings its tool calls with it."""
-        if not self._tools:
+        if not self._tools and self._handle is None and not self.updates:
             for call in reply.tool_calls:
-                self.tool_done(call)
+                self.tool_done(call, show=False)
         if self._json_fence:
             bundle = _markdown(reply, self._notes, _json_block(reply.text))
         elif self.fmt == "code":
@@ -223,33 +247,37 @@ class StreamRenderer:
     # -- bundles -------------------------------------------------------------------------------
 
     def _streaming(self, body: str, quiet: bool = False) -> Bundle:
-        """A bundle while streaming: one mimetype only, to halve the bytes of each update."""
+        """A bundle while streaming: one mimetype only, to halve the bytes of each update
+        (``body`` is Markdown, or a line shown as written when ``quiet``)."""
         if self.fmt in ("markdown", "code"):
-            return {"text/markdown": _join(_notes_md(self._notes), _quiet(body) if quiet else body)}
+            return {HTML: _html(*map(inert.quiet, self._notes),
+                                inert.quiet(body) if quiet else inert.markdown(body))}
         return {"text/plain": _join(*self._notes, body)}
 
     def _marked(self, text: str, mark: str) -> Bundle:
         """Partial text with a closing line; notes are left out because the chat did not
         change the way they announced (unless the partial reply was kept)."""
         if self.fmt in ("markdown", "code"):
-            return {"text/markdown": _join(close_fences(text), _quiet(mark)), "text/plain": _join(text, mark)}
+            return {HTML: _html(inert.markdown(text), inert.quiet(mark)), "text/plain": _join(text, mark)}
         return {"text/plain": _join(text, mark)}
 
     def _with_tools(self, bundle: Bundle) -> Bundle:
-        """The bundle with the tool calls made so far above it (Markdown and plain forms)."""
+        """The bundle with the tool calls made so far above it (HTML and plain forms)."""
         if not self._tools:
             return bundle
         shown = dict(bundle)
-        if "text/markdown" in shown:
-            shown["text/markdown"] = _join(*(md for md, _ in self._tools), shown["text/markdown"])
+        if HTML in shown:
+            shown[HTML] = _html(*(markup for markup, _ in self._tools), shown[HTML])
         if "text/plain" in shown:
             shown["text/plain"] = _join("\n".join(plain for _, plain in self._tools),
                                         shown["text/plain"])
         return shown
 
     def _show(self, bundle: Bundle, metadata: dict | None = None) -> None:
-        self._waiting_line = False  # whatever shows now replaces it
+        self._waiting_line = self._showing_wait = False  # whatever shows now replaces it
         bundle = self._with_tools(bundle)
+        if HTML in bundle:  # built from inert's pieces; cleaned once, as the last step
+            bundle = {**bundle, HTML: inert.clean(bundle[HTML])}
         extra = {"metadata": metadata} if metadata else {}
         if self._handle is None:
             display = self._display
@@ -271,13 +299,14 @@ def _join(*parts: str) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
-def _notes_md(notes: list[str]) -> str:
-    return _join(*(_quiet(note) for note in notes))
+def _html(*blocks: str) -> str:
+    return "\n".join(block for block in blocks if block)
 
 
 def _markdown(reply: Reply, notes: list[str], body: str | None = None) -> Bundle:
+    """The reply as Markdown (``body``: its HTML when it is shown otherwise), footer under it."""
     return {
-        "text/markdown": _join(_notes_md(notes), body or close_fences(reply.text), _quiet(footer(reply))),
+        HTML: _html(*map(inert.quiet, notes), body or inert.markdown(reply.text), inert.quiet(footer(reply))),
         "text/plain": reply.text,
     }
 
@@ -290,7 +319,7 @@ def _json_block(text: str) -> str:
         source = json.dumps(json.loads(source), ensure_ascii=False, indent=2)
     except ValueError:
         pass  # shown as the model wrote it; the fence still keeps it one readable block
-    return fenced(source, "json")
+    return inert.markdown(fenced(source, "json"))
 
 
 def _text(reply: Reply, notes: list[str], note: str = "") -> Bundle:
@@ -302,13 +331,13 @@ def _code(reply: Reply, notes: list[str], no_code: str = NO_CODE) -> Bundle:
     blocks = code_blocks(reply.text)
     if not blocks:
         return {
-            "text/markdown": _join(_notes_md(notes), close_fences(reply.text), _quiet(no_code),
-                                   _quiet(footer(reply))),
+            HTML: _html(*map(inert.quiet, notes), inert.markdown(reply.text), inert.quiet(no_code),
+                        inert.quiet(footer(reply))),
             "text/plain": _join(reply.text, no_code),
         }
-    shown = _join(*(fenced(code, language) for language, code in blocks))
+    shown = inert.markdown(_join(*(fenced(code, language) for language, code in blocks)))
     return {
-        "text/markdown": _join(_notes_md(notes), shown, _quiet(footer(reply))),
+        HTML: _html(*map(inert.quiet, notes), shown, inert.quiet(footer(reply))),
         "text/plain": extract_code(reply.text),
     }
 

@@ -2,17 +2,17 @@
 
 ``🔧 get_sales(region="north") → 1,204 rows · 0.2 s`` reads at a glance in JupyterLab, on GitHub
 and in a console; the arguments (as the model sent them) and the result (as the model got it)
-are one click away in the Markdown form. The seconds read ``N.N s`` like the footer's, so the
+are one click away in the rich form. The seconds read ``N.N s`` like the footer's, so the
 notebook sanitizer normalises them.
 """
 
 from __future__ import annotations
 
-import html
 import json
 
 from ..chat.tooluse import ToolCall
 from ..words import short
+from . import inert
 from .markdown import fenced
 
 
@@ -29,7 +29,8 @@ def line(call: ToolCall) -> str:
 
 
 def details(call: ToolCall, summary: str) -> str:
-    """The call's ``summary`` (its :func:`line`) over its arguments and result, as ``<details>``."""
+    """The call's ``summary`` (its :func:`line`) over its labelled arguments and result, folded
+    (HTML: the model chose the arguments and the function's result may quote anything)."""
     arguments = json.dumps(call.arguments, ensure_ascii=False, indent=2)
-    return (f"<details><summary>{html.escape(summary, quote=False)}</summary>\n\n"
-            f"{fenced(arguments, 'json')}\n\n{fenced(call.result)}\n\n</details>")
+    return inert.details(summary, inert.markdown(
+        f"arguments:\n\n{fenced(arguments, 'json')}\n\nresult:\n\n{fenced(call.result)}"))

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..render.markdown import escape, fenced
+from ..render import inert
+from ..render.markdown import fenced
 from ..words import counted
 from .plans import RowPlanner
 
@@ -46,13 +47,13 @@ def dry_run(plans: RowPlanner, client: Any) -> dict[str, str]:
     shown = [plans.plan(p).messages for p in range(min(SHOWN, count))]
     titles = [f"Row {plans.rows.labels[p]!r}:" for p in range(len(shown))]
     bodies = [json.dumps(messages, ensure_ascii=False, indent=2) for messages in shown]
-    markdown = [f"**{escape(head)}**"]
+    blocks = [inert.bold(head)]
     plain = [head]
     for title, body in zip(titles, bodies):
-        markdown += [escape(title), fenced(body, "json")]
+        blocks += [inert.text(title), inert.markdown(fenced(body, "json"))]
         plain += [title, body]
     if count > SHOWN:
         more = f"… and {counted(count - SHOWN, 'more row')}."
-        markdown.append(escape(more))
+        blocks.append(inert.text(more))
         plain.append(more)
-    return {"text/markdown": "\n\n".join(markdown), "text/plain": "\n".join(plain)}
+    return inert.bundle(*blocks, plain="\n".join(plain))

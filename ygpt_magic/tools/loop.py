@@ -33,6 +33,8 @@ from .schema import Schema, schema_from, validation_problems
 
 #: rounds of calls a cell may take before the loop stops (``YGptMagics.max_tool_rounds``)
 MAX_ROUNDS = 5
+#: calls that run from one answer; the rest are answered with an error (``YGptMagics.max_tool_calls``)
+MAX_CALLS = 32
 
 #: one request: (messages, extras) → the answer's last chunk (exchange supplies it)
 Ask = Callable[[list[dict[str, Any]], dict[str, Any]], Any]
@@ -45,6 +47,7 @@ class ToolLoop:
     tools: tuple[Tool, ...] = ()
     schema: Schema | None = None
     max_rounds: int = MAX_ROUNDS
+    max_calls: int = MAX_CALLS
     limits: Limits = Limits()  # the bounds of interpolated values, for results
     secrets: tuple[Any, ...] = ()  # credentials (client/credentials.py) no result may carry
     calls: list[ToolCall] = field(default_factory=list)
@@ -70,9 +73,25 @@ class ToolLoop:
             if number > self.max_rounds:
                 raise ToolRoundsExceeded(self.max_rounds)
             self.spent = self.spent + last.usage
-            done = tuple(self._run(call, number, renderer) for call in last.tool_calls)
-            history += tool_messages(done)
+            asked = last.tool_calls
+            done = tuple(self._run(call, number, renderer) for call in asked[:self.max_calls])
+            history += tool_messages(done + self._refused(asked[self.max_calls:], number, renderer))
         raise AssertionError("unreachable: the last round either answers or raises")
+
+    def _refused(self, calls: Sequence[dict[str, Any]], number: int, renderer: Any) -> tuple[ToolCall, ...]:
+        """The calls past ``max_calls`` in one answer: none runs, each gets an error result the
+        model can act on, and one note says so (they are neither drawn nor kept in the chat, so
+        an answer of thousands of calls costs the notebook nothing)."""
+        if not calls:
+            return ()
+        asked = self.max_calls + len(calls)
+        text = (f"error: not run: the answer asked for {asked} calls and at most {self.max_calls} "
+                f"run from one answer; ask again for the ones still needed")
+        renderer.note(f"⚠ The model asked for {asked} tool calls in one answer: the first "
+                      f"{self.max_calls} ran, the other {len(calls)} were answered with an error "
+                      f"(YGptMagics.max_tool_calls = {self.max_calls}).")
+        return tuple(ToolCall(name=call["name"], arguments=call["arguments"], result=text, round=number,
+                              summary="not run", error=True) for call in calls)
 
     def parsed(self, reply: Reply) -> Reply:
         """``reply`` with its answer validated against the schema (``reply.parsed``);
@@ -126,7 +145,7 @@ def _in_order(arguments: dict[str, Any], tool: Tool | None) -> dict[str, Any]:
 
 
 def loop_for(options: Options, namespace: Mapping[str, Any], *, schema: str | None = None,
-             max_rounds: int = MAX_ROUNDS, limits: Limits = Limits(),
+             max_rounds: int = MAX_ROUNDS, max_calls: int = MAX_CALLS, limits: Limits = Limits(),
              secrets: Sequence[Any] = ()) -> ToolLoop | None:
     """The loop for a request with ``options`` (their ``tools`` and ``tool_choice``, the
     cell's or the chat's) and ``--schema`` ``schema``; None when it has neither. Every name is
@@ -142,7 +161,7 @@ def loop_for(options: Options, namespace: Mapping[str, Any], *, schema: str | No
     found = schema_from(_schema_value(schema, namespace), schema) if schema else None
     if not tools and found is None:
         return None
-    return ToolLoop(tools=tools, schema=found, max_rounds=max_rounds,
+    return ToolLoop(tools=tools, schema=found, max_rounds=max_rounds, max_calls=max_calls,
                     limits=limits, secrets=tuple(secrets))
 
 

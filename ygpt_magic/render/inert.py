@@ -1,0 +1,129 @@
+"""The one rule for what reaches the page: text this package did not write is shown, never run.
+
+JupyterLab treats a live output as trusted: the HTML inside a ``text/markdown`` output is parsed,
+and a script in it runs with the user's Jupyter session (its files, terminals and kernels, through
+the page's XSRF cookie). Model replies, prompts, system messages, tool results, chat files, cache
+entries, notebook metadata and a server's error text can all be written by someone else (one
+review in a ``--map`` column can steer the model), so every rich output of this package is built
+here, in two independent steps:
+
+1. **markdown-it-py** renders the Markdown (CommonMark, tables, strikethrough, math) with raw HTML
+   turned off: ``<img onerror=…>`` in a reply is shown as text, never parsed as markup. A link is
+   kept for http, https and mailto only; anything else (``javascript:``, ``data:``, a relative
+   path into the Jupyter server) stays as written text. A picture becomes a link: loading it would
+   send its URL, and whatever a prompt injection put into it, to another server without a click.
+   Math (``$…$``, ``$$…$$``, ``\\(…\\)``, ``\\[…\\]``) is kept as escaped TeX between ``$``
+   delimiters, so Markdown does not eat its underscores and JupyterLab's MathJax, which
+   typesets HTML outputs too, still shows it as math.
+2. **nh3** (ammonia) cleans the HTML against an allowlist of tags, attributes and URL schemes: a
+   second net in case the first one ever lets markup through.
+
+Outputs carry this HTML as ``text/html`` beside ``text/plain``, never ``text/markdown``: a notebook
+saved by its author is trusted again when reopened, so an unsafe copy kept in it would run then.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import nh3
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.renderer import RendererHTML
+    from markdown_it.token import Token
+
+#: what the parser needs, for the background import (``%load_ext`` does not wait for them)
+PARSER_MODULES = ("markdown_it", "mdit_py_plugins.dollarmath", "mdit_py_plugins.texmath")
+
+#: the only link targets kept
+SCHEMES = frozenset({"http", "https", "mailto"})
+
+_TAGS = frozenset({
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "s", "code", "pre",
+    "blockquote", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td", "a", "sub", "sup",
+    "details", "summary", "span", "div",
+})
+_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"style"}, "td": {"style"}}
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+
+def _link_allowed(url: str) -> bool:
+    scheme = _SCHEME.match(url)
+    return scheme is not None and scheme.group(1).lower() in SCHEMES
+
+
+def _math_inline(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    return f"${html.escape(tokens[idx].content, quote=False)}$"
+
+
+def _math_block(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    return f"<div>$${html.escape(tokens[idx].content.strip(), quote=False)}$$</div>\n"
+
+
+def _picture(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    alt = self.renderInlineAsText(token.children or [], options, env) or "picture"
+    return f'<a href="{html.escape(str(token.attrGet("src")))}">🖼 {html.escape(alt, quote=False)}</a>'
+
+
+@cache
+def _parser() -> MarkdownIt:
+    """The one Markdown parser, made on first use (its imports are left out of ``%load_ext``)."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+    from mdit_py_plugins.texmath import texmath_plugin
+
+    parser = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    parser.use(texmath_plugin, delimiters="brackets")  # \( \) and \[ \] before "\" is an escape
+    parser.use(dollarmath_plugin, allow_space=False, allow_digits=False)  # "$5 and $10" is money
+    for math in ("math_inline", "math_inline_double", "math_block", "math_block_label", "math_block_eqno"):
+        parser.add_render_rule(math, _math_block if "block" in math or "double" in math else _math_inline)
+    parser.add_render_rule("image", _picture)
+    parser.validateLink = _link_allowed  # type: ignore[method-assign]
+    return parser
+
+
+def clean(markup: str) -> str:
+    """HTML through the allowlist (the second net; every output passes it last)."""
+    return nh3.clean(markup, tags=set(_TAGS), attributes=_ATTRIBUTES, url_schemes=set(SCHEMES),
+                     url_relative="deny", filter_style_properties={"text-align"})
+
+
+def markdown(text: str) -> str:
+    """Markdown from anyone, as HTML that shows it and runs none of it."""
+    return _parser().render(text)
+
+
+def text(line: str) -> str:
+    """A line shown exactly as written (no Markdown), as a paragraph."""
+    return f"<p>{html.escape(line, quote=False)}</p>"
+
+
+def bold(line: str) -> str:
+    """A heading line shown as written, in bold."""
+    return f"<p><strong>{html.escape(line, quote=False)}</strong></p>"
+
+
+def quiet(line: str) -> str:
+    """A muted line (notes above a reply, the footer under it): small, shown as written."""
+    return f"<p><sub>{html.escape(line, quote=False)}</sub></p>"
+
+
+def details(summary: str, body: str) -> str:
+    """``body`` (HTML from this module) folded under a one-line ``summary`` shown as written."""
+    return f"<details><summary>{html.escape(summary, quote=False)}</summary>\n{body}</details>"
+
+
+def page(*blocks: str) -> str:
+    """HTML blocks from this module, joined and cleaned: what an output's ``text/html`` holds."""
+    return clean("\n".join(block for block in blocks if block))
+
+
+def bundle(*blocks: str, plain: str) -> dict[str, str]:
+    """A display bundle: the page for notebooks, ``plain`` for terminals and logs."""
+    return {"text/html": page(*blocks), "text/plain": plain}
