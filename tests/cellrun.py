@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from IPython.utils.capture import capture_output
 
+from visible import visible
+
 #: Text that must never be in a cell's output: it means a traceback or library noise leaked.
 NOISE = (
     "Traceback (most recent call last)",
@@ -89,11 +91,33 @@ class CellRun:
 
     @property
     def final(self) -> str:
-        """The last state of the cell's last display (Markdown if any, else plain text)."""
+        """The last state of the cell's last display as a person reads it (its HTML's text if it
+        has HTML, else its plain text)."""
         for output in reversed(self.outputs):
             if output["data"]:
-                return output["data"].get("text/markdown") or output["data"].get("text/plain") or ""
+                data = output["data"]
+                return visible(data["text/html"]) if "text/html" in data else data.get("text/plain", "")
         return ""
+
+    @property
+    def displays(self) -> list[dict]:
+        """The last state of every display the cell made, in order (updates applied): what the
+        cell's output area holds once it ran (a tool call has an output of its own)."""
+        shown: dict = {}
+        for index, output in enumerate(self.outputs):
+            shown[output.get("id") or index] = output["data"]
+        return list(shown.values())
+
+    @property
+    def page(self) -> str:
+        """Every display as a person reads it, top to bottom (HTML's text, else plain text)."""
+        return "\n".join(visible(data["text/html"]) if "text/html" in data else data.get("text/plain", "")
+                         for data in self.displays)
+
+    @property
+    def plain_page(self) -> str:
+        """Every display's plain-text form, top to bottom (what a terminal shows)."""
+        return "\n".join(data.get("text/plain", "") for data in self.displays)
 
     @property
     def plain(self) -> str:
@@ -126,7 +150,8 @@ def run(shell, source: str, cell_id: str | None = None) -> CellRun:
         result = shell.run_cell(source, store_history=True, cell_id=cell_id)
     error = result.error_before_exec or result.error_in_exec
     warnings = [f"{r.name}: {r.getMessage()}" for r in records]
-    outputs = [{"data": o.data or {}, "update": o.update} for o in captured.outputs]
+    outputs = [{"data": o.data or {}, "update": o.update, "id": (o.transient or {}).get("display_id")}
+               for o in captured.outputs]
     return CellRun(source, captured.stdout, captured.stderr, outputs, error, warnings)
 
 

@@ -14,6 +14,8 @@ import json
 import pandas as pd
 import pytest
 
+from visible import visible
+
 from cellrun import assert_clean, assert_clear_error
 from conftest import cell, completions
 from pictures import MODEL, pics, png_bytes  # noqa: F401 (pics: a fixture)
@@ -84,8 +86,8 @@ def test_a_changed_tool_result_is_sent_in_auto_mode_and_a_miss_in_replay_mode(sh
         assert changed.ok and answer(shell) == "The north sold 999 units."
         assert not shell.user_ns["_ygpt"].cached
         assert "🔧 get_sales" in changed.final and changed.updates > 1  # the sent round streamed
-        waiting = [o["data"].get("text/markdown", "") for o in changed.outputs]
-        assert any("🔧 get_sales" in md and "waiting for" in md for md in waiting), \
+        waiting = [visible(o["data"].get("text/html", "")) for o in changed.outputs]
+        assert any("🔧 get_sales" in shown and "waiting for" in shown for shown in waiting), \
             "the replayed call's line and a waiting line show while the second round is sent"
         [request] = completions(server)  # the first round hit, only the second was sent
         assert request.messages[-1]["tool_results"][0]["content"] == "999"
@@ -115,7 +117,7 @@ def test_a_schema_cell_replays_into_ygpt_parsed(shell, ygpt_server, cache_file):
     reply = shell.user_ns["_ygpt"]
     assert reply.cached and type(reply.parsed) is shell.user_ns["Person"]
     assert reply.parsed == sent and shell.user_ns["person"] is reply.parsed
-    assert "```json" in replayed.final
+    assert "<pre><code" in replayed.displays[-1]["text/html"]
     # another schema is another request
     assert cell(shell, PERSON.replace("city: str", "city: str\n    country: str = ''")).ok
     assert cell(shell, source).ok and len(completions(ygpt_server)) == 1

@@ -153,7 +153,7 @@ def test_a_full_disk_during_the_write_still_shows_and_keeps_the_reply(ygpt_serve
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["ok"] and result["turns"] == 1
-    assert "lighthouse" in result["shown"]["text/markdown"].lower()
+    assert "lighthouse" in result["shown"]["text/html"].lower()
     lines = [line for line in result["stderr"].splitlines() if line.strip()]
     assert len(lines) == 1 and "the disk is full" in lines[0] and "not cached" in lines[0], lines
     assert len(completions(ygpt_server)) == 1

@@ -47,7 +47,8 @@ def test_connect_says_so_when_nothing_answers_at_the_address(shell, ygpt_server)
 def test_connect_local_starts_a_server_in_the_kernel(shell, magics):
     result = cell(shell, "%ygpt connect local")
     server = magics.connection._server
-    assert server.running and f"the local server** at {server.address}" in result.final
+    assert server.running and f"the local server at {server.address}" in result.final
+    assert "<strong>the local server</strong>" in result.outputs[-1]["data"]["text/html"]
     assert "Être ou ne pas être" in cell(shell, TRANSLATE).final
     assert server.requests[-1].method == "Completion"
     cell(shell, "%ygpt connect cloud")
@@ -73,7 +74,7 @@ def test_whoami_reads_cleanly_before_the_local_server_starts(ipython, clean_env)
         connect = cell(ipython, "%ygpt connect")
     finally:
         ipython.extension_manager.unload_extension("ygpt_magic")
-    assert whoami.final.splitlines()[0] == "- **endpoint**: local, starts with the first request (TLS off)"
+    assert whoami.final.splitlines()[0] == "endpoint: local, starts with the first request (TLS off)"
     assert whoami.plain.splitlines()[0] == "endpoint      local, starts with the first request (TLS off)"
     assert "|" not in whoami.final and "((" not in whoami.shown
     assert "Connected to the local server (TLS off). It starts with the first request." in connect.plain
@@ -224,7 +225,7 @@ def test_every_subcommand_has_generated_help(shell):
     for words in ("%ygpt config [--chat NAME] [--model NAME|default]", "--temperature <X|default>",
                   "Endpoint, credential, the chat's options", "`default` unsets one"):
         assert words in config.plain
-    assert config.final.startswith("```text"), "shown as a block in notebooks"
+    assert config.outputs[-1]["data"]["text/html"].startswith("<pre><code"), "shown as a block in notebooks"
     assert "--all" in cell(shell, "%ygpt reset --help").plain
     unknown = cell(shell, "%ygpt help frobnicate")
     assert "no subcommand 'frobnicate'" in unknown.message and "config" in unknown.message

@@ -43,7 +43,7 @@ def test_demo_prints_each_exchange_and_writes_the_executed_notebook(tmp_path):
     assert "ygpt ▸ Être ou ne pas être : telle est la question." in result.stdout
     assert "TCP without encryption" not in result.stderr
     executed = nbformat.read(tmp_path / "out" / "translate.ipynb", as_version=4)
-    assert "Être ou ne pas être" in executed.cells[1].outputs[0]["data"]["text/markdown"]
+    assert "Être ou ne pas être" in executed.cells[1].outputs[0]["data"]["text/html"]
 
 
 def test_the_demo_prints_the_prompt_as_sent_with_variables_filled_in(tmp_path):

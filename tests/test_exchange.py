@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from visible import visible
+
 from ygpt_magic.chat import ChatSession, Reply, Usage, planning
 from ygpt_magic.errors import ChatBusy, ServerUnavailable, StreamBroken
 from ygpt_magic.exchange import run_exchange
@@ -83,7 +85,8 @@ class Screen:
         self.bundles.append(bundle)
 
     def text(self):
-        return self.bundles[-1].get("text/markdown", self.bundles[-1].get("text/plain"))
+        last = self.bundles[-1]
+        return visible(last["text/html"]) if "text/html" in last else last.get("text/plain")
 
 
 def chunks(*texts, final="FINAL"):
@@ -115,7 +118,7 @@ def test_a_streamed_reply_is_shown_and_recorded_with_what_was_sent():
     assert [m["role"] for m in reply.messages] == ["user", "assistant", "user"]
     assert client.sent[0][0] == plan.messages
     assert prompts(session) == ["Who was Einstein?", "When was he born?"]
-    assert screen.text().startswith("In 1879, in Ulm.\n\n<sub>yandexgpt · 23.10.2024 · 10 → 4 tokens")
+    assert screen.text().startswith("In 1879, in Ulm.\nyandexgpt · 23.10.2024 · 10 → 4 tokens")
     assert len(screen.bundles) == 1 + 3 + 1
     assert reply.elapsed >= 0.06 and not session.is_busy()
 
@@ -126,8 +129,8 @@ def test_non_streamed_modes(mode):
     client.chunk = Chunk("Ulm.", "FINAL")
     reply = run_exchange(session, client, planning.plan(session, "Where?"), renderer, mode=mode)
     assert reply.text == "Ulm." and prompts(session)[-1] == "Where?"
-    waited = ["<sub>⏳ waiting for the operation… 2 s</sub>"] if mode == "deferred" else []
-    assert [b["text/markdown"] for b in screen.bundles[1:-1]] == waited
+    waited = ["⏳ waiting for the operation… 2 s"] if mode == "deferred" else []
+    assert [visible(b["text/html"]) for b in screen.bundles[1:-1]] == waited
 
 
 def test_ctrl_c_keeps_the_partial_text_marked_and_the_chat_unchanged():
@@ -139,7 +142,7 @@ def test_ctrl_c_keeps_the_partial_text_marked_and_the_chat_unchanged():
     reply = run_exchange(session, client, planning.plan(session, "When?", cell_id="c1"), renderer)
     assert (reply.text, reply.status) == ("In 18", "INTERRUPTED")
     assert client.stream_.cancelled
-    assert screen.text() == "In 18\n\n<sub>⏹ interrupted — not added to the chat</sub>"
+    assert screen.text() == "In 18\n⏹ interrupted — not added to the chat"
     assert prompts(session) == ["Who was Einstein?"], "the re-run did not rewind either"
     assert not session.is_busy()
 
@@ -167,7 +170,7 @@ def test_keep_partial_records_the_interrupted_reply():
     run_exchange(session, client, planning.plan(session, "Go"), renderer, keep_partial=True)
     turn = session.chat().turns[-1]
     assert (turn.prompt, turn.reply.text, turn.reply.status) == ("Go", "Half an answer", "INTERRUPTED")
-    assert screen.text().endswith("<sub>⏹ interrupted — the partial reply was added to the chat</sub>")
+    assert screen.text().endswith("\n⏹ interrupted — the partial reply was added to the chat")
 
 
 @pytest.mark.parametrize("items, error", [
@@ -183,8 +186,8 @@ def test_errors_keep_partial_text_and_leave_the_chat_exactly_as_it_was(items, er
         run_exchange(session, client, planning.plan(session, "Next", cell_id="c1", system="new"), renderer)
     assert (list(session.chat().turns), session.chat().options, session.chat().system) == before
     partial = ([item.text for item in items if isinstance(item, Chunk)] or [""])[-1]
-    assert screen.text() == (f"{partial}\n\n<sub>⚠ stopped — not added to the chat; see the message "
-                             f"below</sub>" if partial else ""), "partial text kept; no waiting line"
+    assert screen.text() == (f"{partial}\n⚠ stopped — not added to the chat; see the message "
+                             f"below" if partial else ""), "partial text kept; no waiting line"
     assert not session.is_busy()
 
 
@@ -192,7 +195,7 @@ def test_unexpected_errors_never_show_their_message():
     session, client, renderer, screen = setup(Chunk("Par"), RuntimeError("token t1.SECRETSECRETSECRET"))
     with pytest.raises(RuntimeError):
         run_exchange(session, client, planning.plan(session, "Next"), renderer)
-    assert "SECRET" not in str(screen.bundles) and screen.text().startswith("Par\n\n<sub>⚠ stopped")
+    assert "SECRET" not in str(screen.bundles) and screen.text().startswith("Par\n⚠ stopped")
 
 
 def test_a_second_request_on_a_busy_chat_is_refused_before_showing_anything():
@@ -218,7 +221,7 @@ def test_ctrl_c_while_waiting_for_a_non_streamed_reply():
     session, _, renderer, screen = setup()
     reply = run_exchange(session, Waiting(), planning.plan(session, "Slow"), renderer, mode="once")
     assert (reply.text, reply.status) == ("", "INTERRUPTED")
-    assert screen.text() == "<sub>⏹ interrupted — not added to the chat</sub>"
+    assert screen.text() == "⏹ interrupted — not added to the chat"
     assert prompts(session) == ["Who was Einstein?"] and not session.is_busy()
 
 

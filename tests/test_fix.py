@@ -41,7 +41,7 @@ def test_fix_sends_the_source_and_error_in_prompt_mode(shell, magics, ygpt_serve
     assert f'File "Cell In[{define}]", line 2, in mean' in user
     assert user.endswith("ZeroDivisionError: division by zero\n```")
     assert magics.session.to_dict() == before  # the chat is untouched
-    assert shell.user_ns["_ygpt"].text in result.final  # streamed into the cell like any reply
+    assert shell.user_ns["_ygpt"].text == result.plain  # streamed into the cell like any reply
 
 
 def test_fix_n_and_extra_instructions_as_written(shell, ygpt_server):

@@ -39,7 +39,7 @@ def test_a_figure_goes_to_the_model_streamed_and_rendered_like_any_reply(pics, m
     assert (sent["format"], sent["bytes"], sent["sha256"]) == ("png", info.size, info.sha256)
     assert (info.name, info.width, info.height) == ("fig", 400, 300)
     assert run.updates > 1  # streamed: the text as it came, then the final form
-    assert f"<sub>{MODEL} · " in run.final  # the footer, as for any reply
+    assert f"<sub>{MODEL} · " in run.displays[-1]["text/html"]  # the footer, as for any reply
     assert pics.user_ns["_ygpt"].usage.input_tokens >= 256  # the picture's tokens, counted by the server
 
 

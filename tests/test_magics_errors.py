@@ -32,7 +32,7 @@ def test_a_stream_broken_for_good_keeps_the_partial_text_and_the_chat(shell, ygp
     result = cell(shell, "%%ygpt\nHi! What fields of science did Albert Einstein study?")
     assert_clear(result, StreamBroken, "after 2 chunks", "INTERNAL")
     assert result.final.startswith("Hi!")
-    assert result.final.endswith("<sub>⚠ stopped — not added to the chat; see the message below</sub>")
+    assert result.final.endswith("\n⚠ stopped — not added to the chat; see the message below")
     assert magics.session.chats["default"].turns == []
 
 

@@ -78,7 +78,7 @@ def test_bad_flags_are_refused_before_sending(shell, ygpt_server, line, words):
 
 def test_format_text_and_code(shell, ygpt_server):
     text = cell(shell, "%%ygpt --format text --once\nErors wont corrct themselfs")
-    assert "text/markdown" not in text.outputs[-1]["data"]
+    assert "text/html" not in text.outputs[-1]["data"]
     assert "Errors will not correct themselves." in text.plain
 
 
@@ -87,7 +87,7 @@ def test_format_code_puts_the_code_into_a_new_cell(shell, tmp_path):
         code = cell(shell, f"%%ygpt --format code --once\n{ADD}")
     assert code.error is None
     assert shell.rl_next_input == "def add(a, b):\n    return a + b"  # the new cell below
-    assert code.final.startswith("```python\ndef add(a, b):") and "Here it is" not in code.final
+    assert code.final.startswith("def add(a, b):") and "Here it is" not in code.final
 
 
 def test_format_code_without_a_code_block_says_so_and_fills_no_cell(shell, ygpt_server):
@@ -101,14 +101,15 @@ def test_format_code_without_a_code_block_says_so_and_fills_no_cell(shell, ygpt_
 def test_default_format_setting(shell, ygpt_server):
     shell.run_line_magic("config", 'YGptMagics.default_format = "text"')
     result = cell(shell, "%%ygpt --once\nErors wont corrct themselfs")
-    assert "text/markdown" not in result.outputs[-1]["data"]
+    assert "text/html" not in result.outputs[-1]["data"]
 
 
 def test_out_stores_the_text_and_underscore_ygpt_the_reply(shell, ygpt_server):
     cell(shell, f"%%ygpt {TRANSLATE} --out french\n{HAMLET}")
     assert shell.user_ns["french"] == FRENCH
     assert shell.user_ns["_ygpt"].text == FRENCH
-    assert FRENCH in shell.user_ns["_ygpt"]._repr_markdown_()
+    data, _ = shell.display_formatter.format(shell.user_ns["_ygpt"])
+    assert FRENCH in data["text/html"] and "text/markdown" not in data
 
 
 def test_no_stream_sends_one_unary_request(shell, ygpt_server):
@@ -160,7 +161,8 @@ def test_json_with_the_markdown_format_is_a_pretty_json_block(shell, ygpt_server
     result = cell(shell, "%%ygpt --once --json\nName a city")
     value = json.loads(shell.user_ns["_ygpt"].text)
     pretty = json.dumps(value, ensure_ascii=False, indent=2)
-    assert result.final.startswith(f"```json\n{pretty}\n```\n\n<sub>yandexgpt")
+    assert result.final.startswith(f"{pretty}\nyandexgpt")
+    assert result.displays[-1]["text/html"].startswith("<pre><code")
 
 
 def test_each_cell_is_planned_once_even_when_it_must_be_trimmed(shell, ygpt_server, magics, monkeypatch):

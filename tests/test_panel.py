@@ -14,6 +14,8 @@ import time
 import comm
 import pytest
 
+from visible import read, visible
+
 from ygpt_magic.chat import planning
 from ygpt_magic.client import Client
 from ygpt_magic.client.settings import ClientSettings
@@ -86,7 +88,8 @@ def bubbles(panel: ChatPanel) -> list[tuple[str, str]]:
             for column in side.children:
                 for bubble in column.children:
                     data = bubble.outputs[0]["data"] if bubble.outputs else {}
-                    shown.append((who, data.get("text/markdown") or data.get("text/plain", "")))
+                    shown.append((who, visible(data["text/html"]) if "text/html" in data
+                                  else data.get("text/plain", "")))
     return shown
 
 
@@ -120,7 +123,7 @@ def test_a_cell_run_elsewhere_appears_in_the_panel_at_once(session, client, pane
 
     shown = bubbles(panel)
     assert shown[0] == ("user", "What is the capital of France?")
-    assert shown[1][0] == "assistant" and reply.text in shown[1][1]
+    assert shown[1][0] == "assistant" and read(reply.text) in shown[1][1]
     assert reply.summary().split(" · ")[0] in shown[1][1]  # the usage line, as under a cell
     assert "Answer briefly." in panel.transcript.widget.children[0].children[0].value
     assert panel.controls.totals.value.startswith("1 turn · ")
@@ -207,7 +210,7 @@ def test_send_streams_the_reply_from_the_server(session, client, ygpt_server):
     assert [turn.prompt for turn in chat.turns] == ["Tell me about the sea"]
     shown = bubbles(panel)
     assert shown[0] == ("user", "Tell me about the sea")
-    assert chat.turns[0].reply.text in shown[1][1]
+    assert read(chat.turns[0].reply.text) in shown[1][1]
     assert ygpt_server.requests[-1].messages[-1] == {"role": "user", "text": "Tell me about the sea"}
     assert ygpt_server.requests[-1].stream
     assert not panel.send_button.disabled and panel.stop_button.disabled

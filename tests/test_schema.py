@@ -45,7 +45,7 @@ def test_each_kind_of_schema_is_sent_and_the_answer_validated(shell, ygpt_server
     if kind in ("pydantic model", "dataclass"):
         assert type(person) is shell.user_ns["Person"]
     assert isinstance(field(person, "age"), int) and isinstance(field(person, "name"), str)
-    assert "```json" in result.final   # shown as pretty JSON
+    assert "<pre><code" in result.displays[-1]["text/html"]   # shown as pretty JSON
     assert json.loads(shell.user_ns["_ygpt"].text)["age"] == field(person, "age")
     assert_clean(result)
 

@@ -85,8 +85,8 @@ def test_the_function_runs_with_the_models_arguments_and_its_result_goes_back(to
     assert second.messages[1]["tool_calls"] == [{"name": "get_sales", "arguments": {"region": "north", "limit": 5.0}}]
     assert second.messages[2]["tool_results"] == [{"name": "get_sales", "content": "1204"}]
     assert "The north sold 1204 units." in result.final
-    assert '🔧 get_sales(region="north", limit=5.0) → 1,204 · ' in result.plain
-    assert "<details><summary>🔧 get_sales" in result.final
+    assert '🔧 get_sales(region="north", limit=5.0) → 1,204 · ' in result.plain_page
+    assert "<details><summary>🔧 get_sales" in result.displays[0]["text/html"]
     reply = tools_shell.user_ns["_ygpt"]
     assert [(c.name, c.result) for c in reply.tool_calls] == [("get_sales", "1204")]
     assert_clean(result)
@@ -104,7 +104,7 @@ def test_parallel_calls_run_in_order_and_go_back_in_one_message(tools_shell, too
     assert tools_shell.user_ns["calls"] == [("north", 10), ("south", 10)]
     assert completions(tool_server)[-1].messages[2]["tool_results"] == [
         {"name": "get_sales", "content": "1204"}, {"name": "get_sales", "content": "877"}]
-    assert result.plain.count("🔧 get_sales") == 2
+    assert result.plain_page.count("🔧 get_sales") == 2
 
 
 @pytest.mark.parametrize("choice", ["auto", "none", "required", "get_sales"])
@@ -133,7 +133,7 @@ def test_only_the_named_functions_can_be_called(tools_shell, tool_server):
     [sent] = completions(tool_server)[-1].messages[2]["tool_results"]
     assert sent["name"] == "buy_boat" and "no tool named 'buy_boat'" in sent["content"]
     assert "get_sales" in sent["content"]
-    assert "🔧 buy_boat(size=\"huge\") → error: there is no tool named" in result.plain
+    assert "🔧 buy_boat(size=\"huge\") → error: there is no tool named" in result.plain_page
 
 
 def test_arguments_that_do_not_validate_go_back_as_an_error(tools_shell, tool_server):
@@ -141,7 +141,7 @@ def test_arguments_that_do_not_validate_go_back_as_an_error(tools_shell, tool_se
     assert result.ok and tools_shell.user_ns["calls"] == []
     content = completions(tool_server)[-1].messages[2]["tool_results"][0]["content"]
     assert content.startswith("error: invalid arguments for get_sales: limit:")
-    assert "→ error: invalid arguments" in result.plain
+    assert "→ error: invalid arguments" in result.plain_page
 
 
 def test_a_tool_that_raises_answers_with_its_error(tools_shell, tool_server):
@@ -149,14 +149,14 @@ def test_a_tool_that_raises_answers_with_its_error(tools_shell, tool_server):
     assert result.ok
     content = completions(tool_server)[-1].messages[2]["tool_results"][0]["content"]
     assert content == "error: ValueError: the sales database is offline"
-    assert "→ error: ValueError: the sales database is offline" in result.plain
+    assert "→ error: ValueError: the sales database is offline" in result.plain_page
     assert "It said: error: ValueError" in result.final
 
 
 def test_ctrl_c_stops_a_tool_that_never_returns_and_keeps_what_was_shown(tools_shell, tool_server, magics):
     result = cell(tools_shell, "%%ygpt --tools hang\nWait forever")
     assert tools_shell.user_ns["_ygpt"].status == "INTERRUPTED"
-    assert "🔧 hang() → interrupted" in result.plain and "interrupted" in result.final
+    assert "🔧 hang() → interrupted" in result.plain_page and "interrupted" in result.final
     assert len(completions(tool_server)) == 1   # the results were never sent
     assert "default" not in magics.session.chats or not magics.session.chats["default"].turns
 

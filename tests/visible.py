@@ -62,3 +62,10 @@ def tags(markup: str) -> set[str]:
 def links(markup: str) -> list[str]:
     """The target of every link in ``markup``."""
     return _page(markup).links
+
+
+def read(markdown: str) -> str:
+    """How a reply's Markdown reads on the page (what ``visible`` gives for its output)."""
+    from ygpt_magic.render import inert
+
+    return visible(inert.page(inert.markdown(markdown)))

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..chat import Options, Reply, Usage
+from ..client.guard import check_request
 from ..errors import CacheMiss, CacheUnusable
 from .key import endpoint_kind, request_key
 
@@ -94,14 +95,16 @@ class ReplyCache:
             return self._store
 
     def front(self, get_client: Callable[[], Any], *, target: str, where: str,
-              prompt: str) -> Front | None:
+              prompt: str, secrets: Callable[[], Sequence[Any]] = tuple) -> Front | None:
         """The cache as one request sees it (None when there is no cache or it is off).
         ``target``: the connection's (``cloud``, ``local`` or HOST:PORT); ``where`` and the
         prompt's first line tell the user which request a replay-mode miss is about
-        (``cell In [7] (“Translate …”)``)."""
+        (``cell In [7] (“Translate …”)``); ``secrets()``: the credentials no request may carry,
+        replayed or not (a replayed one would still land in the chat and its files)."""
         if not self.active:
             return None
-        return Front(self, get_client, endpoint_kind(target), f"{where} (“{first_line(prompt)}”)")
+        return Front(self, get_client, endpoint_kind(target), f"{where} (“{first_line(prompt)}”)",
+                     secrets)
 
     def clear(self, before: str | None = None) -> int:
         return self.store().clear(before)
@@ -124,9 +127,10 @@ class Front:
     (``recorded_chunk``), through ``asking`` for run_exchange; ``client`` to send."""
 
     def __init__(self, cache: ReplyCache, get_client: Callable[[], Any], endpoint: str,
-                 cell: str) -> None:
+                 cell: str, secrets: Callable[[], Sequence[Any]] = tuple) -> None:
         self.cache, self.endpoint, self.cell = cache, endpoint, cell
         self._get_client = get_client
+        self._secrets = secrets
         self._warned = False
         self.client = _LazyClient(self, get_client)
 
@@ -185,7 +189,9 @@ class Front:
 
     def _lookup(self, kind: str, messages, options, extras,
                 parse: Callable[[dict, str], Any]) -> Any:
-        """``parse(value, recorded)`` of the entry for this request, None without one."""
+        """``parse(value, recorded)`` of the entry for this request, None without one; the
+        client's credential guard first, as for a request that is sent."""
+        check_request(messages, extras or {}, self._secrets())
         cache = self.cache
         if cache.mode == "record":
             return None

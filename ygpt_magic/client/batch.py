@@ -171,6 +171,8 @@ class BatchJobs:
         """Upload the rows and start the job; its task id (DatasetRejected if the rows are refused)."""
         require_pyarrow()
         client = self._client
+        for messages in requests:  # every row is uploaded, so every row passes the guard
+            client._guard(messages, extras)
 
         async def run() -> str:
             await client._ensure_reachable()

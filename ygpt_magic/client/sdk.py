@@ -28,9 +28,9 @@ from ..errors import (
     CredentialsMissing, NoChatEndpoint, OptionError, QuotaExceeded, ServerTimeout,
     StreamStalled, YGptError,
 )
-from . import chat_api, rpc_errors
+from . import chat_api, guard, rpc_errors
 from .chunks import Chunk, chat_chunk, grpc_chunk
-from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder
+from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder, known_secrets
 from .endpoints import CLOUD_ENDPOINT, parse_endpoint, url_address
 from .loop import LoopThread, Stalled
 from .models import configured
@@ -115,6 +115,7 @@ class Client:
         self.insecure = insecure or local
         self.local = local
         self.settings = settings
+        self._auth = auth
         self.credential: Credential = find_credential(auth, local=local)
         self.folder_id, self.folder_source = find_folder(folder_id, local=local)
         self._sdk = None
@@ -138,12 +139,14 @@ class Client:
         (``[{"name", "description", "parameters"}]``), and ``response_format``, a JSON schema
         (``{"name", "json_schema"}``); the tool choice is ``options.tool_choice``."""
         self._check_credentials()
+        self._guard(messages, extras)
         return Stream(self, list(messages), options, extras, slow)
 
     def complete(self, messages: list[dict], options: Options, *, slow: Callable[[], None] | None = None,
                  **extras: Any) -> Chunk:
         """One request, no streaming; ``slow`` is called if its answer takes longer than
         ``loop.SLOW_AFTER`` (the caller draws its waiting line then)."""
+        self._guard(messages, extras)
         to_chunk = self._route(messages, extras)
 
         async def run():
@@ -163,6 +166,7 @@ class Client:
         if chat_api.has_pictures(messages):
             raise OptionError("Pictures go through the chat API, which has no deferred mode: run the "
                               "cell without --deferred.")
+        self._guard(messages, extras)
 
         async def start():
             await self._ensure_reachable()
@@ -209,6 +213,7 @@ class Client:
 
             async def run() -> Chunk:
                 started = time.monotonic()
+                self._guard(messages, extras)  # a row that carries a credential fails alone
                 try:
                     return grpc_chunk(await model.run(sdk_messages(messages), timeout=self.settings.timeout),
                                   None)
@@ -232,7 +237,10 @@ class Client:
 
     def count_tokens(self, messages: list[dict], options: Options, **extras: Any) -> int:
         """Tokens the model would read for these messages (the tokenizer API, not a guess); the
-        text only: a picture's cost is the caller's to add (chat/pictures.py PICTURE_TOKENS)."""
+        text only: a picture's cost is the caller's to add (chat/pictures.py PICTURE_TOKENS).
+        Counting sends the text too, so it passes the same guard."""
+        self._guard(messages, extras)
+
         async def run():
             await self._ensure_reachable()
             return await self._model(options, extras).tokenize(
@@ -278,6 +286,14 @@ class Client:
                                     folder=self.folder_id, model=model, retries=self.settings.retries,
                                     timeout=self.settings.timeout, after_chunks=chunks, attempt=attempt,
                                     elapsed=time.monotonic() - started, history_turns=history)
+
+    def _guard(self, messages: Iterable[dict], extras: Extras) -> None:
+        """CredentialInPrompt before anything is sent if this request carries a credential this
+        kernel knows (guard.py): every request method calls it, whatever door it came from."""
+        known = known_secrets(self._auth)
+        own = self.credential
+        secrets = known if own.secret is None or own in known else (*known, own)
+        guard.check_request(list(messages), extras, secrets)
 
     def _check_credentials(self) -> None:
         found = None if self.credential is NO_CREDENTIAL else self.credential.source

@@ -51,7 +51,8 @@ def cell_name(magics) -> str:
 def reply_cache(magics, prompt: str) -> Front | None:
     """The reply cache's front for this cell's request (None when there is no cache)."""
     return magics.cache.front(magics.connection.client, target=magics.connection.target,
-                              where=cell_name(magics), prompt=prompt)
+                              where=cell_name(magics), prompt=prompt,
+                              secrets=magics.connection.known_secrets)
 
 
 def client_getter(magics, cache: Front | None) -> Callable[[], Any]:

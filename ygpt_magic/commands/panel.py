@@ -16,7 +16,8 @@ def run(magics, line: str):
 
     def cache(prompt: str):  # the reply cache, as the cells use it (read at each Send)
         return magics.cache.front(magics.connection.client, target=magics.connection.target,
-                                  where="the panel's message", prompt=prompt)
+                                  where="the panel's message", prompt=prompt,
+                                  secrets=magics.connection.known_secrets)
 
     return show_panel(magics.session, magics.connection.client, chat=args.chat, settings=magics,
-                      cache=cache)
+                      cache=cache, secrets=magics.connection.known_secrets)

@@ -14,7 +14,7 @@ and that move must still reach the chat), so a redraw never writes back.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,6 +22,7 @@ import ipywidgets as widgets
 
 from ..chat import FORMATS, UNSET, Chat, ChatSession, Options, counted, planning
 from ..chat.catalog import NAMES as MODELS  # a chat set to another model (a gpt:// URI) is added
+from ..client.guard import check
 from ..errors import YGptError
 from .style import styled
 
@@ -48,9 +49,11 @@ class Controls:
         on_switch: Callable[[str], None],
         on_error: Callable[[str], None],
         settings: Any = None,
+        secrets: Callable[[], Sequence[Any]] = tuple,
     ) -> None:
         self._session = session
         self._settings = settings  # YGptMagics (or None): what an unset option inherits
+        self._secrets = secrets  # the credentials a system message may not carry
         self._chat_name = chat_name
         self._on_switch = on_switch
         self._on_error = on_error
@@ -196,7 +199,12 @@ class Controls:
             self._configure(system=change["new"].strip() or None)
 
     def _configure(self, **changes: Any) -> None:
+        """Set options of the chat; a refused one leaves the chat as it was, and the controls
+        show it again (a system message that carries a credential never reaches the chat, so
+        neither a request nor a saved chat file can carry it)."""
         try:
+            if changes.get("system"):
+                check("the system message", changes["system"], self._secrets())
             self._session.configure(self._chat_name(), **changes)
         except YGptError as error:
             self._on_error(str(error))

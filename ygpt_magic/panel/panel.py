@@ -18,7 +18,7 @@ from __future__ import annotations
 import html
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ def show_panel(
     chat: str | None = None,
     settings: Any = None,
     cache: Callable[[str], Any] | None = None,
+    secrets: Callable[[], Sequence[Any]] = tuple,
 ) -> ChatPanel:
     """Build the panel for ``chat`` (default: follow the session's current chat) and return it.
 
@@ -50,9 +51,10 @@ def show_panel(
     honoured; ``settings`` (the YGptMagics instance, or None for defaults) supplies the notebook's
     defaults and ``context_budget`` (see chat/planning.py: a Send is planned exactly like a cell),
     ``render_interval``, read at each request (the client has the timeouts). ``cache(prompt)``
-    gives the reply cache's front for a Send (``cache.ReplyCache.front``), or None.
+    gives the reply cache's front for a Send (``cache.ReplyCache.front``), or None. ``secrets()``
+    are the credentials the system box refuses (a Send is refused by the client's guard).
     """
-    return ChatPanel(session, get_client, chat=chat, settings=settings, cache=cache)
+    return ChatPanel(session, get_client, chat=chat, settings=settings, cache=cache, secrets=secrets)
 
 
 class ChatPanel(widgets.VBox):
@@ -67,6 +69,7 @@ class ChatPanel(widgets.VBox):
         chat: str | None = None,
         settings: Any = None,
         cache: Callable[[str], Any] | None = None,
+        secrets: Callable[[], Sequence[Any]] = tuple,
     ) -> None:
         self._session = session
         self._get_client = get_client
@@ -80,7 +83,8 @@ class ChatPanel(widgets.VBox):
         self._thread: threading.Thread | None = None
 
         self.transcript = Transcript(self._reply_bundle)
-        self.controls = Controls(session, lambda: self._name, self.switch, self._error, settings)
+        self.controls = Controls(session, lambda: self._name, self.switch, self._error, settings,
+                                 secrets)
         self.status = styled(widgets.HTML(), "ygpt-status")
         self.input = styled(
             widgets.Textarea(placeholder="Message YandexGPT…", rows=2,

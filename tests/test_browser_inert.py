@@ -1,0 +1,122 @@
+"""Untrusted text never runs in JupyterLab: hostile replies, files and metadata in a real browser.
+
+JupyterLab trusts a live output, so any HTML a reply smuggles into one runs with the user's
+Jupyter session. A model can be made to write anything (one hostile review in a ``--map`` column
+is enough), and chat files, cache entries and notebooks come from anywhere. Here every payload a
+page could run (``<img onerror>``, ``<script>``, ``<svg onload>``, ``<iframe srcdoc>``,
+``javascript:`` links, entity-encoded markup, HTML after an unclosed code fence) reaches the page
+by every door that shows such text: a streamed reply, a final one, a replayed cache entry, a tool
+result's details, the panel's bubbles, ``%ygpt history`` of a loaded chat file, ``%ygpt
+provenance`` of a hostile notebook and ``--dry-run``. Each payload would set ``window.__pwned``
+and call the Jupyter server's ``/api/``; neither may happen, and every payload must be readable
+on the page as text. Math still typesets (MathJax renders the inert HTML's ``$…$``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ygpt_magic.emulator.testing import start_local_server
+
+from test_browser import notebook_page, sync_playwright  # noqa: F401 (the fixture)
+
+pytestmark = pytest.mark.slow
+
+PROMPT = "Summarise the hostile review."
+TOOL_PROMPT = "Lookup the review with the lookup tool."
+PAYLOADS = [
+    '<img src=x onerror="window.__pwned=1;fetch(\'/api/pwned1\')">',
+    "<script>window.__pwned=2;fetch('/api/pwned2')</script>",
+    '<svg onload="window.__pwned=3;fetch(\'/api/pwned3\')"></svg>',
+    '<iframe srcdoc="<script>parent.__pwned=4;fetch(\'/api/pwned4\')</script>"></iframe>',
+    "[click me](javascript:window.__pwned=5)",
+    '<a href="javascript:window.__pwned=6">six</a>',
+    '&lt;img src=x onerror="window.__pwned=7"&gt;',
+    "&#60;img src=x onerror=window.__pwned=8&#62;",
+]
+#: a fence left open: everything after it is code, the markup included
+UNCLOSED = "```python\nprint('seven')\n<img src=x onerror=\"window.__pwned=9\">"
+REPLY = "\n\n".join(["Energy: $E = mc^2$.", *PAYLOADS, UNCLOSED])
+#: what each payload must show as, readable, on the page
+SHOWN = ['onerror="window.__pwned=1', "<script>window.__pwned=2", '<svg onload="window.__pwned=3',
+         "<iframe srcdoc=", "[click me](javascript:window.__pwned=5)",
+         '<a href="javascript:window.__pwned=6">six</a>', 'onerror="window.__pwned=7"',
+         "onerror=window.__pwned=8", "window.__pwned=9"]
+OUTPUT = ".jp-OutputArea-output"
+
+
+def hostile_notebook(folder: Path) -> Path:
+    """A notebook whose hidden output metadata (what ``%ygpt provenance`` reads) is markup."""
+    record = {"model": PAYLOADS[0], "model_version": PAYLOADS[1], "options": {"json": PAYLOADS[2]},
+              "usage": {"input_tokens": 1, "completion_tokens": 2}, "status": "FINAL",
+              "cached": True, "recorded": PAYLOADS[3]}
+    path = folder / "hostile.ipynb"
+    path.write_text(json.dumps({"cells": [{"cell_type": "code", "execution_count": 1, "id": "x",
+                                           "metadata": {}, "source": "", "outputs": [
+                                               {"output_type": "display_data", "data": {"text/plain": ""},
+                                                "metadata": {"ygpt": record}}]}],
+                                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    return path
+
+
+def test_no_door_lets_a_reply_file_or_metadata_run_in_jupyterlab(sync_playwright, tmp_path):  # noqa: F811
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps({"replies": [{"user": PROMPT, "reply": REPLY}]}), encoding="utf-8")
+    hostile_notebook(tmp_path)
+    tool = f"def lookup(query: str) -> str:\n    '''Look up a review.'''\n    return {REPLY!r}"
+    with start_local_server(scripts=[script]) as server:
+        server.faults.latency(0.01)  # the streamed reply arrives in many frames, each rendered
+        cells = [
+            f"%load_ext ygpt_magic\n%ygpt connect {server.address} --insecure",
+            f"%%ygpt\n{PROMPT}",                                   # streamed
+            f"%%ygpt --once --no-stream\n{PROMPT}",                # final
+            f"%ygpt cache {tmp_path / 'replies.sqlite'}",
+            f"%%ygpt --once --no-stream --chat cached\n{PROMPT}",  # recorded...
+            f"%%ygpt --once --no-stream --chat cached\n{PROMPT}",  # ...and replayed
+            tool,
+            f"%%ygpt --tools lookup --chat tools\n{TOOL_PROMPT}",  # a tool result's details
+            f"%ygpt save {tmp_path / 'chat.json'}\n%ygpt reset --all\n"
+            f"%ygpt load {tmp_path / 'chat.json'}\n%ygpt history",
+            "%ygpt provenance hostile.ipynb",
+            f"%%ygpt --dry-run --once\n{PAYLOADS[0]} {PAYLOADS[3]}",
+            "%ygpt panel",
+        ]
+        with notebook_page(sync_playwright, tmp_path, cells) as page:
+            requests: list[str] = []
+            page.on("request", lambda request: requests.append(request.url))
+            panel = page.locator(".ygpt-panel")
+            panel.wait_for()
+            box = panel.locator(".ygpt-input textarea")
+            box.fill(PAYLOADS[0] + " " + PAYLOADS[1])  # the user's own bubble
+            box.press("Enter")
+            panel.locator(".ygpt-totals", has_text="2 turns").wait_for()
+            cell = page.locator(".jp-Notebook .jp-Cell")
+            outputs = [cell.nth(index).locator(OUTPUT) for index in range(len(cells))]
+            outputs[1].filter(has_text="window.__pwned=9").wait_for()
+            page.wait_for_timeout(1000)  # every output drawn, MathJax done
+
+            assert page.evaluate("window.__pwned") is None, "a payload ran"
+            assert not [url for url in requests if "pwned" in url], "a payload called the server"
+            markup = page.locator(f"{OUTPUT} img, {OUTPUT} script, {OUTPUT} svg, {OUTPUT} iframe, "
+                                  f"{OUTPUT} a[href^='javascript'], {OUTPUT} a:not([href])")
+            assert markup.count() == 0, [markup.nth(i).evaluate("e => e.outerHTML")
+                                         for i in range(markup.count())]
+            for door, index in [("streamed", 1), ("final", 2), ("replayed", 5), ("tool", 7),
+                                ("history", 8)]:
+                text = outputs[index].all_inner_texts()
+                if door == "tool":  # the result is folded under its call's line
+                    cell.nth(index).locator("summary").first.click()
+                    text = outputs[index].all_inner_texts()
+                missing = [shown for shown in SHOWN if shown not in "\n".join(text)]
+                assert not missing, f"{door}: not readable as text: {missing}"
+            assert "replayed" in " ".join(outputs[5].all_inner_texts()) or \
+                "cached" in " ".join(outputs[5].all_inner_texts())
+            provenance = "\n".join(outputs[9].all_inner_texts())
+            assert PAYLOADS[0] in provenance and PAYLOADS[1] in provenance, provenance
+            assert PAYLOADS[3] in "\n".join(outputs[10].all_inner_texts())  # --dry-run
+            bubbles = "\n".join(panel.locator(".ygpt-bubble").all_inner_texts())
+            assert PAYLOADS[0] in bubbles and "window.__pwned=9" in bubbles, bubbles
+            assert outputs[1].locator("mjx-container").count() >= 1, "math is typeset"

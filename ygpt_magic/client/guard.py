@@ -1,0 +1,88 @@
+"""The credential guard: no request leaves this kernel carrying a credential.
+
+A key pasted into a cell or the panel's boxes, kept in a variable a cell sends, printed in a
+traceback that ``%ygpt fix`` sends, used as a tool parameter's default (``api_key: str =
+os.environ["YC_API_KEY"]`` puts it into the declaration's JSON schema) or held in a chat loaded
+from a file would otherwise reach the model, its logs and the tokenizer. Doors differ; requests
+do not: every request method of the Client (stream, complete, deferred, complete_many,
+count_tokens, batch jobs) calls :func:`check_request` over everything the request carries before
+anything is sent, so no door can skip it. The notebook-side checks (context/leaks.py) use the
+same :func:`carries` to name the reference that brought a key in, earlier and more precisely.
+
+A text carries a credential when it holds the whole secret or any run of :data:`FRAGMENT` of its
+characters. The refusal names the piece (the prompt, the system message, tool ``search``'s
+declaration), never the secret.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from ..errors import CredentialInPrompt
+from .credentials import Credential
+
+#: a run of this many characters of a secret counts as "a long token-looking part of it"
+FRAGMENT = 12
+
+
+def carries(text: str, secret: str) -> bool:
+    """Whether ``text`` holds ``secret``, or a FRAGMENT-long run of it when it is longer."""
+    if len(secret) <= FRAGMENT:
+        return bool(secret) and secret in text
+    return any(secret[start:start + FRAGMENT] in text
+               for start in range(len(secret) - FRAGMENT + 1))
+
+
+def check(where: str, text: str, credentials: Iterable[Credential]) -> None:
+    """CredentialInPrompt naming ``where`` if ``text`` carries any of ``credentials``."""
+    for credential in credentials:
+        if carries(text, credential.secret or ""):
+            raise CredentialInPrompt(where, f"{credential.kind.replace('_', ' ')} "
+                                            f"(from {credential.source})")
+
+
+def check_request(messages: Sequence[Mapping[str, Any]], extras: Mapping[str, Any],
+                  credentials: Sequence[Credential]) -> None:
+    """CredentialInPrompt, naming the piece, if anything this request would send carries one
+    of ``credentials``: each message whole (text, tool calls and results, picture names), each
+    tool declaration whole (name, description, every schema field, defaults and enums included)
+    and the response format."""
+    if not credentials:
+        return
+    for where, text in _pieces(messages, extras):
+        check(where, text, credentials)
+
+
+def _pieces(messages: Sequence[Mapping[str, Any]], extras: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """(what a user calls it, all its text as JSON) for every part of a request."""
+    for index, message in enumerate(messages):
+        yield _message_name(message, index, len(messages)), _text(message)
+    for tool in extras.get("tools") or ():
+        yield f"the declaration of tool {tool.get('name', '?')!r}", _text(tool)
+    if extras.get("response_format"):
+        yield "the --schema response format", _text(extras["response_format"])
+
+
+def _message_name(message: Mapping[str, Any], index: int, count: int) -> str:
+    if "tool_results" in message:
+        names = ", ".join(result.get("name", "?") for result in message["tool_results"])
+        return f"the result of {names}"
+    if "tool_calls" in message:
+        return "the model's tool calls"
+    if message.get("role") == "system":
+        return "the system message"
+    if index == count - 1:
+        return "the prompt"
+    return f"an earlier {message.get('role', '')} message of the chat (message {index + 1})"
+
+
+def _text(value: Any) -> str:
+    """Every string in ``value``, as JSON; a picture counts by its description, not its bytes."""
+    return json.dumps(value, ensure_ascii=False, default=_described)
+
+
+def _described(value: Any) -> str:
+    info = getattr(value, "info", None)
+    return info.describe() if info is not None else str(value)
