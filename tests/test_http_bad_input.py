@@ -147,3 +147,17 @@ def test_a_chat_stream_abandoned_midway_logs_no_error(ygpt_server, caplog):
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
     ygpt_server.faults.clear()
     still_serves(ygpt_server)
+
+
+@pytest.mark.parametrize("path, body", [
+    (COMPLETION, '{"modelUri": "gpt://f/yandexgpt", "messages": %s}'),
+    (CHAT, '{"model": "gpt://f/yandexgpt", "messages": [{"role": "user", "content": "Hi"}], "tools": [{"type": '
+           '"function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"a": %s}}}}]}'),
+])
+@pytest.mark.parametrize("depth", [200_000, 900])
+def test_a_body_nested_too_deeply_is_a_400_and_logs_no_traceback(ygpt_server, caplog, path, body, depth):
+    caplog.set_level(logging.INFO)
+    nested = body % ("[" * depth + "]" * depth)
+    message = refused(ygpt_server, 400, path=path, data=nested, headers={"Content-Type": "application/json"})
+    assert "nested more than 100 levels deep" in message
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], [r.getMessage() for r in caplog.records]
