@@ -5,12 +5,13 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import socket
 import time
 
 import pytest
 import requests
 
-from ygpt_magic.emulator.http.app import MAX_BODY_BYTES
+from ygpt_magic.emulator.http.app import IDLE_TIMEOUT, MAX_BODY_BYTES
 
 KEY = {"Authorization": "Api-Key local-key"}
 GOOD = {"modelUri": "gpt://b1gexample/yandexgpt",
@@ -161,3 +162,15 @@ def test_a_body_nested_too_deeply_is_a_400_and_logs_no_traceback(ygpt_server, ca
     message = refused(ygpt_server, 400, path=path, data=nested, headers={"Content-Type": "application/json"})
     assert "nested more than 100 levels deep" in message
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], [r.getMessage() for r in caplog.records]
+
+
+def test_a_connection_whose_headers_never_arrive_is_closed_within_the_bound(ygpt_server):
+    address = ygpt_server.http_url.removeprefix("http://").split(":")
+    silent, partial = (socket.create_connection((address[0], int(address[1])), timeout=IDLE_TIMEOUT + 5)
+                       for _ in range(2))
+    partial.sendall(b"POST /foundationModels/v1/completion HTTP/1.1\r\nHost: local\r\n")   # no blank line
+    started = time.monotonic()
+    with silent, partial:
+        assert silent.recv(100) == b"" and partial.recv(100) == b""   # closed by the server
+    assert time.monotonic() - started < IDLE_TIMEOUT + 2
+    still_serves(ygpt_server)
