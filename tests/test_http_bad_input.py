@@ -37,6 +37,7 @@ def refused(server, status: int, **kwargs) -> str:
 @pytest.mark.parametrize("body, says", [
     ('{"modelUri": "gpt://f/yandexgpt", "messages": [', "not valid JSON"),
     ("[1, 2]", "send a JSON object"),
+    ("null", "send a JSON object"),
     ("", "no body"),
     ('{"modelUri": "gpt://f/yandexgpt", "messages": "Hi"}', "does not fit CompletionRequest"),
 ])

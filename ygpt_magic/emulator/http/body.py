@@ -20,8 +20,8 @@ from ..errors import RequestError
 #: content types whose body is read as JSON
 JSON_TYPES = ("application/json", "application/x-www-form-urlencoded", "text/plain", "application/octet-stream")
 #: the deepest nesting of objects and arrays a body may have: protobuf's own parsing limit
-#: (``ParseDict``'s ``max_recursion_depth``), which the cloud's gateway applies too. Deeper JSON
-#: overflowed Python's stack while decoding or converting it, an error page instead of a 400.
+#: (``ParseDict``'s ``max_recursion_depth``), so whatever passes here also converts. Deeper JSON
+#: overflowed Python's stack while decoding or converting it: an error page instead of a 400.
 MAX_BODY_DEPTH = 100
 M = TypeVar("M", bound=Message)
 
@@ -37,12 +37,13 @@ async def read_json(request: web.Request) -> dict[str, Any]:
         raise RequestError("INVALID_ARGUMENT", "The request has no body; send the request as a JSON object.")
     try:
         body = json.loads(text)
+        too_deep = _nests_deeper(body, MAX_BODY_DEPTH)
     except json.JSONDecodeError as error:
         raise RequestError("INVALID_ARGUMENT", f"The request body is not valid JSON: {error.msg} at line "
                                                f"{error.lineno}, column {error.colno}.") from None
-    except RecursionError:
-        body = None
-    if body is None or _nests_deeper(body, MAX_BODY_DEPTH):
+    except RecursionError:   # deeper than the decoder's own stack allows
+        too_deep = True
+    if too_deep:
         raise RequestError("INVALID_ARGUMENT", f"The request body is JSON nested more than {MAX_BODY_DEPTH} "
                                                "levels deep; no field of the API needs that. Send a flatter body.")
     if not isinstance(body, dict):
