@@ -101,3 +101,38 @@ def test_serve_tls_lets_an_unchanged_sdk_script_in_through_environment_variables
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=10)
     assert "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH=" in stderr and (tmp_path / "tls" / "key.pem").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("flags, says", [
+    (["--port", "70000"], "argument --port: 70000 is not a port"),
+    (["--http-port", "99999"], "argument --http-port: 99999 is not a port"),
+    (["--proxy-port", "-1"], "argument --proxy-port: -1 is not a port"),
+    (["--latency", "nan"], "argument --latency: nan is not a number of seconds"),
+    (["--operation-delay", "-1"], "argument --operation-delay: -1 is not a number of seconds"),
+    (["--batch-row-delay", "inf"], "argument --batch-row-delay: inf is not a number of seconds"),
+    (["--stall-seconds", "-0.5"], "argument --stall-seconds: -0.5 is not a number of seconds"),
+    (["--fail-next", "-2"], "argument --fail-next: -2 is not a count"),
+])
+def test_serve_refuses_an_out_of_range_port_or_delay_with_a_usage_line(flags, says):
+    result = subprocess.run([*CLI, "serve", *flags], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and result.stdout == "", result.stdout
+    assert result.stderr.startswith("usage: ygpt-magic serve") and says in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("content, says", [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"replies": []}' + " " * (8 * 1024 * 1024), "over the 4 MiB limit"),
+])
+def test_serve_refuses_a_deep_or_huge_script_with_one_line(tmp_path: Path, content, says):
+    script = tmp_path / "odd.json"
+    script.write_text(content, encoding="utf-8")
+    result = subprocess.run([*CLI, "serve", "--script", str(script)], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "READY" not in result.stdout
+    assert result.stderr.startswith(f"ygpt-magic serve: The script {script} is ") and says in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_serve_refuses_an_endless_script_without_reading_it_all():
+    result = subprocess.run([*CLI, "serve", "--script", "/dev/zero"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "over the 4 MiB limit" in result.stderr and "Traceback" not in result.stderr

@@ -5,12 +5,13 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import socket
 import time
 
 import pytest
 import requests
 
-from ygpt_magic.emulator.http.app import MAX_BODY_BYTES
+from ygpt_magic.emulator.http.app import IDLE_TIMEOUT, MAX_BODY_BYTES
 
 KEY = {"Authorization": "Api-Key local-key"}
 GOOD = {"modelUri": "gpt://b1gexample/yandexgpt",
@@ -36,6 +37,7 @@ def refused(server, status: int, **kwargs) -> str:
 @pytest.mark.parametrize("body, says", [
     ('{"modelUri": "gpt://f/yandexgpt", "messages": [', "not valid JSON"),
     ("[1, 2]", "send a JSON object"),
+    ("null", "send a JSON object"),
     ("", "no body"),
     ('{"modelUri": "gpt://f/yandexgpt", "messages": "Hi"}', "does not fit CompletionRequest"),
 ])
@@ -146,4 +148,30 @@ def test_a_chat_stream_abandoned_midway_logs_no_error(ygpt_server, caplog):
     assert any("status=CANCELLED" in line for line in _log_lines(caplog, "Completion "))
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
     ygpt_server.faults.clear()
+    still_serves(ygpt_server)
+
+
+@pytest.mark.parametrize("path, body", [
+    (COMPLETION, '{"modelUri": "gpt://f/yandexgpt", "messages": %s}'),
+    (CHAT, '{"model": "gpt://f/yandexgpt", "messages": [{"role": "user", "content": "Hi"}], "tools": [{"type": '
+           '"function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"a": %s}}}}]}'),
+])
+@pytest.mark.parametrize("depth", [200_000, 900])
+def test_a_body_nested_too_deeply_is_a_400_and_logs_no_traceback(ygpt_server, caplog, path, body, depth):
+    caplog.set_level(logging.INFO)
+    nested = body % ("[" * depth + "]" * depth)
+    message = refused(ygpt_server, 400, path=path, data=nested, headers={"Content-Type": "application/json"})
+    assert "nested more than 100 levels deep" in message
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], [r.getMessage() for r in caplog.records]
+
+
+def test_a_connection_whose_headers_never_arrive_is_closed_within_the_bound(ygpt_server):
+    address = ygpt_server.http_url.removeprefix("http://").split(":")
+    silent, partial = (socket.create_connection((address[0], int(address[1])), timeout=IDLE_TIMEOUT + 5)
+                       for _ in range(2))
+    partial.sendall(b"POST /foundationModels/v1/completion HTTP/1.1\r\nHost: local\r\n")   # no blank line
+    started = time.monotonic()
+    with silent, partial:
+        assert silent.recv(100) == b"" and partial.recv(100) == b""   # closed by the server
+    assert time.monotonic() - started < IDLE_TIMEOUT + 2
     still_serves(ygpt_server)

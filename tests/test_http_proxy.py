@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+
+from ygpt_magic.emulator.http.app import IDLE_TIMEOUT
 
 SCRIPT = """
 from yandex_ai_studio_sdk import AIStudio
@@ -50,3 +54,16 @@ def test_the_proxy_connects_to_nothing_but_the_local_server(tls_server):
         with socket.create_connection((host, int(port)), timeout=5) as connection:
             connection.sendall(request)
             assert connection.recv(100).startswith(b"HTTP/1.1 403")
+
+
+def test_the_proxy_closes_a_connection_that_sends_nothing_and_an_idle_tunnel(tls_server):
+    host, port = tls_server["proxy"].removeprefix("http://").split(":")
+    silent, tunnel = (socket.create_connection((host, int(port)), timeout=IDLE_TIMEOUT + 5) for _ in range(2))
+    tunnel.sendall(b"CONNECT llm.api.cloud.yandex.net:443 HTTP/1.1\r\nHost: llm.api.cloud.yandex.net:443\r\n\r\n")
+    assert tunnel.recv(100).startswith(b"HTTP/1.1 200")
+    tls = ssl.create_default_context(cafile=str(tls_server["cert"]))
+    tunnel = tls.wrap_socket(tunnel, server_hostname="llm.api.cloud.yandex.net")   # then no request at all
+    started = time.monotonic()
+    with silent, tunnel:
+        assert silent.recv(100) == b"" and tunnel.recv(100) == b""   # closed by the proxy
+    assert time.monotonic() - started < IDLE_TIMEOUT + 2

@@ -19,6 +19,7 @@ from pathlib import Path
 import grpc
 
 from .faults import Faults
+from .flag_types import count, port, seconds
 from .server import DEFAULT_BATCH_ROW_DELAY, DEFAULT_OPERATION_DELAY, build_responders, serve
 from .state import EmulatorState
 from .tls import CERT_NAME, server_credentials, ssl_server_context
@@ -27,37 +28,37 @@ from .tls import CERT_NAME, server_credentials, ssl_server_context
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags of ``serve``: where to listen, what to answer with, which faults to inject."""
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="gRPC port; 0 (default) picks a free one")
-    parser.add_argument("--http-port", type=int, default=0,
+    parser.add_argument("--port", type=port, default=0, help="gRPC port; 0 (default) picks a free one")
+    parser.add_argument("--http-port", type=port, default=0,
                         help="HTTP port (REST and OpenAI-compatible API); 0 (default) picks a free one")
     parser.add_argument("--script", action="append", default=[], metavar="FILE",
                         help="an extra JSON script of replies (repeatable); see README, 'Local server'")
     parser.add_argument("--gguf", metavar="PATH",
                         help="answer with a local GGUF model through llama.cpp (pip install 'ygpt-magic[local]')")
-    parser.add_argument("--batch-row-delay", type=float, default=DEFAULT_BATCH_ROW_DELAY, metavar="SECONDS",
+    parser.add_argument("--batch-row-delay", type=seconds, default=DEFAULT_BATCH_ROW_DELAY, metavar="SECONDS",
                         help="seconds a batch job spends per row and per status step (default %(default)s; "
                              "0.5 looks like the cloud in a demo)")
-    parser.add_argument("--operation-delay", type=float, default=DEFAULT_OPERATION_DELAY, metavar="SECONDS",
+    parser.add_argument("--operation-delay", type=seconds, default=DEFAULT_OPERATION_DELAY, metavar="SECONDS",
                         help="how long deferred operations stay not-done (default %(default)s)")
     parser.add_argument("--tls", metavar="DIR",
                         help="serve TLS with a self-signed certificate kept in DIR (made on first use), for "
                              "scripts that cannot pass verify=False: trust it with GRPC_DEFAULT_SSL_ROOTS_FILE_PATH=DIR/cert.pem")
-    parser.add_argument("--proxy-port", type=int, default=0,
+    parser.add_argument("--proxy-port", type=port, default=0,
                         help="with --tls: port of the HTTPS proxy that takes the SDK's chat API (its "
                              "llm.api.cloud.yandex.net calls) to this server; 0 (default) picks a free one")
     parser.add_argument("--quiet", action="store_true", help="do not log one line per request")
     faults = parser.add_argument_group("fault injection")
-    faults.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="delay before every chunk")
-    faults.add_argument("--fail-next", type=int, default=0, metavar="N", help="fail the first N calls")
+    faults.add_argument("--latency", type=seconds, default=0.0, metavar="SECONDS", help="delay before every chunk")
+    faults.add_argument("--fail-next", type=count, default=0, metavar="N", help="fail the first N calls")
     faults.add_argument("--fail-code", default="UNAVAILABLE", metavar="STATUS", help="gRPC status for --fail-next")
     faults.add_argument("--fail-method", default="Completion", metavar="METHOD",
                         help="RPC that --fail-next applies to (Completion, AsyncCompletion, TokenizeCompletion, "
                              "GetOperation, ... or '*' for all)")
-    faults.add_argument("--break-after", type=int, metavar="K", help="break Completion streams after K chunks")
+    faults.add_argument("--break-after", type=count, metavar="K", help="break Completion streams after K chunks")
     faults.add_argument("--break-code", default="UNAVAILABLE", metavar="STATUS", help="gRPC status for --break-after")
-    faults.add_argument("--break-times", type=int, default=1, metavar="N", help="how many streams to break")
-    faults.add_argument("--stall-after", type=int, metavar="K", help="pause Completion streams after K chunks")
-    faults.add_argument("--stall-seconds", type=float, default=30.0, metavar="SECONDS", help="length of the pause")
+    faults.add_argument("--break-times", type=count, default=1, metavar="N", help="how many streams to break")
+    faults.add_argument("--stall-after", type=count, metavar="K", help="pause Completion streams after K chunks")
+    faults.add_argument("--stall-seconds", type=seconds, default=30.0, metavar="SECONDS", help="length of the pause")
 
 
 def apply_fault_flags(faults: Faults, args: argparse.Namespace) -> None:

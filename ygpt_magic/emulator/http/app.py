@@ -1,8 +1,9 @@
 """The aiohttp application of the local server and its start/stop on the gRPC server's loop.
 
 Each API is a module with ``add_routes(app, state)``, listed once in ``ROUTE_MODULES``. What
-every route shares lives here: the body size limit, and errors in the cloud's JSON form
-(an unknown path is a 404 with the same body the cloud's gateway sends, never aiohttp's page).
+every route shares lives here: the body size limit, the idle-connection bound, and errors in the
+cloud's JSON form (an unknown path is a 404 with the same body the cloud's gateway sends, never
+aiohttp's page).
 """
 
 from __future__ import annotations
@@ -24,6 +25,13 @@ logger = logging.getLogger("ygpt_magic.emulator")
 ROUTE_MODULES: tuple[ModuleType, ...] = (rest, chat, embeddings, files)
 #: the largest request body accepted (a chat with a few images fits; the cloud's limit is similar)
 MAX_BODY_BYTES = 16 * 1024 * 1024
+#: how long a connection may wait for a request's headers, or sit idle between requests, before
+#: the server closes it (aiohttp's keepalive_timeout, which from 3.14.4 on also covers a
+#: connection that never sends a request). Headers take milliseconds to arrive; without a bound a
+#: stalled or hostile client held its socket (and, through the HTTPS proxy, a tunnel) for an hour.
+#: Longer than the 5 s for which httpx (the SDK's and openai's HTTP client) keeps an idle
+#: connection for reuse, so a client never sends a request on a connection the server is closing.
+IDLE_TIMEOUT = 10.0
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -80,7 +88,7 @@ class HttpServer:
 async def start_http(state: EmulatorState, host: str, port: int, *, shutdown_timeout: float = 1.0) -> HttpServer:
     """Bind and start on the running loop; fills ``state.http_url`` ("http://HOST:PORT")."""
     runner = web.AppRunner(build_app(state), access_log=None, handle_signals=False,
-                           shutdown_timeout=shutdown_timeout)
+                           shutdown_timeout=shutdown_timeout, keepalive_timeout=IDLE_TIMEOUT)
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True)
     try:

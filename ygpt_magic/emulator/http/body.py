@@ -19,6 +19,10 @@ from ..errors import RequestError
 
 #: content types whose body is read as JSON
 JSON_TYPES = ("application/json", "application/x-www-form-urlencoded", "text/plain", "application/octet-stream")
+#: the deepest nesting of objects and arrays a body may have: protobuf's own parsing limit
+#: (``ParseDict``'s ``max_recursion_depth``), so whatever passes here also converts. Deeper JSON
+#: overflowed Python's stack while decoding or converting it: an error page instead of a 400.
+MAX_BODY_DEPTH = 100
 M = TypeVar("M", bound=Message)
 
 
@@ -33,13 +37,35 @@ async def read_json(request: web.Request) -> dict[str, Any]:
         raise RequestError("INVALID_ARGUMENT", "The request has no body; send the request as a JSON object.")
     try:
         body = json.loads(text)
+        too_deep = _nests_deeper(body, MAX_BODY_DEPTH)
     except json.JSONDecodeError as error:
         raise RequestError("INVALID_ARGUMENT", f"The request body is not valid JSON: {error.msg} at line "
                                                f"{error.lineno}, column {error.colno}.") from None
+    except RecursionError:   # deeper than the decoder's own stack allows
+        too_deep = True
+    if too_deep:
+        raise RequestError("INVALID_ARGUMENT", f"The request body is JSON nested more than {MAX_BODY_DEPTH} "
+                                               "levels deep; no field of the API needs that. Send a flatter body.")
     if not isinstance(body, dict):
         raise RequestError("INVALID_ARGUMENT", f"The request body is a JSON {type(body).__name__}; "
                                                "send a JSON object ({...}).")
     return body
+
+
+def _nests_deeper(value: object, levels: int) -> bool:
+    """Whether objects and arrays nest more than ``levels`` deep (walked level by level, not
+    recursively, so the walk itself cannot overflow the stack)."""
+    level = [value]
+    for _ in range(levels):
+        level = [child for item in level for child in _containers_in(item)]
+        if not level:
+            return False
+    return True
+
+
+def _containers_in(value: object) -> list[object]:
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return [item for item in items if isinstance(item, (dict, list))]
 
 
 def parse_message(body: dict[str, Any], message: M) -> M:

@@ -7,7 +7,8 @@ and ``SSL_CERT_FILE``, so an unchanged script reaches the local server with
 ``HTTPS_PROXY=http://127.0.0.1:PROXY_PORT SSL_CERT_FILE=DIR/cert.pem``: this proxy answers the
 ``CONNECT llm.api.cloud.yandex.net:443``, ends TLS with the local certificate (tls.py, which
 names that host too), and passes the plain HTTP on to the HTTP side. It connects nowhere else:
-any other host is refused with 403, so nothing leaves the machine.
+any other host is refused with 403, so nothing leaves the machine. A client that sends no
+CONNECT head, or no request through its tunnel, is let go after ``IDLE_TIMEOUT`` (app.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import asyncio
 import contextlib
 import logging
 import ssl
+
+from .app import IDLE_TIMEOUT
 
 logger = logging.getLogger("ygpt_magic.emulator")
 
@@ -49,7 +52,8 @@ async def start_proxy(host: str, port: int, http_host: str, http_port: int, tls:
         open_writers.add(writer)
         try:
             await _tunnel(reader, writer, http_host, http_port, tls)
-        except (ConnectionError, ssl.SSLError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as error:
+        except (ConnectionError, ssl.SSLError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+                asyncio.TimeoutError) as error:
             logger.info("proxy: connection ended (%s)", type(error).__name__)
         finally:
             open_writers.discard(writer)
@@ -62,7 +66,7 @@ async def start_proxy(host: str, port: int, http_host: str, http_port: int, tls:
 
 async def _tunnel(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, http_host: str, http_port: int,
                   tls: ssl.SSLContext) -> None:
-    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+    head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), IDLE_TIMEOUT)).decode("latin-1")
     method, target, *_ = head.split("\r\n", 1)[0].split(" ") + ["", ""]
     target_host = target.rsplit(":", 1)[0]
     if method != "CONNECT" or target_host not in CLOUD_HTTP_HOSTS:
@@ -72,12 +76,20 @@ async def _tunnel(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ht
         return
     writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
     await writer.drain()
-    await writer.start_tls(tls)
+    await writer.start_tls(tls, ssl_handshake_timeout=IDLE_TIMEOUT)
     upstream_reader, upstream_writer = await asyncio.open_connection(http_host, http_port)
     try:
-        await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer))
+        await asyncio.gather(_pipe(reader, upstream_writer), _answers(upstream_reader, writer))
     finally:
         upstream_writer.close()
+
+
+async def _answers(upstream: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """The HTTP side's replies to the client; once it ends the connection (after a reply with
+    ``Connection: close``, or idle for IDLE_TIMEOUT) the tunnel ends too, since nothing more can
+    come through it."""
+    await _pipe(upstream, writer)
+    writer.close()
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -42,6 +42,9 @@ from . import Generation
 from .json_reply import json_reply
 
 BUILTIN_SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+#: the largest script file read: thousands of replies fit (the built-in ones are a few KiB each),
+#: and reading stops there, so a wrong path (a device, a huge log) cannot exhaust memory
+MAX_SCRIPT_BYTES = 4 * 2**20
 _KEYS = {"user", "system", "after", "turn", "reply", "name", "tool_calls", "after_tools"}
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _SPACE = re.compile(r"\s+")
@@ -79,14 +82,27 @@ class ScriptEntry:
 
 def load_script(path: Path) -> list[ScriptEntry]:
     """Read one script file; raise ValueError naming the file and entry when it is malformed."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ValueError(f"Cannot read the script {path}: {error}. Fix the file or leave it out.") from None
+    data = _read_json(Path(path))
     replies = data.get("replies") if isinstance(data, dict) else None
     if not isinstance(replies, list):
         raise ValueError(f'The script {path} must be a JSON object with a "replies" list.')
     return [_entry(path, index, item) for index, item in enumerate(replies)]
+
+
+def _read_json(path: Path) -> object:
+    """The file's JSON, read no further than the limit (``/dev/zero`` never ends)."""
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_SCRIPT_BYTES + 1)
+        if len(data) <= MAX_SCRIPT_BYTES:
+            return json.loads(data)
+    except RecursionError:
+        raise ValueError(f"The script {path} is JSON nested too deeply to read; its replies are a flat list "
+                         "(see the README, 'Local server').") from None
+    except (OSError, ValueError) as error:
+        raise ValueError(f"Cannot read the script {path}: {error}. Fix the file or leave it out.") from None
+    raise ValueError(f"The script {path} is over the {MAX_SCRIPT_BYTES // 2**20} MiB limit for a script; "
+                     "split it into several --script files.")
 
 
 def _entry(path: Path, index: int, item: object) -> ScriptEntry:
