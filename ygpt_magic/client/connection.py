@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import secrets
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -40,6 +41,7 @@ class Connection:
         self._lock = threading.RLock()
         self._client: Client | None = None
         self._server = None
+        self._local_key: str | None = None  # the local server's, new at every start
         self._secret: str | None = None
         self._folder: str | None = None
         self.target = "cloud"
@@ -92,7 +94,7 @@ class Connection:
                 endpoint = self._local_address() if local else self.target
                 chat_url = chat_base_url(self._server.http_url) if local else self.http
                 self._client = Client(endpoint=endpoint, insecure=self.insecure, local=local,
-                                      auth=self._secret, folder_id=self._folder,
+                                      auth=self._auth(), folder_id=self._folder,
                                       settings=self._settings(), chat_url=chat_url)
             return self._client
 
@@ -115,8 +117,13 @@ class Connection:
             "chat_api": chat,
             "tls": "off" if (self.insecure or local) else "on",
             "folder": f"{folder} (from {folder_source})" if folder else "none found",
-            "credential": find_credential(self._secret, local=local).describe(),
+            "credential": find_credential(self._auth(), local=local).describe(),
         }
+
+    def _auth(self) -> str | None:
+        """The secret requests carry: the local server's own key, else the one from `%ygpt auth`
+        (None: the environment's, credentials.find_credential)."""
+        return self._local_key if self.target == "local" else self._secret
 
     def known_secrets(self) -> tuple[Credential, ...]:
         """The secrets a prompt must never carry (credentials.known_secrets)."""
@@ -141,8 +148,11 @@ class Connection:
             from .loader import quiet_grpc
 
             quiet_grpc()
-            # Nobody reads the kernel's server log but someone debugging: keep it short.
-            self._server = start_local_server(keep_requests=KERNEL_REQUEST_LOG)
+            # Nobody reads the kernel's server log but someone debugging: keep it short. Its key
+            # is this kernel's alone: another user or process on the machine reaches the port,
+            # but not the chats, datasets and batch jobs behind it.
+            self._local_key = secrets.token_urlsafe(32)
+            self._server = start_local_server(keep_requests=KERNEL_REQUEST_LOG, api_key=self._local_key)
             atexit.register(self._stop_server)
         return self._server.address
 
