@@ -22,7 +22,7 @@ with warnings.catch_warnings():
 
 from cellrun import assert_clean, assert_clear_error
 from conftest import TEST_KEY, cell
-from ygpt_magic.errors import OptionError
+from ygpt_magic.errors import CredentialsMissing, OptionError
 from ygpt_magic.emulator.testing import sdk_kwargs
 
 BATCH_MODEL = "gemma-3-12b-it"
@@ -61,6 +61,21 @@ def test_the_in_kernel_server_refuses_every_key_but_this_kernels(shell, magics, 
         assert http_status(f"{server.http_url}/foundationModels/v1/completion", key, completion) == 401
     assert cell(shell, "%ygpt batch list").ok  # the kernel itself still reads its jobs
 
+
+
+def test_a_key_set_in_the_notebook_after_connect_is_used_by_the_next_cell(shell, ygpt_server, clean_env):
+    clean_env.delenv("YC_API_KEY")
+    shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
+    missing = cell(shell, "%%ygpt --once\nHello")
+    assert_clear_error(missing, f"the server at {ygpt_server.address}", "YC_API_KEY",
+                       "ygpt-magic serve", "any value", "%ygpt auth", error_type=CredentialsMissing)
+    assert "%ygpt connect local" not in missing.message   # they chose this server
+    assert cell(shell, "import os\nos.environ['YC_API_KEY'] = 'AQVNnotebookkey0123456789wxyz'").ok
+    assert "api key from YC_API_KEY: AQVN…wxyz" in cell(shell, "%ygpt whoami").plain
+    answered = cell(shell, "%%ygpt --once\nHello")
+    assert answered.ok, answered.message
+    assert_clean(answered)
+    assert [r.method for r in ygpt_server.requests] == ["Completion"]
 
 
 @pytest.mark.parametrize("typed, instead", [

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..errors import OptionError
-from .credentials import Credential, find_credential, find_folder, known_secrets
+from .credentials import Credential, find_credential, find_folder, known_secrets, source_values
 from .endpoints import CLOUD_ENDPOINT, chat_base_url, parse_endpoint
 from .settings import ClientSettings
 
@@ -40,6 +40,7 @@ class Connection:
         self._settings = settings
         self._lock = threading.RLock()
         self._client: Client | None = None
+        self._sources: tuple[str, ...] = ()  # the variables' values the Client was built from
         self._server = None
         self._local_key: str | None = None  # the local server's, new at every start
         self._secret: str | None = None
@@ -85,8 +86,14 @@ class Connection:
             self.drop_client()
 
     def client(self) -> Client:
-        """The Client for the current target (built on first use, shared with the panel)."""
+        """The Client for the current target (built on first use, shared with the panel), with
+        the credential and folder `%ygpt whoami` shows now: a key a cell put in os.environ since
+        the Client was built makes a new one (the variables are compared on every request)."""
         with self._lock:
+            sources = source_values()
+            if sources != self._sources:
+                self.drop_client()
+                self._sources = sources
             if self._client is None:
                 from .sdk import Client  # asyncio, ssl: paid by the first request
 

@@ -23,6 +23,8 @@ SECRET_ENV_VARS: tuple[tuple[str, str], ...] = (
     ("YC_TOKEN", "env_iam_token"),
 )
 FOLDER_ENV_VAR = "YC_FOLDER_ID"
+#: Every variable a credential or the folder is read from (connection.py: a change makes a new Client).
+SOURCE_ENV_VARS = (*(var for var, _ in SECRET_ENV_VARS), FOLDER_ENV_VAR, "YC_PROFILE")
 #: What a local server started without a key of its own (`ygpt-magic serve`) accepts: it only
 #: checks that a credential is present.
 LOCAL_DUMMY_KEY = "local-dummy-key"
@@ -100,6 +102,12 @@ def find_credential(explicit: str | None = None, *, local: bool = False) -> Cred
         source = f"yc CLI profile {profile!r}" if profile else "yc CLI (current profile)"
         return Credential("yc_cli", source)
     return NO_CREDENTIAL
+
+
+def source_values() -> tuple[str, ...]:
+    """What the credential's and the folder's variables hold now: a dict lookup each, cheap
+    enough for every request, so one a cell sets is used by the next request."""
+    return tuple(os.environ.get(var, "") for var in SOURCE_ENV_VARS)
 
 
 def known_secrets(explicit: str | None = None) -> tuple[Credential, ...]:
