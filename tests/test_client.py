@@ -188,9 +188,12 @@ def test_a_stalled_stream_is_stopped(ygpt_server, clean_env):
 
 def test_missing_credentials_fail_before_any_request(ygpt_server, clean_env):
     clean_env.delenv("YC_API_KEY")
-    client = Client(endpoint=ygpt_server.address, insecure=True)
-    with pytest.raises(CredentialsMissing, match="YC_API_KEY.*%ygpt auth.*%ygpt connect local"):
-        client.complete(TRANSLATE, BUILTIN)
+    for endpoint, advice in (("cloud", "%ygpt connect local"), (ygpt_server.address, "ygpt-magic serve")):
+        client = Client(endpoint=endpoint, insecure=True)
+        with pytest.raises(CredentialsMissing, match="YC_API_KEY.*%ygpt auth") as missing:
+            client.complete(TRANSLATE, BUILTIN)
+        client.close()
+        assert advice in str(missing.value)
     assert ygpt_server.requests == []
 
 

@@ -49,7 +49,7 @@ def test_missing_credentials_name_every_way_to_fix_it(shell, ygpt_server, clean_
     clean_env.delenv("YC_FOLDER_ID")
     result = cell(shell, "%%ygpt\nHello")
     assert_clear(result, CredentialsMissing, "YC_API_KEY", "YC_IAM_TOKEN", "YC_OAUTH_TOKEN",
-                 "YC_FOLDER_ID", "%ygpt auth", "%ygpt connect local")
+                 "YC_FOLDER_ID", "%ygpt auth", "`ygpt-magic serve` takes any value")
     assert ygpt_server.requests == []
 
 
@@ -66,7 +66,7 @@ def test_a_missing_key_alone_is_asked_for_alone(shell, ygpt_server, clean_env):
     clean_env.delenv("YC_API_KEY")
     result = cell(shell, "%%ygpt\nHello")
     assert_clear(result, CredentialsMissing, "folder id was found but no API key or token",
-                 "YC_API_KEY", "%ygpt auth", "%ygpt connect local")
+                 "YC_API_KEY", "%ygpt auth", "`ygpt-magic serve` takes any value")
     assert ygpt_server.requests == []
 
 

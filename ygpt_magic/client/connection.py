@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import atexit
 import os
+import secrets
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..errors import OptionError
-from .credentials import Credential, find_credential, find_folder, known_secrets
+from .credentials import Credential, find_credential, find_folder, known_secrets, source_values
 from .endpoints import CLOUD_ENDPOINT, chat_base_url, parse_endpoint
 from .settings import ClientSettings
 
@@ -39,7 +40,9 @@ class Connection:
         self._settings = settings
         self._lock = threading.RLock()
         self._client: Client | None = None
+        self._sources: tuple[str, ...] = ()  # the variables' values the Client was built from
         self._server = None
+        self._local_key: str | None = None  # the local server's, new at every start
         self._secret: str | None = None
         self._folder: str | None = None
         self.target = "cloud"
@@ -83,8 +86,14 @@ class Connection:
             self.drop_client()
 
     def client(self) -> Client:
-        """The Client for the current target (built on first use, shared with the panel)."""
+        """The Client for the current target (built on first use, shared with the panel), with
+        the credential and folder `%ygpt whoami` shows now: a key a cell put in os.environ since
+        the Client was built makes a new one (the variables are compared on every request)."""
         with self._lock:
+            sources = source_values()
+            if sources != self._sources:
+                self.drop_client()
+                self._sources = sources
             if self._client is None:
                 from .sdk import Client  # asyncio, ssl: paid by the first request
 
@@ -92,7 +101,7 @@ class Connection:
                 endpoint = self._local_address() if local else self.target
                 chat_url = chat_base_url(self._server.http_url) if local else self.http
                 self._client = Client(endpoint=endpoint, insecure=self.insecure, local=local,
-                                      auth=self._secret, folder_id=self._folder,
+                                      auth=self._auth(), folder_id=self._folder,
                                       settings=self._settings(), chat_url=chat_url)
             return self._client
 
@@ -115,8 +124,13 @@ class Connection:
             "chat_api": chat,
             "tls": "off" if (self.insecure or local) else "on",
             "folder": f"{folder} (from {folder_source})" if folder else "none found",
-            "credential": find_credential(self._secret, local=local).describe(),
+            "credential": find_credential(self._auth(), local=local).describe(),
         }
+
+    def _auth(self) -> str | None:
+        """The secret requests carry: the local server's own key, else the one from `%ygpt auth`
+        (None: the environment's, credentials.find_credential)."""
+        return self._local_key if self.target == "local" else self._secret
 
     def known_secrets(self) -> tuple[Credential, ...]:
         """The secrets a prompt must never carry (credentials.known_secrets)."""
@@ -141,8 +155,11 @@ class Connection:
             from .loader import quiet_grpc
 
             quiet_grpc()
-            # Nobody reads the kernel's server log but someone debugging: keep it short.
-            self._server = start_local_server(keep_requests=KERNEL_REQUEST_LOG)
+            # Nobody reads the kernel's server log but someone debugging: keep it short. Its key
+            # is this kernel's alone: another user or process on the machine reaches the port,
+            # but not the chats, datasets and batch jobs behind it.
+            self._local_key = secrets.token_urlsafe(32)
+            self._server = start_local_server(keep_requests=KERNEL_REQUEST_LOG, api_key=self._local_key)
             atexit.register(self._stop_server)
         return self._server.address
 

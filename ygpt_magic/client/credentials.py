@@ -23,8 +23,13 @@ SECRET_ENV_VARS: tuple[tuple[str, str], ...] = (
     ("YC_TOKEN", "env_iam_token"),
 )
 FOLDER_ENV_VAR = "YC_FOLDER_ID"
-#: What the in-process local server accepts: it only checks that a credential is present.
+#: Every variable a credential or the folder is read from (connection.py: a change makes a new Client).
+SOURCE_ENV_VARS = (*(var for var, _ in SECRET_ENV_VARS), FOLDER_ENV_VAR, "YC_PROFILE")
+#: What a local server started without a key of its own (`ygpt-magic serve`) accepts: it only
+#: checks that a credential is present.
 LOCAL_DUMMY_KEY = "local-dummy-key"
+#: The in-kernel local server's credential, as whoami shows it (the key is new at every start).
+LOCAL_KEY = "the local server's own key, made for this kernel when it starts (no other client has it)"
 LOCAL_FOLDER = "local-folder"
 
 
@@ -68,8 +73,8 @@ class Credential:
     def describe(self) -> str:
         if self.kind == "none":
             return "none found"
-        if self.secret == LOCAL_DUMMY_KEY:
-            return f"placeholder key for the local server ({LOCAL_DUMMY_KEY})"
+        if self.source == LOCAL_KEY:
+            return LOCAL_KEY
         return f"{self.kind.replace('_', ' ')} from {self.source}: {self.masked}"
 
 
@@ -79,13 +84,15 @@ NO_CREDENTIAL = Credential("none", "nowhere")
 def find_credential(explicit: str | None = None, *, local: bool = False) -> Credential:
     """The credential a request will use.
 
-    An explicit secret (from `%ygpt auth`) wins. The in-process local server gets a dummy key
-    unless one was given explicitly, so a real cloud key in the environment is never sent to it.
+    An explicit secret (from `%ygpt auth`) wins. For the in-process local server (``local``),
+    ``explicit`` is the key it was started with, which it alone takes (any other user or process
+    on the machine is refused); without one, the placeholder a keyless server takes. No key from
+    `%ygpt auth` or the environment is ever sent to it.
     """
+    if local:
+        return Credential("api_key", LOCAL_KEY, explicit or LOCAL_DUMMY_KEY)
     if explicit:
         return Credential(classify(explicit), "%ygpt auth", explicit.strip())
-    if local:
-        return Credential("api_key", "the local server's placeholder", LOCAL_DUMMY_KEY)
     for var, kind in SECRET_ENV_VARS:
         value = os.environ.get(var, "").strip()
         if value:
@@ -95,6 +102,12 @@ def find_credential(explicit: str | None = None, *, local: bool = False) -> Cred
         source = f"yc CLI profile {profile!r}" if profile else "yc CLI (current profile)"
         return Credential("yc_cli", source)
     return NO_CREDENTIAL
+
+
+def source_values() -> tuple[str, ...]:
+    """What the credential's and the folder's variables hold now: a dict lookup each, cheap
+    enough for every request, so one a cell sets is used by the next request."""
+    return tuple(os.environ.get(var, "") for var in SOURCE_ENV_VARS)
 
 
 def known_secrets(explicit: str | None = None) -> tuple[Credential, ...]:

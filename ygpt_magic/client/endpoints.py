@@ -7,6 +7,7 @@ before the first request needs them.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from ..errors import OptionError
@@ -28,6 +29,8 @@ def service_map(endpoint: str) -> dict[str, str]:
 
 def parse_endpoint(value: str) -> tuple[str, int]:
     """`HOST:PORT` (IPv6 as `[::1]:PORT`) → (host, port); OptionError with an example if not."""
+    if "://" in value:
+        raise _url_for_endpoint(value.strip())
     host, sep, port = value.strip().rpartition(":")
     host = host.strip("[]")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
@@ -36,6 +39,20 @@ def parse_endpoint(value: str) -> tuple[str, int]:
             "127.0.0.1:50051 (add --insecure for a server without TLS)."
         )
     return host, int(port)
+
+
+def _url_for_endpoint(url: str) -> OptionError:
+    """`http://host:443` looks like HOST:PORT to a split at the last colon (host `http://host`):
+    say it is a URL, and what to write instead (the address only: a URL's user part may hold a
+    password, so the URL is not repeated)."""
+    parts = urlsplit(url)
+    address = parts.netloc.rpartition("@")[2] or "HOST"
+    instead = address if re.search(r":\d+$", address) else f"{address}:PORT"
+    return OptionError(
+        f"%ygpt connect takes the gRPC address as HOST:PORT, not a URL ({parts.scheme}://…): "
+        f"write %ygpt connect {instead} (add --insecure for a server without TLS). An HTTP "
+        "address is the chat API's: it goes after HOST:PORT with --http URL."
+    )
 
 
 def chat_base_url(value: str) -> str:

@@ -298,7 +298,8 @@ class Client:
     def _check_credentials(self) -> None:
         found = None if self.credential is NO_CREDENTIAL else self.credential.source
         if found is None or not self.folder_id:
-            raise CredentialsMissing(found=found, folder=self.folder_id)
+            raise CredentialsMissing(found=found, folder=self.folder_id,
+                                     server=None if self.endpoint == CLOUD_ENDPOINT else self.endpoint)
 
     def check_reachable(self) -> None:
         """ServerUnavailable now, naming the endpoint, if nothing answers there (for

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import getpass
 
-from ..client.credentials import find_credential, find_folder
 from ..errors import OptionError
 from ._common import show
 from .args import subcommand
@@ -27,8 +26,6 @@ def run(magics, line: str) -> None:
     secret = getpass.getpass("API key or IAM token (hidden; empty = use the environment): ")
     folder = input("Folder id (empty = YC_FOLDER_ID): ")
     magics.connection.set_credentials(secret.strip() or None, folder.strip() or None)
-    local = magics.connection.target == "local"
-    credential = find_credential(secret.strip() or None, local=local)
-    folder_id, source = find_folder(folder.strip() or None, local=local)
-    show(f"Using {credential.describe()}; folder {folder_id or 'none'} (from {source}). "
+    info = magics.connection.describe()
+    show(f"Using {info['credential']}; folder {info['folder']}. "
          "Kept in this kernel's memory only, not in the notebook.")

@@ -203,11 +203,14 @@ def start_local_server(
     operation_delay: float = DEFAULT_OPERATION_DELAY,
     batch_row_delay: float = DEFAULT_BATCH_ROW_DELAY,
     keep_requests: int = REQUEST_LOG_SIZE,
+    api_key: str | None = None,
 ) -> LocalServer:
-    """Start a server on its own thread and event loop; return once it accepts connections."""
+    """Start a server on its own thread and event loop; return once it accepts connections.
+    ``api_key``: the only key it takes (the in-kernel server's, so it answers that kernel
+    alone); None takes any key."""
     state = EmulatorState(responders=build_responders(scripts, gguf), operation_delay=operation_delay,
                           batch_row_delay=batch_row_delay,
-                          requests=RequestLog(keep_requests))
+                          requests=RequestLog(keep_requests), api_key=api_key)
     loop = asyncio.new_event_loop()
     started: dict = {}
     ready = threading.Event()

@@ -86,6 +86,7 @@ class EmulatorState:
     batch_row_delay: float = 0.01   # seconds per row (and per status step) of a batch job
     datasets: DatasetStore = field(default_factory=DatasetStore)
     batches: BatchStore = field(default_factory=BatchStore)
+    api_key: str | None = None   # the only key taken (services/call.py); None: any key
 
     def record(self, request: ReceivedRequest) -> None:
         self.requests.append(request)

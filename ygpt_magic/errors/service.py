@@ -60,23 +60,31 @@ class CredentialsMissing(YGptError):
     """No credential (API key, IAM/OAuth token, yc profile) or no folder id was found.
 
     ``found`` names the credential's source when only the folder is missing, so the message
-    asks for exactly the part that is missing instead of sending the user after both.
+    asks for exactly the part that is missing instead of sending the user after both. ``server``:
+    the HOST:PORT the user chose (not the cloud), whose user is told what a test server takes
+    rather than sent to another server.
     """
 
-    def __init__(self, *, found: str | None = None, folder: str | None = None) -> None:
-        local = "or run %ygpt connect local to use the local server that needs none."
+    def __init__(self, *, found: str | None = None, folder: str | None = None,
+                 server: str | None = None) -> None:
+        where = f" for the server at {server}" if server else ""
+        serve = " (a server started with `ygpt-magic serve` takes any value)" if server else ""
+        tail = ("; each request reads them, so setting os.environ in a cell works too." if server
+                else ", or run %ygpt connect local to use the local server that needs none.")
         if found and not folder:
-            text = (f"A credential was found ({found}) but no folder id. Set YC_FOLDER_ID in "
-                    f"the environment (the folder the requests are billed to), or run "
-                    f"%ygpt auth to enter it, {local}")
+            text = (f"A credential was found ({found}) but no folder id{where}. Set YC_FOLDER_ID "
+                    f"in the environment (the folder the requests are billed to){serve}, or run "
+                    f"%ygpt auth to enter it{tail}")
         elif folder:
-            text = ("A folder id was found but no API key or token. Set YC_API_KEY (or "
-                    "YC_IAM_TOKEN / YC_OAUTH_TOKEN) in the environment, or run %ygpt auth to "
-                    f"enter it without saving it in the notebook, {local}")
+            text = (f"A folder id was found but no API key or token{where}. Set YC_API_KEY (or "
+                    f"YC_IAM_TOKEN / YC_OAUTH_TOKEN) in the environment{serve}, or run %ygpt auth "
+                    f"to enter it without saving it in the notebook{tail}")
         else:
-            text = ("No Yandex Cloud credentials were found. Set YC_API_KEY (or YC_IAM_TOKEN / "
-                    "YC_OAUTH_TOKEN) and YC_FOLDER_ID in the environment, or run %ygpt auth to "
-                    f"enter them without saving them in the notebook, {local}")
+            head = (f"No API key or folder id was found{where}" if server
+                    else "No Yandex Cloud credentials were found")
+            text = (f"{head}. Set YC_API_KEY (or YC_IAM_TOKEN / YC_OAUTH_TOKEN) and YC_FOLDER_ID in "
+                    f"the environment{serve}, or run %ygpt auth to enter them without saving them "
+                    f"in the notebook{tail}")
         super().__init__(text)
 
 

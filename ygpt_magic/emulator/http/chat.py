@@ -37,7 +37,7 @@ DEFAULT_FOLDER = "local-folder"
 
 def add_routes(app: web.Application, state: EmulatorState) -> None:
     async def models(request: web.Request) -> web.Response:
-        problem = auth_problem(HttpContext(request).invocation_metadata())
+        problem = auth_problem(HttpContext(request).invocation_metadata(), state.api_key)
         if problem is not None:
             raise CallAborted(grpc.StatusCode.UNAUTHENTICATED, problem)
         folder = request.headers.get("OpenAI-Project") or DEFAULT_FOLDER

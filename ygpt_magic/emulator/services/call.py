@@ -1,11 +1,15 @@
 """Bookkeeping every RPC shares: auth check, recording, injected failures and one log line.
 
 Auth works like the cloud's: an ``authorization`` metadata entry ``Api-Key <key>`` or
-``Bearer <token>`` must be present. Its value is never logged, recorded or echoed.
+``Bearer <token>`` must be present. A server started with a key of its own (``api_key``: the
+in-kernel server of ``%ygpt connect local``) takes that key only, so no other user or process on
+the machine can read what the kernel sent; without one (``ygpt-magic serve``, tests) any key
+works. The value is never logged, recorded or echoed.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 from collections.abc import Callable
@@ -22,16 +26,20 @@ logger = logging.getLogger("ygpt_magic.emulator")
 _SCHEMES = ("api-key ", "bearer ")
 
 
-def auth_problem(metadata) -> str | None:
-    """What is wrong with a call's credentials (None: they are acceptable), as the cloud checks."""
+def auth_problem(metadata, api_key: str | None = None) -> str | None:
+    """What is wrong with a call's credentials (None: they are acceptable), as the cloud checks;
+    with ``api_key``, anything but ``Api-Key <api_key>`` is refused."""
     values = [value for key, value in metadata or () if key == "authorization"]
     if not values:
         return ("The request has no authorization. Pass an API key (auth=\"...\" or YC_API_KEY) or an "
                 "IAM token (YC_IAM_TOKEN) to the SDK, or send the header 'Authorization: Api-Key <key>' "
-                "over HTTP; any non-empty value works with the local server.")
+                "over HTTP; any non-empty value works with `ygpt-magic serve`.")
     value = str(values[0])
     if not value.lower().startswith(_SCHEMES) or not value.split(" ", 1)[1].strip():
         return "The authorization must be 'Api-Key <key>' or 'Bearer <IAM token>'."
+    if api_key is not None and not hmac.compare_digest(value.encode(), f"Api-Key {api_key}".encode()):
+        return ("This server was started with a key of its own and takes no other: it answers only "
+                "the client that started it (e.g. a Jupyter kernel's %ygpt connect local).")
     return None
 
 
@@ -64,7 +72,7 @@ class Call:
             await self.abort(*failure)
 
     async def _check_auth(self) -> None:
-        problem = auth_problem(self.context.invocation_metadata())
+        problem = auth_problem(self.context.invocation_metadata(), self.state.api_key)
         if problem is not None:
             await self.abort(grpc.StatusCode.UNAUTHENTICATED, problem)
 

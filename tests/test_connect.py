@@ -1,0 +1,91 @@
+"""`%ygpt connect`: which server the kernel talks to, and with which key.
+
+The in-kernel server (`local`) answers only this kernel's client: it starts with a random key of
+its own, and any other key (another user's or process's on the same machine) is refused, over
+gRPC and HTTP alike, so the kernel's chats, datasets and batch jobs stay its own."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+import warnings
+
+import grpc
+import pandas as pd
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from yandex_cloud_ml_sdk import YCloudML
+    from yandex_cloud_ml_sdk.retry import NoRetryPolicy
+
+from cellrun import assert_clean, assert_clear_error
+from conftest import TEST_KEY, cell
+from ygpt_magic.errors import CredentialsMissing, OptionError
+from ygpt_magic.emulator.testing import sdk_kwargs
+
+BATCH_MODEL = "gemma-3-12b-it"
+
+
+def http_status(url: str, key: str, body: dict | None = None) -> int:
+    """The status of a request to the HTTP side with ``Authorization: Api-Key <key>``."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers={"Authorization": f"Api-Key {key}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_the_in_kernel_server_refuses_every_key_but_this_kernels(shell, magics, clean_env):
+    shell.run_line_magic("ygpt", "connect local")
+    shell.run_line_magic("config", "YGptMagics.batch_poll_interval = 0.02")
+    shell.user_ns["reviews"] = pd.DataFrame({"text": ["Great phone", "Broke in a week"]})
+    run = cell(shell, f"%%ygpt --map reviews --batch --model {BATCH_MODEL} --out labels\n"
+                      "Label the review: {text}")
+    assert run.ok, run.message
+    assert_clean(run)
+    server = magics.connection._server
+    whoami = cell(shell, "%ygpt whoami").plain
+    assert "the local server's own key, made for this kernel" in whoami
+    for key in ("local-dummy-key", "any-key-at-all", TEST_KEY):
+        other = YCloudML(**sdk_kwargs(server.address, auth=key), retry_policy=NoRetryPolicy())
+        for peek in (other.datasets.list, other.batch.list_info):
+            with pytest.raises(grpc.RpcError) as refused:
+                list(peek())
+            assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert http_status(f"{server.http_url}/v1/models", key) == 401
+        completion = {"modelUri": "gpt://local-folder/yandexgpt", "messages": [{"role": "user", "text": "Hi"}]}
+        assert http_status(f"{server.http_url}/foundationModels/v1/completion", key, completion) == 401
+    assert cell(shell, "%ygpt batch list").ok  # the kernel itself still reads its jobs
+
+
+
+def test_a_key_set_in_the_notebook_after_connect_is_used_by_the_next_cell(shell, ygpt_server, clean_env):
+    clean_env.delenv("YC_API_KEY")
+    shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
+    missing = cell(shell, "%%ygpt --once\nHello")
+    assert_clear_error(missing, f"the server at {ygpt_server.address}", "YC_API_KEY",
+                       "ygpt-magic serve", "any value", "%ygpt auth", error_type=CredentialsMissing)
+    assert "%ygpt connect local" not in missing.message   # they chose this server
+    assert cell(shell, "import os\nos.environ['YC_API_KEY'] = 'AQVNnotebookkey0123456789wxyz'").ok
+    assert "api key from YC_API_KEY: AQVN…wxyz" in cell(shell, "%ygpt whoami").plain
+    answered = cell(shell, "%%ygpt --once\nHello")
+    assert answered.ok, answered.message
+    assert_clean(answered)
+    assert [r.method for r in ygpt_server.requests] == ["Completion"]
+
+
+@pytest.mark.parametrize("typed, instead", [
+    ("http://127.0.0.1:443", "127.0.0.1:443"),
+    ("https://llm.example.com:8443", "llm.example.com:8443"),
+    ("grpc://[::1]:50051", "[::1]:50051"),
+])
+def test_a_url_is_not_taken_for_host_port(shell, magics, typed, instead):
+    before = magics.connection.describe()
+    refused = cell(shell, f"%ygpt connect {typed}")
+    message = assert_clear_error(refused, f"%ygpt connect {instead}", error_type=OptionError)
+    assert "HOST:PORT" in message and "--http" in message
+    assert magics.connection.describe() == before
