@@ -65,6 +65,11 @@ BAD_INPUT = [
     Bad("temperature NaN", "%%ygpt -t nan\nHi", ("from 0 to 1", "nan"), error=errors.OptionError),
     Bad("negative max tokens", "%%ygpt --max-tokens -5\nHi", ("--max-tokens", "≥ 1", "-5"), error=errors.OptionError),
     Bad("fractional max tokens", "%%ygpt --max-tokens 2.5\nHi", ("--max-tokens", "whole number"), error=errors.OptionError),
+    Bad("infinite max tokens", "%%ygpt --max-tokens inf\nHi", ("--max-tokens", "finite", "inf"), error=errors.OptionError),
+    Bad("max tokens beyond any context", "%%ygpt --max-tokens 99999999999999999999\nHi",
+        ("--max-tokens", "at most 262144", "1e+20"), error=errors.OptionError),
+    Bad("max tokens filling the model's context", "%%ygpt --max-tokens 40000\nHi",
+        ("max_tokens is 40000", "yandexgpt's context holds 32768", "smaller --max-tokens"), error=errors.OptionError),
     Bad("unknown format", "%%ygpt --format xml\nHi", ("--format", "xml", "markdown"), error=errors.OptionError),
     Bad("--out not a variable name", "%%ygpt --out 1st\nHi", ("variable name", "1st"), error=errors.OptionError),
     Bad("two modes at once", "%%ygpt --deferred --no-stream\nHi", ("--deferred", "--no-stream"), error=errors.OptionError),
@@ -175,6 +180,25 @@ def test_bad_setting_is_refused_and_not_kept(shell, magics):
         assert run(shell, "%%ygpt\nHi").ok
     finally:
         shell.config.YGptMagics.pop("temperature", None)  # the shell outlives this test
+
+
+@pytest.mark.parametrize(("name", "value", "words"), [
+    ("timeout", "float('nan')", "finite number ≥ 0, not nan"),
+    ("render_interval", "float('inf')", "finite number ≥ 0, not inf"),
+    ("connect_timeout", "-float('inf')", "finite number ≥ 0, not -inf"),
+    ("max_tokens", "10**20", "at most 262144"),
+])
+def test_a_setting_that_is_not_a_finite_number_is_refused(shell, magics, ygpt_server, name, value, words):
+    """NaN passed the ≥ 0 check and then stopped every request at once, blaming the server."""
+    before = getattr(magics, name)
+    try:
+        result = run(shell, f"%config YGptMagics.{name} = {value}")
+        assert f"YGptMagics.{name}" in result.stderr and words in result.stderr
+        assert_clean(result)
+        assert getattr(magics, name) == before
+        assert run(shell, "%%ygpt\nHi").ok
+    finally:
+        shell.config.YGptMagics.pop(name, None)
 
 
 def _magics_instances(shell) -> list:

@@ -147,12 +147,18 @@ def effective_options(session: ChatSession, chat: str | None, settings: Settings
 
 def context_budget(options: Options, settings: Settings | None) -> int | None:
     """Tokens a request with ``options`` may use: the setting, else the model's context size
-    minus the reply's ``max_tokens``; None (no trimming) for a model of unknown size."""
+    minus the reply's ``max_tokens``; None (no trimming) for a model of unknown size. A
+    ``max_tokens`` that fills the model's context is refused here, before anything is sent."""
+    size = context_size(options.model)
+    if size is not None and (options.max_tokens or 0) >= size:
+        raise OptionError(
+            f"max_tokens is {options.max_tokens}, but {options.model}'s context holds {size} "
+            f"tokens for the prompt and the reply together, so no prompt would fit. Use a "
+            f"smaller --max-tokens (e.g. {size // 4}).")
     budget = (settings or DefaultSettings()).context_budget
     if budget is not None:
         return budget
-    size = context_size(options.model)
-    return None if size is None else max(size - (options.max_tokens or 0), 1)
+    return None if size is None else size - (options.max_tokens or 0)
 
 
 def rewind_point(state: ChatState, *, append: bool, once: bool) -> int | None:
