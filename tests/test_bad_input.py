@@ -93,6 +93,8 @@ BAD_INPUT = [
     # Through a variable: a surrogate in the cell's own source crashes IPython's history thread.
     Bad("lone surrogate (not encodable)", "%%ygpt\nSummarise: {pasted}", ("cannot be sent", "remove"),
         error=errors.OptionError),
+    Bad("chat name with a lone surrogate", "%%ygpt --chat {surrogate_name}\nHi",
+        ("chat name", "can be saved", "unpaired surrogate"), error=errors.OptionError),
     Bad("unknown subcommand", "%ygpt frobnicate", ("no subcommand 'frobnicate'", "%ygpt help"), error=errors.OptionError),
     Bad("reset an unknown chat", "%ygpt reset --chat nosuch", ("no chat named 'nosuch'", "existing chats"),
         error=errors.UnknownChat),
@@ -131,6 +133,9 @@ BAD_INPUT = [
         error=errors.ChatFileError),
     Bad("load an unknown field", "%ygpt load TMP/extra.json", ("unknown field", "__class__"),
         {"extra.json": lambda: chat_file(chat={"__class__": "os.system"})}, error=errors.ChatFileError),
+    Bad("load a lone surrogate", "%ygpt load TMP/surrogate.json", ("chats[0].turns[0].prompt", "unpaired surrogate"),
+        {"surrogate.json": lambda: chat_file(chat={"turns": [{**a_turn(), "prompt": "Hi \ud800"}]})},
+        error=errors.ChatFileError),
     Bad("load too many chats", "%ygpt load TMP/many.json", ("1 to 1000 chats",),
         {"many.json": lambda: json.dumps({"version": 1, "current": "c0", "chats": [
             {"name": f"c{i}", "system": None, "options": {"model": "yandexgpt"}, "turns": []}
@@ -149,7 +154,8 @@ def protected(shell, magics):
     assert run(shell, "%%ygpt\nWhere is Kazan?", cell_id="p2").ok
     assert run(shell, "%%ygpt --chat notes\nRemember: milk.", cell_id="p3").ok
     magics.session.configure(temperature=0.4, max_tokens=300)
-    shell.user_ns.update(shell_obj=object(), long_system=LONG, pasted="broken \ud800 paste")
+    shell.user_ns.update(shell_obj=object(), long_system=LONG, pasted="broken \ud800 paste",
+                        surrogate_name="notes\ud800")
     return magics.session.to_dict()
 
 

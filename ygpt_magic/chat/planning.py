@@ -22,7 +22,7 @@ from ..errors import ContextTooLong, ImagesNotTaken, OptionError, UnknownChat
 from .catalog import IMAGE_MODELS, context_size, takes_images
 from .pictures import PICTURE_TOKENS, Picture
 from .session import ChatSession, ChatState
-from .values import BUILTIN, Options, Turn, build_messages, counted
+from .values import BUILTIN, Options, Turn, build_messages, counted, unencodable
 
 CountTokens = Callable[[list[dict[str, str]]], int]
 #: per-message allowance (role, separators) on top of UTF-8 bytes for the no-tokenizer bound
@@ -318,13 +318,7 @@ def tokenizer(get_client: Callable[[], Any], options: Options) -> CountTokens:
 def _check_sendable(what: str, text: str | None) -> None:
     """Refuse text that cannot be encoded as UTF-8 (lone surrogates from a broken paste) here,
     with a message, instead of deep in gRPC with a traceback."""
-    if text is None:
-        return
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise OptionError(
-            f"The {what} contains a character that cannot be sent (an unpaired surrogate "
-            f"{text[error.start]!a} at position {error.start}, usually from a broken copy-paste); "
-            f"remove it and run the cell again."
-        ) from None
+    problem = None if text is None else unencodable(text)
+    if problem:
+        raise OptionError(f"The {what} contains a character that cannot be sent ({problem}); "
+                          f"remove it and run the cell again.")

@@ -38,6 +38,18 @@ def shown(value: Any) -> str:
     return _SHORT.repr(value)
 
 
+def unencodable(text: str) -> str | None:
+    """What in ``text`` cannot be written as UTF-8 (an unpaired surrogate, from a broken
+    copy-paste or a ``"\\ud800"`` escape), said for a message; None when all of it can. Such
+    text would fail later, where it is sent or saved, with a UnicodeEncodeError traceback."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return (f"an unpaired surrogate {text[error.start]!a} at position {error.start}, "
+                f"usually from a broken copy-paste")
+    return None
+
+
 class _Unset:
     """The type of :data:`UNSET`; one instance, so ``is UNSET`` is the test."""
 
