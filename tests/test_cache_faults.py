@@ -288,3 +288,36 @@ def test_replay_mode_with_a_missing_file_says_so_and_creates_none(shell, ygpt_se
     shell.run_line_magic("ygpt", f"cache {path} --mode replay")
     assert_clear_error(cell(shell, PROMPT), "cannot be used", "there is no such file", error_type=CacheUnusable)
     assert not path.exists() and ygpt_server.requests == []
+
+
+
+def _with_usage(path: Path, usage: str) -> None:
+    """Every reply entry's usage replaced by ``usage``, JSON text as written (``Infinity``)."""
+    db = sqlite3.connect(path)
+    for key, value in db.execute("SELECT key, value FROM entries").fetchall():
+        entry = json.loads(value)
+        if "usage" in entry:
+            entry["usage"] = "USAGE"
+            db.execute("UPDATE entries SET value = ? WHERE key = ?",
+                       (json.dumps(entry).replace('"USAGE"', usage), key))
+    db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize("usage", ['{"input_tokens": Infinity}', '{"completion_tokens": -5}',
+                                   '{"total_tokens": 1e400}', '{"input_tokens": 2.5}'])
+def test_an_entry_with_impossible_token_counts_is_damaged(shell, ygpt_server, tmp_path, usage):
+    """Infinity ended in an OverflowError traceback; -5 was replayed as "-5 tokens replayed"."""
+    path, once = tmp_path / "replies.sqlite", PROMPT.replace("%%ygpt", "%%ygpt --once")
+    shell.run_line_magic("ygpt", f"cache {path}")
+    assert cell(shell, once).ok
+    _with_usage(path, usage)
+    again = cell(shell, once)
+    assert again.ok and "Einstein" in again.final and not shell.user_ns["_ygpt"].cached
+    assert "an entry is damaged" in again.stderr and "this reply was not cached" in again.stderr
+    assert len(completions(ygpt_server)) == 2
+    assert "0 tokens replayed" in cell(shell, "%ygpt cache").plain
+    _with_usage(path, usage)
+    shell.run_line_magic("ygpt", "cache --mode replay")
+    assert_clear_error(cell(shell, once), "an entry is damaged", error_type=CacheUnusable)
+    assert len(completions(ygpt_server)) == 2

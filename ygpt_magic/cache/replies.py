@@ -169,7 +169,7 @@ class Front:
     def count_tokens(self, messages: Sequence[Mapping[str, Any]], options: Options,
                      **extras: Any) -> int:
         """The tokenizer's count, replayed or asked and recorded."""
-        found = self._lookup("tokens", messages, options, extras, lambda value, _: int(value["tokens"]))
+        found = self._lookup("tokens", messages, options, extras, lambda value, _: _count(value["tokens"]))
         if found is not None:
             return found
         tokens = self._get_client().count_tokens(messages, options, **extras)
@@ -242,10 +242,18 @@ def _replayed(value: dict, recorded: str) -> Replayed:
     if not isinstance(text, str) or not isinstance(status, str) or \
             not all(isinstance(call["name"], str) for call in calls):
         raise TypeError("text, status and tool names are strings")
-    usage = Usage(**{k: int(value["usage"].get(k, 0)) for k in Usage.__dataclass_fields__})
+    usage = Usage(**{k: _count(value["usage"].get(k, 0)) for k in Usage.__dataclass_fields__})
     return Replayed(text=text, status=status, usage=usage,
                     model_version=str(value.get("model_version", "")), tool_calls=calls,
                     recorded=recorded)
+
+
+def _count(value: Any) -> int:
+    """A recorded token count: a whole number ≥ 0. Anything else (``Infinity``, ``-5``, ``2.5``,
+    ``true``) is a damaged entry, not a count to replay or add to the kernel's totals."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"a token count is a whole number ≥ 0, not {value!r}")
+    return value
 
 
 def _parsed(cache: ReplyCache, parse: Callable[[dict, str], Any], value: Any, recorded: str) -> Any:
