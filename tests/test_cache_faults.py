@@ -19,7 +19,7 @@ import pytest
 
 from cellrun import assert_clear_error
 from conftest import cell, completions
-from ygpt_magic.errors import CacheUnusable
+from ygpt_magic.errors import CacheLocked, CacheUnusable
 
 PROMPT = "%%ygpt\nHi! What fields of science did Albert Einstein study?"
 
@@ -320,4 +320,47 @@ def test_an_entry_with_impossible_token_counts_is_damaged(shell, ygpt_server, tm
     _with_usage(path, usage)
     shell.run_line_magic("ygpt", "cache --mode replay")
     assert_clear_error(cell(shell, once), "an entry is damaged", error_type=CacheUnusable)
+    assert len(completions(ygpt_server)) == 2
+
+
+#: another kernel in the middle of a long write: holds the cache's write lock until told to stop
+LOCKER = r"""
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.readline()
+db.execute("COMMIT")
+"""
+
+
+def test_a_cache_locked_at_first_open_is_waited_for_said_and_used_once_free(shell, ygpt_server, tmp_path, monkeypatch):
+    """It fell back to read-only (unsafe while the other process writes) for the whole session,
+    and said "read-only"."""
+    from ygpt_magic.cache import store
+
+    path, once = tmp_path / "replies.sqlite", "%%ygpt --once\nA question asked while it is locked."
+    recorded_cache(path)
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 300)  # the bounded wait, short for the test
+    locker = subprocess.Popen([sys.executable, "-c", LOCKER, str(path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert locker.stdout.readline().strip() == "locked"
+        shell.run_line_magic("ygpt", f"cache {path}")
+        locked = cell(shell, once)
+        assert locked.ok and "locked" in locked.final  # answered all the same
+        lines = [line for line in locked.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and "locked by another process" in lines[0], lines
+        assert "not cached" in lines[0] and "read-only" not in lines[0]
+        assert "locked by another process" in cell(shell, "%ygpt cache").plain
+        shell.run_line_magic("ygpt", "cache --mode replay")
+        assert_clear_error(cell(shell, once), "locked by another process", "nothing was sent",
+                           "Run the cell again", error_type=CacheLocked)
+        shell.run_line_magic("ygpt", "cache --mode auto")
+    finally:
+        locker.communicate("\n", timeout=30)
+    free = cell(shell, once)
+    assert free.ok and free.stderr == "" and not shell.user_ns["_ygpt"].cached
+    replayed = cell(shell, once)
+    assert replayed.ok and shell.user_ns["_ygpt"].cached
     assert len(completions(ygpt_server)) == 2

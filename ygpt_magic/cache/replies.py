@@ -128,6 +128,7 @@ class Front:
         self.cache, self.endpoint, self.cell = cache, endpoint, cell
         self._get_client = get_client
         self._warned = False
+        self._unopened: CacheUnusable | None = None
         self.client = _LazyClient(self, get_client)
 
     def replayed_chunk(self, messages: Sequence[Mapping[str, Any]], options: Options,
@@ -190,7 +191,7 @@ class Front:
         if cache.mode == "record":
             return None
         try:
-            found = cache.store().get(self._key(kind, messages, options, extras))
+            found = self._file().get(self._key(kind, messages, options, extras))
             if found is not None:
                 found = _parsed(cache, parse, *found)
         except CacheUnusable as error:
@@ -208,11 +209,23 @@ class Front:
 
     def _store(self, kind: str, messages, options, extras, value: dict) -> None:
         try:
-            self.cache.store().put(self._key(kind, messages, options, extras), value)
+            self._file().put(self._key(kind, messages, options, extras), value)
         except CacheUnusable as error:
             self._warn(error)
         else:
             self.cache.recorded += 1
+
+    def _file(self) -> Store:
+        """The open cache file. A file this cell could not open is not tried again in it: a
+        file locked by another process is waited for once a cell, not at every lookup and
+        record (the next cell tries again, and uses it once it is free)."""
+        if self._unopened is not None:
+            raise self._unopened
+        try:
+            return self.cache.store()
+        except CacheUnusable as error:
+            self._unopened = error
+            raise
 
     def _warn(self, error: CacheUnusable) -> None:
         """One line per cell, on stderr: the reply is shown and kept, only not cached."""
