@@ -65,6 +65,11 @@ BAD_INPUT = [
     Bad("temperature NaN", "%%ygpt -t nan\nHi", ("from 0 to 1", "nan"), error=errors.OptionError),
     Bad("negative max tokens", "%%ygpt --max-tokens -5\nHi", ("--max-tokens", "≥ 1", "-5"), error=errors.OptionError),
     Bad("fractional max tokens", "%%ygpt --max-tokens 2.5\nHi", ("--max-tokens", "whole number"), error=errors.OptionError),
+    Bad("infinite max tokens", "%%ygpt --max-tokens inf\nHi", ("--max-tokens", "finite", "inf"), error=errors.OptionError),
+    Bad("max tokens beyond any context", "%%ygpt --max-tokens 99999999999999999999\nHi",
+        ("--max-tokens", "at most 262144", "1e+20"), error=errors.OptionError),
+    Bad("max tokens filling the model's context", "%%ygpt --max-tokens 40000\nHi",
+        ("max_tokens is 40000", "yandexgpt's context holds 32768", "smaller --max-tokens"), error=errors.OptionError),
     Bad("unknown format", "%%ygpt --format xml\nHi", ("--format", "xml", "markdown"), error=errors.OptionError),
     Bad("--out not a variable name", "%%ygpt --out 1st\nHi", ("variable name", "1st"), error=errors.OptionError),
     Bad("two modes at once", "%%ygpt --deferred --no-stream\nHi", ("--deferred", "--no-stream"), error=errors.OptionError),
@@ -88,6 +93,8 @@ BAD_INPUT = [
     # Through a variable: a surrogate in the cell's own source crashes IPython's history thread.
     Bad("lone surrogate (not encodable)", "%%ygpt\nSummarise: {pasted}", ("cannot be sent", "remove"),
         error=errors.OptionError),
+    Bad("chat name with a lone surrogate", "%%ygpt --chat {surrogate_name}\nHi",
+        ("chat name", "can be saved", "unpaired surrogate"), error=errors.OptionError),
     Bad("unknown subcommand", "%ygpt frobnicate", ("no subcommand 'frobnicate'", "%ygpt help"), error=errors.OptionError),
     Bad("reset an unknown chat", "%ygpt reset --chat nosuch", ("no chat named 'nosuch'", "existing chats"),
         error=errors.UnknownChat),
@@ -126,6 +133,9 @@ BAD_INPUT = [
         error=errors.ChatFileError),
     Bad("load an unknown field", "%ygpt load TMP/extra.json", ("unknown field", "__class__"),
         {"extra.json": lambda: chat_file(chat={"__class__": "os.system"})}, error=errors.ChatFileError),
+    Bad("load a lone surrogate", "%ygpt load TMP/surrogate.json", ("chats[0].turns[0].prompt", "unpaired surrogate"),
+        {"surrogate.json": lambda: chat_file(chat={"turns": [{**a_turn(), "prompt": "Hi \ud800"}]})},
+        error=errors.ChatFileError),
     Bad("load too many chats", "%ygpt load TMP/many.json", ("1 to 1000 chats",),
         {"many.json": lambda: json.dumps({"version": 1, "current": "c0", "chats": [
             {"name": f"c{i}", "system": None, "options": {"model": "yandexgpt"}, "turns": []}
@@ -144,7 +154,8 @@ def protected(shell, magics):
     assert run(shell, "%%ygpt\nWhere is Kazan?", cell_id="p2").ok
     assert run(shell, "%%ygpt --chat notes\nRemember: milk.", cell_id="p3").ok
     magics.session.configure(temperature=0.4, max_tokens=300)
-    shell.user_ns.update(shell_obj=object(), long_system=LONG, pasted="broken \ud800 paste")
+    shell.user_ns.update(shell_obj=object(), long_system=LONG, pasted="broken \ud800 paste",
+                        surrogate_name="notes\ud800")
     return magics.session.to_dict()
 
 
@@ -175,6 +186,25 @@ def test_bad_setting_is_refused_and_not_kept(shell, magics):
         assert run(shell, "%%ygpt\nHi").ok
     finally:
         shell.config.YGptMagics.pop("temperature", None)  # the shell outlives this test
+
+
+@pytest.mark.parametrize(("name", "value", "words"), [
+    ("timeout", "float('nan')", "finite number ≥ 0, not nan"),
+    ("render_interval", "float('inf')", "finite number ≥ 0, not inf"),
+    ("connect_timeout", "-float('inf')", "finite number ≥ 0, not -inf"),
+    ("max_tokens", "10**20", "at most 262144"),
+])
+def test_a_setting_that_is_not_a_finite_number_is_refused(shell, magics, ygpt_server, name, value, words):
+    """NaN passed the ≥ 0 check and then stopped every request at once, blaming the server."""
+    before = getattr(magics, name)
+    try:
+        result = run(shell, f"%config YGptMagics.{name} = {value}")
+        assert f"YGptMagics.{name}" in result.stderr and words in result.stderr
+        assert_clean(result)
+        assert getattr(magics, name) == before
+        assert run(shell, "%%ygpt\nHi").ok
+    finally:
+        shell.config.YGptMagics.pop(name, None)
 
 
 def _magics_instances(shell) -> list:

@@ -137,6 +137,11 @@ def test_cache_command_status_clear_and_bad_input(shell, ygpt_server, tmp_path):
     assert "0 entries" in cell(shell, "%ygpt cache").plain
     assert_clear_error(cell(shell, "%ygpt cache clear --older-than soon"), "30m, 12h, 7d")
     assert_clear_error(cell(shell, "%ygpt cache --older-than 1d"), "goes with clear")
+    assert cell(shell, HAMLET).ok
+    for age in ("99999999999d", "300000w", "999999999999999999999999h"):  # OverflowError tracebacks
+        assert_clear_error(cell(shell, f"%ygpt cache clear --older-than {age}"),
+                           f"--older-than {age}", "before the year 1", "without --older-than")
+    assert "1 entry" in cell(shell, "%ygpt cache").plain
     assert_clear_error(cell(shell, "%ygpt cache --mode sometimes"), "invalid choice")
     refused = cell(shell, "%config YGptMagics.cache_mode = 'sometimes'")
     assert "must be one of auto, replay, record, off" in refused.shown

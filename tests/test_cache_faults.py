@@ -19,7 +19,7 @@ import pytest
 
 from cellrun import assert_clear_error
 from conftest import cell, completions
-from ygpt_magic.errors import CacheUnusable
+from ygpt_magic.errors import CacheLocked, CacheUnusable
 
 PROMPT = "%%ygpt\nHi! What fields of science did Albert Einstein study?"
 
@@ -288,3 +288,79 @@ def test_replay_mode_with_a_missing_file_says_so_and_creates_none(shell, ygpt_se
     shell.run_line_magic("ygpt", f"cache {path} --mode replay")
     assert_clear_error(cell(shell, PROMPT), "cannot be used", "there is no such file", error_type=CacheUnusable)
     assert not path.exists() and ygpt_server.requests == []
+
+
+
+def _with_usage(path: Path, usage: str) -> None:
+    """Every reply entry's usage replaced by ``usage``, JSON text as written (``Infinity``)."""
+    db = sqlite3.connect(path)
+    for key, value in db.execute("SELECT key, value FROM entries").fetchall():
+        entry = json.loads(value)
+        if "usage" in entry:
+            entry["usage"] = "USAGE"
+            db.execute("UPDATE entries SET value = ? WHERE key = ?",
+                       (json.dumps(entry).replace('"USAGE"', usage), key))
+    db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize("usage", ['{"input_tokens": Infinity}', '{"completion_tokens": -5}',
+                                   '{"total_tokens": 1e400}', '{"input_tokens": 2.5}'])
+def test_an_entry_with_impossible_token_counts_is_damaged(shell, ygpt_server, tmp_path, usage):
+    """Infinity ended in an OverflowError traceback; -5 was replayed as "-5 tokens replayed"."""
+    path, once = tmp_path / "replies.sqlite", PROMPT.replace("%%ygpt", "%%ygpt --once")
+    shell.run_line_magic("ygpt", f"cache {path}")
+    assert cell(shell, once).ok
+    _with_usage(path, usage)
+    again = cell(shell, once)
+    assert again.ok and "Einstein" in again.final and not shell.user_ns["_ygpt"].cached
+    assert "an entry is damaged" in again.stderr and "this reply was not cached" in again.stderr
+    assert len(completions(ygpt_server)) == 2
+    assert "0 tokens replayed" in cell(shell, "%ygpt cache").plain
+    _with_usage(path, usage)
+    shell.run_line_magic("ygpt", "cache --mode replay")
+    assert_clear_error(cell(shell, once), "an entry is damaged", error_type=CacheUnusable)
+    assert len(completions(ygpt_server)) == 2
+
+
+#: another kernel in the middle of a long write: holds the cache's write lock until told to stop
+LOCKER = r"""
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.readline()
+db.execute("COMMIT")
+"""
+
+
+def test_a_cache_locked_at_first_open_is_waited_for_said_and_used_once_free(shell, ygpt_server, tmp_path, monkeypatch):
+    """It fell back to read-only (unsafe while the other process writes) for the whole session,
+    and said "read-only"."""
+    from ygpt_magic.cache import store
+
+    path, once = tmp_path / "replies.sqlite", "%%ygpt --once\nA question asked while it is locked."
+    recorded_cache(path)
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 300)  # the bounded wait, short for the test
+    locker = subprocess.Popen([sys.executable, "-c", LOCKER, str(path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert locker.stdout.readline().strip() == "locked"
+        shell.run_line_magic("ygpt", f"cache {path}")
+        locked = cell(shell, once)
+        assert locked.ok and "locked" in locked.final  # answered all the same
+        lines = [line for line in locked.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and "locked by another process" in lines[0], lines
+        assert "not cached" in lines[0] and "read-only" not in lines[0]
+        assert "locked by another process" in cell(shell, "%ygpt cache").plain
+        shell.run_line_magic("ygpt", "cache --mode replay")
+        assert_clear_error(cell(shell, once), "locked by another process", "nothing was sent",
+                           "Run the cell again", error_type=CacheLocked)
+        shell.run_line_magic("ygpt", "cache --mode auto")
+    finally:
+        locker.communicate("\n", timeout=30)
+    free = cell(shell, once)
+    assert free.ok and free.stderr == "" and not shell.user_ns["_ygpt"].cached
+    replayed = cell(shell, once)
+    assert replayed.ok and shell.user_ns["_ygpt"].cached
+    assert len(completions(ygpt_server)) == 2

@@ -11,6 +11,7 @@ import (client/preload.py) brings it all in before the first cell.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from functools import cached_property
@@ -128,7 +129,7 @@ class YGptMagics(Magics):
             raise TraitError(f"YGptMagics.temperature must be from 0 to 1 (or None), not {value}.")
         return value
 
-    @validate("max_tokens", "context_budget", "map_concurrency", "max_rows", "max_columns",
+    @validate("context_budget", "map_concurrency", "max_rows", "max_columns",
               "max_value_chars", "max_tool_rounds", "max_tool_calls")
     def _valid_positive(self, proposal):
         value = proposal["value"]
@@ -152,19 +153,22 @@ class YGptMagics(Magics):
             raise TraitError("YGptMagics.fix_instruction must be a non-empty instruction.")
         return proposal["value"]
 
-    @validate("model")
-    def _valid_model(self, proposal):
+    @validate("model", "max_tokens")
+    def _valid_option(self, proposal):
+        """The rule a flag and a chat file follow (Options gives the clear message)."""
+        name = proposal["trait"].name
         try:
-            return Options(model=proposal["value"]).model  # Options gives the clear message
+            return getattr(Options(**{name: proposal["value"]}), name)
         except OptionError as error:
-            raise TraitError(str(error)) from None
+            raise TraitError(f"YGptMagics.{error}") from None
 
     @validate("render_interval", "timeout", "connect_timeout", "stream_timeout",
               "retry_backoff", "poll_interval", "retries", "batch_poll_interval", "value_timeout")
     def _valid_seconds(self, proposal):
-        if proposal["value"] < 0:
-            raise TraitError(f"YGptMagics.{proposal['trait'].name} must be ≥ 0, "
-                              f"not {proposal['value']}.")
+        # NaN and infinity fail this too (a NaN timeout stopped every request at once)
+        if not 0 <= proposal["value"] < math.inf:
+            raise TraitError(f"YGptMagics.{proposal['trait'].name} must be a finite number "
+                              f"≥ 0, not {proposal['value']}.")
         return proposal["value"]
 
     def _load_config(self, cfg: Config, section_names: list[str] | None = None,

@@ -132,6 +132,7 @@ class Front:
         self._get_client = get_client
         self._secrets = secrets
         self._warned = False
+        self._unopened: CacheUnusable | None = None
         self.client = _LazyClient(self, get_client)
 
     def replayed_chunk(self, messages: Sequence[Mapping[str, Any]], options: Options,
@@ -173,7 +174,7 @@ class Front:
     def count_tokens(self, messages: Sequence[Mapping[str, Any]], options: Options,
                      **extras: Any) -> int:
         """The tokenizer's count, replayed or asked and recorded."""
-        found = self._lookup("tokens", messages, options, extras, lambda value, _: int(value["tokens"]))
+        found = self._lookup("tokens", messages, options, extras, lambda value, _: _count(value["tokens"]))
         if found is not None:
             return found
         tokens = self._get_client().count_tokens(messages, options, **extras)
@@ -196,7 +197,7 @@ class Front:
         if cache.mode == "record":
             return None
         try:
-            found = cache.store().get(self._key(kind, messages, options, extras))
+            found = self._file().get(self._key(kind, messages, options, extras))
             if found is not None:
                 found = _parsed(cache, parse, *found)
         except CacheUnusable as error:
@@ -214,11 +215,23 @@ class Front:
 
     def _store(self, kind: str, messages, options, extras, value: dict) -> None:
         try:
-            self.cache.store().put(self._key(kind, messages, options, extras), value)
+            self._file().put(self._key(kind, messages, options, extras), value)
         except CacheUnusable as error:
             self._warn(error)
         else:
             self.cache.recorded += 1
+
+    def _file(self) -> Store:
+        """The open cache file. A file this cell could not open is not tried again in it: a
+        file locked by another process is waited for once a cell, not at every lookup and
+        record (the next cell tries again, and uses it once it is free)."""
+        if self._unopened is not None:
+            raise self._unopened
+        try:
+            return self.cache.store()
+        except CacheUnusable as error:
+            self._unopened = error
+            raise
 
     def _warn(self, error: CacheUnusable) -> None:
         """One line per cell, on stderr: the reply is shown and kept, only not cached."""
@@ -248,10 +261,18 @@ def _replayed(value: dict, recorded: str) -> Replayed:
     if not isinstance(text, str) or not isinstance(status, str) or \
             not all(isinstance(call["name"], str) for call in calls):
         raise TypeError("text, status and tool names are strings")
-    usage = Usage(**{k: int(value["usage"].get(k, 0)) for k in Usage.__dataclass_fields__})
+    usage = Usage(**{k: _count(value["usage"].get(k, 0)) for k in Usage.__dataclass_fields__})
     return Replayed(text=text, status=status, usage=usage,
                     model_version=str(value.get("model_version", "")), tool_calls=calls,
                     recorded=recorded)
+
+
+def _count(value: Any) -> int:
+    """A recorded token count: a whole number ≥ 0. Anything else (``Infinity``, ``-5``, ``2.5``,
+    ``true``) is a damaged entry, not a count to replay or add to the kernel's totals."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"a token count is a whole number ≥ 0, not {value!r}")
+    return value
 
 
 def _parsed(cache: ReplyCache, parse: Callable[[dict, str], Any], value: Any, recorded: str) -> Any:

@@ -5,7 +5,9 @@ makes a writer wait for the other instead of failing; every write is one short t
 an entry is either all there or not there (never torn). A ``meta`` table holds the schema
 version: a file written by a newer ygpt_magic is refused with a clear message instead of being
 misread. Every failure comes out as :class:`~ygpt_magic.errors.CacheUnusable` with the reason
-in words (not a cache, damaged, read-only, disk full), so the caller decides whether to go on.
+in words (not a cache, damaged, read-only, disk full), so the caller decides whether to go on;
+a file another process kept locked for the whole ``busy_timeout`` comes out as
+:class:`~ygpt_magic.errors.CacheLocked`, since nothing is wrong with it and a later try may work.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ..errors import CacheUnusable
+from ..errors import CacheLocked, CacheUnusable
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
@@ -47,9 +49,16 @@ def _reason(error: BaseException) -> str:
         return "the disk is full, or the file could not be written"
     if "unable to open" in text:
         return "the file cannot be created or opened there (a missing or read-only folder?)"
-    if "locked" in text or "busy" in text:
-        return "another process kept the file locked for too long"
     return f"{type(error).__name__}: {error}"
+
+
+def _is_lock(error: sqlite3.Error) -> bool:
+    """SQLITE_BUSY / SQLITE_LOCKED: another connection held the lock past ``busy_timeout``
+    (``sqlite_errorcode`` from Python 3.11; the words before)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(error).lower() or "busy" in str(error).lower()
 
 
 class Store:
@@ -58,7 +67,9 @@ class Store:
     Every write is checkpointed into the database file at once, so the file alone (without its
     ``-wal`` and ``-shm`` companions) holds every entry: it is what gets committed next to the
     notebooks. A file that cannot be written (a read-only checkout, permissions) is opened
-    read-only: it still replays, and a write says the file is read-only.
+    read-only: it still replays, and a write says the file is read-only. A file that is locked
+    is not: another process is writing it, and SQLite's read-only fallback for a read-only
+    folder (``immutable``) would read it without locks, so the open fails with CacheLocked.
     """
 
     def __init__(self, path: str | os.PathLike) -> None:
@@ -67,6 +78,8 @@ class Store:
         self.read_only = False
         try:
             self._db = self._open()
+        except CacheLocked:
+            raise  # not read-only: reading a file another process writes is unsafe as immutable
         except CacheUnusable as error:
             if not self.path.is_file():
                 raise
@@ -92,7 +105,7 @@ class Store:
             db = sqlite3.connect(target, uri=bool(read_only), timeout=BUSY_TIMEOUT_MS / 1000,
                                  isolation_level=None, check_same_thread=False)
         except sqlite3.Error as error:
-            raise CacheUnusable(self.path, _reason(error)) from None
+            raise self._unusable(error) from None
         try:
             self._prepare(db, read_only)
         except BaseException:
@@ -117,11 +130,18 @@ class Store:
                     db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
             found = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()[0]
         except sqlite3.Error as error:
-            raise CacheUnusable(self.path, _reason(error)) from None
+            raise self._unusable(error) from None
         if not found.isdigit() or int(found) > SCHEMA_VERSION:
             raise CacheUnusable(self.path, f"it was written by a newer ygpt_magic (cache format "
                                            f"{found}; this one reads format {SCHEMA_VERSION}). "
                                            f"Upgrade ygpt_magic, or record a new cache")
+
+    def _unusable(self, error: sqlite3.Error) -> CacheUnusable:
+        """What a caller is told: CacheLocked when another process held the lock for the whole
+        wait (the file is fine, and the cache tries it again later), else the reason in words."""
+        if _is_lock(error):
+            return CacheLocked(self.path, BUSY_TIMEOUT_MS / 1000)
+        return CacheUnusable(self.path, _reason(error))
 
     def _transaction(self):
         return _Transaction(self._db)
@@ -133,7 +153,7 @@ class Store:
                 row = self._db.execute("SELECT value, recorded FROM entries WHERE key = ?",
                                        (key,)).fetchone()
             except sqlite3.Error as error:
-                raise CacheUnusable(self.path, _reason(error)) from None
+                raise self._unusable(error) from None
         if row is None:
             return None
         try:
@@ -152,7 +172,7 @@ class Store:
                                      (key, text, recorded))
                 self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")  # into the file itself
             except sqlite3.Error as error:
-                raise CacheUnusable(self.path, _reason(error)) from None
+                raise self._unusable(error) from None
         return recorded
 
     def put_many(self, items: list[tuple[str, dict[str, Any], str]]) -> None:
@@ -164,14 +184,14 @@ class Store:
                     self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)", rows)
                 self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
             except sqlite3.Error as error:
-                raise CacheUnusable(self.path, _reason(error)) from None
+                raise self._unusable(error) from None
 
     def count(self) -> int:
         with self._lock:
             try:
                 return self._db.execute("SELECT count(*) FROM entries").fetchone()[0]
             except sqlite3.Error as error:
-                raise CacheUnusable(self.path, _reason(error)) from None
+                raise self._unusable(error) from None
 
     def size(self) -> int:
         """Bytes on disk: the database and its write-ahead log."""
@@ -186,7 +206,7 @@ class Store:
                     removed = self._db.execute(f"DELETE FROM entries {where}", args).rowcount
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.Error as error:
-                raise CacheUnusable(self.path, _reason(error)) from None
+                raise self._unusable(error) from None
         return removed
 
     def close(self) -> None:

@@ -35,6 +35,8 @@ MODELS: tuple[Model, ...] = (
     Model("gpt-oss-20b", "gpt-oss 20B", 131072),
     Model("gemma-3-27b-it", "Gemma 3 27B", 131072, images=True),
 )
+#: no reply can be longer than this: a bound on max_tokens whatever the model
+LARGEST_CONTEXT = max(model.context for model in MODELS)
 NAMES: tuple[str, ...] = tuple(model.name for model in MODELS)
 _CONTEXT = {model.name.partition("/")[0]: model.context for model in MODELS}
 #: the models that take pictures

@@ -46,7 +46,7 @@ from ..errors import ChatFileError, OptionError
 from .pictures import FORMATS as PICTURE_FORMATS
 from .pictures import PictureInfo
 from .tooluse import ToolCall, message_role, message_text
-from .values import Chat, Options, Reply, Turn, Usage, counted, short_model, shown
+from .values import Chat, Options, Reply, Turn, Usage, counted, short_model, shown, unencodable
 
 VERSION = 2
 VERSIONS = (1, 2)
@@ -195,9 +195,42 @@ def _chat(value: Any, where: str) -> Chat:
     return Chat(name, system=system or None, options=parsed_options, turns=turns)
 
 
+def _check_encodable(data: Any) -> None:
+    """Refuse text that could not be sent or saved again (JSON's ``"\\ud800"`` escape reads as
+    an unpaired surrogate), naming its place. json.dumps checks the whole file at C speed; only
+    a file that fails is walked to find where."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except RecursionError:  # (data given in memory; a file this deep fails in read)
+        raise _Bad("it is nested too deeply to be a chat file") from None
+    except UnicodeEncodeError:
+        _walk_for_unencodable(data)
+    except (TypeError, ValueError):  # not JSON at all: the checks of each field say where
+        return
+
+
+def _walk_for_unencodable(data: Any) -> None:
+    stack: list[tuple[Any, str]] = [(data, "the file")]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str) and (problem := unencodable(value)):
+            raise _Bad(f"{where} holds {problem}")
+        if isinstance(value, Mapping):
+            stack += [(key, f"a field name in {where}") for key in value]
+            stack += [(item, _place(where, f".{key}")) for key, item in value.items()]
+        elif isinstance(value, list):
+            stack += [(item, _place(where, f"[{index}]")) for index, item in enumerate(value)]
+
+
+def _place(where: str, step: str) -> str:
+    """``chats[0].turns[1].prompt``, the way the other messages name a place in the file."""
+    return step.lstrip(".") if where == "the file" else where + step
+
+
 def parse(data: Any, source: object) -> tuple[dict[str, Chat], str]:
     """Chats and the current chat's name from chat-file data, or ChatFileError; touches nothing."""
     try:
+        _check_encodable(data)
         top = _object(data, {"version", "current", "chats"}, "the file")
         version = top.get("version")
         if version not in VERSIONS or isinstance(version, bool):

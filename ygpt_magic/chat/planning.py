@@ -22,7 +22,7 @@ from ..errors import ContextTooLong, ImagesNotTaken, OptionError, UnknownChat
 from .catalog import IMAGE_MODELS, context_size, takes_images
 from .pictures import PICTURE_TOKENS, Picture
 from .session import ChatSession, ChatState
-from .values import BUILTIN, Options, Turn, build_messages, counted
+from .values import BUILTIN, Options, Turn, build_messages, counted, unencodable
 
 CountTokens = Callable[[list[dict[str, str]]], int]
 #: per-message allowance (role, separators) on top of UTF-8 bytes for the no-tokenizer bound
@@ -147,12 +147,18 @@ def effective_options(session: ChatSession, chat: str | None, settings: Settings
 
 def context_budget(options: Options, settings: Settings | None) -> int | None:
     """Tokens a request with ``options`` may use: the setting, else the model's context size
-    minus the reply's ``max_tokens``; None (no trimming) for a model of unknown size."""
+    minus the reply's ``max_tokens``; None (no trimming) for a model of unknown size. A
+    ``max_tokens`` that fills the model's context is refused here, before anything is sent."""
+    size = context_size(options.model)
+    if size is not None and (options.max_tokens or 0) >= size:
+        raise OptionError(
+            f"max_tokens is {options.max_tokens}, but {options.model}'s context holds {size} "
+            f"tokens for the prompt and the reply together, so no prompt would fit. Use a "
+            f"smaller --max-tokens (e.g. {size // 4}).")
     budget = (settings or DefaultSettings()).context_budget
     if budget is not None:
         return budget
-    size = context_size(options.model)
-    return None if size is None else max(size - (options.max_tokens or 0), 1)
+    return None if size is None else size - (options.max_tokens or 0)
 
 
 def rewind_point(state: ChatState, *, append: bool, once: bool) -> int | None:
@@ -312,13 +318,7 @@ def tokenizer(get_client: Callable[[], Any], options: Options) -> CountTokens:
 def _check_sendable(what: str, text: str | None) -> None:
     """Refuse text that cannot be encoded as UTF-8 (lone surrogates from a broken paste) here,
     with a message, instead of deep in gRPC with a traceback."""
-    if text is None:
-        return
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise OptionError(
-            f"The {what} contains a character that cannot be sent (an unpaired surrogate "
-            f"{text[error.start]!a} at position {error.start}, usually from a broken copy-paste); "
-            f"remove it and run the cell again."
-        ) from None
+    problem = None if text is None else unencodable(text)
+    if problem:
+        raise OptionError(f"The {what} contains a character that cannot be sent ({problem}); "
+                          f"remove it and run the cell again.")

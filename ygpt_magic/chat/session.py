@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ChatBusy, ChatChanged, OptionError, UnknownChat
 from . import chatfile
 from .observers import Observers
-from .values import BUILTIN, FORMATS, UNSET, Chat, Options, Reply, Turn, Usage, counted, short_model, shown
+from .values import BUILTIN, FORMATS, UNSET, Chat, Options, Reply, Turn, Usage, counted, short_model, shown, unencodable
 
 if TYPE_CHECKING:
     from .planning import Plan
@@ -66,6 +66,10 @@ def _checked_name(name: Any) -> str:
             f"A chat name must be non-empty text of at most {chatfile.MAX_NAME} characters, "
             f"not {shown(name)}; e.g. --chat translator."
         )
+    problem = unencodable(name)
+    if problem:  # accepted, it broke %ygpt save for every chat
+        raise OptionError(f"A chat name must be text that can be saved, and {shown(name)} holds "
+                          f"{problem}; use another name, e.g. --chat translator.")
     return name
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..errors import OptionError
 from ..words import counted
+from .catalog import LARGEST_CONTEXT
 from .pictures import Picture, PictureInfo, with_placeholders
 from .tooluse import ToolCall, tool_messages, tool_size
 
@@ -37,6 +38,18 @@ def shown(value: Any) -> str:
     return _SHORT.repr(value)
 
 
+def unencodable(text: str) -> str | None:
+    """What in ``text`` cannot be written as UTF-8 (an unpaired surrogate, from a broken
+    copy-paste or a ``"\\ud800"`` escape), said for a message; None when all of it can. Such
+    text would fail later, where it is sent or saved, with a UnicodeEncodeError traceback."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return (f"an unpaired surrogate {text[error.start]!a} at position {error.start}, "
+                f"usually from a broken copy-paste")
+    return None
+
+
 class _Unset:
     """The type of :data:`UNSET`; one instance, so ``is UNSET`` is the test."""
 
@@ -51,14 +64,18 @@ UNSET: Any = _Unset()
 
 
 def _number(name: str, value: Any, hint: str) -> float:
-    """Accept ints, floats and numeric strings (flags arrive as text); refuse bools and NaN."""
+    """Accept ints, floats and numeric strings (flags arrive as text); refuse bools, NaN and
+    infinity (which pass a range check or end as an OverflowError when made whole)."""
     if isinstance(value, str):
         try:
             value = float(value)
         except ValueError:
             raise OptionError(f"{name} must be a number, not {shown(value)}; {hint}.") from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or isinstance(value, float) and math.isnan(value)):  # (a huge int is no float)
         raise OptionError(f"{name} must be a number, not {shown(value)}; {hint}.")
+    if isinstance(value, float) and math.isinf(value):
+        raise OptionError(f"{name} must be a finite number, not {value}; {hint}.")
     return value
 
 
@@ -106,6 +123,9 @@ class Options:
             tokens = _number("max_tokens", self.max_tokens, hint)
             if tokens != int(tokens) or tokens < 1:
                 raise OptionError(f"max_tokens must be a positive whole number, not {tokens:g}; {hint}.")
+            if tokens > LARGEST_CONTEXT:
+                raise OptionError(f"max_tokens must be at most {LARGEST_CONTEXT} (the largest "
+                                  f"context of any model), not {shown(tokens)}; {hint}.")
             object.__setattr__(self, "max_tokens", int(tokens))
         for flag in ("reasoning", "json"):
             if not isinstance(getattr(self, flag), bool):

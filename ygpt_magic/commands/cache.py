@@ -83,7 +83,7 @@ def _before(text: str) -> str:
     text = text.strip()
     age = _AGE.match(text)
     if age:
-        moment = datetime.now(timezone.utc) - timedelta(**{_UNITS[age[2]]: int(age[1])})
+        moment = _ago(int(age[1]), _UNITS[age[2]], text)
     else:
         try:
             moment = datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
@@ -91,6 +91,17 @@ def _before(text: str) -> str:
             raise OptionError(f"%ygpt cache clear: --older-than {text!r} is neither an age "
                               "(30m, 12h, 7d, 2w) nor a date (2026-11-01).") from None
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _ago(count: int, unit: str, text: str) -> datetime:
+    """Now minus ``count`` ``unit``; an age reaching back before the year 1 (which datetime
+    cannot hold) is refused: no entry is that old, and clearing none would look like a bug."""
+    try:
+        return datetime.now(timezone.utc) - timedelta(**{unit: count})
+    except OverflowError:
+        raise OptionError(f"%ygpt cache clear: --older-than {text} reaches back before the "
+                          f"year 1, and no entry is that old. Use a shorter age (e.g. 30d), or "
+                          f"%ygpt cache clear without --older-than to forget every entry.") from None
 
 
 def _size(size: int) -> str:

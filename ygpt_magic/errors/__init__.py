@@ -21,7 +21,7 @@ from .service import (
     StreamStalled,
 )
 from .usage import (
-    CacheMiss, CacheUnusable, ChatBusy, ChatChanged, ChatFileError, CredentialInPrompt, InterpolationError,
+    CacheLocked, CacheMiss, CacheUnusable, ChatBusy, ChatChanged, ChatFileError, CredentialInPrompt, InterpolationError,
     NothingToFix, OptionError, UnknownChat,
 )
 from .work import (
@@ -30,7 +30,7 @@ from .work import (
 )
 
 __all__ = [
-    "AuthFailed", "BatchFailed", "BatchUnknown", "CacheMiss", "CacheUnusable", "ChatBusy",
+    "AuthFailed", "BatchFailed", "BatchUnknown", "CacheLocked", "CacheMiss", "CacheUnusable", "ChatBusy",
     "ChatChanged", "ChatFileError", "ContextTooLong", "CredentialInPrompt", "CredentialsMissing",
     "DataExtraMissing", "DatasetRejected", "ImageError", "ImagesNotTaken", "InterpolationError",
     "ModelNotFound", "NoChatEndpoint", "NothingToFix", "OptionError", "PermissionDenied",

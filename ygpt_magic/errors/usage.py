@@ -98,6 +98,21 @@ class CacheUnusable(YGptError):
         return f"ygpt cache: {str(self.path)!r} was not used ({self.problem}); this reply was not cached."
 
 
+class CacheLocked(CacheUnusable):
+    """Another process (another kernel) held the cache file locked for longer than the wait.
+    Nothing about the file is wrong: it is tried again at the next cell and used once free."""
+
+    def __init__(self, path: object, waited: float) -> None:
+        YGptError.__init__(
+            self,
+            f"The reply cache {str(path)!r} is locked by another process (another kernel "
+            f"writing it?), which held it for over {waited:g} s, so in replay mode nothing was "
+            f"sent. Run the cell again once the other process is done with the cache.")
+        self.path = path
+        self.problem = (f"locked by another process for over {waited:g} s; it is tried again at "
+                        f"the next cell")
+
+
 class CacheMiss(YGptError):
     """Replay mode (``YGPT_CACHE_MODE=replay``, for CI) found no recording for a request."""
 
