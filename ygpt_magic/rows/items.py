@@ -18,7 +18,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from ..errors import OptionError
+from ..errors import InterpolationError, OptionError
 
 ROW_NAMES = ("item", "row", "index")
 
@@ -65,8 +65,10 @@ class Rows:
     """The rows of one ``--map`` value, with their labels, and how results go back."""
 
     def __init__(self, kind: str, count: int, labels: Sequence[Any], index: Any = None,
-                 items: Sequence[Any] | None = None, columns: dict[str, list] | None = None) -> None:
+                 items: Sequence[Any] | None = None, columns: dict[str, list] | None = None,
+                 name: str = "") -> None:
         self.kind = kind                 # "list", "series" or "frame"
+        self.name = name                 # the notebook variable the rows come from
         self.count = count
         self.labels = labels             # what _ygpt.errors is keyed by: position or index label
         self._index = index              # the pandas index results keep
@@ -94,6 +96,20 @@ class Rows:
             return self._columns[name][position]
         raise KeyError(name)
 
+    def unknown(self, error: InterpolationError) -> InterpolationError:
+        """What to tell a user whose template names a variable that does not exist: over a
+        DataFrame, ``{review}`` was almost surely meant as a column, so say it has none and list
+        those it has (the notebook-wide "no variable" message would blame the wrong thing)."""
+        if self.kind != "frame" or error.missing is None:
+            return error
+        columns = ", ".join(repr(c) for c in self._columns) or "none"
+        return InterpolationError(
+            f"--map {self.name}: the cell uses {{{error.missing}}}, but the DataFrame {self.name} "
+            f"has no column '{error.missing}' (and there is no variable of that name either). Its "
+            f"columns are {columns}; a column whose name is a Python name is a {{name}} of each "
+            f"row. Fix the name in the cell, or write {{{{{error.missing}}}}} for literal braces.",
+            missing=error.missing)
+
     def results(self, values: list[Any], name: str | None = None) -> Any:
         """``values`` (one per row, None where there is no answer) in the rows' shape."""
         if self.kind == "list":
@@ -116,7 +132,7 @@ def rows_of(value: Any, name: str) -> Rows:
     pandas = sys.modules.get("pandas")
     if pandas is not None and isinstance(value, pandas.DataFrame):
         return Rows("frame", len(value), value.index.tolist(), index=value.index,
-                    columns={str(c): value[c].tolist() for c in value.columns})
+                    columns={str(c): value[c].tolist() for c in value.columns}, name=name)
     if pandas is not None and isinstance(value, pandas.Series):
         return Rows("series", len(value), value.index.tolist(), index=value.index, items=value.tolist())
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
