@@ -16,3 +16,24 @@ def test_a_name_that_is_not_a_column_of_the_dataframe_says_so_and_lists_its_colu
     message = assert_clear_error(run, "--map df", "df has no column 'review'", "'text', 'stars'")
     assert "no variable named" not in message
     assert completions(ygpt_server) == []
+
+
+def test_a_generator_is_refused_with_pass_a_list_and_nothing_is_sent_or_overwritten(shell, ygpt_server):
+    shell.user_ns["gen"] = (word for word in ["one", "two"])
+    shell.user_ns["answers"] = ["kept"]
+    run = cell(shell, "%%ygpt --map gen --out answers\nSpell {item}")
+    assert_clear_error(run, "--map gen", "generator", "only once", "list(gen)")
+    assert list(shell.user_ns["gen"]) == ["one", "two"]          # not consumed
+    assert shell.user_ns["answers"] == ["kept"] and completions(ygpt_server) == []
+
+
+def test_with_repeated_index_labels_every_failed_row_has_its_own_error(shell, ygpt_server):
+    shell.user_ns["df"] = pd.DataFrame({"text": ["a", "b", "c", "d"]}, index=["x", "x", "x", "y"])
+    ygpt_server.faults.fail_next(3, "INTERNAL", "the model broke on this row")
+    run = cell(shell, "%%ygpt --map df --out answers --concurrency 1\nSpell {text}")
+    assert run.ok, run.message
+    done = shell.user_ns["_ygpt"]
+    assert done.failed == 3 and len(done.errors) == 3
+    assert sorted(done.errors) == [0, 1, 2]                       # positions, as df.iloc reads them
+    assert "keyed by row position" in run.stdout and "df.iloc" in run.stdout
+    assert list(shell.user_ns["answers"].index) == ["x", "x", "x", "y"]   # results keep the index

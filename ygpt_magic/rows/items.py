@@ -1,9 +1,10 @@
 """What ``%%ygpt --map NAME`` goes over: its rows, the names each row gives the template, and the
 results put back in the same shape.
 
-A list, tuple or any other iterable: ``{item}`` is the element (``{index}`` its position). A pandas
+A list, tuple or any other iterable that can be gone through again (a generator is refused: a
+re-run would map nothing): ``{item}`` is the element (``{index}`` its position). A pandas
 DataFrame: each column whose name is a Python name is ``{column}``, ``{row}`` the whole row,
-``{index}`` its index label. A Series: ``{item}`` and ``{index}``. Results come back as a list in
+``{index}`` its index label (``_ygpt.errors`` is keyed by it, or by position when labels repeat). A Series: ``{item}`` and ``{index}``. Results come back as a list in
 the items' order, or as a Series on the DataFrame's / Series' own index (a DataFrame of the parsed
 fields with ``--schema``), so ``frame["label"] = result`` lines up row by row.
 
@@ -71,6 +72,7 @@ class Rows:
         self.name = name                 # the notebook variable the rows come from
         self.count = count
         self.labels = labels             # what _ygpt.errors is keyed by: position or index label
+        self.by_position = index is not None and isinstance(labels, range)
         self._index = index              # the pandas index results keep
         self._items = items
         self._columns = columns or {}
@@ -131,15 +133,28 @@ def rows_of(value: Any, name: str) -> Rows:
     """The rows of the notebook variable ``name``; OptionError for a value that has none."""
     pandas = sys.modules.get("pandas")
     if pandas is not None and isinstance(value, pandas.DataFrame):
-        return Rows("frame", len(value), value.index.tolist(), index=value.index,
+        return Rows("frame", len(value), _labels(value.index), index=value.index,
                     columns={str(c): value[c].tolist() for c in value.columns}, name=name)
     if pandas is not None and isinstance(value, pandas.Series):
-        return Rows("series", len(value), value.index.tolist(), index=value.index, items=value.tolist())
+        return Rows("series", len(value), _labels(value.index), index=value.index,
+                    items=value.tolist(), name=name)
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
         kind = type(value).__name__
         hint = " (list(d.values()) or pandas.Series(d) maps its values)" if isinstance(value, Mapping) else ""
         raise OptionError(
             f"--map {name}: {name} is a {kind}, not a list, tuple, iterable, pandas DataFrame or "
             f"Series of rows{hint}. Put the rows in a list or a DataFrame and run the cell again.")
+    if isinstance(value, Iterator):
+        raise OptionError(
+            f"--map {name}: {name} is a {type(value).__name__}, which can be gone through only "
+            f"once: this run would use it up, and running the cell again would map 0 rows and "
+            f"overwrite --out with nothing. Pass list(...) instead: run {name} = list({name}) in a "
+            f"code cell (or build a list in the first place), then run this cell again.")
     items = value if isinstance(value, (list, tuple)) else list(value)
-    return Rows("list", len(items), range(len(items)), items=items)
+    return Rows("list", len(items), range(len(items)), items=items, name=name)
+
+
+def _labels(index: Any) -> Sequence[Any]:
+    """What names each row in ``_ygpt.errors``: its index label, or its position when the index
+    repeats labels (three failed rows labelled "x" would otherwise be one entry)."""
+    return index.tolist() if index.is_unique else range(len(index))

@@ -234,6 +234,9 @@ def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None =
     rows = state.rows
     summary = tally.summary()
     advice = tally.advice()
+    if advice and state.errors and rows.by_position:
+        advice += (f" _ygpt.errors is keyed by row position, as {rows.name}.iloc reads them: "
+                   f"the index of {rows.name} repeats labels.")
     if not quiet:
         print(summary)
         if advice:
