@@ -113,8 +113,7 @@ class ToolLoop:
         except Exception as error:  # noqa: BLE001 (the model is told, and may try again)
             text = results.error_content(error, self.limits.max_chars)
             return text, short(text, results.ERROR_SHORT), True
-        return (results.content(value, self.limits, f"the result of {tool.name}"),
-                results.summary(value), False)
+        return (*results.shown(value, self.limits, f"the result of {tool.name}"), False)
 
 
 def _in_order(arguments: dict[str, Any], tool: Tool | None) -> dict[str, Any]:
