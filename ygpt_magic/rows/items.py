@@ -4,9 +4,10 @@ results put back in the same shape.
 A list, tuple or any other iterable that can be gone through again (a generator is refused: a
 re-run would map nothing): ``{item}`` is the element (``{index}`` its position). A pandas
 DataFrame: each column whose name is a Python name is ``{column}``, ``{row}`` the whole row,
-``{index}`` its index label (``_ygpt.errors`` is keyed by it, or by position when labels repeat). A Series: ``{item}`` and ``{index}``. Results come back as a list in
-the items' order, or as a Series on the DataFrame's / Series' own index (a DataFrame of the parsed
-fields with ``--schema``), so ``frame["label"] = result`` lines up row by row.
+``{index}`` its index label (``_ygpt.errors`` is keyed by it, or by position when labels repeat).
+A Series: ``{item}`` and ``{index}``. Results come back as a list in the items' order, or as a
+Series on the DataFrame's / Series' own index (a DataFrame of the parsed fields with
+``--schema``), so ``frame["label"] = result`` lines up row by row.
 
 pandas is imported only when the value is a pandas object: ``--map`` over a list works without it.
 Columns are read once as lists (``frame.iloc[i]`` per row costs ~50 µs; 100,000 rows would pay
@@ -72,7 +73,7 @@ class Rows:
         self.name = name                 # the notebook variable the rows come from
         self.count = count
         self.labels = labels             # what _ygpt.errors is keyed by: position or index label
-        self.by_position = index is not None and isinstance(labels, range)
+        self.by_position = index is not None and isinstance(labels, range)  # labels repeat
         self._index = index              # the pandas index results keep
         self._items = items
         self._columns = columns or {}
