@@ -138,7 +138,7 @@ def test_wrong_names_and_values_are_clear_errors(shell):
 
 
 def test_a_list_needs_no_pandas():
-    code = ("import sys; from ygpt_magic.rows.items import rows_of; rows = rows_of(iter('ab'), 'x');"
+    code = ("import sys; from ygpt_magic.rows.items import rows_of; rows = rows_of(('a', 'b'), 'x');"
             "assert rows.results(['A', 'B']) == ['A', 'B'] and rows.value(1, 'item') == 'b';"
             "assert 'pandas' not in sys.modules and 'tqdm' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

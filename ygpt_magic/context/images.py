@@ -17,6 +17,7 @@ import hashlib
 import io
 import os
 import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ MAX_TOTAL = 10 * 2**20
 MAX_FILE = 64 * 2**20
 EXTRA = "pip install 'ygpt-magic[data]'"
 _OUT = re.compile(r"Out\[(\d+)\]")
+#: the pixel count in Pillow's decompression-bomb warning and error: "Image size (N pixels) ..."
+_BOMB_PIXELS = re.compile(r"\((\d+) pixels\)")
 _TAKES = "a matplotlib Figure, a PIL image, PNG/JPEG bytes (or a BytesIO), a file path or an IPython Image"
 
 
@@ -142,8 +145,12 @@ def _checked(data: bytes, name: str) -> Picture:
     """Open the bytes; downscale or convert when they cannot be sent as they are."""
     image_module = _pil()
     try:
-        image = image_module.open(io.BytesIO(data))
-        image.load()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", image_module.DecompressionBombWarning)
+            image = image_module.open(io.BytesIO(data))
+            image.load()
+    except (image_module.DecompressionBombWarning, image_module.DecompressionBombError) as bomb:
+        raise _bomb(name, bomb, image_module.MAX_IMAGE_PIXELS) from None
     except Exception:  # noqa: BLE001 (Pillow raises several types for data that is no image)
         raise ImageError(f"--image {name}: the data ({len(data):,} bytes) is not an image Pillow can "
                          f"read. Use a PNG or JPEG picture.") from None
@@ -163,6 +170,19 @@ def _checked(data: bytes, name: str) -> Picture:
     info = PictureInfo(name, kind, image.size[0], image.size[1], len(data),
                        hashlib.sha256(data).hexdigest()[:16])
     return Picture(info, data, note)
+
+
+def _bomb(name: str, bomb: Exception, limit: int) -> ImageError:
+    """The refusal of a picture over Pillow's pixel limit. Pillow only warns up to twice the
+    limit and then decodes it all (gigabytes from a file of kilobytes: a decompression bomb), so
+    its warning is refused like its error, and neither reaches the notebook."""
+    found = _BOMB_PIXELS.search(str(bomb))
+    size = f"{int(found.group(1)):,} pixels" if found else "more pixels than that"
+    return ImageError(
+        f"--image {name}: the picture is {size}, over the limit of {limit:,} pixels Pillow opens "
+        f"safely (a picture that large may be a decompression bomb: a small file that takes "
+        f"gigabytes to decode), so nothing was sent. Save a smaller copy, at most "
+        f"{MAX_SIDE}×{MAX_SIDE}, and send that.")
 
 
 def _downscaled(image: Any, kind: str) -> tuple[bytes, Any]:

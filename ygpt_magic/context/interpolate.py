@@ -138,7 +138,7 @@ def _lookup(path: str, namespace: Mapping[str, object]) -> object:
         raise InterpolationError(
             f"The cell uses {{{path}}} but there is no variable named '{head}'. Define it in a "
             f"code cell first, write {{{{{path}}}}} for literal braces, or run the cell with "
-            f"--no-interpolate."
+            f"--no-interpolate.", missing=head,
         )
     value = namespace[head]
     for depth, attr in enumerate(attrs, start=1):

@@ -12,7 +12,12 @@ class OptionError(YGptError):
 
 
 class InterpolationError(YGptError):
-    """A ``{name}`` in the cell could not be filled in."""
+    """A ``{name}`` in the cell could not be filled in. ``missing``: the variable that does not
+    exist, when that is why, so a ``--map`` over a DataFrame can say which column it lacks."""
+
+    def __init__(self, message: str, missing: str | None = None) -> None:
+        super().__init__(message)
+        self.missing = missing
 
 
 class UnknownChat(YGptError):

@@ -63,6 +63,10 @@ class LiveReply:
     def active(self) -> bool:
         return self.state in ("waiting", "streaming")
 
+    def stopped(self) -> bool:
+        """Whether Stop was pressed (a tool function running for this reply is abandoned)."""
+        return self._cancelled
+
     def cancel(self) -> None:
         """Stop pressed: cancel the RPC now, or as soon as the stream exists."""
         with self._lock:

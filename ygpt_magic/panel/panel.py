@@ -6,8 +6,8 @@ at once, the temperature slider changes what the next cell sends, ``%ygpt reset`
 two panels on one chat agree.
 
 Send runs ``exchange.run_exchange`` on a background thread (the kernel stays free for cells) with a
-:class:`~ygpt_magic.panel.live.PanelRenderer`; Stop cancels the stream; errors become one line in
-the panel. The look is in ``panel_style``, the transcript in ``panel_transcript``, the option bar
+:class:`~ygpt_magic.panel.live.PanelRenderer`; Stop cancels the stream, or abandons a tool function
+still running (tools/background.py); errors become one line in the panel. The look is in ``panel_style``, the transcript in ``panel_transcript``, the option bar
 in ``panel_controls``, the reply in flight in ``panel_live``.
 
 ``ChatPanel`` *is* the widget (an ``ipywidgets.VBox``): display it, or return it from a cell.
@@ -27,6 +27,7 @@ import ipywidgets as widgets
 from ..chat import Chat, ChatEvent, ChatSession, Turn, planning, short_model
 from ..errors import YGptError
 from ..exchange import run_exchange
+from ..tools.background import abandonable
 from ..render import RENDER_INTERVAL
 from ..words import counted
 from . import live as panel_live
@@ -209,6 +210,8 @@ class ChatPanel(widgets.VBox):
             # the chat's own tools (%ygpt config --tools), looked up in the notebook like a cell's
             tool_loop = getattr(self._settings, "tool_loop", None)
             tools = tool_loop(plan) if tool_loop is not None else None
+            if tools is not None:  # Stop must not wait for a function that may never return
+                tools.tools = abandonable(tools.tools, live.stopped)
             run_exchange(self._session, panel_live.TrackedClient(client, live), plan, renderer,
                          tools=tools, cache=cache)
         except YGptError as error:

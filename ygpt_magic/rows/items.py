@@ -1,11 +1,13 @@
 """What ``%%ygpt --map NAME`` goes over: its rows, the names each row gives the template, and the
 results put back in the same shape.
 
-A list, tuple or any other iterable: ``{item}`` is the element (``{index}`` its position). A pandas
+A list, tuple or any other iterable that can be gone through again (a generator is refused: a
+re-run would map nothing): ``{item}`` is the element (``{index}`` its position). A pandas
 DataFrame: each column whose name is a Python name is ``{column}``, ``{row}`` the whole row,
-``{index}`` its index label. A Series: ``{item}`` and ``{index}``. Results come back as a list in
-the items' order, or as a Series on the DataFrame's / Series' own index (a DataFrame of the parsed
-fields with ``--schema``), so ``frame["label"] = result`` lines up row by row.
+``{index}`` its index label (``_ygpt.errors`` is keyed by it, or by position when labels repeat).
+A Series: ``{item}`` and ``{index}``. Results come back as a list in the items' order, or as a
+Series on the DataFrame's / Series' own index (a DataFrame of the parsed fields with
+``--schema``), so ``frame["label"] = result`` lines up row by row.
 
 pandas is imported only when the value is a pandas object: ``--map`` over a list works without it.
 Columns are read once as lists (``frame.iloc[i]`` per row costs ~50 µs; 100,000 rows would pay
@@ -18,7 +20,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from ..errors import OptionError
+from ..errors import InterpolationError, OptionError
 
 ROW_NAMES = ("item", "row", "index")
 
@@ -65,10 +67,13 @@ class Rows:
     """The rows of one ``--map`` value, with their labels, and how results go back."""
 
     def __init__(self, kind: str, count: int, labels: Sequence[Any], index: Any = None,
-                 items: Sequence[Any] | None = None, columns: dict[str, list] | None = None) -> None:
+                 items: Sequence[Any] | None = None, columns: dict[str, list] | None = None,
+                 name: str = "") -> None:
         self.kind = kind                 # "list", "series" or "frame"
+        self.name = name                 # the notebook variable the rows come from
         self.count = count
         self.labels = labels             # what _ygpt.errors is keyed by: position or index label
+        self.by_position = index is not None and isinstance(labels, range)  # labels repeat
         self._index = index              # the pandas index results keep
         self._items = items
         self._columns = columns or {}
@@ -94,6 +99,20 @@ class Rows:
             return self._columns[name][position]
         raise KeyError(name)
 
+    def unknown(self, error: InterpolationError) -> InterpolationError:
+        """What to tell a user whose template names a variable that does not exist: over a
+        DataFrame, ``{review}`` was almost surely meant as a column, so say it has none and list
+        those it has (the notebook-wide "no variable" message would blame the wrong thing)."""
+        if self.kind != "frame" or error.missing is None:
+            return error
+        columns = ", ".join(repr(c) for c in self._columns) or "none"
+        return InterpolationError(
+            f"--map {self.name}: the cell uses {{{error.missing}}}, but the DataFrame {self.name} "
+            f"has no column '{error.missing}' (and there is no variable of that name either). Its "
+            f"columns are {columns}; a column whose name is a Python name is a {{name}} of each "
+            f"row. Fix the name in the cell, or write {{{{{error.missing}}}}} for literal braces.",
+            missing=error.missing)
+
     def results(self, values: list[Any], name: str | None = None) -> Any:
         """``values`` (one per row, None where there is no answer) in the rows' shape."""
         if self.kind == "list":
@@ -115,15 +134,28 @@ def rows_of(value: Any, name: str) -> Rows:
     """The rows of the notebook variable ``name``; OptionError for a value that has none."""
     pandas = sys.modules.get("pandas")
     if pandas is not None and isinstance(value, pandas.DataFrame):
-        return Rows("frame", len(value), value.index.tolist(), index=value.index,
-                    columns={str(c): value[c].tolist() for c in value.columns})
+        return Rows("frame", len(value), _labels(value.index), index=value.index,
+                    columns={str(c): value[c].tolist() for c in value.columns}, name=name)
     if pandas is not None and isinstance(value, pandas.Series):
-        return Rows("series", len(value), value.index.tolist(), index=value.index, items=value.tolist())
+        return Rows("series", len(value), _labels(value.index), index=value.index,
+                    items=value.tolist(), name=name)
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
         kind = type(value).__name__
         hint = " (list(d.values()) or pandas.Series(d) maps its values)" if isinstance(value, Mapping) else ""
         raise OptionError(
             f"--map {name}: {name} is a {kind}, not a list, tuple, iterable, pandas DataFrame or "
             f"Series of rows{hint}. Put the rows in a list or a DataFrame and run the cell again.")
+    if isinstance(value, Iterator):
+        raise OptionError(
+            f"--map {name}: {name} is a {type(value).__name__}, which can be gone through only "
+            f"once: this run would use it up, and running the cell again would map 0 rows and "
+            f"overwrite --out with nothing. Pass list(...) instead: run {name} = list({name}) in a "
+            f"code cell (or build a list in the first place), then run this cell again.")
     items = value if isinstance(value, (list, tuple)) else list(value)
-    return Rows("list", len(items), range(len(items)), items=items)
+    return Rows("list", len(items), range(len(items)), items=items, name=name)
+
+
+def _labels(index: Any) -> Sequence[Any]:
+    """What names each row in ``_ygpt.errors``: its index label, or its position when the index
+    repeats labels (three failed rows labelled "x" would otherwise be one entry)."""
+    return index.tolist() if index.is_unique else range(len(index))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..chat import ChatSession, Options, Plan, planning
-from ..errors import OptionError
+from ..errors import InterpolationError, OptionError
 from .items import Rows
 
 #: (template, names) → interpolate.Expanded: the cell's own interpolation (commands/_request.py)
@@ -43,7 +43,10 @@ class RowPlanner:
 
     def prompt(self, position: int) -> str:
         names = ChainMap(self.rows.names_of(position), self.namespace)  # type: ignore[arg-type]
-        prompt = self.expand(self.template, names).text.strip("\n")
+        try:
+            prompt = self.expand(self.template, names).text.strip("\n")
+        except InterpolationError as error:
+            raise self.rows.unknown(error) from None
         if not prompt.strip():
             raise OptionError(f"Row {self.rows.labels[position]!r} gives an empty prompt; give the "
                               f"cell text around its {{names}}, or leave that row out.")

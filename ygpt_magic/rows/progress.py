@@ -13,10 +13,12 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..chat import Usage
 from ..words import counted
+from .memo import Answer
 
 #: seconds between postfix updates (tqdm's mininterval throttles the bar itself the same way)
 INTERVAL = 0.25
@@ -62,6 +64,15 @@ class Tally:
         self.usage = Usage(self.usage.input_tokens + input_tokens,
                            self.usage.completion_tokens + completion_tokens, 0,
                            self.usage.total_tokens + input_tokens + completion_tokens)
+
+    def settle(self, answers: Iterable[Answer | None]) -> None:
+        """Count the answers this run got as the results hold them (None: none): a Ctrl-C can
+        land between an answer being kept and being counted, and the summary must say what
+        ``--out`` holds, not what the bar saw."""
+        self.answered, self.usage = 0, Usage()
+        for answer in answers:
+            if answer is not None:
+                self.add(answer.input_tokens, answer.completion_tokens)
 
     def fail(self, error: BaseException) -> None:
         self.failures[reason_of(error)] += 1

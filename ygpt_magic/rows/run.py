@@ -72,6 +72,7 @@ class RowState:
     answers: list[Answer | None]
     errors: dict[int, str] = field(default_factory=dict)
     pending: list[int] = field(default_factory=list)
+    reused: set[int] = field(default_factory=set)      # answered before this run: not counted
     schema: Any = None
     parsed: dict[int, Any] = field(default_factory=dict)
 
@@ -147,6 +148,7 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally,
         if answer is None or state.accept(position, answer) is not None:
             state.pending.append(position)
         else:
+            state.reused.add(position)
             tally.reused += 1
     return state
 
@@ -232,8 +234,12 @@ def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None =
            quiet: bool = False) -> MapRun:
     """The run's results in the rows' shape, its summary printed (unless ``quiet``)."""
     rows = state.rows
+    tally.settle(a for p, a in enumerate(state.answers) if p not in state.reused)
     summary = tally.summary()
     advice = tally.advice()
+    if advice and state.errors and rows.by_position:
+        advice += (f" _ygpt.errors is keyed by row position, as {rows.name}.iloc reads them: "
+                   f"the index of {rows.name} repeats labels.")
     if not quiet:
         print(summary)
         if advice:

@@ -27,7 +27,7 @@ from ..context.values import Limits
 from ..errors import SchemaError, ToolError, ToolRoundsExceeded
 from ..render.tools import call_line
 from ..words import short
-from . import results
+from . import background, results
 from .declare import Tool, declare_tools
 from .schema import Schema, schema_from, validation_problems
 
@@ -111,7 +111,15 @@ class ToolLoop:
             text = f"error: there is no tool named {name!r}; the tools are: {known}"
             brief = short(text, results.ERROR_SHORT)
         else:
-            text, brief, failed = self._call(tool, arguments)
+            try:
+                text, brief, failed = self._call(tool, arguments)
+            except background.Abandoned:  # the panel's Stop: the exchange ends, the call is left
+                abandoned = ToolCall(name=name, arguments=arguments, result="", round=number,
+                                     summary=background.ABANDONED, error=True,
+                                     elapsed=time.monotonic() - started)
+                self.calls.append(abandoned)
+                renderer.tool_done(abandoned)
+                raise
         leaks.check(f"the result of {name}", text, self.secrets)
         done = ToolCall(name=name, arguments=arguments, result=text, round=number, summary=brief,
                         error=failed, elapsed=time.monotonic() - started)
@@ -132,8 +140,7 @@ class ToolLoop:
         except Exception as error:  # noqa: BLE001 (the model is told, and may try again)
             text = results.error_content(error, self.limits.max_chars)
             return text, short(text, results.ERROR_SHORT), True
-        return (results.content(value, self.limits, f"the result of {tool.name}"),
-                results.summary(value), False)
+        return (*results.shown(value, self.limits, f"the result of {tool.name}"), False)
 
 
 def _in_order(arguments: dict[str, Any], tool: Tool | None) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """What a tool returned → the text the model reads, and the short forms the cell shows.
 
-The model reads text: a string as it is, a dict or list that JSON can write as JSON, anything
+The model reads text: a string as it is, a dict or list that JSON can write as JSON (valid JSON:
+NaN and infinities, which JSON has not, go as null, and the call's line says how many), anything
 else as ``{name}`` would send it (context/values.py: a DataFrame as a bounded table, ``_repr_llm_``,
 then ``repr``). Every result has the bounds interpolated values have (``YGptMagics.max_value_chars``,
 ``max_rows``, ...), with a line saying how much was left out, so a 50 MB result costs the model a
@@ -12,6 +13,7 @@ line (render/tools.py).
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from ..context.values import Limits
@@ -22,14 +24,41 @@ from ..words import counted, short
 ERROR_SHORT = 80  # characters of an error shown there (the type and the start of the message)
 
 
-def content(value: Any, limits: Limits, label: str) -> str:
-    """The text the model gets for ``value`` (``label`` names it if its repr fails)."""
+def shown(value: Any, limits: Limits, label: str) -> tuple[str, str]:
+    """(the text the model gets, the call's summary) for a tool's return ``value``."""
+    text, nulled = content(value, limits, label)
+    brief = summary(value)
+    if nulled:
+        brief += f" ({counted(nulled, 'NaN/inf value')} sent as null)"
+    return text, brief
+
+
+def content(value: Any, limits: Limits, label: str) -> tuple[str, int]:
+    """The text the model gets for ``value`` (``label`` names it if its repr fails), and how
+    many NaN or infinite floats in it went as null."""
     if isinstance(value, (dict, list, tuple, bool)) or value is None:
         try:
-            return bounded(json.dumps(value, ensure_ascii=False), limits.max_chars)
+            finite, nulled = _finite(value)
+            return bounded(json.dumps(finite, ensure_ascii=False, allow_nan=False),
+                           limits.max_chars), nulled
         except (TypeError, ValueError, RecursionError):
             pass  # not JSON all the way down: rendered like any other value
-    return render(value, limits, label).text
+    return render(value, limits, label).text, 0
+
+
+def _finite(value: Any) -> tuple[Any, int]:
+    """``value`` with each NaN and infinity replaced by None, and how many were: json.dumps
+    would write them as ``NaN`` / ``Infinity``, which is not JSON, and the API or the model
+    reading the result may reject it or misread it (pandas gives NaN for every empty mean)."""
+    if isinstance(value, float):
+        return (value, 0) if math.isfinite(value) else (None, 1)
+    if isinstance(value, dict):
+        pairs = {key: _finite(item) for key, item in value.items()}
+        return {key: item for key, (item, _) in pairs.items()}, sum(n for _, n in pairs.values())
+    if isinstance(value, (list, tuple)):
+        parts = [_finite(item) for item in value]
+        return [item for item, _ in parts], sum(n for _, n in parts)
+    return value, 0
 
 
 def bounded(text: str, max_chars: int) -> str:

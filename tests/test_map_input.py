@@ -1,0 +1,73 @@
+"""%%ygpt --map over what users actually hand it: a DataFrame whose column is misspelt, a
+generator, an index with repeated labels, a run stopped with Ctrl-C; through a real shell and the
+local server."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import pandas as pd
+
+from cellrun import assert_clear_error
+from conftest import cell, completions
+
+
+def test_a_name_that_is_not_a_column_of_the_dataframe_says_so_and_lists_its_columns(shell, ygpt_server):
+    shell.user_ns["df"] = pd.DataFrame({"text": ["Great phone"], "stars": [5]})
+    run = cell(shell, "%%ygpt --map df\nClassify: {review}")
+    message = assert_clear_error(run, "--map df", "df has no column 'review'", "'text', 'stars'")
+    assert "no variable named" not in message
+    assert completions(ygpt_server) == []
+
+
+def test_a_generator_is_refused_with_pass_a_list_and_nothing_is_sent_or_overwritten(shell, ygpt_server):
+    shell.user_ns["gen"] = (word for word in ["one", "two"])
+    shell.user_ns["answers"] = ["kept"]
+    run = cell(shell, "%%ygpt --map gen --out answers\nSpell {item}")
+    assert_clear_error(run, "--map gen", "generator", "only once", "list(gen)")
+    assert list(shell.user_ns["gen"]) == ["one", "two"]          # not consumed
+    assert shell.user_ns["answers"] == ["kept"] and completions(ygpt_server) == []
+
+
+def test_with_repeated_index_labels_every_failed_row_has_its_own_error(shell, ygpt_server):
+    shell.user_ns["df"] = pd.DataFrame({"text": ["a", "b", "c", "d"]}, index=["x", "x", "x", "y"])
+    ygpt_server.faults.fail_next(3, "INTERNAL", "the model broke on this row")
+    run = cell(shell, "%%ygpt --map df --out answers --concurrency 1\nSpell {text}")
+    assert run.ok, run.message
+    done = shell.user_ns["_ygpt"]
+    assert done.failed == 3 and len(done.errors) == 3
+    assert sorted(done.errors) == [0, 1, 2]                       # positions, as df.iloc reads them
+    assert "keyed by row position" in run.stdout and "df.iloc" in run.stdout
+    assert list(shell.user_ns["answers"].index) == ["x", "x", "x", "y"]   # results keep the index
+
+
+class _CtrlCWhileAnswersArrive:
+    """A notebook value that presses Ctrl-C (a real SIGINT to the kernel) the first time the
+    kernel's thread renders it after the rows went out: a row is planned again there to keep its
+    answer in the reply cache, so the interrupt lands between an answer being kept and counted."""
+
+    def __init__(self) -> None:
+        self.sent_from_loop = False
+        self.pressed = False
+
+    def _repr_llm_(self) -> str:
+        if threading.current_thread() is not threading.main_thread():
+            self.sent_from_loop = True
+        elif self.sent_from_loop and not self.pressed:
+            self.pressed = True
+            signal.raise_signal(signal.SIGINT)
+        return "politely"
+
+
+def test_after_ctrl_c_the_summary_counts_the_answers_out_holds(shell, ygpt_server, tmp_path):
+    shell.run_line_magic("config", f"YGptMagics.cache_path = {str(tmp_path / 'replies.sqlite')!r}")
+    shell.user_ns.update(numbers=list(range(20)), tone=_CtrlCWhileAnswersArrive())
+    run = cell(shell, "%%ygpt --map numbers --out answers --concurrency 2\nSay {item} {tone}")
+    assert run.ok, run.message
+    assert shell.user_ns["tone"].pressed
+    done, answers = shell.user_ns["_ygpt"], shell.user_ns["answers"]
+    held = sum(answer is not None for answer in answers)
+    assert done.answered == held and f"✓ {held} answered" in run.stdout
+    assert done.left == 20 - held
+    assert done.usage.completion_tokens > 0

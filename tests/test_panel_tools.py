@@ -1,0 +1,64 @@
+"""The panel's Stop while a notebook function called as a tool is running: the exchange ends at
+once, the chat is free and unchanged, and the call is marked abandoned; through a real shell, the
+panel's widgets over a dummy comm, the unmodified SDK and the local server."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+
+from ygpt_magic.emulator import start_local_server
+from test_panel import bubbles, send, until, widget_comm  # noqa: F401 (a fixture)
+
+SCRIPT = {"replies": [{"user": "Wait forever", "tool_calls": [{"name": "hang", "arguments": {}}]}]}
+
+FUNCTIONS = '''
+import threading
+release, ran = threading.Event(), []
+def hang() -> str:
+    """Waits until the test lets it go (a function that never returns, for the user)."""
+    ran.append("started")
+    release.wait(30)
+    ran.append("returned")
+    return "late"
+'''
+
+
+@pytest.fixture
+def hang_shell(shell, tmp_path):
+    script = tmp_path / "tools.json"
+    script.write_text(json.dumps(SCRIPT), encoding="utf-8")
+    with start_local_server(scripts=[script], operation_delay=0.0) as server:
+        shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
+        shell.run_cell(FUNCTIONS)
+        yield shell
+        shell.user_ns["release"].set()
+
+
+def test_stop_ends_a_panel_send_at_once_while_its_tool_runs_and_marks_the_call_abandoned(hang_shell, magics):
+    from ygpt_magic.panel import show_panel
+
+    hang_shell.run_line_magic("ygpt", "config --tools hang")
+    panel = show_panel(magics.session, magics.connection.client, settings=magics)
+    ran = hang_shell.user_ns["ran"]
+    send(panel, "Wait forever")
+    until(lambda: ran == ["started"])
+    assert not panel.stop_button.disabled
+    pressed = time.monotonic()
+    panel.stop_button.click()
+    assert panel.wait(2), "the Send still waits for the function"
+    assert time.monotonic() - pressed < 1
+    assert not magics.session.is_busy("default") and magics.session.chat().turns == []
+    assert not panel.send_button.disabled
+    shown = bubbles(panel)[1][1]
+    assert "🔧 hang() → abandoned" in shown and "interrupted" in shown
+
+    hang_shell.user_ns["release"].set()      # the function returns later: its result is dropped
+    until(lambda: ran == ["started", "returned"])
+    time.sleep(0.1)
+    assert magics.session.chat().turns == [] and panel.status.value == ""
+    assert not [t for t in threading.enumerate() if t.name.startswith("ygpt-tool")]
+    panel.close()
