@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from ygpt_magic.emulator.testing import start_local_server
+from ygpt_magic.emulator import start_local_server
 
 from test_browser import notebook_page, sync_playwright  # noqa: F401 (the fixture)
 
@@ -74,8 +74,8 @@ def test_no_door_lets_a_reply_file_or_metadata_run_in_jupyterlab(sync_playwright
             f"%%ygpt\n{PROMPT}",                                   # streamed
             f"%%ygpt --once --no-stream\n{PROMPT}",                # final
             f"%ygpt cache {tmp_path / 'replies.sqlite'}",
-            f"%%ygpt --once --no-stream --chat cached\n{PROMPT}",  # recorded...
-            f"%%ygpt --once --no-stream --chat cached\n{PROMPT}",  # ...and replayed
+            f"%%ygpt --once --no-stream\n{PROMPT}",  # recorded...
+            f"%%ygpt --once --no-stream\n{PROMPT}",  # ...and replayed
             tool,
             f"%%ygpt --tools lookup --chat tools\n{TOOL_PROMPT}",  # a tool result's details
             f"%ygpt save {tmp_path / 'chat.json'}\n%ygpt reset --all\n"

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import ast
 import os
-import re
 import sys
 import time
 from collections.abc import MutableMapping
@@ -27,7 +26,6 @@ _REPO_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 _CREDENTIAL_VARS = ("YC_API_KEY", "YC_IAM_TOKEN", "YC_OAUTH_TOKEN")
 #: how the cells that ask the model begin (a `%%ygpt` cell; a `%ygpt fix` line)
 _ASKING = ("%%ygpt", "%ygpt fix")
-_SMALL_PRINT = re.compile(r"</?sub>")   # the footer's HTML, for the terminal
 # Evaluated in the kernel after each asking cell: the reply's identity (a cell that sent nothing,
 # like --dry-run or a refused one, leaves the previous reply there) and the prompt it sent.
 _SENT = ("(id(_ygpt), _ygpt.messages[-1]['text'] if _ygpt.messages else None) "
@@ -40,7 +38,7 @@ class Exchange:
 
     command: str    # its magic line: ``%%ygpt --once``, ``%ygpt fix 3``
     prompt: str     # the text sent, else (nothing was sent) the cell body
-    reply: str      # the final rendered reply (Markdown with its footer), or the error shown
+    reply: str      # the final reply as a terminal shows it (plain text), or the error shown
 
 
 def _is_ygpt(cell) -> bool:
@@ -69,8 +67,8 @@ def _output_text(outputs) -> str:
             texts.append(f"{output.ename}: {output.evalue}")
         elif "data" in output:
             data = output.data
-            texts.append(data.get("text/markdown") or data.get("text/plain", ""))
-    return _SMALL_PRINT.sub("", "\n".join(text.strip() for text in texts if text.strip()))
+            texts.append(data.get("text/plain", ""))  # never the HTML: a terminal shows text
+    return "\n".join(text.strip() for text in texts if text.strip())
 
 
 def local_environment(environ: MutableMapping[str, str]) -> None:

@@ -1,0 +1,122 @@
+"""No door lets a credential out: every way a request is made passes the same guard.
+
+The guard sits where requests are made (client/guard.py, called by every request method of the
+client and by the reply cache before a lookup), so a door cannot skip it. Each row below is one
+door, tried with a canary API key and a canary IAM token from the environment: the request is
+refused with one paragraph naming the piece that carried it, the server receives nothing that
+carries it (counted on the server), and the secret is shown nowhere.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from cellrun import LOST_EXCEPTIONS, assert_clear_error
+from conftest import cell
+from test_panel import send, widget_comm  # noqa: F401 (widget_comm: a fixture)
+from ygpt_magic import errors
+
+pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+
+CANARIES = {"YC_API_KEY": "AQVNcanaryDoor-6b2e9f0c8d13a7-LEAKCHECK-p4Ls",
+            "YC_IAM_TOKEN": "t1.canaryDoorIam.1a7c3e5b9d0f82.LEAKCHECK.Hn6v"}
+FRAGMENTS = ("6b2e9f0c8d13a7", "1a7c3e5b9d0f82", "LEAKCHECK")
+
+
+@pytest.fixture(params=list(CANARIES))
+def canary(request, shell, clean_env) -> str:
+    """The credential in use for this row: set the way a Yandex Cloud user's shell has it."""
+    clean_env.setenv(request.param, CANARIES[request.param])
+    shell.user_ns["secret"] = CANARIES[request.param]
+    return CANARIES[request.param]
+
+
+def carried(server) -> list[str]:
+    """The canary fragments in anything the server received (empty: nothing carried one)."""
+    return [fragment for fragment in FRAGMENTS if fragment in repr(list(server.requests))]
+
+
+def assert_refused(result, server, *keywords: str) -> None:
+    assert_clear_error(result, "nothing was sent", *keywords, error_type=errors.CredentialInPrompt)
+    assert not carried(server)
+    assert not [fragment for fragment in FRAGMENTS if fragment in result.shown]
+
+
+def test_the_cell_text(shell, ygpt_server, canary):
+    assert_refused(cell(shell, f"%%ygpt --once --no-interpolate\nUse {canary} please"),
+                   ygpt_server, "the cell's text")
+
+
+def test_fix_of_a_cell_that_printed_the_key(shell, ygpt_server, canary):
+    cell(shell, "raise ValueError('bad key ' + secret)")
+    assert_refused(cell(shell, "%ygpt fix"), ygpt_server)
+
+
+def test_a_tool_parameters_default(shell, ygpt_server, canary):
+    cell(shell, "import os\n"
+                "def search(query: str, key: str = secret) -> str:\n"
+                "    '''Search the web.'''\n"
+                "    return 'nothing'")
+    assert_refused(cell(shell, "%%ygpt --once --tools search\nSearch the web for cats"),
+                   ygpt_server, "the declaration of tool 'search'")
+    assert_refused(cell(shell, "%%ygpt --once --dry-run --tools search\nSearch the web for cats"),
+                   ygpt_server, "the declaration of tool 'search'")
+    assert ygpt_server.requests == []
+
+
+def test_a_schema_dict(shell, ygpt_server, canary):
+    shell.user_ns["Card"] = {"type": "object",
+                             "properties": {"token": {"type": "string", "default": canary}}}
+    assert_refused(cell(shell, "%%ygpt --once --schema Card\nFill the card"), ygpt_server,
+                   "the --schema response format")
+
+
+def test_a_tool_result(shell, ygpt_server, canary):
+    cell(shell, "def get_sales(region: str) -> str:\n    '''Sales of a region.'''\n    return secret")
+    assert_refused(cell(shell, "%%ygpt --once --tools get_sales\nGet the sales of the north"),
+                   ygpt_server, "the result of get_sales")
+
+
+def test_history_loaded_from_a_chat_file(shell, ygpt_server, canary, tmp_path):
+    assert cell(shell, "%%ygpt --chat notes\nRemember PLACEHOLDER").ok
+    path = tmp_path / "chat.json"
+    shell.run_line_magic("ygpt", f"save {path}")
+    path.write_text(path.read_text(encoding="utf-8").replace("PLACEHOLDER", canary), encoding="utf-8")
+    shell.run_line_magic("ygpt", f"load {path}")
+    ygpt_server.reset()
+    assert_refused(cell(shell, "%%ygpt --chat notes\nWhat did I ask you to remember?"),
+                   ygpt_server, "an earlier user message of the chat")
+    assert ygpt_server.requests == []
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["--map", "--batch"])
+def test_map_and_batch_rows(shell, ygpt_server, canary, batch):
+    shell.run_line_magic("config", "YGptMagics.batch_poll_interval = 0.02")
+    shell.user_ns["notes"] = pd.DataFrame({"note": ["fine weather", f"my key is {canary}"]})
+    flags = "--batch --model gemma-3-12b-it" if batch else ""
+    result = cell(shell, f"%%ygpt --map notes {flags}\nSummarise: {{note}}")
+    assert not carried(ygpt_server), "a row carried the key to the server"
+    assert not [fragment for fragment in FRAGMENTS if fragment in result.shown]
+    assert "credential" in (result.shown + str(getattr(shell.user_ns.get("_ygpt"), "errors", ""))).lower(), result.shown
+
+
+@pytest.mark.usefixtures("widget_comm")
+def test_the_panels_input_and_system_box(shell, ygpt_server, canary, magics):
+    panel = shell.run_line_magic("ygpt", "panel")
+    try:
+        send(panel, f"My key is {canary}")
+        assert panel.wait(15)
+        assert not carried(ygpt_server) and magics.session.chat().turns == []
+        status = panel.status.value
+        assert "Nothing was sent" in status and "the prompt" in status
+        assert panel.input.value == f"My key is {canary}", "the text is given back to edit"
+
+        panel.controls.system.value = f"Always sign with {canary}"
+        assert magics.session.chat().system is None, "the chat never holds it"
+        assert "the system message" in panel.status.value
+        assert not [f for f in FRAGMENTS if f in panel.status.value + json.dumps(str(magics.session.chat()))]
+    finally:
+        panel.close()
