@@ -20,6 +20,7 @@ from ..errors import (
     AuthFailed, ContextTooLong, CredentialsMissing, InternalError, ModelNotFound, PermissionDenied, QuotaExceeded,
     RequestRejected, ServerFailed, ServerGaveUp, ServerTimeout, ServerUnavailable, StreamBroken, YGptError,
 )
+from . import message_size
 from .credentials import Credential, known_secrets
 
 log = logging.getLogger(__name__)
@@ -150,6 +151,9 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
     if status is None:
         return _non_grpc(exc, endpoint=endpoint, timeout=timeout, after_chunks=after_chunks,
                          attempt=attempt)
+    too_large = message_size.reply_over_limit(details) if status == "RESOURCE_EXHAUSTED" else None
+    if too_large is not None:
+        return too_large
     if after_chunks and status not in ("UNAUTHENTICATED", "PERMISSION_DENIED"):
         return StreamBroken(after_chunks, f"{status}: {details}", attempt)
     attempts = retries + 1

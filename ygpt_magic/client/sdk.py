@@ -28,7 +28,7 @@ from ..errors import (
     CredentialsMissing, NoChatEndpoint, OptionError, QuotaExceeded, ServerTimeout,
     StreamStalled, YGptError,
 )
-from . import chat_api, rpc_errors
+from . import chat_api, message_size, rpc_errors
 from .chunks import Chunk, chat_chunk, grpc_chunk
 from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder
 from .endpoints import CLOUD_ENDPOINT, parse_endpoint, url_address
@@ -163,6 +163,7 @@ class Client:
         if chat_api.has_pictures(messages):
             raise OptionError("Pictures go through the chat API, which has no deferred mode: run the "
                               "cell without --deferred.")
+        message_size.check(messages, extras)
 
         async def start():
             await self._ensure_reachable()
@@ -209,6 +210,7 @@ class Client:
 
             async def run() -> Chunk:
                 started = time.monotonic()
+                message_size.check(messages, extras)
                 try:
                     return grpc_chunk(await model.run(sdk_messages(messages), timeout=self.settings.timeout),
                                   None)
@@ -233,6 +235,8 @@ class Client:
     def count_tokens(self, messages: list[dict], options: Options, **extras: Any) -> int:
         """Tokens the model would read for these messages (the tokenizer API, not a guess); the
         text only: a picture's cost is the caller's to add (chat/pictures.py PICTURE_TOKENS)."""
+        message_size.check(chat_api.text_messages(messages), extras)
+
         async def run():
             await self._ensure_reachable()
             return await self._model(options, extras).tokenize(
@@ -303,9 +307,11 @@ class Client:
     def _route(self, messages: list[dict], extras: Extras) -> Callable[[Any, Chunk | None], Chunk]:
         """How this request's results become Chunks: over the chat API when it carries pictures
         (refused up front when this target has no chat API, or with tools or a schema, which
-        this client sends over gRPC only), else gRPC. _prepare goes the same way: it takes
+        this client sends over gRPC only), else gRPC (a request too big for one gRPC message is
+        refused here). _prepare goes the same way: it takes
         the route rather than looking through the messages for pictures again."""
         if not chat_api.has_pictures(messages):
+            message_size.check(messages, extras)
             return grpc_chunk
         if extras:
             raise OptionError("Pictures and --tools / --schema do not go together yet: pictures "

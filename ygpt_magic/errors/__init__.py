@@ -16,8 +16,8 @@ pictures); import them from here.
 
 from .base import InternalError, YGptError
 from .service import (
-    AuthFailed, ContextTooLong, CredentialsMissing, ModelNotFound, PermissionDenied, QuotaExceeded,
-    RequestRejected, ServerFailed, ServerGaveUp, ServerTimeout, ServerUnavailable, StreamBroken,
+    AuthFailed, ContextTooLong, CredentialsMissing, MessageTooLarge, ModelNotFound, PermissionDenied,
+    QuotaExceeded, RequestRejected, ServerFailed, ServerGaveUp, ServerTimeout, ServerUnavailable, StreamBroken,
     StreamStalled,
 )
 from .usage import (
@@ -33,7 +33,7 @@ __all__ = [
     "AuthFailed", "BatchFailed", "BatchUnknown", "CacheMiss", "CacheUnusable", "ChatBusy",
     "ChatChanged", "ChatFileError", "ContextTooLong", "CredentialInPrompt", "CredentialsMissing",
     "DataExtraMissing", "DatasetRejected", "ImageError", "ImagesNotTaken", "InternalError", "InterpolationError",
-    "ModelNotFound", "NoChatEndpoint", "NothingToFix", "OptionError", "PermissionDenied",
+    "MessageTooLarge", "ModelNotFound", "NoChatEndpoint", "NothingToFix", "OptionError", "PermissionDenied",
     "QuotaExceeded", "ReplyNotValid", "RequestRejected", "SchemaError", "ServerFailed",
     "ServerGaveUp", "ServerTimeout", "ServerUnavailable", "StreamBroken", "StreamStalled",
     "ToolError", "ToolRoundsExceeded", "UnknownChat", "YGptError",
