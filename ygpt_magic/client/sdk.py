@@ -293,10 +293,11 @@ class Client:
         `%ygpt connect`, so "connected" is never said of an address where nothing listens)."""
         self._loop.run(self._ensure_reachable())
 
-    async def _ensure_reachable(self) -> None:
+    async def _ensure_reachable(self, *, again: bool = False) -> None:
         """ServerUnavailable within the connect timeout if nothing listens (reach.py), before
-        requests that are not raced against it (deferred, tokenizer, batch, many)."""
-        await self._reach.check(self._target(chat=False))
+        requests that are not raced against it (deferred, tokenizer, batch, many); ``again``:
+        connect even if the endpoint accepted a connection lately."""
+        await self._reach.check(self._target(chat=False), again=again)
 
     def _target(self, chat: bool) -> Target:
         """Where a request goes: the chat API's own address when it has one, else the endpoint."""
