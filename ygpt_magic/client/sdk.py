@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..chat.values import Options
 from ..errors import (
-    CredentialsMissing, NoChatEndpoint, OptionError, QuotaExceeded, ServerTimeout,
+    CredentialMalformed, CredentialsMissing, NoChatEndpoint, OptionError, QuotaExceeded, ServerTimeout,
     StreamStalled, YGptError,
 )
 from . import chat_api, message_size, rpc_errors
 from .chunks import Chunk, chat_chunk, grpc_chunk
-from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder
+from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder, header_safe
 from .endpoints import CLOUD_ENDPOINT, parse_endpoint, url_address
 from .loop import LoopThread, Stalled
 from .models import configured
@@ -287,6 +287,8 @@ class Client:
         found = None if self.credential is NO_CREDENTIAL else self.credential.source
         if found is None or not self.folder_id:
             raise CredentialsMissing(found=found, folder=self.folder_id)
+        if not header_safe(self.credential):
+            raise CredentialMalformed(found)
 
     def check_reachable(self) -> None:
         """ServerUnavailable now, naming the endpoint, if nothing answers there (for

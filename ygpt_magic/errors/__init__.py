@@ -21,8 +21,8 @@ from .service import (
     StreamStalled,
 )
 from .usage import (
-    CacheMiss, CacheUnusable, ChatBusy, ChatChanged, ChatFileError, CredentialInPrompt, InterpolationError,
-    NothingToFix, OptionError, UnknownChat,
+    CacheMiss, CacheUnusable, ChatBusy, ChatChanged, ChatFileError, CredentialInPrompt, CredentialMalformed,
+    InterpolationError, NothingToFix, OptionError, UnknownChat,
 )
 from .work import (
     BatchFailed, BatchUnknown, DataExtraMissing, DatasetRejected, ImageError, ImagesNotTaken, NoChatEndpoint,
@@ -31,7 +31,8 @@ from .work import (
 
 __all__ = [
     "AuthFailed", "BatchFailed", "BatchUnknown", "CacheMiss", "CacheUnusable", "ChatBusy",
-    "ChatChanged", "ChatFileError", "ContextTooLong", "CredentialInPrompt", "CredentialsMissing",
+    "ChatChanged", "ChatFileError", "ContextTooLong", "CredentialInPrompt", "CredentialMalformed",
+    "CredentialsMissing",
     "DataExtraMissing", "DatasetRejected", "ImageError", "ImagesNotTaken", "InternalError", "InterpolationError",
     "MessageTooLarge", "ModelNotFound", "NoChatEndpoint", "NothingToFix", "OptionError", "PermissionDenied",
     "QuotaExceeded", "ReplyNotValid", "RequestRejected", "SchemaError", "ServerFailed",
