@@ -28,7 +28,8 @@ _OVER_LIMIT = re.compile(r"larger than max \((\d+) vs\. (\d+)\)")
 
 def check(messages: list[dict[str, Any]], extras: dict[str, Any] | None = None) -> None:
     """MessageTooLarge, naming the largest part, if the request cannot fit in one message."""
-    parts = [(_part_name(index, message, len(messages)), _size(message)) for index, message in enumerate(messages)]
+    parts = [(_part_name(index, message, len(messages)), _size(message))
+             for index, message in enumerate(messages)]
     if extras:
         parts.append(("the tool declarations and the schema", _bytes(json.dumps(extras, default=str))))
     size = _REST + sum(part_size for _, part_size in parts)

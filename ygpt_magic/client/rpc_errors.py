@@ -17,8 +17,9 @@ import traceback
 from pathlib import Path
 
 from ..errors import (
-    AuthFailed, ContextTooLong, CredentialsMissing, InternalError, ModelNotFound, PermissionDenied, QuotaExceeded,
-    RequestRejected, ServerFailed, ServerGaveUp, ServerTimeout, ServerUnavailable, StreamBroken, YGptError,
+    AuthFailed, ContextTooLong, CredentialsMissing, InternalError, ModelNotFound, PermissionDenied,
+    QuotaExceeded, RequestRejected, ServerFailed, ServerGaveUp, ServerTimeout, ServerUnavailable, StreamBroken,
+    YGptError,
 )
 from . import message_size
 from .credentials import Credential, known_secrets

@@ -17,8 +17,8 @@ pictures); import them from here.
 from .base import InternalError, YGptError
 from .service import (
     AuthFailed, ContextTooLong, CredentialsMissing, MessageTooLarge, ModelNotFound, PermissionDenied,
-    QuotaExceeded, RequestRejected, ServerFailed, ServerGaveUp, ServerTimeout, ServerUnavailable, StreamBroken,
-    StreamStalled,
+    QuotaExceeded, RequestRejected, ServerFailed, ServerGaveUp, ServerTimeout, ServerUnavailable,
+    StreamBroken, StreamStalled,
 )
 from .usage import (
     CacheMiss, CacheUnusable, ChatBusy, ChatChanged, ChatFileError, CredentialInPrompt, CredentialMalformed,
@@ -32,10 +32,10 @@ from .work import (
 __all__ = [
     "AuthFailed", "BatchFailed", "BatchUnknown", "CacheMiss", "CacheUnusable", "ChatBusy",
     "ChatChanged", "ChatFileError", "ContextTooLong", "CredentialInPrompt", "CredentialMalformed",
-    "CredentialsMissing",
-    "DataExtraMissing", "DatasetRejected", "ImageError", "ImagesNotTaken", "InternalError", "InterpolationError",
-    "MessageTooLarge", "ModelNotFound", "NoChatEndpoint", "NothingToFix", "OptionError", "PermissionDenied",
-    "QuotaExceeded", "ReplyNotValid", "RequestRejected", "SchemaError", "ServerFailed",
-    "ServerGaveUp", "ServerTimeout", "ServerUnavailable", "StreamBroken", "StreamStalled",
-    "ToolError", "ToolRoundsExceeded", "UnknownChat", "YGptError",
+    "CredentialsMissing", "DataExtraMissing", "DatasetRejected", "ImageError", "ImagesNotTaken",
+    "InternalError", "InterpolationError", "MessageTooLarge", "ModelNotFound", "NoChatEndpoint",
+    "NothingToFix", "OptionError", "PermissionDenied", "QuotaExceeded", "ReplyNotValid",
+    "RequestRejected", "SchemaError", "ServerFailed", "ServerGaveUp", "ServerTimeout",
+    "ServerUnavailable", "StreamBroken", "StreamStalled", "ToolError", "ToolRoundsExceeded",
+    "UnknownChat", "YGptError",
 ]
