@@ -15,7 +15,7 @@ import pytest
 from visible import visible
 
 from ygpt_magic.chat import ChatSession, Reply, Usage, planning
-from ygpt_magic.errors import ChatBusy, ServerUnavailable, StreamBroken
+from ygpt_magic.errors import ChatBusy, InternalError, ServerUnavailable, StreamBroken
 from ygpt_magic.exchange import run_exchange
 from ygpt_magic.render import StreamRenderer
 
@@ -191,9 +191,9 @@ def test_errors_keep_partial_text_and_leave_the_chat_exactly_as_it_was(items, er
     assert not session.is_busy()
 
 
-def test_unexpected_errors_never_show_their_message():
+def test_unexpected_errors_are_ours_and_never_show_a_secret():
     session, client, renderer, screen = setup(Chunk("Par"), RuntimeError("token t1.SECRETSECRETSECRET"))
-    with pytest.raises(RuntimeError):
+    with pytest.raises(InternalError, match=r"error in ygpt_magic itself.*RuntimeError: token \*\*\*"):
         run_exchange(session, client, planning.plan(session, "Next"), renderer)
     assert "SECRET" not in str(screen.bundles) and screen.text().startswith("Par\n⚠ stopped")
 

@@ -232,3 +232,28 @@ def test_the_panel_shows_that_a_turn_sent_a_picture(pics, ygpt_server):
         assert user.startswith("What colour is it?") and "🖼 image 'png': PNG 64×48" in user
     finally:
         panel.close()
+
+
+def test_a_picture_after_a_tool_call_in_the_same_chat_carries_the_calls(shell, magics, tmp_path):
+    """Tool calls earlier in the chat go over the chat API as the assistant's tool_calls and the
+    tool's results, not as a crash in the client blamed on the server."""
+    script = tmp_path / "tools.json"
+    script.write_text(json.dumps({"replies": [
+        {"user": "How did the north do?", "tool_calls": [{"name": "get_sales", "arguments": {"region": "north"}}],
+         "after_tools": "The north sold {get_sales} units."},
+        {"user": "What colour is it?", "reply": "Blue."}]}), encoding="utf-8")
+    shell.run_cell('def get_sales(region: str) -> int:\n    """Sales of one region."""\n    return 1204')
+    shell.user_ns["png"] = png_bytes()
+    with emulator.start_local_server(scripts=[script]) as server:
+        shell.run_line_magic("ygpt", f"connect {server.address} --insecure --http {server.http_url}")
+        assert cell(shell, "%%ygpt --tools get_sales\nHow did the north do?").ok
+        run = cell(shell, f"%%ygpt --image png --model {MODEL}\nWhat colour is it?")
+        assert run.ok, run.message
+        assert_clean(run)
+        assert "Blue." in run.plain
+        sent = server.requests[-1].messages
+    assert sent[1] == {"role": "assistant", "text": "", "tool_calls": [{"name": "get_sales", "arguments": {"region": "north"}}]}
+    assert sent[2]["tool_results"] == [{"name": "get_sales", "content": "1204"}]
+    assert sent[-1]["text"] == "What colour is it?" and len(turns(magics)) == 2
+    for name in ("get_sales", "png"):
+        shell.user_ns.pop(name)

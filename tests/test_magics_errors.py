@@ -102,3 +102,52 @@ def test_a_prompt_too_long_for_the_budget_gives_both_numbers(shell, ygpt_server,
 def test_short_requests_do_not_call_the_tokenizer(shell, ygpt_server):
     cell(shell, "%%ygpt\nHello")
     assert [r.method for r in ygpt_server.requests] == ["Completion"]
+
+
+def _a_bug(*_args, **_kwargs):
+    """Stands for a bug of ours: an exception our own code raises, naming the key it holds."""
+    raise KeyError(f"text of {TEST_KEY}")
+
+
+def test_a_bug_of_ours_while_sending_is_not_blamed_on_the_server(shell, ygpt_server, magics, monkeypatch):
+    from ygpt_magic.client import sdk
+    from ygpt_magic.errors import InternalError
+
+    before = chat_state(magics)
+    monkeypatch.setattr(sdk, "sdk_messages", _a_bug)
+    result = cell(shell, "%%ygpt\nHello")
+    assert_clear(result, InternalError, "error in ygpt_magic", "KeyError: 'text of ***'", "report it")
+    assert "server's side" not in result.message and "status page" not in result.message
+    assert chat_state(magics) == before
+
+
+def test_a_bug_of_ours_around_the_request_is_one_paragraph_not_a_traceback(shell, ygpt_server, magics, monkeypatch):
+    from ygpt_magic import exchange
+    from ygpt_magic.errors import InternalError
+
+    before = chat_state(magics)
+    monkeypatch.setattr(exchange, "_reply", _a_bug)
+    result = cell(shell, "%%ygpt\nHello")
+    assert_clear(result, InternalError, "error in ygpt_magic", "KeyError", "report it")
+    assert chat_state(magics) == before
+
+
+def test_a_cell_over_the_grpc_message_limit_is_refused_before_sending(shell, ygpt_server, magics):
+    from ygpt_magic.errors import MessageTooLarge
+
+    before, sent = chat_state(magics), len(ygpt_server.requests)
+    started = time.monotonic()
+    result = cell(shell, "%%ygpt\n" + "many words " * 500_000)
+    assert_clear(result, MessageTooLarge, "5.5 MB", "the new prompt", "4.2 MB", "by 1.3 MB")
+    assert time.monotonic() - started < 2 and len(ygpt_server.requests) == sent
+    assert chat_state(magics) == before
+
+
+def test_a_reply_over_the_grpc_message_limit_says_so(shell, magics, tmp_path):
+    from conftest import scripted
+    from ygpt_magic.errors import MessageTooLarge
+
+    with scripted(shell, tmp_path, "Write a lot", "word " * 1_000_000):
+        result = cell(shell, "%%ygpt --no-stream\nWrite a lot")
+    assert_clear(result, MessageTooLarge, "The reply is 5.0 MB", "4.2 MB", "by 0.8 MB", "--max-tokens")
+    assert magics.session.chats["default"].turns == []

@@ -7,6 +7,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+import time
 
 import pandas as pd
 import pytest
@@ -199,3 +200,32 @@ def test_a_job_collected_after_the_notebook_changed_is_recorded_under_what_was_s
     assert "w4" in shell.user_ns["spelled"][4]
     shell.run_line_magic("config", "YGptMagics.cache_mode = 'auto'")
     shell.run_line_magic("config", "YGptMagics.cache_path = None")
+
+
+@pytest.mark.parametrize("command", ["list", "status abc123"])
+def test_batch_commands_against_a_dead_endpoint_fail_within_the_connect_timeout(shell, command):
+    from ygpt_magic.errors import ServerUnavailable
+
+    shell.run_line_magic("ygpt", "connect 127.0.0.1:9 --insecure")
+    shell.run_line_magic("config", "YGptMagics.connect_timeout = 1")
+    started = time.monotonic()
+    run = cell(shell, f"%ygpt batch {command}")
+    assert time.monotonic() - started < 3
+    assert_clear_error(run, "could not reach", "127.0.0.1:9", error_type=ServerUnavailable)
+
+
+def test_a_batch_wait_whose_server_dies_fails_within_the_connect_timeout(shell, magics):
+    from ygpt_magic.emulator import start_local_server
+    from ygpt_magic.errors import ServerUnavailable
+
+    server = start_local_server(batch_row_delay=2.0)
+    shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
+    shell.run_line_magic("config", "YGptMagics.connect_timeout = 1")
+    shell.run_line_magic("config", "YGptMagics.batch_poll_interval = 0.05")
+    shell.user_ns["reviews"] = ["Great phone", "Broke in a week"]
+    threading.Timer(0.5, server.stop, kwargs={"grace": 0}).start()
+    started = time.monotonic()
+    run = cell(shell, f"%%ygpt --map reviews --batch --model {BATCH_MODEL}\nReview: {{item}}")
+    assert time.monotonic() - started < 5
+    assert_clear_error(run, "could not reach", server.address, error_type=ServerUnavailable)
+    shell.user_ns.pop("reviews")

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from cellrun import LOST_EXCEPTIONS, CellRun, run
+from cellrun import LOST_EXCEPTIONS, CellRun, assert_clear_error, run
 from ygpt_magic import commands
 
 pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)
@@ -342,3 +342,31 @@ def test_cache_file_and_provenance_hold_no_canary_and_no_folder(shell, magics, y
         assert not leaks(blob), f"canary {leaks(blob)} in {place}"
         if place != "logs":  # (the SDK logs the model URI it sends, folder included)
             assert FOLDER.encode() not in blob, f"the folder id is in {place}"
+
+
+#: keys with what a header cannot carry: a pasted newline, a Cyrillic letter, a NUL
+BAD_KEYS = {"newline": "AQVNbadkey0123456789\nabcdef", "cyrillic": "AQVNbadkey0123456789абвгд",
+            "nul": "AQVNbadkey0123456789\x00abcdef"}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_KEYS))
+def test_a_key_a_header_cannot_carry_is_refused_at_auth_naming_no_value(shell, magics, monkeypatch, kind):
+    from ygpt_magic.errors import CredentialMalformed
+
+    result = use_auth(monkeypatch, shell, BAD_KEYS[kind])
+    message = assert_clear_error(result, "the key entered at %ygpt auth", "%ygpt auth",
+                                 error_type=CredentialMalformed)
+    assert "badkey" not in result.shown and "0123456789" not in message
+    assert magics.connection.client().credential.secret != BAD_KEYS[kind].strip()
+
+
+@pytest.mark.parametrize("kind", ["newline", "cyrillic"])   # the environment holds no NUL
+def test_a_key_a_header_cannot_carry_is_refused_at_first_use_naming_the_variable(shell, ygpt_server, monkeypatch, kind):
+    from ygpt_magic.errors import CredentialMalformed
+
+    use_env(monkeypatch, "YC_API_KEY", BAD_KEYS[kind])
+    shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
+    sent = len(ygpt_server.requests)
+    result = run(shell, "%%ygpt\nHello")
+    assert_clear_error(result, "YC_API_KEY", error_type=CredentialMalformed)
+    assert "badkey" not in result.shown and len(ygpt_server.requests) == sent

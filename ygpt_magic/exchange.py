@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 from .chat import ChatSession, Options, Plan, Reply, Usage
 from .chat.tooluse import ToolCall
+from .client import rpc_errors
 from .errors import StreamBroken, YGptError
 
 MODES = ("stream", "once", "deferred")
@@ -169,8 +170,9 @@ def run_exchange(
     miss, come with nothing on screen and nothing sent).
 
     Returns the reply; an interrupted one has status ``"INTERRUPTED"`` and is not recorded
-    (unless ``keep_partial``). YGptError and other exceptions are shown by ``renderer.fail``
-    and re-raised, with the chat unchanged. ChatBusy (another request holds the chat) and
+    (unless ``keep_partial``). A YGptError is shown by ``renderer.fail`` and re-raised, with the
+    chat unchanged; any other exception is a bug of ours and becomes InternalError, shown and
+    raised the same way. ChatBusy (another request holds the chat) and
     ChatChanged (the chat's turns changed since ``plan`` was made) are raised before anything
     is shown or sent.
     """
@@ -186,35 +188,46 @@ def run_exchange(
         if cache is not None:
             ask.first(plan.messages, extras)
         renderer.start(plan.notes())
-        started = time.monotonic()
         try:
-            if tools is None:
-                last = ask(plan.messages, extras)
-            else:
-                shown = renderer if cache is None else _ReplayedRounds(renderer, ask)
-                last = tools.answer(ask, plan.messages, shown)
-        except (_Interrupted, KeyboardInterrupt) as stop:
-            reply = _reply(plan, getattr(stop, "last", None), started, tools, status="INTERRUPTED")
-            if keep_partial and not plan.once and reply.text:
-                session.record(plan, reply)
-                renderer.interrupt(reply.text, kept=True)
-            else:
-                renderer.interrupt(reply.text)
-            return reply
+            return _answered(session, plan, renderer, ask, extras, tools=tools, cache=cache,
+                             keep_partial=keep_partial)
         except YGptError as error:
             renderer.fail(str(error))
             raise
         except Exception as error:
-            # Not one of ours: its message may come from deep inside the SDK (and could carry
-            # a credential), so only its type is shown; the traceback still tells developers.
-            renderer.fail(f"Unexpected error ({type(error).__name__}); see the traceback below.")
-            raise
-        reply = _reply(plan, last, started, tools)
-        if cache is not None and ask.replayed:
-            reply = replace(reply, cached=True, recorded=ask.recorded)
-        session.record(plan, reply)
-        renderer.finish(reply)
+            # Not an error of the service (the client translated those): a bug of ours, said
+            # as such with its one-line summary (secrets masked), never as the server's.
+            in_use = getattr(client, "credential", None)
+            bug = rpc_errors.internal_error(error, getattr(in_use, "secret", None))
+            renderer.fail(str(bug))
+            raise bug from None
+
+
+def _answered(session: ChatSession, plan: Plan, renderer: Renderer, ask: Callable[[list[dict], dict], Any],
+              extras: dict, *, tools: ToolRounds | None, cache: Cache | None, keep_partial: bool) -> Reply:
+    """The exchange once shown: ask (through the tool loop, if any), then record the complete
+    reply; a stop records nothing (or the partial text, with ``keep_partial``)."""
+    started = time.monotonic()
+    try:
+        if tools is None:
+            last = ask(plan.messages, extras)
+        else:
+            shown = renderer if cache is None else _ReplayedRounds(renderer, ask)
+            last = tools.answer(ask, plan.messages, shown)
+    except (_Interrupted, KeyboardInterrupt) as stop:
+        reply = _reply(plan, getattr(stop, "last", None), started, tools, status="INTERRUPTED")
+        if keep_partial and not plan.once and reply.text:
+            session.record(plan, reply)
+            renderer.interrupt(reply.text, kept=True)
+        else:
+            renderer.interrupt(reply.text)
         return reply
+    reply = _reply(plan, last, started, tools)
+    if cache is not None and ask.replayed:
+        reply = replace(reply, cached=True, recorded=ask.recorded)
+    session.record(plan, reply)
+    renderer.finish(reply)
+    return reply
 
 
 def _reply(plan: Plan, last: Any, started: float, tools: ToolRounds | None,

@@ -17,14 +17,16 @@ import asyncio
 import json
 import tempfile
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..chat.values import Options
 from ..errors import BatchUnknown, DataExtraMissing, DatasetRejected
 from . import rpc_errors
+
+_T = TypeVar("_T")
 
 REQUEST_TASK = "TextToTextGenerationRequest"
 RUNNING = ("CREATED", "PENDING", "IN_PROGRESS")
@@ -175,7 +177,6 @@ class BatchJobs:
             client._guard(messages, extras)
 
         async def run() -> str:
-            await client._ensure_reachable()
             try:
                 dataset = await upload_requests(client._get_sdk(), requests, name=name)
             except Exception as exc:
@@ -183,17 +184,17 @@ class BatchJobs:
                     raise DatasetRejected([_problem(e) for e in exc.errors]) from None
                 raise
             return (await start(client._model(options, extras), dataset)).task_id
-        return client._call(run, options)
+        return self._call(run, options)
 
     def info(self, task_id: str) -> JobInfo:
-        return self._client._call(lambda: self._info(task_id), None)
+        return self._call(lambda: self._info(task_id))
 
     def outcome(self, task_id: str, requests: Sequence[Messages] | None = None) -> BatchOutcome:
         """The finished job's answers, aligned with ``requests`` (None: read back from the job)."""
         async def run() -> BatchOutcome:
             sdk = self._client._get_sdk()
             return await collect(sdk, await self._task(task_id), requests)
-        return self._client._call(run, None)
+        return self._call(run)
 
     def jobs(self, limit: int = 50) -> list[JobInfo]:
         """The folder's jobs, newest first."""
@@ -202,13 +203,23 @@ class BatchJobs:
             async for info in self._client._get_sdk().batch.list_info():
                 found.append(_job_info(info))
             return sorted(found, key=lambda job: job.created, reverse=True)[:limit]
-        return self._client._call(run, None)
+        return self._call(run)
 
     def cancel(self, task_id: str) -> JobInfo:
         async def run() -> JobInfo:
             await (await self._task(task_id)).cancel()
             return await self._info(task_id)
-        return self._client._call(run, None)
+        return self._call(run)
+
+    def _call(self, make_coro: Callable[[], Awaitable[_T]], options: Options | None = None) -> _T:
+        """Run a batch call once the endpoint accepts a connection: the SDK would wait out its
+        60 s deadline on a dead one and report that as the server's. Asked again before every
+        call (a poll of a --batch wait too: the server may have gone since), as a plain TCP
+        connect costs little beside a call that takes as long."""
+        async def reached() -> _T:
+            await self._client._ensure_reachable(again=True)
+            return await make_coro()
+        return self._client._call(reached, options)
 
     async def _task(self, task_id: str) -> Any:
         try:

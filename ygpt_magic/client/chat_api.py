@@ -7,7 +7,9 @@ same Chunks either way:
 
 - messages: ``text`` → ``content``; a message with pictures → content parts, the text first,
   then one ``image_url`` part a picture with its bytes as a ``data:image/...;base64`` URL (the
-  form the SDK's own multimodal example sends);
+  form the SDK's own multimodal example sends); earlier tool calls (chat/tooluse.py) → the
+  assistant's ``tool_calls`` with an id each, and their results → one ``role: tool`` message
+  per call naming that id, as the OpenAI-compatible API expects (it has no calls by name);
 - options: temperature, max tokens, JSON answers, reasoning (``reasoning_effort``);
 - results: the SDK yields the whole text so far, like the gRPC stream; the open models end with a
   usage-only chunk (status ``USAGE``), which keeps the finished status and brings the counts.
@@ -19,6 +21,7 @@ cloud's default, the local server's HTTP side, or the address ``%ygpt connect --
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 from ..chat.values import Options
@@ -36,16 +39,34 @@ def text_messages(messages: list[dict]) -> list[dict]:
 
 def chat_messages(messages: list[dict]) -> list[dict[str, Any]]:
     """Our messages as the chat API takes them."""
-    out = []
+    out: list[dict[str, Any]] = []
+    call_ids: list[str] = []  # the ids of the last message's calls, which its results answer
     for message in messages:
-        pictures = message.get("images") or ()
-        if not pictures:
-            out.append({"role": message["role"], "content": message["text"]})
-            continue
-        parts: list[dict[str, Any]] = [{"type": "text", "text": message["text"]}]
-        parts += [{"type": "image_url", "image_url": {"url": _data_url(picture)}} for picture in pictures]
-        out.append({"role": message["role"], "content": parts})
+        if "tool_calls" in message:
+            call_ids = [f"call_{len(out)}_{index}" for index in range(len(message["tool_calls"]))]
+            out.append(_calls_message(message["tool_calls"], call_ids))
+        elif "tool_results" in message:
+            out += [{"role": "tool", "tool_call_id": call_id, "content": result["content"]}
+                    for call_id, result in zip(call_ids, message["tool_results"])]
+        else:
+            out.append(_text_message(message))
     return out
+
+
+def _calls_message(calls: list[dict[str, Any]], call_ids: list[str]) -> dict[str, Any]:
+    return {"role": "assistant", "tool_calls": [
+        {"id": call_id, "type": "function",
+         "function": {"name": call["name"], "arguments": json.dumps(call["arguments"], ensure_ascii=False)}}
+        for call_id, call in zip(call_ids, calls)]}
+
+
+def _text_message(message: dict[str, Any]) -> dict[str, Any]:
+    pictures = message.get("images") or ()
+    if not pictures:
+        return {"role": message["role"], "content": message["text"]}
+    parts: list[dict[str, Any]] = [{"type": "text", "text": message["text"]}]
+    parts += [{"type": "image_url", "image_url": {"url": _data_url(picture)}} for picture in pictures]
+    return {"role": message["role"], "content": parts}
 
 
 def _data_url(picture: Any) -> str:

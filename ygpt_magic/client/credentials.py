@@ -10,6 +10,7 @@ case in a Jupyter kernel).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ SECRET_ENV_VARS: tuple[tuple[str, str], ...] = (
 FOLDER_ENV_VAR = "YC_FOLDER_ID"
 #: Every variable a credential or the folder is read from (connection.py: a change makes a new Client).
 SOURCE_ENV_VARS = (*(var for var, _ in SECRET_ENV_VARS), FOLDER_ENV_VAR, "YC_PROFILE")
+#: what a request header may carry and a key or token holds: visible ASCII only
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]*")
 #: What a local server started without a key of its own (`ygpt-magic serve`) accepts: it only
 #: checks that a credential is present.
 LOCAL_DUMMY_KEY = "local-dummy-key"
@@ -79,6 +82,21 @@ class Credential:
 
 
 NO_CREDENTIAL = Credential("none", "nowhere")
+
+
+def sendable(secret: str) -> bool:
+    """Can ``secret`` travel in a request header? Not with a pasted line break, a Cyrillic
+    letter or a NUL: gRPC refuses such metadata as INTERNAL and writes its own noise to stderr,
+    so such a key is refused by name before it is used."""
+    return _HEADER_SAFE.fullmatch(secret) is not None
+
+
+def header_safe(credential: Credential) -> bool:
+    """False when the credential's secret cannot travel in a header (see :func:`sendable`);
+    YC_TOKEN is read when each request is made, so it is read here too."""
+    if credential.kind == "env_iam_token":
+        return sendable(os.environ.get(credential.source, "").strip())
+    return credential.secret is None or sendable(credential.secret)
 
 
 def find_credential(explicit: str | None = None, *, local: bool = False) -> Credential:

@@ -46,11 +46,11 @@ class Reachability:
     def _accepted(self, name: str) -> None:
         self._accepted_at[name] = time.monotonic()
 
-    async def check(self, target: Target) -> None:
-        """Return once ``target`` accepts a TCP connection (at once if it did lately);
-        ServerUnavailable if it refuses or does not answer within the connect timeout."""
+    async def check(self, target: Target, *, again: bool = False) -> None:
+        """Return once ``target`` accepts a TCP connection (at once if it did lately, unless
+        ``again``); ServerUnavailable if it refuses or does not answer within the connect timeout."""
         name, (host, port) = target
-        if self._fresh(name):
+        if self._fresh(name) and not again:
             return
         try:
             _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), self._timeout)

@@ -5,18 +5,26 @@ Only the gRPC status code and the server's `details()` are used: the SDK's own e
 message, and callers raise our error `from None` so IPython does not print the original either.
 No SDK import here: exceptions are recognised by their gRPC interface or class name. The chat
 API's failures (httpx, for requests with pictures) get the gRPC status the cloud's HTTP code
-stands for, so both APIs end in the same messages.
+stands for, so both APIs end in the same messages. An exception that is none of these, a bug
+of ours (or the SDK refusing what we gave it), is InternalError: never the server's.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import traceback
+from pathlib import Path
 
 from ..errors import (
-    AuthFailed, ContextTooLong, CredentialsMissing, ModelNotFound, PermissionDenied, QuotaExceeded,
-    RequestRejected, ServerFailed, ServerGaveUp, ServerTimeout, ServerUnavailable, StreamBroken, YGptError,
+    AuthFailed, ContextTooLong, CredentialsMissing, InternalError, ModelNotFound, PermissionDenied,
+    QuotaExceeded, RequestRejected, ServerFailed, ServerGaveUp, ServerTimeout, ServerUnavailable, StreamBroken,
+    YGptError,
 )
-from .credentials import Credential
+from . import message_size
+from .credentials import Credential, known_secrets
+
+log = logging.getLogger(__name__)
 
 _NUMBER = re.compile(r"\d[\d,_]*")
 _CONTEXT_WORDS = ("token", "context", "too long", "too many")
@@ -30,6 +38,15 @@ HTTP_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION
 #: httpx's transport failures (by class name, in their class hierarchy) as gRPC statuses
 HTTP_TRANSPORT = {"ConnectError": "UNAVAILABLE", "ConnectTimeout": "UNAVAILABLE",
                   "TimeoutException": "DEADLINE_EXCEEDED", "TransportError": "UNAVAILABLE"}
+#: packages whose own exceptions are failures on the way to the server or of its reply
+TRANSPORT_PACKAGES = frozenset({"grpc", "httpx", "httpcore", "h11", "h2", "google",
+                                "yandex_ai_studio_sdk", "yandex_cloud_ml_sdk"})
+#: what code raises when it is wrong, wherever it is raised: in our code, or in the SDK
+#: given something it does not take; never a failure of the server
+PROGRAMMING_ERRORS = (TypeError, ValueError, AttributeError, LookupError, NameError,
+                      AssertionError, ArithmeticError, RecursionError)
+_OUR_CODE = str(Path(__file__).resolve().parent.parent)
+_EMULATOR = str(Path(_OUR_CODE, "emulator"))
 
 
 def status_of(exc: BaseException) -> tuple[str | None, str]:
@@ -77,6 +94,28 @@ def _http_details(response) -> str:
     return str(error.get("message", "")) if isinstance(error, dict) else ""
 
 
+def is_ours(exc: BaseException) -> bool:
+    """A bug of ours: not an exception of the SDK, gRPC or the HTTP client, and either a
+    programming error or raised by ygpt_magic's own code (the SDK's own RuntimeErrors about
+    a reply stay the server's)."""
+    if type(exc).__module__.partition(".")[0] in TRANSPORT_PACKAGES:
+        return False
+    return isinstance(exc, PROGRAMMING_ERRORS) or _raised_by_us(exc)
+
+
+def _raised_by_us(exc: BaseException) -> bool:
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = frames[-1].filename if frames else ""
+    return where.startswith(_OUR_CODE) and not where.startswith(_EMULATOR)
+
+
+def internal_error(exc: BaseException, *secrets: str | None) -> InternalError:
+    """The InternalError for a bug of ours, with ``secrets`` and every credential this kernel
+    knows masked out; its traceback goes to the DEBUG log, for whoever reports it."""
+    log.debug("an error in ygpt_magic", exc_info=exc)
+    return InternalError(exc, (*secrets, *(known.secret for known in known_secrets())))
+
+
 def is_unavailable(exc: BaseException) -> bool:
     return status_of(exc)[0] == "UNAVAILABLE"
 
@@ -108,9 +147,14 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
     is the server's own deadline), `history_turns` earlier turns were sent.
     """
     status, details = status_of(exc)
+    if status is None and is_ours(exc):
+        return internal_error(exc, credential.secret)
     if status is None:
         return _non_grpc(exc, endpoint=endpoint, timeout=timeout, after_chunks=after_chunks,
                          attempt=attempt)
+    too_large = message_size.reply_over_limit(details) if status == "RESOURCE_EXHAUSTED" else None
+    if too_large is not None:
+        return too_large
     if after_chunks and status not in ("UNAUTHENTICATED", "PERMISSION_DENIED"):
         return StreamBroken(after_chunks, f"{status}: {details}", attempt)
     attempts = retries + 1
@@ -138,7 +182,8 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
 
 def _non_grpc(exc: BaseException, *, endpoint: str, timeout: float,
               after_chunks: int, attempt: int) -> YGptError:
-    """Failures that are not a gRPC status: missing auth, timeouts, discovery, the unexpected."""
+    """Failures that are not a gRPC status nor ours: missing auth, timeouts, discovery, the
+    unexpected."""
     name = type(exc).__name__
     text = str(exc)
     if isinstance(exc, RuntimeError) and "authorization data" in text:

@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..chat.values import Options
 from ..errors import (
-    CredentialsMissing, NoChatEndpoint, OptionError, QuotaExceeded, ServerTimeout,
+    CredentialMalformed, CredentialsMissing, NoChatEndpoint, OptionError, QuotaExceeded, ServerTimeout,
     StreamStalled, YGptError,
 )
-from . import chat_api, guard, rpc_errors
+from . import chat_api, guard, message_size, rpc_errors
 from .chunks import Chunk, chat_chunk, grpc_chunk
-from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder, known_secrets
+from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder, header_safe, known_secrets
 from .endpoints import CLOUD_ENDPOINT, parse_endpoint, url_address
 from .loop import LoopThread, Stalled
 from .models import configured
@@ -167,6 +167,7 @@ class Client:
             raise OptionError("Pictures go through the chat API, which has no deferred mode: run the "
                               "cell without --deferred.")
         self._guard(messages, extras)
+        message_size.check(messages, extras)
 
         async def start():
             await self._ensure_reachable()
@@ -214,6 +215,7 @@ class Client:
             async def run() -> Chunk:
                 started = time.monotonic()
                 self._guard(messages, extras)  # a row that carries a credential fails alone
+                message_size.check(messages, extras)
                 try:
                     return grpc_chunk(await model.run(sdk_messages(messages), timeout=self.settings.timeout),
                                   None)
@@ -240,6 +242,7 @@ class Client:
         text only: a picture's cost is the caller's to add (chat/pictures.py PICTURE_TOKENS).
         Counting sends the text too, so it passes the same guard."""
         self._guard(messages, extras)
+        message_size.check(chat_api.text_messages(messages), extras)
 
         async def run():
             await self._ensure_reachable()
@@ -300,16 +303,19 @@ class Client:
         if found is None or not self.folder_id:
             raise CredentialsMissing(found=found, folder=self.folder_id,
                                      server=None if self.endpoint == CLOUD_ENDPOINT else self.endpoint)
+        if not header_safe(self.credential):
+            raise CredentialMalformed(found)
 
     def check_reachable(self) -> None:
         """ServerUnavailable now, naming the endpoint, if nothing answers there (for
         `%ygpt connect`, so "connected" is never said of an address where nothing listens)."""
         self._loop.run(self._ensure_reachable())
 
-    async def _ensure_reachable(self) -> None:
+    async def _ensure_reachable(self, *, again: bool = False) -> None:
         """ServerUnavailable within the connect timeout if nothing listens (reach.py), before
-        requests that are not raced against it (deferred, tokenizer, batch, many)."""
-        await self._reach.check(self._target(chat=False))
+        requests that are not raced against it (deferred, tokenizer, batch, many); ``again``:
+        connect even if the endpoint accepted a connection lately."""
+        await self._reach.check(self._target(chat=False), again=again)
 
     def _target(self, chat: bool) -> Target:
         """Where a request goes: the chat API's own address when it has one, else the endpoint."""
@@ -320,9 +326,11 @@ class Client:
     def _route(self, messages: list[dict], extras: Extras) -> Callable[[Any, Chunk | None], Chunk]:
         """How this request's results become Chunks: over the chat API when it carries pictures
         (refused up front when this target has no chat API, or with tools or a schema, which
-        this client sends over gRPC only), else gRPC. _prepare goes the same way: it takes
+        this client sends over gRPC only), else gRPC (a request too big for one gRPC message is
+        refused here). _prepare goes the same way: it takes
         the route rather than looking through the messages for pictures again."""
         if not chat_api.has_pictures(messages):
+            message_size.check(messages, extras)
             return grpc_chunk
         if extras:
             raise OptionError("Pictures and --tools / --schema do not go together yet: pictures "

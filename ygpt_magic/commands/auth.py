@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import getpass
 
-from ..errors import OptionError
+from ..client.credentials import sendable
+from ..errors import CredentialMalformed, OptionError
 from ._common import show
 from .args import subcommand
 
@@ -24,6 +25,8 @@ def run(magics, line: str) -> None:
                           "so that the key never lands in the notebook. Run %ygpt auth alone, "
                           "and clear this cell if you typed a key into it.")
     secret = getpass.getpass("API key or IAM token (hidden; empty = use the environment): ")
+    if not sendable(secret.strip()):
+        raise CredentialMalformed("%ygpt auth")  # before the folder is asked, nothing changed
     folder = input("Folder id (empty = YC_FOLDER_ID): ")
     magics.connection.set_credentials(secret.strip() or None, folder.strip() or None)
     info = magics.connection.describe()

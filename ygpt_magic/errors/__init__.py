@@ -9,20 +9,20 @@ ipython/ipython#14024), and a subclass here would tie every layer, the chat laye
 IPython. The panel shows these messages in its status line; Python callers get ordinary
 exceptions. Each message is one paragraph and never contains a credential.
 
-The types live in four modules by what went wrong (``base``, ``usage``: before anything is
-sent, ``service``: what the service said, ``work``: tools, data, pictures); import them from
-here.
+The types live in four modules by what went wrong (``base``, with InternalError: a bug of ours;
+``usage``: before anything is sent, ``service``: what the service said, ``work``: tools, data,
+pictures); import them from here.
 """
 
-from .base import YGptError
+from .base import InternalError, YGptError
 from .service import (
-    AuthFailed, ContextTooLong, CredentialsMissing, ModelNotFound, PermissionDenied, QuotaExceeded,
-    RequestRejected, ServerFailed, ServerGaveUp, ServerTimeout, ServerUnavailable, StreamBroken,
-    StreamStalled,
+    AuthFailed, ContextTooLong, CredentialsMissing, MessageTooLarge, ModelNotFound, PermissionDenied,
+    QuotaExceeded, RequestRejected, ServerFailed, ServerGaveUp, ServerTimeout, ServerUnavailable,
+    StreamBroken, StreamStalled,
 )
 from .usage import (
-    CacheLocked, CacheMiss, CacheUnusable, ChatBusy, ChatChanged, ChatFileError, CredentialInPrompt, InterpolationError,
-    NothingToFix, OptionError, UnknownChat,
+    CacheLocked, CacheMiss, CacheUnusable, ChatBusy, ChatChanged, ChatFileError, CredentialInPrompt,
+    CredentialMalformed, InterpolationError, NothingToFix, OptionError, UnknownChat,
 )
 from .work import (
     BatchFailed, BatchUnknown, DataExtraMissing, DatasetRejected, ImageError, ImagesNotTaken, NoChatEndpoint,
@@ -31,10 +31,11 @@ from .work import (
 
 __all__ = [
     "AuthFailed", "BatchFailed", "BatchUnknown", "CacheLocked", "CacheMiss", "CacheUnusable", "ChatBusy",
-    "ChatChanged", "ChatFileError", "ContextTooLong", "CredentialInPrompt", "CredentialsMissing",
-    "DataExtraMissing", "DatasetRejected", "ImageError", "ImagesNotTaken", "InterpolationError",
-    "ModelNotFound", "NoChatEndpoint", "NothingToFix", "OptionError", "PermissionDenied",
-    "QuotaExceeded", "ReplyNotValid", "RequestRejected", "SchemaError", "ServerFailed",
-    "ServerGaveUp", "ServerTimeout", "ServerUnavailable", "StreamBroken", "StreamStalled",
-    "ToolError", "ToolRoundsExceeded", "UnknownChat", "YGptError",
+    "ChatChanged", "ChatFileError", "ContextTooLong", "CredentialInPrompt", "CredentialMalformed",
+    "CredentialsMissing", "DataExtraMissing", "DatasetRejected", "ImageError", "ImagesNotTaken",
+    "InternalError", "InterpolationError", "MessageTooLarge", "ModelNotFound", "NoChatEndpoint",
+    "NothingToFix", "OptionError", "PermissionDenied", "QuotaExceeded", "ReplyNotValid",
+    "RequestRejected", "SchemaError", "ServerFailed", "ServerGaveUp", "ServerTimeout",
+    "ServerUnavailable", "StreamBroken", "StreamStalled", "ToolError", "ToolRoundsExceeded",
+    "UnknownChat", "YGptError",
 ]

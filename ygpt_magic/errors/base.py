@@ -1,4 +1,5 @@
-"""The base of every user-facing error, and the cleaning of what a server said.
+"""The base of every user-facing error, the cleaning of what a server said, and the error a bug
+of ours becomes.
 
 Messages never contain a credential: details that come from a server go through
 :func:`_clean`, which masks anything shaped like a key or token.
@@ -7,6 +8,7 @@ Messages never contain a credential: details that come from a server go through
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 _SECRET_SHAPES = re.compile(
     r"(?i)(?:(?:api-key|bearer)\s+\S+)"  # an Authorization header value
@@ -34,3 +36,21 @@ def _with_detail(message: str, detail: object) -> str:
 
 class YGptError(Exception):
     """Base of all user-facing errors: ``str(e)`` is one paragraph, what happened + what to do."""
+
+
+class InternalError(YGptError):
+    """An exception from ygpt_magic's own code (or from the SDK given something it does not
+    take): a bug of ours, said as such, so it is never taken for the server's failure nor the
+    user's. ``secrets``: the credentials this kernel knows, masked out of the summary (the
+    exception's text may hold anything)."""
+
+    def __init__(self, exc: BaseException, secrets: Iterable[str | None] = ()) -> None:
+        summary = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        for secret in secrets:
+            if secret:
+                summary = summary.replace(secret, "***")
+        super().__init__(
+            f"This is an error in ygpt_magic itself, not in the server or the cell ({_clean(summary)}). "
+            f"Please report it to the ygpt_magic maintainers with this message and the steps that "
+            f"led to it; trying again will likely fail the same way.")
+        self.original = exc

@@ -19,7 +19,9 @@ INTERNAL and the rest  ServerFailed         ``ServerFailed(status, detail=None)`
 stream ended early     StreamBroken         ``StreamBroken(chunks=0, detail=None, attempt=1)``
 =====================  ===================  ===========================================
 
-A request that is too long for the context is ``ContextTooLong(needed, budget)``; the client also
+A request or a reply over gRPC's message size (checked before sending; a reply as it arrives)
+is ``MessageTooLarge(size, limit, part)``. A request that is too long for the context is
+``ContextTooLong(needed, budget)``; the client also
 raises it for an INVALID_ARGUMENT whose detail says so, with ``history_turns`` (the earlier turns
 sent with it, so the advice fits).
 """
@@ -54,6 +56,31 @@ class ContextTooLong(YGptError):
                     if history_turns else f"{shorten}.")
         super().__init__(f"{head} {todo}")
         self.needed, self.budget = needed, budget
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
+class MessageTooLarge(YGptError):
+    """A request (``part``: its largest part, named) or the reply (``part`` None) over the
+    largest message gRPC carries: the server would refuse it as RESOURCE_EXHAUSTED, which the
+    SDK retries as a quota error, so it is said for what it is, with the sizes."""
+
+    def __init__(self, size: int, limit: int, part: tuple[str, int] | None = None) -> None:
+        over = (f"{_megabytes(size)}, over the {_megabytes(limit)} a gRPC message may carry by "
+                f"{_megabytes(size - limit)}")
+        if part is None:
+            text = (f"The reply is {over}, so it could not be received and nothing was added to "
+                    f"the chat. Ask for a shorter answer: set --max-tokens N, or ask for less.")
+        else:
+            name, part_size = part
+            text = (f"This request is {over}; the largest part is {name}, {_megabytes(part_size)}. "
+                    f"Nothing was sent. Send less: split the text over several cells, pass a part "
+                    f"of a large {{value}}, or use --map to send rows one at a time; a "
+                    f"chat whose earlier turns are too big goes on with --once or %ygpt reset.")
+        super().__init__(text)
+        self.size, self.limit = size, limit
 
 
 class CredentialsMissing(YGptError):

@@ -80,6 +80,21 @@ class CredentialInPrompt(YGptError):
         self.where = where
 
 
+class CredentialMalformed(YGptError):
+    """A key or token holds what a request header cannot carry; named by where it came from
+    (a variable, or %ygpt auth), never shown."""
+
+    def __init__(self, source: str) -> None:
+        where = "the key entered at %ygpt auth" if source == "%ygpt auth" else f"the key or token in {source}"
+        again = "run %ygpt auth again" if source == "%ygpt auth" else f"set {source} again"
+        super().__init__(
+            f"{where[0].upper()}{where[1:]} holds a character a request header cannot carry (a line "
+            f"break, a non-ASCII letter or a control character), so it was not used; it is not "
+            f"shown here. Copy it again from the Yandex Cloud console, whole and alone, and "
+            f"{again}.")
+        self.source = source
+
+
 class NothingToFix(YGptError):
     """`%ygpt fix` found no failed cell to work on."""
 
