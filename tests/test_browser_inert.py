@@ -68,7 +68,7 @@ def test_no_door_lets_a_reply_file_or_metadata_run_in_jupyterlab(sync_playwright
     hostile_notebook(tmp_path)
     tool = f"def lookup(query: str) -> str:\n    '''Look up a review.'''\n    return {REPLY!r}"
     with start_local_server(scripts=[script]) as server:
-        server.faults.latency(0.01)  # the streamed reply arrives in many frames, each rendered
+        server.faults.latency(0.003)  # the streamed reply arrives in several frames, each rendered
         cells = [
             f"%load_ext ygpt_magic\n%ygpt connect {server.address} --insecure",
             f"%%ygpt\n{PROMPT}",                                   # streamed
@@ -88,7 +88,7 @@ def test_no_door_lets_a_reply_file_or_metadata_run_in_jupyterlab(sync_playwright
             requests: list[str] = []
             page.on("request", lambda request: requests.append(request.url))
             panel = page.locator(".ygpt-panel")
-            panel.wait_for()
+            panel.wait_for(timeout=90_000)  # every cell above ran
             box = panel.locator(".ygpt-input textarea")
             box.fill(PAYLOADS[0] + " " + PAYLOADS[1])  # the user's own bubble
             box.press("Enter")
@@ -116,7 +116,8 @@ def test_no_door_lets_a_reply_file_or_metadata_run_in_jupyterlab(sync_playwright
                 "cached" in " ".join(outputs[5].all_inner_texts())
             provenance = "\n".join(outputs[9].all_inner_texts())
             assert PAYLOADS[0] in provenance and PAYLOADS[1] in provenance, provenance
-            assert PAYLOADS[3] in "\n".join(outputs[10].all_inner_texts())  # --dry-run
+            dry_run = "\n".join(outputs[10].all_inner_texts())  # the messages as JSON, quotes escaped
+            assert json.dumps(PAYLOADS[3])[1:-1] in dry_run, dry_run
             bubbles = "\n".join(panel.locator(".ygpt-bubble").all_inner_texts())
             assert PAYLOADS[0] in bubbles and "window.__pwned=9" in bubbles, bubbles
             assert outputs[1].locator("mjx-container").count() >= 1, "math is typeset"
