@@ -122,7 +122,7 @@ def test_serve_refuses_an_out_of_range_port_or_delay_with_a_usage_line(flags, sa
 
 @pytest.mark.parametrize("content, says", [
     ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
-    ('{"replies": []}' + " " * (8 * 1024 * 1024), "over the 4 MiB limit"),
+    ('{"replies": []}' + " " * (20 * 1024 * 1024), "over the 16 MiB limit"),
 ])
 def test_serve_refuses_a_deep_or_huge_script_with_one_line(tmp_path: Path, content, says):
     script = tmp_path / "odd.json"
@@ -135,4 +135,4 @@ def test_serve_refuses_a_deep_or_huge_script_with_one_line(tmp_path: Path, conte
 
 def test_serve_refuses_an_endless_script_without_reading_it_all():
     result = subprocess.run([*CLI, "serve", "--script", "/dev/zero"], capture_output=True, text=True, timeout=30)
-    assert result.returncode == 2 and "over the 4 MiB limit" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "over the 16 MiB limit" in result.stderr and "Traceback" not in result.stderr

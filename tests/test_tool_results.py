@@ -40,5 +40,5 @@ def test_nan_and_inf_in_a_result_go_as_null_in_valid_json_and_the_call_says_so(s
     [sent] = completions(tool_server)[-1].messages[2]["tool_results"]
     assert json.loads(sent["content"], parse_constant=pytest.fail) == {
         "mean_rating": None, "best": None, "counts": [3, None]}
-    assert "3 NaN/inf values sent as null" in run.plain
+    assert "3 NaN/inf values sent as null" in run.plain_page
     assert_clean(run)

@@ -157,7 +157,7 @@ class PanelRenderer(StreamRenderer):
 
     def __init__(self, live: LiveReply, *, fmt: str, interval: float, json_reply: bool = False) -> None:
         super().__init__(fmt=fmt, interval=interval, display=live.display, label=live.label,
-                         json_reply=json_reply)
+                         json_reply=json_reply, calls_apart=False)  # one bubble holds them all
         self._live = live
 
     def update(self, text: str) -> None:
@@ -183,5 +183,5 @@ def final_bundle(reply: Reply, fmt: str, *, json_reply: bool = False) -> dict[st
     """A recorded reply exactly as a cell's final render shows it (``StreamRenderer.finish``)."""
     captured: dict[str, Any] = {}
     StreamRenderer(fmt=fmt, display=lambda bundle, **_: captured.update(bundle),
-                   json_reply=json_reply).finish(reply)
+                   json_reply=json_reply, calls_apart=False).finish(reply)
     return captured

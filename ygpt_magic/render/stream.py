@@ -216,7 +216,7 @@ class StreamRenderer:
         """The reply in its format, notes above, footer below; the last update of the handle,
         with the reply's provenance in the output's metadata (saved in the notebook). A recorded
         reply shown anew (the panel) brings its tool calls with it."""
-        if not self._tools and self._handle is None and not self.updates:
+        if not self._tools and not self.updates:
             for call in reply.tool_calls:
                 self.tool_done(call, show=False)
         if self._json_fence:

@@ -42,9 +42,10 @@ from . import Generation
 from .json_reply import json_reply
 
 BUILTIN_SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
-#: the largest script file read: thousands of replies fit (the built-in ones are a few KiB each),
-#: and reading stops there, so a wrong path (a device, a huge log) cannot exhaust memory
-MAX_SCRIPT_BYTES = 4 * 2**20
+#: the largest script file read: thousands of replies fit, and so does one reply larger than a gRPC
+#: message (4 MiB, to test what a client does with it); reading stops there, so a wrong path (a
+#: device, a huge log) cannot exhaust memory
+MAX_SCRIPT_BYTES = 16 * 2**20
 _KEYS = {"user", "system", "after", "turn", "reply", "name", "tool_calls", "after_tools"}
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _SPACE = re.compile(r"\s+")
