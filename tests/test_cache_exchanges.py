@@ -62,8 +62,9 @@ def test_a_tool_cell_replays_with_the_server_stopped_and_its_function_runs_again
         assert_clean(replayed)
         reply = shell.user_ns["_ygpt"]
         assert reply.cached and reply.text == "The north sold 1204 units."
-        assert "🔧 get_sales" in replayed.final and f"cached · recorded {reply.recorded[:10]}" in replayed.final
-        assert replayed.updates == 1  # at once: the final form, tool line and all, is the first display
+        assert "🔧 get_sales" in replayed.page and f"cached · recorded {reply.recorded[:10]}" in replayed.final
+        # at once: the call's output and the reply's, each final in its first display
+        assert [o["update"] for o in replayed.outputs] == [False, False]
         assert [call.result for call in reply.tool_calls] == ["1204"]
     assert shell.user_ns["calls"] == [("north", 5), ("north", 5)]  # the notebook's code ran each time
     assert "4 hits" in cell(shell, "%ygpt cache").plain  # two rounds, twice
@@ -85,10 +86,10 @@ def test_a_changed_tool_result_is_sent_in_auto_mode_and_a_miss_in_replay_mode(sh
         changed = cell(shell, NORTH, cell_id="north")
         assert changed.ok and answer(shell) == "The north sold 999 units."
         assert not shell.user_ns["_ygpt"].cached
-        assert "🔧 get_sales" in changed.final and changed.updates > 1  # the sent round streamed
-        waiting = [visible(o["data"].get("text/html", "")) for o in changed.outputs]
-        assert any("🔧 get_sales" in shown and "waiting for" in shown for shown in waiting), \
-            "the replayed call's line and a waiting line show while the second round is sent"
+        assert "🔧 get_sales" in changed.page and changed.updates > 1  # the sent round streamed
+        frames = [visible(o["data"].get("text/html", "")) for o in changed.outputs]
+        assert frames[0].startswith("🔧 get_sales") and "waiting for" in frames[1], \
+            "the replayed call's output, then a waiting line while the second round is sent"
         [request] = completions(server)  # the first round hit, only the second was sent
         assert request.messages[-1]["tool_results"][0]["content"] == "999"
         server.faults.clear()

@@ -47,7 +47,7 @@ class Renderer(Protocol):
     def interrupt(self, text: str, *, kept: bool = False) -> None: ...
     def fail(self, message: str) -> None: ...
     def tool_running(self, line: str) -> None: ...
-    def tool_done(self, call: ToolCall, *, show: bool = True) -> None: ...
+    def tool_done(self, call: ToolCall) -> None: ...
     def note(self, line: str) -> None: ...
 
 
@@ -127,11 +127,10 @@ def _asker(client: Any, plan: Plan, renderer: Renderer, mode: str) -> Callable[[
 
 
 class _ReplayedRounds:
-    """The renderer a tool loop sees behind the reply cache. While every request so far was
-    replayed, each call's line is kept for the final form instead of shown as it runs, so a
-    replayed exchange is one display, as a replayed plain reply is (nbval compares it whole);
-    from the first request sent on, the calls show as usual. (A replayed round never waits, so
-    the waiting line, with the lines kept so far, shows only for a round that is sent.)"""
+    """The renderer a tool loop sees behind the reply cache: while every request so far was
+    replayed, a call's running line is not drawn, so each call's output appears once, final.
+    A notebook replayed in CI is checked by plain nbval, which compares first displays and
+    ignores their updates; from the first request sent on, calls show as usual."""
 
     def __init__(self, renderer: Renderer, ask: CachedAsk) -> None:
         self._renderer, self._ask = renderer, ask
@@ -140,8 +139,8 @@ class _ReplayedRounds:
         if not self._ask.replayed:
             self._renderer.tool_running(line)
 
-    def tool_done(self, call: ToolCall, *, show: bool = True) -> None:
-        self._renderer.tool_done(call, show=show and not self._ask.replayed)
+    def tool_done(self, call: ToolCall) -> None:
+        self._renderer.tool_done(call)
 
     def note(self, line: str) -> None:
         self._renderer.note(line)

@@ -335,7 +335,7 @@ def transcript(chat: Chat) -> str:
     for number, turn in enumerate(chat.turns, 1):
         reply = turn.reply
         parts.append(f"## {number}. User\n\n{turn.prompt}")
-        parts.extend(info.caption() for info in turn.images)
+        parts.extend(f"<sub>{info.caption()}</sub>" for info in turn.images)
         parts += [f"**{message_role(m)}**\n\n{_quote(message_text(m))}"
                   for m in turn.messages()[1:-1]]
         parts.append(f"## {number}. {short_model(reply.model)}\n\n{reply.text}")

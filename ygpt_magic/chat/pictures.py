@@ -40,7 +40,7 @@ class PictureInfo:
 
     def caption(self) -> str:
         """The line under a prompt that sent this picture (the panel, ``%ygpt export``)."""
-        return f"<sub>🖼 image {self.describe()}</sub>"
+        return f"🖼 image {self.describe()}"
 
     def placeholder(self) -> str:
         """The text later requests carry instead of the picture."""

@@ -181,19 +181,19 @@ class StreamRenderer:
         if self._showing_wait or self.clock() - self._last >= self.interval:
             self._show(self._streaming(f"⏳ running {line}…", quiet=True))
 
-    def tool_done(self, call: ToolCall, *, show: bool = True) -> None:
+    def tool_done(self, call: ToolCall) -> None:
         """A tool call has finished: its line and details stay above the reply from now on, and
-        the waiting line under them shows if the next answer is slow. With ``calls_apart`` and
-        ``show``, the call is drawn now, in an output of its own that is never sent again, so a
-        cell's display traffic grows with the number of calls, not with its square; without
-        ``show`` (a replayed round) it waits to be drawn with what shows next."""
+        the waiting line under them shows if the next answer is slow. With ``calls_apart`` the
+        call is drawn now, in an output of its own that is never sent again, so a cell's display
+        traffic grows with the number of calls, not with its square, and a replayed exchange
+        looks exactly like the one recorded (nbval compares them output by output)."""
         self._running = None
         line = tool_lines.line(call)
         self._tools.append((tool_lines.details(call, line), line))
-        self._waiting_line = True
-        if self.calls_apart and show and not self._done:
+        if self.calls_apart and not self._done:
             self._show({HTML: "", "text/plain": ""})
             self._handle, self._tools = None, []
+        self._waiting_line = True
 
     def note(self, line: str) -> None:
         """A note that stays above the reply (a bound that was reached on the way)."""
@@ -218,7 +218,7 @@ class StreamRenderer:
         reply shown anew (the panel) brings its tool calls with it."""
         if not self._tools and not self.updates:
             for call in reply.tool_calls:
-                self.tool_done(call, show=False)
+                self.tool_done(call)
         if self._json_fence:
             bundle = _markdown(reply, self._notes, _json_block(reply.text))
         elif self.fmt == "code":
