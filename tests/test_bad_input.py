@@ -130,7 +130,7 @@ BAD_INPUT = [
         {"many.json": lambda: json.dumps({"version": 1, "current": "c0", "chats": [
             {"name": f"c{i}", "system": None, "options": {"model": "yandexgpt"}, "turns": []}
             for i in range(1001)]}).encode()}, error=errors.ChatFileError),
-    Bad("save onto a directory", "%ygpt save TMP", ("is a directory", "unchanged"),
+    Bad("save onto a directory", "%ygpt save TMP", ("is a folder, not a regular file", "unchanged"),
         error=errors.ChatFileError),
     Bad("export an unknown chat", "%ygpt export TMP/x.md --chat nosuch", ("no chat named 'nosuch'",),
         error=errors.UnknownChat),

@@ -36,13 +36,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ..errors import ChatFileError, OptionError
+from . import replace
 from .pictures import FORMATS as PICTURE_FORMATS
 from .pictures import PictureInfo
 from .tooluse import ToolCall, message_role, message_text
@@ -273,20 +272,9 @@ def read(path: str | Path) -> Any:
 
 
 def write(path: str | Path, data: dict[str, Any]) -> None:
-    """Write ``data`` as JSON next to ``path`` and move it into place, so a failed save never
-    leaves half a file where a good one was."""
-    target = Path(path)
-    try:
-        fd, temporary = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as file:
-                json.dump(data, file, ensure_ascii=False, indent=1)
-            os.replace(temporary, target)
-        except BaseException:
-            os.unlink(temporary)
-            raise
-    except OSError as error:
-        raise ChatFileError(path, error.strerror or type(error).__name__) from None
+    """Write ``data`` as JSON to ``path`` the safe way (chat/replace.py): a failed save never
+    leaves half a file where a good one was, nor replaces a link or a device."""
+    replace.write_text(path, json.dumps(data, ensure_ascii=False, indent=1))
 
 
 def _quote(text: str) -> str:
