@@ -99,7 +99,7 @@ BAD_INPUT = [
     Bad("load without a path", "%ygpt load", ("required", "path"), error=errors.OptionError),
     Bad("load a missing file", "%ygpt load TMP/missing.json", ("missing.json", "no such file", "unchanged"),
         error=errors.ChatFileError),
-    Bad("load a directory", "%ygpt load TMP", ("is a directory", "unchanged"), error=errors.ChatFileError),
+    Bad("load a directory", "%ygpt load TMP", ("is a folder, not a regular file", "unchanged"), error=errors.ChatFileError),
     Bad("load malformed JSON", "%ygpt load TMP/bad.json", ("not valid JSON", "unchanged"),
         {"bad.json": lambda: b'{"version": 1, "chats": ['}, error=errors.ChatFileError),
     Bad("load a wrong version", "%ygpt load TMP/v3.json", ("version is 3", "versions 1 and 2"),

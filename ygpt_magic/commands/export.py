@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from IPython.core.magic_arguments import argument
 
-from ..chat import replace
+from ..chat import files
 from ..words import counted
 from ._common import output_path, show
 from .args import chat_arg, parse, subcommand
@@ -21,5 +21,5 @@ def run(magics, line: str) -> None:
     chat = magics.session.chat(args.chat, create=False)
     text = magics.session.export_markdown(chat.name)
     path = output_path(args.path)
-    replace.write_text(path, text)
+    files.write_text(path, text)
     show(f"Exported chat '{chat.name}' ({counted(len(chat.turns), 'turn')}) to {path}.")

@@ -22,7 +22,7 @@ from .service import (
 )
 from .usage import (
     CacheMiss, CacheUnusable, ChatBusy, ChatChanged, ChatFileError, CredentialInPrompt, InterpolationError,
-    NothingToFix, OptionError, UnknownChat,
+    NotebookError, NothingToFix, OptionError, UnknownChat,
 )
 from .work import (
     BatchFailed, BatchUnknown, DataExtraMissing, DatasetRejected, ImageError, ImagesNotTaken, NoChatEndpoint,
@@ -33,7 +33,7 @@ __all__ = [
     "AuthFailed", "BatchFailed", "BatchUnknown", "CacheMiss", "CacheUnusable", "ChatBusy",
     "ChatChanged", "ChatFileError", "ContextTooLong", "CredentialInPrompt", "CredentialsMissing",
     "DataExtraMissing", "DatasetRejected", "ImageError", "ImagesNotTaken", "InterpolationError",
-    "ModelNotFound", "NoChatEndpoint", "NothingToFix", "OptionError", "PermissionDenied",
+    "ModelNotFound", "NoChatEndpoint", "NotebookError", "NothingToFix", "OptionError", "PermissionDenied",
     "QuotaExceeded", "ReplyNotValid", "RequestRejected", "SchemaError", "ServerFailed",
     "ServerGaveUp", "ServerTimeout", "ServerUnavailable", "StreamBroken", "StreamStalled",
     "ToolError", "ToolRoundsExceeded", "UnknownChat", "YGptError",

@@ -24,7 +24,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..chat import Chat, ChatEvent, ChatSession, Turn, planning, replace, short_model
+from ..chat import Chat, ChatEvent, ChatSession, Turn, files, planning, short_model
 from ..errors import YGptError
 from ..exchange import run_exchange
 from ..render import RENDER_INTERVAL
@@ -171,7 +171,7 @@ class ChatPanel(widgets.VBox):
         """Write the chat as Markdown in the working folder; the status line says where."""
         path = Path.cwd() / f"ygpt-chat-{re.sub(r'[^A-Za-z0-9_.-]+', '-', self._name)}.md"
         try:
-            replace.write_text(path, self._session.export_markdown(self._name))
+            files.write_text(path, self._session.export_markdown(self._name))
         except YGptError as error:
             self._error(str(error))
             return path
