@@ -52,7 +52,7 @@ def _mode(path: str | Path, target: Path) -> int | None:
         return None
     kind = _not_a_file(mode)
     if kind:
-        shown = str(path) if target == Path(path) else f"{path} (a link to {target})"
+        shown = f"{path} (a link to {target})" if Path(path).is_symlink() else str(path)
         raise ChatFileError(path, f"{shown} is {kind}, not a regular file, so it was left as it "
                                   f"is; give the name of a file to write")
     return stat.S_IMODE(mode)
