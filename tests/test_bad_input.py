@@ -106,7 +106,7 @@ BAD_INPUT = [
     Bad("load without a path", "%ygpt load", ("required", "path"), error=errors.OptionError),
     Bad("load a missing file", "%ygpt load TMP/missing.json", ("missing.json", "no such file", "unchanged"),
         error=errors.ChatFileError),
-    Bad("load a directory", "%ygpt load TMP", ("is a directory", "unchanged"), error=errors.ChatFileError),
+    Bad("load a directory", "%ygpt load TMP", ("is a folder, not a regular file", "unchanged"), error=errors.ChatFileError),
     Bad("load malformed JSON", "%ygpt load TMP/bad.json", ("not valid JSON", "unchanged"),
         {"bad.json": lambda: b'{"version": 1, "chats": ['}, error=errors.ChatFileError),
     Bad("load a wrong version", "%ygpt load TMP/v3.json", ("version is 3", "versions 1 and 2"),
@@ -140,7 +140,7 @@ BAD_INPUT = [
         {"many.json": lambda: json.dumps({"version": 1, "current": "c0", "chats": [
             {"name": f"c{i}", "system": None, "options": {"model": "yandexgpt"}, "turns": []}
             for i in range(1001)]}).encode()}, error=errors.ChatFileError),
-    Bad("save onto a directory", "%ygpt save TMP", ("is a directory", "unchanged"),
+    Bad("save onto a directory", "%ygpt save TMP", ("is a folder, not a regular file", "unchanged"),
         error=errors.ChatFileError),
     Bad("export an unknown chat", "%ygpt export TMP/x.md --chat nosuch", ("no chat named 'nosuch'",),
         error=errors.UnknownChat),

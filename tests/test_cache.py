@@ -8,14 +8,16 @@ for a replayed cell).
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+from pathlib import Path
 
 import pytest
 from IPython.utils.capture import capture_output
 
 from cellrun import assert_clean, assert_clear_error
 from conftest import cell, completions
-from ygpt_magic.errors import CacheMiss, CacheUnusable
+from ygpt_magic.errors import CacheMiss, CacheUnusable, NotebookError
 
 EINSTEIN = ["Hi! What fields of science did Albert Einstein study?",
             "What important discoveries did he make?", "Make it shorter"]
@@ -211,7 +213,46 @@ def test_each_reply_carries_its_provenance_in_the_output_metadata(shell, ygpt_se
     saved.write_text(json.dumps(notebook), encoding="utf-8")
     table = cell(shell, f"%ygpt provenance {saved}").plain
     assert "cell 1 (In [3])" in table and table.count("yandexgpt/latest") == 2
-    assert_clear_error(cell(shell, f"%ygpt provenance {tmp_path / 'missing.ipynb'}"), "not a readable notebook")
+    assert_clear_error(cell(shell, f"%ygpt provenance {tmp_path / 'missing.ipynb'}"),
+                       "Could not read the notebook", "no such file")
+
+
+def _notebook(*outputs: object) -> bytes:
+    return json.dumps({"cells": [{"cell_type": "code", "outputs": list(outputs)}]}).encode()
+
+
+def _written(data):
+    """A maker of a notebook file holding ``data()`` (made only when the test runs)."""
+    def make(path: Path) -> str:
+        path.write_bytes(data())
+        return str(path)
+    return make
+
+
+def _fifo(path: Path) -> str:
+    os.mkfifo(path)
+    return str(path)
+
+
+HOSTILE_NOTEBOOKS = {
+    "odd-provenance": (_written(lambda: _notebook({"metadata": {"ygpt": {"options": "x", "usage": 5}}})),
+                       "an output of cell 1 has metadata of an unknown shape"),
+    "metadata-a-list": (_written(lambda: _notebook({"metadata": ["ygpt"]})), "unknown shape"),
+    "cells-of-text": (_written(lambda: b'{"cells": ["print(1)"]}'), "'cells' of the notebook is not a list"),
+    "deep-json": (_written(lambda: b"[" * 200_000 + b"]" * 200_000), "nested too deeply"),
+    "huge": (_written(lambda: _notebook() + b" " * 65 * 1024 * 1024), "64 MB limit"),
+    "dev-zero": (lambda path: "/dev/zero", "is a device, not a regular file"),
+    "fifo": (_fifo, "is a named pipe (FIFO), not a regular file"),
+}
+
+
+@pytest.mark.parametrize("kind", HOSTILE_NOTEBOOKS)
+def test_provenance_refuses_a_hostile_notebook_with_a_paragraph(shell, tmp_path, kind):
+    make, words = HOSTILE_NOTEBOOKS[kind]
+    path = make(tmp_path / "their.ipynb")
+    message = assert_clear_error(cell(shell, f"%ygpt provenance {path}"), "Could not read the notebook", words,
+                                 error_type=NotebookError)
+    assert "chat file" not in message
 
 
 def test_the_file_holds_no_prompt_folder_or_header(shell, ygpt_server, cache_file):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import os
 import signal
 import socket
 import subprocess
@@ -12,6 +14,7 @@ from pathlib import Path
 import grpc
 import pytest
 import requests
+from cryptography import x509
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -136,3 +139,63 @@ def test_serve_refuses_a_deep_or_huge_script_with_one_line(tmp_path: Path, conte
 def test_serve_refuses_an_endless_script_without_reading_it_all():
     result = subprocess.run([*CLI, "serve", "--script", "/dev/zero"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "over the 16 MiB limit" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_tls_keeps_its_key_in_a_private_folder_under_a_leaf_certificate(tmp_path: Path):
+    folder = tmp_path / "tls"
+    process, _ = start_serve("--tls", str(folder))
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=10)
+    cert = x509.load_pem_x509_certificate((folder / "cert.pem").read_bytes())
+    assert folder.stat().st_mode & 0o777 == 0o700 and (folder / "key.pem").stat().st_mode & 0o777 == 0o600
+    assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert ipaddress.ip_address("127.0.0.1") in names.get_values_for_type(x509.IPAddress)
+
+
+def _planted_key(folder: Path, victim: Path) -> None:
+    folder.mkdir(mode=0o700)
+    (folder / "key.pem").symlink_to(victim)
+
+
+def _shared_folder(folder: Path, victim: Path) -> None:
+    folder.mkdir()
+    folder.chmod(0o777)
+
+
+def _linked_folder(folder: Path, victim: Path) -> None:
+    (victim.parent / "elsewhere").mkdir()
+    folder.symlink_to(victim.parent / "elsewhere")
+
+
+def _someone_elses_pair(folder: Path, victim: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("making a file of another user needs root")
+    process, _ = start_serve("--tls", str(folder))
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=10)
+    for name in ("cert.pem", "key.pem"):
+        os.chown(folder / name, 12345, 12345)
+
+
+@pytest.mark.parametrize("plant, problem", [
+    (_planted_key, "key.pem is a symbolic link or not a regular file"),
+    (_shared_folder, "tls other users can write in it"),
+    (_linked_folder, "tls is a symbolic link or a file, not a folder"),
+    (_someone_elses_pair, "cert.pem belongs to another user"),
+], ids=["planted-symlink", "shared-folder", "linked-folder", "not-owned"])
+def test_serve_tls_refuses_a_folder_or_a_key_pair_that_is_not_safely_its_own(tmp_path: Path, plant, problem):
+    folder, victim = tmp_path / "tls", tmp_path / "victim.txt"
+    victim.write_text("precious")
+    plant(folder, victim)
+    process = subprocess.Popen([*CLI, "serve", "--port", "0", "--tls", str(folder)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        ready = process.stdout.readline()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=10)
+    assert ready == "" and process.returncode == 2, "the server must not start"
+    assert f"{problem}, so the server did not start" in stderr and "Traceback" not in stderr
+    assert "~/.cache/ygpt-magic/tls" in stderr
+    assert victim.read_text() == "precious"

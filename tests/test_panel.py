@@ -294,6 +294,21 @@ def test_chat_selector_switches_and_creates_chats(session, client, panel, tmp_pa
     assert str(exported) in panel.status.value
 
 
+def test_export_writes_through_a_link_and_refuses_a_device(session, client, panel, tmp_path, monkeypatch):
+    cell(session, client, "Hello", chat="default")
+    monkeypatch.chdir(tmp_path)
+    exported = tmp_path / "ygpt-chat-default.md"
+    exported.symlink_to("/dev/null")   # a link, so that even as root the old code harms nothing
+    panel.controls.export.click()
+    assert "is a device, not a regular file" in html.unescape(panel.status.value)
+    assert exported.is_symlink() and [p.name for p in tmp_path.iterdir()] == [exported.name]
+    exported.unlink()
+    (tmp_path / "mine.md").write_text("an old export")
+    exported.symlink_to(tmp_path / "mine.md")
+    panel.controls.export.click()
+    assert exported.is_symlink() and "Hello" in (tmp_path / "mine.md").read_text(encoding="utf-8")
+
+
 def test_a_panel_without_chat_follows_the_current_chat(session, client, panel):
     session.chat("work")
     session.current = "work"

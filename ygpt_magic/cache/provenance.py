@@ -11,17 +11,19 @@ notebook check fail.
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from pathlib import Path
 from typing import Any
 
-from ..chat import Reply, Usage
+from ..chat import Reply, Usage, files
+from ..errors import NotebookError
 from .key import model_key
 
 KEY = "ygpt"
 #: replies this kernel remembers for ``%ygpt provenance`` without a notebook
 KEPT = 1000
+#: the largest notebook ``%ygpt provenance NOTEBOOK`` reads (plots make notebooks big)
+MAX_BYTES = 64 * 1024 * 1024
 
 
 def metadata(reply: Reply) -> dict[str, Any]:
@@ -59,16 +61,40 @@ class Log:
 
 def from_notebook(path: str | Path) -> list[tuple[str, dict[str, Any]]]:
     """(cell, provenance) for every output of a saved notebook that carries it; cells are
-    named by their position and execution count, as Jupyter shows them."""
-    notebook = json.loads(Path(path).expanduser().read_text(encoding="utf-8"))
+    named by their position and execution count, as Jupyter shows them. A notebook may come
+    from anyone, so it is read bounded and a shape other than nbformat's is refused
+    (NotebookError), never half-read."""
+    notebook = files.read_json(path, MAX_BYTES, lambda problem: NotebookError(path, problem))
     found = []
-    for index, cell in enumerate(notebook.get("cells", []), start=1):
-        for output in cell.get("outputs", []) or []:
-            record = (output.get("metadata") or {}).get(KEY)
-            if isinstance(record, dict):
+    for index, cell in enumerate(_objects(notebook, "cells", "the notebook", path), start=1):
+        for output in _objects(cell, "outputs", f"cell {index}", path):
+            record = _record(output, f"an output of cell {index}", path)
+            if record is not None:
                 count = cell.get("execution_count")
                 found.append((f"cell {index}" + (f" (In [{count}])" if count else ""), record))
     return found
+
+
+def _objects(data: Any, key: str, where: str, path: str | Path) -> list[dict[str, Any]]:
+    """The list of JSON objects at ``data[key]`` (none when it is missing), or NotebookError."""
+    if not isinstance(data, dict):
+        raise NotebookError(path, f"{where} is not a JSON object")
+    items = data.get(key)
+    if items is None:
+        return []
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise NotebookError(path, f"the {key!r} of {where} is not a list of JSON objects")
+    return items
+
+
+def _record(output: dict[str, Any], where: str, path: str | Path) -> dict[str, Any] | None:
+    """The provenance an output's metadata carries, None when it carries none."""
+    metadata = output.get("metadata")
+    record = metadata.get(KEY) if isinstance(metadata, dict) else None
+    if metadata is not None and not isinstance(metadata, dict) or record is not None and not (
+            isinstance(record, dict) and all(isinstance(record.get(k) or {}, dict) for k in ("options", "usage"))):
+        raise NotebookError(path, f"{where} has metadata of an unknown shape (not what ygpt_magic writes)")
+    return record
 
 
 def row(cell: str, record: dict[str, Any]) -> list[str]:

@@ -36,13 +36,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ..errors import ChatFileError, OptionError
+from . import files
 from .pictures import FORMATS as PICTURE_FORMATS
 from .pictures import PictureInfo
 from .tooluse import ToolCall, message_role, message_text
@@ -287,39 +286,15 @@ def dump(chats: Mapping[str, Chat], current: str) -> dict[str, Any]:
 
 
 def read(path: str | Path) -> Any:
-    """The JSON in ``path``, refusing files that are missing, too big, not UTF-8 or not JSON."""
-    try:
-        with open(path, "rb") as file:
-            raw = file.read(MAX_BYTES + 1)
-    except OSError as error:
-        raise ChatFileError(path, error.strerror or type(error).__name__) from None
-    if len(raw) > MAX_BYTES:
-        raise ChatFileError(path, f"it is larger than the {MAX_BYTES // (1024 * 1024)} MB limit")
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ChatFileError(path, "it is not UTF-8 text") from None
-    except RecursionError:
-        raise ChatFileError(path, "it is nested too deeply to be a chat file") from None
-    except ValueError as error:
-        raise ChatFileError(path, f"it is not valid JSON ({error})") from None
+    """The JSON in ``path``, refusing files that are missing, not regular files, too big, not
+    UTF-8 or not JSON."""
+    return files.read_json(path, MAX_BYTES, lambda problem: ChatFileError(path, problem))
 
 
 def write(path: str | Path, data: dict[str, Any]) -> None:
-    """Write ``data`` as JSON next to ``path`` and move it into place, so a failed save never
-    leaves half a file where a good one was."""
-    target = Path(path)
-    try:
-        fd, temporary = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as file:
-                json.dump(data, file, ensure_ascii=False, indent=1)
-            os.replace(temporary, target)
-        except BaseException:
-            os.unlink(temporary)
-            raise
-    except OSError as error:
-        raise ChatFileError(path, error.strerror or type(error).__name__) from None
+    """Write ``data`` as JSON to ``path`` the safe way (chat/files.py): a failed save never
+    leaves half a file where a good one was, nor replaces a link or a device."""
+    files.write_text(path, json.dumps(data, ensure_ascii=False, indent=1))
 
 
 def _quote(text: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from IPython.core.magic_arguments import argument
 
-from ..errors import ChatFileError
+from ..chat import files
 from ..words import counted
 from ._common import output_path, show
 from .args import chat_arg, parse, subcommand
@@ -21,8 +21,5 @@ def run(magics, line: str) -> None:
     chat = magics.session.chat(args.chat, create=False)
     text = magics.session.export_markdown(chat.name)
     path = output_path(args.path)
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ChatFileError(path, exc.strerror or type(exc).__name__) from None
+    files.write_text(path, text)
     show(f"Exported chat '{chat.name}' ({counted(len(chat.turns), 'turn')}) to {path}.")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from IPython.core.magic_arguments import argument
 
 from ..cache import provenance
-from ..errors import ChatFileError
 from ._common import show, show_table
 from .args import parse, subcommand
 
@@ -27,10 +26,7 @@ def run(magics, line: str) -> None:
     if args.notebook is None:
         entries, where = list(magics.provenance.entries), "this kernel"
     else:
-        try:
-            entries, where = provenance.from_notebook(args.notebook), args.notebook
-        except (OSError, ValueError, AttributeError) as error:
-            raise ChatFileError(args.notebook, f"it is not a readable notebook ({type(error).__name__})") from None
+        entries, where = provenance.from_notebook(args.notebook), args.notebook
     if not entries:
         show(f"No replies with provenance in {where} yet.")
         return

@@ -82,8 +82,8 @@ def run_serve(args: argparse.Namespace) -> int:
         state = EmulatorState(build_responders(args.script, args.gguf), operation_delay=args.operation_delay,
                               batch_row_delay=args.batch_row_delay)
         apply_fault_flags(state.faults, args)
-        credentials = server_credentials(args.tls) if args.tls else None
-        proxy_tls = ssl_server_context(args.tls) if args.tls else None
+        credentials = server_credentials(args.tls, args.host) if args.tls else None
+        proxy_tls = ssl_server_context(args.tls, args.host) if args.tls else None
     except (OSError, ValueError, ImportError) as error:
         print(f"ygpt-magic serve: {error}", file=sys.stderr)
         return 2

@@ -22,7 +22,7 @@ from .service import (
 )
 from .usage import (
     CacheLocked, CacheMiss, CacheUnusable, ChatBusy, ChatChanged, ChatFileError, CredentialInPrompt,
-    CredentialMalformed, InterpolationError, NothingToFix, OptionError, UnknownChat,
+    CredentialMalformed, InterpolationError, NotebookError, NothingToFix, OptionError, UnknownChat,
 )
 from .work import (
     BatchFailed, BatchUnknown, DataExtraMissing, DatasetRejected, ImageError, ImagesNotTaken, NoChatEndpoint,
@@ -34,7 +34,7 @@ __all__ = [
     "ChatChanged", "ChatFileError", "ContextTooLong", "CredentialInPrompt", "CredentialMalformed",
     "CredentialsMissing", "DataExtraMissing", "DatasetRejected", "ImageError", "ImagesNotTaken",
     "InternalError", "InterpolationError", "MessageTooLarge", "ModelNotFound", "NoChatEndpoint",
-    "NothingToFix", "OptionError", "PermissionDenied", "QuotaExceeded", "ReplyNotValid",
+    "NotebookError", "NothingToFix", "OptionError", "PermissionDenied", "QuotaExceeded", "ReplyNotValid",
     "RequestRejected", "SchemaError", "ServerFailed", "ServerGaveUp", "ServerTimeout",
     "ServerUnavailable", "StreamBroken", "StreamStalled", "ToolError", "ToolRoundsExceeded",
     "UnknownChat", "YGptError",

@@ -68,6 +68,17 @@ class ChatFileError(YGptError):
         self.path = path
 
 
+class NotebookError(YGptError):
+    """A saved notebook (`%ygpt provenance NOTEBOOK`) could not be read; nothing was changed."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        super().__init__(
+            f"Could not read the notebook {str(path)!r}: {problem.rstrip('.')}. Nothing was "
+            f"changed; check the path, and give a .ipynb file saved by Jupyter."
+        )
+        self.path = path
+
+
 class CredentialInPrompt(YGptError):
     """The prompt would carry a credential (or a long part of one): refused before sending."""
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..chat import Chat, ChatEvent, ChatSession, Turn, planning, short_model
+from ..chat import Chat, ChatEvent, ChatSession, Turn, files, planning, short_model
 from ..errors import YGptError
 from ..exchange import run_exchange
 from ..tools.background import abandonable
@@ -176,9 +176,9 @@ class ChatPanel(widgets.VBox):
         """Write the chat as Markdown in the working folder; the status line says where."""
         path = Path.cwd() / f"ygpt-chat-{re.sub(r'[^A-Za-z0-9_.-]+', '-', self._name)}.md"
         try:
-            path.write_text(self._session.export_markdown(self._name), encoding="utf-8")
-        except OSError as error:
-            self._error(f"Could not write {path}: {error.strerror}. Check that the folder is writable.")
+            files.write_text(path, self._session.export_markdown(self._name))
+        except YGptError as error:
+            self._error(str(error))
             return path
         self._message = f"Exported chat '{html.escape(self._name)}' to <code>{html.escape(str(path))}</code>"
         self._redraw()
