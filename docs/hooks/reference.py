@@ -51,12 +51,12 @@ def help_of(parser: argparse.ArgumentParser, action: argparse.Action) -> str:
     """An argument's help as ``--help`` prints it (``%%`` → ``%``, ``%(default)s`` filled)."""
     if not action.help or action.help == argparse.SUPPRESS:
         return ""
-    return parser._get_formatter()._expand_help(action)  # noqa: SLF001 (argparse's own rule)
+    return parser._get_formatter()._expand_help(action)
 
 
 def arguments(parser: argparse.ArgumentParser) -> list[argparse.Action]:
     """The parser's arguments as a user types them (no --help, no subparser table)."""
-    return [action for action in parser._actions  # noqa: SLF001
+    return [action for action in parser._actions
             if not isinstance(action, (argparse._HelpAction, argparse._SubParsersAction))]
 
 
@@ -129,8 +129,8 @@ def subcommands_page() -> str:
 
     sections = ["# `%ygpt` subcommands", "",
                 NOTE.format(source="`ygpt_magic/commands/`"),
-                "In a notebook, `%ygpt help` lists them and `%ygpt help NAME` (or "
-                "`%ygpt NAME --help`) prints one.", ""]
+                ("In a notebook, `%ygpt help` lists them and `%ygpt help NAME` (or "
+                 "`%ygpt NAME --help`) prints one."), ""]
     sections += [f"- [`%ygpt {name}`](#ygpt-{name}): {text(summary(COMMANDS[name].run.parser))}"
                  for name in COMMANDS]
     for name, module in COMMANDS.items():
@@ -147,10 +147,10 @@ def settings_page() -> str:
     computed = set(getattr(YGptMagics, "_trait_default_generators", {}))
     lines = ["# Settings", "",
              NOTE.format(source="the `YGptMagics` traitlets in `ygpt_magic/magics.py`"),
-             "Set one for this kernel with `%config YGptMagics.NAME = VALUE`, or for every "
-             "session in `ipython_config.py` with `c.YGptMagics.NAME = VALUE`. A value the "
-             "setting refuses is reported in one line and the setting keeps its value. "
-             "`%config YGptMagics` lists them with their current values.", "",
+             ("Set one for this kernel with `%config YGptMagics.NAME = VALUE`, or for every "
+              "session in `ipython_config.py` with `c.YGptMagics.NAME = VALUE`. A value the "
+              "setting refuses is reported in one line and the setting keeps its value. "
+              "`%config YGptMagics` lists them with their current values."), "",
              "| setting | type | default | what it does |", "|---|---|---|---|"]
     for name, trait in traits.items():
         kind = type(trait).__name__ + (" or None" if trait.allow_none else "")
@@ -166,9 +166,9 @@ def cli_page() -> str:
     from ygpt_magic.cli import build_parser
 
     parser = build_parser()
-    subparsers = next(a for a in parser._actions  # noqa: SLF001
+    subparsers = next(a for a in parser._actions
                       if isinstance(a, argparse._SubParsersAction))
-    about = {choice.dest: choice.help for choice in subparsers._choices_actions}  # noqa: SLF001
+    about = {choice.dest: choice.help for choice in subparsers._choices_actions}
     sections = ["# `ygpt-magic` command line", "",
                 NOTE.format(source="`ygpt_magic/cli.py`, `ygpt_magic/emulator/main.py`"),
                 "`ygpt-magic COMMAND --help` prints the same.", ""]
