@@ -1,4 +1,5 @@
 # The two commands a new user runs: `make demo` and `make test`. Each creates .venv when missing.
+# `make docs` builds the documentation site.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -7,12 +8,12 @@ STAMP  := $(VENV)/.installed-stamp
 # The notebooks and the demo run against the embedded local server with its placeholder key and
 # folder, whatever YC_* variables your shell has (notebooks/conftest.py, ygpt_magic/demo.py).
 
-.PHONY: venv browser test test-fast demo bench clean
+.PHONY: venv browser test test-fast demo bench docs package-check clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test,docs]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -30,7 +31,8 @@ browser:
 # One pytest run: the tests, then every notebook through nbval (stored outputs must match a fresh run).
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 
-test: $(STAMP) browser
+# The docs and the package are checked first: a few seconds, and a broken one fails at once.
+test: $(STAMP) browser docs package-check
 	$(PY) -m pytest tests notebooks $(NBVAL)
 
 # The edit loop: everything but the tests marked slow (browser, default retry policy, demo, ...).
@@ -39,6 +41,20 @@ test-fast: $(STAMP)
 
 demo: $(STAMP)
 	YGPT_ENDPOINT=local $(VENV)/bin/ygpt-magic demo
+
+# The documentation site, into build/site. The reference pages are generated from the code's
+# declarations and the tutorials are the notebooks as stored (docs/hooks/reference.py).
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --quiet
+	@echo "Documentation site: build/site/index.html"
+
+# The sdist and wheel build (with the installed hatchling: nothing to download) and their
+# metadata and README pass twine's strict check; built into a temporary folder, then removed.
+package-check: $(STAMP)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  $(PY) -m build --no-isolation --outdir "$$tmp" . >"$$tmp/build.log" 2>&1 \
+	    || { cat "$$tmp/build.log"; exit 1; } && \
+	  $(PY) -m twine check --strict "$$tmp"/*.whl "$$tmp"/*.tar.gz
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py

@@ -1,4 +1,4 @@
-"""The README's recipe for a user's own notebooks in CI, run as written on the tutorial notebooks.
+"""The docs' recipe for a user's own notebooks in CI (docs/guide/reproducible.md), run as written on the tutorial notebooks.
 
 1. record: `YGPT_CACHE=replies.sqlite jupyter nbconvert --execute --inplace *.ipynb` against the
    local server (`YGPT_ENDPOINT=local`, the in-kernel one);
@@ -8,7 +8,7 @@
    `%ygpt whoami` cell appended to each notebook says so, and nbval checks it too);
 4. change one prompt: nbval fails, naming that cell as the one without a recording.
 
-nbval is used with the README's three-line conftest.py only (cells numbered as Jupyter numbers
+nbval is used with the docs' three-line conftest.py only (cells numbered as Jupyter numbers
 them, which `{In[N]}` / `{Out[N]}` need), not this project's notebooks/conftest.py: a replayed
 reply is one display message, so nbval sees it whole.
 """
@@ -32,7 +32,7 @@ NOTEBOOKS = sorted(path for path in (ROOT / "notebooks").glob("*.ipynb")
                    if "%ygpt batch" not in path.read_text(encoding="utf-8"))
 BIN = Path(sys.executable).parent
 CHANGED = ("Erors wont corrct themselfs", "Erors wont corrct themselfs, do they?")
-#: the README's conftest.py for a user's notebooks (nbval runs cells unnumbered otherwise)
+#: the docs' conftest.py for a user's notebooks (nbval runs cells unnumbered otherwise)
 NUMBERED = """\
 from nbval.kernel import RunningKernel
 
@@ -99,7 +99,7 @@ def test_recorded_notebooks_pass_nbval_with_no_server_and_no_credentials(tmp_pat
         _with_whoami(folder / path.name)
     shutil.copy(ROOT / "notebooks" / "sanitize.cfg", folder)
     (folder / "conftest.py").write_text(NUMBERED, encoding="utf-8")
-    assert NUMBERED in (ROOT / "README.md").read_text(encoding="utf-8")  # the recipe as written
+    assert NUMBERED in (ROOT / "docs/guide/reproducible.md").read_text(encoding="utf-8")  # as written
 
     _execute(folder)  # 1. record, against the in-kernel local server
     _execute(folder, YGPT_CACHE_MODE="replay")  # 2. the outputs CI will compare with

@@ -1,0 +1,128 @@
+"""The documentation a user reads: a short README, and a reference generated from the code.
+
+The reference pages come from docs/hooks/reference.py at build time; these tests read what it
+generates and check it against the declarations themselves: every `%%ygpt` flag, every `%ygpt`
+subcommand and its arguments, every `YGptMagics` setting and every `ygpt-magic` option is on a
+page, so a flag added to the code is in the docs without anyone writing it there. `make test`
+also builds the whole site with `mkdocs build --strict` (the Makefile's `docs` target).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ygpt_magic.cli import build_parser
+from ygpt_magic.commands import COMMANDS
+from ygpt_magic.magics import YGptMagics
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("docs_reference", ROOT / "docs/hooks/reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def pages() -> dict[str, str]:
+    return _generator().pages()
+
+
+def _written(parser: argparse.ArgumentParser) -> list[str]:
+    """How each argument is written: its option strings, or a positional's metavar."""
+    words = []
+    for action in parser._actions:
+        if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):
+            continue
+        words += action.option_strings or [action.metavar or action.dest]
+    return words
+
+
+def _unescaped(markdown: str) -> str:
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def test_every_cell_magic_flag_is_in_the_reference(pages):
+    page = pages["reference/cell-magic.md"]
+    parser = YGptMagics.ygpt.parser
+    flags = _written(parser)
+    assert len(flags) >= 25 and "--system" in flags and "--no-cache" in flags
+    for flag in flags:
+        assert re.search(rf"`[^`]*{re.escape(flag)}\b", page), f"%%ygpt {flag} is not in the reference"
+    for action in parser._actions:
+        if action.help and not isinstance(action, argparse._HelpAction):
+            first_words = " ".join(action.help.replace("%%", "%").split()[:4])
+            assert first_words in _unescaped(page), f"the help of {action.option_strings}"
+
+
+def test_every_subcommand_and_its_arguments_are_in_the_reference(pages):
+    page = pages["reference/subcommands.md"]
+    assert len(COMMANDS) >= 19
+    for name, module in COMMANDS.items():
+        section = page.split(f"## `%ygpt {name}`", 1)
+        assert len(section) == 2, f"%ygpt {name} has no section"
+        body = section[1].split("\n## ", 1)[0]
+        summary = module.run.parser.description.strip().splitlines()[0].strip()
+        assert summary in _unescaped(body), f"%ygpt {name}: its summary"
+        for word in _written(module.run.parser):
+            assert f"`{word}" in body, f"%ygpt {name} {word} is not in its section"
+
+
+def test_every_setting_is_in_the_reference_with_its_default_and_help(pages):
+    page = _unescaped(pages["reference/settings.md"])
+    traits = YGptMagics.class_own_traits(config=True)
+    assert {"model", "timeout", "max_tool_calls", "cache_mode"} <= set(traits)
+    for name, trait in traits.items():
+        row = next((line for line in page.splitlines() if line.startswith(f"| `{name}` |")), None)
+        assert row is not None, f"YGptMagics.{name} is not in the reference"
+        assert " ".join(trait.help.split()).replace("<", "&lt;") in row, f"YGptMagics.{name}: help"
+        if name not in ("cache_path", "cache_mode"):  # defaults computed from the environment
+            assert repr(trait.default_value) in row, f"YGptMagics.{name}: default"
+
+
+def test_every_command_line_option_is_in_the_reference(pages):
+    page = pages["reference/cli.md"]
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(commands.choices) == {"serve", "demo"}
+    for name, parser in commands.choices.items():
+        body = page.split(f"## `ygpt-magic {name}`", 1)[1].split("\n## ", 1)[0]
+        for word in _written(parser):
+            assert f"`{word}" in body, f"ygpt-magic {name} {word} is not in the reference"
+
+
+def test_the_site_shows_every_generated_page_and_every_tutorial(pages):
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    nav = repr(config["nav"])
+    for path in pages:
+        assert path in nav, f"{path} is generated but not in mkdocs.yml's nav"
+    for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        assert f"notebooks/{notebook.name}" in nav, f"{notebook.name} is not in mkdocs.yml's nav"
+    assert "docs/hooks/reference.py" in config["hooks"]
+    assert config["plugins"][1]["mkdocs-jupyter"]["execute"] is False  # outputs as stored
+
+
+def test_the_readme_fits_and_says_only_what_is_true():
+    text = README.read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 200
+    assert "make demo" in text and "make test" in text
+    assert "## Reliability and security" in text and "(docs/reliability.md)" in text
+    # not on PyPI: every pip install names a local path (a clone or a built wheel)
+    for line in re.findall(r"pip install [^\n`]*", text):
+        assert re.search(r"pip install (-e \.|-e '\.\[|'dist/|build\b)", line), line
+    for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
+        assert (ROOT / target).exists(), f"the README links to {target}, which does not exist"
+
+
+def test_no_docs_page_promises_a_package_index_install():
+    for page in (ROOT / "docs").rglob("*.md"):
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"pip install '?ygpt-magic", text), page.name
