@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from benchlib import Row, interleaved, median, ms, run_main, timed
+
 from ygpt_magic.cache import ReplyCache
 from ygpt_magic.cache.key import request_key
 from ygpt_magic.cache.store import Store, now

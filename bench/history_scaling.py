@@ -26,6 +26,7 @@ import sys
 import time
 
 from benchlib import Row, connected_shell, interleaved, median, ms, run_cell, run_main, sdk_model, timed
+
 from ygpt_magic.emulator import start_local_server
 
 TARGET = 1.5

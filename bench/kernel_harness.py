@@ -23,9 +23,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchlib import LOCAL_ENV
 from jupyter_client.manager import start_new_kernel
 
-from benchlib import LOCAL_ENV
 from ygpt_magic.emulator.server import LocalServer, build_responders, serve
 from ygpt_magic.emulator.state import EmulatorState
 

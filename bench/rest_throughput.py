@@ -17,7 +17,6 @@ import sys
 import time
 
 import aiohttp
-
 from benchlib import Row, interleaved, median, run_main, server_endpoints
 from server_throughput import PROMPT, _rate
 

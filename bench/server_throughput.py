@@ -18,14 +18,15 @@ import asyncio
 import sys
 import time
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from yandex_cloud_ml_sdk import AsyncYCloudML
 
 from benchlib import server_process
+
 from ygpt_magic.emulator import start_local_server
 from ygpt_magic.emulator.testing import sdk_kwargs
 

@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from IPython.utils.capture import capture_output
-
 from visible import visible
 
 #: Text that must never be in a cell's output: it means a traceback or library noise leaked.

@@ -17,10 +17,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from cellrun import CellRun, run
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 
-from cellrun import CellRun, run
 from ygpt_magic.emulator import start_local_server
 
 #: Looks like a Yandex API key, so masking is exercised; the local server accepts any key.

@@ -18,10 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
-from IPython.core.error import UsageError
-
 from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error, run
 from conftest import completions
+from IPython.core.error import UsageError
+
 from ygpt_magic import errors
 
 pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)

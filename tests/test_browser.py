@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
 from browser.lab import CHROMIUM, CHROMIUM_ARGS, Lab, browser_missing, notebook
 
 pytestmark = pytest.mark.slow

@@ -18,10 +18,9 @@ import json
 from pathlib import Path
 
 import pytest
+from test_browser import notebook_page, sync_playwright  # noqa: F401 (the fixture)
 
 from ygpt_magic.emulator import start_local_server
-
-from test_browser import notebook_page, sync_playwright  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -62,7 +61,7 @@ def hostile_notebook(folder: Path) -> Path:
     return path
 
 
-def test_no_door_lets_a_reply_file_or_metadata_run_in_jupyterlab(sync_playwright, tmp_path):  # noqa: F811
+def test_no_door_lets_a_reply_file_or_metadata_run_in_jupyterlab(sync_playwright, tmp_path):
     script = tmp_path / "script.json"
     script.write_text(json.dumps({"replies": [{"user": PROMPT, "reply": REPLY}]}), encoding="utf-8")
     hostile_notebook(tmp_path)

@@ -13,10 +13,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from IPython.utils.capture import capture_output
-
 from cellrun import assert_clean, assert_clear_error
 from conftest import cell, completions
+from IPython.utils.capture import capture_output
+
 from ygpt_magic.errors import CacheMiss, CacheUnusable, NotebookError
 
 EINSTEIN = ["Hi! What fields of science did Albert Einstein study?",

@@ -13,9 +13,6 @@ import json
 
 import pandas as pd
 import pytest
-
-from visible import visible
-
 from cellrun import assert_clean, assert_clear_error
 from conftest import cell, completions
 from pictures import MODEL, pics, png_bytes  # noqa: F401 (pics: a fixture)
@@ -23,6 +20,8 @@ from test_cache import HAMLET, cache_file, restart  # noqa: F401 (cache_file: a 
 from test_panel import bubbles, send, widget_comm  # noqa: F401 (widget_comm: a fixture)
 from test_secrets import API_KEY, leaks, use_env
 from test_tools import FUNCTIONS, SCRIPT
+from visible import visible
+
 from ygpt_magic.emulator import start_local_server
 from ygpt_magic.errors import CacheMiss
 

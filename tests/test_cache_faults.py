@@ -16,9 +16,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from cellrun import assert_clear_error
 from conftest import cell, completions
+
 from ygpt_magic.errors import CacheLocked, CacheUnusable
 
 PROMPT = "%%ygpt\nHi! What fields of science did Albert Einstein study?"

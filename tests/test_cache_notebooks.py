@@ -118,7 +118,7 @@ def test_recorded_notebooks_pass_nbval_with_no_server_and_no_credentials(tmp_pat
     failed = _nbval(folder, changed.name)
     assert failed.returncode == 1 and "1 failed" in failed.stdout, failed.stdout[-4000:]
     report = " ".join(failed.stdout.split())
-    assert f"No recorded reply for cell In [" in report and f"(“{CHANGED[1]}”)" in report, report[-4000:]
+    assert "No recorded reply for cell In [" in report and f"(“{CHANGED[1]}”)" in report, report[-4000:]
 
 
 def _code(path: Path) -> list[dict]:

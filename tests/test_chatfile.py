@@ -6,12 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from ygpt_magic.chat import planning
-from ygpt_magic.errors import ChatFileError, OptionError
-from ygpt_magic.chat import ChatSession, Reply, Usage
-
 from test_session import ask, texts
+
+from ygpt_magic.chat import ChatSession, Reply, Usage, planning
+from ygpt_magic.errors import ChatFileError, OptionError
 
 # -- save, load, export ------------------------------------------------------------------------
 

@@ -21,8 +21,14 @@ from ygpt_magic.client.endpoints import parse_endpoint
 from ygpt_magic.client.loop import SLOW_AFTER
 from ygpt_magic.client.settings import ClientSettings
 from ygpt_magic.errors import (
-    ContextTooLong, CredentialsMissing, OptionError, ServerGaveUp, ServerTimeout, ServerUnavailable,
-    StreamBroken, StreamStalled,
+    ContextTooLong,
+    CredentialsMissing,
+    OptionError,
+    ServerGaveUp,
+    ServerTimeout,
+    ServerUnavailable,
+    StreamBroken,
+    StreamStalled,
 )
 
 TRANSLATE = [

@@ -10,9 +10,9 @@ import socket
 import stat
 
 import pytest
+from conftest import TEST_KEY, cell, completions
 
 from ygpt_magic.errors import ChatFileError, OptionError, UnknownChat
-from conftest import TEST_KEY, cell, completions
 
 HAMLET = "To be, or not to be: that is the question."
 TRANSLATE = '%%ygpt --system "Translate the text into French"\n' + HAMLET

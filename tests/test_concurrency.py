@@ -17,11 +17,11 @@ import threading
 import time
 
 import pytest
-
 from cellrun import LOST_EXCEPTIONS, assert_clear_error, run
 from conftest import completions
-from ygpt_magic.chat import planning
+
 from ygpt_magic import errors
+from ygpt_magic.chat import planning
 from ygpt_magic.exchange import run_exchange
 from ygpt_magic.panel import show_panel
 
@@ -131,7 +131,7 @@ def test_different_chats_run_side_by_side(shell, magics, ygpt_server):
     def ask(chat: str) -> None:
         try:
             run_exchange(session, client, planning.plan(session, f"Hello from {chat}", chat=chat), Quiet())
-        except BaseException as error:  # noqa: BLE001 - collected and asserted below
+        except BaseException as error:
             errors_seen.append(error)
 
     threads = [threading.Thread(target=ask, args=(f"chat{i}",)) for i in range(4)]

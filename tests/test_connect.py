@@ -22,8 +22,9 @@ with warnings.catch_warnings():
 
 from cellrun import assert_clean, assert_clear_error
 from conftest import TEST_KEY, cell
-from ygpt_magic.errors import CredentialsMissing, OptionError
+
 from ygpt_magic.emulator.testing import sdk_kwargs
+from ygpt_magic.errors import CredentialsMissing, OptionError
 
 BATCH_MODEL = "gemma-3-12b-it"
 

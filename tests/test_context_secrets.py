@@ -9,9 +9,9 @@ cell showed (never the secret).
 from __future__ import annotations
 
 import pytest
-
 from cellrun import LOST_EXCEPTIONS, assert_clear_error
 from conftest import TEST_KEY, cell, completions
+
 from ygpt_magic import errors
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]

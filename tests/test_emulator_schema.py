@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from typing import Literal, Optional
+from typing import Literal
 
 import jsonschema
 import pydantic
@@ -33,7 +33,7 @@ class Person(pydantic.BaseModel):
     score: float
     tags: list[str]
     address: Address
-    nickname: Optional[str] = None
+    nickname: str | None = None
 
 
 class Book(pydantic.BaseModel):

@@ -11,7 +11,6 @@ import time
 from dataclasses import dataclass, field
 
 import pytest
-
 from visible import visible
 
 from ygpt_magic.chat import ChatSession, Reply, Usage, planning

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
-
 from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error, run
 from conftest import completions
 from statuses import STATUSES
+
 from ygpt_magic import errors
 
 pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)

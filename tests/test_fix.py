@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error
 from conftest import cell, completions, scripted
+
 from ygpt_magic import errors
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]

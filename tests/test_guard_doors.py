@@ -13,10 +13,10 @@ import json
 
 import pandas as pd
 import pytest
-
 from cellrun import LOST_EXCEPTIONS, assert_clear_error
 from conftest import cell
 from test_panel import send, widget_comm  # noqa: F401 (widget_comm: a fixture)
+
 from ygpt_magic import errors
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import json
 import struct
-from pathlib import Path
 import warnings
 import zlib
+from pathlib import Path
 
 import httpx
 import jsonschema

@@ -14,12 +14,12 @@ import random
 from pathlib import Path
 
 import pytest
-from IPython.display import Image as IPythonImage
-from PIL import Image
-
 from cellrun import assert_clean
 from conftest import cell
+from IPython.display import Image as IPythonImage
 from pictures import MODEL, chart, pics, png_bytes, short_hash, turns  # noqa: F401 (pics: a fixture)
+from PIL import Image
+
 from ygpt_magic import emulator
 from ygpt_magic.context import images
 
@@ -109,7 +109,7 @@ def test_a_picture_over_the_size_limit_is_downscaled_and_the_note_says_so(pics, 
     assert run.ok, run.message
     info = turns(magics)[-1].images[0]
     assert (info.width, info.height) == (images.MAX_SIDE, images.MAX_SIDE // 2)
-    note = f"🖼 Image 'photo' was 3000×1500"
+    note = "🖼 Image 'photo' was 3000×1500"
     assert note in run.final and f"sent downscaled to {images.MAX_SIDE}×{images.MAX_SIDE // 2}" in run.final
     assert run.final.index(note) < run.final.index(MODEL)  # above the reply and its footer
     assert ygpt_server.requests[-1].images[0]["bytes"] == info.size

@@ -7,11 +7,11 @@ from __future__ import annotations
 import io
 
 import pytest
-from PIL import Image
-
 from cellrun import assert_clear_error
 from conftest import cell
 from pictures import MODEL, pics, turns  # noqa: F401 (pics: a fixture)
+from PIL import Image
+
 from ygpt_magic.errors import ImageError
 
 

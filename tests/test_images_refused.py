@@ -11,12 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from IPython.display import Image as IPythonImage
-
 from cellrun import assert_clean
 from conftest import cell
+from IPython.display import Image as IPythonImage
 from pictures import MODEL, pics, png_bytes, short_hash, turns  # noqa: F401 (pics: a fixture)
-
 
 BAD = [
     ("nosuch", None, "no variable named 'nosuch' and no file at that path"),

@@ -14,10 +14,10 @@ import re
 from pathlib import Path
 
 import pytest
-
 from cellrun import LOST_EXCEPTIONS
 from conftest import cell, scripted
 from visible import links, tags, visible
+
 from ygpt_magic.render import inert
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]

@@ -6,12 +6,12 @@ import json
 import time
 from pathlib import Path
 
+from conftest import Cell, cell, completions
 from IPython.core.displaypub import CapturingDisplayPublisher
 from IPython.utils.capture import capture_output
+from visible import read
 
 import ygpt_magic.emulator
-from conftest import Cell, cell, completions
-from visible import read
 
 SCRIPTS = Path(ygpt_magic.emulator.__file__).parent / "scripts" / "tutorials.json"
 EINSTEIN = [

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import time
 
-from ygpt_magic.errors import (
-    ContextTooLong, CredentialsMissing, ServerTimeout, ServerUnavailable, StreamBroken,
-)
 from conftest import TEST_KEY, cell, completions
+
+from ygpt_magic.errors import (
+    ContextTooLong,
+    CredentialsMissing,
+    ServerTimeout,
+    ServerUnavailable,
+    StreamBroken,
+)
 
 NOISE = ("Traceback", "AioRpcError", "debug_error_string", "StatusCode.", "auth_provider",
          "yandex_cloud_ml_sdk", "yandex_ai_studio_sdk", "asyncio", TEST_KEY)
@@ -145,6 +150,7 @@ def test_a_cell_over_the_grpc_message_limit_is_refused_before_sending(shell, ygp
 
 def test_a_reply_over_the_grpc_message_limit_says_so(shell, magics, tmp_path):
     from conftest import scripted
+
     from ygpt_magic.errors import MessageTooLarge
 
     with scripted(shell, tmp_path, "Write a lot", "word " * 1_000_000):

@@ -6,10 +6,10 @@ import json
 import time
 
 import pytest
+from conftest import cell, completions, scripted
 
 from ygpt_magic.client.loop import SLOW_AFTER
 from ygpt_magic.errors import InterpolationError, OptionError
-from conftest import cell, completions, scripted
 
 FRENCH = "Être ou ne pas être : telle est la question."
 HAMLET = "To be, or not to be: that is the question."

@@ -3,14 +3,13 @@ local server; what the server received, what the user sees, what _ygpt and --out
 
 from __future__ import annotations
 
-import subprocess
 import signal
+import subprocess
 import sys
 import threading
 import time
 
 import pandas as pd
-
 from cellrun import assert_clean, assert_clear_error
 from conftest import cell, completions
 

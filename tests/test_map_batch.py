@@ -11,7 +11,6 @@ import time
 
 import pandas as pd
 import pytest
-
 from cellrun import assert_clean, assert_clear_error
 from conftest import cell
 

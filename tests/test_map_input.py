@@ -8,7 +8,6 @@ import signal
 import threading
 
 import pandas as pd
-
 from cellrun import assert_clear_error
 from conftest import cell, completions
 

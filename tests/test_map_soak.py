@@ -15,7 +15,6 @@ import threading
 import time
 
 import pytest
-
 from cellrun import assert_clean
 from conftest import cell, completions
 

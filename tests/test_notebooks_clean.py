@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
 # Shapes of Yandex Cloud credentials and of the headers that carry them.

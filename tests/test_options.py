@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import re
 
-from ygpt_magic.panel import ChatPanel
-
 from conftest import cell, completions
+
+from ygpt_magic.panel import ChatPanel
 
 
 def sent_model(server) -> str:

@@ -8,23 +8,20 @@ reply comes through the real client and the unmodified SDK from the ``ygpt_serve
 from __future__ import annotations
 
 import html
-
 import time
 
 import comm
 import pytest
-
 from visible import read, visible
 
-from ygpt_magic.chat import planning
+from ygpt_magic.chat import ChatSession, planning
+from ygpt_magic.chat.planning import DefaultSettings
 from ygpt_magic.client import Client
 from ygpt_magic.client.settings import ClientSettings
 from ygpt_magic.exchange import run_exchange
 from ygpt_magic.panel import ChatPanel, show_panel
 from ygpt_magic.panel.style import SUBMIT_MARK
-from ygpt_magic.chat.planning import DefaultSettings
 from ygpt_magic.render import StreamRenderer
-from ygpt_magic.chat import ChatSession
 
 
 class RecordingComm:
@@ -338,7 +335,8 @@ def test_through_the_magics_cells_and_panel_share_one_chat(shell, ygpt_server):
 
 
 def test_a_panel_send_uses_the_reply_cache_like_a_cell(shell, ygpt_server, tmp_path):
-    from conftest import cell as run_cell, completions
+    from conftest import cell as run_cell
+    from conftest import completions
 
     shell.run_line_magic("ygpt", f"cache {tmp_path / 'replies.sqlite'}")
     run_cell(shell, "%%ygpt --chat sea\nTell me about the sea", cell_id="c1")

@@ -9,9 +9,9 @@ import threading
 import time
 
 import pytest
+from test_panel import bubbles, send, until, widget_comm  # noqa: F401 (a fixture)
 
 from ygpt_magic.emulator import start_local_server
-from test_panel import bubbles, send, until, widget_comm  # noqa: F401 (a fixture)
 
 SCRIPT = {"replies": [{"user": "Wait forever", "tool_calls": [{"name": "hang", "arguments": {}}]}]}
 

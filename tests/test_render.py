@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from ygpt_magic.render import StreamRenderer, extract_code, footer
-from ygpt_magic.chat import Reply, Usage
-
 from visible import tags, visible
+
+from ygpt_magic.chat import Reply, Usage
+from ygpt_magic.render import StreamRenderer, extract_code, footer
 
 FOOTER = "yandexgpt · 23.10.2025 · 26 → 317 tokens · 1.4 s"
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from conftest import cell, completions
 from cellrun import assert_clean, assert_clear_error
+from conftest import cell, completions
+
 from ygpt_magic.errors import ReplyNotValid, SchemaError, ToolRoundsExceeded
 
 PERSON_TEXT = "Anna Petrova is 34 years old and lives in Berlin."

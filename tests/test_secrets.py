@@ -25,8 +25,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
 from cellrun import LOST_EXCEPTIONS, CellRun, assert_clear_error, run
+
 from ygpt_magic import commands
 
 pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from cellrun import LOST_EXCEPTIONS
 
 pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from cellrun import LOST_EXCEPTIONS
 from conftest import cell, completions
+
 from ygpt_magic.emulator import start_local_server
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]

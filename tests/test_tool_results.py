@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from cellrun import assert_clean
 from conftest import cell, completions
+
 from ygpt_magic.emulator import start_local_server
 
 SCRIPT = {"replies": [

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
+from cellrun import assert_clean, assert_clear_error
 from conftest import TEST_KEY, cell, completions
 from test_panel import bubbles, send, widget_comm  # noqa: F401 (a fixture)
-from cellrun import assert_clean, assert_clear_error
+
 from ygpt_magic.emulator import start_local_server
 from ygpt_magic.errors import CredentialInPrompt, ToolError, ToolRoundsExceeded
 

@@ -24,7 +24,6 @@ from traitlets.config import Config
 from traitlets.config.loader import DeferredConfig, LazyConfigValue
 
 from . import commands, render
-from .render import inert
 from .cache import MODES as CACHE_MODES
 from .cache import ReplyCache
 from .cache import replies as cache_settings
@@ -37,6 +36,7 @@ from .commands.args import chat_arg, option_args, parse_flags, tool_args, variab
 from .commands.boundary import as_usage_error
 from .context.cells import NotebookCells
 from .errors import OptionError, YGptError
+from .render import inert
 
 #: What the methods below import where they use it, for the background import to bring in.
 LATER = ("ygpt_magic.commands._request", "ygpt_magic.commands._rows", "ygpt_magic.exchange",

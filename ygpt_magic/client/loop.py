@@ -117,7 +117,7 @@ def start_spare(setup: Callable[[], Coroutine] | None = None) -> None:
         future = asyncio.run_coroutine_threadsafe(setup(), loop)
         try:
             future.result(SETUP_TIMEOUT)
-        except Exception as error:  # noqa: BLE001 (see above)
+        except Exception as error:
             future.cancel()
             logger.debug("the spare loop was not prepared: %s", type(error).__name__)
     with _spare_lock:

@@ -55,8 +55,8 @@ def _run(modules: Sequence[str], delay: float) -> None:
         from . import loader, loop, sdk  # noqa: F401 (sdk: the Client, imported to warm up)
 
         sdk_module = loader.import_sdk()
-        from yandex_cloud_ml_sdk import auth, retry  # noqa: F401 (make_sdk's, first request)
         import grpc
+        from yandex_cloud_ml_sdk import auth, retry  # noqa: F401 (make_sdk's, first request)
 
         # gRPC's core starts its threads with the first channel: about 10 ms of the first request
         grpc.insecure_channel("127.0.0.1:9").close()
@@ -68,7 +68,7 @@ def _run(modules: Sequence[str], delay: float) -> None:
             "yandexgpt").configure(temperature=0.5, max_tokens=10)
         # the first client's event loop, started and prepared (about 2 ms of the first request)
         loop.start_spare(_prepare_loop)
-    except Exception as error:  # noqa: BLE001 (the first request imports again and reports it)
+    except Exception as error:
         log.debug("background import failed: %s", type(error).__name__)
 
 

@@ -17,8 +17,19 @@ import traceback
 from pathlib import Path
 
 from ..errors import (
-    AuthFailed, ContextTooLong, CredentialsMissing, InternalError, ModelNotFound, PermissionDenied,
-    QuotaExceeded, RequestRejected, ServerFailed, ServerGaveUp, ServerTimeout, ServerUnavailable, StreamBroken,
+    AuthFailed,
+    ContextTooLong,
+    CredentialsMissing,
+    InternalError,
+    ModelNotFound,
+    PermissionDenied,
+    QuotaExceeded,
+    RequestRejected,
+    ServerFailed,
+    ServerGaveUp,
+    ServerTimeout,
+    ServerUnavailable,
+    StreamBroken,
     YGptError,
 )
 from . import message_size
@@ -89,7 +100,7 @@ def _http_details(response) -> str:
     is not read before the SDK raises)."""
     try:
         error = response.json().get("error")
-    except Exception:  # noqa: BLE001 (not read, not JSON, not an object: no details)
+    except Exception:
         return ""
     return str(error.get("message", "")) if isinstance(error, dict) else ""
 

@@ -25,17 +25,23 @@ from typing import TYPE_CHECKING, Any
 
 from ..chat.values import Options
 from ..errors import (
-    CredentialMalformed, CredentialsMissing, NoChatEndpoint, OptionError, QuotaExceeded, ServerTimeout,
-    StreamStalled, YGptError,
+    CredentialMalformed,
+    CredentialsMissing,
+    NoChatEndpoint,
+    OptionError,
+    QuotaExceeded,
+    ServerTimeout,
+    StreamStalled,
+    YGptError,
 )
 from . import chat_api, guard, message_size, rpc_errors
 from .chunks import Chunk, chat_chunk, grpc_chunk
 from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder, header_safe, known_secrets
 from .endpoints import CLOUD_ENDPOINT, parse_endpoint, url_address
 from .loop import LoopThread, Stalled
+from .many import AdaptiveLimit, ManyJob
 from .models import configured
 from .reach import Reachability, Target
-from .many import AdaptiveLimit, ManyJob
 from .settings import DEFAULTS, ClientSettings
 from .tools import configure_settings, sdk_messages
 
@@ -195,7 +201,7 @@ class Client:
         the wait. Best effort: the interrupt must go through even if the cancel cannot."""
         try:
             self._loop.run(operation.cancel(timeout=self.settings.connect_timeout))
-        except Exception as exc:  # noqa: BLE001 (any failure here leaves only the interrupt)
+        except Exception as exc:
             log.debug("could not cancel operation %s: %s", operation.id, type(exc).__name__)
 
     def complete_many(self, requests: Iterable[tuple[Any, list[dict], Options]], *,

@@ -17,6 +17,7 @@ from ..errors import CacheUnusable, OptionError
 from ..words import counted
 from ._common import show_fields
 from .args import parse, subcommand
+
 _AGE = re.compile(r"^(\d+)\s*([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 

@@ -151,7 +151,7 @@ def _checked(data: bytes, name: str) -> Picture:
             image.load()
     except (image_module.DecompressionBombWarning, image_module.DecompressionBombError) as bomb:
         raise _bomb(name, bomb, image_module.MAX_IMAGE_PIXELS) from None
-    except Exception:  # noqa: BLE001 (Pillow raises several types for data that is no image)
+    except Exception:
         raise ImageError(f"--image {name}: the data ({len(data):,} bytes) is not an image Pillow can "
                          f"read. Use a PNG or JPEG picture.") from None
     given = (image.format or "").lower()

@@ -21,7 +21,8 @@ from yandex.cloud.ai.batch_inference.v1.batch_inference_task_pb2 import BatchInf
 from yandex.cloud.ai.batch_inference.v1.inference_options_pb2 import BatchCompletionRequest as TaskRequest  # pylint: disable=no-name-in-module
 from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import Message  # pylint: disable=no-name-in-module
 from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (  # pylint: disable=no-name-in-module
-    BatchCompletionResponse, CompletionRequest,
+    BatchCompletionResponse,
+    CompletionRequest,
 )
 
 from . import prompt as prompts
@@ -160,7 +161,7 @@ async def _answer_rows(state: EmulatorState, task: BatchInferenceTask, rows: Ite
             prompt = prompts.parse(completion)
             final = await final_response(prompt, state.responders.respond(prompt))
             answered.append({"request": row["request"], "response": final.alternatives[0].message.text})
-        except Exception as error:  # noqa: BLE001  # a responder (a local model) failed: that row only
+        except Exception as error:  # a responder (a local model) failed: that row only
             task.errors.line_errors.add(line_number=number, message=getattr(error, "message", str(error)))
         due += state.batch_row_delay   # a steady pace: the time a row takes is part of its delay
         await asyncio.sleep(max(0.0, due - loop.time()))

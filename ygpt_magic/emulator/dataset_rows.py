@@ -165,7 +165,7 @@ def warm_up() -> None:
     """Write one empty parquet file on a thread, once: pyarrow's import and first write cost
     0.7-1.5 s here, which a dataset's creation can hide instead of its first download or batch
     result (without pyarrow: nothing)."""
-    global _warmed  # noqa: PLW0603  # once per process
+    global _warmed  # once per process
     with _warming:
         if _warmed:
             return

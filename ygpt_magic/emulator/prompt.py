@@ -17,7 +17,10 @@ from typing import Any
 
 from google.protobuf.json_format import MessageToDict
 from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import (  # pylint: disable=no-name-in-module
-    ReasoningOptions, ToolChoice as ToolChoiceProto,
+    ReasoningOptions,
+)
+from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import (
+    ToolChoice as ToolChoiceProto,
 )
 
 from . import tokenizer

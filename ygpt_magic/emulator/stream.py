@@ -14,14 +14,19 @@ from collections.abc import AsyncIterator
 
 from google.protobuf.struct_pb2 import Struct  # pylint: disable=no-name-in-module
 from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import (  # pylint: disable=no-name-in-module
-    Alternative, ContentUsage, FunctionCall, Message, ToolCall, ToolCallList,
+    Alternative,
+    ContentUsage,
+    FunctionCall,
+    Message,
+    ToolCall,
+    ToolCallList,
 )
 from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (  # pylint: disable=no-name-in-module
     CompletionResponse,
 )
 
-from . import tokenizer
 from . import prompt as prompts
+from . import tokenizer
 from .prompt import Prompt
 from .responders import Generation
 

@@ -16,17 +16,48 @@ pictures); import them from here.
 
 from .base import InternalError, YGptError
 from .service import (
-    AuthFailed, ContextTooLong, CredentialsMissing, MessageTooLarge, ModelNotFound, PermissionDenied,
-    QuotaExceeded, RequestRejected, ServerFailed, ServerGaveUp, ServerTimeout, ServerUnavailable,
-    StreamBroken, StreamStalled,
+    AuthFailed,
+    ContextTooLong,
+    CredentialsMissing,
+    MessageTooLarge,
+    ModelNotFound,
+    PermissionDenied,
+    QuotaExceeded,
+    RequestRejected,
+    ServerFailed,
+    ServerGaveUp,
+    ServerTimeout,
+    ServerUnavailable,
+    StreamBroken,
+    StreamStalled,
 )
 from .usage import (
-    CacheLocked, CacheMiss, CacheUnusable, ChatBusy, ChatChanged, ChatFileError, CredentialInPrompt,
-    CredentialMalformed, InterpolationError, NotebookError, NothingToFix, OptionError, UnknownChat,
+    CacheLocked,
+    CacheMiss,
+    CacheUnusable,
+    ChatBusy,
+    ChatChanged,
+    ChatFileError,
+    CredentialInPrompt,
+    CredentialMalformed,
+    InterpolationError,
+    NotebookError,
+    NothingToFix,
+    OptionError,
+    UnknownChat,
 )
 from .work import (
-    BatchFailed, BatchUnknown, DataExtraMissing, DatasetRejected, ImageError, ImagesNotTaken, NoChatEndpoint,
-    ReplyNotValid, SchemaError, ToolError, ToolRoundsExceeded,
+    BatchFailed,
+    BatchUnknown,
+    DataExtraMissing,
+    DatasetRejected,
+    ImageError,
+    ImagesNotTaken,
+    NoChatEndpoint,
+    ReplyNotValid,
+    SchemaError,
+    ToolError,
+    ToolRoundsExceeded,
 )
 
 __all__ = [

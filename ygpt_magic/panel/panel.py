@@ -27,8 +27,8 @@ import ipywidgets as widgets
 from ..chat import Chat, ChatEvent, ChatSession, Turn, files, planning, short_model
 from ..errors import YGptError
 from ..exchange import run_exchange
-from ..tools.background import abandonable
 from ..render import RENDER_INTERVAL
+from ..tools.background import abandonable
 from ..words import counted
 from . import live as panel_live
 from . import style as panel_style

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..chat import ChatSession, planning
-from ..errors import BatchFailed
 from ..client.batch import BatchOutcome
 from ..client.chunks import Chunk
+from ..errors import BatchFailed
 from .items import rows_of
 from .memo import Answer, RowMemo
-from .progress import Progress, Tally
 from .plans import Expand
+from .progress import Progress, Tally
 from .run import MapCell, MapRun, RowState, finish, open_rows, plan_rows, recorder
 
 

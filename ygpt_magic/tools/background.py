@@ -44,7 +44,7 @@ def _watched(function: Callable[..., Any], stopped: Callable[[], bool]) -> Calla
         def target() -> None:
             try:
                 outcome["value"] = function(*args, **kwargs)
-            except BaseException as error:  # noqa: BLE001 (handed to the waiting thread, or dropped)
+            except BaseException as error:
                 outcome["error"] = error
 
         worker = threading.Thread(target=target, name=f"ygpt-tool-{function.__name__}", daemon=True)

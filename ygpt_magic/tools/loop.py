@@ -137,7 +137,7 @@ class ToolLoop:
             text = results.bounded(f"error: invalid arguments for {tool.name}: "
                                    f"{validation_problems(error)}", self.limits.max_chars)
             return text, short(text, results.ERROR_SHORT), True
-        except Exception as error:  # noqa: BLE001 (the model is told, and may try again)
+        except Exception as error:
             text = results.error_content(error, self.limits.max_chars)
             return text, short(text, results.ERROR_SHORT), True
         return (*results.shown(value, self.limits, f"the result of {tool.name}"), False)

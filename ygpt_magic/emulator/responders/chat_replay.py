@@ -18,7 +18,12 @@ from typing import Any
 
 import yaml
 from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import (  # pylint: disable=no-name-in-module
-    Alternative, ContentUsage, FunctionCall, Message, ToolCall, ToolCallList,
+    Alternative,
+    ContentUsage,
+    FunctionCall,
+    Message,
+    ToolCall,
+    ToolCallList,
 )
 from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (  # pylint: disable=no-name-in-module
     CompletionResponse,
@@ -53,7 +58,7 @@ class ChatReplayResponder:
                 self._load(interaction)
 
     def _load(self, interaction: dict[str, Any]) -> None:
-        from ..http.chat_request import completion_request   # the HTTP side reads chat requests
+        from ..http.chat_request import completion_request  # the HTTP side reads chat requests
 
         request, response = interaction["request"], interaction["response"]
         if not request["uri"].endswith("/chat/completions") or response["status"]["code"] != 200:

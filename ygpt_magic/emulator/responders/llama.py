@@ -55,7 +55,7 @@ class LlamaResponder:
     def __init__(self, path: str | Path, n_ctx: int = 4096):
         file = resolve_gguf(path)
         try:
-            import llama_cpp  # noqa: PLC0415 (optional extra, imported on demand)
+            import llama_cpp
         except ImportError:
             raise ImportError(INSTALL_HINT) from None
         self.path = file

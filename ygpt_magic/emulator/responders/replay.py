@@ -20,7 +20,9 @@ from pathlib import Path
 
 from google.protobuf.json_format import ParseDict
 from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (  # pylint: disable=no-name-in-module
-    CompletionRequest, CompletionResponse, TokenizeResponse,
+    CompletionRequest,
+    CompletionResponse,
+    TokenizeResponse,
 )
 
 from .. import prompt as prompts

@@ -35,7 +35,7 @@ class TextGenerationBatchService(tg_grpc.TextGenerationBatchServiceServicer):
         self.state = state
         self.operations = operations
 
-    async def Completion(self, request, context):  # noqa: N802 (gRPC method name)
+    async def Completion(self, request, context):
         return await unary(self.state, context, "BatchCompletion", lambda: self._start(request))
 
     def _start(self, request):
@@ -68,18 +68,18 @@ class BatchInferenceService(pb_grpc.BatchInferenceServiceServicer):
         self.state = state
         self.jobs = state.batches
 
-    async def Describe(self, request, context):  # noqa: N802
+    async def Describe(self, request, context):
         return await unary(self.state, context, "DescribeBatchInference",
                            lambda: pb.DescribeBatchInferenceResponse(task=self.jobs.get(request.task_id).task))
 
-    async def List(self, request, context):  # noqa: N802
+    async def List(self, request, context):
         def answer():
             found = [job.task for job in self.jobs.find(request.folder_id, request.status)]
             page, token = paginate(found, request.page_size, request.page_token)
             return pb.ListBatchInferencesResponse(tasks=page, next_page_token=token)
         return await unary(self.state, context, "ListBatchInferences", answer)
 
-    async def Cancel(self, request, context):  # noqa: N802
+    async def Cancel(self, request, context):
         def answer():
             job = self.jobs.get(request.task_id)
             if not job.running:
@@ -92,7 +92,7 @@ class BatchInferenceService(pb_grpc.BatchInferenceServiceServicer):
             return pb.CancelBatchInferenceResponse(task_id=request.task_id)
         return await unary(self.state, context, "CancelBatchInference", answer)
 
-    async def Delete(self, request, context):  # noqa: N802
+    async def Delete(self, request, context):
         def answer():
             self.jobs.delete(request.task_id)
             return pb.DeleteBatchInferenceResponse(task_id=request.task_id)

@@ -72,7 +72,7 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
             )
         return dataset
 
-    async def Create(self, request, context):  # noqa: N802 (gRPC method name)
+    async def Create(self, request, context):
         def answer():
             dataset_rows.check_task_type(request.task_type, request.upload_format)
             dataset_rows.warm_up()
@@ -84,11 +84,11 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
             return pb.CreateDatasetResponse(dataset_id=dataset.id, dataset=dataset.info)
         return await self._answer(context, "CreateDataset", answer)
 
-    async def Describe(self, request, context):  # noqa: N802
+    async def Describe(self, request, context):
         return await self._answer(context, "DescribeDataset",
                                   lambda: pb.DescribeDatasetResponse(dataset=self.store.get(request.dataset_id).info))
 
-    async def Update(self, request, context):  # noqa: N802
+    async def Update(self, request, context):
         def answer():
             info = self.store.get(request.dataset_id).info
             for path in request.update_mask.paths:
@@ -101,13 +101,13 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
             return pb.UpdateDatasetResponse(dataset=info)
         return await self._answer(context, "UpdateDataset", answer)
 
-    async def Delete(self, request, context):  # noqa: N802
+    async def Delete(self, request, context):
         def answer():
             self.store.delete(request.dataset_id)
             return pb.DeleteDatasetResponse()
         return await self._answer(context, "DeleteDataset", answer)
 
-    async def List(self, request, context):  # noqa: N802
+    async def List(self, request, context):
         def answer():
             found = self.store.find(folder_id=request.folder_id, name_pattern=request.dataset_name_pattern,
                                     statuses=request.status, task_types=request.task_type_filter)
@@ -115,14 +115,14 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
             return pb.ListDatasetsResponse(datasets=[d.info for d in page], next_page_token=token)
         return await self._answer(context, "ListDatasets", answer)
 
-    async def GetUploadDraftUrl(self, request, context):  # noqa: N802
+    async def GetUploadDraftUrl(self, request, context):
         def answer():
             dataset = self._draft(request.dataset_id)
             self.store.reserve(request.size_bytes)
             return pb.GetUploadDraftUrlResponse(dataset_id=dataset.id, upload_url=upload_url(self.state, dataset))
         return await self._answer(context, "GetUploadDraftUrl", answer)
 
-    async def StartMultipartUploadDraft(self, request, context):  # noqa: N802
+    async def StartMultipartUploadDraft(self, request, context):
         def answer():
             dataset = self._draft(request.dataset_id)
             if request.parts < 1:
@@ -133,7 +133,7 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
             return pb.StartMultipartUploadDraftResponse(dataset_id=dataset.id, multipart_upload_urls=urls)
         return await self._answer(context, "StartMultipartUploadDraft", answer)
 
-    async def FinishMultipartUploadDraft(self, request, context):  # noqa: N802
+    async def FinishMultipartUploadDraft(self, request, context):
         def answer():
             dataset = self._draft(request.dataset_id)
             numbers = [part.part_num for part in request.uploaded_parts]
@@ -152,7 +152,7 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
             return pb.FinishMultipartUploadDraftResponse(dataset_id=dataset.id)
         return await self._answer(context, "FinishMultipartUploadDraft", answer)
 
-    async def Validate(self, request, context):  # noqa: N802
+    async def Validate(self, request, context):
         def answer():
             dataset = self._draft(request.dataset_id)
             result = dataset_rows.validate(dataset.info.task_type, dataset.draft)
@@ -168,7 +168,7 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
                                          metadata=metadata, operation_id=new_id("fds"), delay=0.0)
         return await self._answer(context, "ValidateDataset", answer)
 
-    async def GetDownloadUrls(self, request, context):  # noqa: N802
+    async def GetDownloadUrls(self, request, context):
         def answer():
             dataset = self.store.get(request.dataset_id)
             if dataset.info.status != DatasetInfo.Status.READY:
@@ -182,13 +182,13 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
             return pb.GetDownloadUrlsResponse(dataset_id=dataset.id, download_urls=urls)
         return await self._answer(context, "GetDownloadUrls", answer)
 
-    async def ListUploadFormats(self, request, context):  # noqa: N802
+    async def ListUploadFormats(self, request, context):
         def answer():
             known = request.task_type in dataset_rows.SCHEMAS
             return pb.ListUploadFormatsResponse(formats=dataset_rows.UPLOAD_FORMATS if known else ())
         return await self._answer(context, "ListUploadFormats", answer)
 
-    async def ListUploadSchemas(self, request, context):  # noqa: N802
+    async def ListUploadSchemas(self, request, context):
         def answer():
             schemas = [
                 DatasetUploadSchema(task_type=request.task_type, upload_format=upload_format,

@@ -26,14 +26,14 @@ class ApiEndpointService(pb_grpc.ApiEndpointServiceServicer):
     def __init__(self, state: EmulatorState):
         self.state = state
 
-    async def List(self, request, context):  # noqa: N802 (gRPC method name)
+    async def List(self, request, context):
         def answer():
             return pb.ListApiEndpointsResponse(
                 endpoints=[ApiEndpoint(id=sid, address=self.state.address) for sid in SERVICE_IDS]
             )
         return await unary(self.state, context, "List", answer, **_OPEN)
 
-    async def Get(self, request, context):  # noqa: N802
+    async def Get(self, request, context):
         def answer():
             if request.api_endpoint_id not in SERVICE_IDS:
                 raise RequestError(

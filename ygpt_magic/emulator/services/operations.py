@@ -109,7 +109,7 @@ class TextGenerationAsyncService(tg_grpc.TextGenerationAsyncServiceServicer):
         self.state = state
         self.store = store
 
-    async def Completion(self, request, context):  # noqa: N802 (gRPC method name)
+    async def Completion(self, request, context):
         def answer():
             # deferred requests never stream: the operation holds the final response only
             return self.store.create(replace(prompts.parse(request), stream=False))
@@ -121,10 +121,10 @@ class OperationService(op_grpc.OperationServiceServicer):
         self.state = state
         self.store = store
 
-    async def Get(self, request, context):  # noqa: N802
+    async def Get(self, request, context):
         return await unary(self.state, context, "GetOperation",
                            lambda: self.store.get(request.operation_id), record=False)
 
-    async def Cancel(self, request, context):  # noqa: N802
+    async def Cancel(self, request, context):
         return await unary(self.state, context, "CancelOperation",
                            lambda: self.store.cancel(request.operation_id), record=False)

@@ -27,7 +27,7 @@ class TextGenerationService(pb_grpc.TextGenerationServiceServicer):
     def __init__(self, state: EmulatorState):
         self.state = state
 
-    async def Completion(self, request, context):  # noqa: N802 (gRPC method name)
+    async def Completion(self, request, context):
         async for item in completion_stream(self.state, context, request):
             yield item
 

@@ -29,14 +29,14 @@ class TokenizerService(pb_grpc.TokenizerServiceServicer):
     def __init__(self, state: EmulatorState):
         self.state = state
 
-    async def Tokenize(self, request, context):  # noqa: N802 (gRPC method name)
+    async def Tokenize(self, request, context):
         def answer():
             model = resolve_model(request.model_uri)
             pieces = [(tokenizer.display(p), False) for p in tokenizer.split(request.text)]
             return _response([("<s>", True), *pieces], model.model_version)
         return await unary(self.state, context, "Tokenize", answer, request)
 
-    async def TokenizeCompletion(self, request, context):  # noqa: N802
+    async def TokenizeCompletion(self, request, context):
         def answer():
             prompt = prompts.parse(request, check_limit=False)
             tokens = self.state.responders.tokens(prompt)
