@@ -62,7 +62,7 @@ def measure(quick: bool) -> list[Row]:
     per_call = median([b for b, _ in large]) / many, median([b for b, _ in small]) / few
     seconds = median([s for _, s in large]) / many, median([s for _, s in small]) / few
     ratio = per_call[0] / per_call[1]
-    return [Row(f"14. {many:,} tool calls in one answer: display bytes per call", f"≤ {TARGET}× at {few} calls",
+    return [Row(f"15. {many:,} tool calls in one answer: display bytes per call", f"≤ {TARGET}× at {few} calls",
                 f"{per_call[0]:,.0f} B/call ({ratio:.2f}×; {median([b for b, _ in large]) / 1e6:.2f} MB in all)",
                 f"{few} calls: {per_call[1]:,.0f} B/call", ratio <= TARGET,
                 {"runs": runs, "cell time per call": f"{seconds[0] * 1000:.2f} ms ({many}) vs {seconds[1] * 1000:.2f} ms ({few})"})]

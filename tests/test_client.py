@@ -205,7 +205,7 @@ def test_missing_credentials_fail_before_any_request(ygpt_server, clean_env):
 
 def test_secrets_are_masked_in_repr_and_describe(ygpt_server, clean_env):
     client = Client(endpoint=ygpt_server.address, insecure=True, auth="AQVNexplicitkey123456789wxyz")
-    shown = repr(client) + repr(client.credential) + str(client.describe())
+    shown = repr(client) + repr(client.credential) + client.credential.describe()
     assert "AQVNexplicitkey123456789wxyz" not in shown and "AQVN…wxyz" in shown
     assert mask("short") == "………" and find_credential().source == "YC_API_KEY"
     assert Credential("iam_token", "x", "t1.abc").masked != "t1.abc"

@@ -8,7 +8,7 @@ import pytest
 from visible import tags, visible
 
 from ygpt_magic.chat import Reply, Usage
-from ygpt_magic.render import StreamRenderer, extract_code, footer
+from ygpt_magic.render import StreamRenderer, extract_code
 
 FOOTER = "yandexgpt · 23.10.2025 · 26 → 317 tokens · 1.4 s"
 
@@ -66,16 +66,16 @@ def stream(r: StreamRenderer, clock: Clock, texts, step: float) -> None:
         r.update(text)
 
 
-def test_footer_is_quiet_and_deterministic_except_seconds():
-    assert footer(reply("x", reasoning=12)) == \
+def test_the_footer_is_quiet_and_deterministic_except_seconds():
+    assert reply("x", reasoning=12).summary() == \
         "yandexgpt · 23.10.2025 · 26 → 317 tokens (+12 reasoning) · 1.4 s"
-    assert footer(reply("x", status="TRUNCATED_FINAL")).endswith("· 1.4 s · cut at max tokens")
-    assert footer(reply("x", status="CONTENT_FILTER")).endswith("stopped by the content filter")
-    assert re.sub(r"\d+\.\d+ s", "N s", footer(reply("x", elapsed=12.345))).endswith("tokens · N s")
+    assert reply("x", status="TRUNCATED_FINAL").summary().endswith("· 1.4 s · cut at max tokens")
+    assert reply("x", status="CONTENT_FILTER").summary().endswith("stopped by the content filter")
+    assert re.sub(r"\d+\.\d+ s", "N s", reply("x", elapsed=12.345).summary()).endswith("tokens · N s")
     uri = Reply("x", "FINAL", Usage(), "gpt://b1gfolder/yandexgpt-lite/rc", "", 0.2)
-    assert footer(uri) == "yandexgpt-lite/rc · 0 → 0 tokens · 0.2 s"
+    assert uri.summary() == "yandexgpt-lite/rc · 0 → 0 tokens · 0.2 s"
     one = Reply("x", "FINAL", Usage(1, 1, 0, 2), "yandexgpt", "", 0.2)
-    assert footer(one) == "yandexgpt · 1 → 1 token · 0.2 s"
+    assert one.summary() == "yandexgpt · 1 → 1 token · 0.2 s"
 
 
 def test_one_handle_waiting_line_then_streamed_text_then_final_markdown():

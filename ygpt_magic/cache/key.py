@@ -23,7 +23,6 @@ from ..chat import Options
 
 #: Bumped when the meaning of a key changes, so old entries simply stop matching.
 KEY_VERSION = 1
-ENDPOINT_KINDS = ("cloud", "local", "other")
 
 
 def endpoint_kind(target: str) -> str:

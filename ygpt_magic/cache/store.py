@@ -175,17 +175,6 @@ class Store:
                 raise self._unusable(error) from None
         return recorded
 
-    def put_many(self, items: list[tuple[str, dict[str, Any], str]]) -> None:
-        """Many entries in one transaction (for building big caches in benchmarks and tests)."""
-        rows = [(k, json.dumps(v, ensure_ascii=False, separators=(",", ":")), r) for k, v, r in items]
-        with self._lock:
-            try:
-                with self._transaction():
-                    self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)", rows)
-                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            except sqlite3.Error as error:
-                raise self._unusable(error) from None
-
     def count(self) -> int:
         with self._lock:
             try:

@@ -75,10 +75,9 @@ def _run(modules: Sequence[str], delay: float) -> None:
 async def _prepare_loop() -> None:
     """What the first request would do first on its loop, done on the spare one: gRPC's asyncio
     side set up for it (its poller thread, the loop's registration), kept for the process's life
-    (else the first client's channel would start it again); and the SDK's choice of credential
-    kind, which compiles its token patterns, made for a throwaway string that reaches nothing."""
+    (else the first client's channel would start it again). Nothing of the SDK's private modules
+    is used: it is a deprecated shim over yandex-ai-studio-sdk, whose internals change without
+    notice."""
     import grpc.aio
-    from yandex_ai_studio_sdk._auth import get_auth_provider
 
     grpc.aio.init_grpc_aio()
-    await get_auth_provider(auth="warm-up", endpoint=None, yc_profile=None)

@@ -256,17 +256,6 @@ class Client:
                 sdk_messages(chat_api.text_messages(messages)), timeout=self.settings.timeout)
         return len(self._call(run, options))
 
-    def describe(self) -> dict:
-        """What `%ygpt whoami` shows; the secret is masked."""
-        return {
-            "endpoint": "local" if self.local else self.endpoint,
-            "address": self.endpoint,
-            "tls": "off" if self.insecure else "on",
-            "folder": self.folder_id or "(none)",
-            "folder_source": self.folder_source,
-            "credential": self.credential.describe(),
-        }
-
     def close(self) -> None:
         """Stop the loop thread; the SDK's channels go with it."""
         self._loop.stop()

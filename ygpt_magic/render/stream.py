@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from ..chat.planning import Plan
     from ..chat.tooluse import ToolCall
 
-__all__ = ["RENDER_INTERVAL", "StreamRenderer", "dry_run", "extract_code", "footer", "reply_html", "show"]
+__all__ = ["RENDER_INTERVAL", "StreamRenderer", "dry_run", "extract_code", "reply_html", "show"]
 
 #: Seconds between display updates while a reply streams (``YGptMagics.render_interval``).
 RENDER_INTERVAL = 0.1
@@ -51,15 +51,10 @@ NO_CODE = "no code block in the reply"
 NO_CODE_CELL = "no code block in the reply; nothing was put into a new cell"
 
 
-def footer(reply: Reply) -> str:
-    """The quiet line under a reply: ``yandexgpt · 23.10.2024 · 26 → 317 tokens · 1.4 s``."""
-    return reply.summary()
-
-
 def reply_html(reply: Reply) -> str:
     """``_ygpt`` as a cell's value shows it: the reply made inert, its footer under it (IPython's
     HTML formatter calls this; see load_ipython_extension)."""
-    return inert.page(inert.markdown(reply.text), inert.quiet(footer(reply)))
+    return inert.page(inert.markdown(reply.text), inert.quiet(reply.summary()))
 
 
 def show(bundle: Bundle) -> None:
@@ -306,7 +301,7 @@ def _html(*blocks: str) -> str:
 def _markdown(reply: Reply, notes: list[str], body: str | None = None) -> Bundle:
     """The reply as Markdown (``body``: its HTML when it is shown otherwise), footer under it."""
     return {
-        HTML: _html(*map(inert.quiet, notes), body or inert.markdown(reply.text), inert.quiet(footer(reply))),
+        HTML: _html(*map(inert.quiet, notes), body or inert.markdown(reply.text), inert.quiet(reply.summary())),
         "text/plain": reply.text,
     }
 
@@ -323,7 +318,7 @@ def _json_block(text: str) -> str:
 
 
 def _text(reply: Reply, notes: list[str], note: str = "") -> Bundle:
-    return {"text/plain": _join(*notes, note, reply.text, footer(reply))}
+    return {"text/plain": _join(*notes, note, reply.text, reply.summary())}
 
 
 def _code(reply: Reply, notes: list[str], no_code: str = NO_CODE) -> Bundle:
@@ -332,12 +327,12 @@ def _code(reply: Reply, notes: list[str], no_code: str = NO_CODE) -> Bundle:
     if not blocks:
         return {
             HTML: _html(*map(inert.quiet, notes), inert.markdown(reply.text), inert.quiet(no_code),
-                        inert.quiet(footer(reply))),
+                        inert.quiet(reply.summary())),
             "text/plain": _join(reply.text, no_code),
         }
     shown = inert.markdown(_join(*(fenced(code, language) for language, code in blocks)))
     return {
-        HTML: _html(*map(inert.quiet, notes), shown, inert.quiet(footer(reply))),
+        HTML: _html(*map(inert.quiet, notes), shown, inert.quiet(reply.summary())),
         "text/plain": extract_code(reply.text),
     }
 
@@ -352,7 +347,7 @@ def _json(reply: Reply, notes: list[str]) -> Bundle:
     except ValueError as error:
         return _text(reply, notes, f"⚠ The reply is not valid JSON ({error}); shown as text.")
     pretty = json.dumps(value, ensure_ascii=False, indent=2)
-    bundle: Bundle = {"text/plain": _join(*notes, pretty, footer(reply))}
+    bundle: Bundle = {"text/plain": _join(*notes, pretty, reply.summary())}
     if isinstance(value, (dict, list)):
         bundle["application/json"] = value
     return bundle

@@ -22,8 +22,6 @@ from typing import Any
 
 from ..errors import InterpolationError, OptionError
 
-ROW_NAMES = ("item", "row", "index")
-
 
 class RowView:
     """``{row}``: the row as ``column: value`` lines (what a model reads well); ``{row.column}``
