@@ -70,9 +70,9 @@ def test_a_chat_rerun_from_the_top_after_a_restart_rebuilds_turn_by_turn(shell, 
     chat = magics.session.chats["default"]
     assert [turn.reply.text for turn in chat.turns] == live
     assert [turn.prompt for turn in chat.turns] == EINSTEIN
-    usage = cell(shell, "%ygpt usage").plain.splitlines()
-    assert usage[0].split() == ["chat", "input", "completion", "reasoning", "total", "replayed"]
-    assert usage[1].split() == ["default", "0", "0", "0", "0", str(billed.total_tokens)]
+    usage = cell(shell, "%ygpt usage").displays[0]["text/plain"].splitlines()
+    assert usage[1].split() == ["chat", "requests", "input", "completion", "reasoning", "total", "replayed"]
+    assert usage[2].split() == ["default", "0", "0", "0", "0", "0", f"{billed.total_tokens:,}"]
     # a changed middle cell is a miss: sent with the replayed history, later cells follow it
     assert cell(shell, "%%ygpt\nWhat did he get the Nobel prize for?", cell_id="c1").ok
     [request] = completions(ygpt_server)

@@ -67,8 +67,10 @@ def test_a_tool_cell_replays_with_the_server_stopped_and_its_function_runs_again
         assert [call.result for call in reply.tool_calls] == ["1204"]
     assert shell.user_ns["calls"] == [("north", 5), ("north", 5)]  # the notebook's code ran each time
     assert "4 hits" in cell(shell, "%ygpt cache").plain  # two rounds, twice
-    usage = cell(shell, "%ygpt usage").plain.splitlines()
-    assert usage[0].split()[-1] == "replayed" and usage[1].split()[1:5] == ["0", "0", "0", "0"]
+    usage = cell(shell, "%ygpt usage").displays[0]["text/plain"].splitlines()
+    header, default = usage[1].split(), usage[2].split()
+    assert header[-1] == "replayed" and default[0] == "default"
+    assert int(default[-1].replace(",", "")) > 0, "the replayed rounds are counted apart"
 
 
 @pytest.mark.usefixtures("fresh_names")
@@ -227,19 +229,17 @@ def test_a_saved_chat_keeps_which_turns_were_replayed_and_when_they_were_recorde
     assert saved["version"] == 1  # nothing an older reader could misread
     first, second = (turn["reply"] for turn in saved["chats"][0]["turns"])
     assert (first["cached"], first["recorded"]) == (True, replayed.recorded) and "cached" not in second
-    usage_before = cell(shell, "%ygpt usage").plain
     restart(shell, ygpt_server)
     assert cell(shell, f"%ygpt load {path}").ok
     loaded = shell.magics_manager.registry["YGptMagics"].session.chats["default"].turns
     assert [(t.reply.cached, t.reply.recorded) for t in loaded] == [(True, replayed.recorded), (False, "")]
-    assert cell(shell, "%ygpt usage").plain == usage_before  # replayed tokens still apart
+    assert "No request has been answered" in cell(shell, "%ygpt usage").plain  # loading sends nothing
     for reply in (first, second):  # a file written before the flag: every turn was sent
         reply.pop("cached", None), reply.pop("recorded", None)
     path.write_text(json.dumps(saved), encoding="utf-8")
     assert cell(shell, f"%ygpt load {path}").ok
     loaded = shell.magics_manager.registry["YGptMagics"].session.chats["default"].turns
     assert [t.reply.cached for t in loaded] == [False, False]
-    assert "replayed" not in cell(shell, "%ygpt usage").plain
 
 
 @pytest.mark.usefixtures("fresh_names")

@@ -12,6 +12,7 @@ import stat
 import pytest
 from conftest import TEST_KEY, cell, completions
 
+from ygpt_magic.commands import usage as usage_headers
 from ygpt_magic.errors import ChatFileError, OptionError, UnknownChat
 
 HAMLET = "To be, or not to be: that is the question."
@@ -128,10 +129,14 @@ def test_chats_usage_and_reset(shell, ygpt_server, magics):
     cell(shell, "%%ygpt -c notes\nHello")
     chats = cell(shell, "%ygpt chats").plain
     assert "* default" in chats and "notes" in chats and "Translate the text into French" in chats
-    usage = cell(shell, "%ygpt usage").plain.splitlines()
+    by_chat, by_model = (shown["text/plain"].splitlines() for shown in cell(shell, "%ygpt usage").displays)
     total = magics.session.chats["default"].usage + magics.session.chats["notes"].usage
-    assert usage[-1].split() == ["total", str(total.input_tokens), str(total.completion_tokens),
-                                 str(total.reasoning_tokens), str(total.total_tokens)]
+    expected = ["2", str(total.input_tokens), str(total.completion_tokens), str(total.reasoning_tokens),
+                str(total.total_tokens)]
+    assert by_chat[0] == "Tokens by chat" and by_chat[1].split() == ["chat", *usage_headers.HEADERS]
+    assert [line.split()[0] for line in by_chat[2:]] == ["default", "notes", "total"]
+    assert by_chat[-1].split() == ["total", *expected] and by_model[-1].split() == ["total", *expected]
+    assert by_model[2].split()[0] == "yandexgpt"
     assert "Chat 'notes' reset: 1 turn forgotten" in cell(shell, "%ygpt reset --chat notes").plain
     assert magics.session.chats["notes"].turns == []
     assert magics.session.chats["default"].system  # reset keeps the system message

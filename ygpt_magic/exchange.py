@@ -29,6 +29,7 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from .chat import ChatSession, Options, Plan, Reply, Usage
+from .chat.accounts import PROMPT_MODE
 from .chat.tooluse import ToolCall
 from .client import rpc_errors
 from .errors import StreamBroken, YGptError
@@ -126,6 +127,31 @@ def _asker(client: Any, plan: Plan, renderer: Renderer, mode: str) -> Callable[[
     return ask
 
 
+class _Accounted:
+    """The requests of one exchange, each entered in the kernel's accounts when its answer
+    arrives (every round of a tool exchange costs tokens); ``send`` counts what really went out,
+    so an answer that came without a send was replayed from the reply cache."""
+
+    def __init__(self, session: ChatSession, plan: Plan, send: Callable[[list[dict], dict], Any]) -> None:
+        self._accounts, self._plan, self._send = session.accounts, plan, send
+        self._source = PROMPT_MODE if plan.once else plan.chat
+        self.sends = 0
+
+    def send(self, messages: list[dict], extras: dict) -> Any:
+        self.sends += 1
+        return self._send(messages, extras)
+
+    def counted(self, ask: Callable[[list[dict], dict], Any]) -> Callable[[list[dict], dict], Any]:
+        """``ask`` (``send``, maybe behind the cache) with each answer entered."""
+        def accounted(messages: list[dict], extras: dict) -> Any:
+            sends = self.sends
+            last = ask(messages, extras)
+            self._accounts.add(self._source, self._plan.options.model, last.usage,
+                               replayed=self.sends == sends)
+            return last
+        return accounted
+
+
 class _ReplayedRounds:
     """The renderer a tool loop sees behind the reply cache: while every request so far was
     replayed, a call's running line is not drawn, so each call's output appears once, final.
@@ -180,16 +206,15 @@ def run_exchange(
     holding = session.busy(plan.chat) if not plan.once else nullcontext()
     with holding:
         session.check(plan)
-        ask = _asker(client, plan, renderer, mode)
-        if cache is not None:
-            ask = cache.asking(ask, plan.options)
+        accounted = _Accounted(session, plan, _asker(client, plan, renderer, mode))
+        ask: Any = accounted.send if cache is None else cache.asking(accounted.send, plan.options)
         extras = tools.extras() if tools is not None else {}
         if cache is not None:
             ask.first(plan.messages, extras)
         renderer.start(plan.notes())
         try:
-            return _answered(session, plan, renderer, ask, extras, tools=tools, cache=cache,
-                             keep_partial=keep_partial)
+            return _answered(session, plan, renderer, ask, accounted.counted(ask), extras, tools=tools,
+                             cache=cache, keep_partial=keep_partial)
         except YGptError as error:
             renderer.fail(str(error))
             raise
@@ -202,17 +227,19 @@ def run_exchange(
             raise bug from None
 
 
-def _answered(session: ChatSession, plan: Plan, renderer: Renderer, ask: Callable[[list[dict], dict], Any],
-              extras: dict, *, tools: ToolRounds | None, cache: Cache | None, keep_partial: bool) -> Reply:
-    """The exchange once shown: ask (through the tool loop, if any), then record the complete
-    reply; a stop records nothing (or the partial text, with ``keep_partial``)."""
+def _answered(session: ChatSession, plan: Plan, renderer: Renderer, ask: Any,
+              call: Callable[[list[dict], dict], Any], extras: dict, *, tools: ToolRounds | None,
+              cache: Cache | None, keep_partial: bool) -> Reply:
+    """The exchange once shown: ``call`` (``ask``, each answer accounted; through the tool loop,
+    if any), then record the complete reply; a stop records nothing (or the partial text, with
+    ``keep_partial``)."""
     started = time.monotonic()
     try:
         if tools is None:
-            last = ask(plan.messages, extras)
+            last = call(plan.messages, extras)
         else:
             shown = renderer if cache is None else _ReplayedRounds(renderer, ask)
-            last = tools.answer(ask, plan.messages, shown)
+            last = tools.answer(call, plan.messages, shown)
     except (_Interrupted, KeyboardInterrupt) as stop:
         reply = _reply(plan, getattr(stop, "last", None), started, tools, status="INTERRUPTED")
         if keep_partial and not plan.once and reply.text:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ChatBusy, ChatChanged, OptionError, UnknownChat
 from . import chatfile
+from .accounts import Accounts
 from .observers import Observers
 from .values import BUILTIN, FORMATS, UNSET, Chat, Options, Reply, Turn, Usage, counted, short_model, shown, unencodable
 
@@ -84,6 +85,7 @@ class ChatSession:
         self._observers: Observers[ChatEvent] = Observers()
         self._system_tokens: dict[tuple[str, str], int] = {}
         self._revisions = itertools.count(1)
+        self.accounts = Accounts()  # every answered request's tokens, whichever door it came from
 
     # -- reading -----------------------------------------------------------------------------
 

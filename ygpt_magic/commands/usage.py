@@ -1,33 +1,44 @@
-"""`%ygpt usage`: tokens per chat and in total."""
+"""`%ygpt usage`: the tokens of every request this kernel made, by chat and by model."""
 
 from __future__ import annotations
 
-from ..chat import Usage
-from ._common import show_table
+from collections.abc import Mapping
+
+from ..chat.accounts import Spent
+from ._common import show, show_table
 from .args import parse, subcommand
+
+HEADERS = ["requests", "input", "completion", "reasoning", "total"]
 
 
 @subcommand
 def run(magics, line: str) -> None:
-    """Show tokens per chat and in total.
+    """Show the tokens of every request this kernel made: by chat and by model, and in total.
 
-    Input, completion, reasoning and total tokens of the turns kept in each chat; turns replayed
-    from the reply cache cost nothing and are counted apart (a "replayed" column, shown once
-    there are any)."""
+    Every answered request counts once, whatever sent it: chat cells (a re-run cell's earlier
+    turn included), prompt-mode cells and %ygpt fix, each --map row, each round of a tool
+    exchange, the panel. Answers replayed from the reply cache cost nothing and are counted
+    apart (a "replayed" column, shown once there are any). --batch rows are not counted: a
+    job's results carry no token counts."""
     parse(run, line)
-    chats = magics.session.chats
-    replayed = {name: chat.replayed.total_tokens for name, chat in chats.items()}
-    extra = any(replayed.values())
-    rows, total = [], Usage()
-    for name, chat in chats.items():
-        usage = chat.usage
-        total = total + usage
-        rows.append([name, *_numbers(usage), *([str(replayed[name])] if extra else [])])
-    rows.append(["total", *_numbers(total), *([str(sum(replayed.values()))] if extra else [])])
-    show_table(["chat", "input", "completion", "reasoning", "total", *(["replayed"] if extra else [])],
-               rows)
+    accounts = magics.session.accounts
+    total = accounts.total()
+    if not total.requests and not total.replayed.total_tokens:
+        show("No request has been answered in this kernel yet.")
+        return
+    replayed = bool(total.replayed.total_tokens)
+    _table("chat", accounts.by_source, total, replayed)
+    _table("model", accounts.by_model, total, replayed)
 
 
-def _numbers(usage: Usage) -> list[str]:
-    return [str(usage.input_tokens), str(usage.completion_tokens),
-            str(usage.reasoning_tokens), str(usage.total_tokens)]
+def _table(by: str, groups: Mapping[str, Spent], total: Spent, replayed: bool) -> None:
+    rows = [[name, *_numbers(spent, replayed)] for name, spent in groups.items()]
+    rows.append(["total", *_numbers(total, replayed)])
+    show_table([by, *HEADERS, *(["replayed"] if replayed else [])], rows, title=f"Tokens by {by}")
+
+
+def _numbers(spent: Spent, replayed: bool) -> list[str]:
+    usage = spent.usage
+    numbers = [spent.requests, usage.input_tokens, usage.completion_tokens, usage.reasoning_tokens,
+               usage.total_tokens]
+    return [f"{n:,}" for n in numbers] + ([f"{spent.replayed.total_tokens:,}"] if replayed else [])

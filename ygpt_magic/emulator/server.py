@@ -141,6 +141,12 @@ class LocalServer:
         return self._state.faults
 
     @property
+    def billed(self) -> dict[str, int]:
+        """The tokens of every completion answered in full since the last reset (input,
+        completion, total), as the cloud would bill them."""
+        return dict(self._state.billed)
+
+    @property
     def operation_delay(self) -> float:
         """Seconds a deferred operation stays not-done (so a waiting indicator can be seen)."""
         return self._state.operation_delay
@@ -172,6 +178,7 @@ class LocalServer:
         """Clear the faults and the received requests (what the pytest fixture does per test)."""
         self._state.faults.clear()
         self._state.requests.clear()
+        self._state.billed.update(dict.fromkeys(self._state.billed, 0))
 
     def stop(self, grace: float = 0.5) -> None:
         """Stop serving and join the server's thread; safe to call twice."""

@@ -7,7 +7,7 @@ import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from .batch import BatchStore
 from .datasets import DatasetStore
@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 #: bounded because each holds its whole message list, and a chat sends its whole history every
 #: time: unbounded, a long chat in a kernel under `%ygpt connect local` grew with its square.
 REQUEST_LOG_SIZE = 1000
+#: the billed counts (``EmulatorState.billed``) and the fields of a response's usage they add up
+BILLED = {"input_tokens": "input_text_tokens", "completion_tokens": "completion_tokens",
+          "total_tokens": "total_tokens"}
 
 
 class RequestLog(Sequence[ReceivedRequest]):
@@ -87,6 +90,14 @@ class EmulatorState:
     datasets: DatasetStore = field(default_factory=DatasetStore)
     batches: BatchStore = field(default_factory=BatchStore)
     api_key: str | None = None   # the only key taken (services/call.py); None: any key
+    #: the tokens of every completion answered in full, as the cloud would bill them: what a
+    #: client's own accounts must add up to (tests compare them)
+    billed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BILLED, 0))
 
     def record(self, request: ReceivedRequest) -> None:
         self.requests.append(request)
+
+    def bill(self, usage: Any) -> None:
+        """Count a completion's final usage (a CompletionResponse's ``usage``)."""
+        for name, field_name in BILLED.items():
+            self.billed[name] += getattr(usage, field_name)

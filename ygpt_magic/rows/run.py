@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..chat import ChatSession, Options, Plan, Usage, planning
+from ..chat.accounts import MAP_ROWS
 from ..errors import CacheMiss, InterpolationError, OptionError, YGptError
 from .items import Rows, rows_of
 from .memo import Answer, RowMemo, row_key
@@ -142,7 +143,7 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally,
             continue
         key = state.keys[position] = row_key(endpoint, plan.options, plan.messages, plans.extras)
         try:
-            answer = memo.get(key) or _replayed(cache, plan, plans.extras, memo, key)
+            answer = memo.get(key) or _replayed(cache, plans, plan, memo, key)
         except CacheMiss as miss:  # say which row: the cell alone does not tell
             raise CacheMiss(miss.path, f"{miss.cell}, row {plans.rows.labels[position]!r}") from None
         if answer is None or state.accept(position, answer) is not None:
@@ -153,13 +154,13 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally,
     return state
 
 
-def _replayed(cache: Any, plan: Plan, extras: dict[str, Any], memo: RowMemo,
-              key: str) -> Answer | None:
+def _replayed(cache: Any, plans: RowPlanner, plan: Plan, memo: RowMemo, key: str) -> Answer | None:
     """The row's recorded reply from the reply cache (its schema, if any, is part of the
-    request), kept in the memo too (None: send it)."""
-    reply = cache.replayed(plan, extras) if cache is not None else None
+    request), kept in the memo too and entered in the accounts as replayed (None: send it)."""
+    reply = cache.replayed(plan, plans.extras) if cache is not None else None
     if reply is None:
         return None
+    plans.session.accounts.add(MAP_ROWS, plan.options.model, reply.usage, replayed=True)
     answer = Answer(reply.text, reply.usage.input_tokens, reply.usage.completion_tokens,
                     reply.model_version)
     memo.put(key, answer)
@@ -193,19 +194,22 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
     # rows are answered while the cell runs, so the row planned again is the one that was sent
     record = None if keep is None else \
         (lambda position, chunk: keep(plans.plan(position, checked=False).messages, chunk))
+    def spent(chunk: Any) -> None:  # every answer the server gave cost its tokens
+        plans.session.accounts.add(MAP_ROWS, plans.options.model, chunk.usage)
+
     try:
         try:
-            _collect(job.results(), state, memo, tally, progress, record)
+            _collect(job.results(), state, memo, tally, progress, record, spent)
         except KeyboardInterrupt:
             job.cancel()
             tally.stopped = True
-            _collect(job.results(), state, memo, tally, progress, record)
+            _collect(job.results(), state, memo, tally, progress, record, spent)
     finally:
         progress.close()
 
 
 def _collect(results, state: RowState, memo: RowMemo, tally: Tally, progress: Progress,
-             record: Callable[[int, Any], None] | None) -> None:
+             record: Callable[[int, Any], None] | None, spent: Callable[[Any], None]) -> None:
     for item in results:
         if item is None:
             progress.tick()
@@ -217,6 +221,7 @@ def _collect(results, state: RowState, memo: RowMemo, tally: Tally, progress: Pr
             state.errors[position] = one_line(error)
             tally.fail(error)
         else:
+            spent(chunk)
             usage = chunk.usage
             answer = Answer(chunk.text, usage.input_tokens, usage.completion_tokens, chunk.model_version)
             invalid = state.accept(position, answer)

@@ -43,6 +43,7 @@ async def completion_stream(state: EmulatorState, context, request,
         prompt = attach(prompts.parse(request), extras)
         plan = state.faults.take_stream_plan()
         generation = state.responders.respond(prompt)
+        item = None
         async for item in responses(prompt, generation):
             if plan.stall_after == call.chunks:
                 await asyncio.sleep(plan.stall_seconds)
@@ -54,6 +55,8 @@ async def completion_stream(state: EmulatorState, context, request,
             call.chunks += 1
         if plan.break_after is not None:   # K >= the reply's length: break at its end
             await call.abort(plan.break_code, f"Injected fault: the stream broke after {call.chunks} chunks.")
+        if item is not None:
+            state.bill(item.usage)  # answered in full: its last response holds the reply's usage
     except RequestError as error:
         await call.abort(error.code, error.message)
     except (asyncio.CancelledError, GeneratorExit):   # the client went away (GeneratorExit: over HTTP)

@@ -1,0 +1,56 @@
+"""`%ygpt usage` counts every request the kernel made, whatever its door, and adds up to what the
+server billed: a chat cell (and its re-run), a --once cell, a 20-row --map, %ygpt fix, each
+round of a tool exchange and a panel Send. Replayed answers are counted apart."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from cellrun import LOST_EXCEPTIONS
+from conftest import cell
+from test_panel import send, widget_comm  # noqa: F401 (widget_comm: a fixture)
+
+pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+
+
+def rows_of(usage_output, title: str) -> dict[str, list[str]]:
+    """The table titled ``title`` of `%ygpt usage`, as {first column: the other columns}."""
+    [table] = [d["text/plain"] for d in usage_output.displays if d["text/plain"].startswith(title)]
+    rows = [re.split(r"\s{2,}", line) for line in table.splitlines()[2:]]  # columns: two spaces apart
+    return {row[0]: row[1:] for row in rows}
+
+
+@pytest.mark.usefixtures("widget_comm")
+def test_usage_adds_up_to_what_the_server_billed_for_every_door(shell, ygpt_server, magics):
+    ygpt_server.reset()
+    assert cell(shell, "%%ygpt --chat notes\nName three rivers", cell_id="c1").ok
+    assert cell(shell, "%%ygpt --chat notes\nName three rivers", cell_id="c1").ok  # a re-run is paid too
+    assert cell(shell, "%%ygpt --once\nName a mountain").ok
+    shell.user_ns["cities"] = pd.DataFrame({"city": [f"City {n}" for n in range(20)]})
+    assert cell(shell, "%%ygpt --map cities\nDescribe {city} in one line").ok
+    cell(shell, "1 / 0")
+    assert cell(shell, "%ygpt fix").ok
+    assert cell(shell, "def get_weather(city: str) -> str:\n    '''The weather in a city.'''\n"
+                       "    return 'sunny'").ok
+    assert cell(shell, "%%ygpt --once --tools get_weather\nGet the weather in Paris").ok
+    panel = shell.run_line_magic("ygpt", "panel --chat notes")
+    try:
+        send(panel, "And three lakes?")
+        assert panel.wait(15)
+    finally:
+        panel.close()
+
+    billed = ygpt_server.billed
+    total = magics.session.accounts.total()
+    assert (total.usage.input_tokens, total.usage.completion_tokens, total.usage.total_tokens) == \
+        (billed["input_tokens"], billed["completion_tokens"], billed["total_tokens"])
+    assert total.requests == 2 + 1 + 20 + 1 + 2 + 1, "every request, every tool round"
+    usage = cell(shell, "%ygpt usage")
+    by_chat = rows_of(usage, "Tokens by chat")
+    assert by_chat["notes"][0] == "3" and by_chat["--map rows"][0] == "20"
+    assert by_chat["prompt mode (--once, %ygpt fix)"][0] == "4"
+    assert by_chat["total"][4] == f"{billed['total_tokens']:,}"
+    assert rows_of(usage, "Tokens by model")["yandexgpt"][4] == f"{billed['total_tokens']:,}"
