@@ -9,6 +9,7 @@ carries it (counted on the server), and the secret is shown nowhere.
 
 from __future__ import annotations
 
+import html
 import json
 
 import pandas as pd
@@ -110,13 +111,33 @@ def test_the_panels_input_and_system_box(shell, ygpt_server, canary, magics):
         send(panel, f"My key is {canary}")
         assert panel.wait(15)
         assert not carried(ygpt_server) and magics.session.chat().turns == []
-        status = panel.status.value
-        assert "Nothing was sent" in status and "the prompt" in status
+        status = html.unescape(panel.status.value)
+        assert "Nothing was sent" in status and "the panel's message" in status
         assert panel.input.value == f"My key is {canary}", "the text is given back to edit"
 
         panel.controls.system.value = f"Always sign with {canary}"
         assert magics.session.chat().system is None, "the chat never holds it"
         assert "the system message" in panel.status.value
         assert not [f for f in FRAGMENTS if f in panel.status.value + json.dumps(str(magics.session.chat()))]
+    finally:
+        panel.close()
+
+
+@pytest.mark.usefixtures("widget_comm")
+def test_the_panel_fills_in_references_like_a_cell_and_refuses_one_that_carries_a_key(
+        shell, ygpt_server, canary, magics):
+    shell.user_ns["greeting"] = "Bonjour tout le monde"
+    shell.user_ns["settings"] = {"key": canary}
+    panel = shell.run_line_magic("ygpt", "panel")
+    try:
+        send(panel, "Translate {greeting}")
+        assert panel.wait(15)
+        assert ygpt_server.requests[-1].messages[-1]["text"] == "Translate Bonjour tout le monde"
+        assert magics.session.chat().turns[-1].prompt == "Translate Bonjour tout le monde"
+        ygpt_server.reset()
+        send(panel, "Check {settings}")
+        assert panel.wait(15)
+        assert ygpt_server.requests == [] and "{settings}" in panel.status.value
+        assert not [f for f in FRAGMENTS if f in panel.status.value]
     finally:
         panel.close()

@@ -12,7 +12,14 @@ def run(magics, line: str):
 
     It edits the same chats as the %%ygpt cells and uses the same server."""
     args = parse(run, line)
+    from ..context import images
     from ..panel import show_panel  # ipywidgets is only imported when a panel is asked for
+    from . import _request
+
+    def prepare(text: str):  # a Send's text the way a cell's is: references filled in, checked
+        expanded = _request.expand(magics, text, where="the panel's message")
+        found = images.pictures(None, magics.shell.user_ns, expanded.pictures)
+        return expanded.text.strip("\n"), expanded.notes, found
 
     def cache(prompt: str):  # the reply cache, as the cells use it (read at each Send)
         return magics.cache.front(magics.connection.client, target=magics.connection.target,
@@ -20,4 +27,4 @@ def run(magics, line: str):
                                   secrets=magics.connection.known_secrets)
 
     return show_panel(magics.session, magics.connection.client, chat=args.chat, settings=magics,
-                      cache=cache, secrets=magics.connection.known_secrets)
+                      cache=cache, secrets=magics.connection.known_secrets, prepare=prepare)

@@ -15,6 +15,7 @@ in ``panel_controls``, the reply in flight in ``panel_live``.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 import threading
@@ -36,6 +37,9 @@ from .controls import Controls
 from .style import close_tree, styled
 from .transcript import Bubbles, Transcript
 
+#: a Send's text → (prompt, notes, pictures), by the cell's rules (commands/panel.py makes it)
+Prepare = Callable[[str], tuple[str, Sequence[str], tuple[Any, ...]]]
+
 
 def show_panel(
     session: ChatSession,
@@ -45,6 +49,7 @@ def show_panel(
     settings: Any = None,
     cache: Callable[[str], Any] | None = None,
     secrets: Callable[[], Sequence[Any]] = tuple,
+    prepare: Prepare | None = None,
 ) -> ChatPanel:
     """Build the panel for ``chat`` (default: follow the session's current chat) and return it.
 
@@ -54,8 +59,11 @@ def show_panel(
     ``render_interval``, read at each request (the client has the timeouts). ``cache(prompt)``
     gives the reply cache's front for a Send (``cache.ReplyCache.front``), or None. ``secrets()``
     are the credentials the system box refuses (a Send is refused by the client's guard).
+    ``prepare(text)`` turns a Send's text into (prompt, notes, pictures) by the cell's rules
+    (``{name}`` and ``{In[N]}`` filled in, bounded and noted); None sends it as typed.
     """
-    return ChatPanel(session, get_client, chat=chat, settings=settings, cache=cache, secrets=secrets)
+    return ChatPanel(session, get_client, chat=chat, settings=settings, cache=cache, secrets=secrets,
+                     prepare=prepare)
 
 
 class ChatPanel(widgets.VBox):
@@ -71,8 +79,10 @@ class ChatPanel(widgets.VBox):
         settings: Any = None,
         cache: Callable[[str], Any] | None = None,
         secrets: Callable[[], Sequence[Any]] = tuple,
+        prepare: Prepare | None = None,
     ) -> None:
         self._session = session
+        self._prepare = prepare
         self._get_client = get_client
         self._cache = cache  # prompt → the reply cache's front for it (None: no cache)
         self._settings = settings
@@ -200,10 +210,12 @@ class ChatPanel(widgets.VBox):
 
     def _ask(self, name: str, live: panel_live.LiveReply) -> None:
         try:
-            cache = self._cache(live.prompt) if self._cache is not None else None
+            prompt, notes, pictures = self._prepare(live.prompt) if self._prepare else (live.prompt, (), ())
+            cache = self._cache(prompt) if self._cache is not None else None
             client = cache.client if cache is not None else self._get_client()
-            plan = planning.plan_request(self._session, live.prompt, settings=self._settings,
-                                         get_client=lambda: client, chat=name)
+            plan = planning.plan_request(self._session, prompt, settings=self._settings,
+                                         get_client=lambda: client, chat=name, pictures=pictures)
+            plan = dataclasses.replace(plan, context_notes=tuple(notes))
             interval = getattr(self._settings, "render_interval", None) or RENDER_INTERVAL
             renderer = panel_live.PanelRenderer(live, fmt=plan.options.format, interval=interval,
                                                 json_reply=plan.options.json)
@@ -221,8 +233,11 @@ class ChatPanel(widgets.VBox):
             live.end("failed", f"Unexpected error ({type(error).__name__}). The chat is unchanged; "
                                f"please report it with the steps that led to it.")
         finally:
-            if live.state == "failed" and not self.input.value:
-                self.input.value = live.prompt  # ready to send again
+            if live.state == "failed":
+                with self._lock:  # said even when it failed before this panel drew it in flight
+                    self._message = _error_line(live.error)
+                if not self.input.value:
+                    self.input.value = live.prompt  # ready to send again
             panel_live.unregister(self._session, name, live)  # every panel on the chat redraws
 
     # -- drawing -----------------------------------------------------------------------------
