@@ -6,6 +6,7 @@ import argparse
 import sys
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 from . import demo as notebook_demo
 
@@ -22,7 +23,7 @@ def _demo(args: argparse.Namespace) -> int:
     with start_local_server() as server:
         model = YCloudML(**sdk_kwargs(server.address)).models.completions("yandexgpt")
         print(f"Local server at {server.address}. Prompt: {args.prompt}\n", flush=True)
-        chunks = []
+        chunks: list[Any] = []
         for chunk in model.run_stream(args.prompt):
             sys.stdout.write(chunk.text[len(chunks[-1].text) if chunks else 0:])
             sys.stdout.flush()

@@ -112,8 +112,10 @@ def execute(path: Path, *, timeout: int = 180):
         if not _is_ygpt(cell):
             return
         # silent: no execution count, no output; the expression's repr comes back in the reply
-        msg_id = client.kc.execute("", silent=True, store_history=False,
-                                   user_expressions={"sent": _SENT})
+        kernel = client.kc
+        assert kernel is not None, "a kernel client exists while cells run"
+        msg_id = kernel.execute("", silent=True, store_history=False,
+                              user_expressions={"sent": _SENT})
         reply = await client.async_wait_for_reply(msg_id)
         value = (reply or {}).get("content", {}).get("user_expressions", {}).get("sent", {})
         if value.get("status") != "ok":
@@ -152,7 +154,7 @@ def _indent(text: str, label: str) -> str:
     return "\n".join([label + lines[0]] + [pad + line for line in lines[1:]])
 
 
-def run(notebooks_dir: Path, out_dir: Path | None, *, update: bool = False) -> int:
+def run(notebooks_dir: Path, out_dir: Path, *, update: bool = False) -> int:
     """Execute every notebook in ``notebooks_dir``; print the exchanges; return an exit code."""
     import nbformat
     from nbclient.exceptions import CellExecutionError

@@ -15,6 +15,7 @@ import math
 import os
 import sys
 from functools import cached_property
+from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
@@ -334,7 +335,7 @@ class YGptMagics(Magics):
         if not prompt.strip():
             raise OptionError("The %%ygpt cell is empty: write the prompt on the lines below "
                               "%%ygpt.")
-        pictures = images.pictures(args.image, self.shell.user_ns, expanded.pictures)
+        pictures = images.pictures(args.image, self._user_ns(), expanded.pictures)
         cache = None if args.no_cache else _request.reply_cache(self, prompt)
         plan = self._plan(prompt, args, _request.client_getter(self, cache), pictures)
         mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
@@ -349,7 +350,7 @@ class YGptMagics(Magics):
         from .commands import _request
         from .tools.loop import loop_for
 
-        return loop_for(plan.options, self.shell.user_ns, schema=schema,
+        return loop_for(plan.options, self._user_ns(), schema=schema,
                         max_rounds=self.max_tool_rounds, max_calls=self.max_tool_calls,
                         limits=_request.limits(self), secrets=self.connection.known_secrets())
 
@@ -382,6 +383,11 @@ class YGptMagics(Magics):
             chat=args.chat, cell_id=self._cell_id, append=args.append, once=args.once,
             system=args.system, flags=_request.flags(args), pictures=pictures)
 
+    def _user_ns(self) -> dict[str, Any]:
+        """The notebook's namespace: a cell runs only in the shell that loaded the extension."""
+        assert self.shell is not None, "the magics run in the shell they were registered with"
+        return self.shell.user_ns
+
     def close(self) -> None:
         """Unregister the cell hooks, close the client, stop a local server (on unload)."""
         if self.shell is not None:
@@ -391,6 +397,7 @@ class YGptMagics(Magics):
                 except ValueError:
                     pass
             if self in self.shell.configurables:
-                self.shell.configurables.remove(self)
+                # IPython's list is typed by its first item, the shell; it holds every Configurable
+                self.shell.configurables.remove(self)  # type: ignore[arg-type]
         self.connection.close()
         self.cache.close()

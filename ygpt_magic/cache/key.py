@@ -49,7 +49,7 @@ def request_key(*, kind: str, endpoint: str, options: Options, messages: Sequenc
     ``extra``: what the request adds to its messages (``tools``, ``response_format``)."""
     import hashlib  # ~3 ms of OpenSSL set-up: paid by the first cached request, not %load_ext
 
-    chosen = {"temperature": options.temperature, "max_tokens": options.max_tokens,
+    chosen: dict[str, object] = {"temperature": options.temperature, "max_tokens": options.max_tokens,
               "reasoning": options.reasoning, "json": options.json}
     if options.tool_choice is not None:
         chosen["tool_choice"] = options.tool_choice

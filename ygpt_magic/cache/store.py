@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import sys
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -56,7 +57,7 @@ def _is_lock(error: sqlite3.Error) -> bool:
     """SQLITE_BUSY / SQLITE_LOCKED: another connection held the lock past ``busy_timeout``
     (``sqlite_errorcode`` from Python 3.11; the words before)."""
     code = getattr(error, "sqlite_errorcode", None)
-    if code is not None:
+    if sys.version_info >= (3, 11) and code is not None:
         return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
     return "locked" in str(error).lower() or "busy" in str(error).lower()
 

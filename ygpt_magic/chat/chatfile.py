@@ -55,8 +55,8 @@ MAX_CHATS = 1_000
 MAX_PICTURES = 100  # placeholders in one turn
 
 
-_KIND_NAMES = {type(None): "null", Mapping: "an object", str: "text", int: "a whole number",
-               float: "a number", list: "a list"}
+_KIND_NAMES: dict[type, str] = {type(None): "null", Mapping: "an object", str: "text",
+                                int: "a whole number", float: "a number", list: "a list"}
 
 
 class _Bad(Exception):
@@ -148,10 +148,10 @@ def _pictures(value: Any, where: str) -> tuple[PictureInfo, ...]:
         kind = _field(data, "format", (str,), at)
         if kind not in PICTURE_FORMATS:
             raise _Bad(f"{at}.format should be one of {', '.join(PICTURE_FORMATS)}, not {shown(kind)}")
-        sizes = [_field(data, key, (int,), at) for key in ("width", "height", "bytes")]
-        if min(sizes) < 0:
+        width, height, size = (_field(data, key, (int,), at) for key in ("width", "height", "bytes"))
+        if min(width, height, size) < 0:
             raise _Bad(f"{at} has a negative size")
-        pictures.append(PictureInfo(name, kind, *sizes, sha256))
+        pictures.append(PictureInfo(name, kind, width, height, size, sha256))
     return tuple(pictures)
 
 
@@ -266,7 +266,7 @@ def dump(chats: Mapping[str, Chat], current: str) -> dict[str, Any]:
         return data
 
     def turn(t: Turn) -> dict[str, Any]:
-        data = {"prompt": t.prompt, "cell_id": t.cell_id, "reply": reply(t.reply)}
+        data: dict[str, Any] = {"prompt": t.prompt, "cell_id": t.cell_id, "reply": reply(t.reply)}
         if t.images:
             data["images"] = [info.to_dict() for info in t.images]
         return data

@@ -69,13 +69,19 @@ class Plan:
 
 
 class Settings(Protocol):
-    """The notebook-wide settings a plan reads (YGptMagics has them as traitlets)."""
+    """The notebook-wide settings a plan reads (YGptMagics has them as traitlets); read-only, so
+    any value of a narrower type fits (traitlets types an optional Float as ``int | None``)."""
 
-    model: str
-    temperature: float | None
-    max_tokens: int | None
-    default_format: str
-    context_budget: int | None
+    @property
+    def model(self) -> str: ...
+    @property
+    def temperature(self) -> float | None: ...
+    @property
+    def max_tokens(self) -> int | None: ...
+    @property
+    def default_format(self) -> str: ...
+    @property
+    def context_budget(self) -> int | None: ...
 
 
 @dataclass(frozen=True)

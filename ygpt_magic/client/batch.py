@@ -177,12 +177,13 @@ class BatchJobs:
             client._guard(messages, extras)
 
         async def run() -> str:
+            sdk = client._get_sdk()
+            from yandex_cloud_ml_sdk.exceptions import DatasetValidationError  # loaded with the SDK
+
             try:
-                dataset = await upload_requests(client._get_sdk(), requests, name=name)
-            except Exception as exc:
-                if type(exc).__name__ == "DatasetValidationError":
-                    raise DatasetRejected([_problem(e) for e in exc.errors]) from None
-                raise
+                dataset = await upload_requests(sdk, requests, name=name)
+            except DatasetValidationError as exc:
+                raise DatasetRejected([_problem(e) for e in exc.errors]) from None
             return (await start(client._model(options, extras), dataset)).task_id
         return self._call(run, options)
 

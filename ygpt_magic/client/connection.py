@@ -24,6 +24,7 @@ from .endpoints import CLOUD_ENDPOINT, chat_base_url, parse_endpoint
 from .settings import ClientSettings
 
 if TYPE_CHECKING:
+    from ..emulator.server import LocalServer
     from .sdk import Client
 
 TRUTHY = ("1", "true", "yes", "on")
@@ -41,7 +42,7 @@ class Connection:
         self._lock = threading.RLock()
         self._client: Client | None = None
         self._sources: tuple[str, ...] = ()  # the variables' values the Client was built from
-        self._server = None
+        self._server: LocalServer | None = None
         self._local_key: str | None = None  # the local server's, new at every start
         self._secret: str | None = None
         self._folder: str | None = None
@@ -76,7 +77,7 @@ class Connection:
                 self._stop_server()
             self.target, self.insecure, self.http = target, insecure, chat_url
             if target == "local" and start:
-                self._local_address()
+                self._local_server()
 
     def set_credentials(self, secret: str | None, folder_id: str | None) -> None:
         """Use this secret / folder (from `%ygpt auth`) instead of the environment's."""
@@ -98,8 +99,10 @@ class Connection:
                 from .sdk import Client  # asyncio, ssl: paid by the first request
 
                 local = self.target == "local"
-                endpoint = self._local_address() if local else self.target
-                chat_url = chat_base_url(self._server.http_url) if local else self.http
+                endpoint, chat_url = self.target, self.http
+                if local:
+                    server = self._local_server()
+                    endpoint, chat_url = server.address, chat_base_url(server.http_url)
                 self._client = Client(endpoint=endpoint, insecure=self.insecure, local=local,
                                       auth=self._auth(), folder_id=self._folder,
                                       settings=self._settings(), chat_url=chat_url)
@@ -114,6 +117,7 @@ class Connection:
         else:
             address = CLOUD_ENDPOINT if self.target == "cloud" else self.target
         folder, folder_source = find_folder(self._folder, local=local)
+        chat: str | None
         if local:
             chat = chat_base_url(self._server.http_url) if self._server else "the local server's, when it starts"
         else:
@@ -149,7 +153,7 @@ class Connection:
             self.drop_client()
             self._stop_server()
 
-    def _local_address(self) -> str:
+    def _local_server(self) -> LocalServer:
         if self._server is None:
             from ..emulator import start_local_server  # only `local` loads the emulator
             from .loader import quiet_grpc
@@ -161,7 +165,7 @@ class Connection:
             self._local_key = secrets.token_urlsafe(32)
             self._server = start_local_server(keep_requests=KERNEL_REQUEST_LOG, api_key=self._local_key)
             atexit.register(self._stop_server)
-        return self._server.address
+        return self._server
 
     def _stop_server(self) -> None:
         with self._lock:

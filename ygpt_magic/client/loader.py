@@ -48,12 +48,13 @@ def make_auth(credential: Credential):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if credential.kind == "api_key":
-            return auth.APIKeyAuth(credential.secret)
-        if credential.kind == "iam_token":
-            return auth.IAMTokenAuth(credential.secret)
-        if credential.kind == "oauth_token":
-            return auth.OAuthTokenAuth(credential.secret)
+        secret = credential.secret
+        if credential.kind == "api_key" and secret is not None:
+            return auth.APIKeyAuth(secret)
+        if credential.kind == "iam_token" and secret is not None:
+            return auth.IAMTokenAuth(secret)
+        if credential.kind == "oauth_token" and secret is not None:
+            return auth.OAuthTokenAuth(secret)
         if credential.kind == "env_iam_token":
             return auth.EnvIAMTokenAuth(credential.source)
         if credential.kind == "yc_cli":
@@ -61,7 +62,7 @@ def make_auth(credential: Credential):
     raise ValueError(f"no SDK auth for credential kind {credential.kind!r}")
 
 
-def make_sdk(*, endpoint: str, insecure: bool, credential: Credential, folder_id: str,
+def make_sdk(*, endpoint: str, insecure: bool, credential: Credential, folder_id: str | None,
              retries: int, retry_backoff: float, chat_url: str | None = None):
     """An AsyncYCloudML for one endpoint; its retry policy is ours to size (fast for tests);
     every service at ``endpoint`` unless it is the cloud (endpoints.service_map); ``chat_url``,

@@ -13,7 +13,7 @@ import concurrent.futures
 import logging
 import queue
 import threading
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncGenerator, Callable, Coroutine, Iterator
 from typing import Any
 
 _END = object()
@@ -43,13 +43,13 @@ class Stalled(Exception):
 class StreamJob:
     """Pumps an async iterator on the loop into a queue the caller iterates."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, source: AsyncIterator[Any]):
+    def __init__(self, loop: asyncio.AbstractEventLoop, source: AsyncGenerator[Any, None]):
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._future = asyncio.run_coroutine_threadsafe(self._pump(source), loop)
         # Runs when the pump ends, fails, or is cancelled (then at once, in the cancelling thread).
         self._future.add_done_callback(lambda _: self._queue.put(_END))
 
-    async def _pump(self, source: AsyncIterator[Any]) -> None:
+    async def _pump(self, source: AsyncGenerator[Any, None]) -> None:
         try:
             async for item in source:
                 self._queue.put((True, item))
@@ -167,7 +167,7 @@ class LoopThread:
             future.cancel()  # a no-op once it is done
             raise
 
-    def stream(self, source: AsyncIterator[Any]) -> StreamJob:
+    def stream(self, source: AsyncGenerator[Any, None]) -> StreamJob:
         return StreamJob(self.loop, source)
 
     def stop(self, timeout: float = 2.0) -> None:

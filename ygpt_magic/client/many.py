@@ -98,10 +98,11 @@ class ManyJob:
                     if retry:
                         request, tries = retry.popleft()
                     else:
-                        request, tries = next(self._requests, None), 0
-                        if request is None:
+                        fresh = next(self._requests, None)
+                        if fresh is None:
                             source_done = True
                             continue
+                        request, tries = fresh, 0
                     task = asyncio.ensure_future(request[1]())
                     task.add_done_callback(done)
                     running[task] = (request, tries)

@@ -70,6 +70,7 @@ class Reachability:
             yield _nothing
             return
         body = asyncio.current_task()
+        assert body is not None, "beside() runs in a task: it is an async context manager"
         failure: list[ServerUnavailable] = []
         finishing = settled = False
 

@@ -69,7 +69,8 @@ def status_of(exc: BaseException) -> tuple[str | None, str]:
     code = getattr(exc, "code", None)
     if callable(code):  # grpc.RpcError / grpc.aio.AioRpcError
         status = code()
-        details = exc.details() if callable(getattr(exc, "details", None)) else ""
+        details = getattr(exc, "details", None)
+        details = details() if callable(details) else ""
         return getattr(status, "name", str(status)), details or ""
     if type(exc).__name__ == "RunError" and isinstance(code, int):
         import grpc  # already loaded with the SDK
@@ -81,14 +82,15 @@ def status_of(exc: BaseException) -> tuple[str | None, str]:
 
 def _http_status(exc: BaseException) -> tuple[str | None, str]:
     """(gRPC status, details) of an httpx failure of the chat API; (None, "") for others."""
-    status_code = getattr(getattr(exc, "response", None), "status_code", None)
+    response = getattr(exc, "response", None)
+    status_code = getattr(response, "status_code", None)
     if type(exc).__name__ == "HTTPStatusError" and isinstance(status_code, int):
-        return HTTP_STATUS.get(status_code, f"HTTP {status_code}"), _http_details(exc.response)
+        return HTTP_STATUS.get(status_code, f"HTTP {status_code}"), _http_details(response)
     if type(exc).__name__ == "HttpSseError":  # an error event inside the stream
         # The SDK keeps the event's error object and message in private fields only.
         error = getattr(exc, "_error", None)
         code = error.get("httpCode") if isinstance(error, dict) else None
-        return HTTP_STATUS.get(code, "INTERNAL"), str(getattr(exc, "_message", "") or "")
+        return HTTP_STATUS.get(code, "INTERNAL") if isinstance(code, int) else "INTERNAL", str(getattr(exc, "_message", "") or "")
     for kind in type(exc).__mro__:
         if kind.__name__ in HTTP_TRANSPORT:
             return HTTP_TRANSPORT[kind.__name__], ""

@@ -90,6 +90,7 @@ class Stream:
                 last, count = chunk, count + 1
                 yield chunk
         except Stalled:
+            assert self._stream_timeout is not None, "only a stream with a timeout stalls"
             raise StreamStalled(self._client.endpoint, self._stream_timeout) from None
         except (YGptError, KeyboardInterrupt, GeneratorExit):
             raise

@@ -14,7 +14,7 @@ import argparse
 import functools
 import shlex
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
@@ -42,7 +42,8 @@ def option_value(name: str, *, unset: bool = False) -> Callable[[str], Any]:
         if unset and text.strip().lower() == "default":
             return UNSET
         try:
-            return getattr(Options(**{name: text}), name)
+            given: dict[str, Any] = {name: text}  # Options checks and converts the text
+            return getattr(Options(**given), name)
         except OptionError as error:
             raise argparse.ArgumentTypeError(str(error).rstrip(".")) from None
 
@@ -83,7 +84,15 @@ def chat_arg(help: str = "Which chat (default: the current one).") -> Callable:
     return argument("--chat", "-c", metavar="NAME", default=None, help=help)
 
 
-def subcommand(run: Callable) -> Callable:
+class Subcommand(Protocol):
+    """A subcommand's ``run`` once ``@subcommand`` has given it its parser."""
+
+    parser: argparse.ArgumentParser
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+
+
+def subcommand(run: Callable) -> Subcommand:
     """``@magic_arguments`` for a subcommand's ``run``, its parser named after the module:
     `ygpt_magic.commands.config` → ``ygpt config``."""
     return magic_arguments(name=f"ygpt {command_name(run)}")(run)
@@ -93,7 +102,7 @@ def command_name(run: Callable) -> str:
     return run.__module__.rpartition(".")[2]
 
 
-def parse(run: Callable, line: str, *, as_written: bool = False) -> argparse.Namespace:
+def parse(run: Subcommand, line: str, *, as_written: bool = False) -> argparse.Namespace:
     """Parse like a shell (quotes removed, unlike IPython's parse_argstring), with our error
     type and a pointer to the subcommand's help. ``as_written``: split at spaces only, flags
     anywhere, so free text such as "don't rename it" needs no quotes."""

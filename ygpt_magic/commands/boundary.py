@@ -19,7 +19,7 @@ def as_usage_error(error: YGptError) -> UsageError:
     the workaround jupysql uses too (ipython/ipython#14024).
     """
     usage = (_RunStopper if isinstance(error, (CacheMiss, CacheUnusable)) else UsageError)(str(error))
-    usage.error = error
+    usage.error = error  # type: ignore[attr-defined]  # on the instance: the class must stay UsageError itself
     return usage
 
 
@@ -27,6 +27,8 @@ class _RunStopper(UsageError):
     """A replay-mode cache error (CI) must fail the run the way a test fails: IPython shows this
     one line as an error (``_render_traceback_``), which nbval and nbconvert report with the
     cell; a plain UsageError only goes to stderr, where nbval does not look."""
+
+    error: YGptError
 
     def _render_traceback_(self) -> list[str]:
         return [f"{type(self.error).__name__}: {self}"]

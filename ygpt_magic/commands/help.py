@@ -6,28 +6,29 @@ so the help cannot drift from what the parser accepts. `%ygpt NAME --help` shows
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
+from types import ModuleType
 
 from IPython.core.magic_arguments import argument
 
 from ..errors import OptionError
 from ._common import show
-from .args import parse, subcommand
+from .args import Subcommand, parse, subcommand
 
 
-def usage(run: Callable) -> str:
+def usage(run: Subcommand) -> str:
     """``%ygpt config [--chat NAME] [--model NAME|default] …``: the parser's usage line, on one
     line (IPython's help formatter opens it with ``::`` for reStructuredText)."""
     return " ".join(run.parser.format_usage().split()).removeprefix(":: ")
 
 
-def summary(run: Callable) -> str:
+def summary(run: Subcommand) -> str:
     """The first line of the subcommand's docstring (the parser's description: IPython replaces
     the function's ``__doc__`` with the formatted help)."""
     return (run.parser.description or "").strip().splitlines()[0].strip()
 
 
-def overview(commands: dict) -> tuple[str, str]:
+def overview(commands: Mapping[str, ModuleType]) -> tuple[str, str]:
     """(markdown, plain): one line per subcommand, its usage and summary."""
     head = ("%%ygpt [flags] + text sends the cell to YandexGPT (%%ygpt? lists the flags). "
             "Line subcommands (%ygpt help NAME or %ygpt NAME --help for one):")
@@ -37,7 +38,7 @@ def overview(commands: dict) -> tuple[str, str]:
     return markdown, plain
 
 
-def show_command_help(run: Callable) -> None:
+def show_command_help(run: Subcommand) -> None:
     """One subcommand's usage, description and arguments, as argparse formats them."""
     text = run.parser.format_help().strip().removeprefix("::").strip()
     show(f"```text\n{text}\n```", text)

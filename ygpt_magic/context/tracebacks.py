@@ -28,8 +28,9 @@ def _machinery_dirs() -> tuple[str, ...]:
     dirs = []
     for name in _MACHINERY:
         module = sys.modules.get(name)
-        if module is not None and getattr(module, "__file__", None):
-            dirs.append(str(Path(module.__file__).resolve().parent) + os.sep)
+        path = getattr(module, "__file__", None)
+        if path:
+            dirs.append(str(Path(path).resolve().parent) + os.sep)
     return tuple(dirs)
 
 

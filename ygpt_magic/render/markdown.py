@@ -15,7 +15,8 @@ def _blocks(text: str) -> list[tuple[str, str]]:
     """Fenced blocks as (info, code); a block still open at the end counts."""
     blocks: list[tuple[str, str]] = []
     fence: str | None = None
-    info, body = "", []
+    info = ""
+    body: list[str] = []
     for line in text.split("\n"):
         match = _FENCE.match(line)
         if fence is None:

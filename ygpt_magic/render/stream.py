@@ -277,7 +277,9 @@ class StreamRenderer:
         if self._handle is None:
             display = self._display
             if display is None:
-                from IPython.display import display
+                from IPython.display import display as ipython_display
+
+                display = ipython_display
             self._handle = display(bundle, raw=True, display_id=True, **extra)
         else:
             self._handle.update(bundle, raw=True, **extra)

@@ -126,9 +126,10 @@ def _apply(record: BatchRecord, outcome: BatchOutcome, memo: RowMemo, progress: 
             if invalid is not None:
                 tally.fail(invalid)
             else:
-                if state.keys[position] is not None:
-                    memo.put(state.keys[position], answer)
-                if record.record is not None:
+                key = state.keys[position]
+                if key is not None:
+                    memo.put(key, answer)
+                if record.record is not None and record.requests is not None:
                     record.record(record.requests[offset], Chunk(text, "FINAL", "", None))
                 tally.add(0, 0)
         progress.advance()

@@ -42,7 +42,8 @@ class RowPlanner:
     extras: dict[str, Any] = field(default_factory=dict)   # what every row's request adds: its schema
 
     def prompt(self, position: int) -> str:
-        names = ChainMap(self.rows.names_of(position), self.namespace)  # type: ignore[arg-type]
+        # typeshed wants mutable maps for a ChainMap, which writes only when written to; this one is only read
+        names: ChainMap[str, Any] = ChainMap(self.rows.names_of(position), self.namespace)  # type: ignore[arg-type]
         try:
             prompt = self.expand(self.template, names).text.strip("\n")
         except InterpolationError as error:

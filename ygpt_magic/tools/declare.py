@@ -82,8 +82,13 @@ def declare(function: Any, path: str) -> Tool:
         return replace(cached[1], function=function)
     tool = _declare(function, path)
     # the cached Tool holds no function: a value referring to its key would keep it alive
-    _DECLARED[function] = (key, replace(tool, function=None))
+    _DECLARED[function] = (key, replace(tool, function=_forgotten))
     return tool
+
+
+def _forgotten(**arguments: Any) -> Any:
+    """The function of a cached Tool, which ``declare`` returns only with the real one put back."""
+    raise AssertionError("a cached Tool was called without its function")
 
 
 def _declare(function: Any, path: str) -> Tool:
