@@ -28,7 +28,7 @@ from contextlib import nullcontext
 from dataclasses import replace
 from typing import Any, Protocol
 
-from .chat import ChatSession, Options, Plan, Reply, Usage
+from .chat import ChatSession, Plan, Reply, RequestOptions, Usage
 from .chat.accounts import PROMPT_MODE
 from .chat.tooluse import ToolCall
 from .client import rpc_errors
@@ -58,8 +58,9 @@ class ToolRounds(Protocol):
     calls: list[ToolCall]
     spent: Usage  # tokens of the rounds before the final answer
 
+    def extras(self) -> dict[str, Any]: ...
     def answer(self, ask: Callable[[list[dict], dict], Any], messages: list[dict],
-               renderer: Renderer) -> Any: ...
+               renderer: Any) -> Any: ...
 
 
 class CachedAsk(Protocol):
@@ -75,7 +76,7 @@ class CachedAsk(Protocol):
 class Cache(Protocol):
     """What run_exchange needs from a reply cache (``cache.Front``)."""
 
-    def asking(self, ask: Callable[[list[dict], dict], Any], options: Options) -> CachedAsk: ...
+    def asking(self, ask: Callable[[list[dict], dict], Any], options: RequestOptions) -> CachedAsk: ...
 
 
 class _Interrupted(Exception):
@@ -85,7 +86,7 @@ class _Interrupted(Exception):
         self.last = last
 
 
-def _streamed(client: Any, messages: list[dict], options: Options, renderer: Renderer,
+def _streamed(client: Any, messages: list[dict], options: RequestOptions, renderer: Renderer,
               extras: dict) -> Any:
     """The last chunk of a streamed reply; ``_Interrupted`` on Ctrl-C or Stop.
 
@@ -109,7 +110,7 @@ def _streamed(client: Any, messages: list[dict], options: Options, renderer: Ren
     return last
 
 
-def _requested(client: Any, messages: list[dict], options: Options, renderer: Renderer,
+def _requested(client: Any, messages: list[dict], options: RequestOptions, renderer: Renderer,
                extras: dict, mode: str) -> Any:
     """The one chunk of a non-streamed or deferred reply (the client cancels on Ctrl-C)."""
     if mode == "deferred":

@@ -29,7 +29,7 @@ from .cache import MODES as CACHE_MODES
 from .cache import ReplyCache
 from .cache import replies as cache_settings
 from .cache.provenance import Log as ProvenanceLog
-from .chat import FORMATS, ChatSession, Options, Plan, planning
+from .chat import FORMATS, ChatSession, Options, Plan, RequestOptions, planning
 from .client import preload
 from .client.connection import Connection
 from .client.settings import DEFAULTS, ClientSettings
@@ -232,7 +232,7 @@ class YGptMagics(Magics):
                               stream_timeout=self.stream_timeout or None, retries=self.retries,
                               retry_backoff=self.retry_backoff, poll_interval=self.poll_interval)
 
-    def effective_options(self, chat: str | None) -> Options:
+    def effective_options(self, chat: str | None) -> RequestOptions:
         """What a chat's next request uses: its own options where set, else these settings,
         else the built-in defaults (``planning.resolve``, the rule the panel shows too)."""
         return planning.effective_options(self.session, chat, self)

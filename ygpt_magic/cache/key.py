@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..chat import Options
+from ..chat import RequestOptions
 
 #: Bumped when the meaning of a key changes, so old entries simply stop matching.
 KEY_VERSION = 1
@@ -43,7 +43,7 @@ def model_key(model: str) -> str:
     return f"{base}/{version or 'latest'}"
 
 
-def request_key(*, kind: str, endpoint: str, options: Options, messages: Sequence[Mapping[str, Any]],
+def request_key(*, kind: str, endpoint: str, options: RequestOptions, messages: Sequence[Mapping[str, Any]],
                 extra: Mapping[str, Any] | None = None) -> str:
     """The key of one request: ``kind`` is ``reply`` (a completion) or ``tokens`` (a count);
     ``extra``: what the request adds to its messages (``tools``, ``response_format``)."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..chat import Options, Reply, Usage
+from ..chat import Reply, RequestOptions, Usage
 from ..client.guard import check_request
 from ..errors import CacheMiss, CacheUnusable
 from .key import endpoint_kind, request_key
@@ -83,11 +83,14 @@ class ReplyCache:
         return self.path is not None and self.mode != "off"
 
     def store(self) -> Store:
-        """The open file (opened now if needed); CacheUnusable if it cannot be used."""
+        """The open file (opened now if needed); CacheUnusable if it cannot be used (or when
+        there is no cache: a caller asks only when ``active``)."""
         with self._lock:  # a cell and the panel's thread may ask first at the same moment
             if self._store is None:
                 from .store import Store  # sqlite3: only once a cache is used
 
+                if self.path is None:
+                    raise CacheUnusable("(none)", "no cache file is set")
                 if self.mode == "replay" and not Path(self.path).expanduser().exists():
                     raise CacheUnusable(self.path, "there is no such file (replay mode records "
                                                    "nothing, so it does not create one)")
@@ -135,7 +138,7 @@ class Front:
         self._unopened: CacheUnusable | None = None
         self.client = _LazyClient(self, get_client)
 
-    def replayed_chunk(self, messages: Sequence[Mapping[str, Any]], options: Options,
+    def replayed_chunk(self, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
                        extras: Mapping[str, Any] | None = None) -> Replayed | None:
         """The recorded answer to one request (None: send it). CacheMiss in replay mode."""
         found = self._lookup("reply", messages, options, extras, _replayed)
@@ -143,7 +146,7 @@ class Front:
             self.cache.replayed = self.cache.replayed + found.usage
         return found
 
-    def recorded_chunk(self, messages: Sequence[Mapping[str, Any]], options: Options,
+    def recorded_chunk(self, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
                        extras: Mapping[str, Any] | None, chunk: Any) -> None:
         """Keep one request's complete answer (the client's last chunk, never a credential:
         text, status, usage, version, the tool calls it asks for)."""
@@ -154,7 +157,7 @@ class Front:
             "tool_calls": [{"name": c["name"], "arguments": c["arguments"]}
                            for c in chunk.tool_calls]})
 
-    def asking(self, ask: Ask, options: Options) -> CachedAsk:
+    def asking(self, ask: Ask, options: RequestOptions) -> CachedAsk:
         """``ask`` (one request of an exchange) behind this cache, request by request."""
         from .rounds import CachedAsk
 
@@ -171,7 +174,7 @@ class Front:
                      elapsed=time.monotonic() - started, messages=tuple(plan.messages),
                      options=plan.options, cached=True, recorded=found.recorded)
 
-    def count_tokens(self, messages: Sequence[Mapping[str, Any]], options: Options,
+    def count_tokens(self, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
                      **extras: Any) -> int:
         """The tokenizer's count, replayed or asked and recorded."""
         found = self._lookup("tokens", messages, options, extras, lambda value, _: _count(value["tokens"]))
@@ -183,7 +186,7 @@ class Front:
 
     # -- the rules ------------------------------------------------------------------------------
 
-    def _key(self, kind: str, messages: Sequence[Mapping[str, Any]], options: Options,
+    def _key(self, kind: str, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
              extras: Mapping[str, Any] | None) -> str:
         return request_key(kind=kind, endpoint=self.endpoint, options=options, messages=messages,
                            extra=extras)
@@ -289,7 +292,7 @@ class _LazyClient:
     def __init__(self, front: Front, get_client: Callable[[], Any]) -> None:
         self._front, self._get_client = front, get_client
 
-    def count_tokens(self, messages: Sequence[Mapping[str, Any]], options: Options,
+    def count_tokens(self, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
                      **extras: Any) -> int:
         return self._front.count_tokens(messages, options, **extras)
 

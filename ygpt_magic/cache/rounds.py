@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..chat import Options
+from ..chat import RequestOptions
 
 if TYPE_CHECKING:
     from .replies import Ask, Front, Replayed
@@ -21,7 +21,7 @@ class CachedAsk:
     """``ask`` behind a :class:`~.replies.Front`; ``replayed``: every request so far came from
     the cache (the reply is then ``cached``), ``recorded``: when the last replayed one was."""
 
-    def __init__(self, front: Front, ask: Ask, options: Options) -> None:
+    def __init__(self, front: Front, ask: Ask, options: RequestOptions) -> None:
         self._front, self._ask, self._options = front, ask, options
         self.replayed = True
         self.recorded = ""

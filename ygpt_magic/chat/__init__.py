@@ -10,9 +10,21 @@ and the tests build on it alone.
 from .pictures import Picture, PictureInfo
 from .planning import Plan, plan, plan_request
 from .session import ChatEvent, ChatSession, ChatState
-from .values import BUILTIN, FORMATS, UNSET, Chat, Options, Reply, Turn, Usage, counted, short_model
+from .values import (
+    BUILTIN,
+    FORMATS,
+    UNSET,
+    Chat,
+    Options,
+    Reply,
+    RequestOptions,
+    Turn,
+    Usage,
+    counted,
+    short_model,
+)
 
 __all__ = [
     "BUILTIN", "FORMATS", "UNSET", "Chat", "ChatEvent", "ChatSession", "ChatState", "Options", "Picture",
-    "PictureInfo", "Plan", "Reply", "Turn", "Usage", "counted", "plan", "plan_request", "short_model",
+    "PictureInfo", "Plan", "Reply", "RequestOptions", "Turn", "Usage", "counted", "plan", "plan_request", "short_model",
 ]

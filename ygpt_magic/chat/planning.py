@@ -15,14 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Protocol
 
 from ..errors import ContextTooLong, ImagesNotTaken, OptionError, UnknownChat
 from .catalog import IMAGE_MODELS, context_size, takes_images
 from .pictures import PICTURE_TOKENS, Picture
 from .session import ChatSession, ChatState
-from .values import BUILTIN, Options, Turn, build_messages, counted, unencodable
+from .values import BUILTIN, Options, RequestOptions, Turn, build_messages, counted, unencodable
 
 CountTokens = Callable[[list[dict[str, str]]], int]
 #: per-message allowance (role, separators) on top of UTF-8 bytes for the no-tokenizer bound
@@ -37,7 +36,7 @@ class Plan:
     prompt: str
     cell_id: str | None
     once: bool
-    options: Options
+    options: RequestOptions
     messages: list[dict[str, str]]
     keep: int
     rewound: int
@@ -103,25 +102,13 @@ SETTING_FOR = {"model": "model", "temperature": "temperature", "max_tokens": "ma
 def setting_defaults(settings: Settings | None) -> Options:
     """The notebook's settings as options: what a chat's unset options take."""
     settings = settings or DefaultSettings()
-    return _as_options(tuple(getattr(settings, name) for name in SETTING_FOR.values()))
+    return Options(**{option: getattr(settings, name) for option, name in SETTING_FOR.items()})
 
 
-@lru_cache(maxsize=32)
-def _as_options(values: tuple) -> Options:
-    """Options are immutable and validated when made: each set of settings is made once (a
-    cell resolves its options at least twice, and the panel on every change)."""
-    return Options(**dict(zip(SETTING_FOR, values)))
-
-
-def resolve(options: Options, settings: Settings | None) -> Options:
+def resolve(options: Options, settings: Settings | None) -> RequestOptions:
     """The options a request uses: ``options`` where set (a chat's, or a chat's with a cell's
     flags applied), else the setting, else the built-in default; model and format always set."""
-    return _resolved(options, setting_defaults(settings))
-
-
-@lru_cache(maxsize=64)
-def _resolved(options: Options, defaults: Options) -> Options:
-    return options.with_defaults(defaults).with_defaults(BUILTIN)
+    return RequestOptions.of(options.with_defaults(setting_defaults(settings)).with_defaults(BUILTIN))
 
 
 def sources(options: Options, settings: Settings | None) -> dict[str, str]:
@@ -146,12 +133,12 @@ def chat_options(session: ChatSession, chat: str | None) -> Options:
     return existing.options if existing is not None else Options()
 
 
-def effective_options(session: ChatSession, chat: str | None, settings: Settings | None) -> Options:
+def effective_options(session: ChatSession, chat: str | None, settings: Settings | None) -> RequestOptions:
     """What the chat's next request uses, without per-cell flags (``%ygpt config`` shows these)."""
     return resolve(chat_options(session, chat), settings)
 
 
-def context_budget(options: Options, settings: Settings | None) -> int | None:
+def context_budget(options: RequestOptions, settings: Settings | None) -> int | None:
     """Tokens a request with ``options`` may use: the setting, else the model's context size
     minus the reply's ``max_tokens``; None (no trimming) for a model of unknown size. A
     ``max_tokens`` that fills the model's context is refused here, before anything is sent."""
@@ -226,7 +213,7 @@ def plan(
     append: bool = False,
     once: bool = False,
     system: str | None = None,
-    options: Options | None = None,
+    options: RequestOptions | None = None,
     budget: int | None = None,
     count_tokens: CountTokens | None = None,
     pictures: tuple[Picture, ...] = (),
@@ -253,7 +240,7 @@ def plan(
     rerun = rewind_point(state, append=append, once=once)
     system_text = system if (once or system is not None) else state.system
     if options is None:
-        options = state.options.with_defaults(BUILTIN)
+        options = RequestOptions.of(state.options.with_defaults(BUILTIN))
     if pictures and not takes_images(options.model):
         raise ImagesNotTaken(options.model, IMAGE_MODELS)
     keep = rerun if rerun is not None else len(turns)
@@ -299,21 +286,13 @@ def plan_request(
 
 
 def request_options(session: ChatSession, chat: str | None, flags: Mapping[str, Any] | None,
-                    settings: Settings | None) -> Options:
+                    settings: Settings | None) -> RequestOptions:
     """What a request of chat ``chat`` uses: ``flags`` (None = not given) over the chat's
-    options, resolved (:func:`resolve`). The flags' values are what the parser made of them
-    (strings, numbers, a tuple of tool names), so a set of them is a cache key."""
-    return resolve(_with_changes(chat_options(session, chat), tuple((flags or {}).items())), settings)
+    options, resolved (:func:`resolve`)."""
+    return resolve(chat_options(session, chat).with_changes(**(flags or {})), settings)
 
 
-@lru_cache(maxsize=64)
-def _with_changes(options: Options, changes: tuple[tuple[str, Any], ...]) -> Options:
-    """A cell's flags over its chat's options, made once for each (a cell repeated, a --map cell's
-    rows, the panel's sends)."""
-    return options.with_changes(**dict(changes))
-
-
-def tokenizer(get_client: Callable[[], Any], options: Options) -> CountTokens:
+def tokenizer(get_client: Callable[[], Any], options: RequestOptions) -> CountTokens:
     """The tokenizer API for ``options``' model, the client built only if it is asked."""
     def count_tokens(messages: list[dict[str, str]]) -> int:
         return get_client().count_tokens(messages, options)

@@ -182,10 +182,29 @@ class Options:
 _OPTION_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Options)}
 
 
+@dataclass(frozen=True)
+class RequestOptions(Options):
+    """The options one request uses: a chat's :class:`Options` resolved against the notebook's
+    settings and :data:`BUILTIN` (``planning.resolve``), so the model and the format are always
+    set. A type of its own, so nothing downstream (the client, the cache key, the renderer) has
+    to ask whether they are."""
+
+    model: str = "yandexgpt"
+    format: str = "markdown"
+
+    @classmethod
+    def of(cls, options: Options) -> RequestOptions:
+        """``options`` once complete (OptionError if the model or the format is still unset)."""
+        if options.model is None or options.format is None:
+            raise OptionError("A request needs a model and a format; resolve the chat's options "
+                              "against the settings first (planning.resolve).")
+        return options if isinstance(options, RequestOptions) else cls(**options.to_dict())
+
+
 #: What an option is when neither the chat nor the notebook's settings set it. Temperature and
 #: max_tokens stay ``None`` there too: the request leaves them out and the model's own default
 #: applies.
-BUILTIN = Options(model="yandexgpt", format="markdown")
+BUILTIN = RequestOptions()
 
 
 @dataclass(frozen=True)

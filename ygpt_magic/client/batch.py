@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..chat.values import Options
+from ..chat.values import RequestOptions
 from ..errors import BatchUnknown, DataExtraMissing, DatasetRejected
 from . import rpc_errors
 
@@ -168,7 +168,7 @@ class BatchJobs:
     def __init__(self, client: Any) -> None:
         self._client = client
 
-    def start(self, requests: Sequence[Messages], options: Options, *, name: str = "ygpt-magic-batch",
+    def start(self, requests: Sequence[Messages], options: RequestOptions, *, name: str = "ygpt-magic-batch",
               **extras: Any) -> str:
         """Upload the rows and start the job; its task id (DatasetRejected if the rows are refused)."""
         require_pyarrow()
@@ -212,7 +212,7 @@ class BatchJobs:
             return await self._info(task_id)
         return self._call(run)
 
-    def _call(self, make_coro: Callable[[], Awaitable[_T]], options: Options | None = None) -> _T:
+    def _call(self, make_coro: Callable[[], Awaitable[_T]], options: RequestOptions | None = None) -> _T:
         """Run a batch call once the endpoint accepts a connection: the SDK would wait out its
         60 s deadline on a dead one and report that as the server's. Asked again before every
         call (a poll of a --batch wait too: the server may have gone since), as a plain TCP

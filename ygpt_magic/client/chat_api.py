@@ -24,7 +24,7 @@ import base64
 import json
 from typing import Any
 
-from ..chat.values import Options
+from ..chat.values import RequestOptions
 from .models import configured
 
 
@@ -73,7 +73,7 @@ def _data_url(picture: Any) -> str:
     return f"data:{picture.mime};base64,{base64.b64encode(picture.data).decode('ascii')}"
 
 
-def chat_model(sdk: Any, options: Options) -> Any:
+def chat_model(sdk: Any, options: RequestOptions) -> Any:
     """The SDK's chat model object for a request's resolved options."""
     return configured(sdk.chat.completions, options, reasoning_mode="medium")
 

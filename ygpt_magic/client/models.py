@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..chat.values import Options
+from ..chat.values import RequestOptions
 
 
-def configured(factory: Callable[..., Any], options: Options, *, reasoning_mode: str,
+def configured(factory: Callable[..., Any], options: RequestOptions, *, reasoning_mode: str,
                extra: Mapping[str, Any] | None = None) -> Any:
     """``factory``'s model for ``options.model``, configured with the options that are set."""
     name = options.model

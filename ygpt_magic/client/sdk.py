@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..chat.values import Options
+from ..chat.values import RequestOptions
 from ..errors import (
     CredentialMalformed,
     CredentialsMissing,
@@ -60,7 +60,7 @@ Extras = dict[str, Any]
 class Stream:
     """Iterator of Chunks produced on the client's loop thread; `cancel()` from any thread."""
 
-    def __init__(self, client: Client, messages: list[dict], options: Options, extras: Extras,
+    def __init__(self, client: Client, messages: list[dict], options: RequestOptions, extras: Extras,
                  slow: Callable[[], None] | None = None):
         self.cancelled = False
         self._slow = slow
@@ -72,7 +72,7 @@ class Stream:
         self._to_chunk = client._route(messages, extras)
         self._job = client._loop.stream(self._produce(messages, options, extras))
 
-    async def _produce(self, messages: list[dict], options: Options, extras: Extras):
+    async def _produce(self, messages: list[dict], options: RequestOptions, extras: Extras):
         model, payload, target = self._client._prepare(messages, options, extras, self._to_chunk)
         async with self._client._reach.beside(target) as answered:
             async for result in model.run_stream(payload, timeout=self._client.settings.timeout):
@@ -135,7 +135,7 @@ class Client:
 
     # -- requests -----------------------------------------------------------------------------
 
-    def stream(self, messages: list[dict], options: Options, *, slow: Callable[[], None] | None = None,
+    def stream(self, messages: list[dict], options: RequestOptions, *, slow: Callable[[], None] | None = None,
                **extras: Any) -> Stream:
         """Start a streamed completion; iterate the result for Chunks (each the whole text).
         A stream silent for ``settings.stream_timeout`` seconds stops with StreamStalled;
@@ -149,7 +149,7 @@ class Client:
         self._guard(messages, extras)
         return Stream(self, list(messages), options, extras, slow)
 
-    def complete(self, messages: list[dict], options: Options, *, slow: Callable[[], None] | None = None,
+    def complete(self, messages: list[dict], options: RequestOptions, *, slow: Callable[[], None] | None = None,
                  **extras: Any) -> Chunk:
         """One request, no streaming; ``slow`` is called if its answer takes longer than
         ``loop.SLOW_AFTER`` (the caller draws its waiting line then)."""
@@ -162,7 +162,7 @@ class Client:
                 return await model.run(payload, timeout=self.settings.timeout)
         return to_chunk(self._call(run, options, messages, slow=slow), None)
 
-    def deferred(self, messages: list[dict], options: Options,
+    def deferred(self, messages: list[dict], options: RequestOptions,
                  on_wait: Callable[[float], None], **extras: Any) -> Chunk:
         """Asynchronous mode: start an operation, poll it, call on_wait(seconds) between polls.
 
@@ -205,16 +205,16 @@ class Client:
         except Exception as exc:
             log.debug("could not cancel operation %s: %s", operation.id, type(exc).__name__)
 
-    def complete_many(self, requests: Iterable[tuple[Any, list[dict], Options]], *,
+    def complete_many(self, requests: Iterable[tuple[Any, list[dict], RequestOptions]], *,
                       concurrency: int, **extras: Any) -> ManyJob:
         """Requests without streaming, at most ``concurrency`` in flight (fewer while the server
         says RESOURCE_EXHAUSTED): ``(tag, messages, options)`` in, ``(tag, Chunk, None)`` or
         ``(tag, None, YGptError)`` out of the job's ``results()``, as they finish; ``extras``
         (a schema) apply to every request."""
         self._check_credentials()
-        models: dict[Options, Any] = {}
+        models: dict[RequestOptions, Any] = {}
 
-        def request(tag: Any, messages: list[dict], options: Options):
+        def request(tag: Any, messages: list[dict], options: RequestOptions):
             model = models.get(options)
             if model is None:
                 model = models[options] = self._model(options, extras)
@@ -244,7 +244,7 @@ class Client:
 
         return BatchJobs(self)
 
-    def count_tokens(self, messages: list[dict], options: Options, **extras: Any) -> int:
+    def count_tokens(self, messages: list[dict], options: RequestOptions, **extras: Any) -> int:
         """Tokens the model would read for these messages (the tokenizer API, not a guess); the
         text only: a picture's cost is the caller's to add (chat/pictures.py PICTURE_TOKENS).
         Counting sends the text too, so it passes the same guard."""
@@ -263,7 +263,7 @@ class Client:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _call(self, make_coro: Callable, options: Options | None,
+    def _call(self, make_coro: Callable, options: RequestOptions | None,
               messages: list[dict] | None = None, slow: Callable[[], None] | None = None):
         """Run a coroutine on the loop thread and wait for it here (``slow`` as in
         LoopThread.run); errors come back mapped."""
@@ -274,7 +274,7 @@ class Client:
         except (YGptError, KeyboardInterrupt):
             raise
         except Exception as exc:
-            raise self._translate(exc, model=options and options.model, started=started,
+            raise self._translate(exc, model=options.model if options else None, started=started,
                                   history=history_turns(messages or [])) from None
 
     def _translate(self, exc: BaseException, *, model: str | None, started: float,
@@ -336,7 +336,7 @@ class Client:
             raise NoChatEndpoint(self.endpoint)
         return chat_chunk
 
-    def _prepare(self, messages: list[dict], options: Options, extras: Extras,
+    def _prepare(self, messages: list[dict], options: RequestOptions, extras: Extras,
                  route: Callable[[Any, Chunk | None], Chunk]) -> tuple[Any, list, Target]:
         """The SDK model for this request, the messages as it takes them, and where it goes,
         by its ``route`` (see _route)."""
@@ -345,7 +345,7 @@ class Client:
                     self._target(chat=True))
         return self._model(options, extras), sdk_messages(messages), self._target(chat=False)
 
-    def _model(self, options: Options, extras: Extras | None = None):
+    def _model(self, options: RequestOptions, extras: Extras | None = None):
         """The SDK model for a request, configured once per set of options, tools and schema (a
         tool cell asks at least twice, and declaring its tools to the SDK each time was a
         tenth of its cost); only the last few are kept."""
@@ -359,7 +359,7 @@ class Client:
             model = self._models[key] = self._configured(options, extras)
         return model
 
-    def _configured(self, options: Options, extras: Extras | None):
+    def _configured(self, options: RequestOptions, extras: Extras | None):
         """The SDK model object for these options (short name, name/version, or gpt:// URI).
 
         ``options`` are a request's resolved options (``planning.resolve``; a Plan's are), so

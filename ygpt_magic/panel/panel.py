@@ -301,9 +301,9 @@ class ChatPanel(widgets.VBox):
         self.send_button.disabled = busy
         self.stop_button.disabled = not in_flight
         spinner = '<span class="ygpt-spinner"></span>'
-        if in_flight and live.state == "waiting":
+        if live is not None and in_flight and live.state == "waiting":
             activity = f"{spinner}waiting for {html.escape(live.label)}…"
-        elif in_flight:
+        elif live is not None and in_flight:
             activity = f"{html.escape(live.label)} is answering…"
         elif busy and live is None:
             activity = f"{spinner}a %%ygpt cell is answering in chat '{html.escape(chat.name)}'…"

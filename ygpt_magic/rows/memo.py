@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..chat import Options
+from ..chat import RequestOptions
 
 #: answers the memo keeps (the oldest are forgotten first)
 LIMIT = 500_000
@@ -33,7 +33,7 @@ class Answer:
     model_version: str = ""
 
 
-def row_key(endpoint: str, options: Options, messages: Sequence[Mapping[str, str]],
+def row_key(endpoint: str, options: RequestOptions, messages: Sequence[Mapping[str, str]],
             extra: Mapping[str, Any] | None = None) -> str:
     """What decides a row's answer, as a short digest (the prompt text is not kept)."""
     document = [endpoint, options.model, options.temperature, options.max_tokens, options.reasoning,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..chat import ChatSession, Options, Plan, planning
+from ..chat import ChatSession, Plan, RequestOptions, planning
 from ..errors import InterpolationError, OptionError
 from .items import Rows
 
@@ -33,7 +33,7 @@ class RowPlanner:
     template: str
     namespace: Mapping[str, Any]
     expand: Expand
-    options: Options
+    options: RequestOptions
     chat: str | None = None
     system: str | None = None
     budget: int | None = None

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..chat import ChatSession, Options, Plan, Usage, planning
+from ..chat import ChatSession, Plan, RequestOptions, Usage, planning
 from ..chat.accounts import MAP_ROWS
 from ..errors import CacheMiss, InterpolationError, OptionError, YGptError
 from .items import Rows, rows_of
@@ -183,7 +183,7 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
               concurrency: int, cache: Any = None) -> None:
     """Send the pending rows and keep each answer as it arrives (in the memo, and in the reply
     ``cache`` when there is one); Ctrl-C stops sending."""
-    def requests() -> Iterator[tuple[int, list[dict], Options]]:
+    def requests() -> Iterator[tuple[int, list[dict], RequestOptions]]:
         for position in state.pending:
             plan = plans.plan(position, checked=False)
             yield position, plan.messages, plan.options

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..chat.tooluse import ToolCall, tool_messages
-from ..chat.values import Options, Reply, Usage
+from ..chat.values import Reply, RequestOptions, Usage
 from ..context import leaks
 from ..context.values import Limits
 from ..errors import SchemaError, ToolError, ToolRoundsExceeded
@@ -151,7 +151,7 @@ def _in_order(arguments: dict[str, Any], tool: Tool | None) -> dict[str, Any]:
     return dict(sorted(arguments.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0])))
 
 
-def loop_for(options: Options, namespace: Mapping[str, Any], *, schema: str | None = None,
+def loop_for(options: RequestOptions, namespace: Mapping[str, Any], *, schema: str | None = None,
              max_rounds: int = MAX_ROUNDS, max_calls: int = MAX_CALLS, limits: Limits = Limits(),
              secrets: Sequence[Any] = ()) -> ToolLoop | None:
     """The loop for a request with ``options`` (their ``tools`` and ``tool_choice``, the
