@@ -57,7 +57,7 @@ def request_key(*, kind: str, endpoint: str, options: RequestOptions, messages: 
         "v": KEY_VERSION,
         "kind": kind,
         "endpoint": endpoint,
-        "model": model_key(options.model or ""),
+        "model": model_key(options.model),
         "options": chosen,
         "messages": [_message(m, hashlib.sha256) for m in messages],
         "extra": dict(extra or {}),

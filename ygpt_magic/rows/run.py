@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..chat import ChatSession, Plan, RequestOptions, Usage, planning
+from ..cache.key import endpoint_kind, request_key
 from ..chat.accounts import MAP_ROWS
 from ..errors import CacheMiss, InterpolationError, OptionError, YGptError
 from .items import Rows, rows_of
-from .memo import Answer, RowMemo, row_key
+from .memo import Answer, RowMemo
 from .plans import Expand, RowPlanner, planner
 from .progress import Progress, Tally, one_line
 
@@ -141,7 +142,9 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally,
             state.errors[position] = one_line(error)
             tally.fail(error)
             continue
-        key = state.keys[position] = row_key(endpoint, plan.options, plan.messages, plans.extras)
+        key = state.keys[position] = request_key(kind="reply", endpoint=endpoint_kind(endpoint),
+                                                 options=plan.options, messages=plan.messages,
+                                                 extra=plans.extras)
         try:
             answer = memo.get(key) or _replayed(cache, plans, plan, memo, key)
         except CacheMiss as miss:  # say which row: the cell alone does not tell
