@@ -8,7 +8,6 @@ import re
 
 import pandas as pd
 import pytest
-
 from cellrun import LOST_EXCEPTIONS
 from conftest import cell
 from test_panel import send, widget_comm  # noqa: F401 (widget_comm: a fixture)

@@ -312,20 +312,3 @@ def test_an_exception_in_a_loop_callback_is_a_debug_line_not_a_notebook_error(ca
     assert "ignored on the client's event loop: NotImplementedError" in caplog.messages
 
 
-def test_a_spare_loop_whose_warm_up_fails_is_kept_and_taken_by_the_next_client(caplog):
-    from ygpt_magic.client import loop as loops
-
-    async def broken_setup() -> None:
-        raise RuntimeError("the warm-up could not run")
-
-    caplog.set_level(logging.DEBUG)
-    spare, _ = loops._take_spare("left-by-earlier-tests")  # a spare loop of its own for this test
-    spare.call_soon_threadsafe(spare.stop)
-    loops.start_spare(broken_setup)  # the background import's failure stays a debug line
-    assert "the spare loop was not prepared: RuntimeError" in caplog.messages
-    kept = loops._spare
-    assert kept is not None
-    client_loop = loops.LoopThread(name="after-a-failed-warm-up")
-    assert client_loop.run(asyncio.sleep(0, "answered")) == "answered"
-    assert client_loop.loop is kept[0] and kept[1].name == "after-a-failed-warm-up"
-    client_loop.stop()

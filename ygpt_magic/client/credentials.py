@@ -14,7 +14,6 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 #: Environment variables holding a secret, in the SDK's lookup order, with the kind of secret.
 SECRET_ENV_VARS: tuple[tuple[str, str], ...] = (
@@ -132,15 +131,10 @@ def known_secrets(explicit: str | None = None) -> tuple[Credential, ...]:
     """Every secret this kernel could send: the one from `%ygpt auth` and those in the
     environment, whichever is in use (context/leaks.py keeps them all out of prompts). The local server's
     placeholder and values too short to be a real credential are no secrets. The environment is
-    read on every call (a cell may set a variable), the Credentials made once per set of values
-    (a tool cell asks three times)."""
-    return _secrets(explicit, tuple(os.environ.get(var, "").strip() for var, _ in SECRET_ENV_VARS))
-
-
-@lru_cache(maxsize=8)
-def _secrets(explicit: str | None, values: tuple[str, ...]) -> tuple[Credential, ...]:
+    read on every call: a cell may set a variable."""
     found = [Credential(classify(explicit), "%ygpt auth", explicit.strip())] if explicit else []
-    found += [Credential(kind, var, value) for (var, kind), value in zip(SECRET_ENV_VARS, values) if value]
+    found += [Credential(kind, var, value) for var, kind in SECRET_ENV_VARS
+              if (value := os.environ.get(var, "").strip())]
     return tuple(c for c in found if c.secret != LOCAL_DUMMY_KEY and len(c.secret or "") >= 8)
 
 

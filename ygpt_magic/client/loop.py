@@ -96,46 +96,8 @@ def _started(name: str) -> tuple[asyncio.AbstractEventLoop, threading.Thread]:
     return loop, thread
 
 
-_spare: tuple[asyncio.AbstractEventLoop, threading.Thread] | None = None
-_spare_lock = threading.Lock()
-#: seconds start_spare waits for its setup
-SETUP_TIMEOUT = 5.0
-
-
-def start_spare(setup: Callable[[], Coroutine] | None = None) -> None:
-    """Start one loop thread ahead of need (the background import calls this), so that the
-    first LoopThread to start takes it instead of paying for a thread and a loop (and what
-    ``setup``, run on it now, prepares: gRPC's per-loop state) in its first request. The setup
-    is a warm-up: if it fails or takes over SETUP_TIMEOUT, the loop is kept all the same (the
-    first request does that work itself), and a client starting meanwhile never waits for it."""
-    global _spare
-    with _spare_lock:
-        if _spare is not None:
-            return
-    loop, thread = _started("ygpt-client-spare")
-    if setup is not None:
-        future = asyncio.run_coroutine_threadsafe(setup(), loop)
-        try:
-            future.result(SETUP_TIMEOUT)
-        except Exception as error:
-            future.cancel()
-            logger.debug("the spare loop was not prepared: %s", type(error).__name__)
-    with _spare_lock:
-        _spare = loop, thread
-
-
-def _take_spare(name: str) -> tuple[asyncio.AbstractEventLoop, threading.Thread]:
-    global _spare
-    with _spare_lock:
-        taken, _spare = _spare, None
-    if taken is None:
-        return _started(name)
-    taken[1].name = name
-    return taken
-
-
 class LoopThread:
-    """One event loop on a daemon thread, started on first use (the spare one if it is there)."""
+    """One event loop on a daemon thread, started on first use."""
 
     def __init__(self, name: str):
         self._name = name
@@ -147,7 +109,7 @@ class LoopThread:
     def loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
             if self._loop is None:
-                self._loop, self._thread = _take_spare(self._name)
+                self._loop, self._thread = _started(self._name)
             return self._loop
 
     def run(self, coro: Coroutine, slow: Callable[[], None] | None = None) -> Any:

@@ -5,8 +5,8 @@ to pay for importing the SDK, gRPC and protobuf (about 0.4 s) while the second t
 daemon thread, started by ``load_ipython_extension``, waits a moment (so the load itself is not
 slowed) and then imports what the first request needs, and starts gRPC's core (a channel that is
 never connected: nothing is sent anywhere), then the extension's own modules that ``%load_ext``
-left out, and last starts the event loop the first client will take over (loop.start_spare),
-prepared for gRPC. None of it involves a credential or an address.
+left out. None of it involves a credential or an address. (What saved a millisecond or two more,
+a spare event loop and a throwaway SDK model, kept state for less than a request's latency.)
 
 Two threads importing the same package graph at once can meet halfway in a circular import
 and see a partly initialised module, so our code never imports alongside it: every ``%ygpt`` /
@@ -52,9 +52,9 @@ def wait() -> None:
 def _run(modules: Sequence[str], delay: float) -> None:
     time.sleep(delay)
     try:
-        from . import loader, loop, sdk  # noqa: F401 (sdk: the Client, imported to warm up)
+        from . import loader, sdk  # noqa: F401 (sdk: the Client, imported to warm up)
 
-        sdk_module = loader.import_sdk()
+        loader.import_sdk()
         import grpc
         from yandex_cloud_ml_sdk import auth, retry  # noqa: F401 (make_sdk's, first request)
 
@@ -62,22 +62,5 @@ def _run(modules: Sequence[str], delay: float) -> None:
         grpc.insecure_channel("127.0.0.1:9").close()
         for module in modules:
             importlib.import_module(module)
-        # the SDK's first model: a throwaway, never connected (no credential, no channel, nothing
-        # sent), so the first request does not build its code paths (about 1 ms of it)
-        sdk_module.AsyncYCloudML(folder_id="warm-up", auth="warm-up").models.completions(
-            "yandexgpt").configure(temperature=0.5, max_tokens=10)
-        # the first client's event loop, started and prepared (about 2 ms of the first request)
-        loop.start_spare(_prepare_loop)
     except Exception as error:
         log.debug("background import failed: %s", type(error).__name__)
-
-
-async def _prepare_loop() -> None:
-    """What the first request would do first on its loop, done on the spare one: gRPC's asyncio
-    side set up for it (its poller thread, the loop's registration), kept for the process's life
-    (else the first client's channel would start it again). Nothing of the SDK's private modules
-    is used: it is a deprecated shim over yandex-ai-studio-sdk, whose internals change without
-    notice."""
-    import grpc.aio
-
-    grpc.aio.init_grpc_aio()

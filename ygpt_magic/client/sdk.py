@@ -50,8 +50,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: configured SDK models a client keeps (see Client._model)
-MODELS_KEPT = 16
 
 #: a request's tools and schema: ``{"tools": [...], "response_format": {...}}`` (see Client.stream)
 Extras = dict[str, Any]
@@ -128,7 +126,6 @@ class Client:
         self._sdk = None
         self._reach = Reachability(settings.connect_timeout)
         self._loop = LoopThread(name=f"ygpt-client-{self.endpoint}")
-        self._models: dict[tuple, Any] = {}  # (options, tools and schema as JSON) → SDK model
 
     def __repr__(self) -> str:
         return f"<Client {self.endpoint} credential={self.credential.source!r}>"
@@ -346,20 +343,6 @@ class Client:
         return self._model(options, extras), sdk_messages(messages), self._target(chat=False)
 
     def _model(self, options: RequestOptions, extras: Extras | None = None):
-        """The SDK model for a request, configured once per set of options, tools and schema (a
-        tool cell asks at least twice, and declaring its tools to the SDK each time was a
-        tenth of its cost); only the last few are kept."""
-        # the declarations are built the same way every time, so their repr is a key (JSON with
-        # sorted keys cost more than the lookup saves)
-        key = (options, repr(extras) if extras else "")
-        model = self._models.get(key)
-        if model is None:
-            if len(self._models) >= MODELS_KEPT:
-                self._models.pop(next(iter(self._models)))
-            model = self._models[key] = self._configured(options, extras)
-        return model
-
-    def _configured(self, options: RequestOptions, extras: Extras | None):
         """The SDK model object for these options (short name, name/version, or gpt:// URI).
 
         ``options`` are a request's resolved options (``planning.resolve``; a Plan's are), so

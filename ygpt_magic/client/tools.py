@@ -43,21 +43,9 @@ def sdk_messages(messages: Sequence[dict[str, Any]]) -> list[Any]:
     return [_tool_call_message(m) if "tool_calls" in m else m for m in messages]
 
 
-#: tool-call messages already built, by role and the calls' repr (the last BUILT_KEPT of them)
-_built: dict[tuple[str, str], _ToolCallMessage] = {}
-BUILT_KEPT = 256
-
-
 def _tool_call_message(message: dict[str, Any]) -> _ToolCallMessage:
-    """Built once per list of calls: a chat's calls stay in its history and go with every later
-    request, and the SDK only reads the protobuf."""
-    key = (message.get("role", "assistant"), repr(message["tool_calls"]))
-    built = _built.get(key)
-    if built is None:
-        if len(_built) >= BUILT_KEPT:
-            _built.pop(next(iter(_built)), None)
-        built = _built[key] = _build(key[0], message["tool_calls"])
-    return built
+    """The SDK reads only the protobuf of an assistant message of calls."""
+    return _build(message.get("role", "assistant"), message["tool_calls"])
 
 
 def _build(role: str, tool_calls: Sequence[dict[str, Any]]) -> _ToolCallMessage:

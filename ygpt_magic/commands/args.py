@@ -11,7 +11,6 @@ so a subcommand's name is written once: as its module's name.
 from __future__ import annotations
 
 import argparse
-import functools
 import shlex
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -118,16 +117,8 @@ def parse(run: Subcommand, line: str, *, as_written: bool = False) -> argparse.N
 
 
 def parse_flags(parser: argparse.ArgumentParser, line: str) -> argparse.Namespace:
-    """``line`` parsed like a shell, memoised: a notebook re-runs the same few flag lines, and
-    argparse over the cell magic's two dozen flags was a fifth of a cell's own overhead. Only
-    for parsers whose values are immutable (strings, numbers, flags), so a copy is a new
-    Namespace over the same values; a line that does not parse raises every time."""
-    return argparse.Namespace(**dict(_parsed(parser, line)))
-
-
-@functools.lru_cache(maxsize=256)
-def _parsed(parser: argparse.ArgumentParser, line: str) -> tuple[tuple[str, Any], ...]:
-    return tuple(vars(parser.parse_args(shlex.split(line))).items())
+    """``line`` parsed like a shell."""
+    return parser.parse_args(shlex.split(line))
 
 
 def variable_name(text: str) -> str:

@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..chat import ChatSession, Plan, RequestOptions, Usage, planning
 from ..cache.key import endpoint_kind, request_key
+from ..chat import ChatSession, Plan, RequestOptions, Usage, planning
 from ..chat.accounts import MAP_ROWS
 from ..errors import CacheMiss, InterpolationError, OptionError, YGptError
 from .items import Rows, rows_of
