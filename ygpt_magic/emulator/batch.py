@@ -194,5 +194,6 @@ def _fail(task: BatchInferenceTask, message: str, rows: int) -> None:
 
 
 def _response(task: BatchInferenceTask) -> BatchCompletionResponse:
-    return BatchCompletionResponse(task_id=task.task_id, task_status=task.status,
+    # the two services number a task's status alike under two enum types of their own
+    return BatchCompletionResponse(task_id=task.task_id, task_status=task.status,  # type: ignore[arg-type]
                                    result_dataset_id=task.result_dataset_id)

@@ -10,7 +10,7 @@ response, streamed or not (as recorded from the real service): an assistant mess
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from google.protobuf.struct_pb2 import Struct  # pylint: disable=no-name-in-module
 from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import (  # pylint: disable=no-name-in-module
@@ -43,7 +43,8 @@ def reasoning_tokens(prompt: Prompt, reply_tokens: int) -> int:
     return 16 + reply_tokens // 2 if prompt.reasoning else 0
 
 
-def response(prompt: Prompt, text: str, status: int, completion: int, reasoning: int,
+def response(prompt: Prompt, text: str, status: Alternative.AlternativeStatus.ValueType, completion: int,
+             reasoning: int,
              message: Message | None = None) -> CompletionResponse:
     """One CompletionResponse; reasoning tokens are part of the completion tokens, as in the cloud."""
     usage = ContentUsage(
@@ -60,7 +61,7 @@ def response(prompt: Prompt, text: str, status: int, completion: int, reasoning:
     )
 
 
-async def responses(prompt: Prompt, generation: Generation) -> AsyncIterator[CompletionResponse]:
+async def responses(prompt: Prompt, generation: Generation) -> AsyncGenerator[CompletionResponse, None]:
     """The responses for one Completion call, in order."""
     if generation.recorded:
         for recorded in generation.recorded if prompt.stream else generation.recorded[-1:]:
@@ -70,7 +71,7 @@ async def responses(prompt: Prompt, generation: Generation) -> AsyncIterator[Com
     elif generation.text is not None:
         for item in _from_text(prompt, generation.text):
             yield item
-    else:
+    elif generation.deltas is not None:
         async for item in _from_deltas(prompt, generation.deltas):
             yield item
 
@@ -103,7 +104,7 @@ def _from_text(prompt: Prompt, text: str) -> list[CompletionResponse]:
     return out
 
 
-async def _from_deltas(prompt: Prompt, deltas: AsyncIterator[str]) -> AsyncIterator[CompletionResponse]:
+async def _from_deltas(prompt: Prompt, deltas: AsyncGenerator[str, None]) -> AsyncGenerator[CompletionResponse, None]:
     """A live model's deltas; stops the model once max_tokens is reached."""
     text, status = "", FINAL
     try:
@@ -128,4 +129,6 @@ async def final_response(prompt: Prompt, generation: Generation) -> CompletionRe
     last = None
     async for last in responses(prompt, generation):
         pass
+    if last is None:
+        raise RuntimeError("a reply has at least one response")
     return last

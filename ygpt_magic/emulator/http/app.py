@@ -59,7 +59,8 @@ def _explain(request: web.Request, error: web.HTTPException) -> str:
                 "REST API under /foundationModels/v1/ and /operations/, and the OpenAI-compatible "
                 "API under /v1/ (chat/completions, models).")
     if error.status == 405:
-        return f"{request.path} does not take {request.method}; allowed: {', '.join(sorted(error.allowed_methods))}."
+        allowed = sorted(getattr(error, "allowed_methods", ()))  # web.HTTPMethodNotAllowed's
+        return f"{request.path} does not take {request.method}; allowed: {', '.join(allowed)}."
     if error.status == 413:
         return (f"The request body is over the local server's limit of {MAX_BODY_BYTES // (1024 * 1024)} MiB. "
                 "Send smaller images or a shorter history.")

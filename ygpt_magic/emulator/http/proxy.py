@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import ssl
+import sys
 
 from .app import IDLE_TIMEOUT
 
@@ -72,6 +73,11 @@ async def _tunnel(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ht
     if method != "CONNECT" or target_host not in CLOUD_HTTP_HOSTS:
         logger.info("proxy: refused %s %s (only CONNECT to %s is served)", method, target, ", ".join(CLOUD_HTTP_HOSTS))
         writer.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        await writer.drain()
+        return
+    if sys.version_info < (3, 11):  # StreamWriter.start_tls is new in 3.11
+        logger.warning("proxy: the HTTPS proxy of serve --tls needs Python 3.11 or newer")
+        writer.write(b"HTTP/1.1 501 Not Implemented\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
         await writer.drain()
         return
     writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")

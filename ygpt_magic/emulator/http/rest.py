@@ -9,7 +9,7 @@ gRPC service itself, so auth, validation, responders, faults and the request log
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncGenerator, Awaitable
 
 from aiohttp import web
 from google.protobuf.json_format import MessageToDict
@@ -36,6 +36,8 @@ def to_json(message: Message) -> dict:
 
 def add_routes(app: web.Application, state: EmulatorState) -> None:
     tokenizer = TokenizerService(state)
+    if state.operations is None:
+        raise RuntimeError("the gRPC side makes the operation store; start it before the HTTP side")
     deferred = TextGenerationAsyncService(state, state.operations)
     operations = OperationService(state, state.operations)
 
@@ -84,7 +86,7 @@ def _line(item: dict) -> bytes:
     return (dumps(item) + "\n").encode()
 
 
-async def _stream(request: web.Request, answers: AsyncIterator[Message]) -> web.StreamResponse:
+async def _stream(request: web.Request, answers: AsyncGenerator[Message, None]) -> web.StreamResponse:
     """One ``{"result": ...}`` line per response; a late error is a last ``{"error": ...}`` line."""
     return await stream_answers(
         request, answers, headers={"Content-Type": "application/json"},

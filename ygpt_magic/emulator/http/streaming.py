@@ -10,7 +10,7 @@ nothing is written or raised after that.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
 
 from aiohttp import web
 
@@ -19,7 +19,7 @@ from ..errors import CallAborted
 Frames = Callable[[object], Iterable[bytes]]
 
 
-async def stream_answers(request: web.Request, answers: AsyncIterator, *, headers: dict[str, str],
+async def stream_answers(request: web.Request, answers: AsyncGenerator, *, headers: dict[str, str],
                          frames: Frames, error_frame: Callable[[CallAborted], bytes],
                          closing: Callable[[], Iterable[bytes]] = tuple) -> web.StreamResponse:
     """Write ``frames(answer)`` for each answer, then ``closing()``; a late error ends the

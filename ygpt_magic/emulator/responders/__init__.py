@@ -8,7 +8,7 @@ then a deterministic fallback (or, with a GGUF file, a real local model for ever
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -27,7 +27,7 @@ class Generation:
     """
 
     text: str | None = None
-    deltas: AsyncIterator[str] | None = None
+    deltas: AsyncGenerator[str, None] | None = None
     recorded: tuple = ()
     tool_calls: tuple[ToolCall, ...] = ()
 

@@ -85,7 +85,8 @@ def _usage(usage: dict[str, int] | None) -> ContentUsage:
                         total_tokens=usage.get("total_tokens", 0))
 
 
-def _response(text: str, calls: list[dict], status: int, usage: ContentUsage) -> CompletionResponse:
+def _response(text: str, calls: list[dict], status: Alternative.AlternativeStatus.ValueType,
+              usage: ContentUsage) -> CompletionResponse:
     message = Message(role="assistant", text=text)
     if calls:
         message.tool_call_list.CopyFrom(ToolCallList(tool_calls=[
@@ -110,7 +111,8 @@ def _from_stream(body: str) -> tuple[CompletionResponse, ...]:
     """Cumulative responses, one per recorded text chunk, the last one final with the usage."""
     events = [json.loads(block.removeprefix("data:").strip()) for block in body.split("\n\n")
               if block.strip() and block.strip() != "data: [DONE]"]
-    text, calls, reason, usage, out = "", {}, "stop", None, []
+    calls: dict[int, dict] = {}
+    text, reason, usage, out = "", "stop", None, []
     for event in events:
         usage = event.get("usage") or usage
         for choice in event.get("choices", ()):

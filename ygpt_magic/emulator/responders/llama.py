@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from pathlib import Path
 
 from ..prompt import Prompt
@@ -81,7 +81,7 @@ class LlamaResponder:
             options["response_format"] = {"type": "json_object", **({"schema": prompt.json_schema} if prompt.json_schema else {})}
         return options
 
-    async def _deltas(self, prompt: Prompt) -> AsyncIterator[str]:
+    async def _deltas(self, prompt: Prompt) -> AsyncGenerator[str, None]:
         """Run the blocking llama.cpp iterator on a thread; stop it when the client goes away."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue = asyncio.Queue()

@@ -88,7 +88,8 @@ class BatchInferenceService(pb_grpc.BatchInferenceServiceServicer):
                     f"The batch task {request.task_id} is already "
                     f"{job.task.Status.Name(job.task.status)}; only a running task can be cancelled.",
                 )
-            job.runner.cancel()
+            if job.runner is not None:
+                job.runner.cancel()
             return pb.CancelBatchInferenceResponse(task_id=request.task_id)
         return await unary(self.state, context, "CancelBatchInference", answer)
 

@@ -91,12 +91,14 @@ class Call:
 
 
 async def unary(state: EmulatorState, context: grpc.aio.ServicerContext, method: str,
-                answer: Callable[[], Any], request: Any = None, **admit: bool) -> Any:
-    """The life of every unary RPC: admit it, answer it, turn a RequestError into its status,
-    and log one line whatever happens. ``admit`` is passed to ``Call.admit``."""
+                answer: Callable[[], Any], request: Any = None, *, auth: bool = True,
+                record: bool = True, faults: bool = True) -> Any:
+    """The life of every unary RPC: admit it (``auth``, ``record``, ``faults`` as ``Call.admit``
+    takes them), answer it, turn a RequestError into its status, and log one line whatever
+    happens."""
     call = Call(state, context, method)
     try:
-        await call.admit(request, **admit)
+        await call.admit(request, auth=auth, record=record, faults=faults)
         return answer()
     except RequestError as error:
         await call.abort(error.code, error.message)

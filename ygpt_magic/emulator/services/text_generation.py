@@ -7,7 +7,7 @@ responses (the client sees K chunks, then the status), a stall after K responses
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 import grpc
 from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2_grpc as pb_grpc
@@ -33,7 +33,7 @@ class TextGenerationService(pb_grpc.TextGenerationServiceServicer):
 
 
 async def completion_stream(state: EmulatorState, context, request,
-                            extras: Extras | None = None) -> AsyncIterator[CompletionResponse]:
+                            extras: Extras | None = None) -> AsyncGenerator[CompletionResponse, None]:
     """The responses of one Completion call, faults applied; the gRPC method and the HTTP routes
     both serve this. ``context`` is a grpc.aio.ServicerContext or the HTTP side's stand-in;
     ``extras`` what a chat-API request adds (images, extra parameters)."""
