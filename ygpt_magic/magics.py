@@ -33,7 +33,7 @@ from .chat import FORMATS, ChatSession, Options, Plan, planning
 from .client import preload
 from .client.connection import Connection
 from .client.settings import DEFAULTS, ClientSettings
-from .commands.args import chat_arg, option_args, parse_flags, tool_args, variable_name, whole_number
+from .commands.args import chat_arg, option_args, parse_flags, sentence, tool_args, variable_name, whole_number
 from .commands.boundary import as_usage_error
 from .context.cells import NotebookCells
 from .errors import OptionError, YGptError
@@ -363,7 +363,7 @@ class YGptMagics(Magics):
         try:
             args = parse_flags(self.ygpt.parser, line)
         except (UsageError, ValueError) as exc:
-            raise OptionError(f"%%ygpt: {exc}. Run %%ygpt? to see the flags.") from None
+            raise OptionError(f"%%ygpt: {sentence(exc)} Run %%ygpt? to see the flags.") from None
         if args.deferred and args.no_stream:
             raise OptionError("%%ygpt: --deferred and --no-stream are two different modes; "
                               "use one of them.")
