@@ -297,10 +297,10 @@ class YGptMagics(Magics):
         As a cell magic, `%%ygpt [flags]` sends the cell's text and streams the reply below it.
         The next %%ygpt cell continues the same chat (the whole history is sent again);
         re-running a cell rewinds the chat to just before that cell's turn. `{name}` is
-        replaced by the variable's value, and braces on one line around a Python expression
-        (`{df.describe()}`, `{n + 1}`) by its value, evaluated in the notebook as IPython does
-        for `!cmd {expr}`; braces around anything else stay as written (`{"a": 1}`, `{x!r}`),
-        `{{`/`}}` are literal braces, and fenced code is left alone. `{In[N]}`, `{Out[N]}` and
+        replaced by the variable's value, and braces on one line, with no brace inside, around
+        a Python expression (`{df.describe()}`, `{n + 1}`) by its value, evaluated in the
+        notebook as IPython does for `!cmd {expr}`; braces around anything else stay as written
+        (`{"a": 1}`, `{x!r}`), `{{`/`}}` are literal braces, and fenced code is left alone. `{In[N]}`, `{Out[N]}` and
         `{Err[N]}` are cell N's source, output or error.
         The last reply is in `_ygpt` (.text, .status, .usage, .model_version, .elapsed).
         `--tools f,g` lets the model call those notebook functions (and only those) before it
