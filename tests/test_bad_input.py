@@ -8,7 +8,7 @@ source mentions ``TMP`` run against files written into the test's temporary dire
 hostile chat files (huge, deeply nested, wrong types, not UTF-8) are real files on disk.
 
 Two kinds of input look odd but are valid, and the rule for them is tested at the end: braces
-that are not a ``{name}`` and control characters are sent exactly as written.
+that hold no Python expression and control characters are sent exactly as written.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ BAD_INPUT = [
     Bad("whitespace-only cell", "%%ygpt\n   \n\t \n", ("empty",), error=errors.OptionError),
     Bad("unknown {name}", "%%ygpt\nTranslate {nosuchvariable} into French", ("nosuchvariable", "--no-interpolate"),
         error=errors.InterpolationError),
-    Bad("private attribute in {name}", "%%ygpt\nShow {shell_obj._secret}", ("public attributes",),
+    Bad("{expression} that raises", "%%ygpt\nShow {1 / 0}", ("{1 / 0}", "ZeroDivisionError", "--no-interpolate"),
         error=errors.InterpolationError),
     Bad("huge cell over the context budget", "%%ygpt\n" + LONG, ("needs 400", "budget", "shorten"),
         error=errors.ContextTooLong),
@@ -154,8 +154,8 @@ def protected(shell, magics):
     assert run(shell, "%%ygpt\nWhere is Kazan?", cell_id="p2").ok
     assert run(shell, "%%ygpt --chat notes\nRemember: milk.", cell_id="p3").ok
     magics.session.configure(temperature=0.4, max_tokens=300)
-    shell.user_ns.update(shell_obj=object(), long_system=LONG, pasted="broken \ud800 paste",
-                        surrogate_name="notes\ud800")
+    shell.user_ns.update(long_system=LONG, pasted="broken \ud800 paste",
+                         surrogate_name="notes\ud800")
     return magics.session.to_dict()
 
 
@@ -246,7 +246,7 @@ def test_a_bad_value_in_the_shell_config_is_ignored_with_one_line_at_load(shell)
 
 # -- valid input that looks odd: the rules ------------------------------------------------------
 
-def test_braces_that_are_not_names_are_sent_as_written(shell, ygpt_server):
+def test_braces_that_hold_no_expression_are_sent_as_written(shell, ygpt_server):
     source = 'f(x) = { x + 1 and a lone } and {"json": 1} and {{ x'
     assert run(shell, f"%%ygpt\n{source}").ok
     assert completions(ygpt_server)[-1].messages[-1]["text"] == source.replace("{{", "{")

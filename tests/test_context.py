@@ -180,6 +180,30 @@ def test_dry_run_shows_the_expanded_text_and_the_notes(shell, ygpt_server):
     assert "Left out: rows 11 to 90 (80 rows)." in result.plain
 
 
+
+# -- {expressions}: evaluated as IPython does for `!cmd {expr}` ---------------------------------
+
+def test_an_expression_is_evaluated_bounded_and_noted_above_the_reply(shell, ygpt_server):
+    pd = pytest.importorskip("pandas")
+    shell.user_ns["df"] = pd.DataFrame({"price": [10, 20, 30, 40]})
+    result = cell(shell, "%%ygpt --once\nExplain:\n{df.describe()}\nover {len(df) * 2} rows")
+    assert result.ok, result.shown
+    text = sent_text(ygpt_server)
+    assert text.startswith("Explain:\nDataFrame: 8 rows × 1 columns\n") and "| mean | 25.0 |" in text
+    assert text.endswith("\nover 8 rows")
+    assert "{df.describe()}: evaluated, DataFrame 8 × 1, sent whole" in notes(result)
+    assert "{len(df) * 2}: evaluated, int" in notes(result)
+    dry = cell(shell, "%%ygpt --once --dry-run\n{df.price.max() - df.price.min()}")
+    assert "{df.price.max() - df.price.min()}: evaluated, int" in dry.plain and "30" in dry.plain
+
+
+def test_an_expression_that_raises_is_one_paragraph_and_nothing_is_sent(shell, ygpt_server):
+    shell.user_ns["prices"] = {"tea": 3}
+    result = cell(shell, "%%ygpt --once\nIs {prices['coffee'] * 2} too much?")
+    assert_clear_error(result, "{prices['coffee'] * 2}", "KeyError: 'coffee'", "nothing was sent",
+                       "--no-interpolate", error_type=errors.InterpolationError)
+    assert not completions(ygpt_server)
+
 # -- bad input: one clear paragraph, nothing sent ----------------------------------------------
 
 class Boom:

@@ -49,6 +49,12 @@ def test_a_long_part_of_the_key_in_an_attribute(shell, ygpt_server, canary):
     assert_refused(result, ygpt_server, "{config.token}")
 
 
+
+def test_the_key_brought_in_by_an_expression(shell, ygpt_server, canary):
+    shell.user_ns["profiles"] = [{"name": "prod", "key": canary}]
+    result = cell(shell, "%%ygpt --once\nWhich key is this: {profiles[0]['key']}")
+    assert_refused(result, ygpt_server, "{profiles[0]['key']}")
+
 def test_the_key_in_the_cells_own_text_even_without_interpolation(shell, ygpt_server, canary):
     for flags in ("--once", "--once --no-interpolate", "--once --dry-run"):
         result = cell(shell, f"%%ygpt {flags}\nWhy is {canary} rejected?")

@@ -1,8 +1,10 @@
-"""`{name}` in a cell: filled from the namespace; code, JSON and escaped braces left alone."""
+"""`{name}` and `{expression}` in a cell: filled from the namespace; code, JSON and escaped braces
+left alone."""
 
 import pytest
 
 from ygpt_magic.context.interpolate import interpolate
+from ygpt_magic.context.values import Limits
 from ygpt_magic.errors import InterpolationError
 
 
@@ -33,9 +35,43 @@ def test_unclosed_fence_protects_the_rest_of_the_cell():
     assert interpolate(text, NS).text == "Kazan\n```\n{missing}\n"
 
 
-def test_braces_around_anything_but_a_name_stay():
-    text = 'JSON {"a": 1}, set { n }, sum {n + 1}, call {n()}'
+def test_expressions_are_evaluated_in_the_namespace_and_noted():
+    expanded = interpolate("sum {n + 1}, spaced { n }, title {book.title.upper()}, len {len(book.title)}", NS)
+    assert expanded.text == "sum 4, spaced 3, title DUNE, len 4"
+    assert expanded.notes == ("{n + 1}: evaluated, int", "{ n }: evaluated, int",
+                              "{book.title.upper()}: evaluated, str", "{len(book.title)}: evaluated, int")
+
+
+def test_an_expression_is_bounded_like_a_name():
+    expanded = interpolate("{'x' * 50}", NS, limits=Limits(max_chars=10))
+    assert expanded.text == "x" * 10 + "\n… 40 characters left out"
+    assert expanded.notes == ("{'x' * 50}: evaluated, 50 characters, cut to the first 10 characters",)
+
+
+def test_an_expression_cannot_change_a_variable():
+    namespace = dict(NS)
+    assert interpolate("{(n := 10)} then {n}", namespace).text == "10 then 3"
+    assert namespace == NS
+
+
+def test_braces_around_anything_but_an_expression_stay():
+    text = ('JSON {"a": {"b": 1}}, format {n!r} {n:.2f}, words {a lone word}, code { return n; }, '
+            'empty {} { }, two lines {n\n+ 1}')
     assert interpolate(text, NS).text == text
+
+
+def test_an_expression_that_raises_is_an_error_naming_it_and_the_exception():
+    with pytest.raises(InterpolationError, match=r"\{n / 0\}.*ZeroDivisionError: division by zero.*"
+                                                 r"Nothing was sent.*\{\{n / 0\}\}.*--no-interpolate"):
+        interpolate("Ratio {n / 0}", NS)
+
+
+def test_expressions_are_not_evaluated_when_interpolation_is_off_or_in_code():
+    calls = []
+    namespace = {"count": lambda: calls.append(1) or len(calls)}
+    assert interpolate("{count()}", namespace, fill=False).text == "{count()}"
+    assert interpolate("```\n{count()}\n```\n{{count()}}", namespace).text == "```\n{count()}\n```\n{count()}"
+    assert interpolate("{count()}", namespace).text == "1" and calls == [1]
 
 
 def test_unknown_name_is_an_error_naming_it():
@@ -48,9 +84,8 @@ def test_unknown_attribute_names_the_object_and_attribute():
         interpolate("{book.author}", NS)
 
 
-def test_private_attributes_are_refused():
-    with pytest.raises(InterpolationError, match="only public attributes"):
-        interpolate("{book._secret}", NS)
+def test_private_attributes_are_filled_in_as_ipython_would():
+    assert interpolate("{book._secret}", NS).text == "hidden"
 
 
 def test_an_int_too_long_to_write_out_is_a_clear_error_and_a_long_one_is_sent_whole():

@@ -73,6 +73,21 @@ def test_bad_flags_are_refused_before_sending(shell, ygpt_server, line, words):
     assert "Traceback" not in result.stderr and result.stderr.startswith("UsageError:")
     for word in words:
         assert word in result.message
+
+
+@pytest.mark.parametrize("source, words", [
+    ("%%ygpt --tempreature 0.5\nHello",
+     "%%ygpt: unrecognized arguments: --tempreature 0.5; did you mean --temperature? Run %%ygpt? to see"),
+    ("%%ygpt --max-tokns 9 --onse\nHello",
+     "did you mean --max-tokens (for --max-tokns) and --once (for --onse)? Run %%ygpt?"),
+    ("%ygpt reset --chta default",
+     "%ygpt reset: unrecognized arguments: --chta default; did you mean --chat? %ygpt help"),
+    ("%ygpt fix --dryrun keep the names", "unrecognized arguments: --dryrun; did you mean --dry-run? %ygpt help fix"),
+])
+def test_a_mistyped_flag_is_refused_with_the_closest_real_one(shell, ygpt_server, source, words):
+    result = cell(shell, source)
+    assert isinstance(result.typed_error, OptionError) and words in result.message, result.message
+    assert not completions(ygpt_server)
     assert completions(ygpt_server) == []
 
 

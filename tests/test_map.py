@@ -57,6 +57,14 @@ def test_a_series_gives_item_and_index(shell, ygpt_server):
     assert list(shell.user_ns["facts"].index) == [10, 20]
 
 
+
+def test_an_expression_is_evaluated_for_each_row_over_its_names_and_the_notebooks(shell, ygpt_server):
+    frame = pd.DataFrame({"review": ["Great phone, love it", "Broke in a week"], "stars": [5, 1]})
+    shell.user_ns.update(frame=frame, cap=6)
+    run = cell(shell, "%%ygpt --map frame --out labels\n{review[:cap].upper()}({stars * 20}%)")
+    assert run.ok, run.message
+    assert sent_texts(ygpt_server) == ["BROKE (20%)", "GREAT (100%)"]
+
 def test_a_failed_row_never_stops_the_others_and_a_rerun_sends_only_it(shell, ygpt_server):
     shell.user_ns["words"] = ["one", "two", "three", "four", "five"]
     ygpt_server.faults.fail_next(1, "INTERNAL", "the model broke on this row")

@@ -33,7 +33,7 @@ from .chat import FORMATS, ChatSession, Options, Plan, RequestOptions, planning
 from .client import preload
 from .client.connection import Connection
 from .client.settings import DEFAULTS, ClientSettings
-from .commands.args import chat_arg, option_args, parse_flags, tool_args, variable_name, whole_number
+from .commands.args import chat_arg, option_args, parse_flags, sentence, tool_args, variable_name, whole_number
 from .commands.boundary import as_usage_error
 from .context.cells import NotebookCells
 from .errors import OptionError, YGptError
@@ -283,7 +283,7 @@ class YGptMagics(Magics):
     @argument("--append", action="store_true",
               help="Re-running this cell adds a new turn instead of rewinding the chat.")
     @argument("--no-interpolate", action="store_true",
-              help="Send {braces} as written instead of filling in {variable} values.")
+              help="Send {braces} as written instead of filling in {variable} and {expression} values.")
     @argument("--image", metavar="NAME[,NAME]",
               help="Show the model pictures: variables holding a matplotlib Figure, a PIL image, "
                    "PNG/JPEG bytes, a file path or an IPython Image; Out[N]; or image files. "
@@ -297,8 +297,11 @@ class YGptMagics(Magics):
         As a cell magic, `%%ygpt [flags]` sends the cell's text and streams the reply below it.
         The next %%ygpt cell continues the same chat (the whole history is sent again);
         re-running a cell rewinds the chat to just before that cell's turn. `{name}` is
-        replaced by the variable's value (`{{`/`}}` for braces; fenced code is left alone);
-        `{In[N]}`, `{Out[N]}` and `{Err[N]}` by cell N's source, output or error.
+        replaced by the variable's value, and braces on one line, with no brace inside, around
+        a Python expression (`{df.describe()}`, `{n + 1}`) by its value, evaluated in the
+        notebook as IPython does for `!cmd {expr}`; braces around anything else stay as written
+        (`{"a": 1}`, `{x!r}`), `{{`/`}}` are literal braces, and fenced code is left alone. `{In[N]}`, `{Out[N]}` and
+        `{Err[N]}` are cell N's source, output or error.
         The last reply is in `_ygpt` (.text, .status, .usage, .model_version, .elapsed).
         `--tools f,g` lets the model call those notebook functions (and only those) before it
         answers (`_ygpt.tool_calls`); `--schema NAME` asks for an answer in that pydantic model,
@@ -360,7 +363,7 @@ class YGptMagics(Magics):
         try:
             args = parse_flags(self.ygpt.parser, line)
         except (UsageError, ValueError) as exc:
-            raise OptionError(f"%%ygpt: {exc}. Run %%ygpt? to see the flags.") from None
+            raise OptionError(f"%%ygpt: {sentence(exc)} Run %%ygpt? to see the flags.") from None
         if args.deferred and args.no_stream:
             raise OptionError("%%ygpt: --deferred and --no-stream are two different modes; "
                               "use one of them.")

@@ -5,12 +5,14 @@ Each is a decorator that adds its arguments under ``@magic_arguments()``, the wa
 that checks it everywhere else (``Options``, so a flag, ``%ygpt config``, the panel and a chat file
 refuse a bad temperature with the same words); argparse turns the refusal into its usual
 ``argument --temperature/-t: …`` line. ``subcommand`` names a subcommand's parser after its module,
-so a subcommand's name is written once: as its module's name.
+so a subcommand's name is written once: as its module's name. A mistyped flag gets the closest
+real one (``--tempreature``: did you mean ``--temperature``?), as git and pip do for commands.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import shlex
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -107,18 +109,73 @@ def parse(run: Subcommand, line: str, *, as_written: bool = False) -> argparse.N
     anywhere, so free text such as "don't rename it" needs no quotes."""
     try:
         if as_written:
-            return run.parser.parse_intermixed_args(line.split())
-        return run.parser.parse_args(shlex.split(line))
+            return _parse_args(run.parser, line.split(), intermixed=True)
+        return _parse_args(run.parser, shlex.split(line))
     except (UsageError, ValueError) as exc:
         name = command_name(run)
         raise OptionError(
-            f"%ygpt {name}: {exc}. %ygpt help {name} shows its arguments."
+            f"%ygpt {name}: {sentence(exc)} %ygpt help {name} shows its arguments."
         ) from None
 
 
+def sentence(error: Exception) -> str:
+    """``error``'s message ending as a sentence, so a message that asks (did you mean …?) is not
+    followed by a stray period."""
+    text = str(error)
+    return text if text.endswith((".", "?")) else f"{text}."
+
+
 def parse_flags(parser: argparse.ArgumentParser, line: str) -> argparse.Namespace:
-    """``line`` parsed like a shell."""
-    return parser.parse_args(shlex.split(line))
+    """``line`` parsed like a shell (an unknown flag's error names the closest ones)."""
+    return _parse_args(parser, shlex.split(line))
+
+
+_UNRECOGNIZED = "unrecognized arguments: "
+
+
+def _parse_args(parser: argparse.ArgumentParser, argv: list[str], *,
+                intermixed: bool = False) -> argparse.Namespace:
+    """``parser``'s parse of ``argv``; its "unrecognized arguments" error names the closest
+    flags."""
+    try:
+        return parser.parse_intermixed_args(argv) if intermixed else parser.parse_args(argv)
+    except UsageError as error:
+        raise UsageError(did_you_mean(parser, str(error))) from None
+
+
+def did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
+    """argparse's ``message`` with a suggestion for each unknown flag that is close to a real
+    one; unchanged for any other error, or when nothing is close."""
+    guesses = _guesses(parser, message[len(_UNRECOGNIZED):].split()) \
+        if message.startswith(_UNRECOGNIZED) else {}
+    if not guesses:
+        return message
+    if len(guesses) == 1:
+        hint = next(iter(guesses.values()))
+    else:
+        hint = " and ".join(f"{flag} (for {word})" for word, flag in guesses.items())
+    return f"{message}; did you mean {hint}?"
+
+
+def _guesses(parser: argparse.ArgumentParser, words: list[str]) -> dict[str, str]:
+    """{unknown flag: the closest real one} for the flags among ``words`` that are close to one."""
+    # by name without dashes, or every "--x" would look like "--out"; argparse lists flags nowhere public
+    known = {flag.lstrip("-"): flag for flag in parser._option_string_actions}
+    guesses = {}
+    for word in filter(_is_flag, words):
+        close = difflib.get_close_matches(word.partition("=")[0].lstrip("-"), known, n=1)
+        if close:
+            guesses[word] = known[close[0]]
+    return guesses
+
+
+def _is_flag(word: str) -> bool:
+    """A word argparse would read as a flag (``-5`` and ``-0.5`` are values)."""
+    try:
+        float(word)
+    except ValueError:
+        return word.startswith("-") and len(word) > 1
+    return False
 
 
 def variable_name(text: str) -> str:

@@ -2,8 +2,10 @@
 
 Rules, chosen so that pasting code or JSON just works:
 - `{name}` and `{name.attr.attr}` are replaced by the value rendered for a model (values.py:
-  bounded, tables for DataFrames, `_repr_llm_`); nothing else is evaluated (no calls, no
-  indexing, no private `_attributes`).
+  bounded, tables for DataFrames, `_repr_llm_`).
+- `{expression}`: braces on one line, with no brace inside, around a Python expression
+  (`{df.describe()}`, `{n + 1}`) are evaluated in the notebook's namespace (expressions.py, IPython's
+  rule for `!cmd {expr}`) and the value rendered like a name's, always with a note.
 - `{In[N]}`, `{Out[N]}`, `{Err[N]}`: the source, the output and the error of the cell numbered N
   (cells.py), N being the number IPython shows in `In [N]:`. An output that is a picture (a
   Figure, a PIL or IPython image: images.is_picture) is not written into the text: it goes with
@@ -11,8 +13,10 @@ Rules, chosen so that pasting code or JSON just works:
 - `{{` and `}}` are literal braces.
 - Text inside fenced code blocks (``` or ~~~) is never touched, and what a reference brings in is
   never interpolated again (a cell's source with braces is sent as written).
-- Braces around anything that is not a plain name (`{"a": 1}`, `{ x }`, `{i + 1}`) stay as they are.
-- An unknown name or cell is an InterpolationError naming it, never a silent empty string.
+- Braces around anything that is not an expression (`{"a": 1}`, `{x!r}`, `{a lone word}`) stay as
+  they are.
+- An unknown name or cell, or an expression that raises, is an InterpolationError naming it, never
+  a silent empty string.
 - Every piece (the cell's own text, each value) is checked for a credential (leaks.py) before
   anything is sent, and each value that was rendered or cut gets a note for the cell's output.
 """
@@ -27,6 +31,7 @@ from typing import TYPE_CHECKING
 from ..errors import InterpolationError
 from ..render.markdown import fenced
 from . import leaks
+from .expressions import compiled, evaluate
 from .images import is_picture
 from .values import Limits, Rendered, bounded, render
 
@@ -35,7 +40,7 @@ if TYPE_CHECKING:
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _TOKEN = re.compile(r"\{\{|\}\}|\{(" + _IDENT + r"(?:\." + _IDENT + r")*)\}"
-                    r"|\{(In|Out|Err)\[([^\[\]{}\n]*)\]\}")
+                    r"|\{(In|Out|Err)\[([^\[\]{}\n]*)\]\}|\{([^{}\n]+)\}")
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 
 
@@ -76,7 +81,10 @@ def interpolate(
         token = match.group(0)
         if token in ("{{", "}}"):
             return token[0]
-        label, rendered, picture = _reference(match, namespace, cells, limits)
+        found = _reference(match, namespace, cells, limits)
+        if found is None:
+            return token
+        label, rendered, picture = found
         if picture is not None:
             pictures.append((label[1:-1], picture))
         leaks.check(label, rendered.text, secrets)
@@ -90,8 +98,11 @@ def interpolate(
     return Expanded(expanded, tuple(notes), tuple(pictures))
 
 
-def _reference(match: re.Match, namespace, cells, limits: Limits) -> tuple[str, Rendered, object]:
-    """(label, rendered value, the picture it stands for or None) for one `{...}`."""
+def _reference(match: re.Match, namespace, cells, limits: Limits) -> tuple[str, Rendered, object] | None:
+    """(label, rendered value, the picture it stands for or None) for one `{...}`; None when the
+    braces hold no reference (they stay as written)."""
+    if match.group(4) is not None:
+        return _expression(match.group(4), namespace, limits)
     if match.group(1):
         label = "{" + match.group(1) + "}"
         return label, render(_lookup(match.group(1), namespace), limits, label), None
@@ -114,6 +125,18 @@ def _reference(match: re.Match, namespace, cells, limits: Limits) -> tuple[str, 
         text, language, summary = error.text, "", f"the {error.type_name} of cell {count}"
     cut = bounded(text, summary, limits.max_chars)  # cut inside the fence, which stays closed
     return label, Rendered(fenced(cut.text, language), cut.summary), None
+
+
+def _expression(content: str, namespace, limits: Limits) -> tuple[str, Rendered, None] | None:
+    """An evaluated `{expression}`, noted even when its value went whole (the user should see that
+    code ran and what it gave), or None when ``content`` is not an expression."""
+    code = compiled(content)
+    if code is None:
+        return None
+    label = "{" + content + "}"
+    value = evaluate(label, code, namespace)
+    rendered = render(value, limits, label)
+    return label, Rendered(rendered.text, f"evaluated, {rendered.summary or type(value).__name__}"), None
 
 
 def _count(label: str, index: str) -> int:
@@ -142,11 +165,6 @@ def _lookup(path: str, namespace: Mapping[str, object]) -> object:
         )
     value = namespace[head]
     for depth, attr in enumerate(attrs, start=1):
-        if attr.startswith("_"):
-            raise InterpolationError(
-                f"The cell uses {{{path}}}: only public attributes are filled in, not '{attr}'. "
-                f"Put the value in a variable first, or run the cell with --no-interpolate."
-            )
         try:
             value = getattr(value, attr)
         except AttributeError:

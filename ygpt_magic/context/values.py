@@ -89,7 +89,7 @@ def render(value: object, limits: Limits, label: str) -> Rendered:
     except Exception as error:
         raise InterpolationError(
             f"The cell uses {label}, but turning the {type(value).__name__} into text raised "
-            f"{type(error).__name__}: {_first_line(error)}. Nothing was sent. Fix its repr or "
+            f"{type(error).__name__}: {first_line(error)}. Nothing was sent. Fix its repr or "
             f"put the text you want in a variable."
         ) from None
     return bounded(text, summary, limits.max_chars)
@@ -210,7 +210,8 @@ def _array(numpy, array, limits: Limits) -> tuple[str, str]:
     return f"{head}\n{body}", f"ndarray {shape}, sent whole"
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
+    """An exception's message for one paragraph: its first line, at most 200 characters."""
     lines = str(error).strip().splitlines()
     text = lines[0] if lines else "(no message)"
     return text if len(text) <= 200 else text[:199] + "…"

@@ -1,0 +1,47 @@
+"""`{expression}` in a cell: evaluated in the notebook's namespace, as IPython does for `!cmd {expr}`.
+
+IPython expands a shell line by evaluating each `{...}` field with a copy of the user's namespace
+as globals (``InteractiveShell.var_expand``, ``utils.text.FullEvalFormatter``), and gives up on the
+whole line, sent as written, when anything fails. A prompt is prose full of JSON, sets and code, so
+the rule here is narrower and says what failed:
+
+- only braces on one line with no brace inside are candidates, and only when their content
+  (stripped) compiles as one Python expression: ``{df.describe()}``, ``{n + 1}``, ``{rows[:3]}``;
+  ``{"a": 1}``, ``{x!r}``, ``{x:.2f}``, ``{return x;}`` are not expressions and stay as written;
+- it is evaluated once, like a code cell's last line, with a copy of the namespace as globals (so a
+  ``:=`` inside cannot change a variable), and with no time limit: Ctrl-C stops it, as it stops a
+  cell;
+- an expression that raises is an InterpolationError naming it and the exception's first line:
+  nothing is sent, rather than text the user did not mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import CodeType
+
+from ..errors import InterpolationError
+from .values import first_line
+
+
+def compiled(content: str) -> CodeType | None:
+    """``content`` compiled as one expression, or None when it is not one (then the braces around
+    it are plain text)."""
+    try:
+        return compile(content.strip(), "<ygpt expression>", "eval", dont_inherit=True)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):  # Value: NUL; the others: deep nesting
+        return None
+
+
+def evaluate(label: str, code: CodeType, namespace: Mapping[str, object]) -> object:
+    """The value of ``code`` in (a copy of) ``namespace``; ``label`` (``{n + 1}``) names it if it
+    raises."""
+    try:
+        return eval(code, dict(namespace))  # the user's own code, in their kernel, as IPython does
+    except Exception as error:
+        raise InterpolationError(
+            f"The cell uses {label}, a Python expression, and evaluating it raised "
+            f"{type(error).__name__}: {first_line(error)}. Nothing was sent. Fix the expression "
+            f"(it runs in the notebook's namespace, like a code cell), write {{{label}}} for "
+            f"literal braces, or run the cell with --no-interpolate."
+        ) from None
