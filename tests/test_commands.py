@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import signal
 import socket
 import stat
+from pathlib import Path
 
 import pytest
 from conftest import TEST_KEY, cell, completions
@@ -185,6 +187,21 @@ def test_export_writes_a_markdown_transcript(shell, ygpt_server, tmp_path):
 def test_models_lists_names_with_context_sizes(shell):
     plain = cell(shell, "%ygpt models").plain
     assert "* yandexgpt " in plain and "yandexgpt-lite" in plain and "32,768" in plain
+
+
+def test_models_lists_every_model_the_tutorials_use(shell):
+    """A reader of tutorial 07 or 08 who types `%ygpt models` finds the model the cell names,
+    with the context size the local server enforces for it."""
+    from ygpt_magic.emulator.models import CONTEXT_LIMITS
+
+    notebooks = Path(__file__).resolve().parent.parent / "notebooks"
+    used = {name for path in notebooks.glob("*.ipynb")
+            for name in re.findall(r"--model[ =]([\w.-]+)", path.read_text(encoding="utf-8"))}
+    assert {"gemma-3-12b-it", "gemma-3-27b-it"} <= used
+    rows = {line.lstrip("* ").split()[0]: line for line in cell(shell, "%ygpt models").plain.splitlines()}
+    for name in used | {"qwen2.5-32b-instruct"}:
+        assert name in rows, f"%ygpt models does not list {name}"
+        assert f"{CONTEXT_LIMITS[name]:,}" in rows[name], rows[name]
 
 
 def test_panel_is_a_second_view_over_the_same_chats_and_server(shell, ygpt_server, magics):

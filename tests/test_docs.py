@@ -13,6 +13,7 @@ import argparse
 import importlib.util
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -126,3 +127,11 @@ def test_no_docs_page_promises_a_package_index_install():
     for page in (ROOT / "docs").rglob("*.md"):
         text = page.read_text(encoding="utf-8")
         assert not re.search(r"pip install '?ygpt-magic", text), page.name
+
+
+def test_a_tutorial_links_into_the_docs_as_in_jupyter_and_to_the_same_page_on_the_site():
+    page = SimpleNamespace(file=SimpleNamespace(src_uri="notebooks/08_images.ipynb"))
+    html = ('<a href="../docs/index.md">docs</a> <a href="../docs/guide/data.md">data</a> '
+            '<a href="02_chat_mode.ipynb">2</a>')
+    assert _generator().on_page_content(html, page, None, None) == (
+        '<a href="../../">docs</a> <a href="../../guide/data/">data</a> <a href="../02_chat_mode/">2</a>')

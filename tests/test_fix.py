@@ -66,6 +66,39 @@ def test_fix_puts_the_corrected_code_into_a_new_cell(shell, ygpt_server, tmp_pat
     assert "An empty list has length 0." in result.final
 
 
+def saved_notebook(path, *cells: tuple[str, str]):
+    """A notebook file as JupyterLab saves it: code cells with ids, in order."""
+    path.write_text(json.dumps({"cells": [{"id": cell_id, "cell_type": "code", "source": source,
+                                           "metadata": {}, "outputs": [], "execution_count": None}
+                                          for cell_id, source in cells],
+                                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+    return str(path)
+
+
+def test_run_all_again_does_not_insert_the_code_a_second_time(shell, ygpt_server, tmp_path):
+    """A saved notebook whose fix cell is followed by the code it inserted last time: running it
+    again (Run All) leaves that cell alone and says so; JupyterLab would add one more copy."""
+    _, failed = failing_cells(shell)
+    assert cell(shell, "%ygpt fix").ok
+    user = completions(ygpt_server)[-1].messages[-1]["text"]
+    reply = f"An empty list has length 0.\n\n```python\n{FIXED}\n```"
+    notebook = tmp_path / "mine.ipynb"
+    shell.user_ns["__session__"] = saved_notebook(notebook, ("fix", f"%ygpt fix {failed}"),
+                                                  ("inserted", FIXED + "\n"))
+    with scripted(shell, tmp_path, user, reply):
+        result = cell(shell, f"%ygpt fix {failed}", cell_id="fix")
+        assert result.ok, result.shown
+        assert shell.rl_next_input is None
+        assert "already holds this code, so no new cell was inserted" in result.page
+        assert "An empty list has length 0." in result.page
+        saved_notebook(notebook, ("fix", f"%ygpt fix {failed}"), ("inserted", "mean = len"))
+        result = cell(shell, f"%ygpt fix {failed}", cell_id="fix")  # the user changed that cell
+        assert shell.rl_next_input == FIXED and "no new cell" not in result.page
+        shell.rl_next_input = None
+        assert cell(shell, f"%ygpt fix {failed}").ok  # no cell id (a terminal): a new cell
+        assert shell.rl_next_input == FIXED
+
+
 def test_fix_dry_run_shows_the_exact_messages_and_sends_nothing(shell, magics, ygpt_server):
     failing_cells(shell)
     result = cell(shell, "%ygpt fix --dry-run")

@@ -114,3 +114,22 @@ def test_not_pinned_to_a_server(notebook):
         source = _source(cell)
         assert "%ygpt connect" not in source, "the environment picks the server, not the notebook"
         assert "YGPT_ENDPOINT" not in source, "the environment picks the server, not the notebook"
+
+
+def test_each_tutorial_leads_to_the_next_and_the_last_to_the_docs():
+    """A reader who finishes a tutorial finds the following one (04 ended "That is the whole
+    tour" with four more to go); the last one sends them on to the documentation."""
+    for path, following in zip(NOTEBOOKS, NOTEBOOKS[1:]):
+        last = _source(_load(path)["cells"][-1])
+        assert re.search(rf"Next: \[[^]]+\]\({following.name}\)", last), f"{path.name} has no Next: link"
+    last = _source(_load(NOTEBOOKS[-1])["cells"][-1])
+    links = re.findall(r"\]\((\.\./docs/[^)]+)\)", last)
+    assert links, f"{NOTEBOOKS[-1].name} does not link to the documentation"
+    for link in links:
+        assert (NOTEBOOKS[-1].parent / link).exists(), link
+
+
+def test_install_instructions_are_true(notebook):
+    """ygpt_magic is not on PyPI: a tutorial that says how to install names a clone or a wheel."""
+    for cell in notebook["cells"]:
+        assert not re.search(r"pip install '?ygpt-magic", _source(cell)), _source(cell)

@@ -239,6 +239,11 @@ class YGptMagics(Magics):
 
     # -- cell ids (the kernel passes JupyterLab's cellId to run_cell) --------------------------
 
+    @property
+    def cell_id(self) -> str | None:
+        """The running cell's id, when the frontend sent one (JupyterLab, Notebook 7)."""
+        return self._cell_id
+
     def _pre_run_cell(self, info) -> None:
         self._cell_id = getattr(info, "cell_id", None)
 

@@ -212,12 +212,19 @@ def on_files(files, config):
 
 
 _NOTEBOOK_LINK = re.compile(r'href="(\d\d_\w+)\.ipynb"')
+_DOCS_LINK = re.compile(r'href="\.\./docs/([\w/-]+)\.md"')
 
 
 def on_page_content(html_text, page, config, files):
     """In a tutorial page, a link to another notebook (``02_chat_mode.ipynb``, as written for
-    Jupyter) goes to that notebook's page, and the README's flag list to the reference."""
+    Jupyter) goes to that notebook's page, and a link into the clone's docs/ folder
+    (``../docs/index.md``, which Jupyter opens) to the same page of this site."""
     if not page.file.src_uri.endswith(".ipynb"):
         return html_text
     html_text = _NOTEBOOK_LINK.sub(r'href="../\1/"', html_text)
-    return html_text.replace('href="../README.md"', 'href="../../reference/cell-magic/"')
+    return _DOCS_LINK.sub(lambda match: f'href="../../{_site_path(match.group(1))}"', html_text)
+
+
+def _site_path(page: str) -> str:
+    """``install`` → ``install/``, ``index`` → ``""``: where MkDocs puts a page of docs/."""
+    return page.removesuffix("index") if page == "index" or page.endswith("/index") else page + "/"

@@ -34,6 +34,8 @@ MODELS: tuple[Model, ...] = (
     Model("gpt-oss-120b", "gpt-oss 120B", 131072),
     Model("gpt-oss-20b", "gpt-oss 20B", 131072),
     Model("gemma-3-27b-it", "Gemma 3 27B", 131072, images=True),
+    Model("gemma-3-12b-it", "Gemma 3 12B", 131072),
+    Model("qwen2.5-32b-instruct", "Qwen2.5 32B Instruct", 32768),
 )
 #: no reply can be longer than this: a bound on max_tokens whatever the model
 LARGEST_CONTEXT = max(model.context for model in MODELS)

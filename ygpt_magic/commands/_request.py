@@ -19,6 +19,7 @@ from ..chat import Plan, short_model
 from ..context import leaks
 from ..context.interpolate import Expanded, interpolate
 from ..context.values import Limits
+from ._next_cell import put_below
 
 
 def limits(magics) -> Limits:
@@ -95,7 +96,7 @@ def send(magics, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream
     if (new_cell or plan.options.format == "code") and reply.status != "INTERRUPTED":
         code = render.extract_code(reply.text)
         if code:
-            magics.shell.set_next_input(code, replace=False)
+            put_below(magics, code)
 
 
 def flags(args) -> dict:

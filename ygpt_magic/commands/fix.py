@@ -3,7 +3,9 @@
 It takes the last cell that raised (or cell N), sends its source and its error (`{In[N]}` and
 `{Err[N]}`, so the same bounds and credential check apply as in a cell) in prompt mode, with
 `YGptMagics.fix_instruction` as the system message; the chat is untouched. The reply streams like
-any cell's, and its code goes into a new cell below: the user's cell is never replaced.
+any cell's, and its code goes into a new cell below: the user's cell is never replaced, and a
+second run does not add a second copy when the saved notebook's next cell already holds it
+(_next_cell.py).
 
 The line is split at spaces, not like a shell command, so instructions such as
 `%ygpt fix don't rename anything` need no quoting: a first word that is a number is the cell,
