@@ -30,8 +30,6 @@ _EN = {
         "Let me answer briefly about “{topic}”.",
         "You asked about “{topic}”; here is an overview.",
     ),
-    "history": "I have taken into account {n} of our conversation.",
-    "sentiment": {"positive": "Positive.", "negative": "Negative.", "neutral": "Neutral."},
     "body": (
         "The key is to separate what is known for certain from what depends on the details of your situation.",
         "It helps to start from the main idea and then look at the practical consequences.",
@@ -60,8 +58,6 @@ _RU = {
         "Отвечу коротко на вопрос «{topic}».",
         "Вы спросили: «{topic}». Вот обзор.",
     ),
-    "history": "Я учёл {n} нашего разговора.",
-    "sentiment": {"positive": "Положительная.", "negative": "Отрицательная.", "neutral": "Нейтральная."},
     "body": (
         "Важно отделить то, что известно точно, от того, что зависит от деталей вашей ситуации.",
         "Удобно начать с главной идеи, а затем перейти к практическим следствиям.",
@@ -78,6 +74,13 @@ _RU = {
         "Если нужно, я могу рассказать подробнее.",
         "Задайте уточняющий вопрос, если что-то осталось неясным.",
     ),
+}
+
+#: keyed by "the last user message is Russian"
+_HISTORY = {False: "I have taken into account {n} of our conversation.", True: "Я учёл {n} нашего разговора."}
+_SENTIMENT = {
+    False: {"positive": "Positive.", "negative": "Negative.", "neutral": "Neutral."},
+    True: {"positive": "Положительная.", "negative": "Отрицательная.", "neutral": "Нейтральная."},
 }
 
 
@@ -102,9 +105,10 @@ def fallback_reply(messages: Sequence[tuple[str, str]]) -> str:
     """A reply that is a pure function of the whole message list."""
     digest = hashlib.sha256(repr(tuple(messages)).encode()).digest()
     last_user = next((text for role, text in reversed(messages) if role == "user"), messages[-1][1])
-    lang = _RU if _CYRILLIC.search(last_user) else _EN
+    russian = bool(_CYRILLIC.search(last_user))
+    lang = _RU if russian else _EN
     if any(_ASKS_SENTIMENT.search(text) for role, text in messages if role == "system" or text is last_user):
-        return lang["sentiment"][sentiment.word(last_user)]
+        return _SENTIMENT[russian][sentiment.word(last_user)]
 
     def pick(key: str, byte: int):
         options = lang[key]
@@ -113,7 +117,7 @@ def fallback_reply(messages: Sequence[tuple[str, str]]) -> str:
     parts = [pick("open", 0).format(topic=_topic(last_user))]
     earlier = len(messages) - 1
     if earlier:
-        parts.append(lang["history"].format(n=_earlier(earlier, lang is _RU)))
+        parts.append(_HISTORY[russian].format(n=_earlier(earlier, russian)))
     parts.append(pick("body", 1))
     first, second = pick("points", 2)
     return f"{' '.join(parts)}\n\n- {first}\n- {second}\n\n{pick('close', 3)}"
