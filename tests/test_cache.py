@@ -196,7 +196,7 @@ def test_each_reply_carries_its_provenance_in_the_output_metadata(shell, ygpt_se
             shell.run_cell(source, store_history=True)
         outputs.append(captured.outputs[-1])
     live, replayed = (output.metadata["ygpt"] for output in outputs)
-    assert live["model"] == "yandexgpt/latest" and live["model_version"] == "23.10.2024"
+    assert live["model"] == "yandexgpt/latest" and live["model_version"] == "local server · unscripted"
     assert live["options"]["temperature"] == 0.2 and live["cached"] is False
     assert live["usage"]["completion_tokens"] > 0 and live["status"] == "FINAL"
     assert replayed["cached"] is True and replayed["recorded"][:2] == "20"

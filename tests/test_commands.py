@@ -81,8 +81,9 @@ def test_whoami_reads_cleanly_before_the_local_server_starts(ipython, clean_env)
         connect = cell(ipython, "%ygpt connect")
     finally:
         ipython.extension_manager.unload_extension("ygpt_magic")
-    assert whoami.final.splitlines()[0] == "endpoint: local, starts with the first request (TLS off)"
-    assert whoami.plain.splitlines()[0] == "endpoint      local, starts with the first request (TLS off)"
+    local = "local (ygpt-magic's local server, not YandexGPT), starts with the first request (TLS off)"
+    assert whoami.final.splitlines()[0] == f"endpoint: {local}"
+    assert whoami.plain.splitlines()[0] == f"endpoint      {local}"
     assert "|" not in whoami.final and "((" not in whoami.shown
     assert "Connected to the local server (TLS off). It starts with the first request." in connect.plain
 

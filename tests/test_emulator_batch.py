@@ -14,6 +14,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+import requests
 from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (  # pylint: disable=no-name-in-module
     BatchCompletionResponse,
 )
@@ -216,8 +217,13 @@ def test_the_jobs_operation_is_done_with_the_job_and_names_its_result(sdk, datas
 
 
 @pytest.mark.parametrize("name, version", [("gemma-3-12b-it", "12.03.2025"), ("qwen2.5-32b-instruct", "19.09.2024")])
-def test_the_batch_examples_models_answer_single_requests_with_their_own_version(sdk, name, version):
-    assert sdk.models.completions(name).run("Hello").model_version == version
+def test_the_batch_examples_models_answer_single_requests_and_tokenize_with_their_own_version(
+        sdk, ygpt_server, name, version):
+    assert sdk.models.completions(name).run("Hello").model_version.startswith("local server · ")
+    body = {"modelUri": f"gpt://b1gexample/{name}", "text": "Hello"}
+    answer = requests.post(ygpt_server.http_url + "/foundationModels/v1/tokenize", json=body,
+                           headers={"Authorization": "Api-Key local-key"}, timeout=10).json()
+    assert answer["modelVersion"] == version
 
 
 def test_a_refused_poll_is_the_sdks_error_and_its_retries_ride_it_out(sdk, dataset, ygpt_server):

@@ -31,7 +31,7 @@ def test_the_platypus_stream_replays_as_recorded(ygpt_server):
     last = chunks[-1]
     assert (last.usage.input_text_tokens, last.usage.completion_tokens, last.usage.total_tokens) == (26, 317, 343)
     assert last.text == recorded_final_text("test_run_stream.gprc.json")
-    assert last.model_version == "07.03.2024"
+    assert last.model_version == "local server · replay of 07.03.2024"
 
 
 def test_a_recorded_stream_asked_without_streaming_gives_its_final_response(ygpt_server):

@@ -41,7 +41,7 @@ def test_fix_sends_the_source_and_error_in_prompt_mode(shell, magics, ygpt_serve
     assert f'File "Cell In[{define}]", line 2, in mean' in user
     assert user.endswith("ZeroDivisionError: division by zero\n```")
     assert magics.session.to_dict() == before  # the chat is untouched
-    assert shell.user_ns["_ygpt"].text == result.plain  # streamed into the cell like any reply
+    assert result.plain.startswith(shell.user_ns["_ygpt"].text)  # streamed into the cell like any reply
 
 
 def test_fix_n_and_extra_instructions_as_written(shell, ygpt_server):
@@ -64,6 +64,19 @@ def test_fix_puts_the_corrected_code_into_a_new_cell(shell, ygpt_server, tmp_pat
     assert result.ok, result.shown
     assert shell.rl_next_input == FIXED  # a new cell below; the failed cell is not replaced
     assert "An empty list has length 0." in result.final
+    assert "nothing was put into a new cell" not in result.shown
+
+
+def test_a_fix_without_code_says_no_cell_was_inserted_and_why(shell, ygpt_server):
+    failing_cells(shell)
+    shell.rl_next_input = None
+    result = cell(shell, "%ygpt fix")  # the local server's unscripted reply has no code block
+    assert result.ok, result.shown
+    assert shell.rl_next_input is None
+    note = "no code block in the reply; nothing was put into a new cell"
+    assert result.plain.endswith(note)
+    reply = shell.user_ns["_ygpt"]
+    assert result.page.index(reply.text.split()[0]) < result.page.index(note) < result.page.index("tokens")
 
 
 def saved_notebook(path, *cells: tuple[str, str]):

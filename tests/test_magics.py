@@ -36,7 +36,7 @@ def test_translation_with_a_system_message(shell, ygpt_server):
                          "To be, or not to be: that is the question.\n")
     assert result.error is None
     assert "Être ou ne pas être : telle est la question." in result.final
-    assert "yandexgpt · 23.10.2024 ·" in result.final and "tokens" in result.final  # footer
+    assert "yandexgpt · local server · scripted ·" in result.final and "tokens" in result.final  # footer
     [request] = completions(ygpt_server)
     assert request.stream and request.messages == [
         {"role": "system", "text": "Translate the text into French"},
@@ -44,7 +44,7 @@ def test_translation_with_a_system_message(shell, ygpt_server):
     ]
     reply = shell.user_ns["_ygpt"]
     assert reply.text == "Être ou ne pas être : telle est la question."
-    assert reply.status == "FINAL" and reply.model_version == "23.10.2024"
+    assert reply.status == "FINAL" and reply.model_version == "local server · scripted"
     assert reply.usage.input_tokens > 0 and reply.elapsed > 0
 
 

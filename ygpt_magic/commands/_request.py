@@ -83,7 +83,7 @@ def send(magics, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream
     renderer = render.StreamRenderer(fmt=plan.options.format, interval=magics.render_interval,
                                      label=short_model(plan.options.model),
                                      json_reply=plan.options.json or schema is not None,
-                                     fills_cell=True)
+                                     fills_cell=new_cell or plan.options.format == "code")
     reply = run_exchange(magics.session, client, plan, renderer, mode=mode, tools=tools,
                          cache=cache)
     if reply.status != "INTERRUPTED":

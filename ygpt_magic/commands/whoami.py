@@ -5,16 +5,21 @@ from __future__ import annotations
 from ._common import show_fields
 from .args import parse, subcommand
 
+#: what `local` is, said beside its name: its answers are scripted stand-ins, not YandexGPT's
+LOCAL = "ygpt-magic's local server, not YandexGPT"
+
 
 def endpoint_text(info: dict) -> str:
-    """`local at 127.0.0.1:5005 (TLS off)`, `cloud at api.cloud.yandex.net:443 (TLS on)`,
-    `10.0.0.5:50051 (TLS off)`, or the local server that has not started yet."""
+    """`local (ygpt-magic's local server, not YandexGPT) at 127.0.0.1:5005 (TLS off)`,
+    `cloud at api.cloud.yandex.net:443 (TLS on)`, `10.0.0.5:50051 (TLS off)`, or the local
+    server that has not started yet."""
     tls = f"TLS {info['tls']}"
+    name = f"local ({LOCAL})" if info["endpoint"] == "local" else info["endpoint"]
     if info["address"] is None:
-        return f"{info['endpoint']}, starts with the first request ({tls})"
+        return f"{name}, starts with the first request ({tls})"
     if info["address"] == info["endpoint"]:
         return f"{info['address']} ({tls})"
-    return f"{info['endpoint']} at {info['address']} ({tls})"
+    return f"{name} at {info['address']} ({tls})"
 
 
 def identity_rows(magics) -> list[list[str]]:

@@ -2,10 +2,12 @@
 
 Streamed replies are cumulative, like the real service's: each PARTIAL response holds the whole
 text so far, the last one is FINAL (or TRUNCATED_FINAL when max_tokens cut it). Every response
-carries usage (growing completion tokens, reasoning tokens when reasoning is on) and the model
-version. Without ``stream`` only the last response is sent. Tool calls are one TOOL_CALLS
-response, streamed or not (as recorded from the real service): an assistant message with a
-``toolCallList`` and no text, the arguments a Struct.
+carries usage (growing completion tokens, reasoning tokens when reasoning is on) and a model
+version that says the reply came from this server and how (``local server · scripted``: see
+``served_by``); every client shows it where it shows the version, the magic's footer included,
+so nobody takes a local answer for YandexGPT's. Without ``stream`` only the last response is
+sent. Tool calls are one TOOL_CALLS response, streamed or not (as recorded from the real service):
+an assistant message with a ``toolCallList`` and no text, the arguments a Struct.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ PARTIAL = Alternative.ALTERNATIVE_STATUS_PARTIAL
 FINAL = Alternative.ALTERNATIVE_STATUS_FINAL
 TRUNCATED_FINAL = Alternative.ALTERNATIVE_STATUS_TRUNCATED_FINAL
 TOOL_CALLS = Alternative.ALTERNATIVE_STATUS_TOOL_CALLS
+#: how every reply's model version starts
+SERVER = "local server"
 
 
 def reasoning_tokens(prompt: Prompt, reply_tokens: int) -> int:
@@ -57,15 +61,28 @@ def response(prompt: Prompt, text: str, status: Alternative.AlternativeStatus.Va
     return CompletionResponse(
         alternatives=[Alternative(message=message or Message(role="assistant", text=text), status=status)],
         usage=usage,
-        model_version=prompt.model.model_version,
     )
 
 
+def served_by(generation: Generation) -> str:
+    """The model version a reply reports: ``local server · <how it was made>``."""
+    return f"{SERVER} · {generation.origin}"
+
+
 async def responses(prompt: Prompt, generation: Generation) -> AsyncGenerator[CompletionResponse, None]:
-    """The responses for one Completion call, in order."""
+    """The responses for one Completion call, in order, each with the version ``served_by`` says."""
+    version = served_by(generation)
+    async for item in _responses(prompt, generation):
+        item.model_version = version
+        yield item
+
+
+async def _responses(prompt: Prompt, generation: Generation) -> AsyncGenerator[CompletionResponse, None]:
     if generation.recorded:
         for recorded in generation.recorded if prompt.stream else generation.recorded[-1:]:
-            yield recorded
+            copy = CompletionResponse()
+            copy.CopyFrom(recorded)  # the cassette's own stays as recorded
+            yield copy
     elif generation.tool_calls:
         yield _tool_calls(prompt, generation.tool_calls)
     elif generation.text is not None:

@@ -214,13 +214,18 @@ class StreamRenderer:
         if not self._tools and not self.updates:
             for call in reply.tool_calls:
                 self.tool_done(call)
-        if self._json_fence:
-            bundle = _markdown(reply, self._notes, _json_block(reply.text))
-        elif self.fmt == "code":
+        if self.fmt == "code":
             bundle = _code(reply, self._notes, NO_CODE_CELL if self.fills_cell else NO_CODE)
+        elif self._json_fence:
+            bundle = _markdown(reply, self._notes, self._no_cell(reply), _json_block(reply.text))
         else:
-            bundle = _FINAL[self.fmt](reply, self._notes)
+            bundle = _FINAL[self.fmt](reply, self._notes, self._no_cell(reply))
         self._final(bundle, provenance.metadata(reply))
+
+    def _no_cell(self, reply: Reply) -> str:
+        """NO_CODE_CELL when the reply's code was to fill a new cell (``%ygpt fix``) and it has
+        none, so the user is told why no cell appeared; else nothing."""
+        return NO_CODE_CELL if self.fills_cell and not code_blocks(reply.text) else ""
 
     def interrupt(self, text: str | None = None, *, kept: bool = False) -> None:
         """The partial text, marked as interrupted; final."""
@@ -300,11 +305,13 @@ def _html(*blocks: str) -> str:
     return "\n".join(block for block in blocks if block)
 
 
-def _markdown(reply: Reply, notes: list[str], body: str | None = None) -> Bundle:
-    """The reply as Markdown (``body``: its HTML when it is shown otherwise), footer under it."""
+def _markdown(reply: Reply, notes: list[str], after: str = "", body: str | None = None) -> Bundle:
+    """The reply as Markdown (``body``: its HTML when it is shown otherwise), ``after`` (a note
+    about the reply) and the footer under it."""
     return {
-        HTML: _html(*map(inert.quiet, notes), body or inert.markdown(reply.text), inert.quiet(reply.summary())),
-        "text/plain": reply.text,
+        HTML: _html(*map(inert.quiet, notes), body or inert.markdown(reply.text),
+                    inert.quiet(after) if after else "", inert.quiet(reply.summary())),
+        "text/plain": _join(reply.text, after),
     }
 
 
@@ -319,8 +326,8 @@ def _json_block(text: str) -> str:
     return inert.markdown(fenced(source, "json"))
 
 
-def _text(reply: Reply, notes: list[str], note: str = "") -> Bundle:
-    return {"text/plain": _join(*notes, note, reply.text, reply.summary())}
+def _text(reply: Reply, notes: list[str], after: str = "", note: str = "") -> Bundle:
+    return {"text/plain": _join(*notes, note, reply.text, after, reply.summary())}
 
 
 def _code(reply: Reply, notes: list[str], no_code: str = NO_CODE) -> Bundle:
@@ -339,7 +346,7 @@ def _code(reply: Reply, notes: list[str], no_code: str = NO_CODE) -> Bundle:
     }
 
 
-def _json(reply: Reply, notes: list[str]) -> Bundle:
+def _json(reply: Reply, notes: list[str], after: str = "") -> Bundle:
     """Parsed JSON for JupyterLab's viewer, pretty text for GitHub and consoles; a reply that
     is not JSON is shown as text with a note saying so."""
     blocks = code_blocks(reply.text)
@@ -347,14 +354,14 @@ def _json(reply: Reply, notes: list[str]) -> Bundle:
     try:
         value = json.loads(source)
     except ValueError as error:
-        return _text(reply, notes, f"⚠ The reply is not valid JSON ({error}); shown as text.")
+        return _text(reply, notes, after, f"⚠ The reply is not valid JSON ({error}); shown as text.")
     pretty = json.dumps(value, ensure_ascii=False, indent=2)
-    bundle: Bundle = {"text/plain": _join(*notes, pretty, reply.summary())}
+    bundle: Bundle = {"text/plain": _join(*notes, pretty, after, reply.summary())}
     if isinstance(value, (dict, list)):
         bundle["application/json"] = value
     return bundle
 
 
-_FINAL: dict[str, Callable[[Reply, list[str]], Bundle]] = {
+_FINAL: dict[str, Callable[[Reply, list[str], str], Bundle]] = {
     "markdown": _markdown, "text": _text, "json": _json,
 }

@@ -24,12 +24,18 @@ class Generation:
     recorded:   real CompletionResponse messages, sent as they were recorded.
     tool_calls: the model asks the client to call these functions (status TOOL_CALLS); like the
                 real service, the calls come in one response, streamed or not.
+
+    ``origin`` says how the reply was made; every response reports it in its model version
+    (``local server · scripted``), so a reader of any client's output knows the answer came from
+    this server, not from YandexGPT: ``unscripted`` (the fallback and the tool model's rules),
+    ``scripted``, ``llama.cpp``, or ``replay of <the recording's version>``.
     """
 
     text: str | None = None
     deltas: AsyncGenerator[str, None] | None = None
     recorded: tuple = ()
     tool_calls: tuple[ToolCall, ...] = ()
+    origin: str = "unscripted"
 
 
 class Responder(Protocol):

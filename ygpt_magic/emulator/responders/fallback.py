@@ -2,7 +2,10 @@
 
 It depends on the whole message list (a hash of every role and text picks the sentences, and the
 reply mentions how many earlier messages it took into account), so a test can tell whether the
-history was sent, and the same conversation always gets the same answer.
+history was sent, and the same conversation always gets the same answer. A request whose system
+message or last user message asks for a text's sentiment (the commonest prompt over a column of
+reviews) gets the way the last user message's words lean instead (sentiment.py): "Negative." for
+"Broke after a week, refund".
 """
 
 from __future__ import annotations
@@ -12,12 +15,13 @@ import re
 from collections.abc import Sequence
 
 from ..prompt import Prompt
-from . import Generation
+from . import Generation, sentiment
 from .json_reply import json_reply
 from .values import implied_schema
 
 _WORD = re.compile(r"[\w'-]+")
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+_ASKS_SENTIMENT = re.compile(r"sentiment|тональност", re.IGNORECASE)
 
 _EN = {
     "open": (
@@ -26,7 +30,6 @@ _EN = {
         "Let me answer briefly about “{topic}”.",
         "You asked about “{topic}”; here is an overview.",
     ),
-    "history": "I have taken into account the {n} earlier messages of our conversation.",
     "body": (
         "The key is to separate what is known for certain from what depends on the details of your situation.",
         "It helps to start from the main idea and then look at the practical consequences.",
@@ -55,7 +58,6 @@ _RU = {
         "Отвечу коротко на вопрос «{topic}».",
         "Вы спросили: «{topic}». Вот обзор.",
     ),
-    "history": "Я учёл {n} предыдущих сообщений нашего разговора.",
     "body": (
         "Важно отделить то, что известно точно, от того, что зависит от деталей вашей ситуации.",
         "Удобно начать с главной идеи, а затем перейти к практическим следствиям.",
@@ -74,6 +76,13 @@ _RU = {
     ),
 }
 
+#: keyed by "the last user message is Russian"
+_HISTORY = {False: "I have taken into account {n} of our conversation.", True: "Я учёл {n} нашего разговора."}
+_SENTIMENT = {
+    False: {"positive": "Positive.", "negative": "Negative.", "neutral": "Neutral."},
+    True: {"positive": "Положительная.", "negative": "Отрицательная.", "neutral": "Нейтральная."},
+}
+
 
 def _topic(text: str, limit: int = 8) -> str:
     words = _WORD.findall(text)
@@ -81,11 +90,25 @@ def _topic(text: str, limit: int = 8) -> str:
     return topic + ("…" if len(words) > limit else "") if topic else "your message"
 
 
+def _earlier(n: int, russian: bool) -> str:
+    """"1 earlier message", "3 earlier messages"; in Russian by its three plural forms."""
+    if not russian:
+        return f"the {n} earlier message{'' if n == 1 else 's'}"
+    if n % 10 == 1 and n % 100 != 11:
+        return f"{n} предыдущее сообщение"
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return f"{n} предыдущих сообщения"
+    return f"{n} предыдущих сообщений"
+
+
 def fallback_reply(messages: Sequence[tuple[str, str]]) -> str:
     """A reply that is a pure function of the whole message list."""
     digest = hashlib.sha256(repr(tuple(messages)).encode()).digest()
     last_user = next((text for role, text in reversed(messages) if role == "user"), messages[-1][1])
-    lang = _RU if _CYRILLIC.search(last_user) else _EN
+    russian = bool(_CYRILLIC.search(last_user))
+    lang = _RU if russian else _EN
+    if any(_ASKS_SENTIMENT.search(text) for role, text in messages if role == "system" or text is last_user):
+        return _SENTIMENT[russian][sentiment.word(last_user)]
 
     def pick(key: str, byte: int):
         options = lang[key]
@@ -94,7 +117,7 @@ def fallback_reply(messages: Sequence[tuple[str, str]]) -> str:
     parts = [pick("open", 0).format(topic=_topic(last_user))]
     earlier = len(messages) - 1
     if earlier:
-        parts.append(lang["history"].format(n=earlier))
+        parts.append(_HISTORY[russian].format(n=_earlier(earlier, russian)))
     parts.append(pick("body", 1))
     first, second = pick("points", 2)
     return f"{' '.join(parts)}\n\n- {first}\n- {second}\n\n{pick('close', 3)}"

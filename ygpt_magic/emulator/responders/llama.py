@@ -63,7 +63,7 @@ class LlamaResponder:
         self._lock = threading.Lock()
 
     def respond(self, prompt: Prompt) -> Generation:
-        return Generation(deltas=self._deltas(prompt))
+        return Generation(deltas=self._deltas(prompt), origin="llama.cpp")
 
     def close(self) -> None:
         """Free the model once the generation in progress has stopped; left to the garbage

@@ -1,7 +1,8 @@
 """Replay of real responses recorded from Yandex Cloud (``emulator/cassettes/*.gprc.json``).
 
 A request equal to a recorded one gets the recorded CompletionResponse messages, byte for byte in
-content: the real chunking, tool calls, usage and model version. Requests are equal when their
+content: the real chunking, tool calls and usage; the model version says it is a replay of the
+recorded one (``local server · replay of 07.03.2024``), since the answer comes from here. Requests are equal when their
 messages (with tool calls and results), tools, tool choice, parallel_tool_calls and response
 format are; the model URI and completion options are ignored, so a client need not use the
 recording's folder. This keeps the emulator honest about the shape of real streams.
@@ -110,7 +111,9 @@ class ReplayResponder:
 
     def respond(self, prompt: Prompt) -> Generation | None:
         recorded = self.cassette.completions.get(request_key(prompt))
-        return Generation(recorded=recorded) if recorded else None
+        if not recorded:
+            return None
+        return Generation(recorded=recorded, origin=f"replay of {recorded[-1].model_version}")
 
     def tokens(self, prompt: Prompt) -> Tokens | None:
         """The tokens of a recorded request: recorded ones, or ours fitted to the recorded usage."""

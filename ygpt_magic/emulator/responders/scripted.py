@@ -42,6 +42,8 @@ from . import Generation
 from .json_reply import json_reply
 
 BUILTIN_SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+#: what a scripted reply's model version says after "local server · " (responders.Generation)
+ORIGIN = "scripted"
 #: the largest script file read: thousands of replies fit, and so does one reply larger than a gRPC
 #: message (4 MiB, to test what a client does with it); reading stops there, so a wrong path (a
 #: device, a huge log) cannot exhaust memory
@@ -210,8 +212,9 @@ class ScriptedResponder:
         choice = prompt.tool_choice
         if not prompt.tools or choice.mode == "none" or (choice.mode == "function" and names != {choice.function}):
             return None
-        return Generation(tool_calls=calls)
+        return Generation(tool_calls=calls, origin=ORIGIN)
 
     @staticmethod
     def _text(prompt: Prompt, text: str) -> Generation:
-        return Generation(text=json_reply(text, prompt.json_schema, text) if prompt.wants_json else text)
+        return Generation(text=json_reply(text, prompt.json_schema, text) if prompt.wants_json else text,
+                          origin=ORIGIN)

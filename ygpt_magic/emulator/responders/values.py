@@ -2,9 +2,13 @@
 
 The real model reads the prompt and fills the schema from it; this does the same, cheaply and
 deterministically: integers and numbers come from the numbers in the text, enums pick the member
-the text mentions, a date field takes a date-like phrase, a place or name field the capitalised
-words, an expression field the arithmetic in the text, and any other string field a slice of
-the text's keywords (a different slice per field, so fields do not all say the same). The value
+the text mentions (a scale of leanings, positive / negative / mixed, the one its words lean to:
+sentiment.py; so do a sentiment string, a rating with no number and a yes/no field named for a
+leaning, ``would_recommend``), a date field takes a date-like phrase, a place or name field the capitalised
+words, an expression field the arithmetic in the text, a prose field (summary, reason, ...) the
+text's longest sentence, and any other string field a slice of the text's keywords (a different
+slice per field, so fields do not all say the same). A field's name is read word by word
+(``due_date``, ``startTime``), so ``sentiment`` is no "time" and ``update`` no "date". The value
 always has the schema's type: objects carry every property (nested, through ``$ref``/``$defs``
 as pydantic writes them), arrays are arrays, ``minimum``/``maximum``/``maxLength`` are kept.
 """
@@ -14,6 +18,8 @@ from __future__ import annotations
 import re
 from itertools import count
 from typing import Any
+
+from . import sentiment
 
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?!\w|\.\d)")
 _EXPRESSION = re.compile(r"[-(]*\d[\d.]*(?:\s*[-+*/@%^×÷]\s*[(]*\d[\d.]*[)]*)+")
@@ -39,6 +45,22 @@ _PLACE = ("place", "location", "city", "country", "address", "venue", "where", "
 _NAME = ("name", "title", "person", "author", "имя", "название")
 _DATE_HINT = ("date", "day", "when", "time", "дата", "когда")
 _EXPRESSION_HINT = ("expression", "formula", "equation", "query", "выражение")
+_PROSE_HINT = ("summary", "description", "reason", "explanation", "comment", "text", "answer", "note",
+               "feedback", "message", "sentence", "описание", "причина", "итог", "ответ")
+_SENTIMENT_HINT = ("sentiment", "tone", "mood", "polarity", "тональность", "настроение")
+_RATING_HINT = ("rating", "score", "stars", "grade", "оценка")
+PROSE_WORDS = 8   # a prose field's phrase: at most this many words of the text's longest sentence
+_NAME_PART = re.compile(r"[A-ZА-ЯЁ]?[a-zа-яё]+|[A-ZА-ЯЁ]+(?![a-zа-яё])|\d+")
+_LABEL = re.compile(r"^\s*[\w ]{1,20}:\s*")
+
+
+def name_parts(name: str) -> frozenset[str]:
+    """The words of a field's name: ``due_date`` → {due, date}, ``startTime`` → {start, time}."""
+    return frozenset(part.casefold() for part in _NAME_PART.findall(name))
+
+
+def _hinted(name: str, hints: tuple[str, ...]) -> bool:
+    return not name_parts(name).isdisjoint(hints)
 
 
 def keywords(text: str) -> list[str]:
@@ -111,7 +133,7 @@ class Filler:
         if kind in ("integer", "number"):
             return self._number(schema, name, integer=kind == "integer")
         if kind == "boolean":
-            return not re.search(r"\b(no|not|false|нет|не)\b", self.text, re.IGNORECASE)
+            return self._boolean(name)
         if kind == "null":
             return None
         return self._string(name, schema)
@@ -125,6 +147,9 @@ class Filler:
         return schema
 
     def _member(self, options: list) -> Any:
+        leaning = sentiment.classify(options, self.text)
+        if leaning is not None:
+            return leaning
         folded = self.text.casefold()
         mentioned = [o for o in options if isinstance(o, str) and re.search(rf"\b{re.escape(o.casefold())}\b", folded)]
         return mentioned[0] if mentioned else options[0]
@@ -147,7 +172,9 @@ class Filler:
         index = self._number_near(name)
         if index is None and self._unused_numbers:
             index = self._unused_numbers[0]
-        if index is None:
+        if index is None and _hinted(name, _RATING_HINT) and "minimum" in schema and "maximum" in schema:
+            value = self._rating(float(schema["minimum"]), float(schema["maximum"]))
+        elif index is None:
             value = float(schema.get("default", 1))
         else:
             value = self.numbers[index]
@@ -159,23 +186,40 @@ class Filler:
             value = min(value, float(schema["maximum"]))
         return int(round(value)) if integer else value
 
+    def _boolean(self, name: str) -> bool:
+        """A yes/no field named for a leaning (``would_recommend``, ``is_complaint``) answers as
+        the text's words lean; any other is true unless the text says no."""
+        lean = sentiment.name_lean(name_parts(name))
+        if lean:
+            return sentiment.polarity(self.text) * lean > 0
+        return not re.search(r"\b(no|not|false|нет|не)\b", self.text, re.IGNORECASE)
+
+    def _rating(self, low: float, high: float) -> float:
+        """A rating with no number in the text: the top, the bottom or the middle of its range,
+        as the text's words lean."""
+        score = sentiment.polarity(self.text)
+        return high if score > 0 else low if score < 0 else (low + high) / 2
+
     def _string(self, name: str, schema: dict) -> str:
-        hint = name.casefold()
         fmt = schema.get("format")
         if fmt == "date-time":
             text = "2025-01-01T00:00:00Z"
         elif fmt == "date":
             text = next((d for d in _dates(self.text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", d)), "2025-01-01")
-        elif any(h in hint for h in _DATE_HINT):
+        elif _hinted(name, _SENTIMENT_HINT):
+            text = sentiment.word(self.text)
+        elif _hinted(name, _DATE_HINT):
             text = next(iter(_dates(self.text)), "2025-01-01")
         elif fmt == "email":
             text = "user@example.com"
         elif fmt in ("uri", "url"):
             text = "https://example.com/"
-        elif any(h in hint for h in _EXPRESSION_HINT) and (found := _EXPRESSION.findall(self.text)):
+        elif _hinted(name, _EXPRESSION_HINT) and (found := _EXPRESSION.findall(self.text)):
             text = found[0].strip()
-        elif any(h in hint for h in _PLACE + _NAME) and (proper := self._proper(hint)):
+        elif _hinted(name, _PLACE + _NAME) and (proper := self._proper(name)):
             text = proper
+        elif _hinted(name, _PROSE_HINT) and (phrase := _phrase(self.text)):
+            text = phrase
         else:
             text = self._near(name) or self._slice()
         self._used_words.update(w.casefold() for w in _WORD.findall(text))
@@ -183,11 +227,11 @@ class Filler:
             text = text[: int(schema["maxLength"])]
         return text.ljust(int(schema.get("minLength", 0)), ".")
 
-    def _proper(self, hint: str) -> str:
+    def _proper(self, name: str) -> str:
         """Places: every proper name; other name fields: the next proper name in turn."""
         if not self.names:
             return ""
-        if any(h in hint for h in _PLACE):
+        if _hinted(name, _PLACE):
             return ", ".join(self.names[:PLACE_PARTS])
         return self.names[next(self._next_name) % len(self.names)]
 
@@ -235,6 +279,14 @@ def _field_order(schema: dict) -> list[str]:
     props = schema.get("properties") or {}
     required = [name for name in schema.get("required") or () if name in props]
     return required + sorted(name for name in props if name not in required)
+
+
+def _phrase(text: str) -> str:
+    """The text's longest sentence (a leading ``Label:`` left out), cut to PROSE_WORDS words."""
+    sentences = [_LABEL.sub("", part).strip() for part in re.split(r"[\n.!?]+", text)]
+    longest = max(sentences, key=len, default="")
+    words = longest.split()
+    return " ".join(words[:PROSE_WORDS]).rstrip(",;:")
 
 
 def _dates(text: str) -> list[str]:
