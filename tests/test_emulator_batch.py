@@ -14,10 +14,10 @@ from pathlib import Path
 
 import grpc
 import pytest
-from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (
     BatchCompletionResponse,
 )
-from yandex.cloud.operation.operation_service_pb2 import GetOperationRequest  # pylint: disable=no-name-in-module
+from yandex.cloud.operation.operation_service_pb2 import GetOperationRequest
 from yandex.cloud.operation.operation_service_pb2_grpc import OperationServiceStub
 
 with warnings.catch_warnings():

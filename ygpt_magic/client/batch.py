@@ -133,7 +133,7 @@ def _key(messages: Messages) -> str:
 def require_pyarrow() -> None:
     """Fail before a job starts, not after it ran, when its results could not be read."""
     try:
-        import pyarrow  # noqa: F401  # pylint: disable=import-outside-toplevel,unused-import
+        import pyarrow  # noqa: F401
     except ImportError:
         raise DataExtraMissing("Reading a batch job's results") from None
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (
     CompletionRequest,
 )
 

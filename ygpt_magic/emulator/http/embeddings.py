@@ -13,7 +13,7 @@ import math
 import zlib
 
 from aiohttp import web
-from yandex.cloud.ai.foundation_models.v1.embedding.embedding_service_pb2 import (  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.foundation_models.v1.embedding.embedding_service_pb2 import (
     TextEmbeddingRequest,
 )
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import (  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import (
     Alternative,
     ContentUsage,
     FunctionCall,
@@ -25,7 +25,7 @@ from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import (  # pylint: di
     ToolCall,
     ToolCallList,
 )
-from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (
     CompletionResponse,
 )
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from google.protobuf.json_format import ParseDict
-from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (
     CompletionRequest,
     CompletionResponse,
     TokenizeResponse,
