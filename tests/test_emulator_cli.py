@@ -70,7 +70,8 @@ def test_serve_listens_for_http_on_the_port_asked_and_names_it_in_the_ready_line
 
 
 def test_serve_refuses_a_broken_script_with_a_message():
-    result = subprocess.run([*CLI, "serve", "--script", "/nonexistent.json"], capture_output=True, text=True, timeout=30)
+    result = subprocess.run([*CLI, "serve", "--script", "/nonexistent.json"],
+                            capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "Cannot read the script" in result.stderr and "READY" not in result.stdout
 
 
@@ -97,7 +98,8 @@ def test_serve_tls_lets_an_unchanged_sdk_script_in_through_environment_variables
     try:
         env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "YC_API_ENDPOINT": address, "YC_API_KEY": "any-key",
                "YC_FOLDER_ID": "any-folder", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH": str(tmp_path / "tls" / "cert.pem")}
-        result = subprocess.run([sys.executable, "-c", CALLS_A_TOOL], env=env, capture_output=True, text=True, timeout=60)
+        result = subprocess.run([sys.executable, "-c", CALLS_A_TOOL],
+                                env=env, capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == "TOOL_CALLS {'expression': '7@8'}"
     finally:

@@ -41,7 +41,8 @@ def test_an_unchanged_chat_script_runs_through_the_proxy(tls_server, tmp_path: P
     env.update(HTTPS_PROXY=tls_server["proxy"], SSL_CERT_FILE=str(tls_server["cert"]),
                YC_API_KEY="local-key", YC_FOLDER_ID="local-folder")
     (tmp_path / "chat.py").write_text(SCRIPT, encoding="utf-8")
-    done = subprocess.run([sys.executable, "chat.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "chat.py"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     first, *rest = done.stdout.splitlines()
     assert first.endswith("gpt://local-folder/yandexgpt/latest") and "theoretical physicist" in "\n".join(rest)

@@ -1,6 +1,7 @@
 """The SDK is imported in the background after %load_ext: the load stays light, the first cell
-does not pay for the import (nor for starting its event loop), and a cell run while the import is under way waits for it instead
-of importing alongside it (no import-lock deadlock, no half-initialised module).
+does not pay for the import (nor for starting its event loop), and a cell run while the import
+is under way waits for it instead of importing alongside it (no import-lock deadlock, no
+half-initialised module).
 
 Each case is a fresh interpreter, because the import happens once per process.
 """

@@ -2,7 +2,8 @@
 
 What `%%ygpt --map --batch` and `%ygpt batch` build on: the coroutines below, and
 :class:`BatchJobs`, a Client's jobs called from the kernel's thread (each call runs on the
-client's loop, its errors translated like any request's). The steps are the SDK's own (its examples/*/completions/batch.py):
+client's loop, its errors translated like any request's). The steps are the SDK's own (its
+examples/*/completions/batch.py):
 ``sdk.datasets.draft_from_path(..., task_type="TextToTextGenerationRequest").upload()``, then
 ``model.batch.run_deferred(dataset)``, the task polled with ``get_status()``, and the result
 dataset (``sdk.datasets.get(info.result_dataset_id)``) read with ``dataset.read()`` (pyarrow).

@@ -58,7 +58,8 @@ def _dimensions(value) -> int:
     if value is None:
         return DIMENSIONS
     if not isinstance(value, int) or not 1 <= value <= DIMENSIONS:
-        raise RequestError("INVALID_ARGUMENT", f"dimensions is {value!r}; it must be a whole number from 1 to {DIMENSIONS}.")
+        raise RequestError("INVALID_ARGUMENT",
+                           f"dimensions is {value!r}; it must be a whole number from 1 to {DIMENSIONS}.")
     return value
 
 

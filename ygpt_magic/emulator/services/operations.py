@@ -83,7 +83,8 @@ class OperationStore:
             if pending.cancelled:
                 operation.error.CopyFrom(Status(code=grpc.StatusCode.CANCELLED.value[0], message="Cancelled."))
             elif pending.task.exception() is not None:
-                operation.error.CopyFrom(Status(code=grpc.StatusCode.INTERNAL.value[0], message=str(pending.task.exception())))
+                failure = str(pending.task.exception())
+                operation.error.CopyFrom(Status(code=grpc.StatusCode.INTERNAL.value[0], message=failure))
             else:
                 packed = AnyProto()
                 packed.Pack(pending.task.result())
