@@ -178,6 +178,7 @@ def test_a_draft_or_unknown_dataset_cannot_be_run(sdk, tmp_path):
     bad.delete()
 
 
+@pytest.mark.slow
 def test_without_pyarrow_serve_starts_paces_the_job_and_fails_it_saying_what_to_install(tmp_path):
     blocker = tmp_path / "site" / "pyarrow"
     blocker.mkdir(parents=True)
@@ -220,6 +221,7 @@ def test_the_batch_examples_models_answer_single_requests_with_their_own_version
     assert sdk.models.completions(name).run("Hello").model_version == version
 
 
+@pytest.mark.slow
 def test_a_refused_poll_is_the_sdks_error_and_its_retries_ride_it_out(sdk, dataset, ygpt_server):
     task = sdk.models.completions("gemma-3-12b-it").batch.run_deferred(dataset)
     strict = YCloudML(**sdk_kwargs(ygpt_server.address), retry_policy=NoRetryPolicy())

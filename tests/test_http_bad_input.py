@@ -166,6 +166,7 @@ def test_a_body_nested_too_deeply_is_a_400_and_logs_no_traceback(ygpt_server, ca
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], [r.getMessage() for r in caplog.records]
 
 
+@pytest.mark.slow
 def test_a_connection_whose_headers_never_arrive_is_closed_within_the_bound(ygpt_server):
     address = ygpt_server.http_url.removeprefix("http://").split(":")
     silent, partial = (socket.create_connection((address[0], int(address[1])), timeout=IDLE_TIMEOUT + 5)
