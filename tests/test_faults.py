@@ -140,6 +140,7 @@ def test_unreachable_endpoint_fails_fast_and_names_it(shell, magics, ygpt_server
     assert run(shell, PROMPT).ok
 
 
+@pytest.mark.slow
 def test_stalled_stream_is_bounded_by_the_stream_timeout(shell, magics, ygpt_server):
     before = _chat_with_history(shell, magics)
     magics.stream_timeout = 1.0  # on this instance: %config would leak into later tests
