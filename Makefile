@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 # The notebooks and the demo run against the embedded local server with its placeholder key and
 # folder, whatever YC_* variables your shell has (notebooks/conftest.py, ygpt_magic/demo.py).
 
-.PHONY: venv browser test test-fast demo bench docs package-check clean
+.PHONY: venv browser lint test test-fast demo bench docs package-check clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,14 +30,21 @@ browser:
 
 # One pytest run: the tests, then every notebook through nbval (stored outputs must match a fresh run).
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
+# `make test` and `make test-fast` end with the slowest tests, so one that grows slow is seen.
+DURATIONS := --durations=15
 
-# The docs and the package are checked first: a few seconds, and a broken one fails at once.
-test: $(STAMP) browser docs package-check
-	$(PY) -m pytest tests notebooks $(NBVAL)
+# ruff ([tool.ruff] in pyproject.toml) runs first in both: well under a second, and fails at once.
+lint: $(STAMP)
+	$(PY) -m ruff check .
 
-# The edit loop: everything but the tests marked slow (browser, default retry policy, demo, ...).
-test-fast: $(STAMP)
-	$(PY) -m pytest tests notebooks $(NBVAL) -m "not slow"
+# The docs and the package are checked first too: a few seconds, and a broken one fails at once.
+test: $(STAMP) lint browser docs package-check
+	$(PY) -m pytest tests notebooks $(NBVAL) $(DURATIONS)
+
+# The edit loop: the tests but the ones marked slow (timeouts waited out, browser, demo, soak,
+# the benchmark scripts, ...) and without the notebooks (nbval): `make test` runs all of them.
+test-fast: $(STAMP) lint
+	$(PY) -m pytest tests -m "not slow" $(DURATIONS)
 
 demo: $(STAMP)
 	YGPT_ENDPOINT=local $(VENV)/bin/ygpt-magic demo

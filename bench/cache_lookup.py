@@ -3,8 +3,9 @@
 The file is made by the store and filled in bulk with SQLite (entries with the shape of a real
 reply, about 600 characters of text each), then reopened through the store; each timed lookup is
 what a replayed cell does before showing anything: the key of a one-turn request
-(``request_key``) and the SQLite read, through ``Front.replayed``. Half the lookups are hits, half misses, in random order. Target: the
-median lookup in the big file ≤ 1 ms; the small file is the baseline of the same run.
+(``request_key``) and the SQLite read, through ``Front.replayed``. Half the lookups are hits,
+half misses, in random order. Target: the median lookup in the big file ≤ 1 ms; the small file
+is the baseline of the same run.
 
     .venv/bin/python bench/cache_lookup.py [--quick]
 """

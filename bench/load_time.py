@@ -26,7 +26,8 @@ shell = InteractiveShell.instance()
 started = time.perf_counter()
 shell.run_line_magic("load_ext", "ygpt_magic")
 seconds = time.perf_counter() - started
-heavy = sorted({m.split(".")[0] for m in sys.modules} & {"grpc", "yandex_cloud_ml_sdk", "yandex_ai_studio_sdk", "google"})
+heavy = sorted({m.split(".")[0] for m in sys.modules}
+               & {"grpc", "yandex_cloud_ml_sdk", "yandex_ai_studio_sdk", "google"})
 deadline = time.monotonic() + 5
 while "yandex_cloud_ml_sdk" not in sys.modules and time.monotonic() < deadline:
     time.sleep(0.05)

@@ -52,7 +52,8 @@ def cost(shell, count: int) -> tuple[int, float]:
 
 def measure(quick: bool) -> list[Row]:
     few, many, runs = (10, 200, 1) if quick else (10, 1000, 3)
-    with tempfile.TemporaryDirectory() as folder, server_process("--script", str(script(Path(folder), (few, many)))) as address:
+    with (tempfile.TemporaryDirectory() as folder,
+          server_process("--script", str(script(Path(folder), (few, many)))) as address):
         shell = connected_shell(address)
         shell.run_line_magic("config", f"YGptMagics.max_tool_calls = {many}")
         run_cell(shell, FUNCTION)
@@ -62,10 +63,11 @@ def measure(quick: bool) -> list[Row]:
     per_call = median([b for b, _ in large]) / many, median([b for b, _ in small]) / few
     seconds = median([s for _, s in large]) / many, median([s for _, s in small]) / few
     ratio = per_call[0] / per_call[1]
+    cell_time = f"{seconds[0] * 1000:.2f} ms ({many}) vs {seconds[1] * 1000:.2f} ms ({few})"
     return [Row(f"15. {many:,} tool calls in one answer: display bytes per call", f"≤ {TARGET}× at {few} calls",
                 f"{per_call[0]:,.0f} B/call ({ratio:.2f}×; {median([b for b, _ in large]) / 1e6:.2f} MB in all)",
                 f"{few} calls: {per_call[1]:,.0f} B/call", ratio <= TARGET,
-                {"runs": runs, "cell time per call": f"{seconds[0] * 1000:.2f} ms ({many}) vs {seconds[1] * 1000:.2f} ms ({few})"})]
+                {"runs": runs, "cell time per call": cell_time})]
 
 
 if __name__ == "__main__":

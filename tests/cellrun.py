@@ -175,7 +175,8 @@ def assert_clear_error(cell: CellRun, *keywords: str, error_type: type | None = 
     )
     if error_type is not None:
         original = getattr(cell.error, "error", cell.error)  # the magics wrap ours in a plain UsageError
-        assert isinstance(original, error_type), f"expected {error_type.__name__}, got {type(original).__name__}: {original}"
+        assert isinstance(original, error_type), (
+            f"expected {error_type.__name__}, got {type(original).__name__}: {original}")
     message = cell.message.strip()
     assert len(message) >= 20, f"message too short to say what to do: {message!r}"
     assert "\n\n" not in message, f"more than one paragraph: {message!r}"

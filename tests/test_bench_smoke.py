@@ -14,6 +14,10 @@ from pathlib import Path
 
 import pytest
 
+# Each script starts its own interpreter and server: seconds apiece, so `make test` runs them and
+# `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 SCRIPTS = {
     "cell_overhead": ["1. per-cell overhead"],
@@ -47,7 +51,6 @@ def test_script_prints_its_rows(script):
         assert isinstance(row["passed"], bool)
 
 
-@pytest.mark.slow
 def test_run_all_prints_one_table():
     out = _run(str(BENCH / "run_all.py"), "--quick", "--only", "load_time", "server_throughput")
     table = [line for line in out.splitlines() if line.startswith("| ")]

@@ -334,6 +334,7 @@ db.execute("COMMIT")
 """
 
 
+@pytest.mark.slow
 def test_a_cache_locked_at_first_open_is_waited_for_said_and_used_once_free(shell, ygpt_server, tmp_path, monkeypatch):
     """It fell back to read-only (unsafe while the other process writes) for the whole session,
     and said "read-only"."""

@@ -1,4 +1,5 @@
-"""The docs' recipe for a user's own notebooks in CI (docs/guide/reproducible.md), run as written on the tutorial notebooks.
+"""The docs' recipe for a user's own notebooks in CI (docs/guide/reproducible.md), run as written
+on the tutorial notebooks.
 
 1. record: `YGPT_CACHE=replies.sqlite jupyter nbconvert --execute --inplace *.ipynb` against the
    local server (`YGPT_ENDPOINT=local`, the in-kernel one);

@@ -217,6 +217,7 @@ def test_bad_endpoints_are_refused_with_an_example():
     assert parse_endpoint("[::1]:50051") == ("::1", 50051)
 
 
+@pytest.mark.slow
 def test_loading_is_cheap_and_the_sdk_stays_quiet():
     """`%load_ext` imports no SDK (nor grpc), nor the client and the asyncio + ssl it needs
     (~85 ms, paid by the first request); a request later prints no SDK log line or

@@ -280,6 +280,7 @@ result.raise_error()
 """
 
 
+@pytest.mark.slow
 def test_everything_works_without_pandas_and_numpy(ygpt_server, clean_env):
     import subprocess
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import grpc
 import pytest
 import requests
-from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (
     BatchCompletionResponse,
 )
-from yandex.cloud.operation.operation_service_pb2 import GetOperationRequest  # pylint: disable=no-name-in-module
+from yandex.cloud.operation.operation_service_pb2 import GetOperationRequest
 from yandex.cloud.operation.operation_service_pb2_grpc import OperationServiceStub
 
 with warnings.catch_warnings():
@@ -179,6 +179,7 @@ def test_a_draft_or_unknown_dataset_cannot_be_run(sdk, tmp_path):
     bad.delete()
 
 
+@pytest.mark.slow
 def test_without_pyarrow_serve_starts_paces_the_job_and_fails_it_saying_what_to_install(tmp_path):
     blocker = tmp_path / "site" / "pyarrow"
     blocker.mkdir(parents=True)
@@ -226,6 +227,7 @@ def test_the_batch_examples_models_answer_single_requests_and_tokenize_with_thei
     assert answer["modelVersion"] == version
 
 
+@pytest.mark.slow
 def test_a_refused_poll_is_the_sdks_error_and_its_retries_ride_it_out(sdk, dataset, ygpt_server):
     task = sdk.models.completions("gemma-3-12b-it").batch.run_deferred(dataset)
     strict = YCloudML(**sdk_kwargs(ygpt_server.address), retry_policy=NoRetryPolicy())

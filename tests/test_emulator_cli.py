@@ -70,10 +70,12 @@ def test_serve_listens_for_http_on_the_port_asked_and_names_it_in_the_ready_line
 
 
 def test_serve_refuses_a_broken_script_with_a_message():
-    result = subprocess.run([*CLI, "serve", "--script", "/nonexistent.json"], capture_output=True, text=True, timeout=30)
+    result = subprocess.run([*CLI, "serve", "--script", "/nonexistent.json"],
+                            capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "Cannot read the script" in result.stderr and "READY" not in result.stdout
 
 
+@pytest.mark.slow
 def test_demo_streams_a_reply_chunk_by_chunk():
     prompt = "Hi! What fields of science did Albert Einstein study?"
     result = subprocess.run([*CLI, "demo", prompt], capture_output=True, text=True, timeout=60)
@@ -92,12 +94,14 @@ print(result.status.name, result.tool_calls[0].function.arguments)
 '''
 
 
+@pytest.mark.slow
 def test_serve_tls_lets_an_unchanged_sdk_script_in_through_environment_variables(tmp_path: Path):
     process, address = start_serve("--tls", str(tmp_path / "tls"))
     try:
         env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "YC_API_ENDPOINT": address, "YC_API_KEY": "any-key",
                "YC_FOLDER_ID": "any-folder", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH": str(tmp_path / "tls" / "cert.pem")}
-        result = subprocess.run([sys.executable, "-c", CALLS_A_TOOL], env=env, capture_output=True, text=True, timeout=60)
+        result = subprocess.run([sys.executable, "-c", CALLS_A_TOOL],
+                                env=env, capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == "TOOL_CALLS {'expression': '7@8'}"
     finally:
@@ -106,6 +110,7 @@ def test_serve_tls_lets_an_unchanged_sdk_script_in_through_environment_variables
     assert "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH=" in stderr and (tmp_path / "tls" / "key.pem").stat().st_mode & 0o077 == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flags, says", [
     (["--port", "70000"], "argument --port: 70000 is not a port"),
     (["--http-port", "99999"], "argument --http-port: 99999 is not a port"),
@@ -123,6 +128,7 @@ def test_serve_refuses_an_out_of_range_port_or_delay_with_a_usage_line(flags, sa
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("content, says", [
     ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     ('{"replies": []}' + " " * (20 * 1024 * 1024), "over the 16 MiB limit"),
@@ -178,6 +184,7 @@ def _someone_elses_pair(folder: Path, victim: Path) -> None:
         os.chown(folder / name, 12345, 12345)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("plant, problem", [
     (_planted_key, "key.pem is a symbolic link or not a regular file"),
     (_shared_folder, "tls other users can write in it"),

@@ -111,7 +111,8 @@ def test_request_datasets_need_no_response(sdk, tmp_path):
 
 def test_list_filters_by_name_pattern_and_status(sdk, tmp_path):
     good = upload(sdk, write_rows(tmp_path / "good.jsonl", generation_rows()), name="list-good")
-    bad = upload(sdk, write_rows(tmp_path / "bad.jsonl", [{"x": 1}]), name="list-bad", raise_on_validation_failure=False)
+    bad = upload(sdk, write_rows(tmp_path / "bad.jsonl", [{"x": 1}]), name="list-bad",
+                 raise_on_validation_failure=False)
     try:
         assert {d.id for d in sdk.datasets.list(name_pattern="list-")} == {good.id, bad.id}
         assert [d.id for d in sdk.datasets.list(name_pattern="list-", status="READY")] == [good.id]

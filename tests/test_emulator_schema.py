@@ -111,7 +111,8 @@ def test_streamed_and_deferred_typed_answers_are_the_same_valid_json(sdk, ygpt_s
 def test_json_object_gets_the_fields_the_instructions_name(sdk):
     result = typed(sdk, "json").run([{"role": "system", "text": "Extract the date and venue information"},
                                      {"role": "user", "text": VENUE_TEXT}])
-    assert json.loads(result.text) == {"date": "May 10th to 12th, 2023", "venue": "Avenue Corentin Cariou, Paris, France"}
+    assert json.loads(result.text) == {"date": "May 10th to 12th, 2023",
+                                       "venue": "Avenue Corentin Cariou, Paris, France"}
     assert isinstance(json.loads(typed(sdk, "json").run("Tell me something").text), dict)
 
 

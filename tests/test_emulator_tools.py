@@ -148,8 +148,9 @@ def test_required_keeps_calling_after_the_results(sdk):
 
 
 def test_an_ambiguous_question_gets_text_under_auto_and_the_first_tool_when_required(sdk):
-    calculators = tools(sdk, ("calculator_tool", "A simple calculator that performs basic arithmetic and @ operations.", CALC),
-                        ("another_calculator", "A simple calculator that performs basic arithmetic and % operations.", CALC))
+    does = "A simple calculator that performs basic arithmetic and {} operations."
+    calculators = tools(sdk, ("calculator_tool", does.format("@"), CALC),
+                        ("another_calculator", does.format("%"), CALC))
     model = sdk.models.completions("yandexgpt").configure(tools=calculators)
     assert model.run("How much it would be 7@8?").status.name == "FINAL"
     call = only_call(model.configure(tool_choice="required").run("How much it would be 7@8?"))
@@ -159,7 +160,8 @@ def test_an_ambiguous_question_gets_text_under_auto_and_the_first_tool_when_requ
 
 
 @pytest.mark.parametrize(("config", "says"), [
-    ({"tool_choice": {"type": "function", "function": {"name": "get_stock"}}}, ["'get_stock'", "get_sales, get_weather"]),
+    ({"tool_choice": {"type": "function", "function": {"name": "get_stock"}}},
+     ["'get_stock'", "get_sales, get_weather"]),
     ({"tools": "twice"}, ["Two tools are named 'get_sales'"]),
     ({"tools": (), "tool_choice": "required"}, ["'required'", "declares no tools"]),
 ])

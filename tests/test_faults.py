@@ -140,6 +140,7 @@ def test_unreachable_endpoint_fails_fast_and_names_it(shell, magics, ygpt_server
     assert run(shell, PROMPT).ok
 
 
+@pytest.mark.slow
 def test_stalled_stream_is_bounded_by_the_stream_timeout(shell, magics, ygpt_server):
     before = _chat_with_history(shell, magics)
     magics.stream_timeout = 1.0  # on this instance: %config would leak into later tests
@@ -157,6 +158,7 @@ def test_stalled_stream_is_bounded_by_the_stream_timeout(shell, magics, ygpt_ser
     assert run(shell, PROMPT, cell_id="c3").ok
 
 
+@pytest.mark.slow
 def test_silent_server_is_bounded_by_the_timeouts(shell, magics):
     """Something accepts the TCP connection but never answers (a hung server, a wrong port):
     the fast connect probe passes, so `stream_timeout` (streaming) and `timeout` bound it."""

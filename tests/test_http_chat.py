@@ -26,6 +26,7 @@ from ygpt_magic.emulator.testing import chat_base_url, sdk_kwargs
 
 EINSTEIN = "Hi! What fields of science did Albert Einstein study?"
 SOMETHING = "do a SOMETHING with all the numbers from: 5, 4, a, 1"   # recorded with tool calls
+SOMETHING_TOOL = "Tool which have to collect all the numbers from user message and do a SOMETHING with it"
 NUMBERS = {"properties": {"numbers": {"items": {"type": "integer"}, "title": "Numbers", "type": "array"}},
            "required": ["numbers"], "title": "Numbers", "type": "object"}
 KEY = {"Authorization": "Api-Key local-key"}
@@ -92,7 +93,8 @@ def test_a_stream_is_text_deltas_then_a_finish_chunk_then_usage_then_done(ygpt_s
 
 
 def test_yandexgpt_streams_in_its_own_recorded_dialect(ygpt_server):
-    events = sse_events(ygpt_server, {"model": "gpt://f/yandexgpt/rc", "messages": [{"role": "user", "content": EINSTEIN}]})
+    events = sse_events(ygpt_server, {"model": "gpt://f/yandexgpt/rc",
+                                      "messages": [{"role": "user", "content": EINSTEIN}]})
     chunks = events[:-1]
     assert events[-1] == "[DONE]" and all("usage" not in c for c in chunks)
     assert chunks[0]["choices"][0]["delta"]["role"] == "assistant" and chunks[0]["choices"][0]["delta"]["content"]
@@ -111,8 +113,7 @@ def test_the_sdk_stream_grows_to_the_whole_text_and_stops_at_max_tokens(sdk):
 
 
 def test_recorded_tool_calls_come_back_in_the_chat_form(ygpt_server, sdk):
-    tool = sdk.tools.function(name="something", parameters=NUMBERS,
-                              description="Tool which have to collect all the numbers from user message and do a SOMETHING with it")
+    tool = sdk.tools.function(name="something", parameters=NUMBERS, description=SOMETHING_TOOL)
     model = sdk.chat.completions("yandexgpt", model_version="rc").configure(tools=[tool])
     result = model.run(SOMETHING)
     assert result.finish_reason.name == "TOOL_CALLS"
@@ -128,8 +129,7 @@ def test_recorded_tool_calls_come_back_in_the_chat_form(ygpt_server, sdk):
 
 
 def test_a_streamed_tool_call_reaches_the_sdk_whole(sdk):
-    tool = sdk.tools.function(name="something", parameters=NUMBERS,
-                              description="Tool which have to collect all the numbers from user message and do a SOMETHING with it")
+    tool = sdk.tools.function(name="something", parameters=NUMBERS, description=SOMETHING_TOOL)
     for name in ("yandexgpt", "qwen3-235b-a22b-fp8"):
         chunks = list(sdk.chat.completions(name).configure(tools=[tool]).run_stream(SOMETHING))
         calls = [c for c in chunks if c.tool_calls]
@@ -192,7 +192,8 @@ def test_an_image_that_cannot_be_taken_is_a_400_that_says_why(ygpt_server, sdk, 
 
 
 def test_extra_query_parameters_are_recorded(ygpt_server, sdk):
-    sdk.chat.completions("yandexgpt").configure(extra_query={"top_k": 2, "top_p": 0.1}).run("Say random number from 0 to 10")
+    model = sdk.chat.completions("yandexgpt").configure(extra_query={"top_k": 2, "top_p": 0.1})
+    model.run("Say random number from 0 to 10")
     assert ygpt_server.requests[-1].options["extra"] == {"top_k": 2, "top_p": 0.1}
 
 
@@ -254,9 +255,9 @@ def test_a_recorded_chat_answer_replays_for_the_same_model_only_over_the_chat_ap
 
 def test_the_recorded_stream_replays_delta_for_delta(ygpt_server):
     request, body = recorded("test_run_stream.yaml")
-    deltas = [e["choices"][0]["delta"].get("content") for e in
-              (json.loads(b.removeprefix("data:").strip()) for b in body.split("\n\n") if b.strip() and "[DONE]" not in b)
-              if e["choices"]]
+    stored = (json.loads(b.removeprefix("data:").strip())
+              for b in body.split("\n\n") if b.strip() and "[DONE]" not in b)
+    deltas = [e["choices"][0]["delta"].get("content") for e in stored if e["choices"]]
     events = sse_events(ygpt_server, {**request, "model": "gpt://local-folder/qwen3-235b-a22b-fp8/latest"})
     ours = [e["choices"][0]["delta"].get("content") for e in events[:-1] if e["choices"]]
     assert [d for d in ours if d] == [d for d in deltas if d] and len(ours) > 700

@@ -36,12 +36,14 @@ def tls_server(tmp_path_factory):
     process.communicate(timeout=10)
 
 
+@pytest.mark.slow
 def test_an_unchanged_chat_script_runs_through_the_proxy(tls_server, tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("YC_", "HTTP", "http"))}
     env.update(HTTPS_PROXY=tls_server["proxy"], SSL_CERT_FILE=str(tls_server["cert"]),
                YC_API_KEY="local-key", YC_FOLDER_ID="local-folder")
     (tmp_path / "chat.py").write_text(SCRIPT, encoding="utf-8")
-    done = subprocess.run([sys.executable, "chat.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "chat.py"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     first, *rest = done.stdout.splitlines()
     assert first.endswith("gpt://local-folder/yandexgpt/latest") and "theoretical physicist" in "\n".join(rest)
@@ -56,6 +58,7 @@ def test_the_proxy_connects_to_nothing_but_the_local_server(tls_server):
             assert connection.recv(100).startswith(b"HTTP/1.1 403")
 
 
+@pytest.mark.slow
 def test_the_proxy_closes_a_connection_that_sends_nothing_and_an_idle_tunnel(tls_server):
     host, port = tls_server["proxy"].removeprefix("http://").split(":")
     silent, tunnel = (socket.create_connection((host, int(port)), timeout=IDLE_TIMEOUT + 5) for _ in range(2))

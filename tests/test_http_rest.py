@@ -161,7 +161,8 @@ def test_an_operation_started_over_grpc_is_read_over_rest(ygpt_server):
     """One server, one store: the SDK's deferred call and a REST poll see the same operation."""
     ygpt_server.operation_delay = 0.0
     sdk = YCloudML(**sdk_kwargs(ygpt_server.address))
-    operation = sdk.models.completions("yandexgpt").run_deferred("Hi! What fields of science did Albert Einstein study?")
+    question = "Hi! What fields of science did Albert Einstein study?"
+    operation = sdk.models.completions("yandexgpt").run_deferred(question)
     text = operation.wait(poll_interval=0.05).text
     polled = requests.get(url(ygpt_server, f"/operations/{operation.id}"), headers=KEY, timeout=5).json()
     assert polled["done"] and polled["response"]["alternatives"][0]["message"]["text"] == text
@@ -216,7 +217,8 @@ def test_a_stream_broken_midway_ends_with_an_error_line(ygpt_server):
     ygpt_server.faults.break_stream_after(2, "UNAVAILABLE")
     body = {**CHAT_BODY, "completionOptions": {"stream": True}}
     request = urllib.request.Request(url(ygpt_server, "/foundationModels/v1/completion"),
-                                     data=json.dumps(body).encode(), headers={**KEY, "Content-Type": "application/json"})
+                                     data=json.dumps(body).encode(),
+                                     headers={**KEY, "Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as answer:
         lines = [json.loads(line) for line in answer.read().decode().splitlines()]
     assert [next(iter(line)) for line in lines] == ["result", "result", "error"]

@@ -252,7 +252,8 @@ def test_a_picture_after_a_tool_call_in_the_same_chat_carries_the_calls(shell, m
         assert_clean(run)
         assert "Blue." in run.plain
         sent = server.requests[-1].messages
-    assert sent[1] == {"role": "assistant", "text": "", "tool_calls": [{"name": "get_sales", "arguments": {"region": "north"}}]}
+    called = [{"name": "get_sales", "arguments": {"region": "north"}}]
+    assert sent[1] == {"role": "assistant", "text": "", "tool_calls": called}
     assert sent[2]["tool_results"] == [{"name": "get_sales", "content": "1204"}]
     assert sent[-1]["text"] == "What colour is it?" and len(turns(magics)) == 2
     for name in ("get_sales", "png"):

@@ -102,10 +102,13 @@ def test_a_stream_broken_over_the_chat_api_keeps_the_chat(pics, magics, ygpt_ser
     assert_clean(run)
 
 
+PLACEHOLDER = {"name": "x", "format": "png", "width": 1, "height": 1, "bytes": 1, "sha256": "ab"}   # a valid one
+
+
 @pytest.mark.parametrize("images_field, words", [
-    ([{"name": "x", "format": "gif", "width": 1, "height": 1, "bytes": 1, "sha256": "ab"}], "format should be one of png, jpeg"),
-    ([{"name": "x", "format": "png", "width": -1, "height": 1, "bytes": 1, "sha256": "ab"}], "negative size"),
-    ([{"name": "x", "format": "png", "width": 1, "height": 1, "bytes": 1, "sha256": "ab", "data": "iVBOR"}], "unknown field(s) data"),
+    ([{**PLACEHOLDER, "format": "gif"}], "format should be one of png, jpeg"),
+    ([{**PLACEHOLDER, "width": -1}], "negative size"),
+    ([{**PLACEHOLDER, "data": "iVBOR"}], "unknown field(s) data"),
     ("not a list", "should be a list"),
 ])
 def test_load_refuses_a_malformed_picture_placeholder(pics, magics, tmp_path, images_field, words):

@@ -213,6 +213,7 @@ def test_batch_commands_against_a_dead_endpoint_fail_within_the_connect_timeout(
     assert_clear_error(run, "could not reach", "127.0.0.1:9", error_type=ServerUnavailable)
 
 
+@pytest.mark.slow
 def test_a_batch_wait_whose_server_dies_fails_within_the_connect_timeout(shell, magics):
     from ygpt_magic.emulator import start_local_server
     from ygpt_magic.errors import ServerUnavailable

@@ -1,6 +1,7 @@
 """The SDK is imported in the background after %load_ext: the load stays light, the first cell
-does not pay for the import (nor for starting its event loop), and a cell run while the import is under way waits for it instead
-of importing alongside it (no import-lock deadlock, no half-initialised module).
+does not pay for the import (nor for starting its event loop), and a cell run while the import
+is under way waits for it instead of importing alongside it (no import-lock deadlock, no
+half-initialised module).
 
 Each case is a fresh interpreter, because the import happens once per process.
 """
@@ -37,7 +38,9 @@ print(json.dumps({"after_load": after_load, "ok": result.success, "seconds": tim
 """
 
 
-@pytest.mark.parametrize("idle", [0.0, 0.08, 0.3])
+# idle 0: the cell races the import from its start; the later moments run in `make test` only
+@pytest.mark.parametrize("idle", [0.0, pytest.param(0.08, marks=pytest.mark.slow),
+                                  pytest.param(0.3, marks=pytest.mark.slow)])
 def test_a_cell_run_at_any_moment_of_the_background_import_gets_its_reply(ygpt_server, clean_env, idle):
     env = {**os.environ, "YGPT_ENDPOINT": ygpt_server.address, "YGPT_INSECURE": "1"}
     done = subprocess.run([sys.executable, "-c", SCRIPT, str(idle)], capture_output=True, text=True,
@@ -66,7 +69,7 @@ print("imported", AsyncYCloudML.__name__)
 """
 
 
-@pytest.mark.parametrize("idle", [0.05, 0.1])
+@pytest.mark.parametrize("idle", [0.05, pytest.param(0.1, marks=pytest.mark.slow)])
 def test_a_users_own_sdk_import_during_the_background_import_works(idle):
     done = subprocess.run([sys.executable, "-c", USER_IMPORT, str(idle)], capture_output=True, text=True,
                           timeout=60, env={**os.environ, "GRPC_VERBOSITY": "NONE"})

@@ -192,7 +192,9 @@ def use_auth(monkeypatch, shell, secret: str) -> CellRun:
     return run(shell, "%ygpt auth")
 
 
-@pytest.mark.parametrize("given", ["YC_API_KEY", "YC_IAM_TOKEN", "%ygpt auth key", "%ygpt auth IAM token"])
+# make test-fast keeps one credential of each kind from each source; make test runs all four
+@pytest.mark.parametrize("given", ["YC_API_KEY", pytest.param("YC_IAM_TOKEN", marks=pytest.mark.slow),
+                                   pytest.param("%ygpt auth key", marks=pytest.mark.slow), "%ygpt auth IAM token"])
 def test_canary_credential_appears_nowhere(shell, magics, ygpt_server, monkeypatch, tmp_path, given):
     with all_logs() as logs:
         if given.startswith("YC_"):
@@ -248,6 +250,7 @@ def test_no_flag_takes_a_secret():
         assert not secretish.search(" ".join(flags) + " " + dest), f"{magic} takes {flags or dest}"
 
 
+@pytest.mark.slow
 def test_server_process_log_holds_no_canary(shell, magics, monkeypatch):
     """`ygpt-magic serve` logs one line per request; a refused and an accepted request with the
     canary key, then its whole stdout and stderr are scanned."""

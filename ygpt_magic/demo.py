@@ -2,10 +2,11 @@
 
 A newcomer types `make demo` and sees the product work: each notebook is executed top to bottom
 in a fresh kernel (nbclient), written to ``build/notebooks/``, and each cell that asks the model
-(`%%ygpt`, `%ygpt fix`) is printed as prompt → reply, the prompt as it was sent (``{variables}`` filled in), read from ``_ygpt`` in
-the kernel right after the cell. Unless told otherwise, it runs against the project's local server with a dummy
-key, so it needs no account and no network. ``--update`` writes the executed notebooks back over
-the stored ones instead: that is how their outputs are refreshed after a scripted reply changes.
+(`%%ygpt`, `%ygpt fix`) is printed as prompt → reply, the prompt as it was sent (``{variables}``
+filled in), read from ``_ygpt`` in the kernel right after the cell. Unless told otherwise, it runs
+against the project's local server with a dummy key, so it needs no account and no network.
+``--update`` writes the executed notebooks back over the stored ones instead: that is how their
+outputs are refreshed after a scripted reply changes.
 """
 
 from __future__ import annotations

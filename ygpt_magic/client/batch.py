@@ -2,7 +2,8 @@
 
 What `%%ygpt --map --batch` and `%ygpt batch` build on: the coroutines below, and
 :class:`BatchJobs`, a Client's jobs called from the kernel's thread (each call runs on the
-client's loop, its errors translated like any request's). The steps are the SDK's own (its examples/*/completions/batch.py):
+client's loop, its errors translated like any request's). The steps are the SDK's own (its
+examples/*/completions/batch.py):
 ``sdk.datasets.draft_from_path(..., task_type="TextToTextGenerationRequest").upload()``, then
 ``model.batch.run_deferred(dataset)``, the task polled with ``get_status()``, and the result
 dataset (``sdk.datasets.get(info.result_dataset_id)``) read with ``dataset.read()`` (pyarrow).
@@ -133,7 +134,7 @@ def _key(messages: Messages) -> str:
 def require_pyarrow() -> None:
     """Fail before a job starts, not after it ran, when its results could not be read."""
     try:
-        import pyarrow  # noqa: F401  # pylint: disable=import-outside-toplevel,unused-import
+        import pyarrow  # noqa: F401
     except ImportError:
         raise DataExtraMissing("Reading a batch job's results") from None
 

@@ -59,7 +59,8 @@ class ManyJob:
     """Runs requests on the loop with an :class:`AdaptiveLimit`; ``results()`` hands them over."""
 
     def __init__(self, loop: LoopThread, requests: Iterator[Request], limit: AdaptiveLimit,
-                 exhausted: Callable[[BaseException], bool], prepare: Callable[[], Awaitable[None]] | None = None) -> None:
+                 exhausted: Callable[[BaseException], bool],
+                 prepare: Callable[[], Awaitable[None]] | None = None) -> None:
         self.limit = limit
         self._requests = requests
         self._exhausted = exhausted

@@ -90,7 +90,8 @@ def _http_status(exc: BaseException) -> tuple[str | None, str]:
         # The SDK keeps the event's error object and message in private fields only.
         error = getattr(exc, "_error", None)
         code = error.get("httpCode") if isinstance(error, dict) else None
-        return HTTP_STATUS.get(code, "INTERNAL") if isinstance(code, int) else "INTERNAL", str(getattr(exc, "_message", "") or "")
+        status = HTTP_STATUS.get(code, "INTERNAL") if isinstance(code, int) else "INTERNAL"
+        return status, str(getattr(exc, "_message", "") or "")
     for kind in type(exc).__mro__:
         if kind.__name__ in HTTP_TRANSPORT:
             return HTTP_TRANSPORT[kind.__name__], ""

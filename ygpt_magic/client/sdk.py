@@ -237,7 +237,7 @@ class Client:
     @property
     def batch(self) -> BatchJobs:
         """Batch Processing jobs on this endpoint (``client/batch.py``)."""
-        from .batch import BatchJobs  # pylint: disable=import-outside-toplevel
+        from .batch import BatchJobs
 
         return BatchJobs(self)
 

@@ -4,9 +4,9 @@ Python's own traceback format, which models know best, with three changes so the
 a user needs to find the bug and nothing else: a cell's frames are named ``Cell In[N]`` (as
 IPython shows them) instead of the kernel's temporary file; frames of IPython, ipykernel and
 ygpt_magic (the machinery that ran the cell) are left out; and a library's frames are named by
-their path inside the library or the standard library (``pandas/core/frame.py``), not by where it is installed. There are
-no ANSI colour codes and no column carets (which differ between Python versions). Chained
-exceptions (``raise ... from``, "during handling ...") and notes are kept.
+their path inside the library or the standard library (``pandas/core/frame.py``), not by where
+it is installed. There are no ANSI colour codes and no column carets (which differ between Python
+versions). Chained exceptions (``raise ... from``, "during handling ...") and notes are kept.
 """
 
 from __future__ import annotations

@@ -69,7 +69,8 @@ def decode_image(url: str, message: int, part: int) -> Image:
                                                f"(it starts with {data[:8]!r}). Send a PNG or JPEG picture.")
     if len(data) > MAX_IMAGE_BYTES:
         raise RequestError("INVALID_ARGUMENT", f"{where}: the image is {len(data) / 2**20:.1f} MiB, over the "
-                                               f"{MAX_IMAGE_BYTES // 2**20} MiB limit. Downscale it or save it as JPEG.")
+                                               f"{MAX_IMAGE_BYTES // 2**20} MiB limit. Downscale it or save it "
+                                               "as JPEG.")
     return Image(kind, len(data), hashlib.sha256(data).hexdigest(), message)
 
 

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from google.protobuf.json_format import MessageToDict, ParseDict
-from google.rpc.status_pb2 import Status  # pylint: disable=no-name-in-module
-from yandex.cloud.ai.batch_inference.v1.batch_inference_task_pb2 import BatchInferenceTask  # pylint: disable=no-name-in-module
-from yandex.cloud.ai.batch_inference.v1.inference_options_pb2 import BatchCompletionRequest as TaskRequest  # pylint: disable=no-name-in-module
-from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import Message  # pylint: disable=no-name-in-module
-from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (  # pylint: disable=no-name-in-module
+from google.rpc.status_pb2 import Status
+from yandex.cloud.ai.batch_inference.v1.batch_inference_task_pb2 import BatchInferenceTask
+from yandex.cloud.ai.batch_inference.v1.inference_options_pb2 import BatchCompletionRequest as TaskRequest
+from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import Message
+from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (
     BatchCompletionResponse,
     CompletionRequest,
 )

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from yandex.cloud.ai.dataset.v1.dataset_pb2 import ValidationError  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.dataset.v1.dataset_pb2 import ValidationError
 
 from .errors import RequestError
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-from yandex.cloud.ai.dataset.v1.dataset_pb2 import DatasetInfo, ValidationError  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.dataset.v1.dataset_pb2 import DatasetInfo, ValidationError
 
 from .dataset_rows import rows_of
 from .errors import RequestError

@@ -42,7 +42,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                         help="how long deferred operations stay not-done (default %(default)s)")
     parser.add_argument("--tls", metavar="DIR",
                         help="serve TLS with a self-signed certificate kept in DIR (made on first use), for "
-                             "scripts that cannot pass verify=False: trust it with GRPC_DEFAULT_SSL_ROOTS_FILE_PATH=DIR/cert.pem")
+                             "scripts that cannot pass verify=False: trust it with "
+                             "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH=DIR/cert.pem")
     parser.add_argument("--proxy-port", type=port, default=0,
                         help="with --tls: port of the HTTPS proxy that takes the SDK's chat API (its "
                              "llm.api.cloud.yandex.net calls) to this server; 0 (default) picks a free one")

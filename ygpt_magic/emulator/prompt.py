@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from google.protobuf.json_format import MessageToDict
-from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import (  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import (
     ReasoningOptions,
 )
 from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import (

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 
-from google.protobuf.struct_pb2 import Struct  # pylint: disable=no-name-in-module
-from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import (  # pylint: disable=no-name-in-module
+from google.protobuf.struct_pb2 import Struct
+from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import (
     Alternative,
     ContentUsage,
     FunctionCall,
@@ -23,7 +23,7 @@ from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import (  # pylint: di
     ToolCall,
     ToolCallList,
 )
-from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (
     CompletionResponse,
 )
 

@@ -7,8 +7,9 @@ two panels on one chat agree.
 
 Send runs ``exchange.run_exchange`` on a background thread (the kernel stays free for cells) with a
 :class:`~ygpt_magic.panel.live.PanelRenderer`; Stop cancels the stream, or abandons a tool function
-still running (tools/background.py); errors become one line in the panel. The look is in ``panel_style``, the transcript in ``panel_transcript``, the option bar
-in ``panel_controls``, the reply in flight in ``panel_live``.
+still running (tools/background.py); errors become one line in the panel. The look is in
+``style``, the transcript in ``transcript``, the option bar in ``controls``, the reply in flight
+in ``live``.
 
 ``ChatPanel`` *is* the widget (an ``ipywidgets.VBox``): display it, or return it from a cell.
 """

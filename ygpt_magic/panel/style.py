@@ -116,7 +116,12 @@ CSS = """
   margin: 1px 6px 4px 6px;
 }
 .ygpt-panel .ygpt-meta .ygpt-flag { color: var(--jp-warn-color1, #b26a00); font-weight: 600; }
-.ygpt-panel .ygpt-note { color: var(--ygpt-muted); font-size: var(--jp-ui-font-size0, 11px); text-align: center; margin: 2px 0 6px 0; }
+.ygpt-panel .ygpt-note {
+  color: var(--ygpt-muted);
+  font-size: var(--jp-ui-font-size0, 11px);
+  text-align: center;
+  margin: 2px 0 6px 0;
+}
 .ygpt-panel .ygpt-status { padding: 0 12px; min-height: 22px; line-height: 22px; color: var(--ygpt-muted); }
 .ygpt-panel .ygpt-status .ygpt-error { color: var(--jp-error-color1, #d32f2f); }
 .ygpt-panel .ygpt-spinner {

@@ -115,14 +115,14 @@ class Rows:
         """``values`` (one per row, None where there is no answer) in the rows' shape."""
         if self.kind == "list":
             return values
-        import pandas as pd  # pylint: disable=import-outside-toplevel
+        import pandas as pd
 
         return pd.Series(values, index=self._index, name=name, dtype=object)
 
     def frame(self, records: list[dict | None]) -> Any:
         """Parsed fields (one dict per row, None where there is none) as a DataFrame on the
         rows' index (a list's rows get 0..n-1)."""
-        import pandas as pd  # pylint: disable=import-outside-toplevel
+        import pandas as pd
 
         index = self._index if self.kind != "list" else range(self.count)
         return pd.DataFrame.from_records([r if r is not None else {} for r in records], index=index)

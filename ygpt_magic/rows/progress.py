@@ -116,7 +116,7 @@ class Progress:
     """The bar for one run: ``advance`` per row (cheap), ``status`` for a batch job's state."""
 
     def __init__(self, tally: Tally, *, desc: str) -> None:
-        from tqdm.auto import tqdm  # pylint: disable=import-outside-toplevel
+        from tqdm.auto import tqdm
 
         self.tally = tally
         self._bar = tqdm(total=tally.total, initial=tally.reused, desc=desc, unit="row",

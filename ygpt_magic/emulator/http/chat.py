@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import grpc
 from aiohttp import web
-from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import ReasoningOptions  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import ReasoningOptions
 
 from ..attachments import Extras
 from ..errors import CallAborted

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from google.protobuf.json_format import MessageToDict
-from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import Alternative  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import Alternative
 
 FINISH_REASONS = {
     Alternative.ALTERNATIVE_STATUS_FINAL: "stop",

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (
     CompletionRequest,
 )
 
@@ -89,7 +89,8 @@ def _messages(messages: Any, images: list[Image]) -> list[dict[str, Any]]:
             raise _refuse(f"Message {index} must be an object with role and content.")
         role = message.get("role")
         if role == "tool":
-            result = {"functionResult": {"name": names.get(message.get("tool_call_id", ""), message.get("tool_call_id", "")),
+            call_id = message.get("tool_call_id", "")
+            result = {"functionResult": {"name": names.get(call_id, call_id),
                                          "content": _text(message.get("content"), index, images)}}
             if out and "toolResultList" in out[-1]:
                 out[-1]["toolResultList"]["toolResults"].append(result)

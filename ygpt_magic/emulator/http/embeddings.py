@@ -13,7 +13,7 @@ import math
 import zlib
 
 from aiohttp import web
-from yandex.cloud.ai.foundation_models.v1.embedding.embedding_service_pb2 import (  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.foundation_models.v1.embedding.embedding_service_pb2 import (
     TextEmbeddingRequest,
 )
 
@@ -58,7 +58,8 @@ def _dimensions(value) -> int:
     if value is None:
         return DIMENSIONS
     if not isinstance(value, int) or not 1 <= value <= DIMENSIONS:
-        raise RequestError("INVALID_ARGUMENT", f"dimensions is {value!r}; it must be a whole number from 1 to {DIMENSIONS}.")
+        raise RequestError("INVALID_ARGUMENT",
+                           f"dimensions is {value!r}; it must be a whole number from 1 to {DIMENSIONS}.")
     return value
 
 

@@ -14,8 +14,8 @@ from collections.abc import AsyncGenerator, Awaitable
 from aiohttp import web
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
-from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2 as pb  # pylint: disable=no-name-in-module
-from yandex.cloud.operation import operation_service_pb2 as op_pb  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2 as pb
+from yandex.cloud.operation import operation_service_pb2 as op_pb
 
 from ..services.operations import OperationService, TextGenerationAsyncService
 from ..services.text_generation import completion_stream

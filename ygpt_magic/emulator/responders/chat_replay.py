@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import (  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import (
     Alternative,
     ContentUsage,
     FunctionCall,
@@ -25,7 +25,7 @@ from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import (  # pylint: di
     ToolCall,
     ToolCallList,
 )
-from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (
     CompletionResponse,
 )
 
@@ -54,7 +54,8 @@ class ChatReplayResponder:
         files = sorted(CHAT_CASSETTES.glob("*.yaml")) if paths is None else [Path(p) for p in paths]
         self.completions: dict[str, tuple[CompletionResponse, ...]] = {}
         for path in files:
-            for interaction in yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_LOADER).get("interactions", ()):
+            cassette = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_LOADER)
+            for interaction in cassette.get("interactions", ()):
                 self._load(interaction)
 
     def _load(self, interaction: dict[str, Any]) -> None:
@@ -81,7 +82,8 @@ class ChatReplayResponder:
 
 def _usage(usage: dict[str, int] | None) -> ContentUsage:
     usage = usage or {}
-    return ContentUsage(input_text_tokens=usage.get("prompt_tokens", 0), completion_tokens=usage.get("completion_tokens", 0),
+    return ContentUsage(input_text_tokens=usage.get("prompt_tokens", 0),
+                        completion_tokens=usage.get("completion_tokens", 0),
                         total_tokens=usage.get("total_tokens", 0))
 
 
@@ -90,7 +92,8 @@ def _response(text: str, calls: list[dict], status: Alternative.AlternativeStatu
     message = Message(role="assistant", text=text)
     if calls:
         message.tool_call_list.CopyFrom(ToolCallList(tool_calls=[
-            ToolCall(function_call=_function(call["function"]["name"], call["function"]["arguments"])) for call in calls]))
+            ToolCall(function_call=_function(call["function"]["name"], call["function"]["arguments"]))
+            for call in calls]))
     return CompletionResponse(alternatives=[Alternative(message=message, status=status)], usage=usage)
 
 
@@ -104,7 +107,8 @@ def _from_json(body: dict[str, Any]) -> tuple[CompletionResponse, ...]:
     choice = body["choices"][0]
     message = choice["message"]
     status = _STATUS.get(choice.get("finish_reason") or "stop", Alternative.ALTERNATIVE_STATUS_FINAL)
-    return (_response(message.get("content") or "", message.get("tool_calls") or [], status, _usage(body.get("usage"))),)
+    text, calls = message.get("content") or "", message.get("tool_calls") or []
+    return (_response(text, calls, status, _usage(body.get("usage"))),)
 
 
 def _from_stream(body: str) -> tuple[CompletionResponse, ...]:
@@ -125,8 +129,8 @@ def _from_stream(body: str) -> tuple[CompletionResponse, ...]:
                 entry["function"]["name"] += call.get("function", {}).get("name", "")
                 entry["function"]["arguments"] += call.get("function", {}).get("arguments", "")
             reason = choice.get("finish_reason") or reason
-    final = _response(text, [calls[i] for i in sorted(calls)], _STATUS.get(reason, Alternative.ALTERNATIVE_STATUS_FINAL),
-                      _usage(usage))
+    status = _STATUS.get(reason, Alternative.ALTERNATIVE_STATUS_FINAL)
+    final = _response(text, [calls[i] for i in sorted(calls)], status, _usage(usage))
     if out and not calls:
         out[-1] = final
     else:

@@ -78,7 +78,8 @@ class LlamaResponder:
         if prompt.max_tokens is not None:
             options["max_tokens"] = prompt.max_tokens
         if prompt.wants_json:
-            options["response_format"] = {"type": "json_object", **({"schema": prompt.json_schema} if prompt.json_schema else {})}
+            schema = {"schema": prompt.json_schema} if prompt.json_schema else {}
+            options["response_format"] = {"type": "json_object", **schema}
         return options
 
     async def _deltas(self, prompt: Prompt) -> AsyncGenerator[str, None]:

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from google.protobuf.json_format import ParseDict
-from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (
     CompletionRequest,
     CompletionResponse,
     TokenizeResponse,
@@ -64,11 +64,13 @@ class Cassette:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         pending: str | None = None   # a deferred request whose operation is still being polled
         for interaction in data.get("interactions", ()):
-            request, responses = interaction["request"], interaction.get("response_stream") or [interaction.get("response")]
+            request = interaction["request"]
+            responses = interaction.get("response_stream") or [interaction.get("response")]
             first = responses[0] or {}
             if request["cls"] == "CompletionRequest" and (key := _key(request["message"])) is not None:
                 if first.get("cls") == "CompletionResponse":
-                    self.completions.setdefault(key, tuple(ParseDict(r["message"], CompletionResponse()) for r in responses))
+                    parsed = tuple(ParseDict(r["message"], CompletionResponse()) for r in responses)
+                    self.completions.setdefault(key, parsed)
                 elif first.get("cls") == "TokenizeResponse":
                     tokens = ParseDict(first["message"], TokenizeResponse()).tokens
                     self.tokens.setdefault(key, [(t.text, t.special) for t in tokens])

@@ -206,7 +206,9 @@ class ScriptedResponder:
             return None if forced else self._text(prompt, entry.reply)
         done = sum(1 for message in prompt.turns_after_question if message.tool_calls) if prompt.tool_results else 0
         if done >= len(entry.rounds):
-            return self._text(prompt, fill_results(entry.after_tools, prompt.tool_results)) if entry.after_tools else None
+            if not entry.after_tools:
+                return None
+            return self._text(prompt, fill_results(entry.after_tools, prompt.tool_results))
         calls = entry.rounds[done]
         names = {call.name for call in calls}
         choice = prompt.tool_choice

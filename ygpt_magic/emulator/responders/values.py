@@ -157,7 +157,8 @@ class Filler:
     def _array(self, schema: dict, name: str, depth: int) -> list:
         items = self._resolve(schema.get("items") or {})
         kind = items.get("type") if isinstance(items, dict) else None
-        low, high = int(schema.get("minItems", 1)), int(schema.get("maxItems", 3 if kind not in ("integer", "number") else 100))
+        most = 100 if kind in ("integer", "number") else 3
+        low, high = int(schema.get("minItems", 1)), int(schema.get("maxItems", most))
         if kind in ("integer", "number") and not items.get("enum"):
             size = max(low, min(high, len(self._unused_numbers)))
             return [self._number(items, "", integer=kind == "integer") for _ in range(size)]
@@ -256,11 +257,12 @@ class Filler:
             return None
         matches = list(_NUMBER.finditer(self.text))
         for index, match in enumerate(matches):   # "ratio 0.25", "scored 4.5" first
-            if re.search(rf"\b{re.escape(stem)}\w*\W+(?:[^\W\d]+\W+)?$", self.text[max(0, match.start() - 40):match.start()],
-                         re.IGNORECASE):
+            before = self.text[max(0, match.start() - 40):match.start()]
+            if re.search(rf"\b{re.escape(stem)}\w*\W+(?:[^\W\d]+\W+)?$", before, re.IGNORECASE):
                 return index
         for index, match in enumerate(matches):   # then "5 apples"
-            if re.match(rf"\W+(?:[^\W\d]+\W+)?{re.escape(stem)}", self.text[match.end():match.end() + 40], re.IGNORECASE):
+            after = self.text[match.end():match.end() + 40]
+            if re.match(rf"\W+(?:[^\W\d]+\W+)?{re.escape(stem)}", after, re.IGNORECASE):
                 return index
         return None
 

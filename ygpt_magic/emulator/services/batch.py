@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 
-from yandex.cloud.ai.batch_inference.v1 import batch_inference_service_pb2 as pb  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.batch_inference.v1 import batch_inference_service_pb2 as pb
 from yandex.cloud.ai.batch_inference.v1 import batch_inference_service_pb2_grpc as pb_grpc
-from yandex.cloud.ai.dataset.v1.dataset_pb2 import DatasetInfo  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.dataset.v1.dataset_pb2 import DatasetInfo
 from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2_grpc as tg_grpc
-from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (
     BatchCompletionMetadata,
 )
 

@@ -9,9 +9,9 @@ Validation is done by the first poll, so ``draft.upload()`` (which polls every 6
 
 from __future__ import annotations
 
-from yandex.cloud.ai.dataset.v1 import dataset_service_pb2 as pb  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.dataset.v1 import dataset_service_pb2 as pb
 from yandex.cloud.ai.dataset.v1 import dataset_service_pb2_grpc as pb_grpc
-from yandex.cloud.ai.dataset.v1.dataset_pb2 import DatasetFileDownloadUrl, DatasetInfo, DatasetUploadSchema  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.dataset.v1.dataset_pb2 import DatasetFileDownloadUrl, DatasetInfo, DatasetUploadSchema
 
 from .. import dataset_rows
 from ..datasets import Dataset, etag

@@ -8,9 +8,9 @@ next model call, whichever way the SDK was pointed at the server.
 from __future__ import annotations
 
 import grpc
-from yandex.cloud.endpoint import api_endpoint_service_pb2 as pb  # pylint: disable=no-name-in-module
+from yandex.cloud.endpoint import api_endpoint_service_pb2 as pb
 from yandex.cloud.endpoint import api_endpoint_service_pb2_grpc as pb_grpc
-from yandex.cloud.endpoint.api_endpoint_pb2 import ApiEndpoint  # pylint: disable=no-name-in-module
+from yandex.cloud.endpoint.api_endpoint_pb2 import ApiEndpoint
 
 from ..errors import RequestError
 from ..state import EmulatorState

@@ -14,13 +14,13 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, replace
 
 import grpc
-from google.protobuf.any_pb2 import Any as AnyProto  # pylint: disable=no-name-in-module
+from google.protobuf.any_pb2 import Any as AnyProto
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp  # pylint: disable=no-name-in-module
-from google.rpc.status_pb2 import Status  # pylint: disable=no-name-in-module
+from google.protobuf.timestamp_pb2 import Timestamp
+from google.rpc.status_pb2 import Status
 from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2_grpc as tg_grpc
 from yandex.cloud.operation import operation_service_pb2_grpc as op_grpc
-from yandex.cloud.operation.operation_pb2 import Operation  # pylint: disable=no-name-in-module
+from yandex.cloud.operation.operation_pb2 import Operation
 
 from .. import prompt as prompts
 from ..ids import new_id
@@ -83,7 +83,8 @@ class OperationStore:
             if pending.cancelled:
                 operation.error.CopyFrom(Status(code=grpc.StatusCode.CANCELLED.value[0], message="Cancelled."))
             elif pending.task.exception() is not None:
-                operation.error.CopyFrom(Status(code=grpc.StatusCode.INTERNAL.value[0], message=str(pending.task.exception())))
+                failure = str(pending.task.exception())
+                operation.error.CopyFrom(Status(code=grpc.StatusCode.INTERNAL.value[0], message=failure))
             else:
                 packed = AnyProto()
                 packed.Pack(pending.task.result())

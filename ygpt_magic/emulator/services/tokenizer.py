@@ -7,8 +7,8 @@ model's context limit (counting a too-long history is how a client finds out it 
 
 from __future__ import annotations
 
-from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import Token  # pylint: disable=no-name-in-module
-from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2 as pb  # pylint: disable=no-name-in-module
+from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import Token
+from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2 as pb
 from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2_grpc as pb_grpc
 
 from .. import prompt as prompts
