@@ -33,9 +33,11 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cf
 # `make test` and `make test-fast` end with the slowest tests, so one that grows slow is seen.
 DURATIONS := --durations=15
 
-# ruff ([tool.ruff] in pyproject.toml) runs first in both: well under a second, and fails at once.
+# ruff and mypy ([tool.ruff], [tool.mypy] in pyproject.toml) run first in both: a second or two
+# with mypy's cache warm (about 12 s cold), and a finding fails at once.
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m mypy ygpt_magic
 
 # The docs and the package are checked first too: a few seconds, and a broken one fails at once.
 test: $(STAMP) lint browser docs package-check
