@@ -46,6 +46,13 @@ ENV = {"YGPT_ENDPOINT": "local", "YC_API_KEY": "dummy-key-for-the-local-server",
 @contextmanager
 def notebook_page(sync_playwright, folder: Path, cells: list[str]):
     """JupyterLab showing a notebook of `cells` whose kernel is ready and whose cells all ran."""
+    with lab_page(sync_playwright, folder, cells) as (_, page):
+        yield page
+
+
+@contextmanager
+def lab_page(sync_playwright, folder: Path, cells: list[str]):
+    """``notebook_page``, with the Lab too: ``(lab, page)``."""
     (folder / "story.ipynb").write_text(json.dumps(notebook(cells)))
     with Lab(folder, ENV) as lab, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -57,7 +64,7 @@ def notebook_page(sync_playwright, folder: Path, cells: list[str]):
             page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()  # the kernel is ready
             page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
             page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-            yield page
+            yield lab, page
         except BaseException:
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "browser-failure.png"))

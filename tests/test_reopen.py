@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from ygpt_magic.saving import drop_live_outputs, is_live_only
+
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 WIDGET = "application/vnd.jupyter.widget-view+json"
@@ -49,3 +51,24 @@ def test_a_map_bar_is_stored_as_its_summary_not_as_a_widget(tmp_path):
     text = shown(outputs)
     assert "✓ 3 answered" in text and "rows/s" in text, text
     assert "0%|" not in text, text
+
+
+def test_a_panel_is_stored_beside_a_saved_view_of_its_transcript(tmp_path):
+    cells = ["%load_ext ygpt_magic",
+             "%%ygpt\nHi! What fields of science did Albert Einstein study?",
+             "%ygpt panel"]
+    outputs = executed(cells, tmp_path)[2]
+    saved, live = outputs
+    assert WIDGET not in saved["data"] and 'class="ygpt-saved"' in saved["data"]["text/html"]
+    for text in (saved["data"]["text/html"], saved["data"]["text/plain"]):
+        assert "What fields of science did Albert Einstein study?" in text
+        assert "Albert Einstein was a theoretical physicist" in text
+        assert "Saved view of chat 'default' (1 turn)" in text and "Run %ygpt panel to open it again" in text
+    assert WIDGET in live["data"] and is_live_only(live)
+    assert drop_live_outputs_of(outputs) == [saved]
+
+
+def drop_live_outputs_of(outputs: list[dict]) -> list[dict]:
+    model = {"type": "notebook", "content": {"cells": [{"cell_type": "code", "outputs": outputs}]}}
+    drop_live_outputs(model)
+    return model["content"]["cells"][0]["outputs"]

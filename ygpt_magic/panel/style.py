@@ -116,7 +116,9 @@ CSS = """
   margin: 1px 6px 4px 6px;
 }
 .ygpt-panel .ygpt-meta .ygpt-flag { color: var(--jp-warn-color1, #b26a00); font-weight: 600; }
-.ygpt-panel .ygpt-note { color: var(--ygpt-muted); font-size: var(--jp-ui-font-size0, 11px); text-align: center; margin: 2px 0 6px 0; }
+.ygpt-panel .ygpt-note {
+  color: var(--ygpt-muted); font-size: var(--jp-ui-font-size0, 11px); text-align: center; margin: 2px 0 6px 0;
+}
 .ygpt-panel .ygpt-status { padding: 0 12px; min-height: 22px; line-height: 22px; color: var(--ygpt-muted); }
 .ygpt-panel .ygpt-status .ygpt-error { color: var(--jp-error-color1, #d32f2f); }
 .ygpt-panel .ygpt-spinner {
@@ -133,6 +135,8 @@ CSS = """
 .ygpt-panel .ygpt-compose .widget-button { border-radius: 8px; }
 .ygpt-panel .ygpt-buttons { gap: 4px; }
 .ygpt-panel .ygpt-hint { color: var(--ygpt-muted); font-size: var(--jp-ui-font-size0, 11px); padding: 0 12px 6px 12px; }
+/* the saved view beside a live panel (panel/saved.py) shows only once the widget is gone */
+.jp-OutputArea:has(.ygpt-panel) > .jp-OutputArea-child:has(.ygpt-saved) { display: none; }
 """
 
 # The keydown hook: installed once per page, on the capture phase so it runs before ipywidgets'
