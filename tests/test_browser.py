@@ -46,6 +46,13 @@ ENV = {"YGPT_ENDPOINT": "local", "YC_API_KEY": "dummy-key-for-the-local-server",
 @contextmanager
 def notebook_page(sync_playwright, folder: Path, cells: list[str]):
     """JupyterLab showing a notebook of `cells` whose kernel is ready and whose cells all ran."""
+    with lab_page(sync_playwright, folder, cells) as (_, page):
+        yield page
+
+
+@contextmanager
+def lab_page(sync_playwright, folder: Path, cells: list[str]):
+    """``notebook_page``, with the Lab too: ``(lab, page)``."""
     (folder / "story.ipynb").write_text(json.dumps(notebook(cells)))
     with Lab(folder, ENV) as lab, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -57,7 +64,7 @@ def notebook_page(sync_playwright, folder: Path, cells: list[str]):
             page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()  # the kernel is ready
             page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
             page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-            yield page
+            yield lab, page
         except BaseException:
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "browser-failure.png"))
@@ -122,3 +129,22 @@ def test_rerunning_a_cell_in_jupyterlab_rewinds_the_chat(sync_playwright, tmp_pa
         page.keyboard.press("Shift+Enter")
         cell.nth(3).locator(".jp-OutputArea", has_text="1 turn,").wait_for()
         assert SECOND not in cell.nth(3).locator(".jp-OutputArea").inner_text()
+
+
+def test_panel_side_opens_the_panel_beside_the_notebook_and_sends_from_there(sync_playwright, tmp_path):
+    pytest.importorskip("sidecar", reason="sidecar is not installed (pip install -e '.[test]')")
+    cells = ["%load_ext ygpt_magic", f"%%ygpt\n{FIRST}", "%ygpt panel --side"]
+    with notebook_page(sync_playwright, tmp_path, cells) as page:
+        page.locator(".jp-Notebook .jp-Cell").nth(2).locator(
+            ".jp-OutputArea", has_text="is open in JupyterLab's side area").wait_for()
+        panel = page.locator(".jupyterlab-sidecar .ygpt-panel")
+        panel.locator(".ygpt-assistant .ygpt-bubble", has_text="Albert Einstein was a theoretical physicist").wait_for()
+        assert page.locator(".jp-Notebook .ygpt-panel").count() == 0  # beside the notebook, not in it
+
+        panel.locator(".ygpt-input textarea").fill(SECOND)
+        panel.locator("button", has_text="Send").click()
+        panel.locator(".ygpt-assistant .ygpt-bubble",
+                      has_text="Einstein's most important discoveries include").wait_for()
+        panel.locator(".ygpt-totals", has_text="2 turns").wait_for()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "panel-side.png"))

@@ -8,6 +8,7 @@ reply comes through the real client and the unmodified SDK from the ``ygpt_serve
 from __future__ import annotations
 
 import html
+import sys
 import time
 
 import comm
@@ -356,3 +357,15 @@ def test_a_panel_send_uses_the_reply_cache_like_a_cell(shell, ygpt_server, tmp_p
         assert len(completions(ygpt_server)) == 1
     finally:
         panel.close()
+
+
+def test_panel_side_without_sidecar_says_what_to_install(shell, monkeypatch):
+    from cellrun import assert_clear_error
+    from conftest import cell
+
+    from ygpt_magic.errors import SidecarMissing
+
+    monkeypatch.setitem(sys.modules, "sidecar", None)  # as if it were not installed
+    run = cell(shell, "%ygpt panel --side")
+    assert_clear_error(run, "pip install sidecar", "--side", "reload", error_type=SidecarMissing)
+    assert not run.displays

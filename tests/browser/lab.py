@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -20,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
+SERVER_CONFIG = Path(__file__).resolve().parents[2] / "jupyter-config" / "jupyter_server_config.d" / "ygpt_magic.json"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -94,6 +96,10 @@ class Lab:
         tracker = Path(self._env["JUPYTERLAB_SETTINGS_DIR"]) / "@jupyterlab" / "notebook-extension"
         tracker.mkdir(parents=True, exist_ok=True)
         (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+        # The package's server extension, as installing it enables it (pyproject.toml's shared-data).
+        server_d = Path(self._env["JUPYTER_CONFIG_DIR"]) / "jupyter_server_config.d"
+        server_d.mkdir(parents=True, exist_ok=True)
+        shutil.copy(SERVER_CONFIG, server_d)
         command = [
             sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
             f"--port={self.port}", "--ServerApp.port_retries=0",

@@ -56,6 +56,7 @@ from .work import (
     NoChatEndpoint,
     ReplyNotValid,
     SchemaError,
+    SidecarMissing,
     ToolError,
     ToolRoundsExceeded,
 )
@@ -67,6 +68,6 @@ __all__ = [
     "InternalError", "InterpolationError", "MessageTooLarge", "ModelNotFound", "NoChatEndpoint",
     "NotebookError", "NothingToFix", "OptionError", "PermissionDenied", "QuotaExceeded", "ReplyNotValid",
     "RequestRejected", "SchemaError", "ServerFailed", "ServerGaveUp", "ServerTimeout",
-    "ServerUnavailable", "StreamBroken", "StreamStalled", "ToolError", "ToolRoundsExceeded",
+    "ServerUnavailable", "SidecarMissing", "StreamBroken", "StreamStalled", "ToolError", "ToolRoundsExceeded",
     "UnknownChat", "YGptError",
 ]

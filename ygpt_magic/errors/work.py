@@ -51,6 +51,18 @@ class DataExtraMissing(YGptError):
         )
 
 
+class SidecarMissing(YGptError):
+    """``%ygpt panel --side`` puts the panel in JupyterLab's side area with the sidecar widget."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "%ygpt panel --side needs the sidecar package (jupyter-widgets' side-area widget), which "
+            "is not installed in this environment. Install it where JupyterLab and the kernel run "
+            "(pip install sidecar, or the side extra: pip install -e '.[side]' in a clone), reload "
+            "the JupyterLab page and run the cell again; %ygpt panel without --side works as it is."
+        )
+
+
 class DatasetRejected(YGptError):
     """The service refused the uploaded rows (dataset validation): nothing was started."""
 

@@ -2,8 +2,9 @@
 
 ``panel`` assembles it and sends through ``exchange.run_exchange`` like a cell; ``controls`` binds
 the option bar to the chat; ``transcript`` draws the turns; ``live`` carries a streaming reply to
-every panel on its chat; ``style`` holds the CSS and the class helper. It observes and edits the
-session, never keeps a copy. ipywidgets is imported only when a panel is asked for.
+every panel on its chat; ``style`` holds the CSS and the class helper; ``saved`` is the transcript
+a saved notebook keeps once the widget is gone. It observes and edits the session, never keeps
+a copy. ipywidgets is imported only when a panel is asked for.
 """
 
 from .panel import ChatPanel, show_panel

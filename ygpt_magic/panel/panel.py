@@ -9,7 +9,7 @@ Send runs ``exchange.run_exchange`` on a background thread (the kernel stays fre
 :class:`~ygpt_magic.panel.live.PanelRenderer`; Stop cancels the stream, or abandons a tool function
 still running (tools/background.py); errors become one line in the panel. The look is in
 ``style``, the transcript in ``transcript``, the option bar in ``controls``, the reply in flight
-in ``live``.
+in ``live``, and what a saved notebook keeps of the panel in ``saved``.
 
 ``ChatPanel`` *is* the widget (an ``ipywidgets.VBox``): display it, or return it from a cell.
 """
@@ -30,11 +30,13 @@ from ..chat import Chat, ChatEvent, ChatSession, Turn, files, planning, short_mo
 from ..errors import YGptError
 from ..exchange import run_exchange
 from ..render import RENDER_INTERVAL
+from ..saving import LIVE_ONLY
 from ..tools.background import abandonable
 from ..words import counted
 from . import live as panel_live
 from . import style as panel_style
 from .controls import Controls
+from .saved import saved_bundle
 from .style import close_tree, styled
 from .transcript import Bubbles, Transcript
 
@@ -93,6 +95,8 @@ class ChatPanel(widgets.VBox):
         self._message = ""  # the status line's sticky text: an error, or where an export went
         self._live: tuple[panel_live.LiveReply, Callable[[], None]] | None = None
         self._thread: threading.Thread | None = None
+        self._saved: list[Any] = []  # display handles of the saved views beside this panel
+        self._saved_view: dict[str, str] = {}
 
         self.transcript = Transcript(self._reply_bundle)
         self.controls = Controls(session, lambda: self._name, self.switch, self._error, settings,
@@ -136,6 +140,21 @@ class ChatPanel(widgets.VBox):
         """The text/plain fallback shown where widgets do not render (GitHub, nbconvert, nbval)."""
         turns = counted(len(self._session.chat(self._name).turns), "turn")
         return f"ygpt panel · chat '{self._name}' · {turns} (live in JupyterLab)"
+
+    def _ipython_display_(self) -> None:
+        """In a kernel: the saved view (kept up to date), then the widget marked live-only, so a
+        notebook saved and reopened later shows the transcript (saving.py, panel/saved.py).
+        Elsewhere (a terminal) only the widget's text line."""
+        from IPython import get_ipython
+        from IPython.display import display
+
+        view = self._repr_mimebundle_()
+        if getattr(get_ipython(), "kernel", None) is None:
+            display(view, raw=True)
+            return
+        with self._lock:
+            self._saved.append(display(self._saved_now(), raw=True, display_id=True))
+        display(view, raw=True, metadata=LIVE_ONLY)
 
     @property
     def chat_name(self) -> str:
@@ -261,6 +280,7 @@ class ChatPanel(widgets.VBox):
             live = panel_live.live_reply(self._session, self._name)
             self._follow(live)
             self.transcript.show(chat)
+            self._update_saved()
             busy = self._session.is_busy(self._name) or live is not None
             self.controls.show(chat, busy)
             self._show_state(chat, live, busy)
@@ -313,6 +333,21 @@ class ChatPanel(widgets.VBox):
         message = _error_line(live.error) if live is not None and live.state == "failed" else self._message
         status = " · ".join(part for part in (activity, message) if part)
         self.status.value = status
+
+    def _saved_now(self) -> dict[str, str]:
+        command = "%ygpt panel" if self._follow_current else f"%ygpt panel --chat {self._name}"
+        chat = self._session.chats[self._name]
+        self._saved_view = saved_bundle(self._name, chat.system or "", self.transcript.exchanges(), command)
+        return self._saved_view
+
+    def _update_saved(self) -> None:
+        """Bring the saved views up to date when what they show changed (a recorded turn, a reset)."""
+        if not self._saved:
+            return
+        before = self._saved_view
+        if self._saved_now() != before:
+            for handle in self._saved:
+                handle.update(self._saved_view, raw=True)
 
     def _settings_changed(self, _change: Any) -> None:
         self._redraw()

@@ -138,6 +138,8 @@ CSS = """
 .ygpt-panel .ygpt-compose .widget-button { border-radius: 8px; }
 .ygpt-panel .ygpt-buttons { gap: 4px; }
 .ygpt-panel .ygpt-hint { color: var(--ygpt-muted); font-size: var(--jp-ui-font-size0, 11px); padding: 0 12px 6px 12px; }
+/* the saved view beside a live panel (panel/saved.py) shows only once the widget is gone */
+.jp-OutputArea:has(.ygpt-panel) > .jp-OutputArea-child:has(.ygpt-saved) { display: none; }
 """
 
 # The keydown hook: installed once per page, on the capture phase so it runs before ipywidgets'

@@ -52,8 +52,9 @@ class Bubbles:
 
     def __init__(self, prompt: str, reply: Bundle | None = None) -> None:
         self.prompt = prompt
+        self.shown = (prompt_bundle(prompt), reply or {})  # what the bubbles hold (panel/saved.py)
         self.reply = _bubble(reply)
-        user = styled(widgets.VBox([_bubble(prompt_bundle(prompt))]), "ygpt-col")
+        user = styled(widgets.VBox([_bubble(self.shown[0])]), "ygpt-col")
         assistant = styled(widgets.VBox([self.reply]), "ygpt-col")
         self.widget = styled(
             widgets.VBox(
@@ -67,6 +68,7 @@ class Bubbles:
 
     def show_reply(self, bundle: Bundle | None) -> None:
         """Replace the reply bubble's content (one trait assignment: safe from any thread)."""
+        self.shown = (self.shown[0], bundle or {})
         self.reply.outputs = _outputs(bundle)
 
     def close(self) -> None:
@@ -117,6 +119,10 @@ class Transcript:
         if len(rows) == (1 if chat.system else 0):
             rows.append(self._empty)
         self._log.children = tuple(rows)
+
+    def exchanges(self) -> list[tuple[Bundle, Bundle]]:
+        """(prompt, reply) bundles of the recorded turns drawn, in order: the saved view's text."""
+        return [bubbles.shown for _, bubbles in self._drawn.values()]
 
     def _draw(self, turn: Turn, chat: Chat, last: bool) -> Bubbles:
         if last and self.live is not None and self.live.prompt == turn.prompt:

@@ -49,6 +49,7 @@ _TAGS = frozenset({
     "details", "summary", "span", "div",
 })
 _ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"style"}, "td": {"style"}}
+_CLASS = re.compile(r"ygpt-[a-z-]+")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 
 
@@ -122,6 +123,14 @@ def details(summary: str, body: str) -> str:
 def page(*blocks: str) -> str:
     """HTML blocks from this module, joined and cleaned: what an output's ``text/html`` holds."""
     return clean("\n".join(block for block in blocks if block))
+
+
+def marked(css_class: str, page_html: str) -> str:
+    """A cleaned page in a ``div`` of one of this package's own classes (a name written here,
+    never text from anyone), so the package's CSS can find it."""
+    if not _CLASS.fullmatch(css_class):
+        raise ValueError(f"not a class name of this package: {css_class!r}")
+    return f'<div class="{css_class}">{page_html}</div>'
 
 
 def bundle(*blocks: str, plain: str) -> dict[str, str]:

@@ -76,9 +76,9 @@ def collect(record: BatchRecord, client: Any, memo: RowMemo, poll_interval: floa
     try:
         if not wait(client, record.task_id, progress, poll_interval):
             progress.close()
-            print(f"Stopped waiting; batch job {record.task_id} goes on in the cloud. "
-                  f"%ygpt batch attach {record.task_id} --out {out or 'VAR'} collects its answers "
-                  f"when it is done, %ygpt batch cancel {record.task_id} stops it.")
+            progress.report(f"Stopped waiting; batch job {record.task_id} goes on in the cloud. "
+                            f"%ygpt batch attach {record.task_id} --out {out or 'VAR'} collects its "
+                            f"answers when it is done, %ygpt batch cancel {record.task_id} stops it.")
             return finish(record.state, record.tally, out, record.task_id, quiet=True)
         outcome = client.batch.outcome(record.task_id, record.requests)
         if not outcome.answered and outcome.status != "COMPLETED":
@@ -89,7 +89,7 @@ def collect(record: BatchRecord, client: Any, memo: RowMemo, poll_interval: floa
         _apply(record, outcome, memo, progress)
     finally:
         progress.close()
-    return finish(record.state, record.tally, out, record.task_id)
+    return finish(record.state, record.tally, out, record.task_id, progress=progress)
 
 
 def attach(task_id: str, *, jobs: dict[str, BatchRecord], client: Any, memo: RowMemo,

@@ -6,11 +6,18 @@ redraw, so the postfix is rebuilt at most every ``INTERVAL`` seconds and tqdm's 
 ``mininterval`` throttles the bar: 100,000 rows do not mean 100,000 redraws. The summary
 (answered, failed by reason, tokens in/out, wall time, rows/s) is plain text, the same in a
 notebook, a terminal and a test.
+
+In Jupyter the widget bar lives only while the run does: the widget dies with the kernel, and a
+saved notebook reopened later would show "Error displaying widget: model not found" where the
+bar was, or its fallback text frozen at ``0%|``. So the bar is displayed under a display id and,
+when the run ends, that output is replaced by plain text: the bar's final line, then the summary
+(``report``). What the notebook stores is the summary, readable in every frontend.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -112,16 +119,27 @@ class Tally:
                 f"only those; the answered rows are reused.")
 
 
+def _is_widget(bar_class: type) -> bool:
+    """Whether ``tqdm.auto`` chose the ipywidgets bar (it imports tqdm.notebook when it does)."""
+    notebook = sys.modules.get("tqdm.notebook")
+    return notebook is not None and issubclass(bar_class, notebook.tqdm_notebook)
+
+
 class Progress:
-    """The bar for one run: ``advance`` per row (cheap), ``status`` for a batch job's state."""
+    """The bar for one run: ``advance`` per row (cheap), ``status`` for a batch job's state,
+    ``close`` when the rows are done, ``report`` for the lines that stay in its place."""
 
     def __init__(self, tally: Tally, *, desc: str) -> None:
         from tqdm.auto import tqdm
 
         self.tally = tally
+        widget = _is_widget(tqdm)
         self._bar = tqdm(total=tally.total, initial=tally.reused, desc=desc, unit="row",
-                         mininterval=INTERVAL, smoothing=0.1, dynamic_ncols=True)
+                         mininterval=INTERVAL, smoothing=0.1, dynamic_ncols=True,
+                         **({"display": False} if widget else {}))
+        self._handle = _show(self._bar.container) if widget else None
         self._status = ""
+        self._closed = False
         self._last = 0.0
         self._pending = 0
 
@@ -156,5 +174,34 @@ class Progress:
         self.tick(force=True)
 
     def close(self) -> None:
+        """End the bar (again: nothing); a widget bar becomes its final line as text, so none
+        outlives the run."""
+        if self._closed:
+            return
+        self._closed = True
         self.tick(force=True)
         self._bar.close()
+        if self._handle is not None:
+            bar = self._bar
+            self._replace(bar.format_meter(**{**bar.format_dict, "ncols": None}))
+            for widget in (bar.container, *bar.container.children):
+                widget.close()
+
+    def report(self, text: str) -> None:
+        """Show ``text`` (the summary, what to do next) where the bar was, or below it in a
+        terminal, whose bar is its own text."""
+        if self._handle is None:
+            print(text)
+        else:
+            self._replace(text)
+
+    def _replace(self, text: str) -> None:
+        if self._handle is not None:  # a widget bar was shown (Jupyter), under this display id
+            self._handle.update({"text/plain": text}, raw=True)
+
+
+def _show(container: object):
+    """Display the widget bar under a display id, so ``report`` can replace it."""
+    from IPython.display import display
+
+    return display(container, display_id=True)

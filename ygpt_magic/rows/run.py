@@ -183,9 +183,10 @@ def recorder(plans: RowPlanner, cache: Any) -> Callable[[list[dict], Any], None]
 
 
 def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, tally: Tally,
-              concurrency: int, cache: Any = None) -> None:
+              concurrency: int, cache: Any = None) -> Progress:
     """Send the pending rows and keep each answer as it arrives (in the memo, and in the reply
-    ``cache`` when there is one); Ctrl-C stops sending."""
+    ``cache`` when there is one); Ctrl-C stops sending. Returns the closed bar, for the summary
+    to take its place."""
     def requests() -> Iterator[tuple[int, list[dict], RequestOptions]]:
         for position in state.pending:
             plan = plans.plan(position, checked=False)
@@ -209,6 +210,7 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
             _collect(job.results(), state, memo, tally, progress, record, spent)
     finally:
         progress.close()
+    return progress
 
 
 def _collect(results, state: RowState, memo: RowMemo, tally: Tally, progress: Progress,
@@ -239,8 +241,9 @@ def _collect(results, state: RowState, memo: RowMemo, tally: Tally, progress: Pr
 
 
 def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None = None,
-           quiet: bool = False) -> MapRun:
-    """The run's results in the rows' shape, its summary printed (unless ``quiet``)."""
+           quiet: bool = False, progress: Progress | None = None) -> MapRun:
+    """The run's results in the rows' shape, its summary shown (unless ``quiet``) where the
+    ``progress`` bar was, or printed when there was none."""
     rows = state.rows
     tally.settle(a for p, a in enumerate(state.answers) if p not in state.reused)
     summary = tally.summary()
@@ -249,9 +252,8 @@ def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None =
         advice += (f" _ygpt.errors is keyed by row position, as {rows.name}.iloc reads them: "
                    f"the index of {rows.name} repeats labels.")
     if not quiet:
-        print(summary)
-        if advice:
-            print(advice)
+        text = f"{summary}\n{advice}" if advice else summary
+        (print if progress is None else progress.report)(text)
     return MapRun(results=state.results(out),
                   errors={rows.labels[p]: line for p, line in sorted(state.errors.items())},
                   usage=tally.usage, answered=tally.answered, reused=tally.reused,
@@ -268,6 +270,7 @@ def run_map(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
                       namespace=namespace, expand=expand)
     tally = Tally(total=len(plans.rows))
     state = plan_rows(plans, memo, endpoint, tally, cache)
+    progress = None
     if state.pending:
-        send_rows(plans, state, memo, get_client(), tally, cell.concurrency, cache)
-    return finish(state, tally, cell.out)
+        progress = send_rows(plans, state, memo, get_client(), tally, cell.concurrency, cache)
+    return finish(state, tally, cell.out, progress=progress)

@@ -1,0 +1,53 @@
+"""A notebook saved and reopened later, in a real browser: JupyterLab, headless Chromium.
+
+The user runs a ``--map`` cell and opens the panel, saves, and comes back another day: the page
+is loaded again with a new kernel and nothing run. Widgets died with the old kernel; the notebook
+must show what they showed (the bar's summary, the chat's transcript with how to reopen the
+panel), never "Error displaying widget: model not found".
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_browser import FIRST, lab_page, sync_playwright  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.slow
+
+CELLS = ["%load_ext ygpt_magic",
+         "fruits = ['apple', 'pear', 'plum']",
+         "%%ygpt --map fruits --out answers\nTranslate to French: {item}",
+         f"%%ygpt\n{FIRST}",
+         "%ygpt panel"]
+REPLY = "Albert Einstein was a theoretical physicist"
+REOPEN = "Run %ygpt panel to open it again"
+
+
+def test_a_reopened_notebook_shows_the_bar_summary_and_the_transcript_not_a_widget_error(
+        sync_playwright, tmp_path):
+    with lab_page(sync_playwright, tmp_path, CELLS) as (lab, page):
+        cells = page.locator(".jp-Notebook .jp-Cell")
+        cells.nth(2).locator(".jp-OutputArea", has_text="✓ 3 answered").wait_for()
+        panel = page.locator(".ygpt-panel")
+        panel.locator(".ygpt-assistant .ygpt-bubble", has_text=REPLY).wait_for()
+        page.wait_for_timeout(500)  # the saved view's last update
+        assert page.locator(".ygpt-saved").count() == 1 and not page.locator(".ygpt-saved").is_visible()
+
+        page.keyboard.press("Control+s")
+        saved = tmp_path / "story.ipynb"
+        page.wait_for_function("() => !document.querySelector('.jp-mod-dirty')")
+        stored = json.loads(saved.read_text())["cells"][4]["outputs"]
+        assert len(stored) == 1 and REOPEN in "".join(stored[0]["data"]["text/plain"]), stored
+
+        for kernel in lab._api("GET", "/api/kernels"):
+            lab._api("DELETE", f"/api/kernels/{kernel['id']}")
+        page.reload()
+        page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()  # a new kernel, nothing run
+        page.wait_for_timeout(2000)  # the widget manager has restored what it could by now
+        text = page.locator(".jp-Notebook").inner_text()
+        assert "Error displaying widget" not in text, text
+        assert "✓ 3 answered" in cells.nth(2).inner_text() and "0%|" not in text
+        view = page.locator(".ygpt-saved")
+        assert view.is_visible()
+        assert REOPEN in view.inner_text() and FIRST in view.inner_text() and REPLY in view.inner_text()

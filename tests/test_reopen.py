@@ -1,0 +1,74 @@
+"""What a saved notebook keeps of the live widgets: a real kernel (nbclient) runs the cells
+against the in-kernel local server, and the test reads the outputs a reopened notebook would show.
+
+A widget lives only as long as its kernel: a stored widget view is "Error displaying widget:
+model not found" in JupyterLab and a frozen fallback text (``0%|``) everywhere else. The
+browser side of the story (JupyterLab, a reload with a new kernel) is tests/test_browser_reopen.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from ygpt_magic.saving import drop_live_outputs, is_live_only
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parent.parent
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
+def executed(cells: list[str], folder: Path) -> list[list[dict]]:
+    """Each cell's outputs after a real kernel ran them all, as the notebook stores them."""
+    nbclient = pytest.importorskip("nbclient")
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("YC_", "YGPT_"))}
+    env.update(YGPT_ENDPOINT="local", YC_API_KEY="dummy-key-for-the-local-server",
+               YC_FOLDER_ID="local-folder", PYTHONPATH=str(ROOT))
+    nbclient.NotebookClient(notebook, timeout=90, kernel_name="python3",
+                            resources={"metadata": {"path": str(folder)}}).execute(env=env)
+    return [json.loads(json.dumps(cell.outputs)) for cell in notebook.cells]
+
+
+def shown(outputs: list[dict]) -> str:
+    """What a reader of the stored outputs sees as text."""
+    texts = [o.get("text", "") for o in outputs if o["output_type"] == "stream"]
+    texts += [o["data"].get("text/plain", "") for o in outputs if "data" in o]
+    return "\n".join(texts)
+
+
+def test_a_map_bar_is_stored_as_its_summary_not_as_a_widget(tmp_path):
+    cells = ["%load_ext ygpt_magic",
+             "fruits = ['apple', 'pear', 'plum']",
+             "%%ygpt --map fruits --out answers\nTranslate to French: {item}"]
+    outputs = executed(cells, tmp_path)[2]
+    assert not [o for o in outputs if WIDGET in o.get("data", {})], outputs
+    text = shown(outputs)
+    assert "✓ 3 answered" in text and "rows/s" in text, text
+    assert "0%|" not in text, text
+
+
+def test_a_panel_is_stored_beside_a_saved_view_of_its_transcript(tmp_path):
+    cells = ["%load_ext ygpt_magic",
+             "%%ygpt\nHi! What fields of science did Albert Einstein study?",
+             "%ygpt panel"]
+    outputs = executed(cells, tmp_path)[2]
+    saved, live = outputs
+    assert WIDGET not in saved["data"] and 'class="ygpt-saved"' in saved["data"]["text/html"]
+    for text in (saved["data"]["text/html"], saved["data"]["text/plain"]):
+        assert "What fields of science did Albert Einstein study?" in text
+        assert "Albert Einstein was a theoretical physicist" in text
+        assert "Saved view of chat 'default' (1 turn)" in text and "Run %ygpt panel to open it again" in text
+    assert WIDGET in live["data"] and is_live_only(live)
+    assert drop_live_outputs_of(outputs) == [saved]
+
+
+def drop_live_outputs_of(outputs: list[dict]) -> list[dict]:
+    model = {"type": "notebook", "content": {"cells": [{"cell_type": "code", "outputs": outputs}]}}
+    drop_live_outputs(model)
+    return model["content"]["cells"][0]["outputs"]

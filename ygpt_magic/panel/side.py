@@ -1,0 +1,31 @@
+"""``%ygpt panel --side``: the panel in JupyterLab's side area, beside the notebook.
+
+In a cell's output the panel scrolls away with the notebook. jupyter-widgets' ``sidecar`` is an
+Output widget that JupyterLab draws in its side area; the panel's widget view goes into it (not
+through ``display``, which would also show the saved view meant for a cell, panel/saved.py).
+Nothing of it is stored in the notebook, so a reopened notebook has no widget to miss there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..errors import SidecarMissing
+from .panel import ChatPanel
+
+
+def beside() -> Callable[[ChatPanel], str]:
+    """How to show a panel in a new side-area tab (it returns the line the cell shows); checked
+    before the panel is built, so a missing sidecar builds no widget for nothing."""
+    try:
+        from sidecar import Sidecar
+    except ImportError:
+        raise SidecarMissing() from None
+
+    def show(panel: ChatPanel) -> str:
+        side = Sidecar(title=f"ygpt · {panel.chat_name}")
+        side.outputs = ({"output_type": "display_data", "data": panel._repr_mimebundle_(), "metadata": {}},)
+        return (f"The panel for chat '{panel.chat_name}' is open in JupyterLab's side area "
+                f"(run %ygpt panel --side again to reopen it).")
+
+    return show
