@@ -40,13 +40,17 @@ class Terminal:
         self.child.expect_exact(f"In [{self.count}]: ")
         self.count += 1
 
-    def run(self, *lines: str) -> list[tuple[float, str]]:
+    def run(self, *lines: str, interrupt_at: str | None = None) -> list[tuple[float, str]]:
         """Type a cell (a cell magic ends with blank lines, as a user ends it) and return every
-        piece it printed with the seconds since Enter, up to the next prompt."""
+        piece it printed with the seconds since Enter, up to the next prompt; press Ctrl-C once
+        ``interrupt_at`` is printed."""
         ending = "\r\r\r" if lines[0].startswith("%%") else "\r"
         self.child.send("\r".join(lines) + ending)
         start, pieces, prompt = time.monotonic(), [], f"In [{self.count}]: "
-        while not "".join(piece for _, piece in pieces).endswith(prompt):
+        while not (printed := "".join(piece for _, piece in pieces)).endswith(prompt):
+            if interrupt_at is not None and interrupt_at in printed:
+                self.child.sendintr()
+                interrupt_at = None
             pieces.append((time.monotonic() - start, self.child.read_nonblocking(65536, timeout=30)))
         self.count += 1
         return pieces
@@ -121,3 +125,18 @@ def test_a_tool_call_shows_its_arguments_and_result_above_the_reply(terminal):
     assert shown.index("result:\n        three sales, 240 units", call) > call
     assert shown.index("The north region had **3 sales**", call) > call
     assert FOOTER.search(shown[call:]) and "⏳" not in shown
+
+
+def test_ctrl_c_keeps_the_text_printed_so_far_and_marks_it_once(terminal, ygpt_server):
+    ygpt_server.faults.latency(0.2)
+    shown = screen(terminal.run("%%ygpt", "Summarise {df}", interrupt_at="Summarise DataFrame"))
+    partial = shown[shown.index(NOTE) + len(NOTE):shown.index("⏹")].strip()
+    assert partial.count("Summarise DataFrame") == 1 and not partial.endswith("unclear.")
+    assert "⏹ interrupted — not added to the chat\n" in shown and shown.count("⏹") == 1
+
+
+def test_code_and_json_formats_are_printed_once_in_their_final_form(terminal):
+    for flags in ("--format code", "--format json"):
+        shown = screen(terminal.run(f"%%ygpt {flags} --once", "Tell me about cats"))
+        assert shown.count("Tell me about cats") == 2, shown  # the cell typed, and the reply once
+        assert FOOTER.search(shown) and "⏳" not in shown

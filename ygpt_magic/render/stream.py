@@ -169,6 +169,8 @@ class StreamRenderer:
         if self._done or not text:
             return
         self._text = text
+        if self._screen is not None and self.fmt not in _PRINTED_AS_STREAMED:
+            return  # printed once, in its final form; the waiting line stays until then
         size = len(text)
         if size < self._shown:  # the stream started over (a retry): show it at once
             self._sent = 0
@@ -387,6 +389,10 @@ def _json(reply: Reply, notes: list[str]) -> Bundle:
         bundle["application/json"] = value
     return bundle
 
+
+#: Formats whose final plain form is the streamed text with the footer under it. A terminal cannot
+#: take back what it printed, so the others (code, json) are printed once, when they are final.
+_PRINTED_AS_STREAMED = ("markdown", "text")
 
 _FINAL: dict[str, Callable[[Reply, list[str]], Bundle]] = {
     "markdown": _markdown, "text": _text, "json": _json,
