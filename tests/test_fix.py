@@ -4,6 +4,7 @@ code in a new cell below; the chat untouched; the instruction visible and settab
 from __future__ import annotations
 
 import json
+import textwrap
 
 import pytest
 from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error
@@ -41,7 +42,8 @@ def test_fix_sends_the_source_and_error_in_prompt_mode(shell, magics, ygpt_serve
     assert f'File "Cell In[{define}]", line 2, in mean' in user
     assert user.endswith("ZeroDivisionError: division by zero\n```")
     assert magics.session.to_dict() == before  # the chat is untouched
-    assert result.plain.startswith(shell.user_ns["_ygpt"].text)  # streamed into the cell like any reply
+    reply = shell.user_ns["_ygpt"]
+    assert f"\n\n{reply.text}\n\n" in result.plain and result.plain.endswith(reply.summary())  # like any reply
 
 
 def test_fix_n_and_extra_instructions_as_written(shell, ygpt_server):
@@ -74,7 +76,7 @@ def test_a_fix_without_code_says_no_cell_was_inserted_and_why(shell, ygpt_server
     assert result.ok, result.shown
     assert shell.rl_next_input is None
     note = "no code block in the reply; nothing was put into a new cell"
-    assert result.plain.endswith(note)
+    assert result.plain.endswith(f"{note}\n\n{shell.user_ns['_ygpt'].summary()}")
     reply = shell.user_ns["_ygpt"]
     assert result.page.index(reply.text.split()[0]) < result.page.index(note) < result.page.index("tokens")
 
@@ -116,9 +118,8 @@ def test_fix_dry_run_shows_the_exact_messages_and_sends_nothing(shell, magics, y
     failing_cells(shell)
     result = cell(shell, "%ygpt fix --dry-run")
     assert result.ok and not completions(ygpt_server)
-    shown = json.loads(result.plain[result.plain.index("\n[") + 1:])
-    assert shown[0] == {"role": "system", "text": magics.fix_instruction}
-    assert "ZeroDivisionError: division by zero" in shown[1]["text"]
+    assert "system:\n" + textwrap.indent(magics.fix_instruction, "    ") + "\n\nuser:\n" in result.plain
+    assert "\n    ZeroDivisionError: division by zero\n" in result.plain
 
 
 def test_the_instruction_is_a_setting(shell, ygpt_server):

@@ -162,7 +162,7 @@ def test_dry_run_shows_the_exact_messages_and_tokens_and_sends_nothing(shell, yg
     assert completions(ygpt_server) == []
     [tokenize] = [r for r in ygpt_server.requests if r.method == "TokenizeCompletion"]
     assert len(tokenize.messages) == 4 and "4 messages" in result.plain
-    assert '"text": "And now this"' in result.plain and "Nothing was sent" in result.plain
+    assert result.plain.endswith("\n\nuser:\n    And now this") and "Nothing was sent" in result.plain
     assert "tokens by the tokenizer API" in result.plain
     assert len(magics.session.chats["default"].turns) == 1
 

@@ -95,7 +95,8 @@ def test_one_handle_waiting_line_then_streamed_text_then_final_markdown():
         "text/html": "<p><sub>↺ Re-ran this cell: its previous turn was dropped from chat 'default'.</sub></p>"
                      "\n<p>Être ou ne pas être, <em>telle</em> est la question.</p>\n\n"
                      "<p><sub>yandexgpt · 23.10.2025 · 26 → 317 tokens · 1.4 s</sub></p>",
-        "text/plain": "Être ou ne pas être, *telle* est la question.",
+        "text/plain": "↺ Re-ran this cell: its previous turn was dropped from chat 'default'.\n\n"
+                      f"Être ou ne pas être, *telle* est la question.\n\n{FOOTER}",
     }
     assert r.updates == len(screen.bundles) == 4
 
@@ -107,7 +108,7 @@ def test_updates_are_throttled_to_about_ten_a_second_and_the_final_text_is_exact
     stream(r, clock, words, step=0.01)  # 300 chunks in 3 seconds
     r.finish(reply(words[-1]))
     assert 20 <= r.updates <= 10 * 3 + 2
-    assert screen.last["text/plain"] == words[-1]
+    assert screen.last["text/plain"] == f"{words[-1]}\n\n{FOOTER}"
 
 
 def test_a_stream_that_starts_over_shows_the_latest_text_never_both():
@@ -231,7 +232,7 @@ def test_code_format_shows_only_the_code_blocks():
     r.finish(reply(text))
     assert screen.shown() == f"print('hi')\necho ```\n{FOOTER}"
     assert screen.last["text/html"].count("<pre>") == 2
-    assert screen.last["text/plain"] == "print('hi')\n\necho ```"
+    assert screen.last["text/plain"] == f"print('hi')\n\necho ```\n\n{FOOTER}"
     assert extract_code(text) == "print('hi')\n\necho ```"
     assert extract_code("x = 1\n") == "", "prose is never taken for code"
 
@@ -245,7 +246,7 @@ def test_code_format_without_code_shows_the_reply_and_a_note(fills_cell, note):
     r.start()
     r.finish(reply("I need more detail: *which* language?"))
     assert screen.shown() == f"I need more detail: which language?\n{note}\n{FOOTER}"
-    assert screen.last["text/plain"] == f"I need more detail: *which* language?\n\n{note}"
+    assert screen.last["text/plain"] == f"I need more detail: *which* language?\n\n{note}\n\n{FOOTER}"
 
 
 @pytest.mark.parametrize("text, block", [
@@ -262,7 +263,7 @@ def test_a_json_reply_in_markdown_is_a_pretty_json_block(text, block):
     r.finish(reply(text))
     assert screen.shown() == f"{block}\n{FOOTER}"
     assert screen.last["text/html"].count("<pre>") == 1
-    assert screen.last["text/plain"] == text
+    assert screen.last["text/plain"] == f"{text}\n\n{FOOTER}"
 
 
 @pytest.mark.parametrize("text, expected", [

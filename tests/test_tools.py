@@ -253,7 +253,7 @@ def test_panel_sends_use_the_chats_tools_and_show_the_calls(tools_shell, tool_se
 def test_dry_run_shows_the_declarations_and_sends_nothing(tools_shell, tool_server):
     result = cell(tools_shell, "%%ygpt --dry-run --tools get_sales --tool-choice required\nHow did the north do?")
     assert result.ok, result.message
-    assert '"tools": [' in result.plain and '"description": "Sales rows of one region."' in result.plain
+    assert "\n\ntools:\n    [\n" in result.plain and '"description": "Sales rows of one region."' in result.plain
     assert completions(tool_server) == [] and tools_shell.user_ns["calls"] == []
 
 

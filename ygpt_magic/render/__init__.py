@@ -2,8 +2,9 @@
 
 ``stream`` holds the StreamRenderer (one display handle per cell, throttled updates, one final
 render, the footer) and the other displays a request makes (dry runs, errors); ``inert`` the one
-rule every rich output follows (Markdown renders, HTML in it never runs); ``markdown`` the
-helpers that pull code out of a reply. It is imported
+rule every rich output follows (Markdown renders, HTML in it never runs); ``plain`` the text
+forms of messages and tool calls; ``terminal`` how a reply is printed in plain IPython in a
+terminal; ``markdown`` the helpers that pull code out of a reply. It is imported
 with the first request, not with ``%load_ext``.
 """
 

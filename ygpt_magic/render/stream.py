@@ -11,6 +11,10 @@ Outputs must read well in JupyterLab and on GitHub, and be deterministic for nbv
 seconds in the footer, which always read ``N.N s``. Every rich form is HTML made by ``inert``:
 the reply's Markdown renders, the HTML in it never runs (see inert.py for why and how).
 
+In plain IPython in a terminal a display cannot change once printed, so the renderer prints there
+through a ``terminal.Typewriter`` instead of a display handle: every form is then plain text, and
+only what is new at its end is printed (see terminal.py).
+
 An error's message is printed by IPython (or the panel's status line) right under the output, so
 the output never repeats it: it keeps the partial text with a short mark, or clears the waiting
 line when nothing had arrived.
@@ -26,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from ..cache import provenance
 from ..chat.pictures import PICTURE_TOKENS
 from ..chat.values import Reply, counted
-from . import inert
+from . import inert, plain, terminal
 from . import tools as tool_lines
 from .markdown import code_blocks, extract_code, fenced
 
@@ -73,11 +77,17 @@ def dry_run(plan: Plan, tokens: int, extras: dict[str, Any] | None = None) -> Bu
     head = (f"Dry run ({where}, model {plan.options.model}): {counted(len(plan.messages), 'message')}, "
             f"{counted(tokens, 'token')} by the tokenizer API{cost}. Nothing was sent.")
     sent: Any = {"messages": plan.messages, **extras} if extras else plan.messages
-    # A picture shows as its description: its bytes would fill the screen.
-    body = json.dumps(sent, ensure_ascii=False, indent=2, default=lambda p: p.info.describe())
+    body = json.dumps(sent, ensure_ascii=False, indent=2, default=_described)
+    lines = [plain.messages(plan.messages, _described),
+             *(plain.labelled(name, plain.structure(value)) for name, value in (extras or {}).items())]
     notes = plan.notes()
     return inert.bundle(*map(inert.quiet, notes), inert.bold(head),
-                        inert.markdown(fenced(body, "json")), plain="\n".join([*notes, head, body]))
+                        inert.markdown(fenced(body, "json")), plain=_join("\n".join([*notes, head]), *lines))
+
+
+def _described(picture: Any) -> str:
+    """A picture as its description: its bytes would fill the screen."""
+    return picture.info.describe()
 
 
 class StreamRenderer:
@@ -115,6 +125,8 @@ class StreamRenderer:
         self.updates = 0  # display messages sent: the first display and every update
         self._display = display
         self._handle: Any = None
+        # plain IPython in a terminal: printed as it comes instead of displayed (see terminal.py)
+        self._screen = terminal.Typewriter() if display is None and terminal.active() else None
         self._notes: list[str] = []
         self._text = ""
         self._shown = 0  # length of the text on screen
@@ -157,17 +169,23 @@ class StreamRenderer:
         if self._done or not text:
             return
         self._text = text
+        if self._screen is not None and self.fmt not in _PRINTED_AS_STREAMED:
+            return  # printed once, in its final form; the waiting line stays until then
         size = len(text)
         if size < self._shown:  # the stream started over (a retry): show it at once
             self._sent = 0
-        elif self._shown and self.clock() - self._last < self.interval:
-            return
-        elif self.cost_ratio is not None and \
-                self._sent + size > self.cost_ratio * size + self.cost_allowance:
+        elif self._screen is None and self._throttled(size):
             return
         self._sent += size
         self._shown = size
-        self._show(self._streaming(fenced(text, "json") if self._json_fence else text))
+        self._show(self._streaming(fenced(text, "json") if self._json_fence and self._screen is None else text))
+
+    def _throttled(self, size: int) -> bool:
+        """Whether an update of ``size`` characters must wait: too soon after the last one, or
+        over the byte budget. A terminal prints only the new characters, so it never waits."""
+        if self._shown and self.clock() - self._last < self.interval:
+            return True
+        return self.cost_ratio is not None and self._sent + size > self.cost_ratio * size + self.cost_allowance
 
     def tool_running(self, line: str) -> None:
         """A tool call has started: its line shows, marked as running, unless another one was
@@ -184,10 +202,11 @@ class StreamRenderer:
         looks exactly like the one recorded (nbval compares them output by output)."""
         self._running = None
         line = tool_lines.line(call)
-        self._tools.append((tool_lines.details(call, line), line))
+        self._tools.append((tool_lines.details(call, line), tool_lines.plain(call, line)))
         if self.calls_apart and not self._done:
             self._show({HTML: "", "text/plain": ""})
-            self._handle, self._tools = None, []
+            self._end_output()
+            self._tools = []
         self._waiting_line = True
 
     def note(self, line: str) -> None:
@@ -248,8 +267,8 @@ class StreamRenderer:
 
     def _streaming(self, body: str, quiet: bool = False) -> Bundle:
         """A bundle while streaming: one mimetype only, to halve the bytes of each update
-        (``body`` is Markdown, or a line shown as written when ``quiet``)."""
-        if self.fmt in ("markdown", "code"):
+        (``body`` is Markdown, or a line shown as written when ``quiet``); plain in a terminal."""
+        if self.fmt in ("markdown", "code") and self._screen is None:
             return {HTML: _html(*map(inert.quiet, self._notes),
                                 inert.quiet(body) if quiet else inert.markdown(body))}
         return {"text/plain": _join(*self._notes, body)}
@@ -276,6 +295,16 @@ class StreamRenderer:
     def _show(self, bundle: Bundle, metadata: dict | None = None) -> None:
         self._waiting_line = self._showing_wait = False  # whatever shows now replaces it
         bundle = self._with_tools(bundle)
+        if self._screen is not None:  # the terminal's stand-in for the display handle
+            self._handle = self._screen
+            self._screen.show(bundle.get("text/plain", ""))
+        else:
+            self._display_bundle(bundle, metadata)
+        self.updates += 1
+        self._last = self.clock()
+
+    def _display_bundle(self, bundle: Bundle, metadata: dict | None) -> None:
+        """The bundle into the cell's output: its first display, or an update of it."""
         if HTML in bundle:  # built from inert's pieces; cleaned once, as the last step
             bundle = {**bundle, HTML: inert.clean(bundle[HTML])}
         extra = {"metadata": metadata} if metadata else {}
@@ -288,13 +317,19 @@ class StreamRenderer:
             self._handle = display(bundle, raw=True, display_id=True, **extra)
         else:
             self._handle.update(bundle, raw=True, **extra)
-        self.updates += 1
-        self._last = self.clock()
+
+    def _end_output(self) -> None:
+        """What shows now stays as it is; the next show starts a new output under it."""
+        self._handle = None
+        if self._screen is not None:
+            self._screen.end()
 
     def _final(self, bundle: Bundle, metadata: dict | None = None) -> None:
         if not self._done:
             self._show(bundle, metadata)
             self._done = True
+            if self._screen is not None:
+                self._screen.end()
 
 
 def _join(*parts: str) -> str:
@@ -311,7 +346,7 @@ def _markdown(reply: Reply, notes: list[str], after: str = "", body: str | None 
     return {
         HTML: _html(*map(inert.quiet, notes), body or inert.markdown(reply.text),
                     inert.quiet(after) if after else "", inert.quiet(reply.summary())),
-        "text/plain": _join(reply.text, after),
+        "text/plain": _join(*notes, reply.text, after, reply.summary()),
     }
 
 
@@ -337,12 +372,12 @@ def _code(reply: Reply, notes: list[str], no_code: str = NO_CODE) -> Bundle:
         return {
             HTML: _html(*map(inert.quiet, notes), inert.markdown(reply.text), inert.quiet(no_code),
                         inert.quiet(reply.summary())),
-            "text/plain": _join(reply.text, no_code),
+            "text/plain": _join(*notes, reply.text, no_code, reply.summary()),
         }
     shown = inert.markdown(_join(*(fenced(code, language) for language, code in blocks)))
     return {
         HTML: _html(*map(inert.quiet, notes), shown, inert.quiet(reply.summary())),
-        "text/plain": extract_code(reply.text),
+        "text/plain": _join(*notes, extract_code(reply.text), reply.summary()),
     }
 
 
@@ -361,6 +396,10 @@ def _json(reply: Reply, notes: list[str], after: str = "") -> Bundle:
         bundle["application/json"] = value
     return bundle
 
+
+#: Formats whose final plain form is the streamed text with the footer under it. A terminal cannot
+#: take back what it printed, so the others (code, json) are printed once, when they are final.
+_PRINTED_AS_STREAMED = ("markdown", "text")
 
 _FINAL: dict[str, Callable[[Reply, list[str], str], Bundle]] = {
     "markdown": _markdown, "text": _text, "json": _json,

@@ -13,6 +13,7 @@ import json
 from ..chat.tooluse import ToolCall
 from ..words import short
 from . import inert
+from . import plain as plain_forms
 from .markdown import fenced
 
 
@@ -34,3 +35,9 @@ def details(call: ToolCall, summary: str) -> str:
     arguments = json.dumps(call.arguments, ensure_ascii=False, indent=2)
     return inert.details(summary, inert.markdown(
         f"arguments:\n\n{fenced(arguments, 'json')}\n\nresult:\n\n{fenced(call.result)}"))
+
+
+def plain(call: ToolCall, summary: str) -> str:
+    """The call's ``summary`` over its labelled arguments and result, as real lines (a terminal's
+    form of :func:`details`: it folds nothing away)."""
+    return plain_forms.tool_call(summary, call.arguments, call.result)

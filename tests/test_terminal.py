@@ -1,0 +1,142 @@
+"""Plain IPython in a terminal, as a user runs it: the real ``ipython`` in a pseudo-terminal,
+talking to the local server over loopback, typed into line by line.
+
+A terminal prints a display once and can never change it, so what it shows is what was printed:
+the test reads the raw bytes, keeps when each piece arrived, and replays the line erasures to
+get the screen a person reads.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pexpect
+import pytest
+from conftest import CREDENTIAL_ENV, TEST_FOLDER, TEST_KEY
+
+import ygpt_magic
+from ygpt_magic.render.terminal import ERASE_LINE
+
+REPO = Path(ygpt_magic.__file__).resolve().parents[1]
+FOOTER = re.compile(r"yandexgpt · [^\n]*? · \d+ → \d+ tokens · \d+\.\d s")
+NOTE = "{df}: DataFrame 200 × 5, sent as 20 rows"
+WAITING = "⏳ waiting for yandexgpt…"
+
+
+class Terminal:
+    """``ipython`` in a pseudo-terminal: type a cell, read what it prints and when."""
+
+    def __init__(self, child: pexpect.spawn) -> None:
+        self.child = child
+        self.count = 1
+        self.prompt()
+
+    def prompt(self) -> None:
+        self.child.expect_exact(f"In [{self.count}]: ")
+        self.count += 1
+
+    def run(self, *lines: str, interrupt_at: str | None = None) -> list[tuple[float, str]]:
+        """Type a cell (a cell magic ends with blank lines, as a user ends it) and return every
+        piece it printed with the seconds since Enter, up to the next prompt; press Ctrl-C once
+        ``interrupt_at`` is printed."""
+        ending = "\r\r\r" if lines[0].startswith("%%") else "\r"
+        self.child.send("\r".join(lines) + ending)
+        start, pieces, prompt = time.monotonic(), [], f"In [{self.count}]: "
+        while not (printed := "".join(piece for _, piece in pieces)).endswith(prompt):
+            if interrupt_at is not None and interrupt_at in printed:
+                self.child.sendintr()
+                interrupt_at = None
+            pieces.append((time.monotonic() - start, self.child.read_nonblocking(65536, timeout=30)))
+        self.count += 1
+        return pieces
+
+
+def screen(pieces: list[tuple[float, str]]) -> str:
+    """What the terminal shows once the pieces are printed: each line erasure applied, without
+    the continuation prompts of the cell typed."""
+    shown = ""
+    for _, piece in pieces:
+        for index, part in enumerate(piece.replace("\r\n", "\n").split(ERASE_LINE)):
+            if index:
+                shown = shown[: shown.rfind("\n") + 1]
+            shown += part
+    return shown.replace("   ...: ", "")
+
+
+def first(pieces: list[tuple[float, str]], text: str) -> float:
+    """When ``text`` was first on screen (seconds since Enter)."""
+    for index, (seconds, _) in enumerate(pieces):
+        if text in "".join(piece for _, piece in pieces[: index + 1]):
+            return seconds
+    raise AssertionError(f"{text!r} never printed:\n{screen(pieces)}")
+
+
+@pytest.fixture
+def terminal(ygpt_server, tmp_path) -> Iterator[Terminal]:
+    """``ipython`` in a 200-column pseudo-terminal with the extension loaded, connected to the
+    local server; a DataFrame ``df`` of 200 rows and 5 columns in its namespace."""
+    env = {name: value for name, value in os.environ.items() if name not in CREDENTIAL_ENV}
+    env.update(PYTHONPATH=str(REPO), IPYTHONDIR=str(tmp_path), YC_API_KEY=TEST_KEY,
+               YC_FOLDER_ID=TEST_FOLDER, YGPT_ENDPOINT=ygpt_server.address, YGPT_INSECURE="1")
+    child = pexpect.spawn(sys.executable, ["-m", "IPython", "--no-banner", "--colors=nocolor", "--simple-prompt"],
+                          env=env, encoding="utf-8", dimensions=(50, 200), timeout=30)
+    try:
+        shell = Terminal(child)
+        shell.run("%load_ext ygpt_magic")
+        shell.run("import pandas as pd; df = pd.DataFrame({c: range(200) for c in 'abcde'})")
+        yield shell
+    finally:
+        child.sendline("exit")
+        child.expect(pexpect.EOF)
+
+
+def test_a_slow_streamed_reply_appears_as_it_arrives_with_its_note_and_footer(terminal, ygpt_server):
+    ygpt_server.faults.latency(0.2)  # before every chunk: about 4 s for the whole reply
+    pieces = terminal.run("%%ygpt", "Summarise {df}")
+    shown = screen(pieces)
+    lines = shown.split("\n")
+    reply = lines[lines.index(NOTE) + 2]
+    assert first(pieces, NOTE) <= first(pieces, WAITING) < first(pieces, reply[:12])
+    assert WAITING not in shown  # erased when the text came
+    assert first(pieces, reply[:12]) + 1.0 < first(pieces, "tokens ·")  # the text came as it was written
+    footer = next(line for line in lines if FOOTER.fullmatch(line))
+    assert lines.index(footer) > lines.index(reply) and "\\n" not in shown
+
+
+def test_dry_run_prints_each_message_as_its_own_lines(terminal, ygpt_server):
+    shown = screen(terminal.run("%%ygpt --dry-run", "Summarise {df}", "in two lines"))
+    assert NOTE in shown and "Nothing was sent." in shown
+    assert "user:\n    Summarise DataFrame: 200 rows × 5 columns\n" in shown
+    assert "\n    | 199 | 199 | 199 | 199 | 199 | 199 |\n" in shown
+    assert "    in two lines\n" in shown and "\\n" not in shown
+    assert ygpt_server.requests == [] or all(r.method.startswith("Tokenize") for r in ygpt_server.requests)
+
+
+def test_a_tool_call_shows_its_arguments_and_result_above_the_reply(terminal):
+    terminal.run("def get_sales(region: str) -> str:", "    return 'three sales, 240 units'", "")
+    shown = screen(terminal.run("%%ygpt --tools get_sales", "How did the north region do?"))
+    call = shown.index('🔧 get_sales(region="north") →')
+    assert shown.index('arguments:\n        {\n          "region": "north"\n        }', call) > call
+    assert shown.index("result:\n        three sales, 240 units", call) > call
+    assert shown.index("The north region had **3 sales**", call) > call
+    assert FOOTER.search(shown[call:]) and "⏳" not in shown
+
+
+def test_ctrl_c_keeps_the_text_printed_so_far_and_marks_it_once(terminal, ygpt_server):
+    ygpt_server.faults.latency(0.2)
+    shown = screen(terminal.run("%%ygpt", "Summarise {df}", interrupt_at="Summarise DataFrame"))
+    partial = shown[shown.index(NOTE) + len(NOTE):shown.index("⏹")].strip()
+    assert partial.count("Summarise DataFrame") == 1 and not partial.endswith("unclear.")
+    assert "⏹ interrupted — not added to the chat\n" in shown and shown.count("⏹") == 1
+
+
+def test_code_and_json_formats_are_printed_once_in_their_final_form(terminal):
+    for flags in ("--format code", "--format json"):
+        shown = screen(terminal.run(f"%%ygpt {flags} --once", "Tell me about cats"))
+        assert shown.count("Tell me about cats") == 2, shown  # the cell typed, and the reply once
+        assert FOOTER.search(shown) and "⏳" not in shown

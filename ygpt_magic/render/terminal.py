@@ -1,0 +1,95 @@
+"""A reply in plain IPython in a terminal: printed as it arrives, since display updates cannot be.
+
+In a terminal, IPython prints each display's ``text/plain`` once and can never change it, so
+updating a display would print the whole text again each time (and an update that carries only
+HTML prints nothing: a streamed reply stayed blank until its end). A :class:`Typewriter` takes the
+place of the display handle instead: it is given each new plain form of the output and prints
+only what changed at its end: the new text of a reply, the footer under it, a mark after it. A
+line that is replaced (the waiting line) is erased and written anew; a form that cannot be
+reached by erasing the last line starts a new block under the old one, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable
+
+#: What the terminal understands as "erase the line the cursor is on and go to its start".
+ERASE_LINE = "\r\033[2K"
+
+
+def active() -> bool:
+    """True when the running shell is IPython's terminal one (``ipython`` in a terminal). Its
+    module is imported only by that shell, so a kernel never pays for importing it here."""
+    module = sys.modules.get("IPython.terminal.interactiveshell")
+    if module is None:
+        return False
+    from IPython import get_ipython
+
+    return isinstance(get_ipython(), module.TerminalInteractiveShell)
+
+
+class Typewriter:
+    """One output of a cell in a terminal: successive plain forms, printed as differences.
+
+    It stands in for the display handle (``show`` for ``update``). The cursor stays at the end
+    of the current form, so the next one can go on from there; :meth:`end` closes the output
+    with a newline."""
+
+    def __init__(self, write: Callable[[str], object] | None = None, erasable: bool | None = None) -> None:
+        self._write = write or _stdout
+        # erasing needs a terminal: piped into a file the escape would only be noise
+        self._erasable = sys.stdout.isatty() if erasable is None else erasable
+        self._form = ""  # the plain form on screen, from the start of this output
+        self._open = False  # something of this output is on screen, with no newline after it
+
+    def show(self, form: str) -> None:
+        """Make the screen read ``form``, printing as little as possible."""
+        self._write(self._change(form))
+        self._form = form
+        self._open = bool(form)
+
+    def end(self) -> None:
+        """The output is complete: the next output (or IPython's prompt) starts on a new line."""
+        if self._open:
+            self._write("\n")
+        self._form, self._open = "", False
+
+    def _change(self, form: str) -> str:
+        """What to print to turn the current form into ``form``."""
+        old = self._form
+        if form.startswith(old):  # the usual case: more text, or the footer under it
+            return form[len(old):]
+        kept = _common_prefix(old, form)
+        line_start = old.rfind("\n", 0, kept) + 1
+        if self._erasable and "\n" not in old[kept:] and \
+                len(old) - line_start < shutil.get_terminal_size().columns:
+            return ERASE_LINE + form[line_start:]
+        overlap = _overlap(old, form)
+        if overlap:
+            return form[overlap:]
+        return "\n\n" + form if form else "\n"
+
+
+def _stdout(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def _common_prefix(first: str, second: str) -> int:
+    size = min(len(first), len(second))
+    index = 0
+    while index < size and first[index] == second[index]:
+        index += 1
+    return index
+
+
+def _overlap(old: str, form: str) -> int:
+    """The longest head of ``form``, up to one of its blocks' ends, that the screen already
+    ends with (a partial reply with its mark under it, when the notes above it are dropped)."""
+    ends = [index for index in range(len(form)) if form.startswith("\n\n", index)]
+    for end in reversed(ends):
+        if old.endswith(form[:end]):
+            return end
+    return 0
