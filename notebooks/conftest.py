@@ -6,7 +6,10 @@ nbclient apply those updates; nbval 0.11 drops them ("unhandled iopub msg") and 
 first "waiting…" frame with the stored final reply. This plugin wraps nbval's kernel so that, per
 executed cell, every output from the first display with an id onwards is held back, updates are
 applied to the held displays, and the cell's outputs are released, final, when the kernel goes
-idle. nbval then sees exactly the outputs nbclient stores. It changes nothing outside nbval.
+idle. nbval then sees exactly the outputs nbclient stores. An output only a running kernel can
+draw (the panel's widget, marked live-only) is left out, as Jupyter leaves it out of a saved
+notebook (ygpt_magic/saving.py) and the demo out of the stored tutorials. It changes nothing
+outside nbval.
 
 It also gives the notebooks' kernels the tutorials' environment (the local server and its
 placeholders), so the suite passes whatever YC_* variables the shell running it has.
@@ -25,6 +28,7 @@ from typing import Any
 from nbval.kernel import RunningKernel
 
 from ygpt_magic.demo import local_environment
+from ygpt_magic.saving import is_live_only
 
 _plain_get_message = RunningKernel.get_message
 
@@ -39,6 +43,8 @@ class _DisplayBuffer:
     def feed(self, msg: dict[str, Any]) -> None:
         parent = msg["parent_header"].get("msg_id", "")
         kind = msg["msg_type"]
+        if kind == "display_data" and is_live_only(msg["content"]):
+            return  # not in the stored notebook either: Jupyter saves without it (ygpt_magic/saving.py)
         if kind == "update_display_data":
             self._apply_update(msg)
         elif kind == "status" and msg["content"].get("execution_state") == "idle":

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -71,6 +72,10 @@ def _nbval(folder: Path, *names: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=600)
 
 
+#: a reply's footer, its last paragraph: `yandexgpt · … · 12 → 34 tokens · 0.5 s` (or `· cached · …`)
+FOOTER = re.compile(r"\n\n[^\n]* · [^\n]* → [^\n]*$")
+
+
 def _replies(path: Path) -> list[str]:
     """The plain text of every %%ygpt reply in a notebook without its footer (which says
     `cached` when replayed); dry runs left out."""
@@ -78,7 +83,7 @@ def _replies(path: Path) -> list[str]:
     for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
         source = "".join(cell.get("source", ""))
         if cell["cell_type"] == "code" and source.startswith("%%ygpt") and "--dry-run" not in source:
-            texts += ["".join(o["data"]["text/plain"]).split("\n\nyandexgpt · ")[0]
+            texts += [FOOTER.sub("", "".join(o["data"]["text/plain"]))
                       for o in cell.get("outputs", [])
                       if o.get("output_type") == "display_data"]
     return texts

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .client.credentials import LOCAL_DUMMY_KEY
+from .saving import drop_live_outputs
 from .words import counted
 
 _REPO_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -138,6 +139,8 @@ def execute(path: Path, *, timeout: int = 180):
         on_cell_executed=read_sent,
     )
     client.execute()
+    # as Jupyter saves it (saving.py): the panel's widget needs a running kernel, its saved view stays
+    drop_live_outputs({"type": "notebook", "content": notebook})
     return notebook, sent
 
 
