@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 SCRIPTS = {
-    "cell_overhead": ["1. per-cell overhead"],
+    "cell_overhead": ["1. per-cell overhead", "1b. main-thread CPU per cell"],
     "load_time": ["2. extension load"],
     "streaming_cost": ["3a. streaming", "3b. streaming"],
     "history_scaling": ["4a. history", "4b. history"],

@@ -116,6 +116,7 @@ def test_serve_tls_lets_an_unchanged_sdk_script_in_through_environment_variables
     (["--http-port", "99999"], "argument --http-port: 99999 is not a port"),
     (["--proxy-port", "-1"], "argument --proxy-port: -1 is not a port"),
     (["--latency", "nan"], "argument --latency: nan is not a number of seconds"),
+    (["--first-chunk-latency", "-1"], "argument --first-chunk-latency: -1 is not a number of seconds"),
     (["--operation-delay", "-1"], "argument --operation-delay: -1 is not a number of seconds"),
     (["--batch-row-delay", "inf"], "argument --batch-row-delay: inf is not a number of seconds"),
     (["--stall-seconds", "-0.5"], "argument --stall-seconds: -0.5 is not a number of seconds"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import re
@@ -17,6 +18,7 @@ with warnings.catch_warnings():
     from yandex_cloud_ml_sdk.exceptions import AioRpcError
     from yandex_cloud_ml_sdk.retry import NoRetryPolicy, RetryPolicy
 
+from ygpt_magic.emulator.main import add_serve_arguments, apply_fault_flags
 from ygpt_magic.emulator.testing import sdk_kwargs
 
 PROMPT = "Hi! What fields of science did Albert Einstein study?"
@@ -88,6 +90,24 @@ def test_latency_is_added_before_every_chunk(ygpt_server):
     started = time.perf_counter()
     model.run(PROMPT)
     assert time.perf_counter() - started < 0.2
+
+
+def _chunk_times(model) -> list[float]:
+    """Seconds from the request to each chunk of a streamed answer."""
+    started = time.perf_counter()
+    return [time.perf_counter() - started for _ in model.run_stream(PROMPT)]
+
+
+def test_the_serve_flags_set_a_first_chunk_latency_apart_from_the_later_chunks(ygpt_server):
+    parser = argparse.ArgumentParser()
+    add_serve_arguments(parser)
+    apply_fault_flags(ygpt_server.faults, parser.parse_args(["--first-chunk-latency", "0.3", "--latency", "0.01"]))
+    times = _chunk_times(model_for(ygpt_server))
+    gaps = sorted(later - earlier for earlier, later in zip(times, times[1:]))
+    assert len(times) >= 3 and times[0] >= 0.3 and times[-1] >= 0.3 + len(gaps) * 0.01
+    assert gaps[len(gaps) // 2] < 0.15   # the later chunks keep their own pace
+    ygpt_server.faults.clear()
+    assert _chunk_times(model_for(ygpt_server))[0] < 0.2
 
 
 def test_unknown_status_names_are_refused_at_once(ygpt_server):

@@ -3,6 +3,8 @@
 Tests of the client and the magics need the failures a real network and a busy cloud produce
 (latency, UNAVAILABLE, a stream cut halfway, a stall) and need them exactly when they ask. The
 test thread sets faults; the server's event loop reads them, so every access holds a lock.
+Benchmarks need the cloud's pace rather than a failure: ``CLOUD_LIKE`` is its first-chunk and
+per-chunk latency, so overheads are judged against the time a user actually waits.
 """
 
 from __future__ import annotations
@@ -31,15 +33,27 @@ class _StreamFault:
     seconds: float = 0.0
 
 
+#: the cloud's pace, as ``(first chunk, each later chunk)`` seconds: the first chunk of a
+#: YandexGPT answer arrives after about 100 ms, the next ones about 20 ms apart
+CLOUD_LIKE = (0.1, 0.02)
+
+
 @dataclass(frozen=True)
 class StreamPlan:
     """What faults apply to one Completion call, taken when the call starts."""
 
     latency: float = 0.0
+    first_latency: float | None = None
     break_after: int | None = None
     break_code: grpc.StatusCode = grpc.StatusCode.UNAVAILABLE
     stall_after: int | None = None
     stall_seconds: float = 0.0
+
+    def delay(self, chunk: int) -> float:
+        """Seconds to wait before response number ``chunk`` (0 is the first) leaves."""
+        if chunk == 0 and self.first_latency is not None:
+            return self.first_latency
+        return self.latency
 
 
 class Faults:
@@ -48,6 +62,7 @@ class Faults:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._latency = 0.0
+        self._first_latency: float | None = None
         self._failures: list[_Failure] = []
         self._breaks: list[_StreamFault] = []
         self._stalls: list[_StreamFault] = []
@@ -58,6 +73,15 @@ class Faults:
             raise ValueError("Latency must be zero or more seconds.")
         with self._lock:
             self._latency = float(seconds_per_chunk)
+
+    def first_chunk_latency(self, seconds: float) -> None:
+        """Wait this long before the first response message instead of the per-chunk latency,
+        until clear(): ``first_chunk_latency(0.1)`` with ``latency(0.02)`` answers at the cloud's
+        pace (``CLOUD_LIKE``), where the first chunk is slower than the ones after it."""
+        if seconds < 0:
+            raise ValueError("Latency must be zero or more seconds.")
+        with self._lock:
+            self._first_latency = float(seconds)
 
     def fail_next(
         self,
@@ -92,6 +116,7 @@ class Faults:
         """Remove every fault (the pytest fixture calls this before each test)."""
         with self._lock:
             self._latency = 0.0
+            self._first_latency = None
             self._failures.clear()
             self._breaks.clear()
             self._stalls.clear()
@@ -110,13 +135,14 @@ class Faults:
     def take_stream_plan(self) -> StreamPlan:
         """The latency, break and stall one Completion call gets (consumes one-shot faults)."""
         with self._lock:
-            if not (self._latency or self._breaks or self._stalls):
+            if not (self._latency or self._first_latency is not None or self._breaks or self._stalls):
                 return _NO_FAULTS
             broken = _take(self._breaks)
             stalled = _take(self._stalls)
-            latency = self._latency
+            latency, first_latency = self._latency, self._first_latency
         return StreamPlan(
             latency=latency,
+            first_latency=first_latency,
             break_after=broken.after if broken else None,
             break_code=broken.code if broken and broken.code else grpc.StatusCode.UNAVAILABLE,
             stall_after=stalled.after if stalled else None,

@@ -50,6 +50,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="do not log one line per request")
     faults = parser.add_argument_group("fault injection")
     faults.add_argument("--latency", type=seconds, default=0.0, metavar="SECONDS", help="delay before every chunk")
+    faults.add_argument("--first-chunk-latency", type=seconds, metavar="SECONDS",
+                        help="delay before the first chunk instead of --latency (the cloud's pace: "
+                             "--first-chunk-latency 0.1 --latency 0.02)")
     faults.add_argument("--fail-next", type=count, default=0, metavar="N", help="fail the first N calls")
     faults.add_argument("--fail-code", default="UNAVAILABLE", metavar="STATUS", help="gRPC status for --fail-next")
     faults.add_argument("--fail-method", default="Completion", metavar="METHOD",
@@ -66,6 +69,8 @@ def apply_fault_flags(faults: Faults, args: argparse.Namespace) -> None:
     """Set the faults the command line asked for (the same calls tests make)."""
     if args.latency:
         faults.latency(args.latency)
+    if args.first_chunk_latency is not None:
+        faults.first_chunk_latency(args.first_chunk_latency)
     if args.fail_next:
         faults.fail_next(args.fail_next, args.fail_code, method=args.fail_method)
     if args.break_after is not None:

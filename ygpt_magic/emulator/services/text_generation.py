@@ -1,7 +1,8 @@
 """TextGenerationService.Completion: the streamed (or single) completion, with injected faults.
 
-The fault plan is taken when the call starts: latency before each response, a break after K
-responses (the client sees K chunks, then the status), a stall after K responses.
+The fault plan is taken when the call starts: latency before each response (the first may
+have its own, as in the cloud), a break after K responses (the client sees K chunks, then the
+status), a stall after K responses.
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ async def completion_stream(state: EmulatorState, context, request,
                 await asyncio.sleep(plan.stall_seconds)
             if plan.break_after == call.chunks:
                 await call.abort(plan.break_code, f"Injected fault: the stream broke after {call.chunks} chunks.")
-            if plan.latency:
-                await asyncio.sleep(plan.latency)
+            if delay := plan.delay(call.chunks):
+                await asyncio.sleep(delay)
             yield item
             call.chunks += 1
         if plan.break_after is not None:   # K >= the reply's length: break at its end
