@@ -85,7 +85,9 @@ def scale_row(quick: bool) -> Row:
     rows = 2000 if quick else 100_000
     with server_process() as address:
         shell = connected_shell(address)
-        map_cell(shell, CONCURRENCY, "warm-up", CONCURRENCY)
+        # rows of its own: the kernel's memo keys rows like the reply cache (any HOST:PORT alike),
+        # so row 10a's warm-up rows would be reused here
+        map_cell(shell, CONCURRENCY, "scale warm-up", CONCURRENCY)
         before = rss_mb()
         wall = map_cell(shell, rows, "scale", CONCURRENCY)
         grown = peak_rss_mb() - before
