@@ -128,7 +128,22 @@ def test_rerunning_a_cell_in_jupyterlab_rewinds_the_chat(sync_playwright, tmp_pa
         cell.nth(3).locator(".jp-InputArea-editor").click()
         page.keyboard.press("Shift+Enter")
         cell.nth(3).locator(".jp-OutputArea", has_text="1 turn,").wait_for()
-        assert SECOND not in cell.nth(3).locator(".jp-OutputArea").inner_text()
+        history = cell.nth(3).locator(".jp-OutputArea").inner_text()
+        assert SECOND not in history
+        assert "user (In [5]):" in history, "labelled by the number JupyterLab shows on the cell"
+
+
+def test_a_json_tree_shows_its_footer_in_jupyterlab(sync_playwright, tmp_path):
+    """JupyterLab draws ``application/json`` (rank 0) ahead of every other form of a bundle, as
+    a tree with no room for a footer: the footer must be an output of its own, under the tree."""
+    cells = ["%load_ext ygpt_magic", "%%ygpt --json --format json\nGive me a city and a date"]
+    with notebook_page(sync_playwright, tmp_path, cells) as page:
+        area = page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".jp-OutputArea")
+        area.locator(".jp-RenderedJSON").wait_for()
+        area.locator(".jp-OutputArea-output", has_text="tokens").wait_for()
+        texts = area.locator(".jp-OutputArea-output").all_inner_texts()
+        assert "root" in texts[-2] and "tokens" not in texts[-2], texts
+        assert "tokens" in texts[-1] and "local server" in texts[-1], texts
 
 
 def test_panel_side_opens_the_panel_beside_the_notebook_and_sends_from_there(sync_playwright, tmp_path):

@@ -122,9 +122,28 @@ def test_history_shows_exactly_what_is_sent(shell, ygpt_server):
     plain = cell(shell, "%ygpt history").plain
     assert "Chat 'default': 1 turn, 3 messages" in plain
     assert "[system] Translate the text into French" in plain
-    assert f"[user] (cell c1) {HAMLET}" in plain
-    assert "[assistant] (cell c1) Être ou ne pas être" in plain
+    assert f"[user] (In [{shell.execution_count - 2}]) {HAMLET}" in plain
+    assert "[assistant] (In [" in plain and "c1" not in plain
     assert isinstance(cell(shell, "%ygpt history --chat nope").typed_error, UnknownChat)
+
+
+def test_history_labels_a_turn_with_the_number_its_cell_shows_now(shell, ygpt_server, tmp_path):
+    """A re-run cell shows its new number; a turn whose cell did not run here has no label."""
+    cell(shell, "%%ygpt\nFirst question", cell_id="c1")
+    cell(shell, "%%ygpt\nSecond question", cell_id="c2")
+    history = cell(shell, "%ygpt history")
+    asked = shell.execution_count - 2
+    assert f"[user] (In [{asked - 1}]) First question" in history.plain
+    assert f"[user] (In [{asked}]) Second question" in history.plain
+    cell(shell, "%%ygpt\nFirst question", cell_id="c1")  # re-run: the chat rewinds to before it
+    history = cell(shell, "%ygpt history")
+    assert f"[user] (In [{shell.execution_count - 2}]) First question" in history.plain
+    assert f"In [{shell.execution_count - 2}]" in history.page
+    saved = tmp_path / "elsewhere.json"  # as saved by another notebook, whose cells ran there
+    cell(shell, f"%ygpt save {saved}")
+    saved.write_text(saved.read_text().replace('"c1"', '"a-cell-of-another-notebook"'))
+    assert "Loaded 1 chat" in cell(shell, f"%ygpt load {saved}").plain
+    assert "[user] First question" in cell(shell, "%ygpt history").plain
 
 
 def test_chats_usage_and_reset(shell, ygpt_server, magics):

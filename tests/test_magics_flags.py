@@ -55,6 +55,15 @@ def test_json_flag_asks_for_a_json_object(shell, ygpt_server):
     assert any("application/json" in o["data"] for o in result.outputs)
 
 
+def test_a_json_tree_has_its_footer_in_an_output_under_it(shell, ygpt_server):
+    """JupyterLab draws the tree alone from the tree's bundle, so the footer is an output of
+    its own (what the browser shows: test_browser.py)."""
+    result = cell(shell, "%%ygpt --json --format json\nGive me a city and a date")
+    *_, tree, footer = result.displays
+    assert "application/json" in tree and "tokens" not in tree["text/plain"]
+    assert "application/json" not in footer and "tokens" in result.final == footer["text/plain"]
+
+
 @pytest.mark.parametrize("line, words", [
     ("-t 2", ["--temperature", "0 to 1"]),
     ("-t hot", ["--temperature", "'hot'"]),

@@ -271,12 +271,24 @@ def test_a_json_reply_in_markdown_is_a_pretty_json_block(text, block):
     ('```json\n[1, 2]\n```', [1, 2]),
 ])
 def test_json_format_gives_a_tree_and_pretty_text(text, expected):
+    """The tree and pretty text in one output; the notes above it and the footer under it in
+    outputs of their own (JupyterLab draws only the tree of the tree's bundle)."""
     r, screen, clock = renderer("json")
-    r.start()
+    r.start(["{df}: DataFrame 200 × 5, sent as 20 rows"])
     r.finish(reply(text))
-    assert screen.last["application/json"] == expected
-    assert screen.last["text/plain"].startswith(("{\n  ", "[\n  "))
-    assert screen.last["text/plain"].endswith("· 1.4 s")
+    notes, tree, footer = screen.bundles
+    assert visible(notes["text/html"]) == notes["text/plain"] == "{df}: DataFrame 200 × 5, sent as 20 rows"
+    assert tree["application/json"] == expected and set(tree) == {"application/json", "text/plain"}
+    assert tree["text/plain"].startswith(("{\n  ", "[\n  ")) and "1.4 s" not in tree["text/plain"]
+    assert visible(footer["text/html"]) == footer["text/plain"] == FOOTER
+    assert screen.handles == 3 and screen.metadata[1] is not None, "provenance rides with the tree"
+
+
+def test_the_panel_keeps_a_json_reply_in_one_bundle():
+    r, screen, clock = renderer("json", calls_apart=False)
+    r.finish(reply('{"city": "Paris"}'))
+    assert screen.handles == 1 and screen.last["application/json"] == {"city": "Paris"}
+    assert screen.last["text/plain"].endswith(FOOTER)
 
 
 def test_json_format_falls_back_to_text_with_a_note():

@@ -13,7 +13,9 @@ from .args import chat_arg, parse, subcommand
 def run(magics, line: str) -> None:
     """Show the messages the chat sends with its next cell.
 
-    The system message and the turns, in the order they are sent."""
+    The system message and the turns, in the order they are sent, each turn labelled with the
+    `In [N]` of the cell that asked when this session ran it (a cell id means nothing to a
+    reader)."""
     args = parse(run, line)
     chat = magics.session.chat(args.chat, create=False)
     messages = chat.messages()
@@ -25,7 +27,8 @@ def run(magics, line: str) -> None:
     sent = [(None, {"role": "system", "text": chat.system})] if chat.system else []
     sent += [(turn.cell_id, message) for turn in chat.turns for message in turn.messages()]
     for cell, message in sent:
-        where = f" (cell {cell})" if cell else ""
+        count = magics.cells.counts.get(cell) if cell else None
+        where = f" (In [{count}])" if count is not None else ""
         role, text = message_role(message), message_text(message)
         md.append(f"**{role}**{where}:\n\n{_quote(text)}\n")
         plain.append(f"[{role}]{where} {text}")

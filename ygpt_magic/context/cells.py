@@ -1,5 +1,8 @@
 """The notebook's cells by execution count (the N of `In [N]:`): source, output and error.
 
+It also keeps each cell id's latest count, so a chat turn (which keeps the id of the cell that
+asked) can be labelled `In [N]`, the number the notebook shows on that cell now.
+
 `{In[N]}`, `{Out[N]}`, `{Err[N]}` and `%ygpt fix` read them here. Sources come from IPython's
 raw input history (as written, magics included; `In` holds the translated Python), outputs from
 `Out`. Errors IPython does not keep, so :meth:`NotebookCells.record` (a ``post_run_cell`` hook)
@@ -40,6 +43,7 @@ class NotebookCells:
     def __init__(self, shell) -> None:
         self.shell = shell
         self.errors: dict[int, CellError] = {}
+        self.counts: dict[str, int] = {}  # cell id → the latest count it ran with
         self._numbered = False  # whether the cell running now gets a number (stored history)
 
     # -- the hooks -----------------------------------------------------------------------------
@@ -49,9 +53,13 @@ class NotebookCells:
         self._numbered = bool(getattr(info, "store_history", False))
 
     def record(self, result) -> None:
-        """``post_run_cell``: remember the user's error of a cell that has a number."""
+        """``post_run_cell``: remember the count of a cell that has a number and an id, and
+        the user's error of a cell that has a number."""
         error = result.error_in_exec or result.error_before_exec
         count = getattr(result, "execution_count", None)
+        cell_id = getattr(getattr(result, "info", None), "cell_id", None)
+        if count is not None and cell_id is not None:
+            self.counts[cell_id] = count
         if error is None or count is None or isinstance(error, (UsageError, KeyboardInterrupt)):
             return
         text = format_error(error, self._cell_name)

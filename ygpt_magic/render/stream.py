@@ -233,6 +233,9 @@ class StreamRenderer:
         if not self._tools and not self.updates:
             for call in reply.tool_calls:
                 self.tool_done(call)
+        if self.fmt == "json" and self._outputs_apart and (tree := _tree(reply)) is not None:
+            self._finish_tree(tree, reply)
+            return
         if self.fmt == "code":
             bundle = _code(reply, self._notes, NO_CODE_CELL if self.fills_cell else NO_CODE)
         elif self._json_fence:
@@ -240,6 +243,25 @@ class StreamRenderer:
         else:
             bundle = _FINAL[self.fmt](reply, self._notes, self._no_cell(reply))
         self._final(bundle, provenance.metadata(reply))
+
+    @property
+    def _outputs_apart(self) -> bool:
+        """Whether the reply may take several outputs: a cell's in Jupyter may, the panel's bubble
+        (``calls_apart`` off) holds one, and a terminal prints one plain form anyway."""
+        return self.calls_apart and self._screen is None
+
+    def _finish_tree(self, tree: Any, reply: Reply) -> None:
+        """A JSON reply as JupyterLab's tree between its notes and its footer, each in an
+        output of its own: JupyterLab shows ``application/json`` ahead of every other form in
+        the bundle (its JSON renderer ranks 0, HTML 50), and the tree has no room for lines of
+        ours, so inside the tree's bundle they would never show there."""
+        if self._notes:
+            self._show(_quiet(*self._notes))
+            self._end_output()
+        pretty = json.dumps(tree, ensure_ascii=False, indent=2)
+        self._show({"application/json": tree, "text/plain": pretty}, provenance.metadata(reply))
+        self._end_output()
+        self._final(_quiet(reply.summary()))
 
     def _no_cell(self, reply: Reply) -> str:
         """NO_CODE_CELL when the reply's code was to fill a new cell (``%ygpt fix``) and it has
@@ -340,6 +362,11 @@ def _html(*blocks: str) -> str:
     return "\n".join(block for block in blocks if block)
 
 
+def _quiet(*lines: str) -> Bundle:
+    """Lines of ours (notes, a footer) as an output of their own."""
+    return {HTML: _html(*map(inert.quiet, lines)), "text/plain": _join(*lines)}
+
+
 def _markdown(reply: Reply, notes: list[str], after: str = "", body: str | None = None) -> Bundle:
     """The reply as Markdown (``body``: its HTML when it is shown otherwise), ``after`` (a note
     about the reply) and the footer under it."""
@@ -352,8 +379,7 @@ def _markdown(reply: Reply, notes: list[str], after: str = "", body: str | None 
 
 def _json_block(text: str) -> str:
     """A ``--json`` reply as a json fence: pretty-printed when it parses, as sent when not."""
-    blocks = code_blocks(text)
-    source = blocks[0][1] if blocks else text
+    source = _json_source(text)
     try:
         source = json.dumps(json.loads(source), ensure_ascii=False, indent=2)
     except ValueError:
@@ -381,13 +407,27 @@ def _code(reply: Reply, notes: list[str], no_code: str = NO_CODE) -> Bundle:
     }
 
 
-def _json(reply: Reply, notes: list[str], after: str = "") -> Bundle:
-    """Parsed JSON for JupyterLab's viewer, pretty text for GitHub and consoles; a reply that
-    is not JSON is shown as text with a note saying so."""
-    blocks = code_blocks(reply.text)
-    source = blocks[0][1] if blocks else reply.text
+def _json_source(text: str) -> str:
+    """The JSON a reply holds: its first code block's, or the whole text when it has none."""
+    blocks = code_blocks(text)
+    return blocks[0][1] if blocks else text
+
+
+def _tree(reply: Reply) -> dict | list | None:
+    """The reply's JSON object or array (in a fence or not), None when it is not one."""
     try:
-        value = json.loads(source)
+        value = json.loads(_json_source(reply.text))
+    except ValueError:
+        return None
+    return value if isinstance(value, (dict, list)) else None
+
+
+def _json(reply: Reply, notes: list[str], after: str = "") -> Bundle:
+    """One bundle (the panel's, a terminal's): parsed JSON for a viewer, pretty text for consoles,
+    the footer in the text (a cell in Jupyter uses ``_finish_tree`` instead); a reply that
+    is not JSON is shown as text with a note saying so."""
+    try:
+        value = json.loads(_json_source(reply.text))
     except ValueError as error:
         return _text(reply, notes, after, f"⚠ The reply is not valid JSON ({error}); shown as text.")
     pretty = json.dumps(value, ensure_ascii=False, indent=2)
