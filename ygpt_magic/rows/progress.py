@@ -114,7 +114,7 @@ class Tally:
             tokens = self.usage.completion_tokens
             parts.append(f"{self.usage.input_tokens:,} → {tokens:,} {'token' if tokens == 1 else 'tokens'}")
         parts.append(f"{elapsed:.1f} s")
-        if self.answered or self.failed:
+        if self.answered:   # rows failed before sending (context too long) make no rate of their own
             parts.append(f"{self.rate(elapsed):,.0f} rows/s")
         return " · ".join(parts)
 
