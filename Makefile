@@ -10,11 +10,22 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: venv browser lint test test-fast demo bench docs package-check clean
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[test,docs]'
+# `make demo` installs only what the demo needs (the 'demo' extra: the tutorials' packages and a
+# kernel), so a fresh clone shows the product in a minute; everything else installs everything.
+DEMO_STAMP := $(VENV)/.demo-stamp
+PIP := $(PY) -m pip install -q --disable-pip-version-check
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PIP) -e '.[test,docs]'
 	touch $(STAMP)
+
+$(DEMO_STAMP): pyproject.toml | $(PY)
+	$(PIP) -e '.[demo]'
+	touch $(DEMO_STAMP)
 
 venv: $(STAMP)
 
@@ -48,7 +59,7 @@ test: $(STAMP) lint browser docs package-check
 test-fast: $(STAMP) lint
 	$(PY) -m pytest tests -m "not slow" $(DURATIONS)
 
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	YGPT_ENDPOINT=local $(VENV)/bin/ygpt-magic demo
 
 # The documentation site, into build/site. The reference pages are generated from the code's

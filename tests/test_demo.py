@@ -87,3 +87,20 @@ def test_no_notebooks_says_where_to_run_it(tmp_path):
     (tmp_path / "in").mkdir()
     result = _demo(tmp_path)
     assert result.returncode == 2 and "No notebooks found" in result.stderr
+
+
+def test_the_transcript_reads_clean_in_a_terminal(tmp_path):
+    """Notes, footers and a --map run print as a terminal shows them: no escaped Markdown
+    (``{Out\\[3\\]}``), no HTML (``<details>``, ``<sub>``), no bar left at ``0%|``."""
+    (tmp_path / "in").mkdir()
+    _notebook(tmp_path / "in", "clean", "%load_ext ygpt_magic", "x = 41", "x + 1",
+              "%%ygpt --once\nWhat is {Out[3]} in words?", "words = ['one', 'two']",
+              "%%ygpt --map words --out answers\nSpell {item}")
+    result = _demo(tmp_path)
+    assert result.returncode == 0, result.stderr
+    transcript = result.stdout
+    assert "ygpt ▸ {Out[3]}: the output of cell 3" in transcript, transcript
+    assert "yandexgpt · local server · " in transcript
+    assert "ygpt ▸ ✓ 2 answered · " in transcript and "rows/s" in transcript
+    for unreadable in ("\\[", "\\]", "<details", "<sub", "</", "0%|", "row/s]"):
+        assert unreadable not in transcript, (unreadable, transcript)

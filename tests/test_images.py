@@ -11,9 +11,12 @@ from __future__ import annotations
 import io
 import json
 import random
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import yaml
 from cellrun import assert_clean
 from conftest import cell
 from IPython.display import Image as IPythonImage
@@ -143,6 +146,56 @@ def test_the_scripted_reply_answers_over_the_chat_api(pics, ygpt_server):
     assert run.ok, run.message
     assert pics.user_ns["_ygpt"].text == entry["reply"]
     assert ygpt_server.requests[-1].images
+
+
+def test_the_footer_has_the_version_the_chat_api_reports_and_the_next_reply_its_own(pics, ygpt_server):
+    pics.user_ns["fig"], _ = chart()
+    run = cell(pics, f"%%ygpt --image fig --model {MODEL}\nWhat does this chart show?")
+    assert run.ok, run.message
+    assert f"{MODEL} · local server · unscripted · " in run.plain   # as over gRPC: where it came from
+    run = cell(pics, f"%%ygpt --model {MODEL}\nWhich point is highest?")
+    assert f"{MODEL} · local server · unscripted · " in run.plain
+    assert "23.10.2024" not in run.plain and "yandexgpt" not in run.plain   # not YandexGPT's version
+
+
+def test_a_cloud_answer_that_names_no_version_says_so_in_the_footer(pics, ygpt_server, recorded_cloud_chat):
+    """The cloud's chat API reports only ``gpt://gemma-3-27b-it/latest`` (its recorded answer to a
+    picture is served as it was): the footer says the version was not reported."""
+    pics.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure --http {recorded_cloud_chat}")
+    pics.user_ns["fig"], _ = chart()
+    run = cell(pics, f"%%ygpt --once --no-stream --image fig --model {MODEL}\nWhat is depicted in the following image")
+    assert run.ok, run.message
+    assert "LEGO Technic" in run.plain and f"{MODEL} · version not reported · " in run.plain
+    assert pics.user_ns["_ygpt"].model_version == "version not reported"
+
+
+@pytest.fixture
+def recorded_cloud_chat():
+    """A server that answers every chat request with the cloud's recorded answer, byte for byte."""
+    cassette = emulator_cassette("http_chat/test_multimodal.yaml")
+    body = cassette["interactions"][0]["response"]["body"]["string"].encode()
+
+    class Recorded(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorded)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/v1/"
+    server.shutdown()
+    server.server_close()
+
+
+def emulator_cassette(name: str) -> dict:
+    return yaml.safe_load((Path(emulator.__file__).parent / "cassettes" / name).read_text(encoding="utf-8"))
 
 
 # -- what the chat keeps -------------------------------------------------------------------------

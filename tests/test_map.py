@@ -3,6 +3,7 @@ local server; what the server received, what the user sees, what _ygpt and --out
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -241,3 +242,17 @@ def test_with_the_reply_cache_each_row_is_one_entry_and_a_new_kernel_sends_only_
     ygpt_server.requests.clear()
     assert cell(shell, "%%ygpt --map words --no-cache\nSpell {item}").ok   # the kernel's memo still counts
     assert completions(ygpt_server) == []
+
+
+def test_the_bar_and_the_summary_show_one_rate(shell, ygpt_server):
+    """Rows that fail count as finished in both (the bar reaches its total with them), and both
+    divide by the run's seconds: the bar's last rate, rounded, is the summary's."""
+    shell.user_ns["words"] = [f"word {i}" for i in range(12)]
+    ygpt_server.faults.latency(0.02)
+    ygpt_server.faults.fail_next(6, "INTERNAL", "the model broke on this row")
+    run = cell(shell, "%%ygpt --map words --concurrency 1\nSpell {item}")
+    assert run.ok, run.message
+    bar_rate = float(re.findall(r"([\d.]+)row/s", run.stderr)[-1])
+    summary_rate = int(re.search(r"([\d,]+) rows/s", run.stdout)[1].replace(",", ""))
+    assert "12/12" in run.stderr and "✗ 6 failed" in run.stdout
+    assert round(bar_rate) == summary_rate, (run.stderr, run.stdout)

@@ -12,7 +12,11 @@ same Chunks either way:
   per call naming that id, as the OpenAI-compatible API expects (it has no calls by name);
 - options: temperature, max tokens, JSON answers, reasoning (``reasoning_effort``);
 - results: the SDK yields the whole text so far, like the gRPC stream; the open models end with a
-  usage-only chunk (status ``USAGE``), which keeps the finished status and brings the counts.
+  usage-only chunk (status ``USAGE``), which keeps the finished status and brings the counts;
+- the model version: this API reports only the model's URI (``gpt://gemma-3-27b-it/latest``),
+  whose tail is the label asked for, not a version, so the footer says the version was not
+  reported, instead of showing nothing or another model's; a server that puts a version there
+  (the local server: ``.../local server · scripted``) has it shown.
 
 Where the API lives is the SDK's ``service_map["http_completions"]`` (client/loader.py): the
 cloud's default, the local server's HTTP side, or the address ``%ygpt connect --http`` gave.
@@ -26,6 +30,11 @@ from typing import Any
 
 from ..chat.values import RequestOptions
 from .models import configured
+
+#: what a reply's model version reads when the chat API named only a label
+UNREPORTED = "version not reported"
+#: the labels a model URI ends with, which name no particular version
+LABELS = frozenset({"latest", "rc", "deprecated"})
 
 
 def has_pictures(messages: list[dict]) -> bool:
@@ -85,3 +94,9 @@ def chunk_values(result: Any, previous: Any) -> tuple[str, str, Any]:
     if status == "USAGE" and previous is not None:
         return previous.text, previous.status, result.usage
     return result.text, status, result.usage
+
+
+def reported_version(model_uri: str) -> str:
+    """The model version a chat-API answer's ``model`` reports: the URI's tail unless it is a label."""
+    tail = model_uri.rpartition("/")[2]
+    return UNREPORTED if not tail or tail in LABELS else tail

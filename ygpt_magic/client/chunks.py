@@ -62,8 +62,8 @@ def grpc_chunk(result, previous: Chunk | None) -> Chunk:
 
 
 def chat_chunk(result, previous: Chunk | None) -> Chunk:
-    """Our Chunk from an SDK ChatModelResult (the chat API reports no model version)."""
+    """Our Chunk from an SDK ChatModelResult, with the version its ``model`` URI reports."""
     text, status, usage = chat_api.chunk_values(result, previous)
     if usage is None and previous is not None:
         usage = previous._sdk_usage
-    return Chunk(text, status, "", usage)
+    return Chunk(text, status, chat_api.reported_version(result.model), usage)

@@ -7,6 +7,12 @@ redraw, so the postfix is rebuilt at most every ``INTERVAL`` seconds and tqdm's 
 (answered, failed by reason, tokens in/out, wall time, rows/s) is plain text, the same in a
 notebook, a terminal and a test.
 
+The bar and the summary show one rate (``Tally.rate``): the rows this run finished, answered or
+failed (reused ones are not sent), over the seconds since the run started. tqdm's own rate is a
+moving average of recent rows from when the bar appeared, which read 361 rows/s above a summary of
+236; so the bar averages over the whole run (``smoothing=0``) from the tally's start, and the
+run's clock stops when the bar closes, so the summary divides by the same seconds.
+
 In Jupyter the widget bar lives only while the run does: the widget dies with the kernel, and a
 saved notebook reopened later would show "Error displaying widget: model not found" where the
 bar was, or its fallback text frozen at ``0%|``. So the bar is displayed under a display id and,
@@ -51,6 +57,7 @@ class Tally:
     usage: Usage = field(default_factory=Usage)
     failures: Counter = field(default_factory=Counter)
     started: float = field(default_factory=time.monotonic)
+    ended: float | None = None     # when the bar closed: the run's seconds stop there
     stopped: bool = False
     tokens_known: bool = True      # a batch job's results carry no token counts
 
@@ -64,7 +71,14 @@ class Tally:
         return self.total - self.reused - self.answered
 
     def elapsed(self) -> float:
-        return time.monotonic() - self.started
+        return (time.monotonic() if self.ended is None else self.ended) - self.started
+
+    def end(self) -> None:
+        self.ended = time.monotonic()
+
+    def rate(self, elapsed: float) -> float:
+        """Rows finished per second, as the bar counts them (see the module's docstring)."""
+        return (self.answered + self.failed) / elapsed if elapsed > 0 else 0.0
 
     def add(self, input_tokens: int, completion_tokens: int) -> None:
         self.answered += 1
@@ -100,8 +114,8 @@ class Tally:
             tokens = self.usage.completion_tokens
             parts.append(f"{self.usage.input_tokens:,} → {tokens:,} {'token' if tokens == 1 else 'tokens'}")
         parts.append(f"{elapsed:.1f} s")
-        if self.answered:
-            parts.append(f"{self.answered / elapsed if elapsed > 0 else 0:,.0f} rows/s")
+        if self.answered:   # rows failed before sending (context too long) make no rate of their own
+            parts.append(f"{self.rate(elapsed):,.0f} rows/s")
         return " · ".join(parts)
 
     def advice(self) -> str:
@@ -135,8 +149,9 @@ class Progress:
         self.tally = tally
         widget = _is_widget(tqdm)
         self._bar = tqdm(total=tally.total, initial=tally.reused, desc=desc, unit="row",
-                         mininterval=INTERVAL, smoothing=0.1, dynamic_ncols=True,
+                         mininterval=INTERVAL, smoothing=0, dynamic_ncols=True,
                          **({"display": False} if widget else {}))
+        self._bar.start_t -= tally.elapsed()   # its clock starts with the run's (module docstring)
         self._handle = _show(self._bar.container) if widget else None
         self._status = ""
         self._closed = False
@@ -180,10 +195,11 @@ class Progress:
             return
         self._closed = True
         self.tick(force=True)
+        self.tally.end()
         self._bar.close()
         if self._handle is not None:
             bar = self._bar
-            self._replace(bar.format_meter(**{**bar.format_dict, "ncols": None}))
+            self._replace(bar.format_meter(**{**bar.format_dict, "ncols": None, "elapsed": self.tally.elapsed()}))
             for widget in (bar.container, *bar.container.children):
                 widget.close()
 

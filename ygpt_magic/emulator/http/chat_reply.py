@@ -11,6 +11,11 @@ The recordings (``cassettes/http_chat/``) show two dialects, by the model behind
   no choices. Reasoning models add ``reasoning_content`` (streamed first).
 
 Streams are cumulative on the gRPC side; here each chunk carries only what is new.
+
+Where the cloud's ``model`` ends with the label asked for (``latest``), this server puts the
+version its gRPC side reports (``gpt://gemma-3-27b-it/local server · scripted``: stream.py
+``served_by``), the one field of the answer the SDK keeps besides the text, so a reply over this
+API says it came from the local server too.
 """
 
 from __future__ import annotations
@@ -55,13 +60,14 @@ class ChatReply:
         self.dialect = Dialect.of(model_uri)
         self.id = ("" if self.dialect.yandex else "chatcmpl-") + str(uuid.uuid4())
         self.created = int(time.time())
-        self.model = model_uri if self.dialect.yandex else _without_folder(model_uri)
+        self.model_uri = model_uri if self.dialect.yandex else _without_folder(model_uri)
         self.reasoning = None if self.dialect.yandex else reasoning
         self._sent = ""
         self._opened = False
         self._last = None
 
     def completion(self, response) -> dict[str, Any]:
+        self._last = response
         alternative = response.alternatives[0]
         message: dict[str, Any] = {"role": "assistant", "content": alternative.message.text}
         if self.reasoning:
@@ -114,7 +120,12 @@ class ChatReply:
         return [{**self._head("chat.completion.chunk"), "choices": [], "usage": self._usage(self._last)}]
 
     def _head(self, kind: str) -> dict[str, Any]:
-        return {"id": self.id, "object": kind, "created": self.created, "model": self.model}
+        return {"id": self.id, "object": kind, "created": self.created, "model": self._model()}
+
+    def _model(self) -> str:
+        """The model URI with the served version in place of its label (see the module's doc)."""
+        version = self._last.model_version if self._last is not None else ""
+        return f"{self.model_uri.rpartition('/')[0]}/{version}" if version else self.model_uri
 
     def _chunk(self, delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
         choice: dict[str, Any] = {"index": 0, "delta": delta}
