@@ -73,7 +73,7 @@ def _nbval(folder: Path, *names: str) -> subprocess.CompletedProcess:
 
 
 #: a reply's footer, its last paragraph: `yandexgpt · … · 12 → 34 tokens · 0.5 s` (or `· cached · …`)
-FOOTER = re.compile(r"\n\n[^\n]* · [^\n]* → [^\n]*$")
+FOOTER = re.compile(r"(^|\n\n)[^\n]* · [^\n]* → [^\n]*$")
 
 
 def _replies(path: Path) -> list[str]:

@@ -8,6 +8,7 @@ notebook, what the user sees and what the next request carried back (``requests[
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from cellrun import assert_clean, assert_clear_error
@@ -224,7 +225,7 @@ def test_history_save_load_and_export_keep_the_tool_calls(tools_shell, tool_serv
     cell(tools_shell, "%%ygpt --tools get_sales\nHow did the north do?", cell_id="north")
     history = cell(tools_shell, "%ygpt history")
     assert '🔧 get_sales({"region": "north", "limit": 5.0})' in history.plain
-    assert "[tool results] (cell north) get_sales → 1204" in history.plain
+    assert re.search(r"\[tool results\] \(In \[\d+\]\) get_sales → 1204", history.plain), history.plain
     path = tmp_path / "chats.json"
     tools_shell.run_line_magic("ygpt", f"save {path}")
     assert json.loads(path.read_text())["version"] == 2
