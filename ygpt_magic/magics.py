@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import sys
 from functools import cached_property
 from typing import Any
 
@@ -21,8 +20,6 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Float, Int, TraitError, Unicode, default, observe, validate
-from traitlets.config import Config
-from traitlets.config.loader import DeferredConfig, LazyConfigValue
 
 from . import commands, render
 from .cache import MODES as CACHE_MODES
@@ -35,6 +32,7 @@ from .client.connection import Connection
 from .client.settings import DEFAULTS, ClientSettings
 from .commands.args import chat_arg, option_args, parse_flags, sentence, tool_args, variable_name, whole_number
 from .commands.boundary import as_usage_error
+from .config_loading import RefusedConfigDropped
 from .context.cells import NotebookCells
 from .errors import OptionError, YGptError
 from .render import inert
@@ -46,7 +44,7 @@ LATER = ("ygpt_magic.commands._request", "ygpt_magic.commands._rows", "ygpt_magi
 
 
 @magics_class
-class YGptMagics(Magics):
+class YGptMagics(RefusedConfigDropped, Magics):
     """`%%ygpt` and `%ygpt`; settings with `%config YGptMagics.<name> = value`."""
 
     model = Unicode("yandexgpt", config=True,
@@ -171,40 +169,6 @@ class YGptMagics(Magics):
             raise TraitError(f"YGptMagics.{proposal['trait'].name} must be a finite number "
                               f"≥ 0, not {proposal['value']}.")
         return proposal["value"]
-
-    def _load_config(self, cfg: Config, section_names: list[str] | None = None,
-                     traits: dict | None = None) -> None:
-        """traitlets' config loading, minus the values the validators refuse.
-
-        IPython's %config merges the line into the shell's config as well as ours (before or
-        after our validator runs, depending on class names), and so does a bad line in
-        ipython_config.py; kept there, a refused value made every later %load_ext /
-        %reload_ext fail with a TraitError traceback. A refused value is reported in one line
-        and dropped from both configs; the setting keeps its value.
-        """
-        traits = self.traits(config=True) if traits is None else traits
-        for name, value in self._find_my_config(cfg).items():
-            trait = traits.get(name)
-            if trait is None or isinstance(value, LazyConfigValue):
-                continue
-            try:
-                if isinstance(value, DeferredConfig):  # `ipython --YGptMagics.x=...`
-                    value = value.get_value(trait)
-                # _validate: type and bounds; _cross_validate: our @validate methods (which
-                # _validate leaves out while notifications are held)
-                trait._cross_validate(self, trait._validate(self, value))
-            except TraitError as error:
-                self._drop_config(name, cfg)
-                print(f"{error} Ignored: YGptMagics.{name} stays {getattr(self, name)!r}.",
-                      file=sys.stderr)
-        super()._load_config(cfg, section_names, traits)
-
-    def _drop_config(self, name: str, cfg: Config) -> None:
-        parent = getattr(self.parent, "config", None)
-        for config in (cfg, parent) if parent is not None else (cfg,):
-            for section in self.section_names():
-                if section in config and isinstance(config[section], Config):
-                    config[section].pop(name, None)
 
     @default("cache_path")
     def _cache_path_from_env(self):

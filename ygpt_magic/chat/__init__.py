@@ -1,28 +1,18 @@
 """The chat layer: the notebook's chats as plain Python, and the one rule for what a request sends.
 
-``values`` holds the data (options, usage, replies, turns, chats), ``session`` the notebook's
-chats and who watches them, ``planning`` the rule that turns a prompt, a chat and the settings
-into a :class:`Plan`, ``catalog`` the models, ``chatfile`` saving and loading. It imports neither
+``options`` holds a chat's and a request's options, ``values`` the rest of the data (usage,
+replies, turns, chats), ``session`` the notebook's chats and who watches them, ``accounts`` the
+tokens of every request, ``planning`` the rule that turns a prompt, a chat and the settings into
+a :class:`Plan`, ``catalog`` the models, ``chatfile`` saving and loading. It imports neither
 IPython nor the SDK (tests/test_layers.py holds that), so both views (the magics and the panel)
 and the tests build on it alone.
 """
 
+from .options import BUILTIN, FORMATS, UNSET, Options, RequestOptions
 from .pictures import Picture, PictureInfo
 from .planning import Plan, plan, plan_request
 from .session import ChatEvent, ChatSession, ChatState
-from .values import (
-    BUILTIN,
-    FORMATS,
-    UNSET,
-    Chat,
-    Options,
-    Reply,
-    RequestOptions,
-    Turn,
-    Usage,
-    counted,
-    short_model,
-)
+from .values import Chat, Reply, Turn, Usage, counted, short_model
 
 __all__ = [
     "BUILTIN", "FORMATS", "UNSET", "Chat", "ChatEvent", "ChatSession", "ChatState", "Options", "Picture",

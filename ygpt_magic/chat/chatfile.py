@@ -42,10 +42,11 @@ from typing import Any
 
 from ..errors import ChatFileError, OptionError
 from . import files
+from .options import Options, shown, unencodable
 from .pictures import FORMATS as PICTURE_FORMATS
 from .pictures import PictureInfo
 from .tooluse import ToolCall, message_role, message_text
-from .values import Chat, Options, Reply, Turn, Usage, counted, short_model, shown, unencodable
+from .values import Chat, Reply, Turn, Usage, counted, short_model
 
 VERSION = 2
 VERSIONS = (1, 2)

@@ -19,9 +19,10 @@ from typing import Any, Protocol
 
 from ..errors import ContextTooLong, ImagesNotTaken, OptionError, UnknownChat
 from .catalog import IMAGE_MODELS, context_size, takes_images
+from .options import BUILTIN, Options, RequestOptions, unencodable
 from .pictures import PICTURE_TOKENS, Picture
 from .session import ChatSession, ChatState
-from .values import BUILTIN, Options, RequestOptions, Turn, build_messages, counted, unencodable
+from .values import Turn, build_messages, counted
 
 CountTokens = Callable[[list[dict[str, str]]], int]
 #: per-message allowance (role, separators) on top of UTF-8 bytes for the no-tokenizer bound

@@ -25,7 +25,8 @@ from ..errors import ChatBusy, ChatChanged, OptionError, UnknownChat
 from . import chatfile
 from .accounts import Accounts
 from .observers import Observers
-from .values import BUILTIN, FORMATS, UNSET, Chat, Options, Reply, Turn, Usage, counted, short_model, shown, unencodable
+from .options import BUILTIN, FORMATS, UNSET, Options, shown, unencodable
+from .values import Chat, Reply, Turn, Usage, counted, short_model
 
 if TYPE_CHECKING:
     from .planning import Plan

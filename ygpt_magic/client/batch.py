@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..chat.values import RequestOptions
+from ..chat.options import RequestOptions
 from ..errors import BatchUnknown, DataExtraMissing, DatasetRejected
 from . import rpc_errors
 

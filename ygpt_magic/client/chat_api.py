@@ -28,7 +28,7 @@ import base64
 import json
 from typing import Any
 
-from ..chat.values import RequestOptions
+from ..chat.options import RequestOptions
 from .models import configured
 
 #: what a reply's model version reads when the chat API named only a label

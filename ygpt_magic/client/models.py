@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..chat.values import RequestOptions
+from ..chat.options import RequestOptions
 
 
 def configured(factory: Callable[..., Any], options: RequestOptions, *, reasoning_mode: str,

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..chat.values import RequestOptions
+from ..chat.options import RequestOptions
 from ..errors import (
     CredentialMalformed,
     CredentialsMissing,

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from ..chat.values import FORMATS, UNSET, Options
+from ..chat.options import FORMATS, UNSET, Options
 from ..errors import OptionError
 
 #: The chat options a flag can give, with the metavar and help a user reads.

@@ -119,7 +119,7 @@ class ChatPanel(widgets.VBox):
         compose = styled(widgets.HBox([self.input, buttons]), "ygpt-compose")
         hint = styled(widgets.HTML("Enter sends · Shift+Enter adds a line"), "ygpt-hint")
         super().__init__(
-            [_style(), _key_hook(), self.controls.head, self.controls.options,
+            [panel_style.css_widget(), panel_style.key_hook(), self.controls.head, self.controls.options,
              self.controls.system_edit, self.transcript.widget, self.status, compose, hint],
             layout=widgets.Layout(width="100%", max_width="900px"),
         )
@@ -255,7 +255,7 @@ class ChatPanel(widgets.VBox):
         finally:
             if live.state == "failed":
                 with self._lock:  # said even when it failed before this panel drew it in flight
-                    self._message = _error_line(live.error)
+                    self._message = panel_style.error_line(live.error)
                 if not self.input.value:
                     self.input.value = live.prompt  # ready to send again
             panel_live.unregister(self._session, name, live)  # every panel on the chat redraws
@@ -293,7 +293,7 @@ class ChatPanel(widgets.VBox):
             self._forget_live()
             failed = ended.state == "failed"
             self.transcript.end_live(keep=ended.state == "interrupted" or (failed and bool(ended.text)))
-            self._message = _error_line(ended.error) if failed else ""
+            self._message = panel_style.error_line(ended.error) if failed else ""
         if live is not None and self._live is None:
             self.transcript.set_live(Bubbles(live.prompt, live.bundle))
             self._live = (live, live.listen(self._live_changed))
@@ -330,7 +330,7 @@ class ChatPanel(widgets.VBox):
             activity = f"{spinner}a %%ygpt cell is answering in chat '{html.escape(chat.name)}'…"
         else:
             activity = ""
-        message = _error_line(live.error) if live is not None and live.state == "failed" else self._message
+        message = panel_style.error_line(live.error) if live is not None and live.state == "failed" else self._message
         status = " · ".join(part for part in (activity, message) if part)
         self.status.value = status
 
@@ -357,7 +357,7 @@ class ChatPanel(widgets.VBox):
         return panel_live.final_bundle(turn.reply, options.format, json_reply=options.json)
 
     def _error(self, text: str) -> None:
-        self._message = _error_line(text)
+        self._message = panel_style.error_line(text)
         self._redraw()
 
     def _typed(self, change: dict) -> None:
@@ -387,21 +387,3 @@ def _watch_settings(settings: Any, callback: Callable[[Any], None]) -> Callable[
             settings.unobserve(callback, names=names)
 
     return stop
-
-
-def _error_line(text: str) -> str:
-    return f'<span class="ygpt-error">⚠ {html.escape(text)}</span>'
-
-
-def _style() -> widgets.HTML:
-    """The panel's CSS, scoped by class; an invisible widget so it travels with the panel."""
-    return widgets.HTML(f"<style>{panel_style.CSS}</style>", layout=widgets.Layout(display="none"))
-
-
-def _key_hook() -> widgets.Output:
-    """The Enter-sends hook (see panel_style), as JavaScript in an invisible Output widget:
-    JupyterLab's widget manager renders Output contents as trusted, so it runs with the panel."""
-    hook = widgets.Output(layout=widgets.Layout(display="none"))
-    hook.outputs = ({"output_type": "display_data",
-                     "data": {"application/javascript": panel_style.KEY_HOOK_JS}, "metadata": {}},)
-    return hook

@@ -13,6 +13,7 @@ and sends. Shift+Enter is left alone and inserts a new line.
 
 from __future__ import annotations
 
+import html
 from typing import TypeVar
 
 import ipywidgets as widgets
@@ -174,3 +175,23 @@ def close_tree(widget: widgets.Widget) -> None:
     for child in getattr(widget, "children", ()):
         close_tree(child)
     widget.close()
+
+
+def error_line(text: str) -> str:
+    """The status line's error: one line, its text escaped."""
+    return f'<span class="ygpt-error">⚠ {html.escape(text)}</span>'
+
+
+def css_widget() -> widgets.HTML:
+    """The panel's CSS, scoped by class; an invisible widget so it travels with the panel."""
+    return widgets.HTML(f"<style>{CSS}</style>", layout=widgets.Layout(display="none"))
+
+
+def key_hook() -> widgets.Output:
+    """The Enter-sends hook (KEY_HOOK_JS, this package's own constant script) in an invisible
+    Output widget: JupyterLab's widget manager renders Output contents as trusted, so it runs
+    with the panel."""
+    hook = widgets.Output(layout=widgets.Layout(display="none"))
+    hook.outputs = ({"output_type": "display_data",
+                     "data": {"application/javascript": KEY_HOOK_JS}, "metadata": {}},)
+    return hook

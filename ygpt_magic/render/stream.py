@@ -32,6 +32,21 @@ from ..chat.pictures import PICTURE_TOKENS
 from ..chat.values import Reply, counted
 from . import inert, plain, terminal
 from . import tools as tool_lines
+from .forms import (
+    FINAL,
+    HTML,
+    NO_CODE,
+    NO_CODE_CELL,
+    PRINTED_AS_STREAMED,
+    Bundle,
+    code_form,
+    html_blocks,
+    join,
+    json_block,
+    json_tree,
+    markdown_form,
+    quiet_lines,
+)
 from .markdown import code_blocks, extract_code, fenced
 
 if TYPE_CHECKING:
@@ -43,16 +58,9 @@ __all__ = ["RENDER_INTERVAL", "StreamRenderer", "dry_run", "extract_code", "repl
 #: Seconds between display updates while a reply streams (``YGptMagics.render_interval``).
 RENDER_INTERVAL = 0.1
 
-Bundle = dict[str, Any]
-
-#: the rich form of every output (built by ``inert``; never ``text/markdown``, see inert.py)
-HTML = "text/html"
-
 INTERRUPTED = "⏹ interrupted — not added to the chat"
 INTERRUPTED_KEPT = "⏹ interrupted — the partial reply was added to the chat"
 FAILED = "⚠ stopped — not added to the chat; see the message below"
-NO_CODE = "no code block in the reply"
-NO_CODE_CELL = "no code block in the reply; nothing was put into a new cell"
 
 
 def reply_html(reply: Reply) -> str:
@@ -82,7 +90,7 @@ def dry_run(plan: Plan, tokens: int, extras: dict[str, Any] | None = None) -> Bu
              *(plain.labelled(name, plain.structure(value)) for name, value in (extras or {}).items())]
     notes = plan.notes()
     return inert.bundle(*map(inert.quiet, notes), inert.bold(head),
-                        inert.markdown(fenced(body, "json")), plain=_join("\n".join([*notes, head]), *lines))
+                        inert.markdown(fenced(body, "json")), plain=join("\n".join([*notes, head]), *lines))
 
 
 def _described(picture: Any) -> str:
@@ -169,7 +177,7 @@ class StreamRenderer:
         if self._done or not text:
             return
         self._text = text
-        if self._screen is not None and self.fmt not in _PRINTED_AS_STREAMED:
+        if self._screen is not None and self.fmt not in PRINTED_AS_STREAMED:
             return  # printed once, in its final form; the waiting line stays until then
         size = len(text)
         if size < self._shown:  # the stream started over (a retry): show it at once
@@ -233,15 +241,15 @@ class StreamRenderer:
         if not self._tools and not self.updates:
             for call in reply.tool_calls:
                 self.tool_done(call)
-        if self.fmt == "json" and self._outputs_apart and (tree := _tree(reply)) is not None:
+        if self.fmt == "json" and self._outputs_apart and (tree := json_tree(reply)) is not None:
             self._finish_tree(tree, reply)
             return
         if self.fmt == "code":
-            bundle = _code(reply, self._notes, NO_CODE_CELL if self.fills_cell else NO_CODE)
+            bundle = code_form(reply, self._notes, NO_CODE_CELL if self.fills_cell else NO_CODE)
         elif self._json_fence:
-            bundle = _markdown(reply, self._notes, self._no_cell(reply), _json_block(reply.text))
+            bundle = markdown_form(reply, self._notes, self._no_cell(reply), json_block(reply.text))
         else:
-            bundle = _FINAL[self.fmt](reply, self._notes, self._no_cell(reply))
+            bundle = FINAL[self.fmt](reply, self._notes, self._no_cell(reply))
         self._final(bundle, provenance.metadata(reply))
 
     @property
@@ -256,12 +264,12 @@ class StreamRenderer:
         the bundle (its JSON renderer ranks 0, HTML 50), and the tree has no room for lines of
         ours, so inside the tree's bundle they would never show there."""
         if self._notes:
-            self._show(_quiet(*self._notes))
+            self._show(quiet_lines(*self._notes))
             self._end_output()
         pretty = json.dumps(tree, ensure_ascii=False, indent=2)
         self._show({"application/json": tree, "text/plain": pretty}, provenance.metadata(reply))
         self._end_output()
-        self._final(_quiet(reply.summary()))
+        self._final(quiet_lines(reply.summary()))
 
     def _no_cell(self, reply: Reply) -> str:
         """NO_CODE_CELL when the reply's code was to fill a new cell (``%ygpt fix``) and it has
@@ -291,16 +299,16 @@ class StreamRenderer:
         """A bundle while streaming: one mimetype only, to halve the bytes of each update
         (``body`` is Markdown, or a line shown as written when ``quiet``); plain in a terminal."""
         if self.fmt in ("markdown", "code") and self._screen is None:
-            return {HTML: _html(*map(inert.quiet, self._notes),
+            return {HTML: html_blocks(*map(inert.quiet, self._notes),
                                 inert.quiet(body) if quiet else inert.markdown(body))}
-        return {"text/plain": _join(*self._notes, body)}
+        return {"text/plain": join(*self._notes, body)}
 
     def _marked(self, text: str, mark: str) -> Bundle:
         """Partial text with a closing line; notes are left out because the chat did not
         change the way they announced (unless the partial reply was kept)."""
         if self.fmt in ("markdown", "code"):
-            return {HTML: _html(inert.markdown(text), inert.quiet(mark)), "text/plain": _join(text, mark)}
-        return {"text/plain": _join(text, mark)}
+            return {HTML: html_blocks(inert.markdown(text), inert.quiet(mark)), "text/plain": join(text, mark)}
+        return {"text/plain": join(text, mark)}
 
     def _with_tools(self, bundle: Bundle) -> Bundle:
         """The bundle with the tool calls made so far above it (HTML and plain forms)."""
@@ -308,9 +316,9 @@ class StreamRenderer:
             return bundle
         shown = dict(bundle)
         if HTML in shown:
-            shown[HTML] = _html(*(markup for markup, _ in self._tools), shown[HTML])
+            shown[HTML] = html_blocks(*(markup for markup, _ in self._tools), shown[HTML])
         if "text/plain" in shown:
-            shown["text/plain"] = _join("\n".join(plain for _, plain in self._tools),
+            shown["text/plain"] = join("\n".join(plain for _, plain in self._tools),
                                         shown["text/plain"])
         return shown
 
@@ -352,95 +360,3 @@ class StreamRenderer:
             self._done = True
             if self._screen is not None:
                 self._screen.end()
-
-
-def _join(*parts: str) -> str:
-    return "\n\n".join(part for part in parts if part)
-
-
-def _html(*blocks: str) -> str:
-    return "\n".join(block for block in blocks if block)
-
-
-def _quiet(*lines: str) -> Bundle:
-    """Lines of ours (notes, a footer) as an output of their own."""
-    return {HTML: _html(*map(inert.quiet, lines)), "text/plain": _join(*lines)}
-
-
-def _markdown(reply: Reply, notes: list[str], after: str = "", body: str | None = None) -> Bundle:
-    """The reply as Markdown (``body``: its HTML when it is shown otherwise), ``after`` (a note
-    about the reply) and the footer under it."""
-    return {
-        HTML: _html(*map(inert.quiet, notes), body or inert.markdown(reply.text),
-                    inert.quiet(after) if after else "", inert.quiet(reply.summary())),
-        "text/plain": _join(*notes, reply.text, after, reply.summary()),
-    }
-
-
-def _json_block(text: str) -> str:
-    """A ``--json`` reply as a json fence: pretty-printed when it parses, as sent when not."""
-    source = _json_source(text)
-    try:
-        source = json.dumps(json.loads(source), ensure_ascii=False, indent=2)
-    except ValueError:
-        pass  # shown as the model wrote it; the fence still keeps it one readable block
-    return inert.markdown(fenced(source, "json"))
-
-
-def _text(reply: Reply, notes: list[str], after: str = "", note: str = "") -> Bundle:
-    return {"text/plain": _join(*notes, note, reply.text, after, reply.summary())}
-
-
-def _code(reply: Reply, notes: list[str], no_code: str = NO_CODE) -> Bundle:
-    """The reply's code blocks only; a reply with none is shown whole, with ``no_code`` under it."""
-    blocks = code_blocks(reply.text)
-    if not blocks:
-        return {
-            HTML: _html(*map(inert.quiet, notes), inert.markdown(reply.text), inert.quiet(no_code),
-                        inert.quiet(reply.summary())),
-            "text/plain": _join(*notes, reply.text, no_code, reply.summary()),
-        }
-    shown = inert.markdown(_join(*(fenced(code, language) for language, code in blocks)))
-    return {
-        HTML: _html(*map(inert.quiet, notes), shown, inert.quiet(reply.summary())),
-        "text/plain": _join(*notes, extract_code(reply.text), reply.summary()),
-    }
-
-
-def _json_source(text: str) -> str:
-    """The JSON a reply holds: its first code block's, or the whole text when it has none."""
-    blocks = code_blocks(text)
-    return blocks[0][1] if blocks else text
-
-
-def _tree(reply: Reply) -> dict | list | None:
-    """The reply's JSON object or array (in a fence or not), None when it is not one."""
-    try:
-        value = json.loads(_json_source(reply.text))
-    except ValueError:
-        return None
-    return value if isinstance(value, (dict, list)) else None
-
-
-def _json(reply: Reply, notes: list[str], after: str = "") -> Bundle:
-    """One bundle (the panel's, a terminal's): parsed JSON for a viewer, pretty text for consoles,
-    the footer in the text (a cell in Jupyter uses ``_finish_tree`` instead); a reply that
-    is not JSON is shown as text with a note saying so."""
-    try:
-        value = json.loads(_json_source(reply.text))
-    except ValueError as error:
-        return _text(reply, notes, after, f"⚠ The reply is not valid JSON ({error}); shown as text.")
-    pretty = json.dumps(value, ensure_ascii=False, indent=2)
-    bundle: Bundle = {"text/plain": _join(*notes, pretty, after, reply.summary())}
-    if isinstance(value, (dict, list)):
-        bundle["application/json"] = value
-    return bundle
-
-
-#: Formats whose final plain form is the streamed text with the footer under it. A terminal cannot
-#: take back what it printed, so the others (code, json) are printed once, when they are final.
-_PRINTED_AS_STREAMED = ("markdown", "text")
-
-_FINAL: dict[str, Callable[[Reply, list[str], str], Bundle]] = {
-    "markdown": _markdown, "text": _text, "json": _json,
-}

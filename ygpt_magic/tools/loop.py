@@ -20,8 +20,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..chat.options import RequestOptions
 from ..chat.tooluse import ToolCall, tool_messages
-from ..chat.values import Reply, RequestOptions, Usage
+from ..chat.values import Reply, Usage
 from ..context import leaks
 from ..context.values import Limits
 from ..errors import SchemaError, ToolError, ToolRoundsExceeded

@@ -1,0 +1,47 @@
+"""Settings from ``%config`` and ``ipython_config.py`` that a validator refuses: said once, dropped.
+
+IPython's ``%config`` merges the line into the shell's config as well as the class's (before or
+after the class's validator runs, depending on class names), and so does a bad line in
+``ipython_config.py``; kept there, a refused value made every later ``%load_ext`` /
+``%reload_ext`` fail with a TraitError traceback. The mixin below reports a refused value in one
+line and drops it from both configs; the setting keeps its value.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from traitlets import TraitError
+from traitlets.config import Config, Configurable
+from traitlets.config.loader import DeferredConfig, LazyConfigValue
+
+
+class RefusedConfigDropped(Configurable):
+    """Mixed in before ``Magics``: traitlets' config loading, minus the values refused."""
+
+    def _load_config(self, cfg: Config, section_names: list[str] | None = None,
+                     traits: dict | None = None) -> None:
+        """traitlets' config loading, minus the values the validators refuse (reported)."""
+        traits = self.traits(config=True) if traits is None else traits
+        for name, value in self._find_my_config(cfg).items():
+            trait = traits.get(name)
+            if trait is None or isinstance(value, LazyConfigValue):
+                continue
+            try:
+                if isinstance(value, DeferredConfig):  # `ipython --YGptMagics.x=...`
+                    value = value.get_value(trait)
+                # _validate: type and bounds; _cross_validate: our @validate methods (which
+                # _validate leaves out while notifications are held)
+                trait._cross_validate(self, trait._validate(self, value))
+            except TraitError as error:
+                self._drop_config(name, cfg)
+                print(f"{error} Ignored: {type(self).__name__}.{name} stays {getattr(self, name)!r}.",
+                      file=sys.stderr)
+        super()._load_config(cfg, section_names, traits)
+
+    def _drop_config(self, name: str, cfg: Config) -> None:
+        parent = getattr(self.parent, "config", None)
+        for config in (cfg, parent) if parent is not None else (cfg,):
+            for section in self.section_names():
+                if section in config and isinstance(config[section], Config):
+                    config[section].pop(name, None)

@@ -1,0 +1,116 @@
+"""A reply's final forms, one per format, and the small joins every output is made of.
+
+Each form is a display bundle: HTML made by ``inert`` (never ``text/markdown``) beside the plain
+text a terminal prints, with the notes above the reply and the footer under it in both, so
+nothing a notebook shows is missing from a terminal (``StreamRenderer.finish`` picks the form).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from ..chat.values import Reply
+from . import inert
+from .markdown import code_blocks, extract_code, fenced
+
+Bundle = dict[str, Any]
+
+#: the rich form of every output (built by ``inert``; never ``text/markdown``, see inert.py)
+HTML = "text/html"
+
+NO_CODE = "no code block in the reply"
+NO_CODE_CELL = "no code block in the reply; nothing was put into a new cell"
+
+
+def join(*parts: str) -> str:
+    return "\n\n".join(part for part in parts if part)
+
+
+def html_blocks(*blocks: str) -> str:
+    return "\n".join(block for block in blocks if block)
+
+
+def quiet_lines(*lines: str) -> Bundle:
+    """Lines of ours (notes, a footer) as an output of their own."""
+    return {HTML: html_blocks(*map(inert.quiet, lines)), "text/plain": join(*lines)}
+
+
+def markdown_form(reply: Reply, notes: list[str], after: str = "", body: str | None = None) -> Bundle:
+    """The reply as Markdown (``body``: its HTML when it is shown otherwise), ``after`` (a note
+    about the reply) and the footer under it."""
+    return {
+        HTML: html_blocks(*map(inert.quiet, notes), body or inert.markdown(reply.text),
+                    inert.quiet(after) if after else "", inert.quiet(reply.summary())),
+        "text/plain": join(*notes, reply.text, after, reply.summary()),
+    }
+
+
+def json_block(text: str) -> str:
+    """A ``--json`` reply as a json fence: pretty-printed when it parses, as sent when not."""
+    source = json_source(text)
+    try:
+        source = json.dumps(json.loads(source), ensure_ascii=False, indent=2)
+    except ValueError:
+        pass  # shown as the model wrote it; the fence still keeps it one readable block
+    return inert.markdown(fenced(source, "json"))
+
+
+def text_form(reply: Reply, notes: list[str], after: str = "", note: str = "") -> Bundle:
+    return {"text/plain": join(*notes, note, reply.text, after, reply.summary())}
+
+
+def code_form(reply: Reply, notes: list[str], no_code: str = NO_CODE) -> Bundle:
+    """The reply's code blocks only; a reply with none is shown whole, with ``no_code`` under it."""
+    blocks = code_blocks(reply.text)
+    if not blocks:
+        return {
+            HTML: html_blocks(*map(inert.quiet, notes), inert.markdown(reply.text), inert.quiet(no_code),
+                        inert.quiet(reply.summary())),
+            "text/plain": join(*notes, reply.text, no_code, reply.summary()),
+        }
+    shown = inert.markdown(join(*(fenced(code, language) for language, code in blocks)))
+    return {
+        HTML: html_blocks(*map(inert.quiet, notes), shown, inert.quiet(reply.summary())),
+        "text/plain": join(*notes, extract_code(reply.text), reply.summary()),
+    }
+
+
+def json_source(text: str) -> str:
+    """The JSON a reply holds: its first code block's, or the whole text when it has none."""
+    blocks = code_blocks(text)
+    return blocks[0][1] if blocks else text
+
+
+def json_tree(reply: Reply) -> dict | list | None:
+    """The reply's JSON object or array (in a fence or not), None when it is not one."""
+    try:
+        value = json.loads(json_source(reply.text))
+    except ValueError:
+        return None
+    return value if isinstance(value, (dict, list)) else None
+
+
+def json_form(reply: Reply, notes: list[str], after: str = "") -> Bundle:
+    """One bundle (the panel's, a terminal's): parsed JSON for a viewer, pretty text for consoles,
+    the footer in the text (a cell in Jupyter uses ``_finish_tree`` instead); a reply that
+    is not JSON is shown as text with a note saying so."""
+    try:
+        value = json.loads(json_source(reply.text))
+    except ValueError as error:
+        return text_form(reply, notes, after, f"⚠ The reply is not valid JSON ({error}); shown as text.")
+    pretty = json.dumps(value, ensure_ascii=False, indent=2)
+    bundle: Bundle = {"text/plain": join(*notes, pretty, after, reply.summary())}
+    if isinstance(value, (dict, list)):
+        bundle["application/json"] = value
+    return bundle
+
+
+#: Formats whose final plain form is the streamed text with the footer under it. A terminal cannot
+#: take back what it printed, so the others (code, json) are printed once, when they are final.
+PRINTED_AS_STREAMED = ("markdown", "text")
+
+FINAL: dict[str, Callable[[Reply, list[str], str], Bundle]] = {
+    "markdown": markdown_form, "text": text_form, "json": json_form,
+}
