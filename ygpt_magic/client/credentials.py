@@ -129,7 +129,7 @@ def source_values() -> tuple[str, ...]:
 
 def known_secrets(explicit: str | None = None) -> tuple[Credential, ...]:
     """Every secret this kernel could send: the one from `%ygpt auth` and those in the
-    environment, whichever is in use (context/leaks.py keeps them all out of prompts). The local server's
+    environment, whichever is in use (client/guard.py keeps them all out of requests). The local server's
     placeholder and values too short to be a real credential are no secrets. The environment is
     read on every call: a cell may set a variable."""
     found = [Credential(classify(explicit), "%ygpt auth", explicit.strip())] if explicit else []

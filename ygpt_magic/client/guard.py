@@ -6,8 +6,8 @@ os.environ["YC_API_KEY"]`` puts it into the declaration's JSON schema) or held i
 from a file would otherwise reach the model, its logs and the tokenizer. Doors differ; requests
 do not: every request method of the Client (stream, complete, deferred, complete_many,
 count_tokens, batch jobs) calls :func:`check_request` over everything the request carries before
-anything is sent, so no door can skip it. The notebook-side checks (context/leaks.py) use the
-same :func:`carries` to name the reference that brought a key in, earlier and more precisely.
+anything is sent, so no door can skip it. The notebook-side checks (context/interpolate.py) call
+:func:`check` to name the reference that brought a key in, earlier and more precisely.
 
 A text carries a credential when it holds the whole secret or any run of :data:`FRAGMENT` of its
 characters. The refusal names the piece (the prompt, the system message, tool ``search``'s

@@ -16,7 +16,7 @@ from typing import Any
 from .. import render
 from ..cache import Front, first_line
 from ..chat import Plan, short_model
-from ..context import leaks
+from ..client import guard
 from ..context.interpolate import Expanded, interpolate
 from ..context.values import Limits
 from ._next_cell import put_below
@@ -41,7 +41,7 @@ def expand(magics, text: str, *, fill: bool = True, where: str = "the cell's tex
 def check(magics, where: str, text: str | None) -> None:
     """CredentialInPrompt when ``text`` (a system message) carries a known credential."""
     if text:
-        leaks.check(where, text, magics.connection.known_secrets())
+        guard.check(where, text, magics.connection.known_secrets())
 
 
 def cell_name(magics) -> str:

@@ -17,8 +17,9 @@ Rules, chosen so that pasting code or JSON just works:
   they are.
 - An unknown name or cell, or an expression that raises, is an InterpolationError naming it, never
   a silent empty string.
-- Every piece (the cell's own text, each value) is checked for a credential (leaks.py) before
-  anything is sent, and each value that was rendered or cut gets a note for the cell's output.
+- Every piece (the cell's own text, each value) is checked for a credential (client/guard.py,
+  naming the reference that carried it) before anything is sent, and each value that was
+  rendered or cut gets a note for the cell's output.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..client import guard
 from ..errors import InterpolationError
 from ..render.markdown import fenced
-from . import leaks
 from .expressions import compiled, evaluate
 from .images import is_picture
 from .values import Limits, Rendered, bounded, render
@@ -71,7 +72,7 @@ def interpolate(
     ``where`` names the text in a credential error.
     """
     secrets = tuple(secrets)
-    leaks.check(where, text, secrets)
+    guard.check(where, text, secrets)
     if not fill:
         return Expanded(text)
     notes: list[str] = []
@@ -87,14 +88,14 @@ def interpolate(
         label, rendered, picture = found
         if picture is not None:
             pictures.append((label[1:-1], picture))
-        leaks.check(label, rendered.text, secrets)
+        guard.check(label, rendered.text, secrets)
         if rendered.summary:
             notes.append(f"{label}: {rendered.summary}")
         return rendered.text
 
     out = [block if is_code else _TOKEN.sub(value, block) for is_code, block in _split_fenced(text)]
     expanded = "".join(out)
-    leaks.check("the expanded prompt", expanded, secrets)
+    guard.check("the expanded prompt", expanded, secrets)
     return Expanded(expanded, tuple(notes), tuple(pictures))
 
 

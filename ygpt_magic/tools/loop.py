@@ -9,7 +9,7 @@ Only the declared tools can run: a call to any other name, or with arguments tha
 validate, is answered with an error result (shown, and counted as a round like any call), so a
 confused model can correct itself but can never reach a function the cell did not name. A tool
 that raises is answered with ``error: ValueError: …`` the same way. A result that holds a known
-credential is never sent: the loop stops with the prompts' own check (context/leaks.py,
+credential is never sent: the loop stops with the prompts' own check (client/guard.py,
 CredentialInPrompt).
 """
 
@@ -23,7 +23,7 @@ from typing import Any
 from ..chat.options import RequestOptions
 from ..chat.tooluse import ToolCall, tool_messages
 from ..chat.values import Reply, Usage
-from ..context import leaks
+from ..client import guard
 from ..context.values import Limits
 from ..errors import SchemaError, ToolError, ToolRoundsExceeded
 from ..render.tools import call_line
@@ -121,7 +121,7 @@ class ToolLoop:
                 self.calls.append(abandoned)
                 renderer.tool_done(abandoned)
                 raise
-        leaks.check(f"the result of {name}", text, self.secrets)
+        guard.check(f"the result of {name}", text, self.secrets)
         done = ToolCall(name=name, arguments=arguments, result=text, round=number, summary=brief,
                         error=failed, elapsed=time.monotonic() - started)
         self.calls.append(done)
