@@ -17,13 +17,7 @@ MAX_PORT = 65535
 
 def port(text: str) -> int:
     """A TCP port, 0 (a free one, chosen by the system) to 65535."""
-    try:
-        number = int(text)
-    except ValueError:
-        number = -1
-    if not 0 <= number <= MAX_PORT:
-        raise argparse.ArgumentTypeError(f"{text} is not a port: use 0 (a free one) to {MAX_PORT}")
-    return number
+    return _whole(text, MAX_PORT, f"is not a port: use 0 (a free one) to {MAX_PORT}")
 
 
 def seconds(text: str) -> float:
@@ -39,10 +33,16 @@ def seconds(text: str) -> float:
 
 def count(text: str) -> int:
     """A whole number, 0 or more (of calls, chunks or streams)."""
+    return _whole(text, None, "is not a count: use a whole number, 0 or more")
+
+
+def _whole(text: str, highest: int | None, says: str) -> int:
+    """``text`` as a whole number from 0 to ``highest`` (None: no bound), else argparse's error
+    with ``text`` and ``says``."""
     try:
         number = int(text)
     except ValueError:
         number = -1
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"{text} is not a count: use a whole number, 0 or more")
+    if number < 0 or highest is not None and number > highest:
+        raise argparse.ArgumentTypeError(f"{text} {says}")
     return number
