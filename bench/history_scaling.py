@@ -72,7 +72,7 @@ def measure(quick: bool) -> list[Row]:
     with start_local_server() as server:
         shell = connected_shell(server.address)
         magics = shell.magics_manager.registry["YGptMagics"]
-        magics.session.load_dict({"version": 1, "current": "short",
+        magics.kernel.session.load_dict({"version": 1, "current": "short",
                                   "chats": [_chat("short", 1), _chat("long", turns)]})
         short, long = _Cell(shell, server, "short"), _Cell(shell, server, "long")
         long()   # the first cell counts every turn that fits once; not part of the comparison

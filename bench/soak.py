@@ -105,7 +105,7 @@ def run_soak(shell, server, *, cells: int, seed: int, time_limit: float,
     magics.retries, magics.retry_backoff = RETRIES, 0.05
     magics.stream_timeout, magics.poll_interval = STALL_TIMEOUT, 0.02
     server.operation_delay = 0.02
-    session, rng, result = magics.session, random.Random(seed), SoakResult()
+    session, rng, result = magics.kernel.session, random.Random(seed), SoakResult()
     expected = {name: [turn.prompt for turn in chat.turns] for name, chat in session.chats.items()}
     run_id = time.monotonic_ns()  # cell ids never repeat, so no cell rewinds its chat
     started = time.monotonic()

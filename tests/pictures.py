@@ -43,4 +43,4 @@ def chart():
 
 
 def turns(magics):
-    return magics.session.chat().turns
+    return magics.kernel.session.chat().turns

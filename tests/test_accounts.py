@@ -43,7 +43,7 @@ def test_usage_adds_up_to_what_the_server_billed_for_every_door(shell, ygpt_serv
         panel.close()
 
     billed = ygpt_server.billed
-    total = magics.session.accounts.total()
+    total = magics.kernel.session.accounts.total()
     assert (total.usage.input_tokens, total.usage.completion_tokens, total.usage.total_tokens) == \
         (billed["input_tokens"], billed["completion_tokens"], billed["total_tokens"])
     assert total.requests == 2 + 1 + 20 + 1 + 2 + 1, "every request, every tool round"

@@ -161,10 +161,10 @@ def protected(shell, magics):
     assert run(shell, '%%ygpt --system "You are a travel guide."\nHello!', cell_id="p1").ok
     assert run(shell, "%%ygpt\nWhere is Kazan?", cell_id="p2").ok
     assert run(shell, "%%ygpt --chat notes\nRemember: milk.", cell_id="p3").ok
-    magics.session.configure(temperature=0.4, max_tokens=300)
+    magics.kernel.session.configure(temperature=0.4, max_tokens=300)
     shell.user_ns.update(long_system=LONG, pasted="broken \ud800 paste",
                          surrogate_name="notes\ud800")
-    return magics.session.to_dict()
+    return magics.kernel.session.to_dict()
 
 
 @pytest.mark.parametrize("bad", BAD_INPUT, ids=[b.name for b in BAD_INPUT])
@@ -176,7 +176,7 @@ def test_bad_input_gives_a_clear_message_and_changes_nothing(shell, magics, ygpt
     result = run(shell, bad.source.replace("TMP", str(tmp_path)))
 
     assert_clear_error(result, *bad.keywords, error_type=bad.error)
-    assert magics.session.to_dict() == protected, "the bad input changed the chats"
+    assert magics.kernel.session.to_dict() == protected, "the bad input changed the chats"
     assert len(completions(ygpt_server)) == sent_before, "the bad input reached the server"
     assert run(shell, "%%ygpt\nAnd now?", cell_id="after").ok  # nothing is left broken
 
@@ -266,15 +266,15 @@ def test_control_characters_are_sent_as_written(shell, magics, ygpt_server):
     assert result.ok, result.shown
     assert_clean(result)
     assert completions(ygpt_server)[-1].messages[-1]["text"] == text
-    assert [turn.prompt for turn in magics.session.chat().turns] == [text]
+    assert [turn.prompt for turn in magics.kernel.session.chat().turns] == [text]
 
 
 def test_once_with_chat_borrows_options_not_history_or_system(shell, magics, ygpt_server):
     """The rule for `--once --chat X`: X's options apply; X's history and system message are
     not sent; X is not changed; an unknown X is an error (see the table)."""
     assert run(shell, '%%ygpt --chat tutor --system "You are a maths tutor."\nWhat is 1+1?').ok
-    magics.session.configure("tutor", temperature=0.2, max_tokens=50)
-    before = magics.session.to_dict()
+    magics.kernel.session.configure("tutor", temperature=0.2, max_tokens=50)
+    before = magics.kernel.session.to_dict()
 
     assert run(shell, "%%ygpt --once --chat tutor\nWhat is 2+2?").ok
     sent = completions(ygpt_server)[-1]
@@ -283,4 +283,4 @@ def test_once_with_chat_borrows_options_not_history_or_system(shell, magics, ygp
 
     assert run(shell, '%%ygpt --once --chat tutor --system "Be terse."\nWhat is 3+3?').ok
     assert [m["role"] for m in completions(ygpt_server)[-1].messages] == ["system", "user"]
-    assert magics.session.to_dict() == before
+    assert magics.kernel.session.to_dict() == before

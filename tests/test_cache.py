@@ -59,15 +59,15 @@ def test_a_chat_rerun_from_the_top_after_a_restart_rebuilds_turn_by_turn(shell, 
     magics = shell.magics_manager.registry["YGptMagics"]
     for index, prompt in enumerate(EINSTEIN):
         assert cell(shell, f"%%ygpt\n{prompt}", cell_id=f"c{index}").ok
-    live = [turn.reply.text for turn in magics.session.chats["default"].turns]
-    billed = magics.session.chats["default"].usage
+    live = [turn.reply.text for turn in magics.kernel.session.chats["default"].turns]
+    billed = magics.kernel.session.chats["default"].usage
     restart(shell, ygpt_server)
     ygpt_server.reset()
     magics = shell.magics_manager.registry["YGptMagics"]
     for index, prompt in enumerate(EINSTEIN):
         assert cell(shell, f"%%ygpt\n{prompt}", cell_id=f"c{index}").ok
     assert completions(ygpt_server) == []
-    chat = magics.session.chats["default"]
+    chat = magics.kernel.session.chats["default"]
     assert [turn.reply.text for turn in chat.turns] == live
     assert [turn.prompt for turn in chat.turns] == EINSTEIN
     usage = cell(shell, "%ygpt usage").displays[0]["text/plain"].splitlines()
@@ -98,14 +98,14 @@ def test_replay_mode_names_the_cell_without_a_recording_and_sends_nothing(shell,
     magics = shell.magics_manager.registry["YGptMagics"]
     assert cell(shell, "%%ygpt\n" + EINSTEIN[0], cell_id="a").ok
     assert cell(shell, "%ygpt cache --mode replay").ok
-    before = list(magics.session.chats["default"].turns)
+    before = list(magics.kernel.session.chats["default"].turns)
     ygpt_server.reset()
     missed = cell(shell, "%%ygpt\nA question nobody recorded\nover two lines", cell_id="b")
     message = assert_clear_error(missed, "no recorded reply", "cell In [", "A question nobody recorded",
                                  "replay mode", "nothing was sent", error_type=CacheMiss)
     assert "over two lines" not in message
     assert completions(ygpt_server) == [] and ygpt_server.requests == []
-    assert magics.session.chats["default"].turns == before
+    assert magics.kernel.session.chats["default"].turns == before
     assert cell(shell, "%%ygpt --no-cache\nA question nobody recorded").ok  # the way out, explicit
     assert len(completions(ygpt_server)) == 1
 

@@ -97,13 +97,13 @@ def test_a_changed_tool_result_is_sent_in_auto_mode_and_a_miss_in_replay_mode(sh
         assert cell(shell, "def get_sales(region: str, limit: int = 10) -> int:\n"
                            "    '''Sales rows of one region.'''\n    return 555").ok
         shell.run_line_magic("ygpt", "cache --mode replay")
-        before = list(magics.session.chats["default"].turns)
+        before = list(magics.kernel.session.chats["default"].turns)
         server.reset()
         missed = cell(shell, NORTH, cell_id="north")
         assert_clear_error(missed, "No recorded reply for cell In [", "How did the north do?",
                            "replay mode", "nothing was sent", error_type=CacheMiss)
         assert completions(server) == []
-        assert magics.session.chats["default"].turns == before
+        assert magics.kernel.session.chats["default"].turns == before
 
 
 @pytest.mark.usefixtures("fresh_names")
@@ -221,7 +221,7 @@ def test_a_saved_chat_keeps_which_turns_were_replayed_and_when_they_were_recorde
     assert cell(shell, "%%ygpt\nHello there", cell_id="a").ok
     assert cell(shell, "%%ygpt\nHello there", cell_id="a").ok  # re-run: replayed
     assert cell(shell, "%%ygpt --no-cache\nAnd now?", cell_id="b").ok  # sent
-    replayed, sent = (turn.reply for turn in magics.session.chats["default"].turns)
+    replayed, sent = (turn.reply for turn in magics.kernel.session.chats["default"].turns)
     assert replayed.cached and not sent.cached
     path = tmp_path / "chat.json"
     assert cell(shell, f"%ygpt save {path}").ok
@@ -231,14 +231,14 @@ def test_a_saved_chat_keeps_which_turns_were_replayed_and_when_they_were_recorde
     assert (first["cached"], first["recorded"]) == (True, replayed.recorded) and "cached" not in second
     restart(shell, ygpt_server)
     assert cell(shell, f"%ygpt load {path}").ok
-    loaded = shell.magics_manager.registry["YGptMagics"].session.chats["default"].turns
+    loaded = shell.magics_manager.registry["YGptMagics"].kernel.session.chats["default"].turns
     assert [(t.reply.cached, t.reply.recorded) for t in loaded] == [(True, replayed.recorded), (False, "")]
     assert "No request has been answered" in cell(shell, "%ygpt usage").plain  # loading sends nothing
     for reply in (first, second):  # a file written before the flag: every turn was sent
         reply.pop("cached", None), reply.pop("recorded", None)
     path.write_text(json.dumps(saved), encoding="utf-8")
     assert cell(shell, f"%ygpt load {path}").ok
-    loaded = shell.magics_manager.registry["YGptMagics"].session.chats["default"].turns
+    loaded = shell.magics_manager.registry["YGptMagics"].kernel.session.chats["default"].turns
     assert [t.reply.cached for t in loaded] == [False, False]
 
 
@@ -271,7 +271,7 @@ def test_a_panel_send_with_the_chats_tools_replays_round_by_round(shell, tool_sc
             assert shell.user_ns["calls"] == [("north", 5), ("north", 5)]
             shown = bubbles(panel)[1][1]
             assert "🔧 get_sales" in shown and "The north sold 1204 units." in shown and "cached · recorded" in shown
-            [turn] = magics.session.chat().turns
+            [turn] = magics.kernel.session.chat().turns
             assert turn.reply.cached and [c.result for c in turn.reply.tool_calls] == ["1204"]
         finally:
             panel.close()

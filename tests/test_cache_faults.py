@@ -94,7 +94,7 @@ def test_an_unusable_cache_file_costs_no_reply_outside_replay_mode(shell, ygpt_s
     shell.run_line_magic("ygpt", f"cache {path}")
     answered = cell(shell, PROMPT, cell_id="a")
     assert answered.ok, answered.shown
-    assert "Einstein" in answered.final and len(magics.session.chats["default"].turns) == 1
+    assert "Einstein" in answered.final and len(magics.kernel.session.chats["default"].turns) == 1
     lines = [line for line in answered.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("ygpt cache:") and reason in lines[0], lines
     assert "was not used" in lines[0] and "this reply was not cached" in lines[0]
@@ -141,7 +141,7 @@ with capture_output() as captured:
     result = shell.run_cell("%%ygpt\nTell me a long story about a lighthouse.", store_history=True)
 magics = shell.magics_manager.registry["YGptMagics"]
 print(json.dumps({"ok": result.success, "stderr": captured.stderr, "shown": captured.outputs[-1].data,
-                  "turns": len(magics.session.chats["default"].turns)}))
+                  "turns": len(magics.kernel.session.chats["default"].turns)}))
 """
 
 
@@ -265,7 +265,7 @@ def test_a_read_only_cache_still_replays_and_a_miss_says_it_was_not_recorded(she
         assert "read-only" in miss.stderr and "not cached" in miss.stderr
         assert len(completions(ygpt_server)) == 1
     finally:
-        shell.magics_manager.registry["YGptMagics"].cache.close()  # (a busy mount stays mounted)
+        shell.magics_manager.registry["YGptMagics"].kernel.cache.close()  # (a busy mount stays mounted)
         undo()
 
 

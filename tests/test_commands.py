@@ -53,7 +53,7 @@ def test_connect_says_so_when_nothing_answers_at_the_address(shell, ygpt_server)
 
 def test_connect_local_starts_a_server_in_the_kernel(shell, magics):
     result = cell(shell, "%ygpt connect local")
-    server = magics.connection._server
+    server = magics.kernel.connection._server
     assert server.running and f"the local server at {server.address}" in result.final
     assert "<strong>the local server</strong>" in result.outputs[-1]["data"]["text/html"]
     assert "Être ou ne pas être" in cell(shell, TRANSLATE).final
@@ -102,7 +102,7 @@ def test_auth_reads_the_secret_without_echo_and_never_shows_it(shell, ygpt_serve
     assert "%ygpt auth: AQVN…WXYZ" in whoami.plain
     everything = result.shown + whoami.shown + cell(shell, "%ygpt config").shown
     assert secret not in everything and TEST_KEY not in everything
-    assert secret not in repr(shell.magics_manager.registry["YGptMagics"].connection.client())
+    assert secret not in repr(shell.magics_manager.registry["YGptMagics"].kernel.connection.client())
 
 
 def test_whoami_and_config_show_sources_masked(shell, ygpt_server):
@@ -152,7 +152,7 @@ def test_chats_usage_and_reset(shell, ygpt_server, magics):
     chats = cell(shell, "%ygpt chats").plain
     assert "* default" in chats and "notes" in chats and "Translate the text into French" in chats
     by_chat, by_model = (shown["text/plain"].splitlines() for shown in cell(shell, "%ygpt usage").displays)
-    total = magics.session.chats["default"].usage + magics.session.chats["notes"].usage
+    total = magics.kernel.session.chats["default"].usage + magics.kernel.session.chats["notes"].usage
     expected = ["2", str(total.input_tokens), str(total.completion_tokens), str(total.reasoning_tokens),
                 str(total.total_tokens)]
     assert by_chat[0] == "Tokens by chat" and by_chat[1].split() == ["chat", *usage_headers.HEADERS]
@@ -160,10 +160,10 @@ def test_chats_usage_and_reset(shell, ygpt_server, magics):
     assert by_chat[-1].split() == ["total", *expected] and by_model[-1].split() == ["total", *expected]
     assert by_model[2].split()[0] == "yandexgpt"
     assert "Chat 'notes' reset: 1 turn forgotten" in cell(shell, "%ygpt reset --chat notes").plain
-    assert magics.session.chats["notes"].turns == []
-    assert magics.session.chats["default"].system  # reset keeps the system message
+    assert magics.kernel.session.chats["notes"].turns == []
+    assert magics.kernel.session.chats["default"].system  # reset keeps the system message
     assert "Forgot all 2 chats" in cell(shell, "%ygpt reset --all").plain
-    assert list(magics.session.chats) == ["default"]
+    assert list(magics.kernel.session.chats) == ["default"]
     both = cell(shell, "%ygpt reset --all --chat x")
     assert isinstance(both.typed_error, OptionError)
 
@@ -171,8 +171,8 @@ def test_chats_usage_and_reset(shell, ygpt_server, magics):
 def test_chat_switches_the_current_chat(shell, ygpt_server, magics):
     assert "Current chat: 'notes' (0 turns)" in cell(shell, "%ygpt chat notes").plain
     cell(shell, "%%ygpt\nHello")
-    assert len(magics.session.chats["notes"].turns) == 1
-    assert magics.session.chats["default"].turns == []
+    assert len(magics.kernel.session.chats["notes"].turns) == 1
+    assert magics.kernel.session.chats["default"].turns == []
     assert "* notes" in cell(shell, "%ygpt chats").plain
     assert "Current chat: 'notes' (1 turn)" in cell(shell, "%ygpt chat").plain
 
@@ -184,7 +184,7 @@ def test_save_load_and_a_malformed_file(shell, ygpt_server, magics, tmp_path):
     assert json.loads(path.read_text())["version"] == 1
     cell(shell, "%ygpt reset --all")
     assert "Loaded 1 chat with 1 turn from" in cell(shell, f"%ygpt load {path}").plain
-    assert magics.session.chats["default"].turns[0].reply.text.startswith("Être")
+    assert magics.kernel.session.chats["default"].turns[0].reply.text.startswith("Être")
     ygpt_server.requests.clear()
     cell(shell, "%%ygpt\nMore, please")
     assert len(completions(ygpt_server)[-1].messages) == 4  # the loaded history is sent
@@ -192,7 +192,7 @@ def test_save_load_and_a_malformed_file(shell, ygpt_server, magics, tmp_path):
     broken.write_text('{"version": 1, "chats": 42}')
     result = cell(shell, f'%ygpt load "{broken}"')
     assert isinstance(result.typed_error, ChatFileError) and "unchanged" in result.message
-    assert len(magics.session.chats["default"].turns) == 2
+    assert len(magics.kernel.session.chats["default"].turns) == 2
 
 
 def test_export_writes_a_markdown_transcript(shell, ygpt_server, tmp_path):
@@ -231,7 +231,7 @@ def test_panel_is_a_second_view_over_the_same_chats_and_server(shell, ygpt_serve
         assert panel.chat_name == "side"
         panel.send("Erors wont corrct themselfs")
         assert panel.wait(10)
-        turn = magics.session.chats["side"].turns[-1]
+        turn = magics.kernel.session.chats["side"].turns[-1]
         assert turn.reply.text == "Errors will not correct themselves."
         assert completions(ygpt_server)[-1].messages[-1]["text"] == "Erors wont corrct themselfs"
     finally:

@@ -23,7 +23,6 @@ from conftest import completions
 from ygpt_magic import errors
 from ygpt_magic.chat import planning
 from ygpt_magic.exchange import run_exchange
-from ygpt_magic.panel import show_panel
 
 pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)
 
@@ -43,7 +42,7 @@ def prompts(session, chat: str = "default") -> list[str]:
 
 @pytest.fixture
 def panels(shell, magics):
-    opened = [show_panel(magics.session, magics.connection.client, settings=magics) for _ in range(2)]
+    opened = [shell.run_line_magic("ygpt", "panel") for _ in range(2)]
     yield opened
     for panel in opened:
         panel.close()
@@ -54,23 +53,23 @@ def test_two_panels_and_a_cell_on_one_chat(shell, magics, ygpt_server, panels):
     ygpt_server.faults.latency(SLOW)
 
     first.send("First question")
-    wait_until(lambda: magics.session.is_busy("default"))
+    wait_until(lambda: magics.kernel.session.is_busy("default"))
     second.send("Second question")  # refused: the panel says why and keeps the text
     cell = run(shell, "%%ygpt\nThird question", cell_id="c3")  # refused: one clear paragraph
 
     assert "still answering" in second.status.value and second.input.value == "Second question"
     assert_clear_error(cell, "still streaming into chat 'default'", "wait", error_type=errors.ChatBusy)
     assert first.wait(10)
-    assert prompts(magics.session) == ["First question"]
+    assert prompts(magics.kernel.session) == ["First question"]
 
     ygpt_server.faults.clear()
     second.send(second.input.value)  # now it goes through, after the first, never inside it
     assert second.wait(10)
     assert run(shell, "%%ygpt\nThird question", cell_id="c3").ok
-    assert prompts(magics.session) == ["First question", "Second question", "Third question"]
+    assert prompts(magics.kernel.session) == ["First question", "Second question", "Third question"]
     sent = completions(ygpt_server)[-1].messages
-    assert [m["text"] for m in sent if m["role"] == "user"] == prompts(magics.session)
-    turns = magics.session.chat().turns
+    assert [m["text"] for m in sent if m["role"] == "user"] == prompts(magics.kernel.session)
+    turns = magics.kernel.session.chat().turns
     assert [m["text"] for m in sent if m["role"] == "assistant"] == [t.reply.text for t in turns[:2]]
     assert all(t.reply.status == "FINAL" for t in turns)
 
@@ -79,7 +78,7 @@ def test_a_panel_cannot_send_while_a_cell_streams(shell, magics, ygpt_server, pa
     panel = panels[0]
     ygpt_server.faults.latency(SLOW)
     def click_send_mid_stream() -> None:
-        wait_until(lambda: magics.session.is_busy("default"))
+        wait_until(lambda: magics.kernel.session.is_busy("default"))
         panel.send("From the panel")
 
     clicker = threading.Thread(target=click_send_mid_stream)
@@ -88,13 +87,13 @@ def test_a_panel_cannot_send_while_a_cell_streams(shell, magics, ygpt_server, pa
     clicker.join()
     assert cell.ok, cell.shown
     assert "still answering" in panel.status.value
-    assert prompts(magics.session) == ["From the cell"]
+    assert prompts(magics.kernel.session) == ["From the cell"]
 
 
 def test_many_threads_on_one_chat_exactly_one_wins_each_round(shell, magics, ygpt_server):
     """Eight threads start a request on the same chat at the same instant, five times over."""
     ygpt_server.faults.latency(0.01)
-    session, client = magics.session, magics.connection.client()
+    session, client = magics.kernel.session, magics.kernel.connection.client()
     winners: list[str] = []
 
     for round_ in range(5):
@@ -125,7 +124,7 @@ def test_many_threads_on_one_chat_exactly_one_wins_each_round(shell, magics, ygp
 
 def test_different_chats_run_side_by_side(shell, magics, ygpt_server):
     ygpt_server.faults.latency(0.01)
-    session, client = magics.session, magics.connection.client()
+    session, client = magics.kernel.session, magics.kernel.connection.client()
     errors_seen: list[BaseException] = []
 
     def ask(chat: str) -> None:

@@ -48,7 +48,7 @@ def test_the_in_kernel_server_refuses_every_key_but_this_kernels(shell, magics, 
                       "Label the review: {text}")
     assert run.ok, run.message
     assert_clean(run)
-    server = magics.connection._server
+    server = magics.kernel.connection._server
     whoami = cell(shell, "%ygpt whoami").plain
     assert "the local server's own key, made for this kernel" in whoami
     for key in ("local-dummy-key", "any-key-at-all", TEST_KEY):
@@ -85,8 +85,8 @@ def test_a_key_set_in_the_notebook_after_connect_is_used_by_the_next_cell(shell,
     ("grpc://[::1]:50051", "[::1]:50051"),
 ])
 def test_a_url_is_not_taken_for_host_port(shell, magics, typed, instead):
-    before = magics.connection.describe()
+    before = magics.kernel.connection.describe()
     refused = cell(shell, f"%ygpt connect {typed}")
     message = assert_clear_error(refused, f"%ygpt connect {instead}", error_type=OptionError)
     assert "HOST:PORT" in message and "--http" in message
-    assert magics.connection.describe() == before
+    assert magics.kernel.connection.describe() == before

@@ -93,11 +93,11 @@ def test_a_syntax_error_is_recorded_with_its_cell(shell, ygpt_server):
 
 
 def test_our_own_errors_and_interrupts_are_not_failed_cells(shell, magics):
-    before = dict(magics.cells.errors)
+    before = dict(magics.kernel.cells.errors)
     cell(shell, "%%ygpt\nTell me about {nobody}")  # an InterpolationError (a UsageError)
     cell(shell, "%ygpt frobnicate")
     cell(shell, "raise KeyboardInterrupt")
-    assert magics.cells.errors == before
+    assert magics.kernel.cells.errors == before
 
 
 def test_a_string_of_100_mb_is_cut_with_a_marker(shell, ygpt_server):

@@ -84,7 +84,7 @@ def test_the_key_in_a_traceback_never_reaches_the_server_through_fix(shell, ygpt
 def test_a_key_given_with_auth_and_an_iam_token_in_the_environment(shell, magics, ygpt_server,
                                                                    clean_env):
     clean_env.setenv("YC_IAM_TOKEN", IAM)
-    magics.connection.set_credentials(CANARY, "b1gfolder")
+    magics.kernel.connection.set_credentials(CANARY, "b1gfolder")
     shell.user_ns["a"], shell.user_ns["b"] = CANARY, IAM
     assert_refused(cell(shell, "%%ygpt --once\n{a}"), ygpt_server, "{a}", "%ygpt auth")
     assert_refused(cell(shell, "%%ygpt --once\n{b}"), ygpt_server, "{b}", "iam token (from YC_IAM_TOKEN)")

@@ -73,8 +73,8 @@ def _chat_with_history(shell, magics) -> dict:
     """A chat worth protecting: a system message, two turns, options; returns its snapshot."""
     assert run(shell, '%%ygpt --system "You are a travel guide."\nHello!', cell_id="h1").ok
     assert run(shell, "%%ygpt\nWhere is Kazan?", cell_id="h2").ok
-    magics.session.configure(temperature=0.4, max_tokens=300)
-    return magics.session.to_dict()
+    magics.kernel.session.configure(temperature=0.4, max_tokens=300)
+    return magics.kernel.session.to_dict()
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
@@ -91,7 +91,7 @@ def test_fault_shows_one_clear_paragraph_and_keeps_the_chat(shell, magics, ygpt_
         assert failed.final == "", "nothing had arrived: the waiting line is cleared, the message is below"
     calls = len(completions(ygpt_server)) - calls_before
     assert calls == (magics.retries + 1 if fault.retried else 1), f"{calls} calls reached the server"
-    assert magics.session.to_dict() == before, "the failed cell changed the chats"
+    assert magics.kernel.session.to_dict() == before, "the failed cell changed the chats"
     assert "_ygpt" not in shell.user_ns or shell.user_ns["_ygpt"].status == "FINAL"
 
     ygpt_server.faults.clear()
@@ -100,7 +100,7 @@ def test_fault_shows_one_clear_paragraph_and_keeps_the_chat(shell, magics, ygpt_
     again = run(shell, PROMPT, cell_id="c3")
     assert again.ok, again.shown
     assert_clean(again)
-    chat = magics.session.chat()
+    chat = magics.kernel.session.chat()
     assert len(chat.turns) == 3 and chat.options.temperature == 0.4
     sent = completions(ygpt_server)[-1]
     assert [m["role"] for m in sent.messages] == ["system", "user", "assistant", "user", "assistant", "user"]
@@ -123,7 +123,7 @@ def test_retried_stream_shows_the_final_text_once(shell, ygpt_server):
 
 
 def test_unreachable_endpoint_fails_fast_and_names_it(shell, magics, ygpt_server):
-    before = magics.session.to_dict()
+    before = magics.kernel.session.to_dict()
     with socket.socket() as sock:  # a port nobody listens on: bound, then closed
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -135,7 +135,7 @@ def test_unreachable_endpoint_fails_fast_and_names_it(shell, magics, ygpt_server
 
     assert elapsed < 5, f"took {elapsed:.1f} s"
     assert_clear_error(failed, f"127.0.0.1:{port}", "could not reach", error_type=errors.ServerUnavailable)
-    assert magics.session.to_dict() == before
+    assert magics.kernel.session.to_dict() == before
     assert run(shell, f"%ygpt connect {ygpt_server.address} --insecure").ok
     assert run(shell, PROMPT).ok
 
@@ -153,7 +153,7 @@ def test_stalled_stream_is_bounded_by_the_stream_timeout(shell, magics, ygpt_ser
     assert elapsed < 4, f"the stall was not bounded: {elapsed:.1f} s"
     assert_clear_error(failed, "went silent for 1 s", "run the cell again",
                        "%config YGptMagics.stream_timeout = 2", error_type=errors.StreamStalled)
-    assert magics.session.to_dict() == before
+    assert magics.kernel.session.to_dict() == before
     assert run(shell, "1 + 1").ok
     assert run(shell, PROMPT, cell_id="c3").ok
 
@@ -180,14 +180,14 @@ def test_silent_server_is_bounded_by_the_timeouts(shell, magics):
 def test_default_retry_policy_outlasted_by_unavailable(shell, magics, ygpt_server):
     """The SDK's default policy (5 attempts, 1 s backoff ×1.5) exhausted: one message, ~12 s."""
     magics.retries, magics.retry_backoff = 4, 1.0
-    before = magics.session.to_dict()
+    before = magics.kernel.session.to_dict()
     ygpt_server.faults.fail_next(5, "UNAVAILABLE")
 
     failed = run(shell, PROMPT)
 
     assert len(completions(ygpt_server)) == 5
     assert_clear_error(failed, "could not reach", ygpt_server.address, error_type=errors.ServerUnavailable)
-    assert magics.session.to_dict() == before
+    assert magics.kernel.session.to_dict() == before
     assert run(shell, PROMPT).ok
 
 
@@ -198,4 +198,4 @@ def test_transient_faults_are_retried_invisibly(shell, magics, ygpt_server):
     done = run(shell, PROMPT, cell_id="c1")
     assert done.ok, done.shown
     assert_clean(done)
-    assert len(magics.session.chat().turns) == 1
+    assert len(magics.kernel.session.chat().turns) == 1

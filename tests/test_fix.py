@@ -28,7 +28,7 @@ def failing_cells(shell) -> tuple[int, int]:
 
 def test_fix_sends_the_source_and_error_in_prompt_mode(shell, magics, ygpt_server):
     assert cell(shell, "%%ygpt\nRemember the number 7.").ok
-    before = magics.session.to_dict()
+    before = magics.kernel.session.to_dict()
     define, failed = failing_cells(shell)
     result = cell(shell, "%ygpt fix")
     assert result.ok, result.shown
@@ -41,7 +41,7 @@ def test_fix_sends_the_source_and_error_in_prompt_mode(shell, magics, ygpt_serve
                            "The error:\n```\nTraceback (most recent call last):\n")
     assert f'File "Cell In[{define}]", line 2, in mean' in user
     assert user.endswith("ZeroDivisionError: division by zero\n```")
-    assert magics.session.to_dict() == before  # the chat is untouched
+    assert magics.kernel.session.to_dict() == before  # the chat is untouched
     reply = shell.user_ns["_ygpt"]
     assert f"\n\n{reply.text}\n\n" in result.plain and result.plain.endswith(reply.summary())  # like any reply
 
@@ -131,7 +131,7 @@ def test_the_instruction_is_a_setting(shell, ygpt_server):
 
 
 def test_nothing_to_fix_is_a_clear_message(shell, magics, ygpt_server):
-    magics.cells.errors.clear()
+    magics.kernel.cells.errors.clear()
     result = cell(shell, "%ygpt fix")
     assert_clear_error(result, "nothing to fix", "%ygpt fix N", error_type=errors.NothingToFix)
     result = cell(shell, "%ygpt fix 1")

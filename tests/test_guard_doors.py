@@ -110,15 +110,15 @@ def test_the_panels_input_and_system_box(shell, ygpt_server, canary, magics):
     try:
         send(panel, f"My key is {canary}")
         assert panel.wait(15)
-        assert not carried(ygpt_server) and magics.session.chat().turns == []
+        assert not carried(ygpt_server) and magics.kernel.session.chat().turns == []
         status = html.unescape(panel.status.value)
         assert "Nothing was sent" in status and "the panel's message" in status
         assert panel.input.value == f"My key is {canary}", "the text is given back to edit"
 
         panel.controls.system.value = f"Always sign with {canary}"
-        assert magics.session.chat().system is None, "the chat never holds it"
+        assert magics.kernel.session.chat().system is None, "the chat never holds it"
         assert "the system message" in panel.status.value
-        assert not [f for f in FRAGMENTS if f in panel.status.value + json.dumps(str(magics.session.chat()))]
+        assert not [f for f in FRAGMENTS if f in panel.status.value + json.dumps(str(magics.kernel.session.chat()))]
     finally:
         panel.close()
 
@@ -133,7 +133,7 @@ def test_the_panel_fills_in_references_like_a_cell_and_refuses_one_that_carries_
         send(panel, "Translate {greeting}")
         assert panel.wait(15)
         assert ygpt_server.requests[-1].messages[-1]["text"] == "Translate Bonjour tout le monde"
-        assert magics.session.chat().turns[-1].prompt == "Translate Bonjour tout le monde"
+        assert magics.kernel.session.chat().turns[-1].prompt == "Translate Bonjour tout le monde"
         ygpt_server.reset()
         send(panel, "Check {settings}")
         assert panel.wait(15)

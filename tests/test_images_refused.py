@@ -149,7 +149,7 @@ def test_the_local_target_uses_its_own_http_side(shell, magics):
     shell.user_ns["png"] = png_bytes()
     run = cell(shell, f"%%ygpt --once --image png --model {MODEL}\nWhat colour is it?")
     assert run.ok, run.message
-    server = magics.connection._server
+    server = magics.kernel.connection._server
     assert server.requests[-1].images[0]["sha256"] == short_hash(shell.user_ns.pop("png"))
     assert f"chat API      {server.http_url}/v1/" in cell(shell, "%ygpt whoami").plain
 

@@ -28,7 +28,7 @@ def scripted_reply(user: str) -> str:
 
 
 def turns(magics, chat: str = "default") -> int:
-    return len(magics.session.chats[chat].turns) if chat in magics.session.chats else 0
+    return len(magics.kernel.session.chats[chat].turns) if chat in magics.kernel.session.chats else 0
 
 
 def test_translation_with_a_system_message(shell, ygpt_server):
@@ -100,7 +100,7 @@ def test_rerunning_a_cell_rewinds_the_chat(shell, ygpt_server, magics):
     result = cell(shell, "%%ygpt\n" + EINSTEIN[1], cell_id="c1")
     assert "2 later turn" not in result.final and "1 later turn" in result.final
     assert len(completions(ygpt_server)[-1].messages) == 3
-    assert [t.cell_id for t in magics.session.chats["default"].turns] == ["c0", "c1"]
+    assert [t.cell_id for t in magics.kernel.session.chats["default"].turns] == ["c0", "c1"]
 
 
 def test_append_adds_a_turn_even_for_the_same_cell(shell, ygpt_server, magics):
@@ -171,7 +171,7 @@ def test_load_ext_registers_the_magic_and_unload_stops_the_local_server(ipython,
     try:
         ipython.run_line_magic("ygpt", "connect local")
         magics = ipython.magics_manager.registry["YGptMagics"]
-        server = magics.connection._server
+        server = magics.kernel.connection._server
         assert server is not None and server.running
         result = cell(ipython, "%%ygpt --once\nErors wont corrct themselfs")
         assert "Errors will not correct themselves." in result.final

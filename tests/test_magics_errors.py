@@ -19,7 +19,7 @@ NOISE = ("Traceback", "AioRpcError", "debug_error_string", "StatusCode.", "auth_
 
 
 def chat_state(magics):
-    chat = magics.session.chats["default"]
+    chat = magics.kernel.session.chats["default"]
     return chat.system, [(t.prompt, t.reply.text, t.cell_id) for t in chat.turns]
 
 
@@ -38,7 +38,7 @@ def test_a_stream_broken_for_good_keeps_the_partial_text_and_the_chat(shell, ygp
     assert_clear(result, StreamBroken, "after 2 chunks", "INTERNAL")
     assert result.final.startswith("Hi!")
     assert result.final.endswith("\n⚠ stopped — not added to the chat; see the message below")
-    assert magics.session.chats["default"].turns == []
+    assert magics.kernel.session.chats["default"].turns == []
 
 
 def test_nothing_listening_fails_fast_naming_the_endpoint(shell, ygpt_server):
@@ -82,7 +82,7 @@ def test_a_silent_stream_is_stopped_after_the_stream_timeout(shell, ygpt_server,
     result = cell(shell, "%%ygpt\nHi! What fields of science did Albert Einstein study?")
     assert time.monotonic() - started < 2.5
     assert_clear(result, ServerTimeout, "0.5 s")
-    assert magics.session.chats["default"].turns == []
+    assert magics.kernel.session.chats["default"].turns == []
 
 
 def test_old_turns_are_left_out_to_fit_the_context_budget(shell, ygpt_server, magics):
@@ -94,7 +94,7 @@ def test_old_turns_are_left_out_to_fit_the_context_budget(shell, ygpt_server, ma
     sent = completions(ygpt_server)[-1].messages
     assert len(sent) < 7 and sent[-1]["text"] == "And about lakes?"
     assert any(r.method == "TokenizeCompletion" for r in ygpt_server.requests)
-    assert len(magics.session.chats["default"].turns) == 4  # trimming never deletes turns
+    assert len(magics.kernel.session.chats["default"].turns) == 4  # trimming never deletes turns
 
 
 def test_a_prompt_too_long_for_the_budget_gives_both_numbers(shell, ygpt_server, magics):
@@ -156,4 +156,4 @@ def test_a_reply_over_the_grpc_message_limit_says_so(shell, magics, tmp_path):
     with scripted(shell, tmp_path, "Write a lot", "word " * 1_000_000):
         result = cell(shell, "%%ygpt --no-stream\nWrite a lot")
     assert_clear(result, MessageTooLarge, "The reply is 5.0 MB", "4.2 MB", "by 0.8 MB", "--max-tokens")
-    assert magics.session.chats["default"].turns == []
+    assert magics.kernel.session.chats["default"].turns == []

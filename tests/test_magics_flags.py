@@ -28,7 +28,7 @@ def test_chat_flag_keeps_separate_histories(shell, ygpt_server, magics):
     assert sent(ygpt_server).messages == [{"role": "user", "text": "Hello there"}]
     cell(shell, f"%%ygpt --chat fr\n{HAMLET}")
     assert [m["role"] for m in sent(ygpt_server).messages] == ["system", "user", "assistant", "user"]
-    assert set(magics.session.chats) == {"default", "fr", "other"}
+    assert set(magics.kernel.session.chats) == {"default", "fr", "other"}
 
 
 @pytest.mark.parametrize("flag, uri_end", [
@@ -173,7 +173,7 @@ def test_dry_run_shows_the_exact_messages_and_tokens_and_sends_nothing(shell, yg
     assert len(tokenize.messages) == 4 and "4 messages" in result.plain
     assert result.plain.endswith("\n\nuser:\n    And now this") and "Nothing was sent" in result.plain
     assert "tokens by the tokenizer API" in result.plain
-    assert len(magics.session.chats["default"].turns) == 1
+    assert len(magics.kernel.session.chats["default"].turns) == 1
 
 
 def test_dry_run_counts_read_as_english(shell, ygpt_server):
@@ -194,8 +194,8 @@ def test_each_cell_is_planned_once_even_when_it_must_be_trimmed(shell, ygpt_serv
         cell(shell, f"%%ygpt\nTell me a fact number {index} about rivers", cell_id=f"r{index}")
     shell.run_line_magic("config", "YGptMagics.context_budget = 250")
     plans = []
-    state = magics.session.state  # read once per plan
-    monkeypatch.setattr(magics.session, "state", lambda *a, **k: plans.append(1) or state(*a, **k))
+    state = magics.kernel.session.state  # read once per plan
+    monkeypatch.setattr(magics.kernel.session, "state", lambda *a, **k: plans.append(1) or state(*a, **k))
     result = cell(shell, "%%ygpt\nAnd about lakes?", cell_id="lakes")
     assert "oldest turn" in result.final and len(plans) == 1
 

@@ -131,7 +131,7 @@ def test_cancel_stops_a_running_job(batch_shell, ygpt_server):
     shell.user_ns["words"] = [f"w{i}" for i in range(20)]
     model = cell(shell, "%ygpt batch list")   # the client exists before the job starts
     assert model.ok
-    task_id = shell.magics_manager.registry["YGptMagics"].connection.client().batch.start(
+    task_id = shell.magics_manager.registry["YGptMagics"].kernel.connection.client().batch.start(
         [[{"role": "user", "text": "Spell w1"}]], _options(shell))
     cancelled = cell(shell, f"%ygpt batch cancel {task_id}")
     assert cancelled.ok, cancelled.message

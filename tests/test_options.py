@@ -74,7 +74,7 @@ def test_the_panel_shows_the_effective_model_and_choosing_one_sets_it(shell, mag
         assert model.label == "yandexgpt-lite (default)", "the panel shows what will be sent"
         assert "ygpt-unset" in model._dom_classes and "YGptMagics.model" in model.tooltip
         model.value = "yandexgpt"
-        assert magics.session.chat().options.model == "yandexgpt"
+        assert magics.kernel.session.chat().options.model == "yandexgpt"
         assert "ygpt-unset" not in model._dom_classes
         cell(shell, "%%ygpt\nHello")
         assert sent_model(ygpt_server) == "yandexgpt/latest"
@@ -82,7 +82,7 @@ def test_the_panel_shows_the_effective_model_and_choosing_one_sets_it(shell, mag
         assert model.options[0] == ("llama-lite (default)", ""), "a new setting shows at once"
         assert model.label == "yandexgpt"
         model.index = 0  # back to the default
-        assert magics.session.chat().options.model is None
+        assert magics.kernel.session.chat().options.model is None
         cell(shell, "%%ygpt\nHello")
         assert sent_model(ygpt_server) == "llama-lite/latest"
         assert panel.controls.format.label == "markdown (default)"

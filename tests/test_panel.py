@@ -171,7 +171,7 @@ def test_a_panel_send_is_planned_like_a_cell(session, client, ygpt_server):
         "turns": [{"prompt": f"{n} {words}", "cell_id": f"c{n}",
                    "reply": {"text": words, "status": "FINAL", "model": "yandexgpt", "model_version": "",
                              "elapsed": 0.1, "usage": {}}} for n in range(12)]}]})
-    panel = show_panel(session, lambda: client, settings=Settings(model="llama-lite"))  # 8,192 tokens
+    panel = show_panel(session, lambda: client, settings=lambda: Settings(model="llama-lite"))  # 8,192 tokens
     send(panel, "And the sea?")
     assert panel.wait(15)
     sent = [r for r in ygpt_server.requests if r.method == "Completion"][-1]
@@ -196,7 +196,7 @@ def test_the_panel_follows_configure_and_reset(session, client, panel):
 
 
 def test_send_streams_the_reply_from_the_server(session, client, ygpt_server):
-    panel = show_panel(session, lambda: client, settings=Settings())
+    panel = show_panel(session, lambda: client, settings=Settings)
     ygpt_server.faults.latency(0.02)
     send(panel, "Tell me about the sea")
     assert panel.input.value == ""
@@ -255,7 +255,7 @@ def test_an_error_is_one_line_and_the_history_is_kept(session, client, panel, yg
 
 
 def test_two_panels_on_one_chat_stay_in_sync(session, client, ygpt_server):
-    first = show_panel(session, lambda: client, chat="translator", settings=Settings())
+    first = show_panel(session, lambda: client, chat="translator", settings=Settings)
     second = show_panel(session, lambda: client, chat="translator")
     other = show_panel(session, lambda: client)
 

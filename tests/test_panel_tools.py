@@ -39,10 +39,9 @@ def hang_shell(shell, tmp_path):
 
 
 def test_stop_ends_a_panel_send_at_once_while_its_tool_runs_and_marks_the_call_abandoned(hang_shell, magics):
-    from ygpt_magic.panel import show_panel
 
     hang_shell.run_line_magic("ygpt", "config --tools hang")
-    panel = show_panel(magics.session, magics.connection.client, settings=magics)
+    panel = hang_shell.run_line_magic("ygpt", "panel")
     ran = hang_shell.user_ns["ran"]
     send(panel, "Wait forever")
     until(lambda: ran == ["started"])
@@ -51,7 +50,7 @@ def test_stop_ends_a_panel_send_at_once_while_its_tool_runs_and_marks_the_call_a
     panel.stop_button.click()
     assert panel.wait(2), "the Send still waits for the function"
     assert time.monotonic() - pressed < 1
-    assert not magics.session.is_busy("default") and magics.session.chat().turns == []
+    assert not magics.kernel.session.is_busy("default") and magics.kernel.session.chat().turns == []
     assert not panel.send_button.disabled
     shown = bubbles(panel)[1][1]
     assert "🔧 hang() → abandoned" in shown and "interrupted" in shown
@@ -59,6 +58,6 @@ def test_stop_ends_a_panel_send_at_once_while_its_tool_runs_and_marks_the_call_a
     hang_shell.user_ns["release"].set()      # the function returns later: its result is dropped
     until(lambda: ran == ["started", "returned"])
     time.sleep(0.1)
-    assert magics.session.chat().turns == [] and panel.status.value == ""
+    assert magics.kernel.session.chat().turns == [] and panel.status.value == ""
     assert not [t for t in threading.enumerate() if t.name.startswith("ygpt-tool")]
     panel.close()

@@ -149,9 +149,9 @@ def run_scenario(shell, server, tmp_path: Path) -> list[CellRun]:
 
 def project_objects(shell, magics) -> list[object]:
     """The project's objects a user can reach and print."""
-    session = magics.session
-    client = magics.connection.client()
-    objects = [magics, magics.connection, client, client.credential, session, shell.user_ns.get("_ygpt")]
+    session = magics.kernel.session
+    client = magics.kernel.connection.client()
+    objects = [magics, magics.kernel.connection, client, client.credential, session, shell.user_ns.get("_ygpt")]
     for chat in session.chats.values():
         objects += [chat, chat.options, *chat.turns, *(turn.reply for turn in chat.turns)]
     return objects
@@ -204,7 +204,7 @@ def test_canary_credential_appears_nowhere(shell, magics, ygpt_server, monkeypat
             cells = [use_auth(monkeypatch, shell, PLAIN_KEY if given.endswith("key") else IAM_TOKEN)]
             assert cells[0].ok, cells[0].shown
         cells += run_scenario(shell, ygpt_server, tmp_path)
-    credential = magics.connection.client().credential
+    credential = magics.kernel.connection.client().credential
     assert credential.secret in CANARIES, "the canary is not the credential in use"
     assert credential.masked in cells[-len(SCENARIO)].shown  # whoami shows it, masked
     assert sum(c.ok for c in cells) >= 15 and len(ygpt_server.requests) >= 10
@@ -216,11 +216,11 @@ def test_canary_credential_appears_nowhere(shell, magics, ygpt_server, monkeypat
 
 
 def test_a_key_typed_as_an_argument_is_refused_unechoed(shell, magics):
-    before = magics.connection.describe()["credential"]
+    before = magics.kernel.connection.describe()["credential"]
     refused = run(shell, f"%ygpt auth {PLAIN_KEY}")
     assert refused.error is not None and "takes no arguments" in refused.message
     assert not leaks(refused.shown + refused.message)
-    assert magics.connection.describe()["credential"] == before
+    assert magics.kernel.connection.describe()["credential"] == before
 
 
 def test_whoami_and_config_mask_the_credential(shell, magics, monkeypatch):
@@ -360,7 +360,7 @@ def test_a_key_a_header_cannot_carry_is_refused_at_auth_naming_no_value(shell, m
     message = assert_clear_error(result, "the key entered at %ygpt auth", "%ygpt auth",
                                  error_type=CredentialMalformed)
     assert "badkey" not in result.shown and "0123456789" not in message
-    assert magics.connection.client().credential.secret != BAD_KEYS[kind].strip()
+    assert magics.kernel.connection.client().credential.secret != BAD_KEYS[kind].strip()
 
 
 @pytest.mark.parametrize("kind", ["newline", "cyrillic"])   # the environment holds no NUL

@@ -124,7 +124,7 @@ def test_the_loop_stops_after_max_tool_rounds_and_the_chat_is_unchanged(tools_sh
     result = cell(tools_shell, "%%ygpt --tools get_sales --tool-choice required\nsales of the north region")
     assert_clear_error(result, "2 rounds", "max_tool_rounds", error_type=ToolRoundsExceeded)
     assert len(tools_shell.user_ns["calls"]) == 2 and len(completions(tool_server)) == 3
-    assert "default" not in magics.session.chats or not magics.session.chats["default"].turns
+    assert "default" not in magics.kernel.session.chats or not magics.kernel.session.chats["default"].turns
 
 
 def test_only_the_named_functions_can_be_called(tools_shell, tool_server):
@@ -159,7 +159,7 @@ def test_ctrl_c_stops_a_tool_that_never_returns_and_keeps_what_was_shown(tools_s
     assert tools_shell.user_ns["_ygpt"].status == "INTERRUPTED"
     assert "🔧 hang() → interrupted" in result.plain_page and "interrupted" in result.final
     assert len(completions(tool_server)) == 1   # the results were never sent
-    assert "default" not in magics.session.chats or not magics.session.chats["default"].turns
+    assert "default" not in magics.kernel.session.chats or not magics.kernel.session.chats["default"].turns
 
 
 def test_a_50_mb_result_is_bounded_and_says_so(tools_shell, tool_server):
@@ -178,7 +178,7 @@ def test_a_result_holding_the_credential_is_never_sent(tools_shell, tool_server,
                                  error_type=CredentialInPrompt)
     assert TEST_KEY not in message and TEST_KEY not in result.shown
     assert all(TEST_KEY not in json.dumps(r.messages) for r in tool_server.requests)
-    assert "default" not in magics.session.chats or not magics.session.chats["default"].turns
+    assert "default" not in magics.kernel.session.chats or not magics.kernel.session.chats["default"].turns
 
 
 @pytest.mark.parametrize(("define", "tools", "says"), [
@@ -229,23 +229,22 @@ def test_history_save_load_and_export_keep_the_tool_calls(tools_shell, tool_serv
     path = tmp_path / "chats.json"
     tools_shell.run_line_magic("ygpt", f"save {path}")
     assert json.loads(path.read_text())["version"] == 2
-    before = magics.session.chats["default"].messages()
+    before = magics.kernel.session.chats["default"].messages()
     tools_shell.run_line_magic("ygpt", "reset --all")
     tools_shell.run_line_magic("ygpt", f"load {path}")
-    assert magics.session.chats["default"].messages() == before
-    exported = magics.session.export_markdown("default")
+    assert magics.kernel.session.chats["default"].messages() == before
+    exported = magics.kernel.session.export_markdown("default")
     assert "**tool results**" in exported and "get_sales → 1204" in exported
 
 
 def test_panel_sends_use_the_chats_tools_and_show_the_calls(tools_shell, tool_server, magics, widget_comm):
-    from ygpt_magic.panel import show_panel
 
     tools_shell.run_line_magic("ygpt", "config --tools get_sales")
-    panel = show_panel(magics.session, magics.connection.client, settings=magics)
+    panel = tools_shell.run_line_magic("ygpt", "panel")
     send(panel, "How did the north do?")
     assert panel.wait(15)
     assert tools_shell.user_ns["calls"] == [("north", 5)]
-    [turn] = magics.session.chat().turns
+    [turn] = magics.kernel.session.chat().turns
     assert [call.name for call in turn.reply.tool_calls] == ["get_sales"]
     assert "🔧 get_sales" in bubbles(panel)[1][1] and "The north sold 1204 units." in bubbles(panel)[1][1]
     panel.close()
@@ -272,10 +271,10 @@ def test_config_shows_the_chats_tools(tools_shell, magics):
     tools_shell.run_line_magic("ygpt", "config --tools get_sales,explode --tool-choice auto")
     shown = cell(tools_shell, "%ygpt config").plain
     assert "get_sales, explode" in shown and "auto" in shown
-    assert magics.session.chat().options.tools == ("get_sales", "explode")
+    assert magics.kernel.session.chat().options.tools == ("get_sales", "explode")
     refused = cell(tools_shell, "%ygpt config --tools nowhere")
     assert_clear_error(refused, "no variable named 'nowhere'", error_type=ToolError)
-    assert magics.session.chat().options.tools == ("get_sales", "explode")
+    assert magics.kernel.session.chat().options.tools == ("get_sales", "explode")
 
 
 def test_the_reply_counts_the_tokens_of_every_round(tools_shell, tool_server):

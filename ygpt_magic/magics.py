@@ -1,11 +1,11 @@
 """YGptMagics: `%%ygpt` sends the cell to YandexGPT; `%ygpt <subcommand>` manages the chats.
 
-This module only parses and wires: flags, `{name}` interpolation and the cell id →
-chat.planning.plan_request (the rule the panel follows too), then exchange.run_exchange with a
-StreamRenderer. Chat rules live in chat/, the SDK in client/, output in render/, subcommands in
-commands/ (their shared flags in commands/args.py). What a cell needs beyond registering the
-magics is imported in the method that uses it, so `%load_ext` stays light; the background
-import (client/preload.py) brings it all in before the first cell.
+This module only parses and wires. The settings are traitlets (`%config YGptMagics.<name>`) whose
+defaults and values mirror the kernel's one frozen ``Settings`` value (kernel.py); a cell's flags
+are parsed here and handed, with the :class:`~ygpt_magic.kernel.Kernel`, to request.cell (the
+door every request goes through); a `%ygpt` line goes to its subcommand in commands/. What a
+cell needs beyond registering the magics is imported where it is used, so `%load_ext` stays
+light; the background import (client/preload.py) brings it all in before the first cell.
 """
 
 from __future__ import annotations
@@ -13,32 +13,26 @@ from __future__ import annotations
 import argparse
 import math
 import os
-from functools import cached_property
-from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
-from traitlets import Float, Int, TraitError, Unicode, default, observe, validate
+from traitlets import All, Float, Int, TraitError, Unicode, default, observe, validate
 
-from . import commands, render
+from . import commands
 from .cache import MODES as CACHE_MODES
-from .cache import ReplyCache
 from .cache import replies as cache_settings
-from .cache.provenance import Log as ProvenanceLog
-from .chat import FORMATS, ChatSession, Options, Plan, RequestOptions, planning
+from .chat import FORMATS, Options
 from .client import preload
-from .client.connection import Connection
-from .client.settings import DEFAULTS, ClientSettings
 from .commands.args import chat_arg, option_args, parse_flags, sentence, tool_args, variable_name, whole_number
 from .commands.boundary import as_usage_error
 from .config_loading import RefusedConfigDropped
-from .context.cells import NotebookCells
 from .errors import OptionError, YGptError
+from .kernel import DEFAULT, Kernel, Settings
 from .render import inert
 
 #: What the methods below import where they use it, for the background import to bring in.
-LATER = ("ygpt_magic.commands._request", "ygpt_magic.commands._rows", "ygpt_magic.exchange",
+LATER = ("ygpt_magic.request", "ygpt_magic.exchange",
          "ygpt_magic.context.images", *(f"ygpt_magic.commands.{name}" for name in commands.NAMES),
          *inert.PARSER_MODULES)
 
@@ -47,53 +41,51 @@ LATER = ("ygpt_magic.commands._request", "ygpt_magic.commands._rows", "ygpt_magi
 class YGptMagics(RefusedConfigDropped, Magics):
     """`%%ygpt` and `%ygpt`; settings with `%config YGptMagics.<name> = value`."""
 
-    model = Unicode("yandexgpt", config=True,
+    model = Unicode(DEFAULT.model, config=True,
                     help="Default model for chats that set none: yandexgpt, yandexgpt-lite, "
                          "yandexgpt/rc, or gpt://<folder>/<name>/<version>.")
-    temperature = Float(None, allow_none=True, config=True,
+    temperature = Float(DEFAULT.temperature, allow_none=True, config=True,
                         help="Default sampling temperature, 0..1 (None: the model's default).")
-    max_tokens = Int(None, allow_none=True, config=True,
+    max_tokens = Int(DEFAULT.max_tokens, allow_none=True, config=True,
                      help="Default limit on reply tokens (None: the model's default).")
-    context_budget = Int(None, allow_none=True, config=True,
+    context_budget = Int(DEFAULT.context_budget, allow_none=True, config=True,
                          help="Tokens a request may use; older turns are left out to fit. "
                               "None: the model's context size minus max_tokens.")
-    render_interval = Float(render.RENDER_INTERVAL, config=True,
+    render_interval = Float(DEFAULT.render_interval, config=True,
                             help="Seconds between display updates while a reply streams.")
-    default_format = Unicode("markdown", config=True,
+    default_format = Unicode(DEFAULT.default_format, config=True,
                              help="How replies are shown: markdown, text, code or json.")
-    timeout = Float(DEFAULTS.timeout, config=True, help="Seconds a request may take in total.")
-    connect_timeout = Float(DEFAULTS.connect_timeout, config=True,
+    timeout = Float(DEFAULT.timeout, config=True, help="Seconds a request may take in total.")
+    connect_timeout = Float(DEFAULT.connect_timeout, config=True,
                             help="Seconds to wait for the server to accept a connection.")
-    stream_timeout = Float(DEFAULTS.stream_timeout, config=True,
+    stream_timeout = Float(DEFAULT.stream_timeout, config=True,
                            help="Seconds a stream may go without a chunk before it is stopped "
                                 "(0: no limit).")
-    retries = Int(DEFAULTS.retries, config=True,
+    retries = Int(DEFAULT.retries, config=True,
                   help="Retries of UNAVAILABLE / RESOURCE_EXHAUSTED by the SDK's retry policy.")
-    retry_backoff = Float(DEFAULTS.retry_backoff, config=True,
+    retry_backoff = Float(DEFAULT.retry_backoff, config=True,
                           help="First retry delay in seconds (grows ×1.5).")
-    poll_interval = Float(DEFAULTS.poll_interval, config=True,
+    poll_interval = Float(DEFAULT.poll_interval, config=True,
                           help="Seconds between polls in --deferred mode.")
-    map_concurrency = Int(8, config=True,
+    map_concurrency = Int(DEFAULT.map_concurrency, config=True,
                           help="Requests a --map cell keeps in flight at most (--concurrency N).")
-    batch_poll_interval = Float(5.0, config=True,
+    batch_poll_interval = Float(DEFAULT.batch_poll_interval, config=True,
                                 help="Seconds between status polls of a --batch job.")
-    max_rows = Int(20, config=True,
+    max_rows = Int(DEFAULT.max_rows, config=True,
                    help="Rows of a DataFrame or Series sent for {name} / {Out[N]}: the first and "
                         "last ones; the prompt says how many were left out.")
-    max_columns = Int(20, config=True, help="Columns of a DataFrame sent (the first ones).")
-    max_value_chars = Int(8000, config=True,
+    max_columns = Int(DEFAULT.max_columns, config=True, help="Columns of a DataFrame sent (the first ones).")
+    max_value_chars = Int(DEFAULT.max_value_chars, config=True,
                           help="Characters one {reference} may send; the rest is left out, "
                                "with a marker saying how many.")
-    value_timeout = Float(5.0, config=True,
+    value_timeout = Float(DEFAULT.value_timeout, config=True,
                           help="Seconds a value's repr may take before the cell is refused "
                                "(0: no limit).")
-    fix_instruction = Unicode(
-        "You fix Python code in a Jupyter notebook. Explain in one or two sentences why the "
-        "cell fails, then give the whole corrected cell in one ```python code block.",
-        config=True, help="The system message of %ygpt fix (shown by %ygpt fix --dry-run).")
-    max_tool_rounds = Int(5, config=True,
+    fix_instruction = Unicode(DEFAULT.fix_instruction, config=True,
+                              help="The system message of %ygpt fix (shown by %ygpt fix --dry-run).")
+    max_tool_rounds = Int(DEFAULT.max_tool_rounds, config=True,
                           help="Rounds of tool calls a --tools cell may take before it stops.")
-    max_tool_calls = Int(32, config=True,
+    max_tool_calls = Int(DEFAULT.max_tool_calls, config=True,
                          help="Calls that run from one answer of the model; the rest are answered "
                               "with an error saying so, and the cell notes it.")
     cache_path = Unicode(None, allow_none=True, config=True,
@@ -105,19 +97,13 @@ class YGptMagics(RefusedConfigDropped, Magics):
 
     def __init__(self, shell=None, **kwargs):
         super().__init__(shell=shell, **kwargs)
-        self.session = ChatSession()
-        self.batch_jobs: dict = {}   # task id → rows.batch.BatchRecord of the jobs started here
-        self.connection = Connection(self._client_settings)
-        self.cells = NotebookCells(shell)
-        self.cache = ReplyCache(self.cache_path, self.cache_mode)
-        self.provenance = ProvenanceLog()
-        self._cell_id: str | None = None
+        self.kernel = Kernel(shell, Settings.of(self), change=lambda name, value: setattr(self, name, value))
         if shell is not None:
             for event, callback in self._hooks():
                 shell.events.register(event, callback)
 
     def __repr__(self) -> str:
-        return f"<YGptMagics {self.connection!r} chats={list(self.session.chats)}>"
+        return f"<YGptMagics {self.kernel!r}>"
 
     # -- settings (validators raise TraitError: traitlets then keeps the old value) ------------
 
@@ -178,45 +164,25 @@ class YGptMagics(RefusedConfigDropped, Magics):
     def _cache_mode_from_env(self):
         return cache_settings.mode_from(os.environ)
 
-    @observe("cache_path", "cache_mode")
-    def _cache_changed(self, _change) -> None:
-        if hasattr(self, "cache"):  # (also called by Magics.__init__, before it exists)
-            self.cache.configure(self.cache_path, self.cache_mode)
-
-    @observe("timeout", "connect_timeout", "stream_timeout", "retries", "retry_backoff",
-             "poll_interval")
-    def _client_settings_changed(self, _change) -> None:
-        # Also called from Magics.__init__ when %config already holds values (before
-        # self.connection exists): nothing to drop then.
-        if hasattr(self, "connection"):
-            self.connection.drop_client()
-
-    def _client_settings(self) -> ClientSettings:
-        return ClientSettings(timeout=self.timeout, connect_timeout=self.connect_timeout,
-                              stream_timeout=self.stream_timeout or None, retries=self.retries,
-                              retry_backoff=self.retry_backoff, poll_interval=self.poll_interval)
-
-    def effective_options(self, chat: str | None) -> RequestOptions:
-        """What a chat's next request uses: its own options where set, else these settings,
-        else the built-in defaults (``planning.resolve``, the rule the panel shows too)."""
-        return planning.effective_options(self.session, chat, self)
+    @observe(All)
+    def _settings_changed(self, _change) -> None:
+        # Also called from Magics.__init__ when %config already holds values, before the kernel
+        # exists: it is then made with them.
+        if hasattr(self, "kernel"):
+            self.kernel.settings = Settings.of(self)
 
     # -- cell ids (the kernel passes JupyterLab's cellId to run_cell) --------------------------
 
-    @property
-    def cell_id(self) -> str | None:
-        """The running cell's id, when the frontend sent one (JupyterLab, Notebook 7)."""
-        return self._cell_id
-
     def _pre_run_cell(self, info) -> None:
-        self._cell_id = getattr(info, "cell_id", None)
+        self.kernel.cell_id = getattr(info, "cell_id", None)
 
     def _post_run_cell(self, _result) -> None:
-        self._cell_id = None
+        self.kernel.cell_id = None
 
     def _hooks(self) -> tuple:
+        cells = self.kernel.cells
         return (("pre_run_cell", self._pre_run_cell), ("post_run_cell", self._post_run_cell),
-                ("pre_run_cell", self.cells.before), ("post_run_cell", self.cells.record))
+                ("pre_run_cell", cells.before), ("post_run_cell", cells.record))
 
     # -- the magic -----------------------------------------------------------------------------
 
@@ -282,49 +248,15 @@ class YGptMagics(RefusedConfigDropped, Magics):
         preload.wait()  # never import what the background import is importing at the same time
         try:
             if cell is None:
-                return commands.dispatch(self, line)
+                return commands.dispatch(self.kernel, line)
             return self._ask(line, cell)
         except YGptError as error:
             raise as_usage_error(error) from None
 
-    @cached_property
-    def row_memo(self):
-        """The answered ``--map`` rows (rows/memo.py), made with the first ``--map`` cell."""
-        from .rows import RowMemo
-
-        return RowMemo()
-
     def _ask(self, line: str, cell: str):
-        from .commands import _request, _rows
-        from .context import images
+        from . import request
 
-        args = self._parse(line)
-        if args.map:
-            return _rows.run(self, args, cell)
-        expanded = _request.expand(self, cell, fill=not args.no_interpolate)
-        _request.check(self, "--system", args.system)
-        prompt = expanded.text.strip("\n")
-        if not prompt.strip():
-            raise OptionError("The %%ygpt cell is empty: write the prompt on the lines below "
-                              "%%ygpt.")
-        pictures = images.pictures(args.image, self._user_ns(), expanded.pictures)
-        cache = None if args.no_cache else _request.reply_cache(self, prompt)
-        plan = self._plan(prompt, args, _request.client_getter(self, cache), pictures)
-        mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
-        _request.send(self, plan, expanded.notes, mode=mode, dry_run=args.dry_run, out=args.out,
-                      schema=args.schema, cache=cache)
-
-    def tool_loop(self, plan: Plan, schema: str | None = None):
-        """The tool loop for ``plan`` (its tools, the cell's or the chat's; ``--schema``), or
-        None; every function and schema is checked before anything is sent."""
-        if not plan.options.tools and schema is None:
-            return None
-        from .commands import _request
-        from .tools.loop import loop_for
-
-        return loop_for(plan.options, self._user_ns(), schema=schema,
-                        max_rounds=self.max_tool_rounds, max_calls=self.max_tool_calls,
-                        limits=_request.limits(self), secrets=self.connection.known_secrets())
+        return request.cell(self.kernel, self._parse(line), cell)
 
     def _parse(self, line: str) -> argparse.Namespace:
         from .rows import check_map_flags
@@ -345,21 +277,6 @@ class YGptMagics(RefusedConfigDropped, Magics):
                               "writes to the chat); drop one of them.")
         return args
 
-    def _plan(self, prompt: str, args: argparse.Namespace, get_client,
-              pictures: tuple = ()) -> Plan:
-        """The flags → planning.plan_request, the rule the panel follows too."""
-        from .commands import _request
-
-        return planning.plan_request(
-            self.session, prompt, settings=self, get_client=get_client,
-            chat=args.chat, cell_id=self._cell_id, append=args.append, once=args.once,
-            system=args.system, flags=_request.flags(args), pictures=pictures)
-
-    def _user_ns(self) -> dict[str, Any]:
-        """The notebook's namespace: a cell runs only in the shell that loaded the extension."""
-        assert self.shell is not None, "the magics run in the shell they were registered with"
-        return self.shell.user_ns
-
     def close(self) -> None:
         """Unregister the cell hooks, close the client, stop a local server (on unload)."""
         if self.shell is not None:
@@ -371,5 +288,4 @@ class YGptMagics(RefusedConfigDropped, Magics):
             if self in self.shell.configurables:
                 # IPython's list is typed by its first item, the shell; it holds every Configurable
                 self.shell.configurables.remove(self)  # type: ignore[arg-type]
-        self.connection.close()
-        self.cache.close()
+        self.kernel.close()

@@ -1,6 +1,6 @@
 """The `%ygpt` subcommands: one small module each, dispatched by name from COMMANDS.
 
-Each module has `run(magics, line)`, declared with `args.subcommand` (which names its parser
+Each module has `run(kernel, line)`, declared with `args.subcommand` (which names its parser
 after the module) and the shared argument decorators of `args.py`; it parses its own arguments
 and shows its result. A subcommand's name is its module's name, and its help (`%ygpt help NAME`,
 `%ygpt NAME --help`) comes from its declarations and docstring.
@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from types import ModuleType
 
 from ..errors import OptionError
+from ..kernel import Kernel
 
 #: In the order `%ygpt help` lists them; each is the module of that name in this package.
 NAMES = ("connect", "auth", "whoami", "config", "history", "chat", "chats", "reset", "usage",
@@ -43,7 +44,7 @@ COMMANDS: Mapping[str, ModuleType] = _Commands()
 _HELP_FLAGS = ("-h", "--help")
 
 
-def dispatch(magics, line: str):
+def dispatch(kernel: Kernel, line: str):
     """Run `%ygpt <subcommand> <args>`; no subcommand shows the help."""
     name, _, rest = line.strip().partition(" ")
     command = COMMANDS.get(name or "help")
@@ -54,7 +55,7 @@ def dispatch(magics, line: str):
         )
     if _asks_for_help(rest):
         return COMMANDS["help"].show_command_help(command.run)
-    return command.run(magics, rest)
+    return command.run(kernel, rest)
 
 
 def _asks_for_help(rest: str) -> bool:

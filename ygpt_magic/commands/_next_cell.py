@@ -17,18 +17,20 @@ from typing import Any
 
 from IPython.display import display
 
+from ..kernel import Kernel
 from ..render import inert
 
 ALREADY_BELOW = "The next cell of the saved notebook already holds this code, so no new cell was inserted."
 
 
-def put_below(magics, code: str) -> None:
+def put_below(kernel: Kernel, code: str) -> None:
     """``code`` into a new cell below the running one, unless the saved notebook has it there."""
-    saved = saved_next_source(magics.shell.user_ns.get("__session__"), magics.cell_id)
+    saved = saved_next_source(kernel.namespace.get("__session__"), kernel.cell_id)
     if saved is not None and saved.strip() == code.strip():
         display(inert.bundle(inert.quiet(ALREADY_BELOW), plain=ALREADY_BELOW), raw=True)
         return
-    magics.shell.set_next_input(code, replace=False)
+    assert kernel.shell is not None, "a reply's code goes below a cell of the shell that ran it"
+    kernel.shell.set_next_input(code, replace=False)
 
 
 def saved_next_source(notebook: Any, cell_id: str | None) -> str | None:

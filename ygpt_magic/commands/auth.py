@@ -10,12 +10,13 @@ import getpass
 
 from ..client.credentials import sendable
 from ..errors import CredentialMalformed, OptionError
+from ..kernel import Kernel
 from ._common import show
 from .args import subcommand
 
 
 @subcommand
-def run(magics, line: str) -> None:
+def run(kernel: Kernel, line: str) -> None:
     """Enter an API key or IAM token (hidden input) and the folder id.
 
     Empty answers keep the environment's YC_API_KEY / YC_IAM_TOKEN / YC_FOLDER_ID. Kept in
@@ -28,7 +29,7 @@ def run(magics, line: str) -> None:
     if not sendable(secret.strip()):
         raise CredentialMalformed("%ygpt auth")  # before the folder is asked, nothing changed
     folder = input("Folder id (empty = YC_FOLDER_ID): ")
-    magics.connection.set_credentials(secret.strip() or None, folder.strip() or None)
-    info = magics.connection.describe()
+    kernel.connection.set_credentials(secret.strip() or None, folder.strip() or None)
+    info = kernel.connection.describe()
     show(f"Using {info['credential']}; folder {info['folder']}. "
          "Kept in this kernel's memory only, not in the notebook.")

@@ -12,25 +12,26 @@ from IPython.core.magic_arguments import argument
 
 from ..chat import short_model
 from ..errors import OptionError
+from ..kernel import Kernel
 from ._common import show, show_fields, show_table
 from .args import parse, subcommand, variable_name
 
 
-def _list(magics, args) -> None:
-    jobs = magics.connection.client().batch.jobs()
+def _list(kernel: Kernel, args) -> None:
+    jobs = kernel.connection.client().batch.jobs()
     if not jobs:
         return show("No batch jobs in this folder. A %%ygpt --map NAME --batch cell starts one.")
-    kept = magics.batch_jobs
+    kept = kernel.batch_jobs
     rows = [[job.task_id, job.status, short_model(job.model), job.created,
              f"--map {kept[job.task_id].name}" if job.task_id in kept else ""] for job in jobs]
     return show_table(["job", "status", "model", "created", "in this kernel"], rows)
 
 
-def _status(magics, args) -> None:
-    job = magics.connection.client().batch.info(_task_id(args))
+def _status(kernel: Kernel, args) -> None:
+    job = kernel.connection.client().batch.info(_task_id(args))
     fields = [["job", job.task_id], ["status", job.status], ["model", short_model(job.model)],
               ["created", job.created]]
-    record = magics.batch_jobs.get(job.task_id)
+    record = kernel.batch_jobs.get(job.task_id)
     if record is not None:
         fields.append(["rows", f"{len(record.requests or ()):,} of {record.name}"])
     if job.reason:
@@ -40,18 +41,18 @@ def _status(magics, args) -> None:
     return show_fields(fields)
 
 
-def _attach(magics, args) -> None:
+def _attach(kernel: Kernel, args) -> None:
     from ..rows.batch import attach  # asyncio and the SDK's batch side: only when used
 
-    run = attach(_task_id(args), jobs=magics.batch_jobs, client=magics.connection.client(),
-                 memo=magics.row_memo, poll_interval=magics.batch_poll_interval, out=args.out)
-    magics.shell.user_ns["_ygpt"] = run
+    run = attach(_task_id(args), jobs=kernel.batch_jobs, client=kernel.connection.client(),
+                 memo=kernel.row_memo, poll_interval=kernel.settings.batch_poll_interval, out=args.out)
+    kernel.namespace["_ygpt"] = run
     if args.out:
-        magics.shell.user_ns[args.out] = run.results
+        kernel.namespace[args.out] = run.results
 
 
-def _cancel(magics, args) -> None:
-    batch = magics.connection.client().batch
+def _cancel(kernel: Kernel, args) -> None:
+    batch = kernel.connection.client().batch
     job = batch.info(_task_id(args))
     if not job.running:
         return show(f"Batch job {job.task_id} is already {job.status}; there is nothing to cancel.")
@@ -74,7 +75,7 @@ def _task_id(args) -> str:
 @argument("task_id", nargs="?", metavar="ID", help="The job's id, as printed when it started.")
 @argument("--out", metavar="VAR", type=variable_name,
           help="attach: store the results in variable VAR (also in _ygpt).")
-def run(magics, line: str) -> None:
+def run(kernel: Kernel, line: str) -> None:
     """Batch Processing jobs: list, status ID, attach ID --out VAR, cancel ID.
 
     A %%ygpt --map NAME --batch cell starts a job in the cloud and prints its id. `list` shows
@@ -82,4 +83,4 @@ def run(magics, line: str) -> None:
     answers in VAR (in the rows' shape if it started in this kernel, else a list in row order),
     `cancel ID` stops it."""
     args = parse(run, line)
-    return ACTIONS[args.action](magics, args)
+    return ACTIONS[args.action](kernel, args)

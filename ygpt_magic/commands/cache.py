@@ -14,6 +14,7 @@ from IPython.core.magic_arguments import argument
 
 from ..cache import MODES
 from ..errors import CacheUnusable, OptionError
+from ..kernel import Kernel
 from ..words import counted
 from ._common import show_fields
 from .args import parse, subcommand
@@ -32,26 +33,26 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 @argument("--older-than", metavar="D", default=None,
           help="With clear: only entries recorded more than D ago (30m, 12h, 7d, 2w) or "
                "before a date (2026-11-01).")
-def run(magics, line: str) -> None:
+def run(kernel: Kernel, line: str) -> None:
     """Show or set the reply cache, or clear it.
 
     A recorded reply is replayed instead of sent again (no tokens, no waiting, the same answer);
     YGptMagics.cache_path / cache_mode and YGPT_CACHE / YGPT_CACHE_MODE set the same."""
     args = parse(run, line)
     if args.target == "clear":
-        return _clear(magics, args.older_than)
+        return _clear(kernel, args.older_than)
     if args.older_than is not None:
         raise OptionError("%ygpt cache: --older-than goes with clear: %ygpt cache clear "
                           "--older-than 7d.")
     if args.target is not None:
-        magics.cache_path = args.target
+        kernel.change(cache_path=args.target)
     if args.mode is not None:
-        magics.cache_mode = args.mode
-    _status(magics)
+        kernel.change(cache_mode=args.mode)
+    _status(kernel)
 
 
-def _status(magics) -> None:
-    cache = magics.cache
+def _status(kernel: Kernel) -> None:
+    cache = kernel.cache
     if cache.path is None:
         show_fields([["cache", "none: replies are always sent. Use %ygpt cache PATH, "
                                "YGptMagics.cache_path or YGPT_CACHE=PATH."],
@@ -69,8 +70,8 @@ def _status(magics) -> None:
                                  f"instead of sent"]])
 
 
-def _clear(magics, older_than: str | None) -> None:
-    cache = magics.cache
+def _clear(kernel: Kernel, older_than: str | None) -> None:
+    cache = kernel.cache
     if cache.path is None:
         raise OptionError("%ygpt cache clear: no cache is set; use %ygpt cache PATH first.")
     before = _before(older_than) if older_than else None

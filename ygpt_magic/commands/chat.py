@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from IPython.core.magic_arguments import argument
 
+from ..kernel import Kernel
 from ..words import counted
 from ._common import show
 from .args import parse, subcommand
@@ -11,12 +12,12 @@ from .args import parse, subcommand
 
 @subcommand
 @argument("name", nargs="?", default=None, metavar="NAME", help="The chat to make current.")
-def run(magics, line: str) -> None:
+def run(kernel: Kernel, line: str) -> None:
     """Switch the current chat (created if new), or show it.
 
     NAME becomes the chat that %%ygpt cells without --chat continue (panels follow it too)."""
     args = parse(run, line)
-    session = magics.session
+    session = kernel.session
     if args.name is not None:
         session.current = args.name
     chat = session.chat()

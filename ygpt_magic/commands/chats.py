@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+from ..chat import planning
+from ..kernel import Kernel
 from ._common import show_table
 from .args import parse, subcommand
 
 
 @subcommand
-def run(magics, line: str) -> None:
+def run(kernel: Kernel, line: str) -> None:
     """List the chats (the current one is marked *).
 
     `%%ygpt --chat NAME` starts or continues one."""
     parse(run, line)
-    session = magics.session
+    session = kernel.session
     rows = []
     for name, chat in session.chats.items():
         system = chat.system or ""
         rows.append([
             ("* " if name == session.current else "") + name,
             str(len(chat.turns)),
-            magics.effective_options(name).model,
+            planning.effective_options(session, name, kernel.settings).model,
             str(chat.usage.total_tokens),
             system if len(system) <= 40 else system[:39] + "…",
         ])

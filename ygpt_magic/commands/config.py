@@ -9,6 +9,7 @@ like set an option for the chat, as the panel does; ``--model default`` unsets i
 from __future__ import annotations
 
 from ..chat import planning
+from ..kernel import Kernel
 from ._common import show_table
 from .args import chat_arg, option_args, parse, subcommand, tool_args
 from .whoami import identity_rows
@@ -18,7 +19,7 @@ from .whoami import identity_rows
 @chat_arg("The chat to show or change (default: the current one).")
 @option_args(unset=True)
 @tool_args(unset=True)
-def run(magics, line: str) -> None:
+def run(kernel: Kernel, line: str) -> None:
     """Endpoint, credential, the chat's options (and where each comes from), settings.
 
     Shows what the next request uses. With options, first sets them for the chat, as the panel
@@ -26,7 +27,7 @@ def run(magics, line: str) -> None:
     chat tools that every later cell and panel Send of the chat offers. Change the notebook's
     defaults with `%config YGptMagics.model = "yandexgpt-lite"` (see `%config YGptMagics`)."""
     args = parse(run, line)
-    chat = magics.session.chat(args.chat, create=False)
+    chat = kernel.session.chat(args.chat, create=False)
     # the options a YGptMagics setting gives a default for
     changes = {name: value for name in planning.SETTING_FOR
                if (value := getattr(args, name)) is not None}
@@ -35,17 +36,17 @@ def run(magics, line: str) -> None:
     if isinstance(changes.get("tools"), tuple):
         from ..tools.declare import declare_tools
 
-        declare_tools(changes["tools"], magics.shell.user_ns)  # refuse a bad function now
+        declare_tools(changes["tools"], kernel.namespace)  # refuse a bad function now
     if changes:
-        magics.session.configure(chat.name, **changes)
-    options = planning.resolve(chat.options, magics)
-    sources = planning.sources(chat.options, magics)
-    rows = [[name, value, ""] for name, value in identity_rows(magics)]
+        kernel.session.configure(chat.name, **changes)
+    options = planning.resolve(chat.options, kernel.settings)
+    sources = planning.sources(chat.options, kernel.settings)
+    rows = [[name, value, ""] for name, value in identity_rows(kernel)]
     rows += [[f"chat '{chat.name}' {name}", _text(value, "model's default"), sources[name]]
              for name, value in options.to_dict().items()]
     rows.append([f"chat '{chat.name}' system", _text(chat.system), "chat" if chat.system else ""])
-    rows += [[f"YGptMagics.{name}", _text(getattr(magics, name)), ""]
-             for name in sorted(magics.class_own_traits(config=True))]
+    rows += [[f"YGptMagics.{name}", _text(getattr(kernel.settings, name)), ""]
+             for name in kernel.settings.names()]
     show_table(["setting", "value", "from"], rows)
 
 

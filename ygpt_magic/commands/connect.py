@@ -5,6 +5,7 @@ from __future__ import annotations
 from IPython.core.magic_arguments import argument
 
 from ..errors import OptionError, ServerUnavailable
+from ..kernel import Kernel
 from ._common import show
 from .args import parse, subcommand
 
@@ -18,20 +19,20 @@ from .args import parse, subcommand
 @argument("--http", metavar="URL",
           help="The HTTP address of HOST:PORT's chat API, which pictures (%%ygpt --image) go "
                "through: http://HOST:HTTP_PORT, as `ygpt-magic serve` prints it after READY.")
-def run(magics, line: str) -> None:
+def run(kernel: Kernel, line: str) -> None:
     """Choose the server the next requests go to, or show the current one.
 
     YGPT_ENDPOINT / YGPT_INSECURE=1 / YGPT_HTTP_ENDPOINT set the same from the environment.
     The chats are kept."""
     args = parse(run, line)
-    connection = magics.connection
+    connection = kernel.connection
     if args.target is not None:
         connection.connect(args.target, insecure=args.insecure, http=args.http)
     elif args.http is not None:
         raise OptionError("--http goes with the server it belongs to: %ygpt connect HOST:PORT "
                           "--http http://HOST:HTTP_PORT.")
     info = connection.describe()
-    what = {"local": "the local server", "cloud": "Yandex Cloud"}.get(info["endpoint"],
+    what = {"local": "the local server", "cloud": "Yandex Cloud"}.get(info["endpoint"] or "",
                                                                       "the server")
     where = f" at {info['address']}" if info["address"] else ""
     text = f"Connected to {what}{where} (TLS {info['tls']})."

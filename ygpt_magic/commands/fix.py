@@ -18,7 +18,8 @@ from IPython.core.magic_arguments import argument
 
 from ..chat import planning
 from ..errors import NothingToFix
-from ._request import check, client_getter, expand, reply_cache, send
+from ..kernel import Kernel
+from ..request import check, client_getter, expand, front, send
 from .args import parse, subcommand
 
 PROMPT = "Cell {count} fails.\n\nIts source:\n{{In[{count}]}}\n\nThe error:\n{{Err[{count}]}}"
@@ -29,7 +30,7 @@ PROMPT = "Cell {count} fails.\n\nIts source:\n{{In[{count}]}}\n\nThe error:\n{{E
           help="The failed cell's number (default: the last cell that raised), then words added "
                "to the prompt as written.")
 @argument("--dry-run", action="store_true", help="Show the exact messages; send nothing.")
-def run(magics, line: str) -> None:
+def run(kernel: Kernel, line: str) -> None:
     """Why the last failed cell (or cell N) fails, and a corrected cell below it.
 
     Sends the cell's source and its error ({In[N]} and {Err[N]}) in prompt mode with
@@ -38,7 +39,7 @@ def run(magics, line: str) -> None:
     args = parse(run, line, as_written=True)
     words = args.words
     count = int(words.pop(0)) if words and words[0].isdigit() else None
-    failed = magics.cells.error(count) if count is not None else magics.cells.last_error()
+    failed = kernel.cells.error(count) if count is not None else kernel.cells.last_error()
     if failed is None:
         raise NothingToFix(
             "%ygpt fix: no cell has raised an error since ygpt_magic was loaded, so there is "
@@ -48,10 +49,10 @@ def run(magics, line: str) -> None:
     prompt = PROMPT.format(count=failed.count)
     if words:
         prompt += "\n\n" + " ".join(words)
-    system = magics.fix_instruction
-    check(magics, "YGptMagics.fix_instruction", system)
-    expanded = expand(magics, prompt, where="%ygpt fix's instructions")
-    cache = reply_cache(magics, expanded.text)
-    plan = planning.plan_request(magics.session, expanded.text, settings=magics,
-                                 get_client=client_getter(magics, cache), once=True, system=system)
-    send(magics, plan, expanded.notes, dry_run=args.dry_run, new_cell=True, cache=cache)
+    system = kernel.settings.fix_instruction
+    check(kernel, "YGptMagics.fix_instruction", system)
+    expanded = expand(kernel, prompt, where="%ygpt fix's instructions")
+    cache = front(kernel, expanded.text)
+    plan = planning.plan_request(kernel.session, expanded.text, settings=kernel.settings,
+                                 get_client=client_getter(kernel, cache), once=True, system=system)
+    send(kernel, plan, expanded.notes, dry_run=args.dry_run, new_cell=True, cache=cache)

@@ -12,6 +12,7 @@ from types import ModuleType
 from IPython.core.magic_arguments import argument
 
 from ..errors import OptionError
+from ..kernel import Kernel
 from ._common import show
 from .args import Subcommand, parse, subcommand
 
@@ -46,7 +47,7 @@ def show_command_help(run: Subcommand) -> None:
 
 @subcommand
 @argument("name", nargs="?", default=None, metavar="NAME", help="A subcommand to describe, e.g. config.")
-def run(magics, line: str) -> None:
+def run(kernel: Kernel, line: str) -> None:
     """List the subcommands, or describe one."""
     from . import COMMANDS
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..chat.tooluse import message_role, message_text
+from ..kernel import Kernel
 from ..words import counted
 from ._common import show
 from .args import chat_arg, parse, subcommand
@@ -10,24 +13,25 @@ from .args import chat_arg, parse, subcommand
 
 @subcommand
 @chat_arg()
-def run(magics, line: str) -> None:
+def run(kernel: Kernel, line: str) -> None:
     """Show the messages the chat sends with its next cell.
 
     The system message and the turns, in the order they are sent, each turn labelled with the
     `In [N]` of the cell that asked when this session ran it (a cell id means nothing to a
     reader)."""
     args = parse(run, line)
-    chat = magics.session.chat(args.chat, create=False)
+    chat = kernel.session.chat(args.chat, create=False)
     messages = chat.messages()
     head = f"Chat '{chat.name}': {counted(len(chat.turns), 'turn')}, {counted(len(messages), 'message')}"
     if not messages:
         show(f"**{head}**. Nothing sent yet.", f"{head}. Nothing sent yet.")
         return
     md, plain = [f"**{head}**", ""], [head]
-    sent = [(None, {"role": "system", "text": chat.system})] if chat.system else []
+    sent: list[tuple[str | None, dict[str, Any]]] = (
+        [(None, {"role": "system", "text": chat.system})] if chat.system else [])
     sent += [(turn.cell_id, message) for turn in chat.turns for message in turn.messages()]
     for cell, message in sent:
-        count = magics.cells.counts.get(cell) if cell else None
+        count = kernel.cells.counts.get(cell) if cell else None
         where = f" (In [{count}])" if count is not None else ""
         role, text = message_role(message), message_text(message)
         md.append(f"**{role}**{where}:\n\n{_quote(text)}\n")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from IPython.core.magic_arguments import argument
 
+from ..kernel import Kernel
 from ..words import counted
 from ._common import show
 from .args import parse, subcommand
@@ -13,15 +14,15 @@ from .args import parse, subcommand
 
 @subcommand
 @argument("path", metavar="PATH", help="A file written by %%ygpt save.")
-def run(magics, line: str) -> None:
+def run(kernel: Kernel, line: str) -> None:
     """Replace the chats with a saved file (a bad file changes nothing).
 
     Reads what `%ygpt save` wrote. The file is checked completely first: a malformed one is
     refused with a message and the current chats stay as they are."""
     args = parse(run, line)
     path = Path(args.path).expanduser()
-    magics.session.load(path)
-    session = magics.session
+    kernel.session.load(path)
+    session = kernel.session
     turns = sum(len(chat.turns) for chat in session.chats.values())
     show(f"Loaded {counted(len(session.chats), 'chat')} with {counted(turns, 'turn')} from {path}; "
          f"current chat: '{session.current}'.")

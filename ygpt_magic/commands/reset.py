@@ -5,6 +5,7 @@ from __future__ import annotations
 from IPython.core.magic_arguments import argument
 
 from ..errors import OptionError
+from ..kernel import Kernel
 from ..words import counted
 from ._common import show
 from .args import chat_arg, parse, subcommand
@@ -13,14 +14,14 @@ from .args import chat_arg, parse, subcommand
 @subcommand
 @chat_arg()
 @argument("--all", action="store_true", help="Forget every chat; an empty 'default' remains.")
-def run(magics, line: str) -> None:
+def run(kernel: Kernel, line: str) -> None:
     """Forget a chat's turns, or every chat.
 
     A single chat keeps its system message and options."""
     args = parse(run, line)
     if args.all and args.chat:
         raise OptionError("%ygpt reset: use either --chat NAME or --all, not both.")
-    session = magics.session
+    session = kernel.session
     if args.all:
         count = len(session.chats)
         session.reset(all=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from IPython.core.magic_arguments import argument
 
+from ..kernel import Kernel
 from ..words import counted
 from ._common import output_path, show
 from .args import parse, subcommand
@@ -11,12 +12,12 @@ from .args import parse, subcommand
 
 @subcommand
 @argument("path", metavar="PATH", help="Where to write, e.g. chats.json.")
-def run(magics, line: str) -> None:
+def run(kernel: Kernel, line: str) -> None:
     """Write all chats to a JSON file.
 
     System messages, options and turns, with a version; `%ygpt load` reads it."""
     args = parse(run, line)
     path = output_path(args.path)
-    magics.session.save(path)
-    count = len(magics.session.chats)
+    kernel.session.save(path)
+    count = len(kernel.session.chats)
     show(f"Saved {counted(count, 'chat')} to {path}.")

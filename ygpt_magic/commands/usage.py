@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..chat.accounts import Spent
+from ..kernel import Kernel
 from ._common import show, show_table
 from .args import parse, subcommand
 
@@ -12,7 +13,7 @@ HEADERS = ["requests", "input", "completion", "reasoning", "total"]
 
 
 @subcommand
-def run(magics, line: str) -> None:
+def run(kernel: Kernel, line: str) -> None:
     """Show the tokens of every request this kernel made: by chat and by model, and in total.
 
     Every answered request counts once, whatever sent it: chat cells (a re-run cell's earlier
@@ -21,7 +22,7 @@ def run(magics, line: str) -> None:
     apart (a "replayed" column, shown once there are any). --batch rows are not counted: a
     job's results carry no token counts."""
     parse(run, line)
-    accounts = magics.session.accounts
+    accounts = kernel.session.accounts
     total = accounts.total()
     if not total.requests and not total.replayed.total_tokens:
         show("No request has been answered in this kernel yet.")

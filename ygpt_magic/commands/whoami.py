@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..kernel import Kernel
 from ._common import show_fields
 from .args import parse, subcommand
 
@@ -22,19 +23,19 @@ def endpoint_text(info: dict) -> str:
     return f"{name} at {info['address']} ({tls})"
 
 
-def identity_rows(magics) -> list[list[str]]:
-    info = magics.connection.describe()
+def identity_rows(kernel: Kernel) -> list[list[str]]:
+    info = kernel.connection.describe()
     return [
         ["endpoint", endpoint_text(info)],
-        ["folder", info["folder"]],
-        ["credential", info["credential"]],
+        ["folder", info["folder"] or ""],
+        ["credential", info["credential"] or ""],
         ["chat API", info["chat_api"] or "none: %ygpt connect HOST:PORT --http URL (for --image)"],
-        ["current chat", magics.session.current],
+        ["current chat", kernel.session.current],
     ]
 
 
 @subcommand
-def run(magics, line: str) -> None:
+def run(kernel: Kernel, line: str) -> None:
     """Show the endpoint, folder and credential source (secrets masked: AQVN…x9Qz)."""
     parse(run, line)
-    show_fields(identity_rows(magics))
+    show_fields(identity_rows(kernel))

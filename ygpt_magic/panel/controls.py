@@ -48,11 +48,11 @@ class Controls:
         chat_name: Callable[[], str],
         on_switch: Callable[[str], None],
         on_error: Callable[[str], None],
-        settings: Any = None,
+        settings: Callable[[], Any] = planning.DefaultSettings,
         secrets: Callable[[], Sequence[Any]] = tuple,
     ) -> None:
         self._session = session
-        self._settings = settings  # YGptMagics (or None): what an unset option inherits
+        self._settings = settings  # the notebook's settings now: what an unset option inherits
         self._secrets = secrets  # the credentials a system message may not carry
         self._chat_name = chat_name
         self._on_switch = on_switch
@@ -135,9 +135,9 @@ class Controls:
         """Set every control from ``chat`` (the options its next request uses, and which of them
         it sets; its name among the session's chats)."""
         options = chat.options
-        effective = planning.resolve(options, self._settings)
-        inherited = planning.resolve(Options(), self._settings)  # what an unset option takes
-        sources = planning.sources(options, self._settings)
+        effective = planning.resolve(options, self._settings())
+        inherited = planning.resolve(Options(), self._settings())  # what an unset option takes
+        sources = planning.sources(options, self._settings())
         names = tuple(self._session.chats)
         with self._redraw():
             if self.chat.options != names:

@@ -26,7 +26,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..chat import Chat, ChatEvent, ChatSession, Turn, files, planning, short_model
+from ..chat import Chat, ChatEvent, ChatSession, Plan, Turn, files, planning, short_model
+from ..chat.planning import DefaultSettings
 from ..errors import YGptError
 from ..exchange import run_exchange
 from ..render import RENDER_INTERVAL
@@ -42,6 +43,8 @@ from .transcript import Bubbles, Transcript
 
 #: a Send's text → (prompt, notes, pictures), by the cell's rules (commands/panel.py makes it)
 Prepare = Callable[[str], tuple[str, Sequence[str], tuple[Any, ...]]]
+#: ``watch(callback)``: call back after each change of the settings; returns the way to stop
+Watch = Callable[[Callable[[Any], None]], Callable[[], None]]
 
 
 def show_panel(
@@ -49,7 +52,9 @@ def show_panel(
     get_client: Callable[[], Any],
     *,
     chat: str | None = None,
-    settings: Any = None,
+    settings: Callable[[], Any] = DefaultSettings,
+    watch: Watch | None = None,
+    tools: Callable[[Plan], Any] | None = None,
     cache: Callable[[str], Any] | None = None,
     secrets: Callable[[], Sequence[Any]] = tuple,
     prepare: Prepare | None = None,
@@ -57,16 +62,18 @@ def show_panel(
     """Build the panel for ``chat`` (default: follow the session's current chat) and return it.
 
     ``get_client`` is called for each request, so a ``%ygpt connect`` after the panel opened is
-    honoured; ``settings`` (the YGptMagics instance, or None for defaults) supplies the notebook's
-    defaults and ``context_budget`` (see chat/planning.py: a Send is planned exactly like a cell),
-    ``render_interval``, read at each request (the client has the timeouts). ``cache(prompt)``
+    honoured; ``settings()`` gives the notebook's settings at each use (the kernel's, or the
+    built-ins): its defaults and ``context_budget`` (see chat/planning.py: a Send is planned exactly
+    like a cell) and ``render_interval`` (the client has the timeouts); ``watch(callback)`` calls
+    back when they change (the controls show inherited values), returning the way to stop.
+    ``tools(plan)`` is the tool loop of a Send's plan (the chat's own tools), or None. ``cache(prompt)``
     gives the reply cache's front for a Send (``cache.ReplyCache.front``), or None. ``secrets()``
     are the credentials the system box refuses (a Send is refused by the client's guard).
     ``prepare(text)`` turns a Send's text into (prompt, notes, pictures) by the cell's rules
     (``{name}`` and ``{In[N]}`` filled in, bounded and noted); None sends it as typed.
     """
-    return ChatPanel(session, get_client, chat=chat, settings=settings, cache=cache, secrets=secrets,
-                     prepare=prepare)
+    return ChatPanel(session, get_client, chat=chat, settings=settings, watch=watch, tools=tools,
+                     cache=cache, secrets=secrets, prepare=prepare)
 
 
 class ChatPanel(widgets.VBox):
@@ -79,7 +86,9 @@ class ChatPanel(widgets.VBox):
         get_client: Callable[[], Any],
         *,
         chat: str | None = None,
-        settings: Any = None,
+        settings: Callable[[], Any] = DefaultSettings,
+        watch: Watch | None = None,
+        tools: Callable[[Plan], Any] | None = None,
         cache: Callable[[str], Any] | None = None,
         secrets: Callable[[], Sequence[Any]] = tuple,
         prepare: Prepare | None = None,
@@ -89,6 +98,7 @@ class ChatPanel(widgets.VBox):
         self._get_client = get_client
         self._cache = cache  # prompt → the reply cache's front for it (None: no cache)
         self._settings = settings
+        self._tools = tools
         self._follow_current = chat is None  # until the user picks a chat in the panel
         self._name = session.chat(chat).name  # --chat NAME starts the chat, as a cell would
         self._lock = threading.RLock()
@@ -131,7 +141,7 @@ class ChatPanel(widgets.VBox):
         self.controls.reset.on_click(lambda _: self._reset())
         self.controls.export.on_click(lambda _: self.export())
         self._unsubscribe = session.subscribe(self._on_event)
-        self._unwatch = _watch_settings(settings, self._settings_changed)
+        self._unwatch = watch(self._settings_changed) if watch is not None else (lambda: None)
         self._redraw()
 
     # -- what the user does ------------------------------------------------------------------
@@ -177,7 +187,7 @@ class ChatPanel(widgets.VBox):
         if not prompt:
             return
         name = self._name
-        model = planning.effective_options(self._session, name, self._settings).model
+        model = planning.effective_options(self._session, name, self._settings()).model
         live = panel_live.LiveReply(prompt, short_model(model))
         if self._session.is_busy(name) or not panel_live.register(self._session, name, live):
             self.input.value = prompt
@@ -233,15 +243,15 @@ class ChatPanel(widgets.VBox):
             prompt, notes, pictures = self._prepare(live.prompt) if self._prepare else (live.prompt, (), ())
             cache = self._cache(prompt) if self._cache is not None else None
             client = cache.client if cache is not None else self._get_client()
-            plan = planning.plan_request(self._session, prompt, settings=self._settings,
+            settings = self._settings()
+            plan = planning.plan_request(self._session, prompt, settings=settings,
                                          get_client=lambda: client, chat=name, pictures=pictures)
             plan = dataclasses.replace(plan, context_notes=tuple(notes))
-            interval = getattr(self._settings, "render_interval", None) or RENDER_INTERVAL
+            interval = getattr(settings, "render_interval", None) or RENDER_INTERVAL
             renderer = panel_live.PanelRenderer(live, fmt=plan.options.format, interval=interval,
                                                 json_reply=plan.options.json)
             # the chat's own tools (%ygpt config --tools), looked up in the notebook like a cell's
-            tool_loop = getattr(self._settings, "tool_loop", None)
-            tools = tool_loop(plan) if tool_loop is not None else None
+            tools = self._tools(plan) if self._tools is not None else None
             if tools is not None:  # Stop must not wait for a function that may never return
                 tools.tools = abandonable(tools.tools, live.stopped)
             run_exchange(self._session, panel_live.TrackedClient(client, live), plan, renderer,
@@ -353,7 +363,7 @@ class ChatPanel(widgets.VBox):
         self._redraw()
 
     def _reply_bundle(self, turn: Turn, chat: Chat) -> dict[str, Any]:
-        options = planning.resolve(chat.options, self._settings)
+        options = planning.resolve(chat.options, self._settings())
         return panel_live.final_bundle(turn.reply, options.format, json_reply=options.json)
 
     def _error(self, text: str) -> None:
@@ -369,21 +379,3 @@ class ChatPanel(widgets.VBox):
             self._session.reset(self._name)
         except YGptError as error:
             self._error(str(error))
-
-
-def _watch_settings(settings: Any, callback: Callable[[Any], None]) -> Callable[[], None]:
-    """Call ``callback`` when a setting that unset options inherit changes (the controls show
-    those values, and ``%config YGptMagics.model = ...`` must show at once, not with the next
-    change to the chat); returns the way to stop, which may be called more than once."""
-    if not hasattr(settings, "observe"):  # DefaultSettings, or settings built in code
-        return lambda: None
-    names = list(planning.SETTING_FOR.values())
-    settings.observe(callback, names=names)
-    watching = [True]
-
-    def stop() -> None:
-        if watching:
-            watching.clear()
-            settings.unobserve(callback, names=names)
-
-    return stop

@@ -1,0 +1,177 @@
+"""The request path's door side: what a `%%ygpt` cell, `%ygpt fix`, a panel Send and a `--map`
+row all go through before the exchange (DESIGN.md, "The spine").
+
+    expand   {name}, {expr}, {In[N]}/{Out[N]}/{Err[N]} → text, bounded, noted, guarded
+    plan     chat/planning.plan_request: the one planning rule (options, history, rewind, budget)
+    front    the reply cache in front of the client (replay, or send and record)
+    tools    the tool loop over the plan's tools and --schema, checked before anything is sent
+    send     --dry-run shows the plan, otherwise exchange.run_exchange sends it through a view
+
+Every function takes the :class:`~ygpt_magic.kernel.Kernel` and reads what it needs from it, so a
+door is a few lines of wiring: the cell (:func:`cell`), fix (commands/fix.py), the panel
+(commands/panel.py) and the rows (:func:`rows`). The client's guard then checks every request
+these build, at the transport, so no door can skip it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from . import render
+from .cache import Front, first_line
+from .chat import Plan, planning, short_model
+from .client import guard
+from .context.interpolate import Expanded, interpolate
+from .errors import OptionError
+from .kernel import Kernel
+
+
+def expand(kernel: Kernel, text: str, *, fill: bool = True, where: str = "the cell's text",
+           namespace: Mapping[str, Any] | None = None) -> Expanded:
+    """``text`` with its references filled in from the notebook (context/interpolate.py), or from
+    ``namespace`` (a ``--map`` row's names over the notebook's); ``where`` names the text itself
+    in a credential error."""
+    return interpolate(text, kernel.namespace if namespace is None else namespace,
+                       cells=kernel.cells, limits=kernel.settings.limits(),
+                       secrets=kernel.connection.known_secrets(), fill=fill, where=where)
+
+
+def check(kernel: Kernel, where: str, text: str | None) -> None:
+    """CredentialInPrompt when ``text`` (a system message) carries a known credential."""
+    if text:
+        guard.check(where, text, kernel.connection.known_secrets())
+
+
+def front(kernel: Kernel, prompt: str, where: str | None = None) -> Front | None:
+    """The reply cache's front for a request (None when there is no cache); ``where`` names the
+    door in a cache error (default: the running cell)."""
+    connection = kernel.connection
+    return kernel.cache.front(connection.client, target=connection.target,
+                              where=where or kernel.cell_name(), prompt=prompt,
+                              secrets=connection.known_secrets)
+
+
+def client_getter(kernel: Kernel, cache: Front | None) -> Callable[[], Any]:
+    """What planning and sending call for the client: through the cache when there is one (the
+    real client is then built only for a miss)."""
+    return kernel.connection.client if cache is None else lambda: cache.client
+
+
+def tool_loop(kernel: Kernel, plan: Plan, schema: str | None = None) -> Any:
+    """The tool loop for ``plan`` (its tools, the cell's or the chat's; ``--schema``), or None;
+    every function and schema is checked before anything is sent."""
+    if not plan.options.tools and schema is None:
+        return None
+    from .tools.loop import loop_for
+
+    settings = kernel.settings
+    return loop_for(plan.options, kernel.namespace, schema=schema,
+                    max_rounds=settings.max_tool_rounds, max_calls=settings.max_tool_calls,
+                    limits=settings.limits(), secrets=kernel.connection.known_secrets())
+
+
+def flags(args: argparse.Namespace) -> dict[str, Any]:
+    """A cell's option flags (None = not given), as planning takes them."""
+    return {"model": args.model, "temperature": args.temperature, "max_tokens": args.max_tokens,
+            "format": args.format, "reasoning": args.reasoning or None, "json": args.json or None,
+            "tools": args.tools, "tool_choice": args.tool_choice}
+
+
+def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
+    """A `%%ygpt` cell (its flags parsed): expanded, planned and sent."""
+    if args.map:
+        return rows(kernel, args, text)
+    expanded = expand(kernel, text, fill=not args.no_interpolate)
+    check(kernel, "--system", args.system)
+    prompt = expanded.text.strip("\n")
+    if not prompt.strip():
+        raise OptionError("The %%ygpt cell is empty: write the prompt on the lines below %%ygpt.")
+    pictures: tuple[Any, ...] = ()
+    if args.image or expanded.pictures:
+        from .context import images
+
+        pictures = images.pictures(args.image, kernel.namespace, expanded.pictures)
+    cache = None if args.no_cache else front(kernel, prompt)
+    plan = planning.plan_request(
+        kernel.session, prompt, settings=kernel.settings, get_client=client_getter(kernel, cache),
+        chat=args.chat, cell_id=kernel.cell_id, append=args.append, once=args.once,
+        system=args.system, flags=flags(args), pictures=pictures)
+    mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
+    send(kernel, plan, expanded.notes, mode=mode, dry_run=args.dry_run, out=args.out,
+         schema=args.schema, cache=cache)
+    return None
+
+
+def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream",
+         dry_run: bool = False, out: str | None = None, new_cell: bool = False,
+         schema: str | None = None, cache: Front | None = None) -> None:
+    """Show ``plan`` (``dry_run``) or send it; ``notes`` (what interpolation rendered or cut) go
+    above the reply. The reply's code goes into a new cell below with ``new_cell`` or the code
+    format. The plan's tools and ``schema`` (``--schema``) run through the tool loop; with a
+    schema, ``_ygpt.parsed`` (and ``out``) is the validated value. ``cache``: replay each request
+    if recorded, record it if sent, the rounds of a tool exchange included."""
+    plan = dataclasses.replace(plan, context_notes=tuple(notes))
+    tools = tool_loop(kernel, plan, schema)
+    extras = tools.extras() if tools else {}
+    client = client_getter(kernel, cache)()
+    if dry_run:
+        tokens = client.count_tokens(plan.messages, plan.options, **extras)
+        render.show(render.dry_run(plan, tokens, extras))
+        return
+    from .exchange import run_exchange
+
+    code_below = new_cell or plan.options.format == "code"
+    renderer = render.StreamRenderer(fmt=plan.options.format, interval=kernel.settings.render_interval,
+                                     label=short_model(plan.options.model),
+                                     json_reply=plan.options.json or schema is not None,
+                                     fills_cell=code_below)
+    reply = run_exchange(kernel.session, client, plan, renderer, mode=mode, tools=tools, cache=cache)
+    if reply.status != "INTERRUPTED":
+        kernel.provenance.add(f"{kernel.cell_name()} (“{first_line(plan.prompt)}”)", reply)
+    kernel.namespace["_ygpt"] = reply
+    if tools is not None and tools.schema is not None and reply.status == "FINAL":
+        reply = kernel.namespace["_ygpt"] = tools.parsed(reply)  # ReplyNotValid keeps the raw one
+    if out:
+        kernel.namespace[out] = reply.parsed if schema is not None else reply.text
+    if code_below and reply.status != "INTERRUPTED":
+        code = render.extract_code(reply.text)
+        if code:
+            from .commands._next_cell import put_below
+
+            put_below(kernel, code)
+
+
+def rows(kernel: Kernel, args: argparse.Namespace, template: str) -> None:
+    """`%%ygpt --map NAME [--batch]`: the cell as a template, sent once per row of NAME (or as one
+    batch job); each row is filled in by the cell's own rule and fronted by the reply cache as
+    one entry; the run lands in ``_ygpt`` and ``--out``."""
+    from . import rows as rows_
+
+    settings = kernel.settings
+    request = rows_.MapCell(name=args.map, template=template, out=args.out, chat=args.chat,
+                            system=args.system, flags=flags(args), schema=args.schema,
+                            concurrency=args.concurrency or settings.map_concurrency)
+    check(kernel, "--system", args.system)
+    where: dict[str, Any] = {
+        "session": kernel.session, "settings": settings, "get_client": kernel.connection.client,
+        "namespace": kernel.namespace,
+        "expand": lambda text, names: expand(kernel, text, namespace=names)}
+    if args.dry_run:
+        plans = rows_.open_rows(request, **where)
+        return render.show(rows_.dry_run(plans, kernel.connection.client()))
+    cache = None if args.no_cache else front(kernel, template)
+    where.update(memo=kernel.row_memo, endpoint=kernel.connection.target, cache=cache)
+    if args.batch:
+        from .rows.batch import run_batch  # asyncio and the SDK's batch side: only when used
+
+        done = run_batch(request, jobs=kernel.batch_jobs, poll_interval=settings.batch_poll_interval,
+                         **where)
+    else:
+        done = rows_.run_map(request, **where)
+    kernel.namespace["_ygpt"] = done
+    if args.out:
+        kernel.namespace[args.out] = done.results
+    return None
