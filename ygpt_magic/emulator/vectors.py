@@ -7,9 +7,9 @@ recorded vector and token count. Any other text gets a deterministic 256-number 
 from hashed features of its lower-cased words (Cyrillic and Latin alike): the word, its first
 five letters (a crude stem, so ``Пушкина`` meets ``Пушкин``) and its letter trigrams. Each
 feature adds its weight, with a hashed sign, to one hashed dimension; so texts that share words
-and word pieces point the same way (cosine well above 0), unrelated ones are near 0 (about
-±1/16, the collision noise of 256 dimensions), and doc and query models share one space, which
-is what semantic search needs. The numbers are float32 values, as the real service's are.
+and word pieces point the same way (cosine well above 0), unrelated ones are near 0 (typically
+within ±0.1, the collision noise of 256 dimensions), and doc and query models share one space,
+which is what semantic search needs. The numbers are float32 values, as the real service's are.
 """
 
 from __future__ import annotations
