@@ -2,9 +2,10 @@
 
 ``POST /foundationModels/v1/completion`` (``"stream": true`` sends one JSON object per line, each
 ``{"result": ...}`` holding the whole text so far, as the cloud's gateway frames a server stream),
-``completionAsync`` → an Operation, ``GET /operations/{id}`` (and ``:cancel``), ``tokenize`` and
-``tokenizeCompletion``. Every route parses the body into the gRPC request message and runs the
-gRPC service itself, so auth, validation, responders, faults and the request log are the same.
+``completionAsync`` → an Operation, ``GET /operations/{id}`` (and ``:cancel``), ``tokenize``,
+``tokenizeCompletion`` and ``textEmbedding``. Every route parses the body into the gRPC request
+message and runs the gRPC service itself, so auth, validation, responders, faults and the request
+log are the same.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from collections.abc import AsyncGenerator, Awaitable
 from aiohttp import web
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
+from yandex.cloud.ai.foundation_models.v1.embedding import embedding_service_pb2 as emb_pb
 from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2 as pb
 from yandex.cloud.operation import operation_service_pb2 as op_pb
 
+from ..services.embeddings import EmbeddingsService
 from ..services.operations import OperationService, TextGenerationAsyncService
 from ..services.text_generation import completion_stream
 from ..services.tokenizer import TokenizerService
@@ -36,6 +39,7 @@ def to_json(message: Message) -> dict:
 
 def add_routes(app: web.Application, state: EmulatorState) -> None:
     tokenizer = TokenizerService(state)
+    embeddings = EmbeddingsService(state)
     if state.operations is None:
         raise RuntimeError("the gRPC side makes the operation store; start it before the HTTP side")
     deferred = TextGenerationAsyncService(state, state.operations)
@@ -61,6 +65,9 @@ def add_routes(app: web.Application, state: EmulatorState) -> None:
     async def tokenize_completion(request: web.Request) -> web.Response:
         return await unary(request, pb.CompletionRequest(), tokenizer.TokenizeCompletion)
 
+    async def text_embedding(request: web.Request) -> web.Response:
+        return await unary(request, emb_pb.TextEmbeddingRequest(), embeddings.TextEmbedding)
+
     async def get_operation(request: web.Request) -> web.Response:
         message = op_pb.GetOperationRequest(operation_id=request.match_info["operation_id"])
         return await _unary(operations.Get(message, HttpContext(request)))
@@ -73,6 +80,7 @@ def add_routes(app: web.Application, state: EmulatorState) -> None:
     app.router.add_post(f"{PREFIX}/completionAsync", completion_async)
     app.router.add_post(f"{PREFIX}/tokenize", tokenize)
     app.router.add_post(f"{PREFIX}/tokenizeCompletion", tokenize_completion)
+    app.router.add_post(f"{PREFIX}/textEmbedding", text_embedding)
     app.router.add_get("/operations/{operation_id:[^/:]+}", get_operation)
     app.router.add_post("/operations/{operation_id:[^/:]+}:cancel", cancel_operation)
 
