@@ -93,7 +93,7 @@ class Faults:
         """Fail the next ``n`` calls of ``method`` ("*": any RPC but discovery) with ``code``.
 
         Methods: Completion, AsyncCompletion, GetOperation, CancelOperation, Tokenize,
-        TokenizeCompletion, the dataset and batch RPCs (CreateDataset, ValidateDataset,
+        TokenizeCompletion, Classify, FewShotClassify, the dataset and batch RPCs (CreateDataset, ValidateDataset,
         BatchCompletion, DescribeBatchInference, ...), and BatchRow: one row of a batch job,
         which then becomes a line error of the task.
         """
