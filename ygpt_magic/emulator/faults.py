@@ -93,9 +93,10 @@ class Faults:
         """Fail the next ``n`` calls of ``method`` ("*": any RPC but discovery) with ``code``.
 
         Methods: Completion, AsyncCompletion, GetOperation, CancelOperation, Tokenize,
-        TokenizeCompletion, TextEmbedding (gRPC, REST and /v1/embeddings alike), the dataset and
-        batch RPCs (CreateDataset, ValidateDataset, BatchCompletion, DescribeBatchInference, ...),
-        and BatchRow: one row of a batch job, which then becomes a line error of the task.
+        TokenizeCompletion, TextEmbedding (gRPC, REST and /v1/embeddings alike), Classify,
+        FewShotClassify, the dataset and batch RPCs (CreateDataset, ValidateDataset,
+        BatchCompletion, DescribeBatchInference, ...), and BatchRow: one row of a batch job,
+        which then becomes a line error of the task.
         """
         grpc_code = status_code(code)
         text = message or f"Injected fault: {grpc_code.name} (set by the test through server.faults)."

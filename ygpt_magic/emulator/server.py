@@ -18,6 +18,7 @@ import grpc
 from yandex.cloud.ai.batch_inference.v1 import batch_inference_service_pb2_grpc as batch_grpc
 from yandex.cloud.ai.dataset.v1 import dataset_service_pb2_grpc as dataset_grpc
 from yandex.cloud.ai.foundation_models.v1.embedding import embedding_service_pb2_grpc as emb_grpc
+from yandex.cloud.ai.foundation_models.v1.text_classification import text_classification_service_pb2_grpc as tc_grpc
 from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2_grpc as tg_grpc
 from yandex.cloud.endpoint import api_endpoint_service_pb2_grpc as endpoint_grpc
 from yandex.cloud.operation import operation_service_pb2_grpc as op_grpc
@@ -36,6 +37,7 @@ from .services.datasets import DatasetService
 from .services.discovery import ApiEndpointService
 from .services.embeddings import EmbeddingsService
 from .services.operations import OperationService, OperationStore, TextGenerationAsyncService
+from .services.text_classification import TextClassificationService
 from .services.text_generation import TextGenerationService
 from .services.tokenizer import TokenizerService
 from .state import REQUEST_LOG_SIZE, EmulatorState, RequestLog
@@ -87,6 +89,7 @@ async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0,
     tg_grpc.add_TextGenerationAsyncServiceServicer_to_server(TextGenerationAsyncService(state, store), server)
     tg_grpc.add_TokenizerServiceServicer_to_server(TokenizerService(state), server)
     emb_grpc.add_EmbeddingsServiceServicer_to_server(EmbeddingsService(state), server)
+    tc_grpc.add_TextClassificationServiceServicer_to_server(TextClassificationService(state), server)
     # the generated base answers the methods not served here (previews, types) with UNIMPLEMENTED
     dataset_grpc.add_DatasetServiceServicer_to_server(DatasetService(state, store), server)  # type: ignore[abstract]
     tg_grpc.add_TextGenerationBatchServiceServicer_to_server(TextGenerationBatchService(state, store), server)

@@ -16,13 +16,13 @@ from aiohttp import web
 
 from ..errors import CallAborted, RequestError
 from ..state import EmulatorState
-from . import chat, embeddings, files, rest
+from . import chat, classification, embeddings, files, rest
 from .status import GRPC_CODES, cloud_error
 
 logger = logging.getLogger("ygpt_magic.emulator")
 
 #: the API modules; each has ``add_routes(app: web.Application, state: EmulatorState)``
-ROUTE_MODULES: tuple[ModuleType, ...] = (rest, chat, embeddings, files)
+ROUTE_MODULES: tuple[ModuleType, ...] = (rest, chat, embeddings, files, classification)
 #: the largest request body accepted (a chat with a few images fits; the cloud's limit is similar)
 MAX_BODY_BYTES = 16 * 1024 * 1024
 #: how long a connection may wait for a request's headers, or sit idle between requests, before
