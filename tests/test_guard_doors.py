@@ -141,3 +141,29 @@ def test_the_panel_fills_in_references_like_a_cell_and_refuses_one_that_carries_
         assert not [f for f in FRAGMENTS if f in panel.status.value]
     finally:
         panel.close()
+
+
+DOORS = {
+    "cell": "%%ygpt --once\nTell me about {topic}",
+    "fix": "%ygpt fix and mention {topic}",
+    "--map row": "%%ygpt --map notes\nSummarise {note} about {topic}",
+    "--batch row": "%%ygpt --map notes --batch --model gemma-3-12b-it\nSummarise {note} about {topic}",
+    "tool round": "%%ygpt --once --tools get_sales\nGet the sales of the north for {topic}",
+}
+
+
+@pytest.mark.parametrize("door", list(DOORS))
+def test_every_door_fills_in_a_reference_by_the_cells_rule(shell, ygpt_server, door):
+    """The same interpolation for every door (the panel's is the test above): what the server
+    receives carries the value, never the braces; counted on the server."""
+    shell.run_line_magic("config", "YGptMagics.batch_poll_interval = 0.02")
+    shell.user_ns.update(topic="sea otters", notes=pd.DataFrame({"note": ["kelp forests"]}))
+    cell(shell, "def get_sales(region: str) -> str:\n    '''Sales of a region.'''\n    return '1204'")
+    cell(shell, "raise ValueError('no otters')")
+    ygpt_server.reset()
+    result = cell(shell, DOORS[door])
+    received = repr(list(ygpt_server.requests))
+    assert result.ok, result.message
+    assert "sea otters" in received and "{topic}" not in received, received[:500]
+    if door == "tool round":
+        assert len(ygpt_server.requests) >= 2, "the round after the call carries the filled-in text too"

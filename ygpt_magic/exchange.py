@@ -23,12 +23,11 @@ next round is recorded.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import replace
 from typing import Any, Protocol
 
-from .chat import ChatSession, Plan, Reply, RequestOptions, Usage
+from .chat import Ask, ChatSession, Extras, Message, Plan, Reply, RequestOptions, Usage
 from .chat.accounts import PROMPT_MODE
 from .chat.tooluse import ToolCall
 from .client import rpc_errors
@@ -59,7 +58,7 @@ class ToolRounds(Protocol):
     spent: Usage  # tokens of the rounds before the final answer
 
     def extras(self) -> dict[str, Any]: ...
-    def answer(self, ask: Callable[[list[dict], dict], Any], messages: list[dict],
+    def answer(self, ask: Ask, messages: list[Message],
                renderer: Any) -> Any: ...
 
 
@@ -69,14 +68,14 @@ class CachedAsk(Protocol):
     replayed: bool  # every request so far came from the cache
     recorded: str   # when the last replayed one was recorded
 
-    def first(self, messages: list[dict], extras: dict) -> None: ...
-    def __call__(self, messages: list[dict], extras: dict) -> Any: ...
+    def first(self, messages: list[Message], extras: Extras) -> None: ...
+    def __call__(self, messages: list[Message], extras: Extras) -> Any: ...
 
 
 class Cache(Protocol):
     """What run_exchange needs from a reply cache (``cache.Front``)."""
 
-    def asking(self, ask: Callable[[list[dict], dict], Any], options: RequestOptions) -> CachedAsk: ...
+    def asking(self, ask: Ask, options: RequestOptions) -> CachedAsk: ...
 
 
 class _Interrupted(Exception):
@@ -86,8 +85,8 @@ class _Interrupted(Exception):
         self.last = last
 
 
-def _streamed(client: Any, messages: list[dict], options: RequestOptions, renderer: Renderer,
-              extras: dict) -> Any:
+def _streamed(client: Any, messages: list[Message], options: RequestOptions, renderer: Renderer,
+              extras: Extras) -> Any:
     """The last chunk of a streamed reply; ``_Interrupted`` on Ctrl-C or Stop.
 
     A silent server is the client's to bound (``stream_timeout``, raising StreamStalled); a
@@ -110,8 +109,8 @@ def _streamed(client: Any, messages: list[dict], options: RequestOptions, render
     return last
 
 
-def _requested(client: Any, messages: list[dict], options: RequestOptions, renderer: Renderer,
-               extras: dict, mode: str) -> Any:
+def _requested(client: Any, messages: list[Message], options: RequestOptions, renderer: Renderer,
+               extras: Extras, mode: str) -> Any:
     """The one chunk of a non-streamed or deferred reply (the client cancels on Ctrl-C)."""
     if mode == "deferred":
         renderer.show_waiting()
@@ -119,9 +118,9 @@ def _requested(client: Any, messages: list[dict], options: RequestOptions, rende
     return client.complete(messages, options, slow=renderer.show_waiting, **extras)
 
 
-def _asker(client: Any, plan: Plan, renderer: Renderer, mode: str) -> Callable[[list[dict], dict], Any]:
+def _asker(client: Any, plan: Plan, renderer: Renderer, mode: str) -> Ask:
     """One request of this exchange: (messages, extras) → the answer's last chunk."""
-    def ask(messages: list[dict], extras: dict) -> Any:
+    def ask(messages: list[Message], extras: Extras) -> Any:
         if mode == "stream":
             return _streamed(client, messages, plan.options, renderer, extras)
         return _requested(client, messages, plan.options, renderer, extras, mode)
@@ -133,18 +132,18 @@ class _Accounted:
     arrives (every round of a tool exchange costs tokens); ``send`` counts what really went out,
     so an answer that came without a send was replayed from the reply cache."""
 
-    def __init__(self, session: ChatSession, plan: Plan, send: Callable[[list[dict], dict], Any]) -> None:
+    def __init__(self, session: ChatSession, plan: Plan, send: Ask) -> None:
         self._accounts, self._plan, self._send = session.accounts, plan, send
         self._source = PROMPT_MODE if plan.once else plan.chat
         self.sends = 0
 
-    def send(self, messages: list[dict], extras: dict) -> Any:
+    def send(self, messages: list[Message], extras: Extras) -> Any:
         self.sends += 1
         return self._send(messages, extras)
 
-    def counted(self, ask: Callable[[list[dict], dict], Any]) -> Callable[[list[dict], dict], Any]:
+    def counted(self, ask: Ask) -> Ask:
         """``ask`` (``send``, maybe behind the cache) with each answer entered."""
-        def accounted(messages: list[dict], extras: dict) -> Any:
+        def accounted(messages: list[Message], extras: Extras) -> Any:
             sends = self.sends
             last = ask(messages, extras)
             self._accounts.add(self._source, self._plan.options.model, last.usage,
@@ -229,7 +228,7 @@ def run_exchange(
 
 
 def _answered(session: ChatSession, plan: Plan, renderer: Renderer, ask: Any,
-              call: Callable[[list[dict], dict], Any], extras: dict, *, tools: ToolRounds | None,
+              call: Ask, extras: Extras, *, tools: ToolRounds | None,
               cache: Cache | None, keep_partial: bool) -> Reply:
     """The exchange once shown: ``call`` (``ask``, each answer accounted; through the tool loop,
     if any), then record the complete reply; a stop records nothing (or the partial text, with

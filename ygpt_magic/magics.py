@@ -24,7 +24,16 @@ from .cache import MODES as CACHE_MODES
 from .cache import replies as cache_settings
 from .chat import FORMATS, Options
 from .client import preload
-from .commands.args import chat_arg, option_args, parse_flags, sentence, tool_args, variable_name, whole_number
+from .commands.args import (
+    chat_arg,
+    check_map_flags,
+    option_args,
+    parse_flags,
+    sentence,
+    tool_args,
+    variable_name,
+    whole_number,
+)
 from .commands.boundary import as_usage_error
 from .config_loading import RefusedConfigDropped
 from .errors import OptionError, YGptError
@@ -259,8 +268,6 @@ class YGptMagics(RefusedConfigDropped, Magics):
         return request.cell(self.kernel, self._parse(line), cell)
 
     def _parse(self, line: str) -> argparse.Namespace:
-        from .rows import check_map_flags
-
         try:
             args = parse_flags(self.ygpt.parser, line)
         except (UsageError, ValueError) as exc:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..chat import Reply, RequestOptions, Usage
+from ..chat import Ask, Reply, RequestOptions, ToolCallItem, Usage
 from ..client.guard import check_request
 from ..errors import CacheMiss, CacheUnusable
 from .key import endpoint_kind, request_key
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from .store import Store
 
 #: one request of an exchange: (messages, extras) → the answer's last chunk (exchange.py)
-Ask = Callable[[list[dict[str, Any]], dict[str, Any]], Any]
 
 MODES = ("auto", "replay", "record", "off")
 
@@ -252,14 +251,14 @@ class Replayed:
     status: str
     usage: Usage
     model_version: str
-    tool_calls: tuple[dict[str, Any], ...]
+    tool_calls: tuple[ToolCallItem, ...]
     recorded: str
 
 
 def _replayed(value: dict, recorded: str) -> Replayed:
     """An entry's value as a :class:`Replayed` (TypeError/KeyError: a damaged entry)."""
     text, status = value["text"], value["status"]
-    calls = tuple({"name": call["name"], "arguments": dict(call["arguments"])}
+    calls = tuple(ToolCallItem(name=call["name"], arguments=dict(call["arguments"]))
                   for call in value.get("tool_calls") or ())
     if not isinstance(text, str) or not isinstance(status, str) or \
             not all(isinstance(call["name"], str) for call in calls):

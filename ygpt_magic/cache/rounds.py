@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..chat import RequestOptions
+from ..chat import Extras, Message, RequestOptions
 
 if TYPE_CHECKING:
-    from .replies import Ask, Front, Replayed
+    from ..chat import Ask
+    from .replies import Front, Replayed
 
 
 class CachedAsk:
@@ -25,15 +26,15 @@ class CachedAsk:
         self._front, self._ask, self._options = front, ask, options
         self.replayed = True
         self.recorded = ""
-        self._ahead: tuple[list[dict[str, Any]], dict[str, Any], Replayed | None] | None = None
+        self._ahead: tuple[list[Message], Extras, Replayed | None] | None = None
 
-    def first(self, messages: list[dict[str, Any]], extras: dict[str, Any]) -> None:
+    def first(self, messages: list[Message], extras: Extras) -> None:
         """Look the exchange's first request up now, before anything is shown (so a replay-mode
         miss is refused with nothing on screen)."""
         found = self._front.replayed_chunk(messages, self._options, extras)
         self._ahead = (list(messages), dict(extras), found)
 
-    def __call__(self, messages: list[dict[str, Any]], extras: dict[str, Any]) -> Any:
+    def __call__(self, messages: list[Message], extras: Extras) -> Any:
         ahead, self._ahead = self._ahead, None
         if ahead is not None and ahead[0] == messages and ahead[1] == extras:
             found = ahead[2]

@@ -12,9 +12,10 @@ from .options import BUILTIN, FORMATS, UNSET, Options, RequestOptions
 from .pictures import Picture, PictureInfo
 from .planning import Plan, plan, plan_request
 from .session import ChatEvent, ChatSession, ChatState
-from .values import Chat, Reply, Turn, Usage, counted, short_model
+from .values import Ask, Chat, Extras, Message, Reply, ToolCallItem, ToolResultItem, Turn, Usage, counted, short_model
 
 __all__ = [
+    "Ask", "Extras", "Message", "ToolCallItem", "ToolResultItem",
     "BUILTIN", "FORMATS", "UNSET", "Chat", "ChatEvent", "ChatSession", "ChatState", "Options", "Picture",
     "PictureInfo", "Plan", "Reply", "RequestOptions", "Turn", "Usage", "counted", "plan", "plan_request", "short_model",
 ]

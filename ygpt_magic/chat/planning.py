@@ -22,9 +22,9 @@ from .catalog import IMAGE_MODELS, context_size, takes_images
 from .options import BUILTIN, Options, RequestOptions, unencodable
 from .pictures import PICTURE_TOKENS, Picture
 from .session import ChatSession, ChatState
-from .values import Turn, build_messages, counted
+from .values import Message, Turn, build_messages, counted
 
-CountTokens = Callable[[list[dict[str, str]]], int]
+CountTokens = Callable[[list[Message]], int]
 #: per-message allowance (role, separators) on top of UTF-8 bytes for the no-tokenizer bound
 MESSAGE_OVERHEAD = 8
 
@@ -38,7 +38,7 @@ class Plan:
     cell_id: str | None
     once: bool
     options: RequestOptions
-    messages: list[dict[str, str]]
+    messages: list[Message]
     keep: int
     rewound: int
     trimmed: int
@@ -295,7 +295,7 @@ def request_options(session: ChatSession, chat: str | None, flags: Mapping[str, 
 
 def tokenizer(get_client: Callable[[], Any], options: RequestOptions) -> CountTokens:
     """The tokenizer API for ``options``' model, the client built only if it is asked."""
-    def count_tokens(messages: list[dict[str, str]]) -> int:
+    def count_tokens(messages: list[Message]) -> int:
         return get_client().count_tokens(messages, options)
 
     return count_tokens

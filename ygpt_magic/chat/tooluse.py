@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .values import Message
 
 
 @dataclass(frozen=True)
@@ -27,11 +30,11 @@ class ToolCall:
     elapsed: float = field(default=0.0, compare=False)
 
 
-def tool_messages(calls: tuple[ToolCall, ...]) -> list[dict[str, Any]]:
+def tool_messages(calls: tuple[ToolCall, ...]) -> list[Message]:
     """The messages ``calls`` add between a prompt and its answer: per round, the assistant's
     calls and then their results, in the shape the client sends (``tool_calls`` /
     ``tool_results``, as the SDK's ``toolCallList`` / ``toolResultList``)."""
-    messages: list[dict[str, Any]] = []
+    messages: list[Message] = []
     for _, group in groupby(calls, key=lambda call: call.round):
         round_calls = list(group)
         messages.append({"role": "assistant", "tool_calls": [
@@ -48,7 +51,7 @@ def tool_size(calls: tuple[ToolCall, ...]) -> int:
                + len(call.result.encode()) + 16 for call in calls)
 
 
-def message_text(message: dict[str, Any]) -> str:
+def message_text(message: Message) -> str:
     """Any message as a person reads it: its text, or its calls (``🔧 get_sales({"region":
     "north"})``), or its results (``get_sales → 1204``), one per line."""
     if "tool_calls" in message:
@@ -60,6 +63,6 @@ def message_text(message: dict[str, Any]) -> str:
     return message["text"]
 
 
-def message_role(message: dict[str, Any]) -> str:
+def message_role(message: Message) -> str:
     """Who a message is from, as history and transcripts label it."""
     return "tool results" if "tool_results" in message else message["role"]

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
+from typing_extensions import Required, TypedDict
+
 from ..words import counted
 from .options import Options
 from .pictures import Picture, PictureInfo, with_placeholders
@@ -22,6 +24,39 @@ _STATUS_WORDS = {
     "CONTENT_FILTER": "stopped by the content filter",
     "INTERRUPTED": "interrupted",
 }
+
+
+class ToolCallItem(TypedDict):
+    """One call the model asked for (the SDK's ``toolCallList`` item)."""
+
+    name: str
+    arguments: dict[str, Any]
+
+
+class ToolResultItem(TypedDict):
+    """One call's result sent back (the SDK's ``toolResultList`` item)."""
+
+    name: str
+    content: str
+
+
+class Message(TypedDict, total=False):
+    """One message of a request, as chats keep it, the client sends it and a chat file stores
+    it: a role with its text (system, user, assistant), or an assistant's tool calls, or the
+    user side's tool results; a prompt's pictures ride in ``images`` (the chat API)."""
+
+    role: Required[str]
+    text: str
+    tool_calls: list[ToolCallItem]
+    tool_results: list[ToolResultItem]
+    images: tuple[Any, ...]
+
+
+#: What a request carries besides its messages: tools, tool choice, a response format.
+Extras = dict[str, Any]
+#: One request of an exchange: (messages, extras) → the answer's last chunk (a client's, or a
+#: reply cache's replay of it).
+Ask = Callable[[list[Message], Extras], Any]
 
 
 @dataclass(frozen=True)
@@ -59,7 +94,7 @@ class Reply:
     model: str
     model_version: str
     elapsed: float
-    messages: tuple[dict[str, Any], ...] = ()
+    messages: tuple[Message, ...] = ()
     #: the tools the model called on the way to this answer, in order (``--tools``)
     tool_calls: tuple[ToolCall, ...] = ()
     #: the answer validated against ``--schema`` (an instance of the user's type), else None
@@ -102,7 +137,7 @@ class Turn:
     images: tuple[PictureInfo, ...] = ()
     # Derived once per turn and shared by every later request, so that a long chat costs a
     # pointer per turn, not new dicts or a new token count, each time it is sent.
-    _messages: tuple[dict[str, Any], ...] = field(
+    _messages: tuple[Message, ...] = field(
         init=False, repr=False, compare=False
     )
     _tokens: dict[str, int] = field(
@@ -120,12 +155,12 @@ class Turn:
         object.__setattr__(self, "utf8_size", len(user.encode()) + len(self.reply.text.encode())
                            + tool_size(self.reply.tool_calls))
 
-    def messages(self) -> tuple[dict[str, Any], ...]:
+    def messages(self) -> tuple[Message, ...]:
         """The messages this turn adds to every later request: the user's, the tool calls and
         results if any, the assistant's answer."""
         return self._messages
 
-    def tokens(self, model: str, count: Callable[[list[dict[str, str]]], int]) -> int:
+    def tokens(self, model: str, count: Callable[[list[Message]], int]) -> int:
         """This turn's size in ``model``'s tokens, counted once, ever (a long chat must not ask
         the tokenizer for every turn again at each cell)."""
         if model not in self._tokens:
@@ -199,7 +234,7 @@ class Chat:
 
     def messages(
         self, prompt: str | None = None, turns: list[Turn] | None = None
-    ) -> list[dict[str, str]]:
+    ) -> list[Message]:
         """What a request sends: the system message (if set), the turns, then the prompt."""
         return build_messages(self.system, self.turns if turns is None else turns, prompt)
 
@@ -209,10 +244,10 @@ class Chat:
 
 def build_messages(
     system: str | None, turns: list[Turn], prompt: str | None, pictures: tuple[Picture, ...] = ()
-) -> list[dict[str, Any]]:
+) -> list[Message]:
     """System + history + prompt, reusing each turn's message dicts. The prompt's ``pictures``
     ride in its message as ``"images"``; the client sends such a request over the chat API."""
-    messages: list[dict[str, Any]] = [{"role": "system", "text": system}] if system else []
+    messages: list[Message] = [{"role": "system", "text": system}] if system else []
     messages.extend(chain.from_iterable([turn._messages for turn in turns]))
     if prompt is not None:
         messages.append({"role": "user", "text": prompt, "images": pictures} if pictures

@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from ..chat.options import RequestOptions
+from ..chat.values import Message, ToolCallItem
 from .models import configured
 
 #: what a reply's model version reads when the chat API named only a label
@@ -37,16 +39,16 @@ UNREPORTED = "version not reported"
 LABELS = frozenset({"latest", "rc", "deprecated"})
 
 
-def has_pictures(messages: list[dict]) -> bool:
+def has_pictures(messages: Sequence[Message]) -> bool:
     return any(message.get("images") for message in messages)
 
 
-def text_messages(messages: list[dict]) -> list[dict]:
+def text_messages(messages: Sequence[Message]) -> list[Message]:
     """The messages without their pictures (what the gRPC tokenizer can count)."""
     return [{"role": m["role"], "text": m["text"]} if "images" in m else m for m in messages]
 
 
-def chat_messages(messages: list[dict]) -> list[dict[str, Any]]:
+def chat_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
     """Our messages as the chat API takes them."""
     out: list[dict[str, Any]] = []
     call_ids: list[str] = []  # the ids of the last message's calls, which its results answer
@@ -62,14 +64,14 @@ def chat_messages(messages: list[dict]) -> list[dict[str, Any]]:
     return out
 
 
-def _calls_message(calls: list[dict[str, Any]], call_ids: list[str]) -> dict[str, Any]:
+def _calls_message(calls: list[ToolCallItem], call_ids: list[str]) -> dict[str, Any]:
     return {"role": "assistant", "tool_calls": [
         {"id": call_id, "type": "function",
          "function": {"name": call["name"], "arguments": json.dumps(call["arguments"], ensure_ascii=False)}}
         for call_id, call in zip(call_ids, calls)]}
 
 
-def _text_message(message: dict[str, Any]) -> dict[str, Any]:
+def _text_message(message: Message) -> dict[str, Any]:
     pictures = message.get("images") or ()
     if not pictures:
         return {"role": message["role"], "content": message["text"]}

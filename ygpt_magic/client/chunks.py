@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..chat.values import Usage
+from ..chat.values import ToolCallItem, Usage
 from . import chat_api
 from .tools import tool_calls
 
@@ -26,7 +26,7 @@ class Chunk:
     __slots__ = ("text", "status", "model_version", "tool_calls", "_sdk_usage", "_usage")
 
     def __init__(self, text: str, status: str, model_version: str, sdk_usage: Any,
-                 tool_calls: tuple[dict, ...] = ()) -> None:
+                 tool_calls: tuple[ToolCallItem, ...] = ()) -> None:
         self.text = text
         self.status = status  # PARTIAL | FINAL | TRUNCATED_FINAL | CONTENT_FILTER | TOOL_CALLS | ...
         self.model_version = model_version

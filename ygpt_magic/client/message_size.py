@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from collections.abc import Sequence
 
+from ..chat.values import Extras, Message
 from ..errors import MessageTooLarge
 
 #: gRPC's default largest message, in bytes (grpc.max_receive_message_length)
@@ -26,7 +27,7 @@ _REST = 1024
 _OVER_LIMIT = re.compile(r"larger than max \((\d+) vs\. (\d+)\)")
 
 
-def check(messages: list[dict[str, Any]], extras: dict[str, Any] | None = None) -> None:
+def check(messages: Sequence[Message], extras: Extras | None = None) -> None:
     """MessageTooLarge, naming the largest part, if the request cannot fit in one message."""
     parts = [(_part_name(index, message, len(messages)), _size(message))
              for index, message in enumerate(messages)]
@@ -37,7 +38,7 @@ def check(messages: list[dict[str, Any]], extras: dict[str, Any] | None = None) 
         raise MessageTooLarge(size, GRPC_MESSAGE_LIMIT, max(parts, key=lambda part: part[1]))
 
 
-def _size(message: dict[str, Any]) -> int:
+def _size(message: Message) -> int:
     """Bytes of one message: its text, or its calls' names and arguments, or its results."""
     calls = [(call["name"], call["arguments"]) for call in message.get("tool_calls", ())]
     results = [(result["name"], result["content"]) for result in message.get("tool_results", ())]
@@ -50,7 +51,7 @@ def _bytes(text: str) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
 
 
-def _part_name(index: int, message: dict[str, Any], count: int) -> str:
+def _part_name(index: int, message: Message, count: int) -> str:
     """A message as the user knows it: the prompt, the system message, a tool's results, a turn."""
     if "tool_results" in message:
         return "the results of " + ", ".join(sorted({r["name"] for r in message["tool_results"]}))

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..chat.options import RequestOptions
+from ..chat.values import Message
 from ..errors import (
     CredentialMalformed,
     CredentialsMissing,
@@ -58,7 +59,7 @@ Extras = dict[str, Any]
 class Stream:
     """Iterator of Chunks produced on the client's loop thread; `cancel()` from any thread."""
 
-    def __init__(self, client: Client, messages: list[dict], options: RequestOptions, extras: Extras,
+    def __init__(self, client: Client, messages: list[Message], options: RequestOptions, extras: Extras,
                  slow: Callable[[], None] | None = None):
         self.cancelled = False
         self._slow = slow
@@ -70,7 +71,7 @@ class Stream:
         self._to_chunk = client._route(messages, extras)
         self._job = client._loop.stream(self._produce(messages, options, extras))
 
-    async def _produce(self, messages: list[dict], options: RequestOptions, extras: Extras):
+    async def _produce(self, messages: list[Message], options: RequestOptions, extras: Extras):
         model, payload, target = self._client._prepare(messages, options, extras, self._to_chunk)
         async with self._client._reach.beside(target) as answered:
             async for result in model.run_stream(payload, timeout=self._client.settings.timeout):
@@ -132,7 +133,7 @@ class Client:
 
     # -- requests -----------------------------------------------------------------------------
 
-    def stream(self, messages: list[dict], options: RequestOptions, *, slow: Callable[[], None] | None = None,
+    def stream(self, messages: list[Message], options: RequestOptions, *, slow: Callable[[], None] | None = None,
                **extras: Any) -> Stream:
         """Start a streamed completion; iterate the result for Chunks (each the whole text).
         A stream silent for ``settings.stream_timeout`` seconds stops with StreamStalled;
@@ -146,7 +147,7 @@ class Client:
         self._guard(messages, extras)
         return Stream(self, list(messages), options, extras, slow)
 
-    def complete(self, messages: list[dict], options: RequestOptions, *, slow: Callable[[], None] | None = None,
+    def complete(self, messages: list[Message], options: RequestOptions, *, slow: Callable[[], None] | None = None,
                  **extras: Any) -> Chunk:
         """One request, no streaming; ``slow`` is called if its answer takes longer than
         ``loop.SLOW_AFTER`` (the caller draws its waiting line then)."""
@@ -159,7 +160,7 @@ class Client:
                 return await model.run(payload, timeout=self.settings.timeout)
         return to_chunk(self._call(run, options, messages, slow=slow), None)
 
-    def deferred(self, messages: list[dict], options: RequestOptions,
+    def deferred(self, messages: list[Message], options: RequestOptions,
                  on_wait: Callable[[float], None], **extras: Any) -> Chunk:
         """Asynchronous mode: start an operation, poll it, call on_wait(seconds) between polls.
 
@@ -202,7 +203,7 @@ class Client:
         except Exception as exc:
             log.debug("could not cancel operation %s: %s", operation.id, type(exc).__name__)
 
-    def complete_many(self, requests: Iterable[tuple[Any, list[dict], RequestOptions]], *,
+    def complete_many(self, requests: Iterable[tuple[Any, list[Message], RequestOptions]], *,
                       concurrency: int, **extras: Any) -> ManyJob:
         """Requests without streaming, at most ``concurrency`` in flight (fewer while the server
         says RESOURCE_EXHAUSTED): ``(tag, messages, options)`` in, ``(tag, Chunk, None)`` or
@@ -211,7 +212,7 @@ class Client:
         self._check_credentials()
         models: dict[RequestOptions, Any] = {}
 
-        def request(tag: Any, messages: list[dict], options: RequestOptions):
+        def request(tag: Any, messages: list[Message], options: RequestOptions):
             model = models.get(options)
             if model is None:
                 model = models[options] = self._model(options, extras)
@@ -241,7 +242,7 @@ class Client:
 
         return BatchJobs(self)
 
-    def count_tokens(self, messages: list[dict], options: RequestOptions, **extras: Any) -> int:
+    def count_tokens(self, messages: list[Message], options: RequestOptions, **extras: Any) -> int:
         """Tokens the model would read for these messages (the tokenizer API, not a guess); the
         text only: a picture's cost is the caller's to add (chat/pictures.py PICTURE_TOKENS).
         Counting sends the text too, so it passes the same guard."""
@@ -261,7 +262,7 @@ class Client:
     # -- internals ----------------------------------------------------------------------------
 
     def _call(self, make_coro: Callable, options: RequestOptions | None,
-              messages: list[dict] | None = None, slow: Callable[[], None] | None = None):
+              messages: list[Message] | None = None, slow: Callable[[], None] | None = None):
         """Run a coroutine on the loop thread and wait for it here (``slow`` as in
         LoopThread.run); errors come back mapped."""
         self._check_credentials()
@@ -283,7 +284,7 @@ class Client:
                                     timeout=self.settings.timeout, after_chunks=chunks, attempt=attempt,
                                     elapsed=time.monotonic() - started, history_turns=history)
 
-    def _guard(self, messages: Iterable[dict], extras: Extras) -> None:
+    def _guard(self, messages: Iterable[Message], extras: Extras) -> None:
         """CredentialInPrompt before anything is sent if this request carries a credential this
         kernel knows (guard.py): every request method calls it, whatever door it came from."""
         known = known_secrets(self._auth)
@@ -316,7 +317,7 @@ class Client:
             return self.chat_url, url_address(self.chat_url)
         return self.endpoint, self._address
 
-    def _route(self, messages: list[dict], extras: Extras) -> Callable[[Any, Chunk | None], Chunk]:
+    def _route(self, messages: list[Message], extras: Extras) -> Callable[[Any, Chunk | None], Chunk]:
         """How this request's results become Chunks: over the chat API when it carries pictures
         (refused up front when this target has no chat API, or with tools or a schema, which
         this client sends over gRPC only), else gRPC (a request too big for one gRPC message is
@@ -333,7 +334,7 @@ class Client:
             raise NoChatEndpoint(self.endpoint)
         return chat_chunk
 
-    def _prepare(self, messages: list[dict], options: RequestOptions, extras: Extras,
+    def _prepare(self, messages: list[Message], options: RequestOptions, extras: Extras,
                  route: Callable[[Any, Chunk | None], Chunk]) -> tuple[Any, list, Target]:
         """The SDK model for this request, the messages as it takes them, and where it goes,
         by its ``route`` (see _route)."""
@@ -364,6 +365,6 @@ class Client:
         return self._sdk
 
 
-def history_turns(messages: list[dict]) -> int:
+def history_turns(messages: list[Message]) -> int:
     """Earlier turns sent with a request (one assistant message each), for error advice."""
     return sum(1 for message in messages if message.get("role") == "assistant")

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..chat.values import Message, ToolCallItem
+
 #: the string values of tool_choice the API knows; any other value names a tool
 CHOICE_MODES = ("auto", "none", "required")
 
@@ -36,19 +38,19 @@ class _CallList:
         return True
 
 
-def sdk_messages(messages: Sequence[dict[str, Any]]) -> list[Any]:
+def sdk_messages(messages: Sequence[Message]) -> list[Any]:
     """``messages`` as the SDK takes them: unchanged, except tool-call messages."""
     if not any("tool_calls" in message for message in messages):
         return list(messages)
     return [_tool_call_message(m) if "tool_calls" in m else m for m in messages]
 
 
-def _tool_call_message(message: dict[str, Any]) -> _ToolCallMessage:
+def _tool_call_message(message: Message) -> _ToolCallMessage:
     """The SDK reads only the protobuf of an assistant message of calls."""
     return _build(message.get("role", "assistant"), message["tool_calls"])
 
 
-def _build(role: str, tool_calls: Sequence[dict[str, Any]]) -> _ToolCallMessage:
+def _build(role: str, tool_calls: Sequence[ToolCallItem]) -> _ToolCallMessage:
     from google.protobuf.struct_pb2 import Struct
     from yandex.cloud.ai.foundation_models.v1 import text_common_pb2 as proto
 
@@ -76,9 +78,9 @@ def configure_settings(sdk: Any, tools: Sequence[dict[str, Any]], tool_choice: s
     return settings
 
 
-def tool_calls(result: Any) -> tuple[dict[str, Any], ...]:
+def tool_calls(result: Any) -> tuple[ToolCallItem, ...]:
     """The calls in an SDK result as plain ``{"name", "arguments"}`` dicts (arguments as the
     service sent them: numbers are floats)."""
     calls = getattr(result, "tool_calls", None) or ()
-    return tuple({"name": call.function.name, "arguments": dict(call.function.arguments or {})}
+    return tuple(ToolCallItem(name=call.function.name, arguments=dict(call.function.arguments or {}))
                  for call in calls if call.function is not None)

@@ -191,3 +191,17 @@ def whole_number(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number ≥ 1, e.g. --concurrency 16 (got {text!r})")
     return int(text)
+
+
+def check_map_flags(args: Any) -> None:
+    """OptionError for a cell's flags that do not go with --map / --batch / --concurrency."""
+    if args.map and (args.deferred or args.append or args.no_interpolate or args.tools or args.image):
+        raise OptionError("%%ygpt: --map sends each row once in prompt mode with its {names} "
+                          "filled in, as one request; drop --deferred, --append, "
+                          "--no-interpolate, --tools and --image (--schema works).")
+    if args.batch and (not args.map or args.concurrency):
+        raise OptionError("%%ygpt: --batch runs the rows of --map NAME as one cloud job: give "
+                          "--map NAME, and leave out --concurrency (the service sets the pace).")
+    if args.concurrency and not args.map:
+        raise OptionError("%%ygpt: --concurrency goes with --map NAME (rows sent at once); "
+                          "add --map or drop it.")

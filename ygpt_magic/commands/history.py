@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from ..chat import Message
 from ..chat.tooluse import message_role, message_text
 from ..kernel import Kernel
 from ..words import counted
@@ -27,7 +26,7 @@ def run(kernel: Kernel, line: str) -> None:
         show(f"**{head}**. Nothing sent yet.", f"{head}. Nothing sent yet.")
         return
     md, plain = [f"**{head}**", ""], [head]
-    sent: list[tuple[str | None, dict[str, Any]]] = (
+    sent: list[tuple[str | None, Message]] = (
         [(None, {"role": "system", "text": chat.system})] if chat.system else [])
     sent += [(turn.cell_id, message) for turn in chat.turns for message in turn.messages()]
     for cell, message in sent:

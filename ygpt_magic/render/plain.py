@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
+
+from ..chat.values import Message
 
 #: how the lines of a message, an argument or a result sit under their label
 INDENT = "    "
 
 
-def messages(sent: list[dict[str, Any]], default: Callable[[Any], str] | None = None) -> str:
+def messages(sent: Sequence[Message], default: Callable[[Any], str] | None = None) -> str:
     """Each message as ``role:`` over its text's lines; any other part of it (tool calls and
     results, pictures, described by ``default``) as a labelled JSON value."""
     return "\n\n".join(_message(message, default) for message in sent)
@@ -38,8 +40,8 @@ def tool_call(line: str, arguments: dict[str, Any], result: str) -> str:
         "\n".join([labelled("arguments", structure(arguments)), labelled("result", result)]), INDENT)])
 
 
-def _message(message: dict[str, Any], default: Callable[[Any], str] | None) -> str:
-    parts = [labelled(key, value if key == "text" else structure(value, default))
+def _message(message: Message, default: Callable[[Any], str] | None) -> str:
+    parts = [labelled(key, str(value) if key == "text" else structure(value, default))
              for key, value in message.items() if key != "role"]
     role = message.get("role", "message")
     if len(parts) == 1 and "text" in message:

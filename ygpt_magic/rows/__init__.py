@@ -10,6 +10,6 @@ the magic parses and wires, this package does the work.
 
 from .dryrun import dry_run
 from .memo import RowMemo
-from .run import MapCell, MapRun, check_map_flags, open_rows, run_map
+from .run import MapCell, MapRun, open_rows, run_map
 
-__all__ = ["MapCell", "MapRun", "RowMemo", "check_map_flags", "dry_run", "open_rows", "run_map"]
+__all__ = ["MapCell", "MapRun", "RowMemo", "dry_run", "open_rows", "run_map"]

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..chat import ChatSession, planning
+from ..chat import ChatSession, Message, planning
 from ..client.batch import BatchOutcome
 from ..client.chunks import Chunk
 from ..errors import BatchFailed
@@ -36,11 +36,11 @@ class BatchRecord:
     name: str
     out: str | None
     state: RowState
-    requests: list[list[dict]] | None   # None: a job found by id alone (its rows are read back)
+    requests: list[list[Message]] | None   # None: a job found by id alone (its rows are read back)
     tally: Tally
     #: keeps a row's answer in the reply cache under its request (None: no cache, or a job
     #: found by id alone)
-    record: Callable[[list[dict], Any], None] | None = None
+    record: Callable[[list[Message], Any], None] | None = None
 
 
 def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Settings,

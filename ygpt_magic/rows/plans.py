@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..chat import ChatSession, Plan, RequestOptions, planning
+from ..chat.planning import CountTokens
 from ..errors import InterpolationError, OptionError
 from .items import Rows
 
@@ -37,7 +38,7 @@ class RowPlanner:
     chat: str | None = None
     system: str | None = None
     budget: int | None = None
-    count_tokens: Callable[[list[dict[str, str]]], int] | None = None
+    count_tokens: CountTokens | None = None
     schema: Any = None                                   # tools.schema.Schema of --schema
     extras: dict[str, Any] = field(default_factory=dict)   # what every row's request adds: its schema
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..cache.key import endpoint_kind, request_key
-from ..chat import ChatSession, Plan, RequestOptions, Usage, planning
+from ..chat import ChatSession, Message, Plan, RequestOptions, Usage, planning
 from ..chat.accounts import MAP_ROWS
-from ..errors import CacheMiss, InterpolationError, OptionError, YGptError
+from ..errors import CacheMiss, InterpolationError, YGptError
 from .items import Rows, rows_of
 from .memo import Answer, RowMemo
 from .plans import Expand, RowPlanner, planner
@@ -99,20 +99,6 @@ class RowState:
                                 for p in range(self.rows.count)])
 
 
-def check_map_flags(args: Any) -> None:
-    """OptionError for a cell's flags that do not go with --map / --batch / --concurrency."""
-    if args.map and (args.deferred or args.append or args.no_interpolate or args.tools or args.image):
-        raise OptionError("%%ygpt: --map sends each row once in prompt mode with its {names} "
-                          "filled in, as one request; drop --deferred, --append, "
-                          "--no-interpolate, --tools and --image (--schema works).")
-    if args.batch and (not args.map or args.concurrency):
-        raise OptionError("%%ygpt: --batch runs the rows of --map NAME as one cloud job: give "
-                          "--map NAME, and leave out --concurrency (the service sets the pace).")
-    if args.concurrency and not args.map:
-        raise OptionError("%%ygpt: --concurrency goes with --map NAME (rows sent at once); "
-                          "add --map or drop it.")
-
-
 def open_rows(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
               get_client: Callable[[], Any], namespace: Mapping[str, Any],
               expand: Expand) -> RowPlanner:
@@ -170,14 +156,14 @@ def _replayed(cache: Any, plans: RowPlanner, plan: Plan, memo: RowMemo, key: str
     return answer
 
 
-def recorder(plans: RowPlanner, cache: Any) -> Callable[[list[dict], Any], None] | None:
+def recorder(plans: RowPlanner, cache: Any) -> Callable[[list[Message], Any], None] | None:
     """What keeps a row's answer in the reply cache as one entry, under the messages that were
     sent for it (None: no cache). A batch job is collected later, maybe after the notebook's
     values changed, so the caller hands in what went out rather than the row planned anew."""
     if cache is None:
         return None
 
-    def record(messages: list[dict], chunk: Any) -> None:
+    def record(messages: list[Message], chunk: Any) -> None:
         cache.recorded_chunk(messages, plans.options, plans.extras, chunk)
     return record
 
@@ -187,7 +173,7 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
     """Send the pending rows and keep each answer as it arrives (in the memo, and in the reply
     ``cache`` when there is one); Ctrl-C stops sending. Returns the closed bar, for the summary
     to take its place."""
-    def requests() -> Iterator[tuple[int, list[dict], RequestOptions]]:
+    def requests() -> Iterator[tuple[int, list[Message], RequestOptions]]:
         for position in state.pending:
             plan = plans.plan(position, checked=False)
             yield position, plan.messages, plan.options

@@ -16,13 +16,13 @@ CredentialInPrompt).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..chat.options import RequestOptions
 from ..chat.tooluse import ToolCall, tool_messages
-from ..chat.values import Reply, Usage
+from ..chat.values import Ask, Message, Reply, Usage
 from ..client import guard
 from ..context.values import Limits
 from ..errors import SchemaError, ToolError, ToolRoundsExceeded
@@ -38,7 +38,6 @@ MAX_ROUNDS = 5
 MAX_CALLS = 32
 
 #: one request: (messages, extras) → the answer's last chunk (exchange supplies it)
-Ask = Callable[[list[dict[str, Any]], dict[str, Any]], Any]
 
 
 @dataclass
@@ -64,7 +63,7 @@ class ToolLoop:
             extras["response_format"] = self.schema.response_format()
         return extras
 
-    def answer(self, ask: Ask, messages: Sequence[dict[str, Any]], renderer: Any) -> Any:
+    def answer(self, ask: Ask, messages: Sequence[Message], renderer: Any) -> Any:
         """The last chunk of the model's answer once it stops calling tools."""
         history, extras = list(messages), self.extras()
         for number in range(1, self.max_rounds + 2):
