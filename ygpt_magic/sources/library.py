@@ -16,7 +16,7 @@ from pathlib import Path
 from ..errors import CredentialInSource, NoSources
 from .chunks import chunk
 from .files import SIZE_LIMIT, Skipped, find, parts, read, summary
-from .index import Embed, Index, Pending, digest_of
+from .index import BATCH, Embed, Index, Pending, digest_of
 
 #: ``guard(where, text)`` raises when ``text`` carries one of this kernel's credentials (the
 #: caller wires it to client/guard.check); the shapes below catch anyone's Yandex Cloud keys
@@ -41,7 +41,7 @@ class Library:
 
 
 def gather(paths: str, index: Index, embed: Embed, *, guard: Guard | None = None,
-           base: Path | None = None, limit: int = SIZE_LIMIT) -> Library:
+           base: Path | None = None, limit: int = SIZE_LIMIT, batch: int = BATCH) -> Library:
     """Index the files ``paths`` names and say which to search. NoSources when none can be
     read; CredentialInSource, before any embedding, when a new file holds a credential."""
     found = find(paths, base)
@@ -65,7 +65,7 @@ def gather(paths: str, index: Index, embed: Embed, *, guard: Guard | None = None
         documents.setdefault(digest, file.shown)
     if not documents:
         raise NoSources(paths, summary(skipped))
-    return Library(documents, tuple(skipped), index.update(pending, embed))
+    return Library(documents, tuple(skipped), index.update(pending, embed, batch))
 
 
 def _refuse_credentials(path: str, text: str, guard: Guard | None) -> None:
