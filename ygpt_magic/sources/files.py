@@ -64,7 +64,7 @@ def find(paths: str, base: Path | None = None) -> Found:
 class _Finder:
     def __init__(self, base: Path) -> None:
         self.base = base
-        self.files: dict[Path, SourceFile] = {}
+        self.files: dict[str, SourceFile] = {}
         self.skipped: list[Skipped] = []
 
     def add(self, pattern: str) -> None:
@@ -116,7 +116,9 @@ class _Finder:
             self.skipped.append(Skipped(self._shown(path), "not a type --docs reads"))
 
     def _keep(self, path: Path) -> None:
-        self.files.setdefault(path.resolve(), SourceFile(path, self._shown(path)))
+        """A file once, however it was named (a file with two names is read twice and its
+        content, the index's key, once)."""
+        self.files.setdefault(os.path.abspath(path), SourceFile(path, self._shown(path)))
 
     def _shown(self, path: Path) -> str:
         try:
