@@ -48,6 +48,13 @@ def test_an_unchanged_file_is_never_embedded_twice(docs):
     assert again.calls == []
 
 
+def test_the_index_file_alone_holds_every_file_indexed(docs, tmp_path_factory):
+    gather("docs", open_index(docs), CountingEmbed(), base=docs)
+    copy = tmp_path_factory.mktemp("copy") / "ygpt.sources.sqlite"
+    copy.write_bytes((docs / "ygpt.sources.sqlite").read_bytes())
+    assert gather("docs", Index(copy, "doc"), CountingEmbed(), base=docs).embedded == 0
+
+
 def test_a_changed_file_re_embeds_only_its_changed_chunks(docs):
     gather("docs", open_index(docs), CountingEmbed(), base=docs)
     path = docs / "docs" / "beta.md"

@@ -129,7 +129,15 @@ class Index:
             run.take(texts, _unit(_checked(embed(texts), len(texts))))
             for file in run.complete():
                 self._write(file, run.vectors[file.digest])
+        self._checkpoint()
         return run.embedded
+
+    def _checkpoint(self) -> None:
+        """Move what WAL holds into the file itself, so the file alone is the whole index
+        (copied or committed without its ``-wal`` companion)."""
+        if self.path != ":memory:":
+            with self._guarded():
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def vectors(self, digests: Iterable[str]) -> Vectors:
         """The vectors of every chunk of these files, as one matrix. A file's vectors are read
