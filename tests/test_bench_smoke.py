@@ -33,6 +33,7 @@ SCRIPTS = {
     "cache_replay": ["12. replayed cell"],
     "first_cell": ["13. first cell 1 s after %load_ext"],
     "cache_lookup": ["14. cache lookup"],
+    "docs_index": ["16a. --docs first index build", "16b. --docs second cell"],
 }
 
 

@@ -112,6 +112,14 @@ def test_the_notebook_context_sits_below_the_commands():
     assert not below, "a lower layer imports the notebook context:\n" + "\n".join(below)
 
 
+def test_the_sources_sit_on_errors_alone():
+    """sources/ (--docs: files, chunks, index, search) uses errors, words, the standard library
+    and numpy: no view, no SDK, no request path; the caller passes the embed function."""
+    found = offenders(sources("sources"), lambda name: name.startswith(("ygpt_magic", *HEAVY))
+                      and not name.startswith(("ygpt_magic.sources", "ygpt_magic.errors", "ygpt_magic.words")))
+    assert not found, "the sources import more than errors and words:\n" + "\n".join(found)
+
+
 def test_the_emulator_imports_nothing_from_the_magic_side():
     found = offenders(sources("emulator"), lambda name: name.startswith("ygpt_magic")
                       and not name.startswith("ygpt_magic.emulator"))
@@ -166,6 +174,7 @@ print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r}
     ("ygpt_magic.tools.loop", ("IPython", "ipywidgets", "grpc", "yandex_cloud_ml_sdk")),
     ("ygpt_magic.rows", (*HEAVY, "pandas", "tqdm", "asyncio")),   # --map: its heavy parts load when used
     ("ygpt_magic.cache", HEAVY),
+    ("ygpt_magic.sources", HEAVY),
 ])
 def test_a_layer_loads_only_what_it_may(layer, heavy):
     chain = import_chain(layer, heavy)

@@ -9,9 +9,9 @@ ipython/ipython#14024), and a subclass here would tie every layer, the chat laye
 IPython. The panel shows these messages in its status line; Python callers get ordinary
 exceptions. Each message is one paragraph and never contains a credential.
 
-The types live in four modules by what went wrong (``base``, with InternalError: a bug of ours;
+The types live in five modules by what went wrong (``base``, with InternalError: a bug of ours;
 ``usage``: before anything is sent, ``service``: what the service said, ``work``: tools, data,
-pictures); import them from here.
+pictures, ``sources``: answers from the user's files); import them from here.
 """
 
 from .base import InternalError, YGptError
@@ -31,6 +31,7 @@ from .service import (
     StreamBroken,
     StreamStalled,
 )
+from .sources import CredentialInSource, IndexUnusable, NoSources, SourcesTooLong
 from .usage import (
     CacheLocked,
     CacheMiss,
@@ -64,10 +65,11 @@ from .work import (
 __all__ = [
     "AuthFailed", "BatchFailed", "BatchUnknown", "CacheLocked", "CacheMiss", "CacheUnusable", "ChatBusy",
     "ChatChanged", "ChatFileError", "ContextTooLong", "CredentialInPrompt", "CredentialMalformed",
-    "CredentialsMissing", "DataExtraMissing", "DatasetRejected", "ImageError", "ImagesNotTaken",
-    "InternalError", "InterpolationError", "MessageTooLarge", "ModelNotFound", "NoChatEndpoint",
+    "CredentialInSource", "CredentialsMissing", "DataExtraMissing", "DatasetRejected", "ImageError", "ImagesNotTaken",
+    "IndexUnusable", "InternalError", "InterpolationError", "MessageTooLarge", "ModelNotFound",
+    "NoChatEndpoint", "NoSources",
     "NotebookError", "NothingToFix", "OptionError", "PermissionDenied", "QuotaExceeded", "ReplyNotValid",
     "RequestRejected", "SchemaError", "ServerFailed", "ServerGaveUp", "ServerTimeout",
-    "ServerUnavailable", "SidecarMissing", "StreamBroken", "StreamStalled", "ToolError", "ToolRoundsExceeded",
-    "UnknownChat", "YGptError",
+    "ServerUnavailable", "SidecarMissing", "SourcesTooLong", "StreamBroken", "StreamStalled", "ToolError",
+    "ToolRoundsExceeded", "UnknownChat", "YGptError",
 ]

@@ -1,0 +1,144 @@
+"""--docs PATHS → files: folders walked, globs, hidden files and environments skipped unless named,
+every skip listed with its reason; a file's text as parts (whole, notebook cells, PDF pages)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from sources_helpers import pdf_bytes
+
+from ygpt_magic.sources.chunks import Part
+from ygpt_magic.sources.files import SourceFile, find, parts, read, summary
+
+
+def tree(base: Path, files: dict[str, str | bytes]) -> Path:
+    for name, content in files.items():
+        path = base / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return base
+
+
+def shown(found) -> list[str]:
+    return [file.shown for file in found.files]
+
+
+def reasons(found) -> dict[str, str]:
+    return {item.path: item.reason for item in found.skipped}
+
+
+def test_a_folder_is_walked_in_order_and_its_secrets_and_environments_are_skipped(tmp_path):
+    tree(tmp_path, {"docs/b.md": "b", "docs/a.txt": "a", "docs/sub/c.rst": "c", "docs/.env": "KEY=1",
+                    "docs/.git/config": "x", "docs/venv/pyvenv.cfg": "home = /usr", "docs/venv/lib/m.py": "x",
+                    "docs/node_modules/p/readme.md": "x", "docs/__pycache__/m.md": "x", "docs/logo.png": b"\x89PNG"})
+    found = find("docs", tmp_path)
+    assert shown(found) == ["docs/a.txt", "docs/b.md", "docs/sub/c.rst"]
+    assert reasons(found) == {
+        "docs/.git": "hidden: name it to read it",
+        "docs/__pycache__": "an environment or a cache of installed code: name it to read it",
+        "docs/node_modules": "an environment or a cache of installed code: name it to read it",
+        "docs/venv": "an environment or a cache of installed code: name it to read it",
+        "docs/.env": "hidden: name it to read it",
+        "docs/logo.png": "not a type --docs reads",
+    }
+
+
+def test_paths_are_comma_separated_files_folders_and_globs_each_file_once(tmp_path):
+    tree(tmp_path, {"notes.txt": "n", "reports/q1.md": "1", "reports/deep/q2.md": "2", "reports/q3.csv": "a,b"})
+    found = find("notes.txt, reports/**/*.md ,reports", tmp_path)
+    assert shown(found) == ["notes.txt", "reports/deep/q2.md", "reports/q1.md", "reports/q3.csv"]
+    assert found.skipped == ()
+
+
+def test_a_name_given_explicitly_is_read_hidden_or_not(tmp_path):
+    tree(tmp_path, {".notes/plan.md": "p", "venv/pyvenv.cfg": "x", "venv/README.md": "r", "Makefile": "all:"})
+    assert shown(find(".notes, venv/README.md, Makefile", tmp_path)) == [".notes/plan.md", "venv/README.md",
+                                                                         "Makefile"]
+
+
+def test_a_glob_does_not_walk_into_hidden_folders_or_environments(tmp_path):
+    tree(tmp_path, {"a.md": "a", ".venv/pyvenv.cfg": "x", ".venv/lib/x.md": "x", "env/pyvenv.cfg": "x",
+                    "env/doc.md": "x", "node_modules/m/readme.md": "x"})
+    found = find("**/*.md", tmp_path)
+    assert shown(found) == ["a.md"]
+    assert reasons(found) == {"env/doc.md": "an environment or a cache of installed code: name it to read it",
+                              "node_modules/m/readme.md": "an environment or a cache of installed code: "
+                                                          "name it to read it"}
+
+
+def test_what_matches_nothing_is_said(tmp_path):
+    tree(tmp_path, {"empty/.hidden": "x", "a.md": "a"})
+    found = find("missing.md, *.pdf, empty, a.md", tmp_path)
+    assert shown(found) == ["a.md"]
+    assert reasons(found) == {"missing.md": "no such file or folder", "*.pdf": "the pattern matches nothing",
+                              "empty/.hidden": "hidden: name it to read it", "empty": "no file --docs reads in it"}
+
+
+def test_a_file_over_the_size_limit_is_skipped_saying_the_limit(tmp_path):
+    tree(tmp_path, {"big.txt": "x" * 3_000_000})
+    skipped = read(SourceFile(tmp_path / "big.txt", "big.txt"), limit=2_000_000)
+    assert skipped.reason == "3.0 MB, over the 2 MB limit per file"
+
+
+def test_an_unreadable_file_is_skipped_with_the_systems_words(tmp_path):
+    (tmp_path / "mem.txt").symlink_to("/proc/self/mem")  # any read fails, even as root
+    skipped = read(SourceFile(tmp_path / "mem.txt", "mem.txt"))
+    assert skipped.path == "mem.txt"
+    assert skipped.reason == "cannot be read: Input/output error"
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary, not text"),
+    ("Привет, отчёт".encode("cp1251"), "not UTF-8 text (binary, or another encoding: save it as UTF-8)"),
+    (b"  \n\n ", "empty"),
+])
+def test_binary_undecodable_and_empty_files_are_skipped(tmp_path, data, reason):
+    path = tmp_path / "f.txt"
+    path.write_bytes(data)
+    assert parts(SourceFile(path, "f.txt"), data).reason == reason
+
+
+def test_a_text_file_is_one_part_utf8_with_or_without_bom(tmp_path):
+    data = "\ufeffЗаголовок\n\nтекст".encode()
+    assert parts(SourceFile(tmp_path / "r.md", "r.md"), data) == [Part("Заголовок\n\nтекст")]
+
+
+def test_a_notebook_reads_as_its_cells_sources_numbered(tmp_path):
+    notebook = {"cells": [{"cell_type": "markdown", "source": ["# Intro\n", "text"]},
+                          {"cell_type": "code", "source": "", "outputs": []},
+                          {"cell_type": "code", "source": "x = 1", "outputs": [{"text": "secret output"}]}],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    data = json.dumps(notebook).encode()
+    assert parts(SourceFile(tmp_path / "n.ipynb", "n.ipynb"), data) == [
+        Part("# Intro\ntext", "cell", 1), Part("x = 1", "cell", 3)]
+    assert parts(SourceFile(tmp_path / "n.ipynb", "n.ipynb"), b'{"a": 1}').reason == (
+        "not a notebook Jupyter can open (its JSON has no cells)")
+
+
+def test_a_pdf_reads_as_its_pages(tmp_path):
+    pytest.importorskip("pypdf")
+    data = pdf_bytes(["Revenue grew in Q3", "", "Costs fell"])
+    assert parts(SourceFile(tmp_path / "r.pdf", "r.pdf"), data) == [
+        Part("Revenue grew in Q3", "page", 1), Part("Costs fell", "page", 3)]
+    assert parts(SourceFile(tmp_path / "bad.pdf", "bad.pdf"), b"%PDF-1.4 broken").reason.startswith(
+        "a PDF pypdf cannot read (")
+
+
+def test_a_pdf_without_pypdf_is_skipped_saying_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pypdf", None)  # what `import pypdf` meets where it is not installed
+    skipped = parts(SourceFile(tmp_path / "r.pdf", "r.pdf"), pdf_bytes(["text"]))
+    assert skipped.reason == "reading PDFs needs pypdf: pip install 'ygpt-magic[pdf]' and restart the kernel"
+
+
+def test_the_summary_gives_one_line_per_reason(tmp_path):
+    tree(tmp_path, {f"pics/{n}.png": b"x" for n in range(5)} | {"pics/.env": "k"})
+    assert summary(find("pics", tmp_path).skipped) == [
+        "pics/.env (hidden: name it to read it)",
+        "pics/0.png, pics/1.png, pics/2.png and 2 more (not a type --docs reads)",
+        "pics (no file --docs reads in it)"]

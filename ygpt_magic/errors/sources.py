@@ -1,0 +1,66 @@
+"""Errors of answering from the user's files (``--docs``): nothing to read, a file holding a
+key, an index file that cannot be used, sources that cannot fit the context budget.
+
+A file that cannot be read (binary, too large, unreadable, a PDF without pypdf) is not an error
+by itself: it is skipped and listed. These are raised only when the cell cannot go on.
+"""
+
+from __future__ import annotations
+
+from ..words import counted
+from .base import YGptError
+
+
+class NoSources(YGptError):
+    """PATHS named nothing that could be read: every pattern matched nothing, or every file
+    found was skipped. ``skipped``: the lines saying what was skipped and why."""
+
+    def __init__(self, paths: str, skipped: list[str]) -> None:
+        why = (" Skipped: " + "; ".join(skipped) + ".") if skipped else ""
+        super().__init__(
+            f"--docs {paths!r} gave no file to read.{why} Name text files (.txt, .md, .rst, "
+            f".py, .ipynb, .csv, .json, .html) or PDFs, folders holding them, or globs such as "
+            f"'reports/**/*.md' (comma-separated; relative to the notebook's folder), then run "
+            f"the cell again."
+        )
+        self.skipped = skipped
+
+
+class CredentialInSource(YGptError):
+    """A file holds something shaped like a Yandex Cloud key or token, or this kernel's own
+    credential: it is refused before anything of it is embedded, indexed or sent."""
+
+    def __init__(self, path: str, what: str) -> None:
+        super().__init__(
+            f"Nothing was sent or indexed: {path} contains {what}, and a credential must never "
+            f"go to a model or into the sources index. Remove it from the file (keep keys in the "
+            f"environment, e.g. YC_API_KEY), or leave the file out of --docs, then run the cell "
+            f"again."
+        )
+        self.path = path
+
+
+class IndexUnusable(YGptError):
+    """The sources index file cannot be used (not an index, damaged, from a newer version,
+    read-only, disk full). It only saves embedding requests, so deleting it loses nothing."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        self.path, self.problem = path, problem.rstrip(".")
+        super().__init__(
+            f"The sources index {str(path)!r} cannot be used: {self.problem}. Fix the file or "
+            f"its folder, or delete the file: it only saves embedding requests and is rebuilt "
+            f"from your files at the next --docs cell."
+        )
+
+
+class SourcesTooLong(YGptError):
+    """Not even the best source fits the tokens the request has left for sources."""
+
+    def __init__(self, needed: int, budget: int, found: int) -> None:
+        super().__init__(
+            f"None of the {counted(found, 'source')} found fits the context budget: the best "
+            f"one needs up to {needed} tokens and {budget} are left for sources after the "
+            f"prompt and the chat. Shorten the cell, use --once (no chat history), or raise the "
+            f"budget with %config YGptMagics.context_budget = N."
+        )
+        self.needed, self.budget = needed, budget

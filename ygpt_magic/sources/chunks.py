@@ -1,0 +1,165 @@
+"""A file's text → chunks of a few hundred tokens, cut at headings and paragraphs, each knowing
+where it came from (lines of a text file, notebook cells, PDF pages).
+
+Why chunks and not files: a search has to point at the passage that answers, and the request
+can only carry a few of them within the context budget. Cuts fall where a reader's would: a
+heading starts a new chunk (once the current one is not tiny), a paragraph is never split unless
+it alone is too long (then at lines, and a line alone too long at characters). The same text
+always gives the same chunks, so a chunk's text names its vector in the index.
+
+Sizes are estimated, not counted: the tokenizer is a request per text, too slow for 20 MB. One
+token per :data:`BYTES_PER_TOKEN` UTF-8 bytes is close for English and safe for Russian (about
+5–6 bytes a token); the context budget itself is checked later with the project's upper bound.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+BYTES_PER_TOKEN = 4
+#: a chunk closes once it reaches this size, and never grows past MAX_TOKENS
+TARGET_TOKENS = 300
+MAX_TOKENS = 500
+#: below this a heading does not close the current chunk (a title over one short line)
+MIN_TOKENS = TARGET_TOKENS // 3
+#: changes when the rules above change, so an index never mixes chunkings
+CHUNKING = "paragraphs-300-500-v1"
+
+_HEADING = re.compile(r"#{1,6}\s|(?:def|class|async def)\s")
+_UNDERLINE = re.compile(r"(=+|-+|~+|\^+)\s*")
+
+
+@dataclass(frozen=True)
+class Part:
+    """A piece of a file that reads as one text: a whole text file (``unit`` "line": chunks
+    say their lines), a notebook cell ("cell") or a PDF page ("page"), ``number`` counted from 1."""
+
+    text: str
+    unit: str = "line"
+    number: int = 0
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One passage: its text and where it is in its file (``:12–40``, `` cell 3``, `` p. 2``),
+    written right after the file's path."""
+
+    text: str
+    where: str
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A paragraph (or a heading with what follows it up to a blank line) of one part."""
+
+    text: str
+    part: Part
+    first: int
+    last: int
+    heading: bool
+
+    @property
+    def tokens(self) -> int:
+        return estimate_tokens(self.text)
+
+
+def estimate_tokens(text: str) -> int:
+    """About how many tokens ``text`` is (see the module's docstring)."""
+    return len(text.encode()) // BYTES_PER_TOKEN + 1
+
+
+def chunk(parts: Iterable[Part]) -> list[Chunk]:
+    """The chunks of a file's parts, in order."""
+    chunks: list[Chunk] = []
+    current: list[_Block] = []
+    size = 0
+    for block in _pieces(_blocks(parts)):
+        starts_section = block.heading and size >= MIN_TOKENS
+        if current and (size >= TARGET_TOKENS or size + block.tokens > MAX_TOKENS or starts_section):
+            chunks.append(_joined(current))
+            current, size = [], 0
+        current.append(block)
+        size += block.tokens
+    if current:
+        chunks.append(_joined(current))
+    return chunks
+
+
+def _blocks(parts: Iterable[Part]) -> Iterator[_Block]:
+    """Paragraphs: runs of non-blank lines; a heading line starts a new one."""
+    for part in parts:
+        lines = part.text.splitlines()
+        start: int | None = None
+        for index, line in enumerate(lines):
+            heading = _is_heading(line, lines[index + 1] if index + 1 < len(lines) else "")
+            if start is not None and (not line.strip() or heading):
+                yield _block(part, lines, start, index)
+                start = None
+            if line.strip() and start is None:
+                start = index
+        if start is not None:
+            yield _block(part, lines, start, len(lines))
+
+
+def _is_heading(line: str, following: str) -> bool:
+    """A Markdown ``#`` heading, a top-level ``def``/``class``, or a line over an RST/setext
+    underline."""
+    if _HEADING.match(line):
+        return True
+    return bool(line.strip()) and bool(_UNDERLINE.fullmatch(following)) and len(following.strip()) >= 3
+
+
+def _block(part: Part, lines: Sequence[str], start: int, end: int) -> _Block:
+    text = "\n".join(lines[start:end])
+    return _Block(text, part, start + 1, end, _is_heading(lines[start], lines[start + 1] if end - start > 1 else ""))
+
+
+def _pieces(blocks: Iterable[_Block]) -> Iterator[_Block]:
+    """Each block, cut at lines (and a too long line at characters) when over MAX_TOKENS."""
+    for block in blocks:
+        if block.tokens <= MAX_TOKENS:
+            yield block
+            continue
+        yield from _cut_at_lines(block)
+
+
+def _cut_at_lines(block: _Block) -> Iterator[_Block]:
+    lines: list[str] = []
+    first, size = block.first, 0
+    for number, line in enumerate(block.text.split("\n"), start=block.first):
+        line_size = len(line.encode()) + 1
+        if lines and (size + line_size) // BYTES_PER_TOKEN + 1 > MAX_TOKENS:
+            yield _Block("\n".join(lines), block.part, first, number - 1, block.heading and first == block.first)
+            lines, first, size = [], number, 0
+        if line_size // BYTES_PER_TOKEN + 1 > MAX_TOKENS:
+            yield from _cut_line(line, block.part, number)
+            first = number + 1
+            continue
+        lines.append(line)
+        size += line_size
+    if lines:
+        yield _Block("\n".join(lines), block.part, first, block.last, False)
+
+
+def _cut_line(line: str, part: Part, number: int) -> Iterator[_Block]:
+    """A single line over MAX_TOKENS (minified JSON, a long CSV cell): cut every so many
+    characters, few enough that even 2-byte text stays under the limit."""
+    step = MAX_TOKENS * BYTES_PER_TOKEN // 2
+    for start in range(0, len(line), step):
+        yield _Block(line[start:start + step], part, number, number, False)
+
+
+def _joined(blocks: list[_Block]) -> Chunk:
+    return Chunk("\n\n".join(block.text for block in blocks), _where(blocks[0], blocks[-1]))
+
+
+def _where(first: _Block, last: _Block) -> str:
+    """``:12–40`` for lines, `` cell 3``/`` cells 3–5``, `` p. 2``/`` pp. 2–3``."""
+    unit = first.part.unit
+    if unit == "line":
+        return f":{first.first}" if first.first == last.last else f":{first.first}–{last.last}"
+    one, many = (" cell", " cells") if unit == "cell" else (" p.", " pp.")
+    low, high = first.part.number, last.part.number
+    return f"{one} {low}" if low == high else f"{many} {low}–{high}"

@@ -1,0 +1,222 @@
+"""``--docs PATHS`` → the files to read, what was skipped and why, and each file's text.
+
+PATHS is comma-separated: files, folders (walked) and globs (``**`` included), relative to the
+notebook's folder. Walking a folder takes the file types :data:`READ` lists; a file named
+explicitly is read whatever its name. Hidden files and folders (``.env``, ``.git``) and
+environments (a folder with ``pyvenv.cfg``, ``site-packages``, ``node_modules``,
+``__pycache__``) are skipped unless named explicitly: they hold secrets or other people's code,
+not the user's documents. Nothing is skipped silently: each skip is a :class:`Skipped` with its
+reason, for the cell to list.
+"""
+
+from __future__ import annotations
+
+import glob
+import io
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .chunks import Part
+
+TEXT = frozenset({".txt", ".md", ".markdown", ".rst", ".py", ".csv", ".json", ".html", ".htm"})
+NOTEBOOK, PDF = ".ipynb", ".pdf"
+READ = TEXT | {NOTEBOOK, PDF}
+#: bytes; a larger file is skipped, with this limit said
+SIZE_LIMIT = 10_000_000
+ENVIRONMENTS = frozenset({"site-packages", "node_modules", "__pycache__"})
+PDF_EXTRA = "reading PDFs needs pypdf: pip install 'ygpt-magic[pdf]' and restart the kernel"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A path left out, and why, in the words the cell shows."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to read: where it is, and its path as the user reads it (relative to the base)."""
+
+    path: Path
+    shown: str
+
+
+@dataclass(frozen=True)
+class Found:
+    files: tuple[SourceFile, ...]
+    skipped: tuple[Skipped, ...]
+
+
+def find(paths: str, base: Path | None = None) -> Found:
+    """The files ``paths`` names, each once, in the order named (a folder's sorted)."""
+    finder = _Finder(Path.cwd() if base is None else base)
+    for pattern in (piece.strip() for piece in paths.split(",")):
+        if pattern:
+            finder.add(pattern)
+    return Found(tuple(finder.files.values()), tuple(finder.skipped))
+
+
+class _Finder:
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.files: dict[str, SourceFile] = {}
+        self.skipped: list[Skipped] = []
+
+    def add(self, pattern: str) -> None:
+        path = self.base / Path(pattern).expanduser()
+        if glob.has_magic(pattern):
+            self._glob(pattern, path)
+        elif path.is_dir():
+            self._walk(path)
+        elif path.exists():
+            self._keep(path)
+        else:
+            self.skipped.append(Skipped(pattern, "no such file or folder"))
+
+    def _glob(self, pattern: str, path: Path) -> None:
+        matches = sorted(glob.glob(str(path), recursive=True))
+        if not matches:
+            self.skipped.append(Skipped(pattern, "the pattern matches nothing"))
+        root = _literal_root(path)
+        for match in map(Path, matches):
+            reason = _left_out_below(root, match)
+            if reason:
+                self.skipped.append(Skipped(self._shown(match), reason))
+            elif match.is_dir():
+                self._walk(match)
+            else:
+                self._take_walked(match)
+
+    def _walk(self, folder: Path) -> None:
+        before = len(self.files)
+        for where, folders, names in os.walk(folder):
+            here = Path(where)
+            for name in sorted(folders):
+                reason = _left_out(here / name)
+                if reason:
+                    self.skipped.append(Skipped(self._shown(here / name), reason))
+                    folders.remove(name)
+            folders.sort()
+            for name in sorted(names):
+                self._take_walked(here / name)
+        if len(self.files) == before:
+            self.skipped.append(Skipped(self._shown(folder), "no file --docs reads in it"))
+
+    def _take_walked(self, path: Path) -> None:
+        if path.name.startswith("."):
+            self.skipped.append(Skipped(self._shown(path), "hidden: name it to read it"))
+        elif path.suffix.lower() in READ:
+            self._keep(path)
+        else:
+            self.skipped.append(Skipped(self._shown(path), "not a type --docs reads"))
+
+    def _keep(self, path: Path) -> None:
+        """A file once, however it was named (a file with two names is read twice and its
+        content, the index's key, once)."""
+        self.files.setdefault(os.path.abspath(path), SourceFile(path, self._shown(path)))
+
+    def _shown(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.base).as_posix()
+        except ValueError:
+            return str(path)
+
+
+def summary(skipped: Sequence[Skipped], names: int = 3) -> list[str]:
+    """One line per reason, naming the first few paths: ``a.bin, b.bin and 3 more (binary,
+    not text)``; a folder of a thousand pictures lists as one line."""
+    by_reason: dict[str, list[str]] = {}
+    for item in skipped:
+        by_reason.setdefault(item.reason, []).append(item.path)
+    lines = []
+    for reason, paths in by_reason.items():
+        more = f" and {len(paths) - names} more" if len(paths) > names else ""
+        lines.append(f"{', '.join(paths[:names])}{more} ({reason})")
+    return lines
+
+
+def _left_out(folder: Path) -> str | None:
+    """Why a folder met while walking is skipped, or None."""
+    if folder.name.startswith("."):
+        return "hidden: name it to read it"
+    if folder.name in ENVIRONMENTS or (folder / "pyvenv.cfg").exists():
+        return "an environment or a cache of installed code: name it to read it"
+    return None
+
+
+def _literal_root(path: Path) -> Path:
+    """The folder a glob starts from: its parts before the first wildcard."""
+    parts = path.parts
+    for index, part in enumerate(parts):
+        if glob.has_magic(part):
+            return Path(*parts[:index])
+    return path
+
+
+def _left_out_below(root: Path, match: Path) -> str | None:
+    """Why a glob's match is skipped: a hidden or environment folder between the glob's
+    literal root and the match (``**`` walks into them; ``*`` already skips hidden names)."""
+    current = root
+    for part in match.relative_to(root).parts[:-1]:
+        current = current / part
+        reason = _left_out(current)
+        if reason:
+            return reason
+    return None
+
+
+def read(file: SourceFile, limit: int = SIZE_LIMIT) -> bytes | Skipped:
+    """The file's bytes, or why it was not read (too large, not readable)."""
+    try:
+        size = file.path.stat().st_size
+        if size > limit:
+            return Skipped(file.shown, f"{size / 1e6:.1f} MB, over the {limit / 1e6:g} MB limit per file")
+        return file.path.read_bytes()
+    except OSError as error:
+        return Skipped(file.shown, f"cannot be read: {error.strerror or error}")
+
+
+def parts(file: SourceFile, data: bytes) -> list[Part] | Skipped:
+    """The file's text as parts: a text file whole, a notebook's cells, a PDF's pages."""
+    suffix = file.path.suffix.lower()
+    if suffix == PDF:
+        return _pdf_pages(file, data)
+    if b"\0" in data[:8192]:
+        return Skipped(file.shown, "binary, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return Skipped(file.shown, "not UTF-8 text (binary, or another encoding: save it as UTF-8)")
+    if suffix == NOTEBOOK:
+        return _notebook_cells(file, text)
+    return [Part(text)] if text.strip() else Skipped(file.shown, "empty")
+
+
+def _notebook_cells(file: SourceFile, text: str) -> list[Part] | Skipped:
+    try:
+        cells = json.loads(text)["cells"]
+        sources = ["".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+                   for cell in cells]
+    except (ValueError, KeyError, TypeError):
+        return Skipped(file.shown, "not a notebook Jupyter can open (its JSON has no cells)")
+    found = [Part(source, "cell", number) for number, source in enumerate(sources, start=1) if source.strip()]
+    return found or Skipped(file.shown, "a notebook with no text in its cells")
+
+
+def _pdf_pages(file: SourceFile, data: bytes) -> list[Part] | Skipped:
+    try:
+        import pypdf
+    except ImportError:
+        return Skipped(file.shown, PDF_EXTRA)
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except Exception as error:  # pypdf raises many types for a damaged or encrypted file
+        return Skipped(file.shown, f"a PDF pypdf cannot read ({type(error).__name__})")
+    found = [Part(text, "page", number) for number, text in enumerate(pages, start=1) if text.strip()]
+    return found or Skipped(file.shown, "a PDF with no text layer (scanned pages?)")

@@ -1,0 +1,76 @@
+"""The files of one ``--docs`` cell, indexed: find them, read each, refuse a file holding a
+credential, embed only what the index lacks.
+
+Why the order: every new or changed file is read and checked before the first embedding
+request, so a file holding a key stops the cell with nothing of any file sent; an unchanged
+file is only read and hashed (its content hash is its key), never decoded or embedded again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import CredentialInSource, NoSources
+from .chunks import chunk
+from .files import SIZE_LIMIT, Skipped, find, parts, read, summary
+from .index import BATCH, Embed, Index, Pending, digest_of
+
+#: ``guard(where, text)`` raises when ``text`` carries one of this kernel's credentials (the
+#: caller wires it to client/guard.check); the shapes below catch anyone's Yandex Cloud keys
+Guard = Callable[[str, str], None]
+KEY_SHAPES = (
+    ("what looks like a Yandex Cloud API key", re.compile(r"\bAQVN[\w\-]{30,}")),
+    ("what looks like a Yandex Cloud IAM token", re.compile(r"\bt1\.[\w\-]{8,}\.[\w\-]{40,}")),
+)
+
+
+@dataclass(frozen=True)
+class Library:
+    """What a cell may search: ``documents`` (content hash → the path shown, the first path
+    with that content), what was skipped and why, and how many chunk texts this run embedded."""
+
+    documents: dict[str, str]
+    skipped: tuple[Skipped, ...]
+    embedded: int
+
+    def skipped_lines(self) -> list[str]:
+        return summary(self.skipped)
+
+
+def gather(paths: str, index: Index, embed: Embed, *, guard: Guard | None = None,
+           base: Path | None = None, limit: int = SIZE_LIMIT, batch: int = BATCH) -> Library:
+    """Index the files ``paths`` names and say which to search. NoSources when none can be
+    read; CredentialInSource, before any embedding, when a new file holds a credential."""
+    found = find(paths, base)
+    documents: dict[str, str] = {}
+    skipped = list(found.skipped)
+    pending: list[Pending] = []
+    for file in found.files:
+        data = read(file, limit)
+        if isinstance(data, Skipped):
+            skipped.append(data)
+            continue
+        digest = digest_of(data)
+        if digest not in documents and not index.has(digest):
+            text = parts(file, data)
+            if isinstance(text, Skipped):
+                skipped.append(text)
+                continue
+            for part in text:
+                _refuse_credentials(file.shown, part.text, guard)
+            pending.append(Pending(digest, chunk(text)))
+        documents.setdefault(digest, file.shown)
+    if not documents:
+        raise NoSources(paths, summary(skipped))
+    return Library(documents, tuple(skipped), index.update(pending, embed, batch))
+
+
+def _refuse_credentials(path: str, text: str, guard: Guard | None) -> None:
+    for what, shape in KEY_SHAPES:
+        if shape.search(text):
+            raise CredentialInSource(path, what)
+    if guard is not None:
+        guard(f"the file {path}", text)
