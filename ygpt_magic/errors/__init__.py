@@ -44,6 +44,7 @@ from .usage import (
     NotebookError,
     NothingToFix,
     OptionError,
+    PriceError,
     UnknownChat,
 )
 from .work import (
@@ -66,7 +67,7 @@ __all__ = [
     "ChatChanged", "ChatFileError", "ContextTooLong", "CredentialInPrompt", "CredentialMalformed",
     "CredentialsMissing", "DataExtraMissing", "DatasetRejected", "ImageError", "ImagesNotTaken",
     "InternalError", "InterpolationError", "MessageTooLarge", "ModelNotFound", "NoChatEndpoint",
-    "NotebookError", "NothingToFix", "OptionError", "PermissionDenied", "QuotaExceeded", "ReplyNotValid",
+    "NotebookError", "NothingToFix", "OptionError", "PermissionDenied", "PriceError", "QuotaExceeded", "ReplyNotValid",
     "RequestRejected", "SchemaError", "ServerFailed", "ServerGaveUp", "ServerTimeout",
     "ServerUnavailable", "SidecarMissing", "StreamBroken", "StreamStalled", "ToolError", "ToolRoundsExceeded",
     "UnknownChat", "YGptError",
