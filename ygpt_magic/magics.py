@@ -19,7 +19,7 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
-from traitlets import Float, Int, TraitError, Unicode, default, observe, validate
+from traitlets import Dict, Float, Int, TraitError, Unicode, default, observe, validate
 
 from . import commands, render
 from .cache import MODES as CACHE_MODES
@@ -27,6 +27,7 @@ from .cache import ReplyCache
 from .cache import replies as cache_settings
 from .cache.provenance import Log as ProvenanceLog
 from .chat import FORMATS, ChatSession, Options, Plan, RequestOptions, planning
+from .chat import prices as pricing
 from .client import preload
 from .client.connection import Connection
 from .client.settings import DEFAULTS, ClientSettings
@@ -96,6 +97,11 @@ class YGptMagics(RefusedConfigDropped, Magics):
     max_tool_calls = Int(32, config=True,
                          help="Calls that run from one answer of the model; the rest are answered "
                               "with an error saying so, and the cell notes it.")
+    prices = Dict(config=True,
+                  help="Roubles per 1,000 tokens (prompt + completion) by model short name, over "
+                       "the built-in table of Yandex Cloud's prices (docs: Cost): a number for "
+                       "every mode, or {\"sync\": x, \"async\": y, \"batch\": z}; e.g. "
+                       "{\"yandexgpt\": 1.2}. The footer and %ygpt usage estimate with it.")
     cache_path = Unicode(None, allow_none=True, config=True,
                          help="The reply cache file (SQLite); None: no cache. Default: $YGPT_CACHE.")
     cache_mode = Unicode(config=True,
@@ -106,6 +112,7 @@ class YGptMagics(RefusedConfigDropped, Magics):
     def __init__(self, shell=None, **kwargs):
         super().__init__(shell=shell, **kwargs)
         self.session = ChatSession()
+        self.session.accounts.prices = pricing.builtin().overridden(self.prices)
         self.batch_jobs: dict = {}   # task id → rows.batch.BatchRecord of the jobs started here
         self.connection = Connection(self._client_settings)
         self.cells = NotebookCells(shell)
@@ -169,6 +176,19 @@ class YGptMagics(RefusedConfigDropped, Magics):
             raise TraitError(f"YGptMagics.{proposal['trait'].name} must be a finite number "
                               f"≥ 0, not {proposal['value']}.")
         return proposal["value"]
+
+    @validate("prices")
+    def _valid_prices(self, proposal):
+        try:
+            pricing.checked(proposal["value"])
+        except OptionError as error:
+            raise TraitError(str(error)) from None
+        return proposal["value"]
+
+    @observe("prices")
+    def _prices_changed(self, change) -> None:
+        if hasattr(self, "session"):  # (also called by Magics.__init__, before it exists)
+            self.session.accounts.prices = pricing.builtin().overridden(change["new"])
 
     @default("cache_path")
     def _cache_path_from_env(self):
