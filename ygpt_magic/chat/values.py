@@ -100,9 +100,10 @@ class Reply:
         return " · ".join(parts)
 
     def _cost_words(self, cost: Decimal) -> str:
-        if self.model_version.startswith(LOCAL_SERVER):
-            return f"Yandex Cloud would bill {roubles(cost)}"
-        return f"saved {roubles(cost)}" if self.cached else roubles(cost)
+        local = self.model_version.startswith(LOCAL_SERVER)
+        if self.cached:
+            return f"saved {roubles(cost)}" + (" at Yandex Cloud prices" if local else "")
+        return f"Yandex Cloud would bill {roubles(cost)}" if local else roubles(cost)
 
     def __str__(self) -> str:
         return self.text
