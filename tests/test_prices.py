@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from cellrun import LOST_EXCEPTIONS, assert_clean, run
@@ -14,7 +15,7 @@ from conftest import cell
 from test_accounts import rows_of
 
 from ygpt_magic.chat import Reply, Usage
-from ygpt_magic.chat.prices import builtin, roubles
+from ygpt_magic.chat.prices import MODES, builtin, roubles
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
 
@@ -137,3 +138,12 @@ def test_the_footer_of_a_cloud_reply_shows_its_cost_and_a_replayed_one_what_it_s
                    cached=True, recorded="2026-12-01T10:00:00Z", cost=Decimal("0.0492"))
     assert "29 → 12 tokens · saved ≈0.05\u00a0₽ · cached · recorded 2026-12-01" in cached.summary()
     assert "₽" not in Reply("Hi", "FINAL", Usage(29, 12, 0, 41), "llama", "", 0.4).summary()
+
+
+def test_the_cost_page_shows_the_table_as_shipped():
+    page = (Path(__file__).resolve().parents[1] / "docs" / "guide" / "cost.md").read_text("utf-8")
+    table = builtin()
+    for name, modes in table.models.items():
+        cells = [f"{modes[mode]:.2f}" if mode in modes else "" for mode in MODES]
+        assert f"| `{name}` | {' | '.join(cells)} |" in page, name
+    assert f"taken on {table.as_of}" in page
