@@ -99,7 +99,7 @@ class YGptMagics(RefusedConfigDropped, Magics):
                               "with an error saying so, and the cell notes it.")
     prices = Dict(config=True,
                   help="Roubles per 1,000 tokens (prompt + completion) by model short name, over "
-                       "the built-in table of Yandex Cloud's prices (docs: Cost): a number for "
+                       "the built-in table of Yandex Cloud's prices (guide: What requests cost): a number for "
                        "every mode, or {\"sync\": x, \"async\": y, \"batch\": z}; e.g. "
                        "{\"yandexgpt\": 1.2}. The footer and %ygpt usage estimate with it.")
     cache_path = Unicode(None, allow_none=True, config=True,
