@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from cellrun import assert_clean, assert_clear_error
 from conftest import cell, completions
 from IPython.utils.capture import capture_output
 
+from ygpt_magic.chat.prices import roubles
 from ygpt_magic.errors import CacheMiss, CacheUnusable, NotebookError
 
 EINSTEIN = ["Hi! What fields of science did Albert Einstein study?",
@@ -71,8 +74,11 @@ def test_a_chat_rerun_from_the_top_after_a_restart_rebuilds_turn_by_turn(shell, 
     assert [turn.reply.text for turn in chat.turns] == live
     assert [turn.prompt for turn in chat.turns] == EINSTEIN
     usage = cell(shell, "%ygpt usage").displays[0]["text/plain"].splitlines()
-    assert usage[1].split() == ["chat", "requests", "input", "completion", "reasoning", "total", "replayed"]
-    assert usage[2].split() == ["default", "0", "0", "0", "0", "0", f"{billed.total_tokens:,}"]
+    assert re.split(r"\s{2,}", usage[1]) == ["chat", "requests", "input", "completion", "reasoning",
+                                            "total", "roubles", "replayed", "saved"]
+    saved = roubles(Decimal("1.20") * billed.total_tokens / 1000)  # yandexgpt, synchronous
+    assert re.split(r"\s{2,}", usage[2]) == ["default", "0", "0", "0", "0", "0", "0\u00a0₽",
+                                            f"{billed.total_tokens:,}", saved]
     # a changed middle cell is a miss: sent with the replayed history, later cells follow it
     assert cell(shell, "%%ygpt\nWhat did he get the Nobel prize for?", cell_id="c1").ok
     [request] = completions(ygpt_server)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -68,9 +69,10 @@ def test_a_tool_cell_replays_with_the_server_stopped_and_its_function_runs_again
     assert shell.user_ns["calls"] == [("north", 5), ("north", 5)]  # the notebook's code ran each time
     assert "4 hits" in cell(shell, "%ygpt cache").plain  # two rounds, twice
     usage = cell(shell, "%ygpt usage").displays[0]["text/plain"].splitlines()
-    header, default = usage[1].split(), usage[2].split()
-    assert header[-1] == "replayed" and default[0] == "default"
-    assert int(default[-1].replace(",", "")) > 0, "the replayed rounds are counted apart"
+    header, default = re.split(r"\s{2,}", usage[1]), re.split(r"\s{2,}", usage[2])
+    assert header[-2:] == ["replayed", "saved"] and default[0] == "default"
+    assert int(default[-2].replace(",", "")) > 0, "the replayed rounds are counted apart"
+    assert default[-1].startswith("≈") and default[-1].endswith("₽"), "with the roubles they saved"
 
 
 @pytest.mark.usefixtures("fresh_names")

@@ -9,11 +9,13 @@ import resource
 import signal
 import socket
 import stat
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from conftest import TEST_KEY, cell, completions
 
+from ygpt_magic.chat.prices import roubles
 from ygpt_magic.commands import usage as usage_headers
 from ygpt_magic.errors import ChatFileError, OptionError, UnknownChat
 
@@ -151,10 +153,12 @@ def test_chats_usage_and_reset(shell, ygpt_server, magics):
     cell(shell, "%%ygpt -c notes\nHello")
     chats = cell(shell, "%ygpt chats").plain
     assert "* default" in chats and "notes" in chats and "Translate the text into French" in chats
-    by_chat, by_model = (shown["text/plain"].splitlines() for shown in cell(shell, "%ygpt usage").displays)
+    *tables, note = (shown["text/plain"] for shown in cell(shell, "%ygpt usage").displays)
+    by_chat, by_model = (table.splitlines() for table in tables)
     total = magics.kernel.session.chats["default"].usage + magics.kernel.session.chats["notes"].usage
     expected = ["2", str(total.input_tokens), str(total.completion_tokens), str(total.reasoning_tokens),
-                str(total.total_tokens)]
+                str(total.total_tokens), *roubles(Decimal("1.20") * total.total_tokens / 1000).split()]
+    assert "estimates" in note
     assert by_chat[0] == "Tokens by chat" and by_chat[1].split() == ["chat", *usage_headers.HEADERS]
     assert [line.split()[0] for line in by_chat[2:]] == ["default", "notes", "total"]
     assert by_chat[-1].split() == ["total", *expected] and by_model[-1].split() == ["total", *expected]

@@ -59,7 +59,8 @@ def test_the_footer_of_a_cell_says_the_reply_came_from_the_local_server(shell, y
     result = cell(shell, '%%ygpt --system "Translate the text"\n'
                          "To be, or not to be: that is the question.\n")
     assert result.error is None
-    assert re.search(r"yandexgpt · local server · scripted · \d+ → \d+ tokens · \d+\.\d s", result.page)
+    assert re.search(r"yandexgpt · local server · scripted · \d+ → \d+ tokens · "
+                     r"Yandex Cloud would bill ≈[\d.]+\s₽ · \d+\.\d s", result.page)
     assert shell.user_ns["_ygpt"].model_version == "local server · scripted"
 
 

@@ -23,7 +23,7 @@ import ygpt_magic
 from ygpt_magic.render.terminal import ERASE_LINE
 
 REPO = Path(ygpt_magic.__file__).resolve().parents[1]
-FOOTER = re.compile(r"yandexgpt · [^\n]*? · \d+ → \d+ tokens · \d+\.\d s")
+FOOTER = re.compile(r"yandexgpt · [^\n]*? · \d+ → \d+ tokens · [^\n]*?₽ · \d+\.\d s")
 NOTE = "{df}: DataFrame 200 × 5, sent as 20 rows"
 WAITING = "⏳ waiting for yandexgpt…"
 

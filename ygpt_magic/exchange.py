@@ -25,6 +25,7 @@ from __future__ import annotations
 import time
 from contextlib import nullcontext
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any, Protocol
 
 from .chat import Ask, ChatSession, Extras, Message, Plan, Reply, RequestOptions, Usage
@@ -132,10 +133,15 @@ class _Accounted:
     arrives (every round of a tool exchange costs tokens); ``send`` counts what really went out,
     so an answer that came without a send was replayed from the reply cache."""
 
-    def __init__(self, session: ChatSession, plan: Plan, send: Ask) -> None:
+    def __init__(self, session: ChatSession, plan: Plan, send: Ask, mode: str) -> None:
         self._accounts, self._plan, self._send = session.accounts, plan, send
         self._source = PROMPT_MODE if plan.once else plan.chat
+        self._mode = "async" if mode == "deferred" else "sync"  # the price list's modes
         self.sends = 0
+
+    def cost(self, usage: Usage) -> Decimal | None:
+        """The estimated roubles of ``usage`` (a whole exchange's, for its footer)."""
+        return self._accounts.prices.cost(usage, self._plan.options.model, self._mode)
 
     def send(self, messages: list[Message], extras: Extras) -> Any:
         self.sends += 1
@@ -147,7 +153,7 @@ class _Accounted:
             sends = self.sends
             last = ask(messages, extras)
             self._accounts.add(self._source, self._plan.options.model, last.usage,
-                               replayed=self.sends == sends)
+                               mode=self._mode, replayed=self.sends == sends)
             return last
         return accounted
 
@@ -206,14 +212,14 @@ def run_exchange(
     holding = session.busy(plan.chat) if not plan.once else nullcontext()
     with holding:
         session.check(plan)
-        accounted = _Accounted(session, plan, _asker(client, plan, renderer, mode))
+        accounted = _Accounted(session, plan, _asker(client, plan, renderer, mode), mode)
         ask: Any = accounted.send if cache is None else cache.asking(accounted.send, plan.options)
         extras = tools.extras() if tools is not None else {}
         if cache is not None:
             ask.first(plan.messages, extras)
         renderer.start(plan.notes())
         try:
-            return _answered(session, plan, renderer, ask, accounted.counted(ask), extras, tools=tools,
+            return _answered(session, plan, renderer, ask, accounted, extras, tools=tools,
                              cache=cache, keep_partial=keep_partial)
         except YGptError as error:
             renderer.fail(str(error))
@@ -228,11 +234,12 @@ def run_exchange(
 
 
 def _answered(session: ChatSession, plan: Plan, renderer: Renderer, ask: Any,
-              call: Ask, extras: Extras, *, tools: ToolRounds | None,
+              accounted: _Accounted, extras: Extras, *, tools: ToolRounds | None,
               cache: Cache | None, keep_partial: bool) -> Reply:
-    """The exchange once shown: ``call`` (``ask``, each answer accounted; through the tool loop,
-    if any), then record the complete reply; a stop records nothing (or the partial text, with
-    ``keep_partial``)."""
+    """The exchange once shown: ``ask``, each answer accounted (through the tool loop, if
+    any), then record the complete reply with its estimated cost; a stop records nothing (or
+    the partial text, with ``keep_partial``)."""
+    call = accounted.counted(ask)
     started = time.monotonic()
     try:
         if tools is None:
@@ -249,6 +256,7 @@ def _answered(session: ChatSession, plan: Plan, renderer: Renderer, ask: Any,
             renderer.interrupt(reply.text)
         return reply
     reply = _reply(plan, last, started, tools)
+    reply = replace(reply, cost=accounted.cost(reply.usage))
     if cache is not None and ask.replayed:
         reply = replace(reply, cached=True, recorded=ask.recorded)
     session.record(plan, reply)

@@ -13,14 +13,15 @@ settings of that moment; the panel, which shows inherited values, follows change
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .cache import ReplyCache
 from .cache.provenance import Log as ProvenanceLog
 from .chat import BUILTIN, ChatSession
+from .chat import prices as pricing
 from .client.connection import Connection
 from .client.settings import DEFAULTS as CLIENT
 from .client.settings import ClientSettings
@@ -65,6 +66,8 @@ class Settings:
     max_tool_calls: int = 32
     cache_path: str | None = None
     cache_mode: str = "auto"
+    #: the price table's overrides, by model short name (chat/prices.py)
+    prices: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, source: Any) -> Settings:
@@ -105,6 +108,7 @@ class Kernel:
         self._change = change
         self._watchers: list[Callable[[Settings], None]] = []
         self.session = ChatSession()
+        self.session.accounts.prices = pricing.builtin().overridden(settings.prices)
         self.connection = Connection(lambda: self.settings.client())
         self.cells = NotebookCells(shell)
         self.cache = ReplyCache(settings.cache_path, settings.cache_mode)
@@ -124,6 +128,8 @@ class Kernel:
         old, self._settings = self._settings, new
         if any(getattr(old, name) != getattr(new, name) for name in CLIENT_SETTINGS):
             self.connection.drop_client()
+        if old.prices != new.prices:
+            self.session.accounts.prices = pricing.builtin().overridden(new.prices)
         if any(getattr(old, name) != getattr(new, name) for name in CACHE_SETTINGS):
             self.cache.configure(new.cache_path, new.cache_mode)
         if old != new:

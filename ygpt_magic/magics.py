@@ -17,12 +17,13 @@ import os
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
-from traitlets import All, Float, Int, TraitError, Unicode, default, observe, validate
+from traitlets import All, Dict, Float, Int, TraitError, Unicode, default, observe, validate
 
 from . import commands
 from .cache import MODES as CACHE_MODES
 from .cache import replies as cache_settings
 from .chat import FORMATS, Options
+from .chat import prices as pricing
 from .client import preload
 from .commands.args import (
     chat_arg,
@@ -97,6 +98,11 @@ class YGptMagics(RefusedConfigDropped, Magics):
     max_tool_calls = Int(DEFAULT.max_tool_calls, config=True,
                          help="Calls that run from one answer of the model; the rest are answered "
                               "with an error saying so, and the cell notes it.")
+    prices = Dict(config=True,
+                  help="Roubles per 1,000 tokens (prompt + completion) by model short name, over "
+                       "the built-in table of Yandex Cloud's prices (guide: What requests cost): a number for "
+                       "every mode, or {\"sync\": x, \"async\": y, \"batch\": z}; e.g. "
+                       "{\"yandexgpt\": 1.2}. The footer and %ygpt usage estimate with it.")
     cache_path = Unicode(None, allow_none=True, config=True,
                          help="The reply cache file (SQLite); None: no cache. Default: $YGPT_CACHE.")
     cache_mode = Unicode(config=True,
@@ -163,6 +169,14 @@ class YGptMagics(RefusedConfigDropped, Magics):
         if not 0 <= proposal["value"] < math.inf:
             raise TraitError(f"YGptMagics.{proposal['trait'].name} must be a finite number "
                               f"≥ 0, not {proposal['value']}.")
+        return proposal["value"]
+
+    @validate("prices")
+    def _valid_prices(self, proposal):
+        try:
+            pricing.checked(proposal["value"])
+        except OptionError as error:
+            raise TraitError(str(error)) from None
         return proposal["value"]
 
     @default("cache_path")

@@ -4,8 +4,10 @@ A chat's turns tell what its history holds, not what the kernel spent: a re-run 
 that was paid for, and prompt-mode cells, ``%ygpt fix``, every ``--map`` row and every round of a
 tool exchange keep no turn at all. So each request that gets an answer is entered here once, when
 the answer arrives, with the tokens the server reported; an answer replayed from the reply cache
-cost nothing and is kept apart. ``%ygpt usage`` reads it. Entries are summed as they come (a
-``--map`` of 50,000 rows adds 50,000 entries), under a lock: a panel's thread adds too.
+cost nothing and is kept apart. Each entry carries its mode (``sync``, ``async``, ``batch``), and
+its roubles are estimated when it arrives, from the price table then in force (chat/prices.py):
+an answer replayed is what the cache saved. ``%ygpt usage`` reads it. Entries are summed as they
+come (a ``--map`` of 50,000 rows adds 50,000 entries), under a lock: a panel's thread adds too.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
+from .prices import PriceTable, builtin
 from .values import Usage, short_model
 
 #: where a request that belongs to no chat comes from
@@ -22,35 +26,68 @@ MAP_ROWS = "--map rows"
 
 
 @dataclass(frozen=True)
+class Roubles:
+    """The estimated roubles of some requests, and how many of them had no price (their model
+    is not in the table), so a sum is never passed off as complete."""
+
+    amount: Decimal = Decimal(0)
+    unpriced: int = 0
+
+    def plus(self, cost: Decimal | None) -> Roubles:
+        if cost is None:
+            return Roubles(self.amount, self.unpriced + 1)
+        return Roubles(self.amount + cost, self.unpriced)
+
+    def __add__(self, other: Roubles) -> Roubles:
+        return Roubles(self.amount + other.amount, self.unpriced + other.unpriced)
+
+
+@dataclass(frozen=True)
 class Spent:
-    """What one group of requests cost: requests and tokens sent, and tokens replayed."""
+    """What one group of requests cost: requests, tokens and roubles sent, and tokens replayed
+    with the roubles they saved."""
 
     requests: int = 0
     usage: Usage = Usage()
     replayed: Usage = Usage()
+    cost: Roubles = Roubles()
+    saved: Roubles = Roubles()
 
-    def plus(self, usage: Usage, replayed: bool) -> Spent:
+    def plus(self, usage: Usage, replayed: bool, cost: Decimal | None) -> Spent:
         if replayed:
-            return Spent(self.requests, self.usage, self.replayed + usage)
-        return Spent(self.requests + 1, self.usage + usage, self.replayed)
+            return Spent(self.requests, self.usage, self.replayed + usage, self.cost,
+                         self.saved.plus(cost))
+        return Spent(self.requests + 1, self.usage + usage, self.replayed, self.cost.plus(cost),
+                     self.saved)
+
+    def __add__(self, other: Spent) -> Spent:
+        return Spent(self.requests + other.requests, self.usage + other.usage,
+                     self.replayed + other.replayed, self.cost + other.cost,
+                     self.saved + other.saved)
 
 
 class Accounts:
-    """Tokens by where requests came from (a chat's name, :data:`PROMPT_MODE`, :data:`MAP_ROWS`)
-    and by model, since the kernel started."""
+    """Tokens and roubles by where requests came from (a chat's name, :data:`PROMPT_MODE`,
+    :data:`MAP_ROWS`) and by model, since the kernel started. ``prices``: the table costs are
+    estimated with (``YGptMagics.prices`` sets it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, prices: PriceTable | None = None) -> None:
         self._lock = threading.Lock()
         self._by_source: dict[str, Spent] = {}
         self._by_model: dict[str, Spent] = {}
+        self.prices = prices or builtin()
 
-    def add(self, source: str, model: str, usage: Usage, *, replayed: bool = False) -> None:
-        """One answered request (``replayed``: from the reply cache, so not billed); a model is
-        kept by its short name (a gpt:// URI's folder is noise)."""
-        model = short_model(model)
+    def add(self, source: str, model: str, usage: Usage, *, mode: str = "sync",
+            replayed: bool = False) -> Decimal | None:
+        """One answered request in ``mode`` (``replayed``: from the reply cache, so not
+        billed); returns its estimated roubles (None: no price). A model is kept by its short
+        name (a gpt:// URI's folder is noise), with its mode when not synchronous."""
+        cost = self.prices.cost(usage, model, mode)
+        model = short_model(model) + ("" if mode == "sync" else f" ({mode})")
         with self._lock:
-            self._by_source[source] = self._by_source.get(source, Spent()).plus(usage, replayed)
-            self._by_model[model] = self._by_model.get(model, Spent()).plus(usage, replayed)
+            self._by_source[source] = self._by_source.get(source, Spent()).plus(usage, replayed, cost)
+            self._by_model[model] = self._by_model.get(model, Spent()).plus(usage, replayed, cost)
+        return cost
 
     @property
     def by_source(self) -> Mapping[str, Spent]:
@@ -64,6 +101,4 @@ class Accounts:
 
     def total(self) -> Spent:
         with self._lock:
-            spent = list(self._by_source.values())
-        return Spent(sum(s.requests for s in spent), sum((s.usage for s in spent), Usage()),
-                     sum((s.replayed for s in spent), Usage()))
+            return sum(self._by_source.values(), Spent())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import chain
 from typing import Any
 
@@ -16,8 +17,12 @@ from typing_extensions import Required, TypedDict
 from ..words import counted
 from .options import Options
 from .pictures import Picture, PictureInfo, with_placeholders
+from .prices import roubles
 from .tooluse import ToolCall, tool_messages, tool_size
 
+#: how the local server's model version starts (``local server · scripted``, ...): its replies
+#: cost nothing, so the footer says what Yandex Cloud would bill (tests/test_emulator_honest.py)
+LOCAL_SERVER = "local server"
 # How a non-FINAL status reads in a footer; unknown statuses fall back to their lower-cased name.
 _STATUS_WORDS = {
     "TRUNCATED_FINAL": "cut at max tokens",
@@ -104,12 +109,17 @@ class Reply:
     #: tokens are not billed again, so chats count them apart (``Chat.replayed``)
     cached: bool = False
     recorded: str = ""
+    #: the estimated roubles of its tokens (chat/prices.py), None when the model has no price
+    #: or the reply was not priced (read from a chat file); a replayed reply's is what it saved
+    cost: Decimal | None = field(default=None, compare=False)
 
     def summary(self) -> str:
-        """One quiet line: model · version · tokens · seconds (· status when not FINAL).
+        """One quiet line: model · version · tokens (· roubles) · seconds (· status when not
+        FINAL).
 
         Everything but the seconds is deterministic, and the seconds always read ``N.N s`` so a
-        notebook sanitizer can normalise them.
+        notebook sanitizer can normalise them. Roubles are an estimate: what a replayed reply
+        saved, and what Yandex Cloud would bill for a reply of the local server.
         """
         usage = self.usage
         reasoning = f" (+{usage.reasoning_tokens} reasoning)" if usage.reasoning_tokens else ""
@@ -117,10 +127,18 @@ class Reply:
         if self.model_version:
             parts.append(self.model_version)
         parts.append(f"{usage.input_tokens} → {counted(usage.completion_tokens, 'token')}{reasoning}")
+        if self.cost is not None:
+            parts.append(self._cost_words(self.cost))
         parts.append(f"cached · recorded {self.recorded[:10]}" if self.cached else f"{self.elapsed:.1f} s")
         if self.status != "FINAL":
             parts.append(_STATUS_WORDS.get(self.status, self.status.lower().replace("_", " ")))
         return " · ".join(parts)
+
+    def _cost_words(self, cost: Decimal) -> str:
+        local = self.model_version.startswith(LOCAL_SERVER)
+        if self.cached:
+            return f"saved {roubles(cost)}" + (" at Yandex Cloud prices" if local else "")
+        return f"Yandex Cloud would bill {roubles(cost)}" if local else roubles(cost)
 
     def __str__(self) -> str:
         return self.text

@@ -1,26 +1,31 @@
-"""`%ygpt usage`: the tokens of every request this kernel made, by chat and by model."""
+"""`%ygpt usage`: the tokens and estimated roubles of every request this kernel made, by chat and
+by model."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..chat.accounts import Spent
+from ..chat.accounts import Roubles, Spent
+from ..chat.prices import roubles
 from ..kernel import Kernel
 from ._common import show, show_table
 from .args import parse, subcommand
 
-HEADERS = ["requests", "input", "completion", "reasoning", "total"]
+HEADERS = ["requests", "input", "completion", "reasoning", "total", "roubles"]
 
 
 @subcommand
 def run(kernel: Kernel, line: str) -> None:
-    """Show the tokens of every request this kernel made: by chat and by model, and in total.
+    """Show the tokens and estimated roubles of every request this kernel made: by chat and by
+    model, and in total.
 
     Every answered request counts once, whatever sent it: chat cells (a re-run cell's earlier
     turn included), prompt-mode cells and %ygpt fix, each --map row, each round of a tool
-    exchange, the panel. Answers replayed from the reply cache cost nothing and are counted
-    apart (a "replayed" column, shown once there are any). --batch rows are not counted: a
-    job's results carry no token counts."""
+    exchange, the panel. Roubles are the tokens × the price table (YGptMagics.prices) for the
+    model and mode (a --deferred request is async); a model without a price shows "no price".
+    Answers replayed from the reply cache cost nothing and are counted apart ("replayed" and
+    "saved" columns, shown once there are any). --batch rows are not counted: a job's results
+    carry no token counts."""
     parse(run, line)
     accounts = kernel.session.accounts
     total = accounts.total()
@@ -30,16 +35,30 @@ def run(kernel: Kernel, line: str) -> None:
     replayed = bool(total.replayed.total_tokens)
     _table("chat", accounts.by_source, total, replayed)
     _table("model", accounts.by_model, total, replayed)
+    prices = accounts.prices
+    show(f"Roubles are estimates, VAT included, from Yandex Cloud's prices as of {prices.as_of} "
+         f"({prices.source.split()[0]}) with YGptMagics.prices over them; against the local "
+         f"server, what Yandex Cloud would bill.")
 
 
 def _table(by: str, groups: Mapping[str, Spent], total: Spent, replayed: bool) -> None:
     rows = [[name, *_numbers(spent, replayed)] for name, spent in groups.items()]
     rows.append(["total", *_numbers(total, replayed)])
-    show_table([by, *HEADERS, *(["replayed"] if replayed else [])], rows, title=f"Tokens by {by}")
+    show_table([by, *HEADERS, *(["replayed", "saved"] if replayed else [])], rows,
+               title=f"Tokens by {by}")
 
 
 def _numbers(spent: Spent, replayed: bool) -> list[str]:
     usage = spent.usage
     numbers = [spent.requests, usage.input_tokens, usage.completion_tokens, usage.reasoning_tokens,
                usage.total_tokens]
-    return [f"{n:,}" for n in numbers] + ([f"{spent.replayed.total_tokens:,}"] if replayed else [])
+    cells = [f"{n:,}" for n in numbers] + [_roubles(spent.cost)]
+    return cells + ([f"{spent.replayed.total_tokens:,}", _roubles(spent.saved)] if replayed else [])
+
+
+def _roubles(cost: Roubles) -> str:
+    """The estimate; "no price" when nothing in it had one (never a 0 that reads as free), and
+    the requests left out when only some had."""
+    if cost.unpriced and not cost.amount:
+        return "no price"
+    return roubles(cost.amount) + (f" + {cost.unpriced:,} unpriced" if cost.unpriced else "")

@@ -45,6 +45,7 @@ from .usage import (
     NotebookError,
     NothingToFix,
     OptionError,
+    PriceError,
     UnknownChat,
 )
 from .work import (
@@ -68,7 +69,7 @@ __all__ = [
     "CredentialInSource", "CredentialsMissing", "DataExtraMissing", "DatasetRejected", "ImageError", "ImagesNotTaken",
     "IndexUnusable", "InternalError", "InterpolationError", "MessageTooLarge", "ModelNotFound",
     "NoChatEndpoint", "NoSources",
-    "NotebookError", "NothingToFix", "OptionError", "PermissionDenied", "QuotaExceeded", "ReplyNotValid",
+    "NotebookError", "NothingToFix", "OptionError", "PermissionDenied", "PriceError", "QuotaExceeded", "ReplyNotValid",
     "RequestRejected", "SchemaError", "ServerFailed", "ServerGaveUp", "ServerTimeout",
     "ServerUnavailable", "SidecarMissing", "SourcesTooLong", "StreamBroken", "StreamStalled", "ToolError",
     "ToolRoundsExceeded", "UnknownChat", "YGptError",

@@ -11,6 +11,11 @@ class OptionError(YGptError):
     """A flag or option has a value we cannot use (raised when it is set, before any request)."""
 
 
+class PriceError(OptionError):
+    """A price in ``YGptMagics.prices`` that is not roubles per 1,000 tokens (negative, NaN,
+    not a number, an unknown mode): refused when set, so no estimate is ever made from it."""
+
+
 class InterpolationError(YGptError):
     """A ``{name}`` in the cell could not be filled in. ``missing``: the variable that does not
     exist, when that is why, so a ``--map`` over a DataFrame can say which column it lacks."""

@@ -1,0 +1,149 @@
+"""What requests cost, as a user sees it: the footer's ≈roubles and `%ygpt usage`'s roubles are
+the tokens the server billed × the price table (chat/prices.json), per model and mode; the
+setting YGptMagics.prices overrides and extends the table, and refuses what is not a price;
+a replayed answer shows what it saved."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from cellrun import LOST_EXCEPTIONS, assert_clean, run
+from conftest import cell
+from test_accounts import rows_of
+
+from ygpt_magic.chat import Reply, Usage
+from ygpt_magic.chat.prices import MODES, builtin, roubles
+
+pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+
+PRO_SYNC, PRO_ASYNC, LITE_SYNC = Decimal("1.20"), Decimal("0.60"), Decimal("0.20")
+
+
+@pytest.fixture
+def prices(shell):
+    """`%config YGptMagics.prices = ...` for one test (the shell's config outlives it)."""
+    def configure(value: str):
+        return run(shell, f"%config YGptMagics.prices = {value}")
+    yield configure
+    shell.config.YGptMagics.pop("prices", None)
+
+
+def billed(server) -> int:
+    return server.billed["total_tokens"]
+
+
+def test_the_table_says_where_and_when_its_prices_come_from():
+    table = builtin()
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", table.as_of) and "yandex.cloud" in table.source
+    assert (table.price("yandexgpt"), table.price("yandexgpt", "async")) == (PRO_SYNC, PRO_ASYNC)
+    assert table.price("gpt://b1gfolder/yandexgpt-lite/latest") == LITE_SYNC
+    assert table.price("emb://b1gfolder/text-search-query/latest", "batch") == Decimal("0.01")
+    assert table.price("llama") is None
+
+
+def test_roubles_read_as_a_russian_reader_reads_money():
+    assert roubles(Decimal("0.0492")) == "≈0.05\u00a0₽"
+    assert roubles(Decimal("1234.5")) == "≈1\u00a0234.50\u00a0₽"
+    assert roubles(Decimal("0.0041")) == "≈0.0041\u00a0₽"  # under a kopeck: not "≈0.00 ₽"
+    assert roubles(Decimal(0)) == "0\u00a0₽"
+
+
+def test_usage_roubles_are_the_billed_tokens_times_the_price_per_mode(shell, ygpt_server):
+    ygpt_server.operation_delay = 0.0
+    ygpt_server.reset()
+    assert cell(shell, "%%ygpt --chat notes\nName three rivers").ok
+    sync = billed(ygpt_server)
+    assert cell(shell, "%%ygpt --once --deferred\nName a mountain").ok
+    # the local server bills streamed and one-shot completions; an operation's tokens are in
+    # the usage it reported
+    deferred = shell.user_ns["_ygpt"].usage.total_tokens
+    assert cell(shell, "%%ygpt --once --model yandexgpt-lite\nName a lake").ok
+    lite = billed(ygpt_server) - sync
+
+    usage = cell(shell, "%ygpt usage")
+    by_model = rows_of(usage, "Tokens by model")
+    assert by_model["yandexgpt"][5] == roubles(PRO_SYNC * sync / 1000)
+    assert by_model["yandexgpt (async)"][5] == roubles(PRO_ASYNC * deferred / 1000)
+    assert by_model["yandexgpt-lite"][5] == roubles(LITE_SYNC * lite / 1000)
+    total = (PRO_SYNC * sync + PRO_ASYNC * deferred + LITE_SYNC * lite) / 1000
+    assert rows_of(usage, "Tokens by chat")["total"][5] == roubles(total)
+    assert "prices as of" in usage.plain and "what Yandex Cloud would bill" in usage.plain
+
+
+def test_a_model_without_a_price_shows_no_price_until_the_setting_gives_one(shell, ygpt_server,
+                                                                             prices):
+    ygpt_server.reset()
+    assert cell(shell, "%%ygpt --once --model llama\nName a river").ok
+    llama = billed(ygpt_server)
+    assert rows_of(cell(shell, "%ygpt usage"), "Tokens by model")["llama"][5] == "no price"
+
+    assert prices('{"llama": 2.5, "yandexgpt": {"sync": 2}}').ok
+    assert cell(shell, "%%ygpt --once\nName a sea").ok
+    pro = billed(ygpt_server) - llama
+    assert cell(shell, "%%ygpt --once --model llama\nName a river").ok
+    by_model = rows_of(cell(shell, "%ygpt usage"), "Tokens by model")
+    assert by_model["llama"][5] == f"{roubles(Decimal('2.5') * llama / 1000)} + 1 unpriced"
+    assert by_model["yandexgpt"][5] == roubles(2 * Decimal(pro) / 1000)
+    assert shell.user_ns["_ygpt"].cost == Decimal("2.5") * llama / 1000
+    assert cell(shell, "%%ygpt --once --deferred\nName a sea").ok  # async keeps the table's price
+    assert shell.user_ns["_ygpt"].cost == PRO_ASYNC * shell.user_ns["_ygpt"].usage.total_tokens / 1000
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    ('{"yandexgpt": -1}', "a number ≥ 0, not -1"),
+    ('{"yandexgpt": float("nan")}', "a number ≥ 0, not nan"),
+    ('{"yandexgpt": "cheap"}', "a number ≥ 0, not 'cheap'"),
+    ('{"yandexgpt": {"fast": 1}}', "modes sync, async and batch, not 'fast'"),
+])
+def test_a_price_that_is_not_a_price_is_refused_in_one_paragraph(shell, magics, prices, value,
+                                                                 words):
+    result = prices(value)
+    assert "YGptMagics.prices" in result.stderr and words in result.stderr
+    assert "Traceback" not in result.shown and len(result.stderr.strip().splitlines()) == 1
+    assert_clean(result)
+    assert magics.prices == {} and magics.session.accounts.prices.price("yandexgpt") == PRO_SYNC
+
+
+def test_the_footer_shows_what_yandex_cloud_would_bill_for_a_local_reply(shell, ygpt_server):
+    ygpt_server.reset()
+    result = cell(shell, "%%ygpt\nName three rivers")
+    cost = roubles(PRO_SYNC * billed(ygpt_server) / 1000)
+    assert re.search(rf"\d+ → \d+ tokens · Yandex Cloud would bill {cost} · \d+\.\d s", result.page)
+
+
+def test_a_replayed_reply_shows_what_it_saved(shell, ygpt_server, tmp_path):
+    shell.run_line_magic("config", f"YGptMagics.cache_path = {str(tmp_path / 'r.sqlite')!r}")
+    try:
+        ygpt_server.reset()
+        assert cell(shell, "%%ygpt --once\nName three rivers").ok
+        sent = billed(ygpt_server)
+        replayed = cell(shell, "%%ygpt --once\nName three rivers")
+        assert billed(ygpt_server) == sent  # nothing sent, nothing billed
+        cost = roubles(PRO_SYNC * sent / 1000)
+        assert "cached" in replayed.page and f"saved {cost} at Yandex Cloud prices" in replayed.page
+        total = rows_of(cell(shell, "%ygpt usage"), "Tokens by chat")["total"]
+        assert total[5:] == [cost, f"{sent:,}", cost]  # roubles sent, tokens replayed, saved
+    finally:
+        shell.config.YGptMagics.pop("cache_path", None)
+
+
+def test_the_footer_of_a_cloud_reply_shows_its_cost_and_a_replayed_one_what_it_saved():
+    reply = Reply("Hi", "FINAL", Usage(29, 12, 0, 41), "yandexgpt", "23.10.2024", 0.4,
+                  cost=Decimal("0.0492"))
+    assert reply.summary() == "yandexgpt · 23.10.2024 · 29 → 12 tokens · ≈0.05\u00a0₽ · 0.4 s"
+    cached = Reply("Hi", "FINAL", Usage(29, 12, 0, 41), "yandexgpt", "23.10.2024", 0.0,
+                   cached=True, recorded="2026-12-01T10:00:00Z", cost=Decimal("0.0492"))
+    assert "29 → 12 tokens · saved ≈0.05\u00a0₽ · cached · recorded 2026-12-01" in cached.summary()
+    assert "₽" not in Reply("Hi", "FINAL", Usage(29, 12, 0, 41), "llama", "", 0.4).summary()
+
+
+def test_the_cost_page_shows_the_table_as_shipped():
+    page = (Path(__file__).resolve().parents[1] / "docs" / "guide" / "cost.md").read_text("utf-8")
+    table = builtin()
+    for name, modes in table.models.items():
+        cells = [f"{modes[mode]:.2f}" if mode in modes else "" for mode in MODES]
+        assert f"| `{name}` | {' | '.join(cells)} |" in page, name
+    assert f"taken on {table.as_of}" in page

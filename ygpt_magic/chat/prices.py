@@ -1,0 +1,134 @@
+"""What a request costs: Yandex Cloud's prices, in roubles per 1,000 tokens, by model and mode.
+
+The built-in table is data (``prices.json``, with the date and the page it was taken from), so a
+price change is a data change; ``YGptMagics.prices`` overrides or extends it, keyed by the model's
+short name as ``%ygpt models`` shows it. A price is a number (every mode) or a mapping of modes
+(``sync``: a streamed or ``--no-stream`` request, ``async``: ``--deferred``, ``batch``: a Batch
+Processing job). Money is ``Decimal`` throughout: sums of thousands of 0.0001 ₽ requests must not
+drift, and a table value such as 1.2 must stay 1.2.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from ..errors import PriceError
+
+if TYPE_CHECKING:
+    from .values import Usage
+
+MODES = ("sync", "async", "batch")
+#: a price for every mode, or some of them
+Price = Mapping[str, Decimal]
+_NBSP = "\u00a0"
+_EXAMPLE = '%config YGptMagics.prices = {"yandexgpt": 1.2} or {"yandexgpt": {"sync": 1.2, "async": 0.6}}'
+
+
+@dataclass(frozen=True)
+class PriceTable:
+    """Roubles per 1,000 tokens by model short name and mode; ``as_of`` and ``source`` say
+    where the built-in numbers came from."""
+
+    models: Mapping[str, Price]
+    as_of: str = ""
+    source: str = ""
+
+    def price(self, model: str, mode: str = "sync") -> Decimal | None:
+        """Roubles per 1,000 tokens of ``model`` (a short name, ``name/version`` or a
+        ``gpt://`` / ``emb://`` / ``cls://`` URI) in ``mode``; None when unknown. An entry for
+        ``name/version`` wins over one for ``name``."""
+        for key in _keys(model):
+            if mode in self.models.get(key, {}):
+                return self.models[key][mode]
+        return None
+
+    def cost(self, usage: Usage, model: str, mode: str = "sync") -> Decimal | None:
+        """Roubles for one reply's tokens (prompt + completion), None when the price is unknown."""
+        price = self.price(model, mode)
+        return None if price is None else price * usage.total_tokens / 1000
+
+    def overridden(self, overrides: Mapping[str, Any]) -> PriceTable:
+        """This table with ``overrides`` (checked, as ``YGptMagics.prices`` holds them): a number
+        replaces a model's every mode, a mapping the modes it names."""
+        models = dict(self.models)
+        for name, modes in checked(overrides).items():
+            models[name] = {**models.get(name, {}), **modes}
+        return PriceTable(models, self.as_of, self.source)
+
+
+def _keys(model: str) -> tuple[str, ...]:
+    """``gpt://folder/name/version`` → (``name/version``, ``name``), most specific first."""
+    if "://" in model:
+        model = model.partition("://")[2].partition("/")[2]
+    name = model.partition("/")[0]
+    return (model, name) if model != name else (name,)
+
+
+def checked(prices: Any) -> dict[str, dict[str, Decimal]]:
+    """``prices`` as a setting holds it → {model: {mode: Decimal}}; PriceError says what is wrong."""
+    if not isinstance(prices, Mapping):
+        raise PriceError(f"YGptMagics.prices must be a dict of model names to prices, not "
+                         f"{type(prices).__name__}; e.g. {_EXAMPLE}.")
+    return {_model_name(name): _modes(name, value) for name, value in prices.items()}
+
+
+def _model_name(name: Any) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise PriceError(f"YGptMagics.prices is keyed by model names as %ygpt models shows them "
+                         f"(yandexgpt, yandexgpt-lite/rc, ...), not {name!r}; e.g. {_EXAMPLE}.")
+    return name.strip()
+
+
+def _modes(name: str, value: Any) -> dict[str, Decimal]:
+    if not isinstance(value, Mapping):
+        return dict.fromkeys(MODES, _roubles(name, None, value))
+    unknown = [mode for mode in value if mode not in MODES]
+    if unknown or not value:
+        named = ", ".join(map(repr, unknown)) if unknown else "none"
+        raise PriceError(f"YGptMagics.prices[{name!r}] may name the modes sync, async and batch, "
+                         f"not {named}; e.g. {_EXAMPLE}.")
+    return {mode: _roubles(name, mode, price) for mode, price in value.items()}
+
+
+def _roubles(name: str, mode: str | None, value: Any) -> Decimal:
+    """One price: a finite number ≥ 0 (a float is read by its shortest form: 1.2, not
+    1.1999999999999999555910790149937)."""
+    number = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+    if not number or not math.isfinite(value) or value < 0:
+        where = f"[{name!r}]" + (f"[{mode!r}]" if mode else "")
+        raise PriceError(f"YGptMagics.prices{where} must be roubles per 1,000 tokens, a number "
+                         f"≥ 0, not {value!r}; e.g. {_EXAMPLE}.")
+    return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+
+
+@cache
+def builtin() -> PriceTable:
+    """The table shipped with the package (prices.json), read once: it is a constant."""
+    data = json.loads(resources.files(__package__).joinpath("prices.json").read_text("utf-8"),
+                      parse_float=Decimal)
+    return PriceTable(checked(data["models"]), data["as_of"], data["source"])
+
+
+def roubles(amount: Decimal) -> str:
+    """An estimate as a Russian reader reads money: ``≈0.05 ₽``, ``≈1 234.50 ₽``, ``≈0.0041 ₽``.
+
+    Kopecks (two decimals) from 0.01 ₽ up; below that two significant digits, since one
+    request often costs less than a kopeck and "≈0.00 ₽" would say nothing. The ₽ sign follows
+    the number after a no-break space and thousands are grouped by no-break spaces, as Russian
+    typography does; the decimal point stays a point, as in every other number this package
+    shows (token counts, seconds) and as a price is typed into ``YGptMagics.prices``, so one
+    output never mixes two decimal marks.
+    """
+    if not amount:
+        return f"0{_NBSP}₽"
+    text = f"{amount:,.2f}" if amount >= Decimal("0.01") else f"{amount:.2g}"
+    if "e" in text:  # under 0.0001 ₽: positional, not 4.1e-05
+        text = f"{Decimal(text):f}"
+    return f"≈{text.replace(',', _NBSP)}{_NBSP}₽"
