@@ -104,7 +104,7 @@ def test_a_price_that_is_not_a_price_is_refused_in_one_paragraph(shell, magics, 
     assert "YGptMagics.prices" in result.stderr and words in result.stderr
     assert "Traceback" not in result.shown and len(result.stderr.strip().splitlines()) == 1
     assert_clean(result)
-    assert magics.prices == {} and magics.session.accounts.prices.price("yandexgpt") == PRO_SYNC
+    assert magics.prices == {} and magics.kernel.session.accounts.prices.price("yandexgpt") == PRO_SYNC
 
 
 def test_the_footer_shows_what_yandex_cloud_would_bill_for_a_local_reply(shell, ygpt_server):
