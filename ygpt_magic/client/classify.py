@@ -15,8 +15,10 @@ Why it looks like this:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from ..chat.values import Usage
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,23 @@ class Classification:
         if not isinstance(pairs, list):
             raise ValueError("a classification is a list of [label, confidence] pairs")
         return cls(tuple((str(label), float(value)) for label, value in pairs), model_version, input_tokens)
+
+
+@dataclass(frozen=True)
+class ClassificationChunk:
+    """A classification read like the client's last chunk of a completion, so the reply cache
+    and the ``--map`` machinery keep it as they keep any answer (its text: ``as_text``)."""
+
+    text: str
+    model_version: str
+    usage: Usage
+    status: str = "FINAL"
+    tool_calls: tuple[dict, ...] = field(default=())
+
+    @classmethod
+    def of(cls, answer: Classification) -> ClassificationChunk:
+        tokens = answer.input_tokens
+        return cls(answer.as_text(), answer.model_version, Usage(tokens, 0, 0, tokens))
 
 
 def is_tuned(model: str) -> bool:
