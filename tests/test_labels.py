@@ -92,10 +92,11 @@ def test_bad_samples_are_refused_before_anything_is_sent(shell, ygpt_server, sam
     assert not classified(ygpt_server)
 
 
-def test_the_service_limit_on_the_text_is_said_by_the_server(shell, ygpt_server):
+def test_a_quota_fault_is_retried_by_the_sdk_and_the_cell_still_answers(shell, ygpt_server):
     ygpt_server.faults.fail_next(1, "RESOURCE_EXHAUSTED", method="FewShotClassify")
     run = cell(shell, "%%ygpt --labels a,b\nsome text")
-    assert run.ok, run.message  # the SDK's retry got through
+    assert run.ok, run.message
+    assert len(classified(ygpt_server)) == 2
 
 
 def test_a_key_in_the_text_or_the_samples_is_never_sent(shell, ygpt_server, clean_env):
