@@ -42,7 +42,7 @@ from .kernel import DEFAULT, Kernel, Settings
 from .render import inert
 
 #: What the methods below import where they use it, for the background import to bring in.
-LATER = ("ygpt_magic.request", "ygpt_magic.exchange",
+LATER = ("ygpt_magic.request", "ygpt_magic.exchange", "ygpt_magic.labels",
          "ygpt_magic.context.images", *(f"ygpt_magic.commands.{name}" for name in commands.NAMES),
          *inert.PARSER_MODULES)
 
@@ -238,6 +238,16 @@ class YGptMagics(RefusedConfigDropped, Magics):
     @argument("--batch", action="store_true",
               help="With --map: run the rows as one Yandex Cloud Batch Processing job "
                    "(%%ygpt batch list / status / attach / cancel).")
+    @argument("--labels", metavar="A,B,C",
+              help="Classify the cell's text among these labels (2 to 20): a table of labels and "
+                   "confidences; _ygpt.text is the best label, _ygpt.parsed {label: confidence}. "
+                   "With --map, a DataFrame of label, confidence and one column per label.")
+    @argument("--samples", type=variable_name, metavar="NAME",
+              help="With --labels: examples for a few-shot classifier, a DataFrame with text and "
+                   "label columns or a list of {'text', 'label'} dicts.")
+    @argument("--task", metavar="TEXT",
+              help="With --labels: what the classifier is asked to do (default: a sentence "
+                   "naming the labels).")
     @argument("--append", action="store_true",
               help="Re-running this cell adds a new turn instead of rewinding the chat.")
     @argument("--no-interpolate", action="store_true",
@@ -282,10 +292,13 @@ class YGptMagics(RefusedConfigDropped, Magics):
         return request.cell(self.kernel, self._parse(line), cell)
 
     def _parse(self, line: str) -> argparse.Namespace:
+        from . import labels
+
         try:
             args = parse_flags(self.ygpt.parser, line)
         except (UsageError, ValueError) as exc:
             raise OptionError(f"%%ygpt: {sentence(exc)} Run %%ygpt? to see the flags.") from None
+        labels.check_flags(args)
         if args.deferred and args.no_stream:
             raise OptionError("%%ygpt: --deferred and --no-stream are two different modes; "
                               "use one of them.")

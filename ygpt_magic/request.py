@@ -82,6 +82,10 @@ def flags(args: argparse.Namespace) -> dict[str, Any]:
 
 def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
     """A `%%ygpt` cell (its flags parsed): expanded, planned and sent."""
+    from . import labels
+
+    if labels.wanted(args):
+        return labels.cell(kernel, args, text)
     if args.map:
         return rows(kernel, args, text)
     expanded = expand(kernel, text, fill=not args.no_interpolate)

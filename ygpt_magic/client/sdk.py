@@ -36,6 +36,7 @@ from ..errors import (
     YGptError,
 )
 from . import chat_api, guard, message_size, rpc_errors
+from . import classify as classifiers
 from .chunks import Chunk, chat_chunk, grpc_chunk
 from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder, header_safe, known_secrets
 from .endpoints import CLOUD_ENDPOINT, parse_endpoint, url_address
@@ -231,7 +232,36 @@ class Client:
                                           history=history_turns(messages)) from None
             return tag, run
 
-        return ManyJob(self._loop, (request(*item) for item in requests), AdaptiveLimit(concurrency),
+        return self._many((request(*item) for item in requests), concurrency)
+
+    def classify(self, classifier: classifiers.Classifier, text: str) -> classifiers.Classification:
+        """One text's labels and confidences (client/classify.py), guarded and translated."""
+        self._guard(classifier.messages(text), {})
+
+        async def run():
+            await self._ensure_reachable()
+            return await classifiers.sdk_model(self._get_sdk(), classifier).run(text, timeout=self.settings.timeout)
+        return classifiers.classification(self._call(run, RequestOptions(model=classifier.model)))
+
+    def classify_many(self, classifier: classifiers.Classifier, texts: Iterable[tuple[Any, str]], *,
+                      concurrency: int) -> ManyJob:
+        """``(tag, text)`` in, ``(tag, Classification | None, error)`` out, as complete_many."""
+        self._check_credentials()
+        self._guard(classifier.messages(""), {})  # the samples, once: every row sends them
+        model = classifiers.sdk_model(self._get_sdk(), classifier)
+
+        async def run(text: str) -> classifiers.Classification:
+            started = time.monotonic()
+            self._guard([{"role": "user", "text": text}], {})  # a row's credential fails it alone
+            try:
+                return classifiers.classification(await model.run(text, timeout=self.settings.timeout))
+            except Exception as exc:
+                raise self._translate(exc, model=classifier.model, started=started, history=0) from None
+        return self._many(((tag, lambda text=text: run(text)) for tag, text in texts), concurrency)
+
+    def _many(self, requests: Iterator[Any], concurrency: int) -> ManyJob:
+        """A ManyJob on this client's loop that backs off while the server is out of quota."""
+        return ManyJob(self._loop, requests, AdaptiveLimit(concurrency),
                        exhausted=lambda error: isinstance(error, QuotaExceeded),
                        prepare=self._ensure_reachable)
 

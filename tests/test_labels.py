@@ -1,0 +1,155 @@
+"""%%ygpt --labels: the cell's text classified through the real shell, the unmodified SDK and the
+local server's classifiers; alone and with --map; what the user sees, what _ygpt holds, what the
+server received, and one clear paragraph for every bad input."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from cellrun import assert_clean, assert_clear_error
+from conftest import cell
+
+from ygpt_magic import errors
+
+CANARY = "AQVNcanaryLbl-7f3a9c2e51d0b8-LEAKCHECK-z9Qe"
+TUNED = "yandexgpt-lite/rc@tamrap1sjscq6e9flit3p"
+
+
+def classified(server) -> list:
+    return [r for r in server.requests if r.method in ("Classify", "FewShotClassify")]
+
+
+def test_a_cell_is_classified_best_first_with_a_table_and_the_footer(shell, ygpt_server):
+    shell.user_ns["city"] = "London"
+    run = cell(shell, "%%ygpt --labels translation,alarm,weather\nwhat will the weather be in {city} tomorrow?")
+    assert run.ok, run.message
+    assert_clean(run)
+    reply = shell.user_ns["_ygpt"]
+    assert reply.text == "weather"
+    assert list(reply.parsed)[0] == "weather" and set(reply.parsed) == {"translation", "alarm", "weather"}
+    assert abs(sum(reply.parsed.values()) - 1) < 1e-6
+    assert list(reply.parsed.values()) == sorted(reply.parsed.values(), reverse=True)
+    (sent,) = classified(ygpt_server)
+    assert sent.method == "FewShotClassify"
+    assert sent.messages[-1]["text"] == "what will the weather be in London tomorrow?"
+    assert "label" in run.final and "confidence" in run.final and "yandexgpt" in run.final
+    assert run.final.index("weather") < run.final.index("alarm")
+
+
+def test_samples_make_it_few_shot_and_pull_the_text_to_their_label(shell, ygpt_server):
+    shell.user_ns["examples"] = pd.DataFrame({"text": ["переведи на английский", "поставь будильник"],
+                                              "label": ["перевод", "будильник"]})
+    run = cell(shell, '%%ygpt --labels перевод,будильник,погода --samples examples --task "определи намерение"\n'
+                      'переведи на английский "какая погода в лондоне?"')
+    assert run.ok, run.message
+    assert shell.user_ns["_ygpt"].text == "перевод"
+    list_run = cell(shell, "%%ygpt --labels a,b --samples few --out best\nsome text")
+    assert not list_run.ok  # few is not defined yet
+    shell.user_ns["few"] = [{"text": "some text", "label": "b"}]
+    list_run = cell(shell, "%%ygpt --labels a,b --samples few --out best\nsome text")
+    assert list_run.ok, list_run.message
+    assert shell.user_ns["best"] == "b"
+
+
+def test_a_tuned_classifier_answers_with_its_own_labels(shell, ygpt_server):
+    run = cell(shell, f"%%ygpt --model {TUNED}\nhello")
+    assert run.ok, run.message
+    reply = shell.user_ns["_ygpt"]
+    assert reply.text == "оператор" and reply.parsed == {"оператор": pytest.approx(0.834, abs=1e-3)}
+    assert classified(ygpt_server)[-1].method == "Classify"
+
+
+@pytest.mark.parametrize(("flags", "keywords"), [
+    ("--labels only", ("2 to 20",)),
+    ("--labels a,b,a", ("twice",)),
+    ("--labels a,,b", ("empty",)),
+    ("--labels " + ",".join(f"l{i}" for i in range(21)), ("20", "service's limit")),
+    ("--labels a," + "x" * 101, ("100 characters",)),
+    ("--labels a,b --tools f", ("--tools", "table")),
+    ("--labels a,b --schema S", ("--schema",)),
+    ("--labels a,b --image pic", ("--image",)),
+    ("--labels a,b --deferred", ("--deferred",)),
+    ("--labels a,b -t 0.3", ("--temperature",)),
+    ("--samples s", ("--labels",)),
+    (f"--model {TUNED} --labels a,b", ("tuned", "fixed")),
+    ("--model cls://folder/my-classifier --task x", ("tuned", "fixed")),
+])
+def test_bad_flags_get_one_clear_paragraph_and_nothing_is_sent(shell, ygpt_server, flags, keywords):
+    run = cell(shell, f"%%ygpt {flags}\nsome text")
+    assert_clear_error(run, *keywords, error_type=errors.OptionError)
+    assert not classified(ygpt_server)
+
+
+@pytest.mark.parametrize(("samples", "keywords"), [
+    (pd.DataFrame({"sentence": ["x"], "label": ["a"]}), ("'text' and a 'label' column",)),
+    ([{"text": "x", "label": "c"}], ("'c'", "not one of --labels")),
+    ("text", ("str",)),
+])
+def test_bad_samples_are_refused_before_anything_is_sent(shell, ygpt_server, samples, keywords):
+    shell.user_ns["samples"] = samples
+    run = cell(shell, "%%ygpt --labels a,b --samples samples\nsome text")
+    assert_clear_error(run, *keywords, error_type=errors.OptionError)
+    assert not classified(ygpt_server)
+
+
+def test_a_quota_fault_is_retried_by_the_sdk_and_the_cell_still_answers(shell, ygpt_server):
+    ygpt_server.faults.fail_next(1, "RESOURCE_EXHAUSTED", method="FewShotClassify")
+    run = cell(shell, "%%ygpt --labels a,b\nsome text")
+    assert run.ok, run.message
+    assert len(classified(ygpt_server)) == 2
+
+
+def test_a_key_in_the_text_or_the_samples_is_never_sent(shell, ygpt_server, clean_env):
+    clean_env.setenv("YC_API_KEY", CANARY)
+    shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
+    shell.user_ns["secret"] = CANARY
+    run = cell(shell, "%%ygpt --labels a,b\ncheck {secret}")
+    assert_clear_error(run, "nothing was sent", error_type=errors.CredentialInPrompt)
+    shell.user_ns["leaky"] = [{"text": f"key {CANARY}", "label": "a"}]
+    run = cell(shell, "%%ygpt --labels a,b --samples leaky\nplain text")
+    assert_clear_error(run, error_type=errors.CredentialInPrompt)
+    assert "LEAKCHECK" not in run.shown
+    assert not classified(ygpt_server)
+
+
+def test_usage_counts_classifications(shell, ygpt_server):
+    assert cell(shell, "%%ygpt --labels a,b\nsome text").ok
+    accounts = shell.magics_manager.registry["YGptMagics"].kernel.session.accounts
+    assert accounts.by_source["classifications"].requests == 1
+
+
+def test_map_gives_a_frame_on_the_rows_index_with_a_failed_row_and_a_resume(shell, ygpt_server):
+    reviews = pd.DataFrame({"review": ["great phone", "broke in a week", "weather app", "alarm clock"]},
+                           index=["r1", "r2", "r3", "r4"])
+    shell.user_ns["reviews"] = reviews
+    ygpt_server.faults.fail_next(1, "INTERNAL", "the classifier broke", method="FewShotClassify")
+    source = "%%ygpt --map reviews --labels weather,alarm,phone --out result --concurrency 1\n{review}"
+    run = cell(shell, source)
+    assert run.ok, run.message
+    result = shell.user_ns["result"]
+    assert list(result.columns) == ["label", "confidence", "weather", "alarm", "phone"]
+    assert list(result.index) == ["r1", "r2", "r3", "r4"]
+    assert pd.isna(result.loc["r1", "label"])
+    assert result.loc["r3", "label"] == "weather" and result.loc["r4", "label"] == "alarm"
+    assert "the classifier broke" in shell.user_ns["_ygpt"].errors["r1"]
+    assert "✗ 1 failed" in run.stdout
+    joined = reviews.join(result)
+    assert len(joined[joined.confidence < 2]) == 3
+    sent = len(classified(ygpt_server))
+    again = cell(shell, source)
+    assert again.ok, again.message
+    assert len(classified(ygpt_server)) == sent + 1     # only the failed row
+    assert shell.user_ns["result"].loc["r1", "label"] == "phone"
+    assert "(3 reused)" in again.stdout
+
+
+def test_the_reply_cache_replays_a_classification_and_keys_the_task(shell, ygpt_server, tmp_path):
+    shell.run_line_magic("config", f"YGptMagics.cache_path = {str(tmp_path / 'cache.sqlite')!r}")
+    source = "%%ygpt --labels weather,alarm\nweather tomorrow"
+    first = cell(shell, source)
+    again = cell(shell, source)
+    assert first.ok and again.ok, (first.message, again.message)
+    assert len(classified(ygpt_server)) == 1
+    assert "cached" in again.final and shell.user_ns["_ygpt"].text == "weather"
+    assert cell(shell, '%%ygpt --labels weather,alarm --task "intent"\nweather tomorrow').ok
+    assert len(classified(ygpt_server)) == 2

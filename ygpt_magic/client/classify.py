@@ -1,0 +1,113 @@
+"""Classifications through the SDK's public text classifiers (``sdk.models.text_classifiers``).
+
+Why it looks like this:
+- A :class:`Classifier` is the whole question but the text: the model, and for a base model its
+  labels, task description and samples. It is one frozen value, so the many rows of a ``--map``
+  share one SDK model object, configured once.
+- A base model with labels is ``FewShotClassify`` (zero-shot without samples); a tuned
+  classifier (a ``cls://`` URI or a versioned name such as ``yandexgpt-lite/rc@<tuning>``) is
+  ``Classify``, with the labels it was tuned on. The SDK picks the method from what is configured,
+  so this module only configures.
+- Answers come back best first, as :class:`Classification`: a plain value the cache and the
+  memo can keep as text (``as_text`` / ``from_text``) and the rows can put into columns.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..chat.values import Message, Usage
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """What every text of one cell is classified with."""
+
+    model: str
+    labels: tuple[str, ...] = ()
+    task: str = ""
+    samples: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def tuned(self) -> bool:
+        return is_tuned(self.model)
+
+    def messages(self, text: str) -> list[Message]:
+        """What this request sends, as the credential guard and the reply cache read requests:
+        the samples as example turns, then the text."""
+        examples: list[Message] = [{"role": "user", "text": f"{label}: {sample}"} for sample, label in self.samples]
+        return [*examples, {"role": "user", "text": text}]
+
+    def extras(self) -> dict[str, Any]:
+        """What besides the messages decides an answer (the reply cache's key holds it hashed)."""
+        return {"classify": {"labels": list(self.labels), "task": self.task}}
+
+
+@dataclass(frozen=True)
+class Classification:
+    """One text's answer: ``(label, confidence)`` best first, the version, the tokens read."""
+
+    predictions: tuple[tuple[str, float], ...]
+    model_version: str
+    input_tokens: int
+
+    @property
+    def best(self) -> str:
+        return self.predictions[0][0] if self.predictions else ""
+
+    def as_text(self) -> str:
+        """The predictions as JSON: what the reply cache and the rows' memo keep as its text."""
+        return json.dumps([[label, value] for label, value in self.predictions], ensure_ascii=False)
+
+    @classmethod
+    def from_text(cls, text: str, model_version: str, input_tokens: int) -> Classification:
+        """Back from :meth:`as_text` (ValueError for text that is not one)."""
+        pairs = json.loads(text)
+        if not isinstance(pairs, list):
+            raise ValueError("a classification is a list of [label, confidence] pairs")
+        return cls(tuple((str(label), float(value)) for label, value in pairs), model_version, input_tokens)
+
+
+@dataclass(frozen=True)
+class ClassificationChunk:
+    """A classification read like the client's last chunk of a completion, so the reply cache
+    and the ``--map`` machinery keep it as they keep any answer (its text: ``as_text``)."""
+
+    text: str
+    model_version: str
+    usage: Usage
+    status: str = "FINAL"
+    tool_calls: tuple[dict, ...] = field(default=())
+
+    @classmethod
+    def of(cls, answer: Classification) -> ClassificationChunk:
+        tokens = answer.input_tokens
+        return cls(answer.as_text(), answer.model_version, Usage(tokens, 0, 0, tokens))
+
+
+def is_tuned(model: str) -> bool:
+    """A tuned classifier's URI: ``cls://…``, or a version with a tuning id after ``@``."""
+    return model.startswith("cls://") or "@" in model
+
+
+def sdk_model(sdk: Any, classifier: Classifier) -> Any:
+    """The SDK's classifier for ``classifier``, configured for few-shot unless it is tuned."""
+    name = classifier.model
+    if "://" in name:
+        model = sdk.models.text_classifiers(name)
+    else:
+        base, _, version = name.partition("/")
+        model = sdk.models.text_classifiers(base, model_version=version or "latest")
+    if classifier.tuned:
+        return model
+    samples = [{"text": text, "label": label} for text, label in classifier.samples]
+    return model.configure(task_description=classifier.task, labels=list(classifier.labels),
+                           samples=samples or None)
+
+
+def classification(result: Any) -> Classification:
+    """The SDK's result as a :class:`Classification`, best first."""
+    pairs = sorted(((p.label, float(p.confidence)) for p in result.predictions), key=lambda p: -p[1])
+    return Classification(tuple(pairs), result.model_version, int(result.input_tokens))

@@ -1,0 +1,37 @@
+"""A classification as the cell shows it: labels and confidences best first, the footer under it.
+
+Labels come from the user or the service, so the table is built as Markdown with every cell
+escaped and goes through ``inert`` like every other output (a label ``<img onerror=…>`` shows as
+text); the plain form is the same table aligned, for terminals and logs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..chat.values import Reply
+from . import inert
+from .forms import join
+from .stream import show as display
+
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def table(confidences: Mapping[str, float]) -> tuple[str, str]:
+    """(markdown, plain) of ``label | confidence`` rows in the order given (best first)."""
+    rows = [(label, f"{value:.3f}") for label, value in confidences.items()]
+    markdown = ["| label | confidence |", "|---|---:|"]
+    markdown += [f"| {_cell(label)} | {value} |" for label, value in rows]
+    width = max(len("label"), *(len(label) for label, _ in rows))
+    plain = [f"{'label'.ljust(width)}  confidence"]
+    plain += [f"{label.ljust(width)}  {value:>10}" for label, value in rows]
+    return "\n".join(markdown), "\n".join(plain)
+
+
+def show(reply: Reply) -> None:
+    """Display ``reply`` (its ``parsed`` holds ``{label: confidence}``) with its footer."""
+    markdown, plain = table(reply.parsed)
+    display(inert.bundle(inert.markdown(markdown), inert.quiet(reply.summary()),
+                         plain=join(plain, reply.summary())))

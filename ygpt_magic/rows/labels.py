@@ -1,0 +1,115 @@
+"""`%%ygpt --map NAME --labels A,B,C`: one classification per row, through the ``--map`` machinery.
+
+Nothing here runs rows: the rows are planned, memoised, replayed from the reply cache, sent,
+counted, drawn and summarised by run.py, exactly as completions are. Two small adapters make a
+classification look like a completion to it: :class:`LabelPlanner` plans a row as the one text
+to classify (its key holds the labels, task and samples), and :class:`_Classifying` hands the
+rows to ``Client.classify_many`` and each answer back as a chunk whose text is the predictions.
+At the end the answers become a DataFrame on the rows' index: ``label``, ``confidence`` and one
+column per label, so ``df.join(result)`` and ``result[result.confidence < 0.7]`` work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from ..chat import Plan
+from ..client.classify import Classification, ClassificationChunk, Classifier
+from ..kernel import Kernel
+from .plans import RowPlanner
+from .progress import Tally
+from .run import MapCell, finish, open_rows, plan_rows, send_rows
+
+
+@dataclasses.dataclass
+class LabelPlanner(RowPlanner):
+    """A row's request: its text (the cell's template filled in for the row), classified."""
+
+    classifier: Classifier = Classifier("")
+
+    def plan(self, position: int, *, checked: bool = True) -> Plan:
+        from ..labels import plan
+
+        return plan(self.classifier, self.prompt(position))
+
+
+class _Job:
+    """A classify_many job whose answers read as chunks (``ClassificationChunk``)."""
+
+    def __init__(self, job: Any) -> None:
+        self._job = job
+
+    def results(self) -> Iterator[Any]:
+        for item in self._job.results():
+            if item is not None and item[1] is not None:
+                item = (item[0], ClassificationChunk.of(item[1]), None)
+            yield item
+
+    def cancel(self) -> None:
+        self._job.cancel()
+
+
+class _Classifying:
+    """The client as send_rows uses it: ``complete_many`` classifies each row's text."""
+
+    def __init__(self, client: Any, classifier: Classifier) -> None:
+        self._client, self._classifier = client, classifier
+
+    def complete_many(self, requests: Iterable[tuple[int, list[dict], Any]], *, concurrency: int,
+                      **_extras: Any) -> _Job:
+        texts = ((position, messages[-1]["text"]) for position, messages, _ in requests)
+        return _Job(self._client.classify_many(self._classifier, texts, concurrency=concurrency))
+
+
+def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, template: str) -> None:
+    """The whole cell: rows planned, reused, classified; the DataFrame in ``_ygpt.results`` and
+    ``--out``."""
+    from ..request import expand, front
+
+    cell = MapCell(name=args.map, template=template, out=args.out,
+                   concurrency=args.concurrency or kernel.settings.map_concurrency)
+    connection = kernel.connection
+    rows = open_rows(cell, session=kernel.session, settings=kernel.settings,
+                     get_client=connection.client, namespace=kernel.namespace,
+                     expand=lambda text, names: expand(kernel, text, namespace=names))
+    plans = LabelPlanner(kernel.session, rows.rows, template, kernel.namespace, rows.expand,
+                         rows.options, extras=chosen.extras(), classifier=chosen)
+    cache = None if args.no_cache else front(kernel, template)
+    tally = Tally(total=len(plans.rows))
+    state = plan_rows(plans, kernel.row_memo, connection.target, tally, cache)
+    progress = None
+    if state.pending:
+        client = _Classifying(connection.client(), chosen)
+        progress = send_rows(plans, state, kernel.row_memo, client, tally, cell.concurrency, cache)
+    done = finish(state, tally, args.out, progress=progress)
+    done = dataclasses.replace(done, results=frame(rows.rows, done.results, chosen))
+    kernel.namespace["_ygpt"] = done
+    if args.out:
+        kernel.namespace[args.out] = done.results
+
+
+def frame(rows: Any, texts: Any, chosen: Classifier) -> Any:
+    """The rows' answers (each the predictions as text, None where there is none) as a
+    DataFrame: ``label``, ``confidence``, then a column per label."""
+    records: list[dict | None] = []
+    for text in list(texts):
+        if text is None:
+            records.append(None)
+            continue
+        answer = Classification.from_text(text, "", 0)
+        records.append({"label": answer.best, "confidence": answer.predictions[0][1],
+                        **dict(answer.predictions)})
+    columns = ["label", "confidence", *(chosen.labels or _seen(records))]
+    return rows.frame(records).reindex(columns=columns)
+
+
+def _seen(records: list[dict | None]) -> list[str]:
+    """A tuned classifier's labels, as its answers name them."""
+    names: dict[str, None] = {}
+    for record in records:
+        names.update(dict.fromkeys(k for k in record or () if k not in ("label", "confidence")))
+    return list(names)
+
