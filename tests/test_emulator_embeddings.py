@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 import warnings
 from array import array
 from pathlib import Path
@@ -130,6 +131,16 @@ def test_a_fault_injected_for_text_embedding_reaches_the_sdk_as_its_status(ygpt_
     assert failure.value.code() == grpc.StatusCode.PERMISSION_DENIED
     assert failure.value.details() == "no embeddings for you"
     assert len(model(ygpt_server).run(CATS)) == 256   # one call only
+
+
+def test_an_embedding_waits_the_servers_latency_like_a_cloud_call(ygpt_server):
+    ygpt_server.faults.first_chunk_latency(0.15)
+    try:
+        started = time.perf_counter()
+        model(ygpt_server).run("paced like the cloud")
+        assert time.perf_counter() - started >= 0.15
+    finally:
+        ygpt_server.faults.clear()
 
 
 def test_a_model_that_does_not_embed_is_refused_with_what_to_use(ygpt_server):

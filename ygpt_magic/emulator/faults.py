@@ -133,6 +133,13 @@ class Faults:
                     return failure.code, failure.message
         return None
 
+    def answer_delay(self) -> float:
+        """Seconds a model call that answers in one message (an embedding, a classification)
+        waits before it answers: the first-chunk latency if set, else the per-chunk one, so
+        ``serve --latency`` paces every model the way the cloud's would."""
+        with self._lock:
+            return self._first_latency if self._first_latency is not None else self._latency
+
     def take_stream_plan(self) -> StreamPlan:
         """The latency, break and stall one Completion call gets (consumes one-shot faults)."""
         with self._lock:

@@ -9,6 +9,7 @@ works. The value is never logged, recorded or echoed.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import time
@@ -92,13 +93,15 @@ class Call:
 
 async def unary(state: EmulatorState, context: grpc.aio.ServicerContext, method: str,
                 answer: Callable[[], Any], request: Any = None, *, auth: bool = True,
-                record: bool = True, faults: bool = True) -> Any:
+                record: bool = True, faults: bool = True, model: bool = False) -> Any:
     """The life of every unary RPC: admit it (``auth``, ``record``, ``faults`` as ``Call.admit``
-    takes them), answer it, turn a RequestError into its status, and log one line whatever
-    happens."""
+    takes them), answer it (a ``model`` call after the injected latency), turn a RequestError
+    into its status, and log one line whatever happens."""
     call = Call(state, context, method)
     try:
         await call.admit(request, auth=auth, record=record, faults=faults)
+        if model and (delay := state.faults.answer_delay()):
+            await asyncio.sleep(delay)
         return answer()
     except RequestError as error:
         await call.abort(error.code, error.message)

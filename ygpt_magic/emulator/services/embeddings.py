@@ -28,4 +28,5 @@ class EmbeddingsService(pb_grpc.EmbeddingsServiceServicer):
         self.state = state
 
     async def TextEmbedding(self, request, context):
-        return await unary(self.state, context, "TextEmbedding", lambda: text_embedding(request), request)
+        return await unary(self.state, context, "TextEmbedding", lambda: text_embedding(request), request,
+                           model=True)

@@ -46,7 +46,7 @@ class TextClassificationService(pb_grpc.TextClassificationServiceServicer):
                 request.text, labels)
             return pb.TextClassificationResponse(predictions=_predictions(labels, values), model_version=SCORED,
                                                  input_tokens=classifiers.classify_tokens(request.text))
-        return await unary(self.state, context, "Classify", answer, request)
+        return await unary(self.state, context, "Classify", answer, request, model=True)
 
     async def FewShotClassify(self, request, context):
         def answer() -> pb.FewShotTextClassificationResponse:
@@ -60,4 +60,4 @@ class TextClassificationService(pb_grpc.TextClassificationServiceServicer):
             return pb.FewShotTextClassificationResponse(
                 predictions=_predictions(labels, confidences(request.text, labels, samples)),
                 model_version=SCORED, input_tokens=tokens)
-        return await unary(self.state, context, "FewShotClassify", answer, request)
+        return await unary(self.state, context, "FewShotClassify", answer, request, model=True)
