@@ -74,6 +74,12 @@ class Faults:
         with self._lock:
             self._latency = float(seconds_per_chunk)
 
+    def answer_delay(self) -> float:
+        """The wait before a one-message answer (a gRPC TextEmbedding): what a stream waits for
+        its first message, so ``--latency`` paces embeddings too."""
+        with self._lock:
+            return self._latency if self._first_latency is None else self._first_latency
+
     def first_chunk_latency(self, seconds: float) -> None:
         """Wait this long before the first response message instead of the per-chunk latency,
         until clear(): ``first_chunk_latency(0.1)`` with ``latency(0.02)`` answers at the cloud's

@@ -7,6 +7,8 @@ gets one vector whichever way it is asked. The call goes through the shared life
 
 from __future__ import annotations
 
+import asyncio
+
 from yandex.cloud.ai.foundation_models.v1.embedding import embedding_service_pb2 as pb
 from yandex.cloud.ai.foundation_models.v1.embedding import embedding_service_pb2_grpc as pb_grpc
 
@@ -28,4 +30,6 @@ class EmbeddingsService(pb_grpc.EmbeddingsServiceServicer):
         self.state = state
 
     async def TextEmbedding(self, request, context):
+        if delay := self.state.faults.answer_delay():   # --latency paces embeddings too
+            await asyncio.sleep(delay)
         return await unary(self.state, context, "TextEmbedding", lambda: text_embedding(request), request)
