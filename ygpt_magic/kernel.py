@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
     from .rows import RowMemo
+    from .rows.embed import VectorMemo
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,13 @@ class Kernel:
         from .rows import RowMemo
 
         return RowMemo()
+
+    @cached_property
+    def vector_memo(self) -> VectorMemo:
+        """The texts ``%ygpt embed`` / ``similar`` embedded (rows/embed.py), made with the first."""
+        from .rows.embed import VectorMemo
+
+        return VectorMemo()
 
     def close(self) -> None:
         """Close the client, stop a local server, close the cache (on unload)."""

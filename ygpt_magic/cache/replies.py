@@ -16,6 +16,7 @@ uncached with one line saying so, except in ``replay`` mode, where it is refused
 
 from __future__ import annotations
 
+import base64
 import sys
 import threading
 import time
@@ -183,6 +184,18 @@ class Front:
         self._store("tokens", messages, options, extras, {"tokens": tokens})
         return tokens
 
+    def replayed_vector(self, text: str, model: str) -> RecordedVector | None:
+        """The recorded embedding of ``text`` by ``model`` (one entry per text and model; None:
+        send it). CacheMiss in replay mode; CredentialInPrompt for a text that carries one."""
+        return self._lookup("embedding", _embedded(text), RequestOptions(model=model), None,
+                            _recorded_vector)
+
+    def recorded_vector(self, text: str, model: str, vector: RecordedVector) -> None:
+        """Keep one text's embedding: the float32 values as base64, its tokens and version."""
+        self._store("embedding", _embedded(text), RequestOptions(model=model), None, {
+            "vector": base64.b64encode(vector.values).decode("ascii"), "tokens": vector.tokens,
+            "model_version": vector.model_version})
+
     # -- the rules ------------------------------------------------------------------------------
 
     def _key(self, kind: str, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
@@ -267,6 +280,29 @@ def _replayed(value: dict, recorded: str) -> Replayed:
     return Replayed(text=text, status=status, usage=usage,
                     model_version=str(value.get("model_version", "")), tool_calls=calls,
                     recorded=recorded)
+
+
+@dataclass(frozen=True)
+class RecordedVector:
+    """One text's embedding as the cache keeps it: float32 values as bytes (numpy reads them
+    without a copy), the input tokens and the model's version."""
+
+    values: bytes
+    tokens: int
+    model_version: str
+
+
+def _embedded(text: str) -> list[dict[str, str]]:
+    """The one message an embedding's key is made of (the text itself never reaches the file)."""
+    return [{"role": "embed", "text": text}]
+
+
+def _recorded_vector(value: dict, _recorded: str) -> RecordedVector:
+    """An entry's value as a :class:`RecordedVector` (ValueError: a damaged entry)."""
+    values = base64.b64decode(value["vector"], validate=True)
+    if not values or len(values) % 4:
+        raise ValueError("a vector is a whole number of float32 values")
+    return RecordedVector(values, _count(value["tokens"]), str(value.get("model_version", "")))
 
 
 def _count(value: Any) -> int:

@@ -265,6 +265,21 @@ class Client:
                        exhausted=lambda error: isinstance(error, QuotaExceeded),
                        prepare=self._ensure_reachable)
 
+    def embed_many(self, texts: Iterable[tuple[Any, str]], *, model: str, concurrency: int) -> ManyJob:
+        """Embeddings of many texts, at most ``concurrency`` in flight (embeddings.py):
+        ``(tag, text)`` in, ``(tag, Vector, None)`` or ``(tag, None, YGptError)`` out; ``model``
+        is ``doc``, ``query`` or an ``emb://`` URI (OptionError for anything else)."""
+        from .embeddings import embed_many, embedding_model
+
+        self._check_credentials()
+        name = embedding_model(model)
+        sdk_model = self._get_sdk().models.text_embeddings(name)
+        return embed_many(
+            self._loop, sdk_model, texts, concurrency=concurrency, timeout=self.settings.timeout,
+            guard=lambda text: self._guard([{"role": "user", "text": text}], {}),
+            translate=lambda exc, started: self._translate(exc, model=name, started=started, history=0),
+            prepare=self._ensure_reachable)
+
     @property
     def batch(self) -> BatchJobs:
         """Batch Processing jobs on this endpoint (``client/batch.py``)."""

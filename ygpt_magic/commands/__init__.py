@@ -18,8 +18,8 @@ from ..kernel import Kernel
 
 #: In the order `%ygpt help` lists them; each is the module of that name in this package.
 NAMES = ("connect", "auth", "whoami", "config", "history", "chat", "chats", "reset", "usage",
-         "save", "load", "export", "models", "panel", "batch", "fix", "cache", "provenance",
-         "help")
+         "save", "load", "export", "models", "panel", "batch", "embed", "similar", "fix", "cache",
+         "provenance", "help")
 
 
 class _Commands(Mapping[str, ModuleType]):

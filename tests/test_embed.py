@@ -1,0 +1,192 @@
+"""%ygpt embed and %ygpt similar through a real shell and the local server: the matrix a user
+gets, what the server received (TextEmbedding requests), the cache and memo sparing re-runs, and
+every bad input answered with one paragraph."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import TEST_KEY, cell
+
+CATS = ["Cats sleep in warm sunny places.", "Tax returns are due in April.",
+        "Dogs like long walks in the park.", "A cat naps on the warm windowsill."]
+
+
+def embedded(server) -> list[str]:
+    """The texts the server was asked to embed, in order."""
+    return [r.messages[-1]["text"] for r in server.requests if r.method == "TextEmbedding"]
+
+
+@pytest.fixture
+def cache_file(shell, tmp_path):
+    path = tmp_path / "replies.sqlite"
+    shell.run_line_magic("config", f"YGptMagics.cache_path = {str(path)!r}")
+    return path
+
+
+def test_a_list_becomes_a_float32_matrix_in_its_order(shell, ygpt_server):
+    shell.user_ns["docs"] = CATS
+    run = cell(shell, "%ygpt embed docs --out vectors")
+    assert run.ok, run.message
+    vectors = shell.user_ns["vectors"]
+    assert isinstance(vectors, np.ndarray) and vectors.dtype == np.float32 and vectors.shape == (4, 256)
+    assert sorted(embedded(ygpt_server)) == sorted(CATS)
+    assert all("text-search-doc" in r.model_uri for r in ygpt_server.requests if r.method == "TextEmbedding")
+    done = shell.user_ns["_ygpt"]
+    assert done.embeddings is vectors and done.errors == {} and done.answered == 4
+    assert "✓ 4 answered" in run.stdout and "texts/s" in run.stdout
+    assert repr(done).startswith("<EmbedRun 4 × 256 (text-search-doc)")
+    # rows keep NAME's order: the two cat sentences are each other's closest
+    similarity = vectors @ vectors.T
+    assert np.argsort(-similarity[0])[1] == 3
+
+
+def test_a_rerun_embeds_only_new_texts_and_a_restart_with_the_cache_none(shell, ygpt_server, cache_file):
+    shell.user_ns["docs"] = CATS[:2]
+    assert cell(shell, "%ygpt embed docs --out first").ok
+    shell.user_ns["docs"] = CATS
+    ygpt_server.requests.clear()
+    run = cell(shell, "%ygpt embed docs --out second")
+    assert run.ok, run.message
+    assert sorted(embedded(ygpt_server)) == sorted(CATS[2:])   # only the new ones
+    assert np.array_equal(shell.user_ns["first"], shell.user_ns["second"][:2])
+    assert "(2 reused)" in run.stdout
+    shell.extension_manager.unload_extension("ygpt_magic")   # a kernel restart, the cache kept
+    shell.extension_manager.load_extension("ygpt_magic")
+    shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
+    ygpt_server.requests.clear()
+    run = cell(shell, "%ygpt embed docs --out third")
+    assert run.ok, run.message
+    assert embedded(ygpt_server) == []
+    assert np.array_equal(shell.user_ns["second"], shell.user_ns["third"])
+    assert "4 texts already embedded" in run.stdout
+    assert cache_file.read_bytes().count(b"Cats sleep") == 0   # the key holds no text
+
+
+def test_a_series_and_a_dataframe_column_and_the_query_model(shell, ygpt_server):
+    shell.user_ns["frame"] = pd.DataFrame({"body": CATS[:2], "stars": [5, 1]}, index=["a", "b"])
+    assert cell(shell, "%ygpt embed frame --column body --model query --out v").ok
+    assert shell.user_ns["v"].shape == (2, 256)
+    assert all("text-search-query" in r.model_uri for r in ygpt_server.requests if r.method == "TextEmbedding")
+    shell.user_ns["series"] = pd.Series(CATS[2:], index=[7, 9])
+    assert cell(shell, "%ygpt embed series --out w").ok
+    assert shell.user_ns["w"].shape == (2, 256)
+
+
+@pytest.mark.parametrize(("value", "line", "words"), [
+    (["fine", 5, None, float("nan")], "embed docs", ["3 of the 4 rows", "1 (int 5)", "2 (None)", "3 (NaN)"]),
+    ([], "embed docs", ["has no rows"]),
+    (pd.DataFrame({"body": ["x"]}), "embed docs --column text", ["no column 'text'", "'body'"]),
+    (pd.DataFrame({"body": ["x"]}), "embed docs", ["--column C", "'body'"]),
+    (["x"], "embed docs --model yandexgpt", ["not an embedding model", "doc", "query", "emb://"]),
+    ("just one string", "embed docs", ["is a str", "list"]),
+    ([], "similar cats --in docs", ["has no rows"]),
+    (["x"], "embed missing", ["no variable named 'missing'"]),
+    (["x"], "similar cats", ["--in NAME"]),
+])
+def test_bad_input_gets_one_paragraph_and_nothing_is_sent(shell, ygpt_server, value, line, words):
+    shell.user_ns["docs"] = value
+    run = cell(shell, f"%ygpt {line}")
+    assert not run.ok and run.typed_error is not None, run.message
+    assert "Traceback" not in run.message and "\n" not in run.message.strip()
+    for word in words:
+        assert word in run.message
+    assert embedded(ygpt_server) == []
+
+
+def test_a_failed_text_is_a_row_of_nan_with_its_reason_and_the_others_come_back(shell, ygpt_server):
+    shell.user_ns["docs"] = CATS
+    ygpt_server.faults.fail_next(1, "INTERNAL", "the model broke on this text", method="TextEmbedding")
+    run = cell(shell, "%ygpt embed docs --out v --concurrency 1")
+    assert run.ok, run.message
+    done, vectors = shell.user_ns["_ygpt"], shell.user_ns["v"]
+    assert done.failed == 1 and list(done.errors) == [0]
+    assert "broke on this text" in done.errors[0]
+    assert np.isnan(vectors[0]).all() and not np.isnan(vectors[1:]).any()
+    assert "✗ 1 failed" in run.stdout
+    ygpt_server.requests.clear()
+    assert cell(shell, "%ygpt embed docs --out v").ok
+    assert embedded(ygpt_server) == [CATS[0]] and not np.isnan(shell.user_ns["v"]).any()
+
+
+def test_a_text_holding_the_credential_is_refused_naming_its_row_and_never_sent_or_cached(
+        shell, ygpt_server, cache_file):
+    leaky = f"my key is {TEST_KEY}"
+    shell.user_ns["docs"] = [CATS[0], leaky]
+    run = cell(shell, "%ygpt embed docs --out v")
+    assert run.ok, run.message
+    done = shell.user_ns["_ygpt"]
+    assert list(done.errors) == [1] and "credential" in done.errors[1].lower()
+    assert TEST_KEY not in done.errors[1] and TEST_KEY not in run.stdout + run.shown
+    assert leaky not in embedded(ygpt_server)
+    assert TEST_KEY[4:20].encode() not in cache_file.read_bytes()
+
+
+def test_bursts_of_resource_exhausted_lose_nothing(shell, ygpt_server):
+    texts = [f"note number {i}" for i in range(40)]
+    shell.user_ns["docs"] = texts
+    ygpt_server.faults.fail_next(9, "RESOURCE_EXHAUSTED", method="TextEmbedding")
+    run = cell(shell, "%ygpt embed docs --out v --concurrency 8")
+    assert run.ok, run.message
+    assert not np.isnan(shell.user_ns["v"]).any() and shell.user_ns["_ygpt"].answered == 40
+
+
+def test_ctrl_c_keeps_every_vector_that_arrived(shell, ygpt_server):
+    texts = [f"line {i}" for i in range(100)]
+    shell.user_ns["docs"] = texts
+    ygpt_server.faults.latency(0.05)
+    main = threading.main_thread().ident
+    timer = threading.Timer(0.4, signal.pthread_kill, (main, signal.SIGINT))
+    timer.start()
+    run = cell(shell, "%ygpt embed docs --out v --concurrency 2")
+    timer.join()
+    assert run.ok, run.message
+    stopped, vectors = shell.user_ns["_ygpt"], shell.user_ns["v"]
+    kept = ~np.isnan(vectors).any(axis=1)
+    assert 0 < stopped.answered == kept.sum() < 100
+    assert "Stopped:" in run.stdout
+    ygpt_server.faults.clear()
+    time.sleep(0.2)
+    ygpt_server.requests.clear()
+    assert cell(shell, "%ygpt embed docs --out v").ok
+    assert sorted(embedded(ygpt_server)) == sorted(t for t, k in zip(texts, kept) if not k)
+
+
+def test_dry_run_counts_tokens_and_embeds_nothing(shell, ygpt_server):
+    shell.user_ns["docs"] = CATS
+    run = cell(shell, "%ygpt embed docs --dry-run")
+    assert run.ok, run.message
+    assert "4 texts to embed" in run.shown and "tokenizer API" in run.shown
+    assert embedded(ygpt_server) == []
+
+
+def test_similar_finds_the_closest_rows_best_first_reusing_embed_vectors(shell, ygpt_server):
+    shell.user_ns["frame"] = pd.DataFrame({"body": CATS, "id": [1, 2, 3, 4]})
+    assert cell(shell, "%ygpt embed frame --column body --out v").ok
+    ygpt_server.requests.clear()
+    run = cell(shell, "%ygpt similar where do cats sleep --in frame --column body --top 2")
+    assert run.ok, run.message
+    assert embedded(ygpt_server) == ["where do cats sleep"]   # the rows' vectors were reused
+    query = [r for r in ygpt_server.requests if r.method == "TextEmbedding"][0]
+    assert "text-search-query" in query.model_uri
+    results = shell.user_ns["_ygpt"].results
+    assert list(results.columns) == ["body", "id", "similarity"]
+    assert len(results) == 2 and results["id"].iloc[0] == 1
+    assert results["similarity"].is_monotonic_decreasing and results["similarity"].iloc[0] > 0.2
+    assert "Cats sleep in warm sunny places." in run.shown and "Dogs like" not in run.shown
+    with_vectors = cell(shell, "%ygpt similar where do cats sleep --in frame --column body --top 2 --vectors v")
+    assert with_vectors.ok and shell.user_ns["_ygpt"].results.equals(results)
+    wrong = cell(shell, "%ygpt similar cats --in frame --column body --vectors frame")
+    assert not wrong.ok and "must be the matrix %ygpt embed made" in wrong.message
+
+
+def test_embeddings_are_entered_in_the_accounts(shell, ygpt_server):
+    shell.user_ns["docs"] = CATS
+    assert cell(shell, "%ygpt embed docs").ok
+    run = cell(shell, "%ygpt usage")
+    assert run.ok and "embeddings" in run.shown and "text-search-doc" in run.shown

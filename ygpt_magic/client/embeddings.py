@@ -1,0 +1,92 @@
+"""Text embeddings through the SDK's public API: many texts at once on the client's loop.
+
+Why it looks like this:
+- One text is one ``TextEmbedding`` call (the service takes no batches), so a list of 10,000 texts
+  is 10,000 small requests: they run as a :class:`~.many.ManyJob` on the client's own loop, the
+  way ``--map`` rows do, with the same adaptive limit backing off on RESOURCE_EXHAUSTED.
+- Each text passes the client's credential guard before it is sent: a text that carries a
+  credential fails alone, as its row's error, and is never sent.
+- The model is one of the two the service has (``doc`` for the texts searched, ``query`` for what
+  is searched for) or an ``emb://`` URI (a tuned model); anything else is refused before a request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import OptionError, QuotaExceeded, YGptError
+from .loop import LoopThread
+from .many import AdaptiveLimit, ManyJob
+
+#: the short names the SDK takes, and the model each names
+MODELS = {"doc": "text-search-doc", "query": "text-search-query"}
+
+
+@dataclass(frozen=True, slots=True)
+class Vector:
+    """One text's embedding as the service answered it."""
+
+    values: tuple[float, ...]
+    tokens: int
+    model_version: str
+
+
+def embedding_model(name: str) -> str:
+    """``doc``, ``query``, their full names or an ``emb://`` URI, as the SDK takes it (the short
+    name, or the URI); OptionError for anything else (a completion model above all)."""
+    text = name.strip()
+    by_full_name = {full: short for short, full in MODELS.items()}
+    base = text.partition("/")[0]
+    if text in MODELS or base in MODELS:
+        return text
+    if base in by_full_name:
+        return by_full_name[base] + text[len(base):]
+    if text.startswith("emb://") and len(text) > len("emb://"):
+        return text
+    raise OptionError(
+        f"--model {name!r} is not an embedding model. Use doc (for the texts you search in), query "
+        f"(for what you search for) or an emb://<folder>/<model>/<version> URI of a tuned model; "
+        f"completion models such as yandexgpt do not make embeddings.")
+
+
+Guard = Callable[[str], None]
+Translate = Callable[[BaseException, float], YGptError]
+
+
+def embed_many(loop: LoopThread, model: Any, texts: Iterable[tuple[Any, str]], *, concurrency: int,
+               timeout: float, guard: Guard, translate: Translate,
+               prepare: Callable[[], Awaitable[None]]) -> ManyJob:
+    """``(tag, text)`` in, ``(tag, Vector, None)`` or ``(tag, None, YGptError)`` out of the job's
+    ``results()``; ``model`` is the SDK's async embeddings model, ``guard`` refuses a text that
+    carries a credential, ``translate`` maps an SDK or gRPC error to ours."""
+
+    def request(tag: Any, text: str):
+        async def run() -> Vector:
+            started = time.monotonic()
+            guard(text)   # a text that carries a credential fails alone, before it is sent
+            try:
+                result = await model.run(text, timeout=timeout)
+            except (YGptError, asyncio.CancelledError):
+                raise
+            except Exception as exc:
+                raise translate(exc, started) from None
+            return Vector(tuple(result.embedding), int(result.num_tokens), str(result.model_version))
+        return tag, run
+
+    return ManyJob(loop, (request(*item) for item in texts), AdaptiveLimit(concurrency),
+                   exhausted=lambda error: isinstance(error, QuotaExceeded), prepare=prepare)
+
+
+def key_model(name: str) -> str:
+    """The model as the reply cache and the memo key it: ``doc``, ``text-search-doc`` and
+    ``emb://<folder>/text-search-doc/latest`` are one ``text-search-doc/latest`` (the folder is
+    not part of the answer), so a vector recorded by one user replays for another."""
+    text = embedding_model(name)
+    if text.startswith("emb://"):
+        text = text[len("emb://"):].partition("/")[2] or text
+    base, _, version = text.partition("/")
+    return f"{MODELS.get(base, base)}/{version or 'latest'}"

@@ -1,0 +1,46 @@
+"""`%ygpt embed NAME`: the embeddings of a list of texts, as one numpy matrix (rows/embed.py)."""
+
+from __future__ import annotations
+
+from IPython.core.magic_arguments import argument
+from IPython.display import display
+
+from ..client.embeddings import embedding_model
+from ..kernel import Kernel
+from ..rows.embed import embed
+from ..rows.embed_dryrun import dry_run
+from . import _embedding
+from .args import parse, subcommand, variable_name, whole_number
+
+
+@subcommand
+@argument("name", metavar="NAME", type=variable_name,
+          help="A list of strings, a pandas Series, or a DataFrame (with --column C).")
+@argument("--column", metavar="C", help="The DataFrame column that holds the texts.")
+@argument("--model", metavar="doc|query|URI", default="doc",
+          help="doc (default: texts to search in), query (what you search for), or an emb:// URI.")
+@argument("--out", metavar="VAR", type=variable_name,
+          help="Store the matrix in variable VAR (also in _ygpt.embeddings).")
+@argument("--concurrency", metavar="N", type=whole_number,
+          help="Texts sent at once (default: %%config YGptMagics.map_concurrency).")
+@argument("--dry-run", action="store_true", help="Count the texts and tokens; send nothing.")
+@argument("--no-cache", action="store_true", help="Neither replay nor record in the reply cache.")
+def run(kernel: Kernel, line: str) -> None:
+    """Embed every text of NAME: a float32 matrix, one row per text in NAME's order.
+
+    Texts are sent concurrently under a progress bar, each one an entry of the reply cache, so a
+    re-run (or a restart with the cache on) embeds only new texts. A text that fails is a row of
+    NaN with its reason in _ygpt.errors; Ctrl-C keeps what is done. %ygpt similar TEXT --in NAME
+    finds the rows closest in meaning to a text."""
+    args = parse(run, line)
+    model = embedding_model(args.model)
+    found = _embedding.texts(kernel, args.name, args.column, "embed")
+    if args.dry_run:
+        display(dry_run(found.texts, model, kernel.connection.client()), raw=True)
+        return
+    embedder = _embedding.embedder(kernel, f"embed {args.name}", no_cache=args.no_cache,
+                                   concurrency=args.concurrency)
+    done = embed(found, model, embedder)
+    kernel.namespace["_ygpt"] = done
+    if args.out:
+        kernel.namespace[args.out] = done.embeddings

@@ -1,0 +1,73 @@
+"""`%ygpt similar TEXT --in NAME`: NAME's rows closest in meaning to TEXT (rows/similar.py)."""
+
+from __future__ import annotations
+
+from IPython.core.magic_arguments import argument
+
+from ..errors import OptionError
+from ..kernel import Kernel
+from ..rows.embed import embed
+from ..rows.similar import SimilarRun, checked_vectors, rank, results_frame
+from ..rows.texts import Texts
+from . import _embedding
+from ._common import show_table
+from .args import parse, subcommand, variable_name, whole_number
+
+#: characters of a row's text shown in the table (the DataFrame in _ygpt.results has all)
+SHOWN = 100
+
+
+@subcommand
+@argument("text", nargs="+", metavar="TEXT", help="What to look for, in your own words.")
+@argument("--in", dest="source", metavar="NAME", type=variable_name,
+          help="A list of strings, a pandas Series, or a DataFrame (with --column C).")
+@argument("--column", metavar="C", help="The DataFrame column that holds the texts.")
+@argument("--top", metavar="K", type=whole_number, default=5, help="How many rows (default 5).")
+@argument("--vectors", metavar="VAR", type=variable_name,
+          help="NAME's matrix made earlier by %%ygpt embed NAME --out VAR, instead of embedding.")
+@argument("--no-cache", action="store_true", help="Neither replay nor record in the reply cache.")
+def run(kernel: Kernel, line: str) -> None:
+    """Show the rows of NAME closest in meaning to TEXT, best first, with their similarity.
+
+    TEXT is embedded with the query model, NAME's texts with the doc model (their vectors come
+    from the memo or the reply cache when %ygpt embed made them). The rows land in
+    _ygpt.results as a DataFrame with a similarity column."""
+    args = parse(run, line, as_written=True)
+    if not args.source:
+        raise OptionError("%ygpt similar: say where to look with --in NAME, e.g. "
+                          "%ygpt similar where cats sleep --in docs.")
+    query = _unquoted(" ".join(args.text))
+    found = _embedding.texts(kernel, args.source, args.column, "similar")
+    embedder = _embedding.embedder(kernel, f"similar --in {args.source}", no_cache=args.no_cache,
+                                   concurrency=None)
+    errors: dict = {}
+    if args.vectors:
+        vectors = checked_vectors(kernel.namespace.get(args.vectors), args.vectors, len(found.texts))
+    else:
+        rows = embed(found, "doc", embedder)
+        vectors, errors = rows.embeddings, rows.errors
+    asked = embed(Texts("TEXT", [query], [0], [query]), "query", embedder, quiet=True)
+    if asked.errors:
+        raise OptionError(f"%ygpt similar: TEXT could not be embedded: {asked.errors[0]}")
+    positions, scores = rank(asked.embeddings[0], vectors, args.top)
+    results = results_frame(found, positions, scores, args.column)
+    summary = f"{len(positions)} of {len(found.texts):,} rows of {args.source} closest to {query!r}"
+    kernel.namespace["_ygpt"] = SimilarRun(results, query, errors, summary)
+    _show(found, positions, scores, summary)
+
+
+def _unquoted(text: str) -> str:
+    """TEXT as written, without quotes around the whole of it."""
+    if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    return text
+
+
+def _show(found: Texts, positions, scores, summary: str) -> None:
+    rows = [[repr(found.labels[p]), f"{s:.3f}", _short(found.texts[p])] for p, s in zip(positions, scores)]
+    show_table(["row", "similarity", "text"], rows, title=f"{summary} (_ygpt.results)")
+
+
+def _short(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= SHOWN else line[:SHOWN - 1] + "…"

@@ -1,0 +1,245 @@
+"""``%ygpt embed NAME``: a matrix of embeddings, one row per text, made the way ``--map`` runs.
+
+The promise is the one ``--map`` keeps (run.py): every text is looked up first (this kernel's
+memo, then the reply cache, one entry per text and model), so a re-run or a restart with the
+cache on embeds only the new texts; the rest go through ``Client.embed_many`` concurrently on the
+client's loop, each vector kept the moment it arrives, under the same progress bar and summary
+line. A failed text is a row of NaN with its reason in ``_ygpt.errors``; Ctrl-C or a dead server
+keeps every vector that had arrived. A text sent twice in one run is sent once.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..cache.replies import RecordedVector
+from ..chat import Usage
+from ..chat.accounts import Accounts
+from ..client.embeddings import key_model
+from ..errors import CacheMiss, YGptError
+from ..words import counted
+from .progress import Progress, Tally, one_line
+from .texts import Texts
+
+#: where ``%ygpt usage`` enters these requests
+EMBEDDINGS = "embeddings"
+#: the service's vectors, when no text got one to measure
+DIMENSIONS = 256
+#: vectors the memo keeps (about 1 KB each; the oldest are forgotten first)
+MEMO_LIMIT = 200_000
+
+MemoKey = tuple[str, str, str]   # (endpoint kind, model, text)
+
+
+class VectorMemo:
+    """The vectors this kernel made, by endpoint kind, model and text."""
+
+    def __init__(self, limit: int = MEMO_LIMIT) -> None:
+        self._vectors: OrderedDict[MemoKey, Any] = OrderedDict()
+        self._limit = limit
+
+    def get(self, key: MemoKey) -> Any:
+        return self._vectors.get(key)
+
+    def put(self, key: MemoKey, vector: Any) -> None:
+        self._vectors[key] = vector
+        if len(self._vectors) > self._limit:
+            self._vectors.popitem(last=False)
+
+
+@dataclass
+class Embedder:
+    """Where one run's vectors come from and go: the client (built only when a text is sent),
+    the memo, the reply cache's front (or None), the kernel's accounts."""
+
+    get_client: Callable[[], Any]
+    memo: VectorMemo
+    endpoint: str          # endpoint kind: cloud, local or other
+    accounts: Accounts
+    cache: Any = None
+    concurrency: int = 8
+
+
+@dataclass
+class EmbedRun:
+    """What ``_ygpt`` holds after ``%ygpt embed``: the matrix (rows × dimensions, float32, NaN
+    rows where a text has no vector), ``errors`` (row → its one-line reason) and the counts."""
+
+    embeddings: Any
+    errors: dict[Any, str]
+    usage: Usage
+    model: str
+    answered: int
+    reused: int
+    failed: int
+    left: int
+    elapsed: float
+    summary: str
+
+    def __repr__(self) -> str:
+        rows, dimensions = self.embeddings.shape
+        return f"<EmbedRun {rows:,} × {dimensions} ({self.model}): {self.summary}>"
+
+
+@dataclass
+class _State:
+    texts: Texts
+    model: str
+    vectors: list[Any]
+    errors: dict[int, str] = field(default_factory=dict)
+    pending: dict[str, list[int]] = field(default_factory=dict)   # text → its rows
+
+    def fill(self, positions: Iterable[int], vector: Any) -> None:
+        for position in positions:
+            self.vectors[position] = vector
+            self.errors.pop(position, None)
+
+
+def embed(texts: Texts, model: str, embedder: Embedder, *, quiet: bool = False) -> EmbedRun:
+    """The whole run (see the module docstring); ``quiet``: no summary line (``similar``'s query)."""
+    state = _State(texts, key_model(model), [None] * len(texts.texts))
+    tally = Tally(total=len(texts.texts))
+    _look_up(state, embedder, tally)
+    progress = None
+    if state.pending:
+        progress = _send(state, model, embedder, tally, quiet)
+    return _finish(state, tally, progress, quiet)
+
+
+def _memo_key(embedder: Embedder, model: str, text: str) -> MemoKey:
+    return embedder.endpoint, model, text
+
+
+def _look_up(state: _State, embedder: Embedder, tally: Tally) -> None:
+    """Each text's vector from the memo or the reply cache; the others ``pending``."""
+    import numpy as np
+
+    for position, text in enumerate(state.texts.texts):
+        key = _memo_key(embedder, state.model, text)
+        vector = embedder.memo.get(key)
+        if vector is None and text not in state.pending:
+            try:
+                vector = _replayed(state, embedder, text)
+            except CacheMiss as miss:
+                raise CacheMiss(miss.path, f"{miss.cell}, row {state.texts.labels[position]!r}") from None
+            except YGptError as error:   # a text that carries a credential: refused, not sent
+                state.errors[position] = one_line(error)
+                tally.fail(error)
+                continue
+        if vector is None:
+            state.pending.setdefault(text, []).append(position)
+        else:
+            state.vectors[position] = np.asarray(vector)
+            tally.reused += 1
+
+
+def _replayed(state: _State, embedder: Embedder, text: str) -> Any:
+    """The text's recorded vector (None: send it), kept in the memo, entered as replayed."""
+    import numpy as np
+
+    found = embedder.cache.replayed_vector(text, state.model) if embedder.cache is not None else None
+    if found is None:
+        return None
+    vector = np.frombuffer(found.values, dtype=np.float32)
+    embedder.accounts.add(EMBEDDINGS, state.model, _usage(found.tokens), replayed=True)
+    embedder.memo.put(_memo_key(embedder, state.model, text), vector)
+    return vector
+
+
+def _usage(tokens: int) -> Usage:
+    return Usage(input_tokens=tokens, total_tokens=tokens)
+
+
+def _send(state: _State, model: str, embedder: Embedder, tally: Tally, quiet: bool) -> Progress | None:
+    """Send the pending texts and keep each vector as it arrives; Ctrl-C stops sending."""
+    def requests() -> Iterator[tuple[str, str]]:
+        for text in list(state.pending):
+            yield text, text
+
+    job = embedder.get_client().embed_many(requests(), model=model, concurrency=embedder.concurrency)
+    progress = None if quiet else Progress(tally, desc=f"embed {len(state.texts.texts):,} texts")
+    try:
+        try:
+            _collect(job.results(), state, embedder, tally, progress)
+        except KeyboardInterrupt:
+            job.cancel()
+            tally.stopped = True
+            _collect(job.results(), state, embedder, tally, progress)
+    finally:
+        if progress is not None:
+            progress.close()
+        else:
+            tally.end()
+    return progress
+
+
+def _collect(results: Iterable[Any], state: _State, embedder: Embedder, tally: Tally,
+             progress: Progress | None) -> None:
+    for item in results:
+        if item is None:
+            if progress is not None:
+                progress.tick()
+            continue
+        text, vector, error = item
+        if text is None:  # the job failed as a whole (no server): nothing more was answered
+            raise error
+        positions = state.pending.pop(text)
+        if error is not None:
+            for position in positions:
+                state.errors[position] = one_line(error)
+                tally.fail(error)
+        else:
+            _keep(state, embedder, tally, text, positions, vector)
+        if progress is not None:
+            for _ in positions:
+                progress.advance()
+
+
+def _keep(state: _State, embedder: Embedder, tally: Tally, text: str, positions: list[int],
+          vector: Any) -> None:
+    """One text's vector into its rows, the memo, the reply cache and the accounts."""
+    import numpy as np
+
+    values = np.asarray(vector.values, dtype=np.float32)
+    state.fill(positions, values)
+    embedder.memo.put(_memo_key(embedder, state.model, text), values)
+    if embedder.cache is not None:
+        embedder.cache.recorded_vector(text, state.model, RecordedVector(
+            values.tobytes(), vector.tokens, vector.model_version))
+    embedder.accounts.add(EMBEDDINGS, state.model, _usage(vector.tokens))
+    for offset, _ in enumerate(positions):
+        tally.add(vector.tokens if offset == 0 else 0, 0)
+
+
+def matrix(vectors: list[Any]) -> Any:
+    """The rows as one float32 matrix, NaN where a row has no vector."""
+    import numpy as np
+
+    width = next((len(v) for v in vectors if v is not None), DIMENSIONS)
+    result = np.full((len(vectors), width), np.nan, dtype=np.float32)
+    for position, vector in enumerate(vectors):
+        if vector is not None:
+            result[position] = vector
+    return result
+
+
+def _finish(state: _State, tally: Tally, progress: Progress | None, quiet: bool) -> EmbedRun:
+    if progress is None:
+        tally.end()
+    summary = tally.summary().replace("rows/s", "texts/s")
+    if tally.reused == tally.total:
+        summary = f"✓ {counted(tally.total, 'text')} already embedded (reused); nothing was sent."
+    advice = tally.advice()
+    if not quiet:
+        text = f"{summary}\n{advice}" if advice else summary
+        (print if progress is None else progress.report)(text)
+    labels = state.texts.labels
+    return EmbedRun(embeddings=matrix(state.vectors),
+                    errors={labels[p]: line for p, line in sorted(state.errors.items())},
+                    usage=tally.usage, model=state.model.partition("/")[0], answered=tally.answered,
+                    reused=tally.reused, failed=tally.failed, left=tally.left,
+                    elapsed=tally.elapsed(), summary=summary)
+

@@ -1,0 +1,89 @@
+"""The texts ``%ygpt embed NAME`` and ``%ygpt similar --in NAME`` go over, checked up front.
+
+A list (or tuple) of strings, a pandas Series of strings, or one column of a DataFrame
+(``--column C``). Everything is checked before a request: a value that is not text (a number,
+None, NaN) is named by its rows, so the user fixes the data rather than reading a failed run.
+The labels are what ``_ygpt.errors`` is keyed by: index labels, or positions when they repeat.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import OptionError
+
+#: rows named at most in a "not text" message
+NAMED = 5
+
+
+@dataclass(frozen=True)
+class Texts:
+    """The texts of one notebook value, in its order, with the labels of their rows."""
+
+    name: str
+    texts: list[str]
+    labels: Sequence[Any]
+    source: Any        # the value itself: similar returns its rows
+
+
+def texts_of(value: Any, name: str, column: str | None, command: str) -> Texts:
+    """The texts of ``value`` (the notebook variable ``name``); OptionError, saying what to do,
+    for a value that is not a list of texts or a column of them."""
+    pandas = sys.modules.get("pandas")
+    if pandas is not None and isinstance(value, pandas.DataFrame):
+        items, labels = _column(value, name, column, command), _labels(value.index)
+    elif column is not None:
+        raise OptionError(f"%ygpt {command}: --column {column} picks a column of a DataFrame, but "
+                          f"{name} is a {type(value).__name__}. Drop --column, or pass a DataFrame.")
+    elif pandas is not None and isinstance(value, pandas.Series):
+        items, labels = value.tolist(), _labels(value.index)
+    elif isinstance(value, (list, tuple)):
+        items, labels = list(value), range(len(value))
+    else:
+        raise OptionError(
+            f"%ygpt {command}: {name} is a {type(value).__name__}, not a list of strings, a pandas "
+            f"Series of strings or a DataFrame (with --column C). Put the texts in a list and run "
+            f"it again.")
+    if not items:
+        raise OptionError(f"%ygpt {command}: {name} has no rows, so there is nothing to embed. "
+                          f"Fill it with texts first.")
+    _check_text(items, labels, name, command)
+    return Texts(name, items, labels, value)
+
+
+def _column(frame: Any, name: str, column: str | None, command: str) -> list[Any]:
+    columns = ", ".join(repr(str(c)) for c in frame.columns) or "none"
+    if column is None:
+        raise OptionError(f"%ygpt {command}: {name} is a DataFrame; say which column holds the "
+                          f"texts with --column C. Its columns are {columns}.")
+    if column not in frame.columns:
+        raise OptionError(f"%ygpt {command}: the DataFrame {name} has no column {column!r}. Its "
+                          f"columns are {columns}.")
+    return frame[column].tolist()
+
+
+def _check_text(items: list[Any], labels: Sequence[Any], name: str, command: str) -> None:
+    bad = [position for position, item in enumerate(items) if not isinstance(item, str)]
+    if not bad:
+        return
+    shown = ", ".join(f"{labels[p]!r} ({_kind(items[p])})" for p in bad[:NAMED])
+    more = f" and {len(bad) - NAMED:,} more" if len(bad) > NAMED else ""
+    raise OptionError(
+        f"%ygpt {command}: {len(bad):,} of the {len(items):,} rows of {name} are not text: rows "
+        f"{shown}{more}. Embeddings are made of strings: drop those rows (.dropna()), or turn them "
+        f"into text (.astype(str)) if the number is the text, then run it again.")
+
+
+def _kind(item: Any) -> str:
+    if item is None:
+        return "None"
+    if isinstance(item, float) and item != item:
+        return "NaN"
+    return f"{type(item).__name__} {item!r}"[:40]
+
+
+def _labels(index: Any) -> Sequence[Any]:
+    return index.tolist() if index.is_unique else range(len(index))
