@@ -23,7 +23,7 @@ from benchlib import Row, median, print_table, use_local_env
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ("cell_overhead", "load_time", "streaming_cost", "history_scaling", "server_throughput", "first_text",
            "rest_throughput", "batch_job", "value_render", "map_rows", "tool_cell", "cache_replay",
-           "first_cell", "cache_lookup", "tool_fanout")
+           "first_cell", "cache_lookup", "tool_fanout", "embed_rows", "map_labels", "docs_index")
 THROUGHPUT_RUNS = 3
 
 
