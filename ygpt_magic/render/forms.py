@@ -40,10 +40,11 @@ def quiet_lines(*lines: str) -> Bundle:
 def markdown_form(reply: Reply, notes: list[str], after: str = "", body: str | None = None) -> Bundle:
     """The reply as Markdown (``body``: its HTML when it is shown otherwise), ``after`` (a note
     about the reply) and the footer under it."""
+    footer = reply.summary()
     return {
         HTML: html_blocks(*map(inert.quiet, notes), body or inert.markdown(reply.text),
-                    inert.quiet(after) if after else "", inert.quiet(reply.summary())),
-        "text/plain": join(*notes, reply.text, after, reply.summary()),
+                    inert.quiet(after) if after else "", inert.quiet(footer)),
+        "text/plain": join(*notes, reply.text, after, footer),
     }
 
 
