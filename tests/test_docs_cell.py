@@ -143,3 +143,12 @@ def test_top_k_without_docs_is_refused(shell, ygpt_server):
     run = cell(shell, "%%ygpt --top-k 3\nHello")
     assert_clear_error(run)
     assert "--docs" in run.message
+
+
+def test_usage_counts_each_embedding_request(shell, ygpt_server, notes):
+    ygpt_server.reset()
+    assert cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}").ok
+    usage = cell(shell, "%ygpt usage")
+    [table] = [o["data"]["text/plain"] for o in usage.outputs if o["data"]["text/plain"].startswith("Tokens by chat")]
+    [line] = [row for row in table.splitlines() if row.startswith("embeddings")]
+    assert line.split()[1] == str(len([r for r in ygpt_server.requests if r.method == "TextEmbedding"])) == "4"

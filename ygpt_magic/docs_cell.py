@@ -32,6 +32,8 @@ from .sources import Fitted, Hit, Index, Library, best, fit, gather, index_path,
 TOP_K = 5
 #: the index's space: vectors of the ``doc``/``query`` pair of models
 SPACE = "text-search-doc"
+#: where the embedding requests are entered in ``%ygpt usage``
+ACCOUNT = "embeddings"
 #: tokens left for sources when the model's context size is unknown (no trimming then)
 UNBOUNDED = 10**9
 
@@ -83,8 +85,11 @@ def _gather(kernel: Kernel, paths: str) -> Library:
 
 
 def _embedder(kernel: Kernel, model: str) -> Callable[[list[str]], Any]:
+    accounts = kernel.session.accounts
+
     def embed(texts: list[str]) -> Any:
-        return embed_texts(kernel.connection.client(), texts, model, accounts=kernel.session.accounts)
+        return embed_texts(kernel.connection.client(), texts, model,
+                           spent=lambda name, usage: accounts.add(ACCOUNT, name, usage))
     return embed
 
 
@@ -104,7 +109,8 @@ def _sources_budget(kernel: Kernel, args: argparse.Namespace, question: str) -> 
     if budget is None:
         return UNBOUNDED
     system = args.system or (None if args.once else session.state(args.chat, kernel.cell_id).system)
-    return budget - planning.upper_bound_tokens(system, (), prompt(settings.docs_instruction, [], question))
+    rest = planning.upper_bound_tokens(system, (), prompt(settings.docs_instruction, [], question))
+    return max(0, budget - rest)
 
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:

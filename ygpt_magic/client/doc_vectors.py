@@ -11,6 +11,7 @@ maps the SDK's errors once (``Client._call``). The lead folds it into ``Client.e
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,19 +19,19 @@ import numpy as np
 from ..chat.values import Usage
 
 if TYPE_CHECKING:
-    from ..chat.accounts import Accounts
     from .sdk import Client
 
 #: requests in flight at once while an index is built
 GROUP = 8
-#: where embedding requests are entered in ``%ygpt usage``
-SOURCE = "embeddings"
+#: what is told of each request answered: the model's name and its usage (the accounts' add)
+Spent = Callable[[str, Usage], object]
 
 
 def embed_texts(client: Client, texts: list[str], model: str, *,
-                accounts: Accounts | None = None) -> np.ndarray:
+                spent: Spent | None = None) -> np.ndarray:
     """One vector per text, shape ``(len(texts), dimensions)``, by the ``model`` (``doc`` or
-    ``query``); their tokens go into ``accounts``."""
+    ``query``); ``spent`` is told of each request (the caller's accounts: the client imports
+    no more of the chat layer than its values)."""
     client._guard([{"role": "user", "text": text} for text in texts], {})
     embedder = client._get_sdk().models.text_embeddings(model)
     timeout = client.settings.timeout
@@ -44,7 +45,7 @@ def embed_texts(client: Client, texts: list[str], model: str, *,
         return results
 
     results = client._call(run, None)
-    if accounts is not None and results:
-        tokens = sum(result.num_tokens for result in results)
-        accounts.add(SOURCE, f"text-search-{model}", Usage(input_tokens=tokens, total_tokens=tokens))
+    if spent is not None:
+        for result in results:
+            spent(f"text-search-{model}", Usage(input_tokens=result.num_tokens, total_tokens=result.num_tokens))
     return np.array([result.embedding for result in results], dtype=np.float32)
