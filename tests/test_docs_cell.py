@@ -152,3 +152,22 @@ def test_usage_counts_each_embedding_request(shell, ygpt_server, notes):
     [table] = [o["data"]["text/plain"] for o in usage.outputs if o["data"]["text/plain"].startswith("Tokens by chat")]
     [line] = [row for row in table.splitlines() if row.startswith("embeddings")]
     assert line.split()[1] == str(len([r for r in ygpt_server.requests if r.method == "TextEmbedding"])) == "4"
+
+
+def test_a_fault_while_embedding_loses_nothing_and_the_next_run_embeds_the_rest(shell, ygpt_server, notes):
+    ygpt_server.reset()
+    ygpt_server.faults.fail_next(1, "PERMISSION_DENIED", "no embeddings for you", method="TextEmbedding")
+    run = cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}")
+    assert "permission" in assert_clear_error(run).lower()
+    assert completions(ygpt_server) == []
+    ygpt_server.reset()
+    assert cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}").ok
+    assert len(embedded(ygpt_server, "doc")) == 3 and len(completions(ygpt_server)) == 1
+
+
+def test_sources_past_the_budget_are_left_out_with_a_line_saying_so(shell, ygpt_server, notes):
+    shell.run_line_magic("config", "YGptMagics.context_budget = 330")
+    run = cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}")
+    assert run.ok, run.message
+    assert len(shell.user_ns["_ygpt"].sources) < 3
+    assert "less relevant were left out" in run.shown

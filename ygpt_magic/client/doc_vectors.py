@@ -41,7 +41,7 @@ def embed_texts(client: Client, texts: list[str], model: str, *,
         results = []
         for start in range(0, len(texts), GROUP):
             group = texts[start:start + GROUP]
-            results += await asyncio.gather(*(embedder.run(text, timeout=timeout) for text in group))
+            results += await _all_or_none([embedder.run(text, timeout=timeout) for text in group])
         return results
 
     results = client._call(run, None)
@@ -49,3 +49,16 @@ def embed_texts(client: Client, texts: list[str], model: str, *,
         for result in results:
             spent(f"text-search-{model}", Usage(input_tokens=result.num_tokens, total_tokens=result.num_tokens))
     return np.array([result.embedding for result in results], dtype=np.float32)
+
+
+async def _all_or_none(coroutines: list) -> list:
+    """The results of all, in order; on the first error the others are cancelled and waited
+    for before it is raised, so no request of a failed call is still going afterwards."""
+    tasks = [asyncio.ensure_future(coroutine) for coroutine in coroutines]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
