@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from .rows import RowMemo
     from .rows.embed import VectorMemo
+    from .sources import Index as SourcesIndex
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,9 @@ class Settings:
     fix_instruction: str = (
         "You fix Python code in a Jupyter notebook. Explain in one or two sentences why the "
         "cell fails, then give the whole corrected cell in one ```python code block.")
+    docs_instruction: str = (
+        "Answer the question below from the numbered sources. Cite each source you use as [n]; "
+        "if the sources do not hold the answer, say so.")
     max_tool_rounds: int = 5
     max_tool_calls: int = 32
     cache_path: str | None = None
@@ -179,6 +183,14 @@ class Kernel:
         from .rows.embed import VectorMemo
 
         return VectorMemo()
+
+    @cached_property
+    def sources(self) -> SourcesIndex:
+        """The index of ``--docs`` files (sources/index.py), made with the first ``--docs``
+        cell: beside the reply cache, or in memory without one."""
+        from .docs_cell import open_index
+
+        return open_index(self.settings.cache_path)
 
     def close(self) -> None:
         """Close the client, stop a local server, close the cache (on unload)."""

@@ -27,6 +27,7 @@ from .chat import prices as pricing
 from .client import preload
 from .commands.args import (
     chat_arg,
+    check_docs_flags,
     check_map_flags,
     option_args,
     parse_flags,
@@ -93,6 +94,9 @@ class YGptMagics(RefusedConfigDropped, Magics):
                                "(0: no limit).")
     fix_instruction = Unicode(DEFAULT.fix_instruction, config=True,
                               help="The system message of %ygpt fix (shown by %ygpt fix --dry-run).")
+    docs_instruction = Unicode(DEFAULT.docs_instruction, config=True,
+                               help="What a --docs cell's request says before its numbered sources "
+                                    "(shown by --dry-run and %ygpt history).")
     max_tool_rounds = Int(DEFAULT.max_tool_rounds, config=True,
                           help="Rounds of tool calls a --tools cell may take before it stops.")
     max_tool_calls = Int(DEFAULT.max_tool_calls, config=True,
@@ -147,10 +151,10 @@ class YGptMagics(RefusedConfigDropped, Magics):
                               f"not {value!r}.")
         return value
 
-    @validate("fix_instruction")
+    @validate("fix_instruction", "docs_instruction")
     def _valid_instruction(self, proposal):
         if not proposal["value"].strip():
-            raise TraitError("YGptMagics.fix_instruction must be a non-empty instruction.")
+            raise TraitError(f"YGptMagics.{proposal['trait'].name} must be a non-empty instruction.")
         return proposal["value"]
 
     @validate("model", "max_tokens")
@@ -256,6 +260,11 @@ class YGptMagics(RefusedConfigDropped, Magics):
               help="Show the model pictures: variables holding a matplotlib Figure, a PIL image, "
                    "PNG/JPEG bytes, a file path or an IPython Image; Out[N]; or image files. "
                    "Needs a model that takes images (%%ygpt models marks them).")
+    @argument("--docs", metavar="PATHS",
+              help="Answer from these files: comma-separated files, folders and globs; the best "
+                   "chunks go with the cell as numbered sources (_ygpt.sources).")
+    @argument("--top-k", type=whole_number, metavar="N",
+              help="With --docs: how many chunks to send at most (default 5, within the budget).")
     @argument("--no-cache", action="store_true",
               help="Neither replay nor record this cell in the reply cache (%%ygpt cache).")
     @line_cell_magic
@@ -306,6 +315,7 @@ class YGptMagics(RefusedConfigDropped, Magics):
             raise OptionError("%%ygpt: pictures (--image) go through the chat API, which has no "
                               "deferred mode; drop --deferred.")
         check_map_flags(args)
+        check_docs_flags(args)
         if args.once and args.append:
             raise OptionError("%%ygpt: --append has no effect with --once (prompt mode never "
                               "writes to the chat); drop one of them.")

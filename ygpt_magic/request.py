@@ -98,15 +98,25 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
         from .context import images
 
         pictures = images.pictures(args.image, kernel.namespace, expanded.pictures)
+    if args.docs:
+        from .docs_cell import answer
+
+        return answer(kernel, args, prompt, lambda sent, notes: send_cell(
+            kernel, args, sent, (*expanded.notes, *notes), pictures))
+    return send_cell(kernel, args, prompt, expanded.notes, pictures)
+
+
+def send_cell(kernel: Kernel, args: argparse.Namespace, prompt: str, notes: tuple[str, ...],
+              pictures: tuple[Any, ...]) -> None:
+    """A cell's ``prompt`` (expanded; with --docs, its sources), planned and sent."""
     cache = None if args.no_cache else front(kernel, prompt)
     plan = planning.plan_request(
         kernel.session, prompt, settings=kernel.settings, get_client=client_getter(kernel, cache),
         chat=args.chat, cell_id=kernel.cell_id, append=args.append, once=args.once,
         system=args.system, flags=flags(args), pictures=pictures)
     mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
-    send(kernel, plan, expanded.notes, mode=mode, dry_run=args.dry_run, out=args.out,
+    send(kernel, plan, notes, mode=mode, dry_run=args.dry_run, out=args.out,
          schema=args.schema, cache=cache)
-    return None
 
 
 def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream",

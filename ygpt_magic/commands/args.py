@@ -193,6 +193,16 @@ def whole_number(text: str) -> int:
     return int(text)
 
 
+def check_docs_flags(args: Any) -> None:
+    """OptionError for --top-k without --docs, and --docs with --map."""
+    if args.top_k and not args.docs:
+        raise OptionError("%%ygpt: --top-k N says how many chunks of the --docs files to send; "
+                          "add --docs PATHS or drop --top-k.")
+    if args.docs and args.map:
+        raise OptionError("%%ygpt: --docs answers one question from files and --map sends one "
+                          "request per row; use one of them in a cell.")
+
+
 def check_map_flags(args: Any) -> None:
     """OptionError for a cell's flags that do not go with --map / --batch / --concurrency."""
     if args.map and (args.deferred or args.append or args.no_interpolate or args.tools or args.image):

@@ -1,0 +1,173 @@
+"""%%ygpt --docs PATHS: answers from the user's files, through a real shell and the local server.
+What the user sees (the sources under the reply, _ygpt.sources), what the server received (the
+numbered sources and the instruction in the request, the embedding requests by model), and what
+the index keeps (an unchanged file is never embedded twice; no credential)."""
+
+from __future__ import annotations
+
+import pytest
+from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error
+from conftest import TEST_KEY, cell, completions
+
+pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+
+NOTES = {
+    "cats.md": "# Cats\n\nCats sleep sixteen hours a day, mostly in warm sunny spots by the window.\n",
+    "rockets.md": "# Rockets\n\nA rocket engine burns fuel and oxidizer to push the rocket upward.\n",
+    "bread.md": "# Bread\n\nKnead the dough for ten minutes, let it rise, then bake at 220 degrees.\n",
+}
+QUESTION = "Where do cats sleep during the day?"
+
+
+@pytest.fixture
+def notes(tmp_path, monkeypatch):
+    """A folder of three small Markdown notes, the notebook's folder being its parent."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    for name, text in NOTES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return folder
+
+
+def embedded(server, model: str) -> list[str]:
+    """The texts the server embedded with ``model`` (doc or query)."""
+    return [r.messages[0]["text"] for r in server.requests
+            if r.method == "TextEmbedding" and r.model_uri.endswith(f"text-search-{model}/latest")]
+
+
+def test_the_right_note_is_source_one_and_the_reply_shows_its_sources(shell, ygpt_server, notes):
+    ygpt_server.reset()
+    run = cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}")
+    assert run.ok, run.message
+    assert_clean(run)
+    sources = shell.user_ns["_ygpt"].sources
+    assert sources[0]["number"] == 1 and sources[0]["path"] == "notes/cats.md"
+    assert "sixteen hours" in sources[0]["text"] and 0 < sources[0]["score"] <= 1
+    assert len(sources) == 3 and sorted(s["path"] for s in sources) == [f"notes/{n}" for n in sorted(NOTES)]
+    assert f"[1] notes/cats.md:{sources[0]['where']} · " in run.stdout + run.shown
+    [sent] = completions(ygpt_server)
+    text = sent.messages[-1]["text"]
+    assert text.startswith(shell.magics_manager.registry["YGptMagics"].docs_instruction)
+    assert "[1] notes/cats.md:" in text and text.endswith(f"Question: {QUESTION}")
+    assert len(embedded(ygpt_server, "doc")) == 3   # one chunk per small note
+    assert embedded(ygpt_server, "query") == [QUESTION]
+
+
+def test_a_rerun_embeds_no_file_and_a_changed_file_only_its_own_chunks(shell, ygpt_server, notes):
+    assert cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}").ok
+    ygpt_server.reset()
+    assert cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}").ok
+    assert embedded(ygpt_server, "doc") == [] and embedded(ygpt_server, "query") == [QUESTION]
+    (notes / "bread.md").write_text(NOTES["bread.md"] + "\nRye bread needs a sourdough starter.\n",
+                                    encoding="utf-8")
+    ygpt_server.reset()
+    assert cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}").ok
+    again = embedded(ygpt_server, "doc")
+    assert again and all("Rye" in text or "Knead" in text for text in again)
+
+
+def test_dry_run_shows_the_instruction_and_the_sources_and_sends_nothing(shell, ygpt_server, notes, magics):
+    shell.run_line_magic("config", "YGptMagics.docs_instruction = 'Use only these notes; cite [n].'")
+    ygpt_server.reset()
+    run = cell(shell, f"%%ygpt --docs notes --top-k 2 --dry-run\n{QUESTION}")
+    assert run.ok, run.message
+    assert "Use only these notes; cite [n]." in run.shown and "[1] notes/cats.md:" in run.shown
+    assert "[2] notes/" in run.shown and "[3] notes/" not in run.shown
+    assert completions(ygpt_server) == []
+
+
+def test_each_chat_turn_retrieves_for_its_own_question(shell, ygpt_server, notes):
+    assert cell(shell, f"%%ygpt --docs notes --chat study\n{QUESTION}", cell_id="a").ok
+    assert cell(shell, "%%ygpt --docs notes --chat study\nHow does a rocket engine push upward?",
+                cell_id="b").ok
+    first, second = completions(ygpt_server)[-2:]
+    assert "[1] notes/cats.md:" in first.messages[-1]["text"]
+    assert "[1] notes/rockets.md:" in second.messages[-1]["text"]
+    assert second.messages[0]["text"] == first.messages[-1]["text"]   # the history is what was sent
+    assert shell.user_ns["_ygpt"].sources[0]["path"] == "notes/rockets.md"
+
+
+def test_a_file_holding_the_key_is_refused_by_name_and_nothing_is_sent(shell, ygpt_server, notes):
+    (notes / "settings.txt").write_text(f"api_key = {TEST_KEY}\n", encoding="utf-8")
+    ygpt_server.reset()
+    run = cell(shell, f"%%ygpt --docs notes\n{QUESTION}")
+    assert_clear_error(run)
+    assert "notes/settings.txt" in run.message
+    assert ygpt_server.requests == []
+    assert TEST_KEY not in run.shown
+
+
+def test_the_index_file_beside_the_cache_keeps_no_credential(shell, ygpt_server, notes, tmp_path):
+    cache = tmp_path / "ygpt.sqlite"
+    shell.run_line_magic("config", f"YGptMagics.cache_path = {str(cache)!r}")
+    (notes / "settings.txt").write_text(f"key {TEST_KEY}\n", encoding="utf-8")
+    assert not cell(shell, f"%%ygpt --docs notes\n{QUESTION}").ok
+    (notes / "settings.txt").unlink()
+    assert cell(shell, f"%%ygpt --docs notes\n{QUESTION}").ok
+    index = tmp_path / "ygpt.sources.sqlite"
+    assert index.exists() and b"sixteen hours" in index.read_bytes()
+    assert TEST_KEY.encode() not in index.read_bytes()
+    assert TEST_KEY[4:20].encode() not in index.read_bytes()
+
+
+@pytest.mark.parametrize(("paths", "said"), [
+    ("nothing/*.md", "gave no file to read"),
+    ("empty", "gave no file to read"),
+])
+def test_paths_with_nothing_to_read_get_one_clear_paragraph(shell, ygpt_server, notes, paths, said):
+    (notes.parent / "empty").mkdir()
+    ygpt_server.reset()
+    run = cell(shell, f"%%ygpt --docs {paths}\n{QUESTION}")
+    assert_clear_error(run)
+    assert said in run.message and ygpt_server.requests == []
+
+
+def test_a_binary_file_is_skipped_and_listed_above_the_reply(shell, ygpt_server, notes):
+    (notes / "photo.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe" * 50)
+    run = cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}")
+    assert run.ok, run.message
+    assert "photo.md" in run.shown and "Skipped" in run.shown
+    assert all(s["path"] != "notes/photo.md" for s in shell.user_ns["_ygpt"].sources)
+
+
+def test_sources_that_cannot_fit_the_budget_say_so(shell, ygpt_server, notes):
+    shell.run_line_magic("config", "YGptMagics.context_budget = 120")
+    ygpt_server.reset()
+    run = cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}")
+    assert_clear_error(run)
+    assert "context budget" in run.message and completions(ygpt_server) == []
+
+
+def test_top_k_without_docs_is_refused(shell, ygpt_server):
+    run = cell(shell, "%%ygpt --top-k 3\nHello")
+    assert_clear_error(run)
+    assert "--docs" in run.message
+
+
+def test_usage_counts_each_embedding_request(shell, ygpt_server, notes):
+    ygpt_server.reset()
+    assert cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}").ok
+    usage = cell(shell, "%ygpt usage")
+    [table] = [o["data"]["text/plain"] for o in usage.outputs if o["data"]["text/plain"].startswith("Tokens by chat")]
+    [line] = [row for row in table.splitlines() if row.startswith("embeddings")]
+    assert line.split()[1] == str(len([r for r in ygpt_server.requests if r.method == "TextEmbedding"])) == "4"
+
+
+def test_a_fault_while_embedding_loses_nothing_and_the_next_run_embeds_the_rest(shell, ygpt_server, notes):
+    ygpt_server.reset()
+    ygpt_server.faults.fail_next(1, "PERMISSION_DENIED", "no embeddings for you", method="TextEmbedding")
+    run = cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}")
+    assert "permission" in assert_clear_error(run).lower()
+    assert completions(ygpt_server) == []
+    ygpt_server.reset()
+    assert cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}").ok
+    assert len(embedded(ygpt_server, "doc")) == 3 and len(completions(ygpt_server)) == 1
+
+
+def test_sources_past_the_budget_are_left_out_with_a_line_saying_so(shell, ygpt_server, notes):
+    shell.run_line_magic("config", "YGptMagics.context_budget = 330")
+    run = cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}")
+    assert run.ok, run.message
+    assert len(shell.user_ns["_ygpt"].sources) < 3
+    assert "less relevant were left out" in run.shown

@@ -1,0 +1,137 @@
+"""`%%ygpt --docs PATHS [--top-k N]`: answer the cell from the user's files, with sources.
+
+The door's own part, between parsing and the one request path: gather the files into the
+kernel's index (embedding with ``doc`` only what it lacks), embed the question with ``query``,
+take the best chunks that fit the context budget, and write them into the prompt as numbered
+sources after ``YGptMagics.docs_instruction``. Why in the prompt (the user's message) and not
+the system text: the chat then records exactly what was sent, so ``%ygpt history`` and
+``--dry-run`` show it, a chat's own system message stays the user's, and each turn of a chat
+carries the sources of its own question. The request then goes down the normal ``send`` path
+(stream, cache, accounts, guard, chat); the sources go below the reply and into
+``_ygpt.sources``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypedDict
+
+from . import render
+from .chat import planning
+from .chat.values import Reply
+from .client import guard
+from .client.doc_vectors import embed_texts
+from .kernel import Kernel
+from .render import inert
+from .sources import Fitted, Hit, Index, Library, best, fit, gather, index_path, source_lines, sources_block
+
+#: chunks sent when the cell gives no --top-k
+TOP_K = 5
+#: the index's space: vectors of the ``doc``/``query`` pair of models
+SPACE = "text-search-doc"
+#: where the embedding requests are entered in ``%ygpt usage``
+ACCOUNT = "embeddings"
+#: tokens left for sources when the model's context size is unknown (no trimming then)
+UNBOUNDED = 10**9
+
+
+class Source(TypedDict):
+    """One source of a reply, as ``_ygpt.sources`` lists it."""
+
+    number: int
+    path: str
+    where: str
+    score: float
+    text: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SourcedReply(Reply):
+    """A reply answered from files: the sources it was given, numbered as it cites them."""
+
+    sources: tuple[Source, ...] = ()
+
+
+def open_index(cache_path: str | None) -> Index:
+    """The kernel's index: beside the reply cache, in memory without one."""
+    return Index(index_path(cache_path) if cache_path else None, SPACE)
+
+
+def answer(kernel: Kernel, args: argparse.Namespace, question: str,
+           send: Callable[[str, tuple[str, ...]], None]) -> None:
+    """Retrieve for the cell's ``question`` (expanded), then ``send(prompt, notes)`` down the
+    normal path; the sources of the new reply go below it and into ``_ygpt.sources``."""
+    library = _gather(kernel, args.docs)
+    fitted = _retrieve(kernel, args, library, question)
+    before = kernel.namespace.get("_ygpt")
+    send(prompt(kernel.settings.docs_instruction, fitted.hits, question), _notes(library, fitted))
+    reply = kernel.namespace.get("_ygpt")
+    if isinstance(reply, Reply) and reply is not before and fitted.hits:
+        _attach(kernel, reply, fitted.hits)
+
+
+def prompt(instruction: str, hits: list[Hit], question: str) -> str:
+    """What the request carries: the instruction, the numbered sources, the question."""
+    return f"{instruction}\n\n{sources_block(hits)}\n\nQuestion: {question}"
+
+
+def _gather(kernel: Kernel, paths: str) -> Library:
+    secrets = kernel.connection.known_secrets()
+    return gather(paths, kernel.sources, _embedder(kernel, "doc"), base=Path.cwd(),
+                  guard=lambda where, text: guard.check(where, text, secrets))
+
+
+def _embedder(kernel: Kernel, model: str) -> Callable[[list[str]], Any]:
+    accounts = kernel.session.accounts
+
+    def embed(texts: list[str]) -> Any:
+        return embed_texts(kernel.connection.client(), texts, model,
+                           spent=lambda name, usage: accounts.add(ACCOUNT, name, usage))
+    return embed
+
+
+def _retrieve(kernel: Kernel, args: argparse.Namespace, library: Library, question: str) -> Fitted:
+    """The best chunks for ``question`` that fit what the budget leaves after it."""
+    vector = _embedder(kernel, "query")([question])[0]
+    hits = best(kernel.sources, library.documents, vector, args.top_k or TOP_K)
+    return fit(hits, _sources_budget(kernel, args, question))
+
+
+def _sources_budget(kernel: Kernel, args: argparse.Namespace, question: str) -> int:
+    """The context budget less an upper bound of everything but the sources (the chat's older
+    turns are then trimmed to fit, as for any cell)."""
+    session, settings = kernel.session, kernel.settings
+    options = planning.request_options(session, args.chat, _flags(args), settings)
+    budget = planning.context_budget(options, settings)
+    if budget is None:
+        return UNBOUNDED
+    system = args.system or (None if args.once else session.state(args.chat, kernel.cell_id).system)
+    rest = planning.upper_bound_tokens(system, (), prompt(settings.docs_instruction, [], question))
+    return max(0, budget - rest)
+
+
+def _flags(args: argparse.Namespace) -> dict[str, Any]:
+    from .request import flags
+
+    return flags(args)
+
+
+def _notes(library: Library, fitted: Fitted) -> tuple[str, ...]:
+    """What was skipped or left out, shown above the reply (nothing is cut silently)."""
+    skipped = [f"Skipped: {line}" for line in library.skipped_lines()]
+    note = fitted.note()
+    return (*skipped, *([note] if note else []))
+
+
+def _attach(kernel: Kernel, reply: Reply, hits: list[Hit]) -> None:
+    sources = tuple(Source(number=number, path=hit.path, where=hit.where.lstrip(": "),
+                           score=round(hit.score, 4), text=hit.text)
+                    for number, hit in enumerate(hits, start=1))
+    values = {field.name: getattr(reply, field.name) for field in dataclasses.fields(reply)}
+    kernel.namespace["_ygpt"] = SourcedReply(**{**values, "sources": sources})
+    lines = source_lines(hits)
+    render.show(inert.bundle(inert.quiet("Sources:"), *map(inert.quiet, lines.splitlines()),
+                             plain=f"Sources:\n{lines}"))
