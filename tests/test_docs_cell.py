@@ -162,7 +162,10 @@ def test_a_fault_while_embedding_loses_nothing_and_the_next_run_embeds_the_rest(
     assert completions(ygpt_server) == []
     ygpt_server.reset()
     assert cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}").ok
-    assert len(embedded(ygpt_server, "doc")) == 3 and len(completions(ygpt_server)) == 1
+    # a request of the failed run that was cancelled in flight may still reach the server's log
+    # after the reset; each note is embedded, and the question answered, once by this run
+    assert set(embedded(ygpt_server, "doc")) == {text.strip() for text in NOTES.values()}
+    assert len(completions(ygpt_server)) == 1
 
 
 def test_sources_past_the_budget_are_left_out_with_a_line_saying_so(shell, ygpt_server, notes):
