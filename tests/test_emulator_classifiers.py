@@ -70,6 +70,13 @@ def test_zero_shot_gives_every_label_a_confidence_summing_to_one_and_the_named_c
     assert result.model_version == "local server · word overlap"
 
 
+def test_labels_that_name_a_leaning_follow_the_way_a_review_leans(ygpt_server):
+    tones = ["positive", "negative", "neutral"]
+    assert best(classifier(ygpt_server, tones).run("Arrived broken, box crushed")) == "negative"
+    assert best(classifier(ygpt_server, tones).run("Great sound, love it")) == "positive"
+    assert best(classifier(ygpt_server, tones).run("It is a phone")) == "neutral"
+
+
 def test_word_forms_of_a_label_count_for_it(ygpt_server):
     result = classifier(ygpt_server).run("please translate this sentence into French")
     assert best(result) == "translation"
