@@ -16,6 +16,7 @@ from __future__ import annotations
 import getpass
 import json
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from pathlib import Path
 import pytest
 from cellrun import LOST_EXCEPTIONS, CellRun, assert_clear_error, run
 
+import ygpt_magic
 from ygpt_magic import commands
 
 pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)
@@ -80,6 +82,11 @@ def all_logs() -> Iterator[list[str]]:
             logger.setLevel(level)
 
 
+#: the project's own source files (not "ygpt_magic" anywhere in a path: a clone of that name holds
+#: its .venv, and the SDK's frames there keep the request's metadata in their locals)
+PACKAGE = str(Path(ygpt_magic.__file__).parent) + os.sep
+
+
 def error_texts(error: BaseException | None) -> list[str]:
     """str/repr of an error and of everything chained to it (even suppressed context), its
     traceback, and the locals of the project's frames in it (what a verbose `%tb` shows; the
@@ -89,7 +96,7 @@ def error_texts(error: BaseException | None) -> list[str]:
         seen.add(id(error))
         texts += [str(error), repr(error), *traceback.format_exception(error)]
         stack = traceback.TracebackException.from_exception(error, capture_locals=True).stack
-        texts += [repr(frame.locals) for frame in stack if "ygpt_magic" in frame.filename]
+        texts += [repr(frame.locals) for frame in stack if frame.filename.startswith(PACKAGE)]
         error = getattr(error, "error", None) or error.__cause__ or error.__context__
     return texts
 
