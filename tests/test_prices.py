@@ -15,7 +15,7 @@ from conftest import cell
 from test_accounts import rows_of
 
 from ygpt_magic.chat import Reply, Usage
-from ygpt_magic.chat.prices import MODES, builtin, roubles
+from ygpt_magic.chat.prices import TOKEN_MODES, builtin, roubles
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
 
@@ -92,11 +92,25 @@ def test_a_model_without_a_price_shows_no_price_until_the_setting_gives_one(shel
     assert shell.user_ns["_ygpt"].cost == PRO_ASYNC * shell.user_ns["_ygpt"].usage.total_tokens / 1000
 
 
+def test_a_classification_has_no_price_until_the_setting_gives_its_own(shell, ygpt_server, prices):
+    """The published table prints no price for classifiers (billed per request): a classification is
+    not priced as a completion of its base model, in the footer or in %ygpt usage."""
+    labels = "%%ygpt --labels positive,negative\nThe screen cracked on day one"
+    assert cell(shell, labels).ok
+    by_model = rows_of(cell(shell, "%ygpt usage"), "Tokens by model")
+    assert by_model["yandexgpt (classify)"][5] == "no price"
+    assert prices('{"yandexgpt": {"classify": 0.4}}').ok
+    assert cell(shell, labels).ok
+    tokens = shell.user_ns["_ygpt"].usage.input_tokens
+    by_model = rows_of(cell(shell, "%ygpt usage"), "Tokens by model")
+    assert by_model["yandexgpt (classify)"][5] == f"{roubles(Decimal('0.4') * tokens / 1000)} + 1 unpriced"
+
+
 @pytest.mark.parametrize(("value", "words"), [
     ('{"yandexgpt": -1}', "a number ≥ 0, not -1"),
     ('{"yandexgpt": float("nan")}', "a number ≥ 0, not nan"),
     ('{"yandexgpt": "cheap"}', "a number ≥ 0, not 'cheap'"),
-    ('{"yandexgpt": {"fast": 1}}', "modes sync, async and batch, not 'fast'"),
+    ('{"yandexgpt": {"fast": 1}}', "modes sync, async, batch and classify, not 'fast'"),
 ])
 def test_a_price_that_is_not_a_price_is_refused_in_one_paragraph(shell, magics, prices, value,
                                                                  words):
@@ -144,6 +158,6 @@ def test_the_cost_page_shows_the_table_as_shipped():
     page = (Path(__file__).resolve().parents[1] / "docs" / "guide" / "cost.md").read_text("utf-8")
     table = builtin()
     for name, modes in table.models.items():
-        cells = [f"{modes[mode]:.2f}" if mode in modes else "" for mode in MODES]
+        cells = [f"{modes[mode]:.2f}" if mode in modes else "" for mode in TOKEN_MODES]
         assert f"| `{name}` | {' | '.join(cells)} |" in page, name
     assert f"taken on {table.as_of}" in page

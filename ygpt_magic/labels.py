@@ -23,6 +23,8 @@ from .kernel import Kernel
 
 #: the service's limits (docs/local-server/classifiers.md: "Classifiers based on YandexGPT")
 MIN_LABELS, MAX_LABELS, MAX_LABEL_CHARS = 2, 20, 100
+#: how a classification is billed (chat/prices.py): no price unless YGptMagics.prices gives one
+MODE = "classify"
 #: where a classification is entered in the accounts (``%ygpt usage``)
 SOURCE = "classifications"
 #: flags that shape a chat reply; a classifier answers a table, so none of them applies
@@ -164,14 +166,14 @@ def _answer(kernel: Kernel, chosen: Classifier, asked: Plan, cache: Any) -> Repl
     extras = chosen.extras()
     found = cache.replayed(asked, extras) if cache is not None else None
     if found is not None:
-        accounts.add(SOURCE, chosen.model, found.usage, replayed=True)
+        accounts.add(SOURCE, chosen.model, found.usage, mode=MODE, replayed=True)
         answer = Classification.from_text(found.text, found.model_version, found.usage.input_tokens)
         return as_reply(answer, asked, found.elapsed, cached=True, recorded=found.recorded)
     started = time.monotonic()
     client = kernel.connection.client() if cache is None else cache.client
     answer = client.classify(chosen, asked.prompt)
     chunk = ClassificationChunk.of(answer)
-    accounts.add(SOURCE, chosen.model, chunk.usage)
+    accounts.add(SOURCE, chosen.model, chunk.usage, mode=MODE)
     if cache is not None:
         cache.recorded_chunk(asked.messages, asked.options, extras, chunk)
     return as_reply(answer, asked, time.monotonic() - started)

@@ -24,7 +24,11 @@ from ..errors import PriceError
 if TYPE_CHECKING:
     from .values import Usage
 
-MODES = ("sync", "async", "batch")
+#: the ways a model is billed: tokens of synchronous, asynchronous (--deferred) and batch requests,
+#: and classifications (billed per request, at a price the published table does not print, so
+#: only YGptMagics.prices gives one: a single number prices the token modes, not this one)
+TOKEN_MODES = ("sync", "async", "batch")
+MODES = (*TOKEN_MODES, "classify")
 #: a price for every mode, or some of them
 Price = Mapping[str, Decimal]
 _NBSP = "\u00a0"
@@ -88,11 +92,11 @@ def _model_name(name: Any) -> str:
 
 def _modes(name: str, value: Any) -> dict[str, Decimal]:
     if not isinstance(value, Mapping):
-        return dict.fromkeys(MODES, _roubles(name, None, value))
+        return dict.fromkeys(TOKEN_MODES, _roubles(name, None, value))
     unknown = [mode for mode in value if mode not in MODES]
     if unknown or not value:
         named = ", ".join(map(repr, unknown)) if unknown else "none"
-        raise PriceError(f"YGptMagics.prices[{name!r}] may name the modes sync, async and batch, "
+        raise PriceError(f"YGptMagics.prices[{name!r}] may name the modes sync, async, batch and classify, "
                          f"not {named}; e.g. {_EXAMPLE}.")
     return {mode: _roubles(name, mode, price) for mode, price in value.items()}
 

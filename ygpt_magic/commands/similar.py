@@ -64,7 +64,7 @@ def _unquoted(text: str) -> str:
 
 
 def _show(found: Texts, positions, scores, summary: str) -> None:
-    rows = [[repr(found.labels[p]), f"{s:.3f}", _short(found.texts[p])] for p, s in zip(positions, scores)]
+    rows = [[str(found.labels[p]), f"{s:.3f}", _short(found.texts[p])] for p, s in zip(positions, scores)]
     show_table(["row", "similarity", "text"], rows, title=f"{summary} (_ygpt.results)")
 
 

@@ -231,7 +231,7 @@ def _finish(state: _State, tally: Tally, progress: Progress | None, quiet: bool)
         tally.end()
     summary = tally.summary().replace("rows/s", "texts/s")
     if tally.reused == tally.total:
-        summary = f"✓ {counted(tally.total, 'text')} already embedded (reused); nothing was sent."
+        summary = f"✓ {counted(tally.total, 'text')} already embedded (reused); none was sent again."
     advice = tally.advice()
     if not quiet:
         text = f"{summary}\n{advice}" if advice else summary

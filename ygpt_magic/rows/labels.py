@@ -29,6 +29,7 @@ class LabelPlanner(RowPlanner):
     """A row's request: its text (the cell's template filled in for the row), classified."""
 
     classifier: Classifier = Classifier("")
+    mode: str = "classify"
 
     def plan(self, position: int, *, checked: bool = True) -> Plan:
         from ..labels import plan

@@ -41,6 +41,7 @@ class RowPlanner:
     count_tokens: CountTokens | None = None
     schema: Any = None                                   # tools.schema.Schema of --schema
     extras: dict[str, Any] = field(default_factory=dict)   # what every row's request adds: its schema
+    mode: str = "sync"                                   # how every row's request is billed (chat/prices.py)
 
     def prompt(self, position: int) -> str:
         # typeshed wants mutable maps for a ChainMap, which writes only when written to; this one is only read

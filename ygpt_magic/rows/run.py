@@ -149,7 +149,7 @@ def _replayed(cache: Any, plans: RowPlanner, plan: Plan, memo: RowMemo, key: str
     reply = cache.replayed(plan, plans.extras) if cache is not None else None
     if reply is None:
         return None
-    plans.session.accounts.add(MAP_ROWS, plan.options.model, reply.usage, replayed=True)
+    plans.session.accounts.add(MAP_ROWS, plan.options.model, reply.usage, mode=plans.mode, replayed=True)
     answer = Answer(reply.text, reply.usage.input_tokens, reply.usage.completion_tokens,
                     reply.model_version)
     memo.put(key, answer)
@@ -185,7 +185,7 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
     record = None if keep is None else \
         (lambda position, chunk: keep(plans.plan(position, checked=False).messages, chunk))
     def spent(chunk: Any) -> None:  # every answer the server gave cost its tokens
-        plans.session.accounts.add(MAP_ROWS, plans.options.model, chunk.usage)
+        plans.session.accounts.add(MAP_ROWS, plans.options.model, chunk.usage, mode=plans.mode)
 
     try:
         try:

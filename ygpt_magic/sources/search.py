@@ -61,12 +61,15 @@ def utf8_size(text: str) -> int:
 
 def best(index: Index, documents: Mapping[str, str], query: np.ndarray, top_k: int) -> list[Hit]:
     """The ``top_k`` chunks of ``documents`` (content hash → path shown) most like ``query``,
-    best first (ties in index order, so a run repeats)."""
+    best first (ties in index order, so a run repeats). A chunk no closer to the question than
+    an unrelated text (cosine ≤ 0) is no source: it would only cost tokens and invite a citation."""
     vectors = index.vectors(documents)
     if not len(vectors.ids) or top_k < 1:
         return []
     scores = vectors.matrix @ _unit_query(query, vectors.matrix.shape[1])
-    count = min(top_k, len(scores))
+    count = min(top_k, int(np.count_nonzero(scores > 0)))
+    if not count:
+        return []
     top = np.argpartition(-scores, count - 1)[:count]
     top = top[np.lexsort((vectors.ids[top], -scores[top]))]
     stored = index.chunks(vectors.ids[top].tolist())
