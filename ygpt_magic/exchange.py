@@ -28,7 +28,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Protocol
 
-from .chat import Ask, ChatSession, Extras, Message, Plan, Reply, RequestOptions, Usage
+from .chat import Answer, Ask, ChatSession, Extras, Message, Plan, Reply, RequestOptions, Usage
 from .chat.accounts import PROMPT_MODE
 from .chat.tooluse import ToolCall
 from .client import rpc_errors
@@ -60,7 +60,7 @@ class ToolRounds(Protocol):
 
     def extras(self) -> dict[str, Any]: ...
     def answer(self, ask: Ask, messages: list[Message],
-               renderer: Any) -> Any: ...
+               renderer: Any) -> Answer: ...
 
 
 class CachedAsk(Protocol):
@@ -70,7 +70,7 @@ class CachedAsk(Protocol):
     recorded: str   # when the last replayed one was recorded
 
     def first(self, messages: list[Message], extras: Extras) -> None: ...
-    def __call__(self, messages: list[Message], extras: Extras) -> Any: ...
+    def __call__(self, messages: list[Message], extras: Extras) -> Answer: ...
 
 
 class Cache(Protocol):
@@ -82,19 +82,20 @@ class Cache(Protocol):
 class _Interrupted(Exception):
     """Internal: the request was stopped by the user; carries the last chunk that arrived."""
 
-    def __init__(self, last: Any = None) -> None:
+    def __init__(self, last: Answer | None = None) -> None:
         self.last = last
 
 
 def _streamed(client: Any, messages: list[Message], options: RequestOptions, renderer: Renderer,
-              extras: Extras) -> Any:
+              extras: Extras) -> Answer:
     """The last chunk of a streamed reply; ``_Interrupted`` on Ctrl-C or Stop.
 
     A silent server is the client's to bound (``stream_timeout``, raising StreamStalled); a
     stream that ends on a PARTIAL chunk without being cancelled was cut off: StreamBroken.
     """
     stream = client.stream(messages, options, slow=renderer.show_waiting, **extras)
-    last, count = None, 0
+    last: Answer | None = None
+    count = 0
     try:
         for chunk in stream:
             last, count = chunk, count + 1
@@ -102,16 +103,15 @@ def _streamed(client: Any, messages: list[Message], options: RequestOptions, ren
     except KeyboardInterrupt:
         stream.cancel()
         raise _Interrupted(last) from None
-    unfinished = last is None or last.status == "PARTIAL"
-    if unfinished and getattr(stream, "cancelled", False):
-        raise _Interrupted(last)
-    if unfinished:
+    if last is None or last.status == "PARTIAL":  # unfinished: stopped, or cut off
+        if getattr(stream, "cancelled", False):
+            raise _Interrupted(last)
         raise StreamBroken(count)
     return last
 
 
 def _requested(client: Any, messages: list[Message], options: RequestOptions, renderer: Renderer,
-               extras: Extras, mode: str) -> Any:
+               extras: Extras, mode: str) -> Answer:
     """The one chunk of a non-streamed or deferred reply (the client cancels on Ctrl-C)."""
     if mode == "deferred":
         renderer.show_waiting()
@@ -121,7 +121,7 @@ def _requested(client: Any, messages: list[Message], options: RequestOptions, re
 
 def _asker(client: Any, plan: Plan, renderer: Renderer, mode: str) -> Ask:
     """One request of this exchange: (messages, extras) → the answer's last chunk."""
-    def ask(messages: list[Message], extras: Extras) -> Any:
+    def ask(messages: list[Message], extras: Extras) -> Answer:
         if mode == "stream":
             return _streamed(client, messages, plan.options, renderer, extras)
         return _requested(client, messages, plan.options, renderer, extras, mode)
@@ -143,13 +143,13 @@ class _Accounted:
         """The estimated roubles of ``usage`` (a whole exchange's, for its footer)."""
         return self._accounts.prices.cost(usage, self._plan.options.model, self._mode)
 
-    def send(self, messages: list[Message], extras: Extras) -> Any:
+    def send(self, messages: list[Message], extras: Extras) -> Answer:
         self.sends += 1
         return self._send(messages, extras)
 
     def counted(self, ask: Ask) -> Ask:
         """``ask`` (``send``, maybe behind the cache) with each answer entered."""
-        def accounted(messages: list[Message], extras: Extras) -> Any:
+        def accounted(messages: list[Message], extras: Extras) -> Answer:
             sends = self.sends
             last = ask(messages, extras)
             self._accounts.add(self._source, self._plan.options.model, last.usage,
@@ -264,13 +264,13 @@ def _answered(session: ChatSession, plan: Plan, renderer: Renderer, ask: Any,
     return reply
 
 
-def _reply(plan: Plan, last: Any, started: float, tools: ToolRounds | None,
+def _reply(plan: Plan, last: Answer | None, started: float, tools: ToolRounds | None,
            status: str | None = None) -> Reply:
     """The Reply for the last chunk received (None when nothing arrived before a stop), with
     the tool calls made on the way and the tokens of every round."""
     return Reply(
         text=last.text if last else "",
-        status=status or last.status,
+        status=status or (last.status if last else "INTERRUPTED"),
         usage=(last.usage if last else Usage()) + (tools.spent if tools is not None else Usage()),
         model=plan.options.model,
         model_version=last.model_version if last else "",

@@ -2,8 +2,8 @@
 
 :class:`ReplyCache` is the kernel's cache (where, which mode, counts since the kernel started);
 for each cell it hands ``run_exchange`` a :class:`Front`, which looks each request up
-(``replayed_chunk``: a tool exchange is several requests, one per round, each an entry of its
-own), records each complete answer (``recorded_chunk``), and stands in for the client: the real
+(``replayed_answer``: a tool exchange is several requests, one per round, each an entry of its
+own), records each complete answer (``recorded_answer``), and stands in for the client: the real
 client (and with ``local``, the in-kernel server) is only built on a miss, so a notebook whose
 every cell is recorded replays with no server and no credentials. Token counts (``--dry-run``,
 trimming long chats) are replayed and recorded the same way.
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..chat import Ask, Reply, RequestOptions, ToolCallItem, Usage
+from ..chat import Answer, Ask, Message, Reply, RequestOptions, ToolCallItem, Usage
 from ..client.guard import check_request
 from ..errors import CacheMiss, CacheUnusable
 from .key import endpoint_kind, request_key
@@ -34,8 +34,6 @@ if TYPE_CHECKING:
     from ..chat import Plan
     from .rounds import CachedAsk
     from .store import Store
-
-#: one request of an exchange: (messages, extras) → the answer's last chunk (exchange.py)
 
 MODES = ("auto", "replay", "record", "off")
 
@@ -126,8 +124,8 @@ def first_line(prompt: str, limit: int = 60) -> str:
 
 
 class Front:
-    """One cell's cache: each request it makes replayed (``replayed_chunk``) or recorded
-    (``recorded_chunk``), through ``asking`` for run_exchange; ``client`` to send."""
+    """One cell's cache: each request it makes replayed (``replayed_answer``) or recorded
+    (``recorded_answer``), through ``asking`` for run_exchange; ``client`` to send."""
 
     def __init__(self, cache: ReplyCache, get_client: Callable[[], Any], endpoint: str,
                  cell: str, secrets: Callable[[], Sequence[Any]] = tuple) -> None:
@@ -138,24 +136,24 @@ class Front:
         self._unopened: CacheUnusable | None = None
         self.client = _LazyClient(self, get_client)
 
-    def replayed_chunk(self, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
-                       extras: Mapping[str, Any] | None = None) -> Replayed | None:
+    def replayed_answer(self, messages: Sequence[Message], options: RequestOptions,
+                        extras: Mapping[str, Any] | None = None) -> Answer | None:
         """The recorded answer to one request (None: send it). CacheMiss in replay mode."""
-        found = self._lookup("reply", messages, options, extras, _replayed)
+        found: Answer | None = self._lookup("reply", messages, options, extras, _replayed)
         if found is not None:
             self.cache.replayed = self.cache.replayed + found.usage
         return found
 
-    def recorded_chunk(self, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
-                       extras: Mapping[str, Any] | None, chunk: Any) -> None:
-        """Keep one request's complete answer (the client's last chunk, never a credential:
+    def recorded_answer(self, messages: Sequence[Message], options: RequestOptions,
+                        extras: Mapping[str, Any] | None, answer: Answer) -> None:
+        """Keep one request's complete answer (a stream's last chunk; never a credential:
         text, status, usage, version, the tool calls it asks for)."""
-        usage = chunk.usage
+        usage = answer.usage
         self._store("reply", messages, options, extras, {
-            "text": chunk.text, "status": chunk.status, "model_version": chunk.model_version,
+            "text": answer.text, "status": answer.status, "model_version": answer.model_version,
             "usage": {k: getattr(usage, k) for k in Usage.__dataclass_fields__},
             "tool_calls": [{"name": c["name"], "arguments": c["arguments"]}
-                           for c in chunk.tool_calls]})
+                           for c in answer.tool_calls]})
 
     def asking(self, ask: Ask, options: RequestOptions) -> CachedAsk:
         """``ask`` (one request of an exchange) behind this cache, request by request."""
@@ -166,7 +164,7 @@ class Front:
     def replayed(self, plan: Plan, extras: Mapping[str, Any] | None = None) -> Reply | None:
         """The recorded reply to a one-request ``plan`` (a ``--map`` row), as ``_ygpt`` holds it."""
         started = time.monotonic()
-        found = self.replayed_chunk(plan.messages, plan.options, extras)
+        found = self.replayed_answer(plan.messages, plan.options, extras)
         if found is None:
             return None
         return Reply(text=found.text, status=found.status, usage=found.usage,
@@ -255,21 +253,8 @@ class Front:
             print(error.line(), file=sys.stderr)
 
 
-@dataclass(frozen=True)
-class Replayed:
-    """A recorded answer to one request, read like the client's last chunk of it, and when it
-    was recorded."""
-
-    text: str
-    status: str
-    usage: Usage
-    model_version: str
-    tool_calls: tuple[ToolCallItem, ...]
-    recorded: str
-
-
-def _replayed(value: dict, recorded: str) -> Replayed:
-    """An entry's value as a :class:`Replayed` (TypeError/KeyError: a damaged entry)."""
+def _replayed(value: dict[str, Any], recorded: str) -> Answer:
+    """An entry's value as the answer it recorded (TypeError/KeyError: a damaged entry)."""
     text, status = value["text"], value["status"]
     calls = tuple(ToolCallItem(name=call["name"], arguments=dict(call["arguments"]))
                   for call in value.get("tool_calls") or ())
@@ -277,9 +262,7 @@ def _replayed(value: dict, recorded: str) -> Replayed:
             not all(isinstance(call["name"], str) for call in calls):
         raise TypeError("text, status and tool names are strings")
     usage = Usage(**{k: _count(value["usage"].get(k, 0)) for k in Usage.__dataclass_fields__})
-    return Replayed(text=text, status=status, usage=usage,
-                    model_version=str(value.get("model_version", "")), tool_calls=calls,
-                    recorded=recorded)
+    return Answer(text, status, usage, str(value.get("model_version", "")), calls, recorded)
 
 
 @dataclass(frozen=True)

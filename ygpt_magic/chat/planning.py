@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..errors import ContextTooLong, ImagesNotTaken, OptionError, UnknownChat
+from ..words import counted
 from .catalog import IMAGE_MODELS, context_size, takes_images
 from .options import BUILTIN, Options, RequestOptions, unencodable
 from .pictures import PICTURE_TOKENS, Picture
 from .session import ChatSession, ChatState
-from .values import Message, Turn, build_messages, counted
+from .values import Message, Turn, build_messages
 
 CountTokens = Callable[[list[Message]], int]
 #: per-message allowance (role, separators) on top of UTF-8 bytes for the no-tokenizer bound

@@ -59,9 +59,6 @@ class Message(TypedDict, total=False):
 
 #: What a request carries besides its messages: tools, tool choice, a response format.
 Extras = dict[str, Any]
-#: One request of an exchange: (messages, extras) → the answer's last chunk (a client's, or a
-#: reply cache's replay of it).
-Ask = Callable[[list[Message], Extras], Any]
 
 
 @dataclass(frozen=True)
@@ -80,6 +77,56 @@ class Usage:
                      self.completion_tokens + other.completion_tokens,
                      self.reasoning_tokens + other.reasoning_tokens,
                      self.total_tokens + other.total_tokens)
+
+
+class Answer:
+    """The transport's answer to one request, whoever gave it: the client (each chunk of a
+    stream is one, holding the whole text so far), the reply cache (``recorded``: when it was
+    recorded, ISO 8601 UTC; "" for one that was sent), a classifier, a batch job's row, the rows'
+    memo. Read-only by convention (not frozen: a stream makes hundreds of these a second).
+
+    ``usage`` is read once per reply, from its last chunk, so a subclass may count it on first
+    access (client/chunks.py ``SdkAnswer``: building it per chunk was a quarter of a streamed
+    cell's CPU); this class holds it as given, or no counts.
+    """
+
+    __slots__ = ("text", "status", "model_version", "tool_calls", "recorded", "_usage")
+
+    def __init__(self, text: str, status: str = "FINAL", usage: Usage | None = None,
+                 model_version: str = "", tool_calls: tuple[ToolCallItem, ...] = (),
+                 recorded: str = "") -> None:
+        self.text = text
+        self.status = status  # PARTIAL | FINAL | TRUNCATED_FINAL | CONTENT_FILTER | TOOL_CALLS | ...
+        self.model_version = model_version
+        self.tool_calls = tool_calls  # the calls the model asks for, when status is TOOL_CALLS
+        self.recorded = recorded
+        self._usage = usage
+
+    @property
+    def usage(self) -> Usage:
+        if self._usage is None:
+            self._usage = self._counted()
+        return self._usage
+
+    def _counted(self) -> Usage:
+        """The token counts, built on first access (none here: a subclass knows where)."""
+        return Usage()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Answer):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.text, self.status, self.usage, self.model_version, self.tool_calls, self.recorded)
+
+    def __repr__(self) -> str:
+        return f"<Answer {self.status} {len(self.text)} chars>"
+
+
+#: One request of an exchange: (messages, extras) → its answer (a stream's last chunk, or a
+#: reply cache's replay of it).
+Ask = Callable[[list[Message], Extras], Answer]
 
 
 def short_model(model: str) -> str:

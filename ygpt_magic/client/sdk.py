@@ -12,7 +12,7 @@ Why it looks like this:
 - Every SDK/gRPC failure becomes one errors.py type with a message built from the status code
   and details only (the SDK's exception text carries internals; see rpc_errors.py).
 - A request with pictures goes over the SDK's chat API (chat_api.py) and comes back as the same
-  Chunks, so callers never ask which API answered.
+  answers (chat.values.Answer), so callers never ask which API answered.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from ..errors import (
 )
 from . import chat_api, guard, message_size, rpc_errors
 from . import classify as classifiers
-from .chunks import Chunk, chat_chunk, grpc_chunk
+from .chunks import SdkAnswer, chat_chunk, grpc_chunk
 from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder, header_safe, known_secrets
 from .endpoints import CLOUD_ENDPOINT, parse_endpoint, url_address
 from .loop import LoopThread, Stalled
@@ -58,7 +58,7 @@ Extras = dict[str, Any]
 
 
 class Stream:
-    """Iterator of Chunks produced on the client's loop thread; `cancel()` from any thread."""
+    """Iterator of answers (one per chunk) produced on the client's loop thread; `cancel()` from any thread."""
 
     def __init__(self, client: Client, messages: list[Message], options: RequestOptions, extras: Extras,
                  slow: Callable[[], None] | None = None):
@@ -79,8 +79,8 @@ class Stream:
                 answered()
                 yield result
 
-    def __iter__(self) -> Iterator[Chunk]:
-        last: Chunk | None = None
+    def __iter__(self) -> Iterator[SdkAnswer]:
+        last: SdkAnswer | None = None
         count, attempt = 0, 1
         try:
             for result in self._job.results(self._stream_timeout, self._slow):
@@ -136,7 +136,7 @@ class Client:
 
     def stream(self, messages: list[Message], options: RequestOptions, *, slow: Callable[[], None] | None = None,
                **extras: Any) -> Stream:
-        """Start a streamed completion; iterate the result for Chunks (each the whole text).
+        """Start a streamed completion; iterate the result for answers (each the whole text so far).
         A stream silent for ``settings.stream_timeout`` seconds stops with StreamStalled;
         ``slow`` is called if the first chunk takes longer than ``loop.SLOW_AFTER`` (the caller
         draws its waiting line then).
@@ -149,7 +149,7 @@ class Client:
         return Stream(self, list(messages), options, extras, slow)
 
     def complete(self, messages: list[Message], options: RequestOptions, *, slow: Callable[[], None] | None = None,
-                 **extras: Any) -> Chunk:
+                 **extras: Any) -> SdkAnswer:
         """One request, no streaming; ``slow`` is called if its answer takes longer than
         ``loop.SLOW_AFTER`` (the caller draws its waiting line then)."""
         self._guard(messages, extras)
@@ -162,7 +162,7 @@ class Client:
         return to_chunk(self._call(run, options, messages, slow=slow), None)
 
     def deferred(self, messages: list[Message], options: RequestOptions,
-                 on_wait: Callable[[float], None], **extras: Any) -> Chunk:
+                 on_wait: Callable[[float], None], **extras: Any) -> SdkAnswer:
         """Asynchronous mode: start an operation, poll it, call on_wait(seconds) between polls.
 
         Polling is driven from the caller's thread so that on_wait (which updates the display)
@@ -207,7 +207,7 @@ class Client:
     def complete_many(self, requests: Iterable[tuple[Any, list[Message], RequestOptions]], *,
                       concurrency: int, **extras: Any) -> ManyJob:
         """Requests without streaming, at most ``concurrency`` in flight (fewer while the server
-        says RESOURCE_EXHAUSTED): ``(tag, messages, options)`` in, ``(tag, Chunk, None)`` or
+        says RESOURCE_EXHAUSTED): ``(tag, messages, options)`` in, ``(tag, Answer, None)`` or
         ``(tag, None, YGptError)`` out of the job's ``results()``, as they finish; ``extras``
         (a schema) apply to every request."""
         self._check_credentials()
@@ -218,7 +218,7 @@ class Client:
             if model is None:
                 model = models[options] = self._model(options, extras)
 
-            async def run() -> Chunk:
+            async def run() -> SdkAnswer:
                 started = time.monotonic()
                 self._guard(messages, extras)  # a row that carries a credential fails alone
                 message_size.check(messages, extras)
@@ -362,8 +362,8 @@ class Client:
             return self.chat_url, url_address(self.chat_url)
         return self.endpoint, self._address
 
-    def _route(self, messages: list[Message], extras: Extras) -> Callable[[Any, Chunk | None], Chunk]:
-        """How this request's results become Chunks: over the chat API when it carries pictures
+    def _route(self, messages: list[Message], extras: Extras) -> Callable[[Any, SdkAnswer | None], SdkAnswer]:
+        """How this request's results become answers: over the chat API when it carries pictures
         (refused up front when this target has no chat API, or with tools or a schema, which
         this client sends over gRPC only), else gRPC (a request too big for one gRPC message is
         refused here). _prepare goes the same way: it takes
@@ -380,7 +380,7 @@ class Client:
         return chat_chunk
 
     def _prepare(self, messages: list[Message], options: RequestOptions, extras: Extras,
-                 route: Callable[[Any, Chunk | None], Chunk]) -> tuple[Any, list, Target]:
+                 route: Callable[[Any, SdkAnswer | None], SdkAnswer]) -> tuple[Any, list, Target]:
         """The SDK model for this request, the messages as it takes them, and where it goes,
         by its ``route`` (see _route)."""
         if route is chat_chunk:

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..chat.options import RequestOptions
 from ..chat.tooluse import ToolCall, tool_messages
-from ..chat.values import Ask, Message, Reply, Usage
+from ..chat.values import Answer, Ask, Message, Reply, Usage
 from ..client import guard
 from ..context.values import Limits
 from ..errors import SchemaError, ToolError, ToolRoundsExceeded
@@ -63,7 +63,7 @@ class ToolLoop:
             extras["response_format"] = self.schema.response_format()
         return extras
 
-    def answer(self, ask: Ask, messages: Sequence[Message], renderer: Any) -> Any:
+    def answer(self, ask: Ask, messages: Sequence[Message], renderer: Any) -> Answer:
         """The last chunk of the model's answer once it stops calling tools."""
         history, extras = list(messages), self.extras()
         for number in range(1, self.max_rounds + 2):
