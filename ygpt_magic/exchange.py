@@ -6,8 +6,8 @@ flight per chat), the renderer shows progress, and only a complete reply is reco
 panel's thread) or an error leaves the chat exactly as it was, with whatever text had arrived
 still on screen.
 
-The client and the renderer are duck-typed (see client/sdk.py and render/stream.py), so the panel can bring
-its own renderer and tests can bring a tiny fake client.
+The client and the renderer are protocols (``Transport``: client/sdk.py; ``Renderer``:
+render/stream.py), so the panel can bring its own renderer and tests can bring a tiny fake client.
 
 With ``tools`` (a ``tools.loop.ToolLoop``: ``--tools`` / ``--schema``), one exchange is several
 requests: the loop asks, runs the calls the answer holds, and asks again with their results,
@@ -23,6 +23,7 @@ next round is recorded.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import replace
 from decimal import Decimal
@@ -50,6 +51,27 @@ class Renderer(Protocol):
     def tool_running(self, line: str) -> None: ...
     def tool_done(self, call: ToolCall) -> None: ...
     def note(self, line: str) -> None: ...
+
+
+class AnswerStream(Protocol):
+    """A streamed request as run_exchange reads it (``client.sdk.Stream``)."""
+
+    cancelled: bool  # stopped by ``cancel`` (the panel's Stop), not cut off
+
+    def __iter__(self) -> Iterator[Answer]: ...
+    def cancel(self) -> None: ...
+
+
+class Transport(Protocol):
+    """What run_exchange needs of a client (``client.sdk.Client``, the panel's TrackedClient,
+    the reply cache's stand-in): each request method gives back the transport's Answer."""
+
+    def stream(self, messages: list[Message], options: RequestOptions, *,
+               slow: Callable[[], None] | None = None, **extras: Any) -> AnswerStream: ...
+    def complete(self, messages: list[Message], options: RequestOptions, *,
+                 slow: Callable[[], None] | None = None, **extras: Any) -> Answer: ...
+    def deferred(self, messages: list[Message], options: RequestOptions,
+                 on_wait: Callable[[float], None], **extras: Any) -> Answer: ...
 
 
 class ToolRounds(Protocol):
@@ -86,7 +108,7 @@ class _Interrupted(Exception):
         self.last = last
 
 
-def _streamed(client: Any, messages: list[Message], options: RequestOptions, renderer: Renderer,
+def _streamed(client: Transport, messages: list[Message], options: RequestOptions, renderer: Renderer,
               extras: Extras) -> Answer:
     """The last chunk of a streamed reply; ``_Interrupted`` on Ctrl-C or Stop.
 
@@ -104,13 +126,13 @@ def _streamed(client: Any, messages: list[Message], options: RequestOptions, ren
         stream.cancel()
         raise _Interrupted(last) from None
     if last is None or last.status == "PARTIAL":  # unfinished: stopped, or cut off
-        if getattr(stream, "cancelled", False):
+        if stream.cancelled:
             raise _Interrupted(last)
         raise StreamBroken(count)
     return last
 
 
-def _requested(client: Any, messages: list[Message], options: RequestOptions, renderer: Renderer,
+def _requested(client: Transport, messages: list[Message], options: RequestOptions, renderer: Renderer,
                extras: Extras, mode: str) -> Answer:
     """The one chunk of a non-streamed or deferred reply (the client cancels on Ctrl-C)."""
     if mode == "deferred":
@@ -119,7 +141,7 @@ def _requested(client: Any, messages: list[Message], options: RequestOptions, re
     return client.complete(messages, options, slow=renderer.show_waiting, **extras)
 
 
-def _asker(client: Any, plan: Plan, renderer: Renderer, mode: str) -> Ask:
+def _asker(client: Transport, plan: Plan, renderer: Renderer, mode: str) -> Ask:
     """One request of this exchange: (messages, extras) → the answer's last chunk."""
     def ask(messages: list[Message], extras: Extras) -> Answer:
         if mode == "stream":
@@ -180,7 +202,7 @@ class _ReplayedRounds:
 
 def run_exchange(
     session: ChatSession,
-    client: Any,
+    client: Transport,
     plan: Plan,
     renderer: Renderer,
     *,

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..chat import Answer, Ask, Message, Reply, RequestOptions, ToolCallItem, Usage
 from ..client.guard import check_request
@@ -36,6 +36,10 @@ if TYPE_CHECKING:
     from .store import Store
 
 MODES = ("auto", "replay", "record", "off")
+#: one entry's value as the file holds it (JSON: what each kind keeps is its own)
+Entry = dict[str, Any]
+#: what an entry's value is read as (an Answer, a token count, a RecordedVector)
+Parsed = TypeVar("Parsed")
 
 
 def path_from(environ: Mapping[str, str]) -> str | None:
@@ -139,7 +143,7 @@ class Front:
     def replayed_answer(self, messages: Sequence[Message], options: RequestOptions,
                         extras: Mapping[str, Any] | None = None) -> Answer | None:
         """The recorded answer to one request (None: send it). CacheMiss in replay mode."""
-        found: Answer | None = self._lookup("reply", messages, options, extras, _replayed)
+        found = self._lookup("reply", messages, options, extras, _replayed)
         if found is not None:
             self.cache.replayed = self.cache.replayed + found.usage
         return found
@@ -178,7 +182,7 @@ class Front:
         found = self._lookup("tokens", messages, options, extras, lambda value, _: _count(value["tokens"]))
         if found is not None:
             return found
-        tokens = self._get_client().count_tokens(messages, options, **extras)
+        tokens: int = self._get_client().count_tokens(messages, options, **extras)
         self._store("tokens", messages, options, extras, {"tokens": tokens})
         return tokens
 
@@ -201,8 +205,8 @@ class Front:
         return request_key(kind=kind, endpoint=self.endpoint, options=options, messages=messages,
                            extra=extras)
 
-    def _lookup(self, kind: str, messages, options, extras,
-                parse: Callable[[dict, str], Any]) -> Any:
+    def _lookup(self, kind: str, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
+                extras: Mapping[str, Any] | None, parse: Callable[[Entry, str], Parsed]) -> Parsed | None:
         """``parse(value, recorded)`` of the entry for this request, None without one; the
         client's credential guard first, as for a request that is sent."""
         check_request(messages, extras or {}, self._secrets())
@@ -210,9 +214,8 @@ class Front:
         if cache.mode == "record":
             return None
         try:
-            found = self._file().get(self._key(kind, messages, options, extras))
-            if found is not None:
-                found = _parsed(cache, parse, *found)
+            entry = self._file().get(self._key(kind, messages, options, extras))
+            found = None if entry is None else _parsed(cache, parse, *entry)
         except CacheUnusable as error:
             if cache.mode == "replay":
                 raise
@@ -226,7 +229,8 @@ class Front:
             cache.hits += 1
         return found
 
-    def _store(self, kind: str, messages, options, extras, value: dict) -> None:
+    def _store(self, kind: str, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
+               extras: Mapping[str, Any] | None, value: Entry) -> None:
         try:
             self._file().put(self._key(kind, messages, options, extras), value)
         except CacheUnusable as error:
@@ -253,7 +257,7 @@ class Front:
             print(error.line(), file=sys.stderr)
 
 
-def _replayed(value: dict[str, Any], recorded: str) -> Answer:
+def _replayed(value: Entry, recorded: str) -> Answer:
     """An entry's value as the answer it recorded (TypeError/KeyError: a damaged entry)."""
     text, status = value["text"], value["status"]
     calls = tuple(ToolCallItem(name=call["name"], arguments=dict(call["arguments"]))
@@ -280,7 +284,7 @@ def _embedded(text: str) -> list[dict[str, str]]:
     return [{"role": "embed", "text": text}]
 
 
-def _recorded_vector(value: dict, _recorded: str) -> RecordedVector:
+def _recorded_vector(value: Entry, _recorded: str) -> RecordedVector:
     """An entry's value as a :class:`RecordedVector` (ValueError: a damaged entry)."""
     values = base64.b64decode(value["vector"], validate=True)
     if not values or len(values) % 4:
@@ -296,7 +300,7 @@ def _count(value: Any) -> int:
     return value
 
 
-def _parsed(cache: ReplyCache, parse: Callable[[dict, str], Any], value: Any, recorded: str) -> Any:
+def _parsed(cache: ReplyCache, parse: Callable[[Entry, str], Parsed], value: Entry, recorded: str) -> Parsed:
     try:
         return parse(value, recorded)
     except (KeyError, TypeError, ValueError, AttributeError):

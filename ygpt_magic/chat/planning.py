@@ -294,7 +294,13 @@ def request_options(session: ChatSession, chat: str | None, flags: Mapping[str, 
     return resolve(chat_options(session, chat).with_changes(**(flags or {})), settings)
 
 
-def tokenizer(get_client: Callable[[], Any], options: RequestOptions) -> CountTokens:
+class Tokenizes(Protocol):
+    """What :func:`tokenizer` needs of a client (``client.Client``, or the reply cache's)."""
+
+    def count_tokens(self, messages: list[Message], options: RequestOptions) -> int: ...
+
+
+def tokenizer(get_client: Callable[[], Tokenizes], options: RequestOptions) -> CountTokens:
     """The tokenizer API for ``options``' model, the client built only if it is asked."""
     def count_tokens(messages: list[Message]) -> int:
         return get_client().count_tokens(messages, options)
