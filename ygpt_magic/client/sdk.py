@@ -20,8 +20,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..chat.options import RequestOptions
 from ..chat.values import Message
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from .batch import BatchJobs
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
 #: a request's tools and schema: ``{"tools": [...], "response_format": {...}}`` (see Client.stream)
@@ -72,7 +73,8 @@ class Stream:
         self._to_chunk = client._route(messages, extras)
         self._job = client._loop.stream(self._produce(messages, options, extras))
 
-    async def _produce(self, messages: list[Message], options: RequestOptions, extras: Extras):
+    async def _produce(self, messages: list[Message], options: RequestOptions,
+                       extras: Extras) -> AsyncGenerator[Any, None]:
         model, payload, target = self._client._prepare(messages, options, extras, self._to_chunk)
         async with self._client._reach.beside(target) as answered:
             async for result in model.run_stream(payload, timeout=self._client.settings.timeout):
@@ -155,7 +157,7 @@ class Client:
         self._guard(messages, extras)
         to_chunk = self._route(messages, extras)
 
-        async def run():
+        async def run() -> Any:  # the SDK's result
             model, payload, target = self._prepare(messages, options, extras, to_chunk)
             async with self._reach.beside(target):
                 return await model.run(payload, timeout=self.settings.timeout)
@@ -175,7 +177,7 @@ class Client:
         self._guard(messages, extras)
         message_size.check(messages, extras)
 
-        async def start():
+        async def start() -> Any:  # the SDK's operation
             await self._ensure_reachable()
             return await self._model(options, extras).run_deferred(sdk_messages(messages),
                                                                    timeout=self.settings.timeout)
@@ -213,7 +215,8 @@ class Client:
         self._check_credentials()
         models: dict[RequestOptions, Any] = {}
 
-        def request(tag: Any, messages: list[Message], options: RequestOptions):
+        def request(tag: Any, messages: list[Message],
+                    options: RequestOptions) -> tuple[Any, Callable[[], Coroutine[Any, Any, SdkAnswer]]]:
             model = models.get(options)
             if model is None:
                 model = models[options] = self._model(options, extras)
@@ -238,7 +241,7 @@ class Client:
         """One text's labels and confidences (client/classify.py), guarded and translated."""
         self._guard(classifier.messages(text), {})
 
-        async def run():
+        async def run() -> Any:  # the SDK's classification
             await self._ensure_reachable()
             return await classifiers.sdk_model(self._get_sdk(), classifier).run(text, timeout=self.settings.timeout)
         return classifiers.classification(self._call(run, RequestOptions(model=classifier.model)))
@@ -294,7 +297,7 @@ class Client:
         self._guard(messages, extras)
         message_size.check(chat_api.text_messages(messages), extras)
 
-        async def run():
+        async def run() -> Any:  # the SDK's tokens
             await self._ensure_reachable()
             return await self._model(options, extras).tokenize(
                 sdk_messages(chat_api.text_messages(messages)), timeout=self.settings.timeout)
@@ -306,8 +309,8 @@ class Client:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _call(self, make_coro: Callable, options: RequestOptions | None,
-              messages: list[Message] | None = None, slow: Callable[[], None] | None = None):
+    def _call(self, make_coro: Callable[[], Coroutine[Any, Any, _T]], options: RequestOptions | None,
+              messages: list[Message] | None = None, slow: Callable[[], None] | None = None) -> _T:
         """Run a coroutine on the loop thread and wait for it here (``slow`` as in
         LoopThread.run); errors come back mapped."""
         self._check_credentials()
@@ -380,7 +383,7 @@ class Client:
         return chat_chunk
 
     def _prepare(self, messages: list[Message], options: RequestOptions, extras: Extras,
-                 route: Callable[[Any, SdkAnswer | None], SdkAnswer]) -> tuple[Any, list, Target]:
+                 route: Callable[[Any, SdkAnswer | None], SdkAnswer]) -> tuple[Any, list[Any], Target]:
         """The SDK model for this request, the messages as it takes them, and where it goes,
         by its ``route`` (see _route)."""
         if route is chat_chunk:
@@ -388,7 +391,7 @@ class Client:
                     self._target(chat=True))
         return self._model(options, extras), sdk_messages(messages), self._target(chat=False)
 
-    def _model(self, options: RequestOptions, extras: Extras | None = None):
+    def _model(self, options: RequestOptions, extras: Extras | None = None) -> Any:
         """The SDK model object for these options (short name, name/version, or gpt:// URI).
 
         ``options`` are a request's resolved options (``planning.resolve``; a Plan's are), so
@@ -399,7 +402,7 @@ class Client:
                           extra=configure_settings(sdk, extras.get("tools", ()), options.tool_choice,
                                                    extras.get("response_format")))
 
-    def _get_sdk(self):
+    def _get_sdk(self) -> Any:
         if self._sdk is None:
             from . import loader as sdk_loader  # the first request pays for the SDK import, not %load_ext
 
