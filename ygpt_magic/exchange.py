@@ -290,14 +290,7 @@ def _reply(plan: Plan, last: Answer | None, started: float, tools: ToolRounds | 
            status: str | None = None) -> Reply:
     """The Reply for the last chunk received (None when nothing arrived before a stop), with
     the tool calls made on the way and the tokens of every round."""
-    return Reply(
-        text=last.text if last else "",
-        status=status or (last.status if last else "INTERRUPTED"),
-        usage=(last.usage if last else Usage()) + (tools.spent if tools is not None else Usage()),
-        model=plan.options.model,
-        model_version=last.model_version if last else "",
-        elapsed=time.monotonic() - started,
-        messages=tuple(plan.messages),
-        tool_calls=tuple(tools.calls) if tools is not None else (),
-        options=plan.options,
-    )
+    return Reply.of(last or Answer("", "INTERRUPTED"), model=plan.options.model,
+                    elapsed=time.monotonic() - started, messages=plan.messages, options=plan.options,
+                    calls=tuple(tools.calls) if tools is not None else (),
+                    spent=tools.spent if tools is not None else None, status=status)

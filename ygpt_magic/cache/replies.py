@@ -171,10 +171,8 @@ class Front:
         found = self.replayed_answer(plan.messages, plan.options, extras)
         if found is None:
             return None
-        return Reply(text=found.text, status=found.status, usage=found.usage,
-                     model=plan.options.model, model_version=found.model_version,
-                     elapsed=time.monotonic() - started, messages=tuple(plan.messages),
-                     options=plan.options, cached=True, recorded=found.recorded)
+        return Reply.of(found, model=plan.options.model, elapsed=time.monotonic() - started,
+                        messages=plan.messages, options=plan.options, cached=True)
 
     def count_tokens(self, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
                      **extras: Any) -> int:

@@ -6,7 +6,7 @@ all build and compare them. ``ygpt_magic.chat`` exports the public names.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain
@@ -159,6 +159,20 @@ class Reply:
     #: the estimated roubles of its tokens (chat/prices.py), None when the model has no price
     #: or the reply was not priced (read from a chat file); a replayed reply's is what it saved
     cost: Decimal | None = field(default=None, compare=False)
+
+    @classmethod
+    def of(cls, answer: Answer, *, model: str, elapsed: float, messages: Sequence[Message] = (),
+           options: Options | None = None, calls: tuple[ToolCall, ...] = (), spent: Usage | None = None,
+           status: str | None = None, cached: bool = False) -> Reply:
+        """What the user sees of the transport's ``answer`` to a request for ``model``: the
+        tools called on the way (``calls``) and the tokens of the rounds before it (``spent``);
+        ``status`` when it was stopped; ``cached`` when every request was replayed (its time of
+        recording is then the answer's)."""
+        return cls(text=answer.text, status=status or answer.status,
+                   usage=answer.usage if spent is None else answer.usage + spent, model=model,
+                   model_version=answer.model_version, elapsed=elapsed, messages=tuple(messages),
+                   tool_calls=calls, options=options, cached=cached,
+                   recorded=answer.recorded if cached else "")
 
     def summary(self) -> str:
         """One quiet line: model · version · tokens (· roubles) · seconds (· status when not
