@@ -158,7 +158,7 @@ def naive_cell(prompt: str) -> str:
         "from ygpt_magic.exchange import run_exchange as _run\n"
         "from ygpt_magic.render import StreamRenderer as _Renderer\n"
         "_m = get_ipython().magics_manager.registry['YGptMagics']\n"
-        f"_plan = _planning.plan(_m.kernel.session, {prompt!r}, once=True)\n"
         "_k = _m.kernel\n"
+        f"_plan = _planning.plan(_k.session, {prompt!r}, once=True)\n"
         "_ygpt = _run(_k.session, _k.connection.client(), _plan, _Renderer(interval=0, cost_ratio=None))\n"
     )

@@ -1,6 +1,6 @@
 """run_exchange: what the user sees and what the chat keeps, for success, Stop, Ctrl-C, errors.
 
-The client here is a tiny local fake that yields chunk-like objects; the tests that go through
+The client here is a tiny local fake that yields the transport's answers (``chat.Answer``); the tests that go through
 the wire and the real SDK are in test_magics.py.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pytest
 from visible import visible
 
-from ygpt_magic.chat import ChatSession, Reply, Usage, planning
+from ygpt_magic.chat import Answer, ChatSession, Reply, Usage, planning
 from ygpt_magic.errors import ChatBusy, InternalError, ServerUnavailable, StreamBroken
 from ygpt_magic.exchange import run_exchange
 from ygpt_magic.render import StreamRenderer
@@ -21,12 +21,9 @@ from ygpt_magic.render import StreamRenderer
 USAGE = Usage(10, 4, 0, 14)
 
 
-@dataclass
-class Chunk:
-    text: str
-    status: str = "PARTIAL"
-    usage: Usage = USAGE
-    model_version: str = "23.10.2024"
+def streamed(text: str, status: str = "PARTIAL") -> Answer:
+    """One chunk of a stream, as the client gives it: the whole text so far."""
+    return Answer(text, status, USAGE, "23.10.2024")
 
 
 @dataclass
@@ -52,7 +49,7 @@ class FakeStream:
 @dataclass
 class FakeClient:
     stream_: FakeStream | None = None
-    chunk: Chunk | None = None
+    chunk: Answer | None = None
     sent: list = field(default_factory=list)
 
     def stream(self, messages, options, slow=None):
@@ -89,7 +86,7 @@ class Screen:
 
 
 def chunks(*texts, final="FINAL"):
-    return [Chunk(t) for t in texts[:-1]] + [Chunk(texts[-1], final)]
+    return [streamed(t) for t in texts[:-1]] + [streamed(texts[-1], final)]
 
 
 def setup(*stream_items, on_chunk=None):
@@ -125,7 +122,7 @@ def test_a_streamed_reply_is_shown_and_recorded_with_what_was_sent():
 @pytest.mark.parametrize("mode", ["once", "deferred"])
 def test_non_streamed_modes(mode):
     session, client, renderer, screen = setup()
-    client.chunk = Chunk("Ulm.", "FINAL")
+    client.chunk = streamed("Ulm.", "FINAL")
     reply = run_exchange(session, client, planning.plan(session, "Where?"), renderer, mode=mode)
     assert reply.text == "Ulm." and prompts(session)[-1] == "Where?"
     waited = ["⏳ waiting for the operation… 2 s"] if mode == "deferred" else []
@@ -173,8 +170,8 @@ def test_keep_partial_records_the_interrupted_reply():
 
 
 @pytest.mark.parametrize("items, error", [
-    ([Chunk("Par"), ServerUnavailable("127.0.0.1:1", 5)], ServerUnavailable),
-    ([Chunk("Par"), Chunk("Part")], StreamBroken),  # ended without a final chunk
+    ([streamed("Par"), ServerUnavailable("127.0.0.1:1", 5)], ServerUnavailable),
+    ([streamed("Par"), streamed("Part")], StreamBroken),  # ended without a final chunk
     ([], StreamBroken),
 ])
 def test_errors_keep_partial_text_and_leave_the_chat_exactly_as_it_was(items, error):
@@ -184,14 +181,14 @@ def test_errors_keep_partial_text_and_leave_the_chat_exactly_as_it_was(items, er
     with pytest.raises(error):
         run_exchange(session, client, planning.plan(session, "Next", cell_id="c1", system="new"), renderer)
     assert (list(session.chat().turns), session.chat().options, session.chat().system) == before
-    partial = ([item.text for item in items if isinstance(item, Chunk)] or [""])[-1]
+    partial = ([item.text for item in items if isinstance(item, Answer)] or [""])[-1]
     assert screen.text() == (f"{partial}\n⚠ stopped — not added to the chat; see the message "
                              f"below" if partial else ""), "partial text kept; no waiting line"
     assert not session.is_busy()
 
 
 def test_unexpected_errors_are_ours_and_never_show_a_secret():
-    session, client, renderer, screen = setup(Chunk("Par"), RuntimeError("token t1.SECRETSECRETSECRET"))
+    session, client, renderer, screen = setup(streamed("Par"), RuntimeError("token t1.SECRETSECRETSECRET"))
     with pytest.raises(InternalError, match=r"error in ygpt_magic itself.*RuntimeError: token \*\*\*"):
         run_exchange(session, client, planning.plan(session, "Next"), renderer)
     assert "SECRET" not in str(screen.bundles) and screen.text().startswith("Par\n⚠ stopped")

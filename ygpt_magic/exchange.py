@@ -6,8 +6,8 @@ flight per chat), the renderer shows progress, and only a complete reply is reco
 panel's thread) or an error leaves the chat exactly as it was, with whatever text had arrived
 still on screen.
 
-The client and the renderer are duck-typed (see client/sdk.py and render/stream.py), so the panel can bring
-its own renderer and tests can bring a tiny fake client.
+The client and the renderer are protocols (``Transport``: client/sdk.py; ``Renderer``:
+render/stream.py), so the panel can bring its own renderer and tests can bring a tiny fake client.
 
 With ``tools`` (a ``tools.loop.ToolLoop``: ``--tools`` / ``--schema``), one exchange is several
 requests: the loop asks, runs the calls the answer holds, and asks again with their results,
@@ -23,12 +23,13 @@ next round is recorded.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Protocol
 
-from .chat import Ask, ChatSession, Extras, Message, Plan, Reply, RequestOptions, Usage
+from .chat import Answer, Ask, ChatSession, Extras, Message, Plan, Reply, RequestOptions, Usage
 from .chat.accounts import PROMPT_MODE
 from .chat.tooluse import ToolCall
 from .client import rpc_errors
@@ -52,6 +53,27 @@ class Renderer(Protocol):
     def note(self, line: str) -> None: ...
 
 
+class AnswerStream(Protocol):
+    """A streamed request as run_exchange reads it (``client.sdk.Stream``)."""
+
+    cancelled: bool  # stopped by ``cancel`` (the panel's Stop), not cut off
+
+    def __iter__(self) -> Iterator[Answer]: ...
+    def cancel(self) -> None: ...
+
+
+class Transport(Protocol):
+    """What run_exchange needs of a client (``client.sdk.Client``, the panel's TrackedClient,
+    the reply cache's stand-in): each request method gives back the transport's Answer."""
+
+    def stream(self, messages: list[Message], options: RequestOptions, *,
+               slow: Callable[[], None] | None = None, **extras: Any) -> AnswerStream: ...
+    def complete(self, messages: list[Message], options: RequestOptions, *,
+                 slow: Callable[[], None] | None = None, **extras: Any) -> Answer: ...
+    def deferred(self, messages: list[Message], options: RequestOptions,
+                 on_wait: Callable[[float], None], **extras: Any) -> Answer: ...
+
+
 class ToolRounds(Protocol):
     """What run_exchange needs from a tool loop (tools/loop.py ToolLoop)."""
 
@@ -60,7 +82,7 @@ class ToolRounds(Protocol):
 
     def extras(self) -> dict[str, Any]: ...
     def answer(self, ask: Ask, messages: list[Message],
-               renderer: Any) -> Any: ...
+               renderer: Any) -> Answer: ...
 
 
 class CachedAsk(Protocol):
@@ -70,7 +92,7 @@ class CachedAsk(Protocol):
     recorded: str   # when the last replayed one was recorded
 
     def first(self, messages: list[Message], extras: Extras) -> None: ...
-    def __call__(self, messages: list[Message], extras: Extras) -> Any: ...
+    def __call__(self, messages: list[Message], extras: Extras) -> Answer: ...
 
 
 class Cache(Protocol):
@@ -82,19 +104,20 @@ class Cache(Protocol):
 class _Interrupted(Exception):
     """Internal: the request was stopped by the user; carries the last chunk that arrived."""
 
-    def __init__(self, last: Any = None) -> None:
+    def __init__(self, last: Answer | None = None) -> None:
         self.last = last
 
 
-def _streamed(client: Any, messages: list[Message], options: RequestOptions, renderer: Renderer,
-              extras: Extras) -> Any:
+def _streamed(client: Transport, messages: list[Message], options: RequestOptions, renderer: Renderer,
+              extras: Extras) -> Answer:
     """The last chunk of a streamed reply; ``_Interrupted`` on Ctrl-C or Stop.
 
     A silent server is the client's to bound (``stream_timeout``, raising StreamStalled); a
     stream that ends on a PARTIAL chunk without being cancelled was cut off: StreamBroken.
     """
     stream = client.stream(messages, options, slow=renderer.show_waiting, **extras)
-    last, count = None, 0
+    last: Answer | None = None
+    count = 0
     try:
         for chunk in stream:
             last, count = chunk, count + 1
@@ -102,16 +125,15 @@ def _streamed(client: Any, messages: list[Message], options: RequestOptions, ren
     except KeyboardInterrupt:
         stream.cancel()
         raise _Interrupted(last) from None
-    unfinished = last is None or last.status == "PARTIAL"
-    if unfinished and getattr(stream, "cancelled", False):
-        raise _Interrupted(last)
-    if unfinished:
+    if last is None or last.status == "PARTIAL":  # unfinished: stopped, or cut off
+        if stream.cancelled:
+            raise _Interrupted(last)
         raise StreamBroken(count)
     return last
 
 
-def _requested(client: Any, messages: list[Message], options: RequestOptions, renderer: Renderer,
-               extras: Extras, mode: str) -> Any:
+def _requested(client: Transport, messages: list[Message], options: RequestOptions, renderer: Renderer,
+               extras: Extras, mode: str) -> Answer:
     """The one chunk of a non-streamed or deferred reply (the client cancels on Ctrl-C)."""
     if mode == "deferred":
         renderer.show_waiting()
@@ -119,9 +141,9 @@ def _requested(client: Any, messages: list[Message], options: RequestOptions, re
     return client.complete(messages, options, slow=renderer.show_waiting, **extras)
 
 
-def _asker(client: Any, plan: Plan, renderer: Renderer, mode: str) -> Ask:
+def _asker(client: Transport, plan: Plan, renderer: Renderer, mode: str) -> Ask:
     """One request of this exchange: (messages, extras) → the answer's last chunk."""
-    def ask(messages: list[Message], extras: Extras) -> Any:
+    def ask(messages: list[Message], extras: Extras) -> Answer:
         if mode == "stream":
             return _streamed(client, messages, plan.options, renderer, extras)
         return _requested(client, messages, plan.options, renderer, extras, mode)
@@ -143,13 +165,13 @@ class _Accounted:
         """The estimated roubles of ``usage`` (a whole exchange's, for its footer)."""
         return self._accounts.prices.cost(usage, self._plan.options.model, self._mode)
 
-    def send(self, messages: list[Message], extras: Extras) -> Any:
+    def send(self, messages: list[Message], extras: Extras) -> Answer:
         self.sends += 1
         return self._send(messages, extras)
 
     def counted(self, ask: Ask) -> Ask:
         """``ask`` (``send``, maybe behind the cache) with each answer entered."""
-        def accounted(messages: list[Message], extras: Extras) -> Any:
+        def accounted(messages: list[Message], extras: Extras) -> Answer:
             sends = self.sends
             last = ask(messages, extras)
             self._accounts.add(self._source, self._plan.options.model, last.usage,
@@ -180,7 +202,7 @@ class _ReplayedRounds:
 
 def run_exchange(
     session: ChatSession,
-    client: Any,
+    client: Transport,
     plan: Plan,
     renderer: Renderer,
     *,
@@ -264,18 +286,11 @@ def _answered(session: ChatSession, plan: Plan, renderer: Renderer, ask: Any,
     return reply
 
 
-def _reply(plan: Plan, last: Any, started: float, tools: ToolRounds | None,
+def _reply(plan: Plan, last: Answer | None, started: float, tools: ToolRounds | None,
            status: str | None = None) -> Reply:
     """The Reply for the last chunk received (None when nothing arrived before a stop), with
     the tool calls made on the way and the tokens of every round."""
-    return Reply(
-        text=last.text if last else "",
-        status=status or last.status,
-        usage=(last.usage if last else Usage()) + (tools.spent if tools is not None else Usage()),
-        model=plan.options.model,
-        model_version=last.model_version if last else "",
-        elapsed=time.monotonic() - started,
-        messages=tuple(plan.messages),
-        tool_calls=tuple(tools.calls) if tools is not None else (),
-        options=plan.options,
-    )
+    return Reply.of(last or Answer("", "INTERRUPTED"), model=plan.options.model,
+                    elapsed=time.monotonic() - started, messages=plan.messages, options=plan.options,
+                    calls=tuple(tools.calls) if tools is not None else (),
+                    spent=tools.spent if tools is not None else None, status=status)

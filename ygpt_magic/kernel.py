@@ -164,7 +164,8 @@ class Kernel:
     def namespace(self) -> dict[str, Any]:
         """The notebook's variables: a cell runs only in the shell that loaded the extension."""
         assert self.shell is not None, "the magics run in the shell they were registered with"
-        return self.shell.user_ns
+        names: dict[str, Any] = self.shell.user_ns  # IPython's shell is untyped
+        return names
 
     def cell_name(self) -> str:
         """How a user finds the running cell: ``cell In [7]``."""

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .chat import Plan, Reply, Usage, short_model
-from .client.classify import Classification, ClassificationChunk, Classifier, is_tuned
+from .client.classify import Classification, Classifier, is_tuned
 from .errors import OptionError
 from .kernel import Kernel
 
@@ -172,10 +172,10 @@ def _answer(kernel: Kernel, chosen: Classifier, asked: Plan, cache: Any) -> Repl
     started = time.monotonic()
     client = kernel.connection.client() if cache is None else cache.client
     answer = client.classify(chosen, asked.prompt)
-    chunk = ClassificationChunk.of(answer)
-    accounts.add(SOURCE, chosen.model, chunk.usage, mode=MODE)
+    sent = answer.answer()
+    accounts.add(SOURCE, chosen.model, sent.usage, mode=MODE)
     if cache is not None:
-        cache.recorded_chunk(asked.messages, asked.options, extras, chunk)
+        cache.recorded_answer(asked.messages, asked.options, extras, sent)
     return as_reply(answer, asked, time.monotonic() - started)
 
 

@@ -2,8 +2,8 @@
 
 :class:`ReplyCache` is the kernel's cache (where, which mode, counts since the kernel started);
 for each cell it hands ``run_exchange`` a :class:`Front`, which looks each request up
-(``replayed_chunk``: a tool exchange is several requests, one per round, each an entry of its
-own), records each complete answer (``recorded_chunk``), and stands in for the client: the real
+(``replayed_answer``: a tool exchange is several requests, one per round, each an entry of its
+own), records each complete answer (``recorded_answer``), and stands in for the client: the real
 client (and with ``local``, the in-kernel server) is only built on a miss, so a notebook whose
 every cell is recorded replays with no server and no credentials. Token counts (``--dry-run``,
 trimming long chats) are replayed and recorded the same way.
@@ -23,9 +23,9 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..chat import Ask, Reply, RequestOptions, ToolCallItem, Usage
+from ..chat import Answer, Ask, Message, Reply, RequestOptions, ToolCallItem, Usage
 from ..client.guard import check_request
 from ..errors import CacheMiss, CacheUnusable
 from .key import endpoint_kind, request_key
@@ -35,9 +35,11 @@ if TYPE_CHECKING:
     from .rounds import CachedAsk
     from .store import Store
 
-#: one request of an exchange: (messages, extras) → the answer's last chunk (exchange.py)
-
 MODES = ("auto", "replay", "record", "off")
+#: one entry's value as the file holds it (JSON: what each kind keeps is its own)
+Entry = dict[str, Any]
+#: what an entry's value is read as (an Answer, a token count, a RecordedVector)
+Parsed = TypeVar("Parsed")
 
 
 def path_from(environ: Mapping[str, str]) -> str | None:
@@ -126,8 +128,8 @@ def first_line(prompt: str, limit: int = 60) -> str:
 
 
 class Front:
-    """One cell's cache: each request it makes replayed (``replayed_chunk``) or recorded
-    (``recorded_chunk``), through ``asking`` for run_exchange; ``client`` to send."""
+    """One cell's cache: each request it makes replayed (``replayed_answer``) or recorded
+    (``recorded_answer``), through ``asking`` for run_exchange; ``client`` to send."""
 
     def __init__(self, cache: ReplyCache, get_client: Callable[[], Any], endpoint: str,
                  cell: str, secrets: Callable[[], Sequence[Any]] = tuple) -> None:
@@ -138,24 +140,24 @@ class Front:
         self._unopened: CacheUnusable | None = None
         self.client = _LazyClient(self, get_client)
 
-    def replayed_chunk(self, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
-                       extras: Mapping[str, Any] | None = None) -> Replayed | None:
+    def replayed_answer(self, messages: Sequence[Message], options: RequestOptions,
+                        extras: Mapping[str, Any] | None = None) -> Answer | None:
         """The recorded answer to one request (None: send it). CacheMiss in replay mode."""
         found = self._lookup("reply", messages, options, extras, _replayed)
         if found is not None:
             self.cache.replayed = self.cache.replayed + found.usage
         return found
 
-    def recorded_chunk(self, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
-                       extras: Mapping[str, Any] | None, chunk: Any) -> None:
-        """Keep one request's complete answer (the client's last chunk, never a credential:
+    def recorded_answer(self, messages: Sequence[Message], options: RequestOptions,
+                        extras: Mapping[str, Any] | None, answer: Answer) -> None:
+        """Keep one request's complete answer (a stream's last chunk; never a credential:
         text, status, usage, version, the tool calls it asks for)."""
-        usage = chunk.usage
+        usage = answer.usage
         self._store("reply", messages, options, extras, {
-            "text": chunk.text, "status": chunk.status, "model_version": chunk.model_version,
+            "text": answer.text, "status": answer.status, "model_version": answer.model_version,
             "usage": {k: getattr(usage, k) for k in Usage.__dataclass_fields__},
             "tool_calls": [{"name": c["name"], "arguments": c["arguments"]}
-                           for c in chunk.tool_calls]})
+                           for c in answer.tool_calls]})
 
     def asking(self, ask: Ask, options: RequestOptions) -> CachedAsk:
         """``ask`` (one request of an exchange) behind this cache, request by request."""
@@ -166,13 +168,11 @@ class Front:
     def replayed(self, plan: Plan, extras: Mapping[str, Any] | None = None) -> Reply | None:
         """The recorded reply to a one-request ``plan`` (a ``--map`` row), as ``_ygpt`` holds it."""
         started = time.monotonic()
-        found = self.replayed_chunk(plan.messages, plan.options, extras)
+        found = self.replayed_answer(plan.messages, plan.options, extras)
         if found is None:
             return None
-        return Reply(text=found.text, status=found.status, usage=found.usage,
-                     model=plan.options.model, model_version=found.model_version,
-                     elapsed=time.monotonic() - started, messages=tuple(plan.messages),
-                     options=plan.options, cached=True, recorded=found.recorded)
+        return Reply.of(found, model=plan.options.model, elapsed=time.monotonic() - started,
+                        messages=plan.messages, options=plan.options, cached=True)
 
     def count_tokens(self, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
                      **extras: Any) -> int:
@@ -180,7 +180,7 @@ class Front:
         found = self._lookup("tokens", messages, options, extras, lambda value, _: _count(value["tokens"]))
         if found is not None:
             return found
-        tokens = self._get_client().count_tokens(messages, options, **extras)
+        tokens: int = self._get_client().count_tokens(messages, options, **extras)
         self._store("tokens", messages, options, extras, {"tokens": tokens})
         return tokens
 
@@ -203,8 +203,8 @@ class Front:
         return request_key(kind=kind, endpoint=self.endpoint, options=options, messages=messages,
                            extra=extras)
 
-    def _lookup(self, kind: str, messages, options, extras,
-                parse: Callable[[dict, str], Any]) -> Any:
+    def _lookup(self, kind: str, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
+                extras: Mapping[str, Any] | None, parse: Callable[[Entry, str], Parsed]) -> Parsed | None:
         """``parse(value, recorded)`` of the entry for this request, None without one; the
         client's credential guard first, as for a request that is sent."""
         check_request(messages, extras or {}, self._secrets())
@@ -212,9 +212,8 @@ class Front:
         if cache.mode == "record":
             return None
         try:
-            found = self._file().get(self._key(kind, messages, options, extras))
-            if found is not None:
-                found = _parsed(cache, parse, *found)
+            entry = self._file().get(self._key(kind, messages, options, extras))
+            found = None if entry is None else _parsed(cache, parse, *entry)
         except CacheUnusable as error:
             if cache.mode == "replay":
                 raise
@@ -228,7 +227,8 @@ class Front:
             cache.hits += 1
         return found
 
-    def _store(self, kind: str, messages, options, extras, value: dict) -> None:
+    def _store(self, kind: str, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
+               extras: Mapping[str, Any] | None, value: Entry) -> None:
         try:
             self._file().put(self._key(kind, messages, options, extras), value)
         except CacheUnusable as error:
@@ -255,21 +255,8 @@ class Front:
             print(error.line(), file=sys.stderr)
 
 
-@dataclass(frozen=True)
-class Replayed:
-    """A recorded answer to one request, read like the client's last chunk of it, and when it
-    was recorded."""
-
-    text: str
-    status: str
-    usage: Usage
-    model_version: str
-    tool_calls: tuple[ToolCallItem, ...]
-    recorded: str
-
-
-def _replayed(value: dict, recorded: str) -> Replayed:
-    """An entry's value as a :class:`Replayed` (TypeError/KeyError: a damaged entry)."""
+def _replayed(value: Entry, recorded: str) -> Answer:
+    """An entry's value as the answer it recorded (TypeError/KeyError: a damaged entry)."""
     text, status = value["text"], value["status"]
     calls = tuple(ToolCallItem(name=call["name"], arguments=dict(call["arguments"]))
                   for call in value.get("tool_calls") or ())
@@ -277,9 +264,7 @@ def _replayed(value: dict, recorded: str) -> Replayed:
             not all(isinstance(call["name"], str) for call in calls):
         raise TypeError("text, status and tool names are strings")
     usage = Usage(**{k: _count(value["usage"].get(k, 0)) for k in Usage.__dataclass_fields__})
-    return Replayed(text=text, status=status, usage=usage,
-                    model_version=str(value.get("model_version", "")), tool_calls=calls,
-                    recorded=recorded)
+    return Answer(text, status, usage, str(value.get("model_version", "")), calls, recorded)
 
 
 @dataclass(frozen=True)
@@ -297,7 +282,7 @@ def _embedded(text: str) -> list[dict[str, str]]:
     return [{"role": "embed", "text": text}]
 
 
-def _recorded_vector(value: dict, _recorded: str) -> RecordedVector:
+def _recorded_vector(value: Entry, _recorded: str) -> RecordedVector:
     """An entry's value as a :class:`RecordedVector` (ValueError: a damaged entry)."""
     values = base64.b64decode(value["vector"], validate=True)
     if not values or len(values) % 4:
@@ -313,7 +298,7 @@ def _count(value: Any) -> int:
     return value
 
 
-def _parsed(cache: ReplyCache, parse: Callable[[dict, str], Any], value: Any, recorded: str) -> Any:
+def _parsed(cache: ReplyCache, parse: Callable[[Entry, str], Parsed], value: Entry, recorded: str) -> Parsed:
     try:
         return parse(value, recorded)
     except (KeyError, TypeError, ValueError, AttributeError):

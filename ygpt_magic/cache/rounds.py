@@ -9,13 +9,13 @@ exchange is one request, keyed as it always was.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..chat import Extras, Message, RequestOptions
+from ..chat import Answer, Extras, Message, RequestOptions
 
 if TYPE_CHECKING:
     from ..chat import Ask
-    from .replies import Front, Replayed
+    from .replies import Front
 
 
 class CachedAsk:
@@ -26,24 +26,24 @@ class CachedAsk:
         self._front, self._ask, self._options = front, ask, options
         self.replayed = True
         self.recorded = ""
-        self._ahead: tuple[list[Message], Extras, Replayed | None] | None = None
+        self._ahead: tuple[list[Message], Extras, Answer | None] | None = None
 
     def first(self, messages: list[Message], extras: Extras) -> None:
         """Look the exchange's first request up now, before anything is shown (so a replay-mode
         miss is refused with nothing on screen)."""
-        found = self._front.replayed_chunk(messages, self._options, extras)
+        found = self._front.replayed_answer(messages, self._options, extras)
         self._ahead = (list(messages), dict(extras), found)
 
-    def __call__(self, messages: list[Message], extras: Extras) -> Any:
+    def __call__(self, messages: list[Message], extras: Extras) -> Answer:
         ahead, self._ahead = self._ahead, None
         if ahead is not None and ahead[0] == messages and ahead[1] == extras:
             found = ahead[2]
         else:
-            found = self._front.replayed_chunk(messages, self._options, extras)
+            found = self._front.replayed_answer(messages, self._options, extras)
         if found is not None:
             self.recorded = found.recorded
             return found
         self.replayed = False
-        chunk = self._ask(messages, extras)
-        self._front.recorded_chunk(messages, self._options, extras, chunk)
-        return chunk
+        answer = self._ask(messages, extras)
+        self._front.recorded_answer(messages, self._options, extras, answer)
+        return answer

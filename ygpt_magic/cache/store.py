@@ -19,6 +19,7 @@ import sys
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
@@ -73,7 +74,7 @@ class Store:
     folder (``immutable``) would read it without locks, so the open fails with CacheLocked.
     """
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path).expanduser()
         self._lock = threading.Lock()  # one connection, shared by the kernel and the panel
         self.read_only = False
@@ -144,7 +145,7 @@ class Store:
             return CacheLocked(self.path, BUSY_TIMEOUT_MS / 1000)
         return CacheUnusable(self.path, _reason(error))
 
-    def _transaction(self):
+    def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
 
     def get(self, key: str) -> tuple[dict[str, Any], str] | None:
@@ -179,7 +180,8 @@ class Store:
     def count(self) -> int:
         with self._lock:
             try:
-                return self._db.execute("SELECT count(*) FROM entries").fetchone()[0]
+                count: int = self._db.execute("SELECT count(*) FROM entries").fetchone()[0]
+                return count
             except sqlite3.Error as error:
                 raise self._unusable(error) from None
 
@@ -214,7 +216,8 @@ class _Transaction:
     def __enter__(self) -> None:
         self._db.execute("BEGIN IMMEDIATE")
 
-    def __exit__(self, kind, error, traceback) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
         if kind is None:
             self._db.execute("COMMIT")
         elif self._db.in_transaction:

@@ -41,12 +41,13 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ChatFileError, OptionError
+from ..words import counted
 from . import files
 from .options import Options, shown, unencodable
 from .pictures import FORMATS as PICTURE_FORMATS
 from .pictures import PictureInfo
 from .tooluse import ToolCall, message_role, message_text
-from .values import Chat, Reply, Turn, Usage, counted, short_model
+from .values import Chat, Reply, Turn, Usage, short_model
 
 VERSION = 2
 VERSIONS = (1, 2)

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..errors import ContextTooLong, ImagesNotTaken, OptionError, UnknownChat
+from ..words import counted
 from .catalog import IMAGE_MODELS, context_size, takes_images
 from .options import BUILTIN, Options, RequestOptions, unencodable
 from .pictures import PICTURE_TOKENS, Picture
 from .session import ChatSession, ChatState
-from .values import Message, Turn, build_messages, counted
+from .values import Message, Turn, build_messages
 
 CountTokens = Callable[[list[Message]], int]
 #: per-message allowance (role, separators) on top of UTF-8 bytes for the no-tokenizer bound
@@ -293,7 +294,13 @@ def request_options(session: ChatSession, chat: str | None, flags: Mapping[str, 
     return resolve(chat_options(session, chat).with_changes(**(flags or {})), settings)
 
 
-def tokenizer(get_client: Callable[[], Any], options: RequestOptions) -> CountTokens:
+class Tokenizes(Protocol):
+    """What :func:`tokenizer` needs of a client (``client.Client``, or the reply cache's)."""
+
+    def count_tokens(self, messages: list[Message], options: RequestOptions) -> int: ...
+
+
+def tokenizer(get_client: Callable[[], Tokenizes], options: RequestOptions) -> CountTokens:
     """The tokenizer API for ``options``' model, the client built only if it is asked."""
     def count_tokens(messages: list[Message]) -> int:
         return get_client().count_tokens(messages, options)

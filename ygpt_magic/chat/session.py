@@ -22,11 +22,12 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ChatBusy, ChatChanged, OptionError, UnknownChat
+from ..words import counted
 from . import chatfile
 from .accounts import Accounts
 from .observers import Observers
 from .options import BUILTIN, FORMATS, UNSET, Options, shown, unencodable
-from .values import Chat, Reply, Turn, Usage, counted, short_model
+from .values import Chat, Reply, Turn, Usage, short_model
 
 if TYPE_CHECKING:
     from .planning import Plan

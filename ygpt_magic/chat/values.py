@@ -6,7 +6,7 @@ all build and compare them. ``ygpt_magic.chat`` exports the public names.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain
@@ -59,9 +59,6 @@ class Message(TypedDict, total=False):
 
 #: What a request carries besides its messages: tools, tool choice, a response format.
 Extras = dict[str, Any]
-#: One request of an exchange: (messages, extras) → the answer's last chunk (a client's, or a
-#: reply cache's replay of it).
-Ask = Callable[[list[Message], Extras], Any]
 
 
 @dataclass(frozen=True)
@@ -80,6 +77,56 @@ class Usage:
                      self.completion_tokens + other.completion_tokens,
                      self.reasoning_tokens + other.reasoning_tokens,
                      self.total_tokens + other.total_tokens)
+
+
+class Answer:
+    """The transport's answer to one request, whoever gave it: the client (each chunk of a
+    stream is one, holding the whole text so far), the reply cache (``recorded``: when it was
+    recorded, ISO 8601 UTC; "" for one that was sent), a classifier, a batch job's row, the rows'
+    memo. Read-only by convention (not frozen: a stream makes hundreds of these a second).
+
+    ``usage`` is read once per reply, from its last chunk, so a subclass may count it on first
+    access (client/chunks.py ``SdkAnswer``: building it per chunk was a quarter of a streamed
+    cell's CPU); this class holds it as given, or no counts.
+    """
+
+    __slots__ = ("text", "status", "model_version", "tool_calls", "recorded", "_usage")
+
+    def __init__(self, text: str, status: str = "FINAL", usage: Usage | None = None,
+                 model_version: str = "", tool_calls: tuple[ToolCallItem, ...] = (),
+                 recorded: str = "") -> None:
+        self.text = text
+        self.status = status  # PARTIAL | FINAL | TRUNCATED_FINAL | CONTENT_FILTER | TOOL_CALLS | ...
+        self.model_version = model_version
+        self.tool_calls = tool_calls  # the calls the model asks for, when status is TOOL_CALLS
+        self.recorded = recorded
+        self._usage = usage
+
+    @property
+    def usage(self) -> Usage:
+        if self._usage is None:
+            self._usage = self._counted()
+        return self._usage
+
+    def _counted(self) -> Usage:
+        """The token counts, built on first access (none here: a subclass knows where)."""
+        return Usage()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Answer):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.text, self.status, self.usage, self.model_version, self.tool_calls, self.recorded)
+
+    def __repr__(self) -> str:
+        return f"<Answer {self.status} {len(self.text)} chars>"
+
+
+#: One request of an exchange: (messages, extras) → its answer (a stream's last chunk, or a
+#: reply cache's replay of it).
+Ask = Callable[[list[Message], Extras], Answer]
 
 
 def short_model(model: str) -> str:
@@ -112,6 +159,20 @@ class Reply:
     #: the estimated roubles of its tokens (chat/prices.py), None when the model has no price
     #: or the reply was not priced (read from a chat file); a replayed reply's is what it saved
     cost: Decimal | None = field(default=None, compare=False)
+
+    @classmethod
+    def of(cls, answer: Answer, *, model: str, elapsed: float, messages: Sequence[Message] = (),
+           options: Options | None = None, calls: tuple[ToolCall, ...] = (), spent: Usage | None = None,
+           status: str | None = None, cached: bool = False) -> Reply:
+        """What the user sees of the transport's ``answer`` to a request for ``model``: the
+        tools called on the way (``calls``) and the tokens of the rounds before it (``spent``);
+        ``status`` when it was stopped; ``cached`` when every request was replayed (its time of
+        recording is then the answer's)."""
+        return cls(text=answer.text, status=status or answer.status,
+                   usage=answer.usage if spent is None else answer.usage + spent, model=model,
+                   model_version=answer.model_version, elapsed=elapsed, messages=tuple(messages),
+                   tool_calls=calls, options=options, cached=cached,
+                   recorded=answer.recorded if cached else "")
 
     def summary(self) -> str:
         """One quiet line: model · version · tokens (· roubles) · seconds (· status when not

@@ -21,17 +21,21 @@ from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..chat.options import RequestOptions
+from ..chat.values import Message
 from ..errors import BatchUnknown, DataExtraMissing, DatasetRejected
 from . import rpc_errors
+
+if TYPE_CHECKING:
+    from .sdk import Client
 
 _T = TypeVar("_T")
 
 REQUEST_TASK = "TextToTextGenerationRequest"
 RUNNING = ("CREATED", "PENDING", "IN_PROGRESS")
-Messages = Sequence[dict]
+Messages = Sequence[Message]
 
 
 @dataclass
@@ -75,7 +79,7 @@ async def wait(task: Any, *, poll_interval: float = 5.0,
     """Poll until the job has finished; ``on_status`` hears every status change (for a progress bar)."""
     last = None
     while True:
-        status = (await task.get_status()).name
+        status: str = (await task.get_status()).name
         if status != last and on_status is not None:
             on_status(status)
         last = status
@@ -111,7 +115,8 @@ async def collect(sdk: Any, task: Any, requests: Sequence[Messages] | None = Non
     return BatchOutcome(task_id=task.task_id, status=status, answers=answers, errors=errors)
 
 
-def align(requests: Sequence[Messages], result_rows: Sequence[dict], failed: Iterable[int] = ()) -> list[str | None]:
+def align(requests: Sequence[Messages], result_rows: Sequence[dict[str, Any]],
+          failed: Iterable[int] = ()) -> list[str | None]:
     """Each request's answer: result rows matched by their request (equal requests in turn);
     the ``failed`` rows (line errors) have no result row, so they take no answer."""
     waiting: dict[str, deque[int]] = defaultdict(deque)
@@ -166,7 +171,7 @@ class JobInfo:
 class BatchJobs:
     """One Client's batch jobs, from the caller's thread: start, info, outcome, list, cancel."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Client) -> None:
         self._client = client
 
     def start(self, requests: Sequence[Messages], options: RequestOptions, *, name: str = "ygpt-magic-batch",
@@ -185,7 +190,8 @@ class BatchJobs:
                 dataset = await upload_requests(sdk, requests, name=name)
             except DatasetValidationError as exc:
                 raise DatasetRejected([_problem(e) for e in exc.errors]) from None
-            return (await start(client._model(options, extras), dataset)).task_id
+            task_id: str = (await start(client._model(options, extras), dataset)).task_id
+            return task_id
         return self._call(run, options)
 
     def info(self, task_id: str) -> JobInfo:

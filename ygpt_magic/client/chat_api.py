@@ -3,7 +3,7 @@
 Pictures reach a multimodal model only through this API, so a request whose messages carry
 ``"images"`` (chat/values.py ``build_messages``) goes here; everything else keeps the gRPC API.
 This module maps our side onto it and back, so the rest of the client (and exchange) sees the
-same Chunks either way:
+same answers (chat.values.Answer) either way:
 
 - messages: ``text`` → ``content``; a message with pictures → content parts, the text first,
   then one ``image_url`` part a picture with its bytes as a ``data:image/...;base64`` URL (the

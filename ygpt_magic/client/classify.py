@@ -15,10 +15,10 @@ Why it looks like this:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from ..chat.values import Message, Usage
+from ..chat.values import Answer, Message, Usage
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,12 @@ class Classification:
         """The predictions as JSON: what the reply cache and the rows' memo keep as its text."""
         return json.dumps([[label, value] for label, value in self.predictions], ensure_ascii=False)
 
+    def answer(self) -> Answer:
+        """This classification as the transport's answer (its text: :meth:`as_text`), so the
+        reply cache and the ``--map`` machinery keep it as they keep any answer."""
+        tokens = self.input_tokens
+        return Answer(self.as_text(), "FINAL", Usage(tokens, 0, 0, tokens), self.model_version)
+
     @classmethod
     def from_text(cls, text: str, model_version: str, input_tokens: int) -> Classification:
         """Back from :meth:`as_text` (ValueError for text that is not one)."""
@@ -68,23 +74,6 @@ class Classification:
         if not isinstance(pairs, list):
             raise ValueError("a classification is a list of [label, confidence] pairs")
         return cls(tuple((str(label), float(value)) for label, value in pairs), model_version, input_tokens)
-
-
-@dataclass(frozen=True)
-class ClassificationChunk:
-    """A classification read like the client's last chunk of a completion, so the reply cache
-    and the ``--map`` machinery keep it as they keep any answer (its text: ``as_text``)."""
-
-    text: str
-    model_version: str
-    usage: Usage
-    status: str = "FINAL"
-    tool_calls: tuple[dict, ...] = field(default=())
-
-    @classmethod
-    def of(cls, answer: Classification) -> ClassificationChunk:
-        tokens = answer.input_tokens
-        return cls(answer.as_text(), answer.model_version, Usage(tokens, 0, 0, tokens))
 
 
 def is_tuned(model: str) -> bool:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import os
 import warnings
+from types import ModuleType
+from typing import Any
 
 from .credentials import Credential
 from .endpoints import service_map
@@ -25,7 +27,7 @@ def quiet_grpc() -> None:
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
 
 
-def import_sdk():
+def import_sdk() -> ModuleType:
     """The `yandex_cloud_ml_sdk` module, imported without warnings or log output."""
     from .preload import wait
 
@@ -42,7 +44,7 @@ def import_sdk():
     return yandex_cloud_ml_sdk
 
 
-def make_auth(credential: Credential):
+def make_auth(credential: Credential) -> Any:
     """The SDK auth object for a credential (built here so OAuth's warning is swallowed too)."""
     from yandex_cloud_ml_sdk import auth
 
@@ -63,7 +65,7 @@ def make_auth(credential: Credential):
 
 
 def make_sdk(*, endpoint: str, insecure: bool, credential: Credential, folder_id: str | None,
-             retries: int, retry_backoff: float, chat_url: str | None = None):
+             retries: int, retry_backoff: float, chat_url: str | None = None) -> Any:
     """An AsyncYCloudML for one endpoint; its retry policy is ours to size (fast for tests);
     every service at ``endpoint`` unless it is the cloud (endpoints.service_map); ``chat_url``,
     when given, is where its chat API (``sdk.chat``, HTTP) goes instead of the cloud's."""

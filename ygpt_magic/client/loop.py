@@ -14,7 +14,7 @@ import logging
 import queue
 import threading
 from collections.abc import AsyncGenerator, Callable, Coroutine, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 _END = object()
 logger = logging.getLogger("ygpt_magic.client")
@@ -24,8 +24,10 @@ logger = logging.getLogger("ygpt_magic.client")
 #: and drawing it would compete with the sending thread for the interpreter lock.
 SLOW_AFTER = 0.1
 
+_T = TypeVar("_T")
 
-def _quiet_exception_handler(_loop: asyncio.AbstractEventLoop, context: dict) -> None:
+
+def _quiet_exception_handler(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
     """What asyncio would log at ERROR ("Exception in callback ...", "Task exception was never
     retrieved") goes to a DEBUG line instead: on this loop that is grpc.aio's bookkeeping (the
     SDK's call wrapper raises NotImplementedError from add_done_callback when grpc.aio asks) or
@@ -44,7 +46,7 @@ class StreamJob:
     """Pumps an async iterator on the loop into a queue the caller iterates."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, source: AsyncGenerator[Any, None]):
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._future = asyncio.run_coroutine_threadsafe(self._pump(source), loop)
         # Runs when the pump ends, fails, or is cancelled (then at once, in the cancelling thread).
         self._future.add_done_callback(lambda _: self._queue.put(_END))
@@ -112,7 +114,7 @@ class LoopThread:
                 self._loop, self._thread = _started(self._name)
             return self._loop
 
-    def run(self, coro: Coroutine, slow: Callable[[], None] | None = None) -> Any:
+    def run(self, coro: Coroutine[Any, Any, _T], slow: Callable[[], None] | None = None) -> _T:
         """Run coro on the loop and wait here; ``slow`` is called here if it has not finished
         within SLOW_AFTER. Ctrl-C (or ``slow`` failing) cancels it and propagates."""
         future = asyncio.run_coroutine_threadsafe(coro, self.loop)

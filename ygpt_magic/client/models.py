@@ -22,7 +22,7 @@ def configured(factory: Callable[..., Any], options: RequestOptions, *, reasonin
     else:
         base, _, version = name.partition("/")
         model = factory(base, model_version=version or "latest")
-    settings: dict = {}
+    settings: dict[str, Any] = {}
     if options.temperature is not None:
         settings["temperature"] = options.temperature
     if options.max_tokens is not None:

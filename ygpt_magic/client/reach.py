@@ -19,6 +19,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from ..errors import ServerUnavailable
 
@@ -115,7 +116,7 @@ def _nothing() -> None:
     """``answered`` when no check runs."""
 
 
-def _uncancel(task: asyncio.Task | None) -> None:
+def _uncancel(task: asyncio.Task[Any] | None) -> None:
     """The body's cancellation was ours and became ServerUnavailable: take it back, so the task
     is not left counted as cancelled (``Task.uncancel``, Python 3.11+)."""
     uncancel = getattr(task, "uncancel", None)

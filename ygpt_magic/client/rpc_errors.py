@@ -15,6 +15,7 @@ import logging
 import re
 import traceback
 from pathlib import Path
+from typing import Any
 
 from ..errors import (
     AuthFailed,
@@ -98,7 +99,7 @@ def _http_status(exc: BaseException) -> tuple[str | None, str]:
     return None, ""
 
 
-def _http_details(response) -> str:
+def _http_details(response: Any) -> str:
     """The message of the cloud's error JSON; "" when there is none (a streamed answer's body
     is not read before the SDK raises)."""
     try:

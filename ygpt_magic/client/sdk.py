@@ -12,7 +12,7 @@ Why it looks like this:
 - Every SDK/gRPC failure becomes one errors.py type with a message built from the status code
   and details only (the SDK's exception text carries internals; see rpc_errors.py).
 - A request with pictures goes over the SDK's chat API (chat_api.py) and comes back as the same
-  Chunks, so callers never ask which API answered.
+  answers (chat.values.Answer), so callers never ask which API answered.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..chat.options import RequestOptions
 from ..chat.values import Message
@@ -37,7 +37,7 @@ from ..errors import (
 )
 from . import chat_api, guard, message_size, rpc_errors
 from . import classify as classifiers
-from .chunks import Chunk, chat_chunk, grpc_chunk
+from .chunks import SdkAnswer, chat_chunk, grpc_chunk
 from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder, header_safe, known_secrets
 from .endpoints import CLOUD_ENDPOINT, parse_endpoint, url_address
 from .loop import LoopThread, Stalled
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from .batch import BatchJobs
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
 #: a request's tools and schema: ``{"tools": [...], "response_format": {...}}`` (see Client.stream)
@@ -58,7 +59,7 @@ Extras = dict[str, Any]
 
 
 class Stream:
-    """Iterator of Chunks produced on the client's loop thread; `cancel()` from any thread."""
+    """Iterator of answers (one per chunk) produced on the client's loop thread; `cancel()` from any thread."""
 
     def __init__(self, client: Client, messages: list[Message], options: RequestOptions, extras: Extras,
                  slow: Callable[[], None] | None = None):
@@ -72,15 +73,16 @@ class Stream:
         self._to_chunk = client._route(messages, extras)
         self._job = client._loop.stream(self._produce(messages, options, extras))
 
-    async def _produce(self, messages: list[Message], options: RequestOptions, extras: Extras):
+    async def _produce(self, messages: list[Message], options: RequestOptions,
+                       extras: Extras) -> AsyncGenerator[Any, None]:
         model, payload, target = self._client._prepare(messages, options, extras, self._to_chunk)
         async with self._client._reach.beside(target) as answered:
             async for result in model.run_stream(payload, timeout=self._client.settings.timeout):
                 answered()
                 yield result
 
-    def __iter__(self) -> Iterator[Chunk]:
-        last: Chunk | None = None
+    def __iter__(self) -> Iterator[SdkAnswer]:
+        last: SdkAnswer | None = None
         count, attempt = 0, 1
         try:
             for result in self._job.results(self._stream_timeout, self._slow):
@@ -136,7 +138,7 @@ class Client:
 
     def stream(self, messages: list[Message], options: RequestOptions, *, slow: Callable[[], None] | None = None,
                **extras: Any) -> Stream:
-        """Start a streamed completion; iterate the result for Chunks (each the whole text).
+        """Start a streamed completion; iterate the result for answers (each the whole text so far).
         A stream silent for ``settings.stream_timeout`` seconds stops with StreamStalled;
         ``slow`` is called if the first chunk takes longer than ``loop.SLOW_AFTER`` (the caller
         draws its waiting line then).
@@ -149,20 +151,20 @@ class Client:
         return Stream(self, list(messages), options, extras, slow)
 
     def complete(self, messages: list[Message], options: RequestOptions, *, slow: Callable[[], None] | None = None,
-                 **extras: Any) -> Chunk:
+                 **extras: Any) -> SdkAnswer:
         """One request, no streaming; ``slow`` is called if its answer takes longer than
         ``loop.SLOW_AFTER`` (the caller draws its waiting line then)."""
         self._guard(messages, extras)
         to_chunk = self._route(messages, extras)
 
-        async def run():
+        async def run() -> Any:  # the SDK's result
             model, payload, target = self._prepare(messages, options, extras, to_chunk)
             async with self._reach.beside(target):
                 return await model.run(payload, timeout=self.settings.timeout)
         return to_chunk(self._call(run, options, messages, slow=slow), None)
 
     def deferred(self, messages: list[Message], options: RequestOptions,
-                 on_wait: Callable[[float], None], **extras: Any) -> Chunk:
+                 on_wait: Callable[[float], None], **extras: Any) -> SdkAnswer:
         """Asynchronous mode: start an operation, poll it, call on_wait(seconds) between polls.
 
         Polling is driven from the caller's thread so that on_wait (which updates the display)
@@ -175,7 +177,7 @@ class Client:
         self._guard(messages, extras)
         message_size.check(messages, extras)
 
-        async def start():
+        async def start() -> Any:  # the SDK's operation
             await self._ensure_reachable()
             return await self._model(options, extras).run_deferred(sdk_messages(messages),
                                                                    timeout=self.settings.timeout)
@@ -207,18 +209,19 @@ class Client:
     def complete_many(self, requests: Iterable[tuple[Any, list[Message], RequestOptions]], *,
                       concurrency: int, **extras: Any) -> ManyJob:
         """Requests without streaming, at most ``concurrency`` in flight (fewer while the server
-        says RESOURCE_EXHAUSTED): ``(tag, messages, options)`` in, ``(tag, Chunk, None)`` or
+        says RESOURCE_EXHAUSTED): ``(tag, messages, options)`` in, ``(tag, Answer, None)`` or
         ``(tag, None, YGptError)`` out of the job's ``results()``, as they finish; ``extras``
         (a schema) apply to every request."""
         self._check_credentials()
         models: dict[RequestOptions, Any] = {}
 
-        def request(tag: Any, messages: list[Message], options: RequestOptions):
+        def request(tag: Any, messages: list[Message],
+                    options: RequestOptions) -> tuple[Any, Callable[[], Coroutine[Any, Any, SdkAnswer]]]:
             model = models.get(options)
             if model is None:
                 model = models[options] = self._model(options, extras)
 
-            async def run() -> Chunk:
+            async def run() -> SdkAnswer:
                 started = time.monotonic()
                 self._guard(messages, extras)  # a row that carries a credential fails alone
                 message_size.check(messages, extras)
@@ -238,7 +241,7 @@ class Client:
         """One text's labels and confidences (client/classify.py), guarded and translated."""
         self._guard(classifier.messages(text), {})
 
-        async def run():
+        async def run() -> Any:  # the SDK's classification
             await self._ensure_reachable()
             return await classifiers.sdk_model(self._get_sdk(), classifier).run(text, timeout=self.settings.timeout)
         return classifiers.classification(self._call(run, RequestOptions(model=classifier.model)))
@@ -294,7 +297,7 @@ class Client:
         self._guard(messages, extras)
         message_size.check(chat_api.text_messages(messages), extras)
 
-        async def run():
+        async def run() -> Any:  # the SDK's tokens
             await self._ensure_reachable()
             return await self._model(options, extras).tokenize(
                 sdk_messages(chat_api.text_messages(messages)), timeout=self.settings.timeout)
@@ -306,8 +309,8 @@ class Client:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _call(self, make_coro: Callable, options: RequestOptions | None,
-              messages: list[Message] | None = None, slow: Callable[[], None] | None = None):
+    def _call(self, make_coro: Callable[[], Coroutine[Any, Any, _T]], options: RequestOptions | None,
+              messages: list[Message] | None = None, slow: Callable[[], None] | None = None) -> _T:
         """Run a coroutine on the loop thread and wait for it here (``slow`` as in
         LoopThread.run); errors come back mapped."""
         self._check_credentials()
@@ -362,8 +365,8 @@ class Client:
             return self.chat_url, url_address(self.chat_url)
         return self.endpoint, self._address
 
-    def _route(self, messages: list[Message], extras: Extras) -> Callable[[Any, Chunk | None], Chunk]:
-        """How this request's results become Chunks: over the chat API when it carries pictures
+    def _route(self, messages: list[Message], extras: Extras) -> Callable[[Any, SdkAnswer | None], SdkAnswer]:
+        """How this request's results become answers: over the chat API when it carries pictures
         (refused up front when this target has no chat API, or with tools or a schema, which
         this client sends over gRPC only), else gRPC (a request too big for one gRPC message is
         refused here). _prepare goes the same way: it takes
@@ -380,7 +383,7 @@ class Client:
         return chat_chunk
 
     def _prepare(self, messages: list[Message], options: RequestOptions, extras: Extras,
-                 route: Callable[[Any, Chunk | None], Chunk]) -> tuple[Any, list, Target]:
+                 route: Callable[[Any, SdkAnswer | None], SdkAnswer]) -> tuple[Any, list[Any], Target]:
         """The SDK model for this request, the messages as it takes them, and where it goes,
         by its ``route`` (see _route)."""
         if route is chat_chunk:
@@ -388,7 +391,7 @@ class Client:
                     self._target(chat=True))
         return self._model(options, extras), sdk_messages(messages), self._target(chat=False)
 
-    def _model(self, options: RequestOptions, extras: Extras | None = None):
+    def _model(self, options: RequestOptions, extras: Extras | None = None) -> Any:
         """The SDK model object for these options (short name, name/version, or gpt:// URI).
 
         ``options`` are a request's resolved options (``planning.resolve``; a Plan's are), so
@@ -399,7 +402,7 @@ class Client:
                           extra=configure_settings(sdk, extras.get("tools", ()), options.tool_choice,
                                                    extras.get("response_format")))
 
-    def _get_sdk(self):
+    def _get_sdk(self) -> Any:
         if self._sdk is None:
             from . import loader as sdk_loader  # the first request pays for the SDK import, not %load_ext
 

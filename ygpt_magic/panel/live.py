@@ -21,8 +21,9 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..chat import ChatSession, Reply
+from ..chat import ChatSession, Message, Reply, RequestOptions
 from ..chat.observers import Observers
+from ..exchange import AnswerStream
 from ..render import StreamRenderer
 
 Listener = Callable[["LiveReply"], None]
@@ -45,7 +46,7 @@ class LiveReply:
         self.text = ""  # the reply's text so far
         self.state = "waiting"
         self.error = ""
-        self._stream: Any = None
+        self._stream: AnswerStream | None = None
         self._cancelled = False
         self._lock = threading.Lock()
         self._listeners: Observers[LiveReply] = Observers()
@@ -77,7 +78,7 @@ class LiveReply:
 
     # -- the request's side ------------------------------------------------------------------
 
-    def attach(self, stream: Any) -> Any:
+    def attach(self, stream: AnswerStream) -> AnswerStream:
         """Remember the stream the client opened, cancelling it at once if Stop came first."""
         with self._lock:
             self._stream = stream
@@ -144,8 +145,9 @@ class TrackedClient:
         self._client = client
         self._live = live
 
-    def stream(self, messages: list[dict], options: Any, **kwargs: Any) -> Any:
-        return self._live.attach(self._client.stream(messages, options, **kwargs))
+    def stream(self, messages: list[Message], options: RequestOptions, *,
+               slow: Callable[[], None] | None = None, **extras: Any) -> AnswerStream:
+        return self._live.attach(self._client.stream(messages, options, slow=slow, **extras))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..cache import provenance
 from ..chat.pictures import PICTURE_TOKENS
-from ..chat.values import Reply, counted
+from ..chat.values import Reply
+from ..words import counted
 from . import inert, plain, terminal
 from . import tools as tool_lines
 from .forms import (

@@ -17,12 +17,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..chat import ChatSession, Message, planning
+from ..chat import Answer, ChatSession, Message, planning
 from ..client.batch import BatchOutcome
-from ..client.chunks import Chunk
 from ..errors import BatchFailed
 from .items import rows_of
-from .memo import Answer, RowMemo
+from .memo import RowMemo
 from .plans import Expand
 from .progress import Progress, Tally
 from .run import MapCell, MapRun, RowState, finish, open_rows, plan_rows, recorder
@@ -130,7 +129,7 @@ def _apply(record: BatchRecord, outcome: BatchOutcome, memo: RowMemo, progress: 
                 if key is not None:
                     memo.put(key, answer)
                 if record.record is not None and record.requests is not None:
-                    record.record(record.requests[offset], Chunk(text, "FINAL", "", None))
+                    record.record(record.requests[offset], answer)
                 tally.add(0, 0)
         progress.advance()
     state.pending = []

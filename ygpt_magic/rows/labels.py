@@ -4,7 +4,7 @@ Nothing here runs rows: the rows are planned, memoised, replayed from the reply 
 counted, drawn and summarised by run.py, exactly as completions are. Two small adapters make a
 classification look like a completion to it: :class:`LabelPlanner` plans a row as the one text
 to classify (its key holds the labels, task and samples), and :class:`_Classifying` hands the
-rows to ``Client.classify_many`` and each answer back as a chunk whose text is the predictions.
+rows to ``Client.classify_many`` and each answer back as an ``Answer`` whose text is the predictions.
 At the end the answers become a DataFrame on the rows' index: ``label``, ``confidence`` and one
 column per label, so ``df.join(result)`` and ``result[result.confidence < 0.7]`` work.
 """
@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..chat import Plan
-from ..client.classify import Classification, ClassificationChunk, Classifier
+from ..client.classify import Classification, Classifier
 from ..kernel import Kernel
 from .plans import RowPlanner
 from .progress import Tally
@@ -38,7 +38,7 @@ class LabelPlanner(RowPlanner):
 
 
 class _Job:
-    """A classify_many job whose answers read as chunks (``ClassificationChunk``)."""
+    """A classify_many job whose classifications come out as answers (``Classification.answer``)."""
 
     def __init__(self, job: Any) -> None:
         self._job = job
@@ -46,7 +46,7 @@ class _Job:
     def results(self) -> Iterator[Any]:
         for item in self._job.results():
             if item is not None and item[1] is not None:
-                item = (item[0], ClassificationChunk.of(item[1]), None)
+                item = (item[0], item[1].answer(), None)
             yield item
 
     def cancel(self) -> None:

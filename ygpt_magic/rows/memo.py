@@ -4,28 +4,20 @@ A row's answer is kept under the key of its request, the reply cache's own
 (``cache.key.request_key``: the endpoint kind, the model, the options, the exact messages and the
 schema when there is one), so a row and a cell that send the same request are the same entry.
 Change the template, a row's value or an option and that row has no answer for its current
-prompt, so it is sent; everything else is reused. The memo lives as long as the kernel (bounded:
-the oldest answers go first); the reply cache, when one is configured, keeps every row as an
-entry of its own across kernel restarts (see run.py).
+prompt, so it is sent; everything else is reused. Each answer is kept as the transport gave it
+(``chat.Answer``, whether the client sent it or the reply cache replayed it). The memo lives as
+long as the kernel (bounded: the oldest answers go first); the reply cache, when one is
+configured, keeps every row as an entry of its own across kernel restarts (see run.py).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+
+from ..chat import Answer
 
 #: answers the memo keeps (the oldest are forgotten first)
 LIMIT = 500_000
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """One row's answer: what the results hold, and its tokens for the summary."""
-
-    text: str
-    input_tokens: int = 0
-    completion_tokens: int = 0
-    model_version: str = ""
 
 
 class RowMemo:

@@ -29,9 +29,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..chat import Usage
+from ..chat import Answer, Usage
 from ..words import counted
-from .memo import Answer
 
 #: seconds between postfix updates (tqdm's mininterval throttles the bar itself the same way)
 INTERVAL = 0.25
@@ -93,7 +92,8 @@ class Tally:
         self.answered, self.usage = 0, Usage()
         for answer in answers:
             if answer is not None:
-                self.add(answer.input_tokens, answer.completion_tokens)
+                usage = answer.usage
+                self.add(usage.input_tokens, usage.completion_tokens)
 
     def fail(self, error: BaseException) -> None:
         self.failures[reason_of(error)] += 1

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..cache.key import endpoint_kind, request_key
-from ..chat import ChatSession, Message, Plan, RequestOptions, Usage, planning
+from ..chat import Answer, ChatSession, Message, Plan, RequestOptions, Usage, planning
 from ..chat.accounts import MAP_ROWS
 from ..errors import CacheMiss, InterpolationError, YGptError
 from .items import Rows, rows_of
-from .memo import Answer, RowMemo
+from .memo import RowMemo
 from .plans import Expand, RowPlanner, planner
 from .progress import Progress, Tally, one_line
 
@@ -146,25 +146,23 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally,
 def _replayed(cache: Any, plans: RowPlanner, plan: Plan, memo: RowMemo, key: str) -> Answer | None:
     """The row's recorded reply from the reply cache (its schema, if any, is part of the
     request), kept in the memo too and entered in the accounts as replayed (None: send it)."""
-    reply = cache.replayed(plan, plans.extras) if cache is not None else None
-    if reply is None:
+    answer = cache.replayed_answer(plan.messages, plan.options, plans.extras) if cache is not None else None
+    if answer is None:
         return None
-    plans.session.accounts.add(MAP_ROWS, plan.options.model, reply.usage, mode=plans.mode, replayed=True)
-    answer = Answer(reply.text, reply.usage.input_tokens, reply.usage.completion_tokens,
-                    reply.model_version)
+    plans.session.accounts.add(MAP_ROWS, plan.options.model, answer.usage, mode=plans.mode, replayed=True)
     memo.put(key, answer)
     return answer
 
 
-def recorder(plans: RowPlanner, cache: Any) -> Callable[[list[Message], Any], None] | None:
+def recorder(plans: RowPlanner, cache: Any) -> Callable[[list[Message], Answer], None] | None:
     """What keeps a row's answer in the reply cache as one entry, under the messages that were
     sent for it (None: no cache). A batch job is collected later, maybe after the notebook's
     values changed, so the caller hands in what went out rather than the row planned anew."""
     if cache is None:
         return None
 
-    def record(messages: list[Message], chunk: Any) -> None:
-        cache.recorded_chunk(messages, plans.options, plans.extras, chunk)
+    def record(messages: list[Message], answer: Answer) -> None:
+        cache.recorded_answer(messages, plans.options, plans.extras, answer)
     return record
 
 
@@ -183,9 +181,9 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
     keep = recorder(plans, cache)
     # rows are answered while the cell runs, so the row planned again is the one that was sent
     record = None if keep is None else \
-        (lambda position, chunk: keep(plans.plan(position, checked=False).messages, chunk))
-    def spent(chunk: Any) -> None:  # every answer the server gave cost its tokens
-        plans.session.accounts.add(MAP_ROWS, plans.options.model, chunk.usage, mode=plans.mode)
+        (lambda position, answer: keep(plans.plan(position, checked=False).messages, answer))
+    def spent(answer: Answer) -> None:  # every answer the server gave cost its tokens
+        plans.session.accounts.add(MAP_ROWS, plans.options.model, answer.usage, mode=plans.mode)
 
     try:
         try:
@@ -200,27 +198,26 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
 
 
 def _collect(results, state: RowState, memo: RowMemo, tally: Tally, progress: Progress,
-             record: Callable[[int, Any], None] | None, spent: Callable[[Any], None]) -> None:
+             record: Callable[[int, Answer], None] | None, spent: Callable[[Answer], None]) -> None:
     for item in results:
         if item is None:
             progress.tick()
             continue
-        position, chunk, error = item
+        position, answer, error = item
         if position is None:  # the job failed as a whole (no server): nothing was answered
             raise error
         if error is not None:
             state.errors[position] = one_line(error)
             tally.fail(error)
         else:
-            spent(chunk)
-            usage = chunk.usage
-            answer = Answer(chunk.text, usage.input_tokens, usage.completion_tokens, chunk.model_version)
+            spent(answer)
             invalid = state.accept(position, answer)
             if invalid is None:
                 memo.put(state.keys[position], answer)
                 if record is not None:
-                    record(position, chunk)
-                tally.add(answer.input_tokens, answer.completion_tokens)
+                    record(position, answer)
+                usage = answer.usage
+                tally.add(usage.input_tokens, usage.completion_tokens)
             else:
                 tally.fail(invalid)
         progress.advance()

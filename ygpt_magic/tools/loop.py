@@ -22,7 +22,7 @@ from typing import Any
 
 from ..chat.options import RequestOptions
 from ..chat.tooluse import ToolCall, tool_messages
-from ..chat.values import Ask, Message, Reply, Usage
+from ..chat.values import Answer, Ask, Message, Reply, ToolCallItem, Usage
 from ..client import guard
 from ..context.values import Limits
 from ..errors import SchemaError, ToolError, ToolRoundsExceeded
@@ -63,7 +63,7 @@ class ToolLoop:
             extras["response_format"] = self.schema.response_format()
         return extras
 
-    def answer(self, ask: Ask, messages: Sequence[Message], renderer: Any) -> Any:
+    def answer(self, ask: Ask, messages: Sequence[Message], renderer: Any) -> Answer:
         """The last chunk of the model's answer once it stops calling tools."""
         history, extras = list(messages), self.extras()
         for number in range(1, self.max_rounds + 2):
@@ -78,7 +78,7 @@ class ToolLoop:
             history += tool_messages(done + self._refused(asked[self.max_calls:], number, renderer))
         raise AssertionError("unreachable: the last round either answers or raises")
 
-    def _refused(self, calls: Sequence[dict[str, Any]], number: int, renderer: Any) -> tuple[ToolCall, ...]:
+    def _refused(self, calls: Sequence[ToolCallItem], number: int, renderer: Any) -> tuple[ToolCall, ...]:
         """The calls past ``max_calls`` in one answer: none runs, each gets an error result the
         model can act on, and one note says so (they are neither drawn nor kept in the chat, so
         an answer of thousands of calls costs the notebook nothing)."""
@@ -98,7 +98,7 @@ class ToolLoop:
         ReplyNotValid when it does not fit (the caller keeps the raw reply)."""
         return replace(reply, parsed=self.schema.parse(reply.text)) if self.schema else reply
 
-    def _run(self, call: dict[str, Any], number: int, renderer: Any) -> ToolCall:
+    def _run(self, call: ToolCallItem, number: int, renderer: Any) -> ToolCall:
         """Run one call (or refuse it) and show it; its result is what the model gets back."""
         name = call["name"]
         tool = next((tool for tool in self.tools if tool.name == name), None)
