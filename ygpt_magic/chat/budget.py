@@ -29,15 +29,24 @@ def refuse_over(estimate: Estimate, cap: Decimal | None, what: str) -> None:
         return
     cost = estimate.cost
     if cost is None:
-        raise CostOverCap(f"{what}: the cost cap of {cap} ₽ cannot be checked, so nothing was sent. "
+        raise CostOverCap(f"{what}: the cost cap of {cap:f} ₽ cannot be checked, so nothing was sent. "
                           f"{estimate.sentence()} Or drop --max-cost (and "
                           f"YGptMagics.max_cost_per_cell).")
     if cost > cap:
         raise CostOverCap(
-            f"{what}: {estimate.sentence()} That is over the cap of {cap} ₽ (--max-cost or "
+            f"{what}: {estimate.sentence()} That is over the cap of {cap:f} ₽ (--max-cost or "
             f"YGptMagics.max_cost_per_cell), so nothing was sent. To go ahead, raise the cap "
-            f"(--max-cost {_above(cost)}), send fewer rows ({counted(estimate.requests, 'request')} "
-            f"now), or use a cheaper model (--model yandexgpt-lite; %ygpt models lists them).")
+            f"(--max-cost {_above(cost)}), {_smaller(estimate)}.")
+
+
+def _smaller(estimate: Estimate) -> str:
+    """How to make the run cost less: fewer requests, a shorter one, a cheaper model."""
+    how = (f"send fewer ({counted(estimate.requests, 'request')} now)" if estimate.requests > 1
+           else "shorten the prompt")
+    if not estimate.output.tokens:   # embeddings, classifications: their model is the task's
+        return how
+    return (f"{how}, give a lower --max-tokens, or use a cheaper model (--model yandexgpt-lite; "
+            f"%ygpt models lists them)")
 
 
 def _above(cost: Decimal) -> str:
@@ -101,6 +110,6 @@ class Budget:
         """The line that ends a run the cap stopped."""
         with self._lock:
             spent = self._ledger.spent
-        return (f"Stopped at the cost cap: spent {roubles(spent)} of {self.cap} ₽, "
+        return (f"Stopped at the cost cap: spent {roubles(spent)} of {self.cap:f} ₽, "
                 f"{counted(left, 'row')} left. Run the cell again with a higher --max-cost to send "
                 f"only those; the answered rows are kept and reused.")

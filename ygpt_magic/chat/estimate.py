@@ -83,11 +83,16 @@ class Estimate:
         if self.price is None:
             return (f"No cost estimate: the price table has no price for {where}; set one with "
                     f"%config YGptMagics.prices = {{\"{self.model}\": 1.2}} (roubles per 1,000 tokens).")
-        tokens = counted(self.input_tokens, "input token")
+        tokens = f"{self.input_tokens:,} input {_tokens(self.input_tokens)}"
         if self.output.tokens:
-            tokens += f" + about {counted(self.output_tokens, 'output token')} ({self.output.how})"
+            tokens += (f" + about {self.output_tokens:,} output {_tokens(self.output_tokens)} "
+                       f"({self.output.how})")
         return (f"Estimated cost {roubles(self.cost or Decimal(0))}: {tokens}, at {self.price} ₽ "
                 f"per 1,000 tokens ({where}).")
+
+
+def _tokens(count: int) -> str:
+    return "token" if count == 1 else "tokens"
 
 
 def estimate(prices: PriceTable, model: str, mode: str, *, requests: int, input_tokens: int,
