@@ -171,3 +171,30 @@ def test_usage_roubles_are_the_server_counted_tokens_times_the_price_deferred_in
     total = magics.kernel.session.accounts.total()
     assert total.usage.total_tokens == billed, "the deferred request is billed by the server too"
     assert total.cost.amount == billed   # both were priced at a rouble a token when they arrived
+
+
+@pytest.mark.usefixtures("priced")
+def test_a_labels_map_is_capped_like_a_map_and_its_guess_has_no_output(shell, ygpt_server):
+    shell.user_ns["reviews"] = [f"Review {n}: great phone" for n in range(6)]
+    assert_clear_error(cell(shell, "%%ygpt --map reviews --labels good,bad --max-cost 1\n{item}"),
+                       "over the cap of 1", "fewer (6 requests now)", error_type=CostOverCap)
+    assert not any(r.method == "FewShotTextClassification" or "Classif" in r.method
+                   for r in ygpt_server.requests)
+    assert_clear_error(cell(shell, "%%ygpt --labels good,bad --max-cost 1\nGreat phone"),
+                       "--max-cost", "--map")
+    assert cell(shell, "%%ygpt --map reviews --labels good,bad --max-cost 100000\n{item}").ok
+    assert sum("Classif" in r.method for r in ygpt_server.requests) == 6
+
+
+@pytest.mark.usefixtures("priced")
+def test_a_docs_dry_run_says_what_indexing_the_files_cost(shell, ygpt_server, tmp_path, monkeypatch):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "cats.md").write_text("# Cats\n\nCats sleep sixteen hours a day.\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    run = cell(shell, "%%ygpt --docs notes --once --dry-run\nWhere do cats sleep?")
+    assert run.ok, run.message
+    assert "embedded 1 new chunk of the files into the index, and the question: ≈0." in run.plain
+    again = cell(shell, "%%ygpt --docs notes --once --dry-run\nWhere do cats sleep?")
+    assert "embedded 0 new chunks" in again.plain
+    assert completions(ygpt_server) == []

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..chat.accounts import MAP_ROWS
 from ..chat.budget import Budget, refuse_over
-from ..chat.estimate import BATCH, SYNC, Estimate, estimate, guess_output
+from ..chat.estimate import BATCH, NO_OUTPUT, SYNC, Estimate, estimate, guess_output
 from .plans import RowPlanner
 
 #: rows counted at most; more rows are estimated from an even sample of this many
@@ -49,27 +49,33 @@ class Counted:
         return sum(self.counts) if self.exact else round(self.average * self.rows)
 
 
-def count_rows(plans: RowPlanner, positions: Sequence[int], client: Any) -> Counted:
-    """The prompt tokens of the rows at ``positions`` (a sample of them asked of the tokenizer)."""
+def count_rows(plans: RowPlanner, positions: Sequence[int], client: Any, *,
+               replies: bool = True) -> Counted:
+    """The prompt tokens of the rows at ``positions`` (a sample of them asked of the tokenizer);
+    ``replies`` False: classifications, whose extras (labels, task) the tokenizer does not take."""
     sample = [positions[p] for p in sample_positions(len(positions))]
+    extras = plans.extras if replies else {}
     return Counted(len(positions), tuple(
-        client.count_tokens(plans.plan(p).messages, plans.options, **plans.extras) for p in sample))
+        client.count_tokens(plans.plan(p).messages, plans.options, **extras) for p in sample))
 
 
-def rows_estimate(plans: RowPlanner, counted: Counted, *, batch: bool = False) -> Estimate:
-    """The cost of sending the counted rows (``batch``: as a Batch Processing job)."""
+def rows_estimate(plans: RowPlanner, counted: Counted, *, batch: bool = False,
+                  replies: bool = True) -> Estimate:
+    """The cost of sending the counted rows (``batch``: as a Batch Processing job; ``replies``
+    False: classifications, which have no output tokens)."""
     session = plans.session
-    output = guess_output(session.accounts, MAP_ROWS, plans.options.max_tokens)
+    output = guess_output(session.accounts, MAP_ROWS, plans.options.max_tokens) if replies else NO_OUTPUT
     return estimate(session.accounts.prices, plans.options.model, BATCH if batch else SYNC,
                     requests=counted.rows, input_tokens=counted.total, output=output)
 
 
 def capped(plans: RowPlanner, pending: Sequence[int], client: Any, cap: Decimal | None, *,
-           batch: bool = False) -> Budget | None:
+           batch: bool = False, replies: bool = True) -> Budget | None:
     """The budget of a run that sends the rows at ``pending`` under ``cap`` (None: no cap);
     CostOverCap, before anything is sent, when their estimate is over it."""
     if cap is None or not pending:
         return None
-    cost = rows_estimate(plans, count_rows(plans, pending, client), batch=batch)
+    counted = count_rows(plans, pending, client, replies=replies)
+    cost = rows_estimate(plans, counted, batch=batch, replies=replies)
     refuse_over(cost, cap, f"--map {plans.rows.name}" + (" --batch" if batch else ""))
     return Budget(cap, cost.per_request())
