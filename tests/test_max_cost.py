@@ -198,3 +198,25 @@ def test_a_docs_dry_run_says_what_indexing_the_files_cost(shell, ygpt_server, tm
     again = cell(shell, "%%ygpt --docs notes --once --dry-run\nWhere do cats sleep?")
     assert "embedded 0 new chunks" in again.plain
     assert completions(ygpt_server) == []
+
+
+@pytest.mark.usefixtures("priced")
+def test_embed_stops_at_its_cap_when_the_sampled_estimate_was_low(shell, ygpt_server):
+    from ygpt_magic.rows.costs import sample_positions
+
+    counted = set(sample_positions(40))   # the tokenizer sees these; the others are long
+    shell.user_ns["texts"] = [f"text {n}" if n in counted else f"text {n} " + "many more words " * 40
+                              for n in range(40)]
+    shell.run_line_magic("config", 'YGptMagics.prices = {"text-search-doc": 1000}')
+    ygpt_server.faults.first_chunk_latency(0.05)
+    run = cell(shell, "%ygpt embed texts --max-cost 1500 --concurrency 4")
+    assert run.ok, run.message
+    sent = Counter(r.messages[0]["text"] for r in ygpt_server.requests if r.method == "TextEmbedding")
+    assert set(sent.values()) == {1} and 0 < len(sent) < 40
+    assert "Stopped at the cost cap" in run.stdout and f"{40 - len(sent)} rows left" in run.stdout
+    embedded = shell.user_ns["_ygpt"]
+    assert embedded.answered == len(sent) and embedded.left == 40 - len(sent)
+    ygpt_server.reset()
+    assert cell(shell, "%ygpt embed texts --max-cost 100000").ok
+    again = [r.messages[0]["text"] for r in ygpt_server.requests if r.method == "TextEmbedding"]
+    assert len(again) == 40 - len(sent) and not set(again) & set(sent)

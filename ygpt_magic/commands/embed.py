@@ -6,7 +6,7 @@ from IPython.core.magic_arguments import argument
 from IPython.display import display
 
 from .. import cost_cap
-from ..chat.budget import refuse_over
+from ..chat.budget import Budget, refuse_over
 from ..client.embeddings import embedding_model
 from ..kernel import Kernel
 from ..rows.embed import embed
@@ -43,12 +43,13 @@ def run(kernel: Kernel, line: str) -> None:
     if args.dry_run:
         display(dry_run(found.texts, model, kernel.connection.client(), prices), raw=True)
         return
+    embedder = _embedding.embedder(kernel, f"embed {args.name}", no_cache=args.no_cache,
+                                   concurrency=args.concurrency)
     limit = cost_cap.cap(kernel, args.max_cost)
     if limit is not None:
         cost, _ = texts_estimate(found.texts, model, kernel.connection.client(), prices)
         refuse_over(cost, limit, f"%ygpt embed {args.name}")
-    embedder = _embedding.embedder(kernel, f"embed {args.name}", no_cache=args.no_cache,
-                                   concurrency=args.concurrency)
+        embedder.budget = Budget(limit, cost.per_request())
     done = embed(found, model, embedder)
     kernel.namespace["_ygpt"] = done
     if args.out:
