@@ -129,7 +129,7 @@ def test_a_map_stops_at_its_cap_keeps_every_answer_and_a_rerun_sends_only_the_re
     shell.user_ns["cities"] = [f"City number {n}" for n in range(40)]
     template = "%%ygpt --map cities --out facts --max-cost {cap}\nDescribe {{item}} in two sentences"
     ygpt_server.reset()
-    ygpt_server.faults.first_chunk_latency(0.1)   # as the cloud answers (DESIGN.md), not at once
+    ygpt_server.faults.first_chunk_latency(0.3)   # as the cloud answers (DESIGN.md), not at once
     first = cell(shell, template.format(cap=1500))
     assert first.ok, first.message
 
@@ -208,7 +208,7 @@ def test_embed_stops_at_its_cap_when_the_sampled_estimate_was_low(shell, ygpt_se
     shell.user_ns["texts"] = [f"text {n}" if n in counted else f"text {n} " + "many more words " * 40
                               for n in range(40)]
     shell.run_line_magic("config", 'YGptMagics.prices = {"text-search-doc": 1000}')
-    ygpt_server.faults.first_chunk_latency(0.05)
+    ygpt_server.faults.first_chunk_latency(0.2)
     run = cell(shell, "%ygpt embed texts --max-cost 1500 --concurrency 4")
     assert run.ok, run.message
     sent = Counter(r.messages[0]["text"] for r in ygpt_server.requests if r.method == "TextEmbedding")
