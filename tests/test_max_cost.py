@@ -88,6 +88,9 @@ def test_a_run_estimated_over_its_cap_is_refused_with_nothing_sent(shell, ygpt_s
     assert "5 requests" in message
     assert_clear_error(cell(shell, "%%ygpt --map words --batch --max-cost 5\nSpell {item}"),
                        "over the cap", error_type=CostOverCap)
+    assert_clear_error(cell(shell, "%%ygpt --map words --batch -m yandexgpt-lite --max-cost 5\nSpell {item}"),
+                       "cannot be checked", "no price for yandexgpt-lite, batch", "YGptMagics.prices",
+                       error_type=CostOverCap)
     assert_clear_error(cell(shell, "%ygpt embed words --max-cost 0.0000001"),
                        "over the cap of 0.0000001", error_type=CostOverCap)
     assert_clear_error(cell(shell, "%%ygpt --max-cost 3\nName three rivers"),

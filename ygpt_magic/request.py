@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from . import cost_cap, render
@@ -121,7 +122,7 @@ def send_cell(kernel: Kernel, args: argparse.Namespace, prompt: str, notes: tupl
 
 def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream",
          dry_run: bool = False, out: str | None = None, new_cell: bool = False,
-         schema: str | None = None, cache: Front | None = None, max_cost: Any = None) -> None:
+         schema: str | None = None, cache: Front | None = None, max_cost: Decimal | None = None) -> None:
     """Show ``plan`` (``dry_run``) or send it; ``notes`` (what interpolation rendered or cut) go
     above the reply. The reply's code goes into a new cell below with ``new_cell`` or the code
     format. The plan's tools and ``schema`` (``--schema``) run through the tool loop; with a
