@@ -57,11 +57,10 @@ def test_usage_roubles_are_the_billed_tokens_times_the_price_per_mode(shell, ygp
     assert cell(shell, "%%ygpt --chat notes\nName three rivers").ok
     sync = billed(ygpt_server)
     assert cell(shell, "%%ygpt --once --deferred\nName a mountain").ok
-    # the local server bills streamed and one-shot completions; an operation's tokens are in
-    # the usage it reported
-    deferred = shell.user_ns["_ygpt"].usage.total_tokens
+    deferred = billed(ygpt_server) - sync   # the local server bills an operation's completion too
+    assert deferred == shell.user_ns["_ygpt"].usage.total_tokens
     assert cell(shell, "%%ygpt --once --model yandexgpt-lite\nName a lake").ok
-    lite = billed(ygpt_server) - sync
+    lite = billed(ygpt_server) - sync - deferred
 
     usage = cell(shell, "%ygpt usage")
     by_model = rows_of(usage, "Tokens by model")

@@ -8,7 +8,8 @@ the system text: the chat then records exactly what was sent, so ``%ygpt history
 ``--dry-run`` show it, a chat's own system message stays the user's, and each turn of a chat
 carries the sources of its own question. The request then goes down the normal ``send`` path
 (stream, cache, accounts, guard, chat); the sources go below the reply and into
-``_ygpt.sources``.
+``_ygpt.sources``. A ``--dry-run`` still indexes the files and embeds the question, to show the
+sources it would send, and says what that cost.
 """
 
 from __future__ import annotations
@@ -16,17 +17,21 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypedDict
 
 from . import render
 from .chat import planning
+from .chat.accounts import Spent
+from .chat.prices import roubles
 from .chat.values import Reply
 from .client import guard
 from .client.doc_vectors import embed_texts
 from .kernel import Kernel
 from .render import inert
 from .sources import Fitted, Hit, Index, Library, best, fit, gather, index_path, source_lines, sources_block
+from .words import counted
 
 #: chunks sent when the cell gives no --top-k
 TOP_K = 5
@@ -64,10 +69,14 @@ def answer(kernel: Kernel, args: argparse.Namespace, question: str,
            send: Callable[[str, tuple[str, ...]], None]) -> None:
     """Retrieve for the cell's ``question`` (expanded), then ``send(prompt, notes)`` down the
     normal path; the sources of the new reply go below it and into ``_ygpt.sources``."""
+    spent = _embedding_spent(kernel)
     library = _gather(kernel, args.docs)
     fitted = _retrieve(kernel, args, library, question)
     before = kernel.namespace.get("_ygpt")
-    send(prompt(kernel.settings.docs_instruction, fitted.hits, question), _notes(library, fitted))
+    notes = _notes(library, fitted)
+    if args.dry_run:
+        notes = (*notes, _index_cost(kernel, library, spent))
+    send(prompt(kernel.settings.docs_instruction, fitted.hits, question), notes)
     reply = kernel.namespace.get("_ygpt")
     if isinstance(reply, Reply) and reply is not before and fitted.hits:
         _attach(kernel, reply, fitted.hits)
@@ -124,6 +133,20 @@ def _notes(library: Library, fitted: Fitted) -> tuple[str, ...]:
     skipped = [f"Skipped: {line}" for line in library.skipped_lines()]
     note = fitted.note()
     return (*skipped, *([note] if note else []))
+
+
+def _embedding_spent(kernel: Kernel) -> Decimal:
+    """The roubles of this kernel's embeddings so far (the index's and the questions')."""
+    return kernel.session.accounts.by_source.get(ACCOUNT, Spent()).cost.amount
+
+
+def _index_cost(kernel: Kernel, library: Library, before: Decimal) -> str:
+    """What a dry run's retrieval cost: the files it had to index, and the question's vector
+    (they are embedded even in a dry run, to choose the sources it shows)."""
+    cost = roubles(_embedding_spent(kernel) - before)
+    return (f"Choosing the sources embedded {counted(library.embedded, 'new chunk')} of the files "
+            f"into the index, and the question: {cost}. The index keeps them, so a run embeds "
+            f"only what changed.")
 
 
 def _attach(kernel: Kernel, reply: Reply, hits: list[Hit]) -> None:

@@ -73,6 +73,8 @@ class Settings:
     cache_mode: str = "auto"
     #: the price table's overrides, by model short name (chat/prices.py)
     prices: Mapping[str, Any] = field(default_factory=dict)
+    #: roubles a cell may cost at most (None: no cap); --max-cost sets it for one cell
+    max_cost_per_cell: float | None = None
 
     @classmethod
     def of(cls, source: Any) -> Settings:

@@ -50,6 +50,9 @@ def check_flags(args: argparse.Namespace) -> None:
         raise OptionError(f"%%ygpt: a classifier answers with a table of labels and confidences, "
                           f"not a chat reply, so {', '.join(given)} does not apply to it; drop "
                           f"{'it' if len(given) == 1 else 'them'}, or drop --labels for a chat reply.")
+    if args.max_cost and not args.map:
+        raise OptionError("%%ygpt: --max-cost caps the cost of a --labels --map run over many rows; "
+                          "one classification costs a few tokens. Add --map NAME or drop --max-cost.")
     if args.model and is_tuned(args.model):
         _check_tuned(args)
     else:

@@ -24,11 +24,13 @@ from .cache import MODES as CACHE_MODES
 from .cache import replies as cache_settings
 from .chat import FORMATS, Options
 from .chat import prices as pricing
+from .chat.estimate import cap_of
 from .client import preload
 from .commands.args import (
     chat_arg,
     check_docs_flags,
     check_map_flags,
+    max_cost_arg,
     option_args,
     parse_flags,
     sentence,
@@ -107,6 +109,12 @@ class YGptMagics(RefusedConfigDropped, Magics):
                        "the built-in table of Yandex Cloud's prices (guide: What requests cost): a number for "
                        "every mode, or {\"sync\": x, \"async\": y, \"batch\": z}; e.g. "
                        "{\"yandexgpt\": 1.2}. The footer and %ygpt usage estimate with it.")
+    max_cost_per_cell = Float(DEFAULT.max_cost_per_cell, allow_none=True, config=True,
+                              help="Roubles a cell may cost at most (None: no cap), as --max-cost "
+                                   "sets it for one cell: a cell, --map, --batch or %ygpt embed "
+                                   "estimated over it is refused before anything is sent, and "
+                                   "--map rows stop being sent before it is passed (guide: What "
+                                   "requests cost).")
     cache_path = Unicode(None, allow_none=True, config=True,
                          help="The reply cache file (SQLite); None: no cache. Default: $YGPT_CACHE.")
     cache_mode = Unicode(config=True,
@@ -183,6 +191,14 @@ class YGptMagics(RefusedConfigDropped, Magics):
             raise TraitError(str(error)) from None
         return proposal["value"]
 
+    @validate("max_cost_per_cell")
+    def _valid_max_cost(self, proposal):
+        try:
+            cap_of(proposal["value"], "YGptMagics.max_cost_per_cell")
+        except OptionError as error:
+            raise TraitError(f"{error} None: no cap.") from None
+        return proposal["value"]
+
     @default("cache_path")
     def _cache_path_from_env(self):
         return cache_settings.path_from(os.environ)
@@ -239,6 +255,9 @@ class YGptMagics(RefusedConfigDropped, Magics):
                    "{item}, {column}, {row}, {index} are the row's; results in --out / _ygpt.")
     @argument("--concurrency", type=whole_number, metavar="N",
               help="With --map: requests in flight at most (default YGptMagics.map_concurrency).")
+    @max_cost_arg("The most this cell may cost, in roubles (default YGptMagics.max_cost_per_cell): "
+                  "estimated over it, nothing is sent; with --map, rows stop being sent before "
+                  "it is passed, and a re-run with a higher cap sends only the rest.")
     @argument("--batch", action="store_true",
               help="With --map: run the rows as one Yandex Cloud Batch Processing job "
                    "(%%ygpt batch list / status / attach / cancel).")

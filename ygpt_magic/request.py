@@ -18,9 +18,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
-from . import render
+from . import cost_cap, render
 from .cache import Front, first_line
 from .chat import Plan, planning, short_model
 from .client import guard
@@ -116,25 +117,28 @@ def send_cell(kernel: Kernel, args: argparse.Namespace, prompt: str, notes: tupl
         system=args.system, flags=flags(args), pictures=pictures)
     mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
     send(kernel, plan, notes, mode=mode, dry_run=args.dry_run, out=args.out,
-         schema=args.schema, cache=cache)
+         schema=args.schema, cache=cache, max_cost=args.max_cost)
 
 
 def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream",
          dry_run: bool = False, out: str | None = None, new_cell: bool = False,
-         schema: str | None = None, cache: Front | None = None) -> None:
+         schema: str | None = None, cache: Front | None = None, max_cost: Decimal | None = None) -> None:
     """Show ``plan`` (``dry_run``) or send it; ``notes`` (what interpolation rendered or cut) go
     above the reply. The reply's code goes into a new cell below with ``new_cell`` or the code
     format. The plan's tools and ``schema`` (``--schema``) run through the tool loop; with a
     schema, ``_ygpt.parsed`` (and ``out``) is the validated value. ``cache``: replay each request
-    if recorded, record it if sent, the rounds of a tool exchange included."""
+    if recorded, record it if sent, the rounds of a tool exchange included. ``max_cost``: the
+    cell's ``--max-cost`` (else ``max_cost_per_cell``), checked against its estimate."""
     plan = dataclasses.replace(plan, context_notes=tuple(notes))
     tools = tool_loop(kernel, plan, schema)
     extras = tools.extras() if tools else {}
     client = client_getter(kernel, cache)()
     if dry_run:
         tokens = client.count_tokens(plan.messages, plan.options, **extras)
-        render.show(render.dry_run(plan, tokens, extras))
+        cost = cost_cap.cell_estimate(kernel, plan, tokens, mode).sentence()
+        render.show(render.dry_run(plan, tokens, extras, cost=cost))
         return
+    cost_cap.check_cell(kernel, plan, client, extras, mode, max_cost)
     from .exchange import run_exchange
 
     code_below = new_cell or plan.options.format == "code"
@@ -167,7 +171,8 @@ def rows(kernel: Kernel, args: argparse.Namespace, template: str) -> None:
     settings = kernel.settings
     request = rows_.MapCell(name=args.map, template=template, out=args.out, chat=args.chat,
                             system=args.system, flags=flags(args), schema=args.schema,
-                            concurrency=args.concurrency or settings.map_concurrency)
+                            concurrency=args.concurrency or settings.map_concurrency,
+                            max_cost=cost_cap.cap(kernel, args.max_cost))
     check(kernel, "--system", args.system)
     where: dict[str, Any] = {
         "session": kernel.session, "settings": settings, "get_client": kernel.connection.client,
@@ -175,7 +180,7 @@ def rows(kernel: Kernel, args: argparse.Namespace, template: str) -> None:
         "expand": lambda text, names: expand(kernel, text, namespace=names)}
     if args.dry_run:
         plans = rows_.open_rows(request, **where)
-        return render.show(rows_.dry_run(plans, kernel.connection.client()))
+        return render.show(rows_.dry_run(plans, kernel.connection.client(), batch=args.batch))
     cache = None if args.no_cache else front(kernel, template)
     where.update(memo=kernel.row_memo, endpoint=kernel.connection.target, cache=cache)
     if args.batch:

@@ -15,11 +15,13 @@ import argparse
 import difflib
 import shlex
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, Protocol
 
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
 
+from ..chat.estimate import CAP_RULE, cap_of
 from ..chat.options import FORMATS, UNSET, Options
 from ..errors import OptionError
 
@@ -78,6 +80,22 @@ def tool_args(*, unset: bool = False) -> Callable:
                       help="auto (the model decides), none, required (it must call one), or a "
                            "tool's name (it must call that one).")
     return lambda func: tools(choice(func))
+
+
+def max_cost_arg(help: str) -> Callable:
+    """--max-cost RUB: the most a run may cost (chat/budget.py)."""
+    return argument("--max-cost", type=roubles_cap, metavar="RUB", help=help)
+
+
+def roubles_cap(text: str) -> Decimal:
+    """The argparse type of ``--max-cost``: roubles, a finite number > 0."""
+    try:
+        cap = cap_of(text, "--max-cost")
+    except OptionError:
+        cap = None
+    if cap is None:
+        raise argparse.ArgumentTypeError(f"{CAP_RULE}, e.g. --max-cost 50 (got {text!r})")
+    return cap
 
 
 def chat_arg(help: str = "Which chat (default: the current one).") -> Callable:

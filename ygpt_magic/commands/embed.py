@@ -5,12 +5,14 @@ from __future__ import annotations
 from IPython.core.magic_arguments import argument
 from IPython.display import display
 
+from .. import cost_cap
+from ..chat.budget import Budget, refuse_over
 from ..client.embeddings import embedding_model
 from ..kernel import Kernel
 from ..rows.embed import embed
-from ..rows.embed_dryrun import dry_run
+from ..rows.embed_dryrun import dry_run, texts_estimate
 from . import _embedding
-from .args import parse, subcommand, variable_name, whole_number
+from .args import max_cost_arg, parse, subcommand, variable_name, whole_number
 
 
 @subcommand
@@ -23,7 +25,9 @@ from .args import parse, subcommand, variable_name, whole_number
           help="Store the matrix in variable VAR (also in _ygpt.embeddings).")
 @argument("--concurrency", metavar="N", type=whole_number,
           help="Texts sent at once (default: %%config YGptMagics.map_concurrency).")
-@argument("--dry-run", action="store_true", help="Count the texts and tokens; send nothing.")
+@argument("--dry-run", action="store_true", help="Count the texts and tokens and estimate the cost; send nothing.")
+@max_cost_arg("The most the run may cost, in roubles (default YGptMagics.max_cost_per_cell): "
+              "estimated over it, nothing is embedded.")
 @argument("--no-cache", action="store_true", help="Neither replay nor record in the reply cache.")
 def run(kernel: Kernel, line: str) -> None:
     """Embed every text of NAME: a float32 matrix, one row per text in NAME's order.
@@ -35,11 +39,17 @@ def run(kernel: Kernel, line: str) -> None:
     args = parse(run, line)
     model = embedding_model(args.model)
     found = _embedding.texts(kernel, args.name, args.column, "embed")
+    prices = kernel.session.accounts.prices
     if args.dry_run:
-        display(dry_run(found.texts, model, kernel.connection.client()), raw=True)
+        display(dry_run(found.texts, model, kernel.connection.client(), prices), raw=True)
         return
     embedder = _embedding.embedder(kernel, f"embed {args.name}", no_cache=args.no_cache,
                                    concurrency=args.concurrency)
+    limit = cost_cap.cap(kernel, args.max_cost)
+    if limit is not None:
+        cost, _ = texts_estimate(found.texts, model, kernel.connection.client(), prices)
+        refuse_over(cost, limit, f"%ygpt embed {args.name}")
+        embedder.budget = Budget(limit, cost.per_request())
     done = embed(found, model, embedder)
     kernel.namespace["_ygpt"] = done
     if args.out:

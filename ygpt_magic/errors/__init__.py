@@ -39,6 +39,7 @@ from .usage import (
     ChatBusy,
     ChatChanged,
     ChatFileError,
+    CostOverCap,
     CredentialInPrompt,
     CredentialMalformed,
     InterpolationError,
@@ -65,7 +66,7 @@ from .work import (
 
 __all__ = [
     "AuthFailed", "BatchFailed", "BatchUnknown", "CacheLocked", "CacheMiss", "CacheUnusable", "ChatBusy",
-    "ChatChanged", "ChatFileError", "ContextTooLong", "CredentialInPrompt", "CredentialMalformed",
+    "ChatChanged", "ChatFileError", "ContextTooLong", "CostOverCap", "CredentialInPrompt", "CredentialMalformed",
     "CredentialInSource", "CredentialsMissing", "DataExtraMissing", "DatasetRejected", "ImageError", "ImagesNotTaken",
     "IndexUnusable", "InternalError", "InterpolationError", "MessageTooLarge", "ModelNotFound",
     "NoChatEndpoint", "NoSources",

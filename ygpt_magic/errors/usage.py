@@ -16,6 +16,11 @@ class PriceError(OptionError):
     not a number, an unknown mode): refused when set, so no estimate is ever made from it."""
 
 
+class CostOverCap(OptionError):
+    """A run whose estimated cost is over its cap (``--max-cost``, ``max_cost_per_cell``), or
+    whose cost cannot be estimated: refused before anything is sent."""
+
+
 class InterpolationError(YGptError):
     """A ``{name}`` in the cell could not be filled in. ``missing``: the variable that does not
     exist, when that is why, so a ``--map`` over a DataFrame can say which column it lacks."""

@@ -77,14 +77,16 @@ def show(bundle: Bundle) -> None:
     display(bundle, raw=True)
 
 
-def dry_run(plan: Plan, tokens: int, extras: dict[str, Any] | None = None) -> Bundle:
+def dry_run(plan: Plan, tokens: int, extras: dict[str, Any] | None = None, *, cost: str = "") -> Bundle:
     """What ``--dry-run`` shows: the plan's notes, the exact messages and their token count,
-    and the tool declarations and response format (``extras``) when the request has them."""
+    the ``cost`` estimate's sentence, and the tool declarations and response format
+    (``extras``) when the request has them."""
     where = "prompt mode, no history" if plan.once else f"chat '{plan.chat}'"
     pictures = len(plan.pictures)
-    cost = f" + {PICTURE_TOKENS * pictures} for {counted(pictures, 'image')}" if pictures else ""
+    pictured = f" + {PICTURE_TOKENS * pictures} for {counted(pictures, 'image')}" if pictures else ""
     head = (f"Dry run ({where}, model {plan.options.model}): {counted(len(plan.messages), 'message')}, "
-            f"{counted(tokens, 'token')} by the tokenizer API{cost}. Nothing was sent.")
+            f"{counted(tokens, 'token')} by the tokenizer API{pictured}. Nothing was sent."
+            + (f" {cost}" if cost else ""))
     sent: Any = {"messages": plan.messages, **extras} if extras else plan.messages
     body = json.dumps(sent, ensure_ascii=False, indent=2, default=_described)
     lines = [plain.messages(plan.messages, _described),

@@ -20,6 +20,7 @@ from typing import Any
 from ..chat import Answer, ChatSession, Message, planning
 from ..client.batch import BatchOutcome
 from ..errors import BatchFailed
+from .costs import capped
 from .items import rows_of
 from .memo import RowMemo
 from .plans import Expand
@@ -56,8 +57,9 @@ def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Setting
     state = plan_rows(plans, memo, endpoint, tally, cache)
     if not state.pending:
         return finish(state, tally, cell.out)
-    requests = [plans.plan(position, checked=False).messages for position in state.pending]
     client = get_client()
+    capped(plans, state.pending, client, cell.max_cost, batch=True)   # a job has no running budget
+    requests = [plans.plan(position, checked=False).messages for position in state.pending]
     task_id = client.batch.start(requests, plans.options, **plans.extras)
     jobs[task_id] = BatchRecord(task_id, cell.name, cell.out, state, requests, tally,
                                 recorder(plans, cache))

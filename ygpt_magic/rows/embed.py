@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from ..cache.replies import RecordedVector
 from ..chat import Usage
 from ..chat.accounts import Accounts
+from ..chat.budget import Budget
 from ..client.embeddings import key_model
 from ..errors import CacheMiss, YGptError
 from ..words import counted
@@ -61,6 +63,7 @@ class Embedder:
     accounts: Accounts
     cache: Any = None
     concurrency: int = 8
+    budget: Budget | None = None   # --max-cost: texts stop being sent before it is passed
 
 
 @dataclass
@@ -157,8 +160,11 @@ def _send(state: _State, model: str, embedder: Embedder, tally: Tally, quiet: bo
     """Send the pending texts and keep each vector as it arrives; Ctrl-C stops sending."""
     def requests() -> Iterator[tuple[str, str]]:
         for text in list(state.pending):
+            if embedder.budget is not None and not embedder.budget.should_continue():
+                return
             yield text, text
 
+    tally.budget = embedder.budget
     job = embedder.get_client().embed_many(requests(), model=model, concurrency=embedder.concurrency)
     progress = None if quiet else Progress(tally, desc=f"embed {len(state.texts.texts):,} texts")
     try:
@@ -191,6 +197,8 @@ def _collect(results: Iterable[Any], state: _State, embedder: Embedder, tally: T
             for position in positions:
                 state.errors[position] = one_line(error)
                 tally.fail(error)
+            if embedder.budget is not None:
+                embedder.budget.settle(None)
         else:
             _keep(state, embedder, tally, text, positions, vector)
         if progress is not None:
@@ -209,7 +217,9 @@ def _keep(state: _State, embedder: Embedder, tally: Tally, text: str, positions:
     if embedder.cache is not None:
         embedder.cache.recorded_vector(text, state.model, RecordedVector(
             values.tobytes(), vector.tokens, vector.model_version))
-    embedder.accounts.add(EMBEDDINGS, state.model, _usage(vector.tokens))
+    cost = embedder.accounts.add(EMBEDDINGS, state.model, _usage(vector.tokens))
+    if embedder.budget is not None:
+        embedder.budget.settle(cost if cost is not None else Decimal(0))
     for offset, _ in enumerate(positions):
         tally.add(vector.tokens if offset == 0 else 0, 0)
 

@@ -1,5 +1,5 @@
 """``%ygpt embed NAME --dry-run``: how many texts and tokens the run would send, with nothing
-embedded.
+embedded, and what it would cost (embeddings have no output tokens).
 
 The count comes from the tokenizer API, asked for a bounded sample of texts (every text when
 there are few) and extrapolated, as ``--map --dry-run`` does (dryrun.py); the output says which.
@@ -11,24 +11,34 @@ from __future__ import annotations
 from typing import Any
 
 from ..chat import RequestOptions
+from ..chat.estimate import SYNC, Estimate, estimate
+from ..chat.prices import PriceTable
+from ..client.embeddings import key_model
 from ..render import inert
 from ..words import counted
-from .dryrun import sample_positions
+from .costs import sample_positions
 
 
-def dry_run(texts: list[str], model: str, client: Any) -> dict[str, str]:
-    """The bundle ``--dry-run`` shows for ``%ygpt embed``."""
+def texts_estimate(texts: list[str], model: str, client: Any, prices: PriceTable) -> tuple[Estimate, list[int]]:
+    """The cost of embedding ``texts``, and the tokenizer's counts of the sample it is made from."""
     count = len(texts)
-    positions = sample_positions(count)
     counts = [client.count_tokens([{"role": "user", "text": texts[p]}], RequestOptions())
-              for p in positions]
-    if len(positions) == count:
-        tokens = f"{counted(sum(counts), 'token')} in all by the tokenizer API"
+              for p in sample_positions(count)]
+    total = sum(counts) if len(counts) == count else round(sum(counts) / len(counts) * count)
+    return estimate(prices, key_model(model), SYNC, requests=count, input_tokens=total), counts
+
+
+def dry_run(texts: list[str], model: str, client: Any, prices: PriceTable) -> dict[str, str]:
+    """The bundle ``--dry-run`` shows for ``%ygpt embed``, its cost by ``prices``."""
+    count = len(texts)
+    cost, counts = texts_estimate(texts, model, client, prices)
+    if len(counts) == count:
+        tokens = f"{counted(cost.input_tokens, 'token')} in all by the tokenizer API"
     else:
         average = sum(counts) / len(counts)
-        tokens = (f"about {round(average * count):,} tokens in all: estimated from {len(counts)} "
+        tokens = (f"about {cost.input_tokens:,} tokens in all: estimated from {len(counts)} "
                   f"texts spread over the {count:,}, counted by the tokenizer API "
                   f"({average:.1f} a text on average)")
     head = (f"Dry run (embed, model {model}): {counted(count, 'text')} to embed, {tokens}. "
-            f"Nothing was sent.")
+            f"Nothing was sent. {cost.sentence()}")
     return inert.bundle(inert.bold(head), plain=head)

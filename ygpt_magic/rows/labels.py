@@ -16,9 +16,11 @@ import dataclasses
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from .. import cost_cap
 from ..chat import Plan
 from ..client.classify import Classification, Classifier
 from ..kernel import Kernel
+from .costs import capped
 from .plans import RowPlanner
 from .progress import Tally
 from .run import MapCell, finish, open_rows, plan_rows, send_rows
@@ -71,7 +73,8 @@ def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, tem
     from ..request import expand, front
 
     cell = MapCell(name=args.map, template=template, out=args.out,
-                   concurrency=args.concurrency or kernel.settings.map_concurrency)
+                   concurrency=args.concurrency or kernel.settings.map_concurrency,
+                   max_cost=cost_cap.cap(kernel, args.max_cost))
     connection = kernel.connection
     rows = open_rows(cell, session=kernel.session, settings=kernel.settings,
                      get_client=connection.client, namespace=kernel.namespace,
@@ -83,8 +86,9 @@ def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, tem
     state = plan_rows(plans, kernel.row_memo, connection.target, tally, cache)
     progress = None
     if state.pending:
+        budget = capped(plans, state.pending, connection.client(), cell.max_cost, replies=False)
         client = _Classifying(connection.client(), chosen)
-        progress = send_rows(plans, state, kernel.row_memo, client, tally, cell.concurrency, cache)
+        progress = send_rows(plans, state, kernel.row_memo, client, tally, cell.concurrency, cache, budget)
     done = finish(state, tally, args.out, progress=progress)
     done = dataclasses.replace(done, results=frame(rows.rows, done.results, chosen))
     kernel.namespace["_ygpt"] = done

@@ -28,9 +28,13 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..chat import Answer, Usage
 from ..words import counted
+
+if TYPE_CHECKING:
+    from ..chat.budget import Budget
 
 #: seconds between postfix updates (tqdm's mininterval throttles the bar itself the same way)
 INTERVAL = 0.25
@@ -59,6 +63,7 @@ class Tally:
     ended: float | None = None     # when the bar closed: the run's seconds stop there
     stopped: bool = False
     tokens_known: bool = True      # a batch job's results carry no token counts
+    budget: Budget | None = None   # the run's cost cap, when it has one (chat/budget.py)
 
     @property
     def failed(self) -> int:
@@ -125,6 +130,8 @@ class Tally:
             return ""
         how = "stopped" if self.stopped else "without an answer"
         rows = counted(left, "row")
+        if self.budget is not None and self.budget.stopped and not self.stopped:
+            return self.budget.advice(left)
         if self.stopped:
             sent = self.total - self.reused - self.answered - self.failed
             return (f"Stopped: {rows} left ({sent:,} not sent, {self.failed:,} failed). Run the cell "

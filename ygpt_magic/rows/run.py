@@ -11,19 +11,25 @@ The order of things is the promise users rely on:
    adaptive concurrency, no streaming); each answer is kept the moment it arrives, so a failed
    row, a dead server or Ctrl-C never loses one. A row's request is planned again just before it
    is sent, so only the rows in flight are held in memory, never 100,000 prompts.
-4. The summary says what happened and, when rows are left, how to send only those.
+4. With a cost cap (``--max-cost``), the rows to send are estimated first and refused over it;
+   while they run, a budget stops launching rows before the cap would be passed (rows/costs.py,
+   chat/budget.py); what was answered is kept as on Ctrl-C.
+5. The summary says what happened and, when rows are left, how to send only those.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from ..cache.key import endpoint_kind, request_key
 from ..chat import Answer, ChatSession, Message, Plan, RequestOptions, Usage, planning
 from ..chat.accounts import MAP_ROWS
+from ..chat.budget import Budget
 from ..errors import CacheMiss, InterpolationError, YGptError
+from .costs import capped
 from .items import Rows, rows_of
 from .memo import RowMemo
 from .plans import Expand, RowPlanner, planner
@@ -42,6 +48,7 @@ class MapCell:
     system: str | None = None
     flags: Mapping[str, Any] = field(default_factory=dict)
     schema: str | None = None     # --schema NAME: results are a DataFrame of the parsed fields
+    max_cost: Decimal | None = None   # --max-cost RUB (or max_cost_per_cell): chat/budget.py
 
 
 @dataclass
@@ -167,12 +174,15 @@ def recorder(plans: RowPlanner, cache: Any) -> Callable[[list[Message], Answer],
 
 
 def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, tally: Tally,
-              concurrency: int, cache: Any = None) -> Progress:
+              concurrency: int, cache: Any = None, budget: Budget | None = None) -> Progress:
     """Send the pending rows and keep each answer as it arrives (in the memo, and in the reply
-    ``cache`` when there is one); Ctrl-C stops sending. Returns the closed bar, for the summary
-    to take its place."""
+    ``cache`` when there is one); Ctrl-C stops sending, and so does the ``budget`` (a cost
+    cap) before the next row would pass it. Returns the closed bar, for the summary to take its
+    place."""
     def requests() -> Iterator[tuple[int, list[Message], RequestOptions]]:
-        for position in state.pending:
+        for position in state.pending:   # pulled by the job only when a slot is free
+            if budget is not None and not budget.should_continue():
+                return
             plan = plans.plan(position, checked=False)
             yield position, plan.messages, plan.options
 
@@ -182,8 +192,12 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
     # rows are answered while the cell runs, so the row planned again is the one that was sent
     record = None if keep is None else \
         (lambda position, answer: keep(plans.plan(position, checked=False).messages, answer))
+    tally.budget = budget
+
     def spent(answer: Answer) -> None:  # every answer the server gave cost its tokens
-        plans.session.accounts.add(MAP_ROWS, plans.options.model, answer.usage, mode=plans.mode)
+        cost = plans.session.accounts.add(MAP_ROWS, plans.options.model, answer.usage, mode=plans.mode)
+        if budget is not None:
+            budget.settle(cost if cost is not None else Decimal(0))
 
     try:
         try:
@@ -209,6 +223,8 @@ def _collect(results, state: RowState, memo: RowMemo, tally: Tally, progress: Pr
         if error is not None:
             state.errors[position] = one_line(error)
             tally.fail(error)
+            if tally.budget is not None:
+                tally.budget.settle(None)
         else:
             spent(answer)
             invalid = state.accept(position, answer)
@@ -255,5 +271,6 @@ def run_map(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
     state = plan_rows(plans, memo, endpoint, tally, cache)
     progress = None
     if state.pending:
-        progress = send_rows(plans, state, memo, get_client(), tally, cell.concurrency, cache)
+        budget = capped(plans, state.pending, get_client(), cell.max_cost)
+        progress = send_rows(plans, state, memo, get_client(), tally, cell.concurrency, cache, budget)
     return finish(state, tally, cell.out, progress=progress)

@@ -19,6 +19,7 @@ from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from google.rpc.status_pb2 import Status
 from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2_grpc as tg_grpc
+from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import CompletionResponse
 from yandex.cloud.operation import operation_service_pb2_grpc as op_grpc
 from yandex.cloud.operation.operation_pb2 import Operation
 
@@ -55,7 +56,14 @@ class OperationStore:
     def create(self, prompt: prompts.Prompt) -> Operation:
         """A deferred completion: its result is the completion's final response."""
         generation = self.state.responders.respond(prompt)
-        return self.start(final_response(prompt, generation), description=_DESCRIPTION)
+        return self.start(self._billed(final_response(prompt, generation)), description=_DESCRIPTION)
+
+    async def _billed(self, work: Awaitable[CompletionResponse]) -> CompletionResponse:
+        """The completion, counted in ``state.billed`` once it is answered in full, as the
+        cloud bills a deferred request whether or not its result is ever read."""
+        response = await work
+        self.state.bill(response.usage)
+        return response
 
     def start(self, work: Awaitable[Message], *, description: str = "", metadata: Message | None = None,
               operation_id: str | None = None, delay: float | None = None) -> Operation:

@@ -1,0 +1,225 @@
+"""What a run will cost before it runs, and a cap that stops it: every --dry-run says its
+estimated cost (and how the replies' length was guessed); --max-cost RUB and
+YGptMagics.max_cost_per_cell refuse a run estimated over the cap with nothing sent, and stop a
+--map mid-way before the cap is passed, keeping every answered row, so a re-run with a higher cap
+sends only the rest. Prices are set to 1,000 ₽ per 1,000 tokens: a rouble a token."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from cellrun import assert_clear_error
+from conftest import cell, completions
+
+from ygpt_magic.errors import CostOverCap
+
+pytestmark = pytest.mark.usefixtures("fresh_names")
+
+ROUBLE_A_TOKEN = 'YGptMagics.prices = {"yandexgpt": 1000}'
+
+
+@pytest.fixture
+def priced(shell):
+    shell.run_line_magic("config", ROUBLE_A_TOKEN)
+    yield
+    shell.run_line_magic("config", "YGptMagics.prices = {}")
+    shell.run_line_magic("config", "YGptMagics.max_cost_per_cell = None")
+
+
+def roubles_in(text: str) -> Decimal:
+    """The first ``≈1 234.50 ₽`` in ``text``, as a number."""
+    found = re.search(r"≈([\d\u00a0.]+)\u00a0₽", text)
+    assert found, text
+    return Decimal(found.group(1).replace("\u00a0", ""))
+
+
+def sent_prompts(server) -> Counter:
+    return Counter(r.messages[-1]["text"] for r in completions(server))
+
+
+@pytest.mark.usefixtures("priced")
+def test_a_cells_dry_run_prices_its_tokens_and_says_how_the_reply_was_guessed(shell, ygpt_server):
+    run = cell(shell, "%%ygpt --once --dry-run --max-tokens 50\nName three rivers")
+    assert run.ok, run.message
+    tokens = int(re.search(r"(\d+) tokens? by the tokenizer API", run.plain).group(1))
+    assert f"Estimated cost ≈{tokens + 50}.00\u00a0₽" in run.plain
+    assert "about 50 output tokens (--max-tokens" in run.plain
+    assert "yandexgpt, sync" in run.plain
+    deferred = cell(shell, "%%ygpt --once --deferred --dry-run\nName three rivers")
+    assert "(yandexgpt, async)" in deferred.plain and "a guess of 300 a reply" in deferred.plain
+    assert completions(ygpt_server) == []
+
+
+@pytest.mark.usefixtures("priced")
+def test_after_answers_the_guess_is_their_average_completion(shell, ygpt_server):
+    assert cell(shell, "%%ygpt --once\nName three rivers").ok
+    [sent] = completions(ygpt_server)
+    completion = ygpt_server.billed["completion_tokens"]
+    run = cell(shell, "%%ygpt --once --dry-run\nName three lakes")
+    assert f"about {completion} output tokens (the average completion of the 1 earlier request" in run.plain
+
+
+@pytest.mark.usefixtures("priced")
+def test_map_batch_and_embed_dry_runs_say_their_cost_and_send_nothing(shell, ygpt_server):
+    shell.user_ns["words"] = [f"word{i}" for i in range(5)]
+    mapped = cell(shell, "%%ygpt --map words --dry-run --max-tokens 10\nSpell {item}")
+    tokens = int(re.search(r"(\d+) tokens in all", mapped.plain).group(1))
+    assert roubles_in(mapped.plain) == tokens + 5 * 10
+    assert "about 50 output tokens" in mapped.plain
+    batch = cell(shell, "%%ygpt --map words --batch --dry-run -m gemma-3-12b-it\nSpell {item}")
+    assert "(gemma-3-12b-it, batch)" in batch.plain and "Estimated cost ≈" in batch.plain
+    unpriced = cell(shell, "%%ygpt --map words --batch --dry-run -m yandexgpt-lite\nSpell {item}")
+    assert "no price for yandexgpt-lite, batch" in unpriced.plain
+    embedded = cell(shell, "%ygpt embed words --dry-run")
+    assert "(text-search-doc/latest, sync)" in embedded.shown and "output" not in embedded.shown
+    assert completions(ygpt_server) == []
+    assert not any(r.method == "TextEmbedding" for r in ygpt_server.requests)
+
+
+@pytest.mark.usefixtures("priced")
+def test_a_run_estimated_over_its_cap_is_refused_with_nothing_sent(shell, ygpt_server):
+    shell.user_ns["words"] = [f"word{i}" for i in range(5)]
+    message = assert_clear_error(cell(shell, "%%ygpt --map words --max-cost 5\nSpell {item}"),
+                                 "estimated cost", "over the cap of 5", "nothing was sent",
+                                 "--max-cost", "fewer", "cheaper model", error_type=CostOverCap)
+    assert "5 requests" in message
+    assert_clear_error(cell(shell, "%%ygpt --map words --batch --max-cost 5\nSpell {item}"),
+                       "over the cap", error_type=CostOverCap)
+    assert_clear_error(cell(shell, "%%ygpt --map words --batch -m yandexgpt-lite --max-cost 5\nSpell {item}"),
+                       "cannot be checked", "no price for yandexgpt-lite, batch", "YGptMagics.prices",
+                       error_type=CostOverCap)
+    assert_clear_error(cell(shell, "%ygpt embed words --max-cost 0.0000001"),
+                       "over the cap of 0.0000001", error_type=CostOverCap)
+    assert_clear_error(cell(shell, "%%ygpt --max-cost 3\nName three rivers"),
+                       "over the cap of 3", "shorten the prompt", error_type=CostOverCap)
+    assert completions(ygpt_server) == []
+    assert not any(r.method in ("TextEmbedding", "CreateBatch") for r in ygpt_server.requests)
+
+
+@pytest.mark.usefixtures("priced")
+def test_max_cost_per_cell_caps_every_cell_and_a_flag_overrides_it(shell, ygpt_server):
+    shell.run_line_magic("config", "YGptMagics.max_cost_per_cell = 2")
+    assert_clear_error(cell(shell, "%%ygpt --once\nName three rivers"),
+                       "over the cap of 2", "max_cost_per_cell", error_type=CostOverCap)
+    assert completions(ygpt_server) == []
+    assert cell(shell, "%%ygpt --once --max-cost 1000\nName three rivers").ok
+    assert len(completions(ygpt_server)) == 1
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "lots", "''"])
+def test_bad_caps_are_one_clear_paragraph(shell, ygpt_server, value):
+    shell.user_ns["words"] = ["a", "b"]
+    assert_clear_error(cell(shell, f"%%ygpt --map words --max-cost {value}\nSpell {{item}}"),
+                       "--max-cost", "roubles", "> 0")
+    assert_clear_error(cell(shell, f"%ygpt embed words --max-cost {value}"), "--max-cost", "> 0")
+    assert completions(ygpt_server) == []
+
+
+@pytest.mark.parametrize("value", ["0", "-2.5", "float('nan')", "float('inf')"])
+def test_a_bad_max_cost_per_cell_is_refused_when_set(shell, magics, value):
+    run = cell(shell, f"%config YGptMagics.max_cost_per_cell = {value}")
+    assert "YGptMagics.max_cost_per_cell must be the most a run may cost" in run.shown
+    assert magics.max_cost_per_cell is None
+
+
+@pytest.mark.usefixtures("priced")
+def test_a_map_stops_at_its_cap_keeps_every_answer_and_a_rerun_sends_only_the_rest(shell, ygpt_server, magics):
+    shell.user_ns["seed"] = ["I love it", "I hate it"]   # one-word replies: a low guess for the next run
+    assert cell(shell, "%%ygpt --map seed\nThe sentiment of: {item}").ok
+    shell.user_ns["cities"] = [f"City number {n}" for n in range(40)]
+    template = "%%ygpt --map cities --out facts --max-cost {cap}\nDescribe {{item}} in two sentences"
+    ygpt_server.reset()
+    ygpt_server.faults.first_chunk_latency(0.3)   # as the cloud answers (DESIGN.md), not at once
+    first = cell(shell, template.format(cap=1500))
+    assert first.ok, first.message
+
+    sent = sent_prompts(ygpt_server)
+    assert set(sent.values()) == {1}, "no row sent twice"
+    assert 5 <= len(sent) <= 35, f"stopped about half-way, not at {len(sent)} of 40"
+    run = shell.user_ns["_ygpt"]
+    assert run.answered == len(sent) and run.failed == 0, "every row sent was answered and kept"
+    answered = [f"Describe {c} in two sentences" for c, fact in zip(shell.user_ns["cities"], shell.user_ns["facts"])
+                if fact is not None]
+    assert sorted(answered) == sorted(sent)
+    spent = magics.kernel.session.accounts.by_source["--map rows"].cost.amount
+    billed = ygpt_server.billed["total_tokens"]
+    assert f"Stopped at the cost cap: spent ≈{Decimal(billed):,.2f}".replace(",", "\u00a0") in first.stdout
+    assert f"of 1500 ₽, {40 - len(sent)} rows left" in first.stdout
+    assert "higher --max-cost" in first.stdout
+    assert billed < 1500 + 8 * 100, "the cap is passed by at most what was in flight"
+
+    ygpt_server.reset()
+    ygpt_server.faults.first_chunk_latency(0.1)
+    rest = cell(shell, template.format(cap=100000))
+    assert rest.ok, rest.message
+    again = sent_prompts(ygpt_server)
+    assert set(again.values()) == {1} and not set(again) & set(sent), "only the rows left were sent"
+    assert len(again) == 40 - len(sent)
+    assert all(fact is not None for fact in shell.user_ns["facts"])
+    assert magics.kernel.session.accounts.by_source["--map rows"].cost.amount == \
+        spent + ygpt_server.billed["total_tokens"]
+
+
+@pytest.mark.usefixtures("priced")
+def test_usage_roubles_are_the_server_counted_tokens_times_the_price_deferred_included(shell, ygpt_server, magics):
+    ygpt_server.reset()
+    assert cell(shell, "%%ygpt --once\nName three rivers").ok
+    assert cell(shell, "%%ygpt --once --deferred\nName three lakes").ok
+    billed = ygpt_server.billed["total_tokens"]
+    requests = completions(ygpt_server)
+    assert [r.method for r in requests] == ["Completion", "AsyncCompletion"]
+    total = magics.kernel.session.accounts.total()
+    assert total.usage.total_tokens == billed, "the deferred request is billed by the server too"
+    assert total.cost.amount == billed   # both were priced at a rouble a token when they arrived
+
+
+@pytest.mark.usefixtures("priced")
+def test_a_labels_map_is_capped_like_a_map_and_its_guess_has_no_output(shell, ygpt_server):
+    shell.user_ns["reviews"] = [f"Review {n}: great phone" for n in range(6)]
+    assert_clear_error(cell(shell, "%%ygpt --map reviews --labels good,bad --max-cost 1\n{item}"),
+                       "over the cap of 1", "fewer (6 requests now)", error_type=CostOverCap)
+    assert not any(r.method == "FewShotTextClassification" or "Classif" in r.method
+                   for r in ygpt_server.requests)
+    assert_clear_error(cell(shell, "%%ygpt --labels good,bad --max-cost 1\nGreat phone"),
+                       "--max-cost", "--map")
+    assert cell(shell, "%%ygpt --map reviews --labels good,bad --max-cost 100000\n{item}").ok
+    assert sum("Classif" in r.method for r in ygpt_server.requests) == 6
+
+
+@pytest.mark.usefixtures("priced")
+def test_a_docs_dry_run_says_what_indexing_the_files_cost(shell, ygpt_server, tmp_path, monkeypatch):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "cats.md").write_text("# Cats\n\nCats sleep sixteen hours a day.\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    run = cell(shell, "%%ygpt --docs notes --once --dry-run\nWhere do cats sleep?")
+    assert run.ok, run.message
+    assert "embedded 1 new chunk of the files into the index, and the question: ≈0." in run.plain
+    again = cell(shell, "%%ygpt --docs notes --once --dry-run\nWhere do cats sleep?")
+    assert "embedded 0 new chunks" in again.plain
+    assert completions(ygpt_server) == []
+
+
+@pytest.mark.usefixtures("priced")
+def test_embed_stops_at_its_cap_when_the_sampled_estimate_was_low(shell, ygpt_server):
+    from ygpt_magic.rows.costs import sample_positions
+
+    counted = set(sample_positions(40))   # the tokenizer sees these; the others are long
+    shell.user_ns["texts"] = [f"text {n}" if n in counted else f"text {n} " + "many more words " * 40
+                              for n in range(40)]
+    shell.run_line_magic("config", 'YGptMagics.prices = {"text-search-doc": 1000}')
+    ygpt_server.faults.first_chunk_latency(0.2)
+    run = cell(shell, "%ygpt embed texts --max-cost 1500 --concurrency 4")
+    assert run.ok, run.message
+    sent = Counter(r.messages[0]["text"] for r in ygpt_server.requests if r.method == "TextEmbedding")
+    assert set(sent.values()) == {1} and 0 < len(sent) < 40
+    assert "Stopped at the cost cap" in run.stdout and f"{40 - len(sent)} rows left" in run.stdout
+    embedded = shell.user_ns["_ygpt"]
+    assert embedded.answered == len(sent) and embedded.left == 40 - len(sent)
+    ygpt_server.reset()
+    assert cell(shell, "%ygpt embed texts --max-cost 100000").ok
+    again = [r.messages[0]["text"] for r in ygpt_server.requests if r.method == "TextEmbedding"]
+    assert len(again) == 40 - len(sent) and not set(again) & set(sent)

@@ -1,0 +1,115 @@
+"""A cost cap (``--max-cost RUB``, ``YGptMagics.max_cost_per_cell``): refused before sending when
+the estimate is over it, and, while rows run, a budget that stops launching requests.
+
+Why a running budget as well as the check before: an estimate guesses the replies' length, and a
+run whose replies come out longer than guessed would otherwise pass its cap unnoticed. The row
+runners ask :meth:`Budget.should_continue` before each request they launch: it says no once what
+this run has spent (the roubles the accounts entered for its answers) plus what is in flight
+(each at the cost of an average answer so far, or the estimate's before any) plus the next one
+would pass the cap. In-flight requests still finish and every answer is kept, so a cap may be
+passed by at most what was in flight when it was reached, never by a request launched after.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..errors import CostOverCap
+from ..words import counted
+from .estimate import Estimate
+from .prices import roubles
+
+
+def refuse_over(estimate: Estimate, cap: Decimal | None, what: str) -> None:
+    """CostOverCap when ``estimate`` is over ``cap`` (or cannot be made under a cap); ``what``
+    names the run (``--map reviews``)."""
+    if cap is None or not estimate.requests:
+        return
+    cost = estimate.cost
+    if cost is None:
+        raise CostOverCap(f"{what}: the cost cap of {cap:f} ₽ cannot be checked, so nothing was sent. "
+                          f"{estimate.sentence()} Or drop --max-cost (and "
+                          f"YGptMagics.max_cost_per_cell).")
+    if cost > cap:
+        raise CostOverCap(
+            f"{what}: {estimate.sentence()} That is over the cap of {cap:f} ₽ (--max-cost or "
+            f"YGptMagics.max_cost_per_cell), so nothing was sent. To go ahead, raise the cap "
+            f"(--max-cost {_above(cost)}), {_smaller(estimate)}.")
+
+
+def _smaller(estimate: Estimate) -> str:
+    """How to make the run cost less: fewer requests, a shorter one, a cheaper model."""
+    how = (f"send fewer ({counted(estimate.requests, 'request')} now)" if estimate.requests > 1
+           else "shorten the prompt")
+    if not estimate.output.tokens:   # embeddings, classifications: their model is the task's
+        return how
+    return (f"{how}, give a lower --max-tokens, or use a cheaper model (--model yandexgpt-lite; "
+            f"%ygpt models lists them)")
+
+
+def _above(cost: Decimal) -> str:
+    """A round cap a little over ``cost``: what to type to let the run go."""
+    step = Decimal(1) if cost >= 1 else Decimal("0.01")
+    return str((cost * Decimal("1.2") / step).to_integral_value(rounding="ROUND_CEILING") * step)
+
+
+@dataclass
+class _Ledger:
+    spent: Decimal = Decimal(0)
+    answered: int = 0
+    in_flight: int = 0
+    stopped: bool = False
+
+
+class Budget:
+    """What one run may still spend (thread-safe: the client's loop asks, the kernel's thread
+    settles). ``per_request``: the estimated cost of one request before any is answered."""
+
+    def __init__(self, cap: Decimal, per_request: Decimal) -> None:
+        self.cap = cap
+        self._estimate = per_request
+        self._lock = threading.Lock()
+        self._ledger = _Ledger()
+
+    def should_continue(self) -> bool:
+        """Whether one more request may be launched; a yes reserves its cost until it settles."""
+        with self._lock:
+            ledger = self._ledger
+            if ledger.stopped:
+                return False
+            next_one = self._per_request()
+            if ledger.spent + next_one * (ledger.in_flight + 1) > self.cap:
+                ledger.stopped = True
+                return False
+            ledger.in_flight += 1
+            return True
+
+    def settle(self, cost: Decimal | None) -> None:
+        """A launched request ended: answered at ``cost`` (the accounts' roubles), or failed
+        (None: nothing billed)."""
+        with self._lock:
+            ledger = self._ledger
+            ledger.in_flight = max(0, ledger.in_flight - 1)
+            if cost is not None:
+                ledger.spent += cost
+                ledger.answered += 1
+
+    def _per_request(self) -> Decimal:
+        ledger = self._ledger
+        return ledger.spent / ledger.answered if ledger.answered else self._estimate
+
+    @property
+    def stopped(self) -> bool:
+        """Whether the cap stopped the run (some requests were never launched)."""
+        with self._lock:
+            return self._ledger.stopped
+
+    def advice(self, left: int) -> str:
+        """The line that ends a run the cap stopped."""
+        with self._lock:
+            spent = self._ledger.spent
+        return (f"Stopped at the cost cap: spent {roubles(spent)} of {self.cap:f} ₽, "
+                f"{counted(left, 'row')} left. Run the cell again with a higher --max-cost to send "
+                f"only those; the answered rows are kept and reused.")

@@ -1,0 +1,45 @@
+"""A cell's cost before it is sent: the estimate its ``--dry-run`` shows, and the cap
+(``--max-cost``, else ``YGptMagics.max_cost_per_cell``) that refuses it before anything is sent.
+
+The door side of chat/estimate.py and chat/budget.py for one request: the input tokens come from
+the tokenizer (as ``--dry-run`` counts them), the output is guessed from the chat's earlier
+replies (prompt mode: those of every prompt-mode request), and the mode prices ``--deferred`` as
+an asynchronous request. A tool exchange may take more rounds than the one estimated.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from .chat import Plan
+from .chat.accounts import PROMPT_MODE
+from .chat.budget import refuse_over
+from .chat.estimate import ASYNC, SYNC, Estimate, cap_of, estimate, guess_output
+from .kernel import Kernel
+
+
+def cap(kernel: Kernel, flag: Decimal | None) -> Decimal | None:
+    """The cell's cap: ``--max-cost`` when given, else the notebook's setting (None: none)."""
+    if flag is not None:
+        return flag
+    return cap_of(kernel.settings.max_cost_per_cell, "YGptMagics.max_cost_per_cell")
+
+
+def cell_estimate(kernel: Kernel, plan: Plan, tokens: int, mode: str) -> Estimate:
+    """What sending ``plan`` (``tokens`` by the tokenizer) in ``mode`` is expected to cost."""
+    accounts = kernel.session.accounts
+    output = guess_output(accounts, PROMPT_MODE if plan.once else plan.chat, plan.options.max_tokens)
+    return estimate(accounts.prices, plan.options.model, ASYNC if mode == "deferred" else SYNC,
+                    requests=1, input_tokens=tokens, output=output)
+
+
+def check_cell(kernel: Kernel, plan: Plan, client: Any, extras: dict[str, Any], mode: str,
+               flag: Decimal | None) -> None:
+    """CostOverCap before sending when the cell's estimate is over its cap (nothing to do, and
+    no tokenizer request, without a cap)."""
+    limit = cap(kernel, flag)
+    if limit is None:
+        return
+    tokens = client.count_tokens(plan.messages, plan.options, **extras)
+    refuse_over(cell_estimate(kernel, plan, tokens, mode), limit, kernel.cell_name())
