@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .chat import Plan, Reply, Usage, short_model
+from .chat.accounts import CLASSIFICATIONS
 from .client.classify import Classification, Classifier, is_tuned
 from .errors import OptionError
 from .kernel import Kernel
@@ -26,7 +27,7 @@ MIN_LABELS, MAX_LABELS, MAX_LABEL_CHARS = 2, 20, 100
 #: how a classification is billed (chat/prices.py): no price unless YGptMagics.prices gives one
 MODE = "classify"
 #: where a classification is entered in the accounts (``%ygpt usage``)
-SOURCE = "classifications"
+SOURCE = CLASSIFICATIONS
 #: flags that shape a chat reply; a classifier answers a table, so none of them applies
 NOT_WITH_LABELS = ("system", "chat", "append", "temperature", "max_tokens", "format", "reasoning",
                    "json", "tools", "tool_choice", "schema", "image", "deferred", "no_stream",

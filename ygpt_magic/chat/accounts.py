@@ -23,6 +23,8 @@ from .values import Usage, short_model
 #: where a request that belongs to no chat comes from
 PROMPT_MODE = "prompt mode (--once, %ygpt fix)"
 MAP_ROWS = "--map rows"
+#: classifications, a cell's or a --map row's: apart, so a chat's or the rows' averages are of replies
+CLASSIFICATIONS = "classifications"
 
 
 @dataclass(frozen=True)

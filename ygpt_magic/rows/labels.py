@@ -18,6 +18,7 @@ from typing import Any
 
 from .. import cost_cap
 from ..chat import Plan
+from ..chat.accounts import CLASSIFICATIONS
 from ..client.classify import Classification, Classifier
 from ..kernel import Kernel
 from .costs import capped
@@ -32,6 +33,7 @@ class LabelPlanner(RowPlanner):
 
     classifier: Classifier = Classifier("")
     mode: str = "classify"
+    source: str = CLASSIFICATIONS
 
     def plan(self, position: int, *, checked: bool = True) -> Plan:
         from ..labels import plan

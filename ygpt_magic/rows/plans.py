@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..chat import ChatSession, Plan, RequestOptions, planning
+from ..chat.accounts import MAP_ROWS
 from ..chat.planning import CountTokens
 from ..errors import InterpolationError, OptionError
 from .items import Rows
@@ -42,6 +43,7 @@ class RowPlanner:
     schema: Any = None                                   # tools.schema.Schema of --schema
     extras: dict[str, Any] = field(default_factory=dict)   # what every row's request adds: its schema
     mode: str = "sync"                                   # how every row's request is billed (chat/prices.py)
+    source: str = MAP_ROWS                               # where its rows are entered in the accounts
 
     def prompt(self, position: int) -> str:
         # typeshed wants mutable maps for a ChainMap, which writes only when written to; this one is only read

@@ -26,7 +26,6 @@ from typing import Any
 
 from ..cache.key import endpoint_kind, request_key
 from ..chat import Answer, ChatSession, Message, Plan, RequestOptions, Usage, planning
-from ..chat.accounts import MAP_ROWS
 from ..chat.budget import Budget
 from ..errors import CacheMiss, InterpolationError, YGptError
 from .costs import capped
@@ -156,7 +155,7 @@ def _replayed(cache: Any, plans: RowPlanner, plan: Plan, memo: RowMemo, key: str
     answer = cache.replayed_answer(plan.messages, plan.options, plans.extras) if cache is not None else None
     if answer is None:
         return None
-    plans.session.accounts.add(MAP_ROWS, plan.options.model, answer.usage, mode=plans.mode, replayed=True)
+    plans.session.accounts.add(plans.source, plan.options.model, answer.usage, mode=plans.mode, replayed=True)
     memo.put(key, answer)
     return answer
 
@@ -195,7 +194,7 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
     tally.budget = budget
 
     def spent(answer: Answer) -> None:  # every answer the server gave cost its tokens
-        cost = plans.session.accounts.add(MAP_ROWS, plans.options.model, answer.usage, mode=plans.mode)
+        cost = plans.session.accounts.add(plans.source, plans.options.model, answer.usage, mode=plans.mode)
         if budget is not None:
             budget.settle(cost if cost is not None else Decimal(0))
 
