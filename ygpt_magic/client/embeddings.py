@@ -8,6 +8,9 @@ Why it looks like this:
   credential fails alone, as its row's error, and is never sent.
 - The model is one of the two the service has (``doc`` for the texts searched, ``query`` for what
   is searched for) or an ``emb://`` URI (a tuned model); anything else is refused before a request.
+- One path for every embedding: ``%ygpt embed``/``similar`` read the job row by row (a failed text
+  is its row's error); ``--docs`` needs all of a batch or nothing, so :func:`every_vector` reads
+  the same job and, at the first error, cancels the rest and waits for them before raising.
 """
 
 from __future__ import annotations
@@ -79,6 +82,27 @@ def embed_many(loop: LoopThread, model: Any, texts: Iterable[tuple[Any, str]], *
 
     return ManyJob(loop, (request(*item) for item in texts), AdaptiveLimit(concurrency),
                    exhausted=lambda error: isinstance(error, QuotaExceeded), prepare=prepare)
+
+
+def every_vector(job: ManyJob, count: int) -> list[Vector]:
+    """The vectors of a job over tags ``0 .. count-1``, in tag order; at the first error (or
+    Ctrl-C) the job is cancelled and drained, so no request of it is still going, and the error
+    is raised."""
+    vectors: list[Vector | None] = [None] * count
+    try:
+        for item in job.results():
+            if item is None:
+                continue
+            tag, vector, error = item
+            if error is not None:
+                raise error
+            vectors[tag] = vector
+    except BaseException:
+        job.cancel()
+        for _ in job.results():
+            pass
+        raise
+    return [vector for vector in vectors if vector is not None]
 
 
 def key_model(name: str) -> str:
