@@ -87,16 +87,14 @@ def _gather(kernel: Kernel, paths: str) -> Library:
 def _embedder(kernel: Kernel, model: str) -> Callable[[list[str]], Any]:
     """``texts → vectors`` by ``model`` (``doc`` or ``query``) down the one embedding path
     (``Client.embed_many``: guarded, translated, concurrent, backing off), all or an error;
-    each request entered in the accounts."""
+    each answer entered in the accounts as it arrives."""
     import numpy as np
 
     def embed(texts: list[str]) -> Any:
         job = kernel.connection.client().embed_many(
             enumerate(texts), model=model, concurrency=kernel.settings.map_concurrency)
-        vectors = every_vector(job, len(texts))
-        for vector in vectors:
-            kernel.session.accounts.add(ACCOUNT, key_model(model), Usage(
-                input_tokens=vector.tokens, total_tokens=vector.tokens))
+        vectors = every_vector(job, len(texts), lambda vector: kernel.session.accounts.add(
+            ACCOUNT, key_model(model), Usage(input_tokens=vector.tokens, total_tokens=vector.tokens)))
         return np.array([vector.values for vector in vectors], dtype=np.float32)
     return embed
 

@@ -84,23 +84,29 @@ def embed_many(loop: LoopThread, model: Any, texts: Iterable[tuple[Any, str]], *
                    exhausted=lambda error: isinstance(error, QuotaExceeded), prepare=prepare)
 
 
-def every_vector(job: ManyJob, count: int) -> list[Vector]:
-    """The vectors of a job over tags ``0 .. count-1``, in tag order; at the first error (or
-    Ctrl-C) the job is cancelled and drained, so no request of it is still going, and the error
-    is raised."""
+def every_vector(job: ManyJob, count: int, answered: Callable[[Vector], object]) -> list[Vector]:
+    """The vectors of a job over tags ``0 .. count-1``, in tag order, each told to ``answered``
+    as it arrives (the caller's accounts: an answer is paid for even if the call then fails); at
+    the first error (or Ctrl-C) the job is cancelled and drained, so no request of it is still
+    going, and the error is raised."""
     vectors: list[Vector | None] = [None] * count
-    try:
-        for item in job.results():
+
+    def take(items: Iterable[Any], fail: bool) -> None:
+        for item in items:
             if item is None:
                 continue
             tag, vector, error = item
             if error is not None:
-                raise error
+                if fail:
+                    raise error
+                continue
             vectors[tag] = vector
+            answered(vector)
+    try:
+        take(job.results(), fail=True)
     except BaseException:
         job.cancel()
-        for _ in job.results():
-            pass
+        take(job.results(), fail=False)
         raise
     return [vector for vector in vectors if vector is not None]
 
