@@ -1,14 +1,16 @@
 """What the sources tests share: a deterministic embed function that counts its calls (our own
 boundary: sources/ takes any ``texts → vectors`` callable; the SDK's ``doc`` model is wired in
-above it), and a writer of small real PDFs.
+above it), a writer of small real PDFs, and a kernel without pypdf.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import sys
 
 import numpy as np
+import pytest
 
 DIMENSIONS = 256
 
@@ -38,6 +40,11 @@ class CountingEmbed:
     @property
     def texts(self) -> list[str]:
         return [text for call in self.calls for text in call]
+
+
+def without_pypdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From here on in the test, ``import pypdf`` fails as where it is not installed."""
+    monkeypatch.setitem(sys.modules, "pypdf", None)
 
 
 def pdf_bytes(pages: list[str]) -> bytes:

@@ -5,9 +5,14 @@ the index keeps (an unchanged file is never embedded twice; no credential)."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error
 from conftest import TEST_KEY, cell, completions
+from sources_helpers import pdf_bytes, without_pypdf
+
+from ygpt_magic.sources import SIZE_LIMIT
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
 
@@ -174,3 +179,41 @@ def test_sources_past_the_budget_are_left_out_with_a_line_saying_so(shell, ygpt_
     assert run.ok, run.message
     assert len(shell.user_ns["_ygpt"].sources) < 3
     assert "less relevant were left out" in run.shown
+
+
+#: a key of someone's Yandex Cloud account, inside files a cell skips
+CANARY = "AQVNcanaryDocs-8c41d7e2a9b0f3-LEAKCHECK-z5Pq"
+
+
+def test_files_over_the_limit_unreadable_or_pdf_without_pypdf_are_skipped_and_never_kept(
+        shell, ygpt_server, notes, tmp_path, monkeypatch):
+    shell.run_line_magic("config", f"YGptMagics.cache_path = {str(tmp_path / 'ygpt.sqlite')!r}")
+    with (notes / "huge.md").open("wb") as huge:
+        huge.write(f"# Cats\n\nCats sleep {CANARY}\n".encode())
+        huge.truncate(SIZE_LIMIT + 1)
+    (notes / "report.pdf").write_bytes(pdf_bytes([f"Cats sleep on the {CANARY} rug"]))
+    without_pypdf(monkeypatch)
+    run = cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}")
+    assert run.ok, run.message
+    shown = run.stdout + run.shown
+    assert "notes/huge.md" in shown and "over the 10 MB limit per file" in shown
+    assert "notes/report.pdf" in shown and "reading PDFs needs pypdf" in shown
+    sources = shell.user_ns["_ygpt"].sources
+    assert sorted(s["path"] for s in sources) == [f"notes/{n}" for n in sorted(NOTES)]
+    assert CANARY not in repr(sources) and CANARY not in shown
+    assert CANARY.encode() not in (tmp_path / "ygpt.sources.sqlite").read_bytes()
+    assert all(CANARY not in text for text in embedded(ygpt_server, "doc"))
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a file whatever its mode")
+def test_an_unreadable_file_is_skipped_saying_so(shell, ygpt_server, notes):
+    secret = notes / "locked.md"
+    secret.write_text(f"Cats sleep {CANARY}\n", encoding="utf-8")
+    secret.chmod(0)
+    try:
+        run = cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}")
+    finally:
+        secret.chmod(0o600)
+    assert run.ok, run.message
+    assert "notes/locked.md" in run.shown and "cannot be read" in run.shown
+    assert CANARY not in repr(shell.user_ns["_ygpt"].sources)

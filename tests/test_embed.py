@@ -190,3 +190,44 @@ def test_embeddings_are_entered_in_the_accounts(shell, ygpt_server):
     assert cell(shell, "%ygpt embed docs").ok
     run = cell(shell, "%ygpt usage")
     assert run.ok and "embeddings" in run.shown and "text-search-doc" in run.shown
+
+
+def test_embed_gives_unit_rows_and_similar_takes_vectors_of_any_length_the_same(shell, ygpt_server):
+    shell.user_ns["docs"] = CATS
+    assert cell(shell, "%ygpt embed docs --out v").ok
+    vectors = shell.user_ns["v"]
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
+    assert cell(shell, "%ygpt similar where do cats sleep --in docs --top 4").ok
+    expected = shell.user_ns["_ygpt"].results
+    shell.user_ns["longer"] = vectors.astype(np.float64) * np.array([[3.0], [0.5], [7.0], [2.0]])
+    run = cell(shell, "%ygpt similar where do cats sleep --in docs --top 4 --vectors longer")
+    assert run.ok, run.message
+    got = shell.user_ns["_ygpt"].results
+    assert list(got.index) == list(expected.index)
+    assert np.allclose(got["similarity"], expected["similarity"], atol=1e-6)
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    (np.array([["a"] * 256] * 4), ["4 rows × dimensions, numbers", "<U1"]),
+    (np.zeros((3, 256), dtype=np.float32), ["(4 rows × dimensions", "shape (3, 256)"]),
+    ([[0.1] * 256] * 4, ["a list"]),
+])
+def test_vectors_that_are_not_a_numeric_matrix_get_one_paragraph(shell, ygpt_server, value, words):
+    shell.user_ns["docs"] = CATS
+    shell.user_ns["bad"] = value
+    run = cell(shell, "%ygpt similar cats --in docs --vectors bad")
+    assert not run.ok and run.typed_error is not None, run.message
+    assert "Traceback" not in run.message and "\n" not in run.message.strip()
+    for word in words:
+        assert word in run.message
+
+
+def test_rows_of_zeros_in_vectors_never_rank(shell, ygpt_server):
+    shell.user_ns["docs"] = CATS
+    assert cell(shell, "%ygpt embed docs --out v").ok
+    vectors = shell.user_ns["v"].copy()
+    vectors[0] = 0
+    shell.user_ns["holed"] = vectors
+    run = cell(shell, "%ygpt similar where do cats sleep --in docs --top 4 --vectors holed")
+    assert run.ok, run.message
+    assert 0 not in list(shell.user_ns["_ygpt"].results.index) and len(shell.user_ns["_ygpt"].results) == 3

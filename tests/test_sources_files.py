@@ -4,11 +4,10 @@ every skip listed with its reason; a file's text as parts (whole, notebook cells
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
-from sources_helpers import pdf_bytes
+from sources_helpers import pdf_bytes, without_pypdf
 
 from ygpt_magic.sources.chunks import Part
 from ygpt_magic.sources.files import SourceFile, find, parts, read, summary
@@ -131,7 +130,7 @@ def test_a_pdf_reads_as_its_pages(tmp_path):
 
 
 def test_a_pdf_without_pypdf_is_skipped_saying_what_to_install(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "pypdf", None)  # what `import pypdf` meets where it is not installed
+    without_pypdf(monkeypatch)
     skipped = parts(SourceFile(tmp_path / "r.pdf", "r.pdf"), pdf_bytes(["text"]))
     assert skipped.reason == "reading PDFs needs pypdf: pip install 'ygpt-magic[pdf]' and restart the kernel"
 

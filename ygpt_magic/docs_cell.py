@@ -25,9 +25,9 @@ from . import render
 from .chat import planning
 from .chat.accounts import Spent
 from .chat.prices import roubles
-from .chat.values import Reply
+from .chat.values import Reply, Usage
 from .client import guard
-from .client.doc_vectors import embed_texts
+from .client.embeddings import every_vector, key_model
 from .kernel import Kernel
 from .render import inert
 from .sources import Fitted, Hit, Index, Library, best, fit, gather, index_path, source_lines, sources_block
@@ -94,11 +94,17 @@ def _gather(kernel: Kernel, paths: str) -> Library:
 
 
 def _embedder(kernel: Kernel, model: str) -> Callable[[list[str]], Any]:
-    accounts = kernel.session.accounts
+    """``texts → vectors`` by ``model`` (``doc`` or ``query``) down the one embedding path
+    (``Client.embed_many``: guarded, translated, concurrent, backing off), all or an error;
+    each answer entered in the accounts as it arrives."""
+    import numpy as np
 
     def embed(texts: list[str]) -> Any:
-        return embed_texts(kernel.connection.client(), texts, model,
-                           spent=lambda name, usage: accounts.add(ACCOUNT, name, usage))
+        job = kernel.connection.client().embed_many(
+            enumerate(texts), model=model, concurrency=kernel.settings.map_concurrency)
+        vectors = every_vector(job, len(texts), lambda vector: kernel.session.accounts.add(
+            ACCOUNT, key_model(model), Usage(input_tokens=vector.tokens, total_tokens=vector.tokens)))
+        return np.array([vector.values for vector in vectors], dtype=np.float32)
     return embed
 
 

@@ -8,6 +8,9 @@ Why it looks like this:
   credential fails alone, as its row's error, and is never sent.
 - The model is one of the two the service has (``doc`` for the texts searched, ``query`` for what
   is searched for) or an ``emb://`` URI (a tuned model); anything else is refused before a request.
+- One path for every embedding: ``%ygpt embed``/``similar`` read the job row by row (a failed text
+  is its row's error); ``--docs`` needs all of a batch or nothing, so :func:`every_vector` reads
+  the same job and, at the first error, cancels the rest and waits for them before raising.
 """
 
 from __future__ import annotations
@@ -79,6 +82,33 @@ def embed_many(loop: LoopThread, model: Any, texts: Iterable[tuple[Any, str]], *
 
     return ManyJob(loop, (request(*item) for item in texts), AdaptiveLimit(concurrency),
                    exhausted=lambda error: isinstance(error, QuotaExceeded), prepare=prepare)
+
+
+def every_vector(job: ManyJob, count: int, answered: Callable[[Vector], object]) -> list[Vector]:
+    """The vectors of a job over tags ``0 .. count-1``, in tag order, each told to ``answered``
+    as it arrives (the caller's accounts: an answer is paid for even if the call then fails); at
+    the first error (or Ctrl-C) the job is cancelled and drained, so no request of it is still
+    going, and the error is raised."""
+    vectors: list[Vector | None] = [None] * count
+
+    def take(items: Iterable[Any], fail: bool) -> None:
+        for item in items:
+            if item is None:
+                continue
+            tag, vector, error = item
+            if error is not None:
+                if fail:
+                    raise error
+                continue
+            vectors[tag] = vector
+            answered(vector)
+    try:
+        take(job.results(), fail=True)
+    except BaseException:
+        job.cancel()
+        take(job.results(), fail=False)
+        raise
+    return [vector for vector in vectors if vector is not None]
 
 
 def key_model(name: str) -> str:

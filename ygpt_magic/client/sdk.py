@@ -277,9 +277,10 @@ class Client:
         self._check_credentials()
         name = embedding_model(model)
         sdk_model = self._get_sdk().models.text_embeddings(name)
+        secrets = self._secrets()   # read once per call: one cell's texts, not one read per text
         return embed_many(
             self._loop, sdk_model, texts, concurrency=concurrency, timeout=self.settings.timeout,
-            guard=lambda text: self._guard([{"role": "user", "text": text}], {}),
+            guard=lambda text: guard.check("the text", text, secrets),
             translate=lambda exc, started: self._translate(exc, model=name, started=started, history=0),
             prepare=self._ensure_reachable)
 
@@ -335,10 +336,12 @@ class Client:
     def _guard(self, messages: Iterable[Message], extras: Extras) -> None:
         """CredentialInPrompt before anything is sent if this request carries a credential this
         kernel knows (guard.py): every request method calls it, whatever door it came from."""
+        guard.check_request(list(messages), extras, self._secrets())
+
+    def _secrets(self) -> tuple[Credential, ...]:
         known = known_secrets(self._auth)
         own = self.credential
-        secrets = known if own.secret is None or own in known else (*known, own)
-        guard.check_request(list(messages), extras, secrets)
+        return known if own.secret is None or own in known else (*known, own)
 
     def _check_credentials(self) -> None:
         found = None if self.credential is NO_CREDENTIAL else self.credential.source

@@ -24,6 +24,7 @@ from ..client.embeddings import key_model
 from ..errors import CacheMiss, YGptError
 from ..words import counted
 from .progress import Progress, Tally, one_line
+from .similar import unit_rows
 from .texts import Texts
 
 #: where ``%ygpt usage`` enters these requests
@@ -225,7 +226,8 @@ def _keep(state: _State, embedder: Embedder, tally: Tally, text: str, positions:
 
 
 def matrix(vectors: list[Any]) -> Any:
-    """The rows as one float32 matrix, NaN where a row has no vector."""
+    """The rows as one float32 matrix of unit rows (so ``similar`` ranks with one product; the
+    service's vectors already are), NaN where a row has no vector."""
     import numpy as np
 
     width = next((len(v) for v in vectors if v is not None), DIMENSIONS)
@@ -233,7 +235,7 @@ def matrix(vectors: list[Any]) -> Any:
     for position, vector in enumerate(vectors):
         if vector is not None:
             result[position] = vector
-    return result
+    return unit_rows(result)
 
 
 def _finish(state: _State, tally: Tally, progress: Progress | None, quiet: bool) -> EmbedRun:
