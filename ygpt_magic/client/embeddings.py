@@ -67,7 +67,7 @@ def embed_many(loop: LoopThread, model: Any, texts: Iterable[tuple[Any, str]], *
     ``results()``; ``model`` is the SDK's async embeddings model, ``guard`` refuses a text that
     carries a credential, ``translate`` maps an SDK or gRPC error to ours."""
 
-    def request(tag: Any, text: str):
+    def request(tag: Any, text: str) -> tuple[Any, Callable[[], Awaitable[Vector]]]:
         async def run() -> Vector:
             started = time.monotonic()
             guard(text)   # a text that carries a credential fails alone, before it is sent

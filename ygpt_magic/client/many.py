@@ -65,7 +65,7 @@ class ManyJob:
         self._requests = requests
         self._exhausted = exhausted
         self._prepare = prepare
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._future_done = threading.Event()
         self._future = asyncio.run_coroutine_threadsafe(self._drive(), loop.loop)
         self._future.add_done_callback(self._ended)
@@ -84,11 +84,11 @@ class ManyJob:
 
     async def _run(self) -> None:
         retry: deque[tuple[Request, int]] = deque()
-        running: dict[asyncio.Task, tuple[Request, int]] = {}
-        finished: list[asyncio.Task] = []
+        running: dict[asyncio.Task[Any], tuple[Request, int]] = {}
+        finished: list[asyncio.Task[Any]] = []
         wake = asyncio.Event()
 
-        def done(task: asyncio.Task) -> None:   # O(1) per request, unlike asyncio.wait's O(n)
+        def done(task: asyncio.Task[Any]) -> None:   # O(1) per request, unlike asyncio.wait's O(n)
             finished.append(task)
             wake.set()
 
@@ -120,7 +120,7 @@ class ManyJob:
                 task.cancel()
             await asyncio.gather(*running, return_exceptions=True)
 
-    def _settle(self, task: asyncio.Task, request: Request, tries: int,
+    def _settle(self, task: asyncio.Task[Any], request: Request, tries: int,
                 retry: deque[tuple[Request, int]]) -> None:
         tag = request[0]
         error = task.exception()
