@@ -150,6 +150,9 @@ def _index_cost(kernel: Kernel, library: Library, before: Decimal) -> str:
     """What a dry run's retrieval cost: the files it had to index, and the question's vector
     (they are embedded even in a dry run, to choose the sources it shows)."""
     cost = roubles(_embedding_spent(kernel) - before)
+    if not library.embedded:
+        return (f"Choosing the sources embedded only the question: {cost} (the files were "
+                f"indexed already).")
     return (f"Choosing the sources embedded {counted(library.embedded, 'new chunk')} of the files "
             f"into the index, and the question: {cost}. The index keeps them, so a run embeds "
             f"only what changed.")
