@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 from conftest import TEST_KEY, cell
 
+from ygpt_magic.emulator import start_local_server
+
 CATS = ["Cats sleep in warm sunny places.", "Tax returns are due in April.",
         "Dogs like long walks in the park.", "A cat naps on the warm windowsill."]
 
@@ -134,6 +136,27 @@ def test_bursts_of_resource_exhausted_lose_nothing(shell, ygpt_server):
     run = cell(shell, "%ygpt embed docs --out v --concurrency 8")
     assert run.ok, run.message
     assert not np.isnan(shell.user_ns["v"]).any() and shell.user_ns["_ygpt"].answered == 40
+
+
+def test_a_server_killed_mid_run_loses_no_vector_and_the_next_server_gets_only_the_rest(shell):
+    texts = [f"entry {i} of the log" for i in range(60)]
+    shell.user_ns["docs"] = texts
+    for setting in ("retries = 0", "timeout = 5", "connect_timeout = 1"):
+        shell.run_line_magic("config", f"YGptMagics.{setting}")
+    with start_local_server() as first:
+        shell.run_line_magic("ygpt", f"connect {first.address} --insecure")
+        first.faults.latency(0.05)
+        threading.Timer(0.5, first.stop).start()
+        run = cell(shell, "%ygpt embed docs --out v --concurrency 2")
+    assert run.ok, run.message   # a failed row is a row of NaN with its reason, not a traceback
+    done, vectors = shell.user_ns["_ygpt"], shell.user_ns["v"]
+    kept = ~np.isnan(vectors).any(axis=1)
+    assert 0 < done.answered == kept.sum() < 60 and "server" in " ".join(done.errors.values()).lower()
+    with start_local_server() as second:
+        shell.run_line_magic("ygpt", f"connect {second.address} --insecure")
+        assert cell(shell, "%ygpt embed docs --out v").ok
+        assert sorted(embedded(second)) == sorted(t for t, k in zip(texts, kept) if not k)
+    assert not np.isnan(shell.user_ns["v"]).any()
 
 
 def test_ctrl_c_keeps_every_vector_that_arrived(shell, ygpt_server):
