@@ -43,6 +43,18 @@ browser:
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 # `make test` and `make test-fast` end with the slowest tests, so one that grows slow is seen.
 DURATIONS := --durations=15
+# Both run on two pytest-xdist workers (CI has two cores; `make test WORKERS=4` for more). Most of
+# the suite waits (on a kernel, a browser, a timeout), so two workers halve the time. A unit of
+# work is a module (loadscope): a module's fixtures are set up once, and a notebook's cells, which
+# share one kernel, run in order on one worker. In collection order (no reorder): the few long
+# modules (browser, cache notebooks) start early instead of ending the run alone. Not loadgroup:
+# with pytest 9.2 xdist 3.8 ignores xdist_group marks (pytest-xdist issue 1386).
+WORKERS ?= 2
+PARALLEL = -n $(WORKERS) --dist loadscope --no-loadscope-reorder
+# gRPC's fork handlers off: a test that forks with gRPC's threads running (test_terminal.py's
+# pseudo-terminal) otherwise now and then lost its child before the exec. It must be set before
+# pytest imports gRPC (the ygpt_magic pytest plugin does, when it loads), hence here.
+PYTEST := GRPC_ENABLE_FORK_SUPPORT=0 $(PY) -m pytest
 
 # ruff and mypy ([tool.ruff], [tool.mypy] in pyproject.toml) run first in both: a second or two
 # with mypy's cache warm (about 12 s cold), and a finding fails at once.
@@ -52,12 +64,12 @@ lint: $(STAMP)
 
 # The docs and the package are checked first too: a few seconds, and a broken one fails at once.
 test: $(STAMP) lint browser docs package-check
-	$(PY) -m pytest tests notebooks $(NBVAL) $(DURATIONS)
+	$(PYTEST) tests notebooks $(NBVAL) $(PARALLEL) $(DURATIONS)
 
 # The edit loop: the tests but the ones marked slow (timeouts waited out, browser, demo, soak,
 # the benchmark scripts, ...) and without the notebooks (nbval): `make test` runs all of them.
 test-fast: $(STAMP) lint
-	$(PY) -m pytest tests -m "not slow" $(DURATIONS)
+	$(PYTEST) tests -m "not slow" $(PARALLEL) $(DURATIONS)
 
 demo: $(DEMO_STAMP)
 	YGPT_ENDPOINT=local $(VENV)/bin/ygpt-magic demo

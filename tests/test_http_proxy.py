@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from ygpt_magic.emulator.http.app import IDLE_TIMEOUT
-
 SCRIPT = """
 from yandex_ai_studio_sdk import AIStudio
 sdk = AIStudio()                       # as the SDK's examples do: everything from the environment
@@ -24,16 +22,29 @@ print(sdk.chat.completions('yandexgpt').run('Hi! What fields of science did Albe
 """
 
 
-@pytest.fixture(scope="module")
-def tls_server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tls")
-    process = subprocess.Popen([sys.executable, "-m", "ygpt_magic.cli", "serve", "--tls", str(folder)],
+#: the idle bound of the server that tests it, shortened (``serve --idle-timeout``); the others
+#: keep the default, which outlasts the 5 s a client keeps an idle connection
+IDLE = 1.0
+
+
+def _serve_tls(folder: Path, *flags: str):
+    process = subprocess.Popen([sys.executable, "-m", "ygpt_magic.cli", "serve", "--tls", str(folder), *flags],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     words = process.stdout.readline().split()
     assert len(words) == 4 and words[0] == "READY", process.stderr.read()
     yield {"proxy": words[3], "cert": folder / "cert.pem"}
     process.terminate()
     process.communicate(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory):
+    yield from _serve_tls(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def impatient_tls_server(tmp_path):
+    yield from _serve_tls(tmp_path, "--idle-timeout", str(IDLE))
 
 
 @pytest.mark.slow
@@ -59,14 +70,14 @@ def test_the_proxy_connects_to_nothing_but_the_local_server(tls_server):
 
 
 @pytest.mark.slow
-def test_the_proxy_closes_a_connection_that_sends_nothing_and_an_idle_tunnel(tls_server):
-    host, port = tls_server["proxy"].removeprefix("http://").split(":")
-    silent, tunnel = (socket.create_connection((host, int(port)), timeout=IDLE_TIMEOUT + 5) for _ in range(2))
+def test_the_proxy_closes_a_connection_that_sends_nothing_and_an_idle_tunnel(impatient_tls_server):
+    host, port = impatient_tls_server["proxy"].removeprefix("http://").split(":")
+    silent, tunnel = (socket.create_connection((host, int(port)), timeout=IDLE + 5) for _ in range(2))
     tunnel.sendall(b"CONNECT llm.api.cloud.yandex.net:443 HTTP/1.1\r\nHost: llm.api.cloud.yandex.net:443\r\n\r\n")
     assert tunnel.recv(100).startswith(b"HTTP/1.1 200")
-    tls = ssl.create_default_context(cafile=str(tls_server["cert"]))
+    tls = ssl.create_default_context(cafile=str(impatient_tls_server["cert"]))
     tunnel = tls.wrap_socket(tunnel, server_hostname="llm.api.cloud.yandex.net")   # then no request at all
     started = time.monotonic()
     with silent, tunnel:
         assert silent.recv(100) == b"" and tunnel.recv(100) == b""   # closed by the proxy
-    assert time.monotonic() - started < IDLE_TIMEOUT + 2
+    assert time.monotonic() - started < IDLE + 2

@@ -255,4 +255,5 @@ def test_the_bar_and_the_summary_show_one_rate(shell, ygpt_server):
     bar_rate = float(re.findall(r"([\d.]+)row/s", run.stderr)[-1])
     summary_rate = int(re.search(r"([\d,]+) rows/s", run.stdout)[1].replace(",", ""))
     assert "12/12" in run.stderr and "✗ 6 failed" in run.stdout
-    assert round(bar_rate) == summary_rate, (run.stderr, run.stdout)
+    # the bar shows its rate to two decimals (82.50 for 82.503, which the summary rounds to 83)
+    assert abs(bar_rate - summary_rate) <= 0.505, (run.stderr, run.stdout)

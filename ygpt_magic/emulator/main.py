@@ -20,6 +20,7 @@ import grpc
 
 from .faults import Faults
 from .flag_types import count, port, seconds
+from .http.app import IDLE_TIMEOUT
 from .server import DEFAULT_BATCH_ROW_DELAY, DEFAULT_OPERATION_DELAY, build_responders, serve
 from .state import EmulatorState
 from .tls import CERT_NAME, server_credentials, ssl_server_context
@@ -47,6 +48,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--proxy-port", type=port, default=0,
                         help="with --tls: port of the HTTPS proxy that takes the SDK's chat API (its "
                              "llm.api.cloud.yandex.net calls) to this server; 0 (default) picks a free one")
+    parser.add_argument("--idle-timeout", type=seconds, default=IDLE_TIMEOUT, metavar="SECONDS",
+                        help="close an HTTP or proxy connection that sends nothing for this long "
+                             "(default %(default)s; keep it above the 5 s clients keep a connection idle)")
     parser.add_argument("--quiet", action="store_true", help="do not log one line per request")
     faults = parser.add_argument_group("fault injection")
     faults.add_argument("--latency", type=seconds, default=0.0, metavar="SECONDS", help="delay before every chunk")
@@ -99,7 +103,8 @@ def run_serve(args: argparse.Namespace) -> int:
 async def _serve_until_signal(state: EmulatorState, args: argparse.Namespace,
                               credentials: grpc.ServerCredentials | None, proxy_tls: ssl.SSLContext | None) -> int:
     try:
-        server = await serve(state, args.host, args.port, args.http_port, credentials, proxy_tls, args.proxy_port)
+        server = await serve(state, args.host, args.port, args.http_port, credentials, proxy_tls, args.proxy_port,
+                             args.idle_timeout)
     except (OSError, RuntimeError) as error:
         print(f"ygpt-magic serve: {error}", file=sys.stderr)
         return 2

@@ -25,6 +25,7 @@ from yandex.cloud.operation import operation_service_pb2_grpc as op_grpc
 
 from .faults import Faults
 from .http import HttpServer, start_http
+from .http.app import IDLE_TIMEOUT
 from .http.proxy import HttpsProxy, start_proxy
 from .responders import Responder, ResponderChain
 from .responders.chat_replay import ChatReplayResponder
@@ -78,10 +79,11 @@ class RunningServer:
 
 async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0,
                 credentials: grpc.ServerCredentials | None = None, proxy_tls: ssl.SSLContext | None = None,
-                proxy_port: int = 0) -> RunningServer:
+                proxy_port: int = 0, idle_timeout: float = IDLE_TIMEOUT) -> RunningServer:
     """Create, bind and start both servers on the running loop; fills ``state.address`` and
     ``state.http_url``. With ``credentials`` gRPC serves TLS (see tls.py), else plain text;
-    with ``proxy_tls`` an HTTPS proxy for unchanged chat-API scripts listens too (http/proxy.py)."""
+    with ``proxy_tls`` an HTTPS proxy for unchanged chat-API scripts listens too (http/proxy.py).
+    ``idle_timeout``: how long the HTTP side and the proxy keep a silent connection (app.py)."""
     server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
     store = state.operations = OperationStore(state)
     endpoint_grpc.add_ApiEndpointServiceServicer_to_server(ApiEndpointService(state), server)
@@ -104,14 +106,14 @@ async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0,
     state.address = f"{host}:{bound}"
     await server.start()
     try:
-        http = await start_http(state, host, http_port)
+        http = await start_http(state, host, http_port, idle_timeout=idle_timeout)
     except OSError:
         await server.stop(None)
         raise
     proxy = None
     if proxy_tls is not None:
         http_host, bound_http = state.http_url.removeprefix("http://").rsplit(":", 1)
-        proxy = await start_proxy(host, proxy_port, http_host, int(bound_http), proxy_tls)
+        proxy = await start_proxy(host, proxy_port, http_host, int(bound_http), proxy_tls, idle_timeout)
         state.proxy_url = proxy.url
     return RunningServer(server, http, proxy)
 
@@ -218,10 +220,11 @@ def start_local_server(
     batch_row_delay: float = DEFAULT_BATCH_ROW_DELAY,
     keep_requests: int = REQUEST_LOG_SIZE,
     api_key: str | None = None,
+    idle_timeout: float = IDLE_TIMEOUT,
 ) -> LocalServer:
     """Start a server on its own thread and event loop; return once it accepts connections.
     ``api_key``: the only key it takes (the in-kernel server's, so it answers that kernel
-    alone); None takes any key."""
+    alone); None takes any key. ``idle_timeout``: how long a silent HTTP connection is kept."""
     state = EmulatorState(responders=build_responders(scripts, gguf), operation_delay=operation_delay,
                           batch_row_delay=batch_row_delay,
                           requests=RequestLog(keep_requests), api_key=api_key)
@@ -232,7 +235,8 @@ def start_local_server(
     def run() -> None:
         asyncio.set_event_loop(loop)
         try:
-            started["server"] = loop.run_until_complete(serve(state, host, port, http_port))
+            started["server"] = loop.run_until_complete(serve(state, host, port, http_port,
+                                                              idle_timeout=idle_timeout))
         except BaseException as error:  # reported to the caller below
             started["error"] = error
             ready.set()

@@ -31,6 +31,8 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 #: stalled or hostile client held its socket (and, through the HTTPS proxy, a tunnel) for an hour.
 #: Longer than the 5 s for which httpx (the SDK's and openai's HTTP client) keeps an idle
 #: connection for reuse, so a client never sends a request on a connection the server is closing.
+#: The default of ``serve --idle-timeout`` and ``start_local_server(idle_timeout=)``: the tests of
+#: the bound itself set a second, so they do not wait ten.
 IDLE_TIMEOUT = 10.0
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -86,10 +88,11 @@ class HttpServer:
         await self._runner.cleanup()
 
 
-async def start_http(state: EmulatorState, host: str, port: int, *, shutdown_timeout: float = 1.0) -> HttpServer:
+async def start_http(state: EmulatorState, host: str, port: int, *, shutdown_timeout: float = 1.0,
+                     idle_timeout: float = IDLE_TIMEOUT) -> HttpServer:
     """Bind and start on the running loop; fills ``state.http_url`` ("http://HOST:PORT")."""
     runner = web.AppRunner(build_app(state), access_log=None, handle_signals=False,
-                           shutdown_timeout=shutdown_timeout, keepalive_timeout=IDLE_TIMEOUT)
+                           shutdown_timeout=shutdown_timeout, keepalive_timeout=idle_timeout)
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True)
     try:

@@ -8,7 +8,8 @@ and ``SSL_CERT_FILE``, so an unchanged script reaches the local server with
 ``CONNECT llm.api.cloud.yandex.net:443``, ends TLS with the local certificate (tls.py, which
 names that host too), and passes the plain HTTP on to the HTTP side. It connects nowhere else:
 any other host is refused with 403, so nothing leaves the machine. A client that sends no
-CONNECT head, or no request through its tunnel, is let go after ``IDLE_TIMEOUT`` (app.py).
+CONNECT head, or no request through its tunnel, is let go after the idle timeout (``IDLE_TIMEOUT``
+in app.py unless ``serve --idle-timeout`` says otherwise).
 """
 
 from __future__ import annotations
@@ -44,15 +45,16 @@ class HttpsProxy:
         await self._server.wait_closed()
 
 
-async def start_proxy(host: str, port: int, http_host: str, http_port: int, tls: ssl.SSLContext) -> HttpsProxy:
+async def start_proxy(host: str, port: int, http_host: str, http_port: int, tls: ssl.SSLContext,
+                      idle_timeout: float = IDLE_TIMEOUT) -> HttpsProxy:
     """Listen on ``host:port`` (0: a free port) and tunnel CONNECTs for the cloud's HTTP host to
-    ``http_host:http_port``."""
+    ``http_host:http_port``; a client silent for ``idle_timeout`` seconds is let go."""
     open_writers: set[asyncio.StreamWriter] = set()
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         open_writers.add(writer)
         try:
-            await _tunnel(reader, writer, http_host, http_port, tls)
+            await _tunnel(reader, writer, http_host, http_port, tls, idle_timeout)
         except (ConnectionError, ssl.SSLError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
                 asyncio.TimeoutError) as error:
             logger.info("proxy: connection ended (%s)", type(error).__name__)
@@ -66,8 +68,8 @@ async def start_proxy(host: str, port: int, http_host: str, http_port: int, tls:
 
 
 async def _tunnel(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, http_host: str, http_port: int,
-                  tls: ssl.SSLContext) -> None:
-    head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), IDLE_TIMEOUT)).decode("latin-1")
+                  tls: ssl.SSLContext, idle_timeout: float) -> None:
+    head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), idle_timeout)).decode("latin-1")
     method, target, *_ = head.split("\r\n", 1)[0].split(" ") + ["", ""]
     target_host = target.rsplit(":", 1)[0]
     if method != "CONNECT" or target_host not in CLOUD_HTTP_HOSTS:
@@ -82,7 +84,7 @@ async def _tunnel(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ht
         return
     writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
     await writer.drain()
-    await writer.start_tls(tls, ssl_handshake_timeout=IDLE_TIMEOUT)
+    await writer.start_tls(tls, ssl_handshake_timeout=idle_timeout)
     upstream_reader, upstream_writer = await asyncio.open_connection(http_host, http_port)
     try:
         await asyncio.gather(_pipe(reader, upstream_writer), _answers(upstream_reader, writer))
@@ -92,7 +94,7 @@ async def _tunnel(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ht
 
 async def _answers(upstream: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     """The HTTP side's replies to the client; once it ends the connection (after a reply with
-    ``Connection: close``, or idle for IDLE_TIMEOUT) the tunnel ends too, since nothing more can
+    ``Connection: close``, or idle for the idle timeout) the tunnel ends too, since nothing more can
     come through it."""
     await _pipe(upstream, writer)
     writer.close()
