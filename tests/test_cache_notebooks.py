@@ -113,7 +113,7 @@ def test_recorded_notebooks_pass_nbval_with_no_server_and_no_credentials(tmp_pat
         assert _replies(folder / path.name) == _replies(path), f"{path.name} replayed other replies"
         last = json.loads((folder / path.name).read_text(encoding="utf-8"))["cells"][-1]
         whoami = "".join(last["outputs"][0]["data"]["text/plain"])
-        assert "not YandexGPT), starts with the first request" in whoami, whoami  # never started
+        assert "not YandexGPT), starts with the first request" in whoami, f"{path.name}: {whoami}"  # never started
 
     passed = _nbval(folder)  # 3. CI
     assert passed.returncode == 0, passed.stdout[-4000:]
