@@ -1,12 +1,14 @@
 """Is the server still there? Asked by a :class:`~.many.ManyJob` in the middle of many requests.
 
-Why it is needed: the SDK sends a unary request (``model.run``: a ``--map`` row, an embedding, a
-classification) with gRPC's ``wait_for_ready=True`` (``call_service`` in the SDK's
-``_client.py``). Such a call does not fail with UNAVAILABLE when its channel cannot connect: it
-waits for the channel to come back until its own deadline (the request timeout, 180 s by
-default), then ends in DEADLINE_EXCEEDED, which reads as "the reply was too long". A server that
-dies in the middle of a run of 60 rows would cost each remaining row the whole timeout, blamed
-on the reply. (Streamed requests do not wait for ready: a ``%%ygpt`` cell fails at once.)
+Why it is needed: a request to a server that has gone does not fail fast. The SDK sends an
+embedding or a classification (``call_service`` in its ``_client.py``) with gRPC's
+``wait_for_ready=True``: such a call waits for the channel to come back until its own deadline
+(the request timeout, 180 s by default), then ends in DEADLINE_EXCEEDED, which reads as "the
+reply was too long". A completion (a ``--map`` row) goes over the server-streaming RPC, which
+fails at once with UNAVAILABLE, but the SDK's retry policy tries it again with backoff first
+(4 times from 1 s by default). Either way each row left would cost seconds to minutes, told as
+something else than what it is. (A single ``%%ygpt`` cell races its request against a connect
+already: reach.py.)
 
 So the job asks, with the plain TCP connect of :mod:`.reach`, whether anything still listens:
 after a failure that may be the server's, and whenever no request has finished for ``quiet``
