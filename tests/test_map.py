@@ -14,6 +14,8 @@ import pandas as pd
 from cellrun import assert_clean, assert_clear_error
 from conftest import cell, completions
 
+from ygpt_magic.emulator import start_local_server
+
 
 def sent_texts(server) -> list[str]:
     return sorted(r.messages[-1]["text"] for r in completions(server))
@@ -175,6 +177,35 @@ def test_ctrl_c_stops_sending_keeps_every_answered_row_and_says_how_many_are_lef
     assert {r.messages[-1]["text"] for r in completions(ygpt_server)} == left   # only the rows left
     assert shell.user_ns["_ygpt"].answered == len(left) == 100 - stopped.answered
     assert all(shell.user_ns["answers"])
+
+
+def test_a_server_killed_mid_run_ends_the_rest_at_once_and_the_next_server_gets_only_them(shell):
+    shell.user_ns["numbers"] = list(range(60))
+    # the SDK's own retries of UNAVAILABLE as users have them (4, from 1 s): seconds per row
+    for setting in ("retries = 4", "retry_backoff = 1.0", "timeout = 5", "connect_timeout = 1"):
+        shell.run_line_magic("config", f"YGptMagics.{setting}")
+    source = "%%ygpt --map numbers --out answers --concurrency 2\nSay {item}"
+    with start_local_server() as first:
+        shell.run_line_magic("ygpt", f"connect {first.address} --insecure")
+        first.faults.latency(0.05)
+        threading.Timer(0.5, first.stop).start()
+        started = time.monotonic()
+        run = cell(shell, source)
+        took = time.monotonic() - started
+    assert run.ok, run.message   # failed rows with their reasons, not a traceback
+    done, answers = shell.user_ns["_ygpt"], shell.user_ns["answers"]
+    assert 0 < done.answered == sum(a is not None for a in answers) < 60
+    assert took < 10, f"{took:.1f} s"   # not 5 s (the request timeout) for each row left
+    assert sorted(done.errors) == [i for i, answer in enumerate(answers) if answer is None]
+    assert all("stopped answering" in reason and first.address in reason and "timeout" not in reason
+               for reason in done.errors.values())
+    assert "server stopped answering" in run.stdout
+    left = {f"Say {i}" for i, answer in enumerate(answers) if answer is None}
+    with start_local_server() as second:
+        shell.run_line_magic("ygpt", f"connect {second.address} --insecure")
+        assert cell(shell, source).ok
+        assert {r.messages[-1]["text"] for r in completions(second)} == left   # only the rows left
+    assert all(shell.user_ns["answers"]) and shell.user_ns["_ygpt"].errors == {}
 
 
 def test_schema_gives_a_dataframe_of_the_parsed_fields_on_the_rows_index(shell, ygpt_server):

@@ -24,6 +24,7 @@ from typing import Any
 from ..errors import OptionError, QuotaExceeded, YGptError
 from .loop import LoopThread
 from .many import AdaptiveLimit, ManyJob
+from .watch import Watch
 
 #: the short names the SDK takes, and the model each names
 MODELS = {"doc": "text-search-doc", "query": "text-search-query"}
@@ -62,10 +63,11 @@ Translate = Callable[[BaseException, float], YGptError]
 
 def embed_many(loop: LoopThread, model: Any, texts: Iterable[tuple[Any, str]], *, concurrency: int,
                timeout: float, guard: Guard, translate: Translate,
-               prepare: Callable[[], Awaitable[None]]) -> ManyJob:
+               prepare: Callable[[], Awaitable[None]], watch: Watch | None = None) -> ManyJob:
     """``(tag, text)`` in, ``(tag, Vector, None)`` or ``(tag, None, YGptError)`` out of the job's
     ``results()``; ``model`` is the SDK's async embeddings model, ``guard`` refuses a text that
-    carries a credential, ``translate`` maps an SDK or gRPC error to ours."""
+    carries a credential, ``translate`` maps an SDK or gRPC error to ours, ``watch`` ends the
+    rest at once when the server is gone (watch.py)."""
 
     def request(tag: Any, text: str) -> tuple[Any, Callable[[], Awaitable[Vector]]]:
         async def run() -> Vector:
@@ -81,7 +83,8 @@ def embed_many(loop: LoopThread, model: Any, texts: Iterable[tuple[Any, str]], *
         return tag, run
 
     return ManyJob(loop, (request(*item) for item in texts), AdaptiveLimit(concurrency),
-                   exhausted=lambda error: isinstance(error, QuotaExceeded), prepare=prepare)
+                   exhausted=lambda error: isinstance(error, QuotaExceeded), prepare=prepare,
+                   watch=watch)
 
 
 def every_vector(job: ManyJob, count: int, answered: Callable[[Vector], object]) -> list[Vector]:

@@ -11,6 +11,10 @@ Why it looks like this:
   the ceiling the user chose.
 - Results go to the caller's thread through a queue, as they finish; the caller keeps Ctrl-C
   (``cancel()`` stops pulling and cancels what is in flight) and whatever had arrived.
+- A server that dies mid-run would leave each request waiting out its whole timeout (watch.py
+  says why), so the job asks after the server (a :class:`~.watch.Watch`) when a request fails
+  in a way a dead server would cause, and when none has finished for a while; once nothing
+  listens, every request not yet answered ends at once with the watch's error, never sent.
 """
 
 from __future__ import annotations
@@ -23,12 +27,14 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from .loop import LoopThread
+from .watch import Watch
 
 #: times a row that keeps meeting RESOURCE_EXHAUSTED goes back to the queue before it fails
 REQUEUES = 3
 _END = object()
 
 Request = tuple[Any, Callable[[], Awaitable[Any]]]   # (tag, make the coroutine that answers it)
+Failure = tuple[Any, BaseException]   # (tag, its error), held back until the server is asked after
 
 
 class AdaptiveLimit:
@@ -55,16 +61,63 @@ class AdaptiveLimit:
             self.current, self._streak = self.current + 1, 0
 
 
+class _Flight:
+    """One run's requests: in flight, to send again, finished but not yet settled; and whether
+    none has finished for the watch's quiet time (a timer sets ``quiet``: no clock read per
+    request)."""
+
+    def __init__(self) -> None:
+        self.retry: deque[tuple[Request, int]] = deque()
+        self.running: dict[asyncio.Task[Any], tuple[Request, int]] = {}
+        self.finished: list[asyncio.Task[Any]] = []
+        self.wake = asyncio.Event()
+        self.source_done = self.quiet = False
+        self.settled = 0
+        self._timer: asyncio.TimerHandle | None = None
+
+    def done(self, task: asyncio.Task[Any]) -> None:   # O(1) per request, unlike asyncio.wait's O(n)
+        self.finished.append(task)
+        self.wake.set()
+
+    def take(self) -> list[tuple[asyncio.Task[Any], Request, int]]:
+        """The finished tasks, each with its request and tries, out of ``running``."""
+        settled, self.finished[:] = self.finished[:], []
+        self.wake.clear()
+        self.settled += len(settled)
+        return [(task, *self.running.pop(task)) for task in settled]
+
+    def watch_quiet(self, seconds: float) -> None:
+        """Every ``seconds``, set ``quiet`` (and wake the run) if requests are in flight and
+        none finished since the last look."""
+        loop = asyncio.get_running_loop()
+        seen = self.settled
+
+        def look() -> None:
+            nonlocal seen
+            if self.running and self.settled == seen:
+                self.quiet = True
+                self.wake.set()
+            seen = self.settled
+            self._timer = loop.call_later(seconds, look)
+        self._timer = loop.call_later(seconds, look)
+
+    def stop_watching(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
 class ManyJob:
-    """Runs requests on the loop with an :class:`AdaptiveLimit`; ``results()`` hands them over."""
+    """Runs requests on the loop with an :class:`AdaptiveLimit`; ``results()`` hands them over;
+    ``watch`` (when given) ends the job early, row by row, when the server is gone."""
 
     def __init__(self, loop: LoopThread, requests: Iterator[Request], limit: AdaptiveLimit,
                  exhausted: Callable[[BaseException], bool],
-                 prepare: Callable[[], Awaitable[None]] | None = None) -> None:
+                 prepare: Callable[[], Awaitable[None]] | None = None, watch: Watch | None = None) -> None:
         self.limit = limit
         self._requests = requests
         self._exhausted = exhausted
         self._prepare = prepare
+        self._watch = watch
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._future_done = threading.Event()
         self._future = asyncio.run_coroutine_threadsafe(self._drive(), loop.loop)
@@ -83,57 +136,81 @@ class ManyJob:
             self._queue.put((None, None, exc))
 
     async def _run(self) -> None:
-        retry: deque[tuple[Request, int]] = deque()
-        running: dict[asyncio.Task[Any], tuple[Request, int]] = {}
-        finished: list[asyncio.Task[Any]] = []
-        wake = asyncio.Event()
-
-        def done(task: asyncio.Task[Any]) -> None:   # O(1) per request, unlike asyncio.wait's O(n)
-            finished.append(task)
-            wake.set()
-
-        source_done = False
+        flight = _Flight()
+        if self._watch is not None:
+            flight.watch_quiet(self._watch.quiet)
         try:
-            while True:
-                while len(running) < self.limit.current and (retry or not source_done):
-                    if retry:
-                        request, tries = retry.popleft()
-                    else:
-                        fresh = next(self._requests, None)
-                        if fresh is None:
-                            source_done = True
-                            continue
-                        request, tries = fresh, 0
-                    task = asyncio.ensure_future(request[1]())
-                    task.add_done_callback(done)
-                    running[task] = (request, tries)
-                if not running:
+            while self._launch(flight):
+                await flight.wake.wait()
+                held = [failure for task, request, tries in flight.take()
+                        if (failure := self._settle(task, request, tries, flight.retry)) is not None]
+                if (held or flight.quiet) and await self._server_gone(flight, held):
                     return
-                await wake.wait()
-                wake.clear()
-                settled, finished[:] = finished[:], []
-                for task in settled:
-                    request, tries = running.pop(task)
-                    self._settle(task, request, tries, retry)
+                for tag, error in held:
+                    self._queue.put((tag, None, error))
         finally:
-            for task in running:
+            flight.stop_watching()
+            for task in flight.running:
                 task.cancel()
-            await asyncio.gather(*running, return_exceptions=True)
+            await asyncio.gather(*flight.running, return_exceptions=True)
+
+    def _launch(self, flight: _Flight) -> bool:
+        """Start requests while there is room; False when none is left to wait for."""
+        while len(flight.running) < self.limit.current and (flight.retry or not flight.source_done):
+            if flight.retry:
+                request, tries = flight.retry.popleft()
+            else:
+                fresh = next(self._requests, None)
+                if fresh is None:
+                    flight.source_done = True
+                    continue
+                request, tries = fresh, 0
+            task = asyncio.ensure_future(request[1]())
+            task.add_done_callback(flight.done)
+            flight.running[task] = (request, tries)
+        return bool(flight.running)
 
     def _settle(self, task: asyncio.Task[Any], request: Request, tries: int,
-                retry: deque[tuple[Request, int]]) -> None:
+                retry: deque[tuple[Request, int]]) -> Failure | None:
+        """Hand over the task's result or error, or queue it again; a failure the watch suspects
+        is returned instead, for :meth:`_server_gone` to name."""
         tag = request[0]
         error = task.exception()
         if error is None:
             self.limit.answered()
             self._queue.put((tag, task.result(), None))
-            return
+            return None
         if self._exhausted(error):
             self.limit.exhausted()
             if tries < REQUEUES:
                 retry.append((request, tries + 1))
-                return
+                return None
+        if self._watch is not None and self._watch.suspect(error):
+            return tag, error
         self._queue.put((tag, None, error))
+        return None
+
+    async def _server_gone(self, flight: _Flight, held: list[Failure]) -> bool:
+        """Ask the watch; if the server is gone, every request not yet answered (held, in
+        flight, to retry, never pulled) ends with its error, and True."""
+        assert self._watch is not None, "only a watched job holds failures back or goes quiet"
+        flight.quiet = False
+        gone = await self._watch.gone()
+        if gone is None:
+            return False
+        for task in flight.running:
+            task.cancel()
+        await asyncio.gather(*flight.running, return_exceptions=True)  # their done() ran first
+        for task, request, tries in flight.take():
+            if task.cancelled():
+                held.append((request[0], gone))
+            elif (failure := self._settle(task, request, tries, flight.retry)) is not None:
+                held.append(failure)
+        tags = [tag for tag, _ in held] + [request[0] for request, _ in flight.retry]
+        tags += [request[0] for request in self._requests]
+        for tag in tags:
+            self._queue.put((tag, None, gone))
+        return True
 
     def results(self, tick: float = 0.05) -> Iterator[tuple[Any, Any, BaseException | None] | None]:
         """(tag, result, None) or (tag, None, error) as requests finish, then ``None`` (for the

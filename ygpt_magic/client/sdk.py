@@ -46,6 +46,7 @@ from .models import configured
 from .reach import Reachability, Target
 from .settings import DEFAULTS, ClientSettings
 from .tools import configure_settings, sdk_messages
+from .watch import Watch
 
 if TYPE_CHECKING:
     from .batch import BatchJobs
@@ -266,7 +267,11 @@ class Client:
         """A ManyJob on this client's loop that backs off while the server is out of quota."""
         return ManyJob(self._loop, requests, AdaptiveLimit(concurrency),
                        exhausted=lambda error: isinstance(error, QuotaExceeded),
-                       prepare=self._ensure_reachable)
+                       prepare=self._ensure_reachable, watch=self._watch())
+
+    def _watch(self) -> Watch:
+        """How a many-request job asks whether this endpoint still listens (watch.py)."""
+        return Watch(self.endpoint, probe=lambda: self._ensure_reachable(again=True))
 
     def embed_many(self, texts: Iterable[tuple[Any, str]], *, model: str, concurrency: int) -> ManyJob:
         """Embeddings of many texts, at most ``concurrency`` in flight (embeddings.py):
@@ -282,7 +287,7 @@ class Client:
             self._loop, sdk_model, texts, concurrency=concurrency, timeout=self.settings.timeout,
             guard=lambda text: guard.check("the text", text, secrets),
             translate=lambda exc, started: self._translate(exc, model=name, started=started, history=0),
-            prepare=self._ensure_reachable)
+            prepare=self._ensure_reachable, watch=self._watch())
 
     @property
     def batch(self) -> BatchJobs:

@@ -26,6 +26,7 @@ from .service import (
     RequestRejected,
     ServerFailed,
     ServerGaveUp,
+    ServerStoppedAnswering,
     ServerTimeout,
     ServerUnavailable,
     StreamBroken,
@@ -71,7 +72,7 @@ __all__ = [
     "IndexUnusable", "InternalError", "InterpolationError", "MessageTooLarge", "ModelNotFound",
     "NoChatEndpoint", "NoSources",
     "NotebookError", "NothingToFix", "OptionError", "PermissionDenied", "PriceError", "QuotaExceeded", "ReplyNotValid",
-    "RequestRejected", "SchemaError", "ServerFailed", "ServerGaveUp", "ServerTimeout",
+    "RequestRejected", "SchemaError", "ServerFailed", "ServerGaveUp", "ServerStoppedAnswering", "ServerTimeout",
     "ServerUnavailable", "SidecarMissing", "SourcesTooLong", "StreamBroken", "StreamStalled", "ToolError",
     "ToolRoundsExceeded", "UnknownChat", "YGptError",
 ]

@@ -186,6 +186,21 @@ class ServerUnavailable(YGptError):
         self.endpoint = endpoint
 
 
+class ServerStoppedAnswering(YGptError):
+    """The server went away in the middle of many requests (``--map``, ``%ygpt embed``,
+    ``--labels``): the rows not yet answered end at once with this, rather than each after the
+    request timeout with a timeout's advice (to raise the limit), which would blame the reply."""
+
+    def __init__(self, endpoint: str) -> None:
+        super().__init__(
+            f"The server at {endpoint} stopped answering during the run: nothing accepts "
+            f"connections there now, so this row got no answer and no more rows were sent. "
+            f"Answered rows are kept: run the cell again when the server is back (or after "
+            f"%ygpt connect to another one) and only the rest are sent."
+        )
+        self.endpoint = endpoint
+
+
 class RequestRejected(YGptError):
     """INVALID_ARGUMENT: the server refused a value in the request."""
 
