@@ -294,6 +294,8 @@ def test_a_stream_broken_on_every_retry_counts_the_last_attempt(client, ygpt_ser
     with pytest.raises(StreamBroken) as caught:
         list(client.stream(TRANSLATE, BUILTIN))
     assert "broke off after 2 chunks of attempt 3" in str(caught.value)
+    assert f"The server at {ygpt_server.address} became unavailable" in str(caught.value)
+    assert "--no-stream" not in str(caught.value), "not a proxy cutting a long stream: the server went away"
 
 
 def test_an_exception_in_a_loop_callback_is_a_debug_line_not_a_notebook_error(caplog):

@@ -65,7 +65,8 @@ FAULTS = [
           ("broke off", "nothing was added", "run the cell again"), partial=True),
     Fault("stream broken mid-way, retries exhausted",
           lambda server, retries: server.faults.break_stream_after(2, "UNAVAILABLE", times=retries + 1),
-          errors.StreamBroken, ("broke off", "run the cell again"), retried=True, partial=True),
+          errors.StreamBroken, ("broke off", "became unavailable", "run the cell again when it answers"),
+          retried=True, partial=True),
 ]
 
 

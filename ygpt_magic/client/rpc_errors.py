@@ -171,7 +171,8 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
     if too_large is not None:
         return too_large
     if after_chunks and status not in ("UNAUTHENTICATED", "PERMISSION_DENIED"):
-        return StreamBroken(after_chunks, f"{status}: {details}", attempt)
+        return StreamBroken(after_chunks, f"{status}: {details}", attempt,
+                            unavailable_at=endpoint if status == "UNAVAILABLE" else None)
     attempts = retries + 1
     if status == "UNAUTHENTICATED":
         return AuthFailed(endpoint, credential.source)

@@ -280,14 +280,19 @@ class ServerFailed(YGptError):
 class StreamBroken(YGptError):
     """The stream ended before the final chunk and the SDK's retries did not recover it."""
 
-    def __init__(self, chunks: int = 0, detail: object = None, attempt: int = 1) -> None:
+    def __init__(self, chunks: int = 0, detail: object = None, attempt: int = 1,
+                 unavailable_at: str | None = None) -> None:
         after = f" after {counted(chunks, 'chunk')}" if chunks else ""
         if attempt > 1:
             after += f" of attempt {attempt} (the earlier ones broke off too)"
+        # a server that went away is not helped by --no-stream (that is for a proxy that cuts
+        # long streams): say where it went
+        advice = (f"The server at {unavailable_at} became unavailable: run the cell again when it "
+                  f"answers." if unavailable_at else "Run the cell again, or use --no-stream.")
         super().__init__(
             _with_detail(
                 f"The reply stream broke off{after} before the answer was complete; nothing was "
-                f"added to the chat. Run the cell again, or use --no-stream.",
+                f"added to the chat. {advice}",
                 detail,
             )
         )
