@@ -116,12 +116,19 @@ def test_a_server_killed_and_restarted_mid_run_loses_no_answer(shell):
         assert first.ok, first.message
         answered, left = check_results(shell, rows)
         assert 0 < answered and left > 0, f"the kill did not land mid-run ({answered} answered)"
-        second = cell(shell, SOURCE)
-        assert second.ok, second.message
-        run = shell.user_ns["_ygpt"]
-        assert run.reused == answered and run.answered == left   # exactly the missing rows were sent
-        assert check_results(shell, rows) == (rows, 0)
-        print(f"\nkill/restart: {answered} answered, {left} failed in the first run; re-run sent {run.answered}")
+        # Re-runs send exactly the missing rows. Right after a restart gRPC's channel may still be
+        # backing off from the refused connections (a second or so, longer than the test shell's
+        # retries): rows sent then fail again as unavailable, and the next re-run sends them.
+        runs = []
+        while left and len(runs) < 3:
+            again = cell(shell, SOURCE)
+            assert again.ok, again.message
+            run = shell.user_ns["_ygpt"]
+            assert run.reused == answered and run.answered + run.left == left   # only the missing rows
+            runs.append(run.answered)
+            answered, left = check_results(shell, rows)
+        assert (answered, left) == (rows, 0), runs
+        print(f"\nkill/restart: re-runs sent {runs}")
     finally:
         chaos.join()
         for process in (server, *restarted):
