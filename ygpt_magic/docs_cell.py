@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -137,15 +136,20 @@ def _notes(library: Library, fitted: Fitted) -> tuple[str, ...]:
     return (*skipped, *([note] if note else []))
 
 
-def _embedding_spent(kernel: Kernel) -> Decimal:
-    """The roubles of this kernel's embeddings so far (the index's and the questions')."""
-    return kernel.session.accounts.by_source.get(ACCOUNT, Spent()).cost.amount
+def _embedding_spent(kernel: Kernel) -> Spent:
+    """This kernel's embeddings so far (the index's and the questions'), sent and replayed."""
+    return kernel.session.accounts.by_source.get(ACCOUNT, Spent())
 
 
-def _index_cost(kernel: Kernel, library: Library, before: Decimal) -> str:
+def _index_cost(kernel: Kernel, library: Library, before: Spent) -> str:
     """What a dry run's retrieval cost: the files it had to index, and the question's vector
-    (they are embedded even in a dry run, to choose the sources it shows)."""
-    cost = roubles(_embedding_spent(kernel) - before)
+    (they are embedded even in a dry run, to choose the sources it shows), or that every vector
+    was replayed from the reply cache and nothing was spent."""
+    now = _embedding_spent(kernel)
+    if now.requests == before.requests:
+        return ("Choosing the sources sent no embedding request: every vector it needed came from "
+                "the index or the reply cache.")
+    cost = roubles(now.cost.amount - before.cost.amount)
     if not library.embedded:
         return (f"Choosing the sources embedded only the question: {cost} (the files were "
                 f"indexed already).")
