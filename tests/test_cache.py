@@ -194,6 +194,18 @@ def test_dry_run_token_counts_are_replayed_too(shell, ygpt_server, cache_file):
     assert again.ok and again.plain == first.plain and ygpt_server.requests == []
 
 
+def test_a_map_dry_run_replays_its_token_counts_with_no_server(shell, ygpt_server, cache_file):
+    shell.user_ns["reviews"] = ["The kettle works.", "The box arrived crushed."]
+    first = cell(shell, "%%ygpt --map reviews --dry-run\nReply to: {item}")
+    assert first.ok, first.message
+    shell.run_line_magic("ygpt", "connect 127.0.0.1:9 --insecure")  # nobody listens there
+    shell.run_line_magic("ygpt", "cache --mode replay")
+    ygpt_server.reset()
+    again = cell(shell, "%%ygpt --map reviews --dry-run\nReply to: {item}")
+    assert again.ok, again.message
+    assert again.plain == first.plain and ygpt_server.requests == []
+
+
 def test_each_reply_carries_its_provenance_in_the_output_metadata(shell, ygpt_server, cache_file, tmp_path):
     source = "%%ygpt --once --temperature 0.2 --model gpt://b1gsomefolder/yandexgpt/latest\nHello"
     outputs = []

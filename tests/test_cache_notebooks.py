@@ -78,11 +78,13 @@ FOOTER = re.compile(r"(^|\n\n)[^\n]* · [^\n]* → [^\n]*$")
 
 def _replies(path: Path) -> list[str]:
     """The plain text of every %%ygpt reply in a notebook without its footer (which says
-    `cached` when replayed); dry runs left out."""
+    `cached` when replayed); dry runs and --map runs left out (a run's own output is its bar's
+    summary line, which says `reused` when replayed; its replies are the results later cells show)."""
     texts = []
     for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
         source = "".join(cell.get("source", ""))
-        if cell["cell_type"] == "code" and source.startswith("%%ygpt") and "--dry-run" not in source:
+        if cell["cell_type"] == "code" and source.startswith("%%ygpt") and \
+                not {"--dry-run", "--map"} & set(source.split()):
             texts += [FOOTER.sub("", "".join(o["data"]["text/plain"]))
                       for o in cell.get("outputs", [])
                       if o.get("output_type") == "display_data"]

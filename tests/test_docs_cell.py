@@ -12,6 +12,7 @@ from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error
 from conftest import TEST_KEY, cell, completions
 from sources_helpers import pdf_bytes, without_pypdf
 
+from ygpt_magic.errors import CacheMiss
 from ygpt_magic.sources import SIZE_LIMIT
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
@@ -22,6 +23,8 @@ NOTES = {
     "bread.md": "# Bread\n\nKnead the dough for ten minutes, let it rise, then bake at 220 degrees.\n",
 }
 QUESTION = "Where do cats sleep during the day?"
+#: an address where no server listens
+NOWHERE = "127.0.0.1:9"
 
 
 @pytest.fixture
@@ -217,3 +220,31 @@ def test_an_unreadable_file_is_skipped_saying_so(shell, ygpt_server, notes):
     assert run.ok, run.message
     assert "notes/locked.md" in run.shown and "cannot be read" in run.shown
     assert CANARY not in repr(shell.user_ns["_ygpt"].sources)
+
+
+def test_with_the_reply_cache_alone_a_docs_cell_replays_with_no_server(shell, ygpt_server, notes, tmp_path):
+    """The CI recipe (docs/guide/reproducible.md) keeps the reply cache, not the index beside
+    it: every embedding of a --docs cell (the files' chunks, the question) replays from it."""
+    shell.run_line_magic("config", f"YGptMagics.cache_path = {str(tmp_path / 'replies.sqlite')!r}")
+    source = f"%%ygpt --docs notes --once\n{QUESTION}"
+    assert cell(shell, source).ok
+    recorded = shell.user_ns["_ygpt"]
+    dry = cell(shell, f"%%ygpt --docs notes --once --dry-run\n{QUESTION}")
+    shell.extension_manager.unload_extension("ygpt_magic")   # a fresh checkout: no index, no server
+    shell.extension_manager.load_extension("ygpt_magic")
+    for path in tmp_path.glob("replies.sources.sqlite*"):
+        path.unlink()
+    shell.run_line_magic("ygpt", f"connect {NOWHERE} --insecure")
+    shell.run_line_magic("ygpt", "cache --mode replay")
+    ygpt_server.reset()
+    replayed = cell(shell, source)
+    assert replayed.ok, replayed.message
+    assert shell.user_ns["_ygpt"].text == recorded.text and shell.user_ns["_ygpt"].cached
+    assert shell.user_ns["_ygpt"].sources == recorded.sources
+    again = cell(shell, f"%%ygpt --docs notes --once --dry-run\n{QUESTION}")
+    assert again.ok and "[1] notes/cats.md:" in again.shown and again.shown.count("[") == dry.shown.count("[")
+    assert "sent no embedding request: every vector it needed came from the index or the reply cache" in again.plain
+    missed = cell(shell, "%%ygpt --docs notes --once\nWhere do rockets sleep?")
+    assert_clear_error(missed, "No recorded reply", "Where do rockets sleep?", "nothing was sent",
+                       error_type=CacheMiss)
+    assert ygpt_server.requests == []

@@ -194,6 +194,23 @@ def test_dry_run_counts_tokens_and_embeds_nothing(shell, ygpt_server):
     assert embedded(ygpt_server) == []
 
 
+def test_a_notebook_of_embed_similar_and_dry_runs_replays_with_no_server(shell, ygpt_server, cache_file):
+    shell.user_ns["docs"] = CATS
+    lines = ["%ygpt embed docs --dry-run", "%ygpt embed docs --out v --max-cost 5",
+             "%ygpt similar where do cats sleep --in docs --top 2"]
+    recorded = [cell(shell, line) for line in lines]
+    assert all(run.ok for run in recorded), [run.message for run in recorded]
+    shell.extension_manager.unload_extension("ygpt_magic")   # a restart: no memo, no server
+    shell.extension_manager.load_extension("ygpt_magic")
+    shell.run_line_magic("ygpt", "connect 127.0.0.1:9 --insecure")  # nobody listens there
+    shell.run_line_magic("ygpt", "cache --mode replay")
+    ygpt_server.reset()
+    replayed = [cell(shell, line) for line in lines]
+    assert all(run.ok for run in replayed), [run.message for run in replayed]
+    assert replayed[0].shown == recorded[0].shown and replayed[2].shown == recorded[2].shown
+    assert ygpt_server.requests == []
+
+
 def test_similar_finds_the_closest_rows_best_first_reusing_embed_vectors(shell, ygpt_server):
     shell.user_ns["frame"] = pd.DataFrame({"body": CATS, "id": [1, 2, 3, 4]})
     assert cell(shell, "%ygpt embed frame --column body --out v").ok

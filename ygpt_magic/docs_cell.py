@@ -1,10 +1,11 @@
 """`%%ygpt --docs PATHS [--top-k N]`: answer the cell from the user's files, with sources.
 
 The door's own part, between parsing and the one request path: gather the files into the
-kernel's index (embedding with ``doc`` only what it lacks), embed the question with ``query``,
-take the best chunks that fit the context budget, and write them into the prompt as numbered
-sources after ``YGptMagics.docs_instruction``. Why in the prompt (the user's message) and not
-the system text: the chat then records exactly what was sent, so ``%ygpt history`` and
+kernel's index (embedding with ``doc`` only what it lacks), embed the question with ``query``
+(every text embedded is fronted by the reply cache, docs_vectors.py, so the cell replays with
+no server), take the best chunks that fit the context budget, and write them into the prompt
+as numbered sources after ``YGptMagics.docs_instruction``. Why in the prompt (the user's
+message) and not the system text: the chat then records exactly what was sent, so ``%ygpt history`` and
 ``--dry-run`` show it, a chat's own system message stays the user's, and each turn of a chat
 carries the sources of its own question. The request then goes down the normal ``send`` path
 (stream, cache, accounts, guard, chat); the sources go below the reply and into
@@ -17,28 +18,28 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from . import render
 from .chat import planning
 from .chat.accounts import Spent
 from .chat.prices import roubles
-from .chat.values import Reply, Usage
+from .chat.values import Reply
 from .client import guard
-from .client.embeddings import every_vector, key_model
+from .docs_vectors import ACCOUNT, embedder
 from .kernel import Kernel
 from .render import inert
 from .sources import Fitted, Hit, Index, Library, best, fit, gather, index_path, source_lines, sources_block
 from .words import counted
 
+if TYPE_CHECKING:
+    from .cache.replies import Front
+
 #: chunks sent when the cell gives no --top-k
 TOP_K = 5
 #: the index's space: vectors of the ``doc``/``query`` pair of models
 SPACE = "text-search-doc"
-#: where the embedding requests are entered in ``%ygpt usage``
-ACCOUNT = "embeddings"
 #: tokens left for sources when the model's context size is unknown (no trimming then)
 UNBOUNDED = 10**9
 
@@ -70,8 +71,9 @@ def answer(kernel: Kernel, args: argparse.Namespace, question: str,
     """Retrieve for the cell's ``question`` (expanded), then ``send(prompt, notes)`` down the
     normal path; the sources of the new reply go below it and into ``_ygpt.sources``."""
     spent = _embedding_spent(kernel)
-    library = _gather(kernel, args.docs)
-    fitted = _retrieve(kernel, args, library, question)
+    cache = _front(kernel, args, question)
+    library = _gather(kernel, args.docs, cache)
+    fitted = _retrieve(kernel, args, library, question, cache)
     before = kernel.namespace.get("_ygpt")
     notes = _notes(library, fitted)
     if args.dry_run:
@@ -87,30 +89,16 @@ def prompt(instruction: str, hits: list[Hit], question: str) -> str:
     return f"{instruction}\n\n{sources_block(hits)}\n\nQuestion: {question}"
 
 
-def _gather(kernel: Kernel, paths: str) -> Library:
+def _gather(kernel: Kernel, paths: str, cache: Front | None) -> Library:
     secrets = kernel.connection.known_secrets()
-    return gather(paths, kernel.sources, _embedder(kernel, "doc"), base=Path.cwd(),
+    return gather(paths, kernel.sources, embedder(kernel, "doc", cache), base=Path.cwd(),
                   guard=lambda where, text: guard.check(where, text, secrets))
 
 
-def _embedder(kernel: Kernel, model: str) -> Callable[[list[str]], Any]:
-    """``texts → vectors`` by ``model`` (``doc`` or ``query``) down the one embedding path
-    (``Client.embed_many``: guarded, translated, concurrent, backing off), all or an error;
-    each answer entered in the accounts as it arrives."""
-    import numpy as np
-
-    def embed(texts: list[str]) -> Any:
-        job = kernel.connection.client().embed_many(
-            enumerate(texts), model=model, concurrency=kernel.settings.map_concurrency)
-        vectors = every_vector(job, len(texts), lambda vector: kernel.session.accounts.add(
-            ACCOUNT, key_model(model), Usage(input_tokens=vector.tokens, total_tokens=vector.tokens)))
-        return np.array([vector.values for vector in vectors], dtype=np.float32)
-    return embed
-
-
-def _retrieve(kernel: Kernel, args: argparse.Namespace, library: Library, question: str) -> Fitted:
+def _retrieve(kernel: Kernel, args: argparse.Namespace, library: Library, question: str,
+              cache: Front | None) -> Fitted:
     """The best chunks for ``question`` that fit what the budget leaves after it."""
-    vector = _embedder(kernel, "query")([question])[0]
+    vector = embedder(kernel, "query", cache)([question])[0]
     hits = best(kernel.sources, library.documents, vector, args.top_k or TOP_K)
     return fit(hits, _sources_budget(kernel, args, question))
 
@@ -128,6 +116,13 @@ def _sources_budget(kernel: Kernel, args: argparse.Namespace, question: str) -> 
     return max(0, budget - rest)
 
 
+def _front(kernel: Kernel, args: argparse.Namespace, question: str) -> Front | None:
+    """The reply cache in front of this cell's embeddings, as in front of its request."""
+    from .request import front
+
+    return None if args.no_cache else front(kernel, question)
+
+
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
     from .request import flags
 
@@ -141,15 +136,20 @@ def _notes(library: Library, fitted: Fitted) -> tuple[str, ...]:
     return (*skipped, *([note] if note else []))
 
 
-def _embedding_spent(kernel: Kernel) -> Decimal:
-    """The roubles of this kernel's embeddings so far (the index's and the questions')."""
-    return kernel.session.accounts.by_source.get(ACCOUNT, Spent()).cost.amount
+def _embedding_spent(kernel: Kernel) -> Spent:
+    """This kernel's embeddings so far (the index's and the questions'), sent and replayed."""
+    return kernel.session.accounts.by_source.get(ACCOUNT, Spent())
 
 
-def _index_cost(kernel: Kernel, library: Library, before: Decimal) -> str:
+def _index_cost(kernel: Kernel, library: Library, before: Spent) -> str:
     """What a dry run's retrieval cost: the files it had to index, and the question's vector
-    (they are embedded even in a dry run, to choose the sources it shows)."""
-    cost = roubles(_embedding_spent(kernel) - before)
+    (they are embedded even in a dry run, to choose the sources it shows), or that every vector
+    was replayed from the reply cache and nothing was spent."""
+    now = _embedding_spent(kernel)
+    if now.requests == before.requests:
+        return ("Choosing the sources sent no embedding request: every vector it needed came from "
+                "the index or the reply cache.")
+    cost = roubles(now.cost.amount - before.cost.amount)
     if not library.embedded:
         return (f"Choosing the sources embedded only the question: {cost} (the files were "
                 f"indexed already).")

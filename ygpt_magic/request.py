@@ -178,10 +178,10 @@ def rows(kernel: Kernel, args: argparse.Namespace, template: str) -> None:
         "session": kernel.session, "settings": settings, "get_client": kernel.connection.client,
         "namespace": kernel.namespace,
         "expand": lambda text, names: expand(kernel, text, namespace=names)}
-    if args.dry_run:
-        plans = rows_.open_rows(request, **where)
-        return render.show(rows_.dry_run(plans, kernel.connection.client(), batch=args.batch))
     cache = None if args.no_cache else front(kernel, template)
+    if args.dry_run:  # the tokenizer's counts replayed or recorded, as a cell's dry run
+        plans = rows_.open_rows(request, **where)
+        return render.show(rows_.dry_run(plans, client_getter(kernel, cache)(), batch=args.batch))
     where.update(memo=kernel.row_memo, endpoint=kernel.connection.target, cache=cache)
     if args.batch:
         from .rows.batch import run_batch  # asyncio and the SDK's batch side: only when used

@@ -40,14 +40,14 @@ def run(kernel: Kernel, line: str) -> None:
     model = embedding_model(args.model)
     found = _embedding.texts(kernel, args.name, args.column, "embed")
     prices = kernel.session.accounts.prices
-    if args.dry_run:
-        display(dry_run(found.texts, model, kernel.connection.client(), prices), raw=True)
-        return
     embedder = _embedding.embedder(kernel, f"embed {args.name}", no_cache=args.no_cache,
                                    concurrency=args.concurrency)
+    if args.dry_run:  # the tokenizer's counts through the reply cache, as a cell's dry run
+        display(dry_run(found.texts, model, embedder.get_client(), prices), raw=True)
+        return
     limit = cost_cap.cap(kernel, args.max_cost)
     if limit is not None:
-        cost, _ = texts_estimate(found.texts, model, kernel.connection.client(), prices)
+        cost, _ = texts_estimate(found.texts, model, embedder.get_client(), prices)
         refuse_over(cost, limit, f"%ygpt embed {args.name}")
         embedder.budget = Budget(limit, cost.per_request())
     done = embed(found, model, embedder)
