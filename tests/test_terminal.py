@@ -8,14 +8,18 @@ get the screen a person reads.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
+import struct
 import sys
+import termios
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pexpect
+import pexpect.fdpexpect
 import pytest
 from conftest import CREDENTIAL_ENV, TEST_FOLDER, TEST_KEY
 
@@ -31,7 +35,7 @@ WAITING = "⏳ waiting for yandexgpt…"
 class Terminal:
     """``ipython`` in a pseudo-terminal: type a cell, read what it prints and when."""
 
-    def __init__(self, child: pexpect.spawn) -> None:
+    def __init__(self, child: pexpect.fdpexpect.fdspawn) -> None:
         self.child = child
         self.count = 1
         self.prompt()
@@ -49,7 +53,7 @@ class Terminal:
         start, pieces, prompt = time.monotonic(), [], f"In [{self.count}]: "
         while not (printed := "".join(piece for _, piece in pieces)).endswith(prompt):
             if interrupt_at is not None and interrupt_at in printed:
-                self.child.sendintr()
+                self.child.send("\x03")   # Ctrl-C: the terminal sends SIGINT to IPython
                 interrupt_at = None
             pieces.append((time.monotonic() - start, self.child.read_nonblocking(65536, timeout=30)))
         self.count += 1
@@ -83,16 +87,33 @@ def terminal(ygpt_server, tmp_path) -> Iterator[Terminal]:
     env = {name: value for name, value in os.environ.items() if name not in CREDENTIAL_ENV}
     env.update(PYTHONPATH=str(REPO), IPYTHONDIR=str(tmp_path), YC_API_KEY=TEST_KEY,
                YC_FOLDER_ID=TEST_FOLDER, YGPT_ENDPOINT=ygpt_server.address, YGPT_INSECURE="1")
-    child = pexpect.spawn(sys.executable, ["-m", "IPython", "--no-banner", "--colors=nocolor", "--simple-prompt"],
-                          env=env, encoding="utf-8", dimensions=(50, 200), timeout=30)
+    child, pid = spawn_ipython(env)
     try:
         shell = Terminal(child)
         shell.run("%load_ext ygpt_magic")
         shell.run("import pandas as pd; df = pd.DataFrame({c: range(200) for c in 'abcde'})")
         yield shell
     finally:
-        child.sendline("exit")
+        child.send("exit\r")
         child.expect(pexpect.EOF)
+        os.waitpid(pid, 0)
+
+
+def spawn_ipython(env: dict[str, str]) -> tuple[pexpect.fdpexpect.fdspawn, int]:
+    """``ipython`` on a new 50 × 200 pseudo-terminal, its controlling terminal (so Ctrl-C is a
+    SIGINT). Started with posix_spawn, not fork: this test process runs gRPC (the local server),
+    and a fork runs gRPC's fork handlers in the child, which now and then died of them before
+    IPython started (``epoll_wait: Bad file descriptor``)."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
+    name = os.ttyname(slave)
+    os.close(slave)
+    pid = os.posix_spawn(sys.executable, [sys.executable, "-m", "IPython", "--no-banner", "--colors=nocolor",
+                                          "--simple-prompt"], env,
+                         file_actions=[(os.POSIX_SPAWN_OPEN, 0, name, os.O_RDWR, 0),
+                                       (os.POSIX_SPAWN_DUP2, 0, 1), (os.POSIX_SPAWN_DUP2, 0, 2)],
+                         setsid=True)
+    return pexpect.fdpexpect.fdspawn(master, encoding="utf-8", timeout=30), pid
 
 
 def test_a_slow_streamed_reply_appears_as_it_arrives_with_its_note_and_footer(terminal, ygpt_server):
