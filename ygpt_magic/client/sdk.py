@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..chat.options import RequestOptions
@@ -32,7 +32,6 @@ from ..errors import (
     OptionError,
     QuotaExceeded,
     ServerTimeout,
-    StreamStalled,
     YGptError,
 )
 from . import chat_api, guard, message_size, rpc_errors
@@ -40,11 +39,12 @@ from . import classify as classifiers
 from .chunks import SdkAnswer, chat_chunk, grpc_chunk
 from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder, header_safe, known_secrets
 from .endpoints import CLOUD_ENDPOINT, parse_endpoint, url_address
-from .loop import LoopThread, Stalled
+from .loop import LoopThread
 from .many import AdaptiveLimit, ManyJob
 from .models import configured
 from .reach import Reachability, Target
 from .settings import DEFAULTS, ClientSettings
+from .stream import Stream, history_turns
 from .tools import configure_settings, sdk_messages
 from .watch import Watch
 
@@ -57,57 +57,6 @@ _T = TypeVar("_T")
 
 #: a request's tools and schema: ``{"tools": [...], "response_format": {...}}`` (see Client.stream)
 Extras = dict[str, Any]
-
-
-class Stream:
-    """Iterator of answers (one per chunk) produced on the client's loop thread; `cancel()` from any thread."""
-
-    def __init__(self, client: Client, messages: list[Message], options: RequestOptions, extras: Extras,
-                 slow: Callable[[], None] | None = None):
-        self.cancelled = False
-        self._slow = slow
-        self._stream_timeout = client.settings.stream_timeout
-        self._client = client
-        self._model = options.model
-        self._history_turns = history_turns(messages)
-        self._started = time.monotonic()
-        self._to_chunk = client._route(messages, extras)
-        self._job = client._loop.stream(self._produce(messages, options, extras))
-
-    async def _produce(self, messages: list[Message], options: RequestOptions,
-                       extras: Extras) -> AsyncGenerator[Any, None]:
-        model, payload, target = self._client._prepare(messages, options, extras, self._to_chunk)
-        async with self._client._reach.beside(target) as answered:
-            async for result in model.run_stream(payload, timeout=self._client.settings.timeout):
-                answered()
-                yield result
-
-    def __iter__(self) -> Iterator[SdkAnswer]:
-        last: SdkAnswer | None = None
-        count, attempt = 0, 1
-        try:
-            for result in self._job.results(self._stream_timeout, self._slow):
-                chunk = self._to_chunk(result, last)
-                if last is not None and len(chunk.text) < len(last.text):
-                    count, attempt = 0, attempt + 1  # the SDK retried: the text starts over
-                last, count = chunk, count + 1
-                yield chunk
-        except Stalled:
-            assert self._stream_timeout is not None, "only a stream with a timeout stalls"
-            raise StreamStalled(self._client.endpoint, self._stream_timeout) from None
-        except (YGptError, KeyboardInterrupt, GeneratorExit):
-            raise
-        except Exception as exc:
-            raise self._client._translate(
-                exc, model=self._model, chunks=count, attempt=attempt, started=self._started,
-                history=self._history_turns) from None
-        finally:
-            self._job.cancel()
-
-    def cancel(self) -> None:
-        """Stop the RPC (thread-safe: the panel's Stop button calls it from another thread)."""
-        self.cancelled = True
-        self._job.cancel()
 
 
 class Client:
@@ -419,8 +368,3 @@ class Client:
                 folder_id=self.folder_id, retries=self.settings.retries, retry_backoff=self.settings.retry_backoff,
                 chat_url=self.chat_url)
         return self._sdk
-
-
-def history_turns(messages: list[Message]) -> int:
-    """Earlier turns sent with a request (one assistant message each), for error advice."""
-    return sum(1 for message in messages if message.get("role") == "assistant")

@@ -1,0 +1,79 @@
+"""Stream: one streamed reply, produced on the client's loop thread and read on the caller's.
+
+Kept apart from the Client (sdk.py), which it drives through the client's loop, reach check and
+error translation: the answers come one per chunk, each the whole text so far; a text that
+starts over means the SDK retried the stream (the attempt is counted for the error's advice); a
+silence past ``stream_timeout`` is StreamStalled; ``cancel()`` may come from any thread (the
+panel's Stop button).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncGenerator, Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from ..chat.options import RequestOptions
+from ..chat.values import Extras, Message
+from ..errors import StreamStalled, YGptError
+from .chunks import SdkAnswer
+from .loop import Stalled
+
+if TYPE_CHECKING:
+    from .sdk import Client
+
+
+class Stream:
+    """Iterator of answers (one per chunk) produced on the client's loop thread; `cancel()` from any thread."""
+
+    def __init__(self, client: Client, messages: list[Message], options: RequestOptions, extras: Extras,
+                 slow: Callable[[], None] | None = None):
+        self.cancelled = False
+        self._slow = slow
+        self._stream_timeout = client.settings.stream_timeout
+        self._client = client
+        self._model = options.model
+        self._history_turns = history_turns(messages)
+        self._started = time.monotonic()
+        self._to_chunk = client._route(messages, extras)
+        self._job = client._loop.stream(self._produce(messages, options, extras))
+
+    async def _produce(self, messages: list[Message], options: RequestOptions,
+                       extras: Extras) -> AsyncGenerator[Any, None]:
+        model, payload, target = self._client._prepare(messages, options, extras, self._to_chunk)
+        async with self._client._reach.beside(target) as answered:
+            async for result in model.run_stream(payload, timeout=self._client.settings.timeout):
+                answered()
+                yield result
+
+    def __iter__(self) -> Iterator[SdkAnswer]:
+        last: SdkAnswer | None = None
+        count, attempt = 0, 1
+        try:
+            for result in self._job.results(self._stream_timeout, self._slow):
+                chunk = self._to_chunk(result, last)
+                if last is not None and len(chunk.text) < len(last.text):
+                    count, attempt = 0, attempt + 1  # the SDK retried: the text starts over
+                last, count = chunk, count + 1
+                yield chunk
+        except Stalled:
+            assert self._stream_timeout is not None, "only a stream with a timeout stalls"
+            raise StreamStalled(self._client.endpoint, self._stream_timeout) from None
+        except (YGptError, KeyboardInterrupt, GeneratorExit):
+            raise
+        except Exception as exc:
+            raise self._client._translate(
+                exc, model=self._model, chunks=count, attempt=attempt, started=self._started,
+                history=self._history_turns) from None
+        finally:
+            self._job.cancel()
+
+    def cancel(self) -> None:
+        """Stop the RPC (thread-safe: the panel's Stop button calls it from another thread)."""
+        self.cancelled = True
+        self._job.cancel()
+
+
+def history_turns(messages: list[Message]) -> int:
+    """Earlier turns sent with a request (one assistant message each), for error advice."""
+    return sum(1 for message in messages if message.get("role") == "assistant")
