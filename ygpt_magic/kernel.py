@@ -26,7 +26,7 @@ from .client.connection import Connection
 from .client.settings import DEFAULTS as CLIENT
 from .client.settings import ClientSettings
 from .context.cells import NotebookCells
-from .context.values import Limits
+from .context.limits import Limits
 from .render.stream import RENDER_INTERVAL
 
 LIMITS = Limits()

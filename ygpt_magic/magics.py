@@ -24,7 +24,6 @@ from .cache import MODES as CACHE_MODES
 from .cache import replies as cache_settings
 from .chat import FORMATS, Options
 from .chat import prices as pricing
-from .chat.estimate import cap_of
 from .client import preload
 from .commands.args import (
     chat_arg,
@@ -193,6 +192,8 @@ class YGptMagics(RefusedConfigDropped, Magics):
 
     @validate("max_cost_per_cell")
     def _valid_max_cost(self, proposal):
+        from .chat.estimate import cap_of  # the cost arithmetic: only when the setting is given
+
         try:
             cap_of(proposal["value"], "YGptMagics.max_cost_per_cell")
         except OptionError as error:

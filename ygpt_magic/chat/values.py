@@ -6,13 +6,17 @@ all build and compare them. ``ygpt_magic.chat`` exports the public names.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain
 from typing import Any
 
-from typing_extensions import Required, TypedDict
+if sys.version_info >= (3, 11):
+    from typing import Required, TypedDict
+else:  # Python 3.10: Required came in 3.11 (typing_extensions costs %load_ext 2 ms otherwise)
+    from typing_extensions import Required, TypedDict
 
 from ..words import counted
 from .options import Options

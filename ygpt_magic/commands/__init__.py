@@ -12,9 +12,12 @@ import importlib
 import shlex
 from collections.abc import Iterator, Mapping
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from ..errors import OptionError
-from ..kernel import Kernel
+
+if TYPE_CHECKING:
+    from ..kernel import Kernel
 
 #: In the order `%ygpt help` lists them; each is the module of that name in this package.
 NAMES = ("connect", "auth", "whoami", "config", "history", "chat", "chats", "reset", "usage",

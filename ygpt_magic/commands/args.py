@@ -21,7 +21,6 @@ from typing import Any, Protocol
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from ..chat.estimate import CAP_RULE, cap_of
 from ..chat.options import FORMATS, UNSET, Options
 from ..errors import OptionError
 
@@ -89,6 +88,8 @@ def max_cost_arg(help: str) -> Callable:
 
 def roubles_cap(text: str) -> Decimal:
     """The argparse type of ``--max-cost``: roubles, a finite number > 0."""
+    from ..chat.estimate import CAP_RULE, cap_of  # the cost arithmetic: only when a cap is given
+
     try:
         cap = cap_of(text, "--max-cost")
     except OptionError:

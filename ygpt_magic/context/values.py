@@ -36,19 +36,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..errors import InterpolationError
+from .limits import Limits
 
 #: a table cell longer than this is shortened with "…" (the left-out line says so)
 CELL_CHARS = 200
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How much of one value may be sent (the YGptMagics settings of the same names)."""
-
-    max_rows: int = 20
-    max_columns: int = 20
-    max_chars: int = 8000
-    timeout: float = 5.0  # seconds a value's repr may take; 0: no limit
 
 
 @dataclass(frozen=True)
