@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import random
-import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-from benchlib import Row, median, ms, run_main
+from benchlib import Row, median, ms, peak_rss_mb, rss_mb, run_main
 
 from ygpt_magic.sources import Index, best, chunk, find, fit, gather, sources_block
 from ygpt_magic.sources.files import parts, read
@@ -65,18 +64,6 @@ class Embed:
         self.texts += len(texts)
         return np.stack([np.random.default_rng(int(hashlib.sha1(text.encode()).hexdigest()[:15], 16))
                          .standard_normal(DIMENSIONS, dtype=np.float32) for text in texts])
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def chunking_alone(folder: Path) -> tuple[int, float]:

@@ -16,28 +16,15 @@ kernel's interpreter lock); the cell runs in this process's IPython shell.
 
 from __future__ import annotations
 
-import resource
 import sys
 import time
 
-from benchlib import Row, connected_shell, median, run_cell, run_main, sdk_model, server_process
+from benchlib import Row, connected_shell, median, peak_rss_mb, rss_mb, run_cell, run_main, sdk_model, server_process
 
 LATENCY = 0.05
 CONCURRENCY = 16
 IDEAL_RATIO, LOOP_RATIO = 1.2, 12
 ROWS_PER_S, RSS_MB = 400, 150
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def map_cell(shell, rows: int, tag: str, concurrency: int) -> float:
