@@ -176,7 +176,7 @@ def test_nothing_listening_fails_fast_and_names_the_endpoint(clean_env, send):
     """The SDK would retry for seconds; the connect check beside the request is refused at once."""
     client = Client(endpoint="127.0.0.1:9", insecure=True, settings=ClientSettings(connect_timeout=2))
     started = time.monotonic()
-    with pytest.raises(ServerUnavailable, match="127.0.0.1:9 within 2 s"):
+    with pytest.raises(ServerUnavailable, match="127.0.0.1:9: nothing accepts connections there"):
         send(client)
     assert time.monotonic() - started < 5
     client.close()

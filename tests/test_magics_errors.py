@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from conftest import TEST_KEY, cell, completions
+
+from ygpt_magic.emulator import start_local_server
 
 from ygpt_magic.errors import (
     ContextTooLong,
@@ -47,6 +50,22 @@ def test_nothing_listening_fails_fast_naming_the_endpoint(shell, ygpt_server):
     result = cell(shell, "%%ygpt\nHello")
     assert time.monotonic() - started < 5
     assert_clear(result, ServerUnavailable, "127.0.0.1:9", "%ygpt connect local")
+
+
+@pytest.mark.parametrize("flags", ["", "--no-stream"])
+def test_a_server_gone_since_the_last_cell_is_named_within_seconds(shell, flags):
+    """It answered a moment ago, so no connect precedes the request, and the SDK retries the
+    refused connection with backoff (about 15 s with a notebook's settings): the connect beside
+    the quiet request names the address first."""
+    shell.run_line_magic("config", "YGptMagics.retries = 4")
+    shell.run_line_magic("config", "YGptMagics.retry_backoff = 1.0")
+    with start_local_server() as server:
+        shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
+        assert cell(shell, f"%%ygpt {flags}\nHello").ok
+    started = time.monotonic()
+    result = cell(shell, f"%%ygpt {flags}\nHello again")
+    assert time.monotonic() - started < 3
+    assert_clear(result, ServerUnavailable, server.address, "%ygpt connect local")
 
 
 def test_missing_credentials_name_every_way_to_fix_it(shell, ygpt_server, clean_env):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
 
-from ygpt_magic.client.reach import Reachability
+from ygpt_magic.client.reach import QUIET_AFTER, Reachability
 from ygpt_magic.errors import ServerUnavailable
 
 
@@ -71,13 +72,13 @@ def test_nothing_listening_cancels_the_request_and_names_the_address():
 
 
 def test_a_request_that_fails_before_the_check_reports_the_dead_address():
-    """The SDK's own UNAVAILABLE is less precise than "nothing listens there within N s"."""
+    """The SDK's own UNAVAILABLE is less precise than "nothing accepts connections there"."""
     reach = Reachability(connect_timeout=60)
 
     async def fails():
         raise RuntimeError("UNAVAILABLE")
 
-    with nothing_listening() as address, pytest.raises(ServerUnavailable, match="within 60 s"):
+    with nothing_listening() as address, pytest.raises(ServerUnavailable, match="nothing accepts connections"):
         beside(reach, address, fails)
 
 
@@ -113,3 +114,24 @@ def test_a_streamed_request_is_answered_by_its_first_chunk():
 
     with connects_hang() as address:
         assert asyncio.run(stream(address)) == [0, 1, 2]
+
+
+def test_an_endpoint_that_answered_lately_is_asked_again_when_a_request_goes_quiet():
+    """A server gone since the last answer: the request would wait out the SDK's retries."""
+    reach = Reachability(connect_timeout=60)
+
+    async def answer():
+        return "answered"
+
+    async def never_answers():
+        await asyncio.Event().wait()
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        address = listener.getsockname()
+        assert beside(reach, address, answer) == "answered"
+    started = time.monotonic()
+    with pytest.raises(ServerUnavailable, match="the server"):
+        beside(reach, address, never_answers)
+    assert QUIET_AFTER <= time.monotonic() - started < QUIET_AFTER + 1

@@ -11,6 +11,12 @@ first cell). Now it runs beside the request (:meth:`Reachability.beside`): the r
 held back, and only a failed connect matters: it cancels the request and raises. When the
 request fails first while the connect is still out, the connect is awaited, so a dead address
 is always reported as such rather than as the request's own UNAVAILABLE.
+
+An endpoint that answered lately is not asked at once, but it is asked when a request has had no
+answer for ``QUIET_AFTER`` seconds: a server that has just gone (a local server stopped between
+two cells) refuses the connect, while the SDK would retry its UNAVAILABLE with backoff for about
+15 s before the cell could say anything. A live server costs one more connect then, beside a
+request already slow.
 """
 
 from __future__ import annotations
@@ -25,6 +31,9 @@ from ..errors import ServerUnavailable
 
 #: seconds after which a reachable endpoint is probed again before the next request
 PROBE_TTL = 30.0
+
+#: seconds without an answer after which an endpoint that answered lately is asked again
+QUIET_AFTER = 1.0
 
 #: an endpoint's name (what messages show) and its (host, port)
 Target = tuple[str, tuple[str, int]]
@@ -55,7 +64,9 @@ class Reachability:
             return
         try:
             _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), self._timeout)
-        except (OSError, asyncio.TimeoutError):
+        except ConnectionRefusedError:
+            raise ServerUnavailable(name, refused=True) from None
+        except (OSError, asyncio.TimeoutError):  # no answer in time, no route, no such host
             raise ServerUnavailable(name, self._timeout) from None
         writer.close()
         self._accepted(name)
@@ -65,19 +76,23 @@ class Reachability:
         """Run the body (a request, in the current task) while :meth:`check` runs in another
         task. Yields ``answered``: the body calls it when the server has answered (each chunk of
         a streamed request; only the first does anything), which settles the question. A body
-        that ends normally has been answered too."""
+        that ends normally has been answered too. An endpoint that answered lately is asked only
+        after ``QUIET_AFTER`` seconds with no answer."""
         name = target[0]
-        if self._fresh(name):
-            yield _nothing
-            return
         body = asyncio.current_task()
         assert body is not None, "beside() runs in a task: it is an async context manager"
         failure: list[ServerUnavailable] = []
         finishing = settled = False
+        wait = QUIET_AFTER if self._fresh(name) else 0.0
+        connecting = not wait  # a failure before the quiet wait is over is the request's own
 
         async def probe() -> None:
+            nonlocal connecting
+            if wait:
+                await asyncio.sleep(wait)
+            connecting = True
             try:
-                await self.check(target)
+                await self.check(target, again=True)
             except ServerUnavailable as error:
                 failure.append(error)
                 if not finishing:
@@ -101,7 +116,7 @@ class Reachability:
             raise failure[0] from None
         except Exception:
             finishing = True
-            if not checking.done():
+            if connecting and not checking.done():
                 await asyncio.wait((checking,))  # a Ctrl-C meanwhile still cancels this task
             if failure:
                 raise failure[0] from None
@@ -110,10 +125,6 @@ class Reachability:
             answered()
         finally:
             checking.cancel()
-
-
-def _nothing() -> None:
-    """``answered`` when no check runs."""
 
 
 def _uncancel(task: asyncio.Task[Any] | None) -> None:

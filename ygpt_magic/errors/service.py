@@ -10,7 +10,7 @@ UNAUTHENTICATED        AuthFailed           ``AuthFailed(endpoint, source=None)`
 PERMISSION_DENIED      PermissionDenied     ``PermissionDenied(folder_id=None, detail=None)``
 RESOURCE_EXHAUSTED     QuotaExceeded        ``QuotaExceeded(attempts=None, detail=None)``
 NOT_FOUND              ModelNotFound        ``ModelNotFound(model, detail=None)``
-UNAVAILABLE            ServerUnavailable    ``ServerUnavailable(endpoint, seconds=None)``
+UNAVAILABLE            ServerUnavailable    ``ServerUnavailable(endpoint, seconds=None, refused=False)``
 INVALID_ARGUMENT       RequestRejected      ``RequestRejected(detail=None)``
 DEADLINE_EXCEEDED      ServerTimeout        ``ServerTimeout(endpoint=None, seconds=None)``
  (before our timeout)  ServerGaveUp         ``ServerGaveUp(endpoint, elapsed, detail=None)``
@@ -176,10 +176,11 @@ class ModelNotFound(YGptError):
 class ServerUnavailable(YGptError):
     """UNAVAILABLE, or nothing listening: names the endpoint so the user can check it."""
 
-    def __init__(self, endpoint: str, seconds: float | None = None) -> None:
+    def __init__(self, endpoint: str, seconds: float | None = None, *, refused: bool = False) -> None:
         waited = f" within {seconds:g} s" if seconds is not None else ""
+        why = ": nothing accepts connections there" if refused else f"{waited} (UNAVAILABLE)"
         super().__init__(
-            f"Could not reach the server at {endpoint}{waited} (UNAVAILABLE). Check the network "
+            f"Could not reach the server at {endpoint}{why}. Check the network "
             f"and the address, start the local server with %ygpt connect local, or try again in "
             f"a moment."
         )
