@@ -8,7 +8,6 @@ import pytest
 from conftest import TEST_KEY, cell, completions
 
 from ygpt_magic.emulator import start_local_server
-
 from ygpt_magic.errors import (
     ContextTooLong,
     CredentialsMissing,
