@@ -135,3 +135,26 @@ def test_an_endpoint_that_answered_lately_is_asked_again_when_a_request_goes_qui
     with pytest.raises(ServerUnavailable, match="the server"):
         beside(reach, address, never_answers)
     assert QUIET_AFTER <= time.monotonic() - started < QUIET_AFTER + 1
+
+
+def test_behind_a_proxy_the_connect_goes_to_the_proxy(monkeypatch):
+    """A network that lets out only its proxy: the server is reached through it, as gRPC does."""
+    for name in ("grpc_proxy", "https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY",
+                 "no_proxy", "NO_PROXY", "no_grpc_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    target = ("llm.example.invalid:443", ("llm.example.invalid", 443))  # resolves nowhere
+    with pytest.raises(ServerUnavailable):
+        asyncio.run(Reachability(connect_timeout=5).check(target))
+    with socket.socket() as proxy:
+        proxy.bind(("127.0.0.1", 0))
+        proxy.listen()
+        monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{proxy.getsockname()[1]}")
+        asyncio.run(Reachability(connect_timeout=5).check(target))
+        monkeypatch.setenv("no_proxy", ".example.invalid")
+        with pytest.raises(ServerUnavailable):
+            asyncio.run(Reachability(connect_timeout=5).check(target))
+    with nothing_listening() as dead:
+        monkeypatch.delenv("no_proxy")
+        monkeypatch.setenv("https_proxy", f"127.0.0.1:{dead[1]}")
+        with pytest.raises(ServerUnavailable, match="llm.example.invalid:443: nothing accepts"):
+            asyncio.run(Reachability(connect_timeout=5).check(target))

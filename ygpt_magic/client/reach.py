@@ -17,12 +17,18 @@ answer for ``QUIET_AFTER`` seconds: a server that has just gone (a local server 
 two cells) refuses the connect, while the SDK would retry its UNAVAILABLE with backoff for about
 15 s before the cell could say anything. A live server costs one more connect then, beside a
 request already slow.
+
+Behind a proxy the connect goes to the proxy (:func:`first_hop`), as the request itself does: a
+network that lets out only the proxy would otherwise refuse every direct connect to a server the
+SDK reaches fine.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import time
+import urllib.parse
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -59,9 +65,10 @@ class Reachability:
     async def check(self, target: Target, *, again: bool = False) -> None:
         """Return once ``target`` accepts a TCP connection (at once if it did lately, unless
         ``again``); ServerUnavailable if it refuses or does not answer within the connect timeout."""
-        name, (host, port) = target
+        name, address = target
         if self._fresh(name) and not again:
             return
+        host, port = first_hop(*address)
         try:
             _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), self._timeout)
         except ConnectionRefusedError:
@@ -125,6 +132,35 @@ class Reachability:
             answered()
         finally:
             checking.cancel()
+
+
+#: the variables gRPC reads for its proxy, in its order (grpc_proxy first); the chat API's HTTP
+#: client reads the upper-case spellings too
+PROXY_VARIABLES = ("grpc_proxy", "https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY")
+
+
+def first_hop(host: str, port: int) -> tuple[str, int]:
+    """Where a connection to ``host:port`` goes first: the proxy the environment names for it
+    (none for a host ``no_proxy`` / ``no_grpc_proxy`` exempts, or for loopback), else the host."""
+    proxy = next((os.environ[name] for name in PROXY_VARIABLES if os.environ.get(name)), None)
+    if proxy is None or _exempt(host):
+        return host, port
+    parsed = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    if parsed.hostname is None:
+        return host, port
+    return parsed.hostname, parsed.port or (443 if parsed.scheme == "https" else 80)
+
+
+def _exempt(host: str) -> bool:
+    """Loopback, or a host a ``no_proxy`` entry names (``*``, a host, or a domain with or without
+    its leading dot)."""
+    if host in ("localhost", "127.0.0.1", "::1"):
+        return True
+    listed = ",".join(os.environ.get(name, "") for name in ("no_grpc_proxy", "no_proxy", "NO_PROXY"))
+    for entry in (part.strip().lstrip(".").lower() for part in listed.split(",")):
+        if entry == "*" or entry and (host.lower() == entry or host.lower().endswith("." + entry)):
+            return True
+    return False
 
 
 def _uncancel(task: asyncio.Task[Any] | None) -> None:
