@@ -104,7 +104,7 @@ def test_many_threads_on_one_chat_exactly_one_wins_each_round(shell, magics, ygp
             plan = planning.plan(session, name, chat="shared")
             barrier.wait()
             try:
-                run_exchange(session, client, plan, Quiet())
+                run_exchange(session, lambda: client, plan, Quiet())
                 outcomes[name] = "ok"
             except errors.ChatBusy:
                 outcomes[name] = "busy"
@@ -129,7 +129,7 @@ def test_different_chats_run_side_by_side(shell, magics, ygpt_server):
 
     def ask(chat: str) -> None:
         try:
-            run_exchange(session, client, planning.plan(session, f"Hello from {chat}", chat=chat), Quiet())
+            run_exchange(session, lambda: client, planning.plan(session, f"Hello from {chat}", chat=chat), Quiet())
         except BaseException as error:
             errors_seen.append(error)
 
@@ -152,3 +152,4 @@ class Quiet:
     def finish(self, reply): ...
     def interrupt(self, text, *, kept=False): ...
     def fail(self, message): ...
+    def opened(self, stream): ...

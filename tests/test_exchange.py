@@ -108,7 +108,7 @@ def test_a_streamed_reply_is_shown_and_recorded_with_what_was_sent():
 
     session, client, renderer, screen = setup(*chunks("In", "In 1879.", "In 1879, in Ulm."), on_chunk=slow)
     plan = planning.plan(session, "When was he born?", cell_id="c2")
-    reply = run_exchange(session, client, plan, renderer)
+    reply = run_exchange(session, lambda: client, plan, renderer)
     assert (reply.text, reply.status, reply.usage, reply.model_version) == \
         ("In 1879, in Ulm.", "FINAL", USAGE, "23.10.2024")
     assert [m["role"] for m in reply.messages] == ["user", "assistant", "user"]
@@ -123,7 +123,7 @@ def test_a_streamed_reply_is_shown_and_recorded_with_what_was_sent():
 def test_non_streamed_modes(mode):
     session, client, renderer, screen = setup()
     client.chunk = streamed("Ulm.", "FINAL")
-    reply = run_exchange(session, client, planning.plan(session, "Where?"), renderer, mode=mode)
+    reply = run_exchange(session, lambda: client, planning.plan(session, "Where?"), renderer, mode=mode)
     assert reply.text == "Ulm." and prompts(session)[-1] == "Where?"
     waited = ["⏳ waiting for the operation… 2 s"] if mode == "deferred" else []
     assert [visible(b["text/html"]) for b in screen.bundles[1:-1]] == waited
@@ -135,7 +135,7 @@ def test_ctrl_c_keeps_the_partial_text_marked_and_the_chat_unchanged():
             raise KeyboardInterrupt
 
     session, client, renderer, screen = setup(*chunks("In", "In 18", "In 1879."), on_chunk=interrupt)
-    reply = run_exchange(session, client, planning.plan(session, "When?", cell_id="c1"), renderer)
+    reply = run_exchange(session, lambda: client, planning.plan(session, "When?", cell_id="c1"), renderer)
     assert (reply.text, reply.status) == ("In 18", "INTERRUPTED")
     assert client.stream_.cancelled
     assert screen.text() == "In 18\n⏹ interrupted — not added to the chat"
@@ -153,7 +153,7 @@ def test_stop_from_another_thread_ends_the_stream_as_interrupted():
     session, client, renderer, screen = setup(
         *chunks("Once", "Once upon", "Once upon a time."), on_chunk=press_stop
     )
-    reply = run_exchange(session, client, planning.plan(session, "Tell a story"), renderer)
+    reply = run_exchange(session, lambda: client, planning.plan(session, "Tell a story"), renderer)
     assert (reply.text, reply.status) == ("Once", "INTERRUPTED")
     assert prompts(session) == ["Who was Einstein?"]
 
@@ -163,7 +163,7 @@ def test_keep_partial_records_the_interrupted_reply():
         *chunks("Half", "Half an answer", "Whole"),
         on_chunk=lambda stream, index: index == 1 and stream.cancel(),
     )
-    run_exchange(session, client, planning.plan(session, "Go"), renderer, keep_partial=True)
+    run_exchange(session, lambda: client, planning.plan(session, "Go"), renderer, keep_partial=True)
     turn = session.chat().turns[-1]
     assert (turn.prompt, turn.reply.text, turn.reply.status) == ("Go", "Half an answer", "INTERRUPTED")
     assert screen.text().endswith("\n⏹ interrupted — the partial reply was added to the chat")
@@ -179,7 +179,7 @@ def test_errors_keep_partial_text_and_leave_the_chat_exactly_as_it_was(items, er
     session.configure(temperature=0.4)
     before = (list(session.chat().turns), session.chat().options, session.chat().system)
     with pytest.raises(error):
-        run_exchange(session, client, planning.plan(session, "Next", cell_id="c1", system="new"), renderer)
+        run_exchange(session, lambda: client, planning.plan(session, "Next", cell_id="c1", system="new"), renderer)
     assert (list(session.chat().turns), session.chat().options, session.chat().system) == before
     partial = ([item.text for item in items if isinstance(item, Answer)] or [""])[-1]
     assert screen.text() == (f"{partial}\n⚠ stopped — not added to the chat; see the message "
@@ -190,7 +190,7 @@ def test_errors_keep_partial_text_and_leave_the_chat_exactly_as_it_was(items, er
 def test_unexpected_errors_are_ours_and_never_show_a_secret():
     session, client, renderer, screen = setup(streamed("Par"), RuntimeError("token t1.SECRETSECRETSECRET"))
     with pytest.raises(InternalError, match=r"error in ygpt_magic itself.*RuntimeError: token \*\*\*"):
-        run_exchange(session, client, planning.plan(session, "Next"), renderer)
+        run_exchange(session, lambda: client, planning.plan(session, "Next"), renderer)
     assert "SECRET" not in str(screen.bundles) and screen.text().startswith("Par\n⚠ stopped")
 
 
@@ -198,14 +198,14 @@ def test_a_second_request_on_a_busy_chat_is_refused_before_showing_anything():
     session, client, renderer, screen = setup(*chunks("ok"))
     with session.busy("default"):
         with pytest.raises(ChatBusy):
-            run_exchange(session, client, planning.plan(session, "Next"), renderer)
+            run_exchange(session, lambda: client, planning.plan(session, "Next"), renderer)
     assert screen.bundles == [] and client.sent == []
 
 
 def test_once_needs_no_lock_and_records_nothing():
     session, client, renderer, screen = setup(*chunks("Fixed."))
     with session.busy("default"):  # a reply streaming into the chat does not block --once
-        reply = run_exchange(session, client, planning.plan(session, "Fix", once=True), renderer)
+        reply = run_exchange(session, lambda: client, planning.plan(session, "Fix", once=True), renderer)
     assert reply.text == "Fixed." and prompts(session) == ["Who was Einstein?"]
 
 
@@ -215,7 +215,7 @@ def test_ctrl_c_while_waiting_for_a_non_streamed_reply():
             raise KeyboardInterrupt
 
     session, _, renderer, screen = setup()
-    reply = run_exchange(session, Waiting(), planning.plan(session, "Slow"), renderer, mode="once")
+    reply = run_exchange(session, Waiting, planning.plan(session, "Slow"), renderer, mode="once")
     assert (reply.text, reply.status) == ("", "INTERRUPTED")
     assert screen.text() == "⏹ interrupted — not added to the chat"
     assert prompts(session) == ["Who was Einstein?"] and not session.is_busy()
@@ -229,7 +229,7 @@ def test_a_request_prepared_before_another_turn_landed_is_refused_unsent():
     from_cell = planning.plan(session, "Cell question")
     session.record(from_cell, Reply("Cell answer", "FINAL", USAGE, "yandexgpt", "", 0.1))
     with pytest.raises(ChatChanged, match="Run it again"):
-        run_exchange(session, client, from_panel, renderer)
+        run_exchange(session, lambda: client, from_panel, renderer)
     assert client.sent == [] and screen.bundles == []
     assert prompts(session) == ["Who was Einstein?", "Cell question"]
 
@@ -240,7 +240,7 @@ def test_changing_options_or_system_while_a_reply_streams_spoils_nothing():
             session.configure(temperature=0.9, system="Set in the panel")
 
     session, client, renderer, screen = setup(*chunks("Part", "Whole."), on_chunk=panel_edits)
-    run_exchange(session, client, planning.plan(session, "Go"), renderer)
+    run_exchange(session, lambda: client, planning.plan(session, "Go"), renderer)
     chat = session.chat()
     assert prompts(session)[-1] == "Go" and chat.turns[-1].reply.text == "Whole."
     assert (chat.options.temperature, chat.system) == (0.9, "Set in the panel")

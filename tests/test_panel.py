@@ -94,7 +94,7 @@ def bubbles(panel: ChatPanel) -> list[tuple[str, str]]:
 def cell(session, client, prompt, chat=None):
     """What a %%ygpt cell does: plan, stream into an output, record."""
     plan = planning.plan(session, prompt, chat=chat)
-    return run_exchange(session, client, plan, StreamRenderer(display=lambda *a, **k: _Sink()))
+    return run_exchange(session, lambda: client, plan, StreamRenderer(display=lambda *a, **k: _Sink()))
 
 
 class _Sink:

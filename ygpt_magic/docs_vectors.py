@@ -67,7 +67,7 @@ def _sent(kernel: Kernel, cache: Front | None, model: str, texts: list[str]) -> 
     import numpy as np
 
     keyed = key_model(model)
-    client = kernel.connection.client() if cache is None else cache.client
+    client = kernel.connection.client()
     job = client.embed_many(enumerate(texts), model=model, concurrency=kernel.settings.map_concurrency)
 
     def answered(vector: Vector) -> None:

@@ -23,7 +23,7 @@ next round is recorded.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import replace
 from decimal import Decimal
@@ -51,6 +51,7 @@ class Renderer(Protocol):
     def tool_running(self, line: str) -> None: ...
     def tool_done(self, call: ToolCall) -> None: ...
     def note(self, line: str) -> None: ...
+    def opened(self, stream: AnswerStream) -> None: ...
 
 
 class AnswerStream(Protocol):
@@ -63,8 +64,8 @@ class AnswerStream(Protocol):
 
 
 class Transport(Protocol):
-    """What run_exchange needs of a client (``client.sdk.Client``, the panel's TrackedClient,
-    the reply cache's stand-in): each request method gives back the transport's Answer."""
+    """What run_exchange needs of a client (``client.sdk.Client``): each request method gives
+    back the transport's Answer."""
 
     def stream(self, messages: list[Message], options: RequestOptions, *,
                slow: Callable[[], None] | None = None, **extras: Any) -> AnswerStream: ...
@@ -85,20 +86,14 @@ class ToolRounds(Protocol):
                renderer: Any) -> Answer: ...
 
 
-class CachedAsk(Protocol):
-    """A request function behind the reply cache (``cache.rounds.CachedAsk``)."""
-
-    replayed: bool  # every request so far came from the cache
-    recorded: str   # when the last replayed one was recorded
-
-    def first(self, messages: list[Message], extras: Extras) -> None: ...
-    def __call__(self, messages: list[Message], extras: Extras) -> Answer: ...
-
-
 class Cache(Protocol):
-    """What run_exchange needs from a reply cache (``cache.Front``)."""
+    """What run_exchange needs from a reply cache (``cache.Front``): each request's recorded
+    answer (None: send it), and each sent answer kept."""
 
-    def asking(self, ask: Ask, options: RequestOptions) -> CachedAsk: ...
+    def replayed_answer(self, messages: Sequence[Message], options: RequestOptions,
+                        extras: Mapping[str, Any] | None = None) -> Answer | None: ...
+    def recorded_answer(self, messages: Sequence[Message], options: RequestOptions,
+                        extras: Mapping[str, Any] | None, answer: Answer) -> None: ...
 
 
 class _Interrupted(Exception):
@@ -116,6 +111,7 @@ def _streamed(client: Transport, messages: list[Message], options: RequestOption
     stream that ends on a PARTIAL chunk without being cancelled was cut off: StreamBroken.
     """
     stream = client.stream(messages, options, slow=renderer.show_waiting, **extras)
+    renderer.opened(stream)
     last: Answer | None = None
     count = 0
     try:
@@ -141,43 +137,65 @@ def _requested(client: Transport, messages: list[Message], options: RequestOptio
     return client.complete(messages, options, slow=renderer.show_waiting, **extras)
 
 
-def _asker(client: Transport, plan: Plan, renderer: Renderer, mode: str) -> Ask:
-    """One request of this exchange: (messages, extras) → the answer's last chunk."""
-    def ask(messages: list[Message], extras: Extras) -> Answer:
-        if mode == "stream":
-            return _streamed(client, messages, plan.options, renderer, extras)
-        return _requested(client, messages, plan.options, renderer, extras, mode)
-    return ask
+class _Requests:
+    """The requests of one exchange (one, or one per round of a tool exchange), each taking the
+    same straight path (:meth:`ask`): the reply cache's recorded answer, else the answer sent
+    (streamed, once or deferred) and then recorded; either way entered in the kernel's accounts.
 
+    ``replayed``: every request so far came from the cache (the reply is then ``cached``);
+    ``recorded``: when the last replayed one was recorded. The client is asked for only when a
+    request is sent, so a replayed notebook needs no server and no credentials.
+    """
 
-class _Accounted:
-    """The requests of one exchange, each entered in the kernel's accounts when its answer
-    arrives (every round of a tool exchange costs tokens); ``send`` counts what really went out,
-    so an answer that came without a send was replayed from the reply cache."""
-
-    def __init__(self, session: ChatSession, plan: Plan, send: Ask, mode: str) -> None:
-        self._accounts, self._plan, self._send = session.accounts, plan, send
+    def __init__(self, session: ChatSession, get_client: Callable[[], Transport], plan: Plan,
+                 renderer: Renderer, mode: str, cache: Cache | None) -> None:
+        self._accounts, self._get_client, self._plan = session.accounts, get_client, plan
+        self._renderer, self._mode, self._cache = renderer, mode, cache
         self._source = PROMPT_MODE if plan.once else plan.chat
-        self._mode = "async" if mode == "deferred" else "sync"  # the price list's modes
-        self.sends = 0
+        self._priced = "async" if mode == "deferred" else "sync"  # the price list's modes
+        self.client: Transport | None = None
+        self.replayed, self.recorded = cache is not None, ""
+        self._ahead: tuple[list[Message], Extras, Answer | None] | None = None
+
+    def look_ahead(self, messages: list[Message], extras: Extras) -> None:
+        """Look the first request up now, before anything is shown (a replay-mode miss is then
+        refused with nothing on screen); :meth:`ask` takes the answer found."""
+        if self._cache is not None:
+            self._ahead = (list(messages), dict(extras),
+                           self._cache.replayed_answer(messages, self._plan.options, extras))
+
+    def ask(self, messages: list[Message], extras: Extras) -> Answer:
+        """One request: replayed, or sent and recorded; entered in the accounts."""
+        found = self._replayed(messages, extras)
+        if found is None:
+            self.replayed = False
+            answer = self._sent(messages, extras)
+            if self._cache is not None:
+                self._cache.recorded_answer(messages, self._plan.options, extras, answer)
+        else:
+            answer, self.recorded = found, found.recorded
+        self._accounts.add(self._source, self._plan.options.model, answer.usage, mode=self._priced,
+                           replayed=found is not None)
+        return answer
 
     def cost(self, usage: Usage) -> Decimal | None:
         """The estimated roubles of ``usage`` (a whole exchange's, for its footer)."""
-        return self._accounts.prices.cost(usage, self._plan.options.model, self._mode)
+        return self._accounts.prices.cost(usage, self._plan.options.model, self._priced)
 
-    def send(self, messages: list[Message], extras: Extras) -> Answer:
-        self.sends += 1
-        return self._send(messages, extras)
+    def _replayed(self, messages: list[Message], extras: Extras) -> Answer | None:
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[0] == messages and ahead[1] == extras:
+            return ahead[2]
+        if self._cache is None:
+            return None
+        return self._cache.replayed_answer(messages, self._plan.options, extras)
 
-    def counted(self, ask: Ask) -> Ask:
-        """``ask`` (``send``, maybe behind the cache) with each answer entered."""
-        def accounted(messages: list[Message], extras: Extras) -> Answer:
-            sends = self.sends
-            last = ask(messages, extras)
-            self._accounts.add(self._source, self._plan.options.model, last.usage,
-                               mode=self._mode, replayed=self.sends == sends)
-            return last
-        return accounted
+    def _sent(self, messages: list[Message], extras: Extras) -> Answer:
+        if self.client is None:
+            self.client = self._get_client()
+        if self._mode == "stream":
+            return _streamed(self.client, messages, self._plan.options, self._renderer, extras)
+        return _requested(self.client, messages, self._plan.options, self._renderer, extras, self._mode)
 
 
 class _ReplayedRounds:
@@ -186,11 +204,11 @@ class _ReplayedRounds:
     A notebook replayed in CI is checked by plain nbval, which compares first displays and
     ignores their updates; from the first request sent on, calls show as usual."""
 
-    def __init__(self, renderer: Renderer, ask: CachedAsk) -> None:
-        self._renderer, self._ask = renderer, ask
+    def __init__(self, renderer: Renderer, requests: _Requests) -> None:
+        self._renderer, self._requests = renderer, requests
 
     def tool_running(self, line: str) -> None:
-        if not self._ask.replayed:
+        if not self._requests.replayed:
             self._renderer.tool_running(line)
 
     def tool_done(self, call: ToolCall) -> None:
@@ -202,7 +220,7 @@ class _ReplayedRounds:
 
 def run_exchange(
     session: ChatSession,
-    client: Transport,
+    get_client: Callable[[], Transport],
     plan: Plan,
     renderer: Renderer,
     *,
@@ -212,6 +230,8 @@ def run_exchange(
     cache: Cache | None = None,
 ) -> Reply:
     """Send ``plan``, show the reply as it comes, and record it in the chat when complete.
+
+    ``get_client()`` gives the client, called only when a request is sent (a miss of the cache).
 
     ``mode``: ``"stream"`` (chunks as they are generated), ``"once"`` (one request, no streaming:
     ``--no-stream``) or ``"deferred"`` (an operation polled until done). A silent stream is the
@@ -234,41 +254,37 @@ def run_exchange(
     holding = session.busy(plan.chat) if not plan.once else nullcontext()
     with holding:
         session.check(plan)
-        accounted = _Accounted(session, plan, _asker(client, plan, renderer, mode), mode)
-        ask: Any = accounted.send if cache is None else cache.asking(accounted.send, plan.options)
+        requests = _Requests(session, get_client, plan, renderer, mode, cache)
         extras = tools.extras() if tools is not None else {}
-        if cache is not None:
-            ask.first(plan.messages, extras)
+        requests.look_ahead(plan.messages, extras)
         renderer.start(plan.notes())
         try:
-            return _answered(session, plan, renderer, ask, accounted, extras, tools=tools,
-                             cache=cache, keep_partial=keep_partial)
+            return _answered(session, plan, renderer, requests, extras, tools=tools,
+                             keep_partial=keep_partial)
         except YGptError as error:
             renderer.fail(str(error))
             raise
         except Exception as error:
             # Not an error of the service (the client translated those): a bug of ours, said
             # as such with its one-line summary (secrets masked), never as the server's.
-            in_use = getattr(client, "credential", None)
+            in_use = getattr(requests.client, "credential", None)
             bug = rpc_errors.internal_error(error, getattr(in_use, "secret", None))
             renderer.fail(str(bug))
             raise bug from None
 
 
-def _answered(session: ChatSession, plan: Plan, renderer: Renderer, ask: Any,
-              accounted: _Accounted, extras: Extras, *, tools: ToolRounds | None,
-              cache: Cache | None, keep_partial: bool) -> Reply:
-    """The exchange once shown: ``ask``, each answer accounted (through the tool loop, if
-    any), then record the complete reply with its estimated cost; a stop records nothing (or
-    the partial text, with ``keep_partial``)."""
-    call = accounted.counted(ask)
+def _answered(session: ChatSession, plan: Plan, renderer: Renderer, requests: _Requests,
+              extras: Extras, *, tools: ToolRounds | None, keep_partial: bool) -> Reply:
+    """The exchange once shown: its requests (through the tool loop, if any), then the
+    complete reply recorded with its estimated cost; a stop records nothing (or the partial
+    text, with ``keep_partial``)."""
     started = time.monotonic()
     try:
         if tools is None:
-            last = call(plan.messages, extras)
+            last = requests.ask(plan.messages, extras)
         else:
-            shown = renderer if cache is None else _ReplayedRounds(renderer, ask)
-            last = tools.answer(call, plan.messages, shown)
+            shown = _ReplayedRounds(renderer, requests) if requests.replayed else renderer
+            last = tools.answer(requests.ask, plan.messages, shown)
     except (_Interrupted, KeyboardInterrupt) as stop:
         reply = _reply(plan, getattr(stop, "last", None), started, tools, status="INTERRUPTED")
         if keep_partial and not plan.once and reply.text:
@@ -278,9 +294,9 @@ def _answered(session: ChatSession, plan: Plan, renderer: Renderer, ask: Any,
             renderer.interrupt(reply.text)
         return reply
     reply = _reply(plan, last, started, tools)
-    reply = replace(reply, cost=accounted.cost(reply.usage))
-    if cache is not None and ask.replayed:
-        reply = replace(reply, cached=True, recorded=ask.recorded)
+    reply = replace(reply, cost=requests.cost(reply.usage))
+    if requests.replayed:
+        reply = replace(reply, cached=True, recorded=requests.recorded)
     session.record(plan, reply)
     renderer.finish(reply)
     return reply

@@ -174,7 +174,7 @@ def _answer(kernel: Kernel, chosen: Classifier, asked: Plan, cache: Any) -> Repl
         answer = Classification.from_text(found.text, found.model_version, found.usage.input_tokens)
         return as_reply(answer, asked, found.elapsed, cached=True, recorded=found.recorded)
     started = time.monotonic()
-    client = kernel.connection.client() if cache is None else cache.client
+    client = kernel.connection.client()
     answer = client.classify(chosen, asked.prompt)
     sent = answer.answer()
     accounts.add(SOURCE, chosen.model, sent.usage, mode=MODE)

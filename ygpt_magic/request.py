@@ -24,6 +24,7 @@ from typing import Any
 from . import cost_cap, render
 from .cache import Front, first_line
 from .chat import Plan, planning, short_model
+from .chat.planning import Tokenizes
 from .client import guard
 from .context.interpolate import Expanded, interpolate
 from .errors import OptionError
@@ -55,10 +56,11 @@ def front(kernel: Kernel, prompt: str, where: str | None = None) -> Front | None
                               secrets=connection.known_secrets)
 
 
-def client_getter(kernel: Kernel, cache: Front | None) -> Callable[[], Any]:
-    """What planning and sending call for the client: through the cache when there is one (the
-    real client is then built only for a miss)."""
-    return kernel.connection.client if cache is None else lambda: cache.client
+def tokenizer(kernel: Kernel, cache: Front | None) -> Callable[[], Tokenizes]:
+    """What planning, ``--dry-run`` and the cost cap call to count tokens: the reply cache when
+    there is one (replayed, or asked and recorded; the client is then built only for a miss),
+    else the client."""
+    return kernel.connection.client if cache is None else lambda: cache
 
 
 def tool_loop(kernel: Kernel, plan: Plan, schema: str | None = None) -> Any:
@@ -112,7 +114,7 @@ def send_cell(kernel: Kernel, args: argparse.Namespace, prompt: str, notes: tupl
     """A cell's ``prompt`` (expanded; with --docs, its sources), planned and sent."""
     cache = None if args.no_cache else front(kernel, prompt)
     plan = planning.plan_request(
-        kernel.session, prompt, settings=kernel.settings, get_client=client_getter(kernel, cache),
+        kernel.session, prompt, settings=kernel.settings, get_client=tokenizer(kernel, cache),
         chat=args.chat, cell_id=kernel.cell_id, append=args.append, once=args.once,
         system=args.system, flags=flags(args), pictures=pictures)
     mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
@@ -132,13 +134,13 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
     plan = dataclasses.replace(plan, context_notes=tuple(notes))
     tools = tool_loop(kernel, plan, schema)
     extras = tools.extras() if tools else {}
-    client = client_getter(kernel, cache)()
+    counter = tokenizer(kernel, cache)()
     if dry_run:
-        tokens = client.count_tokens(plan.messages, plan.options, **extras)
+        tokens = counter.count_tokens(plan.messages, plan.options, **extras)
         cost = cost_cap.cell_estimate(kernel, plan, tokens, mode).sentence()
         render.show(render.dry_run(plan, tokens, extras, cost=cost))
         return
-    cost_cap.check_cell(kernel, plan, client, extras, mode, max_cost)
+    cost_cap.check_cell(kernel, plan, counter, extras, mode, max_cost)
     from .exchange import run_exchange
 
     code_below = new_cell or plan.options.format == "code"
@@ -146,7 +148,8 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
                                      label=short_model(plan.options.model),
                                      json_reply=plan.options.json or schema is not None,
                                      fills_cell=code_below)
-    reply = run_exchange(kernel.session, client, plan, renderer, mode=mode, tools=tools, cache=cache)
+    reply = run_exchange(kernel.session, kernel.connection.client, plan, renderer, mode=mode, tools=tools,
+                         cache=cache)
     if reply.status != "INTERRUPTED":
         kernel.provenance.add(f"{kernel.cell_name()} (“{first_line(plan.prompt)}”)", reply)
     kernel.namespace["_ygpt"] = reply
@@ -181,7 +184,7 @@ def rows(kernel: Kernel, args: argparse.Namespace, template: str) -> None:
     cache = None if args.no_cache else front(kernel, template)
     if args.dry_run:  # the tokenizer's counts replayed or recorded, as a cell's dry run
         plans = rows_.open_rows(request, **where)
-        return render.show(rows_.dry_run(plans, client_getter(kernel, cache)(), batch=args.batch))
+        return render.show(rows_.dry_run(plans, tokenizer(kernel, cache)(), batch=args.batch))
     where.update(memo=kernel.row_memo, endpoint=kernel.connection.target, cache=cache)
     if args.batch:
         from .rows.batch import run_batch  # asyncio and the SDK's batch side: only when used

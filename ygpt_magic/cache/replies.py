@@ -25,14 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..chat import Answer, Ask, Message, Reply, RequestOptions, ToolCallItem, Usage
+from ..chat import Answer, Message, Reply, RequestOptions, ToolCallItem, Usage
 from ..client.guard import check_request
 from ..errors import CacheMiss, CacheUnusable
 from .key import endpoint_kind, request_key
 
 if TYPE_CHECKING:
     from ..chat import Plan
-    from .rounds import CachedAsk
     from .store import Store
 
 MODES = ("auto", "replay", "record", "off")
@@ -138,7 +137,6 @@ class Front:
         self._secrets = secrets
         self._warned = False
         self._unopened: CacheUnusable | None = None
-        self.client = _LazyClient(self, get_client)
 
     def replayed_answer(self, messages: Sequence[Message], options: RequestOptions,
                         extras: Mapping[str, Any] | None = None) -> Answer | None:
@@ -158,12 +156,6 @@ class Front:
             "usage": {k: getattr(usage, k) for k in Usage.__dataclass_fields__},
             "tool_calls": [{"name": c["name"], "arguments": c["arguments"]}
                            for c in answer.tool_calls]})
-
-    def asking(self, ask: Ask, options: RequestOptions) -> CachedAsk:
-        """``ask`` (one request of an exchange) behind this cache, request by request."""
-        from .rounds import CachedAsk
-
-        return CachedAsk(self, ask, options)
 
     def replayed(self, plan: Plan, extras: Mapping[str, Any] | None = None) -> Reply | None:
         """The recorded reply to a one-request ``plan`` (a ``--map`` row), as ``_ygpt`` holds it."""
@@ -303,18 +295,3 @@ def _parsed(cache: ReplyCache, parse: Callable[[Entry, str], Parsed], value: Ent
         return parse(value, recorded)
     except (KeyError, TypeError, ValueError, AttributeError):
         raise CacheUnusable(cache.path, "an entry is damaged") from None
-
-
-class _LazyClient:
-    """The client as a cached request uses it: token counts go through the cache, the rest
-    builds the real client on first use (a request that is replayed never does)."""
-
-    def __init__(self, front: Front, get_client: Callable[[], Any]) -> None:
-        self._front, self._get_client = front, get_client
-
-    def count_tokens(self, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
-                     **extras: Any) -> int:
-        return self._front.count_tokens(messages, options, **extras)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._get_client(), name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..errors import InterpolationError
 from ..kernel import Kernel
-from ..request import client_getter, front
+from ..request import front
 from ..rows.embed import Embedder
 from ..rows.texts import Texts, texts_of
 
@@ -25,6 +25,6 @@ def embedder(kernel: Kernel, what: str, *, no_cache: bool, concurrency: int | No
     from ..cache.key import endpoint_kind
 
     cache = None if no_cache else front(kernel, what)
-    return Embedder(get_client=client_getter(kernel, cache), memo=kernel.vector_memo,
+    return Embedder(get_client=kernel.connection.client, memo=kernel.vector_memo,
                     endpoint=endpoint_kind(kernel.connection.target), accounts=kernel.session.accounts,
                     cache=cache, concurrency=concurrency or kernel.settings.map_concurrency)

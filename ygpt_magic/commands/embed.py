@@ -9,6 +9,7 @@ from .. import cost_cap
 from ..chat.budget import Budget, refuse_over
 from ..client.embeddings import embedding_model
 from ..kernel import Kernel
+from ..request import tokenizer
 from ..rows.embed import embed
 from ..rows.embed_dryrun import dry_run, texts_estimate
 from . import _embedding
@@ -42,12 +43,13 @@ def run(kernel: Kernel, line: str) -> None:
     prices = kernel.session.accounts.prices
     embedder = _embedding.embedder(kernel, f"embed {args.name}", no_cache=args.no_cache,
                                    concurrency=args.concurrency)
-    if args.dry_run:  # the tokenizer's counts through the reply cache, as a cell's dry run
-        display(dry_run(found.texts, model, embedder.get_client(), prices), raw=True)
+    counter = tokenizer(kernel, embedder.cache)   # through the reply cache, as a cell's dry run
+    if args.dry_run:
+        display(dry_run(found.texts, model, counter(), prices), raw=True)
         return
     limit = cost_cap.cap(kernel, args.max_cost)
     if limit is not None:
-        cost, _ = texts_estimate(found.texts, model, embedder.get_client(), prices)
+        cost, _ = texts_estimate(found.texts, model, counter(), prices)
         refuse_over(cost, limit, f"%ygpt embed {args.name}")
         embedder.budget = Budget(limit, cost.per_request())
     done = embed(found, model, embedder)

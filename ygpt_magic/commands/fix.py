@@ -19,7 +19,7 @@ from IPython.core.magic_arguments import argument
 from ..chat import planning
 from ..errors import NothingToFix
 from ..kernel import Kernel
-from ..request import check, client_getter, expand, front, send
+from ..request import check, expand, front, send, tokenizer
 from .args import parse, subcommand
 
 PROMPT = "Cell {count} fails.\n\nIts source:\n{{In[{count}]}}\n\nThe error:\n{{Err[{count}]}}"
@@ -54,5 +54,5 @@ def run(kernel: Kernel, line: str) -> None:
     expanded = expand(kernel, prompt, where="%ygpt fix's instructions")
     cache = front(kernel, expanded.text)
     plan = planning.plan_request(kernel.session, expanded.text, settings=kernel.settings,
-                                 get_client=client_getter(kernel, cache), once=True, system=system)
+                                 get_client=tokenizer(kernel, cache), once=True, system=system)
     send(kernel, plan, expanded.notes, dry_run=args.dry_run, new_cell=True, cache=cache)

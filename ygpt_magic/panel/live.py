@@ -21,7 +21,7 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..chat import ChatSession, Message, Reply, RequestOptions
+from ..chat import ChatSession, Reply
 from ..chat.observers import Observers
 from ..exchange import AnswerStream
 from ..render import StreamRenderer
@@ -137,22 +137,6 @@ def unregister(session: ChatSession, chat: str, live: LiveReply) -> None:
     live._changed()
 
 
-class TrackedClient:
-    """The panel's client for one request: the real one, with its stream handed to the LiveReply
-    so Stop can reach it (run_exchange opens the stream itself)."""
-
-    def __init__(self, client: Any, live: LiveReply) -> None:
-        self._client = client
-        self._live = live
-
-    def stream(self, messages: list[Message], options: RequestOptions, *,
-               slow: Callable[[], None] | None = None, **extras: Any) -> AnswerStream:
-        return self._live.attach(self._client.stream(messages, options, slow=slow, **extras))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._client, name)
-
-
 class PanelRenderer(StreamRenderer):
     """What ``run_exchange`` drives for a panel request: a StreamRenderer (same throttling, same
     final bundles as a cell) whose display is the LiveReply, plus the LiveReply's state."""
@@ -161,6 +145,10 @@ class PanelRenderer(StreamRenderer):
         super().__init__(fmt=fmt, interval=interval, display=live.display, label=live.label,
                          json_reply=json_reply, calls_apart=False)  # one bubble holds them all
         self._live = live
+
+    def opened(self, stream: AnswerStream) -> None:  # type: ignore[override]
+        """Keep the stream for the panel's Stop (cancelled at once if Stop came first)."""
+        self._live.attach(stream)
 
     def update(self, text: str) -> None:
         if text and self._live.state == "waiting":

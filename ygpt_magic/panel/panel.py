@@ -242,10 +242,10 @@ class ChatPanel(widgets.VBox):
         try:
             prompt, notes, pictures = self._prepare(live.prompt) if self._prepare else (live.prompt, (), ())
             cache = self._cache(prompt) if self._cache is not None else None
-            client = cache.client if cache is not None else self._get_client()
             settings = self._settings()
             plan = planning.plan_request(self._session, prompt, settings=settings,
-                                         get_client=lambda: client, chat=name, pictures=pictures)
+                                         get_client=self._get_client if cache is None else lambda: cache,
+                                         chat=name, pictures=pictures)
             plan = dataclasses.replace(plan, context_notes=tuple(notes))
             interval = getattr(settings, "render_interval", None) or RENDER_INTERVAL
             renderer = panel_live.PanelRenderer(live, fmt=plan.options.format, interval=interval,
@@ -254,8 +254,7 @@ class ChatPanel(widgets.VBox):
             tools = self._tools(plan) if self._tools is not None else None
             if tools is not None:  # Stop must not wait for a function that may never return
                 tools.tools = abandonable(tools.tools, live.stopped)
-            run_exchange(self._session, panel_live.TrackedClient(client, live), plan, renderer,
-                         tools=tools, cache=cache)
+            run_exchange(self._session, self._get_client, plan, renderer, tools=tools, cache=cache)
         except YGptError as error:
             if live.state != "failed":
                 live.end("failed", str(error))

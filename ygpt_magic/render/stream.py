@@ -162,6 +162,10 @@ class StreamRenderer:
         self._notes = list(notes)
         self._waiting_line = True
 
+    def opened(self, stream: object) -> None:
+        """A stream was opened for this reply; a cell stops it with Ctrl-C, so nothing to keep
+        (the panel's renderer keeps it for its Stop button)."""
+
     def show_waiting(self) -> None:
         """Show the waiting line that start or tool_done set, if nothing has replaced it. The
         client calls this when an answer is slow (``client.loop.SLOW_AFTER``): a quick one is

@@ -1,0 +1,71 @@
+"""The modules a plain chat cell runs code in: the spine a reader follows, held to a list.
+
+A plain cell (``%%ygpt`` and a prompt, no flags) is traced with ``sys.setprofile`` on the main
+thread and ``threading.setprofile`` on the client's loop thread. Every module of the package that
+has a function called is listed below, by layer, with what it does there. A module that joins
+the path (a feature reached by every cell, a new hop) fails this test until it is added here on
+purpose; one that leaves it should leave the list too.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from types import FrameType
+from typing import Any
+
+from conftest import cell
+
+#: the plain path, by layer (DESIGN.md, "The spine")
+PLAIN_PATH = {
+    # the magic: flags parsed and checked, the kernel's state read; the cell recorded (every cell)
+    "ygpt_magic.context.cells", "ygpt_magic.magics", "ygpt_magic.commands.args", "ygpt_magic.labels",
+    "ygpt_magic.kernel",
+    # the door: the text expanded, the cap checked, the cache in front, handed to the exchange
+    "ygpt_magic.request", "ygpt_magic.context.interpolate", "ygpt_magic.context.limits",
+    "ygpt_magic.cost_cap", "ygpt_magic.chat.estimate", "ygpt_magic.exchange",
+    # planning and the chat's record: options, history and budget, the turn, its accounts
+    "ygpt_magic.chat.planning", "ygpt_magic.chat.options", "ygpt_magic.chat.catalog",
+    "ygpt_magic.chat.session", "ygpt_magic.chat.observers", "ygpt_magic.chat.values",
+    "ygpt_magic.chat.pictures", "ygpt_magic.chat.tooluse", "ygpt_magic.chat.accounts",
+    "ygpt_magic.chat.prices", "ygpt_magic.words",
+    # the reply cache (off or missed) and the reply's provenance in the output
+    "ygpt_magic.cache.replies", "ygpt_magic.cache.key", "ygpt_magic.cache.provenance",
+    # the transport: the guard, the SDK on the loop thread, the stream of answers
+    "ygpt_magic.client.connection", "ygpt_magic.client.credentials", "ygpt_magic.client.guard",
+    "ygpt_magic.client.message_size", "ygpt_magic.client.preload", "ygpt_magic.client.sdk",
+    "ygpt_magic.client.models", "ygpt_magic.client.tools",
+    "ygpt_magic.client.chat_api", "ygpt_magic.client.stream", "ygpt_magic.client.chunks",
+    "ygpt_magic.client.loop", "ygpt_magic.client.reach",
+    # the view: the streamed reply as inert HTML, its footer
+    "ygpt_magic.render.stream", "ygpt_magic.render.forms", "ygpt_magic.render.prose",
+    "ygpt_magic.render.inert", "ygpt_magic.render.terminal",
+}
+
+
+def traced(shell: Any, source: str) -> set[str]:
+    """The package's modules (the local server's aside) with a function called while ``source``
+    runs the second time: the first cell also starts the client and its loop thread."""
+    seen: set[str] = set()
+    recording = False
+
+    def profile(frame: FrameType, event: str, _arg: Any) -> None:
+        if recording and event == "call":
+            seen.add(frame.f_globals.get("__name__", ""))
+
+    threading.setprofile(profile)   # threads started from now on: the client's loop is one
+    sys.setprofile(profile)
+    try:
+        assert cell(shell, source).ok
+        recording = True
+        assert cell(shell, source).ok
+    finally:
+        sys.setprofile(None)
+        threading.setprofile(None)
+    return {name for name in seen if name.startswith("ygpt_magic.") and ".emulator" not in name}
+
+
+def test_a_plain_chat_cell_stays_on_its_path(shell):
+    touched = traced(shell, "%%ygpt\nHi! What fields of science did Albert Einstein study?")
+    assert touched - PLAIN_PATH == set(), "a module joined the plain path: add it on purpose"
+    assert PLAIN_PATH - touched == set(), "a module left the plain path: drop it from the list"
