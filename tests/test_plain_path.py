@@ -43,29 +43,62 @@ PLAIN_PATH = {
 }
 
 
-def traced(shell: Any, source: str) -> set[str]:
-    """The package's modules (the local server's aside) with a function called while ``source``
-    runs the second time: the first cell also starts the client and its loop thread."""
-    seen: set[str] = set()
-    recording = False
+#: the deepest a plain cell's main thread goes through the package's functions (comprehensions
+#: aside): magics.ygpt → request.cell, send_cell, send → exchange.run_exchange, _answered,
+#: _Requests.ask, _streamed → client.sdk.stream → client.stream.Stream → client.sdk._route →
+#: client.message_size.check, _size, _bytes; no proxy on the way
+DEEPEST = 14
 
-    def profile(frame: FrameType, event: str, _arg: Any) -> None:
-        if recording and event == "call":
-            seen.add(frame.f_globals.get("__name__", ""))
 
-    threading.setprofile(profile)   # threads started from now on: the client's loop is one
-    sys.setprofile(profile)
+class Trace:
+    """The package's modules (the local server's aside) with a function called, and the deepest
+    stack of the package's frames on the main thread."""
+
+    def __init__(self) -> None:
+        self.modules: set[str] = set()
+        self.deepest: list[str] = []
+        self.recording = False
+
+    def __call__(self, frame: FrameType, event: str, _arg: Any) -> None:
+        if not self.recording or event != "call":
+            return
+        self.modules.add(frame.f_globals.get("__name__", ""))
+        if threading.current_thread() is threading.main_thread():
+            stack = list(_ours(frame))
+            if len(stack) > len(self.deepest):
+                self.deepest = stack[::-1]
+
+    def ours(self) -> set[str]:
+        return {name for name in self.modules if name.startswith("ygpt_magic.") and ".emulator" not in name}
+
+
+def _ours(frame: FrameType | None) -> Any:
+    while frame is not None:
+        name, function = frame.f_globals.get("__name__", ""), frame.f_code.co_name
+        if name.startswith("ygpt_magic.") and not function.startswith("<"):
+            yield f"{name}.{function}"
+        frame = frame.f_back
+
+
+def traced(shell: Any, source: str) -> Trace:
+    """What ``source`` runs the second time: the first cell also starts the client and its loop
+    thread (``threading.setprofile`` reaches threads started after it)."""
+    trace = Trace()
+    threading.setprofile(trace)
+    sys.setprofile(trace)
     try:
         assert cell(shell, source).ok
-        recording = True
+        trace.recording = True
         assert cell(shell, source).ok
     finally:
         sys.setprofile(None)
         threading.setprofile(None)
-    return {name for name in seen if name.startswith("ygpt_magic.") and ".emulator" not in name}
+    return trace
 
 
 def test_a_plain_chat_cell_stays_on_its_path(shell):
-    touched = traced(shell, "%%ygpt\nHi! What fields of science did Albert Einstein study?")
+    trace = traced(shell, "%%ygpt\nHi! What fields of science did Albert Einstein study?")
+    touched = trace.ours()
     assert touched - PLAIN_PATH == set(), "a module joined the plain path: add it on purpose"
     assert PLAIN_PATH - touched == set(), "a module left the plain path: drop it from the list"
+    assert len(trace.deepest) <= DEEPEST, "\n".join(trace.deepest)

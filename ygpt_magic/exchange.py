@@ -168,10 +168,12 @@ class _Requests:
         """One request: replayed, or sent and recorded; entered in the accounts."""
         found = self._replayed(messages, extras)
         if found is None:
-            self.replayed = False
-            answer = self._sent(messages, extras)
+            self.replayed, options = False, self._plan.options
+            client = self.client = self.client or self._get_client()
+            answer = (_streamed(client, messages, options, self._renderer, extras) if self._mode == "stream"
+                      else _requested(client, messages, options, self._renderer, extras, self._mode))
             if self._cache is not None:
-                self._cache.recorded_answer(messages, self._plan.options, extras, answer)
+                self._cache.recorded_answer(messages, options, extras, answer)
         else:
             answer, self.recorded = found, found.recorded
         self._accounts.add(self._source, self._plan.options.model, answer.usage, mode=self._priced,
@@ -189,13 +191,6 @@ class _Requests:
         if self._cache is None:
             return None
         return self._cache.replayed_answer(messages, self._plan.options, extras)
-
-    def _sent(self, messages: list[Message], extras: Extras) -> Answer:
-        if self.client is None:
-            self.client = self._get_client()
-        if self._mode == "stream":
-            return _streamed(self.client, messages, self._plan.options, self._renderer, extras)
-        return _requested(self.client, messages, self._plan.options, self._renderer, extras, self._mode)
 
 
 class _ReplayedRounds:

@@ -311,14 +311,11 @@ class YGptMagics(RefusedConfigDropped, Magics):
         try:
             if cell is None:
                 return commands.dispatch(self.kernel, line)
-            return self._ask(line, cell)
+            from . import request
+
+            return request.cell(self.kernel, self._parse(line), cell)
         except YGptError as error:
             raise as_usage_error(error) from None
-
-    def _ask(self, line: str, cell: str):
-        from . import request
-
-        return request.cell(self.kernel, self._parse(line), cell)
 
     def _parse(self, line: str) -> argparse.Namespace:
         from . import labels
