@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncGenerator, Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..chat.options import RequestOptions
 from ..chat.values import Extras, Message
@@ -39,19 +39,22 @@ class Stream:
         self._job = client._loop.stream(self._produce(messages, options, extras))
 
     async def _produce(self, messages: list[Message], options: RequestOptions,
-                       extras: Extras) -> AsyncGenerator[Any, None]:
+                       extras: Extras) -> AsyncGenerator[SdkAnswer, None]:
+        """The answers, made here on the loop thread while the caller's thread waits for them
+        (the kernel's main thread has the cell's rendering to do)."""
         model, payload, target = self._client._prepare(messages, options, extras, self._to_chunk)
+        last: SdkAnswer | None = None
         async with self._client._reach.beside(target) as answered:
             async for result in model.run_stream(payload, timeout=self._client.settings.timeout):
                 answered()
-                yield result
+                last = self._to_chunk(result, last)
+                yield last
 
     def __iter__(self) -> Iterator[SdkAnswer]:
         last: SdkAnswer | None = None
         count, attempt = 0, 1
         try:
-            for result in self._job.results(self._stream_timeout, self._slow):
-                chunk = self._to_chunk(result, last)
+            for chunk in self._job.results(self._stream_timeout, self._slow):
                 if last is not None and len(chunk.text) < len(last.text):
                     count, attempt = 0, attempt + 1  # the SDK retried: the text starts over
                 last, count = chunk, count + 1
