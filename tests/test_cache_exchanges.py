@@ -85,7 +85,7 @@ def test_a_changed_tool_result_is_sent_in_auto_mode_and_a_miss_in_replay_mode(sh
         assert cell(shell, "def get_sales(region: str, limit: int = 10) -> int:\n"
                            "    '''Sales rows of one region.'''\n    return 999").ok
         server.reset()
-        server.faults.latency(0.15)  # slower than loop.SLOW_AFTER: the waiting line shows
+        server.faults.latency(0.4)  # slower than loop.SLOW_AFTER: the waiting line shows
         changed = cell(shell, NORTH, cell_id="north")
         assert changed.ok and answer(shell) == "The north sold 999 units."
         assert not shell.user_ns["_ygpt"].cached

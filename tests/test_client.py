@@ -107,7 +107,7 @@ def test_options_reach_the_server(client, ygpt_server):
 
 
 @pytest.mark.parametrize("send", ["stream", "complete"])
-@pytest.mark.parametrize("latency", [0.0, 0.25])
+@pytest.mark.parametrize("latency", [0.0, 0.5])
 def test_slow_is_called_once_only_when_the_answer_keeps_us_waiting(client, ygpt_server, send, latency):
     client.complete(TRANSLATE, BUILTIN)  # the channel is open: a quick answer is quick
     ygpt_server.faults.latency(latency)

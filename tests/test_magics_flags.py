@@ -151,7 +151,7 @@ def test_a_waiting_line_shows_only_while_an_answer_is_slow(shell, ygpt_server, s
     if time.monotonic() - started < SLOW_AFTER:  # as it is here unless the machine stalls
         assert not any("waiting for" in str(o["data"]) for o in quick.outputs)  # nothing flashes
         assert quick.updates == (1 if stream else 2)  # the answer; streamed: its first text, then final
-    ygpt_server.faults.latency(0.3)
+    ygpt_server.faults.latency(0.5)
     slow = cell(shell, f"%%ygpt --once {stream} {TRANSLATE}\n{HAMLET}")
     assert "waiting for yandexgpt" in str(slow.outputs[0]["data"]) and FRENCH in slow.final
 

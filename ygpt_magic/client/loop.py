@@ -21,8 +21,10 @@ logger = logging.getLogger("ygpt_magic.client")
 
 #: Seconds an answer may take before a wait calls its ``slow`` callback (the cell's waiting line).
 #: A quicker answer is shown as it comes: a line drawn for it would flash and be replaced at once,
-#: and drawing it would compete with the sending thread for the interpreter lock.
-SLOW_AFTER = 0.1
+#: and drawing it would compete with the sending thread for the interpreter lock. The cloud's first
+#: chunk comes after 0.1–0.3 s; at 0.1 s every such cell drew the line and replaced it a
+#: millisecond later. A wait past 0.3 s is one a user has noticed, and the line then says why.
+SLOW_AFTER = 0.3
 
 _T = TypeVar("_T")
 
