@@ -160,5 +160,5 @@ def naive_cell(prompt: str) -> str:
         "_m = get_ipython().magics_manager.registry['YGptMagics']\n"
         "_k = _m.kernel\n"
         f"_plan = _planning.plan(_k.session, {prompt!r}, once=True)\n"
-        "_ygpt = _run(_k.session, _k.connection.client(), _plan, _Renderer(interval=0, cost_ratio=None))\n"
+        "_ygpt = _run(_k.session, _k.connection.client, _plan, _Renderer(interval=0, cost_ratio=None))\n"
     )

@@ -79,6 +79,7 @@ class Client:
         self.folder_id, self.folder_source = find_folder(folder_id, local=local)
         self._sdk = None
         self._reach = Reachability(settings.connect_timeout)
+        self._clean = guard.CleanTexts()  # history texts already checked by _guard
         self._loop = LoopThread(name=f"ygpt-client-{self.endpoint}")
 
     def __repr__(self) -> str:
@@ -290,7 +291,7 @@ class Client:
     def _guard(self, messages: Iterable[Message], extras: Extras) -> None:
         """CredentialInPrompt before anything is sent if this request carries a credential this
         kernel knows (guard.py): every request method calls it, whatever door it came from."""
-        guard.check_request(list(messages), extras, self._secrets())
+        guard.check_request(list(messages), extras, self._secrets(), self._clean)
 
     def _secrets(self) -> tuple[Credential, ...]:
         known = known_secrets(self._auth)

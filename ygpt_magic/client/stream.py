@@ -33,7 +33,7 @@ class Stream:
         self._stream_timeout = client.settings.stream_timeout
         self._client = client
         self._model = options.model
-        self._history_turns = history_turns(messages)
+        self._messages = messages  # counted for an error's advice only when there is one
         self._started = time.monotonic()
         self._to_chunk = client._route(messages, extras)
         self._job = client._loop.stream(self._produce(messages, options, extras))
@@ -67,7 +67,7 @@ class Stream:
         except Exception as exc:
             raise self._client._translate(
                 exc, model=self._model, chunks=count, attempt=attempt, started=self._started,
-                history=self._history_turns) from None
+                history=history_turns(self._messages)) from None
         finally:
             self._job.cancel()
 
