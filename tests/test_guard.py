@@ -29,7 +29,7 @@ def test_a_history_found_clean_is_searched_again_under_a_new_credential():
 
 def test_a_remembered_text_with_anything_beside_it_is_searched_whole():
     clean = CleanTexts()
-    check_request(chat("Here are the results"), {}, (KEY,), clean)
+    check_request(chat("Here are the results", "Thanks"), {}, (KEY,), clean)
     results = {"role": "user", "text": "Here are the results",
                "tool_results": [{"name": "get_key", "content": KEY.secret}]}
     with pytest.raises(CredentialInPrompt, match="the result of get_key"):
@@ -47,3 +47,13 @@ def test_a_key_that_appears_after_a_turn_was_sent_is_refused_in_the_history(shel
     assert isinstance(result.typed_error, CredentialInPrompt), result.message
     assert "earlier user message" in result.message and key not in result.shown
     assert len(ygpt_server.requests) == sent
+
+
+def test_a_prompt_is_not_remembered_until_it_is_history():
+    """A 100,000-row --map sends 100,000 prompts once each: keeping them would only fill memory."""
+    clean = CleanTexts()
+    for row in range(100):
+        check_request(chat(f"Row {row}: summarise it"), {}, (KEY,), clean)
+    assert clean.under((KEY,)) == set()
+    check_request(chat("Row 1: summarise it", "A summary.", "Next"), {}, (KEY,), clean)
+    assert clean.under((KEY,)) == {"Row 1: summarise it", "A summary."}

@@ -80,7 +80,8 @@ def check_request(messages: Sequence[Mapping[str, Any]], extras: Mapping[str, An
     of ``credentials``: each message whole (text, tool calls and results, picture names), each
     tool declaration whole (name, description, every schema field, defaults and enums included)
     and the response format. With ``clean``, a plain message's text found clean before is not
-    searched again, and one found clean now is remembered."""
+    searched again, and one found clean now is remembered, but for the last (the prompt: a
+    ``--map`` row's, which would only fill the memory, or a cell's, which is history next time)."""
     if not credentials:
         return
     known = clean.under(credentials) if clean is not None else set()
@@ -95,8 +96,8 @@ def check_request(messages: Sequence[Mapping[str, Any]], extras: Mapping[str, An
         found = _carried(piece, credentials)
         if found is not None:
             raise _refusal(_message_name(message, index, len(messages)), found)
-        if text is not None and clean is not None:
-            known.add(text)
+        if text is not None and clean is not None and index < len(messages) - 1:
+            known.add(text)  # history only: a prompt is remembered once it is history
     for where, piece in _extras(extras):
         check(where, piece, credentials)
 
