@@ -75,15 +75,22 @@ class Transport(Protocol):
                  on_wait: Callable[[float], None], **extras: Any) -> Answer: ...
 
 
+class ToolView(Protocol):
+    """What a tool loop draws while the model calls functions (a Renderer, or _ReplayedRounds)."""
+
+    def tool_running(self, line: str) -> None: ...
+    def tool_done(self, call: ToolCall) -> None: ...
+    def note(self, line: str) -> None: ...
+
+
 class ToolRounds(Protocol):
     """What run_exchange needs from a tool loop (tools/loop.py ToolLoop)."""
 
     calls: list[ToolCall]
     spent: Usage  # tokens of the rounds before the final answer
 
-    def extras(self) -> dict[str, Any]: ...
-    def answer(self, ask: Ask, messages: list[Message],
-               renderer: Any) -> Answer: ...
+    def extras(self) -> Extras: ...
+    def answer(self, ask: Ask, messages: list[Message], renderer: ToolView) -> Answer: ...
 
 
 class Cache(Protocol):
@@ -278,7 +285,7 @@ def _answered(session: ChatSession, plan: Plan, renderer: Renderer, requests: _R
         if tools is None:
             last = requests.ask(plan.messages, extras)
         else:
-            shown = _ReplayedRounds(renderer, requests) if requests.replayed else renderer
+            shown: ToolView = _ReplayedRounds(renderer, requests) if requests.replayed else renderer
             last = tools.answer(requests.ask, plan.messages, shown)
     except (_Interrupted, KeyboardInterrupt) as stop:
         reply = _reply(plan, getattr(stop, "last", None), started, tools, status="INTERRUPTED")

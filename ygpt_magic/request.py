@@ -19,7 +19,7 @@ import argparse
 import dataclasses
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import cost_cap, render
 from .cache import Front, first_line
@@ -29,6 +29,10 @@ from .client import guard
 from .context.interpolate import Expanded, interpolate
 from .errors import OptionError
 from .kernel import Kernel
+
+if TYPE_CHECKING:
+    from .chat.pictures import Picture
+    from .tools.loop import ToolLoop
 
 
 def expand(kernel: Kernel, text: str, *, fill: bool = True, where: str = "the cell's text",
@@ -63,7 +67,7 @@ def tokenizer(kernel: Kernel, cache: Front | None) -> Callable[[], Tokenizes]:
     return kernel.connection.client if cache is None else lambda: cache
 
 
-def tool_loop(kernel: Kernel, plan: Plan, schema: str | None = None) -> Any:
+def tool_loop(kernel: Kernel, plan: Plan, schema: str | None = None) -> ToolLoop | None:
     """The tool loop for ``plan`` (its tools, the cell's or the chat's; ``--schema``), or None;
     every function and schema is checked before anything is sent."""
     if not plan.options.tools and schema is None:
@@ -96,7 +100,7 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
     prompt = expanded.text.strip("\n")
     if not prompt.strip():
         raise OptionError("The %%ygpt cell is empty: write the prompt on the lines below %%ygpt.")
-    pictures: tuple[Any, ...] = ()
+    pictures: tuple[Picture, ...] = ()
     if args.image or expanded.pictures:
         from .context import images
 
@@ -110,7 +114,7 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
 
 
 def send_cell(kernel: Kernel, args: argparse.Namespace, prompt: str, notes: tuple[str, ...],
-              pictures: tuple[Any, ...]) -> None:
+              pictures: tuple[Picture, ...]) -> None:
     """A cell's ``prompt`` (expanded; with --docs, its sources), planned and sent."""
     cache = None if args.no_cache else front(kernel, prompt)
     plan = planning.plan_request(

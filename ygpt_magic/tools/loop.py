@@ -18,11 +18,11 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..chat.options import RequestOptions
 from ..chat.tooluse import ToolCall, tool_messages
-from ..chat.values import Answer, Ask, Message, Reply, ToolCallItem, Usage
+from ..chat.values import Answer, Ask, Extras, Message, Reply, ToolCallItem, Usage
 from ..client import guard
 from ..context.values import Limits
 from ..errors import SchemaError, ToolError, ToolRoundsExceeded
@@ -31,6 +31,10 @@ from ..words import short
 from . import background, results
 from .declare import Tool, declare_tools
 from .schema import Schema, schema_from, validation_problems
+
+if TYPE_CHECKING:
+    from ..client.credentials import Credential
+    from ..exchange import ToolView
 
 #: rounds of calls a cell may take before the loop stops (``YGptMagics.max_tool_rounds``)
 MAX_ROUNDS = 5
@@ -49,21 +53,21 @@ class ToolLoop:
     max_rounds: int = MAX_ROUNDS
     max_calls: int = MAX_CALLS
     limits: Limits = Limits()  # the bounds of interpolated values, for results
-    secrets: tuple[Any, ...] = ()  # credentials (client/credentials.py) no result may carry
+    secrets: tuple[Credential, ...] = ()  # credentials no result may carry
     calls: list[ToolCall] = field(default_factory=list)
     #: tokens of the answers that were tool calls (the exchange adds the final answer's)
     spent: Usage = Usage()
 
-    def extras(self) -> dict[str, Any]:
+    def extras(self) -> Extras:
         """What every request of the loop adds: the declarations and the response format."""
-        extras: dict[str, Any] = {}
+        extras: Extras = {}
         if self.tools:
             extras["tools"] = [tool.declaration() for tool in self.tools]
         if self.schema is not None:
             extras["response_format"] = self.schema.response_format()
         return extras
 
-    def answer(self, ask: Ask, messages: Sequence[Message], renderer: Any) -> Answer:
+    def answer(self, ask: Ask, messages: Sequence[Message], renderer: ToolView) -> Answer:
         """The last chunk of the model's answer once it stops calling tools."""
         history, extras = list(messages), self.extras()
         for number in range(1, self.max_rounds + 2):
@@ -78,7 +82,7 @@ class ToolLoop:
             history += tool_messages(done + self._refused(asked[self.max_calls:], number, renderer))
         raise AssertionError("unreachable: the last round either answers or raises")
 
-    def _refused(self, calls: Sequence[ToolCallItem], number: int, renderer: Any) -> tuple[ToolCall, ...]:
+    def _refused(self, calls: Sequence[ToolCallItem], number: int, renderer: ToolView) -> tuple[ToolCall, ...]:
         """The calls past ``max_calls`` in one answer: none runs, each gets an error result the
         model can act on, and one note says so (they are neither drawn nor kept in the chat, so
         an answer of thousands of calls costs the notebook nothing)."""
@@ -98,7 +102,7 @@ class ToolLoop:
         ReplyNotValid when it does not fit (the caller keeps the raw reply)."""
         return replace(reply, parsed=self.schema.parse(reply.text)) if self.schema else reply
 
-    def _run(self, call: ToolCallItem, number: int, renderer: Any) -> ToolCall:
+    def _run(self, call: ToolCallItem, number: int, renderer: ToolView) -> ToolCall:
         """Run one call (or refuse it) and show it; its result is what the model gets back."""
         name = call["name"]
         tool = next((tool for tool in self.tools if tool.name == name), None)
