@@ -182,6 +182,18 @@ def run_cell(shell, source: str, cell_id: str | None = None) -> None:
     result.raise_error()
 
 
+def run_rows_cell(shell, source: str, rows: int) -> float:
+    """Seconds for one cell over ``rows`` rows (``--map``, ``%ygpt embed``); RuntimeError unless
+    every row was answered, so a benchmark never times a run that failed part-way."""
+    started = time.perf_counter()
+    run_cell(shell, source)
+    elapsed = time.perf_counter() - started
+    run = shell.user_ns["_ygpt"]
+    if run.answered != rows:
+        raise RuntimeError(f"only {run.answered} of {rows} rows were answered: {run.summary}")
+    return elapsed
+
+
 def sdk_model(address: str):
     """A warmed-up model of the synchronous SDK, the way a user would write it in a cell."""
     import warnings

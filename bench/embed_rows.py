@@ -20,7 +20,7 @@ from __future__ import annotations
 import sys
 import time
 
-from benchlib import Row, connected_shell, median, run_cell, run_main, server_process
+from benchlib import Row, connected_shell, median, run_main, run_rows_cell, server_process
 
 LATENCY = 0.02
 CONCURRENCY = 16
@@ -32,13 +32,7 @@ LOOP_TEXTS = 500
 def embed_cell(shell, texts: int, tag: str) -> float:
     """Seconds for one ``%ygpt embed`` over ``texts`` new texts (``tag`` makes every text new)."""
     shell.user_ns["texts"] = [f"{tag} review {i}: fine" for i in range(texts)]
-    started = time.perf_counter()
-    run_cell(shell, f"%ygpt embed texts --out vectors --concurrency {CONCURRENCY} --no-cache")
-    elapsed = time.perf_counter() - started
-    run = shell.user_ns["_ygpt"]
-    if run.answered != texts:
-        raise RuntimeError(f"only {run.answered} of {texts} texts were embedded: {run.summary}")
-    return elapsed
+    return run_rows_cell(shell, f"%ygpt embed texts --out vectors --concurrency {CONCURRENCY} --no-cache", texts)
 
 
 def sdk_loop(address: str, texts: int, tag: str) -> float:

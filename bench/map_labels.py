@@ -14,7 +14,7 @@ import sys
 import time
 import warnings
 
-from benchlib import Row, connected_shell, median, run_cell, run_main, server_process
+from benchlib import Row, connected_shell, median, run_main, run_rows_cell, server_process
 
 LATENCY = 0.05
 CONCURRENCY = 16
@@ -25,14 +25,8 @@ LABELS = ["positive", "negative", "neutral"]
 def labels_cell(shell, rows: int, tag: str) -> float:
     """Seconds for one --map --labels cell over ``rows`` new texts (``tag`` makes each new)."""
     shell.user_ns["rows"] = [f"{tag} review {i}: fine" for i in range(rows)]
-    started = time.perf_counter()
-    run_cell(shell, f"%%ygpt --map rows --labels {','.join(LABELS)} --out tone "
-                    f"--concurrency {CONCURRENCY}\n{{item}}")
-    elapsed = time.perf_counter() - started
-    run = shell.user_ns["_ygpt"]
-    if run.answered != rows:
-        raise RuntimeError(f"only {run.answered} of {rows} rows were classified: {run.summary}")
-    return elapsed
+    return run_rows_cell(shell, f"%%ygpt --map rows --labels {','.join(LABELS)} --out tone "
+                                f"--concurrency {CONCURRENCY}\n{{item}}", rows)
 
 
 def sdk_loop(address: str, rows: int) -> float:

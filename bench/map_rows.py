@@ -19,7 +19,17 @@ from __future__ import annotations
 import sys
 import time
 
-from benchlib import Row, connected_shell, median, peak_rss_mb, rss_mb, run_cell, run_main, sdk_model, server_process
+from benchlib import (
+    Row,
+    connected_shell,
+    median,
+    peak_rss_mb,
+    rss_mb,
+    run_main,
+    run_rows_cell,
+    sdk_model,
+    server_process,
+)
 
 LATENCY = 0.05
 CONCURRENCY = 16
@@ -30,13 +40,8 @@ ROWS_PER_S, RSS_MB = 400, 150
 def map_cell(shell, rows: int, tag: str, concurrency: int) -> float:
     """Seconds for one --map cell over ``rows`` new rows (``tag`` makes every prompt new)."""
     shell.user_ns["rows"] = [f"review {i}: fine" for i in range(rows)]
-    started = time.perf_counter()
-    run_cell(shell, f"%%ygpt --map rows --out answers --concurrency {concurrency}\n{tag} Classify {{item}}")
-    elapsed = time.perf_counter() - started
-    run = shell.user_ns["_ygpt"]
-    if run.answered != rows:
-        raise RuntimeError(f"only {run.answered} of {rows} rows were answered: {run.summary}")
-    return elapsed
+    return run_rows_cell(shell, f"%%ygpt --map rows --out answers --concurrency {concurrency}\n{tag} Classify {{item}}",
+                         rows)
 
 
 def sdk_loop(address: str, rows: int, tag: str) -> float:

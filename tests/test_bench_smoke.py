@@ -34,6 +34,8 @@ SCRIPTS = {
     "first_cell": ["13. first cell 1 s after %load_ext"],
     "cache_lookup": ["14. cache lookup"],
     "docs_index": ["16a. --docs first index build", "16b. --docs second cell"],
+    "embed_rows": ["embed a. %ygpt embed", "embed b. %ygpt similar"],
+    "map_labels": ["--map --labels"],
 }
 
 
