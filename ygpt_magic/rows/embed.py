@@ -23,7 +23,7 @@ from ..chat.budget import Budget
 from ..client.embeddings import key_model
 from ..errors import CacheMiss, YGptError
 from ..words import counted
-from .progress import Progress, Tally, one_line
+from .progress import Progress, RunCounts, Tally, one_line, tell
 from .similar import unit_rows
 from .texts import Texts
 
@@ -68,20 +68,12 @@ class Embedder:
 
 
 @dataclass
-class EmbedRun:
+class EmbedRun(RunCounts):
     """What ``_ygpt`` holds after ``%ygpt embed``: the matrix (rows × dimensions, float32, NaN
     rows where a text has no vector), ``errors`` (row → its one-line reason) and the counts."""
 
-    embeddings: Any
-    errors: dict[Any, str]
-    usage: Usage
-    model: str
-    answered: int
-    reused: int
-    failed: int
-    left: int
-    elapsed: float
-    summary: str
+    embeddings: Any = None
+    model: str = ""
 
     def __repr__(self) -> str:
         rows, dimensions = self.embeddings.shape
@@ -246,12 +238,9 @@ def _finish(state: _State, tally: Tally, progress: Progress | None, quiet: bool)
         summary = f"✓ {counted(tally.total, 'text')} already embedded (reused); none was sent again."
     advice = tally.advice()
     if not quiet:
-        text = f"{summary}\n{advice}" if advice else summary
-        (print if progress is None else progress.report)(text)
+        tell(summary, advice, progress)
     labels = state.texts.labels
-    return EmbedRun(embeddings=matrix(state.vectors),
-                    errors={labels[p]: line for p, line in sorted(state.errors.items())},
-                    usage=tally.usage, model=state.model.partition("/")[0], answered=tally.answered,
-                    reused=tally.reused, failed=tally.failed, left=tally.left,
-                    elapsed=tally.elapsed(), summary=summary)
+    errors = {labels[p]: line for p, line in sorted(state.errors.items())}
+    return EmbedRun(**tally.counts(errors, summary), embeddings=matrix(state.vectors),
+                    model=state.model.partition("/")[0])
 

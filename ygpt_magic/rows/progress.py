@@ -28,7 +28,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..chat import Answer, Usage
 from ..words import counted
@@ -48,6 +48,27 @@ def reason_of(error: BaseException) -> str:
 
 def one_line(error: BaseException) -> str:
     return " ".join(str(error).split()) or reason_of(error)
+
+
+@dataclass
+class RunCounts:
+    """What ``_ygpt`` holds after any run over rows (``--map``, ``%ygpt embed``), besides its
+    results: ``errors`` (row → its one-line reason), the tokens, the counts and the summary."""
+
+    errors: dict[Any, str]
+    usage: Usage
+    answered: int
+    reused: int
+    failed: int
+    left: int
+    elapsed: float
+    summary: str
+
+
+def tell(summary: str, advice: str, progress: Progress | None) -> None:
+    """The run's summary and what to do next, where the ``progress`` bar was (printed without one)."""
+    text = f"{summary}\n{advice}" if advice else summary
+    (print if progress is None else progress.report)(text)
 
 
 @dataclass
@@ -76,6 +97,11 @@ class Tally:
 
     def elapsed(self) -> float:
         return (time.monotonic() if self.ended is None else self.ended) - self.started
+
+    def counts(self, errors: dict[Any, str], summary: str) -> dict[str, Any]:
+        """The :class:`RunCounts` fields of this run, for its ``_ygpt``."""
+        return {"errors": errors, "usage": self.usage, "answered": self.answered, "reused": self.reused,
+                "failed": self.failed, "left": self.left, "elapsed": self.elapsed(), "summary": summary}
 
     def end(self) -> None:
         self.ended = time.monotonic()

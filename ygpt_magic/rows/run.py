@@ -25,14 +25,14 @@ from decimal import Decimal
 from typing import Any
 
 from ..cache.key import endpoint_kind, request_key
-from ..chat import Answer, ChatSession, Message, Plan, RequestOptions, Usage, planning
+from ..chat import Answer, ChatSession, Message, Plan, RequestOptions, planning
 from ..chat.budget import Budget
 from ..errors import CacheMiss, InterpolationError, YGptError
 from .costs import capped
 from .items import Rows, rows_of
 from .memo import RowMemo
 from .plans import Expand, RowPlanner, planner
-from .progress import Progress, Tally, one_line
+from .progress import Progress, RunCounts, Tally, one_line, tell
 
 
 @dataclass
@@ -51,19 +51,11 @@ class MapCell:
 
 
 @dataclass
-class MapRun:
+class MapRun(RunCounts):
     """What ``_ygpt`` holds after a ``--map`` cell: ``results`` in the rows' shape (None where
     a row has no answer), ``errors`` (row → its one-line reason), and the counts."""
 
-    results: Any
-    errors: dict[Any, str]
-    usage: Usage
-    answered: int
-    reused: int
-    failed: int
-    left: int
-    elapsed: float
-    summary: str
+    results: Any = None
     task_id: str | None = None
 
     def __repr__(self) -> str:
@@ -250,13 +242,9 @@ def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None =
         advice += (f" _ygpt.errors is keyed by row position, as {rows.name}.iloc reads them: "
                    f"the index of {rows.name} repeats labels.")
     if not quiet:
-        text = f"{summary}\n{advice}" if advice else summary
-        (print if progress is None else progress.report)(text)
-    return MapRun(results=state.results(out),
-                  errors={rows.labels[p]: line for p, line in sorted(state.errors.items())},
-                  usage=tally.usage, answered=tally.answered, reused=tally.reused,
-                  failed=tally.failed, left=tally.left, elapsed=tally.elapsed(), summary=summary,
-                  task_id=task_id)
+        tell(summary, advice, progress)
+    errors = {rows.labels[p]: line for p, line in sorted(state.errors.items())}
+    return MapRun(**tally.counts(errors, summary), results=state.results(out), task_id=task_id)
 
 
 def run_map(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
