@@ -24,7 +24,8 @@ import pytest
 from conftest import CREDENTIAL_ENV, TEST_FOLDER, TEST_KEY
 
 import ygpt_magic
-from ygpt_magic.render.terminal import ERASE_LINE
+from ygpt_magic.render.stream import INTERRUPTED
+from ygpt_magic.render.terminal import ERASE_LINE, Typewriter
 
 REPO = Path(ygpt_magic.__file__).resolve().parents[1]
 FOOTER = re.compile(r"yandexgpt · [^\n]*? · \d+ → \d+ tokens · [^\n]*?₽ · \d+\.\d s")
@@ -155,6 +156,40 @@ def test_ctrl_c_keeps_the_text_printed_so_far_and_marks_it_once(terminal, ygpt_s
     partial = shown[shown.index(NOTE) + len(NOTE):shown.index("⏹")].strip()
     assert partial.count("Summarise DataFrame") == 1 and not partial.endswith("unclear.")
     assert "⏹ interrupted — not added to the chat\n" in shown and shown.count("⏹") == 1
+
+
+class Pressed:
+    """A terminal's writes, with Ctrl-C pressed during the next one: Python handles the SIGINT
+    when the write's system call returns, which is where a Ctrl-C lands most often."""
+
+    def __init__(self) -> None:
+        self.pieces: list[tuple[float, str]] = []
+        self.armed = False
+
+    def __call__(self, text: str) -> None:
+        self.pieces.append((0.0, text))
+        if self.armed:
+            self.armed = False
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_as_a_write_returns_leaves_the_partial_reply_printed_once():
+    writes = Pressed()
+    typewriter = Typewriter(writes, erasable=True)
+    typewriter.show(f"{NOTE}\n\nGood question about")
+    writes.armed = True
+    with pytest.raises(KeyboardInterrupt):
+        typewriter.show(f"{NOTE}\n\nGood question about “Summarise")
+    typewriter.show(f"Good question about “Summarise\n\n{INTERRUPTED}")   # notes dropped, text kept
+    assert screen(writes.pieces) == f"{NOTE}\n\nGood question about “Summarise\n\n{INTERRUPTED}"
+
+
+def test_a_partial_reply_that_grew_before_it_was_printed_is_finished_not_printed_again():
+    writes = Pressed()
+    typewriter = Typewriter(writes, erasable=True)
+    typewriter.show(f"{NOTE}\n\nGood question\n\nabout")
+    typewriter.show(f"Good question\n\nabout “Summarise\n\n{INTERRUPTED}")
+    assert screen(writes.pieces) == f"{NOTE}\n\nGood question\n\nabout “Summarise\n\n{INTERRUPTED}"
 
 
 def test_code_and_json_formats_are_printed_once_in_their_final_form(terminal):

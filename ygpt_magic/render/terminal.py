@@ -45,16 +45,19 @@ class Typewriter:
         self._open = False  # something of this output is on screen, with no newline after it
 
     def show(self, form: str) -> None:
-        """Make the screen read ``form``, printing as little as possible."""
-        self._write(self._change(form))
-        self._form = form
-        self._open = bool(form)
+        """Make the screen read ``form``, printing as little as possible. The form is taken as
+        shown before it is written: a Ctrl-C lands most often as a write returns, and the
+        interrupted form that follows must go on from what the screen shows, not print it again."""
+        change = self._change(form)
+        self._form, self._open = form, bool(form)
+        self._write(change)
 
     def end(self) -> None:
         """The output is complete: the next output (or IPython's prompt) starts on a new line."""
-        if self._open:
-            self._write("\n")
+        was_open = self._open
         self._form, self._open = "", False
+        if was_open:
+            self._write("\n")
 
     def _change(self, form: str) -> str:
         """What to print to turn the current form into ``form``."""
@@ -86,10 +89,12 @@ def _common_prefix(first: str, second: str) -> int:
 
 
 def _overlap(old: str, form: str) -> int:
-    """The longest head of ``form``, up to one of its blocks' ends, that the screen already
-    ends with (a partial reply with its mark under it, when the notes above it are dropped)."""
-    ends = [index for index in range(len(form)) if form.startswith("\n\n", index)]
-    for end in reversed(ends):
-        if old.endswith(form[:end]):
-            return end
+    """How much of ``form``'s head the screen already ends with, from the start of one of the
+    screen's blocks: a partial reply with its mark under it, when the notes above it are dropped
+    (and the reply may have grown since it was last printed: only the rest is printed)."""
+    starts = [0, *(index + 2 for index in range(len(old)) if old.startswith("\n\n", index))]
+    for start in starts:
+        tail = old[start:]
+        if tail and form.startswith(tail):
+            return len(tail)
     return 0
