@@ -288,3 +288,4 @@ def test_the_bar_and_the_summary_show_one_rate(shell, ygpt_server):
     assert "12/12" in run.stderr and "✗ 6 failed" in run.stdout
     # the bar shows its rate to two decimals (82.50 for 82.503, which the summary rounds to 83)
     assert abs(bar_rate - summary_rate) <= 0.505, (run.stderr, run.stdout)
+    assert bar_rate == round(12 / shell.user_ns["_ygpt"].elapsed, 2)   # the run's seconds, not later ones

@@ -181,8 +181,9 @@ class Progress:
 
         self.tally = tally
         widget = _is_widget(tqdm)
+        # leave=False: the bar's last line is drawn from the tally when it closes (``close``)
         self._bar = tqdm(total=tally.total, initial=tally.reused, desc=desc, unit="row",
-                         mininterval=INTERVAL, smoothing=0, dynamic_ncols=True,
+                         mininterval=INTERVAL, smoothing=0, dynamic_ncols=True, leave=widget,
                          **({"display": False} if widget else {}))
         self._bar.start_t -= tally.elapsed()   # its clock starts with the run's (module docstring)
         self._handle = _show(self._bar.container) if widget else None
@@ -222,19 +223,25 @@ class Progress:
         self.tick(force=True)
 
     def close(self) -> None:
-        """End the bar (again: nothing); a widget bar becomes its final line as text, so none
-        outlives the run."""
+        """End the bar (again: nothing) with its last line drawn over the run's seconds, as the
+        summary divides by them (tqdm's own last line takes its clock as it closes, a little
+        later); a widget bar becomes that line as text, so none outlives the run."""
         if self._closed:
             return
         self._closed = True
         self.tick(force=True)
         self.tally.end()
-        self._bar.close()
-        if self._handle is not None:
-            bar = self._bar
-            self._replace(bar.format_meter(**{**bar.format_dict, "ncols": None, "elapsed": self.tally.elapsed()}))
-            for widget in (bar.container, *bar.container.children):
-                widget.close()
+        bar = self._bar
+        bar.close()
+        widget = self._handle is not None
+        last = bar.format_meter(**{**bar.format_dict, "elapsed": self.tally.elapsed(), "rate": None,
+                                   **({"ncols": None} if widget else {})})
+        if not widget:
+            bar.fp.write(f"{last}\n")
+            return
+        self._replace(last)
+        for part in (bar.container, *bar.container.children):
+            part.close()
 
     def report(self, text: str) -> None:
         """Show ``text`` (the summary, what to do next) where the bar was, or below it in a
