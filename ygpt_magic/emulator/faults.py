@@ -26,6 +26,14 @@ class _Failure:
 
 
 @dataclass
+class _Hold:
+    remaining: int
+    seconds: float
+    method: str
+    held: threading.Event
+
+
+@dataclass
 class _StreamFault:
     after: int
     remaining: int
@@ -64,6 +72,7 @@ class Faults:
         self._latency = 0.0
         self._first_latency: float | None = None
         self._failures: list[_Failure] = []
+        self._holds: list[_Hold] = []
         self._breaks: list[_StreamFault] = []
         self._stalls: list[_StreamFault] = []
 
@@ -103,6 +112,27 @@ class Faults:
         with self._lock:
             self._failures.append(_Failure(int(n), grpc_code, text, method))
 
+    def hold_next(self, n: int, method: str, seconds: float = 3600.0) -> threading.Event:
+        """The next ``n`` calls of ``method`` (as fail_next names them) are taken and left
+        unanswered for ``seconds``: a server that goes quiet in the middle of a call. The event
+        is set when the first of them is held, so a test can act exactly then (stop the server)."""
+        hold = _Hold(int(n), float(seconds), method, threading.Event())
+        with self._lock:
+            self._holds.append(hold)
+        return hold.held
+
+    def take_hold(self, method: str) -> float:
+        """Seconds this call is to be held (0: none pending); consumes one and sets its event."""
+        with self._lock:
+            for hold in self._holds:
+                if hold.method in ("*", method):
+                    hold.remaining -= 1
+                    if hold.remaining <= 0:
+                        self._holds.remove(hold)
+                    hold.held.set()
+                    return hold.seconds
+        return 0.0
+
     def break_stream_after(self, k: int, code: str | grpc.StatusCode = "UNAVAILABLE", times: int = 1) -> None:
         """The next ``times`` Completion calls send ``k`` responses, then end with ``code``."""
         with self._lock:
@@ -119,6 +149,7 @@ class Faults:
             self._latency = 0.0
             self._first_latency = None
             self._failures.clear()
+            self._holds.clear()
             self._breaks.clear()
             self._stalls.clear()
 

@@ -60,7 +60,7 @@ class Call:
     async def admit(self, request: Any = None, *, auth: bool = True, record: bool = True, faults: bool = True,
                     extras: Extras | None = None) -> None:
         """Check auth, record the request (with the chat API's ``extras``), and apply a pending
-        injected failure."""
+        injected failure or hold."""
         if request is not None and hasattr(request, "model_uri"):
             self.model = request.model_uri
             self.messages = len(request.messages) if hasattr(request, "messages") else 1
@@ -71,6 +71,8 @@ class Call:
         failure = self.state.faults.take_failure(self.method) if faults else None
         if failure is not None:
             await self.abort(*failure)
+        if faults and (held := self.state.faults.take_hold(self.method)):
+            await asyncio.sleep(held)
 
     async def _check_auth(self) -> None:
         problem = auth_problem(self.context.invocation_metadata(), self.state.api_key)
