@@ -229,3 +229,27 @@ def test_a_batch_wait_whose_server_dies_fails_within_the_connect_timeout(shell, 
     assert time.monotonic() - started < 5
     assert_clear_error(run, "could not reach", server.address, error_type=ServerUnavailable)
     shell.user_ns.pop("reviews")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["CreateDataset", "BatchCompletion", "DescribeBatchInference"])
+def test_a_call_the_server_took_and_never_answered_fails_within_the_connect_timeout(shell, magics, method):
+    """The server stops while it holds an upload, the start or a poll: that call gets neither an
+    answer nor an error (the SDK would wait out its 60 s deadline), and the connect beside it is
+    refused."""
+    from ygpt_magic.emulator import start_local_server
+    from ygpt_magic.errors import ServerUnavailable
+
+    server = start_local_server(batch_row_delay=2.0)
+    shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
+    shell.run_line_magic("config", "YGptMagics.connect_timeout = 1")
+    shell.run_line_magic("config", "YGptMagics.batch_poll_interval = 0.05")
+    shell.user_ns["reviews"] = ["Great phone", "Broke in a week"]
+    held = server.faults.hold_next(1, method)
+    threading.Thread(target=lambda: held.wait(30) and server.stop(grace=0), daemon=True).start()
+    started = time.monotonic()
+    run = cell(shell, f"%%ygpt --map reviews --batch --model {BATCH_MODEL}\nReview: {{item}}")
+    assert held.is_set() and not server.running
+    assert time.monotonic() - started < 5
+    assert_clear_error(run, "could not reach", server.address, error_type=ServerUnavailable)
+    shell.user_ns.pop("reviews")

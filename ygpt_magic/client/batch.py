@@ -223,11 +223,16 @@ class BatchJobs:
         """Run a batch call once the endpoint accepts a connection: the SDK would wait out its
         60 s deadline on a dead one and report that as the server's. Asked again before every
         call (a poll of a --batch wait too: the server may have gone since), as a plain TCP
-        connect costs little beside a call that takes as long."""
+        connect costs little beside a call that takes as long; and asked once more beside the
+        call when it has had no answer for ``reach.QUIET_AFTER`` seconds, as for any request: a
+        server that stops while it holds a poll sends neither an answer nor an error."""
+        client = self._client
+
         async def reached() -> _T:
-            await self._client._ensure_reachable(again=True)
-            return await make_coro()
-        return self._client._call(reached, options)
+            await client._ensure_reachable(again=True)
+            async with client._reach.beside(client._target(chat=False)):
+                return await make_coro()
+        return client._call(reached, options)
 
     async def _task(self, task_id: str) -> Any:
         try:
