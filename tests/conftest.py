@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import tempfile
 import traceback
 from collections.abc import Iterator
@@ -50,6 +51,18 @@ def _quiet_sdk_done_callback() -> Iterator[None]:
     asyncio_log.addFilter(noise)
     yield
     asyncio_log.removeFilter(noise)
+
+
+@pytest.fixture(autouse=True)
+def _ctrl_c_raises() -> Iterator[None]:
+    """Ctrl-C (SIGINT) raises KeyboardInterrupt during every test, as a Jupyter kernel makes it
+    do around each cell (ipykernel's kernelbase installs ``default_int_handler`` there). Python
+    installs that handler at startup only if SIGINT is not ignored; a test run started as a
+    shell's background job, or by a runner that ignores SIGINT, inherits it ignored, and every
+    test that presses Ctrl-C would see its run go on to the end."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture(scope="session")
