@@ -46,10 +46,12 @@ Target = tuple[str, tuple[str, int]]
 
 
 class Reachability:
-    """When each endpoint last accepted a connection, and the connect itself."""
+    """When each endpoint last accepted a connection, and the connect itself. ``lost`` is called
+    when a connect fails (the client then builds fresh channels: client/channels.py)."""
 
-    def __init__(self, connect_timeout: float):
+    def __init__(self, connect_timeout: float, lost: Callable[[], None] = lambda: None):
         self._timeout = connect_timeout
+        self._lost = lost
         self._accepted_at: dict[str, float] = {}
 
     def forget(self) -> None:
@@ -72,8 +74,10 @@ class Reachability:
         try:
             _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), self._timeout)
         except ConnectionRefusedError:
+            self._lost()
             raise ServerUnavailable(name, refused=True) from None
         except (OSError, asyncio.TimeoutError):  # no answer in time, no route, no such host
+            self._lost()
             raise ServerUnavailable(name, self._timeout) from None
         writer.close()
         self._accepted(name)

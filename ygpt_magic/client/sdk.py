@@ -36,6 +36,7 @@ from ..errors import (
 )
 from . import chat_api, guard, message_size, rpc_errors
 from . import classify as classifiers
+from .channels import SdkSlot
 from .chunks import SdkAnswer, chat_chunk, grpc_chunk
 from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder, header_safe, known_secrets
 from .endpoints import CLOUD_ENDPOINT, parse_endpoint, url_address
@@ -77,8 +78,8 @@ class Client:
         self._auth = auth
         self.credential: Credential = find_credential(auth, local=local)
         self.folder_id, self.folder_source = find_folder(folder_id, local=local)
-        self._sdk = None
-        self._reach = Reachability(settings.connect_timeout)
+        self._sdks = SdkSlot(self._build_sdk)
+        self._reach = Reachability(settings.connect_timeout, lost=self._sdks.drop)
         self._clean = guard.CleanTexts()  # history texts already checked by _guard
         self._loop = LoopThread(name=f"ygpt-client-{self.endpoint}")
 
@@ -283,6 +284,7 @@ class Client:
                    history: int, chunks: int = 0, attempt: int = 1) -> YGptError:
         if rpc_errors.is_unavailable(exc):
             self._reach.forget()
+            self._sdks.drop()
         return rpc_errors.translate(exc, endpoint=self.endpoint, credential=self.credential,
                                     folder=self.folder_id, model=model, retries=self.settings.retries,
                                     timeout=self.settings.timeout, after_chunks=chunks, attempt=attempt,
@@ -361,11 +363,13 @@ class Client:
                                                    extras.get("response_format")))
 
     def _get_sdk(self) -> Any:
-        if self._sdk is None:
-            from . import loader as sdk_loader  # the first request pays for the SDK import, not %load_ext
+        """The SDK object; a new one, on fresh channels, after the server was found gone (channels.py)."""
+        return self._sdks.get()
 
-            self._sdk = sdk_loader.make_sdk(
-                endpoint=self.endpoint, insecure=self.insecure, credential=self.credential,
-                folder_id=self.folder_id, retries=self.settings.retries, retry_backoff=self.settings.retry_backoff,
-                chat_url=self.chat_url)
-        return self._sdk
+    def _build_sdk(self) -> Any:
+        from . import loader as sdk_loader  # the first request pays for the SDK import, not %load_ext
+
+        return sdk_loader.make_sdk(
+            endpoint=self.endpoint, insecure=self.insecure, credential=self.credential,
+            folder_id=self.folder_id, retries=self.settings.retries, retry_backoff=self.settings.retry_backoff,
+            chat_url=self.chat_url)

@@ -17,7 +17,13 @@ def as_usage_error(error: YGptError) -> UsageError:
     IPython prints the message alone only for UsageError itself (`etype is UsageError` in
     InteractiveShell.showtraceback), so our subclasses would come with a full traceback; this is
     the workaround jupysql uses too (ipython/ipython#14024).
+
+    IPython keeps the last error (``sys.last_value``, the last execution result): `error` is cut
+    from its traceback and the exceptions it arose from, whose frames hold the request's SDK
+    objects, so the SDK dropped after a failure closes its channels (client/channels.py) and the
+    next cell connects afresh. What the user sees is the message; neither is ever shown.
     """
+    error.__traceback__ = error.__context__ = error.__cause__ = None
     usage = (_RunStopper if isinstance(error, (CacheMiss, CacheUnusable)) else UsageError)(str(error))
     usage.error = error  # type: ignore[attr-defined]  # on the instance: the class must stay UsageError itself
     return usage

@@ -1,0 +1,56 @@
+"""The Client's SDK object, built again on fresh gRPC channels once the server was found gone.
+
+Why: gRPC keeps one connection ("subchannel") per address in a pool shared by every channel
+with the same options, and a subchannel that failed to connect tries again only after a backoff
+(1 s, ×1.6 each time, up to 120 s) during which every call fails at once with the old error
+("failed to connect to all addresses; ... Connection refused"). A server started again on the
+same address (``ygpt-magic serve`` restarted, the network back) was so reported unreachable
+for up to 15 s a cell after a few failing cells, and for minutes after a long outage. A new
+AsyncYCloudML alone does not help: its channels find the failed subchannel in the pool, backoff
+included. Only when every channel holding that subchannel is gone does the next channel connect
+at once. The SDK has no public way to close its channels; a channel closes when it is collected,
+and the SDK's objects refer to each other, so the dropped SDK goes at a ``gc.collect()``, unless
+something else still holds it (a request still running, or an error's frames: see
+``commands/boundary.py``). ``stuck`` says when that happened, so the error can say so.
+"""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+
+class SdkSlot:
+    """One SDK object, built on first use; :meth:`drop` makes the next use build a new one on
+    fresh channels, after the old one's channels are collected."""
+
+    def __init__(self, build: Callable[[], Any]):
+        self._build = build
+        self._sdk: Any = None
+        self._dropped: weakref.ref[Any] | None = None
+        #: the SDK dropped last outlived a collection: its channels, and their backoff, live on
+        self.stuck = False
+
+    def get(self) -> Any:
+        """The SDK, built now if there is none (after collecting the dropped one's channels)."""
+        sdk = self._sdk
+        if sdk is None:
+            self._release()
+            sdk = self._sdk = self._build()
+        return sdk
+
+    def drop(self) -> None:
+        """The server was found gone: the next :meth:`get` builds the SDK on fresh channels."""
+        sdk, self._sdk = self._sdk, None
+        if sdk is not None:
+            self._dropped = weakref.ref(sdk)
+
+    def _release(self) -> None:
+        """Collect the dropped SDK, closing its channels (a full collection: once per failure)."""
+        if self._dropped is None:
+            return
+        gc.collect()
+        self.stuck = self._dropped() is not None
+        self._dropped = None
