@@ -67,6 +67,22 @@ def test_a_server_gone_since_the_last_cell_is_named_within_seconds(shell, flags)
     assert_clear(result, ServerUnavailable, server.address, "%ygpt connect local")
 
 
+def test_a_server_started_again_on_its_address_answers_the_next_cell(shell):
+    """The cells while it was away failed; gRPC then waits out a growing backoff before it
+    connects to that address again (its channels share one connection per address), and the
+    first cells after the restart were failed at once as unreachable, for up to 15 s each."""
+    with start_local_server() as server:
+        shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
+        assert cell(shell, "%%ygpt --once\nHello").ok
+    for _ in range(3):
+        assert_clear(cell(shell, "%%ygpt --once\nHello"), ServerUnavailable, server.address)
+    with start_local_server(port=int(server.address.rsplit(":", 1)[1])):
+        started = time.monotonic()
+        result = cell(shell, "%%ygpt --once\nHello again")
+        assert result.ok, result.message
+        assert time.monotonic() - started < 2
+
+
 def test_missing_credentials_name_every_way_to_fix_it(shell, ygpt_server, clean_env):
     clean_env.delenv("YC_API_KEY")
     clean_env.delenv("YC_FOLDER_ID")
