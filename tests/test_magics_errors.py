@@ -11,6 +11,7 @@ from ygpt_magic.emulator import start_local_server
 from ygpt_magic.errors import (
     ContextTooLong,
     CredentialsMissing,
+    ReconnectPending,
     ServerTimeout,
     ServerUnavailable,
     StreamBroken,
@@ -81,6 +82,23 @@ def test_a_server_started_again_on_its_address_answers_the_next_cell(shell):
         result = cell(shell, "%%ygpt --once\nHello again")
         assert result.ok, result.message
         assert time.monotonic() - started < 2
+
+
+def test_a_server_back_while_grpc_waits_to_reconnect_is_not_called_unreachable(shell, magics):
+    """The SDK that made the failed connects is still held (here by the test; in a notebook by
+    a request still running or a debugger), so its connection and the reconnect delay gRPC took
+    live on: the cell says the server is back and when to run it again, not that it is gone."""
+    with start_local_server() as server:
+        shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
+        assert cell(shell, "%%ygpt --once\nHello").ok
+        held = magics.kernel.connection.client()._get_sdk()
+    for _ in range(2):
+        assert_clear(cell(shell, "%%ygpt --once\nHello"), ServerUnavailable, server.address)
+    with start_local_server(port=int(server.address.rsplit(":", 1)[1])):
+        result = cell(shell, "%%ygpt --once\nHello again")
+    assert_clear(result, ReconnectPending, server.address, "accepts connections again", "in a few seconds")
+    assert "could not reach" not in result.message.lower()
+    del held
 
 
 def test_missing_credentials_name_every_way_to_fix_it(shell, ygpt_server, clean_env):

@@ -58,6 +58,10 @@ class Reachability:
         """The next request connects first again (after an UNAVAILABLE)."""
         self._accepted_at.clear()
 
+    def accepted_since(self, name: str, moment: float) -> bool:
+        """Whether ``name`` accepted a connection after ``moment`` (a ``time.monotonic()``)."""
+        return self._accepted_at.get(name, 0.0) >= moment
+
     def _fresh(self, name: str) -> bool:
         return time.monotonic() - self._accepted_at.get(name, 0.0) < PROBE_TTL
 

@@ -25,6 +25,7 @@ from ..errors import (
     ModelNotFound,
     PermissionDenied,
     QuotaExceeded,
+    ReconnectPending,
     RequestRejected,
     ServerFailed,
     ServerGaveUp,
@@ -40,6 +41,9 @@ log = logging.getLogger(__name__)
 
 _NUMBER = re.compile(r"\d[\d,_]*")
 _CONTEXT_WORDS = ("token", "context", "too long", "too many")
+#: how gRPC's UNAVAILABLE begins when it sent nothing: its connect failed, now or, during its
+#: reconnect delay, before (the detail then repeats that old error)
+GRPC_CONNECT_FAILED = "failed to connect to all addresses"
 #: a DEADLINE_EXCEEDED before this share of our timeout was the server's deadline, not ours
 OUR_DEADLINE = 0.9
 #: the gRPC status behind each HTTP code of the cloud's error table
@@ -154,12 +158,14 @@ def context_numbers(details: str) -> tuple[int, int] | None:
 def translate(exc: BaseException, *, endpoint: str, credential: Credential,
               folder: str | None, model: str | None, retries: int, timeout: float,
               after_chunks: int = 0, attempt: int = 1, elapsed: float | None = None,
-              history_turns: int = 0) -> YGptError:
+              history_turns: int = 0, listening: bool = False) -> YGptError:
     """The YGptError for an exception from an SDK call (the caller raises it `from None`).
 
     What the call knew lets the message say what happened: `after_chunks` of stream `attempt`
     had arrived, `elapsed` seconds had passed (a DEADLINE_EXCEEDED well before our `timeout`
-    is the server's own deadline), `history_turns` earlier turns were sent.
+    is the server's own deadline), `history_turns` earlier turns were sent, the endpoint accepted
+    a TCP connection during the call (`listening`: an UNAVAILABLE of gRPC's own connect is then
+    its reconnect delay, not the server's absence).
     """
     status, details = status_of(exc)
     if status is None and is_ours(exc):
@@ -188,6 +194,8 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
             return ContextTooLong(*numbers, history_turns=history_turns)
         return RequestRejected(details)
     if status == "UNAVAILABLE":
+        if listening and GRPC_CONNECT_FAILED in details:
+            return ReconnectPending(endpoint)
         return ServerUnavailable(endpoint)
     if status == "DEADLINE_EXCEEDED":
         if elapsed is not None and elapsed < timeout * OUR_DEADLINE:

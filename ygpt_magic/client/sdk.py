@@ -282,13 +282,15 @@ class Client:
 
     def _translate(self, exc: BaseException, *, model: str | None, started: float,
                    history: int, chunks: int = 0, attempt: int = 1) -> YGptError:
+        listening = self._reach.accepted_since(self.endpoint, started)  # the connect beside the call
         if rpc_errors.is_unavailable(exc):
             self._reach.forget()
             self._sdks.drop()
         return rpc_errors.translate(exc, endpoint=self.endpoint, credential=self.credential,
                                     folder=self.folder_id, model=model, retries=self.settings.retries,
                                     timeout=self.settings.timeout, after_chunks=chunks, attempt=attempt,
-                                    elapsed=time.monotonic() - started, history_turns=history)
+                                    elapsed=time.monotonic() - started, history_turns=history,
+                                    listening=listening)
 
     def _guard(self, messages: Iterable[Message], extras: Extras) -> None:
         """CredentialInPrompt before anything is sent if this request carries a credential this

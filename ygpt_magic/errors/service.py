@@ -187,6 +187,22 @@ class ServerUnavailable(YGptError):
         self.endpoint = endpoint
 
 
+class ReconnectPending(ServerUnavailable):
+    """UNAVAILABLE from gRPC's own failed connect while the endpoint accepts TCP connections:
+    the server is back, but gRPC in this kernel waits out the reconnect delay it took while the
+    server was away (client/channels.py), and fails requests unsent until then."""
+
+    def __init__(self, endpoint: str) -> None:
+        YGptError.__init__(
+            self,
+            f"The server at {endpoint} accepts connections again, but this kernel's gRPC "
+            f"connection to it is still waiting out its reconnect delay from when the server was "
+            f"away, so the request was not sent. Run the cell again in a few seconds (the delay "
+            f"grows with the outage, up to two minutes); restarting the kernel ends it at once."
+        )
+        self.endpoint = endpoint
+
+
 class ServerStoppedAnswering(YGptError):
     """The server went away in the middle of many requests (``--map``, ``%ygpt embed``,
     ``--labels``): the rows not yet answered end at once with this, rather than each after the
