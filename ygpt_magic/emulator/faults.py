@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import TypeVar
 
 import grpc
 
@@ -18,19 +19,38 @@ from .errors import status_code
 
 
 @dataclass
-class _Failure:
+class _Pending:
+    """A fault for the next ``remaining`` calls of ``method`` (``*``: of any method)."""
+
     remaining: int
-    code: grpc.StatusCode
-    message: str
     method: str
 
 
 @dataclass
-class _Hold:
-    remaining: int
+class _Failure(_Pending):
+    code: grpc.StatusCode
+    message: str
+
+
+@dataclass
+class _Hold(_Pending):
     seconds: float
-    method: str
     held: threading.Event
+
+
+_P = TypeVar("_P", bound=_Pending)
+
+
+def _take_for(method: str, pending: list[_P]) -> _P | None:
+    """The first of ``pending`` for this call's ``method``, one of its calls used (the caller
+    holds the lock)."""
+    for fault in pending:
+        if fault.method in ("*", method):
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                pending.remove(fault)
+            return fault
+    return None
 
 
 @dataclass
@@ -110,13 +130,13 @@ class Faults:
         grpc_code = status_code(code)
         text = message or f"Injected fault: {grpc_code.name} (set by the test through server.faults)."
         with self._lock:
-            self._failures.append(_Failure(int(n), grpc_code, text, method))
+            self._failures.append(_Failure(int(n), method, code=grpc_code, message=text))
 
     def hold_next(self, n: int, method: str, seconds: float = 3600.0) -> threading.Event:
         """The next ``n`` calls of ``method`` (as fail_next names them) are taken and left
         unanswered for ``seconds``: a server that goes quiet in the middle of a call. The event
         is set when the first of them is held, so a test can act exactly then (stop the server)."""
-        hold = _Hold(int(n), float(seconds), method, threading.Event())
+        hold = _Hold(int(n), method, seconds=float(seconds), held=threading.Event())
         with self._lock:
             self._holds.append(hold)
         return hold.held
@@ -124,14 +144,11 @@ class Faults:
     def take_hold(self, method: str) -> float:
         """Seconds this call is to be held (0: none pending); consumes one and sets its event."""
         with self._lock:
-            for hold in self._holds:
-                if hold.method in ("*", method):
-                    hold.remaining -= 1
-                    if hold.remaining <= 0:
-                        self._holds.remove(hold)
-                    hold.held.set()
-                    return hold.seconds
-        return 0.0
+            hold = _take_for(method, self._holds)
+        if hold is None:
+            return 0.0
+        hold.held.set()
+        return hold.seconds
 
     def break_stream_after(self, k: int, code: str | grpc.StatusCode = "UNAVAILABLE", times: int = 1) -> None:
         """The next ``times`` Completion calls send ``k`` responses, then end with ``code``."""
@@ -156,13 +173,8 @@ class Faults:
     def take_failure(self, method: str) -> tuple[grpc.StatusCode, str] | None:
         """The injected failure for this call, if one is pending (consumes it)."""
         with self._lock:
-            for failure in self._failures:
-                if failure.method in ("*", method):
-                    failure.remaining -= 1
-                    if failure.remaining <= 0:
-                        self._failures.remove(failure)
-                    return failure.code, failure.message
-        return None
+            failure = _take_for(method, self._failures)
+        return None if failure is None else (failure.code, failure.message)
 
     def answer_delay(self) -> float:
         """Seconds a model call that answers in one message (an embedding, a classification)
