@@ -101,6 +101,18 @@ def test_a_server_back_while_grpc_waits_to_reconnect_is_not_called_unreachable(s
     del held
 
 
+def test_a_connect_that_fails_the_first_time_is_not_called_a_reconnect_delay(shell, ygpt_server):
+    """gRPC words every failed connect alike ("failed to connect to all addresses"), a TLS
+    handshake with a server that speaks none included, while the TCP connect beside it gets
+    through: with no outage before it, that is not a leftover delay, and is not called one."""
+    shell.run_line_magic("config", "YGptMagics.retries = 1")   # a retry after the connect beside it
+    shell.run_line_magic("config", "YGptMagics.retry_backoff = 1.5")
+    shell.run_line_magic("ygpt", f"connect {ygpt_server.address}")   # TLS, to a plaintext server
+    result = cell(shell, "%%ygpt --once\nHello")
+    assert_clear(result, ServerUnavailable, ygpt_server.address)
+    assert not isinstance(result.typed_error, ReconnectPending) and "accepts connections again" not in result.message
+
+
 def test_missing_credentials_name_every_way_to_fix_it(shell, ygpt_server, clean_env):
     clean_env.delenv("YC_API_KEY")
     clean_env.delenv("YC_FOLDER_ID")

@@ -11,12 +11,14 @@ included. Only when every channel holding that subchannel is gone does the next 
 at once. The SDK has no public way to close its channels; a channel closes when it is collected,
 and the SDK's objects refer to each other, so the dropped SDK goes at a ``gc.collect()``, unless
 something else still holds it (a request still running, or an error's frames: see
-``commands/boundary.py``). ``stuck`` says when that happened, so the error can say so.
+``commands/boundary.py``). ``stuck`` says when that happened: an UNAVAILABLE of gRPC's own connect is then its leftover
+reconnect delay (ReconnectPending), not the server's absence.
 """
 
 from __future__ import annotations
 
 import gc
+import threading
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -24,33 +26,40 @@ from typing import Any
 
 class SdkSlot:
     """One SDK object, built on first use; :meth:`drop` makes the next use build a new one on
-    fresh channels, after the old one's channels are collected."""
+    fresh channels, after the old one's channels are collected. Thread-safe: the loop thread
+    drops it when a connect fails while the kernel's or the panel's thread may be getting it."""
 
     def __init__(self, build: Callable[[], Any]):
         self._build = build
+        self._lock = threading.Lock()
         self._sdk: Any = None
-        self._dropped: weakref.ref[Any] | None = None
-        #: the SDK dropped last outlived a collection: its channels, and their backoff, live on
+        self._dropped: list[weakref.ref[Any]] = []  # dropped SDKs not yet seen collected
+        self._collect = False  # one was dropped since the last build
+        #: an SDK dropped after an outage outlived a collection: its channels, and their
+        #: reconnect delay, live on (shared by the new channels to the same address)
         self.stuck = False
 
     def get(self) -> Any:
-        """The SDK, built now if there is none (after collecting the dropped one's channels)."""
-        sdk = self._sdk
-        if sdk is None:
-            self._release()
-            sdk = self._sdk = self._build()
-        return sdk
+        """The SDK, built now if there is none (after collecting the dropped ones' channels)."""
+        with self._lock:
+            if self._sdk is None:
+                self._release()
+                self._sdk = self._build()
+            return self._sdk
 
     def drop(self) -> None:
         """The server was found gone: the next :meth:`get` builds the SDK on fresh channels."""
-        sdk, self._sdk = self._sdk, None
-        if sdk is not None:
-            self._dropped = weakref.ref(sdk)
+        with self._lock:
+            sdk, self._sdk = self._sdk, None
+            if sdk is not None:
+                self._dropped.append(weakref.ref(sdk))
+                self._collect = True
 
     def _release(self) -> None:
-        """Collect the dropped SDK, closing its channels (a full collection: once per failure)."""
-        if self._dropped is None:
+        """Collect the dropped SDKs, closing their channels (a full collection: once per failure)."""
+        if not self._collect:
             return
+        self._collect = False
         gc.collect()
-        self.stuck = self._dropped() is not None
-        self._dropped = None
+        self._dropped = [dropped for dropped in self._dropped if dropped() is not None]
+        self.stuck = bool(self._dropped)

@@ -139,6 +139,13 @@ def is_unavailable(exc: BaseException) -> bool:
     return status_of(exc)[0] == "UNAVAILABLE"
 
 
+def connect_failed(exc: BaseException) -> bool:
+    """An UNAVAILABLE of gRPC's own: it could not connect (now, or during its reconnect delay,
+    when the details repeat the old failure), as against one the server sent."""
+    status, details = status_of(exc)
+    return status == "UNAVAILABLE" and GRPC_CONNECT_FAILED in details
+
+
 def context_numbers(details: str) -> tuple[int, int] | None:
     """(needed, limit) from an INVALID_ARGUMENT detail about the context size, if it says so.
 
@@ -158,14 +165,14 @@ def context_numbers(details: str) -> tuple[int, int] | None:
 def translate(exc: BaseException, *, endpoint: str, credential: Credential,
               folder: str | None, model: str | None, retries: int, timeout: float,
               after_chunks: int = 0, attempt: int = 1, elapsed: float | None = None,
-              history_turns: int = 0, listening: bool = False) -> YGptError:
+              history_turns: int = 0, stale: bool = False) -> YGptError:
     """The YGptError for an exception from an SDK call (the caller raises it `from None`).
 
     What the call knew lets the message say what happened: `after_chunks` of stream `attempt`
     had arrived, `elapsed` seconds had passed (a DEADLINE_EXCEEDED well before our `timeout`
-    is the server's own deadline), `history_turns` earlier turns were sent, the endpoint accepted
-    a TCP connection during the call (`listening`: an UNAVAILABLE of gRPC's own connect is then
-    its reconnect delay, not the server's absence).
+    is the server's own deadline), `history_turns` earlier turns were sent; `stale`: the endpoint
+    accepted a TCP connection during the call while channels of an SDK dropped after an outage
+    live on, so an UNAVAILABLE of gRPC's own connect is its leftover reconnect delay.
     """
     status, details = status_of(exc)
     if status is None and is_ours(exc):
@@ -194,7 +201,7 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
             return ContextTooLong(*numbers, history_turns=history_turns)
         return RequestRejected(details)
     if status == "UNAVAILABLE":
-        if listening and GRPC_CONNECT_FAILED in details:
+        if stale and GRPC_CONNECT_FAILED in details:
             return ReconnectPending(endpoint)
         return ServerUnavailable(endpoint)
     if status == "DEADLINE_EXCEEDED":

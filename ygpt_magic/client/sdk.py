@@ -282,15 +282,18 @@ class Client:
 
     def _translate(self, exc: BaseException, *, model: str | None, started: float,
                    history: int, chunks: int = 0, attempt: int = 1) -> YGptError:
-        listening = self._reach.accepted_since(self.endpoint, started)  # the connect beside the call
+        # gRPC's connect failed while the connect beside the call got through, and the channels of
+        # an SDK dropped before live on (channels.py): their reconnect delay, not the server's absence
+        stale = self._sdks.stuck and self._reach.accepted_since(self.endpoint, started)
         if rpc_errors.is_unavailable(exc):
             self._reach.forget()
+        if rpc_errors.connect_failed(exc):
             self._sdks.drop()
         return rpc_errors.translate(exc, endpoint=self.endpoint, credential=self.credential,
                                     folder=self.folder_id, model=model, retries=self.settings.retries,
                                     timeout=self.settings.timeout, after_chunks=chunks, attempt=attempt,
                                     elapsed=time.monotonic() - started, history_turns=history,
-                                    listening=listening)
+                                    stale=stale)
 
     def _guard(self, messages: Iterable[Message], extras: Extras) -> None:
         """CredentialInPrompt before anything is sent if this request carries a credential this

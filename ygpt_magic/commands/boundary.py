@@ -6,6 +6,8 @@ magic turns each one into the UsageError IPython shows as one paragraph, here.
 
 from __future__ import annotations
 
+import traceback
+
 from IPython.core.error import UsageError
 
 from ..errors import CacheMiss, CacheUnusable, YGptError
@@ -18,15 +20,24 @@ def as_usage_error(error: YGptError) -> UsageError:
     InteractiveShell.showtraceback), so our subclasses would come with a full traceback; this is
     the workaround jupysql uses too (ipython/ipython#14024).
 
-    IPython keeps the last error (``sys.last_value``, the last execution result): `error` is cut
-    from its traceback and the exceptions it arose from, whose frames hold the request's SDK
-    objects, so the SDK dropped after a failure closes its channels (client/channels.py) and the
-    next cell connects afresh. What the user sees is the message; neither is ever shown.
+    IPython keeps the last error (``sys.last_value``, the last execution result): the frames in
+    the tracebacks of `error` and of the exceptions it arose from are cleared of their variables,
+    which hold the request's SDK objects, so the SDK dropped after a failure closes its channels
+    (client/channels.py) and the next cell connects afresh. The chain, with its files and
+    lines, stays for whoever looks at ``sys.last_value.error``.
     """
-    error.__traceback__ = error.__context__ = error.__cause__ = None
+    _clear_frames(error)
     usage = (_RunStopper if isinstance(error, (CacheMiss, CacheUnusable)) else UsageError)(str(error))
     usage.error = error  # type: ignore[attr-defined]  # on the instance: the class must stay UsageError itself
     return usage
+
+
+def _clear_frames(error: BaseException | None) -> None:
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        traceback.clear_frames(error.__traceback__)
+        error = error.__cause__ or error.__context__
 
 
 class _RunStopper(UsageError):

@@ -11,6 +11,8 @@ PERMISSION_DENIED      PermissionDenied     ``PermissionDenied(folder_id=None, d
 RESOURCE_EXHAUSTED     QuotaExceeded        ``QuotaExceeded(attempts=None, detail=None)``
 NOT_FOUND              ModelNotFound        ``ModelNotFound(model, detail=None)``
 UNAVAILABLE            ServerUnavailable    ``ServerUnavailable(endpoint, seconds=None, refused=False)``
+ (gRPC's reconnect     ReconnectPending     ``ReconnectPending(endpoint)``
+ delay, server back)
 INVALID_ARGUMENT       RequestRejected      ``RequestRejected(detail=None)``
 DEADLINE_EXCEEDED      ServerTimeout        ``ServerTimeout(endpoint=None, seconds=None)``
  (before our timeout)  ServerGaveUp         ``ServerGaveUp(endpoint, elapsed, detail=None)``

@@ -238,6 +238,7 @@ class Progress:
                                    **({"ncols": None} if widget else {})})
         if not widget:
             bar.fp.write(f"{last}\n")
+            bar.fp.flush()   # before the summary, which goes to stdout
             return
         self._replace(last)
         for part in (bar.container, *bar.container.children):
