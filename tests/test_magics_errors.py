@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import pytest
@@ -15,6 +17,7 @@ from ygpt_magic.errors import (
     ServerTimeout,
     ServerUnavailable,
     StreamBroken,
+    TlsFailed,
 )
 
 NOISE = ("Traceback", "AioRpcError", "debug_error_string", "StatusCode.", "auth_provider",
@@ -101,16 +104,35 @@ def test_a_server_back_while_grpc_waits_to_reconnect_is_not_called_unreachable(s
     del held
 
 
-def test_a_connect_that_fails_the_first_time_is_not_called_a_reconnect_delay(shell, ygpt_server):
+def test_a_server_that_speaks_no_tls_is_named_as_such_not_as_a_reconnect_delay(shell, ygpt_server):
     """gRPC words every failed connect alike ("failed to connect to all addresses"), a TLS
     handshake with a server that speaks none included, while the TCP connect beside it gets
-    through: with no outage before it, that is not a leftover delay, and is not called one."""
+    through: that is neither a leftover reconnect delay nor a server out of reach."""
     shell.run_line_magic("config", "YGptMagics.retries = 1")   # a retry after the connect beside it
     shell.run_line_magic("config", "YGptMagics.retry_backoff = 1.5")
     shell.run_line_magic("ygpt", f"connect {ygpt_server.address}")   # TLS, to a plaintext server
     result = cell(shell, "%%ygpt --once\nHello")
-    assert_clear(result, ServerUnavailable, ygpt_server.address)
-    assert not isinstance(result.typed_error, ReconnectPending) and "accepts connections again" not in result.message
+    assert_clear(result, TlsFailed, ygpt_server.address, "does not speak TLS",
+                 f"%ygpt connect {ygpt_server.address} --insecure")
+    assert "accepts connections again" not in result.message and "could not reach" not in result.message.lower()
+
+
+@pytest.mark.slow
+def test_a_server_whose_certificate_is_not_trusted_is_named_as_such(shell, tmp_path):
+    """``ygpt-magic serve --tls`` with its certificate not in gRPC's roots: the server is there
+    and speaks TLS, so the cell says which certificate to trust, not that it is unreachable."""
+    serve = subprocess.Popen([sys.executable, "-m", "ygpt_magic.cli", "serve", "--port", "0", "--tls",
+                              str(tmp_path / "tls")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        address = serve.stdout.readline().split()[1]
+        shell.run_line_magic("config", "YGptMagics.retries = 0")
+        shell.run_line_magic("ygpt", f"connect {address}")
+        result = cell(shell, "%%ygpt --once\nHello")
+    finally:
+        serve.terminate()
+        serve.communicate(timeout=10)
+    assert_clear(result, TlsFailed, address, "certificate is not one this machine trusts",
+                 "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH")
 
 
 def test_missing_credentials_name_every_way_to_fix_it(shell, ygpt_server, clean_env):

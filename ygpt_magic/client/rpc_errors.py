@@ -32,6 +32,7 @@ from ..errors import (
     ServerTimeout,
     ServerUnavailable,
     StreamBroken,
+    TlsFailed,
     YGptError,
 )
 from . import message_size
@@ -201,6 +202,8 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
             return ContextTooLong(*numbers, history_turns=history_turns)
         return RequestRejected(details)
     if status == "UNAVAILABLE":
+        if "handshake failed" in details.lower():
+            return TlsFailed(endpoint, details)
         if stale and GRPC_CONNECT_FAILED in details:
             return ReconnectPending(endpoint)
         return ServerUnavailable(endpoint)

@@ -32,6 +32,7 @@ from .service import (
     ServerUnavailable,
     StreamBroken,
     StreamStalled,
+    TlsFailed,
 )
 from .sources import CredentialInSource, IndexUnusable, NoSources, SourcesTooLong
 from .usage import (
@@ -75,6 +76,6 @@ __all__ = [
     "NotebookError", "NothingToFix", "OptionError", "PermissionDenied", "PriceError", "QuotaExceeded",
     "ReconnectPending", "ReplyNotValid",
     "RequestRejected", "SchemaError", "ServerFailed", "ServerGaveUp", "ServerStoppedAnswering", "ServerTimeout",
-    "ServerUnavailable", "SidecarMissing", "SourcesTooLong", "StreamBroken", "StreamStalled", "ToolError",
+    "ServerUnavailable", "SidecarMissing", "TlsFailed", "SourcesTooLong", "StreamBroken", "StreamStalled", "ToolError",
     "ToolRoundsExceeded", "UnknownChat", "YGptError",
 ]

@@ -13,6 +13,7 @@ NOT_FOUND              ModelNotFound        ``ModelNotFound(model, detail=None)`
 UNAVAILABLE            ServerUnavailable    ``ServerUnavailable(endpoint, seconds=None, refused=False)``
  (gRPC's reconnect     ReconnectPending     ``ReconnectPending(endpoint)``
  delay, server back)
+ (TLS handshake)       TlsFailed            ``TlsFailed(endpoint, details)``
 INVALID_ARGUMENT       RequestRejected      ``RequestRejected(detail=None)``
 DEADLINE_EXCEEDED      ServerTimeout        ``ServerTimeout(endpoint=None, seconds=None)``
  (before our timeout)  ServerGaveUp         ``ServerGaveUp(endpoint, elapsed, detail=None)``
@@ -31,7 +32,7 @@ sent with it, so the advice fits).
 from __future__ import annotations
 
 from ..words import counted
-from .base import YGptError, _with_detail
+from .base import YGptError, _clean, _with_detail
 
 
 class ContextTooLong(YGptError):
@@ -202,6 +203,27 @@ class ReconnectPending(ServerUnavailable):
             f"away, so the request was not sent. Run the cell again in a few seconds (the delay "
             f"grows with the outage, up to two minutes); restarting the kernel ends it at once."
         )
+        self.endpoint = endpoint
+
+
+class TlsFailed(ServerUnavailable):
+    """UNAVAILABLE because the TLS handshake failed: the server is there, so "could not reach"
+    would send the user to check the network. ``details`` (gRPC's) say why: a server that speaks
+    no TLS (a local server started without ``--tls``), a certificate this machine does not
+    trust, or anything else, which is then quoted."""
+
+    def __init__(self, endpoint: str, details: str) -> None:
+        if "WRONG_VERSION_NUMBER" in details:
+            why = ("the server there does not speak TLS. For a local server, connect without it: "
+                   f"%ygpt connect {endpoint} --insecure")
+        elif "CERTIFICATE_VERIFY_FAILED" in details:
+            why = ("its certificate is not one this machine trusts. For a server of your own, name "
+                   "its certificate in GRPC_DEFAULT_SSL_ROOTS_FILE_PATH before the kernel starts "
+                   "(ygpt-magic serve --tls prints the line); behind a proxy that inspects TLS, "
+                   "that proxy's certificate")
+        else:
+            why = f"gRPC said: “{_clean(details)}”"
+        YGptError.__init__(self, f"The TLS handshake with the server at {endpoint} failed: {why}.")
         self.endpoint = endpoint
 
 
