@@ -87,17 +87,14 @@ def check_request(messages: Sequence[Mapping[str, Any]], extras: Mapping[str, An
     known = clean.under(credentials) if clean is not None else set()
     for index, message in enumerate(messages):
         text = message.get("text")
-        if text in known and len(message) == 2 and "role" in message:
-            continue  # a plain message (role and text) whose text was found clean before
-        if not isinstance(text, str) or not message.keys() <= PLAIN:
-            text, piece = None, _text(message)
-        else:
-            piece = text
-        found = _carried(piece, credentials)
+        plain = text if isinstance(text, str) and message.keys() <= PLAIN else None  # its text alone
+        if plain is not None and plain in known:
+            continue
+        found = _carried(_text(message) if plain is None else plain, credentials)
         if found is not None:
             raise _refusal(_message_name(message, index, len(messages)), found)
-        if text is not None and clean is not None and index < len(messages) - 1:
-            known.add(text)  # history only: a prompt is remembered once it is history
+        if plain is not None and clean is not None and index < len(messages) - 1:
+            known.add(plain)  # history only: a prompt is remembered once it is history
     for where, piece in _extras(extras):
         check(where, piece, credentials)
 
