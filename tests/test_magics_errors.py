@@ -71,35 +71,41 @@ def test_a_server_gone_since_the_last_cell_is_named_within_seconds(shell, flags)
     assert_clear(result, ServerUnavailable, server.address, "%ygpt connect local")
 
 
+def _stopped(shell, failing_cells: int, held: list | None = None) -> str:
+    """The address of a local server that answered a cell, then stopped and failed
+    ``failing_cells`` cells; ``held`` gets the SDK that answered (whatever holds it keeps its
+    channels, and so gRPC's reconnect delay, alive)."""
+    with start_local_server() as server:
+        shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
+        assert cell(shell, "%%ygpt --once\nHello").ok
+        if held is not None:
+            held.append(shell.magics_manager.registry["YGptMagics"].kernel.connection.client()._get_sdk())
+    for _ in range(failing_cells):
+        assert_clear(cell(shell, "%%ygpt --once\nHello"), ServerUnavailable, server.address)
+    return server.address
+
+
 def test_a_server_started_again_on_its_address_answers_the_next_cell(shell):
     """The cells while it was away failed; gRPC then waits out a growing backoff before it
     connects to that address again (its channels share one connection per address), and the
     first cells after the restart were failed at once as unreachable, for up to 15 s each."""
-    with start_local_server() as server:
-        shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
-        assert cell(shell, "%%ygpt --once\nHello").ok
-    for _ in range(3):
-        assert_clear(cell(shell, "%%ygpt --once\nHello"), ServerUnavailable, server.address)
-    with start_local_server(port=int(server.address.rsplit(":", 1)[1])):
+    address = _stopped(shell, 3)
+    with start_local_server(port=int(address.rsplit(":", 1)[1])):
         started = time.monotonic()
         result = cell(shell, "%%ygpt --once\nHello again")
         assert result.ok, result.message
         assert time.monotonic() - started < 2
 
 
-def test_a_server_back_while_grpc_waits_to_reconnect_is_not_called_unreachable(shell, magics):
+def test_a_server_back_while_grpc_waits_to_reconnect_is_not_called_unreachable(shell):
     """The SDK that made the failed connects is still held (here by the test; in a notebook by
     a request still running or a debugger), so its connection and the reconnect delay gRPC took
     live on: the cell says the server is back and when to run it again, not that it is gone."""
-    with start_local_server() as server:
-        shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
-        assert cell(shell, "%%ygpt --once\nHello").ok
-        held = magics.kernel.connection.client()._get_sdk()
-    for _ in range(2):
-        assert_clear(cell(shell, "%%ygpt --once\nHello"), ServerUnavailable, server.address)
-    with start_local_server(port=int(server.address.rsplit(":", 1)[1])):
+    held: list = []
+    address = _stopped(shell, 2, held)
+    with start_local_server(port=int(address.rsplit(":", 1)[1])):
         result = cell(shell, "%%ygpt --once\nHello again")
-    assert_clear(result, ReconnectPending, server.address, "accepts connections again", "in a few seconds")
+    assert_clear(result, ReconnectPending, address, "accepts connections again", "in a few seconds")
     assert "could not reach" not in result.message.lower()
     del held
 
