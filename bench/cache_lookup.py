@@ -69,7 +69,7 @@ class Lookups:
     def one(self) -> None:
         plan = self.plans[self.position % len(self.plans)]
         self.position += 1
-        self.front.replayed(plan)
+        self.front.replayed_answer(plan.messages, plan.options)
 
 
 def measure(quick: bool) -> list[Row]:

@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from . import render
 from .chat import planning
-from .chat.accounts import Spent
+from .chat.accounts import EMBEDDINGS, Spent
 from .chat.prices import roubles
 from .chat.values import Reply
 from .client import guard
-from .docs_vectors import ACCOUNT, embedder
+from .docs_vectors import embedder
 from .kernel import Kernel
 from .render import inert
 from .sources import Fitted, Hit, Index, Library, best, fit, gather, index_path, source_lines, sources_block
@@ -138,7 +138,7 @@ def _notes(library: Library, fitted: Fitted) -> tuple[str, ...]:
 
 def _embedding_spent(kernel: Kernel) -> Spent:
     """This kernel's embeddings so far (the index's and the questions'), sent and replayed."""
-    return kernel.session.accounts.by_source.get(ACCOUNT, Spent())
+    return kernel.session.accounts.by_source.get(EMBEDDINGS, Spent())
 
 
 def _index_cost(kernel: Kernel, library: Library, before: Spent) -> str:

@@ -20,67 +20,54 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .cache.replies import RecordedVector
-from .chat.values import Usage
-from .client.embeddings import Vector, every_vector, key_model
+from .chat.accounts import EMBEDDINGS
+from .client.embeddings import every_vector, key_model
 from .kernel import Kernel
+from .ledger import Ledger, tokens
 
 if TYPE_CHECKING:
     import numpy as np
 
     from .cache.replies import Front
 
-#: where the embedding requests are entered in ``%ygpt usage``
-ACCOUNT = "embeddings"
-
 
 def embedder(kernel: Kernel, model: str, cache: Front | None) -> Callable[[list[str]], np.ndarray]:
     """``texts → vectors`` (one float32 row per text) by ``model`` (``doc`` or ``query``): each
     text replayed from ``cache`` when recorded there, the rest sent and recorded."""
+    ledger = Ledger(kernel.session.accounts, EMBEDDINGS, cache=cache)
 
     def embed(texts: list[str]) -> np.ndarray:
         import numpy as np
 
         keyed = key_model(model)
-        rows: list[Any] = [_replayed(kernel, cache, text, keyed) for text in texts]
+        rows: list[Any] = [_replayed(ledger, text, keyed) for text in texts]
         missing = [position for position, row in enumerate(rows) if row is None]
         if missing:
-            sent = _sent(kernel, cache, model, [texts[p] for p in missing])
+            sent = _sent(kernel, ledger, model, [texts[p] for p in missing])
             for position, vector in zip(missing, sent):
                 rows[position] = vector
         return np.array(rows, dtype=np.float32).reshape(len(texts), -1)
     return embed
 
 
-def _replayed(kernel: Kernel, cache: Front | None, text: str, model: str) -> Any:
-    """The recorded vector of ``text`` (None: send it), entered in the accounts as replayed."""
+def _replayed(ledger: Ledger, text: str, model: str) -> Any:
+    """The recorded vector of ``text`` (None: send it); the ledger counts it as replayed."""
     import numpy as np
 
-    found = cache.replayed_vector(text, model) if cache is not None else None
-    if found is None:
-        return None
-    kernel.session.accounts.add(ACCOUNT, model, _usage(found.tokens), replayed=True)
-    return np.frombuffer(found.values, dtype=np.float32)
+    found = ledger.replayed_vector(text, model)
+    return None if found is None else np.frombuffer(found.values, dtype=np.float32)
 
 
-def _sent(kernel: Kernel, cache: Front | None, model: str, texts: list[str]) -> list[Any]:
-    """The vectors of ``texts`` from the service, in order, then recorded (all or an error)."""
+def _sent(kernel: Kernel, ledger: Ledger, model: str, texts: list[str]) -> list[Any]:
+    """The vectors of ``texts`` from the service, in order, each paid for as it arrives, then
+    all recorded (all or an error)."""
     import numpy as np
 
     keyed = key_model(model)
     client = kernel.connection.client()
     job = client.embed_many(enumerate(texts), model=model, concurrency=kernel.settings.map_concurrency)
-
-    def answered(vector: Vector) -> None:
-        kernel.session.accounts.add(ACCOUNT, keyed, _usage(vector.tokens))
-
-    vectors = every_vector(job, len(texts), answered)
+    vectors = every_vector(job, len(texts), lambda vector: ledger.paid(keyed, tokens(vector.tokens)))
     values = [np.asarray(vector.values, dtype=np.float32) for vector in vectors]
-    if cache is not None:
-        for text, vector, row in zip(texts, vectors, values):
-            cache.recorded_vector(text, keyed, RecordedVector(row.tobytes(), vector.tokens,
-                                                              vector.model_version))
+    for text, vector, row in zip(texts, vectors, values):
+        ledger.kept_vector(text, keyed, RecordedVector(row.tobytes(), vector.tokens, vector.model_version))
     return values
-
-
-def _usage(tokens: int) -> Usage:
-    return Usage(input_tokens=tokens, total_tokens=tokens)

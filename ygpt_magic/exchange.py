@@ -23,7 +23,7 @@ next round is recorded.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import replace
 from decimal import Decimal
@@ -34,6 +34,7 @@ from .chat.accounts import PROMPT_MODE
 from .chat.tooluse import ToolCall
 from .client import rpc_errors
 from .errors import StreamBroken, YGptError
+from .ledger import Cache, Ledger
 
 MODES = ("stream", "once", "deferred")
 
@@ -93,16 +94,6 @@ class ToolRounds(Protocol):
     def answer(self, ask: Ask, messages: list[Message], renderer: ToolView) -> Answer: ...
 
 
-class Cache(Protocol):
-    """What run_exchange needs from a reply cache (``cache.Front``): each request's recorded
-    answer (None: send it), and each sent answer kept."""
-
-    def replayed_answer(self, messages: Sequence[Message], options: RequestOptions,
-                        extras: Mapping[str, Any] | None = None) -> Answer | None: ...
-    def recorded_answer(self, messages: Sequence[Message], options: RequestOptions,
-                        extras: Mapping[str, Any] | None, answer: Answer) -> None: ...
-
-
 class _Interrupted(Exception):
     """Internal: the request was stopped by the user; carries the last chunk that arrived."""
 
@@ -146,58 +137,51 @@ def _requested(client: Transport, messages: list[Message], options: RequestOptio
 
 class _Requests:
     """The requests of one exchange (one, or one per round of a tool exchange), each taking the
-    same straight path (:meth:`ask`): the reply cache's recorded answer, else the answer sent
-    (streamed, once or deferred) and then recorded; either way entered in the kernel's accounts.
+    same straight path (:meth:`ask`): the ledger's replayed answer, else the answer sent
+    (streamed, once or deferred) and entered in the ledger (ledger.py: kept in the cache, paid).
 
     ``replayed``: every request so far came from the cache (the reply is then ``cached``);
     ``recorded``: when the last replayed one was recorded. The client is asked for only when a
     request is sent, so a replayed notebook needs no server and no credentials.
     """
 
-    def __init__(self, session: ChatSession, get_client: Callable[[], Transport], plan: Plan,
-                 renderer: Renderer, mode: str, cache: Cache | None) -> None:
-        self._accounts, self._get_client, self._plan = session.accounts, get_client, plan
-        self._renderer, self._mode, self._cache = renderer, mode, cache
-        self._source = PROMPT_MODE if plan.once else plan.chat
-        self._priced = "async" if mode == "deferred" else "sync"  # the price list's modes
+    def __init__(self, ledger: Ledger, get_client: Callable[[], Transport], plan: Plan,
+                 renderer: Renderer, mode: str) -> None:
+        self._ledger, self._get_client, self._plan = ledger, get_client, plan
+        self._renderer, self._mode = renderer, mode
         self.client: Transport | None = None
-        self.replayed, self.recorded = cache is not None, ""
+        self.replayed, self.recorded = ledger.cache is not None, ""
         self._ahead: tuple[list[Message], Extras, Answer | None] | None = None
 
     def look_ahead(self, messages: list[Message], extras: Extras) -> None:
         """Look the first request up now, before anything is shown (a replay-mode miss is then
         refused with nothing on screen); :meth:`ask` takes the answer found."""
-        if self._cache is not None:
+        if self._ledger.cache is not None:
             self._ahead = (list(messages), dict(extras),
-                           self._cache.replayed_answer(messages, self._plan.options, extras))
+                           self._ledger.replayed(messages, self._plan.options, extras))
 
     def ask(self, messages: list[Message], extras: Extras) -> Answer:
-        """One request: replayed, or sent and recorded; entered in the accounts."""
+        """One request: replayed, or sent and entered in the ledger."""
         found = self._replayed(messages, extras)
-        if found is None:
-            self.replayed, options = False, self._plan.options
-            client = self.client = self.client or self._get_client()
-            answer = (_streamed(client, messages, options, self._renderer, extras) if self._mode == "stream"
-                      else _requested(client, messages, options, self._renderer, extras, self._mode))
-            if self._cache is not None:
-                self._cache.recorded_answer(messages, options, extras, answer)
-        else:
-            answer, self.recorded = found, found.recorded
-        self._accounts.add(self._source, self._plan.options.model, answer.usage, mode=self._priced,
-                           replayed=found is not None)
+        if found is not None:
+            self.recorded = found.recorded
+            return found
+        self.replayed, options = False, self._plan.options
+        client = self.client = self.client or self._get_client()
+        answer = (_streamed(client, messages, options, self._renderer, extras) if self._mode == "stream"
+                  else _requested(client, messages, options, self._renderer, extras, self._mode))
+        self._ledger.sent(messages, options, extras, answer)
         return answer
 
     def cost(self, usage: Usage) -> Decimal | None:
         """The estimated roubles of ``usage`` (a whole exchange's, for its footer)."""
-        return self._accounts.prices.cost(usage, self._plan.options.model, self._priced)
+        return self._ledger.cost(usage, self._plan.options.model)
 
     def _replayed(self, messages: list[Message], extras: Extras) -> Answer | None:
         ahead, self._ahead = self._ahead, None
         if ahead is not None and ahead[0] == messages and ahead[1] == extras:
             return ahead[2]
-        if self._cache is None:
-            return None
-        return self._cache.replayed_answer(messages, self._plan.options, extras)
+        return self._ledger.replayed(messages, self._plan.options, extras)
 
 
 class _ReplayedRounds:
@@ -256,7 +240,9 @@ def run_exchange(
     holding = session.busy(plan.chat) if not plan.once else nullcontext()
     with holding:
         session.check(plan)
-        requests = _Requests(session, get_client, plan, renderer, mode, cache)
+        source = PROMPT_MODE if plan.once else plan.chat
+        ledger = Ledger(session.accounts, source, "async" if mode == "deferred" else "sync", cache)
+        requests = _Requests(ledger, get_client, plan, renderer, mode)
         extras = tools.extras() if tools is not None else {}
         requests.look_ahead(plan.messages, extras)
         renderer.start(plan.notes())

@@ -21,6 +21,7 @@ from .chat.accounts import CLASSIFICATIONS
 from .client.classify import Classification, Classifier, is_tuned
 from .errors import OptionError
 from .kernel import Kernel
+from .ledger import Cache, Ledger
 
 #: the service's limits (docs/local-server/classifiers.md: "Classifiers based on YandexGPT")
 MIN_LABELS, MAX_LABELS, MAX_LABEL_CHARS = 2, 20, 100
@@ -164,22 +165,17 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
     return None
 
 
-def _answer(kernel: Kernel, chosen: Classifier, asked: Plan, cache: Any) -> Reply:
+def _answer(kernel: Kernel, chosen: Classifier, asked: Plan, cache: Cache | None) -> Reply:
     """The classification replayed from the cache, or sent (and recorded), as a Reply."""
-    accounts = kernel.session.accounts
+    ledger = Ledger(kernel.session.accounts, SOURCE, MODE, cache)
     extras = chosen.extras()
-    found = cache.replayed(asked, extras) if cache is not None else None
-    if found is not None:
-        accounts.add(SOURCE, chosen.model, found.usage, mode=MODE, replayed=True)
-        answer = Classification.from_text(found.text, found.model_version, found.usage.input_tokens)
-        return as_reply(answer, asked, found.elapsed, cached=True, recorded=found.recorded)
     started = time.monotonic()
-    client = kernel.connection.client()
-    answer = client.classify(chosen, asked.prompt)
-    sent = answer.answer()
-    accounts.add(SOURCE, chosen.model, sent.usage, mode=MODE)
-    if cache is not None:
-        cache.recorded_answer(asked.messages, asked.options, extras, sent)
+    found = ledger.replayed(asked.messages, asked.options, extras)
+    if found is not None:
+        answer = Classification.from_text(found.text, found.model_version, found.usage.input_tokens)
+        return as_reply(answer, asked, time.monotonic() - started, cached=True, recorded=found.recorded)
+    answer = kernel.connection.client().classify(chosen, asked.prompt)
+    ledger.sent(asked.messages, asked.options, extras, answer.answer())
     return as_reply(answer, asked, time.monotonic() - started)
 
 

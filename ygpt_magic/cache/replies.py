@@ -19,19 +19,17 @@ from __future__ import annotations
 import base64
 import sys
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..chat import Answer, Message, Reply, RequestOptions, ToolCallItem, Usage
+from ..chat import Answer, Message, RequestOptions, ToolCallItem, Usage
 from ..client.guard import check_request
 from ..errors import CacheMiss, CacheUnusable
 from .key import endpoint_kind, request_key
 
 if TYPE_CHECKING:
-    from ..chat import Plan
     from .store import Store
 
 MODES = ("auto", "replay", "record", "off")
@@ -128,7 +126,8 @@ def first_line(prompt: str, limit: int = 60) -> str:
 
 class Front:
     """One cell's cache: each request it makes replayed (``replayed_answer``) or recorded
-    (``recorded_answer``), through ``asking`` for run_exchange; ``client`` to send."""
+    (``recorded_answer``), an embedding's vector likewise; the cell's ``ledger.Ledger`` asks it
+    and counts what it gives."""
 
     def __init__(self, cache: ReplyCache, get_client: Callable[[], Any], endpoint: str,
                  cell: str, secrets: Callable[[], Sequence[Any]] = tuple) -> None:
@@ -156,15 +155,6 @@ class Front:
             "usage": {k: getattr(usage, k) for k in Usage.__dataclass_fields__},
             "tool_calls": [{"name": c["name"], "arguments": c["arguments"]}
                            for c in answer.tool_calls]})
-
-    def replayed(self, plan: Plan, extras: Mapping[str, Any] | None = None) -> Reply | None:
-        """The recorded reply to a one-request ``plan`` (a ``--map`` row), as ``_ygpt`` holds it."""
-        started = time.monotonic()
-        found = self.replayed_answer(plan.messages, plan.options, extras)
-        if found is None:
-            return None
-        return Reply.of(found, model=plan.options.model, elapsed=time.monotonic() - started,
-                        messages=plan.messages, options=plan.options, cached=True)
 
     def count_tokens(self, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
                      **extras: Any) -> int:

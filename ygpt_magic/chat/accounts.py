@@ -25,6 +25,8 @@ PROMPT_MODE = "prompt mode (--once, %ygpt fix)"
 MAP_ROWS = "--map rows"
 #: classifications, a cell's or a --map row's: apart, so a chat's or the rows' averages are of replies
 CLASSIFICATIONS = "classifications"
+#: embeddings: ``%ygpt embed`` / ``similar``, and a ``--docs`` cell's files and question
+EMBEDDINGS = "embeddings"
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,17 @@ their vectors come from (the memo, the reply cache's front, the client)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from ..chat.accounts import EMBEDDINGS
 from ..errors import InterpolationError
 from ..kernel import Kernel
-from ..request import front
+from ..ledger import Ledger
 from ..rows.embed import Embedder
 from ..rows.texts import Texts, texts_of
+
+if TYPE_CHECKING:
+    from ..cache.replies import Front
 
 
 def texts(kernel: Kernel, name: str, column: str | None, command: str) -> Texts:
@@ -20,11 +26,12 @@ def texts(kernel: Kernel, name: str, column: str | None, command: str) -> Texts:
     return texts_of(kernel.namespace[name], name, column, command)
 
 
-def embedder(kernel: Kernel, what: str, *, no_cache: bool, concurrency: int | None) -> Embedder:
-    """Where this command's vectors come from; ``what`` names it in a cache error."""
+def embedder(kernel: Kernel, cache: Front | None, *, concurrency: int | None) -> Embedder:
+    """Where a command's vectors come from: the memo, ``cache`` (the command's reply cache
+    front, or None), the client."""
     from ..cache.key import endpoint_kind
 
-    cache = None if no_cache else front(kernel, what)
     return Embedder(get_client=kernel.connection.client, memo=kernel.vector_memo,
-                    endpoint=endpoint_kind(kernel.connection.target), accounts=kernel.session.accounts,
-                    cache=cache, concurrency=concurrency or kernel.settings.map_concurrency)
+                    endpoint=endpoint_kind(kernel.connection.target),
+                    ledger=Ledger(kernel.session.accounts, EMBEDDINGS, cache=cache),
+                    concurrency=concurrency or kernel.settings.map_concurrency)

@@ -9,7 +9,7 @@ from .. import cost_cap
 from ..chat.budget import Budget, refuse_over
 from ..client.embeddings import embedding_model
 from ..kernel import Kernel
-from ..request import tokenizer
+from ..request import front, tokenizer
 from ..rows.embed import embed
 from ..rows.embed_dryrun import dry_run, texts_estimate
 from . import _embedding
@@ -41,9 +41,9 @@ def run(kernel: Kernel, line: str) -> None:
     model = embedding_model(args.model)
     found = _embedding.texts(kernel, args.name, args.column, "embed")
     prices = kernel.session.accounts.prices
-    embedder = _embedding.embedder(kernel, f"embed {args.name}", no_cache=args.no_cache,
-                                   concurrency=args.concurrency)
-    counter = tokenizer(kernel, embedder.cache)   # through the reply cache, as a cell's dry run
+    cache = None if args.no_cache else front(kernel, f"embed {args.name}")
+    embedder = _embedding.embedder(kernel, cache, concurrency=args.concurrency)
+    counter = tokenizer(kernel, cache)   # through the reply cache, as a cell's dry run
     if args.dry_run:
         display(dry_run(found.texts, model, counter(), prices), raw=True)
         return

@@ -6,6 +6,7 @@ from IPython.core.magic_arguments import argument
 
 from ..errors import OptionError
 from ..kernel import Kernel
+from ..request import front
 from ..rows.embed import embed
 from ..rows.similar import SimilarRun, checked_vectors, rank, results_frame
 from ..rows.texts import Texts
@@ -38,8 +39,8 @@ def run(kernel: Kernel, line: str) -> None:
                           "%ygpt similar where cats sleep --in docs.")
     query = _unquoted(" ".join(args.text))
     found = _embedding.texts(kernel, args.source, args.column, "similar")
-    embedder = _embedding.embedder(kernel, f"similar --in {args.source}", no_cache=args.no_cache,
-                                   concurrency=None)
+    cache = None if args.no_cache else front(kernel, f"similar --in {args.source}")
+    embedder = _embedding.embedder(kernel, cache, concurrency=None)
     errors: dict = {}
     if args.vectors:
         vectors = checked_vectors(kernel.namespace.get(args.vectors), args.vectors, len(found.texts))

@@ -20,12 +20,13 @@ from typing import Any
 from ..chat import Answer, ChatSession, Message, planning
 from ..client.batch import BatchOutcome
 from ..errors import BatchFailed
+from ..ledger import Cache
 from .costs import capped
 from .items import rows_of
 from .memo import RowMemo
 from .plans import Expand
 from .progress import Progress, Tally
-from .run import MapCell, MapRun, RowState, finish, open_rows, plan_rows, recorder
+from .run import MapCell, MapRun, RowState, finish, open_rows, plan_rows
 
 
 @dataclass
@@ -38,15 +39,15 @@ class BatchRecord:
     state: RowState
     requests: list[list[Message]] | None   # None: a job found by id alone (its rows are read back)
     tally: Tally
-    #: keeps a row's answer in the reply cache under its request (None: no cache, or a job
-    #: found by id alone)
-    record: Callable[[list[Message], Any], None] | None = None
+    #: keeps a row's answer in the reply cache under its request (ledger.py; None: a job found
+    #: by id alone)
+    record: Callable[[list[Message], Answer], None] | None = None
 
 
 def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
               get_client: Callable[[], Any], namespace: Mapping[str, Any], expand: Expand,
               memo: RowMemo, endpoint: str, jobs: dict[str, BatchRecord], poll_interval: float,
-              cache: Any = None) -> MapRun:
+              cache: Cache | None = None) -> MapRun:
     """Plan the rows, start the job for the unanswered ones, wait for it, put the answers back.
     ``cache`` (a ``cache.Front``) stands in for rows as in a concurrent run: recorded rows are not
     sent (in replay mode a row without a recording is refused before any job starts), and each
@@ -54,7 +55,8 @@ def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Setting
     plans = open_rows(cell, session=session, settings=settings, get_client=get_client,
                       namespace=namespace, expand=expand)
     tally = Tally(total=len(plans.rows), tokens_known=False)
-    state = plan_rows(plans, memo, endpoint, tally, cache)
+    ledger = plans.ledger(cache)
+    state = plan_rows(plans, memo, endpoint, tally, ledger)
     if not state.pending:
         return finish(state, tally, cell.out)
     client = get_client()
@@ -62,7 +64,7 @@ def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Setting
     requests = [plans.plan(position, checked=False).messages for position in state.pending]
     task_id = client.batch.start(requests, plans.options, **plans.extras)
     jobs[task_id] = BatchRecord(task_id, cell.name, cell.out, state, requests, tally,
-                                recorder(plans, cache))
+                                lambda messages, answer: ledger.kept(messages, plans.options, plans.extras, answer))
     print(f"Batch job {task_id} started for {len(requests):,} rows of {cell.name} on "
           f"{plans.options.model}. It runs in the cloud: %ygpt batch status {task_id} shows it, "
           f"%ygpt batch attach {task_id} --out VAR collects it (also after a kernel restart).")

@@ -17,18 +17,15 @@ from decimal import Decimal
 from typing import Any
 
 from ..cache.replies import RecordedVector
-from ..chat import Usage
-from ..chat.accounts import Accounts
 from ..chat.budget import Budget
 from ..client.embeddings import key_model
 from ..errors import CacheMiss, YGptError
+from ..ledger import Ledger, tokens
 from ..words import counted
 from .progress import Progress, RunCounts, Tally, one_line, tell
 from .similar import unit_rows
 from .texts import Texts
 
-#: where ``%ygpt usage`` enters these requests
-EMBEDDINGS = "embeddings"
 #: the service's vectors, when no text got one to measure
 DIMENSIONS = 256
 #: vectors the memo keeps (about 1 KB each; the oldest are forgotten first)
@@ -56,13 +53,12 @@ class VectorMemo:
 @dataclass
 class Embedder:
     """Where one run's vectors come from and go: the client (built only when a text is sent),
-    the memo, the reply cache's front (or None), the kernel's accounts."""
+    the memo, the ledger (the reply cache, when on, and the kernel's accounts: ledger.py)."""
 
     get_client: Callable[[], Any]
     memo: VectorMemo
     endpoint: str          # endpoint kind: cloud, local or other
-    accounts: Accounts
-    cache: Any = None
+    ledger: Ledger
     concurrency: int = 8
     budget: Budget | None = None   # --max-cost: texts stop being sent before it is passed
 
@@ -133,20 +129,15 @@ def _look_up(state: _State, embedder: Embedder, tally: Tally) -> None:
 
 
 def _replayed(state: _State, embedder: Embedder, text: str) -> Any:
-    """The text's recorded vector (None: send it), kept in the memo, entered as replayed."""
+    """The text's recorded vector (None: send it), kept in the memo (the ledger counts it)."""
     import numpy as np
 
-    found = embedder.cache.replayed_vector(text, state.model) if embedder.cache is not None else None
+    found = embedder.ledger.replayed_vector(text, state.model)
     if found is None:
         return None
     vector = np.frombuffer(found.values, dtype=np.float32)
-    embedder.accounts.add(EMBEDDINGS, state.model, _usage(found.tokens), replayed=True)
     embedder.memo.put(_memo_key(embedder, state.model, text), vector)
     return vector
-
-
-def _usage(tokens: int) -> Usage:
-    return Usage(input_tokens=tokens, total_tokens=tokens)
 
 
 def _send(state: _State, model: str, embedder: Embedder, tally: Tally, quiet: bool) -> Progress | None:
@@ -207,10 +198,9 @@ def _keep(state: _State, embedder: Embedder, tally: Tally, text: str, positions:
     values = np.asarray(vector.values, dtype=np.float32)
     state.fill(positions, values)
     embedder.memo.put(_memo_key(embedder, state.model, text), values)
-    if embedder.cache is not None:
-        embedder.cache.recorded_vector(text, state.model, RecordedVector(
-            values.tobytes(), vector.tokens, vector.model_version))
-    cost = embedder.accounts.add(EMBEDDINGS, state.model, _usage(vector.tokens))
+    embedder.ledger.kept_vector(text, state.model, RecordedVector(values.tobytes(), vector.tokens,
+                                                                  vector.model_version))
+    cost = embedder.ledger.paid(state.model, tokens(vector.tokens))
     if embedder.budget is not None:
         embedder.budget.settle(cost if cost is not None else Decimal(0))
     for offset, _ in enumerate(positions):

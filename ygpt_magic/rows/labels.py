@@ -63,9 +63,9 @@ class _Classifying:
     def __init__(self, client: Any, classifier: Classifier) -> None:
         self._client, self._classifier = client, classifier
 
-    def complete_many(self, requests: Iterable[tuple[int, list[dict], Any]], *, concurrency: int,
+    def complete_many(self, requests: Iterable[tuple[Any, list[dict], Any]], *, concurrency: int,
                       **_extras: Any) -> _Job:
-        texts = ((position, messages[-1]["text"]) for position, messages, _ in requests)
+        texts = ((tag, messages[-1]["text"]) for tag, messages, _ in requests)
         return _Job(self._client.classify_many(self._classifier, texts, concurrency=concurrency))
 
 
@@ -85,12 +85,13 @@ def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, tem
                          rows.options, extras=chosen.extras(), classifier=chosen)
     cache = None if args.no_cache else front(kernel, template)
     tally = Tally(total=len(plans.rows))
-    state = plan_rows(plans, kernel.row_memo, connection.target, tally, cache)
+    ledger = plans.ledger(cache)
+    state = plan_rows(plans, kernel.row_memo, connection.target, tally, ledger)
     progress = None
     if state.pending:
         budget = capped(plans, state.pending, connection.client(), cell.max_cost, replies=False)
         client = _Classifying(connection.client(), chosen)
-        progress = send_rows(plans, state, kernel.row_memo, client, tally, cell.concurrency, cache, budget)
+        progress = send_rows(plans, state, kernel.row_memo, client, tally, cell.concurrency, ledger, budget)
     done = finish(state, tally, args.out, progress=progress)
     done = dataclasses.replace(done, results=frame(rows.rows, done.results, chosen))
     kernel.namespace["_ygpt"] = done

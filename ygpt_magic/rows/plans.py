@@ -20,6 +20,7 @@ from ..chat import ChatSession, Plan, RequestOptions, planning
 from ..chat.accounts import MAP_ROWS
 from ..chat.planning import CountTokens
 from ..errors import InterpolationError, OptionError
+from ..ledger import Cache, Ledger
 from .items import Rows
 
 #: (template, names) → interpolate.Expanded: the cell's own interpolation (commands/_request.py)
@@ -56,6 +57,11 @@ class RowPlanner:
             raise OptionError(f"Row {self.rows.labels[position]!r} gives an empty prompt; give the "
                               f"cell text around its {{names}}, or leave that row out.")
         return prompt
+
+    def ledger(self, cache: Cache | None) -> Ledger:
+        """Where the rows' answers are entered (ledger.py): under :attr:`source`, billed as
+        :attr:`mode`, replayed from and kept in ``cache`` (the cell's reply cache, or None)."""
+        return Ledger(self.session.accounts, self.source, self.mode, cache)
 
     def plan(self, position: int, *, checked: bool = True) -> Plan:
         """The row's plan; ``checked=False`` skips the context-budget check (done once already:

@@ -28,11 +28,16 @@ from ..cache.key import endpoint_kind, request_key
 from ..chat import Answer, ChatSession, Message, Plan, RequestOptions, planning
 from ..chat.budget import Budget
 from ..errors import CacheMiss, InterpolationError, YGptError
+from ..ledger import Cache, Ledger
 from .costs import capped
 from .items import Rows, rows_of
 from .memo import RowMemo
 from .plans import Expand, RowPlanner, planner
 from .progress import Progress, RunCounts, Tally, one_line, tell
+
+#: a row's tag in the concurrent job: its position and the messages sent for it (the reply cache
+#: keeps its answer under them, so the row is not planned a third time to record it)
+Sent = tuple[int, list[Message]]
 
 
 @dataclass
@@ -111,10 +116,9 @@ def open_rows(cell: MapCell, *, session: ChatSession, settings: planning.Setting
                    schema=cell.schema)
 
 
-def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally,
-              cache: Any = None) -> RowState:
-    """Every row planned and keyed; answered ones taken from the memo (or the reply ``cache``,
-    a ``cache.Front``: each row is one entry), the rest ``pending``."""
+def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, ledger: Ledger) -> RowState:
+    """Every row planned and keyed; answered ones taken from the memo (or the reply cache
+    through the ``ledger``: each row is one entry), the rest ``pending``."""
     count = len(plans.rows)
     state = RowState(plans.rows, [None] * count, [None] * count, schema=plans.schema)
     for position in range(count):
@@ -130,7 +134,7 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally,
                                                  options=plan.options, messages=plan.messages,
                                                  extra=plans.extras)
         try:
-            answer = memo.get(key) or _replayed(cache, plans, plan, memo, key)
+            answer = memo.get(key) or _replayed(ledger, plans, plan, memo, key)
         except CacheMiss as miss:  # say which row: the cell alone does not tell
             raise CacheMiss(miss.path, f"{miss.cell}, row {plans.rows.labels[position]!r}") from None
         if answer is None or state.accept(position, answer) is not None:
@@ -141,76 +145,62 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally,
     return state
 
 
-def _replayed(cache: Any, plans: RowPlanner, plan: Plan, memo: RowMemo, key: str) -> Answer | None:
+def _replayed(ledger: Ledger, plans: RowPlanner, plan: Plan, memo: RowMemo, key: str) -> Answer | None:
     """The row's recorded reply from the reply cache (its schema, if any, is part of the
-    request), kept in the memo too and entered in the accounts as replayed (None: send it)."""
-    answer = cache.replayed_answer(plan.messages, plan.options, plans.extras) if cache is not None else None
-    if answer is None:
-        return None
-    plans.session.accounts.add(plans.source, plan.options.model, answer.usage, mode=plans.mode, replayed=True)
-    memo.put(key, answer)
+    request), kept in the memo too (None: send it)."""
+    answer = ledger.replayed(plan.messages, plan.options, plans.extras)
+    if answer is not None:
+        memo.put(key, answer)
     return answer
 
 
-def recorder(plans: RowPlanner, cache: Any) -> Callable[[list[Message], Answer], None] | None:
-    """What keeps a row's answer in the reply cache as one entry, under the messages that were
-    sent for it (None: no cache). A batch job is collected later, maybe after the notebook's
-    values changed, so the caller hands in what went out rather than the row planned anew."""
-    if cache is None:
-        return None
-
-    def record(messages: list[Message], answer: Answer) -> None:
-        cache.recorded_answer(messages, plans.options, plans.extras, answer)
-    return record
-
-
 def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, tally: Tally,
-              concurrency: int, cache: Any = None, budget: Budget | None = None) -> Progress:
-    """Send the pending rows and keep each answer as it arrives (in the memo, and in the reply
-    ``cache`` when there is one); Ctrl-C stops sending, and so does the ``budget`` (a cost
-    cap) before the next row would pass it. Returns the closed bar, for the summary to take its
-    place."""
-    def requests() -> Iterator[tuple[int, list[Message], RequestOptions]]:
+              concurrency: int, ledger: Ledger, budget: Budget | None = None) -> Progress:
+    """Send the pending rows and keep each answer as it arrives (in the memo, and through the
+    ``ledger``: paid for, and kept in the reply cache when there is one); Ctrl-C stops sending,
+    and so does the ``budget`` (a cost cap) before the next row would pass it. Returns the
+    closed bar, for the summary to take its place."""
+    def requests() -> Iterator[tuple[Sent, list[Message], RequestOptions]]:
         for position in state.pending:   # pulled by the job only when a slot is free
             if budget is not None and not budget.should_continue():
                 return
             plan = plans.plan(position, checked=False)
-            yield position, plan.messages, plan.options
+            yield (position, plan.messages), plan.messages, plan.options
 
     job = client.complete_many(requests(), concurrency=concurrency, **plans.extras)
     progress = Progress(tally, desc=f"--map {plans.rows.count:,} rows")
-    keep = recorder(plans, cache)
-    # rows are answered while the cell runs, so the row planned again is the one that was sent
-    record = None if keep is None else \
-        (lambda position, answer: keep(plans.plan(position, checked=False).messages, answer))
     tally.budget = budget
 
     def spent(answer: Answer) -> None:  # every answer the server gave cost its tokens
-        cost = plans.session.accounts.add(plans.source, plans.options.model, answer.usage, mode=plans.mode)
+        cost = ledger.paid(plans.options.model, answer.usage)
         if budget is not None:
             budget.settle(cost if cost is not None else Decimal(0))
 
+    def keep(messages: list[Message], answer: Answer) -> None:
+        ledger.kept(messages, plans.options, plans.extras, answer)
+
     try:
         try:
-            _collect(job.results(), state, memo, tally, progress, record, spent)
+            _collect(job.results(), state, memo, tally, progress, keep, spent)
         except KeyboardInterrupt:
             job.cancel()
             tally.stopped = True
-            _collect(job.results(), state, memo, tally, progress, record, spent)
+            _collect(job.results(), state, memo, tally, progress, keep, spent)
     finally:
         progress.close()
     return progress
 
 
-def _collect(results, state: RowState, memo: RowMemo, tally: Tally, progress: Progress,
-             record: Callable[[int, Answer], None] | None, spent: Callable[[Answer], None]) -> None:
+def _collect(results: Iterator[Any], state: RowState, memo: RowMemo, tally: Tally, progress: Progress,
+             keep: Callable[[list[Message], Answer], None], spent: Callable[[Answer], None]) -> None:
     for item in results:
         if item is None:
             progress.tick()
             continue
-        position, answer, error = item
-        if position is None:  # the job failed as a whole (no server): nothing was answered
+        sent, answer, error = item
+        if sent is None:  # the job failed as a whole (no server): nothing was answered
             raise error
+        position, messages = sent
         if error is not None:
             state.errors[position] = one_line(error)
             tally.fail(error)
@@ -221,8 +211,7 @@ def _collect(results, state: RowState, memo: RowMemo, tally: Tally, progress: Pr
             invalid = state.accept(position, answer)
             if invalid is None:
                 memo.put(state.keys[position], answer)
-                if record is not None:
-                    record(position, answer)
+                keep(messages, answer)
                 usage = answer.usage
                 tally.add(usage.input_tokens, usage.completion_tokens)
             else:
@@ -249,15 +238,16 @@ def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None =
 
 def run_map(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
             get_client: Callable[[], Any], namespace: Mapping[str, Any], expand: Expand,
-            memo: RowMemo, endpoint: str, cache: Any = None) -> MapRun:
+            memo: RowMemo, endpoint: str, cache: Cache | None = None) -> MapRun:
     """The whole ``--map`` cell (see the module docstring); ``cache``: the reply cache's front
     for this cell (``cache.Front``), or None."""
     plans = open_rows(cell, session=session, settings=settings, get_client=get_client,
                       namespace=namespace, expand=expand)
     tally = Tally(total=len(plans.rows))
-    state = plan_rows(plans, memo, endpoint, tally, cache)
+    ledger = plans.ledger(cache)
+    state = plan_rows(plans, memo, endpoint, tally, ledger)
     progress = None
     if state.pending:
         budget = capped(plans, state.pending, get_client(), cell.max_cost)
-        progress = send_rows(plans, state, memo, get_client(), tally, cell.concurrency, cache, budget)
+        progress = send_rows(plans, state, memo, get_client(), tally, cell.concurrency, ledger, budget)
     return finish(state, tally, cell.out, progress=progress)

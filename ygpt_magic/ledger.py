@@ -1,0 +1,92 @@
+"""The ledger: every answer the kernel gets is entered by one rule, whichever door asked for it.
+
+A cell and each round of its tool exchange, a panel Send, a ``--map`` row, a classification, an
+embedding: each answer is either replayed from the reply cache (when one is on) and counted as
+replayed, or sent, counted as paid (every answer the server gave cost its tokens, even one a
+schema then refuses) and kept in the cache. A door binds a :class:`Ledger` to where its requests
+are entered in ``%ygpt usage`` and how they are billed, then asks it before sending and tells it
+what was sent; what it sends is its own (a stream, a concurrent job, a batch job).
+
+Before, each door spelled the rule out itself, five copies that differed in order and in which
+checks of ``cache is None`` they made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+from .cache.replies import RecordedVector
+from .chat import Answer, Message, RequestOptions, Usage
+from .chat.accounts import Accounts
+
+
+class Cache(Protocol):
+    """What the ledger needs from a reply cache (``cache.Front``): each request's recorded
+    answer or vector (None: send it), and each sent one kept."""
+
+    def replayed_answer(self, messages: Sequence[Message], options: RequestOptions,
+                        extras: Mapping[str, Any] | None = None) -> Answer | None: ...
+    def recorded_answer(self, messages: Sequence[Message], options: RequestOptions,
+                        extras: Mapping[str, Any] | None, answer: Answer) -> None: ...
+    def replayed_vector(self, text: str, model: str) -> RecordedVector | None: ...
+    def recorded_vector(self, text: str, model: str, vector: RecordedVector) -> None: ...
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """One door's entries: ``source`` is where ``%ygpt usage`` counts them (a chat's name,
+    ``accounts.PROMPT_MODE``, ``MAP_ROWS``, ...), ``mode`` how the price list bills them (``sync``,
+    ``async``, ``classify``); ``cache`` the cell's reply cache (None: off)."""
+
+    accounts: Accounts
+    source: str
+    mode: str = "sync"
+    cache: Cache | None = None
+
+    def replayed(self, messages: Sequence[Message], options: RequestOptions,
+                 extras: Mapping[str, Any] | None = None) -> Answer | None:
+        """The recorded answer to this request, counted as replayed (None: send it)."""
+        found = self.cache.replayed_answer(messages, options, extras) if self.cache is not None else None
+        if found is not None:
+            self.accounts.add(self.source, options.model, found.usage, mode=self.mode, replayed=True)
+        return found
+
+    def paid(self, model: str, usage: Usage) -> Decimal | None:
+        """A sent request's tokens counted; its estimated roubles (None: no price)."""
+        return self.accounts.add(self.source, model, usage, mode=self.mode)
+
+    def kept(self, messages: Sequence[Message], options: RequestOptions,
+             extras: Mapping[str, Any] | None, answer: Answer) -> None:
+        """A sent request's complete answer kept in the cache, when one is on."""
+        if self.cache is not None:
+            self.cache.recorded_answer(messages, options, extras, answer)
+
+    def sent(self, messages: Sequence[Message], options: RequestOptions,
+             extras: Mapping[str, Any] | None, answer: Answer) -> Decimal | None:
+        """A sent request's answer kept and paid for; its estimated roubles."""
+        self.kept(messages, options, extras, answer)
+        return self.paid(options.model, answer.usage)
+
+    def cost(self, usage: Usage, model: str) -> Decimal | None:
+        """The estimated roubles of ``usage`` (a whole exchange's, for its footer)."""
+        return self.accounts.prices.cost(usage, model, self.mode)
+
+    def replayed_vector(self, text: str, model: str) -> RecordedVector | None:
+        """The recorded vector of ``text`` by ``model``, counted as replayed (None: send it)."""
+        found = self.cache.replayed_vector(text, model) if self.cache is not None else None
+        if found is not None:
+            self.accounts.add(self.source, model, tokens(found.tokens), mode=self.mode, replayed=True)
+        return found
+
+    def kept_vector(self, text: str, model: str, vector: RecordedVector) -> None:
+        """A sent text's vector kept in the cache, when one is on."""
+        if self.cache is not None:
+            self.cache.recorded_vector(text, model, vector)
+
+
+def tokens(count: int) -> Usage:
+    """The usage of a request that reads ``count`` tokens and writes none (an embedding)."""
+    return Usage(input_tokens=count, total_tokens=count)
