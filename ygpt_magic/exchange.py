@@ -91,7 +91,22 @@ class ToolRounds(Protocol):
     spent: Usage  # tokens of the rounds before the final answer
 
     def extras(self) -> Extras: ...
-    def answer(self, ask: Ask, messages: list[Message], renderer: ToolView) -> Answer: ...
+    def answer(self, ask: Ask, messages: list[Message], extras: Extras, renderer: ToolView) -> Answer: ...
+
+
+class Typed(Protocol):
+    """A ``--schema`` (tools/schema.py Schema) as a request carries it."""
+
+    def response_format(self) -> dict[str, Any]: ...
+
+
+def request_extras(tools: ToolRounds | None, schema: Typed | None) -> Extras:
+    """What each request of an exchange carries beside its messages and options: the tools'
+    declarations and the schema's response format."""
+    extras = tools.extras() if tools is not None else {}
+    if schema is not None:
+        extras["response_format"] = schema.response_format()
+    return extras
 
 
 class _Interrupted(Exception):
@@ -213,6 +228,7 @@ def run_exchange(
     mode: str = "stream",
     keep_partial: bool = False,
     tools: ToolRounds | None = None,
+    schema: Typed | None = None,
     cache: Cache | None = None,
 ) -> Reply:
     """Send ``plan``, show the reply as it comes, and record it in the chat when complete.
@@ -224,6 +240,7 @@ def run_exchange(
     client's to stop (its ``stream_timeout`` setting, StreamStalled).
     ``keep_partial``: record an interrupted reply's partial text instead of dropping it.
     ``tools``: run the tool loop (the reply records its calls), else one request.
+    ``schema``: every request asks for an answer in its shape (reading the reply is the caller's).
     ``cache``: replay each recorded request instead of sending it, and record each sent one (the
     first request is looked up before anything is shown, so its errors, such as a replay-mode
     miss, come with nothing on screen and nothing sent).
@@ -243,7 +260,7 @@ def run_exchange(
         source = PROMPT_MODE if plan.once else plan.chat
         ledger = Ledger(session.accounts, source, "async" if mode == "deferred" else "sync", cache)
         requests = _Requests(ledger, get_client, plan, renderer, mode)
-        extras = tools.extras() if tools is not None else {}
+        extras = request_extras(tools, schema)
         requests.look_ahead(plan.messages, extras)
         renderer.start(plan.notes())
         try:
@@ -272,7 +289,7 @@ def _answered(session: ChatSession, plan: Plan, renderer: Renderer, requests: _R
             last = requests.ask(plan.messages, extras)
         else:
             shown: ToolView = _ReplayedRounds(renderer, requests) if requests.replayed else renderer
-            last = tools.answer(requests.ask, plan.messages, shown)
+            last = tools.answer(requests.ask, plan.messages, extras, shown)
     except (_Interrupted, KeyboardInterrupt) as stop:
         reply = _reply(plan, getattr(stop, "last", None), started, tools, status="INTERRUPTED")
         if keep_partial and not plan.once and reply.text:

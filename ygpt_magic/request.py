@@ -33,6 +33,7 @@ from .kernel import Kernel
 if TYPE_CHECKING:
     from .chat.pictures import Picture
     from .tools.loop import ToolLoop
+    from .tools.schema import Schema
 
 
 def expand(kernel: Kernel, text: str, *, fill: bool = True, where: str = "the cell's text",
@@ -67,17 +68,26 @@ def tokenizer(kernel: Kernel, cache: Front | None) -> Callable[[], Tokenizes]:
     return kernel.connection.client if cache is None else lambda: cache
 
 
-def tool_loop(kernel: Kernel, plan: Plan, schema: str | None = None) -> ToolLoop | None:
-    """The tool loop for ``plan`` (its tools, the cell's or the chat's; ``--schema``), or None;
-    every function and schema is checked before anything is sent."""
-    if not plan.options.tools and schema is None:
+def tool_loop(kernel: Kernel, plan: Plan) -> ToolLoop | None:
+    """The tool loop for ``plan`` (its tools, the cell's or the chat's), or None; every
+    function is checked before anything is sent."""
+    if not plan.options.tools:
         return None
     from .tools.loop import loop_for
 
     settings = kernel.settings
-    return loop_for(plan.options, kernel.namespace, schema=schema,
-                    max_rounds=settings.max_tool_rounds, max_calls=settings.max_tool_calls,
-                    limits=settings.limits(), secrets=kernel.connection.known_secrets())
+    return loop_for(plan.options, kernel.namespace, max_rounds=settings.max_tool_rounds,
+                    max_calls=settings.max_tool_calls, limits=settings.limits(),
+                    secrets=kernel.connection.known_secrets())
+
+
+def typed(kernel: Kernel, schema: str | None) -> Schema | None:
+    """``--schema NAME`` as a Schema (checked before anything is sent), or None."""
+    if schema is None:
+        return None
+    from .tools.schema import schema_named  # pydantic: only for --schema
+
+    return schema_named(schema, kernel.namespace)
 
 
 def flags(args: argparse.Namespace) -> dict[str, Any]:
@@ -131,13 +141,15 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
          schema: str | None = None, cache: Front | None = None, max_cost: Decimal | None = None) -> None:
     """Show ``plan`` (``dry_run``) or send it; ``notes`` (what interpolation rendered or cut) go
     above the reply. The reply's code goes into a new cell below with ``new_cell`` or the code
-    format. The plan's tools and ``schema`` (``--schema``) run through the tool loop; with a
-    schema, ``_ygpt.parsed`` (and ``out``) is the validated value. ``cache``: replay each request
+    format. The plan's tools run through the tool loop; with a ``schema`` (``--schema``), every
+    request asks for its shape and ``_ygpt.parsed`` (and ``out``) is the validated value. ``cache``: replay each request
     if recorded, record it if sent, the rounds of a tool exchange included. ``max_cost``: the
     cell's ``--max-cost`` (else ``max_cost_per_cell``), checked against its estimate."""
+    from .exchange import request_extras, run_exchange
+
     plan = dataclasses.replace(plan, context_notes=tuple(notes))
-    tools = tool_loop(kernel, plan, schema)
-    extras = tools.extras() if tools else {}
+    tools, shape = tool_loop(kernel, plan), typed(kernel, schema)
+    extras = request_extras(tools, shape)
     counter = tokenizer(kernel, cache)()
     if dry_run:
         tokens = counter.count_tokens(plan.messages, plan.options, **extras)
@@ -145,20 +157,18 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
         render.show(render.dry_run(plan, tokens, extras, cost=cost))
         return
     cost_cap.check_cell(kernel, plan, counter, extras, mode, max_cost)
-    from .exchange import run_exchange
-
     code_below = new_cell or plan.options.format == "code"
     renderer = render.StreamRenderer(fmt=plan.options.format, interval=kernel.settings.render_interval,
                                      label=short_model(plan.options.model),
                                      json_reply=plan.options.json or schema is not None,
                                      fills_cell=code_below)
     reply = run_exchange(kernel.session, kernel.connection.client, plan, renderer, mode=mode, tools=tools,
-                         cache=cache)
+                         schema=shape, cache=cache)
     if reply.status != "INTERRUPTED":
         kernel.provenance.add(f"{kernel.cell_name()} (“{first_line(plan.prompt)}”)", reply)
     kernel.namespace["_ygpt"] = reply
-    if tools is not None and tools.schema is not None and reply.status == "FINAL":
-        reply = kernel.namespace["_ygpt"] = tools.parsed(reply)  # ReplyNotValid keeps the raw one
+    if shape is not None and reply.status == "FINAL":  # ReplyNotValid keeps the raw one
+        reply = kernel.namespace["_ygpt"] = dataclasses.replace(reply, parsed=shape.parse(reply.text))
     if out:
         kernel.namespace[out] = reply.parsed if schema is not None else reply.text
     if code_below and reply.status != "INTERRUPTED":

@@ -14,14 +14,18 @@ from __future__ import annotations
 from collections import ChainMap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..chat import ChatSession, Plan, RequestOptions, planning
 from ..chat.accounts import MAP_ROWS
 from ..chat.planning import CountTokens
 from ..errors import InterpolationError, OptionError
+from ..exchange import request_extras
 from ..ledger import Cache, Ledger
 from .items import Rows
+
+if TYPE_CHECKING:
+    from ..tools.schema import Schema
 
 #: (template, names) → interpolate.Expanded: the cell's own interpolation (commands/_request.py)
 Expand = Callable[[str, Mapping[str, Any]], Any]
@@ -41,7 +45,7 @@ class RowPlanner:
     system: str | None = None
     budget: int | None = None
     count_tokens: CountTokens | None = None
-    schema: Any = None                                   # tools.schema.Schema of --schema
+    schema: Schema | None = None                         # --schema: each answer read with it
     extras: dict[str, Any] = field(default_factory=dict)   # what every row's request adds: its schema
     mode: str = "sync"                                   # how every row's request is billed (chat/prices.py)
     source: str = MAP_ROWS                               # where its rows are entered in the accounts
@@ -85,12 +89,12 @@ def planner(session: ChatSession, rows: Rows, template: str, namespace: Mapping[
         raise OptionError(f"--map answers each row in one request, without tools, but chat "
                           f"'{chat or session.current}' offers {', '.join(options.tools)}; use "
                           f"--chat with another chat, or %ygpt config --tools '' for this one.")
-    typed = None
+    shape = None
     if schema is not None:
-        from ..tools.loop import loop_for  # pydantic: only for --schema
+        from ..tools.schema import schema_named  # pydantic: only for --schema
 
-        typed = loop_for(options, namespace, schema=schema)
+        shape = schema_named(schema, namespace)
     return RowPlanner(session, rows, template, namespace, expand, options, chat=chat, system=system,
                       budget=planning.context_budget(options, settings),
                       count_tokens=planning.tokenizer(get_client, options),
-                      schema=typed.schema if typed else None, extras=typed.extras() if typed else {})
+                      schema=shape, extras=request_extras(None, shape))

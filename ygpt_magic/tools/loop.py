@@ -17,20 +17,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..chat.options import RequestOptions
 from ..chat.tooluse import ToolCall, tool_messages
-from ..chat.values import Answer, Ask, Extras, Message, Reply, ToolCallItem, Usage
+from ..chat.values import Answer, Ask, Extras, Message, ToolCallItem, Usage
 from ..client import guard
 from ..context.values import Limits
-from ..errors import SchemaError, ToolError, ToolRoundsExceeded
+from ..errors import ToolError, ToolRoundsExceeded
 from ..render.tools import call_line
 from ..words import short
 from . import background, results
 from .declare import Tool, declare_tools
-from .schema import Schema, schema_from, validation_problems
+from .schema import validation_problems
 
 if TYPE_CHECKING:
     from ..client.credentials import Credential
@@ -46,10 +46,9 @@ MAX_CALLS = 32
 
 @dataclass
 class ToolLoop:
-    """One cell's tools and schema, and the calls made so far (``calls``, in order)."""
+    """One cell's tools, and the calls made so far (``calls``, in order)."""
 
     tools: tuple[Tool, ...] = ()
-    schema: Schema | None = None
     max_rounds: int = MAX_ROUNDS
     max_calls: int = MAX_CALLS
     limits: Limits = Limits()  # the bounds of interpolated values, for results
@@ -59,17 +58,13 @@ class ToolLoop:
     spent: Usage = Usage()
 
     def extras(self) -> Extras:
-        """What every request of the loop adds: the declarations and the response format."""
-        extras: Extras = {}
-        if self.tools:
-            extras["tools"] = [tool.declaration() for tool in self.tools]
-        if self.schema is not None:
-            extras["response_format"] = self.schema.response_format()
-        return extras
+        """What every request of the loop adds: the declarations."""
+        return {"tools": [tool.declaration() for tool in self.tools]}
 
-    def answer(self, ask: Ask, messages: Sequence[Message], renderer: ToolView) -> Answer:
-        """The last chunk of the model's answer once it stops calling tools."""
-        history, extras = list(messages), self.extras()
+    def answer(self, ask: Ask, messages: Sequence[Message], extras: Extras, renderer: ToolView) -> Answer:
+        """The last chunk of the model's answer once it stops calling tools; every round carries
+        ``extras`` (the declarations, and a ``--schema``'s response format)."""
+        history = list(messages)
         for number in range(1, self.max_rounds + 2):
             last = ask(history, extras)
             if last.status != "TOOL_CALLS":
@@ -96,11 +91,6 @@ class ToolLoop:
                       f"(YGptMagics.max_tool_calls = {self.max_calls}).")
         return tuple(ToolCall(name=call["name"], arguments=call["arguments"], result=text, round=number,
                               summary="not run", error=True) for call in calls)
-
-    def parsed(self, reply: Reply) -> Reply:
-        """``reply`` with its answer validated against the schema (``reply.parsed``);
-        ReplyNotValid when it does not fit (the caller keeps the raw reply)."""
-        return replace(reply, parsed=self.schema.parse(reply.text)) if self.schema else reply
 
     def _run(self, call: ToolCallItem, number: int, renderer: ToolView) -> ToolCall:
         """Run one call (or refuse it) and show it; its result is what the model gets back."""
@@ -155,12 +145,12 @@ def _in_order(arguments: dict[str, Any], tool: Tool | None) -> dict[str, Any]:
     return dict(sorted(arguments.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0])))
 
 
-def loop_for(options: RequestOptions, namespace: Mapping[str, Any], *, schema: str | None = None,
-             max_rounds: int = MAX_ROUNDS, max_calls: int = MAX_CALLS, limits: Limits = Limits(),
+def loop_for(options: RequestOptions, namespace: Mapping[str, Any], *, max_rounds: int = MAX_ROUNDS,
+             max_calls: int = MAX_CALLS, limits: Limits = Limits(),
              secrets: Sequence[Any] = ()) -> ToolLoop | None:
     """The loop for a request with ``options`` (their ``tools`` and ``tool_choice``, the
-    cell's or the chat's) and ``--schema`` ``schema``; None when it has neither. Every name is
-    looked up now, so a bad one fails before anything is sent."""
+    cell's or the chat's); None when it has none. Every name is looked up now, so a bad one
+    fails before anything is sent."""
     tools = declare_tools(options.tools, namespace) if options.tools else ()
     choice = options.tool_choice
     if choice is not None and not tools:
@@ -169,16 +159,7 @@ def loop_for(options: RequestOptions, namespace: Mapping[str, Any], *, schema: s
     if choice not in (None, "auto", "none", "required") and choice not in {t.name for t in tools}:
         raise ToolError(f"--tool-choice {choice}: there is no tool of that name; the tools are "
                         f"{', '.join(t.name for t in tools)} (or use auto, none, required).")
-    found = schema_from(_schema_value(schema, namespace), schema) if schema else None
-    if not tools and found is None:
+    if not tools:
         return None
-    return ToolLoop(tools=tools, schema=found, max_rounds=max_rounds, max_calls=max_calls,
-                    limits=limits, secrets=tuple(secrets))
-
-
-def _schema_value(name: str, namespace: Mapping[str, Any]) -> Any:
-    if name not in namespace:
-        raise SchemaError(f"--schema {name}: there is no variable named {name!r}. Define the model "
-                        f"in a code cell first, e.g. class {name}(BaseModel): ...")
-    return namespace[name]
-
+    return ToolLoop(tools=tools, max_rounds=max_rounds, max_calls=max_calls, limits=limits,
+                    secrets=tuple(secrets))

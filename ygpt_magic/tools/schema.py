@@ -6,15 +6,17 @@ pydantic's ``TypeAdapter``, so a reply is validated with pydantic's coercion and
 instance of the user's own type) and a JSON-schema dict (validated with ``jsonschema``; the value
 is the parsed JSON). Anything else is refused when the cell is parsed, before a request is sent.
 
-This module is the seam the ``--map --schema`` helper uses too: :func:`schema_from`,
-:meth:`Schema.response_format`, :meth:`Schema.parse` and :func:`as_record` (a parsed value as a
-flat dict, one DataFrame row).
+A schema is a value of its own, beside the tool loop rather than inside it: a cell, a ``--map``
+row and each round of a tool exchange carry its :meth:`Schema.response_format`, and the final
+reply is read with :meth:`Schema.parse` (:func:`as_record`: a parsed value as a flat dict, one
+DataFrame row).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +65,15 @@ class Schema:
             where = "/".join(str(part) for part in problem.absolute_path) or "the answer"
             raise ReplyNotValid(self.name, f"{where}: {problem.message}")
         return value
+
+
+def schema_named(name: str, namespace: Mapping[str, Any]) -> Schema:
+    """``--schema NAME``: the notebook's value ``name`` as a Schema, checked before anything is
+    sent (SchemaError: no such variable, or not a schema)."""
+    if name not in namespace:
+        raise SchemaError(f"--schema {name}: there is no variable named {name!r}. Define the model "
+                          f"in a code cell first, e.g. class {name}(BaseModel): ...")
+    return schema_from(namespace[name], name)
 
 
 def schema_from(value: Any, name: str) -> Schema:
