@@ -42,7 +42,7 @@ class RowView:
     _repr_llm_ = __str__
 
 
-class _Names(Mapping):
+class _Names(Mapping[str, Any]):
     """The names one row gives its template (looked up first, before the notebook's)."""
 
     def __init__(self, rows: Rows, position: int) -> None:
@@ -65,7 +65,7 @@ class Rows:
     """The rows of one ``--map`` value, with their labels, and how results go back."""
 
     def __init__(self, kind: str, count: int, labels: Sequence[Any], index: Any = None,
-                 items: Sequence[Any] | None = None, columns: dict[str, list] | None = None,
+                 items: Sequence[Any] | None = None, columns: dict[str, list[Any]] | None = None,
                  name: str = "") -> None:
         self.kind = kind                 # "list", "series" or "frame"
         self.name = name                 # the notebook variable the rows come from
@@ -119,7 +119,7 @@ class Rows:
 
         return pd.Series(values, index=self._index, name=name, dtype=object)
 
-    def frame(self, records: list[dict | None]) -> Any:
+    def frame(self, records: list[dict[str, Any] | None]) -> Any:
         """Parsed fields (one dict per row, None where there is none) as a DataFrame on the
         rows' index (a list's rows get 0..n-1)."""
         import pandas as pd

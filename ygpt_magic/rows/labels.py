@@ -63,7 +63,7 @@ class _Classifying:
     def __init__(self, client: Any, classifier: Classifier) -> None:
         self._client, self._classifier = client, classifier
 
-    def complete_many(self, requests: Iterable[tuple[Any, list[dict], Any]], *, concurrency: int,
+    def complete_many(self, requests: Iterable[tuple[Any, list[dict[str, Any]], Any]], *, concurrency: int,
                       **_extras: Any) -> _Job:
         texts = ((tag, messages[-1]["text"]) for tag, messages, _ in requests)
         return _Job(self._client.classify_many(self._classifier, texts, concurrency=concurrency))
@@ -102,7 +102,7 @@ def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, tem
 def frame(rows: Any, texts: Any, chosen: Classifier) -> Any:
     """The rows' answers (each the predictions as text, None where there is none) as a
     DataFrame: ``label``, ``confidence``, then a column per label."""
-    records: list[dict | None] = []
+    records: list[dict[str, Any] | None] = []
     for text in list(texts):
         if text is None:
             records.append(None)
@@ -114,7 +114,7 @@ def frame(rows: Any, texts: Any, chosen: Classifier) -> Any:
     return rows.frame(records).reindex(columns=columns)
 
 
-def _seen(records: list[dict | None]) -> list[str]:
+def _seen(records: list[dict[str, Any] | None]) -> list[str]:
     """A tuned classifier's labels, as its answers name them."""
     names: dict[str, None] = {}
     for record in records:

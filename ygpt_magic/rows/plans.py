@@ -25,10 +25,11 @@ from ..ledger import Cache, Ledger
 from .items import Rows
 
 if TYPE_CHECKING:
+    from ..context.interpolate import Expanded
     from ..tools.schema import Schema
 
-#: (template, names) → interpolate.Expanded: the cell's own interpolation (commands/_request.py)
-Expand = Callable[[str, Mapping[str, Any]], Any]
+#: (template, names) → the expanded text: the cell's own interpolation (``request.expand``)
+Expand = Callable[[str, Mapping[str, Any]], "Expanded"]
 
 
 @dataclass

@@ -79,7 +79,7 @@ class Tally:
     reused: int = 0
     answered: int = 0
     usage: Usage = field(default_factory=Usage)
-    failures: Counter = field(default_factory=Counter)
+    failures: Counter[str] = field(default_factory=Counter)
     started: float = field(default_factory=time.monotonic)
     ended: float | None = None     # when the bar closed: the run's seconds stop there
     stopped: bool = False
@@ -257,7 +257,7 @@ class Progress:
             self._handle.update({"text/plain": text}, raw=True)
 
 
-def _show(container: object):
+def _show(container: object) -> Any:
     """Display the widget bar under a display id, so ``report`` can replace it."""
     from IPython.display import display
 

@@ -62,7 +62,8 @@ def _column(frame: Any, name: str, column: str | None, command: str) -> list[Any
     if column not in frame.columns:
         raise OptionError(f"%ygpt {command}: the DataFrame {name} has no column {column!r}. Its "
                           f"columns are {columns}.")
-    return frame[column].tolist()
+    texts: list[Any] = frame[column].tolist()
+    return texts
 
 
 def _check_text(items: list[Any], labels: Sequence[Any], name: str, command: str) -> None:
