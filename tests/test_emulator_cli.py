@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -21,6 +22,8 @@ with warnings.catch_warnings():
     from yandex_cloud_ml_sdk import YCloudML
     from yandex_cloud_ml_sdk.exceptions import AioRpcError
     from yandex_cloud_ml_sdk.retry import NoRetryPolicy
+
+from conftest import cell
 
 from ygpt_magic.emulator.testing import sdk_kwargs
 
@@ -51,6 +54,22 @@ def test_serve_prints_ready_answers_and_stops_cleanly_on_a_signal(signum, tmp_pa
         _, stderr = process.communicate(timeout=10)
     assert process.returncode == 0
     assert "stopped" in stderr and "Completion model=" in stderr
+
+
+def test_serve_tells_a_notebook_user_the_connect_line_and_that_line_works(shell):
+    """The banner names the magic's own command (plaintext: ``--insecure``, or a TLS handshake
+    with a server that speaks none fails after the SDK's retries), and it answers as written."""
+    process, address = start_serve()
+    try:
+        banner = process.stderr.readline()
+        said = re.search(r"in a notebook: %ygpt (connect \S+ --insecure);", banner)
+        assert said and address in said.group(1), banner
+        shell.run_line_magic("ygpt", said.group(1))
+        result = cell(shell, "%%ygpt --once\nHello")
+        assert result.ok, result.message
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
 
 
 def test_serve_listens_for_http_on_the_port_asked_and_names_it_in_the_ready_line():
