@@ -9,6 +9,7 @@ import resource
 import signal
 import socket
 import stat
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -51,6 +52,20 @@ def test_connect_says_so_when_nothing_answers_at_the_address(shell, ygpt_server)
     assert "Connected" not in result.plain
     back = cell(shell, f"%ygpt connect {ygpt_server.address} --insecure")
     assert f"Connected to the server at {ygpt_server.address} (TLS off)." in back.plain
+
+
+def test_connect_with_tls_to_a_plaintext_server_says_at_once_how_to_connect(shell, ygpt_server):
+    """The usual slip after ``ygpt-magic serve``: the address without ``--insecure``. The connect
+    says so in one paragraph (not "nothing answers"), and the line it gives works."""
+    started = time.monotonic()
+    result = cell(shell, f"%ygpt connect {ygpt_server.address}")
+    assert time.monotonic() - started < 2
+    assert f"Using the server at {ygpt_server.address} (TLS on), but cells will fail there." in result.plain
+    assert "does not speak TLS" in result.plain and "nothing answers" not in result.plain
+    fix = result.plain.rsplit("%ygpt ", 1)[1].rstrip(".")
+    assert fix == f"connect {ygpt_server.address} --insecure"
+    shell.run_line_magic("ygpt", fix)
+    assert cell(shell, TRANSLATE).error is None
 
 
 def test_connect_local_starts_a_server_in_the_kernel(shell, magics):

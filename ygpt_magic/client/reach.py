@@ -18,6 +18,12 @@ two cells) refuses the connect, while the SDK would retry its UNAVAILABLE with b
 15 s before the cell could say anything. A live server costs one more connect then, beside a
 request already slow.
 
+When the endpoint is reached with TLS, the check also opens a TLS session there (certificates
+not checked: gRPC trusts its own roots). A server that answers in plaintext (a local server
+started without ``--tls``) is then named at once (TlsFailed), where gRPC would retry its failed
+handshake for about 15 s and report it as UNAVAILABLE; any other outcome of that handshake is
+left to gRPC, whose words about certificates are the precise ones.
+
 Behind a proxy the connect goes to the proxy (:func:`first_hop`), as the request itself does: a
 network that lets out only the proxy would otherwise refuse every direct connect to a server the
 SDK reaches fine.
@@ -27,13 +33,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import ssl
 import time
 import urllib.parse
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from ..errors import ServerUnavailable
+from ..errors import ServerUnavailable, TlsFailed
 
 #: seconds after which a reachable endpoint is probed again before the next request
 PROBE_TTL = 30.0
@@ -47,11 +54,14 @@ Target = tuple[str, tuple[str, int]]
 
 class Reachability:
     """When each endpoint last accepted a connection, and the connect itself. ``lost`` is called
-    when a connect fails (the client then builds fresh channels: client/channels.py)."""
+    when a connect fails (the client then builds fresh channels: client/channels.py); ``tls``:
+    the gRPC endpoint is reached with TLS (an ``https://`` chat API always is)."""
 
-    def __init__(self, connect_timeout: float, lost: Callable[[], None] = lambda: None):
+    def __init__(self, connect_timeout: float, lost: Callable[[], None] = lambda: None, *,
+                 tls: bool = False):
         self._timeout = connect_timeout
         self._lost = lost
+        self._tls = tls
         self._accepted_at: dict[str, float] = {}
 
     def forget(self) -> None:
@@ -70,7 +80,8 @@ class Reachability:
 
     async def check(self, target: Target, *, again: bool = False) -> None:
         """Return once ``target`` accepts a TCP connection (at once if it did lately, unless
-        ``again``); ServerUnavailable if it refuses or does not answer within the connect timeout."""
+        ``again``); ServerUnavailable if it refuses or does not answer within the connect timeout,
+        TlsFailed if it answers TLS in plaintext."""
         name, address = target
         if self._fresh(name) and not again:
             return
@@ -84,7 +95,26 @@ class Reachability:
             self._lost()
             raise ServerUnavailable(name, self._timeout) from None
         writer.close()
+        if (host, port) == address and self._speaks_tls(name):   # not a proxy's handshake
+            await self._handshake(name, address)
         self._accepted(name)
+
+    def _speaks_tls(self, name: str) -> bool:
+        return name.startswith("https://") or self._tls and "://" not in name
+
+    async def _handshake(self, name: str, address: tuple[str, int]) -> None:
+        """TlsFailed when the server answers a TLS hello in plaintext; nothing otherwise."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)   # no roots loaded: none are checked
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(*address, ssl=context), self._timeout)
+        except ssl.SSLError as error:
+            if error.reason == "WRONG_VERSION_NUMBER":
+                raise TlsFailed(name, "WRONG_VERSION_NUMBER") from None
+            return
+        except (OSError, asyncio.TimeoutError):
+            return
+        writer.close()
 
     @asynccontextmanager
     async def beside(self, target: Target) -> AsyncIterator[Callable[[], None]]:

@@ -79,7 +79,7 @@ class Client:
         self.credential: Credential = find_credential(auth, local=local)
         self.folder_id, self.folder_source = find_folder(folder_id, local=local)
         self._sdks = SdkSlot(self._build_sdk)
-        self._reach = Reachability(settings.connect_timeout, lost=self._sdks.drop)
+        self._reach = Reachability(settings.connect_timeout, lost=self._sdks.drop, tls=not self.insecure)
         self._clean = guard.CleanTexts()  # history texts already checked by _guard
         self._loop = LoopThread(name=f"ygpt-client-{self.endpoint}")
 

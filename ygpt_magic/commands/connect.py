@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from IPython.core.magic_arguments import argument
 
-from ..errors import OptionError, ServerUnavailable
+from ..client.connection import Connection
+from ..errors import OptionError, ServerUnavailable, TlsFailed
 from ..kernel import Kernel
 from ._common import show
 from .args import parse, subcommand
@@ -38,18 +39,23 @@ def run(kernel: Kernel, line: str) -> None:
     text = f"Connected to {what}{where} (TLS {info['tls']})."
     if not info["address"]:
         text += " It starts with the first request."
-    elif info["endpoint"] not in ("local", "cloud") and not _answers(connection):
-        text = (f"Using {what}{where} (TLS {info['tls']}), but nothing answers there now: start "
-                f"it (e.g. ygpt-magic serve --port N) or check the address. Cells will fail "
-                f"until it answers.")
+    elif info["endpoint"] not in ("local", "cloud"):
+        failed = _unanswered(connection)
+        if isinstance(failed, TlsFailed):
+            text = f"Using {what}{where} (TLS {info['tls']}), but cells will fail there. {failed}"
+        elif failed is not None:
+            text = (f"Using {what}{where} (TLS {info['tls']}), but nothing answers there now: start "
+                    f"it (e.g. ygpt-magic serve --port N) or check the address. Cells will fail "
+                    f"until it answers.")
     show(text.replace(what, f"**{what}**", 1), text)
 
 
-def _answers(connection) -> bool:
-    """A HOST:PORT the user typed is probed once (≤ connect_timeout); the cloud and the local
-    server are not: one is reached through discovery, the other starts on demand."""
+def _unanswered(connection: Connection) -> ServerUnavailable | None:
+    """A HOST:PORT the user typed is probed once (≤ connect_timeout): why it does not answer,
+    or None. The cloud and the local server are not: one is reached through discovery, the
+    other starts on demand."""
     try:
         connection.client().check_reachable()
-    except ServerUnavailable:
-        return False
-    return True
+    except ServerUnavailable as error:
+        return error
+    return None
