@@ -16,12 +16,17 @@ user stopping the cell; neither is recorded.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from IPython.core.error import UsageError
 
 from ..errors import InterpolationError
 from .tracebacks import format_error
+
+if TYPE_CHECKING:
+    from IPython.core.interactiveshell import ExecutionInfo, ExecutionResult, InteractiveShell
 
 #: failed cells remembered (the oldest are forgotten first) and the longest text kept of each
 KEEP_ERRORS = 100
@@ -40,7 +45,7 @@ class CellError:
 class NotebookCells:
     """The cells of the shell's session, and the errors raised since the extension was loaded."""
 
-    def __init__(self, shell) -> None:
+    def __init__(self, shell: InteractiveShell | None) -> None:
         self.shell = shell
         self.errors: dict[int, CellError] = {}
         self.counts: dict[str, int] = {}  # cell id → the latest count it ran with
@@ -48,11 +53,11 @@ class NotebookCells:
 
     # -- the hooks -----------------------------------------------------------------------------
 
-    def before(self, info) -> None:
+    def before(self, info: ExecutionInfo) -> None:
         """``pre_run_cell``: note whether this cell is numbered (a silent run is not)."""
         self._numbered = bool(getattr(info, "store_history", False))
 
-    def record(self, result) -> None:
+    def record(self, result: ExecutionResult) -> None:
         """``post_run_cell``: remember the count of a cell that has a number and an id, and
         the user's error of a cell that has a number."""
         error = result.error_in_exec or result.error_before_exec
@@ -69,8 +74,20 @@ class NotebookCells:
         while len(self.errors) > KEEP_ERRORS:
             del self.errors[min(self.errors)]
 
+    @property
+    def _shell(self) -> InteractiveShell:
+        assert self.shell is not None, "cells are read only in the shell that loaded the extension"
+        return self.shell
+
+    def _raw_inputs(self) -> list[str]:
+        """IPython's raw input history: item N is the source of cell N, as written."""
+        history = self._shell.history_manager
+        assert history is not None, "an IPython shell keeps its input history"
+        inputs: list[str] = history.input_hist_raw
+        return inputs
+
     def _cell_name(self, filename: str) -> str | None:
-        named = self.shell.compile.format_code_name(filename)
+        named = self._shell.compile.format_code_name(filename)
         return f"{named[0]} {named[1]}" if named else None
 
     # -- lookups (InterpolationError naming what exists) ----------------------------------------
@@ -83,16 +100,16 @@ class NotebookCells:
         advances ``execution_count`` first), so the history's length is what holds in every
         version.
         """
-        stored = len(self.shell.history_manager.input_hist_raw) - 1
+        stored = len(self._raw_inputs()) - 1
         return stored if self._numbered else stored + 1
 
     def source(self, count: int) -> str:
         self._check_ran(count, "In")
-        return self.shell.history_manager.input_hist_raw[count]
+        return self._raw_inputs()[count]
 
     def output(self, count: int) -> object:
         self._check_ran(count, "Out")
-        outputs = self.shell.user_ns.get("Out", {})
+        outputs = self._shell.user_ns.get("Out", {})
         if count not in outputs:
             raise InterpolationError(
                 f"The cell uses {{Out[{count}]}}, but cell {count} has no output: a cell has one "
@@ -132,7 +149,7 @@ def _earlier(current: int) -> str:
     return "no cell ran before it" if current <= 1 else f"the earlier cells are 1 to {current - 1}"
 
 
-def _counts(found) -> str:
+def _counts(found: Iterable[int]) -> str:
     """Cell numbers for a message: the last ten, or "none so far"."""
     counts = sorted(found)
     if not counts:

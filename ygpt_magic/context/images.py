@@ -20,6 +20,7 @@ import re
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from ..chat.pictures import Picture, PictureInfo
@@ -132,7 +133,7 @@ def _read(path: Path, name: str) -> bytes:
         raise ImageError(f"--image {name}: could not read {str(path)!r} ({error.strerror}).") from None
 
 
-def _pil():
+def _pil() -> ModuleType:
     try:
         from PIL import Image
     except ImportError:

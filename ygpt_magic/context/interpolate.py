@@ -38,6 +38,7 @@ from .values import Limits, Rendered, bounded, render
 
 if TYPE_CHECKING:
     from ..client.credentials import Credential
+    from .cells import NotebookCells
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _TOKEN = re.compile(r"\{\{|\}\}|\{(" + _IDENT + r"(?:\." + _IDENT + r")*)\}"
@@ -59,7 +60,7 @@ def interpolate(
     text: str,
     namespace: Mapping[str, object],
     *,
-    cells=None,
+    cells: NotebookCells | None = None,
     limits: Limits = Limits(),
     secrets: Iterable[Credential] = (),
     fill: bool = True,
@@ -78,7 +79,7 @@ def interpolate(
     notes: list[str] = []
     pictures: list[tuple[str, object]] = []
 
-    def value(match: re.Match) -> str:
+    def value(match: re.Match[str]) -> str:
         token = match.group(0)
         if token in ("{{", "}}"):
             return token[0]
@@ -99,7 +100,8 @@ def interpolate(
     return Expanded(expanded, tuple(notes), tuple(pictures))
 
 
-def _reference(match: re.Match, namespace, cells, limits: Limits) -> tuple[str, Rendered, object] | None:
+def _reference(match: re.Match[str], namespace: Mapping[str, object], cells: NotebookCells | None,
+               limits: Limits) -> tuple[str, Rendered, object] | None:
     """(label, rendered value, the picture it stands for or None) for one `{...}`; None when the
     braces hold no reference (they stay as written)."""
     if match.group(4) is not None:
@@ -128,7 +130,7 @@ def _reference(match: re.Match, namespace, cells, limits: Limits) -> tuple[str, 
     return label, Rendered(fenced(cut.text, language), cut.summary), None
 
 
-def _expression(content: str, namespace, limits: Limits) -> tuple[str, Rendered, None] | None:
+def _expression(content: str, namespace: Mapping[str, object], limits: Limits) -> tuple[str, Rendered, None] | None:
     """An evaluated `{expression}`, noted even when its value went whole (the user should see that
     code ran and what it gave), or None when ``content`` is not an expression."""
     code = compiled(content)

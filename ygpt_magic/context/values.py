@@ -34,9 +34,15 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import FrameType, ModuleType
+from typing import TYPE_CHECKING, NoReturn
 
 from ..errors import InterpolationError
-from .limits import Limits
+from .limits import Limits as Limits  # re-exported: the callers of render() build one here
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 #: a table cell longer than this is shortened with "…" (the left-out line says so)
 CELL_CHARS = 200
@@ -124,11 +130,11 @@ def _call_repr(value: object, method: str) -> str | None:
     return None if result is None else str(result)
 
 
-def _series_name(series) -> str:
+def _series_name(series: pd.Series) -> str:
     return "value" if series.name is None else str(series.name)
 
 
-def _frame(frame, limits: Limits, *, series: bool = False) -> tuple[str, str]:
+def _frame(frame: pd.DataFrame, limits: Limits, *, series: bool = False) -> tuple[str, str]:
     """A Markdown table of the first and last rows and the first columns, with what was left out."""
     rows, columns = frame.shape
     head = rows if rows <= limits.max_rows else (limits.max_rows + 1) // 2
@@ -160,7 +166,7 @@ def _frame(frame, limits: Limits, *, series: bool = False) -> tuple[str, str]:
     return "\n".join(lines), f"{kind} {size}, {sent}"
 
 
-def _dtypes(frame, shown: int) -> str:
+def _dtypes(frame: pd.DataFrame, shown: int) -> str:
     dtypes = [str(dtype) for dtype in frame.dtypes]
     named = ", ".join(f"{_cell(name)} {dtype}" for name, dtype in zip(frame.columns[:shown], dtypes))
     if len(dtypes) <= shown:
@@ -188,7 +194,7 @@ def _cell(item: object) -> str:
     return text if len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…"
 
 
-def _array(numpy, array, limits: Limits) -> tuple[str, str]:
+def _array(numpy: ModuleType, array: np.ndarray, limits: Limits) -> tuple[str, str]:
     """Shape, dtype and numpy's summary (``...`` between the first and last items of each axis)."""
     edge = max(1, limits.max_rows // 2)
     threshold = limits.max_rows * limits.max_columns
@@ -219,7 +225,7 @@ def _time_limit(seconds: float) -> Iterator[None]:
         yield
         return
 
-    def alarm(_signum, _frame):
+    def alarm(_signum: int, _frame: FrameType | None) -> NoReturn:
         raise _TimedOut
 
     previous = signal.signal(signal.SIGALRM, alarm)

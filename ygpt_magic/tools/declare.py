@@ -22,8 +22,10 @@ from typing import Any
 
 from ..errors import ToolError
 
+#: a declared function's name in the cell, annotations, defaults and keyword-only defaults
+_Key = tuple[str, dict[str, Any], tuple[Any, ...] | None, dict[str, Any] | None]
 #: function → (its name, annotations and defaults; its Tool), forgotten with the function
-_DECLARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_DECLARED: weakref.WeakKeyDictionary[Any, tuple[_Key, Tool]] = weakref.WeakKeyDictionary()
 _POSITIONAL_ONLY = inspect.Parameter.POSITIONAL_ONLY
 _VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
 

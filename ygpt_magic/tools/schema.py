@@ -109,7 +109,8 @@ def as_record(value: Any) -> dict[str, Any]:
     """A parsed value as a plain dict (a DataFrame row): a model's ``model_dump()``, a
     dataclass's fields, a dict as it is; anything else under the key ``value``."""
     if hasattr(value, "model_dump"):
-        return value.model_dump()
+        dumped: dict[str, Any] = value.model_dump()
+        return dumped
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.asdict(value)
     if isinstance(value, dict):
@@ -127,7 +128,7 @@ def _kind(value: Any, pydantic: Any) -> str | None:
     return None
 
 
-def _dict_schema(value: dict, name: str) -> Schema:
+def _dict_schema(value: dict[str, Any], name: str) -> Schema:
     import jsonschema
 
     if not _SCHEMA_KEYS & set(value):
