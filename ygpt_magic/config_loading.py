@@ -10,8 +10,9 @@ line and drops it from both configs; the setting keeps its value.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
-from traitlets import TraitError
+from traitlets import TraitError, TraitType
 from traitlets.config import Config, Configurable
 from traitlets.config.loader import DeferredConfig, LazyConfigValue
 
@@ -20,7 +21,7 @@ class RefusedConfigDropped(Configurable):
     """Mixed in before ``Magics``: traitlets' config loading, minus the values refused."""
 
     def _load_config(self, cfg: Config, section_names: list[str] | None = None,
-                     traits: dict | None = None) -> None:
+                     traits: dict[str, TraitType[Any, Any]] | None = None) -> None:
         """traitlets' config loading, minus the values the validators refuse (reported)."""
         traits = self.traits(config=True) if traits is None else traits
         for name, value in self._find_my_config(cfg).items():

@@ -176,8 +176,8 @@ class Controls:
 
     # -- widgets → session -------------------------------------------------------------------
 
-    def _option_changed(self, name: str) -> Callable[[dict], None]:
-        def changed(change: dict) -> None:
+    def _option_changed(self, name: str) -> Callable[[dict[str, Any]], None]:
+        def changed(change: dict[str, Any]) -> None:
             if self._redrawing:
                 return
             value: Any = change["new"]
@@ -190,11 +190,11 @@ class Controls:
 
         return changed
 
-    def _temperature_default(self, change: dict) -> None:
+    def _temperature_default(self, change: dict[str, Any]) -> None:
         if not self._redrawing:
             self._configure(temperature=UNSET if change["new"] else self.temperature.value)
 
-    def _system_changed(self, change: dict) -> None:
+    def _system_changed(self, change: dict[str, Any]) -> None:
         if not self._redrawing:
             self._configure(system=change["new"].strip() or None)
 
@@ -210,11 +210,11 @@ class Controls:
             self._on_error(str(error))
             self.show(self._session.chat(self._chat_name()), self._session.is_busy(self._chat_name()))
 
-    def _switch(self, change: dict) -> None:
+    def _switch(self, change: dict[str, Any]) -> None:
         if not self._redrawing and change["new"]:
             self._on_switch(change["new"])
 
-    def _create(self, change: dict) -> None:
+    def _create(self, change: dict[str, Any]) -> None:
         name = change["new"].strip()
         if not name:
             return
@@ -226,7 +226,7 @@ class Controls:
             return
         self._on_switch(name)
 
-    def _toggle_system(self, change: dict) -> None:
+    def _toggle_system(self, change: dict[str, Any]) -> None:
         self.system_edit.layout.display = "flex" if change["new"] else "none"
 
 

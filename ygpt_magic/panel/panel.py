@@ -369,7 +369,7 @@ class ChatPanel(widgets.VBox):
         self._message = panel_style.error_line(text)
         self._redraw()
 
-    def _typed(self, change: dict) -> None:
+    def _typed(self, change: dict[str, Any]) -> None:
         if panel_style.SUBMIT_MARK in change["new"]:
             self.send(change["new"])
 

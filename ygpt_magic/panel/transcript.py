@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import ipywidgets as widgets
 
@@ -26,7 +27,7 @@ from .style import close_tree, styled
 Bundle = Mapping[str, str]
 
 
-def _outputs(bundle: Bundle | None) -> tuple[dict, ...]:
+def _outputs(bundle: Bundle | None) -> tuple[dict[str, Any], ...]:
     if not bundle:
         return ()
     return ({"output_type": "display_data", "data": dict(bundle), "metadata": {}},)

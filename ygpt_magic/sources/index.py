@@ -73,7 +73,7 @@ class Stored:
     text: str
 
 
-def index_path(cache: str | os.PathLike) -> Path:
+def index_path(cache: str | os.PathLike[str]) -> Path:
     """Where the index of a reply cache lives: ``ygpt.sqlite`` → ``ygpt.sources.sqlite``."""
     return Path(cache).expanduser().with_suffix(".sources.sqlite")
 
@@ -87,7 +87,7 @@ class Index:
     """The index in ``path`` (None: in memory, for this kernel only). ``space`` names the
     embedding model: vectors of different models are never mixed."""
 
-    def __init__(self, path: str | os.PathLike | None, space: str) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None, space: str) -> None:
         self.path = ":memory:" if path is None else str(Path(path).expanduser())
         self.space = f"{space}|{CHUNKING}"
         self._lock = threading.Lock()
