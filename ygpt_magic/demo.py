@@ -16,13 +16,17 @@ import ast
 import os
 import sys
 import time
-from collections.abc import MutableMapping
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .client.credentials import LOCAL_DUMMY_KEY
 from .saving import drop_live_outputs
 from .words import counted
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 _REPO_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 _CREDENTIAL_VARS = ("YC_API_KEY", "YC_IAM_TOKEN", "YC_OAUTH_TOKEN")
@@ -43,11 +47,12 @@ class Exchange:
     reply: str      # the final reply as a terminal shows it (plain text), or the error shown
 
 
-def _is_ygpt(cell) -> bool:
-    return cell.cell_type == "code" and cell.source.startswith(_ASKING)
+def _is_ygpt(cell: NotebookNode) -> bool:
+    asking: bool = cell.cell_type == "code" and cell.source.startswith(_ASKING)
+    return asking
 
 
-def exchanges(notebook, sent: dict[int, str] | None = None) -> list[Exchange]:
+def exchanges(notebook: NotebookNode, sent: dict[int, str] | None = None) -> list[Exchange]:
     """The cells of an executed notebook that asked the model, with their final outputs;
     ``sent`` holds the prompt each cell sent, by cell index (see :func:`execute`)."""
     found = []
@@ -60,7 +65,7 @@ def exchanges(notebook, sent: dict[int, str] | None = None) -> list[Exchange]:
     return found
 
 
-def _output_text(outputs) -> str:
+def _output_text(outputs: Iterable[NotebookNode]) -> str:
     texts = []
     for output in outputs:
         if output.output_type == "stream":
@@ -98,7 +103,7 @@ def prepare_environment(environ: MutableMapping[str, str]) -> str:
     return f"against YGPT_ENDPOINT={endpoint} with your credentials"
 
 
-def execute(path: Path, *, timeout: int = 180):
+def execute(path: Path, *, timeout: int = 180) -> tuple[NotebookNode, dict[int, str]]:
     """Execute one notebook in a fresh kernel from this environment, in the notebook's folder.
 
     Returns the executed notebook and, by cell index, the prompt each asking cell sent: a cell
@@ -110,7 +115,7 @@ def execute(path: Path, *, timeout: int = 180):
     sent: dict[int, str] = {}
     last = [0]  # id of the reply last seen: a cell that sent nothing leaves it in _ygpt
 
-    async def read_sent(cell, cell_index: int, execute_reply) -> None:
+    async def read_sent(cell: NotebookNode, cell_index: int, execute_reply: dict[str, Any]) -> None:
         if not _is_ygpt(cell):
             return
         # silent: no execution count, no output; the expression's repr comes back in the reply
