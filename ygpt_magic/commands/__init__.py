@@ -47,8 +47,9 @@ COMMANDS: Mapping[str, ModuleType] = _Commands()
 _HELP_FLAGS = ("-h", "--help")
 
 
-def dispatch(kernel: Kernel, line: str):
-    """Run `%ygpt <subcommand> <args>`; no subcommand shows the help."""
+def dispatch(kernel: Kernel, line: str) -> object:
+    """Run `%ygpt <subcommand> <args>`; no subcommand shows the help. Returns what the
+    subcommand's ``run`` returns (the cell's output: a panel, else None)."""
     name, _, rest = line.strip().partition(" ")
     command = COMMANDS.get(name or "help")
     if command is None:

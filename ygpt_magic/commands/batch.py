@@ -8,6 +8,8 @@ restart), or the job cancelled. Each sub-action is one small function in ACTIONS
 
 from __future__ import annotations
 
+import argparse
+
 from IPython.core.magic_arguments import argument
 
 from ..chat import short_model
@@ -17,7 +19,7 @@ from ._common import show, show_fields, show_table
 from .args import parse, subcommand, variable_name
 
 
-def _list(kernel: Kernel, args) -> None:
+def _list(kernel: Kernel, args: argparse.Namespace) -> None:
     jobs = kernel.connection.client().batch.jobs()
     if not jobs:
         return show("No batch jobs in this folder. A %%ygpt --map NAME --batch cell starts one.")
@@ -27,7 +29,7 @@ def _list(kernel: Kernel, args) -> None:
     return show_table(["job", "status", "model", "created", "in this kernel"], rows)
 
 
-def _status(kernel: Kernel, args) -> None:
+def _status(kernel: Kernel, args: argparse.Namespace) -> None:
     job = kernel.connection.client().batch.info(_task_id(args))
     fields = [["job", job.task_id], ["status", job.status], ["model", short_model(job.model)],
               ["created", job.created]]
@@ -41,7 +43,7 @@ def _status(kernel: Kernel, args) -> None:
     return show_fields(fields)
 
 
-def _attach(kernel: Kernel, args) -> None:
+def _attach(kernel: Kernel, args: argparse.Namespace) -> None:
     from ..rows.batch import attach  # asyncio and the SDK's batch side: only when used
 
     run = attach(_task_id(args), jobs=kernel.batch_jobs, client=kernel.connection.client(),
@@ -51,7 +53,7 @@ def _attach(kernel: Kernel, args) -> None:
         kernel.namespace[args.out] = run.results
 
 
-def _cancel(kernel: Kernel, args) -> None:
+def _cancel(kernel: Kernel, args: argparse.Namespace) -> None:
     batch = kernel.connection.client().batch
     job = batch.info(_task_id(args))
     if not job.running:
@@ -64,10 +66,11 @@ def _cancel(kernel: Kernel, args) -> None:
 ACTIONS = {"list": _list, "status": _status, "attach": _attach, "cancel": _cancel}
 
 
-def _task_id(args) -> str:
-    if not args.task_id:
+def _task_id(args: argparse.Namespace) -> str:
+    task_id: str | None = args.task_id
+    if not task_id:
         raise OptionError(f"%ygpt batch {args.action} needs a job id: %ygpt batch list shows them.")
-    return args.task_id
+    return task_id
 
 
 @subcommand

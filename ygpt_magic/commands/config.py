@@ -50,7 +50,7 @@ def run(kernel: Kernel, line: str) -> None:
     show_table(["setting", "value", "from"], rows)
 
 
-def _text(value, unset: str = "(not set)") -> str:
+def _text(value: object, unset: str = "(not set)") -> str:
     if value is None or value == ():
         return unset
     text = ", ".join(value) if isinstance(value, tuple) else str(value)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from IPython.core.magic_arguments import argument
 
 from ..kernel import Kernel
 from .args import chat_arg, parse, subcommand
+
+if TYPE_CHECKING:
+    from ..chat.pictures import Picture
+    from ..panel import ChatPanel
 
 
 @subcommand
 @chat_arg("The chat to show first (default: current).")
 @argument("--side", action="store_true",
           help="Open it in JupyterLab's side area, beside the notebook (needs the sidecar package).")
-def run(kernel: Kernel, line: str):
+def run(kernel: Kernel, line: str) -> ChatPanel | None:
     """Open the chat panel (ipywidgets).
 
     It edits the same chats as the %%ygpt cells and uses the same server."""
@@ -22,7 +28,8 @@ def run(kernel: Kernel, line: str):
     from ..panel import show_panel  # ipywidgets is only imported when a panel is asked for
     from ..panel.side import beside
 
-    def prepare(text: str):  # a Send's text the way a cell's is: references filled in, checked
+    # a Send's text the way a cell's is: references filled in, checked
+    def prepare(text: str) -> tuple[str, tuple[str, ...], tuple[Picture, ...]]:
         expanded = request.expand(kernel, text, where="the panel's message")
         found = images.pictures(None, kernel.namespace, expanded.pictures)
         return expanded.text.strip("\n"), expanded.notes, found

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from IPython.core.magic_arguments import argument
 
 from ..errors import OptionError
@@ -41,7 +44,7 @@ def run(kernel: Kernel, line: str) -> None:
     found = _embedding.texts(kernel, args.source, args.column, "similar")
     cache = None if args.no_cache else front(kernel, f"similar --in {args.source}")
     embedder = _embedding.embedder(kernel, cache, concurrency=None)
-    errors: dict = {}
+    errors: dict[Any, str] = {}
     if args.vectors:
         vectors = checked_vectors(kernel.namespace.get(args.vectors), args.vectors, len(found.texts))
     else:
@@ -64,7 +67,7 @@ def _unquoted(text: str) -> str:
     return text
 
 
-def _show(found: Texts, positions, scores, summary: str) -> None:
+def _show(found: Texts, positions: Iterable[int], scores: Iterable[float], summary: str) -> None:
     rows = [[str(found.labels[p]), f"{s:.3f}", _short(found.texts[p])] for p, s in zip(positions, scores)]
     show_table(["row", "similarity", "text"], rows, title=f"{summary} (_ygpt.results)")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..kernel import Kernel
 from ._common import show_fields
 from .args import parse, subcommand
@@ -10,7 +12,7 @@ from .args import parse, subcommand
 LOCAL = "ygpt-magic's local server, not YandexGPT"
 
 
-def endpoint_text(info: dict) -> str:
+def endpoint_text(info: Mapping[str, str | None]) -> str:
     """`local (ygpt-magic's local server, not YandexGPT) at 127.0.0.1:5005 (TLS off)`,
     `cloud at api.cloud.yandex.net:443 (TLS on)`, `10.0.0.5:50051 (TLS off)`, or the local
     server that has not started yet."""
