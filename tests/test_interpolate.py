@@ -4,7 +4,7 @@ left alone."""
 import pytest
 
 from ygpt_magic.context.interpolate import interpolate
-from ygpt_magic.context.values import Limits
+from ygpt_magic.context.limits import Limits
 from ygpt_magic.errors import InterpolationError
 
 

@@ -53,13 +53,19 @@ def option_value(name: str, *, unset: bool = False) -> Callable[[str], Any]:
     return convert
 
 
-def option_args(*, unset: bool = False) -> Callable:
+#: a command's function, and what IPython's ``@argument`` makes of one (the same function, its
+#: parser's declarations added)
+Func = Callable[..., Any]
+Decorator = Callable[[Func], Func]
+
+
+def option_args(*, unset: bool = False) -> Decorator:
     """--model, --temperature, --max-tokens, --format; ``unset``: each also takes ``default``."""
     decorators = [argument(*flags, dest=dest, default=None, type=option_value(dest, unset=unset),
                            metavar=f"{metavar}|default" if unset else metavar, help=text)
                   for flags, dest, metavar, text in OPTION_FLAGS]
 
-    def add(func: Callable) -> Callable:
+    def add(func: Func) -> Func:
         for decorate in reversed(decorators):
             func = decorate(func)
         return func
@@ -67,7 +73,7 @@ def option_args(*, unset: bool = False) -> Callable:
     return add
 
 
-def tool_args(*, unset: bool = False) -> Callable:
+def tool_args(*, unset: bool = False) -> Decorator:
     """--tools F,G and --tool-choice MODE (the functions a chat or cell offers the model)."""
     suffix = "|default" if unset else ""
     tools = argument("--tools", dest="tools", default=None, metavar=f"F,G{suffix}",
@@ -81,7 +87,7 @@ def tool_args(*, unset: bool = False) -> Callable:
     return lambda func: tools(choice(func))
 
 
-def max_cost_arg(help: str) -> Callable:
+def max_cost_arg(help: str) -> Decorator:
     """--max-cost RUB: the most a run may cost (chat/budget.py)."""
     return argument("--max-cost", type=roubles_cap, metavar="RUB", help=help)
 
@@ -99,7 +105,7 @@ def roubles_cap(text: str) -> Decimal:
     return cap
 
 
-def chat_arg(help: str = "Which chat (default: the current one).") -> Callable:
+def chat_arg(help: str = "Which chat (default: the current one).") -> Decorator:
     """--chat NAME, -c NAME."""
     return argument("--chat", "-c", metavar="NAME", default=None, help=help)
 
@@ -112,13 +118,14 @@ class Subcommand(Protocol):
     def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
 
 
-def subcommand(run: Callable) -> Subcommand:
+def subcommand(run: Func) -> Subcommand:
     """``@magic_arguments`` for a subcommand's ``run``, its parser named after the module:
     `ygpt_magic.commands.config` → ``ygpt config``."""
-    return magic_arguments(name=f"ygpt {command_name(run)}")(run)
+    parsed: Subcommand = magic_arguments(name=f"ygpt {command_name(run)}")(run)
+    return parsed
 
 
-def command_name(run: Callable) -> str:
+def command_name(run: Func) -> str:
     return run.__module__.rpartition(".")[2]
 
 

@@ -34,7 +34,8 @@ from ..errors import InterpolationError
 from ..render.markdown import fenced
 from .expressions import compiled, evaluate
 from .images import is_picture
-from .values import Limits, Rendered, bounded, render
+from .limits import Limits
+from .values import Rendered, bounded, render
 
 if TYPE_CHECKING:
     from ..client.credentials import Credential

@@ -38,7 +38,7 @@ from types import FrameType, ModuleType
 from typing import TYPE_CHECKING, NoReturn
 
 from ..errors import InterpolationError
-from .limits import Limits as Limits  # re-exported: the callers of render() build one here
+from .limits import Limits
 
 if TYPE_CHECKING:
     import numpy as np

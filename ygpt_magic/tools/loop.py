@@ -24,7 +24,7 @@ from ..chat.options import RequestOptions
 from ..chat.tooluse import ToolCall, tool_messages
 from ..chat.values import Answer, Ask, Extras, Message, ToolCallItem, Usage
 from ..client import guard
-from ..context.values import Limits
+from ..context.limits import Limits
 from ..errors import ToolError, ToolRoundsExceeded
 from ..render.tools import call_line
 from ..words import short

@@ -16,8 +16,9 @@ import json
 import math
 from typing import Any
 
-from ..context.values import Limits, render
+from ..context.limits import Limits
 from ..context.values import bounded as values_bounded
+from ..context.values import render
 from ..words import counted, short
 
 ERROR_SHORT = 80  # characters of an error shown there (the type and the start of the message)
