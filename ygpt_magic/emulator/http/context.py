@@ -7,6 +7,8 @@ here raises CallAborted for the HTTP route to turn into the cloud's error JSON.
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import grpc
 from aiohttp import web
 
@@ -23,5 +25,5 @@ class HttpContext:
     def invocation_metadata(self) -> tuple[tuple[str, str], ...]:
         return self._metadata
 
-    async def abort(self, code: grpc.StatusCode, details: str = "") -> None:
+    async def abort(self, code: grpc.StatusCode, details: str = "") -> NoReturn:
         raise CallAborted(code, details)

@@ -13,8 +13,8 @@ import asyncio
 import hmac
 import logging
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, Protocol, TypeVar
 
 import grpc
 
@@ -25,9 +25,21 @@ from ..state import EmulatorState
 
 logger = logging.getLogger("ygpt_magic.emulator")
 _SCHEMES = ("api-key ", "bearer ")
+T = TypeVar("T")
+#: a call's metadata as gRPC gives it: (key, value) pairs, or None
+Metadata = Sequence[tuple[str, str | bytes]]
 
 
-def auth_problem(metadata, api_key: str | None = None) -> str | None:
+class CallContext(Protocol):
+    """What a call uses of its context: a grpc.aio.ServicerContext, or the HTTP side's stand-in
+    (``http/context.py``). ``abort`` raises: the call ends there with that status."""
+
+    def invocation_metadata(self) -> Metadata | None: ...
+
+    async def abort(self, code: grpc.StatusCode, details: str = "") -> NoReturn: ...
+
+
+def auth_problem(metadata: Metadata | None, api_key: str | None = None) -> str | None:
     """What is wrong with a call's credentials (None: they are acceptable), as the cloud checks;
     with ``api_key``, anything but ``Api-Key <api_key>`` is refused."""
     values = [value for key, value in metadata or () if key == "authorization"]
@@ -47,7 +59,7 @@ def auth_problem(metadata, api_key: str | None = None) -> str | None:
 class Call:
     """One RPC in progress. Services call admit() first and abort() to refuse."""
 
-    def __init__(self, state: EmulatorState, context: grpc.aio.ServicerContext, method: str):
+    def __init__(self, state: EmulatorState, context: CallContext, method: str):
         self.state = state
         self.context = context
         self.method = method
@@ -79,7 +91,7 @@ class Call:
         if problem is not None:
             await self.abort(grpc.StatusCode.UNAUTHENTICATED, problem)
 
-    async def abort(self, code: grpc.StatusCode, message: str) -> None:
+    async def abort(self, code: grpc.StatusCode, message: str) -> NoReturn:
         """End the RPC with a status (raises inside the handler, as grpc.aio does)."""
         self.status = code.name
         await self.context.abort(code, message)
@@ -93,9 +105,9 @@ class Call:
         )
 
 
-async def unary(state: EmulatorState, context: grpc.aio.ServicerContext, method: str,
-                answer: Callable[[], Any], request: Any = None, *, auth: bool = True,
-                record: bool = True, faults: bool = True, model: bool = False) -> Any:
+async def unary(state: EmulatorState, context: CallContext, method: str,
+                answer: Callable[[], T], request: Any = None, *, auth: bool = True,
+                record: bool = True, faults: bool = True, model: bool = False) -> T:
     """The life of every unary RPC: admit it (``auth``, ``record``, ``faults`` as ``Call.admit``
     takes them), answer it (a ``model`` call after the injected latency), turn a RequestError
     into its status, and log one line whatever happens."""
