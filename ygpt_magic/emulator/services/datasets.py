@@ -9,16 +9,20 @@ Validation is done by the first poll, so ``draft.upload()`` (which polls every 6
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from yandex.cloud.ai.dataset.v1 import dataset_service_pb2 as pb
 from yandex.cloud.ai.dataset.v1 import dataset_service_pb2_grpc as pb_grpc
 from yandex.cloud.ai.dataset.v1.dataset_pb2 import DatasetFileDownloadUrl, DatasetInfo, DatasetUploadSchema
+from yandex.cloud.operation.operation_pb2 import Operation
 
 from .. import dataset_rows
 from ..datasets import Dataset, etag
 from ..errors import RequestError
 from ..ids import new_id
 from ..state import EmulatorState
-from .call import unary
+from .call import CallContext, unary
 from .operations import OperationStore
 
 #: the key of a dataset's one download file (the recording's)
@@ -26,6 +30,7 @@ DOWNLOAD_KEY = "main"
 #: where the HTTP side serves uploads and downloads (``http/files.py``)
 STORAGE_PATH = "/storage/datasets"
 _DRAFTS = (DatasetInfo.Status.DRAFT, DatasetInfo.Status.INVALID)
+T = TypeVar("T")
 
 
 def upload_url(state: EmulatorState, dataset: Dataset, part: int | None = None) -> str:
@@ -49,17 +54,17 @@ def parquet_of(dataset: Dataset) -> bytes:
     return dataset.parquet
 
 
-async def _done(value):
+async def _done(value: T) -> T:
     return value
 
 
 class DatasetService(pb_grpc.DatasetServiceServicer):
-    def __init__(self, state: EmulatorState, operations: OperationStore):
+    def __init__(self, state: EmulatorState, operations: OperationStore) -> None:
         self.state = state
         self.store = state.datasets
         self.operations = operations
 
-    async def _answer(self, context, method: str, answer):
+    async def _answer(self, context: CallContext, method: str, answer: Callable[[], T]) -> T:
         return await unary(self.state, context, method, answer)
 
     def _draft(self, dataset_id: str) -> Dataset:
@@ -72,8 +77,8 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
             )
         return dataset
 
-    async def Create(self, request, context):
-        def answer():
+    async def Create(self, request: pb.CreateDatasetRequest, context: CallContext) -> pb.CreateDatasetResponse:
+        def answer() -> pb.CreateDatasetResponse:
             dataset_rows.check_task_type(request.task_type, request.upload_format)
             dataset_rows.warm_up()
             dataset = self.store.create(
@@ -84,12 +89,12 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
             return pb.CreateDatasetResponse(dataset_id=dataset.id, dataset=dataset.info)
         return await self._answer(context, "CreateDataset", answer)
 
-    async def Describe(self, request, context):
+    async def Describe(self, request: pb.DescribeDatasetRequest, context: CallContext) -> pb.DescribeDatasetResponse:
         return await self._answer(context, "DescribeDataset",
                                   lambda: pb.DescribeDatasetResponse(dataset=self.store.get(request.dataset_id).info))
 
-    async def Update(self, request, context):
-        def answer():
+    async def Update(self, request: pb.UpdateDatasetRequest, context: CallContext) -> pb.UpdateDatasetResponse:
+        def answer() -> pb.UpdateDatasetResponse:
             info = self.store.get(request.dataset_id).info
             for path in request.update_mask.paths:
                 if path == "labels":
@@ -101,29 +106,31 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
             return pb.UpdateDatasetResponse(dataset=info)
         return await self._answer(context, "UpdateDataset", answer)
 
-    async def Delete(self, request, context):
-        def answer():
+    async def Delete(self, request: pb.DeleteDatasetRequest, context: CallContext) -> pb.DeleteDatasetResponse:
+        def answer() -> pb.DeleteDatasetResponse:
             self.store.delete(request.dataset_id)
             return pb.DeleteDatasetResponse()
         return await self._answer(context, "DeleteDataset", answer)
 
-    async def List(self, request, context):
-        def answer():
+    async def List(self, request: pb.ListDatasetsRequest, context: CallContext) -> pb.ListDatasetsResponse:
+        def answer() -> pb.ListDatasetsResponse:
             found = self.store.find(folder_id=request.folder_id, name_pattern=request.dataset_name_pattern,
                                     statuses=request.status, task_types=request.task_type_filter)
             page, token = paginate(found, request.page_size, request.page_token)
             return pb.ListDatasetsResponse(datasets=[d.info for d in page], next_page_token=token)
         return await self._answer(context, "ListDatasets", answer)
 
-    async def GetUploadDraftUrl(self, request, context):
-        def answer():
+    async def GetUploadDraftUrl(self, request: pb.GetUploadDraftUrlRequest,
+                                context: CallContext) -> pb.GetUploadDraftUrlResponse:
+        def answer() -> pb.GetUploadDraftUrlResponse:
             dataset = self._draft(request.dataset_id)
             self.store.reserve(request.size_bytes)
             return pb.GetUploadDraftUrlResponse(dataset_id=dataset.id, upload_url=upload_url(self.state, dataset))
         return await self._answer(context, "GetUploadDraftUrl", answer)
 
-    async def StartMultipartUploadDraft(self, request, context):
-        def answer():
+    async def StartMultipartUploadDraft(self, request: pb.StartMultipartUploadDraftRequest,
+                                        context: CallContext) -> pb.StartMultipartUploadDraftResponse:
+        def answer() -> pb.StartMultipartUploadDraftResponse:
             dataset = self._draft(request.dataset_id)
             if request.parts < 1:
                 raise RequestError("INVALID_ARGUMENT", "A multipart upload needs at least one part.")
@@ -133,8 +140,9 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
             return pb.StartMultipartUploadDraftResponse(dataset_id=dataset.id, multipart_upload_urls=urls)
         return await self._answer(context, "StartMultipartUploadDraft", answer)
 
-    async def FinishMultipartUploadDraft(self, request, context):
-        def answer():
+    async def FinishMultipartUploadDraft(self, request: pb.FinishMultipartUploadDraftRequest,
+                                         context: CallContext) -> pb.FinishMultipartUploadDraftResponse:
+        def answer() -> pb.FinishMultipartUploadDraftResponse:
             dataset = self._draft(request.dataset_id)
             numbers = [part.part_num for part in request.uploaded_parts]
             missing = [n for n in numbers if n not in dataset.parts]
@@ -152,8 +160,8 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
             return pb.FinishMultipartUploadDraftResponse(dataset_id=dataset.id)
         return await self._answer(context, "FinishMultipartUploadDraft", answer)
 
-    async def Validate(self, request, context):
-        def answer():
+    async def Validate(self, request: pb.ValidateDatasetRequest, context: CallContext) -> Operation:
+        def answer() -> Operation:
             dataset = self._draft(request.dataset_id)
             result = dataset_rows.validate(dataset.info.task_type, dataset.draft)
             if result.is_valid:
@@ -168,8 +176,9 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
                                          metadata=metadata, operation_id=new_id("fds"), delay=0.0)
         return await self._answer(context, "ValidateDataset", answer)
 
-    async def GetDownloadUrls(self, request, context):
-        def answer():
+    async def GetDownloadUrls(self, request: pb.GetDownloadUrlsRequest,
+                              context: CallContext) -> pb.GetDownloadUrlsResponse:
+        def answer() -> pb.GetDownloadUrlsResponse:
             dataset = self.store.get(request.dataset_id)
             if dataset.info.status != DatasetInfo.Status.READY:
                 raise RequestError(
@@ -182,14 +191,16 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
             return pb.GetDownloadUrlsResponse(dataset_id=dataset.id, download_urls=urls)
         return await self._answer(context, "GetDownloadUrls", answer)
 
-    async def ListUploadFormats(self, request, context):
-        def answer():
+    async def ListUploadFormats(self, request: pb.ListUploadFormatsRequest,
+                                context: CallContext) -> pb.ListUploadFormatsResponse:
+        def answer() -> pb.ListUploadFormatsResponse:
             known = request.task_type in dataset_rows.SCHEMAS
             return pb.ListUploadFormatsResponse(formats=dataset_rows.UPLOAD_FORMATS if known else ())
         return await self._answer(context, "ListUploadFormats", answer)
 
-    async def ListUploadSchemas(self, request, context):
-        def answer():
+    async def ListUploadSchemas(self, request: pb.ListUploadSchemasRequest,
+                                context: CallContext) -> pb.ListUploadSchemasResponse:
+        def answer() -> pb.ListUploadSchemasResponse:
             schemas = [
                 DatasetUploadSchema(task_type=request.task_type, upload_format=upload_format,
                                     schema=dataset_rows.schema_text(request.task_type))
@@ -199,7 +210,7 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
         return await self._answer(context, "ListUploadSchemas", answer)
 
 
-def paginate(items: list, page_size: int, page_token: str) -> tuple[list, str]:
+def paginate(items: list[T], page_size: int, page_token: str) -> tuple[list[T], str]:
     """One page and the token of the next ('' at the end); page_size 0 means all."""
     start = int(page_token) if page_token.isdigit() else 0
     if page_size <= 0:
