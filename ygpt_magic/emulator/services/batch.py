@@ -16,14 +16,16 @@ from yandex.cloud.ai.dataset.v1.dataset_pb2 import DatasetInfo
 from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2_grpc as tg_grpc
 from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (
     BatchCompletionMetadata,
+    BatchCompletionRequest,
 )
+from yandex.cloud.operation.operation_pb2 import Operation
 
 from ..batch import BatchJob, new_task, run_job
 from ..errors import RequestError
 from ..ids import new_id
 from ..models import resolve_model
 from ..state import EmulatorState
-from .call import unary
+from .call import CallContext, unary
 from .datasets import paginate
 from .operations import OperationStore
 
@@ -35,10 +37,10 @@ class TextGenerationBatchService(tg_grpc.TextGenerationBatchServiceServicer):
         self.state = state
         self.operations = operations
 
-    async def Completion(self, request, context):
+    async def Completion(self, request: BatchCompletionRequest, context: CallContext) -> Operation:
         return await unary(self.state, context, "BatchCompletion", lambda: self._start(request))
 
-    def _start(self, request):
+    def _start(self, request: BatchCompletionRequest) -> Operation:
         model = resolve_model(request.model_uri)
         source = self.state.datasets.get(request.source_dataset_id)
         if source.info.status != DatasetInfo.Status.READY or source.info.task_type not in _BATCHABLE:
@@ -68,19 +70,22 @@ class BatchInferenceService(pb_grpc.BatchInferenceServiceServicer):
         self.state = state
         self.jobs = state.batches
 
-    async def Describe(self, request, context):
+    async def Describe(self, request: pb.DescribeBatchInferenceRequest,
+                       context: CallContext) -> pb.DescribeBatchInferenceResponse:
         return await unary(self.state, context, "DescribeBatchInference",
                            lambda: pb.DescribeBatchInferenceResponse(task=self.jobs.get(request.task_id).task))
 
-    async def List(self, request, context):
-        def answer():
+    async def List(self, request: pb.ListBatchInferencesRequest,
+                   context: CallContext) -> pb.ListBatchInferencesResponse:
+        def answer() -> pb.ListBatchInferencesResponse:
             found = [job.task for job in self.jobs.find(request.folder_id, request.status)]
             page, token = paginate(found, request.page_size, request.page_token)
             return pb.ListBatchInferencesResponse(tasks=page, next_page_token=token)
         return await unary(self.state, context, "ListBatchInferences", answer)
 
-    async def Cancel(self, request, context):
-        def answer():
+    async def Cancel(self, request: pb.CancelBatchInferenceRequest,
+                     context: CallContext) -> pb.CancelBatchInferenceResponse:
+        def answer() -> pb.CancelBatchInferenceResponse:
             job = self.jobs.get(request.task_id)
             if not job.running:
                 raise RequestError(
@@ -93,8 +98,9 @@ class BatchInferenceService(pb_grpc.BatchInferenceServiceServicer):
             return pb.CancelBatchInferenceResponse(task_id=request.task_id)
         return await unary(self.state, context, "CancelBatchInference", answer)
 
-    async def Delete(self, request, context):
-        def answer():
+    async def Delete(self, request: pb.DeleteBatchInferenceRequest,
+                     context: CallContext) -> pb.DeleteBatchInferenceResponse:
+        def answer() -> pb.DeleteBatchInferenceResponse:
             self.jobs.delete(request.task_id)
             return pb.DeleteBatchInferenceResponse(task_id=request.task_id)
         return await unary(self.state, context, "DeleteBatchInference", answer)

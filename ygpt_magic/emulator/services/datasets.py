@@ -59,7 +59,7 @@ async def _done(value: T) -> T:
 
 
 class DatasetService(pb_grpc.DatasetServiceServicer):
-    def __init__(self, state: EmulatorState, operations: OperationStore) -> None:
+    def __init__(self, state: EmulatorState, operations: OperationStore):
         self.state = state
         self.store = state.datasets
         self.operations = operations

@@ -14,7 +14,7 @@ from yandex.cloud.endpoint.api_endpoint_pb2 import ApiEndpoint
 
 from ..errors import RequestError
 from ..state import EmulatorState
-from .call import unary
+from .call import CallContext, unary
 
 #: the service ids the SDK looks up for completions, tokenizer and operations
 SERVICE_IDS = ("ai-foundation-models", "ai-llm", "operation")
@@ -26,15 +26,15 @@ class ApiEndpointService(pb_grpc.ApiEndpointServiceServicer):
     def __init__(self, state: EmulatorState):
         self.state = state
 
-    async def List(self, request, context):
-        def answer():
+    async def List(self, request: pb.ListApiEndpointsRequest, context: CallContext) -> pb.ListApiEndpointsResponse:
+        def answer() -> pb.ListApiEndpointsResponse:
             return pb.ListApiEndpointsResponse(
                 endpoints=[ApiEndpoint(id=sid, address=self.state.address) for sid in SERVICE_IDS]
             )
         return await unary(self.state, context, "List", answer, **_OPEN)
 
-    async def Get(self, request, context):
-        def answer():
+    async def Get(self, request: pb.GetApiEndpointRequest, context: CallContext) -> ApiEndpoint:
+        def answer() -> ApiEndpoint:
             if request.api_endpoint_id not in SERVICE_IDS:
                 raise RequestError(
                     grpc.StatusCode.NOT_FOUND, f"The endpoint {request.api_endpoint_id!r} is not served "

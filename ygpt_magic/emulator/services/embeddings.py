@@ -12,7 +12,7 @@ from yandex.cloud.ai.foundation_models.v1.embedding import embedding_service_pb2
 
 from ..state import EmulatorState
 from ..vectors import DIMENSIONS, embed, embedding_model
-from .call import unary
+from .call import CallContext, unary
 
 
 def text_embedding(request: pb.TextEmbeddingRequest) -> pb.TextEmbeddingResponse:
@@ -27,6 +27,6 @@ class EmbeddingsService(pb_grpc.EmbeddingsServiceServicer):
     def __init__(self, state: EmulatorState):
         self.state = state
 
-    async def TextEmbedding(self, request, context):
+    async def TextEmbedding(self, request: pb.TextEmbeddingRequest, context: CallContext) -> pb.TextEmbeddingResponse:
         return await unary(self.state, context, "TextEmbedding", lambda: text_embedding(request), request,
                            model=True)

@@ -19,16 +19,20 @@ from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from google.rpc.status_pb2 import Status
 from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2_grpc as tg_grpc
-from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import CompletionResponse
+from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (
+    CompletionRequest,
+    CompletionResponse,
+)
 from yandex.cloud.operation import operation_service_pb2_grpc as op_grpc
 from yandex.cloud.operation.operation_pb2 import Operation
+from yandex.cloud.operation.operation_service_pb2 import CancelOperationRequest, GetOperationRequest
 
 from .. import prompt as prompts
 from ..ids import new_id
 from ..keyed import Keyed
 from ..state import EmulatorState
 from ..stream import final_response
-from .call import unary
+from .call import CallContext, unary
 
 _DESCRIPTION = "Async GPT Completion"
 
@@ -36,7 +40,7 @@ _DESCRIPTION = "Async GPT Completion"
 @dataclass
 class _Pending:
     operation: Operation
-    task: asyncio.Task
+    task: asyncio.Task[Message]
     started: float
     delay: float | None
     cancelled: bool = False
@@ -118,8 +122,8 @@ class TextGenerationAsyncService(tg_grpc.TextGenerationAsyncServiceServicer):
         self.state = state
         self.store = store
 
-    async def Completion(self, request, context):
-        def answer():
+    async def Completion(self, request: CompletionRequest, context: CallContext) -> Operation:
+        def answer() -> Operation:
             # deferred requests never stream: the operation holds the final response only
             return self.store.create(replace(prompts.parse(request), stream=False))
         return await unary(self.state, context, "AsyncCompletion", answer, request)
@@ -130,10 +134,10 @@ class OperationService(op_grpc.OperationServiceServicer):
         self.state = state
         self.store = store
 
-    async def Get(self, request, context):
+    async def Get(self, request: GetOperationRequest, context: CallContext) -> Operation:
         return await unary(self.state, context, "GetOperation",
                            lambda: self.store.get(request.operation_id), record=False)
 
-    async def Cancel(self, request, context):
+    async def Cancel(self, request: CancelOperationRequest, context: CallContext) -> Operation:
         return await unary(self.state, context, "CancelOperation",
                            lambda: self.store.cancel(request.operation_id), record=False)

@@ -21,7 +21,7 @@ from ..responders.classifier import binary_confidence, confidences
 from ..responders.classifier_replay import ClassifierReplay
 from ..state import EmulatorState
 from ..stream import SERVER
-from .call import unary
+from .call import CallContext, unary
 
 #: the model version of an answer this server worked out itself
 SCORED = f"{SERVER} · word overlap"
@@ -36,11 +36,13 @@ class TextClassificationService(pb_grpc.TextClassificationServiceServicer):
         self.state = state
         self.replay = replay or ClassifierReplay()
 
-    async def Classify(self, request, context):
+    async def Classify(self, request: pb.TextClassificationRequest,
+                       context: CallContext) -> pb.TextClassificationResponse:
         def answer() -> pb.TextClassificationResponse:
             labels = classifiers.tuned_classifier(request.model_uri).labels
             classifiers.check_text(request.text)
-            if (recorded := self.replay.answer(request)) is not None:
+            recorded: pb.TextClassificationResponse | None = self.replay.answer(request)
+            if recorded is not None:
                 return recorded
             values = [binary_confidence(request.text, labels[0])] if len(labels) == 1 else confidences(
                 request.text, labels)
@@ -48,13 +50,15 @@ class TextClassificationService(pb_grpc.TextClassificationServiceServicer):
                                                  input_tokens=classifiers.classify_tokens(request.text))
         return await unary(self.state, context, "Classify", answer, request, model=True)
 
-    async def FewShotClassify(self, request, context):
+    async def FewShotClassify(self, request: pb.FewShotTextClassificationRequest,
+                              context: CallContext) -> pb.FewShotTextClassificationResponse:
         def answer() -> pb.FewShotTextClassificationResponse:
             classifiers.prompt_classifier(request.model_uri)
             labels, samples = list(request.labels), [(s.text, s.label) for s in request.samples]
             classifiers.check_labels(labels)
             classifiers.check_text(request.text)
-            if (recorded := self.replay.answer(request)) is not None:
+            recorded: pb.FewShotTextClassificationResponse | None = self.replay.answer(request)
+            if recorded is not None:
                 return recorded
             tokens = classifiers.few_shot_tokens(request.task_description, labels, samples, request.text)
             return pb.FewShotTextClassificationResponse(

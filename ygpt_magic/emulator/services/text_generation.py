@@ -8,11 +8,12 @@ status), a stall after K responses.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 import grpc
 from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2_grpc as pb_grpc
 from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (
+    CompletionRequest,
     CompletionResponse,
 )
 
@@ -21,19 +22,19 @@ from ..attachments import Extras, attach
 from ..errors import RequestError
 from ..state import EmulatorState
 from ..stream import responses
-from .call import Call
+from .call import Call, CallContext
 
 
 class TextGenerationService(pb_grpc.TextGenerationServiceServicer):
     def __init__(self, state: EmulatorState):
         self.state = state
 
-    async def Completion(self, request, context):
+    async def Completion(self, request: CompletionRequest, context: CallContext) -> AsyncIterator[CompletionResponse]:
         async for item in completion_stream(self.state, context, request):
             yield item
 
 
-async def completion_stream(state: EmulatorState, context, request,
+async def completion_stream(state: EmulatorState, context: CallContext, request: CompletionRequest,
                             extras: Extras | None = None) -> AsyncGenerator[CompletionResponse, None]:
     """The responses of one Completion call, faults applied; the gRPC method and the HTTP routes
     both serve this. ``context`` is a grpc.aio.ServicerContext or the HTTP side's stand-in;

@@ -7,6 +7,8 @@ model's context limit (counting a too-long history is how a client finds out it 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import Token
 from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2 as pb
 from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2_grpc as pb_grpc
@@ -15,10 +17,10 @@ from .. import prompt as prompts
 from .. import tokenizer
 from ..models import resolve_model
 from ..state import EmulatorState
-from .call import unary
+from .call import CallContext, unary
 
 
-def _response(pairs, model_version: str) -> pb.TokenizeResponse:
+def _response(pairs: Iterable[tuple[str, bool]], model_version: str) -> pb.TokenizeResponse:
     return pb.TokenizeResponse(
         tokens=[Token(id=tokenizer.token_id(text), text=text, special=special) for text, special in pairs],
         model_version=model_version,
@@ -29,15 +31,15 @@ class TokenizerService(pb_grpc.TokenizerServiceServicer):
     def __init__(self, state: EmulatorState):
         self.state = state
 
-    async def Tokenize(self, request, context):
-        def answer():
+    async def Tokenize(self, request: pb.TokenizeRequest, context: CallContext) -> pb.TokenizeResponse:
+        def answer() -> pb.TokenizeResponse:
             model = resolve_model(request.model_uri)
             pieces = [(tokenizer.display(p), False) for p in tokenizer.split(request.text)]
             return _response([("<s>", True), *pieces], model.model_version)
         return await unary(self.state, context, "Tokenize", answer, request)
 
-    async def TokenizeCompletion(self, request, context):
-        def answer():
+    async def TokenizeCompletion(self, request: pb.CompletionRequest, context: CallContext) -> pb.TokenizeResponse:
+        def answer() -> pb.TokenizeResponse:
             prompt = prompts.parse(request, check_limit=False)
             tokens = self.state.responders.tokens(prompt)
             if tokens is None:
