@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from google.protobuf.json_format import MessageToDict, ParseDict
 from google.rpc.status_pb2 import Status
@@ -21,6 +21,7 @@ from yandex.cloud.ai.batch_inference.v1.batch_inference_task_pb2 import BatchInf
 from yandex.cloud.ai.batch_inference.v1.inference_options_pb2 import BatchCompletionRequest as TaskRequest
 from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import Message
 from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (
+    BatchCompletionRequest,
     BatchCompletionResponse,
     CompletionRequest,
 )
@@ -48,7 +49,7 @@ class BatchJob:
     """One job: the task the services describe, and the coroutine that runs it."""
 
     task: BatchInferenceTask
-    runner: asyncio.Task | None = None
+    runner: asyncio.Task[BatchCompletionResponse] | None = None
 
     @property
     def running(self) -> bool:
@@ -87,7 +88,7 @@ class BatchStore:
         return [j for j in self._jobs if j.task.folder_id == folder_id and (not status or j.task.status == status)]
 
 
-def new_task(task_id: str, operation_id: str, folder_id: str, request) -> BatchInferenceTask:
+def new_task(task_id: str, operation_id: str, folder_id: str, request: BatchCompletionRequest) -> BatchInferenceTask:
     """The task of a TextGenerationBatchService.Completion request, CREATED."""
     task = BatchInferenceTask(
         task_id=task_id, operation_id=operation_id, folder_id=folder_id, model_uri=request.model_uri,
@@ -103,7 +104,8 @@ class _Failed(Exception):
     """The job ends FAILED, with this message as its batch error."""
 
 
-async def run_job(state: EmulatorState, job: BatchJob, source: Dataset, request) -> BatchCompletionResponse:
+async def run_job(state: EmulatorState, job: BatchJob, source: Dataset,
+                  request: BatchCompletionRequest) -> BatchCompletionResponse:
     """The life of one job; its result is what the job's operation answers."""
     task, rows = job.task, source.info.rows
     try:
@@ -120,7 +122,8 @@ async def run_job(state: EmulatorState, job: BatchJob, source: Dataset, request)
     return _response(task)
 
 
-async def _run(state: EmulatorState, task: BatchInferenceTask, rows: Iterable[dict], request) -> None:
+async def _run(state: EmulatorState, task: BatchInferenceTask, rows: Iterable[dict[str, Any]],
+               request: BatchCompletionRequest) -> None:
     """CREATED → PENDING → IN_PROGRESS → the result dataset READY (or _Failed)."""
     await asyncio.sleep(state.batch_row_delay)
     model = resolve_model(task.model_uri)
@@ -139,7 +142,8 @@ async def _run(state: EmulatorState, task: BatchInferenceTask, rows: Iterable[di
     result.set_ready(to_jsonlines(answered), len(answered), len(result.parquet))
 
 
-async def _answer_rows(state: EmulatorState, task: BatchInferenceTask, rows: Iterable[dict], request) -> list[dict]:
+async def _answer_rows(state: EmulatorState, task: BatchInferenceTask, rows: Iterable[dict[str, Any]],
+                       request: BatchCompletionRequest) -> list[dict[str, Any]]:
     """Each row's request and its answer; a row that cannot be answered (or that an injected
     ``faults.fail_next(n, method="BatchRow")`` fails) is a line error, not a result row."""
     answered = []

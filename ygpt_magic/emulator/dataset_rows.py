@@ -32,7 +32,7 @@ _MESSAGES_SCHEMA = {
               "properties": {"role": {"type": "string", "enum": list(_ROLES)}, "text": {"type": "string"}}},
 }
 #: per task type: (JSON schema of one row, what a row needs, in words)
-SCHEMAS: dict[str, tuple[dict, str]] = {
+SCHEMAS: dict[str, tuple[dict[str, Any], str]] = {
     REQUEST_TASK: (
         {"type": "object", "required": ["request"], "properties": {"request": _MESSAGES_SCHEMA}},
         'each line is {"request": [{"role": "system"|"user"|"assistant", "text": "..."}, ...]}',

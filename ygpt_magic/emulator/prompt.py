@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from google.protobuf.json_format import MessageToDict
 from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import (
@@ -27,9 +27,12 @@ from . import tokenizer
 from .errors import RequestError
 from .models import ModelInfo, resolve_model
 
+if TYPE_CHECKING:
+    from .attachments import Image
+
 _ROLES = ("system", "user", "assistant")
 _ENABLED_HIDDEN = ReasoningOptions.ReasoningMode.ENABLED_HIDDEN
-_COMPACT: dict = {"ensure_ascii": False, "separators": (",", ":")}
+_COMPACT: dict[str, Any] = {"ensure_ascii": False, "separators": (",", ":")}
 _CHOICE_MODES = {ToolChoiceProto.NONE: "none", ToolChoiceProto.AUTO: "auto", ToolChoiceProto.REQUIRED: "required"}
 
 
@@ -39,7 +42,7 @@ class Tool:
 
     name: str
     description: str = ""
-    parameters: dict = field(default_factory=dict, hash=False)   # a JSON schema (type "object")
+    parameters: dict[str, Any] = field(default_factory=dict, hash=False)   # a JSON schema (type "object")
     strict: bool = False
 
 
@@ -58,7 +61,7 @@ class ToolCall:
     so numbers arrive as floats: 5.0 for an integer parameter, as from the real service)."""
 
     name: str
-    arguments: dict = field(default_factory=dict, hash=False)
+    arguments: dict[str, Any] = field(default_factory=dict, hash=False)
     id: str = ""   # the OpenAI-compatible API's tool_call_id; gRPC has none
 
 
@@ -117,14 +120,14 @@ class Prompt:
     temperature: float | None = None
     max_tokens: int | None = None
     reasoning: bool = False
-    json_schema: dict | None = None         # the schema for json_schema requests
+    json_schema: dict[str, Any] | None = None   # the schema for json_schema requests
     json_object: bool = False               # any JSON object (json_object requests)
     input_tokens: int = 0
     turns: tuple[Message, ...] = ()
     tools: tuple[Tool, ...] = ()
     tool_choice: ToolChoice = ToolChoice()
     parallel_tool_calls: bool = True
-    images: tuple = ()   # attachments.Image of the chat API's image parts
+    images: tuple[Image, ...] = ()   # the chat API's image parts
     api: str = "grpc"    # the API it came by: "grpc" (gRPC, and REST, its transcoding) or "chat"
 
     def __post_init__(self) -> None:
@@ -170,7 +173,7 @@ class Prompt:
         return next((tool for tool in self.tools if tool.name == name), None)
 
 
-def _struct(message: Any, name: str) -> dict:
+def _struct(message: Any, name: str) -> dict[str, Any]:
     return MessageToDict(getattr(message, name)) if message.HasField(name) else {}
 
 

@@ -13,6 +13,7 @@ import ssl
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TypedDict
 
 import grpc
 from yandex.cloud.ai.batch_inference.v1 import batch_inference_service_pb2_grpc as batch_grpc
@@ -202,11 +203,18 @@ class LocalServer:
     def __enter__(self) -> LocalServer:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     def __repr__(self) -> str:
         return f"<LocalServer {self.address} {self.http_url} {'running' if self.running else 'stopped'}>"
+
+
+class _Started(TypedDict, total=False):
+    """What the server's thread hands back: the running server, or why it could not start."""
+
+    server: RunningServer
+    error: BaseException
 
 
 def start_local_server(
@@ -229,7 +237,7 @@ def start_local_server(
                           batch_row_delay=batch_row_delay,
                           requests=RequestLog(keep_requests), api_key=api_key)
     loop = asyncio.new_event_loop()
-    started: dict = {}
+    started: _Started = {}
     ready = threading.Event()
 
     def run() -> None:

@@ -54,7 +54,7 @@ class RequestLog(Sequence[ReceivedRequest]):
     def __getitem__(self, index: int) -> ReceivedRequest: ...
     @overload
     def __getitem__(self, index: slice) -> list[ReceivedRequest]: ...
-    def __getitem__(self, index):
+    def __getitem__(self, index: int | slice) -> ReceivedRequest | list[ReceivedRequest]:
         return self._snapshot()[index]
 
     def __len__(self) -> int:

@@ -14,7 +14,7 @@ from .services.discovery import SERVICE_IDS
 
 
 def sdk_kwargs(address: str, *, discovery: bool = True, auth: Any = "local-key", folder_id: str = "local-folder",
-               http_url: str | None = None) -> dict:
+               http_url: str | None = None) -> dict[str, Any]:
     """Keyword arguments for ``YCloudML(...)`` / ``AIStudio(...)`` talking to ``address`` (and,
     with ``http_url``, the chat API at ``http_url``)."""
     kwargs: dict[str, Any] = {"folder_id": folder_id, "auth": auth, "verify": False}
