@@ -8,9 +8,11 @@ then a deterministic fallback (or, with a GGUF file, a real local model for ever
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
+
+from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import CompletionResponse
 
 from ..prompt import Prompt, ToolCall
 
@@ -33,7 +35,7 @@ class Generation:
 
     text: str | None = None
     deltas: AsyncGenerator[str, None] | None = None
-    recorded: tuple = ()
+    recorded: tuple[CompletionResponse, ...] = ()
     tool_calls: tuple[ToolCall, ...] = ()
     origin: str = "unscripted"
 
@@ -60,7 +62,7 @@ class ResponderChain:
         """The tokens a responder knows for this prompt (a recording's), or None: then the
         server's tokenizer counts them."""
         for responder in self.responders:
-            known = getattr(responder, "tokens", None)
+            known: Callable[[Prompt], list[tuple[str, bool]] | None] | None = getattr(responder, "tokens", None)
             if known is not None and (tokens := known(prompt)) is not None:
                 return tokens
         return None

@@ -87,7 +87,7 @@ def _usage(usage: dict[str, int] | None) -> ContentUsage:
                         total_tokens=usage.get("total_tokens", 0))
 
 
-def _response(text: str, calls: list[dict], status: Alternative.AlternativeStatus.ValueType,
+def _response(text: str, calls: list[dict[str, Any]], status: Alternative.AlternativeStatus.ValueType,
               usage: ContentUsage) -> CompletionResponse:
     message = Message(role="assistant", text=text)
     if calls:
@@ -115,7 +115,7 @@ def _from_stream(body: str) -> tuple[CompletionResponse, ...]:
     """Cumulative responses, one per recorded text chunk, the last one final with the usage."""
     events = [json.loads(block.removeprefix("data:").strip()) for block in body.split("\n\n")
               if block.strip() and block.strip() != "data: [DONE]"]
-    calls: dict[int, dict] = {}
+    calls: dict[int, dict[str, Any]] = {}
     text, reason, usage, out = "", "stop", None, []
     for event in events:
         usage = event.get("usage") or usage

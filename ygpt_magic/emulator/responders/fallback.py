@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from typing import TypedDict, TypeVar
 
 from ..prompt import Prompt
 from . import Generation, sentiment
@@ -21,9 +22,20 @@ from .values import implied_schema
 
 _WORD = re.compile(r"[\w'-]+")
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+T = TypeVar("T")
+
+
+class _Phrases(TypedDict):
+    """One language's sentences: a reply is an opening, a body, two points and a closing."""
+
+    open: tuple[str, ...]
+    body: tuple[str, ...]
+    points: tuple[tuple[str, str], ...]
+    close: tuple[str, ...]
+
 _ASKS_SENTIMENT = re.compile(r"sentiment|тональност", re.IGNORECASE)
 
-_EN = {
+_EN: _Phrases = {
     "open": (
         "Here is a short answer about “{topic}”.",
         "Good question about “{topic}”.",
@@ -51,7 +63,7 @@ _EN = {
     ),
 }
 
-_RU = {
+_RU: _Phrases = {
     "open": (
         "Вот краткий ответ на тему «{topic}».",
         "Хороший вопрос: «{topic}».",
@@ -110,17 +122,16 @@ def fallback_reply(messages: Sequence[tuple[str, str]]) -> str:
     if any(_ASKS_SENTIMENT.search(text) for role, text in messages if role == "system" or text is last_user):
         return _SENTIMENT[russian][sentiment.word(last_user)]
 
-    def pick(key: str, byte: int):
-        options = lang[key]
+    def pick(options: Sequence[T], byte: int) -> T:
         return options[digest[byte] % len(options)]
 
-    parts = [pick("open", 0).format(topic=_topic(last_user))]
+    parts = [pick(lang["open"], 0).format(topic=_topic(last_user))]
     earlier = len(messages) - 1
     if earlier:
         parts.append(_HISTORY[russian].format(n=_earlier(earlier, russian)))
-    parts.append(pick("body", 1))
-    first, second = pick("points", 2)
-    return f"{' '.join(parts)}\n\n- {first}\n- {second}\n\n{pick('close', 3)}"
+    parts.append(pick(lang["body"], 1))
+    first, second = pick(lang["points"], 2)
+    return f"{' '.join(parts)}\n\n- {first}\n- {second}\n\n{pick(lang['close'], 3)}"
 
 
 class FallbackResponder:

@@ -9,11 +9,12 @@ one it is ``{"answer": ...}``. A scripted reply that already is a JSON object is
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from .values import fill
 
 
-def json_reply(text: str, schema: dict | None, source: str) -> str:
+def json_reply(text: str, schema: dict[str, Any] | None, source: str) -> str:
     """A JSON document: ``text`` if it is a JSON object, else an instance of ``schema`` filled
     from ``source`` (the text the answer is about), else ``{"answer": text}``."""
     try:

@@ -13,11 +13,11 @@ import importlib.util
 import threading
 from collections.abc import AsyncGenerator
 from pathlib import Path
+from typing import Any
 
 from ..prompt import Prompt
 from . import Generation
 
-_END = object()
 INSTALL_HINT = (
     "Serving a GGUF file needs llama-cpp-python: pip install 'ygpt-magic[local]' "
     "(it builds llama.cpp from source, about 10 minutes on 2 cores)."
@@ -71,8 +71,8 @@ class LlamaResponder:
         with self._lock:
             self._llama.close()
 
-    def _options(self, prompt: Prompt) -> dict:
-        options: dict = {"messages": [{"role": r, "content": t} for r, t in prompt.messages], "stream": True}
+    def _options(self, prompt: Prompt) -> dict[str, Any]:
+        options: dict[str, Any] = {"messages": [{"role": r, "content": t} for r, t in prompt.messages], "stream": True}
         if prompt.temperature is not None:
             options["temperature"] = prompt.temperature
         if prompt.max_tokens is not None:
@@ -85,10 +85,10 @@ class LlamaResponder:
     async def _deltas(self, prompt: Prompt) -> AsyncGenerator[str, None]:
         """Run the blocking llama.cpp iterator on a thread; stop it when the client goes away."""
         loop = asyncio.get_running_loop()
-        queue: asyncio.Queue = asyncio.Queue()
+        queue: asyncio.Queue[str | Exception | None] = asyncio.Queue()   # deltas, a failure, None: the end
         stop = threading.Event()
 
-        def put(item: object) -> None:
+        def put(item: str | Exception | None) -> None:
             try:
                 loop.call_soon_threadsafe(queue.put_nowait, item)
             except RuntimeError:  # the server's loop is closed: nobody is listening any more
@@ -106,11 +106,11 @@ class LlamaResponder:
             except Exception as error:  # handed to the RPC, which reports INTERNAL
                 put(error)
             finally:
-                put(_END)
+                put(None)
 
         threading.Thread(target=work, name="ygpt-llama", daemon=True).start()
         try:
-            while (item := await queue.get()) is not _END:
+            while (item := await queue.get()) is not None:
                 if isinstance(item, Exception):
                     raise RuntimeError(f"The local model failed: {item}") from item
                 yield item

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from google.protobuf.json_format import ParseDict
 from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import (
@@ -46,7 +47,7 @@ def request_key(prompt: Prompt) -> str:
                       sort_keys=True, ensure_ascii=False)
 
 
-def _key(message: dict) -> str | None:
+def _key(message: dict[str, Any]) -> str | None:
     try:
         return request_key(prompts.parse(ParseDict(message, CompletionRequest()), check_limit=False))
     except RequestError:

@@ -36,6 +36,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..prompt import Prompt, ToolCall, ToolResult
 from . import Generation
@@ -132,7 +133,7 @@ def _entry(path: Path, index: int, item: object) -> ScriptEntry:
     )
 
 
-def _rounds(where: str, item: dict) -> dict:
+def _rounds(where: str, item: dict[str, Any]) -> dict[str, Any]:
     """``rounds`` and the final ``after_tools`` of a tool entry, its nested rounds unrolled."""
     rounds = []
     while True:
@@ -161,11 +162,12 @@ def fill_results(template: str, results: tuple[ToolResult, ...]) -> str:
     other braces are left as written."""
     by_name = {r.name: r.content for r in results}
 
-    def replace(match: re.Match) -> str:
-        name = match.group(1)
+    def replace(match: re.Match[str]) -> str:
+        name: str = match.group(1)
         if name == "result" and name not in by_name:
             return ", ".join(r.content for r in results)
-        return by_name.get(name, match.group(0))
+        written: str = match.group(0)
+        return by_name.get(name, written)
     return _PLACEHOLDER.sub(replace, template)
 
 

@@ -74,7 +74,7 @@ def name_lean(parts: frozenset[str]) -> int:
     return (sum(leans) > 0) - (sum(leans) < 0)
 
 
-def classify(options: Sequence, text: str) -> object | None:
+def classify(options: Sequence[object], text: str) -> object | None:
     """The member of ``options`` for the way ``text`` leans, when the options are a scale of
     leanings (at least a positive and a negative one); None for any other enum."""
     labelled = {label_of(o): o for o in reversed(options) if isinstance(o, str) and label_of(o) is not None}

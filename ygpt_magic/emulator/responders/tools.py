@@ -19,6 +19,7 @@ the results the answer quotes them, so a client can see its function's output wa
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..prompt import Prompt, Tool, ToolCall, ToolResult
 from . import Generation
@@ -80,7 +81,7 @@ def calls_for(prompt: Prompt) -> list[Tool]:
     return pending if prompt.parallel_tool_calls else pending[:1]
 
 
-def arguments(tool: Tool, text: str) -> dict:
+def arguments(tool: Tool, text: str) -> dict[str, Any]:
     """Arguments for ``tool`` drawn from ``text``; always an object, as the wire needs."""
     value = fill(tool.parameters, text) if tool.parameters else {}
     return value if isinstance(value, dict) else {}

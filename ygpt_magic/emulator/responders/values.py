@@ -93,7 +93,7 @@ class Filler:
     """Fills schemas from one text; numbers and keyword slices are handed out in turn, so two
     fields of one answer get different values."""
 
-    def __init__(self, text: str, root: dict | None = None):
+    def __init__(self, text: str, root: dict[str, Any] | None = None):
         self.text = text
         self.root = root or {}
         self.numbers = [float(n) for n in _NUMBER.findall(text)]
@@ -114,7 +114,7 @@ class Filler:
                 schema = next((s for s in options if isinstance(s, dict) and s.get("type") != "null"), options[0])
                 return self.value(schema, name, depth + 1)
         if schema.get("allOf"):
-            merged: dict = {}
+            merged: dict[str, Any] = {}
             for part in schema["allOf"]:
                 merged.update(self._resolve(part))
             return self.value({**merged, **{k: v for k, v in schema.items() if k != "allOf"}}, name, depth + 1)
@@ -146,7 +146,7 @@ class Filler:
             schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
         return schema
 
-    def _member(self, options: list) -> Any:
+    def _member(self, options: list[Any]) -> Any:
         leaning = sentiment.classify(options, self.text)
         if leaning is not None:
             return leaning
@@ -154,7 +154,7 @@ class Filler:
         mentioned = [o for o in options if isinstance(o, str) and re.search(rf"\b{re.escape(o.casefold())}\b", folded)]
         return mentioned[0] if mentioned else options[0]
 
-    def _array(self, schema: dict, name: str, depth: int) -> list:
+    def _array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
         items = self._resolve(schema.get("items") or {})
         kind = items.get("type") if isinstance(items, dict) else None
         most = 100 if kind in ("integer", "number") else 3
@@ -167,7 +167,7 @@ class Filler:
             return (words * low)[:max(low, len(words))]
         return [self.value(items, name, depth + 1) for _ in range(max(low, 1))]
 
-    def _number(self, schema: dict, name: str, *, integer: bool) -> int | float:
+    def _number(self, schema: dict[str, Any], name: str, *, integer: bool) -> int | float:
         """The number written next to the field's name ("scored 4.5", "ratio 0.25", "5 apples"),
         else the first number no other field took, else the schema's default (or 1)."""
         index = self._number_near(name)
@@ -201,7 +201,7 @@ class Filler:
         score = sentiment.polarity(self.text)
         return high if score > 0 else low if score < 0 else (low + high) / 2
 
-    def _string(self, name: str, schema: dict) -> str:
+    def _string(self, name: str, schema: dict[str, Any]) -> str:
         fmt = schema.get("format")
         if fmt == "date-time":
             text = "2025-01-01T00:00:00Z"
@@ -240,8 +240,9 @@ class Filler:
         """The word next to the field's name in the text ("the north region" → region: "north")."""
         labelled = re.search(rf"\b{re.escape(name)}\s*[:=]\s*([\w'-]+)", self.text, re.IGNORECASE) if name else None
         if labelled:
-            return labelled.group(1)
-        words = _WORD.findall(self.text)
+            value: str = labelled.group(1)
+            return value
+        words: list[str] = _WORD.findall(self.text)
         folded = [w.casefold() for w in words]
         target = name.casefold().rstrip("s")
         for i, word in enumerate(folded):
@@ -274,7 +275,7 @@ class Filler:
         return " ".join(fresh[:2])
 
 
-def _field_order(schema: dict) -> list[str]:
+def _field_order(schema: dict[str, Any]) -> list[str]:
     """The properties in a stable order: the gRPC wire sends a schema as a Struct, a map whose
     key order is lost, so required fields come in their listed order (pydantic lists them as
     declared), then the others by name."""
@@ -303,7 +304,7 @@ _IMPLIED = {"date": "string", "when": "string", "time": "string", "place": "stri
             "имя": "string", "название": "string", "числа": "numbers", "число": "number"}
 
 
-def implied_schema(instructions: str) -> dict | None:
+def implied_schema(instructions: str) -> dict[str, Any] | None:
     """For a json_object request (any JSON): an object schema with the fields the instructions
     name ("Extract the date and venue" → date, venue), or None when they name none."""
     fields = {}
@@ -314,6 +315,6 @@ def implied_schema(instructions: str) -> dict | None:
     return {"type": "object", "properties": fields, "required": list(fields)} if fields else None
 
 
-def fill(schema: dict, text: str) -> Any:
+def fill(schema: dict[str, Any], text: str) -> Any:
     """A value of ``schema`` (a JSON schema) drawn from ``text``."""
     return Filler(text, schema).value(schema)
