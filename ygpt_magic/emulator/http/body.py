@@ -71,7 +71,8 @@ def _containers_in(value: object) -> list[object]:
 def parse_message(body: dict[str, Any], message: M) -> M:
     """Fill ``message`` from protobuf JSON (camelCase or snake_case names, int64 as strings or numbers)."""
     try:
-        return ParseDict(body, message)
+        parsed: M = ParseDict(body, message)
+        return parsed
     except ParseError as error:
         raise RequestError("INVALID_ARGUMENT", f"The request body does not fit "
                                                f"{message.DESCRIPTOR.name}: {error}") from None

@@ -10,9 +10,12 @@ chat API's form (chat_reply.py): one JSON object, or server-sent events ending i
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 from aiohttp import web
 from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import ReasoningOptions
+from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import CompletionRequest
 
 from ..attachments import Extras
 from ..errors import CallAborted
@@ -63,7 +66,7 @@ def add_routes(app: web.Application, state: EmulatorState) -> None:
     app.router.add_post(f"{PREFIX}/chat/completions", chat_completions)
 
 
-def reasoning_text(message) -> str | None:
+def reasoning_text(message: CompletionRequest) -> str | None:
     """The reasoning a reasoning model shows (``reasoning_content``): a deterministic line about
     the question, so clients that print it have something to print. None when reasoning is off."""
     if message.completion_options.reasoning_options.mode != ReasoningOptions.ReasoningMode.ENABLED_HIDDEN:
@@ -79,5 +82,5 @@ def _error_event(error: CallAborted) -> bytes:
     return _event({"error": {"error": error.message, **body["error"]}})
 
 
-def _event(item: dict) -> bytes:
+def _event(item: dict[str, Any]) -> bytes:
     return f"data: {dumps(item)}\n\n".encode()

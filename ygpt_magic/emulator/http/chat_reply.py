@@ -29,6 +29,7 @@ from typing import Any
 
 from google.protobuf.json_format import MessageToDict
 from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import Alternative
+from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import CompletionResponse
 
 FINISH_REASONS = {
     Alternative.ALTERNATIVE_STATUS_FINAL: "stop",
@@ -64,9 +65,9 @@ class ChatReply:
         self.reasoning = None if self.dialect.yandex else reasoning
         self._sent = ""
         self._opened = False
-        self._last = None
+        self._last: CompletionResponse | None = None
 
-    def completion(self, response) -> dict[str, Any]:
+    def completion(self, response: CompletionResponse) -> dict[str, Any]:
         self._last = response
         alternative = response.alternatives[0]
         message: dict[str, Any] = {"role": "assistant", "content": alternative.message.text}
@@ -78,7 +79,7 @@ class ChatReply:
         choice = {"index": 0, "message": message, "finish_reason": FINISH_REASONS.get(alternative.status, "stop")}
         return {**self._head("chat.completion"), "choices": [choice], "usage": self._usage(response)}
 
-    def chunks(self, response) -> list[dict[str, Any]]:
+    def chunks(self, response: CompletionResponse) -> list[dict[str, Any]]:
         """The chunks one (cumulative) response adds to the stream."""
         self._last = response
         alternative = response.alternatives[0]
@@ -133,7 +134,7 @@ class ChatReply:
             choice["finish_reason"] = finish_reason
         return {**self._head("chat.completion.chunk"), "choices": [choice]}
 
-    def _calls(self, alternative) -> list[dict[str, Any]]:
+    def _calls(self, alternative: Alternative) -> list[dict[str, Any]]:
         calls = []
         for index, call in enumerate(alternative.message.tool_call_list.tool_calls):
             name = call.function_call.name
@@ -146,7 +147,7 @@ class ChatReply:
         return calls
 
     @staticmethod
-    def _usage(response) -> dict[str, Any]:
+    def _usage(response: CompletionResponse) -> dict[str, Any]:
         usage = response.usage
         out: dict[str, Any] = {"prompt_tokens": usage.input_text_tokens, "total_tokens": usage.total_tokens,
                                "completion_tokens": usage.completion_tokens}

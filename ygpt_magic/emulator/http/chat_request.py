@@ -73,7 +73,7 @@ def _options(body: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-def _list(value: Any, name: str) -> list:
+def _list(value: Any, name: str) -> list[Any]:
     if not isinstance(value, list):
         raise _refuse(f"{name} must be a list, not {type(value).__name__}.")
     return value

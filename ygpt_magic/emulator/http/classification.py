@@ -9,13 +9,15 @@ protobuf JSON (``inputTokens`` a string, as int64 is written).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 from google.protobuf.message import Message
 from yandex.cloud.ai.foundation_models.v1.text_classification import text_classification_service_pb2 as pb
 
 from ..services.text_classification import TextClassificationService
 from ..state import EmulatorState
-from .body import parse_message, read_json
+from .body import M, parse_message, read_json
 from .context import HttpContext
 from .rest import PREFIX, to_json
 from .status import json_response
@@ -24,7 +26,8 @@ from .status import json_response
 def add_routes(app: web.Application, state: EmulatorState) -> None:
     service = TextClassificationService(state)
 
-    async def answer(request: web.Request, message: Message, method) -> web.Response:
+    async def answer(request: web.Request, message: M,
+                     method: Callable[[M, HttpContext], Awaitable[Message]]) -> web.Response:
         parsed = parse_message(await read_json(request), message)
         return json_response(to_json(await method(parsed, HttpContext(request))))
 

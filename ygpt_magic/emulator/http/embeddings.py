@@ -27,14 +27,14 @@ from .context import HttpContext
 from .status import json_response
 
 
-def _texts(value) -> list[str]:
+def _texts(value: object) -> list[str]:
     texts = [value] if isinstance(value, str) else value
     if not isinstance(texts, list) or not texts or not all(isinstance(text, str) for text in texts):
         raise RequestError("INVALID_ARGUMENT", "input must be a text or a non-empty list of texts.")
     return texts
 
 
-def _dimensions(value) -> int:
+def _dimensions(value: object) -> int:
     if value is None:
         return DIMENSIONS
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= DIMENSIONS:

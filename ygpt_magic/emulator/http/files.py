@@ -9,6 +9,7 @@ the signature: the SDK sends these requests without credentials, as it does to S
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 import grpc
 from aiohttp import web
@@ -52,7 +53,8 @@ class _Files:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    async def _answer(self, request: web.Request, action) -> web.StreamResponse:
+    async def _answer(self, request: web.Request,
+                      action: Callable[[Dataset], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
         """Run ``action(dataset)``, logging one line with the path only (never the URL's token);
         a refusal (RequestError) goes on to the app's middleware, which writes the error JSON."""
         status = "INTERNAL"

@@ -10,7 +10,8 @@ log are the same.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 from google.protobuf.json_format import MessageToDict
@@ -24,7 +25,7 @@ from ..services.operations import OperationService, TextGenerationAsyncService
 from ..services.text_generation import completion_stream
 from ..services.tokenizer import TokenizerService
 from ..state import EmulatorState
-from .body import parse_message, read_json
+from .body import M, parse_message, read_json
 from .context import HttpContext
 from .status import dumps, error_body, json_response
 from .streaming import last_answer, stream_answers
@@ -32,9 +33,10 @@ from .streaming import last_answer, stream_answers
 PREFIX = "/foundationModels/v1"
 
 
-def to_json(message: Message) -> dict:
+def to_json(message: Message) -> dict[str, Any]:
     """Protobuf JSON as the gateway writes it: camelCase, int64 as strings, enums by name."""
-    return MessageToDict(message, always_print_fields_with_no_presence=True)
+    body: dict[str, Any] = MessageToDict(message, always_print_fields_with_no_presence=True)
+    return body
 
 
 def add_routes(app: web.Application, state: EmulatorState) -> None:
@@ -52,7 +54,8 @@ def add_routes(app: web.Application, state: EmulatorState) -> None:
             return await _stream(request, answers)
         return await _unary(last_answer(answers), wrap="result")
 
-    async def unary(request: web.Request, message: Message, method) -> web.Response:
+    async def unary(request: web.Request, message: M,
+                    method: Callable[[M, HttpContext], Awaitable[Message]]) -> web.Response:
         parsed = parse_message(await read_json(request), message)
         return await _unary(method(parsed, HttpContext(request)))
 
@@ -90,7 +93,7 @@ async def _unary(answer: Awaitable[Message], wrap: str | None = None) -> web.Res
     return json_response({wrap: body} if wrap else body)
 
 
-def _line(item: dict) -> bytes:
+def _line(item: dict[str, Any]) -> bytes:
     return (dumps(item) + "\n").encode()
 
 

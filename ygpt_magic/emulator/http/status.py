@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from functools import partial
 from http import HTTPStatus
+from typing import Any
 
 import grpc
 from aiohttp import web
@@ -57,7 +58,7 @@ def http_code(code: grpc.StatusCode) -> int:
     return HTTP_CODES.get(code, 500)
 
 
-def error_body(code: grpc.StatusCode, message: str, status: int | None = None) -> dict:
+def error_body(code: grpc.StatusCode, message: str, status: int | None = None) -> dict[str, Any]:
     """The cloud's error JSON for a gRPC status (``status`` overrides the mapped HTTP code)."""
     status = status or http_code(code)
     return {"error": {
@@ -69,7 +70,7 @@ def error_body(code: grpc.StatusCode, message: str, status: int | None = None) -
     }}
 
 
-def json_response(body: dict, status: int = 200) -> web.Response:
+def json_response(body: dict[str, Any], status: int = 200) -> web.Response:
     return web.json_response(body, status=status, dumps=dumps)
 
 

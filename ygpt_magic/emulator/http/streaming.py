@@ -13,14 +13,15 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
 
 from aiohttp import web
+from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import CompletionResponse
 
 from ..errors import CallAborted
 
-Frames = Callable[[object], Iterable[bytes]]
+Frames = Callable[[CompletionResponse], Iterable[bytes]]
 
 
-async def stream_answers(request: web.Request, answers: AsyncGenerator, *, headers: dict[str, str],
-                         frames: Frames, error_frame: Callable[[CallAborted], bytes],
+async def stream_answers(request: web.Request, answers: AsyncGenerator[CompletionResponse, None], *,
+                         headers: dict[str, str], frames: Frames, error_frame: Callable[[CallAborted], bytes],
                          closing: Callable[[], Iterable[bytes]] = tuple) -> web.StreamResponse:
     """Write ``frames(answer)`` for each answer, then ``closing()``; a late error ends the
     stream with ``error_frame(error)`` instead of ``closing()``."""
@@ -42,9 +43,9 @@ async def stream_answers(request: web.Request, answers: AsyncGenerator, *, heade
     return response
 
 
-async def last_answer(answers: AsyncIterator):
+async def last_answer(answers: AsyncIterator[CompletionResponse]) -> CompletionResponse:
     """The final response of a completion asked without streaming (the services send only it)."""
-    last = None
+    last = await anext(answers)   # a refusal raises here, as in stream_answers
     async for last in answers:
         pass
     return last
