@@ -323,13 +323,15 @@ def test_every_vector_is_all_or_the_error_and_tells_each_answer_as_it_arrives(cl
 
     texts = ["cats nap", "dogs run", "birds sing"]
     told: list = []
-    vectors = every_vector(client.embed_many(enumerate(texts), model="doc", concurrency=2), 3, told.append)
+    vectors = every_vector(client.embed_many(enumerate(texts), model="doc", concurrency=2), 3,
+                           lambda tag, vector: told.append(vector))
     assert [len(v.values) for v in vectors] == [256] * 3 and told and sorted(map(id, told)) == sorted(map(id, vectors))
     told.clear()
     leaky = [*texts[:2], f"my key {TEST_KEY}", "fish swim"]
     ygpt_server.requests.clear()
     with pytest.raises(CredentialInPrompt):
-        every_vector(client.embed_many(enumerate(leaky), model="doc", concurrency=1), 4, told.append)
+        every_vector(client.embed_many(enumerate(leaky), model="doc", concurrency=1), 4,
+                     lambda tag, vector: told.append(vector))
     sent = [r.messages[-1]["text"] for r in ygpt_server.requests if r.method == "TextEmbedding"]
     assert sent[:2] == texts[:2] and leaky[2] not in sent
     assert len(told) >= 2   # the answers that arrived are told (paid for) though the call failed

@@ -248,3 +248,23 @@ def test_with_the_reply_cache_alone_a_docs_cell_replays_with_no_server(shell, yg
     assert_clear_error(missed, "No recorded reply", "Where do rockets sleep?", "nothing was sent",
                        error_type=CacheMiss)
     assert ygpt_server.requests == []
+
+
+def test_a_docs_cell_that_fails_on_one_chunk_keeps_the_vectors_it_bought(shell, ygpt_server, notes, tmp_path):
+    """With the reply cache on, each chunk's vector is kept the moment it arrives: a call that
+    fails on a later chunk keeps the earlier ones (they were paid for), so running the cell
+    again embeds only the chunk that failed."""
+    shell.run_line_magic("config", f"YGptMagics.cache_path = {str(tmp_path / 'replies.sqlite')!r}")
+    shell.run_line_magic("config", "YGptMagics.map_concurrency = 1")   # the chunks in order
+    ygpt_server.reset()
+    ygpt_server.faults.fail_next(1, "INVALID_ARGUMENT", method="TextEmbedding", after=2)
+    source = f"%%ygpt --docs notes --once\n{QUESTION}"
+    failed = cell(shell, source)
+    assert not failed.ok and completions(ygpt_server) == []
+    answered = embedded(ygpt_server, "doc")[:2]
+    assert len(answered) == 2
+    ygpt_server.reset()
+    again = cell(shell, source)
+    assert again.ok, again.message
+    [sent] = embedded(ygpt_server, "doc")
+    assert sent not in answered

@@ -9,9 +9,10 @@ is, a derived speed-up keyed by file content. A replay-mode miss is the usual Ca
 paragraph naming the cell; nothing is sent and no client (so no local server) is built.
 
 What is not recorded goes down the one embedding path (``Client.embed_many``: guarded,
-translated, concurrent, all or an error): each answer is entered in the accounts as it arrives
-(it is paid for even if a later text fails), and the vectors are recorded once all of them are
-there, as the index writes a file only when it is complete.
+translated, concurrent, all or an error): each answer is paid for and recorded as it arrives,
+so a text that fails later loses none that came before it: with the cache on, running the cell
+again sends only the texts still missing. (The index, a derived speed-up, writes a file's
+vectors only when the file is complete.)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .cache.replies import RecordedVector
 from .chat.accounts import EMBEDDINGS
-from .client.embeddings import every_vector, key_model
+from .client.embeddings import Vector, every_vector, key_model
 from .kernel import Kernel
 from .ledger import Ledger, tokens
 
@@ -59,15 +60,19 @@ def _replayed(ledger: Ledger, text: str, model: str) -> Any:
 
 
 def _sent(kernel: Kernel, ledger: Ledger, model: str, texts: list[str]) -> list[Any]:
-    """The vectors of ``texts`` from the service, in order, each paid for as it arrives, then
-    all recorded (all or an error)."""
+    """The vectors of ``texts`` from the service, in order (all or an error), each paid for and
+    kept in the reply cache as it arrives: a call that fails on a later text has still bought
+    the earlier ones, and running the cell again sends only what is missing."""
     import numpy as np
 
     keyed = key_model(model)
     client = kernel.connection.client()
     job = client.embed_many(enumerate(texts), model=model, concurrency=kernel.settings.map_concurrency)
-    vectors = every_vector(job, len(texts), lambda vector: ledger.paid(keyed, tokens(vector.tokens)))
-    values = [np.asarray(vector.values, dtype=np.float32) for vector in vectors]
-    for text, vector, row in zip(texts, vectors, values):
-        ledger.kept_vector(text, keyed, RecordedVector(row.tobytes(), vector.tokens, vector.model_version))
-    return values
+
+    def answered(tag: int, vector: Vector) -> None:
+        ledger.paid(keyed, tokens(vector.tokens))
+        row = np.asarray(vector.values, dtype=np.float32)
+        ledger.kept_vector(texts[tag], keyed, RecordedVector(row.tobytes(), vector.tokens, vector.model_version))
+
+    vectors = every_vector(job, len(texts), answered)
+    return [np.asarray(vector.values, dtype=np.float32) for vector in vectors]

@@ -87,9 +87,10 @@ def embed_many(loop: LoopThread, model: Any, texts: Iterable[tuple[Any, str]], *
                    watch=watch)
 
 
-def every_vector(job: ManyJob, count: int, answered: Callable[[Vector], object]) -> list[Vector]:
+def every_vector(job: ManyJob, count: int, answered: Callable[[int, Vector], object]) -> list[Vector]:
     """The vectors of a job over tags ``0 .. count-1``, in tag order, each told to ``answered``
-    as it arrives (the caller's accounts: an answer is paid for even if the call then fails); at
+    with its tag as it arrives (the caller pays for it and keeps it: an answer is paid for, and
+    worth keeping, even if the call then fails); at
     the first error (or Ctrl-C) the job is cancelled and drained, so no request of it is still
     going, and the error is raised."""
     vectors: list[Vector | None] = [None] * count
@@ -104,7 +105,7 @@ def every_vector(job: ManyJob, count: int, answered: Callable[[Vector], object])
                     raise error
                 continue
             vectors[tag] = vector
-            answered(vector)
+            answered(tag, vector)
     try:
         take(job.results(), fail=True)
     except BaseException:

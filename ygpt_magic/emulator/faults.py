@@ -10,7 +10,7 @@ per-chunk latency, so overheads are judged against the time a user actually wait
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import grpc
@@ -20,10 +20,12 @@ from .errors import status_code
 
 @dataclass
 class _Pending:
-    """A fault for the next ``remaining`` calls of ``method`` (``*``: of any method)."""
+    """A fault for the next ``remaining`` calls of ``method`` (``*``: of any method), once
+    ``after`` of them have gone through untouched."""
 
     remaining: int
     method: str
+    after: int = field(default=0, kw_only=True)
 
 
 @dataclass
@@ -46,6 +48,9 @@ def _take_for(method: str, pending: list[_P]) -> _P | None:
     holds the lock)."""
     for fault in pending:
         if fault.method in ("*", method):
+            if fault.after > 0:
+                fault.after -= 1
+                return None
             fault.remaining -= 1
             if fault.remaining <= 0:
                 pending.remove(fault)
@@ -118,8 +123,10 @@ class Faults:
         code: str | grpc.StatusCode = "UNAVAILABLE",
         message: str | None = None,
         method: str = "Completion",
+        after: int = 0,
     ) -> None:
-        """Fail the next ``n`` calls of ``method`` ("*": any RPC but discovery) with ``code``.
+        """Fail the next ``n`` calls of ``method`` ("*": any RPC but discovery) with ``code``,
+        once ``after`` calls of it have been answered as usual.
 
         Methods: Completion, AsyncCompletion, GetOperation, CancelOperation, Tokenize,
         TokenizeCompletion, TextEmbedding (gRPC, REST and /v1/embeddings alike), Classify,
@@ -130,7 +137,7 @@ class Faults:
         grpc_code = status_code(code)
         text = message or f"Injected fault: {grpc_code.name} (set by the test through server.faults)."
         with self._lock:
-            self._failures.append(_Failure(int(n), method, code=grpc_code, message=text))
+            self._failures.append(_Failure(int(n), method, code=grpc_code, message=text, after=int(after)))
 
     def hold_next(self, n: int, method: str, seconds: float = 3600.0) -> threading.Event:
         """The next ``n`` calls of ``method`` (as fail_next names them) are taken and left
