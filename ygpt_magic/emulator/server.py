@@ -128,6 +128,7 @@ class LocalServer:
         self._loop = loop
         self._thread = thread
         self._server = server
+        self._stopping = threading.Lock()
 
     @property
     def address(self) -> str:
@@ -191,14 +192,16 @@ class LocalServer:
         self._state.billed.update(dict.fromkeys(self._state.billed, 0))
 
     def stop(self, grace: float = 0.5) -> None:
-        """Stop serving and join the server's thread; safe to call twice."""
-        if not self._thread.is_alive():
-            return
-        future = asyncio.run_coroutine_threadsafe(self._server.stop(grace), self._loop)
-        future.result(timeout=grace + 5)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=5)
-        self._state.responders.close()
+        """Stop serving and join the server's thread; safe to call twice, and from two threads
+        at once (a test's timer and its ``with`` block): the second waits for the first."""
+        with self._stopping:
+            if not self._thread.is_alive():
+                return
+            future = asyncio.run_coroutine_threadsafe(self._server.stop(grace), self._loop)
+            future.result(timeout=grace + 5)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5)
+            self._state.responders.close()
 
     def __enter__(self) -> LocalServer:
         return self
