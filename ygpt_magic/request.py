@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -26,30 +26,36 @@ from .cache import Front, first_line
 from .chat import Plan, planning, short_model
 from .chat.planning import Tokenizes
 from .client import guard
+from .client.credentials import Credential
 from .context.interpolate import Expanded, interpolate
 from .errors import OptionError
 from .kernel import Kernel
 
 if TYPE_CHECKING:
     from .chat.pictures import Picture
+    from .client.sdk import Client
     from .tools.loop import ToolLoop
     from .tools.schema import Schema
 
 
 def expand(kernel: Kernel, text: str, *, fill: bool = True, where: str = "the cell's text",
-           namespace: Mapping[str, Any] | None = None) -> Expanded:
+           namespace: Mapping[str, Any] | None = None,
+           secrets: Sequence[Credential] | None = None) -> Expanded:
     """``text`` with its references filled in from the notebook (context/interpolate.py), or from
     ``namespace`` (a ``--map`` row's names over the notebook's); ``where`` names the text itself
-    in a credential error."""
+    in a credential error. ``secrets``: the known credentials when the caller has just read
+    them (None: read now)."""
     return interpolate(text, kernel.namespace if namespace is None else namespace,
                        cells=kernel.cells, limits=kernel.settings.limits(),
-                       secrets=kernel.connection.known_secrets(), fill=fill, where=where)
+                       secrets=kernel.connection.known_secrets() if secrets is None else secrets,
+                       fill=fill, where=where)
 
 
-def check(kernel: Kernel, where: str, text: str | None) -> None:
-    """CredentialInPrompt when ``text`` (a system message) carries a known credential."""
+def check(kernel: Kernel, where: str, text: str | None, secrets: Sequence[Credential] | None = None) -> None:
+    """CredentialInPrompt when ``text`` (a system message) carries a known credential
+    (``secrets``, as for :func:`expand`)."""
     if text:
-        guard.check(where, text, kernel.connection.known_secrets())
+        guard.check(where, text, kernel.connection.known_secrets() if secrets is None else secrets)
 
 
 def front(kernel: Kernel, prompt: str, where: str | None = None) -> Front | None:
@@ -66,6 +72,16 @@ def tokenizer(kernel: Kernel, cache: Front | None) -> Callable[[], Tokenizes]:
     there is one (replayed, or asked and recorded; the client is then built only for a miss),
     else the client."""
     return kernel.connection.client if cache is None else lambda: cache
+
+
+def _transport(kernel: Kernel, cache: Front | None) -> tuple[Tokenizes, Callable[[], Client]]:
+    """What counts a request's tokens and what sends it: with the reply cache, the cache and the
+    connection's client (built only for a miss); without, the client, built or checked against
+    the environment once for both."""
+    if cache is not None:
+        return cache, kernel.connection.client
+    client = kernel.connection.client()
+    return client, lambda: client
 
 
 def tool_loop(kernel: Kernel, plan: Plan) -> ToolLoop | None:
@@ -105,8 +121,9 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
         return labels.cell(kernel, args, text)
     if args.map:
         return rows(kernel, args, text)
-    expanded = expand(kernel, text, fill=not args.no_interpolate)
-    check(kernel, "--system", args.system)
+    secrets = kernel.connection.known_secrets()  # the environment read once for both texts
+    expanded = expand(kernel, text, fill=not args.no_interpolate, secrets=secrets)
+    check(kernel, "--system", args.system, secrets)
     prompt = expanded.text.strip("\n")
     if not prompt.strip():
         raise OptionError("The %%ygpt cell is empty: write the prompt on the lines below %%ygpt.")
@@ -150,7 +167,7 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
     plan = dataclasses.replace(plan, context_notes=tuple(notes))
     tools, shape = tool_loop(kernel, plan), typed(kernel, schema)
     extras = request_extras(tools, shape)
-    counter = tokenizer(kernel, cache)()
+    counter, get_client = _transport(kernel, cache)
     if dry_run:
         tokens = counter.count_tokens(plan.messages, plan.options, **extras)
         cost = cost_cap.cell_estimate(kernel, plan, tokens, mode).sentence()
@@ -162,7 +179,7 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
                                      label=short_model(plan.options.model),
                                      json_reply=plan.options.json or schema is not None,
                                      fills_cell=code_below)
-    reply = run_exchange(kernel.session, kernel.connection.client, plan, renderer, mode=mode, tools=tools,
+    reply = run_exchange(kernel.session, get_client, plan, renderer, mode=mode, tools=tools,
                          schema=shape, cache=cache)
     if reply.status != "INTERRUPTED":
         kernel.provenance.add(f"{kernel.cell_name()} (“{first_line(plan.prompt)}”)", reply)
