@@ -132,10 +132,20 @@ def known_secrets(explicit: str | None = None) -> tuple[Credential, ...]:
     environment, whichever is in use (client/guard.py keeps them all out of requests). The local server's
     placeholder and values too short to be a real credential are no secrets. The environment is
     read on every call: a cell may set a variable."""
-    found = [Credential(classify(explicit), "%ygpt auth", explicit.strip())] if explicit else []
-    found += [Credential(kind, var, value) for var, kind in SECRET_ENV_VARS
-              if (value := os.environ.get(var, "").strip())]
-    return tuple(c for c in found if c.secret != LOCAL_DUMMY_KEY and len(c.secret or "") >= 8)
+    found = []
+    if explicit and _is_secret(secret := explicit.strip()):
+        found.append(Credential(classify(explicit), "%ygpt auth", secret))
+    for var, kind in SECRET_ENV_VARS:
+        value = os.environ.get(var, "").strip()
+        if _is_secret(value):
+            found.append(Credential(kind, var, value))
+    return tuple(found)
+
+
+def _is_secret(value: str) -> bool:
+    """Whether a credential's value could be used by someone else: not the local server's
+    placeholder, nor too short to be a real key or token (nor empty)."""
+    return len(value) >= 8 and value != LOCAL_DUMMY_KEY
 
 
 def find_folder(explicit: str | None = None, *, local: bool = False) -> tuple[str | None, str]:

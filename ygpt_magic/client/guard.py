@@ -31,8 +31,10 @@ def carries(text: str, secret: str) -> bool:
     """Whether ``text`` holds ``secret``, or a FRAGMENT-long run of it when it is longer."""
     if len(secret) <= FRAGMENT:
         return bool(secret) and secret in text
-    return any(secret[start:start + FRAGMENT] in text
-               for start in range(len(secret) - FRAGMENT + 1))
+    for start in range(len(secret) - FRAGMENT + 1):
+        if secret[start:start + FRAGMENT] in text:
+            return True
+    return False
 
 
 def check(where: str, text: str, credentials: Iterable[Credential]) -> None:
@@ -43,7 +45,10 @@ def check(where: str, text: str, credentials: Iterable[Credential]) -> None:
 
 
 def _carried(text: str, credentials: Iterable[Credential]) -> Credential | None:
-    return next((credential for credential in credentials if carries(text, credential.secret or "")), None)
+    for credential in credentials:
+        if carries(text, credential.secret or ""):
+            return credential
+    return None
 
 
 def _refusal(where: str, credential: Credential) -> CredentialInPrompt:
