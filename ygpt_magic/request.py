@@ -60,7 +60,9 @@ def check(kernel: Kernel, where: str, text: str | None, secrets: Sequence[Creden
 
 def front(kernel: Kernel, prompt: str, where: str | None = None) -> Front | None:
     """The reply cache's front for a request (None when there is no cache); ``where`` names the
-    door in a cache error (default: the running cell)."""
+    door in a cache error (default: the running cell): named only when there is a cache."""
+    if not kernel.cache.active:
+        return None
     connection = kernel.connection
     return kernel.cache.front(connection.client, target=connection.target,
                               where=where or kernel.cell_name(), prompt=prompt,
