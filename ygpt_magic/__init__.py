@@ -4,6 +4,16 @@ Loading the extension must stay cheap: nothing here imports the SDK. Once loaded
 thread imports it (client/preload.py), so that the first request does not pay for it either.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from IPython.core.formatters import BaseFormatter
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from .chat.values import Reply
+
 __version__ = "0.1.0"
 
 
@@ -11,28 +21,36 @@ __version__ = "0.1.0"
 _REPLY = ("ygpt_magic.chat.values", "Reply")
 
 
-def _reply_html(reply) -> str:
+def _reply_html(reply: Reply) -> str:
     from .render import reply_html
 
     return reply_html(reply)
 
 
-def load_ipython_extension(ipython) -> None:
+def load_ipython_extension(ipython: InteractiveShell) -> None:
     """Register the magics (called by ``%load_ext ygpt_magic``), and the inert HTML form of a
     reply shown as a value (a ``_repr_markdown_`` would let the reply's HTML run in JupyterLab)."""
     from .client import preload
     from .magics import LATER, YGptMagics
 
     ipython.register_magics(YGptMagics(shell=ipython))
-    ipython.display_formatter.formatters["text/html"].for_type_by_name(*_REPLY, _reply_html)
+    _html(ipython).for_type_by_name(*_REPLY, _reply_html)
     preload.start(LATER)
 
 
-def unload_ipython_extension(ipython) -> None:
+def unload_ipython_extension(ipython: InteractiveShell) -> None:
     """Stop what the extension started (a local server, open clients)."""
     from .magics import YGptMagics
 
     magics = ipython.magics_manager.registry.get(YGptMagics.__name__)
     if magics is not None:
         magics.close()
-    ipython.display_formatter.formatters["text/html"].pop(".".join(_REPLY), None)
+    _html(ipython).pop(".".join(_REPLY), None)
+
+
+def _html(ipython: InteractiveShell) -> BaseFormatter:
+    """The shell's text/html formatter (every shell has a display formatter; its type allows none)."""
+    formatter = ipython.display_formatter
+    assert formatter is not None, "an IPython shell without a display formatter"
+    html: BaseFormatter = formatter.formatters["text/html"]
+    return html

@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import math
 import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
@@ -42,6 +44,10 @@ from .config_loading import RefusedConfigDropped
 from .errors import OptionError, YGptError
 from .kernel import DEFAULT, Kernel, Settings
 from .render import inert
+
+if TYPE_CHECKING:
+    from IPython.core.interactiveshell import ExecutionInfo, ExecutionResult, InteractiveShell
+    from traitlets import Bunch
 
 #: What the methods below import where they use it, for the background import to bring in.
 LATER = ("ygpt_magic.request", "ygpt_magic.exchange", "ygpt_magic.labels",
@@ -121,7 +127,7 @@ class YGptMagics(RefusedConfigDropped, Magics):
                               "error; for CI), record (always send), off. Default: "
                               "$YGPT_CACHE_MODE, else auto.")
 
-    def __init__(self, shell=None, **kwargs):
+    def __init__(self, shell: InteractiveShell | None = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
         self.kernel = Kernel(shell, Settings.of(self), change=lambda name, value: setattr(self, name, value))
         if shell is not None:
@@ -134,7 +140,7 @@ class YGptMagics(RefusedConfigDropped, Magics):
     # -- settings (validators raise TraitError: traitlets then keeps the old value) ------------
 
     @validate("temperature")
-    def _valid_temperature(self, proposal):
+    def _valid_temperature(self, proposal: Bunch) -> Any:
         value = proposal["value"]
         if value is not None and not 0.0 <= value <= 1.0:
             raise TraitError(f"YGptMagics.temperature must be from 0 to 1 (or None), not {value}.")
@@ -142,7 +148,7 @@ class YGptMagics(RefusedConfigDropped, Magics):
 
     @validate("context_budget", "map_concurrency", "max_rows", "max_columns",
               "max_value_chars", "max_tool_rounds", "max_tool_calls")
-    def _valid_positive(self, proposal):
+    def _valid_positive(self, proposal: Bunch) -> Any:
         value = proposal["value"]
         if value is not None and value < 1:
             raise TraitError(f"YGptMagics.{proposal['trait'].name} must be ≥ 1 (or None), "
@@ -150,7 +156,7 @@ class YGptMagics(RefusedConfigDropped, Magics):
         return value
 
     @validate("default_format", "cache_mode")
-    def _valid_choice(self, proposal):
+    def _valid_choice(self, proposal: Bunch) -> Any:
         name, value = proposal["trait"].name, proposal["value"]
         choices = FORMATS if name == "default_format" else CACHE_MODES
         if value not in choices:
@@ -159,13 +165,13 @@ class YGptMagics(RefusedConfigDropped, Magics):
         return value
 
     @validate("fix_instruction", "docs_instruction")
-    def _valid_instruction(self, proposal):
+    def _valid_instruction(self, proposal: Bunch) -> Any:
         if not proposal["value"].strip():
             raise TraitError(f"YGptMagics.{proposal['trait'].name} must be a non-empty instruction.")
         return proposal["value"]
 
     @validate("model", "max_tokens")
-    def _valid_option(self, proposal):
+    def _valid_option(self, proposal: Bunch) -> Any:
         """The rule a flag and a chat file follow (Options gives the clear message)."""
         name = proposal["trait"].name
         try:
@@ -175,7 +181,7 @@ class YGptMagics(RefusedConfigDropped, Magics):
 
     @validate("render_interval", "timeout", "connect_timeout", "stream_timeout",
               "retry_backoff", "poll_interval", "retries", "batch_poll_interval", "value_timeout")
-    def _valid_seconds(self, proposal):
+    def _valid_seconds(self, proposal: Bunch) -> Any:
         # NaN and infinity fail this too (a NaN timeout stopped every request at once)
         if not 0 <= proposal["value"] < math.inf:
             raise TraitError(f"YGptMagics.{proposal['trait'].name} must be a finite number "
@@ -183,7 +189,7 @@ class YGptMagics(RefusedConfigDropped, Magics):
         return proposal["value"]
 
     @validate("prices")
-    def _valid_prices(self, proposal):
+    def _valid_prices(self, proposal: Bunch) -> Any:
         try:
             pricing.checked(proposal["value"])
         except OptionError as error:
@@ -191,7 +197,7 @@ class YGptMagics(RefusedConfigDropped, Magics):
         return proposal["value"]
 
     @validate("max_cost_per_cell")
-    def _valid_max_cost(self, proposal):
+    def _valid_max_cost(self, proposal: Bunch) -> Any:
         from .chat.estimate import cap_of  # the cost arithmetic: only when the setting is given
 
         try:
@@ -201,15 +207,15 @@ class YGptMagics(RefusedConfigDropped, Magics):
         return proposal["value"]
 
     @default("cache_path")
-    def _cache_path_from_env(self):
+    def _cache_path_from_env(self) -> str | None:
         return cache_settings.path_from(os.environ)
 
     @default("cache_mode")
-    def _cache_mode_from_env(self):
+    def _cache_mode_from_env(self) -> str:
         return cache_settings.mode_from(os.environ)
 
     @observe(All)
-    def _settings_changed(self, _change) -> None:
+    def _settings_changed(self, _change: Bunch) -> None:
         # Also called from Magics.__init__ when %config already holds values, before the kernel
         # exists: it is then made with them.
         if hasattr(self, "kernel"):
@@ -217,13 +223,13 @@ class YGptMagics(RefusedConfigDropped, Magics):
 
     # -- cell ids (the kernel passes JupyterLab's cellId to run_cell) --------------------------
 
-    def _pre_run_cell(self, info) -> None:
+    def _pre_run_cell(self, info: ExecutionInfo) -> None:
         self.kernel.cell_id = getattr(info, "cell_id", None)
 
-    def _post_run_cell(self, _result) -> None:
+    def _post_run_cell(self, _result: ExecutionResult) -> None:
         self.kernel.cell_id = None
 
-    def _hooks(self) -> tuple:
+    def _hooks(self) -> tuple[tuple[str, Callable[[Any], None]], ...]:
         cells = self.kernel.cells
         return (("pre_run_cell", self._pre_run_cell), ("post_run_cell", self._post_run_cell),
                 ("pre_run_cell", cells.before), ("post_run_cell", cells.record))
@@ -288,7 +294,7 @@ class YGptMagics(RefusedConfigDropped, Magics):
     @argument("--no-cache", action="store_true",
               help="Neither replay nor record this cell in the reply cache (%%ygpt cache).")
     @line_cell_magic
-    def ygpt(self, line: str, cell: str | None = None):
+    def ygpt(self, line: str, cell: str | None = None) -> Any:
         """Talk to YandexGPT.
 
         As a cell magic, `%%ygpt [flags]` sends the cell's text and streams the reply below it.

@@ -84,7 +84,7 @@ def json_source(text: str) -> str:
     return blocks[0][1] if blocks else text
 
 
-def json_tree(reply: Reply) -> dict | list | None:
+def json_tree(reply: Reply) -> dict[str, Any] | list[Any] | None:
     """The reply's JSON object or array (in a fence or not), None when it is not one."""
     try:
         value = json.loads(json_source(reply.text))

@@ -98,7 +98,8 @@ def dry_run(plan: Plan, tokens: int, extras: dict[str, Any] | None = None, *, co
 
 def _described(picture: Any) -> str:
     """A picture as its description: its bytes would fill the screen."""
-    return picture.info.describe()
+    described: str = picture.info.describe()
+    return described
 
 
 class StreamRenderer:
@@ -329,7 +330,7 @@ class StreamRenderer:
                                         shown["text/plain"])
         return shown
 
-    def _show(self, bundle: Bundle, metadata: dict | None = None) -> None:
+    def _show(self, bundle: Bundle, metadata: dict[str, Any] | None = None) -> None:
         self._waiting_line = self._showing_wait = False  # whatever shows now replaces it
         bundle = self._with_tools(bundle)
         if self._screen is not None:  # the terminal's stand-in for the display handle
@@ -340,7 +341,7 @@ class StreamRenderer:
         self.updates += 1
         self._last = self.clock()
 
-    def _display_bundle(self, bundle: Bundle, metadata: dict | None) -> None:
+    def _display_bundle(self, bundle: Bundle, metadata: dict[str, Any] | None) -> None:
         """The bundle into the cell's output: its first display, or an update of it."""
         if HTML in bundle:  # built from inert's pieces; cleaned once, as the last step
             bundle = {**bundle, HTML: inert.clean(bundle[HTML])}
@@ -361,7 +362,7 @@ class StreamRenderer:
         if self._screen is not None:
             self._screen.end()
 
-    def _final(self, bundle: Bundle, metadata: dict | None = None) -> None:
+    def _final(self, bundle: Bundle, metadata: dict[str, Any] | None = None) -> None:
         if not self._done:
             self._show(bundle, metadata)
             self._done = True

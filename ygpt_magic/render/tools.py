@@ -9,6 +9,7 @@ notebook sanitizer normalises them.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from ..chat.tooluse import ToolCall
 from ..words import short
@@ -17,7 +18,7 @@ from . import plain as plain_forms
 from .markdown import fenced
 
 
-def call_line(name: str, arguments: dict) -> str:
+def call_line(name: str, arguments: dict[str, Any]) -> str:
     """``get_sales(region="north", limit=5)``: each argument as JSON, long ones shortened."""
     shown = ", ".join(f"{key}={short(json.dumps(value, ensure_ascii=False))}"
                       for key, value in arguments.items())
