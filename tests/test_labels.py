@@ -153,3 +153,22 @@ def test_the_reply_cache_replays_a_classification_and_keys_the_task(shell, ygpt_
     assert "cached" in again.final and shell.user_ns["_ygpt"].text == "weather"
     assert cell(shell, '%%ygpt --labels weather,alarm --task "intent"\nweather tomorrow').ok
     assert len(classified(ygpt_server)) == 2
+
+
+def test_map_rows_are_cached_and_counted_under_the_classifier_not_the_chat_settings(shell, ygpt_server, tmp_path):
+    """A classifier takes no temperature and answers by its own model: a --map --labels row is
+    recorded and paid under the classifier's request, so with a notebook temperature set the rows
+    replay after a restart (the memo gone), and usage names the classifier's model."""
+    shell.run_line_magic("config", f"YGptMagics.cache_path = {str(tmp_path / 'cache.sqlite')!r}")
+    shell.run_line_magic("config", "YGptMagics.temperature = 0.3")
+    shell.user_ns["texts"] = ["weather tomorrow", "wake me at 7"]
+    source = "%%ygpt --map texts --labels weather,alarm --model yandexgpt-lite --out result\n{item}"
+    assert cell(shell, source).ok
+    sent = len(classified(ygpt_server))
+    magics = shell.magics_manager.registry["YGptMagics"]
+    magics.kernel.row_memo.clear()   # as after a kernel restart: only the reply cache is left
+    again = cell(shell, source)
+    assert again.ok, again.message
+    assert len(classified(ygpt_server)) == sent and "2 rows already answered" in again.stdout
+    models = magics.kernel.session.accounts.by_model
+    assert any(name.startswith("yandexgpt-lite") for name in models), list(models)

@@ -9,9 +9,11 @@ still on screen.
 The client and the renderer are protocols (``Transport``: client/sdk.py; ``Renderer``:
 render/stream.py), so the panel can bring its own renderer and tests can bring a tiny fake client.
 
-With ``tools`` (a ``tools.loop.ToolLoop``: ``--tools`` / ``--schema``), one exchange is several
-requests: the loop asks, runs the calls the answer holds, and asks again with their results,
-through the same request function as a plain exchange, under the same hold and the same rules.
+With ``tools`` (a ``tools.loop.ToolLoop``: ``--tools``), one exchange is several requests: the
+loop asks, runs the calls the answer holds, and asks again with their results, through the same
+request function as a plain exchange, under the same hold and the same rules. A ``schema``
+(``--schema``) rides on every request of it (:func:`request_extras`); reading the reply against
+it is the caller's.
 
 A reply cache (``cache/``), when given, stands in front of every request (each round of a tool
 exchange is one): a recorded answer comes back at once (no streaming), a sent one is recorded

@@ -18,11 +18,11 @@ two cells) refuses the connect, while the SDK would retry its UNAVAILABLE with b
 15 s before the cell could say anything. A live server costs one more connect then, beside a
 request already slow.
 
-When the endpoint is reached with TLS, the check also opens a TLS session there (certificates
-not checked: gRPC trusts its own roots). A server that answers in plaintext (a local server
-started without ``--tls``) is then named at once (TlsFailed), where gRPC would retry its failed
-handshake for about 15 s and report it as UNAVAILABLE; any other outcome of that handshake is
-left to gRPC, whose words about certificates are the precise ones.
+When the endpoint is reached with TLS, the check also sends a TLS hello on its connection. A
+server that answers it in plaintext (a local server started without ``--tls``) is then named at
+once (TlsFailed), where gRPC would retry its failed handshake for about 15 s and report it as
+UNAVAILABLE; anything else (certificates above all: gRPC trusts its own roots, and its words
+about them are the precise ones) is left to gRPC.
 
 Behind a proxy the connect goes to the proxy (:func:`first_hop`), as the request itself does: a
 network that lets out only the proxy would otherwise refuse every direct connect to a server the
@@ -47,6 +47,9 @@ PROBE_TTL = 30.0
 
 #: seconds without an answer after which an endpoint that answered lately is asked again
 QUIET_AFTER = 1.0
+
+#: the first byte of a TLS record: change_cipher_spec, alert, handshake, application_data
+TLS_RECORDS = range(0x14, 0x18)
 
 #: an endpoint's name (what messages show) and its (host, port)
 Target = tuple[str, tuple[str, int]]
@@ -87,34 +90,42 @@ class Reachability:
             return
         host, port = first_hop(*address)
         try:
-            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), self._timeout)
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), self._timeout)
         except ConnectionRefusedError:
             self._lost()
             raise ServerUnavailable(name, refused=True) from None
         except (OSError, asyncio.TimeoutError):  # no answer in time, no route, no such host
             self._lost()
             raise ServerUnavailable(name, self._timeout) from None
-        writer.close()
-        if (host, port) == address and self._speaks_tls(name):   # not a proxy's handshake
-            await self._handshake(name, address)
+        try:
+            if (host, port) == address and self._speaks_tls(name):   # not a proxy's handshake
+                await self._answers_tls(name, reader, writer)
+        finally:
+            writer.close()
         self._accepted(name)
 
     def _speaks_tls(self, name: str) -> bool:
         return name.startswith("https://") or self._tls and "://" not in name
 
-    async def _handshake(self, name: str, address: tuple[str, int]) -> None:
-        """TlsFailed when the server answers a TLS hello in plaintext; nothing otherwise."""
+    async def _answers_tls(self, name: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """TlsFailed when the server answers a TLS hello in plaintext: the first byte of its
+        reply is not a TLS record's (OpenSSL's name for that failure changed in 3.2, the
+        protocol's record types did not). Silence, a closed connection or a slow server say
+        nothing, and are left to gRPC."""
+        hello = ssl.MemoryBIO()
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)   # no roots loaded: none are checked
         context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
         try:
-            _, writer = await asyncio.wait_for(asyncio.open_connection(*address, ssl=context), self._timeout)
-        except ssl.SSLError as error:
-            if error.reason == "WRONG_VERSION_NUMBER":
-                raise TlsFailed(name, "WRONG_VERSION_NUMBER") from None
-            return
+            context.wrap_bio(ssl.MemoryBIO(), hello).do_handshake()
+        except ssl.SSLWantReadError:   # the ClientHello is written; the server's answer is ours to read
+            pass
+        try:
+            writer.write(hello.read())
+            first = await asyncio.wait_for(reader.read(1), self._timeout)
         except (OSError, asyncio.TimeoutError):
             return
-        writer.close()
+        if first and first[0] not in TLS_RECORDS:
+            raise TlsFailed(name, "WRONG_VERSION_NUMBER")
 
     @asynccontextmanager
     async def beside(self, target: Target) -> AsyncIterator[Callable[[], None]]:

@@ -48,9 +48,9 @@ def _take_for(method: str, pending: list[_P]) -> _P | None:
     holds the lock)."""
     for fault in pending:
         if fault.method in ("*", method):
-            if fault.after > 0:
+            if fault.after > 0:   # this call goes through untouched by it; a later fault may take it
                 fault.after -= 1
-                return None
+                continue
             fault.remaining -= 1
             if fault.remaining <= 0:
                 pending.remove(fault)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .. import cost_cap
-from ..chat import Plan
+from ..chat import Plan, RequestOptions
 from ..chat.accounts import CLASSIFICATIONS
 from ..client.classify import Classification, Classifier
 from ..kernel import Kernel
@@ -82,7 +82,7 @@ def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, tem
                      get_client=connection.client, namespace=kernel.namespace,
                      expand=lambda text, names: expand(kernel, text, namespace=names))
     plans = LabelPlanner(kernel.session, rows.rows, template, kernel.namespace, rows.expand,
-                         rows.options, extras=chosen.extras(), classifier=chosen)
+                         RequestOptions(model=chosen.model), extras=chosen.extras(), classifier=chosen)
     cache = None if args.no_cache else front(kernel, template)
     tally = Tally(total=len(plans.rows))
     ledger = plans.ledger(cache)
