@@ -4,9 +4,11 @@ A cell and each round of its tool exchange, a panel Send, a ``--map`` row, a cla
 embedding: each answer is either replayed from the reply cache (when one is on) and counted as
 replayed, or sent, counted as paid (every answer the server gave cost its tokens, even one a
 schema then refuses) and kept in the cache. A ``--batch`` row is kept, not counted: the job
-reports no tokens per row, and a row of zero tokens would read as free in ``%ygpt usage``. A door binds a :class:`Ledger` to where its requests
-are entered in ``%ygpt usage`` and how they are billed, then asks it before sending and tells it
-what was sent; what it sends is its own (a stream, a concurrent job, a batch job).
+reports no tokens per row, and a row of zero tokens would read as free in ``%ygpt usage``.
+
+A door binds a :class:`Ledger` to where its requests are entered in ``%ygpt usage`` and how they
+are billed, then asks it before sending and tells it what was sent; what it sends is its own (a
+stream, a concurrent job, a batch job).
 
 Before, each door spelled the rule out itself, five copies that differed in order and in which
 checks of ``cache is None`` they made.
