@@ -46,7 +46,7 @@ def sdk_loop(address: str, rows: int) -> float:
 
 
 def measure(quick: bool) -> list[Row]:
-    rows = 64 if quick else 1000
+    rows = 32 if quick else 1000   # quick: two rounds of CONCURRENCY, a smoke run
     with server_process("--latency", str(LATENCY)) as address:
         shell = connected_shell(address)
         labels_cell(shell, CONCURRENCY, "warm-up")

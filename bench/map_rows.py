@@ -56,7 +56,7 @@ def sdk_loop(address: str, rows: int, tag: str) -> float:
 
 
 def concurrency_row(quick: bool) -> Row:
-    rows = 64 if quick else 1000
+    rows = 32 if quick else 1000   # quick: two rounds of CONCURRENCY, a smoke run
     with server_process("--latency", str(LATENCY)) as address:
         shell = connected_shell(address)
         map_cell(shell, CONCURRENCY, "warm-up", CONCURRENCY)
@@ -74,7 +74,7 @@ def concurrency_row(quick: bool) -> Row:
 
 
 def scale_row(quick: bool) -> Row:
-    rows = 2000 if quick else 100_000
+    rows = 500 if quick else 100_000
     with server_process() as address:
         shell = connected_shell(address)
         # rows of its own: the kernel's memo keys rows like the reply cache (any HOST:PORT alike),

@@ -1,7 +1,8 @@
 """`ygpt-magic demo` as a newcomer runs it: notebooks executed headless, each exchange printed.
 
-The full demo runs all tutorials (nbval already executes them in `make test`); here a one-cell
-notebook keeps it quick while going through the real CLI, kernel and local server.
+The full demo runs all tutorials (nbval already executes them in `make test`); here small
+notebooks keep it quick while going through the real CLI, kernel and local server, four of them
+in one run (the module's ``demo``), as a newcomer's folder of tutorials is.
 """
 
 from __future__ import annotations
@@ -31,44 +32,59 @@ def _demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
 
 
-def test_demo_prints_each_exchange_and_writes_the_executed_notebook(tmp_path):
-    (tmp_path / "in").mkdir()
-    _notebook(tmp_path / "in", "translate", "%load_ext ygpt_magic",
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """One demo over four small notebooks, each a thing a newcomer's tutorial does (a kernel and
+    a local server start once, not four times); the tests below read its transcript and output."""
+    folder = tmp_path_factory.mktemp("demo")
+    (folder / "in").mkdir()
+    _notebook(folder / "in", "translate", "%load_ext ygpt_magic",
               '%%ygpt --once --system "Translate the text into French"\nTo be, or not to be: that is the question.')
-    result = _demo(tmp_path)
+    _notebook(folder / "in", "review", "%load_ext ygpt_magic", 'review = "The screen is too dim."',
+              "%%ygpt --once\nClassify: {review}", "%%ygpt --once --dry-run\nAgain: {review}")
+    _notebook(folder / "in", "fix", "%load_ext ygpt_magic", "total = sum(['1', 2])", "%ygpt fix")
+    notebook = nbformat.read(folder / "in" / "fix.ipynb", as_version=4)
+    notebook.cells[1].metadata["tags"] = ["raises-exception"]  # as tutorial 05 marks its failing cell
+    nbformat.write(notebook, folder / "in" / "fix.ipynb")
+    _notebook(folder / "in", "clean", "%load_ext ygpt_magic", "x = 41", "x + 1",
+              "%%ygpt --once\nWhat is {Out[3]} in words?", "words = ['one', 'two']",
+              "%%ygpt --map words --out answers\nSpell {item}")
+    result = _demo(folder)
     assert result.returncode == 0, result.stderr
+    return folder, result
+
+
+def _part(result: subprocess.CompletedProcess, name: str) -> str:
+    """The transcript of one notebook: from its heading (``━━ fix ━━ 1 exchange, …``) to the next."""
+    after = result.stdout.split(f"━━ {name} ━━", 1)[1]
+    return after.split("\n━━ ", 1)[0]
+
+
+def test_demo_prints_each_exchange_and_writes_the_executed_notebook(demo):
+    folder, result = demo
     assert "against the project's local server" in result.stdout
     assert '%%ygpt --once --system "Translate the text into French"' in result.stdout
     assert "you  ▸ To be, or not to be: that is the question." in result.stdout
     assert "ygpt ▸ Être ou ne pas être : telle est la question." in result.stdout
     assert "TCP without encryption" not in result.stderr
-    executed = nbformat.read(tmp_path / "out" / "translate.ipynb", as_version=4)
+    executed = nbformat.read(folder / "out" / "translate.ipynb", as_version=4)
     assert "Être ou ne pas être" in executed.cells[1].outputs[0]["data"]["text/html"]
 
 
-def test_the_demo_prints_the_prompt_as_sent_with_variables_filled_in(tmp_path):
-    (tmp_path / "in").mkdir()
-    _notebook(tmp_path / "in", "review", "%load_ext ygpt_magic", 'review = "The screen is too dim."',
-              "%%ygpt --once\nClassify: {review}", "%%ygpt --once --dry-run\nAgain: {review}")
-    result = _demo(tmp_path)
-    assert result.returncode == 0, result.stderr
+def test_the_demo_prints_the_prompt_as_sent_with_variables_filled_in(demo):
+    folder, result = demo
     assert "you  ▸ Classify: The screen is too dim." in result.stdout
     assert "you  ▸ Again: {review}" in result.stdout, "nothing sent: the cell as written"
-    executed = nbformat.read(tmp_path / "out" / "review.ipynb", as_version=4)
+    executed = nbformat.read(folder / "out" / "review.ipynb", as_version=4)
     assert [cell.execution_count for cell in executed.cells] == [1, 2, 3, 4], "nothing extra ran"
 
 
-def test_a_fix_is_printed_with_what_it_sent(tmp_path):
-    (tmp_path / "in").mkdir()
-    _notebook(tmp_path / "in", "fix", "%load_ext ygpt_magic", "total = sum(['1', 2])", "%ygpt fix")
-    notebook = nbformat.read(tmp_path / "in" / "fix.ipynb", as_version=4)
-    notebook.cells[1].metadata["tags"] = ["raises-exception"]  # as tutorial 05 marks its failing cell
-    nbformat.write(notebook, tmp_path / "in" / "fix.ipynb")
-    result = _demo(tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert "\n  %ygpt fix\n" in result.stdout, result.stdout
-    assert "you  ▸ " in result.stdout.split("%ygpt fix", 1)[1]
-    assert "TypeError" in result.stdout.split("%ygpt fix", 1)[1], "the error it sent is shown"
+def test_a_fix_is_printed_with_what_it_sent(demo):
+    _, result = demo
+    fixed = _part(result, "fix")
+    assert "\n  %ygpt fix\n" in fixed, result.stdout
+    assert "you  ▸ " in fixed.split("%ygpt fix", 1)[1]
+    assert "TypeError" in fixed.split("%ygpt fix", 1)[1], "the error it sent is shown"
 
 
 def test_a_failing_notebook_is_named_and_the_others_still_run(tmp_path):
@@ -89,15 +105,10 @@ def test_no_notebooks_says_where_to_run_it(tmp_path):
     assert result.returncode == 2 and "No notebooks found" in result.stderr
 
 
-def test_the_transcript_reads_clean_in_a_terminal(tmp_path):
+def test_the_transcript_reads_clean_in_a_terminal(demo):
     """Notes, footers and a --map run print as a terminal shows them: no escaped Markdown
     (``{Out\\[3\\]}``), no HTML (``<details>``, ``<sub>``), no bar left at ``0%|``."""
-    (tmp_path / "in").mkdir()
-    _notebook(tmp_path / "in", "clean", "%load_ext ygpt_magic", "x = 41", "x + 1",
-              "%%ygpt --once\nWhat is {Out[3]} in words?", "words = ['one', 'two']",
-              "%%ygpt --map words --out answers\nSpell {item}")
-    result = _demo(tmp_path)
-    assert result.returncode == 0, result.stderr
+    _, result = demo
     transcript = result.stdout
     assert "ygpt ▸ {Out[3]}: the output of cell 3" in transcript, transcript
     assert "yandexgpt · local server · " in transcript
