@@ -74,3 +74,24 @@ def test_a_users_own_sdk_import_during_the_background_import_works(idle):
     done = subprocess.run([sys.executable, "-c", USER_IMPORT, str(idle)], capture_output=True, text=True,
                           timeout=60, env={**os.environ, "GRPC_VERBOSITY": "NONE"})
     assert done.returncode == 0 and "imported AsyncYCloudML" in done.stdout, done.stderr[-2000:]
+
+
+REPLAYING = r"""
+import sys, time
+from IPython.core.interactiveshell import InteractiveShell
+
+shell = InteractiveShell.instance()
+shell.run_cell("%load_ext ygpt_magic", store_history=False)
+time.sleep(0.5)
+print(sorted(name for name in ("grpc", "yandex_cloud_ml_sdk") if name in sys.modules))
+"""
+
+
+def test_a_kernel_that_replays_its_cache_imports_no_sdk(tmp_path):
+    """A notebook replayed in CI sends nothing: its kernel spends no second importing the SDK."""
+    env = {**os.environ, "YGPT_CACHE": str(tmp_path / "replies.sqlite"), "YGPT_CACHE_MODE": "replay"}
+    done = subprocess.run([sys.executable, "-c", REPLAYING], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", (done.stdout, done.stderr[-2000:])
+    env["YGPT_CACHE_MODE"] = "auto"
+    done = subprocess.run([sys.executable, "-c", REPLAYING], capture_output=True, text=True, timeout=60, env=env)
+    assert done.stdout.strip() == "['grpc', 'yandex_cloud_ml_sdk']", (done.stdout, done.stderr[-2000:])

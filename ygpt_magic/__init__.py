@@ -33,9 +33,11 @@ def load_ipython_extension(ipython: InteractiveShell) -> None:
     from .client import preload
     from .magics import LATER, YGptMagics
 
-    ipython.register_magics(YGptMagics(shell=ipython))
+    magics = YGptMagics(shell=ipython)
+    ipython.register_magics(magics)
     _html(ipython).for_type_by_name(*_REPLY, _reply_html)
-    preload.start(LATER)
+    if magics.cache_mode != "replay":   # a replayed notebook (CI) never sends: nothing to warm up
+        preload.start(LATER)
 
 
 def unload_ipython_extension(ipython: InteractiveShell) -> None:

@@ -12,6 +12,9 @@ Two threads importing the same package graph at once can meet halfway in a circu
 and see a partly initialised module, so our code never imports alongside it: every ``%ygpt`` /
 ``%%ygpt`` and the SDK loader call :func:`wait` first, which returns at once when the import is
 done (or never started) and otherwise waits for it to end.
+
+A kernel whose reply cache replays (``YGPT_CACHE_MODE=replay``, a notebook checked in CI) starts
+no import: it sends nothing, and its cells would otherwise wait for an SDK they never use.
 """
 
 from __future__ import annotations
