@@ -198,6 +198,12 @@ def test_bad_tools_are_refused_before_anything_is_sent(tools_shell, tool_server,
     assert completions(tool_server) == []
 
 
+def test_a_tool_choice_without_tools_is_refused_before_anything_is_sent(tools_shell, tool_server):
+    result = cell(tools_shell, "%%ygpt --tool-choice required\nHow did the north do?")
+    assert_clear_error(result, "--tool-choice required needs tools", "--tools f,g", error_type=ToolError)
+    assert completions(tool_server) == []
+
+
 def test_a_single_pydantic_model_parameter_declares_its_fields(tools_shell, tool_server):
     assert cell(tools_shell, "from pydantic import BaseModel\n"
                              "class Query(BaseModel):\n    region: str\n    limit: int = 10\n"

@@ -88,8 +88,8 @@ def _transport(kernel: Kernel, cache: Front | None) -> tuple[Tokenizes, Callable
 
 def tool_loop(kernel: Kernel, plan: Plan) -> ToolLoop | None:
     """The tool loop for ``plan`` (its tools, the cell's or the chat's), or None; every
-    function is checked before anything is sent."""
-    if not plan.options.tools:
+    function, and a ``--tool-choice`` without tools, is checked before anything is sent."""
+    if not plan.options.tools and plan.options.tool_choice is None:
         return None
     from .tools.loop import loop_for
 
