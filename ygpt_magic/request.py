@@ -33,7 +33,6 @@ from .kernel import Kernel
 
 if TYPE_CHECKING:
     from .chat.pictures import Picture
-    from .client.sdk import Client
     from .tools.loop import ToolLoop
     from .tools.schema import Schema
 
@@ -74,16 +73,6 @@ def tokenizer(kernel: Kernel, cache: Front | None) -> Callable[[], Tokenizes]:
     there is one (replayed, or asked and recorded; the client is then built only for a miss),
     else the client."""
     return kernel.connection.client if cache is None else lambda: cache
-
-
-def _transport(kernel: Kernel, cache: Front | None) -> tuple[Tokenizes, Callable[[], Client]]:
-    """What counts a request's tokens and what sends it: with the reply cache, the cache and the
-    connection's client (built only for a miss); without, the client, built or checked against
-    the environment once for both."""
-    if cache is not None:
-        return cache, kernel.connection.client
-    client = kernel.connection.client()
-    return client, lambda: client
 
 
 def tool_loop(kernel: Kernel, plan: Plan) -> ToolLoop | None:
@@ -169,7 +158,7 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
     plan = dataclasses.replace(plan, context_notes=tuple(notes))
     tools, shape = tool_loop(kernel, plan), typed(kernel, schema)
     extras = request_extras(tools, shape)
-    counter, get_client = _transport(kernel, cache)
+    counter = tokenizer(kernel, cache)()
     if dry_run:
         tokens = counter.count_tokens(plan.messages, plan.options, **extras)
         cost = cost_cap.cell_estimate(kernel, plan, tokens, mode).sentence()
@@ -181,7 +170,7 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
                                      label=short_model(plan.options.model),
                                      json_reply=plan.options.json or schema is not None,
                                      fills_cell=code_below)
-    reply = run_exchange(kernel.session, get_client, plan, renderer, mode=mode, tools=tools,
+    reply = run_exchange(kernel.session, kernel.connection.client, plan, renderer, mode=mode, tools=tools,
                          schema=shape, cache=cache)
     if reply.status != "INTERRUPTED":
         kernel.provenance.add(f"{kernel.cell_name()} (“{first_line(plan.prompt)}”)", reply)

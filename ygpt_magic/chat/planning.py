@@ -109,17 +109,8 @@ def setting_defaults(settings: Settings | None) -> Options:
 
 def resolve(options: Options, settings: Settings | None) -> RequestOptions:
     """The options a request uses: ``options`` where set (a chat's, or a chat's with a cell's
-    flags applied), else the setting, else the built-in default; model and format always set.
-    The three layers are merged first and the result validated once, as one RequestOptions (it
-    was three validated copies on every request, one per layer)."""
-    settings = settings or DefaultSettings()
-    values = options.to_dict()
-    for name, value in values.items():
-        if value is None:
-            setting = SETTING_FOR.get(name)
-            value = None if setting is None else getattr(settings, setting)
-            values[name] = getattr(BUILTIN, name) if value is None else value
-    return RequestOptions(**values)
+    flags applied), else the setting, else the built-in default; model and format always set."""
+    return RequestOptions.of(options.with_defaults(setting_defaults(settings)).with_defaults(BUILTIN))
 
 
 def sources(options: Options, settings: Settings | None) -> dict[str, str]:
