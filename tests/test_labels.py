@@ -172,3 +172,14 @@ def test_map_rows_are_cached_and_counted_under_the_classifier_not_the_chat_setti
     assert len(classified(ygpt_server)) == sent and "2 rows already answered" in again.stdout
     models = magics.kernel.session.accounts.by_model
     assert any(name.startswith("yandexgpt-lite") for name in models), list(models)
+
+
+def test_map_rows_are_classified_whatever_tools_the_chat_offers(shell, ygpt_server):
+    """A classification is no chat request: a chat's tools, which --map refuses for its rows, do
+    not stop --map --labels (a single --labels cell never minded them either)."""
+    assert cell(shell, "def f(x: int) -> int:\n    '''Double x.'''\n    return 2 * x").ok
+    shell.run_line_magic("ygpt", "config --tools f")
+    shell.user_ns["texts"] = ["weather tomorrow", "wake me at 7"]
+    run = cell(shell, "%%ygpt --map texts --labels weather,alarm --out result\n{item}")
+    assert run.ok, run.message
+    assert shell.user_ns["result"].label.notna().all() and "2 answered" in run.stdout

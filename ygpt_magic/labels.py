@@ -16,7 +16,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from .chat import Plan, Reply, Usage, short_model
+from .chat import Plan, Reply, RequestOptions, Usage, short_model
 from .chat.accounts import CLASSIFICATIONS
 from .client.classify import Classification, Classifier, is_tuned
 from .errors import OptionError
@@ -132,11 +132,15 @@ def _pairs(value: Any, name: str) -> tuple[tuple[str, str], ...]:
                       f"'text' and 'label' columns, or a list of {{'text': ..., 'label': ...}} dicts.")
 
 
+def options(chosen: Classifier) -> RequestOptions:
+    """A classification's options: its model alone (a classifier takes no temperature or format),
+    what the reply cache, the rows' memo and the accounts key it by."""
+    return RequestOptions(model=chosen.model)
+
+
 def plan(chosen: Classifier, text: str) -> Plan:
     """One text's request as the reply cache and the rows' memo read requests."""
-    from .chat import RequestOptions
-
-    return Plan(chat="", prompt=text, cell_id=None, once=True, options=RequestOptions(model=chosen.model),
+    return Plan(chat="", prompt=text, cell_id=None, once=True, options=options(chosen),
                 messages=chosen.messages(text), keep=0, rewound=0, trimmed=0)
 
 

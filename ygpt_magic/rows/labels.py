@@ -17,14 +17,14 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .. import cost_cap
-from ..chat import Plan, RequestOptions
+from ..chat import Plan
 from ..chat.accounts import CLASSIFICATIONS
 from ..client.classify import Classification, Classifier
 from ..kernel import Kernel
 from .costs import capped
 from .plans import RowPlanner
 from .progress import Tally
-from .run import MapCell, finish, open_rows, plan_rows, send_rows
+from .run import MapCell, finish, plan_rows, rows_named, send_rows
 
 
 @dataclasses.dataclass
@@ -72,17 +72,17 @@ class _Classifying:
 def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, template: str) -> None:
     """The whole cell: rows planned, reused, classified; the DataFrame in ``_ygpt.results`` and
     ``--out``."""
+    from ..labels import options
     from ..request import expand, front
 
     cell = MapCell(name=args.map, template=template, out=args.out,
                    concurrency=args.concurrency or kernel.settings.map_concurrency,
                    max_cost=cost_cap.cap(kernel, args.max_cost))
     connection = kernel.connection
-    rows = open_rows(cell, session=kernel.session, settings=kernel.settings,
-                     get_client=connection.client, namespace=kernel.namespace,
-                     expand=lambda text, names: expand(kernel, text, namespace=names))
-    plans = LabelPlanner(kernel.session, rows.rows, template, kernel.namespace, rows.expand,
-                         RequestOptions(model=chosen.model), extras=chosen.extras(), classifier=chosen)
+    # a classifier's request is its own (labels.options): no chat's options, tools or budget
+    plans = LabelPlanner(kernel.session, rows_named(cell.name, kernel.namespace), template, kernel.namespace,
+                         lambda text, names: expand(kernel, text, namespace=names), options(chosen),
+                         extras=chosen.extras(), classifier=chosen)
     cache = None if args.no_cache else front(kernel, template)
     tally = Tally(total=len(plans.rows))
     ledger = plans.ledger(cache)
@@ -93,7 +93,7 @@ def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, tem
         client = _Classifying(connection.client(), chosen)
         progress = send_rows(plans, state, kernel.row_memo, client, tally, cell.concurrency, ledger, budget)
     done = finish(state, tally, args.out, progress=progress)
-    done = dataclasses.replace(done, results=frame(rows.rows, done.results, chosen))
+    done = dataclasses.replace(done, results=frame(plans.rows, done.results, chosen))
     kernel.namespace["_ygpt"] = done
     if args.out:
         kernel.namespace[args.out] = done.results

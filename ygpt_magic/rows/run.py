@@ -106,14 +106,19 @@ def open_rows(cell: MapCell, *, session: ChatSession, settings: planning.Setting
               get_client: Callable[[], Any], namespace: Mapping[str, Any],
               expand: Expand) -> RowPlanner:
     """The rows of ``cell.name`` and how each is planned (OptionError for a missing name)."""
-    if cell.name not in namespace:
-        raise InterpolationError(
-            f"--map {cell.name}: there is no variable named '{cell.name}'. Define it in a code cell "
-            f"first (a list, or a pandas DataFrame or Series), then run this cell again.")
-    rows = rows_of(namespace[cell.name], cell.name)
+    rows = rows_named(cell.name, namespace)
     return planner(session, rows, cell.template, namespace, expand, settings=settings,
                    get_client=get_client, chat=cell.chat, system=cell.system, flags=cell.flags,
                    schema=cell.schema)
+
+
+def rows_named(name: str, namespace: Mapping[str, Any]) -> Rows:
+    """The notebook variable ``name`` as rows (InterpolationError when there is none)."""
+    if name not in namespace:
+        raise InterpolationError(
+            f"--map {name}: there is no variable named '{name}'. Define it in a code cell "
+            f"first (a list, or a pandas DataFrame or Series), then run this cell again.")
+    return rows_of(namespace[name], name)
 
 
 def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, ledger: Ledger) -> RowState:
