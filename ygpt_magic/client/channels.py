@@ -34,7 +34,6 @@ class SdkSlot:
         self._lock = threading.Lock()
         self._sdk: Any = None
         self._dropped: list[weakref.ref[Any]] = []  # dropped SDKs not yet seen collected
-        self._collect = False  # one was dropped since the last build
         #: an SDK dropped after an outage outlived a collection: its channels, and their
         #: reconnect delay, live on (shared by the new channels to the same address)
         self.stuck = False
@@ -53,13 +52,11 @@ class SdkSlot:
             sdk, self._sdk = self._sdk, None
             if sdk is not None:
                 self._dropped.append(weakref.ref(sdk))
-                self._collect = True
 
     def _release(self) -> None:
         """Collect the dropped SDKs, closing their channels (a full collection: once per failure)."""
-        if not self._collect:
+        if not self._dropped:
             return
-        self._collect = False
         gc.collect()
         self._dropped = [dropped for dropped in self._dropped if dropped() is not None]
         self.stuck = bool(self._dropped)

@@ -58,7 +58,8 @@ Target = tuple[str, tuple[str, int]]
 class Reachability:
     """When each endpoint last accepted a connection, and the connect itself. ``lost`` is called
     when a connect fails (the client then builds fresh channels: client/channels.py); ``tls``:
-    the gRPC endpoint is reached with TLS (an ``https://`` chat API always is)."""
+    the gRPC endpoint is reached with TLS and may answer in plaintext (an ``https://`` chat API
+    is checked too)."""
 
     def __init__(self, connect_timeout: float, lost: Callable[[], None] = lambda: None, *,
                  tls: bool = False):
@@ -125,7 +126,7 @@ class Reachability:
         except (OSError, asyncio.TimeoutError):
             return
         if first and first[0] not in TLS_RECORDS:
-            raise TlsFailed(name, "WRONG_VERSION_NUMBER")
+            raise TlsFailed(name, plaintext=True)
 
     @asynccontextmanager
     async def beside(self, target: Target) -> AsyncIterator[Callable[[], None]]:

@@ -171,9 +171,9 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
 
     What the call knew lets the message say what happened: `after_chunks` of stream `attempt`
     had arrived, `elapsed` seconds had passed (a DEADLINE_EXCEEDED well before our `timeout`
-    is the server's own deadline), `history_turns` earlier turns were sent; `stale`: the endpoint
-    accepted a TCP connection during the call while channels of an SDK dropped after an outage
-    live on, so an UNAVAILABLE of gRPC's own connect is its leftover reconnect delay.
+    is the server's own deadline), `history_turns` earlier turns were sent; `stale`: gRPC's own
+    connect failed while the endpoint accepted a TCP connection during the call and channels of an
+    SDK dropped after an outage live on, so the UNAVAILABLE is their leftover reconnect delay.
     """
     status, details = status_of(exc)
     if status is None and is_ours(exc):
@@ -204,7 +204,7 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
     if status == "UNAVAILABLE":
         if "handshake failed" in details.lower():
             return TlsFailed(endpoint, details)
-        if stale and GRPC_CONNECT_FAILED in details:
+        if stale:
             return ReconnectPending(endpoint)
         return ServerUnavailable(endpoint)
     if status == "DEADLINE_EXCEEDED":

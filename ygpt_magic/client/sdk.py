@@ -79,7 +79,9 @@ class Client:
         self.credential: Credential = find_credential(auth, local=local)
         self.folder_id, self.folder_source = find_folder(folder_id, local=local)
         self._sdks = SdkSlot(self._build_sdk)
-        self._reach = Reachability(settings.connect_timeout, lost=self._sdks.drop, tls=not self.insecure)
+        # the cloud always speaks TLS: a hello there would only add a round trip to each check
+        self._reach = Reachability(settings.connect_timeout, lost=self._sdks.drop,
+                                   tls=not self.insecure and self.endpoint != CLOUD_ENDPOINT)
         self._clean = guard.CleanTexts()  # history texts already checked by _guard
         self._loop = LoopThread(name=f"ygpt-client-{self.endpoint}")
 
@@ -284,10 +286,11 @@ class Client:
                    history: int, chunks: int = 0, attempt: int = 1) -> YGptError:
         # gRPC's connect failed while the connect beside the call got through, and the channels of
         # an SDK dropped before live on (channels.py): their reconnect delay, not the server's absence
-        stale = self._sdks.stuck and self._reach.accepted_since(self.endpoint, started)
+        connect_failed = rpc_errors.connect_failed(exc)
+        stale = connect_failed and self._sdks.stuck and self._reach.accepted_since(self.endpoint, started)
         if rpc_errors.is_unavailable(exc):
             self._reach.forget()
-        if rpc_errors.connect_failed(exc):
+        if connect_failed:
             self._sdks.drop()
         return rpc_errors.translate(exc, endpoint=self.endpoint, credential=self.credential,
                                     folder=self.folder_id, model=model, retries=self.settings.retries,

@@ -13,7 +13,7 @@ NOT_FOUND              ModelNotFound        ``ModelNotFound(model, detail=None)`
 UNAVAILABLE            ServerUnavailable    ``ServerUnavailable(endpoint, seconds=None, refused=False)``
  (gRPC's reconnect     ReconnectPending     ``ReconnectPending(endpoint)``
  delay, server back)
- (TLS handshake)       TlsFailed            ``TlsFailed(endpoint, details)``
+ (TLS handshake)       TlsFailed            ``TlsFailed(endpoint, details="", plaintext=False)``
 INVALID_ARGUMENT       RequestRejected      ``RequestRejected(detail=None)``
 DEADLINE_EXCEEDED      ServerTimeout        ``ServerTimeout(endpoint=None, seconds=None)``
  (before our timeout)  ServerGaveUp         ``ServerGaveUp(endpoint, elapsed, detail=None)``
@@ -209,11 +209,11 @@ class ReconnectPending(ServerUnavailable):
 class TlsFailed(ServerUnavailable):
     """UNAVAILABLE because the TLS handshake failed: the server is there, so "could not reach"
     would send the user to check the network. ``details`` (gRPC's) say why: a server that speaks
-    no TLS (a local server started without ``--tls``), a certificate this machine does not
-    trust, or anything else, which is then quoted."""
+    no TLS (a local server started without ``--tls``; ``plaintext``: the connect check saw it
+    answer so), a certificate this machine does not trust, or anything else, which is then quoted."""
 
-    def __init__(self, endpoint: str, details: str) -> None:
-        if "WRONG_VERSION_NUMBER" in details:
+    def __init__(self, endpoint: str, details: str = "", *, plaintext: bool = False) -> None:
+        if plaintext or "WRONG_VERSION_NUMBER" in details:
             why = ("the server there does not speak TLS. For a local server, connect without it: "
                    f"%ygpt connect {endpoint} --insecure")
         elif "CERTIFICATE_VERIFY_FAILED" in details:
