@@ -44,7 +44,7 @@ def embedder(kernel: Kernel, model: str, cache: Front | None) -> Callable[[list[
         rows: list[Any] = [_replayed(ledger, text, keyed) for text in texts]
         missing = [position for position, row in enumerate(rows) if row is None]
         if missing:
-            sent = _sent(kernel, ledger, model, [texts[p] for p in missing])
+            sent = _sent(kernel, ledger, model, keyed, [texts[p] for p in missing])
             for position, vector in zip(missing, sent):
                 rows[position] = vector
         return np.array(rows, dtype=np.float32).reshape(len(texts), -1)
@@ -59,20 +59,21 @@ def _replayed(ledger: Ledger, text: str, model: str) -> Any:
     return None if found is None else np.frombuffer(found.values, dtype=np.float32)
 
 
-def _sent(kernel: Kernel, ledger: Ledger, model: str, texts: list[str]) -> list[Any]:
-    """The vectors of ``texts`` from the service, in order (all or an error), each paid for and
-    kept in the reply cache as it arrives: a call that fails on a later text has still bought
-    the earlier ones, and running the cell again sends only what is missing."""
+def _sent(kernel: Kernel, ledger: Ledger, model: str, keyed: str, texts: list[str]) -> list[Any]:
+    """The vectors of ``texts`` from the service by ``model`` (``keyed``: as the cache keys it),
+    in order (all or an error), each paid for and kept in the reply cache as it arrives: a call
+    that fails on a later text has still bought the earlier ones, and running the cell again
+    sends only what is missing."""
     import numpy as np
 
-    keyed = key_model(model)
     client = kernel.connection.client()
     job = client.embed_many(enumerate(texts), model=model, concurrency=kernel.settings.map_concurrency)
+    rows: list[Any] = [None] * len(texts)
 
     def answered(tag: int, vector: Vector) -> None:
         ledger.paid(keyed, tokens(vector.tokens))
-        row = np.asarray(vector.values, dtype=np.float32)
+        row = rows[tag] = np.asarray(vector.values, dtype=np.float32)
         ledger.kept_vector(texts[tag], keyed, RecordedVector(row.tobytes(), vector.tokens, vector.model_version))
 
-    vectors = every_vector(job, len(texts), answered)
-    return [np.asarray(vector.values, dtype=np.float32) for vector in vectors]
+    every_vector(job, len(texts), answered)
+    return rows

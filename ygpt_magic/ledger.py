@@ -68,10 +68,10 @@ class Ledger:
             self.cache.recorded_answer(messages, options, extras, answer)
 
     def sent(self, messages: Sequence[Message], options: RequestOptions,
-             extras: Mapping[str, Any] | None, answer: Answer) -> Decimal | None:
-        """A sent request's answer kept and paid for; its estimated roubles."""
+             extras: Mapping[str, Any] | None, answer: Answer) -> None:
+        """A sent request's answer kept and paid for."""
         self.kept(messages, options, extras, answer)
-        return self.paid(options.model, answer.usage)
+        self.paid(options.model, answer.usage)
 
     def cost(self, usage: Usage, model: str) -> Decimal | None:
         """The estimated roubles of ``usage`` (a whole exchange's, for its footer)."""
