@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .chat import Answer, Ask, ChatSession, Extras, Message, Plan, Reply, RequestOptions, Usage
 from .chat.accounts import PROMPT_MODE
@@ -37,6 +37,9 @@ from .chat.tooluse import ToolCall
 from .client import rpc_errors
 from .errors import StreamBroken, YGptError
 from .ledger import Cache, Ledger
+
+if TYPE_CHECKING:
+    from .tools.schema import Schema
 
 MODES = ("stream", "once", "deferred")
 
@@ -96,13 +99,7 @@ class ToolRounds(Protocol):
     def answer(self, ask: Ask, messages: list[Message], extras: Extras, renderer: ToolView) -> Answer: ...
 
 
-class Typed(Protocol):
-    """A ``--schema`` (tools/schema.py Schema) as a request carries it."""
-
-    def response_format(self) -> dict[str, Any]: ...
-
-
-def request_extras(tools: ToolRounds | None, schema: Typed | None) -> Extras:
+def request_extras(tools: ToolRounds | None, schema: Schema | None) -> Extras:
     """What each request of an exchange carries beside its messages and options: the tools'
     declarations and the schema's response format."""
     extras = tools.extras() if tools is not None else {}
@@ -230,7 +227,7 @@ def run_exchange(
     mode: str = "stream",
     keep_partial: bool = False,
     tools: ToolRounds | None = None,
-    schema: Typed | None = None,
+    schema: Schema | None = None,
     cache: Cache | None = None,
 ) -> Reply:
     """Send ``plan``, show the reply as it comes, and record it in the chat when complete.

@@ -20,7 +20,6 @@ from ..chat import ChatSession, Plan, RequestOptions, planning
 from ..chat.accounts import MAP_ROWS
 from ..chat.planning import CountTokens
 from ..errors import InterpolationError, OptionError
-from ..exchange import request_extras
 from ..ledger import Cache, Ledger
 from .items import Rows
 
@@ -90,12 +89,14 @@ def planner(session: ChatSession, rows: Rows, template: str, namespace: Mapping[
         raise OptionError(f"--map answers each row in one request, without tools, but chat "
                           f"'{chat or session.current}' offers {', '.join(options.tools)}; use "
                           f"--chat with another chat, or %ygpt config --tools '' for this one.")
-    shape = None
+    shape, extras = None, {}
     if schema is not None:
+        from ..exchange import request_extras
         from ..tools.schema import schema_named  # pydantic: only for --schema
 
         shape = schema_named(schema, namespace)
+        extras = request_extras(None, shape)
     return RowPlanner(session, rows, template, namespace, expand, options, chat=chat, system=system,
                       budget=planning.context_budget(options, settings),
                       count_tokens=planning.tokenizer(get_client, options),
-                      schema=shape, extras=request_extras(None, shape))
+                      schema=shape, extras=extras)
