@@ -24,10 +24,10 @@ from benchlib import Row, interleaved, median, ms, run_main, timed
 from ygpt_magic.cache import ReplyCache
 from ygpt_magic.cache.key import request_key
 from ygpt_magic.cache.store import Store, now
-from ygpt_magic.chat import ChatSession, Options, plan
+from ygpt_magic.chat import ChatSession, RequestOptions, plan
 
 TARGET = 0.001
-OPTIONS = Options(model="yandexgpt", format="markdown")
+OPTIONS = RequestOptions(model="yandexgpt", format="markdown")
 TEXT = "A plausible reply of a few sentences, as a cached answer would hold. " * 9
 BATCH = 10_000
 

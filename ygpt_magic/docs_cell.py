@@ -120,7 +120,7 @@ def _front(kernel: Kernel, args: argparse.Namespace, question: str) -> Front | N
     """The reply cache in front of this cell's embeddings, as in front of its request."""
     from .request import front
 
-    return None if args.no_cache else front(kernel, question)
+    return front(kernel, question, no_cache=args.no_cache)
 
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:

@@ -157,7 +157,7 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
     if not prompt.strip():
         raise OptionError("The %%ygpt --labels cell is empty: write the text to classify on the "
                           "lines below %%ygpt.")
-    cache = None if args.no_cache else request.front(kernel, prompt)
+    cache = request.front(kernel, prompt, no_cache=args.no_cache)
     reply = _answer(kernel, chosen, plan(chosen, prompt), cache)
     kernel.provenance.add(f"{kernel.cell_name()} (“{prompt.splitlines()[0][:60]}”)", reply)
     from .render.labels import show

@@ -57,10 +57,11 @@ def check(kernel: Kernel, where: str, text: str | None, secrets: Sequence[Creden
         guard.check(where, text, kernel.connection.known_secrets() if secrets is None else secrets)
 
 
-def front(kernel: Kernel, prompt: str, where: str | None = None) -> Front | None:
-    """The reply cache's front for a request (None when there is no cache); ``where`` names the
-    door in a cache error (default: the running cell): named only when there is a cache."""
-    if not kernel.cache.active:
+def front(kernel: Kernel, prompt: str, where: str | None = None, *, no_cache: bool = False) -> Front | None:
+    """The reply cache's front for a request (None when there is no cache, or ``--no-cache``);
+    ``where`` names the door in a cache error (default: the running cell): named only when there
+    is a cache."""
+    if no_cache or not kernel.cache.active:
         return None
     connection = kernel.connection
     return kernel.cache.front(connection.client, target=connection.target,
@@ -134,7 +135,7 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
 def send_cell(kernel: Kernel, args: argparse.Namespace, prompt: str, notes: tuple[str, ...],
               pictures: tuple[Picture, ...]) -> None:
     """A cell's ``prompt`` (expanded; with --docs, its sources), planned and sent."""
-    cache = None if args.no_cache else front(kernel, prompt)
+    cache = front(kernel, prompt, no_cache=args.no_cache)
     plan = planning.plan_request(
         kernel.session, prompt, settings=kernel.settings, get_client=tokenizer(kernel, cache),
         chat=args.chat, cell_id=kernel.cell_id, append=args.append, once=args.once,
@@ -203,7 +204,7 @@ def rows(kernel: Kernel, args: argparse.Namespace, template: str) -> None:
         "session": kernel.session, "settings": settings, "get_client": kernel.connection.client,
         "namespace": kernel.namespace,
         "expand": lambda text, names: expand(kernel, text, namespace=names)}
-    cache = None if args.no_cache else front(kernel, template)
+    cache = front(kernel, template, no_cache=args.no_cache)
     if args.dry_run:  # the tokenizer's counts replayed or recorded, as a cell's dry run
         plans = rows_.open_rows(request, **where)
         return render.show(rows_.dry_run(plans, tokenizer(kernel, cache)(), batch=args.batch))

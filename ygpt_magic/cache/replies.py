@@ -97,14 +97,12 @@ class ReplyCache:
             return self._store
 
     def front(self, get_client: Callable[[], Any], *, target: str, where: str,
-              prompt: str, secrets: Callable[[], Sequence[Any]] = tuple) -> Front | None:
-        """The cache as one request sees it (None when there is no cache or it is off).
+              prompt: str, secrets: Callable[[], Sequence[Any]] = tuple) -> Front:
+        """The cache as one request sees it (asked only when :attr:`active`: request.front).
         ``target``: the connection's (``cloud``, ``local`` or HOST:PORT); ``where`` and the
         prompt's first line tell the user which request a replay-mode miss is about
         (``cell In [7] (“Translate …”)``); ``secrets()``: the credentials no request may carry,
         replayed or not (a replayed one would still land in the chat and its files)."""
-        if not self.active:
-            return None
         return Front(self, get_client, endpoint_kind(target), f"{where} (“{first_line(prompt)}”)",
                      secrets)
 

@@ -41,7 +41,7 @@ def run(kernel: Kernel, line: str) -> None:
     model = embedding_model(args.model)
     found = _embedding.texts(kernel, args.name, args.column, "embed")
     prices = kernel.session.accounts.prices
-    cache = None if args.no_cache else front(kernel, f"embed {args.name}")
+    cache = front(kernel, f"embed {args.name}", no_cache=args.no_cache)
     embedder = _embedding.embedder(kernel, cache, concurrency=args.concurrency)
     counter = tokenizer(kernel, cache)   # through the reply cache, as a cell's dry run
     if args.dry_run:

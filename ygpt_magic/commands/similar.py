@@ -42,7 +42,7 @@ def run(kernel: Kernel, line: str) -> None:
                           "%ygpt similar where cats sleep --in docs.")
     query = _unquoted(" ".join(args.text))
     found = _embedding.texts(kernel, args.source, args.column, "similar")
-    cache = None if args.no_cache else front(kernel, f"similar --in {args.source}")
+    cache = front(kernel, f"similar --in {args.source}", no_cache=args.no_cache)
     embedder = _embedding.embedder(kernel, cache, concurrency=None)
     errors: dict[Any, str] = {}
     if args.vectors:

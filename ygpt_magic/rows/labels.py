@@ -83,7 +83,7 @@ def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, tem
     plans = LabelPlanner(kernel.session, rows_named(cell.name, kernel.namespace), template, kernel.namespace,
                          lambda text, names: expand(kernel, text, namespace=names), options(chosen),
                          extras=chosen.extras(), classifier=chosen)
-    cache = None if args.no_cache else front(kernel, template)
+    cache = front(kernel, template, no_cache=args.no_cache)
     tally = Tally(total=len(plans.rows))
     ledger = plans.ledger(cache)
     state = plan_rows(plans, kernel.row_memo, connection.target, tally, ledger)
