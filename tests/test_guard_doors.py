@@ -101,7 +101,27 @@ def test_map_and_batch_rows(shell, ygpt_server, canary, batch):
     result = cell(shell, f"%%ygpt --map notes {flags}\nSummarise: {{note}}")
     assert not carried(ygpt_server), "a row carried the key to the server"
     assert not [fragment for fragment in FRAGMENTS if fragment in result.shown]
-    assert "credential" in (result.shown + str(getattr(shell.user_ns.get("_ygpt"), "errors", ""))).lower(), result.shown
+    assert "1 answered" in result.shown and "1 failed (1 credential in prompt)" in result.shown, result.shown
+    errors_ = shell.user_ns["_ygpt"].errors
+    assert list(errors_) == [1], "the row with the key fails alone; the other is sent and answered"
+    assert "Nothing was sent: {note} contains your" in errors_[1], "named by the reference, like a cell"
+    assert "fine weather" in repr(list(ygpt_server.requests))
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["--map", "--batch"])
+def test_a_schema_dict_on_map_and_batch_rows(shell, ygpt_server, canary, batch):
+    """The schema rides on every row's request and only the transport's guard reads it: no row
+    (and no batch job) goes out with it."""
+    shell.run_line_magic("config", "YGptMagics.batch_poll_interval = 0.02")
+    shell.user_ns["Card"] = {"type": "object",
+                             "properties": {"token": {"type": "string", "default": canary}}}
+    shell.user_ns["notes"] = pd.DataFrame({"note": ["fine weather", "rain"]})
+    flags = "--batch --model gemma-3-12b-it" if batch else ""
+    result = cell(shell, f"%%ygpt --map notes --schema Card {flags}\nSummarise: {{note}}")
+    assert ygpt_server.requests == [] and not carried(ygpt_server)
+    assert not [fragment for fragment in FRAGMENTS if fragment in result.shown]
+    said = result.shown + " ".join(getattr(shell.user_ns.get("_ygpt"), "errors", {}).values())
+    assert "Nothing was sent: the --schema response format contains your" in said, said
 
 
 @pytest.mark.usefixtures("widget_comm")
