@@ -43,13 +43,16 @@ def test_usage_adds_up_to_what_the_server_billed_for_every_door(shell, ygpt_serv
         panel.close()
 
     billed = ygpt_server.billed
-    total = magics.kernel.session.accounts.total()
+    usage = cell(shell, "%ygpt usage")
+    total = magics.kernel.session.accounts.total()  # after the usage cell too: a read changes nothing
     assert (total.usage.input_tokens, total.usage.completion_tokens, total.usage.total_tokens) == \
         (billed["input_tokens"], billed["completion_tokens"], billed["total_tokens"])
     assert total.requests == 2 + 1 + 20 + 1 + 2 + 1, "every request, every tool round"
-    usage = cell(shell, "%ygpt usage")
     by_chat = rows_of(usage, "Tokens by chat")
     assert by_chat["notes"][0] == "3" and by_chat["--map rows"][0] == "20"
     assert by_chat["prompt mode (--once, %ygpt fix)"][0] == "4"
-    assert by_chat["total"][4] == f"{billed['total_tokens']:,}"
-    assert rows_of(usage, "Tokens by model")["yandexgpt"][4] == f"{billed['total_tokens']:,}"
+    # what the user reads: requests, input, completion, reasoning, total, as the server counted them
+    shown = [f"{billed[name]:,}" for name in ("input_tokens", "completion_tokens", "total_tokens")]
+    for table, row in (("Tokens by chat", "total"), ("Tokens by model", "yandexgpt")):
+        columns = rows_of(usage, table)[row]
+        assert [columns[0], columns[1], columns[2], columns[4]] == ["27", *shown], (table, columns)
