@@ -237,16 +237,36 @@ def _a_bug(*_args, **_kwargs):
     raise KeyError(f"text of {TEST_KEY}")
 
 
-def test_a_bug_of_ours_while_sending_is_not_blamed_on_the_server(shell, ygpt_server, magics, monkeypatch):
+@pytest.mark.parametrize("flags", ["", "--no-stream", "--deferred"])
+def test_a_bug_of_ours_while_sending_is_not_blamed_on_the_server(shell, ygpt_server, magics, monkeypatch, flags):
+    """Streamed, once or deferred: each request method's errors pass the same boundary."""
     from ygpt_magic.client import sdk
     from ygpt_magic.errors import InternalError
 
     before = chat_state(magics)
     monkeypatch.setattr(sdk, "sdk_messages", _a_bug)
-    result = cell(shell, "%%ygpt\nHello")
+    result = cell(shell, f"%%ygpt {flags}\nHello")
     assert_clear(result, InternalError, "error in ygpt_magic", "KeyError: 'text of ***'", "report it")
     assert "server's side" not in result.message and "status page" not in result.message
     assert chat_state(magics) == before
+
+
+def test_a_bug_of_ours_while_sending_a_map_row_is_not_blamed_on_the_server(shell, ygpt_server, monkeypatch):
+    """--map rows go out through the client's concurrent job, a request method of its own: a
+    bug there fails each row as ours, never as the server's."""
+    import pandas as pd
+
+    from ygpt_magic.client import sdk
+
+    monkeypatch.setitem(shell.user_ns, "cities", pd.DataFrame({"city": ["Paris", "Rome"]}))
+    monkeypatch.setattr(sdk, "sdk_messages", _a_bug)
+    result = cell(shell, "%%ygpt --map cities\nDescribe {city}")
+    errors_ = shell.user_ns["_ygpt"].errors
+    assert list(errors_) == [0, 1], result.shown
+    for message in errors_.values():
+        assert "error in ygpt_magic" in message and "KeyError: 'text of ***'" in message, message
+        assert "server's side" not in message and "status page" not in message
+    assert TEST_KEY not in result.shown + repr(errors_)
 
 
 def test_a_bug_of_ours_around_the_request_is_one_paragraph_not_a_traceback(shell, ygpt_server, magics, monkeypatch):
