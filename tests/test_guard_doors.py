@@ -56,12 +56,15 @@ def test_fix_of_a_cell_that_printed_the_key(shell, ygpt_server, canary):
     assert_refused(cell(shell, "%ygpt fix"), ygpt_server)
 
 
-def test_a_tool_parameters_default(shell, ygpt_server, canary):
+@pytest.mark.parametrize("mode", ["", "--no-stream", "--deferred"])
+def test_a_tool_parameters_default(shell, ygpt_server, canary, mode):
+    """Only the transport's guard reads a declaration: streamed, once or deferred, each request
+    method refuses it."""
     cell(shell, "import os\n"
                 "def search(query: str, key: str = secret) -> str:\n"
                 "    '''Search the web.'''\n"
                 "    return 'nothing'")
-    assert_refused(cell(shell, "%%ygpt --once --tools search\nSearch the web for cats"),
+    assert_refused(cell(shell, f"%%ygpt --once {mode} --tools search\nSearch the web for cats"),
                    ygpt_server, "the declaration of tool 'search'")
     assert_refused(cell(shell, "%%ygpt --once --dry-run --tools search\nSearch the web for cats"),
                    ygpt_server, "the declaration of tool 'search'")
