@@ -5,8 +5,9 @@ Only the gRPC status code and the server's `details()` are used: the SDK's own e
 message, and callers raise our error `from None` so IPython does not print the original either.
 No SDK import here: exceptions are recognised by their gRPC interface or class name. The chat
 API's failures (httpx, for requests with pictures) get the gRPC status the cloud's HTTP code
-stands for, so both APIs end in the same messages. An exception that is none of these, a bug
-of ours (or the SDK refusing what we gave it), is InternalError: never the server's.
+stands for, so both APIs end in the same messages; a chat-API reply the SDK cannot read is
+ChatReplyUnreadable (:func:`unreadable_reply`). An exception that is none of these, a bug of
+ours (or the SDK refusing what we gave it), is InternalError: never the server's.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from ..errors import (
     AuthFailed,
+    ChatReplyUnreadable,
     ContextTooLong,
     CredentialsMissing,
     InternalError,
@@ -123,6 +125,23 @@ def is_ours(exc: BaseException) -> bool:
     return isinstance(exc, PROGRAMMING_ERRORS) or _raised_by_us(exc)
 
 
+def unreadable_reply(exc: BaseException) -> str | None:
+    """What was wrong with a chat-API reply the SDK failed on (None: not such a failure).
+
+    The chat API answers JSON, which the SDK reads without a schema: a reply that is not an
+    event stream (httpx_sse's SSEError), not JSON, or JSON without a chat reply's fields fails
+    in the SDK as a programming error. The request it failed on is plain data of ours
+    (chat_api.py: text, pictures, and options the SDK's ``configure`` took before anything was
+    sent; tools and schemas never take this API), so a programming error raised outside our
+    code here is the reply's. Only the class is said: the reply's text may hold anything.
+    """
+    if type(exc).__name__ == "SSEError":  # a subclass of httpx's TransportError: reached, not lost
+        return "not a stream of events"
+    if not isinstance(exc, PROGRAMMING_ERRORS) or _raised_by_us(exc):
+        return None
+    return "not JSON" if type(exc).__name__ == "JSONDecodeError" else f"{type(exc).__name__} reading it"
+
+
 def _raised_by_us(exc: BaseException) -> bool:
     frames = traceback.extract_tb(exc.__traceback__)
     where = frames[-1].filename if frames else ""
@@ -166,15 +185,20 @@ def context_numbers(details: str) -> tuple[int, int] | None:
 def translate(exc: BaseException, *, endpoint: str, credential: Credential,
               folder: str | None, model: str | None, retries: int, timeout: float,
               after_chunks: int = 0, attempt: int = 1, elapsed: float | None = None,
-              history_turns: int = 0, stale: bool = False) -> YGptError:
+              history_turns: int = 0, stale: bool = False, chat_api: bool = False) -> YGptError:
     """The YGptError for an exception from an SDK call (the caller raises it `from None`).
 
     What the call knew lets the message say what happened: `after_chunks` of stream `attempt`
     had arrived, `elapsed` seconds had passed (a DEADLINE_EXCEEDED well before our `timeout`
     is the server's own deadline), `history_turns` earlier turns were sent; `stale`: gRPC's own
     connect failed while the endpoint accepted a TCP connection during the call and channels of an
-    SDK dropped after an outage live on, so the UNAVAILABLE is their leftover reconnect delay.
+    SDK dropped after an outage live on, so the UNAVAILABLE is their leftover reconnect delay;
+    ``chat_api``: the request went over the chat API (``endpoint`` is then its address).
     """
+    unreadable = unreadable_reply(exc) if chat_api else None
+    if unreadable is not None:
+        log.debug("a chat API reply the SDK could not read", exc_info=exc)
+        return ChatReplyUnreadable(endpoint, unreadable)
     status, details = status_of(exc)
     if status is None and is_ours(exc):
         return internal_error(exc, credential.secret)

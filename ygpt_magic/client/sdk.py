@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine, Iterable, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..chat.options import RequestOptions
@@ -45,7 +45,7 @@ from .many import AdaptiveLimit, ManyJob
 from .models import configured
 from .reach import Reachability, Target
 from .settings import DEFAULTS, ClientSettings
-from .stream import Stream, history_turns
+from .stream import Stream
 from .tools import configure_settings, sdk_messages
 from .watch import Watch
 
@@ -186,7 +186,7 @@ class Client:
                     raise
                 except Exception as exc:
                     raise self._translate(exc, model=options.model, started=started,
-                                          history=history_turns(messages)) from None
+                                          messages=messages) from None
             return tag, run
 
         return self._many((request(*item) for item in requests), concurrency)
@@ -213,7 +213,7 @@ class Client:
             try:
                 return classifiers.classification(await model.run(text, timeout=self.settings.timeout))
             except Exception as exc:
-                raise self._translate(exc, model=classifier.model, started=started, history=0) from None
+                raise self._translate(exc, model=classifier.model, started=started) from None
         return self._many(((tag, lambda text=text: run(text)) for tag, text in texts), concurrency)
 
     def _many(self, requests: Iterator[Any], concurrency: int) -> ManyJob:
@@ -239,7 +239,7 @@ class Client:
         return embed_many(
             self._loop, sdk_model, texts, concurrency=concurrency, timeout=self.settings.timeout,
             guard=lambda text: guard.check("the text", text, secrets),
-            translate=lambda exc, started: self._translate(exc, model=name, started=started, history=0),
+            translate=lambda exc, started: self._translate(exc, model=name, started=started),
             prepare=self._ensure_reachable, watch=self._watch())
 
     @property
@@ -280,10 +280,12 @@ class Client:
             raise
         except Exception as exc:
             raise self._translate(exc, model=options.model if options else None, started=started,
-                                  history=history_turns(messages or [])) from None
+                                  messages=messages or ()) from None
 
     def _translate(self, exc: BaseException, *, model: str | None, started: float,
-                   history: int, chunks: int = 0, attempt: int = 1) -> YGptError:
+                   messages: Sequence[Message] = (), chunks: int = 0, attempt: int = 1) -> YGptError:
+        """Our error for ``exc``, raised by a request of ``messages`` (none: a classification,
+        an embedding), said of where the request went: the chat API's address for pictures."""
         # gRPC's connect failed while the connect beside the call got through, and the channels of
         # an SDK dropped before live on (channels.py): their reconnect delay, not the server's absence
         connect_failed = rpc_errors.connect_failed(exc)
@@ -292,11 +294,12 @@ class Client:
             self._reach.forget()
         if connect_failed:
             self._sdks.drop()
-        return rpc_errors.translate(exc, endpoint=self.endpoint, credential=self.credential,
+        chat = chat_api.has_pictures(messages)
+        return rpc_errors.translate(exc, endpoint=self._target(chat)[0], credential=self.credential,
                                     folder=self.folder_id, model=model, retries=self.settings.retries,
                                     timeout=self.settings.timeout, after_chunks=chunks, attempt=attempt,
-                                    elapsed=time.monotonic() - started, history_turns=history,
-                                    stale=stale)
+                                    elapsed=time.monotonic() - started, history_turns=history_turns(messages),
+                                    stale=stale, chat_api=chat)
 
     def _guard(self, messages: Iterable[Message], extras: Extras) -> None:
         """CredentialInPrompt before anything is sent if this request carries a credential this
@@ -381,3 +384,8 @@ class Client:
             endpoint=self.endpoint, insecure=self.insecure, credential=self.credential,
             folder_id=self.folder_id, retries=self.settings.retries, retry_backoff=self.settings.retry_backoff,
             chat_url=self.chat_url)
+
+
+def history_turns(messages: Sequence[Message]) -> int:
+    """Earlier turns sent with a request (one assistant message each), for error advice."""
+    return sum(1 for message in messages if message.get("role") == "assistant")

@@ -67,7 +67,7 @@ class Stream:
         except Exception as exc:
             raise self._client._translate(
                 exc, model=self._model, chunks=count, attempt=attempt, started=self._started,
-                history=history_turns(self._messages)) from None
+                messages=self._messages) from None
         finally:
             self._job.cancel()
 
@@ -76,7 +76,3 @@ class Stream:
         self.cancelled = True
         self._job.cancel()
 
-
-def history_turns(messages: list[Message]) -> int:
-    """Earlier turns sent with a request (one assistant message each), for error advice."""
-    return sum(1 for message in messages if message.get("role") == "assistant")

@@ -17,6 +17,7 @@ pictures, ``sources``: answers from the user's files); import them from here.
 from .base import InternalError, YGptError
 from .service import (
     AuthFailed,
+    ChatReplyUnreadable,
     ContextTooLong,
     CredentialsMissing,
     MessageTooLarge,
@@ -69,7 +70,8 @@ from .work import (
 
 __all__ = [
     "AuthFailed", "BatchFailed", "BatchUnknown", "CacheLocked", "CacheMiss", "CacheUnusable", "ChatBusy",
-    "ChatChanged", "ChatFileError", "ContextTooLong", "CostOverCap", "CredentialInPrompt", "CredentialMalformed",
+    "ChatChanged", "ChatReplyUnreadable", "ChatFileError", "ContextTooLong", "CostOverCap", "CredentialInPrompt",
+    "CredentialMalformed",
     "CredentialInSource", "CredentialsMissing", "DataExtraMissing", "DatasetRejected", "ImageError", "ImagesNotTaken",
     "IndexUnusable", "InternalError", "InterpolationError", "MessageTooLarge", "ModelNotFound",
     "NoChatEndpoint", "NoSources",

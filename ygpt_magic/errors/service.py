@@ -20,6 +20,8 @@ DEADLINE_EXCEEDED      ServerTimeout        ``ServerTimeout(endpoint=None, secon
 stream went silent     StreamStalled        ``StreamStalled(endpoint, seconds)``
 INTERNAL and the rest  ServerFailed         ``ServerFailed(status, detail=None)``
 stream ended early     StreamBroken         ``StreamBroken(chunks=0, detail=None, attempt=1)``
+(chat API reply        ChatReplyUnreadable  ``ChatReplyUnreadable(url, what)``
+ the SDK cannot read)
 =====================  ===================  ===========================================
 
 A request or a reply over gRPC's message size (checked before sending; a reply as it arrives)
@@ -302,6 +304,23 @@ class ServerGaveUp(ServerTimeout):
 def _twice(seconds: float | None, fallback: int) -> str:
     """A suggested new limit: double the current one."""
     return f"{seconds * 2:g}" if seconds else str(fallback)
+
+
+class ChatReplyUnreadable(YGptError):
+    """The chat API (HTTP, for pictures) answered with something the SDK could not read: not an
+    event stream, not JSON, or JSON without a chat reply's fields. Said of the address the
+    request went to, and never as a bug of ours: it is what a server that is not a Yandex
+    (OpenAI-compatible) chat API sends, e.g. a wrong ``--http`` address."""
+
+    def __init__(self, url: str, what: str) -> None:
+        super().__init__(
+            f"The chat API at {url} answered with something the SDK could not read ({what}), so "
+            f"nothing was recorded. Check that {url} is a Yandex (OpenAI-compatible) chat API: for "
+            f"a HOST:PORT server, %ygpt connect HOST:PORT --http URL sets it (`ygpt-magic serve` "
+            f"prints its own after READY). If it is, run the cell again; if it keeps failing, "
+            f"report it with the traceback the 'ygpt_magic' logger writes at DEBUG level."
+        )
+        self.url = url
 
 
 class ServerFailed(YGptError):
