@@ -43,6 +43,22 @@ ENV = {"YGPT_ENDPOINT": "local", "YC_API_KEY": "dummy-key-for-the-local-server",
        "YC_FOLDER_ID": "local-folder"}
 
 
+VIEWPORT = {"width": 1280, "height": 1000}
+
+
+@pytest.fixture(scope="module")
+def lab(sync_playwright, tmp_path_factory):
+    """One JupyterLab and one Chromium for this module's stories, ``(lab, context)``: each story
+    opens a notebook of its own in a new page with a new kernel (stopped when it ends), so they
+    share only the seconds a server and a browser take to start and load JupyterLab's files."""
+    with Lab(tmp_path_factory.mktemp("lab"), ENV) as server, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield server, browser.new_context(viewport=VIEWPORT)
+        finally:
+            browser.close()
+
+
 @contextmanager
 def notebook_page(sync_playwright, folder: Path, cells: list[str]):
     """JupyterLab showing a notebook of `cells` whose kernel is ready and whose cells all ran."""
@@ -52,32 +68,44 @@ def notebook_page(sync_playwright, folder: Path, cells: list[str]):
 
 @contextmanager
 def lab_page(sync_playwright, folder: Path, cells: list[str]):
-    """``notebook_page``, with the Lab too: ``(lab, page)``."""
-    (folder / "story.ipynb").write_text(json.dumps(notebook(cells)))
-    with Lab(folder, ENV) as lab, sync_playwright() as playwright:
+    """``notebook_page`` in a JupyterLab and a Chromium of its own, with the Lab too: ``(lab, page)``."""
+    with Lab(folder, ENV) as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.set_default_timeout(30_000)
         try:
-            page.goto(lab.url("story.ipynb"))
-            page.locator(".jp-Notebook .jp-Cell").first.wait_for()
-            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()  # the kernel is ready
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-            yield lab, page
-        except BaseException:
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "browser-failure.png"))
-            print(f"\nJupyterLab log (end):\n{lab.log()}\nscreenshot: {ARTIFACTS / 'browser-failure.png'}")
-            raise
+            with opened(server, browser.new_context(viewport=VIEWPORT), "story.ipynb", cells) as page:
+                yield server, page
         finally:
             browser.close()
 
 
-def test_the_panel_streams_a_reply_in_jupyterlab(sync_playwright, tmp_path):
+@contextmanager
+def opened(lab: Lab, context, name: str, cells: list[str]):
+    """A new page of `context` showing the notebook `name` of `cells` in `lab`, its kernel
+    ready and its cells all run; the page closed and the kernel stopped afterwards."""
+    (lab.folder / name).write_text(json.dumps(notebook(cells)))
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(lab.url(name))
+        page.locator(".jp-Notebook .jp-Cell").first.wait_for()
+        page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()  # the kernel is ready
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        yield page
+    except BaseException:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "browser-failure.png"))
+        print(f"\nJupyterLab log (end):\n{lab.log()}\nscreenshot: {ARTIFACTS / 'browser-failure.png'}")
+        raise
+    finally:
+        page.close()
+        lab.stop_kernels()
+
+
+def test_the_panel_streams_a_reply_in_jupyterlab(lab):
     started = time.monotonic()
     cells = ["%load_ext ygpt_magic", f"%%ygpt\n{FIRST}", "%ygpt panel"]
-    with notebook_page(sync_playwright, tmp_path, cells) as page:
+    with opened(*lab, "panel.ipynb", cells) as page:
         panel = page.locator(".ygpt-panel")
         panel.wait_for()
         assistant = panel.locator(".ygpt-assistant .ygpt-bubble")
@@ -113,9 +141,9 @@ def test_the_panel_streams_a_reply_in_jupyterlab(sync_playwright, tmp_path):
     print(f"\nbrowser test: {time.monotonic() - started:.1f} s; screenshot in {ARTIFACTS / 'panel.png'}")
 
 
-def test_rerunning_a_cell_in_jupyterlab_rewinds_the_chat(sync_playwright, tmp_path):
+def test_rerunning_a_cell_in_jupyterlab_rewinds_the_chat(lab):
     cells = ["%load_ext ygpt_magic", f"%%ygpt\n{FIRST}", f"%%ygpt\n{SECOND}", "%ygpt history"]
-    with notebook_page(sync_playwright, tmp_path, cells) as page:
+    with opened(*lab, "rerun.ipynb", cells) as page:
         cell = page.locator(".jp-Notebook .jp-Cell")
         cell.nth(3).locator(".jp-OutputArea", has_text="2 turns").wait_for()
 
@@ -133,11 +161,11 @@ def test_rerunning_a_cell_in_jupyterlab_rewinds_the_chat(sync_playwright, tmp_pa
         assert "user (In [5]):" in history, "labelled by the number JupyterLab shows on the cell"
 
 
-def test_a_json_tree_shows_its_footer_in_jupyterlab(sync_playwright, tmp_path):
+def test_a_json_tree_shows_its_footer_in_jupyterlab(lab):
     """JupyterLab draws ``application/json`` (rank 0) ahead of every other form of a bundle, as
     a tree with no room for a footer: the footer must be an output of its own, under the tree."""
     cells = ["%load_ext ygpt_magic", "%%ygpt --json --format json\nGive me a city and a date"]
-    with notebook_page(sync_playwright, tmp_path, cells) as page:
+    with opened(*lab, "json.ipynb", cells) as page:
         area = page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".jp-OutputArea")
         area.locator(".jp-RenderedJSON").wait_for()
         area.locator(".jp-OutputArea-output", has_text="tokens").wait_for()
@@ -146,10 +174,10 @@ def test_a_json_tree_shows_its_footer_in_jupyterlab(sync_playwright, tmp_path):
         assert "tokens" in texts[-1] and "local server" in texts[-1], texts
 
 
-def test_panel_side_opens_the_panel_beside_the_notebook_and_sends_from_there(sync_playwright, tmp_path):
+def test_panel_side_opens_the_panel_beside_the_notebook_and_sends_from_there(lab):
     pytest.importorskip("sidecar", reason="sidecar is not installed (pip install -e '.[test]')")
     cells = ["%load_ext ygpt_magic", f"%%ygpt\n{FIRST}", "%ygpt panel --side"]
-    with notebook_page(sync_playwright, tmp_path, cells) as page:
+    with opened(*lab, "side.ipynb", cells) as page:
         page.locator(".jp-Notebook .jp-Cell").nth(2).locator(
             ".jp-OutputArea", has_text="is open in JupyterLab's side area").wait_for()
         panel = page.locator(".jupyterlab-sidecar .ygpt-panel")

@@ -146,15 +146,19 @@ class Lab:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
 
-    def __exit__(self, *exc: object) -> None:
-        process = self._process
-        if process is None:
-            return
+    def stop_kernels(self) -> None:
+        """Shut every kernel of this server down through the REST API (none left running)."""
         try:
             for kernel in self._api("GET", "/api/kernels") or []:
                 self._api("DELETE", f"/api/kernels/{kernel['id']}")
         except OSError:
-            pass  # the server is gone already; the process group still gets stopped below
+            pass  # the server is gone already; its process group gets stopped on exit
+
+    def __exit__(self, *exc: object) -> None:
+        process = self._process
+        if process is None:
+            return
+        self.stop_kernels()
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
             try:
