@@ -66,11 +66,11 @@ def _execute(folder: Path, **env: str) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
 
 
-def _nbval(folder: Path, *names: str) -> subprocess.CompletedProcess:
+def _nbval(folder: Path) -> subprocess.CompletedProcess:
     """Step 3: `pytest --nbval` in replay mode, as a CI job runs it."""
     return subprocess.run([sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env",
                            "--nbval-sanitize-with", "sanitize.cfg", "-p", "no:cacheprovider",
-                           "-q", *names], cwd=folder, env=_env(folder, YGPT_CACHE_MODE="replay"),
+                           "-q"], cwd=folder, env=_env(folder, YGPT_CACHE_MODE="replay"),
                           capture_output=True, text=True, timeout=600)
 
 

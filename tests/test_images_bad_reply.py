@@ -30,7 +30,7 @@ REPLIES = [
 class _Canned(BaseHTTPRequestHandler):
     status, content_type, body = 200, "application/json", b""
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self.send_response(self.status)
         self.send_header("Content-Type", self.content_type)
