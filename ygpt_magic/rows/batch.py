@@ -60,8 +60,8 @@ def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Setting
     if not state.pending:
         return finish(state, tally, cell.out)
     client = get_client()
-    capped(plans, state.pending, client, cell.max_cost, batch=True)   # a job has no running budget
-    requests = [plans.plan(position, checked=False).messages for position in state.pending]
+    capped(plans, state.pending, state.prompt, client, cell.max_cost, batch=True)   # a job has no running budget
+    requests = [plans.planned(state.take(position), checked=False).messages for position in state.pending]
     task_id = client.batch.start(requests, plans.options, **plans.extras)
     jobs[task_id] = BatchRecord(task_id, cell.name, cell.out, state, requests, tally,
                                 lambda messages, answer: ledger.kept(messages, plans.options, plans.extras, answer))

@@ -8,7 +8,7 @@ Used by ``--dry-run`` (every row) and by a cost cap before a run (the rows it wo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -49,14 +49,15 @@ class Counted:
         return sum(self.counts) if self.exact else round(self.average * self.rows)
 
 
-def count_rows(plans: RowPlanner, positions: Sequence[int], client: Any, *,
+def count_rows(plans: RowPlanner, positions: Sequence[int], client: Any, prompt_of: Callable[[int], str], *,
                replies: bool = True) -> Counted:
-    """The prompt tokens of the rows at ``positions`` (a sample of them asked of the tokenizer);
-    ``replies`` False: classifications, whose extras (labels, task) the tokenizer does not take."""
+    """The prompt tokens of the rows at ``positions`` (a sample of them asked of the tokenizer),
+    each row's template as ``prompt_of`` filled it in; ``replies`` False: classifications,
+    whose extras (labels, task) the tokenizer does not take."""
     sample = [positions[p] for p in sample_positions(len(positions))]
     extras = plans.extras if replies else {}
     return Counted(len(positions), tuple(
-        client.count_tokens(plans.plan(p).messages, plans.options, **extras) for p in sample))
+        client.count_tokens(plans.planned(prompt_of(p)).messages, plans.options, **extras) for p in sample))
 
 
 def rows_estimate(plans: RowPlanner, counted: Counted, *, batch: bool = False,
@@ -69,13 +70,14 @@ def rows_estimate(plans: RowPlanner, counted: Counted, *, batch: bool = False,
                     requests=counted.rows, input_tokens=counted.total, output=output)
 
 
-def capped(plans: RowPlanner, pending: Sequence[int], client: Any, cap: Decimal | None, *,
-           batch: bool = False, replies: bool = True) -> Budget | None:
-    """The budget of a run that sends the rows at ``pending`` under ``cap`` (None: no cap);
-    CostOverCap, before anything is sent, when their estimate is over it."""
+def capped(plans: RowPlanner, pending: Sequence[int], prompt_of: Callable[[int], str], client: Any,
+           cap: Decimal | None, *, batch: bool = False, replies: bool = True) -> Budget | None:
+    """The budget of a run that sends the rows at ``pending`` (their templates as ``prompt_of``
+    filled them in) under ``cap`` (None: no cap); CostOverCap, before anything is sent, when
+    their estimate is over it."""
     if cap is None or not pending:
         return None
-    counted = count_rows(plans, pending, client, replies=replies)
+    counted = count_rows(plans, pending, client, prompt_of, replies=replies)
     cost = rows_estimate(plans, counted, batch=batch, replies=replies)
     refuse_over(cost, cap, f"--map {plans.rows.name}" + (" --batch" if batch else ""))
     return Budget(cap, cost.per_request())

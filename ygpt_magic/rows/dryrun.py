@@ -10,6 +10,7 @@ replies' tokens are guessed, and the line says how.
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 from ..render import inert
@@ -24,7 +25,8 @@ SHOWN = 3
 def dry_run(plans: RowPlanner, client: Any, *, batch: bool = False) -> dict[str, str]:
     """The bundle ``--dry-run`` shows for a ``--map`` cell (``batch``: priced as a batch job)."""
     count = len(plans.rows)
-    counted_rows = count_rows(plans, range(count), client)
+    prompt = cache(plans.prompt)  # a row's template filled in once: counted and shown alike
+    counted_rows = count_rows(plans, range(count), client, prompt)
     model = plans.options.model
     if counted_rows.exact:
         tokens = f"{counted(counted_rows.total, 'token')} in all by the tokenizer API"
@@ -35,7 +37,7 @@ def dry_run(plans: RowPlanner, client: Any, *, batch: bool = False) -> dict[str,
                   f"tokenizer API ({average:.1f} a row on average)")
     head = (f"Dry run (--map, prompt mode, model {model}): {counted(count, 'row')}, {tokens}. "
             f"Nothing was sent. {rows_estimate(plans, counted_rows, batch=batch).sentence()}")
-    shown = [plans.plan(p).messages for p in range(min(SHOWN, count))]
+    shown = [plans.planned(prompt(p)).messages for p in range(min(SHOWN, count))]
     titles = [f"Row {plans.rows.labels[p]!r}:" for p in range(len(shown))]
     bodies = [json.dumps(messages, ensure_ascii=False, indent=2) for messages in shown]
     blocks = [inert.bold(head)]

@@ -35,10 +35,10 @@ class LabelPlanner(RowPlanner):
     mode: str = "classify"
     source: str = CLASSIFICATIONS
 
-    def plan(self, position: int, *, checked: bool = True) -> Plan:
+    def planned(self, prompt: str, *, checked: bool = True) -> Plan:
         from ..labels import plan
 
-        return plan(self.classifier, self.prompt(position))
+        return plan(self.classifier, prompt)
 
 
 class _Job:
@@ -89,7 +89,7 @@ def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, tem
     state = plan_rows(plans, kernel.row_memo, connection.target, tally, ledger)
     progress = None
     if state.pending:
-        budget = capped(plans, state.pending, connection.client(), cell.max_cost, replies=False)
+        budget = capped(plans, state.pending, state.prompt, connection.client(), cell.max_cost, replies=False)
         client = _Classifying(connection.client(), chosen)
         progress = send_rows(plans, state, kernel.row_memo, client, tally, cell.concurrency, ledger, budget)
     done = finish(state, tally, args.out, progress=progress)

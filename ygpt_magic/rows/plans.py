@@ -67,11 +67,16 @@ class RowPlanner:
         :attr:`mode`, replayed from and kept in ``cache`` (the cell's reply cache, or None)."""
         return Ledger(self.session.accounts, self.source, self.mode, cache)
 
-    def plan(self, position: int, *, checked: bool = True) -> Plan:
-        """The row's plan; ``checked=False`` skips the context-budget check (done once already:
-        in prompt mode there is no history to trim, so the messages are the same)."""
+    def plan(self, position: int) -> Plan:
+        """The row's plan, its template filled in now (each ``{expression}`` evaluated)."""
+        return self.planned(self.prompt(position))
+
+    def planned(self, prompt: str, *, checked: bool = True) -> Plan:
+        """The plan of a row whose template was filled in as ``prompt``; ``checked=False`` skips
+        the context-budget check (done once already: in prompt mode there is no history to
+        trim, so the messages are the same)."""
         budgeted = checked and self.count_tokens is not None
-        return planning.plan(self.session, self.prompt(position), chat=self.chat, once=True,
+        return planning.plan(self.session, prompt, chat=self.chat, once=True,
                              system=self.system, options=self.options,
                              budget=self.budget if budgeted else None,
                              count_tokens=self.count_tokens if budgeted else None)

@@ -9,8 +9,10 @@ The order of things is the promise users rely on:
    the reply cache when one is on) are reused, not sent.
 3. The rest go through ``Client.complete_many`` (the async SDK on the client's loop, bounded and
    adaptive concurrency, no streaming); each answer is kept the moment it arrives, so a failed
-   row, a dead server or Ctrl-C never loses one. A row's request is planned again just before it
-   is sent, so only the rows in flight are held in memory, never 100,000 prompts.
+   row, a dead server or Ctrl-C never loses one. A row is sent the prompt it was keyed by: its
+   template is filled in once (an ``{expression}`` runs once a row), and the prompt is kept
+   until the row is sent; its request (the messages) is built just before, so only the rows in
+   flight hold one, never 100,000.
 4. With a cost cap (``--max-cost``), the rows to send are estimated first and refused over it;
    while they run, a budget stops launching rows before the cap would be passed (rows/costs.py,
    chat/budget.py); what was answered is kept as on Ctrl-C.
@@ -78,6 +80,7 @@ class RowState:
     errors: dict[int, str] = field(default_factory=dict)
     pending: list[int] = field(default_factory=list)
     reused: set[int] = field(default_factory=set)      # answered before this run: not counted
+    prompts: list[str | None] = field(default_factory=list)   # a pending row's filled-in template
     schema: Any = None
     parsed: dict[int, Any] = field(default_factory=dict)
 
@@ -92,6 +95,17 @@ class RowState:
         self.answers[position] = answer
         self.errors.pop(position, None)
         return None
+
+    def prompt(self, position: int) -> str:
+        """A pending row's template as it was filled in when the row was planned and keyed."""
+        prompt = self.prompts[position]
+        assert prompt is not None, "a pending row keeps its prompt until it is sent"
+        return prompt
+
+    def take(self, position: int) -> str:
+        """A pending row's prompt, let go as the row is sent: a run holds only the unsent ones."""
+        prompt, self.prompts[position] = self.prompt(position), None
+        return prompt
 
     def results(self, name: str | None) -> Any:
         if self.schema is None:
@@ -125,7 +139,7 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
     """Every row planned and keyed; answered ones taken from the memo (or the reply cache
     through the ``ledger``: each row is one entry), the rest ``pending``."""
     count = len(plans.rows)
-    state = RowState(plans.rows, [None] * count, [None] * count, schema=plans.schema)
+    state = RowState(plans.rows, [None] * count, [None] * count, schema=plans.schema, prompts=[None] * count)
     for position in range(count):
         try:
             plan = plans.plan(position)
@@ -144,6 +158,7 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
             raise CacheMiss(miss.path, f"{miss.cell}, row {plans.rows.labels[position]!r}") from None
         if answer is None or state.accept(position, answer) is not None:
             state.pending.append(position)
+            state.prompts[position] = plan.prompt
         else:
             state.reused.add(position)
             tally.reused += 1
@@ -169,7 +184,7 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
         for position in state.pending:   # pulled by the job only when a slot is free
             if budget is not None and not budget.should_continue():
                 return
-            plan = plans.plan(position, checked=False)
+            plan = plans.planned(state.take(position), checked=False)
             yield (position, plan.messages), plan.messages, plan.options
 
     job = client.complete_many(requests(), concurrency=concurrency, **plans.extras)
@@ -253,6 +268,6 @@ def run_map(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
     state = plan_rows(plans, memo, endpoint, tally, ledger)
     progress = None
     if state.pending:
-        budget = capped(plans, state.pending, get_client(), cell.max_cost)
+        budget = capped(plans, state.pending, state.prompt, get_client(), cell.max_cost)
         progress = send_rows(plans, state, memo, get_client(), tally, cell.concurrency, ledger, budget)
     return finish(state, tally, cell.out, progress=progress)
