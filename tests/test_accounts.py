@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from cellrun import LOST_EXCEPTIONS
 from conftest import cell
-from test_panel import send, widget_comm  # noqa: F401 (widget_comm: a fixture)
+from test_panel import sent_from_panel, widget_comm  # noqa: F401 (widget_comm: a fixture)
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
 
@@ -35,12 +35,7 @@ def test_usage_adds_up_to_what_the_server_billed_for_every_door(shell, ygpt_serv
     assert cell(shell, "def get_weather(city: str) -> str:\n    '''The weather in a city.'''\n"
                        "    return 'sunny'").ok
     assert cell(shell, "%%ygpt --once --tools get_weather\nGet the weather in Paris").ok
-    panel = shell.run_line_magic("ygpt", "panel --chat notes")
-    try:
-        send(panel, "And three lakes?")
-        assert panel.wait(15)
-    finally:
-        panel.close()
+    sent_from_panel(shell, "notes", "And three lakes?")
 
     billed = ygpt_server.billed
     usage = cell(shell, "%ygpt usage")

@@ -22,7 +22,7 @@ from test_accounts import rows_of
 from test_cache import cache_file, restart  # noqa: F401 (cache_file: a fixture)
 from test_docs_cell import QUESTION, notes  # noqa: F401 (notes: a fixture)
 from test_map_batch import BATCH_MODEL, batch_rows, batch_shell  # noqa: F401 (batch_shell: a fixture)
-from test_panel import send, widget_comm  # noqa: F401 (widget_comm: a fixture)
+from test_panel import sent_from_panel, widget_comm  # noqa: F401 (widget_comm: a fixture)
 from test_schema import KINDS, PERSON_TEXT
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
@@ -83,12 +83,7 @@ def _every_door(shell, ygpt_server) -> None:
     assert cell(shell, "%%ygpt --once\nName a mountain").ok
     assert cell(shell, "%%ygpt --once --tools get_weather\nGet the weather in Paris").ok
     assert len(shell.user_ns["_ygpt"].tool_calls) == 1
-    panel = shell.run_line_magic("ygpt", "panel --chat notes")
-    try:
-        send(panel, "And three lakes?")
-        assert panel.wait(15)
-    finally:
-        panel.close()
+    sent_from_panel(shell, "notes", "And three lakes?")
     assert cell(shell, "%%ygpt --map cities\nDescribe {item} in one line").ok
     assert cell(shell, "%%ygpt --labels weather,alarm\nweather tomorrow").ok
     assert cell(shell, "%%ygpt --map texts --labels weather,alarm\n{item}").ok

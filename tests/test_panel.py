@@ -107,6 +107,16 @@ def send(panel: ChatPanel, text: str) -> None:
     panel.input.value = text + SUBMIT_MARK
 
 
+def sent_from_panel(shell, chat: str, text: str) -> None:
+    """Open ``%ygpt panel --chat CHAT``, send ``text`` from it, wait for the reply, close it."""
+    panel = shell.run_line_magic("ygpt", f"panel --chat {chat}")
+    try:
+        send(panel, text)
+        assert panel.wait(15)
+    finally:
+        panel.close()
+
+
 def until(condition, timeout=10.0):
     deadline = time.monotonic() + timeout
     while not condition():
