@@ -102,6 +102,18 @@ def test_a_stream_broken_over_the_chat_api_keeps_the_chat(pics, magics, ygpt_ser
     assert_clean(run)
 
 
+def test_a_stalled_stream_over_the_chat_api_names_its_address(pics, magics, ygpt_server):
+    """Said of the chat API's address, and --no-stream offered: that API has no deferred mode."""
+    pics.user_ns["png"] = png_bytes()
+    pics.run_line_magic("config", "YGptMagics.stream_timeout = 1")
+    ygpt_server.faults.stall_after(1, 3.0)
+    run = cell(pics, f"%%ygpt --image png --model {MODEL}\nWhat colour is it?")
+    assert f"The reply stream from {ygpt_server.http_url}/v1/ went silent for 1 s" in run.message
+    assert "or use --no-stream" in run.message and "--deferred" not in run.message
+    assert turns(magics) == []
+    assert_clean(run)
+
+
 PLACEHOLDER = {"name": "x", "format": "png", "width": 1, "height": 1, "bytes": 1, "sha256": "ab"}   # a valid one
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ..chat.options import RequestOptions
 from ..chat.values import Extras, Message
 from ..errors import StreamStalled, YGptError
-from .chunks import SdkAnswer
+from .chunks import SdkAnswer, chat_chunk
 from .loop import Stalled
 
 if TYPE_CHECKING:
@@ -61,7 +61,8 @@ class Stream:
                 yield chunk
         except Stalled:
             assert self._stream_timeout is not None, "only a stream with a timeout stalls"
-            raise StreamStalled(self._client.endpoint, self._stream_timeout) from None
+            chat = self._to_chunk is chat_chunk
+            raise StreamStalled(self._client._target(chat)[0], self._stream_timeout, chat_api=chat) from None
         except (YGptError, KeyboardInterrupt, GeneratorExit):
             raise
         except Exception as exc:

@@ -17,7 +17,7 @@ UNAVAILABLE            ServerUnavailable    ``ServerUnavailable(endpoint, second
 INVALID_ARGUMENT       RequestRejected      ``RequestRejected(detail=None)``
 DEADLINE_EXCEEDED      ServerTimeout        ``ServerTimeout(endpoint=None, seconds=None)``
  (before our timeout)  ServerGaveUp         ``ServerGaveUp(endpoint, elapsed, detail=None)``
-stream went silent     StreamStalled        ``StreamStalled(endpoint, seconds)``
+stream went silent     StreamStalled        ``StreamStalled(endpoint, seconds, chat_api=False)``
 INTERNAL and the rest  ServerFailed         ``ServerFailed(status, detail=None)``
 stream ended early     StreamBroken         ``StreamBroken(chunks=0, detail=None, attempt=1)``
 (chat API reply        ChatReplyUnreadable  ``ChatReplyUnreadable(url, what)``
@@ -272,15 +272,17 @@ class ServerTimeout(YGptError):
 
 
 class StreamStalled(ServerTimeout):
-    """A stream went silent (no new chunk) for longer than ``YGptMagics.stream_timeout``."""
+    """A stream went silent (no new chunk) for longer than ``YGptMagics.stream_timeout``;
+    ``chat_api``: the chat API's stream (pictures), which has no deferred mode, only one answer."""
 
-    def __init__(self, endpoint: str, seconds: float) -> None:
+    def __init__(self, endpoint: str, seconds: float, *, chat_api: bool = False) -> None:
         YGptError.__init__(
             self,
             f"The reply stream from {endpoint} went silent for {seconds:g} s (the stream "
             f"timeout), so the request was stopped; nothing was added to the chat. Run the cell "
             f"again; if the model pauses for longer, raise the limit with %config "
-            f"YGptMagics.stream_timeout = {_twice(seconds, 120)}, or use --deferred.",
+            f"YGptMagics.stream_timeout = {_twice(seconds, 120)}, or use "
+            f"{'--no-stream' if chat_api else '--deferred'}.",
         )
         self.seconds = seconds
 
