@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import TEST_KEY, cell, completions
+from test_panel import send, widget_comm  # noqa: F401 (widget_comm: a fixture)
 
 from ygpt_magic.emulator import start_local_server
 from ygpt_magic.errors import (
@@ -267,6 +268,37 @@ def test_a_bug_of_ours_while_sending_a_map_row_is_not_blamed_on_the_server(shell
         assert "error in ygpt_magic" in message and "KeyError: 'text of ***'" in message, message
         assert "server's side" not in message and "status page" not in message
     assert TEST_KEY not in result.shown + repr(errors_)
+
+
+def test_a_bug_of_ours_while_fix_sends_is_not_blamed_on_the_server(shell, ygpt_server, magics, monkeypatch):
+    from ygpt_magic.client import sdk
+    from ygpt_magic.errors import InternalError
+
+    cell(shell, "1 / 0")
+    before = chat_state(magics)
+    monkeypatch.setattr(sdk, "sdk_messages", _a_bug)
+    result = cell(shell, "%ygpt fix")
+    assert_clear(result, InternalError, "error in ygpt_magic", "KeyError: 'text of ***'", "report it")
+    assert chat_state(magics) == before
+
+
+@pytest.mark.usefixtures("widget_comm")
+def test_a_bug_of_ours_while_the_panel_sends_is_not_blamed_on_the_server(shell, ygpt_server, magics, monkeypatch):
+    """The panel's thread sends through the same boundary: its one-line error says ours."""
+    from ygpt_magic.client import sdk
+
+    before = chat_state(magics)
+    monkeypatch.setattr(sdk, "sdk_messages", _a_bug)
+    panel = shell.run_line_magic("ygpt", "panel")
+    try:
+        send(panel, "Hello")
+        assert panel.wait(15)
+        status = panel.status.value
+    finally:
+        panel.close()
+    assert "error in ygpt_magic" in status and "KeyError" in status and TEST_KEY not in status, status
+    assert "server's side" not in status and "status page" not in status
+    assert chat_state(magics) == before
 
 
 def test_a_bug_of_ours_around_the_request_is_one_paragraph_not_a_traceback(shell, ygpt_server, magics, monkeypatch):
