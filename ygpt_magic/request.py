@@ -50,6 +50,13 @@ def expand(kernel: Kernel, text: str, *, fill: bool = True, where: str = "the ce
                        fill=fill, where=where)
 
 
+def row_expander(kernel: Kernel) -> Callable[[str, Mapping[str, Any]], Expanded]:
+    """How each ``--map`` row's template is filled in from its names: :func:`expand`, with the
+    known credentials read once for the cell, not once a row."""
+    secrets = kernel.connection.known_secrets()
+    return lambda text, names: expand(kernel, text, namespace=names, secrets=secrets)
+
+
 def check(kernel: Kernel, where: str, text: str | None, secrets: Sequence[Credential] | None = None) -> None:
     """CredentialInPrompt when ``text`` (a system message) carries a known credential
     (``secrets``, as for :func:`expand`)."""
@@ -203,7 +210,7 @@ def rows(kernel: Kernel, args: argparse.Namespace, template: str) -> None:
     where: dict[str, Any] = {
         "session": kernel.session, "settings": settings, "get_client": kernel.connection.client,
         "namespace": kernel.namespace,
-        "expand": lambda text, names: expand(kernel, text, namespace=names)}
+        "expand": row_expander(kernel)}
     cache = front(kernel, template, no_cache=args.no_cache)
     if args.dry_run:  # the tokenizer's counts replayed or recorded, as a cell's dry run
         plans = rows_.open_rows(request, **where)

@@ -73,7 +73,7 @@ def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, tem
     """The whole cell: rows planned, reused, classified; the DataFrame in ``_ygpt.results`` and
     ``--out``."""
     from ..labels import options
-    from ..request import expand, front
+    from ..request import front, row_expander
 
     cell = MapCell(name=args.map, template=template, out=args.out,
                    concurrency=args.concurrency or kernel.settings.map_concurrency,
@@ -81,7 +81,7 @@ def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, tem
     connection = kernel.connection
     # a classifier's request is its own (labels.options): no chat's options, tools or budget
     plans = LabelPlanner(kernel.session, rows_named(cell.name, kernel.namespace), template, kernel.namespace,
-                         lambda text, names: expand(kernel, text, namespace=names), options(chosen),
+                         row_expander(kernel), options(chosen),
                          extras=chosen.extras(), classifier=chosen)
     cache = front(kernel, template, no_cache=args.no_cache)
     tally = Tally(total=len(plans.rows))
