@@ -147,11 +147,11 @@ def _in_order(arguments: dict[str, Any], tool: Tool | None) -> dict[str, Any]:
 
 def loop_for(options: RequestOptions, namespace: Mapping[str, Any], *, max_rounds: int = MAX_ROUNDS,
              max_calls: int = MAX_CALLS, limits: Limits = Limits(),
-             secrets: Sequence[Any] = ()) -> ToolLoop | None:
+             secrets: Sequence[Any] = ()) -> ToolLoop:
     """The loop for a request with ``options`` (their ``tools`` and ``tool_choice``, the
-    cell's or the chat's); None when it has none. Every name is looked up now, so a bad one
-    fails before anything is sent."""
-    tools = declare_tools(options.tools, namespace) if options.tools else ()
+    cell's or the chat's: asked only when there is either, request.tool_loop). Every name is
+    looked up now, so a bad one fails before anything is sent."""
+    tools = declare_tools(options.tools, namespace)
     choice = options.tool_choice
     if choice is not None and not tools:
         raise ToolError(f"--tool-choice {choice} needs tools: name them with --tools f,g (or "
@@ -159,7 +159,5 @@ def loop_for(options: RequestOptions, namespace: Mapping[str, Any], *, max_round
     if choice not in (None, "auto", "none", "required") and choice not in {t.name for t in tools}:
         raise ToolError(f"--tool-choice {choice}: there is no tool of that name; the tools are "
                         f"{', '.join(t.name for t in tools)} (or use auto, none, required).")
-    if not tools:
-        return None
     return ToolLoop(tools=tools, max_rounds=max_rounds, max_calls=max_calls, limits=limits,
                     secrets=tuple(secrets))
