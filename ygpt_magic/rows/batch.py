@@ -26,7 +26,7 @@ from .items import rows_of
 from .memo import RowMemo
 from .plans import Expand
 from .progress import Progress, Tally
-from .run import MapCell, MapRun, RowState, finish, open_rows, plan_rows
+from .run import MapCell, MapRun, RowState, finish, keeper, open_rows, plan_rows
 
 
 @dataclass
@@ -64,7 +64,7 @@ def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Setting
     requests = [plans.planned(state.take(position), checked=False).messages for position in state.pending]
     task_id = client.batch.start(requests, plans.options, **plans.extras)
     jobs[task_id] = BatchRecord(task_id, cell.name, cell.out, state, requests, tally,
-                                lambda messages, answer: ledger.kept(messages, plans.options, plans.extras, answer))
+                                keeper(plans, ledger))
     print(f"Batch job {task_id} started for {len(requests):,} rows of {cell.name} on "
           f"{plans.options.model}. It runs in the cloud: %ygpt batch status {task_id} shows it, "
           f"%ygpt batch attach {task_id} --out VAR collects it (also after a kernel restart).")

@@ -174,6 +174,12 @@ def _replayed(ledger: Ledger, plans: RowPlanner, plan: Plan, memo: RowMemo, key:
     return answer
 
 
+def keeper(plans: RowPlanner, ledger: Ledger) -> Callable[[list[Message], Answer], None]:
+    """What keeps a row's answer in the reply cache, when one is on, under the messages sent for
+    it (a batch job is collected later, maybe after the notebook's values changed)."""
+    return lambda messages, answer: ledger.kept(messages, plans.options, plans.extras, answer)
+
+
 def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, tally: Tally,
               concurrency: int, ledger: Ledger, budget: Budget | None = None) -> Progress:
     """Send the pending rows and keep each answer as it arrives (in the memo, and through the
@@ -196,9 +202,7 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
         if budget is not None:
             budget.settle(cost if cost is not None else Decimal(0))
 
-    def keep(messages: list[Message], answer: Answer) -> None:
-        ledger.kept(messages, plans.options, plans.extras, answer)
-
+    keep = keeper(plans, ledger)
     try:
         try:
             _collect(job.results(), state, memo, tally, progress, keep, spent)
