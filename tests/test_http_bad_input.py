@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import http.client
 import json
 import logging
@@ -181,3 +182,25 @@ def test_a_connection_whose_headers_never_arrive_is_closed_within_the_bound():
             assert silent.recv(100) == b"" and partial.recv(100) == b""   # closed by the server
         assert time.monotonic() - started < IDLE + 2
         still_serves(server)
+
+
+def test_a_server_stopped_while_a_chat_stream_stalls_logs_no_error(caplog):
+    """Stopping a server leaves nothing running: the handler a stalled stream holds after its
+    client left is cancelled and ends, rather than destroyed pending (asyncio's and aiohttp's
+    errors in the log)."""
+    caplog.set_level(logging.INFO)
+    with start_local_server() as server:
+        server.faults.stall_after(1, 30.0)
+        host, port = server.http_url.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        body = {"model": "gpt://f/yandexgpt", "stream": True, "messages": [{"role": "user", "content": "Hi"}]}
+        connection.request("POST", CHAT, body=json.dumps(body), headers={**KEY, "Content-Type": "application/json"})
+        assert connection.getresponse().readline().startswith(b"data: ")
+        connection.sock.close()   # the client gives up (its stream timeout), the stall goes on
+        connection.close()
+        time.sleep(0.2)
+        started = time.monotonic()
+    assert time.monotonic() - started < 5, "stop() waited for the stall"
+    del server   # its loop, and any task left pending on it, goes now
+    gc.collect()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [r.getMessage() for r in caplog.records]

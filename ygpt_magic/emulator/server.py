@@ -78,6 +78,18 @@ class RunningServer:
         await self.grpc.stop(grace)
 
 
+def _close(loop: asyncio.AbstractEventLoop) -> None:
+    """Close a stopped server's loop as ``asyncio.run`` closes its own: what the servers' stop
+    left running (a handler held by a stalled stream, an operation's task) is cancelled and let
+    end, and the async generators closed, so none is destroyed while pending."""
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
+
+
 async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0,
                 credentials: grpc.ServerCredentials | None = None, proxy_tls: ssl.SSLContext | None = None,
                 proxy_port: int = 0, idle_timeout: float = IDLE_TIMEOUT) -> RunningServer:
@@ -255,7 +267,7 @@ def start_local_server(
             return
         ready.set()
         loop.run_forever()
-        loop.close()
+        _close(loop)
 
     thread = threading.Thread(target=run, name=f"ygpt-local-server-{port}", daemon=True)
     thread.start()

@@ -11,7 +11,6 @@ nothing is written or raised after that.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
-from types import AsyncGeneratorType
 
 from aiohttp import web
 from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_service_pb2 import CompletionResponse
@@ -39,10 +38,7 @@ async def stream_answers(request: web.Request, answers: AsyncGenerator[Completio
     except ConnectionResetError:   # the client went away: nothing to answer, nothing to log
         return response
     finally:
-        # still running: this handler is being closed mid-wait (the server stopping), and the
-        # generator with it; closing it here would raise over that
-        if not (isinstance(answers, AsyncGeneratorType) and answers.ag_running):
-            await answers.aclose()
+        await answers.aclose()
     await response.write_eof()
     return response
 
