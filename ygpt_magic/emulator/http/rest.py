@@ -54,11 +54,6 @@ def add_routes(app: web.Application, state: EmulatorState) -> None:
             return await _stream(request, answers)
         return await _unary(last_answer(answers), wrap="result")
 
-    async def unary(request: web.Request, message: M,
-                    method: Callable[[M, HttpContext], Awaitable[Message]]) -> web.Response:
-        parsed = parse_message(await read_json(request), message)
-        return await _unary(method(parsed, HttpContext(request)))
-
     async def completion_async(request: web.Request) -> web.Response:
         return await unary(request, pb.CompletionRequest(), deferred.Completion)
 
@@ -86,6 +81,13 @@ def add_routes(app: web.Application, state: EmulatorState) -> None:
     app.router.add_post(f"{PREFIX}/textEmbedding", text_embedding)
     app.router.add_get("/operations/{operation_id:[^/:]+}", get_operation)
     app.router.add_post("/operations/{operation_id:[^/:]+}:cancel", cancel_operation)
+
+
+async def unary(request: web.Request, message: M,
+                method: Callable[[M, HttpContext], Awaitable[Message]]) -> web.Response:
+    """A request body read as ``message`` and answered by a service's ``method``, as JSON."""
+    parsed = parse_message(await read_json(request), message)
+    return await _unary(method(parsed, HttpContext(request)))
 
 
 async def _unary(answer: Awaitable[Message], wrap: str | None = None) -> web.Response:
