@@ -163,11 +163,10 @@ def fill_results(template: str, results: tuple[ToolResult, ...]) -> str:
     by_name = {r.name: r.content for r in results}
 
     def replace(match: re.Match[str]) -> str:
-        name: str = match.group(1)
+        name = match.group(1)
         if name == "result" and name not in by_name:
             return ", ".join(r.content for r in results)
-        written: str = match.group(0)
-        return by_name.get(name, written)
+        return by_name.get(name, match.group(0))
     return _PLACEHOLDER.sub(replace, template)
 
 

@@ -240,8 +240,7 @@ class Filler:
         """The word next to the field's name in the text ("the north region" → region: "north")."""
         labelled = re.search(rf"\b{re.escape(name)}\s*[:=]\s*([\w'-]+)", self.text, re.IGNORECASE) if name else None
         if labelled:
-            value: str = labelled.group(1)
-            return value
+            return labelled.group(1)
         words: list[str] = _WORD.findall(self.text)
         folded = [w.casefold() for w in words]
         target = name.casefold().rstrip("s")
