@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import matplotlib
 import pytest
@@ -24,6 +28,45 @@ def pics(shell, ygpt_server):
     for name in ("fig", "ax", "photo", "png", "jpeg", "path", "shown", "notes"):
         shell.user_ns.pop(name, None)
     plt.close("all")
+
+
+@dataclass
+class CannedChatAPI:
+    """A chat API address that answers every POST with the one reply a test sets (a wrong
+    ``--http`` address, or the cloud's recorded answer), beside the local server's gRPC side."""
+
+    url: str = ""  # as a user gives it to --http, without /v1/
+    status: int = 200
+    content_type: str = "application/json"
+    body: bytes = field(default=b"", repr=False)
+
+    def answer(self, status: int, content_type: str, body: bytes) -> None:
+        self.status, self.content_type, self.body = status, content_type, body
+
+
+@pytest.fixture
+def canned_chat_api() -> Iterator[CannedChatAPI]:
+    """Served on a thread that polls every 0.05 s, so teardown does not wait the default 0.5 s."""
+    api = CannedChatAPI()
+
+    class Canned(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(api.status)
+            self.send_header("Content-Type", api.content_type)
+            self.send_header("Content-Length", str(len(api.body)))
+            self.end_headers()
+            self.wfile.write(api.body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Canned)
+    api.url = f"http://127.0.0.1:{server.server_port}"
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    yield api
+    server.shutdown()
+    server.server_close()
 
 
 def png_bytes(width: int = 64, height: int = 48, color=(30, 120, 200)) -> bytes:

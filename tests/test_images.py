@@ -11,8 +11,6 @@ from __future__ import annotations
 import io
 import json
 import random
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -20,7 +18,15 @@ import yaml
 from cellrun import assert_clean
 from conftest import cell
 from IPython.display import Image as IPythonImage
-from pictures import MODEL, chart, pics, png_bytes, short_hash, turns  # noqa: F401 (pics: a fixture)
+from pictures import (  # noqa: F401 (canned_chat_api, pics: fixtures)
+    MODEL,
+    canned_chat_api,
+    chart,
+    pics,
+    png_bytes,
+    short_hash,
+    turns,
+)
 from PIL import Image
 
 from ygpt_magic import emulator
@@ -170,28 +176,12 @@ def test_a_cloud_answer_that_names_no_version_says_so_in_the_footer(pics, ygpt_s
 
 
 @pytest.fixture
-def recorded_cloud_chat():
+def recorded_cloud_chat(canned_chat_api):
     """A server that answers every chat request with the cloud's recorded answer, byte for byte."""
     cassette = emulator_cassette("http_chat/test_multimodal.yaml")
     body = cassette["interactions"][0]["response"]["body"]["string"].encode()
-
-    class Recorded(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers["Content-Length"]))
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorded)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/v1/"
-    server.shutdown()
-    server.server_close()
+    canned_chat_api.answer(200, "application/json", body)
+    return f"{canned_chat_api.url}/v1/"
 
 
 def emulator_cassette(name: str) -> dict:

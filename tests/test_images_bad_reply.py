@@ -1,20 +1,16 @@
 """A chat API that answers with something that is not a chat reply (a wrong ``--http`` address):
 the message names that address and what was wrong, never a bug of ours, never a lost server.
 
-The chat API's address is a small HTTP server of this test's, answering every POST with one
-canned response, beside the local server's gRPC side (which the first cell of each test reaches).
+The chat API's address is `canned_chat_api` (tests/pictures.py), answering every POST with the
+one response a test sets, beside the local server's gRPC side (which the first cell of each test reaches).
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 from cellrun import assert_clean, assert_clear_error
 from conftest import cell
-from pictures import MODEL, png_bytes, turns
+from pictures import MODEL, canned_chat_api, png_bytes, turns  # noqa: F401 (canned_chat_api: a fixture)
 
 from ygpt_magic.errors import ChatReplyUnreadable
 
@@ -27,33 +23,9 @@ REPLIES = [
 ]
 
 
-class _Canned(BaseHTTPRequestHandler):
-    status, content_type, body = 200, "application/json", b""
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.send_response(self.status)
-        self.send_header("Content-Type", self.content_type)
-        self.send_header("Content-Length", str(len(self.body)))
-        self.end_headers()
-        self.wfile.write(self.body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def canned() -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Canned)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-def _connected(shell, ygpt_server, canned) -> str:
+def _connected(shell, ygpt_server, canned_chat_api) -> str:
     """Connected with the canned server as the chat API; its address as messages name it."""
-    url = f"http://127.0.0.1:{canned.server_address[1]}"
+    url = canned_chat_api.url
     shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure --http {url}")
     assert cell(shell, "%%ygpt\nhello").ok  # the gRPC side answers
     shell.user_ns["png"] = png_bytes()
@@ -62,10 +34,10 @@ def _connected(shell, ygpt_server, canned) -> str:
 
 @pytest.mark.parametrize("flag, status, content_type, body, what", REPLIES,
                          ids=["not-json", "no-choices", "not-sse", "choices-not-a-list"])
-def test_a_reply_that_is_not_a_chat_reply_is_said_of_its_address(shell, magics, ygpt_server, canned, clean_env,
+def test_a_reply_that_is_not_a_chat_reply_is_said_of_its_address(shell, magics, ygpt_server, canned_chat_api, clean_env,
                                                                  flag, status, content_type, body, what):
-    _Canned.status, _Canned.content_type, _Canned.body = status, content_type, body
-    url = _connected(shell, ygpt_server, canned)
+    canned_chat_api.answer(status, content_type, body)
+    url = _connected(shell, ygpt_server, canned_chat_api)
     run = cell(shell, f"%%ygpt {flag} --image png --model {MODEL}\nWhat colour is it?")
     message = assert_clear_error(run, f"The chat API at {url} answered with something the SDK could not "
                                       f"read ({what})", "--http URL", error_type=ChatReplyUnreadable)
@@ -75,9 +47,9 @@ def test_a_reply_that_is_not_a_chat_reply_is_said_of_its_address(shell, magics, 
     shell.user_ns.pop("png")
 
 
-def test_an_http_failure_of_the_chat_api_names_its_address(shell, ygpt_server, canned, clean_env):
-    _Canned.status, _Canned.content_type, _Canned.body = 503, "application/json", b"{}"
-    url = _connected(shell, ygpt_server, canned)
+def test_an_http_failure_of_the_chat_api_names_its_address(shell, ygpt_server, canned_chat_api, clean_env):
+    canned_chat_api.answer(503, "application/json", b"{}")
+    url = _connected(shell, ygpt_server, canned_chat_api)
     run = cell(shell, f"%%ygpt --no-stream --image png --model {MODEL}\nWhat colour is it?")
     assert_clear_error(run, f"Could not reach the server at {url}")
     shell.user_ns.pop("png")
