@@ -21,6 +21,7 @@ from conftest import cell, completions
 from test_accounts import rows_of
 from test_cache import cache_file, restart  # noqa: F401 (cache_file: a fixture)
 from test_docs_cell import QUESTION, notes  # noqa: F401 (notes: a fixture)
+from test_map import sent_texts
 from test_map_batch import BATCH_MODEL, batch_rows, batch_shell  # noqa: F401 (batch_shell: a fixture)
 from test_panel import sent_from_panel, widget_comm  # noqa: F401 (widget_comm: a fixture)
 from test_schema import KINDS, PERSON_TEXT
@@ -28,10 +29,6 @@ from test_schema import KINDS, PERSON_TEXT
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
 
 WEATHER = "def get_weather(city: str) -> str:\n    '''The weather in a city.'''\n    return 'sunny'"
-
-
-def sent_texts(server) -> list[str]:
-    return sorted(r.messages[-1]["text"] for r in completions(server))
 
 
 def test_a_map_row_replays_a_cells_recording_and_a_cell_replays_a_rows(shell, ygpt_server, cache_file):
