@@ -40,8 +40,7 @@ def test_a_reopened_notebook_shows_the_bar_summary_and_the_transcript_not_a_widg
         stored = json.loads(saved.read_text())["cells"][4]["outputs"]
         assert len(stored) == 1 and REOPEN in "".join(stored[0]["data"]["text/plain"]), stored
 
-        for kernel in lab._api("GET", "/api/kernels"):
-            lab._api("DELETE", f"/api/kernels/{kernel['id']}")
+        lab.stop_kernels()
         page.reload()
         page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()  # a new kernel, nothing run
         page.wait_for_timeout(2000)  # the widget manager has restored what it could by now
