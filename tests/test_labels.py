@@ -112,9 +112,9 @@ def test_a_key_in_the_text_or_the_samples_is_never_sent(shell, ygpt_server, clea
     assert not classified(ygpt_server)
 
 
-def test_usage_counts_classifications(shell, ygpt_server):
+def test_usage_counts_classifications(shell, magics, ygpt_server):
     assert cell(shell, "%%ygpt --labels a,b\nsome text").ok
-    accounts = shell.magics_manager.registry["YGptMagics"].kernel.session.accounts
+    accounts = magics.kernel.session.accounts
     assert accounts.by_source["classifications"].requests == 1
 
 
@@ -155,7 +155,8 @@ def test_the_reply_cache_replays_a_classification_and_keys_the_task(shell, ygpt_
     assert len(classified(ygpt_server)) == 2
 
 
-def test_map_rows_are_cached_and_counted_under_the_classifier_not_the_chat_settings(shell, ygpt_server, tmp_path):
+def test_map_rows_are_cached_and_counted_under_the_classifier_not_the_chat_settings(shell, magics, ygpt_server,
+                                                                                    tmp_path):
     """A classifier takes no temperature and answers by its own model: a --map --labels row is
     recorded and paid under the classifier's request, so with a notebook temperature set the rows
     replay after a restart (the memo gone), and usage names the classifier's model."""
@@ -165,7 +166,6 @@ def test_map_rows_are_cached_and_counted_under_the_classifier_not_the_chat_setti
     source = "%%ygpt --map texts --labels weather,alarm --model yandexgpt-lite --out result\n{item}"
     assert cell(shell, source).ok
     sent = len(classified(ygpt_server))
-    magics = shell.magics_manager.registry["YGptMagics"]
     magics.kernel.row_memo.clear()   # as after a kernel restart: only the reply cache is left
     again = cell(shell, source)
     assert again.ok, again.message

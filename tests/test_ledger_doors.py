@@ -112,15 +112,15 @@ def test_every_door_replayed_after_a_restart_is_counted_as_replayed_never_paid(s
         assert tokens == paid[source][4], (source, "the tokens replayed are those paid before")
 
 
-def test_batch_rows_are_kept_in_the_cache_not_counted(batch_shell, ygpt_server, cache_file):
+def test_batch_rows_are_kept_in_the_cache_not_counted(batch_shell, magics, ygpt_server, cache_file):
     """The job reports no tokens per row: a row entered at zero tokens would read as free."""
     shell = batch_shell
     shell.user_ns["words"] = ["one", "two"]
     assert cell(shell, f"%%ygpt --map words --batch -m {BATCH_MODEL}\nSpell {{item}}").ok
     assert len(batch_rows(ygpt_server)) == 2
-    accounts = shell.magics_manager.registry["YGptMagics"].kernel.session.accounts
+    accounts = magics.kernel.session.accounts
     assert accounts.total().requests == 0 and "--map rows" not in cell(shell, "%ygpt usage").plain
-    shell.magics_manager.registry["YGptMagics"].kernel.row_memo.clear()   # kept: the cache replays
+    magics.kernel.row_memo.clear()   # kept: the cache replays
     again = cell(shell, f"%%ygpt --map words --batch -m {BATCH_MODEL}\nSpell {{item}}")
     assert again.ok and "2 rows already answered" in again.stdout and len(batch_rows(ygpt_server)) == 2
 
