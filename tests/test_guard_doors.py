@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from cellrun import LOST_EXCEPTIONS, assert_clear_error
 from conftest import cell
+from test_map_batch import BATCH_MODEL
 from test_panel import send, widget_comm  # noqa: F401 (widget_comm: a fixture)
 
 from ygpt_magic import errors
@@ -100,7 +101,7 @@ def test_history_loaded_from_a_chat_file(shell, ygpt_server, canary, tmp_path):
 def test_map_and_batch_rows(shell, ygpt_server, canary, batch):
     shell.run_line_magic("config", "YGptMagics.batch_poll_interval = 0.02")
     shell.user_ns["notes"] = pd.DataFrame({"note": ["fine weather", f"my key is {canary}"]})
-    flags = "--batch --model gemma-3-12b-it" if batch else ""
+    flags = f"--batch --model {BATCH_MODEL}" if batch else ""
     result = cell(shell, f"%%ygpt --map notes {flags}\nSummarise: {{note}}")
     assert not carried(ygpt_server), "a row carried the key to the server"
     assert not [fragment for fragment in FRAGMENTS if fragment in result.shown]
@@ -115,11 +116,10 @@ def test_map_and_batch_rows(shell, ygpt_server, canary, batch):
 def test_a_schema_dict_on_map_and_batch_rows(shell, ygpt_server, canary, batch):
     """The schema rides on every row's request and only the transport's guard reads it: no row
     (and no batch job) goes out with it."""
-    shell.run_line_magic("config", "YGptMagics.batch_poll_interval = 0.02")
     shell.user_ns["Card"] = {"type": "object",
                              "properties": {"token": {"type": "string", "default": canary}}}
     shell.user_ns["notes"] = pd.DataFrame({"note": ["fine weather", "rain"]})
-    flags = "--batch --model gemma-3-12b-it" if batch else ""
+    flags = f"--batch --model {BATCH_MODEL}" if batch else ""
     result = cell(shell, f"%%ygpt --map notes --schema Card {flags}\nSummarise: {{note}}")
     assert ygpt_server.requests == [] and not carried(ygpt_server)
     assert not [fragment for fragment in FRAGMENTS if fragment in result.shown]
