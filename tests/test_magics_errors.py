@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import TEST_KEY, cell, completions
-from test_panel import send, widget_comm  # noqa: F401 (widget_comm: a fixture)
+from test_panel import sent_from_panel, widget_comm  # noqa: F401 (widget_comm: a fixture)
 
 from ygpt_magic.emulator import start_local_server
 from ygpt_magic.errors import (
@@ -289,13 +289,7 @@ def test_a_bug_of_ours_while_the_panel_sends_is_not_blamed_on_the_server(shell, 
 
     before = chat_state(magics)
     monkeypatch.setattr(sdk, "sdk_messages", _a_bug)
-    panel = shell.run_line_magic("ygpt", "panel")
-    try:
-        send(panel, "Hello")
-        assert panel.wait(15)
-        status = panel.status.value
-    finally:
-        panel.close()
+    status = sent_from_panel(shell, "default", "Hello")
     assert "error in ygpt_magic" in status and "KeyError" in status and TEST_KEY not in status, status
     assert "server's side" not in status and "status page" not in status
     assert chat_state(magics) == before

@@ -107,12 +107,14 @@ def send(panel: ChatPanel, text: str) -> None:
     panel.input.value = text + SUBMIT_MARK
 
 
-def sent_from_panel(shell, chat: str, text: str) -> None:
-    """Open ``%ygpt panel --chat CHAT``, send ``text`` from it, wait for the reply, close it."""
+def sent_from_panel(shell, chat: str, text: str) -> str:
+    """Open ``%ygpt panel --chat CHAT``, send ``text`` from it, wait for the reply, close it; the
+    panel's status line as it was when the reply (or the error) came, for tests that read it."""
     panel = shell.run_line_magic("ygpt", f"panel --chat {chat}")
     try:
         send(panel, text)
         assert panel.wait(15)
+        return panel.status.value
     finally:
         panel.close()
 
