@@ -77,21 +77,25 @@ def test_a_users_own_sdk_import_during_the_background_import_works(idle):
 
 
 REPLAYING = r"""
-import sys, time
+import sys
 from IPython.core.interactiveshell import InteractiveShell
+from ygpt_magic.client import preload
 
 shell = InteractiveShell.instance()
 shell.run_cell("%load_ext ygpt_magic", store_history=False)
-time.sleep(0.5)
+preload.wait()
 print(sorted(name for name in ("grpc", "yandex_cloud_ml_sdk") if name in sys.modules))
 """
 
 
-def test_a_kernel_that_replays_its_cache_imports_no_sdk(tmp_path):
+@pytest.mark.parametrize("cache_file, mode, imported", [
+    (True, "replay", "[]"),
+    (True, "auto", "['grpc', 'yandex_cloud_ml_sdk']"),
+    (False, "replay", "['grpc', 'yandex_cloud_ml_sdk']"),   # no file: nothing to replay, it sends
+], ids=["replaying", "recording", "replay-mode-without-a-file"])
+def test_a_kernel_that_replays_its_cache_imports_no_sdk(tmp_path, cache_file, mode, imported):
     """A notebook replayed in CI sends nothing: its kernel spends no second importing the SDK."""
-    env = {**os.environ, "YGPT_CACHE": str(tmp_path / "replies.sqlite"), "YGPT_CACHE_MODE": "replay"}
+    env = {k: v for k, v in os.environ.items() if k != "YGPT_CACHE"}
+    env.update(YGPT_CACHE_MODE=mode, **({"YGPT_CACHE": str(tmp_path / "replies.sqlite")} if cache_file else {}))
     done = subprocess.run([sys.executable, "-c", REPLAYING], capture_output=True, text=True, timeout=60, env=env)
-    assert done.returncode == 0 and done.stdout.strip() == "[]", (done.stdout, done.stderr[-2000:])
-    env["YGPT_CACHE_MODE"] = "auto"
-    done = subprocess.run([sys.executable, "-c", REPLAYING], capture_output=True, text=True, timeout=60, env=env)
-    assert done.stdout.strip() == "['grpc', 'yandex_cloud_ml_sdk']", (done.stdout, done.stderr[-2000:])
+    assert done.returncode == 0 and done.stdout.strip() == imported, (done.stdout, done.stderr[-2000:])

@@ -36,7 +36,8 @@ def load_ipython_extension(ipython: InteractiveShell) -> None:
     magics = YGptMagics(shell=ipython)
     ipython.register_magics(magics)
     _html(ipython).for_type_by_name(*_REPLY, _reply_html)
-    if magics.cache_mode != "replay":   # a replayed notebook (CI) never sends: nothing to warm up
+    # a replayed notebook (CI: a cache file in replay mode) never sends: nothing to warm up
+    if not (magics.cache_path and magics.cache_mode == "replay"):
         preload.start(LATER)
 
 

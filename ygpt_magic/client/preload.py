@@ -13,8 +13,9 @@ and see a partly initialised module, so our code never imports alongside it: eve
 ``%%ygpt`` and the SDK loader call :func:`wait` first, which returns at once when the import is
 done (or never started) and otherwise waits for it to end.
 
-A kernel whose reply cache replays (``YGPT_CACHE_MODE=replay``, a notebook checked in CI) starts
-no import: it sends nothing, and its cells would otherwise wait for an SDK they never use.
+A kernel whose reply cache replays (``YGPT_CACHE`` in ``YGPT_CACHE_MODE=replay``, a notebook
+checked in CI) starts no import: it sends nothing, and its cells would otherwise wait for an SDK
+they never use. Replay mode without a cache file replays nothing, so that kernel preloads.
 """
 
 from __future__ import annotations
