@@ -115,7 +115,7 @@ class Client:
             model, payload, target = self._prepare(messages, options, extras, to_chunk)
             async with self._reach.beside(target):
                 return await model.run(payload, timeout=self.settings.timeout)
-        return to_chunk(self._call(run, options, messages, slow=slow), None)
+        return to_chunk(self._call(run, options, messages, slow=slow, chat=to_chunk is chat_chunk), None)
 
     def deferred(self, messages: list[Message], options: RequestOptions,
                  on_wait: Callable[[float], None], **extras: Any) -> SdkAnswer:
@@ -269,9 +269,10 @@ class Client:
     # -- internals ----------------------------------------------------------------------------
 
     def _call(self, make_coro: Callable[[], Coroutine[Any, Any, _T]], options: RequestOptions | None,
-              messages: list[Message] | None = None, slow: Callable[[], None] | None = None) -> _T:
+              messages: list[Message] | None = None, slow: Callable[[], None] | None = None,
+              chat: bool = False) -> _T:
         """Run a coroutine on the loop thread and wait for it here (``slow`` as in
-        LoopThread.run); errors come back mapped."""
+        LoopThread.run); errors come back mapped (``chat``: it went over the chat API)."""
         self._check_credentials()
         started = time.monotonic()
         try:
@@ -280,12 +281,14 @@ class Client:
             raise
         except Exception as exc:
             raise self._translate(exc, model=options.model if options else None, started=started,
-                                  messages=messages or ()) from None
+                                  messages=messages or (), chat=chat) from None
 
     def _translate(self, exc: BaseException, *, model: str | None, started: float,
-                   messages: Sequence[Message] = (), chunks: int = 0, attempt: int = 1) -> YGptError:
+                   messages: Sequence[Message] = (), chunks: int = 0, attempt: int = 1,
+                   chat: bool = False) -> YGptError:
         """Our error for ``exc``, raised by a request of ``messages`` (none: a classification,
-        an embedding), said of where the request went: the chat API's address for pictures."""
+        an embedding), said of where it went: ``chat``, the chat API's address (its route,
+        _route)."""
         # gRPC's connect failed while the connect beside the call got through, and the channels of
         # an SDK dropped before live on (channels.py): their reconnect delay, not the server's absence
         connect_failed = rpc_errors.connect_failed(exc)
@@ -294,7 +297,6 @@ class Client:
             self._reach.forget()
         if connect_failed:
             self._sdks.drop()
-        chat = chat_api.has_pictures(messages)
         return rpc_errors.translate(exc, endpoint=self._target(chat)[0], credential=self.credential,
                                     folder=self.folder_id, model=model, retries=self.settings.retries,
                                     timeout=self.settings.timeout, after_chunks=chunks, attempt=attempt,

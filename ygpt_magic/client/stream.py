@@ -36,6 +36,7 @@ class Stream:
         self._messages = messages  # counted for an error's advice only when there is one
         self._started = time.monotonic()
         self._to_chunk = client._route(messages, extras)
+        self._chat = self._to_chunk is chat_chunk
         self._job = client._loop.stream(self._produce(messages, options, extras))
 
     async def _produce(self, messages: list[Message], options: RequestOptions,
@@ -61,14 +62,14 @@ class Stream:
                 yield chunk
         except Stalled:
             assert self._stream_timeout is not None, "only a stream with a timeout stalls"
-            chat = self._to_chunk is chat_chunk
-            raise StreamStalled(self._client._target(chat)[0], self._stream_timeout, chat_api=chat) from None
+            raise StreamStalled(self._client._target(self._chat)[0], self._stream_timeout,
+                                chat_api=self._chat) from None
         except (YGptError, KeyboardInterrupt, GeneratorExit):
             raise
         except Exception as exc:
             raise self._client._translate(
                 exc, model=self._model, chunks=count, attempt=attempt, started=self._started,
-                messages=self._messages) from None
+                messages=self._messages, chat=self._chat) from None
         finally:
             self._job.cancel()
 
