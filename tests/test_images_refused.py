@@ -177,6 +177,19 @@ def test_a_chat_api_address_where_nothing_listens_fails_fast(shell, ygpt_server)
     shell.user_ns.pop("png")
 
 
+def test_an_https_chat_api_address_of_a_plaintext_server_says_to_give_it_with_http(shell, ygpt_server):
+    plain = ygpt_server.http_url
+    https = plain.replace("http://", "https://", 1)
+    shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure --http {https}")
+    shell.user_ns["png"] = png_bytes()
+    run = cell(shell, f"%%ygpt --once --image png --model {MODEL}\nWhat colour is it?")
+    assert f"The TLS handshake with the server at {https}/v1/ failed: the server there does not speak TLS" \
+        in run.message
+    assert f"%ygpt connect HOST:PORT --http {plain}/v1/" in run.message and "--insecure" not in run.message
+    assert_clean(run)
+    shell.user_ns.pop("png")
+
+
 def test_without_pillow_the_message_names_the_extra(pics, monkeypatch):
     pics.user_ns["png"] = png_bytes()
     monkeypatch.setitem(sys.modules, "PIL", None)  # what `import PIL` meets where it is not installed

@@ -215,7 +215,11 @@ class TlsFailed(ServerUnavailable):
     answer so), a certificate this machine does not trust, or anything else, which is then quoted."""
 
     def __init__(self, endpoint: str, details: str = "", *, plaintext: bool = False) -> None:
-        if plaintext or "WRONG_VERSION_NUMBER" in details:
+        if (plaintext or "WRONG_VERSION_NUMBER" in details) and endpoint.startswith("https://"):
+            plain = "http://" + endpoint.removeprefix("https://")   # a chat API's address (--http)
+            why = ("the server there does not speak TLS. For a local server's chat API, give its "
+                   f"address with http: %ygpt connect HOST:PORT --http {plain}")
+        elif plaintext or "WRONG_VERSION_NUMBER" in details:
             why = ("the server there does not speak TLS. For a local server, connect without it: "
                    f"%ygpt connect {endpoint} --insecure")
         elif "CERTIFICATE_VERIFY_FAILED" in details:
