@@ -26,7 +26,7 @@ from ..state import EmulatorState
 logger = logging.getLogger("ygpt_magic.emulator")
 _SCHEMES = ("api-key ", "bearer ")
 T = TypeVar("T")
-#: a call's metadata as gRPC gives it: (key, value) pairs, or None
+#: a call's metadata as gRPC gives it: (key, value) pairs (None, where a call has none, is spelt `Metadata | None`)
 Metadata = Sequence[tuple[str, str | bytes]]
 
 
