@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from .cache.replies import RecordedVector
 from .chat.accounts import EMBEDDINGS
+from .chat.values import Usage
 from .client.embeddings import Vector, every_vector, key_model
 from .kernel import Kernel
-from .ledger import Ledger, tokens
+from .ledger import Ledger
 
 if TYPE_CHECKING:
     import numpy as np
@@ -71,7 +72,7 @@ def _sent(kernel: Kernel, ledger: Ledger, model: str, keyed: str, texts: list[st
     rows: list[Any] = [None] * len(texts)
 
     def answered(tag: int, vector: Vector) -> None:
-        ledger.paid(keyed, tokens(vector.tokens))
+        ledger.paid(keyed, Usage.read_only(vector.tokens))
         row = rows[tag] = np.asarray(vector.values, dtype=np.float32)
         ledger.kept_vector(texts[tag], keyed, RecordedVector(row.tobytes(), vector.tokens, vector.model_version))
 

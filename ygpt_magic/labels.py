@@ -185,8 +185,7 @@ def _answer(kernel: Kernel, chosen: Classifier, asked: Plan, cache: Cache | None
 
 def as_reply(answer: Classification, asked: Plan, elapsed: float, *, cached: bool = False,
              recorded: str = "") -> Reply:
-    tokens = answer.input_tokens
-    return Reply(text=answer.best, status="FINAL", usage=Usage(tokens, 0, 0, tokens),
+    return Reply(text=answer.best, status="FINAL", usage=Usage.read_only(answer.input_tokens),
                  model=asked.options.model, model_version=answer.model_version, elapsed=elapsed,
                  messages=tuple(asked.messages), parsed=dict(answer.predictions),
                  options=asked.options, cached=cached, recorded=recorded)

@@ -81,15 +81,10 @@ class Ledger:
         """The recorded vector of ``text`` by ``model``, counted as replayed (None: send it)."""
         found = self.cache.replayed_vector(text, model) if self.cache is not None else None
         if found is not None:
-            self.accounts.add(self.source, model, tokens(found.tokens), mode=self.mode, replayed=True)
+            self.accounts.add(self.source, model, Usage.read_only(found.tokens), mode=self.mode, replayed=True)
         return found
 
     def kept_vector(self, text: str, model: str, vector: RecordedVector) -> None:
         """A sent text's vector kept in the cache, when one is on."""
         if self.cache is not None:
             self.cache.recorded_vector(text, model, vector)
-
-
-def tokens(count: int) -> Usage:
-    """The usage of a request that reads ``count`` tokens and writes none (an embedding)."""
-    return Usage(input_tokens=count, total_tokens=count)

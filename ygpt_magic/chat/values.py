@@ -74,6 +74,11 @@ class Usage:
     reasoning_tokens: int = 0
     total_tokens: int = 0
 
+    @classmethod
+    def read_only(cls, count: int) -> Usage:
+        """A request that reads ``count`` tokens and writes none: an embedding, a classification."""
+        return cls(input_tokens=count, total_tokens=count)
+
     def __add__(self, other: Usage) -> Usage:
         if not isinstance(other, Usage):
             return NotImplemented

@@ -64,8 +64,7 @@ class Classification:
     def answer(self) -> Answer:
         """This classification as the transport's answer (its text: :meth:`as_text`), so the
         reply cache and the ``--map`` machinery keep it as they keep any answer."""
-        tokens = self.input_tokens
-        return Answer(self.as_text(), "FINAL", Usage(tokens, 0, 0, tokens), self.model_version)
+        return Answer(self.as_text(), "FINAL", Usage.read_only(self.input_tokens), self.model_version)
 
     @classmethod
     def from_text(cls, text: str, model_version: str, input_tokens: int) -> Classification:

@@ -18,9 +18,10 @@ from typing import Any
 
 from ..cache.replies import RecordedVector
 from ..chat.budget import Budget
+from ..chat.values import Usage
 from ..client.embeddings import key_model
 from ..errors import CacheMiss, YGptError
-from ..ledger import Ledger, tokens
+from ..ledger import Ledger
 from ..words import counted
 from .progress import Progress, RunCounts, Tally, one_line, tell
 from .similar import unit_rows
@@ -200,7 +201,7 @@ def _keep(state: _State, embedder: Embedder, tally: Tally, text: str, positions:
     embedder.memo.put(_memo_key(embedder, state.model, text), values)
     embedder.ledger.kept_vector(text, state.model, RecordedVector(values.tobytes(), vector.tokens,
                                                                   vector.model_version))
-    cost = embedder.ledger.paid(state.model, tokens(vector.tokens))
+    cost = embedder.ledger.paid(state.model, Usage.read_only(vector.tokens))
     if embedder.budget is not None:
         embedder.budget.settle(cost if cost is not None else Decimal(0))
     for offset, _ in enumerate(positions):

@@ -112,9 +112,7 @@ class Tally:
 
     def add(self, input_tokens: int, completion_tokens: int) -> None:
         self.answered += 1
-        self.usage = Usage(self.usage.input_tokens + input_tokens,
-                           self.usage.completion_tokens + completion_tokens, 0,
-                           self.usage.total_tokens + input_tokens + completion_tokens)
+        self.usage += Usage(input_tokens, completion_tokens, 0, input_tokens + completion_tokens)
 
     def settle(self, answers: Iterable[Answer | None]) -> None:
         """Count the answers this run got as the results hold them (None: none): a Ctrl-C can
