@@ -85,7 +85,7 @@ def test_a_run_estimated_over_its_cap_is_refused_with_nothing_sent(shell, ygpt_s
     message = assert_clear_error(cell(shell, "%%ygpt --map words --max-cost 5\nSpell {item}"),
                                  "estimated cost", "over the cap of 5", "nothing was sent",
                                  "--max-cost", "fewer", "cheaper model", error_type=CostOverCap)
-    assert "5 requests" in message
+    assert "5 requests" in message and "--model yandexgpt-lite" in message
     assert_clear_error(cell(shell, "%%ygpt --map words --batch --max-cost 5\nSpell {item}"),
                        "over the cap", error_type=CostOverCap)
     assert_clear_error(cell(shell, "%%ygpt --map words --batch -m yandexgpt-lite --max-cost 5\nSpell {item}"),
@@ -223,3 +223,22 @@ def test_embed_stops_at_its_cap_when_the_sampled_estimate_was_low(shell, ygpt_se
     assert cell(shell, "%ygpt embed texts --max-cost 100000").ok
     again = [r.messages[0]["text"] for r in ygpt_server.requests if r.method == "TextEmbedding"]
     assert len(again) == 40 - len(sent) and not set(again) & set(sent)
+
+
+@pytest.mark.usefixtures("priced")
+def test_a_cheaper_model_is_offered_only_when_there_is_one_for_the_mode(shell, ygpt_server):
+    """Built-in prices: yandexgpt-lite is the cheapest synchronous model, gemma-3-12b-it the
+    cheapest batch one; a refusal never offers the model in use or one that cannot run the job."""
+    shell.user_ns["words"] = [f"word{i}" for i in range(5)]
+    shell.run_line_magic("config", "YGptMagics.prices = {}")
+
+    def refusal(flags: str) -> str:
+        return assert_clear_error(cell(shell, f"%%ygpt --map words {flags} --max-cost 0.000001\nSpell {{item}}"),
+                                  "over the cap", error_type=CostOverCap)
+
+    assert "--model yandexgpt-lite" in refusal("")
+    assert "cheaper model" not in refusal("-m yandexgpt-lite")
+    assert "--model gemma-3-12b-it" in refusal("--batch -m gemma-3-27b-it")
+    cheapest = refusal("--batch -m gemma-3-12b-it")
+    assert "cheaper model" not in cheapest and "yandexgpt-lite" not in cheapest
+    assert completions(ygpt_server) == []

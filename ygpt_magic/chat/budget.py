@@ -45,7 +45,9 @@ def _smaller(estimate: Estimate) -> str:
            else "shorten the prompt")
     if not estimate.output.tokens:   # embeddings, classifications: their model is the task's
         return how
-    return (f"{how}, give a lower --max-tokens, or use a cheaper model (--model yandexgpt-lite; "
+    if estimate.cheaper is None:
+        return f"{how} or give a lower --max-tokens"
+    return (f"{how}, give a lower --max-tokens, or use a cheaper model (--model {estimate.cheaper}; "
             f"%ygpt models lists them)")
 
 

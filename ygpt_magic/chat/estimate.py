@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import OptionError
 from ..words import counted
 from .accounts import Accounts
+from .catalog import NAMES
 from .prices import PriceTable, roubles
 
 #: completion tokens a reply is guessed to take when nothing better is known
@@ -52,7 +53,9 @@ def guess_output(accounts: Accounts, source: str, max_tokens: int | None) -> Out
 @dataclass(frozen=True)
 class Estimate:
     """The cost of ``requests`` requests to ``model`` in ``mode``: ``input_tokens`` in all, and
-    ``output`` per request; ``price``: roubles per 1,000 tokens, None when the table has none."""
+    ``output`` per request; ``price``: roubles per 1,000 tokens, None when the table has none;
+    ``cheaper``: the catalogue's cheapest model the table prices below it in that mode (None:
+    none is), what a refusal over a cap offers."""
 
     requests: int
     input_tokens: int
@@ -60,6 +63,7 @@ class Estimate:
     model: str
     mode: str
     price: Decimal | None
+    cheaper: str | None = None
 
     @property
     def output_tokens(self) -> int:
@@ -98,7 +102,18 @@ def _tokens(count: int) -> str:
 def estimate(prices: PriceTable, model: str, mode: str, *, requests: int, input_tokens: int,
              output: Output = NO_OUTPUT) -> Estimate:
     """The estimate of ``requests`` requests whose prompts hold ``input_tokens`` in all."""
-    return Estimate(requests, input_tokens, output, model, mode, prices.price(model, mode))
+    price = prices.price(model, mode)
+    return Estimate(requests, input_tokens, output, model, mode, price, _cheaper(prices, mode, price))
+
+
+def _cheaper(prices: PriceTable, mode: str, price: Decimal | None) -> str | None:
+    """The cheapest catalogued chat model priced below ``price`` in ``mode``: a batch run is
+    offered a model that runs in batch, and the cheapest model is offered none."""
+    if price is None:
+        return None
+    below = [(found, name) for name in NAMES if "/" not in name
+             if (found := prices.price(name, mode)) is not None and found < price]
+    return min(below)[1] if below else None
 
 
 #: what a cost cap must be, as its refusal says it
