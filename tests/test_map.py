@@ -132,9 +132,9 @@ def test_dry_run_shows_three_prompts_the_row_count_and_tokens_and_sends_nothing(
     assert completions(ygpt_server) == []
     assert "5 rows" in run.plain and "tokens in all by the tokenizer API" in run.plain
     assert "Spell word2" in run.plain and "Spell word3" not in run.plain and "2 more rows" in run.plain
-    shell.user_ns["many"] = [f"word{i}" for i in range(500)]
+    shell.user_ns["many"] = [f"word{i}" for i in range(1500)]
     big = cell(shell, "%%ygpt --map many --dry-run\nSpell {item}")
-    assert "estimated from 20 rows spread over the 500" in big.plain
+    assert "1,500 rows" in big.plain and "estimated from 20 rows spread over the 1,500" in big.plain
     assert sum(r.method == "TokenizeCompletion" for r in ygpt_server.requests) <= 5 + 20
 
 

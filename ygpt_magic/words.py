@@ -8,8 +8,9 @@ from __future__ import annotations
 
 
 def counted(count: int, noun: str, plural: str | None = None) -> str:
-    """``1 turn``, ``2 turns``, ``0 turns``: every count a user reads agrees with its number."""
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+    """``1 turn``, ``2 turns``, ``1,000 rows``: every count a user reads agrees with its number,
+    and reads with thousands grouped, as every other count the extension shows."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
 
 
 def short(text: str, limit: int = 40) -> str:

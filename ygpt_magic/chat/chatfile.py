@@ -319,8 +319,8 @@ def transcript(chat: Chat) -> str:
         parts.append(f"<sub>{reply.summary()}</sub>")
     usage = chat.usage
     parts.append(
-        f"---\n\n**Usage:** {counted(len(chat.turns), 'turn')} · {usage.input_tokens} input → "
-        f"{counted(usage.completion_tokens, 'completion token')} ({usage.reasoning_tokens} reasoning) · "
-        f"{usage.total_tokens} total"
+        f"---\n\n**Usage:** {counted(len(chat.turns), 'turn')} · {usage.input_tokens:,} input → "
+        f"{counted(usage.completion_tokens, 'completion token')} ({usage.reasoning_tokens:,} reasoning) · "
+        f"{usage.total_tokens:,} total"
     )
     return "\n\n".join(parts) + "\n"

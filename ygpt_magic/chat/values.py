@@ -192,11 +192,11 @@ class Reply:
         saved, and what Yandex Cloud would bill for a reply of the local server.
         """
         usage = self.usage
-        reasoning = f" (+{usage.reasoning_tokens} reasoning)" if usage.reasoning_tokens else ""
+        reasoning = f" (+{usage.reasoning_tokens:,} reasoning)" if usage.reasoning_tokens else ""
         parts = [short_model(self.model)]
         if self.model_version:
             parts.append(self.model_version)
-        parts.append(f"{usage.input_tokens} → {counted(usage.completion_tokens, 'token')}{reasoning}")
+        parts.append(f"{usage.input_tokens:,} → {counted(usage.completion_tokens, 'token')}{reasoning}")
         if self.cost is not None:
             parts.append(self._cost_words(self.cost))
         parts.append(f"cached · recorded {self.recorded[:10]}" if self.cached else f"{self.elapsed:.1f} s")
