@@ -32,6 +32,8 @@ SCRIPT = {"replies": [
      "after_tools": "Sorry: {result}"},
     {"user": "Fail please", "tool_calls": [{"name": "explode", "arguments": {}}],
      "after_tools": "It said: {result}"},
+    {"user": "Fail oddly", "tool_calls": [{"name": "explode_oddly", "arguments": {}}],
+     "after_tools": "It said: {result}"},
     {"user": "Wait forever", "tool_calls": [{"name": "hang", "arguments": {}}]},
     {"user": "Dump everything", "tool_calls": [{"name": "dump", "arguments": {}}],
      "after_tools": "Got it."},
@@ -47,6 +49,12 @@ def get_sales(region: str, limit: int = 10) -> int:
 def explode() -> str:
     """Always fails."""
     raise ValueError("the sales database is offline")
+class OddError(Exception):
+    def __str__(self):
+        raise RuntimeError("no text")
+def explode_oddly() -> str:
+    """Fails with an error whose text cannot be read."""
+    raise OddError()
 def hang() -> str:
     """Never returns; the user presses Ctrl-C (a real SIGINT) while it runs."""
     import os, signal, threading, time
@@ -152,6 +160,13 @@ def test_a_tool_that_raises_answers_with_its_error(tools_shell, tool_server):
     assert content == "error: ValueError: the sales database is offline"
     assert "→ error: ValueError: the sales database is offline" in result.plain_page
     assert "It said: error: ValueError" in result.final
+
+
+def test_a_tool_error_whose_text_cannot_be_read_answers_with_its_type(tools_shell, tool_server):
+    result = cell(tools_shell, "%%ygpt --tools explode_oddly\nFail oddly")
+    assert result.ok, result.message
+    assert completions(tool_server)[-1].messages[2]["tool_results"][0]["content"] == "error: OddError"
+    assert "It said: error: OddError" in result.final
 
 
 def test_ctrl_c_stops_a_tool_that_never_returns_and_keeps_what_was_shown(tools_shell, tool_server, magics):

@@ -67,8 +67,12 @@ def bounded(text: str, max_chars: int) -> str:
 
 
 def error_content(error: BaseException, max_chars: int) -> str:
-    """What the model gets when a call failed: ``error: ValueError: …``."""
-    detail = str(error).strip()
+    """What the model gets when a call failed: ``error: ValueError: …``; only the type when the
+    error's own text cannot be read (its ``__str__`` is the user's code and may raise too)."""
+    try:
+        detail = str(error).strip()
+    except Exception:
+        detail = ""
     return bounded(f"error: {type(error).__name__}: {detail}" if detail
                    else f"error: {type(error).__name__}", max_chars)
 
