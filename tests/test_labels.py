@@ -143,6 +143,13 @@ def test_map_gives_a_frame_on_the_rows_index_with_a_failed_row_and_a_resume(shel
     assert "(3 reused)" in again.stdout
 
 
+def test_a_class_named_like_a_result_column_is_refused_before_any_row_is_sent(shell, ygpt_server):
+    shell.user_ns["reviews"] = ["great phone", "broke in a week"]
+    assert_clear_error(cell(shell, "%%ygpt --map reviews --labels good,bad,label\n{item}"),
+                       "'label' names a column of the result", "label_", error_type=errors.OptionError)
+    assert classified(ygpt_server) == []
+
+
 def test_the_reply_cache_replays_a_classification_and_keys_the_task(shell, ygpt_server, tmp_path):
     shell.run_line_magic("config", f"YGptMagics.cache_path = {str(tmp_path / 'cache.sqlite')!r}")
     source = "%%ygpt --labels weather,alarm\nweather tomorrow"

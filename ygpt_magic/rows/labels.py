@@ -20,11 +20,15 @@ from .. import cost_cap
 from ..chat import Plan
 from ..chat.accounts import CLASSIFICATIONS
 from ..client.classify import Classification, Classifier
+from ..errors import OptionError
 from ..kernel import Kernel
 from .costs import capped
 from .plans import RowPlanner
 from .progress import Tally
 from .run import MapCell, finish, plan_rows, rows_named, send_rows
+
+#: the result's first columns, the best label and its confidence; a column per label follows
+RESULT_COLUMNS = ("label", "confidence")
 
 
 @dataclasses.dataclass
@@ -75,6 +79,7 @@ def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, tem
     from ..labels import options
     from ..request import front, row_expander
 
+    _check_names(chosen)
     cell = MapCell(name=args.map, template=template, out=args.out,
                    concurrency=args.concurrency or kernel.settings.map_concurrency,
                    max_cost=cost_cap.cap(kernel, args.max_cost))
@@ -99,6 +104,15 @@ def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, tem
         kernel.namespace[args.out] = done.results
 
 
+def _check_names(chosen: Classifier) -> None:
+    """A class named like a result column would overwrite it (``label`` holding a probability)."""
+    taken = [name for name in chosen.labels or () if name in RESULT_COLUMNS]
+    if taken:
+        raise OptionError(f"--labels: {', '.join(repr(name) for name in taken)} names a column of the "
+                          f"result (label: the best class, confidence: its probability, then a column "
+                          f"per class); call that class something else, e.g. {taken[0]}_.")
+
+
 def frame(rows: Any, texts: Any, chosen: Classifier) -> Any:
     """The rows' answers (each the predictions as text, None where there is none) as a
     DataFrame: ``label``, ``confidence``, then a column per label."""
@@ -110,7 +124,7 @@ def frame(rows: Any, texts: Any, chosen: Classifier) -> Any:
         answer = Classification.from_text(text, "", 0)
         records.append({"label": answer.best, "confidence": answer.predictions[0][1],
                         **dict(answer.predictions)})
-    columns = ["label", "confidence", *(chosen.labels or _seen(records))]
+    columns = [*RESULT_COLUMNS, *(chosen.labels or _seen(records))]
     return rows.frame(records).reindex(columns=columns)
 
 
