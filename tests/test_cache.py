@@ -100,6 +100,13 @@ def test_the_folder_is_not_part_of_the_key(shell, ygpt_server, cache_file, monke
     assert len(completions(ygpt_server)) == 5
 
 
+def numbered(text: str) -> int:
+    """N of the first ``cell In [N]`` in ``text``."""
+    found = re.search(r"cell In \[(\d+)\]", text)
+    assert found, text
+    return int(found.group(1))
+
+
 def test_replay_mode_names_the_cell_without_a_recording_and_sends_nothing(shell, ygpt_server, cache_file):
     magics = shell.magics_manager.registry["YGptMagics"]
     assert cell(shell, "%%ygpt\n" + EINSTEIN[0], cell_id="a").ok
@@ -110,6 +117,8 @@ def test_replay_mode_names_the_cell_without_a_recording_and_sends_nothing(shell,
     message = assert_clear_error(missed, "no recorded reply", "cell In [", "A question nobody recorded",
                                  "replay mode", "nothing was sent", error_type=CacheMiss)
     assert "over two lines" not in message
+    shown = shell.history_manager.input_hist_raw[numbered(message)]
+    assert shown == missed.source, "In [N] must show the cell that missed"
     assert completions(ygpt_server) == [] and ygpt_server.requests == []
     assert magics.kernel.session.chats["default"].turns == before
     assert cell(shell, "%%ygpt --no-cache\nA question nobody recorded").ok  # the way out, explicit
@@ -222,6 +231,8 @@ def test_each_reply_carries_its_provenance_in_the_output_metadata(shell, ygpt_se
     assert "b1gsomefolder" not in json.dumps([live, replayed])
     listed = cell(shell, "%ygpt provenance").plain
     assert "yandexgpt/latest" in listed and "temperature=0.2" in listed and "yes, recorded" in listed
+    shown = shell.history_manager.input_hist_raw[numbered(listed)]
+    assert shown == source, "In [N] must show the cell that was answered"
     # the same table from a saved notebook (what Jupyter writes: the output's metadata)
     notebook = {"cells": [{"cell_type": "code", "execution_count": 3, "source": source,
                            "outputs": [{"output_type": "display_data", "data": output.data,

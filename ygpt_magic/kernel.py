@@ -170,8 +170,10 @@ class Kernel:
         return names
 
     def cell_name(self) -> str:
-        """How a user finds the running cell: ``cell In [7]``."""
-        return f"cell In [{self.shell.execution_count if self.shell is not None else '?'}]"
+        """How a user finds the running cell: ``cell In [7]``, its number as the notebook shows
+        it (``execution_count`` is already the next one's while a cell runs, from IPython 9 on:
+        the notebook's cells know which holds)."""
+        return f"cell In [{self.cells.current if self.shell is not None else '?'}]"
 
     @cached_property
     def row_memo(self) -> RowMemo:
