@@ -90,3 +90,29 @@ def test_a_url_is_not_taken_for_host_port(shell, magics, typed, instead):
     message = assert_clear_error(refused, f"%ygpt connect {instead}", error_type=OptionError)
     assert "HOST:PORT" in message and "--http" in message
     assert magics.kernel.connection.describe() == before
+
+
+@pytest.mark.parametrize("line", [
+    "connect cloud --insecure",
+    "connect llm.api.cloud.yandex.net:443 --insecure",
+    "connect 127.0.0.1:50051 --http http://llm.api.cloud.yandex.net:80",
+])
+def test_a_plaintext_channel_to_yandex_cloud_is_refused_before_it_carries_the_key(shell, magics, line):
+    before = magics.kernel.connection.describe()
+    assert_clear_error(cell(shell, f"%ygpt {line}"), "in the clear", error_type=OptionError)
+    assert magics.kernel.connection.describe() == before
+
+
+@pytest.mark.parametrize("endpoint, tls", [(None, "TLS on"), ("api.cloud.yandex.net:443", "TLS on"),
+                                           ("127.0.0.1:50051", "TLS off")])
+def test_ygpt_insecure_left_in_a_shell_profile_turns_tls_off_only_for_host_port(ipython, clean_env, endpoint, tls):
+    clean_env.setenv("YGPT_INSECURE", "1")     # set once for a `ygpt-magic serve` server
+    if endpoint is None:
+        clean_env.delenv("YGPT_ENDPOINT", raising=False)
+    else:
+        clean_env.setenv("YGPT_ENDPOINT", endpoint)
+    ipython.extension_manager.load_extension("ygpt_magic")
+    try:
+        assert f"({tls})" in cell(ipython, "%ygpt whoami").page.splitlines()[0]
+    finally:
+        ipython.extension_manager.unload_extension("ygpt_magic")

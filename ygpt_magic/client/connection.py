@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import OptionError
 from .credentials import Credential, find_credential, find_folder, known_secrets, source_values
-from .endpoints import CLOUD_ENDPOINT, chat_base_url, parse_endpoint
+from .endpoints import CLOUD_ENDPOINT, chat_base_url, in_cloud, parse_endpoint, refuse_plaintext
 from .settings import ClientSettings
 
 if TYPE_CHECKING:
@@ -49,10 +49,8 @@ class Connection:
         self.target = "cloud"
         self.insecure = False
         self.http: str | None = None  # the chat API's base URL of a HOST:PORT target
-        env_target = os.environ.get("YGPT_ENDPOINT", "").strip()
-        self.connect(env_target or "cloud",
-                     insecure=os.environ.get("YGPT_INSECURE", "").strip().lower() in TRUTHY,
-                     start=False)
+        env_target = os.environ.get("YGPT_ENDPOINT", "").strip() or "cloud"
+        self.connect(env_target, insecure=_insecure_from_env(env_target), start=False)
 
     def __repr__(self) -> str:
         return f"<Connection {self.target}>"
@@ -70,6 +68,7 @@ class Connection:
             raise OptionError(f"--http is for a HOST:PORT server; {target} knows its own chat API "
                               f"address. Leave --http out.")
         http = http or (None if own else os.environ.get("YGPT_HTTP_ENDPOINT", "").strip() or None)
+        refuse_plaintext(target, insecure, http)
         chat_url = chat_base_url(http) if http else None
         with self._lock:
             self.drop_client()
@@ -173,3 +172,13 @@ class Connection:
         if server is not None:
             atexit.unregister(self._stop_server)
             server.stop()
+
+
+def _insecure_from_env(target: str) -> bool:
+    """``YGPT_INSECURE=1``, for a HOST:PORT target only: a variable left in a shell profile for a
+    `ygpt-magic serve` server must not turn TLS off for Yandex Cloud (the default target)."""
+    wanted = os.environ.get("YGPT_INSECURE", "").strip().lower() in TRUTHY
+    if not wanted or target in ("cloud", "local"):
+        return False
+    host = target.rpartition(":")[0]
+    return not in_cloud(host)

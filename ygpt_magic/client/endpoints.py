@@ -13,6 +13,9 @@ from urllib.parse import urlsplit
 from ..errors import OptionError
 
 CLOUD_ENDPOINT = "api.cloud.yandex.net:443"
+#: Yandex Cloud's domains: their servers are reached over TLS only, as a plaintext channel would
+#: carry the credential across the network in the clear (a connect check would come too late)
+CLOUD_DOMAINS = ("cloud.yandex.net", "yandexcloud.net")
 
 #: The SDK's names of the services this client calls (completions and the tokenizer, batch jobs
 #: and datasets; operations). The cloud's endpoint discovery says where each one lives; a
@@ -39,6 +42,25 @@ def parse_endpoint(value: str) -> tuple[str, int]:
             "127.0.0.1:50051 (add --insecure for a server without TLS)."
         )
     return host, int(port)
+
+
+def in_cloud(host: str) -> bool:
+    """Whether ``host`` is one of Yandex Cloud's (``llm.api.cloud.yandex.net``)."""
+    host = host.strip("[].").lower()
+    return any(host == domain or host.endswith("." + domain) for domain in CLOUD_DOMAINS)
+
+
+def refuse_plaintext(target: str, insecure: bool, http: str | None) -> None:
+    """OptionError, before anything connects, for a plaintext channel to Yandex Cloud: gRPC
+    without TLS (``--insecure``) or a chat API address over ``http://``."""
+    cloud = target == "cloud" or (target != "local" and in_cloud(parse_endpoint(target)[0]))
+    if insecure and cloud:
+        raise OptionError("Yandex Cloud is reached over TLS only: --insecure would send your "
+                          "credential across the network in the clear. Leave --insecure out; it is "
+                          "for servers without TLS, such as one `ygpt-magic serve` started.")
+    if http is not None and urlsplit(http.strip()).scheme == "http" and in_cloud(url_address(http)[0]):
+        raise OptionError("Yandex Cloud's chat API is reached over https only: an http:// address "
+                          "would send your credential in the clear. Give it with https://.")
 
 
 def _url_for_endpoint(url: str) -> OptionError:

@@ -16,15 +16,16 @@ from .args import parse, subcommand
           help="`local` (the bundled server, started in this kernel), `cloud` (Yandex Cloud, the "
                "default) or HOST:PORT of another server. Without it: show the current one.")
 @argument("--insecure", action="store_true",
-          help="Talk to HOST:PORT without TLS (servers started with `ygpt-magic serve`).")
+          help="Talk to HOST:PORT without TLS (servers started with `ygpt-magic serve`); refused "
+               "for Yandex Cloud, which would get your credential in the clear.")
 @argument("--http", metavar="URL",
           help="The HTTP address of HOST:PORT's chat API, which pictures (%%ygpt --image) go "
                "through: http://HOST:HTTP_PORT, as `ygpt-magic serve` prints it after READY.")
 def run(kernel: Kernel, line: str) -> None:
     """Choose the server the next requests go to, or show the current one.
 
-    YGPT_ENDPOINT / YGPT_INSECURE=1 / YGPT_HTTP_ENDPOINT set the same from the environment.
-    The chats are kept."""
+    YGPT_ENDPOINT / YGPT_INSECURE=1 / YGPT_HTTP_ENDPOINT set the same from the environment
+    (YGPT_INSECURE for a HOST:PORT endpoint only). The chats are kept."""
     args = parse(run, line)
     connection = kernel.connection
     if args.target is not None:
