@@ -228,6 +228,15 @@ def test_a_key_typed_as_an_argument_is_refused_unechoed(shell, magics):
     assert refused.error is not None and "takes no arguments" in refused.message
     assert not leaks(refused.shown + refused.message)
     assert magics.kernel.connection.describe()["credential"] == before
+    assert "removed from IPython's history" in refused.message
+    history = shell.history_manager
+    stored = history.db.execute("SELECT source, source_raw FROM history WHERE session = ?",
+                                (history.session_number,)).fetchall()
+    kept = [*history.input_hist_raw, *history.input_hist_parsed, *map(str, stored),
+            *(value for name, value in shell.user_ns.items() if name.startswith("_i") and isinstance(value, str))]
+    assert not leaks("\n".join(kept)), "the typed key stays in IPython's history"
+    assert any("%ygpt auth <removed by %ygpt auth>" in text for text in history.input_hist_raw)
+    assert any("<removed by %ygpt auth>" in row[1] for row in stored), "the database's row is rewritten"
 
 
 def test_whoami_and_config_mask_the_credential(shell, magics, monkeypatch):
