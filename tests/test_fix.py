@@ -136,6 +136,8 @@ def test_nothing_to_fix_is_a_clear_message(shell, magics, ygpt_server):
     assert_clear_error(result, "nothing to fix", "%ygpt fix N", error_type=errors.NothingToFix)
     result = cell(shell, "%ygpt fix 1")
     assert_clear_error(result, "raised no error", error_type=errors.InterpolationError)
+    result = cell(shell, "%ygpt fix -1")     # not an instruction sent to the model
+    assert_clear_error(result, "%ygpt fix -1", "In [N]", "%ygpt fix alone", error_type=errors.OptionError)
     assert not completions(ygpt_server)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from IPython.core.magic_arguments import argument
 
 from ..chat import planning
-from ..errors import NothingToFix
+from ..errors import NothingToFix, OptionError
 from ..kernel import Kernel
 from ..request import check, expand, front, send, tokenizer
 from .args import parse, subcommand
@@ -38,6 +38,9 @@ def run(kernel: Kernel, line: str) -> None:
     goes into a new cell below; the failed cell is never replaced."""
     args = parse(run, line, as_written=True)
     words = args.words
+    if words and words[0].startswith("-") and words[0][1:].isdigit():  # not an instruction either
+        raise OptionError(f"%ygpt fix {words[0]}: N is a cell's number as In [N] shows it; %ygpt fix "
+                          f"alone takes the last cell that raised.")
     count = int(words.pop(0)) if words and words[0].isdigit() else None
     failed = kernel.cells.error(count) if count is not None else kernel.cells.last_error()
     if failed is None:
