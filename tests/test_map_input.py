@@ -66,3 +66,11 @@ def test_after_ctrl_c_the_summary_counts_the_answers_out_holds(shell, ygpt_serve
     assert done.answered == held and f"✓ {held} answered" in run.stdout
     assert done.left == 20 - held
     assert done.usage.completion_tokens > 0
+
+
+def test_duplicate_column_names_are_named_in_one_paragraph_and_nothing_is_sent(shell, ygpt_server):
+    shell.user_ns["df"] = pd.concat([pd.DataFrame({"text": ["a"]}), pd.DataFrame({"text": ["b"]})], axis=1)
+    shell.user_ns["res"] = ["kept"]
+    run = cell(shell, "%%ygpt --map df --out res\nSay {row}")
+    assert_clear_error(run, "--map df", "2 columns named 'text'", "df.columns =", "run the cell again")
+    assert completions(ygpt_server) == [] and shell.user_ns["res"] == ["kept"]

@@ -17,6 +17,7 @@ that twice), and ``{row}`` is built only when the template asks for it.
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -132,6 +133,7 @@ def rows_of(value: Any, name: str) -> Rows:
     """The rows of the notebook variable ``name``; OptionError for a value that has none."""
     pandas = sys.modules.get("pandas")
     if pandas is not None and isinstance(value, pandas.DataFrame):
+        _check_columns(value.columns, name)
         return Rows("frame", len(value), _labels(value.index), index=value.index,
                     columns={str(c): value[c].tolist() for c in value.columns}, name=name)
     if pandas is not None and isinstance(value, pandas.Series):
@@ -151,6 +153,19 @@ def rows_of(value: Any, name: str) -> Rows:
             f"code cell (or build a list in the first place), then run this cell again.")
     items = value if isinstance(value, (list, tuple)) else list(value)
     return Rows("list", len(items), range(len(items)), items=items, name=name)
+
+
+def _check_columns(columns: Iterable[Any], name: str) -> None:
+    """OptionError when two columns go by one name (``pd.concat(axis=1)`` of frames that share a
+    column, or ``1`` and ``"1"``): ``{text}`` and ``{row}`` could not tell which is meant."""
+    repeated = [(column, n) for column, n in Counter(str(c) for c in columns).items() if n > 1]
+    if not repeated:
+        return
+    named = " and ".join(f"{n} columns named {column!r}" for column, n in repeated)
+    raise OptionError(
+        f"--map {name}: the DataFrame {name} has {named}, so a row's {{name}} and {{row}} cannot "
+        f"tell them apart. Give every column its own name ({name}.columns = [...]) or drop the "
+        f"repeats ({name} = {name}.loc[:, ~{name}.columns.duplicated()]), then run the cell again.")
 
 
 def _labels(index: Any) -> Sequence[Any]:
