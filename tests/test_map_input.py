@@ -74,3 +74,11 @@ def test_duplicate_column_names_are_named_in_one_paragraph_and_nothing_is_sent(s
     run = cell(shell, "%%ygpt --map df --out res\nSay {row}")
     assert_clear_error(run, "--map df", "2 columns named 'text'", "df.columns =", "run the cell again")
     assert completions(ygpt_server) == [] and shell.user_ns["res"] == ["kept"]
+
+
+def test_a_column_named_index_or_row_wins_over_the_built_in_name(shell, ygpt_server):
+    shell.user_ns["df"] = pd.DataFrame({"text": ["a", "b"], "row": ["r1", "r2"]}, index=[5, 9]).reset_index()
+    run = cell(shell, "%%ygpt --map df --out r\nOriginal id {index}, {row}: {text}")
+    assert run.ok, run.message
+    assert sorted(r.messages[-1]["text"] for r in completions(ygpt_server)) == [
+        "Original id 5, r1: a", "Original id 9, r2: b"]   # df.reset_index() put the old labels in 'index'

@@ -4,7 +4,8 @@ results put back in the same shape.
 A list, tuple or any other iterable that can be gone through again (a generator is refused: a
 re-run would map nothing): ``{item}`` is the element (``{index}`` its position). A pandas
 DataFrame: each column whose name is a Python name is ``{column}``, ``{row}`` the whole row,
-``{index}`` its index label (``_ygpt.errors`` is keyed by it, or by position when labels repeat).
+``{index}`` its index label (``_ygpt.errors`` is keyed by it, or by position when labels repeat);
+a column named ``index`` or ``row`` wins over those (rename it to reach them: see ``Rows.value``).
 A Series: ``{item}`` and ``{index}``. Results come back as a list in the items' order, or as a
 Series on the DataFrame's / Series' own index (a DataFrame of the parsed fields with
 ``--schema``), so ``frame["label"] = result`` lines up row by row.
@@ -88,14 +89,17 @@ class Rows:
         return _Names(self, position)
 
     def value(self, position: int, name: str) -> Any:
+        """Row ``position``'s ``{name}``. A column wins over the built-in ``{index}`` and
+        ``{row}``: a column named ``index`` is what ``df.reset_index()`` makes of the labels the
+        user means, and hiding it behind the new 0..n-1 index would send other numbers, unsaid."""
+        if name in self.names and name in self._columns:
+            return self._columns[name][position]
         if name == "index":
             return self.labels[position]
         if name == "item" and self._items is not None:
             return self._items[position]
         if name == "row" and self.kind == "frame":
             return RowView(list(self._columns), [column[position] for column in self._columns.values()])
-        if name in self.names:
-            return self._columns[name][position]
         raise KeyError(name)
 
     def unknown(self, error: InterpolationError) -> InterpolationError:
