@@ -7,6 +7,7 @@ from __future__ import annotations
 import signal
 import threading
 
+import numpy as np
 import pandas as pd
 from cellrun import assert_clear_error
 from conftest import cell, completions
@@ -82,3 +83,32 @@ def test_a_column_named_index_or_row_wins_over_the_built_in_name(shell, ygpt_ser
     assert run.ok, run.message
     assert sorted(r.messages[-1]["text"] for r in completions(ygpt_server)) == [
         "Original id 5, r1: a", "Original id 9, r2: b"]   # df.reset_index() put the old labels in 'index'
+
+
+def test_a_row_whose_cell_is_missing_fails_naming_it_and_the_others_are_classified(shell, ygpt_server):
+    shell.user_ns["reviews"] = pd.DataFrame({"text": ["great phone", np.nan, None]}, dtype=object)
+    run = cell(shell, "%%ygpt --map reviews --labels positive,negative --out tone\n{text}")
+    assert run.ok, run.message
+    assert len([r for r in ygpt_server.requests if "Classify" in r.method]) == 1   # "nan"/"None" are not sent
+    assert "✓ 1 answered · ✗ 2 failed (2 missing value)" in run.stdout
+    errors = shell.user_ns["_ygpt"].errors
+    assert sorted(errors) == [1, 2]
+    assert "Row 1: {text} holds no value (NaN)" in errors[1] and "Row 2: {text} holds no value (None)" in errors[2]
+    assert "reviews.dropna(subset=['text'])" in errors[1] and "reviews.fillna({'text': " in errors[1]
+    assert shell.user_ns["tone"]["label"].isna().tolist() == [False, True, True]
+
+
+def test_a_missing_cell_stops_only_rows_that_read_it_as_text(shell, ygpt_server):
+    """{row} leaves a field with no value out, an expression sees the value itself (its code can
+    test it), and a column the template does not read does not matter; {item} of a list and
+    {row.column} are checked like {column}."""
+    shell.user_ns["df"] = pd.DataFrame({"text": ["a", "b"], "notes": [None, "late"]})
+    run = cell(shell, "%%ygpt --map df\n{text} [{notes if isinstance(notes, str) else '-'}]\n{row}")
+    assert run.ok, run.message
+    assert sorted(r.messages[-1]["text"] for r in completions(ygpt_server)) == [
+        "a [-]\ntext: a", "b [late]\ntext: b\nnotes: late"]
+    assert cell(shell, "%%ygpt --map df\nNote: {row.notes}").ok
+    assert list(shell.user_ns["_ygpt"].errors) == [0]
+    shell.user_ns["words"] = ["one", None]
+    assert cell(shell, "%%ygpt --map words\nSpell {item}").ok
+    assert "Row 1: {item} holds no value (None)" in shell.user_ns["_ygpt"].errors[1]

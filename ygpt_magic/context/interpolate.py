@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..client import guard
@@ -99,6 +100,15 @@ def interpolate(
     expanded = "".join(out)
     guard.check("the expanded prompt", expanded, secrets)
     return Expanded(expanded, tuple(notes), tuple(pictures))
+
+
+@lru_cache(maxsize=64)
+def references(text: str) -> frozenset[str]:
+    """The ``{name}`` and ``{name.attr}`` references :func:`interpolate` would look up in
+    ``text`` (outside code fences, not ``{{escaped}}``), as written: a ``--map`` row checks the
+    cells they read before its template is filled in (rows/items.py)."""
+    return frozenset(match.group(1) for is_code, block in _split_fenced(text) if not is_code
+                     for match in _TOKEN.finditer(block) if match.group(1))
 
 
 def _reference(match: re.Match[str], namespace: Mapping[str, object], cells: NotebookCells | None,

@@ -29,6 +29,23 @@ class ReplyNotValid(YGptError):
         self.schema = schema
 
 
+class MissingValue(YGptError):
+    """A ``--map`` row whose template reads a cell that holds no value (None, NaN, pd.NA, NaT):
+    the prompt would carry the word "nan" or "None" as if it were the text, and be paid for, so
+    that row fails before it is sent and the others run. ``found``: each reference → its kind;
+    ``fix``: how to drop or fill such rows in the user's own value."""
+
+    def __init__(self, row: object, found: dict[str, str], fix: str) -> None:
+        references = " and ".join(f"{{{reference}}}" for reference in found)
+        kinds = ", ".join(found.values())
+        super().__init__(
+            f"Row {row!r}: {references} {'holds' if len(found) == 1 else 'hold'} no value "
+            f"({kinds}), which the prompt would carry as text, so this row was not sent. {fix}, "
+            f"then run the cell again."
+        )
+        self.row, self.found = row, found
+
+
 class ToolRoundsExceeded(ToolError):
     """The model kept asking for tools after the allowed number of rounds."""
 

@@ -20,14 +20,16 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from numbers import Number
 from typing import Any
 
-from ..errors import InterpolationError, OptionError
+from ..errors import InterpolationError, MissingValue, OptionError
 
 
 class RowView:
-    """``{row}``: the row as ``column: value`` lines (what a model reads well); ``{row.column}``
-    reads one field."""
+    """``{row}``: the row as ``column: value`` lines (what a model reads well), leaving out the
+    fields that hold no value (a ``notes: nan`` line would be read as a note); ``{row.column}``
+    reads one field (checked like ``{column}``: see :meth:`Rows.check_present`)."""
 
     def __init__(self, columns: Sequence[str], values: Sequence[Any]) -> None:
         self._fields = dict(zip(columns, values))
@@ -39,7 +41,8 @@ class RowView:
             raise AttributeError(name) from None
 
     def __str__(self) -> str:
-        return "\n".join(f"{name}: {value}" for name, value in self._fields.items())
+        return "\n".join(f"{name}: {value}" for name, value in self._fields.items()
+                         if missing_kind(value) is None)
 
     _repr_llm_ = __str__
 
@@ -102,6 +105,38 @@ class Rows:
             return RowView(list(self._columns), [column[position] for column in self._columns.values()])
         raise KeyError(name)
 
+    def check_present(self, position: int, references: Iterable[str]) -> None:
+        """MissingValue when the template's ``references`` (``{text}``, ``{row.text}``,
+        ``{item}``) read a cell of this row that holds no value. Only that row fails: one review
+        without text among 5,000 should not stop the others, and the reason names the row and
+        how to drop or fill such rows. An ``{expression}`` sees the value itself (its code can
+        test it), and ``{row}`` leaves such a field out (:class:`RowView`)."""
+        cells = {path: cell for path in sorted(references) if (cell := self._cell(path)) is not None}
+        found = {path: kind for path, cell in cells.items()
+                 if (kind := missing_kind(self.value(position, cell))) is not None}
+        if found:
+            columns = sorted({cells[path] for path in found})
+            raise MissingValue(self.labels[position], found, self._fill_advice(columns))
+
+    def _cell(self, path: str) -> str | None:
+        """The name of the cell ``{path}`` reads (the column or item of ``{name}`` or
+        ``{name.attr}``, the field of ``{row.field}``), or None when it reads none."""
+        head, _, rest = path.partition(".")   # names in the template are Python names
+        if head in self._columns or (head == "item" and self._items is not None):
+            return head
+        field = rest.partition(".")[0]
+        return field if head == "row" and field in self._columns else None
+
+    def _fill_advice(self, columns: list[str]) -> str:
+        """How to leave out or fill the rows whose ``columns`` hold no value, in the user's value."""
+        if self.kind == "list":
+            return f"Leave such items out of {self.name}, or replace them with text"
+        if self.kind == "series":
+            return f"Leave such rows out ({self.name}.dropna()) or give them a value ({self.name}.fillna('…'))"
+        fill = ", ".join(f"{column!r}: '…'" for column in columns)
+        return (f"Leave such rows out ({self.name}.dropna(subset={columns!r})) or give them a "
+                f"value ({self.name}.fillna({{{fill}}}))")
+
     def unknown(self, error: InterpolationError) -> InterpolationError:
         """What to tell a user whose template names a variable that does not exist: over a
         DataFrame, ``{review}`` was almost surely meant as a column, so say it has none and list
@@ -157,6 +192,18 @@ def rows_of(value: Any, name: str) -> Rows:
             f"code cell (or build a list in the first place), then run this cell again.")
     items = value if isinstance(value, (list, tuple)) else list(value)
     return Rows("list", len(items), range(len(items)), items=items, name=name)
+
+
+def missing_kind(value: Any) -> str | None:
+    """What a cell with no value holds ("None", "NaN", "NA", "NaT"), or None for a value: pandas
+    writes a missing cell as NaN or None (pd.NA, NaT in typed columns), and a prompt would
+    carry each as a word."""
+    if value is None:
+        return "None"
+    pandas = sys.modules.get("pandas")
+    if pandas is not None and (value is pandas.NA or value is pandas.NaT):
+        return "NA" if value is pandas.NA else "NaT"
+    return "NaN" if isinstance(value, Number) and value != value else None
 
 
 def _check_columns(columns: Iterable[Any], name: str) -> None:

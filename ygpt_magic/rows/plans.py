@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..chat import ChatSession, Plan, RequestOptions, planning
 from ..chat.accounts import MAP_ROWS
 from ..chat.planning import CountTokens
+from ..context.interpolate import references
 from ..errors import InterpolationError, OptionError
 from ..ledger import Cache, Ledger
 from .items import Rows
@@ -53,6 +54,7 @@ class RowPlanner:
     def prompt(self, position: int) -> str:
         # typeshed wants mutable maps for a ChainMap, which writes only when written to; this one is only read
         names: ChainMap[str, Any] = ChainMap(self.rows.names_of(position), self.namespace)  # type: ignore[arg-type]
+        self.rows.check_present(position, references(self.template))
         try:
             prompt = self.expand(self.template, names).text.strip("\n")
         except InterpolationError as error:
