@@ -14,6 +14,8 @@ import pytest
 from cellrun import assert_clean, assert_clear_error
 from conftest import cell
 
+from ygpt_magic.errors import BatchNotCollected
+
 BATCH_MODEL = "gemma-3-12b-it"
 
 
@@ -86,6 +88,53 @@ def test_a_failed_row_is_a_hole_with_its_reason_and_a_rerun_sends_only_it(batch_
     assert again.ok
     assert [r.messages[-1]["text"] for r in batch_rows(ygpt_server)] == ["Spell one"]
     assert all(shell.user_ns["answers"])
+
+
+def test_a_status_poll_that_fails_in_passing_is_tried_again_and_the_job_collected(batch_shell, ygpt_server):
+    shell = batch_shell
+    shell.user_ns["words"] = ["one", "two", "three"]
+    ygpt_server.faults.fail_next(1, "INTERNAL", method="DescribeBatchInference", after=1)
+    run = cell(shell, f"%%ygpt --map words --batch -m {BATCH_MODEL} --out spelled\nSpell {{item}}")
+    assert run.ok, run.message
+    assert "✓ 3 answered" in run.stdout and all(shell.user_ns["spelled"])
+    assert len(batch_rows(ygpt_server)) == 3
+
+
+def test_a_status_that_cannot_be_read_says_the_job_goes_on_and_a_rerun_waits_for_it(batch_shell, ygpt_server):
+    """Never "run the cell again" while the job runs: that paid for the same rows twice."""
+    shell = batch_shell
+    shell.user_ns["words"] = ["one", "two", "three"]
+    source = f"%%ygpt --map words --batch -m {BATCH_MODEL} --out spelled\nSpell {{item}}"
+    ygpt_server.faults.fail_next(20, "INTERNAL", method="DescribeBatchInference", after=1)
+    run = cell(shell, source)
+    task_id = task_id_of(run)
+    message = assert_clear_error(run, f"Batch job {task_id} goes on in the cloud", "(INTERNAL)",
+                                 f"%ygpt batch attach {task_id} --out spelled", "after a kernel restart",
+                                 f"%ygpt batch cancel {task_id}", error_type=BatchNotCollected)
+    assert "run the cell again" not in message.lower()
+    ygpt_server.faults.clear()
+    again = cell(shell, source)
+    assert again.ok, again.message
+    assert f"Batch job {task_id}, started earlier in this kernel for these same 3 rows" in again.stdout
+    assert "started for" not in again.stdout and len(batch_rows(ygpt_server)) == 3
+    assert "✓ 3 answered" in again.stdout and "one" in shell.user_ns["spelled"][0]
+    third = cell(shell, source)
+    assert third.ok and "3 rows already answered" in third.stdout and "Batch job" not in third.stdout
+
+
+def test_a_rerun_with_other_options_or_after_a_failed_job_starts_its_own_job(batch_shell, ygpt_server):
+    shell = batch_shell
+    shell.user_ns["words"] = ["one", "two"]
+    source = f"%%ygpt --map words --batch -m {BATCH_MODEL} --out spelled\nSpell {{item}}"
+    ygpt_server.faults.fail_next(20, "INTERNAL", method="DescribeBatchInference", after=1)
+    assert isinstance(cell(shell, source).error.error, BatchNotCollected)
+    ygpt_server.faults.clear()
+    other = cell(shell, source.replace("--out", "--temperature 0.9 --out"))
+    assert other.ok and "started for 2 rows" in other.stdout, "other options: not the job that is running"
+    lite = "%%ygpt --map words --batch -m yandexgpt\nSpell {item}"
+    assert "ended FAILED" in cell(shell, lite).message
+    again = cell(shell, lite)
+    assert "ended FAILED" in again.message and "started for 2 rows" in again.stdout, "a failed job is not waited for"
 
 
 @pytest.mark.usefixtures("fresh_names")
@@ -216,7 +265,6 @@ def test_batch_commands_against_a_dead_endpoint_fail_within_the_connect_timeout(
 @pytest.mark.slow
 def test_a_batch_wait_whose_server_dies_fails_within_the_connect_timeout(shell, magics):
     from ygpt_magic.emulator import start_local_server
-    from ygpt_magic.errors import ServerUnavailable
 
     server = start_local_server(batch_row_delay=2.0)
     shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
@@ -227,7 +275,8 @@ def test_a_batch_wait_whose_server_dies_fails_within_the_connect_timeout(shell, 
     started = time.monotonic()
     run = cell(shell, f"%%ygpt --map reviews --batch --model {BATCH_MODEL}\nReview: {{item}}")
     assert time.monotonic() - started < 5
-    assert_clear_error(run, "could not reach", server.address, error_type=ServerUnavailable)
+    assert_clear_error(run, "goes on in the cloud", "could not reach", server.address,
+                       f"%ygpt batch attach {task_id_of(run)}", error_type=BatchNotCollected)
     shell.user_ns.pop("reviews")
 
 
@@ -251,5 +300,9 @@ def test_a_call_the_server_took_and_never_answered_fails_within_the_connect_time
     run = cell(shell, f"%%ygpt --map reviews --batch --model {BATCH_MODEL}\nReview: {{item}}")
     assert held.is_set() and not server.running
     assert time.monotonic() - started < 5
-    assert_clear_error(run, "could not reach", server.address, error_type=ServerUnavailable)
+    if method == "DescribeBatchInference":   # the job had started: it is not lost with the poll
+        assert_clear_error(run, "could not reach", server.address, f"%ygpt batch attach {task_id_of(run)}",
+                           error_type=BatchNotCollected)
+    else:
+        assert_clear_error(run, "could not reach", server.address, error_type=ServerUnavailable)
     shell.user_ns.pop("reviews")

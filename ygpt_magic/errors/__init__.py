@@ -55,6 +55,7 @@ from .usage import (
 )
 from .work import (
     BatchFailed,
+    BatchNotCollected,
     BatchUnknown,
     DataExtraMissing,
     DatasetRejected,
@@ -70,9 +71,9 @@ from .work import (
 )
 
 __all__ = [
-    "AuthFailed", "BatchFailed", "BatchUnknown", "CacheLocked", "CacheMiss", "CacheUnusable", "ChatBusy",
-    "ChatChanged", "ChatReplyUnreadable", "ChatFileError", "ContextTooLong", "CostOverCap", "CredentialInPrompt",
-    "CredentialMalformed",
+    "AuthFailed", "BatchFailed", "BatchNotCollected", "BatchUnknown", "CacheLocked", "CacheMiss", "CacheUnusable",
+    "ChatBusy", "ChatChanged", "ChatReplyUnreadable", "ChatFileError", "ContextTooLong", "CostOverCap",
+    "CredentialInPrompt", "CredentialMalformed",
     "CredentialInSource", "CredentialsMissing", "DataExtraMissing", "DatasetRejected", "ImageError", "ImagesNotTaken",
     "IndexUnusable", "InternalError", "InterpolationError", "MessageTooLarge", "MissingValue", "ModelNotFound",
     "NoChatEndpoint", "NoSources",

@@ -4,6 +4,8 @@ and batch jobs, pictures.
 
 from __future__ import annotations
 
+import re
+
 from ..words import counted
 from .base import YGptError, _clean
 
@@ -99,6 +101,32 @@ class BatchFailed(YGptError):
             f"Nothing was answered; use a model that supports Batch Processing (e.g. --model "
             f"gemma-3-12b-it or qwen2.5-32b-instruct), or run the cell without --batch.")
         self.task_id, self.status = task_id, status
+
+
+class BatchNotCollected(YGptError):
+    """Reading a started job's status (``finished`` False) or its answers (True) failed, after
+    the retries a passing failure gets: the job itself goes on in the cloud. What went wrong is
+    the ``cause``'s first sentence (and the server's words, if it quoted any); its own advice is
+    left out, as "run the cell again" would pay for the same rows twice after a kernel restart."""
+
+    def __init__(self, task_id: str, out: str | None, cause: YGptError, *, finished: bool = False) -> None:
+        read = "has finished, but reading its answers" if finished else "goes on in the cloud, but reading its status"
+        super().__init__(
+            f"Batch job {task_id} {read} failed, so this cell stopped waiting for it: {_what_happened(cause)} "
+            f"Once that has passed or is fixed, %ygpt batch attach {task_id} --out {out or 'VAR'} collects its "
+            f"answers; in this kernel the same cell, run as it is, waits for this job too, but after "
+            f"a kernel restart it would start a second job, billed again. %ygpt batch status "
+            f"{task_id} shows the job, %ygpt batch cancel {task_id} stops it.")
+        self.task_id, self.cause, self.finished = task_id, cause, finished
+
+
+def _what_happened(error: YGptError) -> str:
+    """The first sentence of ``error``'s message, plus the server's own words when it quoted any."""
+    message = str(error)
+    said = message.find(" The server said: “")
+    first = re.match(r".+?[.!?](?=\s+[A-Z%]|$)", message, re.S)
+    head = first.group(0) if first else message
+    return head + (message[said:] if said >= len(head) else "")
 
 
 class BatchUnknown(YGptError):

@@ -8,25 +8,50 @@ polled into the same progress bar. Ctrl-C stops the waiting, not the job: the ou
 collect it later (``%ygpt batch attach ID --out VAR``, also after a kernel restart, when the rows
 are read back from the job's own dataset). Answers are matched to rows by their request, so a
 row the service failed is a hole with its reason, never a shift.
+
+A job is paid for once. A status poll or the read of the answers that fails in passing (the
+service's INTERNAL, its rate limit, its deadline) is tried again after 1, 2 and 4 poll
+intervals; if it still fails, or fails otherwise, the cell ends with
+:class:`~ygpt_magic.errors.BatchNotCollected`: the job goes on, and attach collects it. A cell
+run again while a job it started for exactly the same requests is still running (or finished
+and not yet collected) waits for that job instead of starting a second one.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, TypeVar
 
-from ..chat import Answer, ChatSession, Message, planning
+from ..chat import Answer, ChatSession, Message, RequestOptions, planning
 from ..client.batch import BatchOutcome
-from ..errors import BatchFailed
+from ..errors import (
+    BatchFailed,
+    BatchNotCollected,
+    BatchUnknown,
+    QuotaExceeded,
+    ServerFailed,
+    ServerTimeout,
+    YGptError,
+)
 from ..ledger import Cache
 from .costs import capped
 from .items import rows_of
 from .memo import RowMemo
-from .plans import Expand
+from .plans import Expand, RowPlanner
 from .progress import Progress, Tally
 from .run import MapCell, MapRun, RowState, finish, keeper, open_rows, plan_rows
+
+_T = TypeVar("_T")
+
+#: what a moment's wait may cure: the service's own failure (INTERNAL and the like), its rate
+#: limit, a deadline it gave up on. Not UNAVAILABLE: the SDK has retried that already, and a
+#: server that refuses connections is said at once (client/batch.py, BatchJobs._call).
+PASSING = (ServerFailed, QuotaExceeded, ServerTimeout)
+#: how many times a read that failed in passing is tried again (after 1, 2, 4 poll intervals)
+RETRIES = 3
 
 
 @dataclass
@@ -42,6 +67,10 @@ class BatchRecord:
     #: keeps a row's answer in the reply cache under its request (ledger.py; None: a job found
     #: by id alone)
     record: Callable[[list[Message], Answer], None] | None = None
+    #: what the job was started with beside its requests (a cell run again matches all three)
+    options: RequestOptions | None = None
+    extras: Mapping[str, Any] = field(default_factory=dict)
+    collected: bool = False   # its answers are in the rows: a cell run again starts a new job
 
 
 def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
@@ -60,15 +89,54 @@ def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Setting
     if not state.pending:
         return finish(state, tally, cell.out)
     client = get_client()
-    capped(plans, state.pending, state.prompt, client, cell.max_cost, batch=True)   # a job has no running budget
-    requests = [plans.planned(state.take(position), checked=False).messages for position in state.pending]
-    task_id = client.batch.start(requests, plans.options, **plans.extras)
+    requests = [plans.planned(state.prompt(position), checked=False).messages for position in state.pending]
+    task_id = (_unfinished(jobs, requests, plans, client, poll_interval, cell.out)
+               or _start(cell, plans, state, requests, client))
+    for position in state.pending:
+        state.take(position)   # the requests hold the rows now
     jobs[task_id] = BatchRecord(task_id, cell.name, cell.out, state, requests, tally,
-                                keeper(plans, ledger))
+                                keeper(plans, ledger), plans.options, plans.extras)
+    return collect(jobs[task_id], client, memo, poll_interval)
+
+
+def _start(cell: MapCell, plans: RowPlanner, state: RowState, requests: list[list[Message]],
+           client: Any) -> str:
+    """A new job for ``requests`` (refused first when its estimate is over ``--max-cost``)."""
+    capped(plans, state.pending, state.prompt, client, cell.max_cost, batch=True)   # a job has no running budget
+    task_id: str = client.batch.start(requests, plans.options, **plans.extras)
     print(f"Batch job {task_id} started for {len(requests):,} rows of {cell.name} on "
           f"{plans.options.model}. It runs in the cloud: %ygpt batch status {task_id} shows it, "
           f"%ygpt batch attach {task_id} --out VAR collects it (also after a kernel restart).")
-    return collect(jobs[task_id], client, memo, poll_interval)
+    return task_id
+
+
+def _unfinished(jobs: dict[str, BatchRecord], requests: list[list[Message]], plans: RowPlanner,
+                client: Any, poll_interval: float, out: str | None) -> str | None:
+    """The job this kernel started for exactly these requests, model and options that is still
+    running, or finished with its answers not collected (a failed read, Ctrl-C): a cell run again
+    waits for it rather than paying for a second job. One that failed or was cancelled is not
+    waited for, nor one the service does not know (a connection to another folder)."""
+    for record in reversed(jobs.values()):
+        if record.collected or (record.requests, record.options, record.extras) != (
+                requests, plans.options, plans.extras):
+            continue
+        try:
+            info = _read(partial(client.batch.info, record.task_id), record.task_id, out, poll_interval)
+        except BatchUnknown:
+            continue
+        if info.running or info.status == "COMPLETED":
+            _rejoined(record, info, len(requests))
+            return record.task_id
+    return None
+
+
+def _rejoined(record: BatchRecord, info: Any, rows: int) -> None:
+    """Say that the cell takes up its earlier job, and how to start afresh while it runs."""
+    how = (f"waiting for it rather than paying for a second job (to start afresh instead, "
+           f"%ygpt batch cancel {record.task_id} first)" if info.running
+           else "collecting it rather than paying for a second job")
+    print(f"Batch job {record.task_id}, started earlier in this kernel for these same {rows:,} rows "
+          f"of {record.name}, is {info.status} and its answers were not collected yet: {how}.")
 
 
 def collect(record: BatchRecord, client: Any, memo: RowMemo, poll_interval: float,
@@ -77,19 +145,21 @@ def collect(record: BatchRecord, client: Any, memo: RowMemo, poll_interval: floa
     out = out or record.out
     progress = Progress(record.tally, desc=f"--batch {record.task_id}")
     try:
-        if not wait(client, record.task_id, progress, poll_interval):
+        if not wait(client, record.task_id, progress, poll_interval, out):
             progress.close()
             progress.report(f"Stopped waiting; batch job {record.task_id} goes on in the cloud. "
                             f"%ygpt batch attach {record.task_id} --out {out or 'VAR'} collects its "
                             f"answers when it is done, %ygpt batch cancel {record.task_id} stops it.")
             return finish(record.state, record.tally, out, record.task_id, quiet=True)
-        outcome = client.batch.outcome(record.task_id, record.requests)
+        outcome = _read(partial(client.batch.outcome, record.task_id, record.requests), record.task_id,
+                        out, poll_interval, finished=True)
         if not outcome.answered and outcome.status != "COMPLETED":
             raise BatchFailed(record.task_id, outcome.status, next(iter(outcome.errors.values()), ""))
         if record.requests is None:   # attached after a restart: the rows are the job's own
             record = _record_of(record.task_id, outcome, record.tally)
             progress.resize(record.tally.total)
         _apply(record, outcome, memo, progress)
+        record.collected = True
     finally:
         progress.close()
     return finish(record.state, record.tally, out, record.task_id, progress=progress)
@@ -139,11 +209,12 @@ def _apply(record: BatchRecord, outcome: BatchOutcome, memo: RowMemo, progress: 
     state.pending = []
 
 
-def wait(client: Any, task_id: str, progress: Progress, poll_interval: float) -> bool:
-    """Poll the job's status into the progress bar; False when Ctrl-C stopped the waiting."""
+def wait(client: Any, task_id: str, progress: Progress, poll_interval: float, out: str | None = None) -> bool:
+    """Poll the job's status into the progress bar; False when Ctrl-C stopped the waiting
+    (BatchNotCollected when the status cannot be read: ``out`` is named in what to do)."""
     try:
         while True:
-            info = client.batch.info(task_id)
+            info = _read(partial(client.batch.info, task_id), task_id, out, poll_interval)
             progress.status(info.status)
             if not info.running:
                 return True
@@ -151,3 +222,27 @@ def wait(client: Any, task_id: str, progress: Progress, poll_interval: float) ->
     except KeyboardInterrupt:
         progress.tally.stopped = True
         return False
+
+
+def _read(call: Callable[[], _T], task_id: str, out: str | None, poll_interval: float, *,
+          finished: bool = False) -> _T:
+    """``call()``, a read of job ``task_id`` (its status, or its answers once ``finished``);
+    BatchNotCollected when it fails for good, as the job goes on whatever happened to the read
+    (BatchUnknown as it is: there is no job to collect)."""
+    try:
+        return _patiently(call, poll_interval)
+    except BatchUnknown:
+        raise
+    except YGptError as exc:
+        raise BatchNotCollected(task_id, out, exc, finished=finished) from exc
+
+
+def _patiently(call: Callable[[], _T], poll_interval: float) -> _T:
+    """``call()``, tried again up to RETRIES times when it fails in passing (PASSING), after 1,
+    2 and 4 poll intervals."""
+    for attempt in range(RETRIES):
+        try:
+            return call()
+        except PASSING:
+            time.sleep(poll_interval * 2 ** attempt)
+    return call()
