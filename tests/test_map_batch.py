@@ -137,6 +137,20 @@ def test_a_rerun_with_other_options_or_after_a_failed_job_starts_its_own_job(bat
     assert "ended FAILED" in again.message and "started for 2 rows" in again.stdout, "a failed job is not waited for"
 
 
+def test_usage_says_the_batch_jobs_it_leaves_out_and_where_their_cost_is(batch_shell, ygpt_server):
+    shell = batch_shell
+    shell.user_ns["words"] = ["one", "two", "three"]
+    assert cell(shell, f"%%ygpt --map words --batch -m {BATCH_MODEL}\nSpell {{item}}").ok
+    alone = cell(shell, "%ygpt usage").page
+    assert "No request has been answered" not in alone
+    assert "--batch jobs are not counted here: 1 job (3 rows) was started in this kernel" in alone
+    assert "the estimate made before the start" in alone and "--dry-run" in alone
+    assert cell(shell, "%%ygpt --map words --batch -m qwen2.5-32b-instruct\nSpell {item}").ok
+    assert cell(shell, "%%ygpt --once\nHello").ok
+    both = cell(shell, "%ygpt usage").page
+    assert "Tokens by chat" in both and "2 jobs (6 rows) were started" in both.replace("\n", " ")
+
+
 @pytest.mark.usefixtures("fresh_names")
 def test_a_batch_run_is_recorded_and_replays_in_ci_without_a_job(batch_shell, ygpt_server, tmp_path):
     shell = batch_shell

@@ -3,11 +3,13 @@ by model."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..chat.accounts import Roubles, Spent
 from ..chat.prices import roubles
 from ..kernel import Kernel
+from ..words import counted
 from ._common import show, show_table
 from .args import parse, subcommand
 
@@ -25,12 +27,15 @@ def run(kernel: Kernel, line: str) -> None:
     model and mode (a --deferred request is async); a model without a price shows "no price".
     Answers replayed from the reply cache cost nothing and are counted apart ("replayed" and
     "saved" columns, shown once there are any). --batch rows are not counted: a job's results
-    carry no token counts."""
+    carry no token counts, so a line after the tables says how many jobs and rows this kernel
+    started, whose cost is the estimate made before the start."""
     parse(run, line)
     accounts = kernel.session.accounts
     total = accounts.total()
+    batch = _batch_note(kernel.batch_jobs.values())
     if not total.requests and not total.replayed.total_tokens:
-        show("No request has been answered in this kernel yet.")
+        show(f"No request is counted in this kernel yet. {batch}" if batch
+             else "No request has been answered in this kernel yet.")
         return
     replayed = bool(total.replayed.total_tokens)
     _table("chat", accounts.by_source, total, replayed)
@@ -39,6 +44,23 @@ def run(kernel: Kernel, line: str) -> None:
     show(f"Roubles are estimates, VAT included, from Yandex Cloud's prices as of {prices.as_of} "
          f"({prices.source.split()[0]}) with YGptMagics.prices over them; against the local "
          f"server, what Yandex Cloud would bill.")
+    if batch:
+        show(batch)
+
+
+def _batch_note(jobs: Iterable[Any]) -> str:
+    """The --batch jobs this kernel started (rows.batch.BatchRecord), which the tables leave
+    out, and where their cost is to be found; "" when there are none."""
+    started = list(jobs)
+    if not started:
+        return ""
+    rows = sum(len(job.requests or ()) for job in started)
+    one = len(started) == 1
+    return (f"--batch jobs are not counted here: {counted(len(started), 'job')} ({counted(rows, 'row')}) "
+            f"{'was' if one else 'were'} started in this kernel, and a job's results carry no token "
+            f"counts, so what {'it' if one else 'they'} cost is the estimate made before the start "
+            f"(the cell with --dry-run shows it; a job bills at least 200,000 tokens). The folder's "
+            f"bill in the cloud console has the charge.")
 
 
 def _table(by: str, groups: Mapping[str, Spent], total: Spent, replayed: bool) -> None:
