@@ -336,6 +336,9 @@ def test_every_subcommand_has_generated_help(shell):
     for name, module in COMMANDS.items():
         usage = " ".join(module.run.parser.format_usage().split()).removeprefix(":: ")
         assert usage.startswith(f"%ygpt {name}") and usage in overview, f"{name} missing from %ygpt help"
+    summaries = [line.strip() for line in overview.splitlines() if line.startswith("    ")]
+    assert len(summaries) == len(COMMANDS) and all(line.endswith(".") for line in summaries), \
+        "each summary is a whole sentence, not one cut at its first line"
     config = cell(shell, "%ygpt help config")
     assert config.plain == cell(shell, "%ygpt config --help").plain == cell(shell, "%ygpt config -h").plain
     for words in ("%ygpt config [--chat NAME] [--model NAME|default]", "--temperature <X|default>",

@@ -18,8 +18,9 @@ HEADERS = ["requests", "input", "completion", "reasoning", "total", "roubles"]
 
 @subcommand
 def run(kernel: Kernel, line: str) -> None:
-    """Show the tokens and estimated roubles of every request this kernel made: by chat and by
-    model, and in total.
+    """Show the tokens and estimated roubles of every request this kernel made.
+
+    By chat and by model, and in total.
 
     Every answered request counts once, whatever sent it: chat cells (a re-run cell's earlier
     turn included), prompt-mode cells and %ygpt fix, each --map row, each round of a tool
