@@ -69,6 +69,15 @@ def under_a_file(path: Path) -> Path:
     return blocker / "replies.sqlite"
 
 
+def a_folder(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+def in_a_missing_folder(path: Path) -> Path:
+    return path.parent / "no" / "such" / path.name
+
+
 def in_proc(_path: Path) -> Path:
     if not Path("/proc/self").is_dir():
         pytest.skip("no /proc here (a read-only file system on Linux)")
@@ -80,7 +89,9 @@ BAD = {
     "damaged": (damaged, "not a reply cache (or is damaged)"),
     "another program's database": (someone_elses, "something else"),
     "newer ygpt_magic": (from_a_newer_version, "newer ygpt_magic"),
-    "folder is a file": (under_a_file, "cannot be created"),
+    "folder is a file": (under_a_file, "cannot be created there: '"),
+    "a folder": (a_folder, "it is a folder; give a file in it, e.g. %ygpt cache "),
+    "missing folder": (in_a_missing_folder, "cannot be created there: there is no folder '"),
     "read-only file system": (in_proc, "cannot be created"),
 }
 
@@ -112,6 +123,20 @@ def test_an_unusable_cache_file_is_refused_in_replay_mode(shell, ygpt_server, tm
     assert_clear_error(refused, "cannot be used", reason, "in replay mode nothing is sent",
                        error_type=CacheUnusable)
     assert ygpt_server.requests == []
+
+
+def test_a_folder_given_as_the_cache_path_is_named_as_a_folder_with_a_file_to_give(shell, tmp_path):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    status = cell(shell, f"%ygpt cache {notebooks}").plain
+    example = f"%ygpt cache {notebooks / 'replies.sqlite'}"
+    assert "it is a folder; give a file in it, e.g. " + example in status, status
+    assert "0 entries" in cell(shell, example).plain  # the example works as written
+    status = cell(shell, f"%ygpt cache {tmp_path / 'no' / 'such' / 'replies.sqlite'}").plain
+    assert f"there is no folder {str(tmp_path / 'no')!r}" in status, status  # named, not guessed
+    status = cell(shell, f"%ygpt cache {under_a_file(tmp_path / 'replies.sqlite')}").plain
+    assert f"{str(tmp_path / 'a-file')!r} is a file, not a folder" in status, status
+    assert "?" not in status, status
 
 
 #: a kernel of its own: a shell with the extension, connected to argv[2], caching in argv[1]

@@ -5,8 +5,9 @@ makes a writer wait for the other instead of failing; every write is one short t
 an entry is either all there or not there (never torn). A ``meta`` table holds the schema
 version: a file written by a newer ygpt_magic is refused with a clear message instead of being
 misread. Every failure comes out as :class:`~ygpt_magic.errors.CacheUnusable` with the reason
-in words (not a cache, damaged, read-only, disk full), so the caller decides whether to go on;
-a file another process kept locked for the whole ``busy_timeout`` comes out as
+in words (not a cache, damaged, read-only, disk full, a folder, which folder is missing), so
+the caller decides whether to go on; a file another process kept locked for the whole
+``busy_timeout`` comes out as
 :class:`~ygpt_magic.errors.CacheLocked`, since nothing is wrong with it and a later try may work.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sqlite3
 import sys
 import threading
@@ -40,8 +42,8 @@ def now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _reason(error: BaseException) -> str:
-    """What a user can act on, from sqlite3's or the OS's error."""
+def _reason(error: BaseException, path: Path) -> str:
+    """What a user can act on, from sqlite3's or the OS's error about ``path``."""
     text = str(error).lower()
     if "not a database" in text or "malformed" in text:
         return "the file is not a reply cache (or is damaged)"
@@ -50,8 +52,26 @@ def _reason(error: BaseException) -> str:
     if "full" in text or "disk i/o" in text:
         return "the disk is full, or the file could not be written"
     if "unable to open" in text:
-        return "the file cannot be created or opened there (a missing or read-only folder?)"
+        return _unopenable(path)
     return f"{type(error).__name__}: {error}"
+
+
+def _unopenable(path: Path) -> str:
+    """Why SQLite could not open ``path``, looked up on the disk: its "unable to open database
+    file" is all it says, whether the path is a folder, a folder on the way is missing or is a
+    file, or the folder is read-only. A folder gets an example file in it, as the fix."""
+    if path.is_dir():
+        return f"it is a folder; give a file in it, e.g. %ygpt cache {shlex.quote(str(path / 'replies.sqlite'))}"
+    blocker = next((folder for folder in reversed(path.parents) if not folder.is_dir()), None)
+    if blocker is not None and blocker.exists():
+        return f"the file cannot be created there: {str(blocker)!r} is a file, not a folder"
+    if blocker is not None:
+        return f"the file cannot be created there: there is no folder {str(blocker)!r}"
+    if path.exists():
+        return "the file cannot be opened" + ("" if os.access(path, os.R_OK) else ": you may not read it")
+    if not os.access(path.parent, os.W_OK):
+        return f"the file cannot be created there: the folder {str(path.parent)!r} is read-only"
+    return "the file cannot be created there"
 
 
 def _is_lock(error: sqlite3.Error) -> bool:
@@ -143,7 +163,7 @@ class Store:
         wait (the file is fine, and the cache tries it again later), else the reason in words."""
         if _is_lock(error):
             return CacheLocked(self.path, BUSY_TIMEOUT_MS / 1000)
-        return CacheUnusable(self.path, _reason(error))
+        return CacheUnusable(self.path, _reason(error, self.path))
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
