@@ -19,7 +19,7 @@ import pytest
 from cellrun import assert_clear_error
 from conftest import cell, completions
 
-from ygpt_magic.errors import CacheLocked, CacheUnusable
+from ygpt_magic.errors import CacheLocked, CacheNotCleared, CacheUnusable
 
 PROMPT = "%%ygpt\nHi! What fields of science did Albert Einstein study?"
 
@@ -294,6 +294,44 @@ def test_a_read_only_cache_still_replays_and_a_miss_says_it_was_not_recorded(she
         undo()
 
 
+def test_clearing_an_unusable_cache_says_what_was_not_cleared_as_any_error_is_said(shell, tmp_path):
+    """It said 'In replay mode nothing is sent without it' in auto mode, printed on stdout as
+    'CacheUnusable: …' (the replay-mode failure that stops a CI run)."""
+    missing = in_a_missing_folder(tmp_path / "replies.sqlite")
+    shell.run_line_magic("ygpt", f"cache {missing}")
+    cleared = cell(shell, "%ygpt cache clear")
+    assert_clear_error(cleared, "%ygpt cache clear: nothing to clear", "there is no reply cache",
+                       f"there is no folder {str(tmp_path / 'no')!r}", error_type=CacheNotCleared)
+    assert "replay mode" not in cleared.message and "CacheUnusable" not in cleared.stdout, cleared.shown
+    assert not missing.parent.exists()
+    notes = not_sqlite(tmp_path / "notes.txt")
+    shell.run_line_magic("ygpt", f"cache {notes} --mode replay")
+    cleared = cell(shell, "%ygpt cache clear")
+    assert_clear_error(cleared, "nothing was cleared", "not a reply cache", "left as it is",
+                       error_type=CacheNotCleared)
+    assert "nothing is sent" not in cleared.message and "CacheUnusable" not in cleared.stdout, cleared.shown
+
+
+def test_clearing_a_read_only_cache_says_nothing_was_cleared_and_it_still_replays(shell, tmp_path):
+    folder = tmp_path / "checkout"
+    folder.mkdir()
+    recorded_cache(folder / "replies.sqlite")
+    made = _read_only(folder)
+    if made is None:
+        pytest.skip("cannot make a read-only folder here (root without mount)")
+    path, undo = (folder / "replies.sqlite", made) if callable(made) else (made[0] / "replies.sqlite", made[1])
+    try:
+        shell.run_line_magic("ygpt", f"cache {path}")
+        cleared = cell(shell, "%ygpt cache clear")
+        assert_clear_error(cleared, "nothing was cleared from the reply cache", "read-only",
+                           error_type=CacheNotCleared)
+        assert "replay mode" not in cleared.message and "CacheUnusable" not in cleared.stdout, cleared.shown
+        assert "1 entry" in cell(shell, "%ygpt cache").plain
+    finally:
+        shell.magics_manager.registry["YGptMagics"].kernel.cache.close()
+        undo()
+
+
 def test_a_damaged_entry_is_sent_again_and_refused_in_replay_mode(shell, ygpt_server, tmp_path):
     path, once = tmp_path / "replies.sqlite", PROMPT.replace("%%ygpt", "%%ygpt --once")
     shell.run_line_magic("ygpt", f"cache {path}")
@@ -383,6 +421,8 @@ def test_a_cache_locked_at_first_open_is_waited_for_said_and_used_once_free(shel
         assert_clear_error(cell(shell, once), "locked by another process", "nothing was sent",
                            "Run the cell again", error_type=CacheLocked)
         shell.run_line_magic("ygpt", "cache --mode auto")
+        assert_clear_error(cell(shell, "%ygpt cache clear"), "nothing was cleared", "locked by another process",
+                           "Run %ygpt cache clear again", error_type=CacheNotCleared)
     finally:
         locker.communicate("\n", timeout=30)
     free = cell(shell, once)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..chat import Answer, Message, RequestOptions, ToolCallItem, Usage
 from ..client.guard import check_request
-from ..errors import CacheMiss, CacheUnusable
+from ..errors import CacheMiss, CacheNotCleared, CacheUnusable
 from .key import endpoint_kind, request_key
 
 if TYPE_CHECKING:
@@ -91,8 +91,8 @@ class ReplyCache:
                 if self.path is None:
                     raise CacheUnusable("(none)", "no cache file is set")
                 if self.mode == "replay" and not Path(self.path).expanduser().exists():
-                    raise CacheUnusable(self.path, "there is no such file (replay mode records "
-                                                   "nothing, so it does not create one)")
+                    raise CacheUnusable(self.path, "there is no such file, and replay mode "
+                                                   "records nothing, so it does not create one")
                 self._store = Store(self.path)
             return self._store
 
@@ -107,7 +107,13 @@ class ReplyCache:
                      secrets)
 
     def clear(self, before: str | None = None) -> int:
-        return self.store().clear(before)
+        """Forget entries (all, or those recorded before ``before``); how many went.
+        CacheNotCleared, in every mode, when the file cannot be opened or written."""
+        try:
+            return self.store().clear(before)
+        except CacheUnusable as error:
+            exists = Path(str(error.path)).expanduser().is_file()
+            raise CacheNotCleared(error, exists=exists) from None
 
     def close(self) -> None:
         with self._lock:

@@ -39,6 +39,7 @@ from .sources import CredentialInSource, IndexUnusable, NoSources, SourcesTooLon
 from .usage import (
     CacheLocked,
     CacheMiss,
+    CacheNotCleared,
     CacheUnusable,
     ChatBusy,
     ChatChanged,
@@ -71,9 +72,9 @@ from .work import (
 )
 
 __all__ = [
-    "AuthFailed", "BatchFailed", "BatchNotCollected", "BatchUnknown", "CacheLocked", "CacheMiss", "CacheUnusable",
-    "ChatBusy", "ChatChanged", "ChatReplyUnreadable", "ChatFileError", "ContextTooLong", "CostOverCap",
-    "CredentialInPrompt", "CredentialMalformed",
+    "AuthFailed", "BatchFailed", "BatchNotCollected", "BatchUnknown", "CacheLocked", "CacheMiss",
+    "CacheNotCleared", "CacheUnusable", "ChatBusy", "ChatChanged", "ChatReplyUnreadable", "ChatFileError",
+    "ContextTooLong", "CostOverCap", "CredentialInPrompt", "CredentialMalformed",
     "CredentialInSource", "CredentialsMissing", "DataExtraMissing", "DatasetRejected", "ImageError", "ImagesNotTaken",
     "IndexUnusable", "InternalError", "InterpolationError", "MessageTooLarge", "MissingValue", "ModelNotFound",
     "NoChatEndpoint", "NoSources",

@@ -123,7 +123,7 @@ class NothingToFix(YGptError):
 class CacheUnusable(YGptError):
     """The reply cache file cannot be used (not a cache, damaged, from a newer version,
     read-only, disk full). Outside replay mode the cell runs uncached and says so in one line;
-    in replay mode it is refused with this message."""
+    in replay mode it is refused with this message (%ygpt cache clear says CacheNotCleared)."""
 
     def __init__(self, path: object, problem: str) -> None:
         self.path, self.problem = path, problem.rstrip(".")
@@ -152,6 +152,31 @@ class CacheLocked(CacheUnusable):
         self.path = path
         self.problem = (f"locked by another process for over {waited:g} s; it is tried again at "
                         f"the next cell")
+
+
+class CacheNotCleared(YGptError):
+    """`%ygpt cache clear` could not open or write the cache file, so nothing was removed. Not a
+    CacheUnusable: it speaks of clearing, in any mode (no cell was refused, so replay mode is
+    not its concern), and it is shown as every other error is, not as a failed CI run."""
+
+    def __init__(self, unusable: CacheUnusable, *, exists: bool) -> None:
+        super().__init__(f"%ygpt cache clear: {_not_cleared(unusable, exists)}")
+        self.path, self.problem = unusable.path, unusable.problem
+
+
+def _not_cleared(unusable: CacheUnusable, exists: bool) -> str:
+    """Why nothing was cleared, and what to do: a path with no file has nothing to clear, a
+    locked file is free later, anything else is for the user to fix first."""
+    path = str(unusable.path)
+    if not exists:
+        return (f"nothing to clear: there is no reply cache at {path!r} ({unusable.problem}). "
+                f"If the cache is somewhere else, set its path with %ygpt cache PATH.")
+    if isinstance(unusable, CacheLocked):
+        return (f"nothing was cleared: the reply cache {path!r} is locked by another process "
+                f"(another kernel writing it?). Run %ygpt cache clear again once it is done.")
+    return (f"nothing was cleared from the reply cache {path!r}: {unusable.problem}. The file was "
+            f"left as it is: fix that and clear again, or choose another cache with "
+            f"%ygpt cache PATH.")
 
 
 class CacheMiss(YGptError):
