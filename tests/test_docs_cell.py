@@ -10,7 +10,7 @@ import os
 import pytest
 from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error
 from conftest import TEST_KEY, cell, completions
-from sources_helpers import pdf_bytes, without_pypdf
+from sources_helpers import pdf_bytes, read_only_checkout, without_pypdf
 
 from ygpt_magic.errors import CacheMiss
 from ygpt_magic.sources import SIZE_LIMIT
@@ -230,12 +230,7 @@ def test_with_the_reply_cache_alone_a_docs_cell_replays_with_no_server(shell, yg
     assert cell(shell, source).ok
     recorded = shell.user_ns["_ygpt"]
     dry = cell(shell, f"%%ygpt --docs notes --once --dry-run\n{QUESTION}")
-    shell.extension_manager.unload_extension("ygpt_magic")   # a fresh checkout: no index, no server
-    shell.extension_manager.load_extension("ygpt_magic")
-    for path in tmp_path.glob("replies.sources.sqlite*"):
-        path.unlink()
-    shell.run_line_magic("ygpt", f"connect {NOWHERE} --insecure")
-    shell.run_line_magic("ygpt", "cache --mode replay")
+    _fresh_kernel_replaying(shell, tmp_path)
     ygpt_server.reset()
     replayed = cell(shell, source)
     assert replayed.ok, replayed.message
@@ -248,6 +243,60 @@ def test_with_the_reply_cache_alone_a_docs_cell_replays_with_no_server(shell, yg
     assert_clear_error(missed, "No recorded reply", "Where do rockets sleep?", "nothing was sent",
                        error_type=CacheMiss)
     assert ygpt_server.requests == []
+
+
+def _fresh_kernel_replaying(shell, folder, cache: str = "") -> None:
+    """CI on a fresh checkout of ``folder``: a new kernel, no server, the reply cache (``cache``,
+    else the one configured) in replay mode, and none of what the recording left beside it (the
+    index, the cache's ``-wal``/``-shm``): the committed ``replies.sqlite`` alone."""
+    shell.extension_manager.unload_extension("ygpt_magic")
+    shell.extension_manager.load_extension("ygpt_magic")
+    for path in [*folder.glob("replies.sources.sqlite*"), *folder.glob("replies.sqlite-*")]:
+        path.unlink()
+    shell.run_line_magic("ygpt", f"connect {NOWHERE} --insecure")
+    shell.run_line_magic("ygpt", f"cache {cache} --mode replay".replace("  ", " "))
+
+
+def test_a_docs_cell_replays_where_its_index_cannot_be_made_and_says_so_in_one_line(
+        shell, ygpt_server, notes, tmp_path):
+    """The index beside the cache only saves requests: where its file cannot be created (here
+    a folder holds its name) the kernel keeps it in memory, says so once, and the cell replays."""
+    shell.run_line_magic("config", f"YGptMagics.cache_path = {str(tmp_path / 'replies.sqlite')!r}")
+    source = f"%%ygpt --docs notes --once\n{QUESTION}"
+    assert cell(shell, source).ok
+    recorded = shell.user_ns["_ygpt"]
+    _fresh_kernel_replaying(shell, tmp_path)
+    index = tmp_path / "replies.sources.sqlite"
+    index.mkdir()
+    ygpt_server.reset()
+    replayed = cell(shell, source)
+    assert replayed.ok, replayed.message
+    assert shell.user_ns["_ygpt"].cached and shell.user_ns["_ygpt"].sources == recorded.sources
+    assert replayed.stderr == (f"ygpt sources index: {str(index)!r} cannot be used (the file cannot be created "
+                               f"or opened there); this kernel keeps the index in memory instead.\n")
+    again = cell(shell, source)
+    assert again.ok and again.stderr == "" and "[1] notes/cats.md:" in again.shown  # once a kernel
+    assert index.is_dir() and ygpt_server.requests == []
+
+
+def test_a_docs_cell_replays_from_a_read_only_checkout(shell, ygpt_server, notes, tmp_path, monkeypatch):
+    """docs/guide/reproducible.md: CI needs just replies.sqlite and the files, and its checkout
+    may be read-only, where no index file can be made beside the cache."""
+    source = f"%%ygpt --docs notes --once\n{QUESTION}"
+    assert cell(shell, "%ygpt cache replies.sqlite").ok
+    assert cell(shell, source).ok
+    recorded = shell.user_ns["_ygpt"]
+    assert cell(shell, "%ygpt cache --mode off").ok  # the recording kernel lets go of the file
+    with read_only_checkout(tmp_path) as checkout:
+        monkeypatch.chdir(checkout)
+        _fresh_kernel_replaying(shell, tmp_path, "replies.sqlite")
+        ygpt_server.reset()
+        replayed = cell(shell, source)
+    assert replayed.ok, replayed.message
+    assert shell.user_ns["_ygpt"].cached and shell.user_ns["_ygpt"].sources == recorded.sources
+    assert replayed.stderr.startswith("ygpt sources index: 'replies.sources.sqlite' cannot be used (")
+    assert replayed.stderr.endswith("); this kernel keeps the index in memory instead.\n")
+    assert replayed.stderr.count("\n") == 1 and ygpt_server.requests == []
 
 
 def test_a_docs_cell_that_fails_on_one_chunk_keeps_the_vectors_it_bought(shell, ygpt_server, notes, tmp_path):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from sources_helpers import CountingEmbed
+from sources_helpers import CountingEmbed, read_only_checkout, small_disk
 
 from ygpt_magic.client.credentials import Credential
 from ygpt_magic.client.guard import check
@@ -152,6 +152,53 @@ def test_an_index_of_a_newer_version_is_refused(tmp_path):
         db.execute("UPDATE meta SET value = '9' WHERE name = 'schema'")
     with pytest.raises(IndexUnusable, match="written by a newer ygpt_magic"):
         Index(path, "doc")
+
+
+@pytest.mark.parametrize("where", ["ygpt.sources.sqlite", "cache/ygpt.sources.sqlite"])
+def test_an_index_that_cannot_be_created_there_is_kept_in_memory_and_said_once(docs, where):
+    """The index only saves requests: where its file cannot be made (the path is a folder, or
+    its folder is a file), the cells go on in memory."""
+    path = docs / where
+    if path.parent == docs:
+        path.mkdir()
+    else:
+        path.parent.write_text("a file, not a folder")
+    told: list[str] = []
+    index = Index(path, "doc", on_memory=lambda reason: told.append(reason.line()))
+    assert gather("docs", index, CountingEmbed(), base=docs).embedded == 9
+    assert gather("docs", index, again := CountingEmbed(), base=docs).embedded == 0 and again.calls == []
+    assert told == [f"ygpt sources index: {str(path)!r} cannot be used (the file cannot be created or opened "
+                    f"there); this kernel keeps the index in memory instead."]
+    assert path.is_dir() if path.parent == docs else path.parent.is_file()
+
+
+def test_a_read_only_checkout_uses_its_committed_index_in_memory(docs):
+    gather("docs", open_index(docs), CountingEmbed(), base=docs)
+    for companion in docs.glob("ygpt.sources.sqlite-*"):
+        companion.unlink()  # committed: the index file alone
+    (docs / "docs" / "delta.md").write_text(paragraphs("delta", 2), encoding="utf-8")
+    with read_only_checkout(docs) as checkout:
+        told: list[str] = []
+        index = Index(index_path(checkout / "ygpt.sqlite"), "doc", on_memory=lambda reason: told.append(reason.problem))
+        embed = CountingEmbed()
+        assert gather("docs", index, embed, base=checkout).embedded == 2  # only the file it lacks
+        assert {text.split()[1] for text in embed.texts} == {"delta"}
+        assert len(told) == 1 and told[0] in {  # SQLite's words: by what it failed to write first
+            "the file or its folder is read-only", "the file cannot be created or opened there"}
+        index.close()
+
+
+def test_a_disk_that_fills_up_while_indexing_keeps_every_vector_in_memory(tmp_path):
+    (tmp_path / "docs").mkdir()
+    for name in (f"file{n}" for n in range(40)):
+        (tmp_path / "docs" / f"{name}.md").write_text(paragraphs(name, 3), encoding="utf-8")
+    with small_disk(tmp_path / "disk", "128k") as disk:
+        told: list[str] = []
+        index = Index(disk / "ygpt.sources.sqlite", "doc", on_memory=lambda reason: told.append(reason.problem))
+        assert gather("docs", index, CountingEmbed(), base=tmp_path).embedded == 120
+        assert told == ["the disk is full"]  # the files written before it are kept, in memory too
+        assert gather("docs", index, again := CountingEmbed(), base=tmp_path).embedded == 0 and again.calls == []
+        index.close()
 
 
 def test_an_embed_function_giving_the_wrong_shape_is_our_bug_said_as_such(docs):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -28,6 +29,7 @@ from .chat.prices import roubles
 from .chat.values import Reply
 from .client import guard
 from .docs_vectors import embedder
+from .errors import IndexUnusable
 from .kernel import Kernel
 from .render import inert
 from .sources import Fitted, Hit, Index, Library, best, fit, gather, index_path, source_lines, sources_block
@@ -62,8 +64,14 @@ class SourcedReply(Reply):
 
 
 def open_index(cache_path: str | None) -> Index:
-    """The kernel's index: beside the reply cache, in memory without one."""
-    return Index(index_path(cache_path) if cache_path else None, SPACE)
+    """The kernel's index: beside the reply cache, in memory without one, or when its file
+    cannot be created, opened or written there (a read-only checkout): then one line on stderr
+    says so, once for the kernel, and the cells go on (the reply cache still replays them)."""
+    return Index(index_path(cache_path) if cache_path else None, SPACE, on_memory=_say_in_memory)
+
+
+def _say_in_memory(reason: IndexUnusable) -> None:
+    print(reason.line(), file=sys.stderr)
 
 
 def answer(kernel: Kernel, args: argparse.Namespace, question: str,

@@ -42,7 +42,9 @@ class CredentialInSource(YGptError):
 
 class IndexUnusable(YGptError):
     """The sources index file cannot be used (not an index, damaged, from a newer version,
-    read-only, disk full). It only saves embedding requests, so deleting it loses nothing."""
+    read-only, disk full). It only saves embedding requests, so deleting it loses nothing.
+    Where the file cannot be created, opened or written, the index is kept in memory instead
+    and the cell says so in one line (``line``); the rest refuse the cell with this message."""
 
     def __init__(self, path: object, problem: str) -> None:
         self.path, self.problem = path, problem.rstrip(".")
@@ -51,6 +53,11 @@ class IndexUnusable(YGptError):
             f"its folder, or delete the file: it only saves embedding requests and is rebuilt "
             f"from your files at the next --docs cell."
         )
+
+    def line(self) -> str:
+        """The one line a kernel shows when it keeps its index in memory because of this."""
+        return (f"ygpt sources index: {str(self.path)!r} cannot be used ({self.problem}); this kernel "
+                f"keeps the index in memory instead.")
 
 
 class SourcesTooLong(YGptError):

@@ -9,6 +9,13 @@ there: a fault while embedding (a killed server, RESOURCE_EXHAUSTED) leaves only
 and the next run embeds what is missing. Vectors are stored unit length as float32, so cosine
 similarity is one matrix product. The index holds no paths and nothing the caller has not
 checked for credentials first.
+
+Why a file that cannot be created, opened or written (a read-only checkout, a missing folder, a
+full disk) moves the index into memory instead of stopping the cell: the index only saves
+embedding requests, and the reply cache holds every vector a notebook's CI replays. What the file
+holds is copied along when it can still be read, and ``on_memory`` is told once, so the user reads
+one line. A file that is not an index, is damaged or comes from a newer version is refused:
+deleting it is the fix, and keeping it unused would hide that.
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+from urllib.parse import quote
 
 import numpy as np
 
@@ -43,6 +52,18 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS chunks_file ON chunks (space, digest)",
     "CREATE INDEX IF NOT EXISTS chunks_hash ON chunks (space, hash)",
 )
+
+#: what sqlite3 says → what a user can act on, and whether it is the file's place (its folder,
+#: its disk), not the file, that fails: the index then moves into memory (see above)
+_REASONS = (("not a database", "the file is not a sources index (or is damaged)", False),
+            ("malformed", "the file is damaged", False),
+            ("readonly", "the file or its folder is read-only", True),
+            ("full", "the disk is full", True),
+            ("locked", "another kernel kept it locked too long; try again", False),
+            ("unable to open", "the file cannot be created or opened there", True))
+_PLACE_PROBLEMS = frozenset(reason for _, reason, place in _REASONS if place)
+_MEMORY = ":memory:"
+_T = TypeVar("_T")
 
 #: texts → one vector per text, shape (len(texts), dimensions); the caller's model (``doc``)
 Embed = Callable[[list[str]], np.ndarray]
@@ -85,37 +106,80 @@ def digest_of(data: bytes) -> str:
 
 class Index:
     """The index in ``path`` (None: in memory, for this kernel only). ``space`` names the
-    embedding model: vectors of different models are never mixed."""
+    embedding model: vectors of different models are never mixed. ``on_memory(reason)`` is
+    called once if the file cannot be used where it is and the index moves into memory;
+    ``unused`` then holds that reason."""
 
-    def __init__(self, path: str | os.PathLike[str] | None, space: str) -> None:
-        self.path = ":memory:" if path is None else str(Path(path).expanduser())
+    def __init__(self, path: str | os.PathLike[str] | None, space: str,
+                 on_memory: Callable[[IndexUnusable], None] = lambda reason: None) -> None:
+        self.path = _MEMORY if path is None else str(Path(path).expanduser())
         self.space = f"{space}|{CHUNKING}"
+        self.unused: IndexUnusable | None = None
+        self._on_memory = on_memory
         self._lock = threading.Lock()
         self._held: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        with self._guarded():
-            self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                                       check_same_thread=False)
-            self._prepare()
+        self._db: sqlite3.Connection | None = None
+        self._do(self._prepare)
 
-    def _prepare(self) -> None:
-        self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        if self.path != ":memory:":
-            self._db.execute("PRAGMA journal_mode = WAL")
+    @property
+    def in_memory(self) -> bool:
+        """Whether the index lives in memory (by choice, or because the file could not be used)."""
+        return self.path == _MEMORY or self.unused is not None
+
+    def _prepare(self, db: sqlite3.Connection) -> None:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if not self.in_memory:
+            db.execute("PRAGMA journal_mode = WAL")
         for statement in _SCHEMA:
-            self._db.execute(statement)
-        row = self._db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
+            db.execute(statement)
+        row = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
         if row is None:
-            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
         elif int(row[0]) > SCHEMA_VERSION:
             raise IndexUnusable(self.path, f"it was written by a newer ygpt_magic (schema {row[0]})")
+
+    def _do(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        """``work(connection)`` under the lock, sqlite3's errors said as IndexUnusable. When the
+        file's place fails it (read-only, full, cannot be opened), the index moves into memory
+        and ``work`` runs there."""
+        try:
+            with self._guarded():
+                return work(self._connection())
+        except IndexUnusable as error:
+            if self.path == _MEMORY or error.problem not in _PLACE_PROBLEMS:
+                raise
+            self._move_to_memory(error)
+        with self._guarded():
+            return work(self._connection())
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._db is None:
+            self._db = _connect(self.path)
+        return self._db
+
+    def _move_to_memory(self, reason: IndexUnusable) -> None:
+        """Go on in memory, with a copy of what the file holds if it can still be read (a
+        read-only checkout's committed index saves its requests there too). Once: a second
+        failure in memory is raised."""
+        with self._guarded():
+            if self.unused is not None:
+                return
+            memory = _connect(_MEMORY)
+            if self._db is None or not _copied(self._db, memory):
+                _copy_read_only(self.path, memory)
+            if self._db is not None:
+                self._db.close()
+            self._db, self.unused = memory, reason
+            self._held.clear()  # read again from the copy: its chunk ids are the only ones now
+            self._prepare(memory)
+        self._on_memory(reason)
 
     def has(self, digest: str) -> bool:
         """Whether the file with this content hash is indexed, all its chunks with vectors."""
         if digest in self._held:
             return True
-        with self._guarded():
-            return self._db.execute("SELECT 1 FROM files WHERE space = ? AND digest = ?",
-                                    (self.space, digest)).fetchone() is not None
+        return self._do(lambda db: db.execute("SELECT 1 FROM files WHERE space = ? AND digest = ?",
+                                              (self.space, digest)).fetchone() is not None)
 
     def update(self, pending: Sequence[Pending], embed: Embed, batch: int = BATCH) -> int:
         """Index ``pending`` files: embed the chunks whose text has no vector yet, ``batch``
@@ -135,9 +199,8 @@ class Index:
     def _checkpoint(self) -> None:
         """Move what WAL holds into the file itself, so the file alone is the whole index
         (copied or committed without its ``-wal`` companion)."""
-        if self.path != ":memory:":
-            with self._guarded():
-                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if not self.in_memory:
+            self._do(lambda db: db.execute("PRAGMA wal_checkpoint(TRUNCATE)"))
 
     def vectors(self, digests: Iterable[str]) -> Vectors:
         """The vectors of every chunk of these files, as one matrix. A file's vectors are read
@@ -154,10 +217,9 @@ class Index:
         """Read the vectors of these files (those indexed) into memory, one matrix per file."""
         if not digests:
             return
-        with self._guarded():
-            rows = self._db.execute(
-                "SELECT digest, id, vector FROM chunks WHERE space = ? AND digest IN (SELECT value FROM json_each(?)) "
-                "ORDER BY digest, ordinal", (self.space, json.dumps(digests))).fetchall()
+        rows = self._do(lambda db: db.execute(
+            "SELECT digest, id, vector FROM chunks WHERE space = ? AND digest IN (SELECT value FROM json_each(?)) "
+            "ORDER BY digest, ordinal", (self.space, json.dumps(digests))).fetchall())
         for digest, group in itertools.groupby(rows, key=lambda row: row[0]):
             _, ids, blobs = zip(*group)
             matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1)
@@ -165,23 +227,22 @@ class Index:
 
     def chunks(self, ids: Sequence[int]) -> list[Stored]:
         """The chunks with these ids, in the order given."""
-        with self._guarded():
-            rows = self._db.execute(
-                "SELECT id, digest, location, text FROM chunks WHERE id IN (SELECT value FROM json_each(?))",
-                (json.dumps([int(i) for i in ids]),)).fetchall()
+        rows = self._do(lambda db: db.execute(
+            "SELECT id, digest, location, text FROM chunks WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps([int(i) for i in ids]),)).fetchall())
         found = {row[0]: Stored(*row[1:]) for row in rows}
         return [found[int(i)] for i in ids]
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            if self._db is not None:
+                self._db.close()
 
     def _known(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         """Vectors already held for chunk texts with these hashes."""
-        with self._guarded():
-            rows = self._db.execute(
-                "SELECT hash, vector FROM chunks WHERE space = ? AND hash IN (SELECT value FROM json_each(?))",
-                (self.space, json.dumps(list(hashes)))).fetchall()
+        rows = self._do(lambda db: db.execute(
+            "SELECT hash, vector FROM chunks WHERE space = ? AND hash IN (SELECT value FROM json_each(?))",
+            (self.space, json.dumps(list(hashes)))).fetchall())
         return {text_hash: np.frombuffer(blob, dtype=np.float32) for text_hash, blob in rows}
 
     def _write(self, file: Pending, vectors: list[np.ndarray | None]) -> None:
@@ -190,18 +251,21 @@ class Index:
         rows = [(self.space, file.digest, ordinal, _hash(chunk.text), chunk.where, chunk.text,
                  np.asarray(vector, dtype=np.float32).tobytes())
                 for ordinal, (chunk, vector) in enumerate(zip(file.chunks, vectors))]
-        with self._guarded():
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                if self._db.execute("SELECT 1 FROM files WHERE space = ? AND digest = ?",
-                                    (self.space, file.digest)).fetchone() is None:
-                    self._db.executemany("INSERT INTO chunks (space, digest, ordinal, hash, location, text, "
-                                         "vector) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-                    self._db.execute("INSERT INTO files VALUES (?, ?, ?)", (self.space, file.digest, len(rows)))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        self._do(lambda db: self._insert(db, file.digest, rows))
+
+    def _insert(self, db: sqlite3.Connection, digest: str, rows: Sequence[tuple[object, ...]]) -> None:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if db.execute("SELECT 1 FROM files WHERE space = ? AND digest = ?",
+                          (self.space, digest)).fetchone() is None:
+                db.executemany("INSERT INTO chunks (space, digest, ordinal, hash, location, text, "
+                               "vector) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                db.execute("INSERT INTO files VALUES (?, ?, ?)", (self.space, digest, len(rows)))
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:  # SQLite rolls back itself on some errors (a full disk)
+                db.execute("ROLLBACK")
+            raise
 
     @contextmanager
     def _guarded(self) -> Iterator[None]:
@@ -216,15 +280,41 @@ class Index:
 def _reason(error: sqlite3.Error) -> str:
     """What a user can act on, from sqlite3's words."""
     text = str(error).lower()
-    for words, reason in (("not a database", "the file is not a sources index (or is damaged)"),
-                          ("malformed", "the file is damaged"),
-                          ("readonly", "the file or its folder is read-only"),
-                          ("full", "the disk is full"),
-                          ("locked", "another kernel kept it locked too long; try again"),
-                          ("unable to open", "the file cannot be created or opened there")):
+    for words, reason, _ in _REASONS:
         if words in text:
             return reason
     return f"{type(error).__name__}: {error}"
+
+
+def _connect(target: str, uri: bool = False) -> sqlite3.Connection:
+    return sqlite3.connect(target, uri=uri, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                           check_same_thread=False)
+
+
+def _copied(source: sqlite3.Connection, memory: sqlite3.Connection) -> bool:
+    """Whether all of ``source`` could be copied into ``memory``."""
+    try:
+        source.backup(memory)
+    except sqlite3.Error:
+        return False
+    return True
+
+
+def _copy_read_only(path: str, memory: sqlite3.Connection) -> None:
+    """The file at ``path`` into ``memory`` if it can be read: read-only, else as immutable (a
+    read-only folder, where SQLite cannot make the ``-shm`` file a WAL file needs)."""
+    if not Path(path).is_file():
+        return
+    for mode in ("mode=ro", "immutable=1"):
+        try:
+            source = _connect(f"file:{quote(path)}?{mode}", uri=True)
+        except sqlite3.Error:
+            continue
+        try:
+            if _copied(source, memory):
+                return
+        finally:
+            source.close()
 
 
 class _Run:
