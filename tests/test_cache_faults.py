@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from cellrun import assert_clear_error
 from conftest import cell, completions
+from disks import read_only_checkout
 
 from ygpt_magic.errors import CacheLocked, CacheNotCleared, CacheUnusable
 
@@ -247,25 +248,6 @@ def committed(ygpt_server, tmp_path):
     return checkout / "replies.sqlite"
 
 
-def _read_only(folder: Path):
-    """Make ``folder`` read-only for this process: permissions, or for root (whom they do not
-    stop) a read-only bind mount; None when neither is possible here."""
-    if os.geteuid() != 0:
-        for path in folder.iterdir():
-            path.chmod(0o444)
-        folder.chmod(0o555)
-        return lambda: folder.chmod(0o755)
-    view = folder.with_name(folder.name + "-ro")
-    view.mkdir()
-    mounted = subprocess.run(["mount", "--bind", str(folder), str(view)], capture_output=True).returncode == 0
-    if not mounted or subprocess.run(["mount", "-o", "remount,ro,bind", str(view)],
-                                     capture_output=True).returncode:
-        if mounted:
-            subprocess.run(["umount", str(view)])
-        return None
-    return view, lambda: subprocess.run(["umount", str(view)], check=True)
-
-
 def test_the_file_alone_holds_every_entry_even_from_a_killed_kernel(shell, ygpt_server, committed):
     ygpt_server.reset()
     shell.run_line_magic("ygpt", f"cache {committed} --mode replay")
@@ -276,22 +258,18 @@ def test_the_file_alone_holds_every_entry_even_from_a_killed_kernel(shell, ygpt_
 
 
 def test_a_read_only_cache_still_replays_and_a_miss_says_it_was_not_recorded(shell, ygpt_server, committed):
-    made = _read_only(committed.parent)
-    if made is None:
-        pytest.skip("cannot make a read-only folder here (root without mount)")
-    path, undo = (committed, made) if callable(made) else (made[0] / committed.name, made[1])
-    try:
-        ygpt_server.reset()
-        shell.run_line_magic("ygpt", f"cache {path}")
-        hit = cell(shell, "%%ygpt --once\nQuestion 3, recorded by a kernel that dies.")
-        assert hit.ok and shell.user_ns["_ygpt"].cached and hit.stderr == ""
-        miss = cell(shell, "%%ygpt --once\nA new question.")
-        assert miss.ok and "A new question" in miss.final
-        assert "read-only" in miss.stderr and "not cached" in miss.stderr
-        assert len(completions(ygpt_server)) == 1
-    finally:
-        shell.magics_manager.registry["YGptMagics"].kernel.cache.close()  # (a busy mount stays mounted)
-        undo()
+    with read_only_checkout(committed.parent) as checkout:
+        try:
+            ygpt_server.reset()
+            shell.run_line_magic("ygpt", f"cache {checkout / committed.name}")
+            hit = cell(shell, "%%ygpt --once\nQuestion 3, recorded by a kernel that dies.")
+            assert hit.ok and shell.user_ns["_ygpt"].cached and hit.stderr == ""
+            miss = cell(shell, "%%ygpt --once\nA new question.")
+            assert miss.ok and "A new question" in miss.final
+            assert "read-only" in miss.stderr and "not cached" in miss.stderr
+            assert len(completions(ygpt_server)) == 1
+        finally:
+            shell.magics_manager.registry["YGptMagics"].kernel.cache.close()
 
 
 def test_clearing_an_unusable_cache_says_what_was_not_cleared_as_any_error_is_said(shell, tmp_path):
@@ -316,20 +294,16 @@ def test_clearing_a_read_only_cache_says_nothing_was_cleared_and_it_still_replay
     folder = tmp_path / "checkout"
     folder.mkdir()
     recorded_cache(folder / "replies.sqlite")
-    made = _read_only(folder)
-    if made is None:
-        pytest.skip("cannot make a read-only folder here (root without mount)")
-    path, undo = (folder / "replies.sqlite", made) if callable(made) else (made[0] / "replies.sqlite", made[1])
-    try:
-        shell.run_line_magic("ygpt", f"cache {path}")
-        cleared = cell(shell, "%ygpt cache clear")
-        assert_clear_error(cleared, "nothing was cleared from the reply cache", "read-only",
-                           error_type=CacheNotCleared)
-        assert "replay mode" not in cleared.message and "CacheUnusable" not in cleared.stdout, cleared.shown
-        assert "1 entry" in cell(shell, "%ygpt cache").plain
-    finally:
-        shell.magics_manager.registry["YGptMagics"].kernel.cache.close()
-        undo()
+    with read_only_checkout(folder) as checkout:
+        try:
+            shell.run_line_magic("ygpt", f"cache {checkout / 'replies.sqlite'}")
+            cleared = cell(shell, "%ygpt cache clear")
+            assert_clear_error(cleared, "nothing was cleared from the reply cache", "read-only",
+                               error_type=CacheNotCleared)
+            assert "replay mode" not in cleared.message and "CacheUnusable" not in cleared.stdout, cleared.shown
+            assert "1 entry" in cell(shell, "%ygpt cache").plain
+        finally:
+            shell.magics_manager.registry["YGptMagics"].kernel.cache.close()
 
 
 def test_a_damaged_entry_is_sent_again_and_refused_in_replay_mode(shell, ygpt_server, tmp_path):

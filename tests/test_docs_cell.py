@@ -10,7 +10,8 @@ import os
 import pytest
 from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error
 from conftest import TEST_KEY, cell, completions
-from sources_helpers import pdf_bytes, read_only_checkout, without_pypdf
+from disks import read_only_checkout
+from sources_helpers import pdf_bytes, without_pypdf
 
 from ygpt_magic.errors import CacheMiss
 from ygpt_magic.sources import SIZE_LIMIT

@@ -7,7 +7,8 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from sources_helpers import CountingEmbed, read_only_checkout, small_disk
+from disks import read_only_checkout, small_disk
+from sources_helpers import CountingEmbed
 
 from ygpt_magic.client.credentials import Credential
 from ygpt_magic.client.guard import check
