@@ -63,6 +63,8 @@ def mutate(path: str, value):
     (mutate("chats", []), "1 to 1000 chats"),
     (mutate("current", "ghost"), "current chat 'ghost'"),
     (mutate("chats/0/turns/0/prompt", 42), r"chats\[0\].turns\[0\].prompt should be text"),
+    (mutate("chats/0/turns/0/reply/text", ""), r"chats\[0\].turns\[0\].reply.text is empty .*: give it some"),
+    (mutate("chats/0/turns/0/prompt", " \n"), r"chats\[0\].turns\[0\].prompt is empty"),
     (mutate("chats/0/turns/0/reply/usage/input_tokens", -1), "is negative"),
     (mutate("chats/0/turns/0/reply/usage/input_tokens", True), "whole number, not true/false"),
     (mutate("chats/0/turns/0/reply/elapsed", "soon"), "elapsed should be"),

@@ -6,7 +6,7 @@ import json
 import time
 from pathlib import Path
 
-from conftest import Cell, cell, completions
+from conftest import Cell, cell, completions, scripted
 from IPython.core.displaypub import CapturingDisplayPublisher
 from IPython.utils.capture import capture_output
 from visible import read
@@ -118,6 +118,21 @@ def test_without_a_cell_id_turns_are_appended(shell, ygpt_server, magics):
     cell(shell, "%%ygpt\n" + EINSTEIN[1], cell_id="x")
     shell.run_cell_magic("ygpt", "", EINSTEIN[2])
     assert turns(magics) == 4
+
+
+def test_an_empty_reply_is_shown_with_a_note_and_kept_out_of_the_chat(shell, magics, tmp_path):
+    """An answer with no text (a reasoning model that spent its tokens thinking) would go out
+    with every later cell as an empty message, which the server refuses: it is not recorded,
+    and the cell says so and what to do; the chat goes on."""
+    with scripted(shell, tmp_path, "say nothing", ""):
+        assert cell(shell, "%%ygpt\nHello", cell_id="a").error is None
+        empty = cell(shell, "%%ygpt\nsay nothing", cell_id="b")
+        after = cell(shell, "%%ygpt\nAnd then?", cell_id="c")
+    assert empty.error is None and "→ 0 tokens" in empty.final
+    assert "The model returned no text, so the chat was left as it was" in empty.final
+    assert "Run the cell again; if the model spent --max-tokens on reasoning, raise it." in empty.plain
+    assert after.error is None, after.message
+    assert [t.prompt for t in magics.kernel.session.chats["default"].turns] == ["Hello", "And then?"]
 
 
 class InterruptingPublisher(CapturingDisplayPublisher):

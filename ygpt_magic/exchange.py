@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .chat import Answer, Ask, ChatSession, Extras, Message, Plan, Reply, RequestOptions, Usage
 from .chat.accounts import PROMPT_MODE
+from .chat.session import EMPTY_REPLY
 from .chat.tooluse import ToolCall
 from .client import rpc_errors
 from .errors import StreamBroken, YGptError
@@ -291,17 +292,15 @@ def _answered(session: ChatSession, plan: Plan, renderer: Renderer, requests: _R
             last = tools.answer(requests.ask, plan.messages, extras, shown)
     except (_Interrupted, KeyboardInterrupt) as stop:
         reply = _reply(plan, getattr(stop, "last", None), started, tools, status="INTERRUPTED")
-        if keep_partial and not plan.once and reply.text:
-            session.record(plan, reply)
-            renderer.interrupt(reply.text, kept=True)
-        else:
-            renderer.interrupt(reply.text)
+        kept = keep_partial and session.record(plan, reply) is not None
+        renderer.interrupt(reply.text, kept=kept)
         return reply
     reply = _reply(plan, last, started, tools)
     reply = replace(reply, cost=requests.cost(reply.usage))
     if requests.replayed:
         reply = replace(reply, cached=True, recorded=requests.recorded)
-    session.record(plan, reply)
+    if session.record(plan, reply) is None and not plan.once:
+        renderer.note(EMPTY_REPLY)
     renderer.finish(reply)
     return reply
 

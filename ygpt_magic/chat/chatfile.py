@@ -101,6 +101,17 @@ def _list(value: Any, where: str) -> list[Any]:
     return value
 
 
+def _text(data: Mapping[str, Any], key: str, where: str) -> str:
+    """A message's text: refused when empty or blank, as the server refuses such a message in
+    every later request of the chat (a file cut short, or edited by hand, loaded without a word
+    before and broke the chat at its next cell)."""
+    text: str = _field(data, key, (str,), where)
+    if not text.strip():
+        raise _Bad(f"{where}.{key} is empty (every message of a chat needs text): give it some, "
+                   f"or remove that turn")
+    return text
+
+
 def _usage(value: Any, where: str) -> Usage:
     data = _object(value, set(Usage.__dataclass_fields__), where)
     counts = {}
@@ -123,7 +134,7 @@ def _reply(value: Any, where: str) -> Reply:
     if len(recorded) > MAX_NAME:
         raise _Bad(f"{where}.recorded should be a date and time, not {shown(recorded)}")
     return Reply(
-        text=_field(data, "text", (str,), where),
+        text=_text(data, "text", where),
         status=_field(data, "status", (str,), where),
         usage=_usage(_field(data, "usage", (Mapping,), where), f"{where}.usage"),
         model=_field(data, "model", (str,), where),
@@ -187,7 +198,7 @@ def _chat(value: Any, where: str) -> Chat:
         at = f"{where}.turns[{index}]"
         turn = _object(item, {"prompt", "cell_id", "reply", "images"}, at)
         turns.append(Turn(
-            prompt=_field(turn, "prompt", (str,), at),
+            prompt=_text(turn, "prompt", at),
             reply=_reply(_field(turn, "reply", (Mapping,), at), f"{at}.reply"),
             cell_id=_field(turn, "cell_id", (str, type(None)), at) if "cell_id" in turn else None,
             images=_pictures(turn["images"], f"{at}.images") if "images" in turn else (),

@@ -39,6 +39,11 @@ __all__ = [
 
 _KEEP = object()  # "leave the system message as it is" for configure()
 
+#: What a cell or the panel says when :meth:`ChatSession.record` kept a reply without text out.
+EMPTY_REPLY = ("The model returned no text, so the chat was left as it was: an empty answer sent back "
+               "with the next cells would make the server refuse them. Run the cell again; if the "
+               "model spent --max-tokens on reasoning, raise it.")
+
 
 @dataclass(frozen=True)
 class ChatEvent:
@@ -163,8 +168,14 @@ class ChatSession:
         The turn keeps the reply without its ``messages`` (the history sent with it): every
         turn holding the whole history before it would make memory grow with the square of
         the chat's length. The returned reply (``_ygpt``) still has them.
+
+        A reply with no text (a reasoning model that spent its tokens thinking, a scripted
+        ``""``) is not recorded, and None is returned as for ``--once``: its empty assistant
+        message would go out with every later request of the chat, and the server refuses a
+        request holding one, so one empty answer would break the chat for good. The caller shows
+        :data:`EMPTY_REPLY`; the reply itself is still shown, with its tokens.
         """
-        if plan.once:
+        if plan.once or not reply.text.strip():
             return None
         turn = Turn(plan.prompt, replace(reply, messages=()), plan.cell_id,
                     tuple(picture.info for picture in plan.pictures))
