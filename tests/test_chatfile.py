@@ -72,6 +72,8 @@ def mutate(path: str, value):
     (mutate("chats/0/options/secret", "x"), "unknown field"),
     (mutate("chats/0/system", ["nested"]), "system should be text or null"),
     (mutate("chats/1/name", "default"), "repeats the name"),
+    (mutate("chats/1/name", "week\n1"), r"chats\[1\].name should be one line of text .*, not 'week\\n1'"),
+    (mutate("chats/1/name", "tab\there"), r"chats\[1\].name should be one line"),
     (mutate("chats/0/turns", [[[[[]]]]]), r"turns\[0\] should be an object"),
     (lambda d: [d], "the file should be an object"),
 ])

@@ -214,6 +214,21 @@ def test_save_load_and_a_malformed_file(shell, ygpt_server, magics, tmp_path):
     assert len(magics.kernel.session.chats["default"].turns) == 2
 
 
+def test_a_chat_name_of_two_lines_is_refused_at_load(shell, ygpt_server, magics, tmp_path):
+    """A name is one row of %ygpt chats and %ygpt usage: a line break in it split the row."""
+    cell(shell, "%%ygpt\nHello", cell_id="a")
+    data = magics.kernel.session.to_dict()
+    data["chats"][0]["name"] = data["current"] = "week\n1"
+    path = tmp_path / "names.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    loaded = cell(shell, f"%ygpt load {path}")
+    assert isinstance(loaded.typed_error, ChatFileError)
+    assert "chats[0].name should be one line of text of 1 to 200 characters, not 'week\\n1'" in loaded.message
+    assert "Your current chats are unchanged" in loaded.message
+    rows = [row for row in cell(shell, "%ygpt chats").plain.splitlines() if row.strip()]
+    assert len(rows) == 2 and rows[1].startswith("* default  1")  # the chats kept, one row each
+
+
 def test_export_writes_a_markdown_transcript(shell, ygpt_server, tmp_path):
     cell(shell, TRANSLATE)
     path = tmp_path / "chat.md"

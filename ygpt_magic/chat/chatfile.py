@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -55,10 +56,19 @@ MAX_BYTES = 20 * 1024 * 1024
 MAX_NAME = 200
 MAX_CHATS = 1_000
 MAX_PICTURES = 100  # placeholders in one turn
+_BREAKING = ("Cc", "Zl", "Zp")  # control characters (a newline, a tab), line and paragraph separators
 
 
 _KIND_NAMES: dict[type, str] = {type(None): "null", Mapping: "an object", str: "text",
                                 int: "a whole number", float: "a number", list: "a list"}
+
+
+def good_name(name: str) -> bool:
+    """Whether ``name`` can name a chat: one line of at most MAX_NAME characters, not blank.
+    Names are shown in the rows of tables (`%ygpt chats`, `%ygpt usage`) and in one-line
+    messages; a line break or a control character in one split a row in two."""
+    return (bool(name.strip()) and len(name) <= MAX_NAME
+            and not any(unicodedata.category(char) in _BREAKING for char in name))
 
 
 class _Bad(Exception):
@@ -185,8 +195,9 @@ def _tool_call(value: Any, where: str) -> ToolCall:
 def _chat(value: Any, where: str) -> Chat:
     data = _object(value, {"name", "system", "options", "turns"}, where)
     name = _field(data, "name", (str,), where)
-    if not name.strip() or len(name) > MAX_NAME:
-        raise _Bad(f"{where}.name should be non-empty text of at most {MAX_NAME} characters")
+    if not good_name(name):
+        raise _Bad(f"{where}.name should be one line of text of 1 to {MAX_NAME} characters, "
+                   f"not {shown(name)}")
     options = _object(_field(data, "options", (Mapping,), where), set(Options.__dataclass_fields__),
                       f"{where}.options")
     try:

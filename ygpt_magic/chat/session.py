@@ -68,10 +68,10 @@ class ChatState:
 
 
 def _checked_name(name: Any) -> str:
-    """Chat names are shown in outputs and saved in files: short, non-empty text."""
-    if not isinstance(name, str) or not name.strip() or len(name) > chatfile.MAX_NAME:
+    """Chat names are shown in outputs and saved in files: one short line of text."""
+    if not isinstance(name, str) or not chatfile.good_name(name):
         raise OptionError(
-            f"A chat name must be non-empty text of at most {chatfile.MAX_NAME} characters, "
+            f"A chat name must be one line of text of 1 to {chatfile.MAX_NAME} characters, "
             f"not {shown(name)}; e.g. --chat translator."
         )
     problem = unencodable(name)
