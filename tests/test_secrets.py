@@ -247,6 +247,32 @@ def test_whoami_and_config_mask_the_credential(shell, magics, monkeypatch):
         assert not leaks(shown)
 
 
+def test_a_chat_loaded_with_the_key_in_it_shows_and_saves_it_masked(shell, magics, monkeypatch, tmp_path):
+    """A colleague's file, or a prompt once pasted with the key: the guard refuses to send such
+    a chat, and no command shows or writes the key either (history, chats, load, save, export)."""
+    use_env(monkeypatch, "YC_API_KEY", API_KEY)
+    assert run(shell, '%%ygpt --system "Be brief."\nHello', cell_id="a").ok
+    data = magics.kernel.session.to_dict()
+    data["chats"][0]["turns"][0]["prompt"] = f"my key is {API_KEY}, why is it refused?"
+    data["chats"][0]["system"] = f"You help with Yandex Cloud. The key in use is {API_KEY}."
+    data["chats"][0]["name"] = data["current"] = f"key {API_KEY}"
+    colleague = tmp_path / "colleague.json"
+    colleague.write_text(json.dumps(data), encoding="utf-8")
+    again, transcript = tmp_path / "again.json", tmp_path / "again.md"
+    shown = [run(shell, f"%ygpt load {colleague}"), run(shell, "%ygpt history"), run(shell, "%ygpt chats"),
+             run(shell, f"%ygpt save {again}"), run(shell, f"%ygpt export {transcript}")]
+    assert all(cell.ok for cell in shown), [cell.message for cell in shown]
+    history, chats, saved = shown[1], shown[2], shown[3]
+    assert "my key is AQVN…x9Qz, why is it refused?" in history.plain
+    assert "* key AQVN…x9Qz" in chats.plain
+    assert "A credential of this kernel found in them was written masked" in saved.plain
+    written = again.read_text(encoding="utf-8")
+    assert not leaks("".join(cell.shown for cell in shown) + written + transcript.read_text(encoding="utf-8"))
+    assert json.loads(written)["chats"][0]["system"] == "You help with Yandex Cloud. The key in use is AQVN…x9Qz."
+    run(shell, "%ygpt reset --all")
+    assert "masked" not in run(shell, f"%ygpt save {tmp_path / 'clean.json'}").plain
+
+
 def _declared_options() -> list[tuple[str, list[str], str]]:
     """(magic, option strings, dest) for every argument of %%ygpt and each %ygpt subcommand."""
     from ygpt_magic.magics import YGptMagics

@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 import math
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -307,6 +307,18 @@ def dump(chats: Mapping[str, Chat], current: str) -> dict[str, Any]:
             for chat in chats.values()
         ],
     }
+
+
+def each_text(data: Any, change: Callable[[str], str]) -> Any:
+    """``data`` (as :func:`dump` gives it) with ``change`` applied to every text in it: names,
+    the system message, prompts, replies, tool calls, wherever a pasted secret may sit."""
+    if isinstance(data, str):
+        return change(data)
+    if isinstance(data, Mapping):
+        return {key: each_text(value, change) for key, value in data.items()}
+    if isinstance(data, list):
+        return [each_text(item, change) for item in data]
+    return data
 
 
 def read(path: str | Path) -> Any:

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 #: Environment variables holding a secret, in the SDK's lookup order, with the kind of secret.
@@ -42,6 +43,15 @@ def mask(secret: str | None) -> str:
     if len(secret) < 16:
         return "…" * 3
     return f"{secret[:4]}…{secret[-4:]}"
+
+
+def masked_in(text: str, credentials: Iterable[Credential]) -> str:
+    """``text`` with each of ``credentials`` in it masked as whoami shows it (`AQVN…x9Qz`): what
+    a chat loaded from a file may hold, shown or saved again by the commands."""
+    for credential in credentials:
+        if credential.secret and credential.secret in text:
+            text = text.replace(credential.secret, credential.masked)
+    return text
 
 
 def classify(secret: str) -> str:

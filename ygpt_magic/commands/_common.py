@@ -2,17 +2,28 @@
 
 Output is a display bundle with both HTML (notebooks) and plain text (terminals, logs), so a table
 reads well everywhere and tests can assert on either. The HTML is the subcommand's Markdown made
-inert (render/inert.py): chat names, prompts and file contents in it show, never run.
+inert (render/inert.py): chat names, prompts and file contents in it show, never run. A
+credential in a chat is shown masked (:func:`secrets_masked`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from IPython.display import display
 
+from ..client.credentials import masked_in
 from ..errors import ChatFileError
+from ..kernel import Kernel
 from ..render import inert
+
+
+def secrets_masked(kernel: Kernel) -> Callable[[str], str]:
+    """A text with this kernel's credentials masked as whoami masks them: a chat loaded from a
+    file may hold one (the guard refuses to send it), and no command shows or writes it."""
+    secrets = kernel.connection.known_secrets()
+    return lambda text: masked_in(text, secrets)
 
 
 def output_path(text: str) -> Path:

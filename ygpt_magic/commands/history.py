@@ -6,7 +6,7 @@ from ..chat import Message
 from ..chat.tooluse import message_role, message_text
 from ..kernel import Kernel
 from ..words import counted
-from ._common import show
+from ._common import secrets_masked, show
 from .args import chat_arg, parse, subcommand
 
 
@@ -17,11 +17,12 @@ def run(kernel: Kernel, line: str) -> None:
 
     The system message and the turns, in the order they are sent, each turn labelled with the
     `In [N]` of the cell that asked when this session ran it (a cell id means nothing to a
-    reader)."""
+    reader). A credential of this kernel in a chat (loaded from a file) shows masked."""
     args = parse(run, line)
     chat = kernel.session.chat(args.chat, create=False)
     messages = chat.messages()
-    head = f"Chat '{chat.name}': {counted(len(chat.turns), 'turn')}, {counted(len(messages), 'message')}"
+    hide = secrets_masked(kernel)
+    head = hide(f"Chat '{chat.name}': {counted(len(chat.turns), 'turn')}, {counted(len(messages), 'message')}")
     if not messages:
         show(f"**{head}**. Nothing sent yet.", f"{head}. Nothing sent yet.")
         return
@@ -35,7 +36,7 @@ def run(kernel: Kernel, line: str) -> None:
         role, text = message_role(message), message_text(message)
         md.append(f"**{role}**{where}:\n\n{_quote(text)}\n")
         plain.append(f"[{role}]{where} {text}")
-    show("\n".join(md), "\n".join(plain))
+    show(hide("\n".join(md)), hide("\n".join(plain)))
 
 
 def _quote(text: str) -> str:

@@ -8,7 +8,7 @@ from IPython.core.magic_arguments import argument
 
 from ..kernel import Kernel
 from ..words import counted
-from ._common import show
+from ._common import secrets_masked, show
 from .args import parse, subcommand
 
 
@@ -25,4 +25,4 @@ def run(kernel: Kernel, line: str) -> None:
     session = kernel.session
     turns = sum(len(chat.turns) for chat in session.chats.values())
     show(f"Loaded {counted(len(session.chats), 'chat')} with {counted(turns, 'turn')} from {path}; "
-         f"current chat: '{session.current}'.")
+         f"current chat: '{secrets_masked(kernel)(session.current)}'.")

@@ -6,7 +6,7 @@ from IPython.core.magic_arguments import argument
 
 from ..kernel import Kernel
 from ..words import counted
-from ._common import output_path, show
+from ._common import output_path, secrets_masked, show
 from .args import parse, subcommand
 
 
@@ -15,9 +15,17 @@ from .args import parse, subcommand
 def run(kernel: Kernel, line: str) -> None:
     """Write all chats to a JSON file.
 
-    System messages, options and turns, with a version; `%ygpt load` reads it."""
+    System messages, options and turns, with a version; `%ygpt load` reads it.
+
+    A credential of this kernel in a chat (one loaded from a file, where a prompt held it) is
+    written masked, as `%ygpt whoami` shows it, and the output says so. Masked rather than
+    refused: a refusal would leave no way to save those chats (a turn cannot be edited here,
+    only reset), and the masked copy loses nothing usable, since a chat holding the key cannot
+    be sent anyway (the credential guard refuses it)."""
     args = parse(run, line)
     path = output_path(args.path)
-    kernel.session.save(path)
+    masked = kernel.session.save(path, secrets_masked(kernel))
     count = len(kernel.session.chats)
-    show(f"Saved {counted(count, 'chat')} to {path}.")
+    note = (" A credential of this kernel found in them was written masked, as %ygpt whoami "
+            "shows it." if masked else "")
+    show(f"Saved {counted(count, 'chat')} to {path}.{note}")
