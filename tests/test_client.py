@@ -90,6 +90,26 @@ def test_ctrl_c_during_a_deferred_wait_cancels_the_operation_on_the_server(clien
     assert client.complete(TRANSLATE, BUILTIN).text == FRENCH  # the client is fine afterwards
 
 
+def test_a_deferred_wait_past_the_request_timeout_cancels_the_operation_and_says_why(ygpt_server, clean_env,
+                                                                                      caplog):
+    """The wait is bounded by the request timeout, so --deferred, the mode the cell is in, is
+    not offered as the way out: the limit is; and the operation is stopped with the wait."""
+    caplog.set_level(logging.INFO, logger="ygpt_magic.emulator")
+    ygpt_server.operation_delay = 30
+    client = Client(endpoint=ygpt_server.address, insecure=True,
+                    settings=ClientSettings(timeout=0.5, poll_interval=0.05))
+    try:
+        with pytest.raises(ServerTimeout) as caught:
+            client.deferred(TRANSLATE, BUILTIN, on_wait=lambda _seconds: None)
+    finally:
+        client.close()
+    message = str(caught.value)
+    assert "within 0.5 s" in message and "%config YGptMagics.timeout = 1" in message, message
+    assert "--deferred" not in message, message
+    assert any(r.getMessage().startswith("CancelOperation ") for r in caplog.records
+               if r.name == "ygpt_magic.emulator")
+
+
 @pytest.mark.parametrize("model, uri_end", [
     ("yandexgpt", "/yandexgpt/latest"), ("yandexgpt-lite", "/yandexgpt-lite/latest"),
     ("yandexgpt/rc", "/yandexgpt/rc"), ("gpt://b1gother/yandexgpt-lite/rc", "gpt://b1gother/yandexgpt-lite/rc"),

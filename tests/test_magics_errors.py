@@ -76,6 +76,25 @@ def test_a_server_gone_since_the_last_cell_is_named_within_seconds(shell, flags)
     assert_clear(result, ServerUnavailable, server.address, "%ygpt connect local")
 
 
+def test_a_server_gone_while_a_deferred_operation_is_polled_is_named_within_seconds(shell, magics):
+    """The operation was started, then the server stopped: gRPC would hold the next poll,
+    waiting for the server to come back, until the request timeout, and the cell would then
+    offer --deferred to a --deferred cell. The connect beside the poll names the address within
+    about a second of the silence, and says what became of the operation."""
+    shell.run_line_magic("config", "YGptMagics.timeout = 30")
+    with start_local_server() as server:
+        server.operation_delay = 60  # still running when the server stops
+        shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
+        threading.Timer(1.0, server.stop).start()
+        started = time.monotonic()
+        result = cell(shell, "%%ygpt --deferred\nWhere is Kazan?")
+    assert time.monotonic() - started < 5, result.message
+    assert_clear(result, ServerUnavailable, server.address, "nothing accepts connections there",
+                 "had started an operation there", "nothing was added to the chat")
+    assert "--deferred" not in result.message
+    assert chat_state(magics) == (None, [])
+
+
 def _stopped(shell, failing_cells: int, held: list | None = None) -> str:
     """The address of a local server that answered a cell, then stopped and failed
     ``failing_cells`` cells; ``held`` gets the SDK that answered (whatever holds it keeps its

@@ -29,9 +29,11 @@ from ..errors import (
     CredentialMalformed,
     CredentialsMissing,
     NoChatEndpoint,
+    OperationUnreachable,
     OptionError,
     QuotaExceeded,
     ServerTimeout,
+    ServerUnavailable,
     YGptError,
 )
 from . import chat_api, guard, message_size, rpc_errors
@@ -136,21 +138,42 @@ class Client:
             return await self._model(options, extras).run_deferred(sdk_messages(messages),
                                                                    timeout=self.settings.timeout)
         operation = self._call(start, options, messages)
+        try:
+            return self._await_operation(operation, options, on_wait)
+        except ServerUnavailable as lost:  # the operation lives on the server: say so
+            raise OperationUnreachable(lost, operation.id) from None
+
+    def _await_operation(self, operation: Any, options: RequestOptions,
+                         on_wait: Callable[[float], None]) -> SdkAnswer:
+        """Poll a started operation until it is done, within the request timeout, and read its
+        answer. Giving up (the timeout, Ctrl-C) cancels it on the server too: "stopped" is
+        then true of the work and of what it costs, not only of the wait."""
         started = time.monotonic()
         try:
-            while True:
-                status = self._call(lambda: operation.get_status(timeout=self.settings.timeout), options)
-                if not status.is_running:
-                    break
+            while self._beside_reach(lambda: operation.get_status(timeout=self.settings.timeout),
+                                     options).is_running:
                 waited = time.monotonic() - started
                 if waited > self.settings.timeout:
+                    self._cancel_operation(operation)
                     raise ServerTimeout(self.endpoint, self.settings.timeout)
                 on_wait(waited)
                 time.sleep(self.settings.poll_interval)
         except KeyboardInterrupt:
             self._cancel_operation(operation)
             raise
-        return grpc_chunk(self._call(lambda: operation.get_result(timeout=self.settings.timeout), options), None)
+        return grpc_chunk(self._beside_reach(lambda: operation.get_result(timeout=self.settings.timeout),
+                                             options), None)
+
+    def _beside_reach(self, make_coro: Callable[[], Coroutine[Any, Any, _T]],
+                      options: RequestOptions | None) -> _T:
+        """``_call`` with the connect check beside the call (reach.py), as a streamed or unary
+        request has: a server that stops while it holds the call sends neither an answer nor an
+        error, and gRPC would wait for it to come back until the request timeout. A call
+        answered within ``reach.QUIET_AFTER`` seconds costs no connect."""
+        async def reached() -> _T:
+            async with self._reach.beside(self._target(chat=False)):
+                return await make_coro()
+        return self._call(reached, options)
 
     def _cancel_operation(self, operation: Any) -> None:
         """Ctrl-C during --deferred: stop the work on the server (and what it costs), not only

@@ -24,6 +24,8 @@ stream ended early     StreamBroken         ``StreamBroken(chunks=0, detail=None
  the SDK cannot read)
 =====================  ===================  ===========================================
 
+A server that stops answering while a ``--deferred`` operation is awaited is
+``OperationUnreachable(lost, operation_id)``, a ServerUnavailable that names the operation.
 A request or a reply over gRPC's message size (checked before sending; a reply as it arrives)
 is ``MessageTooLarge(size, limit, part)``. A request that is too long for the context is
 ``ContextTooLong(needed, budget)``; the client also
@@ -233,6 +235,22 @@ class TlsFailed(ServerUnavailable):
         self.endpoint = endpoint
 
 
+class OperationUnreachable(ServerUnavailable):
+    """The server stopped answering while a ``--deferred`` operation it had started was
+    awaited: ``lost`` (the ServerUnavailable the connect check or gRPC gave) said of the
+    operation too. It may still finish on the server, and in the cloud be billed, but the cell
+    can neither wait for it nor cancel it: a user who runs the cell again starts another."""
+
+    def __init__(self, lost: ServerUnavailable, operation_id: object) -> None:
+        YGptError.__init__(
+            self,
+            f"{lost} The cell had started an operation there (id {_clean(operation_id)}); it may "
+            f"still finish on the server, but this cell no longer waits for it and nothing was "
+            f"added to the chat.",
+        )
+        self.endpoint = lost.endpoint
+
+
 class ServerStoppedAnswering(YGptError):
     """The server went away in the middle of many requests (``--map``, ``%ygpt embed``,
     ``--labels``): the rows not yet answered end at once with this, rather than each after the
@@ -262,7 +280,12 @@ class RequestRejected(YGptError):
 
 
 class ServerTimeout(YGptError):
-    """The request took longer than the request timeout (``YGptMagics.timeout``) and was stopped."""
+    """The request took longer than the request timeout (``YGptMagics.timeout``) and was stopped.
+
+    The advice is the limit alone, in every mode: the timeout bounds a ``--deferred`` wait as it
+    bounds a stream or a single request (the wait is cancelled with its operation), so
+    ``--deferred`` would meet the same limit (it helps against a server's own deadline:
+    ServerGaveUp, and against a stream's silences: StreamStalled)."""
 
     def __init__(self, endpoint: str | None = None, seconds: float | None = None) -> None:
         where = f" from {endpoint}" if endpoint else ""
@@ -270,7 +293,7 @@ class ServerTimeout(YGptError):
         raise_it = f"%config YGptMagics.timeout = {_twice(seconds, 360)}"
         super().__init__(
             f"No answer arrived{where}{within}, so the request was stopped. Run the cell again; "
-            f"for long replies raise the limit with {raise_it}, or use --deferred."
+            f"for long replies raise the limit with {raise_it}."
         )
         self.seconds = seconds
 
