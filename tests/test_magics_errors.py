@@ -52,6 +52,20 @@ def test_a_stream_broken_for_good_keeps_the_partial_text_and_the_chat(shell, ygp
     assert magics.kernel.session.chats["default"].turns == []
 
 
+def test_a_server_stopped_mid_stream_is_named_without_grpcs_words_as_its_own(shell, magics):
+    """The SDK retries the broken stream and gRPC's connect is refused: that refusal is gRPC's
+    own, not anything the server said, so it is not quoted as the server's words."""
+    with start_local_server() as server:
+        shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
+        server.faults.stall_after(2, 30)
+        threading.Timer(1.0, server.stop).start()
+        result = cell(shell, "%%ygpt\nWhere is Kazan?")
+    assert_clear(result, StreamBroken, "after 2 chunks", "nothing was added to the chat",
+                 f"the server at {server.address} became unavailable: run the cell again when it answers")
+    assert "server said" not in result.message and "failed to connect" not in result.message, result.message
+    assert magics.kernel.session.chats["default"].turns == []
+
+
 def test_nothing_listening_fails_fast_naming_the_endpoint(shell, ygpt_server):
     shell.run_line_magic("ygpt", "connect 127.0.0.1:9 --insecure")
     started = time.monotonic()

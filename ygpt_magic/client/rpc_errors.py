@@ -194,6 +194,8 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
     connect failed while the endpoint accepted a TCP connection during the call and channels of an
     SDK dropped after an outage live on, so the UNAVAILABLE is their leftover reconnect delay;
     ``chat_api``: the request went over the chat API (``endpoint`` is then its address).
+    A stream broken by gRPC's own failed connect (the SDK retried it after the server went) is
+    said to have lost the server, without gRPC's words: they are not the server's.
     """
     unreadable = unreadable_reply(exc) if chat_api else None
     if unreadable is not None:
@@ -209,7 +211,7 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
     if too_large is not None:
         return too_large
     if after_chunks and status not in ("UNAUTHENTICATED", "PERMISSION_DENIED"):
-        return StreamBroken(after_chunks, f"{status}: {details}", attempt,
+        return StreamBroken(after_chunks, None if connect_failed(exc) else f"{status}: {details}", attempt,
                             unavailable_at=endpoint if status == "UNAVAILABLE" else None)
     attempts = retries + 1
     if status == "UNAUTHENTICATED":
