@@ -18,7 +18,6 @@ Why it looks like this:
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -29,14 +28,11 @@ from ..errors import (
     CredentialMalformed,
     CredentialsMissing,
     NoChatEndpoint,
-    OperationUnreachable,
     OptionError,
     QuotaExceeded,
-    ServerTimeout,
-    ServerUnavailable,
     YGptError,
 )
-from . import chat_api, guard, message_size, rpc_errors
+from . import chat_api, guard, message_size, operation, rpc_errors
 from . import classify as classifiers
 from .channels import SdkSlot
 from .chunks import SdkAnswer, chat_chunk, grpc_chunk
@@ -54,7 +50,6 @@ from .watch import Watch
 if TYPE_CHECKING:
     from .batch import BatchJobs
 
-log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 
@@ -121,11 +116,9 @@ class Client:
 
     def deferred(self, messages: list[Message], options: RequestOptions,
                  on_wait: Callable[[float], None], **extras: Any) -> SdkAnswer:
-        """Asynchronous mode: start an operation, poll it, call on_wait(seconds) between polls.
-
-        Polling is driven from the caller's thread so that on_wait (which updates the display)
-        runs where the display lives, and Ctrl-C stops the wait. The chat API has no deferred
-        mode, so pictures are refused here rather than dropped.
+        """Asynchronous mode: start an operation, poll it, call on_wait(seconds) between polls
+        (operation.py: from the caller's thread, bounded by the request timeout). The chat API
+        has no deferred mode, so pictures are refused here rather than dropped.
         """
         if chat_api.has_pictures(messages):
             raise OptionError("Pictures go through the chat API, which has no deferred mode: run the "
@@ -137,32 +130,7 @@ class Client:
             await self._ensure_reachable()
             return await self._model(options, extras).run_deferred(sdk_messages(messages),
                                                                    timeout=self.settings.timeout)
-        operation = self._call(start, options, messages)
-        try:
-            return self._await_operation(operation, options, on_wait)
-        except ServerUnavailable as lost:  # the operation lives on the server: say so
-            raise OperationUnreachable(lost, operation.id) from None
-
-    def _await_operation(self, operation: Any, options: RequestOptions,
-                         on_wait: Callable[[float], None]) -> SdkAnswer:
-        """Poll a started operation until it is done, within the request timeout, and read its
-        answer. Giving up (the timeout, Ctrl-C) cancels it on the server too: "stopped" is
-        then true of the work and of what it costs, not only of the wait."""
-        started = time.monotonic()
-        try:
-            while self._beside_reach(lambda: operation.get_status(timeout=self.settings.timeout),
-                                     options).is_running:
-                waited = time.monotonic() - started
-                if waited > self.settings.timeout:
-                    self._cancel_operation(operation)
-                    raise ServerTimeout(self.endpoint, self.settings.timeout)
-                on_wait(waited)
-                time.sleep(self.settings.poll_interval)
-        except KeyboardInterrupt:
-            self._cancel_operation(operation)
-            raise
-        return grpc_chunk(self._beside_reach(lambda: operation.get_result(timeout=self.settings.timeout),
-                                             options), None)
+        return operation.await_answer(self, self._call(start, options, messages), options, on_wait)
 
     def _beside_reach(self, make_coro: Callable[[], Coroutine[Any, Any, _T]],
                       options: RequestOptions | None) -> _T:
@@ -174,14 +142,6 @@ class Client:
             async with self._reach.beside(self._target(chat=False)):
                 return await make_coro()
         return self._call(reached, options)
-
-    def _cancel_operation(self, operation: Any) -> None:
-        """Ctrl-C during --deferred: stop the work on the server (and what it costs), not only
-        the wait. Best effort: the interrupt must go through even if the cancel cannot."""
-        try:
-            self._loop.run(operation.cancel(timeout=self.settings.connect_timeout))
-        except Exception as exc:
-            log.debug("could not cancel operation %s: %s", operation.id, type(exc).__name__)
 
     def complete_many(self, requests: Iterable[tuple[Any, list[Message], RequestOptions]], *,
                       concurrency: int, **extras: Any) -> ManyJob:

@@ -1,0 +1,66 @@
+"""A ``--deferred`` operation awaited: polled within the request timeout, its answer read back.
+
+Kept apart from the Client (sdk.py), which starts the operation and lends this module its loop,
+its connect check and its error translation, as it lends them to a Stream (stream.py):
+- Polling is driven from the caller's thread, so that ``on_wait`` (which updates the display)
+  runs where the display lives, and Ctrl-C stops the wait.
+- Each call has the connect check beside it (``Client._beside_reach``): a server that stops
+  while it holds a poll sends neither an answer nor an error, and gRPC would wait for it until
+  the request timeout. Its ServerUnavailable then names the operation (OperationUnreachable):
+  the operation lives on the server, which this cell can no longer ask.
+- Giving up the wait (the timeout, Ctrl-C) cancels the operation on the server too, so
+  "stopped" is true of the work and of what it costs, not only of the wait.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..chat.options import RequestOptions
+from ..errors import OperationUnreachable, ServerTimeout, ServerUnavailable
+from .chunks import SdkAnswer, grpc_chunk
+
+if TYPE_CHECKING:
+    from .sdk import Client
+
+log = logging.getLogger(__name__)
+
+
+def await_answer(client: Client, operation: Any, options: RequestOptions,
+                 on_wait: Callable[[float], None]) -> SdkAnswer:
+    """The answer of ``operation`` (the SDK's, started by ``client``), once it is done;
+    ``on_wait(seconds)`` between polls."""
+    try:
+        return _poll(client, operation, options, on_wait)
+    except ServerUnavailable as lost:
+        raise OperationUnreachable(lost, operation.id) from None
+
+
+def _poll(client: Client, operation: Any, options: RequestOptions,
+          on_wait: Callable[[float], None]) -> SdkAnswer:
+    timeout = client.settings.timeout
+    started = time.monotonic()
+    try:
+        while client._beside_reach(lambda: operation.get_status(timeout=timeout), options).is_running:
+            waited = time.monotonic() - started
+            if waited > timeout:
+                cancel(client, operation)
+                raise ServerTimeout(client.endpoint, timeout)
+            on_wait(waited)
+            time.sleep(client.settings.poll_interval)
+    except KeyboardInterrupt:
+        cancel(client, operation)
+        raise
+    return grpc_chunk(client._beside_reach(lambda: operation.get_result(timeout=timeout), options), None)
+
+
+def cancel(client: Client, operation: Any) -> None:
+    """Stop the work on the server (and what it costs), not only the wait. Best effort: an
+    interrupt must go through even if the cancel cannot."""
+    try:
+        client._loop.run(operation.cancel(timeout=client.settings.connect_timeout))
+    except Exception as exc:
+        log.debug("could not cancel operation %s: %s", operation.id, type(exc).__name__)
