@@ -94,6 +94,16 @@ def test_serve_refuses_a_broken_script_with_a_message():
     assert result.returncode == 2 and "Cannot read the script" in result.stderr and "READY" not in result.stdout
 
 
+@pytest.mark.parametrize("method", ["completion", "Completoin"])
+def test_serve_refuses_a_fault_on_an_rpc_it_does_not_have_as_it_refuses_an_unknown_status(method):
+    result = subprocess.run([*CLI, "serve", "--fail-next", "1", "--fail-method", method],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "READY" not in result.stdout
+    assert result.stderr.startswith(f"ygpt-magic serve: Unknown RPC '{method}' for a fault; did you mean "
+                                    "Completion? Use one of: Completion, "), result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
 @pytest.mark.slow
 def test_demo_streams_a_reply_chunk_by_chunk():
     prompt = "Hi! What fields of science did Albert Einstein study?"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import asyncio
 import logging
 import re
 import time
 import warnings
+from pathlib import Path
 
 import grpc
 import pytest
@@ -18,6 +20,8 @@ with warnings.catch_warnings():
     from yandex_cloud_ml_sdk.exceptions import AioRpcError
     from yandex_cloud_ml_sdk.retry import NoRetryPolicy, RetryPolicy
 
+from ygpt_magic import emulator
+from ygpt_magic.emulator.faults import METHODS
 from ygpt_magic.emulator.main import add_serve_arguments, apply_fault_flags
 from ygpt_magic.emulator.testing import sdk_kwargs
 
@@ -113,6 +117,46 @@ def test_the_serve_flags_set_a_first_chunk_latency_apart_from_the_later_chunks(y
 def test_unknown_status_names_are_refused_at_once(ygpt_server):
     with pytest.raises(ValueError, match="Unknown gRPC status"):
         ygpt_server.faults.fail_next(1, "NOT_A_STATUS")
+
+
+@pytest.mark.parametrize("method, says", [
+    ("completion", "did you mean Completion?"),
+    ("Completoin", "did you mean Completion?"),
+    ("Chat", "Use one of: Completion, AsyncCompletion,"),
+])
+def test_an_rpc_name_no_call_has_is_refused_at_once_with_the_names(ygpt_server, method, says):
+    """A fault that could never fire would let the user's fault test pass for the wrong reason."""
+    with pytest.raises(ValueError, match=f"Unknown RPC '{method}' for a fault") as refused:
+        ygpt_server.faults.fail_next(1, "UNAVAILABLE", method=method)
+    assert says in str(refused.value) and "'*' for all of them" in str(refused.value)
+    with pytest.raises(ValueError, match="Unknown RPC"):
+        ygpt_server.faults.hold_next(1, method)
+    assert model_for(ygpt_server).run(PROMPT).status.name == "FINAL"   # nothing was left pending
+
+
+def test_the_rpc_names_a_fault_takes_are_the_names_the_server_calls_them_by():
+    """METHODS is the list the refusal offers: every name a call hands to the fault table
+    (discovery, which takes no faults, aside), and none that no call has."""
+    called: set[str] = set()
+    for source in Path(emulator.__file__).parent.rglob("*.py"):
+        called |= _method_names(ast.parse(source.read_text(encoding="utf-8")))
+    assert called == set(METHODS)
+
+
+def _method_names(tree: ast.AST) -> set[str]:
+    """The string constants handed to a call that takes a method's name, unless it passes
+    ``**_OPEN`` (discovery: no faults)."""
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and _function(node) in _TAKES_A_METHOD
+             and not any(keyword.arg is None for keyword in node.keywords)]
+    return {arg.value for call in calls for arg in call.args
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str)}
+
+
+_TAKES_A_METHOD = {"Call", "unary", "_answer", "take_failure", "take_hold"}
+
+
+def _function(call: ast.Call) -> str:
+    return call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
 
 
 def test_a_client_that_stops_reading_cancels_the_rpc_on_the_server(ygpt_server, caplog):

@@ -9,6 +9,7 @@ per-chunk latency, so overheads are judged against the time a user actually wait
 
 from __future__ import annotations
 
+import difflib
 import threading
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -41,6 +42,33 @@ class _Hold(_Pending):
 
 
 _P = TypeVar("_P", bound=_Pending)
+
+#: The calls a fault can target, by the name the request log shows: every RPC but discovery
+#: (TextEmbedding covers gRPC, REST and /v1/embeddings alike; AsyncCompletion is the deferred
+#: Completion), and BatchRow: one row of a batch job, which then becomes a line error of the
+#: task. A name outside it is refused: a fault that can never fire would let a test pass for
+#: the wrong reason.
+METHODS = (
+    "Completion", "AsyncCompletion", "GetOperation", "CancelOperation", "Tokenize", "TokenizeCompletion",
+    "TextEmbedding", "Classify", "FewShotClassify",
+    "CreateDataset", "DescribeDataset", "UpdateDataset", "DeleteDataset", "ListDatasets", "ValidateDataset",
+    "GetUploadDraftUrl", "StartMultipartUploadDraft", "FinishMultipartUploadDraft", "GetDownloadUrls",
+    "ListUploadFormats", "ListUploadSchemas",
+    "BatchCompletion", "DescribeBatchInference", "ListBatchInferences", "CancelBatchInference",
+    "DeleteBatchInference", "BatchRow",
+)
+
+
+def method_name(method: str) -> str:
+    """``method`` if a fault can target it (one of METHODS, or ``*`` for all of them); else a
+    ValueError that lists them, as an unknown status is refused (errors.status_code)."""
+    if method == "*" or method in METHODS:
+        return method
+    close = [name for name in METHODS if name.lower() == method.lower()] or \
+        difflib.get_close_matches(method, METHODS, n=1)
+    hint = f"; did you mean {close[0]}?" if close else "."
+    raise ValueError(f"Unknown RPC {method!r} for a fault{hint} Use one of: {', '.join(METHODS)}, "
+                     "or '*' for all of them (spelt as the request log shows them).")
 
 
 def _take_for(method: str, pending: list[_P]) -> _P | None:
@@ -125,15 +153,9 @@ class Faults:
         method: str = "Completion",
         after: int = 0,
     ) -> None:
-        """Fail the next ``n`` calls of ``method`` ("*": any RPC but discovery) with ``code``,
-        once ``after`` calls of it have been answered as usual.
-
-        Methods: Completion, AsyncCompletion, GetOperation, CancelOperation, Tokenize,
-        TokenizeCompletion, TextEmbedding (gRPC, REST and /v1/embeddings alike), Classify,
-        FewShotClassify, the dataset and batch RPCs (CreateDataset, ValidateDataset,
-        BatchCompletion, DescribeBatchInference, ...), and BatchRow: one row of a batch job,
-        which then becomes a line error of the task.
-        """
+        """Fail the next ``n`` calls of ``method`` (one of METHODS, or "*": any of them) with
+        ``code``, once ``after`` calls of it have been answered as usual."""
+        method = method_name(method)
         grpc_code = status_code(code)
         text = message or f"Injected fault: {grpc_code.name} (set by the test through server.faults)."
         with self._lock:
@@ -143,7 +165,7 @@ class Faults:
         """The next ``n`` calls of ``method`` (as fail_next names them) are taken and left
         unanswered for ``seconds``: a server that goes quiet in the middle of a call. The event
         is set when the first of them is held, so a test can act exactly then (stop the server)."""
-        hold = _Hold(int(n), method, seconds=float(seconds), held=threading.Event())
+        hold = _Hold(int(n), method_name(method), seconds=float(seconds), held=threading.Event())
         with self._lock:
             self._holds.append(hold)
         return hold.held

@@ -60,8 +60,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     faults.add_argument("--fail-next", type=count, default=0, metavar="N", help="fail the first N calls")
     faults.add_argument("--fail-code", default="UNAVAILABLE", metavar="STATUS", help="gRPC status for --fail-next")
     faults.add_argument("--fail-method", default="Completion", metavar="METHOD",
-                        help="RPC that --fail-next applies to (Completion, AsyncCompletion, TokenizeCompletion, "
-                             "GetOperation, ... or '*' for all)")
+                        help="RPC that --fail-next applies to, as the request log names it (Completion, "
+                             "AsyncCompletion, TokenizeCompletion, GetOperation, ... or '*' for all); "
+                             "a name the server has no call of is refused with the list")
     faults.add_argument("--break-after", type=count, metavar="K", help="break Completion streams after K chunks")
     faults.add_argument("--break-code", default="UNAVAILABLE", metavar="STATUS", help="gRPC status for --break-after")
     faults.add_argument("--break-times", type=count, default=1, metavar="N", help="how many streams to break")
