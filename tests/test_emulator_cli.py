@@ -172,6 +172,26 @@ def test_serve_refuses_a_deep_or_huge_script_with_one_line(tmp_path: Path, conte
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
+def test_serve_on_a_grpc_port_in_use_says_so_in_one_line_and_what_to_do():
+    """As the HTTP port's refusal does, without gRPC's own 'E1206 … add_port.cc:83]' log line."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([*CLI, "serve", "--port", str(port)], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "READY" not in result.stdout
+    assert result.stderr == (f"ygpt-magic serve: Cannot listen on 127.0.0.1:{port} (address already in use); "
+                             "choose another --port (0 picks a free one).\n")
+
+
+def test_serve_on_an_address_of_another_machine_says_to_change_the_host():
+    result = subprocess.run([*CLI, "serve", "--host", "192.0.2.1"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "READY" not in result.stdout
+    assert result.stderr == ("ygpt-magic serve: Cannot listen on 192.0.2.1:0 (cannot assign requested address); "
+                             "give --host an address of this machine (127.0.0.1: this machine only, "
+                             "0.0.0.0: every interface).\n")
+
+
 def test_serve_refuses_an_endless_script_without_reading_it_all():
     result = subprocess.run([*CLI, "serve", "--script", "/dev/zero"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "over the 16 MiB limit" in result.stderr and "Traceback" not in result.stderr

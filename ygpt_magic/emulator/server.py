@@ -9,6 +9,8 @@ SDK (or of a Jupyter kernel) that talks to it.
 from __future__ import annotations
 
 import asyncio
+import errno
+import socket
 import ssl
 import threading
 from collections.abc import Iterable, Sequence
@@ -110,13 +112,7 @@ async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0,
     tg_grpc.add_TextGenerationBatchServiceServicer_to_server(TextGenerationBatchService(state, store), server)
     batch_grpc.add_BatchInferenceServiceServicer_to_server(BatchInferenceService(state), server)
     op_grpc.add_OperationServiceServicer_to_server(OperationService(state, store), server)
-    if credentials is None:
-        bound = server.add_insecure_port(f"{host}:{port}")
-    else:
-        bound = server.add_secure_port(f"{host}:{port}", credentials)
-    if not bound:
-        raise OSError(f"Cannot listen on {host}:{port}; choose another --port (0 picks a free one).")
-    state.address = f"{host}:{bound}"
+    state.address = f"{host}:{_bind_grpc(server, host, port, credentials)}"
     await server.start()
     try:
         http = await start_http(state, host, http_port, idle_timeout=idle_timeout)
@@ -129,6 +125,50 @@ async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0,
         proxy = await start_proxy(host, proxy_port, http_host, int(bound_http), proxy_tls, idle_timeout)
         state.proxy_url = proxy.url
     return RunningServer(server, http, proxy)
+
+
+def _bind_grpc(server: grpc.aio.Server, host: str, port: int, credentials: grpc.ServerCredentials | None) -> int:
+    """The port gRPC listens on, or an OSError in one line that says what to change. gRPC
+    refuses an address it cannot bind with a RuntimeError that says nothing of why, after a log
+    line of its own on the terminal, so the address is tried first (_check_address); only one
+    taken in the moment between the two still shows gRPC's line."""
+    _check_address(host, port)
+    try:
+        bound: int = (server.add_insecure_port(f"{host}:{port}") if credentials is None else
+                      server.add_secure_port(f"{host}:{port}", credentials))
+    except RuntimeError:
+        raise OSError(f"Cannot listen on {host}:{port}; choose another --port (0 picks a free one).") from None
+    return bound
+
+
+def _check_address(host: str, port: int) -> None:
+    """OSError, in the words of the HTTP side's refusal, if no address ``host`` names can take
+    ``port``: in use, not this machine's, or not a host at all. A probe socket binds as gRPC
+    does (SO_REUSEADDR, so a port that only lingers after a previous run counts as free)."""
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as error:
+        raise OSError(f"Cannot listen on {host}:{port} ({_reason(error)}); {_HOST_ADVICE}") from None
+    problems = []
+    for family, kind, protocol, _, address in addresses:
+        with socket.socket(family, kind, protocol) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+                return
+            except OSError as error:
+                problems.append(error)
+    first = problems[0]
+    advice = _HOST_ADVICE if first.errno == errno.EADDRNOTAVAIL else "choose another --port (0 picks a free one)."
+    raise OSError(f"Cannot listen on {host}:{port} ({_reason(first)}); {advice}")
+
+
+def _reason(error: OSError) -> str:
+    """The system's words for ``error`` ("address already in use"), to go inside a sentence."""
+    return (error.strerror or str(error)).lower()
+
+
+_HOST_ADVICE = "give --host an address of this machine (127.0.0.1: this machine only, 0.0.0.0: every interface)."
 
 
 class LocalServer:
