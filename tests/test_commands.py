@@ -344,6 +344,18 @@ def test_an_export_that_fails_half_way_leaves_the_earlier_export_whole(shell, tm
     assert [p.name for p in tmp_path.iterdir()] == ["chat.md"], "no temporary left"
 
 
+@pytest.mark.parametrize("typo, meant", [("conect local", "connect"), ("cach x.sqlite", "cache"), ("hlep", "help")])
+def test_a_misspelt_subcommand_is_refused_with_the_closest_one_as_a_misspelt_flag_is(shell, typo, meant):
+    word = typo.split()[0]
+    run = cell(shell, f"%ygpt {typo}")
+    assert isinstance(run.typed_error, OptionError)
+    assert run.message.startswith(f"%ygpt has no subcommand '{word}'; did you mean {meant}? Use one of: connect, ")
+    assert run.message.endswith("a prompt goes in a %%ygpt cell.")
+    described = cell(shell, f"%ygpt help {word}")
+    assert described.message.startswith(f"%ygpt help: there is no subcommand '{word}'; did you mean {meant}? "
+                                        "Use one of: connect, "), described.message
+
+
 def test_every_subcommand_has_generated_help(shell):
     from ygpt_magic.commands import COMMANDS
 

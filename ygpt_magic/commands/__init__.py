@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from ..errors import OptionError
+from .args import closest
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
@@ -53,13 +54,20 @@ def dispatch(kernel: Kernel, line: str) -> object:
     name, _, rest = line.strip().partition(" ")
     command = COMMANDS.get(name or "help")
     if command is None:
-        raise OptionError(
-            f"%ygpt has no subcommand '{name}'. Use one of: {', '.join(COMMANDS)} "
-            "(%ygpt help describes them); a prompt goes in a %%ygpt cell."
-        )
+        raise OptionError(f"%ygpt has {no_such_subcommand(name)} (%ygpt help describes them); "
+                          "a prompt goes in a %%ygpt cell.")
     if _asks_for_help(rest):
         return COMMANDS["help"].show_command_help(command.run)
     return command.run(kernel, rest)
+
+
+def no_such_subcommand(name: str) -> str:
+    """How ``%ygpt NAME`` and ``%ygpt help NAME`` refuse a name that is no subcommand ("no
+    subcommand 'conect'; did you mean connect? Use one of: connect, …"): the closest real one
+    first, as a mistyped flag gets it (args.closest)."""
+    guess = closest(name, NAMES)
+    hint = f"; did you mean {guess}?" if guess else "."
+    return f"no subcommand '{name}'{hint} Use one of: {', '.join(NAMES)}"
 
 
 def _asks_for_help(rest: str) -> bool:

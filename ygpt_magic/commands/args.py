@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -189,10 +189,17 @@ def _guesses(parser: argparse.ArgumentParser, words: list[str]) -> dict[str, str
     known = {flag.lstrip("-"): flag for flag in parser._option_string_actions}
     guesses = {}
     for word in filter(_is_flag, words):
-        close = difflib.get_close_matches(word.partition("=")[0].lstrip("-"), known, n=1)
+        close = closest(word.partition("=")[0].lstrip("-"), known)
         if close:
-            guesses[word] = known[close[0]]
+            guesses[word] = known[close]
     return guesses
+
+
+def closest(word: str, names: Iterable[str]) -> str | None:
+    """The one of ``names`` a mistyped ``word`` most likely meant (``conect``: ``connect``), or
+    None when none is close: the "did you mean" of flags and of subcommands."""
+    close = difflib.get_close_matches(word, list(names), n=1)
+    return close[0] if close else None
 
 
 def _is_flag(word: str) -> bool:

@@ -49,7 +49,7 @@ def show_command_help(run: Subcommand) -> None:
 @argument("name", nargs="?", default=None, metavar="NAME", help="A subcommand to describe, e.g. config.")
 def run(kernel: Kernel, line: str) -> None:
     """List the subcommands, or describe one."""
-    from . import COMMANDS
+    from . import COMMANDS, no_such_subcommand
 
     args = parse(run, line)
     if args.name is None:
@@ -57,5 +57,4 @@ def run(kernel: Kernel, line: str) -> None:
     elif args.name in COMMANDS:
         show_command_help(COMMANDS[args.name].run)
     else:
-        raise OptionError(f"%ygpt help: there is no subcommand '{args.name}'. Use one of: "
-                          f"{', '.join(COMMANDS)}.")
+        raise OptionError(f"%ygpt help: there is {no_such_subcommand(args.name)}.")
