@@ -344,6 +344,15 @@ def test_an_export_that_fails_half_way_leaves_the_earlier_export_whole(shell, tm
     assert [p.name for p in tmp_path.iterdir()] == ["chat.md"], "no temporary left"
 
 
+def test_ygpt_dash_dash_help_is_ygpt_help(shell):
+    overview = cell(shell, "%ygpt help")
+    for line in ("%ygpt --help", "%ygpt -h"):
+        run = cell(shell, line)
+        assert run.ok, run.message
+        assert run.plain == overview.plain and "%ygpt connect" in run.plain
+    assert cell(shell, "%ygpt --help config").plain == cell(shell, "%ygpt help config").plain
+
+
 @pytest.mark.parametrize("typo, meant", [("conect local", "connect"), ("cach x.sqlite", "cache"), ("hlep", "help")])
 def test_a_misspelt_subcommand_is_refused_with_the_closest_one_as_a_misspelt_flag_is(shell, typo, meant):
     word = typo.split()[0]

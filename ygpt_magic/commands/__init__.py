@@ -49,10 +49,11 @@ _HELP_FLAGS = ("-h", "--help")
 
 
 def dispatch(kernel: Kernel, line: str) -> object:
-    """Run `%ygpt <subcommand> <args>`; no subcommand shows the help. Returns what the
+    """Run `%ygpt <subcommand> <args>`; no subcommand, or ``--help`` / ``-h`` in its place, is
+    `%ygpt help` (so `%ygpt --help config` is `%ygpt help config`). Returns what the
     subcommand's ``run`` returns (the cell's output: a panel, else None)."""
     name, _, rest = line.strip().partition(" ")
-    command = COMMANDS.get(name or "help")
+    command = COMMANDS.get("help" if name in ("", *_HELP_FLAGS) else name)
     if command is None:
         raise OptionError(f"%ygpt has {no_such_subcommand(name)} (%ygpt help describes them); "
                           "a prompt goes in a %%ygpt cell.")
