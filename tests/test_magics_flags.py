@@ -84,6 +84,23 @@ def test_bad_flags_are_refused_before_sending(shell, ygpt_server, line, words):
         assert word in result.message
 
 
+@pytest.mark.parametrize("source, says", [
+    ("%%ygpt --top-k 0 --docs notes.md\nWhy?",
+     "argument --top-k: must be a whole number ≥ 1, e.g. --top-k 5 (got '0')"),
+    ("%%ygpt --map t --concurrency x\n{item}",
+     "argument --concurrency: must be a whole number ≥ 1, e.g. --concurrency 5 (got 'x')"),
+    ("%%ygpt --schema 2x\nHi", "argument --schema: must be a Python variable name, e.g. --schema answer (got '2x')"),
+    ('%ygpt similar "a" --in t --top 0', "argument --top: must be a whole number ≥ 1, e.g. --top 5 (got '0')"),
+    ("%ygpt embed notes/", "argument NAME: must be a Python variable name, e.g. answer (got 'notes/')"),
+    ("%ygpt batch attach abc --out 1x", "argument --out: must be a Python variable name, e.g. --out answer (got '1x')"),
+])
+def test_a_bad_value_is_explained_with_an_example_of_the_flag_it_was_given_to(shell, ygpt_server, source, says):
+    shell.user_ns["t"] = ["a", "b"]
+    result = cell(shell, source)
+    assert isinstance(result.typed_error, OptionError) and says in result.message, result.message
+    assert not ygpt_server.requests
+
+
 @pytest.mark.parametrize("source, words", [
     ("%%ygpt --tempreature 0.5\nHello",
      "%%ygpt: unrecognized arguments: --tempreature 0.5; did you mean --temperature? Run %%ygpt? to see"),

@@ -162,11 +162,24 @@ _UNRECOGNIZED = "unrecognized arguments: "
 def _parse_args(parser: argparse.ArgumentParser, argv: list[str], *,
                 intermixed: bool = False) -> argparse.Namespace:
     """``parser``'s parse of ``argv``; its "unrecognized arguments" error names the closest
-    flags."""
+    flags, and a refused value's example names the flag it was given to (``Wanted``)."""
+    parser.exit_on_error = False   # argparse hands a refused value's error over, with the argument's name
     try:
         return parser.parse_intermixed_args(argv) if intermixed else parser.parse_args(argv)
-    except UsageError as error:
-        raise UsageError(did_you_mean(parser, str(error))) from None
+    except (argparse.ArgumentError, UsageError) as error:
+        raise UsageError(did_you_mean(parser, _explained(error))) from None
+
+
+def _explained(error: Exception) -> str:
+    """argparse's ``argument --top: …`` line, a shared type's refusal (``Wanted``) given its
+    example with that same flag: ``e.g. --top 5``, not another flag's."""
+    wanted = error.__context__   # argparse raises its ArgumentError while handling the type's
+    if not (isinstance(error, argparse.ArgumentError) and isinstance(wanted, Wanted)):
+        return str(error)
+    name = error.argument_name or ""   # "--temperature/-t", or a positional's metavar: NAME
+    flag = name.partition("/")[0]
+    example = f"{flag} {wanted.example}" if flag.startswith("-") else wanted.example
+    return f"argument {name}: {wanted.rule}, e.g. {example} (got {wanted.given!r})"
 
 
 def did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
@@ -211,18 +224,27 @@ def _is_flag(word: str) -> bool:
     return False
 
 
+class Wanted(argparse.ArgumentTypeError):
+    """A value a type shared by several flags refuses: the rule and a good value. A type is not
+    told which flag it converts, so the parse (``_explained``) writes the example with the flag
+    the value was given to: ``argument --top: must be a whole number ≥ 1, e.g. --top 5``."""
+
+    def __init__(self, rule: str, example: str, given: str):
+        super().__init__(f"{rule}, e.g. {example} (got {given!r})")
+        self.rule, self.example, self.given = rule, example, given
+
+
 def variable_name(text: str) -> str:
     """The argparse type of ``--out NAME``, ``--schema NAME``, ``--map NAME``."""
     if not text.isidentifier():
-        raise argparse.ArgumentTypeError(f"must be a Python variable name, e.g. --out answer "
-                                         f"(got {text!r})")
+        raise Wanted("must be a Python variable name", "answer", text)
     return text
 
 
 def whole_number(text: str) -> int:
     """The argparse type of a count such as ``--concurrency N``: a whole number ≥ 1."""
     if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 1, e.g. --concurrency 16 (got {text!r})")
+        raise Wanted("must be a whole number ≥ 1", "5", text)
     return int(text)
 
 
