@@ -11,6 +11,7 @@ import threading
 import time
 
 import pandas as pd
+import pytest
 from cellrun import assert_clean, assert_clear_error
 from conftest import cell, completions
 
@@ -206,6 +207,28 @@ def test_a_server_killed_mid_run_ends_the_rest_at_once_and_the_next_server_gets_
         assert cell(shell, source).ok
         assert {r.messages[-1]["text"] for r in completions(second)} == left   # only the rows left
     assert all(shell.user_ns["answers"]) and shell.user_ns["_ygpt"].errors == {}
+
+
+@pytest.mark.parametrize("fault, model, fix", [
+    ("UNAUTHENTICATED", None, "Run %ygpt auth"),
+    ("PERMISSION_DENIED", None, "ai.languageModels.user role"),
+    (None, "nosuchmodel", "%ygpt models lists them"),
+])
+def test_a_refusal_every_row_would_get_stops_the_run_and_says_the_fix_once(shell, ygpt_server, fault, model,
+                                                                           fix):
+    shell.user_ns["words"] = [f"w{i}" for i in range(200)]
+    if fault is not None:
+        ygpt_server.faults.fail_next(10_000, fault)
+    flag = f" --model {model}" if model else ""
+    run = cell(shell, f"%%ygpt --map words --out answers{flag}\nSpell {{item}}")
+    assert run.ok, run.message
+    assert len(completions(ygpt_server)) <= 16          # a window of rows, not all 200
+    done = shell.user_ns["_ygpt"]
+    assert done.answered == 0 and len(done.errors) == 200 and all(fix in r for r in done.errors.values())
+    summary, advice = run.stdout.strip().splitlines()[-2:]
+    assert summary.startswith("✓ 0 answered · ✗ 200 failed")
+    assert advice.count(fix) == 1 and "no more rows were sent after the first refusal" in advice
+    assert "_ygpt.errors has each one's reason" not in run.stdout
 
 
 def test_schema_gives_a_dataframe_of_the_parsed_fields_on_the_rows_index(shell, ygpt_server):

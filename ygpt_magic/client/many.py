@@ -15,6 +15,9 @@ Why it looks like this:
   says why), so the job asks after the server (a :class:`~.watch.Watch`) when a request fails
   in a way a dead server would cause, and when none has finished for a while; once nothing
   listens, every request not yet answered ends at once with the watch's error, never sent.
+- A refusal of what every request carries alike (the credential, the folder's permission, the
+  model: ``RefusedForEvery``) ends the job the same way, with that refusal: 10,000 rows under a
+  revoked key send a handful of requests, not 10,000.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
+from ..errors import RefusedForEvery
 from .loop import LoopThread
 from .watch import Watch
 
@@ -144,6 +148,10 @@ class ManyJob:
                 await flight.wake.wait()
                 held = [failure for task, request, tries in flight.take()
                         if (failure := self._settle(task, request, tries, flight.retry)) is not None]
+                refusal = next((error for _, error in held if isinstance(error, RefusedForEvery)), None)
+                if refusal is not None:
+                    await self._end_all(flight, held, refusal)
+                    return
                 if (held or flight.quiet) and await self._server_gone(flight, held):
                     return
                 for tag, error in held:
@@ -172,8 +180,9 @@ class ManyJob:
 
     def _settle(self, task: asyncio.Task[Any], request: Request, tries: int,
                 retry: deque[tuple[Request, int]]) -> Failure | None:
-        """Hand over the task's result or error, or queue it again; a failure the watch suspects
-        is returned instead, for :meth:`_server_gone` to name."""
+        """Hand over the task's result or error, or queue it again; a failure the watch suspects,
+        or a refusal every request would get, is returned instead, for :meth:`_run` to end the
+        job with."""
         tag = request[0]
         error = task.exception()
         if error is None:
@@ -185,32 +194,37 @@ class ManyJob:
             if tries < REQUEUES:
                 retry.append((request, tries + 1))
                 return None
-        if self._watch is not None and self._watch.suspect(error):
+        if isinstance(error, RefusedForEvery) or (self._watch is not None and self._watch.suspect(error)):
             return tag, error
         self._queue.put((tag, None, error))
         return None
 
     async def _server_gone(self, flight: _Flight, held: list[Failure]) -> bool:
-        """Ask the watch; if the server is gone, every request not yet answered (held, in
-        flight, to retry, never pulled) ends with its error, and True."""
+        """Ask the watch; if the server is gone, every request not yet answered ends with its
+        error (:meth:`_end_all`), and True."""
         assert self._watch is not None, "only a watched job holds failures back or goes quiet"
         flight.quiet = False
         gone = await self._watch.gone()
         if gone is None:
             return False
+        await self._end_all(flight, held, gone)
+        return True
+
+    async def _end_all(self, flight: _Flight, held: list[Failure], error: BaseException) -> None:
+        """End every request not yet answered (held, in flight, to retry, never pulled) with
+        ``error``; an answer that arrives meanwhile is still handed over."""
         for task in flight.running:
             task.cancel()
         await asyncio.gather(*flight.running, return_exceptions=True)  # their done() ran first
         for task, request, tries in flight.take():
             if task.cancelled():
-                held.append((request[0], gone))
+                held.append((request[0], error))
             elif (failure := self._settle(task, request, tries, flight.retry)) is not None:
                 held.append(failure)
         tags = [tag for tag, _ in held] + [request[0] for request, _ in flight.retry]
         tags += [request[0] for request in self._requests]
         for tag in tags:
-            self._queue.put((tag, None, gone))
-        return True
+            self._queue.put((tag, None, error))
 
     def results(self, tick: float = 0.05) -> Iterator[tuple[Any, Any, BaseException | None] | None]:
         """(tag, result, None) or (tag, None, error) as requests finish, then ``None`` (for the

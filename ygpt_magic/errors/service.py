@@ -122,7 +122,15 @@ class CredentialsMissing(YGptError):
         super().__init__(text)
 
 
-class AuthFailed(YGptError):
+class RefusedForEvery(YGptError):
+    """The service refused what every request of a run carries alike: the credential
+    (AuthFailed), the folder's permission (PermissionDenied), the model (ModelNotFound). A run
+    over many rows (client/many.py) stops sending at the first one, since every other row would
+    be refused the same way, and says this message once: sending again cannot help until it is
+    fixed."""
+
+
+class AuthFailed(RefusedForEvery):
     """UNAUTHENTICATED: the credential was sent and refused."""
 
     def __init__(self, endpoint: str, source: str | None = None) -> None:
@@ -135,7 +143,7 @@ class AuthFailed(YGptError):
         self.endpoint = endpoint
 
 
-class PermissionDenied(YGptError):
+class PermissionDenied(RefusedForEvery):
     """PERMISSION_DENIED: the identity is valid but may not use the model in this folder."""
 
     def __init__(self, folder_id: str | None = None, detail: object = None) -> None:
@@ -165,7 +173,7 @@ class QuotaExceeded(YGptError):
         )
 
 
-class ModelNotFound(YGptError):
+class ModelNotFound(RefusedForEvery):
     """NOT_FOUND: the model URI does not name a model this folder can use."""
 
     def __init__(self, model: str, detail: object = None) -> None:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..chat import Answer, Usage
+from ..errors import RefusedForEvery
 from ..words import counted
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ class Tally:
     stopped: bool = False
     tokens_known: bool = True      # a batch job's results carry no token counts
     budget: Budget | None = None   # the run's cost cap, when it has one (chat/budget.py)
+    refusal: RefusedForEvery | None = None   # the first refusal every row would get (client/many.py)
 
     @property
     def failed(self) -> int:
@@ -126,6 +128,8 @@ class Tally:
 
     def fail(self, error: BaseException) -> None:
         self.failures[reason_of(error)] += 1
+        if self.refusal is None and isinstance(error, RefusedForEvery):
+            self.refusal = error
 
     def summary(self, elapsed: float | None = None) -> str:
         """``✓ 998 answered · ✗ 2 failed (2 quota exceeded) · 12,345 → 2,345 tokens · 3.1 s · 322 rows/s``."""
@@ -154,6 +158,10 @@ class Tally:
             return ""
         how = "stopped" if self.stopped else "without an answer"
         rows = counted(left, "row")
+        if self.refusal is not None:   # the job stopped sending at it: saying it once is the fix
+            return (f"{self.refusal} Every row would be refused the same way, so no more rows were "
+                    f"sent after the first refusal. Once that is fixed, run the cell again: only "
+                    f"the {rows} without an answer are sent.")
         if self.budget is not None and self.budget.stopped and not self.stopped:
             return self.budget.advice(left)
         if self.stopped:
