@@ -180,6 +180,39 @@ def test_ctrl_c_stops_sending_keeps_every_answered_row_and_says_how_many_are_lef
     assert all(shell.user_ns["answers"])
 
 
+def ctrl_c_in(seconds: float, when: threading.Event | None = None) -> threading.Thread:
+    """Ctrl-C on the kernel's thread after ``seconds``, or as soon as ``when`` is set."""
+    def press() -> None:
+        if when is None:
+            time.sleep(seconds)
+        elif not when.wait(seconds):
+            return
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+    presser = threading.Thread(target=press)
+    presser.start()
+    return presser
+
+
+def test_ctrl_c_while_the_rows_are_planned_is_one_line_and_nothing_is_sent_or_overwritten(shell, ygpt_server):
+    shell.user_ns.update(data=pd.DataFrame({"text": [f"review {i}" for i in range(200_000)]}), res="kept")
+    timer = ctrl_c_in(0.5)   # planning 200,000 rows takes seconds
+    run = cell(shell, "%%ygpt --map data --out res\nSay {text}")
+    timer.join()
+    assert_clear_error(run, "Stopped before any row was sent", "rows of data were being planned",
+                       "Nothing was sent")
+    assert completions(ygpt_server) == [] and shell.user_ns["res"] == "kept" and "_ygpt" not in shell.user_ns
+
+
+def test_ctrl_c_while_a_cost_cap_estimates_the_rows_is_one_line(shell, ygpt_server):
+    shell.user_ns["words"] = [f"w{i}" for i in range(50)]
+    counting = ygpt_server.faults.hold_next(1, "TokenizeCompletion", seconds=1.0)
+    timer = ctrl_c_in(10, when=counting)   # while the estimate waits for the tokenizer
+    run = cell(shell, "%%ygpt --map words --out res --max-cost 100\nSpell {item}")
+    timer.join()
+    assert_clear_error(run, "Stopped before any row was sent", "cost of the rows of words")
+    assert completions(ygpt_server) == []
+
+
 def test_a_server_killed_mid_run_ends_the_rest_at_once_and_the_next_server_gets_only_them(shell):
     shell.user_ns["numbers"] = list(range(60))
     # the SDK's own retries of UNAVAILABLE as users have them (4, from 1 s): seconds per row

@@ -54,6 +54,7 @@ from .usage import (
     NothingToFix,
     OptionError,
     PriceError,
+    StoppedBeforeSending,
     UnknownChat,
 )
 from .work import (
@@ -83,6 +84,7 @@ __all__ = [
     "NotebookError", "NothingToFix", "OperationUnreachable", "OptionError", "PermissionDenied", "PriceError",
     "QuotaExceeded", "ReconnectPending", "RefusedForEvery", "ReplyNotValid",
     "RequestRejected", "SchemaError", "ServerFailed", "ServerGaveUp", "ServerStoppedAnswering", "ServerTimeout",
-    "ServerUnavailable", "SidecarMissing", "TlsFailed", "SourcesTooLong", "StreamBroken", "StreamStalled", "ToolError",
+    "ServerUnavailable", "SidecarMissing", "StoppedBeforeSending",
+    "TlsFailed", "SourcesTooLong", "StreamBroken", "StreamStalled", "ToolError",
     "ToolRoundsExceeded", "UnknownChat", "YGptError",
 ]

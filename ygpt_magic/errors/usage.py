@@ -30,6 +30,17 @@ class InterpolationError(YGptError):
         self.missing = missing
 
 
+class StoppedBeforeSending(YGptError):
+    """Ctrl-C while the rows of a ``--map`` cell were planned or their cost estimated: no row
+    had been sent, so there is nothing to keep, and the cell says so in one line."""
+
+    def __init__(self, during: str) -> None:
+        super().__init__(
+            f"Stopped before any row was sent: Ctrl-C came while {during}. Nothing was sent, and "
+            f"_ygpt and the --out variable are as they were; run the cell again to start over."
+        )
+
+
 class UnknownChat(YGptError):
     """A command named a chat that does not exist."""
 

@@ -16,7 +16,7 @@ from typing import Any
 from ..chat.accounts import MAP_ROWS
 from ..chat.budget import Budget, refuse_over
 from ..chat.estimate import BATCH, NO_OUTPUT, SYNC, Estimate, estimate, guess_output
-from .plans import RowPlanner
+from .plans import RowPlanner, before_sending
 
 #: rows counted at most; more rows are estimated from an even sample of this many
 SAMPLE = 20
@@ -77,7 +77,8 @@ def capped(plans: RowPlanner, pending: Sequence[int], prompt_of: Callable[[int],
     their estimate is over it."""
     if cap is None or not pending:
         return None
-    counted = count_rows(plans, pending, client, prompt_of, replies=replies)
+    with before_sending(f"the cost of the rows of {plans.rows.name} was being estimated for --max-cost"):
+        counted = count_rows(plans, pending, client, prompt_of, replies=replies)
     cost = rows_estimate(plans, counted, batch=batch, replies=replies)
     refuse_over(cost, cap, f"--map {plans.rows.name}" + (" --batch" if batch else ""))
     return Budget(cap, cost.per_request())

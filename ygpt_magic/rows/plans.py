@@ -12,7 +12,8 @@ come first.
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from ..chat import ChatSession, Plan, RequestOptions, planning
 from ..chat.accounts import MAP_ROWS
 from ..chat.planning import CountTokens
 from ..context.interpolate import references
-from ..errors import InterpolationError, OptionError
+from ..errors import InterpolationError, OptionError, StoppedBeforeSending
 from ..ledger import Cache, Ledger
 from .items import Rows
 
@@ -107,3 +108,14 @@ def planner(session: ChatSession, rows: Rows, template: str, namespace: Mapping[
                       budget=planning.context_budget(options, settings),
                       count_tokens=planning.tokenizer(get_client, options),
                       schema=shape, extras=extras)
+
+
+@contextmanager
+def before_sending(during: str) -> Iterator[None]:
+    """Ctrl-C in the block (the rows being planned, their cost estimated) as one line that
+    says nothing was sent (StoppedBeforeSending), not a traceback: no row is in flight yet,
+    so there is nothing to keep, unlike a Ctrl-C while rows are sent (run.send_rows)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise StoppedBeforeSending(during) from None

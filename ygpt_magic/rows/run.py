@@ -4,7 +4,8 @@ concurrently, and put the answers back in the rows' shape.
 The order of things is the promise users rely on:
 1. Every row is planned first (on the kernel's thread): a template that names an unknown
    variable fails the cell before anything is sent; a row that cannot be sent (an empty or too
-   long prompt) is a failed row with its reason, and the others go on.
+   long prompt) is a failed row with its reason, and the others go on. Ctrl-C here (or while a
+   cost cap estimates the rows, step 4) says in one line that nothing was sent.
 2. Rows that already have an answer for their current prompt and options (this kernel's memo,
    the reply cache when one is on) are reused, not sent.
 3. The rest go through ``Client.complete_many`` (the async SDK on the client's loop, bounded and
@@ -34,7 +35,7 @@ from ..ledger import Cache, Ledger
 from .costs import capped
 from .items import Rows, rows_of
 from .memo import RowMemo
-from .plans import Expand, RowPlanner, planner
+from .plans import Expand, RowPlanner, before_sending, planner
 from .progress import Progress, RunCounts, Tally, one_line, tell
 
 #: a row's tag in the concurrent job: its position and the messages sent for it (the reply cache
@@ -140,28 +141,29 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
     through the ``ledger``: each row is one entry), the rest ``pending``."""
     count = len(plans.rows)
     state = RowState(plans.rows, [None] * count, [None] * count, schema=plans.schema, prompts=[None] * count)
-    for position in range(count):
-        try:
-            plan = plans.plan(position)
-        except InterpolationError:
-            raise
-        except YGptError as error:
-            state.errors[position] = one_line(error)
-            tally.fail(error)
-            continue
-        key = state.keys[position] = request_key(kind="reply", endpoint=endpoint_kind(endpoint),
-                                                 options=plan.options, messages=plan.messages,
-                                                 extra=plans.extras)
-        try:
-            answer = memo.get(key) or _replayed(ledger, plans, plan, memo, key)
-        except CacheMiss as miss:  # say which row: the cell alone does not tell
-            raise CacheMiss(miss.path, f"{miss.cell}, row {plans.rows.labels[position]!r}") from None
-        if answer is None or state.accept(position, answer) is not None:
-            state.pending.append(position)
-            state.prompts[position] = plan.prompt
-        else:
-            state.reused.add(position)
-            tally.reused += 1
+    with before_sending(f"the rows of {plans.rows.name} were being planned ({count:,} in all)"):
+        for position in range(count):
+            try:
+                plan = plans.plan(position)
+            except InterpolationError:
+                raise
+            except YGptError as error:
+                state.errors[position] = one_line(error)
+                tally.fail(error)
+                continue
+            key = state.keys[position] = request_key(kind="reply", endpoint=endpoint_kind(endpoint),
+                                                     options=plan.options, messages=plan.messages,
+                                                     extra=plans.extras)
+            try:
+                answer = memo.get(key) or _replayed(ledger, plans, plan, memo, key)
+            except CacheMiss as miss:  # say which row: the cell alone does not tell
+                raise CacheMiss(miss.path, f"{miss.cell}, row {plans.rows.labels[position]!r}") from None
+            if answer is None or state.accept(position, answer) is not None:
+                state.pending.append(position)
+                state.prompts[position] = plan.prompt
+            else:
+                state.reused.add(position)
+                tally.reused += 1
     return state
 
 
