@@ -284,6 +284,26 @@ def test_schema_gives_a_dataframe_of_the_parsed_fields_on_the_rows_index(shell, 
     assert_clear_error(cell(shell, "%%ygpt --map reviews --tools len\nClassify: {text}"), "--tools")
 
 
+def test_a_row_that_does_not_fit_the_schema_keeps_its_raw_text_where_its_reason_says(shell, ygpt_server):
+    assert cell(shell, "from pydantic import BaseModel, Field\n"
+                       "class Strict(BaseModel):\n    code: str = Field(pattern='^[0-9]+$')\n").ok
+    shell.user_ns["data"] = pd.Series(["abc"], index=["r7"])
+    source = "%%ygpt --map data --schema Strict --out res\nCode: {item}"
+    run = cell(shell, source)
+    assert run.ok, run.message
+    done = shell.user_ns["_ygpt"]
+    reason = done.errors["r7"]
+    assert "does not fit the schema Strict" in reason and "_ygpt.raw['r7']" in reason
+    assert "_ygpt.text" not in reason and "in the chat" not in reason
+    assert len(completions(ygpt_server)) == 1
+    assert '"code"' in done.raw["r7"]                    # the answer that was paid for, as it came
+    assert shell.user_ns["res"].loc["r7"].isna().all()   # the row has no result
+    assert "1 reply not valid" in run.stdout
+    ygpt_server.requests.clear()
+    assert cell(shell, source).ok
+    assert len(completions(ygpt_server)) == 1            # asked again, as the reason says
+
+
 def test_the_in_flight_limit_halves_on_quota_and_grows_back_one_per_window():
     from ygpt_magic.client.many import AdaptiveLimit
 

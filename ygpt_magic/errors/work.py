@@ -20,15 +20,22 @@ class SchemaError(ToolError):
 
 
 class ReplyNotValid(YGptError):
-    """A typed answer did not validate against its schema; the reply itself was kept."""
+    """A typed answer did not validate against its schema; the reply itself was kept: a cell's
+    in ``_ygpt.text`` and its chat, a ``--map`` row's (``row``: its label as Python writes it)
+    in ``_ygpt.raw[row]``, the row left without a result (see :meth:`of_row`)."""
 
-    def __init__(self, schema: str, problem: str) -> None:
-        super().__init__(
-            f"The answer does not fit the schema {schema}: {problem}. The raw text is in "
-            f"_ygpt.text and the turn is in the chat; run the cell again, or loosen the schema "
-            f"(Optional fields, plainer types)."
-        )
-        self.schema = schema
+    def __init__(self, schema: str, problem: str, *, row: str | None = None) -> None:
+        where = ("The raw text is in _ygpt.text and the turn is in the chat; run the cell again"
+                 if row is None else
+                 f"Its raw text is in _ygpt.raw[{row}] and the row has no result; run the cell "
+                 f"again to ask for this row again (rows with a result are reused)")
+        super().__init__(f"The answer does not fit the schema {schema}: {problem}. {where}, or "
+                         f"loosen the schema (Optional fields, plainer types).")
+        self.schema, self.problem = schema, problem
+
+    def of_row(self, row: str) -> ReplyNotValid:
+        """The same problem, said of the ``--map`` row labelled ``row``."""
+        return ReplyNotValid(self.schema, self.problem, row=row)
 
 
 class MissingValue(YGptError):

@@ -30,7 +30,7 @@ from typing import Any
 from ..cache.key import endpoint_kind, request_key
 from ..chat import Answer, ChatSession, Message, Plan, RequestOptions, planning
 from ..chat.budget import Budget
-from ..errors import CacheMiss, InterpolationError, YGptError
+from ..errors import CacheMiss, InterpolationError, ReplyNotValid, YGptError
 from ..ledger import Cache, Ledger
 from .costs import capped
 from .items import Rows, rows_of
@@ -61,10 +61,12 @@ class MapCell:
 @dataclass
 class MapRun(RunCounts):
     """What ``_ygpt`` holds after a ``--map`` cell: ``results`` in the rows' shape (None where
-    a row has no answer), ``errors`` (row → its one-line reason), and the counts."""
+    a row has no answer), ``errors`` (row → its one-line reason), the counts, and ``raw`` (row
+    → the text of an answer that did not fit the ``--schema``: paid for, so kept to be read)."""
 
     results: Any = None
     task_id: str | None = None
+    raw: dict[Any, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"<MapRun {self.summary}>"
@@ -73,7 +75,8 @@ class MapRun(RunCounts):
 @dataclass
 class RowState:
     """The rows' keys and answers while a run fills them in; with a ``schema``, each answer's
-    validated value too (an answer that does not validate is a failed row, not kept)."""
+    validated value too (an answer that does not validate is a failed row, its text kept in
+    ``raw``, not as the row's answer)."""
 
     rows: Rows
     keys: list[str | None]
@@ -84,17 +87,21 @@ class RowState:
     prompts: list[str | None] = field(default_factory=list)   # a pending row's filled-in template
     schema: Any = None
     parsed: dict[int, Any] = field(default_factory=dict)
+    raw: dict[int, str] = field(default_factory=dict)
 
     def accept(self, position: int, answer: Answer) -> YGptError | None:
         """Take row ``position``'s answer; the ReplyNotValid instead when it does not fit."""
         if self.schema is not None:
             try:
                 self.parsed[position] = self.schema.parse(answer.text)
-            except YGptError as error:
-                self.errors[position] = one_line(error)
-                return error
+            except ReplyNotValid as error:
+                self.raw[position] = answer.text
+                invalid = error.of_row(repr(self.rows.labels[position]))
+                self.errors[position] = one_line(invalid)
+                return invalid
         self.answers[position] = answer
         self.errors.pop(position, None)
+        self.raw.pop(position, None)
         return None
 
     def prompt(self, position: int) -> str:
@@ -259,7 +266,8 @@ def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None =
     if not quiet:
         tell(summary, advice, progress)
     errors = {rows.labels[p]: line for p, line in sorted(state.errors.items())}
-    return MapRun(**tally.counts(errors, summary), results=state.results(out), task_id=task_id)
+    raw = {rows.labels[p]: text for p, text in sorted(state.raw.items())}
+    return MapRun(**tally.counts(errors, summary), results=state.results(out), task_id=task_id, raw=raw)
 
 
 def run_map(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
