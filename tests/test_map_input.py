@@ -112,3 +112,30 @@ def test_a_missing_cell_stops_only_rows_that_read_it_as_text(shell, ygpt_server)
     shell.user_ns["words"] = ["one", None]
     assert cell(shell, "%%ygpt --map words\nSpell {item}").ok
     assert "Row 1: {item} holds no value (None)" in shell.user_ns["_ygpt"].errors[1]
+
+
+def test_a_value_cut_to_max_value_chars_is_said_with_its_rows_and_how_to_send_them_whole(shell, ygpt_server):
+    shell.user_ns["docs"] = pd.DataFrame({"body": ["short doc", "word " * 3000]}, index=["a", "b"])
+    source = "%%ygpt --map docs --out res\nSummarize: {body}"
+    run = cell(shell, source)
+    assert run.ok, run.message
+    assert sum("7,000 characters left out" in r.messages[-1]["text"] for r in completions(ygpt_server)) == 1
+    note = "{body}: 15,000 characters, cut to the first 8,000 characters"
+    assert f"Row 'b' was sent with a value cut short: {note}." in run.stdout
+    assert "YGptMagics.max_value_chars" in run.stdout
+    assert shell.user_ns["_ygpt"].cut == {"b": note}
+    shell.run_line_magic("config", "YGptMagics.max_value_chars = 20000")
+    ygpt_server.requests.clear()
+    again = cell(shell, source)
+    assert [r.messages[-1]["text"] for r in completions(ygpt_server)] == ["Summarize: " + "word " * 3000]
+    assert shell.user_ns["_ygpt"].cut == {} and "cut" not in again.stdout
+
+
+def test_however_many_rows_are_cut_the_run_says_so_in_one_line(shell, ygpt_server):
+    shell.run_line_magic("config", "YGptMagics.max_value_chars = 5")
+    shell.user_ns["words"] = [f"long word {i}" for i in range(300)]
+    run = cell(shell, "%%ygpt --map words\nSpell {item}")
+    assert run.ok, run.message
+    [line] = [line for line in run.stdout.splitlines() if "cut" in line]
+    assert line.startswith("300 rows were sent with a value cut short: rows 0, 1, 2 and 297 more (")
+    assert len(shell.user_ns["_ygpt"].cut) == 300

@@ -7,12 +7,20 @@ flags over them, the context budget. So a row sends exactly what the same text i
 in any cell (filled in by the cell's own rule, ``expand``: values rendered for a model, bounded,
 checked for credentials); a row's own names (``{item}``, ``{column}``, ``{row}``, ``{index}``)
 come first.
+
+Nothing is cut silently, in a row either: a value sent in part (a text over
+``YGptMagics.max_value_chars``, a table over ``max_rows`` / ``max_columns``) gets the note a cell
+shows above its reply, kept per row in :attr:`RowPlanner.cut`; the run's summary says which rows
+those are and how to send them whole (:func:`said_cut`), bounded however many they are, and
+``_ygpt.cut`` has every row's note. The other notes (how a value was rendered, an expression
+evaluated) are the same for every row and say nothing was left out, so a run does not repeat them.
 """
 
 from __future__ import annotations
 
+import re
 from collections import ChainMap
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -31,6 +39,12 @@ if TYPE_CHECKING:
 
 #: (template, names) → the expanded text: the cell's own interpolation (``request.expand``)
 Expand = Callable[[str, Mapping[str, Any]], "Expanded"]
+
+#: how context/values.py words the note of a value sent in part: "cut to the first 8,000
+#: characters", a table "sent as 20 rows", an array "sent as its first and last 10"
+_CUT = re.compile(r"\bcut to the first\b|\bsent as\b")
+#: rows a run's summary names when values were cut (``_ygpt.cut`` has them all)
+CUT_SHOWN = 3
 
 
 @dataclass
@@ -51,15 +65,21 @@ class RowPlanner:
     extras: dict[str, Any] = field(default_factory=dict)   # what every row's request adds: its schema
     mode: str = "sync"                                   # how every row's request is billed (chat/prices.py)
     source: str = MAP_ROWS                               # where its rows are entered in the accounts
+    cut: dict[int, str] = field(default_factory=dict)    # row → the notes of its values sent in part
 
     def prompt(self, position: int) -> str:
+        """Row ``position``'s template filled in (its cut values noted in :attr:`cut`)."""
         # typeshed wants mutable maps for a ChainMap, which writes only when written to; this one is only read
         names: ChainMap[str, Any] = ChainMap(self.rows.names_of(position), self.namespace)  # type: ignore[arg-type]
         self.rows.check_present(position, references(self.template))
         try:
-            prompt = self.expand(self.template, names).text.strip("\n")
+            expanded = self.expand(self.template, names)
         except InterpolationError as error:
             raise self.rows.unknown(error) from None
+        cut = [note for note in expanded.notes if _CUT.search(note)]
+        if cut:
+            self.cut[position] = "; ".join(cut)
+        prompt = expanded.text.strip("\n")
         if not prompt.strip():
             raise OptionError(f"Row {self.rows.labels[position]!r} gives an empty prompt; give the "
                               f"cell text around its {{names}}, or leave that row out.")
@@ -108,6 +128,23 @@ def planner(session: ChatSession, rows: Rows, template: str, namespace: Mapping[
                       budget=planning.context_budget(options, settings),
                       count_tokens=planning.tokenizer(get_client, options),
                       schema=shape, extras=extras)
+
+
+def said_cut(cut: Mapping[int, str], labels: Sequence[Any]) -> str:
+    """What the run says of its rows whose values were sent in part ('' when none were): which
+    rows, one note, and how to send them whole; one line for any number of rows."""
+    if not cut:
+        return ""
+    positions = sorted(cut)
+    count, first = len(positions), positions[0]
+    how = ("raise %config YGptMagics.max_value_chars = N (max_rows / max_columns for a table) and "
+           "run the cell again: only the rows that were cut are sent again.")
+    if count == 1:
+        return f"Row {labels[first]!r} was sent with a value cut short: {cut[first]}. To send it whole, {how}"
+    shown = ", ".join(repr(labels[p]) for p in positions[:CUT_SHOWN])
+    more = f" and {count - CUT_SHOWN:,} more" if count > CUT_SHOWN else ""
+    return (f"{count:,} rows were sent with a value cut short: rows {shown}{more} (_ygpt.cut has "
+            f"each one's note; row {labels[first]!r}: {cut[first]}). To send them whole, {how}")
 
 
 @contextmanager

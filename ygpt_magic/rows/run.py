@@ -35,7 +35,7 @@ from ..ledger import Cache, Ledger
 from .costs import capped
 from .items import Rows, rows_of
 from .memo import RowMemo
-from .plans import Expand, RowPlanner, before_sending, planner
+from .plans import Expand, RowPlanner, before_sending, planner, said_cut
 from .progress import Progress, RunCounts, Tally, one_line, tell
 
 #: a row's tag in the concurrent job: its position and the messages sent for it (the reply cache
@@ -61,12 +61,14 @@ class MapCell:
 @dataclass
 class MapRun(RunCounts):
     """What ``_ygpt`` holds after a ``--map`` cell: ``results`` in the rows' shape (None where
-    a row has no answer), ``errors`` (row → its one-line reason), the counts, and ``raw`` (row
-    → the text of an answer that did not fit the ``--schema``: paid for, so kept to be read)."""
+    a row has no answer), ``errors`` (row → its one-line reason), the counts, ``raw`` (row
+    → the text of an answer that did not fit the ``--schema``: paid for, so kept to be read) and
+    ``cut`` (row → the notes of its values sent in part, rows/plans.py)."""
 
     results: Any = None
     task_id: str | None = None
     raw: dict[Any, str] = field(default_factory=dict)
+    cut: dict[Any, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"<MapRun {self.summary}>"
@@ -88,6 +90,7 @@ class RowState:
     schema: Any = None
     parsed: dict[int, Any] = field(default_factory=dict)
     raw: dict[int, str] = field(default_factory=dict)
+    cut: dict[int, str] = field(default_factory=dict)   # the planner's: row → what was left out
 
     def accept(self, position: int, answer: Answer) -> YGptError | None:
         """Take row ``position``'s answer; the ReplyNotValid instead when it does not fit."""
@@ -147,7 +150,8 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
     """Every row planned and keyed; answered ones taken from the memo (or the reply cache
     through the ``ledger``: each row is one entry), the rest ``pending``."""
     count = len(plans.rows)
-    state = RowState(plans.rows, [None] * count, [None] * count, schema=plans.schema, prompts=[None] * count)
+    state = RowState(plans.rows, [None] * count, [None] * count, schema=plans.schema, prompts=[None] * count,
+                     cut=plans.cut)
     with before_sending(f"the rows of {plans.rows.name} were being planned ({count:,} in all)"):
         for position in range(count):
             try:
@@ -264,10 +268,12 @@ def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None =
         advice += (f" _ygpt.errors is keyed by row position, as {rows.name}.iloc reads them: "
                    f"the index of {rows.name} repeats labels.")
     if not quiet:
-        tell(summary, advice, progress)
+        tell(summary, "\n".join(filter(None, (advice, said_cut(state.cut, rows.labels)))), progress)
     errors = {rows.labels[p]: line for p, line in sorted(state.errors.items())}
     raw = {rows.labels[p]: text for p, text in sorted(state.raw.items())}
-    return MapRun(**tally.counts(errors, summary), results=state.results(out), task_id=task_id, raw=raw)
+    cut = {rows.labels[p]: notes for p, notes in sorted(state.cut.items())}
+    return MapRun(**tally.counts(errors, summary), results=state.results(out), task_id=task_id, raw=raw,
+                  cut=cut)
 
 
 def run_map(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
