@@ -139,6 +139,24 @@ def test_dry_run_shows_three_prompts_the_row_count_and_tokens_and_sends_nothing(
     assert sum(r.method == "TokenizeCompletion" for r in ygpt_server.requests) <= 5 + 20
 
 
+def test_dry_run_counts_a_row_the_run_would_fail_apart_and_names_it(shell, ygpt_server):
+    shell.user_ns["data"] = ["", "apple", "pear"]
+    dry = cell(shell, "%%ygpt --map data --dry-run\n{item}")
+    assert dry.ok, dry.message
+    assert "3 rows (2 to send, 1 that would fail)" in dry.plain
+    assert "Row 0 would fail without being sent, as in the run: Row 0 gives an empty prompt" in dry.plain
+    assert "Row 1:" in dry.plain and "Row 0:" not in dry.plain
+    assert completions(ygpt_server) == []
+    assert cell(shell, "%%ygpt --map data\n{item}").ok
+    done = shell.user_ns["_ygpt"]
+    assert list(done.errors) == [0] and done.answered == 2 == len(completions(ygpt_server))   # as it said
+    shell.user_ns["many"] = ["", " ", *[f"w{i}" for i in range(40)], "", ""]
+    big = cell(shell, "%%ygpt --map many --dry-run\n{item}")
+    assert "44 rows (40 to send, 4 that would fail)" in big.plain
+    assert "4 rows would fail without being sent, as in the run: rows 0, 1, 42 and 1 more (row 0: " in big.plain
+    assert "spread over the 40 counted" in big.plain
+
+
 def test_wrong_names_and_values_are_clear_errors(shell):
     assert_clear_error(cell(shell, "%%ygpt --map nowhere\nSpell {item}"), "no variable named 'nowhere'")
     shell.user_ns["text"] = "not rows"

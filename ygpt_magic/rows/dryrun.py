@@ -1,23 +1,28 @@
 """``%%ygpt --map NAME --dry-run``: the first rendered prompts, the row count and the tokens the
 whole job would send, with nothing sent.
 
-The count comes from the tokenizer API (not a guess), asked for a bounded number of rows: all
-of them when there are few, else an even sample, extrapolated to every row; the output says
-which, so an estimate is never passed off as a count. The cost follows (rows/costs.py): the
-replies' tokens are guessed, and the line says how.
+Every row's template is filled in, as the run fills it in: a row the run would fail before
+sending it (an empty or too long prompt) is counted apart and named, as the run would name it in
+``_ygpt.errors``, never a refusal of the whole cell; a name that does not exist refuses the cell,
+as the run does. The count comes from the tokenizer API (not a guess), asked for a bounded number
+of the rows to send: all of them when there are few, else an even sample, extrapolated to every
+row; the output says which, so an estimate is never passed off as a count. The cost follows
+(rows/costs.py): the replies' tokens are guessed, and the line says how.
 """
 
 from __future__ import annotations
 
 import json
-from functools import cache
+from collections.abc import Sequence
 from typing import Any
 
+from ..errors import YGptError
 from ..render import inert
 from ..render.markdown import fenced
 from ..words import counted
 from .costs import count_rows, rows_estimate
-from .plans import RowPlanner
+from .plans import CUT_SHOWN, RowPlanner, before_sending
+from .progress import one_line
 
 SHOWN = 3
 
@@ -25,28 +30,65 @@ SHOWN = 3
 def dry_run(plans: RowPlanner, client: Any, *, batch: bool = False) -> dict[str, str]:
     """The bundle ``--dry-run`` shows for a ``--map`` cell (``batch``: priced as a batch job)."""
     count = len(plans.rows)
-    prompt = cache(plans.prompt)  # a row's template filled in once: counted and shown alike
-    counted_rows = count_rows(plans, range(count), client, prompt)
+    prompts, failing = _filled_in(plans)
+    sending = list(prompts)
+    counted_rows = count_rows(plans, sending, client, prompts.__getitem__)
     model = plans.options.model
     if counted_rows.exact:
         tokens = f"{counted(counted_rows.total, 'token')} in all by the tokenizer API"
     else:
         average = counted_rows.average
         tokens = (f"about {counted_rows.total:,} tokens in all: estimated from "
-                  f"{len(counted_rows.counts)} rows spread over the {count:,} counted by the "
+                  f"{len(counted_rows.counts)} rows spread over the {len(sending):,} counted by the "
                   f"tokenizer API ({average:.1f} a row on average)")
-    head = (f"Dry run (--map, prompt mode, model {model}): {counted(count, 'row')}, {tokens}. "
+    rows = counted(count, "row")
+    if failing:
+        rows += f" ({len(sending):,} to send, {len(failing):,} that would fail)"
+    head = (f"Dry run (--map, prompt mode, model {model}): {rows}, {tokens}. "
             f"Nothing was sent. {rows_estimate(plans, counted_rows, batch=batch).sentence()}")
-    shown = [plans.planned(prompt(p)).messages for p in range(min(SHOWN, count))]
-    titles = [f"Row {plans.rows.labels[p]!r}:" for p in range(len(shown))]
-    bodies = [json.dumps(messages, ensure_ascii=False, indent=2) for messages in shown]
     blocks = [inert.bold(head)]
     plain = [head]
-    for title, body in zip(titles, bodies):
+    if failing:
+        said = _said_failing(failing, plans.rows.labels)
+        blocks.append(inert.text(said))
+        plain.append(said)
+    shown = sending[:SHOWN]
+    for position in shown:
+        title = f"Row {plans.rows.labels[position]!r}:"
+        messages = plans.planned(prompts[position], checked=False).messages   # checked as it was planned
+        body = json.dumps(messages, ensure_ascii=False, indent=2)
         blocks += [inert.text(title), inert.markdown(fenced(body, "json"))]
         plain += [title, body]
-    if count > SHOWN:
-        more = f"… and {counted(count - SHOWN, 'more row')}."
+    if len(sending) > len(shown):
+        more = f"… and {counted(len(sending) - len(shown), 'more row')}."
         blocks.append(inert.text(more))
         plain.append(more)
     return inert.bundle(*blocks, plain="\n".join(plain))
+
+
+def _filled_in(plans: RowPlanner) -> tuple[dict[int, str], dict[int, YGptError]]:
+    """Every row's template filled in, as the run does it: the prompts of the rows it would
+    send, and the errors of those it would fail (by position, in order)."""
+    prompts: dict[int, str] = {}
+    failing: dict[int, YGptError] = {}
+    with before_sending(f"the rows of {plans.rows.name} were being planned for --dry-run"):
+        for position in range(len(plans.rows)):
+            plan = plans.plan_or_failure(position)
+            if isinstance(plan, YGptError):
+                failing[position] = plan
+            else:
+                prompts[position] = plan.prompt
+    return prompts, failing
+
+
+def _said_failing(failing: dict[int, YGptError], labels: Sequence[Any]) -> str:
+    """The rows the run would fail before sending them, named as its ``_ygpt.errors`` would
+    name them: the first few, and the first one's reason."""
+    first = next(iter(failing))
+    reason = one_line(failing[first])
+    if len(failing) == 1:
+        return f"Row {labels[first]!r} would fail without being sent, as in the run: {reason}"
+    shown = ", ".join(repr(labels[p]) for p in list(failing)[:CUT_SHOWN])
+    more = f" and {len(failing) - CUT_SHOWN:,} more" if len(failing) > CUT_SHOWN else ""
+    return (f"{len(failing):,} rows would fail without being sent, as in the run: rows {shown}{more} "
+            f"(row {labels[first]!r}: {reason})")

@@ -29,7 +29,7 @@ from ..chat import ChatSession, Plan, RequestOptions, planning
 from ..chat.accounts import MAP_ROWS
 from ..chat.planning import CountTokens
 from ..context.interpolate import references
-from ..errors import InterpolationError, OptionError, StoppedBeforeSending
+from ..errors import InterpolationError, OptionError, StoppedBeforeSending, YGptError
 from ..ledger import Cache, Ledger
 from .items import Rows
 
@@ -93,6 +93,17 @@ class RowPlanner:
     def plan(self, position: int) -> Plan:
         """The row's plan, its template filled in now (each ``{expression}`` evaluated)."""
         return self.planned(self.prompt(position))
+
+    def plan_or_failure(self, position: int) -> Plan | YGptError:
+        """The row's plan, or the error that makes it a failed row (an empty or too long
+        prompt): the run goes on without it and ``--dry-run`` counts it so. A name that does
+        not exist fails the whole cell instead (InterpolationError, raised)."""
+        try:
+            return self.plan(position)
+        except InterpolationError:
+            raise
+        except YGptError as error:
+            return error
 
     def planned(self, prompt: str, *, checked: bool = True) -> Plan:
         """The plan of a row whose template was filled in as ``prompt``; ``checked=False`` skips

@@ -154,13 +154,10 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
                      cut=plans.cut)
     with before_sending(f"the rows of {plans.rows.name} were being planned ({count:,} in all)"):
         for position in range(count):
-            try:
-                plan = plans.plan(position)
-            except InterpolationError:
-                raise
-            except YGptError as error:
-                state.errors[position] = one_line(error)
-                tally.fail(error)
+            plan = plans.plan_or_failure(position)
+            if isinstance(plan, YGptError):
+                state.errors[position] = one_line(plan)
+                tally.fail(plan)
                 continue
             key = state.keys[position] = request_key(kind="reply", endpoint=endpoint_kind(endpoint),
                                                      options=plan.options, messages=plan.messages,
