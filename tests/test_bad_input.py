@@ -80,7 +80,8 @@ BAD_INPUT = [
     Bad("--once with --append", "%%ygpt --once --append\nHi", ("--append", "--once"), error=errors.OptionError),
     Bad("--once with an unknown --chat", "%%ygpt --once --chat nosuch\nHi", ("no chat named 'nosuch'",),
         error=errors.UnknownChat),
-    Bad("empty chat name", '%%ygpt --chat ""\nHi', ("chat name", "one line of text of 1 to 200 characters"), error=errors.OptionError),
+    Bad("empty chat name", '%%ygpt --chat ""\nHi', ("chat name", "one line of text of 1 to 200 characters"),
+        error=errors.OptionError),
     Bad("empty model name", '%%ygpt --model ""\nHi', ("model", "yandexgpt-lite"), error=errors.OptionError),
     # IPython itself refuses a cell magic with no body, with a plain UsageError.
     Bad("empty cell", "%%ygpt\n", ("cell body is empty", "%ygpt"), error=UsageError),
