@@ -87,6 +87,7 @@ class Tally:
     tokens_known: bool = True      # a batch job's results carry no token counts
     budget: Budget | None = None   # the run's cost cap, when it has one (chat/budget.py)
     refusal: RefusedForEvery | None = None   # the first refusal every row would get (client/many.py)
+    unsent: int = 0                # failed before sending: their data is at fault, a re-run alone fails again
 
     @property
     def failed(self) -> int:
@@ -126,8 +127,9 @@ class Tally:
                 usage = answer.usage
                 self.add(usage.input_tokens, usage.completion_tokens)
 
-    def fail(self, error: BaseException) -> None:
+    def fail(self, error: BaseException, *, sent: bool = True) -> None:
         self.failures[reason_of(error)] += 1
+        self.unsent += not sent
         if self.refusal is None and isinstance(error, RefusedForEvery):
             self.refusal = error
 
@@ -168,8 +170,12 @@ class Tally:
             sent = self.total - self.reused - self.answered - self.failed
             return (f"Stopped: {rows} left ({sent:,} not sent, {self.failed:,} failed). Run the cell "
                     f"again to send only those; the answered rows are kept and reused.")
+        if self.unsent == left:
+            return (f"{rows} {how}, none of them sent: _ygpt.errors says what is wrong with each "
+                    f"one's data. Fix that and run the cell again; the answered rows are reused.")
+        fix = " (fix the data of those that were not sent first)" if self.unsent else ""
         return (f"{rows} {how}: _ygpt.errors has each one's reason. Run the cell again to send "
-                f"only those; the answered rows are reused.")
+                f"only those{fix}; the answered rows are reused.")
 
 
 def _is_widget(bar_class: type) -> bool:

@@ -157,7 +157,7 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
             plan = plans.plan_or_failure(position)
             if isinstance(plan, YGptError):
                 state.errors[position] = one_line(plan)
-                tally.fail(plan)
+                tally.fail(plan, sent=False)
                 continue
             key = state.keys[position] = request_key(kind="reply", endpoint=endpoint_kind(endpoint),
                                                      options=plan.options, messages=plan.messages,
