@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..chat.options import RequestOptions
@@ -132,13 +132,16 @@ class Client:
                                                                    timeout=self.settings.timeout)
         return operation.await_answer(self, self._call(start, options, messages), options, on_wait)
 
-    def _beside_reach(self, make_coro: Callable[[], Coroutine[Any, Any, _T]],
-                      options: RequestOptions | None) -> _T:
+    def _beside_reach(self, make_coro: Callable[[], Awaitable[_T]], options: RequestOptions | None, *,
+                      connect_first: bool = False) -> _T:
         """``_call`` with the connect check beside the call (reach.py), as a streamed or unary
         request has: a server that stops while it holds the call sends neither an answer nor an
         error, and gRPC would wait for it to come back until the request timeout. A call
-        answered within ``reach.QUIET_AFTER`` seconds costs no connect."""
+        answered within ``reach.QUIET_AFTER`` seconds costs no connect. ``connect_first``: ask
+        before the call too, for calls the SDK would otherwise give its own 60 s deadline."""
         async def reached() -> _T:
+            if connect_first:
+                await self._ensure_reachable(again=True)
             async with self._reach.beside(self._target(chat=False)):
                 return await make_coro()
         return self._call(reached, options)
