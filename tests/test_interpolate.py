@@ -92,3 +92,16 @@ def test_an_int_too_long_to_write_out_is_a_clear_error_and_a_long_one_is_sent_wh
     with pytest.raises(InterpolationError, match=r"\{big\}.*int into text raised ValueError.*Nothing was sent"):
         interpolate("Factor {big}", {"big": 10 ** 5000})
     assert interpolate("Factor {n}", {"n": 2 ** 2000}).text == f"Factor {2 ** 2000}"
+
+
+def test_the_notes_of_values_sent_in_part_are_told_apart():
+    """A --map run says which rows carried a value in part (rows/plans.py): a text cut to its
+    first characters, a table's rows left out, a table cell shortened; never a value sent whole."""
+    pd = pytest.importorskip("pandas")
+    names = {"long": "x" * 5000, "short": "ok", "table": pd.DataFrame({"a": range(30)}),
+             "wide": pd.DataFrame({"a": ["y" * 300]}), "whole": pd.DataFrame({"a": [1, 2]})}
+    limits = Limits(max_chars=2000, max_rows=10)
+    expanded = interpolate("{long} {short} {table} {wide} {whole} {len(short)}", names, limits=limits)
+    assert [note.split(":")[0] for note in expanded.cut] == ["{long}", "{table}", "{wide}"]
+    assert [note.split(":")[0] for note in expanded.notes] == ["{long}", "{table}", "{wide}", "{whole}",
+                                                               "{len(short)}"]

@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..client import guard
@@ -51,11 +50,13 @@ _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 @dataclass(frozen=True)
 class Expanded:
     """The prompt text, one note per reference that was rendered or cut (shown above the reply
-    and by --dry-run), and the pictures `{Out[N]}` referred to, as (name, value)."""
+    and by --dry-run), and the pictures `{Out[N]}` referred to, as (name, value); ``cut``: the
+    notes of the values sent in part."""
 
     text: str
     notes: tuple[str, ...] = ()
     pictures: tuple[tuple[str, object], ...] = ()
+    cut: tuple[str, ...] = ()
 
 
 def interpolate(
@@ -79,6 +80,7 @@ def interpolate(
     if not fill:
         return Expanded(text)
     notes: list[str] = []
+    cut: list[str] = []
     pictures: list[tuple[str, object]] = []
 
     def value(match: re.Match[str]) -> str:
@@ -94,15 +96,16 @@ def interpolate(
         guard.check(label, rendered.text, secrets)
         if rendered.summary:
             notes.append(f"{label}: {rendered.summary}")
+            if rendered.cut:
+                cut.append(notes[-1])
         return rendered.text
 
     out = [block if is_code else _TOKEN.sub(value, block) for is_code, block in _split_fenced(text)]
     expanded = "".join(out)
     guard.check("the expanded prompt", expanded, secrets)
-    return Expanded(expanded, tuple(notes), tuple(pictures))
+    return Expanded(expanded, tuple(notes), tuple(pictures), tuple(cut))
 
 
-@lru_cache(maxsize=64)
 def references(text: str) -> frozenset[str]:
     """The ``{name}`` and ``{name.attr}`` references :func:`interpolate` would look up in
     ``text`` (outside code fences, not ``{{escaped}}``), as written: a ``--map`` row checks the
@@ -131,14 +134,14 @@ def _reference(match: re.Match[str], namespace: Mapping[str, object], cells: Not
         if is_picture(output):
             return label, Rendered(f"[image {label[1:-1]}]", "a picture, sent with the cell"), output
         rendered = render(output, limits, label)
-        return label, Rendered(rendered.text, rendered.summary or f"the output of cell {count}"), None
+        return label, replace(rendered, summary=rendered.summary or f"the output of cell {count}"), None
     if kind == "In":
         text, language, summary = cells.source(count), "python", f"the source of cell {count}"
     else:
         error = cells.error(count)
         text, language, summary = error.text, "", f"the {error.type_name} of cell {count}"
     cut = bounded(text, summary, limits.max_chars)  # cut inside the fence, which stays closed
-    return label, Rendered(fenced(cut.text, language), cut.summary), None
+    return label, replace(cut, text=fenced(cut.text, language)), None
 
 
 def _expression(content: str, namespace: Mapping[str, object], limits: Limits) -> tuple[str, Rendered, None] | None:
@@ -150,7 +153,7 @@ def _expression(content: str, namespace: Mapping[str, object], limits: Limits) -
     label = "{" + content + "}"
     value = evaluate(label, code, namespace)
     rendered = render(value, limits, label)
-    return label, Rendered(rendered.text, f"evaluated, {rendered.summary or type(value).__name__}"), None
+    return label, replace(rendered, summary=f"evaluated, {rendered.summary or type(value).__name__}"), None
 
 
 def _count(label: str, index: str) -> int:

@@ -51,10 +51,12 @@ CELL_CHARS = 200
 @dataclass(frozen=True)
 class Rendered:
     """A value's text for the prompt, and a short account of it for the cell's notes (None when
-    the value went as plain text, whole)."""
+    the value went as plain text, whole); ``cut``: part of the value was left out (the summary
+    says what), which a ``--map`` run tells apart from the other notes."""
 
     text: str
     summary: str | None = None
+    cut: bool = False
 
 
 class _TimedOut(BaseException):
@@ -76,7 +78,7 @@ def render(value: object, limits: Limits, label: str) -> Rendered:
         return bounded(str(value), None, limits.max_chars)  # cannot hang or raise: no timer
     try:
         with _time_limit(limits.timeout):
-            text, summary = _text(value, limits)
+            rendered = _text(value, limits)
     except _TimedOut:
         raise InterpolationError(
             f"The cell uses {label}, but turning the {type(value).__name__} into text took longer "
@@ -89,22 +91,23 @@ def render(value: object, limits: Limits, label: str) -> Rendered:
             f"{type(error).__name__}: {first_line(error)}. Nothing was sent. Fix its repr or "
             f"put the text you want in a variable."
         ) from None
-    return bounded(text, summary, limits.max_chars)
+    return bounded(rendered.text, rendered.summary, limits.max_chars, cut=rendered.cut)
 
 
-def bounded(text: str, summary: str | None, max_chars: int) -> Rendered:
-    """At most ``max_chars`` characters of ``text``, with the cut marked in it and in the summary."""
+def bounded(text: str, summary: str | None, max_chars: int, *, cut: bool = False) -> Rendered:
+    """At most ``max_chars`` characters of ``text``, with the cut marked in it and in the summary;
+    ``cut``: the text already leaves part of its value out (a table's rows)."""
     if len(text) <= max_chars:
-        return Rendered(text, summary)
+        return Rendered(text, summary, cut)
     left_out = len(text) - max_chars
     marker = f"\n… {left_out:,} characters left out"
     what = summary or f"{len(text):,} characters"
-    return Rendered(text[:max_chars] + marker, f"{what}, cut to the first {max_chars:,} characters")
+    return Rendered(text[:max_chars] + marker, f"{what}, cut to the first {max_chars:,} characters", True)
 
 
-def _text(value: object, limits: Limits) -> tuple[str, str | None]:
+def _text(value: object, limits: Limits) -> Rendered:
     if isinstance(value, (str, numbers.Number)):  # numpy's scalars too: 2160.0, not np.float64(…)
-        return str(value), None
+        return Rendered(str(value))
     pandas, numpy = sys.modules.get("pandas"), sys.modules.get("numpy")
     if pandas is not None and isinstance(value, pandas.DataFrame):
         return _frame(value, limits)
@@ -116,8 +119,8 @@ def _text(value: object, limits: Limits) -> tuple[str, str | None]:
         for method, how in (("_repr_llm_", "_repr_llm_()"), ("_repr_markdown_", "_repr_markdown_()")):
             text = _call_repr(value, method)
             if text is not None:
-                return text, f"{type(value).__name__} via {how}"
-    return repr(value), None
+                return Rendered(text, f"{type(value).__name__} via {how}")
+    return Rendered(repr(value))
 
 
 def _call_repr(value: object, method: str) -> str | None:
@@ -134,7 +137,7 @@ def _series_name(series: pd.Series) -> str:
     return "value" if series.name is None else str(series.name)
 
 
-def _frame(frame: pd.DataFrame, limits: Limits, *, series: bool = False) -> tuple[str, str]:
+def _frame(frame: pd.DataFrame, limits: Limits, *, series: bool = False) -> Rendered:
     """A Markdown table of the first and last rows and the first columns, with what was left out."""
     rows, columns = frame.shape
     head = rows if rows <= limits.max_rows else (limits.max_rows + 1) // 2
@@ -163,7 +166,7 @@ def _frame(frame: pd.DataFrame, limits: Limits, *, series: bool = False) -> tupl
     if columns > shown_columns:
         sent += f" and {shown_columns:,} columns"
     size = f"of {rows:,} values" if series else f"{rows:,} × {columns:,}"
-    return "\n".join(lines), f"{kind} {size}, {sent}"
+    return Rendered("\n".join(lines), f"{kind} {size}, {sent}", cut=bool(left_out))
 
 
 def _dtypes(frame: pd.DataFrame, shown: int) -> str:
@@ -194,7 +197,7 @@ def _cell(item: object) -> str:
     return text if len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…"
 
 
-def _array(numpy: ModuleType, array: np.ndarray, limits: Limits) -> tuple[str, str]:
+def _array(numpy: ModuleType, array: np.ndarray, limits: Limits) -> Rendered:
     """Shape, dtype and numpy's summary (``...`` between the first and last items of each axis)."""
     edge = max(1, limits.max_rows // 2)
     threshold = limits.max_rows * limits.max_columns
@@ -203,8 +206,9 @@ def _array(numpy: ModuleType, array: np.ndarray, limits: Limits) -> tuple[str, s
     head = f"ndarray: shape {shape}, dtype {array.dtype}"
     if array.size > threshold:
         head += f" (… marks what was left out: {edge} items are kept at each end of every axis)"
-        return f"{head}\n{body}", f"ndarray {shape}, sent as its first and last {edge} along each axis"
-    return f"{head}\n{body}", f"ndarray {shape}, sent whole"
+        return Rendered(f"{head}\n{body}", f"ndarray {shape}, sent as its first and last {edge} along each axis",
+                        cut=True)
+    return Rendered(f"{head}\n{body}", f"ndarray {shape}, sent whole")
 
 
 def first_line(error: BaseException) -> str:

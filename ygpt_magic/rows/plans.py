@@ -18,7 +18,6 @@ evaluated) are the same for every row and say nothing was left out, so a run doe
 
 from __future__ import annotations
 
-import re
 from collections import ChainMap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -40,9 +39,6 @@ if TYPE_CHECKING:
 #: (template, names) → the expanded text: the cell's own interpolation (``request.expand``)
 Expand = Callable[[str, Mapping[str, Any]], "Expanded"]
 
-#: how context/values.py words the note of a value sent in part: "cut to the first 8,000
-#: characters", a table "sent as 20 rows", an array "sent as its first and last 10"
-_CUT = re.compile(r"\bcut to the first\b|\bsent as\b")
 #: rows a run's summary names when values were cut (``_ygpt.cut`` has them all)
 CUT_SHOWN = 3
 
@@ -66,19 +62,22 @@ class RowPlanner:
     mode: str = "sync"                                   # how every row's request is billed (chat/prices.py)
     source: str = MAP_ROWS                               # where its rows are entered in the accounts
     cut: dict[int, str] = field(default_factory=dict)    # row → the notes of its values sent in part
+    reads: frozenset[str] = field(init=False)            # the names a row's text reads (checked present)
+
+    def __post_init__(self) -> None:
+        self.reads = references(self.template)
 
     def prompt(self, position: int) -> str:
         """Row ``position``'s template filled in (its cut values noted in :attr:`cut`)."""
         # typeshed wants mutable maps for a ChainMap, which writes only when written to; this one is only read
         names: ChainMap[str, Any] = ChainMap(self.rows.names_of(position), self.namespace)  # type: ignore[arg-type]
-        self.rows.check_present(position, references(self.template))
+        self.rows.check_present(position, self.reads)
         try:
             expanded = self.expand(self.template, names)
         except InterpolationError as error:
             raise self.rows.unknown(error) from None
-        cut = [note for note in expanded.notes if _CUT.search(note)]
-        if cut:
-            self.cut[position] = "; ".join(cut)
+        if expanded.cut:
+            self.cut[position] = "; ".join(expanded.cut)
         prompt = expanded.text.strip("\n")
         if not prompt.strip():
             raise OptionError(f"Row {self.rows.labels[position]!r} gives an empty prompt; give the "
