@@ -61,6 +61,7 @@ def test_the_right_note_is_source_one_and_the_reply_shows_its_sources(shell, ygp
     assert "[1] notes/cats.md:" in text and text.endswith(f"Question: {QUESTION}")
     assert len(embedded(ygpt_server, "doc")) == 3   # one chunk per small note
     assert embedded(ygpt_server, "query") == [QUESTION]
+    assert f"(“{QUESTION.splitlines()[0][:40]}" in cell(shell, "%ygpt provenance").plain, "named by its question"
 
 
 def test_a_rerun_embeds_no_file_and_a_changed_file_only_its_own_chunks(shell, ygpt_server, notes):

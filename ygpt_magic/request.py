@@ -135,32 +135,36 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
         from .docs_cell import answer
 
         return answer(kernel, args, prompt, lambda sent, notes: send_cell(
-            kernel, args, sent, (*expanded.notes, *notes), pictures))
+            kernel, args, sent, (*expanded.notes, *notes), pictures, label=prompt))
     return send_cell(kernel, args, prompt, expanded.notes, pictures)
 
 
 def send_cell(kernel: Kernel, args: argparse.Namespace, prompt: str, notes: tuple[str, ...],
-              pictures: tuple[Picture, ...]) -> None:
-    """A cell's ``prompt`` (expanded; with --docs, its sources), planned and sent."""
-    cache = front(kernel, prompt, no_cache=args.no_cache)
+              pictures: tuple[Picture, ...], *, label: str | None = None) -> None:
+    """A cell's ``prompt`` (expanded; with --docs, its sources), planned and sent; ``label``:
+    what the user asked, when the prompt wraps it (--docs: the question, not the instruction),
+    for the provenance log and a cache miss's message."""
+    cache = front(kernel, label or prompt, no_cache=args.no_cache)
     plan = planning.plan_request(
         kernel.session, prompt, settings=kernel.settings, get_client=tokenizer(kernel, cache),
         chat=args.chat, cell_id=kernel.cell_id, append=args.append, once=args.once,
         system=args.system, flags=flags(args), pictures=pictures)
     mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
     send(kernel, plan, notes, mode=mode, dry_run=args.dry_run, out=args.out,
-         schema=args.schema, cache=cache, max_cost=args.max_cost)
+         schema=args.schema, cache=cache, max_cost=args.max_cost, label=label)
 
 
 def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream",
          dry_run: bool = False, out: str | None = None, new_cell: bool = False,
-         schema: str | None = None, cache: Front | None = None, max_cost: Decimal | None = None) -> None:
+         schema: str | None = None, cache: Front | None = None, max_cost: Decimal | None = None,
+         label: str | None = None) -> None:
     """Show ``plan`` (``dry_run``) or send it; ``notes`` (what interpolation rendered or cut) go
     above the reply. The reply's code goes into a new cell below with ``new_cell`` or the code
     format. The plan's tools run through the tool loop; with a ``schema`` (``--schema``), every
     request asks for its shape and ``_ygpt.parsed`` (and ``out``) is the validated value. ``cache``: replay each request
     if recorded, record it if sent, the rounds of a tool exchange included. ``max_cost``: the
-    cell's ``--max-cost`` (else ``max_cost_per_cell``), checked against its estimate."""
+    cell's ``--max-cost`` (else ``max_cost_per_cell``), checked against its estimate. ``label``:
+    what the provenance log quotes (default: the prompt)."""
     from .exchange import request_extras, run_exchange
 
     plan = dataclasses.replace(plan, context_notes=tuple(notes))
@@ -181,7 +185,7 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
     reply = run_exchange(kernel.session, kernel.connection.client, plan, renderer, mode=mode, tools=tools,
                          schema=shape, cache=cache)
     if reply.status != "INTERRUPTED":
-        kernel.provenance.add(f"{kernel.cell_name()} (“{first_line(plan.prompt)}”)", reply)
+        kernel.provenance.add(f"{kernel.cell_name()} (“{first_line(label or plan.prompt)}”)", reply)
     kernel.namespace["_ygpt"] = reply
     if shape is not None and reply.status == "FINAL":  # ReplyNotValid keeps the raw one
         reply = kernel.namespace["_ygpt"] = dataclasses.replace(reply, parsed=shape.parse(reply.text))
