@@ -108,6 +108,14 @@ def test_a_text_file_is_one_part_utf8_with_or_without_bom(tmp_path):
     assert parts(SourceFile(tmp_path / "r.md", "r.md"), data) == [Part("Заголовок\n\nтекст")]
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_utf16_file_with_its_byte_order_mark_is_read_as_text(tmp_path, encoding):
+    """What a Windows editor saves as "Unicode": its zero bytes do not make it binary."""
+    data = ("\ufeff" if encoding == "utf-16-be" else "") + "Отчёт за квартал\n\nВыручка выросла."
+    assert parts(SourceFile(tmp_path / "r.txt", "r.txt"), data.encode(encoding)) == [
+        Part("Отчёт за квартал\n\nВыручка выросла.")]
+
+
 def test_a_notebook_reads_as_its_cells_sources_numbered(tmp_path):
     notebook = {"cells": [{"cell_type": "markdown", "source": ["# Intro\n", "text"]},
                           {"cell_type": "code", "source": "", "outputs": []},

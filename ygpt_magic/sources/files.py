@@ -11,6 +11,7 @@ reason, for the cell to list.
 
 from __future__ import annotations
 
+import codecs
 import glob
 import io
 import json
@@ -186,15 +187,25 @@ def parts(file: SourceFile, data: bytes) -> list[Part] | Skipped:
     suffix = file.path.suffix.lower()
     if suffix == PDF:
         return _pdf_pages(file, data)
-    if b"\0" in data[:8192]:
-        return Skipped(file.shown, "binary, not text")
     try:
-        text = data.decode("utf-8-sig")
+        text = _decoded(data)
     except UnicodeDecodeError:
         return Skipped(file.shown, "not UTF-8 text (binary, or another encoding: save it as UTF-8)")
+    if text is None:
+        return Skipped(file.shown, "binary, not text")
     if suffix == NOTEBOOK:
         return _notebook_cells(file, text)
     return [Part(text)] if text.strip() else Skipped(file.shown, "empty")
+
+
+def _decoded(data: bytes) -> str | None:
+    """The text of a UTF-8 file, or of a UTF-16 one with its byte-order mark (what Windows
+    editors save as "Unicode"); None for binary data (a zero byte, which text has not)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    if b"\0" in data[:8192]:
+        return None
+    return data.decode("utf-8-sig")
 
 
 def _notebook_cells(file: SourceFile, text: str) -> list[Part] | Skipped:
