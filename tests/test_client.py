@@ -24,6 +24,7 @@ from ygpt_magic.errors import (
     ContextTooLong,
     CredentialsMissing,
     OptionError,
+    ServerFailed,
     ServerGaveUp,
     ServerTimeout,
     ServerUnavailable,
@@ -106,6 +107,21 @@ def test_a_deferred_wait_past_the_request_timeout_cancels_the_operation_and_says
     message = str(caught.value)
     assert "within 0.5 s" in message and "%config YGptMagics.timeout = 1" in message, message
     assert "--deferred" not in message, message
+    assert any(r.getMessage().startswith("CancelOperation ") for r in caplog.records
+               if r.name == "ygpt_magic.emulator")
+
+
+def test_a_poll_the_server_failed_cancels_the_operation_so_a_rerun_does_not_pay_twice(ygpt_server, clean_env,
+                                                                                      caplog):
+    caplog.set_level(logging.INFO, logger="ygpt_magic.emulator")
+    ygpt_server.operation_delay = 30
+    ygpt_server.faults.fail_next(1, "INTERNAL", "the poll broke", method="GetOperation")
+    client = Client(endpoint=ygpt_server.address, insecure=True, settings=ClientSettings(poll_interval=0.05))
+    try:
+        with pytest.raises(ServerFailed):
+            client.deferred(TRANSLATE, BUILTIN, on_wait=lambda _seconds: None)
+    finally:
+        client.close()
     assert any(r.getMessage().startswith("CancelOperation ") for r in caplog.records
                if r.name == "ygpt_magic.emulator")
 

@@ -8,8 +8,9 @@ its connect check and its error translation, as it lends them to a Stream (strea
   while it holds a poll sends neither an answer nor an error, and gRPC would wait for it until
   the request timeout. Its ServerUnavailable then names the operation (OperationUnreachable):
   the operation lives on the server, which this cell can no longer ask.
-- Giving up the wait (the timeout, Ctrl-C) cancels the operation on the server too, so
-  "stopped" is true of the work and of what it costs, not only of the wait.
+- Giving up the wait (the timeout, Ctrl-C, a poll the server failed) cancels the operation on
+  the server too, so "stopped" is true of the work and of what it costs, not only of the wait,
+  and running the cell again does not pay for a second one while the first goes on.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..chat.options import RequestOptions
-from ..errors import OperationUnreachable, ServerTimeout, ServerUnavailable
+from ..errors import OperationUnreachable, ServerTimeout, ServerUnavailable, YGptError
 from .chunks import SdkAnswer, grpc_chunk
 
 if TYPE_CHECKING:
@@ -47,11 +48,12 @@ def _poll(client: Client, operation: Any, options: RequestOptions,
         while client._beside_reach(lambda: operation.get_status(timeout=timeout), options).is_running:
             waited = time.monotonic() - started
             if waited > timeout:
-                cancel(client, operation)
                 raise ServerTimeout(client.endpoint, timeout)
             on_wait(waited)
             time.sleep(client.settings.poll_interval)
-    except KeyboardInterrupt:
+    except ServerUnavailable:
+        raise     # nothing answers there: a cancel could not reach it either
+    except (KeyboardInterrupt, YGptError):
         cancel(client, operation)
         raise
     return grpc_chunk(client._beside_reach(lambda: operation.get_result(timeout=timeout), options), None)
