@@ -96,7 +96,8 @@ def test_a_row_whose_cell_is_missing_fails_naming_it_and_the_others_are_classifi
     assert "Row 1: {text} holds no value (NaN)" in errors[1] and "Row 2: {text} holds no value (None)" in errors[2]
     assert "reviews.dropna(subset=['text'])" in errors[1] and "reviews.fillna({'text': " in errors[1]
     assert shell.user_ns["tone"]["label"].isna().tolist() == [False, True, True]
-    assert "2 rows without an answer, none of them sent" in run.stdout and "Fix that" in run.stdout
+    said = "2 rows without an answer, not sent: _ygpt.errors says what is wrong with each one's data. Fix that"
+    assert said in run.stdout
 
 
 def test_a_missing_cell_stops_only_rows_that_read_it_as_text(shell, ygpt_server):

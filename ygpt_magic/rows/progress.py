@@ -171,8 +171,9 @@ class Tally:
             return (f"Stopped: {rows} left ({sent:,} not sent, {self.failed:,} failed). Run the cell "
                     f"again to send only those; the answered rows are kept and reused.")
         if self.unsent == left:
-            return (f"{rows} {how}, none of them sent: _ygpt.errors says what is wrong with each "
-                    f"one's data. Fix that and run the cell again; the answered rows are reused.")
+            whose = "its" if left == 1 else "each one's"
+            return (f"{rows} {how}, not sent: _ygpt.errors says what is wrong with {whose} data. "
+                    f"Fix that and run the cell again; the answered rows are reused.")
         fix = " (fix the data of those that were not sent first)" if self.unsent else ""
         return (f"{rows} {how}: _ygpt.errors has each one's reason. Run the cell again to send "
                 f"only those{fix}; the answered rows are reused.")
