@@ -69,6 +69,7 @@ def test_a_tuned_classifier_answers_with_its_own_labels(shell, ygpt_server):
     ("--labels a,b --schema S", ("--schema",)),
     ("--labels a,b --image pic", ("--image",)),
     ("--labels a,b --deferred", ("--deferred",)),
+    ("--labels a,b --docs notes.md", ("--docs", "table")),
     ("--labels a,b -t 0.3", ("--temperature",)),
     ("--samples s", ("--labels",)),
     (f"--model {TUNED} --labels a,b", ("tuned", "fixed")),

@@ -32,7 +32,7 @@ SOURCE = CLASSIFICATIONS
 #: flags that shape a chat reply; a classifier answers a table, so none of them applies
 NOT_WITH_LABELS = ("system", "chat", "append", "temperature", "max_tokens", "format", "reasoning",
                    "json", "tools", "tool_choice", "schema", "image", "deferred", "no_stream",
-                   "batch", "dry_run")
+                   "batch", "dry_run", "docs", "top_k")
 
 
 def wanted(args: argparse.Namespace) -> bool:
