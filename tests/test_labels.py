@@ -119,6 +119,18 @@ def test_usage_counts_classifications(shell, magics, ygpt_server):
     assert accounts.by_source["classifications"].requests == 1
 
 
+def test_a_priced_classification_shows_its_cost_as_every_reply_does(shell, magics, ygpt_server):
+    shell.run_line_magic("config", 'YGptMagics.prices = {"yandexgpt": {"classify": 0.4}}')
+    try:
+        run = cell(shell, "%%ygpt --labels weather,alarm\nwhat will the weather be tomorrow")
+        assert run.ok, run.message
+        reply = shell.user_ns["_ygpt"]
+        assert reply.cost == magics.kernel.session.accounts.by_source["classifications"].cost.amount > 0
+        assert "would bill ≈" in run.shown
+    finally:
+        shell.run_line_magic("config", "YGptMagics.prices = {}")
+
+
 def test_map_gives_a_frame_on_the_rows_index_with_a_failed_row_and_a_resume(shell, ygpt_server):
     reviews = pd.DataFrame({"review": ["great phone", "broke in a week", "weather app", "alarm clock"]},
                            index=["r1", "r2", "r3", "r4"])

@@ -177,15 +177,18 @@ def _answer(kernel: Kernel, chosen: Classifier, asked: Plan, cache: Cache | None
     found = ledger.replayed(asked.messages, asked.options, extras)
     if found is not None:
         answer = Classification.from_text(found.text, found.model_version, found.usage.input_tokens)
-        return as_reply(answer, asked, time.monotonic() - started, cached=True, recorded=found.recorded)
+        return as_reply(answer, asked, time.monotonic() - started, ledger, cached=True, recorded=found.recorded)
     answer = kernel.connection.client().classify(chosen, asked.prompt)
     ledger.sent(asked.messages, asked.options, extras, answer.answer())
-    return as_reply(answer, asked, time.monotonic() - started)
+    return as_reply(answer, asked, time.monotonic() - started, ledger)
 
 
-def as_reply(answer: Classification, asked: Plan, elapsed: float, *, cached: bool = False,
+def as_reply(answer: Classification, asked: Plan, elapsed: float, ledger: Ledger, *, cached: bool = False,
              recorded: str = "") -> Reply:
-    return Reply(text=answer.best, status="FINAL", usage=Usage.read_only(answer.input_tokens),
-                 model=asked.options.model, model_version=answer.model_version, elapsed=elapsed,
-                 messages=tuple(asked.messages), parsed=dict(answer.predictions),
-                 options=asked.options, cached=cached, recorded=recorded)
+    """The classification as the cell's reply, priced as every reply is (what it cost, or what
+    a replayed one saved; None without a classify price)."""
+    usage = Usage.read_only(answer.input_tokens)
+    return Reply(text=answer.best, status="FINAL", usage=usage, model=asked.options.model,
+                 model_version=answer.model_version, elapsed=elapsed, messages=tuple(asked.messages),
+                 parsed=dict(answer.predictions), options=asked.options, cached=cached, recorded=recorded,
+                 cost=ledger.cost(usage, asked.options.model))
