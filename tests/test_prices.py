@@ -120,6 +120,16 @@ def test_a_price_that_is_not_a_price_is_refused_in_one_paragraph(shell, magics, 
     assert magics.prices == {} and magics.kernel.session.accounts.prices.price("yandexgpt") == PRO_SYNC
 
 
+def test_a_price_for_a_model_no_one_has_is_kept_and_said_in_one_line(shell, magics, prices):
+    result = prices('{"yandexgtp": 5, "gemma-3-12b-it": {"batch": 0.3}, "gpt://b1g/my-tuned/latest": 1}')
+    assert result.ok
+    said = result.stderr.strip().splitlines()
+    assert len(said) == 1 and "'yandexgtp' (did you mean yandexgpt?)" in said[0], result.stderr
+    assert "gemma" not in said[0] and "my-tuned" not in said[0]
+    assert magics.kernel.session.accounts.prices.price("yandexgtp") == 5     # kept: a tuned model's name
+    assert prices('{"yandexgpt-lite/rc": 0.1}').stderr == ""
+
+
 def test_the_footer_shows_what_yandex_cloud_would_bill_for_a_local_reply(shell, ygpt_server):
     ygpt_server.reset()
     result = cell(shell, "%%ygpt\nName three rivers")

@@ -13,6 +13,7 @@ settings of that moment; the panel, which shows inherited values, follows change
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
@@ -137,6 +138,9 @@ class Kernel:
             self.connection.drop_client()
         if old.prices != new.prices:
             self.session.accounts.prices = pricing.builtin().overridden(new.prices)
+            odd = pricing.unknown_names(new.prices)
+            if odd:
+                print(odd, file=sys.stderr)
         if any(getattr(old, name) != getattr(new, name) for name in CACHE_SETTINGS):
             self.cache.configure(new.cache_path, new.cache_mode)
         if old != new:

@@ -1,10 +1,13 @@
 """Counts and short lines in the words users read: one rule for singular and plural, one for
 shortening a value to a line, for every layer.
 
-It sits below everything else (errors.py uses it too), so it imports nothing.
+It sits below everything else (errors.py uses it too), so it imports nothing of the package.
 """
 
 from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
 
 
 def counted(count: int, noun: str, plural: str | None = None) -> str:
@@ -19,3 +22,10 @@ def short(text: str, limit: int = 40) -> str:
     head = text[: limit * 4]
     line = " ".join(head.split())
     return line if len(line) <= limit and len(head) == len(text) else line[: limit - 1] + "…"
+
+
+def closest(word: str, names: Iterable[str]) -> str | None:
+    """The one of ``names`` a mistyped ``word`` most likely meant (``conect``: ``connect``), or
+    None when none is close: the "did you mean" of flags, subcommands and priced model names."""
+    close = difflib.get_close_matches(word, list(names), n=1)
+    return close[0] if close else None

@@ -20,6 +20,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PriceError
+from ..words import closest
 
 if TYPE_CHECKING:
     from .values import Usage
@@ -81,6 +82,22 @@ def checked(prices: Any) -> dict[str, dict[str, Decimal]]:
         raise PriceError(f"YGptMagics.prices must be a dict of model names to prices, not "
                          f"{type(prices).__name__}; e.g. {_EXAMPLE}.")
     return {_model_name(name): _modes(name, value) for name, value in prices.items()}
+
+
+def unknown_names(prices: Mapping[str, Any]) -> str:
+    """One line on the names of ``prices`` (checked) that no catalogued model has, with the one
+    each most likely meant, or "": such a price is kept, for a model of that exact name (a tuned
+    one), but a typo there would price nothing, and say nothing."""
+    from .catalog import NAMES
+
+    known = {*NAMES, *(name.partition("/")[0] for name in NAMES), *builtin().models}
+    odd = [name.strip() for name in prices if "://" not in name and name.strip() not in known]
+    if not odd:
+        return ""
+    guesses = [f"{name!r} (did you mean {guess}?)" if (guess := closest(name, known)) else repr(name)
+               for name in odd]
+    return (f"YGptMagics.prices: no model %ygpt models lists is called {', '.join(guesses)}; "
+            f"such a price applies only to a model of exactly that name (a tuned one).")
 
 
 def _model_name(name: Any) -> str:

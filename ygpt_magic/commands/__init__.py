@@ -15,7 +15,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from ..errors import OptionError
-from .args import closest
+from ..words import closest
 
 if TYPE_CHECKING:
     from ..kernel import Kernel

@@ -12,9 +12,8 @@ real one (``--tempreature``: did you mean ``--temperature``?), as git and pip do
 from __future__ import annotations
 
 import argparse
-import difflib
 import shlex
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -23,6 +22,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..chat.options import FORMATS, UNSET, Options
 from ..errors import OptionError
+from ..words import closest
 
 #: The chat options a flag can give, with the metavar and help a user reads.
 OPTION_FLAGS: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
@@ -206,13 +206,6 @@ def _guesses(parser: argparse.ArgumentParser, words: list[str]) -> dict[str, str
         if close:
             guesses[word] = known[close]
     return guesses
-
-
-def closest(word: str, names: Iterable[str]) -> str | None:
-    """The one of ``names`` a mistyped ``word`` most likely meant (``conect``: ``connect``), or
-    None when none is close: the "did you mean" of flags and of subcommands."""
-    close = difflib.get_close_matches(word, list(names), n=1)
-    return close[0] if close else None
 
 
 def _is_flag(word: str) -> bool:
