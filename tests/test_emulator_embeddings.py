@@ -117,6 +117,13 @@ def test_a_query_is_closer_to_a_document_on_its_subject(ygpt_server):
     assert cosine(russian, kittens) > 0.15 and abs(cosine(russian, tax)) < 0.1
 
 
+def test_a_query_finds_its_own_text_when_that_text_was_recorded_for_the_other_model(ygpt_server):
+    """Only doc's "hello" is recorded: a query made in another space would rank it by noise."""
+    query, doc = model(ygpt_server, "query"), model(ygpt_server, "doc")
+    asked = query.run("hello")
+    assert cosine(asked, doc.run("hello")) > 0.99 > cosine(asked, doc.run("world"))
+
+
 def test_a_shorter_vector_is_the_start_of_the_full_one_made_unit_again(ygpt_server):
     full = list(model(ygpt_server).run(CATS).embedding)
     short = list(model(ygpt_server).configure(dimensions=8).run(CATS).embedding)

@@ -3,7 +3,10 @@
 gRPC ``EmbeddingsService.TextEmbedding``, REST ``POST /foundationModels/v1/textEmbedding`` and
 the chat API's ``POST /v1/embeddings`` all call ``embed``, so a text gets the same vector however
 it is asked for. A text the cloud was recorded answering (``cassettes/embeddings/``) gets the
-recorded vector and token count. Any other text gets a deterministic 256-number unit vector made
+recorded vector and token count, from either model: a recorded vector lives in the cloud's space,
+a made one in this module's, and a query made in one space and compared with a document from the
+other would rank by noise (``similar hello`` over ``hello`` and ``world`` put ``world`` first).
+Any other text gets a deterministic 256-number unit vector made
 from hashed features of its lower-cased words (Cyrillic and Latin alike): the word, its first
 five letters (a crude stem, so ``Пушкина`` meets ``Пушкин``) and its letter trigrams. Each
 feature adds its weight, with a hashed sign, to one hashed dimension; so texts that share words
@@ -82,7 +85,9 @@ def embed(model: str, text: str, dimensions: int = DIMENSIONS) -> Embedding:
     if not 1 <= dimensions <= DIMENSIONS:
         raise RequestError("INVALID_ARGUMENT",
                            f"The dimension is {dimensions}; it must be a whole number from 1 to {DIMENSIONS}.")
-    found = _recorded().get((model, text))
+    recorded = _recorded()
+    found = recorded.get((model, text)) or next((recorded[other, text] for other in MODELS
+                                                 if (other, text) in recorded), None)
     if found is None:
         found = Embedding(hashed(text), tokenizer.count(text), HASHED)
     if dimensions == DIMENSIONS:
