@@ -18,6 +18,9 @@ from ygpt_magic.emulator import start_local_server
 CATS = ["Cats sleep in warm sunny places.", "Tax returns are due in April.",
         "Dogs like long walks in the park.", "A cat naps on the warm windowsill."]
 
+#: pd.concat(axis=1) of two frames that share a column: df["text"] is a DataFrame
+TWO_TEXT_COLUMNS = pd.concat([pd.DataFrame({"text": ["a cat"]}), pd.DataFrame({"text": ["a dog"]})], axis=1)
+
 
 def embedded(server) -> list[str]:
     """The texts the server was asked to embed, in order."""
@@ -90,6 +93,8 @@ def test_a_series_and_a_dataframe_column_and_the_query_model(shell, ygpt_server)
     ([], "similar cats --in docs", ["has no rows"]),
     (["x"], "embed missing", ["no variable named 'missing'"]),
     (["x"], "similar cats", ["--in NAME"]),
+    (TWO_TEXT_COLUMNS, "embed docs --column text", ["2 columns named 'text'", "--column text", "docs.columns ="]),
+    (TWO_TEXT_COLUMNS, "similar cat --in docs --column text", ["%ygpt similar", "2 columns named 'text'"]),
 ])
 def test_bad_input_gets_one_paragraph_and_nothing_is_sent(shell, ygpt_server, value, line, words):
     shell.user_ns["docs"] = value

@@ -172,7 +172,7 @@ def rows_of(value: Any, name: str) -> Rows:
     """The rows of the notebook variable ``name``; OptionError for a value that has none."""
     pandas = sys.modules.get("pandas")
     if pandas is not None and isinstance(value, pandas.DataFrame):
-        _check_columns(value.columns, name)
+        check_columns(value.columns, name, f"--map {name}", "a row's {name} and {row}")
         return Rows("frame", len(value), _labels(value.index), index=value.index,
                     columns={str(c): value[c].tolist() for c in value.columns}, name=name)
     if pandas is not None and isinstance(value, pandas.Series):
@@ -206,17 +206,19 @@ def missing_kind(value: Any) -> str | None:
     return "NaN" if isinstance(value, Number) and value != value else None
 
 
-def _check_columns(columns: Iterable[Any], name: str) -> None:
+def check_columns(columns: Iterable[Any], name: str, door: str, reader: str) -> None:
     """OptionError when two columns go by one name (``pd.concat(axis=1)`` of frames that share a
-    column, or ``1`` and ``"1"``): ``{text}`` and ``{row}`` could not tell which is meant."""
+    column, or ``1`` and ``"1"``): ``reader`` (what picks a column by its name: ``--map``'s
+    ``{text}`` and ``{row}``, embed's ``--column``) could not tell which is meant. ``door``
+    starts the message: ``--map df``, ``%ygpt embed``."""
     repeated = [(column, n) for column, n in Counter(str(c) for c in columns).items() if n > 1]
     if not repeated:
         return
     named = " and ".join(f"{n} columns named {column!r}" for column, n in repeated)
     raise OptionError(
-        f"--map {name}: the DataFrame {name} has {named}, so a row's {{name}} and {{row}} cannot "
-        f"tell them apart. Give every column its own name ({name}.columns = [...]) or drop the "
-        f"repeats ({name} = {name}.loc[:, ~{name}.columns.duplicated()]), then run the cell again.")
+        f"{door}: the DataFrame {name} has {named}, so {reader} cannot tell them apart. Give "
+        f"every column its own name ({name}.columns = [...]) or drop the repeats "
+        f"({name} = {name}.loc[:, ~{name}.columns.duplicated()]), then run the cell again.")
 
 
 def _labels(index: Any) -> Sequence[Any]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import OptionError
+from .items import check_columns
 
 #: rows named at most in a "not text" message
 NAMED = 5
@@ -62,6 +63,8 @@ def _column(frame: Any, name: str, column: str | None, command: str) -> list[Any
     if column not in frame.columns:
         raise OptionError(f"%ygpt {command}: the DataFrame {name} has no column {column!r}. Its "
                           f"columns are {columns}.")
+    check_columns([c for c in frame.columns if c == column], name, f"%ygpt {command}",
+                  f"--column {column}")
     texts: list[Any] = frame[column].tolist()
     return texts
 
