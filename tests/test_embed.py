@@ -85,6 +85,8 @@ def test_a_series_and_a_dataframe_column_and_the_query_model(shell, ygpt_server)
 
 @pytest.mark.parametrize(("value", "line", "words"), [
     (["fine", 5, None, float("nan")], "embed docs", ["3 of the 4 rows", "1 (int 5)", "2 (None)", "3 (NaN)"]),
+    (["", "cats sleep", "   "], "embed docs", ["2 of the 3 rows", "0 (empty)", "2 (blank)", "t.strip()"]),
+    (["cats sleep", ""], "similar cats --in docs", ["1 of the 2 rows", "1 (empty)"]),
     ([], "embed docs", ["has no rows"]),
     (pd.DataFrame({"body": ["x"]}), "embed docs --column text", ["no column 'text'", "'body'"]),
     (pd.DataFrame({"body": ["x"]}), "embed docs", ["--column C", "'body'"]),
@@ -132,6 +134,17 @@ def test_a_text_holding_the_credential_is_refused_naming_its_row_and_never_sent_
     assert TEST_KEY not in done.errors[1] and TEST_KEY not in run.stdout + run.shown
     assert leaky not in embedded(ygpt_server)
     assert TEST_KEY[4:20].encode() not in cache_file.read_bytes()
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_text_refused_before_sending_is_not_told_to_run_again_alone(shell, ygpt_server, cache_file, cached):
+    if not cached:
+        shell.run_line_magic("config", "YGptMagics.cache_mode = 'off'")
+    shell.user_ns["docs"] = [f"my key is {TEST_KEY}", *CATS[:2]]
+    run = cell(shell, "%ygpt embed docs --out v")
+    assert run.ok, run.message
+    assert "Run the cell again to send only those" not in run.stdout
+    assert "none of them sent: _ygpt.errors says what is wrong with each one's data" in run.stdout
 
 
 def test_bursts_of_resource_exhausted_lose_nothing(shell, ygpt_server):

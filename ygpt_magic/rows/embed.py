@@ -20,7 +20,7 @@ from ..cache.replies import RecordedVector
 from ..chat.budget import Budget
 from ..chat.values import Usage
 from ..client.embeddings import key_model
-from ..errors import CacheMiss, YGptError
+from ..errors import CacheMiss, CredentialInPrompt, YGptError
 from ..ledger import Ledger
 from ..words import counted
 from .progress import Progress, RunCounts, Tally, one_line, tell
@@ -120,7 +120,7 @@ def _look_up(state: _State, embedder: Embedder, tally: Tally) -> None:
                 raise CacheMiss(miss.path, f"{miss.cell}, row {state.texts.labels[position]!r}") from None
             except YGptError as error:   # a text that carries a credential: refused, not sent
                 state.errors[position] = one_line(error)
-                tally.fail(error)
+                tally.fail(error, sent=False)
                 continue
         if vector is None:
             state.pending.setdefault(text, []).append(position)
@@ -178,10 +178,11 @@ def _collect(results: Iterable[Any], state: _State, embedder: Embedder, tally: T
         if text is None:  # the job failed as a whole (no server): nothing more was answered
             raise error
         positions = state.pending.pop(text)
-        if error is not None:
+        if error is not None:   # a text carrying a credential was refused before it was sent
+            sent = not isinstance(error, CredentialInPrompt)
             for position in positions:
                 state.errors[position] = one_line(error)
-                tally.fail(error)
+                tally.fail(error, sent=sent)
             if embedder.budget is not None:
                 embedder.budget.settle(None)
         else:

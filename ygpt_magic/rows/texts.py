@@ -2,7 +2,8 @@
 
 A list (or tuple) of strings, a pandas Series of strings, or one column of a DataFrame
 (``--column C``). Everything is checked before a request: a value that is not text (a number,
-None, NaN) is named by its rows, so the user fixes the data rather than reading a failed run.
+None, NaN) or a text that is empty or only spaces (the service refuses it, and sending it again
+would not help) is named by its rows, so the user fixes the data rather than reading a failed run.
 The labels are what ``_ygpt.errors`` is keyed by: index labels, or positions when they repeat.
 """
 
@@ -70,18 +71,21 @@ def _column(frame: Any, name: str, column: str | None, command: str) -> list[Any
 
 
 def _check_text(items: list[Any], labels: Sequence[Any], name: str, command: str) -> None:
-    bad = [position for position, item in enumerate(items) if not isinstance(item, str)]
+    bad = [position for position, item in enumerate(items) if not (isinstance(item, str) and item.strip())]
     if not bad:
         return
     shown = ", ".join(f"{labels[p]!r} ({_kind(items[p])})" for p in bad[:NAMED])
     more = f" and {len(bad) - NAMED:,} more" if len(bad) > NAMED else ""
     raise OptionError(
-        f"%ygpt {command}: {len(bad):,} of the {len(items):,} rows of {name} are not text: rows "
-        f"{shown}{more}. Embeddings are made of strings: drop those rows (.dropna()), or turn them "
-        f"into text (.astype(str)) if the number is the text, then run it again.")
+        f"%ygpt {command}: {len(bad):,} of the {len(items):,} rows of {name} are not text to embed: "
+        f"rows {shown}{more}. Embeddings are made of strings with some text in them: drop those "
+        f"rows (.dropna() drops None and NaN; keep only texts with t.strip() for the empty ones), "
+        f"or turn them into text (.astype(str)) if the number is the text, then run it again.")
 
 
 def _kind(item: Any) -> str:
+    if isinstance(item, str):
+        return "blank" if item else "empty"
     if item is None:
         return "None"
     if isinstance(item, float) and item != item:
