@@ -95,6 +95,8 @@ def test_a_series_and_a_dataframe_column_and_the_query_model(shell, ygpt_server)
     ([], "similar cats --in docs", ["has no rows"]),
     (["x"], "embed missing", ["no variable named 'missing'"]),
     (["x"], "similar cats", ["--in NAME"]),
+    (["x"], 'similar "" --in docs', ["TEXT is empty", "%ygpt similar where cats sleep --in docs"]),
+    (["x"], "similar '   ' --in docs", ["TEXT is empty"]),
     (TWO_TEXT_COLUMNS, "embed docs --column text", ["2 columns named 'text'", "--column text", "docs.columns ="]),
     (TWO_TEXT_COLUMNS, "similar cat --in docs --column text", ["%ygpt similar", "2 columns named 'text'"]),
 ])

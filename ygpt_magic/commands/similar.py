@@ -41,6 +41,9 @@ def run(kernel: Kernel, line: str) -> None:
         raise OptionError("%ygpt similar: say where to look with --in NAME, e.g. "
                           "%ygpt similar where cats sleep --in docs.")
     query = _unquoted(" ".join(args.text))
+    if not query.strip():
+        raise OptionError("%ygpt similar: TEXT is empty; say what to look for, e.g. "
+                          f"%ygpt similar where cats sleep --in {args.source}.")
     found = _embedding.texts(kernel, args.source, args.column, "similar")
     cache = front(kernel, f"similar --in {args.source}", no_cache=args.no_cache)
     embedder = _embedding.embedder(kernel, cache, concurrency=None)
