@@ -251,6 +251,16 @@ def test_similar_finds_the_closest_rows_best_first_reusing_embed_vectors(shell, 
     assert not wrong.ok and "must be the matrix %ygpt embed made" in wrong.message
 
 
+def test_similar_stops_at_a_refusal_every_text_of_name_gets_and_sends_no_query(shell, ygpt_server):
+    shell.user_ns["docs"] = [f"note number {i}" for i in range(30)]
+    ygpt_server.faults.fail_next(100, "PERMISSION_DENIED", "no embeddings for you", method="TextEmbedding")
+    run = cell(shell, "%ygpt similar cats --in docs")
+    said = run.stdout + (run.message or "")
+    assert said.count("no embeddings for you") == 1, said
+    assert "no more rows were sent after the first refusal" in said
+    assert "cats" not in embedded(ygpt_server) and len(embedded(ygpt_server)) < 30
+
+
 def test_embeddings_are_entered_in_the_accounts(shell, ygpt_server):
     shell.user_ns["docs"] = CATS
     assert cell(shell, "%ygpt embed docs").ok

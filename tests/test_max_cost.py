@@ -204,6 +204,23 @@ def test_a_docs_dry_run_says_what_indexing_the_files_cost(shell, ygpt_server, tm
 
 
 @pytest.mark.usefixtures("priced")
+def test_similar_embeds_under_the_same_cap_as_embed_counting_only_what_it_would_send(shell, ygpt_server):
+    shell.user_ns["docs"] = [f"document number {i} about cats and dogs" for i in range(20)]
+    shell.run_line_magic("config", 'YGptMagics.prices = {"text-search-doc": 1000}')   # 1 ₽ a token
+    shell.run_line_magic("config", "YGptMagics.max_cost_per_cell = 50")
+    assert_clear_error(cell(shell, "%ygpt similar cats --in docs"), "%ygpt similar --in docs",
+                       "over the cap of 50", "nothing was sent", error_type=CostOverCap)
+    assert_clear_error(cell(shell, "%ygpt similar cats --in docs --max-cost 60"), "over the cap of 60",
+                       error_type=CostOverCap)
+    assert not any(r.method == "TextEmbedding" for r in ygpt_server.requests)
+    assert cell(shell, "%ygpt similar cats --in docs --max-cost 1000").ok
+    ygpt_server.reset()   # the texts are in the memo now: only the query is sent, and counted
+    run = cell(shell, "%ygpt similar dogs --in docs")
+    assert run.ok, run.message
+    assert [r.messages[0]["text"] for r in ygpt_server.requests if r.method == "TextEmbedding"] == ["dogs"]
+
+
+@pytest.mark.usefixtures("priced")
 def test_embed_stops_at_its_cap_when_the_sampled_estimate_was_low(shell, ygpt_server):
     from ygpt_magic.rows.costs import sample_positions
 

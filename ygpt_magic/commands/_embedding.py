@@ -1,15 +1,21 @@
-"""What ``%ygpt embed`` and ``%ygpt similar`` share: the texts of a notebook variable, and where
-their vectors come from (the memo, the reply cache's front, the client)."""
+"""What ``%ygpt embed`` and ``%ygpt similar`` share: the texts of a notebook variable, where
+their vectors come from (the memo, the reply cache's front, the client), and the cost cap over
+the texts they would send."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from .. import cost_cap
 from ..chat.accounts import EMBEDDINGS
+from ..chat.budget import Budget, refuse_over
 from ..errors import InterpolationError
 from ..kernel import Kernel
 from ..ledger import Ledger
+from ..request import tokenizer
 from ..rows.embed import Embedder
+from ..rows.embed_dryrun import texts_estimate
 from ..rows.texts import Texts, texts_of
 
 if TYPE_CHECKING:
@@ -35,3 +41,19 @@ def embedder(kernel: Kernel, cache: Front | None, *, concurrency: int | None) ->
                     endpoint=endpoint_kind(kernel.connection.target),
                     ledger=Ledger(kernel.session.accounts, EMBEDDINGS, cache=cache),
                     concurrency=concurrency or kernel.settings.map_concurrency)
+
+
+def cap(kernel: Kernel, embedder: Embedder, cache: Front | None, flag: Decimal | None, what: str,
+        texts: list[str], model: str) -> None:
+    """CostOverCap, before anything is sent, when embedding ``texts`` with ``model`` is
+    estimated over the cap (``flag``, the command's --max-cost, else
+    YGptMagics.max_cost_per_cell); under it, ``embedder`` stops sending before the cap is
+    passed. ``texts`` are those the command would send (Embedder.unsent: the memo's cost
+    nothing); ``what`` names the run in the refusal. No cap, or nothing to send: no check, and
+    no tokenizer request."""
+    limit = cost_cap.cap(kernel, flag)
+    if limit is None or not texts:
+        return
+    cost, _ = texts_estimate(texts, model, tokenizer(kernel, cache)(), kernel.session.accounts.prices)
+    refuse_over(cost, limit, what)
+    embedder.budget = Budget(limit, cost.per_request())

@@ -5,13 +5,11 @@ from __future__ import annotations
 from IPython.core.magic_arguments import argument
 from IPython.display import display
 
-from .. import cost_cap
-from ..chat.budget import Budget, refuse_over
 from ..client.embeddings import embedding_model
 from ..kernel import Kernel
 from ..request import front, tokenizer
 from ..rows.embed import embed
-from ..rows.embed_dryrun import dry_run, texts_estimate
+from ..rows.embed_dryrun import dry_run
 from . import _embedding
 from .args import max_cost_arg, parse, subcommand, variable_name, whole_number
 
@@ -40,18 +38,14 @@ def run(kernel: Kernel, line: str) -> None:
     args = parse(run, line)
     model = embedding_model(args.model)
     found = _embedding.texts(kernel, args.name, args.column, "embed")
-    prices = kernel.session.accounts.prices
     cache = front(kernel, f"embed {args.name}", no_cache=args.no_cache)
     embedder = _embedding.embedder(kernel, cache, concurrency=args.concurrency)
-    counter = tokenizer(kernel, cache)   # through the reply cache, as a cell's dry run
-    if args.dry_run:
-        display(dry_run(found.texts, model, counter(), prices), raw=True)
+    if args.dry_run:   # counted through the reply cache, as a cell's dry run
+        display(dry_run(found.texts, model, tokenizer(kernel, cache)(), kernel.session.accounts.prices),
+                raw=True)
         return
-    limit = cost_cap.cap(kernel, args.max_cost)
-    if limit is not None:
-        cost, _ = texts_estimate(found.texts, model, counter(), prices)
-        refuse_over(cost, limit, f"%ygpt embed {args.name}")
-        embedder.budget = Budget(limit, cost.per_request())
+    _embedding.cap(kernel, embedder, cache, args.max_cost, f"%ygpt embed {args.name}",
+                   embedder.unsent(found.texts, model), model)
     done = embed(found, model, embedder)
     kernel.namespace["_ygpt"] = done
     if args.out:

@@ -10,12 +10,12 @@ from IPython.core.magic_arguments import argument
 from ..errors import OptionError
 from ..kernel import Kernel
 from ..request import front
-from ..rows.embed import embed
+from ..rows.embed import Embedder, embed
 from ..rows.similar import SimilarRun, checked_vectors, rank, results_frame
 from ..rows.texts import Texts
 from . import _embedding
 from ._common import show_table
-from .args import parse, subcommand, variable_name, whole_number
+from .args import max_cost_arg, parse, subcommand, variable_name, whole_number
 
 #: characters of a row's text shown in the table (the DataFrame in _ygpt.results has all)
 SHOWN = 100
@@ -29,13 +29,17 @@ SHOWN = 100
 @argument("--top", metavar="K", type=whole_number, default=5, help="How many rows (default 5).")
 @argument("--vectors", metavar="VAR", type=variable_name,
           help="NAME's matrix made earlier by %%ygpt embed NAME --out VAR, instead of embedding.")
+@max_cost_arg("The most embedding NAME's texts and TEXT may cost, in roubles (default "
+              "YGptMagics.max_cost_per_cell): estimated over it, nothing is embedded.")
 @argument("--no-cache", action="store_true", help="Neither replay nor record in the reply cache.")
 def run(kernel: Kernel, line: str) -> None:
     """Show the rows of NAME closest in meaning to TEXT, best first, with their similarity.
 
     TEXT is embedded with the query model, NAME's texts with the doc model (their vectors come
-    from the memo or the reply cache when %ygpt embed made them). The rows land in
-    _ygpt.results as a DataFrame with a similarity column."""
+    from the memo or the reply cache when %ygpt embed made them), under the same cost cap as
+    %ygpt embed. When embedding NAME stops short (a refusal every text would get, the cap,
+    Ctrl-C), its summary says why and TEXT is not sent. The rows land in _ygpt.results as a
+    DataFrame with a similarity column."""
     args = parse(run, line, as_written=True)
     if not args.source:
         raise OptionError("%ygpt similar: say where to look with --in NAME, e.g. "
@@ -47,20 +51,38 @@ def run(kernel: Kernel, line: str) -> None:
     found = _embedding.texts(kernel, args.source, args.column, "similar")
     cache = front(kernel, f"similar --in {args.source}", no_cache=args.no_cache)
     embedder = _embedding.embedder(kernel, cache, concurrency=None)
-    errors: dict[Any, str] = {}
+    given = None
     if args.vectors:
-        vectors = checked_vectors(kernel.namespace.get(args.vectors), args.vectors, len(found.texts))
-    else:
+        given = checked_vectors(kernel.namespace.get(args.vectors), args.vectors, len(found.texts))
+    unsent = [] if args.vectors else embedder.unsent(found.texts, "doc")
+    _embedding.cap(kernel, embedder, cache, args.max_cost, f"%ygpt similar --in {args.source}",
+                   unsent + embedder.unsent([query], "query"), "doc")
+    errors: dict[Any, str] = {}
+    if given is None:
         rows = embed(found, "doc", embedder)
-        vectors, errors = rows.embeddings, rows.errors
-    asked = embed(Texts("TEXT", [query], [0], [query]), "query", embedder, quiet=True)
-    if asked.errors:
-        raise OptionError(f"%ygpt similar: TEXT could not be embedded: {asked.errors[0]}")
-    positions, scores = rank(asked.embeddings[0], vectors, args.top)
+        if rows.halted:   # its summary said why; the query would stop the same way
+            kernel.namespace["_ygpt"] = rows
+            return
+        given, errors = rows.embeddings, rows.errors
+    positions, scores = rank(_query_vector(query, embedder), given, args.top)
     results = results_frame(found, positions, scores, args.column)
     summary = f"{len(positions)} of {len(found.texts):,} rows of {args.source} closest to {query!r}"
     kernel.namespace["_ygpt"] = SimilarRun(results, query, errors, summary)
     _show(found, positions, scores, summary)
+
+
+def _query_vector(query: str, embedder: Embedder) -> Any:
+    """TEXT's vector; OptionError when it has none: its error, or the cost cap that NAME's
+    texts reached (the query is sent last), or Ctrl-C."""
+    asked = embed(Texts("TEXT", [query], [0], [query]), "query", embedder, quiet=True)
+    if asked.errors:
+        raise OptionError(f"%ygpt similar: TEXT could not be embedded: {asked.errors[0]}")
+    if asked.halted:
+        why = ("NAME's texts reached the cost cap, so TEXT was not sent. Run it again with a higher "
+               "--max-cost" if embedder.budget is not None and embedder.budget.stopped
+               else "stopped before TEXT was embedded. Run it again")
+        raise OptionError(f"%ygpt similar: {why}; the vectors made so far are kept and reused.")
+    return asked.embeddings[0]
 
 
 def _unquoted(text: str) -> str:

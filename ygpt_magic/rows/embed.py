@@ -63,6 +63,12 @@ class Embedder:
     concurrency: int = 8
     budget: Budget | None = None   # --max-cost: texts stop being sent before it is passed
 
+    def unsent(self, texts: Iterable[str], model: str) -> list[str]:
+        """The distinct ``texts`` the memo has no vector of by ``model``: what a run would send,
+        and so what its cost cap counts (the reply cache may still replay some of them)."""
+        key = key_model(model)
+        return [text for text in dict.fromkeys(texts) if self.memo.get(_memo_key(self, key, text)) is None]
+
 
 @dataclass
 class EmbedRun(RunCounts):
@@ -71,6 +77,7 @@ class EmbedRun(RunCounts):
 
     embeddings: Any = None
     model: str = ""
+    halted: bool = False   # stopped before its end (a refusal every text gets, the cost cap, Ctrl-C)
 
     def __repr__(self) -> str:
         rows, dimensions = self.embeddings.shape
@@ -233,6 +240,7 @@ def _finish(state: _State, tally: Tally, progress: Progress | None, quiet: bool)
         tell(summary, advice, progress)
     labels = state.texts.labels
     errors = {labels[p]: line for p, line in sorted(state.errors.items())}
+    halted = tally.refusal is not None or tally.stopped or (tally.budget is not None and tally.budget.stopped)
     return EmbedRun(**tally.counts(errors, summary), embeddings=matrix(state.vectors),
-                    model=state.model.partition("/")[0])
+                    model=state.model.partition("/")[0], halted=halted)
 
