@@ -11,6 +11,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from cellrun import assert_clear_error
 from conftest import TEST_KEY, cell
 
 from ygpt_magic.emulator import start_local_server
@@ -281,6 +282,21 @@ def test_embed_gives_unit_rows_and_similar_takes_vectors_of_any_length_the_same(
     got = shell.user_ns["_ygpt"].results
     assert list(got.index) == list(expected.index)
     assert np.allclose(got["similarity"], expected["similarity"], atol=1e-6)
+
+
+def test_vectors_of_a_frame_sorted_since_they_were_made_are_refused_before_the_query_is_sent(
+        shell, ygpt_server):
+    shell.user_ns["df"] = pd.DataFrame({"body": ["cats sleep in the sun", "taxes due in april",
+                                                 "dogs walk in the park"]})
+    assert cell(shell, "%ygpt embed df --column body --out v").ok
+    shell.user_ns["df"] = shell.user_ns["df"].sort_values("body", ascending=False)
+    ygpt_server.reset()
+    run = cell(shell, "%ygpt similar cats sleep --in df --column body --vectors v --top 1")
+    assert_clear_error(run, "--vectors v does not fit df", "sorted, filtered or edited",
+                       "%ygpt embed df --column body --out v", "leave out --vectors")
+    assert embedded(ygpt_server) == []
+    assert cell(shell, "%ygpt similar cats sleep --in df --column body --top 1").ok   # no --vectors: right
+    assert shell.user_ns["_ygpt"].results["body"].iloc[0] == "cats sleep in the sun"
 
 
 @pytest.mark.parametrize(("value", "words"), [

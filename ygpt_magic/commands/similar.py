@@ -11,7 +11,7 @@ from ..errors import OptionError
 from ..kernel import Kernel
 from ..request import front
 from ..rows.embed import Embedder, embed
-from ..rows.similar import SimilarRun, checked_vectors, rank, results_frame
+from ..rows.similar import SimilarRun, check_rows, checked_vectors, rank, results_frame
 from ..rows.texts import Texts
 from . import _embedding
 from ._common import show_table
@@ -54,6 +54,7 @@ def run(kernel: Kernel, line: str) -> None:
     given = None
     if args.vectors:
         given = checked_vectors(kernel.namespace.get(args.vectors), args.vectors, len(found.texts))
+        _check_rows(given, found, embedder, (), args)
     unsent = [] if args.vectors else embedder.unsent(found.texts, "doc")
     _embedding.cap(kernel, embedder, cache, args.max_cost, f"%ygpt similar --in {args.source}",
                    unsent + embedder.unsent([query], "query"), "doc")
@@ -65,6 +66,8 @@ def run(kernel: Kernel, line: str) -> None:
             return
         given, errors = rows.embeddings, rows.errors
     positions, scores = rank(_query_vector(query, embedder), given, args.top)
+    if args.vectors:   # the rows shown, too (a sample was compared before sending)
+        _check_rows(given, found, embedder, positions, args)
     results = results_frame(found, positions, scores, args.column)
     summary = f"{len(positions)} of {len(found.texts):,} rows of {args.source} closest to {query!r}"
     kernel.namespace["_ygpt"] = SimilarRun(results, query, errors, summary)
@@ -83,6 +86,12 @@ def _query_vector(query: str, embedder: Embedder) -> Any:
                else "stopped before TEXT was embedded. Run it again")
         raise OptionError(f"%ygpt similar: {why}; the vectors made so far are kept and reused.")
     return asked.embeddings[0]
+
+
+def _check_rows(given: Any, found: Texts, embedder: Embedder, ranked: Iterable[int], args: Any) -> None:
+    """--vectors VAR: its rows at ``ranked`` and a sample are the vectors of NAME's texts now."""
+    redo = f"%ygpt embed {args.source}" + (f" --column {args.column}" if args.column else "")
+    check_rows(given, found, lambda text: embedder.remembered(text, "doc"), ranked, redo, args.vectors)
 
 
 def _unquoted(text: str) -> str:

@@ -63,11 +63,14 @@ class Embedder:
     concurrency: int = 8
     budget: Budget | None = None   # --max-cost: texts stop being sent before it is passed
 
+    def remembered(self, text: str, model: str) -> Any:
+        """The vector this kernel made of ``text`` by ``model``, or None."""
+        return self.memo.get(_memo_key(self, key_model(model), text))
+
     def unsent(self, texts: Iterable[str], model: str) -> list[str]:
         """The distinct ``texts`` the memo has no vector of by ``model``: what a run would send,
         and so what its cost cap counts (the reply cache may still replay some of them)."""
-        key = key_model(model)
-        return [text for text in dict.fromkeys(texts) if self.memo.get(_memo_key(self, key, text)) is None]
+        return [text for text in dict.fromkeys(texts) if self.remembered(text, model) is None]
 
 
 @dataclass

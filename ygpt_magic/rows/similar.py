@@ -10,10 +10,12 @@ Rows without a vector (NaN, a failed text) never rank.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import OptionError
+from .costs import sample_positions
 from .texts import Texts
 
 
@@ -53,6 +55,31 @@ def checked_vectors(value: Any, name: str, rows: int) -> Any:
             f"({rows:,} rows × dimensions, numbers), but it is {got}. Run %ygpt embed NAME --out "
             f"{name} again, or leave out --vectors.")
     return unit_rows(value)
+
+
+def check_rows(vectors: Any, texts: Texts, remembered: Callable[[str], Any], ranked: Iterable[int],
+               redo: str, name: str) -> None:
+    """``--vectors NAME``: OptionError when a row of ``vectors`` (unit rows) is not the vector
+    this kernel made of that row's text (``remembered``: the memo's, or None). A frame sorted or
+    filtered since ``%ygpt embed`` made the matrix keeps its row count, so the shape check does
+    not see it, and the ranking would quietly name the wrong rows. The ``ranked`` rows (those
+    shown) and an even sample of the others are compared: a few dot products. Rows the memo does
+    not hold (after a restart) cannot be compared and are trusted; ``redo`` is the embed command
+    that makes the matrix again."""
+    import numpy as np
+
+    for position in dict.fromkeys([*ranked, *sample_positions(len(texts.texts))]):
+        made, row = remembered(texts.texts[position]), vectors[position]
+        if made is None or not np.all(np.isfinite(row)):
+            continue
+        made = np.asarray(made, dtype=np.float32)
+        if float(row @ made) < (1 - UNIT_TOLERANCE) * float(np.linalg.norm(made)):
+            raise OptionError(
+                f"%ygpt similar: --vectors {name} does not fit {texts.name}: its row "
+                f"{texts.labels[position]!r} holds the vector of another text, so {texts.name} was "
+                f"sorted, filtered or edited after {name} was made (or {name} comes from another "
+                f"model). Run {redo} --out {name} again, or leave out --vectors (the vectors made "
+                f"earlier are reused from the memo).")
 
 
 def unit_rows(vectors: Any) -> Any:
