@@ -4,6 +4,7 @@ every bad input answered with one paragraph."""
 
 from __future__ import annotations
 
+import re
 import signal
 import threading
 import time
@@ -213,6 +214,15 @@ def test_dry_run_counts_tokens_and_embeds_nothing(shell, ygpt_server):
     assert run.ok, run.message
     assert "4 texts to embed" in run.shown and "tokenizer API" in run.shown
     assert embedded(ygpt_server) == []
+
+
+def test_dry_run_counts_the_tokens_an_embedding_is_billed_not_a_chat_request(shell, ygpt_server):
+    shell.user_ns["docs"] = [f"row {i} speaks of item {i * 3}" for i in range(10)]
+    dry = cell(shell, "%ygpt embed docs --dry-run")
+    assert dry.ok, dry.message
+    estimated = int(re.search(r"([\d,]+) tokens in all", dry.shown).group(1).replace(",", ""))
+    assert cell(shell, "%ygpt embed docs").ok
+    assert estimated == shell.user_ns["_ygpt"].usage.input_tokens
 
 
 def test_a_notebook_of_embed_similar_and_dry_runs_replays_with_no_server(shell, ygpt_server, cache_file):

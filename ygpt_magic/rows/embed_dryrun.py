@@ -4,6 +4,13 @@ embedded, and what it would cost (embeddings have no output tokens).
 The count comes from the tokenizer API, asked for a bounded sample of texts (every text when
 there are few) and extrapolated, as ``--map --dry-run`` does (dryrun.py); the output says which.
 Every text is counted, also those a re-run would take from the memo or the reply cache.
+
+An embedding is billed for its text's tokens, but the SDK offers a tokenizer only for chat
+models (``TokenizeCompletion``: the text wrapped as a user message in the model's chat template,
+some 14 tokens in the cloud's recording of "ping", more than a short text itself). So the
+template is measured once, with a one-token text (``PROBE``), and taken off each count. The
+service may add a start token or two of its own (the recordings bill "hello" 3 tokens): the
+estimate can be low by that much a text, and the cap stops sending at what was really billed.
 """
 
 from __future__ import annotations
@@ -18,14 +25,23 @@ from ..render import inert
 from ..words import counted
 from .costs import sample_positions
 
+#: a text of one token: its count is the chat template's tokens plus one
+PROBE = "."
+
 
 def texts_estimate(texts: list[str], model: str, client: Any, prices: PriceTable) -> tuple[Estimate, list[int]]:
     """The cost of embedding ``texts``, and the tokenizer's counts of the sample it is made from."""
     count = len(texts)
-    counts = [client.count_tokens([{"role": "user", "text": texts[p]}], RequestOptions())
-              for p in sample_positions(count)]
+    template = _chat_tokens(client, PROBE) - 1
+    counts = [max(_chat_tokens(client, texts[p]) - template, 1) for p in sample_positions(count)]
     total = sum(counts) if len(counts) == count else round(sum(counts) / len(counts) * count)
     return estimate(prices, key_model(model), SYNC, requests=count, input_tokens=total), counts
+
+
+def _chat_tokens(client: Any, text: str) -> int:
+    """The tokens of ``text`` as a chat model's user message (the SDK's only tokenizer)."""
+    tokens: int = client.count_tokens([{"role": "user", "text": text}], RequestOptions())
+    return tokens
 
 
 def dry_run(texts: list[str], model: str, client: Any, prices: PriceTable) -> dict[str, str]:
