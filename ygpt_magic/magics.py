@@ -116,7 +116,7 @@ class YGptMagics(RefusedConfigDropped, Magics):
                        "{\"yandexgpt\": 1.2}. The footer and %ygpt usage estimate with it.")
     max_cost_per_cell = Float(DEFAULT.max_cost_per_cell, allow_none=True, config=True,
                               help="Roubles a cell may cost at most (None: no cap), as --max-cost "
-                                   "sets it for one cell: a cell, --map, --batch or %ygpt embed "
+                                   "sets it for one cell: a cell, --map, --batch, %ygpt embed or similar "
                                    "estimated over it is refused before anything is sent, and "
                                    "--map rows stop being sent before it is passed (guide: What "
                                    "requests cost).")
