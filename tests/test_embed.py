@@ -148,7 +148,7 @@ def test_a_text_refused_before_sending_is_not_told_to_run_again_alone(shell, ygp
     run = cell(shell, "%ygpt embed docs --out v")
     assert run.ok, run.message
     assert "Run the cell again to send only those" not in run.stdout
-    assert "none of them sent: _ygpt.errors says what is wrong with each one's data" in run.stdout
+    assert "1 row without an answer, not sent: _ygpt.errors says what is wrong with its data" in run.stdout
 
 
 def test_bursts_of_resource_exhausted_lose_nothing(shell, ygpt_server):
