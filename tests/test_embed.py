@@ -112,6 +112,14 @@ def test_bad_input_gets_one_paragraph_and_nothing_is_sent(shell, ygpt_server, va
     assert embedded(ygpt_server) == []
 
 
+def test_a_text_the_server_refuses_says_what_to_check_for_an_embedding(shell, ygpt_server):
+    shell.user_ns["docs"] = CATS
+    ygpt_server.faults.fail_next(1, "INVALID_ARGUMENT", "a value is wrong", method="TextEmbedding")
+    assert cell(shell, "%ygpt embed docs --out v --concurrency 1").ok
+    reason = shell.user_ns["_ygpt"].errors[0]
+    assert "INVALID_ARGUMENT" in reason and "embedding model" in reason and "temperature" not in reason
+
+
 def test_a_failed_text_is_a_row_of_nan_with_its_reason_and_the_others_come_back(shell, ygpt_server):
     shell.user_ns["docs"] = CATS
     ygpt_server.faults.fail_next(1, "INTERNAL", "the model broke on this text", method="TextEmbedding")

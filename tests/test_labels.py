@@ -203,3 +203,10 @@ def test_map_rows_are_classified_whatever_tools_the_chat_offers(shell, ygpt_serv
     run = cell(shell, "%%ygpt --map texts --labels weather,alarm --out result\n{item}")
     assert run.ok, run.message
     assert shell.user_ns["result"].label.notna().all() and "2 answered" in run.stdout
+
+
+def test_a_refused_classification_names_what_to_check_for_a_classifier(shell, ygpt_server):
+    ygpt_server.faults.fail_next(1, "INVALID_ARGUMENT", "a value is wrong", method="FewShotClassify")
+    message = assert_clear_error(cell(shell, "%%ygpt --labels a,b\nsome text"), "INVALID_ARGUMENT", "labels",
+                                 error_type=errors.RequestRejected)
+    assert "temperature" not in message

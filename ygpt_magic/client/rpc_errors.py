@@ -185,7 +185,8 @@ def context_numbers(details: str) -> tuple[int, int] | None:
 def translate(exc: BaseException, *, endpoint: str, credential: Credential,
               folder: str | None, model: str | None, retries: int, timeout: float,
               after_chunks: int = 0, attempt: int = 1, elapsed: float | None = None,
-              history_turns: int = 0, stale: bool = False, chat_api: bool = False) -> YGptError:
+              history_turns: int = 0, stale: bool = False, chat_api: bool = False,
+              asked: str = "completion") -> YGptError:
     """The YGptError for an exception from an SDK call (the caller raises it `from None`).
 
     What the call knew lets the message say what happened: `after_chunks` of stream `attempt`
@@ -193,7 +194,9 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
     is the server's own deadline), `history_turns` earlier turns were sent; `stale`: gRPC's own
     connect failed while the endpoint accepted a TCP connection during the call and channels of an
     SDK dropped after an outage live on, so the UNAVAILABLE is their leftover reconnect delay;
-    ``chat_api``: the request went over the chat API (``endpoint`` is then its address).
+    ``chat_api``: the request went over the chat API (``endpoint`` is then its address);
+    ``asked``: what the request was (a completion, an embedding, a classification), for advice
+    that fits it.
     A stream broken by gRPC's own failed connect (the SDK retried it after the server went) is
     said to have lost the server, without gRPC's words: they are not the server's.
     """
@@ -226,7 +229,7 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
         numbers = context_numbers(details)
         if numbers:
             return ContextTooLong(*numbers, history_turns=history_turns)
-        return RequestRejected(details)
+        return RequestRejected(details, asked)
     if status == "UNAVAILABLE":
         if "handshake failed" in details.lower():
             return TlsFailed(endpoint, details)

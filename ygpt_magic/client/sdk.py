@@ -184,7 +184,8 @@ class Client:
         async def run() -> Any:  # the SDK's classification
             await self._ensure_reachable()
             return await classifiers.sdk_model(self._get_sdk(), classifier).run(text, timeout=self.settings.timeout)
-        return classifiers.classification(self._call(run, RequestOptions(model=classifier.model)))
+        return classifiers.classification(self._call(run, RequestOptions(model=classifier.model),
+                                                     asked="classification"))
 
     def classify_many(self, classifier: classifiers.Classifier, texts: Iterable[tuple[Any, str]], *,
                       concurrency: int) -> ManyJob:
@@ -199,7 +200,8 @@ class Client:
             try:
                 return classifiers.classification(await model.run(text, timeout=self.settings.timeout))
             except Exception as exc:
-                raise self._translate(exc, model=classifier.model, started=started) from None
+                raise self._translate(exc, model=classifier.model, started=started,
+                                      asked="classification") from None
         return self._many(((tag, lambda text=text: run(text)) for tag, text in texts), concurrency)
 
     def _many(self, requests: Iterator[Any], concurrency: int) -> ManyJob:
@@ -225,7 +227,7 @@ class Client:
         return embed_many(
             self._loop, sdk_model, texts, concurrency=concurrency, timeout=self.settings.timeout,
             guard=lambda text: guard.check("the text", text, secrets),
-            translate=lambda exc, started: self._translate(exc, model=name, started=started),
+            translate=lambda exc, started: self._translate(exc, model=name, started=started, asked="embedding"),
             prepare=self._ensure_reachable, watch=self._watch())
 
     @property
@@ -256,9 +258,10 @@ class Client:
 
     def _call(self, make_coro: Callable[[], Coroutine[Any, Any, _T]], options: RequestOptions | None,
               messages: list[Message] | None = None, slow: Callable[[], None] | None = None,
-              chat: bool = False) -> _T:
+              chat: bool = False, asked: str = "completion") -> _T:
         """Run a coroutine on the loop thread and wait for it here (``slow`` as in
-        LoopThread.run); errors come back mapped (``chat``: it went over the chat API)."""
+        LoopThread.run); errors come back mapped (``chat``: it went over the chat API; ``asked``:
+        what the request was, rpc_errors.translate)."""
         self._check_credentials()
         started = time.monotonic()
         try:
@@ -267,14 +270,14 @@ class Client:
             raise
         except Exception as exc:
             raise self._translate(exc, model=options.model if options else None, started=started,
-                                  messages=messages or (), chat=chat) from None
+                                  messages=messages or (), chat=chat, asked=asked) from None
 
     def _translate(self, exc: BaseException, *, model: str | None, started: float,
                    messages: Sequence[Message] = (), chunks: int = 0, attempt: int = 1,
-                   chat: bool = False) -> YGptError:
+                   chat: bool = False, asked: str = "completion") -> YGptError:
         """Our error for ``exc``, raised by a request of ``messages`` (none: a classification,
-        an embedding), said of where it went: ``chat``, the chat API's address (its route,
-        _route)."""
+        an embedding, as ``asked`` says), said of where it went: ``chat``, the chat API's
+        address (its route, _route)."""
         # gRPC's connect failed while the connect beside the call got through, and the channels of
         # an SDK dropped before live on (channels.py): their reconnect delay, not the server's absence
         connect_failed = rpc_errors.connect_failed(exc)
@@ -287,7 +290,7 @@ class Client:
                                     folder=self.folder_id, model=model, retries=self.settings.retries,
                                     timeout=self.settings.timeout, after_chunks=chunks, attempt=attempt,
                                     elapsed=time.monotonic() - started, history_turns=history_turns(messages),
-                                    stale=stale, chat_api=chat)
+                                    stale=stale, chat_api=chat, asked=asked)
 
     def _guard(self, messages: Iterable[Message], extras: Extras) -> None:
         """CredentialInPrompt before anything is sent if this request carries a credential this

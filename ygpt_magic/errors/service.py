@@ -274,16 +274,21 @@ class ServerStoppedAnswering(YGptError):
         self.endpoint = endpoint
 
 
-class RequestRejected(YGptError):
-    """INVALID_ARGUMENT: the server refused a value in the request."""
+#: what to check when the server refuses a value, by what the request was
+_CHECK = {
+    "completion": "Check the options (temperature 0..1, max tokens, model) with %ygpt config, and the cell's text.",
+    "embedding": "Check the text and the embedding model (--model doc, query or an emb:// URI).",
+    "classification": "Check the text, the labels and samples, and the classifier's model.",
+}
 
-    def __init__(self, detail: object = None) -> None:
+
+class RequestRejected(YGptError):
+    """INVALID_ARGUMENT: the server refused a value in the request (``asked``: a completion, an
+    embedding or a classification; the options to check differ)."""
+
+    def __init__(self, detail: object = None, asked: str = "completion") -> None:
         super().__init__(
-            _with_detail(
-                "The server rejected the request as invalid (INVALID_ARGUMENT). Check the options "
-                "(temperature 0..1, max tokens, model) with %ygpt config, and the cell's text.",
-                detail,
-            )
+            _with_detail(f"The server rejected the request as invalid (INVALID_ARGUMENT). {_CHECK[asked]}", detail)
         )
 
 
