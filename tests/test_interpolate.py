@@ -105,3 +105,12 @@ def test_the_notes_of_values_sent_in_part_are_told_apart():
     assert [note.split(":")[0] for note in expanded.cut] == ["{long}", "{table}", "{wide}"]
     assert [note.split(":")[0] for note in expanded.notes] == ["{long}", "{table}", "{wide}", "{whole}",
                                                                "{len(short)}"]
+
+
+def test_a_text_with_a_memory_address_says_the_reply_cache_cannot_replay_it():
+    expanded = interpolate("Which book? {book} / {book.title} / {log}", {**NS, "log": "crash at 0x7f3a12bc44d0"})
+    assert ".Book object at 0x" in expanded.text  # sent as it is
+    assert expanded.notes == ("{book}: its text holds a memory address, which tells the model nothing and is "
+                              "new in every kernel, so the reply cache cannot replay this cell in another "
+                              "kernel; refer to the object's data (an attribute, a method's result) rather "
+                              "than to the object",)  # a str is data, whatever it says: no note

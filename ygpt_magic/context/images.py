@@ -2,8 +2,11 @@
 
 NAME is a variable (a matplotlib Figure or Axes, a PIL image, PNG/JPEG bytes or a BytesIO, a file path as
 ``str`` / ``Path``, an IPython ``Image``), ``Out[N]`` (a cell's output), or a path to an image
-file. Every picture is opened with Pillow before anything is sent, so bytes that are not an image
-and types that are none are refused with a message here, not by the server. A picture over the
+file. What a plotting call returns (``plt.plot``'s list of Line2D, ``plt.scatter``'s
+PathCollection, ``plt.bar``'s BarContainer, ``plt.hist``'s tuple holding one) stands for the
+figure it drew in: that figure is sent, whole, and the note above the reply says so
+(:func:`figure_of`). Every picture is opened with Pillow before anything is sent, so bytes that
+are not an image and types that are none are refused with a message here, not by the server. A picture over the
 limits (:data:`MAX_SIDE` pixels a side, :data:`MAX_BYTES`) is downscaled, and one in another
 format Pillow reads (GIF, WebP, ...) is sent as PNG; both say so in the note shown above the reply.
 
@@ -19,6 +22,7 @@ import os
 import re
 import warnings
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -40,15 +44,70 @@ _OUT = re.compile(r"Out\[(\d+)\]")
 #: the pixel count in Pillow's decompression-bomb warning and error: "Image size (N pixels) ..."
 _BOMB_PIXELS = re.compile(r"\((\d+) pixels\)")
 _TAKES = "a matplotlib Figure, a PIL image, PNG/JPEG bytes (or a BytesIO), a file path or an IPython Image"
+#: how deep a plotting call's result is looked into for its artists: plt.hist of several datasets
+#: with histtype="step" gives a tuple holding a list of lists of Polygons
+_DEPTH = 3
 
 
 def is_picture(value: Any) -> bool:
-    """Whether a value is plainly a picture (a matplotlib Figure or Axes, a PIL image, an IPython
-    Image): what `{Out[N]}` sends as a picture rather than as text."""
+    """Whether a value is plainly a picture (a matplotlib Figure, or what was drawn in one: see
+    :func:`figure_of`; a PIL image, an IPython Image): what `{Out[N]}` sends as a picture rather
+    than as text."""
     module, name = type(value).__module__, type(value).__name__
-    return ((module.startswith("matplotlib") and (hasattr(value, "savefig") or "Axes" in name))
+    return (figure_of(value) is not None
             or (module.startswith("PIL.") and hasattr(value, "save"))
             or (module.startswith("IPython") and name == "Image"))
+
+
+def figure_of(value: Any) -> Any | None:
+    """The one matplotlib Figure ``value`` is or was drawn in: a Figure itself; an Axes' or an
+    artist's (Line2D, PathCollection, AxesImage); the one figure of every artist in a list, a
+    tuple, a container (BarContainer), a dict or an object array of them, a tuple's numpy arrays and
+    Nones aside (``plt.hist`` returns its counts and bins beside the bars). None when the value
+    holds anything else, or artists of several figures or of none. Only types are looked at, and
+    the first item that is no artist ends the look: a list of a million numbers costs one check."""
+    figures = _figures(value, _DEPTH)
+    if not figures or any(figure is not figures[0] for figure in figures):
+        return None
+    return figures[0]
+
+
+def _figures(value: Any, depth: int) -> list[Any] | None:
+    """The figures of the artists in ``value``; None when something in it is no artist."""
+    items = _items(value)
+    if items is None:
+        if not type(value).__module__.startswith("matplotlib"):
+            return None
+        figure = getattr(value, "figure", None)  # a Figure's is itself
+        figure = getattr(figure, "figure", figure)  # a SubFigure's: the Figure it is part of
+        return [figure] if hasattr(figure, "savefig") else None
+    if depth == 0:
+        return None
+    found: list[Any] = []
+    for item in items:
+        if isinstance(value, tuple) and (item is None or _is_array(item) and item.dtype != object):
+            continue  # plt.hist's counts and bins, an errorbar drawn without its line
+        inner = _figures(item, depth - 1)
+        if inner is None:
+            return None
+        found += inner
+    return found
+
+
+def _items(value: Any) -> Any | None:
+    """The items of a list, a tuple (a matplotlib Container is one), a dict's values (what
+    plt.boxplot returns) or an object array."""
+    if isinstance(value, (list, tuple)):
+        return value
+    if type(value) is dict:
+        return value.values()
+    if _is_array(value) and value.dtype == object:
+        return value.flat
+    return None
+
+
+def _is_array(value: Any) -> bool:
+    return type(value).__module__ == "numpy" and type(value).__name__ == "ndarray"
 
 
 def pictures(names: str | None, namespace: Mapping[str, Any],
@@ -88,21 +147,44 @@ def lookup(name: str, namespace: Mapping[str, Any]) -> Any:
 
 
 def picture(value: Any, name: str) -> Picture:
-    """One value as a Picture (see the module docstring for what is taken)."""
-    data = _encoded(value, name)
-    return _checked(data, name)
+    """One value as a Picture (see the module docstring for what is taken). A value drawn in a
+    figure (an Axes, plt.plot's lines) sends the whole figure, and its note says so."""
+    figure = figure_of(value)
+    if figure is None:
+        return _checked(_encoded(value, name), name)
+    sent = _checked(_drawn(figure), name)
+    if figure is value:
+        return sent
+    note = f"Image '{name}' is {_described(value)}, not a picture; sent the figure it was drawn in."
+    return replace(sent, note=" ".join(filter(None, (note, sent.note))))
+
+
+def _drawn(figure: Any) -> bytes:
+    """A matplotlib Figure as PNG bytes."""
+    buffer = io.BytesIO()
+    # No "Software" text chunk: the bytes (and their hash) depend on the drawing alone.
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _described(value: Any) -> str:
+    """``an Axes``, ``a list of Line2D``, ``a tuple of ndarray, BarContainer``."""
+    kind = "array" if _is_array(value) else type(value).__name__
+    items = _items(value) if type(value) in (list, tuple, dict) or kind == "array" else None
+    if items is None:
+        return _a(kind)
+    names = list(dict.fromkeys(type(item).__name__ for item in items if item is not None))
+    return f"{_a(kind)} of {', '.join(names[:3])}{', …' if len(names) > 3 else ''}"
+
+
+def _a(word: str) -> str:
+    """The word with its indefinite article: ``a dict``, ``an Axes``."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
 
 
 def _encoded(value: Any, name: str) -> bytes:
-    """The value's image bytes, in whatever format it holds them."""
+    """The image bytes of a value that is no figure, in whatever format it holds them."""
     module = type(value).__module__
-    if module.startswith("matplotlib") and hasattr(value, "figure") and not hasattr(value, "savefig"):
-        value = value.figure  # an Axes: its Figure
-    if module.startswith("matplotlib") and hasattr(value, "savefig"):
-        buffer = io.BytesIO()
-        # No "Software" text chunk: the bytes (and their hash) depend on the drawing alone.
-        value.savefig(buffer, format="png", metadata={"Software": None})
-        return buffer.getvalue()
     if module.startswith("PIL.") and hasattr(value, "save"):
         return _save(value, "jpeg" if getattr(value, "format", None) == "JPEG" else "png")
     if module.startswith("IPython") and type(value).__name__ == "Image":
