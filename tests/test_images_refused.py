@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from cellrun import assert_clean
 from conftest import cell
@@ -20,6 +21,10 @@ BAD = [
     ("nosuch", None, "no variable named 'nosuch' and no file at that path"),
     ("photo", b"hello, not a picture", "is not an image Pillow can read"),
     ("photo", {"a": 1}, "'photo' is a dict, which is not a picture"),
+    ("photo", np.zeros((4, 3, 3), dtype=np.uint8),
+     "'photo' is an ndarray, which is not a picture. If it holds pixels (uint8, height × width [× 3 or 4]), "
+     "send PIL.Image.fromarray(photo);"),
+    ("photo", 7, "'photo' is an int, which is not a picture"),
     ("photo", "/no/such/file.png", "'/no/such/file.png' is not a file"),
     ("photo", IPythonImage(url="http://127.0.0.1:9/x.png"), "holds a URL, not the picture"),
     ("Out[999999]", None, "cell 999999 has no output"),

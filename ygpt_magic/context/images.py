@@ -198,8 +198,12 @@ def _encoded(value: Any, name: str) -> bytes:
         return value.getvalue()
     if isinstance(value, (str, os.PathLike)):
         return _read(Path(value).expanduser(), name)
-    raise ImageError(f"--image {name}: {name!r} is a {type(value).__name__}, which is not a picture. "
-                     f"--image takes {_TAKES}.")
+    if _is_array(value):
+        raise ImageError(f"--image {name}: {name!r} is an ndarray, which is not a picture. If it "
+                         f"holds pixels (uint8, height × width [× 3 or 4]), send "
+                         f"PIL.Image.fromarray({name}); --image takes {_TAKES}.")
+    raise ImageError(f"--image {name}: {name!r} is {_a(type(value).__name__)}, which is not a "
+                     f"picture. --image takes {_TAKES}.")
 
 
 def _read(path: Path, name: str) -> bytes:
