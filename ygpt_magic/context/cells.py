@@ -49,7 +49,7 @@ class NotebookCells:
         self.shell = shell
         self.errors: dict[int, CellError] = {}
         self.counts: dict[str, int] = {}  # cell id → the latest count it ran with
-        self._numbered = False  # whether the cell running now gets a number (stored history)
+        self._numbered = False  # whether a numbered cell is running now (stored history)
 
     # -- the hooks -----------------------------------------------------------------------------
 
@@ -59,7 +59,9 @@ class NotebookCells:
 
     def record(self, result: ExecutionResult) -> None:
         """``post_run_cell``: remember the count of a cell that has a number and an id, and
-        the user's error of a cell that has a number."""
+        the user's error of a cell that has a number. The cell is over: what reads the cells
+        until the next one runs (a panel Send) comes after it, and may refer to it."""
+        self._numbered = False
         error = result.error_in_exec or result.error_before_exec
         count = getattr(result, "execution_count", None)
         cell_id = getattr(getattr(result, "info", None), "cell_id", None)
@@ -94,7 +96,8 @@ class NotebookCells:
 
     @property
     def current(self) -> int:
-        """The number of the cell running now, or the next number when it has none.
+        """The number of the cell running now, or the next number when none is (a panel Send
+        between cells, a silent run): every cell that ran, the last one included, is earlier.
 
         IPython stores a numbered cell's source before running it (and, from IPython 9 on, also
         advances ``execution_count`` first), so the history's length is what holds in every
@@ -132,21 +135,30 @@ class NotebookCells:
         return self.errors[max(self.errors)] if self.errors else None
 
     def _check_ran(self, count: int, kind: str) -> None:
-        current = self.current
-        if count == current:
+        current, running = self.current, self._numbered
+        if running and count == current:
             raise InterpolationError(
                 f"The cell uses {{{kind}[{count}]}}, which is this cell itself: refer to a cell "
                 f"that ran before it (the N of In [N]:; {_earlier(current)})."
             )
-        if count > current:
+        if count >= current:
+            where = f"this cell is {current} ({_earlier(current)})" if running else _ran(current - 1)
             raise InterpolationError(
-                f"The cell uses {{{kind}[{count}]}}, but no cell {count} has run yet: this cell "
-                f"is {current} ({_earlier(current)})."
+                f"The cell uses {{{kind}[{count}]}}, but no cell {count} has run yet: {where}."
             )
 
 
 def _earlier(current: int) -> str:
-    return "no cell ran before it" if current <= 1 else f"the earlier cells are 1 to {current - 1}"
+    if current <= 2:
+        return "no cell ran before it" if current <= 1 else "cell 1 ran before it"
+    return f"the earlier cells are 1 to {current - 1}"
+
+
+def _ran(last: int) -> str:
+    """The cells that ran, for a reference made between cells (a panel Send)."""
+    if last <= 1:
+        return "no cell has run yet" if last < 1 else "only cell 1 has run"
+    return f"the cells that ran are 1 to {last}"
 
 
 def _counts(found: Iterable[int]) -> str:
