@@ -10,9 +10,11 @@ from __future__ import annotations
 import html
 
 import pytest
-from cellrun import LOST_EXCEPTIONS
+from cellrun import LOST_EXCEPTIONS, assert_clear_error
 from conftest import cell, completions
-from test_panel import send, widget_comm  # noqa: F401 (widget_comm: a fixture)
+from test_panel import bubbles, send, widget_comm  # noqa: F401 (widget_comm: a fixture)
+
+from ygpt_magic.errors import CostOverCap
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
 
@@ -66,3 +68,44 @@ def test_a_send_that_refers_to_a_cell_not_run_yet_is_told_which_ran(shell, ygpt_
         assert "this cell itself" not in status and not completions(ygpt_server)
     finally:
         panel.close()
+
+
+# -- the cost cap ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def capped(shell):
+    """``YGptMagics.max_cost_per_cell`` far below what any request costs."""
+    shell.run_line_magic("config", "YGptMagics.max_cost_per_cell = 0.0001")
+    yield
+    shell.run_line_magic("config", "YGptMagics.max_cost_per_cell = None")
+
+
+def test_the_cost_cap_refuses_a_send_as_it_refuses_the_same_cell(shell, ygpt_server, capped):
+    assert_clear_error(cell(shell, "%%ygpt\nTell me about the sea"), "over the cap of 0.0001",
+                       error_type=CostOverCap)
+    panel = opened(shell, "--chat sea")
+    try:
+        status = sent(panel, "Tell me about the sea")
+        assert "the panel's message: Estimated cost" in status, status
+        assert "over the cap of 0.0001 ₽" in status and "max_cost_per_cell" in status
+        assert completions(ygpt_server) == [], "nothing was sent"
+        assert panel.input.value == "Tell me about the sea", "the text is given back to send again"
+        assert bubbles(panel) == []
+        shell.run_line_magic("config", "YGptMagics.max_cost_per_cell = 1000")
+        assert sent(panel, "Tell me about the sea") == ""
+        assert len(completions(ygpt_server)) == 1
+    finally:
+        panel.close()
+
+
+# -- provenance -----------------------------------------------------------------------------------
+
+def test_a_sends_reply_is_listed_by_provenance_as_the_panels(shell, ygpt_server):
+    panel = opened(shell, "--chat sea")
+    try:
+        assert sent(panel, "Tell me about the sea") == ""
+    finally:
+        panel.close()
+    assert "sea | 1 |" in cell(shell, "%ygpt usage").page
+    shown = cell(shell, "%ygpt provenance").page
+    assert "the panel, chat 'sea' (“Tell me about the sea”)" in shown, shown

@@ -35,11 +35,12 @@ def cell_estimate(kernel: Kernel, plan: Plan, tokens: int, mode: str) -> Estimat
 
 
 def check_cell(kernel: Kernel, plan: Plan, client: Any, extras: dict[str, Any], mode: str,
-               flag: Decimal | None) -> None:
+               flag: Decimal | None, where: str | None = None) -> None:
     """CostOverCap before sending when the cell's estimate is over its cap (nothing to do, and
-    no tokenizer request, without a cap)."""
+    no tokenizer request, without a cap); ``where`` names the request in the refusal (default:
+    the running cell; a panel Send is "the panel's message", under the same cap)."""
     limit = cap(kernel, flag)
     if limit is None:
         return
     tokens = client.count_tokens(plan.messages, plan.options, **extras)
-    refuse_over(cell_estimate(kernel, plan, tokens, mode), limit, kernel.cell_name())
+    refuse_over(cell_estimate(kernel, plan, tokens, mode), limit, where or kernel.cell_name())

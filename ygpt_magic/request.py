@@ -5,12 +5,14 @@ row all go through before the exchange (DESIGN.md, "The spine").
     plan     chat/planning.plan_request: the one planning rule (options, history, rewind, budget)
     front    the reply cache in front of the client (replay, or send and record)
     tools    the tool loop over the plan's tools and --schema, checked before anything is sent
+    admit    the cost cap (--max-cost, else max_cost_per_cell), before anything is sent
     send     --dry-run shows the plan, otherwise exchange.run_exchange sends it through a view
+    answered the reply into the provenance log
 
 Every function takes the :class:`~ygpt_magic.kernel.Kernel` and reads what it needs from it, so a
 door is a few lines of wiring: the cell (:func:`cell`), fix (commands/fix.py), the panel
-(commands/panel.py) and the rows (:func:`rows`). The client's guard then checks every request
-these build, at the transport, so no door can skip it.
+(commands/panel.py: one panel door over these) and the rows (:func:`rows`). The client's guard
+then checks every request these build, at the transport, so no door can skip it.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import cost_cap, render
 from .cache import Front, first_line
-from .chat import Plan, planning, short_model
+from .chat import Extras, Plan, Reply, planning, short_model
 from .chat.planning import Tokenizes
 from .client import guard
 from .client.credentials import Credential
@@ -170,13 +172,12 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
     plan = dataclasses.replace(plan, context_notes=tuple(notes))
     tools, shape = tool_loop(kernel, plan), typed(kernel, schema)
     extras = request_extras(tools, shape)
-    counter = tokenizer(kernel, cache)()
     if dry_run:
-        tokens = counter.count_tokens(plan.messages, plan.options, **extras)
+        tokens = tokenizer(kernel, cache)().count_tokens(plan.messages, plan.options, **extras)
         cost = cost_cap.cell_estimate(kernel, plan, tokens, mode).sentence()
         render.show(render.dry_run(plan, tokens, extras, cost=cost))
         return
-    cost_cap.check_cell(kernel, plan, counter, extras, mode, max_cost)
+    admit(kernel, plan, cache, extras, mode=mode, max_cost=max_cost)
     code_below = new_cell or plan.options.format == "code"
     renderer = render.StreamRenderer(fmt=plan.options.format, interval=kernel.settings.render_interval,
                                      label=short_model(plan.options.model),
@@ -184,8 +185,7 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
                                      fills_cell=code_below)
     reply = run_exchange(kernel.session, kernel.connection.client, plan, renderer, mode=mode, tools=tools,
                          schema=shape, cache=cache)
-    if reply.status != "INTERRUPTED":
-        kernel.provenance.add(f"{kernel.cell_name()} (“{first_line(label or plan.prompt)}”)", reply)
+    answered(kernel, kernel.cell_name(), label or plan.prompt, reply)
     kernel.namespace["_ygpt"] = reply
     if shape is not None and reply.status == "FINAL":  # ReplyNotValid keeps the raw one
         reply = kernel.namespace["_ygpt"] = dataclasses.replace(reply, parsed=shape.parse(reply.text))
@@ -197,6 +197,20 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
             from .commands._next_cell import put_below
 
             put_below(kernel, code)
+
+
+def admit(kernel: Kernel, plan: Plan, cache: Front | None, extras: Extras, *,
+          mode: str = "stream", max_cost: Decimal | None = None, where: str | None = None) -> None:
+    """CostOverCap before anything is sent when ``plan`` is estimated over the cap (``max_cost``,
+    else ``max_cost_per_cell``); ``where`` names the request (default: the running cell)."""
+    cost_cap.check_cell(kernel, plan, tokenizer(kernel, cache)(), extras, mode, max_cost, where)
+
+
+def answered(kernel: Kernel, who: str, label: str, reply: Reply) -> None:
+    """``reply`` into the provenance log (``%ygpt provenance``) as ``who`` (“``label``”'s first
+    line); an interrupted reply is not an answer, and is left out."""
+    if reply.status != "INTERRUPTED":
+        kernel.provenance.add(f"{who} (“{first_line(label)}”)", reply)
 
 
 def rows(kernel: Kernel, args: argparse.Namespace, template: str) -> None:

@@ -1,4 +1,8 @@
-"""`%ygpt panel [--chat NAME] [--side]`: the widget panel, a second view over the same chats."""
+"""`%ygpt panel [--chat NAME] [--side]`: the widget panel, a second view over the same chats.
+
+Each Send goes through :class:`KernelDoor`: the cell's door rules (request.py) applied to the
+panel, so a Send is filled in, cached, capped and logged exactly as a cell with the same text.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,49 @@ from typing import TYPE_CHECKING
 
 from IPython.core.magic_arguments import argument
 
+from .. import request
 from ..kernel import Kernel
 from .args import chat_arg, parse, subcommand
 
 if TYPE_CHECKING:
+    from ..cache import Front
+    from ..chat import Plan, Reply
     from ..chat.pictures import Picture
     from ..panel import ChatPanel
+    from ..tools.loop import ToolLoop
+
+#: how errors name a Send (a cache miss, a credential, the cost cap)
+WHERE = "the panel's message"
+
+
+class KernelDoor:
+    """The panel's :class:`~ygpt_magic.panel.Door` in a kernel: a Send by the cell's rules."""
+
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
+
+    def prepare(self, text: str) -> tuple[str, tuple[str, ...], tuple[Picture, ...]]:
+        """References filled in and checked the way a cell's are; pictures among them found."""
+        from ..context import images
+
+        expanded = request.expand(self.kernel, text, where=WHERE)
+        found = images.pictures(None, self.kernel.namespace, expanded.pictures)
+        return expanded.text.strip("\n"), expanded.notes, found
+
+    def front(self, prompt: str) -> Front | None:
+        return request.front(self.kernel, prompt, WHERE)
+
+    def tools(self, plan: Plan) -> ToolLoop | None:
+        return request.tool_loop(self.kernel, plan)
+
+    def admit(self, plan: Plan, front: Front | None, tools: ToolLoop | None) -> None:
+        """The cell's cap (``max_cost_per_cell``; the panel has no ``--max-cost``), on a stream."""
+        from ..exchange import request_extras
+
+        request.admit(self.kernel, plan, front, request_extras(tools, None), where=WHERE)
+
+    def answered(self, plan: Plan, reply: Reply) -> None:
+        request.answered(self.kernel, f"the panel, chat '{plan.chat}'", plan.prompt, reply)
 
 
 @subcommand
@@ -23,23 +64,13 @@ def run(kernel: Kernel, line: str) -> ChatPanel | None:
 
     It edits the same chats as the %%ygpt cells and uses the same server."""
     args = parse(run, line)
-    from .. import request
-    from ..context import images
     from ..panel import show_panel  # ipywidgets is only imported when a panel is asked for
     from ..panel.side import beside
-
-    # a Send's text the way a cell's is: references filled in, checked
-    def prepare(text: str) -> tuple[str, tuple[str, ...], tuple[Picture, ...]]:
-        expanded = request.expand(kernel, text, where="the panel's message")
-        found = images.pictures(None, kernel.namespace, expanded.pictures)
-        return expanded.text.strip("\n"), expanded.notes, found
 
     show_beside = beside() if args.side else None  # a missing sidecar is said before any widget
     panel = show_panel(kernel.session, kernel.connection.client, chat=args.chat,
                        settings=lambda: kernel.settings, watch=kernel.on_settings,
-                       tools=lambda plan: request.tool_loop(kernel, plan),
-                       cache=lambda prompt: request.front(kernel, prompt, "the panel's message"),
-                       secrets=kernel.connection.known_secrets, prepare=prepare)
+                       door=KernelDoor(kernel), secrets=kernel.connection.known_secrets)
     if show_beside is None:
         return panel
     print(show_beside(panel))

@@ -6,10 +6,11 @@ at once, the temperature slider changes what the next cell sends, ``%ygpt reset`
 two panels on one chat agree.
 
 Send runs ``exchange.run_exchange`` on a background thread (the kernel stays free for cells) with a
-:class:`~ygpt_magic.panel.live.PanelRenderer`; Stop cancels the stream, or abandons a tool function
-still running (tools/background.py); errors become one line in the panel. The look is in
-``style``, the transcript in ``transcript``, the option bar in ``controls``, the reply in flight
-in ``live``, and what a saved notebook keeps of the panel in ``saved``.
+:class:`~ygpt_magic.panel.live.PanelRenderer`, through the cell's door rules the kernel gives it
+(``door``); Stop cancels the stream, or abandons a tool function still running
+(tools/background.py); errors become one line in the panel. The look is in ``style``, the
+transcript in ``transcript``, the option bar in ``controls``, the reply in flight in ``live``,
+and what a saved notebook keeps of the panel in ``saved``.
 
 ``ChatPanel`` *is* the widget (an ``ipywidgets.VBox``): display it, or return it from a cell.
 """
@@ -26,7 +27,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..chat import Chat, ChatEvent, ChatSession, Plan, Turn, files, planning, short_model
+from ..chat import Chat, ChatEvent, ChatSession, Turn, files, planning, short_model
 from ..chat.planning import DefaultSettings
 from ..errors import YGptError
 from ..exchange import run_exchange
@@ -37,12 +38,11 @@ from ..words import counted
 from . import live as panel_live
 from . import style as panel_style
 from .controls import Controls
+from .door import Door, Plain
 from .saved import saved_bundle
 from .style import close_tree, styled
 from .transcript import Bubbles, Transcript
 
-#: a Send's text → (prompt, notes, pictures), by the cell's rules (commands/panel.py makes it)
-Prepare = Callable[[str], tuple[str, Sequence[str], tuple[Any, ...]]]
 #: ``watch(callback)``: call back after each change of the settings; returns the way to stop
 Watch = Callable[[Callable[[Any], None]], Callable[[], None]]
 
@@ -54,10 +54,8 @@ def show_panel(
     chat: str | None = None,
     settings: Callable[[], Any] = DefaultSettings,
     watch: Watch | None = None,
-    tools: Callable[[Plan], Any] | None = None,
-    cache: Callable[[str], Any] | None = None,
+    door: Door | None = None,
     secrets: Callable[[], Sequence[Any]] = tuple,
-    prepare: Prepare | None = None,
 ) -> ChatPanel:
     """Build the panel for ``chat`` (default: follow the session's current chat) and return it.
 
@@ -66,14 +64,13 @@ def show_panel(
     built-ins): its defaults and ``context_budget`` (see chat/planning.py: a Send is planned exactly
     like a cell) and ``render_interval`` (the client has the timeouts); ``watch(callback)`` calls
     back when they change (the controls show inherited values), returning the way to stop.
-    ``tools(plan)`` is the tool loop of a Send's plan (the chat's own tools), or None. ``cache(prompt)``
-    gives the reply cache's front for a Send (``cache.ReplyCache.front``), or None. ``secrets()``
-    are the credentials the system box refuses (a Send is refused by the client's guard).
-    ``prepare(text)`` turns a Send's text into (prompt, notes, pictures) by the cell's rules
-    (``{name}`` and ``{In[N]}`` filled in, bounded and noted); None sends it as typed.
+    ``door`` applies the cell's rules to each Send (panel/door.py: references filled in, the
+    reply cache, the chat's tools, the cost cap, the provenance log); None sends the text as
+    typed with none of them. ``secrets()`` are the credentials the system box refuses (a Send is
+    refused by the client's guard).
     """
-    return ChatPanel(session, get_client, chat=chat, settings=settings, watch=watch, tools=tools,
-                     cache=cache, secrets=secrets, prepare=prepare)
+    return ChatPanel(session, get_client, chat=chat, settings=settings, watch=watch, door=door,
+                     secrets=secrets)
 
 
 class ChatPanel(widgets.VBox):
@@ -88,17 +85,13 @@ class ChatPanel(widgets.VBox):
         chat: str | None = None,
         settings: Callable[[], Any] = DefaultSettings,
         watch: Watch | None = None,
-        tools: Callable[[Plan], Any] | None = None,
-        cache: Callable[[str], Any] | None = None,
+        door: Door | None = None,
         secrets: Callable[[], Sequence[Any]] = tuple,
-        prepare: Prepare | None = None,
     ) -> None:
         self._session = session
-        self._prepare = prepare
+        self._door = Plain() if door is None else door
         self._get_client = get_client
-        self._cache = cache  # prompt → the reply cache's front for it (None: no cache)
         self._settings = settings
-        self._tools = tools
         self._follow_current = chat is None  # until the user picks a chat in the panel
         self._name = session.chat(chat).name  # --chat NAME starts the chat, as a cell would
         self._lock = threading.RLock()
@@ -239,22 +232,25 @@ class ChatPanel(widgets.VBox):
     # -- the request, on its own thread ------------------------------------------------------
 
     def _ask(self, name: str, live: panel_live.LiveReply) -> None:
+        door = self._door
         try:
-            prompt, notes, pictures = self._prepare(live.prompt) if self._prepare else (live.prompt, (), ())
-            cache = self._cache(prompt) if self._cache is not None else None
+            prompt, notes, pictures = door.prepare(live.prompt)
+            cache = door.front(prompt)
             settings = self._settings()
             plan = planning.plan_request(self._session, prompt, settings=settings,
                                          get_client=self._get_client if cache is None else lambda: cache,
                                          chat=name, pictures=pictures)
             plan = dataclasses.replace(plan, context_notes=tuple(notes))
+            # the chat's own tools (%ygpt config --tools), looked up in the notebook like a cell's
+            tools = door.tools(plan)
+            if tools is not None:  # Stop must not wait for a function that may never return
+                tools.tools = abandonable(tools.tools, live.stopped)
+            door.admit(plan, cache, tools)
             interval = getattr(settings, "render_interval", None) or RENDER_INTERVAL
             renderer = panel_live.PanelRenderer(live, fmt=plan.options.format, interval=interval,
                                                 json_reply=plan.options.json)
-            # the chat's own tools (%ygpt config --tools), looked up in the notebook like a cell's
-            tools = self._tools(plan) if self._tools is not None else None
-            if tools is not None:  # Stop must not wait for a function that may never return
-                tools.tools = abandonable(tools.tools, live.stopped)
-            run_exchange(self._session, self._get_client, plan, renderer, tools=tools, cache=cache)
+            door.answered(plan, run_exchange(self._session, self._get_client, plan, renderer,
+                                             tools=tools, cache=cache))
         except YGptError as error:
             if live.state != "failed":
                 live.end("failed", str(error))
