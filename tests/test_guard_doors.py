@@ -166,6 +166,42 @@ def test_the_panel_fills_in_references_like_a_cell_and_refuses_one_that_carries_
         panel.close()
 
 
+#: every place a chat name is given (the panel's "new chat…" box is the test below)
+NAMED = ["%%ygpt --chat {key}\nhello", "%%ygpt --map words --chat {key}\nSpell {{item}}",
+         "%ygpt chat {key}", "%ygpt config --chat {key} --temperature 0.5", "%ygpt reset --chat {key}",
+         "%ygpt history --chat {key}", "%ygpt export chat.md --chat {key}", "%ygpt panel --chat {key}"]
+
+
+def assert_name_refused(shown: str, magics, server) -> None:
+    """The key named no chat and went nowhere: not to the server, not into what is shown."""
+    assert list(magics.kernel.session.chats) == ["default"]
+    assert not carried(server) and not [f for f in FRAGMENTS if f in shown], shown
+
+
+@pytest.mark.usefixtures("widget_comm")
+@pytest.mark.parametrize("line", NAMED)
+def test_a_key_given_as_a_chat_name_is_refused(shell, ygpt_server, canary, magics, line):
+    shell.user_ns["words"] = ["one"]
+    result = cell(shell, line.format(key=canary))
+    assert_clear_error(result, "the chat name contains your", "(from YC_", "name the chat something else",
+                       error_type=errors.CredentialInName)
+    assert_name_refused(result.shown + cell(shell, "%ygpt usage").shown, magics, ygpt_server)
+
+
+@pytest.mark.usefixtures("widget_comm")
+def test_a_key_typed_into_the_panels_new_chat_box_is_refused(shell, ygpt_server, canary, magics):
+    assert cell(shell, "%ygpt panel").ok
+    panel = shell.user_ns["Out"][max(shell.user_ns["Out"])]
+    try:
+        panel.controls.new_chat.value = canary
+        status = html.unescape(panel.status.value)
+        assert "The chat name contains your" in status and panel.chat_name == "default"
+        saved = panel._saved_now()  # what the notebook keeps beside the widget
+        assert_name_refused(status + saved["text/plain"] + saved["text/html"], magics, ygpt_server)
+    finally:
+        panel.close()
+
+
 DOORS = {
     "cell": "%%ygpt --once\nTell me about {topic}",
     "fix": "%ygpt fix and mention {topic}",

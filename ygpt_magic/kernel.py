@@ -23,11 +23,13 @@ from .cache import ReplyCache
 from .cache.provenance import Log as ProvenanceLog
 from .chat import BUILTIN, ChatSession
 from .chat import prices as pricing
+from .client import guard
 from .client.connection import Connection
 from .client.settings import DEFAULTS as CLIENT
 from .client.settings import ClientSettings
 from .context.cells import NotebookCells
 from .context.limits import Limits
+from .errors import CredentialInName
 from .render.stream import RENDER_INTERVAL
 
 LIMITS = Limits()
@@ -115,7 +117,7 @@ class Kernel:
         self._settings = settings
         self._change = change
         self._watchers: list[Callable[[Settings], None]] = []
-        self.session = ChatSession()
+        self.session = ChatSession(refuse_name=self._refuse_name)
         self.session.accounts.prices = pricing.builtin().overridden(settings.prices)
         self.connection = Connection(lambda: self.settings.client())
         self.cells = NotebookCells(shell)
@@ -126,6 +128,11 @@ class Kernel:
 
     def __repr__(self) -> str:
         return f"<Kernel {self.connection!r} chats={list(self.session.chats)}>"
+
+    def _refuse_name(self, name: str) -> None:
+        """The session's name rule: CredentialInName for a chat name that carries a known
+        credential (the guard the system box and --system use), wherever the name was given."""
+        guard.check("the chat name", name, self.connection.known_secrets(), CredentialInName)
 
     @property
     def settings(self) -> Settings:

@@ -81,10 +81,21 @@ def _checked_name(name: Any) -> str:
     return name
 
 
-class ChatSession:
-    """All chats of one notebook, the current chat's name, and the observers watching them."""
+def _any_name(name: str) -> None:
+    """The name rule of a session without a kernel: every well-formed name goes."""
 
-    def __init__(self) -> None:
+
+class ChatSession:
+    """All chats of one notebook, the current chat's name, and the observers watching them.
+
+    ``refuse_name(name)`` raises for a name no chat may have (the kernel's: one that carries a
+    credential, CredentialInName); it is asked for every name given that no chat has yet, before
+    the name is used, shown in an error or given to a chat, so no door (a cell's --chat, a
+    command, the panel's "new chat…" box) can slip one past it.
+    """
+
+    def __init__(self, refuse_name: Callable[[str], None] = _any_name) -> None:
+        self._refuse_name = refuse_name
         self._lock = threading.RLock()
         self._chats: dict[str, Chat] = {"default": Chat("default")}
         self._current = "default"
@@ -120,20 +131,32 @@ class ChatSession:
             if name in self._chats:
                 return self._chats[name]
             if not create:
+                self._refused(name)  # an error would show it
                 raise UnknownChat(name, list(self._chats))
-            chat = self._chats[name] = Chat(_checked_name(name))
+            chat = self._chats[name] = Chat(self._new_name(name))
         self._notify("created", name)
         return chat
+
+    def _refused(self, name: Any) -> None:
+        """The session's name rule over a name given as text."""
+        if isinstance(name, str):
+            self._refuse_name(name)
+
+    def _new_name(self, name: Any) -> str:
+        """``name`` for a chat that does not exist yet: the name rule first (a credential must
+        not be echoed by the shape check's message), then the shape of a name."""
+        self._refused(name)
+        return _checked_name(name)
 
     def state(self, name: str | None = None, cell_id: str | None = None) -> ChatState:
         """A snapshot of chat ``name`` (the current one by default), with where cell
         ``cell_id``'s latest turn is; a chat that does not exist yet reads as empty (``record``
         creates it)."""
-        name = self._current if name is None else _checked_name(name)
+        name = self._current if name is None else name
         with self._lock:
-            chat = self._chats.get(name)
+            chat = self._chats.get(name) if isinstance(name, str) else None
             if chat is None:
-                return ChatState(name, False, (), None, Options(), 0)
+                return ChatState(self._new_name(name), False, (), None, Options(), 0)
             return ChatState(name, True, tuple(chat.turns), chat.system, chat.options, chat.revision,
                              chat.last_turn_of(cell_id) if cell_id is not None else None)
 

@@ -17,10 +17,10 @@ declaration), never the secret.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from ..errors import CredentialInPrompt
+from ..errors import CredentialInPrompt, YGptError
 from .credentials import Credential
 
 #: a run of this many characters of a secret counts as "a long token-looking part of it"
@@ -37,11 +37,13 @@ def carries(text: str, secret: str) -> bool:
     return False
 
 
-def check(where: str, text: str, credentials: Iterable[Credential]) -> None:
-    """CredentialInPrompt naming ``where`` if ``text`` carries any of ``credentials``."""
+def check(where: str, text: str, credentials: Iterable[Credential],
+          refusal: Callable[[str, str], YGptError] = CredentialInPrompt) -> None:
+    """``refusal`` (CredentialInPrompt: a text a request carries) naming ``where`` if ``text``
+    carries any of ``credentials``."""
     found = _carried(text, credentials)
     if found is not None:
-        raise _refusal(where, found)
+        raise _refusal(where, found, refusal)
 
 
 def _carried(text: str, credentials: Iterable[Credential]) -> Credential | None:
@@ -51,8 +53,9 @@ def _carried(text: str, credentials: Iterable[Credential]) -> Credential | None:
     return None
 
 
-def _refusal(where: str, credential: Credential) -> CredentialInPrompt:
-    return CredentialInPrompt(where, f"{credential.kind.replace('_', ' ')} (from {credential.source})")
+def _refusal(where: str, credential: Credential,
+             refusal: Callable[[str, str], YGptError] = CredentialInPrompt) -> YGptError:
+    return refusal(where, f"{credential.kind.replace('_', ' ')} (from {credential.source})")
 
 
 class CleanTexts:

@@ -47,6 +47,7 @@ from .usage import (
     ChatChanged,
     ChatFileError,
     CostOverCap,
+    CredentialInName,
     CredentialInPrompt,
     CredentialMalformed,
     InterpolationError,
@@ -77,7 +78,7 @@ from .work import (
 __all__ = [
     "AuthFailed", "BatchFailed", "BatchNotCollected", "BatchUnknown", "CacheLocked", "CacheMiss",
     "CacheNotCleared", "CacheUnusable", "ChatBusy", "ChatChanged", "ChatReplyUnreadable", "ChatFileError",
-    "ContextTooLong", "CostOverCap", "CredentialInPrompt", "CredentialMalformed",
+    "ContextTooLong", "CostOverCap", "CredentialInName", "CredentialInPrompt", "CredentialMalformed",
     "CredentialInSource", "CredentialsMissing", "DataExtraMissing", "DatasetRejected", "ImageError", "ImagesNotTaken",
     "IndexUnusable", "InternalError", "InterpolationError", "MessageTooLarge", "MissingValue", "ModelNotFound",
     "NoChatEndpoint", "NoSources",

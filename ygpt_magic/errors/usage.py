@@ -112,6 +112,20 @@ class CredentialInPrompt(YGptError):
         self.where = where
 
 
+class CredentialInName(YGptError):
+    """A chat name would carry a credential (a key pasted into the panel's "new chat…" box or
+    given to --chat): refused wherever a name is given, since a name is shown in full."""
+
+    def __init__(self, where: str, credential: str) -> None:
+        super().__init__(
+            f"{where[0].upper()}{where[1:]} contains your {credential} (or a long part of it), so "
+            f"no chat was given or looked up by it: a chat name is shown in the panel, in %ygpt "
+            f"usage and in the saved notebook, and a credential must never be. Name the chat "
+            f"something else, e.g. notes."
+        )
+        self.where = where
+
+
 class CredentialMalformed(YGptError):
     """A key or token holds what a request header cannot carry; named by where it came from
     (a variable, or %ygpt auth), never shown."""

@@ -68,7 +68,11 @@ def show_panel(
     reply cache, the chat's tools, the cost cap, the provenance log); None sends the text as
     typed with none of them. ``secrets()`` are the credentials the system box refuses (a Send is
     refused by the client's guard).
+    ``chat`` is started as a cell would start it, and a name no chat may have is refused before
+    any widget exists.
     """
+    if chat is not None:
+        session.chat(chat)
     return ChatPanel(session, get_client, chat=chat, settings=settings, watch=watch, door=door,
                      secrets=secrets)
 
