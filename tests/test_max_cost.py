@@ -259,3 +259,49 @@ def test_a_cheaper_model_is_offered_only_when_there_is_one_for_the_mode(shell, y
     cheapest = refusal("--batch -m gemma-3-12b-it")
     assert "cheaper model" not in cheapest and "yandexgpt-lite" not in cheapest
     assert completions(ygpt_server) == []
+
+
+def doc_embeddings(server) -> list[str]:
+    return [r.messages[0]["text"] for r in server.requests
+            if r.method == "TextEmbedding" and r.model_uri.endswith("text-search-doc/latest")]
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    """Three notes of 12 chunks in all (about 3,100 tokens to index: ≈0.03 ₽ at the table's
+    0.01 ₽ per 1,000 tokens), the notebook's folder being their parent."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for n in range(3):
+        (notes / f"n{n}.md").write_text("\n\n".join(
+            f"# Part {p}\n\n" + f"Paragraph {n} {p} about budgets and rockets. " * 25 for p in range(4)),
+            encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return notes
+
+
+@pytest.mark.usefixtures("priced")
+def test_a_docs_cell_whose_files_cost_more_to_index_than_its_cap_embeds_nothing(shell, ygpt_server, folder):
+    ygpt_server.reset()
+    message = assert_clear_error(cell(shell, "%%ygpt --docs notes --once --max-cost 0.00001\nWhat about budgets?"),
+                                 "choosing the sources", "12 new chunks", "over the cap of 0.00001",
+                                 "nothing was sent", "--max-cost 0.", "fewer files", error_type=CostOverCap)
+    assert "(text-search-doc/latest, sync)" in message
+    assert ygpt_server.requests == [], "refused before any embedding, as it says"
+    shell.run_line_magic("config", "YGptMagics.max_cost_per_cell = 0.00001")
+    assert_clear_error(cell(shell, "%%ygpt --docs notes --once\nWhat about budgets?"), "nothing was sent",
+                       error_type=CostOverCap)
+    assert ygpt_server.requests == []
+
+
+@pytest.mark.usefixtures("priced")
+def test_a_docs_cells_request_is_capped_with_what_choosing_its_sources_cost(shell, ygpt_server, folder, magics):
+    ygpt_server.reset()
+    message = assert_clear_error(cell(shell, "%%ygpt --docs notes --once --max-cost 5\nWhat about budgets?"),
+                                 "over the cap of 5", "already spent on embeddings", "the request was not sent",
+                                 "running the cell again does not pay for them twice", error_type=CostOverCap)
+    assert "nothing was sent" not in message
+    assert len(doc_embeddings(ygpt_server)) == 12 and completions(ygpt_server) == []
+    ygpt_server.reset()
+    assert cell(shell, "%%ygpt --docs notes --once --max-cost 100000\nWhat about budgets?").ok
+    assert doc_embeddings(ygpt_server) == [] and len(completions(ygpt_server)) == 1

@@ -5,6 +5,11 @@ The door side of chat/estimate.py and chat/budget.py for one request: the input 
 the tokenizer (as ``--dry-run`` counts them), the output is guessed from the chat's earlier
 replies (prompt mode: those of every prompt-mode request), and the mode prices ``--deferred`` as
 an asynchronous request. A tool exchange may take more rounds than the one estimated.
+
+A ``--docs`` cell is capped as a whole, in two steps: before anything is embedded, the chunks its
+index lacks (their tokens estimated from their size: the tokenizer would be a request per chunk)
+must fit the cap by themselves (:func:`check_sources`); once the sources are chosen, its request
+must fit what the embeddings left of it (``spent`` of :func:`check_cell`).
 """
 
 from __future__ import annotations
@@ -14,9 +19,12 @@ from typing import Any
 
 from .chat import Plan
 from .chat.accounts import PROMPT_MODE
-from .chat.budget import refuse_over
+from .chat.budget import above, refuse_over
 from .chat.estimate import ASYNC, SYNC, Estimate, cap_of, estimate, guess_output
+from .client.embeddings import key_model
+from .errors import SourcesOverCap
 from .kernel import Kernel
+from .sources.chunks import estimate_tokens
 
 
 def cap(kernel: Kernel, flag: Decimal | None) -> Decimal | None:
@@ -35,12 +43,29 @@ def cell_estimate(kernel: Kernel, plan: Plan, tokens: int, mode: str) -> Estimat
 
 
 def check_cell(kernel: Kernel, plan: Plan, client: Any, extras: dict[str, Any], mode: str,
-               flag: Decimal | None, where: str | None = None) -> None:
-    """CostOverCap before sending when the cell's estimate is over its cap (nothing to do, and
-    no tokenizer request, without a cap); ``where`` names the request in the refusal (default:
-    the running cell; a panel Send is "the panel's message", under the same cap)."""
+               flag: Decimal | None, where: str | None = None, spent: Decimal = Decimal(0)) -> None:
+    """CostOverCap before sending when the cell's estimate, plus what it ``spent`` before its
+    request (a ``--docs`` cell's embeddings), is over its cap (nothing to do, and no tokenizer
+    request, without a cap); ``where`` names the request in the refusal (default: the running
+    cell; a panel Send is "the panel's message", under the same cap)."""
     limit = cap(kernel, flag)
     if limit is None:
         return
     tokens = client.count_tokens(plan.messages, plan.options, **extras)
-    refuse_over(cell_estimate(kernel, plan, tokens, mode), limit, where or kernel.cell_name())
+    refuse_over(cell_estimate(kernel, plan, tokens, mode), limit, where or kernel.cell_name(), spent)
+
+
+def check_sources(kernel: Kernel, flag: Decimal | None, texts: list[str]) -> None:
+    """SourcesOverCap (or CostOverCap when the ``doc`` model has no price) before a ``--docs``
+    cell embeds ``texts``, the chunks its index lacks, when that alone is estimated over the
+    cell's cap."""
+    limit = cap(kernel, flag)
+    if limit is None or not texts:
+        return
+    chunks = estimate(kernel.session.accounts.prices, key_model("doc"), SYNC, requests=len(texts),
+                      input_tokens=sum(map(estimate_tokens, texts)))
+    cell = kernel.cell_name()
+    if chunks.cost is None:   # no price: the cap cannot be checked, which refuses too
+        refuse_over(chunks, limit, f"{cell}: choosing the sources")
+    elif chunks.cost > limit:
+        raise SourcesOverCap(cell, len(texts), chunks.sentence(), limit, above(chunks.cost))

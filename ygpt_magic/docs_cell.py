@@ -11,6 +11,11 @@ carries the sources of its own question. The request then goes down the normal `
 (stream, cache, accounts, guard, chat); the sources go below the reply and into
 ``_ygpt.sources``. A ``--dry-run`` still indexes the files and embeds the question, to show the
 sources it would send, and says what that cost.
+
+The cost cap (``--max-cost``, ``YGptMagics.max_cost_per_cell``) covers the whole cell: the chunks
+the index lacks are priced from their size before the first of them is embedded, and the request
+is then checked against what the embeddings left of the cap (cost_cap.py). A dry run's
+embeddings are sent too, so the cap covers them as well.
 """
 
 from __future__ import annotations
@@ -19,10 +24,11 @@ import argparse
 import dataclasses
 import sys
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from . import render
+from . import cost_cap, render
 from .chat import planning
 from .chat.accounts import EMBEDDINGS, Spent
 from .chat.prices import roubles
@@ -75,18 +81,20 @@ def _say_in_memory(reason: IndexUnusable) -> None:
 
 
 def answer(kernel: Kernel, args: argparse.Namespace, question: str,
-           send: Callable[[str, tuple[str, ...]], None]) -> None:
-    """Retrieve for the cell's ``question`` (expanded), then ``send(prompt, notes)`` down the
-    normal path; the sources of the new reply go below it and into ``_ygpt.sources``."""
+           send: Callable[[str, tuple[str, ...], Decimal], None]) -> None:
+    """Retrieve for the cell's ``question`` (expanded), then ``send(prompt, notes, spent)`` down
+    the normal path (``spent``: what choosing the sources cost, for the cap); the sources of the
+    new reply go below it and into ``_ygpt.sources``."""
     spent = _embedding_spent(kernel)
     cache = _front(kernel, args, question)
-    library = _gather(kernel, args.docs, cache)
+    library = _gather(kernel, args, cache)
     fitted = _retrieve(kernel, args, library, question, cache)
     before = kernel.namespace.get("_ygpt")
     notes = _notes(library, fitted)
     if args.dry_run:
         notes = (*notes, _index_cost(kernel, library, spent))
-    send(prompt(kernel.settings.docs_instruction, fitted.hits, question), notes)
+    paid = _embedding_spent(kernel).cost.amount - spent.cost.amount
+    send(prompt(kernel.settings.docs_instruction, fitted.hits, question), notes, paid)
     reply = kernel.namespace.get("_ygpt")
     if isinstance(reply, Reply) and reply is not before and fitted.hits:
         _attach(kernel, reply, fitted.hits)
@@ -97,10 +105,20 @@ def prompt(instruction: str, hits: list[Hit], question: str) -> str:
     return f"{instruction}\n\n{sources_block(hits)}\n\nQuestion: {question}"
 
 
-def _gather(kernel: Kernel, paths: str, cache: Front | None) -> Library:
+def _gather(kernel: Kernel, args: argparse.Namespace, cache: Front | None) -> Library:
     secrets = kernel.connection.known_secrets()
-    return gather(paths, kernel.sources, embedder(kernel, "doc", cache), base=Path.cwd(),
-                  guard=lambda where, text: guard.check(where, text, secrets))
+    return gather(args.docs, kernel.sources, embedder(kernel, "doc", cache), base=Path.cwd(),
+                  guard=lambda where, text: guard.check(where, text, secrets),
+                  admit=_admit(kernel, args, cache))
+
+
+def _admit(kernel: Kernel, args: argparse.Namespace, cache: Front | None) -> Callable[[list[str]], None] | None:
+    """The cost cap over the chunks about to be embedded (None: no check, when the reply cache
+    only replays: nothing is sent then). The chunks are priced as if sent, even those the reply
+    cache may still replay."""
+    if cache is not None and cache.cache.mode == "replay":
+        return None
+    return lambda texts: cost_cap.check_sources(kernel, args.max_cost, texts)
 
 
 def _retrieve(kernel: Kernel, args: argparse.Namespace, library: Library, question: str,

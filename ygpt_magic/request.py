@@ -136,16 +136,18 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
     if args.docs:
         from .docs_cell import answer
 
-        return answer(kernel, args, prompt, lambda sent, notes: send_cell(
-            kernel, args, sent, (*expanded.notes, *notes), pictures, label=prompt))
+        return answer(kernel, args, prompt, lambda sent, notes, spent: send_cell(
+            kernel, args, sent, (*expanded.notes, *notes), pictures, label=prompt, spent=spent))
     return send_cell(kernel, args, prompt, expanded.notes, pictures)
 
 
 def send_cell(kernel: Kernel, args: argparse.Namespace, prompt: str, notes: tuple[str, ...],
-              pictures: tuple[Picture, ...], *, label: str | None = None) -> None:
+              pictures: tuple[Picture, ...], *, label: str | None = None,
+              spent: Decimal = Decimal(0)) -> None:
     """A cell's ``prompt`` (expanded; with --docs, its sources), planned and sent; ``label``:
     what the user asked, when the prompt wraps it (--docs: the question, not the instruction),
-    for the provenance log and a cache miss's message."""
+    for the provenance log and a cache miss's message; ``spent``: what choosing the sources
+    cost, counted against the cell's cap."""
     cache = front(kernel, label or prompt, no_cache=args.no_cache)
     plan = planning.plan_request(
         kernel.session, prompt, settings=kernel.settings, get_client=tokenizer(kernel, cache),
@@ -153,19 +155,20 @@ def send_cell(kernel: Kernel, args: argparse.Namespace, prompt: str, notes: tupl
         system=args.system, flags=flags(args), pictures=pictures)
     mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
     send(kernel, plan, notes, mode=mode, dry_run=args.dry_run, out=args.out,
-         schema=args.schema, cache=cache, max_cost=args.max_cost, label=label)
+         schema=args.schema, cache=cache, max_cost=args.max_cost, label=label, spent=spent)
 
 
 def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream",
          dry_run: bool = False, out: str | None = None, new_cell: bool = False,
          schema: str | None = None, cache: Front | None = None, max_cost: Decimal | None = None,
-         label: str | None = None) -> None:
+         label: str | None = None, spent: Decimal = Decimal(0)) -> None:
     """Show ``plan`` (``dry_run``) or send it; ``notes`` (what interpolation rendered or cut) go
     above the reply. The reply's code goes into a new cell below with ``new_cell`` or the code
     format. The plan's tools run through the tool loop; with a ``schema`` (``--schema``), every
     request asks for its shape and ``_ygpt.parsed`` (and ``out``) is the validated value. ``cache``: replay each request
     if recorded, record it if sent, the rounds of a tool exchange included. ``max_cost``: the
-    cell's ``--max-cost`` (else ``max_cost_per_cell``), checked against its estimate. ``label``:
+    cell's ``--max-cost`` (else ``max_cost_per_cell``), checked against its estimate plus what
+    the cell ``spent`` before it (a --docs cell's embeddings). ``label``:
     what the provenance log quotes (default: the prompt)."""
     from .exchange import request_extras, run_exchange
 
@@ -177,7 +180,7 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
         cost = cost_cap.cell_estimate(kernel, plan, tokens, mode).sentence()
         render.show(render.dry_run(plan, tokens, extras, cost=cost))
         return
-    admit(kernel, plan, cache, extras, mode=mode, max_cost=max_cost)
+    admit(kernel, plan, cache, extras, mode=mode, max_cost=max_cost, spent=spent)
     code_below = new_cell or plan.options.format == "code"
     renderer = render.StreamRenderer(fmt=plan.options.format, interval=kernel.settings.render_interval,
                                      label=short_model(plan.options.model),
@@ -200,10 +203,12 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
 
 
 def admit(kernel: Kernel, plan: Plan, cache: Front | None, extras: Extras, *,
-          mode: str = "stream", max_cost: Decimal | None = None, where: str | None = None) -> None:
-    """CostOverCap before anything is sent when ``plan`` is estimated over the cap (``max_cost``,
-    else ``max_cost_per_cell``); ``where`` names the request (default: the running cell)."""
-    cost_cap.check_cell(kernel, plan, tokenizer(kernel, cache)(), extras, mode, max_cost, where)
+          mode: str = "stream", max_cost: Decimal | None = None, where: str | None = None,
+          spent: Decimal = Decimal(0)) -> None:
+    """CostOverCap before anything is sent when ``plan``, plus what the cell ``spent`` before it
+    (a ``--docs`` cell's embeddings), is estimated over the cap (``max_cost``, else
+    ``max_cost_per_cell``); ``where`` names the request (default: the running cell)."""
+    cost_cap.check_cell(kernel, plan, tokenizer(kernel, cache)(), extras, mode, max_cost, where, spent)
 
 
 def answered(kernel: Kernel, who: str, label: str, reply: Reply) -> None:

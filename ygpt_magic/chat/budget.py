@@ -22,21 +22,36 @@ from .estimate import Estimate
 from .prices import roubles
 
 
-def refuse_over(estimate: Estimate, cap: Decimal | None, what: str) -> None:
+def refuse_over(estimate: Estimate, cap: Decimal | None, what: str, spent: Decimal = Decimal(0)) -> None:
     """CostOverCap when ``estimate`` is over ``cap`` (or cannot be made under a cap); ``what``
-    names the run (``--map reviews``)."""
+    names the run (``--map reviews``). ``spent``: what the cell already paid before this request
+    (a ``--docs`` cell's embeddings, which chose its sources), counted against the same cap."""
     if cap is None or not estimate.requests:
         return
     cost = estimate.cost
     if cost is None:
-        raise CostOverCap(f"{what}: the cost cap of {cap:f} ₽ cannot be checked, so nothing was sent. "
+        raise CostOverCap(f"{what}: the cost cap of {cap:f} ₽ cannot be checked, so {_unsent(spent)} "
                           f"{estimate.sentence()} Or drop --max-cost (and "
                           f"YGptMagics.max_cost_per_cell).")
-    if cost > cap:
+    if cost + spent > cap:
         raise CostOverCap(
-            f"{what}: {estimate.sentence()} That is over the cap of {cap:f} ₽ (--max-cost or "
-            f"YGptMagics.max_cost_per_cell), so nothing was sent. To go ahead, raise the cap "
-            f"(--max-cost {_above(cost)}), {_smaller(estimate)}.")
+            f"{what}: {estimate.sentence()} {_with(spent)}over the cap of {cap:f} ₽ (--max-cost or "
+            f"YGptMagics.max_cost_per_cell), so {_unsent(spent)} To go ahead, raise the cap "
+            f"(--max-cost {above(cost + spent)}), {_smaller(estimate)}.")
+
+
+def _with(spent: Decimal) -> str:
+    if not spent:
+        return "That is "
+    return f"With the {roubles(spent)} this cell already spent on embeddings to choose its sources, that is "
+
+
+def _unsent(spent: Decimal) -> str:
+    """What was not sent: nothing, or only the request when embeddings were paid for."""
+    if not spent:
+        return "nothing was sent."
+    return ("the request was not sent (the embeddings are kept: running the cell again does not "
+            "pay for them twice).")
 
 
 def _smaller(estimate: Estimate) -> str:
@@ -51,7 +66,7 @@ def _smaller(estimate: Estimate) -> str:
             f"%ygpt models lists them)")
 
 
-def _above(cost: Decimal) -> str:
+def above(cost: Decimal) -> str:
     """A round cap a little over ``cost``: what to type to let the run go."""
     step = Decimal(1) if cost >= 1 else Decimal("0.01")
     return str((cost * Decimal("1.2") / step).to_integral_value(rounding="ROUND_CEILING") * step)

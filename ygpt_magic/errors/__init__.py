@@ -37,7 +37,7 @@ from .service import (
     StreamStalled,
     TlsFailed,
 )
-from .sources import CredentialInSource, IndexUnusable, NoSources, SourcesTooLong
+from .sources import CredentialInSource, IndexUnusable, NoSources, SourcesOverCap, SourcesTooLong
 from .usage import (
     CacheLocked,
     CacheMiss,
@@ -86,6 +86,6 @@ __all__ = [
     "QuotaExceeded", "ReconnectPending", "RefusedForEvery", "ReplyNotValid",
     "RequestRejected", "SchemaError", "ServerFailed", "ServerGaveUp", "ServerStoppedAnswering", "ServerTimeout",
     "ServerUnavailable", "SidecarMissing", "StoppedBeforeSending",
-    "TlsFailed", "SourcesTooLong", "StreamBroken", "StreamStalled", "ToolError",
+    "TlsFailed", "SourcesOverCap", "SourcesTooLong", "StreamBroken", "StreamStalled", "ToolError",
     "ToolRoundsExceeded", "UnknownChat", "YGptError",
 ]

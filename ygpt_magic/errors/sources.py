@@ -1,5 +1,6 @@
 """Errors of answering from the user's files (``--docs``): nothing to read, a file holding a
-key, an index file that cannot be used, sources that cannot fit the context budget.
+key, an index file that cannot be used, indexing the files over the cell's cost cap, sources
+that cannot fit the context budget.
 
 A file that cannot be read (binary, too large, unreadable, a PDF without pypdf) is not an error
 by itself: it is skipped and listed. These are raised only when the cell cannot go on.
@@ -7,8 +8,11 @@ by itself: it is skipped and listed. These are raised only when the cell cannot 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from ..words import counted
 from .base import YGptError
+from .usage import CostOverCap
 
 
 class NoSources(YGptError):
@@ -58,6 +62,22 @@ class IndexUnusable(YGptError):
         """The one line a kernel shows when it keeps its index in memory because of this."""
         return (f"ygpt sources index: {str(self.path)!r} cannot be used ({self.problem}); this kernel "
                 f"keeps the index in memory instead.")
+
+
+class SourcesOverCap(CostOverCap):
+    """Embedding the chunks a ``--docs`` cell's index lacks is estimated, from their size, over
+    the cell's cap by itself: refused before anything is embedded or sent (the answer would
+    only add to it). ``estimate``: the estimate's sentence; ``raise_to``: a cap that lets it go."""
+
+    def __init__(self, cell: str, chunks: int, estimate: str, cap: Decimal, raise_to: str) -> None:
+        super().__init__(
+            f"{cell}: choosing the sources needs {counted(chunks, 'new chunk')} of the files "
+            f"embedded into the index first (their tokens estimated from their size). {estimate} "
+            f"That alone is over the cap of {cap:f} ₽ (--max-cost or "
+            f"YGptMagics.max_cost_per_cell), before the answer is asked for, so nothing was sent. "
+            f"To go ahead, raise the cap (--max-cost {raise_to}): the index keeps what it embeds, "
+            f"so later cells pay only for files that change; or name fewer files in --docs."
+        )
 
 
 class SourcesTooLong(YGptError):

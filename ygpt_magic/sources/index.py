@@ -181,6 +181,11 @@ class Index:
         return self._do(lambda db: db.execute("SELECT 1 FROM files WHERE space = ? AND digest = ?",
                                               (self.space, digest)).fetchone() is not None)
 
+    def unembedded(self, pending: Sequence[Pending]) -> list[str]:
+        """The chunk texts ``update(pending, ...)`` would embed (each once): those of the
+        files' chunks no vector is held for, so a caller can price them before anything is sent."""
+        return list(_Run(pending, self._known).texts.values())
+
     def update(self, pending: Sequence[Pending], embed: Embed, batch: int = BATCH) -> int:
         """Index ``pending`` files: embed the chunks whose text has no vector yet, ``batch``
         texts per call, and write each file as soon as all its vectors are there. Returns how

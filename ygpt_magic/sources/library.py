@@ -4,6 +4,8 @@ credential, embed only what the index lacks.
 Why the order: every new or changed file is read and checked before the first embedding
 request, so a file holding a key stops the cell with nothing of any file sent; an unchanged
 file is only read and hashed (its content hash is its key), never decoded or embedded again.
+The texts about to be embedded are then shown to ``admit`` (the caller's cost cap) before the
+first request, so a cell refused for its cost has sent nothing either.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from .index import BATCH, Embed, Index, Pending, digest_of
 #: ``guard(where, text)`` raises when ``text`` carries one of this kernel's credentials (the
 #: caller wires it to client/guard.check); the shapes below catch anyone's Yandex Cloud keys
 Guard = Callable[[str, str], None]
+#: ``admit(texts)`` raises to stop the cell before ``texts`` (every chunk text the index lacks)
+#: are embedded; the caller wires it to the cell's cost cap
+Admit = Callable[[list[str]], None]
 KEY_SHAPES = (
     ("what looks like a Yandex Cloud API key", re.compile(r"\bAQVN[\w\-]{30,}")),
     ("what looks like a Yandex Cloud IAM token", re.compile(r"\bt1\.[\w\-]{8,}\.[\w\-]{40,}")),
@@ -41,9 +46,11 @@ class Library:
 
 
 def gather(paths: str, index: Index, embed: Embed, *, guard: Guard | None = None,
-           base: Path | None = None, limit: int = SIZE_LIMIT, batch: int = BATCH) -> Library:
+           admit: Admit | None = None, base: Path | None = None, limit: int = SIZE_LIMIT,
+           batch: int = BATCH) -> Library:
     """Index the files ``paths`` names and say which to search. NoSources when none can be
-    read; CredentialInSource, before any embedding, when a new file holds a credential."""
+    read; CredentialInSource, before any embedding, when a new file holds a credential; what
+    ``admit`` raises, before any embedding, for the texts to embed."""
     found = find(paths, base)
     documents: dict[str, str] = {}
     skipped = list(found.skipped)
@@ -65,6 +72,8 @@ def gather(paths: str, index: Index, embed: Embed, *, guard: Guard | None = None
         documents.setdefault(digest, file.shown)
     if not documents:
         raise NoSources(paths, summary(skipped))
+    if admit is not None:
+        admit(index.unembedded(pending))
     return Library(documents, tuple(skipped), index.update(pending, embed, batch))
 
 
