@@ -149,6 +149,22 @@ def test_sources_that_cannot_fit_the_budget_say_so(shell, ygpt_server, notes):
     assert "context budget" in run.message and completions(ygpt_server) == []
 
 
+def test_a_question_nothing_in_the_files_answers_is_asked_saying_so_with_no_sources(shell, ygpt_server, notes):
+    ygpt_server.reset()
+    run = cell(shell, "%%ygpt --docs notes/cats.md --once\nWhich river crosses Lima?")
+    assert run.ok, run.message
+    said = ("No part of notes/cats.md is related to the question (no chunk scored above 0), so the model "
+            "was asked with no sources: its reply is not from your files.")
+    assert said in run.shown and "Sources:" not in run.shown + run.stdout
+    assert shell.user_ns["_ygpt"].sources == ()
+    [sent] = completions(ygpt_server)
+    assert "\n\n(No source: no passage of the files is related to the question.)\n\nQuestion: Which river crosses" \
+        in sent.messages[-1]["text"]
+    (notes / "dogs.md").write_text("# Dogs\n\nDogs bark.\n", encoding="utf-8")
+    many = cell(shell, "%%ygpt --docs notes/cats.md,notes/dogs.md --once --dry-run\nWhich river crosses Lima?")
+    assert "No part of the 2 files searched is related to the question" in many.shown
+
+
 def test_top_k_without_docs_is_refused(shell, ygpt_server):
     run = cell(shell, "%%ygpt --top-k 3\nHello")
     assert_clear_error(run)

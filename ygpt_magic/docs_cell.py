@@ -9,7 +9,11 @@ message) and not the system text: the chat then records exactly what was sent, s
 ``--dry-run`` show it, a chat's own system message stays the user's, and each turn of a chat
 carries the sources of its own question. The request then goes down the normal ``send`` path
 (stream, cache, accounts, guard, chat); the sources go below the reply and into
-``_ygpt.sources``. A ``--dry-run`` still indexes the files and embeds the question, to show the
+``_ygpt.sources``. When no chunk is related to the question at all, the request is still sent,
+saying in place of the sources that there are none, and a line above the reply says so
+(``_ygpt.sources`` is then empty): the instruction asks the model to say when the sources do
+not hold the answer, a chat goes on, and a notebook run all the way through is not stopped by
+a question its files happen not to cover. A ``--dry-run`` still indexes the files and embeds the question, to show the
 sources it would send, and says what that cost.
 
 The cost cap (``--max-cost``, ``YGptMagics.max_cost_per_cell``) covers the whole cell: the chunks
@@ -50,6 +54,8 @@ TOP_K = 5
 SPACE = "text-search-doc"
 #: tokens left for sources when the model's context size is unknown (no trimming then)
 UNBOUNDED = 10**9
+#: what the request carries in place of the sources when no chunk is related to the question
+NO_SOURCES = "(No source: no passage of the files is related to the question.)"
 
 
 class Source(TypedDict):
@@ -96,13 +102,18 @@ def answer(kernel: Kernel, args: argparse.Namespace, question: str,
     paid = _embedding_spent(kernel).cost.amount - spent.cost.amount
     send(prompt(kernel.settings.docs_instruction, fitted.hits, question), notes, paid)
     reply = kernel.namespace.get("_ygpt")
-    if isinstance(reply, Reply) and reply is not before and fitted.hits:
+    if isinstance(reply, Reply) and reply is not before:
         _attach(kernel, reply, fitted.hits)
 
 
 def prompt(instruction: str, hits: list[Hit], question: str) -> str:
-    """What the request carries: the instruction, the numbered sources, the question."""
-    return f"{instruction}\n\n{sources_block(hits)}\n\nQuestion: {question}"
+    """What the request carries: the instruction, the numbered sources (or that there are
+    none), the question."""
+    return _framed(instruction, sources_block(hits) or NO_SOURCES, question)
+
+
+def _framed(instruction: str, sources: str, question: str) -> str:
+    return f"{instruction}\n\n{sources}\n\nQuestion: {question}"
 
 
 def _gather(kernel: Kernel, args: argparse.Namespace, cache: Front | None) -> Library:
@@ -138,7 +149,7 @@ def _sources_budget(kernel: Kernel, args: argparse.Namespace, question: str) -> 
     if budget is None:
         return UNBOUNDED
     system = args.system or (None if args.once else session.state(args.chat, kernel.cell_id).system)
-    rest = planning.upper_bound_tokens(system, (), prompt(settings.docs_instruction, [], question))
+    rest = planning.upper_bound_tokens(system, (), _framed(settings.docs_instruction, "", question))
     return max(0, budget - rest)
 
 
@@ -156,10 +167,18 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _notes(library: Library, fitted: Fitted) -> tuple[str, ...]:
-    """What was skipped or left out, shown above the reply (nothing is cut silently)."""
+    """What was skipped or left out, shown above the reply (nothing is cut silently), and
+    when nothing in the files is related to the question."""
     skipped = [f"Skipped: {line}" for line in library.skipped_lines()]
-    note = fitted.note()
+    note = fitted.note() if fitted.found else _unrelated(library)
     return (*skipped, *([note] if note else []))
+
+
+def _unrelated(library: Library) -> str:
+    paths = sorted(set(library.documents.values()))
+    searched = paths[0] if len(paths) == 1 else f"the {len(paths)} files searched"
+    return (f"No part of {searched} is related to the question (no chunk scored above 0), so the "
+            f"model was asked with no sources: its reply is not from your files.")
 
 
 def _embedding_spent(kernel: Kernel) -> Spent:
@@ -185,11 +204,15 @@ def _index_cost(kernel: Kernel, library: Library, before: Spent) -> str:
 
 
 def _attach(kernel: Kernel, reply: Reply, hits: list[Hit]) -> None:
+    """``_ygpt`` as a SourcedReply (its sources empty when none was sent), and the source lines
+    below the reply."""
     sources = tuple(Source(number=number, path=hit.path, where=hit.where.lstrip(": "),
                            score=round(hit.score, 4), text=hit.text)
                     for number, hit in enumerate(hits, start=1))
     values = {field.name: getattr(reply, field.name) for field in dataclasses.fields(reply)}
     kernel.namespace["_ygpt"] = SourcedReply(**{**values, "sources": sources})
+    if not hits:
+        return
     lines = source_lines(hits)
     render.show(inert.bundle(inert.quiet("Sources:"), *map(inert.quiet, lines.splitlines()),
                              plain=f"Sources:\n{lines}"))
