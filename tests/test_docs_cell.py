@@ -165,6 +165,22 @@ def test_a_question_nothing_in_the_files_answers_is_asked_saying_so_with_no_sour
     assert "No part of the 2 files searched is related to the question" in many.shown
 
 
+def test_sources_cut_from_one_long_line_are_told_apart_and_found_in_it(shell, ygpt_server, notes):
+    line = "The budget for rockets is large and grows every year. " * 600
+    (notes / "long.md").write_text(f"# Budget\n\n{line}\n", encoding="utf-8")
+    run = cell(shell, "%%ygpt --docs notes/long.md --once --top-k 3\nwhat is the budget for rockets?")
+    assert run.ok, run.message
+    sources = shell.user_ns["_ygpt"].sources
+    labels = [f"{s['path']}:{s['where']}" for s in sources]
+    assert len(sources) == 3 and len(set(labels)) == 3, labels
+    for source in sources:
+        if source["where"].startswith("3, chars "):
+            first, last = (int(n.replace(",", "")) for n in source["where"][len("3, chars "):].split("–"))
+            assert line[first - 1:last] == source["text"]
+        assert source["text"].rstrip().endswith("year."), "cut at a sentence end"
+    assert f"[1] {labels[0]} · " in run.shown
+
+
 def test_top_k_without_docs_is_refused(shell, ygpt_server):
     run = cell(shell, "%%ygpt --top-k 3\nHello")
     assert_clear_error(run)

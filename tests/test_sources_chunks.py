@@ -50,8 +50,27 @@ def test_a_paragraph_too_long_is_cut_at_lines_and_a_line_too_long_at_characters(
     assert len(chunks) > 1 and all(estimate_tokens(c.text) <= MAX_TOKENS for c in chunks)
     assert chunks[0].where.startswith(":1–") and chunks[-1].where.endswith("–401")
     assert "".join(c.text + "\n" for c in chunks) == "id,text\n" + rows + "\n"
-    long_line = chunk([Part("x" * 9000)])
-    assert "".join(c.text for c in long_line) == "x" * 9000 and {c.where for c in long_line} == {":1"}
+    long_line = chunk([Part("x" * 9000)])   # no space to cut at: cut mid-word, and said where
+    assert "".join(c.text for c in long_line) == "x" * 9000
+    assert [c.where for c in long_line][:2] == [":1, chars 1–1,200", ":1, chars 1,201–2,400"]
+
+
+def test_a_paragraph_on_one_line_is_cut_at_sentence_ends_and_each_piece_says_its_characters():
+    sentence = "The budget for rockets is large and grows every year. "
+    line = sentence * 800
+    text = "# Budget\n\n" + line
+    chunks = chunk([Part(text)])
+    assert len(chunks) > 30 and all(estimate_tokens(c.text) <= MAX_TOKENS for c in chunks)
+    assert chunks[0].text.startswith("# Budget\n\nThe budget") and chunks[0].where.startswith(":1–3, line 3 to char ")
+    assert all(c.text.endswith("year. ") for c in chunks[:-1]), "cut at a sentence end"
+    assert len({c.where for c in chunks}) == len(chunks), "no two pieces read the same"
+    for c in chunks[1:]:
+        first, last = (int(n.replace(",", "")) for n in c.where.removeprefix(":3, chars ").split("–"))
+        assert line[first - 1:last] == c.text, f"{c.where} names another part of the line"
+    words = chunk([Part("budget " * 2000)])
+    assert all(c.text.endswith("budget ") for c in words[:-1]), "no sentence end: cut at a space"
+    russian = chunk([Part("Бюджет растёт. " * 600)])
+    assert all(len(c.text.encode()) <= 1200 and c.text.endswith("растёт. ") for c in russian[:-1])
 
 
 def test_rst_and_setext_headings_and_top_level_definitions_count_as_headings():

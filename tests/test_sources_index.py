@@ -205,3 +205,12 @@ def test_a_disk_that_fills_up_while_indexing_keeps_every_vector_in_memory(tmp_pa
 def test_an_embed_function_giving_the_wrong_shape_is_our_bug_said_as_such(docs):
     with pytest.raises(InternalError, match="the embed function gave shape"):
         gather("docs", Index(None, "doc"), lambda texts: CountingEmbed()(texts)[:1], base=docs)
+
+
+def test_a_new_chunking_re_embeds_only_the_chunks_whose_text_it_changed(docs, monkeypatch):
+    (docs / "docs" / "long.md").write_text("# Long\n\n" + "One sentence of a long line. " * 300, encoding="utf-8")
+    gather("docs", open_index(docs), CountingEmbed(), base=docs)
+    monkeypatch.setattr("ygpt_magic.sources.index.CHUNKING", "paragraphs-300-500-v999")
+    again = CountingEmbed()
+    library = gather("docs", open_index(docs), again, base=docs)
+    assert again.texts == [] and len(library.documents) == 4, "every chunk's text is the same: no request"

@@ -4,8 +4,11 @@ where it came from (lines of a text file, notebook cells, PDF pages).
 Why chunks and not files: a search has to point at the passage that answers, and the request
 can only carry a few of them within the context budget. Cuts fall where a reader's would: a
 heading starts a new chunk (once the current one is not tiny), a paragraph is never split unless
-it alone is too long (then at lines, and a line alone too long at characters). The same text
-always gives the same chunks, so a chunk's text names its vector in the index.
+it alone is too long (then at lines, and a line alone too long, one paragraph written on one
+line, at the last sentence end, else the last space, within the piece's size; only a line with
+no space at all is cut mid-word). A piece of a line says which characters of it it holds
+(``:3, chars 1,181–2,390``), so each can be found in the file. The same text always gives the
+same chunks, so a chunk's text names its vector in the index.
 
 Sizes are estimated, not counted: the tokenizer is a request per text, too slow for 20 MB. One
 token per :data:`BYTES_PER_TOKEN` UTF-8 bytes is close for English and safe for Russian (about
@@ -24,11 +27,15 @@ TARGET_TOKENS = 300
 MAX_TOKENS = 500
 #: below this a heading does not close the current chunk (a title over one short line)
 MIN_TOKENS = TARGET_TOKENS // 3
+#: the most UTF-8 bytes of a piece cut from one long line: a chunk of its own, about TARGET_TOKENS
+PIECE_BYTES = TARGET_TOKENS * BYTES_PER_TOKEN
 #: changes when the rules above change, so an index never mixes chunkings
-CHUNKING = "paragraphs-300-500-v1"
+CHUNKING = "paragraphs-300-500-v2"
 
 _HEADING = re.compile(r"#{1,6}\s|(?:def|class|async def)\s")
 _UNDERLINE = re.compile(r"(=+|-+|~+|\^+)\s*")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s+")
+_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -52,13 +59,15 @@ class Chunk:
 
 @dataclass(frozen=True)
 class _Block:
-    """A paragraph (or a heading with what follows it up to a blank line) of one part."""
+    """A paragraph (or a heading with what follows it up to a blank line) of one part, or a
+    piece of one long line: ``chars``, the first and last character of it, counted from 1."""
 
     text: str
     part: Part
     first: int
     last: int
     heading: bool
+    chars: tuple[int, int] | None = None
 
     @property
     def tokens(self) -> int:
@@ -144,22 +153,55 @@ def _cut_at_lines(block: _Block) -> Iterator[_Block]:
 
 
 def _cut_line(line: str, part: Part, number: int) -> Iterator[_Block]:
-    """A single line over MAX_TOKENS (minified JSON, a long CSV cell): cut every so many
-    characters, few enough that even 2-byte text stays under the limit."""
-    step = MAX_TOKENS * BYTES_PER_TOKEN // 2
-    for start in range(0, len(line), step):
-        yield _Block(line[start:start + step], part, number, number, False)
+    """A single line over MAX_TOKENS (a paragraph on one line, minified JSON, a long CSV cell):
+    pieces of at most PIECE_BYTES, each ending at a sentence end or a space in its second half
+    when there is one. The pieces join back into the line."""
+    start = 0
+    while start < len(line):
+        end = _piece_end(line, start)
+        yield _Block(line[start:end], part, number, number, False, (start + 1, end))
+        start = end
+
+
+def _piece_end(line: str, start: int) -> int:
+    """Where the piece of ``line`` from ``start`` ends: the last sentence end, else the last
+    space, in the second half of the most that fits PIECE_BYTES; else that most."""
+    window = line[start:start + PIECE_BYTES]
+    fits = len(window.encode()[:PIECE_BYTES].decode("utf-8", "ignore"))
+    if start + fits >= len(line):
+        return len(line)
+    for boundary in (_SENTENCE_END, _SPACE):
+        ends = [found.end() for found in boundary.finditer(window, fits // 2, fits)]
+        if ends:
+            return start + ends[-1]
+    return start + fits
 
 
 def _joined(blocks: list[_Block]) -> Chunk:
-    return Chunk("\n\n".join(block.text for block in blocks), _where(blocks[0], blocks[-1]))
+    """One chunk of ``blocks``: paragraphs apart, pieces of one line together as in the line."""
+    text = blocks[0].text
+    for before, block in zip(blocks, blocks[1:]):
+        text += ("" if before.chars and block.chars and before.first == block.first else "\n\n") + block.text
+    return Chunk(text, _where(blocks[0], blocks[-1]))
 
 
 def _where(first: _Block, last: _Block) -> str:
-    """``:12–40`` for lines, `` cell 3``/`` cells 3–5``, `` p. 2``/`` pp. 2–3``."""
+    """``:12–40`` for lines (``:3, chars 1–1,180`` within one long line, ``:1–3, line 3 to char
+    1,180`` or ``:3–9, line 3 from char 2,391`` across lines), `` cell 3``/`` cells 3–5``,
+    `` p. 2``/`` pp. 2–3``."""
     unit = first.part.unit
     if unit == "line":
-        return f":{first.first}" if first.first == last.last else f":{first.first}–{last.last}"
+        lines = f":{first.first}" if first.first == last.last else f":{first.first}–{last.last}"
+        return lines + _chars(first, last)
     one, many = (" cell", " cells") if unit == "cell" else (" p.", " pp.")
     low, high = first.part.number, last.part.number
     return f"{one} {low}" if low == high else f"{many} {low}–{high}"
+
+
+def _chars(first: _Block, last: _Block) -> str:
+    """Which characters of a long line a chunk holds, when it holds part of one ("" if none)."""
+    if first.chars and last.chars and first.first == last.last:
+        return f", chars {first.chars[0]:,}–{last.chars[1]:,}"
+    starts = [f", line {first.first} from char {first.chars[0]:,}"] if first.chars else []
+    ends = [f", line {last.last} to char {last.chars[1]:,}"] if last.chars else []
+    return "".join(starts + ends)

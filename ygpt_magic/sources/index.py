@@ -113,6 +113,7 @@ class Index:
     def __init__(self, path: str | os.PathLike[str] | None, space: str,
                  on_memory: Callable[[IndexUnusable], None] = lambda reason: None) -> None:
         self.path = _MEMORY if path is None else str(Path(path).expanduser())
+        self.model = space
         self.space = f"{space}|{CHUNKING}"
         self.unused: IndexUnusable | None = None
         self._on_memory = on_memory
@@ -244,11 +245,17 @@ class Index:
                 self._db.close()
 
     def _known(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
-        """Vectors already held for chunk texts with these hashes."""
-        rows = self._do(lambda db: db.execute(
-            "SELECT hash, vector FROM chunks WHERE space = ? AND hash IN (SELECT value FROM json_each(?))",
-            (self.space, json.dumps(list(hashes)))).fetchall())
-        return {text_hash: np.frombuffer(blob, dtype=np.float32) for text_hash, blob in rows}
+        """Vectors already held for chunk texts with these hashes, by this space's model under
+        any chunking: a text's vector depends on the text and the model alone, so a new
+        chunking re-embeds only the chunks whose text it changed."""
+        def known(db: sqlite3.Connection) -> list[tuple[str, bytes]]:
+            spaces = [space for (space,) in db.execute("SELECT DISTINCT space FROM files")
+                      if space.partition("|")[0] == self.model]
+            return db.execute(
+                "SELECT hash, vector FROM chunks WHERE space IN (SELECT value FROM json_each(?)) "
+                "AND hash IN (SELECT value FROM json_each(?))",
+                (json.dumps([self.space, *spaces]), json.dumps(list(hashes)))).fetchall()
+        return {text_hash: np.frombuffer(blob, dtype=np.float32) for text_hash, blob in self._do(known)}
 
     def _write(self, file: Pending, vectors: list[np.ndarray | None]) -> None:
         """One file, all its chunks and vectors, in one transaction (skipped when another
