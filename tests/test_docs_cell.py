@@ -145,8 +145,20 @@ def test_sources_that_cannot_fit_the_budget_say_so(shell, ygpt_server, notes):
     shell.run_line_magic("config", "YGptMagics.context_budget = 120")
     ygpt_server.reset()
     run = cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}")
-    assert_clear_error(run)
-    assert "context budget" in run.message and completions(ygpt_server) == []
+    assert_clear_error(run, "context budget", "context_budget = N", "shorten the question")
+    assert "--once" not in run.message, "the cell is --once already"
+    assert completions(ygpt_server) == []
+
+
+def test_sources_that_cannot_fit_offer_once_only_when_the_chats_system_message_takes_room(shell, ygpt_server, notes):
+    assert cell(shell, "%%ygpt --chat study --system 'You are a patient tutor who explains every step.'\nHi").ok
+    shell.run_line_magic("config", "YGptMagics.context_budget = 130")
+    ygpt_server.reset()
+    in_chat = cell(shell, f"%%ygpt --docs notes --chat study\n{QUESTION}")
+    assert_clear_error(in_chat, "context budget", "leave the chat's system message out with --once")
+    plain = cell(shell, f"%%ygpt --docs notes\n{QUESTION}")
+    assert "--once" not in assert_clear_error(plain, "context budget"), "a chat with no system message"
+    assert completions(ygpt_server) == []
 
 
 def test_a_question_nothing_in_the_files_answers_is_asked_saying_so_with_no_sources(shell, ygpt_server, notes):

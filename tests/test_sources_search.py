@@ -70,8 +70,11 @@ def test_when_not_even_the_best_fits_the_sizes_are_said():
         fit(hits(500, 10), budget=100)
     assert str(refused.value) == (
         "None of the 2 sources found fits the context budget: the best one needs up to 512 tokens and 100 are "
-        "left for sources after the prompt and the chat. Shorten the cell, use --once (no chat history), or "
-        "raise the budget with %config YGptMagics.context_budget = N.")
+        "left for sources after the instruction, the question and any system message. Raise the budget with "
+        "%config YGptMagics.context_budget = N, shorten the question.")
+    with pytest.raises(SourcesTooLong, match=r"shorten the question, or leave the chat's system message out "
+                                             r"with --once\.$"):
+        fit(hits(500, 10), budget=100, chat_system=True)
 
 
 def test_the_sources_block_and_the_lines_under_a_reply():

@@ -137,10 +137,19 @@ def _retrieve(kernel: Kernel, args: argparse.Namespace, library: Library, questi
     """The best chunks for ``question`` that fit what the budget leaves after it."""
     vector = embedder(kernel, "query", cache)([question])[0]
     hits = best(kernel.sources, library.documents, vector, args.top_k or TOP_K)
-    return fit(hits, _sources_budget(kernel, args, question))
+    chat_system = _chat_system(kernel, args)
+    return fit(hits, _sources_budget(kernel, args, question, args.system or chat_system),
+               chat_system=bool(chat_system))
 
 
-def _sources_budget(kernel: Kernel, args: argparse.Namespace, question: str) -> int:
+def _chat_system(kernel: Kernel, args: argparse.Namespace) -> str | None:
+    """The chat's own system message when this cell sends it (not --once, no --system)."""
+    if args.system or args.once:
+        return None
+    return kernel.session.state(args.chat, kernel.cell_id).system
+
+
+def _sources_budget(kernel: Kernel, args: argparse.Namespace, question: str, system: str | None) -> int:
     """The context budget less an upper bound of everything but the sources (the chat's older
     turns are then trimmed to fit, as for any cell)."""
     session, settings = kernel.session, kernel.settings
@@ -148,7 +157,6 @@ def _sources_budget(kernel: Kernel, args: argparse.Namespace, question: str) -> 
     budget = planning.context_budget(options, settings)
     if budget is None:
         return UNBOUNDED
-    system = args.system or (None if args.once else session.state(args.chat, kernel.cell_id).system)
     rest = planning.upper_bound_tokens(system, (), _framed(settings.docs_instruction, "", question))
     return max(0, budget - rest)
 

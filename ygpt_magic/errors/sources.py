@@ -81,13 +81,17 @@ class SourcesOverCap(CostOverCap):
 
 
 class SourcesTooLong(YGptError):
-    """Not even the best source fits the tokens the request has left for sources."""
+    """Not even the best source fits the tokens the request has left for sources. What takes
+    the rest is the instruction, the question and a system message (the chat's older turns are
+    trimmed, so --once frees nothing of theirs): --once is offered only when the chat's own
+    system message took part (``chat_system``), which --once leaves out."""
 
-    def __init__(self, needed: int, budget: int, found: int) -> None:
+    def __init__(self, needed: int, budget: int, found: int, chat_system: bool = False) -> None:
+        once = ", or leave the chat's system message out with --once" if chat_system else ""
         super().__init__(
             f"None of the {counted(found, 'source')} found fits the context budget: the best "
             f"one needs up to {needed} tokens and {budget} are left for sources after the "
-            f"prompt and the chat. Shorten the cell, use --once (no chat history), or raise the "
-            f"budget with %config YGptMagics.context_budget = N."
+            f"instruction, the question and any system message. Raise the budget with %config "
+            f"YGptMagics.context_budget = N, shorten the question{once}."
         )
         self.needed, self.budget = needed, budget

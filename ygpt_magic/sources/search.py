@@ -86,10 +86,11 @@ def _unit_query(query: np.ndarray, dimensions: int) -> np.ndarray:
     return vector / norm if norm else vector
 
 
-def fit(hits: Sequence[Hit], budget: int, size: Size = utf8_size) -> Fitted:
+def fit(hits: Sequence[Hit], budget: int, size: Size = utf8_size, *, chat_system: bool = False) -> Fitted:
     """The best hits whose entries in the sources block fit ``budget`` tokens together, in
     order of relevance (stopping at the first that does not fit, so ``[n]`` stays the rank).
-    SourcesTooLong when hits were found and not even the best fits."""
+    SourcesTooLong when hits were found and not even the best fits (``chat_system``: the
+    chat's own system message took part of the budget, so the refusal offers --once)."""
     kept: list[Hit] = []
     used = 0
     for number, hit in enumerate(hits, start=1):
@@ -99,7 +100,7 @@ def fit(hits: Sequence[Hit], budget: int, size: Size = utf8_size) -> Fitted:
         kept.append(hit)
         used += cost
     if hits and not kept:
-        raise SourcesTooLong(size(_entry(1, hits[0])), budget, len(hits))
+        raise SourcesTooLong(size(_entry(1, hits[0])), budget, len(hits), chat_system)
     return Fitted(kept, len(hits), budget)
 
 
