@@ -71,7 +71,7 @@ def test_when_not_even_the_best_fits_the_sizes_are_said():
     assert str(refused.value) == (
         "None of the 2 sources found fits the context budget: the best one needs up to 512 tokens and 100 are "
         "left for sources after the instruction, the question and any system message. Raise the budget with "
-        "%config YGptMagics.context_budget = N, shorten the question.")
+        "%config YGptMagics.context_budget = N, or shorten the question.")
     with pytest.raises(SourcesTooLong, match=r"shorten the question, or leave the chat's system message out "
                                              r"with --once\.$"):
         fit(hits(500, 10), budget=100, chat_system=True)

@@ -87,11 +87,12 @@ class SourcesTooLong(YGptError):
     system message took part (``chat_system``), which --once leaves out."""
 
     def __init__(self, needed: int, budget: int, found: int, chat_system: bool = False) -> None:
-        once = ", or leave the chat's system message out with --once" if chat_system else ""
+        rest = ("shorten the question, or leave the chat's system message out with --once" if chat_system
+                else "or shorten the question")
         super().__init__(
             f"None of the {counted(found, 'source')} found fits the context budget: the best "
             f"one needs up to {needed} tokens and {budget} are left for sources after the "
             f"instruction, the question and any system message. Raise the budget with %config "
-            f"YGptMagics.context_budget = N, shorten the question{once}."
+            f"YGptMagics.context_budget = N, {rest}."
         )
         self.needed, self.budget = needed, budget
