@@ -104,6 +104,16 @@ def test_serve_refuses_a_fault_on_an_rpc_it_does_not_have_as_it_refuses_an_unkno
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("flags", [("--fail-next", "1", "--fail-code", "OK"),
+                                   ("--break-after", "1", "--break-code", "ok")])
+def test_serve_refuses_ok_as_a_fault_status_in_one_line(flags):
+    result = subprocess.run([*CLI, "serve", *flags], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "READY" not in result.stdout
+    assert result.stderr.startswith("ygpt-magic serve: OK is not a failure: a call cannot be failed with it; "
+                                    "use one of: CANCELLED, UNKNOWN, "), result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
 @pytest.mark.slow
 def test_demo_streams_a_reply_chunk_by_chunk():
     prompt = "Hi! What fields of science did Albert Einstein study?"

@@ -119,6 +119,25 @@ def test_unknown_status_names_are_refused_at_once(ygpt_server):
         ygpt_server.faults.fail_next(1, "NOT_A_STATUS")
 
 
+@pytest.mark.parametrize("arm", [
+    lambda faults, code: faults.fail_next(1, code),
+    lambda faults, code: faults.break_stream_after(1, code),
+], ids=["fail_next", "break_stream_after"])
+@pytest.mark.parametrize("code", ["OK", "ok", grpc.StatusCode.OK])
+def test_ok_is_refused_as_a_fault_and_not_offered(ygpt_server, arm, code):
+    """grpc cannot end a call with OK as a failure: the SDK call hung until its 180 s deadline."""
+    with pytest.raises(ValueError, match="^OK is not a failure") as refused:
+        arm(ygpt_server.faults, code)
+    assert "use one of: CANCELLED, UNKNOWN," in str(refused.value) and ", OK" not in str(refused.value)
+    assert model_for(ygpt_server).run(PROMPT, timeout=5).status.name == "FINAL"   # nothing was left pending
+
+
+def test_the_statuses_an_unknown_one_is_refused_with_leave_out_ok(ygpt_server):
+    with pytest.raises(ValueError, match="use one of: CANCELLED, UNKNOWN,") as refused:
+        ygpt_server.faults.fail_next(1, "BOGUS")
+    assert "OK" not in str(refused.value)
+
+
 @pytest.mark.parametrize("method, says", [
     ("completion", "did you mean Completion?"),
     ("Completoin", "did you mean Completion?"),

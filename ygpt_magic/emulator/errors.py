@@ -11,14 +11,22 @@ import grpc
 
 
 def status_code(code: str | grpc.StatusCode) -> grpc.StatusCode:
-    """Accept ``"UNAVAILABLE"`` or ``grpc.StatusCode.UNAVAILABLE``; reject anything else clearly."""
-    if isinstance(code, grpc.StatusCode):
-        return code
-    try:
-        return grpc.StatusCode[str(code).upper()]
-    except KeyError:
-        known = ", ".join(c.name for c in grpc.StatusCode)
-        raise ValueError(f"Unknown gRPC status {code!r}; use one of: {known}.") from None
+    """Accept ``"UNAVAILABLE"`` or ``grpc.StatusCode.UNAVAILABLE``; reject anything else clearly.
+
+    OK is refused as well: every status taken here ends a call as a failure (a refusal, an
+    injected fault, a broken stream), and grpc cannot abort a call with OK, so such a call was
+    never finished and the client waited for its deadline.
+    """
+    status = code if isinstance(code, grpc.StatusCode) else grpc.StatusCode.__members__.get(str(code).upper())
+    if status is None:
+        raise ValueError(f"Unknown gRPC status {code!r}; use one of: {_FAILURES}.")
+    if status is grpc.StatusCode.OK:
+        raise ValueError(f"OK is not a failure: a call cannot be failed with it; use one of: {_FAILURES}.")
+    return status
+
+
+#: the statuses a call can fail with, as the refusals list them
+_FAILURES = ", ".join(c.name for c in grpc.StatusCode if c is not grpc.StatusCode.OK)
 
 
 class RequestError(Exception):
