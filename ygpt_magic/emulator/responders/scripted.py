@@ -8,6 +8,7 @@ Scripts are data so that each tutorial or notebook author can add a file of thei
       {"user": "To be, or not to be: that is the question.",
        "system": ["Translate the text", "Переведи текст"],      # optional: one of these
        "after": ["an earlier user message", "..."],             # optional: the chat so far ends so
+                                                                # (one message may be a string)
        "turn": 1,                                               # optional: 1 = first user message
        "reply": "Быть или не быть: вот в чём вопрос."},
       {"user": "How many sales in the north?",                  # a model that uses a tool:
@@ -117,20 +118,29 @@ def _entry(path: Path, index: int, item: object) -> ScriptEntry:
     unknown = set(item) - _KEYS
     if unknown:
         raise ValueError(f"{where} has unknown keys {sorted(unknown)}; allowed: {sorted(_KEYS)}.")
-    systems = item.get("system") or ()
-    systems = (systems,) if isinstance(systems, str) else tuple(systems)
     turn = item.get("turn")
     if turn is not None and (not isinstance(turn, int) or turn < 1):
         raise ValueError(f'{where}: "turn" must be a positive integer (1 = the first user message).')
     return ScriptEntry(
         user=normalize(item["user"]),
         reply=item.get("reply"),
-        systems=tuple(normalize(s) for s in systems),
-        after=tuple(normalize(a) for a in item.get("after") or ()),
+        systems=_texts(where, item, "system"),
+        after=_texts(where, item, "after"),
         turn=turn,
         source=str(path),
         **(_rounds(where, item) if "tool_calls" in item else {}),
     )
+
+
+def _texts(where: str, item: dict[str, Any], key: str) -> tuple[str, ...]:
+    """``item[key]`` (a string or a list of strings; absent: none) as normalised texts: a string
+    is one text, never its letters, as a script author writing ``"after": "Name two planets"``
+    means that one earlier message."""
+    texts = item.get(key) or []
+    texts = [texts] if isinstance(texts, str) else texts
+    if not isinstance(texts, list) or not all(isinstance(text, str) for text in texts):
+        raise ValueError(f'{where}: "{key}" must be a string or a list of strings.')
+    return tuple(normalize(text) for text in texts)
 
 
 def _rounds(where: str, item: dict[str, Any]) -> dict[str, Any]:
