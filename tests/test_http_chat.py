@@ -250,6 +250,7 @@ def test_a_recorded_chat_answer_replays_for_the_same_model_only_over_the_chat_ap
     result = sdk.chat.completions("qwen3-235b-a22b-fp8").run("hello")
     assert result.text == answer["choices"][0]["message"]["content"]
     assert (result.usage.input_text_tokens, result.usage.total_tokens) == (9, 21)
+    assert result.model == "gpt://qwen3-235b-a22b-fp8/local server · replay"   # not "unscripted": a real answer
     assert sdk.chat.completions("gemma-3-27b-it").run("hello").text != result.text
     grpc_model = YCloudML(**sdk_kwargs(ygpt_server.address)).models.completions("qwen3-235b-a22b-fp8")
     assert grpc_model.run("hello").text != result.text
@@ -264,6 +265,7 @@ def test_the_recorded_stream_replays_delta_for_delta(ygpt_server):
     ours = [e["choices"][0]["delta"].get("content") for e in events[:-1] if e["choices"]]
     assert [d for d in ours if d] == [d for d in deltas if d] and len(ours) > 700
     assert events[-2]["usage"] == {"prompt_tokens": 20, "total_tokens": 761, "completion_tokens": 741}
+    assert {e["model"] for e in events[:-1]} == {"gpt://qwen3-235b-a22b-fp8/local server · replay"}
 
 
 def test_the_recorded_picture_gets_the_recorded_description(ygpt_server, sdk):

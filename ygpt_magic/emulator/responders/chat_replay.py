@@ -37,6 +37,10 @@ from . import Generation
 from .replay import BUILTIN_CASSETTES, request_key
 
 CHAT_CASSETTES = BUILTIN_CASSETTES / "http_chat"
+#: what a replayed chat answer's model says after "local server · ": the chat API's recordings
+#: name no model version (gRPC replay says ``replay of 07.03.2024``), so plain ``replay``, as a
+#: classifier recording without one says
+ORIGIN = "replay"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml's is 20× faster on the 180 kB stream
 _STATUS = {"stop": Alternative.ALTERNATIVE_STATUS_FINAL, "length": Alternative.ALTERNATIVE_STATUS_TRUNCATED_FINAL,
            "tool_calls": Alternative.ALTERNATIVE_STATUS_TOOL_CALLS,
@@ -77,7 +81,7 @@ class ChatReplayResponder:
         if prompt.api != "chat":
             return None
         recorded = self.completions.get(chat_key(prompt))
-        return Generation(recorded=recorded) if recorded else None
+        return Generation(recorded=recorded, origin=ORIGIN) if recorded else None
 
 
 def _usage(usage: dict[str, int] | None) -> ContentUsage:
