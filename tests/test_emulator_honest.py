@@ -11,11 +11,16 @@ from __future__ import annotations
 import re
 import warnings
 
+import grpc
+import pytest
 import requests
 from conftest import cell
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
+    from yandex_ai_studio_sdk import AIStudio
+    from yandex_ai_studio_sdk.exceptions import AioRpcError
+    from yandex_ai_studio_sdk.retry import NoRetryPolicy
     from yandex_cloud_ml_sdk import YCloudML
 
 from ygpt_magic.emulator.testing import sdk_kwargs
@@ -68,3 +73,20 @@ def test_whoami_names_the_projects_local_server(shell):
     shell.run_line_magic("ygpt", "connect local")
     first = cell(shell, "%ygpt whoami").plain.splitlines()[0]
     assert "ygpt-magic's local server, not YandexGPT" in first
+
+
+@pytest.mark.parametrize("call", [
+    lambda sdk: list(sdk.tuning.list()),
+    lambda sdk: sdk.models.image_generation("yandex-art").run_deferred("a cat"),
+    lambda sdk: sdk.files.upload_bytes(b"notes", name="notes.txt"),   # its endpoint id comes from discovery
+], ids=["tuning", "image generation", "files"])
+def test_a_service_it_does_not_have_says_the_local_server_does_not_serve_it(ygpt_server, call):
+    """Not gRPC's bare "Method not found!" (or the SDK's "failed to find endpoint"), which read
+    like a broken SDK or setup: the status stays UNIMPLEMENTED, the words say whose it is."""
+    with pytest.raises(AioRpcError) as caught:
+        call(AIStudio(**sdk_kwargs(ygpt_server.address), retry_policy=NoRetryPolicy()))
+    assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    said = caught.value.details()
+    assert re.match(r"The local server \(ygpt-magic serve\) does not serve yandex\.cloud\.ai\.\S+Service "
+                    r"\(called: \w+\); it serves text generation ", said), said
+    assert "embeddings, text classifiers, datasets, batch inference" in said and "docs/local-server/" in said

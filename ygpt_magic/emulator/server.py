@@ -44,6 +44,7 @@ from .services.operations import OperationService, OperationStore, TextGeneratio
 from .services.text_classification import TextClassificationService
 from .services.text_generation import TextGenerationService
 from .services.tokenizer import TokenizerService
+from .services.unserved import UnservedServices
 from .state import REQUEST_LOG_SIZE, EmulatorState, RequestLog
 
 DEFAULT_OPERATION_DELAY = 0.3
@@ -112,6 +113,7 @@ async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0,
     tg_grpc.add_TextGenerationBatchServiceServicer_to_server(TextGenerationBatchService(state, store), server)
     batch_grpc.add_BatchInferenceServiceServicer_to_server(BatchInferenceService(state), server)
     op_grpc.add_OperationServiceServicer_to_server(OperationService(state, store), server)
+    server.add_generic_rpc_handlers((UnservedServices(state),))   # last: only what none of the above serves
     state.address = f"{host}:{_bind_grpc(server, host, port, credentials)}"
     await server.start()
     try:
