@@ -167,6 +167,24 @@ def test_an_empty_text_is_refused_with_what_to_send(ygpt_server):
     assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "send the text" in failure.value.details()
 
 
+def test_a_text_over_the_clouds_2000_token_limit_is_refused_at_every_door(ygpt_server):
+    """The cloud's limit for text vectorization is 2,000 input tokens ("Quotas and limits in Yandex
+    Foundation Models"): chunks that embed here must embed there."""
+    longest, over = "word " * 1999, "word " * 2001
+    assert len(model(ygpt_server).run(longest)) == 256
+    assert rest(ygpt_server, longest).json()["numTokens"] == "2000"   # the count the limit applies to
+    says = ("The text to embed is 2,002 tokens long; an embedding model takes at most 2,000 (Yandex Cloud's limit "
+            "for text vectorization). Split the text into shorter pieces and embed each.")
+    with pytest.raises(grpc.RpcError) as failure:
+        model(ygpt_server).run(over)
+    assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT and failure.value.details() == says
+    answer = rest(ygpt_server, over)
+    assert answer.status_code == 400 and answer.json()["error"]["message"] == says
+    answer = requests.post(ygpt_server.http_url + "/v1/embeddings", headers=KEY, timeout=10,
+                           json={"model": "emb://any-folder/text-search-query/latest", "input": ["hello", over]})
+    assert answer.status_code == 400 and says in answer.text
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     tls = tmp_path_factory.mktemp("tls") / "tls"

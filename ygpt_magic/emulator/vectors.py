@@ -34,6 +34,10 @@ from .stream import SERVER
 
 MODELS = ("text-search-doc", "text-search-query")
 DIMENSIONS = 256
+#: the most input tokens a text to embed may have: the cloud's limit for text vectorization ("Quotas
+#: and limits in Yandex Foundation Models", yandex.cloud/en/docs/foundation-models/concepts/limits:
+#: Limits, Text vectorization, Number of input tokens 2,000; a limit, which cannot be raised)
+MAX_INPUT_TOKENS = 2000
 RECORDINGS = Path(__file__).resolve().parent / "cassettes" / "embeddings"
 #: how a vector not recorded from the cloud is made (its model version says so)
 HASHED = "hashed words and word pieces"
@@ -85,14 +89,27 @@ def embed(model: str, text: str, dimensions: int = DIMENSIONS) -> Embedding:
     if not 1 <= dimensions <= DIMENSIONS:
         raise RequestError("INVALID_ARGUMENT",
                            f"The dimension is {dimensions}; it must be a whole number from 1 to {DIMENSIONS}.")
+    tokens = _within_limit(text)
     recorded = _recorded()
     found = recorded.get((model, text)) or next((recorded[other, text] for other in MODELS
                                                  if (other, text) in recorded), None)
     if found is None:
-        found = Embedding(hashed(text), tokenizer.count(text), HASHED)
+        found = Embedding(hashed(text), tokens, HASHED)
     if dimensions == DIMENSIONS:
         return found
     return Embedding(_unit(found.vector[:dimensions]), found.tokens, found.origin)
+
+
+def _within_limit(text: str) -> int:
+    """The input tokens of ``text``; RequestError over the cloud's limit, so a pipeline whose
+    chunks are too long fails here as it would in the cloud, not only there."""
+    tokens = tokenizer.count(text)
+    if tokens > MAX_INPUT_TOKENS:
+        raise RequestError(
+            "INVALID_ARGUMENT",
+            f"The text to embed is {tokens:,} tokens long; an embedding model takes at most {MAX_INPUT_TOKENS:,} "
+            "(Yandex Cloud's limit for text vectorization). Split the text into shorter pieces and embed each.")
+    return tokens
 
 
 def hashed(text: str) -> list[float]:
