@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 SCRIPT = """
 from yandex_ai_studio_sdk import AIStudio
@@ -66,7 +67,29 @@ def test_the_proxy_connects_to_nothing_but_the_local_server(tls_server):
                     b"GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n"):
         with socket.create_connection((host, int(port)), timeout=5) as connection:
             connection.sendall(request)
-            assert connection.recv(100).startswith(b"HTTP/1.1 403")
+            answer = _whole_answer(connection)
+            assert answer.startswith("HTTP/1.1 403 ygpt-magic local proxy: only llm.api.cloud.yandex.net:443 "
+                                     "is served\r\n"), answer
+            assert answer.endswith("\r\n\r\nThis is ygpt-magic's local HTTPS proxy (ygpt-magic serve --tls). It "
+                                   "serves only CONNECT llm.api.cloud.yandex.net:443 (the SDK's chat API, answered by "
+                                   "the local server) and connects nowhere else. For other hosts, run without "
+                                   "HTTPS_PROXY, or list them in NO_PROXY.\n"), answer
+
+
+def test_a_client_refused_by_the_proxy_is_told_whose_proxy_it_is(tls_server):
+    """What pip or requests shows when HTTPS_PROXY, exported for the chat examples, is still set."""
+    proxies = {"https": tls_server["proxy"]}
+    with pytest.raises(requests.exceptions.ProxyError, match="403 ygpt-magic local proxy: only "
+                       "llm.api.cloud.yandex.net:443 is served"):
+        requests.get("https://pypi.org/simple/", proxies=proxies, timeout=5)
+
+
+def _whole_answer(connection: socket.socket) -> str:
+    """Everything the proxy sends before it closes the connection."""
+    received = b""
+    while chunk := connection.recv(4096):
+        received += chunk
+    return received.decode()
 
 
 @pytest.mark.slow

@@ -7,7 +7,8 @@ and ``SSL_CERT_FILE``, so an unchanged script reaches the local server with
 ``HTTPS_PROXY=http://127.0.0.1:PROXY_PORT SSL_CERT_FILE=DIR/cert.pem``: this proxy answers the
 ``CONNECT llm.api.cloud.yandex.net:443``, ends TLS with the local certificate (tls.py, which
 names that host too), and passes the plain HTTP on to the HTTP side. It connects nowhere else:
-any other host is refused with 403, so nothing leaves the machine. A client that sends no
+any other host is refused with a 403 that names this proxy and the host it serves (``refusal``),
+so nothing leaves the machine. A client that sends no
 CONNECT head, or no request through its tunnel, is let go after the idle timeout (``IDLE_TIMEOUT``
 in app.py unless ``serve --idle-timeout`` says otherwise).
 """
@@ -74,7 +75,7 @@ async def _tunnel(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ht
     target_host = target.rsplit(":", 1)[0]
     if method != "CONNECT" or target_host not in CLOUD_HTTP_HOSTS:
         logger.info("proxy: refused %s %s (only CONNECT to %s is served)", method, target, ", ".join(CLOUD_HTTP_HOSTS))
-        writer.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        writer.write(refusal())
         await writer.drain()
         return
     if sys.version_info < (3, 11):  # StreamWriter.start_tls is new in 3.11
@@ -90,6 +91,19 @@ async def _tunnel(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ht
         await asyncio.gather(_pipe(reader, upstream_writer), _answers(upstream_reader, writer))
     finally:
         upstream_writer.close()
+
+
+def refusal() -> bytes:
+    """The 403 for any other host or request. Clients show the status line ("Tunnel connection
+    failed: 403 ..."), some the body, neither the server's log: both say whose proxy this is,
+    what it serves, and what to do about the rest."""
+    served = ", ".join(f"{host}:443" for host in CLOUD_HTTP_HOSTS)
+    body = (f"This is ygpt-magic's local HTTPS proxy (ygpt-magic serve --tls). It serves only CONNECT {served} "
+            "(the SDK's chat API, answered by the local server) and connects nowhere else. For other hosts, "
+            "run without HTTPS_PROXY, or list them in NO_PROXY.\n").encode()
+    return (f"HTTP/1.1 403 ygpt-magic local proxy: only {served} is served\r\n"
+            f"Content-Type: text/plain; charset=utf-8\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n").encode() + body
 
 
 async def _answers(upstream: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
