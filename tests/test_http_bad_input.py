@@ -134,6 +134,23 @@ def test_a_chat_request_without_usable_messages_or_options_is_a_400(ygpt_server,
     assert says in refused(ygpt_server, 400, path=CHAT, json=body)
 
 
+CALL = {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function",
+                                             "function": {"name": "add", "arguments": "{}"}}]}
+
+
+@pytest.mark.parametrize("messages, index, call_id", [
+    ([{"role": "user", "content": "hi"}, {"role": "tool", "content": "5"}], 1, ""),
+    ([{"role": "user", "content": "hi"}, CALL, {"role": "tool", "tool_call_id": "c2", "content": "5"}], 2, "c2"),
+    ([{"role": "user", "content": "hi"}, {"role": "tool", "tool_call_id": "c1", "content": "5"}, CALL], 1, "c1"),
+], ids=["no call, no id", "an id no call has", "the call after its result"])
+def test_a_tool_result_that_answers_no_earlier_call_is_a_400(ygpt_server, messages, index, call_id):
+    """It was answered "According to ``: 5", a function with no name."""
+    says = refused(ygpt_server, 400, path=CHAT, json={"model": "gpt://f/yandexgpt/latest", "messages": messages})
+    assert says == (f"Message {index} is a tool result for tool_call_id {call_id!r}, which no earlier assistant "
+                    "message's tool_calls has. Send the assistant's message with the call first (as the model "
+                    "returned it), and give the result that call's id as tool_call_id.")
+
+
 def test_malformed_json_to_the_chat_api_is_a_400(ygpt_server):
     answer = refused(ygpt_server, 400, path=CHAT, data="{", headers={"Content-Type": "application/json"})
     assert "not valid JSON" in answer

@@ -9,7 +9,8 @@ are recorded and otherwise ignored, as a model that does not use them would.
 
 Mapping: ``content`` (a string or text/image parts) → ``text``; the assistant's ``tool_calls``
 (arguments as a JSON string) → ``toolCallList``; consecutive ``role: tool`` messages → one user
-message with ``toolResultList`` (the function named by the call its ``tool_call_id`` answers);
+message with ``toolResultList`` (the function named by the call its ``tool_call_id`` answers; a
+result that answers no earlier call is refused);
 ``tools``, ``tool_choice``, ``parallel_tool_calls``; ``response_format`` json_object/json_schema;
 ``temperature``, ``max_tokens`` / ``max_completion_tokens``; ``reasoning_effort`` → reasoning on.
 """
@@ -89,8 +90,7 @@ def _messages(messages: Any, images: list[Image]) -> list[dict[str, Any]]:
             raise _refuse(f"Message {index} must be an object with role and content.")
         role = message.get("role")
         if role == "tool":
-            call_id = message.get("tool_call_id", "")
-            result = {"functionResult": {"name": names.get(call_id, call_id),
+            result = {"functionResult": {"name": _answered(index, message, names),
                                          "content": _text(message.get("content"), index, images)}}
             if out and "toolResultList" in out[-1]:
                 out[-1]["toolResultList"]["toolResults"].append(result)
@@ -102,6 +102,19 @@ def _messages(messages: Any, images: list[Image]) -> list[dict[str, Any]]:
         else:
             out.append({"role": role or "", "text": _text(message.get("content"), index, images)})
     return out
+
+
+def _answered(index: int, message: dict[str, Any], names: dict[str, str]) -> str:
+    """The function a ``tool`` message gives the result of: the call its ``tool_call_id`` names,
+    made by an earlier assistant message. A result that answers no call is refused, as
+    OpenAI-compatible APIs refuse it: the model could not tell which function returned it."""
+    call_id = str(message.get("tool_call_id") or "")
+    if call_id not in names:
+        raise _refuse(
+            f"Message {index} is a tool result for tool_call_id {call_id!r}, which no earlier assistant "
+            f"message's tool_calls has. Send the assistant's message with the call first (as the model returned "
+            "it), and give the result that call's id as tool_call_id.")
+    return names[call_id]
 
 
 def _text(content: Any, index: int, images: list[Image]) -> str:
