@@ -13,6 +13,7 @@ import subprocess
 import time
 import urllib.request
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import grpc
@@ -176,6 +177,25 @@ def test_tokenize_completion_counts_what_completion_reports(ygpt_server):
     plain = post(ygpt_server, "/foundationModels/v1/tokenize",
                  {"modelUri": "gpt://b1gexample/yandexgpt", "text": "Hello world"}).json()
     assert [t["text"] for t in plain["tokens"]] == ["<s>", "Hello", "▁world"] and plain["modelVersion"]
+
+
+@pytest.mark.slow
+def test_a_big_tokenize_does_not_hold_up_other_clients(ygpt_server):
+    """A data scientist counts the tokens of a 4 MB corpus file (seconds of work, 40 MB of JSON
+    back); meanwhile another client's one-line completion answers as usual, not after it."""
+    model = YCloudML(**sdk_kwargs(ygpt_server.address)).models.completions("yandexgpt")
+    model.run("warm up")
+    body = {"modelUri": "gpt://b1gexample/yandexgpt", "text": "word " * (4 * 2**20 // 5)}
+    with ThreadPoolExecutor(1) as pool:
+        counted = pool.submit(requests.post, url(ygpt_server, "/foundationModels/v1/tokenize"), json=body,
+                              headers=KEY, timeout=120)
+        time.sleep(0.5)   # the tokenize is under way
+        started = time.monotonic()
+        model.run("hi")
+        waited = time.monotonic() - started
+        assert not counted.done(), "the tokenize ended before the completion started: the test proves nothing"
+        assert len(counted.result().json()["tokens"]) == 838_862
+    assert waited < 1.0, f"a one-line completion waited {waited:.1f} s behind another client's tokenize"
 
 
 @pytest.mark.parametrize("headers, says", [

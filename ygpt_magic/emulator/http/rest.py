@@ -10,6 +10,7 @@ log are the same.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
@@ -91,8 +92,14 @@ async def unary(request: web.Request, message: M,
 
 
 async def _unary(answer: Awaitable[Message], wrap: str | None = None) -> web.Response:
-    body = to_json(await answer)
-    return json_response({wrap: body} if wrap else body)
+    """The answer as a JSON response, written on a worker thread: the JSON of a big answer (the
+    tokens of megabytes of text) takes seconds, which the event loop spends on other clients."""
+    message = await answer
+
+    def respond() -> web.Response:
+        body = to_json(message)
+        return json_response({wrap: body} if wrap else body)
+    return await asyncio.to_thread(respond)
 
 
 def _line(item: dict[str, Any]) -> bytes:

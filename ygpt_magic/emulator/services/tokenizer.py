@@ -3,6 +3,8 @@
 TokenizeCompletion returns exactly as many tokens as a Completion of the same request reports in
 usage.input_text_tokens, so a client can budget its context with it. It does not enforce the
 model's context limit (counting a too-long history is how a client finds out it is too long).
+Both answer off the event loop: a text of megabytes takes seconds to tokenize, and every other
+client of the server would wait for it.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class TokenizerService(pb_grpc.TokenizerServiceServicer):
             model = resolve_model(request.model_uri)
             pieces = [(tokenizer.display(p), False) for p in tokenizer.split(request.text)]
             return _response([("<s>", True), *pieces], model.model_version)
-        return await unary(self.state, context, "Tokenize", answer, request)
+        return await unary(self.state, context, "Tokenize", answer, request, off_loop=True)
 
     async def TokenizeCompletion(self, request: pb.CompletionRequest, context: CallContext) -> pb.TokenizeResponse:
         def answer() -> pb.TokenizeResponse:
@@ -45,4 +47,4 @@ class TokenizerService(pb_grpc.TokenizerServiceServicer):
             if tokens is None:
                 tokens = tokenizer.prompt_tokens(prompts.token_view(prompt.turns, prompt.tools))
             return _response(tokens, prompt.model.model_version)
-        return await unary(self.state, context, "TokenizeCompletion", answer, request)
+        return await unary(self.state, context, "TokenizeCompletion", answer, request, off_loop=True)
