@@ -222,6 +222,19 @@ def test_canary_credential_appears_nowhere(shell, magics, ygpt_server, monkeypat
     print(f"\ncanary via {given}: 0 bytes leaked; bytes scanned {scanned}")
 
 
+def test_a_word_typed_after_auth_is_taken_out_of_that_cell_only(shell, magics):
+    """A short word (a typo, not a key) must not be cut out of the session's other cells."""
+    assert run(shell, "total = 41 + 1").error is None
+    earlier = len(shell.history_manager.input_hist_raw) - 1
+    assert run(shell, "%ygpt auth o").error is not None
+    history = shell.history_manager
+    assert history.input_hist_raw[earlier] == "total = 41 + 1" == shell.user_ns[f"_i{earlier}"]
+    rows = history.db.execute("SELECT source_raw FROM history WHERE session = ? AND line = ?",
+                              (history.session_number, earlier)).fetchall()
+    assert rows == [("total = 41 + 1",)]
+    assert history.input_hist_raw[-1] == "%ygpt auth <removed by %ygpt auth>"
+
+
 def test_a_key_typed_as_an_argument_is_refused_unechoed(shell, magics):
     before = magics.kernel.connection.describe()["credential"]
     refused = run(shell, f"%ygpt auth {PLAIN_KEY}")

@@ -7,13 +7,17 @@ in this kernel's memory only; no flag takes a secret, so none can end up in a ce
 from __future__ import annotations
 
 import getpass
-from typing import Any
+import sqlite3
+from typing import TYPE_CHECKING
 
 from ..client.credentials import sendable
 from ..errors import CredentialMalformed, OptionError
 from ..kernel import Kernel
 from ._common import show
 from .args import subcommand
+
+if TYPE_CHECKING:
+    from IPython.core.history import HistoryManager
 
 
 @subcommand
@@ -23,8 +27,9 @@ def run(kernel: Kernel, line: str) -> None:
     Empty answers keep the environment's YC_API_KEY / YC_IAM_TOKEN / YC_FOLDER_ID. Kept in
     the kernel's memory only: no flag takes a secret, so none lands in the notebook."""
     if line.strip():  # never echo it: the argument may well be the key itself
-        if kernel.shell is not None:
-            forget(kernel.shell.history_manager, line.strip())
+        history = kernel.shell.history_manager if kernel.shell is not None else None
+        if history is not None:
+            forget(history, line.strip())
         raise OptionError("%ygpt auth takes no arguments: it asks for the key with hidden input, "
                           "so that the key never lands in the notebook. Run %ygpt auth alone. "
                           "What you typed after it was removed from IPython's history (In, _i, "
@@ -44,26 +49,27 @@ def run(kernel: Kernel, line: str) -> None:
 REMOVED = "<removed by %ygpt auth>"
 
 
-def forget(history: Any, typed: str) -> None:
-    """Take ``typed`` (most likely a key) out of IPython's record of the running cell: the lists
-    behind ``In`` / ``_ih``, the ``_i`` variables, and the history database, its cache written
-    out first so that the row to rewrite is there. IPython stored the cell before running it."""
-    def scrubbed(text: str) -> str:
-        return text.replace(typed, REMOVED)
-
+def forget(history: HistoryManager, typed: str) -> None:
+    """Take ``typed`` (most likely a key) out of IPython's record of the running cell, and of
+    nothing else: its entry in the lists behind ``In`` / ``_ih``, its ``_i00`` and ``_iN``
+    variables, and its row of the history database (the cache written out first, so that the
+    row is there). IPython stored the cell before running it, as the last entry. A database
+    that cannot be written (locked, read-only) keeps the row: the refusal still stands."""
+    line = len(history.input_hist_raw) - 1
+    if line < 1 or typed not in history.input_hist_raw[line]:
+        return
     for inputs in (history.input_hist_raw, history.input_hist_parsed):
-        if inputs and typed in inputs[-1]:
-            inputs[-1] = scrubbed(inputs[-1])
-    names = [name for name in ("_i00", "_i", "_ii", "_iii") if typed in getattr(history, name, "")]
-    for name in names:
-        setattr(history, name, scrubbed(getattr(history, name)))
-    user = history.shell.user_ns if history.shell is not None else {}
-    for name, value in list(user.items()):
-        if name.startswith("_i") and isinstance(value, str) and typed in value:
-            user[name] = scrubbed(value)
-    if history.enabled:
+        inputs[line] = inputs[line].replace(typed, REMOVED)
+    history._i00 = history.input_hist_raw[line]
+    if history.shell is not None:
+        history.shell.user_ns[f"_i{line}"] = history.input_hist_raw[line]
+    if not history.enabled:
+        return
+    try:
         history.writeout_cache()
         with history.db:
-            history.db.execute("UPDATE history SET source = replace(source, ?, ?), "
-                               "source_raw = replace(source_raw, ?, ?) WHERE session = ?",
-                               (typed, REMOVED, typed, REMOVED, history.session_number))
+            history.db.execute("UPDATE history SET source = replace(source, ?, ?), source_raw = "
+                               "replace(source_raw, ?, ?) WHERE session = ? AND line = ?",
+                               (typed, REMOVED, typed, REMOVED, history.session_number, line))
+    except sqlite3.Error:
+        pass
