@@ -141,3 +141,16 @@ def test_however_many_rows_are_cut_the_run_says_so_in_one_line(shell, ygpt_serve
     [line] = [line for line in run.stdout.splitlines() if "cut" in line]
     assert line.startswith("300 rows were sent with a value cut short: rows 0, 1, 2 and 297 more (")
     assert len(shell.user_ns["_ygpt"].cut) == 300
+
+
+def test_a_row_that_fails_before_sending_is_not_said_to_be_sent_cut(shell, ygpt_server):
+    shell.run_line_magic("config", "YGptMagics.max_value_chars = 5")
+    shell.run_line_magic("config", "YGptMagics.context_budget = 3")    # every row's prompt is too long
+    try:
+        shell.user_ns["words"] = ["a long word to cut"]
+        run = cell(shell, "%%ygpt --map words\nSpell {item}")
+        assert run.ok, run.message
+        assert completions(ygpt_server) == [] and "✗ 1 failed" in run.stdout
+        assert "cut short" not in run.stdout and shell.user_ns["_ygpt"].cut == {}
+    finally:
+        shell.run_line_magic("config", "YGptMagics.context_budget = None")

@@ -102,6 +102,7 @@ class RowPlanner:
         except InterpolationError:
             raise
         except YGptError as error:
+            self.cut.pop(position, None)   # a row that fails is not sent, cut or whole
             return error
 
     def planned(self, prompt: str, *, checked: bool = True) -> Plan:
