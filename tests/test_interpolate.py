@@ -108,9 +108,11 @@ def test_the_notes_of_values_sent_in_part_are_told_apart():
 
 
 def test_a_text_with_a_memory_address_says_the_reply_cache_cannot_replay_it():
-    expanded = interpolate("Which book? {book} / {book.title} / {log}", {**NS, "log": "crash at 0x7f3a12bc44d0"})
+    logs = ["crash at 0x7f3a12bc44d0", "segfault at 0x7f3a12bc44d8"]   # data: a list of log lines
+    expanded = interpolate("Which book? {book} / {book.title} / {log} / {logs}",
+                           {**NS, "log": "crash at 0x7f3a12bc44d0", "logs": logs})
     assert ".Book object at 0x" in expanded.text  # sent as it is
     assert expanded.notes == ("{book}: its text holds a memory address, which tells the model nothing and is "
                               "new in every kernel, so the reply cache cannot replay this cell in another "
                               "kernel; refer to the object's data (an attribute, a method's result) rather "
-                              "than to the object",)  # a str is data, whatever it says: no note
+                              "than to the object",)  # a str or a list of them is data, whatever it says: no note

@@ -11,11 +11,12 @@ becomes text by the first rule that fits, and every rule has a bound:
   ``repr()``;
 - whatever the rule gave: at most ``max_chars`` characters, then "… N characters left out".
 
-A text that holds a memory address (``<Foo object at 0x7f…>``, what ``repr()`` shows of most
-objects) is sent as it is, with a note: the address is new in every kernel, and so is the cell's
-reply-cache key, so a recorded reply is never replayed in the next one (a CI run in replay mode
-fails on that cell). The note says so and what to do, which the cache's miss cannot: refer to the
-object's data rather than to the object.
+A text that holds an object's default repr (``<Foo object at 0x7f…>``, what ``repr()`` shows of
+most objects; an address merely written in data, a log line, is data) is sent as it is, with a
+note: the address is new in every kernel, and so is the cell's reply-cache key, so a recorded
+reply is never replayed in the next one (a CI run in replay mode fails on that cell). The note
+says so and what to do, which the cache's miss cannot: refer to the object's data rather than to
+the object.
 
 pandas and numpy are never imported here: a value is one of theirs only if the user's code has
 imported them already (``sys.modules``), so everything works without them installed.
@@ -54,7 +55,7 @@ if TYPE_CHECKING:
 #: a table cell longer than this is shortened with "…" (the left-out line says so)
 CELL_CHARS = 200
 #: a memory address in a repr: ``<Line2D object at 0x7fd344d798d0>``, ``<function f at 0x…>``
-_ADDRESS = re.compile(r"\bat 0x[0-9a-fA-F]{6,}")
+_ADDRESS = re.compile(r"<[\w.]+(?: [\w.]+)* at 0x[0-9a-fA-F]{6,}>")
 _ADDRESS_NOTE = ("its text holds a memory address, which tells the model nothing and is new in every "
                  "kernel, so the reply cache cannot replay this cell in another kernel; refer to the "
                  "object's data (an attribute, a method's result) rather than to the object")
