@@ -238,6 +238,18 @@ def test_ctrl_c_stops_the_waiting_not_the_job_and_attach_collects_it_in_the_rows
     assert len(batch_rows(ygpt_server)) == 20   # one job: attaching sent nothing again
 
 
+def test_ctrl_c_while_the_answers_are_read_stops_the_waiting_as_it_does_while_polling(batch_shell, ygpt_server):
+    shell = batch_shell
+    shell.user_ns["words"] = [f"w{i}" for i in range(3)]
+    assert cell(shell, "%ygpt batch list").ok
+    held = ygpt_server.faults.hold_next(1, "GetDownloadUrls", seconds=30)
+    threading.Thread(target=lambda: held.wait(20) and signal.pthread_kill(threading.main_thread().ident,
+                                                                            signal.SIGINT)).start()
+    run = cell(shell, f"%%ygpt --map words --batch -m {BATCH_MODEL} --out spelled\nSpell {{item}}")
+    assert run.ok, run.message
+    assert "Stopped waiting" in run.stdout and f"%ygpt batch attach {task_id_of(run)}" in run.stdout
+
+
 def test_a_job_collected_after_the_notebook_changed_is_recorded_under_what_was_sent(batch_shell, ygpt_server,
                                                                                     tmp_path):
     shell = batch_shell

@@ -145,14 +145,19 @@ def collect(record: BatchRecord, client: Any, memo: RowMemo, poll_interval: floa
     out = out or record.out
     progress = Progress(record.tally, desc=f"--batch {record.task_id}")
     try:
-        if not wait(client, record.task_id, progress, poll_interval, out):
+        outcome = None
+        if wait(client, record.task_id, progress, poll_interval, out):
+            try:
+                outcome = _read(partial(client.batch.outcome, record.task_id, record.requests), record.task_id,
+                                out, poll_interval, finished=True)
+            except KeyboardInterrupt:   # while a large result is read: the job is done, and kept
+                progress.tally.stopped = True
+        if outcome is None:
             progress.close()
             progress.report(f"Stopped waiting; batch job {record.task_id} goes on in the cloud. "
                             f"%ygpt batch attach {record.task_id} --out {out or 'VAR'} collects its "
                             f"answers when it is done, %ygpt batch cancel {record.task_id} stops it.")
             return finish(record.state, record.tally, out, record.task_id, quiet=True)
-        outcome = _read(partial(client.batch.outcome, record.task_id, record.requests), record.task_id,
-                        out, poll_interval, finished=True)
         if not outcome.answered and outcome.status != "COMPLETED":
             raise BatchFailed(record.task_id, outcome.status, next(iter(outcome.errors.values()), ""))
         if record.requests is None:   # attached after a restart: the rows are the job's own
