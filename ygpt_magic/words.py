@@ -7,7 +7,7 @@ It sits below everything else (errors.py uses it too), so it imports nothing of 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 
 def counted(count: int, noun: str, plural: str | None = None) -> str:
@@ -29,3 +29,10 @@ def closest(word: str, names: Iterable[str]) -> str | None:
     None when none is close: the "did you mean" of flags, subcommands and priced model names."""
     close = difflib.get_close_matches(word, list(names), n=1)
     return close[0] if close else None
+
+
+def some_of(first: Sequence[str], total: int) -> str:
+    """``'a', 'b', 'c' and 7 more``: the ``first`` few of ``total`` things and how many are left
+    out, so a line about 100,000 rows stays one line."""
+    head = ", ".join(first)
+    return f"{head} and {total - len(first):,} more" if total > len(first) else head

@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import YGptError
 from ..render import inert
 from ..render.markdown import fenced
-from ..words import counted
+from ..words import counted, some_of
 from .costs import count_rows, rows_estimate
 from .plans import CUT_SHOWN, RowPlanner, before_sending
 from .progress import one_line
@@ -88,7 +88,6 @@ def _said_failing(failing: dict[int, YGptError], labels: Sequence[Any]) -> str:
     reason = one_line(failing[first])
     if len(failing) == 1:
         return f"Row {labels[first]!r} would fail without being sent, as in the run: {reason}"
-    shown = ", ".join(repr(labels[p]) for p in list(failing)[:CUT_SHOWN])
-    more = f" and {len(failing) - CUT_SHOWN:,} more" if len(failing) > CUT_SHOWN else ""
-    return (f"{len(failing):,} rows would fail without being sent, as in the run: rows {shown}{more} "
+    shown = some_of([repr(labels[p]) for p in list(failing)[:CUT_SHOWN]], len(failing))
+    return (f"{len(failing):,} rows would fail without being sent, as in the run: rows {shown} "
             f"(row {labels[first]!r}: {reason})")

@@ -30,6 +30,7 @@ from ..chat.planning import CountTokens
 from ..context.interpolate import references
 from ..errors import InterpolationError, OptionError, StoppedBeforeSending, YGptError
 from ..ledger import Cache, Ledger
+from ..words import some_of
 from .items import Rows
 
 if TYPE_CHECKING:
@@ -152,9 +153,8 @@ def said_cut(cut: Mapping[int, str], labels: Sequence[Any]) -> str:
            "run the cell again: only the rows that were cut are sent again.")
     if count == 1:
         return f"Row {labels[first]!r} was sent with a value cut short: {cut[first]}. To send it whole, {how}"
-    shown = ", ".join(repr(labels[p]) for p in positions[:CUT_SHOWN])
-    more = f" and {count - CUT_SHOWN:,} more" if count > CUT_SHOWN else ""
-    return (f"{count:,} rows were sent with a value cut short: rows {shown}{more} (_ygpt.cut has "
+    shown = some_of([repr(labels[p]) for p in positions[:CUT_SHOWN]], count)
+    return (f"{count:,} rows were sent with a value cut short: rows {shown} (_ygpt.cut has "
             f"each one's note; row {labels[first]!r}: {cut[first]}). To send them whole, {how}")
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import OptionError
+from ..words import some_of
 from .items import check_columns
 
 #: rows named at most in a "not text" message
@@ -74,11 +75,10 @@ def _check_text(items: list[Any], labels: Sequence[Any], name: str, command: str
     bad = [position for position, item in enumerate(items) if not (isinstance(item, str) and item.strip())]
     if not bad:
         return
-    shown = ", ".join(f"{labels[p]!r} ({_kind(items[p])})" for p in bad[:NAMED])
-    more = f" and {len(bad) - NAMED:,} more" if len(bad) > NAMED else ""
+    shown = some_of([f"{labels[p]!r} ({_kind(items[p])})" for p in bad[:NAMED]], len(bad))
     raise OptionError(
         f"%ygpt {command}: {len(bad):,} of the {len(items):,} rows of {name} are not text to embed: "
-        f"rows {shown}{more}. Embeddings are made of strings with some text in them: drop those "
+        f"rows {shown}. Embeddings are made of strings with some text in them: drop those "
         f"rows (.dropna() drops None and NaN; keep only texts with t.strip() for the empty ones), "
         f"or turn them into text (.astype(str)) if the number is the text, then run it again.")
 
