@@ -144,7 +144,10 @@ def test_dry_run_counts_a_row_the_run_would_fail_apart_and_names_it(shell, ygpt_
     dry = cell(shell, "%%ygpt --map data --dry-run\n{item}")
     assert dry.ok, dry.message
     assert "3 rows (2 to send, 1 that would fail)" in dry.plain
-    assert "Row 0 would fail without being sent, as in the run: Row 0 gives an empty prompt" in dry.plain
+    assert "One row would fail without being sent, as in the run: Row 0 gives an empty prompt" in dry.plain
+    shell.user_ns["empties"] = ["", " "]
+    every = cell(shell, "%%ygpt --map empties --dry-run\n{item}")
+    assert "2 rows (0 to send, 2 that would fail)" in every.plain and "Estimated cost" not in every.plain
     assert "Row 1:" in dry.plain and "Row 0:" not in dry.plain
     assert completions(ygpt_server) == []
     assert cell(shell, "%%ygpt --map data\n{item}").ok

@@ -44,8 +44,8 @@ def dry_run(plans: RowPlanner, client: Any, *, batch: bool = False) -> dict[str,
     rows = counted(count, "row")
     if failing:
         rows += f" ({len(sending):,} to send, {len(failing):,} that would fail)"
-    head = (f"Dry run (--map, prompt mode, model {model}): {rows}, {tokens}. "
-            f"Nothing was sent. {rows_estimate(plans, counted_rows, batch=batch).sentence()}")
+    cost = f" {rows_estimate(plans, counted_rows, batch=batch).sentence()}" if sending else ""
+    head = f"Dry run (--map, prompt mode, model {model}): {rows}, {tokens}. Nothing was sent.{cost}"
     blocks = [inert.bold(head)]
     plain = [head]
     if failing:
@@ -87,7 +87,7 @@ def _said_failing(failing: dict[int, YGptError], labels: Sequence[Any]) -> str:
     first = next(iter(failing))
     reason = one_line(failing[first])
     if len(failing) == 1:
-        return f"Row {labels[first]!r} would fail without being sent, as in the run: {reason}"
+        return f"One row would fail without being sent, as in the run: {reason}"
     shown = some_of([repr(labels[p]) for p in list(failing)[:CUT_SHOWN]], len(failing))
     return (f"{len(failing):,} rows would fail without being sent, as in the run: rows {shown} "
             f"(row {labels[first]!r}: {reason})")
