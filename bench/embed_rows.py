@@ -85,7 +85,7 @@ def python_rank(query: list[float], rows: list[list[float]], top: int) -> list[i
 def similar_row(quick: bool) -> Row:
     import numpy as np
 
-    from ygpt_magic.rows.similar import rank, unit_rows
+    from ygpt_magic.rows.vectors import rank, unit_rows
 
     count = 10_000 if quick else 100_000
     generator = np.random.default_rng(7)

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 from IPython.core.magic_arguments import argument
 
 from ..errors import OptionError
 from ..kernel import Kernel
 from ..request import front
-from ..rows.embed import Embedder, embed
-from ..rows.similar import SimilarRun, check_rows, checked_vectors, rank, results_frame
+from ..rows.similar import SimilarRun, given_vectors, similar
 from ..rows.texts import Texts
 from . import _embedding
 from ._common import show_table
@@ -53,45 +49,15 @@ def run(kernel: Kernel, line: str) -> None:
     embedder = _embedding.embedder(kernel, cache, concurrency=None)
     given = None
     if args.vectors:
-        given = checked_vectors(kernel.namespace.get(args.vectors), args.vectors, len(found.texts))
-        _check_rows(given, found, embedder, (), args)
-    unsent = [] if args.vectors else embedder.unsent(found.texts, "doc")
+        redo = f"%ygpt embed {args.source}" + (f" --column {args.column}" if args.column else "")
+        given = given_vectors(kernel.namespace.get(args.vectors), args.vectors, found, embedder, redo)
+    unsent = [] if given else embedder.unsent(found.texts, "doc")
     _embedding.cap(kernel, embedder, cache, args.max_cost, f"%ygpt similar --in {args.source}",
                    unsent + embedder.unsent([query], "query"), "doc")
-    errors: dict[Any, str] = {}
-    if given is None:
-        rows = embed(found, "doc", embedder)
-        if rows.halted:   # its summary said why; the query would stop the same way
-            kernel.namespace["_ygpt"] = rows
-            return
-        given, errors = rows.embeddings, rows.errors
-    positions, scores = rank(_query_vector(query, embedder), given, args.top)
-    if args.vectors:   # the rows shown, too (a sample was compared before sending)
-        _check_rows(given, found, embedder, positions, args)
-    results = results_frame(found, positions, scores, args.column)
-    summary = f"{len(positions)} of {len(found.texts):,} rows of {args.source} closest to {query!r}"
-    kernel.namespace["_ygpt"] = SimilarRun(results, query, errors, summary)
-    _show(found, positions, scores, summary)
-
-
-def _query_vector(query: str, embedder: Embedder) -> Any:
-    """TEXT's vector; OptionError when it has none: its error, or the cost cap that NAME's
-    texts reached (the query is sent last), or Ctrl-C."""
-    asked = embed(Texts("TEXT", [query], [0], [query]), "query", embedder, quiet=True)
-    if asked.errors:
-        raise OptionError(f"%ygpt similar: TEXT could not be embedded: {asked.errors[0]}")
-    if asked.halted:
-        why = ("NAME's texts reached the cost cap, so TEXT was not sent. Run it again with a higher "
-               "--max-cost" if embedder.budget is not None and embedder.budget.stopped
-               else "stopped before TEXT was embedded. Run it again")
-        raise OptionError(f"%ygpt similar: {why}; the vectors made so far are kept and reused.")
-    return asked.embeddings[0]
-
-
-def _check_rows(given: Any, found: Texts, embedder: Embedder, ranked: Iterable[int], args: Any) -> None:
-    """--vectors VAR: its rows at ``ranked`` and a sample are the vectors of NAME's texts now."""
-    redo = f"%ygpt embed {args.source}" + (f" --column {args.column}" if args.column else "")
-    check_rows(given, found, lambda text: embedder.remembered(text, "doc"), ranked, redo, args.vectors)
+    done = similar(found, query, embedder, args.top, given)
+    kernel.namespace["_ygpt"] = done
+    if isinstance(done, SimilarRun):
+        _show(found, done)
 
 
 def _unquoted(text: str) -> str:
@@ -101,9 +67,9 @@ def _unquoted(text: str) -> str:
     return text
 
 
-def _show(found: Texts, positions: Iterable[int], scores: Iterable[float], summary: str) -> None:
-    rows = [[str(found.labels[p]), f"{s:.3f}", _short(found.texts[p])] for p, s in zip(positions, scores)]
-    show_table(["row", "similarity", "text"], rows, title=f"{summary} (_ygpt.results)")
+def _show(found: Texts, done: SimilarRun) -> None:
+    rows = [[str(found.labels[p]), f"{s:.3f}", _short(found.texts[p])] for p, s in zip(done.positions, done.scores)]
+    show_table(["row", "similarity", "text"], rows, title=f"{done.summary} (_ygpt.results)")
 
 
 def _short(text: str) -> str:

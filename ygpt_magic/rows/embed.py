@@ -24,8 +24,8 @@ from ..errors import CacheMiss, CredentialInPrompt, YGptError
 from ..ledger import Ledger
 from ..words import counted
 from .progress import Progress, RunCounts, Tally, one_line, tell
-from .similar import unit_rows
 from .texts import Texts
+from .vectors import unit_rows
 
 #: the service's vectors, when no text got one to measure
 DIMENSIONS = 256

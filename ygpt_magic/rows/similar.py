@@ -1,11 +1,9 @@
 """``%ygpt similar TEXT --in NAME``: the rows of NAME closest in meaning to TEXT.
 
-Cosine similarity of one query vector against the rows' matrix, in numpy. The rows are unit
-length (``embed`` returns them so, and ``--vectors`` input is made so once, by
-:func:`unit_rows`), so a query costs one matrix-vector product and a partial sort
-(``argpartition``) for the top K: 100,000 × 256 vectors rank in about 10 ms, where dividing by
-each row's length would read the 100 MB matrix twice and a Python loop over rows takes seconds.
-Rows without a vector (NaN, a failed text) never rank.
+The whole flow after the command has parsed its line and capped the cost: NAME's vectors (embedded,
+or ``--vectors VAR`` checked against this kernel's memo), TEXT's vector, the ranking
+(rows/vectors.py) and the rows as a DataFrame. A run whose embedding of NAME stops short returns
+that embedding run, whose summary says why, and TEXT is not sent.
 """
 
 from __future__ import annotations
@@ -16,7 +14,9 @@ from typing import Any
 
 from ..errors import OptionError
 from .costs import sample_positions
+from .embed import Embedder, EmbedRun, embed
 from .texts import Texts
+from .vectors import UNIT_TOLERANCE, rank, unit_rows
 
 
 @dataclass
@@ -28,14 +28,68 @@ class SimilarRun:
     query: str
     errors: dict[Any, str]
     summary: str
+    positions: Any = None   # the rows' positions in NAME, best first
+    scores: Any = None      # and their similarities
 
     def __repr__(self) -> str:
         return f"<SimilarRun {self.summary}>"
 
 
-#: how far from 1 a row's length may be for the row to count as unit length (float32 rounding,
-#: and the service's own vectors, which are unit length to about 1e-5)
-UNIT_TOLERANCE = 1e-3
+@dataclass(frozen=True)
+class Given:
+    """``--vectors VAR``: NAME's matrix made earlier (unit rows), the variable's name, and the
+    embed command that makes it again (the refusal of a row that does not fit names it)."""
+
+    vectors: Any
+    name: str
+    redo: str
+
+    def check(self, texts: Texts, embedder: Embedder, ranked: Iterable[int]) -> None:
+        """OptionError when the rows at ``ranked`` or a sample are not the vectors of their texts."""
+        check_rows(self.vectors, texts, lambda text: embedder.remembered(text, "doc"), ranked,
+                   self.redo, self.name)
+
+
+def given_vectors(value: Any, name: str, texts: Texts, embedder: Embedder, redo: str) -> Given:
+    """``--vectors VAR`` (``value``) checked before anything is sent: its shape, then a sample of
+    its rows against the vectors this kernel made of their texts."""
+    given = Given(checked_vectors(value, name, len(texts.texts)), name, redo)
+    given.check(texts, embedder, ())
+    return given
+
+
+def similar(texts: Texts, query: str, embedder: Embedder, top: int, given: Given | None) -> SimilarRun | EmbedRun:
+    """The ``top`` rows of ``texts`` closest to ``query``; ``given``: ``--vectors``, else the
+    texts are embedded with the doc model, and when that stops short (a refusal every text would
+    get, the cost cap, Ctrl-C) its run is returned: its summary said why, and the query would stop
+    the same way."""
+    errors: dict[Any, str] = {}
+    if given is None:
+        rows = embed(texts, "doc", embedder)
+        if rows.halted:
+            return rows
+        vectors, errors = rows.embeddings, rows.errors
+    else:
+        vectors = given.vectors
+    positions, scores = rank(_query_vector(query, embedder), vectors, top)
+    if given is not None:   # the rows shown, too (a sample was compared before sending)
+        given.check(texts, embedder, positions)
+    summary = f"{len(positions)} of {len(texts.texts):,} rows of {texts.name} closest to {query!r}"
+    return SimilarRun(results_frame(texts, positions, scores), query, errors, summary, positions, scores)
+
+
+def _query_vector(query: str, embedder: Embedder) -> Any:
+    """TEXT's vector; OptionError when it has none: its error, or the cost cap that NAME's
+    texts reached (the query is sent last), or Ctrl-C."""
+    asked = embed(Texts("TEXT", [query], [0], [query]), "query", embedder, quiet=True)
+    if asked.errors:
+        raise OptionError(f"%ygpt similar: TEXT could not be embedded: {asked.errors[0]}")
+    if asked.halted:
+        why = ("NAME's texts reached the cost cap, so TEXT was not sent. Run it again with a higher "
+               "--max-cost" if embedder.budget is not None and embedder.budget.stopped
+               else "stopped before TEXT was embedded. Run it again")
+        raise OptionError(f"%ygpt similar: {why}; the vectors made so far are kept and reused.")
+    return asked.embeddings[0]
 
 
 def checked_vectors(value: Any, name: str, rows: int) -> Any:
@@ -82,42 +136,7 @@ def check_rows(vectors: Any, texts: Texts, remembered: Callable[[str], Any], ran
                 f"earlier are reused from the memo).")
 
 
-def unit_rows(vectors: Any) -> Any:
-    """``vectors`` as float32 rows of length 1, so a cosine is one dot product: the matrix
-    itself when its rows already are (checking reads it once), else a scaled copy. A row of
-    zeros or NaN becomes NaN: it never ranks."""
-    import numpy as np
-
-    matrix = np.asarray(vectors, dtype=np.float32)
-    lengths = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))
-    measured = lengths[~np.isnan(lengths)]
-    if np.all(np.abs(measured - 1) <= UNIT_TOLERANCE):
-        return matrix
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return matrix / lengths[:, None]
-
-
-def rank(query: Any, vectors: Any, top: int) -> tuple[Any, Any]:
-    """The positions of the ``top`` rows most similar to ``query`` and their cosine
-    similarities, best first; ``vectors`` are unit rows (:func:`unit_rows`: what ``embed``
-    returns), so the scores are one matrix-vector product."""
-    import numpy as np
-
-    matrix = np.asarray(vectors, dtype=np.float32)
-    if matrix.shape[1] != len(query):
-        raise OptionError(
-            f"%ygpt similar: the vectors have {matrix.shape[1]} dimensions but the query has "
-            f"{len(query)}: they come from different models. Embed NAME again with %ygpt embed.")
-    direction = np.asarray(query, dtype=np.float32)
-    scores = matrix @ (direction / np.float32(np.linalg.norm(direction)))
-    scores[~np.isfinite(scores)] = -np.inf
-    top = min(top, len(scores) - int(np.isneginf(scores).sum()))
-    best = np.argpartition(-scores, top - 1)[:top] if top > 0 else np.array([], dtype=int)
-    best = best[np.argsort(-scores[best], kind="stable")]
-    return best, scores[best]
-
-
-def results_frame(texts: Texts, positions: Any, scores: Any, column: str | None) -> Any:
+def results_frame(texts: Texts, positions: Any, scores: Any) -> Any:
     """NAME's rows at ``positions`` (a DataFrame's whole rows, else their text) with a
     ``similarity`` column."""
     import pandas as pd
