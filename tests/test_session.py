@@ -156,6 +156,17 @@ def test_once_with_an_unknown_chat_is_refused_and_creates_nothing():
     assert list(session.chats) == ["default"]
 
 
+def test_check_name_refuses_a_name_no_chat_may_have_and_creates_nothing():
+    refused = []
+    session = ChatSession(refuse_name=refused.append)
+    session.check_name(None)
+    session.check_name("default")
+    session.check_name("notes")
+    with pytest.raises(OptionError, match="one line of text"):
+        session.check_name("two\nlines")
+    assert refused == ["notes", "two\nlines"] and list(session.chats) == ["default"]
+
+
 def test_a_new_named_chat_appears_only_when_its_first_reply_is_recorded():
     session = ChatSession()
     plan = planning.plan(session, "hello", chat="fr", options=Options(model="yandexgpt/rc", format="text"))

@@ -230,7 +230,7 @@ def rows(kernel: Kernel, args: argparse.Namespace, template: str) -> None:
                             concurrency=args.concurrency or settings.map_concurrency,
                             max_cost=cost_cap.cap(kernel, args.max_cost))
     check(kernel, "--system", args.system)
-    kernel.session.state(args.chat)  # a --chat no chat may have: refused once, not once a row
+    kernel.session.check_name(args.chat)
     where: dict[str, Any] = {
         "session": kernel.session, "settings": settings, "get_client": kernel.connection.client,
         "namespace": kernel.namespace,

@@ -148,6 +148,15 @@ class ChatSession:
         self._refused(name)
         return _checked_name(name)
 
+    def check_name(self, name: str | None) -> None:
+        """Refuse ``name`` now (OptionError, or the name rule's error) when no chat may have it,
+        so a run over many rows is refused once, before anything is sent, not once a row. A chat
+        that exists passes, and so does None (the current chat)."""
+        with self._lock:
+            if name is None or name in self._chats:
+                return
+        self._new_name(name)
+
     def state(self, name: str | None = None, cell_id: str | None = None) -> ChatState:
         """A snapshot of chat ``name`` (the current one by default), with where cell
         ``cell_id``'s latest turn is; a chat that does not exist yet reads as empty (``record``
