@@ -306,14 +306,9 @@ class ChatSession:
             self._system_tokens.clear()
         self._notify("loaded", current)
 
-    def save(self, path: str | Path, hide: Callable[[str], str] | None = None) -> bool:
-        """Write every chat to a JSON file (atomically: a failed save leaves the old file),
-        each of its texts passed through ``hide`` (the commands mask credentials with it);
-        True when ``hide`` changed any."""
-        data = self.to_dict()
-        written = chatfile.each_text(data, hide) if hide is not None else data
-        chatfile.write(path, written)
-        return written != data
+    def save(self, path: str | Path) -> None:
+        """Write every chat to a JSON file (atomically: a failed save leaves the old file)."""
+        chatfile.write(path, self.to_dict())
 
     def load(self, path: str | Path) -> None:
         """Read chats saved by :meth:`save`; a bad file is refused and the chats are kept."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from IPython.core.magic_arguments import argument
 
+from ..chat import chatfile
 from ..kernel import Kernel
 from ..words import counted
 from ._common import output_path, secrets_masked, show
@@ -24,7 +25,10 @@ def run(kernel: Kernel, line: str) -> None:
     be sent anyway (the credential guard refuses it)."""
     args = parse(run, line)
     path = output_path(args.path)
-    masked = kernel.session.save(path, secrets_masked(kernel))
+    chats = kernel.session.to_dict()
+    written = chatfile.each_text(chats, secrets_masked(kernel))
+    chatfile.write(path, written)
+    masked = written != chats
     count = len(kernel.session.chats)
     note = (" A credential of this kernel found in them was written masked, as %ygpt whoami "
             "shows it." if masked else "")
