@@ -226,7 +226,7 @@ class BatchJobs:
         connect costs little beside a call that takes as long; and asked once more beside the
         call when it has had no answer for ``reach.QUIET_AFTER`` seconds, as for any request: a
         server that stops while it holds a poll sends neither an answer nor an error."""
-        return self._client._beside_reach(make_coro, options, connect_first=True)
+        return self._client.beside_reach(make_coro, options, connect_first=True)
 
     async def _task(self, task_id: str) -> Any:
         try:

@@ -4,7 +4,7 @@ Kept apart from the Client (sdk.py), which starts the operation and lends this m
 its connect check and its error translation, as it lends them to a Stream (stream.py):
 - Polling is driven from the caller's thread, so that ``on_wait`` (which updates the display)
   runs where the display lives, and Ctrl-C stops the wait.
-- Each call has the connect check beside it (``Client._beside_reach``): a server that stops
+- Each call has the connect check beside it (``Client.beside_reach``): a server that stops
   while it holds a poll sends neither an answer nor an error, and gRPC would wait for it until
   the request timeout. Its ServerUnavailable then names the operation (OperationUnreachable):
   the operation lives on the server, which this cell can no longer ask.
@@ -45,7 +45,7 @@ def _poll(client: Client, operation: Any, options: RequestOptions,
     timeout = client.settings.timeout
     started = time.monotonic()
     try:
-        while client._beside_reach(lambda: operation.get_status(timeout=timeout), options).is_running:
+        while client.beside_reach(lambda: operation.get_status(timeout=timeout), options).is_running:
             waited = time.monotonic() - started
             if waited > timeout:
                 raise ServerTimeout(client.endpoint, timeout)
@@ -56,13 +56,13 @@ def _poll(client: Client, operation: Any, options: RequestOptions,
     except (KeyboardInterrupt, YGptError):
         cancel(client, operation)
         raise
-    return grpc_chunk(client._beside_reach(lambda: operation.get_result(timeout=timeout), options), None)
+    return grpc_chunk(client.beside_reach(lambda: operation.get_result(timeout=timeout), options), None)
 
 
 def cancel(client: Client, operation: Any) -> None:
     """Stop the work on the server (and what it costs), not only the wait. Best effort: an
     interrupt must go through even if the cancel cannot."""
     try:
-        client._loop.run(operation.cancel(timeout=client.settings.connect_timeout))
+        client.loop.run(operation.cancel(timeout=client.settings.connect_timeout))
     except Exception as exc:
         log.debug("could not cancel operation %s: %s", operation.id, type(exc).__name__)

@@ -132,13 +132,21 @@ class Client:
                                                                    timeout=self.settings.timeout)
         return operation.await_answer(self, self._call(start, options, messages), options, on_wait)
 
-    def _beside_reach(self, make_coro: Callable[[], Awaitable[_T]], options: RequestOptions | None, *,
-                      connect_first: bool = False) -> _T:
+    @property
+    def loop(self) -> LoopThread:
+        """The loop thread every SDK call of this client runs on; client/stream.py streams on it
+        and client/operation.py cancels an operation on it."""
+        return self._loop
+
+    def beside_reach(self, make_coro: Callable[[], Awaitable[_T]], options: RequestOptions | None, *,
+                     connect_first: bool = False) -> _T:
         """``_call`` with the connect check beside the call (reach.py), as a streamed or unary
         request has: a server that stops while it holds the call sends neither an answer nor an
         error, and gRPC would wait for it to come back until the request timeout. A call
         answered within ``reach.QUIET_AFTER`` seconds costs no connect. ``connect_first``: ask
-        before the call too, for calls the SDK would otherwise give its own 60 s deadline."""
+        before the call too, for calls the SDK would otherwise give its own 60 s deadline.
+        The seam of the calls made outside this module: client/operation.py's polls of a
+        deferred request and client/batch.py's dataset and batch-job calls."""
         async def reached() -> _T:
             if connect_first:
                 await self._ensure_reachable(again=True)

@@ -37,7 +37,7 @@ class Stream:
         self._started = time.monotonic()
         self._to_chunk = client._route(messages, extras)
         self._chat = self._to_chunk is chat_chunk
-        self._job = client._loop.stream(self._produce(messages, options, extras))
+        self._job = client.loop.stream(self._produce(messages, options, extras))
 
     async def _produce(self, messages: list[Message], options: RequestOptions,
                        extras: Extras) -> AsyncGenerator[SdkAnswer, None]:
