@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
     from .rows import RowMemo
+    from .rows.batch import BatchRecord
     from .rows.embed import VectorMemo
     from .sources import Index as SourcesIndex
 
@@ -123,7 +124,7 @@ class Kernel:
         self.cells = NotebookCells(shell)
         self.cache = ReplyCache(settings.cache_path, settings.cache_mode)
         self.provenance = ProvenanceLog()
-        self.batch_jobs: dict[str, Any] = {}   # task id → rows.batch.BatchRecord
+        self.batch_jobs: dict[str, BatchRecord] = {}   # by task id
         self.cell_id: str | None = None        # the running cell's id, when the frontend sent one
 
     def __repr__(self) -> str:

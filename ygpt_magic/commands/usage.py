@@ -4,7 +4,7 @@ by model."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..chat.accounts import Roubles, Spent
 from ..chat.prices import roubles
@@ -12,6 +12,9 @@ from ..kernel import Kernel
 from ..words import counted
 from ._common import show, show_table
 from .args import parse, subcommand
+
+if TYPE_CHECKING:
+    from ..rows.batch import BatchRecord
 
 HEADERS = ["requests", "input", "completion", "reasoning", "total", "roubles"]
 
@@ -49,8 +52,8 @@ def run(kernel: Kernel, line: str) -> None:
         show(batch)
 
 
-def _batch_note(jobs: Iterable[Any]) -> str:
-    """The --batch jobs this kernel started (rows.batch.BatchRecord), which the tables leave
+def _batch_note(jobs: Iterable[BatchRecord]) -> str:
+    """The --batch jobs this kernel started, which the tables leave
     out, and where their cost is to be found; "" when there are none."""
     started = list(jobs)
     if not started:

@@ -11,11 +11,11 @@ without a kernel (tests, a session of its own) gets :class:`Plain`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from ..cache import Front
-    from ..chat import Plan, Reply
+    from ..chat import Picture, Plan, Reply
     from ..tools.loop import ToolLoop
 
 
@@ -23,7 +23,7 @@ class Door(Protocol):
     """What the panel asks, in this order, for each Send (each may raise a YGptError: the panel
     shows it as one line and sends nothing)."""
 
-    def prepare(self, text: str) -> tuple[str, Sequence[str], tuple[Any, ...]]:
+    def prepare(self, text: str) -> tuple[str, Sequence[str], tuple[Picture, ...]]:
         """The Send's text → (prompt, notes, pictures): references filled in, bounded, noted."""
 
     def front(self, prompt: str) -> Front | None:
@@ -42,7 +42,7 @@ class Door(Protocol):
 class Plain:
     """The door of a panel without a kernel: the text as typed, no cache, tools, cap or log."""
 
-    def prepare(self, text: str) -> tuple[str, Sequence[str], tuple[Any, ...]]:
+    def prepare(self, text: str) -> tuple[str, Sequence[str], tuple[Picture, ...]]:
         return text, (), ()
 
     def front(self, prompt: str) -> Front | None:

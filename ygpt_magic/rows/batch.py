@@ -26,7 +26,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from ..chat import Answer, ChatSession, Message, RequestOptions, planning
-from ..client.batch import BatchOutcome
+from ..client.batch import BatchOutcome, JobInfo
 from ..errors import (
     BatchFailed,
     BatchNotCollected,
@@ -130,7 +130,7 @@ def _unfinished(jobs: dict[str, BatchRecord], requests: list[list[Message]], pla
     return None
 
 
-def _rejoined(record: BatchRecord, info: Any, rows: int) -> None:
+def _rejoined(record: BatchRecord, info: JobInfo, rows: int) -> None:
     """Say that the cell takes up its earlier job, and how to start afresh while it runs."""
     how = (f"waiting for it rather than paying for a second job (to start afresh instead, "
            f"%ygpt batch cancel {record.task_id} first)" if info.running
