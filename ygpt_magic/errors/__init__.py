@@ -9,26 +9,18 @@ ipython/ipython#14024), and a subclass here would tie every layer, the chat laye
 IPython. The panel shows these messages in its status line; Python callers get ordinary
 exceptions. Each message is one paragraph and never contains a credential.
 
-The types live in five modules by what went wrong (``base``, with InternalError: a bug of ours;
-``usage``: before anything is sent, ``service``: what the service said, ``work``: tools, data,
-pictures, ``sources``: answers from the user's files); import them from here.
+The types live in six modules by what went wrong (``base``, with InternalError: a bug of ours;
+``usage``: before anything is sent, ``reach``: reaching the server and its answer arriving,
+``service``: what the service said when it refused, ``work``: tools, data, pictures,
+``sources``: answers from the user's files); import them from here.
 """
 
 from .base import InternalError, YGptError
-from .service import (
-    AuthFailed,
+from .reach import (
     ChatReplyUnreadable,
-    ContextTooLong,
-    CredentialsMissing,
     MessageTooLarge,
-    ModelNotFound,
     OperationUnreachable,
-    PermissionDenied,
-    QuotaExceeded,
     ReconnectPending,
-    RefusedForEvery,
-    RequestRejected,
-    ServerFailed,
     ServerGaveUp,
     ServerStoppedAnswering,
     ServerTimeout,
@@ -36,6 +28,17 @@ from .service import (
     StreamBroken,
     StreamStalled,
     TlsFailed,
+)
+from .service import (
+    AuthFailed,
+    ContextTooLong,
+    CredentialsMissing,
+    ModelNotFound,
+    PermissionDenied,
+    QuotaExceeded,
+    RefusedForEvery,
+    RequestRejected,
+    ServerFailed,
 )
 from .sources import CredentialInSource, IndexUnusable, NoSources, SourcesOverCap, SourcesTooLong
 from .usage import (
