@@ -71,7 +71,7 @@ def show_panel(
     ``chat`` is started as a cell would start it, and a name no chat may have is refused before
     any widget exists.
     """
-    if chat is not None:
+    if chat is not None:   # here, so a refused name raises before the widget object exists
         session.chat(chat)
     return ChatPanel(session, get_client, chat=chat, settings=settings, watch=watch, door=door,
                      secrets=secrets)
@@ -79,7 +79,8 @@ def show_panel(
 
 class ChatPanel(widgets.VBox):
     """The panel widget. ``send(text)``, ``stop()``, ``switch(name)``, ``export()`` are what its
-    controls call; ``wait()`` blocks until a reply sent from it ends; ``close()`` detaches it."""
+    controls call; ``wait()`` blocks until a reply sent from it ends; ``close()`` detaches it.
+    Built by :func:`show_panel`, which starts ``chat``."""
 
     def __init__(
         self,
@@ -97,7 +98,7 @@ class ChatPanel(widgets.VBox):
         self._get_client = get_client
         self._settings = settings
         self._follow_current = chat is None  # until the user picks a chat in the panel
-        self._name = session.chat(chat).name  # --chat NAME starts the chat, as a cell would
+        self._name = session.current if chat is None else chat   # show_panel started it
         self._lock = threading.RLock()
         self._message = ""  # the status line's sticky text: an error, or where an export went
         self._live: tuple[panel_live.LiveReply, Callable[[], None]] | None = None
