@@ -318,8 +318,9 @@ def test_a_docs_cell_replays_where_its_index_cannot_be_made_and_says_so_in_one_l
     replayed = cell(shell, source)
     assert replayed.ok, replayed.message
     assert shell.user_ns["_ygpt"].cached and shell.user_ns["_ygpt"].sources == recorded.sources
-    assert replayed.stderr == (f"ygpt sources index: {str(index)!r} cannot be used (the file cannot be created "
-                               f"or opened there); this kernel keeps the index in memory instead.\n")
+    assert replayed.stderr == (f"ygpt sources index: {str(index)!r} cannot be used (it is a folder; move it out "
+                               f"of the way: the index of the reply cache is kept under its name); this kernel "
+                               f"keeps the index in memory instead.\n")
     again = cell(shell, source)
     assert again.ok and again.stderr == "" and "[1] notes/cats.md:" in again.shown  # once a kernel
     assert index.is_dir() and ygpt_server.requests == []

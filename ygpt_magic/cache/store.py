@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..errors import CacheLocked, CacheUnusable
+from ..errors.sqlite_words import problem
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
@@ -44,34 +45,8 @@ def now() -> str:
 
 def _reason(error: BaseException, path: Path) -> str:
     """What a user can act on, from sqlite3's or the OS's error about ``path``."""
-    text = str(error).lower()
-    if "not a database" in text or "malformed" in text:
-        return "the file is not a reply cache (or is damaged)"
-    if "readonly" in text or "read-only" in text:
-        return "the file or its folder is read-only"
-    if "full" in text or "disk i/o" in text:
-        return "the disk is full, or the file could not be written"
-    if "unable to open" in text:
-        return _unopenable(path)
-    return f"{type(error).__name__}: {error}"
-
-
-def _unopenable(path: Path) -> str:
-    """Why SQLite could not open ``path``, looked up on the disk: its "unable to open database
-    file" is all it says, whether the path is a folder, a folder on the way is missing or is a
-    file, or the folder is read-only. A folder gets an example file in it, as the fix."""
-    if path.is_dir():
-        return f"it is a folder; give a file in it, e.g. %ygpt cache {shlex.quote(str(path / 'replies.sqlite'))}"
-    blocker = next((folder for folder in reversed(path.parents) if not folder.is_dir()), None)
-    if blocker is not None and blocker.exists():
-        return f"the file cannot be created there: {str(blocker)!r} is a file, not a folder"
-    if blocker is not None:
-        return f"the file cannot be created there: there is no folder {str(blocker)!r}"
-    if path.exists():
-        return "the file cannot be opened" + ("" if os.access(path, os.R_OK) else ": you may not read it")
-    if not os.access(path.parent, os.W_OK):
-        return f"the file cannot be created there: the folder {str(path.parent)!r} is read-only"
-    return "the file cannot be created there"
+    example = shlex.quote(str(path / "replies.sqlite"))
+    return problem(error, path, "a reply cache", f"give a file in it, e.g. %ygpt cache {example}")
 
 
 def _is_lock(error: sqlite3.Error) -> bool:

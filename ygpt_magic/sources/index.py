@@ -36,6 +36,7 @@ from urllib.parse import quote
 import numpy as np
 
 from ..errors import IndexUnusable, InternalError
+from ..errors.sqlite_words import of_place, problem
 from .chunks import CHUNKING, Chunk
 
 SCHEMA_VERSION = 1
@@ -53,16 +54,9 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS chunks_hash ON chunks (space, hash)",
 )
 
-#: what sqlite3 says → what a user can act on, and whether it is the file's place (its folder,
-#: its disk), not the file, that fails: the index then moves into memory (see above)
-_REASONS = (("not a database", "the file is not a sources index (or is damaged)", False),
-            ("malformed", "the file is damaged", False),
-            ("readonly", "the file or its folder is read-only", True),
-            ("full", "the disk is full", True),
-            ("locked", "another kernel kept it locked too long; try again", False),
-            ("unable to open", "the file cannot be created or opened there", True))
-_PLACE_PROBLEMS = frozenset(reason for _, reason, place in _REASONS if place)
 _MEMORY = ":memory:"
+#: what to do when a folder holds the index's name
+_IN_A_FOLDER = "move it out of the way: the index of the reply cache is kept under its name"
 _T = TypeVar("_T")
 
 #: texts → one vector per text, shape (len(texts), dimensions); the caller's model (``doc``)
@@ -144,12 +138,12 @@ class Index:
         file's place fails it (read-only, full, cannot be opened), the index moves into memory
         and ``work`` runs there."""
         try:
-            with self._guarded():
+            with self._lock:
                 return work(self._connection())
-        except IndexUnusable as error:
-            if self.path == _MEMORY or error.problem not in _PLACE_PROBLEMS:
-                raise
-            self._move_to_memory(error)
+        except sqlite3.Error as error:
+            if self.path == _MEMORY or not of_place(error):
+                raise self._unusable(error) from None
+            self._move_to_memory(self._unusable(error))
         with self._guarded():
             return work(self._connection())
 
@@ -286,16 +280,11 @@ class Index:
             with self._lock:
                 yield
         except sqlite3.Error as error:
-            raise IndexUnusable(self.path, _reason(error)) from None
+            raise self._unusable(error) from None
 
-
-def _reason(error: sqlite3.Error) -> str:
-    """What a user can act on, from sqlite3's words."""
-    text = str(error).lower()
-    for words, reason, _ in _REASONS:
-        if words in text:
-            return reason
-    return f"{type(error).__name__}: {error}"
+    def _unusable(self, error: sqlite3.Error) -> IndexUnusable:
+        """sqlite3's ``error`` said as what a user can act on."""
+        return IndexUnusable(self.path, problem(error, Path(self.path), "a sources index", _IN_A_FOLDER))
 
 
 def _connect(target: str, uri: bool = False) -> sqlite3.Connection:

@@ -1,0 +1,52 @@
+"""Why a SQLite file of ours (the reply cache, the sources index) cannot be used, in words a user
+can act on: the ``problem`` of CacheUnusable and IndexUnusable, said alike for the same failure.
+
+sqlite3's own words are few, and its "unable to open database file" is all it says whether the
+path is a folder, a folder on the way is missing or is a file, or the folder is read-only: that
+case is looked up on the disk. ``of_place`` tells the failures of the file's place (its folder,
+its disk) from those of the file itself: the index then moves into memory.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: sqlite3's words → what a user can act on ({kind}: what the file should be), and whether the
+#: file's place fails rather than the file
+_WORDS = ((("not a database", "malformed"), "the file is not {kind} (or is damaged)", False),
+          (("readonly", "read-only"), "the file or its folder is read-only", True),
+          (("full", "disk i/o"), "the disk is full, or the file could not be written", True),
+          (("locked",), "another kernel kept it locked too long; try again", False),
+          (("unable to open",), "", True))
+
+
+def problem(error: BaseException, path: Path, kind: str, in_a_folder: str) -> str:
+    """What went wrong with the file ``path``, a ``kind`` (e.g. "a reply cache"), from sqlite3's
+    or the OS's ``error``; ``in_a_folder`` says what to do when ``path`` is a folder."""
+    for words, said, _ in _WORDS:
+        if any(word in str(error).lower() for word in words):
+            return said.format(kind=kind) if said else _unopenable(path, in_a_folder)
+    return f"{type(error).__name__}: {error}"
+
+
+def of_place(error: BaseException) -> bool:
+    """Whether ``error`` is a failure of the file's place (read-only, full, cannot be opened)."""
+    return any(place and any(word in str(error).lower() for word in words) for words, _, place in _WORDS)
+
+
+def _unopenable(path: Path, in_a_folder: str) -> str:
+    """Why SQLite could not open ``path``, looked up on the disk."""
+    if path.is_dir():
+        return f"it is a folder; {in_a_folder}"
+    blocker = next((folder for folder in reversed(path.parents) if not folder.is_dir()), None)
+    if blocker is not None and blocker.exists():
+        return f"the file cannot be created there: {str(blocker)!r} is a file, not a folder"
+    if blocker is not None:
+        return f"the file cannot be created there: there is no folder {str(blocker)!r}"
+    if path.exists() and not os.access(path, os.R_OK):
+        return "the file cannot be opened: you may not read it"
+    done = "opened" if path.exists() else "created"
+    if not os.access(path.parent, os.W_OK):   # SQLite writes its journal beside the file
+        return f"the file cannot be {done} there: the folder {str(path.parent)!r} is read-only"
+    return f"the file cannot be {done}" + ("" if path.exists() else " there")
