@@ -50,6 +50,15 @@ def test_each_kind_of_schema_is_sent_and_the_answer_validated(shell, ygpt_server
     assert_clean(result)
 
 
+def test_an_answer_cut_at_max_tokens_is_not_a_value_and_out_keeps_its_own(shell, ygpt_server):
+    assert cell(shell, KINDS["pydantic model"] + "person = 'the value from before'").ok
+    result = cell(shell, f"%%ygpt --schema Person --out person --max-tokens 3\n{PERSON_TEXT}")
+    assert_clear_error(result, "does not fit the schema Person", "cut at max tokens", "--max-tokens",
+                       error_type=ReplyNotValid)
+    assert shell.user_ns["person"] == "the value from before"
+    assert shell.user_ns["_ygpt"].status == "TRUNCATED_FINAL" and shell.user_ns["_ygpt"].parsed is None
+
+
 @pytest.mark.parametrize(("define", "says"), [
     ("Person = 42", ["not a schema", "int"]),
     ("Person = {'name': 'Anna'}", ["does not look like a JSON schema"]),

@@ -30,7 +30,7 @@ from .chat.planning import Tokenizes
 from .client import guard
 from .client.credentials import Credential
 from .context.interpolate import Expanded, interpolate
-from .errors import OptionError
+from .errors import OptionError, ReplyNotValid
 from .kernel import Kernel
 
 if TYPE_CHECKING:
@@ -190,9 +190,11 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
                          schema=shape, cache=cache)
     answered(kernel, kernel.cell_name(), label or plan.prompt, reply)
     kernel.namespace["_ygpt"] = reply
+    if shape is not None and reply.status not in ("FINAL", "INTERRUPTED"):   # --out keeps its value
+        raise ReplyNotValid.unfinished(shape.name, reply.status)
     if shape is not None and reply.status == "FINAL":  # ReplyNotValid keeps the raw one
         reply = kernel.namespace["_ygpt"] = dataclasses.replace(reply, parsed=shape.parse(reply.text))
-    if out:
+    if out and reply.status != "INTERRUPTED":    # a stopped reply is no answer to keep
         kernel.namespace[out] = reply.parsed if schema is not None else reply.text
     if code_below and reply.status != "INTERRUPTED":
         code = render.extract_code(reply.text)

@@ -33,6 +33,14 @@ class ReplyNotValid(YGptError):
                          f"loosen the schema (Optional fields, plainer types).")
         self.schema, self.problem = schema, problem
 
+    @classmethod
+    def unfinished(cls, schema: str, status: str) -> ReplyNotValid:
+        """A typed answer that ended before it was whole (TRUNCATED_FINAL, CONTENT_FILTER): no
+        value can be read from it, so ``--out`` keeps what it held."""
+        why = ("it was cut at max tokens before it was whole (raise --max-tokens)" if status == "TRUNCATED_FINAL"
+               else f"it ended before it was whole ({status.lower().replace('_', ' ')})")
+        return cls(schema, why)
+
     def of_row(self, row: str) -> ReplyNotValid:
         """The same problem, said of the ``--map`` row labelled ``row``."""
         return ReplyNotValid(self.schema, self.problem, row=row)
