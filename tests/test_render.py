@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
 from visible import tags, visible
 
-from ygpt_magic.chat import Reply, Usage
+from ygpt_magic.chat import Options, Reply, Usage
 from ygpt_magic.render import StreamRenderer, extract_code
 
 FOOTER = "yandexgpt · 23.10.2025 · 26 → 317 tokens · 1.4 s"
@@ -297,8 +298,16 @@ def test_json_format_falls_back_to_text_with_a_note():
     r.finish(reply("Sorry, no JSON today"))
     assert screen.last == {"text/plain": (
         "⚠ The reply is not valid JSON (Expecting value: line 1 column 1 (char 0)); shown as "
-        "text.\n\nSorry, no JSON today\n\nyandexgpt · 23.10.2025 · 26 → 317 tokens · 1.4 s"
+        "text. --format json only shows it; add --json to ask the model for JSON."
+        "\n\nSorry, no JSON today\n\nyandexgpt · 23.10.2025 · 26 → 317 tokens · 1.4 s"
     )}
+
+
+def test_a_reply_asked_for_json_that_is_not_json_gets_no_advice_to_ask_for_it():
+    r, screen, clock = renderer("json")
+    r.start()
+    r.finish(dataclasses.replace(reply("Sorry, no JSON today"), options=Options(json=True)))
+    assert "not valid JSON" in screen.last["text/plain"] and "--json" not in screen.last["text/plain"]
 
 
 def test_final_markdown_closes_a_fence_left_open_by_max_tokens():

@@ -100,7 +100,9 @@ def json_form(reply: Reply, notes: list[str], after: str = "") -> Bundle:
     try:
         value = json.loads(json_source(reply.text))
     except ValueError as error:
-        return text_form(reply, notes, after, f"⚠ The reply is not valid JSON ({error}); shown as text.")
+        asked = reply.options is not None and reply.options.json   # --json asks the model for JSON
+        how = "" if asked else " --format json only shows it; add --json to ask the model for JSON."
+        return text_form(reply, notes, after, f"⚠ The reply is not valid JSON ({error}); shown as text.{how}")
     pretty = json.dumps(value, ensure_ascii=False, indent=2)
     bundle: Bundle = {"text/plain": join(*notes, pretty, after, reply.summary())}
     if isinstance(value, (dict, list)):
