@@ -37,6 +37,8 @@ SCRIPT = {"replies": [
     {"user": "Wait forever", "tool_calls": [{"name": "hang", "arguments": {}}]},
     {"user": "Dump everything", "tool_calls": [{"name": "dump", "arguments": {}}],
      "after_tools": "Got it."},
+    {"user": "North, without waiting", "tool_calls": [{"name": "get_sales_sync", "arguments": {"region": "north", "limit": 5.0}}],
+     "after_tools": "The north sold {get_sales_sync} units."},
     {"user": "Show the key", "tool_calls": [{"name": "leak", "arguments": {}}], "after_tools": "ok"},
 ]}
 
@@ -318,3 +320,21 @@ def test_the_reply_counts_the_tokens_of_every_round(tools_shell, tool_server):
     usage = tools_shell.user_ns["_ygpt"].usage
     assert usage.input_tokens == first.usage.input_text_tokens + final.usage.input_text_tokens
     assert usage.completion_tokens == first.usage.completion_tokens + final.usage.completion_tokens
+
+
+def test_an_async_tool_is_refused_before_sending_with_a_wrapper_that_works(tools_shell, tool_server):
+    assert cell(tools_shell, "async def get_sales(region: str, limit: int = 10) -> int:\n"
+                             "    '''Sales rows of one region.'''\n"
+                             "    calls.append((region, limit))\n    return 1204").ok
+    result = cell(tools_shell, "%%ygpt --tools get_sales\nHow did the north do?")
+    # not assert_clear_error: its noise check refuses the word asyncio, which the fix must name
+    assert isinstance(getattr(result.error, "error", None), ToolError), result.error
+    message = result.message.strip()
+    assert "get_sales is an async function" in message and "\n" not in message
+    assert "Traceback" not in result.shown and "never awaited" not in result.shown
+    assert completions(tool_server) == []
+    wrapper = message[message.index("import asyncio"):]
+    assert cell(tools_shell, wrapper.replace("; def", "\ndef")).ok   # the wrapper, as the message writes it
+    result = cell(tools_shell, "%%ygpt --tools get_sales_sync\nNorth, without waiting")
+    assert result.ok, result.message
+    assert tools_shell.user_ns["calls"] == [("north", 5)] and "The north sold 1204 units." in result.final

@@ -106,6 +106,7 @@ def _declare(function: Any, path: str) -> Tool:
         raise ToolError(f"--tools {path}: {path} has no signature Python can read (a builtin or "
                         f"a C function); wrap it in a def with typed parameters, e.g. "
                         f"def {name}(text: str) -> int: return ...") from None
+    _refuse_async(function, signature, path, name)
     parameters = list(signature.parameters.values())
     for parameter in parameters:
         _check_parameter(parameter, path, name)
@@ -145,6 +146,23 @@ def _name(function: Any, path: str) -> str:
     """The function's own name, or the name it has in the cell (a lambda has none)."""
     own = getattr(function, "__name__", "")
     return own if own.isidentifier() else path.rpartition(".")[2]
+
+
+def _refuse_async(function: Any, signature: inspect.Signature, path: str, name: str) -> None:
+    """An ``async def`` tool is refused: the loop calls tools synchronously, and awaiting the
+    coroutine would need the notebook's event loop, which is busy running the cell itself (in
+    Jupyter ``asyncio.run`` fails there too). The wrapper offered runs it on a thread of its own."""
+    if not (inspect.iscoroutinefunction(function)
+            or inspect.iscoroutinefunction(getattr(function, "__call__", None))):
+        return
+    arguments = ", ".join(f"{p.name}={p.name}" if p.kind is inspect.Parameter.KEYWORD_ONLY else p.name
+                          for p in signature.parameters.values())
+    raise ToolError(f"--tools {path}: {path} is an async function, and a tool is called like a "
+                    f"plain function, so its coroutine would never run. Wrap it in a def that "
+                    f"runs it on a thread of its own (the notebook's event loop is busy with the "
+                    f"cell), and name the wrapper: import asyncio, concurrent.futures; "
+                    f"def {name}_sync{signature}: return concurrent.futures.ThreadPoolExecutor(1)"
+                    f".submit(asyncio.run, {path}({arguments})).result()")
 
 
 def _check_parameter(parameter: inspect.Parameter, path: str, name: str) -> None:
