@@ -37,7 +37,8 @@ SCRIPT = {"replies": [
     {"user": "Wait forever", "tool_calls": [{"name": "hang", "arguments": {}}]},
     {"user": "Dump everything", "tool_calls": [{"name": "dump", "arguments": {}}],
      "after_tools": "Got it."},
-    {"user": "North, without waiting", "tool_calls": [{"name": "get_sales_sync", "arguments": {"region": "north", "limit": 5.0}}],
+    {"user": "North, without waiting",
+     "tool_calls": [{"name": "get_sales_sync", "arguments": {"region": "north", "limit": 5.0}}],
      "after_tools": "The north sold {get_sales_sync} units."},
     {"user": "Show the key", "tool_calls": [{"name": "leak", "arguments": {}}], "after_tools": "ok"},
 ]}

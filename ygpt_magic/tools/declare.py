@@ -152,8 +152,8 @@ def _refuse_async(function: Any, signature: inspect.Signature, path: str, name: 
     """An ``async def`` tool is refused: the loop calls tools synchronously, and awaiting the
     coroutine would need the notebook's event loop, which is busy running the cell itself (in
     Jupyter ``asyncio.run`` fails there too). The wrapper offered runs it on a thread of its own."""
-    if not (inspect.iscoroutinefunction(function)
-            or inspect.iscoroutinefunction(getattr(function, "__call__", None))):
+    call = type(function).__call__ if not inspect.isroutine(function) else None  # a callable object
+    if not (inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(call)):
         return
     arguments = ", ".join(f"{p.name}={p.name}" if p.kind is inspect.Parameter.KEYWORD_ONLY else p.name
                           for p in signature.parameters.values())
