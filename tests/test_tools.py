@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 
 import pytest
 from cellrun import assert_clean, assert_clear_error
@@ -40,6 +41,8 @@ SCRIPT = {"replies": [
     {"user": "North, without waiting",
      "tool_calls": [{"name": "get_sales_sync", "arguments": {"region": "north", "limit": 5.0}}],
      "after_tools": "The north sold {get_sales_sync} units."},
+    {"user": "Row seven", "tool_calls": [{"name": "row", "arguments": {"_id": 7.0, "model_config": "fast"}}],
+     "after_tools": "Row: {result}"},
     {"user": "Show the key", "tool_calls": [{"name": "leak", "arguments": {}}], "after_tools": "ok"},
 ]}
 
@@ -339,3 +342,18 @@ def test_an_async_tool_is_refused_before_sending_with_a_wrapper_that_works(tools
     result = cell(tools_shell, "%%ygpt --tools get_sales_sync\nNorth, without waiting")
     assert result.ok, result.message
     assert tools_shell.user_ns["calls"] == [("north", 5)] and "The north sold 1204 units." in result.final
+
+
+def test_parameters_pydantic_keeps_for_itself_are_declared_and_passed_without_a_warning(tools_shell, tool_server):
+    assert cell(tools_shell, "def row(_id: int, model_config: str, schema: str = 'public') -> str:\n"
+                             "    '''One row of a table.'''\n"
+                             "    calls.append((_id, model_config, schema))\n    return 'ok'").ok
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = cell(tools_shell, "%%ygpt --tools row\nRow seven")
+    assert result.ok, result.message
+    declared = completions(tool_server)[0].tools[0]["parameters"]
+    assert set(declared["properties"]) == {"_id", "model_config", "schema"}
+    assert sorted(declared["required"]) == ["_id", "model_config"]
+    assert tools_shell.user_ns["calls"] == [(7, "fast", "public")]
+    assert [str(w.message) for w in caught] == []   # pydantic's "shadows an attribute" named our model

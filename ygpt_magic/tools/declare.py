@@ -40,6 +40,8 @@ class Tool:
     function: Callable[..., Any] = field(repr=False, compare=False)
     arguments: Any = field(repr=False, compare=False)  # the pydantic model of the arguments
     model_parameter: str | None = None  # set when the one parameter is a pydantic model
+    #: field of ``arguments`` → the parameter it stands for, when pydantic keeps the name for itself
+    renamed: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def declaration(self) -> dict[str, Any]:
         """The plain declaration the client sends: name, description, parameters."""
@@ -51,7 +53,8 @@ class Tool:
         validated = self.arguments.model_validate(dict(arguments))
         if self.model_parameter is not None:
             return self.function(**{self.model_parameter: validated})
-        return self.function(**{name: getattr(validated, name) for name in type(validated).model_fields})
+        return self.function(**{self.renamed.get(name, name): getattr(validated, name)
+                                for name in type(validated).model_fields})
 
 
 def declare_tools(names: Sequence[str], namespace: Mapping[str, Any]) -> tuple[Tool, ...]:
@@ -111,10 +114,11 @@ def _declare(function: Any, path: str) -> Tool:
     for parameter in parameters:
         _check_parameter(parameter, path, name)
     only = parameters[0] if len(parameters) == 1 else None
+    renamed: dict[str, str]
     if only is not None and _is_model(only.annotation, pydantic):
-        arguments, model_parameter = only.annotation, only.name
+        arguments, model_parameter, renamed = only.annotation, only.name, {}
     else:
-        arguments, model_parameter = _arguments_model(name, parameters, path, pydantic), None
+        (arguments, renamed), model_parameter = _arguments_model(name, parameters, path, pydantic), None
     try:
         schema = arguments.model_json_schema()
     except (pydantic.PydanticInvalidForJsonSchema, pydantic.PydanticUserError) as error:
@@ -122,7 +126,7 @@ def _declare(function: Any, path: str) -> Tool:
     schema.pop("title", None)
     description = inspect.getdoc(function) or schema.pop("description", "") or name.replace("_", " ")
     return Tool(name=name, description=description, parameters=schema, function=function,
-                arguments=arguments, model_parameter=model_parameter)
+                arguments=arguments, model_parameter=model_parameter, renamed=renamed)
 
 
 def _look_up(path: str, namespace: Mapping[str, Any]) -> Any:
@@ -181,15 +185,37 @@ def _is_model(annotation: Any, pydantic: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel)
 
 
-def _arguments_model(name: str, parameters: list[inspect.Parameter], path: str, pydantic: Any) -> Any:
-    fields = {p.name: (p.annotation, ... if p.default is inspect.Parameter.empty else p.default)
-              for p in parameters}
+def _arguments_model(name: str, parameters: list[inspect.Parameter], path: str,
+                     pydantic: Any) -> tuple[Any, dict[str, str]]:
+    """The pydantic model of the parameters, each declared under its own name: a name pydantic
+    keeps for itself (``_id`` would be a private attribute, ``model_config`` the config, and
+    ``schema`` or ``model_name`` a warning) is a field under another name with the parameter's
+    name as its alias, so the model sees it and ``Tool.call`` passes it by its name."""
+    taken = {p.name for p in parameters}
+    fields: dict[str, Any] = {}
+    renamed: dict[str, str] = {}
+    for parameter in parameters:
+        default = ... if parameter.default is inspect.Parameter.empty else parameter.default
+        if _reserved(parameter.name, pydantic):
+            field_name = "p_" + parameter.name
+            while field_name in taken:
+                field_name = "p_" + field_name
+            taken.add(field_name)
+            renamed[field_name] = parameter.name
+            fields[field_name] = (parameter.annotation, pydantic.Field(default, alias=parameter.name))
+        else:
+            fields[parameter.name] = (parameter.annotation, default)
     try:
         return pydantic.create_model(f"{name}_arguments",
-                                     __config__=pydantic.ConfigDict(extra="forbid"), **fields)
+                                     __config__=pydantic.ConfigDict(extra="forbid"), **fields), renamed
     except (pydantic.PydanticSchemaGenerationError, pydantic.PydanticUserError, NameError,
             TypeError) as error:
         raise _undescribable(path, str(error)) from None
+
+
+def _reserved(name: str, pydantic: Any) -> bool:
+    """A name pydantic does not take as a plain field name."""
+    return name.startswith(("_", "model_")) or hasattr(pydantic.BaseModel, name)
 
 
 def _undescribable(path: str, detail: str) -> ToolError:
