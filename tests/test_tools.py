@@ -357,3 +357,20 @@ def test_parameters_pydantic_keeps_for_itself_are_declared_and_passed_without_a_
     assert sorted(declared["required"]) == ["_id", "model_config"]
     assert tools_shell.user_ns["calls"] == [(7, "fast", "public")]
     assert [str(w.message) for w in caught] == []   # pydantic's "shadows an attribute" named our model
+
+
+def test_a_tool_with_postponed_annotations_is_declared_as_without_them(tools_shell, tool_server):
+    assert cell(tools_shell, "from __future__ import annotations\nfrom typing import Literal\n"
+                             "from pydantic import BaseModel\nclass Period(BaseModel):\n    year: int\n"
+                             "def get_sales(region: Literal['north', 'south'], limit: int = 10,\n"
+                             "              period: Period | None = None) -> int:\n"
+                             "    '''Sales rows of one region.'''\n"
+                             "    calls.append((region, limit))\n    return 1204").ok
+    result = cell(tools_shell, "%%ygpt --tools get_sales\nHow did the north do?")
+    assert result.ok, result.message   # was: "you should define `Literal`, then call f_arguments.model_rebuild()"
+    declared = completions(tool_server)[0].tools[0]["parameters"]
+    assert declared["properties"]["region"]["enum"] == ["north", "south"]
+    assert tools_shell.user_ns["calls"] == [("north", 5)]
+    assert cell(tools_shell, "def broken(region: Nowhere) -> int:\n    return 1").ok
+    refused = cell(tools_shell, "%%ygpt --tools broken\nHow did the north do?")
+    assert_clear_error(refused, "type hints of broken cannot be evaluated", "Nowhere", error_type=ToolError)

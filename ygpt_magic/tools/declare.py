@@ -103,12 +103,7 @@ def _declare(function: Any, path: str) -> Tool:
         raise ToolError(f"--tools {path}: {path} is a value of type {type(function).__name__}, not a function. "
                         f"Name functions defined with def, e.g. def get_sales(region: str) -> int.")
     name = _name(function, path)
-    try:
-        signature = inspect.signature(function)
-    except (TypeError, ValueError):
-        raise ToolError(f"--tools {path}: {path} has no signature Python can read (a builtin or "
-                        f"a C function); wrap it in a def with typed parameters, e.g. "
-                        f"def {name}(text: str) -> int: return ...") from None
+    signature = _signature(function, path, name)
     _refuse_async(function, signature, path, name)
     parameters = list(signature.parameters.values())
     for parameter in parameters:
@@ -150,6 +145,27 @@ def _name(function: Any, path: str) -> str:
     """The function's own name, or the name it has in the cell (a lambda has none)."""
     own = getattr(function, "__name__", "")
     return own if own.isidentifier() else path.rpartition(".")[2]
+
+
+def _signature(function: Any, path: str, name: str) -> inspect.Signature:
+    """The signature with its annotations evaluated: under ``from __future__ import annotations``
+    they are strings, which pydantic cannot resolve in our module, so they are evaluated in the
+    function's own globals (a name they use must be defined there)."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        raise ToolError(f"--tools {path}: {path} has no signature Python can read (a builtin or "
+                        f"a C function); wrap it in a def with typed parameters, e.g. "
+                        f"def {name}(text: str) -> int: return ...") from None
+    if not any(isinstance(p.annotation, str) for p in signature.parameters.values()):
+        return signature
+    try:
+        return inspect.signature(function, eval_str=True)
+    except Exception as error:  # evaluating a string annotation ran the user's expression
+        raise ToolError(f"--tools {path}: the type hints of {path} cannot be evaluated "
+                        f"({type(error).__name__}: {error}); define or import every name they use "
+                        f"where the function is defined (e.g. from typing import Literal), then "
+                        f"run the cell again.") from None
 
 
 def _refuse_async(function: Any, signature: inspect.Signature, path: str, name: str) -> None:
