@@ -43,6 +43,8 @@ SCRIPT = {"replies": [
      "after_tools": "The north sold {get_sales_sync} units."},
     {"user": "Row seven", "tool_calls": [{"name": "row", "arguments": {"_id": 7.0, "model_config": "fast"}}],
      "after_tools": "Row: {result}"},
+    {"user": "Run the script", "tool_calls": [{"name": "run_script", "arguments": {}}],
+     "after_tools": "It said: {result}"},
     {"user": "Show the key", "tool_calls": [{"name": "leak", "arguments": {}}], "after_tools": "ok"},
 ]}
 
@@ -374,3 +376,15 @@ def test_a_tool_with_postponed_annotations_is_declared_as_without_them(tools_she
     assert cell(tools_shell, "def broken(region: Nowhere) -> int:\n    return 1").ok
     refused = cell(tools_shell, "%%ygpt --tools broken\nHow did the north do?")
     assert_clear_error(refused, "type hints of broken cannot be evaluated", "Nowhere", error_type=ToolError)
+
+
+def test_a_tool_calling_sys_exit_answers_with_its_error_and_the_cell_goes_on(tools_shell, tool_server):
+    assert cell(tools_shell, "import sys\ndef run_script() -> str:\n"
+                             "    '''Runs the nightly script (its main() ends with sys.exit).'''\n"
+                             "    sys.exit(2)").ok
+    result = cell(tools_shell, "%%ygpt --tools run_script\nRun the script")
+    assert result.ok, result.message
+    assert "⏳ running" not in result.final and "🔧 run_script() → error: SystemExit: 2" in result.plain_page
+    assert completions(tool_server)[-1].messages[2]["tool_results"][0]["content"] == "error: SystemExit: 2"
+    assert "It said: error: SystemExit: 2" in result.final
+    assert_clean(result)

@@ -8,7 +8,9 @@ shown so far stay on screen. This module only decides what each round sends.
 Only the declared tools can run: a call to any other name, or with arguments that do not
 validate, is answered with an error result (shown, and counted as a round like any call), so a
 confused model can correct itself but can never reach a function the cell did not name. A tool
-that raises is answered with ``error: ValueError: …`` the same way. A result that holds a known
+that raises is answered with ``error: ValueError: …`` the same way, and so is one that calls
+``sys.exit`` (a wrapped script's ``main()``): ``error: SystemExit: 2``, the call's line closed and
+the loop going on, since the user asked the model a question, not to end the kernel. A result that holds a known
 credential is never sent: the loop stops with the prompts' own check (client/guard.py,
 CredentialInPrompt).
 """
@@ -131,7 +133,7 @@ class ToolLoop:
             text = results.bounded(f"error: invalid arguments for {tool.name}: "
                                    f"{validation_problems(error)}", self.limits.max_chars)
             return text, short(text, results.ERROR_SHORT), True
-        except Exception as error:
+        except (Exception, SystemExit) as error:  # sys.exit in a wrapped script: its failure, not the kernel's
             text = results.error_content(error, self.limits.max_chars)
             return text, short(text, results.ERROR_SHORT), True
         return (*results.shown(value, self.limits, f"the result of {tool.name}"), False)
