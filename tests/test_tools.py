@@ -45,6 +45,12 @@ SCRIPT = {"replies": [
      "after_tools": "Row: {result}"},
     {"user": "Run the script", "tool_calls": [{"name": "run_script", "arguments": {}}],
      "after_tools": "It said: {result}"},
+    {"user": "Keep looking", "tool_calls": [{"name": "get_sales", "arguments": {"region": "north"}}],
+     "after_tools": {"tool_calls": [{"name": "get_sales", "arguments": {"region": "south"}}],
+                     "after_tools": {"tool_calls": [{"name": "get_sales", "arguments": {"region": "east"}}],
+                                     "after_tools": "Done."}}},
+    {"user": "Tell me the sales numbers for the north region please",
+     "tool_calls": [{"name": "get_sales", "arguments": {"region": "north"}}]},
     {"user": "Show the key", "tool_calls": [{"name": "leak", "arguments": {}}], "after_tools": "ok"},
 ]}
 
@@ -137,7 +143,7 @@ def test_each_tool_choice_goes_to_the_server(tools_shell, tool_server, choice):
 
 def test_the_loop_stops_after_max_tool_rounds_and_the_chat_is_unchanged(tools_shell, tool_server, magics):
     tools_shell.run_line_magic("config", "YGptMagics.max_tool_rounds = 2")
-    result = cell(tools_shell, "%%ygpt --tools get_sales --tool-choice required\nsales of the north region")
+    result = cell(tools_shell, "%%ygpt --tools get_sales\nKeep looking")
     assert_clear_error(result, "2 rounds", "max_tool_rounds", error_type=ToolRoundsExceeded)
     assert len(tools_shell.user_ns["calls"]) == 2 and len(completions(tool_server)) == 3
     assert "default" not in magics.kernel.session.chats or not magics.kernel.session.chats["default"].turns
@@ -388,3 +394,13 @@ def test_a_tool_calling_sys_exit_answers_with_its_error_and_the_cell_goes_on(too
     assert completions(tool_server)[-1].messages[2]["tool_results"][0]["content"] == "error: SystemExit: 2"
     assert "It said: error: SystemExit: 2" in result.final
     assert_clean(result)
+
+
+@pytest.mark.parametrize("choice", ["get_sales", "required"])
+def test_a_forced_tool_choice_binds_the_first_round_and_the_cell_answers(tools_shell, tool_server, choice):
+    result = cell(tools_shell, f"%%ygpt --tools get_sales --tool-choice {choice}\n"
+                               "Tell me the sales numbers for the north region please")
+    assert result.ok, result.message   # was: 5 calls, 6 requests, "use --tool-choice auto rather than required"
+    assert tools_shell.user_ns["calls"] == [("north", 10)]
+    assert [request.tool_choice for request in completions(tool_server)] == [choice, "auto"]
+    assert "1204" in result.final

@@ -181,7 +181,8 @@ class _Requests:
         if found is not None:
             self.recorded = found.recorded
             return found
-        self.replayed, options = False, self._plan.options
+        options, extras = self._round(extras)
+        self.replayed = False
         client = self.client = self.client or self._get_client()
         answer = (_streamed(client, messages, options, self._renderer, extras) if self._mode == "stream"
                   else _requested(client, messages, options, self._renderer, extras, self._mode))
@@ -196,7 +197,15 @@ class _Requests:
         ahead, self._ahead = self._ahead, None
         if ahead is not None and ahead[0] == messages and ahead[1] == extras:
             return ahead[2]
-        return self._ledger.replayed(messages, self._plan.options, extras)
+        return self._ledger.replayed(messages, *self._round(extras))
+
+    def _round(self, extras: Extras) -> tuple[RequestOptions, Extras]:
+        """This request's options and extras: a tool loop's round may set its own
+        ``tool_choice`` in ``extras`` (tools/loop.py: a forced choice binds the first round only)."""
+        if "tool_choice" not in extras:
+            return self._plan.options, extras
+        rest = {key: value for key, value in extras.items() if key != "tool_choice"}
+        return replace(self._plan.options, tool_choice=extras["tool_choice"]), rest
 
 
 class _ReplayedRounds:

@@ -69,8 +69,8 @@ class ToolRoundsExceeded(ToolError):
     def __init__(self, rounds: int) -> None:
         super().__init__(
             f"The model still asked for tools after {counted(rounds, 'round')} of calls, so the "
-            f"loop stopped and nothing was added to the chat. Ask more precisely, use "
-            f"--tool-choice auto rather than required, or raise YGptMagics.max_tool_rounds."
+            f"loop stopped and nothing was added to the chat. Say in the prompt what the model "
+            f"should look up and when to answer, or raise YGptMagics.max_tool_rounds."
         )
         self.rounds = rounds
 

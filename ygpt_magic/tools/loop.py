@@ -55,6 +55,7 @@ class ToolLoop:
     max_calls: int = MAX_CALLS
     limits: Limits = Limits()  # the bounds of interpolated values, for results
     secrets: tuple[Credential, ...] = ()  # credentials no result may carry
+    choice: str | None = None  # the cell's or chat's --tool-choice
     calls: list[ToolCall] = field(default_factory=list)
     #: tokens of the answers that were tool calls (the exchange adds the final answer's)
     spent: Usage = Usage()
@@ -68,7 +69,7 @@ class ToolLoop:
         ``extras`` (the declarations, and a ``--schema``'s response format)."""
         history = list(messages)
         for number in range(1, self.max_rounds + 2):
-            last = ask(history, extras)
+            last = ask(history, self._round_extras(extras, number))
             if last.status != "TOOL_CALLS":
                 return last
             if number > self.max_rounds:
@@ -78,6 +79,14 @@ class ToolLoop:
             done = tuple(self._run(call, number, renderer) for call in asked[:self.max_calls])
             history += tool_messages(done + self._refused(asked[self.max_calls:], number, renderer))
         raise AssertionError("unreachable: the last round either answers or raises")
+
+    def _round_extras(self, extras: Extras, number: int) -> Extras:
+        """A forced choice (``required`` or a tool's name) binds the first round only: from the
+        second on the choice is ``auto``, so the model, which has what it asked for, can answer
+        (forced on every round it could only call again until ``max_tool_rounds``)."""
+        if number == 1 or self.choice in (None, "auto", "none"):
+            return extras
+        return {**extras, "tool_choice": "auto"}
 
     def _refused(self, calls: Sequence[ToolCallItem], number: int, renderer: ToolView) -> tuple[ToolCall, ...]:
         """The calls past ``max_calls`` in one answer: none runs, each gets an error result the
@@ -162,4 +171,4 @@ def loop_for(options: RequestOptions, namespace: Mapping[str, Any], *, max_round
         raise ToolError(f"--tool-choice {choice}: there is no tool of that name; the tools are "
                         f"{', '.join(t.name for t in tools)} (or use auto, none, required).")
     return ToolLoop(tools=tools, max_rounds=max_rounds, max_calls=max_calls, limits=limits,
-                    secrets=tuple(secrets))
+                    secrets=tuple(secrets), choice=choice)
