@@ -1,6 +1,7 @@
 """The panel's Stop while a notebook function called as a tool is running: the exchange ends at
 once, the chat is free and unchanged, and the call is marked abandoned; through a real shell, the
-panel's widgets over a dummy comm, the unmodified SDK and the local server."""
+panel's widgets over a dummy comm, the unmodified SDK and the local server. And a tool that is
+no plain function (a partial, a callable object) runs from the panel as it does in a cell."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ from test_panel import bubbles, send, until, widget_comm  # noqa: F401 (a fixtur
 
 from ygpt_magic.emulator import start_local_server
 
-SCRIPT = {"replies": [{"user": "Wait forever", "tool_calls": [{"name": "hang", "arguments": {}}]}]}
+SCRIPT = {"replies": [{"user": "Wait forever", "tool_calls": [{"name": "hang", "arguments": {}}]},
+                      {"user": "Add one", "tool_calls": [{"name": "add_two", "arguments": {"x": 1.0}}],
+                       "after_tools": "It is {result}."},
+                      {"user": "Count one", "tool_calls": [{"name": "counter", "arguments": {"x": 1.0}}],
+                       "after_tools": "It is {result}."}]}
 
 FUNCTIONS = '''
 import threading
@@ -60,4 +65,21 @@ def test_stop_ends_a_panel_send_at_once_while_its_tool_runs_and_marks_the_call_a
     time.sleep(0.1)
     assert magics.kernel.session.chat().turns == [] and panel.status.value == ""
     assert not [t for t in threading.enumerate() if t.name.startswith("ygpt-tool")]
+    panel.close()
+
+
+@pytest.mark.parametrize(("define", "name", "prompt"), [
+    ("import functools\ndef add(x: int, y: int) -> int:\n    '''Add two numbers.'''\n    return x + y\n"
+     "add_two = functools.partial(add, y=2)", "add_two", "Add one"),
+    ("class Counter:\n    '''Counts from two.'''\n    def __call__(self, x: int) -> int:\n        return x + 2\n"
+     "counter = Counter()", "counter", "Count one"),
+])
+def test_a_partial_or_callable_object_tool_runs_from_the_panel(hang_shell, define, name, prompt):
+    assert hang_shell.run_cell(define).success
+    hang_shell.run_line_magic("ygpt", f"config --tools {name}")
+    panel = hang_shell.run_line_magic("ygpt", "panel")
+    send(panel, prompt)
+    assert panel.wait(5)
+    shown = bubbles(panel)[1][1]
+    assert f"🔧 {name}(x=1.0) → 3" in shown and "It is 3." in shown, shown   # was: AttributeError: __name__
     panel.close()

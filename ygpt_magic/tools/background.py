@@ -33,10 +33,12 @@ class Abandoned(KeyboardInterrupt):
 
 def abandonable(tools: tuple[Tool, ...], stopped: Callable[[], bool]) -> tuple[Tool, ...]:
     """``tools`` whose functions run on a thread of their own, abandoned once ``stopped()``."""
-    return tuple(replace(tool, function=_watched(tool.function, stopped)) for tool in tools)
+    return tuple(replace(tool, function=_watched(tool.function, stopped, tool.name)) for tool in tools)
 
 
-def _watched(function: Callable[..., Any], stopped: Callable[[], bool]) -> Callable[..., Any]:
+def _watched(function: Callable[..., Any], stopped: Callable[[], bool], name: str) -> Callable[..., Any]:
+    """``function`` run on a thread named for the tool (a partial or a callable object has no
+    ``__name__`` of its own)."""
     @functools.wraps(function)
     def run(*args: Any, **kwargs: Any) -> Any:
         outcome: dict[str, Any] = {}
@@ -47,7 +49,7 @@ def _watched(function: Callable[..., Any], stopped: Callable[[], bool]) -> Calla
             except BaseException as error:
                 outcome["error"] = error
 
-        worker = threading.Thread(target=target, name=f"ygpt-tool-{function.__name__}", daemon=True)
+        worker = threading.Thread(target=target, name=f"ygpt-tool-{name}", daemon=True)
         worker.start()
         while worker.is_alive():
             if stopped():
