@@ -51,6 +51,8 @@ SCRIPT = {"replies": [
                                      "after_tools": "Done."}}},
     {"user": "Tell me the sales numbers for the north region please",
      "tool_calls": [{"name": "get_sales", "arguments": {"region": "north"}}]},
+    {"user": "Two more than north", "tool_calls": [{"name": "north_plus", "arguments": {"x": 1.0}}],
+     "after_tools": "It is {result}."},
     {"user": "Show the key", "tool_calls": [{"name": "leak", "arguments": {}}], "after_tools": "ok"},
 ]}
 
@@ -404,3 +406,15 @@ def test_a_forced_tool_choice_binds_the_first_round_and_the_cell_answers(tools_s
     assert tools_shell.user_ns["calls"] == [("north", 10)]
     assert [request.tool_choice for request in completions(tool_server)] == [choice, "auto"]
     assert "1204" in result.final
+
+
+def test_a_partial_is_declared_with_its_functions_docstring_and_runs(tools_shell, tool_server):
+    assert cell(tools_shell, "import functools\ndef add(x: int, y: int) -> int:\n"
+                             "    '''Add two numbers.'''\n    return x + y\n"
+                             "north_plus = functools.partial(add, y=2)").ok
+    result = cell(tools_shell, "%%ygpt --tools north_plus\nTwo more than north")
+    assert result.ok, result.message
+    [declared] = completions(tool_server)[0].tools
+    assert declared["name"] == "north_plus" and declared["description"] == "Add two numbers."   # was functools'
+    assert set(declared["parameters"]["properties"]) == {"x", "y"} and declared["parameters"]["required"] == ["x"]
+    assert "It is 3." in result.final

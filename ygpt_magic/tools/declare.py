@@ -14,6 +14,7 @@ function is found when the cell is parsed, before anything is sent, with what to
 from __future__ import annotations
 
 import builtins
+import functools
 import inspect
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -119,9 +120,18 @@ def _declare(function: Any, path: str) -> Tool:
     except (pydantic.PydanticInvalidForJsonSchema, pydantic.PydanticUserError) as error:
         raise _undescribable(path, str(error)) from None
     schema.pop("title", None)
-    description = inspect.getdoc(function) or schema.pop("description", "") or name.replace("_", " ")
+    description = _docstring(function) or schema.pop("description", "") or name.replace("_", " ")
     return Tool(name=name, description=description, parameters=schema, function=function,
                 arguments=arguments, model_parameter=model_parameter, renamed=renamed)
+
+
+def _docstring(function: Any) -> str | None:
+    """What the function says it does: a ``functools.partial``'s own docstring is functools'
+    (``partial(func, *args, **keywords) - new function with partial application…``), so the
+    function it wraps speaks for it."""
+    while isinstance(function, functools.partial):
+        function = function.func
+    return inspect.getdoc(function)
 
 
 def _look_up(path: str, namespace: Mapping[str, Any]) -> Any:
