@@ -26,6 +26,7 @@ ERROR_SHORT = 80  # characters of an error shown there (the type and the start o
 
 def shown(value: Any, limits: Limits, label: str) -> tuple[str, str]:
     """(the text the model gets, the call's summary) for a tool's return ``value``."""
+    value = _plain(value)
     text, nulled = content(value, limits, label)
     brief = summary(value)
     if nulled:
@@ -50,6 +51,7 @@ def _finite(value: Any) -> tuple[Any, int]:
     """``value`` with each NaN and infinity replaced by None, and how many were: json.dumps
     would write them as ``NaN`` / ``Infinity``, which is not JSON, and the API or the model
     reading the result may reject it or misread it (pandas gives NaN for every empty mean)."""
+    value = _plain(value)
     if isinstance(value, float):
         return (value, 0) if math.isfinite(value) else (None, 1)
     if isinstance(value, dict):
@@ -59,6 +61,18 @@ def _finite(value: Any) -> tuple[Any, int]:
         parts = [_finite(item) for item in value]
         return [item for item, _ in parts], sum(n for _, n in parts)
     return value, 0
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar (``np.int64`` from a pandas sum, ``np.bool_``) as the Python value it
+    holds, so it is summed up and sent as that value (``1,204``, JSON ``1204``), not as its
+    type's name or its repr (``np.int64(1204)``); anything else as it is."""
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        try:
+            return value.item()
+        except (TypeError, ValueError):
+            return value
+    return value
 
 
 def bounded(text: str, max_chars: int) -> str:
