@@ -198,10 +198,17 @@ def test_bad_setting_is_refused_and_not_kept(shell, magics):
 
 
 @pytest.mark.parametrize(("name", "value", "words"), [
-    ("timeout", "float('nan')", "finite number ≥ 0, not nan"),
-    ("render_interval", "float('inf')", "finite number ≥ 0, not inf"),
-    ("connect_timeout", "-float('inf')", "finite number ≥ 0, not -inf"),
+    ("timeout", "float('nan')", "above 0 to 86,400 (a day), not nan"),
+    ("render_interval", "float('inf')", "from 0 to 86,400 (a day), not inf"),
+    ("connect_timeout", "-float('inf')", "above 0 to 86,400 (a day), not -inf"),
     ("max_tokens", "10**20", "at most 262144"),
+    # 0 stopped every request at once (blamed on the server or the network), and a huge number
+    # overflowed gRPC's deadline or time.sleep (called a bug of ours)
+    ("timeout", "0", "above 0 to 86,400 (a day), not 0"),
+    ("connect_timeout", "0", "above 0"),
+    ("poll_interval", "0", "above 0"),
+    ("timeout", "1e10", "not 10000000000.0"),
+    ("stream_timeout", "1e10", "from 0 to 86,400"),
 ])
 def test_a_setting_that_is_not_a_finite_number_is_refused(shell, magics, ygpt_server, name, value, words):
     """NaN passed the ≥ 0 check and then stopped every request at once, blaming the server."""

@@ -111,6 +111,19 @@ def test_a_deferred_wait_past_the_request_timeout_cancels_the_operation_and_says
                if r.name == "ygpt_magic.emulator")
 
 
+def test_a_long_poll_interval_does_not_outlast_the_request_timeout(ygpt_server, clean_env):
+    ygpt_server.operation_delay = 30
+    client = Client(endpoint=ygpt_server.address, insecure=True,
+                    settings=ClientSettings(timeout=0.5, poll_interval=60))
+    started = time.monotonic()
+    try:
+        with pytest.raises(ServerTimeout):
+            client.deferred(TRANSLATE, BUILTIN, on_wait=lambda _seconds: None)
+    finally:
+        client.close()
+    assert time.monotonic() - started < 5
+
+
 def test_a_poll_the_server_failed_cancels_the_operation_so_a_rerun_does_not_pay_twice(ygpt_server, clean_env,
                                                                                       caplog):
     caplog.set_level(logging.INFO, logger="ygpt_magic.emulator")

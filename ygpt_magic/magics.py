@@ -11,7 +11,6 @@ light; the background import (client/preload.py) brings it all in before the fir
 from __future__ import annotations
 
 import argparse
-import math
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -53,6 +52,12 @@ if TYPE_CHECKING:
 LATER = ("ygpt_magic.request", "ygpt_magic.exchange", "ygpt_magic.labels",
          "ygpt_magic.context.images", *(f"ygpt_magic.commands.{name}" for name in commands.NAMES),
          *inert.PARSER_MODULES)
+
+
+#: the settings in seconds that 0 would break (every request stopped at once, a poll loop that spins)
+POSITIVE_SECONDS = ("timeout", "connect_timeout", "poll_interval", "batch_poll_interval")
+#: the most any setting in seconds may hold: past it, gRPC's deadlines and time.sleep overflow
+MAX_SECONDS = 86_400
 
 
 @magics_class
@@ -182,11 +187,16 @@ class YGptMagics(RefusedConfigDropped, Magics):
     @validate("render_interval", "timeout", "connect_timeout", "stream_timeout",
               "retry_backoff", "poll_interval", "retries", "batch_poll_interval", "value_timeout")
     def _valid_seconds(self, proposal: Bunch) -> Any:
-        # NaN and infinity fail this too (a NaN timeout stopped every request at once)
-        if not 0 <= proposal["value"] < math.inf:
-            raise TraitError(f"YGptMagics.{proposal['trait'].name} must be a finite number "
-                              f"≥ 0, not {proposal['value']}.")
-        return proposal["value"]
+        """A number from 0 (above 0 where 0 would stop every request at once: the timeouts and
+        polls) to a day, past which gRPC's deadlines and ``time.sleep`` overflow; NaN and
+        infinity fail this too (a NaN timeout stopped every request at once)."""
+        name, value = proposal["trait"].name, proposal["value"]
+        positive = name in POSITIVE_SECONDS
+        if not (0 < value if positive else 0 <= value) or not value <= MAX_SECONDS:
+            low = "above 0" if positive else "from 0"
+            raise TraitError(f"YGptMagics.{name} must be a number {low} to {MAX_SECONDS:,} (a day), "
+                              f"not {value}.")
+        return value
 
     @validate("prices")
     def _valid_prices(self, proposal: Bunch) -> Any:

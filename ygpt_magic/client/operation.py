@@ -50,7 +50,7 @@ def _poll(client: Client, operation: Any, options: RequestOptions,
             if waited > timeout:
                 raise ServerTimeout(client.endpoint, timeout)
             on_wait(waited)
-            time.sleep(client.settings.poll_interval)
+            time.sleep(min(client.settings.poll_interval, timeout - waited))   # the timeout bounds the wait
     except ServerUnavailable:
         raise     # nothing answers there: a cancel could not reach it either
     except (KeyboardInterrupt, YGptError):
