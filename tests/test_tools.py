@@ -235,6 +235,20 @@ def test_a_tool_choice_without_tools_is_refused_before_anything_is_sent(tools_sh
     assert completions(tool_server) == []
 
 
+@pytest.mark.parametrize("choice", ["required", "bogus"])
+def test_a_chat_is_never_given_a_tool_choice_its_cells_would_be_refused_for(tools_shell, tool_server, magics,
+                                                                           choice):
+    before = magics.kernel.session.chats["default"].options
+    result = cell(tools_shell, f"%ygpt config --tool-choice {choice}")
+    assert_clear_error(result, f"--tool-choice {choice}", "--tools", error_type=ToolError)
+    assert magics.kernel.session.chats["default"].options == before
+    assert cell(tools_shell, "%%ygpt\nHi").ok
+    assert cell(tools_shell, "%ygpt config --tools get_sales --tool-choice get_sales").ok
+    refused = cell(tools_shell, "%ygpt config --tools default")    # the choice would be left without its tool
+    assert_clear_error(refused, "needs tools", "--tool-choice default", error_type=ToolError)
+    assert cell(tools_shell, "%ygpt config --tools default --tool-choice default").ok
+
+
 def test_a_single_pydantic_model_parameter_declares_its_fields(tools_shell, tool_server):
     assert cell(tools_shell, "from pydantic import BaseModel\n"
                              "class Query(BaseModel):\n    region: str\n    limit: int = 10\n"

@@ -37,6 +37,11 @@ def run(kernel: Kernel, line: str) -> None:
         from ..tools.declare import declare_tools
 
         declare_tools(changes["tools"], kernel.namespace)  # refuse a bad function now
+    if "tools" in changes or "tool_choice" in changes:
+        from ..tools.loop import check_choice
+
+        after = chat.options.with_changes(**changes)   # refuse a choice every later cell would be refused for
+        check_choice(after.tool_choice, after.tools or ())
     if changes:
         kernel.session.configure(chat.name, **changes)
     options = planning.resolve(chat.options, kernel.settings)

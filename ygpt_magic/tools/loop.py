@@ -163,12 +163,19 @@ def loop_for(options: RequestOptions, namespace: Mapping[str, Any], *, max_round
     cell's or the chat's: asked only when there is either, request.tool_loop). Every name is
     looked up now, so a bad one fails before anything is sent."""
     tools = declare_tools(options.tools, namespace)
-    choice = options.tool_choice
+    check_choice(options.tool_choice, tuple(t.name for t in tools))
+    return ToolLoop(tools=tools, max_rounds=max_rounds, max_calls=max_calls, limits=limits,
+                    secrets=tuple(secrets), choice=options.tool_choice)
+
+
+def check_choice(choice: str | None, tools: Sequence[str]) -> None:
+    """ToolError for a ``--tool-choice`` the ``tools`` (their names) cannot follow: a choice
+    without tools, or the name of none of them. A cell and ``%ygpt config`` check it alike, so
+    a chat is never left with a choice every later cell would be refused for."""
     if choice is not None and not tools:
         raise ToolError(f"--tool-choice {choice} needs tools: name them with --tools f,g (or "
-                        f"%ygpt config --tools f,g for the chat).")
-    if choice not in (None, "auto", "none", "required") and choice not in {t.name for t in tools}:
+                        f"%ygpt config --tools f,g for the chat), or leave the choice out "
+                        f"(%ygpt config --tool-choice default for the chat's).")
+    if choice not in (None, "auto", "none", "required") and choice not in tools:
         raise ToolError(f"--tool-choice {choice}: there is no tool of that name; the tools are "
-                        f"{', '.join(t.name for t in tools)} (or use auto, none, required).")
-    return ToolLoop(tools=tools, max_rounds=max_rounds, max_calls=max_calls, limits=limits,
-                    secrets=tuple(secrets), choice=choice)
+                        f"{', '.join(tools)} (or use auto, none, required).")
