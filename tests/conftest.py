@@ -99,6 +99,9 @@ def shell(ipython, ygpt_server, clean_env):
     ipython.run_line_magic("config", "YGptMagics.poll_interval = 0.05")
     ipython.user_ns.pop("_ygpt", None)
     yield ipython
+    magics = ipython.magics_manager.registry.get("YGptMagics")
+    if magics is not None and not magics.kernel.session.is_busy():
+        magics.kernel.session.reset(all=True)   # a test's chats are not kept in a file at unload, as a user's are
     manager.unload_extension("ygpt_magic")
     ipython.config.pop("YGptMagics", None)
 

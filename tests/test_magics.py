@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -178,6 +179,26 @@ def test_ctrl_c_keeps_the_partial_text_marked_and_the_chat_unchanged(shell, ygpt
     after = cell(shell, "%%ygpt\n" + EINSTEIN[1], cell_id="next")
     assert after.error is None and turns(magics) == 2
     assert len(completions(ygpt_server)[-1].messages) == 3
+
+
+def test_reloading_the_extension_keeps_the_chats_in_a_file_it_names(ipython, clean_env):
+    """%reload_ext (which IPython suggests to a second %load_ext) starts a new kernel state."""
+    manager = ipython.extension_manager
+    manager.load_extension("ygpt_magic")
+    try:
+        ipython.run_line_magic("ygpt", "connect local")
+        assert cell(ipython, "%%ygpt\nErors wont corrct themselfs").ok
+        with capture_output() as said:
+            manager.reload_extension("ygpt_magic")
+        path = re.search(r"were written to (\S+\.json);", said.stdout).group(1)
+        assert "1 chat (1 turn)" in said.stdout and f"%ygpt load {path}" in said.stdout
+        assert cell(ipython, f"%ygpt load {path}").ok
+        chats = ipython.magics_manager.registry["YGptMagics"].kernel.session.chats
+        assert len(chats["default"].turns) == 1
+        Path(path).unlink()
+    finally:
+        with capture_output():
+            manager.unload_extension("ygpt_magic")
 
 
 def test_load_ext_registers_the_magic_and_unload_stops_the_local_server(ipython, clean_env):

@@ -355,7 +355,11 @@ class YGptMagics(RefusedConfigDropped, Magics):
         return args
 
     def close(self) -> None:
-        """Unregister the cell hooks, close the client, stop a local server (on unload)."""
+        """Keep the chats in a file, unregister the cell hooks, close the client, stop a local
+        server (on unload)."""
+        from .commands.save import on_unload
+
+        on_unload(self.kernel)
         if self.shell is not None:
             for event, callback in self._hooks():
                 try:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import tempfile
+import time
+from pathlib import Path
+
 from IPython.core.magic_arguments import argument
 
 from ..chat import chatfile
+from ..errors import YGptError
 from ..kernel import Kernel
 from ..words import counted
 from ._common import output_path, secrets_masked, show
@@ -25,11 +30,32 @@ def run(kernel: Kernel, line: str) -> None:
     be sent anyway (the credential guard refuses it)."""
     args = parse(run, line)
     path = output_path(args.path)
+    note = (" A credential of this kernel found in them was written masked, as %ygpt whoami "
+            "shows it." if _written(kernel, path) else "")
+    show(f"Saved {counted(len(kernel.session.chats), 'chat')} to {path}.{note}")
+
+
+def _written(kernel: Kernel, path: Path) -> bool:
+    """Every chat written to ``path``, a credential of this kernel masked; whether one was."""
     chats = kernel.session.to_dict()
     written = chatfile.each_text(chats, secrets_masked(kernel))
     chatfile.write(path, written)
-    masked = written != chats
-    count = len(kernel.session.chats)
-    note = (" A credential of this kernel found in them was written masked, as %ygpt whoami "
-            "shows it." if masked else "")
-    show(f"Saved {counted(count, 'chat')} to {path}.{note}")
+    return bool(written != chats)
+
+
+def on_unload(kernel: Kernel) -> None:
+    """Keep the chats of a kernel whose extension is unloaded (``%reload_ext`` does it too, and
+    IPython suggests that command): a new load starts with none, so they are written to a file
+    in the temporary folder and one line says where and how to load them back."""
+    turns = sum(len(chat.turns) for chat in kernel.session.chats.values())
+    if not turns:
+        return
+    path = Path(tempfile.gettempdir()) / f"ygpt-chats-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    try:
+        _written(kernel, path)
+    except YGptError as error:   # the file's own words (chat/files.py): a full disk, a read-only folder
+        print(f"ygpt_magic unloaded: its chats could not be kept. {error}")
+        return
+    print(f"ygpt_magic unloaded: its {counted(len(kernel.session.chats), 'chat')} "
+          f"({counted(turns, 'turn')}) were written to {path}; %ygpt load {path} brings them back. "
+          f"%ygpt connect and %ygpt cache start from their defaults again.")
