@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -50,11 +51,13 @@ def on_unload(kernel: Kernel) -> None:
     turns = sum(len(chat.turns) for chat in kernel.session.chats.values())
     if not turns:
         return
-    path = Path(tempfile.gettempdir()) / f"ygpt-chats-{time.strftime('%Y%m%d-%H%M%S')}.json"
     try:
+        handle, name = tempfile.mkstemp(prefix=f"ygpt-chats-{time.strftime('%Y%m%d-%H%M%S')}-", suffix=".json")
+        os.close(handle)   # a name of its own: two kernels unloading in one second keep both
+        path = Path(name)
         _written(kernel, path)
-    except YGptError as error:   # the file's own words (chat/files.py): a full disk, a read-only folder
-        print(f"ygpt_magic unloaded: its chats could not be kept. {error}")
+    except (OSError, YGptError) as error:   # a full disk, a read-only temporary folder
+        print(f"ygpt_magic unloaded: its chats could not be kept ({error}).")
         return
     print(f"ygpt_magic unloaded: its {counted(len(kernel.session.chats), 'chat')} "
           f"({counted(turns, 'turn')}) were written to {path}; %ygpt load {path} brings them back. "
