@@ -1,0 +1,117 @@
+"""How a notebook function becomes a tool: what %%ygpt --tools declares, refuses and passes.
+
+Async functions (refused, with a wrapper that works), postponed annotations, parameters pydantic
+keeps for itself, a single pydantic model parameter, partials, and what is refused before anything
+is sent. The tool loop (runs, results, errors, rounds, choices) is in test_tools.py, with the
+scripted server and the shell these tests share; results of other kinds in test_tool_results.py.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+from cellrun import assert_clear_error
+from conftest import cell, completions
+from test_tools import tool_server, tools_shell  # noqa: F401 (fixtures)
+
+from ygpt_magic.errors import ToolError
+
+
+@pytest.mark.parametrize(("define", "tools", "says"), [
+    ("sales = 5", "sales", ["not a function", "int"]),
+    ("add = lambda a, b: a + b", "add", ["no type hint", "lambda"]),
+    ("", "max", ["no signature", "wrap it in a def"]),
+    ("class Opaque: pass\ndef f(x: Opaque) -> str: return ''", "f", ["pydantic cannot describe", "Opaque"]),
+    ("alias = get_sales", "get_sales,alias", ["two tools are named 'get_sales'"]),
+    ("", "nowhere", ["no variable named 'nowhere'"]),
+    ("", "get_sales --tool-choice get_weather", ["no tool of that name", "get_sales"]),
+])
+def test_bad_tools_are_refused_before_anything_is_sent(tools_shell, tool_server, define, tools, says):
+    if define:
+        assert cell(tools_shell, define).ok
+    result = cell(tools_shell, f"%%ygpt --tools {tools}\nHow did the north do?")
+    assert_clear_error(result, *says, error_type=ToolError)
+    assert completions(tool_server) == []
+
+
+def test_a_single_pydantic_model_parameter_declares_its_fields(tools_shell, tool_server):
+    assert cell(tools_shell, "from pydantic import BaseModel\n"
+                             "class Query(BaseModel):\n    region: str\n    limit: int = 10\n"
+                             "def get_sales(query: Query) -> int:\n"
+                             "    '''Sales rows of one region.'''\n"
+                             "    calls.append(query)\n    return 3").ok
+    result = cell(tools_shell, "%%ygpt --tools get_sales\nHow did the north do?")
+    assert result.ok, result.message
+    assert set(completions(tool_server)[0].tools[0]["parameters"]["properties"]) == {"region", "limit"}
+    [query] = tools_shell.user_ns["calls"]
+    assert type(query).__name__ == "Query" and (query.region, query.limit) == ("north", 5)
+
+
+def test_dry_run_shows_the_declarations_and_sends_nothing(tools_shell, tool_server):
+    result = cell(tools_shell, "%%ygpt --dry-run --tools get_sales --tool-choice required\nHow did the north do?")
+    assert result.ok, result.message
+    assert "\n\ntools:\n    [\n" in result.plain and '"description": "Sales rows of one region."' in result.plain
+    assert completions(tool_server) == [] and tools_shell.user_ns["calls"] == []
+
+
+def test_an_async_tool_is_refused_before_sending_with_a_wrapper_that_works(tools_shell, tool_server):
+    assert cell(tools_shell, "async def get_sales(region: str, limit: int = 10) -> int:\n"
+                             "    '''Sales rows of one region.'''\n"
+                             "    calls.append((region, limit))\n    return 1204").ok
+    result = cell(tools_shell, "%%ygpt --tools get_sales\nHow did the north do?")
+    # not assert_clear_error: its noise check refuses the word asyncio, which the fix must name
+    assert isinstance(getattr(result.error, "error", None), ToolError), result.error
+    message = result.message.strip()
+    assert "get_sales is an async function" in message and "\n" not in message
+    assert "Traceback" not in result.shown and "never awaited" not in result.shown
+    assert completions(tool_server) == []
+    wrapper = message[message.index("import asyncio"):]
+    assert cell(tools_shell, wrapper.replace("; def", "\ndef")).ok   # the wrapper, as the message writes it
+    result = cell(tools_shell, "%%ygpt --tools get_sales_sync\nNorth, without waiting")
+    assert result.ok, result.message
+    assert tools_shell.user_ns["calls"] == [("north", 5)] and "The north sold 1204 units." in result.final
+
+
+def test_parameters_pydantic_keeps_for_itself_are_declared_and_passed_without_a_warning(tools_shell, tool_server):
+    assert cell(tools_shell, "def row(_id: int, model_config: str, schema: str = 'public') -> str:\n"
+                             "    '''One row of a table.'''\n"
+                             "    calls.append((_id, model_config, schema))\n    return 'ok'").ok
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = cell(tools_shell, "%%ygpt --tools row\nRow seven")
+    assert result.ok, result.message
+    declared = completions(tool_server)[0].tools[0]["parameters"]
+    assert set(declared["properties"]) == {"_id", "model_config", "schema"}
+    assert sorted(declared["required"]) == ["_id", "model_config"]
+    assert tools_shell.user_ns["calls"] == [(7, "fast", "public")]
+    assert [str(w.message) for w in caught] == []   # pydantic's "shadows an attribute" named our model
+
+
+def test_a_tool_with_postponed_annotations_is_declared_as_without_them(tools_shell, tool_server):
+    assert cell(tools_shell, "from __future__ import annotations\nfrom typing import Literal\n"
+                             "from pydantic import BaseModel\nclass Period(BaseModel):\n    year: int\n"
+                             "def get_sales(region: Literal['north', 'south'], limit: int = 10,\n"
+                             "              period: Period | None = None) -> int:\n"
+                             "    '''Sales rows of one region.'''\n"
+                             "    calls.append((region, limit))\n    return 1204").ok
+    result = cell(tools_shell, "%%ygpt --tools get_sales\nHow did the north do?")
+    assert result.ok, result.message   # was: "you should define `Literal`, then call f_arguments.model_rebuild()"
+    declared = completions(tool_server)[0].tools[0]["parameters"]
+    assert declared["properties"]["region"]["enum"] == ["north", "south"]
+    assert tools_shell.user_ns["calls"] == [("north", 5)]
+    assert cell(tools_shell, "def broken(region: Nowhere) -> int:\n    return 1").ok
+    refused = cell(tools_shell, "%%ygpt --tools broken\nHow did the north do?")
+    assert_clear_error(refused, "type hints of broken cannot be evaluated", "Nowhere", error_type=ToolError)
+
+
+def test_a_partial_is_declared_with_its_functions_docstring_and_runs(tools_shell, tool_server):
+    assert cell(tools_shell, "import functools\ndef add(x: int, y: int) -> int:\n"
+                             "    '''Add two numbers.'''\n    return x + y\n"
+                             "north_plus = functools.partial(add, y=2)").ok
+    result = cell(tools_shell, "%%ygpt --tools north_plus\nTwo more than north")
+    assert result.ok, result.message
+    [declared] = completions(tool_server)[0].tools
+    assert declared["name"] == "north_plus" and declared["description"] == "Add two numbers."   # was functools'
+    assert set(declared["parameters"]["properties"]) == {"x", "y"} and declared["parameters"]["required"] == ["x"]
+    assert "It is 3." in result.final
