@@ -154,8 +154,9 @@ class YGptMagics(RefusedConfigDropped, Magics):
     @validate("context_budget", "map_concurrency", "max_rows", "max_columns",
               "max_value_chars", "max_tool_rounds", "max_tool_calls")
     def _valid_positive(self, proposal: Bunch) -> Any:
+        """A whole number ≥ 1; ``True`` is refused too (traitlets' Int takes a bool as 1)."""
         value = proposal["value"]
-        if value is not None and value < 1:
+        if value is not None and (isinstance(value, bool) or value < 1):
             raise TraitError(f"YGptMagics.{proposal['trait'].name} must be ≥ 1 (or None), "
                               f"not {value}.")
         return value
@@ -192,7 +193,8 @@ class YGptMagics(RefusedConfigDropped, Magics):
         infinity fail this too (a NaN timeout stopped every request at once)."""
         name, value = proposal["trait"].name, proposal["value"]
         positive = name in POSITIVE_SECONDS
-        if not (0 < value if positive else 0 <= value) or not value <= MAX_SECONDS:
+        in_range = (0 < value if positive else 0 <= value) and value <= MAX_SECONDS
+        if isinstance(value, bool) or not in_range:  # a bool: only `retries` (an Int) keeps one
             low = "above 0" if positive else "from 0"
             raise TraitError(f"YGptMagics.{name} must be a number {low} to {MAX_SECONDS:,} (a day), "
                               f"not {value}.")
