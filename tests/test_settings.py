@@ -3,11 +3,19 @@ given a value it cannot hold, or a name it does not have."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from cellrun import assert_clean, run
+from conftest import CREDENTIAL_ENV
 from traitlets import Int
 
 from ygpt_magic.magics import YGptMagics
+
+REPO = Path(__file__).resolve().parent.parent
 
 #: every whole-number setting: traitlets' Int takes True and False as 1 and 0
 WHOLE_NUMBERS = sorted(name for name, trait in YGptMagics.class_traits(config=True).items()
@@ -33,3 +41,46 @@ def test_a_bool_is_not_kept_as_a_whole_number_setting(shell, magics, name):
         assert name not in shell.config.YGptMagics   # nor kept for the next %load_ext
     finally:
         shell.config.YGptMagics.pop(name, None)
+
+
+# -- a name the magics have no setting for -----------------------------------------------------
+
+def ipython_with_config(ipython_dir: Path, config: str) -> subprocess.CompletedProcess[str]:
+    """``ipython -c`` with ``config`` as the ipython_config.py of a temporary IPYTHONDIR, the
+    extension loaded from it as a user's profile would; prints max_tokens and temperature."""
+    profile = ipython_dir / "profile_default"
+    profile.mkdir(parents=True)
+    (profile / "ipython_config.py").write_text(
+        "c.InteractiveShellApp.extensions = ['ygpt_magic']\n" + config, encoding="utf-8")
+    env = {name: value for name, value in os.environ.items() if name not in CREDENTIAL_ENV}
+    env.update(IPYTHONDIR=str(ipython_dir), PYTHONPATH=str(REPO))
+    code = "m = get_ipython().magics_manager.registry['YGptMagics']; print(m.max_tokens, m.temperature)"
+    return subprocess.run([sys.executable, "-m", "IPython", "--no-banner", "--colors=nocolor", "-c", code],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_a_misspelt_setting_in_ipython_config_is_one_line_naming_the_closest(tmp_path):
+    """traitlets printed ``…/traitlets.py:1520: UserWarning: Config option `temprature` not
+    recognized by `YGptMagics`.  Did you mean `temperature`?`` and a line of its source."""
+    ran = ipython_with_config(tmp_path, "c.YGptMagics.temprature = 0.5\nc.YGptMagics.max_tokens = 200\n"
+                                        "c.YGptMagics.xyzzy = 1\n")
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.split()[-2:] == ["200", "None"]  # the good line kept, the misspelt one not applied
+    assert ran.stderr.splitlines() == [
+        "YGptMagics.temprature is not a setting (closest: YGptMagics.temperature). "
+        "Ignored: %config YGptMagics lists the settings.",
+        "YGptMagics.xyzzy is not a setting. Ignored: %config YGptMagics lists the settings.",
+    ]
+
+
+def test_a_misspelt_setting_typed_with_config_is_said_once(shell):
+    try:
+        typed = run(shell, "%config YGptMagics.retrys = 3")
+        assert typed.stderr.strip() == ("YGptMagics.retrys is not a setting (closest: YGptMagics.retries). "
+                                        "Ignored: %config YGptMagics lists the settings.")
+        assert_clean(typed)
+        assert "retrys" not in shell.config.YGptMagics
+        reloaded = run(shell, "%reload_ext ygpt_magic")
+        assert reloaded.ok and reloaded.stderr == ""   # said once, not again at every load
+    finally:
+        shell.config.YGptMagics.pop("retrys", None)
