@@ -63,7 +63,6 @@ def mutate(path: str, value):
     (mutate("chats", []), "1 to 1000 chats"),
     (mutate("current", "ghost"), "current chat 'ghost'"),
     (mutate("chats/0/turns/0/prompt", 42), r"chats\[0\].turns\[0\].prompt should be text"),
-    (mutate("chats/0/turns/0/reply/text", ""), r"chats\[0\].turns\[0\].reply.text is empty .*: give it some"),
     (mutate("chats/0/turns/0/prompt", " \n"), r"chats\[0\].turns\[0\].prompt is empty"),
     (mutate("chats/0/turns/0/reply/usage/input_tokens", -1), "is negative"),
     (mutate("chats/0/turns/0/reply/usage/input_tokens", True), "whole number, not true/false"),
@@ -84,6 +83,26 @@ def test_malformed_data_is_refused_and_the_chat_kept(change, words):
         session.load_dict(change(good_data()))
     assert "current chats are unchanged" in str(caught.value)
     assert texts(session) == ["precious"] and list(session.chats) == ["default"]
+
+
+def test_a_turn_with_an_empty_reply_is_left_out_with_its_prompt_and_said():
+    """Files saved before empty replies stopped being recorded hold them: the file was refused
+    as a whole; now that turn alone is left out, so the turns left stay question-and-answer pairs."""
+    data = good_data()
+    turns = data["chats"][0]["turns"]
+    turns[:] = [dict(turns[0], prompt=f"q{n}", cell_id=f"c{n}",
+                     reply=dict(turns[0]["reply"], text=f"a{n}")) for n in range(1, 6)]
+    turns[2]["reply"]["text"] = ""
+    turns[4]["reply"]["text"] = " \n"
+    data["chats"][1]["turns"][0]["reply"]["text"] = ""
+    session = ChatSession()
+    notes = session.load_dict(data)
+    assert notes == ("Turns 3 and 5 of chat 'default' had empty replies and were left out, with their prompts.",
+                     "Turn 1 of chat 'second' had an empty reply and was left out, with its prompt.")
+    assert [(t.prompt, t.reply.text) for t in session.chat("default").turns] == [("q1", "a1"), ("q2", "a2"),
+                                                                                ("q4", "a4")]
+    assert session.chat("second").turns == []
+    assert session.load_dict(good_data()) == ()   # a good file: nothing to say
 
 
 @pytest.mark.parametrize("content, words", [

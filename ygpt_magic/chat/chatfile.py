@@ -144,7 +144,7 @@ def _reply(value: Any, where: str) -> Reply:
     if len(recorded) > MAX_NAME:
         raise _Bad(f"{where}.recorded should be a date and time, not {shown(recorded)}")
     return Reply(
-        text=_text(data, "text", where),
+        text=_field(data, "text", (str,), where),  # an empty one leaves its turn out: _turns
         status=_field(data, "status", (str,), where),
         usage=_usage(_field(data, "usage", (Mapping,), where), f"{where}.usage"),
         model=_field(data, "model", (str,), where),
@@ -192,7 +192,8 @@ def _tool_call(value: Any, where: str) -> ToolCall:
                     elapsed=float(elapsed))
 
 
-def _chat(value: Any, where: str) -> Chat:
+def _chat(value: Any, where: str) -> tuple[Chat, str | None]:
+    """The chat at ``where``, and a note when turns of it were left out (:func:`_turns`)."""
     data = _object(value, {"name", "system", "options", "turns"}, where)
     name = _field(data, "name", (str,), where)
     if not good_name(name):
@@ -204,18 +205,44 @@ def _chat(value: Any, where: str) -> Chat:
         parsed_options = Options(**options)
     except OptionError as error:
         raise _Bad(f"{where}.options: {error}") from None
-    turns = []
-    for index, item in enumerate(_list(_field(data, "turns", (list,), where), f"{where}.turns")):
-        at = f"{where}.turns[{index}]"
-        turn = _object(item, {"prompt", "cell_id", "reply", "images"}, at)
-        turns.append(Turn(
-            prompt=_text(turn, "prompt", at),
-            reply=_reply(_field(turn, "reply", (Mapping,), at), f"{at}.reply"),
-            cell_id=_field(turn, "cell_id", (str, type(None)), at) if "cell_id" in turn else None,
-            images=_pictures(turn["images"], f"{at}.images") if "images" in turn else (),
-        ))
+    turns, empty = _turns(_list(_field(data, "turns", (list,), where), f"{where}.turns"), f"{where}.turns")
     system = _field(data, "system", (str, type(None)), where) if "system" in data else None
-    return Chat(name, system=system or None, options=parsed_options, turns=turns)
+    return Chat(name, system=system or None, options=parsed_options, turns=turns), _left_out(name, empty)
+
+
+def _turns(items: list[Any], where: str) -> tuple[list[Turn], list[int]]:
+    """The turns, and the numbers (from 1) of those left out for an empty reply: files saved
+    before empty replies stopped being recorded hold them, and the server refuses an empty
+    message in every later request of the chat. The prompt goes with its reply, so the turns
+    left stay pairs of a question and its answer."""
+    turns, empty = [], []
+    for index, item in enumerate(items):
+        turn = _turn(item, f"{where}[{index}]")
+        if turn.reply.text.strip():
+            turns.append(turn)
+        else:
+            empty.append(index + 1)
+    return turns, empty
+
+
+def _turn(value: Any, where: str) -> Turn:
+    data = _object(value, {"prompt", "cell_id", "reply", "images"}, where)
+    return Turn(
+        prompt=_text(data, "prompt", where),
+        reply=_reply(_field(data, "reply", (Mapping,), where), f"{where}.reply"),
+        cell_id=_field(data, "cell_id", (str, type(None)), where) if "cell_id" in data else None,
+        images=_pictures(data["images"], f"{where}.images") if "images" in data else (),
+    )
+
+
+def _left_out(name: str, numbers: list[int]) -> str | None:
+    """The one line that says which turns of chat ``name`` were left out, if any."""
+    if not numbers:
+        return None
+    if len(numbers) == 1:
+        return f"Turn {numbers[0]} of chat '{name}' had an empty reply and was left out, with its prompt."
+    listed = ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+    return f"Turns {listed} of chat '{name}' had empty replies and were left out, with their prompts."
 
 
 def _check_encodable(data: Any) -> None:
@@ -250,8 +277,9 @@ def _place(where: str, step: str) -> str:
     return step.lstrip(".") if where == "the file" else where + step
 
 
-def parse(data: Any, source: object) -> tuple[dict[str, Chat], str]:
-    """Chats and the current chat's name from chat-file data, or ChatFileError; touches nothing."""
+def parse(data: Any, source: object) -> tuple[dict[str, Chat], str, tuple[str, ...]]:
+    """Chats, the current chat's name and a note for each chat that had turns left out, from
+    chat-file data, or ChatFileError; touches nothing."""
     try:
         _check_encodable(data)
         top = _object(data, {"version", "current", "chats"}, "the file")
@@ -263,17 +291,19 @@ def parse(data: Any, source: object) -> tuple[dict[str, Chat], str]:
         if not items or len(items) > MAX_CHATS:
             raise _Bad(f"it should hold 1 to {MAX_CHATS} chats, not {len(items)}")
         chats: dict[str, Chat] = {}
+        notes: list[str] = []
         for index, item in enumerate(items):
-            chat = _chat(item, f"chats[{index}]")
+            chat, note = _chat(item, f"chats[{index}]")
             if chat.name in chats:
                 raise _Bad(f"chats[{index}] repeats the name {chat.name!r}")
             chats[chat.name] = chat
+            notes += [note] if note else []
         current = _field(top, "current", (str,), "the file")
         if current not in chats:
             raise _Bad(f"its current chat {shown(current)} is not one of its chats")
     except _Bad as problem:
         raise ChatFileError(source, str(problem)) from None
-    return chats, current
+    return chats, current, tuple(notes)
 
 
 def dump(chats: Mapping[str, Chat], current: str) -> dict[str, Any]:

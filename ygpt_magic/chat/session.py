@@ -291,12 +291,13 @@ class ChatSession:
         with self._lock:
             return chatfile.dump(self._chats, self._current)
 
-    def load_dict(self, data: Any) -> None:
-        """Replace all chats with ``data``, validated completely first (ChatFileError)."""
-        self._load(data, None)
+    def load_dict(self, data: Any) -> tuple[str, ...]:
+        """Replace all chats with ``data``, validated completely first (ChatFileError); the
+        notes say which turns were left out (chatfile.parse)."""
+        return self._load(data, None)
 
-    def _load(self, data: Any, source: object) -> None:
-        chats, current = chatfile.parse(data, source)
+    def _load(self, data: Any, source: object) -> tuple[str, ...]:
+        chats, current, notes = chatfile.parse(data, source)
         with self._lock:
             if self._busy:
                 raise ChatBusy(sorted(self._busy)[0])
@@ -305,14 +306,16 @@ class ChatSession:
             self._chats, self._current = chats, current
             self._system_tokens.clear()
         self._notify("loaded", current)
+        return notes
 
     def save(self, path: str | Path) -> None:
         """Write every chat to a JSON file (atomically: a failed save leaves the old file)."""
         chatfile.write(path, self.to_dict())
 
-    def load(self, path: str | Path) -> None:
-        """Read chats saved by :meth:`save`; a bad file is refused and the chats are kept."""
-        self._load(chatfile.read(path), path)
+    def load(self, path: str | Path) -> tuple[str, ...]:
+        """Read chats saved by :meth:`save`; a bad file is refused and the chats are kept. The
+        notes say which turns were left out (chatfile.parse)."""
+        return self._load(chatfile.read(path), path)
 
     def export_markdown(self, name: str | None = None) -> str:
         """A readable transcript of one chat: system, user, assistant, usage."""

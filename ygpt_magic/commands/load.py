@@ -18,11 +18,14 @@ def run(kernel: Kernel, line: str) -> None:
     """Replace the chats with a saved file (a bad file changes nothing).
 
     Reads what `%ygpt save` wrote. The file is checked completely first: a malformed one is
-    refused with a message and the current chats stay as they are."""
+    refused with a message and the current chats stay as they are. A turn with an empty reply
+    (files saved before such replies stopped being recorded) is left out with its prompt, and
+    a line says so."""
     args = parse(run, line)
     path = Path(args.path).expanduser()
-    kernel.session.load(path)
-    session = kernel.session
+    notes = kernel.session.load(path)
+    session, masked = kernel.session, secrets_masked(kernel)
     turns = sum(len(chat.turns) for chat in session.chats.values())
-    show(f"Loaded {counted(len(session.chats), 'chat')} with {counted(turns, 'turn')} from {path}; "
-         f"current chat: '{secrets_masked(kernel)(session.current)}'.")
+    lines = [f"Loaded {counted(len(session.chats), 'chat')} with {counted(turns, 'turn')} from {path}; "
+             f"current chat: '{masked(session.current)}'.", *map(masked, notes)]
+    show("\n\n".join(lines), "\n".join(lines))
