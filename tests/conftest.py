@@ -53,6 +53,19 @@ def _quiet_sdk_done_callback() -> Iterator[None]:
     asyncio_log.removeFilter(noise)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _temporary_folder_under_pytest(tmp_path_factory) -> Iterator[None]:
+    """The temporary folder of the test session is one under pytest's basetemp, which pytest
+    prunes (it keeps the last three runs): what the product writes there stayed in /tmp after
+    every run, chiefly the chats kept when a test unloads the extension with turns in them
+    (commands/save.on_unload, as %reload_ext does for a user). TMPDIR too, for subprocesses."""
+    folder = str(tmp_path_factory.mktemp("tmp"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tempfile, "tempdir", folder)
+        patch.setenv("TMPDIR", folder)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _ctrl_c_raises() -> Iterator[None]:
     """Ctrl-C (SIGINT) raises KeyboardInterrupt during every test, as a Jupyter kernel makes it
