@@ -12,12 +12,13 @@ warn with its own file path and source line instead.
 from __future__ import annotations
 
 import sys
-from difflib import get_close_matches
 from typing import Any
 
 from traitlets import TraitError, TraitType
 from traitlets.config import Config, Configurable
 from traitlets.config.loader import DeferredConfig, LazyConfigValue
+
+from .words import closest
 
 
 class RefusedConfigDropped(Configurable):
@@ -65,5 +66,5 @@ class RefusedConfigDropped(Configurable):
 
 def _closest(name: str, section: str, traits: dict[str, TraitType[Any, Any]]) -> str:
     """`` (closest: YGptMagics.temperature)`` for a misspelt name, or nothing."""
-    matches = sorted(get_close_matches(name, traits))
-    return f" (closest: {', '.join(f'{section}.{match}' for match in matches)})" if matches else ""
+    match = closest(name, traits)
+    return f" (closest: {section}.{match})" if match else ""
