@@ -305,3 +305,27 @@ def test_a_docs_cells_request_is_capped_with_what_choosing_its_sources_cost(shel
     ygpt_server.reset()
     assert cell(shell, "%%ygpt --docs notes --once --max-cost 100000\nWhat about budgets?").ok
     assert doc_embeddings(ygpt_server) == [] and len(completions(ygpt_server)) == 1
+
+
+@pytest.mark.usefixtures("priced")
+def test_a_docs_cell_prices_only_the_chunks_the_reply_cache_will_not_replay(shell, ygpt_server, folder, tmp_path):
+    """A fresh checkout keeps the reply cache, not the index beside it: the chunks' vectors
+    replay from the cache and cost nothing, so the cap prices only the chunks it will send."""
+    shell.run_line_magic("config", 'YGptMagics.prices = {"text-search-doc": 1000}')   # 1 ₽ a token
+    shell.run_line_magic("config", f"YGptMagics.cache_path = {str(tmp_path / 'replies.sqlite')!r}")
+    source = "%%ygpt --docs notes --once --max-cost 100\nWhat about budgets?"
+    assert_clear_error(cell(shell, source), "12 new chunks", "over the cap of 100", error_type=CostOverCap)
+    assert cell(shell, source.replace("100", "100000")).ok and len(doc_embeddings(ygpt_server)) == 12
+    shell.extension_manager.unload_extension("ygpt_magic")
+    for index in tmp_path.glob("replies.sources.sqlite*"):
+        index.unlink()
+    shell.extension_manager.load_extension("ygpt_magic")
+    shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
+    ygpt_server.reset()
+    replayed = cell(shell, source)
+    assert replayed.ok, replayed.message
+    assert shell.user_ns["_ygpt"].cached and ygpt_server.requests == []
+    (folder / "n3.md").write_text("\n\n".join(f"# New {p}\n\n" + f"Fresh words {p} on costs. " * 40
+                                              for p in range(4)), encoding="utf-8")
+    assert_clear_error(cell(shell, source), "4 new chunks", "over the cap of 100", error_type=CostOverCap)
+    assert ygpt_server.requests == []

@@ -6,10 +6,11 @@ the tokenizer (as ``--dry-run`` counts them), the output is guessed from the cha
 replies (prompt mode: those of every prompt-mode request), and the mode prices ``--deferred`` as
 an asynchronous request. A tool exchange may take more rounds than the one estimated.
 
-A ``--docs`` cell is capped as a whole, in two steps: before anything is embedded, the chunks its
-index lacks (their tokens estimated from their size: the tokenizer would be a request per chunk)
-must fit the cap by themselves (:func:`check_sources`); once the sources are chosen, its request
-must fit what the embeddings left of it (``spent`` of :func:`check_cell`).
+A ``--docs`` cell is capped as a whole, in two steps: before anything is embedded, the chunks it
+will send (those neither its index nor the reply cache holds; their tokens estimated from their
+size: the tokenizer would be a request per chunk) must fit the cap by themselves
+(:func:`check_sources`); once the sources are chosen, its request must fit what the embeddings
+left of it (``spent`` of :func:`check_cell`).
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ def check_cell(kernel: Kernel, plan: Plan, client: Any, extras: dict[str, Any], 
 
 def check_sources(kernel: Kernel, flag: Decimal | None, texts: list[str]) -> None:
     """SourcesOverCap (or CostOverCap when the ``doc`` model has no price) before a ``--docs``
-    cell embeds ``texts``, the chunks its index lacks, when that alone is estimated over the
-    cell's cap."""
+    cell embeds ``texts``, the chunks it will send (neither its index nor the reply cache
+    holds them), when that alone is estimated over the cell's cap."""
     limit = cap(kernel, flag)
     if limit is None or not texts:
         return

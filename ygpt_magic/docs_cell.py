@@ -17,9 +17,9 @@ a question its files happen not to cover. A ``--dry-run`` still indexes the file
 sources it would send, and says what that cost.
 
 The cost cap (``--max-cost``, ``YGptMagics.max_cost_per_cell``) covers the whole cell: the chunks
-the index lacks are priced from their size before the first of them is embedded, and the request
-is then checked against what the embeddings left of the cap (cost_cap.py). A dry run's
-embeddings are sent too, so the cap covers them as well.
+neither the index nor the reply cache holds are priced from their size before the first of them
+is embedded, and the request is then checked against what the embeddings left of the cap
+(cost_cap.py). A dry run's embeddings are sent too, so the cap covers them as well.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from .chat.accounts import EMBEDDINGS, Spent
 from .chat.prices import roubles
 from .chat.values import Reply
 from .client import guard
+from .client.embeddings import key_model
 from .docs_vectors import embedder
 from .errors import IndexUnusable
 from .kernel import Kernel
@@ -125,11 +126,17 @@ def _gather(kernel: Kernel, args: argparse.Namespace, cache: Front | None) -> Li
 
 def _admit(kernel: Kernel, args: argparse.Namespace, cache: Front | None) -> Callable[[list[str]], None] | None:
     """The cost cap over the chunks about to be embedded (None: no check, when the reply cache
-    only replays: nothing is sent then). The chunks are priced as if sent, even those the reply
-    cache may still replay."""
+    only replays: nothing is sent then). Only the chunks that will be sent are priced: those
+    the reply cache holds are replayed (a fresh checkout whose index is gone), as a ``--map``
+    cap prices only the rows it will send."""
     if cache is not None and cache.cache.mode == "replay":
         return None
-    return lambda texts: cost_cap.check_sources(kernel, args.max_cost, texts)
+    doc = key_model("doc")
+
+    def check(texts: list[str]) -> None:
+        sent = [text for text in texts if cache is None or not cache.holds_vector(text, doc)]
+        cost_cap.check_sources(kernel, args.max_cost, sent)
+    return check
 
 
 def _retrieve(kernel: Kernel, args: argparse.Namespace, library: Library, question: str,

@@ -176,6 +176,17 @@ class Front:
         return self._lookup("embedding", _embedded(text), RequestOptions(model=model), None,
                             _recorded_vector)
 
+    def holds_vector(self, text: str, model: str) -> bool:
+        """Whether :meth:`replayed_vector` would replay ``text``'s embedding by ``model``, asked
+        without replaying or counting it: a cost cap prices only the texts that will be sent."""
+        if self.cache.mode == "record":
+            return False
+        try:
+            return self._recorded("embedding", _embedded(text), RequestOptions(model=model), None,
+                                  _recorded_vector) is not None
+        except CacheUnusable:   # said by the lookup that follows, which then sends it
+            return False
+
     def recorded_vector(self, text: str, model: str, vector: RecordedVector) -> None:
         """Keep one text's embedding: the float32 values as base64, its tokens and version."""
         self._store("embedding", _embedded(text), RequestOptions(model=model), None, {
@@ -198,8 +209,7 @@ class Front:
         if cache.mode == "record":
             return None
         try:
-            entry = self._file().get(self._key(kind, messages, options, extras))
-            found = None if entry is None else _parsed(cache, parse, *entry)
+            found = self._recorded(kind, messages, options, extras, parse)
         except CacheUnusable as error:
             if cache.mode == "replay":
                 raise
@@ -212,6 +222,13 @@ class Front:
         else:
             cache.hits += 1
         return found
+
+    def _recorded(self, kind: str, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
+                  extras: Mapping[str, Any] | None, parse: Callable[[Entry, str], Parsed]) -> Parsed | None:
+        """``parse(value, recorded)`` of the entry for this request, None without one
+        (CacheUnusable when the file cannot be read, or the entry is damaged)."""
+        entry = self._file().get(self._key(kind, messages, options, extras))
+        return None if entry is None else _parsed(self.cache, parse, *entry)
 
     def _store(self, kind: str, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
                extras: Mapping[str, Any] | None, value: Entry) -> None:
