@@ -291,7 +291,9 @@ def test_the_file_holds_no_prompt_folder_or_header(shell, ygpt_server, cache_fil
     db.close()
     assert len(rows) == 1 and len(rows[0][0]) == 64  # a SHA-256, not the request
     value = json.loads(rows[0][1])
-    assert set(value) == {"text", "status", "usage", "model_version", "tool_calls"}
+    assert set(value) == {"text", "status", "usage", "model_version", "tool_calls", "parts"}
+    parts = value["parts"]   # what a replay-mode miss compares: the kind, and digests of the rest
+    assert parts.pop("kind") == "reply" and all(re.fullmatch("[0-9a-f]{16}", p) for p in parts.values())
     raw = b"".join(p.read_bytes() for p in cache_file.parent.glob("replies.sqlite*"))
     assert "Être ou ne pas être".encode() in raw  # the reply is there, the prompt is not
     for absent in (b"b1gsecretfolder", b"To be, or not", b"Translate the", b"Api-Key", b"authorization"):
@@ -307,3 +309,27 @@ def test_ygpt_fix_is_replayed_too(shell, ygpt_server, cache_file):
     assert first.ok and again.ok and shell.user_ns["_ygpt"].cached
     assert len(completions(ygpt_server)) == 1
     assert "cached · recorded" in again.final
+
+
+def test_a_replay_miss_says_what_the_cache_holds_and_what_the_nearest_recording_differs_in(
+        shell, ygpt_server, cache_file):
+    """CI's usual misses read apart: an empty cache (another path, never recorded into), a cell
+    whose text changed, one whose model, flags or earlier turn changed."""
+    assert cell(shell, "%%ygpt --once\nHello").ok and cell(shell, "%ygpt cache clear").ok
+    assert cell(shell, "%ygpt cache --mode replay").ok
+    assert_clear_error(cell(shell, "%%ygpt --once\nHello"), "The cache is empty (0 recordings)",
+                       "not the file that was", "check the path", error_type=CacheMiss)
+    assert cell(shell, "%ygpt cache --mode auto").ok
+    assert cell(shell, "%%ygpt --once\nHello").ok and cell(shell, "%%ygpt --once\nGoodbye").ok
+    assert cell(shell, "%ygpt cache --mode replay").ok and cell(shell, "%%ygpt --chat c\nGoodbye").ok
+    ygpt_server.reset()
+
+    def missed(source: str) -> str:
+        return assert_clear_error(cell(shell, source), "no recorded reply", "nothing was sent",
+                                  "commit the file", error_type=CacheMiss)
+    assert "The cache holds 2 recordings, none of this text: the cell" in missed("%%ygpt --once\nHello there")
+    assert "holds 2 recordings; the nearest, of this same text, differs in the model." in missed(
+        "%%ygpt --once -m yandexgpt-lite\nHello")
+    assert "differs in the flags (temperature" in missed("%%ygpt --once --temperature 0.3\nHello")
+    assert "differs in an earlier turn of its chat." in missed("%%ygpt --chat c\nHello")
+    assert ygpt_server.requests == []

@@ -47,13 +47,38 @@ def request_key(*, kind: str, endpoint: str, options: RequestOptions, messages: 
                 extra: Mapping[str, Any] | None = None) -> str:
     """The key of one request: ``kind`` is ``reply`` (a completion) or ``tokens`` (a count);
     ``extra``: what the request adds to its messages (``tools``, ``response_format``)."""
+    return _digest(_document(kind, endpoint, options, messages, extra))
+
+
+#: the parts of a request a replay-mode miss names when no recording holds it, most telling
+#: first: a recording of the same text made with another model is nearer than another text
+PARTS = ("text", "earlier", "instruction", "tools", "model", "options", "server")
+
+
+def request_parts(*, kind: str, endpoint: str, options: RequestOptions, messages: Sequence[Mapping[str, Any]],
+                  extra: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The ``kind`` and a short digest of each of :data:`PARTS` of one request, kept in its
+    entry so that a replay-mode miss can say which part differs from the nearest recording.
+    Digests, as the key is: the file still holds no prompt text, folder or credential."""
+    document = _document(kind, endpoint, options, messages, extra)
+    said = [m for m in document["messages"] if m.get("role") != "system"]
+    parts = {"text": said[-1:], "earlier": said[:-1],
+             "instruction": [m for m in document["messages"] if m.get("role") == "system"],
+             "tools": document["extra"], "model": document["model"], "options": document["options"],
+             "server": document["endpoint"]}
+    return {"kind": kind, **{name: _digest(value)[:16] for name, value in parts.items()}}
+
+
+def _document(kind: str, endpoint: str, options: RequestOptions, messages: Sequence[Mapping[str, Any]],
+              extra: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Everything that decides the reply to one request, as plain JSON values."""
     import hashlib  # ~3 ms of OpenSSL set-up: paid by the first cached request, not %load_ext
 
     chosen: dict[str, object] = {"temperature": options.temperature, "max_tokens": options.max_tokens,
               "reasoning": options.reasoning, "json": options.json}
     if options.tool_choice is not None:
         chosen["tool_choice"] = options.tool_choice
-    document = {
+    return {
         "v": KEY_VERSION,
         "kind": kind,
         "endpoint": endpoint,
@@ -62,7 +87,13 @@ def request_key(*, kind: str, endpoint: str, options: RequestOptions, messages: 
         "messages": [_message(m, hashlib.sha256) for m in messages],
         "extra": dict(extra or {}),
     }
-    canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _digest(value: Any) -> str:
+    """The SHA-256 of ``value``'s canonical JSON, in hex."""
+    import hashlib
+
+    canonical = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..chat import Answer, Message, RequestOptions, ToolCallItem, Usage
 from ..client.guard import check_request
 from ..errors import CacheMiss, CacheNotCleared, CacheUnusable
-from .key import endpoint_kind, request_key
+from .key import endpoint_kind, request_key, request_parts
 
 if TYPE_CHECKING:
     from .store import Store
@@ -218,10 +218,19 @@ class Front:
         if found is None:
             cache.misses += 1
             if cache.mode == "replay":
-                raise CacheMiss(cache.path, self.cell)
+                raise self._missed(kind, messages, options, extras)
         else:
             cache.hits += 1
         return found
+
+    def _missed(self, kind: str, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
+                extras: Mapping[str, Any] | None) -> CacheMiss:
+        """The replay-mode miss of this request, saying what the cache holds instead."""
+        from .misses import missed
+
+        parts = request_parts(kind=kind, endpoint=self.endpoint, options=options, messages=messages,
+                              extra=extras)
+        return missed(self._file(), self.cache.path, self.cell, parts)
 
     def _recorded(self, kind: str, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
                   extras: Mapping[str, Any] | None, parse: Callable[[Entry, str], Parsed]) -> Parsed | None:
@@ -232,8 +241,10 @@ class Front:
 
     def _store(self, kind: str, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
                extras: Mapping[str, Any] | None, value: Entry) -> None:
+        parts = request_parts(kind=kind, endpoint=self.endpoint, options=options, messages=messages,
+                              extra=extras)
         try:
-            self._file().put(self._key(kind, messages, options, extras), value)
+            self._file().put(self._key(kind, messages, options, extras), {**value, "parts": parts})
         except CacheUnusable as error:
             self._warn(error)
         else:

@@ -19,6 +19,7 @@ import shlex
 import sqlite3
 import sys
 import threading
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
@@ -179,6 +180,22 @@ class Store:
                 return count
             except sqlite3.Error as error:
                 raise self._unusable(error) from None
+
+    def values(self) -> Iterator[dict[str, Any]]:
+        """Every entry's value, in no order; a damaged one is left out (what a replay-mode miss
+        compares itself with, cache/misses.py: an explanation, not a replay)."""
+        with self._lock:
+            try:
+                rows = self._db.execute("SELECT value FROM entries").fetchall()
+            except sqlite3.Error as error:
+                raise self._unusable(error) from None
+        for (text,) in rows:
+            try:
+                value = json.loads(text)
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                yield value
 
     def size(self) -> int:
         """Bytes on disk: the database and its write-ahead log."""

@@ -4,6 +4,7 @@ raised before anything is sent.
 
 from __future__ import annotations
 
+from ..words import counted
 from .base import YGptError
 
 
@@ -205,13 +206,47 @@ def _not_cleared(unusable: CacheUnusable, exists: bool) -> str:
 
 
 class CacheMiss(YGptError):
-    """Replay mode (``YGPT_CACHE_MODE=replay``, for CI) found no recording for a request."""
+    """Replay mode (``YGPT_CACHE_MODE=replay``, for CI) found no recording for a request.
+    ``held``: how many recordings the cache holds (None: it could not say); ``differs``: the
+    parts of the request (cache/key.py ``PARTS``) the nearest recording differs in (None: no
+    recording to compare with), so an empty cache, a cache from elsewhere and an edited cell
+    are told apart."""
 
-    def __init__(self, path: object, cell: str) -> None:
+    def __init__(self, path: object, cell: str, held: int | None = None,
+                 differs: tuple[str, ...] | None = None) -> None:
         super().__init__(
             f"No recorded reply for {cell} in the reply cache {str(path)!r}, and the cache is in "
-            f"replay mode, so nothing was sent. The cell, its flags, the model or an earlier turn "
-            f"of its chat changed since the cache was recorded: record it again against a server "
-            f"(YGPT_CACHE_MODE=auto, or %ygpt cache --mode auto) and commit the cache file."
+            f"replay mode, so nothing was sent. {_held(held, differs)}. Record the cache against a "
+            f"server (YGPT_CACHE_MODE=auto, or %ygpt cache --mode auto) and commit the file."
         )
-        self.path, self.cell = path, cell
+        self.path, self.cell, self.held, self.differs = path, cell, held, differs
+
+    def at_row(self, label: object) -> CacheMiss:
+        """The same miss, naming the row of a ``--map`` or ``embed`` run it is about."""
+        return CacheMiss(self.path, f"{self.cell}, row {label!r}", self.held, self.differs)
+
+
+#: what each part of a request (cache/key.py PARTS) is called in a CacheMiss
+_PART_WORDS = {"earlier": "an earlier turn of its chat", "instruction": "the system instruction",
+               "tools": "the tools or --schema", "model": "the model",
+               "options": "the flags (temperature, max tokens, reasoning, --json)",
+               "server": "the server (the cloud, the local one or another)"}
+
+
+def _held(held: int | None, differs: tuple[str, ...] | None) -> str:
+    """What the cache holds, as far as it tells why this request is not among it."""
+    changed = "the cell, its flags, the model or an earlier turn of its chat changed"
+    if held is None:
+        return f"{changed[0].upper()}{changed[1:]} since the cache was recorded"
+    if held == 0:
+        return ("The cache is empty (0 recordings): it was never recorded into, or it is not the "
+                "file that was (check the path: YGPT_CACHE, or %ygpt cache PATH)")
+    holds = f"The cache holds {counted(held, 'recording')}"
+    if not differs:
+        return f"{holds}, none for this request: {changed} since it was recorded"
+    if "text" in differs:
+        return (f"{holds}, none of this text: the cell (or its row) changed since the cache was "
+                f"recorded, or was not run then")
+    words = [_PART_WORDS.get(part, part) for part in differs]
+    listed = ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0]
+    return f"{holds}; the nearest, of this same text, differs in {listed}"

@@ -127,7 +127,7 @@ def _look_up(state: _State, embedder: Embedder, tally: Tally) -> None:
             try:
                 vector = _replayed(state, embedder, text)
             except CacheMiss as miss:
-                raise CacheMiss(miss.path, f"{miss.cell}, row {state.texts.labels[position]!r}") from None
+                raise miss.at_row(state.texts.labels[position]) from None
             except YGptError as error:   # a text that carries a credential: refused, not sent
                 state.errors[position] = one_line(error)
                 tally.fail(error, sent=False)

@@ -165,7 +165,7 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
             try:
                 answer = memo.get(key) or _replayed(ledger, plans, plan, memo, key)
             except CacheMiss as miss:  # say which row: the cell alone does not tell
-                raise CacheMiss(miss.path, f"{miss.cell}, row {plans.rows.labels[position]!r}") from None
+                raise miss.at_row(plans.rows.labels[position]) from None
             if answer is None or state.accept(position, answer) is not None:
                 state.pending.append(position)
                 state.prompts[position] = plan.prompt
