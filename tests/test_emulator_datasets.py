@@ -155,7 +155,20 @@ def test_upload_schemas_parse_as_the_sdk_expects(sdk):
     (schema,) = sdk.datasets.list_upload_schemas("TextToTextGenerationRequest")
     assert schema.upload_format == "jsonlines"
     assert schema.json["required"] == ["request"]
-    assert sdk.datasets.list_upload_schemas("ImageTextToTextGenerationRequest") == ()
+    assert sdk.datasets.list_upload_formats("TextToTextGeneration") == ("jsonlines",)
+
+
+@pytest.mark.parametrize("task_type", ["ImageTextToTextGenerationRequest", "TextEmbeddingsPair",
+                                       "TextEmbeddingsTriplet", "TextClassificationMultilabel",
+                                       "TextClassificationMulticlass"])
+def test_upload_schemas_of_an_unkept_task_type_are_not_silently_empty(sdk, task_type):
+    for listing in (sdk.datasets.list_upload_schemas, sdk.datasets.list_upload_formats):
+        with pytest.raises(grpc.RpcError) as caught:
+            listing(task_type)
+        details = caught.value.details()
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "keeps datasets of the task types TextToTextGeneration, TextToTextGenerationRequest" in details
+        assert repr(task_type) in details
 
 
 def test_storage_urls_need_their_token(sdk, tmp_path, ygpt_server):

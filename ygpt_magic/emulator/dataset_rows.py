@@ -55,14 +55,23 @@ class MissingPyarrow(RuntimeError):
         )
 
 
-def check_task_type(task_type: str, upload_format: str) -> None:
-    """Refuse datasets the local server cannot hold, saying which it can."""
+def check_kept(task_type: str) -> None:
+    """Refuse a task type the local server keeps no datasets of, saying which it keeps.
+
+    Its upload formats and schemas are refused the same way: an empty list would read as "the
+    cloud has none" where the cloud has some.
+    """
     if task_type not in SCHEMAS:
         raise RequestError(
             "INVALID_ARGUMENT",
             f"The local server keeps datasets of the task types {', '.join(TASK_TYPES)} (Batch "
             f"Processing and reading them back); {task_type!r} is not one of them.",
         )
+
+
+def check_task_type(task_type: str, upload_format: str) -> None:
+    """Refuse datasets the local server cannot hold, saying which it can."""
+    check_kept(task_type)
     if upload_format not in UPLOAD_FORMATS:
         raise RequestError(
             "INVALID_ARGUMENT",

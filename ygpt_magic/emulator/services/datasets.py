@@ -194,17 +194,18 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
     async def ListUploadFormats(self, request: pb.ListUploadFormatsRequest,
                                 context: CallContext) -> pb.ListUploadFormatsResponse:
         def answer() -> pb.ListUploadFormatsResponse:
-            known = request.task_type in dataset_rows.SCHEMAS
-            return pb.ListUploadFormatsResponse(formats=dataset_rows.UPLOAD_FORMATS if known else ())
+            dataset_rows.check_kept(request.task_type)
+            return pb.ListUploadFormatsResponse(formats=dataset_rows.UPLOAD_FORMATS)
         return await self._answer(context, "ListUploadFormats", answer)
 
     async def ListUploadSchemas(self, request: pb.ListUploadSchemasRequest,
                                 context: CallContext) -> pb.ListUploadSchemasResponse:
         def answer() -> pb.ListUploadSchemasResponse:
+            dataset_rows.check_kept(request.task_type)
             schemas = [
                 DatasetUploadSchema(task_type=request.task_type, upload_format=upload_format,
                                     schema=dataset_rows.schema_text(request.task_type))
-                for upload_format in dataset_rows.UPLOAD_FORMATS if request.task_type in dataset_rows.SCHEMAS
+                for upload_format in dataset_rows.UPLOAD_FORMATS
             ]
             return pb.ListUploadSchemasResponse(schemas=schemas)
         return await self._answer(context, "ListUploadSchemas", answer)
