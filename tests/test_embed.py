@@ -227,15 +227,15 @@ def test_dry_run_counts_tokens_and_embeds_nothing(shell, ygpt_server):
 
 def test_dry_run_counts_the_tokens_an_embedding_is_billed_not_a_chat_request(shell, ygpt_server, magics):
     """The only tokenizer counts a text as a chat message; the dry run takes the chat template
-    off, so its estimate is what the run is billed, within the start token or two the service may
-    add to each text (rows/embed_dryrun.py), and well under what the texts count as chat messages."""
+    off and adds the marks an embedding model adds to each text, so its estimate is what the run
+    is billed, within a few percent, and well under what the texts count as chat messages."""
     docs = shell.user_ns["docs"] = [f"row {i} speaks of item {i * 3}" for i in range(10)]
     dry = cell(shell, "%ygpt embed docs --dry-run")
     assert dry.ok, dry.message
     estimated = int(re.search(r"([\d,]+) tokens in all", dry.shown).group(1).replace(",", ""))
     assert cell(shell, "%ygpt embed docs").ok
     billed, slack = shell.user_ns["_ygpt"].usage.input_tokens, 2 * len(docs)
-    assert abs(estimated - billed) <= slack, (estimated, billed)
+    assert abs(estimated - billed) <= 0.03 * billed, (estimated, billed)
     client = magics.kernel.connection.client()
     as_chat = sum(client.count_tokens([{"role": "user", "text": text}], RequestOptions()) for text in docs)
     assert estimated < as_chat - slack, (estimated, as_chat)

@@ -80,11 +80,39 @@ def test_any_other_text_gets_a_stable_256_number_unit_vector_of_float32_values(y
     assert first.model_version == "local server · hashed words and word pieces"
 
 
-def test_the_input_tokens_are_what_the_servers_tokenizer_counts(ygpt_server):
+def test_the_input_tokens_are_the_tokenizers_and_the_two_marks_an_embedding_model_adds(ygpt_server):
     body = {"modelUri": "gpt://any-folder/yandexgpt/latest", "text": CATS}
     tokens = requests.post(ygpt_server.http_url + "/foundationModels/v1/tokenize", json=body, headers=KEY,
                            timeout=10).json()["tokens"]
-    assert model(ygpt_server).run(CATS).num_tokens == len(tokens) - 1 == 7   # less the "<s>"
+    assert model(ygpt_server).run(CATS).num_tokens == len(tokens) - 1 + 2 == 9   # less the "<s>"
+
+
+def recorded_counts() -> list[tuple[str, str, str, int]]:
+    """(door, model, text, input tokens) of every recorded embedding, gRPC and HTTP."""
+    asked, answer = recorded_grpc()
+    found = [("grpc", asked["modelUri"].split("/")[3], asked["text"], int(answer["numTokens"]))]
+    for path in sorted(RECORDINGS.glob("http_*.yaml")):
+        for interaction in yaml.safe_load(path.read_text(encoding="utf-8"))["interactions"]:
+            body = json.loads(interaction["request"]["body"])
+            (text,) = body["input"]
+            usage = json.loads(interaction["response"]["body"]["string"])["usage"]
+            found.append(("http", body["model"].split("/")[3], text, usage["prompt_tokens"]))
+    return found
+
+
+@pytest.mark.parametrize(("door", "name", "text", "tokens"), recorded_counts())
+def test_a_text_is_counted_as_the_cloud_counted_each_recorded_one(ygpt_server, door, name, text, tokens):
+    """The recorded text itself replays its count; the same words in other letters are counted by
+    the server's rule, which must give what the cloud billed."""
+    unrecorded = text.swapcase()
+    if door == "grpc":
+        answer = model(ygpt_server, name.removeprefix("text-search-")).run(unrecorded)
+        counted, version = answer.num_tokens, answer.model_version
+    else:
+        answer = chat_api(ygpt_server, [unrecorded], name)
+        counted, version = answer["usage"]["prompt_tokens"], model(ygpt_server).run(unrecorded).model_version
+    assert "hashed" in version   # counted, not replayed
+    assert counted == tokens
 
 
 @pytest.mark.parametrize("text", ["hello", CATS, PUSHKIN])
@@ -170,7 +198,7 @@ def test_an_empty_text_is_refused_with_what_to_send(ygpt_server):
 def test_a_text_over_the_clouds_2000_token_limit_is_refused_at_every_door(ygpt_server):
     """The cloud's limit for text vectorization is 2,000 input tokens ("Quotas and limits in Yandex
     Foundation Models"): chunks that embed here must embed there."""
-    longest, over = "word " * 1999, "word " * 2001
+    longest, over = "word " * 1997, "word " * 1999   # 1,998 and 2,000 tokens, and the model's 2 marks
     assert len(model(ygpt_server).run(longest)) == 256
     assert rest(ygpt_server, longest).json()["numTokens"] == "2000"   # the count the limit applies to
     says = ("The text to embed is 2,002 tokens long; an embedding model takes at most 2,000 (Yandex Cloud's limit "

@@ -38,6 +38,9 @@ DIMENSIONS = 256
 #: and limits in Yandex Foundation Models", yandex.cloud/en/docs/foundation-models/concepts/limits:
 #: Limits, Text vectorization, Number of input tokens 2,000; a limit, which cannot be raised)
 MAX_INPUT_TOKENS = 2000
+#: the tokens an embedding model adds to every text (a start and an end mark): the cloud bills
+#: "hello", one token as a word, 3 tokens in every recording (cassettes/embeddings/, gRPC and HTTP)
+ADDED_TOKENS = 2
 RECORDINGS = Path(__file__).resolve().parent / "cassettes" / "embeddings"
 #: how a vector not recorded from the cloud is made (its model version says so)
 HASHED = "hashed words and word pieces"
@@ -89,7 +92,7 @@ def embed(model: str, text: str, dimensions: int = DIMENSIONS) -> Embedding:
     if not 1 <= dimensions <= DIMENSIONS:
         raise RequestError("INVALID_ARGUMENT",
                            f"The dimension is {dimensions}; it must be a whole number from 1 to {DIMENSIONS}.")
-    tokens = _within_limit(text)
+    tokens = _within_limit(input_tokens(text))
     recorded = _recorded()
     found = recorded.get((model, text)) or next((recorded[other, text] for other in MODELS
                                                  if (other, text) in recorded), None)
@@ -100,10 +103,14 @@ def embed(model: str, text: str, dimensions: int = DIMENSIONS) -> Embedding:
     return Embedding(_unit(found.vector[:dimensions]), found.tokens, found.origin)
 
 
-def _within_limit(text: str) -> int:
-    """The input tokens of ``text``; RequestError over the cloud's limit, so a pipeline whose
-    chunks are too long fails here as it would in the cloud, not only there."""
-    tokens = tokenizer.count(text)
+def input_tokens(text: str) -> int:
+    """The tokens an embedding of ``text`` is billed: its words' tokens and the marks the model adds."""
+    return tokenizer.count(text) + ADDED_TOKENS
+
+
+def _within_limit(tokens: int) -> int:
+    """``tokens``, the input tokens of a text; RequestError over the cloud's limit, so a pipeline
+    whose chunks are too long fails here as it would in the cloud, not only there."""
     if tokens > MAX_INPUT_TOKENS:
         raise RequestError(
             "INVALID_ARGUMENT",

@@ -8,9 +8,8 @@ Every text is counted, also those a re-run would take from the memo or the reply
 An embedding is billed for its text's tokens, but the SDK offers a tokenizer only for chat
 models (``TokenizeCompletion``: the text wrapped as a user message in the model's chat template,
 some 14 tokens in the cloud's recording of "ping", more than a short text itself). So the
-template is measured once, with a one-token text (``PROBE``), and taken off each count. The
-service may add a start token or two of its own (the recordings bill "hello" 3 tokens): the
-estimate can be low by that much a text, and the cap stops sending at what was really billed.
+template is measured once, with a one-token text (``PROBE``), and taken off each count. An
+embedding model adds marks of its own to each text (``ADDED_TOKENS``), which are billed too.
 """
 
 from __future__ import annotations
@@ -27,13 +26,16 @@ from .costs import sample_positions
 
 #: a text of one token: its count is the chat template's tokens plus one
 PROBE = "."
+#: the tokens an embedding model adds to each text (a start and an end mark): the cloud's
+#: recordings bill "hello", one token as a word, 3 tokens (tests/test_emulator_embeddings.py)
+ADDED_TOKENS = 2
 
 
 def texts_estimate(texts: list[str], model: str, client: Any, prices: PriceTable) -> tuple[Estimate, list[int]]:
     """The cost of embedding ``texts``, and the tokenizer's counts of the sample it is made from."""
     count = len(texts)
     template = _chat_tokens(client, PROBE) - 1
-    counts = [max(_chat_tokens(client, texts[p]) - template, 1) for p in sample_positions(count)]
+    counts = [max(_chat_tokens(client, texts[p]) - template, 1) + ADDED_TOKENS for p in sample_positions(count)]
     total = sum(counts) if len(counts) == count else round(sum(counts) / len(counts) * count)
     return estimate(prices, key_model(model), SYNC, requests=count, input_tokens=total), counts
 
