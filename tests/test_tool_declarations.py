@@ -115,3 +115,20 @@ def test_a_partial_is_declared_with_its_functions_docstring_and_runs(tools_shell
     assert declared["name"] == "north_plus" and declared["description"] == "Add two numbers."   # was functools'
     assert set(declared["parameters"]["properties"]) == {"x", "y"} and declared["parameters"]["required"] == ["x"]
     assert "It is 3." in result.final
+
+
+def test_a_class_is_described_by_its_own_docstring_or_its_fields_with_real_type_names(tools_shell, tool_server):
+    """dataclasses writes ``Order(region: 'str', …)`` as an undocumented class's docstring (quoted
+    types under postponed annotations), and a pydantic model inherits pydantic's manual."""
+    assert cell(tools_shell, "from __future__ import annotations\nimport dataclasses\n"
+                             "from pydantic import BaseModel\n"
+                             "@dataclasses.dataclass\nclass Order:\n    region: str\n    units: int = 1\n"
+                             "@dataclasses.dataclass\nclass Refund:\n    '''Money back for one order.'''\n"
+                             "    order: int\n"
+                             "class Query(BaseModel):\n    region: str\n    limit: int | None = None\n").ok
+    result = cell(tools_shell, "%%ygpt --dry-run --tools Order,Refund,Query\nHow did the north do?")
+    assert result.ok, result.message
+    assert '"description": "Order(region: str, units: int)"' in result.plain
+    assert '"description": "Money back for one order."' in result.plain
+    assert '"description": "Query(region: str, limit: int | None)"' in result.plain
+    assert "'" not in result.plain.partition("tools:")[2] and "pydantic" not in result.plain.lower()

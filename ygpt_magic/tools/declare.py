@@ -14,6 +14,7 @@ function is found when the cell is parsed, before anything is sent, with what to
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import functools
 import inspect
 import weakref
@@ -120,7 +121,7 @@ def _declare(function: Any, path: str) -> Tool:
     except (pydantic.PydanticInvalidForJsonSchema, pydantic.PydanticUserError) as error:
         raise _undescribable(path, str(error)) from None
     schema.pop("title", None)
-    description = _docstring(function) or schema.pop("description", "") or name.replace("_", " ")
+    description = _docstring(function) or schema.pop("description", "") or _summary(function, signature, name)
     return Tool(name=name, description=description, parameters=schema, function=function,
                 arguments=arguments, model_parameter=model_parameter, renamed=renamed)
 
@@ -131,7 +132,38 @@ def _docstring(function: Any) -> str | None:
     function it wraps speaks for it."""
     while isinstance(function, functools.partial):
         function = function.func
+    if isinstance(function, type):
+        return _class_docstring(function)
     return inspect.getdoc(function)
+
+
+def _class_docstring(cls: type) -> str | None:
+    """A class's own docstring: not one it inherits (a pydantic model's would be pydantic's own
+    manual), nor the ``Name(x: 'int')`` dataclasses writes for a class that has none."""
+    own = vars(cls).get("__doc__")
+    if not own or (dataclasses.is_dataclass(cls) and own == _dataclass_doc(cls)):
+        return None
+    return inspect.cleandoc(own)
+
+
+def _dataclass_doc(cls: type) -> str:
+    """The docstring dataclasses gives a class without one: its name and signature, with the
+    annotations as written (strings, under postponed annotations)."""
+    try:
+        return cls.__name__ + str(inspect.signature(cls)).replace(" -> None", "")
+    except (TypeError, ValueError):
+        return cls.__name__
+
+
+def _summary(function: Any, signature: inspect.Signature, name: str) -> str:
+    """What describes a tool that says nothing of itself: a class, what it is built from (its
+    name and fields, with the types' names); a function, its name in words."""
+    if not isinstance(function, type):
+        return name.replace("_", " ")
+    module = getattr(function, "__module__", None)
+    fields = ", ".join(f"{p.name}: {inspect.formatannotation(p.annotation, module)}"
+                       for p in signature.parameters.values())
+    return f"{name}({fields})"
 
 
 def _look_up(path: str, namespace: Mapping[str, Any]) -> Any:
