@@ -5,6 +5,9 @@ Four kinds of value name a schema: a pydantic model, a dataclass, a TypedDict (a
 pydantic's ``TypeAdapter``, so a reply is validated with pydantic's coercion and comes back as an
 instance of the user's own type) and a JSON-schema dict (validated with ``jsonschema``; the value
 is the parsed JSON). Anything else is refused when the cell is parsed, before a request is sent.
+``jsonschema`` is imported only for a dict: its import loads its format checkers, and where
+Jupyter is installed (jsonschema[format-nongpl]) ``rfc3987_syntax`` builds a grammar then, about
+1 s of the first such cell; the pydantic kinds never pay it, and pydantic cannot check a dict.
 
 A schema is a value of its own, beside the tool loop rather than inside it: a cell, a ``--map``
 row and each round of a tool exchange carry its :meth:`Schema.response_format`, and the final
