@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from IPython.core.error import UsageError
 
-from ..errors import InterpolationError
+from ..errors import InterpolationError, capital
 from .tracebacks import format_error
 
 if TYPE_CHECKING:
@@ -114,21 +114,23 @@ class NotebookCells:
         self._check_ran(count, "Out")
         outputs = self._shell.user_ns.get("Out", {})
         if count not in outputs:
-            raise InterpolationError(
-                f"The cell uses {{Out[{count}]}}, but cell {count} has no output: a cell has one "
-                f"when its last line is an expression with a value. Cells with an output: "
-                f"{_counts(outputs)}."
-            )
+            having = _counts(outputs)
+            raise InterpolationError(lambda origin: (
+                f"{capital(origin.text)} uses {{Out[{count}]}}, but cell {count} has no output: a "
+                f"cell has one when its last line is an expression with a value. Cells with an "
+                f"output: {having}."
+            ))
         return outputs[count]
 
     def error(self, count: int) -> CellError:
         self._check_ran(count, "Err")
         if count not in self.errors:
-            raise InterpolationError(
-                f"The cell uses {{Err[{count}]}}, but cell {count} raised no error (errors are "
-                f"recorded from the moment ygpt_magic was loaded). Cells that raised one: "
-                f"{_counts(self.errors)}."
-            )
+            having = _counts(self.errors)
+            raise InterpolationError(lambda origin: (
+                f"{capital(origin.text)} uses {{Err[{count}]}}, but cell {count} raised no error "
+                f"(errors are recorded from the moment ygpt_magic was loaded). Cells that raised "
+                f"one: {having}."
+            ))
         return self.errors[count]
 
     def last_error(self) -> CellError | None:
@@ -143,9 +145,10 @@ class NotebookCells:
             )
         if count >= current:
             where = f"this cell is {current} ({_earlier(current)})" if running else _ran(current - 1)
-            raise InterpolationError(
-                f"The cell uses {{{kind}[{count}]}}, but no cell {count} has run yet: {where}."
-            )
+            raise InterpolationError(lambda origin: (
+                f"{capital(origin.text)} uses {{{kind}[{count}]}}, but no cell {count} has run "
+                f"yet: {where}."
+            ))
 
 
 def _earlier(current: int) -> str:

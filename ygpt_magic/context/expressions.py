@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import CodeType
 
-from ..errors import InterpolationError
+from ..errors import InterpolationError, capital, choices
 from .values import first_line
 
 
@@ -39,9 +39,10 @@ def evaluate(label: str, code: CodeType, namespace: Mapping[str, object]) -> obj
     try:
         return eval(code, dict(namespace))  # the user's own code, in their kernel, as IPython does
     except Exception as error:
-        raise InterpolationError(
-            f"The cell uses {label}, a Python expression, and evaluating it raised "
-            f"{type(error).__name__}: {first_line(error)}. Nothing was sent. Fix the expression "
-            f"(it runs in the notebook's namespace, like a code cell), write {{{label}}} for "
-            f"literal braces, or run the cell with --no-interpolate."
-        ) from None
+        raised = f"{type(error).__name__}: {first_line(error)}"
+        fix = "Fix the expression (it runs in the notebook's namespace, like a code cell)"
+        raise InterpolationError(lambda origin: (
+            f"{capital(origin.text)} uses {label}, a Python expression, and evaluating it raised "
+            f"{raised}. Nothing was sent. "
+            f"{choices(fix, f'write {{{label}}} for literal braces', origin.verbatim)}."
+        )) from None

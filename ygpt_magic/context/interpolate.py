@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..client import guard
-from ..errors import InterpolationError
+from ..errors import InterpolationError, capital, choices
 from ..render.markdown import fenced
 from .expressions import compiled, evaluate
 from .images import is_picture
@@ -158,39 +158,47 @@ def _expression(content: str, namespace: Mapping[str, object], limits: Limits) -
 
 def _count(label: str, index: str) -> int:
     if not index:
-        raise InterpolationError(
-            f"The cell uses {label} with nothing between the brackets: put the number of a cell "
-            f"there, the N of In [N]: (e.g. {label[:-2]}3]}}), or write {{{label}}} for literal "
-            f"braces."
-        )
+        raise InterpolationError(lambda origin: (
+            f"{capital(origin.text)} uses {label} with nothing between the brackets: put the "
+            f"number of a cell there, the N of In [N]: (e.g. {label[:-2]}3]}}), or write "
+            f"{{{label}}} for literal braces."
+        ))
     if not index.isdigit() or int(index) < 1:
-        raise InterpolationError(
-            f"The cell uses {label}: only a cell's number can go between the brackets, a whole "
-            f"number from 1 (the N of In [N]:), not {index!r}; negative and relative indices are "
-            f"not supported."
-        )
+        raise InterpolationError(lambda origin: (
+            f"{capital(origin.text)} uses {label}: only a cell's number can go between the "
+            f"brackets, a whole number from 1 (the N of In [N]:), not {index!r}; negative and "
+            f"relative indices are not supported."
+        ))
     return int(index)
 
 
 def _lookup(path: str, namespace: Mapping[str, object]) -> object:
     head, *attrs = path.split(".")
     if head not in namespace:
-        raise InterpolationError(
-            f"The cell uses {{{path}}} but there is no variable named '{head}'. Define it in a "
-            f"code cell first, write {{{{{path}}}}} for literal braces, or run the cell with "
-            f"--no-interpolate.", missing=head,
-        )
+        raise InterpolationError(lambda origin: (
+            f"{capital(origin.text)} uses {{{path}}} but there is no variable named '{head}'. "
+            f"{choices('Define it in a code cell first', _literal(path), origin.verbatim)}."
+        ), missing=head)
     value = namespace[head]
     for depth, attr in enumerate(attrs, start=1):
         try:
             value = getattr(value, attr)
         except AttributeError:
-            owner = ".".join([head, *attrs[: depth - 1]])
-            raise InterpolationError(
-                f"The cell uses {{{path}}} but '{owner}' ({type(value).__name__}) has no "
-                f"attribute '{attr}'. Check the name, or run the cell with --no-interpolate."
-            ) from None
+            owner = f"'{'.'.join([head, *attrs[: depth - 1]])}' ({type(value).__name__})"
+            raise _no_attribute(path, owner, attr) from None
     return value
+
+
+def _no_attribute(path: str, owner: str, attr: str) -> InterpolationError:
+    """A cell may send the braces as written (--no-interpolate); a panel message doubles them."""
+    return InterpolationError(lambda origin: (
+        f"{capital(origin.text)} uses {{{path}}} but {owner} has no attribute '{attr}'. "
+        f"{choices('Check the name', origin.verbatim or _literal(path))}."
+    ))
+
+
+def _literal(path: str) -> str:
+    return f"write {{{{{path}}}}} for literal braces"
 
 
 def _split_fenced(text: str) -> list[tuple[bool, str]]:

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from types import FrameType, ModuleType
 from typing import TYPE_CHECKING, NoReturn
 
-from ..errors import InterpolationError
+from ..errors import InterpolationError, capital
 from .limits import Limits
 
 if TYPE_CHECKING:
@@ -93,17 +93,18 @@ def render(value: object, limits: Limits, label: str) -> Rendered:
         with _time_limit(limits.timeout):
             rendered = _text(value, limits)
     except _TimedOut:
-        raise InterpolationError(
-            f"The cell uses {label}, but turning the {type(value).__name__} into text took longer "
+        kind = type(value).__name__
+        raise InterpolationError(lambda origin: (
+            f"{capital(origin.text)} uses {label}, but turning the {kind} into text took longer "
             f"than {limits.timeout:g} s, so it was stopped and nothing was sent. Put a shorter "
             f"text in a variable, or raise %config YGptMagics.value_timeout."
-        ) from None
+        )) from None
     except Exception as error:
-        raise InterpolationError(
-            f"The cell uses {label}, but turning the {type(value).__name__} into text raised "
-            f"{type(error).__name__}: {first_line(error)}. Nothing was sent. Fix its repr or "
-            f"put the text you want in a variable."
-        ) from None
+        kind, raised = type(value).__name__, f"{type(error).__name__}: {first_line(error)}"
+        raise InterpolationError(lambda origin: (
+            f"{capital(origin.text)} uses {label}, but turning the {kind} into text raised "
+            f"{raised}. Nothing was sent. Fix its repr or put the text you want in a variable."
+        )) from None
     return _addressed(bounded(rendered.text, rendered.summary, limits.max_chars, cut=rendered.cut))
 
 

@@ -12,10 +12,12 @@ exceptions. Each message is one paragraph and never contains a credential.
 The types live in six modules by what went wrong (``base``, with InternalError: a bug of ours;
 ``usage``: before anything is sent, ``reach``: reaching the server and its answer arriving,
 ``service``: what the service said when it refused, ``work``: tools, data, pictures,
-``sources``: answers from the user's files); import them from here.
+``sources``: answers from the user's files); import them from here. ``origin`` holds the two
+ways advice is worded: for a cell (``str(error)``), and for the panel (``error.words(PANEL)``).
 """
 
 from .base import InternalError, YGptError
+from .origin import CELL, PANEL, Origin, capital, choices
 from .reach import (
     ChatReplyUnreadable,
     MessageTooLarge,
@@ -79,6 +81,7 @@ from .work import (
 )
 
 __all__ = [
+    "CELL", "PANEL", "Origin", "capital", "choices",
     "AuthFailed", "BatchFailed", "BatchNotCollected", "BatchUnknown", "CacheLocked", "CacheMiss",
     "CacheNotCleared", "CacheUnusable", "ChatBusy", "ChatChanged", "ChatReplyUnreadable", "ChatFileError",
     "ContextTooLong", "CostOverCap", "CredentialInName", "CredentialInPrompt", "CredentialMalformed",

@@ -8,7 +8,12 @@ Messages never contain a credential: details that come from a server go through
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+
+from .origin import CELL, Origin
+
+#: a message worded for where the request came from (errors/origin.py)
+Worded = Callable[[Origin], str]
 
 _SECRET_SHAPES = re.compile(
     r"(?i)(?:(?:api-key|bearer)\s+\S+)"  # an Authorization header value
@@ -35,7 +40,23 @@ def _with_detail(message: str, detail: object) -> str:
 
 
 class YGptError(Exception):
-    """Base of all user-facing errors: ``str(e)`` is one paragraph, what happened + what to do."""
+    """Base of all user-facing errors: ``str(e)`` is one paragraph, what happened + what to do.
+
+    ``message`` may be a function of the request's :class:`~ygpt_magic.errors.origin.Origin`
+    when its advice names what only a cell has (a flag, "run the cell again"): ``str(e)`` is
+    then its words for a cell, and ``e.words(PANEL)`` what the panel shows."""
+
+    _worded: Worded | None = None
+
+    def __init__(self, message: str | Worded = "") -> None:
+        if callable(message):
+            self._worded = message
+            message = message(CELL)
+        super().__init__(message)
+
+    def words(self, origin: Origin) -> str:
+        """This error's paragraph with advice that can be followed where ``origin`` is."""
+        return str(self) if self._worded is None else self._worded(origin)
 
 
 class InternalError(YGptError):

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from ..words import counted
 from .base import YGptError, _clean, _with_detail
+from .origin import Origin, capital
 
 
 def _megabytes(size: int) -> str:
@@ -78,10 +79,10 @@ class ReconnectPending(ServerUnavailable):
     def __init__(self, endpoint: str) -> None:
         YGptError.__init__(
             self,
-            f"The server at {endpoint} accepts connections again, but this kernel's gRPC "
-            f"connection to it is still waiting out its reconnect delay from when the server was "
-            f"away, so the request was not sent. Run the cell again in a few seconds (the delay "
-            f"grows with the outage, up to two minutes); restarting the kernel ends it at once."
+            lambda origin: f"The server at {endpoint} accepts connections again, but this kernel's "
+            f"gRPC connection to it is still waiting out its reconnect delay from when the server "
+            f"was away, so the request was not sent. {capital(origin.again)} in a few seconds (the "
+            f"delay grows with the outage, up to two minutes); restarting the kernel ends it at once."
         )
         self.endpoint = endpoint
 
@@ -154,10 +155,10 @@ class ServerTimeout(YGptError):
         where = f" from {endpoint}" if endpoint else ""
         within = f" within {seconds:g} s (the request timeout)" if seconds is not None else " in time"
         raise_it = f"%config YGptMagics.timeout = {_twice(seconds, 360)}"
-        super().__init__(
-            f"No answer arrived{where}{within}, so the request was stopped. Run the cell again; "
-            f"for long replies raise the limit with {raise_it}."
-        )
+        super().__init__(lambda origin: (
+            f"No answer arrived{where}{within}, so the request was stopped. "
+            f"{capital(origin.again)}; for long replies raise the limit with {raise_it}."
+        ))
         self.seconds = seconds
 
 
@@ -166,13 +167,14 @@ class StreamStalled(ServerTimeout):
     ``chat_api``: the chat API's stream (pictures), which has no deferred mode, only one answer."""
 
     def __init__(self, endpoint: str, seconds: float, *, chat_api: bool = False) -> None:
+        flag = "--no-stream" if chat_api else "--deferred"
         YGptError.__init__(
             self,
-            f"The reply stream from {endpoint} went silent for {seconds:g} s (the stream "
-            f"timeout), so the request was stopped; nothing was added to the chat. Run the cell "
-            f"again; if the model pauses for longer, raise the limit with %config "
-            f"YGptMagics.stream_timeout = {_twice(seconds, 120)}, or use "
-            f"{'--no-stream' if chat_api else '--deferred'}.",
+            lambda origin: f"The reply stream from {endpoint} went silent for {seconds:g} s (the "
+            f"stream timeout), so the request was stopped; nothing was added to the chat. "
+            f"{capital(origin.again)}; if the model pauses for longer, raise the limit with "
+            f"%config YGptMagics.stream_timeout = {_twice(seconds, 120)}"
+            f"{origin.flag(f', or use {flag}')}.",
         )
         self.seconds = seconds
 
@@ -183,10 +185,10 @@ class ServerGaveUp(ServerTimeout):
     def __init__(self, endpoint: str, elapsed: float, detail: object = None) -> None:
         YGptError.__init__(
             self,
-            _with_detail(
+            lambda origin: _with_detail(
                 f"{endpoint} gave up on the request after {elapsed:.1f} s, reporting that its "
                 f"own deadline was exceeded (DEADLINE_EXCEEDED). This is on the server's side: "
-                f"run the cell again in a moment; for long replies use --deferred.",
+                f"{origin.again} in a moment{origin.flag('; for long replies use --deferred')}.",
                 detail,
             ),
         )
@@ -205,13 +207,13 @@ class ChatReplyUnreadable(YGptError):
     (OpenAI-compatible) chat API sends, e.g. a wrong ``--http`` address."""
 
     def __init__(self, url: str, what: str) -> None:
-        super().__init__(
+        super().__init__(lambda origin: (
             f"The chat API at {url} answered with something the SDK could not read ({what}), so "
             f"nothing was recorded. Check that {url} is a Yandex (OpenAI-compatible) chat API: for "
             f"a HOST:PORT server, %ygpt connect HOST:PORT --http URL sets it (`ygpt-magic serve` "
-            f"prints its own after READY). If it is, run the cell again; if it keeps failing, "
+            f"prints its own after READY). If it is, {origin.again}; if it keeps failing, "
             f"report it with the traceback the 'ygpt_magic' logger writes at DEBUG level."
-        )
+        ))
         self.url = url
 
 
@@ -223,14 +225,16 @@ class StreamBroken(YGptError):
         after = f" after {counted(chunks, 'chunk')}" if chunks else ""
         if attempt > 1:
             after += f" of attempt {attempt} (the earlier ones broke off too)"
-        # a server that went away is not helped by --no-stream (that is for a proxy that cuts
-        # long streams): say where it went
-        advice = (f"The server at {unavailable_at} became unavailable: run the cell again when it "
-                  f"answers." if unavailable_at else "Run the cell again, or use --no-stream.")
-        super().__init__(
-            _with_detail(
-                f"The reply stream broke off{after} before the answer was complete; nothing was "
-                f"added to the chat. {advice}",
-                detail,
-            )
-        )
+        super().__init__(lambda origin: _with_detail(
+            f"The reply stream broke off{after} before the answer was complete; nothing was "
+            f"added to the chat. {_broken_advice(origin, unavailable_at)}",
+            detail,
+        ))
+
+
+def _broken_advice(origin: Origin, unavailable_at: str | None) -> str:
+    """What to do after a broken stream: wait for a server that went away (not helped by
+    --no-stream, which is for a proxy that cuts long streams), else try again."""
+    if unavailable_at:
+        return f"The server at {unavailable_at} became unavailable: {origin.again} when it answers."
+    return f"{capital(origin.again)}{origin.flag(', or use --no-stream')}."

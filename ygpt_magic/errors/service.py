@@ -125,14 +125,12 @@ class QuotaExceeded(YGptError):
 
     def __init__(self, attempts: int | None = None, detail: object = None) -> None:
         tries = f" after {attempts} attempts" if attempts else ""
-        super().__init__(
-            _with_detail(
-                f"Yandex Cloud's quota or rate limit was exceeded{tries} (RESOURCE_EXHAUSTED). "
-                f"Wait a minute and run the cell again, send fewer requests at once, or ask for a "
-                f"higher quota in the cloud console.",
-                detail,
-            )
-        )
+        super().__init__(lambda origin: _with_detail(
+            f"Yandex Cloud's quota or rate limit was exceeded{tries} (RESOURCE_EXHAUSTED). "
+            f"Wait a minute and {origin.again}, send fewer requests at once, or ask for a "
+            f"higher quota in the cloud console.",
+            detail,
+        ))
 
 
 class ModelNotFound(RefusedForEvery):
@@ -172,11 +170,9 @@ class ServerFailed(YGptError):
     """INTERNAL and every other status without a better type."""
 
     def __init__(self, status: str, detail: object = None) -> None:
-        super().__init__(
-            _with_detail(
-                f"The server failed to answer ({status}). This is on the server's side: run the "
-                f"cell again in a moment; if it keeps failing, check the Yandex Cloud status page.",
-                detail,
-            )
-        )
+        super().__init__(lambda origin: _with_detail(
+            f"The server failed to answer ({status}). This is on the server's side: "
+            f"{origin.again} in a moment; if it keeps failing, check the Yandex Cloud status page.",
+            detail,
+        ))
         self.status = status

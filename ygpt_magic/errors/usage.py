@@ -5,7 +5,7 @@ raised before anything is sent.
 from __future__ import annotations
 
 from ..words import counted
-from .base import YGptError
+from .base import Worded, YGptError
 
 
 class OptionError(YGptError):
@@ -26,7 +26,7 @@ class InterpolationError(YGptError):
     """A ``{name}`` in the cell could not be filled in. ``missing``: the variable that does not
     exist, when that is why, so a ``--map`` over a DataFrame can say which column it lacks."""
 
-    def __init__(self, message: str, missing: str | None = None) -> None:
+    def __init__(self, message: str | Worded, missing: str | None = None) -> None:
         super().__init__(message)
         self.missing = missing
 
@@ -105,11 +105,11 @@ class CredentialInPrompt(YGptError):
     """The prompt would carry a credential (or a long part of one): refused before sending."""
 
     def __init__(self, where: str, credential: str) -> None:
-        super().__init__(
+        super().__init__(lambda origin: (
             f"Nothing was sent: {where} contains your {credential} (or a long part of it), and a "
             f"credential must never go to a model inside a prompt. Remove it from there (or "
-            f"leave that reference out of the cell), then run the cell again."
-        )
+            f"leave that reference out of {origin.text}), then {origin.again}."
+        ))
         self.where = where
 
 

@@ -8,6 +8,7 @@ import re
 
 from ..words import counted
 from .base import YGptError, _clean
+from .origin import capital
 
 
 class ToolError(YGptError):
@@ -162,12 +163,13 @@ class ImagesNotTaken(YGptError):
 
     def __init__(self, model: str, image_models: tuple[str, ...]) -> None:
         which = ", ".join(image_models) or "none listed"
-        super().__init__(
-            f"The model '{model}' does not take images, so nothing was sent. Run the cell with "
-            f"--model {image_models[0] if image_models else 'NAME'} (models that take images: "
-            f"{which}; %ygpt models marks them), or without pictures (--image, {{Out[N]}} of "
-            f"a picture)."
-        )
+        first = image_models[0] if image_models else "NAME"
+        super().__init__(lambda origin: (
+            f"The model '{model}' does not take images, so nothing was sent. "
+            f"{capital(origin.model(first))} (models that take images: {which}; %ygpt models "
+            f"marks them), or {origin.flag('without pictures (--image, ', 'send it without ')}"
+            f"{{Out[N]}} of a picture{origin.flag(')')}."
+        ))
         self.model = model
 
 

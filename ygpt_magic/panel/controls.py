@@ -23,7 +23,7 @@ import ipywidgets as widgets
 from ..chat import FORMATS, UNSET, Chat, ChatSession, Options, counted, planning
 from ..chat.catalog import NAMES as MODELS  # a chat set to another model (a gpt:// URI) is added
 from ..client.guard import check
-from ..errors import YGptError
+from ..errors import PANEL, YGptError
 from .style import styled
 
 # Where the temperature slider rests while neither the chat nor a setting gives one (dimmed).
@@ -207,7 +207,7 @@ class Controls:
                 check("the system message", changes["system"], self._secrets())
             self._session.configure(self._chat_name(), **changes)
         except YGptError as error:
-            self._on_error(str(error))
+            self._on_error(error.words(PANEL))
             self.show(self._session.chat(self._chat_name()), self._session.is_busy(self._chat_name()))
 
     def _switch(self, change: dict[str, Any]) -> None:
@@ -222,7 +222,7 @@ class Controls:
         try:
             self._session.chat(name)
         except YGptError as error:
-            self._on_error(str(error))
+            self._on_error(error.words(PANEL))
             return
         self._on_switch(name)
 

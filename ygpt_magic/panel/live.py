@@ -165,8 +165,9 @@ class PanelRenderer(StreamRenderer):
         self._live.end("interrupted")
 
     def fail(self, message: str) -> None:
+        """The partial text marked as stopped; the LiveReply is ended by the panel, which words
+        the error for itself (a ``message`` is a cell's words)."""
         super().fail(message)
-        self._live.end("failed", message)
 
 
 def final_bundle(reply: Reply, fmt: str, *, json_reply: bool = False) -> dict[str, Any]:

@@ -8,7 +8,8 @@ two panels on one chat agree.
 Send runs ``exchange.run_exchange`` on a background thread (the kernel stays free for cells) with a
 :class:`~ygpt_magic.panel.live.PanelRenderer`, through the cell's door rules the kernel gives it
 (``door``); Stop cancels the stream, or abandons a tool function still running
-(tools/background.py); errors become one line in the panel. The look is in ``style``, the
+(tools/background.py); errors become one line in the panel, their advice worded for it
+(``error.words(PANEL)``, errors/origin.py). The look is in ``style``, the
 transcript in ``transcript``, the option bar in ``controls``, the reply in flight in ``live``,
 and what a saved notebook keeps of the panel in ``saved``.
 
@@ -29,7 +30,7 @@ import ipywidgets as widgets
 
 from ..chat import Chat, ChatEvent, ChatSession, Turn, files, planning, short_model
 from ..chat.planning import DefaultSettings
-from ..errors import YGptError
+from ..errors import PANEL, YGptError
 from ..exchange import run_exchange
 from ..render import RENDER_INTERVAL
 from ..saving import LIVE_ONLY
@@ -216,7 +217,7 @@ class ChatPanel(widgets.VBox):
         try:
             files.write_text(path, self._session.export_markdown(self._name))
         except YGptError as error:
-            self._error(str(error))
+            self._error(error.words(PANEL))
             return path
         self._message = f"Exported chat '{html.escape(self._name)}' to <code>{html.escape(str(path))}</code>"
         self._redraw()
@@ -256,9 +257,8 @@ class ChatPanel(widgets.VBox):
                                                 json_reply=plan.options.json)
             door.answered(plan, run_exchange(self._session, self._get_client, plan, renderer,
                                              tools=tools, cache=cache))
-        except YGptError as error:
-            if live.state != "failed":
-                live.end("failed", str(error))
+        except YGptError as error:  # worded for the panel: no cell flags, "send it again"
+            live.end("failed", error.words(PANEL))
         except Exception as error:  # a bug must still end as one line, not a dead panel
             live.end("failed", f"Unexpected error ({type(error).__name__}). The chat is unchanged; "
                                f"please report it with the steps that led to it.")
@@ -378,4 +378,4 @@ class ChatPanel(widgets.VBox):
         try:
             self._session.reset(self._name)
         except YGptError as error:
-            self._error(str(error))
+            self._error(error.words(PANEL))

@@ -1,0 +1,51 @@
+"""Where a request came from, as the advice of its errors must word it.
+
+A `%%ygpt` cell and a panel Send go through the same door (DESIGN.md, "The spine"), so they meet
+the same errors; but advice is only worth giving if it can be followed where the user is. A cell
+takes flags (``--model``, ``--no-interpolate``, ``--no-stream``) and is run again; the panel's
+message takes none: its model is picked in the model list, and it is sent again. An error that
+advises one of those words its message as a function of an :class:`Origin` (errors/base.py), and
+the panel shows ``error.words(PANEL)`` where a cell shows ``str(error)``, which is ``CELL``'s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The phrasings of one origin. ``text``: what the user wrote, as a sentence names it;
+    ``again``: how to try once more; ``verbatim``: how to send braces as written besides
+    ``{{…}}``, if there is a way; ``flags``: whether advice may name a `%%ygpt` flag."""
+
+    text: str
+    again: str
+    verbatim: str | None
+    flags: bool
+    pick: str   # how to choose a model: "{}" is its name
+
+    def model(self, name: str) -> str:
+        """How to send with the model ``name`` instead."""
+        return self.pick.format(name)
+
+    def flag(self, advice: str, otherwise: str = "") -> str:
+        """``advice`` that names a flag, where flags can be given; else ``otherwise``."""
+        return advice if self.flags else otherwise
+
+
+def choices(*options: str | None) -> str:
+    """The ``options`` given (None: not here) as one phrase: "A", "A, or B", "A, B, or C"."""
+    given = [option for option in options if option]
+    return given[0] if len(given) == 1 else f"{', '.join(given[:-1])}, or {given[-1]}"
+
+
+def capital(text: str) -> str:
+    """``text`` with its first letter made a capital (the rest as it is)."""
+    return text[:1].upper() + text[1:]
+
+
+CELL = Origin(text="the cell", again="run the cell again", verbatim="run the cell with --no-interpolate",
+              flags=True, pick="run the cell with --model {}")
+PANEL = Origin(text="the panel's message", again="send it again", verbatim=None, flags=False,
+               pick="pick {} in the model list")
