@@ -28,7 +28,9 @@ A reply replayed from the reply cache also says ``"cached": true`` and when it w
 (``"recorded": "2026-12-01T12:00:00Z"``), so a loaded chat still counts its tokens as replayed,
 not billed; a reply without them was sent. They are written only for replayed replies and need no
 new version: a reader without them refuses the field by name rather than misreading it.
-A reply's ``messages`` (what was sent) are not saved: they repeat the history before it, which
+A turn's ``notes`` (``["{df}: a DataFrame …", "🖼 Image …"]``: what was said above its reply
+about what was sent) are written only when it has some, with no new version either, for the same
+reason. A reply's ``messages`` (what was sent) are not saved: they repeat the history before it, which
 would make a file grow with the square of the chat's length; they are rebuilt by the next request.
 """
 
@@ -178,6 +180,16 @@ def _pictures(value: Any, where: str) -> tuple[PictureInfo, ...]:
     return tuple(pictures)
 
 
+def _notes(value: Any, where: str) -> tuple[str, ...]:
+    """A turn's notes: lines of text, each shown as written (inert) above its reply; as many
+    as the prompt had references, so bounded by the file's size alone."""
+    items = _list(value, where)
+    for index, note in enumerate(items):
+        if not isinstance(note, str):
+            raise _Bad(f"{where}[{index}] should be a text, not {_kind(note)}")
+    return tuple(items)
+
+
 def _tool_call(value: Any, where: str) -> ToolCall:
     data = _object(value, set(ToolCall.__dataclass_fields__), where)
     number = _field(data, "round", (int,), where)
@@ -226,12 +238,13 @@ def _turns(items: list[Any], where: str) -> tuple[list[Turn], list[int]]:
 
 
 def _turn(value: Any, where: str) -> Turn:
-    data = _object(value, {"prompt", "cell_id", "reply", "images"}, where)
+    data = _object(value, {"prompt", "cell_id", "reply", "images", "notes"}, where)
     return Turn(
         prompt=_text(data, "prompt", where),
         reply=_reply(_field(data, "reply", (Mapping,), where), f"{where}.reply"),
         cell_id=_field(data, "cell_id", (str, type(None)), where) if "cell_id" in data else None,
         images=_pictures(data["images"], f"{where}.images") if "images" in data else (),
+        notes=_notes(data["notes"], f"{where}.notes") if "notes" in data else (),
     )
 
 
@@ -323,6 +336,8 @@ def dump(chats: Mapping[str, Chat], current: str) -> dict[str, Any]:
         data: dict[str, Any] = {"prompt": t.prompt, "cell_id": t.cell_id, "reply": reply(t.reply)}
         if t.images:
             data["images"] = [info.to_dict() for info in t.images]
+        if t.notes:
+            data["notes"] = list(t.notes)
         return data
 
     with_v2 = any(chat.options.tools or chat.options.tool_choice

@@ -56,17 +56,26 @@ class Plan:
         """One-line notes shown above the reply, so history changes, cut values and pictures not
         sent as given are never silent."""
         notes = list(self.context_notes)
-        notes += [f"🖼 {picture.note}" for picture in self.pictures if picture.note]
+        notes += self._picture_notes()
         if self.replaces:
             later = f" and {counted(self.rewound, 'later turn')} were" if self.rewound else " was"
             notes.append(f"↺ Re-ran this cell: its previous turn{later} dropped from chat '{self.chat}'.")
-        if self.trimmed:
-            oldest = "oldest turn was" if self.trimmed == 1 else f"{counted(self.trimmed, 'oldest turn')} were"
-            notes.append(
-                f"✂ The {oldest} left out to fit the context budget of {self.budget} tokens "
-                f"(still kept in the chat)."
-            )
-        return notes
+        return notes + self._trim_notes()
+
+    def kept_notes(self) -> tuple[str, ...]:
+        """The notes the recorded turn keeps: what was sent differently from what was written
+        (not the re-run's, which is about the turns it replaced, not this one)."""
+        return (*self.context_notes, *self._picture_notes(), *self._trim_notes())
+
+    def _picture_notes(self) -> list[str]:
+        return [f"🖼 {picture.note}" for picture in self.pictures if picture.note]
+
+    def _trim_notes(self) -> list[str]:
+        if not self.trimmed:
+            return []
+        oldest = "oldest turn was" if self.trimmed == 1 else f"{counted(self.trimmed, 'oldest turn')} were"
+        return [f"✂ The {oldest} left out to fit the context budget of {self.budget} tokens "
+                f"(still kept in the chat)."]
 
 
 class Settings(Protocol):

@@ -210,7 +210,7 @@ class ChatSession:
         if plan.once or not reply.text.strip():
             return None
         turn = Turn(plan.prompt, replace(reply, messages=()), plan.cell_id,
-                    tuple(picture.info for picture in plan.pictures))
+                    tuple(picture.info for picture in plan.pictures), plan.kept_notes())
         chat = self.chat(plan.chat)
         with self._lock:
             self.check(plan)

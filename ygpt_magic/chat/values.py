@@ -217,12 +217,15 @@ class Reply:
 @dataclass(frozen=True)
 class Turn:
     """One prompt and its reply; ``cell_id`` ties it to the notebook cell that asked; ``images``
-    are the placeholders of the pictures sent with the prompt (see chat/pictures.py)."""
+    are the placeholders of the pictures sent with the prompt (see chat/pictures.py); ``notes``
+    what was said above the reply about what was sent (a value cut, a picture downscaled, old
+    turns left out: Plan.kept_notes), kept so a view redrawn from the chat still says it."""
 
     prompt: str
     reply: Reply
     cell_id: str | None = None
     images: tuple[PictureInfo, ...] = ()
+    notes: tuple[str, ...] = ()
     # Derived once per turn and shared by every later request, so that a long chat costs a
     # pointer per turn, not new dicts or a new token count, each time it is sent.
     _messages: tuple[Message, ...] = field(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..chat import ChatSession, Reply
@@ -170,9 +170,13 @@ class PanelRenderer(StreamRenderer):
         super().fail(message)
 
 
-def final_bundle(reply: Reply, fmt: str, *, json_reply: bool = False) -> dict[str, Any]:
-    """A recorded reply exactly as a cell's final render shows it (``StreamRenderer.finish``)."""
+def final_bundle(reply: Reply, fmt: str, *, json_reply: bool = False,
+                 notes: Iterable[str] = ()) -> dict[str, Any]:
+    """A recorded reply exactly as a cell's final render shows it (``StreamRenderer.finish``),
+    with ``notes`` (the turn's: what was sent differently from what was written) above it."""
     captured: dict[str, Any] = {}
-    StreamRenderer(fmt=fmt, display=lambda bundle, **_: captured.update(bundle),
-                   json_reply=json_reply, calls_apart=False).finish(reply)
+    renderer = StreamRenderer(fmt=fmt, display=lambda bundle, **_: captured.update(bundle),
+                              json_reply=json_reply, calls_apart=False)
+    renderer.start(notes)
+    renderer.finish(reply)
     return captured

@@ -364,7 +364,8 @@ class ChatPanel(widgets.VBox):
 
     def _reply_bundle(self, turn: Turn, chat: Chat) -> dict[str, Any]:
         options = planning.resolve(chat.options, self._settings())
-        return panel_live.final_bundle(turn.reply, options.format, json_reply=options.json)
+        return panel_live.final_bundle(turn.reply, options.format, json_reply=options.json,
+                                       notes=turn.notes)
 
     def _error(self, text: str) -> None:
         self._message = panel_style.error_line(text)
