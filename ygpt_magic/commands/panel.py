@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from IPython.core.magic_arguments import argument
 
 from .. import request
+from ..errors import PANEL
 from ..kernel import Kernel
 from .args import chat_arg, parse, subcommand
 
@@ -21,8 +22,8 @@ if TYPE_CHECKING:
     from ..panel import ChatPanel
     from ..tools.loop import ToolLoop
 
-#: how errors name a Send (a cache miss, a credential, the cost cap)
-WHERE = "the panel's message"
+#: how errors name a Send (a cache miss, a credential, the cost cap), as its advice does
+WHERE = PANEL.text
 
 
 class KernelDoor:
