@@ -1,4 +1,4 @@
-"""Chats on disk: the JSON chat file (save/load) and the Markdown transcript (export).
+"""Chats on disk: the JSON chat file (save/load); the Markdown transcript (export) is transcript.py.
 
 A chat file may come from anywhere (a colleague, an old version, a hostile attachment), so
 :func:`parse` checks every field, type and size and builds the new chats aside; the session
@@ -44,13 +44,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ChatFileError, OptionError
-from ..words import counted
 from . import files
 from .options import Options, shown, unencodable
 from .pictures import FORMATS as PICTURE_FORMATS
 from .pictures import PictureInfo
-from .tooluse import ToolCall, message_role, message_text
-from .values import Chat, Reply, Turn, Usage, short_model
+from .tooluse import ToolCall
+from .values import Chat, Reply, Turn, Usage
 
 VERSION = 2
 VERSIONS = (1, 2)
@@ -376,30 +375,3 @@ def write(path: str | Path, data: dict[str, Any]) -> None:
     """Write ``data`` as JSON to ``path`` the safe way (chat/files.py): a failed save never
     leaves half a file where a good one was, nor replaces a link or a device."""
     files.write_text(path, json.dumps(data, ensure_ascii=False, indent=1))
-
-
-def _quote(text: str) -> str:
-    return "\n".join(f"> {line}" if line else ">" for line in text.splitlines() or [""])
-
-
-def transcript(chat: Chat) -> str:
-    """A Markdown transcript that reads well on GitHub: system, each turn, and usage."""
-    options = ", ".join(f"{key} {value}" for key, value in chat.options.set_fields().items())
-    parts = [f"# Chat: {chat.name}"] + ([f"<sub>{options}</sub>"] if options else [])
-    if chat.system:
-        parts.append(f"**System**\n\n{_quote(chat.system)}")
-    for number, turn in enumerate(chat.turns, 1):
-        reply = turn.reply
-        parts.append(f"## {number}. User\n\n{turn.prompt}")
-        parts.extend(f"<sub>{info.caption()}</sub>" for info in turn.images)
-        parts += [f"**{message_role(m)}**\n\n{_quote(message_text(m))}"
-                  for m in turn.messages()[1:-1]]
-        parts.append(f"## {number}. {short_model(reply.model)}\n\n{reply.text}")
-        parts.append(f"<sub>{reply.summary()}</sub>")
-    usage = chat.usage
-    parts.append(
-        f"---\n\n**Usage:** {counted(len(chat.turns), 'turn')} · {usage.input_tokens:,} input → "
-        f"{counted(usage.completion_tokens, 'completion token')} ({usage.reasoning_tokens:,} reasoning) · "
-        f"{usage.total_tokens:,} total"
-    )
-    return "\n\n".join(parts) + "\n"

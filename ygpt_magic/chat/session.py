@@ -27,6 +27,7 @@ from . import chatfile
 from .accounts import Accounts
 from .observers import Observers
 from .options import BUILTIN, FORMATS, UNSET, Options, shown, unencodable
+from .transcript import transcript
 from .values import Chat, Reply, Turn, Usage, short_model
 
 if TYPE_CHECKING:
@@ -319,4 +320,4 @@ class ChatSession:
 
     def export_markdown(self, name: str | None = None) -> str:
         """A readable transcript of one chat: system, user, assistant, usage."""
-        return chatfile.transcript(self.chat(name, create=False))
+        return transcript(self.chat(name, create=False))
