@@ -9,7 +9,7 @@ from pathlib import Path
 
 from IPython.core.magic_arguments import argument
 
-from ..chat import chatfile
+from ..chat import Chat, Options, chatfile
 from ..errors import YGptError
 from ..kernel import Kernel
 from ..words import counted
@@ -44,21 +44,45 @@ def _written(kernel: Kernel, path: Path) -> bool:
     return bool(written != chats)
 
 
+def holds_work(chat: Chat) -> bool:
+    """Whether a user would miss ``chat`` if it were gone: it has turns, a system message or an
+    option set (a chat set up with ``%ygpt config`` before its first cell is work too)."""
+    return bool(chat.turns or chat.system or chat.options != Options())
+
+
+def keep_copy(kernel: Kernel) -> Path | None:
+    """Every chat written to a new file in the temporary folder, before something replaces them
+    (``%reload_ext``, ``%ygpt load``), when one of them :func:`holds_work`; None when none does.
+    OSError or YGptError when the file cannot be written (a full disk, a read-only folder)."""
+    if not any(holds_work(chat) for chat in kernel.session.chats.values()):
+        return None
+    handle, name = tempfile.mkstemp(prefix=f"ygpt-chats-{time.strftime('%Y%m%d-%H%M%S')}-", suffix=".json")
+    os.close(handle)   # a name of its own: two kernels unloading in one second keep both
+    path = Path(name)
+    _written(kernel, path)
+    return path
+
+
+def kept_words(kernel: Kernel) -> str:
+    """The chats :func:`keep_copy` keeps, for its message: "2 chats (3 turns)"."""
+    chats = kernel.session.chats.values()
+    turns = sum(len(chat.turns) for chat in chats)
+    return f"{counted(len(chats), 'chat')} ({counted(turns, 'turn')})"
+
+
 def on_unload(kernel: Kernel) -> None:
     """Keep the chats of a kernel whose extension is unloaded (``%reload_ext`` does it too, and
     IPython suggests that command): a new load starts with none, so they are written to a file
-    in the temporary folder and one line says where and how to load them back."""
-    turns = sum(len(chat.turns) for chat in kernel.session.chats.values())
-    if not turns:
-        return
+    in the temporary folder (:func:`keep_copy`) and one line says where and how to load them
+    back. The new load's accounts start empty, so the line says `%ygpt usage` starts at zero."""
+    words = kept_words(kernel)
     try:
-        handle, name = tempfile.mkstemp(prefix=f"ygpt-chats-{time.strftime('%Y%m%d-%H%M%S')}-", suffix=".json")
-        os.close(handle)   # a name of its own: two kernels unloading in one second keep both
-        path = Path(name)
-        _written(kernel, path)
-    except (OSError, YGptError) as error:   # a full disk, a read-only temporary folder
+        path = keep_copy(kernel)
+    except (OSError, YGptError) as error:
         print(f"ygpt_magic unloaded: its chats could not be kept ({error}).")
         return
-    print(f"ygpt_magic unloaded: its {counted(len(kernel.session.chats), 'chat')} "
-          f"({counted(turns, 'turn')}) were written to {path}; %ygpt load {path} brings them back. "
-          f"%ygpt connect and %ygpt cache start from their defaults again.")
+    if path is None:
+        return
+    print(f"ygpt_magic unloaded: its {words} were written to {path}; %ygpt load {path} brings them "
+          f"back. %ygpt connect and %ygpt cache start from their defaults again, and %ygpt usage "
+          f"from zero.")
