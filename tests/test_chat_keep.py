@@ -17,6 +17,49 @@ def _kept_file(text: str) -> Path:
     return Path(path)
 
 
+def test_load_keeps_the_chats_it_replaces_and_says_how_to_get_them_back(shell, magics, tmp_path):
+    assert cell(shell, "%%ygpt --chat colleague\nTheir question", cell_id="X1").ok
+    colleague = tmp_path / "colleague.json"
+    assert cell(shell, f"%ygpt save {colleague}").ok
+    cell(shell, "%ygpt reset --all")
+    for step in range(1, 4):   # an hour of my own work, never saved
+        assert cell(shell, f"%%ygpt --chat analysis\nMy step {step}", cell_id=f"M{step}").ok
+
+    loaded = cell(shell, f"%ygpt load {colleague}")
+    assert loaded.ok, loaded.message
+    assert "Loaded 2 chats with 1 turn" in loaded.plain
+    assert "The 2 chats (3 turns) it replaced ('analysis') were written to" in loaded.plain
+    copy = _kept_file(loaded.plain)
+    assert "analysis" not in magics.kernel.session.chats
+
+    back = cell(shell, f"%ygpt load {copy}")   # and the colleague's chats are kept in turn
+    assert back.ok and "('colleague')" in back.plain
+    prompts = [turn.prompt for turn in magics.kernel.session.chats["analysis"].turns]
+    assert prompts == ["My step 1", "My step 2", "My step 3"]
+    for path in (copy, _kept_file(back.plain)):
+        path.unlink()
+
+
+def test_load_over_empty_chats_keeps_nothing_and_says_nothing_more(shell, tmp_path):
+    saved = tmp_path / "chats.json"
+    assert cell(shell, "%%ygpt\nHello", cell_id="a").ok
+    assert cell(shell, f"%ygpt save {saved}").ok
+    cell(shell, "%ygpt reset --all")
+    loaded = cell(shell, f"%ygpt load {saved}")
+    assert loaded.plain == f"Loaded 1 chat with 1 turn from {saved}; current chat: 'default'."
+
+
+def test_a_load_that_cannot_keep_the_chats_it_replaces_loads_nothing(shell, magics, tmp_path, monkeypatch):
+    other = tmp_path / "other.json"
+    assert cell(shell, f"%ygpt save {other}").ok
+    assert cell(shell, "%%ygpt --chat analysis\nMy step 1", cell_id="M1").ok
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "gone"))   # a temporary folder removed
+    refused = cell(shell, f"%ygpt load {other}")
+    assert refused.typed_error is not None and "could not be kept" in refused.message
+    assert "%ygpt save PATH" in refused.message and "unchanged" in refused.message
+    assert len(magics.kernel.session.chats["analysis"].turns) == 1
+
+
 def test_reload_keeps_a_chat_set_up_before_its_first_cell(shell, ygpt_server):
     """A chat with options but no turns yet is work too; the request counts start again."""
     cell(shell, "%ygpt chat translator")

@@ -297,11 +297,12 @@ class ChatSession:
         notes say which turns were left out (chatfile.parse)."""
         return self._load(data, None)
 
-    def _load(self, data: Any, source: object) -> tuple[str, ...]:
+    def _load(self, data: Any, source: object, before: Callable[[], object] = lambda: None) -> tuple[str, ...]:
         chats, current, notes = chatfile.parse(data, source)
         with self._lock:
             if self._busy:
                 raise ChatBusy(sorted(self._busy)[0])
+            before()   # under the lock: a panel reply landing now cannot miss the copy
             for chat in chats.values():
                 chat.revision = next(self._revisions)
             self._chats, self._current = chats, current
@@ -313,10 +314,12 @@ class ChatSession:
         """Write every chat to a JSON file (atomically: a failed save leaves the old file)."""
         chatfile.write(path, self.to_dict())
 
-    def load(self, path: str | Path) -> tuple[str, ...]:
-        """Read chats saved by :meth:`save`; a bad file is refused and the chats are kept. The
+    def load(self, path: str | Path, before: Callable[[], object] = lambda: None) -> tuple[str, ...]:
+        """Replace every chat with those saved by :meth:`save`; a bad file is refused and the
+        chats are kept. ``before`` runs once the file is found good, just before the chats are
+        replaced (``%ygpt load`` keeps a copy of them there); if it raises, nothing changes. The
         notes say which turns were left out (chatfile.parse)."""
-        return self._load(chatfile.read(path), path)
+        return self._load(chatfile.read(path), path, before)
 
     def export_markdown(self, name: str | None = None) -> str:
         """A readable transcript of one chat: system, user, assistant, usage."""

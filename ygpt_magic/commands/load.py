@@ -1,4 +1,5 @@
-"""`%ygpt load PATH`: replace the chats with a file written by `%ygpt save`."""
+"""`%ygpt load PATH`: replace the chats with a file written by `%ygpt save`, keeping a copy of
+the chats it replaces (as `%reload_ext` does) so loading a colleague's file loses no work."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ from pathlib import Path
 
 from IPython.core.magic_arguments import argument
 
+from ..errors import ChatFileError, YGptError
 from ..kernel import Kernel
 from ..words import counted
 from ._common import secrets_masked, show
 from .args import parse, subcommand
+from .save import holds_work, keep_copy, kept_words
 
 
 @subcommand
@@ -20,12 +23,34 @@ def run(kernel: Kernel, line: str) -> None:
     Reads what `%ygpt save` wrote. The file is checked completely first: a malformed one is
     refused with a message and the current chats stay as they are. A turn with an empty reply
     (files saved before such replies stopped being recorded) is left out with its prompt, and
-    a line says so."""
+    a line says so. Chats that would be lost (with turns, a system message or options) are
+    first written to a file in the temporary folder, and the output names it with the
+    `%ygpt load` that brings them back: a load replaces, it does not merge, so two chats of one
+    name never have to be reconciled."""
     args = parse(run, line)
     path = Path(args.path).expanduser()
-    notes = kernel.session.load(path)
-    session, masked = kernel.session, secrets_masked(kernel)
+    session, hide = kernel.session, secrets_masked(kernel)
+    kept: list[str] = []
+    notes = session.load(path, lambda: kept.append(_replaced(kernel, path)))
     turns = sum(len(chat.turns) for chat in session.chats.values())
     lines = [f"Loaded {counted(len(session.chats), 'chat')} with {counted(turns, 'turn')} from {path}; "
-             f"current chat: '{masked(session.current)}'.", *map(masked, notes)]
+             f"current chat: '{hide(session.current)}'.{''.join(kept)}", *map(hide, notes)]
     show("\n\n".join(lines), "\n".join(lines))
+
+
+def _replaced(kernel: Kernel, source: Path) -> str:
+    """The chats about to be replaced, kept in a file (:func:`keep_copy`), in one sentence for
+    the load's message ("" when none held work); ChatFileError, loading nothing, when they
+    cannot be kept."""
+    words = kept_words(kernel)
+    names = ", ".join(f"'{name}'" for name, chat in kernel.session.chats.items() if holds_work(chat))
+    try:
+        copy = keep_copy(kernel)
+    except (OSError, YGptError) as error:
+        raise ChatFileError(source, f"the chats it would replace could not be kept in a file "
+                                    f"first ({error}); %ygpt save PATH keeps them where you "
+                                    f"choose, then load again") from None
+    if copy is None:
+        return ""
+    return (f" The {words} it replaced ({secrets_masked(kernel)(names)}) were written to {copy}; "
+            f"%ygpt load {copy} brings them back.")
