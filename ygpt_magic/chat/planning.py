@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..errors import ContextTooLong, ImagesNotTaken, OptionError, UnknownChat
-from ..words import counted
+from ..words import counted, short
 from .catalog import IMAGE_MODELS, context_size, takes_images
 from .options import BUILTIN, Options, RequestOptions, unencodable
 from .pictures import PICTURE_TOKENS, Picture
@@ -45,12 +45,23 @@ class Plan:
     trimmed: int
     system: str | None = None  # the system message sent
     sets_system: bool = False  # the cell gave a new system message: record() keeps it
+    #: the rewind drops the cell that set the chat's system message: record() puts back the one
+    #: before it (``system`` then holds it, unless this cell sets its own)
+    undoes_system: bool = False
+    system_before: str | None = None  # the chat's system message before this cell's --system
     revision: int = 0  # the chat's revision when planned (see ChatSession.check)
     replaces: bool = False  # this cell's previous turn is replaced (re-run)
     tokens: int | None = None  # counted size of messages, when a budget was checked
     budget: int | None = None
     context_notes: tuple[str, ...] = ()  # what interpolation rendered or cut (context/interpolate.py)
     pictures: tuple[Picture, ...] = ()  # sent with the prompt; the turn keeps their placeholders
+
+    def _system_note(self) -> str:
+        """What the rewind did to the system message, when it put an earlier one back."""
+        if not self.undoes_system or self.sets_system:
+            return ""
+        now = "none" if self.system is None else f"'{short(self.system)}'"
+        return f", and the system message a dropped cell set is undone (now {now})"
 
     def notes(self) -> list[str]:
         """One-line notes shown above the reply, so history changes, cut values and pictures not
@@ -59,7 +70,8 @@ class Plan:
         notes += self._picture_notes()
         if self.replaces:
             later = f" and {counted(self.rewound, 'later turn')} were" if self.rewound else " was"
-            notes.append(f"↺ Re-ran this cell: its previous turn{later} dropped from chat '{self.chat}'.")
+            notes.append(f"↺ Re-ran this cell: its previous turn{later} dropped from chat "
+                         f"'{self.chat}'{self._system_note()}.")
         return notes + self._trim_notes()
 
     def kept_notes(self) -> tuple[str, ...]:
@@ -175,6 +187,17 @@ def rewind_point(state: ChatState, *, append: bool, once: bool) -> int | None:
     return None if (append or once) else state.cell_turn
 
 
+def system_after_rewind(state: ChatState, keep: int) -> str | None:
+    """The chat's system message once its turns from ``keep`` on are dropped: the one it had
+    before the earliest of them that set one (``--system``), else the chat's as it is. The cell
+    order is the conversation, so a system message set by a dropped cell goes with its turn; one
+    set in the panel or by a turn that stays is kept."""
+    for turn in state.turns[keep:]:
+        if turn.system_before:
+            return turn.system_before[0]
+    return state.system
+
+
 def upper_bound_tokens(system: str | None, history: Sequence[Turn], prompt: str,
                        pictures: int = 0) -> int:
     """A size no tokenizer exceeds (≤ 1 token per UTF-8 byte, plus per-message overhead, plus
@@ -249,7 +272,8 @@ def plan(
         raise UnknownChat(state.name, list(session.chats))
     turns = () if once else state.turns
     rerun = rewind_point(state, append=append, once=once)
-    system_text = system if (once or system is not None) else state.system
+    base_system = state.system if rerun is None else system_after_rewind(state, rerun)
+    system_text = system if (once or system is not None) else base_system
     if options is None:
         options = RequestOptions.of(state.options.with_defaults(BUILTIN))
     if pictures and not takes_images(options.model):
@@ -267,6 +291,7 @@ def plan(
         system=system_text or None, replaces=rerun is not None, tokens=tokens,
         budget=budget if tokens is not None else None,
         sets_system=not once and system is not None, revision=state.revision, pictures=pictures,
+        undoes_system=base_system != state.system, system_before=base_system,
     )
 
 

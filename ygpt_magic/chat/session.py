@@ -196,7 +196,9 @@ class ChatSession:
         return chat
 
     def record(self, plan: Plan, reply: Reply) -> Turn | None:
-        """Apply a finished plan: drop rewound turns, set the system message, add the turn.
+        """Apply a finished plan: drop rewound turns, set the system message (the cell's, or the
+        one a dropped cell had replaced), add the turn, which remembers the system message its
+        cell replaced so a later rewind past it can put that back.
 
         The turn keeps the reply without its ``messages`` (the history sent with it): every
         turn holding the whole history before it would make memory grow with the square of
@@ -211,13 +213,14 @@ class ChatSession:
         if plan.once or not reply.text.strip():
             return None
         turn = Turn(plan.prompt, replace(reply, messages=()), plan.cell_id,
-                    tuple(picture.info for picture in plan.pictures), plan.kept_notes())
+                    tuple(picture.info for picture in plan.pictures), plan.kept_notes(),
+                    (plan.system_before,) if plan.sets_system else ())
         chat = self.chat(plan.chat)
         with self._lock:
             self.check(plan)
             chat.replace_from(plan.keep, turn)
             chat.revision = next(self._revisions)
-            if plan.sets_system:
+            if plan.sets_system or plan.undoes_system:
                 chat.system = plan.system
         self._notify("turn", plan.chat)
         return turn

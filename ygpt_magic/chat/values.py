@@ -226,6 +226,9 @@ class Turn:
     cell_id: str | None = None
     images: tuple[PictureInfo, ...] = ()
     notes: tuple[str, ...] = ()
+    #: when the turn's cell set the chat's system message (--system): the one it replaced, as a
+    #: 1-tuple (it may be None), so a rewind past this turn puts it back; () when it set none
+    system_before: tuple[str | None, ...] = ()
     # Derived once per turn and shared by every later request, so that a long chat costs a
     # pointer per turn, not new dicts or a new token count, each time it is sent.
     _messages: tuple[Message, ...] = field(
