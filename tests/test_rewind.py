@@ -44,3 +44,41 @@ def test_a_system_message_set_outside_the_dropped_cells_stays(shell, magics, ygp
     rerun = cell(shell, '%%ygpt --system "Answer in German"\nC1: hello', cell_id="C1")
     assert _system_sent(ygpt_server) == ["Answer in German"] and "system" not in _note(rerun)
     assert magics.kernel.session.chats["default"].system == "Answer in German"
+
+
+def test_a_rerun_after_switching_chats_goes_back_to_the_chat_holding_its_turn(shell, magics, ygpt_server):
+    """The cell order is the conversation: A2 edited and re-run belongs after A1, not after B1."""
+    assert cell(shell, "%%ygpt\nA1: hello", cell_id="A1").ok
+    assert cell(shell, "%%ygpt\nA2: next", cell_id="A2").ok
+    cell(shell, "%ygpt chat other")
+    assert cell(shell, "%%ygpt\nB1: other chat", cell_id="B1").ok
+    rerun = cell(shell, "%%ygpt\nA2: next, edited", cell_id="A2")
+    assert rerun.ok, rerun.message
+    sent = [m["text"] for m in completions(ygpt_server)[-1].messages]
+    assert sent[0] == "A1: hello" and sent[-1] == "A2: next, edited" and "B1: other chat" not in sent
+    assert _note(rerun) == ("↺ Re-ran this cell in chat 'default', which holds its turn (the current "
+                            "chat is 'other'): its previous turn was dropped from chat 'default'.")
+    chats = magics.kernel.session.chats
+    assert [t.prompt for t in chats["default"].turns] == ["A1: hello", "A2: next, edited"]
+    assert [t.prompt for t in chats["other"].turns] == ["B1: other chat"]
+    assert magics.kernel.session.current == "other"   # the next new cell still continues 'other'
+
+
+def test_a_rerun_sent_to_another_chat_by_name_says_where_its_earlier_turn_stays(shell, magics, ygpt_server):
+    assert cell(shell, "%%ygpt\nA1: hello", cell_id="A1").ok
+    moved = cell(shell, "%%ygpt --chat other\nA1: hello, elsewhere", cell_id="A1")
+    assert _note(moved) == ("↺ This cell's earlier turn stays in chat 'default'; this reply "
+                            "continues chat 'other'.")
+    assert len(magics.kernel.session.chats["default"].turns) == 1
+
+
+def test_history_labels_a_turn_with_the_run_that_made_it(shell, ygpt_server):
+    assert cell(shell, "%%ygpt\nA1: hello", cell_id="A1").ok
+    asked = shell.execution_count - 1
+    assert cell(shell, "%%ygpt --once\nsomething else entirely", cell_id="A1").ok   # same cell, edited
+    assert cell(shell, "%%ygpt --chat other\nA1: elsewhere", cell_id="A1").ok
+    elsewhere = shell.execution_count - 1
+    history = cell(shell, "%ygpt history --chat default")
+    assert f"[user] (In [{asked}]) A1: hello" in history.plain, history.plain
+    other = cell(shell, "%ygpt history --chat other")
+    assert f"[user] (In [{elsewhere}]) A1: elsewhere" in other.plain, other.plain

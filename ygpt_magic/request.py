@@ -152,7 +152,7 @@ def send_cell(kernel: Kernel, args: argparse.Namespace, prompt: str, notes: tupl
     plan = planning.plan_request(
         kernel.session, prompt, settings=kernel.settings, get_client=tokenizer(kernel, cache),
         chat=args.chat, cell_id=kernel.cell_id, append=args.append, once=args.once,
-        system=args.system, flags=flags(args), pictures=pictures)
+        system=args.system, flags=flags(args), pictures=pictures, asked_in=kernel.cells.running)
     mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
     send(kernel, plan, notes, mode=mode, dry_run=args.dry_run, out=args.out,
          schema=args.schema, cache=cache, max_cost=args.max_cost, label=label, spent=spent)

@@ -49,6 +49,11 @@ class Plan:
     #: before it (``system`` then holds it, unless this cell sets its own)
     undoes_system: bool = False
     system_before: str | None = None  # the chat's system message before this cell's --system
+    asked_in: int | None = None  # the In [N] of the cell run asking (kept on the turn)
+    #: the current chat, when this re-run went to the chat holding its cell's turn instead
+    current_chat: str | None = None
+    #: the chat keeping this cell's earlier turn, when the request goes to another one
+    earlier_turn_in: str | None = None
     revision: int = 0  # the chat's revision when planned (see ChatSession.check)
     replaces: bool = False  # this cell's previous turn is replaced (re-run)
     tokens: int | None = None  # counted size of messages, when a budget was checked
@@ -70,8 +75,13 @@ class Plan:
         notes += self._picture_notes()
         if self.replaces:
             later = f" and {counted(self.rewound, 'later turn')} were" if self.rewound else " was"
-            notes.append(f"↺ Re-ran this cell: its previous turn{later} dropped from chat "
+            where = (f" in chat '{self.chat}', which holds its turn (the current chat is "
+                     f"'{self.current_chat}')" if self.current_chat else "")
+            notes.append(f"↺ Re-ran this cell{where}: its previous turn{later} dropped from chat "
                          f"'{self.chat}'{self._system_note()}.")
+        if self.earlier_turn_in:
+            notes.append(f"↺ This cell's earlier turn stays in chat '{self.earlier_turn_in}'; "
+                         f"this reply continues chat '{self.chat}'.")
         return notes + self._trim_notes()
 
     def kept_notes(self) -> tuple[str, ...]:
@@ -198,6 +208,24 @@ def system_after_rewind(state: ChatState, keep: int) -> str | None:
     return state.system
 
 
+def chat_for(session: ChatSession, chat: str | None, cell_id: str | None, *, append: bool,
+             once: bool) -> str | None:
+    """The chat a request goes to: ``chat`` when named; for a re-run cell that names none, the
+    chat holding its turn (:meth:`ChatSession.chat_of`), since the cell order is the
+    conversation and a cell edited after ``%ygpt chat other`` still belongs to its own
+    conversation; else (a new cell, ``--append``, ``--once``) the current chat (None)."""
+    if chat is not None or cell_id is None or append or once:
+        return chat
+    return session.chat_of(cell_id)
+
+
+def _turn_elsewhere(session: ChatSession, state: ChatState, cell_id: str | None) -> str | None:
+    """Another chat holding a turn of ``cell_id``, when this request adds one to ``state``'s
+    chat without replacing it there (``--chat`` named another chat, ``--append``)."""
+    holder = session.chat_of(cell_id) if cell_id is not None else None
+    return holder if holder not in (None, state.name) else None
+
+
 def upper_bound_tokens(system: str | None, history: Sequence[Turn], prompt: str,
                        pictures: int = 0) -> int:
     """A size no tokenizer exceeds (≤ 1 token per UTF-8 byte, plus per-message overhead, plus
@@ -251,12 +279,15 @@ def plan(
     budget: int | None = None,
     count_tokens: CountTokens | None = None,
     pictures: tuple[Picture, ...] = (),
+    asked_in: int | None = None,
 ) -> Plan:
     """Decide what to send for ``prompt`` in chat ``chat``; changes nothing.
 
     Rewind (:func:`rewind_point`): if ``cell_id`` already has a turn in the chat and not
-    ``append``, the history is the turns before it. Trim (:func:`fit`): with ``budget`` and
-    ``count_tokens``, the oldest turns are left out until everything fits.
+    ``append``, the history is the turns before it. A cell that names no chat goes back to the
+    chat holding its turn (:func:`chat_for`), even after ``%ygpt chat`` made another current.
+    Trim (:func:`fit`): with ``budget`` and ``count_tokens``, the oldest turns are left out until
+    everything fits.
     ``options``: what the request uses (:func:`resolve`); by default the chat's own options with
     the built-in defaults where it sets none.
     ``once``: prompt mode reads no history and writes none; it borrows the chat's options,
@@ -267,7 +298,8 @@ def plan(
     """
     _check_sendable("prompt", prompt)
     _check_sendable("system message", system)
-    state = session.state(chat, cell_id)
+    target = chat_for(session, chat, cell_id, append=append, once=once)
+    state = session.state(target, cell_id)
     if once and not state.exists:
         raise UnknownChat(state.name, list(session.chats))
     turns = () if once else state.turns
@@ -291,7 +323,9 @@ def plan(
         system=system_text or None, replaces=rerun is not None, tokens=tokens,
         budget=budget if tokens is not None else None,
         sets_system=not once and system is not None, revision=state.revision, pictures=pictures,
-        undoes_system=base_system != state.system, system_before=base_system,
+        undoes_system=base_system != state.system, system_before=base_system, asked_in=asked_in,
+        current_chat=session.current if chat is None and state.name != session.current else None,
+        earlier_turn_in=_turn_elsewhere(session, state, cell_id) if rerun is None and not once else None,
     )
 
 
@@ -308,6 +342,7 @@ def plan_request(
     system: str | None = None,
     flags: Mapping[str, Any] | None = None,
     pictures: tuple[Picture, ...] = (),
+    asked_in: int | None = None,
 ) -> Plan:
     """The plan for ``prompt``: ``flags`` (this request's options, None = not given) over the
     chat's options, resolved (:func:`resolve`), trimmed to the context budget.
@@ -315,10 +350,12 @@ def plan_request(
     ``get_client`` is called only if the tokenizer must be asked, which happens only when the
     request's UTF-8 size might exceed the budget (see :func:`fit`).
     """
-    options = request_options(session, chat, flags, settings)
+    # the options of the chat the request goes to, which a re-run cell finds as plan() does
+    options = request_options(session, chat_for(session, chat, cell_id, append=append, once=once),
+                              flags, settings)
     return plan(session, prompt, chat=chat, cell_id=cell_id, append=append, once=once,
                 system=system, options=options, budget=context_budget(options, settings),
-                count_tokens=tokenizer(get_client, options), pictures=pictures)
+                count_tokens=tokenizer(get_client, options), pictures=pictures, asked_in=asked_in)
 
 
 def request_options(session: ChatSession, chat: str | None, flags: Mapping[str, Any] | None,

@@ -170,6 +170,15 @@ class ChatSession:
             return ChatState(name, True, tuple(chat.turns), chat.system, chat.options, chat.revision,
                              chat.last_turn_of(cell_id) if cell_id is not None else None)
 
+    def chat_of(self, cell_id: str) -> str | None:
+        """The chat holding cell ``cell_id``'s turn: the current one if it holds one, else the
+        one changed last among those that do; None when no chat does."""
+        with self._lock:
+            holding = [chat for chat in self._chats.values() if chat.last_turn_of(cell_id) is not None]
+            if any(chat.name == self._current for chat in holding):
+                return self._current
+            return max(holding, key=lambda chat: chat.revision).name if holding else None
+
     def system_tokens(self, model: str, system: str, count: Callable[[str], int]) -> int:
         """The token count of a system message for a model, counted once per session (a chat's
         system message is sent with every request, so trimming asks for it often)."""
@@ -214,7 +223,7 @@ class ChatSession:
             return None
         turn = Turn(plan.prompt, replace(reply, messages=()), plan.cell_id,
                     tuple(picture.info for picture in plan.pictures), plan.kept_notes(),
-                    (plan.system_before,) if plan.sets_system else ())
+                    (plan.system_before,) if plan.sets_system else (), plan.asked_in)
         chat = self.chat(plan.chat)
         with self._lock:
             self.check(plan)

@@ -229,6 +229,9 @@ class Turn:
     #: when the turn's cell set the chat's system message (--system): the one it replaced, as a
     #: 1-tuple (it may be None), so a rewind past this turn puts it back; () when it set none
     system_before: tuple[str | None, ...] = ()
+    #: the N of the `In [N]` run that asked, in this session (None from a file or the panel):
+    #: %ygpt history's label, which the cell's later runs (elsewhere, --once) must not change
+    asked_in: int | None = None
     # Derived once per turn and shared by every later request, so that a long chat costs a
     # pointer per turn, not new dicts or a new token count, each time it is sent.
     _messages: tuple[Message, ...] = field(

@@ -16,8 +16,9 @@ def run(kernel: Kernel, line: str) -> None:
     """Show the messages the chat sends with its next cell.
 
     The system message and the turns, in the order they are sent, each turn labelled with the
-    `In [N]` of the cell that asked when this session ran it (a cell id means nothing to a
-    reader). A credential of this kernel in a chat (loaded from a file) shows masked."""
+    `In [N]` of the cell run that asked, when this session ran it (a cell id means nothing to a
+    reader; a later run of that cell, into another chat or with --once, does not change it).
+    A credential of this kernel in a chat (loaded from a file) shows masked."""
     args = parse(run, line)
     chat = kernel.session.chat(args.chat, create=False)
     messages = chat.messages()
@@ -27,11 +28,10 @@ def run(kernel: Kernel, line: str) -> None:
         show(f"**{head}**. Nothing sent yet.", f"{head}. Nothing sent yet.")
         return
     md, plain = [f"**{head}**", ""], [head]
-    sent: list[tuple[str | None, Message]] = (
+    sent: list[tuple[int | None, Message]] = (
         [(None, {"role": "system", "text": chat.system})] if chat.system else [])
-    sent += [(turn.cell_id, message) for turn in chat.turns for message in turn.messages()]
-    for cell, message in sent:
-        count = kernel.cells.counts.get(cell) if cell else None
+    sent += [(turn.asked_in, message) for turn in chat.turns for message in turn.messages()]
+    for count, message in sent:
         where = f" (In [{count}])" if count is not None else ""
         role, text = message_role(message), message_text(message)
         md.append(f"**{role}**{where}:\n\n{_quote(text)}\n")

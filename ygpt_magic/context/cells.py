@@ -1,7 +1,7 @@
 """The notebook's cells by execution count (the N of `In [N]:`): source, output and error.
 
-It also keeps each cell id's latest count, so a chat turn (which keeps the id of the cell that
-asked) can be labelled `In [N]`, the number the notebook shows on that cell now.
+It also says which numbered cell is running (:attr:`NotebookCells.running`), so a chat turn can
+keep the `In [N]` of the run that asked, its label in `%ygpt history`.
 
 `{In[N]}`, `{Out[N]}`, `{Err[N]}` and `%ygpt fix` read them here. Sources come from IPython's
 raw input history (as written, magics included; `In` holds the translated Python), outputs from
@@ -48,7 +48,6 @@ class NotebookCells:
     def __init__(self, shell: InteractiveShell | None) -> None:
         self.shell = shell
         self.errors: dict[int, CellError] = {}
-        self.counts: dict[str, int] = {}  # cell id → the latest count it ran with
         self._numbered = False  # whether a numbered cell is running now (stored history)
 
     # -- the hooks -----------------------------------------------------------------------------
@@ -58,15 +57,12 @@ class NotebookCells:
         self._numbered = bool(getattr(info, "store_history", False))
 
     def record(self, result: ExecutionResult) -> None:
-        """``post_run_cell``: remember the count of a cell that has a number and an id, and
-        the user's error of a cell that has a number. The cell is over: what reads the cells
-        until the next one runs (a panel Send) comes after it, and may refer to it."""
+        """``post_run_cell``: remember the user's error of a cell that has a number. The cell is
+        over: what reads the cells until the next one runs (a panel Send) comes after it, and
+        may refer to it."""
         self._numbered = False
         error = result.error_in_exec or result.error_before_exec
         count = getattr(result, "execution_count", None)
-        cell_id = getattr(getattr(result, "info", None), "cell_id", None)
-        if count is not None and cell_id is not None:
-            self.counts[cell_id] = count
         if error is None or count is None or isinstance(error, (UsageError, KeyboardInterrupt)):
             return
         text = format_error(error, self._cell_name)
@@ -105,6 +101,12 @@ class NotebookCells:
         """
         stored = len(self._raw_inputs()) - 1
         return stored if self._numbered else stored + 1
+
+    @property
+    def running(self) -> int | None:
+        """The number of the numbered cell running now; None between cells (a panel Send) and
+        in a silent run, which the notebook shows no `In [N]` for."""
+        return self.current if self._numbered else None
 
     def source(self, count: int) -> str:
         self._check_ran(count, "In")
