@@ -1,0 +1,40 @@
+"""`%ygpt history` shows what the chat's next cell sends, by the same planning rule as the cell and
+its `--dry-run`: a long chat trimmed to the context budget lists only the turns sent, and says
+which it leaves out."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import cell
+
+
+def test_history_leaves_out_what_the_next_cell_leaves_out_and_says_so(shell, ygpt_server):
+    shell.run_line_magic("config", "YGptMagics.context_budget = 1500")
+    first = shell.execution_count
+    for i in range(1, 21):
+        assert cell(shell, f"%%ygpt\nTurn {i}: tell me about the number {i} in two sentences.",
+                    cell_id=f"c{i}").ok
+    history = cell(shell, "%ygpt history")
+    assert history.ok, history.message
+    dry = cell(shell, "%%ygpt --dry-run\nnext", cell_id="dry")
+    left_out = int(re.search(r"✂ The (\d+) oldest turns were left out", dry.page).group(1))
+    dry_messages = int(re.search(r"Dry run \(chat 'default', model yandexgpt\): (\d+) messages", dry.page).group(1))
+
+    lines = history.plain.splitlines()
+    assert lines[0] == f"Chat 'default': 20 turns, {dry_messages - 1} messages sent"   # all but the prompt
+    assert lines[1] == (f"✂ Turns 1–{left_out} of 20 (In [{first}]–In [{first + left_out - 1}]) are "
+                        f"beyond the context budget of 1500 tokens: the next cell leaves them out (a long "
+                        f"prompt may leave out more). They stay in the chat; %ygpt export shows every turn.")
+    assert f"Turn {left_out}: tell" not in history.plain
+    assert f"[user] (In [{first + left_out}]) Turn {left_out + 1}: tell" in history.plain
+    assert "✂ Turns 1–" in history.page
+
+
+def test_a_chat_within_the_budget_is_listed_whole_without_asking_the_tokenizer(shell, ygpt_server):
+    assert cell(shell, "%%ygpt\nHello", cell_id="a").ok
+    ygpt_server.requests.clear()
+    history = cell(shell, "%ygpt history")
+    assert history.plain.splitlines()[0] == "Chat 'default': 1 turn, 2 messages"
+    assert "✂" not in history.plain
+    assert not [r for r in ygpt_server.requests if r.method == "Tokenize"]
