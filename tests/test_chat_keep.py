@@ -1,6 +1,6 @@
-"""Chats kept when something replaces them: `%ygpt load` of another file and `%reload_ext`
-write the chats a user would miss to a file they name, with the `%ygpt load` that brings them
-back, as one line of the output says."""
+"""Chats a user set up are kept: `%ygpt load` of another file and `%reload_ext` write the chats
+a user would miss to a file they name, with the `%ygpt load` that brings them back, and a chat
+that does not exist yet is pointed to the free way to create it."""
 
 from __future__ import annotations
 
@@ -77,3 +77,11 @@ def test_reload_keeps_a_chat_set_up_before_its_first_cell(shell, ygpt_server):
     config = " ".join(cell(shell, "%ygpt config --chat translator").plain.split())
     assert "chat 'translator' model yandexgpt-lite chat" in config
     copy.unlink()
+
+
+def test_configuring_a_chat_that_does_not_exist_says_how_to_create_it_for_free(shell, magics):
+    refused = cell(shell, "%ygpt config --chat translator --temperature 0.2")
+    assert "%ygpt chat translator (nothing is sent" in refused.message
+    assert cell(shell, "%ygpt chat translator").ok
+    assert cell(shell, "%ygpt config --chat translator --temperature 0.2").ok
+    assert magics.kernel.session.chats["translator"].options.temperature == 0.2

@@ -48,8 +48,8 @@ class UnknownChat(YGptError):
     def __init__(self, name: str, known: list[str] | tuple[str, ...] = ()) -> None:
         names = ", ".join(f"'{n}'" for n in known) or "none"
         super().__init__(
-            f"There is no chat named '{name}'. Existing chats: {names}. Check the name, or start "
-            f"it with a %%ygpt cell using --chat {name}."
+            f"There is no chat named '{name}'. Existing chats: {names}. Check the name, or create "
+            f"it with %ygpt chat {name} (nothing is sent; it becomes the current chat)."
         )
         self.name = name
 
