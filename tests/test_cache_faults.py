@@ -14,12 +14,14 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 from cellrun import assert_clear_error
 from conftest import cell, completions
 from disks import read_only_checkout
+from test_map import ctrl_c_in
 
 from ygpt_magic.errors import CacheLocked, CacheNotCleared, CacheUnusable
 
@@ -358,3 +360,27 @@ def test_a_cache_locked_at_first_open_is_waited_for_said_and_used_once_free(shel
     replayed = cell(shell, once)
     assert replayed.ok and shell.user_ns["_ygpt"].cached
     assert len(completions(ygpt_server)) == 2
+
+
+def test_ctrl_c_while_the_cache_waits_for_another_kernel_leaves_it_unlocked(shell, ygpt_server, tmp_path):
+    """Ctrl-C lands as the cache's BEGIN returns (SQLite waits inside the C call), the lock
+    taken: it was left held, the other kernel locked out and this one warned at every cell."""
+    path = tmp_path / "shared.sqlite"
+    shell.run_line_magic("ygpt", f"cache {path}")
+    assert cell(shell, "%%ygpt --once\nwarm up").ok
+    locker = subprocess.Popen([sys.executable, "-c", LOCKER, str(path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    assert locker.stdout.readline().strip() == "locked"
+    threading.Timer(1.5, locker.communicate, kwargs={"input": "\n", "timeout": 30}).start()
+    presser = ctrl_c_in(0.7)   # the reply is in; the cache waits for the other kernel's write
+    stopped = cell(shell, "%%ygpt\nHello there")
+    presser.join()
+    locker.wait(30)
+    assert "interrupted" in stopped.page and shell.user_ns["_ygpt"].status == "INTERRUPTED"
+    other = sqlite3.connect(path, isolation_level=None, timeout=2)
+    other.execute("BEGIN IMMEDIATE")   # the other kernel can write again
+    other.execute("COMMIT")
+    other.close()
+    after = cell(shell, "%%ygpt --once\nHello again")
+    assert after.ok and after.stderr == "", after.stderr   # not "was not used (…transaction…)"
+    assert cell(shell, "%%ygpt --once\nHello again").ok and shell.user_ns["_ygpt"].cached

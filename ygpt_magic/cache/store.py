@@ -22,12 +22,12 @@ import threading
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
-from ..errors import CacheLocked, CacheUnusable
-from ..errors.sqlite_words import problem
+from ..errors import CacheLocked, CacheUnusable, InternalError
+from ..errors.sqlite_words import ours, problem
+from ..sqlite_writes import immediate
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
@@ -122,7 +122,7 @@ class Store:
             if "meta" not in tables or not read_only:
                 db.execute("PRAGMA journal_mode = WAL")
                 db.execute("PRAGMA synchronous = NORMAL")
-                with _Transaction(db):
+                with immediate(db):
                     for statement in _SCHEMA:
                         db.execute(statement)
                     db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
@@ -134,15 +134,15 @@ class Store:
                                            f"{found}; this one reads format {SCHEMA_VERSION}). "
                                            f"Upgrade ygpt_magic, or record a new cache")
 
-    def _unusable(self, error: sqlite3.Error) -> CacheUnusable:
+    def _unusable(self, error: sqlite3.Error) -> CacheUnusable | InternalError:
         """What a caller is told: CacheLocked when another process held the lock for the whole
-        wait (the file is fine, and the cache tries it again later), else the reason in words."""
+        wait (the file is fine, and the cache tries it again later), InternalError for what no
+        file can cause (a transaction of ours in the wrong state), else the reason in words."""
+        if ours(error):
+            return InternalError(error)
         if _is_lock(error):
             return CacheLocked(self.path, BUSY_TIMEOUT_MS / 1000)
         return CacheUnusable(self.path, _reason(error, self.path))
-
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
 
     def get(self, key: str) -> tuple[dict[str, Any], str] | None:
         """The value and recording time for ``key``, if recorded."""
@@ -165,7 +165,7 @@ class Store:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
         with self._lock:
             try:
-                with self._transaction():
+                with immediate(self._db):
                     self._db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
                                      (key, text, recorded))
                 self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")  # into the file itself
@@ -206,7 +206,7 @@ class Store:
         where, args = ("WHERE recorded < ?", (before,)) if before else ("", ())
         with self._lock:
             try:
-                with self._transaction():
+                with immediate(self._db):
                     removed = self._db.execute(f"DELETE FROM entries {where}", args).rowcount
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.Error as error:
@@ -217,20 +217,3 @@ class Store:
         with self._lock:
             self._db.close()
 
-
-class _Transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error): the write lock is taken at the
-    start, so two kernels queue on ``busy_timeout`` instead of failing halfway."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        if kind is None:
-            self._db.execute("COMMIT")
-        elif self._db.in_transaction:
-            self._db.execute("ROLLBACK")

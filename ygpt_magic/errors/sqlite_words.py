@@ -4,7 +4,8 @@ can act on: the ``problem`` of CacheUnusable and IndexUnusable, said alike for t
 sqlite3's own words are few, and its "unable to open database file" is all it says whether the
 path is a folder, a folder on the way is missing or is a file, or the folder is read-only: that
 case is looked up on the disk. ``of_place`` tells the failures of the file's place (its folder,
-its disk) from those of the file itself: the index then moves into memory.
+its disk) from those of the file itself: the index then moves into memory. ``ours`` tells the
+errors no file can cause (a transaction of ours in the wrong state): a bug of ours, said as one.
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ def problem(error: BaseException, path: Path, kind: str, in_a_folder: str) -> st
         if any(word in str(error).lower() for word in words):
             return said.format(kind=kind) if said else _unopenable(path, in_a_folder)
     return f"{type(error).__name__}: {error}"
+
+#: sqlite3's words for a transaction of ours in the wrong state, whatever the file
+_OURS = ("within a transaction", "no transaction is active")
+
+
+def ours(error: BaseException) -> bool:
+    """Whether ``error`` is of our own making, not the file's: never "fix or delete the file"."""
+    return any(words in str(error).lower() for words in _OURS)
 
 
 def of_place(error: BaseException) -> bool:
