@@ -6,12 +6,18 @@ the index keeps (an unchanged file is never embedded twice; no credential)."""
 from __future__ import annotations
 
 import os
+import sqlite3
+import subprocess
+import sys
+import threading
 
 import pytest
 from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error
 from conftest import TEST_KEY, cell, completions
 from disks import read_only_checkout
 from sources_helpers import pdf_bytes, without_pypdf
+from test_cache_faults import LOCKER
+from test_map import ctrl_c_in
 
 from ygpt_magic.errors import CacheMiss
 from ygpt_magic.sources import SIZE_LIMIT
@@ -364,3 +370,29 @@ def test_a_docs_cell_that_fails_on_one_chunk_keeps_the_vectors_it_bought(shell, 
     assert again.ok, again.message
     [sent] = embedded(ygpt_server, "doc")
     assert sent not in answered
+
+
+def test_ctrl_c_while_the_index_waits_for_another_kernel_leaves_it_usable_and_unlocked(
+        shell, ygpt_server, notes, tmp_path):
+    """Two kernels share a cache, so its sources index too. Ctrl-C lands as the index's BEGIN
+    returns, the lock taken: it was left held, the next --docs cell blamed the file ("Fix the
+    file … or delete the file") and the other kernel was locked out."""
+    shell.run_line_magic("ygpt", f"cache {tmp_path / 'shared.sqlite'}")
+    (tmp_path / "other.md").write_text("# Other\n\nNothing here.\n", encoding="utf-8")
+    assert cell(shell, "%%ygpt --docs other.md --once\nAnything?").ok   # the index file exists now
+    index = tmp_path / "shared.sources.sqlite"
+    locker = subprocess.Popen([sys.executable, "-c", LOCKER, str(index)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    assert locker.stdout.readline().strip() == "locked"
+    threading.Timer(1.5, locker.communicate, kwargs={"input": "\n", "timeout": 30}).start()
+    presser = ctrl_c_in(0.7)   # the files are embedded; their vectors wait for the other kernel
+    cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}")
+    presser.join()
+    locker.wait(30)
+    (notes / "budget.md").write_text("# Budget\n\nThe budget is five coins.\n", encoding="utf-8")
+    after = cell(shell, "%%ygpt --docs notes --once\nWhat is the budget?")
+    assert after.ok, after.message
+    other = sqlite3.connect(index, isolation_level=None, timeout=2)
+    other.execute("BEGIN IMMEDIATE")   # the other kernel can write again
+    other.execute("COMMIT")
+    other.close()

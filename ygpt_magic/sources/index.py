@@ -36,7 +36,8 @@ from urllib.parse import quote
 import numpy as np
 
 from ..errors import IndexUnusable, InternalError
-from ..errors.sqlite_words import of_place, problem
+from ..errors.sqlite_words import of_place, ours, problem
+from ..sqlite_writes import immediate
 from .chunks import CHUNKING, Chunk
 
 SCHEMA_VERSION = 1
@@ -141,9 +142,10 @@ class Index:
             with self._lock:
                 return work(self._connection())
         except sqlite3.Error as error:
-            if self.path == _MEMORY or not of_place(error):
-                raise self._unusable(error) from None
-            self._move_to_memory(self._unusable(error))
+            reason = self._unusable(error)
+            if self.path == _MEMORY or not of_place(error) or isinstance(reason, InternalError):
+                raise reason from None
+            self._move_to_memory(reason)
         with self._guarded():
             return work(self._connection())
 
@@ -260,18 +262,12 @@ class Index:
         self._do(lambda db: self._insert(db, file.digest, rows))
 
     def _insert(self, db: sqlite3.Connection, digest: str, rows: Sequence[tuple[object, ...]]) -> None:
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(db):
             if db.execute("SELECT 1 FROM files WHERE space = ? AND digest = ?",
                           (self.space, digest)).fetchone() is None:
                 db.executemany("INSERT INTO chunks (space, digest, ordinal, hash, location, text, "
                                "vector) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
                 db.execute("INSERT INTO files VALUES (?, ?, ?)", (self.space, digest, len(rows)))
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:  # SQLite rolls back itself on some errors (a full disk)
-                db.execute("ROLLBACK")
-            raise
 
     @contextmanager
     def _guarded(self) -> Iterator[None]:
@@ -282,8 +278,10 @@ class Index:
         except sqlite3.Error as error:
             raise self._unusable(error) from None
 
-    def _unusable(self, error: sqlite3.Error) -> IndexUnusable:
-        """sqlite3's ``error`` said as what a user can act on."""
+    def _unusable(self, error: sqlite3.Error) -> IndexUnusable | InternalError:
+        """sqlite3's ``error`` said as what a user can act on; one no file can cause as ours."""
+        if ours(error):
+            return InternalError(error)
         return IndexUnusable(self.path, problem(error, Path(self.path), "a sources index", _IN_A_FOLDER))
 
 
