@@ -40,7 +40,7 @@ from .chat.values import Reply
 from .client import guard
 from .client.embeddings import key_model
 from .docs_vectors import embedder
-from .errors import IndexUnusable
+from .errors import IndexUnusable, StoppedBeforeAsking, stopping
 from .kernel import Kernel
 from .render import inert
 from .sources import Fitted, Hit, Index, Library, best, fit, gather, index_path, source_lines, sources_block
@@ -94,8 +94,9 @@ def answer(kernel: Kernel, args: argparse.Namespace, question: str,
     new reply go below it and into ``_ygpt.sources``."""
     spent = _embedding_spent(kernel)
     cache = _front(kernel, args, question)
-    library = _gather(kernel, args, cache)
-    fitted = _retrieve(kernel, args, library, question, cache)
+    with stopping(_stopped_embedding):
+        library = _gather(kernel, args, cache)
+        fitted = _retrieve(kernel, args, library, question, cache)
     before = kernel.namespace.get("_ygpt")
     notes = _notes(library, fitted)
     if args.dry_run:
@@ -105,6 +106,14 @@ def answer(kernel: Kernel, args: argparse.Namespace, question: str,
     reply = kernel.namespace.get("_ygpt")
     if isinstance(reply, Reply) and reply is not before:
         _attach(kernel, reply, fitted.hits)
+
+
+def _stopped_embedding() -> StoppedBeforeAsking:
+    """Ctrl-C while the files or the question were embedded: the files whose vectors all came
+    back are in the index (and, with the reply cache, every vector that came back)."""
+    return StoppedBeforeAsking("the files and the question were embedded for --docs",
+                               kept="The files embedded so far are kept in the sources index.",
+                               again="run the cell again: it embeds only the rest")
 
 
 def prompt(instruction: str, hits: list[Hit], question: str) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 from .chat import Plan, Reply, RequestOptions, Usage, short_model
 from .chat.accounts import CLASSIFICATIONS
 from .client.classify import Classification, Classifier, is_tuned
-from .errors import OptionError
+from .errors import OptionError, StoppedInFlight, stopping
 from .kernel import Kernel
 from .ledger import Cache, Ledger
 
@@ -178,7 +178,8 @@ def _answer(kernel: Kernel, chosen: Classifier, asked: Plan, cache: Cache | None
     if found is not None:
         answer = Classification.from_text(found.text, found.model_version, found.usage.input_tokens)
         return as_reply(answer, asked, time.monotonic() - started, ledger, cached=True, recorded=found.recorded)
-    answer = kernel.connection.client().classify(chosen, asked.prompt)
+    with stopping(lambda: StoppedInFlight("the text was classified", "run the cell again to classify it")):
+        answer = kernel.connection.client().classify(chosen, asked.prompt)
     ledger.sent(asked.messages, asked.options, extras, answer.answer())
     return as_reply(answer, asked, time.monotonic() - started, ledger)
 

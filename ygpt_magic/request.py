@@ -30,7 +30,7 @@ from .chat.planning import Tokenizes
 from .client import guard
 from .client.credentials import Credential
 from .context.interpolate import Expanded, interpolate
-from .errors import OptionError, ReplyNotValid
+from .errors import OptionError, ReplyNotValid, StoppedBeforeAsking, stopping
 from .kernel import Kernel
 
 if TYPE_CHECKING:
@@ -176,7 +176,8 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
     tools, shape = tool_loop(kernel, plan), typed(kernel, schema)
     extras = request_extras(tools, shape)
     if dry_run:
-        tokens = tokenizer(kernel, cache)().count_tokens(plan.messages, plan.options, **extras)
+        with stopping(lambda: StoppedBeforeAsking("its tokens were counted for --dry-run, which sends nothing")):
+            tokens = tokenizer(kernel, cache)().count_tokens(plan.messages, plan.options, **extras)
         cost = cost_cap.cell_estimate(kernel, plan, tokens, mode).sentence()
         render.show(render.dry_run(plan, tokens, extras, cost=cost))
         return
@@ -210,7 +211,8 @@ def admit(kernel: Kernel, plan: Plan, cache: Front | None, extras: Extras, *,
     """CostOverCap before anything is sent when ``plan``, plus what the cell ``spent`` before it
     (a ``--docs`` cell's embeddings), is estimated over the cap (``max_cost``, else
     ``max_cost_per_cell``); ``where`` names the request (default: the running cell)."""
-    cost_cap.check_cell(kernel, plan, tokenizer(kernel, cache)(), extras, mode, max_cost, where, spent)
+    with stopping(lambda: StoppedBeforeAsking("its tokens were counted to check the cost cap")):
+        cost_cap.check_cell(kernel, plan, tokenizer(kernel, cache)(), extras, mode, max_cost, where, spent)
 
 
 def answered(kernel: Kernel, who: str, label: str, reply: Reply) -> None:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..chat.options import RequestOptions
 from ..chat.values import Message
-from ..errors import BatchUnknown, DataExtraMissing, DatasetRejected
+from ..errors import BatchNotStarted, BatchUnknown, DataExtraMissing, DatasetRejected, stopping
 from . import rpc_errors
 
 if TYPE_CHECKING:
@@ -182,6 +182,8 @@ class BatchJobs:
         for messages in requests:  # every row is uploaded, so every row passes the guard
             client._guard(messages, extras)
 
+        uploaded: list[str] = []   # the dataset's id once it is READY: then the job is asked for
+
         async def run() -> str:
             sdk = client._get_sdk()
             from yandex_cloud_ml_sdk.exceptions import DatasetValidationError  # loaded with the SDK
@@ -190,9 +192,11 @@ class BatchJobs:
                 dataset = await upload_requests(sdk, requests, name=name)
             except DatasetValidationError as exc:
                 raise DatasetRejected([_problem(e) for e in exc.errors]) from None
+            uploaded.append(dataset.id)
             task_id: str = (await start(client._model(options, extras), dataset)).task_id
             return task_id
-        return self._call(run, options)
+        with stopping(lambda: BatchNotStarted(len(requests), options.model, next(iter(uploaded), None))):
+            return self._call(run, options)
 
     def info(self, task_id: str) -> JobInfo:
         return self._call(lambda: self._info(task_id))

@@ -9,11 +9,12 @@ ipython/ipython#14024), and a subclass here would tie every layer, the chat laye
 IPython. The panel shows these messages in its status line; Python callers get ordinary
 exceptions. Each message is one paragraph and never contains a credential.
 
-The types live in six modules by what went wrong (``base``, with InternalError: a bug of ours;
+The types live in seven modules by what went wrong (``base``, with InternalError: a bug of ours;
 ``usage``: before anything is sent, ``reach``: reaching the server and its answer arriving,
 ``service``: what the service said when it refused, ``work``: tools, data, pictures,
-``sources``: answers from the user's files); import them from here. ``origin`` holds the two
-ways advice is worded: for a cell (``str(error)``), and for the panel (``error.words(PANEL)``).
+``sources``: answers from the user's files, ``stops``: Ctrl-C outside a streamed reply); import
+them from here. ``origin`` holds the two ways advice is worded: for a cell (``str(error)``), and
+for the panel (``error.words(PANEL)``).
 """
 
 from .base import InternalError, YGptError
@@ -43,6 +44,7 @@ from .service import (
     ServerFailed,
 )
 from .sources import CredentialInSource, IndexUnusable, NoSources, SourcesOverCap, SourcesTooLong
+from .stops import BatchNotStarted, StoppedBeforeAsking, StoppedInFlight, stopping
 from .usage import (
     CacheLocked,
     CacheMiss,
@@ -91,7 +93,8 @@ __all__ = [
     "NotebookError", "NothingToFix", "OperationUnreachable", "OptionError", "PermissionDenied", "PriceError",
     "QuotaExceeded", "ReconnectPending", "RefusedForEvery", "ReplyNotValid",
     "RequestRejected", "SchemaError", "ServerFailed", "ServerGaveUp", "ServerStoppedAnswering", "ServerTimeout",
-    "ServerUnavailable", "SidecarMissing", "StoppedBeforeSending",
+    "ServerUnavailable", "SidecarMissing", "StoppedBeforeSending", "StoppedBeforeAsking",
+    "StoppedInFlight", "BatchNotStarted", "stopping",
     "TlsFailed", "SourcesOverCap", "SourcesTooLong", "StreamBroken", "StreamStalled", "ToolError",
     "ToolRoundsExceeded", "UnknownChat", "YGptError",
 ]

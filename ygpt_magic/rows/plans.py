@@ -28,7 +28,7 @@ from ..chat import ChatSession, Plan, RequestOptions, planning
 from ..chat.accounts import MAP_ROWS
 from ..chat.planning import CountTokens
 from ..context.interpolate import references
-from ..errors import InterpolationError, OptionError, StoppedBeforeSending, YGptError
+from ..errors import InterpolationError, OptionError, StoppedBeforeSending, YGptError, stopping
 from ..ledger import Cache, Ledger
 from ..words import some_of
 from .items import Rows
@@ -163,7 +163,5 @@ def before_sending(during: str) -> Iterator[None]:
     """Ctrl-C in the block (the rows being planned, their cost estimated) as one line that
     says nothing was sent (StoppedBeforeSending), not a traceback: no row is in flight yet,
     so there is nothing to keep, unlike a Ctrl-C while rows are sent (run.send_rows)."""
-    try:
+    with stopping(lambda: StoppedBeforeSending(during)):
         yield
-    except KeyboardInterrupt:
-        raise StoppedBeforeSending(during) from None

@@ -1,0 +1,67 @@
+"""Ctrl-C in the steps of a cell before or beside its streamed reply (a real SIGINT on the
+kernel's thread, timed on the server holding the call): one paragraph that says what was done
+and what was not, never a KeyboardInterrupt traceback, and the chat as it was. The streamed
+reply's own Ctrl-C is in test_exchange.py, a --map's in test_map.py and test_map_batch.py."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from cellrun import assert_clear_error
+from conftest import cell
+from test_map import ctrl_c_in
+
+from ygpt_magic.errors import BatchNotStarted, StoppedBeforeAsking, StoppedInFlight
+
+BATCH = "%%ygpt --map reviews --batch --model gemma-3-12b-it --out lab\nReview: {item}"
+
+#: case → (the cell, the call the server holds, the error, words the paragraph must hold)
+CASES = {
+    "the cost cap's tokenizer": ("%%ygpt --max-cost 5\nHello there", "TokenizeCompletion", StoppedBeforeAsking,
+                                 ("Stopped before the request was sent", "counted to check the cost cap",
+                                  "Nothing was sent", "the chat, _ygpt and the --out variable are as they were")),
+    "--dry-run's tokenizer": ("%%ygpt --dry-run\nHello there", "TokenizeCompletion", StoppedBeforeAsking,
+                              ("Stopped before the request was sent", "counted for --dry-run",
+                               "Nothing was sent")),
+    "--labels on one text": ("%%ygpt --labels good,bad --out lab\nI loved it", "FewShotClassify", StoppedInFlight,
+                             ("Ctrl-C came while the text was classified", "may have reached the service",
+                              "no answer was kept", "run the cell again to classify it")),
+    "--docs embedding the files": ("%%ygpt --docs notes --once\nWhen is the release?", "TextEmbedding",
+                                   StoppedBeforeAsking,
+                                   ("Stopped before the request was sent", "embedded for --docs",
+                                    "files embedded so far are kept", "it embeds only the rest")),
+    "--batch uploading the rows": (BATCH, "CreateDataset", BatchNotStarted,
+                                   ("uploaded as a dataset", "no job was started", "nothing is billed")),
+    "--batch asking for the job": (BATCH, "BatchCompletion", BatchNotStarted,
+                                   ("the job was asked for", "may have started", "%ygpt batch list",
+                                    "%ygpt batch cancel ID")),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_ctrl_c_before_the_reply_is_one_paragraph_and_the_chat_is_as_it_was(shell, magics, ygpt_server, tmp_path,
+                                                                            monkeypatch, case):
+    source, method, error_type, words = CASES[case]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.md").write_text("# Release\n\nThe release is on Friday.\n", encoding="utf-8")
+    shell.user_ns.update(reviews=["Great phone", "Broke in a week"], lab="kept")
+    held = ygpt_server.faults.hold_next(1, method, seconds=5)
+    presser = ctrl_c_in(10, when=held)
+    run = cell(shell, source)
+    presser.join()
+    assert held.is_set()
+    assert_clear_error(run, *words, error_type=error_type)
+    assert magics.kernel.session.chats["default"].turns == []
+    assert "_ygpt" not in shell.user_ns and shell.user_ns["lab"] == "kept"
+
+
+def test_ctrl_c_after_the_rows_were_uploaded_names_the_dataset_left_in_the_folder(shell, ygpt_server):
+    shell.user_ns["reviews"] = ["Great phone", "Broke in a week"]
+    held = ygpt_server.faults.hold_next(1, "BatchCompletion", seconds=5)
+    presser = ctrl_c_in(10, when=held)
+    message = assert_clear_error(cell(shell, BATCH), error_type=BatchNotStarted)
+    presser.join()
+    [dataset] = re.findall(r"dataset (\S+) uploaded", message)
+    assert dataset != "None" and f"dataset {dataset} stays in the folder" in message

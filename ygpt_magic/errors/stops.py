@@ -1,0 +1,68 @@
+"""Ctrl-C in a step of a cell other than its streamed reply: one paragraph in the words of
+StoppedBeforeSending ("Stopped before … was sent: Ctrl-C came while …"), saying what was done and
+what was not, never a KeyboardInterrupt traceback.
+
+Why one converter (:func:`stopping`) and a type per kind of step: where Ctrl-C lands decides what
+is true afterwards (nothing sent; files' vectors bought and kept; a request in flight; a dataset
+or a job in the cloud), and only the step knows which; the conversion itself is written once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from .base import YGptError
+
+#: what a stopped cell leaves as it was
+_UNCHANGED = "the chat, _ygpt and the --out variable are as they were"
+
+
+@contextmanager
+def stopping(said: Callable[[], YGptError]) -> Iterator[None]:
+    """Ctrl-C in the block raised as ``said()``: the one paragraph for that step."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise said() from None
+
+
+class StoppedBeforeAsking(YGptError):
+    """Ctrl-C while a cell's request was being prepared (its tokens counted for the cost cap or
+    --dry-run, its files embedded for --docs): the request itself was not sent. ``kept``: what
+    the steps before bought and kept (a sentence), and ``again``: what a re-run does."""
+
+    def __init__(self, during: str, kept: str = "", again: str = "run the cell again to start over") -> None:
+        nothing = f"{kept} Nothing else was sent" if kept else "Nothing was sent"
+        super().__init__(f"Stopped before the request was sent: Ctrl-C came while {during}. "
+                         f"{nothing}, and {_UNCHANGED}; {again}.")
+
+
+class StoppedInFlight(YGptError):
+    """Ctrl-C while a request that is not streamed (a classification) was in flight: it may
+    have reached the service, and be billed, but its answer was not kept."""
+
+    def __init__(self, during: str, again: str) -> None:
+        super().__init__(f"Stopped: Ctrl-C came while {during}. The request may have reached the "
+                         f"service (and be billed), but no answer was kept: {_UNCHANGED}; {again}.")
+
+
+class BatchNotStarted(YGptError):
+    """Ctrl-C while a --batch cell uploaded its rows as a dataset, or asked for the job: what
+    may now exist in the cloud, so that nothing is billed unknowingly. ``dataset``: its id once
+    uploaded (the job was being asked for then), else None (the upload was under way)."""
+
+    def __init__(self, rows: int, model: str, dataset: str | None) -> None:
+        if dataset is None:
+            during = f"the {rows:,} rows were uploaded as a dataset and validated"
+            cloud = ("A dataset of the rows may be left in the folder (named 'ygpt-magic-batch'; "
+                     "delete it in the Yandex Cloud console if you keep none), but no job was started, "
+                     "so nothing is billed for the rows")
+        else:
+            during = f"the job was asked for, dataset {dataset} uploaded"
+            cloud = (f"A batch job on {model} may have started, and would be billed as it runs: "
+                     f"%ygpt batch list shows the folder's jobs, %ygpt batch cancel ID stops one, "
+                     f"%ygpt batch attach ID --out VAR collects one; dataset {dataset} stays in the folder")
+        super().__init__(f"Stopped before the batch job was known to start: Ctrl-C came while {during}. "
+                         f"{cloud}. _ygpt and the --out variable are as they were; running the cell "
+                         f"again uploads the rows and starts a job anew.")
