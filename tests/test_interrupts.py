@@ -1,15 +1,18 @@
 """Ctrl-C in the steps of a cell before or beside its streamed reply (a real SIGINT on the
 kernel's thread, timed on the server holding the call): one paragraph that says what was done
-and what was not, never a KeyboardInterrupt traceback, and the chat as it was. The streamed
-reply's own Ctrl-C is in test_exchange.py, a --map's in test_map.py and test_map_batch.py."""
+and what was not, never a KeyboardInterrupt traceback, and the chat as it was; and a --map's
+summary after Ctrl-C, which tells the rows in flight from those never sent. The streamed reply's
+own Ctrl-C is in test_exchange.py, the rest of a --map's in test_map.py and test_map_batch.py."""
 
 from __future__ import annotations
 
 import re
+import threading
+import time
 
 import pytest
 from cellrun import assert_clear_error
-from conftest import cell
+from conftest import cell, completions
 from test_map import ctrl_c_in
 
 from ygpt_magic.errors import BatchNotStarted, StoppedBeforeAsking, StoppedInFlight
@@ -65,3 +68,29 @@ def test_ctrl_c_after_the_rows_were_uploaded_names_the_dataset_left_in_the_folde
     presser.join()
     [dataset] = re.findall(r"dataset (\S+) uploaded", message)
     assert dataset != "None" and f"dataset {dataset} stays in the folder" in message
+
+
+def test_rows_in_flight_at_ctrl_c_are_said_to_be_sent_and_paid_again_not_unsent(shell, ygpt_server):
+    """They were counted as "not sent": the server had them, the cloud may bill them, and the
+    re-run sends (and pays for) them again."""
+    shell.user_ns["items"] = [f"word {i}" for i in range(60)]
+    ygpt_server.faults.latency(0.2)
+    twenty = threading.Event()
+    threading.Thread(target=lambda: _when(lambda: len(completions(ygpt_server)) >= 20, twenty), daemon=True).start()
+    presser = ctrl_c_in(10, when=twenty)
+    run = cell(shell, "%%ygpt --map items --out res --concurrency 4\nTranslate {item}")
+    presser.join()
+    time.sleep(0.3)   # a request cancelled in flight may still reach the server
+    sent, answered = len(completions(ygpt_server)), shell.user_ns["_ygpt"].answered
+    said = re.search(r"Stopped: (\d+) rows left \((\d+) not sent, (\d+) sent, not answered \(will be sent "
+                     r"again and paid again on the re-run\), 0 failed\)", run.stdout)
+    assert said, run.stdout
+    assert [int(n) for n in said.groups()] == [60 - answered, 60 - sent, sent - answered], run.stdout
+
+
+def _when(condition, event: threading.Event, timeout: float = 10) -> None:
+    """Set ``event`` once ``condition()`` holds (polled), within ``timeout`` seconds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and not condition():
+        time.sleep(0.005)
+    event.set()

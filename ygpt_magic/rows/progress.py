@@ -88,6 +88,7 @@ class Tally:
     budget: Budget | None = None   # the run's cost cap, when it has one (chat/budget.py)
     refusal: RefusedForEvery | None = None   # the first refusal every row would get (client/many.py)
     unsent: int = 0                # failed before sending: their data is at fault, a re-run alone fails again
+    cancelled: int = 0             # sent, then cancelled in flight by Ctrl-C: maybe billed, sent again on a re-run
 
     @property
     def failed(self) -> int:
@@ -167,9 +168,7 @@ class Tally:
         if self.budget is not None and self.budget.stopped and not self.stopped:
             return self.budget.advice(left)
         if self.stopped:
-            sent = self.total - self.reused - self.answered - self.failed
-            return (f"Stopped: {rows} left ({sent:,} not sent, {self.failed:,} failed). Run the cell "
-                    f"again to send only those; the answered rows are kept and reused.")
+            return self._stopped(rows)
         if self.unsent == left:
             whose = "its" if left == 1 else "each one's"
             return (f"{rows} {how}, not sent: _ygpt.errors says what is wrong with {whose} data. "
@@ -177,6 +176,16 @@ class Tally:
         fix = " (fix the data of those that were not sent first)" if self.unsent else ""
         return (f"{rows} {how}: _ygpt.errors has each one's reason. Run the cell again to send "
                 f"only those{fix}; the answered rows are reused.")
+
+    def _stopped(self, rows: str) -> str:
+        """The advice after Ctrl-C: the rows in flight were sent (and may be billed), so they are
+        told apart from those never sent, as a re-run pays for them again."""
+        not_sent = self.total - self.reused - self.answered - self.failed - self.cancelled
+        cancelled = self.cancelled
+        in_flight = (f", {cancelled:,} sent, not answered (will be sent again and paid again on the "
+                     f"re-run)" if cancelled else "")
+        return (f"Stopped: {rows} left ({not_sent:,} not sent{in_flight}, {self.failed:,} failed). Run "
+                f"the cell again to send only those; the answered rows are kept and reused.")
 
 
 def _is_widget(bar_class: type) -> bool:

@@ -196,10 +196,13 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
     ``ledger``: paid for, and kept in the reply cache when there is one); Ctrl-C stops sending,
     and so does the ``budget`` (a cost cap) before the next row would pass it. Returns the
     closed bar, for the summary to take its place."""
+    handed: list[int] = []   # the rows the job took to send
+
     def requests() -> Iterator[tuple[Sent, list[Message], RequestOptions]]:
         for position in state.pending:   # pulled by the job only when a slot is free
             if budget is not None and not budget.should_continue():
                 return
+            handed.append(position)
             plan = plans.planned(state.take(position), checked=False)
             yield (position, plan.messages), plan.messages, plan.options
 
@@ -220,6 +223,7 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
             job.cancel()
             tally.stopped = True
             _collect(job.results(), state, memo, tally, progress, keep, spent)
+            tally.cancelled = sum(state.answers[p] is None and p not in state.errors for p in handed)
     finally:
         progress.close()
     return progress
