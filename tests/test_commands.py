@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import TEST_KEY, cell, completions
+from visible import published
 
 from ygpt_magic.chat.prices import roubles
 from ygpt_magic.commands import usage as usage_headers
@@ -380,7 +381,7 @@ def test_every_subcommand_has_generated_help(shell):
     for words in ("%ygpt config [--chat NAME] [--model NAME|default]", "--temperature <X|default>",
                   "Endpoint, credential, the chat's options", "`default` unsets one"):
         assert words in config.plain
-    assert config.outputs[-1]["data"]["text/html"].startswith("<pre><code"), "shown as a block in notebooks"
+    assert published(config.outputs[-1]["data"]["text/html"]).startswith("<pre><code"), "shown as a block in notebooks"
     assert "--all" in cell(shell, "%ygpt reset --help").plain
     unknown = cell(shell, "%ygpt help frobnicate")
     assert "no subcommand 'frobnicate'" in unknown.message and "config" in unknown.message

@@ -76,6 +76,21 @@ def test_formatting_links_pictures_and_math_still_render():
     assert "it costs $5 or $10." in shown
 
 
+def test_math_is_typeset_only_if_plain_and_nothing_else_is():
+    """JupyterLab's MathJax typesets our outputs' math: a command that sets a style or a link is
+    shown as written code, and MathJax skips all but the plain math (browser: test_browser_inert)."""
+    page = inert.page(inert.markdown("Plain $\\frac{a}{b}$ and $\\unicode[x; position:fixed]{x41}$, "
+                                     "\\(\\href{/api/contents}{x}\\), $ \\unicode[y]{x41} $\n\n"
+                                     "$$\\style{color:red}{x}$$"), inert.quiet("$ \\unicode[z]{x41} $"))
+    process = '<span class="tex2jax_process mathjax_process">'
+    assert page.startswith('<div class="tex2jax_ignore mathjax_ignore">'), "MathJax skips the page"
+    assert page.count("mathjax_process") == 1 and f"{process}$\\frac{{a}}{{b}}$</span>" in page
+    for code in ["<code>$\\unicode[x; position:fixed]{x41}$</code>", "<code>$\\href{/api/contents}{x}$</code>",
+                 "<pre><code>$$\\style{color:red}{x}$$</code></pre>"]:
+        assert code in page
+    assert "$ \\unicode[y]{x41} $" in visible(page) and "$ \\unicode[z]{x41} $" in visible(page)
+
+
 def test_no_module_publishes_markdown_or_builds_its_own_page():
     """One module makes every rich output: no other publishes text/markdown or a _repr_markdown_."""
     found = [f"{path.relative_to(PACKAGE.parent)}" for path in PACKAGE.rglob("*.py")

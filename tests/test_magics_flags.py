@@ -7,6 +7,7 @@ import time
 
 import pytest
 from conftest import cell, completions, scripted
+from visible import published
 
 from ygpt_magic.client.loop import SLOW_AFTER
 from ygpt_magic.errors import InterpolationError, OptionError
@@ -203,7 +204,7 @@ def test_json_with_the_markdown_format_is_a_pretty_json_block(shell, ygpt_server
     value = json.loads(shell.user_ns["_ygpt"].text)
     pretty = json.dumps(value, ensure_ascii=False, indent=2)
     assert result.final.startswith(f"{pretty}\nyandexgpt")
-    assert result.displays[-1]["text/html"].startswith("<pre><code")
+    assert published(result.displays[-1]["text/html"]).startswith("<pre><code")
 
 
 def test_each_cell_is_planned_once_even_when_it_must_be_trimmed(shell, ygpt_server, magics, monkeypatch):

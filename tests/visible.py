@@ -69,3 +69,11 @@ def read(markdown: str) -> str:
     from ygpt_magic.render import inert
 
     return visible(inert.page(inert.markdown(markdown)))
+
+
+def published(markup: str) -> str:
+    """An output's HTML inside the container JupyterLab's MathJax leaves alone (every output
+    is in one: only the plain math in it is typeset), asserting the container is there."""
+    container = '<div class="tex2jax_ignore mathjax_ignore">'
+    assert markup.startswith(container) and markup.endswith("</div>"), markup
+    return markup[len(container):-len("</div>")]

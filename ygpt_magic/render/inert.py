@@ -14,7 +14,11 @@ here, in two independent steps:
    send its URL, and whatever a prompt injection put into it, to another server without a click.
    Math (``$…$``, ``$$…$$``, ``\\(…\\)``, ``\\[…\\]``) is kept as escaped TeX between ``$``
    delimiters, so Markdown does not eat its underscores and JupyterLab's MathJax, which
-   typesets HTML outputs too, still shows it as math.
+   typesets HTML outputs too, still shows it as math, but only if every command in it is a
+   plain math command (``tex.is_plain``); other math, ``\\unicode[…]`` or ``\\href`` say, is
+   shown as written code. MathJax is told to leave the rest of the page alone: the cleaned page
+   sits in a ``div`` of its ignore class, and only the plain math is in its process class, so a
+   ``$`` or ``\\(`` in text shown as written is never typeset.
    Text with no Markdown syntax at all skips the parser: ``prose.paragraphs`` gives the same
    HTML (escaped text in ``<p>``), tested against the parser over a corpus and random texts.
 2. **nh3** (ammonia) cleans the HTML against an allowlist of tags, attributes and URL schemes: a
@@ -35,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import nh3
 
 from .prose import paragraphs
+from .tex import is_plain
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -53,6 +58,9 @@ _TAGS = frozenset({
     "details", "summary", "span", "div",
 })
 _ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"style"}, "td": {"style"}}
+#: MathJax's classes (both spellings: MathJax 2 and 3): skip what is inside, typeset what is inside
+_IGNORE, _PROCESS = "tex2jax_ignore mathjax_ignore", "tex2jax_process mathjax_process"
+_MATHJAX_CLASSES = {"div": {*_IGNORE.split(), *_PROCESS.split()}, "span": set(_PROCESS.split())}
 _CLASS = re.compile(r"ygpt-[a-z-]+")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 
@@ -63,11 +71,15 @@ def _link_allowed(url: str) -> bool:
 
 
 def _math_inline(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
-    return f"${html.escape(tokens[idx].content, quote=False)}$"
+    tex = tokens[idx].content
+    shown = html.escape(f"${tex}$", quote=False)
+    return f'<span class="{_PROCESS}">{shown}</span>' if is_plain(tex) else f"<code>{shown}</code>"
 
 
 def _math_block(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
-    return f"<div>$${html.escape(tokens[idx].content.strip(), quote=False)}$$</div>\n"
+    tex = tokens[idx].content.strip()
+    shown = html.escape(f"$${tex}$$", quote=False)
+    return f'<div class="{_PROCESS}">{shown}</div>\n' if is_plain(tex) else f"<pre><code>{shown}</code></pre>\n"
 
 
 def _picture(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
@@ -95,12 +107,15 @@ def _parser() -> MarkdownIt:
 
 #: the allowlist, built once (``nh3.clean`` with the same arguments builds it anew on every call)
 _CLEANER = nh3.Cleaner(tags=set(_TAGS), attributes=_ATTRIBUTES, url_schemes=set(SCHEMES),
-                       url_relative="deny", filter_style_properties={"text-align"})
+                       url_relative="deny", filter_style_properties={"text-align"},
+                       allowed_classes=_MATHJAX_CLASSES)
 
 
 def clean(markup: str) -> str:
-    """HTML through the allowlist (the second net; every output passes it last)."""
-    return _CLEANER.clean(markup)
+    """HTML through the allowlist (the second net; every output passes it last), in a ``div``
+    MathJax skips but for the plain math the parser marked (what else holds a ``$`` is text)."""
+    cleaned = _CLEANER.clean(markup)
+    return f'<div class="{_IGNORE}">{cleaned}</div>' if cleaned else cleaned
 
 
 def markdown(text: str) -> str:
