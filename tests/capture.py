@@ -9,11 +9,24 @@ machine" (bound to a non-loopback address of this one when a test needs the netw
 from __future__ import annotations
 
 import http.server
+import socket
 import threading
 from concurrent import futures
 from typing import Any
 
 import grpc
+
+
+def lan_address() -> str | None:
+    """This machine's address on its network (not loopback), or None: where "another machine"
+    listens in a test (a UDP socket's connect sends nothing; it only picks the route)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))
+        except OSError:
+            return None
+        address = probe.getsockname()[0]
+    return None if address.startswith("127.") else address
 
 
 class GrpcCapture:

@@ -6,6 +6,7 @@ gRPC and HTTP alike, so the kernel's chats, datasets and batch jobs stay its own
 
 from __future__ import annotations
 
+import getpass
 import json
 import urllib.error
 import urllib.request
@@ -20,13 +21,18 @@ with warnings.catch_warnings():
     from yandex_cloud_ml_sdk import YCloudML
     from yandex_cloud_ml_sdk.retry import NoRetryPolicy
 
+from capture import GrpcCapture, HttpCapture, lan_address
 from cellrun import assert_clean, assert_clear_error
 from conftest import TEST_KEY, cell
 
 from ygpt_magic.emulator.testing import sdk_kwargs
-from ygpt_magic.errors import CredentialsMissing, OptionError
+from ygpt_magic.errors import AuthFailed, CredentialsMissing, OptionError
 
 BATCH_MODEL = "gemma-3-12b-it"
+#: the user's own Yandex key, in the environment because they use the cloud too
+OWN_KEY = "AQVNcanaryOWNkey0123456789abcdefX9Qz"
+#: a picture in the namespace, for a request that goes through the chat API
+PICTURE = "import io; from PIL import Image; png = io.BytesIO(); Image.new('RGB', (8, 8)).save(png, 'PNG')"
 
 
 def http_status(url: str, key: str, body: dict | None = None) -> int:
@@ -116,3 +122,46 @@ def test_ygpt_insecure_left_in_a_shell_profile_turns_tls_off_only_for_host_port(
         assert f"({tls})" in cell(ipython, "%ygpt whoami").page.splitlines()[0]
     finally:
         ipython.extension_manager.unload_extension("ygpt_magic")
+
+
+@pytest.fixture
+def elsewhere():
+    """An address of this machine on its network, standing for another machine's."""
+    address = lan_address()
+    if address is None:
+        pytest.skip("this machine has no network address besides loopback")
+    return address
+
+
+def test_a_key_from_the_environment_is_not_sent_in_the_clear_to_another_machine(shell, clean_env, elsewhere):
+    clean_env.setenv("YC_API_KEY", OWN_KEY)
+    with GrpcCapture(elsewhere) as server, HttpCapture(elsewhere) as chat_api:
+        connected = cell(shell, f"%ygpt connect {server.address} --insecure --http {chat_api.url}")
+        assert connected.ok and (
+            f"Your API key from YC_API_KEY (AQVN…X9Qz) is not sent to {elsewhere}, a server that is not "
+            "Yandex's, in the clear (no TLS): it gets the placeholder key local-dummy-key, which "
+            "`ygpt-magic serve` takes. To send a key there on purpose, run %ygpt auth.") in connected.plain
+        assert "the placeholder key local-dummy-key, not your own" in cell(shell, "%ygpt whoami").plain
+        refused = cell(shell, "%%ygpt --once\nHello")
+        assert_clear_error(refused, "placeholder", "%ygpt auth", error_type=AuthFailed)
+        assert cell(shell, PICTURE).ok
+        cell(shell, "%%ygpt --once --image png --model gemma-3-27b-it\nWhat colour?")
+        sent = [meta.get("authorization") for _, meta in server.calls]
+        sent += [headers.get("authorization") for _, _, headers in chat_api.seen]
+    assert sent and set(sent) == {"Api-Key local-dummy-key"}, "each request, gRPC and HTTP, got the placeholder"
+    for run in (connected, refused):
+        assert_clean(run)
+
+
+def test_a_key_entered_with_auth_is_sent_there_with_a_warning(shell, clean_env, monkeypatch, elsewhere):
+    clean_env.setenv("YC_API_KEY", OWN_KEY)
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": "AQVNenteredKEY0123456789abcdefG7Hj")
+    monkeypatch.setattr("builtins.input", lambda prompt="": "")
+    with GrpcCapture(elsewhere) as server:
+        cell(shell, f"%ygpt connect {server.address} --insecure")
+        entered = cell(shell, "%ygpt auth")
+        assert (f"Your API key from %ygpt auth (AQVN…G7Hj) is sent to {elsewhere} in the clear (no TLS): "
+                "anyone on the network between can read it.") in entered.plain
+        cell(shell, "%%ygpt --once\nHello")
+    assert [meta.get("authorization") for _, meta in server.calls] == ["Api-Key AQVNenteredKEY0123456789abcdefG7Hj"]
+    assert "AQVNentered" not in entered.shown

@@ -19,8 +19,16 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..errors import OptionError
-from .credentials import Credential, find_credential, find_folder, known_secrets, source_values
-from .endpoints import CLOUD_ENDPOINT, chat_base_url, in_cloud, parse_endpoint, refuse_plaintext
+from .credentials import (
+    LOCAL_DUMMY_KEY,
+    NO_CREDENTIAL,
+    Credential,
+    find_credential,
+    find_folder,
+    known_secrets,
+    source_values,
+)
+from .endpoints import CLOUD_ENDPOINT, chat_base_url, exposed_host, in_cloud, parse_endpoint, refuse_plaintext
 from .settings import ClientSettings
 
 if TYPE_CHECKING:
@@ -128,12 +136,38 @@ class Connection:
             "tls": "off" if (self.insecure or local) else "on",
             "folder": f"{folder} (from {folder_source})" if folder else "none found",
             "credential": find_credential(self._auth(), local=local).describe(),
+            "clear": self._in_the_clear(),
         }
 
     def _auth(self) -> str | None:
-        """The secret requests carry: the local server's own key, else the one from `%ygpt auth`
-        (None: the environment's, credentials.find_credential)."""
-        return self._local_key if self.target == "local" else self._secret
+        """The secret requests carry: the local server's own key, else the one from `%ygpt auth`,
+        else the placeholder for a server reached in the clear across the network (None: the
+        environment's, credentials.find_credential)."""
+        if self.target == "local":
+            return self._local_key
+        if self._secret or self._exposed() is None:
+            return self._secret
+        return LOCAL_DUMMY_KEY
+
+    def _exposed(self) -> str | None:
+        """The host requests reach in the clear across the network (endpoints.exposed_host)."""
+        return exposed_host(self.target, self.insecure, self.http)
+
+    def _in_the_clear(self) -> str | None:
+        """One line on the credential and a server reached in the clear: the key from the
+        environment it does not get, or the key from `%ygpt auth` it gets; None for any other."""
+        host = self._exposed()
+        if host is None:
+            return None
+        if self._secret:
+            return (f"{_named(find_credential(self._secret))} is sent to {host} in the clear (no TLS): "
+                    f"anyone on the network between can read it.")
+        kept = find_credential()
+        if kept == NO_CREDENTIAL:
+            return None
+        return (f"{_named(kept)} is not sent to {host}, a server that is not Yandex's, in the clear "
+                f"(no TLS): it gets the placeholder key {LOCAL_DUMMY_KEY}, which `ygpt-magic serve` "
+                f"takes. To send a key there on purpose, run %ygpt auth.")
 
     def known_secrets(self) -> tuple[Credential, ...]:
         """The secrets a prompt must never carry (credentials.known_secrets)."""
@@ -172,6 +206,12 @@ class Connection:
         if server is not None:
             atexit.unregister(self._stop_server)
             server.stop()
+
+
+def _named(credential: Credential) -> str:
+    """`Your API key from YC_API_KEY (AQVN…x9Qz)`, masked as whoami shows it."""
+    kind = credential.kind.replace("_", " ").replace("api key", "API key").replace("iam", "IAM")
+    return f"Your {kind} from {credential.source} ({credential.masked})"
 
 
 def _insecure_from_env(target: str) -> bool:

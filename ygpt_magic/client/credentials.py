@@ -87,10 +87,15 @@ class Credential:
             return "none found"
         if self.source == LOCAL_KEY:
             return LOCAL_KEY
+        if self == PLACEHOLDER:
+            return f"the placeholder key {LOCAL_DUMMY_KEY}, not your own"
         return f"{self.kind.replace('_', ' ')} from {self.source}: {self.masked}"
 
 
 NO_CREDENTIAL = Credential("none", "nowhere")
+#: What a server reached in the clear across the network (endpoints.exposed_host) gets instead
+#: of a key or token from the environment or the `yc` CLI: the key `ygpt-magic serve` takes.
+PLACEHOLDER = Credential("api_key", "the placeholder sent instead of your own key", LOCAL_DUMMY_KEY)
 
 
 def sendable(secret: str) -> bool:
@@ -111,13 +116,17 @@ def header_safe(credential: Credential) -> bool:
 def find_credential(explicit: str | None = None, *, local: bool = False) -> Credential:
     """The credential a request will use.
 
-    An explicit secret (from `%ygpt auth`) wins. For the in-process local server (``local``),
-    ``explicit`` is the key it was started with, which it alone takes (any other user or process
-    on the machine is refused); without one, the placeholder a keyless server takes. No key from
-    `%ygpt auth` or the environment is ever sent to it.
+    An explicit secret (from `%ygpt auth`) wins; the placeholder key (what connection.py passes
+    for a server reached in the clear) is described as the placeholder, whoever gives it. For the
+    in-process local server (``local``), ``explicit`` is the key it was started with, which it
+    alone takes (any other user or process on the machine is refused); without one, the
+    placeholder a keyless server takes. No key from `%ygpt auth` or the environment is ever sent
+    to it.
     """
     if local:
         return Credential("api_key", LOCAL_KEY, explicit or LOCAL_DUMMY_KEY)
+    if explicit == LOCAL_DUMMY_KEY:
+        return PLACEHOLDER
     if explicit:
         return Credential(classify(explicit), "%ygpt auth", explicit.strip())
     for var, kind in SECRET_ENV_VARS:

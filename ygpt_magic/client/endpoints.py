@@ -7,6 +7,7 @@ before the first request needs them.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import urlsplit
 
@@ -61,6 +62,28 @@ def refuse_plaintext(target: str, insecure: bool, http: str | None) -> None:
     if http is not None and urlsplit(http.strip()).scheme == "http" and in_cloud(url_address(http)[0]):
         raise OptionError("Yandex Cloud's chat API is reached over https only: an http:// address "
                           "would send your credential in the clear. Give it with https://.")
+
+
+def exposed_host(target: str, insecure: bool, http: str | None) -> str | None:
+    """The host a credential would reach in the clear across the network, or None: a HOST:PORT
+    server that is neither Yandex's nor on this machine, over gRPC without TLS (``--insecure``)
+    or a chat API address over ``http://``. A key from the environment is not sent there
+    (connection.py); the cloud, ``local`` and plaintext to loopback cross no network in the clear."""
+    if target in ("cloud", "local"):
+        return None
+    hosts = [parse_endpoint(target)[0]] if insecure else []
+    if http is not None and urlsplit(http.strip()).scheme == "http":
+        hosts.append(url_address(http)[0])
+    return next((host for host in hosts if not in_cloud(host) and not _loopback(host)), None)
+
+
+def _loopback(host: str) -> bool:
+    """``localhost``, 127.0.0.0/8 or ``::1``: this machine, by its name or address as written."""
+    host = host.strip("[]").lower()
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _url_for_endpoint(url: str) -> OptionError:

@@ -41,8 +41,9 @@ def run(kernel: Kernel, line: str) -> None:
     folder = input("Folder id (empty = YC_FOLDER_ID): ")
     kernel.connection.set_credentials(secret.strip() or None, folder.strip() or None)
     info = kernel.connection.describe()
+    clear = f" {info['clear']}" if info["clear"] else ""
     show(f"Using {info['credential']}; folder {info['folder']}. "
-         "Kept in this kernel's memory only, not in the notebook.")
+         f"Kept in this kernel's memory only, not in the notebook.{clear}")
 
 
 #: what stands in the history for the text typed after %ygpt auth

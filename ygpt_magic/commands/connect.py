@@ -48,6 +48,8 @@ def run(kernel: Kernel, line: str) -> None:
             text = (f"Using {what}{where} (TLS {info['tls']}), but nothing answers there now: start "
                     f"it (e.g. ygpt-magic serve --port N) or check the address. Cells will fail "
                     f"until it answers.")
+    if info["clear"]:
+        text += f" {info['clear']}"
     show(text.replace(what, f"**{what}**", 1), text)
 
 
