@@ -8,11 +8,12 @@ one response a test sets, beside the local server's gRPC side (which the first c
 from __future__ import annotations
 
 import pytest
+from capture import HttpCapture
 from cellrun import assert_clean, assert_clear_error
 from conftest import cell
 from pictures import MODEL, canned_chat_api, pics, png_bytes, turns  # noqa: F401 (canned_chat_api, pics: fixtures)
 
-from ygpt_magic.errors import ChatReplyUnreadable
+from ygpt_magic.errors import ChatApiRedirects, ChatReplyUnreadable, ServerFailed
 
 #: (what the cell adds, status, Content-Type, body, what the message says was wrong)
 REPLIES = [
@@ -51,3 +52,26 @@ def test_an_http_failure_of_the_chat_api_names_its_address(pics, ygpt_server, ca
     url = _connected(pics, ygpt_server, canned_chat_api)
     run = cell(pics, f"%%ygpt --no-stream --image png --model {MODEL}\nWhat colour is it?")
     assert_clear_error(run, f"Could not reach the server at {url}")
+
+
+def test_a_chat_api_that_redirects_says_where_to_and_nothing_follows_it(pics, ygpt_server):
+    with HttpCapture() as moved, HttpCapture(redirect=moved.url.replace("127.0.0.1", "localhost")) as given:
+        pics.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure --http {given.url}")
+        pics.user_ns["png"] = png_bytes()
+        run = cell(pics, f"%%ygpt --image png --model {MODEL}\nWhat colour is it?")
+        moved_to = moved.url.replace("127.0.0.1", "localhost") + "/v1/"
+        assert_clear_error(run, f"The chat API at {given.url}/v1/ redirects (HTTP 307) to {moved_to}: "
+                                f"give that address with --http (%ygpt connect HOST:PORT --http {moved_to})",
+                           "nothing was sent there", error_type=ChatApiRedirects)
+        assert not moved.seen, "the request followed the redirect"
+    assert "status page" not in run.message and "server's side" not in run.message
+    assert_clean(run)
+
+
+def test_a_failure_of_a_server_that_is_not_yandex_is_said_of_that_server(pics, ygpt_server, canned_chat_api):
+    canned_chat_api.answer(500, "application/json", b'{"error": {"message": "boom"}}')
+    url = _connected(pics, ygpt_server, canned_chat_api)
+    run = cell(pics, f"%%ygpt --no-stream --image png --model {MODEL}\nWhat colour is it?")
+    message = assert_clear_error(run, f"The server at {url} failed to answer (INTERNAL). This is on that "
+                                      "server's side", "look at that server", error_type=ServerFailed)
+    assert "Yandex Cloud" not in message

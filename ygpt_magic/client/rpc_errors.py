@@ -17,9 +17,11 @@ import re
 import traceback
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from ..errors import (
     AuthFailed,
+    ChatApiRedirects,
     ChatReplyUnreadable,
     ContextTooLong,
     CredentialsMissing,
@@ -39,6 +41,7 @@ from ..errors import (
 )
 from . import message_size
 from .credentials import Credential, known_secrets
+from .endpoints import in_cloud
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +117,29 @@ def _http_details(response: Any) -> str:
     except Exception:
         return ""
     return str(error.get("message", "")) if isinstance(error, dict) else ""
+
+
+def redirect_of(exc: BaseException, base: str) -> tuple[int, str] | None:
+    """(HTTP status, where to) of a chat API answer that redirects; None for anything else.
+    Where to is the base URL to give with --http when the redirect keeps the request's path
+    below ``base`` (else the whole address), without a user part or query, which may hold
+    anything."""
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    if type(exc).__name__ != "HTTPStatusError" or not isinstance(status, int) or not 300 <= status < 400:
+        return None
+    assert response is not None, "an HTTPStatusError carries its response"
+    asked = str(response.request.url)
+    parts = urlsplit(urljoin(asked, response.headers.get("location", "")))
+    location = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
+    below = asked.split("?")[0][len(base):] if asked.startswith(base) else ""
+    return status, location[:-len(below)] if below and location.endswith(below) else location
+
+
+def elsewhere(endpoint: str) -> str | None:
+    """``endpoint`` (HOST:PORT or the chat API's URL) if the server there is not Yandex Cloud's."""
+    host = urlsplit(endpoint).hostname if "://" in endpoint else endpoint.rpartition(":")[0]
+    return None if in_cloud(host or "") else endpoint
 
 
 def is_ours(exc: BaseException) -> bool:
@@ -200,6 +226,9 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
     A stream broken by gRPC's own failed connect (the SDK retried it after the server went) is
     said to have lost the server, without gRPC's words: they are not the server's.
     """
+    moved = redirect_of(exc, endpoint) if chat_api else None
+    if moved is not None:
+        return ChatApiRedirects(endpoint, *moved)
     unreadable = unreadable_reply(exc) if chat_api else None
     if unreadable is not None:
         log.debug("a chat API reply the SDK could not read", exc_info=exc)
@@ -240,7 +269,7 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
         if elapsed is not None and elapsed < timeout * OUR_DEADLINE:
             return ServerGaveUp(endpoint, elapsed, details)
         return ServerTimeout(endpoint, timeout)
-    return ServerFailed(status, details)
+    return ServerFailed(status, details, server=elsewhere(endpoint))
 
 
 def _non_grpc(exc: BaseException, *, endpoint: str, timeout: float,
@@ -258,4 +287,4 @@ def _non_grpc(exc: BaseException, *, endpoint: str, timeout: float,
     if after_chunks:
         return StreamBroken(after_chunks, name, attempt)
     # An unexpected exception: its class name only, its text may hold anything.
-    return ServerFailed(f"unexpected {name} talking to {endpoint}", None)
+    return ServerFailed(f"unexpected {name} talking to {endpoint}", None, server=elsewhere(endpoint))

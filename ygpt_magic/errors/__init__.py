@@ -34,6 +34,7 @@ from .reach import (
 )
 from .service import (
     AuthFailed,
+    ChatApiRedirects,
     ContextTooLong,
     CredentialsMissing,
     ModelNotFound,
@@ -85,7 +86,8 @@ from .work import (
 __all__ = [
     "CELL", "PANEL", "Origin", "capital", "choices",
     "AuthFailed", "BatchFailed", "BatchNotCollected", "BatchUnknown", "CacheLocked", "CacheMiss",
-    "CacheNotCleared", "CacheUnusable", "ChatBusy", "ChatChanged", "ChatReplyUnreadable", "ChatFileError",
+    "CacheNotCleared", "CacheUnusable", "ChatApiRedirects", "ChatBusy", "ChatChanged", "ChatReplyUnreadable",
+    "ChatFileError",
     "ContextTooLong", "CostOverCap", "CredentialInName", "CredentialInPrompt", "CredentialMalformed",
     "CredentialInSource", "CredentialsMissing", "DataExtraMissing", "DatasetRejected", "ImageError", "ImagesNotTaken",
     "IndexUnusable", "InternalError", "InterpolationError", "MessageTooLarge", "MissingValue", "ModelNotFound",

@@ -12,7 +12,8 @@ PERMISSION_DENIED      PermissionDenied     ``PermissionDenied(folder_id=None, d
 RESOURCE_EXHAUSTED     QuotaExceeded        ``QuotaExceeded(attempts=None, detail=None)``
 NOT_FOUND              ModelNotFound        ``ModelNotFound(model, detail=None)``
 INVALID_ARGUMENT       RequestRejected      ``RequestRejected(detail=None)``
-INTERNAL and the rest  ServerFailed         ``ServerFailed(status, detail=None)``
+INTERNAL and the rest  ServerFailed         ``ServerFailed(status, detail=None, server=None)``
+(chat API HTTP 3xx)    ChatApiRedirects     ``ChatApiRedirects(address, status, location)``
 =====================  ===================  ===========================================
 
 A request that is too long for the context is ``ContextTooLong(needed, budget)``; the client also
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 from ..words import counted
 from .base import YGptError, _with_detail
+from .origin import Origin
 
 
 class ContextTooLong(YGptError):
@@ -167,12 +169,31 @@ class RequestRejected(YGptError):
 
 
 class ServerFailed(YGptError):
-    """INTERNAL and every other status without a better type."""
+    """INTERNAL and every other status without a better type; ``server``: the address of a
+    server that is not Yandex Cloud's (its status page says nothing about that one)."""
 
-    def __init__(self, status: str, detail: object = None) -> None:
-        super().__init__(lambda origin: _with_detail(
-            f"The server failed to answer ({status}). This is on the server's side: "
-            f"{origin.again} in a moment; if it keeps failing, check the Yandex Cloud status page.",
-            detail,
-        ))
+    def __init__(self, status: str, detail: object = None, server: str | None = None) -> None:
+        def words(origin: Origin) -> str:
+            if server is None:
+                head = (f"The server failed to answer ({status}). This is on the server's side: "
+                        f"{origin.again} in a moment; if it keeps failing, check the Yandex Cloud "
+                        f"status page.")
+            else:
+                head = (f"The server at {server} failed to answer ({status}). This is on that "
+                        f"server's side: {origin.again} in a moment; if it keeps failing, look at "
+                        f"that server (its log, or whoever runs it).")
+            return _with_detail(head, detail)
+        super().__init__(words)
         self.status = status
+
+
+class ChatApiRedirects(YGptError):
+    """HTTP 3xx from the chat API: it answers at another address, and the redirect is not
+    followed (the request, and the key in it, would go to a server nobody named)."""
+
+    def __init__(self, address: str, status: int, location: str) -> None:
+        super().__init__(
+            f"The chat API at {address} redirects (HTTP {status}) to {location}: give that address "
+            f"with --http (%ygpt connect HOST:PORT --http {location}). The redirect is not followed, "
+            f"so nothing was sent there, and running the cell again will not help."
+        )
