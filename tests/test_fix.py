@@ -153,3 +153,15 @@ def test_flags_anywhere_and_unknown_flags_refused(shell, ygpt_server):
     result = cell(shell, "%ygpt fix --model lite")
     assert_clear_error(result, "--model", "%ygpt help", error_type=errors.OptionError)
     assert not completions(ygpt_server)
+
+
+def test_the_instructions_are_taken_as_written_then_filled_in_by_the_cell_rule(shell, ygpt_server):
+    """IPython expanded the line first: `{{name}}` came out as the value, `{big}` went whole."""
+    shell.user_ns.update(name="Bob", big="z" * 20_000, price=5)
+    _, failed = failing_cells(shell)
+    assert cell(shell, "%ygpt fix keep the {{name}} placeholder and $price").ok
+    assert completions(ygpt_server)[-1].messages[-1]["text"].endswith("keep the {name} placeholder and $price")
+    result = cell(shell, f"%ygpt fix {failed} mention {{big}}")
+    assert result.ok, result.shown
+    assert len(completions(ygpt_server)[-1].messages[-1]["text"]) < 20_000
+    assert "{big}: 20,000 characters, cut to the first" in result.page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import pytest
@@ -259,3 +260,19 @@ def test_help_lists_the_flags(shell):
                  "--reasoning", "--json", "--format", "--out", "--no-stream", "--deferred",
                  "--dry-run", "--append", "--no-interpolate"):
         assert flag in doc
+
+
+def test_the_line_is_taken_as_written_and_system_gets_the_cell_rule(shell, ygpt_server):
+    """IPython filled in `{x}` and `$x` on the line: a key in a variable came back in a flag's
+    error, and `--system "{big}"` went whole, with no note."""
+    shell.user_ns.update(k=os.environ["YC_API_KEY"], big="z" * 20_000, role="a travel guide")
+    result = cell(shell, "%%ygpt --format {k}\nhi")
+    assert isinstance(result.typed_error, OptionError) and "'{k}'" in result.message
+    assert os.environ["YC_API_KEY"][:12] not in result.shown + result.message
+    result = cell(shell, '%%ygpt --once --system "You are {role}, not {{role}} nor $role. {big}"\nhi')
+    assert result.ok, result.shown
+    system = sent(ygpt_server).messages[0]["text"]
+    assert system.startswith("You are a travel guide, not {role} nor $role. zzz") and len(system) < 20_000
+    assert "{big}: 20,000 characters, cut to the first" in result.page
+    assert cell(shell, '%%ygpt --once --no-interpolate --system "{role}"\nhi').ok
+    assert sent(ygpt_server).messages[0]["text"] == "{role}"

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import All, Dict, Float, Int, TraitError, Unicode, default, observe, validate
 
@@ -305,6 +305,7 @@ class YGptMagics(RefusedConfigDropped, Magics):
               help="With --docs: how many chunks to send at most (default 5, within the budget).")
     @argument("--no-cache", action="store_true",
               help="Neither replay nor record this cell in the reply cache (%%ygpt cache).")
+    @no_var_expand  # the line is ours as written: `{{x}}` literal, `{big}` bounded and noted
     @line_cell_magic
     def ygpt(self, line: str, cell: str | None = None) -> Any:
         """Talk to YandexGPT.
@@ -317,6 +318,9 @@ class YGptMagics(RefusedConfigDropped, Magics):
         notebook as IPython does for `!cmd {expr}`; braces around anything else stay as written
         (`{"a": 1}`, `{x!r}`), `{{`/`}}` are literal braces, and fenced code is left alone. `{In[N]}`, `{Out[N]}` and
         `{Err[N]}` are cell N's source, output or error.
+        The `%%ygpt` / `%ygpt` line itself is taken as written (IPython does not expand `{x}`
+        or `$x` there): `--system` text gets the same rule as the cell's, every other flag is a
+        name or a value as typed.
         The last reply is in `_ygpt` (.text, .status, .usage, .model_version, .elapsed).
         `--tools f,g` lets the model call those notebook functions (and only those) before it
         answers (`_ygpt.tool_calls`); `--schema NAME` asks for an answer in that pydantic model,

@@ -120,25 +120,43 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
 
     if labels.wanted(args):
         return labels.cell(kernel, args, text)
-    if args.map:
-        return rows(kernel, args, text)
     secrets = kernel.connection.known_secrets()  # the environment read once for both texts
+    args, system = with_system(kernel, args, secrets)
+    if args.map:
+        if system.cut:  # a row's run shows no notes: nothing is cut silently
+            raise OptionError(f"%%ygpt --map: the --system text was cut ({system.cut[0]}), and a "
+                              f"--map run shows no notes; put a shorter text in the variable.")
+        return rows(kernel, args, text)
     expanded = expand(kernel, text, fill=not args.no_interpolate, secrets=secrets)
-    check(kernel, "--system", args.system, secrets)
     prompt = expanded.text.strip("\n")
     if not prompt.strip():
         raise OptionError("The %%ygpt cell is empty: write the prompt on the lines below %%ygpt.")
     pictures: tuple[Picture, ...] = ()
-    if args.image or expanded.pictures:
+    referred = (*system.pictures, *expanded.pictures)
+    if args.image or referred:
         from .context import images
 
-        pictures = images.pictures(args.image, kernel.namespace, expanded.pictures)
+        pictures = images.pictures(args.image, kernel.namespace, referred)
+    notes = (*system.notes, *expanded.notes)
     if args.docs:
         from .docs_cell import answer
 
-        return answer(kernel, args, prompt, lambda sent, notes, spent: send_cell(
-            kernel, args, sent, (*expanded.notes, *notes), pictures, label=prompt, spent=spent))
-    return send_cell(kernel, args, prompt, expanded.notes, pictures)
+        return answer(kernel, args, prompt, lambda sent, more, spent: send_cell(
+            kernel, args, sent, (*notes, *more), pictures, label=prompt, spent=spent))
+    return send_cell(kernel, args, prompt, notes, pictures)
+
+
+def with_system(kernel: Kernel, args: argparse.Namespace,
+                secrets: Sequence[Credential]) -> tuple[argparse.Namespace, Expanded]:
+    """``args`` with ``--system`` filled in by the cell's own rule, and what that brought in.
+
+    IPython leaves the `%%ygpt` line as written (magics.py: ``no_var_expand``), so `{role}` in
+    ``--system`` is ours to fill in: bounded, noted above the reply and checked for credentials
+    like the cell's text, as written with ``--no-interpolate``. No other flag is filled in."""
+    if not args.system:
+        return args, Expanded("")
+    system = expand(kernel, args.system, fill=not args.no_interpolate, where="--system", secrets=secrets)
+    return argparse.Namespace(**{**vars(args), "system": system.text}), system
 
 
 def send_cell(kernel: Kernel, args: argparse.Namespace, prompt: str, notes: tuple[str, ...],
