@@ -165,3 +165,29 @@ def test_the_instructions_are_taken_as_written_then_filled_in_by_the_cell_rule(s
     assert result.ok, result.shown
     assert len(completions(ygpt_server)[-1].messages[-1]["text"]) < 20_000
     assert "{big}: 20,000 characters, cut to the first" in result.page
+
+
+def test_an_error_is_forgotten_when_its_cell_runs_clean(shell, ygpt_server):
+    """The same cell (JupyterLab's id) fixed by hand and run again: no stale fix, no needless cell."""
+    shell.user_ns.pop("undefined_name", None)
+    stale = shell.execution_count
+    cell(shell, "x = undefined_name + 1", cell_id="A")
+    cell(shell, "undefined_name = 1", cell_id="B")
+    now = shell.execution_count
+    assert cell(shell, "x = undefined_name + 1", cell_id="A").ok
+    result = cell(shell, "%ygpt fix")
+    assert_clear_error(result, "nothing to fix", f"cell {stale}", f"In [{now}] now", error_type=errors.NothingToFix)
+    result = cell(shell, f"%ygpt fix {stale}")
+    assert_clear_error(result, f"cell {stale} has run without an error since", error_type=errors.InterpolationError)
+    assert not completions(ygpt_server)
+
+
+def test_a_later_failed_ygpt_cell_is_skipped_and_the_note_says_so(shell, ygpt_server):
+    _, failed = failing_cells(shell)
+    later = shell.execution_count
+    assert cell(shell, "%%ygpt\nTranslate {nope}").error is not None
+    result = cell(shell, "%ygpt fix")
+    assert result.ok, result.shown
+    assert completions(ygpt_server)[-1].messages[-1]["text"].startswith(f"Cell {failed} fails.")
+    assert f"cell {later} failed later, with a magic's own message" in result.page
+    assert f"this fixes cell {failed}" in result.page

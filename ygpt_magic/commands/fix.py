@@ -1,6 +1,9 @@
 """`%ygpt fix [N] [instructions] [--dry-run]`: why a cell failed, and a corrected cell below it.
 
-It takes the last cell that raised (or cell N), sends its source and its error (`{In[N]}` and
+It takes the last cell whose error still stands (or cell N): an error is forgotten when its cell
+runs again without one (context/cells.py). A later cell that stopped with a magic's own message
+(a `%%ygpt` cell's UsageError: a name it does not know, a bad flag) is no error in the user's code
+and is skipped, with a note above the reply naming it. It sends its source and its error (`{In[N]}` and
 `{Err[N]}`, so the same bounds and credential check apply as in a cell) in prompt mode, with
 `YGptMagics.fix_instruction` as the system message; the chat is untouched. The reply streams like
 any cell's, and its code goes into a new cell below: the user's cell is never replaced, and a
@@ -17,6 +20,7 @@ from __future__ import annotations
 from IPython.core.magic_arguments import argument
 
 from ..chat import planning
+from ..context.cells import CellError, NotebookCells
 from ..errors import NothingToFix, OptionError
 from ..kernel import Kernel
 from ..request import check, expand, front, send, tokenizer
@@ -42,13 +46,8 @@ def run(kernel: Kernel, line: str) -> None:
         raise OptionError(f"%ygpt fix {words[0]}: N is a cell's number as In [N] shows it; %ygpt fix "
                           f"alone takes the last cell that raised.")
     count = int(words.pop(0)) if words and words[0].isdigit() else None
-    failed = kernel.cells.error(count) if count is not None else kernel.cells.last_error()
-    if failed is None:
-        raise NothingToFix(
-            "%ygpt fix: no cell has raised an error since ygpt_magic was loaded, so there is "
-            "nothing to fix. Run the failing cell again, then %ygpt fix (or %ygpt fix N for "
-            "cell N)."
-        )
+    failed = kernel.cells.error(count) if count is not None else last_error(kernel.cells)
+    notes = () if count is not None else skipped(kernel.cells, failed.count)
     prompt = PROMPT.format(count=failed.count)
     if words:
         prompt += "\n\n" + " ".join(words)
@@ -58,4 +57,33 @@ def run(kernel: Kernel, line: str) -> None:
     cache = front(kernel, expanded.text)
     plan = planning.plan_request(kernel.session, expanded.text, settings=kernel.settings,
                                  get_client=tokenizer(kernel, cache), once=True, system=system)
-    send(kernel, plan, expanded.notes, dry_run=args.dry_run, new_cell=True, cache=cache)
+    send(kernel, plan, (*notes, *expanded.notes), dry_run=args.dry_run, new_cell=True, cache=cache)
+
+
+def last_error(cells: NotebookCells) -> CellError:
+    """The latest error that still stands, or NothingToFix saying why there is none."""
+    failed = cells.last_error()
+    if failed is not None:
+        return failed
+    if cells.cleared:
+        old, now = max(cells.cleared.items())
+        raise NothingToFix(
+            f"%ygpt fix: nothing to fix: cell {old}, the last that raised an error, has run "
+            f"without one since (it is In [{now}] now), and no other error stands. Run a failing "
+            f"cell, then %ygpt fix."
+        )
+    raise NothingToFix(
+        "%ygpt fix: no cell has raised an error since ygpt_magic was loaded, so there is "
+        "nothing to fix. Run the failing cell again, then %ygpt fix (or %ygpt fix N for "
+        "cell N)."
+    )
+
+
+def skipped(cells: NotebookCells, fixing: int) -> tuple[str, ...]:
+    """The note for a later cell that stopped with a magic's own message (skipped: no error in
+    the user's code), or none."""
+    later = cells.last_usage_error
+    if later is None or later < fixing:
+        return ()
+    return (f"cell {later} failed later, with a magic's own message (a %%ygpt cell's, not an error "
+            f"in your code: its message says what to change), so this fixes cell {fixing}",)

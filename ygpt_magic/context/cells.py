@@ -11,7 +11,12 @@ would keep every frame's locals alive.
 
 Not every exception is a failed cell: a UsageError is a magic's own message about how it was
 used (every %%ygpt error is one) and has nothing to fix in the user's code, and a Ctrl-C is the
-user stopping the cell; neither is recorded.
+user stopping the cell; neither is recorded as an error (the last UsageError's count is kept, so
+`%ygpt fix` can say it skipped it).
+
+An error stands until its cell runs clean: when the cell with the same id (JupyterLab's) runs
+again without an error, its errors are forgotten, and `%ygpt fix` and `{Err[N]}` say which cell ran
+clean since, rather than fix a cell that no longer fails.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ class CellError:
     count: int
     type_name: str
     text: str  # the traceback, as tracebacks.format_error gives it
+    cell_id: str | None = None  # JupyterLab's id of the cell; None in a terminal
 
 
 class NotebookCells:
@@ -48,6 +54,9 @@ class NotebookCells:
     def __init__(self, shell: InteractiveShell | None) -> None:
         self.shell = shell
         self.errors: dict[int, CellError] = {}
+        self.counts: dict[str, int] = {}  # cell id → the latest count it ran with
+        self.cleared: dict[int, int] = {}  # count of a forgotten error → the clean run's count
+        self.last_usage_error: int | None = None  # a magic's own message, not a failed cell
         self._numbered = False  # whether a numbered cell is running now (stored history)
 
     # -- the hooks -----------------------------------------------------------------------------
@@ -63,14 +72,35 @@ class NotebookCells:
         self._numbered = False
         error = result.error_in_exec or result.error_before_exec
         count = getattr(result, "execution_count", None)
-        if error is None or count is None or isinstance(error, (UsageError, KeyboardInterrupt)):
+        cell_id = getattr(getattr(result, "info", None), "cell_id", None)
+        if count is not None and cell_id is not None:
+            self.counts[cell_id] = count
+        if count is None:
             return
+        if error is None:
+            self._clear(cell_id, count)
+        elif isinstance(error, UsageError):
+            self.last_usage_error = count
+        elif not isinstance(error, KeyboardInterrupt):
+            self._keep(error, count, cell_id)
+
+    def _keep(self, error: BaseException, count: int, cell_id: str | None) -> None:
         text = format_error(error, self._cell_name)
         if len(text) > MAX_ERROR_CHARS:
             text = text[:MAX_ERROR_CHARS] + f"\n… {len(text) - MAX_ERROR_CHARS:,} characters left out"
-        self.errors[count] = CellError(count, type(error).__name__, text)
+        self.errors[count] = CellError(count, type(error).__name__, text, cell_id)
         while len(self.errors) > KEEP_ERRORS:
             del self.errors[min(self.errors)]
+
+    def _clear(self, cell_id: str | None, count: int) -> None:
+        """Forget the errors of the cell ``cell_id``, which has just run clean as ``count``."""
+        if cell_id is None:
+            return
+        for old in [old for old, error in self.errors.items() if error.cell_id == cell_id]:
+            del self.errors[old]
+            self.cleared[old] = count
+        while len(self.cleared) > KEEP_ERRORS:
+            del self.cleared[min(self.cleared)]
 
     @property
     def _shell(self) -> InteractiveShell:
@@ -126,6 +156,12 @@ class NotebookCells:
 
     def error(self, count: int) -> CellError:
         self._check_ran(count, "Err")
+        if count in self.cleared:
+            raise InterpolationError(
+                f"The cell uses {{Err[{count}]}}, but cell {count} has run without an error since "
+                f"(it is In [{self.cleared[count]}] now), so its error no longer stands. Cells whose "
+                f"error stands: {_counts(self.errors)}."
+            )
         if count not in self.errors:
             having = _counts(self.errors)
             raise InterpolationError(lambda origin: (
