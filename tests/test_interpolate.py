@@ -116,3 +116,12 @@ def test_a_text_with_a_memory_address_says_the_reply_cache_cannot_replay_it():
                               "new in every kernel, so the reply cache cannot replay this cell in another "
                               "kernel; refer to the object's data (an attribute, a method's result) rather "
                               "than to the object",)  # a str or a list of them is data, whatever it says: no note
+
+
+def test_a_constant_in_braces_stays_as_written():
+    """str.format placeholders and LaTeX groups: evaluating them only dropped the braces."""
+    text = ("Why does '{0} and {1}'.format(a) raise IndexError? Explain $x^{10}$, $\\frac{1}{2}$, "
+            "{-1}, {1.5}, {'a'} and {1, 2}")
+    expanded = interpolate(text, NS)
+    assert expanded.text == text and expanded.notes == ()
+    assert interpolate("{n, 2} and {1 + 1}", NS).text == "(3, 2) and 2"  # names and sums still run

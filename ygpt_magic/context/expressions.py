@@ -8,6 +8,9 @@ the rule here is narrower and says what failed:
 - only braces on one line with no brace inside are candidates, and only when their content
   (stripped) compiles as one Python expression: ``{df.describe()}``, ``{n + 1}``, ``{rows[:3]}``;
   ``{"a": 1}``, ``{x!r}``, ``{x:.2f}``, ``{return x;}`` are not expressions and stay as written;
+- a constant names nothing and stays as written too: ``{0}``, ``{10}``, ``{-1}``, ``{1.5}``,
+  ``{"a"}``, and a tuple or set of them (``{1, 2}``): evaluating it would only drop the braces of a
+  str.format placeholder (``'{0}'.format(a)``) or a LaTeX group (``x^{10}``, ``\frac{1}{2}``);
 - it is evaluated once, like a code cell's last line, with a copy of the namespace as globals (so a
   ``:=`` inside cannot change a variable), and with no time limit: Ctrl-C stops it, as it stops a
   cell;
@@ -17,6 +20,7 @@ the rule here is narrower and says what failed:
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Mapping
 from types import CodeType
 
@@ -25,12 +29,24 @@ from .values import first_line
 
 
 def compiled(content: str) -> CodeType | None:
-    """``content`` compiled as one expression, or None when it is not one (then the braces around
-    it are plain text)."""
+    """``content`` compiled as one expression, or None when it is not one or is a constant (then
+    the braces around it are plain text)."""
     try:
-        return compile(content.strip(), "<ygpt expression>", "eval", dont_inherit=True)
+        tree = ast.parse(content.strip(), "<ygpt expression>", "eval")
+        if _constant(tree.body):
+            return None
+        return compile(tree, "<ygpt expression>", "eval", dont_inherit=True)
     except (SyntaxError, ValueError, MemoryError, RecursionError):  # Value: NUL; the others: deep nesting
         return None
+
+
+def _constant(node: ast.expr) -> bool:
+    """A literal that refers to nothing: a constant, a signed number, a tuple or set of them."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    if isinstance(node, (ast.Tuple, ast.Set)):
+        return all(_constant(item) for item in node.elts)
+    return isinstance(node, ast.Constant)
 
 
 def evaluate(label: str, code: CodeType, namespace: Mapping[str, object]) -> object:

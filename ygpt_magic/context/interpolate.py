@@ -13,8 +13,8 @@ Rules, chosen so that pasting code or JSON just works:
 - `{{` and `}}` are literal braces.
 - Text inside fenced code blocks (``` or ~~~) is never touched, and what a reference brings in is
   never interpolated again (a cell's source with braces is sent as written).
-- Braces around anything that is not an expression (`{"a": 1}`, `{x!r}`, `{a lone word}`) stay as
-  they are.
+- Braces around anything that is not an expression (`{"a": 1}`, `{x!r}`, `{a lone word}`), or
+  around a constant (`{0}`, `{10}`: a str.format placeholder, a LaTeX group), stay as they are.
 - An unknown name or cell, or an expression that raises, is an InterpolationError naming it, never
   a silent empty string.
 - Every piece (the cell's own text, each value) is checked for a credential (client/guard.py,
