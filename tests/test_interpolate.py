@@ -125,3 +125,15 @@ def test_a_constant_in_braces_stays_as_written():
     expanded = interpolate(text, NS)
     assert expanded.text == text and expanded.notes == ()
     assert interpolate("{n, 2} and {1 + 1}", NS).text == "(3, 2) and 2"  # names and sums still run
+
+
+def test_inline_code_is_never_interpolated_and_a_variable_left_there_is_noted():
+    text = 'Why does `f"{city}"` print `{n}` times, and ``a ` {missing}`` not {city}? `{city}`'
+    expanded = interpolate(text, NS)
+    assert expanded.text == text.replace("not {city}", "not Kazan")
+    assert expanded.notes == ("{city}: inside inline code (`…`), sent as written; take it out of the "
+                              "backticks to send its value",
+                              "{n}: inside inline code (`…`), sent as written; take it out of the "
+                              "backticks to send its value")
+    # a lone backtick, or one closed only after a blank line, opens no code span
+    assert interpolate("it`s {n}\n\n`{n}\n\n{n}`", NS).text == "it`s 3\n\n`3\n\n3`"

@@ -11,8 +11,11 @@ Rules, chosen so that pasting code or JSON just works:
   Figure, a PIL or IPython image: images.is_picture) is not written into the text: it goes with
   the cell as a picture, like `--image Out[N]`, and the text says `[image Out[N]]` where it was.
 - `{{` and `}}` are literal braces.
-- Text inside fenced code blocks (``` or ~~~) is never touched, and what a reference brings in is
-  never interpolated again (a cell's source with braces is sent as written).
+- Text inside fenced code blocks (``` or ~~~) and inline code spans (`` `f"{name}"` ``, as
+  CommonMark reads them: a run of backticks to the next run of the same length, within a
+  paragraph) is never touched, and what a reference brings in is never interpolated again (a
+  cell's source with braces is sent as written). A `{name}` of a defined variable left inside
+  inline code gets a note saying so, since a user may have quoted a variable meaning its value.
 - Braces around anything that is not an expression (`{"a": 1}`, `{x!r}`, `{a lone word}`), or
   around a constant (`{0}`, `{10}`: a str.format placeholder, a LaTeX group), stay as they are.
 - An unknown name or cell, or an expression that raises, is an InterpolationError naming it, never
@@ -45,6 +48,7 @@ _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _TOKEN = re.compile(r"\{\{|\}\}|\{(" + _IDENT + r"(?:\." + _IDENT + r")*)\}"
                     r"|\{(In|Out|Err)\[([^\[\]{}\n]*)\]\}|\{([^{}\n]+)\}")
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
+_SPAN = re.compile(r"(?<!`)(`+)(?!`)(?:(?!\n[ \t]*\n).)+?(?<!`)\1(?!`)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,11 @@ def interpolate(
                 cut.append(notes[-1])
         return rendered.text
 
-    out = [block if is_code else _TOKEN.sub(value, block) for is_code, block in _split_fenced(text)]
+    out = []
+    for kind, block in _split_code(text):
+        out.append(_TOKEN.sub(value, block) if kind == "prose" else block)
+        if kind == "span":
+            notes.extend(note for note in _left_in_span(block, namespace) if note not in notes)
     expanded = "".join(out)
     guard.check("the expanded prompt", expanded, secrets)
     return Expanded(expanded, tuple(notes), tuple(pictures), tuple(cut))
@@ -110,8 +118,30 @@ def references(text: str) -> frozenset[str]:
     """The ``{name}`` and ``{name.attr}`` references :func:`interpolate` would look up in
     ``text`` (outside code fences, not ``{{escaped}}``), as written: a ``--map`` row checks the
     cells they read before its template is filled in (rows/items.py)."""
-    return frozenset(match.group(1) for is_code, block in _split_fenced(text) if not is_code
+    return frozenset(match.group(1) for kind, block in _split_code(text) if kind == "prose"
                      for match in _TOKEN.finditer(block) if match.group(1))
+
+
+def _left_in_span(span: str, namespace: Mapping[str, object]) -> list[str]:
+    """A note for each `{name}` of a defined variable that an inline code span kept as written."""
+    return [f"{match.group(0)}: inside inline code (`…`), sent as written; take it out of the "
+            f"backticks to send its value" for match in _TOKEN.finditer(span)
+            if match.group(1) and match.group(1).split(".")[0] in namespace]
+
+
+def _split_code(text: str) -> list[tuple[str, str]]:
+    """[(kind, chunk)] covering text, kind being "fence", "span" (inline code) or "prose"."""
+    parts: list[tuple[str, str]] = []
+    for is_code, block in _split_fenced(text):
+        if is_code:
+            parts.append(("fence", block))
+            continue
+        start = 0
+        for span in _SPAN.finditer(block):
+            parts += [("prose", block[start:span.start()]), ("span", span.group(0))]
+            start = span.end()
+        parts.append(("prose", block[start:]))
+    return parts
 
 
 def _reference(match: re.Match[str], namespace: Mapping[str, object], cells: NotebookCells | None,
