@@ -307,3 +307,17 @@ def test_a_chained_error_keeps_both_parts(shell, ygpt_server):
     text = sent_text(ygpt_server)
     assert "KeyError: 'rate'" in text and "ValueError: no rate configured" in text
     assert "The above exception was the direct cause of the following exception" in text
+
+
+def test_the_last_reply_goes_as_its_text_and_out_of_a_ygpt_cell_points_to_it(shell, ygpt_server):
+    """{_ygpt} sent the Reply's repr (the previous prompt, options, cost); {Out[N]} of a %%ygpt
+    cell said it had no output while its reply was shown under it."""
+    asked = count_of(shell, "%%ygpt --once\nhello")
+    text = shell.user_ns["_ygpt"].text
+    result = cell(shell, "%%ygpt --once\nShorten this: {_ygpt}")
+    assert result.ok, result.shown
+    assert sent_text(ygpt_server) == f"Shorten this: {text}"
+    assert "{_ygpt}: Reply via _repr_llm_()" in notes(result)
+    result = cell(shell, f"%%ygpt --once\nShorten this: {{Out[{asked}]}}")
+    assert_clear_error(result, f"cell {asked} is a %%ygpt cell", "{_ygpt}", "--out NAME",
+                       error_type=errors.InterpolationError)

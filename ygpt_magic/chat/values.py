@@ -213,6 +213,11 @@ class Reply:
     def __str__(self) -> str:
         return self.text
 
+    def _repr_llm_(self) -> str:
+        """The text, for `{_ygpt}` in a later cell (chatlab's convention, context/values.py):
+        the dataclass's repr would send the previous prompt, the options and the cost."""
+        return self.text
+
 
 @dataclass(frozen=True)
 class Turn:

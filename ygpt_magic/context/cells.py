@@ -145,6 +145,12 @@ class NotebookCells:
     def output(self, count: int) -> object:
         self._check_ran(count, "Out")
         outputs = self._shell.user_ns.get("Out", {})
+        if count not in outputs and self.source(count).lstrip().startswith("%%ygpt"):
+            raise InterpolationError(
+                f"The cell uses {{Out[{count}]}}, but cell {count} is a %%ygpt cell, whose reply "
+                f"is shown, not returned as an output: refer to the last reply as {{_ygpt}} (its "
+                f"text), or keep a reply with %%ygpt --out NAME and refer to {{NAME}}."
+            )
         if count not in outputs:
             having = _counts(outputs)
             raise InterpolationError(lambda origin: (
