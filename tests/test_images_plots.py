@@ -85,3 +85,18 @@ def _run_all(cells: list[str], folder: Path, **env: str) -> str:
     return "\n".join([o.get("text", "") for o in outputs if o["output_type"] == "stream"]
                      + [o.get("ename", "") + o.get("evalue", "") for o in outputs if o["output_type"] == "error"]
                      + [o["data"].get("text/plain", "") for o in outputs if "data" in o])
+
+
+def test_a_figure_by_name_or_expression_goes_as_a_picture_like_out(pics, ygpt_server):
+    """{fig} sent the text "<Figure size 640x480 with 1 Axes>", and no note said so."""
+    cell(pics, "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 3, 2]);")
+    run = cell(pics, f"%%ygpt --once --model {MODEL}\nExplain {{fig}} and {{plt.gcf()}}")
+    assert run.ok, run.message
+    request = ygpt_server.requests[-1]
+    assert request.messages[-1]["text"] == "Explain [image fig] and [image plt.gcf()]"
+    assert len(request.images) == 2 and request.images[0] == request.images[1]
+    assert "{fig}: a picture, sent with the cell" in run.final.replace("\\", ""), run.final
+    before = len(ygpt_server.requests)
+    refused = cell(pics, "%%ygpt --once\nExplain this chart: {fig}")  # a model that takes no pictures
+    assert "does not take images" in refused.message and MODEL in refused.message
+    assert len(ygpt_server.requests) == before

@@ -7,9 +7,11 @@ Rules, chosen so that pasting code or JSON just works:
   (`{df.describe()}`, `{n + 1}`) are evaluated in the notebook's namespace (expressions.py, IPython's
   rule for `!cmd {expr}`) and the value rendered like a name's, always with a note.
 - `{In[N]}`, `{Out[N]}`, `{Err[N]}`: the source, the output and the error of the cell numbered N
-  (cells.py), N being the number IPython shows in `In [N]:`. An output that is a picture (a
-  Figure, a PIL or IPython image: images.is_picture) is not written into the text: it goes with
-  the cell as a picture, like `--image Out[N]`, and the text says `[image Out[N]]` where it was.
+  (cells.py), N being the number IPython shows in `In [N]:`.
+- A value that is a picture (a Figure, a PIL or IPython image: images.is_picture), whether it
+  comes from `{Out[N]}`, `{fig}` or `{expression}`, is not written into the text: it goes with the
+  cell as a picture, like `--image fig`, the text says `[image fig]` where it was, and a model that
+  takes no pictures refuses it with the same message as `--image`.
 - `{{` and `}}` are literal braces.
 - Text inside fenced code blocks (``` or ~~~) and inline code spans (`` `f"{name}"` ``, as
   CommonMark reads them: a run of backticks to the next run of the same length, within a
@@ -152,7 +154,7 @@ def _reference(match: re.Match[str], namespace: Mapping[str, object], cells: Not
         return _expression(match.group(4), namespace, limits)
     if match.group(1):
         label = "{" + match.group(1) + "}"
-        return label, render(_lookup(match.group(1), namespace), limits, label), None
+        return _value(label, _lookup(match.group(1), namespace), limits)
     kind, index = match.group(2), match.group(3)
     label = f"{{{kind}[{index}]}}"
     count = _count(label, index.strip())
@@ -160,11 +162,8 @@ def _reference(match: re.Match[str], namespace: Mapping[str, object], cells: Not
         raise InterpolationError(f"The text uses {label}, but cell references work only in a "
                                  f"notebook or IPython session.")
     if kind == "Out":
-        output = cells.output(count)
-        if is_picture(output):
-            return label, Rendered(f"[image {label[1:-1]}]", "a picture, sent with the cell"), output
-        rendered = render(output, limits, label)
-        return label, replace(rendered, summary=rendered.summary or f"the output of cell {count}"), None
+        label, rendered, picture = _value(label, cells.output(count), limits)
+        return label, replace(rendered, summary=rendered.summary or f"the output of cell {count}"), picture
     if kind == "In":
         text, language, summary = cells.source(count), "python", f"the source of cell {count}"
     else:
@@ -174,7 +173,15 @@ def _reference(match: re.Match[str], namespace: Mapping[str, object], cells: Not
     return label, replace(cut, text=fenced(cut.text, language)), None
 
 
-def _expression(content: str, namespace: Mapping[str, object], limits: Limits) -> tuple[str, Rendered, None] | None:
+def _value(label: str, value: object, limits: Limits) -> tuple[str, Rendered, object]:
+    """(label, the value rendered, None) for a value, or (label, its placeholder, the value) for a
+    picture, which goes with the cell as a picture rather than as its repr."""
+    if is_picture(value):
+        return label, Rendered(f"[image {label[1:-1]}]", "a picture, sent with the cell"), value
+    return label, render(value, limits, label), None
+
+
+def _expression(content: str, namespace: Mapping[str, object], limits: Limits) -> tuple[str, Rendered, object] | None:
     """An evaluated `{expression}`, noted even when its value went whole (the user should see that
     code ran and what it gave), or None when ``content`` is not an expression."""
     code = compiled(content)
@@ -182,8 +189,8 @@ def _expression(content: str, namespace: Mapping[str, object], limits: Limits) -
         return None
     label = "{" + content + "}"
     value = evaluate(label, code, namespace)
-    rendered = render(value, limits, label)
-    return label, replace(rendered, summary=f"evaluated, {rendered.summary or type(value).__name__}"), None
+    label, rendered, picture = _value(label, value, limits)
+    return label, replace(rendered, summary=f"evaluated, {rendered.summary or type(value).__name__}"), picture
 
 
 def _count(label: str, index: str) -> int:

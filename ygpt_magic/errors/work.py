@@ -168,7 +168,7 @@ class ImagesNotTaken(YGptError):
             f"The model '{model}' does not take images, so nothing was sent. "
             f"{capital(origin.model(first))} (models that take images: {which}; %ygpt models "
             f"marks them), or {origin.flag('without pictures (--image, ', 'send it without ')}"
-            f"{{Out[N]}} of a picture{origin.flag(')')}."
+            f"{{name}} or {{Out[N]}} of a picture{origin.flag(')')}."
         ))
         self.model = model
 
