@@ -55,9 +55,20 @@ def test_an_expression_cannot_change_a_variable():
 
 
 def test_braces_around_anything_but_an_expression_stay():
-    text = ('JSON {"a": {"b": 1}}, format {n!r} {n:.2f}, words {a lone word}, code { return n; }, '
+    text = ('JSON {"a": {"b": 1}}, dicts {n: 1} {key:value} {n!z}, words {a lone word}, code { return n; }, '
             'empty {} { }, two lines {n\n+ 1}')
     assert interpolate(text, NS).text == text
+
+
+def test_a_conversion_or_format_spec_on_defined_names_is_formatted_like_an_f_string():
+    """{price:.2f} was sent as written, with no note: the model read an unfilled template."""
+    namespace = {**NS, "price": 3.14159, "rows": [1, 2, 3]}
+    expanded = interpolate("Is {price:.2f} fair? {book.title!r}, {rows[1:]!r:>8}, {n:,}, {price:.2x}", namespace)
+    assert expanded.text == "Is 3.14 fair? 'Dune',   [2, 3], 3, {price:.2x}"
+    assert expanded.notes == ("{price:.2f}: formatted, float", "{book.title!r}: formatted, str",
+                              "{rows[1:]!r:>8}: formatted, list", "{n:,}: formatted, int",
+                              "{price:.2x}: sent as written: a float does not take this format "
+                              "(Unknown format code 'x' for object of type 'float')")
 
 
 def test_an_expression_that_raises_is_an_error_naming_it_and_the_exception():

@@ -315,8 +315,9 @@ class YGptMagics(RefusedConfigDropped, Magics):
         re-running a cell rewinds the chat to just before that cell's turn. `{name}` is
         replaced by the variable's value, and braces on one line, with no brace inside, around
         a Python expression (`{df.describe()}`, `{n + 1}`) by its value, evaluated in the
-        notebook as IPython does for `!cmd {expr}`; braces around anything else stay as written
-        (`{"a": 1}`, `{x!r}`), `{{`/`}}` are literal braces, and fenced code is left alone. `{In[N]}`, `{Out[N]}` and
+        notebook as IPython does for `!cmd {expr}`; `{price:.2f}` and `{x!r}` format as in an
+        f-string; braces around anything else stay as written (`{"a": 1}`, `{0}`), `{{`/`}}` are
+        literal braces, and code (fenced or inline) is left alone. `{In[N]}`, `{Out[N]}` and
         `{Err[N]}` are cell N's source, output or error.
         The `%%ygpt` / `%ygpt` line itself is taken as written (IPython does not expand `{x}`
         or `$x` there): `--system` text gets the same rule as the cell's, every other flag is a

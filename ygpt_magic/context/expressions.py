@@ -7,7 +7,8 @@ the rule here is narrower and says what failed:
 
 - only braces on one line with no brace inside are candidates, and only when their content
   (stripped) compiles as one Python expression: ``{df.describe()}``, ``{n + 1}``, ``{rows[:3]}``;
-  ``{"a": 1}``, ``{x!r}``, ``{x:.2f}``, ``{return x;}`` are not expressions and stay as written;
+  ``{"a": 1}``, ``{x!r}``, ``{x:.2f}``, ``{return x;}`` are not expressions (the last two may be
+  an f-string's formatting of one: formats.py);
 - a constant names nothing and stays as written too: ``{0}``, ``{10}``, ``{-1}``, ``{1.5}``,
   ``{"a"}``, and a tuple or set of them (``{1, 2}``): evaluating it would only drop the braces of a
   str.format placeholder (``'{0}'.format(a)``) or a LaTeX group (``x^{10}``, ``\frac{1}{2}``);

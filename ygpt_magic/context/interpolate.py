@@ -18,7 +18,9 @@ Rules, chosen so that pasting code or JSON just works:
   paragraph) is never touched, and what a reference brings in is never interpolated again (a
   cell's source with braces is sent as written). A `{name}` of a defined variable left inside
   inline code gets a note saying so, since a user may have quoted a variable meaning its value.
-- Braces around anything that is not an expression (`{"a": 1}`, `{x!r}`, `{a lone word}`), or
+- `{price:.2f}`, `{x!r}`: a reference to defined names with an f-string's conversion and/or a
+  format spec with no space is formatted as an f-string would (formats.py has the exact rule).
+- Braces around anything that is not an expression (`{"a": 1}`, `{a: 1}`, `{a lone word}`), or
   around a constant (`{0}`, `{10}`: a str.format placeholder, a LaTeX group), stay as they are.
 - An unknown name or cell, or an expression that raises, is an InterpolationError naming it, never
   a silent empty string.
@@ -37,10 +39,11 @@ from typing import TYPE_CHECKING
 from ..client import guard
 from ..errors import InterpolationError, capital, choices
 from ..render.markdown import fenced
+from . import formats
 from .expressions import compiled, evaluate
 from .images import is_picture
 from .limits import Limits
-from .values import Rendered, bounded, render
+from .values import Rendered, bounded, first_line, render
 
 if TYPE_CHECKING:
     from ..client.credentials import Credential
@@ -186,11 +189,27 @@ def _expression(content: str, namespace: Mapping[str, object], limits: Limits) -
     code ran and what it gave), or None when ``content`` is not an expression."""
     code = compiled(content)
     if code is None:
-        return None
+        return _formatted(content, namespace, limits)
     label = "{" + content + "}"
     value = evaluate(label, code, namespace)
     label, rendered, picture = _value(label, value, limits)
     return label, replace(rendered, summary=f"evaluated, {rendered.summary or type(value).__name__}"), picture
+
+
+def _formatted(content: str, namespace: Mapping[str, object], limits: Limits) -> tuple[str, Rendered, None] | None:
+    """`{price:.2f}`, `{x!r}` formatted as an f-string would (formats.py), or None when the braces
+    hold no such reference; a spec the value does not take leaves them as written, noted."""
+    formatted = formats.parse(content, namespace)
+    if formatted is None:
+        return None
+    label = "{" + content + "}"
+    value = evaluate(label, formatted.code, namespace)
+    try:
+        text = formats.apply(value, formatted)
+    except (ValueError, TypeError) as error:
+        why = f"a {type(value).__name__} does not take this format ({first_line(error)})"
+        return label, Rendered(label, f"sent as written: {why}"), None
+    return label, bounded(text, f"formatted, {type(value).__name__}", limits.max_chars), None
 
 
 def _count(label: str, index: str) -> int:
