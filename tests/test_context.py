@@ -321,3 +321,14 @@ def test_the_last_reply_goes_as_its_text_and_out_of_a_ygpt_cell_points_to_it(she
     result = cell(shell, f"%%ygpt --once\nShorten this: {{Out[{asked}]}}")
     assert_clear_error(result, f"cell {asked} is a %%ygpt cell", "{_ygpt}", "--out NAME",
                        error_type=errors.InterpolationError)
+
+
+def test_the_levels_of_a_multiindex_are_named_in_the_header(shell, ygpt_server):
+    """A groupby over two keys sent '|  | amount |': which level was the year was gone."""
+    pytest.importorskip("pandas")
+    assert cell(shell, "import pandas as pd\nsales = pd.DataFrame({'city': ['Kazan', 'Perm'], "
+                       "'year': [2023, 2024], 'amount': [1, 2]})\n"
+                       "g = sales.groupby(['city', 'year']).sum()").ok
+    assert cell(shell, "%%ygpt --once\n{g}").ok
+    header = [line for line in sent_text(ygpt_server).splitlines() if line.startswith("|")][0]
+    assert header == "| city, year | amount |"

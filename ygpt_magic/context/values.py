@@ -172,7 +172,8 @@ def _frame(frame: pd.DataFrame, limits: Limits, *, series: bool = False) -> Rend
     shape = f"{rows:,} values" if series else f"{rows:,} rows × {columns:,} columns"
     dtypes = f"dtype: {frame.dtypes.iloc[0]}" if series else f"dtypes: {_dtypes(frame, shown_columns)}"
     lines = [f"{kind}: {shape}", dtypes, ""]
-    index = "" if frame.index.name is None else _cell(frame.index.name)
+    named = [str(name) for name in frame.index.names if name is not None]  # a MultiIndex has several
+    index = _cell(", ".join(named))
     lines.append("| " + " | ".join([index, *(_cell(c) for c in part.columns)]) + " |")
     lines.append("|" + "---|" * (shown_columns + 1))
     shortened = 0
