@@ -104,3 +104,12 @@ def test_the_key_in_fix_instructions_or_in_the_fix_instruction(shell, magics, yg
                    "%ygpt fix's instructions")
     magics.fix_instruction = f"Fix it. Key: {canary}"
     assert_refused(cell(shell, "%ygpt fix"), ygpt_server, "YGptMagics.fix_instruction")
+
+
+def test_fix_refused_for_a_key_in_the_failed_cell_says_which_cell_to_change(shell, ygpt_server, canary):
+    """The advice spoke of a reference to leave out of 'the cell' (the %ygpt fix cell has none)."""
+    n = shell.execution_count
+    cell(shell, f"client = make_client(api_key={canary!r})")
+    result = cell(shell, "%ygpt fix")
+    assert_refused(result, ygpt_server, f"remove it from cell {n}", f"run cell {n} again, then %ygpt fix")
+    assert "leave that reference out" not in result.message

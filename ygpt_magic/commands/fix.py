@@ -20,8 +20,9 @@ from __future__ import annotations
 from IPython.core.magic_arguments import argument
 
 from ..chat import planning
+from ..client import guard
 from ..context.cells import CellError, NotebookCells
-from ..errors import NothingToFix, OptionError
+from ..errors import CredentialInFailedCell, NothingToFix, OptionError
 from ..kernel import Kernel
 from ..request import check, expand, front, send, tokenizer
 from .args import parse, subcommand
@@ -48,6 +49,7 @@ def run(kernel: Kernel, line: str) -> None:
     count = int(words.pop(0)) if words and words[0].isdigit() else None
     failed = kernel.cells.error(count) if count is not None else last_error(kernel.cells)
     notes = () if count is not None else skipped(kernel.cells, failed.count)
+    guard_failed(kernel, failed)
     prompt = PROMPT.format(count=failed.count)
     if words:
         prompt += "\n\n" + " ".join(words)
@@ -58,6 +60,15 @@ def run(kernel: Kernel, line: str) -> None:
     plan = planning.plan_request(kernel.session, expanded.text, settings=kernel.settings,
                                  get_client=tokenizer(kernel, cache), once=True, system=system)
     send(kernel, plan, (*notes, *expanded.notes), dry_run=args.dry_run, new_cell=True, cache=cache)
+
+
+def guard_failed(kernel: Kernel, failed: CellError) -> None:
+    """CredentialInFailedCell when the failed cell's source or error carries a known credential:
+    the same check expand makes, with advice about that cell rather than about references."""
+    secrets = kernel.connection.known_secrets()
+    for text in (kernel.cells.source(failed.count), failed.text):
+        guard.check(f"cell {failed.count}", text, secrets,
+                    refusal=lambda _where, credential: CredentialInFailedCell(failed.count, credential))
 
 
 def last_error(cells: NotebookCells) -> CellError:

@@ -113,6 +113,23 @@ class CredentialInPrompt(YGptError):
         self.where = where
 
 
+class CredentialInFailedCell(CredentialInPrompt):
+    """`%ygpt fix` would send a failed cell that holds a credential: the advice is about that
+    cell, since the `%ygpt fix` cell has no reference to leave out."""
+
+    def __init__(self, count: int, credential: str) -> None:
+        YGptError.__init__(
+            self,
+            f"Nothing was sent: cell {count}, which %ygpt fix would send ({{In[{count}]}} and "
+            f"{{Err[{count}]}}), "
+            f"contains your {credential} (or a long part of it), and a credential must never go "
+            f"to a model inside a prompt. Remove it from cell {count} (read it from the "
+            f"environment instead, e.g. os.environ['YC_API_KEY']), run cell {count} again, then "
+            f"%ygpt fix."
+        )
+        self.where = f"cell {count}"
+
+
 class CredentialInName(YGptError):
     """A chat name would carry a credential (a key pasted into the panel's "new chat…" box or
     given to --chat): refused wherever a name is given, since a name is shown in full."""
