@@ -23,7 +23,7 @@ from .chat.accounts import PROMPT_MODE
 from .chat.budget import above, refuse_over
 from .chat.estimate import ASYNC, SYNC, Estimate, cap_of, estimate, guess_output
 from .client.embeddings import key_model
-from .errors import SourcesOverCap
+from .errors import SourcesOverCap, StoppedBeforeAsking, stopping
 from .kernel import Kernel
 from .sources.chunks import estimate_tokens
 
@@ -52,7 +52,8 @@ def check_cell(kernel: Kernel, plan: Plan, client: Any, extras: dict[str, Any], 
     limit = cap(kernel, flag)
     if limit is None:
         return
-    tokens = client.count_tokens(plan.messages, plan.options, **extras)
+    with stopping(lambda: StoppedBeforeAsking("its tokens were counted to check the cost cap")):
+        tokens = client.count_tokens(plan.messages, plan.options, **extras)
     refuse_over(cell_estimate(kernel, plan, tokens, mode), limit, where or kernel.cell_name(), spent)
 
 

@@ -229,8 +229,7 @@ def admit(kernel: Kernel, plan: Plan, cache: Front | None, extras: Extras, *,
     """CostOverCap before anything is sent when ``plan``, plus what the cell ``spent`` before it
     (a ``--docs`` cell's embeddings), is estimated over the cap (``max_cost``, else
     ``max_cost_per_cell``); ``where`` names the request (default: the running cell)."""
-    with stopping(lambda: StoppedBeforeAsking("its tokens were counted to check the cost cap")):
-        cost_cap.check_cell(kernel, plan, tokenizer(kernel, cache)(), extras, mode, max_cost, where, spent)
+    cost_cap.check_cell(kernel, plan, tokenizer(kernel, cache)(), extras, mode, max_cost, where, spent)
 
 
 def answered(kernel: Kernel, who: str, label: str, reply: Reply) -> None:
