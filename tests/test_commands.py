@@ -398,3 +398,32 @@ def test_the_cell_magic_help_lists_the_shared_flags(shell):
     for flag in ("--chat NAME", "--model NAME", "--temperature X", "--max-tokens N", "--format FORMAT",
                  "--system TEXT", "--once", "%ygpt help"):
         assert flag in text, flag
+
+
+def test_a_word_that_starts_with_hash_ends_the_line_as_the_docs_write_it(shell, magics, ygpt_server, monkeypatch):
+    """The docs' lines carry a `# note` (guide/prompts.md, install.md, panel.md, reproducible.md);
+    copied as they are, each does what the page says, and the note is not an argument."""
+    connect = cell(shell, f"%ygpt connect {ygpt_server.address} --insecure   # the bundled server; leave it out")
+    assert connect.ok, connect.message
+    assert f"Connected to the server at {ygpt_server.address}" in connect.plain
+    config = cell(shell, '%ygpt config --model yandexgpt-lite --temperature 0.2   # this chat (or --chat '
+                         'NAME); "default" unsets one')
+    assert config.ok, config.message
+    assert magics.kernel.session.chat().options.model == "yandexgpt-lite"
+    whoami = cell(shell, "%ygpt whoami        # endpoint, folder and where the credential comes from, masked")
+    assert whoami.ok and whoami.plain == cell(shell, "%ygpt whoami").plain
+    side = cell(shell, "%ygpt panel --side             # in JupyterLab's side area, beside the notebook")
+    assert side.ok, side.message   # the comment's apostrophe opens no quotation
+    assert cell(shell, "%ygpt   # what can it do? --help").plain == cell(shell, "%ygpt help").plain
+    assert cell(shell, "%ygpt chats  # see --help").plain == cell(shell, "%ygpt chats").plain
+    monkeypatch.setattr("getpass.getpass", lambda prompt: "AQVNpastedkey0123456789abcdWXYZ")
+    monkeypatch.setattr("builtins.input", lambda prompt: "b1gpasted")
+    auth = cell(shell, "%ygpt auth          # asks for an API key or IAM token (hidden) and the folder id")
+    assert auth.ok and "AQVN…WXYZ" in auth.plain
+
+
+def test_a_hash_in_quotes_or_inside_a_word_is_no_comment(shell, magics):
+    assert cell(shell, '%ygpt chat "team #3"').plain == "Current chat: 'team #3' (0 turns)."
+    assert cell(shell, "%ygpt chat issue#3   # the chat of issue 3").plain == "Current chat: 'issue#3' (0 turns)."
+    broken = cell(shell, "%ygpt chat 'team # 3")
+    assert "No closing quotation" in broken.message, "a # inside an open quote is text, not a comment"

@@ -191,3 +191,16 @@ def test_a_later_failed_ygpt_cell_is_skipped_and_the_note_says_so(shell, ygpt_se
     assert completions(ygpt_server)[-1].messages[-1]["text"].startswith(f"Cell {failed} fails.")
     assert f"cell {later} failed later, with a magic's own message" in result.page
     assert f"this fixes cell {failed}" in result.page
+
+
+def test_a_comment_on_the_fix_line_is_not_sent(shell, ygpt_server):
+    """The docs write `%ygpt fix  # note` (guide/context.md, README): the note stays in the cell."""
+    _, failed = failing_cells(shell)
+    dry = cell(shell, "%ygpt fix --dry-run               # show the exact messages; send nothing")
+    assert dry.ok and "send nothing" not in dry.plain and not completions(ygpt_server)
+    assert cell(shell, "%ygpt fix                         # the last cell that raised").ok
+    assert completions(ygpt_server)[-1].messages[-1]["text"].endswith("ZeroDivisionError: division by zero\n```")
+    assert cell(shell, f"%ygpt fix {failed} don't rename it      # cell {failed}, with an instruction").ok
+    assert completions(ygpt_server)[-1].messages[-1]["text"].endswith("```\n\ndon't rename it")
+    assert cell(shell, '%ygpt fix see issue "#3" and issue#4 # not this').ok
+    assert completions(ygpt_server)[-1].messages[-1]["text"].endswith('```\n\nsee issue "#3" and issue#4')

@@ -51,6 +51,17 @@ def test_generation_flags_reach_the_server(shell, ygpt_server):
     assert "reasoning" in cell(shell, "%%ygpt --reasoning\nHello again").final
 
 
+def test_a_comment_ends_the_first_line_as_in_python(shell, ygpt_server):
+    result = cell(shell, f"%%ygpt --once -t 0.3 {TRANSLATE}   # French, and don't keep it\n{HAMLET}")
+    assert result.ok, result.message
+    request = sent(ygpt_server)
+    assert request.options["temperature"] == pytest.approx(0.3)
+    assert request.messages == [{"role": "system", "text": "Translate the text into French"},
+                                {"role": "user", "text": HAMLET}]
+    cell(shell, '%%ygpt --once --system "Number it #1"\nHi')
+    assert sent(ygpt_server).messages[0] == {"role": "system", "text": "Number it #1"}
+
+
 def test_json_flag_asks_for_a_json_object(shell, ygpt_server):
     result = cell(shell, "%%ygpt --json --format json\nGive me a city and a date")
     assert sent(ygpt_server).options["json"] is True

@@ -106,6 +106,11 @@ def summary(parser: argparse.ArgumentParser) -> str:
 
 # -- the pages -----------------------------------------------------------------------------------
 
+#: how a `%ygpt` or `%%ygpt` line reads a `#` (commands/args.py, ``uncommented``)
+COMMENTS = ("A word that starts with `#` outside quotes ends the line, as a comment does in Python "
+            "and the shell: `{example}  # a note` runs `{example}`. To keep a `#`, quote it "
+            "(`\"#3\"`) or write it inside a word (`issue#3`).")
+
 NOTE = ("*Generated from the code's declarations ({source}) when this site is built: it lists "
         "what this version accepts.*\n")
 
@@ -119,6 +124,8 @@ def cell_magic_page() -> str:
         NOTE.format(source="`ygpt_magic/magics.py`, `ygpt_magic/commands/args.py`"),
         "In a notebook, `%%ygpt?` prints the same.", "",
         "```text\n%%ygpt [flags]\nthe prompt, on the lines below\n```", "",
+        COMMENTS.format(example="%%ygpt --once") + " The prompt, on the lines below, is "
+        "sent as written, `#` and all.", "",
         description(parser),
         table(parser),
     ])
@@ -130,7 +137,10 @@ def subcommands_page() -> str:
     sections = ["# `%ygpt` subcommands", "",
                 NOTE.format(source="`ygpt_magic/commands/`"),
                 ("In a notebook, `%ygpt help` lists them and `%ygpt help NAME` (or "
-                 "`%ygpt NAME --help`) prints one."), ""]
+                 "`%ygpt NAME --help`) prints one."), "",
+                COMMENTS.format(example="%ygpt cache --mode replay") + " `%ygpt fix` and "
+                "`%ygpt similar` take their words as written, so there an apostrophe (`don't`) "
+                "is a letter and `%ygpt fix issue \"#3\"` sends `issue \"#3\"`, quotes and all.", ""]
     sections += [f"- [`%ygpt {name}`](#ygpt-{name}): {text(summary(COMMANDS[name].run.parser))}"
                  for name in COMMANDS]
     for name, module in COMMANDS.items():

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import OptionError
 from ..words import closest
+from .args import uncommented
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
@@ -53,6 +54,8 @@ def dispatch(kernel: Kernel, line: str) -> object:
     `%ygpt help` (so `%ygpt --help config` is `%ygpt help config`). Returns what the
     subcommand's ``run`` returns (the cell's output: a panel, else None)."""
     name, _, rest = line.strip().partition(" ")
+    if name.startswith("#"):  # `%ygpt  # a note`: the whole line is a comment (args.uncommented)
+        name = rest = ""
     command = COMMANDS.get("help" if name in ("", *_HELP_FLAGS) else name)
     if command is None:
         raise OptionError(f"%ygpt has {no_such_subcommand(name)} (%ygpt help describes them); "
@@ -73,6 +76,6 @@ def no_such_subcommand(name: str) -> str:
 
 def _asks_for_help(rest: str) -> bool:
     try:
-        return any(word in _HELP_FLAGS for word in shlex.split(rest))
+        return any(word in _HELP_FLAGS for word in shlex.split(uncommented(rest)))
     except ValueError:  # unbalanced quotes: the subcommand's parser says so
         return False

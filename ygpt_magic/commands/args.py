@@ -7,6 +7,8 @@ refuse a bad temperature with the same words); argparse turns the refusal into i
 ``argument --temperature/-t: …`` line. ``subcommand`` names a subcommand's parser after its module,
 so a subcommand's name is written once: as its module's name. A mistyped flag gets the closest
 real one (``--tempreature``: did you mean ``--temperature``?), as git and pip do for commands.
+A word that starts with ``#`` outside quotes ends the line, as in Python and the shell
+(``uncommented``), so a line copied from the docs with its ``# note`` runs as written.
 """
 
 from __future__ import annotations
@@ -135,8 +137,9 @@ def parse(run: Subcommand, line: str, *, as_written: bool = False) -> argparse.N
     anywhere, so free text such as "don't rename it" needs no quotes."""
     try:
         if as_written:
-            return _parse_args(run.parser, line.split(), intermixed=True)
-        return _parse_args(run.parser, shlex.split(line))
+            return _parse_args(run.parser, uncommented(line, as_written=True).split(),
+                               intermixed=True)
+        return _parse_args(run.parser, shlex.split(uncommented(line)))
     except (UsageError, ValueError) as exc:
         name = command_name(run)
         raise OptionError(
@@ -153,7 +156,30 @@ def sentence(error: Exception) -> str:
 
 def parse_flags(parser: argparse.ArgumentParser, line: str) -> argparse.Namespace:
     """``line`` parsed like a shell (an unknown flag's error names the closest ones)."""
-    return _parse_args(parser, shlex.split(line))
+    return _parse_args(parser, shlex.split(uncommented(line)))
+
+
+def uncommented(line: str, *, as_written: bool = False) -> str:
+    """``line`` without its comment: from a word that starts with ``#`` outside quotes to the
+    end, as Python and the shell read a line (``issue#3`` and ``"#3"`` are no comments).
+    shlex's own ``comments=True`` is not used: it also cuts inside a word (``issue#3``).
+    ``as_written`` (free text, not split like a shell command): a quote counts only where it
+    opens a word, so the apostrophe of ``don't`` is a letter, and there is no backslash escape."""
+    quote, escaped, at_start = "", False, True   # at_start: after unquoted whitespace
+    for index, char in enumerate(line):
+        if char == "#" and at_start:
+            return line[:index].rstrip()
+        plain = not (quote or escaped)
+        if escaped:
+            escaped = False
+        elif quote:  # a backslash escapes inside double quotes only, as in the shell
+            quote, escaped = ("" if char == quote else quote), char == "\\" and quote == '"'
+        elif char in "'\"" and (at_start or not as_written):
+            quote = char
+        else:
+            escaped = char == "\\" and not as_written
+        at_start = plain and char.isspace()
+    return line
 
 
 _UNRECOGNIZED = "unrecognized arguments: "

@@ -14,7 +14,7 @@ from ..client.credentials import sendable
 from ..errors import CredentialMalformed, OptionError
 from ..kernel import Kernel
 from ._common import show
-from .args import subcommand
+from .args import subcommand, uncommented
 
 if TYPE_CHECKING:
     from IPython.core.history import HistoryManager
@@ -26,7 +26,7 @@ def run(kernel: Kernel, line: str) -> None:
 
     Empty answers keep the environment's YC_API_KEY / YC_IAM_TOKEN / YC_FOLDER_ID. Kept in
     the kernel's memory only: no flag takes a secret, so none lands in the notebook."""
-    if line.strip():  # never echo it: the argument may well be the key itself
+    if uncommented(line).strip():  # never echo it: the argument may well be the key itself
         history = kernel.shell.history_manager if kernel.shell is not None else None
         if history is not None:
             forget(history, line.strip())

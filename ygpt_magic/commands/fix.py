@@ -12,7 +12,9 @@ second run does not add a second copy when the saved notebook's next cell alread
 
 The line is split at spaces, not like a shell command, so instructions such as
 `%ygpt fix don't rename anything` need no quoting: a first word that is a number is the cell,
-`--dry-run` may stand anywhere, and the other words are added to the prompt.
+`--dry-run` may stand anywhere, and the other words are added to the prompt. A word that starts
+with `#` ends them, as a comment does in Python (args.uncommented): `%ygpt fix  # the last
+failure` sends no words; `%ygpt fix issue "#3"` sends `issue "#3"`.
 """
 
 from __future__ import annotations
