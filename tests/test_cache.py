@@ -11,6 +11,7 @@ import json
 import os
 import re
 import sqlite3
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -333,3 +334,41 @@ def test_a_replay_miss_says_what_the_cache_holds_and_what_the_nearest_recording_
     assert "differs in the flags (temperature" in missed("%%ygpt --once --temperature 0.3\nHello")
     assert "differs in an earlier turn of its chat." in missed("%%ygpt --chat c\nHello")
     assert ygpt_server.requests == []
+
+
+@contextmanager
+def kernel(ipython):
+    """A fresh kernel's ygpt_magic (loaded with the environment as it is now), unloaded after."""
+    ipython.config.pop("YGptMagics", None)
+    ipython.extension_manager.load_extension("ygpt_magic")
+    try:
+        yield ipython.magics_manager.registry["YGptMagics"]
+    finally:
+        ipython.extension_manager.unload_extension("ygpt_magic")
+
+
+@pytest.mark.usefixtures("fresh_names")
+def test_a_cache_recorded_against_the_local_server_replays_in_ci_with_the_same_endpoint(
+        ipython, clean_env, tmp_path):
+    """guide/reproducible.md's CI recipe, step 1 with YGPT_ENDPOINT=local: CI replays with the same
+    YGPT_ENDPOINT, no credential and no server started; without it, the miss names the server
+    the cache was recorded against and how to replay against it (recording again would not help)."""
+    for name in ("YC_API_KEY", "YC_FOLDER_ID"):
+        clean_env.delenv(name)
+    clean_env.setenv("YGPT_CACHE", str(tmp_path / "replies.sqlite"))
+    clean_env.setenv("YGPT_ENDPOINT", "local")
+    prompt = "%%ygpt --once\nErors wont corrct themselfs"
+    with kernel(ipython):
+        assert cell(ipython, prompt).ok
+    clean_env.setenv("YGPT_CACHE_MODE", "replay")
+    clean_env.delenv("YGPT_ENDPOINT")
+    with kernel(ipython):
+        message = assert_clear_error(cell(ipython, prompt), "differs in the server",
+                                     "recorded against the local server", "replays against Yandex Cloud",
+                                     "YGPT_ENDPOINT=local (or %ygpt connect local)", error_type=CacheMiss)
+    assert "Record the cache" not in message
+    clean_env.setenv("YGPT_ENDPOINT", "local")
+    with kernel(ipython) as magics:
+        replayed = cell(ipython, prompt)
+        assert replayed.ok and ipython.user_ns["_ygpt"].cached, replayed.message
+        assert magics.kernel.connection._server is None   # a replay sends nothing: no server started

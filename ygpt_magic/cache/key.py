@@ -69,6 +69,16 @@ def request_parts(*, kind: str, endpoint: str, options: RequestOptions, messages
     return {"kind": kind, **{name: _digest(value)[:16] for name, value in parts.items()}}
 
 
+#: what ``endpoint_kind`` makes of any server
+SERVERS = ("cloud", "local", "other")
+
+
+def server_of(part: str) -> str | None:
+    """Which of :data:`SERVERS` a ``server`` part (``request_parts``) digests, so a miss can
+    name the server a recording was made against; None for a part that is none of them."""
+    return next((kind for kind in SERVERS if _digest(kind)[:16] == part), None)
+
+
 def _document(kind: str, endpoint: str, options: RequestOptions, messages: Sequence[Mapping[str, Any]],
               extra: Mapping[str, Any] | None) -> dict[str, Any]:
     """Everything that decides the reply to one request, as plain JSON values."""

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from ..errors import CacheMiss, CacheUnusable
-from .key import PARTS
+from .key import PARTS, server_of
 
 if TYPE_CHECKING:
     from .store import Store
@@ -21,27 +21,41 @@ if TYPE_CHECKING:
 
 def missed(store: Store, path: object, cell: str, parts: Mapping[str, str]) -> CacheMiss:
     """The CacheMiss for the request of ``parts`` in ``cell``: what ``store`` holds, and what
-    the nearest recording differs in (the count alone when the file cannot be read)."""
+    the nearest recording differs in (the count alone when the file cannot be read); when that
+    is the server, which server it was recorded against."""
     try:
         held = store.count()
-        return CacheMiss(path, cell, held, nearest_differs(store.values(), parts) if held else None)
+        near = nearest(store.values(), parts) if held else None
     except CacheUnusable:
         return CacheMiss(path, cell)
+    if near is None:
+        return CacheMiss(path, cell, held)
+    return CacheMiss(path, cell, held, _differs(near, parts), _servers(near, parts))
 
 
-def nearest_differs(values: Iterable[Mapping[str, object]], parts: Mapping[str, str]) -> tuple[str, ...] | None:
-    """The parts the nearest recording of the same kind differs in (None: none to compare).
-    Nearest by :data:`PARTS` in order: a recording of the same text is nearer than any of
-    another text, whatever else they share."""
-    best: tuple[str, ...] | None = None
+def nearest(values: Iterable[Mapping[str, object]], parts: Mapping[str, str]) -> Mapping[str, str] | None:
+    """The parts of the nearest recording of the same kind that differs (None: none to
+    compare). Nearest by :data:`PARTS` in order: a recording of the same text is nearer than
+    any of another text, whatever else they share."""
+    best: Mapping[str, str] | None = None
     for value in values:
         recorded = value.get("parts")
         if not isinstance(recorded, dict) or recorded.get("kind") != parts["kind"]:
             continue
-        differs = tuple(name for name in PARTS if recorded.get(name) != parts[name])
-        if differs and (best is None or _rank(differs) < _rank(best)):
-            best = differs
+        differs = _differs(recorded, parts)
+        if differs and (best is None or _rank(differs) < _rank(_differs(best, parts))):
+            best = recorded
     return best
+
+
+def _servers(recorded: Mapping[str, str], parts: Mapping[str, str]) -> tuple[str, str] | None:
+    """The kinds of server ``recorded`` was made against and ``parts`` asks (None: unknown)."""
+    was, now = server_of(recorded.get("server", "")), server_of(parts["server"])
+    return (was, now) if was and now else None
+
+
+def _differs(recorded: Mapping[str, object], parts: Mapping[str, str]) -> tuple[str, ...]:
+    return tuple(name for name in PARTS if recorded.get(name) != parts[name])
 
 
 def _rank(differs: tuple[str, ...]) -> tuple[bool, ...]:

@@ -227,20 +227,25 @@ class CacheMiss(YGptError):
     ``held``: how many recordings the cache holds (None: it could not say); ``differs``: the
     parts of the request (cache/key.py ``PARTS``) the nearest recording differs in (None: no
     recording to compare with), so an empty cache, a cache from elsewhere and an edited cell
-    are told apart."""
+    are told apart. ``servers``: the kinds of server (key.py ``SERVERS``) the nearest recording
+    was made against and this request is for: recording again would not help a CI that replays
+    against another server than the one recorded, so the miss says which to replay against."""
 
     def __init__(self, path: object, cell: str, held: int | None = None,
-                 differs: tuple[str, ...] | None = None) -> None:
+                 differs: tuple[str, ...] | None = None,
+                 servers: tuple[str, str] | None = None) -> None:
         super().__init__(
             f"No recorded reply for {cell} in the reply cache {str(path)!r}, and the cache is in "
-            f"replay mode, so nothing was sent. {_held(held, differs)}. Record the cache against a "
-            f"server (YGPT_CACHE_MODE=auto, or %ygpt cache --mode auto) and commit the file."
+            f"replay mode, so nothing was sent. {_held(held, differs, servers)}. "
+            f"{_advice(differs, servers)}"
         )
         self.path, self.cell, self.held, self.differs = path, cell, held, differs
+        self.servers = servers
 
     def at_row(self, label: object) -> CacheMiss:
         """The same miss, naming the row of a ``--map`` or ``embed`` run it is about."""
-        return CacheMiss(self.path, f"{self.cell}, row {label!r}", self.held, self.differs)
+        return CacheMiss(self.path, f"{self.cell}, row {label!r}", self.held, self.differs,
+                         self.servers)
 
 
 #: what each part of a request (cache/key.py PARTS) is called in a CacheMiss
@@ -249,8 +254,33 @@ _PART_WORDS = {"earlier": "an earlier turn of its chat", "instruction": "the sys
                "options": "the flags (temperature, max tokens, reasoning, --json)",
                "server": "the server (the cloud, the local one or another)"}
 
+#: each kind of server (cache/key.py SERVERS) as a CacheMiss names it, and how to replay against it
+_SERVER_WORDS = {"cloud": "Yandex Cloud", "local": "the local server",
+                 "other": "another server (HOST:PORT)"}
+_REPLAY_WITH = {"cloud": "leave YGPT_ENDPOINT unset or cloud (or %ygpt connect cloud)",
+                "local": "YGPT_ENDPOINT=local (or %ygpt connect local)",
+                "other": "YGPT_ENDPOINT=HOST:PORT (any address: only its kind is in the key), or "
+                         "%ygpt connect HOST:PORT"}
 
-def _held(held: int | None, differs: tuple[str, ...] | None) -> str:
+_RECORD = ("Record the cache against a server (YGPT_CACHE_MODE=auto, or %ygpt cache --mode auto) "
+           "and commit the file.")
+
+
+def _advice(differs: tuple[str, ...] | None, servers: tuple[str, str] | None) -> str:
+    """What to do: record again, unless the nearest recording differs in the server, which a
+    new recording would not change: then replay against the server it was recorded against."""
+    if not (differs and "server" in differs and servers):
+        return _RECORD
+    recorded, asked = servers
+    replay = (f"It was recorded against {_SERVER_WORDS[recorded]}, and this kernel replays "
+              f"against {_SERVER_WORDS[asked]}. The server is part of a recording's key (a reply "
+              f"of the local server is not YandexGPT's), so replay against the one it was "
+              f"recorded against: {_REPLAY_WITH[recorded]}; a replay sends nothing to it.")
+    return replay if differs == ("server",) else f"{replay} {_RECORD}"
+
+
+def _held(held: int | None, differs: tuple[str, ...] | None,
+          servers: tuple[str, str] | None = None) -> str:
     """What the cache holds, as far as it tells why this request is not among it."""
     changed = "the cell, its flags, the model or an earlier turn of its chat changed"
     if held is None:
@@ -264,6 +294,7 @@ def _held(held: int | None, differs: tuple[str, ...] | None) -> str:
     if "text" in differs:
         return (f"{holds}, none of this text: the cell (or its row) changed since the cache was "
                 f"recorded, or was not run then")
-    words = [_PART_WORDS.get(part, part) for part in differs]
+    words = ["the server" if part == "server" and servers else _PART_WORDS.get(part, part)
+             for part in differs]   # with servers, _advice names them
     listed = ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0]
     return f"{holds}; the nearest, of this same text, differs in {listed}"
