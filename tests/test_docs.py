@@ -4,14 +4,19 @@ The reference pages come from docs/hooks/reference.py at build time; these tests
 generates and check it against the declarations themselves: every `%%ygpt` flag, every `%ygpt`
 subcommand and its arguments, every `YGptMagics` setting and every `ygpt-magic` option is on a
 page, so a flag added to the code is in the docs without anyone writing it there. `make test`
-also builds the whole site with `mkdocs build --strict` (the Makefile's `docs` target).
+also builds the whole site with `mkdocs build --strict` (the Makefile's `docs` target); that
+checks links between pages, not a link to a heading of the same page, so one test builds the
+site and follows those.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -130,8 +135,27 @@ def test_no_docs_page_promises_a_package_index_install():
 
 
 def test_a_tutorial_links_into_the_docs_as_in_jupyter_and_to_the_same_page_on_the_site():
-    page = SimpleNamespace(file=SimpleNamespace(src_uri="notebooks/08_images.ipynb"))
+    page = SimpleNamespace(file=SimpleNamespace(src_uri="notebooks/08_images.ipynb"), toc=[], title="8.")
     html = ('<a href="../docs/index.md">docs</a> <a href="../docs/guide/data.md">data</a> '
             '<a href="02_chat_mode.ipynb">2</a>')
     assert _generator().on_page_content(html, page, None, None) == (
         '<a href="../../">docs</a> <a href="../../guide/data/">data</a> <a href="../02_chat_mode/">2</a>')
+
+
+@pytest.mark.slow
+def test_every_link_to_a_heading_of_its_own_page_resolves(tmp_path):
+    """The tutorial pages' tables of contents among them: mkdocs-jupyter lists a heading without
+    its code spans ("Deferred:", #deferred), while the heading's id keeps them (the hook's
+    _contents_to_headings), and `mkdocs build --strict` checks neither."""
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(site)],
+                   cwd=ROOT, check=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    dead = []
+    for page in sorted(site.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        ids = set(re.findall(r'\bid="([^"]+)"', text))
+        dead += [f"{page.relative_to(site)}#{anchor}"
+                 for anchor in sorted(set(re.findall(r'href="#([^"]+)"', text)) - ids)]
+    assert not dead, f"{len(dead)} links to a heading of their own page go nowhere: {dead}"
+    assert "<title>7. Prompts over data: --map and --batch - " in (
+        site / "notebooks/07_prompts_over_data/index.html").read_text(encoding="utf-8")

@@ -228,9 +228,11 @@ _DOCS_LINK = re.compile(r'href="\.\./docs/([\w/-]+)\.md"')
 def on_page_content(html_text, page, config, files):
     """In a tutorial page, a link to another notebook (``02_chat_mode.ipynb``, as written for
     Jupyter) goes to that notebook's page, and a link into the clone's docs/ folder
-    (``../docs/index.md``, which Jupyter opens) to the same page of this site."""
+    (``../docs/index.md``, which Jupyter opens) to the same page of this site; its table of
+    contents links to its headings (``_contents_to_headings``)."""
     if not page.file.src_uri.endswith(".ipynb"):
         return html_text
+    _contents_to_headings(page, html_text)
     html_text = _NOTEBOOK_LINK.sub(r'href="../\1/"', html_text)
     return _DOCS_LINK.sub(lambda match: f'href="../../{_site_path(match.group(1))}"', html_text)
 
@@ -238,3 +240,35 @@ def on_page_content(html_text, page, config, files):
 def _site_path(page: str) -> str:
     """``install`` → ``install/``, ``index`` → ``""``: where MkDocs puts a page of docs/."""
     return page.removesuffix("index") if page == "index" or page.endswith("/index") else page + "/"
+
+
+_HEADING = re.compile(r'<h[1-6] id="([^"]+)">(.*?)<a class="anchor-link"', re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _contents_to_headings(page, html_text: str) -> None:
+    """mkdocs-jupyter makes a notebook page's table of contents (and its title, from the first
+    heading) from the headings with their code spans left out, while nbconvert gives a heading
+    the id of its whole text: "Deferred: `--deferred`" is listed as "Deferred:" linking to
+    ``#deferred``, and the heading's id is ``deferred-deferred``. Each entry is given the id and
+    the whole text of the heading it was made from: the first one after the previous entry's
+    whose text without code has the entry's id (a reply's heading in an output is in no entry)."""
+    from markdown.extensions.toc import slugify
+
+    headings = [(anchor, inner) for anchor, inner in _HEADING.findall(html_text)]
+    start = 0
+    for entry in _entries(page.toc):
+        for index in range(start, len(headings)):
+            anchor, inner = headings[index]
+            if slugify(_TAG.sub("", re.sub(r"<code>.*?</code>", "", inner)), "-") == entry.id:
+                if page.title == entry.title:
+                    page.title = _TAG.sub("", inner).strip()
+                entry.id, entry.title, start = anchor, _TAG.sub("", inner).strip(), index + 1
+                break
+
+
+def _entries(items):
+    """The entries of a table of contents, depth first (its order on the page)."""
+    for item in items:
+        yield item
+        yield from _entries(item.children)
