@@ -159,3 +159,12 @@ def test_every_link_to_a_heading_of_its_own_page_resolves(tmp_path):
     assert not dead, f"{len(dead)} links to a heading of their own page go nowhere: {dead}"
     assert "<title>7. Prompts over data: --map and --batch - " in (
         site / "notebooks/07_prompts_over_data/index.html").read_text(encoding="utf-8")
+
+
+def test_the_home_page_counts_the_tutorials_and_lists_every_guide_page():
+    home = (ROOT / "docs/index.md").read_text(encoding="utf-8")
+    count = len(list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
+    words = {9: "nine", 10: "ten", 11: "eleven", 12: "twelve", 13: "thirteen", 14: "fourteen"}
+    assert f"{words[count]} short notebooks" in home
+    for page in sorted((ROOT / "docs/guide").glob("*.md")):
+        assert f"(guide/{page.name})" in home, f"the home page's 'Where to start' has no guide/{page.name}"
