@@ -168,3 +168,14 @@ def test_the_home_page_counts_the_tutorials_and_lists_every_guide_page():
     assert f"{words[count]} short notebooks" in home
     for page in sorted((ROOT / "docs/guide").glob("*.md")):
         assert f"(guide/{page.name})" in home, f"the home page's 'Where to start' has no guide/{page.name}"
+
+
+def test_every_extra_is_in_the_install_pages_table():
+    """The docs and the error messages send users to extras (`pdf` for PDFs, `side` for the
+    panel's side area, ...); each is in install.md's table with what it adds."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    table = (ROOT / "docs/install.md").read_text(encoding="utf-8").split("## Extras", 1)[1].split("\n## ", 1)[0]
+    assert {"data", "pdf", "side", "demo"} <= set(extras)
+    for extra in extras:
+        assert f"\n| `{extra}` | " in table, f"install.md's table of extras has no `{extra}`"
