@@ -179,3 +179,13 @@ def test_every_extra_is_in_the_install_pages_table():
     assert {"data", "pdf", "side", "demo"} <= set(extras)
     for extra in extras:
         assert f"\n| `{extra}` | " in table, f"install.md's table of extras has no `{extra}`"
+
+
+def test_the_command_line_reference_describes_every_argument_and_shows_no_build_machine_path(pages):
+    page = pages["reference/cli.md"]
+    assert str(ROOT) not in page and str(Path.cwd()) not in page and str(Path.home()) not in page
+    rows = [line for line in page.splitlines() if line.startswith("| `")]
+    assert len(rows) >= 10
+    for row in rows:
+        argument, what = row.split(" | ")[:2]
+        assert what.strip(), f"the command-line reference does not say what {argument[2:]} does"

@@ -44,7 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo", help="run the tutorial notebooks headless and print each exchange; "
                      "with a PROMPT, stream one reply from the local server through the SDK")
-    demo.add_argument("prompt", nargs="?", default=None)
+    demo.add_argument("prompt", nargs="?", default=None, metavar="PROMPT",
+                      help="stream the reply to PROMPT from the local server through the SDK, "
+                           "instead of running the notebooks")
     notebook_demo.build_parser(demo)
     return parser
 

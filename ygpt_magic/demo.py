@@ -163,10 +163,13 @@ def _indent(text: str, label: str) -> str:
     return "\n".join([label + lines[0]] + [pad + line for line in lines[1:]])
 
 
-def run(notebooks_dir: Path, out_dir: Path, *, update: bool = False) -> int:
-    """Execute every notebook in ``notebooks_dir``; print the exchanges; return an exit code."""
+def run(notebooks_dir: Path | None, out_dir: Path, *, update: bool = False) -> int:
+    """Execute every notebook in ``notebooks_dir`` (None: ``_default_notebooks``); print the
+    exchanges; return an exit code."""
     import nbformat
     from nbclient.exceptions import CellExecutionError
+
+    notebooks_dir = notebooks_dir or _default_notebooks()
 
     paths = sorted(notebooks_dir.glob("*.ipynb"))
     if not paths:
@@ -203,8 +206,9 @@ def _first_lines(text: str, limit: int = 25) -> str:
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     """The demo's options; ``cli.py`` passes its ``demo`` sub-parser here."""
     parser = parser or argparse.ArgumentParser(prog="ygpt-magic demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--notebooks", type=Path, default=_default_notebooks(),
-                        help="folder with the notebooks to run (default: the project's notebooks/)")
+    parser.add_argument("--notebooks", type=Path, default=None,   # found when run: it depends on where
+                        help="folder with the notebooks to run (default: ./notebooks when there is "
+                             "one, else the project's notebooks/)")
     parser.add_argument("--out", type=Path, default=Path("build") / "notebooks",
                         help="where to write the executed notebooks (default: build/notebooks)")
     parser.add_argument("--update", action="store_true",
@@ -213,6 +217,7 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
 
 
 def _default_notebooks() -> Path:
+    """./notebooks when the demo runs where there is one (a checkout), else the project's."""
     here = Path.cwd() / "notebooks"
     return here if here.is_dir() else _REPO_NOTEBOOKS
 
