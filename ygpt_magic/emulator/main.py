@@ -33,9 +33,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--http-port", type=port, default=0,
                         help="HTTP port (REST and OpenAI-compatible API); 0 (default) picks a free one")
     parser.add_argument("--script", action="append", default=[], metavar="FILE",
-                        help="an extra JSON script of replies (repeatable); see README, 'Local server'")
+                        help="an extra JSON script of replies (repeatable); see the docs' local server "
+                             "page, 'What it answers'")
     parser.add_argument("--gguf", metavar="PATH",
-                        help="answer with a local GGUF model through llama.cpp (pip install 'ygpt-magic[local]')")
+                        help="answer with a local GGUF model through llama.cpp (the local extra: "
+                             "pip install -e '.[local]' in a clone)")
     parser.add_argument("--batch-row-delay", type=seconds, default=DEFAULT_BATCH_ROW_DELAY, metavar="SECONDS",
                         help="seconds a batch job spends per row and per status step (default %(default)s; "
                              "0.5 looks like the cloud in a demo)")
