@@ -199,4 +199,4 @@ def test_without_pillow_the_message_names_the_extra(pics, monkeypatch):
     pics.user_ns["png"] = png_bytes()
     monkeypatch.setitem(sys.modules, "PIL", None)  # what `import PIL` meets where it is not installed
     run = cell(pics, f"%%ygpt --image png --model {MODEL}\nWhat colour is it?")
-    assert "--image needs Pillow" in run.message and "pip install 'ygpt-magic[data]'" in run.message
+    assert "--image needs Pillow" in run.message and "pip install Pillow" in run.message

@@ -214,7 +214,7 @@ def test_without_pyarrow_batch_says_which_extra_to_install_and_starts_nothing(ba
     monkeypatch.setitem(sys.modules, "pyarrow", None)   # as if it were not installed
     batch_shell.user_ns["words"] = ["one"]
     run = cell(batch_shell, f"%%ygpt --map words --batch -m {BATCH_MODEL}\nSpell {{item}}")
-    assert_clear_error(run, "needs pyarrow", "pip install 'ygpt-magic[data]'")
+    assert_clear_error(run, "needs pyarrow", "pip install pyarrow")
     assert not [r for r in ygpt_server.requests if r.method in ("CreateDataset", "BatchCompletion")]
 
 

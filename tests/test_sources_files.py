@@ -140,7 +140,8 @@ def test_a_pdf_reads_as_its_pages(tmp_path):
 def test_a_pdf_without_pypdf_is_skipped_saying_what_to_install(tmp_path, monkeypatch):
     without_pypdf(monkeypatch)
     skipped = parts(SourceFile(tmp_path / "r.pdf", "r.pdf"), pdf_bytes(["text"]))
-    assert skipped.reason == "reading PDFs needs pypdf: pip install 'ygpt-magic[pdf]' and restart the kernel"
+    assert skipped.reason == ("reading PDFs needs pypdf: pip install pypdf (or pip install -e '.[pdf]' in a clone) "
+                              "and restart the kernel")
 
 
 def test_the_summary_gives_one_line_per_reason(tmp_path):

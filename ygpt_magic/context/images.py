@@ -39,7 +39,7 @@ MAX_BYTES = 4 * 2**20
 MAX_TOTAL = 10 * 2**20
 #: files larger than this are not read at all
 MAX_FILE = 64 * 2**20
-EXTRA = "pip install 'ygpt-magic[data]'"
+EXTRA = "pip install Pillow matplotlib, or pip install -e '.[data]' in a clone"
 _OUT = re.compile(r"Out\[(\d+)\]")
 #: the pixel count in Pillow's decompression-bomb warning and error: "Image size (N pixels) ..."
 _BOMB_PIXELS = re.compile(r"\((\d+) pixels\)")
@@ -224,7 +224,7 @@ def _pil() -> ModuleType:
         from PIL import Image
     except ImportError:
         raise ImageError(f"--image needs Pillow to check and downscale pictures, and it is not "
-                         f"installed: {EXTRA} (Pillow and matplotlib).") from None
+                         f"installed: {EXTRA}.") from None
     return Image
 
 

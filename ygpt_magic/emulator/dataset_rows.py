@@ -51,7 +51,8 @@ class MissingPyarrow(RuntimeError):
     def __init__(self) -> None:
         super().__init__(
             "The local server writes datasets as parquet and needs pyarrow for it: install it "
-            "where the server runs (pip install 'ygpt-magic[data]') and start the server again."
+            "where the server runs (pip install pyarrow, or pip install -e '.[data]' in a clone) and "
+            "start the server again."
         )
 
 

@@ -81,8 +81,9 @@ class DataExtraMissing(YGptError):
 
     def __init__(self, what: str) -> None:
         super().__init__(
-            f"{what} needs pyarrow, which is not installed in this environment. Install the data "
-            f"extra (pip install 'ygpt-magic[data]'), restart the kernel and run the cell again."
+            f"{what} needs pyarrow, which is not installed in this environment. Install it (pip "
+            f"install pyarrow, or the data extra: pip install -e '.[data]' in a clone of "
+            f"ygpt_magic), restart the kernel and run the cell again."
         )
 
 

@@ -28,7 +28,7 @@ READ = TEXT | {NOTEBOOK, PDF}
 #: bytes; a larger file is skipped, with this limit said
 SIZE_LIMIT = 10_000_000
 ENVIRONMENTS = frozenset({"site-packages", "node_modules", "__pycache__"})
-PDF_EXTRA = "reading PDFs needs pypdf: pip install 'ygpt-magic[pdf]' and restart the kernel"
+PDF_EXTRA = "reading PDFs needs pypdf: pip install pypdf (or pip install -e '.[pdf]' in a clone) and restart the kernel"
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from ..prompt import Prompt
 from . import Generation
 
 INSTALL_HINT = (
-    "Serving a GGUF file needs llama-cpp-python: pip install 'ygpt-magic[local]' "
+    "Serving a GGUF file needs llama-cpp-python: pip install llama-cpp-python "
+    "(or pip install -e '.[local]' in a clone) "
     "(it builds llama.cpp from source, about 10 minutes on 2 cores)."
 )
 
