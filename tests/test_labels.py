@@ -113,6 +113,22 @@ def test_a_key_in_the_text_or_the_samples_is_never_sent(shell, ygpt_server, clea
     assert not classified(ygpt_server)
 
 
+def test_a_key_in_the_task_or_a_label_is_never_sent_nor_shown(shell, ygpt_server, clean_env):
+    """The labels and the task go out with every classification, as its text does: the guard
+    checks them too, and its refusal names the flag, not the key."""
+    clean_env.setenv("YC_API_KEY", CANARY)
+    shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
+    task = cell(shell, f'%%ygpt --labels a,b --task "classify; key {CANARY}"\nsome text')
+    assert_clear_error(task, "the --task", "nothing was sent", error_type=errors.CredentialInPrompt)
+    label = cell(shell, f"%%ygpt --labels a,{CANARY}\nsome text")
+    assert_clear_error(label, "the --labels", "nothing was sent", error_type=errors.CredentialInPrompt)
+    shell.user_ns["texts"] = ["one text", "another"]
+    mapped = cell(shell, f"%%ygpt --map texts --labels a,{CANARY}\n{{item}}")
+    assert_clear_error(mapped, "the --labels", error_type=errors.CredentialInPrompt)
+    assert not any("LEAKCHECK" in run.shown for run in (task, label, mapped))
+    assert not classified(ygpt_server)
+
+
 def test_usage_counts_classifications(shell, magics, ygpt_server):
     assert cell(shell, "%%ygpt --labels a,b\nsome text").ok
     accounts = magics.kernel.session.accounts

@@ -41,7 +41,8 @@ class Classifier:
         return [*examples, {"role": "user", "text": text}]
 
     def extras(self) -> dict[str, Any]:
-        """What besides the messages decides an answer (the reply cache's key holds it hashed)."""
+        """What besides the messages decides an answer and is sent with it (the reply cache's
+        key holds it hashed; the credential guard checks it as it checks the messages)."""
         return {"classify": {"labels": list(self.labels), "task": self.task}}
 
 

@@ -5,7 +5,7 @@ traceback that ``%ygpt fix`` sends, used as a tool parameter's default (``api_ke
 os.environ["YC_API_KEY"]`` puts it into the declaration's JSON schema) or held in a chat loaded
 from a file would otherwise reach the model, its logs and the tokenizer. Doors differ; requests
 do not: every request method of the Client (stream, complete, deferred, complete_many,
-count_tokens, batch jobs) calls :func:`check_request` over everything the request carries before
+count_tokens, batch jobs, classifications) calls :func:`check_request` over everything the request carries before
 anything is sent, so no door can skip it. The notebook-side checks (context/interpolate.py) call
 :func:`check` to name the reference that brought a key in, earlier and more precisely.
 
@@ -112,11 +112,18 @@ PLAIN = {"role", "text"}
 
 
 def _extras(extras: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    """(what a user calls it, all its text as JSON) for the tools and the response format."""
+    """(what a user calls it, all its text as JSON) for the tools, the response format and a
+    classifier's labels and task (client/classify.py ``Classifier.extras``); the labels first,
+    as the default task repeats them and the user typed them."""
     for tool in extras.get("tools") or ():
         yield f"the declaration of tool {tool.get('name', '?')!r}", _text(tool)
     if extras.get("response_format"):
         yield "the --schema response format", _text(extras["response_format"])
+    classify = extras.get("classify") or {}
+    if classify.get("labels"):
+        yield "the --labels", _text(classify["labels"])
+    if classify.get("task"):
+        yield "the --task", _text(classify["task"])
 
 
 def _message_name(message: Mapping[str, Any], index: int, count: int) -> str:

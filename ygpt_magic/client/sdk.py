@@ -187,7 +187,7 @@ class Client:
 
     def classify(self, classifier: classifiers.Classifier, text: str) -> classifiers.Classification:
         """One text's labels and confidences (client/classify.py), guarded and translated."""
-        self._guard(classifier.messages(text), {})
+        self._guard(classifier.messages(text), classifier.extras())
 
         async def run() -> Any:  # the SDK's classification
             await self._ensure_reachable()
@@ -199,7 +199,7 @@ class Client:
                       concurrency: int) -> ManyJob:
         """``(tag, text)`` in, ``(tag, Classification | None, error)`` out, as complete_many."""
         self._check_credentials()
-        self._guard(classifier.messages(""), {})  # the samples, once: every row sends them
+        self._guard(classifier.messages(""), classifier.extras())  # samples, labels, task: every row sends them
         model = classifiers.sdk_model(self._get_sdk(), classifier)
 
         async def run(text: str) -> classifiers.Classification:
