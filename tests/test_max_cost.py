@@ -19,6 +19,7 @@ from ygpt_magic.errors import CostOverCap
 pytestmark = pytest.mark.usefixtures("fresh_names")
 
 ROUBLE_A_TOKEN = 'YGptMagics.prices = {"yandexgpt": 1000}'
+CLASSIFY_A_ROUBLE_A_TOKEN = 'YGptMagics.prices = {"yandexgpt": {"classify": 1000}}'
 
 
 @pytest.fixture
@@ -176,17 +177,44 @@ def test_usage_roubles_are_the_server_counted_tokens_times_the_price_deferred_in
     assert total.cost.amount == billed   # both were priced at a rouble a token when they arrived
 
 
+def classified(server) -> int:
+    return sum(r.method in ("Classify", "FewShotClassify") for r in server.requests)
+
+
 @pytest.mark.usefixtures("priced")
-def test_a_labels_map_is_capped_like_a_map_and_its_guess_has_no_output(shell, ygpt_server):
+def test_a_labels_map_is_capped_at_the_classify_price_and_its_guess_has_no_output(shell, ygpt_server):
+    """A classification is billed in its own mode, ``classify``: a price for the token modes
+    leaves it unpriced, so a cap cannot be checked and refuses the run, naming that mode."""
     shell.user_ns["reviews"] = [f"Review {n}: great phone" for n in range(6)]
-    assert_clear_error(cell(shell, "%%ygpt --map reviews --labels good,bad --max-cost 1\n{item}"),
-                       "over the cap of 1", "fewer (6 requests now)", error_type=CostOverCap)
-    assert not any(r.method == "FewShotTextClassification" or "Classif" in r.method
-                   for r in ygpt_server.requests)
+    source = "%%ygpt --map reviews --labels good,bad --max-cost {cap}\n{{item}}"
+    unpriced = assert_clear_error(cell(shell, source.format(cap=1)), "cannot be checked",
+                                  "no price for yandexgpt, classify", error_type=CostOverCap)
+    assert "sync" not in unpriced
+    shell.run_line_magic("config", CLASSIFY_A_ROUBLE_A_TOKEN)
+    over = assert_clear_error(cell(shell, source.format(cap=1)), "over the cap of 1", "fewer (6 requests now)",
+                              "(yandexgpt, classify)", error_type=CostOverCap)
+    assert "output" not in over
+    assert classified(ygpt_server) == 0
     assert_clear_error(cell(shell, "%%ygpt --labels good,bad --max-cost 1\nGreat phone"),
                        "--max-cost", "--map")
-    assert cell(shell, "%%ygpt --map reviews --labels good,bad --max-cost 100000\n{item}").ok
-    assert sum("Classif" in r.method for r in ygpt_server.requests) == 6
+    assert cell(shell, source.format(cap=100000)).ok
+    assert classified(ygpt_server) == 6
+
+
+@pytest.mark.usefixtures("priced")
+def test_a_labels_map_estimate_counts_the_task_and_labels_the_classifier_reads(shell, ygpt_server, magics):
+    """Zero-shot, the classifier reads the task and the labels with every row: the estimate
+    counts them, so it is close to the bill (it was half of it), and a run that fits its cap at
+    the classify price goes ahead."""
+    shell.run_line_magic("config", CLASSIFY_A_ROUBLE_A_TOKEN)
+    shell.user_ns["reviews"] = [f"review number {i}: the phone broke after a week, awful" for i in range(30)]
+    source = "%%ygpt --map reviews --labels positive,negative,neutral --max-cost {cap}\n{{item}}"
+    refused = assert_clear_error(cell(shell, source.format(cap=1)), "over the cap of 1", error_type=CostOverCap)
+    estimated = roubles_in(refused)
+    assert cell(shell, source.format(cap=estimated * Decimal("1.1"))).ok
+    billed = magics.kernel.session.accounts.by_source["classifications"].cost.amount
+    assert abs(estimated - billed) <= billed / 20, f"estimated ≈{estimated} ₽, billed {billed} ₽"
+    assert classified(ygpt_server) == 30
 
 
 @pytest.mark.usefixtures("priced")

@@ -40,6 +40,15 @@ class Classifier:
         examples: list[Message] = [{"role": "user", "text": f"{label}: {sample}"} for sample, label in self.samples]
         return [*examples, {"role": "user", "text": text}]
 
+    def read(self, text: str) -> list[Message]:
+        """What the classifier reads of one text's request, as one message the tokenizer counts
+        (a cap prices a run by it): a base model reads the task, the labels and the samples with
+        every text, in one prompt; a tuned classifier only the text."""
+        if self.tuned:
+            return self.messages(text)
+        samples = (f"{sample} → {label}" for sample, label in self.samples)
+        return [{"role": "user", "text": "\n".join((self.task, ", ".join(self.labels), *samples, text))}]
+
     def extras(self) -> dict[str, Any]:
         """What besides the messages decides an answer and is sent with it (the reply cache's
         key holds it hashed; the credential guard checks it as it checks the messages)."""

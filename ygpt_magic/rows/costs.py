@@ -15,7 +15,7 @@ from typing import Any
 
 from ..chat.accounts import MAP_ROWS
 from ..chat.budget import Budget, refuse_over
-from ..chat.estimate import BATCH, NO_OUTPUT, SYNC, Estimate, estimate, guess_output
+from ..chat.estimate import BATCH, NO_OUTPUT, Estimate, estimate, guess_output
 from .plans import RowPlanner, before_sending
 
 #: rows counted at most; more rows are estimated from an even sample of this many
@@ -52,21 +52,24 @@ class Counted:
 def count_rows(plans: RowPlanner, positions: Sequence[int], client: Any, prompt_of: Callable[[int], str], *,
                replies: bool = True) -> Counted:
     """The prompt tokens of the rows at ``positions`` (a sample of them asked of the tokenizer),
-    each row's template as ``prompt_of`` filled it in; ``replies`` False: classifications,
-    whose extras (labels, task) the tokenizer does not take."""
+    each row's template as ``prompt_of`` filled it in and read as the model reads it
+    (``RowPlanner.read``: a classification's task and labels too); ``replies`` False:
+    classifications, whose extras the tokenizer does not take (their labels and task are
+    counted among the messages)."""
     sample = [positions[p] for p in sample_positions(len(positions))]
     extras = plans.extras if replies else {}
     return Counted(len(positions), tuple(
-        client.count_tokens(plans.planned(prompt_of(p)).messages, plans.options, **extras) for p in sample))
+        client.count_tokens(plans.read(prompt_of(p)), plans.options, **extras) for p in sample))
 
 
 def rows_estimate(plans: RowPlanner, counted: Counted, *, batch: bool = False,
                   replies: bool = True) -> Estimate:
-    """The cost of sending the counted rows (``batch``: as a Batch Processing job; ``replies``
-    False: classifications, which have no output tokens)."""
+    """The cost of sending the counted rows, in the mode they are billed in (``batch``: as a
+    Batch Processing job; else the planner's: ``classify`` for classifications); ``replies``
+    False: classifications, which have no output tokens."""
     session = plans.session
     output = guess_output(session.accounts, MAP_ROWS, plans.options.max_tokens) if replies else NO_OUTPUT
-    return estimate(session.accounts.prices, plans.options.model, BATCH if batch else SYNC,
+    return estimate(session.accounts.prices, plans.options.model, BATCH if batch else plans.mode,
                     requests=counted.rows, input_tokens=counted.total, output=output)
 
 

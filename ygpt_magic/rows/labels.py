@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .. import cost_cap
-from ..chat import Plan
+from ..chat import Message, Plan
 from ..chat.accounts import CLASSIFICATIONS
 from ..client.classify import Classification, Classifier
 from ..errors import OptionError
@@ -43,6 +43,10 @@ class LabelPlanner(RowPlanner):
         from ..labels import plan
 
         return plan(self.classifier, prompt)
+
+    def read(self, prompt: str) -> list[Message]:
+        """The row as the classifier reads it: its text with the task and labels (Classifier.read)."""
+        return self.classifier.read(prompt)
 
 
 class _Job:

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..chat import ChatSession, Plan, RequestOptions, planning
+from ..chat import ChatSession, Message, Plan, RequestOptions, planning
 from ..chat.accounts import MAP_ROWS
 from ..chat.planning import CountTokens
 from ..context.interpolate import references
@@ -105,6 +105,11 @@ class RowPlanner:
         except YGptError as error:
             self.cut.pop(position, None)   # a row that fails is not sent, cut or whole
             return error
+
+    def read(self, prompt: str) -> list[Message]:
+        """What the model reads of a row whose template was filled in as ``prompt``: what the
+        tokenizer counts to price it (rows/costs.py)."""
+        return self.planned(prompt).messages
 
     def planned(self, prompt: str, *, checked: bool = True) -> Plan:
         """The plan of a row whose template was filled in as ``prompt``; ``checked=False`` skips
