@@ -19,6 +19,7 @@ from ygpt_magic.errors import CostOverCap
 pytestmark = pytest.mark.usefixtures("fresh_names")
 
 ROUBLE_A_TOKEN = 'YGptMagics.prices = {"yandexgpt": 1000}'
+TUNED = "yandexgpt-lite/rc@tamrap1sjscq6e9flit3p"
 CLASSIFY_A_ROUBLE_A_TOKEN = 'YGptMagics.prices = {"yandexgpt": {"classify": 1000}}'
 
 
@@ -195,10 +196,36 @@ def test_a_labels_map_is_capped_at_the_classify_price_and_its_guess_has_no_outpu
                               "(yandexgpt, classify)", error_type=CostOverCap)
     assert "output" not in over
     assert classified(ygpt_server) == 0
-    assert_clear_error(cell(shell, "%%ygpt --labels good,bad --max-cost 1\nGreat phone"),
-                       "--max-cost", "--map")
     assert cell(shell, source.format(cap=100000)).ok
     assert classified(ygpt_server) == 6
+
+
+@pytest.mark.usefixtures("priced")
+def test_a_single_labels_cell_is_capped_as_every_cell_is(shell, ygpt_server):
+    """max_cost_per_cell holds for a --labels cell too, and --max-cost overrides it there: a
+    classification is estimated at its classify price, and refused unpriced under a cap."""
+    shell.run_line_magic("config", "YGptMagics.max_cost_per_cell = 0.0001")
+    source = "%%ygpt --labels good,bad{flag}\nGreat phone"
+    assert_clear_error(cell(shell, source.format(flag="")), "cannot be checked", "yandexgpt, classify",
+                       "nothing was sent", error_type=CostOverCap)
+    shell.run_line_magic("config", CLASSIFY_A_ROUBLE_A_TOKEN)
+    message = assert_clear_error(cell(shell, source.format(flag="")), "over the cap of 0.0001",
+                                 "(yandexgpt, classify)", "nothing was sent", error_type=CostOverCap)
+    assert "output" not in message
+    assert_clear_error(cell(shell, source.format(flag=" --max-cost 1")), "over the cap of 1",
+                       error_type=CostOverCap)
+    assert classified(ygpt_server) == 0
+    assert cell(shell, source.format(flag=" --max-cost 1000")).ok
+    assert classified(ygpt_server) == 1
+    shell.run_line_magic("config", 'YGptMagics.prices = {"yandexgpt-lite": {"classify": 1000}}')
+    tuned = assert_clear_error(cell(shell, f"%%ygpt --model {TUNED}\nGreat phone"), "over the cap of 0.0001",
+                               "classify", error_type=CostOverCap)
+    assert "output" not in tuned
+    shell.user_ns["reviews"] = ["Great phone", "Broke in a week"]
+    assert_clear_error(cell(shell, f"%%ygpt --map reviews --model {TUNED} --max-cost 1\n{{item}}"),
+                       "over the cap of 1", "(yandexgpt-lite/rc@tamrap1sjscq6e9flit3p, classify)",
+                       error_type=CostOverCap)
+    assert classified(ygpt_server) == 1
 
 
 @pytest.mark.usefixtures("priced")

@@ -18,7 +18,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from .chat import Plan
+from .chat import Message, Plan, RequestOptions
 from .chat.accounts import PROMPT_MODE
 from .chat.budget import above, refuse_over
 from .chat.estimate import ASYNC, SYNC, Estimate, cap_of, estimate, guess_output
@@ -55,6 +55,20 @@ def check_cell(kernel: Kernel, plan: Plan, client: Any, extras: dict[str, Any], 
     with stopping(lambda: StoppedBeforeAsking("its tokens were counted to check the cost cap")):
         tokens = client.count_tokens(plan.messages, plan.options, **extras)
     refuse_over(cell_estimate(kernel, plan, tokens, mode), limit, where or kernel.cell_name(), spent)
+
+
+def check_read(kernel: Kernel, model: str, mode: str, messages: list[Message], counted_by: RequestOptions,
+               client: Any, flag: Decimal | None) -> None:
+    """CostOverCap before sending a request to ``model`` that has no output (a classification,
+    billed in ``mode``) when what it reads, ``messages`` counted by ``counted_by``'s tokenizer,
+    is priced over the cell's cap, or cannot be priced under one; nothing to do, and no
+    tokenizer request, without a cap."""
+    limit = cap(kernel, flag)
+    if limit is None:
+        return
+    tokens = client.count_tokens(messages, counted_by)
+    refuse_over(estimate(kernel.session.accounts.prices, model, mode, requests=1, input_tokens=tokens),
+                limit, kernel.cell_name())
 
 
 def check_sources(kernel: Kernel, flag: Decimal | None, texts: list[str]) -> None:

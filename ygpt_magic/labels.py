@@ -16,6 +16,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from . import cost_cap
 from .chat import Plan, Reply, RequestOptions, Usage, short_model
 from .chat.accounts import CLASSIFICATIONS
 from .client.classify import Classification, Classifier, is_tuned
@@ -52,9 +53,6 @@ def check_flags(args: argparse.Namespace) -> None:
         raise OptionError(f"%%ygpt: a classifier answers with a table of labels and confidences, "
                           f"not a chat reply, so {', '.join(given)} does not apply to it; drop "
                           f"{'it' if len(given) == 1 else 'them'}, or drop --labels for a chat reply.")
-    if args.max_cost and not args.map:
-        raise OptionError("%%ygpt: --max-cost caps the cost of a --labels --map run over many rows; "
-                          "one classification costs a few tokens. Add --map NAME or drop --max-cost.")
     if args.model and is_tuned(args.model):
         _check_tuned(args)
     else:
@@ -158,7 +156,10 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
         raise OptionError("The %%ygpt --labels cell is empty: write the text to classify on the "
                           "lines below %%ygpt.")
     cache = request.front(kernel, prompt, no_cache=args.no_cache)
-    reply = _answer(kernel, chosen, plan(chosen, prompt), cache)
+    asked = plan(chosen, prompt)
+    cost_cap.check_read(kernel, chosen.model, MODE, chosen.read(prompt), RequestOptions(model=chosen.reader),
+                        request.tokenizer(kernel, cache)(), args.max_cost)
+    reply = _answer(kernel, chosen, asked, cache)
     kernel.provenance.add(f"{kernel.cell_name()} (“{prompt.splitlines()[0][:60]}”)", reply)
     from .render.labels import show
 

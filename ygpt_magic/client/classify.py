@@ -20,6 +20,9 @@ from typing import Any
 
 from ..chat.values import Answer, Message, Usage
 
+#: the base model a ``cls://`` classifier is counted as (Yandex Cloud tunes classifiers on it)
+TUNED_ON = "yandexgpt-lite"
+
 
 @dataclass(frozen=True)
 class Classifier:
@@ -33,6 +36,15 @@ class Classifier:
     @property
     def tuned(self) -> bool:
         return is_tuned(self.model)
+
+    @property
+    def reader(self) -> str:
+        """The model whose tokenizer counts what this classifier reads (:meth:`read`): itself,
+        or a tuned classifier's base model, as the tokenizer API knows no tuned classifier (a
+        ``cls://`` URI names none: it counts as yandexgpt-lite, the base classifiers are tuned on)."""
+        if self.model.startswith("cls://"):
+            return TUNED_ON
+        return self.model.partition("@")[0]
 
     def messages(self, text: str) -> list[Message]:
         """What this request sends, as the credential guard and the reply cache read requests:

@@ -59,7 +59,7 @@ def count_rows(plans: RowPlanner, positions: Sequence[int], client: Any, prompt_
     sample = [positions[p] for p in sample_positions(len(positions))]
     extras = plans.extras if replies else {}
     return Counted(len(positions), tuple(
-        client.count_tokens(plans.read(prompt_of(p)), plans.options, **extras) for p in sample))
+        client.count_tokens(plans.read(prompt_of(p)), plans.counted_by, **extras) for p in sample))
 
 
 def rows_estimate(plans: RowPlanner, counted: Counted, *, batch: bool = False,

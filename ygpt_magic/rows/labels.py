@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .. import cost_cap
-from ..chat import Message, Plan
+from ..chat import Message, Plan, RequestOptions
 from ..chat.accounts import CLASSIFICATIONS
 from ..client.classify import Classification, Classifier
 from ..errors import OptionError
@@ -47,6 +47,11 @@ class LabelPlanner(RowPlanner):
     def read(self, prompt: str) -> list[Message]:
         """The row as the classifier reads it: its text with the task and labels (Classifier.read)."""
         return self.classifier.read(prompt)
+
+    @property
+    def counted_by(self) -> RequestOptions:
+        """The classifier's tokenizer: a tuned one's base model (Classifier.reader)."""
+        return RequestOptions(model=self.classifier.reader)
 
 
 class _Job:

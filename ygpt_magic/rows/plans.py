@@ -111,6 +111,11 @@ class RowPlanner:
         tokenizer counts to price it (rows/costs.py)."""
         return self.planned(prompt).messages
 
+    @property
+    def counted_by(self) -> RequestOptions:
+        """Whose tokenizer counts :meth:`read`: the rows' own model and options."""
+        return self.options
+
     def planned(self, prompt: str, *, checked: bool = True) -> Plan:
         """The plan of a row whose template was filled in as ``prompt``; ``checked=False`` skips
         the context-budget check (done once already: in prompt mode there is no history to
