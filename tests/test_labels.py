@@ -59,6 +59,17 @@ def test_a_tuned_classifier_answers_with_its_own_labels(shell, ygpt_server):
     assert classified(ygpt_server)[-1].method == "Classify"
 
 
+def test_a_value_cut_short_is_said_above_the_table_as_a_chat_reply_says_it(shell, ygpt_server):
+    shell.user_ns["doc"] = "The weather is sunny today. " * 3000      # 84,000 characters
+    run = cell(shell, "%%ygpt --labels weather,alarm\n{doc}")
+    assert run.ok, run.message
+    assert len(classified(ygpt_server)[-1].messages[-1]["text"]) < 84_000
+    note = "{doc}: 84,000 characters, cut to the first 8,000 characters"
+    assert note in run.page and note in run.plain
+    assert run.plain.index(note) < run.plain.index("confidence")
+    assert note in cell(shell, "%%ygpt --once\nSummarise {doc}").page
+
+
 @pytest.mark.parametrize(("flags", "keywords"), [
     ("--labels only", ("2 to 20",)),
     ("--labels a,b,a", ("twice",)),

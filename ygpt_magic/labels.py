@@ -151,7 +151,8 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
         from .rows.labels import run_labels
 
         return run_labels(kernel, args, chosen, text)
-    prompt = request.expand(kernel, text, fill=not args.no_interpolate).text.strip("\n")
+    expanded = request.expand(kernel, text, fill=not args.no_interpolate)
+    prompt = expanded.text.strip("\n")
     if not prompt.strip():
         raise OptionError("The %%ygpt --labels cell is empty: write the text to classify on the "
                           "lines below %%ygpt.")
@@ -163,7 +164,7 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
     kernel.provenance.add(f"{kernel.cell_name()} (“{prompt.splitlines()[0][:60]}”)", reply)
     from .render.labels import show
 
-    show(reply)
+    show(reply, expanded.notes)
     kernel.namespace["_ygpt"] = reply
     if args.out:
         kernel.namespace[args.out] = reply.text

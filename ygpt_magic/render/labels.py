@@ -7,7 +7,7 @@ text); the plain form is the same table aligned, for terminals and logs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from ..chat.values import Reply
 from . import inert
@@ -30,8 +30,9 @@ def table(confidences: Mapping[str, float]) -> tuple[str, str]:
     return "\n".join(markdown), "\n".join(plain)
 
 
-def show(reply: Reply) -> None:
-    """Display ``reply`` (its ``parsed`` holds ``{label: confidence}``) with its footer."""
+def show(reply: Reply, notes: Sequence[str] = ()) -> None:
+    """Display ``reply`` (its ``parsed`` holds ``{label: confidence}``) with its footer, and
+    ``notes`` above it (what interpolation rendered or cut, as a chat reply shows them)."""
     markdown, plain = table(reply.parsed)
-    display(inert.bundle(inert.markdown(markdown), inert.quiet(reply.summary()),
-                         plain=join(plain, reply.summary())))
+    display(inert.bundle(*map(inert.quiet, notes), inert.markdown(markdown), inert.quiet(reply.summary()),
+                         plain=join(*notes, plain, reply.summary())))
