@@ -104,6 +104,33 @@ def test_bad_samples_are_refused_before_anything_is_sent(shell, ygpt_server, sam
     assert not classified(ygpt_server)
 
 
+@pytest.mark.parametrize("model", ["llama", "qwen3-235b-a22b-fp8"])
+def test_a_chat_model_given_to_labels_is_said_to_be_no_classifier_before_anything_is_sent(shell, ygpt_server,
+                                                                                        model):
+    message = assert_clear_error(cell(shell, f"%%ygpt --labels a,b --model {model}\nsome text"),
+                                 f"--model {model} is a chat model, not a classifier", "yandexgpt or yandexgpt-lite",
+                                 "cls://<folder_id>/<name>/<version>", error_type=errors.OptionError)
+    assert "not found" not in message and "gpt://" not in message.replace("cls://", "")
+    shell.run_line_magic("config", f"YGptMagics.model = {model!r}")
+    try:
+        notebooks = assert_clear_error(cell(shell, "%%ygpt --labels a,b\nsome text"),
+                                       f"the notebook's model, {model}", "Add --model yandexgpt",
+                                       error_type=errors.OptionError)
+    finally:
+        shell.run_line_magic("config", "YGptMagics.model = 'yandexgpt'")
+    assert "not found" not in notebooks
+    assert not classified(ygpt_server)
+    assert cell(shell, "%%ygpt --labels a,b --model yandexgpt-lite/rc\nsome text").ok
+
+
+def test_a_tuned_classifier_that_is_not_found_gets_a_classifiers_advice(shell, ygpt_server):
+    message = assert_clear_error(cell(shell, "%%ygpt --model cls://b1gtestfolder/my-classifier/v1\nsome text"),
+                                 "The classifier 'cls://b1gtestfolder/my-classifier/v1' was not found",
+                                 "cls://<folder_id>/<name>/<version>", "YC_FOLDER_ID",
+                                 error_type=errors.ModelNotFound)
+    assert "gpt://<folder_id>" not in message and "%ygpt models" not in message
+
+
 def test_a_quota_fault_is_retried_by_the_sdk_and_the_cell_still_answers(shell, ygpt_server):
     ygpt_server.faults.fail_next(1, "RESOURCE_EXHAUSTED", method="FewShotClassify")
     run = cell(shell, "%%ygpt --labels a,b\nsome text")

@@ -19,7 +19,7 @@ from typing import Any
 from . import cost_cap
 from .chat import Plan, Reply, RequestOptions, Usage, short_model
 from .chat.accounts import CLASSIFICATIONS
-from .client.classify import Classification, Classifier, is_tuned
+from .client.classify import BASES, Classification, Classifier, can_classify, is_tuned
 from .errors import OptionError, StoppedInFlight, stopping
 from .kernel import Kernel
 from .ledger import Cache, Ledger
@@ -91,12 +91,24 @@ def labels(text: str) -> tuple[str, ...]:
 def classifier(kernel: Kernel, args: argparse.Namespace) -> Classifier:
     """The cell's classifier: its model (``--model``, else the notebook's), labels, task, samples."""
     model = short_model(args.model or kernel.settings.model)
+    if not can_classify(model):
+        raise OptionError(_not_a_classifier(model, given=bool(args.model)))
     if is_tuned(model):
         return Classifier(model)
     names = labels(args.labels)
     task = args.task or f"Classify the text as one of: {', '.join(names)}."
     given = () if not args.samples else samples(kernel.namespace, args.samples, names)
     return Classifier(model, names, task, given)
+
+
+def _not_a_classifier(model: str, *, given: bool) -> str:
+    """Why ``model`` cannot take --labels, and which can: said before a NOT_FOUND would say
+    it was not found, with a chat model's advice."""
+    whose = f"--model {model} is" if given else f"the notebook's model, {model} (YGptMagics.model), is"
+    return (f"%%ygpt --labels: {whose} a chat model, not a classifier. Yandex Cloud's classifiers "
+            f"run on {' or '.join(BASES)} (any version, e.g. yandexgpt-lite/rc), or are tuned "
+            f"classifiers named by a cls://<folder_id>/<name>/<version> URI. "
+            f"{'Give' if given else 'Add'} --model yandexgpt (or yandexgpt-lite) to this cell.")
 
 
 def samples(namespace: Mapping[str, Any], name: str, names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:

@@ -20,6 +20,8 @@ from typing import Any
 
 from ..chat.values import Answer, Message, Usage
 
+#: the models Yandex Cloud's prompt-based classifiers run on (by name: any version of them)
+BASES = ("yandexgpt", "yandexgpt-lite")
 #: the base model a ``cls://`` classifier is counted as (Yandex Cloud tunes classifiers on it)
 TUNED_ON = "yandexgpt-lite"
 
@@ -100,6 +102,12 @@ class Classification:
 def is_tuned(model: str) -> bool:
     """A tuned classifier's URI: ``cls://…``, or a version with a tuning id after ``@``."""
     return model.startswith("cls://") or "@" in model
+
+
+def can_classify(model: str) -> bool:
+    """Whether ``model`` (a short name, ``name/version`` or a tuned URI) is a classifier: a
+    tuned one, or a version of one of :data:`BASES`; a chat model such as llama is not."""
+    return is_tuned(model) or model.partition("/")[0] in BASES
 
 
 def sdk_model(sdk: Any, classifier: Classifier) -> Any:

@@ -253,7 +253,7 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
     if status == "RESOURCE_EXHAUSTED":
         return QuotaExceeded(attempts, details)
     if status == "NOT_FOUND":
-        return ModelNotFound(model or "(unknown)", details)
+        return ModelNotFound(model or "(unknown)", details, asked)
     if status == "INVALID_ARGUMENT":
         numbers = context_numbers(details)
         if numbers:

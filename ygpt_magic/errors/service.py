@@ -135,18 +135,26 @@ class QuotaExceeded(YGptError):
         ))
 
 
-class ModelNotFound(RefusedForEvery):
-    """NOT_FOUND: the model URI does not name a model this folder can use."""
+#: how to name a model that was not found, by what the request was: a classifier is no chat model
+_NAMING = {
+    "completion": ("The model", "Use a short name such as yandexgpt or yandexgpt-lite, name/version such "
+                                "as yandexgpt/rc, or a full gpt://<folder_id>/<model>/<version> URI; "
+                                "%ygpt models lists them."),
+    "classification": ("The classifier", "Classifiers run on yandexgpt or yandexgpt-lite (name/version "
+                                         "such as yandexgpt-lite/rc), or are tuned ones named by a "
+                                         "cls://<folder_id>/<name>/<version> URI: check its name, its "
+                                         "version and that its folder is the one your credentials "
+                                         "reach (YC_FOLDER_ID)."),
+}
 
-    def __init__(self, model: str, detail: object = None) -> None:
-        super().__init__(
-            _with_detail(
-                f"The model '{model}' was not found (NOT_FOUND). Use a short name such as "
-                f"yandexgpt or yandexgpt-lite, name/version such as yandexgpt/rc, or a full "
-                f"gpt://<folder_id>/<model>/<version> URI; %ygpt models lists them.",
-                detail,
-            )
-        )
+
+class ModelNotFound(RefusedForEvery):
+    """NOT_FOUND: the model URI does not name a model this folder can use (``asked``: a
+    completion or a classification, whose models are named differently)."""
+
+    def __init__(self, model: str, detail: object = None, asked: str = "completion") -> None:
+        what, advice = _NAMING.get(asked, _NAMING["completion"])
+        super().__init__(_with_detail(f"{what} '{model}' was not found (NOT_FOUND). {advice}", detail))
         self.model = model
 
 
