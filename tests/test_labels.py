@@ -131,6 +131,13 @@ def test_a_tuned_classifier_that_is_not_found_gets_a_classifiers_advice(shell, y
     assert "gpt://<folder_id>" not in message and "%ygpt models" not in message
 
 
+def test_a_text_too_long_for_the_classifier_is_told_to_be_shortened_or_split(shell, ygpt_server):
+    message = assert_clear_error(cell(shell, "%%ygpt --labels weather,alarm\n" + "word " * 9000),
+                                 "A classifier reads at most 8,000 tokens of text", "--map",
+                                 error_type=errors.TextTooLongToClassify)
+    assert "system message" not in message and "chat history" not in message and "context" not in message
+
+
 def test_a_quota_fault_is_retried_by_the_sdk_and_the_cell_still_answers(shell, ygpt_server):
     ygpt_server.faults.fail_next(1, "RESOURCE_EXHAUSTED", method="FewShotClassify")
     run = cell(shell, "%%ygpt --labels a,b\nsome text")

@@ -36,6 +36,7 @@ from ..errors import (
     ServerTimeout,
     ServerUnavailable,
     StreamBroken,
+    TextTooLongToClassify,
     TlsFailed,
     YGptError,
 )
@@ -256,6 +257,8 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
         return ModelNotFound(model or "(unknown)", details, asked)
     if status == "INVALID_ARGUMENT":
         numbers = context_numbers(details)
+        if numbers and asked == "classification":
+            return TextTooLongToClassify(*numbers)
         if numbers:
             return ContextTooLong(*numbers, history_turns=history_turns)
         return RequestRejected(details, asked)

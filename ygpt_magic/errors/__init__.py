@@ -43,6 +43,7 @@ from .service import (
     RefusedForEvery,
     RequestRejected,
     ServerFailed,
+    TextTooLongToClassify,
 )
 from .sources import CredentialInSource, IndexUnusable, NoSources, SourcesOverCap, SourcesTooLong
 from .stops import BatchNotStarted, StoppedBeforeAsking, StoppedInFlight, stopping
@@ -99,5 +100,5 @@ __all__ = [
     "ServerUnavailable", "SidecarMissing", "StoppedBeforeSending", "StoppedBeforeAsking",
     "StoppedInFlight", "BatchNotStarted", "stopping",
     "TlsFailed", "SourcesOverCap", "SourcesTooLong", "StreamBroken", "StreamStalled", "ToolError",
-    "ToolRoundsExceeded", "UnknownChat", "YGptError",
+    "TextTooLongToClassify", "ToolRoundsExceeded", "UnknownChat", "YGptError",
 ]

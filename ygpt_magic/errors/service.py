@@ -18,7 +18,7 @@ INTERNAL and the rest  ServerFailed         ``ServerFailed(status, detail=None, 
 
 A request that is too long for the context is ``ContextTooLong(needed, budget)``; the client also
 raises it for an INVALID_ARGUMENT whose detail says so, with ``history_turns`` (the earlier turns
-sent with it, so the advice fits).
+sent with it, so the advice fits), or ``TextTooLongToClassify(needed, limit)`` for a classification.
 """
 
 from __future__ import annotations
@@ -52,6 +52,17 @@ class ContextTooLong(YGptError):
                     if history_turns else f"{shorten}.")
         super().__init__(f"{head} {todo}")
         self.needed, self.budget = needed, budget
+
+
+class TextTooLongToClassify(YGptError):
+    """INVALID_ARGUMENT about size from a classifier: it reads the text alone, with no chat
+    history, system message or context budget to shorten, so the advice is the text's."""
+
+    def __init__(self, needed: int, limit: int) -> None:
+        super().__init__(f"A classifier reads at most {limit:,} tokens of text, and this one is {needed:,} "
+                         f"(the server refused it as too long). Shorten it, or split it into parts and "
+                         f"classify each: a list of them with --map NAME --labels ... and {{item}} as the text.")
+        self.needed, self.limit = needed, limit
 
 
 class CredentialsMissing(YGptError):
