@@ -105,6 +105,20 @@ def test_a_classification_has_no_price_until_the_setting_gives_its_own(shell, yg
     assert by_model["yandexgpt (classify)"][5] == f"{roubles(Decimal('0.4') * tokens / 1000)} + 1 unpriced"
 
 
+def test_the_advice_for_a_missing_price_names_the_mode_so_following_it_changes_no_other(shell, magics,
+                                                                                      ygpt_server, prices):
+    """yandexgpt has no batch price: a plain number, as the advice said, would price every token
+    mode, doubling --deferred's; the advice names the mode, and following it prices only that."""
+    shell.user_ns["cities"] = [f"City {n}" for n in range(3)]
+    run = cell(shell, "%%ygpt --map cities --batch --dry-run\nOne fact about {item}")
+    advice = re.search(r"set one with %config (YGptMagics\.prices = .*?) \(roubles", run.page)
+    assert advice, run.page
+    assert prices(advice.group(1).removeprefix("YGptMagics.prices = ")).ok
+    table = magics.kernel.session.accounts.prices
+    assert table.price("yandexgpt", "batch") == Decimal("1.2")
+    assert (table.price("yandexgpt", "async"), table.price("yandexgpt", "sync")) == (PRO_ASYNC, PRO_SYNC)
+
+
 @pytest.mark.parametrize(("value", "words"), [
     ('{"yandexgpt": -1}', "a number ≥ 0, not -1"),
     ('{"yandexgpt": float("nan")}', "a number ≥ 0, not nan"),

@@ -86,7 +86,8 @@ class Estimate:
         where = f"{self.model}, {self.mode}"
         if self.price is None:
             return (f"No cost estimate: the price table has no price for {where}; set one with "
-                    f"%config YGptMagics.prices = {{\"{self.model}\": 1.2}} (roubles per 1,000 tokens).")
+                    f"%config YGptMagics.prices = {{\"{self.model}\": {{\"{self.mode}\": 1.2}}}} (roubles per "
+                    f"1,000 tokens; naming the mode leaves the model's other prices as they are).")
         tokens = f"{self.input_tokens:,} input {_tokens(self.input_tokens)}"
         if self.output.tokens:
             tokens += (f" + about {self.output_tokens:,} output {_tokens(self.output_tokens)} "
