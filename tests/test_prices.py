@@ -48,6 +48,9 @@ def test_roubles_read_as_a_russian_reader_reads_money():
     assert roubles(Decimal("0.0492")) == "≈0.05\u00a0₽"
     assert roubles(Decimal("1234.5")) == "≈1\u00a0234.50\u00a0₽"
     assert roubles(Decimal("0.0041")) == "≈0.0041\u00a0₽"  # under a kopeck: not "≈0.00 ₽"
+    assert roubles(Decimal("0.00997")) == "≈0.01\u00a0₽"  # a kopeck once rounded: not "≈0.010 ₽"
+    assert roubles(Decimal("0.00994")) == "≈0.0099\u00a0₽"
+    assert roubles(Decimal("0.00007")) == "≈0.00007\u00a0₽"
     assert roubles(Decimal(0)) == "0\u00a0₽"
 
 

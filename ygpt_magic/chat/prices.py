@@ -149,7 +149,8 @@ def roubles(amount: Decimal) -> str:
     """
     if not amount:
         return f"0{_NBSP}₽"
-    text = f"{amount:,.2f}" if amount >= Decimal("0.01") else f"{amount:.2g}"
+    small = f"{amount:.2g}"   # chosen once rounded: 0.00997 ₽ is a kopeck, "0.01", not "0.010"
+    text = f"{amount:,.2f}" if Decimal(small) >= Decimal("0.01") else small
     if "e" in text:  # under 0.0001 ₽: positional, not 4.1e-05
         text = f"{Decimal(text):f}"
     return f"≈{text.replace(',', _NBSP)}{_NBSP}₽"
