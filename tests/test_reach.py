@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import pytest
 
 from ygpt_magic.client.reach import QUIET_AFTER, Reachability
-from ygpt_magic.errors import ServerUnavailable
+from ygpt_magic.errors import ProxyFailed, ServerUnavailable
 
 
 @contextmanager
@@ -155,6 +155,6 @@ def test_behind_a_proxy_the_connect_goes_to_the_proxy(monkeypatch):
             asyncio.run(Reachability(connect_timeout=5).check(target))
     with nothing_listening() as dead:
         monkeypatch.delenv("no_proxy")
-        monkeypatch.setenv("https_proxy", f"127.0.0.1:{dead[1]}")
-        with pytest.raises(ServerUnavailable, match="llm.example.invalid:443: nothing accepts"):
+        monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{dead[1]}")
+        with pytest.raises(ProxyFailed, match=f"proxy http://127.0.0.1:{dead[1]} .from https_proxy. refused"):
             asyncio.run(Reachability(connect_timeout=5).check(target))

@@ -24,23 +24,24 @@ once (TlsFailed), where gRPC would retry its failed handshake for about 15 s and
 UNAVAILABLE; anything else (certificates above all: gRPC trusts its own roots, and its words
 about them are the precise ones) is left to gRPC.
 
-Behind a proxy the connect goes to the proxy (:func:`first_hop`), as the request itself does: a
-network that lets out only the proxy would otherwise refuse every direct connect to a server the
-SDK reaches fine.
+Behind a proxy the connect goes to the proxy (client/proxies.py: gRPC's rule, or httpx's for the
+chat API), as the request itself does: a network that lets out only the proxy would otherwise
+refuse every direct connect to a server the SDK reaches fine. A proxy that fails is named as the
+proxy (ProxyFailed); one the rule would send this machine's own address to is refused before
+anything is sent (ProxyInTheWay), since no proxy elsewhere reaches our loopback.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import ssl
 import time
-import urllib.parse
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from ..errors import ServerUnavailable, TlsFailed
+from ..errors import ProxyFailed, ProxyInTheWay, ServerUnavailable, TlsFailed
+from . import proxies
 
 #: seconds after which a reachable endpoint is probed again before the next request
 PROBE_TTL = 30.0
@@ -89,21 +90,30 @@ class Reachability:
         name, address = target
         if self._fresh(name) and not again:
             return
-        host, port = first_hop(*address)
+        proxy = proxies.route(name, address)
+        if proxy is not None and proxies.is_loopback(address[0]):
+            self._lost()
+            raise in_the_way(name, proxy)
+        host, port = (proxy.host, proxy.port) if proxy else address
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), self._timeout)
-        except ConnectionRefusedError:
+        except (OSError, asyncio.TimeoutError) as error:  # refused, no answer in time, no route, no such host
             self._lost()
-            raise ServerUnavailable(name, refused=True) from None
-        except (OSError, asyncio.TimeoutError):  # no answer in time, no route, no such host
-            self._lost()
-            raise ServerUnavailable(name, self._timeout) from None
+            raise self._unreached(name, proxy, error) from None
         try:
-            if (host, port) == address and self._speaks_tls(name):   # not a proxy's handshake
+            if proxy is None and self._speaks_tls(name):   # not a proxy's handshake
                 await self._answers_tls(name, reader, writer)
         finally:
             writer.close()
         self._accepted(name)
+
+    def _unreached(self, name: str, proxy: proxies.Proxy | None, error: BaseException) -> ServerUnavailable:
+        """Why a connect failed, said of the proxy when it went to one."""
+        refused = isinstance(error, ConnectionRefusedError)
+        if proxy is not None:
+            return ProxyFailed(name, proxy.shown, proxy.variable, proxy.exempt,
+                               None if refused else self._timeout, refused=refused)
+        return ServerUnavailable(name, refused=True) if refused else ServerUnavailable(name, self._timeout)
 
     def _speaks_tls(self, name: str) -> bool:
         return name.startswith("https://") or self._tls and "://" not in name
@@ -184,33 +194,9 @@ class Reachability:
             checking.cancel()
 
 
-#: the variables gRPC reads for its proxy, in its order (grpc_proxy first); the chat API's HTTP
-#: client reads the upper-case spellings too
-PROXY_VARIABLES = ("grpc_proxy", "https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY")
-
-
-def first_hop(host: str, port: int) -> tuple[str, int]:
-    """Where a connection to ``host:port`` goes first: the proxy the environment names for it
-    (none for a host ``no_proxy`` / ``no_grpc_proxy`` exempts, or for loopback), else the host."""
-    proxy = next((os.environ[name] for name in PROXY_VARIABLES if os.environ.get(name)), None)
-    if proxy is None or _exempt(host):
-        return host, port
-    parsed = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-    if parsed.hostname is None:
-        return host, port
-    return parsed.hostname, parsed.port or (443 if parsed.scheme == "https" else 80)
-
-
-def _exempt(host: str) -> bool:
-    """Loopback, or a host a ``no_proxy`` entry names (``*``, a host, or a domain with or without
-    its leading dot)."""
-    if host in ("localhost", "127.0.0.1", "::1"):
-        return True
-    listed = ",".join(os.environ.get(name, "") for name in ("no_grpc_proxy", "no_proxy", "NO_PROXY"))
-    for entry in (part.strip().lstrip(".").lower() for part in listed.split(",")):
-        if entry == "*" or entry and (host.lower() == entry or host.lower().endswith("." + entry)):
-            return True
-    return False
+def in_the_way(name: str, proxy: proxies.Proxy) -> ProxyInTheWay:
+    """ProxyInTheWay for a loopback endpoint that ``proxy`` would be asked to reach."""
+    return ProxyInTheWay(name, proxy.shown, proxy.variable, proxy.exempt, proxies.exempting(proxy))
 
 
 def _uncancel(task: asyncio.Task[Any] | None) -> None:

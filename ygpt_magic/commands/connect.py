@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from IPython.core.magic_arguments import argument
 
+from ..client import proxies
 from ..client.connection import Connection
-from ..errors import OptionError, ServerUnavailable, TlsFailed
+from ..client.endpoints import in_cloud
+from ..client.reach import in_the_way
+from ..errors import OptionError, ServerUnavailable
 from ..kernel import Kernel
 from ._common import show
 from .args import parse, subcommand
+
+#: where the local server listens
+LOCAL_HOST = "127.0.0.1"
 
 
 @subcommand
@@ -40,25 +46,36 @@ def run(kernel: Kernel, line: str) -> None:
     text = f"Connected to {what}{where} (TLS {info['tls']})."
     if not info["address"]:
         text += " It starts with the first request."
-    elif info["endpoint"] not in ("local", "cloud"):
-        failed = _unanswered(connection)
-        if isinstance(failed, TlsFailed):
-            text = f"Using {what}{where} (TLS {info['tls']}), but cells will fail there. {failed}"
-        elif failed is not None:
-            text = (f"Using {what}{where} (TLS {info['tls']}), but nothing answers there now: start "
-                    f"it (e.g. ygpt-magic serve --port N) or check the address. Cells will fail "
-                    f"until it answers.")
+    failed = _unanswered(connection, info["endpoint"] or "", info["address"])
+    if failed is not None and type(failed) is not ServerUnavailable:   # TLS, a proxy: said as such
+        text = f"Using {what}{where} (TLS {info['tls']}), but cells will fail there. {failed}"
+    elif failed is not None:
+        start = "" if in_cloud(failed.endpoint.rpartition(":")[0]) else "start it (e.g. ygpt-magic serve --port N) or "
+        text = (f"Using {what}{where} (TLS {info['tls']}), but nothing answers there now: {start}"
+                f"check the address. Cells will fail until it answers.")
     if info["clear"]:
         text += f" {info['clear']}"
     show(text.replace(what, f"**{what}**", 1), text)
 
 
-def _unanswered(connection: Connection) -> ServerUnavailable | None:
-    """A HOST:PORT the user typed is probed once (≤ connect_timeout): why it does not answer,
-    or None. The cloud and the local server are not: one is reached through discovery, the
-    other starts on demand."""
+def _unanswered(connection: Connection, endpoint: str, address: str | None) -> ServerUnavailable | None:
+    """Why requests will fail there, or None. The local server's own address is only checked
+    against the environment's proxy (it starts on demand); a HOST:PORT the user typed is probed
+    once (≤ connect_timeout); the cloud is reached through discovery and not probed."""
+    if endpoint == "local":
+        return _proxied(address or LOCAL_HOST)
+    if endpoint == "cloud":
+        return None
     try:
         connection.client().check_reachable()
     except ServerUnavailable as error:
         return error
     return None
+
+
+def _proxied(address: str) -> ServerUnavailable | None:
+    """ProxyInTheWay when requests to the local server at ``address`` (HOST:PORT, or its host
+    before it starts) would go to a proxy."""
+    proxy = proxies.route(address, (address.rpartition(":")[0] or address, 0))
+    return None if proxy is None else in_the_way(address, proxy)
+

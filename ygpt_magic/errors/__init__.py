@@ -18,6 +18,7 @@ for the panel (``error.words(PANEL)``).
 """
 
 from .base import InternalError, YGptError
+from .network import ProxyFailed, ProxyInTheWay
 from .origin import CELL, PANEL, Origin, capital, choices
 from .reach import (
     ChatReplyUnreadable,
@@ -95,7 +96,7 @@ __all__ = [
     "IndexUnusable", "InternalError", "InterpolationError", "MessageTooLarge", "MissingValue", "ModelNotFound",
     "NoChatEndpoint", "NoSources",
     "NotebookError", "NothingToFix", "OperationUnreachable", "OptionError", "PermissionDenied", "PriceError",
-    "QuotaExceeded", "ReconnectPending", "RefusedForEvery", "ReplyNotValid",
+    "ProxyFailed", "ProxyInTheWay", "QuotaExceeded", "ReconnectPending", "RefusedForEvery", "ReplyNotValid",
     "RequestRejected", "SchemaError", "ServerFailed", "ServerGaveUp", "ServerStoppedAnswering", "ServerTimeout",
     "ServerUnavailable", "SidecarMissing", "StoppedBeforeSending", "StoppedBeforeAsking",
     "StoppedInFlight", "BatchNotStarted", "stopping",

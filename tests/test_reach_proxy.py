@@ -1,0 +1,107 @@
+"""A proxy in the environment: requests go where gRPC (or, for pictures, httpx) sends them, and
+when the proxy is what stands in the way, the message names the proxy and what to set.
+
+gRPC sends even this machine's own addresses to ``https_proxy`` unless ``no_proxy`` names them,
+and the SDK has no option to tell its channels otherwise; a corporate laptop with a proxy set
+could not use the local server, and was told to start it (cloudfaults.md F1, F2)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+from cellrun import assert_clear_error
+from conftest import cell
+
+from ygpt_magic.errors import ProxyFailed, ProxyInTheWay
+
+PROXY_VARIABLES = ("grpc_proxy", "https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY",
+                   "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY", "no_grpc_proxy")
+
+
+@pytest.fixture
+def no_proxies(clean_env):
+    for name in PROXY_VARIABLES:
+        clean_env.delenv(name, raising=False)
+    return clean_env
+
+
+@pytest.fixture
+def refusing_proxy() -> Iterator[tuple[int, list[str]]]:
+    """A proxy that answers every request 403, as a corporate proxy does for 127.0.0.1; it
+    keeps the request lines it was sent."""
+    seen: list[str] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(2)
+                try:
+                    seen.append(conn.recv(4096).split(b"\r\n")[0].decode(errors="replace"))
+                    conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1], seen
+    stop.set()
+    thread.join()
+    listener.close()
+
+
+def dead_port() -> int:
+    with socket.socket() as sock:   # bound, then closed: connecting is refused
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_the_local_server_behind_a_proxy_says_what_to_add_to_no_proxy_then_answers(shell, no_proxies):
+    no_proxies.setenv("https_proxy", f"http://127.0.0.1:{dead_port()}")
+    connected = cell(shell, "%ygpt connect local")
+    assert "https_proxy" in connected.final and "no_proxy=localhost,127.0.0.1" in connected.final, connected.final
+    refused = cell(shell, "%%ygpt\nHello")
+    message = assert_clear_error(refused, "https_proxy", "os.environ['no_proxy'] = 'localhost,127.0.0.1'",
+                                 error_type=ProxyInTheWay)
+    assert "start the local server" not in message
+    assert cell(shell, "import os; os.environ['no_proxy'] = 'localhost,127.0.0.1'").ok
+    assert cell(shell, "%%ygpt\nHello").ok
+
+
+def test_a_loopback_server_is_not_handed_to_the_proxy(shell, ygpt_server, no_proxies, refusing_proxy):
+    port, seen = refusing_proxy
+    no_proxies.setenv("https_proxy", f"http://127.0.0.1:{port}")
+    no_proxies.setenv("no_proxy", "corp.example")
+    connected = cell(shell, f"%ygpt connect {ygpt_server.address} --insecure")
+    assert "corp.example,localhost,127.0.0.1" in connected.final, connected.final
+    assert_clear_error(cell(shell, "%%ygpt\nHello"), f"http://127.0.0.1:{port}", "(from https_proxy)",
+                       error_type=ProxyInTheWay)
+    assert seen == [], "nothing is sent to a proxy that cannot reach this machine"
+
+
+def test_upper_case_or_schemeless_proxies_are_not_grpcs_and_change_nothing(shell, no_proxies):
+    """gRPC reads lower-case variables only, and only an http:// value: neither blocks the cell."""
+    no_proxies.setenv("HTTPS_PROXY", f"http://127.0.0.1:{dead_port()}")
+    no_proxies.setenv("grpc_proxy", f"127.0.0.1:{dead_port()}")
+    assert "proxy" not in cell(shell, "%ygpt connect local").final
+    assert cell(shell, "%%ygpt\nHello").ok
+
+
+def test_a_proxy_that_is_down_is_blamed_not_the_server(shell, no_proxies):
+    port = dead_port()
+    no_proxies.setenv("https_proxy", f"http://user:secret@127.0.0.1:{port}")
+    connected = cell(shell, "%ygpt connect llm.example.invalid:443")   # never resolved: the proxy is asked
+    assert f"The proxy http://127.0.0.1:{port} (from https_proxy) refused" in connected.final, connected.final
+    assert "ygpt-magic serve" not in connected.final
+    message = assert_clear_error(cell(shell, "%%ygpt\nHello"), f"http://127.0.0.1:{port}", "refused",
+                                 "llm.example.invalid:443", error_type=ProxyFailed)
+    assert "secret" not in message and "start the local server" not in message

@@ -1,0 +1,119 @@
+"""Which proxy, if any, a connection to an endpoint goes through, by the rule of the library that
+makes it: gRPC's for the SDK's gRPC calls, httpx's for its chat API (pictures).
+
+Why: the connect check (reach.py) must go where the request goes, and a message must name the
+proxy when the proxy is what failed. The SDK has no public way to give its gRPC channels an
+option (``grpc.enable_http_proxy``) or to exempt a target, so a proxy the environment names is
+used even for this machine's own addresses unless ``no_proxy`` lists them; the user is told
+exactly what to add (:func:`exempting`).
+
+gRPC 1.85's rule, as measured against a listening socket: ``grpc_proxy``, else ``https_proxy``,
+else ``http_proxy``, lower case only, and only an ``http://host[:port]`` value; exempt a host
+that ``no_grpc_proxy`` (else ``no_proxy``, lower case only) lists as a suffix of its name or as
+a CIDR range; ``*`` exempts nothing. httpx reads both spellings, by the URL's scheme
+(``http_proxy`` / ``https_proxy``, then ``all_proxy``), and ``no_proxy`` / ``NO_PROXY``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import urllib.parse
+from dataclasses import dataclass
+
+#: gRPC's proxy variables, in its order
+GRPC_PROXY_VARIABLES = ("grpc_proxy", "https_proxy", "http_proxy")
+#: what a user adds to no_proxy so that this machine's addresses are reached directly
+LOOPBACK_NAMES = "localhost,127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Proxy:
+    """A proxy a connection goes through: ``variable`` named it, ``shown`` is its address without
+    any user or password, ``exempt`` is the variable that would exempt a host from it."""
+
+    variable: str
+    shown: str
+    host: str
+    port: int
+    exempt: str
+
+
+def route(name: str, address: tuple[str, int]) -> Proxy | None:
+    """The proxy a connection to ``address`` goes through: ``name`` is the endpoint's name as
+    messages show it, a URL for the chat API (httpx's rule), else HOST:PORT (gRPC's rule)."""
+    if "://" in name:
+        return _for_http(urllib.parse.urlsplit(name).scheme, address[0])
+    return _for_grpc(address[0])
+
+
+def exempting(proxy: Proxy) -> str:
+    """The value ``proxy.exempt`` should hold so that this machine's addresses skip the proxy:
+    what it holds now, with ``localhost,127.0.0.1`` added."""
+    now = os.environ.get(proxy.exempt, "").strip().strip(",")
+    return f"{now},{LOOPBACK_NAMES}" if now else LOOPBACK_NAMES
+
+
+def _for_grpc(host: str) -> Proxy | None:
+    variable = next((name for name in GRPC_PROXY_VARIABLES if os.environ.get(name)), None)
+    if variable is None:
+        return None
+    parsed = urllib.parse.urlsplit(os.environ[variable])
+    if parsed.scheme != "http" or not parsed.hostname:
+        return None   # gRPC takes only http:// proxies, and ignores anything else
+    exempt = "no_grpc_proxy" if "no_grpc_proxy" in os.environ else "no_proxy"
+    if any(_grpc_exempts(entry.strip(), host) for entry in os.environ.get(exempt, "").split(",")):
+        return None
+    return _proxy(variable, parsed, exempt)
+
+
+def _grpc_exempts(entry: str, host: str) -> bool:
+    """gRPC's match: a CIDR range holding the host's address, or a suffix of its name."""
+    if not entry:
+        return False
+    if "/" in entry:
+        try:
+            return ipaddress.ip_address(host.strip("[]")) in ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            return False
+    return host.lower().endswith(entry.lower())
+
+
+def _for_http(scheme: str, host: str) -> Proxy | None:
+    names = (f"{scheme}_proxy", f"{scheme.upper()}_PROXY", "all_proxy", "ALL_PROXY")
+    variable = next((name for name in names if os.environ.get(name)), None)
+    if variable is None:
+        return None
+    exempt = "no_proxy" if "no_proxy" in os.environ or "NO_PROXY" not in os.environ else "NO_PROXY"
+    if any(_http_exempts(entry.strip().lower(), host.lower()) for entry in os.environ.get(exempt, "").split(",")):
+        return None
+    value = os.environ[variable]
+    return _proxy(variable, urllib.parse.urlsplit(value if "://" in value else f"http://{value}"), exempt)
+
+
+def _http_exempts(entry: str, host: str) -> bool:
+    """httpx's match: ``*``, the host itself, or (for a name) the host ending with the entry."""
+    if entry in ("*", host):
+        return True
+    return bool(entry) and entry != "localhost" and _address(entry) is None and host.endswith(entry)
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost``, 127.0.0.0/8 or ``::1``: this machine, which no proxy elsewhere reaches."""
+    address = _address(host)
+    return host.lower() == "localhost" or address is not None and address.is_loopback
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return None
+
+
+def _proxy(variable: str, parsed: urllib.parse.SplitResult, exempt: str) -> Proxy | None:
+    if not parsed.hostname:
+        return None
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    host = f"[{parsed.hostname}]" if ":" in parsed.hostname else parsed.hostname
+    return Proxy(variable, f"{parsed.scheme}://{host}:{port}", parsed.hostname, port, exempt)

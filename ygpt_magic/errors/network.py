@@ -1,0 +1,45 @@
+"""The way to the server failed before the server could be asked: a proxy the environment names
+(client/proxies.py) is in the way or down, or the server's host name does not resolve.
+
+Each is a ServerUnavailable, so whatever handles an unreachable server (a run of many requests
+stopping, the SDK built again on fresh channels) handles these too, but the words blame the
+part that failed: a dead proxy is not the server, and a typo in a host name is no timeout.
+"""
+
+from __future__ import annotations
+
+from .base import YGptError
+from .reach import ServerUnavailable
+
+
+class ProxyInTheWay(ServerUnavailable):
+    """A connection to this machine's own address (the local server, a loopback HOST:PORT) would
+    go through a proxy, which cannot reach it: gRPC proxies every host ``no_proxy`` does not
+    name, loopback included, and the SDK offers no way to tell its channels otherwise. Said before
+    anything is sent, with the exact variable and value to set."""
+
+    def __init__(self, endpoint: str, proxy: str, variable: str, exempt: str, value: str) -> None:
+        YGptError.__init__(
+            self,
+            f"Requests to {endpoint} go through the proxy {proxy} (from {variable}), which cannot "
+            f"reach this machine's own addresses, so nothing was sent. Exempt them: run "
+            f"os.environ['{exempt}'] = '{value}' in a cell (or export {exempt}={value} before "
+            f"starting Jupyter), then run the cell again.",
+        )
+        self.endpoint = endpoint
+
+
+class ProxyFailed(ServerUnavailable):
+    """The proxy a connection goes through refused it or did not answer: the request never left
+    for the server, whose address is named only as where it was going."""
+
+    def __init__(self, endpoint: str, proxy: str, variable: str, exempt: str,
+                 seconds: float | None = None, *, refused: bool = False) -> None:
+        what = "refused the connection" if refused else f"did not answer within {seconds:g} s"
+        YGptError.__init__(
+            self,
+            f"The proxy {proxy} (from {variable}) {what}, so the request for {endpoint} could not "
+            f"go out. Check that proxy, or unset {variable}; if {endpoint} is reachable without "
+            f"a proxy, add its host to {exempt}.",
+        )
+        self.endpoint = endpoint
