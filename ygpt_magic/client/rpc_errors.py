@@ -31,10 +31,12 @@ from ..errors import (
     QuotaExceeded,
     ReconnectPending,
     RequestRejected,
+    ServerBusy,
     ServerFailed,
     ServerGaveUp,
     ServerTimeout,
     ServerUnavailable,
+    ServiceRefused,
     StreamBroken,
     TextTooLongToClassify,
     TlsFailed,
@@ -51,6 +53,10 @@ _CONTEXT_WORDS = ("token", "context", "too long", "too many")
 #: how gRPC's UNAVAILABLE begins when it sent nothing: its connect failed, now or, during its
 #: reconnect delay, before (the detail then repeats that old error)
 GRPC_CONNECT_FAILED = "failed to connect to all addresses"
+#: words of gRPC's own UNAVAILABLE, when the connection failed rather than the server answering
+GRPC_TRANSPORT_WORDS = (GRPC_CONNECT_FAILED, "Socket closed", "Connection reset", "Broken pipe",
+                        "DNS resolution failed", "handshake failed", "End of TCP stream",
+                        "connections to all backends failing", "Connection refused", "GOAWAY")
 #: a DEADLINE_EXCEEDED before this share of our timeout was the server's deadline, not ours
 OUR_DEADLINE = 0.9
 #: the gRPC status behind each HTTP code of the cloud's error table
@@ -193,6 +199,15 @@ def connect_failed(exc: BaseException) -> bool:
     return status == "UNAVAILABLE" and GRPC_CONNECT_FAILED in details
 
 
+def answered(exc: BaseException) -> bool:
+    """An UNAVAILABLE the server sent (an HTTP 503 response, or a gRPC status whose details are
+    not gRPC's own words about its transport), as against one of a connection that failed."""
+    if type(exc).__name__ == "HTTPStatusError":
+        return True
+    status, details = status_of(exc)
+    return status == "UNAVAILABLE" and not any(words in details for words in GRPC_TRANSPORT_WORDS)
+
+
 def context_numbers(details: str) -> tuple[int, int] | None:
     """(needed, limit) from an INVALID_ARGUMENT detail about the context size, if it says so.
 
@@ -267,11 +282,15 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
             return TlsFailed(endpoint, details)
         if stale:
             return ReconnectPending(endpoint)
+        if answered(exc):
+            return ServerBusy(endpoint, details, server=elsewhere(endpoint))
         return ServerUnavailable(endpoint)
     if status == "DEADLINE_EXCEEDED":
         if elapsed is not None and elapsed < timeout * OUR_DEADLINE:
             return ServerGaveUp(endpoint, elapsed, details)
         return ServerTimeout(endpoint, timeout)
+    if status in ("FAILED_PRECONDITION", "UNIMPLEMENTED"):
+        return ServiceRefused(status, details, server=elsewhere(endpoint))
     return ServerFailed(status, details, server=elsewhere(endpoint))
 
 

@@ -25,6 +25,7 @@ from .reach import (
     MessageTooLarge,
     OperationUnreachable,
     ReconnectPending,
+    ServerBusy,
     ServerGaveUp,
     ServerStoppedAnswering,
     ServerTimeout,
@@ -44,6 +45,7 @@ from .service import (
     RefusedForEvery,
     RequestRejected,
     ServerFailed,
+    ServiceRefused,
     TextTooLongToClassify,
 )
 from .sources import CredentialInSource, IndexUnusable, NoSources, SourcesOverCap, SourcesTooLong
@@ -97,8 +99,9 @@ __all__ = [
     "NoChatEndpoint", "NoSources",
     "NotebookError", "NothingToFix", "OperationUnreachable", "OptionError", "PermissionDenied", "PriceError",
     "ProxyFailed", "ProxyInTheWay", "QuotaExceeded", "ReconnectPending", "RefusedForEvery", "ReplyNotValid",
-    "RequestRejected", "SchemaError", "ServerFailed", "ServerGaveUp", "ServerStoppedAnswering", "ServerTimeout",
-    "ServerUnavailable", "SidecarMissing", "StoppedBeforeSending", "StoppedBeforeAsking",
+    "RequestRejected", "SchemaError", "ServerBusy", "ServerFailed", "ServerGaveUp", "ServerStoppedAnswering",
+    "ServerTimeout",
+    "ServerUnavailable", "ServiceRefused", "SidecarMissing", "StoppedBeforeSending", "StoppedBeforeAsking",
     "StoppedInFlight", "BatchNotStarted", "stopping",
     "TlsFailed", "SourcesOverCap", "SourcesTooLong", "StreamBroken", "StreamStalled", "ToolError",
     "TextTooLongToClassify", "ToolRoundsExceeded", "UnknownChat", "YGptError",

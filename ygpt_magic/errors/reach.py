@@ -10,6 +10,7 @@ UNAVAILABLE            ServerUnavailable    ``ServerUnavailable(endpoint, second
  (gRPC's reconnect     ReconnectPending     ``ReconnectPending(endpoint)``
  delay, server back)
  (TLS handshake)       TlsFailed            ``TlsFailed(endpoint, details="", plaintext=False)``
+ (the server said so)  ServerBusy           ``ServerBusy(endpoint, detail=None, server=None)``
 DEADLINE_EXCEEDED      ServerTimeout        ``ServerTimeout(endpoint=None, seconds=None)``
  (before our timeout)  ServerGaveUp         ``ServerGaveUp(endpoint, elapsed, detail=None)``
 stream went silent     StreamStalled        ``StreamStalled(endpoint, seconds, chat_api=False)``
@@ -68,6 +69,21 @@ class ServerUnavailable(YGptError):
             f"and the address, start the local server with %ygpt connect local, or try again in "
             f"a moment."
         )
+        self.endpoint = endpoint
+
+
+class ServerBusy(ServerUnavailable):
+    """UNAVAILABLE (or HTTP 503) that the server itself answered, after the SDK's retries: it was
+    reached, so the network and the address are not in question; its own words are quoted.
+    ``server``: the address of a server that is not Yandex Cloud's."""
+
+    def __init__(self, endpoint: str, detail: object = None, *, server: str | None = None) -> None:
+        where = ("look at that server (its log, or whoever runs it)" if server
+                 else "check the Yandex Cloud status page")
+        YGptError.__init__(self, lambda origin: _with_detail(
+            f"The server at {endpoint} answered that it cannot serve the request now (UNAVAILABLE), "
+            f"also when asked again. {capital(origin.again)} in a moment; if it keeps answering so, "
+            f"{where}.", detail))
         self.endpoint = endpoint
 
 

@@ -12,6 +12,8 @@ PERMISSION_DENIED      PermissionDenied     ``PermissionDenied(folder_id=None, d
 RESOURCE_EXHAUSTED     QuotaExceeded        ``QuotaExceeded(attempts=None, detail=None)``
 NOT_FOUND              ModelNotFound        ``ModelNotFound(model, detail=None)``
 INVALID_ARGUMENT       RequestRejected      ``RequestRejected(detail=None)``
+FAILED_PRECONDITION,   ServiceRefused       ``ServiceRefused(status, detail=None, server=None)``
+ UNIMPLEMENTED
 INTERNAL and the rest  ServerFailed         ``ServerFailed(status, detail=None, server=None)``
 (chat API HTTP 3xx)    ChatApiRedirects     ``ChatApiRedirects(address, status, location)``
 =====================  ===================  ===========================================
@@ -187,13 +189,30 @@ class RequestRejected(YGptError):
         )
 
 
+#: what a status other than the common ones means, in words that do not blame the server when
+#: it is not the server's fault; a status not listed is the server's failure (ServerFailed's default)
+_STATUS_WORDS = {
+    "CANCELLED": "The request was cancelled before it completed (CANCELLED), by the server or on the "
+                 "way. Nothing was added to the chat: {again}.",
+    "ABORTED": "The server aborted the request, which ran into another operation (ABORTED). Nothing "
+               "was added to the chat: {again}.",
+    "OUT_OF_RANGE": "The server refused a value in the request as out of range (OUT_OF_RANGE). Check "
+                    "the options (max tokens, temperature 0..1) with %ygpt config, then {again}.",
+    "ALREADY_EXISTS": "The server says what the request would create already exists (ALREADY_EXISTS). "
+                      "Check for a dataset or batch job of the same name, then {again}.",
+}
+
+
 class ServerFailed(YGptError):
     """INTERNAL and every other status without a better type; ``server``: the address of a
-    server that is not Yandex Cloud's (its status page says nothing about that one)."""
+    server that is not Yandex Cloud's (its status page says nothing about that one). A status
+    of _STATUS_WORDS is said in its own words, with no blame on the server."""
 
     def __init__(self, status: str, detail: object = None, server: str | None = None) -> None:
         def words(origin: Origin) -> str:
-            if server is None:
+            if status in _STATUS_WORDS:
+                head = _STATUS_WORDS[status].format(again=origin.again)
+            elif server is None:
                 head = (f"The server failed to answer ({status}). This is on the server's side: "
                         f"{origin.again} in a moment; if it keeps failing, check the Yandex Cloud "
                         f"status page.")
@@ -203,6 +222,30 @@ class ServerFailed(YGptError):
                         f"that server (its log, or whoever runs it).")
             return _with_detail(head, detail)
         super().__init__(words)
+        self.status = status
+
+
+class ServiceRefused(RefusedForEvery):
+    """FAILED_PRECONDITION (the account's or folder's state: billing, a service not enabled) or
+    UNIMPLEMENTED (the model or the server does not offer what was asked). gRPC says neither is
+    to be retried until something changes, so the advice is what to change, never "run again"
+    (``server``: the address of a server that is not Yandex Cloud's)."""
+
+    def __init__(self, status: str, detail: object = None, server: str | None = None) -> None:
+        if status == "FAILED_PRECONDITION":
+            where = (f"the server at {server}: look at its setup" if server else
+                     "the cloud console: the folder's billing account must be active, and the service "
+                     "enabled for the folder (YC_FOLDER_ID)")
+            text = (f"The request was refused because of the state of the account or folder "
+                    f"(FAILED_PRECONDITION), so running it again will not help until that changes. "
+                    f"Check it in {where}.")
+        else:
+            other = f" (the server at {server} may offer only part of the API)" if server else ""
+            text = (f"The server does not offer what was asked{other} (UNIMPLEMENTED): this model "
+                    f"or service lacks that method or option, so running it again will not help. "
+                    f"Choose another model (%ygpt models lists them) or leave the option out "
+                    f"(reasoning, --tools, --schema).")
+        super().__init__(_with_detail(text, detail))
         self.status = status
 
 
