@@ -40,3 +40,12 @@ def test_a_server_that_answers_unavailable_was_reached_and_is_quoted(shell, magi
     message = assert_clear_error(cell(shell, "%%ygpt\nHello"), said, "answered", ygpt_server.address,
                                  error_type=errors.ServerBusy)
     assert "could not reach" not in message.lower() and "check the network" not in message.lower(), message
+
+
+def test_the_contexts_size_is_the_servers_number_not_a_digit_of_the_models_name(shell, ygpt_server):
+    ygpt_server.faults.fail_next(1, "INVALID_ARGUMENT", message=(
+        "The request has 45010 input tokens, more than the 32768-token context of "
+        "gpt://b1gvmob95yysaplct532/yandexgpt-32k/latest"))
+    message = assert_clear_error(cell(shell, "%%ygpt --once --model yandexgpt-32k\nHello"),
+                                 "45010 tokens", "the model's context holds 32768", error_type=errors.ContextTooLong)
+    assert "holds 32)" not in message and "holds 95" not in message, message

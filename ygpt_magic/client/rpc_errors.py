@@ -48,7 +48,9 @@ from .endpoints import in_cloud
 
 log = logging.getLogger(__name__)
 
-_NUMBER = re.compile(r"\d[\d,_]*")
+#: a number standing alone: not a part of a name (the 32 of yandexgpt-32k, the 95 of a folder id
+#: b1gvmob95yy…), which would be taken for the context's size
+_NUMBER = re.compile(r"(?<![\w.\-/])\d[\d,_]*(?!\w)")
 _CONTEXT_WORDS = ("token", "context", "too long", "too many")
 #: how gRPC's UNAVAILABLE begins when it sent nothing: its connect failed, now or, during its
 #: reconnect delay, before (the detail then repeats that old error)
@@ -212,7 +214,8 @@ def context_numbers(details: str) -> tuple[int, int] | None:
     """(needed, limit) from an INVALID_ARGUMENT detail about the context size, if it says so.
 
     Servers word this differently; whatever the order, the larger number is the request's size
-    and the smaller one the limit.
+    and the smaller one the limit. Only numbers that stand alone count: a model's name or a
+    folder id in the detail holds digits too.
     """
     lowered = details.lower()
     if not any(word in lowered for word in _CONTEXT_WORDS):
