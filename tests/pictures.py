@@ -39,9 +39,13 @@ class CannedChatAPI:
     status: int = 200
     content_type: str = "application/json"
     body: bytes = field(default=b"", repr=False)
+    headers: dict[str, str] = field(default_factory=dict)  # sent with the reply, e.g. Retry-After
+    posts: int = 0  # the requests it answered
 
-    def answer(self, status: int, content_type: str, body: bytes) -> None:
+    def answer(self, status: int, content_type: str, body: bytes, **headers: str) -> None:
+        """``headers``: named with underscores for dashes (``Retry_After="2"``)."""
         self.status, self.content_type, self.body = status, content_type, body
+        self.headers = {name.replace("_", "-"): value for name, value in headers.items()}
 
 
 @pytest.fixture
@@ -52,8 +56,11 @@ def canned_chat_api() -> Iterator[CannedChatAPI]:
     class Canned(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            api.posts += 1
             self.send_response(api.status)
             self.send_header("Content-Type", api.content_type)
+            for name, value in api.headers.items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(api.body)))
             self.end_headers()
             self.wfile.write(api.body)

@@ -7,13 +7,15 @@ one response a test sets, beside the local server's gRPC side (which the first c
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from capture import HttpCapture
 from cellrun import assert_clean, assert_clear_error
 from conftest import cell
 from pictures import MODEL, canned_chat_api, pics, png_bytes, turns  # noqa: F401 (canned_chat_api, pics: fixtures)
 
-from ygpt_magic.errors import ChatApiRedirects, ChatReplyUnreadable, ServerFailed
+from ygpt_magic.errors import ChatApiRedirects, ChatReplyUnreadable, QuotaExceeded, ServerBusy, ServerFailed
 
 #: (what the cell adds, status, Content-Type, body, what the message says was wrong)
 REPLIES = [
@@ -47,11 +49,29 @@ def test_a_reply_that_is_not_a_chat_reply_is_said_of_its_address(pics, magics, y
     assert_clean(run)
 
 
-def test_an_http_failure_of_the_chat_api_names_its_address(pics, ygpt_server, canned_chat_api):
-    canned_chat_api.answer(503, "application/json", b"{}")
+def test_an_http_503_of_the_chat_api_names_its_address_and_what_it_said(pics, ygpt_server, canned_chat_api):
+    """It answered: the server is named as reached, with its words, not as out of reach."""
+    canned_chat_api.answer(503, "application/json", _cloud_error(503, "The model is temporarily overloaded"))
     url = _connected(pics, ygpt_server, canned_chat_api)
     run = cell(pics, f"%%ygpt --no-stream --image png --model {MODEL}\nWhat colour is it?")
-    assert_clear_error(run, f"Could not reach the server at {url}")
+    message = assert_clear_error(run, f"The server at {url} answered", "The model is temporarily overloaded",
+                                 error_type=ServerBusy)
+    assert "could not reach" not in message.lower()
+
+
+def test_a_chat_api_429_counts_the_one_request_made_and_quotes_retry_after(pics, ygpt_server, canned_chat_api):
+    """The SDK does not retry the chat API: one request went, and the server's wait is said."""
+    canned_chat_api.answer(429, "application/json", _cloud_error(429, "Too many requests"), Retry_After="2")
+    _connected(pics, ygpt_server, canned_chat_api)
+    run = cell(pics, f"%%ygpt --no-stream --image png --model {MODEL}\nWhat colour is it?")
+    assert_clear_error(run, "after 1 attempt ", "wait 2 s", "Too many requests", error_type=QuotaExceeded)
+    assert canned_chat_api.posts == 1
+
+
+def _cloud_error(status: int, message: str) -> bytes:
+    """The cloud's error JSON (docs/local-server/http.md)."""
+    return json.dumps({"error": {"grpcCode": {429: 8, 503: 14}.get(status, 2), "httpCode": status,
+                                 "message": message, "details": []}}).encode()
 
 
 def test_a_chat_api_that_redirects_says_where_to_and_nothing_follows_it(pics, ygpt_server):

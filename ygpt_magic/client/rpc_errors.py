@@ -66,6 +66,8 @@ HTTP_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION
                404: "NOT_FOUND", 413: "INVALID_ARGUMENT", 429: "RESOURCE_EXHAUSTED",
                499: "CANCELLED", 500: "INTERNAL", 501: "UNIMPLEMENTED", 503: "UNAVAILABLE",
                504: "DEADLINE_EXCEEDED"}
+#: the longest wait a Retry-After is quoted with (a larger one is a server's mistake)
+RETRY_AFTER_MAX = 3600
 #: httpx's transport failures (by class name, in their class hierarchy) as gRPC statuses
 HTTP_TRANSPORT = {"ConnectError": "UNAVAILABLE", "ConnectTimeout": "UNAVAILABLE",
                   "TimeoutException": "DEADLINE_EXCEEDED", "TransportError": "UNAVAILABLE"}
@@ -126,6 +128,14 @@ def _http_details(response: Any) -> str:
     except Exception:
         return ""
     return str(error.get("message", "")) if isinstance(error, dict) else ""
+
+
+def retry_after(exc: BaseException) -> int | None:
+    """The seconds an HTTP answer's Retry-After asks for (up to RETRY_AFTER_MAX), if it gives
+    a number of them."""
+    headers = getattr(getattr(exc, "response", None), "headers", None)
+    value = str(headers.get("retry-after", "")).strip() if headers is not None else ""
+    return min(int(value), RETRY_AFTER_MAX) if value.isdigit() else None
 
 
 def redirect_of(exc: BaseException, base: str) -> tuple[int, str] | None:
@@ -269,8 +279,8 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
         return AuthFailed(endpoint, credential.source)
     if status == "PERMISSION_DENIED":
         return PermissionDenied(folder, details)
-    if status == "RESOURCE_EXHAUSTED":
-        return QuotaExceeded(attempts, details)
+    if status == "RESOURCE_EXHAUSTED":   # the SDK retries gRPC calls, not the chat API's
+        return QuotaExceeded(1 if chat_api else attempts, details, retry_after(exc))
     if status == "NOT_FOUND":
         return ModelNotFound(model or "(unknown)", details, asked)
     if status == "INVALID_ARGUMENT":

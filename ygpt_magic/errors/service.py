@@ -136,13 +136,16 @@ class PermissionDenied(RefusedForEvery):
 
 
 class QuotaExceeded(YGptError):
-    """RESOURCE_EXHAUSTED after the SDK's retries."""
+    """RESOURCE_EXHAUSTED after the requests really made (``attempts``: the SDK's gRPC retries,
+    or one over the chat API, which it does not retry); ``wait``: the seconds the server's
+    Retry-After asked for, if it said."""
 
-    def __init__(self, attempts: int | None = None, detail: object = None) -> None:
-        tries = f" after {attempts} attempts" if attempts else ""
+    def __init__(self, attempts: int | None = None, detail: object = None, wait: int | None = None) -> None:
+        tries = f" after {counted(attempts, 'attempt')}" if attempts else ""
+        pause = f"The server asks to wait {wait} s: wait that long" if wait is not None else "Wait a minute"
         super().__init__(lambda origin: _with_detail(
             f"Yandex Cloud's quota or rate limit was exceeded{tries} (RESOURCE_EXHAUSTED). "
-            f"Wait a minute and {origin.again}, send fewer requests at once, or ask for a "
+            f"{pause} and {origin.again}, send fewer requests at once, or ask for a "
             f"higher quota in the cloud console.",
             detail,
         ))
