@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 from cellrun import assert_clear_error
 from conftest import cell
 
-from ygpt_magic.errors import ProxyFailed, ProxyInTheWay
+from ygpt_magic.errors import HostNotFound, ProxyFailed, ProxyInTheWay
 
 PROXY_VARIABLES = ("grpc_proxy", "https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY",
                    "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY", "no_grpc_proxy")
@@ -105,3 +106,15 @@ def test_a_proxy_that_is_down_is_blamed_not_the_server(shell, no_proxies):
     message = assert_clear_error(cell(shell, "%%ygpt\nHello"), f"http://127.0.0.1:{port}", "refused",
                                  "llm.example.invalid:443", error_type=ProxyFailed)
     assert "secret" not in message and "start the local server" not in message
+
+
+def test_a_host_name_that_does_not_resolve_is_said_so_at_once(shell, no_proxies):
+    """A typo in the host: DNS, at once, not 'nothing answers within 5 s' (cloudfaults F8)."""
+    connected = cell(shell, "%ygpt connect llm.api.cloud.yandex.invalid:443")
+    said = "The host name llm.api.cloud.yandex.invalid (of llm.api.cloud.yandex.invalid:443) could not be resolved"
+    assert said in connected.final, connected.final
+    assert "ygpt-magic serve" not in connected.final
+    started = time.monotonic()
+    assert_clear_error(cell(shell, "%%ygpt\nHello"), "could not be resolved (DNS)", "spelling",
+                       error_type=HostNotFound)
+    assert time.monotonic() - started < 5

@@ -34,13 +34,14 @@ anything is sent (ProxyInTheWay), since no proxy elsewhere reaches our loopback.
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from ..errors import ProxyFailed, ProxyInTheWay, ServerUnavailable, TlsFailed
+from ..errors import HostNotFound, ProxyFailed, ProxyInTheWay, ServerUnavailable, TlsFailed
 from . import proxies
 
 #: seconds after which a reachable endpoint is probed again before the next request
@@ -99,7 +100,7 @@ class Reachability:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), self._timeout)
         except (OSError, asyncio.TimeoutError) as error:  # refused, no answer in time, no route, no such host
             self._lost()
-            raise self._unreached(name, proxy, error) from None
+            raise self._unreached(name, address, proxy, error) from None
         try:
             if proxy is None and self._speaks_tls(name):   # not a proxy's handshake
                 await self._answers_tls(name, reader, writer)
@@ -107,9 +108,13 @@ class Reachability:
             writer.close()
         self._accepted(name)
 
-    def _unreached(self, name: str, proxy: proxies.Proxy | None, error: BaseException) -> ServerUnavailable:
-        """Why a connect failed, said of the proxy when it went to one."""
+    def _unreached(self, name: str, address: tuple[str, int], proxy: proxies.Proxy | None,
+                   error: BaseException) -> ServerUnavailable:
+        """Why a connect failed: a name that does not resolve, else said of the proxy when it
+        went to one."""
         refused = isinstance(error, ConnectionRefusedError)
+        if isinstance(error, socket.gaierror):
+            return HostNotFound(name, proxy.host if proxy else address[0])
         if proxy is not None:
             return ProxyFailed(name, proxy.shown, proxy.variable, proxy.exempt,
                                None if refused else self._timeout, refused=refused)

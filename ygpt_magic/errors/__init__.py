@@ -18,7 +18,7 @@ for the panel (``error.words(PANEL)``).
 """
 
 from .base import InternalError, YGptError
-from .network import ProxyFailed, ProxyInTheWay
+from .network import HostNotFound, ProxyFailed, ProxyInTheWay
 from .origin import CELL, PANEL, Origin, capital, choices
 from .reach import (
     ChatReplyUnreadable,
@@ -94,7 +94,8 @@ __all__ = [
     "CacheNotCleared", "CacheUnusable", "ChatApiRedirects", "ChatBusy", "ChatChanged", "ChatFileError",
     "ChatReplyUnreadable", "ContextTooLong", "CostOverCap", "CredentialInFailedCell", "CredentialInName",
     "CredentialInPrompt", "CredentialMalformed",
-    "CredentialInSource", "CredentialsMissing", "DataExtraMissing", "DatasetRejected", "ImageError", "ImagesNotTaken",
+    "CredentialInSource", "CredentialsMissing", "DataExtraMissing", "DatasetRejected", "HostNotFound", "ImageError",
+    "ImagesNotTaken",
     "IndexUnusable", "InternalError", "InterpolationError", "MessageTooLarge", "MissingValue", "ModelNotFound",
     "NoChatEndpoint", "NoSources",
     "NotebookError", "NothingToFix", "OperationUnreachable", "OptionError", "PermissionDenied", "PriceError",

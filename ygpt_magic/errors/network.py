@@ -43,3 +43,16 @@ class ProxyFailed(ServerUnavailable):
             f"a proxy, add its host to {exempt}.",
         )
         self.endpoint = endpoint
+
+
+class HostNotFound(ServerUnavailable):
+    """The server's host name did not resolve: a typo, or no DNS on this machine's network. Said
+    at once, as such, rather than as a server that did not answer in time."""
+
+    def __init__(self, endpoint: str, host: str) -> None:
+        YGptError.__init__(
+            self,
+            f"The host name {host} (of {endpoint}) could not be resolved (DNS), so nothing was sent. "
+            f"Check its spelling (%ygpt connect HOST:PORT), or this machine's network and DNS.",
+        )
+        self.endpoint = endpoint
