@@ -32,13 +32,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from . import cost_cap, render
+from . import render
 from .chat import planning
-from .chat.accounts import EMBEDDINGS, Spent
+from .chat.accounts import Spent
 from .chat.prices import roubles
 from .chat.values import Reply
 from .client import guard
-from .client.embeddings import key_model
+from .docs_indexing import Indexing, embedding_spent, indexed_note
 from .docs_vectors import embedder
 from .errors import IndexUnusable, StoppedBeforeAsking, stopping
 from .kernel import Kernel
@@ -91,17 +91,19 @@ def answer(kernel: Kernel, args: argparse.Namespace, question: str,
            send: Callable[[str, tuple[str, ...], Decimal], None]) -> None:
     """Retrieve for the cell's ``question`` (expanded), then ``send(prompt, notes, spent)`` down
     the normal path (``spent``: what choosing the sources cost, for the cap); the sources of the
-    new reply go below it and into ``_ygpt.sources``."""
-    spent = _embedding_spent(kernel)
+    new reply go below it and into ``_ygpt.sources``. What indexing the files cost is said
+    above the reply in every run (docs_indexing.py)."""
+    spent = embedding_spent(kernel)
     cache = _front(kernel, args, question)
     with stopping(_stopped_embedding):
         library = _gather(kernel, args, cache)
+        indexed = None if args.dry_run else indexed_note(kernel, library, spent)
         fitted = _retrieve(kernel, args, library, question, cache)
     before = kernel.namespace.get("_ygpt")
-    notes = _notes(library, fitted)
+    notes = (*_notes(library, fitted), *([indexed] if indexed else []))
     if args.dry_run:
         notes = (*notes, _index_cost(kernel, library, spent))
-    paid = _embedding_spent(kernel).cost.amount - spent.cost.amount
+    paid = embedding_spent(kernel).cost.amount - spent.cost.amount
     send(prompt(kernel.settings.docs_instruction, fitted.hits, question), notes, paid)
     reply = kernel.namespace.get("_ygpt")
     if isinstance(reply, Reply) and reply is not before:
@@ -128,24 +130,10 @@ def _framed(instruction: str, sources: str, question: str) -> str:
 
 def _gather(kernel: Kernel, args: argparse.Namespace, cache: Front | None) -> Library:
     secrets = kernel.connection.known_secrets()
-    return gather(args.docs, kernel.sources, embedder(kernel, "doc", cache), base=Path.cwd(),
-                  guard=lambda where, text: guard.check(where, text, secrets),
-                  admit=_admit(kernel, args, cache))
-
-
-def _admit(kernel: Kernel, args: argparse.Namespace, cache: Front | None) -> Callable[[list[str]], None] | None:
-    """The cost cap over the chunks about to be embedded (None: no check, when the reply cache
-    only replays: nothing is sent then). Only the chunks that will be sent are priced: those
-    the reply cache holds are replayed (a fresh checkout whose index is gone), as a ``--map``
-    cap prices only the rows it will send."""
-    if cache is not None and cache.cache.mode == "replay":
-        return None
-    doc = key_model("doc")
-
-    def check(texts: list[str]) -> None:
-        sent = [text for text in texts if cache is None or not cache.holds_vector(text, doc)]
-        cost_cap.check_sources(kernel, args.max_cost, sent)
-    return check
+    with Indexing(kernel, args, cache) as indexing:
+        return gather(args.docs, kernel.sources, indexing.embed, base=Path.cwd(),
+                      guard=lambda where, text: guard.check(where, text, secrets),
+                      admit=indexing.admit)
 
 
 def _retrieve(kernel: Kernel, args: argparse.Namespace, library: Library, question: str,
@@ -205,16 +193,11 @@ def _unrelated(library: Library) -> str:
             f"model was asked with no sources: its reply is not from your files.")
 
 
-def _embedding_spent(kernel: Kernel) -> Spent:
-    """This kernel's embeddings so far (the index's and the questions'), sent and replayed."""
-    return kernel.session.accounts.by_source.get(EMBEDDINGS, Spent())
-
-
 def _index_cost(kernel: Kernel, library: Library, before: Spent) -> str:
     """What a dry run's retrieval cost: the files it had to index, and the question's vector
     (they are embedded even in a dry run, to choose the sources it shows), or that every vector
     was replayed from the reply cache and nothing was spent."""
-    now = _embedding_spent(kernel)
+    now = embedding_spent(kernel)
     if now.requests == before.requests:
         return ("Choosing the sources sent no embedding request: every vector it needed came from "
                 "the index or the reply cache.")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CredentialInSource, NoSources
@@ -35,11 +35,14 @@ KEY_SHAPES = (
 @dataclass(frozen=True)
 class Library:
     """What a cell may search: ``documents`` (content hash → the path shown, the first path
-    with that content), what was skipped and why, and how many chunk texts this run embedded."""
+    with that content), what was skipped and why, how many chunk texts this run embedded, and
+    the files it indexed with their chunk counts (``new``: path shown → chunks), so the cell can
+    name a file that made most of the cost."""
 
     documents: dict[str, str]
     skipped: tuple[Skipped, ...]
     embedded: int
+    new: dict[str, int] = field(default_factory=dict)
 
     def skipped_lines(self) -> list[str]:
         return summary(self.skipped)
@@ -55,6 +58,7 @@ def gather(paths: str, index: Index, embed: Embed, *, guard: Guard | None = None
     documents: dict[str, str] = {}
     skipped = list(found.skipped)
     pending: list[Pending] = []
+    new: dict[str, int] = {}
     for file in found.files:
         data = read(file, limit)
         if isinstance(data, Skipped):
@@ -69,12 +73,13 @@ def gather(paths: str, index: Index, embed: Embed, *, guard: Guard | None = None
             for part in text:
                 _refuse_credentials(file.shown, part.text, guard)
             pending.append(Pending(digest, chunk(text)))
+            new[file.shown] = len(pending[-1].chunks)
         documents.setdefault(digest, file.shown)
     if not documents:
         raise NoSources(paths, summary(skipped))
     if admit is not None:
         admit(index.unembedded(pending))
-    return Library(documents, tuple(skipped), index.update(pending, embed, batch))
+    return Library(documents, tuple(skipped), index.update(pending, embed, batch), new)
 
 
 def _refuse_credentials(path: str, text: str, guard: Guard | None) -> None:

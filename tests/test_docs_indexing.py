@@ -1,0 +1,51 @@
+"""%%ygpt --docs: what indexing the files costs, said in the cell that pays for it, and where the
+index lives, through a real shell and the local server (sources.md S06, S10)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from cellrun import LOST_EXCEPTIONS
+from conftest import cell
+from test_docs_cell import QUESTION, embedded
+
+pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+
+README = "# Churn\n\nThe Q3 budget for the churn model is 42 thousand roubles.\n"
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A README and a 6,000-row CSV of events: an ordinary data-science folder."""
+    (tmp_path / "project" / "data").mkdir(parents=True)
+    (tmp_path / "project" / "README.md").write_text(README, encoding="utf-8")
+    rows = "".join(f"{i},purchase,2024-01-{i % 28 + 1:02d}T10:00:00,{i % 997}.50\n" for i in range(6000))
+    (tmp_path / "project" / "data" / "events.csv").write_text("user_id,event,ts,amount\n" + rows,
+                                                              encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "project"
+
+
+def test_the_cell_that_indexes_says_what_it_embedded_and_what_that_cost(shell, ygpt_server, project):
+    ygpt_server.reset()
+    run = cell(shell, "%%ygpt --docs project --once\nWhat is the Q3 budget for the churn model?")
+    assert run.ok, run.message
+    sent = len(embedded(ygpt_server, "doc"))
+    note = re.search(r"Indexed ([\d,]+) new chunks of 2 files: ([\d,]+) tokens, ≈([\d.]+)\s₽", run.page)
+    assert note, run.page[:600]
+    assert int(note[1].replace(",", "")) == sent > 100 and int(note[2].replace(",", "")) > sent
+    assert float(note[3]) > 0
+    csv = re.search(r"The largest: project/data/events\.csv \(([\d,]+) chunks\); leave it out of PATHS", run.page)
+    assert csv and 100 <= int(csv[1].replace(",", "")) < sent, run.page[:600]
+    assert f"index {sent:,} chunks" in run.stderr and f"{sent}/{sent}" in run.stderr, "the bar"
+
+
+def test_a_run_that_embeds_nothing_new_says_nothing_of_indexing(shell, ygpt_server, project):
+    assert cell(shell, "%%ygpt --docs project --once\nWhat is the Q3 budget?").ok
+    (project / "README.md").write_text(README + "\nThe Q4 budget is not set yet.\n", encoding="utf-8")
+    again = cell(shell, "%%ygpt --docs project --once\nWhat is the Q3 budget?")
+    assert "Indexed 1 new chunk of project/README.md: " in again.page, again.page[:400]
+    assert "largest" not in again.page and "index " not in again.stderr
+    last = cell(shell, f"%%ygpt --docs project --once\n{QUESTION}")
+    assert last.ok and "Indexed" not in last.page

@@ -1,0 +1,140 @@
+"""The files' side of a ``--docs`` cell: their new chunks embedded into the index under a progress
+bar, and the note saying what that cost.
+
+Why it is said in every run, not only a dry run: indexing is the expensive part of a first
+``--docs`` cell (a 1.7 MB CSV is 845 chunks, ≈7 ₽, where the answer costs ≈4 ₽), and the reply's
+footer prices only the answer. So a line above the reply gives the chunks embedded, their tokens
+and roubles, beside the footer's cost of the answer: the two add up to the cell. A file that
+yields hundreds of chunks (:data:`LARGE`) is named, since leaving it out of PATHS is the saving.
+
+Why a bar only past one batch (:data:`BAR_FROM`): the index embeds :data:`~.sources.index.BATCH`
+texts a call, and a batch is answered in about the time of one request; a bar that appears and
+closes within a second is noise. It is the ``--map`` bar (rows/progress.py), counting chunks.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from . import cost_cap
+from .chat.accounts import EMBEDDINGS, Spent
+from .chat.prices import roubles
+from .chat.values import Usage
+from .client.embeddings import key_model
+from .docs_vectors import embedder
+from .kernel import Kernel
+from .sources import Library
+from .sources.index import BATCH
+from .words import counted
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .cache.replies import Front
+    from .rows.progress import Progress
+
+#: more chunks to embed than one call of the embed function takes: a bar shows
+BAR_FROM = BATCH + 1
+#: a file that yields this many chunks or more is named in the indexing note
+LARGE = 100
+
+
+def embedding_spent(kernel: Kernel) -> Spent:
+    """This kernel's embeddings so far (the index's and the questions'), sent and replayed."""
+    return kernel.session.accounts.by_source.get(EMBEDDINGS, Spent())
+
+
+class Indexing:
+    """What ``sources.gather`` is given to embed a cell's new chunks: ``admit`` (the cost cap, and
+    the bar when there are many), ``embed`` (the ``doc`` model through the reply cache). Used as
+    a context manager, so the bar closes however the cell ends."""
+
+    def __init__(self, kernel: Kernel, args: argparse.Namespace, cache: Front | None) -> None:
+        self.kernel = kernel
+        self.before = embedding_spent(kernel)
+        self._cap = _cap(kernel, args, cache)
+        self._embed = embedder(kernel, "doc", cache)
+        self._progress: Progress | None = None
+
+    def admit(self, texts: list[str]) -> None:
+        """Refuse ``texts`` over the cap before any is sent; start the bar when they are many."""
+        if self._cap is not None:
+            self._cap(texts)
+        if len(texts) >= BAR_FROM:
+            from .rows.progress import Progress, Tally
+
+            self._progress = Progress(Tally(total=len(texts)), desc=f"index {len(texts):,} chunks")
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        vectors = self._embed(texts)
+        progress = self._progress
+        if progress is not None:
+            progress.tally.usage = _less(embedding_spent(self.kernel).usage, self.before.usage)
+            for _ in texts:
+                progress.advance()
+        return vectors
+
+    def __enter__(self) -> Indexing:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        if self._progress is not None:
+            self._progress.close()
+
+
+def _cap(kernel: Kernel, args: argparse.Namespace, cache: Front | None) -> Callable[[list[str]], None] | None:
+    """The cost cap over the chunks about to be embedded (None: no check, when the reply cache
+    only replays: nothing is sent then). Only the chunks that will be sent are priced: those
+    the reply cache holds are replayed (a fresh checkout whose index is gone), as a ``--map``
+    cap prices only the rows it will send."""
+    if cache is not None and cache.cache.mode == "replay":
+        return None
+    doc = key_model("doc")
+
+    def check(texts: list[str]) -> None:
+        sent = [text for text in texts if cache is None or not cache.holds_vector(text, doc)]
+        cost_cap.check_sources(kernel, args.max_cost, sent)
+    return check
+
+
+def _less(now: Usage, before: Usage) -> Usage:
+    return Usage(now.input_tokens - before.input_tokens, 0, 0, now.total_tokens - before.total_tokens)
+
+
+def indexed_note(kernel: Kernel, library: Library, before: Spent) -> str | None:
+    """``Indexed 845 new chunks of 2 files: 721,724 tokens, ≈7.22 ₽ …`` (``before``: the
+    embeddings when the cell began, so call it before the question is embedded), or None when
+    this cell embedded no chunk of the files."""
+    if not library.embedded:
+        return None
+    now = embedding_spent(kernel)
+    sent = now.requests - before.requests
+    tokens = now.usage.input_tokens - before.usage.input_tokens
+    cost = (f"{counted(tokens, 'token')}, {roubles(now.cost.amount - before.cost.amount)}" if sent
+            else "every vector replayed from the reply cache, nothing spent")
+    return (f"Indexed {counted(library.embedded, 'new chunk')} of {_files(library)}: {cost} "
+            f"(the footer prices the answer alone). The index keeps them, so the next run embeds "
+            f"only what changed.{_large(library)}")
+
+
+def _files(library: Library) -> str:
+    names = sorted(library.new, key=lambda path: -library.new[path])
+    if len(names) == 1:
+        return names[0]
+    return f"{counted(len(names), 'file')}" if names else "the files"
+
+
+def _large(library: Library) -> str:
+    """The files of hundreds of chunks, largest first: leaving them out is the saving."""
+    large = sorted((path for path, chunks in library.new.items() if chunks >= LARGE),
+                   key=lambda path: -library.new[path])
+    if not large:
+        return ""
+    named = ", ".join(f"{path} ({counted(library.new[path], 'chunk')})" for path in large)
+    one = len(large) == 1
+    return (f" The largest: {named}; leave {'it' if one else 'them'} out of PATHS if "
+            f"{'it does' if one else 'they do'} not hold the answers.")
