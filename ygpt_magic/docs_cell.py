@@ -44,6 +44,7 @@ from .errors import IndexUnusable, StoppedBeforeAsking, stopping
 from .kernel import Kernel
 from .render import inert
 from .sources import Fitted, Hit, Index, Library, best, fit, gather, index_path, source_lines, sources_block
+from .sources.search import Standing, standing
 from .words import counted
 
 if TYPE_CHECKING:
@@ -98,9 +99,9 @@ def answer(kernel: Kernel, args: argparse.Namespace, question: str,
     with stopping(_stopped_embedding):
         library = _gather(kernel, args, cache)
         indexed = None if args.dry_run else indexed_note(kernel, library, spent)
-        fitted = _retrieve(kernel, args, library, question, cache)
+        fitted, standing = _retrieve(kernel, args, library, question, cache)
     before = kernel.namespace.get("_ygpt")
-    notes = (*_notes(library, fitted), *([indexed] if indexed else []))
+    notes = (*_notes(library, fitted, standing), *([indexed] if indexed else []))
     if args.dry_run:
         notes = (*notes, _index_cost(kernel, library, spent))
     paid = embedding_spent(kernel).cost.amount - spent.cost.amount
@@ -137,13 +138,15 @@ def _gather(kernel: Kernel, args: argparse.Namespace, cache: Front | None) -> Li
 
 
 def _retrieve(kernel: Kernel, args: argparse.Namespace, library: Library, question: str,
-              cache: Front | None) -> Fitted:
-    """The best chunks for ``question`` that fit what the budget leaves after it."""
+              cache: Front | None) -> tuple[Fitted, Standing | None]:
+    """The best chunks for ``question`` that fit what the budget leaves after it, and how the
+    best stands against every chunk searched."""
     vector = embedder(kernel, "query", cache)([question])[0]
     hits = best(kernel.sources, library.documents, vector, args.top_k or TOP_K)
     chat_system = _chat_system(kernel, args)
-    return fit(hits, _sources_budget(kernel, args, question, args.system or chat_system),
-               chat_system=bool(chat_system))
+    fitted = fit(hits, _sources_budget(kernel, args, question, args.system or chat_system),
+                 chat_system=bool(chat_system))
+    return fitted, standing(kernel.sources, library.documents, vector)
 
 
 def _chat_system(kernel: Kernel, args: argparse.Namespace) -> str | None:
@@ -178,12 +181,24 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
     return flags(args)
 
 
-def _notes(library: Library, fitted: Fitted) -> tuple[str, ...]:
+def _notes(library: Library, fitted: Fitted, standing: Standing | None) -> tuple[str, ...]:
     """What was skipped or left out, shown above the reply (nothing is cut silently), and
-    when nothing in the files is related to the question."""
+    when nothing in the files is related to the question, or the best does not stand out."""
     skipped = [f"Skipped: {line}" for line in library.skipped_lines()]
     note = fitted.note() if fitted.found else _unrelated(library)
-    return (*skipped, *([note] if note else []))
+    weak = _weak(standing) if fitted.hits and standing is not None else None
+    return (*skipped, *(line for line in (weak, note) if line))
+
+
+def _weak(standing: Standing) -> str | None:
+    """The line for sources that score no better than the folder's unrelated chunks (search.py:
+    ``standing``), or None."""
+    if standing.stands_out():
+        return None
+    return (f"The closest sources score {standing.best:.2f}, about what any of the "
+            f"{standing.count:,} chunks searched scores for this question (median "
+            f"{standing.median:.2f}): the files may hold nothing related to the question, so the "
+            f"reply may not be from them.")
 
 
 def _unrelated(library: Library) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import InternalError, SourcesTooLong
 from ..words import counted
-from .index import Index
+from .index import Index, Vectors
 
 #: how many tokens a text takes at most
 Size = Callable[[str], int]
@@ -63,10 +63,7 @@ def best(index: Index, documents: Mapping[str, str], query: np.ndarray, top_k: i
     """The ``top_k`` chunks of ``documents`` (content hash → path shown) most like ``query``,
     best first (ties in index order, so a run repeats). A chunk no closer to the question than
     an unrelated text (cosine ≤ 0) is no source: it would only cost tokens and invite a citation."""
-    vectors = index.vectors(documents)
-    if not len(vectors.ids) or top_k < 1:
-        return []
-    scores = vectors.matrix @ _unit_query(query, vectors.matrix.shape[1])
+    vectors, scores = _scored(index, documents, query)
     count = min(top_k, int(np.count_nonzero(scores > 0)))
     if not count:
         return []
@@ -75,6 +72,60 @@ def best(index: Index, documents: Mapping[str, str], query: np.ndarray, top_k: i
     stored = index.chunks(vectors.ids[top].tolist())
     return [Hit(documents[chunk.digest], chunk.where, chunk.text, float(scores[row]))
             for chunk, row in zip(stored, top)]
+
+
+@dataclass(frozen=True)
+class Standing:
+    """How the best chunk stands against every chunk searched: the scores' median and median
+    absolute deviation (MAD), over ``count`` chunks."""
+
+    best: float
+    median: float
+    mad: float
+    count: int
+
+    def stands_out(self) -> bool:
+        """Whether the best chunk is an outlier among the folder's scores for this question, by
+        the modified z-score rule (Iglewicz and Hoaglin: 0.6745·(x − median)/MAD > 3.5); True
+        when there are too few chunks to tell (:data:`FEW`). See :func:`standing` for why."""
+        if self.count < FEW:
+            return True
+        if self.mad == 0:
+            return self.best > self.median
+        return OUTLIER_SCALE * (self.best - self.median) / self.mad > OUTLIER
+
+
+#: fewer chunks than this say too little about what unrelated text scores: the rule is not applied
+FEW = 10
+#: the modified z-score of an outlier, and its scale (Iglewicz & Hoaglin, 1993)
+OUTLIER, OUTLIER_SCALE = 3.5, 0.6745
+
+
+def standing(index: Index, documents: Mapping[str, str], query: np.ndarray) -> Standing | None:
+    """The best score against the scores of every chunk of ``documents`` (None: no chunk).
+
+    Why relative and not a fixed score: a score means something only against the same model's
+    scores. The local server's hashed vectors score unrelated text 0.1–0.26 (shared words such
+    as "the", word pieces); dense models such as the cloud's score it higher still, and by how
+    much we could not measure (the recordings hold one vector). But in any folder most chunks
+    are unrelated to any one question, so the median over them is what unrelated text scores
+    *for this question, in this model*, and the MAD how much that varies. A chunk that answers
+    stands out from them as an outlier; when the best does not, the files probably do not hold
+    the answer. It is a note, not a cut: a folder all about the question's topic has no outlier
+    either, and the model is told to say when the sources do not hold the answer."""
+    _, scores = _scored(index, documents, query)
+    if not len(scores):
+        return None
+    median = float(np.median(scores))
+    return Standing(float(scores.max()), median, float(np.median(np.abs(scores - median))), len(scores))
+
+
+def _scored(index: Index, documents: Mapping[str, str], query: np.ndarray) -> tuple[Vectors, np.ndarray]:
+    """Every chunk of ``documents`` and its cosine similarity to ``query``."""
+    vectors = index.vectors(documents)
+    if not len(vectors.ids):
+        return vectors, np.zeros(0, dtype=np.float32)
+    return vectors, vectors.matrix @ _unit_query(query, vectors.matrix.shape[1])
 
 
 def _unit_query(query: np.ndarray, dimensions: int) -> np.ndarray:
