@@ -10,7 +10,7 @@ import pytest
 from sources_helpers import pdf_bytes, without_pypdf
 
 from ygpt_magic.sources.chunks import Part
-from ygpt_magic.sources.files import SourceFile, find, parts, read, summary
+from ygpt_magic.sources.files import Skipped, SourceFile, find, parts, read, summary
 
 
 def tree(base: Path, files: dict[str, str | bytes]) -> Path:
@@ -150,3 +150,36 @@ def test_the_summary_gives_one_line_per_reason(tmp_path):
         "pics/.env (hidden: name it to read it)",
         "pics/0.png, pics/1.png, pics/2.png and 2 more (not a type --docs reads)",
         "pics (no file --docs reads in it)"]
+
+
+def test_a_linked_folder_is_read_once_and_a_link_back_up_is_skipped_saying_where_it_points(tmp_path):
+    tree(tmp_path, {"team/plan.md": "p", "notes/mine.md": "m"})
+    (tmp_path / "notes" / "shared").symlink_to(tmp_path / "team")   # ln -s ../team notes/shared
+    (tmp_path / "notes" / "again").symlink_to(tmp_path / "notes")   # a loop
+    found = find("notes", tmp_path)
+    assert shown(found) == ["notes/mine.md", "notes/shared/plan.md"]
+    assert reasons(found) == {"notes/again": "a link to notes, read there"}
+    both = find("team, notes", tmp_path)
+    assert shown(both) == ["team/plan.md", "notes/mine.md"]
+    assert reasons(both) == {"notes/again": "a link to notes, read there",
+                             "notes/shared": "a link to team, read there"}
+
+
+def test_a_glob_through_a_link_loop_names_each_file_by_its_real_path_once(tmp_path):
+    tree(tmp_path, {"notes/plan.md": "p", "notes/pic.png": b"\x89PNG"})
+    (tmp_path / "notes" / "again").symlink_to(tmp_path / "notes")
+    (tmp_path / "notes" / "link.md").symlink_to(tmp_path / "notes" / "plan.md")
+    for pattern in ("notes/**/*.md", "notes/**"):
+        found = find(pattern, tmp_path)
+        assert shown(found) == ["notes/plan.md"], pattern
+        assert reasons(found)["notes/again"] == "a link to notes, read there"
+        assert reasons(found)["notes/link.md"] == "a link to notes/plan.md, read there"
+        assert "again/again" not in str(found.skipped)
+
+
+def test_a_glob_ending_in_double_star_lists_no_folder_it_read_and_no_path_twice(tmp_path):
+    tree(tmp_path, {"notes/2024/q3.md": "q", "notes/2024/pic.png": b"\x89PNG", "notes/empty/pic.png": b"\x89PNG"})
+    found = find("notes/**", tmp_path)
+    assert shown(found) == ["notes/2024/q3.md"]
+    assert found.skipped == (Skipped("notes/2024/pic.png", "not a type --docs reads"),
+                             Skipped("notes/empty/pic.png", "not a type --docs reads"))

@@ -59,14 +59,21 @@ def find(paths: str, base: Path | None = None) -> Found:
     for pattern in (piece.strip() for piece in paths.split(",")):
         if pattern:
             finder.add(pattern)
-    return Found(tuple(finder.files.values()), tuple(finder.skipped))
+    return Found(tuple(finder.files.values()), tuple(dict.fromkeys(finder.skipped)))
 
 
 class _Finder:
+    """Why real paths: a folder or file reached through a symbolic link is the same folder or
+    file, so each is read once, under its own name when it is also met by it (``notes/plan.md``,
+    not ``notes/again/plan.md``). A link to a folder is followed once; one back into a folder
+    already read (a loop) or to one read under another name is listed as skipped, with where it
+    points, and never walked again."""
+
     def __init__(self, base: Path) -> None:
         self.base = base
         self.files: dict[str, SourceFile] = {}
         self.skipped: list[Skipped] = []
+        self.walked: set[str] = set()
 
     def add(self, pattern: str) -> None:
         path = self.base / Path(pattern).expanduser()
@@ -88,44 +95,110 @@ class _Finder:
             reason = _left_out_below(root, match)
             if reason:
                 self.skipped.append(Skipped(self._shown(match), reason))
-            elif match.is_dir():
-                self._walk(match)
-            else:
-                self._take_walked(match)
+            elif not self._in_loop(root, match):
+                if match.is_dir():
+                    self._walk(match)
+                else:
+                    self._take_walked(match)
+
+    def _in_loop(self, root: Path, match: Path) -> bool:
+        """Whether ``match`` lies below a link back into a folder it is in (``**`` follows it
+        round and round); the link is listed as skipped."""
+        current = root
+        for part in match.relative_to(root).parts[:-1]:
+            current = current / part
+            if current.is_symlink() and _is_inside(current.parent, current):
+                self._skip_link(current)
+                return True
+        return False
 
     def _walk(self, folder: Path) -> None:
-        before = len(self.files)
-        for where, folders, names in os.walk(folder):
+        if not self._enter(folder):
+            return
+        readable = 0
+        for where, folders, names in os.walk(folder, followlinks=True):
             here = Path(where)
             for name in sorted(folders):
                 reason = _left_out(here / name)
                 if reason:
                     self.skipped.append(Skipped(self._shown(here / name), reason))
+                if reason or not self._enter(here / name):
                     folders.remove(name)
             folders.sort()
-            for name in sorted(names):
-                self._take_walked(here / name)
-        if len(self.files) == before:
+            readable += sum(self._take_walked(here / name) for name in sorted(names))
+        if not readable:
             self.skipped.append(Skipped(self._shown(folder), "no file --docs reads in it"))
 
-    def _take_walked(self, path: Path) -> None:
+    def _enter(self, folder: Path) -> bool:
+        """Whether to walk ``folder``: not when its real folder was walked already (silently
+        for a folder met twice by name, listed for a link)."""
+        real = os.path.realpath(folder)
+        if real in self.walked:
+            if folder.is_symlink():
+                self._skip_link(folder)
+            return False
+        self.walked.add(real)
+        return True
+
+    def _take_walked(self, path: Path) -> bool:
+        """Keep or skip a file met by a walk or a glob; True when it is of a type --docs reads."""
         if path.name.startswith("."):
             self.skipped.append(Skipped(self._shown(path), "hidden: name it to read it"))
         elif path.suffix.lower() in READ:
             self._keep(path)
+            return True
         else:
             self.skipped.append(Skipped(self._shown(path), "not a type --docs reads"))
+        return False
 
     def _keep(self, path: Path) -> None:
-        """A file once, however it was named (a file with two names is read twice and its
-        content, the index's key, once)."""
-        self.files.setdefault(os.path.abspath(path), SourceFile(path, self._shown(path)))
+        """A file once, by its real path, under its own name when it is met by it too (a link
+        met first gives way to the file it points to); a second copy's content is the index's
+        key, so it is embedded once either way."""
+        real = os.path.realpath(path)
+        kept = self.files.get(real)
+        if kept is None:
+            self.files[real] = SourceFile(path, self._shown(path))
+            return
+        if _is_real(path) and not _is_real(kept.path):
+            self.files[real] = SourceFile(path, self._shown(path))
+            self._skip_link(_link_in(kept.path, self.base))
+        elif not _is_real(path):
+            self._skip_link(_link_in(path, self.base))
+
+    def _skip_link(self, link: Path) -> None:
+        target = self._shown(Path(os.path.realpath(link)))
+        self.skipped.append(Skipped(self._shown(link), f"a link to {target}, read there"))
 
     def _shown(self, path: Path) -> str:
         try:
             return path.relative_to(self.base).as_posix()
         except ValueError:
             return str(path)
+
+
+def _is_real(path: Path) -> bool:
+    """Whether ``path`` is reached through no link (its own real path)."""
+    return os.path.realpath(path) == os.path.abspath(path)
+
+
+def _is_inside(folder: Path, link: Path) -> bool:
+    """Whether ``link`` points at ``folder`` or a folder ``folder`` is in (a loop)."""
+    target, here = os.path.realpath(link), os.path.realpath(folder)
+    return here == target or here.startswith(target.rstrip(os.sep) + os.sep)
+
+
+def _link_in(path: Path, base: Path) -> Path:
+    """The link ``path`` is reached through: itself, or the first linked folder on its way
+    from ``base``."""
+    if path.is_symlink() or not path.is_relative_to(base):
+        return path
+    current = base
+    for part in path.relative_to(base).parts:
+        current = current / part
+        if current.is_symlink():
+            return current
+    return path
 
 
 def summary(skipped: Sequence[Skipped], names: int = 3) -> list[str]:
