@@ -91,3 +91,17 @@ def test_cells_and_pages_are_named_and_small_ones_share_a_chunk():
 def test_the_same_text_gives_the_same_chunks():
     text = "\n\n".join(paragraph(f"w{n}", 30) for n in range(50))
     assert chunk([Part(text)]) == chunk([Part(text)])
+
+
+def test_lines_are_numbered_as_an_editor_numbers_them_form_feeds_and_all():
+    # what `pdftotext report.pdf` writes: a form feed starts each page after the first
+    pages = ["\n".join(f"Page {p} line {i}: the revenue of region {p}-{i} grew by {i * p} percent."
+                       for i in range(1, 30)) for p in range(1, 11)]
+    text = "\n\x0c".join(pages) + "\n\x0b\x1c\x85\u2028 end\n"
+    editor = text.split("\n")   # what an editor, grep -n and GitHub number
+    chunks = chunk([Part(text)])
+    for piece in chunks:
+        first, _, last = piece.where[1:].partition("–")
+        assert editor[int(first) - 1] == piece.text.split("\n")[0]
+        assert int(last or first) <= len(editor) - 1
+    assert chunks[-1].text.endswith("\x0b\x1c\x85\u2028 end")

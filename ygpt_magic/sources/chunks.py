@@ -30,9 +30,10 @@ MIN_TOKENS = TARGET_TOKENS // 3
 #: the most UTF-8 bytes of a piece cut from one long line: a chunk of its own, about TARGET_TOKENS
 PIECE_BYTES = TARGET_TOKENS * BYTES_PER_TOKEN
 #: changes when the rules above change, so an index never mixes chunkings
-CHUNKING = "paragraphs-300-500-v2"
+CHUNKING = "paragraphs-300-500-v3"
 
 _HEADING = re.compile(r"#{1,6}\s|(?:def|class|async def)\s")
+_NEWLINE = re.compile(r"\r\n|\r|\n")
 _UNDERLINE = re.compile(r"(=+|-+|~+|\^+)\s*")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s+")
 _SPACE = re.compile(r"\s+")
@@ -96,10 +97,18 @@ def chunk(parts: Iterable[Part]) -> list[Chunk]:
     return chunks
 
 
+def _lines(text: str) -> list[str]:
+    """``text``'s lines as an editor, ``grep -n`` and GitHub number them: split at ``\n``,
+    ``\r\n`` and ``\r`` only. ``str.splitlines`` also splits at a form feed (one per page of
+    ``pdftotext`` output), ``\v``, ``\x1c``–``\x1e``, ``\x85``, ``\u2028`` and ``\u2029``, so
+    every one of them moved the cited lines of the rest of the file down by one."""
+    return _NEWLINE.split(text)
+
+
 def _blocks(parts: Iterable[Part]) -> Iterator[_Block]:
     """Paragraphs: runs of non-blank lines; a heading line starts a new one."""
     for part in parts:
-        lines = part.text.splitlines()
+        lines = _lines(part.text)
         start: int | None = None
         for index, line in enumerate(lines):
             heading = _is_heading(line, lines[index + 1] if index + 1 < len(lines) else "")
