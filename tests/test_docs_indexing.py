@@ -49,3 +49,19 @@ def test_a_run_that_embeds_nothing_new_says_nothing_of_indexing(shell, ygpt_serv
     assert "largest" not in again.page and "index " not in again.stderr
     last = cell(shell, f"%%ygpt --docs project --once\n{QUESTION}")
     assert last.ok and "Indexed" not in last.page
+
+
+def test_the_index_goes_beside_a_cache_set_after_the_first_docs_cell(shell, ygpt_server, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "cats.md").write_text("# Cats\n\nCats sleep in the sun.\n")
+    assert cell(shell, "%%ygpt --docs notes --once\nWhere do cats sleep?").ok
+    shell.run_line_magic("config", f"YGptMagics.cache_path = {str(tmp_path / 'ygpt.sqlite')!r}")
+    (tmp_path / "notes" / "dogs.md").write_text("# Dogs\n\nDogs walk in the park.\n")
+    run = cell(shell, "%%ygpt --docs notes --once\nWhere do dogs walk?")
+    assert run.ok and "Indexed 2 new chunks of 2 files" in run.page, run.page[:300]
+    assert (tmp_path / "ygpt.sources.sqlite").exists()
+    (tmp_path / "elsewhere").mkdir()
+    shell.run_line_magic("config", f"YGptMagics.cache_path = {str(tmp_path / 'elsewhere' / 'r.sqlite')!r}")
+    assert cell(shell, "%%ygpt --docs notes --once\nWhere do dogs walk?").ok
+    assert (tmp_path / "elsewhere" / "r.sources.sqlite").exists()

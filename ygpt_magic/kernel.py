@@ -151,6 +151,8 @@ class Kernel:
                 print(odd, file=sys.stderr)
         if any(getattr(old, name) != getattr(new, name) for name in CACHE_SETTINGS):
             self.cache.configure(new.cache_path, new.cache_mode)
+        if old.cache_path != new.cache_path:
+            self._close_sources()
         if old != new:
             for watcher in list(self._watchers):
                 watcher(new)
@@ -204,12 +206,21 @@ class Kernel:
     @cached_property
     def sources(self) -> SourcesIndex:
         """The index of ``--docs`` files (sources/index.py), made with the first ``--docs``
-        cell: beside the reply cache, or in memory without one."""
+        cell: beside the reply cache, or in memory without one; opened again after
+        ``cache_path`` changes."""
         from .docs_cell import open_index
 
         return open_index(self.settings.cache_path)
 
+    def _close_sources(self) -> None:
+        """Close the ``--docs`` index, so the next ``--docs`` cell opens it beside the reply
+        cache of that moment (a cache set after the first ``--docs`` cell, or moved)."""
+        index = self.__dict__.pop("sources", None)
+        if index is not None:
+            index.close()
+
     def close(self) -> None:
-        """Close the client, stop a local server, close the cache (on unload)."""
+        """Close the client, stop a local server, close the cache and the index (on unload)."""
         self.connection.close()
         self.cache.close()
+        self._close_sources()
