@@ -138,7 +138,7 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
 
         pictures = images.pictures(args.image, kernel.namespace, referred)
     notes = (*system.notes, *expanded.notes)
-    if args.docs:
+    if args.docs is not None:   # --docs '' is refused as naming no file, not dropped
         from .docs_cell import answer
 
         return answer(kernel, args, prompt, lambda sent, more, spent: send_cell(

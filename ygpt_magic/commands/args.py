@@ -193,7 +193,20 @@ def _parse_args(parser: argparse.ArgumentParser, argv: list[str], *,
     try:
         return parser.parse_intermixed_args(argv) if intermixed else parser.parse_args(argv)
     except (argparse.ArgumentError, UsageError) as error:
-        raise UsageError(did_you_mean(parser, _explained(error))) from None
+        raise UsageError(did_you_mean(parser, _explained(error)) + _spaced_list(argv, str(error))) from None
+
+
+def _spaced_list(argv: list[str], message: str) -> str:
+    """The hint for a list written with a space after a comma (``--docs a.md, b.md``): the
+    shell-like split made the rest a stray word, which argparse calls unrecognized."""
+    if not message.startswith(_UNRECOGNIZED):
+        return ""
+    strays = message[len(_UNRECOGNIZED):].split()
+    for flag, value, stray in zip(argv, argv[1:], argv[2:]):
+        if flag.startswith("-") and value.endswith(",") and stray in strays:
+            return (f"; {flag} takes one comma-separated list with no spaces: {flag} {value}{stray} "
+                    f"(or quote it: {flag} \"{value} {stray}\")")
+    return ""
 
 
 def _explained(error: Exception) -> str:
@@ -269,10 +282,10 @@ def whole_number(text: str) -> int:
 
 def check_docs_flags(args: Any) -> None:
     """OptionError for --top-k without --docs, and --docs with --map."""
-    if args.top_k and not args.docs:
+    if args.top_k and args.docs is None:
         raise OptionError("%%ygpt: --top-k N says how many chunks of the --docs files to send; "
                           "add --docs PATHS or drop --top-k.")
-    if args.docs and args.map:
+    if args.docs is not None and args.map:
         raise OptionError("%%ygpt: --docs answers one question from files and --map sends one "
                           "request per row; use one of them in a cell.")
 

@@ -84,7 +84,7 @@ class _Finder:
         elif path.exists():
             self._keep(path)
         else:
-            self.skipped.append(Skipped(pattern, "no such file or folder"))
+            self.skipped.append(Skipped(pattern, _missing(pattern)))
 
     def _glob(self, pattern: str, path: Path) -> None:
         matches = sorted(glob.glob(str(path), recursive=True))
@@ -175,6 +175,17 @@ class _Finder:
             return path.relative_to(self.base).as_posix()
         except ValueError:
             return str(path)
+
+
+def _missing(pattern: str) -> str:
+    """Why a path that names nothing here is skipped: a web address or a ``{name}`` (which
+    --docs takes as written: docs/guide/docs.md says why) get their own words."""
+    if "://" in pattern:
+        return "a URL: --docs reads local files; download it first (!curl -O URL) and name the file"
+    if "{" in pattern and "}" in pattern:
+        return ("--docs paths are taken as written, so {name} is not filled in: write the path "
+                "itself")
+    return "no such file or folder"
 
 
 def _is_real(path: Path) -> bool:
