@@ -11,6 +11,7 @@ import traceback
 from IPython.core.error import UsageError
 
 from ..errors import CacheMiss, CacheUnusable, YGptError
+from ..render.controls import visible
 
 
 def as_usage_error(error: YGptError) -> UsageError:
@@ -25,9 +26,12 @@ def as_usage_error(error: YGptError) -> UsageError:
     which hold the request's SDK objects, so the SDK dropped after a failure closes its channels
     (client/channels.py) and the next cell connects afresh. The chain, with its files and
     lines, stays for whoever looks at ``sys.last_value.error``.
+
+    The message may quote a server or a value: its control characters are shown, never obeyed
+    by the terminal that prints it (render/controls.py).
     """
     _clear_frames(error)
-    usage = (_RunStopper if isinstance(error, (CacheMiss, CacheUnusable)) else UsageError)(str(error))
+    usage = (_RunStopper if isinstance(error, (CacheMiss, CacheUnusable)) else UsageError)(visible(str(error)))
     usage.error = error  # type: ignore[attr-defined]  # on the instance: the class must stay UsageError itself
     return usage
 

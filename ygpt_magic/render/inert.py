@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import nh3
 
+from .controls import visible
 from .prose import paragraphs
 from .tex import is_plain
 
@@ -159,5 +160,6 @@ def marked(css_class: str, page_html: str) -> str:
 
 
 def bundle(*blocks: str, plain: str) -> dict[str, str]:
-    """A display bundle: the page for notebooks, ``plain`` for terminals and logs."""
-    return {"text/html": page(*blocks), "text/plain": plain}
+    """A display bundle: the page for notebooks, ``plain`` for terminals and logs (with its
+    control characters shown, never obeyed: controls.py)."""
+    return {"text/html": page(*blocks), "text/plain": visible(plain)}

@@ -15,6 +15,8 @@ import shutil
 import sys
 from collections.abc import Callable
 
+from .controls import visible
+
 #: What the terminal understands as "erase the line the cursor is on and go to its start".
 ERASE_LINE = "\r\033[2K"
 
@@ -47,7 +49,10 @@ class Typewriter:
     def show(self, form: str) -> None:
         """Make the screen read ``form``, printing as little as possible. The form is taken as
         shown before it is written: a Ctrl-C lands most often as a write returns, and the
-        interrupted form that follows must go on from what the screen shows, not print it again."""
+        interrupted form that follows must go on from what the screen shows, not print it again.
+        Its control characters are shown, never obeyed (controls.py): a reply or a tool result
+        does not clear the screen or set the window title."""
+        form = visible(form)
         change = self._change(form)
         self._form, self._open = form, bool(form)
         self._write(change)

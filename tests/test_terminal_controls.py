@@ -1,0 +1,107 @@
+"""What a terminal is sent by plain IPython in a terminal: untrusted text is shown, never obeyed.
+
+A reply, a tool result, a value in ``--dry-run`` or ``%ygpt history`` may hold the control
+sequences a terminal acts on (clear the screen, set the window title, overprint a line). The
+terminal is the real ``ipython`` in a pseudo-terminal (test_terminal.py); the test reads the raw
+bytes it was sent, so a sequence that reached it is seen even where the screen would hide it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+
+import pexpect
+import pytest
+from conftest import CREDENTIAL_ENV, TEST_FOLDER, TEST_KEY, cell
+from test_terminal import REPO, Terminal, screen, spawn_ipython
+
+from ygpt_magic.emulator import LocalServer, start_local_server
+
+PARAGRAPHS = ("First paragraph of the answer, long enough to take a few chunks.\n\n"
+              "Second paragraph, which the first attempt left unfinished.\n\nThird paragraph, the end.")
+REPLIES = {"replies": [
+    {"user": "give esc", "reply": "Danger \x1b[2J\x1b[H and title \x1b]0;pwned\x07 done"},
+    {"user": "give cr", "reply": "The secret plan\rNothing here"},
+    {"user": "give paragraphs", "reply": PARAGRAPHS},
+]}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[LocalServer]:
+    """A local server that gives the replies above (one for the module: a pty test is slow)."""
+    script = tmp_path_factory.mktemp("script") / "replies.json"
+    script.write_text(json.dumps(REPLIES), encoding="utf-8")
+    with start_local_server(scripts=[script]) as started:
+        yield started
+
+
+def ipython_env(server: LocalServer, folder: object, **extra: str) -> dict[str, str]:
+    """The environment of a user's ``ipython`` connected to ``server``."""
+    env = {name: value for name, value in os.environ.items() if name not in CREDENTIAL_ENV}
+    env.update(PYTHONPATH=str(REPO), IPYTHONDIR=str(folder), YC_API_KEY=TEST_KEY, YC_FOLDER_ID=TEST_FOLDER,
+               YGPT_ENDPOINT=server.address, YGPT_INSECURE="1", **extra)
+    return env
+
+
+@pytest.fixture(scope="module")
+def terminal(server, tmp_path_factory) -> Iterator[Terminal]:
+    """``ipython`` in a pseudo-terminal with the extension loaded, for the whole module."""
+    child, pid = spawn_ipython(ipython_env(server, tmp_path_factory.mktemp("ipython")))
+    try:
+        shell = Terminal(child)
+        shell.run("%load_ext ygpt_magic")
+        yield shell
+    finally:
+        child.send("exit\r")
+        child.expect(pexpect.EOF)
+        os.waitpid(pid, 0)
+
+
+@pytest.fixture
+def typed(terminal, server) -> Terminal:
+    """The module's terminal, with the server's faults and request log cleared."""
+    server.reset()
+    return terminal
+
+
+def printed(pieces: list[tuple[float, str]]) -> str:
+    return "".join(piece for _, piece in pieces)
+
+
+def test_a_reply_cannot_clear_the_screen_or_set_the_window_title(typed):
+    pieces = typed.run("%%ygpt --once", "give esc")
+    assert "\x1b[2J" not in printed(pieces) and "\x1b]0;" not in printed(pieces)
+    assert "Danger ␛[2J␛[H and title ␛]0;pwned␇ done" in screen(pieces)
+
+
+def test_a_reply_cannot_hide_its_own_text_with_a_carriage_return(typed):
+    pieces = typed.run("%%ygpt --once", "give cr")
+    assert "The secret plan␍Nothing here" in screen(pieces)
+    assert "plan\rNothing" not in printed(pieces)
+
+
+def test_a_tool_result_cannot_clear_the_screen(typed):
+    typed.run("def get_page(url: str) -> str: return 'page text \\x1b[2J\\x1b[H hidden'")
+    pieces = typed.run("%%ygpt --once --tools get_page", "Use get_page to fetch the page")
+    assert "🔧 get_page(" in screen(pieces) and "page text ␛[2J␛[H hidden" in screen(pieces)
+    assert "\x1b[2J" not in printed(pieces)
+
+
+def test_dry_run_and_history_show_a_values_escapes_without_obeying_them(typed):
+    typed.run('log = "\\x1b[31mERROR\\x1b[0m disk full\\x1b]0;pwned\\x07"')
+    dry = typed.run("%%ygpt --dry-run", "Explain {log}")
+    typed.run("%%ygpt", "Explain {log}")
+    history = typed.run("%ygpt history")
+    for pieces in (dry, history):
+        assert "\x1b]0;pwned" not in printed(pieces) and "\x1b[31m" not in printed(pieces)
+        assert "Explain ␛[31mERROR␛[0m disk full␛]0;pwned␇" in screen(pieces)
+
+
+def test_an_error_quoting_the_server_shows_its_escapes_without_obeying_them(shell):
+    """IPython prints the message to the terminal as it is: the server's words quote the model
+    asked for, escapes and all."""
+    result = cell(shell, "%%ygpt --once --model 'yandexgpt-evil\x1b]0;pwned\x07'\nhi")
+    assert "\x1b" not in result.message and "\x07" not in result.message
+    assert "The model 'yandexgpt-evil␛]0;pwned␇' was not found" in result.message
