@@ -24,7 +24,7 @@ import pytest
 from conftest import CREDENTIAL_ENV, TEST_FOLDER, TEST_KEY
 
 import ygpt_magic
-from ygpt_magic.render.stream import INTERRUPTED
+from ygpt_magic.render.stream import INTERRUPTED, RETRIED
 from ygpt_magic.render.terminal import ERASE_LINE, Typewriter
 
 REPO = Path(ygpt_magic.__file__).resolve().parents[1]
@@ -197,3 +197,17 @@ def test_code_and_json_formats_are_printed_once_in_their_final_form(terminal):
         shown = screen(terminal.run(f"%%ygpt {flags} --once", "Tell me about cats"))
         assert shown.count("Tell me about cats") == 2, shown  # the cell typed, and the reply once
         assert FOOTER.search(shown) and "⏳" not in shown
+
+
+def test_a_stream_retried_after_a_break_marks_the_abandoned_text_above_the_answer(terminal, ygpt_server):
+    """A terminal cannot take back the text of the attempt that broke off: a line says the text
+    below replaces it, so two attempts (different ones, at a temperature above 0) never read as
+    one reply."""
+    ygpt_server.faults.latency(0.02)
+    ygpt_server.faults.break_stream_after(8, "UNAVAILABLE")   # the client retries; the text starts over
+    shown = screen(terminal.run("%%ygpt --once", "Summarise {df}"))
+    mark = shown.index(RETRIED)
+    abandoned, answer = shown[:mark], shown[mark + len(RETRIED):]
+    assert "Summarise DataFrame" in abandoned and not FOOTER.search(abandoned)
+    assert answer.count("Summarise DataFrame") == 1 and FOOTER.search(answer)
+    assert shown.count(RETRIED) == 1 and "⚠" not in shown

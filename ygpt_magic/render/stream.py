@@ -62,6 +62,9 @@ RENDER_INTERVAL = 0.1
 INTERRUPTED = "⏹ interrupted — not added to the chat"
 INTERRUPTED_KEPT = "⏹ interrupted — the partial reply was added to the chat"
 FAILED = "⚠ stopped — not added to the chat; see the message below"
+#: under the abandoned text of a stream that broke and was retried, in a terminal (a display is
+#: replaced; a terminal cannot take back what it printed)
+RETRIED = "↻ the stream broke off and was retried: the text below replaces the text above"
 
 
 def reply_html(reply: Reply) -> str:
@@ -190,6 +193,8 @@ class StreamRenderer:
         size = len(text)
         if size < self._shown:  # the stream started over (a retry): show it at once
             self._sent = 0
+            if self._screen is not None:
+                self._screen.abandon(RETRIED)
         elif self._screen is None and self._throttled(size):
             return
         self._sent += size

@@ -57,6 +57,13 @@ class Typewriter:
         self._form, self._open = form, bool(form)
         self._write(change)
 
+    def abandon(self, line: str) -> None:
+        """What is on screen is given up (a retried stream starts over): ``line`` under it says
+        so, and the next form starts a new block under it, so two attempts never read as one."""
+        if self._open:
+            self.show(f"{self._form}\n\n{line}\n")
+            self.end()
+
     def end(self) -> None:
         """The output is complete: the next output (or IPython's prompt) starts on a new line."""
         was_open = self._open
