@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import asyncio
 import os
 import sys
 import time
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .client.credentials import LOCAL_DUMMY_KEY
+from .render.controls import visible
 from .saving import drop_live_outputs
 from .words import counted
 
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from nbformat import NotebookNode
 
 _REPO_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+#: the exit code after Ctrl-C, as shells give a command killed by SIGINT (128 + 2)
+INTERRUPTED_EXIT = 130
 _CREDENTIAL_VARS = ("YC_API_KEY", "YC_IAM_TOKEN", "YC_OAUTH_TOKEN")
 #: how the cells that ask the model begin (a `%%ygpt` cell; a `%ygpt fix` line)
 _ASKING = ("%%ygpt", "%ygpt fix")
@@ -153,8 +157,8 @@ def _print_exchanges(name: str, found: list[Exchange], seconds: float) -> None:
     print(f"\n━━ {name} ━━ {counted(len(found), 'exchange')}, {seconds:.1f} s")
     for exchange in found:
         print(f"\n  {exchange.command}")
-        print(_indent(exchange.prompt, "  you  ▸ "))
-        print(_indent(exchange.reply, "  ygpt ▸ "))
+        print(_indent(visible(exchange.prompt), "  you  ▸ "))
+        print(_indent(visible(exchange.reply), "  ygpt ▸ "))
 
 
 def _indent(text: str, label: str) -> str:
@@ -166,9 +170,6 @@ def _indent(text: str, label: str) -> str:
 def run(notebooks_dir: Path | None, out_dir: Path, *, update: bool = False) -> int:
     """Execute every notebook in ``notebooks_dir`` (None: ``_default_notebooks``); print the
     exchanges; return an exit code."""
-    import nbformat
-    from nbclient.exceptions import CellExecutionError
-
     notebooks_dir = notebooks_dir or _default_notebooks()
 
     paths = sorted(notebooks_dir.glob("*.ipynb"))
@@ -177,6 +178,23 @@ def run(notebooks_dir: Path | None, out_dir: Path, *, update: bool = False) -> i
               "(where notebooks/ is), or pass --notebooks DIR.", file=sys.stderr)
         return 2
     print(f"Running {counted(len(paths), 'notebook')} {prepare_environment(os.environ)}.")
+    target_dir = notebooks_dir if update else out_dir
+    done: list[Path] = []
+    try:
+        return _run_all(paths, done, target_dir, update=update)
+    except BaseException as error:
+        if not _from_ctrl_c(error):
+            raise
+    print(f"\nDemo stopped (Ctrl-C) after {len(done)} of {counted(len(paths), 'notebook')}; "
+          f"the executed ones are in {target_dir}.", file=sys.stderr)
+    return INTERRUPTED_EXIT
+
+
+def _run_all(paths: list[Path], done: list[Path], target_dir: Path, *, update: bool) -> int:
+    """Execute and print each notebook, appending to ``done`` the ones written."""
+    import nbformat
+    from nbclient.exceptions import CellExecutionError
+
     failed = []
     for path in paths:
         started = time.monotonic()
@@ -186,16 +204,32 @@ def run(notebooks_dir: Path | None, out_dir: Path, *, update: bool = False) -> i
             failed.append(path.name)
             print(f"\n━━ {path.stem} ━━ FAILED\n{_first_lines(str(error))}", file=sys.stderr)
             continue
-        _print_exchanges(path.stem, exchanges(notebook, sent), time.monotonic() - started)
-        target = path if update else out_dir / path.name
+        target = target_dir / path.name
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, target)
-    where = "back into " + str(notebooks_dir) if update else "to " + str(out_dir)
+        done.append(target)
+        _print_exchanges(path.stem, exchanges(notebook, sent), time.monotonic() - started)
+    where = "back into " + str(target_dir) if update else "to " + str(target_dir)
     print(f"\nExecuted notebooks written {where}.")
     if failed:
         print(f"These notebooks failed: {', '.join(failed)}. The messages above say why.", file=sys.stderr)
         return 1
     return 0
+
+
+def _from_ctrl_c(error: BaseException | None) -> bool:
+    """Whether ``error`` is Ctrl-C or came while handling it. The terminal sends SIGINT to the
+    kernels too, so what reaches the demo may be their death or nbclient's failing cleanup of
+    them (an AssertionError) raised over the KeyboardInterrupt; and a KeyboardInterrupt that
+    lands in nbclient's event loop cancels the task it runs, so it reaches the demo as that
+    task's CancelledError (the demo cancels nothing itself)."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, (KeyboardInterrupt, asyncio.CancelledError)):
+            return True
+        seen.add(id(error))
+        error = error.__context__
+    return False
 
 
 def _first_lines(text: str, limit: int = 25) -> str:

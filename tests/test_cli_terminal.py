@@ -1,0 +1,89 @@
+"""`ygpt-magic demo` in a terminal, as a newcomer runs it: stopped with Ctrl-C, or given an empty
+prompt, it says so in one line, never with a traceback.
+
+The command runs on a pseudo-terminal of its own, as its controlling terminal, so Ctrl-C is the
+terminal's SIGINT to its whole foreground group (the demo's kernels included), as from a keyboard.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import struct
+import subprocess
+import sys
+import termios
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pexpect
+import pexpect.fdpexpect
+import pytest
+
+CLI = [sys.executable, "-m", "ygpt_magic.cli"]
+REPO = Path(__file__).resolve().parents[1]
+
+
+class Command:
+    """A command on a pseudo-terminal: read what it prints, press Ctrl-C, wait for its exit."""
+
+    def __init__(self, args: list[str]) -> None:
+        """``ygpt-magic ARGS`` started in the current folder."""
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 120, 0, 0))
+        name = os.ttyname(slave)
+        os.close(slave)
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        # posix_spawn, not fork: a test process that runs gRPC must not fork (test_terminal.py)
+        self.pid = os.posix_spawn(CLI[0], [*CLI, *args], env, setsid=True, file_actions=[
+            (os.POSIX_SPAWN_OPEN, 0, name, os.O_RDWR, 0), (os.POSIX_SPAWN_DUP2, 0, 1), (os.POSIX_SPAWN_DUP2, 0, 2)])
+        self.child = pexpect.fdpexpect.fdspawn(master, encoding="utf-8", timeout=90)
+
+    def ctrl_c_once(self, printed: str) -> tuple[str, int]:
+        """Press Ctrl-C once ``printed`` is on screen; everything printed, and the exit code."""
+        self.child.expect_exact(printed)
+        self.child.send("\x03")
+        self.child.expect(pexpect.EOF)
+        _, status = os.waitpid(self.pid, 0)
+        return self.child.before, os.waitstatus_to_exitcode(status)
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch) -> Iterator[Path]:
+    monkeypatch.chdir(tmp_path)
+    yield tmp_path
+
+
+def _notebook(path: Path, *sources: str) -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    nbformat.write(notebook, path)
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_the_demo_runs_its_notebooks_says_how_far_it_got(in_tmp):
+    (in_tmp / "in").mkdir()
+    _notebook(in_tmp / "in" / "a_quick.ipynb", "%load_ext ygpt_magic", "%%ygpt --once\nHello")
+    _notebook(in_tmp / "in" / "b_slow.ipynb", "import time\ntime.sleep(60)")
+    command = Command(["demo", "--notebooks", "in", "--out", "out"], )
+    printed, code = command.ctrl_c_once("━━ a_quick ━━")
+    assert "Traceback" not in printed and "Error" not in printed, printed[-1500:]
+    assert printed.rstrip().endswith("Demo stopped (Ctrl-C) after 1 of 2 notebooks; the executed ones are in out.")
+    assert code == 130 and (in_tmp / "out" / "a_quick.ipynb").exists()
+
+
+def test_ctrl_c_while_the_demo_streams_a_reply_stops_it_in_one_line(in_tmp):
+    command = Command(["demo", "Tell me something"], )
+    printed, code = command.ctrl_c_once("Prompt: Tell me something")
+    assert "Traceback" not in printed, printed[-1500:]
+    assert printed.rstrip().endswith("Demo stopped (Ctrl-C).") and code == 130
+
+
+@pytest.mark.parametrize("prompt", ["", "   "])
+def test_the_demo_with_an_empty_prompt_says_so_in_one_line(prompt, in_tmp):
+    result = subprocess.run([*CLI, "demo", prompt], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == ("ygpt-magic demo: error: argument PROMPT: the prompt is empty; "
+                                               "give some text, or no prompt to run the notebooks")
