@@ -114,6 +114,25 @@ def test_serve_refuses_ok_as_a_fault_status_in_one_line(flags):
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("flags, needs", [
+    (["--fail-code", "RESOURCE_EXHAUSTED"], "--fail-code needs --fail-next N"),
+    (["--fail-code", "NOPE"], "--fail-code needs --fail-next N"),
+    (["--fail-method", "nah"], "--fail-method needs --fail-next N"),
+    (["--break-code", "zz"], "--break-code needs --break-after N"),
+    (["--proxy-port", "8443"], "--proxy-port needs --tls DIR"),
+])
+def test_serve_refuses_a_switch_given_without_the_one_it_needs(flags, needs):
+    """Alone, such a switch would start a server that injects no fault: a fault test would pass
+    for the wrong reason."""
+    try:
+        result = subprocess.run([*CLI, "serve", *flags], capture_output=True, text=True, timeout=15)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"serve started with {' '.join(flags)}")
+    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    assert result.stderr.startswith("usage: ygpt-magic serve")
+    assert result.stderr.splitlines()[-1] == f"ygpt-magic serve: error: {needs}", result.stderr
+
+
 @pytest.mark.slow
 def test_demo_streams_a_reply_chunk_by_chunk():
     prompt = "Hi! What fields of science did Albert Einstein study?"

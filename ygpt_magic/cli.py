@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the local Yandex-compatible gRPC server")
     add_serve_arguments(serve)
+    serve.set_defaults(parser=serve)   # for main's errors, said as argparse says its own
     demo = commands.add_parser(
         "demo", help="run the tutorial notebooks headless and print each exchange; "
                      "with a PROMPT, stream one reply from the local server through the SDK")
@@ -65,8 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
-        from .emulator.main import run_serve
+        from .emulator.main import run_serve, unmet_needs
 
+        if problem := unmet_needs(args):
+            args.parser.error(problem)
         return run_serve(args)
     if args.prompt is None:
         return notebook_demo.run(args.notebooks, args.out, update=args.update)

@@ -47,7 +47,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                         help="serve TLS with a self-signed certificate kept in DIR (made on first use), for "
                              "scripts that cannot pass verify=False: trust it with "
                              "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH=DIR/cert.pem")
-    parser.add_argument("--proxy-port", type=port, default=0,
+    parser.add_argument("--proxy-port", type=port, default=None,
                         help="with --tls: port of the HTTPS proxy that takes the SDK's chat API (its "
                              "llm.api.cloud.yandex.net calls) to this server; 0 (default) picks a free one")
     parser.add_argument("--idle-timeout", type=seconds, default=IDLE_TIMEOUT, metavar="SECONDS",
@@ -59,17 +59,32 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     faults.add_argument("--first-chunk-latency", type=seconds, metavar="SECONDS",
                         help="delay before the first chunk instead of --latency (the cloud's pace: "
                              "--first-chunk-latency 0.1 --latency 0.02)")
-    faults.add_argument("--fail-next", type=count, default=0, metavar="N", help="fail the first N calls")
-    faults.add_argument("--fail-code", default="UNAVAILABLE", metavar="STATUS", help="gRPC status for --fail-next")
-    faults.add_argument("--fail-method", default="Completion", metavar="METHOD",
-                        help="RPC that --fail-next applies to, as the request log names it (Completion, "
+    faults.add_argument("--fail-next", type=count, metavar="N", help="fail the first N calls")
+    faults.add_argument("--fail-code", metavar="STATUS", help="gRPC status for --fail-next (default UNAVAILABLE)")
+    faults.add_argument("--fail-method", metavar="METHOD",
+                        help="RPC that --fail-next applies to (default Completion), as the request log "
+                             "names it (Completion, "
                              "AsyncCompletion, TokenizeCompletion, GetOperation, ... or '*' for all); "
                              "a name the server has no call of is refused with the list")
     faults.add_argument("--break-after", type=count, metavar="K", help="break Completion streams after K chunks")
-    faults.add_argument("--break-code", default="UNAVAILABLE", metavar="STATUS", help="gRPC status for --break-after")
+    faults.add_argument("--break-code", metavar="STATUS", help="gRPC status for --break-after (default UNAVAILABLE)")
     faults.add_argument("--break-times", type=count, default=1, metavar="N", help="how many streams to break")
     faults.add_argument("--stall-after", type=count, metavar="K", help="pause Completion streams after K chunks")
     faults.add_argument("--stall-seconds", type=seconds, default=30.0, metavar="SECONDS", help="length of the pause")
+
+
+#: a switch that does nothing alone → the switch it needs (each ``dest`` of add_serve_arguments)
+NEEDS = {"fail_code": "fail_next", "fail_method": "fail_next", "break_code": "break_after", "proxy_port": "tls"}
+
+
+def unmet_needs(args: argparse.Namespace) -> str | None:
+    """What is wrong when a switch was given without the one it needs (a fault that would never
+    be injected makes a fault test pass for the wrong reason), else None."""
+    for given, needed in NEEDS.items():
+        if getattr(args, given) is not None and getattr(args, needed) is None:
+            return f"--{given.replace('_', '-')} needs --{needed.replace('_', '-')}" + (
+                " DIR" if needed == "tls" else " N")
+    return None
 
 
 def apply_fault_flags(faults: Faults, args: argparse.Namespace) -> None:
@@ -79,9 +94,9 @@ def apply_fault_flags(faults: Faults, args: argparse.Namespace) -> None:
     if args.first_chunk_latency is not None:
         faults.first_chunk_latency(args.first_chunk_latency)
     if args.fail_next:
-        faults.fail_next(args.fail_next, args.fail_code, method=args.fail_method)
+        faults.fail_next(args.fail_next, args.fail_code or "UNAVAILABLE", method=args.fail_method or "Completion")
     if args.break_after is not None:
-        faults.break_stream_after(args.break_after, args.break_code, times=args.break_times)
+        faults.break_stream_after(args.break_after, args.break_code or "UNAVAILABLE", times=args.break_times)
     if args.stall_after is not None:
         faults.stall_after(args.stall_after, args.stall_seconds)
 
@@ -106,7 +121,7 @@ def run_serve(args: argparse.Namespace) -> int:
 async def _serve_until_signal(state: EmulatorState, args: argparse.Namespace,
                               credentials: grpc.ServerCredentials | None, proxy_tls: ssl.SSLContext | None) -> int:
     try:
-        server = await serve(state, args.host, args.port, args.http_port, credentials, proxy_tls, args.proxy_port,
+        server = await serve(state, args.host, args.port, args.http_port, credentials, proxy_tls, args.proxy_port or 0,
                              args.idle_timeout)
     except (OSError, RuntimeError) as error:
         print(f"ygpt-magic serve: {error}", file=sys.stderr)
