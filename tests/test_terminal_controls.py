@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pexpect
@@ -105,3 +107,30 @@ def test_an_error_quoting_the_server_shows_its_escapes_without_obeying_them(shel
     result = cell(shell, "%%ygpt --once --model 'yandexgpt-evil\x1b]0;pwned\x07'\nhi")
     assert "\x1b" not in result.message and "\x07" not in result.message
     assert "The model 'yandexgpt-evil␛]0;pwned␇' was not found" in result.message
+
+
+def test_a_dumb_terminal_gets_no_cursor_control_and_no_waiting_line_it_cannot_erase(server, tmp_path):
+    server.reset()
+    server.faults.first_chunk_latency(1.0)   # past the wait before the waiting line would show
+    child, pid = spawn_ipython(ipython_env(server, tmp_path, TERM="dumb"))
+    try:
+        shell = Terminal(child)
+        shell.run("%load_ext ygpt_magic")
+        pieces = shell.run("%%ygpt --once", "give paragraphs")
+    finally:
+        child.send("exit\r")
+        child.expect(pexpect.EOF)
+        os.waitpid(pid, 0)
+    assert "\x1b" not in printed(pieces) and "⏳" not in printed(pieces), repr(printed(pieces)[:400])
+    assert "Third paragraph, the end." in screen(pieces)
+
+
+def test_a_script_piped_to_a_file_holds_the_reply_not_the_waiting_line(server, tmp_path):
+    server.reset()
+    server.faults.first_chunk_latency(1.0)
+    script = tmp_path / "ask.ipy"
+    script.write_text("%%ygpt --once\ngive paragraphs\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "IPython", "--ext", "ygpt_magic", str(script)],
+                            env=ipython_env(server, tmp_path), capture_output=True, text=True, timeout=60,
+                            stdin=subprocess.DEVNULL)
+    assert result.stdout.startswith(PARAGRAPHS + "\n\nyandexgpt · local server · scripted"), result.stdout[:300]

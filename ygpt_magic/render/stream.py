@@ -174,13 +174,13 @@ class StreamRenderer:
         """Show the waiting line that start or tool_done set, if nothing has replaced it. The
         client calls this when an answer is slow (``client.loop.SLOW_AFTER``): a quick one is
         shown as it comes, with no line flashing before it and no display holding up its send."""
-        if self._waiting_line and not self._done:
+        if self._waiting_line and not self._done and self._transient_lines:
             self._show(self._streaming(f"⏳ waiting for {self.label}…", quiet=True))
             self._showing_wait = True
 
     def waiting(self, seconds: float) -> None:
         """Deferred mode: how long the operation has been running (replaced by the reply)."""
-        if not self._done:
+        if not self._done and self._transient_lines:
             self._show(self._streaming(f"⏳ waiting for the operation… {int(seconds)} s", quiet=True))
 
     def update(self, text: str) -> None:
@@ -240,6 +240,12 @@ class StreamRenderer:
             line = f"🔧 {self._running} → {how}"
             self._tools.append((inert.text(line), line))
             self._running = None
+
+    @property
+    def _transient_lines(self) -> bool:
+        """Whether a line that is later replaced (waiting) can be shown: not where nothing can
+        erase it (a file or a dumb terminal), which would keep it above the reply for good."""
+        return self._screen is None or self._screen.erasable
 
     @property
     def _json_fence(self) -> bool:

@@ -11,6 +11,7 @@ reached by erasing the last line starts a new block under the old one, so nothin
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -41,8 +42,9 @@ class Typewriter:
 
     def __init__(self, write: Callable[[str], object] | None = None, erasable: bool | None = None) -> None:
         self._write = write or _stdout
-        # erasing needs a terminal: piped into a file the escape would only be noise
-        self._erasable = sys.stdout.isatty() if erasable is None else erasable
+        # erasing needs a terminal that understands it: piped into a file, or on a dumb terminal
+        # (Emacs' shell, some CI consoles), the escape would only be noise
+        self.erasable = _can_erase() if erasable is None else erasable
         self._form = ""  # the plain form on screen, from the start of this output
         self._open = False  # something of this output is on screen, with no newline after it
 
@@ -78,13 +80,17 @@ class Typewriter:
             return form[len(old):]
         kept = _common_prefix(old, form)
         line_start = old.rfind("\n", 0, kept) + 1
-        if self._erasable and "\n" not in old[kept:] and \
+        if self.erasable and "\n" not in old[kept:] and \
                 len(old) - line_start < shutil.get_terminal_size().columns:
             return ERASE_LINE + form[line_start:]
         overlap = _overlap(old, form)
         if overlap:
             return form[overlap:]
         return "\n\n" + form if form else "\n"
+
+
+def _can_erase() -> bool:
+    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
 
 
 def _stdout(text: str) -> None:
