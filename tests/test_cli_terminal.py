@@ -21,6 +21,8 @@ import pexpect
 import pexpect.fdpexpect
 import pytest
 
+import ygpt_magic
+
 CLI = [sys.executable, "-m", "ygpt_magic.cli"]
 REPO = Path(__file__).resolve().parents[1]
 
@@ -87,3 +89,11 @@ def test_the_demo_with_an_empty_prompt_says_so_in_one_line(prompt, in_tmp):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.splitlines()[-1] == ("ygpt-magic demo: error: argument PROMPT: the prompt is empty; "
                                                "give some text, or no prompt to run the notebooks")
+
+
+def test_the_top_level_help_reads_as_plain_text_and_there_is_a_version():
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    shown = subprocess.run([*CLI, "--help"], capture_output=True, text=True, timeout=30, env=env).stdout
+    assert "``" not in shown and "'serve' runs the local server, 'demo' shows it" in " ".join(shown.split())
+    version = subprocess.run([*CLI, "--version"], capture_output=True, text=True, timeout=30, env=env)
+    assert version.returncode == 0 and version.stdout.strip() == f"ygpt-magic {ygpt_magic.__version__}"

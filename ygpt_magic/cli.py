@@ -46,11 +46,16 @@ def _prompt(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
     from .emulator.main import add_serve_arguments
 
-    parser = argparse.ArgumentParser(prog="ygpt-magic", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="ygpt-magic", description="The command line of ygpt_magic: 'serve' runs the local server, "
+                                       "'demo' shows it working.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the local Yandex-compatible gRPC server")
+    serve = commands.add_parser("serve", help="run the local Yandex-compatible server (gRPC, HTTP and, "
+                                              "with --tls, an HTTPS proxy for the SDK's chat API)")
     add_serve_arguments(serve)
     serve.set_defaults(parser=serve)   # for main's errors, said as argparse says its own
     demo = commands.add_parser(
