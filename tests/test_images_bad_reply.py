@@ -15,7 +15,15 @@ from cellrun import assert_clean, assert_clear_error
 from conftest import cell
 from pictures import MODEL, canned_chat_api, pics, png_bytes, turns  # noqa: F401 (canned_chat_api, pics: fixtures)
 
-from ygpt_magic.errors import ChatApiRedirects, ChatReplyUnreadable, QuotaExceeded, ServerBusy, ServerFailed
+from ygpt_magic.errors import (
+    ChatApiRedirects,
+    ChatReplyUnreadable,
+    PictureModelNotFound,
+    QuotaExceeded,
+    RequestTooLarge,
+    ServerBusy,
+    ServerFailed,
+)
 
 #: (what the cell adds, status, Content-Type, body, what the message says was wrong)
 REPLIES = [
@@ -68,9 +76,35 @@ def test_a_chat_api_429_counts_the_one_request_made_and_quotes_retry_after(pics,
     assert canned_chat_api.posts == 1
 
 
+@pytest.mark.parametrize("flag", ["--no-stream", ""], ids=["unary", "streamed"])
+def test_a_chat_api_413_says_which_pictures_to_shrink_not_which_options_to_check(pics, magics, ygpt_server,
+                                                                               canned_chat_api, flag):
+    canned_chat_api.answer(413, "application/json", _cloud_error(413, "Request Entity Too Large"))
+    url = _connected(pics, ygpt_server, canned_chat_api)
+    pics.user_ns["jpeg"] = png_bytes(80, 60)
+    size = len(pics.user_ns["png"]) + len(pics.user_ns["jpeg"])
+    run = cell(pics, f"%%ygpt {flag} --image png,jpeg --model {MODEL}\nWhat colours are they?")
+    message = assert_clear_error(run, f"The chat API at {url} refused the request as too large (HTTP 413): it "
+                                      f"carried 2 pictures, {size / 1e6:.1f} MB in all", "smaller pictures",
+                                 "fewer at once", "--image NAME", error_type=RequestTooLarge)
+    assert "temperature" not in message and "max tokens" not in message
+    assert len(turns(magics)) == 1
+
+
+def test_a_chat_api_404_names_the_models_that_take_pictures_and_the_address(pics, ygpt_server, canned_chat_api):
+    """Only models that take images reach the chat API: the advice is its address, never a text model."""
+    canned_chat_api.answer(404, "application/json", _cloud_error(404, "Not Found"))
+    url = _connected(pics, ygpt_server, canned_chat_api)
+    run = cell(pics, f"%%ygpt --no-stream --image png --model {MODEL}\nWhat colour is it?")
+    message = assert_clear_error(run, f"The chat API at {url} did not find the model '{MODEL}' (NOT_FOUND)",
+                                 f"check that {url} is the chat API's address", "YC_FOLDER_ID",
+                                 "%ygpt models marks the models that take images", error_type=PictureModelNotFound)
+    assert "yandexgpt" not in message
+
+
 def _cloud_error(status: int, message: str) -> bytes:
     """The cloud's error JSON (docs/local-server/http.md)."""
-    return json.dumps({"error": {"grpcCode": {429: 8, 503: 14}.get(status, 2), "httpCode": status,
+    return json.dumps({"error": {"grpcCode": {404: 5, 413: 3, 429: 8, 503: 14}.get(status, 2), "httpCode": status,
                                  "message": message, "details": []}}).encode()
 
 

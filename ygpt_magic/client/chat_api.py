@@ -102,3 +102,9 @@ def reported_version(model_uri: str) -> str:
     """The model version a chat-API answer's ``model`` reports: the URI's tail unless it is a label."""
     tail = model_uri.rpartition("/")[2]
     return UNREPORTED if not tail or tail in LABELS else tail
+
+
+def picture_sizes(messages: Sequence[Message]) -> tuple[int, ...]:
+    """The bytes of each picture the messages carry (before base64), for an error about a
+    request too large for the chat API to say what made it so."""
+    return tuple(len(picture.data) for message in messages for picture in message.get("images") or ())

@@ -28,9 +28,11 @@ from ..errors import (
     InternalError,
     ModelNotFound,
     PermissionDenied,
+    PictureModelNotFound,
     QuotaExceeded,
     ReconnectPending,
     RequestRejected,
+    RequestTooLarge,
     ServerBusy,
     ServerFailed,
     ServerGaveUp,
@@ -104,10 +106,9 @@ def status_of(exc: BaseException) -> tuple[str | None, str]:
 
 def _http_status(exc: BaseException) -> tuple[str | None, str]:
     """(gRPC status, details) of an httpx failure of the chat API; (None, "") for others."""
-    response = getattr(exc, "response", None)
-    status_code = getattr(response, "status_code", None)
-    if type(exc).__name__ == "HTTPStatusError" and isinstance(status_code, int):
-        return HTTP_STATUS.get(status_code, f"HTTP {status_code}"), _http_details(response)
+    status_code = http_code(exc)
+    if status_code is not None:
+        return HTTP_STATUS.get(status_code, f"HTTP {status_code}"), _http_details(getattr(exc, "response", None))
     if type(exc).__name__ == "HttpSseError":  # an error event inside the stream
         # The SDK keeps the event's error object and message in private fields only.
         error = getattr(exc, "_error", None)
@@ -118,6 +119,12 @@ def _http_status(exc: BaseException) -> tuple[str | None, str]:
         if kind.__name__ in HTTP_TRANSPORT:
             return HTTP_TRANSPORT[kind.__name__], ""
     return None, ""
+
+
+def http_code(exc: BaseException) -> int | None:
+    """The HTTP status of a chat API answer that was an error; None for anything else."""
+    status_code = getattr(getattr(exc, "response", None), "status_code", None)
+    return status_code if type(exc).__name__ == "HTTPStatusError" and isinstance(status_code, int) else None
 
 
 def _http_details(response: Any) -> str:
@@ -241,7 +248,7 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
               folder: str | None, model: str | None, retries: int, timeout: float,
               after_chunks: int = 0, attempt: int = 1, elapsed: float | None = None,
               history_turns: int = 0, stale: bool = False, chat_api: bool = False,
-              asked: str = "completion") -> YGptError:
+              asked: str = "completion", pictures: tuple[int, ...] = ()) -> YGptError:
     """The YGptError for an exception from an SDK call (the caller raises it `from None`).
 
     What the call knew lets the message say what happened: `after_chunks` of stream `attempt`
@@ -249,7 +256,8 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
     is the server's own deadline), `history_turns` earlier turns were sent; `stale`: gRPC's own
     connect failed while the endpoint accepted a TCP connection during the call and channels of an
     SDK dropped after an outage live on, so the UNAVAILABLE is their leftover reconnect delay;
-    ``chat_api``: the request went over the chat API (``endpoint`` is then its address);
+    ``chat_api``: the request went over the chat API (``endpoint`` is then its address), with
+    ``pictures`` of these sizes in bytes (what a 413 says to shrink);
     ``asked``: what the request was (a completion, an embedding, a classification), for advice
     that fits it.
     A stream broken by gRPC's own failed connect (the SDK retried it after the server went) is
@@ -281,8 +289,12 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
         return PermissionDenied(folder, details)
     if status == "RESOURCE_EXHAUSTED":   # the SDK retries gRPC calls, not the chat API's
         return QuotaExceeded(1 if chat_api else attempts, details, retry_after(exc))
+    if status == "NOT_FOUND" and chat_api:
+        return PictureModelNotFound(model or "(unknown)", endpoint, details)
     if status == "NOT_FOUND":
         return ModelNotFound(model or "(unknown)", details, asked)
+    if http_code(exc) == 413:
+        return RequestTooLarge(endpoint, pictures, details)
     if status == "INVALID_ARGUMENT":
         numbers = context_numbers(details)
         if numbers and asked == "classification":

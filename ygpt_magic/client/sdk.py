@@ -298,7 +298,8 @@ class Client:
                                     folder=self.folder_id, model=model, retries=self.settings.retries,
                                     timeout=self.settings.timeout, after_chunks=chunks, attempt=attempt,
                                     elapsed=time.monotonic() - started, history_turns=history_turns(messages),
-                                    stale=stale, chat_api=chat, asked=asked)
+                                    stale=stale, chat_api=chat, asked=asked,
+                                    pictures=chat_api.picture_sizes(messages))
 
     def _guard(self, messages: Iterable[Message], extras: Extras) -> None:
         """CredentialInPrompt before anything is sent if this request carries a credential this

@@ -16,11 +16,14 @@ FAILED_PRECONDITION,   ServiceRefused       ``ServiceRefused(status, detail=None
  UNIMPLEMENTED
 INTERNAL and the rest  ServerFailed         ``ServerFailed(status, detail=None, server=None)``
 (chat API HTTP 3xx)    ChatApiRedirects     ``ChatApiRedirects(address, status, location)``
+(chat API HTTP 413)    RequestTooLarge      ``RequestTooLarge(url, pictures, detail=None)``
 =====================  ===================  ===========================================
 
 A request that is too long for the context is ``ContextTooLong(needed, budget)``; the client also
 raises it for an INVALID_ARGUMENT whose detail says so, with ``history_turns`` (the earlier turns
 sent with it, so the advice fits), or ``TextTooLongToClassify(needed, limit)`` for a classification.
+A NOT_FOUND of the chat API (a request with pictures) is
+``PictureModelNotFound(model, url)``, a ModelNotFound whose advice fits pictures.
 """
 
 from __future__ import annotations
@@ -174,6 +177,21 @@ class ModelNotFound(RefusedForEvery):
         self.model = model
 
 
+class PictureModelNotFound(ModelNotFound):
+    """NOT_FOUND from the chat API, which only a request with pictures takes, and only for a
+    model the catalogue says takes them (chat/planning.py refuses the others before sending): the
+    advice is the ``--http`` address, which answers 404 for every model when it is not a chat
+    API's, and the folder, never a text model that ``--image`` refuses."""
+
+    def __init__(self, model: str, url: str, detail: object = None) -> None:
+        RefusedForEvery.__init__(self, _with_detail(
+            f"The chat API at {url} did not find the model '{model}' (NOT_FOUND). Check that {url} is "
+            f"the chat API's address (%ygpt connect HOST:PORT --http URL; `ygpt-magic serve` prints "
+            f"its own after READY) and that the folder (YC_FOLDER_ID) can use the model; %ygpt models "
+            f"marks the models that take images.", detail))
+        self.model = model
+
+
 #: what to check when the server refuses a value, by what the request was
 _CHECK = {
     "completion": "Check the options (temperature 0..1, max tokens, model) with %ygpt config, and the cell's text.",
@@ -190,6 +208,22 @@ class RequestRejected(YGptError):
         super().__init__(
             _with_detail(f"The server rejected the request as invalid (INVALID_ARGUMENT). {_CHECK[asked]}", detail)
         )
+
+
+class RequestTooLarge(YGptError):
+    """HTTP 413 from the chat API: the request's body, which is its pictures (as base64) above
+    all, is over what that server takes. ``pictures``: the bytes of each picture sent, so the
+    message says what to shrink; the options a RequestRejected would list are not in question."""
+
+    def __init__(self, url: str, pictures: tuple[int, ...], detail: object = None) -> None:
+        carried = (f": it carried {counted(len(pictures), 'picture')}, {sum(pictures) / 1e6:.1f} MB "
+                   f"in all" if pictures else "")
+        super().__init__(lambda origin: _with_detail(
+            f"The chat API at {url} refused the request as too large (HTTP 413){carried}; nothing "
+            f"was added to the chat. Send smaller pictures, or fewer at once: crop or resize a "
+            f"picture (a figure: a smaller figsize or dpi), save a photo as JPEG rather than PNG"
+            f"{origin.flag(', or give one picture per cell (--image NAME)')}, then {origin.again}.",
+            detail))
 
 
 #: what a status other than the common ones means, in words that do not blame the server when
