@@ -23,6 +23,7 @@ from ygpt_magic.errors import (
     RequestTooLarge,
     ServerBusy,
     ServerFailed,
+    ServerGaveUp,
 )
 
 #: (what the cell adds, status, Content-Type, body, what the message says was wrong)
@@ -100,6 +101,20 @@ def test_a_chat_api_404_names_the_models_that_take_pictures_and_the_address(pics
                                  f"check that {url} is the chat API's address", "YC_FOLDER_ID",
                                  "%ygpt models marks the models that take images", error_type=PictureModelNotFound)
     assert "yandexgpt" not in message
+
+
+@pytest.mark.parametrize("flag", ["--no-stream", ""], ids=["unary", "streamed"])
+def test_a_chat_api_504_names_the_gateway_and_no_flag_a_picture_cell_refuses(pics, ygpt_server, canned_chat_api,
+                                                                            flag):
+    """--deferred helps a gRPC request against the server's deadline; --image refuses it."""
+    canned_chat_api.answer(504, "text/html", b"<html><body><h1>504 Gateway Time-out</h1></body></html>")
+    url = _connected(pics, ygpt_server, canned_chat_api)
+    run = cell(pics, f"%%ygpt {flag} --image png --model {MODEL}\nWhat colour is it?")
+    message = assert_clear_error(run, f"The chat API at {url}, or a gateway in front of it, gave up waiting",
+                                 "HTTP 504", "run the cell again in a moment", "--max-tokens N",
+                                 error_type=ServerGaveUp)
+    assert "--deferred" not in message and "after 0.0 s" not in message and "<html>" not in message
+    assert "--deferred" in cell(pics, f"%%ygpt --deferred --image png --model {MODEL}\nWhat colour?").message
 
 
 def _cloud_error(status: int, message: str) -> bytes:

@@ -312,7 +312,7 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
         return ServerUnavailable(endpoint)
     if status == "DEADLINE_EXCEEDED":
         if elapsed is not None and elapsed < timeout * OUR_DEADLINE:
-            return ServerGaveUp(endpoint, elapsed, details)
+            return ServerGaveUp(endpoint, elapsed, details, chat_api=chat_api)
         return ServerTimeout(endpoint, timeout)
     if status in ("FAILED_PRECONDITION", "UNIMPLEMENTED"):
         return ServiceRefused(status, details, server=elsewhere(endpoint))

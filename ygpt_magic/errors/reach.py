@@ -12,7 +12,7 @@ UNAVAILABLE            ServerUnavailable    ``ServerUnavailable(endpoint, second
  (TLS handshake)       TlsFailed            ``TlsFailed(endpoint, details="", plaintext=False)``
  (the server said so)  ServerBusy           ``ServerBusy(endpoint, detail=None, server=None)``
 DEADLINE_EXCEEDED      ServerTimeout        ``ServerTimeout(endpoint=None, seconds=None)``
- (before our timeout)  ServerGaveUp         ``ServerGaveUp(endpoint, elapsed, detail=None)``
+ (before our timeout)  ServerGaveUp         ``ServerGaveUp(endpoint, elapsed, detail=None, chat_api=False)``
 stream went silent     StreamStalled        ``StreamStalled(endpoint, seconds, chat_api=False)``
 stream ended early     StreamBroken         ``StreamBroken(chunks=0, detail=None, attempt=1)``
 (chat API reply        ChatReplyUnreadable  ``ChatReplyUnreadable(url, what)``
@@ -196,18 +196,24 @@ class StreamStalled(ServerTimeout):
 
 
 class ServerGaveUp(ServerTimeout):
-    """DEADLINE_EXCEEDED from the server itself, before our own timeout: its deadline, not ours."""
+    """DEADLINE_EXCEEDED from the server itself, before our own timeout: its deadline, not ours.
+    ``chat_api``: an HTTP 504 of the chat API (a picture cell), which a gateway in front of the
+    model answers when it gave up waiting; that API has no deferred mode, so --deferred, which
+    helps a gRPC request against the server's deadline, is not advised there."""
 
-    def __init__(self, endpoint: str, elapsed: float, detail: object = None) -> None:
-        YGptError.__init__(
-            self,
-            lambda origin: _with_detail(
-                f"{endpoint} gave up on the request after {elapsed:.1f} s, reporting that its "
-                f"own deadline was exceeded (DEADLINE_EXCEEDED). This is on the server's side: "
-                f"{origin.again} in a moment{origin.flag('; for long replies use --deferred')}.",
-                detail,
-            ),
-        )
+    def __init__(self, endpoint: str, elapsed: float, detail: object = None, *, chat_api: bool = False) -> None:
+        if chat_api:
+            after = f" after {elapsed:.1f} s" if elapsed >= 0.1 else ""
+            head = (f"The chat API at {endpoint}, or a gateway in front of it, gave up waiting for the "
+                    f"model's answer{after} (DEADLINE_EXCEEDED: a gateway timeout, HTTP 504). This is on "
+                    f"the server's side")
+            longer = "; for a long answer, ask for a shorter one with --max-tokens N"
+        else:
+            head = (f"{endpoint} gave up on the request after {elapsed:.1f} s, reporting that its "
+                    f"own deadline was exceeded (DEADLINE_EXCEEDED). This is on the server's side")
+            longer = "; for long replies use --deferred"
+        YGptError.__init__(self, lambda origin: _with_detail(
+            f"{head}: {origin.again} in a moment{origin.flag(longer)}.", detail))
         self.seconds = elapsed
 
 
