@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import getpass
 import json
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 import warnings
@@ -165,3 +167,27 @@ def test_a_key_entered_with_auth_is_sent_there_with_a_warning(shell, clean_env, 
         cell(shell, "%%ygpt --once\nHello")
     assert [meta.get("authorization") for _, meta in server.calls] == ["Api-Key AQVNenteredKEY0123456789abcdefG7Hj"]
     assert "AQVNentered" not in entered.shown
+
+
+@pytest.mark.slow
+def test_a_certificate_this_machine_does_not_trust_is_said_at_connect(shell, clean_env, tmp_path):
+    """`ygpt-magic serve --tls`: its certificate is not among gRPC's roots until
+    GRPC_DEFAULT_SSL_ROOTS_FILE_PATH names it, so connect says so, as the cell would, not "Connected"."""
+    clean_env.delenv("GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", raising=False)
+    serve = subprocess.Popen([sys.executable, "-m", "ygpt_magic.cli", "serve", "--port", "0", "--tls",
+                              str(tmp_path / "tls"), "--quiet"], stdout=subprocess.PIPE, text=True)
+    try:
+        address = serve.stdout.readline().split()[1]
+        untrusted = cell(shell, f"%ygpt connect {address}")
+        clean_env.setenv("GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", str(tmp_path / "tls" / "cert.pem"))
+        trusted = cell(shell, f"%ygpt connect {address}")
+    finally:
+        serve.terminate()
+        serve.communicate(timeout=10)
+    assert untrusted.ok and not untrusted.final.startswith("Connected"), untrusted.final
+    assert (f"Using the server at {address} (TLS on), but cells will fail there. The TLS handshake with the "
+            f"server at {address} failed: its certificate is not one this machine trusts") in untrusted.plain
+    assert "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH" in untrusted.plain
+    assert trusted.plain.startswith(f"Connected to the server at {address} (TLS on)."), trusted.plain
+    for run in (untrusted, trusted):
+        assert_clean(run)

@@ -18,11 +18,14 @@ two cells) refuses the connect, while the SDK would retry its UNAVAILABLE with b
 15 s before the cell could say anything. A live server costs one more connect then, beside a
 request already slow.
 
-When the endpoint is reached with TLS, the check also sends a TLS hello on its connection. A
+When the endpoint is reached with TLS, the check also makes a TLS handshake on its connection. A
 server that answers it in plaintext (a local server started without ``--tls``) is then named at
 once (TlsFailed), where gRPC would retry its failed handshake for about 15 s and report it as
-UNAVAILABLE; anything else (certificates above all: gRPC trusts its own roots, and its words
-about them are the precise ones) is left to gRPC.
+UNAVAILABLE. A gRPC endpoint's certificate is checked against the roots gRPC trusts (the file
+GRPC_DEFAULT_SSL_ROOTS_FILE_PATH names, else those grpcio ships), so `%ygpt connect` says a
+certificate this machine does not trust at once instead of "Connected"; the name in it is left
+to gRPC, which checks it too, as is anything else about the handshake. An ``https://`` chat API
+goes through httpx, which trusts other roots: only its plaintext answer is named here.
 
 Behind a proxy the connect goes to the proxy (client/proxies.py: gRPC's rule, or httpx's for the
 chat API), as the request itself does: a network that lets out only the proxy would otherwise
@@ -34,6 +37,9 @@ anything is sent (ProxyInTheWay), since no proxy elsewhere reaches our loopback.
 from __future__ import annotations
 
 import asyncio
+import functools
+import importlib.util
+import os
 import socket
 import ssl
 import time
@@ -55,6 +61,11 @@ TLS_RECORDS = range(0x14, 0x18)
 
 #: an endpoint's name (what messages show) and its (host, port)
 Target = tuple[str, tuple[str, int]]
+
+#: where gRPC reads the roots it trusts from, instead of its own, when set
+ROOTS_VARIABLE = "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"
+#: the bytes read from the server at a time during the handshake
+_READ = 65536
 
 
 class Reachability:
@@ -103,7 +114,7 @@ class Reachability:
             raise self._unreached(name, address, proxy, error) from None
         try:
             if proxy is None and self._speaks_tls(name):   # not a proxy's handshake
-                await self._answers_tls(name, reader, writer)
+                await self._answers_tls(name, address[0], reader, writer)
         finally:
             writer.close()
         self._accepted(name)
@@ -123,25 +134,46 @@ class Reachability:
     def _speaks_tls(self, name: str) -> bool:
         return name.startswith("https://") or self._tls and "://" not in name
 
-    async def _answers_tls(self, name: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """TlsFailed when the server answers a TLS hello in plaintext: the first byte of its
-        reply is not a TLS record's (OpenSSL's name for that failure changed in 3.2, the
-        protocol's record types did not). Silence, a closed connection or a slow server say
-        nothing, and are left to gRPC."""
-        hello = ssl.MemoryBIO()
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)   # no roots loaded: none are checked
-        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    async def _answers_tls(self, name: str, host: str, reader: asyncio.StreamReader,
+                           writer: asyncio.StreamWriter) -> None:
+        """TlsFailed when the server answers a TLS hello in plaintext (the first byte of its
+        reply is not a TLS record's: OpenSSL's name for that failure changed in 3.2, the
+        protocol's record types did not), or, for a gRPC endpoint, shows a certificate gRPC's
+        roots do not vouch for. Silence, a closed connection, a slow server or any other
+        failure say nothing, and are left to gRPC."""
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = _context(None if name.startswith("https://") else grpc_roots()).wrap_bio(
+            incoming, outgoing, server_hostname=host)
+        first = True
+        while not self._handshake_step(name, tls, writer, outgoing):
+            try:
+                data = await asyncio.wait_for(reader.read(_READ), self._timeout)
+            except (OSError, asyncio.TimeoutError):
+                return
+            if not data:
+                return
+            if first and data[0] not in TLS_RECORDS:
+                raise TlsFailed(name, plaintext=True)
+            first = False
+            incoming.write(data)
+
+    @staticmethod
+    def _handshake_step(name: str, tls: ssl.SSLObject, writer: asyncio.StreamWriter, outgoing: ssl.MemoryBIO) -> bool:
+        """One step of the client's handshake, what it wrote sent (its last flight too, so the
+        server sees it complete; after a refused certificate, the alert that says why): False
+        while it waits for the server, True once it is over (done, or failed for a reason left
+        to gRPC); TlsFailed for a certificate the roots do not vouch for."""
         try:
-            context.wrap_bio(ssl.MemoryBIO(), hello).do_handshake()
-        except ssl.SSLWantReadError:   # the ClientHello is written; the server's answer is ours to read
-            pass
-        try:
-            writer.write(hello.read())
-            first = await asyncio.wait_for(reader.read(1), self._timeout)
-        except (OSError, asyncio.TimeoutError):
-            return
-        if first and first[0] not in TLS_RECORDS:
-            raise TlsFailed(name, plaintext=True)
+            tls.do_handshake()
+        except ssl.SSLWantReadError:
+            return False
+        except ssl.SSLCertVerificationError:
+            raise TlsFailed(name, "CERTIFICATE_VERIFY_FAILED") from None
+        except ssl.SSLError:
+            return True
+        finally:
+            writer.write(outgoing.read())
+        return True
 
     @asynccontextmanager
     async def beside(self, target: Target) -> AsyncIterator[Callable[[], None]]:
@@ -197,6 +229,33 @@ class Reachability:
             answered()
         finally:
             checking.cancel()
+
+
+def grpc_roots() -> str | None:
+    """The file of the roots gRPC trusts: the one GRPC_DEFAULT_SSL_ROOTS_FILE_PATH names, else
+    grpcio's own ``roots.pem`` (gRPC's core asks grpcio for it before the system's); None when
+    neither is there, and then no certificate is judged here."""
+    named = os.environ.get(ROOTS_VARIABLE)
+    if named:
+        return named
+    spec = importlib.util.find_spec("grpc")
+    origin = spec.origin if spec is not None else None
+    bundled = os.path.join(os.path.dirname(origin), "_cython", "_credentials", "roots.pem") if origin else ""
+    return bundled if os.path.isfile(bundled) else None
+
+
+@functools.lru_cache(maxsize=8)
+def _context(roots: str | None) -> ssl.SSLContext:
+    """A client context that trusts ``roots`` (a file; None: verifies nothing). The name in the
+    certificate is not checked: gRPC checks it, with words of its own. A roots file that cannot
+    be read verifies nothing either: gRPC says what is wrong with it."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    try:
+        context.load_verify_locations(roots)
+    except (TypeError, OSError, ssl.SSLError):   # None, or a file not there or not of certificates
+        context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def in_the_way(name: str, proxy: proxies.Proxy) -> ProxyInTheWay:
