@@ -191,3 +191,32 @@ def test_a_certificate_this_machine_does_not_trust_is_said_at_connect(shell, cle
     assert trusted.plain.startswith(f"Connected to the server at {address} (TLS on)."), trusted.plain
     for run in (untrusted, trusted):
         assert_clean(run)
+
+
+def test_a_refused_token_of_the_yc_cli_names_the_cli_and_is_fetched_again(shell, ygpt_server, clean_env, tmp_path):
+    """No YC_* variable: the `yc` CLI gives the token. Once refused (revoked, or `yc init` switched
+    account), the advice is the CLI's, and the next cell asks the CLI for a new token."""
+    calls = tmp_path / "calls"
+    yc = tmp_path / "yc"
+    yc.write_text(f'#!/bin/sh\necho "$@" >> {calls}\n'
+                  f'if [ "$1" = iam ]; then echo t1.9euelZqfromyccli0123456789abcdef$(wc -l < {calls}); '
+                  'else echo b1gfromyc; fi\n')
+    yc.chmod(0o755)
+    clean_env.delenv("YC_API_KEY")
+    clean_env.delenv("YC_FOLDER_ID")
+    clean_env.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    assert cell(shell, f"%ygpt connect {ygpt_server.address} --insecure").ok
+    assert cell(shell, "%%ygpt --once\nHello").ok
+
+    def tokens() -> int:
+        return calls.read_text().count("iam create-token")
+    assert tokens() == 1
+    ygpt_server.faults.fail_next(1, "UNAUTHENTICATED", message="The token is invalid")
+    refused = cell(shell, "%%ygpt --once\nHello again")
+    message = assert_clear_error(refused, "refused the credential from yc CLI (current profile)",
+                                 "asks the CLI for a new token", "`yc iam create-token`", "`yc config list`",
+                                 "`yc init`", error_type=AuthFailed)
+    assert "YC_API_KEY" not in message and "YC_IAM_TOKEN" not in message
+    assert cell(shell, "%%ygpt --once\nHello again").ok
+    assert tokens() == 2, "the refused token was sent again"
+    assert "t1.9euelZq" not in refused.shown

@@ -98,6 +98,14 @@ NO_CREDENTIAL = Credential("none", "nowhere")
 PLACEHOLDER = Credential("api_key", "the placeholder sent instead of your own key", LOCAL_DUMMY_KEY)
 
 
+def fetched_anew(credential: Credential) -> bool:
+    """Whether a refused credential is fetched again for the next request: a token the `yc` CLI
+    gave, which the SDK keeps for an hour though it may be revoked, or the CLI switched to another
+    account, since. The SDK offers no public way to renew it but a new auth object
+    (``YandexCloudCLIAuth``), which runs `yc iam create-token` again at its first request."""
+    return credential.kind == "yc_cli"
+
+
 def sendable(secret: str) -> bool:
     """Can ``secret`` travel in a request header? Not with a pasted line break, a Cyrillic
     letter or a NUL: gRPC refuses such metadata as INTERNAL and writes its own noise to stderr,

@@ -45,7 +45,7 @@ from ..errors import (
     YGptError,
 )
 from . import message_size
-from .credentials import Credential, known_secrets
+from .credentials import Credential, fetched_anew, known_secrets
 from .endpoints import in_cloud
 
 log = logging.getLogger(__name__)
@@ -211,6 +211,11 @@ def is_unavailable(exc: BaseException) -> bool:
     return status_of(exc)[0] == "UNAVAILABLE"
 
 
+def is_unauthenticated(exc: BaseException) -> bool:
+    """The credential sent was refused (UNAUTHENTICATED; an HTTP 401 of the chat API)."""
+    return status_of(exc)[0] == "UNAUTHENTICATED"
+
+
 def connect_failed(exc: BaseException) -> bool:
     """An UNAVAILABLE of gRPC's own: it could not connect (now, or during its reconnect delay,
     when the details repeat the old failure), as against one the server sent."""
@@ -284,7 +289,7 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
                             unavailable_at=endpoint if status == "UNAVAILABLE" else None)
     attempts = retries + 1
     if status == "UNAUTHENTICATED":
-        return AuthFailed(endpoint, credential.source)
+        return AuthFailed(endpoint, credential.source, cli=fetched_anew(credential))
     if status == "PERMISSION_DENIED":
         return PermissionDenied(folder, details)
     if status == "RESOURCE_EXHAUSTED":   # the SDK retries gRPC calls, not the chat API's

@@ -36,7 +36,15 @@ from . import chat_api, guard, message_size, operation, rpc_errors
 from . import classify as classifiers
 from .channels import SdkSlot
 from .chunks import SdkAnswer, chat_chunk, grpc_chunk
-from .credentials import NO_CREDENTIAL, Credential, find_credential, find_folder, header_safe, known_secrets
+from .credentials import (
+    NO_CREDENTIAL,
+    Credential,
+    fetched_anew,
+    find_credential,
+    find_folder,
+    header_safe,
+    known_secrets,
+)
 from .endpoints import CLOUD_ENDPOINT, parse_endpoint, url_address
 from .loop import LoopThread
 from .many import AdaptiveLimit, ManyJob
@@ -292,8 +300,8 @@ class Client:
         stale = connect_failed and self._sdks.stuck and self._reach.accepted_since(self.endpoint, started)
         if rpc_errors.is_unavailable(exc):
             self._reach.forget()
-        if connect_failed:
-            self._sdks.drop()
+        if connect_failed or (rpc_errors.is_unauthenticated(exc) and fetched_anew(self.credential)):
+            self._sdks.drop()   # fresh channels; a fresh auth object, which fetches a new token
         return rpc_errors.translate(exc, endpoint=self._target(chat)[0], credential=self.credential,
                                     folder=self.folder_id, model=model, retries=self.settings.retries,
                                     timeout=self.settings.timeout, after_chunks=chunks, attempt=attempt,

@@ -7,7 +7,7 @@ How client/rpc_errors.py maps a gRPC status to these types:
 gRPC status            exception            constructor
 =====================  ===================  ===========================================
 (no credentials)       CredentialsMissing   ``CredentialsMissing()``
-UNAUTHENTICATED        AuthFailed           ``AuthFailed(endpoint, source=None)``
+UNAUTHENTICATED        AuthFailed           ``AuthFailed(endpoint, source=None, cli=False)``
 PERMISSION_DENIED      PermissionDenied     ``PermissionDenied(folder_id=None, detail=None)``
 RESOURCE_EXHAUSTED     QuotaExceeded        ``QuotaExceeded(attempts=None, detail=None)``
 NOT_FOUND              ModelNotFound        ``ModelNotFound(model, detail=None)``
@@ -111,14 +111,24 @@ class RefusedForEvery(YGptError):
 
 
 class AuthFailed(RefusedForEvery):
-    """UNAUTHENTICATED: the credential was sent and refused."""
+    """UNAUTHENTICATED: the credential was sent and refused. ``cli``: it was a token the `yc`
+    CLI gave (YC_API_KEY / YC_IAM_TOKEN are then not in use, and not what to check); the client
+    asks the CLI for a new one for the next request, since the one refused may have been revoked
+    or the CLI's account switched (`yc init`) since it was fetched."""
 
-    def __init__(self, endpoint: str, source: str | None = None) -> None:
+    def __init__(self, endpoint: str, source: str | None = None, *, cli: bool = False) -> None:
         which = f" from {source}" if source else ""
+        if cli:
+            todo = ("The next request asks the CLI for a new token; if that is refused too, check "
+                    "that `yc iam create-token` works in a terminal and which profile and folder "
+                    "`yc config list` shows, sign in again with `yc init`, or run %ygpt auth to "
+                    "enter a key")
+        else:
+            todo = ("Run %ygpt auth to enter a new one, or check YC_API_KEY / YC_IAM_TOKEN (IAM "
+                    "tokens expire after 12 hours)")
         super().__init__(
             f"{endpoint} refused the credential{which} (UNAUTHENTICATED): the key or token is "
-            f"wrong, revoked or expired. Run %ygpt auth to enter a new one, or check YC_API_KEY / "
-            f"YC_IAM_TOKEN (IAM tokens expire after 12 hours); %ygpt whoami shows what is used."
+            f"wrong, revoked or expired. {todo}; %ygpt whoami shows what is used."
         )
         self.endpoint = endpoint
 
