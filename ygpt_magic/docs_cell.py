@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
+import weakref
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -40,7 +40,7 @@ from .chat.values import Reply
 from .client import guard
 from .docs_indexing import Indexing, embedding_spent, indexed_note
 from .docs_vectors import embedder
-from .errors import IndexUnusable, StoppedBeforeAsking, stopping
+from .errors import StoppedBeforeAsking, stopping
 from .kernel import Kernel
 from .render import inert
 from .sources import Fitted, Hit, Index, Library, best, fit, gather, index_path, source_lines, sources_block
@@ -79,13 +79,25 @@ class SourcedReply(Reply):
 
 def open_index(cache_path: str | None) -> Index:
     """The kernel's index: beside the reply cache, in memory without one, or when its file
-    cannot be created, opened or written there (a read-only checkout): then one line on stderr
-    says so, once for the kernel, and the cells go on (the reply cache still replays them)."""
-    return Index(index_path(cache_path) if cache_path else None, SPACE, on_memory=_say_in_memory)
+    cannot be created, opened or written there (a read-only checkout, whose committed index is
+    then read into memory): the cells go on, and :func:`_in_memory` says so when it matters."""
+    return Index(index_path(cache_path) if cache_path else None, SPACE)
 
 
-def _say_in_memory(reason: IndexUnusable) -> None:
-    print(reason.line(), file=sys.stderr)
+#: the indexes whose move into memory a cell's output has said: once for the kernel's index
+_TOLD: weakref.WeakSet[Index] = weakref.WeakSet()
+
+
+def _in_memory(kernel: Kernel) -> tuple[str, ...]:
+    """The note, above the reply, that the index is kept in memory: once for the kernel, in the
+    cell's own output (never a stray stderr line, which nbval fails). None in replay mode: it
+    embeds and writes nothing, so an index that cannot be written loses nothing (it is only
+    read), and a read-only CI checkout shows exactly the output that was stored."""
+    index = kernel.sources
+    if index.unused is None or index in _TOLD or kernel.cache.active and kernel.cache.mode == "replay":
+        return ()
+    _TOLD.add(index)
+    return (index.unused.line(),)
 
 
 def answer(kernel: Kernel, args: argparse.Namespace, question: str,
@@ -101,7 +113,7 @@ def answer(kernel: Kernel, args: argparse.Namespace, question: str,
         indexed = None if args.dry_run else indexed_note(kernel, library, spent)
         fitted, standing = _retrieve(kernel, args, library, question, cache)
     before = kernel.namespace.get("_ygpt")
-    notes = (*_notes(library, fitted, standing), *([indexed] if indexed else []))
+    notes = (*_in_memory(kernel), *_notes(library, fitted, standing), *([indexed] if indexed else []))
     if args.dry_run:
         notes = (*notes, _index_cost(kernel, library, spent))
     paid = embedding_spent(kernel).cost.amount - spent.cost.amount
