@@ -24,6 +24,7 @@ from .cache.replies import RecordedVector
 from .chat.accounts import EMBEDDINGS
 from .chat.values import Usage
 from .client.embeddings import Vector, every_vector, key_model
+from .errors import CacheMiss
 from .kernel import Kernel
 from .ledger import Ledger
 
@@ -42,7 +43,7 @@ def embedder(kernel: Kernel, model: str, cache: Front | None) -> Callable[[list[
         import numpy as np
 
         keyed = key_model(model)
-        rows: list[Any] = [_replayed(ledger, text, keyed) for text in texts]
+        rows: list[Any] = [_replayed(ledger, text, keyed, chunk=model == "doc") for text in texts]
         missing = [position for position, row in enumerate(rows) if row is None]
         if missing:
             sent = _sent(kernel, ledger, model, keyed, [texts[p] for p in missing])
@@ -52,11 +53,17 @@ def embedder(kernel: Kernel, model: str, cache: Front | None) -> Callable[[list[
     return embed
 
 
-def _replayed(ledger: Ledger, text: str, model: str) -> Any:
-    """The recorded vector of ``text`` (None: send it); the ledger counts it as replayed."""
+def _replayed(ledger: Ledger, text: str, model: str, *, chunk: bool) -> Any:
+    """The recorded vector of ``text`` (None: send it); the ledger counts it as replayed. A
+    replay-mode miss on a file's ``chunk`` names the chunk, not the cell, as what changed."""
     import numpy as np
 
-    found = ledger.replayed_vector(text, model)
+    try:
+        found = ledger.replayed_vector(text, model)
+    except CacheMiss as miss:
+        if not chunk:
+            raise
+        raise miss.of_source_chunk() from None
     return None if found is None else np.frombuffer(found.values, dtype=np.float32)
 
 

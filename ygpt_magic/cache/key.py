@@ -51,19 +51,33 @@ def request_key(*, kind: str, endpoint: str, options: RequestOptions, messages: 
 
 
 #: the parts of a request a replay-mode miss names when no recording holds it, most telling
-#: first: a recording of the same text made with another model is nearer than another text
-PARTS = ("text", "earlier", "instruction", "tools", "model", "options", "server")
+#: first: a recording of the same text made with another model is nearer than another text.
+#: ``text`` is what was asked in the last turn (its words alone); what else that turn carries
+#: has a part of its own, so a changed picture, tool result or --docs source is not blamed on
+#: a cell the user did not touch
+PARTS = ("text", "earlier", "instruction", "pictures", "results", "sources", "tools", "model",
+         "options", "server")
 
 
 def request_parts(*, kind: str, endpoint: str, options: RequestOptions, messages: Sequence[Mapping[str, Any]],
-                  extra: Mapping[str, Any] | None = None) -> dict[str, str]:
+                  extra: Mapping[str, Any] | None = None, asked: str = "") -> dict[str, str]:
     """The ``kind`` and a short digest of each of :data:`PARTS` of one request, kept in its
     entry so that a replay-mode miss can say which part differs from the nearest recording.
-    Digests, as the key is: the file still holds no prompt text, folder or credential."""
+    ``asked``: what the user asked, when the request wraps it in more text (a --docs cell's
+    question, inside its instruction and sources: the rest is the ``sources`` part). Digests,
+    as the key is: the file still holds no prompt text, folder or credential."""
     document = _document(kind, endpoint, options, messages, extra)
     said = [m for m in document["messages"] if m.get("role") != "system"]
-    parts = {"text": said[-1:], "earlier": said[:-1],
+    start = max((i for i, m in enumerate(said) if "text" in m), default=0)
+    turn = said[start:]
+    text = turn[0].get("text", "") if turn else ""
+    wrapped = bool(asked) and asked != text and asked in text
+    parts = {"text": [turn[0].get("role"), asked if wrapped else text] if turn else [],
+             "earlier": said[:start],
              "instruction": [m for m in document["messages"] if m.get("role") == "system"],
+             "pictures": [m.get("images") for m in turn],
+             "results": [[m.get("tool_calls"), m.get("tool_results")] for m in turn],
+             "sources": text.replace(asked, "", 1) if wrapped else "",
              "tools": document["extra"], "model": document["model"], "options": document["options"],
              "server": document["endpoint"]}
     return {"kind": kind, **{name: _digest(value)[:16] for name, value in parts.items()}}

@@ -4,7 +4,9 @@ nearest of them differs from the request in its text, its model, its flags, an e
 
 Each entry keeps a digest of every part of its request (key.py ``request_parts``), so the
 nearest recording is found by comparing digests: a miss costs one read of the file, and the
-file still holds no text. Entries recorded before the parts were kept are counted, not compared.
+file still holds no text. Entries recorded before the parts were kept, or before pictures, tool
+results and --docs sources had parts of their own (then inside ``text``), still replay; a miss
+counts them, and compares only the entries whose parts are cut the same way.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def nearest(values: Iterable[Mapping[str, object]], parts: Mapping[str, str]) ->
     best: Mapping[str, str] | None = None
     for value in values:
         recorded = value.get("parts")
-        if not isinstance(recorded, dict) or recorded.get("kind") != parts["kind"]:
+        if not isinstance(recorded, dict) or recorded.get("kind") != parts["kind"] or recorded.keys() != parts.keys():
             continue
         differs = _differs(recorded, parts)
         if differs and (best is None or _rank(differs) < _rank(_differs(best, parts))):

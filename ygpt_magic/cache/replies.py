@@ -104,7 +104,7 @@ class ReplyCache:
         (``cell In [7] (“Translate …”)``); ``secrets()``: the credentials no request may carry,
         replayed or not (a replayed one would still land in the chat and its files)."""
         return Front(self, get_client, endpoint_kind(target), f"{where} (“{first_line(prompt)}”)",
-                     secrets)
+                     secrets, asked=prompt)
 
     def clear(self, before: str | None = None) -> int:
         """Forget entries (all, or those recorded before ``before``); how many went.
@@ -134,8 +134,8 @@ class Front:
     and counts what it gives."""
 
     def __init__(self, cache: ReplyCache, get_client: Callable[[], Any], endpoint: str,
-                 cell: str, secrets: Callable[[], Sequence[Any]] = tuple) -> None:
-        self.cache, self.endpoint, self.cell = cache, endpoint, cell
+                 cell: str, secrets: Callable[[], Sequence[Any]] = tuple, *, asked: str = "") -> None:
+        self.cache, self.endpoint, self.cell, self.asked = cache, endpoint, cell, asked
         self._get_client = get_client
         self._secrets = secrets
         self._warned = False
@@ -229,7 +229,7 @@ class Front:
         from .misses import missed
 
         parts = request_parts(kind=kind, endpoint=self.endpoint, options=options, messages=messages,
-                              extra=extras)
+                              extra=extras, asked=self.asked)
         return missed(self._file(), self.cache.path, self.cell, parts)
 
     def _recorded(self, kind: str, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
@@ -242,7 +242,7 @@ class Front:
     def _store(self, kind: str, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
                extras: Mapping[str, Any] | None, value: Entry) -> None:
         parts = request_parts(kind=kind, endpoint=self.endpoint, options=options, messages=messages,
-                              extra=extras)
+                              extra=extras, asked=self.asked)
         try:
             self._file().put(self._key(kind, messages, options, extras), {**value, "parts": parts})
         except CacheUnusable as error:

@@ -247,9 +247,21 @@ class CacheMiss(YGptError):
         return CacheMiss(self.path, f"{self.cell}, row {label!r}", self.held, self.differs,
                          self.servers)
 
+    def of_source_chunk(self) -> CacheMiss:
+        """The same miss, for the embedding of a --docs file's chunk: a text no recording holds
+        is then a source chunk that changed (a file edited or added), not the cell's text."""
+        differs = ("chunk",) if self.differs and "text" in self.differs else self.differs
+        return CacheMiss(self.path, self.cell, self.held, differs, self.servers)
+
 
 #: what each part of a request (cache/key.py PARTS) is called in a CacheMiss
 _PART_WORDS = {"earlier": "an earlier turn of its chat", "instruction": "the system instruction",
+               "pictures": "a picture the cell sends (its bytes changed since the recording: does "
+                           "matplotlib draw differently here?)",
+               "results": "a tool's result (a function the cell names returned something else "
+                          "than when it was recorded)",
+               "sources": "the sources --docs sent (a source chunk changed: a file it reads was "
+                          "edited, added or removed)",
                "tools": "the tools or --schema", "model": "the model",
                "options": "the flags (temperature, max tokens, reasoning, --json)",
                "server": "the server (the cloud, the local one or another)"}
@@ -291,6 +303,9 @@ def _held(held: int | None, differs: tuple[str, ...] | None,
     holds = f"The cache holds {counted(held, 'recording')}"
     if not differs:
         return f"{holds}, none for this request: {changed} since it was recorded"
+    if differs == ("chunk",):
+        return (f"{holds}, none of this source chunk: a source chunk changed (a file --docs reads "
+                f"was edited or added since the cache was recorded; the cell itself may not have)")
     if "text" in differs:
         return (f"{holds}, none of this text: the cell (or its row) changed since the cache was "
                 f"recorded, or was not run then")
