@@ -107,7 +107,7 @@ class ReplyCache:
                      secrets, asked=prompt)
 
     def clear(self, before: str | None = None) -> int:
-        """Forget entries (all, or those recorded before ``before``); how many went.
+        """Forget entries (all, or those last used before ``before``); how many went.
         CacheNotCleared, in every mode, when the file cannot be opened or written."""
         try:
             return self.store().clear(before)
@@ -209,7 +209,7 @@ class Front:
         if cache.mode == "record":
             return None
         try:
-            found = self._recorded(kind, messages, options, extras, parse)
+            found = self._recorded(kind, messages, options, extras, parse, used=cache.mode == "auto")
         except CacheUnusable as error:
             if cache.mode == "replay":
                 raise
@@ -233,11 +233,20 @@ class Front:
         return missed(self._file(), self.cache.path, self.cell, parts)
 
     def _recorded(self, kind: str, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
-                  extras: Mapping[str, Any] | None, parse: Callable[[Entry, str], Parsed]) -> Parsed | None:
+                  extras: Mapping[str, Any] | None, parse: Callable[[Entry, str], Parsed], *,
+                  used: bool = False) -> Parsed | None:
         """``parse(value, recorded)`` of the entry for this request, None without one
-        (CacheUnusable when the file cannot be read, or the entry is damaged)."""
-        entry = self._file().get(self._key(kind, messages, options, extras))
-        return None if entry is None else _parsed(self.cache, parse, *entry)
+        (CacheUnusable when the file cannot be read, or the entry is damaged). ``used``: mark
+        the entry used now, so ``clear --older-than`` keeps what a re-run replayed (auto mode
+        only: replay mode, CI's, leaves the committed file as it is)."""
+        key, store = self._key(kind, messages, options, extras), self._file()
+        entry = store.get(key)
+        if entry is None:
+            return None
+        found = _parsed(self.cache, parse, *entry)
+        if used:
+            store.mark_used(key)
+        return found
 
     def _store(self, kind: str, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
                extras: Mapping[str, Any] | None, value: Entry) -> None:

@@ -19,6 +19,7 @@ import shlex
 import sqlite3
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,7 +37,13 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL, "
     "recorded TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS entries_recorded ON entries (recorded)",
+    # when an entry was last replayed (auto mode), for clear --older-than; a table of its own, so
+    # files stay readable and writable by versions that do not know it (no schema bump)
+    "CREATE TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY, used TEXT NOT NULL)",
 )
+#: seconds within which a replayed entry is not marked used again: a re-run's hits cost one
+#: small write per entry, not one per lookup (``clear --older-than`` counts in minutes at best)
+MARK_EVERY = 60.0
 
 
 def now() -> str:
@@ -74,6 +81,7 @@ class Store:
         self.path = Path(path).expanduser()
         self._lock = threading.Lock()  # one connection, shared by the kernel and the panel
         self.read_only = False
+        self._marked: dict[str, float] = {}  # key → when this connection last marked it used
         try:
             self._db = self._open()
         except CacheLocked:
@@ -173,6 +181,22 @@ class Store:
                 raise self._unusable(error) from None
         return recorded
 
+    def mark_used(self, key: str) -> None:
+        """Note that ``key``'s entry was replayed now (once a minute at most). A file that cannot
+        take the note (read-only, or a lock held past the wait) loses only the note: the replay
+        it is about has already worked, and a note is never worth failing it. Not checkpointed
+        at once, as an entry is: a killed kernel's notes wait in the ``-wal`` for the next open."""
+        moment = time.monotonic()
+        if self.read_only or moment - self._marked.get(key, -MARK_EVERY) < MARK_EVERY:
+            return
+        self._marked[key] = moment
+        with self._lock:
+            try:
+                with immediate(self._db):
+                    self._db.execute("INSERT OR REPLACE INTO used VALUES (?, ?)", (key, now()))
+            except sqlite3.Error:
+                return
+
     def count(self) -> int:
         with self._lock:
             try:
@@ -202,12 +226,15 @@ class Store:
         return sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
 
     def clear(self, before: str | None = None) -> int:
-        """Forget every entry (or those recorded before ``before``); how many went."""
-        where, args = ("WHERE recorded < ?", (before,)) if before else ("", ())
+        """Forget every entry (or those last used before ``before``: recorded then, and not
+        replayed since); how many went."""
+        where, args = ("WHERE recorded < ? AND NOT EXISTS (SELECT 1 FROM used WHERE "
+                       "used.key = entries.key AND used.used >= ?)", (before, before)) if before else ("", ())
         with self._lock:
             try:
                 with immediate(self._db):
                     removed = self._db.execute(f"DELETE FROM entries {where}", args).rowcount
+                    self._db.execute("DELETE FROM used WHERE key NOT IN (SELECT key FROM entries)")
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.Error as error:
                 raise self._unusable(error) from None

@@ -1,5 +1,9 @@
 """`%ygpt cache [PATH] [--mode M]` and `%ygpt cache clear [--older-than D]`: the reply cache.
 
+``--older-than`` goes by last use, not by recording time: an entry replayed in auto mode is
+marked used (cache/store.py ``mark_used``), so a full re-run followed by a clear keeps every
+entry the notebooks still replay and forgets only the dead ones.
+
 Setting a path or a mode here sets ``YGptMagics.cache_path`` / ``cache_mode`` (the same as
 ``%config`` or ``YGPT_CACHE`` / ``YGPT_CACHE_MODE``); without arguments it says where the cache
 is, its mode, its entries and size, and what it did since the kernel started.
@@ -31,8 +35,9 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
                "replay: a cell with no recording is an error and nothing is sent (for CI); "
                "record: always send and overwrite; off: do not use the cache.")
 @argument("--older-than", metavar="D", default=None,
-          help="With clear: only entries recorded more than D ago (30m, 12h, 7d, 2w) or "
-               "before a date (2026-11-01).")
+          help="With clear: only entries not used for D (30m, 12h, 7d, 2w) or since a date "
+               "(2026-11-01): recorded before it and not replayed since (a replay in auto mode "
+               "marks an entry used), so after a full re-run it forgets only what no cell used.")
 def run(kernel: Kernel, line: str) -> None:
     """Show or set the reply cache, or clear it.
 
@@ -76,7 +81,7 @@ def _clear(kernel: Kernel, older_than: str | None) -> None:
         raise OptionError("%ygpt cache clear: no cache is set; use %ygpt cache PATH first.")
     before = _before(older_than) if older_than else None
     removed = cache.clear(before)
-    which = f" recorded before {before[:16].replace('T', ' ')} UTC" if before else ""
+    which = f" not used since {before[:16].replace('T', ' ')} UTC" if before else ""
     show_fields([["cache", cache.path], ["cleared", f"{counted(removed, 'entry', 'entries')}{which}"]])
 
 
