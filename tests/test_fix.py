@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import textwrap
+from pathlib import Path
 
 import pytest
 from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error
 from conftest import cell, completions, scripted
+from IPython.utils.capture import capture_output
 
 from ygpt_magic import errors
 
@@ -204,3 +206,22 @@ def test_a_comment_on_the_fix_line_is_not_sent(shell, ygpt_server):
     assert completions(ygpt_server)[-1].messages[-1]["text"].endswith("```\n\ndon't rename it")
     assert cell(shell, '%ygpt fix see issue "#3" and issue#4 # not this').ok
     assert completions(ygpt_server)[-1].messages[-1]["text"].endswith('```\n\nsee issue "#3" and issue#4')
+
+
+def test_fix_under_nbval_without_numbered_cells_says_what_to_do(shell, ygpt_server):
+    """nbval runs cells unnumbered (store_history=False): the failed cell has no In [N], so fix
+    says so and names the conftest, rather than blame an {In[1]} the user never wrote."""
+    for source in ("import math", "math.sqrt(-1)", "%ygpt fix"):
+        with capture_output():
+            result = shell.run_cell(source, store_history=False)
+    error = result.error_in_exec or result.error_before_exec
+    assert "{In[" not in str(error)
+    assert str(error).startswith("%ygpt fix found no numbered cells: the cell that failed ran without a number")
+    assert "conftest.py from docs/guide/reproducible.md" in str(error)
+    assert not completions(ygpt_server)
+
+
+def test_the_guide_says_a_notebook_with_fix_needs_the_numbered_conftest():
+    guide = (Path(__file__).parents[1] / "docs" / "guide" / "reproducible.md").read_text(encoding="utf-8")
+    paragraph = guide[guide.index("nbval does run cells unnumbered"):][:400]
+    assert "%ygpt fix" in paragraph

@@ -78,6 +78,14 @@ def last_error(cells: NotebookCells) -> CellError:
     failed = cells.last_error()
     if failed is not None:
         return failed
+    if cells.unnumbered_failed:
+        raise NothingToFix(
+            "%ygpt fix found no numbered cells: the cell that failed ran without a number (no "
+            "In [N]), as nbval runs cells, so there is no source or error of cell N to send. "
+            "Under nbval, put the conftest.py from docs/guide/reproducible.md (\"Your own "
+            "notebooks in CI\") next to the notebooks: it numbers cells as Jupyter does, and the "
+            "recorded fix then replays."
+        )
     if cells.cleared:
         old, now = max(cells.cleared.items())
         raise NothingToFix(

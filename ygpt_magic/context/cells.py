@@ -58,6 +58,7 @@ class NotebookCells:
         self.cleared: dict[int, int] = {}  # count of a forgotten error → the clean run's count
         self.last_usage_error: int | None = None  # a magic's own message, not a failed cell
         self._numbered = False  # whether a numbered cell is running now (stored history)
+        self.unnumbered_failed = False  # a cell without a number (nbval's, a silent run) raised
 
     # -- the hooks -----------------------------------------------------------------------------
 
@@ -68,8 +69,9 @@ class NotebookCells:
     def record(self, result: ExecutionResult) -> None:
         """``post_run_cell``: remember the user's error of a cell that has a number. The cell is
         over: what reads the cells until the next one runs (a panel Send) comes after it, and
-        may refer to it."""
-        self._numbered = False
+        may refer to it. A cell without a number (nbval runs every cell so) keeps no error:
+        IPython gives it the next cell's count, whose `In [N]` holds another source, or none."""
+        numbered, self._numbered = self._numbered, False
         error = result.error_in_exec or result.error_before_exec
         count = getattr(result, "execution_count", None)
         cell_id = getattr(getattr(result, "info", None), "cell_id", None)
@@ -81,7 +83,11 @@ class NotebookCells:
             self._clear(cell_id, count)
         elif isinstance(error, UsageError):
             self.last_usage_error = count
-        elif not isinstance(error, KeyboardInterrupt):
+        elif isinstance(error, KeyboardInterrupt):
+            return
+        elif not numbered:
+            self.unnumbered_failed = True
+        else:
             self._keep(error, count, cell_id)
 
     def _keep(self, error: BaseException, count: int, cell_id: str | None) -> None:
