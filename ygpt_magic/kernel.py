@@ -210,7 +210,7 @@ class Kernel:
         ``cache_path`` changes."""
         from .docs_cell import open_index
 
-        return open_index(self.settings.cache_path)
+        return open_index(self.cache.path)  # absolute: resolved when the path was set
 
     def _close_sources(self) -> None:
         """Close the ``--docs`` index, so the next ``--docs`` cell opens it beside the reply

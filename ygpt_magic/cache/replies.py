@@ -62,6 +62,7 @@ class ReplyCache:
     def __init__(self, path: str | None = None, mode: str = "auto") -> None:
         self.path: str | None = None
         self.mode = "auto"
+        self._given: str | None = None  # the path as set, which ``path`` is the absolute form of
         self._store: Store | None = None
         self._lock = threading.Lock()
         self.hits = self.misses = self.recorded = 0
@@ -69,13 +70,19 @@ class ReplyCache:
         self.configure(path, mode)
 
     def configure(self, path: str | None, mode: str) -> None:
-        """Use ``path`` (None: no cache) in ``mode``; a new path is opened on first use."""
+        """Use ``path`` (None: no cache) in ``mode``; a new path is opened on first use.
+
+        A relative path is resolved once, when it is set, against the kernel's folder of that
+        moment (the notebook's, in Jupyter): a later ``%cd`` moves neither the file nor its
+        ``--docs`` index, and ``%ygpt cache`` shows where it is. Setting only the mode keeps it."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-        path = str(path).strip() if path else None
-        if path != self.path:
+        given = str(path).strip() or None if path else None
+        if given != self._given:
             self.close()
-        self.path, self.mode = path or None, mode
+            self._given = given
+            self.path = str(Path(given).expanduser().absolute()) if given else None
+        self.mode = mode
 
     @property
     def active(self) -> bool:
