@@ -2,17 +2,19 @@
 
 Labels come from the user or the service, so the table is built as Markdown with every cell
 escaped and goes through ``inert`` like every other output (a label ``<img onerror=…>`` shows as
-text); the plain form is the same table aligned, for terminals and logs.
+text); the plain form is the same table aligned, for terminals and logs. The output carries the
+reply's provenance in its metadata, as a chat reply's does, so ``%ygpt provenance NOTEBOOK``
+lists a saved notebook's classifications too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from ..cache import provenance
 from ..chat.values import Reply
 from . import inert
 from .forms import join
-from .stream import show as display
 
 
 def _cell(text: str) -> str:
@@ -33,6 +35,9 @@ def table(confidences: Mapping[str, float]) -> tuple[str, str]:
 def show(reply: Reply, notes: Sequence[str] = ()) -> None:
     """Display ``reply`` (its ``parsed`` holds ``{label: confidence}``) with its footer, and
     ``notes`` above it (what interpolation rendered or cut, as a chat reply shows them)."""
+    from IPython.display import display
+
     markdown, plain = table(reply.parsed)
     display(inert.bundle(*map(inert.quiet, notes), inert.markdown(markdown), inert.quiet(reply.summary()),
-                         plain=join(*notes, plain, reply.summary())))
+                         plain=join(*notes, plain, reply.summary())),
+            raw=True, metadata=provenance.metadata(reply))

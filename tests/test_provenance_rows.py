@@ -1,0 +1,39 @@
+"""Provenance beyond chat replies: a `--labels` classification, and a `--map` or `%ygpt embed`
+run, leave in the output's metadata (and in `%ygpt provenance`) which model produced them, so a
+saved notebook's `%ygpt provenance NOTEBOOK` tells the same story as the kernel that ran it.
+"""
+
+from __future__ import annotations
+
+import json
+
+from conftest import cell
+from IPython.utils.capture import capture_output
+
+
+def saved(tmp_path, source: str, outputs) -> str:
+    """A notebook of one cell holding ``outputs`` as Jupyter saves them (metadata included)."""
+    notebook = {"cells": [{"cell_type": "code", "execution_count": 1, "source": source, "metadata": {},
+                           "outputs": [{"output_type": "display_data", "data": o.data,
+                                        "metadata": o.metadata or {}} for o in outputs]}],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "saved.ipynb"
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    return str(path)
+
+
+def run(shell, source: str):
+    with capture_output() as captured:
+        result = shell.run_cell(source, store_history=True)
+    assert result.success
+    return captured.outputs
+
+
+def test_a_labels_reply_carries_provenance_like_every_reply(shell, tmp_path):
+    source = "%%ygpt --labels good,bad\nBroke after two weeks."
+    outputs = run(shell, source)
+    assert "Broke after two weeks" in cell(shell, "%ygpt provenance").plain
+    records = [o.metadata["ygpt"] for o in outputs if "ygpt" in (o.metadata or {})]
+    assert len(records) == 1 and records[0]["model"] == "yandexgpt/latest" and not records[0]["cached"]
+    from_file = cell(shell, f"%ygpt provenance {saved(tmp_path, source, outputs)}").plain
+    assert "cell 1 (In [1])" in from_file and "yandexgpt/latest" in from_file
