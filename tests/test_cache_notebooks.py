@@ -76,18 +76,21 @@ def _nbval(folder: Path) -> subprocess.CompletedProcess:
 
 #: a reply's footer, its last paragraph: `yandexgpt · … · 12 → 34 tokens · 0.5 s` (or `· cached · …`)
 FOOTER = re.compile(r"(^|\n\n)[^\n]* · [^\n]* → [^\n]*$")
+#: the --docs note on what indexing the files cost: a first run against a server says it, a
+#: replay says nothing (docs_indexing.replaying), and it is no reply
+INDEXED = re.compile(r"^Indexed [^\n]*\n\n")
 
 
 def _replies(path: Path) -> list[str]:
     """The plain text of every %%ygpt reply in a notebook without its footer (which says
-    `cached` when replayed); dry runs and --map runs left out (a run's own output is its bar's
+    `cached` when replayed) or a note on indexing; dry runs and --map runs left out (a run's own output is its bar's
     summary line, which says `reused` when replayed; its replies are the results later cells show)."""
     texts = []
     for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
         source = "".join(cell.get("source", ""))
         if cell["cell_type"] == "code" and source.startswith("%%ygpt") and \
                 not {"--dry-run", "--map"} & set(source.split()):
-            texts += [FOOTER.sub("", "".join(o["data"]["text/plain"]))
+            texts += [INDEXED.sub("", FOOTER.sub("", "".join(o["data"]["text/plain"])))
                       for o in cell.get("outputs", [])
                       if o.get("output_type") == "display_data"]
     return texts

@@ -4,6 +4,7 @@ index lives, through a real shell and the local server (sources.md S06, S10)."""
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 from cellrun import LOST_EXCEPTIONS
@@ -65,3 +66,24 @@ def test_the_index_goes_beside_a_cache_set_after_the_first_docs_cell(shell, ygpt
     shell.run_line_magic("config", f"YGptMagics.cache_path = {str(tmp_path / 'elsewhere' / 'r.sqlite')!r}")
     assert cell(shell, "%%ygpt --docs notes --once\nWhere do dogs walk?").ok
     assert (tmp_path / "elsewhere" / "r.sources.sqlite").exists()
+
+
+def test_a_replay_says_nothing_of_indexing_even_where_the_index_file_is_gone(shell, ygpt_server, tmp_path,
+                                                                              monkeypatch):
+    """CI replays a checkout that may not hold the index: its output must be the stored one,
+    which a replay beside the index writes without the note."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "cats.md").write_text("# Cats\n\nCats sleep in the sun.\n")
+    cache = tmp_path / "replies.sqlite"
+    assert cell(shell, f"%ygpt cache {cache} --mode auto").ok
+    recorded = cell(shell, "%%ygpt --docs notes --once\nWhere do cats sleep?")
+    assert "Indexed 1 new chunk" in recorded.page, recorded.page[:400]
+    checkout = tmp_path / "checkout"   # the cache committed, the index not
+    checkout.mkdir()
+    shutil.copy(cache, checkout / cache.name)
+    assert cell(shell, f"%ygpt cache {checkout / cache.name} --mode replay").ok
+    ygpt_server.reset()
+    replayed = cell(shell, "%%ygpt --docs notes --once\nWhere do cats sleep?")
+    assert replayed.ok and "Indexed" not in replayed.page, replayed.page[:400]
+    assert not embedded(ygpt_server, "doc"), "the vectors came from the cache"

@@ -38,7 +38,7 @@ from .chat.accounts import Spent
 from .chat.prices import roubles
 from .chat.values import Reply
 from .client import guard
-from .docs_indexing import Indexing, embedding_spent, indexed_note
+from .docs_indexing import Indexing, embedding_spent, indexed_note, replaying
 from .docs_vectors import embedder
 from .errors import StoppedBeforeAsking, stopping
 from .kernel import Kernel
@@ -94,7 +94,7 @@ def _in_memory(kernel: Kernel) -> tuple[str, ...]:
     embeds and writes nothing, so an index that cannot be written loses nothing (it is only
     read), and a read-only CI checkout shows exactly the output that was stored."""
     index = kernel.sources
-    if index.unused is None or index in _TOLD or kernel.cache.active and kernel.cache.mode == "replay":
+    if index.unused is None or index in _TOLD or replaying(kernel):
         return ()
     _TOLD.add(index)
     return (index.unused.line(),)

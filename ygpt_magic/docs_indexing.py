@@ -105,11 +105,20 @@ def _less(now: Usage, before: Usage) -> Usage:
     return Usage(now.input_tokens - before.input_tokens, 0, 0, now.total_tokens - before.total_tokens)
 
 
+def replaying(kernel: Kernel) -> bool:
+    """Whether the reply cache only replays (CI): nothing is embedded, written or spent then, so
+    what a ``--docs`` cell says of its index must not depend on whether the index file was
+    there; its output is what was stored, whatever the checkout holds."""
+    return kernel.cache.active and kernel.cache.mode == "replay"
+
+
 def indexed_note(kernel: Kernel, library: Library, before: Spent) -> str | None:
     """``Indexed 845 new chunks of 2 files: 721,724 tokens, ≈7.22 ₽ …`` (``before``: the
     embeddings when the cell began, so call it before the question is embedded), or None when
-    this cell embedded no chunk of the files."""
-    if not library.embedded:
+    this cell embedded no chunk of the files, or replays (:func:`replaying`): a checkout without
+    the index file would rebuild it from the cache and say so, where the stored output,
+    replayed beside the index, does not."""
+    if not library.embedded or replaying(kernel):
         return None
     now = embedding_spent(kernel)
     sent = now.requests - before.requests
