@@ -17,6 +17,7 @@ from collections.abc import AsyncGenerator, Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 _END = object()
+_NEWEST = object()  # a ticket in the queue: the newest answer is waiting
 logger = logging.getLogger("ygpt_magic.client")
 
 #: Seconds an answer may take before a wait calls its ``slow`` callback (the cell's waiting line).
@@ -45,10 +46,20 @@ class Stalled(Exception):
 
 
 class StreamJob:
-    """Pumps an async iterator on the loop into a queue the caller iterates."""
+    """Pumps an async iterator on the loop to the caller, keeping only the newest unread item.
+
+    Its items are a streamed reply's answers, each the whole text so far (its status, usage and
+    tool calls with it), so an answer the caller has not read yet is worth nothing once a newer
+    one comes: the newest replaces it. While the caller's thread renders a big reply (a second
+    or more per render of a 155 KB table), a fast server sends hundreds of answers; queued, each
+    with its whole text, they grew the kernel by 77-131 MB, kept, by at most one. An error and
+    the end are never replaced: they queue behind the answer they follow.
+    """
 
     def __init__(self, loop: asyncio.AbstractEventLoop, source: AsyncGenerator[Any, None]):
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._newest: Any = None  # the newest answer not read yet, if any
         self._future = asyncio.run_coroutine_threadsafe(self._pump(source), loop)
         # Runs when the pump ends, fails, or is cancelled (then at once, in the cancelling thread).
         self._future.add_done_callback(lambda _: self._queue.put(_END))
@@ -56,11 +67,28 @@ class StreamJob:
     async def _pump(self, source: AsyncGenerator[Any, None]) -> None:
         try:
             async for item in source:
-                self._queue.put((True, item))
+                self._offer(item)
         except Exception as exc:  # handed to the caller's thread, raised there
             self._queue.put((False, exc))
         finally:
             await source.aclose()
+
+    def _offer(self, item: Any) -> None:
+        """Keep ``item`` as the newest answer; the queue gets a ticket for it unless an unread
+        answer already has one (that one's ticket now fetches this)."""
+        with self._lock:
+            ticketed, self._newest = self._newest is not None, item
+        if not ticketed:
+            self._queue.put(_NEWEST)
+
+    def _get(self, timeout: float | None) -> Any:
+        """The next thing queued, a ticket exchanged for the newest answer; queue.Empty."""
+        got = self._queue.get(timeout=timeout)
+        if got is not _NEWEST:
+            return got
+        with self._lock:
+            item, self._newest = self._newest, None
+        return (True, item)
 
     def results(self, stall_timeout: float | None, slow: Callable[[], None] | None = None) -> Iterator[Any]:
         """Items as they arrive; ends when the source ends or the job is cancelled. ``slow`` is
@@ -76,14 +104,14 @@ class StreamJob:
     def _first(self, timeout: float | None, slow: Callable[[], None]) -> Any:
         waited = SLOW_AFTER if timeout is None else min(SLOW_AFTER, timeout)
         try:
-            return self._queue.get(timeout=waited)
+            return self._get(waited)
         except queue.Empty:
             slow()
         return self._next(None if timeout is None else timeout - waited)
 
     def _next(self, timeout: float | None) -> Any:
         try:
-            return self._queue.get(timeout=timeout)
+            return self._get(timeout)
         except queue.Empty:
             raise Stalled() from None
 

@@ -4,7 +4,8 @@ Kept apart from the Client (sdk.py), which it drives through the client's loop, 
 error translation: the answers come one per chunk, each the whole text so far; a text that
 starts over means the SDK retried the stream (the attempt is counted for the error's advice); a
 silence past ``stream_timeout`` is StreamStalled; ``cancel()`` may come from any thread (the
-panel's Stop button).
+panel's Stop button). The caller reads only the newest answer when it falls behind
+(``loop.StreamJob``), so the chunks and attempts are counted here, where every answer is made.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Stream:
         self._model = options.model
         self._messages = messages  # counted for an error's advice only when there is one
         self._started = time.monotonic()
+        self._chunks, self._attempt = 0, 1  # of the attempt now running, counted on the loop thread
         self._to_chunk = client._route(messages, extras)
         self._chat = self._to_chunk is chat_chunk
         self._job = client.loop.stream(self._produce(messages, options, extras))
@@ -48,18 +50,15 @@ class Stream:
         async with self._client._reach.beside(target) as answered:
             async for result in model.run_stream(payload, timeout=self._client.settings.timeout):
                 answered()
-                last = self._to_chunk(result, last)
-                yield last
+                chunk = self._to_chunk(result, last)
+                if last is not None and len(chunk.text) < len(last.text):
+                    self._chunks, self._attempt = 0, self._attempt + 1  # the SDK retried: the text starts over
+                self._chunks, last = self._chunks + 1, chunk
+                yield chunk
 
     def __iter__(self) -> Iterator[SdkAnswer]:
-        last: SdkAnswer | None = None
-        count, attempt = 0, 1
         try:
-            for chunk in self._job.results(self._stream_timeout, self._slow):
-                if last is not None and len(chunk.text) < len(last.text):
-                    count, attempt = 0, attempt + 1  # the SDK retried: the text starts over
-                last, count = chunk, count + 1
-                yield chunk
+            yield from self._job.results(self._stream_timeout, self._slow)
         except Stalled:
             assert self._stream_timeout is not None, "only a stream with a timeout stalls"
             raise StreamStalled(self._client._target(self._chat)[0], self._stream_timeout,
@@ -68,7 +67,7 @@ class Stream:
             raise
         except Exception as exc:
             raise self._client._translate(
-                exc, model=self._model, chunks=count, attempt=attempt, started=self._started,
+                exc, model=self._model, chunks=self._chunks, attempt=self._attempt, started=self._started,
                 messages=self._messages, chat=self._chat) from None
         finally:
             self._job.cancel()
