@@ -8,6 +8,7 @@ text, held in memory until it is read. Through the unmodified SDK against the lo
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ import pytest
 
 from ygpt_magic.chat import BUILTIN
 from ygpt_magic.client import Client
-from ygpt_magic.client.loop import LoopThread
+from ygpt_magic.client.loop import LoopThread, Stalled
 from ygpt_magic.client.settings import ClientSettings
 from ygpt_magic.emulator import start_local_server
 
@@ -64,3 +65,23 @@ def test_an_error_after_answers_is_raised_after_the_newest_of_them():
             time.sleep(0.5)  # long enough for the rest to arrive
     loop.stop()
     assert read[-1] == 49 and len(read) < 50
+
+
+def test_the_stall_clock_runs_on_while_held_text_is_drawn():
+    """A caller with held text wakes up to draw it; those wake-ups do not restart the clock
+    that stops a silent stream."""
+
+    async def silent():
+        yield "first"
+        await asyncio.Event().wait()  # silent for good
+
+    loop = LoopThread(name="test-stall-clock")
+    wakes = []
+    started = time.monotonic()
+    with pytest.raises(Stalled):
+        for item in loop.stream(silent()).results(0.5, due=lambda: 0.05):
+            wakes.append(item)
+            assert len(wakes) < 100, "the stall clock restarted at every wake-up"
+    loop.stop()
+    assert time.monotonic() - started < 5
+    assert wakes[0] == "first" and None in wakes

@@ -52,7 +52,7 @@ class FakeClient:
     chunk: Answer | None = None
     sent: list = field(default_factory=list)
 
-    def stream(self, messages, options, slow=None):
+    def stream(self, messages, options, slow=None, due=None):
         self.sent.append((messages, options))
         if slow is not None:
             slow()  # a server slower than loop.SLOW_AFTER: the waiting line shows

@@ -52,6 +52,7 @@ class Renderer(Protocol):
     def show_waiting(self) -> None: ...
     def waiting(self, seconds: float) -> None: ...
     def update(self, text: str) -> None: ...
+    def due(self) -> float | None: ...
     def finish(self, reply: Reply) -> None: ...
     def interrupt(self, text: str, *, kept: bool = False) -> None: ...
     def fail(self, message: str) -> None: ...
@@ -66,7 +67,7 @@ class AnswerStream(Protocol):
 
     cancelled: bool  # stopped by ``cancel`` (the panel's Stop), not cut off
 
-    def __iter__(self) -> Iterator[Answer]: ...
+    def __iter__(self) -> Iterator[Answer | None]: ...  # None: the renderer's held text is due
     def cancel(self) -> None: ...
 
 
@@ -74,8 +75,8 @@ class Transport(Protocol):
     """What run_exchange needs of a client (``client.sdk.Client``): each request method gives
     back the transport's Answer."""
 
-    def stream(self, messages: list[Message], options: RequestOptions, *,
-               slow: Callable[[], None] | None = None, **extras: Any) -> AnswerStream: ...
+    def stream(self, messages: list[Message], options: RequestOptions, *, slow: Callable[[], None] | None = None,
+               due: Callable[[], float | None] | None = None, **extras: Any) -> AnswerStream: ...
     def complete(self, messages: list[Message], options: RequestOptions, *,
                  slow: Callable[[], None] | None = None, **extras: Any) -> Answer: ...
     def deferred(self, messages: list[Message], options: RequestOptions,
@@ -122,15 +123,20 @@ def _streamed(client: Transport, messages: list[Message], options: RequestOption
 
     A silent server is the client's to bound (``stream_timeout``, raising StreamStalled); a
     stream that ends on a PARTIAL chunk without being cancelled was cut off: StreamBroken.
+    The wait for the next chunk lasts at most until the text the renderer held back is due
+    (``renderer.due``); the stream then yields None and that text is drawn, so a server that
+    pauses never leaves older text on screen than the kernel has received.
     """
-    stream = client.stream(messages, options, slow=renderer.show_waiting, **extras)
+    stream = client.stream(messages, options, slow=renderer.show_waiting, due=renderer.due, **extras)
     renderer.opened(stream)
     last: Answer | None = None
     count = 0
     try:
         for chunk in stream:
-            last, count = chunk, count + 1
-            renderer.update(chunk.text)
+            if chunk is not None:
+                last, count = chunk, count + 1
+            if last is not None:
+                renderer.update(last.text)
     except KeyboardInterrupt:
         stream.cancel()
         raise _Interrupted(last) from None

@@ -13,7 +13,8 @@ import concurrent.futures
 import logging
 import queue
 import threading
-from collections.abc import AsyncGenerator, Callable, Coroutine, Iterator
+import time
+from collections.abc import AsyncGenerator, Callable, Coroutine, Generator, Iterator
 from typing import Any, TypeVar
 
 _END = object()
@@ -90,16 +91,38 @@ class StreamJob:
             item, self._newest = self._newest, None
         return (True, item)
 
-    def results(self, stall_timeout: float | None, slow: Callable[[], None] | None = None) -> Iterator[Any]:
+    def results(self, stall_timeout: float | None, slow: Callable[[], None] | None = None,
+                due: Callable[[], float | None] | None = None) -> Iterator[Any]:
         """Items as they arrive; ends when the source ends or the job is cancelled. ``slow`` is
-        called once if the first item takes longer than SLOW_AFTER (its stall clock goes on)."""
+        called once if the first item takes longer than SLOW_AFTER (its stall clock goes on).
+
+        ``due``: the seconds until the caller has something due (text it held back, drawn when
+        its throttle allows), None when it has nothing. A wait for the next item lasts at most
+        that long; if nothing came, ``None`` is yielded, so the caller draws it then, not when
+        the next item comes, which a pausing server may hold back for seconds. The stall clock
+        runs on across these wake-ups."""
         item = self._first(stall_timeout, slow) if slow is not None else self._next(stall_timeout)
         while item is not _END:
             ok, value = item
             if not ok:
                 raise value
             yield value
-            item = self._next(stall_timeout)
+            item = self._next(stall_timeout) if due is None else (yield from self._waited(stall_timeout, due))
+
+    def _waited(self, timeout: float | None, due: Callable[[], float | None]) -> Generator[None, None, Any]:
+        """The next item, yielding None each time ``due`` passes first."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        pause = due()
+        while pause is not None:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= pause:
+                break
+            try:
+                return self._get(max(pause, 0.0))
+            except queue.Empty:
+                yield None
+            pause = due()
+        return self._next(None if deadline is None else max(deadline - time.monotonic(), 0.0))
 
     def _first(self, timeout: float | None, slow: Callable[[], None]) -> Any:
         waited = SLOW_AFTER if timeout is None else min(SLOW_AFTER, timeout)

@@ -96,18 +96,19 @@ class Client:
     # -- requests -----------------------------------------------------------------------------
 
     def stream(self, messages: list[Message], options: RequestOptions, *, slow: Callable[[], None] | None = None,
-               **extras: Any) -> Stream:
+               due: Callable[[], float | None] | None = None, **extras: Any) -> Stream:
         """Start a streamed completion; iterate the result for answers (each the whole text so far).
         A stream silent for ``settings.stream_timeout`` seconds stops with StreamStalled;
         ``slow`` is called if the first chunk takes longer than ``loop.SLOW_AFTER`` (the caller
-        draws its waiting line then).
+        draws its waiting line then); with ``due`` (the seconds until the caller's held text is
+        due), the stream also yields None when that comes before the next chunk (stream.py).
 
         ``extras`` (every request method takes them): ``tools``, the declarations
         (``[{"name", "description", "parameters"}]``), and ``response_format``, a JSON schema
         (``{"name", "json_schema"}``); the tool choice is ``options.tool_choice``."""
         self._check_credentials()
         self._guard(messages, extras)
-        return Stream(self, list(messages), options, extras, slow)
+        return Stream(self, list(messages), options, extras, slow, due)
 
     def complete(self, messages: list[Message], options: RequestOptions, *, slow: Callable[[], None] | None = None,
                  **extras: Any) -> SdkAnswer:

@@ -25,12 +25,15 @@ if TYPE_CHECKING:
 
 
 class Stream:
-    """Iterator of answers (one per chunk) produced on the client's loop thread; `cancel()` from any thread."""
+    """Iterator of answers (one per chunk) produced on the client's loop thread; `cancel()` from any thread.
+
+    With ``due`` (``loop.StreamJob.results``: the seconds until the caller's held text is due),
+    it also yields None when that time comes before the next answer."""
 
     def __init__(self, client: Client, messages: list[Message], options: RequestOptions, extras: Extras,
-                 slow: Callable[[], None] | None = None):
+                 slow: Callable[[], None] | None = None, due: Callable[[], float | None] | None = None):
         self.cancelled = False
-        self._slow = slow
+        self._slow, self._due = slow, due
         self._stream_timeout = client.settings.stream_timeout
         self._client = client
         self._model = options.model
@@ -56,9 +59,9 @@ class Stream:
                 self._chunks, last = self._chunks + 1, chunk
                 yield chunk
 
-    def __iter__(self) -> Iterator[SdkAnswer]:
+    def __iter__(self) -> Iterator[SdkAnswer | None]:
         try:
-            yield from self._job.results(self._stream_timeout, self._slow)
+            yield from self._job.results(self._stream_timeout, self._slow, self._due)
         except Stalled:
             assert self._stream_timeout is not None, "only a stream with a timeout stalls"
             raise StreamStalled(self._client._target(self._chat)[0], self._stream_timeout,

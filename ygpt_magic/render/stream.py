@@ -201,12 +201,29 @@ class StreamRenderer:
         self._shown = size
         self._show(self._streaming(fenced(text, "json") if self._json_fence and self._screen is None else text))
 
+    def due(self) -> float | None:
+        """Seconds until the text the throttle held back may be drawn (0 or less: now); None when
+        the screen shows all the text received (a terminal prints it as it comes). The exchange's
+        wait for the next chunk lasts at most this long, then it shows the text with ``update``:
+        without it, text that came just after an update stayed hidden until the next chunk came,
+        for as long as a pausing server took (4 s in the finding, the stall timeout at worst)."""
+        size = len(self._text)
+        if self._done or size <= self._shown or self._screen is not None:
+            return None
+        return self._wait(size)
+
     def _throttled(self, size: int) -> bool:
         """Whether an update of ``size`` characters must wait: too soon after the last one, or
         over the byte budget. A terminal prints only the new characters, so it never waits."""
-        if self._shown and self.clock() - self._last < self.interval:
-            return True
-        return self.cost_ratio is not None and self._sent + size > self.cost_ratio * size + self.cost_allowance
+        wait = self._wait(size)
+        return wait is None or bool(self._shown) and wait > 0
+
+    def _wait(self, size: int) -> float | None:
+        """Seconds until an update of ``size`` characters may be drawn (0 or less: now); None
+        when time alone will not let it through (it is over the byte budget)."""
+        if self.cost_ratio is not None and self._sent + size > self.cost_ratio * size + self.cost_allowance:
+            return None
+        return self._last + self.interval - self.clock()
 
     def tool_running(self, line: str) -> None:
         """A tool call has started: its line shows, marked as running, unless another one was
