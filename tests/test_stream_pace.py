@@ -13,11 +13,13 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from conftest import cell
 from visible import visible
 
 from ygpt_magic.emulator import start_local_server, tokenizer
 from ygpt_magic.emulator.stream import CHUNK_TOKENS
+from ygpt_magic.render.stream import StreamRenderer
 
 WORDS = " ".join(f"w{index}" for index in range(24))
 
@@ -48,3 +50,76 @@ def test_text_held_back_is_drawn_while_the_server_pauses(shell, tmp_path):
     received = "".join(tokenizer.split(WORDS)[:2 * CHUNK_TOKENS]).strip()
     assert received == "w0 w1 w2 w3 w4 w5 w6 w7"
     assert received in drawn(run), drawn(run)
+
+
+# -- long replies, the renderer alone on a fake clock ---------------------------------------------
+
+CHUNK_SECONDS = 0.02  # the cloud's pace (faults.CLOUD_LIKE): a chunk every 20 ms
+
+
+def essay(paragraphs: int = 160) -> str:
+    """Markdown as models write it: paragraphs, a list and a code block now and then (~40 KB)."""
+    blocks = []
+    for index in range(paragraphs):
+        if index % 7 == 6:
+            blocks.append("```python\n" + "\n".join(f"df['c{j}'] = df['a'] * {j}" for j in range(8)) + "\n```")
+        elif index % 5 == 4:
+            blocks.append("\n".join(f"- **item {j}**: `mean` and median" for j in range(5)))
+        else:
+            blocks.append(" ".join(f"the sample value {index}.{j} of the data frame" for j in range(8)) + ".")
+    return "\n\n".join(blocks)
+
+
+def table(rows: int = 2000) -> str:
+    return "\n".join(["| a | b | c |", "|---|---|---|", *(f"| v{r} | {r * 2} | x{r} |" for r in range(rows))])
+
+
+class Paced:
+    """A StreamRenderer fed a reply chunk by chunk at the cloud's pace on a fake clock; each
+    render takes ``render_seconds`` of it (0: instant)."""
+
+    def __init__(self, render_seconds: float = 0.0) -> None:
+        self.now, self.render_seconds, self.shown_at = 0.0, render_seconds, []
+        self.renderer = StreamRenderer(display=self._display, clock=lambda: self.now)
+        self.renderer.start()
+
+    def _display(self, bundle, **_):
+        return self
+
+    def update(self, bundle, **_):
+        self.now += self.render_seconds
+
+    def stream(self, text: str, chunks: int | None = None) -> None:
+        pieces = tokenizer.split(text)
+        ends = range(CHUNK_TOKENS, len(pieces) + CHUNK_TOKENS, CHUNK_TOKENS)
+        for end in list(ends)[:chunks]:
+            self.now += CHUNK_SECONDS
+            before = self.renderer.updates
+            self.renderer.update("".join(pieces[:end]))
+            if self.renderer.updates != before:
+                self.shown_at.append(self.now)
+
+    def longest_still(self) -> float:
+        return max(later - earlier for earlier, later in zip(self.shown_at, self.shown_at[1:]))
+
+
+@pytest.mark.parametrize("text", [essay(), "word" * 50_000, table(600)], ids=["essay", "200 KB line", "table"])
+def test_a_long_reply_never_stands_still_for_more_than_a_second(text):
+    paced = Paced()
+    paced.stream(text)
+    assert paced.longest_still() <= StreamRenderer.still + CHUNK_SECONDS, paced.longest_still()
+
+
+def test_slow_renders_are_spaced_so_they_take_at_most_a_fifth_of_the_time():
+    paced = Paced(render_seconds=0.5)
+    paced.stream(table(600))
+    renders = paced.renderer.updates * 0.5
+    assert renders <= paced.now / 4, (renders, paced.now)
+    assert paced.longest_still() <= 0.5 * StreamRenderer.render_spacing + 2 * CHUNK_SECONDS + 0.5
+
+
+def test_text_held_past_the_byte_budget_is_due_within_a_second_when_the_server_pauses():
+    paced = Paced()
+    paced.stream(essay(), chunks=2000)
+    held = paced.renderer.due()
+    assert held is not None and held <= StreamRenderer.still, held

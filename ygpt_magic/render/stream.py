@@ -4,8 +4,9 @@ Every chunk from the server holds the whole text so far (and a retried stream ma
 the renderer keeps only the latest text and shows it, never a concatenation. Showing it costs a
 message with the whole text to the frontend, so updates are throttled two ways: at most one per
 ``interval`` seconds, and never more bytes in total than ``cost_ratio`` times the text's length
-(plus a small allowance). The second rule keeps a long reply's cost linear in its length: late in
-a long reply, updates come when the text has grown by a fraction of itself.
+(plus a small allowance), except that the screen never stands still for more than ``still``
+seconds while the reply grows (stretched when renders are slow: see ``_wait``). Text held back is
+drawn when it is due, also if no further chunk comes (``due``).
 
 Outputs must read well in JupyterLab and on GitHub, and be deterministic for nbval except the
 seconds in the footer, which always read ``N.N s``. Every rich form is HTML made by ``inert``:
@@ -111,6 +112,10 @@ class StreamRenderer:
     #: Streaming may send at most this many times the current text's length in total, plus
     #: ``cost_allowance`` characters (so short replies are limited by time alone).
     cost_allowance = 20_000
+    #: Past the byte budget, the longest the screen stands still while the reply grows (seconds)
+    still = 1.0
+    #: Updates are at least this many times the last one's render time apart (slow renders)
+    render_spacing = 5.0
 
     def __init__(
         self,
@@ -147,6 +152,7 @@ class StreamRenderer:
         self._shown = 0  # length of the text on screen
         self._sent = 0  # characters sent by streaming updates since the text last started over
         self._last = float("-inf")
+        self._cost = 0.0  # seconds the last update took to render and send
         self._done = False
         self._tools: list[tuple[str, str]] = []  # (HTML, plain) of finished calls not yet drawn
         self._running: str | None = None  # the call running now, as its line
@@ -199,7 +205,9 @@ class StreamRenderer:
             return
         self._sent += size
         self._shown = size
+        started = self.clock()
         self._show(self._streaming(fenced(text, "json") if self._json_fence and self._screen is None else text))
+        self._cost = self._last - started
 
     def due(self) -> float | None:
         """Seconds until the text the throttle held back may be drawn (0 or less: now); None when
@@ -215,15 +223,29 @@ class StreamRenderer:
     def _throttled(self, size: int) -> bool:
         """Whether an update of ``size`` characters must wait: too soon after the last one, or
         over the byte budget. A terminal prints only the new characters, so it never waits."""
-        wait = self._wait(size)
-        return wait is None or bool(self._shown) and wait > 0
+        return bool(self._shown) and self._wait(size) > 0
 
-    def _wait(self, size: int) -> float | None:
-        """Seconds until an update of ``size`` characters may be drawn (0 or less: now); None
-        when time alone will not let it through (it is over the byte budget)."""
-        if self.cost_ratio is not None and self._sent + size > self.cost_ratio * size + self.cost_allowance:
-            return None
-        return self._last + self.interval - self.clock()
+    def _wait(self, size: int) -> float:
+        """Seconds until an update of ``size`` characters may be drawn (0 or less: now).
+
+        Within the byte budget, ``interval`` after the last update; over it, ``still`` after it;
+        either way at least ``render_spacing`` times the last update's own time. Why: the budget
+        alone let an update through only once the text had grown by about a seventh of itself,
+        so late in a 10,000-token reply at the cloud's pace updates came 5-6 s apart (a 200 KB
+        line 17 s, a 2,000-row table 20 s) and the reply looked frozen. Measured, renderer alone
+        (markdown-it and the cleaner, per update): Markdown prose 4 ms at 10 KB, 17 ms at 40 KB;
+        LaTeX 26 ms at 40 KB; a plain 160 KB line 15 ms; a table 47 ms at 10 KB, 170 ms at 40 KB,
+        500 ms at 80 KB. So an update a second costs a few percent of the main thread for what
+        models write, and the bytes sent grow with the stream's length in seconds times the
+        text's, no longer with the text's alone: a 10,000-token reply at the cloud's pace (50 s)
+        takes 78 updates, 30x its length in HTML (was 49, 9x, gaps up to 6.3 s), 0.5 s of CPU;
+        a 200 KB line 71x over 143 s. A table whose render takes half a second gets one every
+        2.5 s instead, so rendering takes at most a fifth of the main thread (a 2,000-row table:
+        gaps up to 3.7 s, was 19.5 s; 16 % of the stream's time). Freezing finished blocks
+        into outputs of their own would keep the bytes linear but split a table, and an answer,
+        over outputs whose number depends on the network's timing (nbval compares them)."""
+        over = self.cost_ratio is not None and self._sent + size > self.cost_ratio * size + self.cost_allowance
+        return self._last + max(self.still if over else self.interval, self.render_spacing * self._cost) - self.clock()
 
     def tool_running(self, line: str) -> None:
         """A tool call has started: its line shows, marked as running, unless another one was
