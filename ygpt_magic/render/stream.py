@@ -2,11 +2,9 @@
 
 Every chunk from the server holds the whole text so far (and a retried stream may start over), so
 the renderer keeps only the latest text and shows it, never a concatenation. Showing it costs a
-message with the whole text to the frontend, so updates are throttled two ways: at most one per
-``interval`` seconds, and never more bytes in total than ``cost_ratio`` times the text's length
-(plus a small allowance), except that the screen never stands still for more than ``still``
-seconds while the reply grows (stretched when renders are slow: see ``_wait``). Text held back is
-drawn when it is due, also if no further chunk comes (``due``).
+message with the whole text to the frontend, so updates are throttled (``_wait``): at most one per
+``interval`` seconds, and once ``cost_ratio`` times the text's length has been sent, one per
+``still`` second; text held back is drawn when it is due, also if no chunk follows (``due``).
 
 Outputs must read well in JupyterLab and on GitHub, and be deterministic for nbval except the
 seconds in the footer, which always read ``N.N s``. Every rich form is HTML made by ``inert``:
@@ -112,10 +110,8 @@ class StreamRenderer:
     #: Streaming may send at most this many times the current text's length in total, plus
     #: ``cost_allowance`` characters (so short replies are limited by time alone).
     cost_allowance = 20_000
-    #: Past the byte budget, the longest the screen stands still while the reply grows (seconds)
-    still = 1.0
-    #: Updates are at least this many times the last one's render time apart (slow renders)
-    render_spacing = 5.0
+    still = 1.0  # past the byte budget, the longest the screen stands still while the reply grows
+    render_spacing = 5.0  # updates are at least this many times the last one's render time apart
 
     def __init__(
         self,
@@ -211,10 +207,8 @@ class StreamRenderer:
 
     def due(self) -> float | None:
         """Seconds until the text the throttle held back may be drawn (0 or less: now); None when
-        the screen shows all the text received (a terminal prints it as it comes). The exchange's
-        wait for the next chunk lasts at most this long, then it shows the text with ``update``:
-        without it, text that came just after an update stayed hidden until the next chunk came,
-        for as long as a pausing server took (4 s in the finding, the stall timeout at worst)."""
+        the screen shows all of it (or a terminal prints it as it comes). The exchange waits for the
+        next chunk at most this long, then draws it: a pausing server no longer hides it (F1)."""
         size = len(self._text)
         if self._done or size <= self._shown or self._screen is not None:
             return None
@@ -226,24 +220,20 @@ class StreamRenderer:
         return bool(self._shown) and self._wait(size) > 0
 
     def _wait(self, size: int) -> float:
-        """Seconds until an update of ``size`` characters may be drawn (0 or less: now).
+        """Seconds until an update of ``size`` characters may be drawn (0 or less: now): within the
+        byte budget ``interval`` after the last update, over it ``still`` after it, and always at
+        least ``render_spacing`` times the last update's own time.
 
-        Within the byte budget, ``interval`` after the last update; over it, ``still`` after it;
-        either way at least ``render_spacing`` times the last update's own time. Why: the budget
-        alone let an update through only once the text had grown by about a seventh of itself,
-        so late in a 10,000-token reply at the cloud's pace updates came 5-6 s apart (a 200 KB
-        line 17 s, a 2,000-row table 20 s) and the reply looked frozen. Measured, renderer alone
-        (markdown-it and the cleaner, per update): Markdown prose 4 ms at 10 KB, 17 ms at 40 KB;
-        LaTeX 26 ms at 40 KB; a plain 160 KB line 15 ms; a table 47 ms at 10 KB, 170 ms at 40 KB,
-        500 ms at 80 KB. So an update a second costs a few percent of the main thread for what
-        models write, and the bytes sent grow with the stream's length in seconds times the
-        text's, no longer with the text's alone: a 10,000-token reply at the cloud's pace (50 s)
-        takes 78 updates, 30x its length in HTML (was 49, 9x, gaps up to 6.3 s), 0.5 s of CPU;
-        a 200 KB line 71x over 143 s. A table whose render takes half a second gets one every
-        2.5 s instead, so rendering takes at most a fifth of the main thread (a 2,000-row table:
-        gaps up to 3.7 s, was 19.5 s; 16 % of the stream's time). Freezing finished blocks
-        into outputs of their own would keep the bytes linear but split a table, and an answer,
-        over outputs whose number depends on the network's timing (nbval compares them)."""
+        Why: the budget alone let an update through only once the text had grown by a seventh, so
+        late in a 10,000-token reply at the cloud's pace updates came 6 s apart (a 200 KB line 17 s,
+        a 2,000-row table 20 s). Renderer alone, per update: Markdown prose 4 ms at 10 KB, 17 ms at
+        40 KB; LaTeX 26 ms at 40 KB; a 160 KB line 15 ms; a table 47 ms at 10 KB, 500 ms at 80 KB.
+        So an update a second costs a few percent of the main thread, and the bytes grow with the
+        stream's seconds times the text's length: the 10,000-token reply (50 s) takes 78 updates,
+        30x its length in HTML (was 49, 9x), 0.8 s of CPU. A table rendering in half a second is
+        drawn every 2.5 s, so renders take at most a fifth of the main thread (2,000 rows: gaps
+        3.4 s, 16 % of the stream's time). Freezing finished blocks into outputs of their own keeps
+        bytes linear, but splits a table and an answer over outputs that vary with network timing."""
         over = self.cost_ratio is not None and self._sent + size > self.cost_ratio * size + self.cost_allowance
         return self._last + max(self.still if over else self.interval, self.render_spacing * self._cost) - self.clock()
 
