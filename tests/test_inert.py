@@ -91,6 +91,32 @@ def test_math_is_typeset_only_if_plain_and_nothing_else_is():
     assert "$ \\unicode[y]{x41} $" in visible(page) and "$ \\unicode[z]{x41} $" in visible(page)
 
 
+DISPLAY_MATH = [
+    ("brackets under a line", "The energy is:\n\\[\nE = mc^2\n\\]\nwhere m is the mass.", "E = mc^2"),
+    ("dollars under a line", "The integral is:\n$$\n\\int_0^1 x\\,dx = \\frac{1}{2}\n$$\nas expected.",
+     "\\int_0^1 x\\,dx = \\frac{1}{2}"),
+    ("brackets in a list item", "1. First square it: \\[ y = x^2 \\]\n2. Then add one.", "y = x^2"),
+]
+
+
+@pytest.mark.parametrize("reply, tex", [case[1:] for case in DISPLAY_MATH], ids=[case[0] for case in DISPLAY_MATH])
+def test_display_math_in_a_line_of_text_keeps_its_tex_and_is_typeset(shell, tmp_path, reply, tex):
+    """Display math right under a line of text, or inside a sentence or a list item, as models
+    write it: typeset as JupyterLab's own Markdown does, its backslashes kept (they were read as
+    Markdown escapes: "[ E = mc^2 ]", "x,dx")."""
+    with scripted(shell, tmp_path, "Show the formula", reply):
+        run = cell(shell, "%%ygpt --once\nShow the formula")
+    assert run.ok, run.message
+    assert f'<span class="tex2jax_process mathjax_process">$${tex}$$</span>' in run.displays[-1]["text/html"]
+    assert f"$${tex}$$" in run.final and "[ y = x^2 ]" not in run.final and "x,dx" not in run.final
+
+
+def test_display_math_in_a_line_of_text_is_typeset_only_if_plain():
+    page = inert.page(inert.markdown("See:\n\\[ \\unicode[x; position:fixed]{x41} \\]\nand $$\\href{/api}{y}$$ too."))
+    assert "mathjax_process" not in page
+    assert "<code>$$\\unicode[x; position:fixed]{x41}$$</code>" in page and "<code>$$\\href{/api}{y}$$</code>" in page
+
+
 def test_no_module_publishes_markdown_or_builds_its_own_page():
     """One module makes every rich output: no other publishes text/markdown or a _repr_markdown_."""
     found = [f"{path.relative_to(PACKAGE.parent)}" for path in PACKAGE.rglob("*.py")

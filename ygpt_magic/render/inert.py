@@ -45,6 +45,7 @@ from .tex import is_plain
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.renderer import RendererHTML
+    from markdown_it.rules_inline import StateInline
     from markdown_it.token import Token
 
 #: what the parser needs, for the background import (``%load_ext`` does not wait for them)
@@ -83,6 +84,35 @@ def _math_block(self: RendererHTML, tokens: Sequence[Token], idx: int, options: 
     return f'<div class="{_PROCESS}">{shown}</div>\n' if is_plain(tex) else f"<pre><code>{shown}</code></pre>\n"
 
 
+def _math_display(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    tex = tokens[idx].content.strip()
+    shown = html.escape(f"$${tex}$$", quote=False)
+    return f'<span class="{_PROCESS}">{shown}</span>' if is_plain(tex) else f"<code>{shown}</code>"
+
+
+#: display math inside a line of text: its delimiters, opening → closing
+_DISPLAY = {"\\[": "\\]", "$$": "$$"}
+
+
+def _display_in_text(state: StateInline, silent: bool) -> bool:
+    """``\\[…\\]`` or ``$$…$$`` in a paragraph, a list item or a table cell (the block rules
+    take them only after a blank line): display math, as JupyterLab's own Markdown reads it
+    (it lifts the math out before Markdown runs). Without this rule ``\\[`` is an escaped
+    bracket and ``\\,`` an escaped comma: "The energy is:" over ``\\[ E = mc^2 \\]`` read
+    "[ E = mc^2 ]", and ``$$ … x\\,dx $$`` lost its backslash. Its token is drawn by
+    :func:`_math_display`, which keeps the TeX allow-list."""
+    closing = _DISPLAY.get(state.src[state.pos:state.pos + 2])
+    if closing is None:
+        return False
+    end = state.src.find(closing, state.pos + 2)
+    if end < 0 or not state.src[state.pos + 2:end].strip():
+        return False
+    if not silent:
+        state.push("math_inline_double", "math", 0).content = state.src[state.pos + 2:end]
+    state.pos = end + 2
+    return True
+
+
 def _picture(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
     alt = self.renderInlineAsText(token.children or [], options, env) or "picture"
@@ -99,8 +129,10 @@ def _parser() -> MarkdownIt:
     parser = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
     parser.use(texmath_plugin, delimiters="brackets")  # \( \) and \[ \] before "\" is an escape
     parser.use(dollarmath_plugin, allow_space=False, allow_digits=False)  # "$5 and $10" is money
-    for math in ("math_inline", "math_inline_double", "math_block", "math_block_label", "math_block_eqno"):
-        parser.add_render_rule(math, _math_block if "block" in math or "double" in math else _math_inline)
+    parser.inline.ruler.before("math_inline", "math_display_in_text", _display_in_text)
+    for math in ("math_inline", "math_block", "math_block_label", "math_block_eqno"):
+        parser.add_render_rule(math, _math_block if "block" in math else _math_inline)
+    parser.add_render_rule("math_inline_double", _math_display)
     parser.add_render_rule("image", _picture)
     parser.validateLink = _link_allowed  # type: ignore[method-assign]
     return parser
