@@ -43,8 +43,10 @@ class _Stamped:
         self.stamps.append(time.time())
         return self.chain.respond(prompt)
 
-    def close(self) -> None:
-        self.chain.close()
+    def __getattr__(self, name: str):
+        """The rest is the chain's: the server asks it for more than completions (``tokens`` for
+        the TokenizeCompletion a chat-mode cell sends; forwarding only ``respond`` failed those)."""
+        return getattr(self.chain, name)
 
 
 class StampedServer(LocalServer):

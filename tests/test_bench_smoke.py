@@ -67,3 +67,23 @@ def test_run_all_prints_one_table():
 def test_profile_names_costs():
     out = _run(str(BENCH / "profile_cell.py"), "--quick", "--top", "3")
     assert "top running functions (self):" in out
+
+
+def test_the_stamped_server_answers_a_chat_cells_token_count(clean_env):
+    """bench/kernel_harness.py's stamping wrapper forwards the whole responder chain: a chat-mode
+    cell asks the tokenizer first, which failed as UNKNOWN when only ``respond`` was forwarded."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from kernel_harness import start_stamped_server
+
+    from ygpt_magic.chat import BUILTIN
+    from ygpt_magic.client import Client
+
+    server = start_stamped_server()
+    client = Client(endpoint=server.address, insecure=True)
+    try:
+        assert client.count_tokens([{"role": "user", "text": "hello there"}], BUILTIN) > 0
+        assert list(client.stream([{"role": "user", "text": "hi"}], BUILTIN))[-1].status == "FINAL"
+        assert len(server.stamps) == 1
+    finally:
+        client.close()
+        server.stop()
