@@ -16,6 +16,7 @@ from cellrun import LOST_EXCEPTIONS
 from conftest import TEST_KEY, cell
 from pictures import MODEL, pics  # noqa: F401 (pics: a fixture)
 from test_panel import bubbles, send, widget_comm  # noqa: F401 (widget_comm: a fixture)
+from test_panel_doors import opened
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
 
@@ -25,9 +26,7 @@ DOWNSCALED = "over the limit of 2048 px a side and 4 MiB; sent downscaled to 204
 @pytest.fixture
 def panel(pics):
     """``%ygpt panel --chat sea`` opened by a cell, as a user opens it."""
-    run = cell(pics, "%ygpt panel --chat sea")
-    assert run.ok, run.message
-    panel = pics.user_ns["Out"][max(pics.user_ns["Out"])]
+    panel = opened(pics, "--chat sea")
     yield panel
     panel.close()
 

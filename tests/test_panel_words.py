@@ -16,6 +16,7 @@ from cellrun import LOST_EXCEPTIONS
 from conftest import TEST_KEY, cell
 from pictures import MODEL, pics  # noqa: F401 (pics: a fixture)
 from test_panel import send, widget_comm  # noqa: F401 (widget_comm: a fixture)
+from test_panel_doors import opened
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
 
@@ -26,9 +27,7 @@ FLAG = re.compile(r"--[a-z][a-z-]+")
 @pytest.fixture
 def panel(pics):
     """``%ygpt panel`` opened by a cell, as a user opens it (its text refers to earlier cells)."""
-    run = cell(pics, "%ygpt panel")
-    assert run.ok, run.message
-    panel = pics.user_ns["Out"][max(pics.user_ns["Out"])]
+    panel = opened(pics)
     yield panel
     panel.close()
 
