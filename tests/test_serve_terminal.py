@@ -4,10 +4,14 @@ switch it cannot honour, it says so in plain lines, never with a traceback."""
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import warnings
+from pathlib import Path
+
+import pytest
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -52,3 +56,29 @@ def test_serve_stopped_while_streams_are_held_logs_them_cancelled_and_prints_no_
         lines = stderr.rstrip().splitlines()
         assert lines[-1] == "Local server stopped.", stderr[-800:]
         assert sum("Completion" in line and "status=CANCELLED" in line for line in lines) == STREAMS
+
+
+def test_serve_on_a_proxy_port_in_use_names_the_switch_and_what_to_do(tmp_path: Path):
+    """As the gRPC and HTTP ports' refusals do, not '[Errno 98] error while attempting to bind'."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([*CLI, "serve", "--tls", str(tmp_path / "tls"), "--proxy-port", str(port)],
+                                capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "READY" not in result.stdout
+    assert result.stderr == (f"ygpt-magic serve: Cannot listen for the HTTPS proxy on 127.0.0.1:{port} "
+                             "(address already in use); choose another --proxy-port (0 picks a free one).\n")
+
+
+@pytest.mark.parametrize("under", ["tls", "deeper/tls"])
+def test_serve_tls_in_a_folder_under_a_file_names_the_file_and_what_to_do(tmp_path: Path, under):
+    """Not '[Errno 17] File exists: …' (or 'Not a directory'), which names neither the switch nor the file."""
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    result = subprocess.run([*CLI, "serve", "--tls", str(afile / under)], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "READY" not in result.stdout
+    assert result.stderr == (f"ygpt-magic serve: --tls {afile / under}: cannot make or write this folder ({afile} "
+                             "is a file, not a folder), so the server did not start. Give --tls a folder you can "
+                             "create, e.g. --tls ~/.cache/ygpt-magic/tls.\n")
+    assert afile.read_text() == "x"

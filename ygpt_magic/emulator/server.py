@@ -124,7 +124,11 @@ async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0,
     proxy = None
     if proxy_tls is not None:
         http_host, bound_http = state.http_url.removeprefix("http://").rsplit(":", 1)
-        proxy = await start_proxy(host, proxy_port, http_host, int(bound_http), proxy_tls, idle_timeout)
+        try:
+            proxy = await start_proxy(host, proxy_port, http_host, int(bound_http), proxy_tls, idle_timeout)
+        except OSError:
+            await RunningServer(server, http).stop(0)
+            raise
         state.proxy_url = proxy.url
     return RunningServer(server, http, proxy)
 

@@ -21,6 +21,7 @@ the names it lists and for nothing else.
 from __future__ import annotations
 
 import datetime
+import errno
 import ipaddress
 import os
 import secrets
@@ -51,10 +52,36 @@ class UnsafeTLSFolder(ValueError):
                          f"(it is made, 0700, on first use).")
 
 
+class UnusableTLSFolder(ValueError):
+    """DIR could not be made or written (a file on its path, no permission, a read-only disk)."""
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        super().__init__(f"--tls {path}: cannot make or write this folder ({_why(error)}), so the server did not "
+                         f"start. Give --tls a folder you can create, e.g. --tls ~/.cache/ygpt-magic/tls.")
+
+
+def _why(error: OSError) -> str:
+    """What the system refused, said of the path it refused (not "File exists" for a file that
+    stands where a folder has to be made)."""
+    where = Path(error.filename or "?")
+    if error.errno in (errno.EEXIST, errno.ENOTDIR):
+        ways = (*reversed(where.parents), where)
+        blocking = next((way for way in ways if way.exists() and not way.is_dir()), where)
+        return f"{blocking} is a file, not a folder"
+    return f"{os.strerror(error.errno).lower() if error.errno else error}: {where}"
+
+
 def ensure_certificate(directory: str | Path, host: str = LOOPBACK) -> tuple[Path, Path]:
     """(cert.pem, key.pem) in ``directory``, made when missing or not naming ``host``;
-    UnsafeTLSFolder when the folder or the files are not safely the user's own."""
-    folder = Path(directory)
+    UnsafeTLSFolder when the folder or the files are not safely the user's own,
+    UnusableTLSFolder when the system refuses to make or write them."""
+    try:
+        return _ensure_certificate(Path(directory), host)
+    except OSError as error:
+        raise UnusableTLSFolder(Path(directory), error) from None
+
+
+def _ensure_certificate(folder: Path, host: str) -> tuple[Path, Path]:
     _own_folder(folder)
     cert_path, key_path = folder / CERT_NAME, folder / KEY_NAME
     have_cert, have_key = _own_file(cert_path, 0o022), _own_file(key_path, 0o077)

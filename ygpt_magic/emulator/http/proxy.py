@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import ssl
 import sys
 
@@ -63,7 +64,12 @@ async def start_proxy(host: str, port: int, http_host: str, http_port: int, tls:
             open_writers.discard(writer)
             writer.close()
 
-    server = await asyncio.start_server(handle, host, port, limit=_HEAD_LIMIT)
+    try:
+        server = await asyncio.start_server(handle, host, port, limit=_HEAD_LIMIT)
+    except OSError as error:
+        reason = os.strerror(error.errno).lower() if error.errno else str(error)
+        raise OSError(f"Cannot listen for the HTTPS proxy on {host}:{port} ({reason}); choose another "
+                      "--proxy-port (0 picks a free one).") from None
     bound = server.sockets[0].getsockname()[1]
     return HttpsProxy(server, f"http://{host}:{bound}", open_writers)
 
