@@ -8,6 +8,8 @@ credential in a chat is shown masked (:func:`secrets_masked`).
 
 from __future__ import annotations
 
+import shutil
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from IPython.display import display
 from ..client.credentials import masked_in
 from ..errors import ChatFileError
 from ..kernel import Kernel
-from ..render import inert
+from ..render import inert, terminal
 
 
 def secrets_masked(kernel: Kernel) -> Callable[[str], str]:
@@ -48,14 +50,41 @@ def show(markdown: str, plain: str | None = None) -> None:
             raw=True)
 
 
-def table(headers: list[str], rows: list[list[str]]) -> tuple[str, str]:
-    """(markdown, plain) renderings of one small table."""
+def table(headers: list[str], rows: list[list[str]], width: int | None = None) -> tuple[str, str]:
+    """(markdown, plain) renderings of one small table. Plain columns are as wide as their widest
+    cell; with a ``width``, a table wider than that wraps its widest column's cells onto more
+    lines (a terminal would wrap the whole row, pushing the next column under the first)."""
     md = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     md += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
-    plain = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
-             for row in [headers, *rows]]
+    wide = widths.index(max(widths))
+    if width is not None and sum(widths) + 2 * (len(widths) - 1) > width:
+        widths[wide] = max(MIN_WRAPPED, width - sum(widths) + widths[wide] - 2 * (len(widths) - 1))
+    plain = [line for row in [headers, *rows] for line in _plain_lines([str(c) for c in row], widths, wide)]
     return "\n".join(md), "\n".join(plain)
+
+
+#: the narrowest a wrapped column gets, however many columns beside it
+MIN_WRAPPED = 20
+
+
+def _plain_lines(row: list[str], widths: list[int], wide: int) -> list[str]:
+    """One row as aligned plain lines: the ``wide`` column's cell wrapped to its width, the
+    other cells on the first line."""
+    fits = len(row[wide]) <= widths[wide]
+    pieces = [row[wide]] if fits else textwrap.wrap(row[wide], widths[wide], break_on_hyphens=False) or [""]
+    lines = []
+    for index, piece in enumerate(pieces):
+        cells = [piece if column == wide else (cell if index == 0 else "") for column, cell in enumerate(row)]
+        lines.append("  ".join(cell.ljust(size) for cell, size in zip(cells, widths)).rstrip())
+    return lines
+
+
+def plain_width() -> int | None:
+    """How wide a table's plain form may be: in a terminal the terminal's width, at most 80 (a
+    line printed wider is wrapped by the terminal, and stays so in the scrollback and in a pasted
+    log); elsewhere plain text is a copy beside the HTML, as wide as its cells."""
+    return min(80, shutil.get_terminal_size().columns) if terminal.active() else None
 
 
 def show_fields(rows: list[list[str]]) -> None:
@@ -67,7 +96,7 @@ def show_fields(rows: list[list[str]]) -> None:
 
 
 def show_table(headers: list[str], rows: list[list[str]], title: str | None = None) -> None:
-    markdown, plain = table(headers, rows)
+    markdown, plain = table(headers, rows, plain_width())
     if title:
         markdown, plain = f"**{title}**\n\n{markdown}", f"{title}\n{plain}"
     show(markdown, plain)
