@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
     from .chat.values import Reply
+    from .magics import YGptMagics
 
 __version__ = "0.1.0"
 
@@ -42,13 +43,26 @@ def load_ipython_extension(ipython: InteractiveShell) -> None:
 
 
 def unload_ipython_extension(ipython: InteractiveShell) -> None:
-    """Stop what the extension started (a local server, open clients)."""
+    """Stop what the extension started (a local server, open clients) and take ``%ygpt`` and
+    ``%%ygpt`` away: left registered, they went on answering after ``%unload_ext``, with the
+    kernel that was just closed; now IPython says they are not found until ``%load_ext``."""
     from .magics import YGptMagics
 
-    magics = ipython.magics_manager.registry.get(YGptMagics.__name__)
+    magics = ipython.magics_manager.registry.pop(YGptMagics.__name__, None)
     if magics is not None:
         magics.close()
+        _unregister(ipython, magics)
     _html(ipython).pop(".".join(_REPLY), None)
+
+
+def _unregister(ipython: InteractiveShell, magics: YGptMagics) -> None:
+    """Remove ``magics``' functions from the shell's tables (IPython has no call for it); a
+    magic of the same name registered since by someone else stays."""
+    tables = ipython.magics_manager.magics
+    for kind, functions in magics.magics.items():
+        for name, function in functions.items():
+            if tables[kind].get(name) == function:
+                del tables[kind][name]
 
 
 def _html(ipython: InteractiveShell) -> BaseFormatter:
