@@ -94,3 +94,23 @@ def _when(condition, event: threading.Event, timeout: float = 10) -> None:
     while time.monotonic() < end and not condition():
         time.sleep(0.005)
     event.set()
+
+
+def test_ctrl_c_while_the_sdk_still_loads_after_load_ext_is_one_paragraph(shell, ygpt_server, monkeypatch):
+    """The first cell right after %load_ext waits for the background import (client/preload.py);
+    a slow machine's import stands in for it here: a thread that holds until released."""
+    from ygpt_magic.client import preload
+
+    release = threading.Event()
+    importing = threading.Thread(target=release.wait, daemon=True)
+    importing.start()
+    monkeypatch.setattr(preload, "_thread", importing)
+    try:
+        presser = ctrl_c_in(0.3)
+        run = cell(shell, "%%ygpt\nHello there")
+        presser.join()
+    finally:
+        release.set()
+    assert_clear_error(run, "Stopped before the request was sent", "still loading", "Nothing was sent",
+                       error_type=StoppedBeforeAsking)
+    assert completions(ygpt_server) == []

@@ -40,7 +40,7 @@ from .commands.args import (
 )
 from .commands.boundary import as_usage_error
 from .config_loading import RefusedConfigDropped
-from .errors import OptionError, YGptError
+from .errors import OptionError, StoppedBeforeAsking, YGptError
 from .kernel import DEFAULT, Kernel, Settings
 from .render import inert
 
@@ -330,8 +330,8 @@ class YGptMagics(RefusedConfigDropped, Magics):
         As a line magic, `%ygpt SUBCOMMAND` manages chats, settings and the server: `%ygpt help`
         lists the subcommands, `%ygpt help NAME` describes one.
         """
-        preload.wait()  # never import what the background import is importing at the same time
         try:
+            _loaded()
             if cell is None:
                 return commands.dispatch(self.kernel, line)
             from . import request
@@ -377,3 +377,13 @@ class YGptMagics(RefusedConfigDropped, Magics):
                 # IPython's list is typed by its first item, the shell; it holds every Configurable
                 self.shell.configurables.remove(self)  # type: ignore[arg-type]
         self.kernel.close()
+
+
+def _loaded() -> None:
+    """Wait for the background import (never import what it is importing at the same time); a
+    Ctrl-C while the first cell after ``%load_ext`` waits is one paragraph, not a traceback."""
+    try:
+        preload.wait()
+    except KeyboardInterrupt:
+        raise StoppedBeforeAsking("the SDK was still loading, as it does in the background after "
+                                  "%load_ext") from None
