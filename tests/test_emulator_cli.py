@@ -201,16 +201,19 @@ def test_serve_refuses_a_deep_or_huge_script_with_one_line(tmp_path: Path, conte
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
-def test_serve_on_a_grpc_port_in_use_says_so_in_one_line_and_what_to_do():
-    """As the HTTP port's refusal does, without gRPC's own 'E1206 … add_port.cc:83]' log line."""
+@pytest.mark.parametrize("switch, listening", [("--port", "Cannot listen on"),
+                                               ("--http-port", "Cannot listen for HTTP on")])
+def test_serve_on_a_port_in_use_says_so_in_one_line_and_what_to_do(switch, listening):
+    """Without gRPC's own 'E1206 … add_port.cc:83]' log line, or aiohttp's 'error while
+    attempting to bind on address' around the system's words."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run([*CLI, "serve", "--port", str(port)], capture_output=True, text=True, timeout=30)
+        result = subprocess.run([*CLI, "serve", switch, str(port)], capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "READY" not in result.stdout
-    assert result.stderr == (f"ygpt-magic serve: Cannot listen on 127.0.0.1:{port} (address already in use); "
-                             "choose another --port (0 picks a free one).\n")
+    assert result.stderr == (f"ygpt-magic serve: {listening} 127.0.0.1:{port} (address already in use); "
+                             f"choose another {switch} (0 picks a free one).\n")
 
 
 def test_serve_on_an_address_of_another_machine_says_to_change_the_host():

@@ -9,6 +9,7 @@ aiohttp's page).
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from types import ModuleType
 
@@ -88,6 +89,12 @@ class HttpServer:
         await self._runner.cleanup()
 
 
+def bind_reason(error: OSError) -> str:
+    """The system's words for a failed bind ("address already in use"), to go inside a sentence:
+    aiohttp's own message wraps them in "error while attempting to bind on address (…)"."""
+    return os.strerror(error.errno).lower() if error.errno else str(error)
+
+
 async def start_http(state: EmulatorState, host: str, port: int, *, shutdown_timeout: float = 1.0,
                      idle_timeout: float = IDLE_TIMEOUT) -> HttpServer:
     """Bind and start on the running loop; fills ``state.http_url`` ("http://HOST:PORT")."""
@@ -99,7 +106,7 @@ async def start_http(state: EmulatorState, host: str, port: int, *, shutdown_tim
         await site.start()
     except OSError as error:
         await runner.cleanup()
-        raise OSError(f"Cannot listen for HTTP on {host}:{port} ({error.strerror}); choose another "
+        raise OSError(f"Cannot listen for HTTP on {host}:{port} ({bind_reason(error)}); choose another "
                       "--http-port (0 picks a free one).") from None
     bound = runner.addresses[0][1]
     state.http_url = f"http://{host}:{bound}"

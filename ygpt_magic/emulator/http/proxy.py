@@ -18,11 +18,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import ssl
 import sys
 
-from .app import IDLE_TIMEOUT
+from .app import IDLE_TIMEOUT, bind_reason
 
 logger = logging.getLogger("ygpt_magic.emulator")
 
@@ -67,8 +66,7 @@ async def start_proxy(host: str, port: int, http_host: str, http_port: int, tls:
     try:
         server = await asyncio.start_server(handle, host, port, limit=_HEAD_LIMIT)
     except OSError as error:
-        reason = os.strerror(error.errno).lower() if error.errno else str(error)
-        raise OSError(f"Cannot listen for the HTTPS proxy on {host}:{port} ({reason}); choose another "
+        raise OSError(f"Cannot listen for the HTTPS proxy on {host}:{port} ({bind_reason(error)}); choose another "
                       "--proxy-port (0 picks a free one).") from None
     bound = server.sockets[0].getsockname()[1]
     return HttpsProxy(server, f"http://{host}:{bound}", open_writers)
