@@ -21,7 +21,7 @@ from ygpt_magic.client import Client
 from ygpt_magic.client.settings import ClientSettings
 from ygpt_magic.exchange import run_exchange
 from ygpt_magic.panel import ChatPanel, show_panel
-from ygpt_magic.panel.style import SUBMIT_MARK
+from ygpt_magic.panel.keys import SUBMIT_MARK
 from ygpt_magic.render import StreamRenderer
 
 

@@ -9,7 +9,7 @@ Send runs ``exchange.run_exchange`` on a background thread (the kernel stays fre
 :class:`~ygpt_magic.panel.live.PanelRenderer`, through the cell's door rules the kernel gives it
 (``door``); Stop cancels the stream, or abandons a tool function still running
 (tools/background.py); errors become one line in the panel, their advice worded for it
-(``error.words(PANEL)``, errors/origin.py). The look is in ``style``, the
+(``error.words(PANEL)``, errors/origin.py). The look is in ``style``, its keys in the page in ``keys``, the
 transcript in ``transcript``, the option bar in ``controls``, the reply in flight in ``live``,
 and what a saved notebook keeps of the panel in ``saved``.
 
@@ -36,6 +36,7 @@ from ..render import RENDER_INTERVAL
 from ..saving import LIVE_ONLY
 from ..tools.background import abandonable
 from ..words import counted
+from . import keys as panel_keys
 from . import live as panel_live
 from . import style as panel_style
 from .controls import Controls
@@ -128,7 +129,7 @@ class ChatPanel(widgets.VBox):
         compose = styled(widgets.HBox([self.input, buttons]), "ygpt-compose")
         hint = styled(widgets.HTML("Enter sends · Shift+Enter adds a line"), "ygpt-hint")
         super().__init__(
-            [panel_style.css_widget(), panel_style.key_hook(), self.controls.head, self.controls.options,
+            [panel_style.css_widget(), panel_keys.key_hook(), self.controls.head, self.controls.options,
              self.controls.system_edit, self.transcript.widget, self.status, compose, hint],
             layout=widgets.Layout(width="100%", max_width="900px"),
         )
@@ -182,7 +183,7 @@ class ChatPanel(widgets.VBox):
 
     def send(self, text: str) -> None:
         """Ask the model in this panel's chat; the reply streams in on a background thread."""
-        prompt = text.replace(panel_style.SUBMIT_MARK, "").strip()
+        prompt = text.replace(panel_keys.SUBMIT_MARK, "").strip()
         if not prompt:
             return
         name = self._name
@@ -372,7 +373,7 @@ class ChatPanel(widgets.VBox):
         self._redraw()
 
     def _typed(self, change: dict[str, Any]) -> None:
-        if panel_style.SUBMIT_MARK in change["new"]:
+        if panel_keys.SUBMIT_MARK in change["new"]:
             self.send(change["new"])
 
     def _reset(self) -> None:

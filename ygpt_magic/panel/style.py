@@ -1,14 +1,7 @@
-"""The panel's look and its one bit of browser behaviour, kept apart from the Python logic.
+"""The panel's look, kept apart from the Python logic (its keys in the page are in ``keys``).
 
 Everything is scoped under the ``ygpt-panel`` class so the notebook around the panel is untouched;
 colours come from JupyterLab's theme variables (with fallbacks) so a dark theme stays readable.
-
-``SUBMIT_MARK`` is how Enter reaches the kernel. ipywidgets' Textarea has no submit event, and a
-keydown hook that merely clicked Send would race the text: ipywidgets throttles each model's state
-syncs (one message in flight per model), so the click on Send can overtake the last keystrokes.
-The hook instead appends ``SUBMIT_MARK`` to the text itself and fires the textarea's ``input``
-event, so the text and the request to send it travel in one state sync; the panel strips the mark
-and sends. Shift+Enter is left alone and inserts a new line.
 """
 
 from __future__ import annotations
@@ -22,7 +15,6 @@ W = TypeVar("W", bound=widgets.DOMWidget)
 
 ROOT_CLASS = "ygpt-panel"
 INPUT_CLASS = "ygpt-input"
-SUBMIT_MARK = "\u0004"  # ASCII end-of-transmission: never typed, survives JSON
 
 CSS = """
 .ygpt-panel {
@@ -139,28 +131,10 @@ CSS = """
 .ygpt-panel .ygpt-compose .widget-button { border-radius: 8px; }
 .ygpt-panel .ygpt-buttons { gap: 4px; }
 .ygpt-panel .ygpt-hint { color: var(--ygpt-muted); font-size: var(--jp-ui-font-size0, 11px); padding: 0 12px 6px 12px; }
+.ygpt-panel .ygpt-waiting { color: var(--ygpt-muted); }
 /* the saved view beside a live panel (panel/saved.py) shows only once the widget is gone */
 .jp-OutputArea:has(.ygpt-panel) > .jp-OutputArea-child:has(.ygpt-saved) { display: none; }
 """
-
-# The keydown hook: installed once per page, on the capture phase so it runs before ipywidgets'
-# own handler (which stops the event's propagation so JupyterLab's shortcuts stay out of text boxes).
-KEY_HOOK_JS = """
-(function () {
-  if (window.__ygptEnterHook) { return; }
-  window.__ygptEnterHook = true;
-  document.addEventListener('keydown', function (event) {
-    var box = event.target;
-    if (event.key !== 'Enter' || event.shiftKey || event.isComposing) { return; }
-    if (!box || box.tagName !== 'TEXTAREA' || !box.closest('.%(input)s')) { return; }
-    event.preventDefault();
-    event.stopPropagation();
-    if (!box.value.trim()) { return; }
-    box.value = box.value + '%(mark)s';
-    box.dispatchEvent(new Event('input', { bubbles: true }));
-  }, true);
-})();
-""" % {"input": INPUT_CLASS, "mark": "\\u0004"}
 
 
 def styled(widget: W, *classes: str) -> W:
@@ -185,13 +159,3 @@ def error_line(text: str) -> str:
 def css_widget() -> widgets.HTML:
     """The panel's CSS, scoped by class; an invisible widget so it travels with the panel."""
     return widgets.HTML(f"<style>{CSS}</style>", layout=widgets.Layout(display="none"))
-
-
-def key_hook() -> widgets.Output:
-    """The Enter-sends hook (KEY_HOOK_JS, this package's own constant script) in an invisible
-    Output widget: JupyterLab's widget manager renders Output contents as trusted, so it runs
-    with the panel."""
-    hook = widgets.Output(layout=widgets.Layout(display="none"))
-    hook.outputs = ({"output_type": "display_data",
-                     "data": {"application/javascript": KEY_HOOK_JS}, "metadata": {}},)
-    return hook

@@ -1,0 +1,46 @@
+"""The panel as a user meets it in JupyterLab's page: Enter while a cell runs.
+
+What the page shows here is the page's own doing (the panel's key hook, panel/keys.py): the
+kernel cannot answer a widget while it runs a cell, so each story looks at the page, headless
+Chromium against a real JupyterLab.
+"""
+
+from __future__ import annotations
+
+import pytest
+from test_browser import FIRST, SECOND, lab, opened, sync_playwright  # noqa: F401 (fixtures)
+
+from ygpt_magic.panel.keys import WAITING
+
+pytestmark = pytest.mark.slow
+
+REPLY = "Albert Einstein was a theoretical physicist"
+ANSWER = "Einstein's most important discoveries include"
+
+
+def ready_panel(page, where: str = ".jp-Notebook"):
+    """The panel in `where` once it shows the first cell's turn."""
+    panel = page.locator(f"{where} .ygpt-panel")
+    panel.locator(".ygpt-assistant .ygpt-bubble", has_text=REPLY).wait_for()
+    return panel
+
+
+def test_enter_while_a_cell_runs_keeps_the_text_clean_and_says_it_waits(lab):
+    cells = ["%load_ext ygpt_magic", f"%%ygpt\n{FIRST}", "%ygpt panel", "import time; time.sleep(8)"]
+    with opened(*lab, "busy.ipynb", cells) as page:
+        panel = ready_panel(page)
+        running = page.locator(".jp-Notebook .jp-Cell").nth(3).locator(".jp-InputPrompt")
+        assert "*" in running.inner_text(), "the sleeping cell should be running"
+
+        box = panel.locator(".ygpt-input textarea")
+        box.fill(SECOND)
+        box.press("Enter")
+        status = panel.locator(".ygpt-status")
+        status.get_by_text(WAITING).wait_for(timeout=3_000)
+        assert box.input_value() == SECOND  # no submit mark in what the user reads
+        assert box.is_disabled()  # the text cannot change under the message that carries it
+
+        panel.locator(".ygpt-assistant .ygpt-bubble", has_text=ANSWER).wait_for(timeout=20_000)
+        panel.locator(".ygpt-totals", has_text="2 turns").wait_for()
+        status.get_by_text(WAITING).wait_for(state="detached", timeout=1_000)
+        assert box.input_value() == "" and box.is_enabled()

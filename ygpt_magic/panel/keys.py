@@ -1,0 +1,84 @@
+"""The panel's keys in the page: Enter sends, Shift+Enter adds a line.
+
+``SUBMIT_MARK`` is how Enter reaches the kernel. ipywidgets' Textarea has no submit event, and a
+keydown hook that merely clicked Send would race the text: ipywidgets throttles each model's state
+syncs (one message in flight per model), so the click on Send can overtake the last keystrokes.
+The hook instead has the textarea's view sync the text with ``SUBMIT_MARK`` after it, so the text
+and the request to send it travel in one state sync; the panel strips the mark and sends.
+
+The mark lives in the model only: the box goes back to the text at once (a box showing the mark
+is what a user saw while the kernel was busy with a cell, or gone). The box is then disabled in
+the page until the kernel answers: the kernel always sets the box's value when it takes a
+submission (empty once sent, the prompt again when it refuses), and the view's update for that
+change enables it again. So while a cell runs the text cannot change under the sync that carries
+it, and after a moment the status line says why nothing happens yet: that is the page's to say,
+as the kernel cannot answer a widget while it runs a cell. The box's ``change`` event (on blur,
+which disabling it causes) is kept from the view, which would sync the box's value, without the
+mark, over the buffered one that carries it (each keystroke synced the text already, as
+``continuous_update`` does).
+"""
+
+from __future__ import annotations
+
+import json
+
+import ipywidgets as widgets
+
+from .style import INPUT_CLASS, ROOT_CLASS
+
+SUBMIT_MARK = "\u0004"  # ASCII end-of-transmission: never typed, survives JSON
+#: the status line's words while a submission waits for a busy kernel
+WAITING = "Waiting for the kernel: your message is sent when the running cell finishes."
+
+# Installed once per page, on the capture phase so it runs before ipywidgets' own handler.
+KEY_HOOK_JS = """
+(function () {
+  if (window.__ygptKeyHook) { return; }
+  window.__ygptKeyHook = true;
+  var MARK = '%(mark)s', NOTE_AFTER_MS = 400;
+  function waitingNote(box) {
+    var note = document.createElement('div');
+    note.className = 'ygpt-waiting';
+    note.textContent = %(waiting)s;
+    box.closest('.%(root)s').querySelector('.ygpt-status').appendChild(note);
+    return note;
+  }
+  function submit(box) {
+    var text = box.value, started = Date.now(), note = null;
+    box.value = text + MARK;
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+    box.value = text;
+    box.disabled = true;
+    var timer = setInterval(function () {
+      var waiting = box.disabled && box.isConnected;
+      if (waiting && !note && Date.now() - started > NOTE_AFTER_MS) { note = waitingNote(box); }
+      if (waiting) { return; }
+      clearInterval(timer);
+      if (note) { note.remove(); }
+      if (!box.disabled && document.activeElement === document.body) { box.focus(); }
+    }, 100);
+  }
+  function isBox(box) { return !!box && box.tagName === 'TEXTAREA' && !!box.closest('.%(input)s'); }
+  document.addEventListener('change', function (event) {
+    if (isBox(event.target)) { event.stopPropagation(); }
+  }, true);
+  document.addEventListener('keydown', function (event) {
+    var box = event.target;
+    if (!isBox(box)) { return; }
+    if (event.key !== 'Enter' || event.shiftKey || event.isComposing) { return; }
+    event.preventDefault();
+    event.stopPropagation();
+    if (box.value.trim()) { submit(box); }
+  }, true);
+})();
+""" % {"input": INPUT_CLASS, "root": ROOT_CLASS, "mark": "\\u0004", "waiting": json.dumps(WAITING)}
+
+
+def key_hook() -> widgets.Output:
+    """The key hook (KEY_HOOK_JS, this package's own constant script) in an invisible Output
+    widget: JupyterLab's widget manager renders Output contents as trusted, so it runs with the
+    panel."""
+    hook = widgets.Output(layout=widgets.Layout(display="none"))
+    hook.outputs = ({"output_type": "display_data",
+                     "data": {"application/javascript": KEY_HOOK_JS}, "metadata": {}},)
+    return hook
