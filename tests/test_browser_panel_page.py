@@ -1,4 +1,5 @@
-"""The panel as a user meets it in JupyterLab's page: Enter while a cell runs.
+"""The panel as a user meets it in JupyterLab's page: Enter while a cell runs, Ctrl+S in its
+message box.
 
 What the page shows here is the page's own doing (the panel's key hook, panel/keys.py): the
 kernel cannot answer a widget while it runs a cell, so each story looks at the page, headless
@@ -6,6 +7,8 @@ Chromium against a real JupyterLab.
 """
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from test_browser import FIRST, SECOND, lab, opened, sync_playwright  # noqa: F401 (fixtures)
@@ -44,3 +47,18 @@ def test_enter_while_a_cell_runs_keeps_the_text_clean_and_says_it_waits(lab):
         panel.locator(".ygpt-totals", has_text="2 turns").wait_for()
         status.get_by_text(WAITING).wait_for(state="detached", timeout=1_000)
         assert box.input_value() == "" and box.is_enabled()
+
+
+def test_ctrl_s_in_the_panel_box_saves_the_notebook(lab):
+    cells = ["%load_ext ygpt_magic", f"%%ygpt\n{FIRST}", "%ygpt panel"]
+    with opened(*lab, "save.ipynb", cells) as page:
+        panel = ready_panel(page)
+        assert page.locator(".jp-mod-dirty").count() > 0  # the run changed the notebook
+        box = panel.locator(".ygpt-input textarea")
+        box.click()
+        box.type("a draft")
+        page.keyboard.press("Control+s")
+        page.wait_for_function("() => !document.querySelector('.jp-mod-dirty')", timeout=5_000)
+        stored = json.loads((lab[0].folder / "save.ipynb").read_text())
+        assert any(REPLY in json.dumps(cell["outputs"]) for cell in stored["cells"])
+        assert box.input_value() == "a draft"

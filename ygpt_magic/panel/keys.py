@@ -1,4 +1,4 @@
-"""The panel's keys in the page: Enter sends, Shift+Enter adds a line.
+"""The panel's keys in the page: Enter sends, Shift+Enter adds a line, Ctrl/Cmd+S saves.
 
 ``SUBMIT_MARK`` is how Enter reaches the kernel. ipywidgets' Textarea has no submit event, and a
 keydown hook that merely clicked Send would race the text: ipywidgets throttles each model's state
@@ -16,6 +16,13 @@ as the kernel cannot answer a widget while it runs a cell. The box's ``change`` 
 which disabling it causes) is kept from the view, which would sync the box's value, without the
 mark, over the buffered one that carries it (each keystroke synced the text already, as
 ``continuous_update`` does).
+
+Ctrl/Cmd+S is passed on to JupyterLab: ipywidgets' text views stop every keydown so that
+notebook shortcuts stay out of text boxes, which also kept "save the notebook" from a panel whose
+box holds the focus of a chatting user. A copy of the key is dispatched on the panel itself,
+outside the text view, where JupyterLab's shortcut handler sees it (with the ``keyCode`` Lumino
+matches on, which a constructed event lacks); the original's default, the browser's own "Save
+page as", is prevented.
 """
 
 from __future__ import annotations
@@ -58,6 +65,14 @@ KEY_HOOK_JS = """
       if (!box.disabled && document.activeElement === document.body) { box.focus(); }
     }, 100);
   }
+  function passOn(event, box) {
+    event.preventDefault();
+    var copy = new KeyboardEvent('keydown', {
+      key: event.key, code: event.code, ctrlKey: event.ctrlKey, metaKey: event.metaKey,
+      shiftKey: event.shiftKey, altKey: event.altKey, bubbles: true, cancelable: true });
+    Object.defineProperty(copy, 'keyCode', { value: event.keyCode });  // what Lumino reads
+    box.closest('.%(root)s').dispatchEvent(copy);
+  }
   function isBox(box) { return !!box && box.tagName === 'TEXTAREA' && !!box.closest('.%(input)s'); }
   document.addEventListener('change', function (event) {
     if (isBox(event.target)) { event.stopPropagation(); }
@@ -65,6 +80,10 @@ KEY_HOOK_JS = """
   document.addEventListener('keydown', function (event) {
     var box = event.target;
     if (!isBox(box)) { return; }
+    if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 's') {
+      passOn(event, box);
+      return;
+    }
     if (event.key !== 'Enter' || event.shiftKey || event.isComposing) { return; }
     event.preventDefault();
     event.stopPropagation();
