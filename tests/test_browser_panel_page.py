@@ -1,9 +1,9 @@
-"""The panel as a user meets it in JupyterLab's page: Enter while a cell runs, Ctrl+S in its
-message box.
+"""The panel as a user meets it in JupyterLab's page: a kernel restarted under it, Enter while a
+cell runs, Ctrl+S in its message box.
 
-What the page shows here is the page's own doing (the panel's key hook, panel/keys.py): the
-kernel cannot answer a widget while it runs a cell, so each story looks at the page, headless
-Chromium against a real JupyterLab.
+What the page shows here is the page's own doing (the panel's CSS and key hook, panel/style.py
+and panel/keys.py): the kernel cannot answer a widget while it runs a cell, nor at all once it is
+gone, so each story looks at the page, headless Chromium against a real JupyterLab.
 """
 
 from __future__ import annotations
@@ -26,6 +26,40 @@ def ready_panel(page, where: str = ".jp-Notebook"):
     panel = page.locator(f"{where} .ygpt-panel")
     panel.locator(".ygpt-assistant .ygpt-bubble", has_text=REPLY).wait_for()
     return panel
+
+
+def restart_kernel(page) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text="Kernel").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Restart Kernel…").first.click()
+    page.locator(".jp-Dialog button", has_text="Restart").click()
+
+
+def test_a_restarted_kernel_shows_the_saved_view_and_no_live_looking_panel(lab):
+    pytest.importorskip("sidecar", reason="sidecar is not installed (pip install -e '.[test]')")
+    cells = ["%load_ext ygpt_magic", f"%%ygpt\n{FIRST}", "%ygpt panel", "%ygpt panel --side"]
+    with opened(*lab, "restart.ipynb", cells) as page:
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        panel = ready_panel(page)
+        side = ready_panel(page, ".jupyterlab-sidecar")
+        saved = page.locator(".jp-Notebook .ygpt-saved")
+        assert not saved.is_visible()  # the live panel stands in for it
+
+        restart_kernel(page)
+        saved.wait_for(state="visible", timeout=10_000)
+        assert "Run %ygpt panel to open it again" in saved.inner_text() and REPLY in saved.inner_text()
+        assert not panel.is_visible(), "the dead panel still poses as a live one"
+        assert side.is_visible()
+        line = side.evaluate("panel => getComputedStyle(panel, '::before').content")
+        assert "ended with its kernel" in line and "%ygpt panel --side" in line, line
+
+        box = side.locator(".ygpt-input textarea")
+        box.focus()
+        page.keyboard.type("Are you there?")
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(500)
+        assert box.input_value() == "Are you there?"  # kept as typed, no mark, nothing pretended
+        assert not errors, errors
 
 
 def test_enter_while_a_cell_runs_keeps_the_text_clean_and_says_it_waits(lab):

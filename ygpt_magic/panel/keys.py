@@ -15,7 +15,8 @@ it, and after a moment the status line says why nothing happens yet: that is the
 as the kernel cannot answer a widget while it runs a cell. The box's ``change`` event (on blur,
 which disabling it causes) is kept from the view, which would sync the box's value, without the
 mark, over the buffered one that carries it (each keystroke synced the text already, as
-``continuous_update`` does).
+``continuous_update`` does). A panel whose kernel is gone (ipywidgets marks its views
+disconnected) takes no submission.
 
 Ctrl/Cmd+S is passed on to JupyterLab: ipywidgets' text views stop every keydown so that
 notebook shortcuts stay out of text boxes, which also kept "save the notebook" from a panel whose
@@ -43,6 +44,7 @@ KEY_HOOK_JS = """
   if (window.__ygptKeyHook) { return; }
   window.__ygptKeyHook = true;
   var MARK = '%(mark)s', NOTE_AFTER_MS = 400;
+  function dead(box) { return !!box.closest('.jupyter-widgets-disconnected'); }
   function waitingNote(box) {
     var note = document.createElement('div');
     note.className = 'ygpt-waiting';
@@ -57,7 +59,7 @@ KEY_HOOK_JS = """
     box.value = text;
     box.disabled = true;
     var timer = setInterval(function () {
-      var waiting = box.disabled && box.isConnected;
+      var waiting = box.disabled && box.isConnected && !dead(box);
       if (waiting && !note && Date.now() - started > NOTE_AFTER_MS) { note = waitingNote(box); }
       if (waiting) { return; }
       clearInterval(timer);
@@ -87,7 +89,7 @@ KEY_HOOK_JS = """
     if (event.key !== 'Enter' || event.shiftKey || event.isComposing) { return; }
     event.preventDefault();
     event.stopPropagation();
-    if (box.value.trim()) { submit(box); }
+    if (box.value.trim() && !dead(box)) { submit(box); }
   }, true);
 })();
 """ % {"input": INPUT_CLASS, "root": ROOT_CLASS, "mark": "\\u0004", "waiting": json.dumps(WAITING)}

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from ..errors import SidecarMissing
 from .panel import ChatPanel
+from .style import SIDE_CLASS
 
 
 def beside() -> Callable[[ChatPanel], str]:
@@ -24,6 +25,7 @@ def beside() -> Callable[[ChatPanel], str]:
 
     def show(panel: ChatPanel) -> str:
         side = Sidecar(title=f"ygpt · {panel.chat_name}")
+        panel.add_class(SIDE_CLASS)  # its words once its kernel is gone (panel/style.py)
         side.outputs = ({"output_type": "display_data", "data": panel._repr_mimebundle_(), "metadata": {}},)
         return (f"The panel for chat '{panel.chat_name}' is open in JupyterLab's side area "
                 f"(run %ygpt panel --side again to reopen it).")

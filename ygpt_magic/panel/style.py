@@ -15,6 +15,7 @@ W = TypeVar("W", bound=widgets.DOMWidget)
 
 ROOT_CLASS = "ygpt-panel"
 INPUT_CLASS = "ygpt-input"
+SIDE_CLASS = "ygpt-side"  # a panel in JupyterLab's side area (panel/side.py)
 
 CSS = """
 .ygpt-panel {
@@ -132,8 +133,24 @@ CSS = """
 .ygpt-panel .ygpt-buttons { gap: 4px; }
 .ygpt-panel .ygpt-hint { color: var(--ygpt-muted); font-size: var(--jp-ui-font-size0, 11px); padding: 0 12px 6px 12px; }
 .ygpt-panel .ygpt-waiting { color: var(--ygpt-muted); }
-/* the saved view beside a live panel (panel/saved.py) shows only once the widget is gone */
-.jp-OutputArea:has(.ygpt-panel) > .jp-OutputArea-child:has(.ygpt-saved) { display: none; }
+/* the saved view beside a live panel (panel/saved.py) shows only once the widget is gone or dead */
+.jp-OutputArea:has(.ygpt-panel:not(.jupyter-widgets-disconnected)) > .jp-OutputArea-child:has(.ygpt-saved) {
+  display: none;
+}
+/* a panel whose kernel is gone (restarted, shut down): ipywidgets marks its views disconnected.
+   In a cell's output the saved view takes its place; elsewhere (the side area) it says so. */
+.jp-OutputArea:has(.ygpt-saved) > .jp-OutputArea-child:has(.ygpt-panel.jupyter-widgets-disconnected) {
+  display: none;
+}
+.ygpt-panel.jupyter-widgets-disconnected > * { opacity: 0.5; pointer-events: none; }
+.ygpt-panel.jupyter-widgets-disconnected::before {
+  content: "This panel ended with its kernel (restarted or shut down). Run %ygpt panel to open it again.";
+  padding: 8px 12px;
+  font-weight: 600;
+}
+.ygpt-panel.ygpt-side.jupyter-widgets-disconnected::before {
+  content: "This panel ended with its kernel (restarted or shut down). Run %ygpt panel --side to open it again.";
+}
 """
 
 
