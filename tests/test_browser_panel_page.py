@@ -1,5 +1,5 @@
 """The panel as a user meets it in JupyterLab's page: a kernel restarted under it, Enter while a
-cell runs, Ctrl+S in its message box.
+cell runs, Ctrl+S in its message box, and the side area's narrow default width.
 
 What the page shows here is the page's own doing (the panel's CSS and key hook, panel/style.py
 and panel/keys.py): the kernel cannot answer a widget while it runs a cell, nor at all once it is
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_browser import FIRST, SECOND, lab, opened, sync_playwright  # noqa: F401 (fixtures)
+from test_browser import ARTIFACTS, FIRST, SECOND, lab, opened, sync_playwright  # noqa: F401 (fixtures)
 
 from ygpt_magic.panel.keys import WAITING
 
@@ -96,3 +96,22 @@ def test_ctrl_s_in_the_panel_box_saves_the_notebook(lab):
         stored = json.loads((lab[0].folder / "save.ipynb").read_text())
         assert any(REPLY in json.dumps(cell["outputs"]) for cell in stored["cells"])
         assert box.input_value() == "a draft"
+
+
+def test_the_side_panel_fits_the_side_area_default_width(lab):
+    pytest.importorskip("sidecar", reason="sidecar is not installed (pip install -e '.[test]')")
+    cells = ["%load_ext ygpt_magic", f"%%ygpt\n{FIRST}", "%ygpt panel --side"]
+    with opened(*lab, "narrow.ipynb", cells) as page:
+        panel = ready_panel(page, ".jupyterlab-sidecar")
+        page.wait_for_timeout(300)  # the layout settles
+        area = page.locator(".jupyterlab-sidecar").bounding_box()
+        right = area["x"] + area["width"]
+        for name in ("Send", "Stop"):
+            button = panel.locator("button", has_text=name).bounding_box()
+            assert button["x"] + button["width"] <= right, f"{name} is cut off at the side area's edge"
+        overflow = panel.evaluate("""(root, right) => [...root.querySelectorAll('*')]
+            .filter(el => el.getClientRects().length && el.getBoundingClientRect().right > right + 0.5)
+            .map(el => el.className + ': ' + (el.innerText || '').slice(0, 30))""", right)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.locator(".jupyterlab-sidecar").screenshot(path=str(ARTIFACTS / "panel-side-narrow.png"))
+        assert not overflow, f"cut off at the side area's edge ({right:.0f} px): {overflow}"

@@ -130,7 +130,9 @@ CSS = """
   font-size: var(--jp-ui-font-size1, 13px);
 }
 .ygpt-panel .ygpt-compose .widget-button { border-radius: 8px; }
-.ygpt-panel .ygpt-buttons { gap: 4px; }
+.ygpt-panel .ygpt-buttons { gap: 4px; flex-shrink: 0; }
+/* a flex item keeps its content's width by default: the box shrinks so the buttons stay in view */
+.ygpt-panel .ygpt-compose .ygpt-input { min-width: 0; }
 .ygpt-panel .ygpt-hint { color: var(--ygpt-muted); font-size: var(--jp-ui-font-size0, 11px); padding: 0 12px 6px 12px; }
 .ygpt-panel .ygpt-waiting { color: var(--ygpt-muted); }
 /* the saved view beside a live panel (panel/saved.py) shows only once the widget is gone or dead */
