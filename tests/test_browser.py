@@ -179,7 +179,7 @@ def test_panel_side_opens_the_panel_beside_the_notebook_and_sends_from_there(lab
     cells = ["%load_ext ygpt_magic", f"%%ygpt\n{FIRST}", "%ygpt panel --side"]
     with opened(*lab, "side.ipynb", cells) as page:
         page.locator(".jp-Notebook .jp-Cell").nth(2).locator(
-            ".jp-OutputArea", has_text="is open in JupyterLab's side area").wait_for()
+            ".jp-OutputArea", has_text="in JupyterLab's side area; it lasts as long as this kernel").wait_for()
         panel = page.locator(".jupyterlab-sidecar .ygpt-panel")
         panel.locator(".ygpt-assistant .ygpt-bubble", has_text="Albert Einstein was a theoretical physicist").wait_for()
         assert page.locator(".jp-Notebook .ygpt-panel").count() == 0  # beside the notebook, not in it

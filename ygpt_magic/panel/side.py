@@ -27,7 +27,8 @@ def beside() -> Callable[[ChatPanel], str]:
         side = Sidecar(title=f"ygpt · {panel.chat_name}")
         panel.add_class(SIDE_CLASS)  # its words once its kernel is gone (panel/style.py)
         side.outputs = ({"output_type": "display_data", "data": panel._repr_mimebundle_(), "metadata": {}},)
-        return (f"The panel for chat '{panel.chat_name}' is open in JupyterLab's side area "
-                f"(run %ygpt panel --side again to reopen it).")
+        # stored with the notebook: true when read again later, with no kernel behind it
+        return (f"Opened the panel for chat '{panel.chat_name}' in JupyterLab's side area; it lasts "
+                f"as long as this kernel (run %ygpt panel --side again to reopen it).")
 
     return show
