@@ -12,11 +12,15 @@ import threading
 import time
 from collections.abc import Iterator
 
+import grpc
 import pytest
 from cellrun import assert_clear_error
-from conftest import cell
+from conftest import cell, completions
+from test_secrets import all_logs, error_texts, leaks
 
-from ygpt_magic.errors import HostNotFound, ProxyFailed, ProxyInTheWay
+from ygpt_magic.client import rpc_errors
+from ygpt_magic.client.credentials import NO_CREDENTIAL
+from ygpt_magic.errors import HostNotFound, ProxyFailed, ProxyInTheWay, ProxyUnusable, ServerUnavailable
 
 PROXY_VARIABLES = ("grpc_proxy", "https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY",
                    "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY", "no_grpc_proxy")
@@ -118,3 +122,55 @@ def test_a_host_name_that_does_not_resolve_is_said_so_at_once(shell, no_proxies)
     assert_clear_error(cell(shell, "%%ygpt\nHello"), "could not be resolved (DNS)", "spelling",
                        error_type=HostNotFound)
     assert time.monotonic() - started < 5
+
+
+#: a proxy password with a '/' that is not percent-encoded (secrets2.md F1)
+PASSWORD = "canaryPW-5e1d77ab90c3f2-LEAKCHECK-zz"
+
+
+def test_a_proxy_password_with_a_slash_is_refused_at_connect_naming_the_variable_only(shell, no_proxies):
+    no_proxies.setenv("https_proxy", f"http://jdoe:{PASSWORD}/1@127.0.0.1:{dead_port()}")
+    with all_logs() as logs:
+        connected = cell(shell, "%ygpt connect local")
+        refused = cell(shell, "%%ygpt\nHello")
+    assert connected.ok and "https_proxy is not a proxy address" in connected.final, connected.final
+    message = assert_clear_error(refused, "https_proxy", "percent-encoded", "%2F", "nothing was sent",
+                                 error_type=ProxyUnusable)
+    assert not leaks("\n".join([connected.shown, *error_texts(refused.error), *logs]))
+    assert "the server said" not in message.lower()
+
+
+@pytest.mark.parametrize("variable", ["https_proxy", "grpc_proxy"])
+def test_a_proxy_password_with_a_slash_is_not_quoted_as_the_servers_words(shell, no_proxies, ygpt_server, variable):
+    """gRPC would resolve 'jdoe:<password>' as the proxy's host and put it in its UNAVAILABLE."""
+    no_proxies.setenv(variable, f"http://jdoe:{PASSWORD}/1@127.0.0.1:{dead_port()}")
+    connected = cell(shell, f"%ygpt connect {ygpt_server.address} --insecure")
+    with all_logs() as logs:
+        refused = cell(shell, "%%ygpt\nHello")
+    assert f"{variable} is not a proxy address" in connected.final and not leaks(connected.shown)
+    message = assert_clear_error(refused, variable, "%2F", error_type=ProxyUnusable)
+    assert "answered" not in message and not leaks("\n".join([*error_texts(refused.error), *logs]))
+    assert completions(ygpt_server) == [], "nothing was sent"
+
+
+def test_a_chat_api_proxy_password_with_a_question_mark_is_no_invalid_url(shell, no_proxies, ygpt_server):
+    """httpx raised InvalidURL for it, shown as the server failing."""
+    no_proxies.setenv("http_proxy", f"http://jdoe:{PASSWORD}?1@127.0.0.1:{dead_port()}")
+    no_proxies.setenv("no_grpc_proxy", "127.0.0.1")
+    assert cell(shell, f"%ygpt connect {ygpt_server.address} --insecure --http {ygpt_server.http_url}").ok
+    cell(shell, "from PIL import Image; img = Image.new('RGB', (8, 8))")
+    refused = cell(shell, "%%ygpt --image img --model gemma-3-27b-it\nWhat is it?")
+    message = assert_clear_error(refused, "http_proxy", "%3F", error_type=ProxyUnusable)
+    assert "InvalidURL" not in message and not leaks("\n".join(error_texts(refused.error)))
+
+
+def test_grpcs_words_about_resolving_a_name_are_never_the_servers():
+    channel = grpc.insecure_channel(f"jdoe:{PASSWORD}/1@127.0.0.1:{dead_port()}")
+    try:
+        channel.unary_unary("/a.B/C")(b"", timeout=5)
+    except grpc.RpcError as failure:
+        error = rpc_errors.translate(failure, endpoint="10.0.0.5:50051", credential=NO_CREDENTIAL,
+                                     folder=None, model=None, retries=0, timeout=5)
+    finally:
+        channel.close()
+    assert type(error) is ServerUnavailable and not leaks(str(error)), error

@@ -21,6 +21,8 @@ import os
 import urllib.parse
 from dataclasses import dataclass
 
+from ..errors import ProxyUnusable
+
 #: gRPC's proxy variables, in its order
 GRPC_PROXY_VARIABLES = ("grpc_proxy", "https_proxy", "http_proxy")
 #: what a user adds to no_proxy so that this machine's addresses are reached directly
@@ -41,10 +43,11 @@ class Proxy:
 
 def route(name: str, address: tuple[str, int]) -> Proxy | None:
     """The proxy a connection to ``address`` goes through: ``name`` is the endpoint's name as
-    messages show it, a URL for the chat API (httpx's rule), else HOST:PORT (gRPC's rule)."""
+    messages show it, a URL for the chat API (httpx's rule), else HOST:PORT (gRPC's rule).
+    ProxyUnusable when that proxy's value cannot be read (:func:`_parsed`)."""
     if "://" in name:
-        return _for_http(urllib.parse.urlsplit(name).scheme, address[0])
-    return _for_grpc(address[0])
+        return _for_http(name, urllib.parse.urlsplit(name).scheme, address[0])
+    return _for_grpc(name, address[0])
 
 
 def exempting(proxy: Proxy) -> str:
@@ -54,17 +57,17 @@ def exempting(proxy: Proxy) -> str:
     return f"{now},{LOOPBACK_NAMES}" if now else LOOPBACK_NAMES
 
 
-def _for_grpc(host: str) -> Proxy | None:
-    variable = next((name for name in GRPC_PROXY_VARIABLES if os.environ.get(name)), None)
+def _for_grpc(name: str, host: str) -> Proxy | None:
+    variable = next((each for each in GRPC_PROXY_VARIABLES if os.environ.get(each)), None)
     if variable is None:
         return None
-    parsed = urllib.parse.urlsplit(os.environ[variable])
-    if parsed.scheme != "http" or not parsed.hostname:
+    value = os.environ[variable]
+    if urllib.parse.urlsplit(value).scheme != "http":
         return None   # gRPC takes only http:// proxies, and ignores anything else
     exempt = "no_grpc_proxy" if "no_grpc_proxy" in os.environ else "no_proxy"
     if any(_grpc_exempts(entry.strip(), host) for entry in os.environ.get(exempt, "").split(",")):
         return None
-    return _proxy(variable, parsed, exempt)
+    return _proxy(variable, _parsed(name, variable, value), exempt)
 
 
 def _grpc_exempts(entry: str, host: str) -> bool:
@@ -79,16 +82,34 @@ def _grpc_exempts(entry: str, host: str) -> bool:
     return host.lower().endswith(entry.lower())
 
 
-def _for_http(scheme: str, host: str) -> Proxy | None:
+def _for_http(name: str, scheme: str, host: str) -> Proxy | None:
     names = (f"{scheme}_proxy", f"{scheme.upper()}_PROXY", "all_proxy", "ALL_PROXY")
-    variable = next((name for name in names if os.environ.get(name)), None)
+    variable = next((each for each in names if os.environ.get(each)), None)
     if variable is None:
         return None
+    value = os.environ[variable]
+    # httpx reads every proxy when its client is made, exempt hosts or not
+    parsed = _parsed(name, variable, value if "://" in value else f"http://{value}")
     exempt = "no_proxy" if "no_proxy" in os.environ or "NO_PROXY" not in os.environ else "NO_PROXY"
     if any(_http_exempts(entry.strip().lower(), host.lower()) for entry in os.environ.get(exempt, "").split(",")):
         return None
-    value = os.environ[variable]
-    return _proxy(variable, urllib.parse.urlsplit(value if "://" in value else f"http://{value}"), exempt)
+    return _proxy(variable, parsed, exempt)
+
+
+def _parsed(name: str, variable: str, value: str) -> urllib.parse.SplitResult:
+    """``value`` split as a URL; ProxyUnusable (naming ``variable``, never the value) when gRPC
+    and httpx cannot use it. A proxy's URL has no path, so an ``@`` after the host part means a
+    user:password whose ``/ ? #`` ended that part early: gRPC then resolves ``user:password`` as
+    the proxy's host and quotes it in its error, httpx raises InvalidURL, and urllib reads the
+    password as the port and puts it in its ValueError."""
+    parsed = urllib.parse.urlsplit(value)
+    if "@" in value.partition("://")[2].removeprefix(parsed.netloc):
+        raise ProxyUnusable(name, variable, userinfo=True)
+    try:
+        parsed.port  # noqa: B018 (urllib reads the port only when asked for it)
+    except ValueError:
+        raise ProxyUnusable(name, variable, userinfo=False) from None
+    return parsed
 
 
 def _http_exempts(entry: str, host: str) -> bool:

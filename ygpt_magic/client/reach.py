@@ -31,7 +31,8 @@ Behind a proxy the connect goes to the proxy (client/proxies.py: gRPC's rule, or
 chat API), as the request itself does: a network that lets out only the proxy would otherwise
 refuse every direct connect to a server the SDK reaches fine. A proxy that fails is named as the
 proxy (ProxyFailed); one the rule would send this machine's own address to is refused before
-anything is sent (ProxyInTheWay), since no proxy elsewhere reaches our loopback.
+anything is sent (ProxyInTheWay), since no proxy elsewhere reaches our loopback, and so is one
+whose value gRPC and httpx cannot read (ProxyUnusable: gRPC would quote its password).
 """
 
 from __future__ import annotations
@@ -183,6 +184,7 @@ class Reachability:
         that ends normally has been answered too. An endpoint that answered lately is asked only
         after ``QUIET_AFTER`` seconds with no answer."""
         name = target[0]
+        proxies.route(*target)   # a proxy value gRPC or httpx cannot use: refused before sending
         body = asyncio.current_task()
         assert body is not None, "beside() runs in a task: it is an async context manager"
         failure: list[ServerUnavailable] = []

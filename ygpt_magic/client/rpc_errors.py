@@ -60,7 +60,8 @@ GRPC_CONNECT_FAILED = "failed to connect to all addresses"
 #: words of gRPC's own UNAVAILABLE, when the connection failed rather than the server answering
 GRPC_TRANSPORT_WORDS = (GRPC_CONNECT_FAILED, "Socket closed", "Connection reset", "Broken pipe",
                         "DNS resolution failed", "handshake failed", "End of TCP stream",
-                        "connections to all backends failing", "Connection refused", "GOAWAY")
+                        "connections to all backends failing", "Connection refused", "GOAWAY",
+                        "errors resolving", "Failed to parse port")
 #: a DEADLINE_EXCEEDED before this share of our timeout was the server's deadline, not ours
 OUR_DEADLINE = 0.9
 #: the gRPC status behind each HTTP code of the cloud's error table

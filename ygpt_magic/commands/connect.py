@@ -61,14 +61,16 @@ def run(kernel: Kernel, line: str) -> None:
 def _unanswered(connection: Connection, endpoint: str, address: str | None) -> ServerUnavailable | None:
     """Why requests will fail there, or None. The local server's own address is only checked
     against the environment's proxy (it starts on demand); a HOST:PORT the user typed is probed
-    once (≤ connect_timeout); the cloud is reached through discovery and not probed."""
-    if endpoint == "local":
-        return _proxied(address or LOCAL_HOST)
-    if endpoint == "cloud":
-        return None
+    once (≤ connect_timeout); the cloud is reached through discovery and not probed, but a proxy
+    variable gRPC cannot read is said for it too (ProxyUnusable)."""
     try:
-        connection.client().check_reachable()
-    except ServerUnavailable as error:
+        if endpoint == "local":
+            return _proxied(address or LOCAL_HOST)
+        if endpoint == "cloud":
+            _route(address or "")
+        else:
+            connection.client().check_reachable()
+    except ServerUnavailable as error:   # a proxy variable that cannot be read too
         return error
     return None
 
@@ -76,6 +78,10 @@ def _unanswered(connection: Connection, endpoint: str, address: str | None) -> S
 def _proxied(address: str) -> ServerUnavailable | None:
     """ProxyInTheWay when requests to the local server at ``address`` (HOST:PORT, or its host
     before it starts) would go to a proxy."""
-    proxy = proxies.route(address, (address.rpartition(":")[0] or address, 0))
+    proxy = _route(address)
     return None if proxy is None else in_the_way(address, proxy)
+
+
+def _route(address: str) -> proxies.Proxy | None:
+    return proxies.route(address, (address.rpartition(":")[0] or address, 0))
 

@@ -18,7 +18,7 @@ for the panel (``error.words(PANEL)``).
 """
 
 from .base import InternalError, YGptError
-from .network import HostNotFound, ProxyFailed, ProxyInTheWay
+from .network import HostNotFound, ProxyFailed, ProxyInTheWay, ProxyUnusable
 from .origin import CELL, PANEL, Origin, capital, choices
 from .reach import (
     ChatReplyUnreadable,
@@ -102,7 +102,8 @@ __all__ = [
     "NoChatEndpoint", "NoSources",
     "NotebookError", "NothingToFix", "OperationUnreachable", "OptionError", "PermissionDenied",
     "PictureModelNotFound", "PriceError",
-    "ProxyFailed", "ProxyInTheWay", "QuotaExceeded", "ReconnectPending", "RefusedForEvery", "ReplyNotValid",
+    "ProxyFailed", "ProxyInTheWay", "ProxyUnusable",
+    "QuotaExceeded", "ReconnectPending", "RefusedForEvery", "ReplyNotValid",
     "RequestRejected",
     "RequestTooLarge", "SchemaError", "ServerBusy", "ServerFailed", "ServerGaveUp", "ServerStoppedAnswering",
     "ServerTimeout",

@@ -2,7 +2,7 @@
 of ours becomes.
 
 Messages never contain a credential: details that come from a server go through
-:func:`_clean`, which masks anything shaped like a key or token.
+:func:`_clean`, which masks anything shaped like a key or token, and a URL's user:password.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ _SECRET_SHAPES = re.compile(
     r"|\bAQVN[\w\-]{8,}"  # Yandex Cloud API keys
     r"|\bt1\.[\w\-.]{16,}"  # IAM tokens
     r"|\by[0-3]_[\w\-]{16,}"  # OAuth tokens
+    r"|(?<=://)[^\s/@]+:[^\s@]*(?=@)"  # a URL's user:password (a proxy's, a gateway's)
 )
 _DETAIL_LIMIT = 300
 

@@ -1,5 +1,5 @@
 """The way to the server failed before the server could be asked: a proxy the environment names
-(client/proxies.py) is in the way or down, or the server's host name does not resolve.
+(client/proxies.py) is in the way, down or not a URL it can use, or the server's host name does not resolve.
 
 Each is a ServerUnavailable, so whatever handles an unreachable server (a run of many requests
 stopping, the SDK built again on fresh channels) handles these too, but the words blame the
@@ -41,6 +41,25 @@ class ProxyFailed(ServerUnavailable):
             f"The proxy {proxy} (from {variable}) {what}, so the request for {endpoint} could not "
             f"go out. Check that proxy, or unset {variable}; if {endpoint} is reachable without "
             f"a proxy, add its host to {exempt}.",
+        )
+        self.endpoint = endpoint
+
+
+class ProxyUnusable(ServerUnavailable):
+    """The proxy variable that applies holds a value gRPC and httpx cannot read: a user:password
+    with an unencoded ``/ ? #`` (which ends the host part early, so the password is taken for a
+    host or a port), or a port that is not a number. Said before anything is sent, naming the
+    variable only: its value may hold a password."""
+
+    def __init__(self, endpoint: str, variable: str, *, userinfo: bool) -> None:
+        what = ("its user:password part holds a character (/ ? or #) that must be percent-encoded "
+                "(%2F, %3F, %23)" if userinfo else "its port is not a number")
+        YGptError.__init__(
+            self,
+            f"{variable} is not a proxy address gRPC and httpx can use: {what}, so nothing was "
+            f"sent to {endpoint}. Set it again with the password encoded (urllib.parse.quote(password, safe='') "
+            f"gives it), as http://USER:PASSWORD@HOST:PORT, or unset {variable}; then run the "
+            f"cell again.",
         )
         self.endpoint = endpoint
 
