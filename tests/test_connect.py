@@ -220,3 +220,27 @@ def test_a_refused_token_of_the_yc_cli_names_the_cli_and_is_fetched_again(shell,
     assert cell(shell, "%%ygpt --once\nHello again").ok
     assert tokens() == 2, "the refused token was sent again"
     assert "t1.9euelZq" not in refused.shown
+
+
+#: a password in the chat API's address (secrets2.md F2)
+URL_PASSWORD = "canaryPW-5e1d77ab90c3f2-LEAKCHECK-zz"
+
+
+@pytest.mark.parametrize("door", ["--http", "YGPT_HTTP_ENDPOINT"])
+def test_a_password_in_the_chat_api_address_is_refused_unshown(shell, ygpt_server, clean_env, door):
+    """httpx would send the URL's user:password as Basic auth in place of the key, and the
+    address is shown in whoami, config and every error: refused at connect, never repeated."""
+    with HttpCapture() as chat_api:
+        url = chat_api.url.replace("http://", f"http://jdoe:{URL_PASSWORD}@")
+        flag = f" --http {url}" if door == "--http" else ""
+        if door == "YGPT_HTTP_ENDPOINT":
+            clean_env.setenv("YGPT_HTTP_ENDPOINT", url)
+        refused = cell(shell, f"%ygpt connect {ygpt_server.address} --insecure{flag}")
+        cell(shell, PICTURE)
+        shown = [cell(shell, "%ygpt whoami"), cell(shell, "%ygpt config"),
+                 cell(shell, "%%ygpt --image png --model gemma-3-27b-it\nWhat is it?")]
+    message = assert_clear_error(refused, "user:password", "http://HOST:PORT", error_type=OptionError)
+    assert chat_api.url.removeprefix("http://") in message
+    assert chat_api.seen == [], "nothing went to the address with the password"
+    for run in [refused, *shown]:
+        assert "LEAKCHECK" not in run.shown + run.message, run.shown + run.message

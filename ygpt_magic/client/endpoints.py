@@ -103,8 +103,16 @@ def _url_for_endpoint(url: str) -> OptionError:
 def chat_base_url(value: str) -> str:
     """``http://HOST:PORT`` (as `ygpt-magic serve` prints it) or a full base URL → the base URL
     the SDK's chat API takes (``http_completions``): an address without a path gets ``/v1/``.
-    OptionError with an example if it is not an http(s) URL with a host and port."""
+    OptionError with an example if it is not an http(s) URL with a host and port, and for one
+    with a user:password (refused rather than stripped: a gateway that wanted it would refuse the
+    request and blame the key, and the address is shown in whoami, config and every error)."""
     url = value.strip()
+    if "@" in url:
+        raise OptionError(
+            f"The chat API address {_without_userinfo(url)!r} (--http or YGPT_HTTP_ENDPOINT) takes no "
+            "user:password: the chat API is authenticated with your key, and httpx would send the "
+            "URL's user:password in its place. Give the address alone, as http://HOST:PORT: the "
+            "key %ygpt whoami shows goes with every request.")
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -116,6 +124,13 @@ def chat_base_url(value: str) -> str:
             "http://127.0.0.1:8080 (the address `ygpt-magic serve` prints after READY)."
         )
     return url.rstrip("/") + "/v1/" if parts.path in ("", "/") else url.rstrip("/") + "/"
+
+
+def _without_userinfo(url: str) -> str:
+    """``url`` with everything up to its last ``@`` after the scheme left out: a user:password,
+    whatever characters the password holds (it is never repeated in a message)."""
+    scheme, sep, rest = url.rpartition("://")
+    return f"{scheme}{sep}{rest.rpartition('@')[2]}"
 
 
 def url_address(url: str) -> tuple[str, int]:
