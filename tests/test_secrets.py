@@ -350,3 +350,39 @@ def test_cache_file_and_provenance_hold_no_canary_and_no_folder(shell, magics, y
         assert not leaks(blob), f"canary {leaks(blob)} in {place}"
         if place != "logs":  # (the SDK logs the model URI it sends, folder included)
             assert FOLDER.encode() not in blob, f"the folder id is in {place}"
+
+
+def _load_with_key(shell, magics, tmp_path: Path, *, name: bool, system: bool) -> None:
+    """A colleague's file whose current chat's name or system message holds the kernel's key."""
+    assert run(shell, '%%ygpt --system "Be brief."\nHello', cell_id="a").ok
+    data = magics.kernel.session.to_dict()
+    if name:
+        data["chats"][0]["name"] = data["current"] = f"key {API_KEY}"
+    if system:
+        data["chats"][0]["system"] = f"key {API_KEY}"
+    colleague = tmp_path / "colleague.json"
+    colleague.write_text(json.dumps(data), encoding="utf-8")
+    assert run(shell, f"%ygpt load {colleague}").ok
+
+
+@pytest.mark.parametrize("source", ["%ygpt whoami", "%ygpt config", "%ygpt usage", "%ygpt panel",
+                                    "%%ygpt --dry-run\nNext?", "%%ygpt\nNext?", "%ygpt reset"])
+def test_a_loaded_chat_name_holding_the_key_is_masked_in_every_view(shell, magics, monkeypatch, tmp_path, source):
+    """secrets2.md F3: the name is masked as the chat is loaded, so whoami, config, usage, the
+    panel's title, the dry run, the ↺ note of a re-run cell and reset all show it masked."""
+    use_env(monkeypatch, "YC_API_KEY", API_KEY)
+    _load_with_key(shell, magics, tmp_path, name=True, system=False)
+    if source == "%ygpt usage":
+        assert run(shell, "%%ygpt\nNext question", cell_id="b").ok
+    shown = run(shell, source, cell_id="a" if source.startswith("%%") else None)
+    assert shown.ok, shown.message
+    assert "key AQVN…x9Qz" in shown.shown, shown.shown[:600]
+    assert not leaks(shown.shown + json.dumps(widget_states()))
+    assert magics.kernel.session.current == "key AQVN…x9Qz", "what the views show is what --chat takes"
+
+
+def test_config_shows_a_loaded_system_message_masked(shell, magics, monkeypatch, tmp_path):
+    use_env(monkeypatch, "YC_API_KEY", API_KEY)
+    _load_with_key(shell, magics, tmp_path, name=False, system=True)
+    config = run(shell, "%ygpt config")
+    assert "key AQVN…x9Qz" in config.plain and not leaks(config.shown), config.plain

@@ -289,9 +289,11 @@ def _place(where: str, step: str) -> str:
     return step.lstrip(".") if where == "the file" else where + step
 
 
-def parse(data: Any, source: object) -> tuple[dict[str, Chat], str, tuple[str, ...]]:
+def parse(data: Any, source: object, named: Callable[[str], str] = str) -> tuple[dict[str, Chat], str, tuple[str, ...]]:
     """Chats, the current chat's name and a note for each chat that had turns left out, from
-    chat-file data, or ChatFileError; touches nothing."""
+    chat-file data, or ChatFileError; touches nothing. ``named`` turns a name in the file into
+    the chat's (``%ygpt load`` masks a credential in it: a name is shown by every view, and
+    what a view shows is what ``--chat`` takes)."""
     try:
         _check_encodable(data)
         top = _object(data, {"version", "current", "chats"}, "the file")
@@ -306,11 +308,12 @@ def parse(data: Any, source: object) -> tuple[dict[str, Chat], str, tuple[str, .
         notes: list[str] = []
         for index, item in enumerate(items):
             chat, note = _chat(item, f"chats[{index}]")
+            chat.name = named(chat.name)
             if chat.name in chats:
                 raise _Bad(f"chats[{index}] repeats the name {chat.name!r}")
             chats[chat.name] = chat
             notes += [note] if note else []
-        current = _field(top, "current", (str,), "the file")
+        current = named(_field(top, "current", (str,), "the file"))
         if current not in chats:
             raise _Bad(f"its current chat {shown(current)} is not one of its chats")
     except _Bad as problem:

@@ -309,8 +309,9 @@ class ChatSession:
         notes say which turns were left out (chatfile.parse)."""
         return self._load(data, None)
 
-    def _load(self, data: Any, source: object, before: Callable[[], object] = lambda: None) -> tuple[str, ...]:
-        chats, current, notes = chatfile.parse(data, source)
+    def _load(self, data: Any, source: object, before: Callable[[], object] = lambda: None,
+              named: Callable[[str], str] = str) -> tuple[str, ...]:
+        chats, current, notes = chatfile.parse(data, source, named)
         with self._lock:
             if self._busy:
                 raise ChatBusy(sorted(self._busy)[0])
@@ -326,12 +327,14 @@ class ChatSession:
         """Write every chat to a JSON file (atomically: a failed save leaves the old file)."""
         chatfile.write(path, self.to_dict())
 
-    def load(self, path: str | Path, before: Callable[[], object] = lambda: None) -> tuple[str, ...]:
+    def load(self, path: str | Path, before: Callable[[], object] = lambda: None,
+             named: Callable[[str], str] = str) -> tuple[str, ...]:
         """Replace every chat with those saved by :meth:`save`; a bad file is refused and the
         chats are kept. ``before`` runs once the file is found good, just before the chats are
         replaced (``%ygpt load`` keeps a copy of them there); if it raises, nothing changes. The
-        notes say which turns were left out (chatfile.parse)."""
-        return self._load(chatfile.read(path), path, before)
+        notes say which turns were left out (chatfile.parse); ``named`` makes the chats' names
+        of the file's (chatfile.parse)."""
+        return self._load(chatfile.read(path), path, before, named)
 
     def export_markdown(self, name: str | None = None) -> str:
         """A readable transcript of one chat: system, user, assistant, usage."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..chat import planning
 from ..kernel import Kernel
-from ._common import show_table
+from ._common import secrets_masked, show_table
 from .args import chat_arg, option_args, parse, subcommand, tool_args
 from .whoami import identity_rows
 
@@ -49,7 +49,8 @@ def run(kernel: Kernel, line: str) -> None:
     rows = [[name, value, ""] for name, value in identity_rows(kernel)]
     rows += [[f"chat '{chat.name}' {name}", _text(value, "model's default"), sources[name]]
              for name, value in options.to_dict().items()]
-    rows.append([f"chat '{chat.name}' system", _text(chat.system), "chat" if chat.system else ""])
+    rows.append([f"chat '{chat.name}' system", _text(chat.system and secrets_masked(kernel)(chat.system)),
+                 "chat" if chat.system else ""])
     rows += [[f"YGptMagics.{name}", _text(getattr(kernel.settings, name)), ""]
              for name in kernel.settings.names()]
     show_table(["setting", "value", "from"], rows)

@@ -26,12 +26,13 @@ def run(kernel: Kernel, line: str) -> None:
     a line says so. Chats that would be lost (with turns, a system message or options) are
     first written to a file in the temporary folder, and the output names it with the
     `%ygpt load` that brings them back: a load replaces, it does not merge, so two chats of one
-    name never have to be reconciled."""
+    name never have to be reconciled. A credential of this kernel in a chat's name is masked
+    (AQVN…x9Qz) as the chat is loaded: the name is shown by every view and taken by --chat."""
     args = parse(run, line)
     path = Path(args.path).expanduser()
     session, hide = kernel.session, secrets_masked(kernel)
     kept: list[str] = []
-    notes = session.load(path, lambda: kept.append(_replaced(kernel, path)))
+    notes = session.load(path, lambda: kept.append(_replaced(kernel, path)), named=hide)
     turns = sum(len(chat.turns) for chat in session.chats.values())
     lines = [f"Loaded {counted(len(session.chats), 'chat')} with {counted(turns, 'turn')} from {path}; "
              f"current chat: '{hide(session.current)}'.{''.join(kept)}", *map(hide, notes)]
