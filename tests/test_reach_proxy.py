@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import grpc
 import pytest
@@ -33,10 +34,9 @@ def no_proxies(clean_env):
     return clean_env
 
 
-@pytest.fixture
-def refusing_proxy() -> Iterator[tuple[int, list[str]]]:
-    """A proxy that answers every request 403, as a corporate proxy does for 127.0.0.1; it
-    keeps the request lines it was sent."""
+@contextmanager
+def proxy_answering(status: bytes) -> Iterator[tuple[int, list[str]]]:
+    """A proxy that answers every request with ``status``; it keeps the request lines it was sent."""
     seen: list[str] = []
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.1)
@@ -52,16 +52,32 @@ def refusing_proxy() -> Iterator[tuple[int, list[str]]]:
                 conn.settimeout(2)
                 try:
                     seen.append(conn.recv(4096).split(b"\r\n")[0].decode(errors="replace"))
-                    conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+                    conn.sendall(b"HTTP/1.1 " + status + b"\r\nContent-Length: 0\r\n\r\n")
                 except OSError:
                     pass
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    yield listener.getsockname()[1], seen
-    stop.set()
-    thread.join()
-    listener.close()
+    try:
+        yield listener.getsockname()[1], seen
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+
+
+@pytest.fixture
+def refusing_proxy() -> Iterator[tuple[int, list[str]]]:
+    """A proxy that answers every request 403, as a corporate proxy does for 127.0.0.1."""
+    with proxy_answering(b"403 Forbidden") as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def proxy_407() -> Iterator[int]:
+    """A proxy that wants other credentials (an expired proxy password)."""
+    with proxy_answering(b"407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=corp") as (port, _):
+        yield port
 
 
 def dead_port() -> int:
@@ -174,3 +190,28 @@ def test_grpcs_words_about_resolving_a_name_are_never_the_servers():
     finally:
         channel.close()
     assert type(error) is ServerUnavailable and not leaks(str(error)), error
+
+
+def test_a_proxy_refusing_its_credentials_is_named_over_grpc(shell, no_proxies, proxy_407):
+    """secrets2.md F4: gRPC's UNAVAILABLE said 'could not reach the server … start the local server'."""
+    no_proxies.setenv("https_proxy", f"http://jdoe:{PASSWORD}@127.0.0.1:{proxy_407}")
+    assert cell(shell, "%ygpt connect cloud").ok
+    message = assert_clear_error(cell(shell, "%%ygpt\nHello"), f"proxy http://127.0.0.1:{proxy_407} (from https_proxy)",
+                                 "HTTP 407", "user and password in https_proxy", error_type=ProxyFailed)
+    assert "start the local server" not in message and not leaks(message)
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_proxy_refusing_its_credentials_is_named_over_the_chat_api(shell, no_proxies, ygpt_server, proxy_407, scheme):
+    """It said 'The server … failed to answer (HTTP 407). This is on that server's side' (the
+    proxy's reply to an http:// request; httpx's ProxyError for an https:// one's CONNECT)."""
+    variable = f"{scheme}_proxy"
+    no_proxies.setenv(variable, f"http://jdoe:{PASSWORD}@127.0.0.1:{proxy_407}")
+    no_proxies.setenv("no_grpc_proxy", "127.0.0.1")
+    gateway = f"{scheme}://192.0.2.2:8080"   # not loopback: a proxy is not in the way of it
+    assert cell(shell, f"%ygpt connect {ygpt_server.address} --insecure --http {gateway}").ok
+    cell(shell, "from PIL import Image; img = Image.new('RGB', (8, 8))")
+    refused = cell(shell, "%%ygpt --image img --model gemma-3-27b-it\nWhat is it?")
+    message = assert_clear_error(refused, f"(from {variable}) refused the request (HTTP 407",
+                                 f"the request for {gateway}/v1/ could not go out", error_type=ProxyFailed)
+    assert "server's side" not in message and not leaks(message)

@@ -22,6 +22,7 @@ import urllib.parse
 from dataclasses import dataclass
 
 from ..errors import ProxyUnusable
+from .endpoints import parse_endpoint, url_address
 
 #: gRPC's proxy variables, in its order
 GRPC_PROXY_VARIABLES = ("grpc_proxy", "https_proxy", "http_proxy")
@@ -48,6 +49,12 @@ def route(name: str, address: tuple[str, int]) -> Proxy | None:
     if "://" in name:
         return _for_http(name, urllib.parse.urlsplit(name).scheme, address[0])
     return _for_grpc(name, address[0])
+
+
+def of(endpoint: str) -> Proxy | None:
+    """The proxy requests to ``endpoint`` (a chat API URL, or HOST:PORT) go through."""
+    address = url_address(endpoint) if "://" in endpoint else parse_endpoint(endpoint)
+    return route(endpoint, address)
 
 
 def exempting(proxy: Proxy) -> str:

@@ -29,6 +29,7 @@ from ..errors import (
     ModelNotFound,
     PermissionDenied,
     PictureModelNotFound,
+    ProxyFailed,
     QuotaExceeded,
     ReconnectPending,
     RequestRejected,
@@ -44,7 +45,7 @@ from ..errors import (
     TlsFailed,
     YGptError,
 )
-from . import message_size
+from . import message_size, proxies
 from .credentials import Credential, fetched_anew, known_secrets
 from .endpoints import in_cloud
 
@@ -62,6 +63,8 @@ GRPC_TRANSPORT_WORDS = (GRPC_CONNECT_FAILED, "Socket closed", "Connection reset"
                         "DNS resolution failed", "handshake failed", "End of TCP stream",
                         "connections to all backends failing", "Connection refused", "GOAWAY",
                         "errors resolving", "Failed to parse port")
+#: how gRPC quotes a proxy's HTTP error answer to its CONNECT
+_GRPC_PROXY_SAID = re.compile(r"HTTP proxy returned response code (\d{3})\b")
 #: a DEADLINE_EXCEEDED before this share of our timeout was the server's deadline, not ours
 OUR_DEADLINE = 0.9
 #: the gRPC status behind each HTTP code of the cloud's error table
@@ -233,6 +236,30 @@ def answered(exc: BaseException) -> bool:
     return status == "UNAVAILABLE" and not any(words in details for words in GRPC_TRANSPORT_WORDS)
 
 
+def proxy_refusal(exc: BaseException, endpoint: str) -> ProxyFailed | None:
+    """ProxyFailed when the proxy requests to ``endpoint`` go through answered with an HTTP error
+    instead of passing the request on. Not the server, the network nor the local server: the
+    proxy's own answer, most often to an expired password."""
+    code = _proxy_code(exc)
+    proxy = proxies.of(endpoint) if code is not None else None
+    if proxy is None:
+        return None
+    return ProxyFailed(endpoint, proxy.shown, proxy.variable, proxy.exempt, status=code)
+
+
+def _proxy_code(exc: BaseException) -> int | None:
+    """The HTTP status a proxy answered with: httpx gets a 407 as the reply to a request for an
+    http:// chat API, and raises ProxyError ("407 Proxy Authentication Required") for an https://
+    one's CONNECT; gRPC says so in its UNAVAILABLE's details."""
+    if http_code(exc) == 407:
+        return 407
+    if type(exc).__name__ == "ProxyError":
+        said = re.match(r"\s*(\d{3})\b", str(exc))
+    else:
+        said = _GRPC_PROXY_SAID.search(status_of(exc)[1])
+    return int(said.group(1)) if said else None
+
+
 def context_numbers(details: str) -> tuple[int, int] | None:
     """(needed, limit) from an INVALID_ARGUMENT detail about the context size, if it says so.
 
@@ -308,6 +335,10 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
         if numbers:
             return ContextTooLong(*numbers, history_turns=history_turns)
         return RequestRejected(details, asked)
+    if status == "UNAVAILABLE" or http_code(exc) == 407:
+        refused_by = proxy_refusal(exc, endpoint)
+        if refused_by is not None:
+            return refused_by
     if status == "UNAVAILABLE":
         if "handshake failed" in details.lower():
             return TlsFailed(endpoint, details)

@@ -30,16 +30,25 @@ class ProxyInTheWay(ServerUnavailable):
 
 
 class ProxyFailed(ServerUnavailable):
-    """The proxy a connection goes through refused it or did not answer: the request never left
-    for the server, whose address is named only as where it was going."""
+    """The proxy a connection goes through refused it, did not answer, or answered the request
+    with an HTTP error (``status``; 407: it wants other credentials than those in the variable):
+    the request never left for the server, whose address is named only as where it was going."""
 
     def __init__(self, endpoint: str, proxy: str, variable: str, exempt: str,
-                 seconds: float | None = None, *, refused: bool = False) -> None:
-        what = "refused the connection" if refused else f"did not answer within {seconds:g} s"
+                 seconds: float | None = None, *, refused: bool = False, status: int | None = None) -> None:
+        check = "Check that proxy"
+        if status == 407:
+            what = "refused the request (HTTP 407: it wants other credentials)"
+            check = (f"Check the user and password in {variable} (http://USER:PASSWORD@HOST:PORT, the "
+                     f"password percent-encoded)")
+        elif status is not None:
+            what = f"refused the request (HTTP {status})"
+        else:
+            what = "refused the connection" if refused else f"did not answer within {seconds:g} s"
         YGptError.__init__(
             self,
             f"The proxy {proxy} (from {variable}) {what}, so the request for {endpoint} could not "
-            f"go out. Check that proxy, or unset {variable}; if {endpoint} is reachable without "
+            f"go out. {check}, or unset {variable}; if {endpoint} is reachable without "
             f"a proxy, add its host to {exempt}.",
         )
         self.endpoint = endpoint
