@@ -46,7 +46,7 @@ from ..errors import (
     YGptError,
 )
 from . import message_size, proxies
-from .credentials import Credential, fetched_anew, known_secrets
+from .credentials import PLACEHOLDER, Credential, fetched_anew, known_secrets
 from .endpoints import in_cloud
 
 log = logging.getLogger(__name__)
@@ -317,7 +317,8 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
                             unavailable_at=endpoint if status == "UNAVAILABLE" else None)
     attempts = retries + 1
     if status == "UNAUTHENTICATED":
-        return AuthFailed(endpoint, credential.source, cli=fetched_anew(credential))
+        return AuthFailed(endpoint, credential.source, cli=fetched_anew(credential),
+                          placeholder=credential.secret if credential == PLACEHOLDER else None)
     if status == "PERMISSION_DENIED":
         return PermissionDenied(folder, details)
     if status == "RESOURCE_EXHAUSTED":   # the SDK retries gRPC calls, not the chat API's

@@ -7,7 +7,7 @@ How client/rpc_errors.py maps a gRPC status to these types:
 gRPC status            exception            constructor
 =====================  ===================  ===========================================
 (no credentials)       CredentialsMissing   ``CredentialsMissing()``
-UNAUTHENTICATED        AuthFailed           ``AuthFailed(endpoint, source=None, cli=False)``
+UNAUTHENTICATED        AuthFailed           ``AuthFailed(endpoint, source=None, cli=False, placeholder=None)``
 PERMISSION_DENIED      PermissionDenied     ``PermissionDenied(folder_id=None, detail=None)``
 RESOURCE_EXHAUSTED     QuotaExceeded        ``QuotaExceeded(attempts=None, detail=None)``
 NOT_FOUND              ModelNotFound        ``ModelNotFound(model, detail=None)``
@@ -114,9 +114,15 @@ class AuthFailed(RefusedForEvery):
     """UNAUTHENTICATED: the credential was sent and refused. ``cli``: it was a token the `yc`
     CLI gave (YC_API_KEY / YC_IAM_TOKEN are then not in use, and not what to check); the client
     asks the CLI for a new one for the next request, since the one refused may have been revoked
-    or the CLI's account switched (`yc init`) since it was fetched."""
+    or the CLI's account switched (`yc init`) since it was fetched. ``placeholder``: what was sent
+    was that placeholder key, not the user's own (sent on purpose with %ygpt auth)."""
 
-    def __init__(self, endpoint: str, source: str | None = None, *, cli: bool = False) -> None:
+    def __init__(self, endpoint: str, source: str | None = None, *, cli: bool = False,
+                 placeholder: str | None = None) -> None:
+        if placeholder:
+            YGptError.__init__(self, _placeholder_refused(endpoint, placeholder))
+            self.endpoint = endpoint
+            return
         which = f" from {source}" if source else ""
         if cli:
             todo = ("The next request asks the CLI for a new token; if that is refused too, check "
@@ -131,6 +137,16 @@ class AuthFailed(RefusedForEvery):
             f"wrong, revoked or expired. {todo}; %ygpt whoami shows what is used."
         )
         self.endpoint = endpoint
+
+
+def _placeholder_refused(endpoint: str, placeholder: str) -> str:
+    """A server that wants a real key refused the placeholder it got (client/connection.py): the
+    user's own key was never sent, so it is not wrong, revoked nor expired."""
+    return (f"{endpoint} refused the placeholder key {placeholder} (UNAUTHENTICATED): it wants "
+            f"a real key. Your own key is not sent in the clear (no TLS) to a server that is not "
+            f"Yandex's, so it got the placeholder instead. To send a key there on purpose, run "
+            f"%ygpt auth; or give the server TLS and connect without --insecure (and without "
+            f"YGPT_INSECURE). %ygpt whoami shows what is used.")
 
 
 class PermissionDenied(RefusedForEvery):
