@@ -195,6 +195,17 @@ def test_a_later_failed_ygpt_cell_is_skipped_and_the_note_says_so(shell, ygpt_se
     assert f"this fixes cell {failed}" in result.page
 
 
+def test_fix_n_of_a_failed_ygpt_cell_says_it_stopped_with_a_magics_message(shell, ygpt_server):
+    """secrets2.md F6: it said 'The cell uses {Err[N]}, but cell N raised no error'."""
+    _, failed = failing_cells(shell)
+    refused = shell.execution_count
+    assert cell(shell, "%%ygpt\nTranslate {nope}").error is not None
+    message = assert_clear_error(cell(shell, f"%ygpt fix {refused}"),
+                                 f"cell {refused} stopped with a magic's own message",
+                                 f"cells that raised one: {failed}", error_type=errors.NothingToFix)
+    assert "{Err[" not in message and "raised no error" not in message
+
+
 def test_a_comment_on_the_fix_line_is_not_sent(shell, ygpt_server):
     """The docs write `%ygpt fix  # note` (guide/context.md, README): the note stays in the cell."""
     _, failed = failing_cells(shell)

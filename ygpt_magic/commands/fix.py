@@ -49,7 +49,7 @@ def run(kernel: Kernel, line: str) -> None:
         raise OptionError(f"%ygpt fix {words[0]}: N is a cell's number as In [N] shows it; %ygpt fix "
                           f"alone takes the last cell that raised.")
     count = int(words.pop(0)) if words and words[0].isdigit() else None
-    failed = kernel.cells.error(count) if count is not None else last_error(kernel.cells)
+    failed = numbered(kernel.cells, count) if count is not None else last_error(kernel.cells)
     notes = () if count is not None else skipped(kernel.cells, failed.count)
     guard_failed(kernel, failed)
     prompt = PROMPT.format(count=failed.count)
@@ -71,6 +71,18 @@ def guard_failed(kernel: Kernel, failed: CellError) -> None:
     for text in (kernel.cells.source(failed.count), failed.text):
         guard.check(f"cell {failed.count}", text, secrets,
                     refusal=lambda _where, credential: CredentialInFailedCell(failed.count, credential))
+
+
+def numbered(cells: NotebookCells, count: int) -> CellError:
+    """Cell ``count``'s error; NothingToFix when that cell stopped with a magic's own message
+    (cells.error's words are about an {Err[N]} the user did not write)."""
+    if count == cells.last_usage_error and count not in cells.errors:
+        having = ", ".join(map(str, sorted(cells.errors))) or "none so far"
+        raise NothingToFix(
+            f"%ygpt fix {count}: cell {count} stopped with a magic's own message (a %%ygpt cell's, "
+            f"not an error in your code: its message says what to change). %ygpt fix fixes errors "
+            f"in your code; cells that raised one: {having}.")
+    return cells.error(count)
 
 
 def last_error(cells: NotebookCells) -> CellError:
