@@ -2,9 +2,7 @@
 
 Every chunk from the server holds the whole text so far (and a retried stream may start over), so
 the renderer keeps only the latest text and shows it, never a concatenation. Showing it costs a
-message with the whole text to the frontend, so updates are throttled (``_wait``): at most one per
-``interval`` seconds, and once ``cost_ratio`` times the text's length has been sent, one per
-``still`` second; text held back is drawn when it is due, also if no chunk follows (``due``).
+message with the whole text to the frontend, so updates are throttled (pacing.py says when).
 
 Outputs must read well in JupyterLab and on GitHub, and be deterministic for nbval except the
 seconds in the footer, which always read ``N.N s``. Every rich form is HTML made by ``inert``:
@@ -48,6 +46,7 @@ from .forms import (
     quiet_lines,
 )
 from .markdown import code_blocks, extract_code, fenced
+from .pacing import Pacing
 
 if TYPE_CHECKING:
     from ..chat.planning import Plan
@@ -104,14 +103,8 @@ def _described(picture: Any) -> str:
     return described
 
 
-class StreamRenderer:
-    """One display handle per cell; throttled updates while streaming; one final render."""
-
-    #: Streaming may send at most this many times the current text's length in total, plus
-    #: ``cost_allowance`` characters (so short replies are limited by time alone).
-    cost_allowance = 20_000
-    still = 1.0  # past the byte budget, the longest the screen stands still while the reply grows
-    render_spacing = 5.0  # updates are at least this many times the last one's render time apart
+class StreamRenderer(Pacing):
+    """One display handle per cell; throttled updates while streaming (``Pacing``); one final render."""
 
     def __init__(
         self,
@@ -134,22 +127,14 @@ class StreamRenderer:
         self.json_reply = json_reply
         # the magic puts --format code's code into a new cell; the no-code note says if it did not
         self.fills_cell = fills_cell
-        self.interval = interval
-        self.clock = clock
+        super().__init__(interval=interval, clock=clock, cost_ratio=cost_ratio)
         self.label = label
-        self.cost_ratio = cost_ratio  # None: no byte limit (the naive baseline in benchmarks)
         self.updates = 0  # display messages sent: the first display and every update
         self._display = display
         self._handle: Any = None
         # plain IPython in a terminal: printed as it comes instead of displayed (see terminal.py)
         self._screen = terminal.Typewriter() if display is None and terminal.active() else None
         self._notes: list[str] = []
-        self._text = ""
-        self._shown = 0  # length of the text on screen
-        self._sent = 0  # characters sent by streaming updates since the text last started over
-        self._last = float("-inf")
-        self._cost = 0.0  # seconds the last update took to render and send
-        self._done = False
         self._tools: list[tuple[str, str]] = []  # (HTML, plain) of finished calls not yet drawn
         self._running: str | None = None  # the call running now, as its line
         self._waiting_line = False  # set by start / tool_done, shown by show_waiting
@@ -204,38 +189,6 @@ class StreamRenderer:
         started = self.clock()
         self._show(self._streaming(fenced(text, "json") if self._json_fence and self._screen is None else text))
         self._cost = self._last - started
-
-    def due(self) -> float | None:
-        """Seconds until the text the throttle held back may be drawn (0 or less: now); None when
-        the screen shows all of it (or a terminal prints it as it comes). The exchange waits for the
-        next chunk at most this long, then draws it: a pausing server no longer hides it (F1)."""
-        size = len(self._text)
-        if self._done or size <= self._shown or self._screen is not None:
-            return None
-        return self._wait(size)
-
-    def _throttled(self, size: int) -> bool:
-        """Whether an update of ``size`` characters must wait: too soon after the last one, or
-        over the byte budget. A terminal prints only the new characters, so it never waits."""
-        return bool(self._shown) and self._wait(size) > 0
-
-    def _wait(self, size: int) -> float:
-        """Seconds until an update of ``size`` characters may be drawn (0 or less: now): within the
-        byte budget ``interval`` after the last update, over it ``still`` after it, and always at
-        least ``render_spacing`` times the last update's own time.
-
-        Why: the budget alone let an update through only once the text had grown by a seventh, so
-        late in a 10,000-token reply at the cloud's pace updates came 6 s apart (a 200 KB line 17 s,
-        a 2,000-row table 20 s). Renderer alone, per update: Markdown prose 4 ms at 10 KB, 17 ms at
-        40 KB; LaTeX 26 ms at 40 KB; a 160 KB line 15 ms; a table 47 ms at 10 KB, 500 ms at 80 KB.
-        So an update a second costs a few percent of the main thread, and the bytes grow with the
-        stream's seconds times the text's length: the 10,000-token reply (50 s) takes 78 updates,
-        30x its length in HTML (was 49, 9x), 0.8 s of CPU. A table rendering in half a second is
-        drawn every 2.5 s, so renders take at most a fifth of the main thread (2,000 rows: gaps
-        3.4 s, 16 % of the stream's time). Freezing finished blocks into outputs of their own keeps
-        bytes linear, but splits a table and an answer over outputs that vary with network timing."""
-        over = self.cost_ratio is not None and self._sent + size > self.cost_ratio * size + self.cost_allowance
-        return self._last + max(self.still if over else self.interval, self.render_spacing * self._cost) - self.clock()
 
     def tool_running(self, line: str) -> None:
         """A tool call has started: its line shows, marked as running, unless another one was
