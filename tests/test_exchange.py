@@ -31,6 +31,8 @@ class FakeStream:
     chunks: list
     on_chunk: object = None  # called after each chunk is yielded (to simulate Ctrl-C / Stop)
     cancelled: bool = False
+    received: int = 0  # chunks given, as the client counts them
+    attempt: int = 1
 
     def __iter__(self):
         for index, chunk in enumerate(self.chunks):
@@ -38,6 +40,7 @@ class FakeStream:
                 return
             if isinstance(chunk, Exception):
                 raise chunk
+            self.received += 1
             yield chunk
             if self.on_chunk:
                 self.on_chunk(self, index)

@@ -66,6 +66,8 @@ class AnswerStream(Protocol):
     """A streamed request as run_exchange reads it (``client.sdk.Stream``)."""
 
     cancelled: bool  # stopped by ``cancel`` (the panel's Stop), not cut off
+    received: int  # chunks of the attempt now running, every one (the caller may read fewer)
+    attempt: int  # the SDK's attempt now running (1: not retried)
 
     def __iter__(self) -> Iterator[Answer | None]: ...  # None: the renderer's held text is due
     def cancel(self) -> None: ...
@@ -122,7 +124,8 @@ def _streamed(client: Transport, messages: list[Message], options: RequestOption
     """The last chunk of a streamed reply; ``_Interrupted`` on Ctrl-C or Stop.
 
     A silent server is the client's to bound (``stream_timeout``, raising StreamStalled); a
-    stream that ends on a PARTIAL chunk without being cancelled was cut off: StreamBroken.
+    stream that ends on a PARTIAL chunk without being cancelled was cut off: StreamBroken, with
+    the chunks the stream received (this loop reads only the newest when it falls behind).
     The wait for the next chunk lasts at most until the text the renderer held back is due
     (``renderer.due``); the stream then yields None and that text is drawn, so a server that
     pauses never leaves older text on screen than the kernel has received.
@@ -130,11 +133,10 @@ def _streamed(client: Transport, messages: list[Message], options: RequestOption
     stream = client.stream(messages, options, slow=renderer.show_waiting, due=renderer.due, **extras)
     renderer.opened(stream)
     last: Answer | None = None
-    count = 0
     try:
         for chunk in stream:
             if chunk is not None:
-                last, count = chunk, count + 1
+                last = chunk
             if last is not None:
                 renderer.update(last.text)
     except KeyboardInterrupt:
@@ -143,7 +145,7 @@ def _streamed(client: Transport, messages: list[Message], options: RequestOption
     if last is None or last.status == "PARTIAL":  # unfinished: stopped, or cut off
         if stream.cancelled:
             raise _Interrupted(last)
-        raise StreamBroken(count)
+        raise StreamBroken(stream.received, attempt=stream.attempt)
     return last
 
 

@@ -59,6 +59,17 @@ class Stream:
                 self._chunks, last = self._chunks + 1, chunk
                 yield chunk
 
+    @property
+    def received(self) -> int:
+        """The chunks of the attempt now running, every one: the caller, reading only the newest
+        when it falls behind, may have read fewer (what a stream cut short says it got)."""
+        return self._chunks
+
+    @property
+    def attempt(self) -> int:
+        """The SDK's attempt now running (1: not retried)."""
+        return self._attempt
+
     def __iter__(self) -> Iterator[SdkAnswer | None]:
         try:
             yield from self._job.results(self._stream_timeout, self._slow, self._due)
