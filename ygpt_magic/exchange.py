@@ -66,8 +66,10 @@ class AnswerStream(Protocol):
     """A streamed request as run_exchange reads it (``client.sdk.Stream``)."""
 
     cancelled: bool  # stopped by ``cancel`` (the panel's Stop), not cut off
-    received: int  # chunks of the attempt now running, every one (the caller may read fewer)
-    attempt: int  # the SDK's attempt now running (1: not retried)
+    @property
+    def received(self) -> int: ...  # chunks of the attempt now running, all (the caller may read fewer)
+    @property
+    def attempt(self) -> int: ...  # the SDK's attempt now running (1: not retried)
 
     def __iter__(self) -> Iterator[Answer | None]: ...  # None: the renderer's held text is due
     def cancel(self) -> None: ...
