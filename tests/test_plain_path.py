@@ -40,7 +40,7 @@ PLAIN_PATH = {
     "ygpt_magic.client.message_size", "ygpt_magic.client.preload", "ygpt_magic.client.sdk",
     "ygpt_magic.client.models", "ygpt_magic.client.tools",
     "ygpt_magic.client.chat_api", "ygpt_magic.client.stream", "ygpt_magic.client.chunks",
-    "ygpt_magic.client.loop", "ygpt_magic.client.reach",
+    "ygpt_magic.client.loop", "ygpt_magic.client.reach", "ygpt_magic.client.retries",
     # the view: the streamed reply as inert HTML, its footer; when to update it (the throttle)
     "ygpt_magic.render.stream", "ygpt_magic.render.forms", "ygpt_magic.render.prose",
     "ygpt_magic.render.inert", "ygpt_magic.render.terminal", "ygpt_magic.render.pacing",

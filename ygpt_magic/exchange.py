@@ -60,12 +60,14 @@ class Renderer(Protocol):
     def tool_done(self, call: ToolCall) -> None: ...
     def note(self, line: str) -> None: ...
     def opened(self, stream: AnswerStream) -> None: ...
+    def retrying(self) -> None: ...
 
 
 class AnswerStream(Protocol):
     """A streamed request as run_exchange reads it (``client.sdk.Stream``)."""
 
     cancelled: bool  # stopped by ``cancel`` (the panel's Stop), not cut off
+    on_retry: Callable[[], None] | None  # called (on the reader's thread) while the SDK waits to retry
     @property
     def received(self) -> int: ...  # chunks of the attempt now running, all (the caller may read fewer)
     @property
@@ -130,9 +132,11 @@ def _streamed(client: Transport, messages: list[Message], options: RequestOption
     the chunks the stream received (this loop reads only the newest when it falls behind).
     The wait for the next chunk lasts at most until the text the renderer held back is due
     (``renderer.due``); the stream then yields None and that text is drawn, so a server that
-    pauses never leaves older text on screen than the kernel has received.
+    pauses never leaves older text on screen than the kernel has received. While the SDK waits
+    to retry a stream that broke off, the renderer says so (``renderer.retrying``).
     """
     stream = client.stream(messages, options, slow=renderer.show_waiting, due=renderer.due, **extras)
+    stream.on_retry = renderer.retrying
     renderer.opened(stream)
     last: Answer | None = None
     try:

@@ -78,9 +78,9 @@ def make_sdk(*, endpoint: str, insecure: bool, credential: Credential, folder_id
     every service at ``endpoint`` unless it is the cloud (endpoints.service_map); ``chat_url``,
     when given, is where its chat API (``sdk.chat``, HTTP) goes instead of the cloud's."""
     sdk = import_sdk()
-    from yandex_cloud_ml_sdk.retry import RetryPolicy
+    from .retries import policy as retry_policy
 
-    policy = RetryPolicy(
+    policy = retry_policy(
         max_attempts=retries + 1,
         initial_backoff=retry_backoff,
         max_backoff=retry_backoff * 10,

@@ -82,6 +82,11 @@ class StreamJob:
         if not ticketed:
             self._queue.put(_NEWEST)
 
+    def interject(self, item: Any) -> None:
+        """Queue ``item``, which is no answer (a retry waiting), behind what is queued: never
+        replaced by a newer answer, nor replacing one (thread-safe)."""
+        self._queue.put((True, item))
+
     def _get(self, timeout: float | None) -> Any:
         """The next thing queued, a ticket exchanged for the newest answer; queue.Empty."""
         got = self._queue.get(timeout=timeout)

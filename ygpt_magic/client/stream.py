@@ -2,7 +2,8 @@
 
 Kept apart from the Client (sdk.py), which it drives through the client's loop, reach check and
 error translation: the answers come one per chunk, each the whole text so far; a text that
-starts over means the SDK retried the stream (the attempt is counted for the error's advice); a
+starts over means the SDK retried the stream (the attempt is counted for the error's advice), and
+while the SDK waits to retry, the reader's ``on_retry`` is called (its screen says so); a
 silence past ``stream_timeout`` is StreamStalled; ``cancel()`` may come from any thread (the
 panel's Stop button). The caller reads only the newest answer when it falls behind
 (``loop.StreamJob``), so the chunks and attempts are counted here, where every answer is made.
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 from ..chat.options import RequestOptions
 from ..chat.values import Extras, Message
 from ..errors import StreamStalled, YGptError
+from . import retries
 from .chunks import SdkAnswer, chat_chunk
 from .loop import Stalled
 
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 
 class Stream:
     """Iterator of answers (one per chunk) produced on the client's loop thread; `cancel()` from any thread.
+    While the SDK waits to retry it, ``on_retry`` is called on the reader's thread.
 
     With ``due`` (``loop.StreamJob.results``: the seconds until the caller's held text is due),
     it also yields None when that time comes before the next answer."""
@@ -34,6 +37,7 @@ class Stream:
                  slow: Callable[[], None] | None = None, due: Callable[[], float | None] | None = None):
         self.cancelled = False
         self._slow, self._due = slow, due
+        self.on_retry: Callable[[], None] | None = None  # set by the reader before it reads
         self._stream_timeout = client.settings.stream_timeout
         self._client = client
         self._model = options.model
@@ -49,6 +53,7 @@ class Stream:
         """The answers, made here on the loop thread while the caller's thread waits for them
         (the kernel's main thread has the cell's rendering to do)."""
         model, payload, target = self._client._prepare(messages, options, extras, self._to_chunk)
+        retries.tell(lambda: self._job.interject(retries.RETRYING))
         last: SdkAnswer | None = None
         async with self._client._reach.beside(target) as answered:
             async for result in model.run_stream(payload, timeout=self._client.settings.timeout):
@@ -72,7 +77,11 @@ class Stream:
 
     def __iter__(self) -> Iterator[SdkAnswer | None]:
         try:
-            yield from self._job.results(self._stream_timeout, self._slow, self._due)
+            for item in self._job.results(self._stream_timeout, self._slow, self._due):
+                if item is not retries.RETRYING:
+                    yield item
+                elif self.on_retry is not None:
+                    self.on_retry()
         except Stalled:
             assert self._stream_timeout is not None, "only a stream with a timeout stalls"
             raise StreamStalled(self._client._target(self._chat)[0], self._stream_timeout,

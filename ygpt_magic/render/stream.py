@@ -47,6 +47,7 @@ from .forms import (
 )
 from .markdown import code_blocks, extract_code, fenced
 from .pacing import Pacing
+from .terminal import REPLACED, RETRIED, RETRYING, retried
 
 if TYPE_CHECKING:
     from ..chat.planning import Plan
@@ -60,9 +61,6 @@ RENDER_INTERVAL = 0.1
 INTERRUPTED = "⏹ interrupted — not added to the chat"
 INTERRUPTED_KEPT = "⏹ interrupted — the partial reply was added to the chat"
 FAILED = "⚠ stopped — not added to the chat; see the message below"
-#: under the abandoned text of a stream that broke and was retried, in a terminal (a display is
-#: replaced; a terminal cannot take back what it printed)
-RETRIED = "↻ the stream broke off and was retried: the text below replaces the text above"
 
 
 def reply_html(reply: Reply) -> str:
@@ -139,6 +137,9 @@ class StreamRenderer(Pacing):
         self._running: str | None = None  # the call running now, as its line
         self._waiting_line = False  # set by start / tool_done, shown by show_waiting
         self._showing_wait = False  # the screen shows nothing but the waiting line
+        self._retries = 0  # times the SDK waited to retry the stream (the final footer says so)
+        self._restarting = False  # a retry waits: the next text starts over, whatever its length
+        self._replaced = False  # a retry's text replaced text shown before (a note above says so)
 
     @property
     def text(self) -> str:
@@ -172,14 +173,16 @@ class StreamRenderer(Pacing):
 
     def update(self, text: str) -> None:
         """Take the whole text so far; show it if the throttle allows (O(1) when it does not)."""
-        if self._done or not text:
-            return
+        if self._done or not text or (self._restarting and text == self._text):
+            return  # (the text from before a retry, drawn while it waits: not the new attempt's)
         self._text = text
         if self._screen is not None and self.fmt not in PRINTED_AS_STREAMED:
             return  # printed once, in its final form; the waiting line stays until then
         size = len(text)
-        if size < self._shown:  # the stream started over (a retry): show it at once
-            self._sent = 0
+        if size < self._shown or self._restarting:  # the stream started over (a retry): show it at once
+            # a retry the renderer was told of replaced text shown before: a note says so
+            self._replaced = self._restarting and bool(self._shown) and self._screen is None
+            self._sent, self._restarting = 0, False
             if self._screen is not None:
                 self._screen.abandon(RETRIED)
         elif self._screen is None and self._throttled(size):
@@ -187,8 +190,24 @@ class StreamRenderer(Pacing):
         self._sent += size
         self._shown = size
         started = self.clock()
-        self._show(self._streaming(fenced(text, "json") if self._json_fence and self._screen is None else text))
+        self._show(self._streaming(self._body(text)))
         self._cost = self._last - started
+
+    def retrying(self) -> None:
+        """The stream broke off and the SDK waits to try it again (one to a few seconds): the
+        text so far stays, with a line under it in the waiting line's style saying so, until the
+        new attempt's text replaces both, under a note saying it did (``update``); the final
+        footer says how often. A terminal marks the abandoned text when the new text comes."""
+        self._retries += 1
+        self._restarting = bool(self._text)
+        if not self._done and self._screen is None:
+            self._shown = len(self._text)  # all of it is drawn now: nothing held back is due
+            self._show(self._streaming(self._body(self._text), under=RETRYING) if self._text
+                       else self._streaming(RETRYING, quiet=True))
+
+    def _body(self, text: str) -> str:
+        """The text so far as it streams: a ``--json`` reply in a json fence (not in a terminal)."""
+        return fenced(text, "json") if self._json_fence and self._screen is None else text
 
     def tool_running(self, line: str) -> None:
         """A tool call has started: its line shows, marked as running, unless another one was
@@ -248,10 +267,17 @@ class StreamRenderer(Pacing):
         if self.fmt == "code":
             bundle = code_form(reply, self._notes, NO_CODE_CELL if self.fills_cell else NO_CODE)
         elif self._json_fence:
-            bundle = markdown_form(reply, self._notes, self._no_cell(reply), json_block(reply.text))
+            bundle = markdown_form(reply, self._notes, self._after(reply), json_block(reply.text))
         else:
-            bundle = FINAL[self.fmt](reply, self._notes, self._no_cell(reply))
+            bundle = FINAL[self.fmt](reply, self._notes, self._after(reply))
         self._final(bundle, provenance.metadata(reply))
+
+    def _after(self, reply: Reply) -> str:
+        """The line over the footer: that the stream was retried, and NO_CODE_CELL if it applies."""
+        return "; ".join(line for line in (self._retried(), self._no_cell(reply)) if line)
+
+    def _retried(self) -> str:
+        return retried(self._retries) if self._retries else ""
 
     @property
     def _outputs_apart(self) -> bool:
@@ -270,7 +296,7 @@ class StreamRenderer(Pacing):
         pretty = json.dumps(tree, ensure_ascii=False, indent=2)
         self._show({"application/json": tree, "text/plain": pretty}, provenance.metadata(reply))
         self._end_output()
-        self._final(quiet_lines(reply.summary()))
+        self._final(quiet_lines(*filter(None, (self._retried(), reply.summary()))))
 
     def _no_cell(self, reply: Reply) -> str:
         """NO_CODE_CELL when the reply's code was to fill a new cell (``%ygpt fix``) and it has
@@ -296,13 +322,15 @@ class StreamRenderer(Pacing):
 
     # -- bundles -------------------------------------------------------------------------------
 
-    def _streaming(self, body: str, quiet: bool = False) -> Bundle:
+    def _streaming(self, body: str, quiet: bool = False, under: str = "") -> Bundle:
         """A bundle while streaming: one mimetype only, to halve the bytes of each update
-        (``body`` is Markdown, or a line shown as written when ``quiet``); plain in a terminal."""
+        (``body`` is Markdown, or a line shown as written when ``quiet``; ``under``: a line under
+        it); plain in a terminal. A retry's text has a note above it saying what it replaced."""
+        notes = [*self._notes, REPLACED] if self._replaced and not quiet else self._notes
         if self.fmt in ("markdown", "code") and self._screen is None:
-            return {HTML: html_blocks(*map(inert.quiet, self._notes),
-                                inert.quiet(body) if quiet else inert.markdown(body))}
-        return {"text/plain": join(*self._notes, body)}
+            return {HTML: html_blocks(*map(inert.quiet, notes), inert.quiet(body) if quiet else inert.markdown(body),
+                                      inert.quiet(under) if under else "")}
+        return {"text/plain": join(*notes, body, under)}
 
     def _marked(self, text: str, mark: str) -> Bundle:
         """Partial text with a closing line; notes are left out because the chat did not

@@ -21,6 +21,20 @@ from .controls import visible
 #: What the terminal understands as "erase the line the cursor is on and go to its start".
 ERASE_LINE = "\r\033[2K"
 
+#: The words of a stream that broke off and that the SDK retries, in one place for every view
+#: (stream.py shows them): while the retry waits, under the text so far; in a terminal, under the
+#: abandoned text (it cannot take back what it printed); in a display, above the new attempt's
+#: text, which replaced the old; and by the final reply's footer.
+BROKE_OFF = "↻ the stream broke off"
+RETRYING = f"{BROKE_OFF}; trying again…"
+RETRIED = f"{BROKE_OFF} and was retried: the text below replaces the text above"
+REPLACED = f"{BROKE_OFF} and was retried: the text below replaces the partial text shown before"
+
+
+def retried(times: int) -> str:
+    """What the final reply's footer line says of a stream retried ``times`` times."""
+    return f"{BROKE_OFF} and was retried {'once' if times == 1 else f'{times} times'}"
+
 
 def active() -> bool:
     """True when the running shell is IPython's terminal one (``ipython`` in a terminal). Its
