@@ -48,6 +48,9 @@ def client(ygpt_server, clean_env):
 
 
 def test_stream_yields_growing_text_and_ends_final(client, ygpt_server):
+    """Chunks 20 ms apart, as the cloud sends them: the reader sees each (a reader that falls
+    behind gets only the newest, client/loop.py, so a server with no pace could show one)."""
+    ygpt_server.faults.latency(0.02)
     chunks = list(client.stream(TRANSLATE, BUILTIN))
     assert len(chunks) > 1 and chunks[-1].status == "FINAL" and chunks[-1].text == FRENCH
     assert all(FRENCH.startswith(c.text) for c in chunks)
