@@ -46,6 +46,10 @@ class Stalled(Exception):
     """No item arrived on a stream within its stall timeout."""
 
 
+#: what a StreamJob pumps: an async iterator, or a function of the job that makes one
+Source = AsyncGenerator[Any, None] | Callable[["StreamJob"], AsyncGenerator[Any, None]]
+
+
 class StreamJob:
     """Pumps an async iterator on the loop to the caller, keeping only the newest unread item.
 
@@ -57,11 +61,14 @@ class StreamJob:
     the end are never replaced: they queue behind the answer they follow.
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, source: AsyncGenerator[Any, None]):
+    def __init__(self, loop: asyncio.AbstractEventLoop, source: Source):
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._newest: Any = None  # the newest answer not read yet, if any
-        self._future = asyncio.run_coroutine_threadsafe(self._pump(source), loop)
+        # made from this job before it starts: a source that interjects (a retry waiting, which
+        # may come within a millisecond) must find the job there
+        made = source(self) if callable(source) else source
+        self._future = asyncio.run_coroutine_threadsafe(self._pump(made), loop)
         # Runs when the pump ends, fails, or is cancelled (then at once, in the cancelling thread).
         self._future.add_done_callback(lambda _: self._queue.put(_END))
 
@@ -189,7 +196,8 @@ class LoopThread:
             future.cancel()  # a no-op once it is done
             raise
 
-    def stream(self, source: AsyncGenerator[Any, None]) -> StreamJob:
+    def stream(self, source: Source) -> StreamJob:
+        """Pump ``source`` (an async iterator, or a function of the job that makes one)."""
         return StreamJob(self.loop, source)
 
     def stop(self, timeout: float = 2.0) -> None:

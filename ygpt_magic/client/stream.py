@@ -20,7 +20,7 @@ from ..chat.values import Extras, Message
 from ..errors import StreamStalled, YGptError
 from . import retries
 from .chunks import SdkAnswer, chat_chunk
-from .loop import Stalled
+from .loop import Stalled, StreamJob
 
 if TYPE_CHECKING:
     from .sdk import Client
@@ -46,14 +46,15 @@ class Stream:
         self._chunks, self._attempt = 0, 1  # of the attempt now running, counted on the loop thread
         self._to_chunk = client._route(messages, extras)
         self._chat = self._to_chunk is chat_chunk
-        self._job = client.loop.stream(self._produce(messages, options, extras))
+        self._job = client.loop.stream(lambda job: self._produce(job, messages, options, extras))
 
-    async def _produce(self, messages: list[Message], options: RequestOptions,
+    async def _produce(self, job: StreamJob, messages: list[Message], options: RequestOptions,
                        extras: Extras) -> AsyncGenerator[SdkAnswer, None]:
         """The answers, made here on the loop thread while the caller's thread waits for them
-        (the kernel's main thread has the cell's rendering to do)."""
+        (the kernel's main thread has the cell's rendering to do). ``job`` is the one pumping
+        them: a retry can wait before the caller's thread has it in hand."""
         model, payload, target = self._client._prepare(messages, options, extras, self._to_chunk)
-        retries.tell(lambda: self._job.interject(retries.RETRYING))
+        retries.tell(lambda: job.interject(retries.RETRYING))
         last: SdkAnswer | None = None
         async with self._client._reach.beside(target) as answered:
             async for result in model.run_stream(payload, timeout=self._client.settings.timeout):
