@@ -7,6 +7,7 @@ could not use the local server, and was told to start it (cloudfaults.md F1, F2)
 
 from __future__ import annotations
 
+import base64
 import socket
 import threading
 import time
@@ -36,7 +37,8 @@ def no_proxies(clean_env):
 
 @contextmanager
 def proxy_answering(status: bytes) -> Iterator[tuple[int, list[str]]]:
-    """A proxy that answers every request with ``status``; it keeps the request lines it was sent."""
+    """A proxy that answers every request with ``status``; it keeps the request heads it was sent
+    (their first line first)."""
     seen: list[str] = []
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.1)
@@ -51,7 +53,7 @@ def proxy_answering(status: bytes) -> Iterator[tuple[int, list[str]]]:
             with conn:
                 conn.settimeout(2)
                 try:
-                    seen.append(conn.recv(4096).split(b"\r\n")[0].decode(errors="replace"))
+                    seen.append(conn.recv(4096).split(b"\r\n\r\n")[0].decode(errors="replace"))
                     conn.sendall(b"HTTP/1.1 " + status + b"\r\nContent-Length: 0\r\n\r\n")
                 except OSError:
                     pass
@@ -215,3 +217,24 @@ def test_a_proxy_refusing_its_credentials_is_named_over_the_chat_api(shell, no_p
     message = assert_clear_error(refused, f"(from {variable}) refused the request (HTTP 407",
                                  f"the request for {gateway}/v1/ could not go out", error_type=ProxyFailed)
     assert "server's side" not in message and not leaks(message)
+
+
+def test_connect_through_a_proxy_that_wants_other_credentials_is_not_connected(shell, no_proxies, proxy_407):
+    """secrets2.md F4: the check made a TCP connect to the proxy only, and said "Connected"."""
+    no_proxies.setenv("https_proxy", f"http://jdoe:{PASSWORD}@127.0.0.1:{proxy_407}")
+    connected = cell(shell, "%ygpt connect cloud")
+    said = f"The proxy http://127.0.0.1:{proxy_407} (from https_proxy) refused the request (HTTP 407"
+    assert said in connected.final and "user and password in https_proxy" in connected.final, connected.final
+    assert "Connected" not in connected.final and not leaks(connected.shown)
+
+
+def test_connect_through_a_proxy_that_lets_the_request_through_is_connected(shell, no_proxies):
+    """The check asks the proxy for the target as gRPC does: a CONNECT with the variable's
+    credentials (percent-decoded); a 200 is all it reads."""
+    with proxy_answering(b"200 Connection established") as (port, seen):
+        no_proxies.setenv("https_proxy", f"http://jdoe:p%40ss@127.0.0.1:{port}")
+        connected = cell(shell, "%ygpt connect llm.example.invalid:443")
+    assert connected.final.startswith("Connected to the server at llm.example.invalid:443"), connected.final
+    head = seen[0].split("\r\n")
+    assert head[0] == "CONNECT llm.example.invalid:443 HTTP/1.1", seen
+    assert "Proxy-Authorization: Basic " + base64.b64encode(b"jdoe:p@ss").decode() in head, seen

@@ -16,10 +16,11 @@ a CIDR range; ``*`` exempts nothing. httpx reads both spellings, by the URL's sc
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import os
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import ProxyUnusable
 from .endpoints import parse_endpoint, url_address
@@ -33,13 +34,16 @@ LOOPBACK_NAMES = "localhost,127.0.0.1"
 @dataclass(frozen=True)
 class Proxy:
     """A proxy a connection goes through: ``variable`` named it, ``shown`` is its address without
-    any user or password, ``exempt`` is the variable that would exempt a host from it."""
+    any user or password, ``exempt`` is the variable that would exempt a host from it.
+    ``authorization``: the ``Proxy-Authorization`` value gRPC and httpx send it (Basic, from the
+    variable's user:password), for the connect check to ask as they do; kept out of the repr."""
 
     variable: str
     shown: str
     host: str
     port: int
     exempt: str
+    authorization: str | None = field(default=None, repr=False)
 
 
 def route(name: str, address: tuple[str, int]) -> Proxy | None:
@@ -144,4 +148,14 @@ def _proxy(variable: str, parsed: urllib.parse.SplitResult, exempt: str) -> Prox
         return None
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     host = f"[{parsed.hostname}]" if ":" in parsed.hostname else parsed.hostname
-    return Proxy(variable, f"{parsed.scheme}://{host}:{port}", parsed.hostname, port, exempt)
+    return Proxy(variable, f"{parsed.scheme}://{host}:{port}", parsed.hostname, port, exempt,
+                 _basic(parsed))
+
+
+def _basic(parsed: urllib.parse.SplitResult) -> str | None:
+    """``Basic`` and the base64 of the URL's user:password, percent-decoded (gRPC's and httpx's
+    header); None when the URL has no user."""
+    if parsed.username is None:
+        return None
+    pair = f"{urllib.parse.unquote(parsed.username)}:{urllib.parse.unquote(parsed.password or '')}"
+    return "Basic " + base64.b64encode(pair.encode()).decode("ascii")

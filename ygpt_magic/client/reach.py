@@ -29,8 +29,11 @@ goes through httpx, which trusts other roots: only its plaintext answer is named
 
 Behind a proxy the connect goes to the proxy (client/proxies.py: gRPC's rule, or httpx's for the
 chat API), as the request itself does: a network that lets out only the proxy would otherwise
-refuse every direct connect to a server the SDK reaches fine. A proxy that fails is named as the
-proxy (ProxyFailed); one the rule would send this machine's own address to is refused before
+refuse every direct connect to a server the SDK reaches fine. Through an ``http://`` proxy the
+check also asks for the target with a CONNECT, with the credentials the variable holds, and reads
+the status line only: a proxy that wants other ones (407, an expired proxy password) would
+otherwise accept the TCP connect and `%ygpt connect` say "Connected". A proxy that fails is named
+as the proxy (ProxyFailed); one the rule would send this machine's own address to is refused before
 anything is sent (ProxyInTheWay), since no proxy elsewhere reaches our loopback, and so is one
 whose value gRPC and httpx cannot read (ProxyUnusable: gRPC would quote its password).
 """
@@ -99,7 +102,7 @@ class Reachability:
     async def check(self, target: Target, *, again: bool = False) -> None:
         """Return once ``target`` accepts a TCP connection (at once if it did lately, unless
         ``again``); ServerUnavailable if it refuses or does not answer within the connect timeout,
-        TlsFailed if it answers TLS in plaintext."""
+        TlsFailed if it answers TLS in plaintext, ProxyFailed if its proxy wants other credentials."""
         name, address = target
         if self._fresh(name) and not again:
             return
@@ -114,11 +117,32 @@ class Reachability:
             self._lost()
             raise self._unreached(name, address, proxy, error) from None
         try:
-            if proxy is None and self._speaks_tls(name):   # not a proxy's handshake
+            if proxy is not None:
+                await self._passes(name, address, proxy, reader, writer)
+            elif self._speaks_tls(name):
                 await self._answers_tls(name, address[0], reader, writer)
         finally:
             writer.close()
         self._accepted(name)
+
+    async def _passes(self, name: str, address: tuple[str, int], proxy: proxies.Proxy,
+                      reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """ProxyFailed when an ``http://`` proxy answers a CONNECT for ``address``, sent with the
+        variable's credentials as gRPC and httpx send them, with 407: it wants other credentials.
+        Only its status line is read. Any other answer, silence or a closed connection say
+        nothing here: a proxy may refuse a CONNECT that httpx would not send (it forwards an
+        ``http://`` chat API's requests), and the request's own answer says the rest
+        (rpc_errors.proxy_refusal). An ``https://`` proxy (httpx's only) is not asked."""
+        if not proxy.shown.startswith("http://"):
+            return
+        writer.write(connect_request(address, proxy.authorization))
+        try:
+            line = await asyncio.wait_for(reader.readline(), self._timeout)
+        except (OSError, ValueError, asyncio.TimeoutError):   # reset, an endless line, no answer in time
+            return
+        if line.split(b" ")[1:2] == [b"407"]:
+            self._lost()
+            raise ProxyFailed(name, proxy.shown, proxy.variable, proxy.exempt, status=407)
 
     def _unreached(self, name: str, address: tuple[str, int], proxy: proxies.Proxy | None,
                    error: BaseException) -> ServerUnavailable:
@@ -258,6 +282,17 @@ def _context(roots: str | None) -> ssl.SSLContext:
     except (TypeError, OSError, ssl.SSLError):   # None, or a file not there or not of certificates
         context.verify_mode = ssl.CERT_NONE
     return context
+
+
+def connect_request(address: tuple[str, int], authorization: str | None) -> bytes:
+    """The CONNECT request for ``address`` a client sends its proxy, with ``authorization`` as
+    its Proxy-Authorization when the variable holds a user."""
+    host = address[0].strip("[]")
+    authority = f"[{host}]:{address[1]}" if ":" in host else f"{host}:{address[1]}"
+    head = [f"CONNECT {authority} HTTP/1.1", f"Host: {authority}"]
+    if authorization is not None:
+        head.append(f"Proxy-Authorization: {authorization}")
+    return ("\r\n".join(head) + "\r\n\r\n").encode()
 
 
 def in_the_way(name: str, proxy: proxies.Proxy) -> ProxyInTheWay:

@@ -61,14 +61,13 @@ def run(kernel: Kernel, line: str) -> None:
 def _unanswered(connection: Connection, endpoint: str, address: str | None) -> ServerUnavailable | None:
     """Why requests will fail there, or None. The local server's own address is only checked
     against the environment's proxy (it starts on demand); a HOST:PORT the user typed is probed
-    once (≤ connect_timeout); the cloud is reached through discovery and not probed, but a proxy
-    variable gRPC cannot read is said for it too (ProxyUnusable)."""
+    once (≤ connect_timeout); the cloud is reached through discovery and probed only through a
+    proxy, which is asked for it (one that wants other credentials is said then: reach.py), and a
+    proxy variable gRPC cannot read is said for it too (ProxyUnusable)."""
     try:
         if endpoint == "local":
             return _proxied(address or LOCAL_HOST)
-        if endpoint == "cloud":
-            _route(address or "")
-        else:
+        if endpoint != "cloud" or _route(address or "") is not None:
             connection.client().check_reachable()
     except ServerUnavailable as error:   # a proxy variable that cannot be read too
         return error
