@@ -397,3 +397,17 @@ def test_ctrl_c_while_the_index_waits_for_another_kernel_leaves_it_usable_and_un
     other.execute("BEGIN IMMEDIATE")   # the other kernel can write again
     other.execute("COMMIT")
     other.close()
+
+
+def test_a_file_holding_the_kernels_own_key_gets_advice_about_the_file(shell, ygpt_server, notes, monkeypatch):
+    """secrets2.md F6.3: a key in no Yandex shape went through the prompt's guard and was told to
+    'leave that reference out of the cell'; it now gets the advice a key-shaped one gets."""
+    secret = "plain-kernel-secret-5d1c9e"
+    monkeypatch.setenv("YC_API_KEY", secret)
+    (notes / "setup.md").write_text(f"export YC_API_KEY={secret}\n", encoding="utf-8")
+    ygpt_server.reset()
+    run = cell(shell, f"%%ygpt --docs notes\n{QUESTION}")
+    message = assert_clear_error(run, "notes/setup.md contains your api key (from YC_API_KEY)",
+                                 "into the sources index", "Remove it from the file", "leave the file out of --docs")
+    assert "reference" not in message and secret[5:17] not in run.shown
+    assert ygpt_server.requests == []

@@ -386,3 +386,19 @@ def test_config_shows_a_loaded_system_message_masked(shell, magics, monkeypatch,
     _load_with_key(shell, magics, tmp_path, name=False, system=True)
     config = run(shell, "%ygpt config")
     assert "key AQVN…x9Qz" in config.plain and not leaks(config.shown), config.plain
+
+
+def test_embed_dry_run_counts_a_row_holding_the_key_apart_and_names_it(shell, magics, ygpt_server, monkeypatch):
+    """secrets2.md F6.2: the dry run refused the command as if "the prompt" held the key and told
+    the user to leave "that reference" out of the cell; the run refuses that text alone."""
+    import pandas as pd
+
+    use_env(monkeypatch, "YC_API_KEY", PLAIN_KEY)
+    shell.user_ns["df"] = pd.DataFrame({"text": ["cats sleep", f"key {PLAIN_KEY}"]}, index=["a", "b"])
+    dry = run(shell, "%ygpt embed df --column text --dry-run")
+    assert dry.ok, dry.message
+    assert "2 texts to embed (1 to send, 1 that would fail)" in dry.plain, dry.plain
+    assert ("One row would fail without being sent, as in the run: Nothing was sent for row 'b' of df: its "
+            "text contains your api key (from YC_API_KEY)") in dry.plain, dry.plain
+    assert "leave the row out" in dry.plain and "prompt" not in dry.plain and "reference" not in dry.plain
+    assert not leaks(dry.shown + repr(list(ygpt_server.requests))), "nothing of that row is counted"

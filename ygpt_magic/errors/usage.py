@@ -130,6 +130,20 @@ class CredentialInFailedCell(CredentialInPrompt):
         self.where = f"cell {count}"
 
 
+class CredentialInText(CredentialInPrompt):
+    """A text ``%ygpt embed`` would send holds a credential: the advice is about that row of the
+    user's data, since the embed line has no reference to leave out."""
+
+    def __init__(self, where: str, credential: str) -> None:
+        YGptError.__init__(
+            self,
+            f"Nothing was sent for {where}: its text contains your {credential} (or a long part "
+            f"of it), and a credential must never go to a model. Remove it from that row (keep "
+            f"keys in the environment, e.g. YC_API_KEY), or leave the row out of the texts.",
+        )
+        self.where = where
+
+
 class CredentialInName(YGptError):
     """A chat name would carry a credential (a key pasted into the panel's "new chat…" box or
     given to --chat): refused wherever a name is given, since a name is shown in full."""

@@ -49,7 +49,7 @@ def dry_run(plans: RowPlanner, client: Any, *, batch: bool = False) -> dict[str,
     blocks = [inert.bold(head)]
     plain = [head]
     if failing:
-        said = _said_failing(failing, plans.rows.labels)
+        said = said_failing(failing, plans.rows.labels)
         blocks.append(inert.text(said))
         plain.append(said)
     shown = sending[:SHOWN]
@@ -81,7 +81,7 @@ def _filled_in(plans: RowPlanner) -> tuple[dict[int, str], dict[int, YGptError]]
     return prompts, failing
 
 
-def _said_failing(failing: dict[int, YGptError], labels: Sequence[Any]) -> str:
+def said_failing(failing: dict[int, YGptError], labels: Sequence[Any]) -> str:
     """The rows the run would fail before sending them, named as its ``_ygpt.errors`` would
     name them: the first few, and the first one's reason."""
     first = next(iter(failing))

@@ -14,15 +14,21 @@ embedding model adds marks of its own to each text (``ADDED_TOKENS``), which are
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..chat import RequestOptions
 from ..chat.estimate import SYNC, Estimate, estimate
 from ..chat.prices import PriceTable
+from ..client import guard
+from ..client.credentials import Credential
 from ..client.embeddings import key_model
+from ..errors import CredentialInText, YGptError
 from ..render import inert
 from ..words import counted
 from .costs import sample_positions
+from .dryrun import said_failing
+from .texts import Texts
 
 #: a text of one token: its count is the chat template's tokens plus one
 PROBE = "."
@@ -46,10 +52,15 @@ def _chat_tokens(client: Any, text: str) -> int:
     return tokens
 
 
-def dry_run(texts: list[str], model: str, client: Any, prices: PriceTable) -> dict[str, str]:
-    """The bundle ``--dry-run`` shows for ``%ygpt embed``, its cost by ``prices``."""
-    count = len(texts)
-    cost, counts = texts_estimate(texts, model, client, prices)
+def dry_run(texts: Texts, model: str, client: Any, prices: PriceTable,
+            secrets: Sequence[Credential]) -> dict[str, str]:
+    """The bundle ``--dry-run`` shows for ``%ygpt embed``, its cost by ``prices``. A text that
+    holds one of ``secrets`` is counted apart and its row named, as the run names it in
+    ``_ygpt.errors`` (it refuses that text alone), not as a refusal of the whole command."""
+    failing = _refused(texts, secrets)
+    sending = [text for position, text in enumerate(texts.texts) if position not in failing]
+    count = len(sending)
+    cost, counts = texts_estimate(sending, model, client, prices)
     if len(counts) == count:
         tokens = f"{counted(cost.input_tokens, 'token')} in all by the tokenizer API"
     else:
@@ -57,6 +68,24 @@ def dry_run(texts: list[str], model: str, client: Any, prices: PriceTable) -> di
         tokens = (f"about {cost.input_tokens:,} tokens in all: estimated from {len(counts)} "
                   f"texts spread over the {count:,}, counted by the tokenizer API "
                   f"({average:.1f} a text on average)")
-    head = (f"Dry run (embed, model {model}): {counted(count, 'text')} to embed, {tokens}. "
+    what = f"{counted(len(texts.texts), 'text')} to embed"
+    if failing:
+        what += f" ({count:,} to send, {len(failing):,} that would fail)"
+    head = (f"Dry run (embed, model {model}): {what}, {tokens}. "
             f"Nothing was sent. {cost.sentence()}")
-    return inert.bundle(inert.bold(head), plain=head)
+    if not failing:
+        return inert.bundle(inert.bold(head), plain=head)
+    said = said_failing(failing, texts.labels)
+    return inert.bundle(inert.bold(head), inert.text(said), plain=f"{head}\n{said}")
+
+
+def _refused(texts: Texts, secrets: Sequence[Credential]) -> dict[int, YGptError]:
+    """The texts the run would refuse before sending them, by position: those holding one of
+    ``secrets`` (the client's guard refuses them there, each alone)."""
+    failing: dict[int, YGptError] = {}
+    for position, text in enumerate(texts.texts):
+        try:
+            guard.check(f"row {texts.labels[position]!r} of {texts.name}", text, secrets, CredentialInText)
+        except YGptError as error:
+            failing[position] = error
+    return failing
