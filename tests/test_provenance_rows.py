@@ -37,3 +37,30 @@ def test_a_labels_reply_carries_provenance_like_every_reply(shell, tmp_path):
     assert len(records) == 1 and records[0]["model"] == "yandexgpt/latest" and not records[0]["cached"]
     from_file = cell(shell, f"%ygpt provenance {saved(tmp_path, source, outputs)}").plain
     assert "cell 1 (In [1])" in from_file and "yandexgpt/latest" in from_file
+
+
+def test_a_map_run_is_one_entry_of_the_kernels_provenance_sent_then_replayed(shell, ygpt_server):
+    """repro.md F4: a --map run that sent 2 requests left 'No replies with provenance in this kernel yet.'"""
+    shell.user_ns["reviews"] = ["Great sound.", "Broke after two weeks."]
+    source = "%%ygpt --map reviews --out verdicts\nOne-word sentiment: {item}"
+    assert cell(shell, source).ok and cell(shell, source).ok
+    table = cell(shell, "%ygpt provenance").plain
+    assert table.count("(--map reviews)") == 2 and "yandexgpt/latest" in table, table
+    assert "0 of 2 rows replayed, 2 sent, ran 20" in table and "2 of 2 rows replayed, 0 sent" in table, table
+
+
+def test_an_embed_run_is_one_entry_of_the_kernels_provenance(shell, ygpt_server):
+    shell.user_ns["docs"] = ["cats sleep", "rockets fly"]
+    assert cell(shell, "%ygpt embed docs --out v").ok
+    table = cell(shell, "%ygpt provenance").plain
+    assert "(embed docs)" in table and "text-search-doc" in table and "0 of 2 rows replayed, 2 sent" in table, table
+
+
+def test_a_saved_map_run_tells_which_model_produced_its_rows(shell):
+    """The tutorial notebook, saved from Jupyter, where the summary replaces the progress bar's
+    output and carries the run's record in its metadata (rows/progress.py)."""
+    from pathlib import Path
+
+    tutorial = Path(__file__).parent.parent / "notebooks" / "07_prompts_over_data.ipynb"
+    table = cell(shell, f"%ygpt provenance {tutorial}").plain
+    assert "0 of 5 rows replayed, 5 sent" in table and "gemma-3-12b-it" in table, table

@@ -268,6 +268,7 @@ def rows(kernel: Kernel, args: argparse.Namespace, template: str) -> None:
                          **where)
     else:
         done = rows_.run_map(request, **where)
+    kernel.provenance.add_run(f"{kernel.cell_name()} (--map {args.map})", done.provenance)
     kernel.namespace["_ygpt"] = done
     if args.out:
         kernel.namespace[args.out] = done.results

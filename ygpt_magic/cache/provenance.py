@@ -4,7 +4,9 @@ Every reply's final display carries ``{"ygpt": {...}}`` in its output metadata (
 of ``display`` / ``update_display``, which Jupyter writes into the .ipynb): the model without
 the folder, the model version, the options, the usage, the status, and whether it was replayed
 from the reply cache (and when it was recorded). A reader of the saved notebook can tell which
-answers came from which model, and ``%ygpt provenance NOTEBOOK.ipynb`` lists them. It holds no
+answers came from which model, and ``%ygpt provenance NOTEBOOK.ipynb`` lists them. A run over
+rows (``--map``, ``%ygpt embed``) carries one record in its summary's output: the model, how
+many rows were sent and replayed, and when it ran (docs/guide/reproducible.md). It holds no
 credential, folder id or prompt text: nbval ignores output metadata, so it never makes a
 notebook check fail.
 """
@@ -12,6 +14,7 @@ notebook check fail.
 from __future__ import annotations
 
 from collections import deque
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +47,20 @@ def metadata(reply: Reply) -> dict[str, Any]:
     return {KEY: record}
 
 
+def run_metadata(model: str, *, rows: int, sent: int, replayed: int, failed: int, usage: Usage,
+                 stopped: bool) -> dict[str, Any]:
+    """The output metadata of a run over rows (``--map``, ``--batch``, ``%ygpt embed``): one
+    record for the run, since its rows share a model and options; ``sent``: rows answered by
+    requests of this run, ``replayed``: rows taken from the reply cache or this kernel's memo.
+    ``when``: the time it finished, as a reader of the saved notebook asks which day it ran."""
+    return {KEY: {
+        "model": model_key(model) if model else "", "model_version": "", "options": {},
+        "usage": _usage(usage), "status": "STOPPED" if stopped else "FINAL",
+        "cached": replayed > 0, "rows": rows, "sent": sent, "replayed": replayed, "failed": failed,
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }}
+
+
 def _usage(usage: Usage) -> dict[str, int]:
     return {"input_tokens": usage.input_tokens, "completion_tokens": usage.completion_tokens,
             "reasoning_tokens": usage.reasoning_tokens, "total_tokens": usage.total_tokens}
@@ -57,6 +74,11 @@ class Log:
 
     def add(self, cell: str, reply: Reply) -> None:
         self.entries.append((cell, metadata(reply)[KEY]))
+
+    def add_run(self, cell: str, record: dict[str, Any]) -> None:
+        """A run over rows, its :func:`run_metadata` (an empty one, a run shown nowhere, is left out)."""
+        if record:
+            self.entries.append((cell, record[KEY]))
 
 
 def from_notebook(path: str | Path) -> list[tuple[str, dict[str, Any]]]:
@@ -104,6 +126,9 @@ def row(cell: str, record: dict[str, Any]) -> list[str]:
     usage = record.get("usage") or {}
     tokens = f"{usage.get('input_tokens', 0)} → {usage.get('completion_tokens', 0)}"
     cached = f"yes, recorded {str(record.get('recorded', ''))[:10]}" if record.get("cached") else "no"
+    if "rows" in record:   # a run over rows: how many of them were replayed, and when it ran
+        cached = (f"{record.get('replayed', 0)} of {record.get('rows', 0)} rows replayed, "
+                  f"{record.get('sent', 0)} sent, ran {str(record.get('when', ''))[:10]}")
     return [cell, str(record.get("model", "")), str(record.get("model_version", "")),
             options or "-", tokens, cached]
 

@@ -47,6 +47,7 @@ def run(kernel: Kernel, line: str) -> None:
     _embedding.cap(kernel, embedder, cache, args.max_cost, f"%ygpt embed {args.name}",
                    embedder.unsent(found.texts, model), model)
     done = embed(found, model, embedder)
+    kernel.provenance.add_run(f"{kernel.cell_name()} (embed {args.name})", done.provenance)
     kernel.namespace["_ygpt"] = done
     if args.out:
         kernel.namespace[args.out] = done.embeddings

@@ -83,7 +83,7 @@ def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Setting
     answer the job brings back is recorded (its tokens unknown: the job reports none per row)."""
     plans = open_rows(cell, session=session, settings=settings, get_client=get_client,
                       namespace=namespace, expand=expand)
-    tally = Tally(total=len(plans.rows), tokens_known=False)
+    tally = Tally(total=len(plans.rows), tokens_known=False, model=plans.options.model)
     ledger = plans.ledger(cache)
     state = plan_rows(plans, memo, endpoint, tally, ledger)
     if not state.pending:

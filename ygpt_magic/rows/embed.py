@@ -104,7 +104,7 @@ class _State:
 def embed(texts: Texts, model: str, embedder: Embedder, *, quiet: bool = False) -> EmbedRun:
     """The whole run (see the module docstring); ``quiet``: no summary line (``similar``'s query)."""
     state = _State(texts, key_model(model), [None] * len(texts.texts))
-    tally = Tally(total=len(texts.texts))
+    tally = Tally(total=len(texts.texts), model=state.model)
     _look_up(state, embedder, tally)
     progress = None
     if state.pending:
@@ -238,12 +238,12 @@ def _finish(state: _State, tally: Tally, progress: Progress | None, quiet: bool)
     summary = tally.summary().replace("rows/s", "texts/s")
     if tally.reused == tally.total:
         summary = f"✓ {counted(tally.total, 'text')} already embedded (reused); none was sent again."
-    advice = tally.advice()
-    if not quiet:
-        tell(summary, advice, progress)
     labels = state.texts.labels
     errors = {labels[p]: line for p, line in sorted(state.errors.items())}
+    counts = tally.counts(errors, summary)
+    if not quiet:
+        tell(summary, tally.advice(), progress, counts["provenance"])
     halted = tally.refusal is not None or tally.stopped or (tally.budget is not None and tally.budget.stopped)
-    return EmbedRun(**tally.counts(errors, summary), embeddings=matrix(state.vectors),
+    return EmbedRun(**counts, embeddings=matrix(state.vectors),
                     model=state.model.partition("/")[0], halted=halted)
 

@@ -98,7 +98,7 @@ def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, tem
                          row_expander(kernel), options(chosen),
                          extras=chosen.extras(), classifier=chosen)
     cache = front(kernel, template, no_cache=args.no_cache)
-    tally = Tally(total=len(plans.rows))
+    tally = Tally(total=len(plans.rows), model=plans.options.model)
     ledger = plans.ledger(cache)
     state = plan_rows(plans, kernel.row_memo, connection.target, tally, ledger)
     progress = None
@@ -108,6 +108,7 @@ def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, tem
         progress = send_rows(plans, state, kernel.row_memo, client, tally, cell.concurrency, ledger, budget)
     done = finish(state, tally, args.out, progress=progress)
     done = dataclasses.replace(done, results=frame(plans.rows, done.results, chosen))
+    kernel.provenance.add_run(f"{kernel.cell_name()} (--labels --map {cell.name})", done.provenance)
     kernel.namespace["_ygpt"] = done
     if args.out:
         kernel.namespace[args.out] = done.results

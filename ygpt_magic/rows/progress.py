@@ -18,6 +18,11 @@ saved notebook reopened later would show "Error displaying widget: model not fou
 bar was, or its fallback text frozen at ``0%|``. So the bar is displayed under a display id and,
 when the run ends, that output is replaced by plain text: the bar's final line, then the summary
 (``report``). What the notebook stores is the summary, readable in every frontend.
+
+In Jupyter the summary's output also carries the run's provenance in its metadata
+(cache/provenance.py ``run_metadata``), as a reply's output does, so ``%ygpt provenance
+NOTEBOOK`` lists the run; with no bar (no row sent) it is shown as that same plain text output. A
+terminal prints the summary: a printed line has no metadata, and nothing saves a terminal.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..cache import provenance
 from ..chat import Answer, Usage
 from ..errors import RefusedForEvery
 from ..words import counted
@@ -64,12 +70,24 @@ class RunCounts:
     left: int
     elapsed: float
     summary: str
+    provenance: dict[str, Any]   # the run's record for the provenance log: Tally.metadata()
 
 
-def tell(summary: str, advice: str, progress: Progress | None) -> None:
-    """The run's summary and what to do next, where the ``progress`` bar was (printed without one)."""
+def tell(summary: str, advice: str, progress: Progress | None, metadata: dict[str, Any] | None = None) -> None:
+    """The run's summary and what to do next, where the ``progress`` bar was, with the run's
+    provenance ``metadata`` in Jupyter; printed in a terminal (module docstring)."""
     text = f"{summary}\n{advice}" if advice else summary
-    (print if progress is None else progress.report)(text)
+    if progress is not None:
+        progress.report(text, metadata)
+        return
+    from tqdm.auto import tqdm
+
+    if _is_widget(tqdm):
+        from IPython.display import display
+
+        display({"text/plain": text}, raw=True, metadata=metadata)
+    else:
+        print(text)
 
 
 @dataclass
@@ -89,6 +107,7 @@ class Tally:
     refusal: RefusedForEvery | None = None   # the first refusal every row would get (client/many.py)
     unsent: int = 0                # failed before sending: their data is at fault, a re-run alone fails again
     cancelled: int = 0             # sent, then cancelled in flight by Ctrl-C: maybe billed, sent again on a re-run
+    model: str = ""                # the run's model, for its provenance
 
     @property
     def failed(self) -> int:
@@ -105,7 +124,13 @@ class Tally:
     def counts(self, errors: dict[Any, str], summary: str) -> dict[str, Any]:
         """The :class:`RunCounts` fields of this run, for its ``_ygpt``."""
         return {"errors": errors, "usage": self.usage, "answered": self.answered, "reused": self.reused,
-                "failed": self.failed, "left": self.left, "elapsed": self.elapsed(), "summary": summary}
+                "failed": self.failed, "left": self.left, "elapsed": self.elapsed(), "summary": summary,
+                "provenance": self.metadata()}
+
+    def metadata(self) -> dict[str, Any]:
+        """The run's provenance, as its summary's output metadata (cache/provenance.py)."""
+        return provenance.run_metadata(self.model, rows=self.total, sent=self.answered, replayed=self.reused,
+                                       failed=self.failed, usage=self.usage, stopped=self.stopped)
 
     def end(self) -> None:
         self.ended = time.monotonic()
@@ -266,17 +291,17 @@ class Progress:
         for part in (bar.container, *bar.container.children):
             part.close()
 
-    def report(self, text: str) -> None:
-        """Show ``text`` (the summary, what to do next) where the bar was, or below it in a
-        terminal, whose bar is its own text."""
+    def report(self, text: str, metadata: dict[str, Any] | None = None) -> None:
+        """Show ``text`` (the summary, what to do next) where the bar was, with ``metadata``, or
+        below it in a terminal, whose bar is its own text."""
         if self._handle is None:
             print(text)
         else:
-            self._replace(text)
+            self._replace(text, metadata)
 
-    def _replace(self, text: str) -> None:
+    def _replace(self, text: str, metadata: dict[str, Any] | None = None) -> None:
         if self._handle is not None:  # a widget bar was shown (Jupyter), under this display id
-            self._handle.update({"text/plain": text}, raw=True)
+            self._handle.update({"text/plain": text}, raw=True, metadata=metadata)
 
 
 def _show(container: object) -> Any:

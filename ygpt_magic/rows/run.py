@@ -268,13 +268,14 @@ def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None =
     if advice and state.errors and rows.by_position:
         advice += (f" _ygpt.errors is keyed by row position, as {rows.name}.iloc reads them: "
                    f"the index of {rows.name} repeats labels.")
-    if not quiet:
-        tell(summary, "\n".join(filter(None, (advice, said_cut(state.cut, rows.labels)))), progress)
     errors = {rows.labels[p]: line for p, line in sorted(state.errors.items())}
+    counts = tally.counts(errors, summary)
+    if not quiet:
+        tell(summary, "\n".join(filter(None, (advice, said_cut(state.cut, rows.labels)))), progress,
+             counts["provenance"])
     raw = {rows.labels[p]: text for p, text in sorted(state.raw.items())}
     cut = {rows.labels[p]: notes for p, notes in sorted(state.cut.items())}
-    return MapRun(**tally.counts(errors, summary), results=state.results(out), task_id=task_id, raw=raw,
-                  cut=cut)
+    return MapRun(**counts, results=state.results(out), task_id=task_id, raw=raw, cut=cut)
 
 
 def run_map(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
@@ -284,7 +285,7 @@ def run_map(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
     for this cell (``cache.Front``), or None."""
     plans = open_rows(cell, session=session, settings=settings, get_client=get_client,
                       namespace=namespace, expand=expand)
-    tally = Tally(total=len(plans.rows))
+    tally = Tally(total=len(plans.rows), model=plans.options.model)
     ledger = plans.ledger(cache)
     state = plan_rows(plans, memo, endpoint, tally, ledger)
     progress = None
