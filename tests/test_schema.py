@@ -8,7 +8,7 @@ import json
 
 import pytest
 from cellrun import assert_clean, assert_clear_error
-from conftest import cell, completions
+from conftest import cell, completions, scripted
 
 from ygpt_magic.errors import ReplyNotValid, SchemaError
 
@@ -110,3 +110,41 @@ def test_schema_and_tools_combine(shell, ygpt_server):
     assert last.messages[2]["tool_results"][0]["content"] == "Anna Petrova, 34, Berlin"
     assert last.options["json_schema"]["title"] == "Person"
     assert type(shell.user_ns["_ygpt"].parsed).__name__ == "Person"
+
+
+#: an everyday validator that expects "a, b" where the server's typed answer holds a list, so
+#: it raises AttributeError, which pydantic passes on as it is (tools3.md F1)
+SPLIT_TAGS = ("from pydantic import BaseModel, field_validator\n"
+              "class Verdict(BaseModel):\n    sentiment: str\n    tags: list[str]\n"
+              "    @field_validator('tags', mode='before')\n    @classmethod\n    def split(cls, v):\n"
+              "        return [t.strip() for t in v.split(',')]\n")
+
+
+def test_a_validator_that_raises_anything_is_one_paragraph_naming_it_as_the_users_code(shell, ygpt_server):
+    assert cell(shell, SPLIT_TAGS + "v = 'before'").ok
+    result = cell(shell, "%%ygpt --schema Verdict --out v --once\nClassify the review: Great laptop, love it")
+    message = assert_clear_error(result, "does not fit the schema Verdict", "tags: your validator Verdict.split",
+                                 "AttributeError: 'list' object has no attribute 'split'", "_ygpt.text",
+                                 "change Verdict.split", error_type=ReplyNotValid)
+    assert "server" not in message
+    assert shell.user_ns["v"] == "before"                      # --out keeps its value
+    assert json.loads(shell.user_ns["_ygpt"].text)["tags"]     # the raw answer is kept
+
+
+def test_a_once_reply_that_does_not_fit_does_not_say_the_turn_is_in_the_chat(shell, tmp_path):
+    assert cell(shell, KINDS["pydantic model"]).ok
+    bad = json.dumps({"name": "Anna", "age": "thirty", "city": "Berlin"})
+    with scripted(shell, tmp_path, "bad age", bad):
+        once = cell(shell, "%%ygpt --schema Person --once\nbad age")
+        assert "0 turns" in cell(shell, "%ygpt history").plain_page
+        kept = cell(shell, "%%ygpt --schema Person\nbad age")
+    message = assert_clear_error(once, "does not fit the schema Person", "age", "_ygpt.text", error_type=ReplyNotValid)
+    assert "in the chat" not in message
+    assert_clear_error(kept, "age", "_ygpt.text and the turn is in the chat", error_type=ReplyNotValid)
+
+
+def test_a_typed_answer_cut_at_max_tokens_is_not_told_to_loosen_the_schema(shell, ygpt_server):
+    assert cell(shell, KINDS["pydantic model"]).ok
+    result = cell(shell, f"%%ygpt --schema Person --once --max-tokens 3\n{PERSON_TEXT}")
+    message = assert_clear_error(result, "cut at max tokens", "raise --max-tokens", error_type=ReplyNotValid)
+    assert "loosen" not in message and "in the chat" not in message

@@ -210,9 +210,9 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
     answered(kernel, kernel.cell_name(), label or plan.prompt, reply)
     kernel.namespace["_ygpt"] = reply
     if shape is not None and reply.status not in ("FINAL", "INTERRUPTED"):   # --out keeps its value
-        raise ReplyNotValid.unfinished(shape.name, reply.status)
+        raise ReplyNotValid.unfinished(shape.name, reply.status, in_chat=not plan.once)
     if shape is not None and reply.status == "FINAL":  # ReplyNotValid keeps the raw one
-        reply = kernel.namespace["_ygpt"] = dataclasses.replace(reply, parsed=shape.parse(reply.text))
+        reply = kernel.namespace["_ygpt"] = dataclasses.replace(reply, parsed=parsed(shape, reply.text, plan))
     if out and reply.status != "INTERRUPTED":    # a stopped reply is no answer to keep
         kernel.namespace[out] = reply.parsed if schema is not None else reply.text
     if code_below and reply.status != "INTERRUPTED":
@@ -221,6 +221,17 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
             from .commands._next_cell import put_below
 
             put_below(kernel, code)
+
+
+def parsed(shape: Schema, text: str, plan: Plan) -> Any:
+    """The reply's validated value; a ReplyNotValid that says the turn is in the chat only when
+    it is (``--once`` records none)."""
+    try:
+        return shape.parse(text)
+    except ReplyNotValid as invalid:
+        if plan.once:
+            raise invalid.not_in_chat() from None
+        raise
 
 
 def admit(kernel: Kernel, plan: Plan, cache: Front | None, extras: Extras, *,

@@ -22,29 +22,57 @@ class SchemaError(ToolError):
 
 class ReplyNotValid(YGptError):
     """A typed answer did not validate against its schema; the reply itself was kept: a cell's
-    in ``_ygpt.text`` and its chat, a ``--map`` row's (``row``: its label as Python writes it)
-    in ``_ygpt.raw[row]``, the row left without a result (see :meth:`of_row`)."""
+    in ``_ygpt.text`` (and its chat, unless ``in_chat`` is False: ``--once`` records no turn), a
+    ``--map`` row's (``row``: its label as Python writes it) in ``_ygpt.raw[row]``, the row left
+    without a result (see :meth:`of_row`). ``fix``: what to change besides running it again."""
 
-    def __init__(self, schema: str, problem: str, *, row: str | None = None) -> None:
-        where = ("The raw text is in _ygpt.text and the turn is in the chat; run the cell again"
-                 if row is None else
+    LOOSEN = "loosen the schema (Optional fields, plainer types)"
+
+    def __init__(self, schema: str, problem: str, *, row: str | None = None, in_chat: bool = True,
+                 fix: str = LOOSEN) -> None:
+        where = (f"The raw text is in _ygpt.text{' and the turn is in the chat' if in_chat else ''}; "
+                 f"run the cell again" if row is None else
                  f"Its raw text is in _ygpt.raw[{row}] and the row has no result; run the cell "
                  f"again to ask for this row again (rows with a result are reused)")
-        super().__init__(f"The answer does not fit the schema {schema}: {problem}. {where}, or "
-                         f"loosen the schema (Optional fields, plainer types).")
-        self.schema, self.problem = schema, problem
+        super().__init__(f"The answer does not fit the schema {schema}: {problem}. {where}, or {fix}.")
+        self.schema, self.problem, self.fix = schema, problem, fix
 
     @classmethod
-    def unfinished(cls, schema: str, status: str) -> ReplyNotValid:
+    def unfinished(cls, schema: str, status: str, *, in_chat: bool = True) -> ReplyNotValid:
         """A typed answer that ended before it was whole (TRUNCATED_FINAL, CONTENT_FILTER): no
-        value can be read from it, so ``--out`` keeps what it held."""
-        why = ("it was cut at max tokens before it was whole (raise --max-tokens)" if status == "TRUNCATED_FINAL"
-               else f"it ended before it was whole ({status.lower().replace('_', ' ')})")
-        return cls(schema, why)
+        value can be read from it, so ``--out`` keeps what it held. A looser schema would not
+        make a cut answer whole: for the cut one, the fix is more tokens."""
+        if status == "TRUNCATED_FINAL":
+            return cls(schema, "it was cut at max tokens before it was whole", in_chat=in_chat,
+                       fix="raise --max-tokens so the whole answer fits")
+        return cls(schema, f"it ended before it was whole ({status.lower().replace('_', ' ')})", in_chat=in_chat)
+
+    @classmethod
+    def validator_raised(cls, schema: str, where: str, validator: str, error: BaseException) -> ReplyNotValid:
+        """A validator of the user's schema raised an error pydantic passes on as it is (anything
+        but ValueError and AssertionError): the user's code failed on this answer, not ours nor
+        the server's, so the fix offered is the validator's."""
+        named = validator or "the validator"
+        return cls(schema, f"{where}your validator {validator + ' ' if validator else ''}raised {_raised(error)}",
+                   fix=f"change {named} so it accepts what the answer holds (the raw text shows it)")
 
     def of_row(self, row: str) -> ReplyNotValid:
         """The same problem, said of the ``--map`` row labelled ``row``."""
-        return ReplyNotValid(self.schema, self.problem, row=row)
+        return ReplyNotValid(self.schema, self.problem, row=row, fix=self.fix)
+
+    def not_in_chat(self) -> ReplyNotValid:
+        """The same problem, said of a cell whose reply was not recorded (``--once``)."""
+        return ReplyNotValid(self.schema, self.problem, in_chat=False, fix=self.fix)
+
+
+def _raised(error: BaseException) -> str:
+    """``AttributeError: 'list' object has no attribute 'split'``; only the type when the error's
+    text is empty or its ``__str__`` (the user's code) fails."""
+    try:
+        detail = _clean(str(error)).strip()
+    except Exception:
+        detail = ""
+    return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
 
 
 class MissingValue(YGptError):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,9 @@ from typing_extensions import is_typeddict  # typing's misses typing_extensions'
 
 from ..errors import ReplyNotValid, SchemaError
 from ..render.markdown import code_blocks
+
+#: modules whose frames are not a validator's: ours, pydantic's (the first other frame is the user's)
+_NOT_USERS = ("ygpt_magic.", "pydantic.", "pydantic_core.")
 
 #: keys of a dict that make it look like a JSON schema rather than data
 _SCHEMA_KEYS = {"type", "properties", "$ref", "anyOf", "oneOf", "allOf", "enum", "items", "$defs"}
@@ -60,6 +64,8 @@ class Schema:
                 return self.adapter.validate_python(value)
             except pydantic.ValidationError as error:
                 raise ReplyNotValid(self.name, validation_problems(error)) from None
+            except Exception as error:  # a validator's own error, which pydantic passes on
+                raise ReplyNotValid.validator_raised(self.name, *_validator_of(error), error) from None
         import jsonschema
 
         problem = jsonschema.exceptions.best_match(
@@ -160,6 +166,22 @@ def validation_problems(error: Any, limit: int = 3) -> str:
                 for item in error.errors()[:limit]]
     more = error.error_count() - limit
     return "; ".join(problems) + (f"; and {more} more" if more > 0 else "")
+
+
+def _validator_of(error: BaseException) -> tuple[str, str]:
+    """(``"tags: "`` or ``""``, ``"Verdict.split"``) for an error a schema's validator raised:
+    the first frame below ours and pydantic's is the validator (the user's code), and a field
+    validator's class lists the fields it checks."""
+    frames = [frame for frame, _ in traceback.walk_tb(error.__traceback__)]
+    frame = next((f for f in frames if not str(f.f_globals.get("__name__", "")).startswith(_NOT_USERS)), None)
+    if frame is None:
+        return "", ""
+    code = frame.f_code
+    owner = frame.f_locals.get("cls")
+    decorators = getattr(getattr(owner, "__pydantic_decorators__", None), "field_validators", {})
+    fields = next((d.info.fields for d in decorators.values()
+                   if getattr(getattr(d.func, "__func__", d.func), "__code__", None) is code), ())
+    return "".join(f"{name}: " for name in fields[:1]), getattr(code, "co_qualname", code.co_name)
 
 
 def _first_line(error: BaseException) -> str:
