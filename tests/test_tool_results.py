@@ -70,3 +70,62 @@ def test_numpy_results_are_summed_up_and_sent_as_their_values(shell, tool_server
         "total": 1204, "all_sold": True, "returned": None}
     assert "1 NaN/inf value sent as null" in run.plain_page
     assert_clean(run)
+
+
+@pytest.fixture
+def call_server(tmp_path):
+    """A server whose model calls ``f`` (with x=1) for "call f" and then answers with its result."""
+    script = tmp_path / "call.json"
+    script.write_text(json.dumps({"replies": [{"user": "call f", "tool_calls": [
+        {"name": "f", "arguments": {"x": 1}}], "after_tools": "Result: {result}"}]}), encoding="utf-8")
+    with start_local_server(scripts=[script], operation_delay=0.0) as server:
+        yield server
+
+
+def test_a_set_goes_in_one_order_so_its_recorded_exchange_replays_in_any_kernel(shell, call_server, tmp_path):
+    """A set iterates in an order that follows hashing: strings hash differently in every new
+    Python, and colliding items (1 and 9 in a small set) in the order they were added. The same
+    set must be the same text, or the reply cache misses it in a restarted kernel or in CI."""
+    shell.run_line_magic("ygpt", f"connect {call_server.address} --insecure")
+    assert cell(shell, "order = [9, 1, 'far east', 'north']\n"
+                       "def f(x: int) -> set:\n    '''The regions we sell in.'''\n    return set(order)\n").ok
+    assert cell(shell, f"%ygpt cache {tmp_path / 'replies.sqlite'}").ok
+    run = cell(shell, "%%ygpt --tools f --once\ncall f")
+    assert run.ok, run.message
+    sent = completions(call_server)[-1].messages[-1]["tool_results"][0]["content"]
+    assert json.loads(sent) == ["far east", "north", 1, 9]     # by repr: ints and str do not sort
+    assert ") → 4 items · " in run.plain_page
+    assert cell(shell, "order = [1, 9, 'north', 'far east']\n%ygpt cache --mode replay").ok
+    replayed = cell(shell, "%%ygpt --tools f --once\ncall f")
+    assert replayed.ok, replayed.message
+    assert shell.user_ns["_ygpt"].cached
+
+
+RESULTS = {   # a function's return → what the model reads of it, and the call's line
+    "date": ("import datetime\nvalue = datetime.date(2024, 3, 1)", "2024-03-01", "→ 2024-03-01"),
+    "dict of a date": ("import datetime\nvalue = {'day': datetime.date(2024, 3, 1), 'n': 3}",
+                       '{"day": "2024-03-01", "n": 3}', "→ 2 keys"),
+    "records with Timestamps and NaT": (
+        "import pandas as pd\nvalue = pd.DataFrame({'day': pd.to_datetime(['2024-01-01', None]), "
+        "'units': [1, 2]}).to_dict('records')",
+        '[{"day": "2024-01-01T00:00:00", "units": 1}, {"day": null, "units": 2}]', "→ 2 items"),
+    "Decimal": ("from decimal import Decimal\nvalue = {'total': Decimal('12.50')}", '{"total": "12.50"}', "→ 1 key"),
+    "pydantic model with an Enum": (
+        "import enum\nfrom pydantic import BaseModel\nclass Region(enum.Enum):\n    NORTH = 'north'\n"
+        "class P(BaseModel):\n    a: int\n    region: Region\nvalue = P(a=1, region=Region.NORTH)",
+        '{"a": 1, "region": "north"}', "→ 2 keys"),
+    "Enum": ("import enum\nclass Region(enum.Enum):\n    NORTH = 'north'\nvalue = Region.NORTH", "north", "→ north"),
+    "set of strings": ("value = {'north', 'south', 'far east'}", '["far east", "north", "south"]', "→ 3 items"),
+    "pd.NA": ("import pandas as pd\nvalue = {'a': pd.NA}", '{"a": null}', "→ 1 key"),
+}
+
+
+@pytest.mark.parametrize("kind", list(RESULTS))
+def test_dates_decimals_enums_and_models_go_as_json_and_the_call_sums_up_their_value(shell, call_server, kind):
+    define, content, line = RESULTS[kind]
+    shell.run_line_magic("ygpt", f"connect {call_server.address} --insecure")
+    assert cell(shell, define + "\ndef f(x: int):\n    '''n'''\n    return value\n").ok
+    run = cell(shell, "%%ygpt --tools f\ncall f")
+    assert run.ok, run.message
+    assert completions(call_server)[-1].messages[-1]["tool_results"][0]["content"] == content
+    assert f") {line} · " in run.plain_page.splitlines()[0]

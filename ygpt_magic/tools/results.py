@@ -1,7 +1,9 @@
 """What a tool returned → the text the model reads, and the short forms the cell shows.
 
 The model reads text: a string as it is, a dict or list that JSON can write as JSON (valid JSON:
-NaN and infinities, which JSON has not, go as null, and the call's line says how many), anything
+NaN and infinities, which JSON has not, go as null, and the call's line says how many; dates,
+Decimals, Enums, pydantic models, pandas' NA and sets go as the JSON values they stand for, a set
+in one order whatever the process, so the same value is the same text and reply-cache key), anything
 else as ``{name}`` would send it (context/values.py: a DataFrame as a bounded table, ``_repr_llm_``,
 then ``repr``). Every result has the bounds interpolated values have (``YGptMagics.max_value_chars``,
 ``max_rows``, ...), with a line saying how much was left out, so a 50 MB result costs the model a
@@ -12,8 +14,11 @@ line (render/tools.py).
 
 from __future__ import annotations
 
+import datetime
+import enum
 import json
 import math
+from decimal import Decimal
 from typing import Any
 
 from ..context.limits import Limits
@@ -64,15 +69,49 @@ def _finite(value: Any) -> tuple[Any, int]:
 
 
 def _plain(value: Any) -> Any:
-    """A numpy scalar (``np.int64`` from a pandas sum, ``np.bool_``) as the Python value it
-    holds, so it is summed up and sent as that value (``1,204``, JSON ``1204``), not as its
-    type's name or its repr (``np.int64(1204)``); anything else as it is."""
+    """``value`` as the JSON-kind value it stands for, so it is summed up and sent as that value,
+    never as its type's name or its repr: a numpy scalar (``np.int64`` from a pandas sum) as the
+    Python value it holds (``1,204``, not ``np.int64(1204)``); a date, time or Timestamp as its
+    ISO text; a Decimal as its text (``12.50``, every digit kept); an Enum member as its value;
+    a pydantic model as its JSON dump; pandas' NA and NaT as None; a set as a sorted list (see
+    :func:`_ordered`); anything else as it is."""
+    if isinstance(value, (set, frozenset)):
+        return _ordered(value)
+    if type(value).__name__ in ("NAType", "NaTType") and type(value).__module__.startswith("pandas"):
+        return None
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return _plain(value.value)
+    if hasattr(value, "model_dump") and not isinstance(value, type):
+        return _dumped(value)
     if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
         try:
             return value.item()
         except (TypeError, ValueError):
             return value
     return value
+
+
+def _ordered(items: set[Any] | frozenset[Any]) -> list[Any]:
+    """A set's items in an order that does not depend on the process: sorted where they sort,
+    else by their repr. A set's own order follows string hashing, which every new Python seeds
+    anew, so the same set would be a different text (and reply-cache key) in each kernel."""
+    try:
+        return sorted(items)
+    except TypeError:
+        return sorted(items, key=repr)
+
+
+def _dumped(model: Any) -> Any:
+    """A pydantic model's JSON dump (dates as ISO text, enums as values); the model itself when
+    its dump fails (the user's serializers may raise), to be rendered like any other value."""
+    try:
+        return model.model_dump(mode="json")
+    except Exception:
+        return model
 
 
 def bounded(text: str, max_chars: int) -> str:
