@@ -292,10 +292,11 @@ def check_docs_flags(args: Any) -> None:
 
 def check_map_flags(args: Any) -> None:
     """OptionError for a cell's flags that do not go with --map / --batch / --concurrency."""
-    if args.map and (args.deferred or args.append or args.no_interpolate or args.tools or args.image):
+    if args.map and (args.deferred or args.append or args.no_interpolate or args.tools or args.tool_choice
+                     or args.image):
         raise OptionError("%%ygpt: --map sends each row once in prompt mode with its {names} "
-                          "filled in, as one request; drop --deferred, --append, "
-                          "--no-interpolate, --tools and --image (--schema works).")
+                          "filled in, as one request, without tools; drop --deferred, --append, "
+                          "--no-interpolate, --tools, --tool-choice and --image (--schema works).")
     if args.batch and (not args.map or args.concurrency):
         raise OptionError("%%ygpt: --batch runs the rows of --map NAME as one cloud job: give "
                           "--map NAME, and leave out --concurrency (the service sets the pace).")

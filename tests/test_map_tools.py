@@ -1,0 +1,39 @@
+"""%%ygpt --map sends each row without tools: a cell or a chat that would give its rows tools or a
+tool choice is refused before any row is sent, with a fix that works (tools3.md F3, F4)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from cellrun import assert_clear_error
+from conftest import cell, completions
+
+from ygpt_magic.errors import OptionError
+
+
+@pytest.fixture
+def reviews(shell):
+    shell.user_ns["reviews"] = pd.DataFrame({"text": ["Great laptop", "Broke after a week"]}, index=["r1", "r2"])
+    assert cell(shell, "def f(x: int) -> int:\n    '''n'''\n    return x\n").ok
+    return shell
+
+
+@pytest.mark.parametrize("choice", ["required", "auto", "f"])
+def test_a_tool_choice_with_map_is_refused_before_any_row_is_sent(reviews, ygpt_server, choice):
+    run = cell(reviews, f"%%ygpt --map reviews --tool-choice {choice}\nClassify: {{text}}")
+    assert_clear_error(run, "--map", "without tools", "drop", "--tool-choice", error_type=OptionError)
+    assert completions(ygpt_server) == []
+    assert "_ygpt" not in reviews.user_ns
+
+
+def test_the_command_a_chat_with_tools_is_told_to_run_works(reviews, ygpt_server):
+    assert cell(reviews, "%ygpt config --tools f").ok
+    refusal = assert_clear_error(cell(reviews, "%%ygpt --map reviews\nClassify: {text}"), "offers f",
+                                 "%ygpt config --tools ")
+    assert completions(ygpt_server) == []
+    offered = refusal.split("%ygpt config --tools ")[1].split()[0]
+    fixed = cell(reviews, f"%ygpt config --tools {offered}")
+    assert fixed.ok, f"the refusal says to run %ygpt config --tools {offered}; it answers: {fixed.message}"
+    run = cell(reviews, "%%ygpt --map reviews\nClassify: {text}")
+    assert run.ok, run.message
+    assert len(completions(ygpt_server)) == 2
