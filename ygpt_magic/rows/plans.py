@@ -138,7 +138,8 @@ def planner(session: ChatSession, rows: Rows, template: str, namespace: Mapping[
     if options.tools:
         raise OptionError(f"--map answers each row in one request, without tools, but chat "
                           f"'{chat or session.current}' offers {', '.join(options.tools)}; use "
-                          f"--chat with another chat, or %ygpt config --tools '' for this one.")
+                          f"--chat with another chat, or %ygpt config --tools default for this one "
+                          f"(it takes the chat's tools away).")
     shape, extras = None, {}
     if schema is not None:
         from ..exchange import request_extras
