@@ -31,3 +31,41 @@ def test_a_validator_that_raises_fails_its_row_and_keeps_the_answered_ones_count
     ygpt_server.requests.clear()
     assert cell(shell, source).ok
     assert len(completions(ygpt_server)) == 1             # the answered rows are not paid again
+
+
+def test_a_root_models_list_is_one_column(shell, ygpt_server):
+    assert cell(shell, REVIEWS + "from pydantic import RootModel\nclass Tags(RootModel[list[str]]):\n    pass\n").ok
+    run = cell(shell, "%%ygpt --map reviews --schema Tags --out tags\nTags of the review: {text}")
+    assert run.ok, run.message
+    tags = shell.user_ns["tags"]
+    assert list(tags.columns) == ["value"] and list(tags.index) == ["r1", "r2", "r3"]
+    assert all(isinstance(each, list) and each for each in tags.value)
+
+
+def test_enum_columns_hold_the_members_values(shell, ygpt_server):
+    assert cell(shell, REVIEWS + "import enum\nfrom pydantic import BaseModel\n"
+                "class Sentiment(enum.Enum):\n    POSITIVE = 'positive'\n    NEGATIVE = 'negative'\n"
+                "    NEUTRAL = 'neutral'\n"
+                "class Verdict(BaseModel):\n    sentiment: Sentiment\n    also: list[Sentiment]\n").ok
+    assert cell(shell, "%%ygpt --map reviews --schema Verdict --out verdicts\nClassify the review: {text}").ok
+    verdicts = shell.user_ns["verdicts"]
+    assert (verdicts.sentiment == "positive").sum() == 1, list(verdicts.sentiment)
+    assert all(isinstance(each, str) for each in verdicts.sentiment)
+    assert all(isinstance(each, str) for also in verdicts.also for each in also)
+    assert isinstance(shell.user_ns["_ygpt"].results, type(verdicts))
+
+
+def test_every_row_failing_still_gives_the_schemas_columns(shell, ygpt_server):
+    assert cell(shell, REVIEWS + "from pydantic import BaseModel, Field\n"
+                "class Verdict(BaseModel):\n    label: str = Field(pattern='^[0-9]+$')\n    score: int\n").ok
+    assert cell(shell, "%%ygpt --map reviews --schema Verdict --out verdicts\nClassify the review: {text}").ok
+    verdicts = shell.user_ns["verdicts"]
+    assert len(shell.user_ns["_ygpt"].errors) == 3
+    assert list(verdicts.columns) == ["label", "score"] and verdicts.isna().all().all(), repr(verdicts)
+
+
+def test_a_json_schema_with_every_row_failing_has_its_columns_too(shell, ygpt_server):
+    assert cell(shell, REVIEWS + "Verdict = {'type': 'object', 'required': ['label'], 'properties': "
+                "{'label': {'type': 'string', 'pattern': '^[0-9]+$'}, 'note': {'type': 'string'}}}\n").ok
+    assert cell(shell, "%%ygpt --map reviews --schema Verdict --out verdicts\nClassify the review: {text}").ok
+    assert list(shell.user_ns["verdicts"].columns) == ["label", "note"]

@@ -159,13 +159,15 @@ class Rows:
 
         return pd.Series(values, index=self._index, name=name, dtype=object)
 
-    def frame(self, records: list[dict[str, Any] | None]) -> Any:
+    def frame(self, records: list[dict[str, Any] | None], columns: Sequence[str] = ()) -> Any:
         """Parsed fields (one dict per row, None where there is none) as a DataFrame on the
-        rows' index (a list's rows get 0..n-1)."""
+        rows' index (a list's rows get 0..n-1), with ``columns`` first (NaN where no row has
+        them), so the frame's columns do not depend on how many rows were answered."""
         import pandas as pd
 
         index = self._index if self.kind != "list" else range(self.count)
-        return pd.DataFrame.from_records([r if r is not None else {} for r in records], index=index)
+        frame = pd.DataFrame.from_records([r if r is not None else {} for r in records], index=index)
+        return frame.reindex(columns=[*columns, *(c for c in frame.columns if c not in columns)])
 
 
 def rows_of(value: Any, name: str) -> Rows:

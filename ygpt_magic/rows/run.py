@@ -124,7 +124,7 @@ class RowState:
         from ..tools.schema import as_record
 
         return self.rows.frame([as_record(self.parsed[p]) if p in self.parsed else None
-                                for p in range(self.rows.count)])
+                                for p in range(self.rows.count)], columns=self.schema.columns())
 
 
 def open_rows(cell: MapCell, *, session: ChatSession, settings: planning.Settings,

@@ -18,6 +18,7 @@ DataFrame row).
 from __future__ import annotations
 
 import dataclasses
+import enum
 import json
 import traceback
 from collections.abc import Mapping
@@ -44,6 +45,19 @@ class Schema:
     json_schema: dict[str, Any]
     kind: str  # "pydantic model", "dataclass", "TypedDict" or "JSON schema"
     adapter: Any = dataclasses.field(default=None, repr=False, compare=False)  # pydantic TypeAdapter
+
+    def columns(self) -> list[str]:
+        """The fields :func:`as_record` gives a parsed value (a ``--map`` frame's columns): an
+        object's properties (through a top-level ``$ref``, as pydantic writes a recursive
+        model), ``value`` for any other kind of answer."""
+        schema = self.json_schema
+        reference = schema.get("$ref")
+        if isinstance(reference, str) and reference.startswith("#/"):
+            for part in reference[2:].split("/"):
+                schema = schema.get(part, {}) if isinstance(schema, dict) else {}
+        if not isinstance(schema, dict) or schema.get("type", "object") != "object":
+            return ["value"]
+        return [str(name) for name in schema.get("properties", {})]
 
     def response_format(self) -> dict[str, Any]:
         """What the SDK's ``configure(response_format=...)`` takes for this schema."""
@@ -116,15 +130,27 @@ def schema_from(value: Any, name: str) -> Schema:
 
 def as_record(value: Any) -> dict[str, Any]:
     """A parsed value as a plain dict (a DataFrame row): a model's ``model_dump()``, a
-    dataclass's fields, a dict as it is; anything else under the key ``value``."""
+    dataclass's fields, a dict as it is; anything else (a RootModel's list, say) under the key
+    ``value``, one column, rather than spread over positional ones. Enum members become their
+    values, so a column compares and groups as the text or number the answer held."""
     if hasattr(value, "model_dump"):
-        dumped: dict[str, Any] = value.model_dump()
-        return dumped
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
+        value = value.model_dump()
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
     if isinstance(value, dict):
-        return dict(value)
-    return {"value": value}
+        return {key: _valued(item) for key, item in value.items()}
+    return {"value": _valued(value)}
+
+
+def _valued(value: Any) -> Any:
+    """``value`` with every Enum member in it replaced by the member's value."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {key: _valued(item) for key, item in value.items()}
+    if type(value) in (list, tuple):
+        return type(value)(_valued(item) for item in value)
+    return value
 
 
 def _kind(value: Any, pydantic: Any) -> str | None:
