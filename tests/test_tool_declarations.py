@@ -132,3 +132,35 @@ def test_a_class_is_described_by_its_own_docstring_or_its_fields_with_real_type_
     assert '"description": "Money back for one order."' in result.plain
     assert '"description": "Query(region: str, limit: int | None)"' in result.plain
     assert "'" not in result.plain.partition("tools:")[2] and "pydantic" not in result.plain.lower()
+
+
+def test_numpy_and_pandas_defaults_are_declared_as_their_values_without_a_warning(tools_shell, tool_server):
+    assert cell(tools_shell, "import datetime\nimport pandas as pd\nsales = pd.DataFrame({'units': [1, 2, 3]})\n"
+                             "def get_sales(region: str, limit: int = sales.units.max(),\n"
+                             "              threshold: float = sales.units.mean(),\n"
+                             "              since: datetime.date = pd.Timestamp('2024-01-01')) -> int:\n"
+                             "    '''Sales rows of one region.'''\n"
+                             "    calls.append((threshold, since))\n    return 3").ok
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = cell(tools_shell, "%%ygpt --tools get_sales\nHow did the north do?")
+    assert result.ok, result.message
+    assert [str(w.message) for w in caught] == []   # was pydantic's "Default value 2.0 is not JSON serializable"
+    declared = completions(tool_server)[0].tools[0]["parameters"]["properties"]
+    assert (declared["limit"]["default"], declared["threshold"]["default"]) == (3, 2.0)
+    assert declared["since"]["default"] == "2024-01-01T00:00:00"
+    [(threshold, since)] = tools_shell.user_ns["calls"]
+    assert type(threshold).__name__ == "float64" and type(since).__name__ == "Timestamp"   # the defaults as they are
+
+
+@pytest.mark.parametrize(("hint", "type_name"), [("pd.DataFrame = sales", "DataFrame"),
+                                                 ("np.ndarray = None", "ndarray")])
+def test_a_parameter_the_model_cannot_send_is_named_with_advice_for_a_function(tools_shell, tool_server, hint,
+                                                                                type_name):
+    assert cell(tools_shell, "import numpy as np\nimport pandas as pd\nsales = pd.DataFrame({'units': [1, 2, 3]})\n"
+                             f"def top(n: int = 5, df: {hint}) -> int:\n    '''Top rows.'''\n    return 1").ok
+    result = cell(tools_shell, "%%ygpt --tools top\nHow did the north do?")
+    message = assert_clear_error(result, f"the parameter df ({type_name})", "only JSON values",
+                                 "df: str = 'sales'", error_type=ToolError)
+    assert "model_config" not in message and "arbitrary_types_allowed" not in message
+    assert completions(tool_server) == []

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import ToolError
+from .results import plain
 
 #: a declared function's name in the cell, annotations, defaults and keyword-only defaults
 _Key = tuple[str, dict[str, Any], tuple[Any, ...] | None, dict[str, Any] | None]
@@ -117,9 +118,9 @@ def _declare(function: Any, path: str) -> Tool:
     else:
         (arguments, renamed), model_parameter = _arguments_model(name, parameters, path, pydantic), None
     try:
-        schema = arguments.model_json_schema()
+        schema = arguments.model_json_schema(schema_generator=_declaring())
     except (pydantic.PydanticInvalidForJsonSchema, pydantic.PydanticUserError) as error:
-        raise _undescribable(path, str(error)) from None
+        raise _undescribable(path, error, parameters) from None
     schema.pop("title", None)
     description = _docstring(function) or schema.pop("description", "") or _summary(function, signature, name)
     return Tool(name=name, description=description, parameters=schema, function=function,
@@ -239,6 +240,22 @@ def _check_parameter(parameter: inspect.Parameter, path: str, name: str) -> None
                         f"them).")
 
 
+@functools.cache
+def _declaring() -> type:
+    """pydantic's JSON-schema generator, with a parameter's default first made the JSON value it
+    stands for (results.plain: a numpy scalar's value, a Timestamp's ISO text): pydantic cannot
+    write ``sales.units.mean()`` (an ``np.float64``), so it left the default out of the
+    declaration and printed a warning in the notebook. The function still gets the default
+    itself; only its declaration changes."""
+    from pydantic.json_schema import GenerateJsonSchema
+
+    class Declaring(GenerateJsonSchema):
+        def encode_default(self, dft: Any) -> Any:
+            return super().encode_default(plain(dft))
+
+    return Declaring
+
+
 def _is_model(annotation: Any, pydantic: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel)
 
@@ -268,7 +285,7 @@ def _arguments_model(name: str, parameters: list[inspect.Parameter], path: str,
                                      __config__=pydantic.ConfigDict(extra="forbid"), **fields), renamed
     except (pydantic.PydanticSchemaGenerationError, pydantic.PydanticUserError, NameError,
             TypeError) as error:
-        raise _undescribable(path, str(error)) from None
+        raise _undescribable(path, error, parameters) from None
 
 
 def _reserved(name: str, pydantic: Any) -> bool:
@@ -276,8 +293,32 @@ def _reserved(name: str, pydantic: Any) -> bool:
     return name.startswith(("_", "model_")) or hasattr(pydantic.BaseModel, name)
 
 
-def _undescribable(path: str, detail: str) -> ToolError:
-    first = detail.strip().splitlines()[0] if detail.strip() else "unknown type"
-    return ToolError(f"--tools {path}: pydantic cannot describe a parameter's type as JSON "
-                     f"({first}). Use str, int, float, bool, list[...], dict[str, ...], Literal, "
-                     f"or a pydantic model, and convert inside the function.")
+def _undescribable(path: str, error: BaseException, parameters: Sequence[inspect.Parameter]) -> ToolError:
+    """Why a parameter cannot be declared, naming it (the first whose type pydantic cannot write
+    as JSON on its own), in a function's terms: pydantic's own advice (``model_config``,
+    ``arbitrary_types_allowed``) is for a model's author, not a function's."""
+    culprit = next((p for p in parameters if not _describable(p.annotation)), None)
+    what = (f"the parameter {culprit.name} ({getattr(culprit.annotation, '__name__', culprit.annotation)})"
+            if culprit is not None else "a parameter")
+    detail = str(error).strip()
+    why = ("" if type(error).__name__ == "PydanticSchemaGenerationError" or not detail
+           else f" ({detail.splitlines()[0].split('. ')[0].rstrip('.')})")
+    return ToolError(f"--tools {path}: pydantic cannot describe {what} as JSON{why}: the model sends "
+                     f"only JSON values (text, numbers, true/false, lists, objects). Type it str, int, "
+                     f"float, bool, list[...], dict[str, ...], Literal or a pydantic model and convert "
+                     f"inside the function; for a DataFrame or an array, take its name as a str (e.g. "
+                     f"df: str = 'sales') and look it up inside, or use it in the function without "
+                     f"making it a parameter.")
+
+
+def _describable(annotation: Any) -> bool:
+    """Whether pydantic can write ``annotation`` as JSON schema on its own."""
+    import pydantic
+
+    if annotation is inspect.Parameter.empty:
+        return True
+    try:
+        pydantic.TypeAdapter(annotation).json_schema(schema_generator=_declaring())
+    except Exception:
+        return False
+    return True

@@ -31,7 +31,7 @@ ERROR_SHORT = 80  # characters of an error shown there (the type and the start o
 
 def shown(value: Any, limits: Limits, label: str) -> tuple[str, str]:
     """(the text the model gets, the call's summary) for a tool's return ``value``."""
-    value = _plain(value)
+    value = plain(value)
     text, nulled = content(value, limits, label)
     brief = summary(value)
     if nulled:
@@ -56,7 +56,7 @@ def _finite(value: Any) -> tuple[Any, int]:
     """``value`` with each NaN and infinity replaced by None, and how many were: json.dumps
     would write them as ``NaN`` / ``Infinity``, which is not JSON, and the API or the model
     reading the result may reject it or misread it (pandas gives NaN for every empty mean)."""
-    value = _plain(value)
+    value = plain(value)
     if isinstance(value, float):
         return (value, 0) if math.isfinite(value) else (None, 1)
     if isinstance(value, dict):
@@ -68,7 +68,7 @@ def _finite(value: Any) -> tuple[Any, int]:
     return value, 0
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """``value`` as the JSON-kind value it stands for, so it is summed up and sent as that value,
     never as its type's name or its repr: a numpy scalar (``np.int64`` from a pandas sum) as the
     Python value it holds (``1,204``, not ``np.int64(1204)``); a date, time or Timestamp as its
@@ -84,7 +84,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, enum.Enum):
-        return _plain(value.value)
+        return plain(value.value)
     if hasattr(value, "model_dump") and not isinstance(value, type):
         return _dumped(value)
     if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
