@@ -213,6 +213,18 @@ def test_a_result_holding_the_credential_is_never_sent(tools_shell, tool_server,
     assert "default" not in magics.kernel.session.chats or not magics.kernel.session.chats["default"].turns
 
 
+def test_a_result_holding_the_credential_says_what_was_sent_and_to_change_the_function(tools_shell, tool_server):
+    """The first round went out (and is billed) before the call: the message says so, and its
+    fix is the function's, not a reference to leave out of the cell (tools3.md F12)."""
+    tools_shell.user_ns["leak"] = lambda: {"headers": {"Authorization": f"Api-Key {TEST_KEY}"}}
+    result = cell(tools_shell, "%%ygpt --tools leak\nShow the key")
+    message = assert_clear_error(result, "The result of leak was not sent", "api key",
+                                 "the request that asked for the call went out", "change the function",
+                                 error_type=CredentialInPrompt)
+    assert not message.startswith("Nothing was sent") and "leave that reference out" not in message
+    assert len(completions(tool_server)) == 1 and TEST_KEY not in result.shown
+
+
 def test_a_tool_choice_without_tools_is_refused_before_anything_is_sent(tools_shell, tool_server):
     result = cell(tools_shell, "%%ygpt --tool-choice required\nHow did the north do?")
     assert_clear_error(result, "--tool-choice required needs tools", "--tools f,g", error_type=ToolError)

@@ -113,6 +113,22 @@ class CredentialInPrompt(YGptError):
         self.where = where
 
 
+class CredentialInToolResult(CredentialInPrompt):
+    """A tool's result holds a credential: refused before the round that would carry it, but
+    after the request that asked for the call went out (and was billed), so "nothing was sent"
+    would not be true of the cell, and the fix is in the function, not a reference to leave out."""
+
+    def __init__(self, where: str, credential: str) -> None:
+        YGptError.__init__(self, lambda origin: (
+            f"{where[:1].upper()}{where[1:]} was not sent: it contains your {credential} (or a long "
+            f"part of it), and a credential must never go to a model. The request that asked for "
+            f"the call went out as usual; after it nothing was sent, and the chat is unchanged. "
+            f"Change the function so its result leaves the credential out (return only what the "
+            f"model needs), then {origin.again}."
+        ))
+        self.where = where
+
+
 class CredentialInFailedCell(CredentialInPrompt):
     """`%ygpt fix` would send a failed cell that holds a credential: the advice is about that
     cell, since the `%ygpt fix` cell has no reference to leave out."""

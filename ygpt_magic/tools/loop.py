@@ -27,7 +27,7 @@ from ..chat.tooluse import ToolCall, tool_messages
 from ..chat.values import Answer, Ask, Extras, Message, ToolCallItem, Usage
 from ..client import guard
 from ..context.limits import Limits
-from ..errors import ToolError, ToolRoundsExceeded
+from ..errors import CredentialInToolResult, ToolError, ToolRoundsExceeded
 from ..render.tools import call_line
 from ..words import short
 from . import background, results
@@ -125,7 +125,7 @@ class ToolLoop:
                 self.calls.append(abandoned)
                 renderer.tool_done(abandoned)
                 raise
-        guard.check(f"the result of {name}", text, self.secrets)
+        guard.check(f"the result of {name}", text, self.secrets, refusal=CredentialInToolResult)
         done = ToolCall(name=name, arguments=arguments, result=text, round=number, summary=brief,
                         error=failed, elapsed=time.monotonic() - started)
         self.calls.append(done)
