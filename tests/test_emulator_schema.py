@@ -7,6 +7,7 @@ from the prompt; a json_object answer must be JSON; the recorded real answers re
 from __future__ import annotations
 
 import json
+import uuid
 import warnings
 from typing import Literal
 
@@ -135,3 +136,28 @@ def test_a_tool_answer_after_the_results_can_be_typed(sdk):
     final = model.run(["What is the age of Anna Petrova? Use get_age.", first,
                        {"tool_results": [{"name": "get_age", "content": "41"}]}])
     assert Person.model_validate_json(final.text).age == 41
+
+
+class Line(pydantic.BaseModel):
+    pair: tuple[int, str]
+    id: uuid.UUID
+
+
+class Node(pydantic.BaseModel):
+    name: str
+    children: list[Node] = []
+
+
+@pytest.mark.parametrize("model", [Line, Node])
+def test_tuples_uuids_and_recursive_models_get_answers_that_fit(sdk, model):
+    """The answers are instances of the schema: a tuple's items each of its own type, a UUID
+    string a UUID, a recursive model ending in an empty list (tools3.md F11: the user's schema
+    looked wrong when the server was at fault)."""
+    text = "Invoice 12 RUB due 2024-05-01 for Anna: lines apple, pear"
+    answer = typed(sdk, model).run(text).text
+    value = model.model_validate_json(answer)
+    assert value == model.model_validate_json(typed(sdk, model).run(text).text)   # the same each time
+    if model is Line:
+        assert value.pair[0] == 12 and isinstance(value.pair[1], str)
+    else:
+        assert value.children and value.children[0].children and not value.children[0].children[0].children

@@ -10,12 +10,15 @@ text's longest sentence, and any other string field a slice of the text's keywor
 slice per field, so fields do not all say the same). A field's name is read word by word
 (``due_date``, ``startTime``), so ``sentiment`` is no "time" and ``update`` no "date". The value
 always has the schema's type: objects carry every property (nested, through ``$ref``/``$defs``
-as pydantic writes them), arrays are arrays, ``minimum``/``maximum``/``maxLength`` are kept.
+as pydantic writes them), arrays are arrays (a tuple's ``prefixItems`` each of its own type, a
+list nested deep empty, so a recursive model ends), a ``uuid`` string is a UUID, and
+``minimum``/``maximum``/``maxLength`` are kept.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from itertools import count
 from typing import Any
 
@@ -49,6 +52,7 @@ _PROSE_HINT = ("summary", "description", "reason", "explanation", "comment", "te
                "feedback", "message", "sentence", "описание", "причина", "итог", "ответ")
 _SENTIMENT_HINT = ("sentiment", "tone", "mood", "polarity", "тональность", "настроение")
 _RATING_HINT = ("rating", "score", "stars", "grade", "оценка")
+DEEPEST_LIST = 4   # a list nested this deep (in a list of lists, or a recursive model) is empty
 PROSE_WORDS = 8   # a prose field's phrase: at most this many words of the text's longest sentence
 _NAME_PART = re.compile(r"[A-ZА-ЯЁ]?[a-zа-яё]+|[A-ZА-ЯЁ]+(?![a-zа-яё])|\d+")
 _LABEL = re.compile(r"^\s*[\w ]{1,20}:\s*")
@@ -155,6 +159,13 @@ class Filler:
         return mentioned[0] if mentioned else options[0]
 
     def _array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
+        """An array of ``schema``: a tuple's items one by one (``prefixItems``); a list's as
+        the text gives them, empty once nested ``DEEPEST_LIST`` deep when the schema allows it
+        (a recursive model, ``children: list['Node']``, ends there, as a real answer does)."""
+        if schema.get("prefixItems"):
+            return [self.value(item, name, depth + 1) for item in schema["prefixItems"]]
+        if depth >= DEEPEST_LIST and not schema.get("minItems"):
+            return []
         items = self._resolve(schema.get("items") or {})
         kind = items.get("type") if isinstance(items, dict) else None
         most = 100 if kind in ("integer", "number") else 3
@@ -211,6 +222,8 @@ class Filler:
             text = sentiment.word(self.text)
         elif _hinted(name, _DATE_HINT):
             text = next(iter(_dates(self.text)), "2025-01-01")
+        elif fmt == "uuid":
+            text = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{name}:{self.text}"))
         elif fmt == "email":
             text = "user@example.com"
         elif fmt in ("uri", "url"):
