@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import getpass
 import sqlite3
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from IPython.core.error import StdinNotImplementedError
+
 from ..client.credentials import sendable
-from ..errors import CredentialMalformed, OptionError
+from ..errors import CredentialMalformed, NoInputHere, OptionError
 from ..kernel import Kernel
 from ._common import show
 from .args import subcommand, uncommented
@@ -35,15 +38,25 @@ def run(kernel: Kernel, line: str) -> None:
                           "What you typed after it was removed from IPython's history (In, _i, "
                           "the history file); delete it from this cell too, as the notebook keeps "
                           "the cell's text.")
-    secret = getpass.getpass("API key or IAM token (hidden; empty = use the environment): ")
+    secret = _ask(getpass.getpass, "API key or IAM token (hidden; empty = use the environment): ")
     if not sendable(secret.strip()):
         raise CredentialMalformed("%ygpt auth")  # before the folder is asked, nothing changed
-    folder = input("Folder id (empty = YC_FOLDER_ID): ")
+    folder = _ask(input, "Folder id (empty = YC_FOLDER_ID): ")
     kernel.connection.set_credentials(secret.strip() or None, folder.strip() or None)
     info = kernel.connection.describe()
     clear = f" {info['clear']}" if info["clear"] else ""
     show(f"Using {info['credential']}; folder {info['folder']}. "
          f"Kept in this kernel's memory only, not in the notebook.{clear}")
+
+
+def _ask(read: Callable[[str], str], prompt: str) -> str:
+    """``read(prompt)``, or NoInputHere where the frontend cannot ask: ipykernel raises
+    StdinNotImplementedError when a notebook runs without input (nbconvert, papermill,
+    nbclient), and a terminal whose input is closed gives EOFError."""
+    try:
+        return read(prompt)
+    except (StdinNotImplementedError, EOFError):
+        raise NoInputHere() from None
 
 
 #: what stands in the history for the text typed after %ygpt auth

@@ -189,6 +189,19 @@ class CredentialMalformed(YGptError):
         self.source = source
 
 
+class NoInputHere(YGptError):
+    """`%ygpt auth` run where the frontend cannot ask for input (a notebook run headless by
+    nbconvert, papermill or nbclient: ipykernel raises StdinNotImplementedError; a terminal
+    whose input is closed: EOFError). Nothing was asked, so nothing changed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "%ygpt auth asks for the key with hidden input, and this frontend cannot ask (a "
+            "notebook run without input, e.g. by nbconvert --execute, papermill or a CI job), so "
+            "nothing changed. Set YC_API_KEY (or YC_IAM_TOKEN) and YC_FOLDER_ID in the environment "
+            "the kernel starts in instead, or run %ygpt auth in a notebook opened interactively.")
+
+
 class NothingToFix(YGptError):
     """`%ygpt fix` found no failed cell to work on."""
 

@@ -1,0 +1,53 @@
+"""A new user's first hour, as the README leads it (findings firsthour2.md): a notebook run headless,
+a machine with no network, the README's embed line. Each test asserts what the user sees."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import pytest
+from cellrun import assert_clear_error
+from conftest import cell
+from IPython.core.error import StdinNotImplementedError
+
+from ygpt_magic.errors import NoInputHere
+
+#: what ipykernel's getpass and input raise when the frontend sends no input (allow_stdin false)
+NO_STDIN = "getpass was called, but this frontend does not support input requests."
+
+
+def test_auth_where_the_frontend_cannot_ask_says_what_to_do_and_changes_nothing(shell, monkeypatch):
+    """`%ygpt auth` in a notebook run by nbconvert --execute, papermill or a CI job: one
+    paragraph naming the environment variables, not StdinNotImplementedError's traceback."""
+    def no_stdin(prompt: str = "") -> str:
+        raise StdinNotImplementedError(NO_STDIN)
+
+    monkeypatch.setattr(getpass, "getpass", no_stdin)
+    before = cell(shell, "%ygpt whoami").plain
+    message = assert_clear_error(cell(shell, "%ygpt auth"), "YC_API_KEY", "YC_FOLDER_ID",
+                                 "nothing changed", error_type=NoInputHere)
+    assert "StdinNotImplementedError" not in message
+    assert cell(shell, "%ygpt whoami").plain == before
+
+
+def test_auth_whose_folder_cannot_be_asked_keeps_the_key_unused(shell, monkeypatch):
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": "AQVNenteredKEY0123456789abcdefG7Hj")
+    monkeypatch.setattr("builtins.input", lambda prompt="": (_ for _ in ()).throw(EOFError()))
+    assert_clear_error(cell(shell, "%ygpt auth"), "YC_API_KEY", error_type=NoInputHere)
+    assert "AQVN…G7Hj" not in cell(shell, "%ygpt whoami").plain
+
+
+@pytest.mark.slow
+def test_auth_in_a_notebook_run_without_input_shows_one_paragraph(tmp_path):
+    """The same in a real kernel run by nbclient, whose frontend allows no input."""
+    nbclient = pytest.importorskip("nbclient")
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("%load_ext ygpt_magic"),
+                                               nbformat.v4.new_code_cell("%ygpt auth")])
+    nbclient.NotebookClient(notebook, timeout=60, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(Path(tmp_path))}}).execute()
+    [shown] = notebook.cells[1].outputs   # a UsageError is one line on stderr, no traceback
+    assert shown["output_type"] == "stream" and shown["text"].startswith("UsageError: %ygpt auth"), shown
+    assert "YC_API_KEY" in shown["text"] and shown["text"].count("\n") == 1, shown
