@@ -4,6 +4,7 @@ a machine with no network, the README's embed line. Each test asserts what the u
 from __future__ import annotations
 
 import getpass
+import socket
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from cellrun import assert_clear_error
 from conftest import cell
 from IPython.core.error import StdinNotImplementedError
 
-from ygpt_magic.errors import NoInputHere
+from ygpt_magic.errors import HostNotFound, NoInputHere
 
 #: what ipykernel's getpass and input raise when the frontend sends no input (allow_stdin false)
 NO_STDIN = "getpass was called, but this frontend does not support input requests."
@@ -51,3 +52,27 @@ def test_auth_in_a_notebook_run_without_input_shows_one_paragraph(tmp_path):
     [shown] = notebook.cells[1].outputs   # a UsageError is one line on stderr, no traceback
     assert shown["output_type"] == "stream" and shown["text"].startswith("UsageError: %ygpt auth"), shown
     assert "YC_API_KEY" in shown["text"] and shown["text"].count("\n") == 1, shown
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """A machine whose DNS resolves none of Yandex Cloud's names (a train, a sealed CI box), the
+    same on a networked machine: the lookup Python makes is refused for *.yandex.net."""
+    real = socket.getaddrinfo
+
+    def lookup(host, *args, **kwargs):
+        if isinstance(host, str) and host.rstrip(".").endswith("yandex.net"):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+
+
+def test_the_clouds_name_not_resolving_points_to_the_local_server_not_a_spelling(shell, offline):
+    """YC_API_KEY / YC_FOLDER_ID set, no network, the README's first cell: the user typed no host,
+    so no 'check its spelling'; %ygpt connect local works offline."""
+    cell(shell, "%ygpt connect cloud")
+    message = assert_clear_error(cell(shell, '%%ygpt --system "Translate the text"\nTo be, or not to be'),
+                                 "api.cloud.yandex.net", "could not be resolved", "no network",
+                                 "%ygpt connect local", error_type=HostNotFound)
+    assert "spelling" not in message, message

@@ -53,6 +53,7 @@ from typing import Any
 
 from ..errors import HostNotFound, ProxyFailed, ProxyInTheWay, ServerUnavailable, TlsFailed
 from . import proxies
+from .endpoints import in_cloud
 
 #: seconds after which a reachable endpoint is probed again before the next request
 PROBE_TTL = 30.0
@@ -150,7 +151,8 @@ class Reachability:
         went to one."""
         refused = isinstance(error, ConnectionRefusedError)
         if isinstance(error, socket.gaierror):
-            return HostNotFound(name, proxy.host if proxy else address[0])
+            host = proxy.host if proxy else address[0]
+            return HostNotFound(name, host, cloud=proxy is None and in_cloud(host))
         if proxy is not None:
             return ProxyFailed(name, proxy.shown, proxy.variable, proxy.exempt,
                                None if refused else self._timeout, refused=refused)

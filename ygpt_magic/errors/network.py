@@ -75,12 +75,16 @@ class ProxyUnusable(ServerUnavailable):
 
 class HostNotFound(ServerUnavailable):
     """The server's host name did not resolve: a typo, or no DNS on this machine's network. Said
-    at once, as such, rather than as a server that did not answer in time."""
+    at once, as such, rather than as a server that did not answer in time. ``cloud``: the host is
+    Yandex Cloud's own, which the user did not type, so its spelling is not in question: the
+    machine is offline (or its DNS is), and the local server works without the network."""
 
-    def __init__(self, endpoint: str, host: str) -> None:
+    def __init__(self, endpoint: str, host: str, *, cloud: bool = False) -> None:
+        advice = ("This machine has no network or no DNS (a proxy?), so nothing was sent. Check "
+                  "its network and DNS, or run %ygpt connect local to work offline with the "
+                  "bundled local server." if cloud else
+                  "Nothing was sent. Check its spelling (%ygpt connect HOST:PORT), or this "
+                  "machine's network and DNS.")
         YGptError.__init__(
-            self,
-            f"The host name {host} (of {endpoint}) could not be resolved (DNS), so nothing was sent. "
-            f"Check its spelling (%ygpt connect HOST:PORT), or this machine's network and DNS.",
-        )
+            self, f"The host name {host} (of {endpoint}) could not be resolved (DNS). {advice}")
         self.endpoint = endpoint
