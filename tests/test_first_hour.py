@@ -76,3 +76,26 @@ def test_the_clouds_name_not_resolving_points_to_the_local_server_not_a_spelling
                                  "api.cloud.yandex.net", "could not be resolved", "no network",
                                  "%ygpt connect local", error_type=HostNotFound)
     assert "spelling" not in message, message
+
+
+def test_connect_cloud_where_its_name_does_not_resolve_does_not_say_connected(shell, offline):
+    """`%ygpt connect cloud` (or `%ygpt connect`, to see where one is) on a machine without network:
+    a name lookup, which sends nothing to Yandex, instead of 'Connected to Yandex Cloud'."""
+    for line in ("%ygpt connect cloud", "%ygpt connect"):
+        said = cell(shell, line)
+        assert said.ok, said.message
+        assert said.final.startswith("Using Yandex Cloud at api.cloud.yandex.net:443 (TLS on), but cells "
+                                     "will fail there."), said.final
+        assert "could not be resolved" in said.final and "%ygpt connect local" in said.final, said.final
+        assert "Connected" not in said.final and "spelling" not in said.final, said.final
+
+
+def test_connect_cloud_where_its_name_resolves_says_connected(shell, monkeypatch):
+    """A machine whose DNS knows the cloud's name (a documentation address stands in for it; no
+    connection is made to it): 'Connected', as before."""
+    real = socket.getaddrinfo
+    known = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.0.2.1", 443))]
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *args, **kwargs:
+                        known if host == "api.cloud.yandex.net" else real(host, *args, **kwargs))
+    said = cell(shell, "%ygpt connect cloud").final
+    assert said == "Connected to Yandex Cloud at api.cloud.yandex.net:443 (TLS on).", said

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+
 from IPython.core.magic_arguments import argument
 
 from ..client import proxies
 from ..client.connection import Connection
-from ..client.endpoints import in_cloud
+from ..client.endpoints import CLOUD_ENDPOINT, in_cloud
 from ..client.reach import in_the_way
-from ..errors import OptionError, ServerUnavailable
+from ..errors import HostNotFound, OptionError, ServerUnavailable
 from ..kernel import Kernel
 from ._common import show
 from .args import parse, subcommand
@@ -46,7 +49,7 @@ def run(kernel: Kernel, line: str) -> None:
     text = f"Connected to {what}{where} (TLS {info['tls']})."
     if not info["address"]:
         text += " It starts with the first request."
-    failed = _unanswered(connection, info["endpoint"] or "", info["address"])
+    failed = _unanswered(connection, info["endpoint"] or "", info["address"], kernel.settings.connect_timeout)
     if failed is not None and type(failed) is not ServerUnavailable:   # TLS, a proxy: said as such
         text = f"Using {what}{where} (TLS {info['tls']}), but cells will fail there. {failed}"
     elif failed is not None:
@@ -58,17 +61,20 @@ def run(kernel: Kernel, line: str) -> None:
     show(text.replace(what, f"**{what}**", 1), text)
 
 
-def _unanswered(connection: Connection, endpoint: str, address: str | None) -> ServerUnavailable | None:
+def _unanswered(connection: Connection, endpoint: str, address: str | None,
+                seconds: float) -> ServerUnavailable | None:
     """Why requests will fail there, or None. The local server's own address is only checked
     against the environment's proxy (it starts on demand); a HOST:PORT the user typed is probed
-    once (≤ connect_timeout); the cloud is reached through discovery and probed only through a
-    proxy, which is asked for it (one that wants other credentials is said then: reach.py), and a
-    proxy variable gRPC cannot read is said for it too (ProxyUnusable)."""
+    once (≤ ``seconds``); the cloud is reached through discovery and probed only through a proxy,
+    which is asked for it (one that wants other credentials is said then: reach.py); without a
+    proxy its name is looked up (:func:`_unresolved`); a proxy variable gRPC cannot read is said
+    for it too (ProxyUnusable)."""
     try:
         if endpoint == "local":
             return _proxied(address or LOCAL_HOST)
-        if endpoint != "cloud" or _route(address or "") is not None:
-            connection.client().check_reachable()
+        if endpoint == "cloud" and _route(address or "") is None:
+            return _unresolved(address or CLOUD_ENDPOINT, seconds)
+        connection.client().check_reachable()
     except ServerUnavailable as error:   # a proxy variable that cannot be read too
         return error
     return None
@@ -84,3 +90,23 @@ def _proxied(address: str) -> ServerUnavailable | None:
 def _route(address: str) -> proxies.Proxy | None:
     return proxies.route(address, (address.rpartition(":")[0] or address, 0))
 
+
+
+def _unresolved(address: str, seconds: float) -> HostNotFound | None:
+    """HostNotFound when the cloud's host name does not resolve on this machine (offline, or no
+    DNS), so that "Connected" is not said of it. A name lookup sends nothing to Yandex; one that
+    takes longer than ``seconds`` (a DNS server that does not answer) is left to the first cell."""
+    host = address.rpartition(":")[0]
+    failed: list[OSError] = []
+
+    def look_up() -> None:
+        try:
+            socket.getaddrinfo(host, None)
+        except OSError as error:
+            failed.append(error)
+
+    lookup = threading.Thread(target=look_up, name="ygpt-resolve", daemon=True)
+    lookup.start()
+    lookup.join(seconds)
+    unresolved = bool(failed) and isinstance(failed[0], socket.gaierror)
+    return HostNotFound(address, host, cloud=True) if unresolved else None
