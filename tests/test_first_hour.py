@@ -99,3 +99,17 @@ def test_connect_cloud_where_its_name_resolves_says_connected(shell, monkeypatch
                         known if host == "api.cloud.yandex.net" else real(host, *args, **kwargs))
     said = cell(shell, "%ygpt connect cloud").final
     assert said == "Connected to Yandex Cloud at api.cloud.yandex.net:443 (TLS on).", said
+
+
+def test_after_make_demo_the_docs_say_how_to_open_the_notebooks_in_jupyterlab():
+    """`make demo` installs the demo extra, which has no JupyterLab (it stays quick): the README,
+    the install page and the first tutorial say how to add it to .venv (the lab extra) and start
+    that one, whose Python has ygpt_magic."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    root = Path(__file__).resolve().parent.parent
+    extras = tomllib.loads((root / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert not any(package.startswith("jupyterlab") for package in extras["demo"])
+    assert any(package.startswith("jupyterlab") for package in extras["lab"])
+    for page in ("README.md", "docs/install.md", "notebooks/00_setup.ipynb"):
+        text = (root / page).read_text()
+        assert ".venv/bin/pip install -e '.[lab]'" in text and ".venv/bin/jupyter lab notebooks/" in text, page
