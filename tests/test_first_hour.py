@@ -113,3 +113,16 @@ def test_after_make_demo_the_docs_say_how_to_open_the_notebooks_in_jupyterlab():
     for page in ("README.md", "docs/install.md", "notebooks/00_setup.ipynb"):
         text = (root / page).read_text()
         assert ".venv/bin/pip install -e '.[lab]'" in text and ".venv/bin/jupyter lab notebooks/" in text, page
+
+
+def test_embed_without_out_says_where_the_vectors_are(shell, fresh_names):
+    """The README's `%ygpt embed reviews --column text` (no --out): _ygpt is the run, not the
+    array, so the cell says where the float32 matrix went."""
+    pd = pytest.importorskip("pandas")
+    shell.user_ns["reviews"] = pd.DataFrame({"text": ["Fast delivery", "Arrived broken", "Too expensive"]})
+    ran = cell(shell, "%ygpt embed reviews --column text")
+    assert ran.ok, ran.message
+    assert ran.final == ("The vectors are in _ygpt.embeddings, a 3 × 256 float32 array (one row per text); "
+                         "--out VAR stores it in VAR too."), ran.final
+    assert shell.user_ns["_ygpt"].embeddings.shape == (3, 256)
+    assert "_ygpt.embeddings" not in cell(shell, "%ygpt embed reviews --column text --out vectors").shown

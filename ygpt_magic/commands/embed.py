@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from IPython.core.magic_arguments import argument
 from IPython.display import display
 
@@ -11,6 +13,7 @@ from ..request import front, tokenizer
 from ..rows.embed import embed
 from ..rows.embed_dryrun import dry_run
 from . import _embedding
+from ._common import show
 from .args import max_cost_arg, parse, subcommand, variable_name, whole_number
 
 
@@ -51,3 +54,14 @@ def run(kernel: Kernel, line: str) -> None:
     kernel.namespace["_ygpt"] = done
     if args.out:
         kernel.namespace[args.out] = done.embeddings
+    else:
+        _say_where(done.embeddings)
+
+
+def _say_where(embeddings: Any) -> None:
+    """Without --out, where the matrix went: ``_ygpt`` is the run (its counts and errors), not
+    the array the README promises, and only the guide said ``_ygpt.embeddings``."""
+    rows, dimensions = embeddings.shape
+    where = (f"The vectors are in {{name}}, a {rows:,} × {dimensions} float32 array (one row per "
+             f"text); --out VAR stores it in VAR too.")
+    show(where.format(name="`_ygpt.embeddings`"), where.format(name="_ygpt.embeddings"))
