@@ -126,3 +126,9 @@ def test_embed_without_out_says_where_the_vectors_are(shell, fresh_names):
                          "--out VAR stores it in VAR too."), ran.final
     assert shell.user_ns["_ygpt"].embeddings.shape == (3, 256)
     assert "_ygpt.embeddings" not in cell(shell, "%ygpt embed reviews --column text --out vectors").shown
+
+
+def test_an_unknown_model_is_quoted_with_one_full_stop(shell):
+    """The server's words end with their own full stop: the quote closes the sentence."""
+    message = assert_clear_error(cell(shell, "%%ygpt --model yandexgpt-nonexistent\nHello"), "NOT_FOUND")
+    assert "The server said: “" in message and message.endswith(".”"), message

@@ -35,9 +35,11 @@ def _clean(detail: object) -> str:
 
 
 def _with_detail(message: str, detail: object) -> str:
-    """Append the server's own words, when it gave any, as a quoted sentence."""
+    """Append the server's own words, when it gave any, as a quoted sentence (ended by their
+    own full stop when they have one: “… deprecated.”, not “… deprecated.”.)."""
     cleaned = _clean(detail)
-    return f"{message} The server said: “{cleaned}”." if cleaned else message
+    end = "" if cleaned.endswith((".", "!", "?", "…")) else "."
+    return f"{message} The server said: “{cleaned}”{end}" if cleaned else message
 
 
 class YGptError(Exception):
