@@ -190,8 +190,8 @@ def test_reloading_the_extension_keeps_the_chats_in_a_file_it_names(ipython, cle
         assert cell(ipython, "%%ygpt\nErors wont corrct themselfs").ok
         with capture_output() as said:
             manager.reload_extension("ygpt_magic")
-        path = re.search(r"were written to (\S+\.json);", said.stdout).group(1)
-        assert "1 chat (1 turn)" in said.stdout and f"%ygpt load {path}" in said.stdout
+        path = re.search(r"was written to (\S+\.json);", said.stdout).group(1)
+        assert "its 1 chat (1 turn) was written" in said.stdout and f"%ygpt load {path}" in said.stdout
         assert cell(ipython, f"%ygpt load {path}").ok
         chats = ipython.magics_manager.registry["YGptMagics"].kernel.session.chats
         assert len(chats["default"].turns) == 1

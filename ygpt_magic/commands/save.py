@@ -83,6 +83,7 @@ def on_unload(kernel: Kernel) -> None:
         return
     if path is None:
         return
-    print(f"ygpt_magic unloaded: its {words} were written to {path}; %ygpt load {path} brings them "
+    verb = "was" if len(kernel.session.chats) == 1 else "were"
+    print(f"ygpt_magic unloaded: its {words} {verb} written to {path}; %ygpt load {path} brings them "
           f"back. %ygpt connect and %ygpt cache start from their defaults again, and %ygpt usage "
           f"from zero.")
