@@ -58,15 +58,18 @@ def test_serve_prints_ready_answers_and_stops_cleanly_on_a_signal(signum, tmp_pa
 
 def test_serve_tells_a_notebook_user_the_connect_line_and_that_line_works(shell):
     """The banner names the magic's own command (plaintext: ``--insecure``, or a TLS handshake
-    with a server that speaks none fails after the SDK's retries), and it answers as written."""
+    with a server that speaks none fails after the SDK's retries; ``--http``: the chat API that
+    pictures go through), and it answers as written."""
     process, address = start_serve()
     try:
         banner = process.stderr.readline()
-        said = re.search(r"in a notebook: %ygpt (connect \S+ --insecure);", banner)
+        said = re.search(r"in a notebook: %ygpt (connect \S+ --insecure --http (\S+));", banner)
         assert said and address in said.group(1), banner
+        assert f"HTTP (REST, OpenAI-compatible /v1/) at {said.group(2)}." in banner, banner
         shell.run_line_magic("ygpt", said.group(1))
         result = cell(shell, "%%ygpt --once\nHello")
         assert result.ok, result.message
+        assert said.group(2) in cell(shell, "%ygpt whoami").plain
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=10)

@@ -150,8 +150,10 @@ async def _serve_until_signal(state: EmulatorState, args: argparse.Namespace,
     chat = ("" if not state.proxy_url else
             f" Unchanged sdk.chat scripts: HTTPS_PROXY={state.proxy_url} SSL_CERT_FILE={Path(args.tls) / CERT_NAME}"
             " (and no YC_API_ENDPOINT).")
-    notebook = (f"%ygpt connect {state.address} --insecure" if credentials is None else
-                f"%ygpt connect {state.address} (with GRPC_DEFAULT_SSL_ROOTS_FILE_PATH in the kernel's environment)")
+    http = f" --http {state.http_url}" if state.http_url else ""   # pictures (--image) go through it
+    notebook = (f"%ygpt connect {state.address} --insecure{http}" if credentials is None else
+                f"%ygpt connect {state.address}{http} (with GRPC_DEFAULT_SSL_ROOTS_FILE_PATH in the "
+                f"kernel's environment)")
     print(f"Local YandexGPT server at {state.address}; in a notebook: {notebook}; point the SDK at it "
           f"with {how}. HTTP (REST, OpenAI-compatible /v1/) at {state.http_url}.{chat} Ctrl+C stops it.",
           file=sys.stderr, flush=True)
