@@ -8,6 +8,8 @@ import re
 
 from conftest import cell
 
+from ygpt_magic.emulator import start_local_server
+
 
 def test_history_leaves_out_what_the_next_cell_leaves_out_and_says_so(shell, ygpt_server):
     shell.run_line_magic("config", "YGptMagics.context_budget = 1500")
@@ -38,3 +40,38 @@ def test_a_chat_within_the_budget_is_listed_whole_without_asking_the_tokenizer(s
     assert history.plain.splitlines()[0] == "Chat 'default': 1 turn, 2 messages"
     assert "✂" not in history.plain
     assert not [r for r in ygpt_server.requests if r.method == "Tokenize"]
+
+
+def _long_chat(shell, turns: int) -> None:
+    for i in range(1, turns + 1):
+        assert cell(shell, f"%%ygpt\nTurn {i}: tell me about the number {i} in two sentences.",
+                    cell_id=f"c{i}").ok
+
+
+def test_history_lists_every_turn_when_the_server_is_down(shell):
+    """The command a user reaches for when the server is down must not need the server: a chat
+    over the budget cannot be trimmed without the tokenizer, so every turn is listed."""
+    shell.run_line_magic("config", "YGptMagics.context_budget = 300")
+    shell.run_line_magic("config", "YGptMagics.timeout = 3")
+    with start_local_server() as server:
+        shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
+        _long_chat(shell, 5)
+    history = cell(shell, "%ygpt history")   # the server is gone now
+    assert history.ok, history.message
+    lines = history.plain.splitlines()
+    assert lines[0] == "Chat 'default': 5 turns, 10 messages"
+    assert lines[1].startswith("⚠ Every turn is listed: the context budget could not be checked (")
+    assert server.address in lines[1] and "the cell" not in lines[1]
+    assert all(f"Turn {i}: tell" in history.plain for i in range(1, 6))
+
+
+def test_history_lists_every_turn_when_the_system_message_alone_is_over_the_budget(shell, magics):
+    _long_chat(shell, 2)
+    shell.run_line_magic("config", "YGptMagics.context_budget = 20")
+    magics.kernel.session.configure(system="Answer as a pirate would. " * 20)   # the panel's System box
+    history = cell(shell, "%ygpt history")
+    assert history.ok, history.message
+    assert history.plain.splitlines()[1].startswith(
+        "⚠ Every turn is listed: the context budget could not be checked (This request needs")
+    assert "[system] Answer as a pirate" in history.plain
+    assert all(f"Turn {i}: tell" in history.plain for i in (1, 2))

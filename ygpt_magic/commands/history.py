@@ -2,15 +2,20 @@
 
 What is sent is decided by the one planning rule (``planning.plan_request``, as a cell and its
 ``--dry-run`` use it), so a long chat trimmed to the context budget shows only the turns the next
-cell sends, with a line naming those it leaves out.
+cell sends, with a line naming those it leaves out. Checking that budget may need the tokenizer
+API; when it cannot be asked (the server down, no credentials, a cache that only replays) or the
+budget cannot hold even the system message, every turn is listed and one line says the budget
+was not checked: the command a user reaches for when something went wrong must not fail for it.
 """
 
 from __future__ import annotations
 
 from ..chat import Message, Turn, planning
+from ..chat.planning import Plan
 from ..chat.tooluse import message_role, message_text
+from ..errors import YGptError
 from ..kernel import Kernel
-from ..words import counted
+from ..words import counted, short
 from ._common import secrets_masked, show
 from .args import chat_arg, parse, subcommand
 
@@ -31,8 +36,7 @@ def run(kernel: Kernel, line: str) -> None:
     A credential of this kernel in a chat (loaded from a file) shows masked."""
     args = parse(run, line)
     chat = kernel.session.chat(args.chat, create=False)
-    plan = planning.plan_request(kernel.session, SHORTEST_PROMPT, settings=kernel.settings,
-                                 get_client=kernel.connection.client, chat=chat.name)
+    plan, unchecked = _planned(kernel, chat.name)
     turns = chat.turns[plan.trimmed:plan.keep]
     messages = plan.messages[:-1]   # without the next cell's prompt, unknown here
     hide = secrets_masked(kernel)
@@ -45,6 +49,9 @@ def run(kernel: Kernel, line: str) -> None:
     if plan.trimmed:
         md += [_left_out(chat.turns[:plan.trimmed], len(chat.turns), plan.budget), ""]
         plain.append(md[-2])
+    if unchecked is not None:
+        md += [_unchecked(unchecked), ""]
+        plain.append(md[-2])
     sent: list[tuple[int | None, Message]] = (
         [(None, {"role": "system", "text": plan.system})] if plan.system else [])
     sent += [(turn.asked_in, message) for turn in turns for message in turn.messages()]
@@ -54,6 +61,24 @@ def run(kernel: Kernel, line: str) -> None:
         md.append(f"**{role}**{where}:\n\n{_quote(text)}\n")
         plain.append(f"[{role}]{where} {text}")
     show(hide("\n".join(md)), hide("\n".join(plain)))
+
+
+def _planned(kernel: Kernel, chat: str) -> tuple[Plan, YGptError | None]:
+    """The next cell's plan for ``chat``, trimmed to the context budget; when the budget cannot
+    be checked, the untrimmed plan and the error that stopped the check."""
+    try:
+        return planning.plan_request(kernel.session, SHORTEST_PROMPT, settings=kernel.settings,
+                                     get_client=kernel.connection.client, chat=chat), None
+    except YGptError as error:
+        return planning.plan(kernel.session, SHORTEST_PROMPT, chat=chat), error
+
+
+def _unchecked(error: YGptError) -> str:
+    """The line saying every turn is listed because the budget could not be checked, and why (the
+    error's first sentence: its advice is for a request, and history sent none)."""
+    why = str(error).split(". ", 1)[0].rstrip(".")
+    return (f"⚠ Every turn is listed: the context budget could not be checked ({short(why, 160)}), "
+            f"so the next cell may leave out the oldest.")
 
 
 def _left_out(turns: list[Turn], total: int, budget: int | None) -> str:
