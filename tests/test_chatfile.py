@@ -70,6 +70,8 @@ def mutate(path: str, value):
     (mutate("chats/0/options/temperature", 7), "temperature must be from 0 to 1"),
     (mutate("chats/0/options/secret", "x"), "unknown field"),
     (mutate("chats/0/system", ["nested"]), "system should be text or null"),
+    (mutate("chats/0/turns/0/system_set", {"before": None}), r"turns\[0\].system_set has no 'to'"),
+    (mutate("chats/0/turns/0/system_set", {"before": 1, "to": None}), r"system_set.before should be text or null"),
     (mutate("chats/1/name", "default"), "repeats the name"),
     (mutate("chats/1/name", "week\n1"), r"chats\[1\].name should be one line of text .*, not 'week\\n1'"),
     (mutate("chats/1/name", "tab\there"), r"chats\[1\].name should be one line"),

@@ -82,3 +82,36 @@ def test_history_labels_a_turn_with_the_run_that_made_it(shell, ygpt_server):
     assert f"[user] (In [{asked}]) A1: hello" in history.plain, history.plain
     other = cell(shell, "%ygpt history --chat other")
     assert f"[user] (In [{elsewhere}]) A1: elsewhere" in other.plain, other.plain
+
+
+def test_a_system_message_set_in_the_panel_after_the_cell_survives_its_rerun(shell, magics, ygpt_server):
+    """Only what a dropped cell set is undone: the panel's System box set B after cell C1's
+    --system A, so re-running C1 without it keeps B, and the note claims no undo."""
+    assert cell(shell, '%%ygpt --system "Answer in French"\nC1: hello', cell_id="C1").ok
+    magics.kernel.session.configure(system="Answer in German")   # the panel's System box
+    rerun = cell(shell, "%%ygpt\nC1: hello again", cell_id="C1")
+    assert rerun.ok, rerun.message
+    assert _system_sent(ygpt_server) == ["Answer in German"]
+    assert "system" not in _note(rerun)
+    assert magics.kernel.session.chats["default"].system == "Answer in German"
+
+
+def test_a_panel_message_between_two_system_cells_comes_back_when_both_are_dropped(shell, magics, ygpt_server):
+    assert cell(shell, '%%ygpt --system "Be brief"\nC1: hello', cell_id="C1").ok
+    magics.kernel.session.configure(system="Answer in German")
+    assert cell(shell, '%%ygpt --system "Answer in French"\nC2: next', cell_id="C2").ok
+    rerun = cell(shell, "%%ygpt\nC1: hello again", cell_id="C1")
+    assert _system_sent(ygpt_server) == ["Answer in German"]
+    assert "(now 'Answer in German')" in _note(rerun)
+
+
+def test_a_saved_and_loaded_chat_rewinds_its_system_message_the_same(shell, magics, ygpt_server, tmp_path):
+    assert cell(shell, "%%ygpt\nC1: hello", cell_id="C1").ok
+    assert cell(shell, '%%ygpt --system "Answer in French"\nC2: next', cell_id="C2").ok
+    assert cell(shell, f"%ygpt save {tmp_path / 'chat.json'}").ok
+    assert cell(shell, "%ygpt reset").ok
+    assert cell(shell, f"%ygpt load {tmp_path / 'chat.json'}").ok
+    rerun = cell(shell, "%%ygpt\nC1: hello again", cell_id="C1")
+    assert rerun.ok, rerun.message
+    assert _system_sent(ygpt_server) == []
+    assert "undone (now none)" in _note(rerun)

@@ -30,7 +30,13 @@ not billed; a reply without them was sent. They are written only for replayed re
 new version: a reader without them refuses the field by name rather than misreading it.
 A turn's ``notes`` (``["{df}: a DataFrame …", "🖼 Image …"]``: what was said above its reply
 about what was sent) are written only when it has some, with no new version either, for the same
-reason. A reply's ``messages`` (what was sent) are not saved: they repeat the history before it, which
+reason. A turn whose cell set the chat's system message (``--system``) says what it replaced and
+what it set (``"system_set": {"before": null, "to": "Answer in French"}``), written only for such
+turns and with no new version either, so a loaded chat (``%ygpt load``, the copy kept across
+``%reload_ext``) rewinds its system message as the session that ran the cells would
+(chat/rewind.py). A turn's ``asked_in`` (the ``In [N]`` that asked, %ygpt history's label) is not
+saved: it numbers the runs of one kernel session, and in another the same N names another cell.
+A reply's ``messages`` (what was sent) are not saved: they repeat the history before it, which
 would make a file grow with the square of the chat's length; they are rebuilt by the next request.
 """
 
@@ -189,6 +195,12 @@ def _notes(value: Any, where: str) -> tuple[str, ...]:
     return tuple(items)
 
 
+def _system_set(value: Any, where: str) -> tuple[str | None, str | None]:
+    """What a turn's cell did to the chat's system message: the one it replaced, the one it set."""
+    data = _object(value, {"before", "to"}, where)
+    return _field(data, "before", (str, type(None)), where), _field(data, "to", (str, type(None)), where)
+
+
 def _tool_call(value: Any, where: str) -> ToolCall:
     data = _object(value, set(ToolCall.__dataclass_fields__), where)
     number = _field(data, "round", (int,), where)
@@ -237,13 +249,14 @@ def _turns(items: list[Any], where: str) -> tuple[list[Turn], list[int]]:
 
 
 def _turn(value: Any, where: str) -> Turn:
-    data = _object(value, {"prompt", "cell_id", "reply", "images", "notes"}, where)
+    data = _object(value, {"prompt", "cell_id", "reply", "images", "notes", "system_set"}, where)
     return Turn(
         prompt=_text(data, "prompt", where),
         reply=_reply(_field(data, "reply", (Mapping,), where), f"{where}.reply"),
         cell_id=_field(data, "cell_id", (str, type(None)), where) if "cell_id" in data else None,
         images=_pictures(data["images"], f"{where}.images") if "images" in data else (),
         notes=_notes(data["notes"], f"{where}.notes") if "notes" in data else (),
+        system_before=_system_set(data["system_set"], f"{where}.system_set") if "system_set" in data else (),
     )
 
 
@@ -340,6 +353,9 @@ def dump(chats: Mapping[str, Chat], current: str) -> dict[str, Any]:
             data["images"] = [info.to_dict() for info in t.images]
         if t.notes:
             data["notes"] = list(t.notes)
+        if t.system_before:
+            before, to = t.system_before
+            data["system_set"] = {"before": before, "to": to}
         return data
 
     with_v2 = any(chat.options.tools or chat.options.tool_choice

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..errors import ContextTooLong, ImagesNotTaken, OptionError, UnknownChat
-from ..words import counted, short
+from ..words import counted
 from .catalog import IMAGE_MODELS, context_size, takes_images
 from .options import BUILTIN, Options, RequestOptions, unencodable
 from .pictures import PICTURE_TOKENS, Picture
-from .session import ChatSession, ChatState
+from .rewind import chat_for, rewind_point, system_after_rewind, turn_elsewhere, undone_note
+from .session import ChatSession
 from .values import Message, Turn, build_messages
 
 CountTokens = Callable[[list[Message]], int]
@@ -63,10 +64,7 @@ class Plan:
 
     def _system_note(self) -> str:
         """What the rewind did to the system message, when it put an earlier one back."""
-        if not self.undoes_system or self.sets_system:
-            return ""
-        now = "none" if self.system is None else f"'{short(self.system)}'"
-        return f", and the system message a dropped cell set is undone (now {now})"
+        return undone_note(self.system) if self.undoes_system and not self.sets_system else ""
 
     def notes(self) -> list[str]:
         """One-line notes shown above the reply, so history changes, cut values and pictures not
@@ -187,45 +185,6 @@ def context_budget(options: RequestOptions, settings: Settings | None) -> int | 
     return None if size is None else size - (options.max_tokens or 0)
 
 
-def rewind_point(state: ChatState, *, append: bool, once: bool) -> int | None:
-    """Where the history of a request ends when its cell ran before: at that cell's latest turn.
-
-    The notebook's cell order is the conversation, so a cell run again replaces its turn, and
-    the turns after it are dropped when the reply is recorded. ``--append`` opts out; prompt
-    mode has no history to rewind. None: nothing is rewound.
-    """
-    return None if (append or once) else state.cell_turn
-
-
-def system_after_rewind(state: ChatState, keep: int) -> str | None:
-    """The chat's system message once its turns from ``keep`` on are dropped: the one it had
-    before the earliest of them that set one (``--system``), else the chat's as it is. The cell
-    order is the conversation, so a system message set by a dropped cell goes with its turn; one
-    set in the panel or by a turn that stays is kept."""
-    for turn in state.turns[keep:]:
-        if turn.system_before:
-            return turn.system_before[0]
-    return state.system
-
-
-def chat_for(session: ChatSession, chat: str | None, cell_id: str | None, *, append: bool,
-             once: bool) -> str | None:
-    """The chat a request goes to: ``chat`` when named; for a re-run cell that names none, the
-    chat holding its turn (:meth:`ChatSession.chat_of`), since the cell order is the
-    conversation and a cell edited after ``%ygpt chat other`` still belongs to its own
-    conversation; else (a new cell, ``--append``, ``--once``) the current chat (None)."""
-    if chat is not None or cell_id is None or append or once:
-        return chat
-    return session.chat_of(cell_id)
-
-
-def _turn_elsewhere(session: ChatSession, state: ChatState, cell_id: str | None) -> str | None:
-    """Another chat holding a turn of ``cell_id``, when this request adds one to ``state``'s
-    chat without replacing it there (``--chat`` named another chat, ``--append``)."""
-    holder = session.chat_of(cell_id) if cell_id is not None else None
-    return holder if holder not in (None, state.name) else None
-
-
 def upper_bound_tokens(system: str | None, history: Sequence[Turn], prompt: str,
                        pictures: int = 0) -> int:
     """A size no tokenizer exceeds (≤ 1 token per UTF-8 byte, plus per-message overhead, plus
@@ -325,7 +284,7 @@ def plan(
         sets_system=not once and system is not None, revision=state.revision, pictures=pictures,
         undoes_system=base_system != state.system, system_before=base_system, asked_in=asked_in,
         current_chat=session.current if chat is None and state.name != session.current else None,
-        earlier_turn_in=_turn_elsewhere(session, state, cell_id) if rerun is None and not once else None,
+        earlier_turn_in=turn_elsewhere(session, state, cell_id) if rerun is None and not once else None,
     )
 
 

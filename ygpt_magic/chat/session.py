@@ -65,7 +65,7 @@ class ChatState:
     system: str | None
     options: Options
     revision: int
-    cell_turn: int | None = None  # the latest turn of the cell asked about (see planning.rewind_point)
+    cell_turn: int | None = None  # the latest turn of the cell asked about (see rewind.rewind_point)
 
 
 def _checked_name(name: Any) -> str:
@@ -223,7 +223,7 @@ class ChatSession:
             return None
         turn = Turn(plan.prompt, replace(reply, messages=()), plan.cell_id,
                     tuple(picture.info for picture in plan.pictures), plan.kept_notes(),
-                    (plan.system_before,) if plan.sets_system else (), plan.asked_in)
+                    (plan.system_before, plan.system) if plan.sets_system else (), plan.asked_in)
         chat = self.chat(plan.chat)
         with self._lock:
             self.check(plan)

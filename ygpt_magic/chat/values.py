@@ -231,8 +231,9 @@ class Turn:
     cell_id: str | None = None
     images: tuple[PictureInfo, ...] = ()
     notes: tuple[str, ...] = ()
-    #: when the turn's cell set the chat's system message (--system): the one it replaced, as a
-    #: 1-tuple (it may be None), so a rewind past this turn puts it back; () when it set none
+    #: when the turn's cell set the chat's system message (--system): the one it replaced and the
+    #: one it set (either may be None), so a rewind past this turn puts the first back if the chat
+    #: still holds the second (chat/rewind.py); () when it set none
     system_before: tuple[str | None, ...] = ()
     #: the N of the `In [N]` run that asked, in this session (None from a file or the panel):
     #: %ygpt history's label, which the cell's later runs (elsewhere, --once) must not change

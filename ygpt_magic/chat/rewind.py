@@ -1,0 +1,65 @@
+"""The rewind rule: a re-run cell goes back to the chat holding its turn and replaces it, and
+what its dropped turns had done to the chat's system message is undone.
+
+The notebook's cell order is the conversation, so re-running a cell drops its turn and the
+turns after it (``ChatSession.record`` does, once the reply is complete). A ``--system`` flag
+belongs to its cell's turn and goes with it; a system message set in the panel's System box
+(``ChatSession.configure``) belongs to no turn and stays. Planning (chat/planning.py) asks these
+functions; they change nothing.
+"""
+
+from __future__ import annotations
+
+from ..words import short
+from .session import ChatSession, ChatState
+
+
+def rewind_point(state: ChatState, *, append: bool, once: bool) -> int | None:
+    """Where the history of a request ends when its cell ran before: at that cell's latest turn.
+
+    The notebook's cell order is the conversation, so a cell run again replaces its turn, and
+    the turns after it are dropped when the reply is recorded. ``--append`` opts out; prompt
+    mode has no history to rewind. None: nothing is rewound.
+    """
+    return None if (append or once) else state.cell_turn
+
+
+def system_after_rewind(state: ChatState, keep: int) -> str | None:
+    """The chat's system message once its turns from ``keep`` on are dropped.
+
+    Each dropped turn that set one (``Turn.system_before``: what it replaced and what it set)
+    is undone, newest first, while the chat still holds what that turn set. A message that
+    differs was set after that turn in the panel, which no cell re-run takes back: it is kept,
+    and so is anything older cells had set before it."""
+    system = state.system
+    for turn in reversed(state.turns[keep:]):
+        if turn.system_before:
+            before, set_to = turn.system_before
+            if system != set_to:
+                break
+            system = before
+    return system
+
+
+def undone_note(system: str | None) -> str:
+    """The words of the re-run's note when the rewind put back an earlier system message."""
+    now = "none" if system is None else f"'{short(system)}'"
+    return f", and the system message a dropped cell set is undone (now {now})"
+
+
+def chat_for(session: ChatSession, chat: str | None, cell_id: str | None, *, append: bool,
+             once: bool) -> str | None:
+    """The chat a request goes to: ``chat`` when named; for a re-run cell that names none, the
+    chat holding its turn (:meth:`ChatSession.chat_of`), since the cell order is the
+    conversation and a cell edited after ``%ygpt chat other`` still belongs to its own
+    conversation; else (a new cell, ``--append``, ``--once``) the current chat (None)."""
+    if chat is not None or cell_id is None or append or once:
+        return chat
+    return session.chat_of(cell_id)
+
+
+def turn_elsewhere(session: ChatSession, state: ChatState, cell_id: str | None) -> str | None:
+    """Another chat holding a turn of ``cell_id``, when this request adds one to ``state``'s
+    chat without replacing it there (``--chat`` named another chat, ``--append``)."""
+    holder = session.chat_of(cell_id) if cell_id is not None else None
+    return holder if holder not in (None, state.name) else None
