@@ -49,3 +49,19 @@ def test_the_contexts_size_is_the_servers_number_not_a_digit_of_the_models_name(
     message = assert_clear_error(cell(shell, "%%ygpt --once --model yandexgpt-32k\nHello"),
                                  "45010 tokens", "the model's context holds 32768", error_type=errors.ContextTooLong)
     assert "holds 32)" not in message and "holds 95" not in message, message
+
+
+#: grpc core's own words for a connection that broke (cygrpc's strings, and the socket errors it
+#: quotes): a NAT or proxy that drops the connection says these, not the server
+GRPC_CONNECTION_WORDS = ("Stream removed", "Endpoint read failed", "Transport closed", "Cancelling all calls",
+                         "keepalive watchdog timeout", "Keepalive timeout. Closing transport.",
+                         "recvmsg:Connection timed out", "Endpoint closed during read.", "Too many pings")
+
+
+@pytest.mark.parametrize("said", GRPC_CONNECTION_WORDS)
+def test_grpcs_own_connection_words_are_never_blamed_on_the_server(shell, magics, ygpt_server, said):
+    ygpt_server.faults.fail_next(magics.retries + 1, "UNAVAILABLE", message=said)
+    run = cell(shell, "%%ygpt\nHello")
+    assert_clear_error(run)
+    assert not isinstance(run.error.error, errors.ServerBusy), run.message
+    assert "answered" not in run.message and "status page" not in run.message, run.message

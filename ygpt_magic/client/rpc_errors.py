@@ -59,10 +59,21 @@ _CONTEXT_WORDS = ("token", "context", "too long", "too many")
 #: reconnect delay, before (the detail then repeats that old error)
 GRPC_CONNECT_FAILED = "failed to connect to all addresses"
 #: words of gRPC's own UNAVAILABLE, when the connection failed rather than the server answering
+#: (matched in any case): its connect and resolver, its transport's and endpoint's phrases as
+#: grpc's core (cygrpc) writes them, and the system's socket errors it quotes (recvmsg: …). A
+#: server-sent UNAVAILABLE carries no mark of its own, so an unlisted one is taken as the server's
 GRPC_TRANSPORT_WORDS = (GRPC_CONNECT_FAILED, "Socket closed", "Connection reset", "Broken pipe",
                         "DNS resolution failed", "handshake failed", "End of TCP stream",
                         "connections to all backends failing", "Connection refused", "GOAWAY",
-                        "errors resolving", "Failed to parse port")
+                        "errors resolving", "Failed to parse port",
+                        "Stream removed", "Endpoint read failed", "Endpoint closed", "Endpoint closing",
+                        "Endpoint already shutdown", "Transport closed", "Transport destroyed",
+                        "Cancelling all calls", "Channel shutdown", "Connection going away",
+                        "Connection cancelled", "Failed to connect to remote host", "keepalive",
+                        "Too many pings", "Secure read failed", "Handshake read failed",
+                        "Handshake write failed", "Handshake timed out", "Write failed",
+                        "Delayed close", "Closed on fork", "recvmsg", "sendmsg", "timed out",
+                        "Network is unreachable", "No route to host", "Connection aborted")
 #: how gRPC quotes a proxy's HTTP error answer to its CONNECT
 _GRPC_PROXY_SAID = re.compile(r"HTTP proxy returned response code (\d{3})\b")
 #: a DEADLINE_EXCEEDED before this share of our timeout was the server's deadline, not ours
@@ -233,7 +244,8 @@ def answered(exc: BaseException) -> bool:
     if type(exc).__name__ == "HTTPStatusError":
         return True
     status, details = status_of(exc)
-    return status == "UNAVAILABLE" and not any(words in details for words in GRPC_TRANSPORT_WORDS)
+    lowered = details.lower()
+    return status == "UNAVAILABLE" and not any(words.lower() in lowered for words in GRPC_TRANSPORT_WORDS)
 
 
 def proxy_refusal(exc: BaseException, endpoint: str) -> ProxyFailed | None:
