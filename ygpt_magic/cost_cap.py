@@ -15,6 +15,7 @@ left of it (``spent`` of :func:`check_cell`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -49,12 +50,8 @@ def check_cell(kernel: Kernel, plan: Plan, client: Any, extras: dict[str, Any], 
     request (a ``--docs`` cell's embeddings), is over its cap (nothing to do, and no tokenizer
     request, without a cap); ``where`` names the request in the refusal (default: the running
     cell; a panel Send is "the panel's message", under the same cap)."""
-    limit = cap(kernel, flag)
-    if limit is None:
-        return
-    with stopping(lambda: StoppedBeforeAsking("its tokens were counted to check the cost cap")):
-        tokens = client.count_tokens(plan.messages, plan.options, **extras)
-    refuse_over(cell_estimate(kernel, plan, tokens, mode), limit, where or kernel.cell_name(), spent)
+    _check(kernel, flag, lambda: client.count_tokens(plan.messages, plan.options, **extras),
+           lambda tokens: cell_estimate(kernel, plan, tokens, mode), where, spent)
 
 
 def check_read(kernel: Kernel, model: str, mode: str, messages: list[Message], counted_by: RequestOptions,
@@ -63,12 +60,21 @@ def check_read(kernel: Kernel, model: str, mode: str, messages: list[Message], c
     billed in ``mode``) when what it reads, ``messages`` counted by ``counted_by``'s tokenizer,
     is priced over the cell's cap, or cannot be priced under one; nothing to do, and no
     tokenizer request, without a cap."""
+    prices = kernel.session.accounts.prices
+    _check(kernel, flag, lambda: client.count_tokens(messages, counted_by),
+           lambda tokens: estimate(prices, model, mode, requests=1, input_tokens=tokens))
+
+
+def _check(kernel: Kernel, flag: Decimal | None, count: Callable[[], int], priced: Callable[[int], Estimate],
+           where: str | None = None, spent: Decimal = Decimal(0)) -> None:
+    """The cap rule of one request: with a cap, its tokens counted (a Ctrl-C meanwhile is
+    StoppedBeforeAsking, one paragraph, not a traceback) and ``priced``, refused when over."""
     limit = cap(kernel, flag)
     if limit is None:
         return
-    tokens = client.count_tokens(messages, counted_by)
-    refuse_over(estimate(kernel.session.accounts.prices, model, mode, requests=1, input_tokens=tokens),
-                limit, kernel.cell_name())
+    with stopping(lambda: StoppedBeforeAsking("its tokens were counted to check the cost cap")):
+        tokens = count()
+    refuse_over(priced(tokens), limit, where or kernel.cell_name(), spent)
 
 
 def check_sources(kernel: Kernel, flag: Decimal | None, texts: list[str]) -> None:
