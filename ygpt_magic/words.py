@@ -36,3 +36,15 @@ def some_of(first: Sequence[str], total: int) -> str:
     out, so a line about 100,000 rows stays one line."""
     head = ", ".join(first)
     return f"{head} and {total - len(first):,} more" if total > len(first) else head
+
+
+def numbered(noun: str, numbers: Sequence[int], plural: str | None = None) -> str:
+    """``Turn 3``, ``Turns 3 and 5``, ``Turns 1, 4 and 6``, or ``Turns 1–9`` when three or more
+    run on without a gap: one rule for every line that names things by their numbers (the turns
+    a chat file left out, those a long chat's next cell leaves out)."""
+    if len(numbers) == 1:
+        return f"{noun} {numbers[0]}"
+    nouns = plural or noun + "s"
+    if len(numbers) >= 3 and list(numbers) == list(range(numbers[0], numbers[0] + len(numbers))):
+        return f"{nouns} {numbers[0]}–{numbers[-1]}"
+    return f"{nouns} {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"

@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ChatFileError, OptionError
+from ..words import numbered
 from . import files
 from .options import Options, shown, unencodable
 from .pictures import FORMATS as PICTURE_FORMATS
@@ -264,10 +265,10 @@ def _left_out(name: str, numbers: list[int]) -> str | None:
     """The one line that says which turns of chat ``name`` were left out, if any."""
     if not numbers:
         return None
+    turns = f"{numbered('Turn', numbers)} of chat '{name}'"
     if len(numbers) == 1:
-        return f"Turn {numbers[0]} of chat '{name}' had an empty reply and was left out, with its prompt."
-    listed = ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
-    return f"Turns {listed} of chat '{name}' had empty replies and were left out, with their prompts."
+        return f"{turns} had an empty reply and was left out, with its prompt."
+    return f"{turns} had empty replies and were left out, with their prompts."
 
 
 def _check_encodable(data: Any) -> None:

@@ -15,7 +15,7 @@ from ..chat.planning import Plan
 from ..chat.tooluse import message_role, message_text
 from ..errors import YGptError
 from ..kernel import Kernel
-from ..words import counted, short
+from ..words import counted, numbered, short
 from ._common import secrets_masked, show
 from .args import chat_arg, parse, subcommand
 
@@ -85,7 +85,7 @@ def _left_out(turns: list[Turn], total: int, budget: int | None) -> str:
     """The line naming the oldest ``turns``, which the next cell leaves out to fit ``budget``."""
     first, last = turns[0].asked_in, turns[-1].asked_in
     cells = f" (In [{first}]–In [{last}])" if first is not None and last is not None else ""
-    which = f"Turn 1 of {total}{cells} is" if len(turns) == 1 else f"Turns 1–{len(turns)} of {total}{cells} are"
+    which = f"{numbered('Turn', range(1, len(turns) + 1))} of {total}{cells} {'is' if len(turns) == 1 else 'are'}"
     return (f"✂ {which} beyond the context budget of {budget} tokens: the next "
             f"cell leaves them out (a long prompt may leave out more). They stay in the chat; "
             f"%ygpt export shows every turn.")

@@ -42,6 +42,12 @@ def _with_detail(message: str, detail: object) -> str:
     return f"{message} The server said: “{cleaned}”{end}" if cleaned else message
 
 
+def where_to_look(server: str | None) -> str:
+    """Where to look when a server keeps failing: ``server`` names one that is not Yandex
+    Cloud's, whose status page says nothing about it."""
+    return "look at that server (its log, or whoever runs it)" if server else "check the Yandex Cloud status page"
+
+
 class YGptError(Exception):
     """Base of all user-facing errors: ``str(e)`` is one paragraph, what happened + what to do.
 

@@ -29,7 +29,7 @@ is ``MessageTooLarge(size, limit, part)``.
 from __future__ import annotations
 
 from ..words import counted
-from .base import YGptError, _clean, _with_detail
+from .base import YGptError, _clean, _with_detail, where_to_look
 from .origin import Origin, capital
 
 
@@ -78,12 +78,10 @@ class ServerBusy(ServerUnavailable):
     ``server``: the address of a server that is not Yandex Cloud's."""
 
     def __init__(self, endpoint: str, detail: object = None, *, server: str | None = None) -> None:
-        where = ("look at that server (its log, or whoever runs it)" if server
-                 else "check the Yandex Cloud status page")
         YGptError.__init__(self, lambda origin: _with_detail(
             f"The server at {endpoint} answered that it cannot serve the request now (UNAVAILABLE), "
             f"also when asked again. {capital(origin.again)} in a moment; if it keeps answering so, "
-            f"{where}.", detail))
+            f"{where_to_look(server)}.", detail))
         self.endpoint = endpoint
 
 

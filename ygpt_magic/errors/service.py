@@ -29,7 +29,7 @@ A NOT_FOUND of the chat API (a request with pictures) is
 from __future__ import annotations
 
 from ..words import counted
-from .base import YGptError, _with_detail
+from .base import YGptError, _with_detail, where_to_look
 from .origin import Origin
 
 
@@ -275,14 +275,10 @@ class ServerFailed(YGptError):
         def words(origin: Origin) -> str:
             if status in _STATUS_WORDS:
                 head = _STATUS_WORDS[status].format(again=origin.again)
-            elif server is None:
-                head = (f"The server failed to answer ({status}). This is on the server's side: "
-                        f"{origin.again} in a moment; if it keeps failing, check the Yandex Cloud "
-                        f"status page.")
             else:
-                head = (f"The server at {server} failed to answer ({status}). This is on that "
-                        f"server's side: {origin.again} in a moment; if it keeps failing, look at "
-                        f"that server (its log, or whoever runs it).")
+                who, whose = (f"The server at {server}", "that") if server else ("The server", "the")
+                head = (f"{who} failed to answer ({status}). This is on {whose} server's side: "
+                        f"{origin.again} in a moment; if it keeps failing, {where_to_look(server)}.")
             return _with_detail(head, detail)
         super().__init__(words)
         self.status = status
