@@ -8,6 +8,8 @@ could not use the local server, and was told to start it (cloudfaults.md F1, F2)
 from __future__ import annotations
 
 import base64
+import os
+import re
 import socket
 import threading
 import time
@@ -20,8 +22,9 @@ from cellrun import assert_clear_error
 from conftest import cell, completions
 from test_secrets import all_logs, error_texts, leaks
 
-from ygpt_magic.client import rpc_errors
+from ygpt_magic.client import proxies, rpc_errors
 from ygpt_magic.client.credentials import NO_CREDENTIAL
+from ygpt_magic.emulator import start_local_server
 from ygpt_magic.errors import HostNotFound, ProxyFailed, ProxyInTheWay, ProxyUnusable, ServerUnavailable
 
 PROXY_VARIABLES = ("grpc_proxy", "https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY",
@@ -238,3 +241,30 @@ def test_connect_through_a_proxy_that_lets_the_request_through_is_connected(shel
     head = seen[0].split("\r\n")
     assert head[0] == "CONNECT llm.example.invalid:443 HTTP/1.1", seen
     assert "Proxy-Authorization: Basic " + base64.b64encode(b"jdoe:p@ss").decode() in head, seen
+
+
+def test_following_the_no_proxy_advice_for_another_loopback_address_works(shell, no_proxies):
+    """localhost,127.0.0.1 does not exempt 127.0.0.2 (gRPC matches a suffix or a CIDR range):
+    the advice names the address itself, and setting exactly what it says reaches it."""
+    host = "127.0.0.2"
+    no_proxies.setenv("https_proxy", f"http://127.0.0.1:{dead_port()}")
+    no_proxies.setenv("no_proxy", "")
+    with start_local_server(host=host) as server:
+        assert cell(shell, f"%ygpt connect {server.address} --insecure").ok
+        message = assert_clear_error(cell(shell, "%%ygpt\nHello"), "https_proxy", error_type=ProxyInTheWay)
+        advised = re.search(r"os\.environ\['no_proxy'\] = '([^']*)'", message).group(1)
+        assert advised == f"localhost,127.0.0.1,{host}", message
+        assert cell(shell, f"import os; os.environ['no_proxy'] = {advised!r}").ok
+        answered = cell(shell, "%%ygpt\nHello")
+        assert answered.ok, answered.message
+
+
+@pytest.mark.parametrize("endpoint", ["[::1]:50051", "http://[::1]:8080/v1"])
+def test_the_no_proxy_advice_for_ipv6_loopback_exempts_it(no_proxies, endpoint):
+    """The same for [::1], by gRPC's and httpx's rules (the local server listens on IPv4 only)."""
+    no_proxies.setenv("https_proxy", "http://proxy.corp:3128")
+    no_proxies.setenv("http_proxy", "http://proxy.corp:3128")
+    no_proxies.setenv("no_proxy", "")
+    no_proxies.setenv("no_proxy", proxies.exempting(proxies.of(endpoint)))
+    assert os.environ["no_proxy"] == "localhost,127.0.0.1,::1"
+    assert proxies.of(endpoint) is None

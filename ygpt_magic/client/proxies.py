@@ -34,7 +34,8 @@ LOOPBACK_NAMES = "localhost,127.0.0.1"
 @dataclass(frozen=True)
 class Proxy:
     """A proxy a connection goes through: ``variable`` named it, ``shown`` is its address without
-    any user or password, ``exempt`` is the variable that would exempt a host from it.
+    any user or password, ``exempt`` is the variable that would exempt a host from it, and
+    ``target`` the host (without brackets) the connection goes to through it.
     ``authorization``: the ``Proxy-Authorization`` value gRPC and httpx send it (Basic, from the
     variable's user:password), for the connect check to ask as they do; kept out of the repr."""
 
@@ -43,6 +44,7 @@ class Proxy:
     host: str
     port: int
     exempt: str
+    target: str = ""
     authorization: str | None = field(default=None, repr=False)
 
 
@@ -63,9 +65,14 @@ def of(endpoint: str) -> Proxy | None:
 
 def exempting(proxy: Proxy) -> str:
     """The value ``proxy.exempt`` should hold so that this machine's addresses skip the proxy:
-    what it holds now, with ``localhost,127.0.0.1`` added."""
+    what it holds now, with ``localhost,127.0.0.1`` added, and the connection's own host when
+    those do not exempt it (``::1``, ``127.0.0.2``: gRPC matches an entry as a suffix of the
+    host or a CIDR range, httpx as the host itself, so only the host itself serves both)."""
     now = os.environ.get(proxy.exempt, "").strip().strip(",")
-    return f"{now},{LOOPBACK_NAMES}" if now else LOOPBACK_NAMES
+    names = LOOPBACK_NAMES
+    if proxy.target and proxy.target.lower() not in LOOPBACK_NAMES.split(","):
+        names += f",{proxy.target}"
+    return f"{now},{names}" if now else names
 
 
 def _for_grpc(name: str, host: str) -> Proxy | None:
@@ -78,7 +85,7 @@ def _for_grpc(name: str, host: str) -> Proxy | None:
     exempt = "no_grpc_proxy" if "no_grpc_proxy" in os.environ else "no_proxy"
     if any(_grpc_exempts(entry.strip(), host) for entry in os.environ.get(exempt, "").split(",")):
         return None
-    return _proxy(variable, _parsed(name, variable, value), exempt)
+    return _proxy(variable, _parsed(name, variable, value), exempt, host)
 
 
 def _grpc_exempts(entry: str, host: str) -> bool:
@@ -104,7 +111,7 @@ def _for_http(name: str, scheme: str, host: str) -> Proxy | None:
     exempt = "no_proxy" if "no_proxy" in os.environ or "NO_PROXY" not in os.environ else "NO_PROXY"
     if any(_http_exempts(entry.strip().lower(), host.lower()) for entry in os.environ.get(exempt, "").split(",")):
         return None
-    return _proxy(variable, parsed, exempt)
+    return _proxy(variable, parsed, exempt, host)
 
 
 def _parsed(name: str, variable: str, value: str) -> urllib.parse.SplitResult:
@@ -143,13 +150,13 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
-def _proxy(variable: str, parsed: urllib.parse.SplitResult, exempt: str) -> Proxy | None:
+def _proxy(variable: str, parsed: urllib.parse.SplitResult, exempt: str, target: str) -> Proxy | None:
     if not parsed.hostname:
         return None
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     host = f"[{parsed.hostname}]" if ":" in parsed.hostname else parsed.hostname
     return Proxy(variable, f"{parsed.scheme}://{host}:{port}", parsed.hostname, port, exempt,
-                 _basic(parsed))
+                 target=target.strip("[]"), authorization=_basic(parsed))
 
 
 def _basic(parsed: urllib.parse.SplitResult) -> str | None:
