@@ -137,6 +137,16 @@ def test_a_chat_api_that_redirects_says_where_to_and_nothing_follows_it(pics, yg
     assert_clean(run)
 
 
+def test_a_token_in_the_redirects_path_is_masked(pics, ygpt_server):
+    token = "t1.9euelZqKzcyTj5eSlZ3Kj4qVnpCdmO3rnpWa"   # an IAM token's shape, as a gateway may put it
+    with HttpCapture() as moved, HttpCapture(redirect=f"{moved.url}/t/{token}") as given:
+        pics.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure --http {given.url}")
+        pics.user_ns["png"] = png_bytes()
+        run = cell(pics, f"%%ygpt --image png --model {MODEL}\nWhat colour is it?")
+        assert_clear_error(run, f"redirects (HTTP 307) to {moved.url}/t/***", error_type=ChatApiRedirects)
+    assert token not in run.shown
+
+
 def test_a_failure_of_a_server_that_is_not_yandex_is_said_of_that_server(pics, ygpt_server, canned_chat_api):
     canned_chat_api.answer(500, "application/json", b'{"error": {"message": "boom"}}')
     url = _connected(pics, ygpt_server, canned_chat_api)

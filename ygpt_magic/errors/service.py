@@ -29,7 +29,7 @@ A NOT_FOUND of the chat API (a request with pictures) is
 from __future__ import annotations
 
 from ..words import counted
-from .base import YGptError, _with_detail, where_to_look
+from .base import YGptError, _clean, _with_detail, where_to_look
 from .origin import Origin
 
 
@@ -310,9 +310,12 @@ class ServiceRefused(RefusedForEvery):
 
 class ChatApiRedirects(YGptError):
     """HTTP 3xx from the chat API: it answers at another address, and the redirect is not
-    followed (the request, and the key in it, would go to a server nobody named)."""
+    followed (the request, and the key in it, would go to a server nobody named). ``location``
+    is the redirect's target, whose path a gateway may fill with a token: shown as a server's
+    words are (``_clean``), with anything key-shaped masked."""
 
     def __init__(self, address: str, status: int, location: str) -> None:
+        location = _clean(location)
         super().__init__(
             f"The chat API at {address} redirects (HTTP {status}) to {location}: give that address "
             f"with --http (%ygpt connect HOST:PORT --http {location}). The redirect is not followed, "
