@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -384,3 +385,23 @@ def test_ctrl_c_while_the_cache_waits_for_another_kernel_leaves_it_unlocked(shel
     after = cell(shell, "%%ygpt --once\nHello again")
     assert after.ok and after.stderr == "", after.stderr   # not "was not used (…transaction…)"
     assert cell(shell, "%%ygpt --once\nHello again").ok and shell.user_ns["_ygpt"].cached
+
+
+def test_a_replay_never_waits_for_another_kernels_write_lock(shell, ygpt_server, tmp_path):
+    """A hit notes when its entry was used; with another kernel holding the write lock, the note
+    is skipped (tried once) rather than holding the replayed answer for the lock's 10 s wait."""
+    path, once = tmp_path / "shared.sqlite", "%%ygpt --once\nA question replayed while locked."
+    shell.run_line_magic("ygpt", f"cache {path}")
+    assert cell(shell, once).ok
+    locker = subprocess.Popen([sys.executable, "-c", LOCKER, str(path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert locker.stdout.readline().strip() == "locked"
+        started = time.monotonic()
+        replayed = cell(shell, once)
+        waited = time.monotonic() - started
+    finally:
+        locker.communicate("\n", timeout=30)
+    assert replayed.ok and shell.user_ns["_ygpt"].cached and replayed.stderr == "", replayed.shown
+    assert waited < 2, f"the replay waited {waited:.1f} s for the other kernel's lock"
+    assert len(completions(ygpt_server)) == 1

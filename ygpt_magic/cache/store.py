@@ -183,19 +183,31 @@ class Store:
 
     def mark_used(self, key: str) -> None:
         """Note that ``key``'s entry was replayed now (once a minute at most). A file that cannot
-        take the note (read-only, or a lock held past the wait) loses only the note: the replay
-        it is about has already worked, and a note is never worth failing it. Not checkpointed
+        take the note at once (read-only, or its lock held by another thread or kernel) loses
+        only the note: the replay it is about has already worked, and a note is never worth
+        failing it nor delaying it, so the lock is tried once, with no wait. Not checkpointed
         at once, as an entry is: a killed kernel's notes wait in the ``-wal`` for the next open."""
         moment = time.monotonic()
         if self.read_only or moment - self._marked.get(key, -MARK_EVERY) < MARK_EVERY:
             return
         self._marked[key] = moment
-        with self._lock:
-            try:
-                with immediate(self._db):
-                    self._db.execute("INSERT OR REPLACE INTO used VALUES (?, ?)", (key, now()))
-            except sqlite3.Error:
-                return
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            self._note_used(key)
+        except sqlite3.Error:
+            return
+        finally:
+            self._lock.release()
+
+    def _note_used(self, key: str) -> None:
+        """The note itself, with SQLite's wait for another kernel's lock off while it is taken."""
+        self._db.execute("PRAGMA busy_timeout = 0")
+        try:
+            with immediate(self._db):
+                self._db.execute("INSERT OR REPLACE INTO used VALUES (?, ?)", (key, now()))
+        finally:
+            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     def count(self) -> int:
         with self._lock:
