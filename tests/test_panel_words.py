@@ -18,6 +18,8 @@ from pictures import MODEL, pics  # noqa: F401 (pics: a fixture)
 from test_panel import send, widget_comm  # noqa: F401 (widget_comm: a fixture)
 from test_panel_doors import opened
 
+from ygpt_magic import errors
+
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
 
 #: a `%%ygpt` flag, which the panel has no way to take
@@ -87,3 +89,68 @@ def test_a_key_typed_into_the_panel_is_refused_with_send_it_again(pics, panel, y
     assert_panel_words(status, "Nothing was sent: the panel's message contains your",
                        "leave that reference out of the panel's message), then send it again.")
     assert TEST_KEY not in status and not ygpt_server.requests
+
+
+#: every error of the request path (errors/reach.py, service.py, network.py: what a panel Send
+#: can meet from the server, the network and the planning of its request), each way it is worded
+REQUEST_PATH_ERRORS = {
+    "MessageTooLarge(request)": errors.MessageTooLarge(5_000_000, 4_194_304, ("the prompt", 4_900_000)),
+    "MessageTooLarge(reply)": errors.MessageTooLarge(5_000_000, 4_194_304),
+    "ServerUnavailable": errors.ServerUnavailable("127.0.0.1:1", 5),
+    "ServerBusy": errors.ServerBusy("127.0.0.1:1", "overloaded", server="127.0.0.1:1"),
+    "ReconnectPending": errors.ReconnectPending("127.0.0.1:1"),
+    "TlsFailed": errors.TlsFailed("127.0.0.1:1", "handshake failed"),
+    "TlsFailed(plaintext)": errors.TlsFailed("127.0.0.1:1", plaintext=True),
+    "OperationUnreachable": errors.OperationUnreachable(errors.ServerUnavailable("127.0.0.1:1"), "op1"),
+    "ServerStoppedAnswering": errors.ServerStoppedAnswering("127.0.0.1:1"),
+    "ServerTimeout": errors.ServerTimeout("127.0.0.1:1", 60),
+    "StreamStalled": errors.StreamStalled("127.0.0.1:1", 30),
+    "ServerGaveUp": errors.ServerGaveUp("127.0.0.1:1", 5.0, "deadline"),
+    "ChatReplyUnreadable": errors.ChatReplyUnreadable("http://h/v1", "not JSON"),
+    "StreamBroken": errors.StreamBroken(3, "INTERNAL"),
+    "ContextTooLong(plan)": errors.ContextTooLong(9000, 8000),
+    "ContextTooLong(history)": errors.ContextTooLong(9000, 8000, history_turns=3),
+    "ContextTooLong(alone)": errors.ContextTooLong(9000, 8000, history_turns=0),
+    "TextTooLongToClassify": errors.TextTooLongToClassify(9000, 8000),
+    "CredentialsMissing": errors.CredentialsMissing(),
+    "AuthFailed": errors.AuthFailed("127.0.0.1:1"),
+    "PermissionDenied": errors.PermissionDenied("b1gfolder"),
+    "QuotaExceeded": errors.QuotaExceeded(3, "quota", wait=5),
+    "ModelNotFound": errors.ModelNotFound("nosuch"),
+    "PictureModelNotFound": errors.PictureModelNotFound("nosuch", "http://h/v1"),
+    "RequestRejected": errors.RequestRejected("invalid"),
+    "RequestTooLarge": errors.RequestTooLarge("http://h/v1", (3_000_000,)),
+    "ServerFailed": errors.ServerFailed("INTERNAL", "boom"),
+    "ServerFailed(elsewhere)": errors.ServerFailed("INTERNAL", "boom", server="127.0.0.1:1"),
+    "ServerFailed(CANCELLED)": errors.ServerFailed("CANCELLED"),
+    "ServiceRefused(FAILED_PRECONDITION)": errors.ServiceRefused("FAILED_PRECONDITION", "billing"),
+    "ServiceRefused(UNIMPLEMENTED)": errors.ServiceRefused("UNIMPLEMENTED", "no reasoning"),
+    "ChatApiRedirects": errors.ChatApiRedirects("http://h/v1", 301, "http://h2/v1"),
+    "ProxyInTheWay": errors.ProxyInTheWay("127.0.0.1:50051", "http://proxy:3128", "https_proxy", "no_proxy",
+                                          "localhost,127.0.0.1"),
+    "ProxyFailed": errors.ProxyFailed("127.0.0.1:50051", "http://proxy:3128", "https_proxy", "no_proxy", 5),
+    "ProxyFailed(407)": errors.ProxyFailed("127.0.0.1:50051", "http://proxy:3128", "https_proxy", "no_proxy",
+                                           status=407),
+    "ProxyUnusable": errors.ProxyUnusable("llm.api.cloud.yandex.net:443", "https_proxy", userinfo=True),
+    "HostNotFound": errors.HostNotFound("nosuch.example:443", "nosuch.example"),
+}
+
+
+def test_the_table_holds_every_error_of_the_request_path():
+    modules = {"ygpt_magic.errors.reach", "ygpt_magic.errors.service", "ygpt_magic.errors.network"}
+    defined = {cls for cls in vars(errors).values()
+               if isinstance(cls, type) and cls.__module__ in modules and cls is not errors.RefusedForEvery}
+    assert defined - {type(error) for error in REQUEST_PATH_ERRORS.values()} == set()
+
+
+#: errors no panel Send meets: a deferred cell's operation, a --map's rows, a --labels cell
+CELL_ONLY = {"OperationUnreachable", "ServerStoppedAnswering", "TextTooLongToClassify"}
+#: a `%ygpt` command with its arguments, which a panel user runs in a cell like any other
+COMMAND = re.compile(r"%ygpt [a-z]+(?: [^\s;,()]+)*")
+
+
+@pytest.mark.parametrize("name", [name for name in REQUEST_PATH_ERRORS if name.partition("(")[0] not in CELL_ONLY])
+def test_no_error_of_the_request_path_gives_the_panel_a_cells_advice(name):
+    words = REQUEST_PATH_ERRORS[name].words(errors.PANEL)
+    advice = COMMAND.sub("%ygpt …", words)
+    assert "the cell" not in advice.lower() and not FLAG.findall(advice), words

@@ -21,10 +21,10 @@ class ProxyInTheWay(ServerUnavailable):
     def __init__(self, endpoint: str, proxy: str, variable: str, exempt: str, value: str) -> None:
         YGptError.__init__(
             self,
-            f"Requests to {endpoint} go through the proxy {proxy} (from {variable}), which cannot "
-            f"reach this machine's own addresses, so nothing was sent. Exempt them: run "
+            lambda origin: f"Requests to {endpoint} go through the proxy {proxy} (from {variable}), "
+            f"which cannot reach this machine's own addresses, so nothing was sent. Exempt them: run "
             f"os.environ['{exempt}'] = '{value}' in a cell (or export {exempt}={value} before "
-            f"starting Jupyter), then run the cell again.",
+            f"starting Jupyter), then {origin.again}.",
         )
         self.endpoint = endpoint
 
@@ -65,10 +65,9 @@ class ProxyUnusable(ServerUnavailable):
                 "(%2F, %3F, %23)" if userinfo else "its port is not a number")
         YGptError.__init__(
             self,
-            f"{variable} is not a proxy address gRPC and httpx can use: {what}, so nothing was "
+            lambda origin: f"{variable} is not a proxy address gRPC and httpx can use: {what}, so nothing was "
             f"sent to {endpoint}. Set it again with the password encoded (urllib.parse.quote(password, safe='') "
-            f"gives it), as http://USER:PASSWORD@HOST:PORT, or unset {variable}; then run the "
-            f"cell again.",
+            f"gives it), as http://USER:PASSWORD@HOST:PORT, or unset {variable}; then {origin.again}.",
         )
         self.endpoint = endpoint
 

@@ -16,14 +16,19 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Origin:
     """The phrasings of one origin. ``text``: what the user wrote, as a sentence names it;
-    ``again``: how to try once more; ``verbatim``: how to send braces as written besides
-    ``{{…}}``, if there is a way; ``flags``: whether advice may name a `%%ygpt` flag."""
+    ``again``: how to try once more (``retrying``: the same as a subject, "running the cell
+    again"); ``verbatim``: how to send braces as written besides ``{{…}}``, if there is a way;
+    ``flags``: whether advice may name a `%%ygpt` flag; ``written``: its text, as a thing to
+    check; ``several``: what a long text is split over."""
 
     text: str
     again: str
     verbatim: str | None
     flags: bool
     pick: str   # how to choose a model: "{}" is its name
+    retrying: str
+    written: str
+    several: str
 
     def model(self, name: str) -> str:
         """How to send with the model ``name`` instead."""
@@ -46,6 +51,8 @@ def capital(text: str) -> str:
 
 
 CELL = Origin(text="the cell", again="run the cell again", verbatim="run the cell with --no-interpolate",
-              flags=True, pick="run the cell with --model {}")
+              flags=True, pick="run the cell with --model {}", retrying="running the cell again",
+              written="the cell's text", several="several cells")
 PANEL = Origin(text="the panel's message", again="send it again", verbatim=None, flags=False,
-               pick="pick {} in the model list")
+               pick="pick {} in the model list", retrying="sending it again",
+               written="the panel's message", several="several messages")

@@ -45,16 +45,18 @@ class MessageTooLarge(YGptError):
     def __init__(self, size: int, limit: int, part: tuple[str, int] | None = None) -> None:
         over = (f"{_megabytes(size)}, over the {_megabytes(limit)} a gRPC message may carry by "
                 f"{_megabytes(size - limit)}")
-        if part is None:
-            text = (f"The reply is {over}, so it could not be received and nothing was added to "
-                    f"the chat. Ask for a shorter answer: set --max-tokens N, or ask for less.")
-        else:
+        def words(origin: Origin) -> str:
+            if part is None:
+                return (f"The reply is {over}, so it could not be received and nothing was added to "
+                        f"the chat. Ask for a shorter answer: set "
+                        f"{origin.flag('--max-tokens N', 'max tokens in the panel')}, or ask for less.")
             name, part_size = part
-            text = (f"This request is {over}; the largest part is {name}, {_megabytes(part_size)}. "
-                    f"Nothing was sent. Send less: split the text over several cells, pass a part "
-                    f"of a large {{value}}, or use --map to send rows one at a time; a "
-                    f"chat whose earlier turns are too big goes on with --once or %ygpt reset.")
-        super().__init__(text)
+            return (f"This request is {over}; the largest part is {name}, {_megabytes(part_size)}. "
+                    f"Nothing was sent. Send less: split the text over {origin.several}, pass a part "
+                    f"of a large {{value}}{origin.flag(', or use --map to send rows one at a time')}; a "
+                    f"chat whose earlier turns are too big goes on with "
+                    f"{origin.flag('--once or ')}%ygpt reset.")
+        super().__init__(words)
         self.size, self.limit = size, limit
 
 

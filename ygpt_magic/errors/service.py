@@ -40,22 +40,27 @@ class ContextTooLong(YGptError):
     def __init__(self, needed: int | None, budget: int | None, detail: object = None, *,
                  history_turns: int | None = None) -> None:
         numbers = needed is not None and budget is not None
-        shorten = "Shorten the cell or the system message, or split the text into several cells"
         if history_turns is None:  # found while planning: only the prompt was counted
             head = (f"This request needs {needed} tokens but the context budget is {budget}, "
                     f"even with no chat history." if numbers
                     else _with_detail("The request is too long for the model's context.", detail))
-            todo = f"{shorten}, or raise the budget with %config YGptMagics.context_budget = N."
         else:
             size = f" ({needed} tokens; the model's context holds {budget})" if numbers else ""
             alone = "" if history_turns else ", even with no chat history"
             head = _with_detail(f"The server refused the request as too long for the model's "
                                 f"context{size}{alone}.", None if numbers else detail)
-            todo = (f"It carried {counted(history_turns, 'earlier turn')}"
-                    f" of the chat: set a smaller budget with %config YGptMagics.context_budget "
-                    f"= N so older turns are left out, start over with %ygpt reset, or use --once."
-                    if history_turns else f"{shorten}.")
-        super().__init__(f"{head} {todo}")
+
+        def todo(origin: Origin) -> str:
+            shorten = (f"Shorten {origin.text} or the system message, or split the text into "
+                       f"{origin.several}")
+            if history_turns is None:
+                return f"{shorten}, or raise the budget with %config YGptMagics.context_budget = N."
+            if not history_turns:
+                return f"{shorten}."
+            restart = origin.flag(", start over with %ygpt reset, or use --once", ", or start over with %ygpt reset")
+            return (f"It carried {counted(history_turns, 'earlier turn')} of the chat: set a smaller "
+                    f"budget with %config YGptMagics.context_budget = N so older turns are left out{restart}.")
+        super().__init__(lambda origin: f"{head} {todo(origin)}")
         self.needed, self.budget = needed, budget
 
 
@@ -220,7 +225,7 @@ class PictureModelNotFound(ModelNotFound):
 
 #: what to check when the server refuses a value, by what the request was
 _CHECK = {
-    "completion": "Check the options (temperature 0..1, max tokens, model) with %ygpt config, and the cell's text.",
+    "completion": "Check the options (temperature 0..1, max tokens, model) with %ygpt config, and {written}.",
     "embedding": "Check the text and the embedding model (--model doc, query or an emb:// URI).",
     "classification": "Check the text, the labels and samples, and the classifier's model.",
 }
@@ -231,9 +236,9 @@ class RequestRejected(YGptError):
     embedding or a classification; the options to check differ)."""
 
     def __init__(self, detail: object = None, asked: str = "completion") -> None:
-        super().__init__(
-            _with_detail(f"The server rejected the request as invalid (INVALID_ARGUMENT). {_CHECK[asked]}", detail)
-        )
+        super().__init__(lambda origin: _with_detail(
+            f"The server rejected the request as invalid (INVALID_ARGUMENT). "
+            f"{_CHECK[asked].format(written=origin.written)}", detail))
 
 
 class RequestTooLarge(YGptError):
@@ -291,21 +296,24 @@ class ServiceRefused(RefusedForEvery):
     (``server``: the address of a server that is not Yandex Cloud's)."""
 
     def __init__(self, status: str, detail: object = None, server: str | None = None) -> None:
+        super().__init__(lambda origin: _with_detail(self._text(status, server, origin), detail))
+        self.status = status
+
+    @staticmethod
+    def _text(status: str, server: str | None, origin: Origin) -> str:
         if status == "FAILED_PRECONDITION":
             where = (f"the server at {server}: look at its setup" if server else
                      "the cloud console: the folder's billing account must be active, and the service "
                      "enabled for the folder (YC_FOLDER_ID)")
-            text = (f"The request was refused because of the state of the account or folder "
+            return (f"The request was refused because of the state of the account or folder "
                     f"(FAILED_PRECONDITION), so running it again will not help until that changes. "
                     f"Check it in {where}.")
-        else:
-            other = f" (the server at {server} may offer only part of the API)" if server else ""
-            text = (f"The server does not offer what was asked{other} (UNIMPLEMENTED): this model "
-                    f"or service lacks that method or option, so running it again will not help. "
-                    f"Choose another model (%ygpt models lists them) or leave the option out "
-                    f"(reasoning, --tools, --schema).")
-        super().__init__(_with_detail(text, detail))
-        self.status = status
+        other = f" (the server at {server} may offer only part of the API)" if server else ""
+        options = origin.flag("reasoning, --tools, --schema", "reasoning, tools")
+        return (f"The server does not offer what was asked{other} (UNIMPLEMENTED): this model "
+                f"or service lacks that method or option, so running it again will not help. "
+                f"Choose another model (%ygpt models lists them) or leave the option out "
+                f"({options}).")
 
 
 class ChatApiRedirects(YGptError):
@@ -316,8 +324,8 @@ class ChatApiRedirects(YGptError):
 
     def __init__(self, address: str, status: int, location: str) -> None:
         location = _clean(location)
-        super().__init__(
+        super().__init__(lambda origin: (
             f"The chat API at {address} redirects (HTTP {status}) to {location}: give that address "
-            f"with --http (%ygpt connect HOST:PORT --http {location}). The redirect is not followed, "
-            f"so nothing was sent there, and running the cell again will not help."
-        )
+            f"{origin.flag('with --http', 'to %ygpt connect')} (%ygpt connect HOST:PORT --http "
+            f"{location}). The redirect is not "
+            f"followed, so nothing was sent there, and {origin.retrying} will not help."))
