@@ -35,6 +35,7 @@ from .kernel import Kernel
 
 if TYPE_CHECKING:
     from .chat.pictures import Picture
+    from .rows.plans import Expand
     from .tools.loop import ToolLoop
     from .tools.schema import Schema
 
@@ -52,11 +53,14 @@ def expand(kernel: Kernel, text: str, *, fill: bool = True, where: str = "the ce
                        fill=fill, where=where)
 
 
-def row_expander(kernel: Kernel) -> Callable[[str, Mapping[str, Any]], Expanded]:
-    """How each ``--map`` row's template is filled in from its names: :func:`expand`, with the
-    known credentials read once for the cell, not once a row."""
+def row_expander(kernel: Kernel) -> Expand:
+    """How each ``--map`` row's template and ``--system`` are filled in from its names:
+    :func:`expand`, with the known credentials read once for the cell, not once a row."""
     secrets = kernel.connection.known_secrets()
-    return lambda text, names: expand(kernel, text, namespace=names, secrets=secrets)
+
+    def row(text: str, names: Mapping[str, Any], *, where: str = "the cell's text") -> Expanded:
+        return expand(kernel, text, namespace=names, secrets=secrets, where=where)
+    return row
 
 
 def check(kernel: Kernel, where: str, text: str | None, secrets: Sequence[Credential] | None = None) -> None:
@@ -120,13 +124,10 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
 
     if labels.wanted(args):
         return labels.cell(kernel, args, text)
+    if args.map:   # --system is filled in per row, from the row's names (rows/plans.py)
+        return rows(kernel, args, text)
     secrets = kernel.connection.known_secrets()  # the environment read once for both texts
     args, system = with_system(kernel, args, secrets)
-    if args.map:
-        if system.cut:  # a row's run shows no notes: nothing is cut silently
-            raise OptionError(f"%%ygpt --map: the --system text was cut ({system.cut[0]}), and a "
-                              f"--map run shows no notes; put a shorter text in the variable.")
-        return rows(kernel, args, text)
     expanded = expand(kernel, text, fill=not args.no_interpolate, secrets=secrets)
     prompt = expanded.text.strip("\n")
     if not prompt.strip():
@@ -152,7 +153,8 @@ def with_system(kernel: Kernel, args: argparse.Namespace,
 
     IPython leaves the `%%ygpt` line as written (magics.py: ``no_var_expand``), so `{role}` in
     ``--system`` is ours to fill in: bounded, noted above the reply and checked for credentials
-    like the cell's text, as written with ``--no-interpolate``. No other flag is filled in."""
+    like the cell's text, as written with ``--no-interpolate``. No other flag is filled in. A
+    ``--map`` cell does not come here: its ``--system`` is filled in per row (rows/plans.py)."""
     if not args.system:
         return args, Expanded("")
     system = expand(kernel, args.system, fill=not args.no_interpolate, where="--system", secrets=secrets)

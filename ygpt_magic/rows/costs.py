@@ -16,7 +16,7 @@ from typing import Any
 from ..chat.accounts import MAP_ROWS
 from ..chat.budget import Budget, refuse_over
 from ..chat.estimate import BATCH, NO_OUTPUT, Estimate, estimate, guess_output
-from .plans import RowPlanner, before_sending
+from .plans import RowPlanner, RowText, before_sending
 
 #: rows counted at most; more rows are estimated from an even sample of this many
 SAMPLE = 20
@@ -49,7 +49,7 @@ class Counted:
         return sum(self.counts) if self.exact else round(self.average * self.rows)
 
 
-def count_rows(plans: RowPlanner, positions: Sequence[int], client: Any, prompt_of: Callable[[int], str], *,
+def count_rows(plans: RowPlanner, positions: Sequence[int], client: Any, prompt_of: Callable[[int], RowText], *,
                replies: bool = True) -> Counted:
     """The prompt tokens of the rows at ``positions`` (a sample of them asked of the tokenizer),
     each row's template as ``prompt_of`` filled it in and read as the model reads it
@@ -73,7 +73,7 @@ def rows_estimate(plans: RowPlanner, counted: Counted, *, batch: bool = False,
                     requests=counted.rows, input_tokens=counted.total, output=output)
 
 
-def capped(plans: RowPlanner, pending: Sequence[int], prompt_of: Callable[[int], str], client: Any,
+def capped(plans: RowPlanner, pending: Sequence[int], prompt_of: Callable[[int], RowText], client: Any,
            cap: Decimal | None, *, batch: bool = False, replies: bool = True) -> Budget | None:
     """The budget of a run that sends the rows at ``pending`` (their templates as ``prompt_of``
     filled them in) under ``cap`` (None: no cap); CostOverCap, before anything is sent, when

@@ -21,7 +21,7 @@ from ..render import inert
 from ..render.markdown import fenced
 from ..words import counted, some_of
 from .costs import count_rows, rows_estimate
-from .plans import CUT_SHOWN, RowPlanner, before_sending
+from .plans import CUT_SHOWN, RowPlanner, RowText, before_sending
 from .progress import one_line
 
 SHOWN = 3
@@ -66,10 +66,10 @@ def dry_run(plans: RowPlanner, client: Any, *, batch: bool = False) -> dict[str,
     return inert.bundle(*blocks, plain="\n".join(plain))
 
 
-def _filled_in(plans: RowPlanner) -> tuple[dict[int, str], dict[int, YGptError]]:
+def _filled_in(plans: RowPlanner) -> tuple[dict[int, RowText], dict[int, YGptError]]:
     """Every row's template filled in, as the run does it: the prompts of the rows it would
     send, and the errors of those it would fail (by position, in order)."""
-    prompts: dict[int, str] = {}
+    prompts: dict[int, RowText] = {}
     failing: dict[int, YGptError] = {}
     with before_sending(f"the rows of {plans.rows.name} were being planned for --dry-run"):
         for position in range(len(plans.rows)):
@@ -77,7 +77,7 @@ def _filled_in(plans: RowPlanner) -> tuple[dict[int, str], dict[int, YGptError]]
             if isinstance(plan, YGptError):
                 failing[position] = plan
             else:
-                prompts[position] = plan.prompt
+                prompts[position] = plans.kept(plan)
     return prompts, failing
 
 

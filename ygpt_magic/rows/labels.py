@@ -23,7 +23,7 @@ from ..client.classify import Classification, Classifier
 from ..errors import OptionError
 from ..kernel import Kernel
 from .costs import capped
-from .plans import RowPlanner
+from .plans import RowPlanner, RowText
 from .progress import Tally
 from .run import MapCell, finish, plan_rows, rows_named, send_rows
 
@@ -39,14 +39,14 @@ class LabelPlanner(RowPlanner):
     mode: str = "classify"
     source: str = CLASSIFICATIONS
 
-    def planned(self, prompt: str, *, checked: bool = True) -> Plan:
+    def planned(self, text: RowText, *, checked: bool = True) -> Plan:
         from ..labels import plan
 
-        return plan(self.classifier, prompt)
+        return plan(self.classifier, text.prompt)
 
-    def read(self, prompt: str) -> list[Message]:
+    def read(self, text: RowText) -> list[Message]:
         """The row as the classifier reads it: its text with the task and labels (Classifier.read)."""
-        return self.classifier.read(prompt)
+        return self.classifier.read(text.prompt)
 
     @property
     def counted_by(self) -> RequestOptions:

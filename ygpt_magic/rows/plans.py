@@ -6,7 +6,10 @@ flags over them, the context budget. So a row sends exactly what the same text i
 ``%%ygpt --once`` cell would. The template's other ``{names}`` are the notebook's variables, as
 in any cell (filled in by the cell's own rule, ``expand``: values rendered for a model, bounded,
 checked for credentials); a row's own names (``{item}``, ``{column}``, ``{row}``, ``{index}``)
-come first.
+come first. ``--system`` is filled in the same way, per row: ``--system 'You review {product}s'``
+over a frame with a ``product`` column tells each row about its own product, as ``{product}`` in
+the cell's text would, never a notebook variable that happens to share the column's name. So a
+row is the pair of texts it was filled in as (:class:`RowText`), kept until it is sent.
 
 Nothing is cut silently, in a row either: a value sent in part (a text over
 ``YGptMagics.max_value_chars``, a table over ``max_rows`` / ``max_columns``) gets the note a cell
@@ -22,7 +25,7 @@ from collections import ChainMap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from ..chat import ChatSession, Message, Plan, RequestOptions, planning
 from ..chat.accounts import MAP_ROWS
@@ -37,8 +40,19 @@ if TYPE_CHECKING:
     from ..context.interpolate import Expanded
     from ..tools.schema import Schema
 
-#: (template, names) → the expanded text: the cell's own interpolation (``request.expand``)
-Expand = Callable[[str, Mapping[str, Any]], "Expanded"]
+
+class Expand(Protocol):
+    """(template, names) → the expanded text: the cell's own interpolation (``request.expand``);
+    ``where`` names the text in a credential error (the cell's text, or ``--system``)."""
+
+    def __call__(self, text: str, names: Mapping[str, Any], *, where: str = ...) -> Expanded: ...
+
+
+class RowText(NamedTuple):
+    """A row's texts as they were filled in when it was planned and keyed: what it is sent."""
+
+    prompt: str
+    system: str | None = None
 
 #: rows a run's summary names when values were cut (``_ygpt.cut`` has them all)
 CUT_SHOWN = 3
@@ -66,24 +80,32 @@ class RowPlanner:
     reads: frozenset[str] = field(init=False)            # the names a row's text reads (checked present)
 
     def __post_init__(self) -> None:
-        self.reads = references(self.template)
+        self.reads = references(self.template) | references(self.system or "")
 
-    def prompt(self, position: int) -> str:
-        """Row ``position``'s template filled in (its cut values noted in :attr:`cut`)."""
+    def filled(self, position: int) -> RowText:
+        """Row ``position``'s template and ``--system`` filled in from its names over the
+        notebook's (their cut values noted in :attr:`cut`)."""
         # typeshed wants mutable maps for a ChainMap, which writes only when written to; this one is only read
         names: ChainMap[str, Any] = ChainMap(self.rows.names_of(position), self.namespace)  # type: ignore[arg-type]
         self.rows.check_present(position, self.reads)
-        try:
-            expanded = self.expand(self.template, names)
-        except InterpolationError as error:
-            raise self.rows.unknown(error) from None
-        if expanded.cut:
-            self.cut[position] = "; ".join(expanded.cut)
-        prompt = expanded.text.strip("\n")
+        self.cut.pop(position, None)
+        prompt = self._expanded(position, self.template, names, "the cell's text").strip("\n")
         if not prompt.strip():
             raise OptionError(f"Row {self.rows.labels[position]!r} gives an empty prompt; give the "
                               f"cell text around its {{names}}, or leave that row out.")
-        return prompt
+        system = None if self.system is None else self._expanded(position, self.system, names, "--system")
+        return RowText(prompt, system)
+
+    def _expanded(self, position: int, text: str, names: Mapping[str, Any], where: str) -> str:
+        """``text`` filled in for row ``position``, what was cut noted; a name that is neither
+        the row's nor the notebook's is said as a missing column over a DataFrame."""
+        try:
+            expanded = self.expand(text, names, where=where)
+        except InterpolationError as error:
+            raise self.rows.unknown(error) from None
+        if expanded.cut:
+            self.cut[position] = "; ".join(filter(None, (self.cut.get(position), *expanded.cut)))
+        return expanded.text
 
     def ledger(self, cache: Cache | None) -> Ledger:
         """Where the rows' answers are entered (ledger.py): under :attr:`source`, billed as
@@ -92,7 +114,7 @@ class RowPlanner:
 
     def plan(self, position: int) -> Plan:
         """The row's plan, its template filled in now (each ``{expression}`` evaluated)."""
-        return self.planned(self.prompt(position))
+        return self.planned(self.filled(position))
 
     def plan_or_failure(self, position: int) -> Plan | YGptError:
         """The row's plan, or the error that makes it a failed row (an empty or too long
@@ -106,23 +128,28 @@ class RowPlanner:
             self.cut.pop(position, None)   # a row that fails is not sent, cut or whole
             return error
 
-    def read(self, prompt: str) -> list[Message]:
-        """What the model reads of a row whose template was filled in as ``prompt``: what the
+    def kept(self, plan: Plan) -> RowText:
+        """What a row planned as ``plan`` is sent later: its texts (in prompt mode the plan's
+        system message is the row's own ``--system``)."""
+        return RowText(plan.prompt, plan.system)
+
+    def read(self, text: RowText) -> list[Message]:
+        """What the model reads of a row whose texts were filled in as ``text``: what the
         tokenizer counts to price it (rows/costs.py)."""
-        return self.planned(prompt).messages
+        return self.planned(text).messages
 
     @property
     def counted_by(self) -> RequestOptions:
         """Whose tokenizer counts :meth:`read`: the rows' own model and options."""
         return self.options
 
-    def planned(self, prompt: str, *, checked: bool = True) -> Plan:
-        """The plan of a row whose template was filled in as ``prompt``; ``checked=False`` skips
+    def planned(self, text: RowText, *, checked: bool = True) -> Plan:
+        """The plan of a row whose texts were filled in as ``text``; ``checked=False`` skips
         the context-budget check (done once already: in prompt mode there is no history to
         trim, so the messages are the same)."""
         budgeted = checked and self.count_tokens is not None
-        return planning.plan(self.session, prompt, chat=self.chat, once=True,
-                             system=self.system, options=self.options,
+        return planning.plan(self.session, text.prompt, chat=self.chat, once=True,
+                             system=text.system, options=self.options,
                              budget=self.budget if budgeted else None,
                              count_tokens=self.count_tokens if budgeted else None)
 

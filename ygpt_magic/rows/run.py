@@ -35,7 +35,7 @@ from ..ledger import Cache, Ledger
 from .costs import capped
 from .items import Rows, rows_of
 from .memo import RowMemo
-from .plans import Expand, RowPlanner, before_sending, planner, said_cut
+from .plans import Expand, RowPlanner, RowText, before_sending, planner, said_cut
 from .progress import Progress, RunCounts, Tally, one_line, tell
 
 #: a row's tag in the concurrent job: its position and the messages sent for it (the reply cache
@@ -86,7 +86,7 @@ class RowState:
     errors: dict[int, str] = field(default_factory=dict)
     pending: list[int] = field(default_factory=list)
     reused: set[int] = field(default_factory=set)      # answered before this run: not counted
-    prompts: list[str | None] = field(default_factory=list)   # a pending row's filled-in template
+    prompts: list[RowText | None] = field(default_factory=list)   # a pending row's filled-in texts
     schema: Any = None
     parsed: dict[int, Any] = field(default_factory=dict)
     raw: dict[int, str] = field(default_factory=dict)
@@ -107,13 +107,13 @@ class RowState:
         self.raw.pop(position, None)
         return None
 
-    def prompt(self, position: int) -> str:
-        """A pending row's template as it was filled in when the row was planned and keyed."""
+    def prompt(self, position: int) -> RowText:
+        """A pending row's texts as they were filled in when the row was planned and keyed."""
         prompt = self.prompts[position]
         assert prompt is not None, "a pending row keeps its prompt until it is sent"
         return prompt
 
-    def take(self, position: int) -> str:
+    def take(self, position: int) -> RowText:
         """A pending row's prompt, let go as the row is sent: a run holds only the unsent ones."""
         prompt, self.prompts[position] = self.prompt(position), None
         return prompt
@@ -168,7 +168,7 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
                 raise miss.at_row(plans.rows.labels[position]) from None
             if answer is None or state.accept(position, answer) is not None:
                 state.pending.append(position)
-                state.prompts[position] = plan.prompt
+                state.prompts[position] = plans.kept(plan)
             else:
                 state.reused.add(position)
                 tally.reused += 1

@@ -1,0 +1,37 @@
+"""%%ygpt --map over realistic frames (rows3.md): a row's names reach every text it is sent with
+(--system too), {index} is the row's own label, --out keeps the frame mapped over, and a row too
+long for the context is a row's failure; through a real shell and the local server."""
+
+from __future__ import annotations
+
+import pandas as pd
+from conftest import cell, completions
+
+
+def reviews(n: int) -> pd.DataFrame:
+    products = ["phone", "laptop", "kettle"]
+    return pd.DataFrame({"text": [f"Review {i}: the {products[i % 3]} is fine" for i in range(n)],
+                         "product": pd.Categorical([products[i % 3] for i in range(n)])})
+
+
+def systems(server) -> list[str]:
+    return sorted(r.messages[0]["text"] for r in completions(server))
+
+
+def test_a_column_named_in_system_is_filled_in_per_row_not_from_a_notebook_variable(shell, ygpt_server):
+    shell.user_ns.update(df=reviews(3), product="kettle")   # left over from an earlier cell
+    run = cell(shell, "%%ygpt --map df --out r --system 'You review {product}s'\n{text}")
+    assert run.ok, run.message
+    assert systems(ygpt_server) == ["You review kettles", "You review laptops", "You review phones"]
+    assert shell.user_ns["product"] == "kettle"
+
+
+def test_a_column_named_in_system_needs_no_notebook_variable(shell, ygpt_server):
+    shell.user_ns["df"] = reviews(2)
+    shell.user_ns.pop("product", None)
+    run = cell(shell, "%%ygpt --map df --out r --system 'You review {product}s; {tone}'\n{text}")
+    assert not run.ok   # {tone} is neither a column nor a variable: said as a column of df
+    assert "no column 'tone'" in run.message and "Define it in a code cell" not in run.message
+    shell.user_ns["tone"] = "be brief"
+    assert cell(shell, "%%ygpt --map df --out r --system 'You review {product}s; {tone}'\n{text}").ok
+    assert systems(ygpt_server) == ["You review laptops; be brief", "You review phones; be brief"]
