@@ -35,3 +35,12 @@ def test_a_column_named_in_system_needs_no_notebook_variable(shell, ygpt_server)
     shell.user_ns["tone"] = "be brief"
     assert cell(shell, "%%ygpt --map df --out r --system 'You review {product}s; {tone}'\n{text}").ok
     assert systems(ygpt_server) == ["You review laptops; be brief", "You review phones; be brief"]
+
+
+def test_index_is_the_label_even_when_labels_repeat(shell, ygpt_server):
+    shell.user_ns["df"] = pd.DataFrame({"text": ["a", "b", "c"]}, index=["p1", "p1", "p2"])
+    shell.user_ns["s"] = pd.Series(["d", "e"], index=pd.MultiIndex.from_tuples([("x", 1), ("x", 1)]))
+    assert cell(shell, "%%ygpt --map df --out r\nProduct {index}: {text}").ok
+    assert cell(shell, "%%ygpt --map s --out r\nProduct {index}: {item}").ok
+    assert sorted(r.messages[-1]["text"] for r in completions(ygpt_server)) == [
+        "Product ('x', 1): d", "Product ('x', 1): e", "Product p1: a", "Product p1: b", "Product p2: c"]

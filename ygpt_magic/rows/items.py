@@ -78,6 +78,7 @@ class Rows:
         self.labels = labels             # what _ygpt.errors is keyed by: position or index label
         self.by_position = index is not None and isinstance(labels, range)  # labels repeat
         self._index = index              # the pandas index results keep
+        self._index_labels = index.tolist() if self.by_position else labels   # what {index} is
         self._items = items
         self._columns = columns or {}
         if kind == "frame":
@@ -94,11 +95,13 @@ class Rows:
     def value(self, position: int, name: str) -> Any:
         """Row ``position``'s ``{name}``. A column wins over the built-in ``{index}`` and
         ``{row}``: a column named ``index`` is what ``df.reset_index()`` makes of the labels the
-        user means, and hiding it behind the new 0..n-1 index would send other numbers, unsaid."""
+        user means, and hiding it behind the new 0..n-1 index would send other numbers, unsaid.
+        ``{index}`` is the row's index label even when labels repeat (``pd.concat`` of frames):
+        only ``_ygpt.errors`` falls back to positions then, and says so."""
         if name in self.names and name in self._columns:
             return self._columns[name][position]
-        if name == "index":
-            return self.labels[position]
+        if name == "index":   # the label, also where _ygpt.errors is keyed by position
+            return self._index_labels[position]
         if name == "item" and self._items is not None:
             return self._items[position]
         if name == "row" and self.kind == "frame":
