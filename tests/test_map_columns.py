@@ -44,3 +44,12 @@ def test_index_is_the_label_even_when_labels_repeat(shell, ygpt_server):
     assert cell(shell, "%%ygpt --map s --out r\nProduct {index}: {item}").ok
     assert sorted(r.messages[-1]["text"] for r in completions(ygpt_server)) == [
         "Product ('x', 1): d", "Product ('x', 1): e", "Product p1: a", "Product p1: b", "Product p2: c"]
+
+
+def test_out_naming_the_mapped_frame_is_refused_before_sending(shell, ygpt_server):
+    frame = shell.user_ns["df"] = reviews(3)
+    for flags in ("", " --dry-run", " --labels good,bad"):
+        run = cell(shell, f"%%ygpt --map df --out df{flags}\nSummarize: {{text}}")
+        assert not run.ok and "--out df would replace df" in run.message, run.message
+        assert "df['answer'] = answers" in run.message
+    assert shell.user_ns["df"] is frame and ygpt_server.requests == []
