@@ -138,14 +138,26 @@ class DatasetRejected(YGptError):
 
 
 class BatchFailed(YGptError):
-    """A batch job ended FAILED (or CANCELED) with no answers: the reason is the service's."""
+    """A batch job ended FAILED (or CANCELED) with no answers: the reason is the service's. The
+    advice follows it: another model only when the service says this one cannot batch (a job on
+    a batch model that failed, or one the user cancelled, would be blamed on the wrong thing)."""
 
     def __init__(self, task_id: str, status: str, reason: str) -> None:
-        super().__init__(
-            f"The batch job {task_id} ended {status}: {_clean(reason).rstrip('.') or 'no reason given'}. "
-            f"Nothing was answered; use a model that supports Batch Processing (e.g. --model "
-            f"gemma-3-12b-it or qwen2.5-32b-instruct), or run the cell without --batch.")
+        said = _clean(reason).rstrip(".") or "no reason given"
+        super().__init__(f"The batch job {task_id} ended {status}: {said}. Nothing was answered"
+                         f"{self._advice(task_id, status, said)}")
         self.task_id, self.status = task_id, status
+
+    @staticmethod
+    def _advice(task_id: str, status: str, reason: str) -> str:
+        if status == "CANCELED":
+            return (f"; a cancelled job keeps no answers. Run the --map cell again to start a new "
+                    f"job in place of {task_id}.")
+        if "batch" in reason.lower() and "support" in reason.lower():
+            return ("; use a model that supports Batch Processing (e.g. --model gemma-3-12b-it or "
+                    "qwen2.5-32b-instruct), or run the cell without --batch.")
+        return (". The service failed the job, not its model: run the cell again in a while to "
+                "start a new job, or without --batch to send the rows one by one.")
 
 
 class BatchNotCollected(YGptError):

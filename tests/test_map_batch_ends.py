@@ -1,0 +1,57 @@
+"""How a --batch job that ends without answers, or is collected after a restart, is told
+(rows3.md R1, R7): through a real shell and the local server's batch service."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+
+import pandas as pd
+import pytest
+from conftest import cell
+
+BATCH_MODEL = "gemma-3-12b-it"
+MODEL_ADVICE = "use a model that supports Batch Processing"
+
+
+@pytest.fixture
+def batch_shell(shell, ygpt_server):
+    shell.run_line_magic("config", "YGptMagics.batch_poll_interval = 0.05")
+    yield shell
+    ygpt_server.batch_row_delay = 0.01
+
+
+def task_id_of(run) -> str:
+    return run.stdout.split("Batch job ", 1)[1].split()[0]
+
+
+def stopped_waiting(shell, source: str, after: float):
+    """The cell run with Ctrl-C pressed ``after`` seconds in: the job goes on in the cloud."""
+    def press() -> None:
+        time.sleep(after)
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+    presser = threading.Thread(target=press)
+    presser.start()
+    run = cell(shell, source)
+    presser.join()
+    return run
+
+
+def test_a_job_the_service_failed_on_a_batch_model_is_not_blamed_on_the_model(batch_shell, ygpt_server):
+    ygpt_server.faults.fail_next(3, "INTERNAL", "overloaded", method="BatchRow")
+    batch_shell.user_ns["w"] = ["a", "b", "c"]
+    run = cell(batch_shell, f"%%ygpt --map w --batch -m {BATCH_MODEL} --out r\nSay {{item}}")
+    assert not run.ok and "ended FAILED: overloaded" in run.message, run.message
+    assert MODEL_ADVICE not in run.message and "run the cell again in a while" in run.message
+
+
+def test_a_cancelled_job_is_told_as_cancelled_not_as_the_models_fault(batch_shell, ygpt_server):
+    ygpt_server.batch_row_delay = 0.05
+    batch_shell.user_ns["df"] = pd.DataFrame({"text": [f"review {i}" for i in range(60)]})
+    run = stopped_waiting(batch_shell, f"%%ygpt --map df --batch -m {BATCH_MODEL} --out r\nLabel: {{text}}", 0.5)
+    task_id = task_id_of(run)
+    assert cell(batch_shell, f"%ygpt batch cancel {task_id}").ok
+    attached = cell(batch_shell, f"%ygpt batch attach {task_id} --out again")
+    assert not attached.ok and "ended CANCELED" in attached.message, attached.message
+    assert MODEL_ADVICE not in attached.message and "cancelled job keeps no answers" in attached.message
