@@ -53,3 +53,14 @@ def test_out_naming_the_mapped_frame_is_refused_before_sending(shell, ygpt_serve
         assert not run.ok and "--out df would replace df" in run.message, run.message
         assert "df['answer'] = answers" in run.message
     assert shell.user_ns["df"] is frame and ygpt_server.requests == []
+
+
+def test_a_row_too_long_for_the_context_is_named_and_told_about_its_data(shell, ygpt_server):
+    cell(shell, "%config YGptMagics.max_value_chars = 1000000")
+    shell.user_ns["df"] = pd.DataFrame({"text": ["short", "слово " * 40000, "ok"]})
+    run = cell(shell, "%%ygpt --map df --out r\nSummarize: {text}")
+    assert run.ok, run.message
+    reason = shell.user_ns["_ygpt"].errors[1]
+    assert reason.startswith("Row 1: the prompt needs 40,0") and "over the context budget of 32,768" in reason
+    assert "{text[:2000]}" in reason and "out of df" in reason and "several cells" not in reason
+    assert len(completions(ygpt_server)) == 2

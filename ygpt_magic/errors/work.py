@@ -92,6 +92,25 @@ class MissingValue(YGptError):
         self.row, self.found = row, found
 
 
+class RowTooLong(YGptError):
+    """A ``--map`` row whose prompt alone is over the context budget: only that row fails, so
+    the message names it and gives advice about its data (the cell's own advice, to split the
+    text into several cells, means nothing for one row among thousands). ``reads``: the row's
+    names the template reads, the values to shorten."""
+
+    def __init__(self, row: object, needed: int | None, budget: int | None, reads: list[str], name: str) -> None:
+        size = (f"needs {needed:,} tokens, over the context budget of {budget:,}" if needed is not None
+                and budget is not None else "is too long for the model's context")
+        values = " and ".join(f"{{{r}}}" for r in reads) or "its values"
+        example = f" (e.g. {{{reads[0]}[:2000]}} in the cell)" if reads and reads[0].isidentifier() else ""
+        super().__init__(
+            f"Row {row!r}: the prompt {size}, so this row was not sent. Shorten what it reads from "
+            f"{values}{example}, leave such rows out of {name}, or raise the budget with %config "
+            f"YGptMagics.context_budget = N (a model with a longer context: %ygpt models); the "
+            f"other rows are not affected.")
+        self.needed, self.budget, self.row = needed, budget, row
+
+
 class ToolRoundsExceeded(ToolError):
     """The model kept asking for tools after the allowed number of rounds."""
 

@@ -31,7 +31,15 @@ from ..chat import ChatSession, Message, Plan, RequestOptions, planning
 from ..chat.accounts import MAP_ROWS
 from ..chat.planning import CountTokens
 from ..context.interpolate import references
-from ..errors import InterpolationError, OptionError, StoppedBeforeSending, YGptError, stopping
+from ..errors import (
+    ContextTooLong,
+    InterpolationError,
+    OptionError,
+    RowTooLong,
+    StoppedBeforeSending,
+    YGptError,
+    stopping,
+)
 from ..ledger import Cache, Ledger
 from ..words import some_of
 from .items import Rows
@@ -124,6 +132,10 @@ class RowPlanner:
             return self.plan(position)
         except InterpolationError:
             raise
+        except ContextTooLong as error:   # said of the row and its data, not of a cell
+            self.cut.pop(position, None)
+            reads = [r for r in sorted(self.reads) if r.partition(".")[0] in self.rows.names]
+            return RowTooLong(self.rows.labels[position], error.needed, error.budget, reads, self.rows.name)
         except YGptError as error:
             self.cut.pop(position, None)   # a row that fails is not sent, cut or whole
             return error
