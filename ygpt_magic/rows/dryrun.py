@@ -1,7 +1,10 @@
 """``%%ygpt --map NAME --dry-run``: the first rendered prompts, the row count and the tokens the
 whole job would send, with nothing sent.
 
-Every row's template is filled in, as the run fills it in: a row the run would fail before
+The rows are planned by the run's own step (run.plan_rows), so the dry run prices what the run
+would send: a row already answered for its current prompt (this kernel's memo, the reply cache)
+is counted as reused, not priced, and the prompts shown are of rows to send. Every row's template
+is filled in, as the run fills it in: a row the run would fail before
 sending it (an empty or too long prompt) is counted apart and named, as the run would name it in
 ``_ygpt.errors``, never a refusal of the whole cell; a name that does not exist refuses the cell,
 as the run does. The count comes from the tokenizer API (not a guess), asked for a bounded number
@@ -13,24 +16,32 @@ row; the output says which, so an estimate is never passed off as a count. The c
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..errors import YGptError
+from ..chat import Answer, Message, RequestOptions
+from ..chat.accounts import Accounts
+from ..errors import CacheMiss
+from ..ledger import Cache, Ledger
 from ..render import inert
 from ..render.markdown import fenced
 from ..words import counted, some_of
 from .costs import count_rows, rows_estimate
-from .plans import CUT_SHOWN, RowPlanner, RowText, before_sending
-from .progress import one_line
+from .memo import RowMemo
+from .plans import CUT_SHOWN, RowPlanner
+from .progress import Tally
+from .run import RowState, plan_rows
 
 SHOWN = 3
 
 
-def dry_run(plans: RowPlanner, client: Any, *, batch: bool = False) -> dict[str, str]:
-    """The bundle ``--dry-run`` shows for a ``--map`` cell (``batch``: priced as a batch job)."""
+def dry_run(plans: RowPlanner, client: Any, *, batch: bool = False, memo: RowMemo | None = None,
+            endpoint: str = "", cache: Cache | None = None) -> dict[str, str]:
+    """The bundle ``--dry-run`` shows for a ``--map`` cell (``batch``: priced as a batch job);
+    ``memo``, ``endpoint`` and ``cache`` as the run takes them, to leave out what it would reuse."""
     count = len(plans.rows)
-    prompts, failing = _filled_in(plans)
+    state = _planned(plans, memo or RowMemo(), endpoint, cache)
+    prompts, failing = {p: state.prompt(p) for p in state.pending}, state.errors
     sending = list(prompts)
     counted_rows = count_rows(plans, sending, client, prompts.__getitem__)
     model = plans.options.model
@@ -42,8 +53,10 @@ def dry_run(plans: RowPlanner, client: Any, *, batch: bool = False) -> dict[str,
                   f"{len(counted_rows.counts)} rows spread over the {len(sending):,} counted by the "
                   f"tokenizer API ({average:.1f} a row on average)")
     rows = counted(count, "row")
-    if failing:
-        rows += f" ({len(sending):,} to send, {len(failing):,} that would fail)"
+    parts = [f"{len(state.reused):,} already answered, reused"] if state.reused else []
+    if state.reused or failing:
+        parts.append(f"{len(sending):,} to send" + (f", {len(failing):,} that would fail" if failing else ""))
+        rows += f" ({'; '.join(parts)})"
     cost = f" {rows_estimate(plans, counted_rows, batch=batch).sentence()}" if sending else ""
     head = f"Dry run (--map, prompt mode, model {model}): {rows}, {tokens}. Nothing was sent.{cost}"
     blocks = [inert.bold(head)]
@@ -66,26 +79,37 @@ def dry_run(plans: RowPlanner, client: Any, *, batch: bool = False) -> dict[str,
     return inert.bundle(*blocks, plain="\n".join(plain))
 
 
-def _filled_in(plans: RowPlanner) -> tuple[dict[int, RowText], dict[int, YGptError]]:
-    """Every row's template filled in, as the run does it: the prompts of the rows it would
-    send, and the errors of those it would fail (by position, in order)."""
-    prompts: dict[int, RowText] = {}
-    failing: dict[int, YGptError] = {}
-    with before_sending(f"the rows of {plans.rows.name} were being planned for --dry-run"):
-        for position in range(len(plans.rows)):
-            plan = plans.plan_or_failure(position)
-            if isinstance(plan, YGptError):
-                failing[position] = plan
-            else:
-                prompts[position] = plans.kept(plan)
-    return prompts, failing
+def _planned(plans: RowPlanner, memo: RowMemo, endpoint: str, cache: Cache | None) -> RowState:
+    """Every row planned and keyed as the run plans it: reused, failing or pending. Its replays
+    are entered in scratch accounts, as nothing is used yet."""
+    peek = None if cache is None else _Peek(cache)
+    ledger = Ledger(Accounts(plans.session.accounts.prices), plans.source, plans.mode, peek)
+    return plan_rows(plans, memo, endpoint, Tally(total=len(plans.rows)), ledger)
 
 
-def said_failing(failing: dict[int, YGptError], labels: Sequence[Any]) -> str:
-    """The rows the run would fail before sending them, named as its ``_ygpt.errors`` would
-    name them: the first few, and the first one's reason."""
+class _Peek:
+    """The reply cache as the dry run reads it: a row with no recording is a row to send, also
+    in replay mode, where the run itself would refuse it (a dry run in CI prices it instead)."""
+
+    def __init__(self, cache: Cache) -> None:
+        self._cache = cache
+
+    def replayed_answer(self, messages: Sequence[Message], options: RequestOptions,
+                        extras: Mapping[str, Any] | None = None) -> Answer | None:
+        try:
+            return self._cache.replayed_answer(messages, options, extras)
+        except CacheMiss:
+            return None
+
+    def __getattr__(self, name: str) -> Any:   # the rest of the Cache protocol, unused here
+        return getattr(self._cache, name)
+
+
+def said_failing(failing: Mapping[int, str], labels: Sequence[Any]) -> str:
+    """The rows the run would fail before sending them (their one-line reasons, by position),
+    named as its ``_ygpt.errors`` would name them: the first few, and the first one's reason."""
     first = next(iter(failing))
-    reason = one_line(failing[first])
+    reason = failing[first]
     if len(failing) == 1:
         return f"One row would fail without being sent, as in the run: {reason}"
     shown = some_of([repr(labels[p]) for p in list(failing)[:CUT_SHOWN]], len(failing))

@@ -28,6 +28,7 @@ from ..render import inert
 from ..words import counted
 from .costs import sample_positions
 from .dryrun import said_failing
+from .progress import one_line
 from .texts import Texts
 
 #: a text of one token: its count is the chat template's tokens plus one
@@ -75,7 +76,7 @@ def dry_run(texts: Texts, model: str, client: Any, prices: PriceTable,
             f"Nothing was sent. {cost.sentence()}")
     if not failing:
         return inert.bundle(inert.bold(head), plain=head)
-    said = said_failing(failing, texts.labels)
+    said = said_failing({position: one_line(error) for position, error in failing.items()}, texts.labels)
     return inert.bundle(inert.bold(head), inert.text(said), plain=f"{head}\n{said}")
 
 
