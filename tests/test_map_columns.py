@@ -64,3 +64,15 @@ def test_a_row_too_long_for_the_context_is_named_and_told_about_its_data(shell, 
     assert reason.startswith("Row 1: the prompt needs 40,0") and "over the context budget of 32,768" in reason
     assert "{text[:2000]}" in reason and "out of df" in reason and "several cells" not in reason
     assert len(completions(ygpt_server)) == 2
+
+
+def test_a_row_template_over_a_frame_holding_its_out_column_says_why_rows_are_sent_again(shell, ygpt_server):
+    shell.user_ns["df"] = reviews(6)
+    ygpt_server.faults.fail_next(2, "INTERNAL", method="Completion", after=2)
+    first = cell(shell, "%%ygpt --map df --out summary\nSummarize:\n{row}")
+    assert "Run the cell again to send only those" in first.stdout and "Note:" not in first.stdout
+    cell(shell, "df['summary'] = summary")
+    again = cell(shell, "%%ygpt --map df --out summary\nSummarize:\n{row}")
+    assert again.ok, again.message
+    assert "df has a column 'summary' (this cell's --out)" in again.stdout, again.stdout
+    assert "df.drop(columns='summary')" in again.stdout

@@ -154,6 +154,21 @@ class Rows:
             f"row. Fix the name in the cell, or write {{{{{error.missing}}}}} for literal braces.",
             missing=error.missing)
 
+    def row_reads_out(self, reads: Iterable[str], out: str | None) -> str:
+        """A note ('' when none) for a ``{row}`` template over a frame that has a column named
+        ``out``, the cell's ``--out``: the answers were put back as a column, and ``{row}``
+        sends every column, so each row's prompt now carries its earlier answer and differs
+        from the one answered: the rows are sent (and paid for) again, unlike what a re-run's
+        "only the rows without an answer" promises. Said before they are sent."""
+        if self.kind != "frame" or out is None or out not in self._columns or "row" not in reads:
+            return ""
+        return (f"Note: {self.name} has a column '{out}' (this cell's --out), and {{row}} sends every "
+                f"column, so each row's prompt now carries that column too and the rows answered "
+                f"before are new requests, sent and paid for again. To reuse their answers, map over "
+                f"the frame without it ({self.name}_in = {self.name}.drop(columns='{out}'), then "
+                f"--map {self.name}_in), or keep the answers apart from {self.name} until the run is "
+                f"complete.")
+
     def results(self, values: list[Any], name: str | None = None) -> Any:
         """``values`` (one per row, None where there is no answer) in the rows' shape."""
         if self.kind == "list":

@@ -132,9 +132,13 @@ def open_rows(cell: MapCell, *, session: ChatSession, settings: planning.Setting
               expand: Expand) -> RowPlanner:
     """The rows of ``cell.name`` and how each is planned (OptionError for a missing name)."""
     rows = rows_named(cell.name, namespace)
-    return planner(session, rows, cell.template, namespace, expand, settings=settings,
-                   get_client=get_client, chat=cell.chat, system=cell.system, flags=cell.flags,
-                   schema=cell.schema)
+    plans = planner(session, rows, cell.template, namespace, expand, settings=settings,
+                    get_client=get_client, chat=cell.chat, system=cell.system, flags=cell.flags,
+                    schema=cell.schema)
+    note = rows.row_reads_out(plans.reads, cell.out)   # why answered rows are sent again
+    if note:
+        print(note)
+    return plans
 
 
 def rows_named(name: str, namespace: Mapping[str, Any]) -> Rows:
