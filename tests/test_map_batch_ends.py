@@ -55,3 +55,33 @@ def test_a_cancelled_job_is_told_as_cancelled_not_as_the_models_fault(batch_shel
     attached = cell(batch_shell, f"%ygpt batch attach {task_id} --out again")
     assert not attached.ok and "ended CANCELED" in attached.message, attached.message
     assert MODEL_ADVICE not in attached.message and "cancelled job keeps no answers" in attached.message
+
+
+def restart(shell, server) -> None:
+    """What a kernel restart leaves: the extension loaded afresh, connected again."""
+    shell.extension_manager.reload_extension("ygpt_magic")
+    shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
+    shell.run_line_magic("config", "YGptMagics.batch_poll_interval = 0.05")
+
+
+def test_after_a_restart_attach_then_the_same_cell_pays_for_no_second_job(batch_shell, ygpt_server, tmp_path):
+    ygpt_server.batch_row_delay = 0.02
+    use_cache = f"%ygpt cache {tmp_path}/replies.sqlite"
+    cell(batch_shell, use_cache)
+    batch_shell.user_ns["df"] = pd.DataFrame({"text": [f"review {i}" for i in range(40)]}, index=range(100, 140))
+    source = f"%%ygpt --map df --batch -m {BATCH_MODEL} --out labels\nLabel: {{text}}"
+    task_id = task_id_of(stopped_waiting(batch_shell, source, 0.4))   # the job goes on
+    restart(batch_shell, ygpt_server)
+    cell(batch_shell, use_cache)
+    attached = cell(batch_shell, f"%ygpt batch attach {task_id} --out labels")
+    assert attached.ok, attached.message
+    ygpt_server.requests.clear()
+    again = cell(batch_shell, source)   # for the answers on df's index, as the cell gives them
+    assert again.ok, again.message
+    assert [r for r in ygpt_server.requests if r.method == "BatchRow"] == [], again.stdout
+    assert f"Batch job {task_id}, collected by %ygpt batch attach" in again.stdout
+    labels = batch_shell.user_ns["labels"]
+    assert list(labels.index) == list(range(100, 140)) and "review 7" in labels[107]
+    restart(batch_shell, ygpt_server)   # the answers went into the reply cache too
+    cell(batch_shell, use_cache)
+    assert "40 rows already answered" in cell(batch_shell, source).stdout

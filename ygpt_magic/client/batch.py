@@ -46,6 +46,7 @@ class BatchOutcome:
     status: str                                   # COMPLETED, FAILED or CANCELED
     answers: list[str | None]
     errors: dict[int, str] = field(default_factory=dict)   # row index (0-based) → one-line reason
+    requests: list[Messages] = field(default_factory=list)  # the rows, read back after a restart
 
     @property
     def answered(self) -> int:
@@ -112,7 +113,8 @@ async def collect(sdk: Any, task: Any, requests: Sequence[Messages] | None = Non
     for index, answer in enumerate(answers):
         if answer is None and index not in errors:
             errors[index] = reason if status != "COMPLETED" else "no answer in the result dataset"
-    return BatchOutcome(task_id=task.task_id, status=status, answers=answers, errors=errors)
+    return BatchOutcome(task_id=task.task_id, status=status, answers=answers, errors=errors,
+                        requests=list(requests))
 
 
 def align(requests: Sequence[Messages], result_rows: Sequence[dict[str, Any]],

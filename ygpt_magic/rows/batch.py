@@ -14,7 +14,9 @@ service's INTERNAL, its rate limit, its deadline) is tried again after 1, 2 and 
 intervals; if it still fails, or fails otherwise, the cell ends with
 :class:`~ygpt_magic.errors.BatchNotCollected`: the job goes on, and attach collects it. A cell
 run again while a job it started for exactly the same requests is still running (or finished
-and not yet collected) waits for that job instead of starting a second one.
+and not yet collected) waits for that job instead of starting a second one; after a kernel
+restart, a job collected by ``%ygpt batch attach ID`` for the same requests and model gives the
+cell its answers (kept in the memo and the reply cache) instead of a second job.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
-from ..chat import Answer, ChatSession, Message, RequestOptions, planning
+from ..cache.key import model_key
+from ..chat import Answer, ChatSession, Message, RequestOptions, planning, short_model
 from ..client.batch import BatchOutcome, JobInfo
 from ..errors import (
     BatchFailed,
@@ -37,6 +40,7 @@ from ..errors import (
     YGptError,
 )
 from ..ledger import Cache
+from ..words import counted
 from .costs import capped
 from .items import rows_of
 from .memo import RowMemo
@@ -71,6 +75,7 @@ class BatchRecord:
     options: RequestOptions | None = None
     extras: Mapping[str, Any] = field(default_factory=dict)
     collected: bool = False   # its answers are in the rows: a cell run again starts a new job
+    model: str = ""           # the job's model, as the service says it (a job found by id)
 
 
 def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
@@ -90,6 +95,10 @@ def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Setting
         return finish(state, tally, cell.out)
     client = get_client()
     requests = [plans.planned(state.prompt(position), checked=False).messages for position in state.pending]
+    if _attached(jobs, requests, plans, state, tally, memo, keeper(plans, ledger)):
+        if not state.pending:
+            return finish(state, tally, cell.out)
+        requests = [plans.planned(state.prompt(position), checked=False).messages for position in state.pending]
     task_id = (_unfinished(jobs, requests, plans, client, poll_interval, cell.out)
                or _start(cell, plans, state, requests, client))
     for position in state.pending:
@@ -97,6 +106,38 @@ def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Setting
     jobs[task_id] = BatchRecord(task_id, cell.name, cell.out, state, requests, tally,
                                 keeper(plans, ledger), plans.options, plans.extras)
     return collect(jobs[task_id], client, memo, poll_interval)
+
+
+def _attached(jobs: dict[str, BatchRecord], requests: list[list[Message]], plans: RowPlanner,
+              state: RowState, tally: Tally, memo: RowMemo,
+              keep: Callable[[list[Message], Answer], None]) -> bool:
+    """Take the answers of a job collected by ``%ygpt batch attach ID`` after a kernel restart
+    for exactly these requests on this model, instead of paying for a second job: after a
+    restart the cell no longer knows its job, and attach gives a plain list, so the user runs
+    the cell again for the rows' shape. The answers are kept like a run's (memo, reply cache);
+    the rows the job did not answer stay pending. The service does not give back the job's other
+    options (temperature, max tokens), which the output says."""
+    for record in reversed(jobs.values()):
+        if record.options is not None or record.requests != requests or (
+                model_key(record.model) != model_key(plans.options.model)):
+            continue
+        answered = [(offset, position, answer) for offset, position in enumerate(state.pending)
+                    if (answer := record.state.answers[offset]) is not None]
+        for offset, position, answer in answered:
+            key = state.keys[position]
+            if state.accept(position, answer) is None and key is not None:
+                memo.put(key, answer)
+                keep(requests[offset], answer)
+                state.reused.add(position)
+                tally.reused += 1
+        state.pending = [p for p in state.pending if p not in state.reused]
+        print(f"Batch job {record.task_id}, collected by %ygpt batch attach, answered these same "
+              f"{len(requests):,} rows on {short_model(plans.options.model)}: its "
+              f"{counted(len(answered), 'answer')} are used rather than paid for again in a second "
+              f"job (the service does not say a job's temperature or max tokens, so they are taken "
+              f"to be this cell's).")
+        return True
+    return False
 
 
 def _start(cell: MapCell, plans: RowPlanner, state: RowState, requests: list[list[Message]],
@@ -161,7 +202,7 @@ def collect(record: BatchRecord, client: Any, memo: RowMemo, poll_interval: floa
         if not outcome.answered and outcome.status != "COMPLETED":
             raise BatchFailed(record.task_id, outcome.status, next(iter(outcome.errors.values()), ""))
         if record.requests is None:   # attached after a restart: the rows are the job's own
-            record = _record_of(record.task_id, outcome, record.tally)
+            _read_back(record, outcome)
             progress.resize(record.tally.total)
         _apply(record, outcome, memo, progress)
         record.collected = True
@@ -176,17 +217,22 @@ def attach(task_id: str, *, jobs: dict[str, BatchRecord], client: Any, memo: Row
     (after a restart) as a list in the order of its rows."""
     record = jobs.get(task_id)
     if record is None:
-        client.batch.info(task_id)   # BatchUnknown now, before a progress bar
+        info = client.batch.info(task_id)   # BatchUnknown now, before a progress bar
         record = BatchRecord(task_id, task_id, out, RowState(rows_of([], task_id), [], []), None,
-                             Tally(total=0, tokens_known=False))
-    return collect(record, client, memo, poll_interval, out)
+                             Tally(total=0, tokens_known=False), model=info.model)
+    run = collect(record, client, memo, poll_interval, out)
+    if record.collected:   # a --map cell run again for these rows takes its answers (_attached)
+        jobs.setdefault(task_id, record)
+    return run
 
 
-def _record_of(task_id: str, outcome: BatchOutcome, tally: Tally) -> BatchRecord:
-    count = tally.total = len(outcome.answers)
-    state = RowState(rows_of(range(count), task_id), [None] * count, [None] * count,
-                     pending=list(range(count)))
-    return BatchRecord(task_id, task_id, None, state, None, tally)
+def _read_back(record: BatchRecord, outcome: BatchOutcome) -> None:
+    """A job found by id gets its rows from the job itself: its requests, read back from its
+    dataset, and one row (in a list) per request."""
+    count = record.tally.total = len(outcome.answers)
+    record.state = RowState(rows_of(range(count), record.task_id), [None] * count, [None] * count,
+                            pending=list(range(count)))
+    record.requests, record.out = [list(messages) for messages in outcome.requests], None
 
 
 def _apply(record: BatchRecord, outcome: BatchOutcome, memo: RowMemo, progress: Progress) -> None:
