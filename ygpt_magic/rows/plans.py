@@ -134,7 +134,8 @@ class RowPlanner:
             raise
         except ContextTooLong as error:   # said of the row and its data, not of a cell
             self.cut.pop(position, None)
-            reads = [r for r in sorted(self.reads) if r.partition(".")[0] in self.rows.names]
+            named = sorted(r for r in self.reads if r.partition(".")[0] in self.rows.names)
+            reads = sorted(named, key=lambda r: -len(str(self.rows.value(position, r.partition(".")[0]))))
             return RowTooLong(self.rows.labels[position], error.needed, error.budget, reads, self.rows.name)
         except YGptError as error:
             self.cut.pop(position, None)   # a row that fails is not sent, cut or whole
