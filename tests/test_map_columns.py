@@ -28,7 +28,8 @@ def test_a_column_named_in_system_is_filled_in_per_row_not_from_a_notebook_varia
 
 def test_a_column_named_in_system_needs_no_notebook_variable(shell, ygpt_server):
     shell.user_ns["df"] = reviews(2)
-    shell.user_ns.pop("product", None)
+    for name in ("product", "tone"):   # the shell is shared: an earlier test may define them
+        shell.user_ns.pop(name, None)
     run = cell(shell, "%%ygpt --map df --out r --system 'You review {product}s; {tone}'\n{text}")
     assert not run.ok   # {tone} is neither a column nor a variable: said as a column of df
     assert "no column 'tone'" in run.message and "Define it in a code cell" not in run.message
