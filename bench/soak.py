@@ -60,7 +60,7 @@ FAULTS: dict[str, Fault] = {
     "UNAUTHENTICATED": Fault(_fail("UNAUTHENTICATED"), "AuthFailed"),
     "PERMISSION_DENIED": Fault(_fail("PERMISSION_DENIED"), "PermissionDenied"),
     "RESOURCE_EXHAUSTED after retries": Fault(_fail("RESOURCE_EXHAUSTED", RETRIES + 1), "QuotaExceeded"),
-    "UNAVAILABLE after retries": Fault(_fail("UNAVAILABLE", RETRIES + 1), "ServerUnavailable"),
+    "UNAVAILABLE after retries": Fault(_fail("UNAVAILABLE", RETRIES + 1), "ServerBusy"),
     "RESOURCE_EXHAUSTED once (retried)": Fault(_fail("RESOURCE_EXHAUSTED"), None),
     "INVALID_ARGUMENT": Fault(_fail("INVALID_ARGUMENT"), "RequestRejected"),
     "NOT_FOUND": Fault(_fail("NOT_FOUND"), "ModelNotFound"),
