@@ -47,6 +47,7 @@ def _stop_while_streams_are_held() -> tuple[int, str]:
     return process.returncode, stderr
 
 
+@pytest.mark.slow
 def test_serve_stopped_while_streams_are_held_logs_them_cancelled_and_prints_no_traceback():
     """gRPC's stop returns before the handlers it cancelled have ended; the traceback of one
     cancelled in that moment showed about every second stop, so the stop is tried three times."""
@@ -58,6 +59,7 @@ def test_serve_stopped_while_streams_are_held_logs_them_cancelled_and_prints_no_
         assert sum("Completion" in line and "status=CANCELLED" in line for line in lines) == STREAMS
 
 
+@pytest.mark.slow
 def test_serve_on_a_proxy_port_in_use_names_the_switch_and_what_to_do(tmp_path: Path):
     """As the gRPC and HTTP ports' refusals do, not '[Errno 98] error while attempting to bind'."""
     with socket.socket() as taken:
@@ -71,6 +73,7 @@ def test_serve_on_a_proxy_port_in_use_names_the_switch_and_what_to_do(tmp_path: 
                              "(address already in use); choose another --proxy-port (0 picks a free one).\n")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("under", ["tls", "deeper/tls"])
 def test_serve_tls_in_a_folder_under_a_file_names_the_file_and_what_to_do(tmp_path: Path, under):
     """Not '[Errno 17] File exists: …' (or 'Not a directory'), which names neither the switch nor the file."""

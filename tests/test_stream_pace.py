@@ -39,6 +39,7 @@ def drawn(run) -> list[str]:
     return [" ".join(visible(output["data"].get("text/html", "")).split()) for output in run.outputs]
 
 
+@pytest.mark.slow
 def test_text_held_back_is_drawn_while_the_server_pauses(shell, tmp_path):
     """Two chunks come at once, then the server pauses: the second chunk, held back by the
     throttle, is on screen during the pause, not only when the third chunk comes."""

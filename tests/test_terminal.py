@@ -199,6 +199,7 @@ def test_code_and_json_formats_are_printed_once_in_their_final_form(terminal):
         assert FOOTER.search(shown) and "⏳" not in shown
 
 
+@pytest.mark.slow
 def test_a_stream_retried_after_a_break_marks_the_abandoned_text_above_the_answer(terminal, ygpt_server):
     """A terminal cannot take back the text of the attempt that broke off: a line says the text
     below replaces it, so two attempts (different ones, at a temperature above 0) never read as

@@ -109,6 +109,7 @@ def test_an_error_quoting_the_server_shows_its_escapes_without_obeying_them(shel
     assert "The model 'yandexgpt-evil␛]0;pwned␇' was not found" in result.message
 
 
+@pytest.mark.slow
 def test_a_dumb_terminal_gets_no_cursor_control_and_no_waiting_line_it_cannot_erase(server, tmp_path):
     server.reset()
     server.faults.first_chunk_latency(1.0)   # past the wait before the waiting line would show
@@ -125,6 +126,7 @@ def test_a_dumb_terminal_gets_no_cursor_control_and_no_waiting_line_it_cannot_er
     assert "Third paragraph, the end." in screen(pieces)
 
 
+@pytest.mark.slow
 def test_a_script_piped_to_a_file_holds_the_reply_not_the_waiting_line(server, tmp_path):
     server.reset()
     server.faults.first_chunk_latency(1.0)
