@@ -16,6 +16,7 @@ import sys
 import termios
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pexpect
@@ -88,11 +89,19 @@ def terminal(ygpt_server, tmp_path) -> Iterator[Terminal]:
     env = {name: value for name, value in os.environ.items() if name not in CREDENTIAL_ENV}
     env.update(PYTHONPATH=str(REPO), IPYTHONDIR=str(tmp_path), YC_API_KEY=TEST_KEY,
                YC_FOLDER_ID=TEST_FOLDER, YGPT_ENDPOINT=ygpt_server.address, YGPT_INSECURE="1")
+    with loaded_ipython(env) as shell:
+        shell.run("import pandas as pd; df = pd.DataFrame({c: range(200) for c in 'abcde'})")
+        yield shell
+
+
+@contextmanager
+def loaded_ipython(env: dict[str, str]) -> Iterator[Terminal]:
+    """``ipython`` (:func:`spawn_ipython`) with ``%load_ext ygpt_magic`` run; exited and reaped
+    after, however the block ends."""
     child, pid = spawn_ipython(env)
     try:
         shell = Terminal(child)
         shell.run("%load_ext ygpt_magic")
-        shell.run("import pandas as pd; df = pd.DataFrame({c: range(200) for c in 'abcde'})")
         yield shell
     finally:
         child.send("exit\r")

@@ -3,12 +3,10 @@ the real ``ipython`` in a pseudo-terminal (test_terminal.py), wider than 80 colu
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
-import pexpect
 import pytest
-from test_terminal import Terminal, screen, spawn_ipython
+from test_terminal import Terminal, loaded_ipython, screen
 from test_terminal_controls import ipython_env
 
 from ygpt_magic.emulator import LocalServer
@@ -17,15 +15,8 @@ from ygpt_magic.emulator import LocalServer
 @pytest.fixture(scope="module")
 def terminal(_ygpt_server_session: LocalServer, tmp_path_factory) -> Iterator[Terminal]:
     """``ipython`` in a 200-column pseudo-terminal with the extension loaded, for the module."""
-    child, pid = spawn_ipython(ipython_env(_ygpt_server_session, tmp_path_factory.mktemp("ipython")))
-    try:
-        shell = Terminal(child)
-        shell.run("%load_ext ygpt_magic")
+    with loaded_ipython(ipython_env(_ygpt_server_session, tmp_path_factory.mktemp("ipython"))) as shell:
         yield shell
-    finally:
-        child.send("exit\r")
-        child.expect(pexpect.EOF)
-        os.waitpid(pid, 0)
 
 
 def test_ygpt_config_fits_80_columns_with_long_values_wrapped_in_their_column(terminal):

@@ -14,10 +14,9 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
-import pexpect
 import pytest
 from conftest import CREDENTIAL_ENV, TEST_FOLDER, TEST_KEY, cell
-from test_terminal import REPO, Terminal, screen, spawn_ipython
+from test_terminal import REPO, Terminal, loaded_ipython, screen
 
 from ygpt_magic.emulator import LocalServer, start_local_server
 
@@ -50,15 +49,8 @@ def ipython_env(server: LocalServer, folder: object, **extra: str) -> dict[str, 
 @pytest.fixture(scope="module")
 def terminal(server, tmp_path_factory) -> Iterator[Terminal]:
     """``ipython`` in a pseudo-terminal with the extension loaded, for the whole module."""
-    child, pid = spawn_ipython(ipython_env(server, tmp_path_factory.mktemp("ipython")))
-    try:
-        shell = Terminal(child)
-        shell.run("%load_ext ygpt_magic")
+    with loaded_ipython(ipython_env(server, tmp_path_factory.mktemp("ipython"))) as shell:
         yield shell
-    finally:
-        child.send("exit\r")
-        child.expect(pexpect.EOF)
-        os.waitpid(pid, 0)
 
 
 @pytest.fixture
@@ -113,15 +105,8 @@ def test_an_error_quoting_the_server_shows_its_escapes_without_obeying_them(shel
 def test_a_dumb_terminal_gets_no_cursor_control_and_no_waiting_line_it_cannot_erase(server, tmp_path):
     server.reset()
     server.faults.first_chunk_latency(1.0)   # past the wait before the waiting line would show
-    child, pid = spawn_ipython(ipython_env(server, tmp_path, TERM="dumb"))
-    try:
-        shell = Terminal(child)
-        shell.run("%load_ext ygpt_magic")
+    with loaded_ipython(ipython_env(server, tmp_path, TERM="dumb")) as shell:
         pieces = shell.run("%%ygpt --once", "give paragraphs")
-    finally:
-        child.send("exit\r")
-        child.expect(pexpect.EOF)
-        os.waitpid(pid, 0)
     assert "\x1b" not in printed(pieces) and "⏳" not in printed(pieces), repr(printed(pieces)[:400])
     assert "Third paragraph, the end." in screen(pieces)
 
