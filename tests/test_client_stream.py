@@ -57,7 +57,7 @@ def test_an_error_after_answers_is_raised_after_the_newest_of_them():
         raise RuntimeError("broken")
 
     loop = LoopThread(name="test-error-order")
-    job = loop.stream(failing())
+    job = loop.stream(lambda _job: failing())
     read = []
     with pytest.raises(RuntimeError):
         for item in job.results(5.0):
@@ -79,7 +79,7 @@ def test_the_stall_clock_runs_on_while_held_text_is_drawn():
     wakes = []
     started = time.monotonic()
     with pytest.raises(Stalled):
-        for item in loop.stream(silent()).results(0.5, due=lambda: 0.05):
+        for item in loop.stream(lambda _job: silent()).results(0.5, due=lambda: 0.05):
             wakes.append(item)
             assert len(wakes) < 100, "the stall clock restarted at every wake-up"
     loop.stop()

@@ -46,8 +46,9 @@ class Stalled(Exception):
     """No item arrived on a stream within its stall timeout."""
 
 
-#: what a StreamJob pumps: an async iterator, or a function of the job that makes one
-Source = AsyncGenerator[Any, None] | Callable[["StreamJob"], AsyncGenerator[Any, None]]
+#: what a StreamJob pumps, made from the job: a source that interjects (a retry waiting, which
+#: may come within a millisecond of the start) must find its job there
+Source = Callable[["StreamJob"], AsyncGenerator[Any, None]]
 
 
 class StreamJob:
@@ -65,10 +66,7 @@ class StreamJob:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._newest: Any = None  # the newest answer not read yet, if any
-        # made from this job before it starts: a source that interjects (a retry waiting, which
-        # may come within a millisecond) must find the job there
-        made = source(self) if callable(source) else source
-        self._future = asyncio.run_coroutine_threadsafe(self._pump(made), loop)
+        self._future = asyncio.run_coroutine_threadsafe(self._pump(source(self)), loop)
         # Runs when the pump ends, fails, or is cancelled (then at once, in the cancelling thread).
         self._future.add_done_callback(lambda _: self._queue.put(_END))
 
@@ -197,7 +195,7 @@ class LoopThread:
             raise
 
     def stream(self, source: Source) -> StreamJob:
-        """Pump ``source`` (an async iterator, or a function of the job that makes one)."""
+        """Pump the async iterator ``source`` makes from the job."""
         return StreamJob(self.loop, source)
 
     def stop(self, timeout: float = 2.0) -> None:
