@@ -35,6 +35,14 @@ def test_bad_tools_are_refused_before_anything_is_sent(tools_shell, tool_server,
     assert completions(tool_server) == []
 
 
+
+def warned(shell, source: str):
+    """``source`` run as a cell, and the warnings it raised (a notebook would show each)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = cell(shell, source)
+    return result, [str(warning.message) for warning in caught]
+
 def test_a_single_pydantic_model_parameter_declares_its_fields(tools_shell, tool_server):
     assert cell(tools_shell, "from pydantic import BaseModel\n"
                              "class Query(BaseModel):\n    region: str\n    limit: int = 10\n"
@@ -77,15 +85,13 @@ def test_parameters_pydantic_keeps_for_itself_are_declared_and_passed_without_a_
     assert cell(tools_shell, "def row(_id: int, model_config: str, schema: str = 'public') -> str:\n"
                              "    '''One row of a table.'''\n"
                              "    calls.append((_id, model_config, schema))\n    return 'ok'").ok
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = cell(tools_shell, "%%ygpt --tools row\nRow seven")
+    result, caught = warned(tools_shell, "%%ygpt --tools row\nRow seven")
     assert result.ok, result.message
     declared = completions(tool_server)[0].tools[0]["parameters"]
     assert set(declared["properties"]) == {"_id", "model_config", "schema"}
     assert sorted(declared["required"]) == ["_id", "model_config"]
     assert tools_shell.user_ns["calls"] == [(7, "fast", "public")]
-    assert [str(w.message) for w in caught] == []   # pydantic's "shadows an attribute" named our model
+    assert caught == []   # pydantic's "shadows an attribute" named our model
 
 
 def test_a_tool_with_postponed_annotations_is_declared_as_without_them(tools_shell, tool_server):
@@ -141,11 +147,9 @@ def test_numpy_and_pandas_defaults_are_declared_as_their_values_without_a_warnin
                              "              since: datetime.date = pd.Timestamp('2024-01-01')) -> int:\n"
                              "    '''Sales rows of one region.'''\n"
                              "    calls.append((threshold, since))\n    return 3").ok
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = cell(tools_shell, "%%ygpt --tools get_sales\nHow did the north do?")
+    result, caught = warned(tools_shell, "%%ygpt --tools get_sales\nHow did the north do?")
     assert result.ok, result.message
-    assert [str(w.message) for w in caught] == []   # was pydantic's "Default value 2.0 is not JSON serializable"
+    assert caught == []   # was pydantic's "Default value 2.0 is not JSON serializable"
     declared = completions(tool_server)[0].tools[0]["parameters"]["properties"]
     assert (declared["limit"]["default"], declared["threshold"]["default"]) == (3, 2.0)
     assert declared["since"]["default"] == "2024-01-01T00:00:00"
