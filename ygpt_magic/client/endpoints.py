@@ -74,10 +74,10 @@ def exposed_host(target: str, insecure: bool, http: str | None) -> str | None:
     hosts = [parse_endpoint(target)[0]] if insecure else []
     if http is not None and urlsplit(http.strip()).scheme == "http":
         hosts.append(url_address(http)[0])
-    return next((host for host in hosts if not in_cloud(host) and not _loopback(host)), None)
+    return next((host for host in hosts if not in_cloud(host) and not is_loopback(host)), None)
 
 
-def _loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     """``localhost``, 127.0.0.0/8 or ``::1``: this machine, by its name or address as written."""
     host = host.strip("[]").lower()
     try:

@@ -137,12 +137,6 @@ def _http_exempts(entry: str, host: str) -> bool:
     return bool(entry) and entry != "localhost" and _address(entry) is None and host.endswith(entry)
 
 
-def is_loopback(host: str) -> bool:
-    """``localhost``, 127.0.0.0/8 or ``::1``: this machine, which no proxy elsewhere reaches."""
-    address = _address(host)
-    return host.lower() == "localhost" or address is not None and address.is_loopback
-
-
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address(text.strip("[]"))

@@ -53,7 +53,7 @@ from typing import Any
 
 from ..errors import HostNotFound, ProxyFailed, ProxyInTheWay, ServerUnavailable, TlsFailed
 from . import proxies
-from .endpoints import in_cloud
+from .endpoints import in_cloud, is_loopback
 
 #: seconds after which a reachable endpoint is probed again before the next request
 PROBE_TTL = 30.0
@@ -108,7 +108,7 @@ class Reachability:
         if self._fresh(name) and not again:
             return
         proxy = proxies.route(name, address)
-        if proxy is not None and proxies.is_loopback(address[0]):
+        if proxy is not None and is_loopback(address[0]):
             self._lost()
             raise in_the_way(name, proxy)
         host, port = (proxy.host, proxy.port) if proxy else address
