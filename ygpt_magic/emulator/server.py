@@ -28,7 +28,7 @@ from yandex.cloud.operation import operation_service_pb2_grpc as op_grpc
 
 from .faults import Faults
 from .http import HttpServer, start_http
-from .http.app import IDLE_TIMEOUT
+from .http.app import IDLE_TIMEOUT, bind_reason
 from .http.proxy import HttpsProxy, start_proxy
 from .responders import Responder, ResponderChain
 from .responders.chat_replay import ChatReplayResponder
@@ -154,7 +154,7 @@ def _check_address(host: str, port: int) -> None:
     try:
         addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as error:
-        raise OSError(f"Cannot listen on {host}:{port} ({_reason(error)}); {_HOST_ADVICE}") from None
+        raise OSError(f"Cannot listen on {host}:{port} ({bind_reason(error)}); {_HOST_ADVICE}") from None
     problems = []
     for family, kind, protocol, _, address in addresses:
         with socket.socket(family, kind, protocol) as probe:
@@ -166,12 +166,7 @@ def _check_address(host: str, port: int) -> None:
                 problems.append(error)
     first = problems[0]
     advice = _HOST_ADVICE if first.errno == errno.EADDRNOTAVAIL else "choose another --port (0 picks a free one)."
-    raise OSError(f"Cannot listen on {host}:{port} ({_reason(first)}); {advice}")
-
-
-def _reason(error: OSError) -> str:
-    """The system's words for ``error`` ("address already in use"), to go inside a sentence."""
-    return (error.strerror or str(error)).lower()
+    raise OSError(f"Cannot listen on {host}:{port} ({bind_reason(first)}); {advice}")
 
 
 _HOST_ADVICE = "give --host an address of this machine (127.0.0.1: this machine only, 0.0.0.0: every interface)."

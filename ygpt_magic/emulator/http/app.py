@@ -91,8 +91,11 @@ class HttpServer:
 
 def bind_reason(error: OSError) -> str:
     """The system's words for a failed bind ("address already in use"), to go inside a sentence:
-    aiohttp's own message wraps them in "error while attempting to bind on address (…)"."""
-    return os.strerror(error.errno).lower() if error.errno else str(error)
+    by its errno, since asyncio's message wraps them in "error while attempting to bind on
+    address (…)"; a name lookup's error (negative errno) in its own words."""
+    if error.errno and error.errno > 0:
+        return os.strerror(error.errno).lower()
+    return (error.strerror or str(error)).lower()
 
 
 async def start_http(state: EmulatorState, host: str, port: int, *, shutdown_timeout: float = 1.0,
