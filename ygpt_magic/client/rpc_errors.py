@@ -165,11 +165,10 @@ def redirect_of(exc: BaseException, base: str) -> tuple[int, str] | None:
     Where to is the base URL to give with --http when the redirect keeps the request's path
     below ``base`` (else the whole address), without a user part or query, which may hold
     anything."""
-    response = getattr(exc, "response", None)
-    status = getattr(response, "status_code", None)
-    if type(exc).__name__ != "HTTPStatusError" or not isinstance(status, int) or not 300 <= status < 400:
+    status = http_code(exc)
+    if status is None or not 300 <= status < 400:
         return None
-    assert response is not None, "an HTTPStatusError carries its response"
+    response: Any = getattr(exc, "response", None)   # an HTTPStatusError carries its response
     asked = str(response.request.url)
     parts = urlsplit(urljoin(asked, response.headers.get("location", "")))
     location = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
