@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ..words import counted
 from .base import Worded, YGptError
+from .origin import capital
 
 
 class OptionError(YGptError):
@@ -120,7 +121,7 @@ class CredentialInToolResult(CredentialInPrompt):
 
     def __init__(self, where: str, credential: str) -> None:
         YGptError.__init__(self, lambda origin: (
-            f"{where[:1].upper()}{where[1:]} was not sent: it contains your {credential} (or a long "
+            f"{capital(where)} was not sent: it contains your {credential} (or a long "
             f"part of it), and a credential must never go to a model. The request that asked for "
             f"the call went out as usual; after it nothing was sent, and the chat is unchanged. "
             f"Change the function so its result leaves the credential out (return only what the "
@@ -166,7 +167,7 @@ class CredentialInName(YGptError):
 
     def __init__(self, where: str, credential: str) -> None:
         super().__init__(
-            f"{where[0].upper()}{where[1:]} contains your {credential} (or a long part of it), so "
+            f"{capital(where)} contains your {credential} (or a long part of it), so "
             f"no chat was given or looked up by it: a chat name is shown in the panel, in %ygpt "
             f"usage and in the saved notebook, and a credential must never be. Name the chat "
             f"something else, e.g. notes."
@@ -182,7 +183,7 @@ class CredentialMalformed(YGptError):
         where = "the key entered at %ygpt auth" if source == "%ygpt auth" else f"the key or token in {source}"
         again = "run %ygpt auth again" if source == "%ygpt auth" else f"set {source} again"
         super().__init__(
-            f"{where[0].upper()}{where[1:]} holds a character a request header cannot carry (a line "
+            f"{capital(where)} holds a character a request header cannot carry (a line "
             f"break, a non-ASCII letter or a control character), so it was not used; it is not "
             f"shown here. Copy it again from the Yandex Cloud console, whole and alone, and "
             f"{again}.")
@@ -339,7 +340,7 @@ def _held(held: int | None, differs: tuple[str, ...] | None,
     """What the cache holds, as far as it tells why this request is not among it."""
     changed = "the cell, its flags, the model or an earlier turn of its chat changed"
     if held is None:
-        return f"{changed[0].upper()}{changed[1:]} since the cache was recorded"
+        return f"{capital(changed)} since the cache was recorded"
     if held == 0:
         return ("The cache is empty (0 recordings): it was never recorded into, or it is not the "
                 "file that was (check the path: YGPT_CACHE, or %ygpt cache PATH)")
