@@ -226,7 +226,8 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
     answered(kernel, kernel.cell_name(), label or plan.prompt, reply)
     kernel.namespace["_ygpt"] = reply
     if shape is not None and reply.status not in ("FINAL", "INTERRUPTED"):   # --out keeps its value
-        raise ReplyNotValid.unfinished(shape.name, reply.status, in_chat=not plan.once)
+        unfinished = ReplyNotValid.unfinished(shape.name, reply.status)
+        raise unfinished.not_in_chat() if plan.once else unfinished
     if shape is not None and reply.status == "FINAL":  # ReplyNotValid keeps the raw one
         reply = kernel.namespace["_ygpt"] = dataclasses.replace(reply, parsed=parsed(shape, reply.text, plan))
     if out and reply.status != "INTERRUPTED":    # a stopped reply is no answer to keep

@@ -38,14 +38,14 @@ class ReplyNotValid(YGptError):
         self.schema, self.problem, self.fix = schema, problem, fix
 
     @classmethod
-    def unfinished(cls, schema: str, status: str, *, in_chat: bool = True) -> ReplyNotValid:
+    def unfinished(cls, schema: str, status: str) -> ReplyNotValid:
         """A typed answer that ended before it was whole (TRUNCATED_FINAL, CONTENT_FILTER): no
         value can be read from it, so ``--out`` keeps what it held. A looser schema would not
         make a cut answer whole: for the cut one, the fix is more tokens."""
         if status == "TRUNCATED_FINAL":
-            return cls(schema, "it was cut at max tokens before it was whole", in_chat=in_chat,
+            return cls(schema, "it was cut at max tokens before it was whole",
                        fix="raise --max-tokens so the whole answer fits")
-        return cls(schema, f"it ended before it was whole ({status.lower().replace('_', ' ')})", in_chat=in_chat)
+        return cls(schema, f"it ended before it was whole ({status.lower().replace('_', ' ')})")
 
     @classmethod
     def validator_raised(cls, schema: str, where: str, validator: str, error: BaseException) -> ReplyNotValid:
