@@ -54,7 +54,6 @@ class NotebookCells:
     def __init__(self, shell: InteractiveShell | None) -> None:
         self.shell = shell
         self.errors: dict[int, CellError] = {}
-        self.counts: dict[str, int] = {}  # cell id → the latest count it ran with
         self.cleared: dict[int, int] = {}  # count of a forgotten error → the clean run's count
         self.last_usage_error: int | None = None  # a magic's own message, not a failed cell
         self._numbered = False  # whether a numbered cell is running now (stored history)
@@ -75,8 +74,6 @@ class NotebookCells:
         error = result.error_in_exec or result.error_before_exec
         count = getattr(result, "execution_count", None)
         cell_id = getattr(getattr(result, "info", None), "cell_id", None)
-        if count is not None and cell_id is not None:
-            self.counts[cell_id] = count
         if count is None:
             return
         if error is None:
