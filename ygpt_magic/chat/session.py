@@ -323,9 +323,14 @@ class ChatSession:
         self._notify("loaded", current)
         return notes
 
-    def save(self, path: str | Path) -> None:
-        """Write every chat to a JSON file (atomically: a failed save leaves the old file)."""
-        chatfile.write(path, self.to_dict())
+    def save(self, path: str | Path, hide: Callable[[str], str] | None = None) -> bool:
+        """Write every chat to a JSON file (atomically: a failed save leaves the old file),
+        each of its texts passed through ``hide`` (the commands mask credentials with it);
+        True when ``hide`` changed any."""
+        data = self.to_dict()
+        written = chatfile.each_text(data, hide) if hide is not None else data
+        chatfile.write(path, written)
+        return written != data
 
     def load(self, path: str | Path, before: Callable[[], object] = lambda: None,
              named: Callable[[str], str] = str) -> tuple[str, ...]:

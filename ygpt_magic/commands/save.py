@@ -9,7 +9,7 @@ from pathlib import Path
 
 from IPython.core.magic_arguments import argument
 
-from ..chat import Chat, Options, chatfile
+from ..chat import Chat, Options
 from ..errors import YGptError
 from ..kernel import Kernel
 from ..words import counted
@@ -38,10 +38,7 @@ def run(kernel: Kernel, line: str) -> None:
 
 def _written(kernel: Kernel, path: Path) -> bool:
     """Every chat written to ``path``, a credential of this kernel masked; whether one was."""
-    chats = kernel.session.to_dict()
-    written = chatfile.each_text(chats, secrets_masked(kernel))
-    chatfile.write(path, written)
-    return bool(written != chats)
+    return kernel.session.save(path, secrets_masked(kernel))
 
 
 def holds_work(chat: Chat) -> bool:
