@@ -164,11 +164,6 @@ class PanelRenderer(StreamRenderer):
         super().interrupt(text, kept=kept)
         self._live.end("interrupted")
 
-    def fail(self, message: str) -> None:
-        """The partial text marked as stopped; the LiveReply is ended by the panel, which words
-        the error for itself (a ``message`` is a cell's words)."""
-        super().fail(message)
-
 
 def final_bundle(reply: Reply, fmt: str, *, json_reply: bool = False,
                  notes: Iterable[str] = ()) -> dict[str, Any]:
