@@ -66,7 +66,18 @@ def request_parts(*, kind: str, endpoint: str, options: RequestOptions, messages
     ``asked``: what the user asked, when the request wraps it in more text (a --docs cell's
     question, inside its instruction and sources: the rest is the ``sources`` part). Digests,
     as the key is: the file still holds no prompt text, folder or credential."""
+    return _parts(kind, _document(kind, endpoint, options, messages, extra), asked)
+
+
+def request_entry(*, kind: str, endpoint: str, options: RequestOptions, messages: Sequence[Mapping[str, Any]],
+                  extra: Mapping[str, Any] | None = None, asked: str = "") -> tuple[str, dict[str, str]]:
+    """The key and the parts (:func:`request_parts`) of a request being recorded, from one
+    document: making it dumps the whole history and hashes every picture's bytes."""
     document = _document(kind, endpoint, options, messages, extra)
+    return _digest(document), _parts(kind, document, asked)
+
+
+def _parts(kind: str, document: Mapping[str, Any], asked: str) -> dict[str, str]:
     said = [m for m in document["messages"] if m.get("role") != "system"]
     start = max((i for i, m in enumerate(said) if "text" in m), default=0)
     turn = said[start:]

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..chat import Answer, Message, RequestOptions, ToolCallItem, Usage
 from ..client.guard import check_request
 from ..errors import CacheMiss, CacheNotCleared, CacheUnusable
-from .key import endpoint_kind, request_key, request_parts
+from .key import endpoint_kind, request_entry, request_key, request_parts
 
 if TYPE_CHECKING:
     from .store import Store
@@ -257,10 +257,10 @@ class Front:
 
     def _store(self, kind: str, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
                extras: Mapping[str, Any] | None, value: Entry) -> None:
-        parts = request_parts(kind=kind, endpoint=self.endpoint, options=options, messages=messages,
-                              extra=extras, asked=self.asked)
+        key, parts = request_entry(kind=kind, endpoint=self.endpoint, options=options, messages=messages,
+                                   extra=extras, asked=self.asked)
         try:
-            self._file().put(self._key(kind, messages, options, extras), {**value, "parts": parts})
+            self._file().put(key, {**value, "parts": parts})
         except CacheUnusable as error:
             self._warn(error)
         else:
