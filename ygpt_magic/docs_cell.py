@@ -43,8 +43,8 @@ from .docs_vectors import embedder
 from .errors import CredentialInSource, StoppedBeforeAsking, stopping
 from .kernel import Kernel
 from .render import inert
-from .sources import Fitted, Hit, Index, Library, best, fit, gather, index_path, source_lines, sources_block
-from .sources.search import Standing, standing
+from .sources import Fitted, Hit, Index, Library, fit, gather, index_path, source_lines, sources_block
+from .sources.search import Standing, retrieve
 from .words import counted
 
 if TYPE_CHECKING:
@@ -161,11 +161,11 @@ def _retrieve(kernel: Kernel, args: argparse.Namespace, library: Library, questi
     """The best chunks for ``question`` that fit what the budget leaves after it, and how the
     best stands against every chunk searched."""
     vector = embedder(kernel, "query", cache)([question])[0]
-    hits = best(kernel.sources, library.documents, vector, args.top_k or TOP_K)
+    hits, standing = retrieve(kernel.sources, library.documents, vector, args.top_k or TOP_K)
     chat_system = _chat_system(kernel, args)
     fitted = fit(hits, _sources_budget(kernel, args, question, args.system or chat_system),
                  chat_system=bool(chat_system))
-    return fitted, standing(kernel.sources, library.documents, vector)
+    return fitted, standing
 
 
 def _chat_system(kernel: Kernel, args: argparse.Namespace) -> str | None:

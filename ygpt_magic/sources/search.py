@@ -63,7 +63,19 @@ def best(index: Index, documents: Mapping[str, str], query: np.ndarray, top_k: i
     """The ``top_k`` chunks of ``documents`` (content hash → path shown) most like ``query``,
     best first (ties in index order, so a run repeats). A chunk no closer to the question than
     an unrelated text (cosine ≤ 0) is no source: it would only cost tokens and invite a citation."""
+    return retrieve(index, documents, query, top_k)[0]
+
+
+def retrieve(index: Index, documents: Mapping[str, str], query: np.ndarray,
+             top_k: int) -> tuple[list[Hit], Standing | None]:
+    """:func:`best`'s hits and how the best stands against every chunk (:func:`_standing`),
+    from one scoring: every file's vectors joined and multiplied by the query once a cell."""
     vectors, scores = _scored(index, documents, query)
+    return _top(index, documents, vectors, scores, top_k), _standing(scores)
+
+
+def _top(index: Index, documents: Mapping[str, str], vectors: Vectors, scores: np.ndarray,
+         top_k: int) -> list[Hit]:
     count = min(top_k, int(np.count_nonzero(scores > 0)))
     if not count:
         return []
@@ -101,8 +113,8 @@ FEW = 10
 OUTLIER, OUTLIER_SCALE = 3.5, 0.6745
 
 
-def standing(index: Index, documents: Mapping[str, str], query: np.ndarray) -> Standing | None:
-    """The best score against the scores of every chunk of ``documents`` (None: no chunk).
+def _standing(scores: np.ndarray) -> Standing | None:
+    """The best of ``scores`` against all of them, every chunk's searched (None: no chunk).
 
     Why relative and not a fixed score: a score means something only against the same model's
     scores. The local server's hashed vectors score unrelated text 0.1–0.26 (shared words such
@@ -113,7 +125,6 @@ def standing(index: Index, documents: Mapping[str, str], query: np.ndarray) -> S
     stands out from them as an outlier; when the best does not, the files probably do not hold
     the answer. It is a note, not a cut: a folder all about the question's topic has no outlier
     either, and the model is told to say when the sources do not hold the answer."""
-    _, scores = _scored(index, documents, query)
     if not len(scores):
         return None
     median = float(np.median(scores))
