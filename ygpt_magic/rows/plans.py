@@ -148,8 +148,9 @@ class RowPlanner:
 
     def read(self, text: RowText) -> list[Message]:
         """What the model reads of a row whose texts were filled in as ``text``: what the
-        tokenizer counts to price it (rows/costs.py)."""
-        return self.planned(text).messages
+        tokenizer counts to price it (rows/costs.py). Its rows were planned, and their budget
+        checked, before they were priced (run.plan_rows), so the check is not asked again."""
+        return self.planned(text, checked=False).messages
 
     @property
     def counted_by(self) -> RequestOptions:
