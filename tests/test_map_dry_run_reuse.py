@@ -37,3 +37,20 @@ def test_after_a_restart_the_reply_cache_is_what_the_dry_run_leaves_out(shell, y
     cell(shell, use_cache)
     dry = cell(shell, f"%%ygpt --map df --out r --dry-run\n{TEMPLATE}")
     assert "5 rows (3 already answered, reused; 2 to send)" in dry.final, dry.final[:300]
+
+
+def test_in_replay_mode_a_row_with_no_recording_is_a_row_to_send(shell, ygpt_server, tmp_path):
+    """CI prices a --map cell that would miss, instead of refusing it: the dry run reads the
+    cache as Front.peeking does (and reads no file to explain a miss it does not raise)."""
+    use_cache = f"%ygpt cache {tmp_path}/replies.sqlite"
+    cell(shell, use_cache)
+    shell.user_ns["df"] = reviews(5)
+    shell.user_ns["first"] = shell.user_ns["df"].iloc[:3]
+    assert cell(shell, f"%%ygpt --map first --out r\n{TEMPLATE}").ok
+    assert cell(shell, f"%%ygpt --map df --out r --dry-run\n{TEMPLATE}").ok   # its token counts recorded
+    shell.extension_manager.reload_extension("ygpt_magic")
+    shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
+    cell(shell, f"{use_cache} --mode replay")
+    dry = cell(shell, f"%%ygpt --map df --out r --dry-run\n{TEMPLATE}")
+    assert dry.ok, dry.message
+    assert "5 rows (3 already answered, reused; 2 to send)" in dry.final, dry.final[:300]

@@ -288,7 +288,8 @@ def rows(kernel: Kernel, args: argparse.Namespace, template: str) -> None:
     reuse: dict[str, Any] = {"memo": kernel.row_memo, "endpoint": kernel.connection.target, "cache": cache}
     if args.dry_run:  # the tokenizer's counts replayed or recorded, as a cell's dry run
         plans = rows_.open_rows(request, **where)
-        return render.show(rows_.dry_run(plans, tokenizer(kernel, cache)(), batch=args.batch, **reuse))
+        peeking = {**reuse, "cache": None if cache is None else cache.peeking()}
+        return render.show(rows_.dry_run(plans, tokenizer(kernel, cache)(), batch=args.batch, **peeking))
     where.update(reuse)
     if args.batch:
         from .rows.batch import run_batch  # asyncio and the SDK's batch side: only when used

@@ -19,9 +19,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..chat import Answer, Message, RequestOptions
 from ..chat.accounts import Accounts
-from ..errors import CacheMiss
 from ..ledger import Cache, Ledger
 from ..render import inert
 from ..render.markdown import fenced
@@ -38,7 +36,8 @@ SHOWN = 3
 def dry_run(plans: RowPlanner, client: Any, *, batch: bool = False, memo: RowMemo | None = None,
             endpoint: str = "", cache: Cache | None = None) -> dict[str, str]:
     """The bundle ``--dry-run`` shows for a ``--map`` cell (``batch``: priced as a batch job);
-    ``memo``, ``endpoint`` and ``cache`` as the run takes them, to leave out what it would reuse."""
+    ``memo``, ``endpoint`` and ``cache`` as the run takes them, to leave out what it would reuse
+    (``cache``: ``Front.peeking``, to which a row with no recording is a row to send)."""
     count = len(plans.rows)
     state = _planned(plans, memo or RowMemo(), endpoint, cache)
     prompts, failing = {p: state.prompt(p) for p in state.pending}, state.errors
@@ -82,27 +81,8 @@ def dry_run(plans: RowPlanner, client: Any, *, batch: bool = False, memo: RowMem
 def _planned(plans: RowPlanner, memo: RowMemo, endpoint: str, cache: Cache | None) -> RowState:
     """Every row planned and keyed as the run plans it: reused, failing or pending. Its replays
     are entered in scratch accounts, as nothing is used yet."""
-    peek = None if cache is None else _Peek(cache)
-    ledger = Ledger(Accounts(plans.session.accounts.prices), plans.source, plans.mode, peek)
+    ledger = Ledger(Accounts(plans.session.accounts.prices), plans.source, plans.mode, cache)
     return plan_rows(plans, memo, endpoint, Tally(total=len(plans.rows)), ledger)
-
-
-class _Peek:
-    """The reply cache as the dry run reads it: a row with no recording is a row to send, also
-    in replay mode, where the run itself would refuse it (a dry run in CI prices it instead)."""
-
-    def __init__(self, cache: Cache) -> None:
-        self._cache = cache
-
-    def replayed_answer(self, messages: Sequence[Message], options: RequestOptions,
-                        extras: Mapping[str, Any] | None = None) -> Answer | None:
-        try:
-            return self._cache.replayed_answer(messages, options, extras)
-        except CacheMiss:
-            return None
-
-    def __getattr__(self, name: str) -> Any:   # the rest of the Cache protocol, unused here
-        return getattr(self._cache, name)
 
 
 def said_failing(failing: Mapping[int, str], labels: Sequence[Any]) -> str:
