@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from ..cache import provenance
 from ..chat.values import Reply
-from . import inert
+from . import inert, stream
 from .forms import join
 
 
@@ -35,9 +35,7 @@ def table(confidences: Mapping[str, float]) -> tuple[str, str]:
 def show(reply: Reply, notes: Sequence[str] = ()) -> None:
     """Display ``reply`` (its ``parsed`` holds ``{label: confidence}``) with its footer, and
     ``notes`` above it (what interpolation rendered or cut, as a chat reply shows them)."""
-    from IPython.display import display
-
     markdown, plain = table(reply.parsed)
-    display(inert.bundle(*map(inert.quiet, notes), inert.markdown(markdown), inert.quiet(reply.summary()),
-                         plain=join(*notes, plain, reply.summary())),
-            raw=True, metadata=provenance.metadata(reply))
+    stream.show(inert.bundle(*map(inert.quiet, notes), inert.markdown(markdown), inert.quiet(reply.summary()),
+                             plain=join(*notes, plain, reply.summary())),
+                provenance.metadata(reply))

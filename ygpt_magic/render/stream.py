@@ -69,11 +69,12 @@ def reply_html(reply: Reply) -> str:
     return inert.page(inert.markdown(reply.text), inert.quiet(reply.summary()))
 
 
-def show(bundle: Bundle) -> None:
-    """Display a bundle in the cell's output (outside a request: the dry run)."""
+def show(bundle: Bundle, metadata: dict[str, Any] | None = None) -> None:
+    """Display a bundle in the cell's output (outside a request: the dry run), with ``metadata``
+    (a reply's provenance) if given."""
     from IPython.display import display
 
-    display(bundle, raw=True)
+    display(bundle, raw=True, metadata=metadata)
 
 
 def dry_run(plan: Plan, tokens: int, extras: dict[str, Any] | None = None, *, cost: str = "") -> Bundle:

@@ -83,9 +83,9 @@ def tell(summary: str, advice: str, progress: Progress | None, metadata: dict[st
     from tqdm.auto import tqdm
 
     if _is_widget(tqdm):
-        from IPython.display import display
+        from ..render import show
 
-        display({"text/plain": text}, raw=True, metadata=metadata)
+        show({"text/plain": text}, metadata)
     else:
         print(text)
 
