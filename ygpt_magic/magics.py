@@ -30,6 +30,7 @@ from .commands.args import (
     chat_arg,
     check_docs_flags,
     check_map_flags,
+    check_map_out,
     max_cost_arg,
     option_args,
     parse_flags,
@@ -359,6 +360,7 @@ class YGptMagics(RefusedConfigDropped, Magics):
         if args.once and args.append:
             raise OptionError("%%ygpt: --append has no effect with --once (prompt mode never "
                               "writes to the chat); drop one of them.")
+        check_map_out(args)
         return args
 
     def close(self) -> None:

@@ -122,7 +122,6 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
     """A `%%ygpt` cell (its flags parsed): expanded, planned and sent."""
     from . import labels
 
-    keeps_map(args)
     if labels.wanted(args):
         return labels.cell(kernel, args, text)
     if args.map:   # --system is filled in per row, from the row's names (rows/plans.py)
@@ -146,19 +145,6 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
         return answer(kernel, args, prompt, lambda sent, more, spent: send_cell(
             kernel, args, sent, (*notes, *more), pictures, label=prompt, spent=spent))
     return send_cell(kernel, args, prompt, notes, pictures)
-
-
-def keeps_map(args: argparse.Namespace) -> None:
-    """OptionError, before anything is sent, for ``--map df --out df``: the answers would replace
-    the frame mapped over, the user's data gone from the kernel. Refused rather than written as a
-    column: which column, and over which earlier one, is the user's choice to make in a line of
-    code, and a ``{row}`` template would then read it (see docs/guide/data.md)."""
-    if args.map and args.out == args.map:
-        raise OptionError(
-            f"--out {args.out} would replace {args.map}, the value this cell maps over, with its "
-            f"answers, and {args.map} would be gone from the notebook. Name another variable "
-            f"(--out answers), then put the answers where you want them, e.g. "
-            f"{args.map}['answer'] = answers in a code cell.")
 
 
 def with_system(kernel: Kernel, args: argparse.Namespace,

@@ -303,3 +303,16 @@ def check_map_flags(args: Any) -> None:
     if args.concurrency and not args.map:
         raise OptionError("%%ygpt: --concurrency goes with --map NAME (rows sent at once); "
                           "add --map or drop it.")
+
+
+def check_map_out(args: Any) -> None:
+    """OptionError, before anything is sent, for ``--map df --out df``: the answers would replace
+    the frame mapped over, the user's data gone from the kernel. Refused rather than written as a
+    column: which column, and over which earlier one, is the user's choice to make in a line of
+    code, and a ``{row}`` template would then read it (see docs/guide/data.md)."""
+    if args.map and args.out == args.map:
+        raise OptionError(
+            f"--out {args.out} would replace {args.map}, the value this cell maps over, with its "
+            f"answers, and {args.map} would be gone from the notebook. Name another variable "
+            f"(--out answers), then put the answers where you want them, e.g. "
+            f"{args.map}['answer'] = answers in a code cell.")
