@@ -15,11 +15,13 @@ import argparse
 import ast
 import asyncio
 import os
+import signal
 import sys
 import time
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from .client.credentials import LOCAL_DUMMY_KEY
@@ -180,11 +182,15 @@ def run(notebooks_dir: Path | None, out_dir: Path, *, update: bool = False) -> i
     print(f"Running {counted(len(paths), 'notebook')} {prepare_environment(os.environ)}.")
     target_dir = notebooks_dir if update else out_dir
     done: list[Path] = []
+    pressed: list[int] = []
+    previous = signal.signal(signal.SIGINT, _noting(pressed))
     try:
         return _run_all(paths, done, target_dir, update=update)
     except BaseException as error:
-        if not _from_ctrl_c(error):
+        if not (pressed or _from_ctrl_c(error)):
             raise
+    finally:
+        signal.signal(signal.SIGINT, previous)
     print(f"\nDemo stopped (Ctrl-C) after {len(done)} of {counted(len(paths), 'notebook')}; "
           f"the executed ones are in {target_dir}.", file=sys.stderr)
     return INTERRUPTED_EXIT
@@ -215,6 +221,16 @@ def _run_all(paths: list[Path], done: list[Path], target_dir: Path, *, update: b
         print(f"These notebooks failed: {', '.join(failed)}. The messages above say why.", file=sys.stderr)
         return 1
     return 0
+
+
+def _noting(pressed: list[int]) -> Callable[[int, FrameType | None], None]:
+    """Python's Ctrl-C handler, noting in ``pressed`` that it came: the terminal sends SIGINT to
+    the kernels too, and one that dies while it starts raises nbclient's RuntimeError ("Kernel
+    died before replying to kernel_info"), which carries no trace of the KeyboardInterrupt."""
+    def handler(signum: int, frame: FrameType | None) -> None:
+        pressed.append(signum)
+        signal.default_int_handler(signum, frame)
+    return handler
 
 
 def _from_ctrl_c(error: BaseException | None) -> bool:
