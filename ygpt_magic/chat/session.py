@@ -21,12 +21,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ChatBusy, ChatChanged, OptionError, UnknownChat
+from ..errors import ChatBusy, ChatChanged, ChatExists, UnknownChat
 from ..words import counted
 from . import chatfile
 from .accounts import Accounts
+from .names import checked_name
 from .observers import Observers
-from .options import BUILTIN, FORMATS, UNSET, Options, shown, unencodable
+from .options import BUILTIN, FORMATS, UNSET, Options
 from .transcript import transcript
 from .values import Chat, Reply, Turn, Usage, short_model
 
@@ -48,10 +49,23 @@ EMPTY_REPLY = ("The model returned no text, so the chat was left as it was: an e
 
 @dataclass(frozen=True)
 class ChatEvent:
-    """What changed: kind is created, turn, reset, options, busy, idle, loaded or current."""
+    """What changed: kind is created, turn, reset, options, busy, idle, loaded, current, deleted
+    or renamed (``chat`` is then the new name, ``was`` the old one)."""
 
     kind: str
     chat: str
+    was: str = ""
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """What :meth:`ChatSession.delete` removed: the chat as it was, the chat file it was last
+    saved to or loaded from (None if none), and the chat made current in its place (None when
+    the current chat stayed)."""
+
+    chat: Chat
+    file: Path | None
+    current: str | None
 
 
 @dataclass(frozen=True)
@@ -66,20 +80,6 @@ class ChatState:
     options: Options
     revision: int
     cell_turn: int | None = None  # the latest turn of the cell asked about (see rewind.rewind_point)
-
-
-def _checked_name(name: Any) -> str:
-    """Chat names are shown in outputs and saved in files: one short line of text."""
-    if not isinstance(name, str) or not chatfile.good_name(name):
-        raise OptionError(
-            f"A chat name must be one line of text of 1 to {chatfile.MAX_NAME} characters, "
-            f"not {shown(name)}; e.g. --chat translator."
-        )
-    problem = unencodable(name)
-    if problem:  # accepted, it broke %ygpt save for every chat
-        raise OptionError(f"A chat name must be text that can be saved, and {shown(name)} holds "
-                          f"{problem}; use another name, e.g. --chat translator.")
-    return name
 
 
 def _any_name(name: str) -> None:
@@ -104,6 +104,7 @@ class ChatSession:
         self._observers: Observers[ChatEvent] = Observers()
         self._system_tokens: dict[tuple[str, str], int] = {}
         self._revisions = itertools.count(1)
+        self._files: dict[str, Path] = {}  # chat → the chat file it was last saved to or loaded from
         self.accounts = Accounts()  # every answered request's tokens, whichever door it came from
 
     # -- reading -----------------------------------------------------------------------------
@@ -147,7 +148,7 @@ class ChatSession:
         """``name`` for a chat that does not exist yet: the name rule first (a credential must
         not be echoed by the shape check's message), then the shape of a name."""
         self._refused(name)
-        return _checked_name(name)
+        return checked_name(name)
 
     def check_name(self, name: str | None) -> None:
         """Refuse ``name`` now (OptionError, or the name rule's error) when no chat may have it,
@@ -258,15 +259,61 @@ class ChatSession:
                 self._chats = {"default": Chat("default")}
                 self._current = "default"
                 self._system_tokens.clear()
+                self._files.clear()
                 name = "default"
             else:
-                chat = self.chat(name, create=False)
-                if chat.name in self._busy:
-                    raise ChatBusy(chat.name)
+                chat = self._idle(name)
                 chat.clear()
                 chat.revision = next(self._revisions)
                 name = chat.name
         self._notify("reset", name)
+
+    def delete(self, name: str) -> Deleted:
+        """Remove chat ``name``; a deleted current chat hands over to 'default'. 'default'
+        itself is emptied instead (turns, system message, options): it is where cells without
+        --chat go when theirs is deleted, and the one `reset --all` leaves, so it always comes
+        back. UnknownChat for no such chat, ChatBusy while a reply streams into it."""
+        with self._lock:
+            chat = self._idle(name)
+            if name == "default":
+                self._chats[name] = Chat(name)  # emptied, in its place
+            else:
+                del self._chats[name]
+            handed = "default" if name == self._current and name != "default" else None
+            if handed:
+                self._chats.setdefault(handed, Chat(handed))  # a loaded file may have none
+                self._current = handed
+            deleted = Deleted(chat, self._files.pop(name, None), handed)
+        self._notify("deleted", name)
+        if handed:
+            self._notify("current", handed)
+        return deleted
+
+    def rename(self, old: str, new: str) -> Chat:
+        """Give chat ``old`` the name ``new`` (the current chat stays current); renamed, 'default'
+        starts over empty (see :meth:`delete`). ChatExists when ``new`` is taken."""
+        with self._lock:
+            chat = self._idle(old)
+            if new in self._chats:
+                raise ChatExists(new)
+            chat.name = self._new_name(new)
+            chat.revision = next(self._revisions)  # a plan made for the old name is refused
+            chats = {(new if key == old else key): value for key, value in self._chats.items()}
+            self._chats = {"default": Chat("default"), **chats} if old == "default" else chats
+            if old in self._files:
+                self._files[new] = self._files.pop(old)
+            if self._current == old:
+                self._current = new
+        self._notify("renamed", new, old)
+        return chat
+
+    def _idle(self, name: str | None) -> Chat:
+        """Chat ``name`` (the current one for None), which no reply is streaming into
+        (UnknownChat, ChatBusy)."""
+        chat = self.chat(name, create=False)
+        if chat.name in self._busy:
+            raise ChatBusy(chat.name)
+        return chat
 
     @contextmanager
     def busy(self, name: str) -> Iterator[None]:
@@ -293,9 +340,9 @@ class ChatSession:
         """Call ``callback(event)`` after every change; returns a function that unsubscribes."""
         return self._observers.add(callback)
 
-    def _notify(self, kind: str, chat: str) -> None:
+    def _notify(self, kind: str, chat: str, was: str = "") -> None:
         """Tell every observer, outside the lock (see observers.py)."""
-        self._observers.notify(ChatEvent(kind, chat))
+        self._observers.notify(ChatEvent(kind, chat, was))
 
     # -- files -------------------------------------------------------------------------------
 
@@ -320,6 +367,7 @@ class ChatSession:
                 chat.revision = next(self._revisions)
             self._chats, self._current = chats, current
             self._system_tokens.clear()
+            self._files = dict.fromkeys(chats, Path(source)) if isinstance(source, (str, Path)) else {}
         self._notify("loaded", current)
         return notes
 
@@ -330,6 +378,8 @@ class ChatSession:
         data = self.to_dict()
         written = chatfile.each_text(data, hide) if hide is not None else data
         chatfile.write(path, written)
+        with self._lock:
+            self._files.update(dict.fromkeys((chat["name"] for chat in data["chats"]), Path(path)))
         return written != data
 
     def load(self, path: str | Path, before: Callable[[], object] = lambda: None,

@@ -59,6 +59,7 @@ from .usage import (
     CacheUnusable,
     ChatBusy,
     ChatChanged,
+    ChatExists,
     ChatFileError,
     CostOverCap,
     CredentialInFailedCell,
@@ -97,7 +98,7 @@ from .work import (
 __all__ = [
     "CELL", "PANEL", "Origin", "capital", "choices",
     "AuthFailed", "BatchFailed", "BatchNotCollected", "BatchUnknown", "CacheLocked", "CacheMiss",
-    "CacheNotCleared", "CacheUnusable", "ChatApiRedirects", "ChatBusy", "ChatChanged", "ChatFileError",
+    "CacheNotCleared", "CacheUnusable", "ChatApiRedirects", "ChatBusy", "ChatChanged", "ChatExists", "ChatFileError",
     "ChatReplyUnreadable", "ContextTooLong", "CostOverCap", "CredentialInFailedCell", "CredentialInName",
     "CredentialInPrompt", "CredentialInText", "CredentialInToolResult", "CredentialMalformed",
     "CredentialInSource", "CredentialsMissing", "DataExtraMissing", "DatasetRejected", "HostNotFound", "ImageError",

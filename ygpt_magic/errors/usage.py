@@ -55,6 +55,17 @@ class UnknownChat(YGptError):
         self.name = name
 
 
+class ChatExists(YGptError):
+    """A rename would give a chat the name another chat has: the two cannot be merged."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"There is already a chat named '{name}'. Choose another name, or delete that chat "
+            f"first with %ygpt chats --delete {name}."
+        )
+        self.name = name
+
+
 class ChatBusy(YGptError):
     """One request in flight per chat: a second one is refused instead of interleaving turns."""
 

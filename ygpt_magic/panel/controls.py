@@ -63,7 +63,9 @@ class Controls:
                                      tooltip="Switch this panel to another chat")
         self.new_chat = widgets.Text(placeholder="new chat…", layout=_width("110px"),
                                      continuous_update=False, tooltip="Name a new chat and press Enter")
-        self.totals = styled(widgets.HTML(), "ygpt-totals")
+        self.totals = styled(widgets.HTML(tooltip="Tokens of the turns this chat keeps; %ygpt usage "
+                                                  "counts every request, re-run cells included"),
+                             "ygpt-totals")
         self.model = widgets.Dropdown(description="model", style=_INITIAL, layout=_width("240px"))
         self.temperature = widgets.FloatSlider(
             min=0, max=1, step=0.05, description="temp", style=_INITIAL, readout_format=".2f",
@@ -171,7 +173,7 @@ class Controls:
         latency = f" · last {chat.turns[-1].reply.elapsed:.1f} s" if chat.turns else ""
         self.totals.value = (
             f"{counted(len(chat.turns), 'turn')} · {usage.input_tokens} → "
-            f"{counted(usage.completion_tokens, 'token')}{latency}"
+            f"{counted(usage.completion_tokens, 'token')} kept{latency}"
         )
 
     # -- widgets → session -------------------------------------------------------------------

@@ -278,14 +278,16 @@ class ChatPanel(widgets.VBox):
             if event.kind == "current" and self._follow_current and event.chat != self._name:
                 self._name = event.chat
                 self.transcript.clear_notes()
-            elif event.kind == "loaded" or (event.kind == "reset" and event.chat == self._name):
+            elif event.kind == "renamed" and event.was == self._name:
+                self._name = event.chat  # the same conversation under its new name
+            elif event.kind == "loaded" or (event.kind in ("reset", "deleted") and event.chat == self._name):
                 self.transcript.clear_notes()
         self._redraw()
 
     def _redraw(self) -> None:
         """Draw everything from the session and the reply in flight; safe from any thread."""
         with self._lock:
-            if self._name not in self._session.chats:  # gone after `reset --all` or a load
+            if self._name not in self._session.chats:  # gone after `reset --all`, a load or a delete
                 self._name = self._session.current
             chat = self._session.chats[self._name]
             live = panel_live.live_reply(self._session, self._name)
