@@ -15,7 +15,8 @@ from .args import parse, subcommand
 def run(kernel: Kernel, line: str) -> None:
     """Switch the current chat (created if new), or show it.
 
-    NAME becomes the chat that %%ygpt cells without --chat continue (panels follow it too)."""
+    NAME becomes the chat that %%ygpt cells without --chat continue (panels follow it too).
+    Nothing is sent; a mistyped NAME is removed again with %ygpt chats --delete NAME."""
     args = parse(run, line)
     session = kernel.session
     if args.name is not None:

@@ -16,7 +16,8 @@ from .whoami import identity_rows
 
 
 @subcommand
-@chat_arg("The chat to show or change (default: the current one).")
+@chat_arg("The chat to show or change (default: the current one); a new one is created, "
+          "without sending anything, by %%ygpt chat NAME.")
 @option_args(unset=True)
 @tool_args(unset=True)
 def run(kernel: Kernel, line: str) -> None:
