@@ -108,6 +108,8 @@ def test_rename_moves_the_conversation_and_the_current_chat_follows(shell, ygpt_
     sent = completions(ygpt_server)[-1].messages
     assert [m["text"] for m in sent][:2] == ["Translate into German", "Good morning"]
     assert "Current chat: 'translator' (2 turns)" in cell(shell, "%ygpt chat").plain
+    assert usage_row(shell, "trnaslator").split()[1] == "1"   # as the output said
+    assert usage_row(shell, "translator").split()[1] == "1"
 
 
 def test_rename_refuses_a_taken_or_unknown_name(shell, magics):

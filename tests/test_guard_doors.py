@@ -169,7 +169,8 @@ def test_the_panel_fills_in_references_like_a_cell_and_refuses_one_that_carries_
 #: every place a chat name is given (the panel's "new chat…" box is the test below)
 NAMED = ["%%ygpt --chat {key}\nhello", "%%ygpt --map words --chat {key}\nSpell {{item}}",
          "%ygpt chat {key}", "%ygpt config --chat {key} --temperature 0.5", "%ygpt reset --chat {key}",
-         "%ygpt history --chat {key}", "%ygpt export chat.md --chat {key}", "%ygpt panel --chat {key}"]
+         "%ygpt history --chat {key}", "%ygpt export chat.md --chat {key}", "%ygpt panel --chat {key}",
+         "%ygpt chats --delete {key}", "%ygpt chats --rename default {key}", "%ygpt chats --rename {key} x"]
 
 
 def assert_name_refused(shown: str, magics, server) -> None:
