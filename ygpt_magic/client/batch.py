@@ -27,6 +27,7 @@ from ..chat.options import RequestOptions
 from ..chat.values import Message
 from ..errors import BatchNotStarted, BatchUnknown, DataExtraMissing, DatasetRejected, stopping
 from . import rpc_errors
+from .layout import RowLayout, layout_of
 
 if TYPE_CHECKING:
     from .sdk import Client
@@ -47,6 +48,8 @@ class BatchOutcome:
     answers: list[str | None]
     errors: dict[int, str] = field(default_factory=dict)   # row index (0-based) → one-line reason
     requests: list[Messages] = field(default_factory=list)  # the rows, read back after a restart
+    #: where those rows sit in the cell that started the job (client/layout.py; None: not known)
+    layout: RowLayout | None = None
 
     @property
     def answered(self) -> int:
@@ -62,11 +65,14 @@ def write_requests(requests: Sequence[Messages], path: Path) -> Path:
     return path
 
 
-async def upload_requests(sdk: Any, requests: Sequence[Messages], *, name: str = "ygpt-magic-batch") -> Any:
-    """A READY dataset of the rows (raises the SDK's DatasetValidationError for bad rows)."""
+async def upload_requests(sdk: Any, requests: Sequence[Messages], *, name: str = "ygpt-magic-batch",
+                          metadata: str = "") -> Any:
+    """A READY dataset of the rows (raises the SDK's DatasetValidationError for bad rows);
+    ``metadata``: kept with the dataset (the rows' layout, client/layout.py)."""
     with tempfile.TemporaryDirectory(prefix="ygpt-batch-") as folder:
         path = write_requests(requests, Path(folder) / "requests.jsonl")
-        draft = sdk.datasets.draft_from_path(path, task_type=REQUEST_TASK, upload_format="jsonlines", name=name)
+        draft = sdk.datasets.draft_from_path(path, task_type=REQUEST_TASK, upload_format="jsonlines", name=name,
+                                             metadata=metadata)
         return await draft.upload(poll_interval=1.0)
 
 
@@ -96,13 +102,16 @@ async def attach(sdk: Any, task_id: str) -> Any:
 
 async def collect(sdk: Any, task: Any, requests: Sequence[Messages] | None = None) -> BatchOutcome:
     """The finished job's answers aligned with ``requests``, the rows it was started with; None
-    reads them back from the job's source dataset (after a restart, when they are gone)."""
+    reads them back from the job's source dataset (after a restart, when they are gone), with
+    where they sit among the cell's rows when the dataset keeps it (its metadata)."""
     info = await task.get_task_info()
     status = info.status.name
+    layout = None
     if requests is None:
         require_pyarrow()
         source = await sdk.datasets.get(info.source_dataset_id)
         requests = [row["request"] async for row in source.read()]
+        layout = layout_of(source.metadata)
     answers: list[str | None] = [None] * len(requests)
     errors = {e.line_number - 1: e.message for e in info.errors.line_errors if 0 < e.line_number <= len(requests)}
     if status == "COMPLETED" and info.result_dataset_id:
@@ -114,7 +123,7 @@ async def collect(sdk: Any, task: Any, requests: Sequence[Messages] | None = Non
         if answer is None and index not in errors:
             errors[index] = reason if status != "COMPLETED" else "no answer in the result dataset"
     return BatchOutcome(task_id=task.task_id, status=status, answers=answers, errors=errors,
-                        requests=list(requests))
+                        requests=list(requests), layout=layout)
 
 
 def align(requests: Sequence[Messages], result_rows: Sequence[dict[str, Any]],
@@ -177,8 +186,10 @@ class BatchJobs:
         self._client = client
 
     def start(self, requests: Sequence[Messages], options: RequestOptions, *, name: str = "ygpt-magic-batch",
-              **extras: Any) -> str:
-        """Upload the rows and start the job; its task id (DatasetRejected if the rows are refused)."""
+              layout: RowLayout | None = None, **extras: Any) -> str:
+        """Upload the rows and start the job; its task id (DatasetRejected if the rows are refused).
+        ``layout``: where the rows sit in the cell, kept with the dataset for an attach after a
+        kernel restart."""
         require_pyarrow()
         client = self._client
         for messages in requests:  # every row is uploaded, so every row passes the guard
@@ -191,7 +202,8 @@ class BatchJobs:
             from yandex_cloud_ml_sdk.exceptions import DatasetValidationError  # loaded with the SDK
 
             try:
-                dataset = await upload_requests(sdk, requests, name=name)
+                dataset = await upload_requests(sdk, requests, name=name,
+                                                metadata=layout.metadata() if layout is not None else "")
             except DatasetValidationError as exc:
                 raise DatasetRejected([_problem(e) for e in exc.errors]) from None
             uploaded.append(dataset.id)

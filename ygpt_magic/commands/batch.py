@@ -15,6 +15,7 @@ from IPython.core.magic_arguments import argument
 from ..chat import short_model
 from ..errors import OptionError
 from ..kernel import Kernel
+from ..request import front
 from ._common import show, show_fields, show_table
 from .args import parse, subcommand, variable_name
 
@@ -46,8 +47,11 @@ def _status(kernel: Kernel, args: argparse.Namespace) -> None:
 def _attach(kernel: Kernel, args: argparse.Namespace) -> None:
     from ..rows.batch import attach  # asyncio and the SDK's batch side: only when used
 
-    run = attach(_task_id(args), jobs=kernel.batch_jobs, client=kernel.connection.client(),
-                 memo=kernel.row_memo, poll_interval=kernel.settings.batch_poll_interval, out=args.out)
+    task_id = _task_id(args)
+    run = attach(task_id, jobs=kernel.batch_jobs, client=kernel.connection.client(),
+                 memo=kernel.row_memo, poll_interval=kernel.settings.batch_poll_interval, out=args.out,
+                 session=kernel.session, settings=kernel.settings,
+                 cache=front(kernel, f"%ygpt batch attach {task_id}"))
     kernel.namespace["_ygpt"] = run
     if args.out:
         kernel.namespace[args.out] = run.results

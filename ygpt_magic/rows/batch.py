@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 from ..cache.key import model_key
 from ..chat import Answer, ChatSession, Message, RequestOptions, planning, short_model
 from ..client.batch import BatchOutcome, JobInfo
+from ..client.layout import RowLayout
 from ..errors import (
     BatchFailed,
     BatchNotCollected,
@@ -41,6 +42,7 @@ from ..errors import (
 )
 from ..ledger import Cache
 from ..words import counted
+from .attached import CacheKeeper, placed, said_placement
 from .costs import capped
 from .items import rows_of
 from .memo import RowMemo
@@ -144,7 +146,8 @@ def _start(cell: MapCell, plans: RowPlanner, state: RowState, requests: list[lis
            client: Any) -> str:
     """A new job for ``requests`` (refused first when its estimate is over ``--max-cost``)."""
     capped(plans, state.pending, state.prompt, client, cell.max_cost, batch=True)   # a job has no running budget
-    task_id: str = client.batch.start(requests, plans.options, **plans.extras)
+    task_id: str = client.batch.start(requests, plans.options, layout=RowLayout.of(len(plans.rows), state.pending),
+                                      **plans.extras)
     print(f"Batch job {task_id} started for {len(requests):,} rows of {cell.name} on "
           f"{plans.options.model}. It runs in the cloud: %ygpt batch status {task_id} shows it, "
           f"%ygpt batch attach {task_id} --out VAR collects it (also after a kernel restart).")
@@ -212,27 +215,44 @@ def collect(record: BatchRecord, client: Any, memo: RowMemo, poll_interval: floa
 
 
 def attach(task_id: str, *, jobs: dict[str, BatchRecord], client: Any, memo: RowMemo,
-           poll_interval: float, out: str | None) -> MapRun:
+           poll_interval: float, out: str | None, session: ChatSession, settings: planning.Settings,
+           cache: Cache | None = None) -> MapRun:
     """``%ygpt batch attach ID``: a job of this kernel comes back in its rows' shape; any other
-    (after a restart) as a list in the order of its rows."""
+    (after a restart) as a list in the order of the cell's rows when the job keeps their layout,
+    and its answers are kept in the reply ``cache`` when one is on (rows/attached.py)."""
     record = jobs.get(task_id)
+    keeper = None
     if record is None:
         info = client.batch.info(task_id)   # BatchUnknown now, before a progress bar
+        keeper = CacheKeeper.of(cache, info.model, session, settings)
         record = BatchRecord(task_id, task_id, out, RowState(rows_of([], task_id), [], []), None,
-                             Tally(total=0, tokens_known=False), model=info.model)
+                             Tally(total=0, tokens_known=False), record=keeper, model=info.model)
     run = collect(record, client, memo, poll_interval, out)
     if record.collected:   # a --map cell run again for these rows takes its answers (_attached)
         jobs.setdefault(task_id, record)
+        if keeper is not None:
+            print(keeper.said())
     return run
 
 
 def _read_back(record: BatchRecord, outcome: BatchOutcome) -> None:
     """A job found by id gets its rows from the job itself: its requests, read back from its
-    dataset, and one row (in a list) per request."""
-    count = record.tally.total = len(outcome.answers)
+    dataset, and each answer on its row of the cell that started it (a list in row order, None
+    where a row was not in the job) when the dataset keeps where they sat, else one entry per
+    uploaded row; the output says which."""
+    uploaded = len(outcome.answers)
+    positions = placed(outcome.layout, uploaded)
+    count = outcome.layout.total if positions is not None and outcome.layout is not None else uploaded
+    record.tally.total = count
     record.state = RowState(rows_of(range(count), record.task_id), [None] * count, [None] * count,
-                            pending=list(range(count)))
+                            pending=positions if positions is not None else list(range(uploaded)))
+    for position in sorted(set(range(count)) - set(record.state.pending)):
+        record.state.errors[position] = (f"not in batch job {record.task_id}: the cell that started it "
+                                         f"did not upload this row (answered before, or not sendable)")
     record.requests, record.out = [list(messages) for messages in outcome.requests], None
+    said = said_placement(record.task_id, outcome.layout, uploaded, positions is not None)
+    if said:
+        print(said)
 
 
 def _apply(record: BatchRecord, outcome: BatchOutcome, memo: RowMemo, progress: Progress) -> None:

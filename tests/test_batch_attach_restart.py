@@ -1,0 +1,123 @@
+"""`%ygpt batch attach ID` after a kernel restart (rows3.md R1, remainder): the answers it
+collects are kept in the reply cache, so a later --map cell pays for nothing, and each answer
+lands on its row of the cell that started the job, also when rows were not uploaded. Through a
+real shell and the local server's batch service; the job's layout travels in its dataset's
+metadata, as the real service keeps it."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from conftest import cell
+
+from ygpt_magic.chat import RequestOptions
+
+BATCH_MODEL = "gemma-3-12b-it"
+
+
+@pytest.fixture
+def batch_shell(shell, ygpt_server):
+    shell.run_line_magic("config", "YGptMagics.batch_poll_interval = 0.02")
+    ygpt_server.batch_row_delay = 0.0
+    yield shell
+    ygpt_server.batch_row_delay = 0.01
+
+
+def restart(shell, server) -> None:
+    """What a kernel restart leaves: the extension loaded afresh, connected again."""
+    shell.extension_manager.reload_extension("ygpt_magic")
+    shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
+    shell.run_line_magic("config", "YGptMagics.batch_poll_interval = 0.02")
+
+
+def job_of(shell, frame: str, *flags: str) -> str:
+    """A --batch job run to its end with the reply cache left out (as if the cache was set up
+    only later); its id."""
+    run = cell(shell, f"%%ygpt --map {frame} --batch -m {BATCH_MODEL} --no-cache {' '.join(flags)}\n"
+                      f"Label: {{text}}")
+    assert run.ok, run.message
+    return run.stdout.split("Batch job ", 1)[1].split()[0]
+
+
+def sent(server) -> list:
+    return [r.method for r in server.requests if r.method in ("BatchRow", "Completion", "BatchCompletion")]
+
+
+def test_attach_alone_keeps_the_answers_for_a_later_map_cell_in_a_new_kernel(batch_shell, ygpt_server, tmp_path):
+    reviews = pd.DataFrame({"text": [f"review {i}" for i in range(30)]}, index=range(500, 530))
+    batch_shell.user_ns["df"] = reviews
+    task_id = job_of(batch_shell, "df")
+    use_cache = f"%ygpt cache {tmp_path}/replies.sqlite"
+    restart(batch_shell, ygpt_server)
+    cell(batch_shell, use_cache)
+    attached = cell(batch_shell, f"%ygpt batch attach {task_id} --out again")
+    assert attached.ok, attached.message
+    assert "30 answers kept in the reply cache" in attached.stdout, attached.stdout
+    assert "temperature the model's default, max tokens the model's default" in attached.stdout
+    again = batch_shell.user_ns["again"]
+    restart(batch_shell, ygpt_server)            # the user saves the list and restarts again
+    cell(batch_shell, use_cache)
+    batch_shell.user_ns["df"] = reviews
+    ygpt_server.requests.clear()
+    run = cell(batch_shell, f"%%ygpt --map df --batch -m {BATCH_MODEL} --out labels\nLabel: {{text}}")
+    assert run.ok, run.message
+    assert sent(ygpt_server) == [], run.stdout
+    assert "30 rows already answered" in run.stdout
+    labels = batch_shell.user_ns["labels"]
+    assert list(labels.index) == list(range(500, 530)) and list(labels) == again
+
+
+def test_the_options_attach_takes_are_this_notebooks_and_said(batch_shell, ygpt_server, tmp_path):
+    batch_shell.user_ns["df"] = pd.DataFrame({"text": ["a", "b"]})
+    task_id = job_of(batch_shell, "df", "--temperature 0.3")
+    restart(batch_shell, ygpt_server)
+    cell(batch_shell, f"%ygpt cache {tmp_path}/replies.sqlite")
+    batch_shell.run_line_magic("config", "YGptMagics.temperature = 0.3")
+    attached = cell(batch_shell, f"%ygpt batch attach {task_id} --out again")
+    assert "temperature 0.3, max tokens the model's default" in attached.stdout, attached.stdout
+    ygpt_server.requests.clear()
+    run = cell(batch_shell, f"%%ygpt --map df --batch -m {BATCH_MODEL} --out labels\nLabel: {{text}}")
+    assert sent(ygpt_server) == [] and "2 rows already answered" in run.stdout, run.stdout
+
+
+def test_a_row_that_was_not_uploaded_does_not_shift_the_answers_attach_gives(batch_shell, ygpt_server):
+    texts = [f"review {i}" for i in range(12)]
+    texts[3] = math.nan                                           # fails before the upload
+    batch_shell.user_ns["df"] = pd.DataFrame({"text": texts}, index=list("abcdefghijkl"))
+    task_id = job_of(batch_shell, "df")
+    restart(batch_shell, ygpt_server)
+    attached = cell(batch_shell, f"%ygpt batch attach {task_id} --out again")
+    assert attached.ok, attached.message
+    again = batch_shell.user_ns["again"]
+    assert len(again) == 12 and again[3] is None, again
+    assert all(f"review {i}" in again[i] for i in range(12) if i != 3)
+    assert "one entry per row of the cell" in attached.stdout and "1 row that the job did not hold" in attached.stdout
+    assert "not in batch job" in batch_shell.user_ns["_ygpt"].errors[3]
+    df = batch_shell.user_ns["df"]
+    assert "review 10" in pd.Series(again, index=df.index)["k"]
+
+
+def test_a_job_that_keeps_no_layout_is_said_to_hold_only_its_uploaded_rows(batch_shell, ygpt_server):
+    client = batch_shell.magics_manager.registry["YGptMagics"].kernel.connection.client()
+    rows = [[{"role": "user", "text": f"Label: review {i}"}] for i in range(4)]
+    task_id = client.batch.start(rows, RequestOptions(model=BATCH_MODEL))   # as another tool starts one
+    restart(batch_shell, ygpt_server)
+    attached = cell(batch_shell, f"%ygpt batch attach {task_id} --out again")
+    assert attached.ok, attached.message
+    assert len(batch_shell.user_ns["again"]) == 4
+    assert "holds only the 4 rows job" in attached.stdout and "in upload order" in attached.stdout
+    assert "How many rows were skipped, and which, is unknown" in attached.stdout
+
+
+def test_without_a_cache_the_same_cell_after_attach_takes_the_jobs_answers(batch_shell, ygpt_server):
+    batch_shell.user_ns["df"] = pd.DataFrame({"text": [f"review {i}" for i in range(5)]})
+    task_id = job_of(batch_shell, "df")
+    restart(batch_shell, ygpt_server)
+    attached = cell(batch_shell, f"%ygpt batch attach {task_id} --out again")
+    assert attached.ok and "reply cache" not in attached.stdout, attached.stdout
+    ygpt_server.requests.clear()
+    run = cell(batch_shell, f"%%ygpt --map df --batch -m {BATCH_MODEL} --out labels\nLabel: {{text}}")
+    assert sent(ygpt_server) == [], run.stdout
+    assert f"Batch job {task_id}, collected by %ygpt batch attach" in run.stdout

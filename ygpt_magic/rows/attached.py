@@ -1,0 +1,89 @@
+"""A batch job found by its id alone (``%ygpt batch attach ID`` after a kernel restart): where
+its answers go, and what the user is told about them.
+
+The cell that started the job is gone with the kernel, so two things come from the job itself:
+
+- **Where each answer belongs.** The job's dataset keeps the cell's row layout in its metadata
+  (client/layout.py). With it, attach gives one entry per row of the cell, in row order, with
+  None where a row was not in the job (reused, or its data could not be sent): ``again[10]`` is
+  row 10's answer, ``df['x'] = again`` and ``pd.Series(again, index=df.index)`` line up.
+  The index labels are not kept (see layout.py), only positions. A job without a layout (started
+  by something else, or whose layout did not fit) gives the uploaded rows alone, in upload order,
+  and attach says that how many rows were skipped, and which, is unknown.
+- **The options its answers are kept under.** With a reply cache on, each answer is recorded
+  under its request, as a ``--batch`` cell records it, so that a later ``--map`` cell over the
+  same rows (even in a new kernel) replays them with nothing sent. The cache key holds the
+  temperature and max tokens, which the SDK does not give back for a job; as a ``--map`` cell
+  run again after attach does (rows/batch.py ``_attached``), they are taken to be those of a
+  cell with ``-m MODEL`` and no other flags here (the chat's options, then the settings), and
+  attach says which.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..chat import Answer, ChatSession, Message, RequestOptions, planning, short_model
+from ..chat.accounts import MAP_ROWS
+from ..client.layout import RowLayout
+from ..ledger import Cache, Ledger
+from ..words import counted
+
+
+@dataclass
+class CacheKeeper:
+    """Keeps an attached job's answers in the reply cache, under options taken to be a plain
+    ``--map -m MODEL`` cell's (module docstring); counts what it kept, to say so."""
+
+    ledger: Ledger
+    options: RequestOptions
+    kept: int = 0
+
+    @classmethod
+    def of(cls, cache: Cache | None, model: str, session: ChatSession,
+           settings: planning.Settings) -> CacheKeeper | None:
+        """The keeper for a job on ``model`` (its URI), or None without a reply cache."""
+        if cache is None:
+            return None
+        options = planning.request_options(session, None, {"model": short_model(model)}, settings)
+        return cls(Ledger(session.accounts, MAP_ROWS, cache=cache), options)
+
+    def __call__(self, messages: list[Message], answer: Answer) -> None:
+        self.ledger.kept(messages, self.options, None, answer)
+        self.kept += 1
+
+    def said(self) -> str:
+        """What attach did with the reply cache, and the options it took."""
+        options = self.options
+        temperature = "the model's default" if options.temperature is None else f"{options.temperature:g}"
+        max_tokens = "the model's default" if options.max_tokens is None else f"{options.max_tokens:,}"
+        return (f"{counted(self.kept, 'answer')} kept in the reply cache: a --map cell over the same "
+                f"rows on {short_model(options.model)} replays them with nothing sent, also after a "
+                f"restart. The service does not give back a job's temperature or max tokens, so "
+                f"they are taken to be this notebook's (temperature {temperature}, max tokens "
+                f"{max_tokens}); a cell with other --temperature or --max-tokens does not replay them.")
+
+
+def placed(layout: RowLayout | None, uploaded: int) -> list[int] | None:
+    """The cell's positions of the job's ``uploaded`` rows, in upload order; None when the job
+    does not say where they belong (or says it for another number of rows)."""
+    positions = layout.positions() if layout is not None else None
+    return positions if positions is not None and len(positions) == uploaded else None
+
+
+def said_placement(task_id: str, layout: RowLayout | None, answers: int, placed: bool) -> str:
+    """What the list attach gives holds, in one paragraph."""
+    if placed and layout is not None:
+        not_held = layout.total - layout.sent
+        if not not_held:
+            return ""
+        return (f"The list has one entry per row of the cell that started job {task_id} "
+                f"({layout.total:,}), in row order; {counted(not_held, 'row')} that the job did not "
+                f"hold (answered before it, or not sendable) are None, with the reason in "
+                f"_ygpt.errors. df['x'] = VAR or pd.Series(VAR, index=df.index) lines them up.")
+    skipped = ("How many rows were skipped, and which, is unknown." if layout is None else
+               f"The cell had {layout.total:,} rows and {counted(layout.total - layout.sent, 'row')} "
+               f"were not uploaded, but which ones was not kept.")
+    return (f"The list holds only the {answers:,} rows job {task_id} uploaded, in upload order: it "
+            f"does not say where they sat among the cell's rows. {skipped} Run the same --map "
+            f"--batch cell to get the answers on its rows.")
