@@ -121,3 +121,28 @@ def test_without_a_cache_the_same_cell_after_attach_takes_the_jobs_answers(batch
     run = cell(batch_shell, f"%%ygpt --map df --batch -m {BATCH_MODEL} --out labels\nLabel: {{text}}")
     assert sent(ygpt_server) == [], run.stdout
     assert f"Batch job {task_id}, collected by %ygpt batch attach" in run.stdout
+
+
+def test_a_layout_too_scattered_to_keep_is_said_with_its_counts(batch_shell, ygpt_server):
+    texts = [f"review {i}" if i % 2 else math.nan for i in range(600)]   # 300 gaps
+    batch_shell.user_ns["df"] = pd.DataFrame({"text": texts})
+    task_id = job_of(batch_shell, "df")
+    restart(batch_shell, ygpt_server)
+    attached = cell(batch_shell, f"%ygpt batch attach {task_id} --out again")
+    assert len(batch_shell.user_ns["again"]) == 300
+    assert "holds only the 300 rows job" in attached.stdout
+    assert "The cell had 600 rows and 300 rows were not uploaded, but which ones was not kept" in attached.stdout
+
+
+def test_a_schema_jobs_answers_are_not_kept_as_plain_answers(batch_shell, ygpt_server, tmp_path):
+    assert cell(batch_shell, "from pydantic import BaseModel\nclass Verdict(BaseModel):\n    sentiment: str\n").ok
+    batch_shell.user_ns["df"] = pd.DataFrame({"text": ["great", "awful"]})
+    task_id = job_of(batch_shell, "df", "--schema Verdict")
+    restart(batch_shell, ygpt_server)
+    cell(batch_shell, f"%ygpt cache {tmp_path}/replies.sqlite")
+    attached = cell(batch_shell, f"%ygpt batch attach {task_id} --out again")
+    assert attached.ok, attached.message
+    assert "was asked for a --schema" in attached.stdout and "kept in the reply cache:" not in attached.stdout
+    ygpt_server.requests.clear()
+    plain = cell(batch_shell, f"%%ygpt --map df -m {BATCH_MODEL} --out plain\nLabel: {{text}}")
+    assert "reused" not in plain.stdout and len(sent(ygpt_server)) == 2, plain.stdout   # no JSON replayed

@@ -9,11 +9,13 @@ A dataset row of the service holds its request and nothing else (``{"request": [
 recordings; the service validates each row against its task type), so a row cannot carry its
 position. The dataset itself can: ``CreateDatasetRequest.metadata`` is a free string the service
 keeps and gives back (``DatasetInfo.metadata``, ``sdk.datasets.get(id).metadata``). It holds
-this layout as JSON: how many rows the cell had, and the runs of positions that were not
-uploaded. Index labels are not kept there (any hashable, a MultiIndex of 5,000 tuples): the
-positions are, which place each answer on its row of the frame the notebook rebuilds. The text is
-bounded (:data:`MAX_CHARS`); a layout whose runs do not fit keeps the counts only, and attach
-then says that it cannot place the answers.
+this layout as JSON: how many rows the cell had, the runs of positions that were not
+uploaded, and whether its requests asked for a ``--schema`` (the SDK does not give back a job's
+options or response format, so an attach must not record such answers as plain ones). Index
+labels are not kept there (any hashable, a MultiIndex of 5,000 tuples): the positions are, which
+place each answer on its row of the frame the notebook rebuilds. The text is bounded
+(:data:`MAX_CHARS`); a layout whose runs do not fit keeps the counts only, and attach then says
+that it cannot place the answers.
 """
 
 from __future__ import annotations
@@ -31,14 +33,16 @@ MAX_CHARS = 1024
 @dataclass(frozen=True)
 class RowLayout:
     """``total`` rows in the cell, ``sent`` of them uploaded, in order; ``skipped``: the runs
-    ``[start, stop)`` of positions not uploaded (None: too many runs to keep, positions unknown)."""
+    ``[start, stop)`` of positions not uploaded (None: too many runs to keep, positions unknown);
+    ``schema``: the requests asked for a response format."""
 
     total: int
     sent: int
     skipped: tuple[tuple[int, int], ...] | None
+    schema: bool = False
 
     @classmethod
-    def of(cls, total: int, uploaded: Sequence[int]) -> RowLayout:
+    def of(cls, total: int, uploaded: Sequence[int], *, schema: bool = False) -> RowLayout:
         """The layout of a job that uploads rows ``uploaded`` (positions, ascending) of ``total``."""
         runs: list[tuple[int, int]] = []
         start = 0
@@ -48,7 +52,7 @@ class RowLayout:
             start = position + 1
         if start < total:
             runs.append((start, total))
-        return cls(total, len(uploaded), tuple(runs))
+        return cls(total, len(uploaded), tuple(runs), schema)
 
     def positions(self) -> list[int] | None:
         """The uploaded rows' positions, in upload order (None when they were not kept)."""
@@ -64,7 +68,7 @@ class RowLayout:
 
     def _text(self, skipped: tuple[tuple[int, int], ...] | None) -> str:
         runs = None if skipped is None else [list(run) for run in skipped]
-        return json.dumps({KEY: {"rows": self.total, "sent": self.sent, "skipped": runs}},
+        return json.dumps({KEY: {"rows": self.total, "sent": self.sent, "skipped": runs, "schema": self.schema}},
                           separators=(",", ":"))
 
 
@@ -74,6 +78,6 @@ def layout_of(metadata: str | None) -> RowLayout | None:
         found = json.loads(metadata or "")[KEY]
         skipped = found["skipped"]
         runs = None if skipped is None else tuple((int(a), int(b)) for a, b in skipped)
-        return RowLayout(int(found["rows"]), int(found["sent"]), runs)
+        return RowLayout(int(found["rows"]), int(found["sent"]), runs, bool(found.get("schema")))
     except (ValueError, TypeError, KeyError):
         return None

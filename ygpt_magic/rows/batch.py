@@ -6,8 +6,9 @@ the service's pace and price. The job's id is printed at once and kept in this k
 (:class:`BatchRecord`), so ``%ygpt batch status / attach / cancel ID`` work on it; the status is
 polled into the same progress bar. Ctrl-C stops the waiting, not the job: the output says how to
 collect it later (``%ygpt batch attach ID --out VAR``, also after a kernel restart, when the rows
-are read back from the job's own dataset). Answers are matched to rows by their request, so a
-row the service failed is a hole with its reason, never a shift.
+are read back from the job's own dataset, each answer is put on its row of the cell by the layout
+the dataset keeps, and kept in the reply cache: rows/attached.py). Answers are matched to rows by
+their request, so a row the service failed is a hole with its reason, never a shift.
 
 A job is paid for once. A status poll or the read of the answers that fails in passing (the
 service's INTERNAL, its rate limit, its deadline) is tried again after 1, 2 and 4 poll
@@ -58,6 +59,10 @@ _T = TypeVar("_T")
 PASSING = (ServerFailed, QuotaExceeded, ServerTimeout)
 #: how many times a read that failed in passing is tried again (after 1, 2, 4 poll intervals)
 RETRIES = 3
+#: why attach keeps a --schema job's answers out of the reply cache (rows/attached.py)
+NOT_KEPT = ("Job {task_id} was asked for a --schema, which the service does not give back, so its "
+            "answers are not kept in the reply cache (a cell without that schema would replay them); "
+            "run the same --map --schema --batch cell to get them typed on its rows.")
 
 
 @dataclass
@@ -146,8 +151,8 @@ def _start(cell: MapCell, plans: RowPlanner, state: RowState, requests: list[lis
            client: Any) -> str:
     """A new job for ``requests`` (refused first when its estimate is over ``--max-cost``)."""
     capped(plans, state.pending, state.prompt, client, cell.max_cost, batch=True)   # a job has no running budget
-    task_id: str = client.batch.start(requests, plans.options, layout=RowLayout.of(len(plans.rows), state.pending),
-                                      **plans.extras)
+    layout = RowLayout.of(len(plans.rows), state.pending, schema=bool(plans.extras))
+    task_id: str = client.batch.start(requests, plans.options, layout=layout, **plans.extras)
     print(f"Batch job {task_id} started for {len(requests):,} rows of {cell.name} on "
           f"{plans.options.model}. It runs in the cloud: %ygpt batch status {task_id} shows it, "
           f"%ygpt batch attach {task_id} --out VAR collects it (also after a kernel restart).")
@@ -230,7 +235,7 @@ def attach(task_id: str, *, jobs: dict[str, BatchRecord], client: Any, memo: Row
     run = collect(record, client, memo, poll_interval, out)
     if record.collected:   # a --map cell run again for these rows takes its answers (_attached)
         jobs.setdefault(task_id, record)
-        if keeper is not None:
+        if keeper is not None and record.record is keeper:
             print(keeper.said())
     return run
 
@@ -251,6 +256,9 @@ def _read_back(record: BatchRecord, outcome: BatchOutcome) -> None:
                                          f"did not upload this row (answered before, or not sendable)")
     record.requests, record.out = [list(messages) for messages in outcome.requests], None
     said = said_placement(record.task_id, outcome.layout, uploaded, positions is not None)
+    if outcome.layout is not None and outcome.layout.schema and record.record is not None:
+        record.record = None   # its answers follow a --schema the job does not give back
+        said = " ".join(filter(None, (said, NOT_KEPT.format(task_id=record.task_id))))
     if said:
         print(said)
 
