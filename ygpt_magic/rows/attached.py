@@ -71,9 +71,9 @@ def placed(layout: RowLayout | None, uploaded: int) -> list[int] | None:
     return positions if positions is not None and len(positions) == uploaded else None
 
 
-def said_placement(task_id: str, layout: RowLayout | None, answers: int, placed: bool) -> str:
+def said_placement(task_id: str, layout: RowLayout | None, answers: int, on_rows: bool) -> str:
     """What the list attach gives holds, in one paragraph."""
-    if placed and layout is not None:
+    if on_rows and layout is not None:
         not_held = layout.total - layout.sent
         if not not_held:
             return ""
