@@ -46,7 +46,7 @@ from ..errors import (
     YGptError,
 )
 from . import message_size, proxies
-from .credentials import PLACEHOLDER, Credential, fetched_anew, known_secrets
+from .credentials import PLACEHOLDER, Credential, fetched_anew, known_secrets, masked_in
 from .endpoints import in_cloud
 
 log = logging.getLogger(__name__)
@@ -315,6 +315,7 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
         log.debug("a chat API reply the SDK could not read", exc_info=exc)
         return ChatReplyUnreadable(endpoint, unreadable)
     status, details = status_of(exc)
+    details = masked_in(details, (credential, *known_secrets()))   # a server may echo what it got
     if status is None and is_ours(exc):
         return internal_error(exc, credential.secret)
     if status is None:
@@ -328,7 +329,7 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
                             unavailable_at=endpoint if status == "UNAVAILABLE" else None)
     attempts = retries + 1
     if status == "UNAUTHENTICATED":
-        return AuthFailed(endpoint, credential.source, cli=fetched_anew(credential),
+        return AuthFailed(endpoint, credential.source, details, cli=fetched_anew(credential),
                           placeholder=credential.secret if credential == PLACEHOLDER else None)
     if status == "PERMISSION_DENIED":
         return PermissionDenied(folder, details)

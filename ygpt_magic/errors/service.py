@@ -7,7 +7,7 @@ How client/rpc_errors.py maps a gRPC status to these types:
 gRPC status            exception            constructor
 =====================  ===================  ===========================================
 (no credentials)       CredentialsMissing   ``CredentialsMissing()``
-UNAUTHENTICATED        AuthFailed           ``AuthFailed(endpoint, source=None, cli=False, placeholder=None)``
+UNAUTHENTICATED        AuthFailed           ``AuthFailed(endpoint, source=None, detail=None, cli=, placeholder=)``
 PERMISSION_DENIED      PermissionDenied     ``PermissionDenied(folder_id=None, detail=None)``
 RESOURCE_EXHAUSTED     QuotaExceeded        ``QuotaExceeded(attempts=None, detail=None)``
 NOT_FOUND              ModelNotFound        ``ModelNotFound(model, detail=None)``
@@ -116,16 +116,20 @@ class RefusedForEvery(YGptError):
 
 
 class AuthFailed(RefusedForEvery):
-    """UNAUTHENTICATED: the credential was sent and refused. ``cli``: it was a token the `yc`
-    CLI gave (YC_API_KEY / YC_IAM_TOKEN are then not in use, and not what to check); the client
-    asks the CLI for a new one for the next request, since the one refused may have been revoked
-    or the CLI's account switched (`yc init`) since it was fetched. ``placeholder``: what was sent
-    was that placeholder key, not the user's own (sent on purpose with %ygpt auth)."""
+    """UNAUTHENTICATED: the credential was sent and refused. ``detail``: the server's own words,
+    quoted since they often say exactly what is wrong ("The token is expired", "Unknown api key",
+    a folder not found); client/rpc_errors.py masks the kernel's credentials in them first, and
+    ``_clean`` anything key-shaped, since a server may echo what it was sent. ``cli``: it was a
+    token the `yc` CLI gave (YC_API_KEY / YC_IAM_TOKEN are then not in use, and not what to
+    check); the client asks the CLI for a new one for the next request, since the one refused may
+    have been revoked or the CLI's account switched (`yc init`) since it was fetched.
+    ``placeholder``: what was sent was that placeholder key, not the user's own (sent on purpose
+    with %ygpt auth)."""
 
-    def __init__(self, endpoint: str, source: str | None = None, *, cli: bool = False,
-                 placeholder: str | None = None) -> None:
+    def __init__(self, endpoint: str, source: str | None = None, detail: object = None, *,
+                 cli: bool = False, placeholder: str | None = None) -> None:
         if placeholder:
-            YGptError.__init__(self, _placeholder_refused(endpoint, placeholder))
+            YGptError.__init__(self, _with_detail(_placeholder_refused(endpoint, placeholder), detail))
             self.endpoint = endpoint
             return
         which = f" from {source}" if source else ""
@@ -137,10 +141,9 @@ class AuthFailed(RefusedForEvery):
         else:
             todo = ("Run %ygpt auth to enter a new one, or check YC_API_KEY / YC_IAM_TOKEN (IAM "
                     "tokens expire after 12 hours)")
-        super().__init__(
+        super().__init__(_with_detail(
             f"{endpoint} refused the credential{which} (UNAUTHENTICATED): the key or token is "
-            f"wrong, revoked or expired. {todo}; %ygpt whoami shows what is used."
-        )
+            f"wrong, revoked or expired. {todo}; %ygpt whoami shows what is used.", detail))
         self.endpoint = endpoint
 
 
