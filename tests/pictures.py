@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -74,6 +75,12 @@ def canned_chat_api() -> Iterator[CannedChatAPI]:
     yield api
     server.shutdown()
     server.server_close()
+
+
+def cloud_error(status: int, message: str) -> bytes:
+    """The cloud's error JSON (docs/local-server/http.md), for a canned chat API's refusal."""
+    return json.dumps({"error": {"grpcCode": {404: 5, 413: 3, 429: 8, 503: 14}.get(status, 2), "httpCode": status,
+                                 "message": message, "details": []}}).encode()
 
 
 def png_bytes(width: int = 64, height: int = 48, color=(30, 120, 200)) -> bytes:

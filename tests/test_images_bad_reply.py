@@ -7,13 +7,11 @@ one response a test sets, beside the local server's gRPC side (which the first c
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from capture import HttpCapture
 from cellrun import assert_clean, assert_clear_error
 from conftest import cell
-from pictures import MODEL, canned_chat_api, pics, png_bytes, turns  # noqa: F401 (canned_chat_api, pics: fixtures)
+from pictures import MODEL, canned_chat_api, cloud_error, pics, png_bytes, turns  # noqa: F401 (canned_chat_api, pics: fixtures)
 
 from ygpt_magic.errors import (
     ChatApiRedirects,
@@ -60,27 +58,29 @@ def test_a_reply_that_is_not_a_chat_reply_is_said_of_its_address(pics, magics, y
 
 def test_an_http_503_of_the_chat_api_names_its_address_and_what_it_said(pics, ygpt_server, canned_chat_api):
     """It answered: the server is named as reached, with its words, not as out of reach."""
-    canned_chat_api.answer(503, "application/json", _cloud_error(503, "The model is temporarily overloaded"))
+    canned_chat_api.answer(503, "application/json", cloud_error(503, "The model is temporarily overloaded"))
     url = _connected(pics, ygpt_server, canned_chat_api)
     run = cell(pics, f"%%ygpt --no-stream --image png --model {MODEL}\nWhat colour is it?")
-    message = assert_clear_error(run, f"The server at {url} answered", "The model is temporarily overloaded",
-                                 error_type=ServerBusy)
+    message = assert_clear_error(run, f"The server at {url} answered", "also when asked again",
+                                 "The model is temporarily overloaded", error_type=ServerBusy)
     assert "could not reach" not in message.lower()
+    assert canned_chat_api.posts == 3, "asked again as gRPC's UNAVAILABLE is (2 retries)"
 
 
-def test_a_chat_api_429_counts_the_one_request_made_and_quotes_retry_after(pics, ygpt_server, canned_chat_api):
-    """The SDK does not retry the chat API: one request went, and the server's wait is said."""
-    canned_chat_api.answer(429, "application/json", _cloud_error(429, "Too many requests"), Retry_After="2")
+def test_a_chat_api_429_counts_the_requests_made_and_quotes_retry_after(pics, ygpt_server, canned_chat_api):
+    """Retried as gRPC's RESOURCE_EXHAUSTED is (2 retries): the requests really made are said,
+    and the server's wait."""
+    canned_chat_api.answer(429, "application/json", cloud_error(429, "Too many requests"), Retry_After="2")
     _connected(pics, ygpt_server, canned_chat_api)
     run = cell(pics, f"%%ygpt --no-stream --image png --model {MODEL}\nWhat colour is it?")
-    assert_clear_error(run, "after 1 attempt ", "wait 2 s", "Too many requests", error_type=QuotaExceeded)
-    assert canned_chat_api.posts == 1
+    assert_clear_error(run, "after 3 attempts ", "wait 2 s", "Too many requests", error_type=QuotaExceeded)
+    assert canned_chat_api.posts == 3
 
 
 @pytest.mark.parametrize("flag", ["--no-stream", ""], ids=["unary", "streamed"])
 def test_a_chat_api_413_says_which_pictures_to_shrink_not_which_options_to_check(pics, magics, ygpt_server,
                                                                                canned_chat_api, flag):
-    canned_chat_api.answer(413, "application/json", _cloud_error(413, "Request Entity Too Large"))
+    canned_chat_api.answer(413, "application/json", cloud_error(413, "Request Entity Too Large"))
     url = _connected(pics, ygpt_server, canned_chat_api)
     pics.user_ns["jpeg"] = png_bytes(80, 60)
     size = len(pics.user_ns["png"]) + len(pics.user_ns["jpeg"])
@@ -94,7 +94,7 @@ def test_a_chat_api_413_says_which_pictures_to_shrink_not_which_options_to_check
 
 def test_a_chat_api_404_names_the_models_that_take_pictures_and_the_address(pics, ygpt_server, canned_chat_api):
     """Only models that take images reach the chat API: the advice is its address, never a text model."""
-    canned_chat_api.answer(404, "application/json", _cloud_error(404, "Not Found"))
+    canned_chat_api.answer(404, "application/json", cloud_error(404, "Not Found"))
     url = _connected(pics, ygpt_server, canned_chat_api)
     run = cell(pics, f"%%ygpt --no-stream --image png --model {MODEL}\nWhat colour is it?")
     message = assert_clear_error(run, f"The chat API at {url} did not find the model '{MODEL}' (NOT_FOUND)",
@@ -115,12 +115,6 @@ def test_a_chat_api_504_names_the_gateway_and_no_flag_a_picture_cell_refuses(pic
                                  error_type=ServerGaveUp)
     assert "--deferred" not in message and "after 0.0 s" not in message and "<html>" not in message
     assert "--deferred" in cell(pics, f"%%ygpt --deferred --image png --model {MODEL}\nWhat colour?").message
-
-
-def _cloud_error(status: int, message: str) -> bytes:
-    """The cloud's error JSON (docs/local-server/http.md)."""
-    return json.dumps({"error": {"grpcCode": {404: 5, 413: 3, 429: 8, 503: 14}.get(status, 2), "httpCode": status,
-                                 "message": message, "details": []}}).encode()
 
 
 def test_a_chat_api_that_redirects_says_where_to_and_nothing_follows_it(pics, ygpt_server):

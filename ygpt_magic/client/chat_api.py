@@ -11,6 +11,8 @@ same answers (chat.values.Answer) either way:
   assistant's ``tool_calls`` with an id each, and their results → one ``role: tool`` message
   per call naming that id, as the OpenAI-compatible API expects (it has no calls by name);
 - options: temperature, max tokens, JSON answers, reasoning (``reasoning_effort``);
+- retries: the SDK sends this API's request once; a 429 or 503 is retried here as gRPC's
+  statuses are (client/retries.py);
 - results: the SDK yields the whole text so far, like the gRPC stream; the open models end with a
   usage-only chunk (status ``USAGE``), which keeps the finished status and brings the counts;
 - the model version: this API reports only the model's URI (``gpt://gemma-3-27b-it/latest``),
@@ -31,6 +33,7 @@ from typing import Any
 
 from ..chat.options import RequestOptions
 from ..chat.values import Message, ToolCallItem
+from . import retries
 from .models import configured
 
 #: what a reply's model version reads when the chat API named only a label
@@ -85,8 +88,9 @@ def _data_url(picture: Any) -> str:
 
 
 def chat_model(sdk: Any, options: RequestOptions) -> Any:
-    """The SDK's chat model object for a request's resolved options."""
-    return configured(sdk.chat.completions, options, reasoning_mode="medium")
+    """The SDK's chat model object for a request's resolved options, with the retries of 429 and
+    503 that the SDK gives gRPC's statuses but not this API (retries.RetriedChat)."""
+    return retries.chat_retried(sdk, configured(sdk.chat.completions, options, reasoning_mode="medium"))
 
 
 def chunk_values(result: Any, previous: Any) -> tuple[str, str, Any]:

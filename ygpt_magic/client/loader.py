@@ -78,6 +78,7 @@ def make_sdk(*, endpoint: str, insecure: bool, credential: Credential, folder_id
     every service at ``endpoint`` unless it is the cloud (endpoints.service_map); ``chat_url``,
     when given, is where its chat API (``sdk.chat``, HTTP) goes instead of the cloud's."""
     sdk = import_sdk()
+    from .retries import attach
     from .retries import policy as retry_policy
 
     policy = retry_policy(
@@ -89,7 +90,7 @@ def make_sdk(*, endpoint: str, insecure: bool, credential: Credential, folder_id
     services = service_map(endpoint)
     if chat_url:
         services["http_completions"] = chat_url
-    return sdk.AsyncYCloudML(
+    built = sdk.AsyncYCloudML(
         folder_id=folder_id,
         endpoint=endpoint,
         auth=make_auth(credential),
@@ -97,3 +98,5 @@ def make_sdk(*, endpoint: str, insecure: bool, credential: Credential, folder_id
         verify=not insecure,
         **({"service_map": services} if services else {}),
     )
+    attach(built, policy)   # its chat API's retries (retries.RetriedChat) are sized by it too
+    return built

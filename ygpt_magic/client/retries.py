@@ -1,4 +1,5 @@
-"""The SDK's retry policy, sized by our settings and telling a stream when it waits to retry.
+"""The SDK's retry policy, sized by our settings and telling a stream when it waits to retry;
+and the same policy over the chat API, which the SDK sends once.
 
 The SDK retries a stream that broke off (UNAVAILABLE, RESOURCE_EXHAUSTED) inside its own gRPC
 interceptor: it sleeps a backoff of one to a few seconds, then starts the request over, and the
@@ -7,15 +8,25 @@ screen. A user watching the text freeze, then shrink, took it for a hang or a re
 (browser.md #2). ``RetryPolicy.sleep`` is the policy's public step between attempts; ours first
 tells whoever opened the request on this task (:func:`tell`), then sleeps as the SDK's does. The
 SDK is imported only when a policy is made (loader.make_sdk), never by importing this module.
+
+The chat API (pictures, over HTTP) has no interceptor: the SDK sends its request once, so a
+picture cell failed at the first 429 that a gRPC cell would have ridden out (cloudfaults F5).
+:class:`RetriedChat` gives it the SDK policy's retries (:func:`attach` keeps each SDK's policy,
+which the SDK holds only inside its gRPC interceptors).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+from weakref import WeakKeyDictionary
+
+from .rpc_errors import ATTEMPTS_MADE, HTTP_STATUS, http_code, retry_after
 
 
 class Retrying:
@@ -33,6 +44,13 @@ def tell(told: Callable[[], None]) -> None:
     _TOLD.set(told)
 
 
+def _tell() -> None:
+    """A retry waits: say so to whoever opened the request on this task, if anyone listens."""
+    told = _TOLD.get()
+    if told is not None:
+        told()
+
+
 def policy(**sizes: Any) -> Any:
     """The retry policy of a client's SDK (``sizes``: the SDK RetryPolicy's own fields)."""
     return _telling_policy()(**sizes)
@@ -47,9 +65,85 @@ def _telling_policy() -> type:
     @dataclass(frozen=True)
     class TellingRetryPolicy(RetryPolicy):
         async def sleep(self, attempt: int, deadline: float | None) -> None:
-            told = _TOLD.get()
-            if told is not None:
-                told()
+            _tell()
             await super().sleep(attempt, deadline)
 
     return TellingRetryPolicy
+
+
+#: the retry policy each SDK was built with, by the SDK (loader.make_sdk attaches it)
+_POLICIES: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()
+
+
+def attach(sdk: Any, retry_policy: Any) -> None:
+    """Remember the policy ``sdk`` was built with, for the retries of its chat API."""
+    _POLICIES[sdk] = retry_policy
+
+
+def chat_retried(sdk: Any, model: Any) -> Any:
+    """``model`` of ``sdk``'s chat API with its policy's retries (as it is, for an SDK built
+    elsewhere, with no policy attached)."""
+    retry_policy = _POLICIES.get(sdk)
+    return model if retry_policy is None else RetriedChat(model, retry_policy)
+
+
+class RetriedChat:
+    """A chat model of the SDK (``run``, ``run_stream``) whose HTTP 429 and 503 are retried as
+    the SDK's gRPC interceptor retries their statuses (RESOURCE_EXHAUSTED, UNAVAILABLE: whichever
+    of them the policy's ``retriable_codes`` hold), up to the policy's ``max_attempts`` requests
+    in all, within the request's timeout. Only an answer refused before its first chunk can be
+    such a status (the SDK raises it before reading the body), so a retried stream never starts
+    over. Between attempts the stream's opener is told (:func:`tell`), as the gRPC retry tells
+    it; the wait is the policy's backoff, or the server's Retry-After when it gives one, capped
+    at the policy's ``max_backoff`` (10 × ``retry_backoff``: 10 s by default), the longest the
+    gRPC retry waits between attempts, so a server asking for an hour does not hold the cell.
+    The exception it gives up with carries the requests really made, so
+    the message says "after N attempts" truly (rpc_errors.attempts_made). Ctrl-C cancels the task, and with it the wait
+    (``asyncio.sleep``): no further request is sent."""
+
+    def __init__(self, model: Any, retry_policy: Any) -> None:
+        self._model, self._policy = model, retry_policy
+        retried = {code.name for code in retry_policy.retriable_codes}
+        self._retried = frozenset(http for http, status in HTTP_STATUS.items() if status in retried)
+
+    async def run(self, payload: Any, *, timeout: float) -> Any:
+        """The SDK model's ``run``, retried."""
+        deadline, attempt = time.time() + timeout, 1
+        while True:
+            try:
+                return await self._model.run(payload, timeout=deadline - time.time())
+            except Exception as exc:
+                await self._wait_or_raise(exc, attempt, deadline)
+            attempt += 1
+
+    async def run_stream(self, payload: Any, *, timeout: float) -> AsyncIterator[Any]:
+        """The SDK model's ``run_stream``, retried."""
+        deadline, attempt = time.time() + timeout, 1
+        while True:
+            try:
+                async for result in self._model.run_stream(payload, timeout=deadline - time.time()):
+                    yield result
+                return
+            except Exception as exc:
+                await self._wait_or_raise(exc, attempt, deadline)
+            attempt += 1
+
+    async def _wait_or_raise(self, exc: Exception, attempt: int, deadline: float) -> None:
+        """Wait before attempt ``attempt + 1``; raise ``exc`` (marked with the attempts made)
+        when it is not to be retried, the attempts are used up, or the wait would pass the
+        request's deadline."""
+        wait = self._wait(exc)
+        if http_code(exc) not in self._retried or attempt >= self._policy.max_attempts or \
+                (wait or 0.0) >= deadline - time.time():
+            setattr(exc, ATTEMPTS_MADE, attempt)
+            raise exc
+        if wait is None:
+            await self._policy.sleep(attempt, deadline)   # tells, as between gRPC attempts
+        else:
+            _tell()
+            await asyncio.sleep(wait)
+
+    def _wait(self, exc: BaseException) -> float | None:
+        """The server's Retry-After, capped at the policy's longest backoff; None: it gave none."""
+        asked = retry_after(exc)
+        return None if asked is None else min(float(asked), self._policy.max_backoff)

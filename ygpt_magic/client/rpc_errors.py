@@ -85,6 +85,9 @@ HTTP_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION
                504: "DEADLINE_EXCEEDED"}
 #: the longest wait a Retry-After is quoted with (a larger one is a server's mistake)
 RETRY_AFTER_MAX = 3600
+#: the attribute in which an exception of the chat API carries the requests made before it
+#: (client/retries.RetriedChat, which retries what the SDK sends once)
+ATTEMPTS_MADE = "ygpt_magic_attempts"
 #: httpx's transport failures (by class name, in their class hierarchy) as gRPC statuses
 HTTP_TRANSPORT = {"ConnectError": "UNAVAILABLE", "ConnectTimeout": "UNAVAILABLE",
                   "TimeoutException": "DEADLINE_EXCEEDED", "TransportError": "UNAVAILABLE"}
@@ -158,6 +161,16 @@ def retry_after(exc: BaseException) -> int | None:
     headers = getattr(getattr(exc, "response", None), "headers", None)
     value = str(headers.get("retry-after", "")).strip() if headers is not None else ""
     return min(int(value), RETRY_AFTER_MAX) if value.isdigit() else None
+
+
+def attempts_made(exc: BaseException, *, chat_api: bool, retries: int) -> int:
+    """The requests made before ``exc`` ended them: as many as the chat API's retry marked on it
+    (one when unmarked: the SDK sends it once), or all the gRPC policy's, since the SDK's
+    interceptor gives up on a status it retries only when they are used up."""
+    if not chat_api:
+        return retries + 1
+    made = getattr(exc, ATTEMPTS_MADE, None)
+    return made if isinstance(made, int) else 1
 
 
 def redirect_of(exc: BaseException, base: str) -> tuple[int, str] | None:
@@ -327,14 +340,13 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
     if after_chunks and status not in ("UNAUTHENTICATED", "PERMISSION_DENIED"):
         return StreamBroken(after_chunks, None if connect_failed(exc) else f"{status}: {details}", attempt,
                             unavailable_at=endpoint if status == "UNAVAILABLE" else None)
-    attempts = retries + 1
     if status == "UNAUTHENTICATED":
         return AuthFailed(endpoint, credential.source, details, cli=fetched_anew(credential),
                           placeholder=credential.secret if credential == PLACEHOLDER else None)
     if status == "PERMISSION_DENIED":
         return PermissionDenied(folder, details)
-    if status == "RESOURCE_EXHAUSTED":   # the SDK retries gRPC calls, not the chat API's
-        return QuotaExceeded(1 if chat_api else attempts, details, retry_after(exc))
+    if status == "RESOURCE_EXHAUSTED":
+        return QuotaExceeded(attempts_made(exc, chat_api=chat_api, retries=retries), details, retry_after(exc))
     if status == "NOT_FOUND" and chat_api:
         return PictureModelNotFound(model or "(unknown)", endpoint, details)
     if status == "NOT_FOUND":
