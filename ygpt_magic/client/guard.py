@@ -10,8 +10,11 @@ anything is sent, so no door can skip it. The notebook-side checks (context/inte
 :func:`check` to name the reference that brought a key in, earlier and more precisely.
 
 A text carries a credential when it holds the whole secret or any run of :data:`FRAGMENT` of its
-characters. The refusal names the piece (the prompt, the system message, tool ``search``'s
-declaration), never the secret.
+characters, or when it holds a token of a shape Yandex publishes for its credentials
+(client/keyshapes.py): a key the kernel does not know (pasted from elsewhere, in a DataFrame, a
+file, a traceback, a tool's result) is refused like its own. The refusal names the piece (the
+prompt, the system message, tool ``search``'s declaration) and what was found, masked, never the
+secret.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from ..errors import CredentialInPrompt, YGptError
+from ..errors import CredentialInPrompt, Found, YGptError
 from .credentials import Credential
+from .keyshapes import sighted
 
 #: a run of this many characters of a secret counts as "a long token-looking part of it"
 FRAGMENT = 12
@@ -37,29 +41,34 @@ def carries(text: str, secret: str) -> bool:
     return False
 
 
+#: how a door refuses a text: (where it was found, what was found) → the error to raise
+Refusal = Callable[[str, Found], YGptError]
+
+
 def check(where: str, text: str, credentials: Iterable[Credential],
-          refusal: Callable[[str, str], YGptError] = CredentialInPrompt) -> None:
+          refusal: Refusal = CredentialInPrompt) -> None:
     """``refusal`` (CredentialInPrompt: a text a request carries) naming ``where`` if ``text``
-    carries any of ``credentials``."""
-    found = _carried(text, credentials)
+    carries any of ``credentials`` or a token of a Yandex credential's shape."""
+    found = _found(text, credentials)
     if found is not None:
-        raise _refusal(where, found, refusal)
+        raise refusal(where, found)
 
 
-def _carried(text: str, credentials: Iterable[Credential]) -> Credential | None:
+def _found(text: str, credentials: Iterable[Credential]) -> Found | None:
+    """One of ``credentials`` in ``text`` (named by its kind and source), else a credential's
+    shape (named by its kind, masked), else None."""
     for credential in credentials:
         if carries(text, credential.secret or ""):
-            return credential
+            return Found(f"{credential.kind.replace('_', ' ')} (from {credential.source})")
+    sighting = sighted(text)
+    if sighting is not None:
+        return Found(f"{sighting.kind} ({sighting.masked})", known=False)
     return None
 
 
-def _refusal(where: str, credential: Credential,
-             refusal: Callable[[str, str], YGptError] = CredentialInPrompt) -> YGptError:
-    return refusal(where, f"{credential.kind.replace('_', ' ')} (from {credential.source})")
-
-
 class CleanTexts:
-    """The plain texts of messages already found clean against the credentials now known.
+    """The plain texts of messages already found clean against the credentials now known (and
+    the credentials' shapes, which never change).
 
     A chat's history goes out again with every cell; its turns hand out the same text objects
     each time, so a text checked once is found here by identity instead of being searched for
@@ -85,22 +94,20 @@ class CleanTexts:
 def check_request(messages: Sequence[Mapping[str, Any]], extras: Mapping[str, Any],
                   credentials: Sequence[Credential], clean: CleanTexts | None = None) -> None:
     """CredentialInPrompt, naming the piece, if anything this request would send carries one
-    of ``credentials``: each message whole (text, tool calls and results, picture names), each
+    of ``credentials`` or a credential's shape: each message whole (text, tool calls and results, picture names), each
     tool declaration whole (name, description, every schema field, defaults and enums included)
     and the response format. With ``clean``, a plain message's text found clean before is not
     searched again, and one found clean now is remembered, but for the last (the prompt: a
     ``--map`` row's, which would only fill the memory, or a cell's, which is history next time)."""
-    if not credentials:
-        return
     known = clean.under(credentials) if clean is not None else set()
     for index, message in enumerate(messages):
         text = message.get("text")
         plain = text if isinstance(text, str) and message.keys() <= PLAIN else None  # its text alone
         if plain is not None and plain in known:
             continue
-        found = _carried(_text(message) if plain is None else plain, credentials)
+        found = _found(_text(message) if plain is None else plain, credentials)
         if found is not None:
-            raise _refusal(_message_name(message, index, len(messages)), found)
+            raise CredentialInPrompt(_message_name(message, index, len(messages)), found)
         if plain is not None and clean is not None and index < len(messages) - 1:
             known.add(plain)  # history only: a prompt is remembered once it is history
     for where, piece in _extras(extras):

@@ -4,6 +4,8 @@ raised before anything is sent.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..words import counted
 from .base import Worded, YGptError
 from .origin import capital
@@ -113,14 +115,40 @@ class NotebookError(YGptError):
         self.path = path
 
 
+@dataclass(frozen=True)
+class Found:
+    """What a credential refusal says it found (client/guard.py makes it): one of this kernel's
+    own credentials (``what``: "api key (from YC_API_KEY)"), or, with ``known`` False, a token
+    of a published Yandex shape that is none of them (``what``: "a Yandex Cloud API key
+    (AQVN…x9Qz)"), perhaps a real key of someone's, which is why the message then says to
+    rotate it. Never the secret itself."""
+
+    what: str
+    known: bool = True
+
+    def named(self) -> str:
+        """The found credential as a message names it."""
+        if self.known:
+            return f"your {self.what} (or a long part of it)"
+        return f"what looks like {self.what}, which is not a credential this kernel uses"
+
+    def rotation(self) -> str:
+        """The advice on a key of someone's: it has been pasted where it should not be."""
+        if self.known:
+            return ""
+        return (" If it is a real key pasted from elsewhere, rotate it (make a new one and "
+                "delete this one in the Yandex Cloud console): it has been seen where it should "
+                "not be.")
+
+
 class CredentialInPrompt(YGptError):
     """The prompt would carry a credential (or a long part of one): refused before sending."""
 
-    def __init__(self, where: str, credential: str) -> None:
+    def __init__(self, where: str, found: Found) -> None:
         super().__init__(lambda origin: (
-            f"Nothing was sent: {where} contains your {credential} (or a long part of it), and a "
-            f"credential must never go to a model inside a prompt. Remove it from there (or "
-            f"leave that reference out of {origin.text}), then {origin.again}."
+            f"Nothing was sent: {where} contains {found.named()}, and a credential must never "
+            f"go to a model inside a prompt. Remove it from there (or leave that reference out "
+            f"of {origin.text}), then {origin.again}.{found.rotation()}"
         ))
         self.where = where
 
@@ -130,13 +158,13 @@ class CredentialInToolResult(CredentialInPrompt):
     after the request that asked for the call went out (and was billed), so "nothing was sent"
     would not be true of the cell, and the fix is in the function, not a reference to leave out."""
 
-    def __init__(self, where: str, credential: str) -> None:
+    def __init__(self, where: str, found: Found) -> None:
         YGptError.__init__(self, lambda origin: (
-            f"{capital(where)} was not sent: it contains your {credential} (or a long "
-            f"part of it), and a credential must never go to a model. The request that asked for "
-            f"the call went out as usual; after it nothing was sent, and the chat is unchanged. "
-            f"Change the function so its result leaves the credential out (return only what the "
-            f"model needs), then {origin.again}."
+            f"{capital(where)} was not sent: it contains {found.named()}, and a credential "
+            f"must never go to a model. The request that asked for the call went out as usual; "
+            f"after it nothing was sent, and the chat is unchanged. Change the function so its "
+            f"result leaves the credential out (return only what the model needs), then "
+            f"{origin.again}.{found.rotation()}"
         ))
         self.where = where
 
@@ -145,15 +173,15 @@ class CredentialInFailedCell(CredentialInPrompt):
     """`%ygpt fix` would send a failed cell that holds a credential: the advice is about that
     cell, since the `%ygpt fix` cell has no reference to leave out."""
 
-    def __init__(self, count: int, credential: str) -> None:
+    def __init__(self, count: int, found: Found) -> None:
         YGptError.__init__(
             self,
             f"Nothing was sent: cell {count}, which %ygpt fix would send ({{In[{count}]}} and "
             f"{{Err[{count}]}}), "
-            f"contains your {credential} (or a long part of it), and a credential must never go "
+            f"contains {found.named()}, and a credential must never go "
             f"to a model inside a prompt. Remove it from cell {count} (read it from the "
             f"environment instead, e.g. os.environ['YC_API_KEY']), run cell {count} again, then "
-            f"%ygpt fix."
+            f"%ygpt fix.{found.rotation()}"
         )
         self.where = f"cell {count}"
 
@@ -162,12 +190,12 @@ class CredentialInText(CredentialInPrompt):
     """A text ``%ygpt embed`` would send holds a credential: the advice is about that row of the
     user's data, since the embed line has no reference to leave out."""
 
-    def __init__(self, where: str, credential: str) -> None:
+    def __init__(self, where: str, found: Found) -> None:
         YGptError.__init__(
             self,
-            f"Nothing was sent for {where}: its text contains your {credential} (or a long part "
-            f"of it), and a credential must never go to a model. Remove it from that row (keep "
-            f"keys in the environment, e.g. YC_API_KEY), or leave the row out of the texts.",
+            f"Nothing was sent for {where}: its text contains {found.named()}, and a credential "
+            f"must never go to a model. Remove it from that row (keep keys in the environment, "
+            f"e.g. YC_API_KEY), or leave the row out of the texts.{found.rotation()}",
         )
         self.where = where
 
@@ -176,12 +204,12 @@ class CredentialInName(YGptError):
     """A chat name would carry a credential (a key pasted into the panel's "new chat…" box or
     given to --chat): refused wherever a name is given, since a name is shown in full."""
 
-    def __init__(self, where: str, credential: str) -> None:
+    def __init__(self, where: str, found: Found) -> None:
         super().__init__(
-            f"{capital(where)} contains your {credential} (or a long part of it), so "
+            f"{capital(where)} contains {found.named()}, so "
             f"no chat was given or looked up by it: a chat name is shown in the panel, in %ygpt "
             f"usage and in the saved notebook, and a credential must never be. Name the chat "
-            f"something else, e.g. notes."
+            f"something else, e.g. notes.{found.rotation()}"
         )
         self.where = where
 
