@@ -32,11 +32,12 @@ PLAIN_PATH = {
     "ygpt_magic.chat.prices", "ygpt_magic.words",
     # the reply cache (off or missed) and the reply's provenance in the output
     "ygpt_magic.cache.replies", "ygpt_magic.cache.key", "ygpt_magic.cache.provenance",
-    # the transport: the guard, the proxy variables read before each request (one gRPC cannot
-    # parse would put its password in gRPC's own errors and logs), the SDK (built afresh after
-    # the server was found gone) on the loop thread, the stream of answers
+    # the transport: the guard (the kernel's secrets, then the published key shapes), the proxy
+    # variables read before each request (one gRPC cannot parse would put its password in gRPC's
+    # own errors and logs), the SDK (built afresh after the server was found gone) on the loop
+    # thread, the stream of answers
     "ygpt_magic.client.connection", "ygpt_magic.client.channels", "ygpt_magic.client.credentials",
-    "ygpt_magic.client.guard", "ygpt_magic.client.proxies",
+    "ygpt_magic.client.guard", "ygpt_magic.client.keyshapes", "ygpt_magic.client.proxies",
     "ygpt_magic.client.message_size", "ygpt_magic.client.preload", "ygpt_magic.client.sdk",
     "ygpt_magic.client.models", "ygpt_magic.client.tools",
     "ygpt_magic.client.chat_api", "ygpt_magic.client.stream", "ygpt_magic.client.chunks",
