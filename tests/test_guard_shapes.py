@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import re
 import secrets
 import statistics
 import time
@@ -88,10 +90,33 @@ def test_each_published_shape_is_seen_whole_in_text_and_in_json(name):
         assert sighting.masked == masked(secret)
 
 
+@pytest.mark.parametrize(("kind", "secret"), [
+    ("a Yandex Cloud refresh token", "r" + IAM_TOKEN),
+    ("a Yandex Cloud IAM cookie", "c" + IAM_TOKEN[1:]),
+    ("a Yandex SmartCaptcha server key", "ysc2_" + "D0ur60kwXTL7rM52UzJ7" * 2 + "0a1b2c3d"),
+    ("a Yandex Cloud OIDC app secret", "yccs__" + "0123456789abcdef" * 4 + "_0a1b2c3d"),
+    ("a Yandex OAuth token", "y3_" + "x" * 199),
+    ("a Yandex Cloud API key", "AQVN" + "x" * 38),
+], ids=lambda value: value[:12])
+def test_the_other_published_shapes(kind, secret):
+    sighting = sighted(f"secret: {secret}\n")
+    assert sighting is not None and sighting.kind == kind and sighting.masked == masked(secret)
+
+
+def test_a_service_accounts_key_file_is_seen_by_its_private_key():
+    """`yc iam key create` writes the private key into key.json with its line breaks escaped."""
+    key_json = ('{"id": "ajeq1v2k3l4m5n6o7p8r", "service_account_id": "ajes0m3acc0unt",'
+                ' "private_key": "PLEASE DO NOT REMOVE THIS LINE! Yandex.Cloud SA Key ID <ajeq1v2k3l4m5n6o7p8r>'
+                '\\n-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\\n-----END PRIVATE KEY-----\\n"}')
+    for text in (key_json, json.loads(key_json)["private_key"]):
+        sighting = sighted(text)
+        assert sighting is not None and sighting.kind == "the private key of a Yandex Cloud service account"
+        assert sighting.masked == "key id ajeq…7p8r", sighting
+
+
 @pytest.mark.parametrize("text", [
     "t1.5", "In t1.5 the model answers", "AQVNx", "AQVN is how API keys begin", "y0_ is an OAuth prefix",
     hashlib.sha256(b"x").hexdigest(), hashlib.sha512(b"x").hexdigest(),
-    "YC_FOLDER_ID_FOR_THE_PRODUCTION_ENVIRON",          # 40 characters of the static shape, no checksum
     "os.environ['YC_API_KEY'] and YC_IAM_TOKEN=$(yc iam create-token)",
     API_KEY + "Zq",                                     # longer than any API key: not one
     "x" + API_KEY,                                      # inside a longer token
@@ -100,6 +125,13 @@ def test_each_published_shape_is_seen_whole_in_text_and_in_json(name):
 ], ids=lambda text: text[:24])
 def test_near_misses_are_not_keys(text):
     assert sighted(text) is None
+
+
+def test_a_name_of_the_static_keys_shape_without_its_checksum_is_not_a_key():
+    name = "YC_FOLDER_ID_FOR_THE_PRODUCTION_ENVIRONS"
+    assert re.fullmatch(r"YC[a-zA-Z0-9_\-]{38}", name), "the published pattern alone takes it"
+    assert sighted(name) is None and sighted(f"export {name}=b1g") is None
+    assert sighted(STATIC_SECRET[:-1] + ("A" if STATIC_SECRET[-1] != "A" else "B")) is None
 
 
 def test_the_local_servers_own_keys_are_no_shape():
@@ -209,7 +241,7 @@ def test_the_panel_and_a_chat_name(shell, ygpt_server, magics):
 
 def test_near_misses_are_sent(shell, ygpt_server):
     text = ("In t1.5 the model says AQVNx starts an API key, y0_ an OAuth token; digest "
-            f"{hashlib.sha256(b'x').hexdigest()}, variable YC_FOLDER_ID_FOR_THE_PRODUCTION_ENVIRON.")
+            f"{hashlib.sha256(b'x').hexdigest()}, variable YC_FOLDER_ID_FOR_THE_PRODUCTION_ENVIRONS.")
     result = cell(shell, f"%%ygpt --once --no-interpolate\n{text}")
     assert result.ok, result.message
     assert sighted(text) is None and text in repr(list(ygpt_server.requests))
