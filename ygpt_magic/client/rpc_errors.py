@@ -23,7 +23,6 @@ from ..errors import (
     AuthFailed,
     ChatApiRedirects,
     ChatReplyUnreadable,
-    ContextTooLong,
     CredentialsMissing,
     InternalError,
     ModelNotFound,
@@ -32,7 +31,6 @@ from ..errors import (
     ProxyFailed,
     QuotaExceeded,
     ReconnectPending,
-    RequestRejected,
     RequestTooLarge,
     ServerBusy,
     ServerFailed,
@@ -41,20 +39,15 @@ from ..errors import (
     ServerUnavailable,
     ServiceRefused,
     StreamBroken,
-    TextTooLongToClassify,
     TlsFailed,
     YGptError,
 )
-from . import message_size, proxies
+from . import invalid_argument, message_size, proxies
 from .credentials import PLACEHOLDER, Credential, fetched_anew, known_secrets, masked_in
 from .endpoints import in_cloud
 
 log = logging.getLogger(__name__)
 
-#: a number standing alone: not a part of a name (the 32 of yandexgpt-32k, the 95 of a folder id
-#: b1gvmob95yy…), which would be taken for the context's size
-_NUMBER = re.compile(r"(?<![\w.\-/])\d[\d,_]*(?!\w)")
-_CONTEXT_WORDS = ("token", "context", "too long", "too many")
 #: how gRPC's UNAVAILABLE begins when it sent nothing: its connect failed, now or, during its
 #: reconnect delay, before (the detail then repeats that old error)
 GRPC_CONNECT_FAILED = "failed to connect to all addresses"
@@ -284,23 +277,6 @@ def _proxy_code(exc: BaseException) -> int | None:
     return int(said.group(1)) if said else None
 
 
-def context_numbers(details: str) -> tuple[int, int] | None:
-    """(needed, limit) from an INVALID_ARGUMENT detail about the context size, if it says so.
-
-    Servers word this differently; whatever the order, the larger number is the request's size
-    and the smaller one the limit. Only numbers that stand alone count: a model's name or a
-    folder id in the detail holds digits too.
-    """
-    lowered = details.lower()
-    if not any(word in lowered for word in _CONTEXT_WORDS):
-        return None
-    numbers = [int(n.replace(",", "").replace("_", "")) for n in _NUMBER.findall(details)]
-    numbers = [n for n in numbers if n >= 16]
-    if len(numbers) < 2:
-        return None
-    return max(numbers), min(numbers)
-
-
 def translate(exc: BaseException, *, endpoint: str, credential: Credential,
               folder: str | None, model: str | None, retries: int, timeout: float,
               after_chunks: int = 0, attempt: int = 1, elapsed: float | None = None,
@@ -353,13 +329,9 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
         return ModelNotFound(model or "(unknown)", details, asked)
     if http_code(exc) == 413:
         return RequestTooLarge(endpoint, pictures, details)
-    if status == "INVALID_ARGUMENT":
-        numbers = context_numbers(details)
-        if numbers and asked == "classification":
-            return TextTooLongToClassify(*numbers)
-        if numbers:
-            return ContextTooLong(*numbers, history_turns=history_turns)
-        return RequestRejected(details, asked)
+    if status == "INVALID_ARGUMENT":   # what was wrong, by the server's words (invalid_argument.py)
+        return invalid_argument.refusal(details, model=model, folder=folder, asked=asked,
+                                        history_turns=history_turns)
     if status == "UNAVAILABLE" or http_code(exc) == 407:
         refused_by = proxy_refusal(exc, endpoint)
         if refused_by is not None:

@@ -9,9 +9,10 @@ ipython/ipython#14024), and a subclass here would tie every layer, the chat laye
 IPython. The panel shows these messages in its status line; Python callers get ordinary
 exceptions. Each message is one paragraph and never contains a credential.
 
-The types live in seven modules by what went wrong (``base``, with InternalError: a bug of ours;
+The types live in modules by what went wrong (``base``, with InternalError: a bug of ours;
 ``usage``: before anything is sent, ``reach``: reaching the server and its answer arriving,
-``service``: what the service said when it refused, ``work``: tools, data, pictures,
+``service``: what the service said when it refused, ``too_long``: what it refused as too long,
+``work``: tools, data, pictures,
 ``sources``: answers from the user's files, ``stops``: Ctrl-C outside a streamed reply); import
 them from here. ``origin`` holds the two ways advice is worded: for a cell (``str(error)``), and
 for the panel (``error.words(PANEL)``).
@@ -37,8 +38,8 @@ from .reach import (
 from .service import (
     AuthFailed,
     ChatApiRedirects,
-    ContextTooLong,
     CredentialsMissing,
+    FolderMismatch,
     ModelNotFound,
     PermissionDenied,
     PictureModelNotFound,
@@ -48,10 +49,10 @@ from .service import (
     RequestTooLarge,
     ServerFailed,
     ServiceRefused,
-    TextTooLongToClassify,
 )
 from .sources import CredentialInSource, IndexUnusable, NoSources, SourcesOverCap, SourcesTooLong
 from .stops import BatchNotStarted, StoppedBeforeAsking, StoppedInFlight, stopping
+from .too_long import ContextTooLong, TextTooLong, TextTooLongToClassify, TextTooLongToEmbed
 from .usage import (
     CacheLocked,
     CacheMiss,
@@ -104,7 +105,7 @@ __all__ = [
     "CredentialInPrompt", "CredentialInText", "CredentialInToolResult", "CredentialMalformed",
     "CredentialInSource", "CredentialsMissing", "DataExtraMissing", "DatasetRejected", "Found", "HostNotFound",
     "ImageError",
-    "ImagesNotTaken",
+    "FolderMismatch", "ImagesNotTaken",
     "IndexUnusable", "InternalError", "InterpolationError", "MessageTooLarge", "MissingValue", "ModelNotFound",
     "NoChatEndpoint", "NoInputHere", "NoSources",
     "NotebookError", "NothingToFix", "OperationUnreachable", "OptionError", "PermissionDenied",
@@ -117,5 +118,6 @@ __all__ = [
     "ServerUnavailable", "ServiceRefused", "SidecarMissing", "StoppedBeforeSending", "StoppedBeforeAsking",
     "StoppedInFlight", "BatchNotStarted", "stopping",
     "TlsFailed", "SourcesOverCap", "SourcesTooLong", "StreamBroken", "StreamStalled", "ToolError",
-    "TextTooLongToClassify", "ToolRoundsExceeded", "UnknownChat", "YGptError",
+    "TextTooLong", "TextTooLongToClassify", "TextTooLongToEmbed", "ToolRoundsExceeded", "UnknownChat",
+    "YGptError",
 ]

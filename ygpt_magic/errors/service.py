@@ -19,9 +19,10 @@ INTERNAL and the rest  ServerFailed         ``ServerFailed(status, detail=None, 
 (chat API HTTP 413)    RequestTooLarge      ``RequestTooLarge(url, pictures, detail=None)``
 =====================  ===================  ===========================================
 
-A request that is too long for the context is ``ContextTooLong(needed, budget)``; the client also
-raises it for an INVALID_ARGUMENT whose detail says so, with ``history_turns`` (the earlier turns
-sent with it, so the advice fits), or ``TextTooLongToClassify(needed, limit)`` for a classification.
+An INVALID_ARGUMENT that says the request is too long is one of errors/too_long.py's. Two others
+of the cloud name what to fix: "invalid model_uri" is ``ModelNotFound(model, detail, asked,
+status)``, and "Specified folder ID does not match with service account" is
+``FolderMismatch(folder_id, detail)``.
 A NOT_FOUND of the chat API (a request with pictures) is
 ``PictureModelNotFound(model, url)``, a ModelNotFound whose advice fits pictures.
 """
@@ -31,48 +32,6 @@ from __future__ import annotations
 from ..words import counted
 from .base import YGptError, _clean, _with_detail, where_to_look
 from .origin import Origin
-
-
-class ContextTooLong(YGptError):
-    """The request does not fit the context: the prompt alone (found while planning), or the
-    whole request as the server counted it (``history_turns``: earlier turns sent with it)."""
-
-    def __init__(self, needed: int | None, budget: int | None, detail: object = None, *,
-                 history_turns: int | None = None) -> None:
-        numbers = needed is not None and budget is not None
-        if history_turns is None:  # found while planning: only the prompt was counted
-            head = (f"This request needs {needed} tokens but the context budget is {budget}, "
-                    f"even with no chat history." if numbers
-                    else _with_detail("The request is too long for the model's context.", detail))
-        else:
-            size = f" ({needed} tokens; the model's context holds {budget})" if numbers else ""
-            alone = "" if history_turns else ", even with no chat history"
-            head = _with_detail(f"The server refused the request as too long for the model's "
-                                f"context{size}{alone}.", None if numbers else detail)
-
-        def todo(origin: Origin) -> str:
-            shorten = (f"Shorten {origin.text} or the system message, or split the text into "
-                       f"{origin.several}")
-            if history_turns is None:
-                return f"{shorten}, or raise the budget with %config YGptMagics.context_budget = N."
-            if not history_turns:
-                return f"{shorten}."
-            restart = origin.flag(", start over with %ygpt reset, or use --once", ", or start over with %ygpt reset")
-            return (f"It carried {counted(history_turns, 'earlier turn')} of the chat: set a smaller "
-                    f"budget with %config YGptMagics.context_budget = N so older turns are left out{restart}.")
-        super().__init__(lambda origin: f"{head} {todo(origin)}")
-        self.needed, self.budget = needed, budget
-
-
-class TextTooLongToClassify(YGptError):
-    """INVALID_ARGUMENT about size from a classifier: it reads the text alone, with no chat
-    history, system message or context budget to shorten, so the advice is the text's."""
-
-    def __init__(self, needed: int, limit: int) -> None:
-        super().__init__(f"A classifier reads at most {limit:,} tokens of text, and this one is {needed:,} "
-                         f"(the server refused it as too long). Shorten it, or split it into parts and "
-                         f"classify each: a list of them with --map NAME --labels ... and {{item}} as the text.")
-        self.needed, self.limit = needed, limit
 
 
 class CredentialsMissing(YGptError):
@@ -172,6 +131,21 @@ class PermissionDenied(RefusedForEvery):
         )
 
 
+class FolderMismatch(RefusedForEvery):
+    """The cloud's INVALID_ARGUMENT "Specified folder ID does not match with service account":
+    the folder id sent is not the folder of the service account the key or token belongs to (AI
+    Studio's error-codes page). A key works in its service account's folder, so the fix is the
+    folder id, not an option of the request."""
+
+    def __init__(self, folder_id: str | None = None, detail: object = None) -> None:
+        folder = f"The folder {folder_id}" if folder_id else "The folder id"
+        super().__init__(_with_detail(
+            f"{folder} is not the folder of the service account your API key or token belongs to "
+            f"(INVALID_ARGUMENT). Set YC_FOLDER_ID (or the folder in %ygpt auth) to the id of the folder "
+            f"that service account was created in, or use a key of a service account in this folder; "
+            f"%ygpt whoami shows the folder used and where it comes from.", detail))
+
+
 class QuotaExceeded(YGptError):
     """RESOURCE_EXHAUSTED after the requests really made (``attempts``: the SDK's gRPC retries,
     or one over the chat API, which it does not retry); ``wait``: the seconds the server's
@@ -193,6 +167,9 @@ _NAMING = {
     "completion": ("The model", "Use a short name such as yandexgpt or yandexgpt-lite, name/version such "
                                 "as yandexgpt/rc, or a full gpt://<folder_id>/<model>/<version> URI; "
                                 "%ygpt models lists them."),
+    "embedding": ("The embedding model", "Use --model doc (for the texts searched) or query (for what is "
+                                         "searched for), or an emb://<folder_id>/<model>/<version> URI of a "
+                                         "model tuned in a folder your credentials reach (YC_FOLDER_ID)."),
     "classification": ("The classifier", "Classifiers run on yandexgpt or yandexgpt-lite (name/version "
                                          "such as yandexgpt-lite/rc), or are tuned ones named by a "
                                          "cls://<folder_id>/<name>/<version> URI: check its name, its "
@@ -202,12 +179,19 @@ _NAMING = {
 
 
 class ModelNotFound(RefusedForEvery):
-    """NOT_FOUND: the model URI does not name a model this folder can use (``asked``: a
-    completion or a classification, whose models are named differently)."""
+    """The model URI does not name a model this folder can use: NOT_FOUND, or the cloud's own
+    answer to a model it does not know, INVALID_ARGUMENT "invalid model_uri" (``status``; AI
+    Studio's error-codes page), whose URI also holds the folder id, which the page says to check
+    too. ``asked``: a completion, an embedding or a classification, whose models are named
+    differently."""
 
-    def __init__(self, model: str, detail: object = None, asked: str = "completion") -> None:
+    def __init__(self, model: str, detail: object = None, asked: str = "completion",
+                 status: str = "NOT_FOUND") -> None:
         what, advice = _NAMING.get(asked, _NAMING["completion"])
-        super().__init__(_with_detail(f"{what} '{model}' was not found (NOT_FOUND). {advice}", detail))
+        folder = ("" if status == "NOT_FOUND" else
+                  " A model URI holds the folder id too: if the name is right, check the folder "
+                  "(YC_FOLDER_ID, or the one entered with %ygpt auth; %ygpt whoami shows it).")
+        super().__init__(_with_detail(f"{what} '{model}' was not found ({status}). {advice}{folder}", detail))
         self.model = model
 
 
