@@ -181,7 +181,8 @@ def test_an_embedding_waits_the_servers_latency_like_a_cloud_call(ygpt_server):
 def test_a_model_that_does_not_embed_is_refused_with_what_to_use(ygpt_server):
     with pytest.raises(grpc.RpcError) as failure:
         model(ygpt_server, "emb://any-folder/yandexgpt/latest").run(CATS)
-    assert failure.value.code() == grpc.StatusCode.NOT_FOUND
+    assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "invalid model_uri" in failure.value.details()
     assert "text-search-doc, text-search-query" in failure.value.details()
     answer = requests.post(ygpt_server.http_url + "/foundationModels/v1/textEmbedding", headers=KEY, timeout=10,
                            json={"modelUri": "gpt://any-folder/yandexgpt/latest", "text": CATS})

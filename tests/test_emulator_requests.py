@@ -24,8 +24,8 @@ SECRET = "AQVN-super-secret-key-value"
 PROMPT = "Hi! What fields of science did Albert Einstein study?"
 
 
-def sdk_for(server, auth=SECRET) -> YCloudML:
-    return YCloudML(**sdk_kwargs(server.address, auth=auth), retry_policy=NoRetryPolicy())
+def sdk_for(server, auth=SECRET, folder_id="local-folder") -> YCloudML:
+    return YCloudML(**sdk_kwargs(server.address, auth=auth, folder_id=folder_id), retry_policy=NoRetryPolicy())
 
 
 def rpc_error(call) -> AioRpcError:
@@ -70,12 +70,22 @@ def test_the_key_is_never_logged_and_each_request_is_one_line(ygpt_server, caplo
     assert SECRET not in caplog.text and all(SECRET not in repr(r) for r in ygpt_server.requests)
 
 
-def test_unknown_model_is_not_found_and_lists_the_known_ones(ygpt_server):
+def test_unknown_model_is_refused_as_the_cloud_does_and_lists_the_known_ones(ygpt_server):
+    """The cloud answers a model it does not serve INVALID_ARGUMENT "invalid model_uri" (AI Studio's
+    error-codes page), not NOT_FOUND: a client tested here meets what its users will."""
     error = rpc_error(lambda: sdk_for(ygpt_server).models.completions("yandexgtp").run(PROMPT))
-    assert error.code() == grpc.StatusCode.NOT_FOUND
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert error.details().startswith("invalid model_uri")
     assert "yandexgtp/latest" in error.details() and "yandexgpt-lite" in error.details()
     version = rpc_error(lambda: sdk_for(ygpt_server).models.completions("yandexgpt", model_version="v9").run(PROMPT))
-    assert version.code() == grpc.StatusCode.NOT_FOUND
+    assert version.code() == grpc.StatusCode.INVALID_ARGUMENT and "invalid model_uri" in version.details()
+
+
+@pytest.mark.parametrize("folder", ["   ", "not a folder"])
+def test_a_folder_id_that_is_blank_or_holds_whitespace_is_refused_as_malformed(ygpt_server, folder):
+    error = rpc_error(lambda: sdk_for(ygpt_server, folder_id=folder).models.completions("yandexgpt").run(PROMPT))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "folder id" in error.details() and "YC_FOLDER_ID" in error.details()
 
 
 @pytest.mark.parametrize("name,version", [("yandexgpt-lite", "rc"), ("yandexgpt-32k", "latest"),

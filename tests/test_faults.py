@@ -58,7 +58,7 @@ FAULTS = [
     Fault("INVALID_ARGUMENT bad temperature",
           _fail("INVALID_ARGUMENT", "temperature is 1.5; it must be between 0 and 1 (inclusive)."),
           errors.RequestRejected, ("rejected", "temperature is 1.5", "%ygpt config")),
-    Fault("NOT_FOUND unknown model", lambda server, retries: None, errors.ModelNotFound,
+    Fault("unknown model", lambda server, retries: None, errors.ModelNotFound,
           ("nosuchmodel", "not found", "%ygpt models"), source="%%ygpt --model nosuchmodel\nHello?"),
     Fault("stream broken mid-way",
           lambda server, retries: server.faults.break_stream_after(2, "INTERNAL"), errors.StreamBroken,

@@ -130,5 +130,6 @@ def test_embed_without_out_says_where_the_vectors_are(shell, fresh_names):
 
 def test_an_unknown_model_is_quoted_with_one_full_stop(shell):
     """The server's words end with their own full stop: the quote closes the sentence."""
-    message = assert_clear_error(cell(shell, "%%ygpt --model yandexgpt-nonexistent\nHello"), "NOT_FOUND")
+    message = assert_clear_error(cell(shell, "%%ygpt --model yandexgpt-nonexistent\nHello"),
+                                 "'yandexgpt-nonexistent' was not found")
     assert "The server said: “" in message and message.endswith(".”"), message

@@ -211,7 +211,7 @@ def test_without_valid_credentials_it_is_a_401_with_the_clouds_error_json(ygpt_s
 
 
 @pytest.mark.parametrize("change, status, grpc_code, says", [
-    ({"modelUri": "gpt://b1gexample/yandexgpt-pro"}, 404, 5, "is not served here"),
+    ({"modelUri": "gpt://b1gexample/yandexgpt-pro"}, 400, 3, "invalid model_uri"),
     ({"modelUri": "yandexgpt"}, 400, 3, "not of the form gpt://"),
     ({"completionOptions": {"temperature": 2}}, 400, 3, "between 0 and 1"),
     ({"completionOptions": {"maxTokens": "lots"}}, 400, 3, "maxTokens"),

@@ -91,7 +91,7 @@ def test_a_key_typed_into_the_panel_is_refused_with_send_it_again(pics, panel, y
     assert TEST_KEY not in status and not ygpt_server.requests
 
 
-#: every error of the request path (errors/reach.py, service.py, network.py: what a panel Send
+#: every error of the request path (errors/reach.py, service.py, too_long.py, network.py: what a panel Send
 #: can meet from the server, the network and the planning of its request), each way it is worded
 REQUEST_PATH_ERRORS = {
     "MessageTooLarge(request)": errors.MessageTooLarge(5_000_000, 4_194_304, ("the prompt", 4_900_000)),
@@ -112,11 +112,15 @@ REQUEST_PATH_ERRORS = {
     "ContextTooLong(history)": errors.ContextTooLong(9000, 8000, history_turns=3),
     "ContextTooLong(alone)": errors.ContextTooLong(9000, 8000, history_turns=0),
     "TextTooLongToClassify": errors.TextTooLongToClassify(9000, 8000),
+    "TextTooLongToEmbed": errors.TextTooLongToEmbed(3003, 2000),
+    "TextTooLong": errors.TextTooLong(349354, 100000),
     "CredentialsMissing": errors.CredentialsMissing(),
     "AuthFailed": errors.AuthFailed("127.0.0.1:1"),
     "PermissionDenied": errors.PermissionDenied("b1gfolder"),
     "QuotaExceeded": errors.QuotaExceeded(3, "quota", wait=5),
     "ModelNotFound": errors.ModelNotFound("nosuch"),
+    "ModelNotFound(INVALID_ARGUMENT)": errors.ModelNotFound("nosuch", "invalid model_uri", status="INVALID_ARGUMENT"),
+    "FolderMismatch": errors.FolderMismatch("b1gfolder", "Specified folder ID does not match with service account"),
     "PictureModelNotFound": errors.PictureModelNotFound("nosuch", "http://h/v1"),
     "RequestRejected": errors.RequestRejected("invalid"),
     "RequestTooLarge": errors.RequestTooLarge("http://h/v1", (3_000_000,)),
@@ -137,14 +141,15 @@ REQUEST_PATH_ERRORS = {
 
 
 def test_the_table_holds_every_error_of_the_request_path():
-    modules = {"ygpt_magic.errors.reach", "ygpt_magic.errors.service", "ygpt_magic.errors.network"}
+    modules = {"ygpt_magic.errors.reach", "ygpt_magic.errors.service", "ygpt_magic.errors.too_long",
+               "ygpt_magic.errors.network"}
     defined = {cls for cls in vars(errors).values()
                if isinstance(cls, type) and cls.__module__ in modules and cls is not errors.RefusedForEvery}
     assert defined - {type(error) for error in REQUEST_PATH_ERRORS.values()} == set()
 
 
-#: errors no panel Send meets: a deferred cell's operation, a --map's rows, a --labels cell
-CELL_ONLY = {"OperationUnreachable", "ServerStoppedAnswering", "TextTooLongToClassify"}
+#: errors no panel Send meets: a deferred cell's operation, a --map's rows, a --labels cell, %ygpt embed
+CELL_ONLY = {"OperationUnreachable", "ServerStoppedAnswering", "TextTooLongToClassify", "TextTooLongToEmbed"}
 #: a `%ygpt` command with its arguments, which a panel user runs in a cell like any other
 COMMAND = re.compile(r"%ygpt [a-z]+(?: [^\s;,()]+)*")
 

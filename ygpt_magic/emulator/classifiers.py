@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from . import tokenizer
 from .errors import RequestError
-from .models import VERSION_DATES
+from .models import VERSION_DATES, check_folder
 
 #: the base models FewShotClassify runs
 PROMPT_MODELS = ("yandexgpt", "yandexgpt-lite")
@@ -50,6 +50,7 @@ def path_of(uri: str) -> str:
             "INVALID_ARGUMENT",
             f"The classifier URI {uri!r} is not of the form cls://<folder_id>/<model>[/<version>]. "
             "Pass a model name such as 'yandexgpt' to sdk.models.text_classifiers(), or a full URI of that form.")
+    check_folder(uri, parts[0])
     return "/".join([*parts[1:], "latest"][:2])
 
 

@@ -1,8 +1,12 @@
 """The models the local server pretends to host, and parsing of `gpt://` model URIs.
 
-The SDK builds URIs like ``gpt://<folder>/yandexgpt/latest`` from a short name; the server must
-answer NOT_FOUND for names the cloud would not know, so a typo in a notebook fails the same way
-locally as it would in Yandex Cloud.
+The SDK builds URIs like ``gpt://<folder>/yandexgpt/latest`` from a short name. A name or version
+the cloud would not know is refused as the cloud refuses it: INVALID_ARGUMENT (HTTP 400) with its
+words, ``invalid model_uri`` (AI Studio's error-codes page; the cloud answered a real typo so,
+black-roland/homeassistant-yandexgpt#14), followed here by the models that are known; so a typo in a
+notebook fails the same way locally as it would in Yandex Cloud, and a client meets the answer its
+users will. A folder id that is blank or holds whitespace is refused as malformed (INVALID_ARGUMENT):
+no folder of the cloud has such an id, and the cloud answers a URI it cannot use so.
 """
 
 from __future__ import annotations
@@ -38,6 +42,9 @@ BATCH_MODELS: frozenset[str] = frozenset({
     "gemma-3-12b-it", "gemma-3-27b-it", "qwen2.5-32b-instruct", "qwen3-235b-a22b-fp8",
     "gpt-oss-120b", "gpt-oss-20b",
 })
+
+#: the cloud's words for a model URI that names no model it serves (AI Studio's error-codes page)
+INVALID_MODEL_URI = "invalid model_uri"
 
 #: what `model_version` the server reports for each version label
 VERSION_DATES: dict[str, str] = {
@@ -80,12 +87,29 @@ def resolve_model(uri: str) -> ModelInfo:
             f"The model URI {uri!r} is not of the form gpt://<folder_id>/<model>[/<version>]. "
             "Pass a short model name such as 'yandexgpt' to the SDK, or a full URI of that form.",
         )
+    check_folder(uri, parts[0])
     name = parts[1]
     version = parts[2] if len(parts) == 3 and parts[2] else "latest"
     if name not in CONTEXT_LIMITS or version not in VERSION_DATES:
-        raise RequestError(
-            "NOT_FOUND",
-            f"The model {name}/{version} is not served here. Known models: "
-            f"{', '.join(CONTEXT_LIMITS)}; versions: {', '.join(VERSION_DATES)}.",
-        )
+        raise unknown_model(f"the model {name}/{version}", f"Known models: {', '.join(CONTEXT_LIMITS)}")
     return ModelInfo(name=name, version=version, context_limit=CONTEXT_LIMITS[name])
+
+
+def check_folder(uri: str, folder: str) -> None:
+    """Refuse a model URI whose ``folder`` id is blank or holds whitespace, as malformed
+    (INVALID_ARGUMENT): no folder has such an id, so a notebook whose folder id is one (a
+    YC_FOLDER_ID of spaces) fails here as in the cloud, not only there."""
+    if any(char.isspace() for char in folder) or not folder:
+        wrong = "blank" if not folder.strip() else "not a folder id: it holds whitespace"
+        raise RequestError(
+            "INVALID_ARGUMENT",
+            f"The folder id in the model URI {uri!r} is {wrong}. Give the SDK your folder's id "
+            f"(folder_id=..., or YC_FOLDER_ID).")
+
+
+def unknown_model(what: str, known: str) -> RequestError:
+    """The cloud's refusal of a model URI naming no model it serves (``what``: that model, as
+    "the model yandexgtp/latest"), with the cloud's words first and then what is ``known`` here."""
+    return RequestError(
+        "INVALID_ARGUMENT",
+        f"{INVALID_MODEL_URI}: {what} is not served here. {known}; versions: {', '.join(VERSION_DATES)}.")

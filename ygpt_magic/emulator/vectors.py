@@ -29,7 +29,7 @@ from pathlib import Path
 
 from . import tokenizer
 from .errors import RequestError
-from .models import VERSION_DATES
+from .models import VERSION_DATES, check_folder, unknown_model
 from .stream import SERVER
 
 MODELS = ("text-search-doc", "text-search-query")
@@ -67,7 +67,8 @@ class Embedding:
 
 def embedding_model(uri: str) -> str:
     """The model name of ``emb://<folder>/<model>[/<version>]``; RequestError like the cloud's
-    for a URI that is not of that form or names a model that does not embed."""
+    for a URI that is not of that form, has no usable folder id, or names a model that does not
+    embed (INVALID_ARGUMENT "invalid model_uri", as the cloud answered a text-embeddings-v2 URI)."""
     scheme, sep, rest = uri.partition("://")
     parts = rest.split("/") if sep else []
     if scheme != "emb" or len(parts) not in (2, 3) or not parts[0] or not parts[1]:
@@ -75,12 +76,10 @@ def embedding_model(uri: str) -> str:
             "INVALID_ARGUMENT",
             f"The model URI {uri!r} is not an embedding model's: use emb://<folder_id>/<model>[/latest] "
             f"with one of {', '.join(MODELS)} (the SDK builds it from 'doc' or 'query').")
+    check_folder(uri, parts[0])
     version = parts[2] if len(parts) == 3 and parts[2] else "latest"
     if parts[1] not in MODELS or version not in VERSION_DATES:
-        raise RequestError(
-            "NOT_FOUND",
-            f"The embedding model {parts[1]}/{version} is not served here. Models: {', '.join(MODELS)}; "
-            f"versions: {', '.join(VERSION_DATES)}.")
+        raise unknown_model(f"the embedding model {parts[1]}/{version}", f"Models: {', '.join(MODELS)}")
     return parts[1]
 
 
