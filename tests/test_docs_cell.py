@@ -12,6 +12,7 @@ from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error
 from conftest import TEST_KEY, cell, completions
 from sources_helpers import pdf_bytes, without_pypdf
 
+from ygpt_magic import errors
 from ygpt_magic.sources import SIZE_LIMIT
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
@@ -278,3 +279,13 @@ def test_a_file_holding_the_kernels_own_key_gets_advice_about_the_file(shell, yg
                                  "into the sources index", "Remove it from the file", "leave the file out of --docs")
     assert "reference" not in message and secret[5:17] not in run.shown
     assert ygpt_server.requests == []
+
+
+def test_a_chunk_over_the_embedding_limit_is_said_in_embedding_words(shell, ygpt_server, notes):
+    """Indexing embeds each chunk alone: the cloud's token-limit answer is the chunk's, not the cell's."""
+    ygpt_server.faults.fail_next(1, "INVALID_ARGUMENT", "number of input tokens must be no more than 2048, got 3003",
+                                 method="TextEmbedding")
+    message = assert_clear_error(cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}"),
+                                 "This text is 3,003 tokens, and an embedding model takes at most 2,048",
+                                 "Split it into shorter pieces", error_type=errors.TextTooLongToEmbed)
+    assert "chat history" not in message and "system message" not in message, message

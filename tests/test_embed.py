@@ -121,6 +121,37 @@ def test_a_text_the_server_refuses_says_what_to_check_for_an_embedding(shell, yg
     assert "INVALID_ARGUMENT" in reason and "embedding model" in reason and "temperature" not in reason
 
 
+#: the cloud's words for a text over an embedding model's token limit (the completion's form of it,
+#: "number of input tokens must be no more than 8192, got 9136", is the one the cloud was seen to send)
+CLOUD_TOO_MANY_TOKENS = "number of input tokens must be no more than 2048, got 3003"
+
+
+@pytest.mark.parametrize("injected", [None, CLOUD_TOO_MANY_TOKENS], ids=["local server", "cloud"])
+def test_an_embedding_over_the_limit_says_so_in_embedding_words(shell, ygpt_server, injected):
+    """An embedding reads one text: no chat history, system message or cell to shorten."""
+    shell.user_ns["texts"] = ["word " * 3000]
+    if injected:
+        ygpt_server.faults.fail_next(1, "INVALID_ARGUMENT", injected, method="TextEmbedding")
+    run = cell(shell, "%ygpt embed texts")
+    assert "1 text too long to embed" in run.stdout, run.stdout
+    reason = shell.user_ns["_ygpt"].errors[0]
+    limit = "2,048" if injected else "2,000"
+    assert f"This text is 3,003 tokens, and an embedding model takes at most {limit}" in reason, reason
+    assert "Split it into shorter pieces" in reason
+    assert "chat history" not in reason and "system message" not in reason and "cell" not in reason, reason
+
+
+def test_an_embedding_model_the_server_does_not_know_is_named_with_the_embedding_models(shell, ygpt_server):
+    """The local server answers as the cloud does (INVALID_ARGUMENT "invalid model_uri"); the
+    advice is the embedding models', not a chat model's."""
+    shell.user_ns["docs"] = CATS
+    cell(shell, "%ygpt embed docs --model emb://b1gtestfolder/nosuch/latest")
+    reason = shell.user_ns["_ygpt"].errors[0]
+    assert "The embedding model 'emb://b1gtestfolder/nosuch/latest' was not found (INVALID_ARGUMENT)" in reason
+    assert "--model doc" in reason and "query" in reason and "invalid model_uri" in reason, reason
+    assert "yandexgpt" not in reason and "temperature" not in reason, reason
+
+
 def test_a_failed_text_is_a_row_of_nan_with_its_reason_and_the_others_come_back(shell, ygpt_server):
     shell.user_ns["docs"] = CATS
     ygpt_server.faults.fail_next(1, "INTERNAL", "the model broke on this text", method="TextEmbedding")

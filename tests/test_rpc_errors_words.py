@@ -65,3 +65,55 @@ def test_grpcs_own_connection_words_are_never_blamed_on_the_server(shell, magics
     assert_clear_error(run)
     assert not isinstance(run.error.error, errors.ServerBusy), run.message
     assert "answered" not in run.message and "status page" not in run.message, run.message
+
+
+# INVALID_ARGUMENT is the cloud's one status for every bad value (AI Studio's error-codes page): its
+# words say which, and the advice follows them (yardstick findings 1-3)
+
+#: the cloud's answer to a model URI naming no model it serves (the error-codes page; the cloud
+#: answered a real user so: black-roland/homeassistant-yandexgpt#14)
+CLOUD_BAD_MODEL = "invalid model_uri"
+
+
+@pytest.mark.parametrize("injected", [CLOUD_BAD_MODEL, None], ids=["cloud", "local server"])
+def test_an_unknown_model_is_said_as_the_model_the_cell_asked_for(shell, ygpt_server, injected):
+    """The cloud's INVALID_ARGUMENT "invalid model_uri", and the local server's same answer with
+    the models it knows, name the model and never the options."""
+    if injected:
+        ygpt_server.faults.fail_next(1, "INVALID_ARGUMENT", message=injected)
+    message = assert_clear_error(cell(shell, "%%ygpt --once --model yandexgtp\nhello"),
+                                 "The model 'yandexgtp' was not found (INVALID_ARGUMENT)", "%ygpt models",
+                                 "YC_FOLDER_ID", "invalid model_uri", error_type=errors.ModelNotFound)
+    assert "temperature" not in message, message
+    assert ("yandexgpt-lite" in message.split("The server said")[1]) is (injected is None), message
+
+
+def test_a_classifier_the_cloud_calls_an_invalid_model_uri_is_said_as_the_classifier(shell, ygpt_server):
+    ygpt_server.faults.fail_next(1, "INVALID_ARGUMENT", message=CLOUD_BAD_MODEL, method="FewShotClassify")
+    message = assert_clear_error(cell(shell, "%%ygpt --labels weather,alarm --model yandexgpt-lite\nrain?"),
+                                 "The classifier 'yandexgpt-lite' was not found", "YC_FOLDER_ID",
+                                 error_type=errors.ModelNotFound)
+    assert "temperature" not in message and "labels and samples" not in message, message
+
+
+def test_the_clouds_folder_mismatch_is_said_as_the_folder(shell, ygpt_server):
+    ygpt_server.faults.fail_next(1, "INVALID_ARGUMENT",
+                                 message="Specified folder ID does not match with service account: b1gwrongfolder")
+    message = assert_clear_error(cell(shell, "%%ygpt --once\nhello"),
+                                 "The folder b1gtestfolder is not the folder of the service account", "YC_FOLDER_ID",
+                                 "%ygpt auth", "%ygpt whoami", "does not match with service account",
+                                 error_type=errors.FolderMismatch)
+    assert "temperature" not in message, message
+
+
+def test_the_clouds_character_limit_is_said_as_too_long_in_characters(shell, ygpt_server):
+    """Evidence from one client's source (community-of-python/any-llm-client), so matched narrowly:
+    the same words with another ending stay a value the server rejected."""
+    ygpt_server.faults.fail_next(1, "INVALID_ARGUMENT",
+                                 message="text length is 349354, which is outside the range (0, 100000]")
+    message = assert_clear_error(cell(shell, "%%ygpt --once\nhello"),
+                                 "refused the text as too long: it is 349,354 characters", "at most 100,000",
+                                 "Shorten the cell", "several cells", error_type=errors.TextTooLong)
+    assert "temperature" not in message and "context_budget" not in message, message
+    ygpt_server.faults.fail_next(1, "INVALID_ARGUMENT", message="text length is 5, which is not allowed here")
+    assert_clear_error(cell(shell, "%%ygpt --once\nhello"), error_type=errors.RequestRejected)
