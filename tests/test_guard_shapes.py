@@ -28,7 +28,7 @@ from test_panel import send, widget_comm  # noqa: F401 (widget_comm: a fixture)
 
 from ygpt_magic import errors
 from ygpt_magic.client.credentials import LOCAL_DUMMY_KEY
-from ygpt_magic.client.keyshapes import _crc32c, sighted
+from ygpt_magic.keyshapes import _crc32c, sighted
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
 

@@ -113,12 +113,21 @@ def test_the_notebook_context_sits_below_the_commands():
 
 
 def test_the_sources_sit_on_errors_alone():
-    """sources/ (--docs: files, chunks, index, search) uses errors, words, the standard library
-    and numpy: no view, no SDK, no request path; the caller passes the embed function."""
+    """sources/ (--docs: files, chunks, index, search) uses errors, words, the key shapes, the
+    standard library and numpy: no view, no SDK, no request path; the caller passes the embed
+    function."""
     found = offenders(sources("sources"), lambda name: name.startswith(("ygpt_magic", *HEAVY))
                       and not name.startswith(("ygpt_magic.sources", "ygpt_magic.errors", "ygpt_magic.words",
-                                                 "ygpt_magic.sqlite_writes")))
+                                                 "ygpt_magic.keyshapes", "ygpt_magic.sqlite_writes")))
     assert not found, "the sources import more than errors and words:\n" + "\n".join(found)
+
+
+def test_the_key_shapes_sit_below_every_layer():
+    """keyshapes.py is the one list of credential shapes that errors/ (masking), sources/ and
+    client/ (finding) all read, so it imports nothing of the package, as words.py does."""
+    shapes = [PACKAGE / "keyshapes.py", PACKAGE / "words.py"]
+    found = offenders(shapes, lambda name: name.startswith("ygpt_magic"))
+    assert not found, "a module below every layer imports the package:\n" + "\n".join(found)
 
 
 def test_the_emulator_imports_nothing_from_the_magic_side():
@@ -176,6 +185,7 @@ print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r}
     ("ygpt_magic.rows", (*HEAVY, "pandas", "tqdm", "asyncio")),   # --map: its heavy parts load when used
     ("ygpt_magic.cache", HEAVY),
     ("ygpt_magic.sources", HEAVY),
+    ("ygpt_magic.keyshapes", HEAVY),
 ])
 def test_a_layer_loads_only_what_it_may(layer, heavy):
     chain = import_chain(layer, heavy)

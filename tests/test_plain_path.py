@@ -37,7 +37,7 @@ PLAIN_PATH = {
     # own errors and logs), the SDK (built afresh after the server was found gone) on the loop
     # thread, the stream of answers
     "ygpt_magic.client.connection", "ygpt_magic.client.channels", "ygpt_magic.client.credentials",
-    "ygpt_magic.client.guard", "ygpt_magic.client.keyshapes", "ygpt_magic.client.proxies",
+    "ygpt_magic.client.guard", "ygpt_magic.keyshapes", "ygpt_magic.client.proxies",
     "ygpt_magic.client.message_size", "ygpt_magic.client.preload", "ygpt_magic.client.sdk",
     "ygpt_magic.client.models", "ygpt_magic.client.tools",
     "ygpt_magic.client.chat_api", "ygpt_magic.client.stream", "ygpt_magic.client.chunks",

@@ -16,6 +16,8 @@ import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ..keyshapes import mask
+
 #: Environment variables holding a secret, in the SDK's lookup order, with the kind of secret.
 SECRET_ENV_VARS: tuple[tuple[str, str], ...] = (
     ("YC_API_KEY", "api_key"),
@@ -34,15 +36,6 @@ LOCAL_DUMMY_KEY = "local-dummy-key"
 #: The in-kernel local server's credential, as whoami shows it (the key is new at every start).
 LOCAL_KEY = "the local server's own key, made for this kernel when it starts (no other client has it)"
 LOCAL_FOLDER = "local-folder"
-
-
-def mask(secret: str | None) -> str:
-    """`AQVN…x9Qz`: enough to recognise a key, never enough to use it."""
-    if not secret:
-        return "(none)"
-    if len(secret) < 16:
-        return "…" * 3
-    return f"{secret[:4]}…{secret[-4:]}"
 
 
 def masked_in(text: str, credentials: Iterable[Credential]) -> str:

@@ -11,7 +11,7 @@ anything is sent, so no door can skip it. The notebook-side checks (context/inte
 
 A text carries a credential when it holds the whole secret or any run of :data:`FRAGMENT` of its
 characters, or when it holds a token of a shape Yandex publishes for its credentials
-(client/keyshapes.py): a key the kernel does not know (pasted from elsewhere, in a DataFrame, a
+(keyshapes.py): a key the kernel does not know (pasted from elsewhere, in a DataFrame, a
 file, a traceback, a tool's result) is refused like its own. The refusal names the piece (the
 prompt, the system message, tool ``search``'s declaration) and what was found, masked, never the
 secret.
@@ -24,8 +24,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..errors import CredentialInPrompt, Found, YGptError
+from ..keyshapes import sighted
 from .credentials import Credential
-from .keyshapes import sighted
 
 #: a run of this many characters of a secret counts as "a long token-looking part of it"
 FRAGMENT = 12
@@ -62,7 +62,7 @@ def _found(text: str, credentials: Iterable[Credential]) -> Found | None:
             return Found(f"{credential.kind.replace('_', ' ')} (from {credential.source})")
     sighting = sighted(text)
     if sighting is not None:
-        return Found(f"{sighting.kind} ({sighting.masked})", known=False)
+        return Found(sighting.named(), known=False)
     return None
 
 

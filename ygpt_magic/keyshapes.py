@@ -1,0 +1,173 @@
+"""Yandex credentials by the shapes Yandex publishes: one list, for finding a key and for masking it.
+
+Yandex Cloud publishes the shapes of its secrets for secret scanning ("Scanning for Yandex Cloud
+secrets in public sources", yandex.cloud/en/docs/security/operations/search-secrets, the regular
+expressions and the partner program's list); :data:`SHAPES` holds them as published, each taken
+as a whole token (nothing of the same alphabet just before or after it, but a JSON escape such as
+``\\n`` before it), so ordinary text never trips them: ``t1.5``, ``AQVNx`` in prose, a SHA-256
+digest, a 40-character environment variable name (a static key's secret also passes the CRC32-C
+check Yandex publishes for it). Left out: the Lockbox shape (``(yc|YC)[!-~]{18,254}``), which
+Yandex only uses to pick candidates for its own server-side check and which matches plain names
+such as ``YC_API_KEY='...'``.
+
+Two jobs read the list. :func:`sighted` finds: the guard (client/guard.py) refuses a request
+carrying a key the kernel does not know (pasted from elsewhere, in a DataFrame, a ``--docs``
+file, a traceback's ``Authorization`` header, a tool's result), and sources/library.py a file
+holding one. :func:`mask_all` masks what we quote (a server's words, an exception's text:
+errors/base.py), so whatever the guard would find is never shown either, and a token that only
+starts like a key (a key cut short or run on, a padded token a looser pattern would cut in two)
+is masked too: hiding a little too much costs nothing, refusing too much costs the user.
+
+It sits at the package's top level and imports nothing of it, as words.py does, because the
+errors, the sources and the client all use it.
+
+One compiled pattern, one pass over a text: a 10 kB cell of prose or code costs
+about 0.15 ms (measured by tests/test_guard_shapes.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+def mask(secret: str | None) -> str:
+    """`AQVN…x9Qz`: enough to recognise a key, never enough to use it."""
+    if not secret:
+        return "(none)"
+    if len(secret) < 16:
+        return "…" * 3
+    return f"{secret[:4]}…{secret[-4:]}"
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """A credential's shape found in a text: its ``kind`` ("a Yandex Cloud API key") and how it
+    is shown (:func:`mask`: ``AQVN…x9Qz``), never the secret itself."""
+
+    kind: str
+    masked: str
+
+    def named(self) -> str:
+        """``a Yandex Cloud API key (AQVN…x9Qz)``: what a refusal says it found."""
+        return f"{self.kind} ({self.masked})"
+
+
+def _always(_: str) -> bool:
+    return True
+
+
+def _crc32c_table() -> tuple[int, ...]:
+    table = []
+    for index in range(256):
+        crc = index
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x82F63B78 if crc & 1 else crc >> 1
+        table.append(crc)
+    return tuple(table)
+
+
+_CRC32C = _crc32c_table()
+
+
+def _crc32c(data: bytes) -> int:
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc = _CRC32C[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+def _static_secret(text: str) -> bool:
+    """Yandex's published validation of a static access key's secret: the whole token, read as
+    unpadded base64url, ends with the big-endian CRC32-C of the bytes before."""
+    try:
+        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        return False
+    return len(data) > 4 and _crc32c(data[:-4]) == int.from_bytes(data[-4:], "big")
+
+
+def _key_id(text: str) -> str:
+    """A service account key is shown by its key id, masked (the private key has no short form)."""
+    found = re.search(r"ID (?:<|\\u003[cC])([0-9a-zA-Z+/=]*)", text)
+    return f"key id {mask(found.group(1) if found else '')}"
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One published shape: what it is called, its pattern (``opening`` and the ``rest``), and
+    Yandex's extra validation. ``near``: a token with this opening but another length is masked
+    too (not for the static key's ``YC``, which opens ordinary names such as ``YC_FOLDER_ID``)."""
+
+    kind: str
+    opening: str
+    rest: str
+    valid: Callable[[str], bool] = _always
+    shown: Callable[[str], str] = mask
+    near: bool = True
+
+    @property
+    def pattern(self) -> str:
+        return self.opening + self.rest
+
+
+_TOKEN = r"[A-Z0-9a-z_-]+[=]{0,2}\.[A-Z0-9a-z_-]{86}[=]{0,2}"
+#: the published shapes (regular expressions as Yandex gives them; the SA key's whitespace may
+#: also be a JSON escape, as in the key.json `yc iam key create` writes, and its match runs on
+#: over the private key to its end line, so masking hides the key itself, not its header)
+SHAPES: tuple[Shape, ...] = (
+    Shape("a Yandex Cloud API key", "AQVN", r"[A-Za-z0-9_\-]{35,38}"),
+    Shape("a Yandex Cloud IAM token", r"t1\.", _TOKEN),
+    Shape("a Yandex Cloud refresh token", r"rt1\.", _TOKEN),
+    Shape("a Yandex Cloud IAM cookie", r"c1\.", _TOKEN),
+    Shape("a Yandex OAuth token", "y[0-6]_", r"[-_A-Za-z0-9]{55,199}"),
+    Shape("the secret of a Yandex Cloud static access key", "YC", r"[a-zA-Z0-9_\-]{38}", _static_secret, near=False),
+    Shape("a Yandex SmartCaptcha server key", "ysc2_", r"[a-zA-Z0-9]{40}[0-9a-f]{8}"),
+    Shape("a Yandex Cloud OIDC app secret", "yccs__", r"[0-9a-f]{64}_[0-9a-f]{8}"),
+    Shape("the private key of a Yandex Cloud service account", r"PLEASE DO NOT REMOVE THIS LINE\! ",
+          r"Yandex\.Cloud SA Key ID (?:<|\\u003[cC])[0-9a-zA-Z+/=]*(?:>|\\u003[eE])(?:\s|\\[nrt])+"
+          r"-----BEGIN PRIVATE KEY-----(?:[A-Za-z0-9+/=\s]|\\[nrt])*(?:-----END PRIVATE KEY-----)?",
+          shown=_key_id, near=False),
+)
+#: the first two characters of every shape: most positions of a text fail here, cheaply
+_STARTS = r"(?=[AtrcyYP][Q1t0-6scCL])"
+#: a token starts where no character of its alphabet is just before it, or after a JSON escape
+_BEFORE = r"(?:(?<![A-Za-z0-9_-])|(?<=\\[nrtbf]))"
+_AFTER = r"(?![A-Za-z0-9_-])"
+_SHAPED = "|".join(f"(?P<s{n}>{shape.pattern})" for n, shape in enumerate(SHAPES))
+_PATTERN = re.compile(_STARTS + _BEFORE + "(?:" + _SHAPED + ")" + _AFTER)
+#: masked beside the shapes: an opening and 16 or more characters of a token (dots and padding
+#: too, not a sentence's last full stop), most of a key cut short or run on
+_NEAR = "(?:" + "|".join(shape.opening for shape in SHAPES if shape.near) + r")[A-Za-z0-9_\-.=]{15,}[A-Za-z0-9_\-=]"
+_MASKED = re.compile(_STARTS + _BEFORE + "(?:" + _SHAPED + f"|(?P<near>{_NEAR})" + ")" + _AFTER)
+#: what a masked token becomes
+MASK = "***"
+
+
+def sighted(text: str) -> Sighting | None:
+    """The first credential-shaped token in ``text`` that passes its shape's validation."""
+    for match in _PATTERN.finditer(text):
+        shape = _shape(match)
+        if shape.valid(match.group()):
+            return Sighting(shape.kind, shape.shown(match.group()))
+    return None
+
+
+def mask_all(text: str) -> str:
+    """``text`` with every token :func:`sighted` would find, and every token that opens like a
+    key (but the static key's ``YC``) and is long enough to be most of one, replaced by
+    :data:`MASK`: what we quote never shows what the guard would refuse to send."""
+    return _MASKED.sub(_masked, text)
+
+
+def _masked(match: re.Match[str]) -> str:
+    if match.lastgroup == "near" or _shape(match).valid(match.group()):
+        return MASK
+    return match.group()
+
+
+def _shape(match: re.Match[str]) -> Shape:
+    return SHAPES[int((match.lastgroup or "s0")[1:])]
