@@ -210,6 +210,37 @@ def test_a_docs_file_holding_a_static_key(shell, ygpt_server, tmp_path, monkeypa
     assert ygpt_server.requests == [], "no file was embedded"
 
 
+def test_a_docs_file_holding_an_api_key_names_it_masked_and_says_to_rotate_it(shell, ygpt_server, tmp_path,
+                                                                                monkeypatch):
+    """sources/library.py reads the same shapes as the guard: a --docs file's key is said as a
+    cell's is (the old check of its own said "an API key" with neither the key nor the advice)."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "setup.md").write_text(f"export YC_API_KEY={API_KEY}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = cell(shell, "%%ygpt --docs notes --once\nHow do I set it up?")
+    message = assert_refused(result, ygpt_server, "notes/setup.md", "a Yandex Cloud API key", "AQVN…kM9x",
+                             errors.CredentialInSource)
+    assert "Nothing was sent or indexed" in message and "leave the file out of --docs" in message
+    assert ygpt_server.requests == [], "no file was embedded"
+
+
+def test_a_docs_file_holding_the_kernels_own_key_names_it_as_the_kernels(shell, ygpt_server, tmp_path,
+                                                                         monkeypatch):
+    """The kernel's own key is of a published shape too: the file is refused naming where the
+    key came from, not as someone's key to rotate."""
+    monkeypatch.setenv("YC_API_KEY", API_KEY)
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "setup.md").write_text(f"export YC_API_KEY={API_KEY}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = cell(shell, "%%ygpt --docs notes --once\nHow do I set it up?")
+    message = assert_clear_error(result, "the file notes/setup.md contains your api key (from YC_API_KEY)",
+                                 error_type=errors.CredentialInSource)
+    assert "rotate" not in message and "not a credential this kernel uses" not in message
+    assert not carried(ygpt_server) and API_KEY[6:-6] not in result.shown
+
+
 def test_embed_rows_and_classification(shell, ygpt_server):
     shell.user_ns["df"] = pd.DataFrame({"text": ["cats sleep", f"key {API_KEY}"]}, index=["a", "b"])
     embedded = cell(shell, "%ygpt embed df --column text --out vectors")

@@ -91,6 +91,21 @@ def test_a_file_holding_a_key_is_refused_by_name_and_nothing_is_stored(docs):
     assert b"alpha0" not in stored  # refused before any file was embedded or stored
 
 
+def test_a_padded_iam_token_of_the_published_shape_is_refused_masked_with_rotation_advice(docs):
+    """The published IAM token shape allows ``=`` padding before its dot; the old loose check
+    (``t1.`` word, dot, word) missed such a token, and a caller without a guard sent it."""
+    token = "t1." + "9euelZqPad" + "Q1x2Y3z4" * 5 + "==." + "sig" + "AbCdEfGhIjKlMnOp" * 5 + "Pd3"
+    (docs / "docs" / "deploy.md").write_text(f"Deploy with\n\n    Authorization: Bearer {token}\n")
+    embed = CountingEmbed()
+    with pytest.raises(CredentialInSource) as refused:
+        gather("docs", open_index(docs), embed, base=docs)
+    assert str(refused.value).startswith(
+        "Nothing was sent or indexed: the file docs/deploy.md contains what looks like a Yandex Cloud IAM token "
+        "(t1.9…pPd3), which is not a credential this kernel uses")
+    assert "rotate it" in str(refused.value) and token[8:-8] not in str(refused.value)
+    assert embed.calls == []
+
+
 def test_the_kernels_own_credential_is_refused_through_the_guard(docs):
     secret = "local-secret-key-123456"
     (docs / "docs" / "setup.md").write_text(f"Run with key {secret} set.")

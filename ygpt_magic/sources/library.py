@@ -10,26 +10,23 @@ first request, so a cell refused for its cost has sent nothing either.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import CredentialInSource, NoSources
+from ..errors import CredentialInSource, Found, NoSources
+from ..keyshapes import sighted
 from .chunks import chunk
 from .files import SIZE_LIMIT, Skipped, find, parts, read, summary
 from .index import BATCH, Embed, Index, Pending, digest_of
 
-#: ``guard(where, text)`` raises when ``text`` carries one of this kernel's credentials (the
-#: caller wires it to client/guard.check); the shapes below catch anyone's Yandex Cloud keys
+#: ``guard(where, text)`` raises when ``text`` carries one of this kernel's credentials or a
+#: Yandex key's published shape (the caller wires it to client/guard.check); without one, the
+#: shapes alone (keyshapes.py) still keep anyone's Yandex Cloud keys out
 Guard = Callable[[str, str], None]
 #: ``admit(texts)`` raises to stop the cell before ``texts`` (every chunk text the index lacks)
 #: are embedded; the caller wires it to the cell's cost cap
 Admit = Callable[[list[str]], None]
-KEY_SHAPES = (
-    ("what looks like a Yandex Cloud API key", re.compile(r"\bAQVN[\w\-]{30,}")),
-    ("what looks like a Yandex Cloud IAM token", re.compile(r"\bt1\.[\w\-]{8,}\.[\w\-]{40,}")),
-)
 
 
 @dataclass(frozen=True)
@@ -83,8 +80,12 @@ def gather(paths: str, index: Index, embed: Embed, *, guard: Guard | None = None
 
 
 def _refuse_credentials(path: str, text: str, guard: Guard | None) -> None:
-    for what, shape in KEY_SHAPES:
-        if shape.search(text):
-            raise CredentialInSource(path, what)
+    """The guard first: it names the kernel's own key as such ("your api key (from
+    YC_API_KEY)"), which is of a published shape too; it looks for the shapes after it."""
+    where = f"the file {path}"
     if guard is not None:
-        guard(f"the file {path}", text)
+        guard(where, text)
+        return
+    sighting = sighted(text)
+    if sighting is not None:
+        raise CredentialInSource(where, Found(sighting.named(), known=False))
