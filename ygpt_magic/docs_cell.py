@@ -40,7 +40,7 @@ from .chat.values import Reply
 from .client import guard
 from .docs_indexing import Indexing, embedding_spent, indexed_note, replaying
 from .docs_vectors import embedder
-from .errors import CredentialInSource, Found, StoppedBeforeAsking, stopping
+from .errors import CredentialInSource, StoppedBeforeAsking, stopping
 from .kernel import Kernel
 from .render import inert
 from .sources import Fitted, Hit, Index, Library, fit, gather, index_path, source_lines, sources_block
@@ -145,15 +145,8 @@ def _gather(kernel: Kernel, args: argparse.Namespace, cache: Front | None) -> Li
     secrets = kernel.connection.known_secrets()
     with Indexing(kernel, args, cache) as indexing:
         return gather(args.docs, kernel.sources, indexing.embed, base=Path.cwd(),
-                      guard=lambda where, text: guard.check(where, text, secrets, _in_file),
+                      guard=lambda where, text: guard.check(where, text, secrets, CredentialInSource),
                       admit=indexing.admit)
-
-
-def _in_file(where: str, found: Found) -> CredentialInSource:
-    """The refusal of a file holding this kernel's own credential or a key-shaped one: advice
-    about the file (take the key out, or the file out of --docs), since no reference in the cell
-    brought it in."""
-    return CredentialInSource(where, found)
 
 
 def _retrieve(kernel: Kernel, args: argparse.Namespace, library: Library, question: str,

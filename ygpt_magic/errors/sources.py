@@ -34,13 +34,12 @@ class CredentialInSource(YGptError):
     """A file holds something shaped like a Yandex Cloud key or token, or this kernel's own
     credential: it is refused before anything of it is embedded, indexed or sent."""
 
-    def __init__(self, path: str, what: str | Found) -> None:
-        named, rotation = (what.named(), what.rotation()) if isinstance(what, Found) else (what, "")
+    def __init__(self, path: str, what: Found) -> None:
         super().__init__(
-            f"Nothing was sent or indexed: {path} contains {named}, and a credential must never "
+            f"Nothing was sent or indexed: {path} contains {what.named()}, and a credential must never "
             f"go to a model or into the sources index. Remove it from the file (keep keys in the "
             f"environment, e.g. YC_API_KEY), or leave the file out of --docs, then run the cell "
-            f"again.{rotation}"
+            f"again.{what.rotation()}"
         )
         self.path = path
 
