@@ -247,6 +247,17 @@ def test_a_reference_to_the_cell_itself_is_refused(shell, ygpt_server):
     assert not completions(ygpt_server)
 
 
+def test_out_of_a_reopened_notebook_after_a_restart_says_to_run_that_cell_again(shell, ygpt_server):
+    """The notebook shows Out[41] from before the restart; this kernel has run a few cells."""
+    later = shell.execution_count + 40
+    result = cell(shell, f"%%ygpt --once\nExplain {{Out[{later}]}}")
+    assert_clear_error(result, f"no cell {later} has run yet",
+                       "Cell numbers start again at 1 when the kernel restarts",
+                       "run that cell again, then use the N of its new In [N]:",
+                       error_type=errors.InterpolationError)
+    assert not completions(ygpt_server)
+
+
 def test_a_hanging_repr_is_stopped_and_named(shell, ygpt_server):
     shell.user_ns["slow"] = Slow()
     cell(shell, "%config YGptMagics.value_timeout = 0.2")

@@ -194,8 +194,15 @@ class NotebookCells:
             where = f"this cell is {current} ({_earlier(current)})" if running else _ran(current - 1)
             raise InterpolationError(lambda origin: (
                 f"{capital(origin.text)} uses {{{kind}[{count}]}}, but no cell {count} has run "
-                f"yet: {where}."
+                f"yet: {where}. {_RESTARTED}"
             ))
+
+
+#: why a notebook can show a number no cell of this kernel has: it was reopened, or its kernel
+#: restarted, and the In [N] / Out[N] on the page are the last kernel's
+_RESTARTED = ("Cell numbers start again at 1 when the kernel restarts, so a number a reopened "
+              "notebook shows is the last kernel's: run that cell again, then use the N of its "
+              "new In [N]:.")
 
 
 def _earlier(current: int) -> str:
