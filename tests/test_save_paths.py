@@ -4,6 +4,7 @@ a full disk leaving the earlier file whole. Moved from test_commands.py (over 40
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -11,10 +12,12 @@ import signal
 import stat
 
 import pytest
+from cellrun import assert_clear_error
 from conftest import cell
+from disks import read_only_checkout, small_disk
 from test_commands import TRANSLATE
 
-from ygpt_magic.errors import ChatFileError
+from ygpt_magic.errors import ChatFileError, FileNotWritten
 
 
 def test_save_and_export_create_missing_folders(shell, magics, tmp_path):
@@ -87,3 +90,49 @@ def test_an_export_that_fails_half_way_leaves_the_earlier_export_whole(shell, tm
     assert isinstance(result.typed_error, ChatFileError) and "File too large" in result.message
     assert path.read_bytes() == good
     assert [p.name for p in tmp_path.iterdir()] == ["chat.md"], "no temporary left"
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """A folder of the user's with a chat file already in it, as a read-only checkout."""
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    (folder / "chats.json").write_text("the earlier file")
+    with read_only_checkout(folder) as view:
+        yield view
+
+
+@pytest.mark.parametrize("command", ["save", "export"])
+def test_a_save_or_export_to_a_read_only_folder_says_it_could_not_write_there(shell, read_only_folder, command):
+    cell(shell, TRANSLATE)
+    target = read_only_folder / "chats.json"
+    result = cell(shell, f"%ygpt {command} {target}")
+    message = assert_clear_error(result, f"Could not write '{target}'", "Nothing was written",
+                                 "your current chats are unchanged",
+                                 "write it to a folder you can write to", error_type=FileNotWritten)
+    assert ("the folder is read-only (Read-only file system)" in message
+            or "no permission to write in that folder (Permission denied)" in message)
+    assert "use a file written by %ygpt save" not in message and "Could not use" not in message
+    assert target.read_text() == "the earlier file"
+    assert sorted(p.name for p in read_only_folder.iterdir()) == ["chats.json"], "no temporary left"
+
+
+@pytest.mark.parametrize("command", ["save", "export"])
+def test_a_save_or_export_to_a_full_disk_says_the_disk_is_full(shell, tmp_path, command):
+    cell(shell, TRANSLATE)
+    with small_disk(tmp_path / "disk", "64k") as disk:
+        _fill(disk / "ballast")
+        result = cell(shell, f"%ygpt {command} {disk / 'chats.json'}")
+        assert_clear_error(result, "the disk is full (No space left on device)", "Nothing was written",
+                           "free some space on that disk, or write it to another one",
+                           error_type=FileNotWritten)
+        assert sorted(p.name for p in disk.iterdir()) == ["ballast"], "no temporary left"
+
+
+def _fill(path) -> None:
+    """Write ``path`` until its disk has no room left."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
+    with contextlib.suppress(OSError):
+        while True:
+            os.write(fd, b"x" * 4096)
+    os.close(fd)

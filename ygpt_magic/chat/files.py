@@ -25,27 +25,27 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import ChatFileError
+from ..errors import FileNotWritten
 
 _NOT_FILES = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
               (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"))
 
 
 def write_text(path: str | Path, text: str) -> Path:
-    """Put ``text`` (UTF-8) in the file at ``path`` or raise ChatFileError, the old file as it was.
+    """Put ``text`` (UTF-8) in the file at ``path`` or raise FileNotWritten, the old file as it was.
     Returns the file written: the symlink's target when ``path`` is a symlink."""
     target = Path(os.path.realpath(path))
     data = text.encode("utf-8")
     try:
         _replace(target, data, _mode(path, target))
     except OSError as error:
-        raise ChatFileError(path, error.strerror or type(error).__name__) from None
+        raise FileNotWritten.of(path, error) from None
     return target
 
 
 def _mode(path: str | Path, target: Path) -> int | None:
     """The permissions of the file being replaced (kept by the new one), None when there is none;
-    ChatFileError when ``target`` is there but is not a regular file."""
+    FileNotWritten when ``target`` is there but is not a regular file."""
     try:
         mode = os.stat(target).st_mode
     except FileNotFoundError:
@@ -53,8 +53,8 @@ def _mode(path: str | Path, target: Path) -> int | None:
     kind = _not_a_file(mode)
     if kind:
         shown = f"{path} (a link to {target})" if Path(path).is_symlink() else str(path)
-        raise ChatFileError(path, f"{shown} is {kind}, not a regular file, so it was left as it "
-                                  f"is; give the name of a file to write")
+        raise FileNotWritten(path, f"{shown} is {kind}, not a regular file",
+                             "give the name of a file to write")
     return stat.S_IMODE(mode)
 
 

@@ -96,6 +96,7 @@ from .work import (
     ToolError,
     ToolRoundsExceeded,
 )
+from .writes import FileNotWritten
 
 __all__ = [
     "CELL", "PANEL", "Origin", "capital", "choices",
@@ -105,7 +106,7 @@ __all__ = [
     "CredentialInPrompt", "CredentialInText", "CredentialInToolResult", "CredentialMalformed",
     "CredentialInSource", "CredentialsMissing", "DataExtraMissing", "DatasetRejected", "Found", "HostNotFound",
     "ImageError",
-    "FolderMismatch", "ImagesNotTaken",
+    "FileNotWritten", "FolderMismatch", "ImagesNotTaken",
     "IndexUnusable", "InternalError", "InterpolationError", "MessageTooLarge", "MissingValue", "ModelNotFound",
     "NoChatEndpoint", "NoInputHere", "NoSources",
     "NotebookError", "NothingToFix", "OperationUnreachable", "OptionError", "PermissionDenied",
