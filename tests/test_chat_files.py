@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from cellrun import assert_clean, run
+from cellrun import assert_clean, assert_clear_error, run
 from conftest import completions
 
 
@@ -37,3 +37,49 @@ def test_an_old_chat_file_with_an_empty_reply_loads_without_that_turn(shell, ygp
         ("user", "Question 1"), ("assistant", "Answer 1"), ("user", "Question 2"), ("assistant", "Answer 2"),
         ("user", "Question 4"), ("assistant", "Answer 4")]
     assert [turn.prompt for turn in magics.kernel.session.chat("notes").turns][-1] == "Question 5"
+
+
+#: the fields of a turn every version-1 reader takes (ygpt_magic of 2026-12-06 took these; that of
+#: 2026-11-23 the first three)
+VERSION_1_TURN = {"prompt", "cell_id", "reply", "images", "notes"}
+
+
+def test_a_chat_whose_cell_set_its_system_message_is_saved_as_version_3(shell, ygpt_server, tmp_path):
+    """Older versions read versions 1 and 2 and refuse a turn's system_set by name ("unknown
+    field(s) system_set"); a file holding it says version 3, which they refuse by its number."""
+    assert run(shell, '%%ygpt --system "You are terse"\nHello there').ok
+    assert run(shell, "%%ygpt --chat plain\nHello").ok
+    assert run(shell, f"%ygpt save {tmp_path / 'chats.json'}").ok
+    data = json.loads((tmp_path / "chats.json").read_text(encoding="utf-8"))
+    assert data["version"] == 3
+    assert data["chats"][0]["turns"][0]["system_set"] == {"before": None, "to": "You are terse"}
+    assert run(shell, "%ygpt reset --chat default").ok   # nothing left that sets a system message
+    assert run(shell, f"%ygpt save {tmp_path / 'plain.json'}").ok
+    plain = json.loads((tmp_path / "plain.json").read_text(encoding="utf-8"))
+    assert plain["version"] == 1
+    assert {field for chat in plain["chats"] for turn in chat["turns"] for field in turn} <= VERSION_1_TURN
+
+
+def test_a_file_labelled_version_1_with_system_set_still_loads_and_rewinds(shell, ygpt_server, magics, tmp_path):
+    """As the versions of 2026-12-07 before version 3 wrote it."""
+    data = old_file(["Answer 1"])
+    data["chats"][0]["system"] = "You are terse"
+    data["chats"][0]["turns"][0]["system_set"] = {"before": None, "to": "You are terse"}
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    loaded = run(shell, f"%ygpt load {path}")
+    assert loaded.plain.startswith(f"Loaded 1 chat with 1 turn from {path}"), loaded.message
+    assert run(shell, "%%ygpt\nQuestion 1", cell_id="c1").ok   # the re-run of the cell that set it
+    assert magics.kernel.session.chat("notes").system is None
+    assert completions(ygpt_server)[-1].messages == [{"role": "user", "text": "Question 1"}]
+
+
+def test_a_file_of_a_newer_version_says_to_upgrade(shell, tmp_path):
+    data = old_file(["Answer 1"])
+    data["version"] = 4
+    path = tmp_path / "new.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    message = assert_clear_error(run(shell, f"%ygpt load {path}"), "written by a newer ygpt_magic",
+                                 "its version is 4, and this ygpt_magic reads versions 1, 2 and 3",
+                                 "upgrade ygpt_magic (pip install -U ygpt-magic)", "unchanged")
+    assert "unknown field" not in message

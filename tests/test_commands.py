@@ -197,7 +197,7 @@ def test_save_load_and_a_malformed_file(shell, ygpt_server, magics, tmp_path):
     cell(shell, TRANSLATE, cell_id="c1")
     path = tmp_path / "chats.json"
     assert "Saved 1 chat to" in cell(shell, f"%ygpt save {path}").plain
-    assert json.loads(path.read_text())["version"] == 1
+    assert json.loads(path.read_text())["version"] == 3  # its --system turn holds system_set
     cell(shell, "%ygpt reset --all")
     assert "Loaded 1 chat with 1 turn from" in cell(shell, f"%ygpt load {path}").plain
     assert magics.kernel.session.chats["default"].turns[0].reply.text.startswith("Être")

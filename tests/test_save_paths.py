@@ -25,7 +25,7 @@ def test_save_and_export_create_missing_folders(shell, magics, tmp_path):
     saved, exported = tmp_path / "build" / "chats" / "chat.json", tmp_path / "docs" / "chat.md"
     assert f"Saved 1 chat to {saved}." in cell(shell, f"%ygpt save {saved}").plain
     assert f"to {exported}." in cell(shell, f"%ygpt export {exported}").plain
-    assert json.loads(saved.read_text())["version"] == 1
+    assert json.loads(saved.read_text())["version"] == 3  # its --system turn holds system_set
     assert "Être ou ne pas être" in exported.read_text(encoding="utf-8")
 
 

@@ -18,24 +18,11 @@ option, so after loading one, its chats keep ``yandexgpt``/``markdown`` whatever
 defaults say (``%ygpt config`` shows it as set by the chat; the panel's "(default)" entry unsets it).
 Leaving unset options out, rather than writing nulls, keeps new files readable by older versions.
 
-Version 2 is version 1 plus what tools and pictures add: a reply's ``tool_calls`` (``[{"name",
-"arguments", "result", "round", "summary", "error", "elapsed"}]``), the options ``tools`` /
-``tool_choice``, and a turn's ``images`` (``[{"name", "format", "width", "height", "bytes",
-"sha256"}]``: the placeholders of the pictures it sent, chat/pictures.py; never the pictures). A
-file is written as version 1 when it has none of them, so older versions still read it; one with
-them says version 2, which an older version refuses by its version number.
-A reply replayed from the reply cache also says ``"cached": true`` and when it was recorded
-(``"recorded": "2026-12-01T12:00:00Z"``), so a loaded chat still counts its tokens as replayed,
-not billed; a reply without them was sent. They are written only for replayed replies and need no
-new version: a reader without them refuses the field by name rather than misreading it.
-A turn's ``notes`` (``["{df}: a DataFrame …", "🖼 Image …"]``: what was said above its reply
-about what was sent) are written only when it has some, with no new version either, for the same
-reason. A turn whose cell set the chat's system message (``--system``) says what it replaced and
-what it set (``"system_set": {"before": null, "to": "Answer in French"}``), written only for such
-turns and with no new version either, so a loaded chat (``%ygpt load``, the copy kept across
-``%reload_ext``) rewinds its system message as the session that ran the cells would
-(chat/rewind.py). A turn's ``asked_in`` (the ``In [N]`` that asked, %ygpt history's label) is not
-saved: it numbers the runs of one kernel session, and in another the same N names another cell.
+What each version adds (tools and pictures, a system message a cell set), the fields added
+without one (a replayed reply's ``cached``, a turn's ``notes``), which version a file is written
+as, and how one this reader does not know is refused: chat/fileversions.py.
+A turn's ``asked_in`` (the ``In [N]`` that asked, %ygpt history's label) is not saved: it numbers
+the runs of one kernel session, and in another the same N names another cell.
 A reply's ``messages`` (what was sent) are not saved: they repeat the history before it, which
 would make a file grow with the square of the chat's length; they are rebuilt by the next request.
 """
@@ -52,14 +39,13 @@ from typing import Any
 from ..errors import ChatFileError, OptionError
 from ..words import numbered
 from . import files
+from .fileversions import VERSIONS, refusal, written_as
 from .options import Options, shown, unencodable
 from .pictures import FORMATS as PICTURE_FORMATS
 from .pictures import PictureInfo
 from .tooluse import ToolCall
 from .values import Chat, Reply, Turn, Usage
 
-VERSION = 2
-VERSIONS = (1, 2)
 MAX_BYTES = 20 * 1024 * 1024
 MAX_NAME = 200
 MAX_CHATS = 1_000
@@ -313,8 +299,7 @@ def parse(data: Any, source: object, named: Callable[[str], str] = str) -> tuple
         top = _object(data, {"version", "current", "chats"}, "the file")
         version = top.get("version")
         if version not in VERSIONS or isinstance(version, bool):
-            raise _Bad(f"its version is {shown(version)}, and this ygpt_magic reads versions "
-                       f"{' and '.join(map(str, VERSIONS))}")
+            raise _Bad(refusal(version))
         items = _list(_field(top, "chats", (list,), "the file"), "chats")
         if not items or len(items) > MAX_CHATS:
             raise _Bad(f"it should hold 1 to {MAX_CHATS} chats, not {len(items)}")
@@ -359,11 +344,8 @@ def dump(chats: Mapping[str, Chat], current: str) -> dict[str, Any]:
             data["system_set"] = {"before": before, "to": to}
         return data
 
-    with_v2 = any(chat.options.tools or chat.options.tool_choice
-                  or any(turn.reply.tool_calls or turn.images for turn in chat.turns)
-                  for chat in chats.values())
     return {
-        "version": VERSION if with_v2 else 1,
+        "version": written_as(chats),
         "current": current,
         "chats": [
             {"name": chat.name, "system": chat.system, "options": chat.options.set_fields(),
