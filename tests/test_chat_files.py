@@ -83,3 +83,45 @@ def test_a_file_of_a_newer_version_says_to_upgrade(shell, tmp_path):
                                  "its version is 4, and this ygpt_magic reads versions 1, 2 and 3",
                                  "upgrade ygpt_magic (pip install -U ygpt-magic)", "unchanged")
     assert "unknown field" not in message
+
+
+def test_a_save_over_a_file_holding_other_chats_keeps_them_in_a_copy_and_says_so(shell, ygpt_server, tmp_path):
+    """chats.json as another notebook (or this one before a restart) saved it; this kernel never
+    loaded it. The save replaces it, as a load replaces the chats, and keeps what it held."""
+    path = tmp_path / "chats.json"
+    theirs = old_file(["Answer 1", "Answer 2"])
+    path.write_text(json.dumps(theirs), encoding="utf-8")
+    assert run(shell, "%%ygpt\nA question of this notebook").ok
+    saved = run(shell, f"%ygpt save {path}")
+    first, kept = saved.plain.split(". The file held ")
+    assert first == f"Saved 1 chat to {path}"
+    copy = kept.split(" is kept in ")[1].split(", and")[0]
+    assert kept == (f"1 chat ('notes'; 2 turns) this save does not include; the file as it was is kept "
+                    f"in {copy}, and %ygpt load {copy} brings them back.")
+    assert json.loads(open(copy, encoding="utf-8").read()) == theirs
+    assert [chat["name"] for chat in json.loads(path.read_text(encoding="utf-8"))["chats"]] == ["default"]
+    assert run(shell, f"%ygpt load {copy}").ok
+    assert "notes" in run(shell, "%ygpt chats").plain
+
+
+def test_saving_again_what_this_kernel_saved_or_loaded_says_nothing_more(shell, ygpt_server, tmp_path):
+    path = tmp_path / "chats.json"
+    path.write_text(json.dumps(old_file(["Answer 1"])), encoding="utf-8")
+    assert run(shell, f"%ygpt load {path}").ok
+    assert run(shell, "%%ygpt\nQuestion 2").ok      # the loaded chat, continued
+    assert run(shell, f"%ygpt save {path}").plain == f"Saved 1 chat to {path}."
+    assert run(shell, "%%ygpt --chat more\nHello").ok
+    assert run(shell, f"%ygpt save {path}").plain == f"Saved 2 chats to {path}."
+
+
+def test_a_save_that_cannot_keep_the_chats_it_would_replace_saves_nothing(shell, ygpt_server, tmp_path, monkeypatch):
+    path = tmp_path / "chats.json"
+    path.write_text(json.dumps(old_file(["Answer 1"])), encoding="utf-8")
+    before = path.read_bytes()
+    assert run(shell, "%%ygpt\nA question of this notebook").ok
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "gone"))   # a temporary folder removed
+    assert_clear_error(run(shell, f"%ygpt save {path}"), f"Could not write '{path}'",
+                       "it holds 1 chat ('notes'; 1 turn) this save does not include",
+                       "could not be kept in a copy first (No such file or directory)",
+                       "Nothing was written", "save to another path")
+    assert path.read_bytes() == before

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
 
 from IPython.core.magic_arguments import argument
 
-from ..chat import Chat, Options
-from ..errors import YGptError
+from ..chat import Chat, Options, chatfile
+from ..errors import ChatFileError, FileNotWritten, YGptError
 from ..kernel import Kernel
 from ..words import counted
 from ._common import output_path, secrets_masked, show
@@ -24,6 +25,11 @@ def run(kernel: Kernel, line: str) -> None:
 
     System messages, options and turns, with a version; `%ygpt load` reads it.
 
+    A save replaces the file, as a load replaces the chats. When the file holds chats this save
+    does not include (another notebook's, or this one's before a restart), the file as it was
+    is first copied to the temporary folder, and the output names them and the `%ygpt load`
+    that brings them back.
+
     A credential of this kernel in a chat (one loaded from a file, where a prompt held it) is
     written masked, as `%ygpt whoami` shows it, and the output says so. Masked rather than
     refused: a refusal would leave no way to save those chats (a turn cannot be edited here,
@@ -31,9 +37,65 @@ def run(kernel: Kernel, line: str) -> None:
     be sent anyway (the credential guard refuses it)."""
     args = parse(run, line)
     path = output_path(args.path)
+    kept = _keep_replaced(kernel, path)
     note = (" A credential of this kernel found in them was written masked, as %ygpt whoami "
             "shows it." if _written(kernel, path) else "")
-    show(f"Saved {counted(len(kernel.session.chats), 'chat')} to {path}.{note}")
+    show(f"Saved {counted(len(kernel.session.chats), 'chat')} to {path}.{note}{kept}")
+
+
+def _keep_replaced(kernel: Kernel, path: Path) -> str:
+    """A save replaces the file, as a load replaces the chats (two chats of one name are never
+    merged), so chats of the file at ``path`` that this save does not include (another
+    notebook's, or this one's before a restart) are first kept in a copy of the file, which
+    :func:`_kept_words` names with the `%ygpt load` that brings them back ("" when none would be
+    lost). FileNotWritten, saving nothing, when the copy cannot be made."""
+    hide = secrets_masked(kernel)
+    try:
+        held = chatfile.parse(chatfile.read(path), path, hide)[0] if path.is_file() else {}
+    except ChatFileError:   # not a chat file this version reads: it is replaced, as before
+        return ""
+    ours = {hide(name): chat for name, chat in kernel.session.chats.items()}
+    lost = [chat for name, chat in held.items() if holds_work(chat) and not _includes(ours.get(name), chat)]
+    if not lost:
+        return ""
+    try:
+        copy = _copy(path)
+    except OSError as error:
+        raise FileNotWritten(path, f"it holds {_chats_words(lost)} this save does not include, and "
+                                   f"they could not be kept in a copy first "
+                                   f"({error.strerror or type(error).__name__})",
+                             "save to another path, or make room in the temporary folder") from None
+    return (f" The file held {_chats_words(lost)} this save does not include; the file as it was "
+            f"is kept in {copy}, and %ygpt load {copy} brings them back.")
+
+
+def _includes(ours: Chat | None, theirs: Chat) -> bool:
+    """Whether our chat of the same name holds every turn of ``theirs`` (its own file, saved
+    earlier, then continued): nothing of ``theirs`` is lost when ours replaces it."""
+    return ours is not None and len(ours.turns) >= len(theirs.turns) and all(
+        (mine.prompt, mine.reply.text) == (held.prompt, held.reply.text)
+        for mine, held in zip(ours.turns, theirs.turns))
+
+
+def _chats_words(chats: list[Chat]) -> str:
+    """"2 chats ('default', 'other'; 3 turns)", for the save's message."""
+    names = ", ".join(f"'{chat.name}'" for chat in chats)
+    return f"{counted(len(chats), 'chat')} ({names}; {counted(sum(len(c.turns) for c in chats), 'turn')})"
+
+
+def _copy(path: Path) -> Path:
+    """The file at ``path`` copied to a new file in the temporary folder."""
+    copy = _new_temporary()
+    shutil.copyfile(path, copy)
+    return copy
+
+
+def _new_temporary() -> Path:
+    """A new, empty file in the temporary folder for chats kept before something replaces them:
+    a name of its own, so two kernels keeping chats in one second keep both."""
+    handle, name = tempfile.mkstemp(prefix=f"ygpt-chats-{time.strftime('%Y%m%d-%H%M%S')}-", suffix=".json")
+    os.close(handle)
+    return Path(name)
 
 
 def _written(kernel: Kernel, path: Path) -> bool:
@@ -53,9 +115,7 @@ def keep_copy(kernel: Kernel) -> Path | None:
     OSError or YGptError when the file cannot be written (a full disk, a read-only folder)."""
     if not any(holds_work(chat) for chat in kernel.session.chats.values()):
         return None
-    handle, name = tempfile.mkstemp(prefix=f"ygpt-chats-{time.strftime('%Y%m%d-%H%M%S')}-", suffix=".json")
-    os.close(handle)   # a name of its own: two kernels unloading in one second keep both
-    path = Path(name)
+    path = _new_temporary()
     _written(kernel, path)
     return path
 
