@@ -93,7 +93,7 @@ def test_a_save_over_a_file_holding_other_chats_keeps_them_in_a_copy_and_says_so
     path.write_text(json.dumps(theirs), encoding="utf-8")
     assert run(shell, "%%ygpt\nA question of this notebook").ok
     saved = run(shell, f"%ygpt save {path}")
-    first, kept = saved.plain.split(". The file held ")
+    first, kept = saved.plain.split(". It replaced a file holding ")
     assert first == f"Saved 1 chat to {path}"
     copy = kept.split(" is kept in ")[1].split(", and")[0]
     assert kept == (f"1 chat ('notes'; 2 turns) this save does not include; the file as it was is kept "

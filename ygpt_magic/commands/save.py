@@ -65,8 +65,8 @@ def _keep_replaced(kernel: Kernel, path: Path) -> str:
                                    f"they could not be kept in a copy first "
                                    f"({error.strerror or type(error).__name__})",
                              "save to another path, or make room in the temporary folder") from None
-    return (f" The file held {_chats_words(lost)} this save does not include; the file as it was "
-            f"is kept in {copy}, and %ygpt load {copy} brings them back.")
+    return (f" It replaced a file holding {_chats_words(lost)} this save does not include; the "
+            f"file as it was is kept in {copy}, and %ygpt load {copy} brings them back.")
 
 
 def _includes(ours: Chat | None, theirs: Chat) -> bool:
