@@ -99,3 +99,55 @@ def test_entries_recorded_before_the_parts_were_split_replay_and_are_counted(she
     assert cell(shell, "%%ygpt --once\nHello").ok and shell.user_ns["_ygpt"].cached
     message = missed(cell(shell, "%%ygpt --once\nHello there"))
     assert "The cache holds 1 recording, none for this request" in message
+
+
+TERSE = '%%ygpt --system "You are terse" --temperature 0.2\nHello there'
+
+
+def as_an_older_version_recorded(cache_file, shape: str) -> None:
+    """The entries as an older ygpt_magic left them: ``none``, no parts (before the parts were
+    kept, 2026-12-01's); ``first``, the first cut of the parts (2026-12-06's)."""
+    with sqlite3.connect(cache_file) as db:
+        for key, value in db.execute("SELECT key, value FROM entries").fetchall():
+            entry = json.loads(value)
+            if shape == "none":
+                del entry["parts"]
+            else:
+                entry["parts"] = {name: part for name, part in entry["parts"].items()
+                                  if name not in ("pictures", "results", "sources")}
+            db.execute("UPDATE entries SET value = ? WHERE key = ?", (json.dumps(entry), key))
+
+
+@pytest.mark.parametrize("shape, recorded_against, replay_with", [
+    ("none", "the local server (the replies say so)", "YGPT_ENDPOINT=local, or YGPT_ENDPOINT=HOST:PORT"),
+    ("first", "another server (HOST:PORT)", "YGPT_ENDPOINT=HOST:PORT"),
+])
+def test_an_older_versions_cache_replayed_against_another_server_names_the_server(
+        shell, ygpt_server, cache_file, shape, recorded_against, replay_with):
+    """Recorded before the upgrade against the local server at HOST:PORT; replayed after it in
+    a CI where YGPT_ENDPOINT is not set. Nothing in the cell changed: the server did."""
+    assert cell(shell, TERSE).ok
+    as_an_older_version_recorded(cache_file, shape)
+    shell.run_line_magic("ygpt", "connect cloud")
+    shell.run_line_magic("ygpt", "cache --mode replay")
+    message = missed(cell(shell, TERSE))
+    assert "the cell, its flags, the model or an earlier turn of its chat changed" not in message
+    assert ("The cache holds 1 recording, none for this request: it was made by an older ygpt_magic, "
+            "which noted less of each request, so this one could not be compared with it, but it was "
+            f"recorded against {recorded_against}, and this kernel replays against Yandex Cloud.") in message
+    assert f"replay against the one it was recorded against: {replay_with}" in message
+
+
+def test_an_older_versions_cache_that_does_not_tell_its_server_lists_it_among_the_causes(
+        shell, ygpt_server, cache_file):
+    assert cell(shell, TERSE).ok
+    as_an_older_version_recorded(cache_file, "none")
+    with sqlite3.connect(cache_file) as db:   # a reply that does not say where it came from
+        db.execute("UPDATE entries SET value = json_set(value, '$.model_version', '23.10.2024')")
+    shell.run_line_magic("ygpt", "connect cloud")
+    shell.run_line_magic("ygpt", "cache --mode replay")
+    message = missed(cell(shell, TERSE))
+    assert ("What differs may be the cell, its flags, the model, an earlier turn of its chat, or the "
+            "server it was recorded against.") in message
+    assert ("If the cell is as it was when the cache was recorded, replay against the server it was "
+            "recorded against (leave YGPT_ENDPOINT unset for Yandex Cloud, or set YGPT_ENDPOINT=local") in message

@@ -4,17 +4,24 @@ nearest of them differs from the request in its text, its model, its flags, an e
 
 Each entry keeps a digest of every part of its request (key.py ``request_parts``), so the
 nearest recording is found by comparing digests: a miss costs one read of the file, and the
-file still holds no text. Entries recorded before the parts were kept, or before pictures, tool
-results and --docs sources had parts of their own (then inside ``text``), still replay; a miss
-counts them, and compares only the entries whose parts are cut the same way.
+file still holds no text. Entries recorded by an older ygpt_magic, before the parts were kept or
+before pictures, tool results and --docs sources had parts of their own (then inside ``text``),
+still replay, but cannot be compared: a miss among them counts them, and says what they tell,
+the server they were recorded against (their ``server`` part, cut the same way in every
+version, or a reply's model version saying the local server made it), so a CI that replays a
+cache recorded before the upgrade against another server is sent to that server, not told that
+the cell changed.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
+from ..chat.values import LOCAL_SERVER
 from ..errors import CacheMiss, CacheUnusable
+from ..errors.miss_words import LOCAL_ANY
 from .key import PARTS, server_of
 
 if TYPE_CHECKING:
@@ -27,9 +34,13 @@ def missed(store: Store, path: object, cell: str, parts: Mapping[str, str]) -> C
     is the server, which server it was recorded against."""
     try:
         held = store.count()
-        near = nearest(store.values(), parts) if held else None
+        values = list(store.values()) if held else []
     except CacheUnusable:
         return CacheMiss(path, cell)
+    near = nearest(values, parts)
+    older = [value for value in values if not _comparable(value.get("parts"), parts)]
+    if older and (near is None or "text" in _differs(near, parts)):
+        return CacheMiss(path, cell, held, servers=_older_servers(older, parts), older=len(older))
     if near is None:
         return CacheMiss(path, cell, held)
     return CacheMiss(path, cell, held, _differs(near, parts), _servers(near, parts))
@@ -42,12 +53,40 @@ def nearest(values: Iterable[Mapping[str, object]], parts: Mapping[str, str]) ->
     best: Mapping[str, str] | None = None
     for value in values:
         recorded = value.get("parts")
-        if not isinstance(recorded, dict) or recorded.get("kind") != parts["kind"] or recorded.keys() != parts.keys():
+        if not _comparable(recorded, parts) or recorded.get("kind") != parts["kind"]:
             continue
         differs = _differs(recorded, parts)
         if differs and (best is None or _rank(differs) < _rank(_differs(best, parts))):
             best = recorded
     return best
+
+
+def _comparable(recorded: object, parts: Mapping[str, str]) -> TypeGuard[dict[str, str]]:
+    """Whether an entry's ``recorded`` parts are cut as this version cuts ``parts``."""
+    return isinstance(recorded, dict) and recorded.keys() == parts.keys()
+
+
+def _older_servers(older: Iterable[Mapping[str, object]], parts: Mapping[str, str]) -> tuple[str, str] | None:
+    """What recordings of an older ygpt_magic tell of the server: the kind this request asks
+    twice when one of them was made against it, else the kind most were made against and this
+    request's; None when one of them does not tell."""
+    asked = server_of(parts["server"])
+    kinds = [_server_recorded(value) for value in older]
+    if asked is None or None in kinds:
+        return None
+    if any(kind == asked or (kind == LOCAL_ANY and asked in ("local", "other")) for kind in kinds):
+        return asked, asked
+    return Counter(kinds).most_common(1)[0][0] or asked, asked
+
+
+def _server_recorded(value: Mapping[str, object]) -> str | None:
+    """The kind of server an older entry was recorded against: its ``server`` part's, else
+    LOCAL_ANY when its reply says the local server made it (at local or at a HOST:PORT)."""
+    recorded = value.get("parts")
+    if isinstance(recorded, dict) and "server" in recorded:
+        return server_of(str(recorded["server"]))
+    version = value.get("model_version")
+    return LOCAL_ANY if isinstance(version, str) and version.startswith(LOCAL_SERVER) else None
 
 
 def _servers(recorded: Mapping[str, str], parts: Mapping[str, str]) -> tuple[str, str] | None:

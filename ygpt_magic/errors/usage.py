@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ..words import counted
 from .base import Worded, YGptError
+from .miss_words import advice, holds
 from .origin import capital
 
 
@@ -312,87 +313,29 @@ class CacheMiss(YGptError):
     recording to compare with), so an empty cache, a cache from elsewhere and an edited cell
     are told apart. ``servers``: the kinds of server (key.py ``SERVERS``) the nearest recording
     was made against and this request is for: recording again would not help a CI that replays
-    against another server than the one recorded, so the miss says which to replay against."""
+    against another server than the one recorded, so the miss says which to replay against.
+    ``older``: how many recordings an older ygpt_magic made, which cannot be compared (then
+    ``differs`` is None, and ``servers`` what they tell: the same kind twice when it is this
+    request's; errors/miss_words.py)."""
 
     def __init__(self, path: object, cell: str, held: int | None = None,
                  differs: tuple[str, ...] | None = None,
-                 servers: tuple[str, str] | None = None) -> None:
+                 servers: tuple[str, str] | None = None, older: int = 0) -> None:
         super().__init__(
             f"No recorded reply for {cell} in the reply cache {str(path)!r}, and the cache is in "
-            f"replay mode, so nothing was sent. {_held(held, differs, servers)}. "
-            f"{_advice(differs, servers)}"
+            f"replay mode, so nothing was sent. {holds(held, differs, servers, older)}. "
+            f"{advice(differs, servers, older)}"
         )
         self.path, self.cell, self.held, self.differs = path, cell, held, differs
-        self.servers = servers
+        self.servers, self.older = servers, older
 
     def at_row(self, label: object) -> CacheMiss:
         """The same miss, naming the row of a ``--map`` or ``embed`` run it is about."""
         return CacheMiss(self.path, f"{self.cell}, row {label!r}", self.held, self.differs,
-                         self.servers)
+                         self.servers, self.older)
 
     def of_source_chunk(self) -> CacheMiss:
         """The same miss, for the embedding of a --docs file's chunk: a text no recording holds
         is then a source chunk that changed (a file edited or added), not the cell's text."""
         differs = ("chunk",) if self.differs and "text" in self.differs else self.differs
-        return CacheMiss(self.path, self.cell, self.held, differs, self.servers)
-
-
-#: what each part of a request (cache/key.py PARTS) is called in a CacheMiss
-_PART_WORDS = {"earlier": "an earlier turn of its chat", "instruction": "the system instruction",
-               "pictures": "a picture the cell sends (its bytes changed since the recording: does "
-                           "matplotlib draw differently here?)",
-               "results": "a tool's result (a function the cell names returned something else "
-                          "than when it was recorded)",
-               "sources": "the sources --docs sent (a source chunk changed: a file it reads was "
-                          "edited, added or removed)",
-               "tools": "the tools or --schema", "model": "the model",
-               "options": "the flags (temperature, max tokens, reasoning, --json)",
-               "server": "the server (the cloud, the local one or another)"}
-
-#: each kind of server (cache/key.py SERVERS) as a CacheMiss names it, and how to replay against it
-_SERVER_WORDS = {"cloud": "Yandex Cloud", "local": "the local server",
-                 "other": "another server (HOST:PORT)"}
-_REPLAY_WITH = {"cloud": "leave YGPT_ENDPOINT unset or cloud (or %ygpt connect cloud)",
-                "local": "YGPT_ENDPOINT=local (or %ygpt connect local)",
-                "other": "YGPT_ENDPOINT=HOST:PORT (any address: only its kind is in the key), or "
-                         "%ygpt connect HOST:PORT"}
-
-_RECORD = ("Record the cache against a server (YGPT_CACHE_MODE=auto, or %ygpt cache --mode auto) "
-           "and commit the file.")
-
-
-def _advice(differs: tuple[str, ...] | None, servers: tuple[str, str] | None) -> str:
-    """What to do: record again, unless the nearest recording differs in the server, which a
-    new recording would not change: then replay against the server it was recorded against."""
-    if not (differs and "server" in differs and servers):
-        return _RECORD
-    recorded, asked = servers
-    replay = (f"It was recorded against {_SERVER_WORDS[recorded]}, and this kernel replays "
-              f"against {_SERVER_WORDS[asked]}. The server is part of a recording's key (a reply "
-              f"of the local server is not YandexGPT's), so replay against the one it was "
-              f"recorded against: {_REPLAY_WITH[recorded]}; a replay sends nothing to it.")
-    return replay if differs == ("server",) else f"{replay} {_RECORD}"
-
-
-def _held(held: int | None, differs: tuple[str, ...] | None,
-          servers: tuple[str, str] | None = None) -> str:
-    """What the cache holds, as far as it tells why this request is not among it."""
-    changed = "the cell, its flags, the model or an earlier turn of its chat changed"
-    if held is None:
-        return f"{capital(changed)} since the cache was recorded"
-    if held == 0:
-        return ("The cache is empty (0 recordings): it was never recorded into, or it is not the "
-                "file that was (check the path: YGPT_CACHE, or %ygpt cache PATH)")
-    holds = f"The cache holds {counted(held, 'recording')}"
-    if not differs:
-        return f"{holds}, none for this request: {changed} since it was recorded"
-    if differs == ("chunk",):
-        return (f"{holds}, none of this source chunk: a source chunk changed (a file --docs reads "
-                f"was edited or added since the cache was recorded; the cell itself may not have)")
-    if "text" in differs:
-        return (f"{holds}, none of this text: the cell (or its row) changed since the cache was "
-                f"recorded, or was not run then")
-    words = ["the server" if part == "server" and servers else _PART_WORDS.get(part, part)
-             for part in differs]   # with servers, _advice names them
-    listed = ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0]
-    return f"{holds}; the nearest, of this same text, differs in {listed}"
+        return CacheMiss(self.path, self.cell, self.held, differs, self.servers, self.older)
