@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..words import counted
 from .base import Worded, YGptError
 from .miss_words import advice, holds
 from .origin import capital
