@@ -13,8 +13,15 @@ from collections.abc import Sequence
 
 _TOKEN_RE = re.compile(r"\s*(?:\w{1,7}|[^\w\s])|\s+")
 _VOCAB = 128000
-_SPECIAL_IDS = {"<s>": 1, "[NL]": 3}
-_ROLE_LABELS = {"system": "Система", "user": "Пользователь", "assistant": "Ассистент"}
+_SPECIAL_IDS = {"<s>": 1, "[NL]": 3, "[SEP]": 4}
+# The cloud's prompt template, so a prompt counts what the cloud counts, recorded or not. From the
+# recordings: TokenizeCompletion of "ping" (``cassettes/test_tokenize.gprc.json``) shows the tokens
+# around a user's text; the chat of ``test_chat.gprc.json`` (28, 63, 95 input tokens as it grows)
+# fits a system text with no label and a 3-piece "Ассистент" label after the [NL]s.
+_LABELS = {"system": (), "user": ("Пользователь", ":"), "assistant": ("А", "сси", "стент", ":")}
+_MESSAGE_END = (("[NL]", True), ("[NL]", True))
+_ANSWER_HEADER = (*((piece, False) for piece in (*_LABELS["assistant"], "▁[", "EDIT", "ORS", "]")), ("[SEP]", True))
+_FIXED = 1 + len(_ANSWER_HEADER)   # <s> and the header awaiting the answer: 10 tokens a request
 
 
 def split(text: str) -> list[str]:
@@ -45,26 +52,32 @@ def token_id(text: str) -> int:
 def prompt_tokens(messages: Sequence[tuple[str, str]]) -> list[tuple[str, bool]]:
     """The tokens a completion request's messages occupy, as (text, special) pairs.
 
-    The layout follows what the real TokenizeCompletion returns: ``<s>``, then per message
-    its role label, ":", the text and a ``[NL]``, then the assistant's label awaiting the answer.
-    (The real one ends with a longer header, 10 tokens: ``cassettes/test_tokenize.gprc.json``.
-    It is kept short here so the counts of the server's own answers, stored in the tutorial
-    notebooks, stay as they are; recorded requests count as recorded, see ``replay.py``.)
+    The layout is the real TokenizeCompletion's, token for token around the text, so a prompt
+    counts what the cloud would count whether or not it was recorded: ``<s>``, each message as
+    its label, its text and two ``[NL]``, then the 9-token header awaiting the answer.
     """
     tokens: list[tuple[str, bool]] = [("<s>", True)]
-    for role, text in messages:
-        tokens.append(("▁" + _ROLE_LABELS.get(role, role), False))
-        tokens.append((":", False))
-        pieces = [display(piece) for piece in split(text)]
-        if pieces and pieces[0][0] not in "▁[":   # SentencePiece marks a text's first word too
-            pieces[0] = "▁" + pieces[0]
-        tokens.extend((piece, False) for piece in pieces)
-        tokens.append(("[NL]", True))
-    tokens.append(("▁" + _ROLE_LABELS["assistant"], False))
-    tokens.append((":", False))
+    for index, (role, text) in enumerate(messages):
+        tokens.extend((piece, False) for piece in (*_label(role, first=index == 0), *_text_pieces(text)))
+        tokens.extend(_MESSAGE_END)
+    tokens.extend(_ANSWER_HEADER)
     return tokens
+
+
+def _label(role: str, first: bool) -> tuple[str, ...]:
+    """A message's label; the prompt's first word is marked "▁" like SentencePiece marks it."""
+    label = _LABELS[role]
+    return ("▁" + label[0], *label[1:]) if first and label else label
+
+
+def _text_pieces(text: str) -> list[str]:
+    """A message's text as shown after its label: its first word marked like SentencePiece does."""
+    pieces = [display(piece) for piece in split(text)]
+    if pieces and pieces[0][0] not in "▁[":
+        pieces[0] = "▁" + pieces[0]
+    return pieces
 
 
 def prompt_count(messages: Sequence[tuple[str, str]]) -> int:
     """len(prompt_tokens(messages)) without building the list (usage.input_text_tokens)."""
-    return 3 + sum(3 + count(text) for _, text in messages)
+    return _FIXED + sum(len(_LABELS[role]) + len(_MESSAGE_END) + count(text) for role, text in messages)
