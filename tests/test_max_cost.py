@@ -232,10 +232,13 @@ def test_a_single_labels_cell_is_capped_as_every_cell_is(shell, ygpt_server):
 def test_a_labels_map_estimate_counts_the_task_and_labels_the_classifier_reads(shell, ygpt_server, magics):
     """Zero-shot, the classifier reads the task and the labels with every row: the estimate
     counts them, so it is close to the bill (it was half of it), and a run that fits its cap at
-    the classify price goes ahead."""
+    the classify price goes ahead. The task is long (some 90 tokens a row), so an estimate without
+    it could not pass, and the few words the server's classifier adds around a row ("Классы:",
+    "Текст:"), which the tokenizer API is not shown, stay well within the 5%."""
     shell.run_line_magic("config", CLASSIFY_A_ROUBLE_A_TOKEN)
     shell.user_ns["reviews"] = [f"review number {i}: the phone broke after a week, awful" for i in range(30)]
-    source = "%%ygpt --map reviews --labels positive,negative,neutral --max-cost {cap}\n{{item}}"
+    task = " ".join(["Say how the customer who wrote this review of a phone feels about it."] * 6)
+    source = f'%%ygpt --map reviews --labels positive,negative,neutral --task "{task}" --max-cost {{cap}}\n{{{{item}}}}'
     refused = assert_clear_error(cell(shell, source.format(cap=1)), "over the cap of 1", error_type=CostOverCap)
     estimated = roubles_in(refused)
     assert cell(shell, source.format(cap=estimated * Decimal("1.1"))).ok

@@ -109,7 +109,9 @@ def classify_tokens(text: str) -> int:
 
 
 def few_shot_tokens(task: str, labels: Sequence[str], samples: Sequence[tuple[str, str]], text: str) -> int:
-    """Input tokens of a FewShotClassify: everything the classifier reads, as Tokenize counts it."""
+    """Input tokens of a FewShotClassify: everything the classifier reads, as one user message
+    of a base model's prompt (its template counted as a completion counts it: the cloud's
+    recorded zero-shot "foo" read 46 tokens, far more than the text and labels)."""
     lines = [task, "Классы: " + ", ".join(labels), *(f"Пример: {s} → {label}" for s, label in samples),
              f"Текст: {text}"]
-    return 1 + tokenizer.count("\n".join(lines))
+    return tokenizer.prompt_count([("user", "\n".join(lines))])
