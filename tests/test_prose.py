@@ -53,7 +53,7 @@ NEAR = [*"aбZ19 .,;:()#-=+>&\"'?%@^{}/\n", "\n\n", "\u00a0", "\u2003", "&amp", 
     pytest.param(_random_texts(2, 20_000, NEAR, 16), id="near-syntax"),
 ])
 def test_prose_html_is_the_parsers(texts):
-    parser = inert._parser()
+    parser = inert.markdown_parser()
     different = [(text, html, parser.render(text)) for text in texts
                  if (html := prose.paragraphs(text)) is not None and html != parser.render(text)]
     assert not different, different[:5]
@@ -65,7 +65,7 @@ def test_prose_html_is_the_parsers(texts):
 ])
 def test_prose_takes_the_fast_path(text):
     assert prose.paragraphs(text) is not None
-    assert inert.markdown(text) == inert._parser().render(text)
+    assert inert.markdown(text) == inert.markdown_parser().render(text)
 
 
 @pytest.mark.parametrize("text", ["*a*", "# h", "1. x", "a  \nb", "&copy;", "<b>", "x\n---", "    code", "$x$"])

@@ -67,7 +67,7 @@ _CLASS = re.compile(r"ygpt-[a-z-]+")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 
 
-def _link_allowed(url: str) -> bool:
+def link_allowed(url: str) -> bool:
     scheme = _SCHEME.match(url)
     return scheme is not None and scheme.group(1).lower() in SCHEMES
 
@@ -120,7 +120,7 @@ def _picture(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any
 
 
 @cache
-def _parser() -> MarkdownIt:
+def markdown_parser() -> MarkdownIt:
     """The one Markdown parser, made on first use (its imports are left out of ``%load_ext``)."""
     from markdown_it import MarkdownIt
     from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -134,7 +134,7 @@ def _parser() -> MarkdownIt:
         parser.add_render_rule(math, _math_block if "block" in math else _math_inline)
     parser.add_render_rule("math_inline_double", _math_display)
     parser.add_render_rule("image", _picture)
-    parser.validateLink = _link_allowed  # type: ignore[method-assign]
+    parser.validateLink = link_allowed  # type: ignore[method-assign]
     return parser
 
 
@@ -144,10 +144,20 @@ _CLEANER = nh3.Cleaner(tags=set(_TAGS), attributes=_ATTRIBUTES, url_schemes=set(
                        allowed_classes=_MATHJAX_CLASSES)
 
 
+#: a newline that starts a blank line (one of nothing but spaces and tabs)
+_BLANK_LINE = re.compile(r"\n(?=[ \t]*\n)")
+
+
 def clean(markup: str) -> str:
     """HTML through the allowlist (the second net; every output passes it last), in a ``div``
-    MathJax skips but for the plain math the parser marked (what else holds a ``$`` is text)."""
-    cleaned = _CLEANER.clean(markup)
+    MathJax skips but for the plain math the parser marked (what else holds a ``$`` is text).
+
+    No blank line is left in it: a newline that would start one is written ``&#10;``, which the
+    HTML parser reads as the same newline (a code block inside ``<pre>`` keeps its lines). A
+    Markdown reader that meets this HTML (``jupyter nbconvert --to markdown``, then GitHub or
+    JupyterLab's Markdown Preview) ends an HTML block at a blank line (CommonMark's rule) and reads
+    what follows as Markdown, so a picture a code block showed as text would load there."""
+    cleaned = _BLANK_LINE.sub("&#10;", _CLEANER.clean(markup))
     return f'<div class="{_IGNORE}">{cleaned}</div>' if cleaned else cleaned
 
 
@@ -155,7 +165,7 @@ def markdown(text: str) -> str:
     """Markdown from anyone, as HTML that shows it and runs none of it (plain prose without
     the parser: it would only wrap and escape it)."""
     plain = paragraphs(text)
-    return plain if plain is not None else _parser().render(text)
+    return plain if plain is not None else markdown_parser().render(text)
 
 
 def text(line: str) -> str:

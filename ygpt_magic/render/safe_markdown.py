@@ -1,0 +1,196 @@
+"""Markdown from anyone, written again as Markdown that any viewer shows and none runs.
+
+A file we write (``%ygpt export``'s transcript) is opened in JupyterLab's Markdown Preview, on
+GitHub, in VS Code or MkDocs: CommonMark readers that keep raw HTML, load pictures and hand
+``$…$`` to MathJax. So the text of a chat goes through the same parse and the same rule as a
+cell's output (inert.py): the parser reads it with raw HTML off, and each piece is written back so
+that it means in the file what the cell showed:
+
+- text is escaped (``<`` and entity-like ``&`` as entities, which every reader decodes to text;
+  Markdown's punctuation with a backslash), so nothing in it becomes a tag, a picture or a link;
+- a picture becomes a link, ``[🖼 alt](URL)``; a link keeps its target (the parser kept only
+  http, https and mailto); code spans and fenced blocks stay code;
+- math is written as math only if ``tex.is_plain`` allows it and it holds nothing a reader
+  without math would take for a tag; else it is written as code. A run of text that holds a
+  math delimiter (``$``, ``\\(``, ``\\[``) and a command that is not plain is written as code too:
+  a Markdown reader drops the escapes, and MathJax scans what is left on the page.
+
+The reply's structure stays: headings, lists, quotes, tables, code blocks, rules.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from .inert import link_allowed, markdown_parser
+from .markdown import fenced
+from .tex import is_plain
+
+if TYPE_CHECKING:
+    from markdown_it.tree import SyntaxTreeNode
+
+#: Markdown's punctuation in text (backslash-escaped), ``<`` and an entity's ``&`` (as entities)
+_TEXT = re.compile(r"[\\`*_\[\]$~|]|<|&(?=#|[A-Za-z0-9]+;)")
+_ENTITIES = {"<": "&lt;", "&": "&amp;"}
+#: what starts a block at a line's start: a heading, a quote, a list item, a setext underline
+_LINE_START = re.compile(r"^([ \t]*)([#>+=-]|\d+(?=[.)]))", re.MULTILINE)
+#: what MathJax takes for the start of math in text on the page
+_MATH_OPENER = re.compile(r"\$|\\\(|\\\[|\\begin")
+#: what a reader without math would take for a tag or an entity inside written math
+_MARKUP = re.compile(r"<[A-Za-z/!?]|&(?:#|[A-Za-z0-9]+;)")
+#: inline pieces that sit in one run of text on the page (MathJax reads math across them)
+_RUN = frozenset({"text", "text_special", "softbreak", "hardbreak"})
+#: what a link's target may not hold as written in ``(…)``, percent-encoded
+_URL_SPECIAL = re.compile(r"[()<>\s|\\`]")
+_ALIGN = {"text-align:left": ":--", "text-align:right": "--:", "text-align:center": ":-:"}
+
+
+def safe_markdown(text: str) -> str:
+    """``text`` (Markdown from anyone) as Markdown that shows the same and runs nothing."""
+    from markdown_it.tree import SyntaxTreeNode
+
+    return _blocks(SyntaxTreeNode(markdown_parser().parse(text)).children)
+
+
+def safe_line(line: str) -> str:
+    """One line from anyone (a chat's name, a model version) as Markdown text, shown as written."""
+    return _line_starts(_escaped(" ".join(line.split())))
+
+
+def _escaped(text: str) -> str:
+    return _TEXT.sub(lambda m: _ENTITIES.get(m.group(), "\\" + m.group()), text)
+
+
+def _line_starts(markdown: str) -> str:
+    return _LINE_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if not m.group(2)[0].isdigit()
+                           else f"{m.group(1)}{m.group(2)}\\", markdown)
+
+
+def _piped(markdown: str, in_table: bool) -> str:
+    """A table's cell may not hold a bare ``|``, not even in code (GFM splits the row first)."""
+    return markdown.replace("|", "\\|") if in_table else markdown
+
+
+def _code(text: str, in_table: bool = False) -> str:
+    """``text`` as a code span: a backtick run longer than any inside it, on one line."""
+    text = text.replace("\n", " ")
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    padded = f" {text} " if text.startswith(("`", " ")) or text.endswith(("`", " ")) else text
+    return f"{ticks}{_piped(padded, in_table)}{ticks}"
+
+
+def _blocks(nodes: list[SyntaxTreeNode], tight: bool = False) -> str:
+    return ("\n" if tight else "\n\n").join(filter(None, (_block(node) for node in nodes)))
+
+
+def _block(node: SyntaxTreeNode) -> str:
+    kind = node.type
+    if kind in ("paragraph", "heading"):
+        shown = _line_starts(_inline(node.children[0]))
+        return f"{'#' * int(node.tag[1])} {shown}" if kind == "heading" else shown
+    if kind in ("bullet_list", "ordered_list"):
+        return _list(node)
+    if kind == "blockquote":
+        return "\n".join(f"> {line}".rstrip() for line in _blocks(node.children).split("\n"))
+    if kind in ("fence", "code_block"):
+        language = node.info.split()[0].strip("`~") if node.info.split() else ""
+        return fenced(node.content.removesuffix("\n"), language)
+    if kind == "hr":
+        return "---"
+    if kind == "table":
+        return _table(node)
+    if kind.startswith("math"):
+        return _math_block(node.content.strip())
+    return _escaped(node.content)
+
+
+def _list(node: SyntaxTreeNode) -> str:
+    tight = all(child.hidden for item in node.children for child in item.children
+                if child.type == "paragraph")
+    start = int(node.attrs.get("start", 1))
+    items = []
+    for number, item in enumerate(node.children, start):
+        marker = f"{number}{node.markup}" if node.type == "ordered_list" else "-"
+        body = _blocks(item.children, tight).split("\n")
+        indent = " " * (len(marker) + 1)
+        items.append("\n".join([f"{marker} {body[0]}".rstrip(),
+                                *(f"{indent}{line}".rstrip() for line in body[1:])]))
+    return ("\n" if tight else "\n\n").join(items)
+
+
+def _table(node: SyntaxTreeNode) -> str:
+    rows = [row for part in node.children for row in part.children]
+    lines = ["| " + " | ".join(_inline(cell.children[0], in_table=True) if cell.children else ""
+                               for cell in row.children) + " |" for row in rows]
+    aligns = [_ALIGN.get(str(cell.attrs.get("style", "")), "---") for cell in rows[0].children]
+    return "\n".join([lines[0], "| " + " | ".join(aligns) + " |", *lines[1:]])
+
+
+def _typeset(tex: str) -> bool:
+    """Whether math may be written as math: plain (tex.py), and nothing in it that a reader
+    without math would take for a tag or an entity."""
+    return is_plain(tex) and not _MARKUP.search(tex) and "$" not in tex
+
+
+def _math_block(tex: str) -> str:
+    return f"$$\n{tex}\n$$" if _typeset(tex) else fenced(f"$${tex}$$")
+
+
+def _math_inline(tex: str, delimiter: str, in_table: bool) -> str:
+    written = f"{delimiter}{' '.join(tex.split())}{delimiter}"
+    return _piped(written, in_table) if _typeset(tex) else _code(written, in_table)
+
+
+def _inline(node: SyntaxTreeNode, in_table: bool = False) -> str:
+    parts: list[str] = []
+    run: list[SyntaxTreeNode] = []
+    for child in [*node.children, None]:
+        if child is not None and child.type in _RUN:
+            run.append(child)
+            continue
+        parts.append(_text_run(run, in_table))
+        run = []
+        if child is not None:
+            parts.append(_piece(child, in_table))
+    return "".join(_apart(parts))
+
+
+def _apart(parts: list[str]) -> list[str]:
+    """Pieces with a space between two code spans that would touch: their backticks would make
+    one run, which closes neither span, and the text inside would be read as Markdown again."""
+    joined = [part for part in parts if part]
+    return [f" {part}" if index and part.startswith("`") and joined[index - 1].endswith("`") else part
+            for index, part in enumerate(joined)]
+
+
+def _text_run(run: list[SyntaxTreeNode], in_table: bool) -> str:
+    raw = "".join("\n" if piece.type.endswith("break") else piece.content for piece in run)
+    if _MATH_OPENER.search(raw) and not is_plain(raw):
+        stripped = raw.strip()
+        return raw[:len(raw) - len(raw.lstrip())] + _code(stripped, in_table) + raw[len(raw.rstrip()):]
+    return "".join("  \n" if piece.type == "hardbreak" else "\n" if piece.type == "softbreak"
+                   else _escaped(piece.content) for piece in run)
+
+
+def _piece(node: SyntaxTreeNode, in_table: bool) -> str:
+    kind = node.type
+    if kind == "code_inline":
+        return _code(node.content, in_table)
+    if kind in ("em", "strong", "s"):
+        return f"{node.markup}{_inline(node, in_table)}{node.markup}"
+    if kind in ("link", "image"):
+        return _link(node, in_table)
+    if kind.startswith("math"):
+        return _math_inline(node.content.strip(), "$$" if kind == "math_inline_double" else "$", in_table)
+    return _escaped(node.content)
+
+
+def _link(node: SyntaxTreeNode, in_table: bool) -> str:
+    target = str(node.attrs.get("href" if node.type == "link" else "src", ""))
+    shown = _inline(node, in_table)
+    shown = f"🖼 {shown or 'picture'}" if node.type == "image" else shown or _escaped(target)
+    if not link_allowed(target):
+        return shown
+    return f"[{shown}]({_URL_SPECIAL.sub(lambda m: f'%{ord(m.group()):02X}', target)})"
