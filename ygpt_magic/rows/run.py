@@ -37,6 +37,7 @@ from .items import Rows, rows_of
 from .memo import RowMemo
 from .plans import Expand, RowPlanner, RowText, before_sending, planner, said_cut
 from .progress import Progress, RunCounts, Tally, one_line, tell
+from .tables import tables_skip_mathjax
 
 #: a row's tag in the concurrent job: its position and the messages sent for it (the reply cache
 #: keeps its answer under them, so the row is not planned a third time to record it)
@@ -274,8 +275,9 @@ def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None =
                    f"the index of {rows.name} repeats labels.")
     errors = {rows.labels[p]: line for p, line in sorted(state.errors.items())}
     counts = tally.counts(errors, summary)
+    tables = tables_skip_mathjax()
     if not quiet:
-        tell(summary, "\n".join(filter(None, (advice, said_cut(state.cut, rows.labels)))), progress,
+        tell(summary, "\n".join(filter(None, (advice, said_cut(state.cut, rows.labels), tables))), progress,
              counts["provenance"])
     raw = {rows.labels[p]: text for p, text in sorted(state.raw.items())}
     cut = {rows.labels[p]: notes for p, notes in sorted(state.cut.items())}
