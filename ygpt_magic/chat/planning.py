@@ -262,7 +262,7 @@ def plan(
     if once and not state.exists:
         raise UnknownChat(state.name, list(session.chats))
     turns = () if once else state.turns
-    rerun = rewind_point(state, append=append, once=once)
+    rerun = rewind_point(state, append=append, once=once, asked_in=asked_in)
     base_system = state.system if rerun is None else system_after_rewind(state, rerun)
     system_text = system if (once or system is not None) else base_system
     if options is None:

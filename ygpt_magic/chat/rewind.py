@@ -12,16 +12,42 @@ from __future__ import annotations
 
 from ..words import short
 from .session import ChatSession, ChatState
+from .values import Turn
 
 
-def rewind_point(state: ChatState, *, append: bool, once: bool) -> int | None:
-    """Where the history of a request ends when its cell ran before: at that cell's latest turn.
+def rewind_point(state: ChatState, *, append: bool, once: bool, asked_in: int | None = None) -> int | None:
+    """Where the history of a request ends when its cell ran before: at the first turn of that
+    cell's latest run.
 
-    The notebook's cell order is the conversation, so a cell run again replaces its turn, and
-    the turns after it are dropped when the reply is recorded. ``--append`` opts out; prompt
+    The notebook's cell order is the conversation, so a cell run again replaces its turns, and
+    the turns after them are dropped when the reply is recorded. ``--append`` opts out; prompt
     mode has no history to rewind. None: nothing is rewound.
+
+    Only a later run of the cell is a re-run: a second request of the run asking (``asked_in``,
+    its `In [N]`: a loop of ``run_cell_magic``, ``%run`` of a notebook with two %%ygpt cells)
+    continues the conversation, so a turn that run made is never rewound. A run without a number
+    (a silent run) cannot tell its own turns apart and rewinds as a re-run.
     """
-    return None if (append or once) else state.cell_turn
+    if append or once or state.cell_turn is None:
+        return None
+    latest = state.turns[state.cell_turn]
+    if asked_in is not None and latest.asked_in == asked_in:
+        return None
+    return _first_of_run(state.turns, state.cell_turn)
+
+
+def _first_of_run(turns: tuple[Turn, ...], last: int) -> int:
+    """The first of the turns just before ``last`` (included) that the same run of the same cell
+    made, so a re-run replaces every turn its previous run asked, not only the latest."""
+    made_by = _made_by(turns[last])
+    first = last
+    while made_by[1] is not None and first > 0 and _made_by(turns[first - 1]) == made_by:
+        first -= 1
+    return first
+
+
+def _made_by(turn: Turn) -> tuple[str | None, int | None]:
+    return turn.cell_id, turn.asked_in
 
 
 def system_after_rewind(state: ChatState, keep: int) -> str | None:
