@@ -5,7 +5,6 @@ the conversation, and running that cell again replaces all of them."""
 from __future__ import annotations
 
 import nbformat
-
 from conftest import cell, completions
 
 LOOP = '''for q in ["My name is Ann.", "What is my name?"]:

@@ -189,11 +189,15 @@ def _parse_args(parser: argparse.ArgumentParser, argv: list[str], *,
                 intermixed: bool = False) -> argparse.Namespace:
     """``parser``'s parse of ``argv``; its "unrecognized arguments" error names the closest
     flags, and a refused value's example names the flag it was given to (``Wanted``)."""
-    parser.exit_on_error = False   # argparse hands a refused value's error over, with the argument's name
+    # argparse hands a refused value's error over, with the argument's name; only for this parse:
+    # IPython's completer parses the same parser on Tab and expects error() (a UsageError)
+    exit_on_error, parser.exit_on_error = parser.exit_on_error, False
     try:
         return parser.parse_intermixed_args(argv) if intermixed else parser.parse_args(argv)
     except (argparse.ArgumentError, UsageError) as error:
         raise UsageError(did_you_mean(parser, _explained(error)) + _spaced_list(argv, str(error))) from None
+    finally:
+        parser.exit_on_error = exit_on_error
 
 
 def _spaced_list(argv: list[str], message: str) -> str:
