@@ -31,12 +31,13 @@ def _reply_html(reply: Reply) -> str:
 def load_ipython_extension(ipython: InteractiveShell) -> None:
     """Register the magics (called by ``%load_ext ygpt_magic``), and the inert HTML form of a
     reply shown as a value (a ``_repr_markdown_`` would let the reply's HTML run in JupyterLab)."""
-    from .client import preload
+    from .client import loader, preload
     from .magics import LATER, YGptMagics
 
     magics = YGptMagics(shell=ipython)
     ipython.register_magics(magics)
     _html(ipython).for_type_by_name(*_REPLY, _reply_html)
+    loader.ignore_sdk_warnings()  # on this thread, before the background import: loader says why
     # a replayed notebook (CI: a cache file in replay mode) never sends: nothing to warm up
     if not (magics.cache_path and magics.cache_mode == "replay"):
         preload.start(LATER)

@@ -1,7 +1,8 @@
 """Import the Yandex Cloud ML SDK quietly and build an AsyncYCloudML for a Client.
 
-Imported only by client/sdk.py on the first request. "Quietly" means: the package's deprecation
-warning (it forwards to yandex-ai-studio-sdk) is swallowed, and the SDK's loggers get a
+Used by client/sdk.py on the first request (``%load_ext`` only installs the warning filter; this
+module imports nothing heavy). "Quietly" means: the package's deprecation warning (it forwards to
+yandex-ai-studio-sdk) is ignored (:func:`ignore_sdk_warnings`), and the SDK's loggers get a
 NullHandler and stop propagating, so no SDK line reaches a cell's output. The shim also sets
 ``yandex_ai_studio_sdk`` to TRACE so as to relay every record under its old name: each request
 then builds two debug records that no handler shows (a tenth of the loop's time over 10,000
@@ -32,15 +33,36 @@ def quiet_grpc() -> None:
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
 
 
+#: the SDK's warnings that tell the user about choices that are ours, not theirs: the shim's
+#: "package is deprecated" (it forwards to yandex-ai-studio-sdk), and OAuthTokenAuth's advice
+#: against personal OAuth tokens (a `yc` profile's OAuth token is turned into one here)
+SDK_WARNINGS = ("yandex-cloud-ml-sdk package is deprecated", "Sharing your personal OAuth token is not safe")
+
+
+def ignore_sdk_warnings() -> None:
+    """Ignore :data:`SDK_WARNINGS` for good, by message and category, and nothing else.
+
+    Called on the main thread by ``%load_ext``, before the background import starts, and again
+    before every import here. Not ``warnings.catch_warnings()`` around the import: that changes
+    the process's filter list for as long as it lasts, so it is not thread-safe; when the main
+    thread leaves a ``catch_warnings`` block of its own (IPython's completer opens one on every
+    Tab, so do many libraries) while the background import runs, it puts back the list it saved
+    and the "ignore" is gone. A filter added outside any such block stays in every list the
+    main thread saves from then on. Adding it again changes nothing (the same filter moves to
+    the front).
+    """
+    for message in SDK_WARNINGS:
+        warnings.filterwarnings("ignore", message=message, category=UserWarning)
+
+
 def import_sdk() -> ModuleType:
     """The `yandex_cloud_ml_sdk` module, imported without warnings or log output."""
     from .preload import wait
 
     wait()  # the background import may be importing it right now
     quiet_grpc()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import yandex_cloud_ml_sdk
+    ignore_sdk_warnings()
+    import yandex_cloud_ml_sdk
     for name in SDK_LOGGERS:
         logger = logging.getLogger(name)
         if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
@@ -53,22 +75,20 @@ def import_sdk() -> ModuleType:
 
 
 def make_auth(credential: Credential) -> Any:
-    """The SDK auth object for a credential (built here so OAuth's warning is swallowed too)."""
+    """The SDK auth object for a credential (OAuth's warning is one of :data:`SDK_WARNINGS`)."""
     from yandex_cloud_ml_sdk import auth
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        secret = credential.secret
-        if credential.kind == "api_key" and secret is not None:
-            return auth.APIKeyAuth(secret)
-        if credential.kind == "iam_token" and secret is not None:
-            return auth.IAMTokenAuth(secret)
-        if credential.kind == "oauth_token" and secret is not None:
-            return auth.OAuthTokenAuth(secret)
-        if credential.kind == "env_iam_token":
-            return auth.EnvIAMTokenAuth(credential.source)
-        if credential.kind == "yc_cli":
-            return auth.YandexCloudCLIAuth(yc_profile=os.environ.get("YC_PROFILE"))
+    secret = credential.secret
+    if credential.kind == "api_key" and secret is not None:
+        return auth.APIKeyAuth(secret)
+    if credential.kind == "iam_token" and secret is not None:
+        return auth.IAMTokenAuth(secret)
+    if credential.kind == "oauth_token" and secret is not None:
+        return auth.OAuthTokenAuth(secret)
+    if credential.kind == "env_iam_token":
+        return auth.EnvIAMTokenAuth(credential.source)
+    if credential.kind == "yc_cli":
+        return auth.YandexCloudCLIAuth(yc_profile=os.environ.get("YC_PROFILE"))
     raise ValueError(f"no SDK auth for credential kind {credential.kind!r}")
 
 
