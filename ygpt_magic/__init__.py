@@ -32,10 +32,12 @@ def load_ipython_extension(ipython: InteractiveShell) -> None:
     """Register the magics (called by ``%load_ext ygpt_magic``), and the inert HTML form of a
     reply shown as a value (a ``_repr_markdown_`` would let the reply's HTML run in JupyterLab)."""
     from .client import loader, preload
+    from .commands.boundary import show_run_stoppers
     from .magics import LATER, YGptMagics
 
     magics = YGptMagics(shell=ipython)
     ipython.register_magics(magics)
+    show_run_stoppers(ipython)
     _html(ipython).for_type_by_name(*_REPLY, _reply_html)
     loader.ignore_sdk_warnings()  # on this thread, before the background import: loader says why
     # a replayed notebook (CI: a cache file in replay mode) never sends: nothing to warm up
@@ -47,12 +49,14 @@ def unload_ipython_extension(ipython: InteractiveShell) -> None:
     """Stop what the extension started (a local server, open clients) and take ``%ygpt`` and
     ``%%ygpt`` away: left registered, they went on answering after ``%unload_ext``, with the
     kernel that was just closed; now IPython says they are not found until ``%load_ext``."""
+    from .commands.boundary import stop_showing_run_stoppers
     from .magics import YGptMagics
 
     magics = ipython.magics_manager.registry.pop(YGptMagics.__name__, None)
     if magics is not None:
         magics.close()
         _unregister(ipython, magics)
+    stop_showing_run_stoppers(ipython)
     _html(ipython).pop(".".join(_REPLY), None)
 
 

@@ -7,11 +7,17 @@ magic turns each one into the UsageError IPython shows as one paragraph, here.
 from __future__ import annotations
 
 import traceback
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from IPython.core.error import UsageError
 
 from ..errors import CacheMiss, CacheUnusable, YGptError
 from ..render.controls import visible
+
+if TYPE_CHECKING:
+    from IPython.core.interactiveshell import InteractiveShell
 
 
 def as_usage_error(error: YGptError) -> UsageError:
@@ -53,3 +59,40 @@ class _RunStopper(UsageError):
 
     def _render_traceback_(self) -> list[str]:
         return [f"{type(self.error).__name__}: {self}"]
+
+
+#: per shell, the custom exception handler show_run_stoppers found, to put back at unload
+_KEPT: WeakKeyDictionary[InteractiveShell, tuple[tuple[type[BaseException], ...], Any]] = WeakKeyDictionary()
+
+
+def show_run_stoppers(shell: InteractiveShell) -> None:
+    """Have IPython show a :class:`_RunStopper` as it shows a UsageError: its line, no debugger.
+
+    ``InteractiveShell.showtraceback`` skips ``%pdb on``'s debugger only when the type *is*
+    UsageError; any subclass is shown and then debugged (ipdb inside magics.py, with nothing of
+    the user's to look at). IPython's one door for an exception shown its own way is
+    ``set_custom_exc``: ``run_code`` hands those to the handler and never to the debugger. The
+    handler shows the line through ``_showtraceback``, which ipykernel sends as an ``error``
+    message (what nbval looks for), as before. A handler set earlier (the user's, another
+    extension's) keeps its exceptions; :func:`stop_showing_run_stoppers` puts it back.
+    """
+    if shell in _KEPT:
+        return
+    kept_types, kept_handler = shell.custom_exceptions, shell.CustomTB
+
+    def handler(shell: InteractiveShell, etype: type[BaseException], value: BaseException,
+                tb: TracebackType | None, tb_offset: int | None = None) -> Any:
+        if not isinstance(value, _RunStopper):
+            return kept_handler(etype, value, tb, tb_offset=tb_offset)
+        shell._showtraceback(etype, value, value._render_traceback_())
+        return []
+
+    _KEPT[shell] = (kept_types, kept_handler)
+    shell.set_custom_exc((*kept_types, _RunStopper), handler)
+
+
+def stop_showing_run_stoppers(shell: InteractiveShell) -> None:
+    """Put back the handler :func:`show_run_stoppers` found (``%unload_ext``)."""
+    kept = _KEPT.pop(shell, None)
+    if kept is not None:
+        shell.custom_exceptions, shell.CustomTB = kept
