@@ -28,7 +28,7 @@ LOCAL_HOST = "127.0.0.1"
           help="Talk to HOST:PORT without TLS (servers started with `ygpt-magic serve`); refused "
                "for Yandex Cloud, which would get your credential in the clear.")
 @argument("--http", metavar="URL",
-          help="The HTTP address of HOST:PORT's chat API, which pictures (%%ygpt --image) go "
+          help="The HTTP address of HOST:PORT's chat API, which pictures (%%%%ygpt --image) go "
                "through: http://HOST:HTTP_PORT, as `ygpt-magic serve` prints it after READY.")
 def run(kernel: Kernel, line: str) -> None:
     """Choose the server the next requests go to, or show the current one.
