@@ -39,3 +39,62 @@ def test_a_refused_value_still_names_its_flag_after_a_tab(shell):
     tab(shell, "%%ygpt --temperature ")
     refused = cell(shell, "%%ygpt --temperature hot --dry-run\nhello")
     assert refused.error is not None and "--temperature" in refused.message, refused.message
+
+
+def _ours(shell, text: str) -> list[str]:
+    """What Tab offers that starts like a flag, a subcommand, a model or a chat (jedi adds
+    Python names of its own, which IPython never suppresses)."""
+    offered, stderr = tab(shell, text)
+    assert stderr == "", stderr
+    return offered
+
+
+def test_tab_completes_the_subcommands(shell):
+    assert {"connect", "config"} <= set(_ours(shell, "%ygpt con"))
+    assert "%conda" not in _ours(shell, "%ygpt con")
+    assert {"connect", "history", "cache", "help"} <= set(_ours(shell, "%ygpt "))
+    assert "config" in _ours(shell, "%ygpt help co")
+
+
+def test_tab_completes_the_flags_as_declared(shell, magics):
+    assert _ours(shell, "%%ygpt --mo") == ["--model"]
+    cell_flags = {flag for action in magics.ygpt.parser._actions for flag in action.option_strings}
+    assert cell_flags <= set(_ours(shell, "%%ygpt -"))
+    assert {"--model", "--temperature"} <= set(_ours(shell, "%ygpt config --"))
+    assert "--delete" in _ours(shell, "%ygpt chats --de")
+
+
+def test_tab_completes_model_names_after_model_flags(shell):
+    from ygpt_magic.chat.catalog import NAMES
+
+    for line in ("%%ygpt --model ", "%%ygpt --once -m ", "%ygpt config --model "):
+        assert set(NAMES) <= set(_ours(shell, line)), line
+    assert "yandexgpt-lite" in _ours(shell, "%%ygpt -m yandexgpt-l")
+    whole_cell = "%%ygpt --model \nWhat is 2+2?"
+    offered, _ = tab(shell, whole_cell, whole_cell.index("\n"))
+    assert "yandexgpt" in offered
+
+
+def test_tab_completes_the_chats_of_this_kernel(shell):
+    assert cell(shell, "%ygpt chat travel").ok
+    for line in ("%%ygpt --chat ", "%%ygpt -c ", "%ygpt chat ", "%ygpt chats --delete "):
+        assert {"default", "travel"} <= set(_ours(shell, line)), line
+    assert "travel" in _ours(shell, "%ygpt chat tr")
+
+
+def test_tab_completes_a_flags_and_a_positionals_declared_choices(shell):
+    from ygpt_magic.cache import MODES
+
+    assert set(MODES) <= set(_ours(shell, "%ygpt cache --mode "))
+    assert {"list", "status", "attach", "cancel"} <= set(_ours(shell, "%ygpt batch "))
+
+
+def test_after_unload_tab_asks_no_closed_kernel(ipython, shell):
+    ipython.extension_manager.unload_extension("ygpt_magic")
+    try:
+        assert "--model" not in tab(ipython, "%%ygpt --mo")[0]
+        hooks = ipython.strdispatchers["complete_command"].strs
+        assert all(not chain.chain for key, chain in hooks.items() if key.endswith("%ygpt"))
+    finally:
+        ipython.extension_manager.load_extension("ygpt_magic")
+    assert tab(ipython, "%%ygpt --mo")[0] == ["--model"]   # loaded again: one completer, not two
