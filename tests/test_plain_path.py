@@ -19,8 +19,7 @@ from conftest import cell
 #: the plain path, by layer (DESIGN.md, "The spine")
 PLAIN_PATH = {
     # the magic: flags parsed and checked, the kernel's state read; the cell recorded (every cell)
-    "ygpt_magic.context.cells", "ygpt_magic.magics", "ygpt_magic.commands.args", "ygpt_magic.labels",
-    "ygpt_magic.kernel",
+    "ygpt_magic.context.cells", "ygpt_magic.magics", "ygpt_magic.commands.args", "ygpt_magic.kernel",
     # the door: the text expanded, the cap checked, the cache in front, handed to the exchange;
     # the answer entered by the rule every door follows (replayed, or sent, kept and paid)
     "ygpt_magic.request", "ygpt_magic.context.interpolate", "ygpt_magic.context.limits",

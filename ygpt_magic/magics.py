@@ -342,13 +342,14 @@ class YGptMagics(RefusedConfigDropped, Magics):
             raise as_usage_error(error) from None
 
     def _parse(self, line: str) -> argparse.Namespace:
-        from . import labels
-
         try:
             args = parse_flags(self.ygpt.parser, line)
         except (UsageError, ValueError) as exc:
             raise OptionError(f"%%ygpt: {sentence(exc)} Run %%ygpt? to see the flags.") from None
-        labels.check_flags(args)
+        if args.labels or args.samples or args.task or args.model:  # a plain cell has none of them
+            from . import labels  # a classification's flags, or a --model that may be a tuned classifier
+
+            labels.check_flags(args)
         if args.deferred and args.no_stream:
             raise OptionError("%%ygpt: --deferred and --no-stream are two different modes; "
                               "use one of them.")

@@ -120,10 +120,11 @@ def flags(args: argparse.Namespace) -> dict[str, Any]:
 
 def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
     """A `%%ygpt` cell (its flags parsed): expanded, planned and sent."""
-    from . import labels
+    if args.labels or args.model:  # a classification needs one of them (a plain cell has neither)
+        from . import labels
 
-    if labels.wanted(args):
-        return labels.cell(kernel, args, text)
+        if labels.wanted(args):
+            return labels.cell(kernel, args, text)
     if args.map:   # --system is filled in per row, from the row's names (rows/plans.py)
         return rows(kernel, args, text)
     secrets = kernel.connection.known_secrets()  # the environment read once for both texts
