@@ -20,10 +20,10 @@ from conftest import cell
 PLAIN_PATH = {
     # the magic: flags parsed and checked, the kernel's state read; the cell recorded (every cell)
     "ygpt_magic.context.cells", "ygpt_magic.magics", "ygpt_magic.commands.args", "ygpt_magic.kernel",
-    # the door: the text expanded, the cap checked, the cache in front, handed to the exchange;
-    # the answer entered by the rule every door follows (replayed, or sent, kept and paid)
+    # the door: the text expanded, the cache in front, handed to the exchange (no cap set: none
+    # checked); the answer entered by the rule every door follows (replayed, or sent, kept and paid)
     "ygpt_magic.request", "ygpt_magic.context.interpolate", "ygpt_magic.context.limits",
-    "ygpt_magic.cost_cap", "ygpt_magic.chat.estimate", "ygpt_magic.exchange", "ygpt_magic.ledger",
+    "ygpt_magic.exchange", "ygpt_magic.ledger",
     # planning and the chat's record: options, history and budget, the turn, its accounts
     "ygpt_magic.chat.planning", "ygpt_magic.chat.rewind", "ygpt_magic.chat.options", "ygpt_magic.chat.catalog",
     "ygpt_magic.chat.session", "ygpt_magic.chat.observers", "ygpt_magic.chat.values",

@@ -44,13 +44,14 @@ def cell_estimate(kernel: Kernel, plan: Plan, tokens: int, mode: str) -> Estimat
                     requests=1, input_tokens=tokens, output=output)
 
 
-def check_cell(kernel: Kernel, plan: Plan, client: Any, extras: dict[str, Any], mode: str,
+def check_cell(kernel: Kernel, plan: Plan, get_client: Callable[[], Any], extras: dict[str, Any], mode: str,
                flag: Decimal | None, where: str | None = None, spent: Decimal = Decimal(0)) -> None:
     """CostOverCap before sending when the cell's estimate, plus what it ``spent`` before its
     request (a ``--docs`` cell's embeddings), is over its cap (nothing to do, and no tokenizer
-    request, without a cap); ``where`` names the request in the refusal (default: the running
-    cell; a panel Send is "the panel's message", under the same cap)."""
-    _check(kernel, flag, lambda: client.count_tokens(plan.messages, plan.options, **extras),
+    request, without a cap: ``get_client`` gives the tokenizer, called only to count); ``where``
+    names the request in the refusal (default: the running cell; a panel Send is "the panel's
+    message", under the same cap)."""
+    _check(kernel, flag, lambda: get_client().count_tokens(plan.messages, plan.options, **extras),
            lambda tokens: cell_estimate(kernel, plan, tokens, mode), where, spent)
 
 

@@ -243,8 +243,11 @@ def admit(kernel: Kernel, plan: Plan, cache: Front | None, extras: Extras, *,
           spent: Decimal = Decimal(0)) -> None:
     """CostOverCap before anything is sent when ``plan``, plus what the cell ``spent`` before it
     (a ``--docs`` cell's embeddings), is estimated over the cap (``max_cost``, else
-    ``max_cost_per_cell``); ``where`` names the request (default: the running cell)."""
-    cost_cap.check_cell(kernel, plan, tokenizer(kernel, cache)(), extras, mode, max_cost, where, spent)
+    ``max_cost_per_cell``); ``where`` names the request (default: the running cell). Without
+    either there is no cap: nothing to count, and the client is not fetched for it."""
+    if max_cost is None and kernel.settings.max_cost_per_cell is None:
+        return
+    cost_cap.check_cell(kernel, plan, tokenizer(kernel, cache), extras, mode, max_cost, where, spent)
 
 
 def answered(kernel: Kernel, who: str, label: str, reply: Reply) -> None:
