@@ -26,8 +26,7 @@ PLAIN_PATH = {
     "ygpt_magic.exchange", "ygpt_magic.ledger",
     # planning and the chat's record: options, history and budget, the turn, its accounts
     "ygpt_magic.chat.planning", "ygpt_magic.chat.rewind", "ygpt_magic.chat.options", "ygpt_magic.chat.catalog",
-    "ygpt_magic.chat.session", "ygpt_magic.chat.observers", "ygpt_magic.chat.values",
-    "ygpt_magic.chat.pictures", "ygpt_magic.chat.tooluse", "ygpt_magic.chat.accounts",
+    "ygpt_magic.chat.session", "ygpt_magic.chat.observers", "ygpt_magic.chat.values", "ygpt_magic.chat.accounts",
     "ygpt_magic.chat.prices", "ygpt_magic.words",
     # the reply cache (off or missed) and the reply's provenance in the output
     "ygpt_magic.cache.replies", "ygpt_magic.cache.key", "ygpt_magic.cache.provenance",

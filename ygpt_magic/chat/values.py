@@ -251,12 +251,14 @@ class Turn:
     utf8_size: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        user = with_placeholders(self.prompt, self.images)
-        messages = ({"role": "user", "text": user}, *tool_messages(self.reply.tool_calls),
+        # a turn with neither pictures nor tool calls (most) has nothing to add for them
+        calls = self.reply.tool_calls
+        user = with_placeholders(self.prompt, self.images) if self.images else self.prompt
+        messages = ({"role": "user", "text": user}, *(tool_messages(calls) if calls else ()),
                     {"role": "assistant", "text": self.reply.text})
         object.__setattr__(self, "_messages", messages)
         object.__setattr__(self, "utf8_size", len(user.encode()) + len(self.reply.text.encode())
-                           + tool_size(self.reply.tool_calls))
+                           + (tool_size(calls) if calls else 0))
 
     def messages(self) -> tuple[Message, ...]:
         """The messages this turn adds to every later request: the user's, the tool calls and
