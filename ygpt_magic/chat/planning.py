@@ -138,8 +138,15 @@ def setting_defaults(settings: Settings | None) -> Options:
 
 def resolve(options: Options, settings: Settings | None) -> RequestOptions:
     """The options a request uses: ``options`` where set (a chat's, or a chat's with a cell's
-    flags applied), else the setting, else the built-in default; model and format always set."""
-    return RequestOptions.of(options.with_defaults(setting_defaults(settings)).with_defaults(BUILTIN))
+    flags applied), else the setting, else the built-in default; model and format always set.
+    One pass, validated once as the RequestOptions it makes (not an Options of the settings and
+    a copy per layer of defaults, each validated and thrown away)."""
+    values, defaults = options.to_dict(), settings or DefaultSettings()
+    for option, setting in SETTING_FOR.items():
+        if values[option] is None:
+            value = getattr(defaults, setting)
+            values[option] = getattr(BUILTIN, option) if value is None else value
+    return RequestOptions(**values)
 
 
 def sources(options: Options, settings: Settings | None) -> dict[str, str]:
