@@ -318,10 +318,7 @@ def _answered(session: ChatSession, plan: Plan, renderer: Renderer, requests: _R
         kept = keep_partial and session.record(plan, reply) is not None
         renderer.interrupt(reply.text, kept=kept)
         return reply
-    reply = _reply(plan, last, started, tools)
-    reply = replace(reply, cost=requests.cost(reply.usage))
-    if requests.replayed:
-        reply = replace(reply, cached=True, recorded=requests.recorded)
+    reply = _reply(plan, last, started, tools, priced=requests.cost, cached=requests.replayed)
     if session.record(plan, reply) is None and not plan.once:
         renderer.note(EMPTY_REPLY)
     renderer.finish(reply)
@@ -329,10 +326,13 @@ def _answered(session: ChatSession, plan: Plan, renderer: Renderer, requests: _R
 
 
 def _reply(plan: Plan, last: Answer | None, started: float, tools: ToolRounds | None,
-           status: str | None = None) -> Reply:
+           status: str | None = None, *, priced: Callable[[Usage], Decimal | None] | None = None,
+           cached: bool = False) -> Reply:
     """The Reply for the last chunk received (None when nothing arrived before a stop), with
-    the tool calls made on the way and the tokens of every round."""
+    the tool calls made on the way and the tokens of every round; ``priced`` and ``cached`` (every
+    request replayed) as Reply.of takes them, so it is built once, complete."""
     return Reply.of(last or Answer("", "INTERRUPTED"), model=plan.options.model,
                     elapsed=time.monotonic() - started, messages=plan.messages, options=plan.options,
                     calls=tuple(tools.calls) if tools is not None else (),
-                    spent=tools.spent if tools is not None else None, status=status)
+                    spent=tools.spent if tools is not None else None, status=status,
+                    priced=priced, cached=cached)

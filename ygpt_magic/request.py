@@ -193,7 +193,8 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
     what the provenance log quotes (default: the prompt)."""
     from .exchange import request_extras, run_exchange
 
-    plan = dataclasses.replace(plan, context_notes=tuple(notes))
+    if tuple(notes) != plan.context_notes:  # a plan is made without them (most cells have none)
+        plan = dataclasses.replace(plan, context_notes=tuple(notes))
     tools, shape = tool_loop(kernel, plan), typed(kernel, schema)
     extras = request_extras(tools, shape)
     if dry_run:

@@ -172,16 +172,18 @@ class Reply:
     @classmethod
     def of(cls, answer: Answer, *, model: str, elapsed: float, messages: Sequence[Message] = (),
            options: Options | None = None, calls: tuple[ToolCall, ...] = (), spent: Usage | None = None,
-           status: str | None = None, cached: bool = False) -> Reply:
+           status: str | None = None, cached: bool = False,
+           priced: Callable[[Usage], Decimal | None] | None = None) -> Reply:
         """What the user sees of the transport's ``answer`` to a request for ``model``: the
         tools called on the way (``calls``) and the tokens of the rounds before it (``spent``);
         ``status`` when it was stopped; ``cached`` when every request was replayed (its time of
-        recording is then the answer's)."""
-        return cls(text=answer.text, status=status or answer.status,
-                   usage=answer.usage if spent is None else answer.usage + spent, model=model,
+        recording is then the answer's); ``priced``: what its tokens cost (None: not priced)."""
+        usage = answer.usage if spent is None else answer.usage + spent
+        return cls(text=answer.text, status=status or answer.status, usage=usage, model=model,
                    model_version=answer.model_version, elapsed=elapsed, messages=tuple(messages),
                    tool_calls=calls, options=options, cached=cached,
-                   recorded=answer.recorded if cached else "")
+                   recorded=answer.recorded if cached else "",
+                   cost=None if priced is None else priced(usage))
 
     def summary(self) -> str:
         """One quiet line: model · version · tokens (· roubles) · seconds (· status when not
