@@ -86,7 +86,7 @@ def interpolate(
     """
     secrets = tuple(secrets)
     guard.check(where, text, secrets)
-    if not fill:
+    if not fill or ("{" not in text and "}" not in text):  # every reference and {{ }} has a brace
         return Expanded(text)
     notes: list[str] = []
     cut: list[str] = []
@@ -115,7 +115,8 @@ def interpolate(
         if kind == "span":
             notes.extend(note for note in _left_in_span(block, namespace) if note not in notes)
     expanded = "".join(out)
-    guard.check("the expanded prompt", expanded, secrets)
+    if expanded != text:  # the text as written was checked above
+        guard.check("the expanded prompt", expanded, secrets)
     return Expanded(expanded, tuple(notes), tuple(pictures), tuple(cut))
 
 
