@@ -165,6 +165,8 @@ def uncommented(line: str, *, as_written: bool = False) -> str:
     shlex's own ``comments=True`` is not used: it also cuts inside a word (``issue#3``).
     ``as_written`` (free text, not split like a shell command): a quote counts only where it
     opens a word, so the apostrophe of ``don't`` is a letter, and there is no backslash escape."""
+    if "#" not in line:   # no comment to look for (most lines): nothing to walk through
+        return line
     quote, escaped, at_start = "", False, True   # at_start: after unquoted whitespace
     for index, char in enumerate(line):
         if char == "#" and at_start:
