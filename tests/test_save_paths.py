@@ -118,6 +118,33 @@ def test_a_save_or_export_to_a_read_only_folder_says_it_could_not_write_there(sh
 
 
 @pytest.mark.parametrize("command", ["save", "export"])
+@pytest.mark.parametrize("under", ["notes.txt", "notes.txt/sub"])
+def test_a_save_or_export_under_a_file_says_it_could_not_write_there(shell, tmp_path, command, under):
+    cell(shell, TRANSLATE)
+    (tmp_path / "notes.txt").write_text("not a folder")
+    target = tmp_path / under / "chats.json"
+    result = cell(shell, f"%ygpt {command} {target}")
+    message = assert_clear_error(result, f"Could not write '{target}'", f"{tmp_path / 'notes.txt'} is a file, "
+                                 "not a folder", "Nothing was written", "write it to a folder you can write to",
+                                 error_type=FileNotWritten)
+    assert "use a file written by %ygpt save" not in message and "Could not use" not in message
+    assert (tmp_path / "notes.txt").read_text() == "not a folder"
+
+
+@pytest.mark.parametrize("command", ["save", "export"])
+def test_a_save_or_export_to_a_folder_that_cannot_be_made_says_it_could_not_write_there(
+        shell, read_only_folder, command):
+    cell(shell, TRANSLATE)
+    target = read_only_folder / "build" / "chats.json"
+    result = cell(shell, f"%ygpt {command} {target}")
+    message = assert_clear_error(result, f"Could not write '{target}'", f"cannot create the folder "
+                                 f"{target.parent}", "Nothing was written", "write it to a folder you can write to",
+                                 error_type=FileNotWritten)
+    assert "use a file written by %ygpt save" not in message and "Could not use" not in message
+    assert sorted(p.name for p in read_only_folder.iterdir()) == ["chats.json"]
+
+
+@pytest.mark.parametrize("command", ["save", "export"])
 def test_a_save_or_export_to_a_full_disk_says_the_disk_is_full(shell, tmp_path, command):
     cell(shell, TRANSLATE)
     with small_disk(tmp_path / "disk", "64k") as disk:

@@ -16,7 +16,7 @@ from pathlib import Path
 from IPython.display import display
 
 from ..client.credentials import masked_in
-from ..errors import ChatFileError
+from ..errors import FileNotWritten
 from ..kernel import Kernel
 from ..render import inert, terminal
 
@@ -30,17 +30,18 @@ def secrets_masked(kernel: Kernel) -> Callable[[str], str]:
 
 def output_path(text: str) -> Path:
     """Where `%ygpt save` / `export` write, with missing parent folders created: a user expects
-    `%ygpt save build/chat.json` to work in a fresh checkout. ChatFileError when they cannot be
-    (a file in the way, no permission)."""
+    `%ygpt save build/chat.json` to work in a fresh checkout. FileNotWritten when they cannot be
+    (a file in the way, no permission): it is a failed write, not a chat file that failed to load."""
     path = Path(text).expanduser()
     parent = path.parent
-    if parent.exists() and not parent.is_dir():
-        raise ChatFileError(path, f"{parent} is a file, not a folder")
     try:
+        blocker = next((folder for folder in (parent, *parent.parents) if folder.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            raise FileNotWritten.no_folder(path, f"{blocker} is a file, not a folder")
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise ChatFileError(path, f"cannot create the folder {parent} "
-                                  f"({error.strerror or type(error).__name__})") from None
+        raise FileNotWritten.no_folder(path, f"cannot create the folder {parent} "
+                                             f"({error.strerror or type(error).__name__})") from None
     return path
 
 

@@ -46,3 +46,9 @@ class FileNotWritten(ChatFileError):
         said = error.strerror or type(error).__name__
         why, advice = _WHY.get(error.errno or 0, (said, "write it to another path"))
         return cls(path, f"{why} ({said})" if why != said else why, advice)
+
+    @classmethod
+    def no_folder(cls, path: object, problem: str) -> FileNotWritten:
+        """The folder ``path`` goes in is not there and cannot be made (``problem``: a file in the
+        way, a read-only parent): the user picks a folder they can write to, as for any write."""
+        return cls(path, problem, _ELSEWHERE)
