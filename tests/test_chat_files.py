@@ -8,6 +8,8 @@ import json
 from cellrun import assert_clean, assert_clear_error, run
 from conftest import completions
 
+from ygpt_magic.errors import FileNotWritten
+
 
 def old_file(replies: list[str]) -> dict:
     """A version-1 chat file of chat 'notes', one turn per reply, as versions that recorded
@@ -125,3 +127,35 @@ def test_a_save_that_cannot_keep_the_chats_it_would_replace_saves_nothing(shell,
                        "could not be kept in a copy first (No such file or directory)",
                        "Nothing was written", "save to another path")
     assert path.read_bytes() == before
+
+
+def test_a_save_over_a_file_that_is_not_a_chat_file_refuses_and_leaves_it(shell, ygpt_server, tmp_path):
+    """Notes or data named by mistake: a copy in the temporary folder is one the user would
+    not know to look for, so the save writes nothing and says to pick another name."""
+    assert run(shell, "%%ygpt\nA question of this notebook").ok
+    for name, content, what in (("notes.txt", "Meeting notes\n- budget", "it is not valid JSON"),
+                                ("data.json", '{"rows": [1, 2, 3]}', "it is JSON without the 'version' and 'chats'")):
+        path = tmp_path / name
+        path.write_text(content, encoding="utf-8")
+        assert_clear_error(run(shell, f"%ygpt save {path}"), f"Could not write '{path}'",
+                           f"the file there is not a chat file ({what}", "a save would replace it",
+                           "Nothing was written", "save to another name, or delete that file first",
+                           error_type=FileNotWritten)
+        assert path.read_text(encoding="utf-8") == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.json", "notes.txt"]
+    empty = tmp_path / "chats.json"
+    empty.touch()      # as a user makes the file before saving to it: nothing there to keep
+    assert run(shell, f"%ygpt save {empty}").plain == f"Saved 1 chat to {empty}."
+
+
+def test_a_save_over_a_newer_versions_chat_file_keeps_it_in_a_copy(shell, ygpt_server, tmp_path):
+    path = tmp_path / "chats.json"
+    theirs = old_file(["Answer 1"]) | {"version": 4}
+    path.write_text(json.dumps(theirs), encoding="utf-8")
+    assert run(shell, "%%ygpt\nA question of this notebook").ok
+    saved = run(shell, f"%ygpt save {path}").plain
+    copy = saved.split(" is kept in ")[1].split(", and")[0]
+    assert saved == (f"Saved 1 chat to {path}. It replaced a chat file written by a newer ygpt_magic (version 4); "
+                     f"the file as it was is kept in {copy}, and a newer ygpt_magic loads it.")
+    assert json.loads(open(copy, encoding="utf-8").read()) == theirs
+    assert json.loads(path.read_text(encoding="utf-8"))["chats"][0]["name"] == "default"

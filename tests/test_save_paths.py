@@ -19,6 +19,10 @@ from test_commands import TRANSLATE
 
 from ygpt_magic.errors import ChatFileError, FileNotWritten
 
+#: a file an earlier save left, which a save may replace (one that is not a chat file it refuses)
+EARLIER = json.dumps({"version": 1, "current": "default",
+                      "chats": [{"name": "default", "system": None, "options": {}, "turns": []}]})
+
 
 def test_save_and_export_create_missing_folders(shell, magics, tmp_path):
     cell(shell, TRANSLATE)
@@ -46,7 +50,7 @@ def test_save_and_export_write_through_a_symlink_to_its_target(shell, tmp_path, 
     cell(shell, TRANSLATE)
     (tmp_path / "shared").mkdir()
     real, link = tmp_path / "shared" / "chat.txt", tmp_path / "chat.txt"
-    real.write_text("the old chat")
+    real.write_text(EARLIER)
     real.chmod(0o640)
     link.symlink_to(real)
     assert cell(shell, f"%ygpt {command} {link}").ok
@@ -97,7 +101,7 @@ def read_only_folder(tmp_path):
     """A folder of the user's with a chat file already in it, as a read-only checkout."""
     folder = tmp_path / "shared"
     folder.mkdir()
-    (folder / "chats.json").write_text("the earlier file")
+    (folder / "chats.json").write_text(EARLIER)
     with read_only_checkout(folder) as view:
         yield view
 
@@ -113,7 +117,7 @@ def test_a_save_or_export_to_a_read_only_folder_says_it_could_not_write_there(sh
     assert ("the folder is read-only (Read-only file system)" in message
             or "no permission to write in that folder (Permission denied)" in message)
     assert "use a file written by %ygpt save" not in message and "Could not use" not in message
-    assert target.read_text() == "the earlier file"
+    assert target.read_text() == EARLIER
     assert sorted(p.name for p in read_only_folder.iterdir()) == ["chats.json"], "no temporary left"
 
 

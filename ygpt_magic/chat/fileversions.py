@@ -52,11 +52,16 @@ def written_as(chats: Mapping[str, Chat]) -> int:
     return 1
 
 
+def newer(version: Any) -> bool:
+    """Whether a file saying ``version`` was written by a newer ygpt_magic than this one."""
+    return isinstance(version, int) and not isinstance(version, bool) and version > VERSION
+
+
 def refusal(version: Any) -> str:
     """Why a file of ``version`` (not one of :data:`VERSIONS`) is refused: for a number above
     ours, that a newer ygpt_magic wrote it and to upgrade; a field of it may mean anything."""
     reads = f"this ygpt_magic reads versions {', '.join(map(str, VERSIONS[:-1]))} and {VERSIONS[-1]}"
-    if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+    if newer(version):
         return (f"it was written by a newer ygpt_magic (its version is {version}, and {reads}): "
                 f"upgrade ygpt_magic (pip install -U ygpt-magic) and restart the kernel to load it")
     return f"its version is {shown(version)}, and {reads}"

@@ -7,10 +7,11 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from IPython.core.magic_arguments import argument
 
-from ..chat import Chat, Options, chatfile
+from ..chat import Chat, Options, chatfile, files, fileversions
 from ..errors import ChatFileError, FileNotWritten, YGptError
 from ..kernel import Kernel
 from ..words import counted
@@ -28,7 +29,9 @@ def run(kernel: Kernel, line: str) -> None:
     A save replaces the file, as a load replaces the chats. When the file holds chats this save
     does not include (another notebook's, or this one's before a restart), the file as it was
     is first copied to the temporary folder, and the output names them and the `%ygpt load`
-    that brings them back.
+    that brings them back. A chat file this ygpt_magic cannot read (a newer one's) is copied
+    there too. A file that is not a chat file (notes, a CSV) is not replaced: pick another
+    name, or delete it first.
 
     A credential of this kernel in a chat (one loaded from a file, where a prompt held it) is
     written masked, as `%ygpt whoami` shows it, and the output says so. Masked rather than
@@ -46,27 +49,61 @@ def run(kernel: Kernel, line: str) -> None:
 def _keep_replaced(kernel: Kernel, path: Path) -> str:
     """A save replaces the file, as a load replaces the chats (two chats of one name are never
     merged), so chats of the file at ``path`` that this save does not include (another
-    notebook's, or this one's before a restart) are first kept in a copy of the file, which
-    :func:`_kept_words` names with the `%ygpt load` that brings them back ("" when none would be
-    lost). FileNotWritten, saving nothing, when the copy cannot be made."""
+    notebook's, or this one's before a restart) are first kept in a copy of the file, which the
+    sentence returned names with the `%ygpt load` that brings them back ("" when none would be
+    lost). A chat file this version cannot read is kept in a copy too, whatever it holds: one
+    written by a newer ygpt_magic (a colleague's, in a shared folder) is kept rather than
+    refused, since refusing would leave this kernel's chats unsaved there while the copy loses
+    nothing, and the sentence says that a newer ygpt_magic loads it. FileNotWritten, saving
+    nothing, when the file is not a chat file (:func:`_chat_data`) or the copy cannot be made."""
+    data = _chat_data(path)
+    if data is None:
+        return ""
     hide = secrets_masked(kernel)
     try:
-        held = chatfile.parse(chatfile.read(path), path, hide)[0] if path.is_file() else {}
-    except ChatFileError:   # not a chat file this version reads: it is replaced, as before
-        return ""
+        held = chatfile.parse(data, path, hide)[0]
+    except ChatFileError:
+        return _unread_kept(path, data.get("version"))
     ours = {hide(name): chat for name, chat in kernel.session.chats.items()}
     lost = [chat for name, chat in held.items() if holds_work(chat) and not _includes(ours.get(name), chat)]
     if not lost:
         return ""
-    try:
-        copy = _copy(path)
-    except OSError as error:
-        raise FileNotWritten(path, f"it holds {_chats_words(lost)} this save does not include, and "
-                                   f"they could not be kept in a copy first "
-                                   f"({error.strerror or type(error).__name__})",
-                             "save to another path, or make room in the temporary folder") from None
+    copy = _kept_copy(path, f"it holds {_chats_words(lost)} this save does not include, and they")
     return (f" It replaced a file holding {_chats_words(lost)} this save does not include; the "
             f"file as it was is kept in {copy}, and %ygpt load {copy} brings them back.")
+
+
+def _chat_data(path: Path) -> Any:
+    """The JSON of the file at ``path``, which looks like a chat file (an object with a
+    ``version`` and ``chats``); None when there is nothing to keep (no file, or an empty one, as
+    ``touch`` leaves it). FileNotWritten when the file is something else: the user's notes or
+    data, named by mistake, are not replaced."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return None
+    data = files.read_json(path, chatfile.MAX_BYTES, lambda problem: FileNotWritten.not_a_chat_file(path, problem))
+    if not (isinstance(data, dict) and {"version", "chats"} <= data.keys()):
+        raise FileNotWritten.not_a_chat_file(path, "it is JSON without the 'version' and 'chats' of one")
+    return data
+
+
+def _unread_kept(path: Path, version: Any) -> str:
+    """The sentence for a chat file this version cannot read, kept in a copy first."""
+    newer = fileversions.newer(version)
+    what = f"written by a newer ygpt_magic (version {version})" if newer else "this ygpt_magic cannot read"
+    copy = _kept_copy(path, f"it is a chat file {what}, and it")
+    then = "a newer ygpt_magic loads it" if newer else f"%ygpt load {copy} says why it cannot be read"
+    return f" It replaced a chat file {what}; the file as it was is kept in {copy}, and {then}."
+
+
+def _kept_copy(path: Path, held: str) -> Path:
+    """The file at ``path`` copied to the temporary folder before a save replaces it;
+    FileNotWritten when it cannot be (``held``: what it holds, for the message)."""
+    try:
+        return _copy(path)
+    except OSError as error:
+        raise FileNotWritten(path, f"{held} could not be kept in a copy first "
+                                   f"({error.strerror or type(error).__name__})",
+                             "save to another path, or make room in the temporary folder") from None
 
 
 def _includes(ours: Chat | None, theirs: Chat) -> bool:

@@ -52,3 +52,12 @@ class FileNotWritten(ChatFileError):
         """The folder ``path`` goes in is not there and cannot be made (``problem``: a file in the
         way, a read-only parent): the user picks a folder they can write to, as for any write."""
         return cls(path, problem, _ELSEWHERE)
+
+    @classmethod
+    def not_a_chat_file(cls, path: object, problem: str) -> FileNotWritten:
+        """`%ygpt save` would replace a file of the user's that is not a chat file (notes, a
+        CSV named by mistake): a copy of a chat file can be loaded back, but of that one the user
+        would not know to look for it, so nothing is written. ``problem``: why it is not one."""
+        return cls(path, f"the file there is not a chat file ({problem.rstrip('.')}), and a save "
+                         f"would replace it", "save to another name, or delete that file first if "
+                                              "you no longer need it")
