@@ -12,6 +12,7 @@ from ..kernel import Kernel
 from ..request import front, tokenizer
 from ..rows.embed import embed
 from ..rows.embed_dryrun import dry_run
+from ..words import counted
 from . import _embedding
 from ._common import show
 from .args import max_cost_arg, parse, subcommand, variable_name, whole_number
@@ -60,8 +61,19 @@ def run(kernel: Kernel, line: str) -> None:
 
 def _say_where(embeddings: Any) -> None:
     """Without --out, where the matrix went: ``_ygpt`` is the run (its counts and errors), not
-    the array the README promises, and only the guide said ``_ygpt.embeddings``."""
+    the array the README promises, and only the guide said ``_ygpt.embeddings``. Rows without a
+    vector are NaN, and a matrix with none is not "the vectors": the summary above says why
+    texts failed, not what that left in the matrix."""
+    import numpy as np
+
     rows, dimensions = embeddings.shape
-    where = (f"The vectors are in {{name}}, a {rows:,} × {dimensions} float32 array (one row per "
-             f"text); --out VAR stores it in VAR too.")
+    empty = int(np.isnan(embeddings).all(axis=1).sum())
+    if rows and empty == rows:
+        where = (f"No vector was made (every text failed or was not sent), so {{name}} ({rows:,} × "
+                 f"{dimensions} float32) is all NaN. The lines above say why, and _ygpt.errors "
+                 f"holds the reason of each text that failed.")
+    else:
+        nan = f"; the {counted(empty, 'row')} without a vector {'is' if empty == 1 else 'are'} NaN" if empty else ""
+        where = (f"The vectors are in {{name}}, a {rows:,} × {dimensions} float32 array (one row per "
+                 f"text{nan}); --out VAR stores it in VAR too.")
     show(where.format(name="`_ygpt.embeddings`"), where.format(name="_ygpt.embeddings"))
