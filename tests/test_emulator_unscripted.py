@@ -78,3 +78,13 @@ def test_the_stand_in_reply_counts_earlier_messages_grammatically(ygpt_server):
     history = [{"role": "user", "text": "Совы?"}, {"role": "assistant", "text": "Да."},
                {"role": "user", "text": "А зонтики?"}]
     assert "Я учёл 2 предыдущих сообщения" in model.run(history).text
+
+
+def test_the_stand_in_reply_quotes_the_users_characters_operators_and_all(shell, ygpt_server):
+    """It quoted the words only: "what is 2+2" came back as “what is 2 2”, as if the "+" was lost."""
+    for prompt, quoted in (("what is 2+2", "“what is 2+2”"), ("How much it would be 7@8", "“How much it would be 7@8”"),
+                           ("Compute (a+b)*c where a=1, b=2, c=3 and then explain every step",
+                            "“Compute (a+b)*c where a=1, b=2, c=3 and then…”")):
+        run = cell(shell, f"%%ygpt --once\n{prompt}")
+        assert run.ok, run.message
+        assert quoted in run.final, run.final

@@ -20,7 +20,6 @@ from . import Generation, sentiment
 from .json_reply import json_reply
 from .values import implied_schema
 
-_WORD = re.compile(r"[\w'-]+")
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 T = TypeVar("T")
 
@@ -96,10 +95,17 @@ _SENTIMENT = {
 }
 
 
-def _topic(text: str, limit: int = 8) -> str:
-    words = _WORD.findall(text)
-    topic = " ".join(words[:limit])
-    return topic + ("…" if len(words) > limit else "") if topic else "your message"
+def _topic(text: str, words: int = 8, limit: int = 80) -> str:
+    """The start of ``text`` as the reply quotes it: its first ``words`` words as the user wrote
+    them, operators and punctuation kept ("what is 2+2?", not "what is 2 2": a user reading the
+    quote would think their "+" was lost), on one line and at most ``limit`` characters; an
+    ellipsis marks a cut. Only the start of ``text`` is read, so a long prompt costs nothing more."""
+    head = text[:2 * limit]
+    pieces = head.split()
+    topic = " ".join(pieces[:words])
+    cut = len(text) > len(head) or len(pieces) > words or len(topic) > limit
+    topic = topic[:limit].rstrip()
+    return topic + ("…" if cut else "") if topic else "your message"
 
 
 def _earlier(n: int, russian: bool) -> str:
