@@ -161,3 +161,32 @@ def test_tuples_uuids_and_recursive_models_get_answers_that_fit(sdk, model):
         assert value.pair[0] == 12 and isinstance(value.pair[1], str)
     else:
         assert value.children and value.children[0].children and not value.children[0].children[0].children
+
+
+@pydantic.dataclasses.dataclass
+class VenueDataclass:
+    """The SDK's examples/sync/chat/structured_output.py asks for this over the chat API."""
+
+    date: str
+    place: str
+    month: str
+
+
+class Dated(pydantic.BaseModel):
+    month: int
+    year: int
+    report_year: str
+
+
+def test_a_month_or_year_field_gets_the_month_or_year_the_prompt_names(ygpt_server):
+    """The example's month came back as "conference take", two keywords of the prompt."""
+    chat = YCloudML(**sdk_kwargs(ygpt_server.address, http_url=ygpt_server.http_url)).chat.completions("yandexgpt")
+    context = [{"role": "system", "text": "Extract the date and venue information"},
+               {"role": "user", "text": VENUE_TEXT}]
+    venue = json.loads(chat.configure(response_format=VenueDataclass).run(context)[0].text)
+    assert venue == {"date": "May 10th to 12th, 2023", "place": "Avenue Corentin Cariou, Paris, France", "month": "May"}
+    sdk = YCloudML(**sdk_kwargs(ygpt_server.address))
+    assert Dated.model_validate_json(typed(sdk, Dated).run(VENUE_TEXT).text) == Dated(
+        month=5, year=2023, report_year="2023")
+    russian = Dated.model_validate_json(typed(sdk, Dated).run("Отчёт за март 2024 года").text)
+    assert (russian.month, russian.year) == (3, 2024)

@@ -4,8 +4,9 @@ The real model reads the prompt and fills the schema from it; this does the same
 deterministically: integers and numbers come from the numbers in the text, enums pick the member
 the text mentions (a scale of leanings, positive / negative / mixed, the one its words lean to:
 sentiment.py; so do a sentiment string, a rating with no number and a yes/no field named for a
-leaning, ``would_recommend``), a date field takes a date-like phrase, a place or name field the capitalised
-words, an expression field the arithmetic in the text, a prose field (summary, reason, ...) the
+leaning, ``would_recommend``), a date field takes a date-like phrase, a month or year field the
+month or year the text names ("May" or 5; 2023), a place or name field the capitalised words, an
+expression field the arithmetic in the text, a prose field (summary, reason, ...) the
 text's longest sentence, and any other string field a slice of the text's keywords (a different
 slice per field, so fields do not all say the same). A field's name is read word by word
 (``due_date``, ``startTime``), so ``sentiment`` is no "time" and ``update`` no "date". The value
@@ -36,6 +37,14 @@ _DATE = re.compile(
     rf"|\b{_MONTH}\s+{_DAY}(?:\s*(?:-|to)\s*{_DAY})?\b(?:,?\s+\d{{4}})?",
     re.IGNORECASE,
 )
+_MONTH_WORD = re.compile(_MONTH, re.IGNORECASE)
+#: a month named alone, outside a date: English capitalised, so the verbs "may" and "march" are not one
+_LONE_MONTH = re.compile(r"\b(?:January|February|March|April|June|July|August|September|October|November|"
+                         r"December|(?i:январ|феврал|март|апрел|июн|июл|август|сентябр|октябр|ноябр|декабр)[а-яё]*)\b")
+_MONTH_NUMBERS = (("jan", "январ"), ("feb", "феврал"), ("mar", "март"), ("apr", "апрел"), ("may", "ма"),
+                  ("jun", "июн"), ("jul", "июл"), ("aug", "август"), ("sep", "сентябр"), ("oct", "октябр"),
+                  ("nov", "ноябр"), ("dec", "декабр"))
+_YEAR = re.compile(r"(?<![\w.])(?:1[5-9]|20)\d\d(?![\w.])")
 _PROPER = re.compile(r"[A-ZА-ЯЁ][\w'-]*(?:(?:\s+(?:and|of|the|de|la|von|van|и))?\s+[A-ZА-ЯЁ][\w'-]*)*")
 STOPWORDS = frozenset(
     "a an the and or of to in on at by for from with without into about as is are was were be been it its "
@@ -47,6 +56,8 @@ PLACE_PARTS = 4   # a place field joins at most this many proper names ("Avenue 
 _PLACE = ("place", "location", "city", "country", "address", "venue", "where", "region", "town", "место", "город")
 _NAME = ("name", "title", "person", "author", "имя", "название")
 _DATE_HINT = ("date", "day", "when", "time", "дата", "когда")
+_MONTH_HINT = ("month", "месяц")
+_YEAR_HINT = ("year", "год")
 _EXPRESSION_HINT = ("expression", "formula", "equation", "query", "выражение")
 _PROSE_HINT = ("summary", "description", "reason", "explanation", "comment", "text", "answer", "note",
                "feedback", "message", "sentence", "описание", "причина", "итог", "ответ")
@@ -179,24 +190,30 @@ class Filler:
         return [self.value(items, name, depth + 1) for _ in range(max(low, 1))]
 
     def _number(self, schema: dict[str, Any], name: str, *, integer: bool) -> int | float:
+        """A month or year field's month or year in the text ("May 10th, 2023" → 5, 2023), else
+        :meth:`_drawn`; kept within the schema's minimum and maximum."""
+        value = _calendar_number(name, self.text)
+        if value is None:
+            value = self._drawn(schema, name)
+        if "minimum" in schema:
+            value = max(value, float(schema["minimum"]))
+        if "maximum" in schema:
+            value = min(value, float(schema["maximum"]))
+        return int(round(value)) if integer else value
+
+    def _drawn(self, schema: dict[str, Any], name: str) -> float:
         """The number written next to the field's name ("scored 4.5", "ratio 0.25", "5 apples"),
         else the first number no other field took, else the schema's default (or 1)."""
         index = self._number_near(name)
         if index is None and self._unused_numbers:
             index = self._unused_numbers[0]
         if index is None and _hinted(name, _RATING_HINT) and "minimum" in schema and "maximum" in schema:
-            value = self._rating(float(schema["minimum"]), float(schema["maximum"]))
-        elif index is None:
-            value = float(schema.get("default", 1))
-        else:
-            value = self.numbers[index]
-            if index in self._unused_numbers:
-                self._unused_numbers.remove(index)
-        if "minimum" in schema:
-            value = max(value, float(schema["minimum"]))
-        if "maximum" in schema:
-            value = min(value, float(schema["maximum"]))
-        return int(round(value)) if integer else value
+            return self._rating(float(schema["minimum"]), float(schema["maximum"]))
+        if index is None:
+            return float(schema.get("default", 1))
+        if index in self._unused_numbers:
+            self._unused_numbers.remove(index)
+        return self.numbers[index]
 
     def _boolean(self, name: str) -> bool:
         """A yes/no field named for a leaning (``would_recommend``, ``is_complaint``) answers as
@@ -222,6 +239,10 @@ class Filler:
             text = sentiment.word(self.text)
         elif _hinted(name, _DATE_HINT):
             text = next(iter(_dates(self.text)), "2025-01-01")
+        elif _hinted(name, _MONTH_HINT) and (month := _month(self.text)):
+            text = month
+        elif _hinted(name, _YEAR_HINT) and (year := _YEAR.search(self.text)):
+            text = year.group(0)
         elif fmt == "uuid":
             text = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{name}:{self.text}"))
         elif fmt == "email":
@@ -307,6 +328,23 @@ def _phrase(text: str) -> str:
 def _dates(text: str) -> list[str]:
     """Date-like phrases: ISO and numeric dates, "12 of March", "May 10th to 12th, 2023"."""
     return [m.group(0).strip() for m in _DATE.finditer(text)]
+
+
+def _month(text: str) -> str:
+    """The month a text names: the one of its first date phrase that has one ("May 10th to
+    12th" → "May"), else one named alone ("in March"); "" when it names none."""
+    found = next((m for d in _dates(text) if (m := _MONTH_WORD.search(d))), None) or _LONE_MONTH.search(text)
+    return found.group(0) if found else ""
+
+
+def _calendar_number(name: str, text: str) -> float | None:
+    """For a number field named for a month or a year, the one the text names (May → 5, 2023);
+    None for any other field, or when the text names none."""
+    month = _month(text).casefold() if _hinted(name, _MONTH_HINT) else ""
+    if month:
+        return float(next(n for n, stems in enumerate(_MONTH_NUMBERS, 1) if month.startswith(stems)))
+    year = _YEAR.search(text) if _hinted(name, _YEAR_HINT) else None
+    return float(year.group(0)) if year else None
 
 
 _IMPLIED = {"date": "string", "when": "string", "time": "string", "place": "string", "venue": "string",
