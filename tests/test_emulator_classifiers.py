@@ -126,6 +126,18 @@ def test_the_recorded_few_shot_requests_replay_as_recorded(ygpt_server):
     assert swapped.input_tokens == int(with_samples["inputTokens"])
 
 
+def test_an_unrecorded_twin_of_the_recorded_few_shot_requests_counts_what_the_cloud_billed(ygpt_server):
+    """"Foo" for the recorded "foo" (no recording answers it, and it splits the same): the
+    classifier's own instructions count, 46 and 72 as billed, not the 22 the prompt alone made."""
+    without, with_samples = recorded("test_text_classifiers_run_few_shot.gprc.json")
+    model = classifier(ygpt_server, labels=["foo", "bar"], task="")
+    result = model.run("Foo")
+    assert "replay" not in result.model_version
+    assert result.input_tokens == int(without["inputTokens"]) == 46
+    swapped = model.configure(samples=[{"text": "bar", "label": "foo"}, {"text": "foo", "label": "bar"}]).run("Foo")
+    assert swapped.input_tokens == int(with_samples["inputTokens"]) == 72
+
+
 def test_the_recorded_tuned_classifier_answers_in_any_folder(ygpt_server):
     (answer,) = recorded("test_text_classifiers_run.gprc.json")
     result = sdk(ygpt_server).models.text_classifiers(**TUNED).run("hello")

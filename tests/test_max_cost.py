@@ -233,8 +233,8 @@ def test_a_labels_map_estimate_counts_the_task_and_labels_the_classifier_reads(s
     """Zero-shot, the classifier reads the task and the labels with every row: the estimate
     counts them, so it is close to the bill (it was half of it), and a run that fits its cap at
     the classify price goes ahead. The task is long (some 90 tokens a row), so an estimate without
-    it could not pass, and the few words the server's classifier adds around a row ("Классы:",
-    "Текст:"), which the tokenizer API is not shown, stay well within the 5%."""
+    it could not pass; the classifier's own instructions, which the tokenizer API is not shown
+    (28 tokens a row), are counted by the estimate as the server bills them."""
     shell.run_line_magic("config", CLASSIFY_A_ROUBLE_A_TOKEN)
     shell.user_ns["reviews"] = [f"review number {i}: the phone broke after a week, awful" for i in range(30)]
     task = " ".join(["Say how the customer who wrote this review of a phone feels about it."] * 6)
@@ -245,6 +245,23 @@ def test_a_labels_map_estimate_counts_the_task_and_labels_the_classifier_reads(s
     billed = magics.kernel.session.accounts.by_source["classifications"].cost.amount
     assert abs(estimated - billed) <= billed / 20, f"estimated ≈{estimated} ₽, billed {billed} ₽"
     assert classified(ygpt_server) == 30
+
+
+@pytest.mark.usefixtures("priced")
+def test_a_few_shot_labels_estimate_counts_the_classifiers_own_instructions(shell, ygpt_server, magics):
+    """A short text, two labels and two samples: the classifier's own instructions are most of what
+    it reads (28 tokens, 10 more a sample: the cloud billed 46 and 72 for the recorded "foo"), so an
+    estimate of the task, labels, samples and text alone was under half the bill and a cap let
+    twice itself through. The estimate now comes to the bill."""
+    shell.run_line_magic("config", CLASSIFY_A_ROUBLE_A_TOKEN)
+    shell.user_ns["shots"] = [{"text": "love it", "label": "good"}, {"text": "hate it", "label": "bad"}]
+    source = "%%ygpt --labels good,bad --samples shots --max-cost {cap}\nGreat phone"
+    refused = assert_clear_error(cell(shell, source.format(cap=1)), "over the cap of 1", error_type=CostOverCap)
+    estimated = roubles_in(refused)
+    assert cell(shell, source.format(cap=estimated * Decimal("1.1"))).ok
+    billed = magics.kernel.session.accounts.by_source["classifications"].cost.amount
+    assert abs(estimated - billed) <= billed / 20, f"estimated ≈{estimated} ₽, billed {billed} ₽"
+    assert billed > 48   # the instructions and the two samples' share of them
 
 
 @pytest.mark.usefixtures("priced")

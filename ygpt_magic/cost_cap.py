@@ -56,13 +56,14 @@ def check_cell(kernel: Kernel, plan: Plan, get_client: Callable[[], Any], extras
 
 
 def check_read(kernel: Kernel, model: str, mode: str, messages: list[Message], counted_by: RequestOptions,
-               client: Any, flag: Decimal | None) -> None:
+               client: Any, flag: Decimal | None, unshown: int = 0) -> None:
     """CostOverCap before sending a request to ``model`` that has no output (a classification,
-    billed in ``mode``) when what it reads, ``messages`` counted by ``counted_by``'s tokenizer,
-    is priced over the cell's cap, or cannot be priced under one; nothing to do, and no
-    tokenizer request, without a cap."""
+    billed in ``mode``) when what it reads, ``messages`` counted by ``counted_by``'s tokenizer
+    and the ``unshown`` tokens it cannot be shown (a classifier's instructions), is priced over
+    the cell's cap, or cannot be priced under one; nothing to do, and no tokenizer request,
+    without a cap."""
     prices = kernel.session.accounts.prices
-    _check(kernel, flag, lambda: client.count_tokens(messages, counted_by),
+    _check(kernel, flag, lambda: client.count_tokens(messages, counted_by) + unshown,
            lambda tokens: estimate(prices, model, mode, requests=1, input_tokens=tokens))
 
 

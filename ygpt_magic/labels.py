@@ -171,7 +171,7 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
     cache = request.front(kernel, prompt, no_cache=args.no_cache)
     asked = plan(chosen, prompt)
     cost_cap.check_read(kernel, chosen.model, MODE, chosen.read(prompt), RequestOptions(model=chosen.reader),
-                        request.tokenizer(kernel, cache)(), args.max_cost)
+                        request.tokenizer(kernel, cache)(), args.max_cost, chosen.unshown_tokens)
     reply = _answer(kernel, chosen, asked, cache)
     kernel.provenance.add(f"{kernel.cell_name()} (“{prompt.splitlines()[0][:60]}”)", reply)
     from .render.labels import show

@@ -53,13 +53,15 @@ def count_rows(plans: RowPlanner, positions: Sequence[int], client: Any, prompt_
                replies: bool = True) -> Counted:
     """The prompt tokens of the rows at ``positions`` (a sample of them asked of the tokenizer),
     each row's template as ``prompt_of`` filled it in and read as the model reads it
-    (``RowPlanner.read``: a classification's task and labels too); ``replies`` False:
-    classifications, whose extras the tokenizer does not take (their labels and task are
+    (``RowPlanner.read``: a classification's task and labels too), plus what the tokenizer
+    cannot be shown (``RowPlanner.unshown_tokens``: a classifier's own instructions); ``replies``
+    False: classifications, whose extras the tokenizer does not take (their labels and task are
     counted among the messages)."""
     sample = [positions[p] for p in sample_positions(len(positions))]
     extras = plans.extras if replies else {}
     return Counted(len(positions), tuple(
-        client.count_tokens(plans.read(prompt_of(p)), plans.counted_by, **extras) for p in sample))
+        client.count_tokens(plans.read(prompt_of(p)), plans.counted_by, **extras) + plans.unshown_tokens
+        for p in sample))
 
 
 def rows_estimate(plans: RowPlanner, counted: Counted, *, batch: bool = False,

@@ -53,6 +53,11 @@ class LabelPlanner(RowPlanner):
         """The classifier's tokenizer: a tuned one's base model (Classifier.reader)."""
         return RequestOptions(model=self.classifier.reader)
 
+    @property
+    def unshown_tokens(self) -> int:
+        """The classifier's own instructions (Classifier.unshown_tokens)."""
+        return self.classifier.unshown_tokens
+
 
 class _Job:
     """A classify_many job whose classifications come out as answers (``Classification.answer``)."""

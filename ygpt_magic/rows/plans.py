@@ -157,6 +157,12 @@ class RowPlanner:
         """Whose tokenizer counts :meth:`read`: the rows' own model and options."""
         return self.options
 
+    @property
+    def unshown_tokens(self) -> int:
+        """Tokens the model reads of every row besides :meth:`read`, which the tokenizer cannot
+        be shown: none for a completion (a classifier's instructions, rows/labels.py)."""
+        return 0
+
     def planned(self, text: RowText, *, checked: bool = True) -> Plan:
         """The plan of a row whose texts were filled in as ``text``; ``checked=False`` skips
         the context-budget check (done once already: in prompt mode there is no history to
