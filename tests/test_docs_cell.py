@@ -6,6 +6,7 @@ the index keeps (an unchanged file is never embedded twice; no credential)."""
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error
@@ -279,6 +280,22 @@ def test_a_file_holding_the_kernels_own_key_gets_advice_about_the_file(shell, yg
                                  "into the sources index", "Remove it from the file", "leave the file out of --docs")
     assert "reference" not in message and secret[5:17] not in run.shown
     assert ygpt_server.requests == []
+
+
+def test_sources_over_all_the_model_holds_are_sent_with_the_longer_model_named(shell, ygpt_server, notes):
+    """findings/advice.md F1: with no budget set, --max-tokens leaves the sources no room in
+    yandexgpt's context; raising the budget cannot help, so the refusal names a model whose
+    context holds them, and the cell run with it answers from the notes."""
+    flags = "--docs notes --once --max-tokens 32700"
+    refused = cell(shell, f"%%ygpt {flags}\n{QUESTION}")
+    message = assert_clear_error(refused, "all that yandexgpt's context holds", "%ygpt models",
+                                 error_type=errors.SourcesTooLong)
+    assert "context_budget" not in message, message
+    advised = re.search(r"run the cell with (--model [\w.-]+)", message)
+    assert advised, message
+    answered = cell(shell, f"%%ygpt {flags} {advised[1]}\n{QUESTION}")
+    assert answered.ok, answered.message
+    assert shell.user_ns["_ygpt"].sources[0]["path"] == "notes/cats.md"
 
 
 def test_a_chunk_over_the_embedding_limit_is_said_in_embedding_words(shell, ygpt_server, notes):

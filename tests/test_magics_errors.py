@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import subprocess
 import sys
@@ -259,6 +260,37 @@ def test_a_prompt_too_long_for_the_budget_gives_both_numbers(shell, ygpt_server,
     result = cell(shell, "%%ygpt\n" + "A rather long question about rivers and lakes. " * 5)
     assert_clear(result, ContextTooLong, "budget is 20")
     assert completions(ygpt_server) == []
+
+
+def test_a_prompt_over_a_budget_setting_is_told_the_setting_that_holds_it_which_answers(shell, ygpt_server):
+    """findings/advice.md F1: a budget set below what the model holds is raised, to a number
+    that is given; set as said, the cell answers."""
+    shell.run_line_magic("config", "YGptMagics.context_budget = 20")
+    prompt = "%%ygpt\n" + "A rather long question about rivers and lakes. " * 5
+    refused = cell(shell, prompt)
+    assert_clear(refused, ContextTooLong, "budget is 20", "all that yandexgpt's context holds")
+    advised = re.search(r"%config (YGptMagics\.context_budget = \d+) or more", refused.message)
+    assert advised, refused.message
+    shell.run_line_magic("config", advised[1])
+    answered = cell(shell, prompt)
+    assert answered.ok, answered.message
+
+
+def test_a_prompt_over_the_models_whole_context_is_pointed_to_a_longer_model_which_answers(shell, ygpt_server):
+    """findings/advice.md F1: with no budget set the budget is yandexgpt's whole context, so
+    raising it cannot help (the server would refuse the same prompt); the message says so and
+    names a model whose context holds it, and the cell run with that model answers."""
+    shell.user_ns["log"] = "word " * 40_000
+    shell.run_line_magic("config", "YGptMagics.max_value_chars = 300000")
+    refused = cell(shell, "%%ygpt --once\nSummarize {log}")
+    assert_clear(refused, ContextTooLong, "budget is 32768 (all that yandexgpt's context holds)",
+                 "%ygpt models")
+    assert "context_budget" not in refused.message, refused.message
+    advised = re.search(r"run the cell with (--model [\w.-]+) \(([\d,]+) tokens", refused.message)
+    assert advised and int(advised[2].replace(",", "")) > 40_000, refused.message
+    answered = cell(shell, f"%%ygpt --once {advised[1]}\nSummarize {{log}}")
+    assert answered.ok, answered.message
+    assert f"/{advised[1].split()[1]}/" in completions(ygpt_server)[-1].model_uri
 
 
 def test_short_requests_do_not_call_the_tokenizer(shell, ygpt_server):

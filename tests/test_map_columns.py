@@ -4,6 +4,8 @@ long for the context is a row's failure; through a real shell and the local serv
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from conftest import cell, completions
 
@@ -77,3 +79,19 @@ def test_a_row_template_over_a_frame_holding_its_out_column_says_why_rows_are_se
     assert again.ok, again.message
     assert "df has a column 'summary' (this cell's --out)" in again.stdout, again.stdout
     assert "df.drop(columns='summary')" in again.stdout
+
+
+def test_a_row_over_the_models_whole_context_is_answered_with_the_longer_model_it_names(shell, ygpt_server):
+    """findings/advice.md F1: with no budget set, the budget is yandexgpt's whole context, so a
+    bigger budget would only move the refusal to the server; the row's reason names a model
+    whose context holds it, and the cell run with that model answers the row."""
+    cell(shell, "%config YGptMagics.max_value_chars = 1000000")
+    shell.user_ns["df"] = pd.DataFrame({"text": ["short", "word " * 40000]})
+    assert cell(shell, "%%ygpt --map df --out r\nSummarize: {text}").ok
+    reason = shell.user_ns["_ygpt"].errors[1]
+    assert "(all that yandexgpt's context holds)" in reason and "context_budget" not in reason, reason
+    advised = re.search(r"run the cell with (--model [\w.-]+)", reason)
+    assert advised, reason
+    run = cell(shell, f"%%ygpt --map df --out r {advised[1]}\nSummarize: {{text}}")
+    assert run.ok, run.message
+    assert shell.user_ns["r"][1] is not None, shell.user_ns["_ygpt"].errors

@@ -35,12 +35,13 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from . import render
 from .chat import planning
 from .chat.accounts import Spent
+from .chat.options import RequestOptions
 from .chat.prices import roubles
 from .chat.values import Reply
 from .client import guard
 from .docs_indexing import Indexing, embedding_spent, indexed_note, replaying
 from .docs_vectors import embedder
-from .errors import CredentialInSource, StoppedBeforeAsking, stopping
+from .errors import CredentialInSource, SourcesTooLong, StoppedBeforeAsking, stopping
 from .kernel import Kernel
 from .render import inert
 from .sources import Fitted, Hit, Index, Library, fit, gather, index_path, source_lines, sources_block
@@ -156,8 +157,13 @@ def _retrieve(kernel: Kernel, args: argparse.Namespace, library: Library, questi
     vector = embedder(kernel, "query", cache)([question])[0]
     hits, standing = retrieve(kernel.sources, library.documents, vector, args.top_k or TOP_K)
     chat_system = _chat_system(kernel, args)
-    fitted = fit(hits, _sources_budget(kernel, args, question, args.system or chat_system),
-                 chat_system=bool(chat_system))
+    space = _space(kernel, args, question, args.system or chat_system)
+    try:
+        fitted = fit(hits, space.left, chat_system=bool(chat_system))
+    except SourcesTooLong as refused:   # its advice fitted to what the model holds
+        if space.budget is None:
+            raise
+        raise refused.within(planning.room(space.options, space.budget, refused.needed + space.rest)) from None
     return fitted, standing
 
 
@@ -168,16 +174,27 @@ def _chat_system(kernel: Kernel, args: argparse.Namespace) -> str | None:
     return kernel.session.state(args.chat, kernel.cell_id).system
 
 
-def _sources_budget(kernel: Kernel, args: argparse.Namespace, question: str, system: str | None) -> int:
-    """The context budget less an upper bound of everything but the sources (the chat's older
-    turns are then trimmed to fit, as for any cell)."""
+@dataclasses.dataclass(frozen=True)
+class _Space:
+    """What the context ``budget`` (None: a model of unknown size, no trimming) of a request
+    with ``options`` leaves for sources (``left``) after ``rest``: an upper bound of everything
+    but the sources."""
+
+    options: RequestOptions
+    budget: int | None
+    rest: int
+
+    @property
+    def left(self) -> int:
+        return UNBOUNDED if self.budget is None else max(0, self.budget - self.rest)
+
+
+def _space(kernel: Kernel, args: argparse.Namespace, question: str, system: str | None) -> _Space:
+    """The room for sources (the chat's older turns are then trimmed to fit, as for any cell)."""
     session, settings = kernel.session, kernel.settings
     options = planning.request_options(session, args.chat, _flags(args), settings)
-    budget = planning.context_budget(options, settings)
-    if budget is None:
-        return UNBOUNDED
     rest = planning.upper_bound_tokens(system, (), _framed(settings.docs_instruction, "", question))
-    return max(0, budget - rest)
+    return _Space(options, planning.context_budget(options, settings), rest)
 
 
 def _front(kernel: Kernel, args: argparse.Namespace, question: str) -> Front | None:

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..errors import ContextTooLong, ImagesNotTaken, OptionError, UnknownChat
+from ..errors.too_long import Room
 from ..words import counted
-from .catalog import IMAGE_MODELS, context_size, takes_images
+from .catalog import IMAGE_MODELS, MODELS, context_size, takes_images
 from .options import BUILTIN, Options, RequestOptions, unencodable
 from .pictures import PICTURE_TOKENS, Picture
 from .rewind import chat_for, rewind_point, system_after_rewind, turn_elsewhere, undone_note
@@ -192,6 +193,21 @@ def context_budget(options: RequestOptions, settings: Settings | None) -> int | 
     return None if size is None else size - (options.max_tokens or 0)
 
 
+def room(options: RequestOptions, budget: int, needed: int, *, images: bool = False) -> Room:
+    """What ``options``' model leaves for a prompt of ``needed`` tokens over ``budget``, for the
+    advice of ContextTooLong (errors/too_long.py): a budget equal to what the model holds is
+    taken for the model's own (a setting of exactly that number acts the same for this model),
+    and the longer model offered is the catalogue's smallest context that holds the prompt and
+    the reply (one that takes pictures, for a request with ``images``)."""
+    size, reply = context_size(options.model), options.max_tokens or 0
+    holds = None if size is None else size - reply
+    fits = [model for model in MODELS if model.context - reply >= needed and model.context > (size or 0)
+            and (model.images or not images)]
+    longer = min(fits, key=lambda model: model.context, default=None)
+    return Room(options.model, holds, reply, setting=budget != holds,
+                longer=None if longer is None else (longer.name, longer.context))
+
+
 def upper_bound_tokens(system: str | None, history: Sequence[Turn], prompt: str,
                        pictures: int = 0) -> int:
     """A size no tokenizer exceeds (≤ 1 token per UTF-8 byte, plus per-message overhead, plus
@@ -206,15 +222,17 @@ def upper_bound_tokens(system: str | None, history: Sequence[Turn], prompt: str,
 
 
 def fit(
-    session: ChatSession, system: str | None, history: Sequence[Turn], prompt: str, model: str,
-    budget: int, count_tokens: CountTokens, pictures: int = 0,
+    session: ChatSession, system: str | None, history: Sequence[Turn], prompt: str,
+    options: RequestOptions, budget: int, count_tokens: CountTokens, pictures: int = 0,
 ) -> tuple[int, int | None]:
     """How many oldest turns to leave out, and the resulting size, for ``budget`` tokens.
 
     Nothing is counted (size None) when the upper bound fits. Otherwise counts newest turns
     first and stops at the first that does not fit, so old turns that are left out are
-    never counted; a turn's count is kept on the turn, per model.
+    never counted; a turn's count is kept on the turn, per model. A prompt that does not fit
+    alone is ContextTooLong, with the :func:`room` that would hold it.
     """
+    model = options.model
     if upper_bound_tokens(system, history, prompt, pictures) <= budget:
         return 0, None
     fixed = count_tokens([{"role": "user", "text": prompt}]) + PICTURE_TOKENS * pictures
@@ -222,7 +240,7 @@ def fit(
         fixed += session.system_tokens(model, system,
                                        lambda text: count_tokens([{"role": "system", "text": text}]))
     if fixed > budget:
-        raise ContextTooLong(fixed, budget)
+        raise ContextTooLong(fixed, budget, room=room(options, budget, fixed, images=pictures > 0))
     total = fixed
     for index in range(len(history) - 1, -1, -1):
         size = history[index].tokens(model, count_tokens)
@@ -280,7 +298,7 @@ def plan(
     history = turns[:keep]
     trimmed, tokens = 0, None
     if budget is not None and count_tokens is not None:
-        trimmed, tokens = fit(session, system_text, history, prompt, options.model, budget, count_tokens,
+        trimmed, tokens = fit(session, system_text, history, prompt, options, budget, count_tokens,
                               len(pictures))
     return Plan(
         chat=state.name, prompt=prompt, cell_id=cell_id, once=once, options=options,

@@ -12,6 +12,8 @@ from decimal import Decimal
 
 from ..words import counted
 from .base import YGptError
+from .origin import CELL, capital
+from .too_long import Room
 from .usage import CostOverCap, Found
 
 
@@ -84,15 +86,26 @@ class SourcesTooLong(YGptError):
     """Not even the best source fits the tokens the request has left for sources. What takes
     the rest is the instruction, the question and a system message (the chat's older turns are
     trimmed, so --once frees nothing of theirs): --once is offered only when the chat's own
-    system message took part (``chat_system``), which --once leaves out."""
+    system message took part (``chat_system``), which --once leaves out. ``room``: what the
+    model holds for a prompt of ``needed`` plus the rest (:meth:`within`), so a budget that is
+    all the model holds is not offered to be raised: a model with a longer context is."""
 
-    def __init__(self, needed: int, budget: int, found: int, chat_system: bool = False) -> None:
+    def __init__(self, needed: int, budget: int, found: int, chat_system: bool = False,
+                 room: Room | None = None) -> None:
         rest = ("shorten the question, or leave the chat's system message out with --once" if chat_system
                 else "or shorten the question")
+        whole = room is not None and not room.setting
+        way = room.longer_model(CELL) if room is not None and whole else \
+            "raise the budget with %config YGptMagics.context_budget = N"
+        said = room.said(room.holds) if room is not None and whole and room.holds else ""
+        todo = f"{capital(way)}, {rest}." if way else f"{capital(rest.removeprefix('or '))}."
         super().__init__(
-            f"None of the {counted(found, 'source')} found fits the context budget: the best "
+            f"None of the {counted(found, 'source')} found fits the context budget{said}: the best "
             f"one needs up to {needed} tokens and {budget} are left for sources after the "
-            f"instruction, the question and any system message. Raise the budget with %config "
-            f"YGptMagics.context_budget = N, {rest}."
+            f"instruction, the question and any system message. {todo}"
         )
-        self.needed, self.budget = needed, budget
+        self.needed, self.budget, self.found, self.chat_system = needed, budget, found, chat_system
+
+    def within(self, room: Room) -> SourcesTooLong:
+        """The same refusal, its advice fitted to what the request's model holds (``room``)."""
+        return SourcesTooLong(self.needed, self.budget, self.found, self.chat_system, room)

@@ -8,25 +8,87 @@ with two numbers is ``ContextTooLong(needed, budget, history_turns=...)`` (the e
 with it, so the advice fits), ``TextTooLongToClassify(needed, limit)`` for a classification and
 ``TextTooLongToEmbed(needed, limit)`` for an embedding; the cloud's "text length is N, which is
 outside the range (0, LIMIT]" is ``TextTooLong(length, limit, asked)``. Planning raises
-``ContextTooLong(needed, budget)`` too, before anything is sent.
+``ContextTooLong(needed, budget, room=...)`` too, before anything is sent: its :class:`Room` says
+what would hold the prompt, so the advice is what works (a bigger budget only when the budget
+is a setting below what the model holds; else a model with a longer context).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..words import counted
 from .base import YGptError, _with_detail
-from .origin import Origin
+from .origin import Origin, choices
+
+
+@dataclass(frozen=True)
+class Room:
+    """What the request's model leaves for a prompt over its context budget, so the advice names
+    what would hold it (chat/planning.py ``room``). ``holds``: the tokens the model's context
+    leaves for the prompt, its whole context less the ``reply`` --max-tokens keeps (None: a model
+    the catalogue does not know); ``setting``: the budget is YGptMagics.context_budget, not that
+    (raising it is then part of the fix); ``longer``: a catalogued model, and its context, that
+    holds the prompt and the reply (None: none does)."""
+
+    model: str
+    holds: int | None
+    reply: int = 0
+    setting: bool = False
+    longer: tuple[str, int] | None = None
+
+    def said(self, budget: int) -> str:
+        """What ``budget`` is against what the model holds, as an aside of the head: all of it,
+        or more than it ('' for a setting below it, which :meth:`advice` raises)."""
+        if self.holds is None or budget < self.holds:
+            return ""
+        if self.setting:
+            return f" (more than {self.model}'s context holds: {self.holds:,})"
+        less = f" once --max-tokens keeps {self.reply:,} for the reply" if self.reply else ""
+        return f" (all that {self.model}'s context holds{less})"
+
+    def advice(self, needed: int, origin: Origin) -> str | None:
+        """How to make room for ``needed`` tokens, as a clause after "or", or None when no
+        catalogued model holds them."""
+        if self.holds is None:
+            return (f"raise the budget with %config YGptMagics.context_budget = {needed} or more, "
+                    f"if {self.model}'s context holds that many")
+        if needed <= self.holds:
+            return (f"raise the budget with %config YGptMagics.context_budget = {needed} or more "
+                    f"(up to {self.holds:,}, all that {self.model}'s context holds)")
+        return self.longer_model(origin)
+
+    def longer_model(self, origin: Origin) -> str | None:
+        """The clause naming :attr:`longer` (None: no catalogued model is long enough); with a
+        budget setting, which would hold the other model to it too, the setting's way out."""
+        if self.longer is None:
+            return None
+        name, size = self.longer
+        budget = (", with %config YGptMagics.context_budget = None so the budget is each model's "
+                  "whole context" if self.setting else "")
+        return (f"use a model with a longer context: {origin.model(name)} ({size:,} tokens; "
+                f"%ygpt models lists each model's){budget}")
+
+    def none_holds(self, needed: int) -> str:
+        """The sentence for a prompt no catalogued model holds."""
+        return f" No model %ygpt models lists holds {needed + self.reply:,} tokens."
+
+
+#: the way out when the server refused a prompt sent alone (which model it was, the error does not say)
+LONGER = "use a model with a longer context (%ygpt models lists each model's)"
 
 
 class ContextTooLong(YGptError):
-    """The request does not fit the context: the prompt alone (found while planning), or the
-    whole request as the server counted it (``history_turns``: earlier turns sent with it)."""
+    """The request does not fit the context: the prompt alone (found while planning, ``room``:
+    what would hold it), or the whole request as the server counted it (``history_turns``:
+    earlier turns sent with it)."""
 
     def __init__(self, needed: int | None, budget: int | None, detail: object = None, *,
-                 history_turns: int | None = None) -> None:
+                 history_turns: int | None = None, room: Room | None = None) -> None:
         numbers = needed is not None and budget is not None
         if history_turns is None:  # found while planning: only the prompt was counted
-            head = (f"This request needs {needed} tokens but the context budget is {budget}, "
+            said = room.said(budget) if room and budget is not None else ""
+            head = (f"This request needs {needed} tokens but the context budget is {budget}{said}, "
                     f"even with no chat history." if numbers
                     else _with_detail("The request is too long for the model's context.", detail))
         else:
@@ -36,17 +98,28 @@ class ContextTooLong(YGptError):
                                 f"context{size}{alone}.", None if numbers else detail)
 
         def todo(origin: Origin) -> str:
-            shorten = (f"Shorten {origin.text} or the system message, or split the text into "
-                       f"{origin.several}")
+            shorten, split = f"Shorten {origin.text} or the system message", f"split the text into {origin.several}"
             if history_turns is None:
-                return f"{shorten}, or raise the budget with %config YGptMagics.context_budget = N."
+                way = self.more_room(origin)
+                return f"{choices(shorten, split, way)}.{'' if way else self.none_holds()}"
             if not history_turns:
-                return f"{shorten}."
+                return f"{choices(shorten, split, LONGER)}."
             restart = origin.flag(", start over with %ygpt reset, or use --once", ", or start over with %ygpt reset")
             return (f"It carried {counted(history_turns, 'earlier turn')} of the chat: set a smaller "
                     f"budget with %config YGptMagics.context_budget = N so older turns are left out{restart}.")
+        self.needed, self.budget, self.room = needed, budget, room
         super().__init__(lambda origin: f"{head} {todo(origin)}")
-        self.needed, self.budget = needed, budget
+
+    def more_room(self, origin: Origin) -> str | None:
+        """The way to give a prompt found too long while planning the room it needs (None: no
+        catalogued model holds it); with no :class:`Room` known, the budget's setting."""
+        if self.room is None or self.needed is None:
+            return "raise the budget with %config YGptMagics.context_budget = N"
+        return self.room.advice(self.needed, origin)
+
+    def none_holds(self) -> str:
+        """The sentence for a prompt no catalogued model holds ('' when that is not known)."""
+        return self.room.none_holds(self.needed) if self.room and self.needed is not None else ""
 
 
 class TextTooLongToClassify(YGptError):

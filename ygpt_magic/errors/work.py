@@ -8,7 +8,8 @@ import re
 
 from ..words import counted
 from .base import YGptError, _clean
-from .origin import capital
+from .origin import CELL, capital
+from .too_long import ContextTooLong
 
 
 class ToolError(YGptError):
@@ -95,19 +96,22 @@ class MissingValue(YGptError):
 class RowTooLong(YGptError):
     """A ``--map`` row whose prompt alone is over the context budget: only that row fails, so
     the message names it and gives advice about its data (the cell's own advice, to split the
-    text into several cells, means nothing for one row among thousands). ``reads``: the row's
-    names the template reads, the values to shorten."""
+    text into several cells, means nothing for one row among thousands), and the planning's
+    way to make room (``too_long``: a bigger budget, or a model with a longer context).
+    ``reads``: the row's names the template reads, the values to shorten."""
 
-    def __init__(self, row: object, needed: int | None, budget: int | None, reads: list[str], name: str) -> None:
-        size = (f"needs {needed:,} tokens, over the context budget of {budget:,}" if needed is not None
+    def __init__(self, row: object, too_long: ContextTooLong, reads: list[str], name: str) -> None:
+        needed, budget = too_long.needed, too_long.budget
+        size = (f"needs {needed:,} tokens, over the context budget of {budget:,}"
+                f"{too_long.room.said(budget) if too_long.room else ''}" if needed is not None
                 and budget is not None else "is too long for the model's context")
         values = " and ".join(f"{{{r}}}" for r in reads) or "its values"
         example = f" (e.g. {{{reads[0]}[:2000]}} in the cell)" if reads and reads[0].isidentifier() else ""
+        way = too_long.more_room(CELL)
         super().__init__(
             f"Row {row!r}: the prompt {size}, so this row was not sent. Shorten what it reads from "
-            f"{values}{example}, leave such rows out of {name}, or raise the budget with %config "
-            f"YGptMagics.context_budget = N (a model with a longer context: %ygpt models); the "
-            f"other rows are not affected.")
+            f"{values}{example}{',' if way else ' or'} leave such rows out of {name}"
+            f"{f', or {way}' if way else ''}; the other rows are not affected.{'' if way else too_long.none_holds()}")
         self.needed, self.budget, self.row = needed, budget, row
 
 

@@ -136,7 +136,7 @@ class RowPlanner:
             self.cut.pop(position, None)
             named = sorted(r for r in self.reads if r.partition(".")[0] in self.rows.names)
             reads = sorted(named, key=lambda r: -len(str(self.rows.value(position, r.partition(".")[0]))))
-            return RowTooLong(self.rows.labels[position], error.needed, error.budget, reads, self.rows.name)
+            return RowTooLong(self.rows.labels[position], error, reads, self.rows.name)
         except YGptError as error:
             self.cut.pop(position, None)   # a row that fails is not sent, cut or whole
             return error
