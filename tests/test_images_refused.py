@@ -7,6 +7,7 @@ unchanged; a refusal or a broken stream over the chat API keeps the chat.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -66,6 +67,24 @@ def test_a_server_without_a_chat_api_address_is_refused_before_sending(shell, ma
     run = cell(shell, f"%%ygpt --image png --model {MODEL}\nWhat colour is it?")
     assert f"{ygpt_server.address} has no HTTP address set" in run.message
     assert "--http http://HOST:HTTP_PORT" in run.message and len(ygpt_server.requests) == before
+    shell.user_ns.pop("png")
+
+
+def test_the_connect_a_missing_chat_api_address_advises_works_in_the_running_kernel(shell, ygpt_server):
+    """findings/advice.md F2: it said "or set YGPT_HTTP_ENDPOINT", which a running kernel reads
+    only at %ygpt connect, and its command dropped the --insecure of the connection (TLS then
+    fails). The command it gives, with the server's address filled in, lets the picture go."""
+    shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
+    shell.user_ns["png"] = png_bytes()
+    asked = f"%%ygpt --once --image png --model {MODEL}\nWhat colour is it?"
+    message = cell(shell, asked).message
+    advised = re.search(r"%ygpt (connect \S+ --insecure --http) http://HOST:HTTP_PORT", message)
+    assert advised, message
+    assert "only when it is set before the kernel starts" in message, message
+    shell.run_line_magic("ygpt", f"{advised[1]} {ygpt_server.http_url}")
+    run = cell(shell, asked)
+    assert run.ok, run.message
+    assert ygpt_server.requests[-1].images
     shell.user_ns.pop("png")
 
 

@@ -359,7 +359,7 @@ class Client:
                               "travel by the chat API, tools and schemas by gRPC. Send the picture "
                               "in a cell of its own, then use the tools in the next cell.")
         if self.chat_url is None and self.endpoint != CLOUD_ENDPOINT:
-            raise NoChatEndpoint(self.endpoint)
+            raise NoChatEndpoint(self.endpoint, insecure=self.insecure)
         return chat_chunk
 
     def _prepare(self, messages: list[Message], options: RequestOptions, extras: Extras,

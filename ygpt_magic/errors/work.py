@@ -238,13 +238,18 @@ class ImagesNotTaken(YGptError):
 
 
 class NoChatEndpoint(YGptError):
-    """Pictures go over the chat API (HTTP), and the HOST:PORT target has no HTTP address."""
+    """Pictures go over the chat API (HTTP), and the HOST:PORT target has no HTTP address. The
+    advice is the connect that gives it in this kernel (``insecure``: the target was connected
+    without TLS, which the command must say again); YGPT_HTTP_ENDPOINT is read only when the
+    target is chosen (at the kernel's start, or by %ygpt connect), so setting it in a cell alone
+    changes nothing."""
 
-    def __init__(self, endpoint: str) -> None:
+    def __init__(self, endpoint: str, *, insecure: bool = False) -> None:
         super().__init__(
             f"Pictures go through the chat API over HTTP, and {endpoint} has no HTTP address "
-            f"set, so nothing was sent. Give it with %ygpt connect {endpoint} --http "
-            f"http://HOST:HTTP_PORT (the address `ygpt-magic serve` prints after READY), or "
-            f"set YGPT_HTTP_ENDPOINT."
+            f"set, so nothing was sent. Give it with %ygpt connect {endpoint}"
+            f"{' --insecure' if insecure else ''} --http http://HOST:HTTP_PORT (the address "
+            f"`ygpt-magic serve` prints after READY), then run the cell again. YGPT_HTTP_ENDPOINT "
+            f"gives it too, but only when it is set before the kernel starts."
         )
         self.endpoint = endpoint
