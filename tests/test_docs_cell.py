@@ -298,6 +298,22 @@ def test_sources_over_all_the_model_holds_are_sent_with_the_longer_model_named(s
     assert shell.user_ns["_ygpt"].sources[0]["path"] == "notes/cats.md"
 
 
+def test_a_question_too_long_to_embed_is_said_to_be_the_question_and_its_advice_answers(shell, ygpt_server, notes):
+    """findings/advice.md F3: a question holding a pasted log was refused with "embed each
+    piece", though the user embedded nothing: the question is what is embedded to choose the
+    sources. Done as it says (the log into a file --docs reads, a short question), it answers."""
+    log = "error at line 12 in module foo\n" * 400
+    refused = cell(shell, f"%%ygpt --docs notes --once\nHere is my log:\n{log}Which note explains it?")
+    message = assert_clear_error(refused, "The question is", "too long to embed", "The files are fine",
+                                 "a file named in --docs", error_type=errors.TextTooLongToEmbed)
+    assert "embed each piece" not in message, message
+    assert completions(ygpt_server) == []
+    (notes / "log.txt").write_text(log, encoding="utf-8")
+    answered = cell(shell, "%%ygpt --docs notes --once\nWhich note explains the error in log.txt?")
+    assert answered.ok, answered.message
+    assert any(source["path"] == "notes/log.txt" for source in shell.user_ns["_ygpt"].sources)
+
+
 def test_a_chunk_over_the_embedding_limit_is_said_in_embedding_words(shell, ygpt_server, notes):
     """Indexing embeds each chunk alone: the cloud's token-limit answer is the chunk's, not the cell's."""
     ygpt_server.faults.fail_next(1, "INVALID_ARGUMENT", "number of input tokens must be no more than 2048, got 3003",

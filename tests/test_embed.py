@@ -309,6 +309,19 @@ def test_similar_finds_the_closest_rows_best_first_reusing_embed_vectors(shell, 
     assert not wrong.ok and "must be the matrix %ygpt embed made" in wrong.message
 
 
+def test_similar_with_a_text_too_long_to_embed_says_it_is_text_and_a_short_one_answers(shell, ygpt_server):
+    """findings/advice.md F3: TEXT over the query model's limit was told "split it ... and
+    embed each piece", which %ygpt similar has no way to do; it is TEXT to shorten."""
+    shell.user_ns["docs"] = CATS
+    refused = cell(shell, "%ygpt similar " + "word " * 3000 + "--in docs")
+    message = assert_clear_error(refused, "%ygpt similar: TEXT is 3,002 tokens, too long to embed",
+                                 "the rows are not the problem", "shorten TEXT")
+    assert "embed each piece" not in message and "could not be embedded" not in message, message
+    run = cell(shell, "%ygpt similar where cats sleep --in docs --top 1")
+    assert run.ok, run.message
+    assert shell.user_ns["_ygpt"].results["text"].iloc[0] == CATS[0]
+
+
 def test_similar_stops_at_a_refusal_every_text_of_name_gets_and_sends_no_query(shell, ygpt_server):
     shell.user_ns["docs"] = [f"note number {i}" for i in range(30)]
     ygpt_server.faults.fail_next(100, "PERMISSION_DENIED", "no embeddings for you", method="TextEmbedding")

@@ -41,7 +41,7 @@ from .chat.values import Reply
 from .client import guard
 from .docs_indexing import Indexing, embedding_spent, indexed_note, replaying
 from .docs_vectors import embedder
-from .errors import CredentialInSource, SourcesTooLong, StoppedBeforeAsking, stopping
+from .errors import CredentialInSource, SourcesTooLong, StoppedBeforeAsking, TextTooLongToEmbed, stopping
 from .kernel import Kernel
 from .render import inert
 from .sources import Fitted, Hit, Index, Library, fit, gather, index_path, source_lines, sources_block
@@ -154,7 +154,10 @@ def _retrieve(kernel: Kernel, args: argparse.Namespace, library: Library, questi
               cache: Front | None) -> tuple[Fitted, Standing | None]:
     """The best chunks for ``question`` that fit what the budget leaves after it, and how the
     best stands against every chunk searched."""
-    vector = embedder(kernel, "query", cache)([question])[0]
+    try:
+        vector = embedder(kernel, "query", cache)([question])[0]
+    except TextTooLongToEmbed as refused:   # the question's, not a text the user embeds
+        raise refused.of_question() from None
     hits, standing = retrieve(kernel.sources, library.documents, vector, args.top_k or TOP_K)
     chat_system = _chat_system(kernel, args)
     space = _space(kernel, args, question, args.system or chat_system)

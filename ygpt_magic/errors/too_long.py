@@ -15,6 +15,7 @@ is a setting below what the model holds; else a model with a longer context).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..words import counted
@@ -135,13 +136,46 @@ class TextTooLongToClassify(YGptError):
 
 class TextTooLongToEmbed(YGptError):
     """INVALID_ARGUMENT about size from an embedding model: it reads one text (a row of a list or
-    DataFrame, a --docs chunk) with no chat history or system message, so the advice is the text's."""
+    DataFrame, a --docs chunk) with no chat history or system message, so the advice is the text's.
+    A text the user asked with, not one to embed (a --docs question, %ygpt similar's TEXT), is
+    said as that (:meth:`of_question`, :meth:`of_similar`): "embed each piece" means nothing there."""
 
-    def __init__(self, needed: int, limit: int) -> None:
-        super().__init__(f"This text is {needed:,} tokens, and an embedding model takes at most {limit:,} "
-                         f"(the server refused it as too long). Split it into shorter pieces, a few "
-                         f"paragraphs each, and embed each piece.")
+    def __init__(self, needed: int, limit: int, words: str | None = None) -> None:
+        super().__init__(words or (
+            f"This text is {needed:,} tokens, and an embedding model takes at most {limit:,} (the "
+            f"server refused it as too long). Split it into shorter pieces, a few paragraphs each, "
+            f"and embed each piece."))
         self.needed, self.limit = needed, limit
+
+    def of_question(self) -> TextTooLongToEmbed:
+        """The refusal of a --docs cell's question, which is embedded to choose the sources."""
+        return TextTooLongToEmbed(self.needed, self.limit, (
+            f"The question is {self.needed:,} tokens, too long to embed: --docs embeds it to choose "
+            f"the sources, and the query model takes at most {self.limit:,}, so nothing was asked. "
+            f"The files are fine: they are embedded in pieces that fit. Shorten the question to "
+            f"what you want to know; a long text it quotes, such as a log, can go into a file named "
+            f"in --docs instead, where it is searched with the others."))
+
+    def of_similar(self) -> TextTooLongToEmbed:
+        """The refusal of ``%ygpt similar``'s TEXT, the query the rows are compared with."""
+        return TextTooLongToEmbed(self.needed, self.limit, (
+            f"%ygpt similar: TEXT is {self.needed:,} tokens, too long to embed (the query model "
+            f"takes at most {self.limit:,}), so nothing was compared. The rows are not the problem: "
+            f"shorten TEXT to what you are looking for, a sentence or a few."))
+
+    @classmethod
+    def said_in(cls, line: str) -> TextTooLongToEmbed | None:
+        """The refusal a row's one-line reason says (a run over rows keeps its reasons as text,
+        rows/progress.py), or None when it says another."""
+        found = _EMBED_REFUSAL.match(line)
+        if found is None:
+            return None
+        needed, limit = (int(number.replace(",", "")) for number in found.groups())
+        return cls(needed, limit)
+
+
+#: the first words of TextTooLongToEmbed's own message, with its two numbers
+_EMBED_REFUSAL = re.compile(r"This text is ([\d,]+) tokens, and an embedding model takes at most ([\d,]+) ")
 
 
 class TextTooLong(YGptError):

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import OptionError
+from ..errors import OptionError, TextTooLongToEmbed
 from .costs import sample_positions
 from .embed import Embedder, EmbedRun, embed
 from .texts import Texts
@@ -83,6 +83,9 @@ def _query_vector(query: str, embedder: Embedder) -> Any:
     texts reached (the query is sent last), or Ctrl-C."""
     asked = embed(Texts("TEXT", [query], [0], [query]), "query", embedder, quiet=True)
     if asked.errors:
+        too_long = TextTooLongToEmbed.said_in(asked.errors[0])
+        if too_long is not None:
+            raise too_long.of_similar()
         raise OptionError(f"%ygpt similar: TEXT could not be embedded: {asked.errors[0]}")
     if asked.halted:
         why = ("NAME's texts reached the cost cap, so TEXT was not sent. Run it again with a higher "
