@@ -191,6 +191,22 @@ def test_a_text_refused_before_sending_is_not_told_to_run_again_alone(shell, ygp
     assert "1 row without an answer, not sent: _ygpt.errors says what is wrong with its data" in run.stdout
 
 
+def test_a_text_the_server_refuses_as_too_long_is_told_to_fix_its_data_not_to_run_again(shell, ygpt_server):
+    """findings/advice.md F4: the summary said "Run the cell again to send only those", and the
+    re-run was refused the same way; a text too long is its data's fault, as --map says of a
+    row too long. Done as it says (the row split), the run answers every row."""
+    shell.user_ns["df"] = pd.DataFrame({"t": ["short", "word " * 3000, "ok"]})
+    run = cell(shell, "%ygpt embed df --column t --out v")
+    assert run.ok, run.message
+    assert "Run the cell again to send only those" not in run.stdout, run.stdout
+    assert "1 row without an answer: _ygpt.errors says what is wrong with its data" in run.stdout, run.stdout
+    assert "Split it into shorter pieces" in shell.user_ns["_ygpt"].errors[1]
+    shell.user_ns["df"] = pd.DataFrame({"t": ["short", *["word " * 1000] * 3, "ok"]})
+    again = cell(shell, "%ygpt embed df --column t --out v")
+    assert again.ok and shell.user_ns["_ygpt"].left == 0, again.stdout
+    assert not np.isnan(shell.user_ns["v"]).any()
+
+
 def test_bursts_of_resource_exhausted_lose_nothing(shell, ygpt_server):
     texts = [f"note number {i}" for i in range(40)]
     shell.user_ns["docs"] = texts

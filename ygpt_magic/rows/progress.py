@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cache import provenance
 from ..chat import Answer, Usage
-from ..errors import RefusedForEvery
+from ..errors import ContextTooLong, RefusedForEvery, TextTooLong, TextTooLongToClassify, TextTooLongToEmbed
 from ..words import counted
 
 if TYPE_CHECKING:
@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
 #: seconds between postfix updates (tqdm's mininterval throttles the bar itself the same way)
 INTERVAL = 0.25
+#: a sent row's failures that are its data's: the server refused its text as too long, and would again
+DATA_REFUSALS = (ContextTooLong, TextTooLong, TextTooLongToClassify, TextTooLongToEmbed)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
@@ -106,6 +108,7 @@ class Tally:
     budget: Budget | None = None   # the run's cost cap, when it has one (chat/budget.py)
     refusal: RefusedForEvery | None = None   # the first refusal every row would get (client/many.py)
     unsent: int = 0                # failed before sending: their data is at fault, a re-run alone fails again
+    faulty: int = 0                # failed for their data: the unsent, and texts refused as too long
     cancelled: int = 0             # sent, then cancelled in flight by Ctrl-C: maybe billed, sent again on a re-run
     model: str = ""                # the run's model, for its provenance
 
@@ -156,6 +159,7 @@ class Tally:
     def fail(self, error: BaseException, *, sent: bool = True) -> None:
         self.failures[reason_of(error)] += 1
         self.unsent += not sent
+        self.faulty += not sent or isinstance(error, DATA_REFUSALS)
         if self.refusal is None and isinstance(error, RefusedForEvery):
             self.refusal = error
 
@@ -194,11 +198,13 @@ class Tally:
             return self.budget.advice(left)
         if self.stopped:
             return self._stopped(rows)
-        if self.unsent == left:
+        if self.faulty == left:
             whose = "its" if left == 1 else "each one's"
-            return (f"{rows} {how}, not sent: _ygpt.errors says what is wrong with {whose} data. "
+            unsent = ", not sent" if self.unsent == left else ""
+            return (f"{rows} {how}{unsent}: _ygpt.errors says what is wrong with {whose} data. "
                     f"Fix that and run the cell again; the answered rows are reused.")
-        fix = " (fix the data of those that were not sent first)" if self.unsent else ""
+        which = "were not sent" if self.unsent == self.faulty else "were not sent or were too long"
+        fix = f" (fix the data of those that {which} first)" if self.faulty else ""
         return (f"{rows} {how}: _ygpt.errors has each one's reason. Run the cell again to send "
                 f"only those{fix}; the answered rows are reused.")
 
