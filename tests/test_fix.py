@@ -4,6 +4,7 @@ code in a new cell below; the chat untouched; the instruction visible and settab
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -141,6 +142,24 @@ def test_nothing_to_fix_is_a_clear_message(shell, magics, ygpt_server):
     result = cell(shell, "%ygpt fix -1")     # not an instruction sent to the model
     assert_clear_error(result, "%ygpt fix -1", "In [N]", "%ygpt fix alone", error_type=errors.OptionError)
     assert not completions(ygpt_server)
+
+
+@pytest.mark.parametrize("which", ["raised no error", "has run yet"])
+def test_fix_n_of_a_cell_with_no_error_speaks_of_fix_n_and_the_cell_it_names_is_fixed(shell, ygpt_server, which):
+    """findings/advice.md F5: it said "The cell uses {Err[1]}", a reference the user never
+    wrote; it speaks of %ygpt fix N, and the command it names for the cell that failed sends it."""
+    clean = shell.execution_count
+    assert cell(shell, "x = 1").ok
+    failed = shell.execution_count
+    assert not cell(shell, "1/0").ok
+    count = clean if which == "raised no error" else 999
+    message = assert_clear_error(cell(shell, f"%ygpt fix {count}"), f"%ygpt fix {count}: ", which,
+                                 f"cells that raised one: {failed} (")
+    assert "{Err[" not in message and "The cell uses" not in message, message
+    advised = re.search(r"\((%ygpt fix \d+), or %ygpt fix alone\)", message)
+    assert advised, message
+    assert cell(shell, advised[1]).ok
+    assert completions(ygpt_server)[-1].messages[-1]["text"].startswith(f"Cell {failed} fails.")
 
 
 def test_fix_is_listed_in_the_help(shell):

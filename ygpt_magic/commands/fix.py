@@ -24,7 +24,7 @@ from IPython.core.magic_arguments import argument
 from ..chat import planning
 from ..client import guard
 from ..context.cells import CellError, NotebookCells
-from ..errors import CredentialInFailedCell, NothingToFix, OptionError
+from ..errors import CredentialInFailedCell, InterpolationError, NothingToFix, OptionError
 from ..kernel import Kernel
 from ..request import check, expand, front, send, tokenizer
 from .args import parse, subcommand
@@ -74,15 +74,38 @@ def guard_failed(kernel: Kernel, failed: CellError) -> None:
 
 
 def numbered(cells: NotebookCells, count: int) -> CellError:
-    """Cell ``count``'s error; NothingToFix when that cell stopped with a magic's own message
-    (cells.error's words are about an {Err[N]} the user did not write)."""
+    """Cell ``count``'s error; else why there is none, said of ``%ygpt fix N`` (cells.error's
+    words are about an {Err[N]} the user did not write), with the cells it can fix."""
     if count == cells.last_usage_error and count not in cells.errors:
-        having = ", ".join(map(str, sorted(cells.errors))) or "none so far"
         raise NothingToFix(
             f"%ygpt fix {count}: cell {count} stopped with a magic's own message (a %%ygpt cell's, "
             f"not an error in your code: its message says what to change). %ygpt fix fixes errors "
-            f"in your code; cells that raised one: {having}.")
+            f"in your code; {_fixable(cells)}.")
+    if count >= cells.current:
+        this = f"this is cell {cells.running}" if cells.running else f"the last cell to run is {cells.current - 1}"
+        raise InterpolationError(
+            f"%ygpt fix {count}: no cell {count} has run yet ({this}); {_fixable(cells)}. Cell "
+            f"numbers start again at 1 when the kernel restarts, so a number a reopened notebook "
+            f"shows is the last kernel's: run that cell again, then %ygpt fix with its new N.")
+    if count in cells.cleared:
+        raise InterpolationError(
+            f"%ygpt fix {count}: cell {count} has run without an error since (it is "
+            f"In [{cells.cleared[count]}] now), so its error no longer stands; {_fixable(cells)}.")
+    if count not in cells.errors:
+        raise InterpolationError(f"%ygpt fix {count}: cell {count} raised no error since ygpt_magic "
+                                 f"was loaded; {_fixable(cells)}.")
     return cells.error(count)
+
+
+def _fixable(cells: NotebookCells) -> str:
+    """The cells whose error stands (the last ten), and how ``%ygpt fix`` takes them."""
+    counts = sorted(cells.errors)
+    if not counts:
+        return "no cell has raised one since ygpt_magic was loaded: run the failing cell, then %ygpt fix"
+    if len(counts) == 1:
+        return f"cells that raised one: {counts[0]} (%ygpt fix {counts[0]}, or %ygpt fix alone)"
+    shown = ("…, " if len(counts) > 10 else "") + ", ".join(map(str, counts[-10:]))
+    return f"cells that raised one: {shown} (%ygpt fix N for one, %ygpt fix alone for the last)"
 
 
 def last_error(cells: NotebookCells) -> CellError:
