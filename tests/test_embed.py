@@ -400,6 +400,23 @@ def test_vectors_that_are_not_a_numeric_matrix_get_one_paragraph(shell, ygpt_ser
         assert word in run.message
 
 
+def test_vectors_naming_no_variable_says_so_and_the_embed_command_it_gives_makes_it(shell, ygpt_server):
+    """findings/advice.md F6: --vectors v1 (a typo) was called "a NoneType", and the command it
+    gave had NAME left to fill; it says there is no such variable and gives this line's own
+    embed command, which makes the matrix, and --vectors v1 then ranks."""
+    shell.user_ns["df"] = pd.DataFrame({"t": ["cats sleep in the sun", "taxes are due in april"]})
+    shell.user_ns.pop("v1", None)
+    message = assert_clear_error(cell(shell, "%ygpt similar hi --in df --column t --vectors v1"),
+                                 "there is no variable named 'v1'")
+    assert "NoneType" not in message and "NAME" not in message, message
+    advised = re.search(r"Make it with (%ygpt embed df --column t --out v1)", message)
+    assert advised, message
+    assert cell(shell, advised[1]).ok
+    run = cell(shell, "%ygpt similar where cats sleep --in df --column t --vectors v1 --top 1")
+    assert run.ok, run.message
+    assert shell.user_ns["_ygpt"].results["t"].iloc[0] == "cats sleep in the sun"
+
+
 def test_rows_of_zeros_in_vectors_never_rank(shell, ygpt_server):
     shell.user_ns["docs"] = CATS
     assert cell(shell, "%ygpt embed docs --out v").ok

@@ -50,7 +50,7 @@ def run(kernel: Kernel, line: str) -> None:
     given = None
     if args.vectors:
         redo = f"%ygpt embed {args.source}" + (f" --column {args.column}" if args.column else "")
-        given = given_vectors(kernel.namespace.get(args.vectors), args.vectors, found, embedder, redo)
+        given = given_vectors(kernel.namespace, args.vectors, found, embedder, redo)
     unsent = [] if given else embedder.unsent(found.texts, "doc")
     _embedding.cap(kernel, embedder, cache, args.max_cost, f"%ygpt similar --in {args.source}",
                    unsent + embedder.unsent([query], "query"), "doc")

@@ -8,7 +8,7 @@ that embedding run, whose summary says why, and TEXT is not sent.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,10 +50,16 @@ class Given:
                    self.redo, self.name)
 
 
-def given_vectors(value: Any, name: str, texts: Texts, embedder: Embedder, redo: str) -> Given:
-    """``--vectors VAR`` (``value``) checked before anything is sent: its shape, then a sample of
-    its rows against the vectors this kernel made of their texts."""
-    given = Given(checked_vectors(value, name, len(texts.texts)), name, redo)
+def given_vectors(namespace: Mapping[str, Any], name: str, texts: Texts, embedder: Embedder, redo: str) -> Given:
+    """``--vectors VAR`` (``name`` in ``namespace``) checked before anything is sent: that it
+    exists, its shape, then a sample of its rows against the vectors this kernel made of their
+    texts. ``redo``: the embed command that makes it (``%ygpt embed NAME --column C``)."""
+    if name not in namespace:
+        raise OptionError(
+            f"%ygpt similar: --vectors {name}, but there is no variable named {name!r} in the "
+            f"notebook. Make it with {redo} --out {name}, give --vectors the name an earlier "
+            f"%ygpt embed wrote with --out, or leave out --vectors.")
+    given = Given(checked_vectors(namespace[name], name, len(texts.texts), redo), name, redo)
     given.check(texts, embedder, ())
     return given
 
@@ -95,9 +101,9 @@ def _query_vector(query: str, embedder: Embedder) -> Any:
     return asked.embeddings[0]
 
 
-def checked_vectors(value: Any, name: str, rows: int) -> Any:
-    """``--vectors VAR``: a numeric matrix of one row per text (OptionError otherwise), as
-    unit rows (:func:`unit_rows`)."""
+def checked_vectors(value: Any, name: str, rows: int, redo: str) -> Any:
+    """``--vectors VAR``: a numeric matrix of one row per text (OptionError otherwise, naming
+    ``redo``, the embed command that makes it), as unit rows (:func:`unit_rows`)."""
     import numpy as np
 
     shape = getattr(value, "shape", None)
@@ -109,8 +115,8 @@ def checked_vectors(value: Any, name: str, rows: int) -> Any:
             got += f" of {value.dtype}"
         raise OptionError(
             f"%ygpt similar: --vectors {name} must be the matrix %ygpt embed made for these rows "
-            f"({rows:,} rows × dimensions, numbers), but it is {got}. Run %ygpt embed NAME --out "
-            f"{name} again, or leave out --vectors.")
+            f"({rows:,} rows × dimensions, numbers), but it is {got}. Run {redo} --out {name} "
+            f"again, or leave out --vectors.")
     return unit_rows(value)
 
 
