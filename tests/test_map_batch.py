@@ -185,7 +185,11 @@ def test_unknown_jobs_and_bad_combinations_are_clear_messages(batch_shell):
     assert_clear_error(cell(batch_shell, "%ygpt batch attach"), "needs a job id")
     assert_clear_error(cell(batch_shell, "%ygpt batch attach abc --out 1x"), "--out", "Python variable name",
                        "'1x'")
-    assert_clear_error(cell(batch_shell, "%%ygpt --batch\nHello"), "--batch runs the rows of --map")
+    alone = assert_clear_error(cell(batch_shell, "%%ygpt --batch\nHello"), "--batch runs the rows of --map")
+    assert "--concurrency" not in alone, alone   # findings/advice.md F8: the cell gave none
+    paced = assert_clear_error(cell(batch_shell, "%%ygpt --batch --map words --concurrency 2\nSpell {item}"),
+                               "leave out --concurrency")
+    assert "give --map" not in paced, paced
 
 
 def test_cancel_stops_a_running_job(batch_shell, ygpt_server):

@@ -26,6 +26,21 @@ def test_a_tool_choice_with_map_is_refused_before_any_row_is_sent(reviews, ygpt_
     assert "_ygpt" not in reviews.user_ns
 
 
+@pytest.mark.parametrize("flags, named, unnamed", [
+    ("--append", "drop --append (", "--deferred"),
+    ("--deferred --tool-choice auto", "drop --deferred and --tool-choice (", "--append"),
+])
+def test_the_map_refusal_names_the_flags_the_cell_gave_and_dropping_them_runs(reviews, ygpt_server, flags,
+                                                                            named, unnamed):
+    """findings/advice.md F8: it listed all six flags --map does not take, whichever the cell
+    gave; it names those the cell gave, and the cell without them runs."""
+    message = assert_clear_error(cell(reviews, f"%%ygpt --map reviews {flags}\nClassify: {{text}}"), named)
+    assert unnamed not in message and "--image" not in message, message
+    assert completions(ygpt_server) == []
+    assert cell(reviews, "%%ygpt --map reviews\nClassify: {text}").ok
+    assert len(completions(ygpt_server)) == 2
+
+
 def test_the_command_a_chat_with_tools_is_told_to_run_works(reviews, ygpt_server):
     assert cell(reviews, "%ygpt config --tools f").ok
     refusal = assert_clear_error(cell(reviews, "%%ygpt --map reviews\nClassify: {text}"), "offers f",

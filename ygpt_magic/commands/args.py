@@ -296,16 +296,25 @@ def check_docs_flags(args: Any) -> None:
                           "request per row; use one of them in a cell.")
 
 
+#: the flags that do not go with --map, by their attribute in the parsed line
+NOT_WITH_MAP = {"deferred": "--deferred", "append": "--append", "no_interpolate": "--no-interpolate",
+                "tools": "--tools", "tool_choice": "--tool-choice", "image": "--image"}
+
+
 def check_map_flags(args: Any) -> None:
-    """OptionError for a cell's flags that do not go with --map / --batch / --concurrency."""
-    if args.map and (args.deferred or args.append or args.no_interpolate or args.tools or args.tool_choice
-                     or args.image):
+    """OptionError for a cell's flags that do not go with --map / --batch / --concurrency,
+    naming only those the cell gave."""
+    given = [flag for name, flag in NOT_WITH_MAP.items() if getattr(args, name)]
+    if args.map and given:
+        drop = given[0] if len(given) == 1 else f"{', '.join(given[:-1])} and {given[-1]}"
         raise OptionError("%%ygpt: --map sends each row once in prompt mode with its {names} "
-                          "filled in, as one request, without tools; drop --deferred, --append, "
-                          "--no-interpolate, --tools, --tool-choice and --image (--schema works).")
-    if args.batch and (not args.map or args.concurrency):
-        raise OptionError("%%ygpt: --batch runs the rows of --map NAME as one cloud job: give "
-                          "--map NAME, and leave out --concurrency (the service sets the pace).")
+                          f"filled in, as one request, without tools; drop {drop} (--schema works).")
+    if args.batch and not args.map:
+        pace = ", and leave out --concurrency (the service sets the pace)" if args.concurrency else ""
+        raise OptionError(f"%%ygpt: --batch runs the rows of --map NAME as one cloud job: give --map NAME{pace}.")
+    if args.batch and args.concurrency:
+        raise OptionError("%%ygpt: --batch runs the rows of --map NAME as one cloud job, whose pace "
+                          "the service sets: leave out --concurrency.")
     if args.concurrency and not args.map:
         raise OptionError("%%ygpt: --concurrency goes with --map NAME (rows sent at once); "
                           "add --map or drop it.")
