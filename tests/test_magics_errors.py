@@ -225,6 +225,21 @@ def test_a_missing_folder_alone_is_asked_for_alone(shell, ygpt_server, clean_env
     assert ygpt_server.requests == []
 
 
+def test_a_missing_folder_for_a_test_server_is_one_aside_and_os_environ_as_said_answers(shell, ygpt_server,
+                                                                                       clean_env):
+    """findings/advice.md F9: "(the folder the requests are billed to) (a server started with
+    `ygpt-magic serve` takes any value)": two asides in a row, now one; the value it says any
+    server of ours takes, set in a cell as it says works, answers."""
+    clean_env.delenv("YC_FOLDER_ID")
+    result = cell(shell, "%%ygpt\nHello")
+    assert_clear(result, CredentialsMissing, "YC_FOLDER_ID", "`ygpt-magic serve` takes any value",
+                 "setting os.environ in a cell works too")
+    assert ") (" not in result.message, result.message
+    assert cell(shell, "import os; os.environ['YC_FOLDER_ID'] = 'any-folder'").ok
+    answered = cell(shell, "%%ygpt\nHello")
+    assert answered.ok, answered.message
+
+
 def test_a_missing_key_alone_is_asked_for_alone(shell, ygpt_server, clean_env):
     clean_env.delenv("YC_API_KEY")
     result = cell(shell, "%%ygpt\nHello")

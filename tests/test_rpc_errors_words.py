@@ -27,6 +27,18 @@ def test_a_refusal_for_the_accounts_state_or_a_missing_feature_is_not_to_be_retr
     assert len(completions(ygpt_server)) == 1, "not retried"
 
 
+def test_unimplemented_names_no_option_the_cell_did_not_use_in_one_aside(shell, ygpt_server):
+    """findings/advice.md F9: "(the server at … may offer only part of the API) (UNIMPLEMENTED)"
+    and "leave the option out (reasoning, --tools, --schema)" for a cell that used none of them."""
+    ygpt_server.faults.fail_next(1, "UNIMPLEMENTED", message="nope")
+    message = assert_clear_error(cell(shell, "%%ygpt\nHello"), "(UNIMPLEMENTED; the server at",
+                                 "%ygpt models", error_type=errors.ServiceRefused)
+    assert ") (" not in message, message
+    assert not any(option in message for option in ("--tools", "--schema", "reasoning")), message
+    listed = cell(shell, "%ygpt models")
+    assert listed.ok and "qwen3-235b-a22b-fp8" in listed.shown
+
+
 @pytest.mark.parametrize("code", ["CANCELLED", "ABORTED", "OUT_OF_RANGE", "ALREADY_EXISTS"])
 def test_rare_statuses_do_not_blame_the_server(shell, ygpt_server, code):
     ygpt_server.faults.fail_next(1, code, message="it happened")

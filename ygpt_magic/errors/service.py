@@ -46,13 +46,14 @@ class CredentialsMissing(YGptError):
     def __init__(self, *, found: str | None = None, folder: str | None = None,
                  server: str | None = None) -> None:
         where = f" for the server at {server}" if server else ""
-        serve = " (a server started with `ygpt-magic serve` takes any value)" if server else ""
+        any_value = "a server started with `ygpt-magic serve` takes any value"
+        serve = f" ({any_value})" if server else ""
+        billed = f"the folder the requests are billed to{f'; {any_value}' if server else ''}"
         tail = ("; each request reads them, so setting os.environ in a cell works too." if server
                 else ", or run %ygpt connect local to use the local server that needs none.")
         if found and not folder:
             text = (f"A credential was found ({found}) but no folder id{where}. Set YC_FOLDER_ID "
-                    f"in the environment (the folder the requests are billed to){serve}, or run "
-                    f"%ygpt auth to enter it{tail}")
+                    f"in the environment ({billed}), or run %ygpt auth to enter it{tail}")
         elif folder:
             text = (f"A folder id was found but no API key or token{where}. Set YC_API_KEY (or "
                     f"YC_IAM_TOKEN / YC_OAUTH_TOKEN) in the environment{serve}, or run %ygpt auth "
@@ -295,12 +296,10 @@ class ServiceRefused(RefusedForEvery):
             return (f"The request was refused because of the state of the account or folder "
                     f"(FAILED_PRECONDITION), so running it again will not help until that changes. "
                     f"Check it in {where}.")
-        other = f" (the server at {server} may offer only part of the API)" if server else ""
-        options = origin.flag("reasoning, --tools, --schema", "reasoning, tools")
-        return (f"The server does not offer what was asked{other} (UNIMPLEMENTED): this model "
-                f"or service lacks that method or option, so running it again will not help. "
-                f"Choose another model (%ygpt models lists them) or leave the option out "
-                f"({options}).")
+        other = f"; the server at {server} may offer only part of the API" if server else ""
+        return (f"The server does not offer what was asked (UNIMPLEMENTED{other}): this model "
+                f"or service lacks that method or option, so {origin.retrying} will not help. "
+                f"Choose another model (%ygpt models lists them), or leave out the option it lacks.")
 
 
 class ChatApiRedirects(YGptError):
