@@ -144,6 +144,10 @@ def test_record_mode_always_sends_and_overwrites_off_and_no_cache_skip_it(shell,
 def test_cache_command_status_clear_and_bad_input(shell, ygpt_server, tmp_path):
     status = cell(shell, "%ygpt cache")
     assert status.ok and "none: replies are always sent" in status.plain
+    # findings/advice.md, also noted: YGPT_CACHE is read when the extension loads, so it is
+    # offered only for before the kernel starts; the command offered for now is the one used below
+    plain = " ".join(status.plain.split())
+    assert "Use %ygpt cache PATH (or YGPT_CACHE=PATH set before the kernel starts" in plain, plain
     path = tmp_path / "sub" / "c.sqlite"
     path.parent.mkdir()
     shown = cell(shell, f"%ygpt cache {path} --mode auto").plain
@@ -318,8 +322,12 @@ def test_a_replay_miss_says_what_the_cache_holds_and_what_the_nearest_recording_
     whose text changed, one whose model, flags or earlier turn changed."""
     assert cell(shell, "%%ygpt --once\nHello").ok and cell(shell, "%ygpt cache clear").ok
     assert cell(shell, "%ygpt cache --mode replay").ok
-    assert_clear_error(cell(shell, "%%ygpt --once\nHello"), "The cache is empty (0 recordings)",
-                       "not the file that was", "check the path", error_type=CacheMiss)
+    empty = assert_clear_error(cell(shell, "%%ygpt --once\nHello"), "The cache is empty (0 recordings)",
+                               "not the file that was", "check the path", error_type=CacheMiss)
+    # findings/advice.md, also noted: the variables do nothing in a running kernel, so they are
+    # offered only for before it starts; the command it names first records (below)
+    assert "with %ygpt cache --mode auto (or YGPT_CACHE_MODE=auto set before the kernel starts" in empty, empty
+    assert "check the path %ygpt cache shows" in empty, empty
     assert cell(shell, "%ygpt cache --mode auto").ok
     assert cell(shell, "%%ygpt --once\nHello").ok and cell(shell, "%%ygpt --once\nGoodbye").ok
     assert cell(shell, "%ygpt cache --mode replay").ok and cell(shell, "%%ygpt --chat c\nGoodbye").ok

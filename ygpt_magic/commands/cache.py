@@ -59,8 +59,8 @@ def run(kernel: Kernel, line: str) -> None:
 def _status(kernel: Kernel) -> None:
     cache = kernel.cache
     if cache.path is None:
-        show_fields([["cache", "none: replies are always sent. Use %ygpt cache PATH, "
-                               "YGptMagics.cache_path or YGPT_CACHE=PATH."],
+        show_fields([["cache", "none: replies are always sent. Use %ygpt cache PATH (or "
+                               "YGPT_CACHE=PATH set before the kernel starts, as in CI)."],
                      ["mode", cache.mode]])
         return
     try:

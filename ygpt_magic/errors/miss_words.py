@@ -47,8 +47,10 @@ _REPLAY_WITH = {"cloud": "leave YGPT_ENDPOINT unset or cloud (or %ygpt connect c
                 LOCAL_ANY: "YGPT_ENDPOINT=local, or YGPT_ENDPOINT=HOST:PORT if it ran at an address "
                            "(or %ygpt connect local / HOST:PORT)"}
 
-_RECORD = ("Record the cache against a server (YGPT_CACHE_MODE=auto, or %ygpt cache --mode auto) "
-           "and commit the file.")
+#: how to record what is missing: the command a running kernel takes (YGPT_CACHE_MODE is read
+#: only when the extension loads, so it is for a CI run, set before the kernel starts)
+_RECORD = ("Record the cache against a server with %ygpt cache --mode auto (or YGPT_CACHE_MODE=auto "
+           "set before the kernel starts, as in CI) and commit the file.")
 
 
 def advice(differs: tuple[str, ...] | None, servers: tuple[str, str] | None, older: int = 0) -> str:
@@ -90,7 +92,7 @@ def holds(held: int | None, differs: tuple[str, ...] | None,
         return f"{capital(changed)} since the cache was recorded"
     if held == 0:
         return ("The cache is empty (0 recordings): it was never recorded into, or it is not the "
-                "file that was (check the path: YGPT_CACHE, or %ygpt cache PATH)")
+                "file that was (check the path %ygpt cache shows; %ygpt cache PATH uses another)")
     holds = f"The cache holds {counted(held, 'recording')}"
     if older and differs is None:
         return _older_held(holds, held, older, servers)
