@@ -94,7 +94,7 @@ def test_one_handle_waiting_line_then_streamed_text_then_final_markdown():
     assert screen.handles == 1
     assert {**screen.last, "text/html": published(screen.last["text/html"])} == {
         "text/html": "<p><sub>↺ Re-ran this cell: its previous turn was dropped from chat 'default'.</sub></p>"
-                     "\n<p>Être ou ne pas être, <em>telle</em> est la question.</p>\n\n"
+                     "\n<p>Être ou ne pas être, <em>telle</em> est la question.</p>&#10;\n"
                      "<p><sub>yandexgpt · 23.10.2025 · 26 → 317 tokens · 1.4 s</sub></p>",
         "text/plain": "↺ Re-ran this cell: its previous turn was dropped from chat 'default'.\n\n"
                       f"Être ou ne pas être, *telle* est la question.\n\n{FOOTER}",
