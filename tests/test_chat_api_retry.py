@@ -12,9 +12,11 @@ for Retry-After.
 
 from __future__ import annotations
 
+import ast
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from cellrun import assert_clear_error
@@ -22,6 +24,7 @@ from conftest import cell
 from pictures import MODEL, canned_chat_api, cloud_error, pics, png_bytes, turns  # noqa: F401 (fixtures)
 from visible import visible
 
+import ygpt_magic.client
 from ygpt_magic.errors import QuotaExceeded
 from ygpt_magic.render.terminal import RETRYING
 
@@ -116,3 +119,25 @@ def _ctrl_c_after_the_first_post(api, done: threading.Event) -> threading.Thread
     presser = threading.Thread(target=press)
     presser.start()
     return presser
+
+
+def test_the_chat_apis_retry_policy_is_passed_down_not_kept_in_a_module():
+    """The policy comes from the Client that made it with the SDK (issue #23, state in one
+    object): a module-level registry keyed by the SDK was hidden state that outlived its Client
+    and that no reader of chat_api.chat_model could see."""
+    for module in ("retries", "chat_api"):
+        source = Path(ygpt_magic.client.__file__).with_name(f"{module}.py")
+        registries = [ast.unparse(node) for node in ast.parse(source.read_text(encoding="utf-8")).body
+                      if isinstance(node, (ast.Assign, ast.AnnAssign)) and _mutable(node.value)]
+        assert not registries, f"client/{module}.py keeps state at module level: {registries}"
+
+
+def _mutable(value: ast.expr | None) -> bool:
+    """A container made at import that code can fill: a dict, list or set, or a weak mapping."""
+    if isinstance(value, (ast.Dict, ast.List, ast.Set)):
+        return True
+    return isinstance(value, ast.Call) and ast.unparse(value.func).rpartition(".")[2] in MUTABLE
+
+
+MUTABLE = frozenset({"dict", "list", "set", "WeakKeyDictionary", "WeakValueDictionary", "WeakSet",
+                     "defaultdict", "OrderedDict"})

@@ -87,10 +87,11 @@ def _data_url(picture: Any) -> str:
     return f"data:{picture.mime};base64,{base64.b64encode(picture.data).decode('ascii')}"
 
 
-def chat_model(sdk: Any, options: RequestOptions) -> Any:
+def chat_model(sdk: Any, options: RequestOptions, retry_policy: Any) -> Any:
     """The SDK's chat model object for a request's resolved options, with the retries of 429 and
-    503 that the SDK gives gRPC's statuses but not this API (retries.RetriedChat)."""
-    return retries.chat_retried(sdk, configured(sdk.chat.completions, options, reasoning_mode="medium"))
+    503 that the SDK gives gRPC's statuses but not this API (retries.RetriedChat), by the
+    ``retry_policy`` the SDK was built with (loader.make_policy; the Client keeps it)."""
+    return retries.RetriedChat(configured(sdk.chat.completions, options, reasoning_mode="medium"), retry_policy)
 
 
 def chunk_values(result: Any, previous: Any) -> tuple[str, str, Any]:

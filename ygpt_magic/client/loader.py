@@ -92,31 +92,35 @@ def make_auth(credential: Credential) -> Any:
     raise ValueError(f"no SDK auth for credential kind {credential.kind!r}")
 
 
-def make_sdk(*, endpoint: str, insecure: bool, credential: Credential, folder_id: str | None,
-             retries: int, retry_backoff: float, chat_url: str | None = None) -> Any:
-    """An AsyncYCloudML for one endpoint; its retry policy is ours to size (fast for tests);
-    every service at ``endpoint`` unless it is the cloud (endpoints.service_map); ``chat_url``,
-    when given, is where its chat API (``sdk.chat``, HTTP) goes instead of the cloud's."""
-    sdk = import_sdk()
-    from .retries import attach
-    from .retries import policy as retry_policy
+def make_policy(*, retries: int, retry_backoff: float) -> Any:
+    """The retry policy a Client's SDK is built with (fast for tests), kept by the Client beside
+    the SDK: the SDK holds it only inside its gRPC interceptors, and its chat API, which the SDK
+    sends once, is retried by the same policy (retries.RetriedChat, given it by the Client)."""
+    import_sdk()   # the policy's module is the SDK's: imported quietly, as make_sdk does
+    from .retries import policy
 
-    policy = retry_policy(
+    return policy(
         max_attempts=retries + 1,
         initial_backoff=retry_backoff,
         max_backoff=retry_backoff * 10,
         jitter=min(1.0, retry_backoff),
     )
+
+
+def make_sdk(*, endpoint: str, insecure: bool, credential: Credential, folder_id: str | None,
+             retry_policy: Any, chat_url: str | None = None) -> Any:
+    """An AsyncYCloudML for one endpoint with ``retry_policy`` (:func:`make_policy`); every
+    service at ``endpoint`` unless it is the cloud (endpoints.service_map); ``chat_url``, when
+    given, is where its chat API (``sdk.chat``, HTTP) goes instead of the cloud's."""
+    sdk = import_sdk()
     services = service_map(endpoint)
     if chat_url:
         services["http_completions"] = chat_url
-    built = sdk.AsyncYCloudML(
+    return sdk.AsyncYCloudML(
         folder_id=folder_id,
         endpoint=endpoint,
         auth=make_auth(credential),
-        retry_policy=policy,
+        retry_policy=retry_policy,
         verify=not insecure,
         **({"service_map": services} if services else {}),
     )
-    attach(built, policy)   # its chat API's retries (retries.RetriedChat) are sized by it too
-    return built

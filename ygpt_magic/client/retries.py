@@ -7,12 +7,13 @@ caller sees nothing until the new attempt's first chunk, whose text is shorter t
 screen. A user watching the text freeze, then shrink, took it for a hang or a rewritten answer
 (browser.md #2). ``RetryPolicy.sleep`` is the policy's public step between attempts; ours first
 tells whoever opened the request on this task (:func:`tell`), then sleeps as the SDK's does. The
-SDK is imported only when a policy is made (loader.make_sdk), never by importing this module.
+SDK is imported only when a policy is made (loader.make_policy), never by importing this module.
 
 The chat API (pictures, over HTTP) has no interceptor: the SDK sends its request once, so a
 picture cell failed at the first 429 that a gRPC cell would have ridden out (cloudfaults F5).
-:class:`RetriedChat` gives it the SDK policy's retries (:func:`attach` keeps each SDK's policy,
-which the SDK holds only inside its gRPC interceptors).
+:class:`RetriedChat` gives it the SDK policy's retries: the policy is a value passed down from the
+Client, which made it with the SDK and keeps it beside it (the SDK holds it only inside its gRPC
+interceptors), not state kept here.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from .rpc_errors import ATTEMPTS_MADE, HTTP_STATUS, http_code, retry_after
 
@@ -69,22 +69,6 @@ def _telling_policy() -> type:
             await super().sleep(attempt, deadline)
 
     return TellingRetryPolicy
-
-
-#: the retry policy each SDK was built with, by the SDK (loader.make_sdk attaches it)
-_POLICIES: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()
-
-
-def attach(sdk: Any, retry_policy: Any) -> None:
-    """Remember the policy ``sdk`` was built with, for the retries of its chat API."""
-    _POLICIES[sdk] = retry_policy
-
-
-def chat_retried(sdk: Any, model: Any) -> Any:
-    """``model`` of ``sdk``'s chat API with its policy's retries (as it is, for an SDK built
-    elsewhere, with no policy attached)."""
-    retry_policy = _POLICIES.get(sdk)
-    return model if retry_policy is None else RetriedChat(model, retry_policy)
 
 
 class RetriedChat:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..chat.options import RequestOptions
@@ -367,7 +368,7 @@ class Client:
         """The SDK model for this request, the messages as it takes them, and where it goes,
         by its ``route`` (see _route)."""
         if route is chat_chunk:
-            return (chat_api.chat_model(self._get_sdk(), options), chat_api.chat_messages(messages),
+            return (chat_api.chat_model(self._get_sdk(), options, self._retry_policy), chat_api.chat_messages(messages),
                     self._target(chat=True))
         return self._model(options, extras), sdk_messages(messages), self._target(chat=False)
 
@@ -386,13 +387,21 @@ class Client:
         """The SDK object; a new one, on fresh channels, after the server was found gone (channels.py)."""
         return self._sdks.get()
 
+    @cached_property
+    def _retry_policy(self) -> Any:
+        """The SDK's retry policy, sized by this client's settings: made once, with the first SDK
+        (it imports the SDK), and kept here beside it, since the SDK holds it only inside its gRPC
+        interceptors and its chat API is retried by it too (chat_api.chat_model)."""
+        from . import loader as sdk_loader
+
+        return sdk_loader.make_policy(retries=self.settings.retries, retry_backoff=self.settings.retry_backoff)
+
     def _build_sdk(self) -> Any:
         from . import loader as sdk_loader  # the first request pays for the SDK import, not %load_ext
 
         return sdk_loader.make_sdk(
             endpoint=self.endpoint, insecure=self.insecure, credential=self.credential,
-            folder_id=self.folder_id, retries=self.settings.retries, retry_backoff=self.settings.retry_backoff,
-            chat_url=self.chat_url)
+            folder_id=self.folder_id, retry_policy=self._retry_policy, chat_url=self.chat_url)
 
 
 def history_turns(messages: Sequence[Message]) -> int:
