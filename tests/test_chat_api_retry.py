@@ -26,7 +26,7 @@ from visible import visible
 
 import ygpt_magic.client
 from ygpt_magic.errors import QuotaExceeded
-from ygpt_magic.render.terminal import RETRYING
+from ygpt_magic.render.terminal import BROKE_OFF
 
 PICTURE = f"%%ygpt {{flag}} --image png --model {MODEL}\nWhat colour is it?"
 FLAGS = {"unary": "--no-stream", "streamed": ""}
@@ -46,9 +46,11 @@ def test_a_429_or_503_of_the_chat_api_is_retried_and_the_cell_is_answered(pics, 
     assert run.ok, run.message
     assert chat_requests(ygpt_server) == 3, "two refused, the third answered"
     assert len(turns(magics)) == 1
-    if mode == "streamed":   # the wait is said as a retried gRPC stream's is
+    if mode == "streamed":   # the wait is said as a gRPC refusal's is: nothing broke off, the server said no
         frames = [" ".join(visible(output["data"].get("text/html", "")).split()) for output in run.outputs]
-        assert any(RETRYING in frame for frame in frames), frames
+        said = {"RESOURCE_EXHAUSTED": "busy (429)", "UNAVAILABLE": "unavailable (503)"}[status]
+        assert sum(frame.startswith(f"↻ the server is {said}; trying again in ") for frame in frames) == 2, frames
+        assert BROKE_OFF not in run.shown and f"↻ the server was {said}; the request was retried 2 times" in run.final
 
 
 @pytest.mark.parametrize("status", [401, 400, 500])

@@ -10,10 +10,14 @@ stream was retried once. Through the real shell, the unmodified SDK and the loca
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from conftest import cell
+from test_terminal import screen, terminal  # noqa: F401 (the real ipython in a pseudo-terminal, a fixture)
 from visible import visible
 
-from ygpt_magic.render.terminal import REPLACED, RETRYING, retried
+from ygpt_magic.render.terminal import BROKE_OFF, REPLACED, RETRYING, retried
 
 PROMPT = "%%ygpt\nHi! What fields of science did Albert Einstein study?"
 FOOTER = "yandexgpt · local server"
@@ -46,3 +50,37 @@ def test_a_retried_stream_says_so_while_it_waits_and_after(shell, ygpt_server, m
 def test_a_stream_not_retried_says_nothing_of_retries(shell, ygpt_server):
     run = cell(shell, PROMPT)
     assert run.ok and "↻" not in run.shown and "broke off" not in run.shown
+
+
+@pytest.mark.parametrize("status, said", [("RESOURCE_EXHAUSTED", "busy"), ("UNAVAILABLE", "unavailable")])
+def test_a_request_refused_before_any_text_says_the_server_is_busy_and_when_it_tries_again(shell, ygpt_server,
+                                                                                            status, said):
+    """Nothing was streamed, so nothing broke off: the line says what the server said and the
+    backoff it waits (the shell's retry_backoff 0.05: 0.05 × 1.5 + up to 0.05 s of jitter)."""
+    ygpt_server.faults.fail_next(1, status)
+    run = cell(shell, PROMPT)
+    assert run.ok, run.message
+    frames = drawn(run)
+    waiting = [frame for frame in frames if frame.startswith("↻")]
+    assert len(waiting) == 1, frames
+    match = re.fullmatch(rf"↻ the server is {said} \({status}\); trying again in (\d+\.\d) s…", waiting[0])
+    assert match and 0.0 <= float(match[1]) <= 0.2, waiting[0]
+    assert BROKE_OFF not in run.shown and REPLACED not in run.shown, run.shown
+    final = run.final
+    assert final.startswith("Hi! Albert Einstein"), final
+    assert f"↻ the server was {said} ({status}); the request was retried once\n{FOOTER}" in final, final
+
+
+@pytest.mark.slow
+def test_a_terminal_says_the_server_is_busy_while_it_waits_and_erases_it_when_the_text_comes(terminal, ygpt_server):
+    """The same words in plain IPython in a terminal: the line is printed while the retry waits,
+    erased by the reply's text, and the footer says what happened."""
+    terminal.run("%config YGptMagics.retry_backoff = 0.3")   # a wait of 0.45 s to 0.75 s
+    ygpt_server.faults.fail_next(1, "RESOURCE_EXHAUSTED")
+    pieces = terminal.run("%%ygpt --once", PROMPT.partition("\n")[2])
+    printed = "".join(piece for _, piece in pieces)
+    waited = re.search(r"↻ the server is busy \(RESOURCE_EXHAUSTED\); trying again in (\d\.\d) s…", printed)
+    assert waited and 0.4 <= float(waited[1]) <= 0.8, printed
+    shown = screen(pieces)
+    assert "trying again" not in shown and BROKE_OFF not in shown, shown
+    assert "↻ the server was busy (RESOURCE_EXHAUSTED); the request was retried once\n\nyandexgpt · " in shown, shown

@@ -60,14 +60,14 @@ class Renderer(Protocol):
     def tool_done(self, call: ToolCall) -> None: ...
     def note(self, line: str) -> None: ...
     def opened(self, stream: AnswerStream) -> None: ...
-    def retrying(self) -> None: ...
+    def retrying(self, status: str | None = None, wait: float | None = None) -> None: ...
 
 
 class AnswerStream(Protocol):
     """A streamed request as run_exchange reads it (``client.sdk.Stream``)."""
 
     cancelled: bool  # stopped by ``cancel`` (the panel's Stop), not cut off
-    on_retry: Callable[[], None] | None  # called (on the reader's thread) while the SDK waits to retry
+    on_retry: Callable[[str | None, float | None], None] | None  # (status, wait) while a retry waits
     @property
     def received(self) -> int: ...  # chunks of the attempt now running, all (the caller may read fewer)
     @property

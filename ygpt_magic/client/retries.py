@@ -5,8 +5,10 @@ The SDK retries a stream that broke off (UNAVAILABLE, RESOURCE_EXHAUSTED) inside
 interceptor: it sleeps a backoff of one to a few seconds, then starts the request over, and the
 caller sees nothing until the new attempt's first chunk, whose text is shorter than what was on
 screen. A user watching the text freeze, then shrink, took it for a hang or a rewritten answer
-(browser.md #2). ``RetryPolicy.sleep`` is the policy's public step between attempts; ours first
-tells whoever opened the request on this task (:func:`tell`), then sleeps as the SDK's does. The
+(browser.md #2). ``RetryPolicy.sleep`` is the policy's public step between attempts; ours draws
+the wait as the SDK's does, tells whoever opened the request on this task (:func:`tell`) the
+status that failed and how long it waits, then sleeps: a retry before any text is a busy server,
+not a stream that broke off, and its opener's screen says which (render/terminal.py). The
 SDK is imported only when a policy is made (loader.make_policy), never by importing this module.
 
 The chat API (pictures, over HTTP) has no interceptor: the SDK sends its request once, so a
@@ -19,6 +21,8 @@ interceptors), not state kept here.
 from __future__ import annotations
 
 import asyncio
+import random
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
@@ -26,29 +30,42 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from .rpc_errors import ATTEMPTS_MADE, HTTP_STATUS, http_code, retry_after
+from .rpc_errors import ATTEMPTS_MADE, HTTP_STATUS, http_code, retry_after, status_of
 
 
+@dataclass(frozen=True)
 class Retrying:
-    """An item among a stream's answers: it broke off, and the SDK waits to try it again."""
+    """An item among a stream's answers: a request failed, and a retry waits to try it again.
+    ``status``: as the wire gave it (the chat API's HTTP code, ``"429"``; gRPC's status name,
+    ``"RESOURCE_EXHAUSTED"``), None when unknown; ``wait``: the seconds until the next attempt.
+    The reader says what happened from them: a server busy before any text, or a stream that
+    broke off after some."""
 
+    status: str | None = None
+    wait: float | None = None
 
-RETRYING = Retrying()
 
 #: who to tell, on this task (a stream's producer on the client's loop), that a retry waits
-_TOLD: ContextVar[Callable[[], None] | None] = ContextVar("ygpt_magic_retry_told", default=None)
+_TOLD: ContextVar[Callable[[Retrying], None] | None] = ContextVar("ygpt_magic_retry_told", default=None)
 
 
-def tell(told: Callable[[], None]) -> None:
+def tell(told: Callable[[Retrying], None]) -> None:
     """From now on, on this task (its context dies with it), a retry's backoff calls ``told``."""
     _TOLD.set(told)
 
 
-def _tell() -> None:
-    """A retry waits: say so to whoever opened the request on this task, if anyone listens."""
+def _tell(exc: BaseException | None, wait: float) -> None:
+    """A retry of what ``exc`` ended waits ``wait`` seconds: say so to whoever opened the
+    request on this task, if anyone listens."""
     told = _TOLD.get()
     if told is not None:
-        told()
+        told(Retrying(_status(exc) if exc is not None else None, wait))
+
+
+def _status(exc: BaseException) -> str | None:
+    """The status as its wire names it: the chat API's HTTP code, else gRPC's status name."""
+    code = http_code(exc)
+    return str(code) if code is not None else status_of(exc)[0]
 
 
 def policy(**sizes: Any) -> Any:
@@ -65,8 +82,21 @@ def _telling_policy() -> type:
     @dataclass(frozen=True)
     class TellingRetryPolicy(RetryPolicy):
         async def sleep(self, attempt: int, deadline: float | None) -> None:
-            _tell()
-            await super().sleep(attempt, deadline)
+            """The SDK's step between attempts, with the wait drawn first so the opener is told
+            how long it is. The SDK calls it while it handles the failed attempt's error, so
+            ``sys.exc_info()`` holds that error (its status; None if the SDK ever calls it
+            elsewhere, and the opener is told no status)."""
+            wait = self.backoff(attempt, deadline)
+            _tell(sys.exc_info()[1], wait)
+            await asyncio.sleep(wait)
+
+        def backoff(self, attempt: int, deadline: float | None) -> float:
+            """The wait before attempt ``attempt + 1``, drawn as the SDK's ``RetryPolicy.sleep``
+            draws it (growing from ``initial_backoff``, with jitter, at most ``max_backoff`` and
+            never past the deadline): drawn here, since its sleep does not say it."""
+            drawn = self.initial_backoff * self.backoff_multiplier ** attempt + random.uniform(0, self.jitter)
+            left = drawn if deadline is None else deadline - time.time()
+            return max(0.0, min(drawn, self.max_backoff, left))
 
     return TellingRetryPolicy
 
@@ -122,10 +152,9 @@ class RetriedChat:
             setattr(exc, ATTEMPTS_MADE, attempt)
             raise exc
         if wait is None:
-            await self._policy.sleep(attempt, deadline)   # tells, as between gRPC attempts
-        else:
-            _tell()
-            await asyncio.sleep(wait)
+            wait = self._policy.backoff(attempt, deadline)
+        _tell(exc, wait)   # as between gRPC attempts
+        await asyncio.sleep(wait)
 
     def _wait(self, exc: BaseException) -> float | None:
         """The server's Retry-After, capped at the policy's longest backoff; None: it gave none."""

@@ -37,7 +37,7 @@ class Stream:
                  slow: Callable[[], None] | None = None, due: Callable[[], float | None] | None = None):
         self.cancelled = False
         self._slow, self._due = slow, due
-        self.on_retry: Callable[[], None] | None = None  # set by the reader before it reads
+        self.on_retry: Callable[[str | None, float | None], None] | None = None  # set by the reader before it reads
         self._stream_timeout = client.settings.stream_timeout
         self._client = client
         self._model = options.model
@@ -54,7 +54,7 @@ class Stream:
         (the kernel's main thread has the cell's rendering to do). ``job`` is the one pumping
         them: a retry can wait before the caller's thread has it in hand."""
         model, payload, target = self._client._prepare(messages, options, extras, self._to_chunk)
-        retries.tell(lambda: job.interject(retries.RETRYING))
+        retries.tell(job.interject)
         last: SdkAnswer | None = None
         async with self._client._reach.beside(target) as answered:
             async for result in model.run_stream(payload, timeout=self._client.settings.timeout):
@@ -79,10 +79,10 @@ class Stream:
     def __iter__(self) -> Iterator[SdkAnswer | None]:
         try:
             for item in self._job.results(self._stream_timeout, self._slow, self._due):
-                if item is not retries.RETRYING:
+                if not isinstance(item, retries.Retrying):
                     yield item
                 elif self.on_retry is not None:
-                    self.on_retry()
+                    self.on_retry(item.status, item.wait)
         except Stalled:
             assert self._stream_timeout is not None, "only a stream with a timeout stalls"
             raise StreamStalled(self._client._target(self._chat)[0], self._stream_timeout,

@@ -47,7 +47,7 @@ from .forms import (
 )
 from .markdown import code_blocks, extract_code, fenced
 from .pacing import Pacing
-from .terminal import REPLACED, RETRIED, RETRYING, retried
+from .terminal import REPLACED, RETRIED, RETRYING, Retries, refused
 
 if TYPE_CHECKING:
     from ..chat.planning import Plan
@@ -138,7 +138,7 @@ class StreamRenderer(Pacing):
         self._running: str | None = None  # the call running now, as its line
         self._waiting_line = False  # set by start / tool_done, shown by show_waiting
         self._showing_wait = False  # the screen shows nothing but the waiting line
-        self._retries = 0  # times the SDK waited to retry the stream (the final footer says so)
+        self._retries = Retries()  # the retries while it streamed (the final footer says them)
         self._restarting = False  # a retry waits: the next text starts over, whatever its length
         self._replaced = False  # a retry's text replaced text shown before (a note above says so)
 
@@ -194,17 +194,22 @@ class StreamRenderer(Pacing):
         self._show(self._streaming(self._body(text)))
         self._cost = self._last - started
 
-    def retrying(self) -> None:
-        """The stream broke off and the SDK waits to try it again (one to a few seconds): the
-        text so far stays, with a line under it in the waiting line's style saying so, until the
-        new attempt's text replaces both, under a note saying it did (``update``); the final
-        footer says how often. A terminal marks the abandoned text when the new text comes."""
-        self._retries += 1
+    def retrying(self, status: str | None = None, wait: float | None = None) -> None:
+        """A retry waits ``wait`` seconds after ``status`` (as its wire names it). With no text
+        yet the server refused the request: a line in the waiting line's style says so and how
+        long it waits (a terminal too, where it can be erased). After some text the stream broke
+        off: the text so far stays, with a line under it saying so, until the new attempt's text
+        replaces both, under a note saying it did (``update``; a terminal marks the abandoned
+        text then). The final footer says how often each happened."""
         self._restarting = bool(self._text)
-        if not self._done and self._screen is None:
+        self._retries.count(self._restarting, status)
+        if self._done:
+            return
+        if self._text and self._screen is None:
             self._shown = len(self._text)  # all of it is drawn now: nothing held back is due
-            self._show(self._streaming(self._body(self._text), under=RETRYING) if self._text
-                       else self._streaming(RETRYING, quiet=True))
+            self._show(self._streaming(self._body(self._text), under=RETRYING))
+        elif not self._text and self._transient_lines:
+            self._show(self._streaming(refused(status, wait), quiet=True))
 
     def _body(self, text: str) -> str:
         """The text so far as it streams: a ``--json`` reply in a json fence (not in a terminal)."""
@@ -275,10 +280,7 @@ class StreamRenderer(Pacing):
 
     def _after(self, reply: Reply) -> str:
         """The line over the footer: that the stream was retried, and NO_CODE_CELL if it applies."""
-        return "; ".join(line for line in (self._retried(), self._no_cell(reply)) if line)
-
-    def _retried(self) -> str:
-        return retried(self._retries) if self._retries else ""
+        return "; ".join(line for line in (self._retries.said(), self._no_cell(reply)) if line)
 
     @property
     def _outputs_apart(self) -> bool:
@@ -297,7 +299,7 @@ class StreamRenderer(Pacing):
         pretty = json.dumps(tree, ensure_ascii=False, indent=2)
         self._show({"application/json": tree, "text/plain": pretty}, provenance.metadata(reply))
         self._end_output()
-        self._final(quiet_lines(*filter(None, (self._retried(), reply.summary()))))
+        self._final(quiet_lines(*filter(None, (self._retries.said(), reply.summary()))))
 
     def _no_cell(self, reply: Reply) -> str:
         """NO_CODE_CELL when the reply's code was to fill a new cell (``%ygpt fix``) and it has

@@ -15,6 +15,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from .controls import visible
 
@@ -31,9 +32,59 @@ RETRIED = f"{BROKE_OFF} and was retried: the text below replaces the text above"
 REPLACED = f"{BROKE_OFF} and was retried: the text below replaces the partial text shown before"
 
 
+#: what a status that is retried says of the server, by the name its wire gives it (the chat
+#: API's HTTP code, gRPC's status name)
+SERVER_WAS = {"429": "busy", "RESOURCE_EXHAUSTED": "busy", "503": "unavailable", "UNAVAILABLE": "unavailable"}
+
+
 def retried(times: int) -> str:
     """What the final reply's footer line says of a stream retried ``times`` times."""
-    return f"{BROKE_OFF} and was retried {'once' if times == 1 else f'{times} times'}"
+    return f"{BROKE_OFF} and was retried {_times(times)}"
+
+
+def refused(status: str | None, wait: float | None) -> str:
+    """The line while a retry waits with no text yet: nothing broke off, the server refused the
+    request (``status``, as its wire names it) and it is tried again in ``wait`` seconds."""
+    when = f" in {wait:.1f} s" if wait is not None else ""
+    return f"↻ {_refusal(status, 'is')}; trying again{when}…"
+
+
+def refused_retried(status: str | None, times: int) -> str:
+    """What the final reply's footer line says of a request refused ``times`` times before any
+    text came (the last refusal's ``status``) and then answered."""
+    return f"↻ {_refusal(status, 'was')}; the request was retried {_times(times)}"
+
+
+@dataclass
+class Retries:
+    """The retries of one reply, which its final footer tells: of a stream that ``broke`` off
+    after some text, and of a request refused before any (``refusals``, the last with ``status``)."""
+
+    broke: int = 0
+    refusals: int = 0
+    status: str | None = None
+
+    def count(self, broke: bool, status: str | None) -> None:
+        """One more retry: after some text (``broke``), or a refusal with ``status`` before any."""
+        if broke:
+            self.broke += 1
+        else:
+            self.refusals, self.status = self.refusals + 1, status
+
+    def said(self) -> str:
+        """The footer's line of them ("" for none)."""
+        return "; ".join([*([refused_retried(self.status, self.refusals)] if self.refusals else []),
+                          *([retried(self.broke)] if self.broke else [])])
+
+
+def _refusal(status: str | None, tense: str) -> str:
+    if status in SERVER_WAS:
+        return f"the server {tense} {SERVER_WAS[status]} ({status})"
+    return f"the server refused the request ({status})" if status else "the server refused the request"
+
+
+def _times(times: int) -> str:
+    return "once" if times == 1 else f"{times} times"
 
 
 def active() -> bool:
