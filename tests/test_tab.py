@@ -26,6 +26,13 @@ def test_tab_after_a_flag_that_wants_a_value_prints_no_traceback(shell):
         assert "Traceback" not in stderr and "ArgumentError" not in stderr, f"Tab after {line!r}:\n{stderr}"
 
 
+def test_tab_right_after_the_magics_name_prints_no_traceback(shell):
+    """The name alone is IPython's to complete (the old hook read a flag that was not there)."""
+    for line in ("%%ygpt", "%ygpt"):
+        offered, stderr = tab(shell, line)
+        assert stderr == "" and line in offered, (line, offered, stderr)
+
+
 def test_tab_on_the_magic_line_of_a_whole_cell_prints_no_traceback(shell):
     """JupyterLab sends the whole cell and the cursor."""
     assert cell(shell, "%%ygpt --dry-run\nhello").ok
@@ -42,8 +49,8 @@ def test_a_refused_value_still_names_its_flag_after_a_tab(shell):
 
 
 def _ours(shell, text: str) -> list[str]:
-    """What Tab offers that starts like a flag, a subcommand, a model or a chat (jedi adds
-    Python names of its own, which IPython never suppresses)."""
+    """Everything Tab offers on a ygpt line, and nothing printed: the completer suppresses every
+    other completer (jedi's Python names included), so nothing is filtered out here."""
     offered, stderr = tab(shell, text)
     assert stderr == "", stderr
     return offered
@@ -62,6 +69,18 @@ def test_tab_completes_the_flags_as_declared(shell, magics):
     assert cell_flags <= set(_ours(shell, "%%ygpt -"))
     assert {"--model", "--temperature"} <= set(_ours(shell, "%ygpt config --"))
     assert "--delete" in _ours(shell, "%ygpt chats --de")
+
+
+def test_a_users_variable_is_not_offered_among_the_flags(shell):
+    """A name in the notebook that starts like the word (``months`` for ``--mo``) stays out of a
+    ygpt line, and Python lines still complete it."""
+    shell.user_ns["months"] = ["Jan", "Feb"]
+    try:
+        assert _ours(shell, "%%ygpt --mo") == ["--model"]
+        assert _ours(shell, "%ygpt config --mo") == ["--model"]
+        assert "months" in tab(shell, "mon")[0]
+    finally:
+        del shell.user_ns["months"]
 
 
 def test_tab_completes_model_names_after_model_flags(shell):
@@ -93,8 +112,8 @@ def test_after_unload_tab_asks_no_closed_kernel(ipython, shell):
     ipython.extension_manager.unload_extension("ygpt_magic")
     try:
         assert "--model" not in tab(ipython, "%%ygpt --mo")[0]
-        hooks = ipython.strdispatchers["complete_command"].strs
-        assert all(not chain.chain for key, chain in hooks.items() if key.endswith("%ygpt"))
+        assert not [matcher for matcher in ipython.Completer.custom_matchers
+                    if "ygpt_magic" in getattr(matcher, "matcher_identifier", "")]
     finally:
         ipython.extension_manager.load_extension("ygpt_magic")
     assert tab(ipython, "%%ygpt --mo")[0] == ["--model"]   # loaded again: one completer, not two

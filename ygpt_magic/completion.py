@@ -1,23 +1,25 @@
 """Tab completion for `%%ygpt` and `%ygpt`: subcommands, flags, and the values IPython can know.
 
-Registered at ``%load_ext`` through IPython's public hook (``set_hook('complete_command', …,
-str_key=…)``), which IPython asks when a line starts with that magic. Everything offered comes
-from the declarations themselves, so a new flag or subcommand completes with no second list: the
-flags are the option strings of the magic's parser (or the subcommand's), a flag's values are its
-``choices``; only the values that live in the kernel are named here, by the flag's destination:
-model names (the catalogue) and chat names (the session). A flag whose value is anything else (a
-file, a variable) is left to IPython's own completers (TryNext). This module imports nothing
-heavy: a subcommand's module is imported when its flags are first asked for.
+Registered at ``%load_ext`` as a matcher of IPython's public Matchers API v2 (a
+``context_matcher`` in ``shell.Completer.custom_matchers``): on a line that starts with one of
+the magics, what it offers suppresses every other matcher, jedi included, so a notebook's
+``months`` is not offered for ``--mo`` (the legacy ``complete_command`` hook could never keep
+jedi out); on any other line it offers nothing and Python completion is as it was. Everything
+offered comes from the declarations themselves, so a new flag or subcommand completes with no
+second list: the flags are the option strings of the magic's parser (or the subcommand's), a
+flag's values are its ``choices``; only the values that live in the kernel are named here, by the
+flag's destination: model names (the catalogue) and chat names (the session). A flag whose value
+is anything else (a file, a variable) is left to IPython's own matchers. This module imports
+nothing heavy: a subcommand's module is imported when its flags are first asked for.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
-from IPython.core.error import TryNext
+from IPython.core.completer import CompletionContext, SimpleCompletion, SimpleMatcherResult, context_matcher
 
 from .chat.catalog import NAMES as MODEL_NAMES
 from .commands import COMMANDS, NAMES
@@ -27,8 +29,9 @@ if TYPE_CHECKING:
 
     from .kernel import Kernel
 
-#: the magics' names as the completer sees a line's first word
-KEYS = ("%ygpt", "%%ygpt")
+#: the line magic's names as a line's first word (``ygpt`` alone is it, with automagic on)
+LINE = ("%ygpt", "ygpt")
+CELL = "%%ygpt"
 Values = Callable[["Kernel"], Sequence[str]]
 
 
@@ -57,16 +60,25 @@ class Completer:
         self.kernel = kernel
         self.cell_parser = cell_parser
 
-    def __call__(self, _shell: InteractiveShell, event: SimpleNamespace) -> list[str]:
-        """IPython's ``complete_command`` hook: what may follow on the line so far."""
-        words = event.text_until_cursor.split("\n")[0].split()
-        if event.text_until_cursor.endswith((" ", "\t")):
+    @context_matcher(identifier="ygpt_magic.completion")
+    def matcher(self, context: CompletionContext) -> SimpleMatcherResult:
+        """IPython's matcher: what may follow on the cursor's line so far, suppressing every
+        other matcher when that is anything; nothing, and no suppression, on other lines."""
+        words = context.text_until_cursor.split()
+        if context.text_until_cursor.endswith((" ", "\t")):
             words.append("")
-        magic, *args = words or [""]
-        offered = self._line(args) if magic == "%ygpt" else self._flags(self.cell_parser, "", args)
-        if offered is None:
-            raise TryNext
-        return [word for word in offered if word.startswith(args[-1] if args else "")]
+        offered = self._offered(words) if len(words) > 1 else None
+        word = words[-1] if offered is not None else ""
+        starting = [text for text in offered or () if text.startswith(word)]
+        return {"completions": [SimpleCompletion(text) for text in starting],
+                "matched_fragment": word, "suppress": True, "do_not_suppress": set(), "ordered": True}
+
+    def _offered(self, words: list[str]) -> Sequence[str] | None:
+        """What may take the place of the last of ``words`` (the first is the magic's name)."""
+        magic, *args = words
+        if magic in LINE:
+            return self._line(args)
+        return self._flags(self.cell_parser, "", args) if magic == CELL else None
 
     def _line(self, args: list[str]) -> Sequence[str] | None:
         if len(args) <= 1:
@@ -105,18 +117,13 @@ def _next_positional(parser: argparse.ArgumentParser, command: str,
 
 
 def register(shell: InteractiveShell, completer: Completer) -> None:
-    """Ask ``completer`` on a line starting with ``%ygpt`` or ``%%ygpt``."""
-    for key in KEYS:
-        shell.set_hook("complete_command", completer, str_key=key)
+    """Ask ``completer`` on every Tab; it answers on a line starting with a ygpt magic."""
+    shell.Completer.custom_matchers.append(completer.matcher)
 
 
 def unregister(shell: InteractiveShell) -> None:
-    """Take every :class:`Completer` out of the shell's completer hooks (``%unload_ext``:
-    IPython has no call for it; ``set_hook`` keeps each bound to the shell), so Tab no longer
-    asks a closed kernel."""
-    hooks = shell.strdispatchers.get("complete_command")
-    for key in KEYS:
-        chain = hooks.strs.get(key) if hooks is not None else None
-        if chain is not None:
-            chain.chain = [(priority, hook) for priority, hook in chain.chain
-                           if not isinstance(getattr(hook, "__func__", hook), Completer)]
+    """Take every :class:`Completer` out of the shell's matchers (``%unload_ext``: IPython has no
+    call for it), so Tab no longer asks a closed kernel."""
+    matchers = shell.Completer.custom_matchers
+    matchers[:] = [matcher for matcher in matchers
+                   if not isinstance(getattr(matcher, "__self__", None), Completer)]
