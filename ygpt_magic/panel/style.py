@@ -49,7 +49,10 @@ CSS = """
 .ygpt-panel .ygpt-bar .widget-button { margin: 0; }
 .ygpt-panel .ygpt-title { font-weight: 600; font-size: var(--jp-ui-font-size2, 14px); }
 .ygpt-panel .ygpt-title .ygpt-dot { color: var(--ygpt-accent); margin-right: 4px; }
-.ygpt-panel .ygpt-totals { color: var(--ygpt-muted); margin-left: auto; white-space: nowrap; }
+.ygpt-panel .ygpt-totals { color: var(--ygpt-muted); margin-left: auto; }
+/* the totals keep one line where it fits, and wrap between words on a line of their own that is
+   narrower than them (the side area's default width) instead of running past its edge */
+.ygpt-panel .ygpt-totals .widget-html-content { line-height: 1.4; }
 .ygpt-panel .widget-label, .ygpt-panel .widget-readout { color: var(--ygpt-muted); }
 .ygpt-panel .ygpt-unset .widget-readout { opacity: 0.5; }
 .ygpt-panel .ygpt-unset select { color: var(--ygpt-muted); }
