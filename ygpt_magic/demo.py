@@ -17,12 +17,13 @@ import asyncio
 import os
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .client.credentials import LOCAL_DUMMY_KEY
 from .render.controls import visible
@@ -109,8 +110,10 @@ def prepare_environment(environ: MutableMapping[str, str]) -> str:
     return f"against YGPT_ENDPOINT={endpoint} with your credentials"
 
 
-def execute(path: Path, *, timeout: int = 180) -> tuple[NotebookNode, dict[int, str]]:
-    """Execute one notebook in a fresh kernel from this environment, in the notebook's folder.
+def execute(path: Path, *, timeout: int = 180,
+            log: IO[str] | None = None) -> tuple[NotebookNode, dict[int, str]]:
+    """Execute one notebook in a fresh kernel from this environment, in the notebook's folder;
+    the kernel process's own output (not its cells') goes to ``log``, else to this terminal.
 
     Returns the executed notebook and, by cell index, the prompt each asking cell sent: a cell
     like ``{review}`` sends the review's text, and that is what the reader should see."""
@@ -149,7 +152,7 @@ def execute(path: Path, *, timeout: int = 180) -> tuple[NotebookNode, dict[int, 
         resources={"metadata": {"path": str(path.parent)}},
         on_cell_executed=read_sent,
     )
-    client.execute()
+    client.execute(stdout=log, stderr=log)
     # as Jupyter saves it (saving.py): the panel's widget needs a running kernel, its saved view stays
     drop_live_outputs({"type": "notebook", "content": notebook})
     return notebook, sent
@@ -198,23 +201,7 @@ def run(notebooks_dir: Path | None, out_dir: Path, *, update: bool = False) -> i
 
 def _run_all(paths: list[Path], done: list[Path], target_dir: Path, *, update: bool) -> int:
     """Execute and print each notebook, appending to ``done`` the ones written."""
-    import nbformat
-    from nbclient.exceptions import CellExecutionError
-
-    failed = []
-    for path in paths:
-        started = time.monotonic()
-        try:
-            notebook, sent = execute(path)
-        except CellExecutionError as error:
-            failed.append(path.name)
-            print(f"\n━━ {path.stem} ━━ FAILED\n{_first_lines(str(error))}", file=sys.stderr)
-            continue
-        target = target_dir / path.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(notebook, target)
-        done.append(target)
-        _print_exchanges(path.stem, exchanges(notebook, sent), time.monotonic() - started)
+    failed = [path.name for path in paths if not _run_one(path, done, target_dir)]
     where = "back into " + str(target_dir) if update else "to " + str(target_dir)
     print(f"\nExecuted notebooks written {where}.")
     if failed:
@@ -223,10 +210,45 @@ def _run_all(paths: list[Path], done: list[Path], target_dir: Path, *, update: b
     return 0
 
 
+def _run_one(path: Path, done: list[Path], target_dir: Path) -> bool:
+    """Execute and print one notebook, then what its kernel printed; whether it ran through.
+
+    The kernel's own output is held until then: on Ctrl-C it is dropped with the exception, as
+    it is only the kernel's dying (jupyter_client interrupts a kernel before it shuts it down: a
+    KeyboardInterrupt traceback when that lands in its start, importing zmq; ipykernel's "Exception
+    in message handler" when its sockets close under a cell it stopped)."""
+    import nbformat
+    from nbclient.exceptions import CellExecutionError
+
+    started = time.monotonic()
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
+        try:
+            notebook, sent = execute(path, log=log)
+        except CellExecutionError as error:
+            print(f"\n━━ {path.stem} ━━ FAILED\n{_first_lines(str(error))}", file=sys.stderr)
+            _print_log(log)
+            return False
+        target = target_dir / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, target)
+        done.append(target)
+        _print_exchanges(path.stem, exchanges(notebook, sent), time.monotonic() - started)
+        _print_log(log)
+    return True
+
+
+def _print_log(log: IO[str]) -> None:
+    """What a notebook's kernel printed itself (its logged errors), if anything, on stderr."""
+    log.seek(0)
+    if text := log.read().strip():
+        print(_indent(_first_lines(text), "  kernel ▸ "), file=sys.stderr)
+
+
 def _noting(pressed: list[int]) -> Callable[[int, FrameType | None], None]:
-    """Python's Ctrl-C handler, noting in ``pressed`` that it came: the terminal sends SIGINT to
-    the kernels too, and one that dies while it starts raises nbclient's RuntimeError ("Kernel
-    died before replying to kernel_info"), which carries no trace of the KeyboardInterrupt."""
+    """Python's Ctrl-C handler, noting in ``pressed`` that it came: the demo's cleanup interrupts
+    the kernels too (jupyter_client interrupts a kernel before it shuts it down), and one that dies
+    while it starts raises nbclient's RuntimeError ("Kernel died before replying to kernel_info"),
+    which carries no trace of the KeyboardInterrupt."""
     def handler(signum: int, frame: FrameType | None) -> None:
         pressed.append(signum)
         signal.default_int_handler(signum, frame)
@@ -234,8 +256,8 @@ def _noting(pressed: list[int]) -> Callable[[int, FrameType | None], None]:
 
 
 def _from_ctrl_c(error: BaseException | None) -> bool:
-    """Whether ``error`` is Ctrl-C or came while handling it. The terminal sends SIGINT to the
-    kernels too, so what reaches the demo may be their death or nbclient's failing cleanup of
+    """Whether ``error`` is Ctrl-C or came while handling it. The cleanup interrupts the kernels
+    too, so what reaches the demo may be their death or nbclient's failing cleanup of
     them (an AssertionError) raised over the KeyboardInterrupt; and a KeyboardInterrupt that
     lands in nbclient's event loop cancels the task it runs, so it reaches the demo as that
     task's CancelledError (the demo cancels nothing itself)."""
