@@ -404,3 +404,25 @@ def test_a_docs_cell_prices_only_the_chunks_the_reply_cache_will_not_replay(shel
                                               for p in range(4)), encoding="utf-8")
     assert_clear_error(cell(shell, source), "4 new chunks", "over the cap of 100", error_type=CostOverCap)
     assert ygpt_server.requests == []
+
+
+def test_a_batch_job_is_estimated_and_capped_at_the_minimum_it_is_billed(shell, ygpt_server):
+    """A job is billed at least 200,000 tokens (40 ₽ on gemma-3-12b-it, 0.20 ₽ per 1,000): three
+    short rows' own tokens (≈0.2 ₽) let a 1 ₽ cap start a 40 ₽ job, and %ygpt usage sent the user
+    to that dry run for what a job cost."""
+    shell.run_line_magic("config", "YGptMagics.batch_poll_interval = 0.02")
+    ygpt_server.batch_row_delay = 0.0
+    shell.user_ns["reviews"] = ["Great phone", "Broke in a week", "Fine"]
+    dry = cell(shell, "%%ygpt --map reviews --batch -m gemma-3-12b-it --dry-run\nReview: {item}")
+    assert roubles_in(dry.plain) == 40
+    assert "billed at least 200,000 tokens" in dry.plain
+    assert "(gemma-3-12b-it, batch)" in dry.plain
+    message = assert_clear_error(
+        cell(shell, "%%ygpt --map reviews --batch -m gemma-3-12b-it --max-cost 1 --out lab\nReview: {item}"),
+        "200,000 tokens", "over the cap of 1", "nothing was sent", "--max-cost 48", "drop --batch",
+        error_type=CostOverCap)
+    assert "fewer (3 requests" not in message
+    assert "lab" not in shell.user_ns
+    assert not any(r.method in ("CreateBatch", "BatchRow") for r in ygpt_server.requests)
+    assert cell(shell, "%%ygpt --map reviews --batch -m gemma-3-12b-it --max-cost 48 --out lab\nReview: {item}").ok
+    assert len(shell.user_ns["lab"]) == 3

@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 #: only YGptMagics.prices gives one: a single number prices the token modes, not this one)
 TOKEN_MODES = ("sync", "async", "batch")
 MODES = (*TOKEN_MODES, "classify")
+#: the fewest tokens Yandex Cloud bills a Batch Processing job for, however few its rows hold
+#: (the pricing page, as prices.json's note and docs/guide/cost.md say): per-token prices do not
+#: show it, so a job's estimate is raised to it (rows/costs.py)
+BATCH_MINIMUM_TOKENS = 200_000
 #: a price for every mode, or some of them
 Price = Mapping[str, Decimal]
 _NBSP = "\u00a0"

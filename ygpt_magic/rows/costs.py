@@ -1,6 +1,8 @@
 """What the rows of a ``--map`` / ``--batch`` cell will cost: their prompts' tokens counted by
 the tokenizer API (every row when there are few, else an even sample, extrapolated), their
-replies' tokens guessed (chat/estimate.py), priced in the run's mode.
+replies' tokens guessed (chat/estimate.py), priced in the run's mode. A Batch Processing job is
+billed at least :data:`~ygpt_magic.chat.prices.BATCH_MINIMUM_TOKENS`, so its estimate is never
+less than that (:class:`JobEstimate`): a few rows' tokens would make a 40 ₽ job look like 0.19 ₽.
 
 Used by ``--dry-run`` (every row) and by a cost cap before a run (the rows it would send:
 :func:`capped` refuses the run or gives it its running budget).
@@ -14,8 +16,10 @@ from decimal import Decimal
 from typing import Any
 
 from ..chat.accounts import MAP_ROWS
-from ..chat.budget import Budget, refuse_over
+from ..chat.budget import Budget, above, refuse_over
 from ..chat.estimate import BATCH, NO_OUTPUT, Estimate, estimate, guess_output
+from ..chat.prices import BATCH_MINIMUM_TOKENS, roubles
+from ..errors import CostOverCap
 from .plans import RowPlanner, RowText, before_sending
 
 #: rows counted at most; more rows are estimated from an even sample of this many
@@ -64,15 +68,57 @@ def count_rows(plans: RowPlanner, positions: Sequence[int], client: Any, prompt_
         for p in sample))
 
 
+@dataclass(frozen=True)
+class JobEstimate(Estimate):
+    """A Batch Processing job's estimate: its rows' tokens, billed as no fewer than
+    BATCH_MINIMUM_TOKENS (``floored`` when the rows hold fewer, and the sentence says so)."""
+
+    @property
+    def floored(self) -> bool:
+        return self.price is not None and self.input_tokens + self.output_tokens < BATCH_MINIMUM_TOKENS
+
+    @property
+    def cost(self) -> Decimal | None:
+        if self.price is None:
+            return None
+        return self.price * max(self.input_tokens + self.output_tokens, BATCH_MINIMUM_TOKENS) / 1000
+
+    def sentence(self) -> str:
+        """Estimate.sentence, or, for a job below the minimum, the minimum it is billed and
+        what its rows alone would cost: ``Estimated cost ≈40.00 ₽: a Batch Processing job is
+        billed at least 200,000 tokens, …; by their own tokens these rows would cost ≈0.19 ₽: …``."""
+        if not self.floored:
+            return super().sentence()
+        rows = Estimate(self.requests, self.input_tokens, self.output, self.model, self.mode, self.price)
+        own = rows.sentence().removeprefix("Estimated cost ")
+        return (f"Estimated cost {roubles(self.cost or Decimal(0))}: a Batch Processing job is billed "
+                f"at least {BATCH_MINIMUM_TOKENS:,} tokens, whatever its rows hold; by their own "
+                f"tokens these rows would cost {own}")
+
+
 def rows_estimate(plans: RowPlanner, counted: Counted, *, batch: bool = False,
                   replies: bool = True) -> Estimate:
     """The cost of sending the counted rows, in the mode they are billed in (``batch``: as a
-    Batch Processing job; else the planner's: ``classify`` for classifications); ``replies``
-    False: classifications, which have no output tokens."""
+    Batch Processing job, no less than its minimum; else the planner's: ``classify`` for
+    classifications); ``replies`` False: classifications, which have no output tokens."""
     session = plans.session
     output = guess_output(session.accounts, MAP_ROWS, plans.options.max_tokens) if replies else NO_OUTPUT
-    return estimate(session.accounts.prices, plans.options.model, BATCH if batch else plans.mode,
-                    requests=counted.rows, input_tokens=counted.total, output=output)
+    found = estimate(session.accounts.prices, plans.options.model, BATCH if batch else plans.mode,
+                     requests=counted.rows, input_tokens=counted.total, output=output)
+    return JobEstimate(**vars(found)) if batch else found
+
+
+def refuse_minimum(cost: Estimate, cap: Decimal, what: str) -> None:
+    """CostOverCap when a job's minimum bill alone is over ``cap``: the advice of refuse_over
+    (fewer rows, a lower --max-tokens) would not lower it, so this says what would."""
+    if not isinstance(cost, JobEstimate) or not cost.floored or (cost.cost or 0) <= cap:
+        return
+    cheaper = f", use a model cheaper in batch (--model {cost.cheaper})" if cost.cheaper else ""
+    raise CostOverCap(
+        f"{what}: {cost.sentence()} That is over the cap of {cap:f} ₽ (--max-cost or "
+        f"YGptMagics.max_cost_per_cell), so nothing was sent. Fewer rows or a lower --max-tokens "
+        f"do not lower a job's minimum: raise the cap (--max-cost {above(cost.cost or Decimal(0))})"
+        f"{cheaper}, or drop --batch to send the rows one by one, each billed by its own tokens.")
 
 
 def capped(plans: RowPlanner, pending: Sequence[int], prompt_of: Callable[[int], RowText], client: Any,
@@ -85,5 +131,7 @@ def capped(plans: RowPlanner, pending: Sequence[int], prompt_of: Callable[[int],
     with before_sending(f"the cost of the rows of {plans.rows.name} was being estimated for --max-cost"):
         counted = count_rows(plans, pending, client, prompt_of, replies=replies)
     cost = rows_estimate(plans, counted, batch=batch, replies=replies)
-    refuse_over(cost, cap, f"--map {plans.rows.name}" + (" --batch" if batch else ""))
+    what = f"--map {plans.rows.name}" + (" --batch" if batch else "")
+    refuse_minimum(cost, cap, what)
+    refuse_over(cost, cap, what)
     return Budget(cap, cost.per_request())
