@@ -154,3 +154,20 @@ def test_a_row_that_fails_before_sending_is_not_said_to_be_sent_cut(shell, ygpt_
         assert "cut short" not in run.stdout and shell.user_ns["_ygpt"].cut == {}
     finally:
         shell.run_line_magic("config", "YGptMagics.context_budget = None")
+
+
+def test_an_unknown_chat_or_model_refuses_the_cell_before_any_row_not_blamed_on_the_rows(shell, ygpt_server):
+    """A typo in --chat (or a model the server does not serve, met by the tokenizer that measures
+    a long row) is the cell's: one paragraph, as the same cell with --once gets, not every row
+    failed with "_ygpt.errors says what is wrong with each one's data" and --out set to None."""
+    shell.user_ns["df"] = pd.DataFrame({"text": ["great phone " * 5, "broken " * 9]})
+    shell.user_ns["r"] = ["kept"]
+    for flags in ("--chat reviewz", "--chat reviewz --dry-run"):
+        message = assert_clear_error(cell(shell, f"%%ygpt --map df {flags} --out r\n{{text}}"),
+                                     "There is no chat named 'reviewz'", "%ygpt chat reviewz")
+        assert "each one's data" not in message
+    shell.run_line_magic("config", "YGptMagics.context_budget = 30")   # a long row is measured
+    assert_clear_error(cell(shell, "%%ygpt --map df --model nosuchmodel --out r\n{text}"),
+                       "The model 'nosuchmodel' was not found")
+    assert [r.method for r in ygpt_server.requests] == ["TokenizeCompletion"]   # the first row's only
+    assert shell.user_ns["r"] == ["kept"] and completions(ygpt_server) == []

@@ -35,8 +35,12 @@ from ..errors import (
     ContextTooLong,
     InterpolationError,
     OptionError,
+    RefusedForEvery,
     RowTooLong,
+    ServerTimeout,
+    ServerUnavailable,
     StoppedBeforeSending,
+    UnknownChat,
     YGptError,
     stopping,
 )
@@ -64,6 +68,12 @@ class RowText(NamedTuple):
 
 #: rows a run's summary names when values were cut (``_ygpt.cut`` has them all)
 CUT_SHOWN = 3
+#: what a row's plan can raise that is not about its data, so every row would raise it: a name
+#: that does not exist, the chat, and, from the tokenizer that measures a long row, the model,
+#: credential or folder refused (RefusedForEvery) or a server out of reach. They refuse the
+#: cell at the first row, as the same cell with --once is refused, instead of failing each row
+#: with "_ygpt.errors says what is wrong with each one's data" and --out set to all None.
+CELL_ERRORS = (InterpolationError, UnknownChat, RefusedForEvery, ServerUnavailable, ServerTimeout)
 
 
 @dataclass
@@ -126,11 +136,11 @@ class RowPlanner:
 
     def plan_or_failure(self, position: int) -> Plan | YGptError:
         """The row's plan, or the error that makes it a failed row (an empty or too long
-        prompt): the run goes on without it and ``--dry-run`` counts it so. A name that does
-        not exist fails the whole cell instead (InterpolationError, raised)."""
+        prompt): the run goes on without it and ``--dry-run`` counts it so. An error that is
+        not about the row's data fails the whole cell instead (:data:`CELL_ERRORS`, raised)."""
         try:
             return self.plan(position)
-        except InterpolationError:
+        except CELL_ERRORS:
             raise
         except ContextTooLong as error:   # said of the row and its data, not of a cell
             self.cut.pop(position, None)
@@ -181,6 +191,9 @@ def planner(session: ChatSession, rows: Rows, template: str, namespace: Mapping[
     """The planner for a cell's rows: options resolved once, as for a cell
     (``planning.request_options``), their context budget, the tokenizer when needed, and the
     ``--schema`` (looked up and checked now, before anything is sent)."""
+    known = session.state(chat)
+    if not known.exists:   # the cell's, not its rows': refused once, as --once refuses it
+        raise UnknownChat(known.name, list(session.chats))
     options = planning.request_options(session, chat, flags, settings)
     if options.tools:
         raise OptionError(f"--map answers each row in one request, without tools, but chat "
