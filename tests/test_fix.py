@@ -8,6 +8,7 @@ import re
 import textwrap
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error
 from conftest import cell, completions, scripted
@@ -255,3 +256,29 @@ def test_the_guide_says_a_notebook_with_fix_needs_the_numbered_conftest():
     guide = (Path(__file__).parents[1] / "docs" / "guide" / "reproducible.md").read_text(encoding="utf-8")
     paragraph = guide[guide.index("nbval does run cells unnumbered"):][:400]
     assert "%ygpt fix" in paragraph
+
+
+@pytest.mark.parametrize("failing", ["%%ygpt --map df --out r\nReview: {txt}",
+                                     "%%ygpt --docs no_such_notes --once\nWhere do cats sleep?"])
+def test_fix_after_a_failed_ygpt_cell_says_it_stopped_with_a_magics_message(shell, ygpt_server, failing):
+    """combos.md C2: it said no cell had raised an error and to run the failing cell again, which
+    gives the same red cell and the same answer."""
+    shell.user_ns["df"] = pd.DataFrame({"text": ["great phone", "broken"]})
+    refused = shell.execution_count
+    assert cell(shell, failing).error is not None
+    message = assert_clear_error(cell(shell, "%ygpt fix"), "no error in your code stands",
+                                 f"cell {refused} stopped with a magic's own message",
+                                 "its message says what to change", error_type=errors.NothingToFix)
+    assert "no cell has raised an error" not in message and "Run the failing cell again" not in message
+    assert not completions(ygpt_server)
+
+
+def test_fix_after_a_map_with_failed_rows_names_them_and_says_it_repairs_code_not_rows(shell, ygpt_server):
+    shell.user_ns["df"] = pd.DataFrame({"text": ["great phone", " ", "\n", "fine"]})
+    assert cell(shell, "%%ygpt --map df --out r\n{text}").ok
+    message = assert_clear_error(cell(shell, "%ygpt fix"), "left 2 rows without an answer: rows 1, 2",
+                                 "row 1: Row 1 gives an empty prompt", "repairs a cell's code, not rows",
+                                 "_ygpt.errors", "only the rows without an answer are sent",
+                                 error_type=errors.NothingToFix)
+    assert "no cell has raised an error" not in message
+    assert len(completions(ygpt_server)) == 2   # the two rows with a prompt; fix sent nothing

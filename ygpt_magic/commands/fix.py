@@ -19,6 +19,9 @@ failure` sends no words; `%ygpt fix issue "#3"` sends `issue "#3"`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from IPython.core.magic_arguments import argument
 
 from ..chat import planning
@@ -27,8 +30,12 @@ from ..context.cells import CellError, NotebookCells
 from ..errors import CredentialInFailedCell, InterpolationError, NothingToFix, OptionError
 from ..kernel import Kernel
 from ..request import check, expand, front, send, tokenizer
+from ..rows.progress import RunCounts
+from ..words import counted, some_of
 from .args import parse, subcommand
 
+#: failed rows a refusal names (``_ygpt.errors`` has them all)
+SHOWN_ROWS = 3
 PROMPT = "Cell {count} fails.\n\nIts source:\n{{In[{count}]}}\n\nThe error:\n{{Err[{count}]}}"
 
 
@@ -49,7 +56,7 @@ def run(kernel: Kernel, line: str) -> None:
         raise OptionError(f"%ygpt fix {words[0]}: N is a cell's number as In [N] shows it; %ygpt fix "
                           f"alone takes the last cell that raised.")
     count = int(words.pop(0)) if words and words[0].isdigit() else None
-    failed = numbered(kernel.cells, count) if count is not None else last_error(kernel.cells)
+    failed = numbered(kernel.cells, count) if count is not None else last_error(kernel.cells, kernel.namespace)
     notes = () if count is not None else skipped(kernel.cells, failed.count)
     guard_failed(kernel, failed)
     prompt = PROMPT.format(count=failed.count)
@@ -77,10 +84,8 @@ def numbered(cells: NotebookCells, count: int) -> CellError:
     """Cell ``count``'s error; else why there is none, said of ``%ygpt fix N`` (cells.error's
     words are about an {Err[N]} the user did not write), with the cells it can fix."""
     if count == cells.last_usage_error and count not in cells.errors:
-        raise NothingToFix(
-            f"%ygpt fix {count}: cell {count} stopped with a magic's own message (a %%ygpt cell's, "
-            f"not an error in your code: its message says what to change). %ygpt fix fixes errors "
-            f"in your code; {_fixable(cells)}.")
+        raise NothingToFix(f"%ygpt fix {count}: {_stopped(count)}. %ygpt fix fixes errors in your "
+                           f"code; {_fixable(cells)}.")
     if count >= cells.current:
         this = f"this is cell {cells.running}" if cells.running else f"the last cell to run is {cells.current - 1}"
         raise InterpolationError(
@@ -108,8 +113,15 @@ def _fixable(cells: NotebookCells) -> str:
     return f"cells that raised one: {shown} (%ygpt fix N for one, %ygpt fix alone for the last)"
 
 
-def last_error(cells: NotebookCells) -> CellError:
-    """The latest error that still stands, or NothingToFix saying why there is none."""
+def _stopped(count: int) -> str:
+    return (f"cell {count} stopped with a magic's own message (a %%ygpt cell's, not an error in "
+            f"your code: its message says what to change)")
+
+
+def last_error(cells: NotebookCells, namespace: Mapping[str, Any]) -> CellError:
+    """The latest error that still stands, or NothingToFix saying why there is none: when a
+    %%ygpt cell stopped with its own message, or the last run over rows (``_ygpt``) left rows
+    without an answer, that is said, since the user came for it (fix repairs neither)."""
     failed = cells.last_error()
     if failed is not None:
         return failed
@@ -121,6 +133,11 @@ def last_error(cells: NotebookCells) -> CellError:
             "notebooks in CI\") next to the notebooks: it numbers cells as Jupyter does, and the "
             "recorded fix then replays."
         )
+    seen = [_stopped(cells.last_usage_error)] if cells.last_usage_error is not None else []
+    seen += filter(None, [_rows_failed(namespace.get("_ygpt"))])
+    if seen:
+        raise NothingToFix(f"%ygpt fix: no error in your code stands, so there is nothing for it to "
+                           f"fix: {'; and '.join(seen)}.")
     if cells.cleared:
         old, now = max(cells.cleared.items())
         raise NothingToFix(
@@ -133,6 +150,23 @@ def last_error(cells: NotebookCells) -> CellError:
         "nothing to fix. Run the failing cell again, then %ygpt fix (or %ygpt fix N for "
         "cell N)."
     )
+
+
+def _rows_failed(run: Any) -> str:
+    """What the last run over rows left unanswered (``_ygpt`` of a --map or embed run), said
+    for fix: it repairs code, not rows; "" when no row failed."""
+    if not isinstance(run, RunCounts) or not run.errors:
+        return ""
+    first, reason = next(iter(run.errors.items()))
+    reason = reason.rstrip(".")
+    if len(run.errors) == 1:
+        left = f"row {first!r} without an answer ({reason})"
+    else:
+        rows = some_of([repr(label) for label in list(run.errors)[:SHOWN_ROWS]], len(run.errors))
+        left = f"{counted(len(run.errors), 'row')} without an answer: rows {rows} (row {first!r}: {reason})"
+    return (f"the last run over rows (_ygpt) left {left}. %ygpt fix repairs a cell's code, not rows: "
+            f"_ygpt.errors has each row's reason and the run's summary said what to do; once that is "
+            f"done, run the cell again, and only the rows without an answer are sent")
 
 
 def skipped(cells: NotebookCells, fixing: int) -> tuple[str, ...]:
