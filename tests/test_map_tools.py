@@ -52,3 +52,14 @@ def test_the_command_a_chat_with_tools_is_told_to_run_works(reviews, ygpt_server
     run = cell(reviews, "%%ygpt --map reviews\nClassify: {text}")
     assert run.ok, run.message
     assert len(completions(ygpt_server)) == 2
+
+
+def test_the_map_refusal_of_a_picture_gives_the_pictures_reason_not_tools(reviews, ygpt_server):
+    """combos.md C6: every flag --map refuses was said to be refused 'without tools'."""
+    message = assert_clear_error(cell(reviews, "%%ygpt --map reviews --image fig\nClassify: {text}"),
+                                 "drop --image", "pictures go through the chat API", error_type=OptionError)
+    assert "tools" not in message
+    both = assert_clear_error(cell(reviews, "%%ygpt --map reviews --image fig --tools f\nClassify: {text}"),
+                              "without tools", "drop --tools and --image", "pictures go through the chat API")
+    assert both.count("without tools") == 1
+    assert completions(ygpt_server) == []

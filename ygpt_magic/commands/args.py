@@ -296,19 +296,32 @@ def check_docs_flags(args: Any) -> None:
                           "request per row; use one of them in a cell.")
 
 
-#: the flags that do not go with --map, by their attribute in the parsed line
-NOT_WITH_MAP = {"deferred": "--deferred", "append": "--append", "no_interpolate": "--no-interpolate",
-                "tools": "--tools", "tool_choice": "--tool-choice", "image": "--image"}
+_TOOLS = ", without tools"
+_STRUCTURED = "--json and --schema give structured rows"
+#: the flags that do not go with --map, by their attribute in the parsed line: each with what in
+#: a row's request it runs into (or "") and what to do instead, said only for the flags the cell
+#: gave.
+NOT_WITH_MAP = {
+    "deferred": ("--deferred", "", "--batch runs the rows as one cloud job"),
+    "append": ("--append", "", "rows read and write no chat's history; --chat NAME gives them its options"),
+    "no_interpolate": ("--no-interpolate", "", "write {{ and }} for braces a row keeps as they are"),
+    "tools": ("--tools", _TOOLS, _STRUCTURED),
+    "tool_choice": ("--tool-choice", _TOOLS, _STRUCTURED),
+    "image": ("--image", "", "pictures go through the chat API, a cell at a time"),
+}
 
 
 def check_map_flags(args: Any) -> None:
     """OptionError for a cell's flags that do not go with --map / --batch / --concurrency,
-    naming only those the cell gave."""
-    given = [flag for name, flag in NOT_WITH_MAP.items() if getattr(args, name)]
+    naming only those the cell gave, and only the reasons and advice that are theirs."""
+    given = [NOT_WITH_MAP[name] for name in NOT_WITH_MAP if getattr(args, name)]
     if args.map and given:
-        drop = given[0] if len(given) == 1 else f"{', '.join(given[:-1])} and {given[-1]}"
+        flags = [flag for flag, _, _ in given]
+        drop = flags[0] if len(flags) == 1 else f"{', '.join(flags[:-1])} and {flags[-1]}"
+        why = "".join(dict.fromkeys(reason for _, reason, _ in given))
+        instead = "; ".join(dict.fromkeys(other for _, _, other in given))
         raise OptionError("%%ygpt: --map sends each row once in prompt mode with its {names} "
-                          f"filled in, as one request, without tools; drop {drop} (--schema works).")
+                          f"filled in, as one request{why}; drop {drop} ({instead}).")
     if args.batch and not args.map:
         pace = ", and leave out --concurrency (the service sets the pace)" if args.concurrency else ""
         raise OptionError(f"%%ygpt: --batch runs the rows of --map NAME as one cloud job: give --map NAME{pace}.")
