@@ -63,3 +63,15 @@ def test_the_map_refusal_of_a_picture_gives_the_pictures_reason_not_tools(review
                               "without tools", "drop --tools and --image", "pictures go through the chat API")
     assert both.count("without tools") == 1
     assert completions(ygpt_server) == []
+
+
+@pytest.mark.parametrize("fmt", ["code", "json", "markdown"])
+def test_map_with_format_is_refused_as_it_would_change_nothing(reviews, ygpt_server, fmt):
+    """combos.md C5: --format was accepted and ignored (no code taken out, no JSON asked for);
+    a row's answer is text kept in --out, shown nowhere."""
+    reviews.user_ns["r"] = ["kept"]
+    message = assert_clear_error(cell(reviews, f"%%ygpt --map reviews --format {fmt} --out r\nClassify: {{text}}"),
+                                 "drop --format", "would change nothing", "--json and --schema",
+                                 error_type=OptionError)
+    assert "tools" not in message
+    assert completions(ygpt_server) == [] and reviews.user_ns["r"] == ["kept"]

@@ -300,7 +300,8 @@ _TOOLS = ", without tools"
 _STRUCTURED = "--json and --schema give structured rows"
 #: the flags that do not go with --map, by their attribute in the parsed line: each with what in
 #: a row's request it runs into (or "") and what to do instead, said only for the flags the cell
-#: gave.
+#: gave. A row's answer is text kept in --out, never shown, so --format (how a reply is shown)
+#: would be ignored without a word.
 NOT_WITH_MAP = {
     "deferred": ("--deferred", "", "--batch runs the rows as one cloud job"),
     "append": ("--append", "", "rows read and write no chat's history; --chat NAME gives them its options"),
@@ -308,6 +309,8 @@ NOT_WITH_MAP = {
     "tools": ("--tools", _TOOLS, _STRUCTURED),
     "tool_choice": ("--tool-choice", _TOOLS, _STRUCTURED),
     "image": ("--image", "", "pictures go through the chat API, a cell at a time"),
+    "format": ("--format", ", and keeps each answer as text in --out and _ygpt.results, shown nowhere, so "
+                           "--format (how a reply is shown) would change nothing", _STRUCTURED),
 }
 
 
