@@ -60,6 +60,8 @@ def test_dry_run_shows_the_declarations_and_sends_nothing(tools_shell, tool_serv
     result = cell(tools_shell, "%%ygpt --dry-run --tools get_sales --tool-choice required\nHow did the north do?")
     assert result.ok, result.message
     assert "\n\ntools:\n    [\n" in result.plain and '"description": "Sales rows of one region."' in result.plain
+    # the estimate is of this request alone: the result round is another (combos.md, noted)
+    assert "That is the first request only: each round that sends tool results back" in result.plain
     assert completions(tool_server) == [] and tools_shell.user_ns["calls"] == []
 
 

@@ -179,6 +179,11 @@ def send_cell(kernel: Kernel, args: argparse.Namespace, prompt: str, notes: tupl
          schema=args.schema, cache=cache, max_cost=args.max_cost, label=label, spent=spent)
 
 
+#: what a tool exchange's dry run adds to its estimate: it counts only the request it shows
+FIRST_ROUND = ("That is the first request only: each round that sends tool results back is a "
+               "request of its own, with the results, and is not counted here.")
+
+
 def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream",
          dry_run: bool = False, out: str | None = None, new_cell: bool = False,
          schema: str | None = None, cache: Front | None = None, max_cost: Decimal | None = None,
@@ -200,7 +205,7 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
     if dry_run:
         with stopping(lambda: StoppedBeforeAsking("its tokens were counted for --dry-run, which sends nothing")):
             tokens = tokenizer(kernel, cache)().count_tokens(plan.messages, plan.options, **extras)
-        cost = cost_cap.cell_estimate(kernel, plan, tokens, mode).sentence()
+        cost = cost_cap.cell_estimate(kernel, plan, tokens, mode).sentence() + (f" {FIRST_ROUND}" if tools else "")
         render.show(render.dry_run(plan, tokens, extras, cost=cost))
         return
     admit(kernel, plan, cache, extras, mode=mode, max_cost=max_cost, spent=spent)
