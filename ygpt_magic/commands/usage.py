@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from ..chat.accounts import Roubles, Spent
-from ..chat.prices import roubles
+from ..chat.prices import BATCH_MINIMUM_TOKENS, roubles
 from ..kernel import Kernel
 from ..words import counted
 from ._common import show, show_table
@@ -63,7 +63,7 @@ def _batch_note(jobs: Iterable[BatchRecord]) -> str:
     return (f"--batch jobs are not counted here: {counted(len(started), 'job')} ({counted(rows, 'row')}) "
             f"{'was' if one else 'were'} started in this kernel, and a job's results carry no token "
             f"counts, so what {'it' if one else 'they'} cost is the estimate made before the start "
-            f"(the cell with --dry-run shows it; a job bills at least 200,000 tokens). The folder's "
+            f"(the cell with --dry-run shows it; a job bills at least {BATCH_MINIMUM_TOKENS:,} tokens). The folder's "
             f"bill in the cloud console has the charge.")
 
 
