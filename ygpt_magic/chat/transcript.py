@@ -15,10 +15,12 @@ from .values import Chat, short_model
 
 
 def _quote(text: str) -> str:
-    """Untrusted Markdown, made safe, as a quote (its structure kept, line by line)."""
+    """Untrusted Markdown, made safe, as a quote (its structure kept, line by line). Split at
+    ``\n`` only: ``str.splitlines`` also splits at U+2028, ``\f`` and the like, which would cut a
+    code span into lines of Markdown (a ``<div>`` line starting raw HTML)."""
     from ..render.safe_markdown import safe_markdown
 
-    return "\n".join(f"> {line}" if line else ">" for line in safe_markdown(text).splitlines() or [""])
+    return "\n".join(f"> {line}" if line else ">" for line in safe_markdown(text, quoted=True).split("\n"))
 
 
 def _sub(line: str) -> str:

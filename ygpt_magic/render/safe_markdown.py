@@ -6,16 +6,27 @@ GitHub, in VS Code or MkDocs: CommonMark readers that keep raw HTML, load pictur
 cell's output (inert.py): the parser reads it with raw HTML off, and each piece is written back so
 that it means in the file what the cell showed:
 
-- text is escaped (``<`` and entity-like ``&`` as entities, which every reader decodes to text;
-  Markdown's punctuation with a backslash), so nothing in it becomes a tag, a picture or a link;
+- text is escaped (``<``, entity-like ``&`` and ``\\`` as entities, which every reader decodes to
+  text; Markdown's other punctuation with a backslash), so nothing in it becomes a tag, a picture
+  or a link, and no math delimiter of JupyterLab's (``\\\\(``, ``\\\\[``, ``\\begin{…}``: its
+  ``removeMath`` reads them in the Markdown source, across code spans) is ever written by text;
 - a picture becomes a link, ``[🖼 alt](URL)``; a link keeps its target (the parser kept only
-  http, https and mailto); code spans and fenced blocks stay code;
+  http, https and mailto); code spans and fenced blocks stay code. A code span that holds such a
+  delimiter is cut into two spans around it, so the source never holds one outside allowed math;
+- a code block inside a quote or a list item is written as one code span a line: Python-Markdown
+  (MkDocs' default ``fenced_code``) knows fences only at the top level and reads one inside a
+  quote or a list as Markdown, where a raw tag after a blank line is live; a code span is code in
+  every reader (only its indentation may be lost there);
 - math is written as math only if ``tex.is_plain`` allows it and it holds nothing a reader
   without math would take for a tag; else it is written as code. A run of text that holds a
   math delimiter (``$``, ``\\(``, ``\\[``) and a command that is not plain is written as code too:
   a Markdown reader drops the escapes, and MathJax scans what is left on the page.
 
-The reply's structure stays: headings, lists, quotes, tables, code blocks, rules.
+The reply's structure stays: headings, lists, quotes, tables, code blocks, rules. Lines end at
+``\n`` only, CommonMark's own line ending (the parser reads ``\r\n`` and ``\r`` as it): every other
+character some reader takes for a line or page break (U+2028, U+2029, ``\f``, ``\v``, U+0085, the
+other controls) is written as a picture of itself (controls.py), so no reader cuts a line where
+this writer did not.
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from .controls import visible
 from .inert import link_allowed, markdown_parser
 from .markdown import fenced
 from .tex import is_plain
@@ -32,7 +44,12 @@ if TYPE_CHECKING:
 
 #: Markdown's punctuation in text (backslash-escaped), ``<`` and an entity's ``&`` (as entities)
 _TEXT = re.compile(r"[\\`*_\[\]$~|]|<|&(?=#|[A-Za-z0-9]+;)")
-_ENTITIES = {"<": "&lt;", "&": "&amp;"}
+_ENTITIES = {"<": "&lt;", "&": "&amp;", "\\": "&#92;"}
+#: where a code span is cut so that JupyterLab's ``removeMath`` finds no math delimiter in it:
+#: between ``\\`` and a bracket, between ``\`` and ``begin{`` / ``end{``
+_DELIMITER_CUT = re.compile(r"(?<=\\\\)(?=[()\[\]])|(?<=\\)(?=(?:begin|end)\{)", re.IGNORECASE)
+#: line and paragraph separators, which the controls' pictures leave as they are
+_SEPARATORS = {0x2028: "\u2424", 0x2029: "\u2424"}
 #: what starts a block at a line's start: a heading, a quote, a list item, a setext underline
 _LINE_START = re.compile(r"^([ \t]*)([#>+=-]|\d+(?=[.)]))", re.MULTILINE)
 #: what MathJax takes for the start of math in text on the page
@@ -46,16 +63,18 @@ _URL_SPECIAL = re.compile(r"[()<>\s|\\`]")
 _ALIGN = {"text-align:left": ":--", "text-align:right": "--:", "text-align:center": ":-:"}
 
 
-def safe_markdown(text: str) -> str:
-    """``text`` (Markdown from anyone) as Markdown that shows the same and runs nothing."""
+def safe_markdown(text: str, quoted: bool = False) -> str:
+    """``text`` (Markdown from anyone) as Markdown that shows the same and runs nothing;
+    ``quoted`` when the caller puts it in a quote (its code blocks are then written as in one)."""
     from markdown_it.tree import SyntaxTreeNode
 
-    return _blocks(SyntaxTreeNode(markdown_parser().parse(text)).children)
+    nodes = SyntaxTreeNode(markdown_parser().parse(text)).children
+    return visible(_blocks(nodes, nested=quoted)).translate(_SEPARATORS)
 
 
 def safe_line(line: str) -> str:
     """One line from anyone (a chat's name, a model version) as Markdown text, shown as written."""
-    return _line_starts(_escaped(" ".join(line.split())))
+    return visible(_line_starts(_escaped(" ".join(line.split()))))
 
 
 def _escaped(text: str) -> str:
@@ -73,19 +92,35 @@ def _piped(markdown: str, in_table: bool) -> str:
 
 
 def _code(text: str, in_table: bool = False) -> str:
-    """``text`` as a code span: a backtick run longer than any inside it, on one line."""
-    text = text.replace("\n", " ")
+    """``text`` as code spans on one line: one, or one each side of a math delimiter's cut."""
+    return " ".join(_span(piece, in_table) for piece in _DELIMITER_CUT.split(text.replace("\n", " ")))
+
+
+def _span(text: str, in_table: bool) -> str:
+    """``text`` as a code span: a backtick run longer than any inside it."""
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     ticks = "`" * (longest + 1)
     padded = f" {text} " if text.startswith(("`", " ")) or text.endswith(("`", " ")) else text
     return f"{ticks}{_piped(padded, in_table)}{ticks}"
 
 
-def _blocks(nodes: list[SyntaxTreeNode], tight: bool = False) -> str:
-    return ("\n" if tight else "\n\n").join(filter(None, (_block(node) for node in nodes)))
+def _code_lines(code: str) -> str:
+    """A code block inside a quote or a list item: a code span a line, ended by a hard break; a
+    blank line holds a no-break space, so the lines stay one paragraph."""
+    return "  \n".join(_code(line) if line.strip() else "\u00a0" for line in code.split("\n"))
 
 
-def _block(node: SyntaxTreeNode) -> str:
+def _blocks(nodes: list[SyntaxTreeNode], tight: bool = False, nested: bool = False) -> str:
+    return ("\n" if tight else "\n\n").join(filter(None, (_block(node, nested) for node in nodes)))
+
+
+def _trimmed(line: str) -> str:
+    """A line without trailing spaces or tabs, but a hard break's two spaces."""
+    kept = line.rstrip(" \t")
+    return kept + ("  " if line.endswith("  ") and kept.strip(" \t>") else "")
+
+
+def _block(node: SyntaxTreeNode, nested: bool = False) -> str:
     kind = node.type
     if kind in ("paragraph", "heading"):
         shown = _line_starts(_inline(node.children[0]))
@@ -93,8 +128,10 @@ def _block(node: SyntaxTreeNode) -> str:
     if kind in ("bullet_list", "ordered_list"):
         return _list(node)
     if kind == "blockquote":
-        return "\n".join(f"> {line}".rstrip() for line in _blocks(node.children).split("\n"))
+        return "\n".join(_trimmed(f"> {line}") for line in _blocks(node.children, nested=True).split("\n"))
     if kind in ("fence", "code_block"):
+        if nested:
+            return _code_lines(node.content.removesuffix("\n"))
         language = node.info.split()[0].strip("`~") if node.info.split() else ""
         return fenced(node.content.removesuffix("\n"), language)
     if kind == "hr":
@@ -102,7 +139,7 @@ def _block(node: SyntaxTreeNode) -> str:
     if kind == "table":
         return _table(node)
     if kind.startswith("math"):
-        return _math_block(node.content.strip())
+        return _math_block(node.content.strip(), nested)
     return _escaped(node.content)
 
 
@@ -113,10 +150,10 @@ def _list(node: SyntaxTreeNode) -> str:
     items = []
     for number, item in enumerate(node.children, start):
         marker = f"{number}{node.markup}" if node.type == "ordered_list" else "-"
-        body = _blocks(item.children, tight).split("\n")
+        body = _blocks(item.children, tight, nested=True).split("\n")
         indent = " " * (len(marker) + 1)
-        items.append("\n".join([f"{marker} {body[0]}".rstrip(),
-                                *(f"{indent}{line}".rstrip() for line in body[1:])]))
+        items.append("\n".join([_trimmed(f"{marker} {body[0]}"),
+                                *(_trimmed(f"{indent}{line}") for line in body[1:])]))
     return ("\n" if tight else "\n\n").join(items)
 
 
@@ -134,8 +171,10 @@ def _typeset(tex: str) -> bool:
     return is_plain(tex) and not _MARKUP.search(tex) and "$" not in tex
 
 
-def _math_block(tex: str) -> str:
-    return f"$$\n{tex}\n$$" if _typeset(tex) else fenced(f"$${tex}$$")
+def _math_block(tex: str, nested: bool) -> str:
+    if _typeset(tex):
+        return f"$$\n{tex}\n$$"
+    return _code(f"$${tex}$$") if nested else fenced(f"$${tex}$$")
 
 
 def _math_inline(tex: str, delimiter: str, in_table: bool) -> str:
