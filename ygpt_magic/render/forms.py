@@ -13,6 +13,7 @@ from typing import Any
 
 from ..chat.values import Reply
 from . import inert
+from .controls import visible
 from .markdown import code_blocks, extract_code, fenced
 
 Bundle = dict[str, Any]
@@ -26,6 +27,14 @@ NO_CODE_CELL = "no code block in the reply; nothing was put into a new cell"
 
 def join(*parts: str) -> str:
     return "\n\n".join(part for part in parts if part)
+
+
+def plain(*parts: str) -> str:
+    """The parts as a ``text/plain`` form: joined, each control character (but newline and tab)
+    shown as a picture of itself (controls.py). A terminal would obey them, and a reader of the
+    notebook's Markdown (``nbconvert --to markdown`` indents a plain output at ``\n`` only) ends
+    a line at a raw ``\r``: the text after it would be Markdown again, a picture there live."""
+    return visible(join(*parts))
 
 
 def html_blocks(*blocks: str) -> str:
@@ -44,7 +53,7 @@ def markdown_form(reply: Reply, notes: list[str], after: str = "", body: str | N
     return {
         HTML: html_blocks(*map(inert.quiet, notes), body or inert.markdown(reply.text),
                     inert.quiet(after) if after else "", inert.quiet(footer)),
-        "text/plain": join(*notes, reply.text, after, footer),
+        "text/plain": plain(*notes, reply.text, after, footer),
     }
 
 
@@ -59,7 +68,7 @@ def json_block(text: str) -> str:
 
 
 def text_form(reply: Reply, notes: list[str], after: str = "", note: str = "") -> Bundle:
-    return {"text/plain": join(*notes, note, reply.text, after, reply.summary())}
+    return {"text/plain": plain(*notes, note, reply.text, after, reply.summary())}
 
 
 def code_form(reply: Reply, notes: list[str], no_code: str = NO_CODE) -> Bundle:
@@ -69,12 +78,12 @@ def code_form(reply: Reply, notes: list[str], no_code: str = NO_CODE) -> Bundle:
         return {
             HTML: html_blocks(*map(inert.quiet, notes), inert.markdown(reply.text), inert.quiet(no_code),
                         inert.quiet(reply.summary())),
-            "text/plain": join(*notes, reply.text, no_code, reply.summary()),
+            "text/plain": plain(*notes, reply.text, no_code, reply.summary()),
         }
     shown = inert.markdown(join(*(fenced(code, language) for language, code in blocks)))
     return {
         HTML: html_blocks(*map(inert.quiet, notes), shown, inert.quiet(reply.summary())),
-        "text/plain": join(*notes, extract_code(reply.text), reply.summary()),
+        "text/plain": plain(*notes, extract_code(reply.text), reply.summary()),
     }
 
 
@@ -104,7 +113,7 @@ def json_form(reply: Reply, notes: list[str], after: str = "") -> Bundle:
         how = "" if asked else " --format json only shows it; add --json to ask the model for JSON."
         return text_form(reply, notes, after, f"⚠ The reply is not valid JSON ({error}); shown as text.{how}")
     pretty = json.dumps(value, ensure_ascii=False, indent=2)
-    bundle: Bundle = {"text/plain": join(*notes, pretty, after, reply.summary())}
+    bundle: Bundle = {"text/plain": plain(*notes, pretty, after, reply.summary())}
     if isinstance(value, (dict, list)):
         bundle["application/json"] = value
     return bundle
