@@ -4,7 +4,8 @@ Yandex Cloud publishes the shapes of its secrets for secret scanning ("Scanning 
 secrets in public sources", yandex.cloud/en/docs/security/operations/search-secrets, the regular
 expressions and the partner program's list); :data:`SHAPES` holds them as published, each taken
 as a whole token (nothing of the same alphabet just before or after it, but a JSON escape such as
-``\\n`` before it), so ordinary text never trips them: ``t1.5``, ``AQVNx`` in prose, a SHA-256
+``\\n`` or a URL's percent escape such as ``%22`` before it: ``?cfg=%7B%22key%22%3A%22AQVN…``),
+so ordinary text never trips them: ``t1.5``, ``AQVNx`` in prose, a SHA-256
 digest, a 40-character environment variable name (a static key's secret also passes the CRC32-C
 check Yandex publishes for it). Left out: the Lockbox shape (``(yc|YC)[!-~]{18,254}``), which
 Yandex only uses to pick candidates for its own server-side check and which matches plain names
@@ -21,8 +22,23 @@ is masked too: hiding a little too much costs nothing, refusing too much costs t
 It sits at the package's top level and imports nothing of it, as words.py does, because the
 errors, the sources and the client all use it.
 
-One compiled pattern, one pass over a text: a 10 kB cell of prose or code costs
-about 0.15 ms (measured by tests/test_guard_shapes.py).
+A key wrapped onto two lines is found too. A PDF's table cell or narrow column wraps a long token
+(pypdf gives ``API key: AQVNAb3d…nOp\\n5qRs…``), and so do terminals, e-mails and pages, which
+also put a soft hyphen (U+00AD) or a zero-width space (U+200B) into long tokens so they can
+wrap. So :func:`sighted` also reads each run of a token's characters broken only by such breaks
+(a single newline or ``\\r\\n``, a soft hyphen, a zero-width space, with a token's character
+directly on each side: never a blank line, nor a newline beside a space or punctuation) as two to
+four of its lines joined, from a line that holds a shape's opening. Joined lines are taken as a
+key only as a whole token of a published shape (an opening after a boundary, then exactly the
+length of its alphabet, then a boundary), so ordinary text does not trip it: lines of prose and
+code end and start at spaces, brackets and operators, and a column of digests has no opening.
+This holds wherever the guard looks, not only in a ``--docs`` PDF (sources/library.py): a key
+pasted from a wrapped terminal is the same key. :func:`mask_all` does not join lines: it masks the
+first line of a wrapped key when that holds an opening and 16 more characters.
+
+One compiled pattern, one pass over a text, and one scan for a break inside a token: a 10 kB cell
+of code costs about 0.25 ms, one of prose (which has such breaks) about 0.5 ms (the bound is held
+by tests/test_guard_shapes.py).
 """
 
 from __future__ import annotations
@@ -30,7 +46,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 
@@ -135,7 +151,8 @@ SHAPES: tuple[Shape, ...] = (
 #: the first two characters of every shape: most positions of a text fail here, cheaply
 _STARTS = r"(?=[AtrcyYP][Q1t0-6scCL])"
 #: a token starts where no character of its alphabet is just before it, or after a JSON escape
-_BEFORE = r"(?:(?<![A-Za-z0-9_-])|(?<=\\[nrtbf]))"
+#: (``\\n``) or a URL's percent escape (``%22``, ``%3A``: its hex digits are no part of the token)
+_BEFORE = r"(?:(?<![A-Za-z0-9_-])|(?<=\\[nrtbf])|(?<=%[0-9A-Fa-f]{2}))"
 _AFTER = r"(?![A-Za-z0-9_-])"
 _SHAPED = "|".join(f"(?P<s{n}>{shape.pattern})" for n, shape in enumerate(SHAPES))
 _PATTERN = re.compile(_STARTS + _BEFORE + "(?:" + _SHAPED + ")" + _AFTER)
@@ -145,10 +162,44 @@ _NEAR = "(?:" + "|".join(shape.opening for shape in SHAPES if shape.near) + r")[
 _MASKED = re.compile(_STARTS + _BEFORE + "(?:" + _SHAPED + f"|(?P<near>{_NEAR})" + ")" + _AFTER)
 #: what a masked token becomes
 MASK = "***"
+#: a run of a token's characters broken only where it was wrapped: by a newline, a soft hyphen or
+#: a zero-width space, with a token's character directly on each side
+_WRAPPED = re.compile(r"(?<![A-Za-z0-9_.=-])[A-Za-z0-9_.=-]+(?:(?:\r?\n|[\u00ad\u200b])[A-Za-z0-9_.=-]+)+")
+_BREAK = re.compile(r"\r?\n|[\u00ad\u200b]")
+#: a break between a token's characters, found break first (a scan three times faster than
+#: :data:`_WRAPPED`'s, which most texts of code need alone: they have none)
+_WRAP = re.compile(r"(?:[\n\u00ad\u200b](?<=[A-Za-z0-9_.=-][\n\u00ad\u200b])|\r\n(?<=[A-Za-z0-9_.=-]\r\n))"
+                   r"(?=[A-Za-z0-9_-])")
+#: a shape's opening: the first line of a wrapped token holds one
+_OPENING = re.compile("|".join(shape.opening for shape in SHAPES))
+#: no published shape is shorter (an API key: AQVN and 35 more)
+_SHORTEST = 39
+#: the lines a wrapped token may span (a narrow column)
+_WRAP_LINES = 4
 
 
 def sighted(text: str) -> Sighting | None:
-    """The first credential-shaped token in ``text`` that passes its shape's validation."""
+    """The first credential-shaped token in ``text`` that passes its shape's validation, as
+    written or wrapped onto several lines (:func:`_unwrapped`)."""
+    return _first(text) or next(filter(None, map(_first, _unwrapped(text))), None)
+
+
+def _unwrapped(text: str) -> Iterator[str]:
+    """Each way a wrapped token may read whole: two to ``_WRAP_LINES`` consecutive lines of a
+    run broken only by wraps, joined. Not the whole run at once: the line after a key's last
+    line may start with a word (``…A7bC`` then ``Rotate the key…``)."""
+    if not _WRAP.search(text):
+        return
+    for run in _WRAPPED.finditer(text):
+        if len(run.group()) < _SHORTEST:
+            continue
+        lines = _BREAK.split(run.group())
+        for first in (index for index, line in enumerate(lines[:-1]) if _OPENING.search(line)):
+            for last in range(first + 2, min(first + _WRAP_LINES, len(lines)) + 1):
+                yield "".join(lines[first:last])
+
+
+def _first(text: str) -> Sighting | None:
     for match in _PATTERN.finditer(text):
         shape = _shape(match)
         if shape.valid(match.group()):
