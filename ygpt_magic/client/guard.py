@@ -23,7 +23,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from ..errors import CredentialInPrompt, Found, YGptError
+from ..errors import CredentialInPrompt, CredentialInToolCall, Found, YGptError
 from ..keyshapes import sighted
 from .credentials import Credential
 
@@ -107,11 +107,25 @@ def check_request(messages: Sequence[Mapping[str, Any]], extras: Mapping[str, An
             continue
         found = _found(_text(message) if plain is None else plain, credentials)
         if found is not None:
-            raise CredentialInPrompt(_message_name(message, index, len(messages)), found)
+            raise _refusal(messages, index, found, credentials)
         if plain is not None and clean is not None and index < len(messages) - 1:
             known.add(plain)  # history only: a prompt is remembered once it is history
     for where, piece in _extras(extras):
         check(where, piece, credentials)
+
+
+def _refusal(messages: Sequence[Mapping[str, Any]], index: int, found: Found,
+             credentials: Sequence[Credential]) -> CredentialInPrompt:
+    """The refusal of message ``index``: a tool call of the model's says what happened to it (it
+    ran; in an earlier turn when a plain message follows it) and names the calls that hold it."""
+    message = messages[index]
+    if "tool_calls" not in message:
+        return CredentialInPrompt(_message_name(message, index, len(messages)), found)
+    calls = message["tool_calls"]
+    holding = [call for call in calls if _found(_text(call), credentials) is not None] or calls
+    names = ", ".join(dict.fromkeys(str(call.get("name", "?")) for call in holding))
+    earlier = any(later.keys() <= PLAIN for later in messages[index + 1:])
+    return CredentialInToolCall(names, found, index + 1 if earlier else None)
 
 
 #: the keys of a message that is its text alone (its role is one of a few fixed words)

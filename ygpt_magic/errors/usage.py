@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .base import Worded, YGptError
 from .miss_words import advice, holds
-from .origin import capital
+from .origin import Origin, capital
 
 
 class OptionError(YGptError):
@@ -167,6 +167,42 @@ class CredentialInToolResult(CredentialInPrompt):
             f"{origin.again}.{found.rotation()}"
         ))
         self.where = where
+
+
+class CredentialInToolCall(CredentialInPrompt):
+    """The model wrote a credential into its own tool call (``calls``: the names of the calls
+    that hold it). Neither the user's cell nor a reference holds it, and in this round the call
+    already ran here, in the kernel, with it: what is refused is the request that would send the
+    call and its result back. ``earlier``: the call is in an earlier turn (its message number),
+    e.g. of a chat loaded from a file, which goes with every request of the chat."""
+
+    def __init__(self, calls: str, found: Found, earlier: int | None = None) -> None:
+        YGptError.__init__(self, lambda origin: (
+            f"{_tool_call_found(calls, found, earlier)} If it is a real key, rotate it (make a new "
+            f"one and delete this one in the Yandex Cloud console): the model and the tool have seen "
+            f"it. A model writes a key it read in what it was given (the prompt, the chat's earlier "
+            f"turns, a tool's result, a --docs file), or one it made up: keep keys out of what the "
+            f"model reads, then {_tool_call_again(origin, earlier)}."
+        ))
+        self.where = f"the model's call of {calls}"
+
+
+def _tool_call_found(calls: str, found: Found, earlier: int | None) -> str:
+    """What happened to a tool call holding a key: in this round (it ran), or in the history."""
+    if earlier is not None:
+        return (f"Nothing was sent: the model's call of {calls} in an earlier turn of this chat "
+                f"(message {earlier}) holds {found.named()}, and the chat sends it with every request.")
+    return (f"The model's call of {calls} holds {found.named()}: the model wrote it there. That "
+            f"call ran here, in this kernel, with it; nothing of it was sent back to the model (the "
+            f"request that would carry the call and its result was refused), and the chat is unchanged.")
+
+
+def _tool_call_again(origin: Origin, earlier: int | None) -> str:
+    """How to go on: as before, or, when the chat's history holds the call, without that history."""
+    if earlier is None:
+        return origin.again
+    other = origin.flag("go on in another chat (--chat NAME) or ")
+    return f"{other}forget this chat's turns (%ygpt reset) and {origin.again}"
 
 
 class CredentialInFailedCell(CredentialInPrompt):
