@@ -9,6 +9,8 @@ figure it drew in: that figure is sent, whole, and the note above the reply says
 are not an image and types that are none are refused with a message here, not by the server. A picture over the
 limits (:data:`MAX_SIDE` pixels a side, :data:`MAX_BYTES`) is downscaled, and one in another
 format Pillow reads (GIF, WebP, ...) is sent as PNG; both say so in the note shown above the reply.
+A PNG or JPEG sent as it is goes without its metadata (a photo's EXIF: where and when it was
+taken; a PNG's text chunks), its pixels byte for byte (picture_metadata.py).
 
 Pillow and matplotlib are optional (the ``data`` extra); they are imported only when a cell
 names a picture. The values made here (chat/pictures.py) are plain: the chat keeps placeholders.
@@ -29,6 +31,7 @@ from typing import Any
 
 from ..chat.pictures import Picture, PictureInfo
 from ..errors import ImageError
+from .picture_metadata import without_metadata
 
 #: the longest side a picture is sent with; larger ones are downscaled (multimodal models see
 #: far fewer pixels: Gemma 3 looks at 896×896)
@@ -254,9 +257,19 @@ def _checked(data: bytes, name: str) -> Picture:
     elif kind != given:
         data = _save(image, kind)
         note = f"Image '{name}' is {given.upper() or 'in another format'}; sent as PNG."
+    else:
+        data = without_metadata(data, kind, _orientation(image)) or _save(image, kind)
     info = PictureInfo(name, kind, image.size[0], image.size[1], len(data),
                        hashlib.sha256(data).hexdigest()[:16])
     return Picture(info, data, note)
+
+
+def _orientation(image: Any) -> int:
+    """The EXIF orientation of a picture (1, upright, when it has none or a bad one)."""
+    try:
+        return int(image.getexif().get(0x0112, 1))
+    except Exception:  # Pillow raises several types for a damaged EXIF; the picture is upright then
+        return 1
 
 
 def _bomb(name: str, bomb: Exception, limit: int) -> ImageError:
