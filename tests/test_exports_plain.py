@@ -29,3 +29,26 @@ def test_a_plain_reply_with_a_carriage_return_stays_code_after_nbconvert(shell, 
     shown = MarkdownIt("commonmark", {"html": True}).render(MarkdownExporter().from_notebook_node(nb)[0])
     assert not re.findall(r"<img\b[^>]*>", shown), shown
     assert f"![chart]({ATTACKER})" in shown.replace("&amp;", "&"), "still readable, as code"
+
+
+class CutShortWithControls:
+    """One PARTIAL chunk holding a carriage return, then the call ends without its FINAL one: the
+    cell shows the partial reply with its closing line (render/stream.py ``_marked``)."""
+
+    def respond(self, prompt):
+        from ygpt_magic.emulator.responders import Generation
+        from ygpt_magic.emulator.stream import PARTIAL, response
+
+        return Generation(recorded=(response(prompt, "Done.\r\r![chart](http://a.example/x)", PARTIAL, 1, 0),),
+                          origin="cut short")
+
+
+def test_a_partial_plain_reply_shows_its_control_characters_as_pictures(shell):
+    from ygpt_magic.emulator import start_local_server
+
+    with start_local_server() as server:
+        server._state.responders.responders.insert(0, CutShortWithControls())
+        shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
+        run = cell(shell, "%%ygpt --format text\nSummarise")
+    assert "broke off" in run.message, run.message
+    assert "Done.␍␍![chart]" in run.final and "\r" not in run.final, repr(run.final)

@@ -43,6 +43,8 @@ PLAIN_PATH = {
     # the view: the streamed reply as inert HTML, its footer; when to update it (the throttle)
     "ygpt_magic.render.stream", "ygpt_magic.render.forms", "ygpt_magic.render.prose",
     "ygpt_magic.render.inert", "ygpt_magic.render.terminal", "ygpt_magic.render.pacing",
+    # every final text/plain form shows control characters as pictures (render/forms.plain)
+    "ygpt_magic.render.controls",
 }
 
 

@@ -45,6 +45,7 @@ from .forms import (
     markdown_form,
     quiet_lines,
 )
+from .forms import plain as plain_form
 from .markdown import code_blocks, extract_code, fenced
 from .pacing import Pacing
 from .terminal import REPLACED, RETRIED, RETRYING, Retries, refused
@@ -339,8 +340,8 @@ class StreamRenderer(Pacing):
         """Partial text with a closing line; notes are left out because the chat did not
         change the way they announced (unless the partial reply was kept)."""
         if self.fmt in ("markdown", "code"):
-            return {HTML: html_blocks(inert.markdown(text), inert.quiet(mark)), "text/plain": join(text, mark)}
-        return {"text/plain": join(text, mark)}
+            return {HTML: html_blocks(inert.markdown(text), inert.quiet(mark)), "text/plain": plain_form(text, mark)}
+        return {"text/plain": plain_form(text, mark)}
 
     def _with_tools(self, bundle: Bundle) -> Bundle:
         """The bundle with the tool calls made so far above it (HTML and plain forms)."""
