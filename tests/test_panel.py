@@ -320,6 +320,31 @@ def test_export_writes_through_a_link_and_refuses_a_device(session, client, pane
     assert exported.is_symlink() and "Hello" in (tmp_path / "mine.md").read_text(encoding="utf-8")
 
 
+def test_russian_chats_export_to_files_named_after_them_and_none_replaces_another(session, client, panel,
+                                                                                    tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    chats = {"переводчик": "Переведи: hello", "мои отзывы": "Оцени отзыв: отлично",
+             "мои/отзывы": "Второй чат, то же имя файла"}
+    for name, prompt in chats.items():
+        cell(session, client, prompt, chat=name)
+        panel.controls.chat.value = name
+        panel.controls.export.click()
+        assert prompt in read_export(panel)
+    assert {p.name for p in tmp_path.iterdir()} == {
+        "ygpt-chat-переводчик.md", "ygpt-chat-мои-отзывы.md", "ygpt-chat-мои-отзывы-2.md"}
+    cell(session, client, "Ещё раз", chat="мои отзывы")
+    panel.controls.chat.value = "мои отзывы"
+    panel.controls.export.click()   # a chat's own earlier export is brought up to date
+    assert "Ещё раз" in (tmp_path / "ygpt-chat-мои-отзывы.md").read_text(encoding="utf-8")
+    assert len(list(tmp_path.iterdir())) == 3
+
+
+def read_export(panel: ChatPanel) -> str:
+    """The file the status line says the panel exported to."""
+    shown = html.unescape(panel.status.value)
+    return open(shown.split("<code>")[1].split("</code>")[0], encoding="utf-8").read()
+
+
 def test_a_panel_without_chat_follows_the_current_chat(session, client, panel):
     session.chat("work")
     session.current = "work"

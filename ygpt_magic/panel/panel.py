@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import re
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -41,6 +40,7 @@ from . import live as panel_live
 from . import style as panel_style
 from .controls import Controls
 from .door import Door, Plain
+from .export_path import export_path
 from .saved import saved_bundle
 from .style import close_tree, styled
 from .transcript import Bubbles, Transcript
@@ -212,14 +212,16 @@ class ChatPanel(widgets.VBox):
             thread.join(timeout)
         return thread is None or not thread.is_alive()
 
-    def export(self) -> Path:
-        """Write the chat as Markdown in the working folder; the status line says where."""
-        path = Path.cwd() / f"ygpt-chat-{re.sub(r'[^A-Za-z0-9_.-]+', '-', self._name)}.md"
+    def export(self) -> Path | None:
+        """Write the chat as Markdown in the working folder; the status line says where (None
+        when it could not be written: the status line says why)."""
         try:
-            files.write_text(path, self._session.export_markdown(self._name))
+            text = self._session.export_markdown(self._name)
+            path = export_path(Path.cwd(), self._name, text)
+            files.write_text(path, text)
         except YGptError as error:
             self._error(error.words(PANEL))
-            return path
+            return None
         self._message = f"Exported chat '{html.escape(self._name)}' to <code>{html.escape(str(path))}</code>"
         self._redraw()
         return path
