@@ -49,7 +49,9 @@ if TYPE_CHECKING:
     from ..client.credentials import Credential
     from .cells import NotebookCells
 
-_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+#: a name as Python allows it, in any script (`{текст}`, `{données}`): a letter or ``_``, then
+#: letters, digits or ``_``; :func:`_name` then holds a match to ``str.isidentifier``
+_IDENT = r"[^\W\d]\w*"
 _TOKEN = re.compile(r"\{\{|\}\}|\{(" + _IDENT + r"(?:\." + _IDENT + r")*)\}"
                     r"|\{(In|Out|Err)\[([^\[\]{}\n]*)\]\}|\{([^{}\n]+)\}")
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
@@ -124,15 +126,22 @@ def references(text: str) -> frozenset[str]:
     """The ``{name}`` and ``{name.attr}`` references :func:`interpolate` would look up in
     ``text`` (outside code fences, not ``{{escaped}}``), as written: a ``--map`` row checks the
     cells they read before its template is filled in (rows/items.py)."""
-    return frozenset(match.group(1) for kind, block in _split_code(text) if kind == "prose"
-                     for match in _TOKEN.finditer(block) if match.group(1))
+    return frozenset(name for kind, block in _split_code(text) if kind == "prose"
+                     for match in _TOKEN.finditer(block) if (name := _name(match)))
+
+
+def _name(match: re.Match[str]) -> str | None:
+    """The `{name}` or `{name.attr}` a token holds when each part is a Python identifier (``\\w``
+    also takes a few characters Python does not, e.g. ``²``: those go the expression's way)."""
+    path = match.group(1)
+    return path if path and all(part.isidentifier() for part in path.split(".")) else None
 
 
 def _left_in_span(span: str, namespace: Mapping[str, object]) -> list[str]:
     """A note for each `{name}` of a defined variable that an inline code span kept as written."""
     return [f"{match.group(0)}: inside inline code (`…`), sent as written; take it out of the "
             f"backticks to send its value" for match in _TOKEN.finditer(span)
-            if match.group(1) and match.group(1).split(".")[0] in namespace]
+            if (name := _name(match)) and name.split(".")[0] in namespace]
 
 
 def _split_code(text: str) -> list[tuple[str, str]]:
@@ -157,8 +166,10 @@ def _reference(match: re.Match[str], namespace: Mapping[str, object], cells: Not
     if match.group(4) is not None:
         return _expression(match.group(4), namespace, limits)
     if match.group(1):
-        label = "{" + match.group(1) + "}"
-        return _value(label, _lookup(match.group(1), namespace), limits)
+        name = _name(match)
+        if name is None:
+            return _expression(match.group(1), namespace, limits)
+        return _value("{" + name + "}", _lookup(name, namespace), limits)
     kind, index = match.group(2), match.group(3)
     label = f"{{{kind}[{index}]}}"
     count = _count(label, index.strip())

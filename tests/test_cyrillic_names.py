@@ -1,0 +1,54 @@
+"""A Russian-speaking user's names (findings/cyrillic.md): `{name}` references, columns, chats and
+models named in Cyrillic get the same handling and messages as Latin ones; through a real shell
+and the local server."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from cellrun import assert_clear_error
+from conftest import cell, completions
+
+from ygpt_magic.context.interpolate import interpolate
+
+
+def sent(server) -> list[str]:
+    return [r.messages[0]["text"] for r in completions(server)]
+
+
+def test_nan_in_a_cyrillic_column_fails_its_row_and_is_not_sent(shell, ygpt_server):
+    shell.user_ns["отзывы"] = pd.DataFrame({"текст": ["Отлично", np.nan]})
+    run = cell(shell, "%%ygpt --map отзывы --out ответы\nОтзыв: {текст}")
+    assert run.ok, run.message
+    assert sent(ygpt_server) == ["Отзыв: Отлично"]
+    assert "1 missing value" in run.stdout
+    assert shell.user_ns["ответы"].iloc[1] is None
+
+
+def test_a_misspelt_cyrillic_column_is_named_with_the_columns_the_frame_has(shell, ygpt_server):
+    shell.user_ns["отзывы"] = pd.DataFrame({"текст": ["Отлично"], "звёзды": [5]})
+    run = cell(shell, "%%ygpt --map отзывы\nОтзыв: {тект}")
+    assert_clear_error(run, "--map отзывы", "has no column 'тект'", "'текст', 'звёзды'")
+    assert "NameError" not in run.message and completions(ygpt_server) == []
+
+
+def test_cyrillic_fields_and_variables_get_the_messages_latin_ones_get(shell, ygpt_server):
+    shell.user_ns["отзывы"] = pd.DataFrame({"текст": ["a"]})
+    assert "has no attribute 'тект'" in cell(shell, "%%ygpt --map отзывы --dry-run\n{row.тект}").message
+    missing = cell(shell, "%%ygpt --once --dry-run\nСводка: {отзывы2}").message
+    assert "there is no variable named 'отзывы2'" in missing
+
+
+def test_a_row_too_long_names_its_cyrillic_column_to_shorten(shell, ygpt_server):
+    shell.run_line_magic("config", "YGptMagics.context_budget = 300")
+    shell.user_ns["отзывы"] = pd.DataFrame({"текст": ["коротко", "очень длинный отзыв " * 200]})
+    run = cell(shell, "%%ygpt --map отзывы --out б\nОтзыв: {текст}")
+    assert run.ok, run.message
+    assert "{текст}" in shell.user_ns["_ygpt"].errors[1]
+
+
+def test_a_cyrillic_name_in_inline_code_is_noted_as_sent_as_written():
+    expanded = interpolate("Сколько `{отзывы}`, а не {отзывы}?", {"отзывы": 3})
+    assert expanded.text == "Сколько `{отзывы}`, а не 3?"
+    assert expanded.notes == ("{отзывы}: inside inline code (`…`), sent as written; take it out of "
+                              "the backticks to send its value",)
