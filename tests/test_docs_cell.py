@@ -142,7 +142,7 @@ def test_a_binary_file_is_skipped_and_listed_above_the_reply(shell, ygpt_server,
 
 
 def test_sources_that_cannot_fit_the_budget_say_so(shell, ygpt_server, notes):
-    shell.run_line_magic("config", "YGptMagics.context_budget = 120")
+    shell.run_line_magic("config", "YGptMagics.context_budget = 70")   # the bare request takes 58
     ygpt_server.reset()
     run = cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}")
     assert_clear_error(run, "context budget", "context_budget = N", "shorten the question")
@@ -152,7 +152,7 @@ def test_sources_that_cannot_fit_the_budget_say_so(shell, ygpt_server, notes):
 
 def test_sources_that_cannot_fit_offer_once_only_when_the_chats_system_message_takes_room(shell, ygpt_server, notes):
     assert cell(shell, "%%ygpt --chat study --system 'You are a patient tutor who explains every step.'\nHi").ok
-    shell.run_line_magic("config", "YGptMagics.context_budget = 130")
+    shell.run_line_magic("config", "YGptMagics.context_budget = 80")   # the best source takes 30 tokens
     ygpt_server.reset()
     in_chat = cell(shell, f"%%ygpt --docs notes --chat study\n{QUESTION}")
     assert_clear_error(in_chat, "context budget", "leave the chat's system message out with --once")
@@ -223,7 +223,7 @@ def test_a_fault_while_embedding_loses_nothing_and_the_next_run_embeds_the_rest(
 
 
 def test_sources_past_the_budget_are_left_out_with_a_line_saying_so(shell, ygpt_server, notes):
-    shell.run_line_magic("config", "YGptMagics.context_budget = 330")
+    shell.run_line_magic("config", "YGptMagics.context_budget = 100")   # all three take 116 tokens
     run = cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}")
     assert run.ok, run.message
     assert len(shell.user_ns["_ygpt"].sources) < 3

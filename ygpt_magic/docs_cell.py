@@ -37,7 +37,7 @@ from .chat import planning
 from .chat.accounts import Spent
 from .chat.options import RequestOptions
 from .chat.prices import roubles
-from .chat.values import Reply
+from .chat.values import Message, Reply
 from .client import guard
 from .docs_indexing import Indexing, embedding_spent, indexed_note, replaying
 from .docs_vectors import embedder
@@ -45,7 +45,7 @@ from .errors import CredentialInSource, SourcesTooLong, StoppedBeforeAsking, Tex
 from .kernel import Kernel
 from .render import inert
 from .sources import Fitted, Hit, Index, Library, fit, gather, index_path, source_lines, sources_block
-from .sources.search import Standing, retrieve
+from .sources.search import Size, Standing, retrieve, utf8_size
 from .words import counted
 
 if TYPE_CHECKING:
@@ -161,13 +161,33 @@ def _retrieve(kernel: Kernel, args: argparse.Namespace, library: Library, questi
     hits, standing = retrieve(kernel.sources, library.documents, vector, args.top_k or TOP_K)
     chat_system = _chat_system(kernel, args)
     space = _space(kernel, args, question, args.system or chat_system)
+    left, size = _sizing(kernel, space, hits, cache)
     try:
-        fitted = fit(hits, space.left, chat_system=bool(chat_system))
+        fitted = fit(hits, left, size, chat_system=bool(chat_system))
     except SourcesTooLong as refused:   # its advice fitted to what the model holds
         if space.budget is None:
             raise
         raise refused.within(planning.room(space.options, space.budget, refused.needed + space.rest)) from None
     return fitted, standing
+
+
+def _sizing(kernel: Kernel, space: _Space, hits: list[Hit], cache: Front | None) -> tuple[int, Size]:
+    """The tokens left for sources and how a sources block is measured, by the planner's rule
+    (chat/planning.py): UTF-8 bytes, a bound no tokenizer exceeds, when every hit fits by it;
+    else the tokenizer's counts, as the request will carry them (a Russian letter is 2 bytes,
+    a Russian token 5 to 10: by bytes most Russian sources that fit were left out)."""
+    if space.budget is None or space.rest + utf8_size(sources_block(hits)) <= space.budget:
+        return space.left, utf8_size
+    from .request import tokenizer
+
+    count = planning.tokenizer(tokenizer(kernel, cache), space.options)
+
+    def framed(sources: str) -> list[Message]:
+        return [{"role": "user", "text": _framed(kernel.settings.docs_instruction, sources, space.question)}]
+
+    bare = count(framed(""))
+    system = count([{"role": "system", "text": space.system}]) if space.system else 0
+    return max(0, space.budget - system - bare), lambda block: count(framed(block)) - bare
 
 
 def _chat_system(kernel: Kernel, args: argparse.Namespace) -> str | None:
@@ -186,6 +206,8 @@ class _Space:
     options: RequestOptions
     budget: int | None
     rest: int
+    question: str
+    system: str | None
 
     @property
     def left(self) -> int:
@@ -197,7 +219,7 @@ def _space(kernel: Kernel, args: argparse.Namespace, question: str, system: str 
     session, settings = kernel.session, kernel.settings
     options = planning.request_options(session, args.chat, _flags(args), settings)
     rest = planning.upper_bound_tokens(system, (), _framed(settings.docs_instruction, "", question))
-    return _Space(options, planning.context_budget(options, settings), rest)
+    return _Space(options, planning.context_budget(options, settings), rest, question, system)
 
 
 def _front(kernel: Kernel, args: argparse.Namespace, question: str) -> Front | None:

@@ -18,7 +18,7 @@ from ..errors import InternalError, SourcesTooLong
 from ..words import counted
 from .index import Index, Vectors
 
-#: how many tokens a text takes at most
+#: how many tokens a text takes (at most, for an upper bound such as :func:`utf8_size`)
 Size = Callable[[str], int]
 
 
@@ -149,21 +149,25 @@ def _unit_query(query: np.ndarray, dimensions: int) -> np.ndarray:
 
 
 def fit(hits: Sequence[Hit], budget: int, size: Size = utf8_size, *, chat_system: bool = False) -> Fitted:
-    """The best hits whose entries in the sources block fit ``budget`` tokens together, in
-    order of relevance (stopping at the first that does not fit, so ``[n]`` stays the rank).
+    """The best hits whose sources block fits ``budget`` tokens, as ``size`` measures a block,
+    in order of relevance (the longest run from the best, so ``[n]`` stays the rank).
     SourcesTooLong when hits were found and not even the best fits (``chat_system``: the
-    chat's own system message took part of the budget, so the refusal offers --once)."""
-    kept: list[Hit] = []
-    used = 0
-    for number, hit in enumerate(hits, start=1):
-        cost = size(_entry(number, hit))
-        if used + cost > budget:
-            break
-        kept.append(hit)
-        used += cost
-    if hits and not kept:
+    chat's own system message took part of the budget, so the refusal offers --once).
+
+    ``size`` may ask the tokenizer (docs_cell.py), so blocks are measured whole, and a cut is
+    found by halving: 1 + log2(n) counts, not one per source."""
+    if not hits or size(sources_block(hits)) <= budget:
+        return Fitted(list(hits), len(hits), budget)
+    fits, over = 0, len(hits)   # the first ``fits`` hits fit, the first ``over`` do not
+    while over - fits > 1:
+        middle = (fits + over) // 2
+        if size(sources_block(hits[:middle])) <= budget:
+            fits = middle
+        else:
+            over = middle
+    if not fits:
         raise SourcesTooLong(size(_entry(1, hits[0])), budget, len(hits), chat_system)
-    return Fitted(kept, len(hits), budget)
+    return Fitted(list(hits[:fits]), len(hits), budget)
 
 
 def sources_block(hits: Sequence[Hit]) -> str:
