@@ -4,6 +4,8 @@ and the local server."""
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import pandas as pd
 from cellrun import assert_clear_error
@@ -52,3 +54,35 @@ def test_a_cyrillic_name_in_inline_code_is_noted_as_sent_as_written():
     assert expanded.text == "Сколько `{отзывы}`, а не 3?"
     assert expanded.notes == ("{отзывы}: inside inline code (`…`), sent as written; take it out of "
                               "the backticks to send its value",)
+
+
+def nfd(text: str) -> str:
+    """``text`` with ё and й decomposed, as macOS names files and many copy-pastes carry them."""
+    return unicodedata.normalize("NFD", text)
+
+
+def test_a_column_named_in_the_other_unicode_form_is_read_and_its_text_sent_as_written(shell, ygpt_server):
+    shell.user_ns["отзывы"] = pd.DataFrame({nfd("звёзды"): [5, 1]})   # read_csv of a macOS file
+    run = cell(shell, f"%%ygpt --map отзывы --out о\nЗвёзды: {{звёзды}}, {nfd('ёж')}")
+    assert run.ok, run.message
+    assert sorted(sent(ygpt_server)) == [f"Звёзды: 1, {nfd('ёж')}", f"Звёзды: 5, {nfd('ёж')}"]
+    shell.user_ns["отзывы"] = pd.DataFrame({nfd("отзыв_ёмкий"): ["a", "b"]})
+    run = cell(shell, "%ygpt embed отзывы --column отзыв_ёмкий")
+    assert run.ok, run.message
+
+
+def test_a_chat_named_in_either_unicode_form_is_one_chat(shell, ygpt_server):
+    assert cell(shell, f"%%ygpt --chat {nfd('ёжик')}\nПривет").ok
+    assert cell(shell, "%%ygpt --chat ёжик\nКак дела?").ok
+    session = shell.magics_manager.registry["YGptMagics"].kernel.session
+    assert [name for name in session.chats if "жик" in name] == ["ёжик"]
+    assert len(session.chats["ёжик"].turns) == 2
+    assert cell(shell, f"%ygpt chats --delete {nfd('ёжик')}").ok and "ёжик" not in session.chats
+
+
+def test_a_docs_file_named_on_disk_in_the_other_unicode_form_is_read(shell, ygpt_server, tmp_path, monkeypatch):
+    (tmp_path / nfd("ёлка.txt")).write_text("Ёлку установят 25 декабря.\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    run = cell(shell, "%%ygpt --docs ёлка.txt --once\nКогда установят ёлку?")
+    assert run.ok, run.message
+    assert "Ёлку установят 25 декабря." in sent(ygpt_server)[-1]

@@ -7,7 +7,11 @@ It sits below everything else (errors.py uses it too), so it imports nothing of 
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable, Sequence
+from typing import TypeVar, cast
+
+Name = TypeVar("Name")
 
 
 def counted(count: int, noun: str, plural: str | None = None) -> str:
@@ -29,6 +33,25 @@ def closest(word: str, names: Iterable[str]) -> str | None:
     None when none is close: the "did you mean" of flags, subcommands and priced model names."""
     close = difflib.get_close_matches(word, list(names), n=1)
     return close[0] if close else None
+
+
+def composed(name: Name) -> Name:
+    """``name`` in NFC, the one form a name the user types and the names it is matched against
+    are compared in: ё and й are often stored decomposed (е + U+0308, и + U+0306: macOS file
+    names, CSV headers made there, copy-pastes), look the same, and compare unequal. Python
+    gives identifiers typed in a cell this form. Anything but text comes back as it is (the
+    caller's shape check refuses it, naming it as given); the text sent is never changed."""
+    return cast(Name, unicodedata.normalize("NFC", name)) if isinstance(name, str) else name
+
+
+def matching(typed: str, names: Iterable[Name]) -> Name | None:
+    """The one of ``names`` that is ``typed`` (itself first, then in either Unicode form), or
+    None; ``names`` keep their own form (a frame's column as pandas holds it)."""
+    pool = list(names)
+    if typed in pool:
+        return pool[pool.index(typed)]
+    wanted = composed(typed)
+    return next((name for name in pool if isinstance(name, str) and composed(name) == wanted), None)
 
 
 def some_of(first: Sequence[str], total: int) -> str:

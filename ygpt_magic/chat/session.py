@@ -22,7 +22,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ChatBusy, ChatChanged, ChatExists, UnknownChat
-from ..words import counted
+from ..words import composed, counted
 from . import chatfile
 from .accounts import Accounts
 from .names import checked_name
@@ -121,14 +121,14 @@ class ChatSession:
 
     @current.setter
     def current(self, name: str) -> None:
-        self.chat(name)
+        name = self.chat(name).name
         with self._lock:
             self._current = name
         self._notify("current", name)
 
     def chat(self, name: str | None = None, create: bool = True) -> Chat:
         """The chat called ``name`` (the current one by default), created on first use."""
-        name = self._current if name is None else name
+        name = self._current if name is None else composed(name)
         with self._lock:
             if name in self._chats:
                 return self._chats[name]
@@ -155,7 +155,7 @@ class ChatSession:
         so a run over many rows is refused once, before anything is sent, not once a row. A chat
         that exists passes, and so does None (the current chat)."""
         with self._lock:
-            if name is None or name in self._chats:
+            if name is None or composed(name) in self._chats:
                 return
         self._new_name(name)
 
@@ -163,7 +163,7 @@ class ChatSession:
         """A snapshot of chat ``name`` (the current one by default), with where cell
         ``cell_id``'s latest turn is; a chat that does not exist yet reads as empty (``record``
         creates it)."""
-        name = self._current if name is None else name
+        name = self._current if name is None else composed(name)
         with self._lock:
             chat = self._chats.get(name) if isinstance(name, str) else None
             if chat is None:
@@ -274,7 +274,7 @@ class ChatSession:
         --chat go when theirs is deleted, and the one `reset --all` leaves, so it always comes
         back. UnknownChat for no such chat, ChatBusy while a reply streams into it."""
         with self._lock:
-            chat = self._idle(name)
+            name = (chat := self._idle(name)).name
             if name == "default":
                 self._chats[name] = Chat(name)  # emptied, in its place
             else:
@@ -293,8 +293,8 @@ class ChatSession:
         """Give chat ``old`` the name ``new`` (the current chat stays current); renamed, 'default'
         starts over empty (see :meth:`delete`). ChatExists when ``new`` is taken."""
         with self._lock:
-            chat = self._idle(old)
-            if new in self._chats:
+            old = (chat := self._idle(old)).name
+            if (new := composed(new)) in self._chats:
                 raise ChatExists(new)
             chat.name = self._new_name(new)
             chat.revision = next(self._revisions)  # a plan made for the old name is refused

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 from ..client import guard
 from ..errors import InterpolationError, capital, choices
 from ..render.markdown import fenced
+from ..words import composed
 from . import formats
 from .expressions import compiled, evaluate
 from .images import is_picture
@@ -132,8 +133,9 @@ def references(text: str) -> frozenset[str]:
 
 def _name(match: re.Match[str]) -> str | None:
     """The `{name}` or `{name.attr}` a token holds when each part is a Python identifier (``\\w``
-    also takes a few characters Python does not, e.g. ``²``: those go the expression's way)."""
-    path = match.group(1)
+    also takes a few characters Python does not, e.g. ``²``: those go the expression's way), in
+    NFC, the form columns are matched in (rows/items.py) and Python gives the notebook's names."""
+    path = composed(match.group(1) or "")   # as Python reads a name typed in a code cell
     return path if path and all(part.isidentifier() for part in path.split(".")) else None
 
 

@@ -24,6 +24,7 @@ from numbers import Number
 from typing import Any
 
 from ..errors import InterpolationError, MissingValue, OptionError
+from ..words import composed
 
 
 class RowView:
@@ -194,7 +195,7 @@ def rows_of(value: Any, name: str) -> Rows:
     if pandas is not None and isinstance(value, pandas.DataFrame):
         check_columns(value.columns, name, f"--map {name}", "a row's {name} and {row}")
         return Rows("frame", len(value), _labels(value.index), index=value.index,
-                    columns={str(c): value[c].tolist() for c in value.columns}, name=name)
+                    columns={composed(str(c)): value[c].tolist() for c in value.columns}, name=name)
     if pandas is not None and isinstance(value, pandas.Series):
         return Rows("series", len(value), _labels(value.index), index=value.index,
                     items=value.tolist(), name=name)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import OptionError
-from ..words import some_of
+from ..words import matching, some_of
 from .items import check_columns
 
 #: rows named at most in a "not text" message
@@ -62,12 +62,13 @@ def _column(frame: Any, name: str, column: str | None, command: str) -> list[Any
     if column is None:
         raise OptionError(f"%ygpt {command}: {name} is a DataFrame; say which column holds the "
                           f"texts with --column C. Its columns are {columns}.")
-    if column not in frame.columns:
+    found = matching(column, frame.columns)   # in either Unicode form, as typed
+    if found is None:
         raise OptionError(f"%ygpt {command}: the DataFrame {name} has no column {column!r}. Its "
                           f"columns are {columns}.")
-    check_columns([c for c in frame.columns if c == column], name, f"%ygpt {command}",
+    check_columns([c for c in frame.columns if c == found], name, f"%ygpt {command}",
                   f"--column {column}")
-    texts: list[Any] = frame[column].tolist()
+    texts: list[Any] = frame[found].tolist()
     return texts
 
 

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..words import matching
 from .chunks import Part
 
 TEXT = frozenset({".txt", ".md", ".markdown", ".rst", ".py", ".csv", ".json", ".html", ".htm"})
@@ -62,6 +63,17 @@ def find(paths: str, base: Path | None = None) -> Found:
     return Found(tuple(finder.files.values()), tuple(dict.fromkeys(finder.skipped)))
 
 
+def _in_other_form(path: Path) -> Path:
+    """The file or folder of ``path``'s folder whose name is ``path``'s in another Unicode
+    form (``ёлка.txt`` typed, ``е`` + U+0308 on disk, as macOS names files), else ``path``."""
+    try:
+        names = [entry.name for entry in path.parent.iterdir()] if path.parent.is_dir() else []
+    except OSError:
+        return path
+    found = matching(path.name, names)
+    return path if found is None else path.parent / found
+
+
 class _Finder:
     """Why real paths: a folder or file reached through a symbolic link is the same folder or
     file, so each is read once, under its own name when it is also met by it (``notes/plan.md``,
@@ -77,6 +89,7 @@ class _Finder:
 
     def add(self, pattern: str) -> None:
         path = self.base / Path(pattern).expanduser()
+        path = path if path.exists() else _in_other_form(path)
         if glob.has_magic(pattern):
             self._glob(pattern, path)
         elif path.is_dir():
