@@ -11,6 +11,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import TypeVar, cast
 
+from wcwidth import wcswidth
+
 Name = TypeVar("Name")
 
 
@@ -33,6 +35,19 @@ def closest(word: str, names: Iterable[str]) -> str | None:
     None when none is close: the "did you mean" of flags, subcommands and priced model names."""
     close = difflib.get_close_matches(word, list(names), n=1)
     return close[0] if close else None
+
+
+def columns(text: str) -> int:
+    """How many terminal columns ``text`` takes: 2 for a CJK character or an emoji, 0 for a
+    combining mark, so plain tables align where ``len`` would shift every column after such a
+    name; ``len`` for text wcwidth cannot measure (a control character)."""
+    width = wcswidth(text)
+    return width if width >= 0 else len(text)
+
+
+def padded(text: str, width: int) -> str:
+    """``text`` and spaces up to ``width`` terminal columns (``str.ljust`` by display width)."""
+    return text + " " * max(0, width - columns(text))
 
 
 def composed(name: Name) -> Name:

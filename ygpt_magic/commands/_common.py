@@ -19,6 +19,7 @@ from ..client.credentials import masked_in
 from ..errors import FileNotWritten
 from ..kernel import Kernel
 from ..render import inert, terminal
+from ..words import columns, padded
 
 
 def secrets_masked(kernel: Kernel) -> Callable[[str], str]:
@@ -57,7 +58,7 @@ def table(headers: list[str], rows: list[list[str]], width: int | None = None) -
     lines (a terminal would wrap the whole row, pushing the next column under the first)."""
     md = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     md += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
-    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+    widths = [max(columns(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     wide = widths.index(max(widths))
     if width is not None and sum(widths) + 2 * (len(widths) - 1) > width:
         widths[wide] = max(MIN_WRAPPED, width - sum(widths) + widths[wide] - 2 * (len(widths) - 1))
@@ -72,12 +73,12 @@ MIN_WRAPPED = 20
 def _plain_lines(row: list[str], widths: list[int], wide: int) -> list[str]:
     """One row as aligned plain lines: the ``wide`` column's cell wrapped to its width, the
     other cells on the first line."""
-    fits = len(row[wide]) <= widths[wide]
+    fits = columns(row[wide]) <= widths[wide]
     pieces = [row[wide]] if fits else textwrap.wrap(row[wide], widths[wide], break_on_hyphens=False) or [""]
     lines = []
     for index, piece in enumerate(pieces):
         cells = [piece if column == wide else (cell if index == 0 else "") for column, cell in enumerate(row)]
-        lines.append("  ".join(cell.ljust(size) for cell, size in zip(cells, widths)).rstrip())
+        lines.append("  ".join(padded(cell, size) for cell, size in zip(cells, widths)).rstrip())
     return lines
 
 
@@ -91,9 +92,9 @@ def plain_width() -> int | None:
 def show_fields(rows: list[list[str]]) -> None:
     """Name–value pairs: a Markdown list (a table would need a header row with nothing to say)
     and aligned plain text."""
-    width = max(len(name) for name, _ in rows)
+    width = max(columns(name) for name, _ in rows)
     show("\n".join(f"- **{name}**: {value}" for name, value in rows),
-         "\n".join(f"{name.ljust(width)}  {value}" for name, value in rows))
+         "\n".join(f"{padded(name, width)}  {value}" for name, value in rows))
 
 
 def show_table(headers: list[str], rows: list[list[str]], title: str | None = None) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from ..cache import provenance
 from ..chat.values import Reply
+from ..words import columns, padded
 from . import inert, stream
 from .forms import join
 
@@ -26,9 +27,9 @@ def table(confidences: Mapping[str, float]) -> tuple[str, str]:
     rows = [(label, f"{value:.3f}") for label, value in confidences.items()]
     markdown = ["| label | confidence |", "|---|---:|"]
     markdown += [f"| {_cell(label)} | {value} |" for label, value in rows]
-    width = max(len("label"), *(len(label) for label, _ in rows))
+    width = max(len("label"), *(columns(label) for label, _ in rows))
     plain = [f"{'label'.ljust(width)}  confidence"]
-    plain += [f"{label.ljust(width)}  {value:>10}" for label, value in rows]
+    plain += [f"{padded(label, width)}  {value:>10}" for label, value in rows]
     return "\n".join(markdown), "\n".join(plain)
 
 
