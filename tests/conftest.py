@@ -4,6 +4,9 @@ the local server (the `ygpt_server` fixture from ygpt_magic's pytest plugin).
 Tests read like user stories: run a cell with `cell(shell, source, cell_id=...)`, then assert on
 what the user sees (`.final`, `.message`, `.shown`) and on what the server received
 (`ygpt_server.requests`).
+
+The browser stories (tests/test_browser*.py) get their JupyterLab and Chromium here too
+(`jupyterlab`, `lab`): one server for every story a test process runs (tests/browser/session.py).
 """
 
 from __future__ import annotations
@@ -12,12 +15,15 @@ import json
 import logging
 import os
 import signal
+import sys
 import tempfile
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from browser.lab import Lab, browser_missing
+from browser.session import ENV, chromium
 from cellrun import CellRun, run
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
@@ -86,6 +92,26 @@ def ipython() -> InteractiveShell:
     config = Config()
     config.HistoryManager.hist_file = ":memory:"
     return InteractiveShell.instance(config=config)
+
+
+@pytest.fixture(scope="session")
+def jupyterlab(tmp_path_factory) -> Iterator[Lab]:
+    """The JupyterLab of every browser story this test process runs (a start and a stop are
+    seconds each); skipped, with the reason printed past pytest's capture, when it cannot run."""
+    reason = browser_missing()
+    if reason:
+        print(f"\nSKIPPED the browser test: {reason}", file=sys.__stderr__)
+        pytest.skip(reason)
+    with Lab(tmp_path_factory.mktemp("lab"), ENV) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def lab(jupyterlab) -> Iterator[tuple[Lab, object]]:
+    """``(jupyterlab, context)``: the server and a Chromium for one module's browser stories.
+    Each story opens a notebook of its own in a new page (``browser.session.opened``)."""
+    with chromium() as context:
+        yield jupyterlab, context
 
 
 @pytest.fixture

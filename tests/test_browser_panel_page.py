@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_browser import ARTIFACTS, FIRST, SECOND, lab, opened, sync_playwright  # noqa: F401 (fixtures)
+from browser.session import ARTIFACTS, opened
+from test_browser import FIRST, SECOND
 
 from ygpt_magic.panel.keys import WAITING
 
@@ -19,6 +20,9 @@ pytestmark = pytest.mark.slow
 
 REPLY = "Albert Einstein was a theoretical physicist"
 ANSWER = "Einstein's most important discoveries include"
+#: a cell that runs until the story has seen what it came for and creates this file (at most 30 s)
+GO = "busy.go"
+BUSY = f"import pathlib, time\nfor _ in range(300):\n    if pathlib.Path({GO!r}).exists(): break\n    time.sleep(0.1)"
 
 
 def ready_panel(page, where: str = ".jp-Notebook"):
@@ -63,7 +67,7 @@ def test_a_restarted_kernel_shows_the_saved_view_and_no_live_looking_panel(lab):
 
 
 def test_enter_while_a_cell_runs_keeps_the_text_clean_and_says_it_waits(lab):
-    cells = ["%load_ext ygpt_magic", f"%%ygpt\n{FIRST}", "%ygpt panel", "import time; time.sleep(8)"]
+    cells = ["%load_ext ygpt_magic", f"%%ygpt\n{FIRST}", "%ygpt panel", BUSY]
     with opened(*lab, "busy.ipynb", cells) as page:
         panel = ready_panel(page)
         running = page.locator(".jp-Notebook .jp-Cell").nth(3).locator(".jp-InputPrompt")
@@ -76,6 +80,7 @@ def test_enter_while_a_cell_runs_keeps_the_text_clean_and_says_it_waits(lab):
         status.get_by_text(WAITING).wait_for(timeout=3_000)
         assert box.input_value() == SECOND  # no submit mark in what the user reads
         assert box.is_disabled()  # the text cannot change under the message that carries it
+        (lab[0].folder / GO).touch()  # the busy cell ends: the waiting message goes
 
         panel.locator(".ygpt-assistant .ygpt-bubble", has_text=ANSWER).wait_for(timeout=20_000)
         panel.locator(".ygpt-totals", has_text="2 turns").wait_for()

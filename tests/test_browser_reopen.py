@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_browser import FIRST, lab_page, sync_playwright  # noqa: F401 (a fixture)
+from browser.session import opened
+from test_browser import FIRST
 
 pytestmark = pytest.mark.slow
 
@@ -24,9 +25,9 @@ REPLY = "Albert Einstein was a theoretical physicist"
 REOPEN = "Run %ygpt panel to open it again"
 
 
-def test_a_reopened_notebook_shows_the_bar_summary_and_the_transcript_not_a_widget_error(
-        sync_playwright, tmp_path):
-    with lab_page(sync_playwright, tmp_path, CELLS) as (lab, page):
+def test_a_reopened_notebook_shows_the_bar_summary_and_the_transcript_not_a_widget_error(lab):
+    server, _ = lab
+    with opened(*lab, "reopen.ipynb", CELLS) as page:
         cells = page.locator(".jp-Notebook .jp-Cell")
         cells.nth(2).locator(".jp-OutputArea", has_text="✓ 3 answered").wait_for()
         panel = page.locator(".ygpt-panel")
@@ -35,12 +36,12 @@ def test_a_reopened_notebook_shows_the_bar_summary_and_the_transcript_not_a_widg
         assert page.locator(".ygpt-saved").count() == 1 and not page.locator(".ygpt-saved").is_visible()
 
         page.keyboard.press("Control+s")
-        saved = tmp_path / "story.ipynb"
+        saved = server.folder / "reopen.ipynb"
         page.wait_for_function("() => !document.querySelector('.jp-mod-dirty')")
         stored = json.loads(saved.read_text())["cells"][4]["outputs"]
         assert len(stored) == 1 and REOPEN in "".join(stored[0]["data"]["text/plain"]), stored
 
-        lab.stop_kernels()
+        server.stop_kernels()
         page.reload()
         page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()  # a new kernel, nothing run
         page.wait_for_timeout(2000)  # the widget manager has restored what it could by now
