@@ -9,11 +9,17 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar, cast
 
 from wcwidth import wcswidth
 
 Name = TypeVar("Name")
+
+#: Cyrillic letters and the Latin ones drawn the same, capitals too, in the same order: a name
+#: typed with a letter of the other keyboard layout looks like the name meant and compares unequal
+_CYRILLIC, _LATIN = "аеорсухкмтнвАЕОРСУХКМТНВ", "aeopcyxkmthbAEOPCYXKMTHB"
+_AS_LATIN = str.maketrans(_CYRILLIC, _LATIN)
 
 
 def counted(count: int, noun: str, plural: str | None = None) -> str:
@@ -35,6 +41,47 @@ def closest(word: str, names: Iterable[str]) -> str | None:
     None when none is close: the "did you mean" of flags, subcommands and priced model names."""
     close = difflib.get_close_matches(word, list(names), n=1)
     return close[0] if close else None
+
+
+@dataclass(frozen=True)
+class LookAlike:
+    """A known ``name`` that differs from the one typed only by look-alike letters, and those
+    letters as the user reads them (``a Latin 'e' (position 2)``)."""
+
+    name: str
+    letters: str
+
+    def question(self, typed: str) -> str:
+        """The sentence a "not found" message adds, so two names that look the same on screen
+        are told apart: ``'пeреводчик' has a Latin 'e' (position 2); did you mean 'переводчик'?``."""
+        return f"'{typed}' has {self.letters}; did you mean '{self.name}'?"
+
+
+def in_latin(name: str) -> str:
+    """``name`` (in NFC) with each Cyrillic look-alike letter written as its Latin twin: the form
+    in which two names that differ only by such letters are equal."""
+    return composed(name).translate(_AS_LATIN)
+
+
+def look_alike(typed: str, names: Iterable[object]) -> LookAlike | None:
+    """The one of ``names`` that differs from ``typed`` only by Cyrillic/Latin look-alike
+    letters (а/a, е/e, о/o, р/p, с/c, у/y, х/x, к/k, м/m, т/t, н/h, в/b and capitals), or None:
+    such a name reads as the one typed, so "not found" beside it is a riddle without this."""
+    wanted, skeleton = composed(typed), in_latin(typed)
+    for name in names:
+        if isinstance(name, str) and composed(name) != wanted and in_latin(name) == skeleton:
+            return LookAlike(name, _letters(wanted, composed(name)))
+    return None
+
+
+def _letters(typed: str, known: str) -> str:
+    """The letters of ``typed`` that differ from ``known`` (same length: the twins are one
+    letter each), named by script and 1-based position; the first three of a longer list."""
+    differ = [f"a {unicodedata.name(letter).split()[0].capitalize()} '{letter}' (position {place})"
+              for place, (letter, meant) in enumerate(zip(typed, known), start=1) if letter != meant]
+    if len(differ) in (2, 3):
+        return f"{', '.join(differ[:-1])} and {differ[-1]}"
+    return some_of(differ[:3], len(differ))
 
 
 def columns(text: str) -> int:

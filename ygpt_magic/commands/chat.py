@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from IPython.core.magic_arguments import argument
 
 from ..kernel import Kernel
-from ..words import counted
+from ..words import counted, look_alike, matching
 from ._common import show
 from .args import parse, subcommand
 
@@ -19,7 +21,20 @@ def run(kernel: Kernel, line: str) -> None:
     Nothing is sent; a mistyped NAME is removed again with %ygpt chats --delete NAME."""
     args = parse(run, line)
     session = kernel.session
+    note = "" if args.name is None else _look_alike_note(session.chats, args.name)
     if args.name is not None:
         session.current = args.name
     chat = session.chat()
-    show(f"Current chat: '{chat.name}' ({counted(len(chat.turns), 'turn')}).")
+    show(f"Current chat: '{chat.name}' ({counted(len(chat.turns), 'turn')}).{note}")
+
+
+def _look_alike_note(chats: Iterable[str], name: str) -> str:
+    """The sentence that tells a new chat ``name`` from an existing one it differs from only by
+    look-alike letters ('' for none): an empty chat that reads like the old one would be taken
+    for it, and the next cell would lose that chat's history. The chat is still made: the user
+    may mean it."""
+    twin = None if matching(name, chats) is not None else look_alike(name, chats)
+    if twin is None:
+        return ""
+    return (f" It is a new chat, not '{twin.name}': {twin.question(name)} If so, run "
+            f"%ygpt chat {twin.name} (and %ygpt chats --delete {name} to drop this one).")

@@ -29,7 +29,7 @@ A NOT_FOUND of the chat API (a request with pictures) is
 
 from __future__ import annotations
 
-from ..words import counted
+from ..words import counted, in_latin, look_alike
 from .base import YGptError, _clean, _with_detail, where_to_look
 from .origin import Origin
 
@@ -192,8 +192,19 @@ class ModelNotFound(RefusedForEvery):
         folder = ("" if status == "NOT_FOUND" else
                   " A model URI holds the folder id too: if the name is right, check the folder "
                   "(YC_FOLDER_ID, or the one entered with %ygpt auth; %ygpt whoami shows it).")
-        super().__init__(_with_detail(f"{what} '{model}' was not found ({status}). {advice}{folder}", detail))
+        meant = _latin_twin(model)
+        super().__init__(_with_detail(f"{what} '{model}' was not found ({status}). {meant}{advice}{folder}",
+                                      detail))
         self.model = model
+
+
+def _latin_twin(model: str) -> str:
+    """"did you mean" for a model name typed with a Cyrillic look-alike letter (yаndexgpt): every
+    model name and URI is written in Latin letters, so its Latin spelling is the name meant
+    ('' when the name has no such letter, or letters that have no Latin twin)."""
+    latin = in_latin(model)
+    twin = look_alike(model, [latin]) if latin.isascii() else None
+    return f"{twin.question(model)} " if twin else ""
 
 
 class PictureModelNotFound(ModelNotFound):

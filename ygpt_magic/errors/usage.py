@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..words import look_alike
 from .base import Worded, YGptError
 from .miss_words import advice, holds
 from .origin import Origin, capital
@@ -50,8 +51,10 @@ class UnknownChat(YGptError):
 
     def __init__(self, name: str, known: list[str] | tuple[str, ...] = ()) -> None:
         names = ", ".join(f"'{n}'" for n in known) or "none"
+        twin = look_alike(name, known)
+        meant = f" {twin.question(name)}" if twin else ""
         super().__init__(
-            f"There is no chat named '{name}'. Existing chats: {names}. Check the name, or create "
+            f"There is no chat named '{name}'.{meant} Existing chats: {names}. Check the name, or create "
             f"it with %ygpt chat {name} (nothing is sent; it becomes the current chat)."
         )
         self.name = name

@@ -24,7 +24,7 @@ from numbers import Number
 from typing import Any
 
 from ..errors import InterpolationError, MissingValue, OptionError
-from ..words import composed
+from ..words import composed, look_alike
 
 
 class RowView:
@@ -148,9 +148,11 @@ class Rows:
         if self.kind != "frame" or error.missing is None:
             return error
         columns = ", ".join(repr(c) for c in self._columns) or "none"
+        twin = look_alike(error.missing, self._columns)
+        meant = f" {twin.question(error.missing)}" if twin else ""
         return InterpolationError(
             f"--map {self.name}: the cell uses {{{error.missing}}}, but the DataFrame {self.name} "
-            f"has no column '{error.missing}' (and there is no variable of that name either). Its "
+            f"has no column '{error.missing}' (and there is no variable of that name either).{meant} Its "
             f"columns are {columns}; a column whose name is a Python name is a {{name}} of each "
             f"row. Fix the name in the cell, or write {{{{{error.missing}}}}} for literal braces.",
             missing=error.missing)
