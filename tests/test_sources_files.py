@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sources_helpers import pdf_bytes, without_pypdf
 
+from ygpt_magic.errors.sources import WINDOWS_1251
 from ygpt_magic.sources.chunks import Part
 from ygpt_magic.sources.files import Skipped, SourceFile, find, parts, read, summary
 
@@ -94,7 +95,8 @@ def test_an_unreadable_file_is_skipped_with_the_systems_words(tmp_path):
 
 @pytest.mark.parametrize("data, reason", [
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary, not text"),
-    ("Привет, отчёт".encode("cp1251"), "not UTF-8 text (binary, or another encoding: save it as UTF-8)"),
+    ("Привет, отчёт".encode("cp1251"), WINDOWS_1251),
+    ("Grüße".encode("latin-1"), "text in an encoding other than UTF-8: save it as UTF-8"),
     (b"  \n\n ", "empty"),
 ])
 def test_binary_undecodable_and_empty_files_are_skipped(tmp_path, data, reason):

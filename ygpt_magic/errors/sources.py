@@ -16,19 +16,29 @@ from .origin import CELL, capital
 from .too_long import Room
 from .usage import CostOverCap, Found
 
+#: why a file that is not UTF-8 is skipped (sources/files.py): Cyrillic text saved as Windows-1251
+#: (a legacy Windows file; never read as such silently), a text file in another encoding, or any
+#: other file that does not decode
+WINDOWS_1251 = ("Windows-1251 text, it seems, not UTF-8: convert it, e.g. iconv -f cp1251 -t utf-8 FILE > "
+                "FILE.utf8, or in Python Path(p).write_text(Path(p).read_text('cp1251'), 'utf-8')")
+OTHER_ENCODING = "text in an encoding other than UTF-8: save it as UTF-8"
+NOT_UTF8 = "not UTF-8 text (binary, or another encoding: save it as UTF-8)"
+
 
 class NoSources(YGptError):
     """PATHS named nothing that could be read: every pattern matched nothing, or every file
-    found was skipped. ``skipped``: the lines saying what was skipped and why."""
+    found was skipped. ``skipped``: the lines saying what was skipped and why. When every line
+    is a text file in another encoding, the advice is to convert them: "name text files" would
+    contradict a .txt that was named."""
 
     def __init__(self, paths: str, skipped: list[str]) -> None:
         why = (" Skipped: " + "; ".join(skipped) + ".") if skipped else ""
-        super().__init__(
-            f"--docs {paths!r} gave no file to read.{why} Name text files (.txt, .md, .rst, "
-            f".py, .ipynb, .csv, .json, .html) or PDFs, folders holding them, or globs such as "
-            f"'reports/**/*.md' (comma-separated; relative to the notebook's folder), then run "
-            f"the cell again."
-        )
+        recoded = skipped and all(line.endswith((f"({WINDOWS_1251})", f"({OTHER_ENCODING})")) for line in skipped)
+        advice = ("Run the cell again once they are UTF-8." if recoded else
+                  "Name text files (.txt, .md, .rst, .py, .ipynb, .csv, .json, .html) or PDFs, folders "
+                  "holding them, or globs such as 'reports/**/*.md' (comma-separated; relative to the "
+                  "notebook's folder), then run the cell again.")
+        super().__init__(f"--docs {paths!r} gave no file to read.{why} {advice}")
         self.skipped = skipped
 
 

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors.sources import NOT_UTF8, OTHER_ENCODING, WINDOWS_1251
 from ..words import matching
 from .chunks import Part
 
@@ -287,7 +288,7 @@ def parts(file: SourceFile, data: bytes) -> list[Part] | Skipped:
     try:
         text = _decoded(data)
     except UnicodeDecodeError:
-        return Skipped(file.shown, "not UTF-8 text (binary, or another encoding: save it as UTF-8)")
+        return Skipped(file.shown, _not_utf8(suffix, data))
     if text is None:
         return Skipped(file.shown, "binary, not text")
     if suffix == NOTEBOOK:
@@ -303,6 +304,28 @@ def _decoded(data: bytes) -> str | None:
     if b"\0" in data[:8192]:
         return None
     return data.decode("utf-8-sig")
+
+
+def _not_utf8(suffix: str, data: bytes) -> str:
+    """Why a file that does not decode as UTF-8 is skipped, with the encoding it seems to be in.
+    A Windows-1251 file is named as such but not read: the credential guard and the citations
+    assume the text is what the file says, and a guess at the encoding is not that."""
+    if _looks_windows_1251(data):
+        return WINDOWS_1251
+    return OTHER_ENCODING if suffix in TEXT else NOT_UTF8
+
+
+def _looks_windows_1251(data: bytes) -> bool:
+    """Whether ``data`` (its first 64 KB) decodes as Windows-1251 into mostly lower-case Cyrillic
+    letters, as Russian prose does. Almost any bytes decode as Windows-1251, so the letters
+    decide; broken UTF-8 Cyrillic read so is mostly the capitals Р and С, and is not taken."""
+    try:
+        text = data[:65536].decode("cp1251")
+    except UnicodeDecodeError:
+        return False
+    letters = [char for char in text if char.isalpha()]
+    lower_cyrillic = sum("а" <= char <= "я" or char == "ё" for char in letters)
+    return lower_cyrillic * 2 > len(letters)
 
 
 def _notebook_cells(file: SourceFile, text: str) -> list[Part] | Skipped:
