@@ -9,20 +9,10 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-import pytest
 from conftest import cell
+from test_map_batch import BATCH_MODEL, batch_shell  # noqa: F401 (batch_shell: a fixture)
 
 from ygpt_magic.chat import RequestOptions
-
-BATCH_MODEL = "gemma-3-12b-it"
-
-
-@pytest.fixture
-def batch_shell(shell, ygpt_server):
-    shell.run_line_magic("config", "YGptMagics.batch_poll_interval = 0.02")
-    ygpt_server.batch_row_delay = 0.0
-    yield shell
-    ygpt_server.batch_row_delay = 0.01
 
 
 def restart(shell, server) -> None:
