@@ -13,13 +13,14 @@ Why it looks like this:
   and details only (the SDK's exception text carries internals; see rpc_errors.py).
 - A request with pictures goes over the SDK's chat API (chat_api.py) and comes back as the same
   answers (chat.values.Answer), so callers never ask which API answered.
+- Many requests at once (``--map``, ``--labels``, embeddings) are jobs made by many_requests.py
+  from this client's guard, models and translation; the methods callers use stay here.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -30,10 +31,9 @@ from ..errors import (
     CredentialsMissing,
     NoChatEndpoint,
     OptionError,
-    QuotaExceeded,
     YGptError,
 )
-from . import chat_api, guard, message_size, operation, rpc_errors
+from . import chat_api, guard, many_requests, message_size, operation, rpc_errors
 from . import classify as classifiers
 from .channels import SdkSlot
 from .chunks import SdkAnswer, chat_chunk, grpc_chunk
@@ -48,16 +48,15 @@ from .credentials import (
 )
 from .endpoints import CLOUD_ENDPOINT, parse_endpoint, url_address
 from .loop import LoopThread
-from .many import AdaptiveLimit, ManyJob
 from .models import configured
 from .reach import Reachability, Target
 from .settings import DEFAULTS, ClientSettings
 from .stream import Stream
 from .tools import configure_settings, sdk_messages
-from .watch import Watch
 
 if TYPE_CHECKING:
     from .batch import BatchJobs
+    from .many import ManyJob
 
 _T = TypeVar("_T")
 
@@ -169,31 +168,8 @@ class Client:
         """Requests without streaming, at most ``concurrency`` in flight (fewer while the server
         says RESOURCE_EXHAUSTED): ``(tag, messages, options)`` in, ``(tag, Answer, None)`` or
         ``(tag, None, YGptError)`` out of the job's ``results()``, as they finish; ``extras``
-        (a schema) apply to every request."""
-        self._check_credentials()
-        models: dict[RequestOptions, Any] = {}
-
-        def request(tag: Any, messages: list[Message],
-                    options: RequestOptions) -> tuple[Any, Callable[[], Coroutine[Any, Any, SdkAnswer]]]:
-            model = models.get(options)
-            if model is None:
-                model = models[options] = self._model(options, extras)
-
-            async def run() -> SdkAnswer:
-                started = time.monotonic()
-                self._guard(messages, extras)  # a row that carries a credential fails alone
-                message_size.check(messages, extras)
-                try:
-                    return grpc_chunk(await model.run(sdk_messages(messages), timeout=self.settings.timeout),
-                                  None)
-                except (YGptError, asyncio.CancelledError):
-                    raise
-                except Exception as exc:
-                    raise self._translate(exc, model=options.model, started=started,
-                                          messages=messages) from None
-            return tag, run
-
-        return self._many((request(*item) for item in requests), concurrency)
+        (a schema) apply to every request (many_requests.py)."""
+        return many_requests.completions(self, requests, concurrency, extras)
 
     def classify(self, classifier: classifiers.Classifier, text: str) -> classifiers.Classification:
         """One text's labels and confidences (client/classify.py), guarded and translated."""
@@ -208,45 +184,13 @@ class Client:
     def classify_many(self, classifier: classifiers.Classifier, texts: Iterable[tuple[Any, str]], *,
                       concurrency: int) -> ManyJob:
         """``(tag, text)`` in, ``(tag, Classification | None, error)`` out, as complete_many."""
-        self._check_credentials()
-        self._guard(classifier.messages(""), classifier.extras())  # samples, labels, task: every row sends them
-        model = classifiers.sdk_model(self._get_sdk(), classifier)
-
-        async def run(text: str) -> classifiers.Classification:
-            started = time.monotonic()
-            self._guard([{"role": "user", "text": text}], {})  # a row's credential fails it alone
-            try:
-                return classifiers.classification(await model.run(text, timeout=self.settings.timeout))
-            except Exception as exc:
-                raise self._translate(exc, model=classifier.model, started=started,
-                                      asked="classification") from None
-        return self._many(((tag, lambda text=text: run(text)) for tag, text in texts), concurrency)
-
-    def _many(self, requests: Iterator[Any], concurrency: int) -> ManyJob:
-        """A ManyJob on this client's loop that backs off while the server is out of quota."""
-        return ManyJob(self._loop, requests, AdaptiveLimit(concurrency),
-                       exhausted=lambda error: isinstance(error, QuotaExceeded),
-                       prepare=self._ensure_reachable, watch=self._watch())
-
-    def _watch(self) -> Watch:
-        """How a many-request job asks whether this endpoint still listens (watch.py)."""
-        return Watch(self.endpoint, probe=lambda: self._ensure_reachable(again=True))
+        return many_requests.classifications(self, classifier, texts, concurrency)
 
     def embed_many(self, texts: Iterable[tuple[Any, str]], *, model: str, concurrency: int) -> ManyJob:
         """Embeddings of many texts, at most ``concurrency`` in flight (embeddings.py):
         ``(tag, text)`` in, ``(tag, Vector, None)`` or ``(tag, None, YGptError)`` out; ``model``
         is ``doc``, ``query`` or an ``emb://`` URI (OptionError for anything else)."""
-        from .embeddings import embed_many, embedding_model
-
-        self._check_credentials()
-        name = embedding_model(model)
-        sdk_model = self._get_sdk().models.text_embeddings(name)
-        secrets = self._secrets()   # read once per call: one cell's texts, not one read per text
-        return embed_many(
-            self._loop, sdk_model, texts, concurrency=concurrency, timeout=self.settings.timeout,
-            guard=lambda text: guard.check("the text", text, secrets),
-            translate=lambda exc, started: self._translate(exc, model=name, started=started, asked="embedding"),
-            prepare=self._ensure_reachable, watch=self._watch())
+        return many_requests.embeddings(self, texts, model, concurrency)
 
     @property
     def batch(self) -> BatchJobs:
