@@ -25,7 +25,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..chat.options import RequestOptions
-from ..chat.values import Message
+from ..chat.values import Extras, Message
 from ..errors import (
     CredentialMalformed,
     CredentialsMissing,
@@ -59,10 +59,6 @@ if TYPE_CHECKING:
     from .many import ManyJob
 
 _T = TypeVar("_T")
-
-
-#: a request's tools and schema: ``{"tools": [...], "response_format": {...}}`` (see Client.stream)
-Extras = dict[str, Any]
 
 
 class Client:
