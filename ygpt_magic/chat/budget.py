@@ -4,10 +4,16 @@ the estimate is over it, and, while rows run, a budget that stops launching requ
 Why a running budget as well as the check before: an estimate guesses the replies' length, and a
 run whose replies come out longer than guessed would otherwise pass its cap unnoticed. The row
 runners ask :meth:`Budget.should_continue` before each request they launch: it says no once what
-this run has spent (the roubles the accounts entered for its answers) plus what is in flight
-(each at the cost of an average answer so far, or the estimate's before any) plus the next one
-would pass the cap. In-flight requests still finish and every answer is kept, so a cap may be
-passed by at most what was in flight when it was reached, never by a request launched after.
+this run has spent (the roubles of its answers) plus what is in flight (each at the cost of an
+average answer so far, or the estimate's before any) plus the next one would pass the cap.
+
+A request is settled the moment it ends, on the thread that launches the next (``--map`` rows:
+rows/run.py's ``settler`` on the client's loop), not when a slower thread reads its answer: a
+fast server answers a whole run in that time, and its ended requests, counted in flight at a
+low guess, let every row through. So the guarantee holds at any server speed: what the run
+spends passes the cap by at most what the requests in flight at the last launch cost above
+their reserved share (the estimate, or the average answer once there is one), never by a
+request launched after; in-flight requests still finish and every answer is kept.
 """
 
 from __future__ import annotations
@@ -81,8 +87,9 @@ class _Ledger:
 
 
 class Budget:
-    """What one run may still spend (thread-safe: the client's loop asks, the kernel's thread
-    settles). ``per_request``: the estimated cost of one request before any is answered."""
+    """What one run may still spend (thread-safe: whoever launches the requests asks, whoever
+    sees them end settles). ``per_request``: the estimated cost of one request before any is
+    answered."""
 
     def __init__(self, cap: Decimal, per_request: Decimal) -> None:
         self.cap = cap

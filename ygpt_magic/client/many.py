@@ -11,6 +11,9 @@ Why it looks like this:
   the ceiling the user chose.
 - Results go to the caller's thread through a queue, as they finish; the caller keeps Ctrl-C
   (``cancel()`` stops pulling and cancels what is in flight) and whatever had arrived.
+- ``on_result`` sees each result on the loop as it is handed over, before the next request is
+  pulled: a cost cap (chat/budget.py) learns what a finished request cost then, not when the
+  caller's thread gets round to reading it (a fast server answers a whole run in that time).
 - A server that dies mid-run would leave each request waiting out its whole timeout (watch.py
   says why), so the job asks after the server (a :class:`~.watch.Watch`) when a request fails
   in a way a dead server would cause, and when none has finished for a while; once nothing
@@ -39,6 +42,7 @@ _END = object()
 
 Request = tuple[Any, Callable[[], Awaitable[Any]]]   # (tag, make the coroutine that answers it)
 Failure = tuple[Any, BaseException]   # (tag, its error), held back until the server is asked after
+Result = tuple[Any, Any, BaseException | None]   # (tag, result, None) or (tag, None, error)
 
 
 class AdaptiveLimit:
@@ -112,12 +116,15 @@ class _Flight:
 
 class ManyJob:
     """Runs requests on the loop with an :class:`AdaptiveLimit`; ``results()`` hands them over;
-    ``watch`` (when given) ends the job early, row by row, when the server is gone."""
+    ``watch`` (when given) ends the job early, row by row, when the server is gone; ``on_result``
+    (when given) is called on the loop with each result as it is handed over."""
 
     def __init__(self, loop: LoopThread, requests: Iterator[Request], limit: AdaptiveLimit,
                  exhausted: Callable[[BaseException], bool],
-                 prepare: Callable[[], Awaitable[None]] | None = None, watch: Watch | None = None) -> None:
+                 prepare: Callable[[], Awaitable[None]] | None = None, watch: Watch | None = None,
+                 on_result: Callable[[Result], None] | None = None) -> None:
         self.limit = limit
+        self._on_result = on_result
         self._requests = requests
         self._exhausted = exhausted
         self._prepare = prepare
@@ -131,13 +138,19 @@ class ManyJob:
         self._queue.put(_END)
         self._future_done.set()
 
+    def _hand(self, result: Result) -> None:
+        """One result to the caller's thread, seen first by ``on_result``."""
+        if self._on_result is not None:
+            self._on_result(result)
+        self._queue.put(result)
+
     async def _drive(self) -> None:
         try:
             if self._prepare is not None:
                 await self._prepare()
             await self._run()
         except Exception as exc:  # the job itself failed (no server, a broken request source)
-            self._queue.put((None, None, exc))
+            self._hand((None, None, exc))
 
     async def _run(self) -> None:
         flight = _Flight()
@@ -155,7 +168,7 @@ class ManyJob:
                 if (held or flight.quiet) and await self._server_gone(flight, held):
                     return
                 for tag, error in held:
-                    self._queue.put((tag, None, error))
+                    self._hand((tag, None, error))
         finally:
             flight.stop_watching()
             for task in flight.running:
@@ -187,7 +200,7 @@ class ManyJob:
         error = task.exception()
         if error is None:
             self.limit.answered()
-            self._queue.put((tag, task.result(), None))
+            self._hand((tag, task.result(), None))
             return None
         if self._exhausted(error):
             self.limit.exhausted()
@@ -196,7 +209,7 @@ class ManyJob:
                 return None
         if isinstance(error, RefusedForEvery) or (self._watch is not None and self._watch.suspect(error)):
             return tag, error
-        self._queue.put((tag, None, error))
+        self._hand((tag, None, error))
         return None
 
     async def _server_gone(self, flight: _Flight, held: list[Failure]) -> bool:
@@ -224,7 +237,7 @@ class ManyJob:
         tags = [tag for tag, _ in held] + [request[0] for request, _ in flight.retry]
         tags += [request[0] for request in self._requests]
         for tag in tags:
-            self._queue.put((tag, None, error))
+            self._hand((tag, None, error))
 
     def results(self, tick: float = 0.05) -> Iterator[tuple[Any, Any, BaseException | None] | None]:
         """(tag, result, None) or (tag, None, error) as requests finish, then ``None`` (for the

@@ -26,16 +26,19 @@ from ..errors import QuotaExceeded, YGptError
 from . import classify as classifiers
 from . import guard, message_size
 from .chunks import SdkAnswer, grpc_chunk
-from .many import AdaptiveLimit, ManyJob
+from .many import AdaptiveLimit, ManyJob, Result
 from .tools import sdk_messages
 from .watch import Watch
 
 if TYPE_CHECKING:
     from .sdk import Client
 
+#: called on the client's loop with each result as it ends, before the next request starts
+OnResult = Callable[[Result], None] | None
+
 
 def completions(client: Client, requests: Iterable[tuple[Any, list[Message], RequestOptions]],
-                concurrency: int, extras: Extras) -> ManyJob:
+                concurrency: int, extras: Extras, on_result: OnResult = None) -> ManyJob:
     """``Client.complete_many``: one SDK model per distinct options, made on first use."""
     client._check_credentials()
     models: dict[RequestOptions, Any] = {}
@@ -58,11 +61,11 @@ def completions(client: Client, requests: Iterable[tuple[Any, list[Message], Req
                 raise client._translate(exc, model=options.model, started=started, messages=messages) from None
         return tag, run
 
-    return _job(client, (request(*item) for item in requests), concurrency)
+    return _job(client, (request(*item) for item in requests), concurrency, on_result)
 
 
 def classifications(client: Client, classifier: classifiers.Classifier, texts: Iterable[tuple[Any, str]],
-                    concurrency: int) -> ManyJob:
+                    concurrency: int, on_result: OnResult = None) -> ManyJob:
     """``Client.classify_many``: the classifier's extras guarded once, each text on its own."""
     client._check_credentials()
     client._guard(classifier.messages(""), classifier.extras())  # samples, labels, task: every row sends them
@@ -76,7 +79,7 @@ def classifications(client: Client, classifier: classifiers.Classifier, texts: I
         except Exception as exc:
             raise client._translate(exc, model=classifier.model, started=started,
                                     asked="classification") from None
-    return _job(client, ((tag, lambda text=text: run(text)) for tag, text in texts), concurrency)
+    return _job(client, ((tag, lambda text=text: run(text)) for tag, text in texts), concurrency, on_result)
 
 
 def embeddings(client: Client, texts: Iterable[tuple[Any, str]], model: str, concurrency: int) -> ManyJob:
@@ -94,11 +97,12 @@ def embeddings(client: Client, texts: Iterable[tuple[Any, str]], model: str, con
         prepare=client._ensure_reachable, watch=_watch(client))
 
 
-def _job(client: Client, requests: Iterator[Any], concurrency: int) -> ManyJob:
-    """A ManyJob on the client's loop that backs off while the server is out of quota."""
+def _job(client: Client, requests: Iterator[Any], concurrency: int, on_result: OnResult) -> ManyJob:
+    """A ManyJob on the client's loop that backs off while the server is out of quota; each
+    result also goes to ``on_result`` on the loop as it ends (a cost cap settles it there)."""
     return ManyJob(client.loop, requests, AdaptiveLimit(concurrency),
                    exhausted=lambda error: isinstance(error, QuotaExceeded),
-                   prepare=client._ensure_reachable, watch=_watch(client))
+                   prepare=client._ensure_reachable, watch=_watch(client), on_result=on_result)
 
 
 def _watch(client: Client) -> Watch:

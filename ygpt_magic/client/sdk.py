@@ -160,12 +160,13 @@ class Client:
         return self._call(reached, options)
 
     def complete_many(self, requests: Iterable[tuple[Any, list[Message], RequestOptions]], *,
-                      concurrency: int, **extras: Any) -> ManyJob:
+                      concurrency: int, on_result: many_requests.OnResult = None, **extras: Any) -> ManyJob:
         """Requests without streaming, at most ``concurrency`` in flight (fewer while the server
         says RESOURCE_EXHAUSTED): ``(tag, messages, options)`` in, ``(tag, Answer, None)`` or
-        ``(tag, None, YGptError)`` out of the job's ``results()``, as they finish; ``extras``
+        ``(tag, None, YGptError)`` out of the job's ``results()``, as they finish (and to
+        ``on_result`` on the client's loop, before the next request is pulled); ``extras``
         (a schema) apply to every request (many_requests.py)."""
-        return many_requests.completions(self, requests, concurrency, extras)
+        return many_requests.completions(self, requests, concurrency, extras, on_result)
 
     def classify(self, classifier: classifiers.Classifier, text: str) -> classifiers.Classification:
         """One text's labels and confidences (client/classify.py), guarded and translated."""
@@ -178,9 +179,9 @@ class Client:
                                                      asked="classification"))
 
     def classify_many(self, classifier: classifiers.Classifier, texts: Iterable[tuple[Any, str]], *,
-                      concurrency: int) -> ManyJob:
+                      concurrency: int, on_result: many_requests.OnResult = None) -> ManyJob:
         """``(tag, text)`` in, ``(tag, Classification | None, error)`` out, as complete_many."""
-        return many_requests.classifications(self, classifier, texts, concurrency)
+        return many_requests.classifications(self, classifier, texts, concurrency, on_result)
 
     def embed_many(self, texts: Iterable[tuple[Any, str]], *, model: str, concurrency: int) -> ManyJob:
         """Embeddings of many texts, at most ``concurrency`` in flight (embeddings.py):

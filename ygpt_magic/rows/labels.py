@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from .. import cost_cap
@@ -67,12 +67,17 @@ class _Job:
 
     def results(self) -> Iterator[Any]:
         for item in self._job.results():
-            if item is not None and item[1] is not None:
-                item = (item[0], item[1].answer(), None)
-            yield item
+            yield item if item is None else answered(item)
 
     def cancel(self) -> None:
         self._job.cancel()
+
+
+def answered(item: Any) -> Any:
+    """A classify_many result as complete_many gives one: the classification as an answer."""
+    if item[1] is None:
+        return item
+    return item[0], item[1].answer(), None
 
 
 class _Classifying:
@@ -82,9 +87,10 @@ class _Classifying:
         self._client, self._classifier = client, classifier
 
     def complete_many(self, requests: Iterable[tuple[Any, list[dict[str, Any]], Any]], *, concurrency: int,
-                      **_extras: Any) -> _Job:
+                      on_result: Callable[[Any], None] | None = None, **_extras: Any) -> _Job:
         texts = ((tag, messages[-1]["text"]) for tag, messages, _ in requests)
-        return _Job(self._client.classify_many(self._classifier, texts, concurrency=concurrency))
+        seen = None if on_result is None else (lambda item: on_result(answered(item)))
+        return _Job(self._client.classify_many(self._classifier, texts, concurrency=concurrency, on_result=seen))
 
 
 def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, template: str) -> None:

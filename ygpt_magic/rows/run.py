@@ -16,7 +16,8 @@ The order of things is the promise users rely on:
    flight hold one, never 100,000.
 4. With a cost cap (``--max-cost``), the rows to send are estimated first and refused over it;
    while they run, a budget stops launching rows before the cap would be passed (rows/costs.py,
-   chat/budget.py); what was answered is kept as on Ctrl-C.
+   chat/budget.py), each row settled with it on the client's loop as it ends (``settler``), so
+   the cap holds however fast the server answers; what was answered is kept as on Ctrl-C.
 5. The summary says what happened and, when rows are left, how to send only those.
 """
 
@@ -211,14 +212,13 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
             plan = plans.planned(state.take(position), checked=False)
             yield (position, plan.messages), plan.messages, plan.options
 
-    job = client.complete_many(requests(), concurrency=concurrency, **plans.extras)
+    settled = None if budget is None else settler(budget, ledger, plans.options.model)
+    job = client.complete_many(requests(), concurrency=concurrency, on_result=settled, **plans.extras)
     progress = Progress(tally, desc=f"--map {plans.rows.count:,} rows")
     tally.budget = budget
 
     def spent(answer: Answer) -> None:  # every answer the server gave cost its tokens
-        cost = ledger.paid(plans.options.model, answer.usage)
-        if budget is not None:
-            budget.settle(cost if cost is not None else Decimal(0))
+        ledger.paid(plans.options.model, answer.usage)
 
     keep = keeper(plans, ledger)
     try:
@@ -234,6 +234,20 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
     return progress
 
 
+def settler(budget: Budget, ledger: Ledger, model: str) -> Callable[[Any], None]:
+    """What settles each row with the ``budget`` on the client's loop, as it ends (an answer at
+    its roubles, a failure at nothing), before the next row is pulled: settled when the
+    kernel's thread reads it, a fast server's whole run would pass for rows in flight at the
+    guess, and the cap would stop none of them."""
+    def settle(result: Any) -> None:
+        sent, answer, error = result
+        if sent is None:   # the job failed as a whole: no row of it was answered
+            return
+        cost = None if error is not None else ledger.cost(answer.usage, model) or Decimal(0)
+        budget.settle(cost)
+    return settle
+
+
 def _collect(results: Iterator[Any], state: RowState, memo: RowMemo, tally: Tally, progress: Progress,
              keep: Callable[[list[Message], Answer], None], spent: Callable[[Answer], None]) -> None:
     for item in results:
@@ -247,8 +261,6 @@ def _collect(results: Iterator[Any], state: RowState, memo: RowMemo, tally: Tall
         if error is not None:
             state.errors[position] = one_line(error)
             tally.fail(error)
-            if tally.budget is not None:
-                tally.budget.settle(None)
         else:
             spent(answer)
             invalid = state.accept(position, answer)
