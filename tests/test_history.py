@@ -75,3 +75,17 @@ def test_history_lists_every_turn_when_the_system_message_alone_is_over_the_budg
         "⚠ Every turn is listed: the context budget could not be checked (This request needs")
     assert "[system] Answer as a pirate" in history.plain
     assert all(f"Turn {i}: tell" in history.plain for i in (1, 2))
+
+
+def test_history_names_the_turns_left_out_when_every_turn_is_beyond_the_budget(shell, ygpt_server):
+    """Two answered turns past a small budget are two turns left out, not "Nothing sent yet"."""
+    first = shell.execution_count
+    _long_chat(shell, 2)
+    shell.run_line_magic("config", "YGptMagics.context_budget = 60")   # each turn is more
+    history = cell(shell, "%ygpt history")
+    assert history.ok, history.message
+    lines = history.plain.splitlines()
+    assert lines[0] == "Chat 'default': 2 turns, 0 messages sent"
+    assert lines[1].startswith(f"✂ Turns 1 and 2 of 2 (In [{first}]–In [{first + 1}]) are beyond the "
+                               f"context budget of 60 tokens: the next cell leaves them out")
+    assert "Nothing sent yet" not in history.plain and "✂ Turns 1 and 2 of 2" in history.page

@@ -42,7 +42,7 @@ def run(kernel: Kernel, line: str) -> None:
     hide = secrets_masked(kernel)
     head = hide(f"Chat '{chat.name}': {counted(len(chat.turns), 'turn')}, {counted(len(messages), 'message')}"
                 + (" sent" if plan.trimmed else ""))
-    if not messages:
+    if not messages and not plan.trimmed:   # every turn beyond the budget is not "nothing sent"
         show(f"**{head}**. Nothing sent yet.", f"{head}. Nothing sent yet.")
         return
     md, plain = [f"**{head}**", ""], [head]
