@@ -1,0 +1,37 @@
+"""guide/cost.md's quoted outputs add up: the roubles each quote gives are its tokens at the price
+it names, as the product computes them (a reader takes these numbers as what a run costs). The
+quotes were printed by the product against the local server; here only their arithmetic is held."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+from ygpt_magic.chat.prices import builtin
+
+PAGE = Path(__file__).resolve().parents[1] / "docs" / "guide" / "cost.md"
+
+
+def _page() -> str:
+    return " ".join(PAGE.read_text("utf-8").split())
+
+
+def _number(text: str) -> Decimal:
+    return Decimal(text.replace(",", "").replace("\u00a0", "").replace(" ", ""))
+
+
+def _yandexgpt() -> Decimal:
+    price = builtin().price("yandexgpt", "sync")
+    assert price is not None
+    return price
+
+
+def test_the_dry_run_quote_prices_its_tokens_at_the_price_it_names():
+    quote = re.search(r"Dry run \(--map.*?\(yandexgpt, sync\)\.", _page()).group(0)
+    quoted = _number(re.search(r"Estimated cost ≈([\d.,]+) ₽", quote).group(1))
+    tokens = _number(re.search(r"≈[\d.,]+ ₽: ([\d,]+) input tokens", quote).group(1))
+    tokens += _number(re.search(r"about ([\d,]+) output tokens", quote).group(1))
+    price = _number(re.search(r"at ([\d.]+) ₽ per 1,000 tokens", quote).group(1))
+    assert price == _yandexgpt() and f"{price:.2f}" in quote, "the table's price, as the product writes it"
+    assert tokens * price / 1000 == quoted, f"{tokens} tokens at {price} ₽ per 1,000 is not ≈{quoted} ₽"
