@@ -120,7 +120,7 @@ def test_bad_caps_are_one_clear_paragraph(shell, ygpt_server, value):
     assert completions(ygpt_server) == []
 
 
-@pytest.mark.parametrize("value", ["0", "-2.5", "float('nan')", "float('inf')"])
+@pytest.mark.parametrize("value", ["0", "-2.5", "float('nan')", "float('inf')", "'lots'"])
 def test_a_bad_max_cost_per_cell_is_refused_when_set(shell, magics, value):
     run = cell(shell, f"%config YGptMagics.max_cost_per_cell = {value}")
     assert "YGptMagics.max_cost_per_cell must be the most a run may cost" in run.shown

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from cellrun import assert_clean, run
 from conftest import CREDENTIAL_ENV
-from traitlets import Int
+from traitlets import Float, Int
 
 from ygpt_magic.magics import YGptMagics
 
@@ -39,6 +39,28 @@ def test_a_bool_is_not_kept_as_a_whole_number_setting(shell, magics, name):
         assert "not True" in line and line.endswith(f" Ignored: YGptMagics.{name} stays {before!r}.")
         assert getattr(magics, name) == before and getattr(magics, name) is not True
         assert name not in shell.config.YGptMagics   # nor kept for the next %load_ext
+    finally:
+        shell.config.YGptMagics.pop(name, None)
+
+
+#: every number setting, whole or not: traitlets checks a value's type before our validators
+NUMBERS = sorted(name for name, trait in YGptMagics.class_traits(config=True).items()
+                 if isinstance(trait, (Int, Float)))
+
+
+@pytest.mark.parametrize("name", NUMBERS)
+def test_a_number_setting_given_words_says_what_the_setting_looks_like(shell, magics, name):
+    """`= "lots"` got traitlets' "The 'x' trait of a YGptMagics instance expected a float, not
+    the str 'lots'"; every number setting now answers with its own rule, naming the value."""
+    before = getattr(magics, name)
+    try:
+        result = run(shell, f'%config YGptMagics.{name} = "lots"')
+        assert_clean(result)
+        line = result.stderr.strip()
+        assert line.startswith(f"YGptMagics.{name} must ") and "\n" not in line, line
+        assert "'lots'" in line and "trait of a YGptMagics instance" not in line, line
+        assert line.endswith(f" Ignored: YGptMagics.{name} stays {before!r}."), line
+        assert getattr(magics, name) == before and name not in shell.config.YGptMagics
     finally:
         shell.config.YGptMagics.pop(name, None)
 

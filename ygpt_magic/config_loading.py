@@ -7,6 +7,13 @@ after the class's validator runs, depending on class names), and so does a bad l
 line and drops it from both configs; the setting keeps its value. A name the class has no setting
 for (``c.YGptMagics.temprature``) is said in one line and dropped the same way: traitlets would
 warn with its own file path and source line instead.
+
+A value of the wrong type for a number (``max_cost_per_cell = "lots"``) fails traitlets' type
+check before the setting's own validator could say what the setting looks like, so the
+validators are asked about a stand-in instead (:func:`stand_in`): a number no setting takes
+(NaN, or -1 for a whole number, as every whole-number setting here is ≥ 0) that prints as the
+value given, so their refusal names it: ``… must be the most a run may cost, in roubles: … (got
+'lots')``. A validator that would take the stand-in leaves traitlets' message as it was.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from traitlets import TraitError, TraitType
+from traitlets import Float, Int, TraitError, TraitType
 from traitlets.config import Config, Configurable
 from traitlets.config.loader import DeferredConfig, LazyConfigValue
 
@@ -36,14 +43,32 @@ class RefusedConfigDropped(Configurable):
             try:
                 if isinstance(value, DeferredConfig):  # `ipython --YGptMagics.x=...`
                     value = value.get_value(trait)
-                # _validate: type and bounds; _cross_validate: our @validate methods (which
-                # _validate leaves out while notifications are held)
-                trait._cross_validate(self, trait._validate(self, value))
+                self._check(trait, value)
             except TraitError as error:
                 self._drop_config(name, cfg)
                 print(f"{error} Ignored: {type(self).__name__}.{name} stays {getattr(self, name)!r}.",
                       file=sys.stderr)
         super()._load_config(cfg, section_names, traits)
+
+    def _check(self, trait: TraitType[Any, Any], value: Any) -> None:
+        """TraitError unless ``value`` passes the trait's checks (_validate: type and bounds)
+        and our @validate methods (_cross_validate, which _validate leaves out while
+        notifications are held); a value of the wrong type gets the validators' rule."""
+        try:
+            trait._cross_validate(self, trait._validate(self, value))
+        except TraitError as error:
+            raise self._rule(trait, value) or error from None
+
+    def _rule(self, trait: TraitType[Any, Any], value: Any) -> TraitError | None:
+        """The validators' refusal of ``value``'s stand-in when a number ``trait`` refused its
+        type; None when the type was right (the refusal given stands) or they would take it."""
+        if not isinstance(trait, (Float, Int)) or _takes(self, trait, value):
+            return None
+        try:
+            trait._cross_validate(self, stand_in(trait, value))
+        except TraitError as rule:
+            return rule
+        return None
 
     def _drop_unknown(self, cfg: Config, traits: dict[str, TraitType[Any, Any]]) -> None:
         """Names in this class's own section that are no setting of it: said and dropped (a
@@ -68,3 +93,42 @@ def _closest(name: str, section: str, traits: dict[str, TraitType[Any, Any]]) ->
     """`` (closest: YGptMagics.temperature)`` for a misspelt name, or nothing."""
     match = closest(name, traits)
     return f" (closest: {section}.{match})" if match else ""
+
+
+class _Shown:
+    """A number that prints as the value it stands for (``{value}`` and ``{value!r}`` alike)."""
+
+    shown: str
+
+    def __str__(self) -> str:
+        return self.shown
+
+    __repr__ = __str__
+
+    def __format__(self, _spec: str) -> str:
+        return self.shown
+
+
+class _ShownFloat(_Shown, float):
+    """NaN, shown as another value."""
+
+
+class _ShownInt(_Shown, int):
+    """-1, shown as another value."""
+
+
+def _takes(owner: Configurable, trait: Float[Any, Any] | Int[Any, Any], value: Any) -> bool:
+    """Whether ``value`` passes ``trait``'s type check (traitlets' own, before any validator)."""
+    try:
+        trait.validate(owner, value)
+    except TraitError:
+        return False
+    return True
+
+
+def stand_in(trait: Float[Any, Any] | Int[Any, Any], value: Any) -> float | int:
+    """What the validators of a number ``trait`` are asked about in place of ``value`` (of the
+    wrong type): a number no setting takes, printed as ``repr(value)``."""
+    standing = _ShownFloat("nan") if isinstance(trait, Float) else _ShownInt(-1)
+    standing.shown = repr(value)
+    return standing
