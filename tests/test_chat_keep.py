@@ -28,12 +28,13 @@ def test_load_keeps_the_chats_it_replaces_and_says_how_to_get_them_back(shell, m
     loaded = cell(shell, f"%ygpt load {colleague}")
     assert loaded.ok, loaded.message
     assert "Loaded 2 chats with 1 turn" in loaded.plain
-    assert "The 2 chats (3 turns) it replaced ('analysis') were written to" in loaded.plain
+    # the file keeps every chat, the empty 'default' too: each is named, as many as counted
+    assert "The 2 chats (3 turns) it replaced ('default', 'analysis') were written to" in loaded.plain
     copy = _kept_file(loaded.plain)
     assert "analysis" not in magics.kernel.session.chats
 
     back = cell(shell, f"%ygpt load {copy}")   # and the colleague's chats are kept in turn
-    assert back.ok and "('colleague')" in back.plain
+    assert back.ok and re.search(r"it replaced \([^)]*'colleague'", back.plain), back.plain
     prompts = [turn.prompt for turn in magics.kernel.session.chats["analysis"].turns]
     assert prompts == ["My step 1", "My step 2", "My step 3"]
     for path in (copy, _kept_file(back.plain)):
@@ -85,3 +86,19 @@ def test_configuring_a_chat_that_does_not_exist_says_how_to_create_it_for_free(s
     assert cell(shell, "%ygpt chat translator").ok
     assert cell(shell, "%ygpt config --chat translator --temperature 0.2").ok
     assert magics.kernel.session.chats["translator"].options.temperature == 0.2
+
+
+def test_load_names_as_many_chats_as_it_counts(shell, tmp_path):
+    """findings/docstruth2 D6: 3 chats were counted and 2 named (the empty 'default' left out)."""
+    assert cell(shell, "%%ygpt\nErors wont corrct themselfs", cell_id="a").ok
+    assert cell(shell, "%ygpt chats --rename default notes").ok
+    assert cell(shell, "%ygpt chat other").ok
+    assert cell(shell, "%ygpt config --model yandexgpt-lite").ok
+    saved = tmp_path / "chats.json"
+    assert cell(shell, f"%ygpt save {saved}").ok
+    loaded = cell(shell, f"%ygpt load {saved}")
+    assert loaded.ok, loaded.message
+    said = re.search(r"The (\d+) chats \(1 turn\) it replaced \(([^)]*)\)", loaded.plain)
+    assert said, loaded.plain
+    assert said.group(1) == "3" and sorted(said.group(2).split(", ")) == ["'default'", "'notes'", "'other'"]
+    _kept_file(loaded.plain).unlink()

@@ -12,7 +12,7 @@ from ..kernel import Kernel
 from ..words import counted
 from ._common import secrets_masked, show
 from .args import parse, subcommand
-from .save import holds_work, keep_copy, kept_words
+from .save import keep_copy, kept_words
 
 
 @subcommand
@@ -43,8 +43,8 @@ def _replaced(kernel: Kernel, source: Path) -> str:
     """The chats about to be replaced, kept in a file (:func:`keep_copy`), in one sentence for
     the load's message ("" when none held work); ChatFileError, loading nothing, when they
     cannot be kept."""
-    words = kept_words(kernel)
-    names = ", ".join(f"'{name}'" for name, chat in kernel.session.chats.items() if holds_work(chat))
+    words = kept_words(kernel)   # every chat is kept, so every chat is named: the count is theirs
+    names = ", ".join(f"'{name}'" for name in kernel.session.chats)
     try:
         copy = keep_copy(kernel)
     except (OSError, YGptError) as error:
