@@ -10,8 +10,10 @@ recordings; the service validates each row against its task type), so a row cann
 position. The dataset itself can: ``CreateDatasetRequest.metadata`` is a free string the service
 keeps and gives back (``DatasetInfo.metadata``, ``sdk.datasets.get(id).metadata``). It holds
 this layout as JSON: how many rows the cell had, the runs of positions that were not
-uploaded, and whether its requests asked for a ``--schema`` (the SDK does not give back a job's
-options or response format, so an attach must not record such answers as plain ones). Index
+uploaded, whether its requests asked for a ``--schema``, and what of their options enters the
+reply cache's key (:class:`Asked`: the SDK does not give back a job's options or response
+format, and an attach that records a ``--json`` job's answers as plain ones replays them for a
+plain cell). Index
 labels are not kept there (any hashable, a MultiIndex of 5,000 tuples): the positions are, which
 place each answer on its row of the frame the notebook rebuilds. The text is bounded
 (:data:`MAX_CHARS`); a layout whose runs do not fit keeps the counts only, and attach then says
@@ -20,29 +22,79 @@ that it cannot place the answers.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..chat.options import BUILTIN, Options, RequestOptions
+from ..errors import OptionError
 
 #: the metadata's key: a dataset uploaded by something else has no layout
 KEY = "ygpt_magic_rows"
 #: the most characters of metadata a layout takes (the service documents no limit: kept small)
 MAX_CHARS = 1024
+#: the options of a request that enter the reply cache's key beside its model (cache/key.py
+#: ``_document``); the model the job keeps itself
+KEYED = ("temperature", "max_tokens", "reasoning", "json", "tool_choice")
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a job's requests asked beside their messages and model, as the reply cache's key
+    reads it: the keyed options that were set, and a digest of the response format (a
+    ``--schema``'s; "" without one). The digest cannot rebuild the schema, so it tells a cell
+    with the same schema from one without, and nothing is recorded under it alone."""
+
+    options: Options
+    schema: str = ""
+
+    @classmethod
+    def of(cls, options: Options, extras: Mapping[str, Any]) -> Asked:
+        """What a cell with ``options`` and ``extras`` (its schema's response format) asks."""
+        keyed = Options(**{name: getattr(options, name) for name in KEYED})
+        digest = json.dumps(dict(extras), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return cls(keyed, hashlib.sha256(digest.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+                   if extras else "")
+
+    def request(self, model: str) -> RequestOptions:
+        """The options a request of the job on ``model`` had, as far as its cache key goes."""
+        return RequestOptions.of(self.options.with_changes(model=model, format=BUILTIN.format))
+
+    def to_json(self) -> dict[str, Any]:
+        """Only what was set: ``{}`` for a plain cell's requests."""
+        return {**self.options.set_fields(), **({"schema": self.schema} if self.schema else {})}
+
+    @classmethod
+    def from_json(cls, found: Mapping[str, Any]) -> Asked:
+        """ValueError for what no cell of this package writes (an unknown or invalid option)."""
+        unknown = set(found) - {*KEYED, "schema"}
+        if unknown or not isinstance(found.get("schema", ""), str):
+            raise ValueError(f"not a job's options: {sorted(unknown)}")
+        try:
+            options = Options(**{name: found[name] for name in KEYED if name in found})
+        except OptionError as error:
+            raise ValueError(str(error)) from None
+        return cls(options, found.get("schema", ""))
 
 
 @dataclass(frozen=True)
 class RowLayout:
     """``total`` rows in the cell, ``sent`` of them uploaded, in order; ``skipped``: the runs
     ``[start, stop)`` of positions not uploaded (None: too many runs to keep, positions unknown);
-    ``schema``: the requests asked for a response format."""
+    ``schema``: the requests asked for a response format; ``asked``: what of their options
+    enters the cache key (None: a layout written before it was kept)."""
 
     total: int
     sent: int
     skipped: tuple[tuple[int, int], ...] | None
     schema: bool = False
+    asked: Asked | None = None
 
     @classmethod
-    def of(cls, total: int, uploaded: Sequence[int], *, schema: bool = False) -> RowLayout:
+    def of(cls, total: int, uploaded: Sequence[int], *, schema: bool = False,
+           asked: Asked | None = None) -> RowLayout:
         """The layout of a job that uploads rows ``uploaded`` (positions, ascending) of ``total``."""
         runs: list[tuple[int, int]] = []
         start = 0
@@ -52,7 +104,7 @@ class RowLayout:
             start = position + 1
         if start < total:
             runs.append((start, total))
-        return cls(total, len(uploaded), tuple(runs), schema)
+        return cls(total, len(uploaded), tuple(runs), schema, asked)
 
     def positions(self) -> list[int] | None:
         """The uploaded rows' positions, in upload order (None when they were not kept)."""
@@ -62,14 +114,18 @@ class RowLayout:
         return [position for position in range(self.total) if position not in out]
 
     def metadata(self) -> str:
-        """The layout as a dataset's metadata, within :data:`MAX_CHARS`."""
-        text = self._text(self.skipped)
-        return text if len(text) <= MAX_CHARS else self._text(None)
+        """The layout as a dataset's metadata, within :data:`MAX_CHARS`: without the runs when
+        they do not fit (then without ``asked``, only ever for a tool name of ~900 letters)."""
+        fitting = (self, replace(self, skipped=None), replace(self, skipped=None, asked=None))
+        texts = (layout._text() for layout in fitting)
+        return next((text for text in texts if len(text) <= MAX_CHARS), fitting[-1]._text())
 
-    def _text(self, skipped: tuple[tuple[int, int], ...] | None) -> str:
-        runs = None if skipped is None else [list(run) for run in skipped]
-        return json.dumps({KEY: {"rows": self.total, "sent": self.sent, "skipped": runs, "schema": self.schema}},
-                          separators=(",", ":"))
+    def _text(self) -> str:
+        runs = None if self.skipped is None else [list(run) for run in self.skipped]
+        kept: dict[str, Any] = {"rows": self.total, "sent": self.sent, "skipped": runs, "schema": self.schema}
+        if self.asked is not None:
+            kept["asked"] = self.asked.to_json()
+        return json.dumps({KEY: kept}, separators=(",", ":"))
 
 
 def layout_of(metadata: str | None) -> RowLayout | None:
@@ -78,6 +134,7 @@ def layout_of(metadata: str | None) -> RowLayout | None:
         found = json.loads(metadata or "")[KEY]
         skipped = found["skipped"]
         runs = None if skipped is None else tuple((int(a), int(b)) for a, b in skipped)
-        return RowLayout(int(found["rows"]), int(found["sent"]), runs, bool(found.get("schema")))
-    except (ValueError, TypeError, KeyError):
+        asked = None if found.get("asked") is None else Asked.from_json(found["asked"])
+        return RowLayout(int(found["rows"]), int(found["sent"]), runs, bool(found.get("schema")), asked)
+    except (ValueError, TypeError, KeyError, AttributeError):
         return None
