@@ -13,6 +13,7 @@ from conftest import cell
 from test_map_batch import BATCH_MODEL, batch_shell  # noqa: F401 (batch_shell: a fixture)
 
 from ygpt_magic.chat import RequestOptions
+from ygpt_magic.client.layout import RowLayout
 
 
 def restart(shell, server) -> None:
@@ -136,3 +137,68 @@ def test_a_schema_jobs_answers_are_not_kept_as_plain_answers(batch_shell, ygpt_s
     ygpt_server.requests.clear()
     plain = cell(batch_shell, f"%%ygpt --map df -m {BATCH_MODEL} --out plain\nLabel: {{text}}")
     assert "reused" not in plain.stdout and len(sent(ygpt_server)) == 2, plain.stdout   # no JSON replayed
+
+
+def attached_with_cache(shell, server, task_id: str, cache_file) -> str:
+    """After a restart, with a reply cache on: attach's output."""
+    restart(shell, server)
+    cell(shell, f"%ygpt cache {cache_file}")
+    attached = cell(shell, f"%ygpt batch attach {task_id} --out again")
+    assert attached.ok, attached.message
+    return attached.stdout
+
+
+def mapped(shell, server, *flags: str) -> tuple[str, list]:
+    """A concurrent --map cell over df with ``flags``: its output and what reached the server."""
+    server.requests.clear()
+    run = cell(shell, f"%%ygpt --map df -m {BATCH_MODEL} {' '.join(flags)} --out labels\nLabel: {{text}}")
+    assert run.ok, run.message
+    return run.stdout, sent(server)
+
+
+def test_a_json_jobs_answers_replay_for_a_json_cell_and_not_for_a_plain_one(batch_shell, ygpt_server, tmp_path):
+    batch_shell.user_ns["df"] = pd.DataFrame({"text": ["great", "awful"]})
+    task_id = job_of(batch_shell, "df", "--json")
+    said = attached_with_cache(batch_shell, ygpt_server, task_id, tmp_path / "replies.sqlite")
+    assert ("2 answers kept in the reply cache" in said and "with the job's options (temperature the "
+            "model's default, max tokens the model's default, --json)" in said), said
+    stdout, requests = mapped(batch_shell, ygpt_server, "--json")
+    assert requests == [] and "2 rows already answered" in stdout, stdout
+    stdout, requests = mapped(batch_shell, ygpt_server)
+    assert len(requests) == 2 and "already answered" not in stdout, stdout   # no JSON replayed as plain
+
+
+def test_a_warm_jobs_answers_replay_only_at_its_temperature(batch_shell, ygpt_server, tmp_path):
+    batch_shell.user_ns["df"] = pd.DataFrame({"text": ["great", "awful", "fine"]})
+    task_id = job_of(batch_shell, "df", "--temperature 0.9")
+    said = attached_with_cache(batch_shell, ygpt_server, task_id, tmp_path / "replies.sqlite")
+    assert "with the job's options (temperature 0.9, max tokens the model's default)" in said, said
+    stdout, requests = mapped(batch_shell, ygpt_server)
+    assert len(requests) == 3 and "already answered" not in stdout, stdout
+    restart(batch_shell, ygpt_server)                # the cache alone holds them now
+    cell(batch_shell, f"%ygpt cache {tmp_path}/replies.sqlite")
+    stdout, requests = mapped(batch_shell, ygpt_server, "--temperature 0.9")
+    assert requests == [] and "3 rows already answered" in stdout, stdout
+
+
+def test_without_a_cache_a_plain_batch_cell_does_not_take_a_json_jobs_answers(batch_shell, ygpt_server):
+    batch_shell.user_ns["df"] = pd.DataFrame({"text": ["great", "awful"]})
+    task_id = job_of(batch_shell, "df", "--json")
+    restart(batch_shell, ygpt_server)
+    assert cell(batch_shell, f"%ygpt batch attach {task_id} --out again").ok
+    plain = cell(batch_shell, f"%%ygpt --map df --batch -m {BATCH_MODEL} --out labels\nLabel: {{text}}")
+    assert "collected by %ygpt batch attach" not in plain.stdout and "started for 2 rows" in plain.stdout, plain.stdout
+    ygpt_server.requests.clear()
+    same = cell(batch_shell, f"%%ygpt --map df --batch -m {BATCH_MODEL} --json --out labels\nLabel: {{text}}")
+    assert sent(ygpt_server) == [], same.stdout
+    assert f"Batch job {task_id}, collected by %ygpt batch attach" in same.stdout and "with the same options" in same.stdout
+
+
+def test_a_job_whose_layout_keeps_no_options_is_kept_under_this_notebooks_and_said(batch_shell, ygpt_server, tmp_path):
+    client = batch_shell.magics_manager.registry["YGptMagics"].kernel.connection.client()
+    rows = [[{"role": "user", "text": f"Label: review {i}"}] for i in range(3)]
+    older = RowLayout(total=3, sent=3, skipped=())                  # as ygpt_magic wrote it before
+    task_id = client.batch.start(rows, RequestOptions(model=BATCH_MODEL, temperature=0.9), layout=older)
+    said = attached_with_cache(batch_shell, ygpt_server, task_id, tmp_path / "replies.sqlite")
+    assert "3 answers kept in the reply cache" in said and "The job keeps no options of its own" in said, said
+    assert "taken to be this notebook's (temperature the model's default, max tokens the model's default)" in said

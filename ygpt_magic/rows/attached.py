@@ -13,10 +13,13 @@ The cell that started the job is gone with the kernel, so two things come from t
 - **The options its answers are kept under.** With a reply cache on, each answer is recorded
   under its request, as a ``--batch`` cell records it, so that a later ``--map`` cell over the
   same rows (even in a new kernel) replays them with nothing sent. The cache key holds the
-  temperature and max tokens, which the SDK does not give back for a job; as a ``--map`` cell
-  run again after attach does (rows/batch.py ``_attached``), they are taken to be those of a
-  cell with ``-m MODEL`` and no other flags here (the chat's options, then the settings), and
-  attach says which.
+  temperature, max tokens, reasoning and JSON mode, which the SDK does not give back for a job,
+  so the cell that starts one keeps them in its layout (``Asked``), and attach records under
+  exactly those: a ``--json`` job's answers replay for a ``--json`` cell, never for a plain one.
+  A job without them (started by something else, or before they were kept) is taken to have
+  the options of a cell with ``-m MODEL`` and no other flags here (the chat's options, then the
+  settings), as before, and attach says so and which. A ``--schema`` job's answers are not
+  recorded: its layout keeps only a digest of the schema, not the schema the key holds.
 """
 
 from __future__ import annotations
@@ -32,12 +35,14 @@ from ..words import counted
 
 @dataclass
 class CacheKeeper:
-    """Keeps an attached job's answers in the reply cache, under options taken to be a plain
-    ``--map -m MODEL`` cell's (module docstring); counts what it kept, to say so."""
+    """Keeps an attached job's answers in the reply cache, under the job's own options when its
+    layout keeps them, else under options taken to be a plain ``--map -m MODEL`` cell's (module
+    docstring); counts what it kept, to say so."""
 
     ledger: Ledger
     options: RequestOptions
     kept: int = 0
+    own: bool = False   # the options are the job's own (its layout's), not taken to be a cell's
 
     @classmethod
     def of(cls, cache: Cache | None, model: str, session: ChatSession,
@@ -48,20 +53,41 @@ class CacheKeeper:
         options = planning.request_options(session, None, {"model": short_model(model)}, settings)
         return cls(Ledger(session.accounts, MAP_ROWS, cache=cache), options)
 
+    def follow(self, layout: RowLayout | None) -> bool:
+        """Take the job's own options from its ``layout`` when it keeps them; False when its
+        answers must not be kept at all (they follow a --schema, which the key holds whole)."""
+        if layout is not None and layout.schema:
+            return False
+        if layout is not None and layout.asked is not None:
+            self.options, self.own = layout.asked.request(self.options.model), True
+        return True
+
     def __call__(self, messages: list[Message], answer: Answer) -> None:
         self.ledger.kept(messages, self.options, None, answer)
         self.kept += 1
 
     def said(self) -> str:
-        """What attach did with the reply cache, and the options it took."""
-        options = self.options
-        temperature = "the model's default" if options.temperature is None else f"{options.temperature:g}"
-        max_tokens = "the model's default" if options.max_tokens is None else f"{options.max_tokens:,}"
-        return (f"{counted(self.kept, 'answer')} kept in the reply cache: a --map cell over the same "
-                f"rows on {short_model(options.model)} replays them with nothing sent, also after a "
-                f"restart. The service does not give back a job's temperature or max tokens, so "
-                f"they are taken to be this notebook's (temperature {temperature}, max tokens "
-                f"{max_tokens}); a cell with other --temperature or --max-tokens does not replay them.")
+        """What attach did with the reply cache, and under which options."""
+        kept = (f"{counted(self.kept, 'answer')} kept in the reply cache: a --map cell over the same "
+                f"rows on {short_model(self.options.model)}")
+        if self.own:
+            return (f"{kept} with the job's options ({options_said(self.options)}) replays them with "
+                    f"nothing sent, also after a restart; a cell with other options does not.")
+        return (f"{kept} replays them with nothing sent, also after a restart. The job keeps no "
+                f"options of its own (it was started by something else, or by an older ygpt_magic) "
+                f"and the service does not give them back, so they are taken to be this notebook's "
+                f"({options_said(self.options)}); a cell with other --temperature, --max-tokens, "
+                f"--json or --reasoning does not replay them.")
+
+
+def options_said(options: RequestOptions) -> str:
+    """The options that enter a reply's cache key, for a message: ``temperature 0.3, max tokens
+    the model's default, --json``."""
+    temperature = "the model's default" if options.temperature is None else f"{options.temperature:g}"
+    max_tokens = "the model's default" if options.max_tokens is None else f"{options.max_tokens:,}"
+    flags = [flag for flag, on in (("--json", options.json), ("--reasoning", options.reasoning)) if on]
+    choice = [f"tool choice {options.tool_choice}"] if options.tool_choice is not None else []
+    return ", ".join([f"temperature {temperature}", f"max tokens {max_tokens}", *flags, *choice])
 
 
 def placed(layout: RowLayout | None, uploaded: int) -> list[int] | None:

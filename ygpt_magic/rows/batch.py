@@ -16,8 +16,9 @@ intervals; if it still fails, or fails otherwise, the cell ends with
 :class:`~ygpt_magic.errors.BatchNotCollected`: the job goes on, and attach collects it. A cell
 run again while a job it started for exactly the same requests is still running (or finished
 and not yet collected) waits for that job instead of starting a second one; after a kernel
-restart, a job collected by ``%ygpt batch attach ID`` for the same requests and model gives the
-cell its answers (kept in the memo and the reply cache) instead of a second job.
+restart, a job collected by ``%ygpt batch attach ID`` for the same requests and model (and
+options, when its layout keeps them) gives the cell its answers (kept in the memo and the reply
+cache) instead of a second job.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import Any, TypeVar
 from ..cache.key import model_key
 from ..chat import Answer, ChatSession, Message, RequestOptions, planning, short_model
 from ..client.batch import BatchOutcome, JobInfo
-from ..client.layout import RowLayout
+from ..client.layout import Asked, RowLayout
 from ..errors import (
     BatchFailed,
     BatchNotCollected,
@@ -83,6 +84,7 @@ class BatchRecord:
     extras: Mapping[str, Any] = field(default_factory=dict)
     collected: bool = False   # its answers are in the rows: a cell run again starts a new job
     model: str = ""           # the job's model, as the service says it (a job found by id)
+    asked: Asked | None = None   # what its requests asked, as its layout keeps it (a job found by id)
 
 
 def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
@@ -122,11 +124,11 @@ def _attached(jobs: dict[str, BatchRecord], requests: list[list[Message]], plans
     for exactly these requests on this model, instead of paying for a second job: after a
     restart the cell no longer knows its job, and attach gives a plain list, so the user runs
     the cell again for the rows' shape. The answers are kept like a run's (memo, reply cache);
-    the rows the job did not answer stay pending. The service does not give back the job's other
-    options (temperature, max tokens), which the output says."""
+    the rows the job did not answer stay pending. A job whose layout keeps its options
+    (client/layout.py) is taken only by a cell with the same options and schema; one without
+    them by any cell, which the output says."""
     for record in reversed(jobs.values()):
-        if record.options is not None or record.requests != requests or (
-                model_key(record.model) != model_key(plans.options.model)):
+        if not _found_for(record, requests, plans):
             continue
         answered = [(offset, position, answer) for offset, position in enumerate(state.pending)
                     if (answer := record.state.answers[offset]) is not None]
@@ -138,20 +140,30 @@ def _attached(jobs: dict[str, BatchRecord], requests: list[list[Message]], plans
                 state.reused.add(position)
                 tally.reused += 1
         state.pending = [p for p in state.pending if p not in state.reused]
+        options = ("with the same options" if record.asked is not None else
+                   "(the job keeps no options of its own and the service does not say them, so they "
+                   "are taken to be this cell's)")
         print(f"Batch job {record.task_id}, collected by %ygpt batch attach, answered these same "
-              f"{len(requests):,} rows on {short_model(plans.options.model)}: its "
-              f"{counted(len(answered), 'answer')} are used rather than paid for again in a second "
-              f"job (the service does not say a job's temperature or max tokens, so they are taken "
-              f"to be this cell's).")
+              f"{len(requests):,} rows on {short_model(plans.options.model)} {options}: its "
+              f"{counted(len(answered), 'answer')} are used rather than paid for again in a second job.")
         return True
     return False
+
+
+def _found_for(record: BatchRecord, requests: list[list[Message]], plans: RowPlanner) -> bool:
+    """``record`` is a job found by id for exactly these requests on this model, and asked what
+    the cell asks when its layout says (a --json job's answers are not a plain cell's)."""
+    return (record.options is None and record.requests == requests
+            and model_key(record.model) == model_key(plans.options.model)
+            and record.asked in (None, Asked.of(plans.options, plans.extras)))
 
 
 def _start(cell: MapCell, plans: RowPlanner, state: RowState, requests: list[list[Message]],
            client: Any) -> str:
     """A new job for ``requests`` (refused first when its estimate is over ``--max-cost``)."""
     capped(plans, state.pending, state.prompt, client, cell.max_cost, batch=True)   # a job has no running budget
-    layout = RowLayout.of(len(plans.rows), state.pending, schema=bool(plans.extras))
+    layout = RowLayout.of(len(plans.rows), state.pending, schema=bool(plans.extras),
+                          asked=Asked.of(plans.options, plans.extras))
     task_id: str = client.batch.start(requests, plans.options, layout=layout, **plans.extras)
     print(f"Batch job {task_id} started for {len(requests):,} rows of {cell.name} on "
           f"{plans.options.model}. It runs in the cloud: %ygpt batch status {task_id} shows it, "
@@ -255,8 +267,10 @@ def _read_back(record: BatchRecord, outcome: BatchOutcome) -> None:
         record.state.errors[position] = (f"not in batch job {record.task_id}: the cell that started it "
                                          f"did not upload this row (answered before, or not sendable)")
     record.requests, record.out = [list(messages) for messages in outcome.requests], None
+    record.asked = outcome.layout.asked if outcome.layout is not None else None
     said = said_placement(record.task_id, outcome.layout, uploaded, positions is not None)
-    if outcome.layout is not None and outcome.layout.schema and record.record is not None:
+    keeper = record.record if isinstance(record.record, CacheKeeper) else None
+    if keeper is not None and not keeper.follow(outcome.layout):
         record.record = None   # its answers follow a --schema the job does not give back
         said = " ".join(filter(None, (said, NOT_KEPT.format(task_id=record.task_id))))
     if said:
