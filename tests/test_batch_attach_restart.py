@@ -191,7 +191,8 @@ def test_without_a_cache_a_plain_batch_cell_does_not_take_a_json_jobs_answers(ba
     ygpt_server.requests.clear()
     same = cell(batch_shell, f"%%ygpt --map df --batch -m {BATCH_MODEL} --json --out labels\nLabel: {{text}}")
     assert sent(ygpt_server) == [], same.stdout
-    assert f"Batch job {task_id}, collected by %ygpt batch attach" in same.stdout and "with the same options" in same.stdout
+    assert f"Batch job {task_id}, collected by %ygpt batch attach" in same.stdout
+    assert "with the same options" in same.stdout
 
 
 def test_a_job_whose_layout_keeps_no_options_is_kept_under_this_notebooks_and_said(batch_shell, ygpt_server, tmp_path):
