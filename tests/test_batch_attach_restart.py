@@ -203,3 +203,17 @@ def test_a_job_whose_layout_keeps_no_options_is_kept_under_this_notebooks_and_sa
     said = attached_with_cache(batch_shell, ygpt_server, task_id, tmp_path / "replies.sqlite")
     assert "3 answers kept in the reply cache" in said and "The job keeps no options of its own" in said, said
     assert "taken to be this notebook's (temperature the model's default, max tokens the model's default)" in said
+
+
+def test_the_same_schema_batch_cell_after_attach_takes_the_jobs_typed_answers(batch_shell, ygpt_server):
+    assert cell(batch_shell, "from pydantic import BaseModel\nclass Verdict(BaseModel):\n    sentiment: str\n").ok
+    batch_shell.user_ns["df"] = pd.DataFrame({"text": ["great", "awful"]})
+    task_id = job_of(batch_shell, "df", "--schema Verdict")
+    restart(batch_shell, ygpt_server)
+    assert cell(batch_shell, "from pydantic import BaseModel\nclass Verdict(BaseModel):\n    sentiment: str\n").ok
+    assert cell(batch_shell, f"%ygpt batch attach {task_id} --out again").ok
+    ygpt_server.requests.clear()
+    same = cell(batch_shell, f"%%ygpt --map df --batch -m {BATCH_MODEL} --schema Verdict --out verdicts\n"
+                             f"Label: {{text}}")
+    assert sent(ygpt_server) == [] and "with the same options" in same.stdout, same.stdout
+    assert list(batch_shell.user_ns["verdicts"].columns) == ["sentiment"]
