@@ -31,7 +31,7 @@ SCRIPTS = {
     "tool_cell": ["11. two-round tool cell"],
     "map_rows": ["10a. --map", "10b. --map"],
     "cache_replay": ["12. replayed cell"],
-    "first_cell": ["13. first cell 1 s after %load_ext"],
+    "first_cell": ["13. first cell"],
     "cache_lookup": ["14. cache lookup"],
     "docs_index": ["16a. --docs first index build", "16b. --docs second cell"],
     "embed_rows": ["embed a. %ygpt embed", "embed b. %ygpt similar"],
