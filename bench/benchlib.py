@@ -100,6 +100,12 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f} ms"
 
 
+def scaled(timed: int, rows: int) -> str:
+    """What a baseline adds when its loop was timed over fewer rows than the subject's and
+    scaled (``--quick``, where a loop at a row's latency would be most of the run); else nothing."""
+    return f" (timed over {timed} rows, scaled)" if timed != rows else ""
+
+
 def use_local_env() -> None:
     """Dummy credentials for the local server, in this process and the ones it starts."""
     os.environ.update(LOCAL_ENV)

@@ -53,12 +53,12 @@ def sdk_loop(address: str, texts: int, tag: str) -> float:
 
 
 def embed_row(quick: bool) -> Row:
-    texts = 320 if quick else 10_000
+    texts = 2 * CONCURRENCY if quick else 10_000   # quick: two rounds
     with server_process("--latency", str(LATENCY)) as address:
         shell = connected_shell(address)
         embed_cell(shell, CONCURRENCY, "warm-up")
         cells = [embed_cell(shell, texts, f"run {n}") for n in range(1 if quick else 2)]
-        per_text = sdk_loop(address, 50 if quick else LOOP_TEXTS, "loop")
+        per_text = sdk_loop(address, 4 if quick else LOOP_TEXTS, "loop")
     wall = median(cells)
     ideal = texts * LATENCY / CONCURRENCY
     loop = per_text * texts
