@@ -46,7 +46,7 @@ async def _job(address: str, rows: int) -> dict[str, float]:
 
 
 def measure(quick: bool) -> list[Row]:
-    rows = 50 if quick else 1000
+    rows = 16 if quick else 1000
     with server_process("--batch-row-delay", str(ROW_DELAY)) as address:
         times = asyncio.run(_job(address, rows))
     ideal = rows * ROW_DELAY

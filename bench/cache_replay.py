@@ -22,7 +22,7 @@ CELL = '%%ygpt --once{flags} --system "Translate the text"\nTo be, or not to be:
 
 
 def measure(quick: bool) -> list[Row]:
-    runs, warmup = (6, 2) if quick else (150, 20)
+    runs, warmup = (1, 0) if quick else (150, 20)   # quick: a hit and a sent cell once
     with server_process() as address, tempfile.TemporaryDirectory() as folder:
         shell = connected_shell(address)
         shell.run_line_magic("ygpt", f"cache {Path(folder, 'replies.sqlite')}")

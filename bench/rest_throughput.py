@@ -52,11 +52,11 @@ async def _rest_rate(http_url: str, clients: int, seconds: float) -> float:
 
 
 def measure(quick: bool) -> list[Row]:
-    seconds, runs = (0.5, 1) if quick else (1.5, 7)
+    seconds, runs, warmup = (0.2, 1, 0) if quick else (1.5, 7, 1)   # quick: one round of each, short
     with server_endpoints() as (address, http_url):
         rest, grpc_rates = interleaved(lambda: asyncio.run(_rest_rate(http_url, CLIENTS, seconds)),
                                        lambda: asyncio.run(_rate(address, CLIENTS, seconds)),
-                                       runs, warmup=1)
+                                       runs, warmup)
     ratio = median([r / g for r, g in zip(rest, grpc_rates)])
     return [Row(f"7. REST completions/s, {CLIENTS} clients", f"≥ {TARGET_RATIO}× gRPC",
                 f"{median(rest):.0f}/s ({ratio:.2f}×)", f"gRPC {median(grpc_rates):.0f}/s", ratio >= TARGET_RATIO,
