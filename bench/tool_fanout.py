@@ -51,7 +51,7 @@ def cost(shell, count: int) -> tuple[int, float]:
 
 
 def measure(quick: bool) -> list[Row]:
-    few, many, runs = (10, 200, 1) if quick else (10, 1000, 3)
+    few, many, runs = (10, 50, 1) if quick else (10, 1000, 3)
     with (tempfile.TemporaryDirectory() as folder,
           server_process("--script", str(script(Path(folder), (few, many)))) as address):
         shell = connected_shell(address)

@@ -33,6 +33,7 @@ SCRIPTS = {
     "cache_replay": ["12. replayed cell"],
     "first_cell": ["13. first cell"],
     "cache_lookup": ["14. cache lookup"],
+    "tool_fanout": ["15. "],  # "15. N tool calls in one answer", N the run's
     "docs_index": ["16a. --docs first index build", "16b. --docs second cell"],
     "embed_rows": ["embed a. %ygpt embed", "embed b. %ygpt similar"],
     "map_labels": ["--map --labels"],
