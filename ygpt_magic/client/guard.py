@@ -5,9 +5,10 @@ traceback that ``%ygpt fix`` sends, used as a tool parameter's default (``api_ke
 os.environ["YC_API_KEY"]`` puts it into the declaration's JSON schema) or held in a chat loaded
 from a file would otherwise reach the model, its logs and the tokenizer. Doors differ; requests
 do not: every request method of the Client (stream, complete, deferred, complete_many,
-count_tokens, batch jobs, classifications) calls :func:`check_request` over everything the request carries before
-anything is sent, so no door can skip it. The notebook-side checks (context/interpolate.py) call
-:func:`check` to name the reference that brought a key in, earlier and more precisely.
+count_tokens, batch jobs, classifications) calls :func:`check_request` over everything the
+request carries before anything is sent, so no door can skip it. The notebook-side checks
+(context/interpolate.py) call :func:`check` to name the reference that brought a key in, earlier
+and more precisely.
 
 A text carries a credential when it holds the whole secret or any run of :data:`FRAGMENT` of its
 characters, or when it holds a token of a shape Yandex publishes for its credentials
@@ -15,6 +16,18 @@ characters, or when it holds a token of a shape Yandex publishes for its credent
 file, a traceback, a tool's result) is refused like its own. The refusal names the piece (the
 prompt, the system message, tool ``search``'s declaration) and what was found, masked, never the
 secret.
+
+One exception, for the model's own words: the text of an assistant message in the history is not
+searched for *unknown* shapes. That text came from the server; sending it back tells the server
+nothing it did not write, and a model that gives an example ``.env`` writes a placeholder or a
+made-up key of a published shape, which would otherwise refuse every later cell of its chat with
+advice to edit a reply no one can edit and to rotate a key that never existed. The kernel's
+*own* credentials are still refused there, for three reasons: "the server wrote it" is an
+assumption a chat loaded from a file (written or edited by anyone) or a chat moved to another
+server with ``%ygpt connect`` does not keep; the kernel's key found there is never a false alarm
+(it is certainly live), so refusing costs nothing a user would want; and each request that carries
+it puts it into one more log, while the user must hear that it leaked and rotate it. The model's
+tool calls are not plain text and keep the whole check (CredentialInToolCall).
 """
 
 from __future__ import annotations
@@ -94,7 +107,8 @@ class CleanTexts:
 def check_request(messages: Sequence[Mapping[str, Any]], extras: Mapping[str, Any],
                   credentials: Sequence[Credential], clean: CleanTexts | None = None) -> None:
     """CredentialInPrompt, naming the piece, if anything this request would send carries one
-    of ``credentials`` or a credential's shape: each message whole (text, tool calls and results, picture names), each
+    of ``credentials`` or a credential's shape (but an unknown shape in a model's reply: see the
+    module's docstring): each message whole (text, tool calls and results, picture names), each
     tool declaration whole (name, description, every schema field, defaults and enums included)
     and the response format. With ``clean``, a plain message's text found clean before is not
     searched again, and one found clean now is remembered, but for the last (the prompt: a
@@ -106,12 +120,19 @@ def check_request(messages: Sequence[Mapping[str, Any]], extras: Mapping[str, An
         if plain is not None and plain in known:
             continue
         found = _found(_text(message) if plain is None else plain, credentials)
-        if found is not None:
+        if found is not None and not _written_back(message, found):
             raise _refusal(messages, index, found, credentials)
-        if plain is not None and clean is not None and index < len(messages) - 1:
+        if found is None and plain is not None and clean is not None and index < len(messages) - 1:
             known.add(plain)  # history only: a prompt is remembered once it is history
     for where, piece in _extras(extras):
         check(where, piece, credentials)
+
+
+def _written_back(message: Mapping[str, Any], found: Found) -> bool:
+    """Whether ``found`` is an unknown shape in the text of a model's reply, which goes back to
+    the server that wrote it (the rule in this module's docstring). Such a text is not
+    remembered as clean, so the same words in a user's message are still searched."""
+    return not found.known and message.keys() <= PLAIN and message.get("role") == "assistant"
 
 
 def _refusal(messages: Sequence[Mapping[str, Any]], index: int, found: Found,
