@@ -34,7 +34,7 @@ length of its alphabet, then a boundary), so ordinary text does not trip it: lin
 code end and start at spaces, brackets and operators, and a column of digests has no opening.
 This holds wherever the guard looks, not only in a ``--docs`` PDF (sources/library.py): a key
 pasted from a wrapped terminal is the same key. :func:`mask_all` does not join lines: it masks the
-first line of a wrapped key when that holds an opening and 16 more characters.
+first line of a wrapped key when that holds an opening and 15 more characters (8 after ``AQVN``).
 
 One compiled pattern, one pass over a text, and one scan for a break inside a token: a 10 kB cell
 of code costs about 0.25 ms, one of prose (which has such breaks) about 0.5 ms (the bound is held
@@ -115,15 +115,18 @@ def _key_id(text: str) -> str:
 @dataclass(frozen=True)
 class Shape:
     """One published shape: what it is called, its pattern (``opening`` and the ``rest``), and
-    Yandex's extra validation. ``near``: a token with this opening but another length is masked
-    too (not for the static key's ``YC``, which opens ordinary names such as ``YC_FOLDER_ID``)."""
+    Yandex's extra validation. ``near``: a token with this opening, in any case, and at least this
+    many characters after it is masked too, whatever its length (None for the static key's ``YC``,
+    which opens ordinary names such as ``YC_FOLDER_ID``). The minimums are never above what
+    errors/base.py masked before this list (an opening and 16 characters of a token, a sentence's
+    last full stop counted; ``AQVN`` and 8, as it opens nothing but a key)."""
 
     kind: str
     opening: str
     rest: str
     valid: Callable[[str], bool] = _always
     shown: Callable[[str], str] = mask
-    near: bool = True
+    near: int | None = 15
 
     @property
     def pattern(self) -> str:
@@ -135,31 +138,35 @@ _TOKEN = r"[A-Z0-9a-z_-]+[=]{0,2}\.[A-Z0-9a-z_-]{86}[=]{0,2}"
 #: also be a JSON escape, as in the key.json `yc iam key create` writes, and its match runs on
 #: over the private key to its end line, so masking hides the key itself, not its header)
 SHAPES: tuple[Shape, ...] = (
-    Shape("a Yandex Cloud API key", "AQVN", r"[A-Za-z0-9_\-]{35,38}"),
+    Shape("a Yandex Cloud API key", "AQVN", r"[A-Za-z0-9_\-]{35,38}", near=8),
     Shape("a Yandex Cloud IAM token", r"t1\.", _TOKEN),
     Shape("a Yandex Cloud refresh token", r"rt1\.", _TOKEN),
     Shape("a Yandex Cloud IAM cookie", r"c1\.", _TOKEN),
     Shape("a Yandex OAuth token", "y[0-6]_", r"[-_A-Za-z0-9]{55,199}"),
-    Shape("the secret of a Yandex Cloud static access key", "YC", r"[a-zA-Z0-9_\-]{38}", _static_secret, near=False),
+    Shape("the secret of a Yandex Cloud static access key", "YC", r"[a-zA-Z0-9_\-]{38}", _static_secret, near=None),
     Shape("a Yandex SmartCaptcha server key", "ysc2_", r"[a-zA-Z0-9]{40}[0-9a-f]{8}"),
     Shape("a Yandex Cloud OIDC app secret", "yccs__", r"[0-9a-f]{64}_[0-9a-f]{8}"),
     Shape("the private key of a Yandex Cloud service account", r"PLEASE DO NOT REMOVE THIS LINE\! ",
           r"Yandex\.Cloud SA Key ID (?:<|\\u003[cC])[0-9a-zA-Z+/=]*(?:>|\\u003[eE])(?:\s|\\[nrt])+"
           r"-----BEGIN PRIVATE KEY-----(?:[A-Za-z0-9+/=\s]|\\[nrt])*(?:-----END PRIVATE KEY-----)?",
-          shown=_key_id, near=False),
+          shown=_key_id, near=None),
 )
 #: the first two characters of every shape: most positions of a text fail here, cheaply
 _STARTS = r"(?=[AtrcyYP][Q1t0-6scCL])"
 #: a token starts where no character of its alphabet is just before it, or after a JSON escape
 #: (``\\n``) or a URL's percent escape (``%22``, ``%3A``: its hex digits are no part of the token)
-_BEFORE = r"(?:(?<![A-Za-z0-9_-])|(?<=\\[nrtbf])|(?<=%[0-9A-Fa-f]{2}))"
+_ESCAPED = r"|(?<=\\[nrtbf])|(?<=%[0-9A-Fa-f]{2})"
+_BEFORE = r"(?:(?<![A-Za-z0-9_-])" + _ESCAPED + ")"
+#: where a masked token may start: as :data:`_BEFORE`, or after a hyphen too (``key-AQVN…``)
+_BEFORE_MASKED = r"(?:(?<![A-Za-z0-9_])" + _ESCAPED + ")"
 _AFTER = r"(?![A-Za-z0-9_-])"
 _SHAPED = "|".join(f"(?P<s{n}>{shape.pattern})" for n, shape in enumerate(SHAPES))
 _PATTERN = re.compile(_STARTS + _BEFORE + "(?:" + _SHAPED + ")" + _AFTER)
-#: masked beside the shapes: an opening and 16 or more characters of a token (dots and padding
-#: too, not a sentence's last full stop), most of a key cut short or run on
-_NEAR = "(?:" + "|".join(shape.opening for shape in SHAPES if shape.near) + r")[A-Za-z0-9_\-.=]{15,}[A-Za-z0-9_\-=]"
-_MASKED = re.compile(_STARTS + _BEFORE + "(?:" + _SHAPED + f"|(?P<near>{_NEAR})" + ")" + _AFTER)
+#: masked beside the shapes: an opening in any case and its ``near`` characters or more of a
+#: token (dots and padding too, not a sentence's last full stop), a key cut short or run on
+_NEAR = "|".join(f"(?i:{shape.opening})[A-Za-z0-9_\\-.=]{{{shape.near - 1},}}[A-Za-z0-9_\\-=]"
+                 for shape in SHAPES if shape.near)
+_MASKED = re.compile(f"(?i:{_STARTS}){_BEFORE_MASKED}(?:{_SHAPED}|(?P<near>{_NEAR})){_AFTER}")
 #: what a masked token becomes
 MASK = "***"
 #: a run of a token's characters broken only where it was wrapped: by a newline, a soft hyphen or
