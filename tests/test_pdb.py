@@ -47,3 +47,33 @@ def test_unloading_puts_back_the_handler_it_found(ipython, shell):
     ipython.extension_manager.unload_extension("ygpt_magic")
     assert ipython.custom_exceptions == ()
     ipython.extension_manager.load_extension("ygpt_magic")
+
+
+class _TheirError(Exception):
+    """Another extension's exception, shown by its own handler."""
+
+
+def test_unloading_leaves_a_handler_set_since_by_another_extension(ipython, shell):
+    """Another extension loaded after ours sets its handler, calling ours for what is not its
+    own; unloading ours puts back nothing (that dropped theirs without a word), and leaves only
+    their exceptions to it."""
+    ours, handled = ipython.CustomTB, []
+
+    def theirs(shell, etype, value, tb, tb_offset=None):
+        if isinstance(value, _TheirError):
+            handled.append(str(value))
+            return []
+        return ours(etype, value, tb, tb_offset=tb_offset)
+
+    ipython.set_custom_exc((*ipython.custom_exceptions, _TheirError), theirs)
+    installed, ipython.user_ns["TheirError"] = ipython.CustomTB, _TheirError
+    try:
+        ipython.extension_manager.unload_extension("ygpt_magic")
+        assert ipython.CustomTB is installed
+        assert ipython.custom_exceptions == (_TheirError,)
+        shown = cell(ipython, "raise TheirError('handled')")
+        assert handled == ["handled"] and "Traceback" not in shown.shown, shown.shown
+    finally:
+        ipython.set_custom_exc((), None)   # the shell is shared by later tests
+        del ipython.user_ns["TheirError"]
+        ipython.extension_manager.load_extension("ygpt_magic")

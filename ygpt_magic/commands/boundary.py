@@ -61,8 +61,9 @@ class _RunStopper(UsageError):
         return [f"{type(self.error).__name__}: {self}"]
 
 
-#: per shell, the custom exception handler show_run_stoppers found, to put back at unload
-_KEPT: WeakKeyDictionary[InteractiveShell, tuple[tuple[type[BaseException], ...], Any]] = WeakKeyDictionary()
+#: per shell, the custom exceptions and handler show_run_stoppers found, to put back at unload,
+#: and the handler it installed (``shell.CustomTB`` as ``set_custom_exc`` made it), to know it by
+_KEPT: WeakKeyDictionary[InteractiveShell, tuple[tuple[type[BaseException], ...], Any, Any]] = WeakKeyDictionary()
 
 
 def show_run_stoppers(shell: InteractiveShell) -> None:
@@ -74,7 +75,9 @@ def show_run_stoppers(shell: InteractiveShell) -> None:
     ``set_custom_exc``: ``run_code`` hands those to the handler and never to the debugger. The
     handler shows the line through ``_showtraceback``, which ipykernel sends as an ``error``
     message (what nbval looks for), as before. A handler set earlier (the user's, another
-    extension's) keeps its exceptions; :func:`stop_showing_run_stoppers` puts it back.
+    extension's) keeps its exceptions; :func:`stop_showing_run_stoppers` puts it back. Once
+    unloaded, ours hands everything to the one it found, for a handler set since that still
+    calls it.
     """
     if shell in _KEPT:
         return
@@ -82,17 +85,25 @@ def show_run_stoppers(shell: InteractiveShell) -> None:
 
     def handler(shell: InteractiveShell, etype: type[BaseException], value: BaseException,
                 tb: TracebackType | None, tb_offset: int | None = None) -> Any:
-        if not isinstance(value, _RunStopper):
+        if not isinstance(value, _RunStopper) or _KEPT.get(shell) is not kept:
             return kept_handler(etype, value, tb, tb_offset=tb_offset)
         shell._showtraceback(etype, value, value._render_traceback_())
         return []
 
-    _KEPT[shell] = (kept_types, kept_handler)
     shell.set_custom_exc((*kept_types, _RunStopper), handler)
+    kept = _KEPT[shell] = (kept_types, kept_handler, shell.CustomTB)
 
 
 def stop_showing_run_stoppers(shell: InteractiveShell) -> None:
-    """Put back the handler :func:`show_run_stoppers` found (``%unload_ext``)."""
+    """Put back the handler :func:`show_run_stoppers` found (``%unload_ext``), if ours is still
+    the one installed. If another extension set its own since, theirs stays (putting ours' back
+    would drop it without a word): only our exception type leaves the shell's list, and ours, if
+    theirs still calls it, passes everything on."""
     kept = _KEPT.pop(shell, None)
-    if kept is not None:
-        shell.custom_exceptions, shell.CustomTB = kept
+    if kept is None:
+        return
+    kept_types, kept_handler, ours = kept
+    if shell.CustomTB is ours:
+        shell.custom_exceptions, shell.CustomTB = kept_types, kept_handler
+    else:
+        shell.custom_exceptions = tuple(etype for etype in shell.custom_exceptions if etype is not _RunStopper)
