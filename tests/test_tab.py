@@ -101,6 +101,44 @@ def test_tab_completes_the_chats_of_this_kernel(shell):
     assert "travel" in _ours(shell, "%ygpt chat tr")
 
 
+def _completed(shell, line: str) -> str:
+    """``line`` as Tab leaves it when it offers one thing (what the user then runs)."""
+    with provisionalcompleter():
+        offered = list(shell.Completer.completions(line, len(line)))
+    assert len(offered) == 1, (line, offered)
+    return line[: offered[0].start] + offered[0].text + line[offered[0].end:]
+
+
+def test_a_chat_name_with_a_space_is_completed_quoted_so_the_line_runs(shell, magics):
+    """The parser splits like a shell: ``--delete my notes`` would be two words (findings/panel2 1)."""
+    assert cell(shell, "%%ygpt --chat 'my notes'\nhello").ok
+    assert cell(shell, "%ygpt chat travel").ok
+    assert "'my notes'" in _ours(shell, "%%ygpt --chat ")
+    assert "travel" in _ours(shell, "%ygpt chats --delete ")        # a name with no space stays bare
+    line = _completed(shell, "%ygpt chats --delete my")
+    assert line == "%ygpt chats --delete 'my notes'"
+    done = cell(shell, line)
+    assert done.ok and "my notes" not in magics.kernel.session.chats, done.message
+
+
+def test_tab_completes_inside_an_opening_quote(shell):
+    assert cell(shell, "%ygpt chat 'my notes'").ok
+    assert _completed(shell, "%ygpt chat 'my") == "%ygpt chat 'my notes'"
+    assert _completed(shell, '%ygpt panel --chat "my n') == '%ygpt panel --chat "my notes"'
+    assert cell(shell, "%ygpt chat \"don't\"").ok
+    line = _completed(shell, "%ygpt chats --delete don")
+    assert cell(shell, line).ok, line                               # an apostrophe, quoted as shlex does
+
+
+def test_tab_offers_chat_names_for_the_old_name_of_a_rename_and_nothing_for_the_new(shell):
+    """NEW is the user's own text: neither chat names nor IPython's keywords, magics and files."""
+    assert cell(shell, "%ygpt chat travel").ok
+    assert "travel" in _ours(shell, "%ygpt chats --rename ")
+    for line in ("%ygpt chats --rename travel ", "%ygpt chats --rename travel jo"):
+        word = line.rpartition(" ")[2]
+        assert _ours(shell, line) == [word], line                  # the word as typed: nothing changes
+
+
 def test_tab_completes_a_flags_and_a_positionals_declared_choices(shell):
     from ygpt_magic.cache import MODES
 

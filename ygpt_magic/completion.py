@@ -9,13 +9,19 @@ offered comes from the declarations themselves, so a new flag or subcommand comp
 second list: the flags are the option strings of the magic's parser (or the subcommand's), a
 flag's values are its ``choices``; only the values that live in the kernel are named here, by the
 flag's destination: model names (the catalogue) and chat names (the session). A flag whose value
-is anything else (a file, a variable) is left to IPython's own matchers. This module imports
-nothing heavy: a subcommand's module is imported when its flags are first asked for.
+is anything else (a file, a variable) is left to IPython's own matchers, except a value that is
+free text of the user's own (``--rename OLD NEW``'s NEW), where every match IPython could offer
+(keywords, magics, files) would be noise. The line is split as the parser splits it (shlex), so
+a value is completed inside an open quote too, and one the parser would split in two (a chat
+named ``my notes``) is offered quoted. This module imports nothing heavy: a subcommand's module
+is imported when its flags are first asked for.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
+import shlex
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -51,6 +57,12 @@ def _subcommands(kernel: Kernel) -> Sequence[str]:
 #: subcommand's own positional is keyed "subcommand dest" (`%ygpt chat NAME`)
 VALUES: dict[str, Values] = {"model": _models, "chat": _chats, "delete": _chats, "rename": _chats,
                              "chat name": _chats, "help name": _subcommands}
+#: what shlex.split (the parser, commands/args.py) splits words at, and what it reads specially
+SPACES = " \t\r\n"
+SPECIAL = SPACES + "'\"\\"
+#: a line's pieces as shlex reads them: a quoted run (maybe still open), an escape, spaces, or
+#: plain text; so spaces that end a word are told from spaces inside quotes
+_PIECES = re.compile(r"""'[^']*'?|"(?:[^"\\]|\\.)*"?|\\.?|[ \t\r\n]+|[^ \t\r\n'"\\]+""", re.S)
 
 
 class Completer:
@@ -64,14 +76,17 @@ class Completer:
     def matcher(self, context: CompletionContext) -> SimpleMatcherResult:
         """IPython's matcher: what may follow on the cursor's line so far, suppressing every
         other matcher when that is anything; nothing, and no suppression, on other lines."""
-        words = context.text_until_cursor.split()
-        if context.text_until_cursor.endswith((" ", "\t")):
-            words.append("")
+        split = _split(context.text_until_cursor)
+        words, written, quote = split if split is not None else ([], "", "")
         offered = self._offered(words) if len(words) > 1 else None
+        if isinstance(offered, FreeText):   # one completion that changes nothing: IPython's list stays out
+            return {"completions": [SimpleCompletion(written)], "matched_fragment": written,
+                    "suppress": True, "do_not_suppress": set(), "ordered": True}
         word = words[-1] if offered is not None else ""
-        starting = [text for text in offered or () if text.startswith(word)]
+        starting = [_as_written(text, quote) for text in offered or () if text.startswith(word)]
         return {"completions": [SimpleCompletion(text) for text in starting],
-                "matched_fragment": word, "suppress": True, "do_not_suppress": set(), "ordered": True}
+                "matched_fragment": written if offered is not None else "", "suppress": True,
+                "do_not_suppress": set(), "ordered": True}
 
     def _offered(self, words: list[str]) -> Sequence[str] | None:
         """What may take the place of the last of ``words`` (the first is the magic's name)."""
@@ -94,6 +109,8 @@ class Completer:
         word, before = args[-1], args[-2] if len(args) > 1 else ""
         if word.startswith("-"):
             return [flag for action in parser._actions for flag in action.option_strings]
+        if _is_free_text(parser, args[:-1]):
+            return FREE_TEXT
         action = _takes_a_value(parser, before) or _next_positional(parser, command, args[:-1])
         return self._values(action, command) if action is not None else None
 
@@ -102,6 +119,50 @@ class Completer:
             return [str(choice) for choice in action.choices]
         values = VALUES.get(f"{command} {action.dest}" if not action.option_strings else action.dest)
         return values(self.kernel) if values is not None else None
+
+
+class FreeText(tuple[str, ...]):
+    """What ``_offered`` answers for a word that is the user's own text (a new name): nothing to
+    offer, and nothing of IPython's either."""
+
+
+FREE_TEXT = FreeText()
+
+
+def _split(text: str) -> tuple[list[str], str, str] | None:
+    """``text``'s words as the parser reads them (shlex.split), the last one the word at the cursor
+    ("" after a space), with that word as written and the quote it leaves open ("" if none);
+    None for a line shlex cannot read (a lone backslash at the end)."""
+    start = 0
+    for piece in _PIECES.finditer(text):
+        if piece.group()[0] in SPACES:
+            start = piece.end()
+    written = text[:start], text[start:]
+    for quote in ("", "'", '"'):
+        try:
+            word = shlex.split(written[1] + quote)
+        except ValueError:
+            continue
+        return [*shlex.split(written[0]), word[0] if word else ""], written[1], quote
+    return None
+
+
+def _as_written(value: str, quote: str) -> str:
+    """``value`` as a word the parser reads back whole: inside the quote the user opened, else
+    quoted as shlex.quote does when it holds a space, a quote or a backslash or would start a
+    comment (a Cyrillic or Thai name needs no quotes)."""
+    if quote == '"':
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if quote or not value or value.startswith("#") or any(char in SPECIAL for char in value):
+        return "'" + value.replace("'", "'\"'\"'") + "'"
+    return value
+
+
+def _is_free_text(parser: argparse.ArgumentParser, done: list[str]) -> bool:
+    """Whether the word after ``done`` is the last value of a flag that takes several and whose
+    last is the user's own text (``--rename OLD NEW``: only OLD names a chat)."""
+    action = parser._option_string_actions.get(done[-2]) if len(done) > 1 else None
+    return action is not None and action.dest == "rename" and action.nargs == 2
 
 
 def _takes_a_value(parser: argparse.ArgumentParser, flag: str) -> argparse.Action | None:
