@@ -406,3 +406,19 @@ def test_panel_side_without_sidecar_says_what_to_install(shell, monkeypatch):
     run = cell(shell, "%ygpt panel --side")
     assert_clear_error(run, "pip install sidecar", "--side", "reload", error_type=SidecarMissing)
     assert not run.displays
+
+
+def test_a_panel_whose_chat_is_deleted_says_so_and_drops_its_stale_line(shell, tmp_path, monkeypatch):
+    """findings/panel2 3: it moved to 'default' without a word, still saying where 'notes' went."""
+    from conftest import cell
+
+    monkeypatch.chdir(tmp_path)
+    assert cell(shell, "%%ygpt --chat notes\nTell me about the sea").ok
+    panel = shell.run_line_magic("ygpt", "panel --chat notes")
+    try:
+        assert panel.export() is not None and "Exported chat 'notes'" in panel.status.value
+        assert cell(shell, "%ygpt chats --delete notes").ok
+        assert panel.chat_name == "default"
+        assert html.unescape(panel.status.value) == "Chat 'notes' was deleted; showing 'default'."
+    finally:
+        panel.close()

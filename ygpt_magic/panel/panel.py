@@ -290,7 +290,8 @@ class ChatPanel(widgets.VBox):
         """Draw everything from the session and the reply in flight; safe from any thread."""
         with self._lock:
             if self._name not in self._session.chats:  # gone after `reset --all`, a load or a delete
-                self._name = self._session.current
+                gone, self._name = self._name, self._session.current
+                self._message = f"Chat '{html.escape(gone)}' was deleted; showing '{html.escape(self._name)}'."
             chat = self._session.chats[self._name]
             live = panel_live.live_reply(self._session, self._name)
             self._follow(live)
