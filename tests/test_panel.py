@@ -422,3 +422,24 @@ def test_a_panel_whose_chat_is_deleted_says_so_and_drops_its_stale_line(shell, t
         assert html.unescape(panel.status.value) == "Chat 'notes' was deleted; showing 'default'."
     finally:
         panel.close()
+
+
+def test_the_side_tab_names_no_chat_that_could_go_stale(shell, monkeypatch):
+    """JupyterLab's sidecar reads its title once, when it opens the tab: a chat name there stayed
+    after a rename, a pick or a delete (findings/panel2 2); the panel's header names the chat."""
+    from conftest import cell
+    from ipywidgets import Widget
+    from sidecar import Sidecar
+
+    opened: list[Widget] = []
+    monkeypatch.setattr(Widget, "_widget_construction_callback", opened.append)
+    assert cell(shell, "%ygpt panel --side --chat notes").ok
+    try:
+        [side] = [widget for widget in opened if isinstance(widget, Sidecar)]
+        [panel] = [widget for widget in opened if isinstance(widget, ChatPanel)]
+        assert cell(shell, "%ygpt chats --rename notes journal").ok
+        assert panel.chat_name == "journal" and "notes" not in side.title, side.title
+        assert side.title.startswith("ygpt")
+    finally:
+        for widget in opened:
+            widget.close()

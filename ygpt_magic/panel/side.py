@@ -4,6 +4,9 @@ In a cell's output the panel scrolls away with the notebook. jupyter-widgets' ``
 Output widget that JupyterLab draws in its side area; the panel's widget view goes into it (not
 through ``display``, which would also show the saved view meant for a cell, panel/saved.py).
 Nothing of it is stored in the notebook, so a reopened notebook has no widget to miss there.
+The tab's title names no chat: JupyterLab's sidecar reads ``title`` once, when it opens the tab,
+and never again, so a chat name there would go stale after a rename, a pick in the chat list or a
+delete; the panel's own header names the chat it shows.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ from collections.abc import Callable
 from ..errors import SidecarMissing
 from .panel import ChatPanel
 from .style import SIDE_CLASS
+
+#: the side-area tab's title (see above for why no chat name)
+TITLE = "ygpt chat"
 
 
 def beside() -> Callable[[ChatPanel], str]:
@@ -24,7 +30,7 @@ def beside() -> Callable[[ChatPanel], str]:
         raise SidecarMissing() from None
 
     def show(panel: ChatPanel) -> str:
-        side = Sidecar(title=f"ygpt · {panel.chat_name}")
+        side = Sidecar(title=TITLE)
         panel.add_class(SIDE_CLASS)  # its words once its kernel is gone (panel/style.py)
         side.outputs = ({"output_type": "display_data", "data": panel._repr_mimebundle_(), "metadata": {}},)
         # stored with the notebook: true when read again later, with no kernel behind it
