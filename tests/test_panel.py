@@ -339,6 +339,18 @@ def test_russian_chats_export_to_files_named_after_them_and_none_replaces_anothe
     assert len(list(tmp_path.iterdir())) == 3
 
 
+def test_export_keeps_the_vowel_signs_of_a_chats_name(session, panel, tmp_path, monkeypatch):
+    """Devanagari and Tamil write vowels as combining marks, Hebrew and Arabic their points: a
+    file name without them cannot be read (findings/panel2 5: ygpt-chat-ह-न-द-अन-व-द.md)."""
+    monkeypatch.chdir(tmp_path)
+    for name, file in (("हिन्दी अनुवाद", "ygpt-chat-हिन्दी-अनुवाद.md"), ("தமிழ்", "ygpt-chat-தமிழ்.md"),
+                       ("עִבְרִית", "ygpt-chat-עִבְרִית.md"), ("العَرَبِيَّة", "ygpt-chat-العَرَبِيَّة.md")):
+        session.chat(name)
+        panel.controls.chat.value = name
+        panel.controls.export.click()
+        assert f"/{file}</code>" in html.unescape(panel.status.value), panel.status.value
+
+
 def read_export(panel: ChatPanel) -> str:
     """The file the status line says the panel exported to."""
     shown = html.unescape(panel.status.value)

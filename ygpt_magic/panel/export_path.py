@@ -10,6 +10,7 @@ or anything else the user put there (a link to their own file), is written as be
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 from ..words import composed
@@ -19,9 +20,11 @@ _MAX_NAME_BYTES = 200
 
 
 def file_name_part(name: str) -> str:
-    """``name`` as a safe piece of a file name: letters and digits of any script, ``_ . -``;
-    every run of anything else (a path separator, a space, a control character) is one ``-``."""
-    kept = "".join(char if char.isalnum() or char in "_.-" else "-" for char in composed(name))
+    """``name`` as a safe piece of a file name: letters, digits and combining marks (the vowel
+    signs of Devanagari or Tamil, Hebrew and Arabic points) of any script, ``_ . -``; every run
+    of anything else (a path separator, a space, a control character) is one ``-``."""
+    kept = "".join(char if char.isalnum() or unicodedata.category(char)[0] == "M" or char in "_.-"
+                   else "-" for char in composed(name))
     part = re.sub(r"-{2,}", "-", kept)
     return part.encode("utf-8")[:_MAX_NAME_BYTES].decode("utf-8", "ignore")
 
