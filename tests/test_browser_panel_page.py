@@ -117,6 +117,12 @@ def test_the_side_panel_fits_the_side_area_default_width(lab):
         overflow = panel.evaluate("""(root, right) => [...root.querySelectorAll('*')]
             .filter(el => el.getClientRects().length && el.getBoundingClientRect().right > right + 0.5)
             .map(el => el.className + ': ' + (el.innerText || '').slice(0, 30))""", right)
+        # a label cut short inside its own box ("def…" for "default", findings/panel2 4)
+        ellipsised = panel.evaluate("""root => [...root.querySelectorAll('*')]
+            .filter(el => el.getClientRects().length && el.scrollWidth > el.clientWidth
+                    && getComputedStyle(el).textOverflow === 'ellipsis')
+            .map(el => el.className + ': ' + (el.innerText || el.value || '').slice(0, 30))""")
         ARTIFACTS.mkdir(exist_ok=True)
         page.locator(".jupyterlab-sidecar").screenshot(path=str(ARTIFACTS / "panel-side-narrow.png"))
         assert not overflow, f"cut off at the side area's edge ({right:.0f} px): {overflow}"
+        assert not ellipsised, f"labels cut short at the side area's default width: {ellipsised}"

@@ -43,7 +43,10 @@ CSS = """
   border-bottom: 1px solid var(--ygpt-border);
 }
 .ygpt-panel .ygpt-options { border-bottom: 1px solid var(--ygpt-border); }
-.ygpt-panel .ygpt-group { gap: 6px; align-items: center; }
+/* the temperature slider and its "default" toggle: the toggle goes under the slider where the two
+   do not fit on one line (the side area's default width), rather than shrink to "def…" */
+.ygpt-panel .ygpt-group { gap: 6px; align-items: center; flex-wrap: wrap; }
+.ygpt-panel .ygpt-group > .widget-toggle-button { flex-shrink: 0; }
 .ygpt-panel .ygpt-bar .widget-inline-hbox,
 .ygpt-panel .ygpt-bar .jupyter-widgets,
 .ygpt-panel .ygpt-bar .widget-button { margin: 0; }
