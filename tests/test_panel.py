@@ -455,3 +455,17 @@ def test_the_side_tab_names_no_chat_that_could_go_stale(shell, monkeypatch):
     finally:
         for widget in opened:
             widget.close()
+
+
+def test_the_saved_view_reopens_a_chat_whose_name_has_a_space(shell):
+    """The line under a saved panel, typed again, opens that chat (its name quoted as the
+    magic's line is split), not 'unrecognized arguments'."""
+    shell.run_line_magic("ygpt", "chat 'my notes'")
+    panel = shell.run_line_magic("ygpt", "panel --chat 'my notes'")
+    line = next(part for part in panel._saved_now()["text/plain"].splitlines() if "%ygpt panel" in part)
+    command = line[line.index("%ygpt panel"):line.index(" to open it again")]
+    assert command == "%ygpt panel --chat 'my notes'", line
+    reopened = shell.run_line_magic("ygpt", command.removeprefix("%ygpt "))
+    assert reopened._name == "my notes"
+    panel.close()
+    reopened.close()

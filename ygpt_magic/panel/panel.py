@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import shlex
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -351,7 +352,8 @@ class ChatPanel(widgets.VBox):
         self.status.value = status
 
     def _saved_now(self) -> dict[str, str]:
-        command = "%ygpt panel" if self._follow_current else f"%ygpt panel --chat {self._name}"
+        # quoted as the magic's line is split (shlex), so a name with a space reopens this chat
+        command = "%ygpt panel" if self._follow_current else f"%ygpt panel --chat {shlex.quote(self._name)}"
         chat = self._session.chats[self._name]
         self._saved_view = saved_bundle(self._name, chat.system or "", self.transcript.exchanges(), command)
         return self._saved_view
