@@ -69,7 +69,9 @@ def test_the_kernels_own_key_in_a_reply_is_still_refused(shell, replying):
     asked = len(completions(replying))
     result = cell(shell, "%%ygpt\nThanks")
     assert_clear_error(result, "an earlier assistant message", "your api key (from YC_API_KEY)",
+                       "A reply cannot be edited: run the cell that got it again", "%ygpt reset",
                        error_type=CredentialInPrompt)
+    assert "Remove it from there" not in result.message, "a reply cannot be edited"
     assert TEST_KEY not in result.shown
     assert len(completions(replying)) == asked, "nothing was sent"
 

@@ -36,7 +36,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from ..errors import CredentialInPrompt, CredentialInToolCall, Found, YGptError
+from ..errors import CredentialInPrompt, CredentialInReply, CredentialInToolCall, Found, YGptError
 from ..keyshapes import sighted
 from .credentials import Credential
 
@@ -137,9 +137,12 @@ def _written_back(message: Mapping[str, Any], found: Found) -> bool:
 
 def _refusal(messages: Sequence[Mapping[str, Any]], index: int, found: Found,
              credentials: Sequence[Credential]) -> CredentialInPrompt:
-    """The refusal of message ``index``: a tool call of the model's says what happened to it (it
-    ran; in an earlier turn when a plain message follows it) and names the calls that hold it."""
+    """The refusal of message ``index``: a reply of the model's says how to leave it behind (it
+    cannot be edited); a tool call of the model's says what happened to it (it ran; in an earlier
+    turn when a plain message follows it) and names the calls that hold it."""
     message = messages[index]
+    if message.get("role") == "assistant" and message.keys() <= PLAIN:
+        return CredentialInReply(_message_name(message, index, len(messages)), found)
     if "tool_calls" not in message:
         return CredentialInPrompt(_message_name(message, index, len(messages)), found)
     calls = message["tool_calls"]

@@ -156,6 +156,21 @@ class CredentialInPrompt(YGptError):
         self.where = where
 
 
+class CredentialInReply(CredentialInPrompt):
+    """An earlier reply of the model holds this kernel's own credential (a loaded chat file, or a
+    reply that echoed it). A reply cannot be edited, so "remove it from there" could not be
+    followed: the ways out are the ones that leave that turn behind."""
+
+    def __init__(self, where: str, found: Found) -> None:
+        YGptError.__init__(self, lambda origin: (
+            f"Nothing was sent: {where} contains {found.named()}, and a credential must never "
+            f"go to a model. A reply cannot be edited: run the cell that got it again (its turn "
+            f"is replaced), start the chat over with %ygpt reset, or go on in another chat with "
+            f"--chat NAME.{found.rotation()}"
+        ))
+        self.where = where
+
+
 class CredentialInToolResult(CredentialInPrompt):
     """A tool's result holds a credential: refused before the round that would carry it, but
     after the request that asked for the call went out (and was billed), so "nothing was sent"
