@@ -48,6 +48,7 @@ import binascii
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 
 
 def mask(secret: str | None) -> str:
@@ -161,12 +162,12 @@ _BEFORE = r"(?:(?<![A-Za-z0-9_-])" + _ESCAPED + ")"
 _BEFORE_MASKED = r"(?:(?<![A-Za-z0-9_])" + _ESCAPED + ")"
 _AFTER = r"(?![A-Za-z0-9_-])"
 _SHAPED = "|".join(f"(?P<s{n}>{shape.pattern})" for n, shape in enumerate(SHAPES))
-_PATTERN = re.compile(_STARTS + _BEFORE + "(?:" + _SHAPED + ")" + _AFTER)
+_PATTERN = _STARTS + _BEFORE + "(?:" + _SHAPED + ")" + _AFTER
 #: masked beside the shapes: an opening in any case and its ``near`` characters or more of a
 #: token (dots and padding too, not a sentence's last full stop), a key cut short or run on
 _NEAR = "|".join(f"(?i:{shape.opening})[A-Za-z0-9_\\-.=]{{{shape.near - 1},}}[A-Za-z0-9_\\-=]"
                  for shape in SHAPES if shape.near)
-_MASKED = re.compile(f"(?i:{_STARTS}){_BEFORE_MASKED}(?:{_SHAPED}|(?P<near>{_NEAR})){_AFTER}")
+_MASKED = f"(?i:{_STARTS}){_BEFORE_MASKED}(?:{_SHAPED}|(?P<near>{_NEAR})){_AFTER}"
 #: what a masked token becomes
 MASK = "***"
 #: a run of a token's characters broken only where it was wrapped: by a newline, a soft hyphen or
@@ -175,14 +176,21 @@ _WRAPPED = re.compile(r"(?<![A-Za-z0-9_.=-])[A-Za-z0-9_.=-]+(?:(?:\r?\n|[\u00ad\
 _BREAK = re.compile(r"\r?\n|[\u00ad\u200b]")
 #: a break between a token's characters, found break first (a scan three times faster than
 #: :data:`_WRAPPED`'s, which most texts of code need alone: they have none)
-_WRAP = re.compile(r"(?:[\n\u00ad\u200b](?<=[A-Za-z0-9_.=-][\n\u00ad\u200b])|\r\n(?<=[A-Za-z0-9_.=-]\r\n))"
-                   r"(?=[A-Za-z0-9_-])")
+_WRAP = (r"(?:[\n\u00ad\u200b](?<=[A-Za-z0-9_.=-][\n\u00ad\u200b])|\r\n(?<=[A-Za-z0-9_.=-]\r\n))"
+         r"(?=[A-Za-z0-9_-])")
 #: a shape's opening: the first line of a wrapped token holds one
 _OPENING = re.compile("|".join(shape.opening for shape in SHAPES))
 #: no published shape is shorter (an API key: AQVN and 35 more)
 _SHORTEST = 39
 #: the lines a wrapped token may span (a narrow column)
 _WRAP_LINES = 4
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """One of the patterns above compiled on first use, not at import: together about 4 ms of
+    ``%load_ext`` (errors and the guard import this module), paid once by the first cell."""
+    return re.compile(pattern)
 
 
 def sighted(text: str) -> Sighting | None:
@@ -195,7 +203,7 @@ def _unwrapped(text: str) -> Iterator[str]:
     """Each way a wrapped token may read whole: two to ``_WRAP_LINES`` consecutive lines of a
     run broken only by wraps, joined. Not the whole run at once: the line after a key's last
     line may start with a word (``…A7bC`` then ``Rotate the key…``)."""
-    if not _WRAP.search(text):
+    if not _compiled(_WRAP).search(text):
         return
     for run in _WRAPPED.finditer(text):
         if len(run.group()) < _SHORTEST:
@@ -207,7 +215,7 @@ def _unwrapped(text: str) -> Iterator[str]:
 
 
 def _first(text: str) -> Sighting | None:
-    for match in _PATTERN.finditer(text):
+    for match in _compiled(_PATTERN).finditer(text):
         shape = _shape(match)
         if shape.valid(match.group()):
             return Sighting(shape.kind, shape.shown(match.group()))
@@ -218,7 +226,7 @@ def mask_all(text: str) -> str:
     """``text`` with every token :func:`sighted` would find, and every token that opens like a
     key (but the static key's ``YC``) and is long enough to be most of one, replaced by
     :data:`MASK`: what we quote never shows what the guard would refuse to send."""
-    return _MASKED.sub(_masked, text)
+    return _compiled(_MASKED).sub(_masked, text)
 
 
 def _masked(match: re.Match[str]) -> str:
