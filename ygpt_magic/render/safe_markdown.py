@@ -18,7 +18,8 @@ that it means in the file what the cell showed:
   quote or a list as Markdown, where a raw tag after a blank line is live; a code span is code in
   every reader (only its indentation may be lost there);
 - math is written as math only if ``tex.is_plain`` allows it and it holds nothing a reader
-  without math would take for a tag; else it is written as code. A run of text that holds a
+  without math would act on (a tag, an entity, a code span, a fence, a picture or a link); else
+  it is written as code. A run of text that holds a
   math delimiter (``$``, ``\\(``, ``\\[``) and a command that is not plain is written as code too:
   a Markdown reader drops the escapes, and MathJax scans what is left on the page.
 
@@ -42,8 +43,10 @@ from .tex import is_plain
 if TYPE_CHECKING:
     from markdown_it.tree import SyntaxTreeNode
 
-#: Markdown's punctuation in text (backslash-escaped), ``<`` and an entity's ``&`` (as entities)
-_TEXT = re.compile(r"[\\`*_\[\]$~|]|<|&(?=#|[A-Za-z0-9]+;)")
+#: Markdown's punctuation in text (backslash-escaped), ``<`` and an entity's ``&`` (as entities);
+#: ``!`` too: a ``!`` the reply wrote as text (``\\!``, ``&#33;``) right before a link is a picture
+#: once written bare
+_TEXT = re.compile(r"[\\`*_\[\]$~|!]|<|&(?=#|[A-Za-z0-9]+;)")
 _ENTITIES = {"<": "&lt;", "&": "&amp;", "\\": "&#92;"}
 #: where a code span is cut so that JupyterLab's ``removeMath`` finds no math delimiter in it:
 #: between ``\\`` and a bracket, between ``\`` and ``begin{`` / ``end{``
@@ -54,12 +57,17 @@ _SEPARATORS = {0x2028: "\u2424", 0x2029: "\u2424"}
 _LINE_START = re.compile(r"^([ \t]*)([#>+=-]|\d+(?=[.)]))", re.MULTILINE)
 #: what MathJax takes for the start of math in text on the page
 _MATH_OPENER = re.compile(r"\$|\\\(|\\\[|\\begin")
-#: what a reader without math would take for a tag or an entity inside written math
-_MARKUP = re.compile(r"<[A-Za-z/!?]|&(?:#|[A-Za-z0-9]+;)")
+#: what a reader without math (Python-Markdown, plain CommonMark) would act on inside written math:
+#: a tag or an entity, a code span or a fence (either could swallow what follows and free what we
+#: wrote as code), a picture, a link or a link's definition. Emphasis and plain brackets (``[0, 1]``,
+#: ``n!``) make no tag and stay math.
+_MARKUP = re.compile(r"<[A-Za-z/!?]|&(?:#|[A-Za-z0-9]+;)|`|~~~|!\[|\]\s*[(\[:]")
 #: inline pieces that sit in one run of text on the page (MathJax reads math across them)
 _RUN = frozenset({"text", "text_special", "softbreak", "hardbreak"})
 #: what a link's target may not hold as written in ``(…)``, percent-encoded
 _URL_SPECIAL = re.compile(r"[()<>\s|\\`]")
+#: a fence's language as written after the fence: a plain name (``py``, ``c++``, ``c#``, ``.py``)
+_LANGUAGE = re.compile(r"[\w+#.-]+")
 _ALIGN = {"text-align:left": ":--", "text-align:right": "--:", "text-align:center": ":-:"}
 
 
@@ -132,8 +140,7 @@ def _block(node: SyntaxTreeNode, nested: bool = False) -> str:
     if kind in ("fence", "code_block"):
         if nested:
             return _code_lines(node.content.removesuffix("\n"))
-        language = node.info.split()[0].strip("`~") if node.info.split() else ""
-        return fenced(node.content.removesuffix("\n"), language)
+        return fenced(node.content.removesuffix("\n"), _language(node.info))
     if kind == "hr":
         return "---"
     if kind == "table":
@@ -141,6 +148,14 @@ def _block(node: SyntaxTreeNode, nested: bool = False) -> str:
     if kind.startswith("math"):
         return _math_block(node.content.strip(), nested)
     return _escaped(node.content)
+
+
+def _language(info: str) -> str:
+    """A fence's language, if its info string starts with a plain name: a ``~~~`` fence's info may
+    hold a backtick, which a backtick fence's opening line may not: that line would open no fence,
+    and the code would be read as Markdown."""
+    words = info.split()
+    return words[0] if words and _LANGUAGE.fullmatch(words[0]) else ""
 
 
 def _list(node: SyntaxTreeNode) -> str:
@@ -167,7 +182,7 @@ def _table(node: SyntaxTreeNode) -> str:
 
 def _typeset(tex: str) -> bool:
     """Whether math may be written as math: plain (tex.py), and nothing in it that a reader
-    without math would take for a tag or an entity."""
+    without math would act on (``_MARKUP``)."""
     return is_plain(tex) and not _MARKUP.search(tex) and "$" not in tex
 
 
