@@ -73,6 +73,20 @@ def _temporary_folder_under_pytest(tmp_path_factory) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _working_folder_kept() -> Iterator[None]:
+    """A test ends in the working folder it started in: nbval resolves notebooks/sanitize.cfg
+    against it, and a test's ``%cd`` (IPython changes the process's folder) once made every
+    notebook after it on that worker fail with FileNotFoundError. monkeypatch.chdir undoes
+    itself; a folder left changed is put back and the test that left it fails."""
+    before = os.getcwd()
+    yield
+    after = os.getcwd()
+    if after != before:
+        os.chdir(before)
+        pytest.fail(f"the test left the working folder at {after}: use monkeypatch.chdir")
+
+
+@pytest.fixture(autouse=True)
 def _ctrl_c_raises() -> Iterator[None]:
     """Ctrl-C (SIGINT) raises KeyboardInterrupt during every test, as a Jupyter kernel makes it
     do around each cell (ipykernel's kernelbase installs ``default_int_handler`` there). Python

@@ -418,11 +418,11 @@ def test_a_batch_job_is_estimated_and_capped_at_the_minimum_it_is_billed(shell, 
     assert "billed at least 200,000 tokens" in dry.plain
     assert "(gemma-3-12b-it, batch)" in dry.plain
     message = assert_clear_error(
-        cell(shell, "%%ygpt --map reviews --batch -m gemma-3-12b-it --max-cost 1 --out lab\nReview: {item}"),
+        cell(shell, "%%ygpt --map reviews --batch -m gemma-3-12b-it --max-cost 1 --out capped\nReview: {item}"),
         "200,000 tokens", "over the cap of 1", "nothing was sent", "--max-cost 48", "drop --batch",
         error_type=CostOverCap)
     assert "fewer (3 requests" not in message
-    assert "lab" not in shell.user_ns
+    assert "capped" not in shell.user_ns  # a name no other test of this shell sets
     assert not any(r.method in ("CreateBatch", "BatchRow") for r in ygpt_server.requests)
-    assert cell(shell, "%%ygpt --map reviews --batch -m gemma-3-12b-it --max-cost 48 --out lab\nReview: {item}").ok
-    assert len(shell.user_ns["lab"]) == 3
+    assert cell(shell, "%%ygpt --map reviews --batch -m gemma-3-12b-it --max-cost 48 --out capped\nReview: {item}").ok
+    assert len(shell.user_ns["capped"]) == 3
