@@ -337,10 +337,10 @@ def test_a_bug_of_ours_while_sending_a_map_row_is_not_blamed_on_the_server(shell
     bug there fails each row as ours, never as the server's."""
     import pandas as pd
 
-    from ygpt_magic.client import sdk
+    from ygpt_magic.client import many_requests
 
     monkeypatch.setitem(shell.user_ns, "cities", pd.DataFrame({"city": ["Paris", "Rome"]}))
-    monkeypatch.setattr(sdk, "sdk_messages", _a_bug)
+    monkeypatch.setattr(many_requests, "sdk_messages", _a_bug)  # where --map rows are built
     result = cell(shell, "%%ygpt --map cities\nDescribe {city}")
     errors_ = shell.user_ns["_ygpt"].errors
     assert list(errors_) == [0, 1], result.shown
