@@ -63,6 +63,7 @@ def test_a_cache_locked_at_first_open_is_waited_for_said_and_used_once_free(shel
     assert len(completions(ygpt_server)) == 2
 
 
+@pytest.mark.slow  # waits out real time (a timeout, a retry, a killed server)
 def test_ctrl_c_while_the_cache_waits_for_another_kernel_leaves_it_unlocked(shell, ygpt_server, tmp_path):
     """Ctrl-C lands as the cache's BEGIN returns (SQLite waits inside the C call), the lock
     taken: it was left held, the other kernel locked out and this one warned at every cell."""

@@ -61,6 +61,7 @@ def test_what_grpc_does_not_retry_is_sent_once_over_the_chat_api_too(pics, ygpt_
     assert canned_chat_api.posts == 1
 
 
+@pytest.mark.slow  # waits out real time (a timeout, a retry, a killed server)
 def test_the_servers_retry_after_is_waited_for(pics, ygpt_server, canned_chat_api):
     """retry_backoff 0.2: backoffs of 0.3 s and 0.45 s (+ up to 0.2 s), a cap of 2 s; the server asks 1 s."""
     pics.run_line_magic("config", "YGptMagics.retry_backoff = 0.2")
@@ -86,6 +87,7 @@ def test_a_retry_after_longer_than_the_cap_is_cut_to_it(pics, ygpt_server, canne
     assert canned_chat_api.posts == 3 and took < 3.0, f"{canned_chat_api.posts} requests in {took:.2f} s"
 
 
+@pytest.mark.slow  # waits out real time (a timeout, a retry, a killed server)
 @pytest.mark.parametrize("mode", FLAGS)
 def test_ctrl_c_while_a_retry_waits_sends_nothing_more(pics, magics, ygpt_server, canned_chat_api, mode):
     pics.run_line_magic("config", "YGptMagics.retry_backoff = 0.5")   # a cap of 5 s: the server's 1 s is waited

@@ -158,6 +158,7 @@ def test_options_reach_the_server(client, ygpt_server):
         == (pytest.approx(0.2), 40, True, True)
 
 
+@pytest.mark.slow  # waits out real time (a timeout, a retry, a killed server)
 @pytest.mark.parametrize("send", ["stream", "complete"])
 @pytest.mark.parametrize("latency", [0.0, 0.5])
 def test_slow_is_called_once_only_when_the_answer_keeps_us_waiting(client, ygpt_server, send, latency):

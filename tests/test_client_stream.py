@@ -37,6 +37,7 @@ def counting_client(tmp_path, clean_env) -> Iterator[Client]:
         client.close()
 
 
+@pytest.mark.slow  # waits out real time (a timeout, a retry, a killed server)
 def test_a_caller_that_falls_behind_reads_the_newest_answer_next(counting_client):
     read = []
     for answer in counting_client.stream(PROMPT, BUILTIN):

@@ -122,6 +122,7 @@ def test_a_docs_cell_that_fails_on_one_chunk_keeps_the_vectors_it_bought(shell, 
     assert sent not in answered
 
 
+@pytest.mark.slow  # waits out real time (a timeout, a retry, a killed server)
 def test_ctrl_c_while_the_index_waits_for_another_kernel_leaves_it_usable_and_unlocked(
         shell, ygpt_server, notes, tmp_path):
     """Two kernels share a cache, so its sources index too. Ctrl-C lands as the index's BEGIN

@@ -216,6 +216,7 @@ def test_bursts_of_resource_exhausted_lose_nothing(shell, ygpt_server):
     assert not np.isnan(shell.user_ns["v"]).any() and shell.user_ns["_ygpt"].answered == 40
 
 
+@pytest.mark.slow  # waits out real time (a timeout, a retry, a killed server)
 def test_a_server_killed_mid_run_loses_no_vector_and_the_next_server_gets_only_the_rest(shell):
     texts = [f"entry {i} of the log" for i in range(60)]
     shell.user_ns["docs"] = texts

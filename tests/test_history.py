@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from conftest import cell
 
 from ygpt_magic.emulator import start_local_server
@@ -48,6 +49,7 @@ def _long_chat(shell, turns: int) -> None:
                     cell_id=f"c{i}").ok
 
 
+@pytest.mark.slow  # waits out real time (a timeout, a retry, a killed server)
 def test_history_lists_every_turn_when_the_server_is_down(shell):
     """The command a user reaches for when the server is down must not need the server: a chat
     over the budget cannot be trimmed without the tokenizer, so every turn is listed."""

@@ -201,6 +201,7 @@ def test_a_connection_whose_headers_never_arrive_is_closed_within_the_bound():
         still_serves(server)
 
 
+@pytest.mark.slow  # waits out real time (a timeout, a retry, a killed server)
 def test_a_server_stopped_while_a_chat_stream_stalls_logs_no_error(caplog):
     """Stopping a server leaves nothing running: the handler a stalled stream holds after its
     client left is cancelled and ends, rather than destroyed pending (asyncio's and aiohttp's

@@ -53,6 +53,7 @@ def test_a_stream_broken_for_good_keeps_the_partial_text_and_the_chat(shell, ygp
     assert magics.kernel.session.chats["default"].turns == []
 
 
+@pytest.mark.slow  # waits out real time (a timeout, a retry, a killed server)
 def test_a_server_stopped_mid_stream_is_named_without_grpcs_words_as_its_own(shell, magics):
     """The SDK retries the broken stream and gRPC's connect is refused: that refusal is gRPC's
     own, not anything the server said, so it is not quoted as the server's words."""
@@ -91,6 +92,7 @@ def test_a_server_gone_since_the_last_cell_is_named_within_seconds(shell, flags)
     assert_clear(result, ServerUnavailable, server.address, "%ygpt connect local")
 
 
+@pytest.mark.slow  # waits out real time (a timeout, a retry, a killed server)
 def test_a_server_gone_while_a_deferred_operation_is_polled_is_named_within_seconds(shell, magics):
     """The operation was started, then the server stopped: gRPC would hold the next poll,
     waiting for the server to come back, until the request timeout, and the cell would then

@@ -173,6 +173,7 @@ def test_no_stream_sends_one_unary_request(shell, ygpt_server):
     assert FRENCH in result.final
 
 
+@pytest.mark.slow  # waits out real time (a timeout, a retry, a killed server)
 @pytest.mark.parametrize("stream", ["--no-stream", ""])
 def test_a_waiting_line_shows_only_while_an_answer_is_slow(shell, ygpt_server, stream):
     cell(shell, f"%%ygpt --once {stream}\nWarm up")  # the channel is open: a quick answer is quick

@@ -234,6 +234,7 @@ def test_ctrl_c_while_a_cost_cap_estimates_the_rows_is_one_line(shell, ygpt_serv
     assert completions(ygpt_server) == []
 
 
+@pytest.mark.slow  # waits out real time (a timeout, a retry, a killed server)
 def test_a_server_killed_mid_run_ends_the_rest_at_once_and_the_next_server_gets_only_them(shell):
     shell.user_ns["numbers"] = list(range(60))
     # the SDK's own retries of UNAVAILABLE as users have them (4, from 1 s): seconds per row

@@ -137,6 +137,7 @@ def test_an_endpoint_that_answered_lately_is_asked_again_when_a_request_goes_qui
     assert QUIET_AFTER <= time.monotonic() - started < QUIET_AFTER + 1
 
 
+@pytest.mark.slow  # waits out real time (a timeout, a retry, a killed server)
 def test_behind_a_proxy_the_connect_goes_to_the_proxy(monkeypatch):
     """A network that lets out only its proxy: the server is reached through it, as gRPC does."""
     for name in ("grpc_proxy", "https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY",

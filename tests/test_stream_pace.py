@@ -104,6 +104,7 @@ class Paced:
         return max(later - earlier for earlier, later in zip(self.shown_at, self.shown_at[1:]))
 
 
+@pytest.mark.slow  # waits out real time (a timeout, a retry, a killed server)
 @pytest.mark.parametrize("text", [essay(), "word" * 50_000, table(600)], ids=["essay", "200 KB line", "table"])
 def test_a_long_reply_never_stands_still_for_more_than_a_second(text):
     paced = Paced()

@@ -126,6 +126,7 @@ def spawn_ipython(env: dict[str, str]) -> tuple[pexpect.fdpexpect.fdspawn, int]:
     return pexpect.fdpexpect.fdspawn(master, encoding="utf-8", timeout=30), pid
 
 
+@pytest.mark.slow  # waits out real time (a timeout, a retry, a killed server)
 def test_a_slow_streamed_reply_appears_as_it_arrives_with_its_note_and_footer(terminal, ygpt_server):
     ygpt_server.faults.latency(0.2)  # before every chunk: about 4 s for the whole reply
     ygpt_server.faults.first_chunk_latency(0.5)  # past loop.SLOW_AFTER: the waiting line shows
