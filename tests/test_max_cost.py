@@ -265,20 +265,6 @@ def test_a_few_shot_labels_estimate_counts_the_classifiers_own_instructions(shel
 
 
 @pytest.mark.usefixtures("priced")
-def test_a_docs_dry_run_says_what_indexing_the_files_cost(shell, ygpt_server, tmp_path, monkeypatch):
-    folder = tmp_path / "notes"
-    folder.mkdir()
-    (folder / "cats.md").write_text("# Cats\n\nCats sleep sixteen hours a day.\n", encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    run = cell(shell, "%%ygpt --docs notes --once --dry-run\nWhere do cats sleep?")
-    assert run.ok, run.message
-    assert "embedded 1 new chunk of the files into the index, and the question: ≈0." in run.plain
-    again = cell(shell, "%%ygpt --docs notes --once --dry-run\nWhere do cats sleep?")
-    assert "embedded only the question: ≈0." in again.plain and "indexed already" in again.plain
-    assert completions(ygpt_server) == []
-
-
-@pytest.mark.usefixtures("priced")
 def test_similar_embeds_under_the_same_cap_as_embed_counting_only_what_it_would_send(shell, ygpt_server):
     shell.user_ns["docs"] = [f"document number {i} about cats and dogs" for i in range(20)]
     shell.run_line_magic("config", 'YGptMagics.prices = {"text-search-doc": 1000}')   # 1 ₽ a token
@@ -334,76 +320,6 @@ def test_a_cheaper_model_is_offered_only_when_there_is_one_for_the_mode(shell, y
     cheapest = refusal("--batch -m gemma-3-12b-it")
     assert "cheaper model" not in cheapest and "yandexgpt-lite" not in cheapest
     assert completions(ygpt_server) == []
-
-
-def doc_embeddings(server) -> list[str]:
-    return [r.messages[0]["text"] for r in server.requests
-            if r.method == "TextEmbedding" and r.model_uri.endswith("text-search-doc/latest")]
-
-
-@pytest.fixture
-def folder(tmp_path, monkeypatch):
-    """Three notes of 12 chunks in all (about 3,100 tokens to index: ≈0.03 ₽ at the table's
-    0.01 ₽ per 1,000 tokens), the notebook's folder being their parent."""
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    for n in range(3):
-        (notes / f"n{n}.md").write_text("\n\n".join(
-            f"# Part {p}\n\n" + f"Paragraph {n} {p} about budgets and rockets. " * 25 for p in range(4)),
-            encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    return notes
-
-
-@pytest.mark.usefixtures("priced")
-def test_a_docs_cell_whose_files_cost_more_to_index_than_its_cap_embeds_nothing(shell, ygpt_server, folder):
-    ygpt_server.reset()
-    message = assert_clear_error(cell(shell, "%%ygpt --docs notes --once --max-cost 0.00001\nWhat about budgets?"),
-                                 "choosing the sources", "12 new chunks", "over the cap of 0.00001",
-                                 "nothing was sent", "--max-cost 0.", "fewer files", error_type=CostOverCap)
-    assert "(text-search-doc/latest, sync)" in message
-    assert ygpt_server.requests == [], "refused before any embedding, as it says"
-    shell.run_line_magic("config", "YGptMagics.max_cost_per_cell = 0.00001")
-    assert_clear_error(cell(shell, "%%ygpt --docs notes --once\nWhat about budgets?"), "nothing was sent",
-                       error_type=CostOverCap)
-    assert ygpt_server.requests == []
-
-
-@pytest.mark.usefixtures("priced")
-def test_a_docs_cells_request_is_capped_with_what_choosing_its_sources_cost(shell, ygpt_server, folder, magics):
-    ygpt_server.reset()
-    message = assert_clear_error(cell(shell, "%%ygpt --docs notes --once --max-cost 5\nWhat about budgets?"),
-                                 "over the cap of 5", "already spent on embeddings", "the request was not sent",
-                                 "running the cell again does not pay for them twice", error_type=CostOverCap)
-    assert "nothing was sent" not in message
-    assert len(doc_embeddings(ygpt_server)) == 12 and completions(ygpt_server) == []
-    ygpt_server.reset()
-    assert cell(shell, "%%ygpt --docs notes --once --max-cost 100000\nWhat about budgets?").ok
-    assert doc_embeddings(ygpt_server) == [] and len(completions(ygpt_server)) == 1
-
-
-@pytest.mark.usefixtures("priced")
-def test_a_docs_cell_prices_only_the_chunks_the_reply_cache_will_not_replay(shell, ygpt_server, folder, tmp_path):
-    """A fresh checkout keeps the reply cache, not the index beside it: the chunks' vectors
-    replay from the cache and cost nothing, so the cap prices only the chunks it will send."""
-    shell.run_line_magic("config", 'YGptMagics.prices = {"text-search-doc": 1000}')   # 1 ₽ a token
-    shell.run_line_magic("config", f"YGptMagics.cache_path = {str(tmp_path / 'replies.sqlite')!r}")
-    source = "%%ygpt --docs notes --once --max-cost 100\nWhat about budgets?"
-    assert_clear_error(cell(shell, source), "12 new chunks", "over the cap of 100", error_type=CostOverCap)
-    assert cell(shell, source.replace("100", "100000")).ok and len(doc_embeddings(ygpt_server)) == 12
-    shell.extension_manager.unload_extension("ygpt_magic")
-    for index in tmp_path.glob("replies.sources.sqlite*"):
-        index.unlink()
-    shell.extension_manager.load_extension("ygpt_magic")
-    shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
-    ygpt_server.reset()
-    replayed = cell(shell, source)
-    assert replayed.ok, replayed.message
-    assert shell.user_ns["_ygpt"].cached and ygpt_server.requests == []
-    (folder / "n3.md").write_text("\n\n".join(f"# New {p}\n\n" + f"Fresh words {p} on costs. " * 40
-                                              for p in range(4)), encoding="utf-8")
-    assert_clear_error(cell(shell, source), "4 new chunks", "over the cap of 100", error_type=CostOverCap)
-    assert ygpt_server.requests == []
 
 
 def test_a_batch_job_is_estimated_and_capped_at_the_minimum_it_is_billed(shell, ygpt_server):
