@@ -1,0 +1,130 @@
+"""%ygpt similar through a real shell and the local server: the rows closest to a text, best
+first, from vectors %ygpt embed made or reused, and every bad TEXT or --vectors answered with one
+paragraph. Split from test_embed.py, whose helpers it imports."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from cellrun import assert_clear_error
+from conftest import cell
+from test_embed import CATS, embedded
+
+
+def test_similar_finds_the_closest_rows_best_first_reusing_embed_vectors(shell, ygpt_server):
+    shell.user_ns["frame"] = pd.DataFrame({"body": CATS, "id": [1, 2, 3, 4]})
+    assert cell(shell, "%ygpt embed frame --column body --out v").ok
+    ygpt_server.requests.clear()
+    run = cell(shell, "%ygpt similar where do cats sleep --in frame --column body --top 2")
+    assert run.ok, run.message
+    assert embedded(ygpt_server) == ["where do cats sleep"]   # the rows' vectors were reused
+    query = [r for r in ygpt_server.requests if r.method == "TextEmbedding"][0]
+    assert "text-search-query" in query.model_uri
+    results = shell.user_ns["_ygpt"].results
+    assert list(results.columns) == ["body", "id", "similarity"]
+    assert len(results) == 2 and results["id"].iloc[0] == 1
+    assert results["similarity"].is_monotonic_decreasing and results["similarity"].iloc[0] > 0.2
+    assert "Cats sleep in warm sunny places." in run.shown and "Dogs like" not in run.shown
+    with_vectors = cell(shell, "%ygpt similar where do cats sleep --in frame --column body --top 2 --vectors v")
+    assert with_vectors.ok and shell.user_ns["_ygpt"].results.equals(results)
+    wrong = cell(shell, "%ygpt similar cats --in frame --column body --vectors frame")
+    assert not wrong.ok and "must be the matrix %ygpt embed made" in wrong.message
+
+
+def test_similar_with_a_text_too_long_to_embed_says_it_is_text_and_a_short_one_answers(shell, ygpt_server):
+    """findings/advice.md F3: TEXT over the query model's limit was told "split it ... and
+    embed each piece", which %ygpt similar has no way to do; it is TEXT to shorten."""
+    shell.user_ns["docs"] = CATS
+    refused = cell(shell, "%ygpt similar " + "word " * 3000 + "--in docs")
+    message = assert_clear_error(refused, "%ygpt similar: TEXT is 3,002 tokens, too long to embed",
+                                 "the rows are not the problem", "shorten TEXT")
+    assert "embed each piece" not in message and "could not be embedded" not in message, message
+    run = cell(shell, "%ygpt similar where cats sleep --in docs --top 1")
+    assert run.ok, run.message
+    assert shell.user_ns["_ygpt"].results["text"].iloc[0] == CATS[0]
+
+
+def test_similar_stops_at_a_refusal_every_text_of_name_gets_and_sends_no_query(shell, ygpt_server):
+    shell.user_ns["docs"] = [f"note number {i}" for i in range(30)]
+    ygpt_server.faults.fail_next(100, "PERMISSION_DENIED", "no embeddings for you", method="TextEmbedding")
+    run = cell(shell, "%ygpt similar cats --in docs")
+    said = run.stdout + (run.message or "")
+    assert said.count("no embeddings for you") == 1, said
+    assert "no more rows were sent after the first refusal" in said
+    assert "cats" not in embedded(ygpt_server) and len(embedded(ygpt_server)) < 30
+
+
+def test_embed_gives_unit_rows_and_similar_takes_vectors_of_any_length_the_same(shell, ygpt_server):
+    shell.user_ns["docs"] = CATS
+    assert cell(shell, "%ygpt embed docs --out v").ok
+    vectors = shell.user_ns["v"]
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
+    assert cell(shell, "%ygpt similar where do cats sleep --in docs --top 4").ok
+    expected = shell.user_ns["_ygpt"].results
+    shell.user_ns["longer"] = vectors.astype(np.float64) * np.array([[3.0], [0.5], [7.0], [2.0]])
+    run = cell(shell, "%ygpt similar where do cats sleep --in docs --top 4 --vectors longer")
+    assert run.ok, run.message
+    got = shell.user_ns["_ygpt"].results
+    assert list(got.index) == list(expected.index)
+    assert np.allclose(got["similarity"], expected["similarity"], atol=1e-6)
+
+
+def test_vectors_of_a_frame_sorted_since_they_were_made_are_refused_before_the_query_is_sent(
+        shell, ygpt_server):
+    shell.user_ns["df"] = pd.DataFrame({"body": ["cats sleep in the sun", "taxes due in april",
+                                                 "dogs walk in the park"]})
+    assert cell(shell, "%ygpt embed df --column body --out v").ok
+    shell.user_ns["df"] = shell.user_ns["df"].sort_values("body", ascending=False)
+    ygpt_server.reset()
+    run = cell(shell, "%ygpt similar cats sleep --in df --column body --vectors v --top 1")
+    assert_clear_error(run, "--vectors v does not fit df", "sorted, filtered or edited",
+                       "%ygpt embed df --column body --out v", "leave out --vectors")
+    assert embedded(ygpt_server) == []
+    assert cell(shell, "%ygpt similar cats sleep --in df --column body --top 1").ok   # no --vectors: right
+    assert shell.user_ns["_ygpt"].results["body"].iloc[0] == "cats sleep in the sun"
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    (np.array([["a"] * 256] * 4), ["4 rows × dimensions, numbers", "<U1"]),
+    (np.zeros((3, 256), dtype=np.float32), ["(4 rows × dimensions", "shape (3, 256)"]),
+    ([[0.1] * 256] * 4, ["a list"]),
+])
+def test_vectors_that_are_not_a_numeric_matrix_get_one_paragraph(shell, ygpt_server, value, words):
+    shell.user_ns["docs"] = CATS
+    shell.user_ns["bad"] = value
+    run = cell(shell, "%ygpt similar cats --in docs --vectors bad")
+    assert not run.ok and run.typed_error is not None, run.message
+    assert "Traceback" not in run.message and "\n" not in run.message.strip()
+    for word in words:
+        assert word in run.message
+
+
+def test_vectors_naming_no_variable_says_so_and_the_embed_command_it_gives_makes_it(shell, ygpt_server):
+    """findings/advice.md F6: --vectors v1 (a typo) was called "a NoneType", and the command it
+    gave had NAME left to fill; it says there is no such variable and gives this line's own
+    embed command, which makes the matrix, and --vectors v1 then ranks."""
+    shell.user_ns["df"] = pd.DataFrame({"t": ["cats sleep in the sun", "taxes are due in april"]})
+    shell.user_ns.pop("v1", None)
+    message = assert_clear_error(cell(shell, "%ygpt similar hi --in df --column t --vectors v1"),
+                                 "there is no variable named 'v1'")
+    assert "NoneType" not in message and "NAME" not in message, message
+    advised = re.search(r"Make it with (%ygpt embed df --column t --out v1)", message)
+    assert advised, message
+    assert cell(shell, advised[1]).ok
+    run = cell(shell, "%ygpt similar where cats sleep --in df --column t --vectors v1 --top 1")
+    assert run.ok, run.message
+    assert shell.user_ns["_ygpt"].results["t"].iloc[0] == "cats sleep in the sun"
+
+
+def test_rows_of_zeros_in_vectors_never_rank(shell, ygpt_server):
+    shell.user_ns["docs"] = CATS
+    assert cell(shell, "%ygpt embed docs --out v").ok
+    vectors = shell.user_ns["v"].copy()
+    vectors[0] = 0
+    shell.user_ns["holed"] = vectors
+    run = cell(shell, "%ygpt similar where do cats sleep --in docs --top 4 --vectors holed")
+    assert run.ok, run.message
+    assert 0 not in list(shell.user_ns["_ygpt"].results.index) and len(shell.user_ns["_ygpt"].results) == 3
