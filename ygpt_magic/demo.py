@@ -228,6 +228,10 @@ def _run_one(path: Path, done: list[Path], target_dir: Path) -> bool:
             print(f"\n━━ {path.stem} ━━ FAILED\n{_first_lines(str(error))}", file=sys.stderr)
             _print_log(log)
             return False
+        except RuntimeError as error:  # "Kernel died before replying to kernel_info"
+            if _died_of_ctrl_c(log):
+                raise KeyboardInterrupt from error
+            raise
         target = target_dir / path.name
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, target)
@@ -242,6 +246,14 @@ def _print_log(log: IO[str]) -> None:
     log.seek(0)
     if text := log.read().strip():
         print(_indent(_first_lines(text), "  kernel ▸ "), file=sys.stderr)
+
+
+def _died_of_ctrl_c(log: IO[str]) -> bool:
+    """Whether the kernel's own output ends in a KeyboardInterrupt: a Ctrl-C while nbclient has
+    the SIGINT handler (so ``pressed`` never hears of it) kills a kernel still starting, and
+    nbclient says only that it died before replying to kernel_info."""
+    log.seek(0)
+    return "KeyboardInterrupt" in log.read()
 
 
 def _noting(pressed: list[int]) -> Callable[[int, FrameType | None], None]:
