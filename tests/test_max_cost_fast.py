@@ -44,3 +44,37 @@ def test_a_map_run_against_a_server_that_answers_at_once_stops_at_its_cap(shell,
     each = (int(tokens.group(1).replace(",", "")) + int(tokens.group(2).replace(",", ""))) / Decimal(sent)
     assert CONCURRENCY * PRICE * each / 1000 < CAP, "the first rows in flight fit under the cap"
     assert spent <= CAP, f"≈{spent:.4f} ₽ spent for a cap of {CAP} ₽ (rows of ≈{PRICE * each / 1000:.4f} ₽)"
+
+
+def server_spent(server, price_per_token: Decimal) -> tuple[int, Decimal]:
+    """The texts the server embedded and what they cost by its own count of their tokens."""
+    from ygpt_magic.emulator.vectors import input_tokens
+
+    texts = [r.messages[0]["text"] for r in server.requests if r.method == "TextEmbedding"]
+    return len(texts), sum((input_tokens(text) * price_per_token for text in texts), Decimal(0))
+
+
+def test_embed_against_a_server_that_answers_at_once_stops_at_its_cap(shell, ygpt_server, magics):
+    """%ygpt embed's texts are estimated from a sample of 20 when there are more: here the sampled
+    texts are short and the others long, so the estimate is low (≈200 ₽), and only the texts' own
+    costs, settled as each ends, can stop the run. The old code settled them on the kernel's
+    thread, which the local server outran: all 40 texts went out, 2,580 ₽ for a cap of 1,000 ₽.
+    The page's bound: passed by at most the texts in flight at the last launch (--concurrency)."""
+    from ygpt_magic.chat.prices import roubles
+    from ygpt_magic.emulator.vectors import input_tokens
+    from ygpt_magic.rows.costs import sample_positions
+
+    counted = set(sample_positions(40))   # the tokenizer sees these; the others are long
+    texts = [f"text {n}" if n in counted else f"text {n} " + "many more words " * 40 for n in range(40)]
+    shell.user_ns["texts"] = texts
+    shell.run_line_magic("config", 'YGptMagics.prices = {"text-search-doc": 1000}')   # 1 ₽ a token
+    try:
+        run = cell(shell, "%ygpt embed texts --max-cost 1000")
+    finally:
+        shell.run_line_magic("config", "YGptMagics.prices = {}")
+    assert run.ok, run.message
+    sent, spent = server_spent(ygpt_server, Decimal(1))
+    assert 0 < sent < 40, f"{sent} of 40 texts were sent, {spent} ₽ for a cap of 1000 ₽\n{run.stdout}"
+    assert spent <= 1000 + CONCURRENCY * max(map(input_tokens, texts)), f"{spent} ₽ spent for a cap of 1000 ₽"
+    assert magics.kernel.session.accounts.by_source["embeddings"].cost.amount == spent
+    assert f"Stopped at the cost cap: spent {roubles(spent)} of 1000 ₽, {40 - sent} rows left" in run.stdout

@@ -7,8 +7,9 @@ runners ask :meth:`Budget.should_continue` before each request they launch: it s
 this run has spent (the roubles of its answers) plus what is in flight (each at the cost of an
 average answer so far, or the estimate's before any) plus the next one would pass the cap.
 
-A request is settled the moment it ends, on the thread that launches the next (``--map`` rows:
-rows/run.py's ``settler`` on the client's loop), not when a slower thread reads its answer: a
+A request is settled the moment it ends, on the thread that launches the next (the client's
+loop: :meth:`Budget.settler`, given to the job of ``--map`` rows and of ``%ygpt embed``'s texts
+as its ``on_result``), not when a slower thread reads its answer: a
 fast server answers a whole run in that time, and its ended requests, counted in flight at a
 low guess, let every row through. So the guarantee holds at any server speed: what the run
 spends passes the cap by at most what the requests in flight at the last launch cost above
@@ -19,13 +20,18 @@ request launched after; in-flight requests still finish and every answer is kept
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from ..errors import CostOverCap
 from ..words import counted
 from .estimate import Estimate
 from .prices import roubles
+
+#: a many-request job's result (client/many.py): (tag, answer, None) or (tag, None, error)
+Ended = tuple[Any, Any, BaseException | None]
 
 
 def refuse_over(estimate: Estimate, cap: Decimal | None, what: str, spent: Decimal = Decimal(0)) -> None:
@@ -119,6 +125,19 @@ class Budget:
             if cost is not None:
                 ledger.spent += cost
                 ledger.answered += 1
+
+    def settler(self, priced: Callable[[Any], Decimal | None]) -> Callable[[Ended], None]:
+        """What settles each request of a many-request job (client/many.py's ``on_result``) as it
+        ends, on the job's loop, before the next is pulled: an answer at its roubles
+        (``priced``; no price: nothing), a failure at nothing. Settled instead when the
+        kernel's thread reads it, a fast server's whole run would pass for requests in flight
+        at the guess, and the cap would stop none of them."""
+        def settle(result: Ended) -> None:
+            tag, answer, error = result
+            if tag is None:   # the job failed as a whole: no request of it was answered
+                return
+            self.settle(None if error is not None else priced(answer) or Decimal(0))
+        return settle
 
     def _per_request(self) -> Decimal:
         ledger = self._ledger

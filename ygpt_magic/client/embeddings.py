@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import OptionError, QuotaExceeded, YGptError
 from .loop import LoopThread
-from .many import AdaptiveLimit, ManyJob
+from .many import AdaptiveLimit, ManyJob, Result
 from .watch import Watch
 
 #: the short names the SDK takes, and the model each names
@@ -63,11 +63,13 @@ Translate = Callable[[BaseException, float], YGptError]
 
 def embed_many(loop: LoopThread, model: Any, texts: Iterable[tuple[Any, str]], *, concurrency: int,
                timeout: float, guard: Guard, translate: Translate,
-               prepare: Callable[[], Awaitable[None]], watch: Watch | None = None) -> ManyJob:
+               prepare: Callable[[], Awaitable[None]], watch: Watch | None = None,
+               on_result: Callable[[Result], None] | None = None) -> ManyJob:
     """``(tag, text)`` in, ``(tag, Vector, None)`` or ``(tag, None, YGptError)`` out of the job's
     ``results()``; ``model`` is the SDK's async embeddings model, ``guard`` refuses a text that
     carries a credential, ``translate`` maps an SDK or gRPC error to ours, ``watch`` ends the
-    rest at once when the server is gone (watch.py)."""
+    rest at once when the server is gone (watch.py), ``on_result`` sees each result on the
+    loop as it ends (a cost cap settles it there: chat/budget.py)."""
 
     def request(tag: Any, text: str) -> tuple[Any, Callable[[], Awaitable[Vector]]]:
         async def run() -> Vector:
@@ -84,7 +86,7 @@ def embed_many(loop: LoopThread, model: Any, texts: Iterable[tuple[Any, str]], *
 
     return ManyJob(loop, (request(*item) for item in texts), AdaptiveLimit(concurrency),
                    exhausted=lambda error: isinstance(error, QuotaExceeded), prepare=prepare,
-                   watch=watch)
+                   watch=watch, on_result=on_result)
 
 
 def every_vector(job: ManyJob, count: int, answered: Callable[[int, Vector], object]) -> list[Vector]:

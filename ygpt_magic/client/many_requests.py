@@ -82,7 +82,8 @@ def classifications(client: Client, classifier: classifiers.Classifier, texts: I
     return _job(client, ((tag, lambda text=text: run(text)) for tag, text in texts), concurrency, on_result)
 
 
-def embeddings(client: Client, texts: Iterable[tuple[Any, str]], model: str, concurrency: int) -> ManyJob:
+def embeddings(client: Client, texts: Iterable[tuple[Any, str]], model: str, concurrency: int,
+               on_result: OnResult = None) -> ManyJob:
     """``Client.embed_many``: the model name checked before anything is sent (embeddings.py)."""
     from .embeddings import embed_many, embedding_model
 
@@ -94,7 +95,7 @@ def embeddings(client: Client, texts: Iterable[tuple[Any, str]], model: str, con
         client.loop, sdk_model, texts, concurrency=concurrency, timeout=client.settings.timeout,
         guard=lambda text: guard.check("the text", text, secrets),
         translate=lambda exc, started: client._translate(exc, model=name, started=started, asked="embedding"),
-        prepare=client._ensure_reachable, watch=_watch(client))
+        prepare=client._ensure_reachable, watch=_watch(client), on_result=on_result)
 
 
 def _job(client: Client, requests: Iterator[Any], concurrency: int, on_result: OnResult) -> ManyJob:

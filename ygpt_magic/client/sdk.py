@@ -183,11 +183,13 @@ class Client:
         """``(tag, text)`` in, ``(tag, Classification | None, error)`` out, as complete_many."""
         return many_requests.classifications(self, classifier, texts, concurrency, on_result)
 
-    def embed_many(self, texts: Iterable[tuple[Any, str]], *, model: str, concurrency: int) -> ManyJob:
+    def embed_many(self, texts: Iterable[tuple[Any, str]], *, model: str, concurrency: int,
+                   on_result: many_requests.OnResult = None) -> ManyJob:
         """Embeddings of many texts, at most ``concurrency`` in flight (embeddings.py):
-        ``(tag, text)`` in, ``(tag, Vector, None)`` or ``(tag, None, YGptError)`` out; ``model``
-        is ``doc``, ``query`` or an ``emb://`` URI (OptionError for anything else)."""
-        return many_requests.embeddings(self, texts, model, concurrency)
+        ``(tag, text)`` in, ``(tag, Vector, None)`` or ``(tag, None, YGptError)`` out (and to
+        ``on_result`` on the client's loop, as complete_many); ``model`` is ``doc``, ``query``
+        or an ``emb://`` URI (OptionError for anything else)."""
+        return many_requests.embeddings(self, texts, model, concurrency, on_result)
 
     @property
     def batch(self) -> BatchJobs:

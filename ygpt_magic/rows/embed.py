@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from ..cache.replies import RecordedVector
@@ -61,7 +60,8 @@ class Embedder:
     endpoint: str          # endpoint kind: cloud, local or other
     ledger: Ledger
     concurrency: int = 8
-    budget: Budget | None = None   # --max-cost: texts stop being sent before it is passed
+    budget: Budget | None = None   # --max-cost: texts stop being sent before it is passed (each
+    #                                settled on the client's loop as it ends: Budget.settler)
 
     def remembered(self, text: str, model: str) -> Any:
         """The vector this kernel made of ``text`` by ``model``, or None."""
@@ -159,8 +159,12 @@ def _send(state: _State, model: str, embedder: Embedder, tally: Tally, quiet: bo
                 return
             yield text, text
 
-    tally.budget = embedder.budget
-    job = embedder.get_client().embed_many(requests(), model=model, concurrency=embedder.concurrency)
+    tally.budget = budget = embedder.budget
+    ledger, keyed = embedder.ledger, state.model
+    settled = None if budget is None else budget.settler(
+        lambda vector: ledger.cost(Usage.read_only(vector.tokens), keyed))
+    job = embedder.get_client().embed_many(requests(), model=model, concurrency=embedder.concurrency,
+                                           on_result=settled)
     progress = None if quiet else Progress(tally, desc=f"embed {len(state.texts.texts):,} texts")
     try:
         try:
@@ -193,8 +197,6 @@ def _collect(results: Iterable[Any], state: _State, embedder: Embedder, tally: T
             for position in positions:
                 state.errors[position] = one_line(error)
                 tally.fail(error, sent=sent)
-            if embedder.budget is not None:
-                embedder.budget.settle(None)
         else:
             _keep(state, embedder, tally, text, positions, vector)
         if progress is not None:
@@ -212,9 +214,7 @@ def _keep(state: _State, embedder: Embedder, tally: Tally, text: str, positions:
     embedder.memo.put(_memo_key(embedder, state.model, text), values)
     embedder.ledger.kept_vector(text, state.model, RecordedVector(values.tobytes(), vector.tokens,
                                                                   vector.model_version))
-    cost = embedder.ledger.paid(state.model, Usage.read_only(vector.tokens))
-    if embedder.budget is not None:
-        embedder.budget.settle(cost if cost is not None else Decimal(0))
+    embedder.ledger.paid(state.model, Usage.read_only(vector.tokens))
     for offset, _ in enumerate(positions):
         tally.add(vector.tokens if offset == 0 else 0, 0)
 

@@ -16,7 +16,7 @@ The order of things is the promise users rely on:
    flight hold one, never 100,000.
 4. With a cost cap (``--max-cost``), the rows to send are estimated first and refused over it;
    while they run, a budget stops launching rows before the cap would be passed (rows/costs.py,
-   chat/budget.py), each row settled with it on the client's loop as it ends (``settler``), so
+   chat/budget.py), each row settled with it on the client's loop as it ends (``Budget.settler``), so
    the cap holds however fast the server answers; what was answered is kept as on Ctrl-C.
 5. The summary says what happened and, when rows are left, how to send only those.
 """
@@ -212,7 +212,8 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
             plan = plans.planned(state.take(position), checked=False)
             yield (position, plan.messages), plan.messages, plan.options
 
-    settled = None if budget is None else settler(budget, ledger, plans.options.model)
+    model = plans.options.model
+    settled = None if budget is None else budget.settler(lambda answer: ledger.cost(answer.usage, model))
     job = client.complete_many(requests(), concurrency=concurrency, on_result=settled, **plans.extras)
     progress = Progress(tally, desc=f"--map {plans.rows.count:,} rows")
     tally.budget = budget
@@ -232,20 +233,6 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
     finally:
         progress.close()
     return progress
-
-
-def settler(budget: Budget, ledger: Ledger, model: str) -> Callable[[Any], None]:
-    """What settles each row with the ``budget`` on the client's loop, as it ends (an answer at
-    its roubles, a failure at nothing), before the next row is pulled: settled when the
-    kernel's thread reads it, a fast server's whole run would pass for rows in flight at the
-    guess, and the cap would stop none of them."""
-    def settle(result: Any) -> None:
-        sent, answer, error = result
-        if sent is None:   # the job failed as a whole: no row of it was answered
-            return
-        cost = None if error is not None else ledger.cost(answer.usage, model) or Decimal(0)
-        budget.settle(cost)
-    return settle
 
 
 def _collect(results: Iterator[Any], state: RowState, memo: RowMemo, tally: Tally, progress: Progress,
