@@ -189,9 +189,14 @@ class Front:
 
     def replayed_vector(self, text: str, model: str) -> RecordedVector | None:
         """The recorded embedding of ``text`` by ``model`` (one entry per text and model; None:
-        send it). CacheMiss in replay mode; CredentialInPrompt for a text that carries one."""
-        return self._lookup("embedding", _embedded(text), RequestOptions(model=model), None,
-                            _recorded_vector)
+        send it). CacheMiss in replay mode; CredentialInPrompt for a text that carries one. Its
+        tokens count as replayed, as a reply's do: ``%ygpt cache`` and ``%ygpt usage`` (the
+        ledger counts it there) say one number for the same replays."""
+        found = self._lookup("embedding", _embedded(text), RequestOptions(model=model), None,
+                             _recorded_vector)
+        if found is not None:
+            self.cache.replayed = self.cache.replayed + Usage.read_only(found.tokens)
+        return found
 
     def holds_vector(self, text: str, model: str) -> bool:
         """Whether :meth:`replayed_vector` would replay ``text``'s embedding by ``model``, asked
