@@ -78,3 +78,24 @@ def test_embed_against_a_server_that_answers_at_once_stops_at_its_cap(shell, ygp
     assert spent <= 1000 + CONCURRENCY * max(map(input_tokens, texts)), f"{spent} ₽ spent for a cap of 1000 ₽"
     assert magics.kernel.session.accounts.by_source["embeddings"].cost.amount == spent
     assert f"Stopped at the cost cap: spent {roubles(spent)} of 1000 ₽, {40 - sent} rows left" in run.stdout
+
+
+def test_a_labels_map_against_a_server_that_answers_at_once_stops_at_its_cap(shell, ygpt_server, magics):
+    """--labels --map goes through --map's rows and their budget, settled as each ends: its rows
+    are estimated from a sample of 20 too, here the short ones, so the texts' own costs stop it."""
+    from ygpt_magic.chat.prices import roubles
+    from ygpt_magic.rows.costs import sample_positions
+
+    counted = set(sample_positions(40))
+    shell.user_ns["reviews"] = [f"review {n}" if n in counted else f"review {n}: " + "it broke again, " * 40
+                                for n in range(40)]
+    shell.run_line_magic("config", 'YGptMagics.prices = {"yandexgpt": {"classify": 1000}}')   # 1 ₽ a token
+    try:
+        run = cell(shell, "%%ygpt --map reviews --labels good,bad --max-cost 3000\n{item}")
+    finally:
+        shell.run_line_magic("config", "YGptMagics.prices = {}")
+    assert run.ok, run.message
+    sent = sum(r.method in ("Classify", "FewShotClassify") for r in ygpt_server.requests)
+    spent = magics.kernel.session.accounts.by_source["classifications"].cost.amount
+    assert 0 < sent < 40, f"{sent} of 40 rows were sent, {spent} ₽ for a cap of 3000 ₽\n{run.stdout}"
+    assert f"Stopped at the cost cap: spent {roubles(spent)} of 3000 ₽, {40 - sent} rows left" in run.stdout
