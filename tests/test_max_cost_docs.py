@@ -97,3 +97,27 @@ def test_a_docs_cell_prices_only_the_chunks_the_reply_cache_will_not_replay(shel
                                               for p in range(4)), encoding="utf-8")
     assert_clear_error(cell(shell, source), "4 new chunks", "over the cap of 100", error_type=CostOverCap)
     assert ygpt_server.requests == []
+
+
+@pytest.mark.usefixtures("priced")
+def test_indexing_stops_at_the_cap_when_the_chunks_hold_more_tokens_than_their_size_says(
+        shell, ygpt_server, tmp_path, monkeypatch):
+    """Chunks are priced before indexing from their size (about 4 bytes a token), and a table of
+    digits is under two bytes a token: priced at a third, 60 chunks passed a cap that fitted
+    their estimate and spent more than twice it (every chunk embedded, then the request refused). Settled as each
+    ends, like --map rows, the chunks stop being sent at the cap, and the cell says so."""
+    from ygpt_magic.emulator.vectors import input_tokens
+
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "numbers.txt").write_text("\n\n".join(
+        f"Table {p}: " + ", ".join(str((p + n) % 10) for n in range(400)) for p in range(60)), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    shell.run_line_magic("config", 'YGptMagics.prices = {"text-search-doc": 1000, "yandexgpt": 1000}')
+    run = cell(shell, "%%ygpt --docs tables --once --max-cost 20000\nWhat is the largest number?")
+    tokens = [input_tokens(text) for text in doc_embeddings(ygpt_server)]
+    spent = sum(tokens)   # the server's count, 1 ₽ a token
+    assert 0 < len(tokens) < 60, f"{len(tokens)} of 60 chunks embedded, {spent} ₽ for a cap of 20000 ₽"
+    assert spent <= 20000 + 8 * max(tokens), f"{spent} ₽ for a cap of 20000 ₽"
+    assert_clear_error(run, "stopped at the cost cap", f"once {len(tokens)} new chunks were embedded",
+                       "the request were not sent", "higher --max-cost", error_type=CostOverCap)
+    assert completions(ygpt_server) == []

@@ -8,9 +8,10 @@ an asynchronous request. A tool exchange may take more rounds than the one estim
 
 A ``--docs`` cell is capped as a whole, in two steps: before anything is embedded, the chunks it
 will send (those neither its index nor the reply cache holds; their tokens estimated from their
-size: the tokenizer would be a request per chunk) must fit the cap by themselves
-(:func:`check_sources`); once the sources are chosen, its request must fit what the embeddings
-left of it (``spent`` of :func:`check_cell`).
+size: the tokenizer would be a request per chunk) must fit the cap by themselves, and stop being
+sent at it should they hold more tokens than their size says (:func:`check_sources`); once the
+sources are chosen, its request must fit what the embeddings left of it (``spent`` of
+:func:`check_cell`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from .chat import Message, Plan, RequestOptions
 from .chat.accounts import PROMPT_MODE
-from .chat.budget import above, refuse_over
+from .chat.budget import Budget, above, refuse_over
 from .chat.estimate import ASYNC, SYNC, Estimate, cap_of, estimate, guess_output
 from .client.embeddings import key_model
 from .errors import SourcesOverCap, StoppedBeforeAsking, stopping
@@ -79,13 +80,15 @@ def _check(kernel: Kernel, flag: Decimal | None, count: Callable[[], int], price
     refuse_over(priced(tokens), limit, where or kernel.cell_name(), spent)
 
 
-def check_sources(kernel: Kernel, flag: Decimal | None, texts: list[str]) -> None:
+def check_sources(kernel: Kernel, flag: Decimal | None, texts: list[str]) -> Budget | None:
     """SourcesOverCap (or CostOverCap when the ``doc`` model has no price) before a ``--docs``
     cell embeds ``texts``, the chunks it will send (neither its index nor the reply cache
-    holds them), when that alone is estimated over the cell's cap."""
+    holds them), when that alone is estimated over the cell's cap; under it, the budget that
+    stops them being sent at the cap (their size can say fewer tokens than they hold), as
+    ``--map`` rows stop (chat/budget.py). None: no cap, or nothing to send."""
     limit = cap(kernel, flag)
     if limit is None or not texts:
-        return
+        return None
     chunks = estimate(kernel.session.accounts.prices, key_model("doc"), SYNC, requests=len(texts),
                       input_tokens=sum(map(estimate_tokens, texts)))
     cell = kernel.cell_name()
@@ -93,3 +96,4 @@ def check_sources(kernel: Kernel, flag: Decimal | None, texts: list[str]) -> Non
         refuse_over(chunks, limit, f"{cell}: choosing the sources")
     elif chunks.cost > limit:
         raise SourcesOverCap(cell, len(texts), chunks.sentence(), limit, above(chunks.cost))
+    return Budget(limit, chunks.per_request())

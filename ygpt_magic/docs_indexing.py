@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from . import cost_cap
 from .chat.accounts import EMBEDDINGS, Spent
+from .chat.budget import Budget
 from .chat.prices import roubles
 from .chat.values import Usage
 from .client.embeddings import key_model
@@ -49,27 +50,30 @@ def embedding_spent(kernel: Kernel) -> Spent:
 
 class Indexing:
     """What ``sources.gather`` is given to embed a cell's new chunks: ``admit`` (the cost cap, and
-    the bar when there are many), ``embed`` (the ``doc`` model through the reply cache). Used as
-    a context manager, so the bar closes however the cell ends."""
+    the bar when there are many), ``embed`` (the ``doc`` model through the reply cache, stopped
+    at the cap by its running budget). Used as a context manager, so the bar closes however the
+    cell ends."""
 
     def __init__(self, kernel: Kernel, args: argparse.Namespace, cache: Front | None) -> None:
         self.kernel = kernel
         self.before = embedding_spent(kernel)
         self._cap = _cap(kernel, args, cache)
         self._embed = embedder(kernel, "doc", cache)
+        self._budget: Budget | None = None
         self._progress: Progress | None = None
 
     def admit(self, texts: list[str]) -> None:
-        """Refuse ``texts`` over the cap before any is sent; start the bar when they are many."""
+        """Refuse ``texts`` over the cap before any is sent, else keep the budget that stops them
+        at it; start the bar when they are many."""
         if self._cap is not None:
-            self._cap(texts)
+            self._budget = self._cap(texts)
         if len(texts) >= BAR_FROM:
             from .rows.progress import Progress, Tally
 
             self._progress = Progress(Tally(total=len(texts)), desc=f"index {len(texts):,} chunks")
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        vectors = self._embed(texts)
+        vectors = self._embed(texts, self._budget)
         progress = self._progress
         if progress is not None:
             progress.tally.usage = _less(embedding_spent(self.kernel).usage, self.before.usage)
@@ -86,7 +90,8 @@ class Indexing:
             self._progress.close()
 
 
-def _cap(kernel: Kernel, args: argparse.Namespace, cache: Front | None) -> Callable[[list[str]], None] | None:
+def _cap(kernel: Kernel, args: argparse.Namespace,
+         cache: Front | None) -> Callable[[list[str]], Budget | None] | None:
     """The cost cap over the chunks about to be embedded (None: no check, when the reply cache
     only replays: nothing is sent then). Only the chunks that will be sent are priced: those
     the reply cache holds are replayed (a fresh checkout whose index is gone), as a ``--map``
@@ -95,9 +100,9 @@ def _cap(kernel: Kernel, args: argparse.Namespace, cache: Front | None) -> Calla
         return None
     doc = key_model("doc")
 
-    def check(texts: list[str]) -> None:
+    def check(texts: list[str]) -> Budget | None:
         sent = [text for text in texts if cache is None or not cache.holds_vector(text, doc)]
-        cost_cap.check_sources(kernel, args.max_cost, sent)
+        return cost_cap.check_sources(kernel, args.max_cost, sent)
     return check
 
 

@@ -17,14 +17,16 @@ vectors only when the file is complete.)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .cache.replies import RecordedVector
 from .chat.accounts import EMBEDDINGS
+from .chat.budget import Budget
+from .chat.prices import roubles
 from .chat.values import Usage
 from .client.embeddings import Vector, every_vector, key_model
-from .errors import CacheMiss
+from .errors import CacheMiss, IndexingOverCap
 from .kernel import Kernel
 from .ledger import Ledger
 
@@ -34,19 +36,20 @@ if TYPE_CHECKING:
     from .cache.replies import Front
 
 
-def embedder(kernel: Kernel, model: str, cache: Front | None) -> Callable[[list[str]], np.ndarray]:
+def embedder(kernel: Kernel, model: str, cache: Front | None) -> Callable[..., np.ndarray]:
     """``texts → vectors`` (one float32 row per text) by ``model`` (``doc`` or ``query``): each
-    text replayed from ``cache`` when recorded there, the rest sent and recorded."""
+    text replayed from ``cache`` when recorded there, the rest sent and recorded, under the
+    ``budget`` when one is given (the cell's cost cap: IndexingOverCap once it stops them)."""
     ledger = Ledger(kernel.session.accounts, EMBEDDINGS, cache=cache)
 
-    def embed(texts: list[str]) -> np.ndarray:
+    def embed(texts: list[str], budget: Budget | None = None) -> np.ndarray:
         import numpy as np
 
         keyed = key_model(model)
         rows: list[Any] = [_replayed(ledger, text, keyed, chunk=model == "doc") for text in texts]
         missing = [position for position, row in enumerate(rows) if row is None]
         if missing:
-            sent = _sent(kernel, ledger, model, keyed, [texts[p] for p in missing])
+            sent = _sent(kernel, ledger, model, keyed, [texts[p] for p in missing], budget)
             for position, vector in zip(missing, sent):
                 rows[position] = vector
         return np.array(rows, dtype=np.float32).reshape(len(texts), -1)
@@ -67,15 +70,26 @@ def _replayed(ledger: Ledger, text: str, model: str, *, chunk: bool) -> Any:
     return None if found is None else np.frombuffer(found.values, dtype=np.float32)
 
 
-def _sent(kernel: Kernel, ledger: Ledger, model: str, keyed: str, texts: list[str]) -> list[Any]:
+def _sent(kernel: Kernel, ledger: Ledger, model: str, keyed: str, texts: list[str],
+          budget: Budget | None) -> list[Any]:
     """The vectors of ``texts`` from the service by ``model`` (``keyed``: as the cache keys it),
     in order (all or an error), each paid for and kept in the reply cache as it arrives: a call
     that fails on a later text has still bought the earlier ones, and running the cell again
-    sends only what is missing."""
+    sends only what is missing. The ``budget`` stops the texts being sent at the cap, each
+    settled on the client's loop as it ends (chat/budget.py): IndexingOverCap then."""
     import numpy as np
 
+    def requests() -> Iterator[tuple[int, str]]:
+        for item in enumerate(texts):
+            if budget is not None and not budget.should_continue():
+                return
+            yield item
+
+    settled = None if budget is None else budget.settler(
+        lambda vector: ledger.cost(Usage.read_only(vector.tokens), keyed))
     client = kernel.connection.client()
-    job = client.embed_many(enumerate(texts), model=model, concurrency=kernel.settings.map_concurrency)
+    job = client.embed_many(requests(), model=model, concurrency=kernel.settings.map_concurrency,
+                            on_result=settled)
     rows: list[Any] = [None] * len(texts)
 
     def answered(tag: int, vector: Vector) -> None:
@@ -84,4 +98,7 @@ def _sent(kernel: Kernel, ledger: Ledger, model: str, keyed: str, texts: list[st
         ledger.kept_vector(texts[tag], keyed, RecordedVector(row.tobytes(), vector.tokens, vector.model_version))
 
     every_vector(job, len(texts), answered)
+    if budget is not None and budget.stopped:
+        spent, chunks = budget.paid
+        raise IndexingOverCap(kernel.cell_name(), chunks, roubles(spent), budget.cap)
     return rows

@@ -149,6 +149,12 @@ class Budget:
         with self._lock:
             return self._ledger.stopped
 
+    @property
+    def paid(self) -> tuple[Decimal, int]:
+        """What the answers settled so far cost, and how many there were."""
+        with self._lock:
+            return self._ledger.spent, self._ledger.answered
+
     def advice(self, left: int) -> str:
         """The line that ends a run the cap stopped."""
         with self._lock:

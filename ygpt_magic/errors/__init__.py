@@ -50,7 +50,7 @@ from .service import (
     ServerFailed,
     ServiceRefused,
 )
-from .sources import CredentialInSource, IndexUnusable, NoSources, SourcesOverCap, SourcesTooLong
+from .sources import CredentialInSource, IndexingOverCap, IndexUnusable, NoSources, SourcesOverCap, SourcesTooLong
 from .stops import BatchNotStarted, StoppedBeforeAsking, StoppedInFlight, stopping
 from .too_long import ContextTooLong, TextTooLong, TextTooLongToClassify, TextTooLongToEmbed
 from .usage import (
@@ -121,7 +121,7 @@ __all__ = [
     "ServerTimeout",
     "ServerUnavailable", "ServiceRefused", "SidecarMissing", "StoppedBeforeSending", "StoppedBeforeAsking",
     "StoppedInFlight", "BatchNotStarted", "stopping",
-    "TlsFailed", "SourcesOverCap", "SourcesTooLong", "StreamBroken", "StreamStalled", "ToolError",
+    "TlsFailed", "SourcesOverCap", "IndexingOverCap", "SourcesTooLong", "StreamBroken", "StreamStalled", "ToolError",
     "TextTooLong", "TextTooLongToClassify", "TextTooLongToEmbed", "ToolRoundsExceeded", "UnknownChat",
     "YGptError",
 ]
