@@ -113,6 +113,7 @@ def test_indexing_stops_at_the_cap_when_the_chunks_hold_more_tokens_than_their_s
         f"Table {p}: " + ", ".join(str((p + n) % 10) for n in range(400)) for p in range(60)), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     shell.run_line_magic("config", 'YGptMagics.prices = {"text-search-doc": 1000, "yandexgpt": 1000}')
+    shell.run_line_magic("config", f"YGptMagics.cache_path = {str(tmp_path / 'replies.sqlite')!r}")
     run = cell(shell, "%%ygpt --docs tables --once --max-cost 20000\nWhat is the largest number?")
     tokens = [input_tokens(text) for text in doc_embeddings(ygpt_server)]
     spent = sum(tokens)   # the server's count, 1 ₽ a token
@@ -121,3 +122,6 @@ def test_indexing_stops_at_the_cap_when_the_chunks_hold_more_tokens_than_their_s
     assert_clear_error(run, "stopped at the cost cap", f"once {len(tokens)} new chunks were embedded",
                        "the request were not sent", "higher --max-cost", error_type=CostOverCap)
     assert completions(ygpt_server) == []
+    ygpt_server.reset()   # the reply cache kept every chunk embedded: a higher cap pays for the rest
+    assert cell(shell, "%%ygpt --docs tables --once --max-cost 100000\nWhat is the largest number?").ok
+    assert len(doc_embeddings(ygpt_server)) == 60 - len(tokens) and len(completions(ygpt_server)) == 1
