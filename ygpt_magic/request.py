@@ -42,24 +42,30 @@ if TYPE_CHECKING:
 
 def expand(kernel: Kernel, text: str, *, fill: bool = True, where: str = "the cell's text",
            namespace: Mapping[str, Any] | None = None,
-           secrets: Sequence[Credential] | None = None) -> Expanded:
+           secrets: Sequence[Credential] | None = None, checked: bool = False) -> Expanded:
     """``text`` with its references filled in from the notebook (context/interpolate.py), or from
     ``namespace`` (a ``--map`` row's names over the notebook's); ``where`` names the text itself
     in a credential error. ``secrets``: the known credentials when the caller has just read
-    them (None: read now)."""
+    them (None: read now); ``checked``: ``text`` as written was checked by the caller."""
     return interpolate(text, kernel.namespace if namespace is None else namespace,
                        cells=kernel.cells, limits=kernel.settings.limits(),
                        secrets=kernel.connection.known_secrets() if secrets is None else secrets,
-                       fill=fill, where=where)
+                       fill=fill, where=where, checked=checked)
 
 
-def row_expander(kernel: Kernel) -> Expand:
-    """How each ``--map`` row's template and ``--system`` are filled in from its names:
-    :func:`expand`, with the known credentials read once for the cell, not once a row."""
+def row_expander(kernel: Kernel, template: str, system: str | None = None) -> Expand:
+    """How each ``--map`` row's ``template`` and ``system`` (``--system``) are filled in from its
+    names: :func:`expand`, with the known credentials read once for the cell, not once a row.
+    The two texts as written are checked here, once: one that carries a credential refuses the
+    cell, as it refuses a ``--once`` cell, instead of failing every row alike; each row's values
+    and filled-in texts are still checked, and its request at the transport."""
     secrets = kernel.connection.known_secrets()
+    guard.check("the cell's text", template, secrets)
+    check(kernel, "--system", system, secrets)
 
     def row(text: str, names: Mapping[str, Any], *, where: str = "the cell's text") -> Expanded:
-        return expand(kernel, text, namespace=names, secrets=secrets, where=where)
+        return expand(kernel, text, namespace=names, secrets=secrets, where=where,
+                      checked=text in (template, system))
     return row
 
 
@@ -274,12 +280,12 @@ def rows(kernel: Kernel, args: argparse.Namespace, template: str) -> None:
                             system=args.system, flags=flags(args), schema=args.schema,
                             concurrency=args.concurrency or settings.map_concurrency,
                             max_cost=cost_cap.cap(kernel, args.max_cost))
-    check(kernel, "--system", args.system)
+    expand = row_expander(kernel, template, args.system)
     kernel.session.check_name(args.chat)
     where: dict[str, Any] = {
         "session": kernel.session, "settings": settings, "get_client": kernel.connection.client,
         "namespace": kernel.namespace,
-        "expand": row_expander(kernel)}
+        "expand": expand}
     cache = front(kernel, template, no_cache=args.no_cache)
     reuse: dict[str, Any] = {"memo": kernel.row_memo, "endpoint": kernel.connection.target, "cache": cache}
     if args.dry_run:  # the tokenizer's counts replayed or recorded, as a cell's dry run

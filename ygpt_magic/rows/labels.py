@@ -106,7 +106,7 @@ def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, tem
     connection = kernel.connection
     # a classifier's request is its own (labels.options): no chat's options, tools or budget
     plans = LabelPlanner(kernel.session, rows_named(cell.name, kernel.namespace), template, kernel.namespace,
-                         row_expander(kernel), options(chosen),
+                         row_expander(kernel, template), options(chosen),
                          extras=chosen.extras(), classifier=chosen)
     cache = front(kernel, template, no_cache=args.no_cache)
     tally = Tally(total=len(plans.rows), model=plans.options.model)
