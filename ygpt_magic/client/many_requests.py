@@ -42,6 +42,7 @@ def completions(client: Client, requests: Iterable[tuple[Any, list[Message], Req
     """``Client.complete_many``: one SDK model per distinct options, made on first use."""
     client._check_credentials()
     models: dict[RequestOptions, Any] = {}
+    secrets = client._secrets()   # read once per job: one cell's rows, not one read per row
 
     def request(tag: Any, messages: list[Message],
                 options: RequestOptions) -> tuple[Any, Callable[[], Coroutine[Any, Any, SdkAnswer]]]:
@@ -51,7 +52,7 @@ def completions(client: Client, requests: Iterable[tuple[Any, list[Message], Req
 
         async def run() -> SdkAnswer:
             started = time.monotonic()
-            client._guard(messages, extras)  # a row that carries a credential fails alone
+            guard.check_request(messages, extras, secrets, client._clean)  # a row's credential fails it alone
             message_size.check(messages, extras)
             try:
                 return grpc_chunk(await model.run(sdk_messages(messages), timeout=client.settings.timeout), None)
@@ -70,10 +71,11 @@ def classifications(client: Client, classifier: classifiers.Classifier, texts: I
     client._check_credentials()
     client._guard(classifier.messages(""), classifier.extras())  # samples, labels, task: every row sends them
     model = classifiers.sdk_model(client._get_sdk(), classifier)
+    secrets = client._secrets()   # read once per job, as for completions
 
     async def run(text: str) -> classifiers.Classification:
         started = time.monotonic()
-        client._guard([{"role": "user", "text": text}], {})  # a row's credential fails it alone
+        guard.check_request([{"role": "user", "text": text}], {}, secrets, client._clean)  # fails it alone
         try:
             return classifiers.classification(await model.run(text, timeout=client.settings.timeout))
         except Exception as exc:
