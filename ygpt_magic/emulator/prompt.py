@@ -11,7 +11,6 @@ so one set of responders answers both.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +22,7 @@ from yandex.cloud.ai.foundation_models.v1.text_common_pb2 import (
     ToolChoice as ToolChoiceProto,
 )
 
-from . import tokenizer
+from . import templates
 from .errors import RequestError
 from .models import ModelInfo, resolve_model
 
@@ -32,7 +31,6 @@ if TYPE_CHECKING:
 
 _ROLES = ("system", "user", "assistant")
 _ENABLED_HIDDEN = ReasoningOptions.ReasoningMode.ENABLED_HIDDEN
-_COMPACT: dict[str, Any] = {"ensure_ascii": False, "separators": (",", ":")}
 _CHOICE_MODES = {ToolChoiceProto.NONE: "none", ToolChoiceProto.AUTO: "auto", ToolChoiceProto.REQUIRED: "required"}
 
 
@@ -82,27 +80,6 @@ class Message:
     text: str = ""
     tool_calls: tuple[ToolCall, ...] = ()
     tool_results: tuple[ToolResult, ...] = ()
-
-    def for_tokens(self) -> str:
-        """The text this message occupies in the context. A call is its name in brackets over its
-        arguments' JSON, the form the recorded model writes calls in when tool_choice is "none"
-        (``\\[Something\\]`` then ``{"numbers":[5,4,1]}``); a result is its function's name in
-        brackets over its content. Either makes the message JSON to the tokenizer."""
-        parts = [f"[{c.name}]\n{json.dumps(_integral(c.arguments), **_COMPACT)}" for c in self.tool_calls]
-        parts += [f"[{r.name}]\n{r.content}" for r in self.tool_results]
-        if not parts:
-            return self.text
-        return tokenizer.Json("\n".join([self.text, *parts] if self.text else parts))
-
-
-def _integral(value: Any) -> Any:
-    """JSON values with whole floats as integers: the gRPC wire turns 5 into 5.0, and the cloud
-    bills a call the same over gRPC and over the chat API, where it stays 5."""
-    if isinstance(value, dict):
-        return {key: _integral(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_integral(item) for item in value]
-    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 @dataclass(frozen=True)
@@ -300,7 +277,7 @@ def parse(request: Any, *, check_limit: bool = True) -> Prompt:
     tools = _tools(request)
     choice = _tool_choice(request) or ToolChoice()
     _check_tools(tools, choice)
-    input_tokens = tokenizer.prompt_count(token_view(turns, tools))
+    input_tokens = templates.for_model(model.name).count(turns, tools)
     if check_limit and input_tokens > model.context_limit:
         raise RequestError(
             "INVALID_ARGUMENT",
@@ -323,25 +300,3 @@ def parse(request: Any, *, check_limit: bool = True) -> Prompt:
         tool_choice=choice,
         parallel_tool_calls=request.parallel_tool_calls.value if request.HasField("parallel_tool_calls") else True,
     )
-
-
-def token_view(turns: tuple[Message, ...] | list[Message], tools: tuple[Tool, ...] = ()) -> list[tuple[str, str]]:
-    """The (role, text) pairs the tokenizer counts: each tool's declaration first, as a message of
-    its own holding its JSON, then the messages, of whose rounds of tool calls and results since
-    the last question only the last one counts. Fitted on the recorded tool requests
-    (``test_function_call``, ``test_parallel_function_call``, ``test_tool_choice``): one tool
-    counts 99 against the cloud's 100, two 170 against 169 to 171, a round of a call and its
-    result 31 against 30 and 29 against 29, and a second round, billed 3 more than the first,
-    counts none more here (counting both rounds would come to 26 over)."""
-    declared = [("tool", tokenizer.Json(json.dumps(
-        {"name": t.name, "description": t.description, "parameters": t.parameters}, **_COMPACT))) for t in tools]
-    return [*declared, *((m.role, m.for_tokens()) for m in _last_round(list(turns)))]
-
-
-def _last_round(turns: list[Message]) -> list[Message]:
-    """The turns without the rounds of tool calls and results that came before the last round
-    since the last question (a user's message with text)."""
-    question = max((i for i, m in enumerate(turns) if m.role == "user" and m.text.strip()), default=-1)
-    last_call = max((i for i, m in enumerate(turns) if i > question and m.tool_calls), default=question)
-    return [m for i, m in enumerate(turns)
-            if not (question < i < last_call and (m.tool_calls or m.tool_results) and not m.text.strip())]

@@ -28,7 +28,7 @@ from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_servic
 )
 
 from . import prompt as prompts
-from . import tokenizer
+from . import templates, tokenizer
 from .prompt import Prompt
 from .responders import Generation
 
@@ -101,7 +101,7 @@ def _tool_calls(prompt: Prompt, calls: tuple[prompts.ToolCall, ...]) -> Completi
         arguments.update(call.arguments)
         wire.append(ToolCall(function_call=FunctionCall(name=call.name, arguments=arguments)))
     message = Message(role="assistant", tool_call_list=ToolCallList(tool_calls=wire))
-    used = tokenizer.count(prompts.Message("assistant", tool_calls=calls).for_tokens())
+    used = templates.for_model(prompt.model.name).calls_count(calls)
     return response(prompt, "", TOOL_CALLS, used, reasoning_tokens(prompt, used), message)
 
 

@@ -28,7 +28,7 @@ from yandex.cloud.ai.foundation_models.v1.text_generation.text_generation_servic
 )
 
 from .. import prompt as prompts
-from .. import tokenizer
+from .. import templates
 from ..errors import RequestError
 from ..prompt import Prompt
 from . import Generation
@@ -126,5 +126,5 @@ class ReplayResponder:
         recorded = self.cassette.completions.get(key)
         if not recorded:
             return None
-        ours = tokenizer.prompt_tokens(prompts.token_view(prompt.turns, prompt.tools))
+        ours = templates.for_model(prompt.model.name).tokens(prompt.turns, prompt.tools)
         return fit(ours, recorded[-1].usage.input_text_tokens)

@@ -16,7 +16,7 @@ from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation
 from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2_grpc as pb_grpc
 
 from .. import prompt as prompts
-from .. import tokenizer
+from .. import templates, tokenizer
 from ..models import resolve_model
 from ..state import EmulatorState
 from .call import CallContext, unary
@@ -45,6 +45,6 @@ class TokenizerService(pb_grpc.TokenizerServiceServicer):
             prompt = prompts.parse(request, check_limit=False)
             tokens = self.state.responders.tokens(prompt)
             if tokens is None:
-                tokens = tokenizer.prompt_tokens(prompts.token_view(prompt.turns, prompt.tools))
+                tokens = templates.for_model(prompt.model.name).tokens(prompt.turns, prompt.tools)
             return _response(tokens, prompt.model.model_version)
         return await unary(self.state, context, "TokenizeCompletion", answer, request, off_loop=True)
