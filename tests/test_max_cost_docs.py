@@ -5,10 +5,12 @@ chunks the reply cache will not replay. Prices as in test_max_cost: a rouble a t
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from cellrun import assert_clear_error
 from conftest import cell, completions
-from test_max_cost import priced  # noqa: F401 (a fixture)
+from test_max_cost import priced, roubles_in  # noqa: F401 (a fixture)
 
 from ygpt_magic.errors import CostOverCap
 
@@ -34,6 +36,11 @@ def doc_embeddings(server) -> list[str]:
             if r.method == "TextEmbedding" and r.model_uri.endswith("text-search-doc/latest")]
 
 
+def untokenized(server) -> list:
+    """The requests other than the tokenizer's: what the cap's counting sends is not embedded."""
+    return [r for r in server.requests if not r.method.startswith("Tokenize")]
+
+
 @pytest.fixture
 def folder(tmp_path, monkeypatch):
     """Three notes of 12 chunks in all (about 3,100 tokens to index: ≈0.03 ₽ at the table's
@@ -55,11 +62,11 @@ def test_a_docs_cell_whose_files_cost_more_to_index_than_its_cap_embeds_nothing(
                                  "choosing the sources", "12 new chunks", "over the cap of 0.00001",
                                  "nothing was sent", "--max-cost 0.", "fewer files", error_type=CostOverCap)
     assert "(text-search-doc/latest, sync)" in message
-    assert ygpt_server.requests == [], "refused before any embedding, as it says"
+    assert untokenized(ygpt_server) == [], "refused before any embedding, as it says"
     shell.run_line_magic("config", "YGptMagics.max_cost_per_cell = 0.00001")
     assert_clear_error(cell(shell, "%%ygpt --docs notes --once\nWhat about budgets?"), "nothing was sent",
                        error_type=CostOverCap)
-    assert ygpt_server.requests == []
+    assert untokenized(ygpt_server) == []
 
 
 @pytest.mark.usefixtures("priced")
@@ -96,21 +103,25 @@ def test_a_docs_cell_prices_only_the_chunks_the_reply_cache_will_not_replay(shel
     (folder / "n3.md").write_text("\n\n".join(f"# New {p}\n\n" + f"Fresh words {p} on costs. " * 40
                                               for p in range(4)), encoding="utf-8")
     assert_clear_error(cell(shell, source), "4 new chunks", "over the cap of 100", error_type=CostOverCap)
-    assert ygpt_server.requests == []
+    assert untokenized(ygpt_server) == []
 
 
 @pytest.mark.usefixtures("priced")
 def test_indexing_stops_at_the_cap_when_the_chunks_hold_more_tokens_than_their_size_says(
         shell, ygpt_server, tmp_path, monkeypatch):
-    """Chunks are priced before indexing from their size (about 4 bytes a token), and a table of
-    digits is under two bytes a token: priced at a third, 60 chunks passed a cap that fitted
-    their estimate and spent more than twice it (every chunk embedded, then the request refused). Settled as each
-    ends, like --map rows, the chunks stop being sent at the cap, and the cell says so."""
+    """Chunks are priced before indexing from the tokenizer's count of an even sample of them,
+    and here the sample holds prose where the other chunks are tables of digits (under two bytes
+    a token): priced low, 60 chunks passed a cap that fitted their estimate, and used to spend
+    more than twice it (every chunk embedded, then the request refused). Settled as each ends,
+    like --map rows, the chunks stop being sent at the cap, and the cell says so."""
     from ygpt_magic.emulator.vectors import input_tokens
+    from ygpt_magic.rows.costs import sample_positions
 
+    sampled = set(sample_positions(60))
     (tmp_path / "tables").mkdir()
     (tmp_path / "tables" / "numbers.txt").write_text("\n\n".join(
-        f"Table {p}: " + ", ".join(str((p + n) % 10) for n in range(400)) for p in range(60)), encoding="utf-8")
+        f"Table {p}: " + ("Numbers follow in the next table. " * 40 if p in sampled else
+                          ", ".join(str((p + n) % 10) for n in range(400))) for p in range(60)), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     shell.run_line_magic("config", 'YGptMagics.prices = {"text-search-doc": 1000, "yandexgpt": 1000}')
     shell.run_line_magic("config", f"YGptMagics.cache_path = {str(tmp_path / 'replies.sqlite')!r}")
@@ -125,3 +136,30 @@ def test_indexing_stops_at_the_cap_when_the_chunks_hold_more_tokens_than_their_s
     ygpt_server.reset()   # the reply cache kept every chunk embedded: a higher cap pays for the rest
     assert cell(shell, "%%ygpt --docs tables --once --max-cost 100000\nWhat is the largest number?").ok
     assert len(doc_embeddings(ygpt_server)) == 60 - len(tokens) and len(completions(ygpt_server)) == 1
+
+
+@pytest.mark.usefixtures("priced")
+def test_a_table_of_digits_is_priced_within_15_percent_of_its_bill_before_anything_is_sent(
+        shell, ygpt_server, tmp_path, monkeypatch):
+    """Priced from their size (4 bytes a token), 60 chunks of digits (under 2 bytes a token)
+    came to less than half of what embedding them is billed. Counted by the tokenizer for a
+    sample, as %ygpt embed counts its texts, the dry run's refusal under a low cap names an
+    estimate within 15% of the bill the run then gets by the server's count, and says what it
+    is based on."""
+    from ygpt_magic.emulator.vectors import input_tokens
+
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "numbers.txt").write_text("\n\n".join(
+        f"Table {p}: " + ", ".join(str((p * 7 + n * 3) % 100) for n in range(300)) for p in range(60)),
+        encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    shell.run_line_magic("config", 'YGptMagics.prices = {"text-search-doc": 1000, "yandexgpt": 1000}')
+    refused = cell(shell, "%%ygpt --docs tables --once --dry-run --max-cost 100\nWhat is the largest number?")
+    message = assert_clear_error(refused, "60 new chunks", "estimated from 20 of them", "tokenizer API",
+                                 "nothing was sent", error_type=CostOverCap)
+    assert doc_embeddings(ygpt_server) == []
+    estimate = roubles_in(message)
+    assert cell(shell, "%%ygpt --docs tables --once\nWhat is the largest number?").ok
+    billed = sum(input_tokens(text) for text in doc_embeddings(ygpt_server))   # 1 ₽ a token
+    assert len(doc_embeddings(ygpt_server)) == 60
+    assert abs(estimate - billed) <= Decimal("0.15") * billed, (estimate, billed)

@@ -7,9 +7,11 @@ replies (prompt mode: those of every prompt-mode request), and the mode prices `
 an asynchronous request. A tool exchange may take more rounds than the one estimated.
 
 A ``--docs`` cell is capped as a whole, in two steps: before anything is embedded, the chunks it
-will send (those neither its index nor the reply cache holds; their tokens estimated from their
-size: the tokenizer would be a request per chunk) must fit the cap by themselves, and stop being
-sent at it should they hold more tokens than their size says (:func:`check_sources`); once the
+will send (those neither its index nor the reply cache holds; their tokens counted by the
+tokenizer for an even sample of them, as ``%ygpt embed`` counts its texts: priced from their size
+at 4 bytes a token, a table of digits, under 2 bytes a token, came to half its bill) must fit the
+cap by themselves, and stop being sent at it should they hold more tokens than the sample says
+(:func:`check_sources`); once the
 sources are chosen, its request must fit what the embeddings left of it (``spent`` of
 :func:`check_cell`).
 """
@@ -24,10 +26,9 @@ from .chat import Message, Plan, RequestOptions
 from .chat.accounts import PROMPT_MODE
 from .chat.budget import Budget, above, refuse_over
 from .chat.estimate import ASYNC, SYNC, Estimate, cap_of, estimate, guess_output
-from .client.embeddings import key_model
 from .errors import SourcesOverCap, StoppedBeforeAsking, stopping
 from .kernel import Kernel
-from .sources.chunks import estimate_tokens
+from .rows.embed_dryrun import texts_estimate
 
 
 def cap(kernel: Kernel, flag: Decimal | None) -> Decimal | None:
@@ -80,20 +81,24 @@ def _check(kernel: Kernel, flag: Decimal | None, count: Callable[[], int], price
     refuse_over(priced(tokens), limit, where or kernel.cell_name(), spent)
 
 
-def check_sources(kernel: Kernel, flag: Decimal | None, texts: list[str]) -> Budget | None:
+def check_sources(kernel: Kernel, flag: Decimal | None, texts: list[str],
+                  get_tokenizer: Callable[[], Any]) -> Budget | None:
     """SourcesOverCap (or CostOverCap when the ``doc`` model has no price) before a ``--docs``
     cell embeds ``texts``, the chunks it will send (neither its index nor the reply cache
     holds them), when that alone is estimated over the cell's cap; under it, the budget that
-    stops them being sent at the cap (their size can say fewer tokens than they hold), as
-    ``--map`` rows stop (chat/budget.py). None: no cap, or nothing to send."""
+    stops them being sent at the cap (a sample can say fewer tokens than they hold), as
+    ``--map`` rows stop (chat/budget.py). None: no cap, or nothing to send. The tokens are
+    counted by the tokenizer (``get_tokenizer``), as ``%ygpt embed`` counts them: every chunk
+    when they are few, else an even sample (rows/costs.py)."""
     limit = cap(kernel, flag)
     if limit is None or not texts:
         return None
-    chunks = estimate(kernel.session.accounts.prices, key_model("doc"), SYNC, requests=len(texts),
-                      input_tokens=sum(map(estimate_tokens, texts)))
+    with stopping(lambda: StoppedBeforeAsking("the chunks' tokens were counted to check the cost cap")):
+        chunks, counts = texts_estimate(texts, "doc", get_tokenizer(), kernel.session.accounts.prices)
     cell = kernel.cell_name()
     if chunks.cost is None:   # no price: the cap cannot be checked, which refuses too
         refuse_over(chunks, limit, f"{cell}: choosing the sources")
     elif chunks.cost > limit:
-        raise SourcesOverCap(cell, len(texts), chunks.sentence(), limit, above(chunks.cost))
+        raise SourcesOverCap(cell, len(texts), chunks.sentence(), limit, above(chunks.cost),
+                             counted_from=len(counts))
     return Budget(limit, chunks.per_request())

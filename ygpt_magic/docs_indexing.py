@@ -27,6 +27,7 @@ from .chat.values import Usage
 from .client.embeddings import key_model
 from .docs_vectors import embedder
 from .kernel import Kernel
+from .request import tokenizer
 from .sources import Library
 from .sources.index import BATCH
 from .words import counted
@@ -102,7 +103,7 @@ def _cap(kernel: Kernel, args: argparse.Namespace,
 
     def check(texts: list[str]) -> Budget | None:
         sent = [text for text in texts if cache is None or not cache.holds_vector(text, doc)]
-        return cost_cap.check_sources(kernel, args.max_cost, sent)
+        return cost_cap.check_sources(kernel, args.max_cost, sent, tokenizer(kernel, cache))
     return check
 
 

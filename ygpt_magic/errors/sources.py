@@ -77,14 +77,19 @@ class IndexUnusable(YGptError):
 
 
 class SourcesOverCap(CostOverCap):
-    """Embedding the chunks a ``--docs`` cell's index lacks is estimated, from their size, over
-    the cell's cap by itself: refused before anything is embedded or sent (the answer would
-    only add to it). ``estimate``: the estimate's sentence; ``raise_to``: a cap that lets it go."""
+    """Embedding the chunks a ``--docs`` cell's index lacks is estimated, by the tokenizer's
+    count of ``counted_from`` of them, over the cell's cap by itself: refused before anything is
+    embedded or sent (the answer would only add to it). ``estimate``: the estimate's sentence;
+    ``raise_to``: a cap that lets it go."""
 
-    def __init__(self, cell: str, chunks: int, estimate: str, cap: Decimal, raise_to: str) -> None:
+    def __init__(self, cell: str, chunks: int, estimate: str, cap: Decimal, raise_to: str, *,
+                 counted_from: int) -> None:
+        basis = ("every one counted by the tokenizer API" if counted_from >= chunks else
+                 f"their tokens estimated from {counted_from:,} of them, spread over the files and "
+                 f"counted by the tokenizer API")
         super().__init__(
             f"{cell}: choosing the sources needs {counted(chunks, 'new chunk')} of the files "
-            f"embedded into the index first (their tokens estimated from their size). {estimate} "
+            f"embedded into the index first ({basis}). {estimate} "
             f"That alone is over the cap of {cap:f} ₽ (--max-cost or "
             f"YGptMagics.max_cost_per_cell), before the answer is asked for, so nothing was sent. "
             f"To go ahead, raise the cap (--max-cost {raise_to}): the index keeps what it embeds, "
