@@ -17,8 +17,8 @@ a question its files happen not to cover. A ``--dry-run`` still indexes the file
 sources it would send, and says what that cost.
 
 The cost cap (``--max-cost``, ``YGptMagics.max_cost_per_cell``) covers the whole cell: the chunks
-neither the index nor the reply cache holds are priced from their size before the first of them
-is embedded, and the request is then checked against what the embeddings left of the cap
+neither the index nor the reply cache holds are priced by the tokenizer's count of a sample of
+them before the first of them is embedded, and the request is then checked against what the embeddings left of the cap
 (cost_cap.py). A dry run's embeddings are sent too, so the cap covers them as well.
 """
 

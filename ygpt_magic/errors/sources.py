@@ -99,7 +99,7 @@ class SourcesOverCap(CostOverCap):
 
 class IndexingOverCap(CostOverCap):
     """Indexing a ``--docs`` cell's files stopped at its cap: their chunks held more tokens than
-    their size said (a table of numbers is about two bytes a token, not four), so the chunks
+    the tokenizer's count of a sample of them said (the sample missed the densest), so the chunks
     stopped being sent before the cap would be passed, and the request was not sent. The reply
     cache keeps every chunk embedded (the index only files indexed whole), so with it on, raising
     the cap pays only for the rest."""
@@ -109,7 +109,7 @@ class IndexingOverCap(CostOverCap):
             f"{cell}: indexing the files stopped at the cost cap once {counted(embedded, 'new chunk')} "
             f"{'was' if embedded == 1 else 'were'} embedded, for {spent} of the cap of {cap:f} ₽ "
             f"(--max-cost or YGptMagics.max_cost_per_cell): the chunks held more tokens than their "
-            f"size suggested, so the rest and the request were not sent. With the reply cache on "
+            f"sample suggested, so the rest and the request were not sent. With the reply cache on "
             f"(%ygpt cache PATH) every chunk embedded is kept, so running the cell again with a "
             f"higher --max-cost pays only for the rest (without it, only the files indexed whole "
             f"are kept); or name fewer files in --docs."
