@@ -78,11 +78,11 @@ def test_a_file_labelled_version_1_with_system_set_still_loads_and_rewinds(shell
 
 def test_a_file_of_a_newer_version_says_to_upgrade(shell, tmp_path):
     data = old_file(["Answer 1"])
-    data["version"] = 4
+    data["version"] = 5
     path = tmp_path / "new.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     message = assert_clear_error(run(shell, f"%ygpt load {path}"), "written by a newer ygpt_magic",
-                                 "its version is 4, and this ygpt_magic reads versions 1, 2 and 3",
+                                 "its version is 5, and this ygpt_magic reads versions 1, 2, 3 and 4",
                                  "upgrade ygpt_magic (pip install -U ygpt-magic)", "unchanged")
     assert "unknown field" not in message
 
@@ -150,12 +150,12 @@ def test_a_save_over_a_file_that_is_not_a_chat_file_refuses_and_leaves_it(shell,
 
 def test_a_save_over_a_newer_versions_chat_file_keeps_it_in_a_copy(shell, ygpt_server, tmp_path):
     path = tmp_path / "chats.json"
-    theirs = old_file(["Answer 1"]) | {"version": 4}
+    theirs = old_file(["Answer 1"]) | {"version": 5}
     path.write_text(json.dumps(theirs), encoding="utf-8")
     assert run(shell, "%%ygpt\nA question of this notebook").ok
     saved = run(shell, f"%ygpt save {path}").plain
     copy = saved.split(" is kept in ")[1].split(", and")[0]
-    assert saved == (f"Saved 1 chat to {path}. It replaced a chat file written by a newer ygpt_magic (version 4); "
+    assert saved == (f"Saved 1 chat to {path}. It replaced a chat file written by a newer ygpt_magic (version 5); "
                      f"the file as it was is kept in {copy}, and a newer ygpt_magic loads it.")
     assert json.loads(open(copy, encoding="utf-8").read()) == theirs
     assert json.loads(path.read_text(encoding="utf-8"))["chats"][0]["name"] == "default"

@@ -56,7 +56,7 @@ def mutate(path: str, value):
 
 
 @pytest.mark.parametrize("change, words", [
-    (mutate("version", 4), r"written by a newer ygpt_magic \(its version is 4"),
+    (mutate("version", 5), r"written by a newer ygpt_magic \(its version is 5"),
     (mutate("version", "1"), "version is '1'"),
     (lambda d: d.pop("version") and d, "version is None"),
     (mutate("chats", {}), "chats should be a list"),

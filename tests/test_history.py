@@ -21,7 +21,7 @@ def test_history_leaves_out_what_the_next_cell_leaves_out_and_says_so(shell, ygp
     history = cell(shell, "%ygpt history")
     assert history.ok, history.message
     dry = cell(shell, "%%ygpt --dry-run\nnext", cell_id="dry")
-    left_out = int(re.search(r"✂ The (\d+) oldest turns were left out", dry.page).group(1))
+    left_out = int(re.search(r"✂ Turns 1–(\d+) \(In \[\d+\]–In \[\d+\]\) were left out", dry.page).group(1))
     dry_messages = int(re.search(r"Dry run \(chat 'default', model yandexgpt\): (\d+) messages", dry.page).group(1))
 
     lines = history.plain.splitlines()

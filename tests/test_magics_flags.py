@@ -228,7 +228,7 @@ def test_each_cell_is_planned_once_even_when_it_must_be_trimmed(shell, ygpt_serv
     state = magics.kernel.session.state  # read once per plan
     monkeypatch.setattr(magics.kernel.session, "state", lambda *a, **k: plans.append(1) or state(*a, **k))
     result = cell(shell, "%%ygpt\nAnd about lakes?", cell_id="lakes")
-    assert "oldest turn" in result.final and len(plans) == 1
+    assert "left out to fit the context budget" in result.final and len(plans) == 1
 
 
 def test_interpolation_and_no_interpolate(shell, ygpt_server):

@@ -199,7 +199,8 @@ def test_trimming_leaves_out_oldest_turns_and_keeps_the_system_message():
     assert [m["text"] for m in plan.messages] == ["sys tem", "q3 q", "a3 a", "q4 q", "a4 a", "now what"]
     assert plan.tokens == 12
     assert plan.notes() == [
-        "✂ The 3 oldest turns were left out to fit the context budget of 13 tokens (still kept in the chat)."
+        "✂ Turns 1–3 were left out to fit the context budget of 13 tokens; they stay in the chat "
+        "(%ygpt export shows every turn)."
     ]
     session.record(plan, reply("ok"))
     assert len(session.chat().turns) == 6

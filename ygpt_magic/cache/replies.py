@@ -187,6 +187,20 @@ class Front:
         self._store("tokens", messages, options, extras, {"tokens": tokens})
         return tokens
 
+    def count_tokens_each(self, requests: Sequence[list[Message]], options: RequestOptions,
+                          slow: Callable[[], None] | None = None) -> list[int]:
+        """:meth:`count_tokens` of each list: the replayed ones from the cache, the others asked
+        all at once (``Client.count_tokens_each``) and recorded."""
+        counts = [self._lookup("tokens", messages, options, {}, lambda value, _: _count(value["tokens"]))
+                  for messages in requests]
+        missing = [index for index, count in enumerate(counts) if count is None]
+        if missing:
+            asked = self._get_client().count_tokens_each([requests[i] for i in missing], options, slow)
+            for index, count in zip(missing, asked):
+                self._store("tokens", requests[index], options, {}, {"tokens": count})
+                counts[index] = count
+        return [count or 0 for count in counts]
+
     def replayed_vector(self, text: str, model: str) -> RecordedVector | None:
         """The recorded embedding of ``text`` by ``model`` (one entry per text and model; None:
         send it). CacheMiss in replay mode; CredentialInPrompt for a text that carries one. Its

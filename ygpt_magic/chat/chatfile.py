@@ -23,6 +23,8 @@ without one (a replayed reply's ``cached``, a turn's ``notes``), which version a
 as, and how one this reader does not know is refused: chat/fileversions.py.
 A turn's ``asked_in`` (the ``In [N]`` that asked, %ygpt history's label) is not saved: it numbers
 the runs of one kernel session, and in another the same N names another cell.
+A turn's ``tokens`` (its size per model, ``{"yandexgpt": 412}``) are saved once counted, so the
+first cell after ``%ygpt load`` does not ask the tokenizer for every kept turn again.
 A reply's ``messages`` (what was sent) are not saved: they repeat the history before it, which
 would make a file grow with the square of the chat's length; they are rebuilt by the next request.
 """
@@ -50,6 +52,7 @@ MAX_BYTES = 20 * 1024 * 1024
 MAX_NAME = 200
 MAX_CHATS = 1_000
 MAX_PICTURES = 100  # placeholders in one turn
+MAX_COUNTS = 100  # token counts of one turn (one per model it was counted for)
 _BREAKING = ("Cc", "Zl", "Zp")  # control characters (a newline, a tab), line and paragraph separators
 
 
@@ -236,8 +239,8 @@ def _turns(items: list[Any], where: str) -> tuple[list[Turn], list[int]]:
 
 
 def _turn(value: Any, where: str) -> Turn:
-    data = _object(value, {"prompt", "cell_id", "reply", "images", "notes", "system_set"}, where)
-    return Turn(
+    data = _object(value, {"prompt", "cell_id", "reply", "images", "notes", "system_set", "tokens"}, where)
+    turn = Turn(
         prompt=_text(data, "prompt", where),
         reply=_reply(_field(data, "reply", (Mapping,), where), f"{where}.reply"),
         cell_id=_field(data, "cell_id", (str, type(None)), where) if "cell_id" in data else None,
@@ -245,6 +248,25 @@ def _turn(value: Any, where: str) -> Turn:
         notes=_notes(data["notes"], f"{where}.notes") if "notes" in data else (),
         system_before=_system_set(data["system_set"], f"{where}.system_set") if "system_set" in data else (),
     )
+    if "tokens" in data:
+        turn.keep_counts(_token_counts(data["tokens"], f"{where}.tokens"))
+    return turn
+
+
+def _token_counts(value: Any, where: str) -> dict[str, int]:
+    """A turn's size per model, as counted by that model's tokenizer: ``{"yandexgpt": 412}``.
+    A wrong count only moves where a long chat is trimmed (the server still refuses a request
+    that is too long, with its own message), so a count is checked for its shape alone."""
+    if not isinstance(value, Mapping):
+        raise _Bad(f"{where} should be an object, not {_kind(value)}")
+    if len(value) > MAX_COUNTS:
+        raise _Bad(f"{where} has {len(value)} counts, more than {MAX_COUNTS}")
+    for model in value:
+        count = _field(value, model, (int,), where)
+        if len(model) > MAX_NAME or count < 0:
+            raise _Bad(f"{where} should name each model in at most {MAX_NAME} characters, "
+                       f"with a count of 0 or more")
+    return dict(value)
 
 
 def _left_out(name: str, numbers: list[int]) -> str | None:
@@ -342,6 +364,8 @@ def dump(chats: Mapping[str, Chat], current: str) -> dict[str, Any]:
         if t.system_before:
             before, to = t.system_before
             data["system_set"] = {"before": before, "to": to}
+        if counts := t.token_counts:
+            data["tokens"] = counts
         return data
 
     return {

@@ -27,6 +27,14 @@ versions of 2026-12-07 that added it wrote it into files saying version 1; those
 fields this reader takes do not depend on the number. From version 3 on, a field an older reader would refuse
 comes with a new version, and a version above this reader's is refused as written by a newer
 ygpt_magic, with the upgrade to make.
+
+Version 4 is version 3 plus a turn's ``tokens``: its size per model as that model's tokenizer
+counted it (``{"yandexgpt": 412, "yandexgpt-lite": 409}``), written once a long chat was counted
+to fit its context budget, so the first cell after ``%ygpt load`` sends after no tokenizer round
+trip per kept turn (98 of them, ≈11 s at the cloud's pace, before it). Every older reader refuses
+an unknown field by its name, which says nothing about why, so a file holding counts says 4 and
+an older reader refuses it by that number with the upgrade to make. A file without counts (a
+chat that never outgrew the budget's upper bound, which needs none) keeps its older version.
 """
 
 from __future__ import annotations
@@ -37,13 +45,15 @@ from typing import Any
 from .options import shown
 from .values import Chat
 
-VERSION = 3
-VERSIONS = (1, 2, 3)
+VERSION = 4
+VERSIONS = (1, 2, 3, 4)
 
 
 def written_as(chats: Mapping[str, Chat]) -> int:
     """The oldest version whose readers take every field ``chats`` are written with."""
     turns = [turn for chat in chats.values() for turn in chat.turns]
+    if any(turn.token_counts for turn in turns):
+        return 4
     if any(turn.system_before for turn in turns):
         return 3
     if any(turn.reply.tool_calls or turn.images for turn in turns) or any(

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, Protocol
 
 from ..errors import ContextTooLong, ImagesNotTaken, OptionError, UnknownChat
 from ..errors.too_long import Room
-from ..words import counted
+from ..words import counted, numbered
 from .catalog import IMAGE_MODELS, MODELS, context_size, takes_images
 from .options import BUILTIN, Options, RequestOptions, unencodable
 from .pictures import PICTURE_TOKENS, Picture
@@ -30,6 +31,8 @@ from .values import Message, Turn, build_messages
 CountTokens = Callable[[list[Message]], int]
 #: per-message allowance (role, separators) on top of UTF-8 bytes for the no-tokenizer bound
 MESSAGE_OVERHEAD = 8
+#: turns without a count that are counted at once, newest first (see :func:`_count_wave`)
+COUNT_AT_ONCE = 16
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,8 @@ class Plan:
     earlier_turn_in: str | None = None
     revision: int = 0  # the chat's revision when planned (see ChatSession.check)
     replaces: bool = False  # this cell's previous turn is replaced (re-run)
+    #: the In [N] of the first and the last turn trimmed (None: not asked in this session)
+    left_out: tuple[int | None, int | None] = (None, None)
     tokens: int | None = None  # counted size of messages, when a budget was checked
     budget: int | None = None
     context_notes: tuple[str, ...] = ()  # what interpolation rendered or cut (context/interpolate.py)
@@ -92,11 +97,17 @@ class Plan:
         return [f"🖼 {picture.note}" for picture in self.pictures if picture.note]
 
     def _trim_notes(self) -> list[str]:
+        """Which turns were left out, by the numbers and ``In [N]`` that ``%ygpt history`` uses,
+        and where to see them."""
         if not self.trimmed:
             return []
-        oldest = "oldest turn was" if self.trimmed == 1 else f"{counted(self.trimmed, 'oldest turn')} were"
-        return [f"✂ The {oldest} left out to fit the context budget of {self.budget} tokens "
-                f"(still kept in the chat)."]
+        first, last = self.left_out
+        cells = "" if first is None or last is None else (
+            f" (In [{first}])" if self.trimmed == 1 else f" (In [{first}]–In [{last}])")
+        were = "was" if self.trimmed == 1 else "were"
+        return [f"✂ {numbered('Turn', range(1, self.trimmed + 1))}{cells} {were} left out to fit the "
+                f"context budget of {self.budget:,} tokens; {'it stays' if self.trimmed == 1 else 'they stay'} "
+                f"in the chat (%ygpt export shows every turn)."]
 
 
 class Settings(Protocol):
@@ -243,11 +254,23 @@ def fit(
         raise ContextTooLong(fixed, budget, room=room(options, budget, fixed, images=pictures > 0))
     total = fixed
     for index in range(len(history) - 1, -1, -1):
+        if not history[index].counted(model) and isinstance(count_tokens, Tokenizer):
+            _count_wave(history, index, model, count_tokens)
         size = history[index].tokens(model, count_tokens)
         if total + size > budget:
             return index + 1, total
         total += size
     return 0, total
+
+
+def _count_wave(history: Sequence[Turn], index: int, model: str, tokenizer: Tokenizer) -> None:
+    """Count, in one go, the next :data:`COUNT_AT_ONCE` turns from ``index`` back that ``model``
+    has no count for (a loaded chat, or a model the chat was not counted for): one round trip,
+    not one a turn, and at most one wave of turns counted beyond where the trim stops."""
+    older = (history[i] for i in range(index, -1, -1))
+    wave = list(islice((turn for turn in older if not turn.counted(model)), COUNT_AT_ONCE))
+    for turn, size in zip(wave, tokenizer.each([list(turn.messages()) for turn in wave])):
+        turn.keep_counts({model: size})
 
 
 def plan(
@@ -304,6 +327,7 @@ def plan(
         chat=state.name, prompt=prompt, cell_id=cell_id, once=once, options=options,
         messages=build_messages(system_text or None, list(history[trimmed:]), prompt, pictures),
         keep=keep, rewound=len(turns) - keep - 1 if rerun is not None else 0, trimmed=trimmed,
+        left_out=(history[0].asked_in, history[trimmed - 1].asked_in) if trimmed else (None, None),
         system=system_text or None, replaces=rerun is not None, tokens=tokens,
         budget=budget if tokens is not None else None,
         sets_system=not once and system is not None, revision=state.revision, pictures=pictures,
@@ -354,13 +378,34 @@ class Tokenizes(Protocol):
 
     def count_tokens(self, messages: list[Message], options: RequestOptions) -> int: ...
 
+    def count_tokens_each(self, requests: Sequence[list[Message]], options: RequestOptions,
+                          slow: Callable[[], None] | None = None) -> list[int]: ...
 
-def tokenizer(get_client: Callable[[], Tokenizes], options: RequestOptions) -> CountTokens:
-    """The tokenizer API for ``options``' model, the client built only if it is asked."""
-    def count_tokens(messages: list[Message]) -> int:
-        return get_client().count_tokens(messages, options)
 
-    return count_tokens
+@dataclass(frozen=True)
+class Tokenizer:
+    """The tokenizer API for ``options``' model, the client built only if it is asked: called
+    with one request's messages, or :meth:`each` for many at once. ``waiting(n)`` is told when
+    counting ``n`` turns at once is slow (the cell's waiting line)."""
+
+    get_client: Callable[[], Tokenizes]
+    options: RequestOptions
+    waiting: Callable[[int], None] | None = None
+
+    def __call__(self, messages: list[Message]) -> int:
+        return self.get_client().count_tokens(messages, self.options)
+
+    def each(self, requests: list[list[Message]]) -> list[int]:
+        """The count of each request, asked all at once."""
+        waiting = self.waiting
+        slow = None if waiting is None else lambda: waiting(len(requests))
+        return self.get_client().count_tokens_each(requests, self.options, slow)
+
+
+def tokenizer(get_client: Callable[[], Tokenizes], options: RequestOptions,
+              waiting: Callable[[int], None] | None = None) -> Tokenizer:
+    """The tokenizer API for ``options``' model (:class:`Tokenizer`)."""
+    return Tokenizer(get_client, options, waiting)
 
 
 def _check_sendable(what: str, text: str | None) -> None:

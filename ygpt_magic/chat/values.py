@@ -7,7 +7,7 @@ all build and compare them. ``ygpt_magic.chat`` exports the public names.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain
@@ -274,6 +274,20 @@ class Turn:
             self._tokens[model] = count(list(self._messages))
         return self._tokens[model]
 
+    def counted(self, model: str) -> bool:
+        """Whether this turn's size in ``model``'s tokens is known (asking costs a round trip)."""
+        return model in self._tokens
+
+    @property
+    def token_counts(self) -> dict[str, int]:
+        """The counts known so far, per model (the tokenizer depends on the model): a chat file
+        keeps them, so a loaded long chat is not counted again turn by turn (chatfile.py)."""
+        return dict(self._tokens)
+
+    def keep_counts(self, counts: Mapping[str, int]) -> None:
+        """Take sizes counted elsewhere (a chat file, a count of many turns at once)."""
+        self._tokens.update(counts)
+
 
 class Chat:
     """A named conversation: a system message, options, and the turns so far.
@@ -333,6 +347,22 @@ class Chat:
     def usage(self) -> Usage:
         """Tokens used by the turns of this chat that were sent (replayed ones cost nothing)."""
         return sum((t.reply.usage for t in self.turns if not t.reply.cached), Usage())
+
+    @property
+    def kept_tokens(self) -> int:
+        """The tokens the chat's history holds (``%ygpt chats``, the panel): what each turn
+        added to the request after it, from the server's counts. A turn's request read the turns
+        before it, so turn k added ``input + completion`` minus turn k-1's: the sum is the last
+        request's input plus its reply (not each request's bill summed, which grows with the
+        square of the chat's length). A turn whose request was trimmed adds at least its reply.
+        The same whether its reply was sent or replayed (a replay keeps the recorded counts)."""
+        kept, before = 0, 0
+        for turn in self.turns:
+            usage = turn.reply.usage
+            after = usage.input_tokens + usage.completion_tokens
+            kept += max(after - before, usage.completion_tokens)
+            before = after
+        return kept
 
     @property
     def replayed(self) -> Usage:

@@ -51,7 +51,7 @@ def run(kernel: Kernel, line: str) -> None:
 def deleted_words(deleted: Deleted) -> str:
     """What a deletion lost, what became current, and that a chat file holding the chat stays."""
     chat = deleted.chat
-    lost = f"{counted(len(chat.turns), 'turn')} ({counted(chat.usage.total_tokens, 'token')}) gone"
+    lost = f"{counted(len(chat.turns), 'turn')} ({counted(chat.kept_tokens, 'token')}) gone"
     words = [f"Emptied chat 'default': {lost}, with its system message and options; 'default' "
              "itself stays, as cells without --chat fall back to it." if chat.name == "default"
              else f"Deleted chat '{chat.name}': {lost}."]
@@ -73,7 +73,7 @@ def _listed(kernel: Kernel) -> None:
             ("* " if name == session.current else "") + hide(name),
             str(len(chat.turns)),
             planning.effective_options(session, name, kernel.settings).model,
-            str(chat.usage.total_tokens),
+            f"{chat.kept_tokens:,}",
             system if len(system) <= 40 else system[:39] + "…",
         ])
     show_table(["chat", "turns", "model", KEPT_TOKENS, "system"], rows)

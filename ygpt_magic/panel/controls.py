@@ -169,13 +169,9 @@ class Controls:
             self.system.value = chat.system or ""
             self.reset.disabled = busy or not chat.turns
             self.export.disabled = not chat.turns
-        usage = chat.usage
         # no-break spaces: where the totals wrap (panel/style.py), "last 0.4 s" stays one piece
         latency = f" · last\u00a0{chat.turns[-1].reply.elapsed:.1f}\u00a0s" if chat.turns else ""
-        self.totals.value = (
-            f"{counted(len(chat.turns), 'turn')} · {usage.input_tokens} → "
-            f"{counted(usage.completion_tokens, 'token')} kept{latency}"
-        )
+        self.totals.value = f"{counted(len(chat.turns), 'turn')} · {counted(chat.kept_tokens, 'token')} kept{latency}"
 
     # -- widgets → session -------------------------------------------------------------------
 
