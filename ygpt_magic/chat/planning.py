@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any, Protocol
 
 from ..errors import ContextTooLong, ImagesNotTaken, OptionError, UnknownChat
@@ -264,11 +263,12 @@ def fit(
 
 
 def _count_wave(history: Sequence[Turn], index: int, model: str, tokenizer: Tokenizer) -> None:
-    """Count, in one go, the next :data:`COUNT_AT_ONCE` turns from ``index`` back that ``model``
-    has no count for (a loaded chat, or a model the chat was not counted for): one round trip,
-    not one a turn, and at most one wave of turns counted beyond where the trim stops."""
-    older = (history[i] for i in range(index, -1, -1))
-    wave = list(islice((turn for turn in older if not turn.counted(model)), COUNT_AT_ONCE))
+    """Count, in one go, those of the :data:`COUNT_AT_ONCE` turns from ``index`` back that
+    ``model`` has no count for (a loaded chat, or a model the chat was not counted for): one
+    round trip, not one a turn, and fewer than that many turns counted beyond where the trim
+    stops (in a chat counted before, only the turns added since)."""
+    window = (history[i] for i in range(index, max(index - COUNT_AT_ONCE, -1), -1))
+    wave = [turn for turn in window if not turn.counted(model)]
     for turn, size in zip(wave, tokenizer.each([list(turn.messages()) for turn in wave])):
         turn.keep_counts({model: size})
 

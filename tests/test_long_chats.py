@@ -1,0 +1,115 @@
+"""Long chats across a restart: the first cell after `%ygpt load` (or with another model) does not
+ask the tokenizer once per kept turn, `%ygpt chats` says what the history holds, and the trim note
+says which turns were left out and where to see them (findings of explore14_longrun)."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import comm
+import pytest
+from conftest import cell
+from test_panel import RecordingComm
+
+PROMPT = "Step {i}: in the churn table segment S{i} left after {i} months; median spend {i}00 roubles. What next?"
+ROUND_TRIP = 0.1  # the cloud's pace, held at the server for every tokenizer call
+
+
+def _chat(shell, turns: int, chat: str = "main", prefix: str = "t") -> None:
+    for i in range(1, turns + 1):
+        run = cell(shell, f"%%ygpt --chat {chat}\n{PROMPT.format(i=i)}", cell_id=f"{prefix}{i}")
+        assert run.ok, run.message
+
+
+@pytest.fixture
+def widget_comm(monkeypatch):
+    monkeypatch.setattr(comm, "create_comm", lambda **kwargs: RecordingComm(**kwargs))
+
+
+def _tokenizer_calls(server, since: int) -> int:
+    return sum(1 for r in list(server.requests)[since:] if r.method == "TokenizeCompletion")
+
+
+def _kept_column(shell, chat: str) -> str:
+    table = cell(shell, "%ygpt chats").plain
+    for line in table.splitlines():
+        columns = re.split(r"\s{2,}", line.strip().lstrip("* ").strip())
+        if columns and columns[0] == chat:
+            return columns[3]
+    raise AssertionError(table)
+
+
+def test_the_first_cell_after_loading_a_long_chat_asks_the_tokenizer_no_more_than_before_the_save(
+        shell, ygpt_server, tmp_path):
+    shell.run_line_magic("config", "YGptMagics.context_budget = 2500")
+    _chat(shell, 40)
+    before = len(ygpt_server.requests)
+    assert cell(shell, "%%ygpt --chat main\nStill here?", cell_id="same-kernel").ok
+    in_same_kernel = _tokenizer_calls(ygpt_server, before)
+    assert cell(shell, f"%ygpt save {tmp_path}/chats.json").ok
+    saved = json.loads((tmp_path / "chats.json").read_text(encoding="utf-8"))
+    main = next(chat for chat in saved["chats"] if chat["name"] == "main")
+    assert saved["version"] == 4 and any(turn.get("tokens", {}).get("yandexgpt") for turn in main["turns"])
+    assert cell(shell, "%ygpt reset --all").ok
+    assert cell(shell, f"%ygpt load {tmp_path}/chats.json").ok            # as after a restart
+    ygpt_server.faults.hold_next(1000, "TokenizeCompletion", seconds=ROUND_TRIP)
+    before = len(ygpt_server.requests)
+    first = cell(shell, "%%ygpt --chat main\nGood morning, where were we?", cell_id="morning")
+    assert first.ok, first.message
+    assert "✂ Turns 1–" in first.page
+    assert _tokenizer_calls(ygpt_server, before) <= in_same_kernel + 1
+
+
+def test_a_cell_with_another_model_counts_the_chats_turns_at_once_not_one_after_another(shell, ygpt_server):
+    shell.run_line_magic("config", "YGptMagics.context_budget = 2500")
+    _chat(shell, 40)
+    ygpt_server.faults.hold_next(1000, "TokenizeCompletion", seconds=ROUND_TRIP)
+    before, started = len(ygpt_server.requests), time.perf_counter()
+    run = cell(shell, "%%ygpt --chat main --model yandexgpt-lite\nSame question, the cheaper model?",
+               cell_id="lite")
+    elapsed = time.perf_counter() - started
+    assert run.ok, run.message
+    calls = _tokenizer_calls(ygpt_server, before)
+    assert calls > 10                                   # every turn sent was counted for this model
+    assert elapsed < calls * ROUND_TRIP / 2, f"{calls} tokenizer calls took {elapsed:.1f} s"
+    again = len(ygpt_server.requests)
+    assert cell(shell, "%%ygpt --chat main --model yandexgpt-lite\nAnd then?", cell_id="lite2").ok
+    assert _tokenizer_calls(ygpt_server, again) <= 2    # the counts stay with the turns
+
+
+def test_kept_tokens_are_what_the_history_holds_with_thousands_grouped(shell, ygpt_server, widget_comm):
+    _chat(shell, 30)
+    last = shell.user_ns["_ygpt"]
+    kept = _kept_column(shell, "main")
+    assert kept == f"{last.usage.input_tokens + last.usage.completion_tokens:,}"   # the last request + its reply
+    assert "," in kept                     # a history of thousands of tokens, grouped
+    panel = shell.run_line_magic("ygpt", "panel --chat main")
+    try:
+        assert panel.controls.totals.value.startswith(f"30 turns · {kept} tokens kept")
+    finally:
+        panel.close()
+
+
+def test_kept_tokens_are_the_same_when_the_chat_was_replayed_from_the_cache(shell, ygpt_server, tmp_path):
+    assert cell(shell, f"%ygpt cache {tmp_path}/replies.sqlite").ok
+    _chat(shell, 5)
+    recorded = _kept_column(shell, "main")
+    assert cell(shell, "%ygpt reset --all").ok
+    _chat(shell, 5, prefix="again")                # every reply replayed
+    assert shell.user_ns["_ygpt"].cached
+    assert _kept_column(shell, "main") == recorded != "0"
+
+
+def test_the_trim_note_names_the_turns_left_out_and_where_to_see_them(shell, ygpt_server):
+    shell.run_line_magic("config", "YGptMagics.context_budget = 1500")
+    first = shell.execution_count
+    _chat(shell, 25)
+    history = cell(shell, "%ygpt history --chat main").plain
+    left_out = int(re.search(r"✂ Turns 1–(\d+) of 25", history).group(1))
+    note = [line for line in cell(shell, "%%ygpt --chat main\nnext?", cell_id="n").page.splitlines()
+            if "✂" in line][0]
+    assert note == (f"✂ Turns 1–{left_out} (In [{first}]–In [{first + left_out - 1}]) were left out to "
+                    f"fit the context budget of 1,500 tokens; they stay in the chat (%ygpt export shows "
+                    f"every turn).")
