@@ -136,7 +136,7 @@ def test_a_cell_run_elsewhere_appears_in_the_panel_at_once(session, client, pane
     assert reply.summary().split(" · ")[0] in shown[1][1]  # the usage line, as under a cell
     assert "Answer briefly." in panel.transcript.widget.children[0].children[0].value
     assert panel.controls.totals.value.startswith("1 turn · ")
-    assert f"{reply.usage.input_tokens} → {reply.usage.completion_tokens} tokens" in panel.controls.totals.value
+    assert f"{reply.usage.input_tokens + reply.usage.completion_tokens:,} tokens kept" in panel.controls.totals.value
 
 
 def test_controls_edit_the_chat_the_next_cell_sends(session, client, panel, ygpt_server):
