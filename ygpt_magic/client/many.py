@@ -21,6 +21,9 @@ Why it looks like this:
 - A refusal of what every request carries alike (the credential, the folder's permission, the
   model: ``RefusedForEvery``) ends the job the same way, with that refusal: 10,000 rows under a
   revoked key send a handful of requests, not 10,000.
+- A service that answers UNAVAILABLE to a window of rows in a row (an outage: outage.py says how
+  many) ends the job the same way, with ``ServerStayedBusy``: each row left would otherwise
+  spend the SDK's retries (seconds) and fail alike, hours over thousands of rows.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from typing import Any
 
 from ..errors import RefusedForEvery
 from .loop import LoopThread
+from .outage import Outage
 from .watch import Watch
 
 #: times a row that keeps meeting RESOURCE_EXHAUSTED goes back to the queue before it fails
@@ -129,6 +133,7 @@ class ManyJob:
         self._exhausted = exhausted
         self._prepare = prepare
         self._watch = watch
+        self._outage = Outage(limit.ceiling)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._future_done = threading.Event()
         self._future = asyncio.run_coroutine_threadsafe(self._drive(), loop.loop)
@@ -161,7 +166,8 @@ class ManyJob:
                 await flight.wake.wait()
                 held = [failure for task, request, tries in flight.take()
                         if (failure := self._settle(task, request, tries, flight.retry)) is not None]
-                refusal = next((error for _, error in held if isinstance(error, RefusedForEvery)), None)
+                refusal = next((error for _, error in held if isinstance(error, RefusedForEvery)),
+                               None) or self._outage.error()
                 if refusal is not None:
                     await self._end_all(flight, held, refusal)
                     return
@@ -195,11 +201,12 @@ class ManyJob:
                 retry: deque[tuple[Request, int]]) -> Failure | None:
         """Hand over the task's result or error, or queue it again; a failure the watch suspects,
         or a refusal every request would get, is returned instead, for :meth:`_run` to end the
-        job with."""
+        job with (the outage count sees every row's end)."""
         tag = request[0]
         error = task.exception()
         if error is None:
             self.limit.answered()
+            self._outage.ended(None)
             self._hand((tag, task.result(), None))
             return None
         if self._exhausted(error):
@@ -207,6 +214,7 @@ class ManyJob:
             if tries < REQUEUES:
                 retry.append((request, tries + 1))
                 return None
+        self._outage.ended(error)
         if isinstance(error, RefusedForEvery) or (self._watch is not None and self._watch.suspect(error)):
             return tag, error
         self._hand((tag, None, error))

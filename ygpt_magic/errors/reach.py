@@ -21,7 +21,8 @@ stream ended early     StreamBroken         ``StreamBroken(chunks=0, detail=None
 
 A server that stops answering while a ``--deferred`` operation is awaited is
 ``OperationUnreachable(lost, operation_id)``, a ServerUnavailable that names the operation; one
-that stops during a run of many requests is ``ServerStoppedAnswering(endpoint)``.
+that stops during a run of many requests is ``ServerStoppedAnswering(endpoint)``, and one that
+keeps answering UNAVAILABLE to every row of such a run is ``ServerStayedBusy(endpoint, rows)``.
 A request or a reply over gRPC's message size (checked before sending; a reply as it arrives)
 is ``MessageTooLarge(size, limit, part)``.
 """
@@ -84,7 +85,35 @@ class ServerBusy(ServerUnavailable):
             f"The server at {endpoint} answered that it cannot serve the request now (UNAVAILABLE), "
             f"also when asked again. {capital(origin.again)} in a moment; if it keeps answering so, "
             f"{where_to_look(server)}.", detail))
-        self.endpoint = endpoint
+        self.endpoint, self.server = endpoint, server
+
+
+class ServerStayedBusy(YGptError):
+    """The server answered UNAVAILABLE (a ServerBusy, after the SDK's retries) to a window of
+    rows in a row during a run of many requests (client/outage.py says how many and why): the
+    run stopped sending, and every row not yet answered ends with this at once, rather than each
+    after its own retries (hours over thousands of rows). ``server``: the address of a server
+    that is not Yandex Cloud's, as for ServerBusy."""
+
+    def __init__(self, endpoint: str, rows: int, server: str | None = None) -> None:
+        self.endpoint, self.rows, self.server = endpoint, rows, server
+        super().__init__(f"{self._head()}: this row got no answer. Answered rows are kept: run the "
+                         f"cell again later and only the rest are sent; {self._tail()}.")
+
+    def _head(self) -> str:
+        return (f"The server at {self.endpoint} answered UNAVAILABLE (it cannot serve requests now) "
+                f"to {self.rows:,} rows in a row, each also when asked again, so the run stopped sending")
+
+    def _tail(self) -> str:
+        return f"if it keeps answering so, {where_to_look(self.server)}"
+
+    def advice(self, kept: int, left: int) -> str:
+        """What the run's summary says under it, once for every row: how many rows are kept
+        (``kept``: answered now or reused) and that a re-run sends only the ``left`` ones."""
+        answered = f"{counted(kept, 'row')} answered are kept" if kept else "No row was answered"
+        return (f"{self._head()}. {answered}: run the cell again later (or after %ygpt connect to "
+                f"another server) and only the {counted(left, 'row')} without an answer are sent; "
+                f"{self._tail()}.")
 
 
 class ReconnectPending(ServerUnavailable):

@@ -80,7 +80,7 @@ class EmbedRun(RunCounts):
 
     embeddings: Any = None
     model: str = ""
-    halted: bool = False   # stopped before its end (a refusal every text gets, the cost cap, Ctrl-C)
+    halted: bool = False   # stopped before its end (Tally.halted: a refusal, an outage, the cost cap, Ctrl-C)
 
     def __repr__(self) -> str:
         rows, dimensions = self.embeddings.shape
@@ -243,7 +243,6 @@ def _finish(state: _State, tally: Tally, progress: Progress | None, quiet: bool)
     counts = tally.counts(errors, summary)
     if not quiet:
         tell(summary, tally.advice(), progress, counts["provenance"])
-    halted = tally.refusal is not None or tally.stopped or (tally.budget is not None and tally.budget.stopped)
     return EmbedRun(**counts, embeddings=matrix(state.vectors),
-                    model=state.model.partition("/")[0], halted=halted)
+                    model=state.model.partition("/")[0], halted=tally.halted())
 

@@ -37,7 +37,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..cache import provenance
 from ..chat import Answer, Usage
-from ..errors import ContextTooLong, RefusedForEvery, TextTooLong, TextTooLongToClassify, TextTooLongToEmbed
+from ..errors import (
+    ContextTooLong,
+    RefusedForEvery,
+    ServerStayedBusy,
+    TextTooLong,
+    TextTooLongToClassify,
+    TextTooLongToEmbed,
+)
 from ..words import counted
 
 if TYPE_CHECKING:
@@ -107,6 +114,7 @@ class Tally:
     tokens_known: bool = True      # a batch job's results carry no token counts
     budget: Budget | None = None   # the run's cost cap, when it has one (chat/budget.py)
     refusal: RefusedForEvery | None = None   # the first refusal every row would get (client/many.py)
+    outage: ServerStayedBusy | None = None   # the service answered UNAVAILABLE to rows in a row (client/outage.py)
     unsent: int = 0                # failed before sending: their data is at fault, a re-run alone fails again
     faulty: int = 0                # failed for their data: the unsent, and texts refused as too long
     cancelled: int = 0             # sent, then cancelled in flight by Ctrl-C: maybe billed, sent again on a re-run
@@ -162,6 +170,14 @@ class Tally:
         self.faulty += not sent or isinstance(error, DATA_REFUSALS)
         if self.refusal is None and isinstance(error, RefusedForEvery):
             self.refusal = error
+        if self.outage is None and isinstance(error, ServerStayedBusy):
+            self.outage = error
+
+    def halted(self) -> bool:
+        """Whether the run stopped before its end: a refusal every row gets, an outage, the cost
+        cap, Ctrl-C."""
+        capped = self.budget is not None and self.budget.stopped
+        return self.refusal is not None or self.outage is not None or self.stopped or capped
 
     def summary(self, elapsed: float | None = None) -> str:
         """``✓ 998 answered · ✗ 2 failed (2 quota exceeded) · 12,345 → 2,345 tokens · 3.1 s · 322 rows/s``."""
@@ -194,6 +210,8 @@ class Tally:
             return (f"{self.refusal} Every row would be refused the same way, so no more rows were "
                     f"sent after the first refusal. Once that is fixed, run the cell again: only "
                     f"the {rows} without an answer are sent.")
+        if self.outage is not None and not self.stopped:   # the job stopped sending at it: once
+            return self.outage.advice(self.answered + self.reused, left)
         if self.budget is not None and self.budget.stopped and not self.stopped:
             return self.budget.advice(left)
         if self.stopped:
