@@ -3,18 +3,20 @@
 Why it is needed: a service in an outage (or a proxy answering 503) is still there, so the
 :class:`~.watch.Watch` (nothing listening) does not end the run, and UNAVAILABLE is not a
 refusal of what every request carries (``RefusedForEvery``): each row would wait out the SDK's
-retries (about 8 s with the defaults, 4 retries from 1 s) and fail, so 5,000 rows keep a kernel
-busy for hours. After a window of rows that all ended UNAVAILABLE one after another, the
-:class:`~.many.ManyJob` ends every row not yet answered with :class:`ServerStayedBusy` at once;
-an answer, or any other end of a row, starts the count again.
+retries (about 14 s with the defaults: 4 retries after waits growing ×1.5 from 1.5 s, each with
+up to 1 s of jitter) and fail, so 5,000 rows keep a kernel busy for hours. After a window of
+rows that all ended UNAVAILABLE one after another, the :class:`~.many.ManyJob` ends every row
+not yet answered with :class:`ServerStayedBusy` at once; an answer, or any other end of a row,
+starts the count again.
 
 The window is two full flights of rows (twice the rows in flight at most), and never fewer than
 ``FEWEST``. The rows of one flight are sent at about the same moment, so one blip can fail them
 all together; the second flight was sent after the first had spent its retries, so a window
-means the service stayed unavailable over two rounds of retries (about 16 s with the defaults),
-which is an outage, not a blip. ``FEWEST`` keeps a run with few rows in flight (1 to 4) from
-stopping on a blip of a few rows; the window costs at most those rows' retries, seconds to a
-minute and a half at one row at a time, against hours.
+means the service stayed unavailable over two rounds of retries (about 30 s with the defaults),
+which is an outage, not a blip (one flight would stop sooner, but could be one blip). ``FEWEST``
+keeps a run with few rows in flight (1 to 4) from stopping on a blip of a few rows. The window
+costs its rows' retries: about 30 s with the default 8 in flight, about 2.5 minutes at one row
+at a time, against hours.
 """
 
 from __future__ import annotations
