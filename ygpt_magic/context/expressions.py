@@ -16,7 +16,8 @@ the rule here is narrower and says what failed:
   ``:=`` inside cannot change a variable), and with no time limit: Ctrl-C stops it, as it stops a
   cell;
 - an expression that raises is an InterpolationError naming it and the exception's first line:
-  nothing is sent, rather than text the user did not mean.
+  nothing is sent, rather than text the user did not mean (a ``--map`` row fails alone when the
+  expression raised over that row's values: the error carries the names it read).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import ast
 from collections.abc import Mapping
 from types import CodeType
 
-from ..errors import InterpolationError, capital, choices
+from ..errors import ExpressionRaised, InterpolationError, capital, choices
 from .values import first_line
 
 
@@ -52,7 +53,7 @@ def _constant(node: ast.expr) -> bool:
 
 def evaluate(label: str, code: CodeType, namespace: Mapping[str, object]) -> object:
     """The value of ``code`` in (a copy of) ``namespace``; ``label`` (``{n + 1}``) names it if it
-    raises."""
+    raises, and the error says what it read (a ``--map`` row over a NaN fails alone on it)."""
     try:
         return eval(code, dict(namespace))  # the user's own code, in their kernel, as IPython does
     except Exception as error:
@@ -62,4 +63,11 @@ def evaluate(label: str, code: CodeType, namespace: Mapping[str, object]) -> obj
             f"{capital(origin.text)} uses {label}, a Python expression, and evaluating it raised "
             f"{raised}. Nothing was sent. "
             f"{choices(fix, f'write {{{label}}} for literal braces', origin.verbatim)}."
-        )) from None
+        ), raised=ExpressionRaised(label, raised, names_read(code))) from None
+
+
+def names_read(code: CodeType) -> frozenset[str]:
+    """The names ``code`` reads, its comprehensions' and lambdas' too (attribute names among
+    them: a superset, which is all a row needs to find the values it may have read)."""
+    inner = (names_read(const) for const in code.co_consts if isinstance(const, CodeType))
+    return frozenset(code.co_names).union(code.co_varnames, *inner)

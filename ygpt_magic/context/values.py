@@ -7,6 +7,9 @@ becomes text by the first rule that fits, and every rule has a bound:
 - pandas DataFrame / Series: a Markdown table of the first and last rows (``max_rows``) and the
   first ``max_columns`` columns, with the shape, the dtypes and a line saying what was left out;
 - numpy array: shape, dtype and numpy's own summary of its edges;
+- an object of fields (``_ygpt_fields_()``: (name, text) pairs, a ``--map`` row's ``{row}``):
+  ``name: text`` lines, the longest texts shortened to a fair share of ``max_chars`` each, so
+  one long field never pushes the others out, and the summary names each field cut;
 - an object with ``_repr_llm_()`` (chatlab's convention), else ``_repr_markdown_()``, else
   ``repr()``;
 - whatever the rule gave: at most ``max_chars`` characters, then "… N characters left out".
@@ -46,6 +49,7 @@ from types import FrameType, ModuleType
 from typing import TYPE_CHECKING, NoReturn
 
 from ..errors import InterpolationError, capital
+from . import fields
 from .limits import Limits
 
 if TYPE_CHECKING:
@@ -138,12 +142,21 @@ def _text(value: object, limits: Limits) -> Rendered:
         return _frame(value.to_frame(name=_series_name(value)), limits, series=True)
     if numpy is not None and isinstance(value, numpy.ndarray):
         return _array(numpy, value, limits)
+    if not inspect.isclass(value) and getattr(type(value), "_ygpt_fields_", None) is not None:
+        return _fields(value, limits.max_chars)
     if not inspect.isclass(value):
         for method, how in (("_repr_llm_", "_repr_llm_()"), ("_repr_markdown_", "_repr_markdown_()")):
             text = _call_repr(value, method)
             if text is not None:
                 return Rendered(text, f"{type(value).__name__} via {how}")
     return Rendered(repr(value))
+
+
+def _fields(value: object, max_chars: int) -> Rendered:
+    """A value of named fields (``{row}``) within ``max_chars``, each long field shortened
+    (fields.py); its summary names the fields cut, never the class (which the user never made)."""
+    shown, cut = fields.lines(value._ygpt_fields_(), max_chars)  # type: ignore[attr-defined]
+    return Rendered(shown, cut, cut is not None)
 
 
 def _call_repr(value: object, method: str) -> str | None:

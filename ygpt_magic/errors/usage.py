@@ -10,6 +10,7 @@ from ..words import look_alike
 from .base import Worded, YGptError
 from .miss_words import advice, holds
 from .origin import Origin, capital
+from .work import ExpressionRaised
 
 
 class OptionError(YGptError):
@@ -28,11 +29,13 @@ class CostOverCap(OptionError):
 
 class InterpolationError(YGptError):
     """A ``{name}`` in the cell could not be filled in. ``missing``: the variable that does not
-    exist, when that is why, so a ``--map`` over a DataFrame can say which column it lacks."""
+    exist, when that is why, so a ``--map`` over a DataFrame can say which column it lacks;
+    ``raised``: the ``{expression}`` that raised, so a ``--map`` row can fail alone over it."""
 
-    def __init__(self, message: str | Worded, missing: str | None = None) -> None:
+    def __init__(self, message: str | Worded, missing: str | None = None,
+                 raised: ExpressionRaised | None = None) -> None:
         super().__init__(message)
-        self.missing = missing
+        self.missing, self.raised = missing, raised
 
 
 class StoppedBeforeSending(YGptError):

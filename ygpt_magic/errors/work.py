@@ -5,6 +5,7 @@ and batch jobs, pictures.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ..words import counted
 from .base import YGptError, _clean
@@ -80,17 +81,44 @@ class MissingValue(YGptError):
     """A ``--map`` row whose template reads a cell that holds no value (None, NaN, pd.NA, NaT):
     the prompt would carry the word "nan" or "None" as if it were the text, and be paid for, so
     that row fails before it is sent and the others run. ``found``: each reference → its kind;
-    ``fix``: how to drop or fill such rows in the user's own value."""
+    ``fix``: how to drop or fill such rows in the user's own value; ``because``: what the empty
+    value would have done, when not that (an ``{expression}`` over it raised, a ``{row}`` with
+    no field left would send the bare template)."""
 
-    def __init__(self, row: object, found: dict[str, str], fix: str) -> None:
+    def __init__(self, row: object, found: dict[str, str], fix: str,
+                 because: str = "which the prompt would carry as text") -> None:
         references = " and ".join(f"{{{reference}}}" for reference in found)
         kinds = ", ".join(found.values())
         super().__init__(
             f"Row {row!r}: {references} {'holds' if len(found) == 1 else 'hold'} no value "
-            f"({kinds}), which the prompt would carry as text, so this row was not sent. {fix}, "
-            f"then run the cell again."
+            f"({kinds}), {because}, so this row was not sent. {fix}, then run the cell again."
         )
         self.row, self.found = row, found
+
+
+@dataclass(frozen=True)
+class ExpressionRaised:
+    """An ``{expression}`` of a cell that raised (context/expressions.py): ``expression`` as
+    written with its braces, ``error`` as "TypeError: …", ``reads`` the names its code reads."""
+
+    expression: str
+    error: str
+    reads: frozenset[str]
+
+
+class RowExpressionFailed(YGptError):
+    """A ``--map`` row whose ``{expression}`` raised over that row's own values (``{text[10]}``
+    on a short text): only that row fails, named, with what was raised, and the others run, as
+    for a row with a missing value. ``cell``: the error the cell is refused with when the
+    expression raised on every row alike, a mistake in the expression rather than in the data."""
+
+    def __init__(self, row: object, raised: ExpressionRaised, cell: YGptError) -> None:
+        super().__init__(
+            f"Row {row!r}: evaluating {raised.expression} over this row's values raised {raised.error}, "
+            f"so this row was not sent. Fix that row's data, or make the expression handle such "
+            f"values (it runs once for each row, like a code cell), then run the cell again; the "
+            f"other rows are not affected.")
+        self.row, self.cell = row, cell
 
 
 class RowTooLong(YGptError):

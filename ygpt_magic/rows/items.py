@@ -19,18 +19,20 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from numbers import Number
 from typing import Any
 
-from ..errors import InterpolationError, MissingValue, OptionError
+from ..errors import InterpolationError, MissingValue, OptionError, RowExpressionFailed, YGptError
 from ..words import composed, look_alike
 
 
 class RowView:
     """``{row}``: the row as ``column: value`` lines (what a model reads well), leaving out the
     fields that hold no value (a ``notes: nan`` line would be read as a note); ``{row.column}``
-    reads one field (checked like ``{column}``: see :meth:`Rows.check_present`)."""
+    reads one field (checked like ``{column}``: see :meth:`Rows.check_present`). Its fields are
+    offered apart (``_ygpt_fields_``), so a long one is shortened in the prompt and the others
+    are kept (context/values.py), rather than the joined text cut after the long one."""
 
     def __init__(self, columns: Sequence[str], values: Sequence[Any]) -> None:
         self._fields = dict(zip(columns, values))
@@ -41,9 +43,12 @@ class RowView:
         except KeyError:
             raise AttributeError(name) from None
 
+    def _ygpt_fields_(self) -> list[tuple[str, str]]:
+        """(column, text) of each field that holds a value."""
+        return [(name, str(value)) for name, value in self._fields.items() if missing_kind(value) is None]
+
     def __str__(self) -> str:
-        return "\n".join(f"{name}: {value}" for name, value in self._fields.items()
-                         if missing_kind(value) is None)
+        return "\n".join(f"{name}: {text}" for name, text in self._ygpt_fields_())
 
     _repr_llm_ = __str__
 
@@ -109,18 +114,28 @@ class Rows:
             return RowView(list(self._columns), [column[position] for column in self._columns.values()])
         raise KeyError(name)
 
-    def check_present(self, position: int, references: Iterable[str]) -> None:
+    def check_present(self, position: int, references: Collection[str]) -> None:
         """MissingValue when the template's ``references`` (``{text}``, ``{row.text}``,
         ``{item}``) read a cell of this row that holds no value. Only that row fails: one review
         without text among 5,000 should not stop the others, and the reason names the row and
         how to drop or fill such rows. An ``{expression}`` sees the value itself (its code can
-        test it), and ``{row}`` leaves such a field out (:class:`RowView`)."""
+        test it), and ``{row}`` leaves such a field out (:class:`RowView`), failing the row only
+        when it has no field left: a blank line of a CSV would be sent as the template alone."""
         cells = {path: cell for path in sorted(references) if (cell := self._cell(path)) is not None}
         found = {path: kind for path, cell in cells.items()
                  if (kind := missing_kind(self.value(position, cell))) is not None}
         if found:
             columns = sorted({cells[path] for path in found})
             raise MissingValue(self.labels[position], found, self._fill_advice(columns))
+        if "row" in references and self._reads_row_view and not str(self.value(position, "row")):
+            raise MissingValue(self.labels[position], {"row": "every field is empty"},
+                               f"Leave such rows out ({self.name}.dropna(how='all'))",
+                               because="and the prompt would carry the cell's text without the row")
+
+    @property
+    def _reads_row_view(self) -> bool:
+        """Whether ``{row}`` is the whole row (not a column named ``row``)."""
+        return self.kind == "frame" and "row" not in self._columns
 
     def _cell(self, path: str) -> str | None:
         """The name of the cell ``{path}`` reads (the column or item of ``{name}`` or
@@ -140,6 +155,22 @@ class Rows:
         fill = ", ".join(f"{column!r}: '…'" for column in columns)
         return (f"Leave such rows out ({self.name}.dropna(subset={columns!r})) or give them a "
                 f"value ({self.name}.fillna({{{fill}}}))")
+
+    def failed(self, position: int, error: InterpolationError) -> YGptError:
+        """What row ``position`` fails with when its template could not be filled in. An
+        ``{expression}`` that raised over the row's own values fails that row alone: as a
+        MissingValue when one of them holds none (``{text[:2000]}`` over a NaN review, with the
+        advice every such row gets), else naming the row and what was raised. One that reads
+        none of them would raise on every row alike, so it stays the cell's error."""
+        raised = error.raised
+        reads = sorted(raised.reads & self.names) if raised is not None else []
+        if raised is None or not reads:
+            return self.unknown(error)
+        empty = {name: kind for name in reads if (kind := missing_kind(self.value(position, name))) is not None}
+        if empty:
+            because = f"on which {raised.expression} raised {raised.error}"
+            return MissingValue(self.labels[position], empty, self._fill_advice(list(empty)), because)
+        return RowExpressionFailed(self.labels[position], raised, self.unknown(error))
 
     def unknown(self, error: InterpolationError) -> InterpolationError:
         """What to tell a user whose template names a variable that does not exist: over a

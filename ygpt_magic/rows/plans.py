@@ -120,7 +120,7 @@ class RowPlanner:
         try:
             expanded = self.expand(text, names, where=where)
         except InterpolationError as error:
-            raise self.rows.unknown(error) from None
+            raise self.rows.failed(position, error) from None
         if expanded.cut:
             self.cut[position] = "; ".join(filter(None, (self.cut.get(position), *expanded.cut)))
         return expanded.text

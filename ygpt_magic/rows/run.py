@@ -26,12 +26,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from ..cache.key import endpoint_kind, request_key
 from ..chat import Answer, ChatSession, Message, Plan, RequestOptions, planning
 from ..chat.budget import Budget
-from ..errors import CacheMiss, InterpolationError, ReplyNotValid, YGptError
+from ..errors import CacheMiss, InterpolationError, ReplyNotValid, RowExpressionFailed, YGptError
 from ..ledger import Cache, Ledger
 from .costs import capped
 from .items import Rows, rows_of
@@ -158,12 +158,13 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
     count = len(plans.rows)
     state = RowState(plans.rows, [None] * count, [None] * count, schema=plans.schema, prompts=[None] * count,
                      cut=plans.cut)
+    failures: list[YGptError] = []
     with before_sending(f"the rows of {plans.rows.name} were being planned ({count:,} in all)"):
         for position in range(count):
             plan = plans.plan_or_failure(position)
             if isinstance(plan, YGptError):
+                failures.append(plan)
                 state.errors[position] = one_line(plan)
-                tally.fail(plan, sent=False)
                 continue
             key = state.keys[position] = request_key(kind="reply", endpoint=endpoint_kind(endpoint),
                                                      options=plan.options, messages=plan.messages,
@@ -178,7 +179,18 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
             else:
                 state.reused.add(position)
                 tally.reused += 1
+    _refuse_alike(failures, count)
+    for failure in failures:
+        tally.fail(failure, sent=False)
     return state
+
+
+def _refuse_alike(failures: list[YGptError], count: int) -> None:
+    """The cell's error when an ``{expression}`` raised on every row: a mistake in the
+    expression (a typo, a method the values lack), not in the rows' data, so it is said once and
+    nothing is sent, as for the same cell with --once, rather than as each row's failure."""
+    if failures and len(failures) == count and all(isinstance(f, RowExpressionFailed) for f in failures):
+        raise cast(RowExpressionFailed, failures[0]).cell
 
 
 def _replayed(ledger: Ledger, plans: RowPlanner, plan: Plan, memo: RowMemo, key: str) -> Answer | None:
