@@ -51,6 +51,10 @@ _ENTITIES = {"<": "&lt;", "&": "&amp;", "\\": "&#92;"}
 #: where a code span is cut so that JupyterLab's ``removeMath`` finds no math delimiter in it:
 #: between ``\\`` and a bracket, between ``\`` and ``begin{`` / ``end{``
 _DELIMITER_CUT = re.compile(r"(?<=\\\\)(?=[()\[\]])|(?<=\\)(?=(?:begin|end)\{)", re.IGNORECASE)
+#: a ``<`` in code, with the spaces around it, written as text (``&lt;``) between code spans:
+#: Python-Markdown reads raw HTML over the whole file before it knows any code span, and a ``<``
+#: there can open a tag that runs past the span's closing backticks
+_LESS_THAN = re.compile(r"((?<=\S)\s*<[<\s]*|<[<\s]*)")
 #: line and paragraph separators, which the controls' pictures leave as they are
 _SEPARATORS = {0x2028: "\u2424", 0x2029: "\u2424"}
 #: what starts a block at a line's start: a heading, a quote, a list item, a setext underline
@@ -101,7 +105,14 @@ def _piped(markdown: str, in_table: bool) -> str:
 
 def _code(text: str, in_table: bool = False) -> str:
     """``text`` as code spans on one line: one, or one each side of a math delimiter's cut."""
-    return " ".join(_span(piece, in_table) for piece in _DELIMITER_CUT.split(text.replace("\n", " ")))
+    return " ".join(_spans(piece, in_table) for piece in _DELIMITER_CUT.split(text.replace("\n", " ")))
+
+
+def _spans(code: str, in_table: bool) -> str:
+    """``code`` as code spans with each ``<`` between them as text, so no span holds one."""
+    pieces = _LESS_THAN.split(code)
+    return "".join(piece.replace("<", "&lt;") if index % 2 else _span(piece, in_table) if piece else ""
+                   for index, piece in enumerate(pieces))
 
 
 def _span(text: str, in_table: bool) -> str:
