@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import markdown
 import nbformat
 import pandas as pd
 import pytest
@@ -71,3 +72,20 @@ def test_map_answers_in_a_pandas_table_are_not_typeset_and_the_run_says_so(shell
     assert re.search(r'<table[^>]*class="[^"]*tex2jax_ignore', table), table[:200]
     again = cell(shell, "%%ygpt --map items --out answers\n{item}")
     assert "pandas tables" not in again.stdout, "said once, when it changed"
+
+
+def test_an_exported_transcript_reads_as_written_in_an_editor_and_in_every_viewer(shell, tmp_path):
+    """A user opens the .md in an editor or diffs it in git: a ``_`` inside a word, a ``!`` and a
+    Windows path's ``\\`` start nothing in any reader, so they are written bare, not ``\\_``,
+    ``\\!`` and ``&#92;``."""
+    prompt = "Where is total_sales kept?"
+    reply = "In C:\\Users\\me\\sales_2024.csv, read by load_sales(). Done!"
+    with scripted(shell, tmp_path, prompt, reply):
+        cell(shell, f"%%ygpt --chat raw\n{prompt}")
+        path = tmp_path / "chat.md"
+        cell(shell, f"%ygpt export {path} --chat raw")
+    written = path.read_text(encoding="utf-8")
+    assert f"\n\n{prompt}\n\n" in written and f"\n\n{reply}\n\n" in written, written
+    mkdocs = markdown.Markdown(extensions=["toc", "tables", "fenced_code"])
+    for shown in (viewer(written), mkdocs.convert(written)):
+        assert f"<p>{reply}</p>" in shown, shown

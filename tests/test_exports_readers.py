@@ -68,7 +68,7 @@ def test_a_line_separator_in_a_tool_result_stays_inside_its_quote(shell, tmp_pat
     written = exported_tool_chat(shell, tmp_path, page)
     assert not live_in_any_reader(written), written
     assert separator not in written, "shown as a picture of itself, not as a break"
-    assert "> read\\_page → Price list: `x" in written, written
+    assert "> read_page → Price list: `x" in written, written
 
 
 @pytest.mark.usefixtures("fresh_names")

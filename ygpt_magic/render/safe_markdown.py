@@ -33,6 +33,7 @@ this writer did not.
 from __future__ import annotations
 
 import re
+import string
 from typing import TYPE_CHECKING
 
 from .controls import visible
@@ -43,11 +44,17 @@ from .tex import is_plain
 if TYPE_CHECKING:
     from markdown_it.tree import SyntaxTreeNode
 
-#: Markdown's punctuation in text (backslash-escaped), ``<`` and an entity's ``&`` (as entities);
-#: ``!`` too: a ``!`` the reply wrote as text (``\\!``, ``&#33;``) right before a link is a picture
-#: once written bare
+#: what text may hold that a reader could take for Markdown, HTML or math: punctuation (written
+#: with a backslash), ``<`` and an entity's ``&`` (as entities); ``\\``, ``_`` and ``!`` are
+#: written so only where they could start something (``_escape``)
 _TEXT = re.compile(r"[\\`*_\[\]$~|!]|<|&(?=#|[A-Za-z0-9]+;)")
-_ENTITIES = {"<": "&lt;", "&": "&amp;", "\\": "&#92;"}
+_ENTITIES = {"<": "&lt;", "&": "&amp;"}
+#: a backslash before one of these, doubled, would write JupyterLab's math delimiter ``\\\\(``
+_BRACKETS = frozenset("()[]")
+#: what a bare backslash before it would make an escape or a hard break of
+_ESCAPABLE = frozenset(string.punctuation + "\n")
+#: what JupyterLab's ``removeMath`` reads as math after a backslash in the source
+_MATH_ENVIRONMENT = re.compile(r"(?:begin|end)\{", re.IGNORECASE)
 #: where a code span is cut so that JupyterLab's ``removeMath`` finds no math delimiter in it:
 #: between ``\\`` and a bracket, between ``\`` and ``begin{`` / ``end{``
 _DELIMITER_CUT = re.compile(r"(?<=\\\\)(?=[()\[\]])|(?<=\\)(?=(?:begin|end)\{)", re.IGNORECASE)
@@ -89,8 +96,33 @@ def safe_line(line: str) -> str:
     return visible(_line_starts(_escaped(" ".join(line.split()))))
 
 
-def _escaped(text: str) -> str:
-    return _TEXT.sub(lambda m: _ENTITIES.get(m.group(), "\\" + m.group()), text)
+def _escaped(text: str, after: str = "") -> str:
+    """``text`` as Markdown text that shows as written; ``after``: the first character written
+    after it, if known (only a ``[`` there matters, for a ``!`` at its end)."""
+    return _TEXT.sub(lambda m: _escape(m.group(), text[:m.start()], text[m.end():], after), text)
+
+
+def _escape(char: str, before: str, rest: str, after: str) -> str:
+    """``char`` written bare where it starts nothing, so the file reads well raw: ``_`` inside a
+    word (no reader's emphasis opens or closes there), ``!`` but right before a link, ``\\``
+    before a letter or a space; else with a backslash, or as an entity where a doubled backslash
+    would write a math delimiter JupyterLab's ``removeMath`` reads in the source."""
+    if char == "_" and before[-1:].isalnum() and rest[:1].isalnum():
+        return char
+    if char == "!" and (rest or not after.startswith("[")):
+        return char
+    if char == "\\":
+        return _backslash(rest)
+    return _ENTITIES.get(char, "\\" + char)
+
+
+def _backslash(rest: str) -> str:
+    """A ``\\`` before ``rest``: bare before a letter, a digit or a space; doubled before other
+    ASCII punctuation; ``&#92;`` at the end (what follows is not known here), before a bracket and
+    before ``begin{``, where a doubled one would be read as math (``\\\\(``, ``\\begin{``)."""
+    if not rest or rest[0] in _BRACKETS or _MATH_ENVIRONMENT.match(rest):
+        return "&#92;"
+    return "\\\\" if rest[0] in _ESCAPABLE else "\\"
 
 
 def _line_starts(markdown: str) -> str:
@@ -215,10 +247,9 @@ def _inline(node: SyntaxTreeNode, in_table: bool = False) -> str:
         if child is not None and child.type in _RUN:
             run.append(child)
             continue
-        parts.append(_text_run(run, in_table))
+        piece = _piece(child, in_table) if child is not None else ""
+        parts += [_text_run(run, in_table, after=piece[:1]), piece]
         run = []
-        if child is not None:
-            parts.append(_piece(child, in_table))
     return "".join(_apart(parts))
 
 
@@ -230,13 +261,19 @@ def _apart(parts: list[str]) -> list[str]:
             for index, part in enumerate(joined)]
 
 
-def _text_run(run: list[SyntaxTreeNode], in_table: bool) -> str:
+def _text_run(run: list[SyntaxTreeNode], in_table: bool, after: str = "") -> str:
     raw = "".join("\n" if piece.type.endswith("break") else piece.content for piece in run)
     if _MATH_OPENER.search(raw) and not is_plain(raw):
         stripped = raw.strip()
         return raw[:len(raw) - len(raw.lstrip())] + _code(stripped, in_table) + raw[len(raw.rstrip()):]
-    return "".join("  \n" if piece.type == "hardbreak" else "\n" if piece.type == "softbreak"
-                   else _escaped(piece.content) for piece in run)
+    written, line = [], ""
+    for piece in run:
+        if piece.type.endswith("break"):
+            written += [_escaped(line, "\n"), "  \n" if piece.type == "hardbreak" else "\n"]
+            line = ""
+        else:
+            line += piece.content
+    return "".join([*written, _escaped(line, after)])
 
 
 def _piece(node: SyntaxTreeNode, in_table: bool) -> str:
