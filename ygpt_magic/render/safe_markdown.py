@@ -6,13 +6,16 @@ GitHub, in VS Code or MkDocs: CommonMark readers that keep raw HTML, load pictur
 cell's output (inert.py): the parser reads it with raw HTML off, and each piece is written back so
 that it means in the file what the cell showed:
 
-- text is escaped (``<``, entity-like ``&`` and ``\\`` as entities, which every reader decodes to
-  text; Markdown's other punctuation with a backslash), so nothing in it becomes a tag, a picture
-  or a link, and no math delimiter of JupyterLab's (``\\\\(``, ``\\\\[``, ``\\begin{…}``: its
+- text is escaped (``<`` and entity-like ``&`` as entities, which every reader decodes to text;
+  Markdown's punctuation with a backslash), so nothing in it becomes a tag, a picture or a link;
+  ``_``, ``!`` and ``\\`` only where they could start something (``_escape``), so the file reads
+  well raw, and no math delimiter of JupyterLab's (``\\\\(``, ``\\\\[``, ``\\begin{…}``: its
   ``removeMath`` reads them in the Markdown source, across code spans) is ever written by text;
 - a picture becomes a link, ``[🖼 alt](URL)``; a link keeps its target (the parser kept only
   http, https and mailto); code spans and fenced blocks stay code. A code span that holds such a
   delimiter is cut into two spans around it, so the source never holds one outside allowed math;
+  a ``<`` in code is written between two spans, as ``&lt;``: Python-Markdown reads raw HTML over
+  the whole file before it knows any code span, and a ``<`` there could open a live tag;
 - a code block inside a quote or a list item is written as one code span a line: Python-Markdown
   (MkDocs' default ``fenced_code``) knows fences only at the top level and reads one inside a
   quote or a list as Markdown, where a raw tag after a blank line is live; a code span is code in
