@@ -108,8 +108,7 @@ def _escaped(text: str, after: str = "") -> str:
 def _escape(char: str, before: str, rest: str, after: str) -> str:
     """``char`` written bare where it starts nothing, so the file reads well raw: ``_`` inside a
     word (no reader's emphasis opens or closes there), ``!`` but right before a link, ``\\``
-    before a letter or a space; else with a backslash, or as an entity where a doubled backslash
-    would write a math delimiter JupyterLab's ``removeMath`` reads in the source."""
+    before anything but ASCII punctuation (``_backslash``); else with a backslash."""
     if char == "_" and before[-1:].isalnum() and rest[:1].isalnum():
         return char
     if char == "!" and (rest or not after.startswith("[")):
@@ -120,9 +119,10 @@ def _escape(char: str, before: str, rest: str, after: str) -> str:
 
 
 def _backslash(rest: str) -> str:
-    """A ``\\`` before ``rest``: bare before a letter, a digit or a space; doubled before other
-    ASCII punctuation; ``&#92;`` at the end (what follows is not known here), before a bracket and
-    before ``begin{``, where a doubled one would be read as math (``\\\\(``, ``\\begin{``)."""
+    """A ``\\`` before ``rest``: bare where it escapes nothing (before a letter, a digit, a space);
+    doubled before ASCII punctuation and a line's end; ``&#92;`` at the text's end (what follows
+    is not known here), before a bracket and before ``begin{``, where a doubled one would be read
+    as math (``\\\\(``, ``\\begin{``)."""
     if not rest or rest[0] in _BRACKETS or _MATH_ENVIRONMENT.match(rest):
         return "&#92;"
     return "\\\\" if rest[0] in _ESCAPABLE else "\\"
