@@ -135,7 +135,7 @@ def test_dry_run_shows_three_prompts_the_row_count_and_tokens_and_sends_nothing(
     assert "Spell word2" in run.plain and "Spell word3" not in run.plain and "2 more rows" in run.plain
     shell.user_ns["many"] = [f"word{i}" for i in range(1500)]
     big = cell(shell, "%%ygpt --map many --dry-run\nSpell {item}")
-    assert "1,500 rows" in big.plain and "estimated from 20 rows spread over the 1,500" in big.plain
+    assert "1,500 rows" in big.plain and "20 of the 1,500 rows counted by the tokenizer API" in big.plain
     assert sum(r.method == "TokenizeCompletion" for r in ygpt_server.requests) <= 5 + 20
 
 
@@ -157,7 +157,7 @@ def test_dry_run_counts_a_row_the_run_would_fail_apart_and_names_it(shell, ygpt_
     big = cell(shell, "%%ygpt --map many --dry-run\n{item}")
     assert "44 rows (40 to send, 4 that would fail)" in big.plain
     assert "4 rows would fail without being sent, as in the run: rows 0, 1, 42 and 1 more (row 0: " in big.plain
-    assert "spread over the 40 counted" in big.plain
+    assert "of the 40 rows counted by the tokenizer API" in big.plain
 
 
 def test_wrong_names_and_values_are_clear_errors(shell):

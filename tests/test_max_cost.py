@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from cellrun import assert_clear_error
 from conftest import cell, completions
+from skewed import skewed
 
 from ygpt_magic.errors import CostOverCap
 
@@ -283,14 +284,10 @@ def test_similar_embeds_under_the_same_cap_as_embed_counting_only_what_it_would_
 
 @pytest.mark.usefixtures("priced")
 def test_embed_stops_at_its_cap_when_the_sampled_estimate_was_low(shell, ygpt_server):
-    from ygpt_magic.rows.costs import sample_positions
-
-    counted = set(sample_positions(40))   # the tokenizer sees these; the others are long
-    shell.user_ns["texts"] = [f"text {n}" if n in counted else f"text {n} " + "many more words " * 40
-                              for n in range(40)]
+    shell.user_ns["texts"] = skewed("text", 40)   # estimated ≈760 tokens, 1,726 in fact
     shell.run_line_magic("config", 'YGptMagics.prices = {"text-search-doc": 1000}')
     ygpt_server.faults.first_chunk_latency(0.2)
-    run = cell(shell, "%ygpt embed texts --max-cost 1500 --concurrency 4")
+    run = cell(shell, "%ygpt embed texts --max-cost 1000 --concurrency 4")
     assert run.ok, run.message
     sent = Counter(r.messages[0]["text"] for r in ygpt_server.requests if r.method == "TextEmbedding")
     assert set(sent.values()) == {1} and 0 < len(sent) < 40

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import pytest
 from conftest import cell, completions
+from skewed import skewed
 
 pytestmark = pytest.mark.usefixtures("fresh_names")
 
@@ -56,17 +57,14 @@ def server_spent(server, price_per_token: Decimal) -> tuple[int, Decimal]:
 
 def test_embed_against_a_server_that_answers_at_once_stops_at_its_cap(shell, ygpt_server, magics):
     """%ygpt embed's texts are estimated from a sample of 20 when there are more: here the sampled
-    texts are short and the others long, so the estimate is low (≈200 ₽), and only the texts' own
-    costs, settled as each ends, can stop the run. The old code settled them on the kernel's
-    thread, which the local server outran: all 40 texts went out, 2,580 ₽ for a cap of 1,000 ₽.
-    The page's bound: passed by at most the texts in flight at the last launch (--concurrency)."""
+    texts are cheap for their length and the others not, so the estimate is low (≈760 ₽ for
+    1,726), and only the texts' own costs, settled as each ends, can stop the run. The old code
+    settled them on the kernel's thread, which the local server outran: all 40 texts went out,
+    2,580 ₽ for a cap of 1,000 ₽. The page's bound: passed by at most the texts in flight at the
+    last launch (--concurrency)."""
     from ygpt_magic.chat.prices import roubles
     from ygpt_magic.emulator.vectors import input_tokens
-    from ygpt_magic.rows.costs import sample_positions
-
-    counted = set(sample_positions(40))   # the tokenizer sees these; the others are long
-    texts = [f"text {n}" if n in counted else f"text {n} " + "many more words " * 40 for n in range(40)]
-    shell.user_ns["texts"] = texts
+    texts = shell.user_ns["texts"] = skewed("text", 40)   # estimated ≈760 tokens, 1,726 in fact
     shell.run_line_magic("config", 'YGptMagics.prices = {"text-search-doc": 1000}')   # 1 ₽ a token
     try:
         run = cell(shell, "%ygpt embed texts --max-cost 1000")
@@ -82,13 +80,9 @@ def test_embed_against_a_server_that_answers_at_once_stops_at_its_cap(shell, ygp
 
 def test_a_labels_map_against_a_server_that_answers_at_once_stops_at_its_cap(shell, ygpt_server, magics):
     """--labels --map goes through --map's rows and their budget, settled as each ends: its rows
-    are estimated from a sample of 20 too, here the short ones, so the texts' own costs stop it."""
+    are estimated from a sample of 20 too, here the cheap ones, so the texts' own costs stop it."""
     from ygpt_magic.chat.prices import roubles
-    from ygpt_magic.rows.costs import sample_positions
-
-    counted = set(sample_positions(40))
-    shell.user_ns["reviews"] = [f"review {n}" if n in counted else f"review {n}: " + "it broke again, " * 40
-                                for n in range(40)]
+    shell.user_ns["reviews"] = skewed("review", 40)
     shell.run_line_magic("config", 'YGptMagics.prices = {"yandexgpt": {"classify": 1000}}')   # 1 ₽ a token
     try:
         run = cell(shell, "%%ygpt --map reviews --labels good,bad --max-cost 3000\n{item}")

@@ -1,8 +1,9 @@
 """What the rows of a ``--map`` / ``--batch`` cell will cost: their prompts' tokens counted by
-the tokenizer API (every row when there are few, else an even sample, extrapolated), their
-replies' tokens guessed (chat/estimate.py), priced in the run's mode. A Batch Processing job is
-billed at least :data:`~ygpt_magic.chat.prices.BATCH_MINIMUM_TOKENS`, so its estimate is never
-less than that (:class:`JobEstimate`): a few rows' tokens would make a 40 ₽ job look like 0.19 ₽.
+the tokenizer API (every row when there are few, else a sample, the others scaled by their
+length: rows/scaled.py), their replies' tokens guessed (chat/estimate.py), priced in the run's
+mode. A Batch Processing job is billed at least
+:data:`~ygpt_magic.chat.prices.BATCH_MINIMUM_TOKENS`, so its estimate is never less than that
+(:class:`JobEstimate`): a few rows' tokens would make a 40 ₽ job look like 0.19 ₽.
 
 Used by ``--dry-run`` (every row) and by a cost cap before a run (the rows it would send:
 :func:`capped` refuses the run or gives it its running budget).
@@ -21,51 +22,29 @@ from ..chat.estimate import BATCH, NO_OUTPUT, Estimate, estimate, guess_output
 from ..chat.prices import BATCH_MINIMUM_TOKENS, roubles
 from ..errors import CostOverCap
 from .plans import RowPlanner, RowText, before_sending
-
-#: rows counted at most; more rows are estimated from an even sample of this many
-SAMPLE = 20
-
-
-def sample_positions(count: int, size: int = SAMPLE) -> list[int]:
-    """Every row when there are at most ``size``, else ``size`` spread evenly over them."""
-    if count <= size:
-        return list(range(count))
-    return sorted({round(i * (count - 1) / (size - 1)) for i in range(size)})
-
-
-@dataclass(frozen=True)
-class Counted:
-    """Tokens of ``rows`` prompts: ``counts`` of the sampled ones, extrapolated to ``total``."""
-
-    rows: int
-    counts: tuple[int, ...]
-
-    @property
-    def exact(self) -> bool:
-        return len(self.counts) == self.rows
-
-    @property
-    def average(self) -> float:
-        return sum(self.counts) / len(self.counts) if self.counts else 0.0
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts) if self.exact else round(self.average * self.rows)
+from .scaled import Scaled, scaled
 
 
 def count_rows(plans: RowPlanner, positions: Sequence[int], client: Any, prompt_of: Callable[[int], RowText], *,
-               replies: bool = True) -> Counted:
-    """The prompt tokens of the rows at ``positions`` (a sample of them asked of the tokenizer),
-    each row's template as ``prompt_of`` filled it in and read as the model reads it
-    (``RowPlanner.read``: a classification's task and labels too), plus what the tokenizer
-    cannot be shown (``RowPlanner.unshown_tokens``: a classifier's own instructions); ``replies``
-    False: classifications, whose extras the tokenizer does not take (their labels and task are
-    counted among the messages)."""
-    sample = [positions[p] for p in sample_positions(len(positions))]
+               replies: bool = True) -> Scaled:
+    """The prompt tokens of the rows at ``positions``: a sample of them asked of the tokenizer
+    (rows/scaled.py), each row's template as ``prompt_of`` filled it in and read as the model
+    reads it (``RowPlanner.read``: a classification's task and labels too), plus what the
+    tokenizer cannot be shown (``RowPlanner.unshown_tokens``: a classifier's own instructions);
+    the other rows scaled by their filled-in length. ``replies`` False: classifications, whose
+    extras the tokenizer does not take (their labels and task are counted among the messages)."""
     extras = plans.extras if replies else {}
-    return Counted(len(positions), tuple(
-        client.count_tokens(plans.read(prompt_of(p)), plans.counted_by, **extras) + plans.unshown_tokens
-        for p in sample))
+
+    def tokens(at: int) -> int:
+        found: int = client.count_tokens(plans.read(prompt_of(positions[at])), plans.counted_by, **extras)
+        return found + plans.unshown_tokens
+
+    return scaled([_length(prompt_of(p)) for p in positions], tokens)
+
+
+def _length(text: RowText) -> int:
+    """The characters a row's filled-in texts hold: what its tokens grow with."""
+    return len(text.prompt) + len(text.system or "")
 
 
 @dataclass(frozen=True)
@@ -96,7 +75,7 @@ class JobEstimate(Estimate):
                 f"tokens these rows would cost {own}")
 
 
-def rows_estimate(plans: RowPlanner, counted: Counted, *, batch: bool = False,
+def rows_estimate(plans: RowPlanner, counted: Scaled, *, batch: bool = False,
                   replies: bool = True) -> Estimate:
     """The cost of sending the counted rows, in the mode they are billed in (``batch``: as a
     Batch Processing job, no less than its minimum; else the planner's: ``classify`` for

@@ -8,9 +8,10 @@ is filled in, as the run fills it in: a row the run would fail before
 sending it (an empty or too long prompt) is counted apart and named, as the run would name it in
 ``_ygpt.errors``, never a refusal of the whole cell; a name that does not exist refuses the cell,
 as the run does. The count comes from the tokenizer API (not a guess), asked for a bounded number
-of the rows to send: all of them when there are few, else an even sample, extrapolated to every
-row; the output says which, so an estimate is never passed off as a count. The cost follows
-(rows/costs.py): the replies' tokens are guessed, and the line says how.
+of the rows to send: all of them when there are few, else a sample chosen over their lengths, the
+others scaled by their own length (rows/scaled.py); the output says which, so an estimate is never
+passed off as a count. The cost follows (rows/costs.py): the replies' tokens are guessed, and
+the line says how.
 """
 
 from __future__ import annotations
@@ -43,14 +44,7 @@ def dry_run(plans: RowPlanner, client: Any, *, batch: bool = False, memo: RowMem
     prompts, failing = {p: state.prompt(p) for p in state.pending}, state.errors
     sending = list(prompts)
     counted_rows = count_rows(plans, sending, client, prompts.__getitem__)
-    model = plans.options.model
-    if counted_rows.exact:
-        tokens = f"{counted(counted_rows.total, 'token')} in all by the tokenizer API"
-    else:
-        average = counted_rows.average
-        tokens = (f"about {counted_rows.total:,} tokens in all: estimated from "
-                  f"{len(counted_rows.counts)} rows spread over the {len(sending):,} counted by the "
-                  f"tokenizer API ({average:.1f} a row on average)")
+    model, tokens = plans.options.model, counted_rows.said("row")
     rows = counted(count, "row")
     parts = [f"{len(state.reused):,} already answered, reused"] if state.reused else []
     if state.reused or failing:
@@ -85,13 +79,15 @@ def _planned(plans: RowPlanner, memo: RowMemo, endpoint: str, cache: Cache | Non
     return plan_rows(plans, memo, endpoint, Tally(total=len(plans.rows)), ledger)
 
 
-def said_failing(failing: Mapping[int, str], labels: Sequence[Any]) -> str:
-    """The rows the run would fail before sending them (their one-line reasons, by position),
-    named as its ``_ygpt.errors`` would name them: the first few, and the first one's reason."""
+def said_failing(failing: Mapping[int, str], labels: Sequence[Any], *, unsent: bool = True) -> str:
+    """The rows the run would fail (their one-line reasons, by position), named as its
+    ``_ygpt.errors`` would name them: the first few, and the first one's reason. ``unsent``:
+    all of them before sending them (else some are sent, and refused by the server)."""
     first = next(iter(failing))
     reason = failing[first]
+    how = " without being sent" if unsent else ""
     if len(failing) == 1:
-        return f"One row would fail without being sent, as in the run: {reason}"
+        return f"One row would fail{how}, as in the run: {reason}"
     shown = some_of([repr(labels[p]) for p in list(failing)[:CUT_SHOWN]], len(failing))
-    return (f"{len(failing):,} rows would fail without being sent, as in the run: rows {shown} "
+    return (f"{len(failing):,} rows would fail{how}, as in the run: rows {shown} "
             f"(row {labels[first]!r}: {reason})")

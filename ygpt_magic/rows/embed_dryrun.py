@@ -1,9 +1,14 @@
 """``%ygpt embed NAME --dry-run``: how many texts and tokens the run would send, with nothing
 embedded, and what it would cost (embeddings have no output tokens).
 
-The count comes from the tokenizer API, asked for a bounded sample of texts (every text when
-there are few) and extrapolated, as ``--map --dry-run`` does (dryrun.py); the output says which.
-Every text is counted, also those a re-run would take from the memo or the reply cache.
+The run sends each distinct text once, so the dry run prices each distinct text once. The count
+comes from the tokenizer API, asked for a bounded sample of them (every text when there are few),
+the others scaled by their length, as ``--map --dry-run`` does (rows/scaled.py); the output says
+which. Every text is counted, also those a re-run would take from the memo or the reply cache.
+A text the run would fail is counted apart and named: one holding a credential (refused before
+sending), and one over the tokens an embedding model takes (:data:`LIMIT`, refused by the
+server): the texts whose length puts them near it are counted by the tokenizer, so that is a
+count, not a guess, for up to :data:`TAIL` of them.
 
 An embedding is billed for its text's tokens, but the SDK offers a tokenizer only for chat
 models (``TokenizeCompletion``: the text wrapped as a user message in the model's chat template,
@@ -14,7 +19,7 @@ embedding model adds marks of its own to each text (``ADDED_TOKENS``), which are
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..chat import RequestOptions
@@ -26,9 +31,9 @@ from ..client.embeddings import key_model
 from ..errors import CredentialInText, YGptError
 from ..render import inert
 from ..words import counted
-from .costs import sample_positions
 from .dryrun import said_failing
 from .progress import one_line
+from .scaled import Scaled, scaled
 from .texts import Texts
 
 #: a text of one token: its count is the chat template's tokens plus one
@@ -36,15 +41,27 @@ PROBE = "."
 #: the tokens an embedding model adds to each text (a start and an end mark): the cloud's
 #: recordings bill "hello", one token as a word, 3 tokens (tests/test_emulator_embeddings.py)
 ADDED_TOKENS = 2
+#: the tokens an embedding model takes of one text, Yandex Cloud's limit for text vectorization
+#: (the local server refuses a longer text as the cloud does)
+LIMIT = 2000
+#: texts near the limit by their length counted by the tokenizer at most, the longest first
+TAIL = 100
 
 
-def texts_estimate(texts: list[str], model: str, client: Any, prices: PriceTable) -> tuple[Estimate, list[int]]:
-    """The cost of embedding ``texts``, and the tokenizer's counts of the sample it is made from."""
-    count = len(texts)
+def texts_estimate(texts: list[str], model: str, client: Any, prices: PriceTable) -> tuple[Estimate, Scaled]:
+    """The cost of embedding ``texts`` (distinct: each is sent once), and the tokens it rests on."""
+    tokens = scaled([len(text) for text in texts], billed(client, texts))
+    return estimate(prices, key_model(model), SYNC, requests=tokens.rows, input_tokens=tokens.total), tokens
+
+
+def billed(client: Any, texts: Sequence[str]) -> Callable[[int], int]:
+    """The tokens an embedding of the text at a position of ``texts`` is billed, by the tokenizer."""
     template = _chat_tokens(client, PROBE) - 1
-    counts = [max(_chat_tokens(client, texts[p]) - template, 1) + ADDED_TOKENS for p in sample_positions(count)]
-    total = sum(counts) if len(counts) == count else round(sum(counts) / len(counts) * count)
-    return estimate(prices, key_model(model), SYNC, requests=count, input_tokens=total), counts
+
+    def tokens(position: int) -> int:
+        return max(_chat_tokens(client, texts[position]) - template, 1) + ADDED_TOKENS
+
+    return tokens
 
 
 def _chat_tokens(client: Any, text: str) -> int:
@@ -56,37 +73,58 @@ def _chat_tokens(client: Any, text: str) -> int:
 def dry_run(texts: Texts, model: str, client: Any, prices: PriceTable,
             secrets: Sequence[Credential]) -> dict[str, str]:
     """The bundle ``--dry-run`` shows for ``%ygpt embed``, its cost by ``prices``. A text that
-    holds one of ``secrets`` is counted apart and its row named, as the run names it in
-    ``_ygpt.errors`` (it refuses that text alone), not as a refusal of the whole command."""
+    holds one of ``secrets`` or is too long to embed is counted apart and its row named, as the
+    run names it in ``_ygpt.errors`` (it fails that text alone), not as a refusal of the whole
+    command."""
     failing = _refused(texts, secrets)
-    sending = [text for position, text in enumerate(texts.texts) if position not in failing]
-    count = len(sending)
-    cost, counts = texts_estimate(sending, model, client, prices)
-    if len(counts) == count:
-        tokens = f"{counted(cost.input_tokens, 'token')} in all by the tokenizer API"
-    else:
-        average = sum(counts) / len(counts)
-        tokens = (f"about {cost.input_tokens:,} tokens in all: estimated from {len(counts)} "
-                  f"texts spread over the {count:,}, counted by the tokenizer API "
-                  f"({average:.1f} a text on average)")
+    distinct = list(dict.fromkeys(text for position, text in enumerate(texts.texts) if position not in failing))
+    count = billed(client, distinct)
+    tokens = scaled([len(text) for text in distinct], count)
+    tokens = tokens.counting(_near_limit(tokens), count)
+    too_long = {i: tokens.tokens_of(i) for i in range(len(distinct)) if tokens.tokens_of(i) > LIMIT}
+    failing |= _too_long(texts, {distinct[i]: (n, i in tokens.counts) for i, n in too_long.items()})
+    tokens = tokens.without(too_long)
+    cost = estimate(prices, key_model(model), SYNC, requests=tokens.rows, input_tokens=tokens.total)
     what = f"{counted(len(texts.texts), 'text')} to embed"
-    if failing:
-        what += f" ({count:,} to send, {len(failing):,} that would fail)"
-    head = (f"Dry run (embed, model {model}): {what}, {tokens}. "
+    if failing or tokens.rows < len(texts.texts):
+        send = f"{tokens.rows:,} {'distinct ' if tokens.rows < len(texts.texts) - len(failing) else ''}to send"
+        what += f" ({send}, {len(failing):,} that would fail)" if failing else f" ({send})"
+    head = (f"Dry run (embed, model {model}): {what}, {tokens.said('text')}. "
             f"Nothing was sent. {cost.sentence()}")
     if not failing:
         return inert.bundle(inert.bold(head), plain=head)
-    said = said_failing({position: one_line(error) for position, error in failing.items()}, texts.labels)
+    said = said_failing(dict(sorted(failing.items())), texts.labels, unsent=not too_long)
     return inert.bundle(inert.bold(head), inert.text(said), plain=f"{head}\n{said}")
 
 
-def _refused(texts: Texts, secrets: Sequence[Credential]) -> dict[int, YGptError]:
+def _near_limit(tokens: Scaled) -> list[int]:
+    """The texts whose length puts them at half the limit or more, not yet counted: the longest
+    :data:`TAIL` of them, to count."""
+    near = [p for p in range(len(tokens.lengths)) if p not in tokens.counts and tokens.tokens_of(p) >= LIMIT / 2]
+    return sorted(near, key=tokens.lengths.__getitem__, reverse=True)[:TAIL]
+
+
+def _too_long(texts: Texts, over: dict[str, tuple[float, bool]]) -> dict[int, str]:
+    """The reasons of the texts the server would refuse as too long to embed, by position:
+    ``over`` holds each such text's tokens and whether the tokenizer counted them."""
+    reasons: dict[int, str] = {}
+    for position, text in enumerate(texts.texts):
+        if text in over:
+            tokens, exact = over[text]
+            said = f"{round(tokens):,} tokens" if exact else f"about {round(tokens):,} tokens by its length"
+            reasons[position] = (f"row {texts.labels[position]!r} of {texts.name} is {said}, over the "
+                                 f"{LIMIT:,} an embedding model takes: the server would refuse it. Split "
+                                 f"it into shorter pieces and embed each.")
+    return reasons
+
+
+def _refused(texts: Texts, secrets: Sequence[Credential]) -> dict[int, str]:
     """The texts the run would refuse before sending them, by position: those holding one of
-    ``secrets`` (the client's guard refuses them there, each alone)."""
-    failing: dict[int, YGptError] = {}
+    ``secrets`` (the client's guard refuses them there, each alone), with their reasons."""
+    failing: dict[int, str] = {}
     for position, text in enumerate(texts.texts):
         try:
             guard.check(f"row {texts.labels[position]!r} of {texts.name}", text, secrets, CredentialInText)
         except YGptError as error:
-            failing[position] = error
+            failing[position] = one_line(error)
     return failing

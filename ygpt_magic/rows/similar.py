@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import OptionError, TextTooLongToEmbed
-from .costs import sample_positions
 from .embed import Embedder, EmbedRun, embed
+from .scaled import sample_positions
 from .texts import Texts
 from .vectors import UNIT_TOLERANCE, rank, unit_rows
 
