@@ -83,7 +83,7 @@ def dry_run(texts: Texts, model: str, client: Any, prices: PriceTable,
     tokens = tokens.counting(_near_limit(tokens), count)
     too_long = {i: tokens.tokens_of(i) for i in range(len(distinct)) if tokens.tokens_of(i) > LIMIT}
     failing |= _too_long(texts, {distinct[i]: (n, i in tokens.counts) for i, n in too_long.items()})
-    tokens = tokens.without(too_long)
+    tokens = tokens.without(too_long, count)
     cost = estimate(prices, key_model(model), SYNC, requests=tokens.rows, input_tokens=tokens.total)
     what = f"{counted(len(texts.texts), 'text')} to embed"
     if failing or tokens.rows < len(texts.texts):

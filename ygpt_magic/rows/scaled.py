@@ -89,9 +89,15 @@ class Scaled:
         """These figures with the texts at ``positions`` counted too (by ``count``)."""
         return replace(self, counts={**self.counts, **{p: count(p) for p in positions if p not in self.counts}})
 
-    def without(self, positions: Collection[int]) -> Scaled:
-        """These figures with the texts at ``positions`` left out."""
-        return replace(self, left_out=self.left_out | frozenset(positions))
+    def without(self, positions: Collection[int], count: Callable[[int], int]) -> Scaled:
+        """These figures with the texts at ``positions`` left out, and the texts left in
+        :func:`sampled` again (by ``count``): those left out may have been most of the sample."""
+        if not positions:
+            return self
+        left_out = self.left_out | frozenset(positions)
+        kept = [p for p in range(len(self.lengths)) if p not in left_out]
+        again = [kept[at] for at in sampled([self.lengths[p] for p in kept])]
+        return replace(self, left_out=left_out).counting(again, count)
 
     def said(self, what: str) -> str:
         """How many tokens, and what the number rests on: ``1,234 tokens in all by the
