@@ -109,19 +109,22 @@ def test_a_docs_cell_prices_only_the_chunks_the_reply_cache_will_not_replay(shel
 @pytest.mark.usefixtures("priced")
 def test_indexing_stops_at_the_cap_when_the_chunks_hold_more_tokens_than_their_size_says(
         shell, ygpt_server, tmp_path, monkeypatch):
-    """Chunks are priced before indexing from the tokenizer's count of an even sample of them,
-    and here the sample holds prose where the other chunks are tables of digits (under two bytes
-    a token): priced low, 60 chunks passed a cap that fitted their estimate, and used to spend
-    more than twice it (every chunk embedded, then the request refused). Settled as each ends,
-    like --map rows, the chunks stop being sent at the cap, and the cell says so."""
+    """Chunks are priced before indexing from the tokenizer's count of a sample of them chosen
+    by length, the others scaled by theirs; here every chunk has one length and the sample holds
+    prose where the other chunks are tables of digits (under two bytes a token): priced low, 60
+    chunks passed a cap that fitted their estimate, and used to spend more than twice it (every
+    chunk embedded, then the request refused). Settled as each ends, like --map rows, the chunks
+    stop being sent at the cap, and the cell says so."""
     from ygpt_magic.emulator.vectors import input_tokens
-    from ygpt_magic.rows.costs import sample_positions
+    from ygpt_magic.rows.scaled import sampled
 
-    sampled = set(sample_positions(60))
+    length = 1200
+    prose = set(sampled([length] * 60))
     (tmp_path / "tables").mkdir()
     (tmp_path / "tables" / "numbers.txt").write_text("\n\n".join(
-        f"Table {p}: " + ("Numbers follow in the next table. " * 40 if p in sampled else
-                          ", ".join(str((p + n) % 10) for n in range(400))) for p in range(60)), encoding="utf-8")
+        (f"Table {p:02d}: " + ("Numbers follow in the next table. " * 40 if p in prose else
+                               ", ".join(str((p + n) % 10) for n in range(500))))[:length]
+        for p in range(60)), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     shell.run_line_magic("config", 'YGptMagics.prices = {"text-search-doc": 1000, "yandexgpt": 1000}')
     shell.run_line_magic("config", f"YGptMagics.cache_path = {str(tmp_path / 'replies.sqlite')!r}")
@@ -155,7 +158,7 @@ def test_a_table_of_digits_is_priced_within_15_percent_of_its_bill_before_anythi
     monkeypatch.chdir(tmp_path)
     shell.run_line_magic("config", 'YGptMagics.prices = {"text-search-doc": 1000, "yandexgpt": 1000}')
     refused = cell(shell, "%%ygpt --docs tables --once --dry-run --max-cost 100\nWhat is the largest number?")
-    message = assert_clear_error(refused, "60 new chunks", "estimated from 20 of them", "tokenizer API",
+    message = assert_clear_error(refused, "60 new chunks", "of them counted by the tokenizer API",
                                  "nothing was sent", error_type=CostOverCap)
     assert doc_embeddings(ygpt_server) == []
     estimate = roubles_in(message)

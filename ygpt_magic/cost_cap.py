@@ -8,10 +8,10 @@ an asynchronous request. A tool exchange may take more rounds than the one estim
 
 A ``--docs`` cell is capped as a whole, in two steps: before anything is embedded, the chunks it
 will send (those neither its index nor the reply cache holds; their tokens counted by the
-tokenizer for an even sample of them, as ``%ygpt embed`` counts its texts: priced from their size
-at 4 bytes a token, a table of digits, under 2 bytes a token, came to half its bill) must fit the
-cap by themselves, and stop being sent at it should they hold more tokens than the sample says
-(:func:`check_sources`); once the
+tokenizer for a sample of them chosen by length, the others scaled by theirs, as ``%ygpt embed``
+counts its texts: priced from their size at 4 bytes a token, a table of digits, under 2 bytes a
+token, came to half its bill) must fit the cap by themselves, and stop being sent at it should
+they hold more tokens than the sample says (:func:`check_sources`); once the
 sources are chosen, its request must fit what the embeddings left of it (``spent`` of
 :func:`check_cell`).
 """
@@ -89,7 +89,7 @@ def check_sources(kernel: Kernel, flag: Decimal | None, texts: list[str],
     stops them being sent at the cap (a sample can say fewer tokens than they hold), as
     ``--map`` rows stop (chat/budget.py). None: no cap, or nothing to send. The tokens are
     counted by the tokenizer (``get_tokenizer``), as ``%ygpt embed`` counts them: every chunk
-    when they are few, else an even sample (rows/costs.py)."""
+    when they are few, else a sample chosen over their lengths (rows/scaled.py)."""
     limit = cap(kernel, flag)
     if limit is None or not texts:
         return None
@@ -100,5 +100,5 @@ def check_sources(kernel: Kernel, flag: Decimal | None, texts: list[str],
         refuse_over(chunks, limit, f"{cell}: choosing the sources")
     elif chunks.cost > limit:
         raise SourcesOverCap(cell, len(texts), chunks.sentence(), limit, above(chunks.cost),
-                             counted_from=len(counts))
+                             counted_from=counts.counted)
     return Budget(limit, chunks.per_request())

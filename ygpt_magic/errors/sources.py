@@ -85,8 +85,8 @@ class SourcesOverCap(CostOverCap):
     def __init__(self, cell: str, chunks: int, estimate: str, cap: Decimal, raise_to: str, *,
                  counted_from: int) -> None:
         basis = ("every one counted by the tokenizer API" if counted_from >= chunks else
-                 f"their tokens estimated from {counted_from:,} of them, spread over the files and "
-                 f"counted by the tokenizer API")
+                 f"{counted_from:,} of them counted by the tokenizer API, from the shortest to the "
+                 f"longest, the others scaled by their length")
         super().__init__(
             f"{cell}: choosing the sources needs {counted(chunks, 'new chunk')} of the files "
             f"embedded into the index first ({basis}). {estimate} "
