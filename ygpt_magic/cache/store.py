@@ -2,7 +2,10 @@
 
 Why it looks like this: WAL lets readers go on while another kernel writes; ``busy_timeout``
 makes a writer wait for the other instead of failing; every write is one short transaction, so
-an entry is either all there or not there (never torn). A ``meta`` table holds the schema
+an entry is either all there or not there (never torn). The log is SQLite's business, not the
+cache's: ``size()`` is the data, the "used" notes of replays go in batches (cache/notes.py), and
+closing (at unload and at the kernel's exit) empties the log even when another kernel keeps the
+file open. A ``meta`` table holds the schema
 version: a file written by a newer ygpt_magic is refused with a clear message instead of being
 misread. Every failure comes out as :class:`~ygpt_magic.errors.CacheUnusable` with the reason
 in words (not a cache, damaged, read-only, disk full, a folder, which folder is missing), so
@@ -13,15 +16,15 @@ the caller decides whether to go on; a file another process kept locked for the 
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shlex
 import sqlite3
 import sys
 import threading
-import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -29,6 +32,7 @@ from urllib.parse import quote
 from ..errors import CacheLocked, CacheUnusable, InternalError
 from ..errors.sqlite_words import ours, problem
 from ..sqlite_writes import immediate
+from .notes import Notes, PendingNotes, now
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
@@ -41,14 +45,9 @@ _SCHEMA = (
     # files stay readable and writable by versions that do not know it (no schema bump)
     "CREATE TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY, used TEXT NOT NULL)",
 )
-#: seconds within which a replayed entry is not marked used again: a re-run's hits cost one
-#: small write per entry, not one per lookup (``clear --older-than`` counts in minutes at best)
-MARK_EVERY = 60.0
-
-
-def now() -> str:
-    """A recording time: UTC, to the second, ISO 8601 (sorts as text)."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+_NOTE = "INSERT OR REPLACE INTO used VALUES (?, ?)"
+#: how long closing waits for another kernel's write lock to write the last notes
+CLOSING_WAIT_MS = 1000
 
 
 def _reason(error: BaseException, path: Path) -> str:
@@ -81,7 +80,8 @@ class Store:
         self.path = Path(path).expanduser()
         self._lock = threading.Lock()  # one connection, shared by the kernel and the panel
         self.read_only = False
-        self._marked: dict[str, float] = {}  # key → when this connection last marked it used
+        self._closed = False
+        self._notes = PendingNotes(self._write_notes)
         try:
             self._db = self._open()
         except CacheLocked:
@@ -91,6 +91,7 @@ class Store:
                 raise
             self._db = self._open_read_only(error)
             self.read_only = True
+        atexit.register(self.close)  # a kernel's exit unloads nothing: the last notes, the log
 
     def _open_read_only(self, error: CacheUnusable) -> sqlite3.Connection:
         """A file that cannot be written may still be read (replay needs no more): read-only,
@@ -182,32 +183,35 @@ class Store:
         return recorded
 
     def mark_used(self, key: str) -> None:
-        """Note that ``key``'s entry was replayed now (once a minute at most). A file that cannot
-        take the note at once (read-only, or its lock held by another thread or kernel) loses
-        only the note: the replay it is about has already worked, and a note is never worth
-        failing it nor delaying it, so the lock is tried once, with no wait. Not checkpointed
-        at once, as an entry is: a killed kernel's notes wait in the ``-wal`` for the next open."""
-        moment = time.monotonic()
-        if self.read_only or moment - self._marked.get(key, -MARK_EVERY) < MARK_EVERY:
-            return
-        self._marked[key] = moment
-        if not self._lock.acquire(blocking=False):
-            return
-        try:
-            self._note_used(key)
-        except sqlite3.Error:
-            return
-        finally:
-            self._lock.release()
+        """Note that ``key``'s entry was replayed now (once a minute at most), in the file within
+        :data:`~ygpt_magic.cache.notes.NOTES_WAIT` seconds, together with the notes of the
+        replays around it. A note never delays nor fails the replay it is about: a file that
+        cannot take it (read-only) drops it, and one whose lock another kernel holds gets it
+        later."""
+        if not self.read_only:
+            self._notes.add(key)
 
-    def _note_used(self, key: str) -> None:
-        """The note itself, with SQLite's wait for another kernel's lock off while it is taken."""
-        self._db.execute("PRAGMA busy_timeout = 0")
-        try:
-            with immediate(self._db):
-                self._db.execute("INSERT OR REPLACE INTO used VALUES (?, ?)", (key, now()))
-        finally:
-            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    def _write_notes(self, notes: Notes) -> bool:
+        """Write ``notes`` in one transaction, without waiting for another kernel's lock (the
+        timer's thread holds the connection meanwhile, and a replay may be waiting for it);
+        False when that lock was held, so they wait for the next round. A file that cannot
+        take them otherwise (damaged, a full disk) loses only the notes: the next write says
+        what is wrong with it."""
+        with self._lock:
+            if self._closed:
+                return True
+            self._db.execute("PRAGMA busy_timeout = 0")
+            try:
+                self._insert_notes(notes)
+            except sqlite3.Error as error:
+                return not _is_lock(error)
+            finally:
+                self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return True
+
+    def _insert_notes(self, notes: Notes) -> None:
+        with immediate(self._db):
+            self._db.executemany(_NOTE, notes.items())
 
     def count(self) -> int:
         with self._lock:
@@ -234,25 +238,58 @@ class Store:
                 yield value
 
     def size(self) -> int:
-        """Bytes on disk: the database and its write-ahead log."""
-        return sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
+        """Bytes of data: the database's pages, the size of the file once its log is folded in.
+        The ``-wal`` is SQLite's log of recent writes, not more data: counted, a Run All that
+        recorded nothing read as a cache several times bigger."""
+        with self._lock:
+            try:
+                pages: int = self._db.execute("PRAGMA page_count").fetchone()[0]
+                page_size: int = self._db.execute("PRAGMA page_size").fetchone()[0]
+            except sqlite3.Error as error:
+                raise self._unusable(error) from None
+        return pages * page_size
 
     def clear(self, before: str | None = None) -> int:
         """Forget every entry (or those last used before ``before``: recorded then, and not
-        replayed since); how many went."""
+        replayed since); how many went. The pending notes go in first: a replay of a moment
+        ago keeps its entry."""
         where, args = ("WHERE recorded < ? AND NOT EXISTS (SELECT 1 FROM used WHERE "
                        "used.key = entries.key AND used.used >= ?)", (before, before)) if before else ("", ())
+        notes = self._notes.take()
         with self._lock:
             try:
                 with immediate(self._db):
+                    self._db.executemany(_NOTE, notes.items())
                     removed = self._db.execute(f"DELETE FROM entries {where}", args).rowcount
                     self._db.execute("DELETE FROM used WHERE key NOT IN (SELECT key FROM entries)")
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.Error as error:
+                self._notes.restore(notes)
                 raise self._unusable(error) from None
         return removed
 
     def close(self) -> None:
+        """Write the pending notes and empty the log into the file (waiting a moment at most
+        for another kernel's lock: what cannot be written then is only notes), then close.
+        SQLite empties the log itself only when the last connection closes; another kernel
+        may keep the file open for days."""
+        self._notes.stop()
+        atexit.unregister(self.close)
         with self._lock:
-            self._db.close()
+            if self._closed:
+                return
+            self._closed = True
+            try:
+                with suppress(sqlite3.Error):  # only notes are lost; the next writer folds the log in
+                    self._fold_in(self._notes.take())
+            finally:
+                self._db.close()
 
+    def _fold_in(self, notes: Notes) -> None:
+        """Write ``notes`` and empty the log into the file (nothing for a read-only file)."""
+        if self.read_only:
+            return
+        self._db.execute(f"PRAGMA busy_timeout = {CLOSING_WAIT_MS}")
+        if notes:
+            self._insert_notes(notes)
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
