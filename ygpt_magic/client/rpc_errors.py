@@ -320,9 +320,10 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
         return AuthFailed(endpoint, credential.source, details, cli=fetched_anew(credential),
                           placeholder=credential.secret if credential == PLACEHOLDER else None)
     if status == "PERMISSION_DENIED":
-        return PermissionDenied(folder, details)
+        return PermissionDenied(folder, details, server=elsewhere(endpoint))
     if status == "RESOURCE_EXHAUSTED":
-        return QuotaExceeded(attempts_made(exc, chat_api=chat_api, retries=retries), details, retry_after(exc))
+        return QuotaExceeded(attempts_made(exc, chat_api=chat_api, retries=retries), details, retry_after(exc),
+                             server=elsewhere(endpoint))
     if status == "NOT_FOUND" and chat_api:
         return PictureModelNotFound(model or "(unknown)", endpoint, details)
     if status == "NOT_FOUND":
@@ -364,7 +365,7 @@ def _non_grpc(exc: BaseException, *, endpoint: str, timeout: float,
     if isinstance(exc, TimeoutError):
         return ServerTimeout(endpoint, timeout)
     if name == "UnknownEndpointError":
-        return ServerFailed("no text generation service listed by the endpoint", None)
+        return ServerFailed("no text generation service listed by the endpoint", None, server=elsewhere(endpoint))
     if after_chunks:
         return StreamBroken(after_chunks, name, attempt)
     # An unexpected exception: its class name only, its text may hold anything.

@@ -8,8 +8,8 @@ gRPC status            exception            constructor
 =====================  ===================  ===========================================
 (no credentials)       CredentialsMissing   ``CredentialsMissing()``
 UNAUTHENTICATED        AuthFailed           ``AuthFailed(endpoint, source=None, detail=None, cli=, placeholder=)``
-PERMISSION_DENIED      PermissionDenied     ``PermissionDenied(folder_id=None, detail=None)``
-RESOURCE_EXHAUSTED     QuotaExceeded        ``QuotaExceeded(attempts=None, detail=None)``
+PERMISSION_DENIED      PermissionDenied     ``PermissionDenied(folder_id=None, detail=None, server=None)``
+RESOURCE_EXHAUSTED     QuotaExceeded        ``QuotaExceeded(attempts=None, detail=None, wait=None, server=None)``
 NOT_FOUND              ModelNotFound        ``ModelNotFound(model, detail=None)``
 INVALID_ARGUMENT       RequestRejected      ``RequestRejected(detail=None)``
 FAILED_PRECONDITION,   ServiceRefused       ``ServiceRefused(status, detail=None, server=None)``
@@ -118,18 +118,23 @@ def _placeholder_refused(endpoint: str, placeholder: str) -> str:
 
 
 class PermissionDenied(RefusedForEvery):
-    """PERMISSION_DENIED: the identity is valid but may not use the model in this folder."""
+    """PERMISSION_DENIED: the identity is valid but may not use the model in this folder.
+    ``server``: the address of a server that is not Yandex Cloud's, whose refusal is its own
+    (its setup, or the cloud's behind it if it passes requests on): not said to be the cloud's."""
 
-    def __init__(self, folder_id: str | None = None, detail: object = None) -> None:
+    def __init__(self, folder_id: str | None = None, detail: object = None, server: str | None = None) -> None:
         folder = f"folder {folder_id}" if folder_id else "the folder"
-        super().__init__(
-            _with_detail(
-                f"The credential is valid but has no permission to use YandexGPT in {folder} "
-                f"(PERMISSION_DENIED). Grant the service account the ai.languageModels.user role "
-                f"on that folder, or set YC_FOLDER_ID to a folder it can use.",
-                detail,
-            )
-        )
+        if server:
+            text = (f"The server at {server} answered that the credential has no permission to use "
+                    f"YandexGPT in {folder} (PERMISSION_DENIED). Check the folder (YC_FOLDER_ID) and "
+                    f"the credential that server takes with whoever runs it; if it passes requests on "
+                    f"to Yandex Cloud, the service account needs the ai.languageModels.user role on "
+                    f"that folder.")
+        else:
+            text = (f"The credential is valid but has no permission to use YandexGPT in {folder} "
+                    f"(PERMISSION_DENIED). Grant the service account the ai.languageModels.user role "
+                    f"on that folder, or set YC_FOLDER_ID to a folder it can use.")
+        super().__init__(_with_detail(text, detail))
 
 
 class FolderMismatch(RefusedForEvery):
@@ -150,17 +155,23 @@ class FolderMismatch(RefusedForEvery):
 class QuotaExceeded(YGptError):
     """RESOURCE_EXHAUSTED after the requests really made (``attempts``: the SDK's gRPC retries,
     or one over the chat API, which it does not retry); ``wait``: the seconds the server's
-    Retry-After asked for, if it said."""
+    Retry-After asked for, if it said. ``server``: the address of a server that is not Yandex
+    Cloud's (the local server, a proxy), whose limit it is: no cloud quota nor console to ask."""
 
-    def __init__(self, attempts: int | None = None, detail: object = None, wait: int | None = None) -> None:
+    def __init__(self, attempts: int | None = None, detail: object = None, wait: int | None = None,
+                 server: str | None = None) -> None:
         tries = f" after {counted(attempts, 'attempt')}" if attempts else ""
         pause = f"The server asks to wait {wait} s: wait that long" if wait is not None else "Wait a minute"
-        super().__init__(lambda origin: _with_detail(
-            f"Yandex Cloud's quota or rate limit was exceeded{tries} (RESOURCE_EXHAUSTED). "
-            f"{pause} and {origin.again}, send fewer requests at once, or ask for a "
-            f"higher quota in the cloud console.",
-            detail,
-        ))
+
+        def words(origin: Origin) -> str:
+            if server:
+                return (f"The server at {server} answered that a quota or rate limit was exceeded{tries} "
+                        f"(RESOURCE_EXHAUSTED). {pause} and {origin.again}, or send fewer requests at "
+                        f"once; if it keeps answering so, {where_to_look(server)}.")
+            return (f"Yandex Cloud's quota or rate limit was exceeded{tries} (RESOURCE_EXHAUSTED). "
+                    f"{pause} and {origin.again}, send fewer requests at once, or ask for a "
+                    f"higher quota in the cloud console.")
+        super().__init__(lambda origin: _with_detail(words(origin), detail))
 
 
 #: how to name a model that was not found, by what the request was: a classifier is no chat model
