@@ -214,9 +214,13 @@ class Rows:
     def frame(self, records: list[dict[str, Any] | None], columns: Sequence[str] = ()) -> Any:
         """Parsed fields (one dict per row, None where there is none) as a DataFrame on the
         rows' index (a list's rows get 0..n-1), with ``columns`` first (NaN where no row has
-        them), so the frame's columns do not depend on how many rows were answered."""
-        import pandas as pd
+        them), so the frame's columns do not depend on how many rows were answered. Without
+        pandas (only a list's rows get here then) they are records (rows/records.py)."""
+        from .records import as_records, pandas_or_none
 
+        pd = pandas_or_none()
+        if pd is None:
+            return as_records(records, columns)
         index = self._index if self.kind != "list" else range(self.count)
         frame = pd.DataFrame.from_records([r if r is not None else {} for r in records], index=index)
         return frame.reindex(columns=[*columns, *(c for c in frame.columns if c not in columns)])

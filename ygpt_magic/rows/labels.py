@@ -146,7 +146,7 @@ def frame(rows: Any, texts: Any, chosen: Classifier) -> Any:
         records.append({"label": answer.best, "confidence": answer.predictions[0][1],
                         **dict(answer.predictions)})
     columns = [*RESULT_COLUMNS, *(chosen.labels or _seen(records))]
-    return rows.frame(records).reindex(columns=columns)
+    return rows.frame(records, columns=columns)   # records, without pandas (rows/records.py)
 
 
 def _seen(records: list[dict[str, Any] | None]) -> list[str]:

@@ -2,8 +2,9 @@
 
 The whole flow after the command has parsed its line and capped the cost: NAME's vectors (embedded,
 or ``--vectors VAR`` checked against this kernel's memo), TEXT's vector, the ranking
-(rows/vectors.py) and the rows as a DataFrame. A run whose embedding of NAME stops short returns
-that embedding run, whose summary says why, and TEXT is not sent.
+(rows/vectors.py) and the rows as a DataFrame (a list of dicts without pandas). A run whose
+embedding of NAME stops short returns that embedding run, whose summary says why, and TEXT is
+not sent.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from ..errors import OptionError, TextTooLongToEmbed
 from .embed import Embedder, EmbedRun, embed
+from .records import pandas_or_none
 from .scaled import sample_positions
 from .texts import Texts
 from .vectors import UNIT_TOLERANCE, rank, unit_rows
@@ -147,9 +149,11 @@ def check_rows(vectors: Any, texts: Texts, remembered: Callable[[str], Any], ran
 
 def results_frame(texts: Texts, positions: Any, scores: Any) -> Any:
     """NAME's rows at ``positions`` (a DataFrame's whole rows, else their text) with a
-    ``similarity`` column."""
-    import pandas as pd
-
+    ``similarity`` column; a list's rows without pandas as records (rows/records.py): its
+    position (``index``), text and similarity."""
+    pd = pandas_or_none()
+    if pd is None:   # NAME is a list: a DataFrame or Series would have brought pandas
+        return [{"index": int(p), "text": texts.texts[p], "similarity": float(s)} for p, s in zip(positions, scores)]
     source = texts.source
     if isinstance(source, pd.DataFrame):
         frame = source.iloc[positions].copy()
