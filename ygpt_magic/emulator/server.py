@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import logging
 import socket
 import ssl
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import grpc
 from yandex.cloud.ai.batch_inference.v1 import batch_inference_service_pb2_grpc as batch_grpc
@@ -49,6 +50,7 @@ from .state import REQUEST_LOG_SIZE, EmulatorState, RequestLog
 
 DEFAULT_OPERATION_DELAY = 0.3
 DEFAULT_BATCH_ROW_DELAY = 0.01
+logger = logging.getLogger("ygpt_magic.emulator")
 
 
 def build_responders(scripts: Iterable[str | Path] | None = None, gguf: str | Path | None = None) -> ResponderChain:
@@ -91,6 +93,20 @@ def _close(loop: asyncio.AbstractEventLoop) -> None:
     loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
     loop.run_until_complete(loop.shutdown_asyncgens())
     loop.close()
+
+
+def _quiet_grpc_wakeups(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """The in-process server's exception handler. grpcio before 1.80 binds grpc.aio's completion
+    queue to every asyncio loop that uses it (this server's and, in a kernel, the SDK client's:
+    grpc/grpc#25364); the loop that loses a wake-up reports BlockingIOError from
+    ``PollerCompletionQueue._handle_events``, and asyncio's default handler would print that
+    traceback into the running cell, mid-reply. Nothing is lost (the other loop reads the event),
+    so it goes to a DEBUG line; every other report goes to asyncio's default handler, as before.
+    (The client's loop has its own handler, client/loop.py: the emulator imports nothing of it.)"""
+    if isinstance(context.get("exception"), BlockingIOError) and "PollerCompletionQueue" in context.get("message", ""):
+        logger.debug("grpc.aio's lost wake-up on the local server's loop (grpcio < 1.80), ignored")
+        return
+    loop.default_exception_handler(context)
 
 
 async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0,
@@ -293,6 +309,7 @@ def start_local_server(
                           batch_row_delay=batch_row_delay,
                           requests=RequestLog(keep_requests), api_key=api_key)
     loop = asyncio.new_event_loop()
+    loop.set_exception_handler(_quiet_grpc_wakeups)
     started: _Started = {}
     ready = threading.Event()
 
