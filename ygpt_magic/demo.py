@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import ast
 import asyncio
+import importlib.util
 import os
 import signal
 import sys
@@ -177,10 +178,12 @@ def run(notebooks_dir: Path | None, out_dir: Path, *, update: bool = False) -> i
     exchanges; return an exit code."""
     notebooks_dir = notebooks_dir or _default_notebooks()
 
+    if problem := missing_extra():
+        print(problem, file=sys.stderr)
+        return 2
     paths = sorted(notebooks_dir.glob("*.ipynb"))
     if not paths:
-        print(f"No notebooks found in {notebooks_dir}. Run the demo from the project's checkout "
-              "(where notebooks/ is), or pass --notebooks DIR.", file=sys.stderr)
+        print(_none_found(notebooks_dir), file=sys.stderr)
         return 2
     print(f"Running {counted(len(paths), 'notebook')} {prepare_environment(os.environ)}.")
     target_dir = notebooks_dir if update else out_dir
@@ -298,6 +301,36 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--update", action="store_true",
                         help="write the executed notebooks back over the stored ones (refresh their outputs)")
     return parser
+
+
+#: what the notebooks run with (the ``demo`` extra): nbclient runs each in an ipykernel
+_DEMO_PACKAGES = ("nbclient", "nbformat", "ipykernel")
+
+
+def missing_extra() -> str:
+    """One sentence naming the ``demo`` extra when a package of it is missing, else ''. Said
+    before anything starts: a wheel installed without it went as far as the first notebook and
+    ended there in an import traceback."""
+    missing = [name for name in _DEMO_PACKAGES if importlib.util.find_spec(name) is None]
+    if not missing:
+        return ""
+    return (f"ygpt-magic demo runs the notebooks with {', '.join(_DEMO_PACKAGES)} (the demo extra), and "
+            f"this environment lacks {', '.join(missing)}: pip install 'ygpt-magic[demo]' (or pip install "
+            f"{' '.join(missing)}), then run it again. ygpt-magic demo \"Hello\" streams one reply from the "
+            f"local server without them.")
+
+
+def _none_found(notebooks_dir: Path) -> str:
+    """Why there is nothing to run, and what to do. The tutorials are in the project's
+    repository, not in the installed package: outside a checkout the default folder beside the
+    package does not exist, and naming it (in site-packages) would send the user looking there."""
+    if notebooks_dir == _REPO_NOTEBOOKS and not notebooks_dir.is_dir():
+        return ("No notebooks to run: there is no notebooks/ folder here, and the installed package does "
+                "not include the tutorials (they are in the project's repository, in notebooks/). Run the "
+                "demo in a checkout of it, or pass --notebooks DIR with a folder of notebooks; ygpt-magic "
+                "demo \"Hello\" streams one reply from the local server without any.")
+    return (f"No notebooks found in {notebooks_dir}. Run the demo from the project's checkout "
+            "(where notebooks/ is), or pass --notebooks DIR.")
 
 
 def _default_notebooks() -> Path:
