@@ -35,7 +35,7 @@ def run(kernel: Kernel, line: str) -> None:
     from the memo or the reply cache when %ygpt embed made them), under the same cost cap as
     %ygpt embed. When embedding NAME stops short (a refusal every text would get, the cap,
     Ctrl-C), its summary says why and TEXT is not sent. The rows land in _ygpt.results as a
-    DataFrame with a similarity column."""
+    DataFrame with a similarity column (a list of dicts over a list, without pandas)."""
     args = parse(run, line, as_written=True)
     if not args.source:
         raise OptionError("%ygpt similar: say where to look with --in NAME, e.g. "
