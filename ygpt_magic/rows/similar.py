@@ -15,7 +15,6 @@ from typing import Any
 
 from ..errors import OptionError, TextTooLongToEmbed
 from .embed import Embedder, EmbedRun, embed
-from .records import pandas_or_none
 from .scaled import sample_positions
 from .texts import Texts
 from .vectors import UNIT_TOLERANCE, rank, unit_rows
@@ -151,6 +150,8 @@ def results_frame(texts: Texts, positions: Any, scores: Any) -> Any:
     """NAME's rows at ``positions`` (a DataFrame's whole rows, else their text) with a
     ``similarity`` column; a list's rows without pandas as records (rows/records.py): its
     position (``index``), text and similarity."""
+    from .records import pandas_or_none
+
     pd = pandas_or_none()
     if pd is None:   # NAME is a list: a DataFrame or Series would have brought pandas
         return [{"index": int(p), "text": texts.texts[p], "similarity": float(s)} for p, s in zip(positions, scores)]
