@@ -12,9 +12,11 @@ the rule here is narrower and says what failed:
 - a constant names nothing and stays as written too: ``{0}``, ``{10}``, ``{-1}``, ``{1.5}``,
   ``{"a"}``, and a tuple or set of them (``{1, 2}``): evaluating it would only drop the braces of a
   str.format placeholder (``'{0}'.format(a)``) or a LaTeX group (``x^{10}``, ``\frac{1}{2}``);
-- it is evaluated once, like a code cell's last line, with a copy of the namespace as globals (so a
-  ``:=`` inside cannot change a variable), and with no time limit: Ctrl-C stops it, as it stops a
-  cell;
+- it is evaluated once, like a code cell's last line, with a copy of the names its code reads as
+  globals (so a ``:=`` inside cannot change a variable), and with no time limit: Ctrl-C stops it,
+  as it stops a cell. Only those names are copied: a ``--map`` row's namespace holds every column
+  of a frame (a thousand, on a frame of features) over the notebook's names, and copying them all
+  for each row made planning a wide frame many times slower than a narrow one;
 - an expression that raises is an InterpolationError naming it and the exception's first line:
   nothing is sent, rather than text the user did not mean (a ``--map`` row fails alone when the
   expression raised over that row's values: the error carries the names it read).
@@ -55,7 +57,7 @@ def evaluate(label: str, code: CodeType, namespace: Mapping[str, object]) -> obj
     """The value of ``code`` in (a copy of) ``namespace``; ``label`` (``{n + 1}``) names it if it
     raises, and the error says what it read (a ``--map`` row over a NaN fails alone on it)."""
     try:
-        return eval(code, dict(namespace))  # the user's own code, in their kernel, as IPython does
+        return eval(code, _globals(code, namespace))  # the user's own code, in their kernel, as IPython does
     except Exception as error:
         raised = f"{type(error).__name__}: {first_line(error)}"
         fix = "Fix the expression (it runs in the notebook's namespace, like a code cell)"
@@ -64,6 +66,15 @@ def evaluate(label: str, code: CodeType, namespace: Mapping[str, object]) -> obj
             f"{raised}. Nothing was sent. "
             f"{choices(fix, f'write {{{label}}} for literal braces', origin.verbatim)}."
         ), raised=ExpressionRaised(label, raised, names_read(code))) from None
+
+
+def _globals(code: CodeType, namespace: Mapping[str, object]) -> dict[str, object]:
+    """The names of ``namespace`` that ``code`` reads (its comprehensions' and lambdas' too,
+    which read globals, not an eval's locals), with the notebook's ``__builtins__``: what
+    ``dict(namespace)`` would give the code, at the cost of its own names only. A name the
+    namespace lacks stays out, so a builtin of that name is found, or a NameError raised."""
+    wanted = names_read(code) | {"__builtins__"}
+    return {name: namespace[name] for name in wanted if name in namespace}
 
 
 def names_read(code: CodeType) -> frozenset[str]:
