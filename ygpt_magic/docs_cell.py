@@ -263,20 +263,23 @@ def _unrelated(library: Library) -> str:
 
 
 def _index_cost(kernel: Kernel, library: Library, before: Spent) -> str:
-    """What a dry run's retrieval cost: the files it had to index, and the question's vector
-    (they are embedded even in a dry run, to choose the sources it shows), or that every vector
-    was replayed from the reply cache and nothing was spent."""
+    """What a dry run sent and what it cost: the chunks of the files it had to index and the
+    question, embedded even in a dry run to choose the sources it shows, or that every vector
+    was replayed from the index or the reply cache and nothing was sent. The question itself
+    (the request shown below) was not sent: a dry run that spent money must not read as one
+    that sent nothing."""
     now = embedding_spent(kernel)
     if now.requests == before.requests:
         return ("Choosing the sources sent no embedding request: every vector it needed came from "
                 "the index or the reply cache.")
     cost = roubles(now.cost.amount - before.cost.amount)
-    if not library.embedded:
-        return (f"Choosing the sources embedded only the question: {cost} (the files were "
-                f"indexed already).")
-    return (f"Choosing the sources embedded {counted(library.embedded, 'new chunk')} of the files "
-            f"into the index, and the question: {cost}. The index keeps them, so a run embeds "
-            f"only what changed.")
+    embedded = (f"{counted(library.embedded, 'new chunk')} of the files and the question"
+                if library.embedded else "the question")
+    kept = ("the index keeps the chunks, so a run embeds only what changed" if library.embedded
+            else "the files were indexed already")
+    return (f"To choose the sources, this dry run sent {embedded} to the embedding model: {cost} "
+            f"({kept}). The question itself was not sent to the model: the request below is only "
+            f"shown.")
 
 
 def _attach(kernel: Kernel, reply: Reply, hits: list[Hit]) -> None:
