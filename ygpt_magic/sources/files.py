@@ -12,6 +12,7 @@ reason, for the cell to list.
 from __future__ import annotations
 
 import codecs
+import errno
 import glob
 import io
 import json
@@ -30,6 +31,8 @@ READ = TEXT | {NOTEBOOK, PDF}
 #: bytes; a larger file is skipped, with this limit said
 SIZE_LIMIT = 10_000_000
 ENVIRONMENTS = frozenset({"site-packages", "node_modules", "__pycache__"})
+#: why a link that leads back to itself is skipped
+LOOP = "a link that points to itself"
 PDF_EXTRA = "reading PDFs needs pypdf: pip install pypdf (or pip install -e '.[pdf]' in a clone) and restart the kernel"
 
 
@@ -98,7 +101,7 @@ class _Finder:
         elif path.exists():
             self._keep(path)
         else:
-            self.skipped.append(Skipped(pattern, _missing(pattern)))
+            self.skipped.append(Skipped(pattern, LOOP if _loops(path) else _missing(pattern)))
 
     def _glob(self, pattern: str, path: Path) -> None:
         matches = sorted(glob.glob(str(path), recursive=True))
@@ -158,6 +161,8 @@ class _Finder:
         """Keep or skip a file met by a walk or a glob; True when it is of a type --docs reads."""
         if path.name.startswith("."):
             self.skipped.append(Skipped(self._shown(path), "hidden: name it to read it"))
+        elif _loops(path):
+            self.skipped.append(Skipped(self._shown(path), LOOP))
         elif path.suffix.lower() in READ:
             self._keep(path)
             return True
@@ -237,6 +242,17 @@ def summary(skipped: Sequence[Skipped], names: int = 3) -> list[str]:
         more = f" and {len(paths) - names} more" if len(paths) > names else ""
         lines.append(f"{', '.join(paths[:names])}{more} ({reason})")
     return lines
+
+
+def _loops(path: Path) -> bool:
+    """Whether ``path`` is a link that leads back to itself (``ln -s self self``, or a ring of
+    links): it holds nothing, and "not a type --docs reads" or "cannot be read" would send the
+    user looking at its name or its permissions."""
+    try:
+        path.stat()
+    except OSError as error:
+        return error.errno == errno.ELOOP
+    return False
 
 
 def _left_out(folder: Path) -> str | None:
