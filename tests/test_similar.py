@@ -88,8 +88,8 @@ def test_vectors_of_a_frame_sorted_since_they_were_made_are_refused_before_the_q
 
 
 @pytest.mark.parametrize(("value", "words"), [
-    (np.array([["a"] * 256] * 4), ["4 rows × dimensions, numbers", "<U1"]),
-    (np.zeros((3, 256), dtype=np.float32), ["(4 rows × dimensions", "shape (3, 256)"]),
+    (np.array([["a"] * 256] * 4), ["(4 × 256 numbers: a row of each text's vector)", "<U1"]),
+    (np.zeros((3, 256), dtype=np.float32), ["(4 × 256 numbers", "shape (3, 256)"]),
     ([[0.1] * 256] * 4, ["a list"]),
 ])
 def test_vectors_that_are_not_a_numeric_matrix_get_one_paragraph(shell, ygpt_server, value, words):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import OptionError, TextTooLongToEmbed
-from .embed import Embedder, EmbedRun, embed
+from .embed import DIMENSIONS, Embedder, EmbedRun, embed
 from .scaled import sample_positions
 from .texts import Texts
 from .vectors import UNIT_TOLERANCE, rank, unit_rows
@@ -116,7 +116,7 @@ def checked_vectors(value: Any, name: str, rows: int, redo: str) -> Any:
             got += f" of {value.dtype}"
         raise OptionError(
             f"%ygpt similar: --vectors {name} must be the matrix %ygpt embed made for these rows "
-            f"({rows:,} rows × dimensions, numbers), but it is {got}. Run {redo} --out {name} "
+            f"({rows:,} × {DIMENSIONS} numbers: a row of each text's vector), but it is {got}. Run {redo} --out {name} "
             f"again, or leave out --vectors.")
     return unit_rows(value)
 
