@@ -274,9 +274,10 @@ def _collect(results: Iterator[Any], state: RowState, memo: RowMemo, tally: Tall
 
 
 def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None = None,
-           quiet: bool = False, progress: Progress | None = None) -> MapRun:
+           quiet: bool = False, progress: Progress | None = None, table: bool = False) -> MapRun:
     """The run's results in the rows' shape, its summary shown (unless ``quiet``) where the
-    ``progress`` bar was, or printed when there was none."""
+    ``progress`` bar was, or printed when there was none; ``table``: the results are a
+    DataFrame of fields (``--schema``, ``--labels``), not a Series of answers."""
     rows = state.rows
     tally.settle(a for p, a in enumerate(state.answers) if p not in state.reused)
     summary = tally.summary()
@@ -288,11 +289,26 @@ def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None =
     counts = tally.counts(errors, summary)
     tables = tables_skip_mathjax()
     if not quiet:
-        tell(summary, "\n".join(filter(None, (advice, said_cut(state.cut, rows.labels), tables))), progress,
-             counts["provenance"])
+        joined = repeated_labels(rows, out, table or state.schema is not None)
+        tell(summary, "\n".join(filter(None, (advice, said_cut(state.cut, rows.labels), joined, tables))),
+             progress, counts["provenance"])
     raw = {rows.labels[p]: text for p, text in sorted(state.raw.items())}
     cut = {rows.labels[p]: notes for p, notes in sorted(state.cut.items())}
     return MapRun(**counts, results=state.results(out), task_id=task_id, raw=raw, cut=cut)
+
+
+def repeated_labels(rows: Rows, out: str | None, table: bool) -> str:
+    """The summary's line ('' when none) for a frame whose index repeats labels (``pd.concat``
+    of frames, a frame read in parts): the results keep that index, and ``df.join(results)``
+    pairs every row with every answer of its label (pandas joins many-to-many), so 40 rows
+    become 80 with the answers crossed, unsaid; an assignment lines up row by row."""
+    if rows.kind != "frame" or not rows.by_position:
+        return ""
+    name, results = rows.name, out or "_ygpt.results"
+    assign = f"{name}[{results}.columns] = {results}" if table else f"{name}['{out or 'answer'}'] = {results}"
+    return (f"The index of {name} repeats labels, so {name}.join({results}) would pair each row with "
+            f"every answer of its label (pandas joins many-to-many): put the answers in with "
+            f"{assign}, which lines up row by row, or map over {name}.reset_index().")
 
 
 def run_map(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
