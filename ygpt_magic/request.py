@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from . import cost_cap, render
 from .cache import Front, first_line
 from .chat import Extras, Plan, Reply, planning, short_model
-from .chat.planning import Tokenizes
+from .chat.counting import Tokenizes
 from .client import guard
 from .client.credentials import Credential
 from .context.interpolate import Expanded, interpolate

@@ -21,17 +21,15 @@ from ..errors import ContextTooLong, ImagesNotTaken, OptionError, UnknownChat
 from ..errors.too_long import Room
 from ..words import counted, numbered
 from .catalog import IMAGE_MODELS, MODELS, context_size, takes_images
+from .counting import CountTokens, Tokenizes, Waiting, count_back
 from .options import BUILTIN, Options, RequestOptions, unencodable
 from .pictures import PICTURE_TOKENS, Picture
 from .rewind import chat_for, rewind_point, system_after_rewind, turn_elsewhere, undone_note
 from .session import ChatSession
 from .values import Message, Turn, build_messages
 
-CountTokens = Callable[[list[Message]], int]
 #: per-message allowance (role, separators) on top of UTF-8 bytes for the no-tokenizer bound
 MESSAGE_OVERHEAD = 8
-#: turns without a count that are counted at once, newest first (see :func:`_count_wave`)
-COUNT_AT_ONCE = 16
 
 
 @dataclass(frozen=True)
@@ -237,10 +235,9 @@ def fit(
 ) -> tuple[int, int | None]:
     """How many oldest turns to leave out, and the resulting size, for ``budget`` tokens.
 
-    Nothing is counted (size None) when the upper bound fits. Otherwise counts newest turns
-    first and stops at the first that does not fit, so old turns that are left out are
-    never counted; a turn's count is kept on the turn, per model. A prompt that does not fit
-    alone is ContextTooLong, with the :func:`room` that would hold it.
+    Nothing is counted (size None) when the upper bound fits. Otherwise the turns are counted
+    newest first, and old turns that are left out are never counted (counting.count_back). A
+    prompt that does not fit alone is ContextTooLong, with the :func:`room` that would hold it.
     """
     model = options.model
     if upper_bound_tokens(system, history, prompt, pictures) <= budget:
@@ -251,26 +248,8 @@ def fit(
                                        lambda text: count_tokens([{"role": "system", "text": text}]))
     if fixed > budget:
         raise ContextTooLong(fixed, budget, room=room(options, budget, fixed, images=pictures > 0))
-    total = fixed
-    for index in range(len(history) - 1, -1, -1):
-        if not history[index].counted(model) and isinstance(count_tokens, Tokenizer):
-            _count_wave(history, index, model, count_tokens)
-        size = history[index].tokens(model, count_tokens)
-        if total + size > budget:
-            return index + 1, total
-        total += size
-    return 0, total
-
-
-def _count_wave(history: Sequence[Turn], index: int, model: str, tokenizer: Tokenizer) -> None:
-    """Count, in one go, those of the :data:`COUNT_AT_ONCE` turns from ``index`` back that
-    ``model`` has no count for (a loaded chat, or a model the chat was not counted for): one
-    round trip, not one a turn, and fewer than that many turns counted beyond where the trim
-    stops (in a chat counted before, only the turns added since)."""
-    window = (history[i] for i in range(index, max(index - COUNT_AT_ONCE, -1), -1))
-    wave = [turn for turn in window if not turn.counted(model)]
-    for turn, size in zip(wave, tokenizer.each([list(turn.messages()) for turn in wave])):
-        turn.keep_counts({model: size})
+    asks = count_tokens if isinstance(count_tokens, Tokenizer) else None
+    return count_back(history, model, fixed, budget, count_tokens, asks)
 
 
 def plan(
@@ -351,19 +330,22 @@ def plan_request(
     flags: Mapping[str, Any] | None = None,
     pictures: tuple[Picture, ...] = (),
     asked_in: int | None = None,
+    waiting: Callable[[str], Waiting] | None = None,
 ) -> Plan:
     """The plan for ``prompt``: ``flags`` (this request's options, None = not given) over the
     chat's options, resolved (:func:`resolve`), trimmed to the context budget.
 
     ``get_client`` is called only if the tokenizer must be asked, which happens only when the
-    request's UTF-8 size might exceed the budget (see :func:`fit`).
+    request's UTF-8 size might exceed the budget (see :func:`fit`); ``waiting`` makes the
+    cell's waiting line if turns are then counted at once (:class:`Tokenizer`).
     """
     # the options of the chat the request goes to, which a re-run cell finds as plan() does
     options = request_options(session, chat_for(session, chat, cell_id, append=append, once=once),
                               flags, settings)
     return plan(session, prompt, chat=chat, cell_id=cell_id, append=append, once=once,
                 system=system, options=options, budget=context_budget(options, settings),
-                count_tokens=tokenizer(get_client, options), pictures=pictures, asked_in=asked_in)
+                count_tokens=tokenizer(get_client, options, waiting), pictures=pictures,
+                asked_in=asked_in)
 
 
 def request_options(session: ChatSession, chat: str | None, flags: Mapping[str, Any] | None,
@@ -373,37 +355,28 @@ def request_options(session: ChatSession, chat: str | None, flags: Mapping[str, 
     return resolve(chat_options(session, chat).with_changes(**(flags or {})), settings)
 
 
-class Tokenizes(Protocol):
-    """What :func:`tokenizer` needs of a client (``client.Client``, or the reply cache's)."""
-
-    def count_tokens(self, messages: list[Message], options: RequestOptions) -> int: ...
-
-    def count_tokens_each(self, requests: Sequence[list[Message]], options: RequestOptions,
-                          slow: Callable[[], None] | None = None) -> list[int]: ...
-
-
 @dataclass(frozen=True)
 class Tokenizer:
     """The tokenizer API for ``options``' model, the client built only if it is asked: called
-    with one request's messages, or :meth:`each` for many at once. ``waiting(n)`` is told when
-    counting ``n`` turns at once is slow (the cell's waiting line)."""
+    with one request's messages, or :meth:`each` for many at once. ``waiting`` makes the cell's
+    waiting line (with the model) the first time a request's turns are counted at once
+    (counting.Waves tells it of each wave)."""
 
     get_client: Callable[[], Tokenizes]
     options: RequestOptions
-    waiting: Callable[[int], None] | None = None
+    waiting: Callable[[str], Waiting] | None = None
 
     def __call__(self, messages: list[Message]) -> int:
         return self.get_client().count_tokens(messages, self.options)
 
-    def each(self, requests: list[list[Message]]) -> list[int]:
-        """The count of each request, asked all at once."""
-        waiting = self.waiting
-        slow = None if waiting is None else lambda: waiting(len(requests))
+    def each(self, requests: list[list[Message]], slow: Callable[[], None] | None = None) -> list[int]:
+        """The count of each request, asked all at once; ``slow`` is called if that takes long
+        (client.loop.SLOW_AFTER)."""
         return self.get_client().count_tokens_each(requests, self.options, slow)
 
 
 def tokenizer(get_client: Callable[[], Tokenizes], options: RequestOptions,
-              waiting: Callable[[int], None] | None = None) -> Tokenizer:
+              waiting: Callable[[str], Waiting] | None = None) -> Tokenizer:
     """The tokenizer API for ``options``' model (:class:`Tokenizer`)."""
     return Tokenizer(get_client, options, waiting)
 

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from ..chat import ChatSession, Message, Plan, RequestOptions, planning
 from ..chat.accounts import MAP_ROWS
-from ..chat.planning import CountTokens
+from ..chat.counting import CountTokens
 from ..context.interpolate import references
 from ..errors import (
     ContextTooLong,

@@ -1,0 +1,88 @@
+"""Counting a request's turns with the tokenizer API, for the trim to the context budget.
+
+planning.fit asks this only when a request's byte bound (planning.upper_bound_tokens) exceeds the
+budget; a plain cell of a short chat never comes here. Turns are counted newest first and the count
+stops at the first turn that does not fit, so the turns left out are never counted. A count is
+kept on its turn, per model (the chat file keeps it too), so each turn is counted once per model.
+
+Turns with no count for the model (a chat loaded from a file written before counts were kept,
+another ``--model``) are counted in waves of :data:`COUNT_AT_ONCE`, each one round trip: 98 turns
+asked one after another were 11 s at the cloud's pace. Even so a long loaded chat takes several
+round trips before its request is sent, so the cell is told (:class:`Waiting`) and shows a waiting
+line that says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from .values import Message, Turn
+
+if TYPE_CHECKING:
+    from .options import RequestOptions
+    from .planning import Tokenizer
+
+CountTokens = Callable[[list[Message]], int]
+#: turns without a count that are counted at once, newest first (see :class:`Waves`)
+COUNT_AT_ONCE = 16
+
+
+class Tokenizes(Protocol):
+    """What a tokenizer needs of a client (``client.Client``, or the reply cache's)."""
+
+    def count_tokens(self, messages: list[Message], options: RequestOptions) -> int: ...
+
+    def count_tokens_each(self, requests: Sequence[list[Message]], options: RequestOptions,
+                          slow: Callable[[], None] | None = None) -> list[int]: ...
+
+
+class Waiting(Protocol):
+    """The cell's waiting line while turns are counted at once (request.py makes it): told of each
+    wave before it is asked, and when one round trip is slow, it decides when to show itself."""
+
+    def counting(self, turns: int) -> None: ...
+
+    def slow(self) -> None: ...
+
+
+def count_back(history: Sequence[Turn], model: str, fixed: int, budget: int, count_tokens: CountTokens,
+               tokenizer: Tokenizer | None) -> tuple[int, int]:
+    """How many oldest turns of ``history`` to leave out so that they and ``fixed`` tokens (the
+    prompt, the system message) fit ``budget``, and the size of what is sent. Counts newest turns
+    first with ``count_tokens`` and stops at the first that does not fit; turns ``model`` has no
+    count for are asked in waves when ``count_tokens`` is the ``tokenizer`` API."""
+    waves, total = None if tokenizer is None else Waves(tokenizer), fixed
+    for index in range(len(history) - 1, -1, -1):
+        if waves is not None and not history[index].counted(model):
+            waves.count(history, index, model)
+        size = history[index].tokens(model, count_tokens)
+        if total + size > budget:
+            return index + 1, total
+        total += size
+    return 0, total
+
+
+class Waves:
+    """The turns of one request counted at once, a wave at a time, and the waiting line told of
+    each (made at the first wave: a request that counts nothing at once shows none)."""
+
+    def __init__(self, tokenizer: Tokenizer) -> None:
+        self.tokenizer = tokenizer
+        self.waiting: Waiting | None = None
+
+    def count(self, history: Sequence[Turn], index: int, model: str) -> None:
+        """Count, in one go, those of the :data:`COUNT_AT_ONCE` turns from ``index`` back that
+        ``model`` has no count for: one round trip, not one a turn, and fewer than that many
+        turns counted beyond where the trim stops (in a chat counted before, only the turns
+        added since)."""
+        window = (history[i] for i in range(index, max(index - COUNT_AT_ONCE, -1), -1))
+        wave = [turn for turn in window if not turn.counted(model)]
+        make = self.tokenizer.waiting
+        if self.waiting is None and make is not None:
+            self.waiting = make(model)
+        if self.waiting is not None:
+            self.waiting.counting(len(wave))
+        slow = None if self.waiting is None else self.waiting.slow
+        for turn, size in zip(wave, self.tokenizer.each([list(turn.messages()) for turn in wave], slow)):
+            turn.keep_counts({model: size})
