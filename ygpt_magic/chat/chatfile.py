@@ -42,9 +42,10 @@ from ..errors import ChatFileError, OptionError
 from ..words import numbered
 from . import files
 from .fileversions import VERSIONS, refusal, written_as
-from .options import Options, shown, unencodable
+from .options import Options, shown
 from .pictures import FORMATS as PICTURE_FORMATS
 from .pictures import PictureInfo
+from .shapes import Bad, a_list, an_object, check_encodable, field, kind_of
 from .tooluse import ToolCall
 from .values import Chat, Reply, Turn, Usage
 
@@ -56,10 +57,6 @@ MAX_COUNTS = 100  # token counts of one turn (one per model it was counted for)
 _BREAKING = ("Cc", "Zl", "Zp")  # control characters (a newline, a tab), line and paragraph separators
 
 
-_KIND_NAMES: dict[type, str] = {type(None): "null", Mapping: "an object", str: "text",
-                                int: "a whole number", float: "a number", list: "a list"}
-
-
 def good_name(name: str) -> bool:
     """Whether ``name`` can name a chat: one line of at most MAX_NAME characters, not blank.
     Names are shown in the rows of tables (`%ygpt chats`, `%ygpt usage`) and in one-line
@@ -68,64 +65,24 @@ def good_name(name: str) -> bool:
             and not any(unicodedata.category(char) in _BREAKING for char in name))
 
 
-class _Bad(Exception):
-    """A problem found at one place in the data: becomes a ChatFileError naming that place."""
-
-
-def _kind(value: Any) -> str:
-    """JSON's name for a value's type, as the file's author knows it."""
-    if isinstance(value, bool):
-        return "true/false"
-    for kind, name in _KIND_NAMES.items():
-        if isinstance(value, kind):
-            return name
-    return type(value).__name__
-
-
-def _field(data: Mapping[str, Any], key: str, kinds: tuple[type, ...], where: str) -> Any:
-    if key not in data:
-        raise _Bad(f"{where} has no {key!r}")
-    value = data[key]
-    # bool is an int in Python, but never a valid count or text here.
-    if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
-        names = " or ".join(_KIND_NAMES.get(k, k.__name__) for k in kinds)
-        raise _Bad(f"{where}.{key} should be {names}, not {_kind(value)}")
-    return value
-
-
-def _object(value: Any, keys: set[str], where: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise _Bad(f"{where} should be an object, not {_kind(value)}")
-    unknown = set(value) - keys
-    if unknown:
-        raise _Bad(f"{where} has unknown field(s) {', '.join(sorted(map(str, unknown)))}")
-    return value
-
-
-def _list(value: Any, where: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise _Bad(f"{where} should be a list, not {_kind(value)}")
-    return value
-
-
 def _text(data: Mapping[str, Any], key: str, where: str) -> str:
     """A message's text: refused when empty or blank, as the server refuses such a message in
     every later request of the chat (a file cut short, or edited by hand, loaded without a word
     before and broke the chat at its next cell)."""
-    text: str = _field(data, key, (str,), where)
+    text: str = field(data, key, (str,), where)
     if not text.strip():
-        raise _Bad(f"{where}.{key} is empty (every message of a chat needs text): give it some, "
-                   f"or remove that turn")
+        raise Bad(f"{where}.{key} is empty (every message of a chat needs text): give it some, "
+                  f"or remove that turn")
     return text
 
 
 def _usage(value: Any, where: str) -> Usage:
-    data = _object(value, set(Usage.__dataclass_fields__), where)
+    data = an_object(value, set(Usage.__dataclass_fields__), where)
     counts = {}
     for key in Usage.__dataclass_fields__:
-        count = _field(data, key, (int,), where) if key in data else 0
+        count = field(data, key, (int,), where) if key in data else 0
         if count < 0:
-            raise _Bad(f"{where}.{key} is negative")
+            raise Bad(f"{where}.{key} is negative")
         counts[key] = count
     return Usage(**counts)
 
@@ -133,44 +90,44 @@ def _usage(value: Any, where: str) -> Usage:
 def _reply(value: Any, where: str) -> Reply:
     keys = {"text", "status", "usage", "model", "model_version", "elapsed", "tool_calls", "cached",
             "recorded"}
-    data = _object(value, keys, where)
-    elapsed = _field(data, "elapsed", (int, float), where)
+    data = an_object(value, keys, where)
+    elapsed = field(data, "elapsed", (int, float), where)
     if not math.isfinite(elapsed) or elapsed < 0:
-        raise _Bad(f"{where}.elapsed should be a non-negative number of seconds")
-    recorded = _field(data, "recorded", (str,), where) if "recorded" in data else ""
+        raise Bad(f"{where}.elapsed should be a non-negative number of seconds")
+    recorded = field(data, "recorded", (str,), where) if "recorded" in data else ""
     if len(recorded) > MAX_NAME:
-        raise _Bad(f"{where}.recorded should be a date and time, not {shown(recorded)}")
+        raise Bad(f"{where}.recorded should be a date and time, not {shown(recorded)}")
     return Reply(
-        text=_field(data, "text", (str,), where),  # an empty one leaves its turn out: _turns
-        status=_field(data, "status", (str,), where),
-        usage=_usage(_field(data, "usage", (Mapping,), where), f"{where}.usage"),
-        model=_field(data, "model", (str,), where),
-        model_version=_field(data, "model_version", (str,), where),
+        text=field(data, "text", (str,), where),  # an empty one leaves its turn out: _turns
+        status=field(data, "status", (str,), where),
+        usage=_usage(field(data, "usage", (Mapping,), where), f"{where}.usage"),
+        model=field(data, "model", (str,), where),
+        model_version=field(data, "model_version", (str,), where),
         elapsed=float(elapsed),
         tool_calls=tuple(_tool_call(item, f"{where}.tool_calls[{index}]") for index, item in
-                         enumerate(_list(data.get("tool_calls", []), f"{where}.tool_calls"))),
-        cached=_field(data, "cached", (bool,), where) if "cached" in data else False,
+                         enumerate(a_list(data.get("tool_calls", []), f"{where}.tool_calls"))),
+        cached=field(data, "cached", (bool,), where) if "cached" in data else False,
         recorded=recorded,
     )
 
 
 def _pictures(value: Any, where: str) -> tuple[PictureInfo, ...]:
-    items = _list(value, where)
+    items = a_list(value, where)
     if len(items) > MAX_PICTURES:
-        raise _Bad(f"{where} lists {len(items)} images, more than {MAX_PICTURES}")
+        raise Bad(f"{where} lists {len(items)} images, more than {MAX_PICTURES}")
     pictures = []
     for index, item in enumerate(items):
         at = f"{where}[{index}]"
-        data = _object(item, {"name", "format", "width", "height", "bytes", "sha256"}, at)
-        name, sha256 = _field(data, "name", (str,), at), _field(data, "sha256", (str,), at)
+        data = an_object(item, {"name", "format", "width", "height", "bytes", "sha256"}, at)
+        name, sha256 = field(data, "name", (str,), at), field(data, "sha256", (str,), at)
         if len(name) > MAX_NAME or len(sha256) > 64:
-            raise _Bad(f"{at} has a name or sha256 that is too long")
-        kind = _field(data, "format", (str,), at)
+            raise Bad(f"{at} has a name or sha256 that is too long")
+        kind = field(data, "format", (str,), at)
         if kind not in PICTURE_FORMATS:
-            raise _Bad(f"{at}.format should be one of {', '.join(PICTURE_FORMATS)}, not {shown(kind)}")
-        width, height, size = (_field(data, key, (int,), at) for key in ("width", "height", "bytes"))
+            raise Bad(f"{at}.format should be one of {', '.join(PICTURE_FORMATS)}, not {shown(kind)}")
+        width, height, size = (field(data, key, (int,), at) for key in ("width", "height", "bytes"))
         if min(width, height, size) < 0:
-            raise _Bad(f"{at} has a negative size")
+            raise Bad(f"{at} has a negative size")
         pictures.append(PictureInfo(name, kind, width, height, size, sha256))
     return tuple(pictures)
 
@@ -178,48 +135,48 @@ def _pictures(value: Any, where: str) -> tuple[PictureInfo, ...]:
 def _notes(value: Any, where: str) -> tuple[str, ...]:
     """A turn's notes: lines of text, each shown as written (inert) above its reply; as many
     as the prompt had references, so bounded by the file's size alone."""
-    items = _list(value, where)
+    items = a_list(value, where)
     for index, note in enumerate(items):
         if not isinstance(note, str):
-            raise _Bad(f"{where}[{index}] should be a text, not {_kind(note)}")
+            raise Bad(f"{where}[{index}] should be a text, not {kind_of(note)}")
     return tuple(items)
 
 
 def _system_set(value: Any, where: str) -> tuple[str | None, str | None]:
     """What a turn's cell did to the chat's system message: the one it replaced, the one it set."""
-    data = _object(value, {"before", "to"}, where)
-    return _field(data, "before", (str, type(None)), where), _field(data, "to", (str, type(None)), where)
+    data = an_object(value, {"before", "to"}, where)
+    return field(data, "before", (str, type(None)), where), field(data, "to", (str, type(None)), where)
 
 
 def _tool_call(value: Any, where: str) -> ToolCall:
-    data = _object(value, set(ToolCall.__dataclass_fields__), where)
-    number = _field(data, "round", (int,), where)
-    elapsed = _field(data, "elapsed", (int, float), where) if "elapsed" in data else 0.0
+    data = an_object(value, set(ToolCall.__dataclass_fields__), where)
+    number = field(data, "round", (int,), where)
+    elapsed = field(data, "elapsed", (int, float), where) if "elapsed" in data else 0.0
     if number < 1 or not math.isfinite(elapsed) or elapsed < 0:
-        raise _Bad(f"{where} should have a round ≥ 1 and non-negative elapsed seconds")
-    return ToolCall(name=_field(data, "name", (str,), where),
-                    arguments=dict(_field(data, "arguments", (Mapping,), where)),
-                    result=_field(data, "result", (str,), where), round=number,
-                    summary=_field(data, "summary", (str,), where) if "summary" in data else "",
-                    error=_field(data, "error", (bool,), where) if "error" in data else False,
+        raise Bad(f"{where} should have a round ≥ 1 and non-negative elapsed seconds")
+    return ToolCall(name=field(data, "name", (str,), where),
+                    arguments=dict(field(data, "arguments", (Mapping,), where)),
+                    result=field(data, "result", (str,), where), round=number,
+                    summary=field(data, "summary", (str,), where) if "summary" in data else "",
+                    error=field(data, "error", (bool,), where) if "error" in data else False,
                     elapsed=float(elapsed))
 
 
 def _chat(value: Any, where: str) -> tuple[Chat, str | None]:
     """The chat at ``where``, and a note when turns of it were left out (:func:`_turns`)."""
-    data = _object(value, {"name", "system", "options", "turns"}, where)
-    name = _field(data, "name", (str,), where)
+    data = an_object(value, {"name", "system", "options", "turns"}, where)
+    name = field(data, "name", (str,), where)
     if not good_name(name):
-        raise _Bad(f"{where}.name should be one line of text of 1 to {MAX_NAME} characters, "
-                   f"not {shown(name)}")
-    options = _object(_field(data, "options", (Mapping,), where), set(Options.__dataclass_fields__),
+        raise Bad(f"{where}.name should be one line of text of 1 to {MAX_NAME} characters, "
+                  f"not {shown(name)}")
+    options = an_object(field(data, "options", (Mapping,), where), set(Options.__dataclass_fields__),
                       f"{where}.options")
     try:
         parsed_options = Options(**options)
     except OptionError as error:
-        raise _Bad(f"{where}.options: {error}") from None
-    turns, empty = _turns(_list(_field(data, "turns", (list,), where), f"{where}.turns"), f"{where}.turns")
-    system = _field(data, "system", (str, type(None)), where) if "system" in data else None
+        raise Bad(f"{where}.options: {error}") from None
+    turns, empty = _turns(a_list(field(data, "turns", (list,), where), f"{where}.turns"), f"{where}.turns")
+    system = field(data, "system", (str, type(None)), where) if "system" in data else None
     return Chat(name, system=system or None, options=parsed_options, turns=turns), _left_out(name, empty)
 
 
@@ -239,11 +196,11 @@ def _turns(items: list[Any], where: str) -> tuple[list[Turn], list[int]]:
 
 
 def _turn(value: Any, where: str) -> Turn:
-    data = _object(value, {"prompt", "cell_id", "reply", "images", "notes", "system_set", "tokens"}, where)
+    data = an_object(value, {"prompt", "cell_id", "reply", "images", "notes", "system_set", "tokens"}, where)
     turn = Turn(
         prompt=_text(data, "prompt", where),
-        reply=_reply(_field(data, "reply", (Mapping,), where), f"{where}.reply"),
-        cell_id=_field(data, "cell_id", (str, type(None)), where) if "cell_id" in data else None,
+        reply=_reply(field(data, "reply", (Mapping,), where), f"{where}.reply"),
+        cell_id=field(data, "cell_id", (str, type(None)), where) if "cell_id" in data else None,
         images=_pictures(data["images"], f"{where}.images") if "images" in data else (),
         notes=_notes(data["notes"], f"{where}.notes") if "notes" in data else (),
         system_before=_system_set(data["system_set"], f"{where}.system_set") if "system_set" in data else (),
@@ -258,14 +215,14 @@ def _token_counts(value: Any, where: str) -> dict[str, int]:
     A wrong count only moves where a long chat is trimmed (the server still refuses a request
     that is too long, with its own message), so a count is checked for its shape alone."""
     if not isinstance(value, Mapping):
-        raise _Bad(f"{where} should be an object, not {_kind(value)}")
+        raise Bad(f"{where} should be an object, not {kind_of(value)}")
     if len(value) > MAX_COUNTS:
-        raise _Bad(f"{where} has {len(value)} counts, more than {MAX_COUNTS}")
+        raise Bad(f"{where} has {len(value)} counts, more than {MAX_COUNTS}")
     for model in value:
-        count = _field(value, model, (int,), where)
+        count = field(value, model, (int,), where)
         if len(model) > MAX_NAME or count < 0:
-            raise _Bad(f"{where} should name each model in at most {MAX_NAME} characters, "
-                       f"with a count of 0 or more")
+            raise Bad(f"{where} should name each model in at most {MAX_NAME} characters, "
+                      f"with a count of 0 or more")
     return dict(value)
 
 
@@ -279,65 +236,33 @@ def _left_out(name: str, numbers: list[int]) -> str | None:
     return f"{turns} had empty replies and were left out, with their prompts."
 
 
-def _check_encodable(data: Any) -> None:
-    """Refuse text that could not be sent or saved again (JSON's ``"\\ud800"`` escape reads as
-    an unpaired surrogate), naming its place. json.dumps checks the whole file at C speed; only
-    a file that fails is walked to find where."""
-    try:
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except RecursionError:  # (data given in memory; a file this deep fails in read)
-        raise _Bad("it is nested too deeply to be a chat file") from None
-    except UnicodeEncodeError:
-        _walk_for_unencodable(data)
-    except (TypeError, ValueError):  # not JSON at all: the checks of each field say where
-        return
-
-
-def _walk_for_unencodable(data: Any) -> None:
-    stack: list[tuple[Any, str]] = [(data, "the file")]
-    while stack:
-        value, where = stack.pop()
-        if isinstance(value, str) and (problem := unencodable(value)):
-            raise _Bad(f"{where} holds {problem}")
-        if isinstance(value, Mapping):
-            stack += [(key, f"a field name in {where}") for key in value]
-            stack += [(item, _place(where, f".{key}")) for key, item in value.items()]
-        elif isinstance(value, list):
-            stack += [(item, _place(where, f"[{index}]")) for index, item in enumerate(value)]
-
-
-def _place(where: str, step: str) -> str:
-    """``chats[0].turns[1].prompt``, the way the other messages name a place in the file."""
-    return step.lstrip(".") if where == "the file" else where + step
-
-
 def parse(data: Any, source: object, named: Callable[[str], str] = str) -> tuple[dict[str, Chat], str, tuple[str, ...]]:
     """Chats, the current chat's name and a note for each chat that had turns left out, from
     chat-file data, or ChatFileError; touches nothing. ``named`` turns a name in the file into
     the chat's (``%ygpt load`` masks a credential in it: a name is shown by every view, and
     what a view shows is what ``--chat`` takes)."""
     try:
-        _check_encodable(data)
-        top = _object(data, {"version", "current", "chats"}, "the file")
+        check_encodable(data)
+        top = an_object(data, {"version", "current", "chats"}, "the file")
         version = top.get("version")
         if version not in VERSIONS or isinstance(version, bool):
-            raise _Bad(refusal(version))
-        items = _list(_field(top, "chats", (list,), "the file"), "chats")
+            raise Bad(refusal(version))
+        items = a_list(field(top, "chats", (list,), "the file"), "chats")
         if not items or len(items) > MAX_CHATS:
-            raise _Bad(f"it should hold 1 to {MAX_CHATS} chats, not {len(items)}")
+            raise Bad(f"it should hold 1 to {MAX_CHATS} chats, not {len(items)}")
         chats: dict[str, Chat] = {}
         notes: list[str] = []
         for index, item in enumerate(items):
             chat, note = _chat(item, f"chats[{index}]")
             chat.name = named(chat.name)
             if chat.name in chats:
-                raise _Bad(f"chats[{index}] repeats the name {chat.name!r}")
+                raise Bad(f"chats[{index}] repeats the name {chat.name!r}")
             chats[chat.name] = chat
             notes += [note] if note else []
-        current = named(_field(top, "current", (str,), "the file"))
+        current = named(field(top, "current", (str,), "the file"))
         if current not in chats:
-            raise _Bad(f"its current chat {shown(current)} is not one of its chats")
-    except _Bad as problem:
+            raise Bad(f"its current chat {shown(current)} is not one of its chats")
+    except Bad as problem:
         raise ChatFileError(source, str(problem)) from None
     return chats, current, tuple(notes)
 
