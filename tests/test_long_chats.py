@@ -113,3 +113,50 @@ def test_the_trim_note_names_the_turns_left_out_and_where_to_see_them(shell, ygp
     assert note == (f"✂ Turns 1–{left_out} (In [{first}]–In [{first + left_out - 1}]) were left out to "
                     f"fit the context budget of 1,500 tokens; they stay in the chat (%ygpt export shows "
                     f"every turn).")
+
+
+def _counting_lines(run) -> list[str]:
+    return [str(output["data"]) for output in run.outputs if "counting the tokens of" in str(output["data"])]
+
+
+def test_a_slow_count_of_many_turns_shows_a_waiting_line_that_the_reply_replaces(shell, ygpt_server):
+    shell.run_line_magic("config", "YGptMagics.context_budget = 2500")
+    _chat(shell, 40)
+    ygpt_server.faults.hold_next(1000, "TokenizeCompletion", seconds=0.4)   # a round trip the user notices
+    run = cell(shell, "%%ygpt --chat main --model yandexgpt-lite\nSame question, the cheaper model?",
+               cell_id="lite")
+    assert run.ok, run.message
+    lines = _counting_lines(run)
+    assert lines and "of chat 'main' for yandexgpt-lite, once: the counts stay with the chat…" in lines[0]
+    assert re.search(r"counting the tokens of \d+ turns", lines[0])
+    assert len(run.displays) == 1 and "counting the tokens" not in run.page   # replaced, in the same output
+    assert "✂ Turns 1–" in run.page and "Same question, the cheaper model?" in run.final   # the reply
+
+
+def test_a_count_spread_over_quick_round_trips_still_shows_the_line_once_it_is_slow(shell, ygpt_server):
+    shell.run_line_magic("config", "YGptMagics.context_budget = 6000")
+    _chat(shell, 60)
+    ygpt_server.faults.hold_next(1000, "TokenizeCompletion", seconds=0.15)  # no one round trip is slow
+    run = cell(shell, "%%ygpt --chat main --model yandexgpt-lite\nAnd the cheaper model?", cell_id="lite")
+    assert run.ok, run.message
+    counts = [int(n.replace(",", "")) for line in _counting_lines(run)
+              for n in re.findall(r"counting the tokens of ([\d,]+) turns", line)]
+    assert counts and counts == sorted(counts) and counts[-1] > 16   # shown after waves, kept up to date
+    assert "counting the tokens" not in run.page
+
+
+def test_a_quick_count_shows_no_waiting_line(shell, ygpt_server):
+    shell.run_line_magic("config", "YGptMagics.context_budget = 2500")
+    _chat(shell, 40)
+    run = cell(shell, "%%ygpt --chat main --model yandexgpt-lite\nSame question, the cheaper model?",
+               cell_id="lite")
+    assert run.ok and not _counting_lines(run)
+
+
+def test_a_dry_run_after_a_slow_count_keeps_no_waiting_line(shell, ygpt_server):
+    shell.run_line_magic("config", "YGptMagics.context_budget = 2500")
+    _chat(shell, 40)
+    ygpt_server.faults.hold_next(1000, "TokenizeCompletion", seconds=0.4)
+    run = cell(shell, "%%ygpt --chat main --model yandexgpt-lite --dry-run\nSame question?", cell_id="lite")
+    assert run.ok and _counting_lines(run)
+    assert "counting the tokens" not in run.page and "Dry run" in run.page

@@ -35,6 +35,7 @@ from .kernel import Kernel
 
 if TYPE_CHECKING:
     from .chat.pictures import Picture
+    from .render.waiting import CountingLine
     from .rows.plans import Expand
     from .tools.loop import ToolLoop
     from .tools.schema import Schema
@@ -176,13 +177,33 @@ def send_cell(kernel: Kernel, args: argparse.Namespace, prompt: str, notes: tupl
     for the provenance log and a cache miss's message; ``spent``: what choosing the sources
     cost, counted against the cell's cap."""
     cache = front(kernel, label or prompt, no_cache=args.no_cache)
-    plan = planning.plan_request(
-        kernel.session, prompt, settings=kernel.settings, get_client=tokenizer(kernel, cache),
-        chat=args.chat, cell_id=kernel.cell_id, append=args.append, once=args.once,
-        system=args.system, flags=flags(args), pictures=pictures, asked_in=kernel.cells.running)
-    mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
-    send(kernel, plan, notes, mode=mode, dry_run=args.dry_run, out=args.out,
-         schema=args.schema, cache=cache, max_cost=args.max_cost, label=label, spent=spent)
+    lines: list[CountingLine] = []  # the waiting line, made if planning counts turns at once
+    try:
+        plan = planning.plan_request(
+            kernel.session, prompt, settings=kernel.settings, get_client=tokenizer(kernel, cache),
+            chat=args.chat, cell_id=kernel.cell_id, append=args.append, once=args.once,
+            system=args.system, flags=flags(args), pictures=pictures, asked_in=kernel.cells.running,
+            waiting=lambda model: counting_line(kernel, args, model, lines))
+        mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
+        send(kernel, plan, notes, mode=mode, dry_run=args.dry_run, out=args.out, schema=args.schema,
+             cache=cache, max_cost=args.max_cost, label=label, spent=spent, waiting=lines)
+    finally:
+        for line in lines:
+            line.clear()
+
+
+def counting_line(kernel: Kernel, args: argparse.Namespace, model: str, lines: list[CountingLine]) -> CountingLine:
+    """The cell's waiting line while planning counts the chat's turns for ``model`` at once
+    (render/waiting.py), kept in ``lines`` for the reply to replace; made only then, so a cell
+    that counts nothing at once runs none of it."""
+    from .chat.rewind import chat_for
+    from .client.loop import SLOW_AFTER
+    from .render.waiting import CountingLine
+
+    session = kernel.session
+    chat = chat_for(session, args.chat, kernel.cell_id, append=args.append, once=args.once)
+    lines.append(CountingLine(chat or session.current, model, after=SLOW_AFTER))
+    return lines[-1]
 
 
 #: what a tool exchange's dry run adds to its estimate: it counts only the request it shows
@@ -193,7 +214,7 @@ FIRST_ROUND = ("That is the first request only: each round that sends tool resul
 def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream",
          dry_run: bool = False, out: str | None = None, new_cell: bool = False,
          schema: str | None = None, cache: Front | None = None, max_cost: Decimal | None = None,
-         label: str | None = None, spent: Decimal = Decimal(0)) -> None:
+         label: str | None = None, spent: Decimal = Decimal(0), waiting: Sequence[CountingLine] = ()) -> None:
     """Show ``plan`` (``dry_run``) or send it; ``notes`` (what interpolation rendered or cut) go
     above the reply. The reply's code goes into a new cell below with ``new_cell`` or the code
     format. The plan's tools run through the tool loop; with a ``schema`` (``--schema``), every
@@ -201,7 +222,8 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
     if recorded, record it if sent, the rounds of a tool exchange included. ``max_cost``: the
     cell's ``--max-cost`` (else ``max_cost_per_cell``), checked against its estimate plus what
     the cell ``spent`` before it (a --docs cell's embeddings). ``label``:
-    what the provenance log quotes (default: the prompt)."""
+    what the provenance log quotes (default: the prompt). ``waiting``: the waiting line shown
+    while the plan was made, which the reply's first display replaces."""
     from .exchange import request_extras, run_exchange
 
     if tuple(notes) != plan.context_notes:  # a plan is made without them (most cells have none)
@@ -219,7 +241,8 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
     renderer = render.StreamRenderer(fmt=plan.options.format, interval=kernel.settings.render_interval,
                                      label=short_model(plan.options.model),
                                      json_reply=plan.options.json or schema is not None,
-                                     fills_cell=code_below)
+                                     fills_cell=code_below,
+                                     display=waiting[0].handover() if waiting else None)
     reply = run_exchange(kernel.session, kernel.connection.client, plan, renderer, mode=mode, tools=tools,
                          schema=shape, cache=cache)
     answered(kernel, kernel.cell_name(), label or plan.prompt, reply)
