@@ -72,7 +72,7 @@ BAD_INPUT = [
     Bad("max tokens beyond any context", "%%ygpt --max-tokens 99999999999999999999\nHi",
         ("--max-tokens", "at most 262144", "1e+20"), error=errors.OptionError),
     Bad("max tokens filling the model's context", "%%ygpt --max-tokens 40000\nHi",
-        ("max_tokens is 40000", "yandexgpt's context holds 32768", "smaller --max-tokens"), error=errors.OptionError),
+        ("max_tokens is 40000", "yandexgpt's context holds 32,768", "smaller --max-tokens"), error=errors.OptionError),
     Bad("unknown format", "%%ygpt --format xml\nHi", ("--format", "xml", "markdown"), error=errors.OptionError),
     Bad("--out not a variable name", "%%ygpt --out 1st\nHi", ("variable name", "1st"), error=errors.OptionError),
     Bad("two modes at once", "%%ygpt --deferred --no-stream\nHi", ("--deferred", "--no-stream"),
@@ -90,7 +90,7 @@ BAD_INPUT = [
         error=errors.InterpolationError),
     Bad("{expression} that raises", "%%ygpt\nShow {1 / 0}", ("{1 / 0}", "ZeroDivisionError", "--no-interpolate"),
         error=errors.InterpolationError),
-    Bad("huge cell over the context budget", "%%ygpt\n" + LONG, ("needs 400", "budget", "shorten"),
+    Bad("huge cell over the context budget", "%%ygpt\n" + LONG, ("needs 40,0", "budget", "shorten"),
         error=errors.ContextTooLong),
     # Written out: IPython no longer runs its var_expand (quadratic on a 200 kB line) on the
     # magic's line, and a {variable} there would be ours, bounded like a value in the cell.

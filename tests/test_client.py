@@ -316,7 +316,7 @@ def test_a_refused_long_request_names_the_history_only_when_it_was_sent(client, 
         client.complete(TRANSLATE, BUILTIN)
     with pytest.raises(ContextTooLong) as with_history:
         list(client.stream(HISTORY, BUILTIN))
-    assert "40000" in str(alone.value) and "even with no chat history" in str(alone.value)
+    assert "40,000" in str(alone.value) and "even with no chat history" in str(alone.value)
     assert "context_budget" not in str(alone.value)  # no budget setting helps a lone prompt
     said = str(with_history.value)
     assert "no chat history" not in said and "It carried 1 earlier turn of the chat" in said

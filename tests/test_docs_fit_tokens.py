@@ -48,8 +48,8 @@ def test_under_a_budget_as_many_russian_sources_go_as_fit_and_the_line_says_so(s
     run = cell(shell, ASK)
     assert run.ok, run.message
     kept, used = sent(shell)
-    left = re.search(r"✂ (\d+) of the 12 sources found fit the (\d+) tokens left for sources", run.page)
+    left = re.search(r"✂ (\d+) of the 12 sources found fit the ([\d,]+) tokens left for sources", run.page)
     assert left and int(left.group(1)) == kept < 12, run.page
     one_source = (all_twelve - used) / (12 - kept)
     assert used <= budget and budget - used < one_source   # no room was left for one more
-    assert 0 < int(left.group(2)) < budget
+    assert 0 < int(left.group(2).replace(",", "")) < budget

@@ -54,7 +54,7 @@ FAULTS = [
     Fault("INVALID_ARGUMENT context too long",
           _fail("INVALID_ARGUMENT", "The request has 40000 input tokens, more than the 32768-token "
                 "context of yandexgpt/latest."),
-          errors.ContextTooLong, ("40000", "32768", "2 earlier turns", "context_budget = N")),
+          errors.ContextTooLong, ("40,000", "32,768", "2 earlier turns", "context_budget = N")),
     Fault("INVALID_ARGUMENT bad temperature",
           _fail("INVALID_ARGUMENT", "temperature is 1.5; it must be between 0 and 1 (inclusive)."),
           errors.RequestRejected, ("rejected", "temperature is 1.5", "%ygpt config")),

@@ -27,7 +27,7 @@ def test_history_leaves_out_what_the_next_cell_leaves_out_and_says_so(shell, ygp
     lines = history.plain.splitlines()
     assert lines[0] == f"Chat 'default': 20 turns, {dry_messages - 1} messages sent"   # all but the prompt
     assert lines[1] == (f"✂ Turns 1–{left_out} of 20 (In [{first}]–In [{first + left_out - 1}]) are "
-                        f"beyond the context budget of 1500 tokens: the next cell leaves them out (a long "
+                        f"beyond the context budget of 1,500 tokens: the next cell leaves them out (a long "
                         f"prompt may leave out more). They stay in the chat; %ygpt export shows every turn.")
     assert f"Turn {left_out}: tell" not in history.plain
     assert f"[user] (In [{first + left_out}]) Turn {left_out + 1}: tell" in history.plain

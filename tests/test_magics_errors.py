@@ -299,7 +299,7 @@ def test_a_prompt_over_the_models_whole_context_is_pointed_to_a_longer_model_whi
     shell.user_ns["log"] = "word " * 40_000
     shell.run_line_magic("config", "YGptMagics.max_value_chars = 300000")
     refused = cell(shell, "%%ygpt --once\nSummarize {log}")
-    assert_clear(refused, ContextTooLong, "budget is 32768 (all that yandexgpt's context holds)",
+    assert_clear(refused, ContextTooLong, "budget is 32,768 (all that yandexgpt's context holds)",
                  "%ygpt models")
     assert "context_budget" not in refused.message, refused.message
     advised = re.search(r"run the cell with (--model [\w.-]+) \(([\d,]+) tokens", refused.message)

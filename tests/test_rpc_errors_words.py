@@ -59,7 +59,7 @@ def test_the_contexts_size_is_the_servers_number_not_a_digit_of_the_models_name(
         "The request has 45010 input tokens, more than the 32768-token context of "
         "gpt://b1gvmob95yysaplct532/yandexgpt-32k/latest"))
     message = assert_clear_error(cell(shell, "%%ygpt --once --model yandexgpt-32k\nHello"),
-                                 "45010 tokens", "the model's context holds 32768", error_type=errors.ContextTooLong)
+                                 "45,010 tokens", "the model's context holds 32,768", error_type=errors.ContextTooLong)
     assert "holds 32)" not in message and "holds 95" not in message, message
 
 

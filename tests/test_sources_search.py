@@ -61,7 +61,7 @@ def test_fit_keeps_the_best_hits_within_the_budget_and_says_how_many_fit():
     fitted = fit(found, budget=2 * entry + 5)
     assert [hit.path for hit in fitted.hits] == ["f0.md", "f1.md"]
     assert fitted.note() == ("✂ 2 of the 4 sources found fit the "
-                             f"{2 * entry + 5} tokens left for sources; the 2 less relevant were left out.")
+                             f"{2 * entry + 5:,} tokens left for sources; the 2 less relevant were left out.")
     assert fit(found, budget=10_000).note() is None
 
 

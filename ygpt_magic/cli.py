@@ -33,8 +33,8 @@ def _demo(args: argparse.Namespace) -> int:
             sys.stdout.flush()
             chunks.append(chunk)
         last = chunks[-1]
-        print(f"\n\n[{len(chunks)} chunks, {last.status.name}, {last.usage.input_text_tokens} → "
-              f"{last.usage.completion_tokens} tokens, model version {last.model_version}]")
+        print(f"\n\n[{len(chunks)} chunks, {last.status.name}, {last.usage.input_text_tokens:,} → "
+              f"{last.usage.completion_tokens:,} tokens, model version {last.model_version}]")
     return 0
 
 

@@ -192,7 +192,7 @@ def context_budget(options: RequestOptions, settings: Settings | None) -> int | 
     size = context_size(options.model)
     if size is not None and (options.max_tokens or 0) >= size:
         raise OptionError(
-            f"max_tokens is {options.max_tokens}, but {options.model}'s context holds {size} "
+            f"max_tokens is {options.max_tokens}, but {options.model}'s context holds {size:,} "
             f"tokens for the prompt and the reply together, so no prompt would fit. Use a "
             f"smaller --max-tokens (e.g. {size // 4}).")
     budget = (settings or DefaultSettings()).context_budget

@@ -86,7 +86,7 @@ def _left_out(turns: list[Turn], total: int, budget: int | None) -> str:
     first, last = turns[0].asked_in, turns[-1].asked_in
     cells = f" (In [{first}]–In [{last}])" if first is not None and last is not None else ""
     which = f"{numbered('Turn', range(1, len(turns) + 1))} of {total}{cells} {'is' if len(turns) == 1 else 'are'}"
-    return (f"✂ {which} beyond the context budget of {budget} tokens: the next "
+    return (f"✂ {which} beyond the context budget of {budget:,} tokens: the next "
             f"cell leaves them out (a long prompt may leave out more). They stay in the chat; "
             f"%ygpt export shows every turn.")
 

@@ -135,7 +135,7 @@ class SourcesTooLong(YGptError):
         todo = f"{capital(way)}, {rest}." if way else f"{capital(rest.removeprefix('or '))}."
         super().__init__(
             f"None of the {counted(found, 'source')} found fits the context budget{said}: the best "
-            f"one needs up to {needed} tokens and {budget} are left for sources after the "
+            f"one needs up to {needed:,} tokens and {budget:,} are left for sources after the "
             f"instruction, the question and any system message. {todo}"
         )
         self.needed, self.budget, self.found, self.chat_system = needed, budget, found, chat_system

@@ -89,11 +89,11 @@ class ContextTooLong(YGptError):
         numbers = needed is not None and budget is not None
         if history_turns is None:  # found while planning: only the prompt was counted
             said = room.said(budget) if room and budget is not None else ""
-            head = (f"This request needs {needed} tokens but the context budget is {budget}{said}, "
+            head = (f"This request needs {needed:,} tokens but the context budget is {budget:,}{said}, "
                     f"even with no chat history." if numbers
                     else _with_detail("The request is too long for the model's context.", detail))
         else:
-            size = f" ({needed} tokens; the model's context holds {budget})" if numbers else ""
+            size = f" ({needed:,} tokens; the model's context holds {budget:,})" if numbers else ""
             alone = "" if history_turns else ", even with no chat history"
             head = _with_detail(f"The server refused the request as too long for the model's "
                                 f"context{size}{alone}.", None if numbers else detail)

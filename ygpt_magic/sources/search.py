@@ -50,7 +50,7 @@ class Fitted:
         if len(self.hits) == self.found:
             return None
         return (f"✂ {len(self.hits)} of the {counted(self.found, 'source')} found fit the "
-                f"{self.budget} tokens left for sources; the {self.found - len(self.hits)} less "
+                f"{self.budget:,} tokens left for sources; the {self.found - len(self.hits)} less "
                 f"relevant were left out.")
 
 
