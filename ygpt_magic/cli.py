@@ -1,22 +1,33 @@
-"""``ygpt-magic``: the command line (``serve`` runs the local server, ``demo`` shows it working)."""
+"""``ygpt-magic``: the command line (``serve`` runs the local server, ``demo`` shows it working).
+
+Ctrl-C at any moment ends it with one line and exit code 130 (ctrl_c.py): the handler is the
+first thing :func:`main` installs, so this module imports nothing heavy at its top; the commands
+import what they need when they run.
+"""
 
 from __future__ import annotations
 
-import argparse
 import sys
-import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import demo as notebook_demo
-from .render.controls import visible
+from .ctrl_c import INTERRUPTED_EXIT, exit_at_ctrl_c
+
+if TYPE_CHECKING:
+    import argparse
+
+#: what Ctrl-C prints, by command, until the command says more itself
+_STOPPED = {"demo": "Demo stopped (Ctrl-C).", "serve": "Local server stopped (Ctrl-C)."}
 
 
 def _demo(args: argparse.Namespace) -> int:
     """Start the local server in-process and stream one reply through the unmodified SDK, at
     the cloud's pace (a first chunk after 0.1 s, then one every 20 ms), so it is seen streaming."""
+    import warnings
+
     from .emulator import start_local_server
     from .emulator.testing import sdk_kwargs
+    from .render.controls import visible
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -40,13 +51,18 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _prompt(text: str) -> str:
     """A demo prompt with some text (the server refuses an empty message)."""
+    import argparse
+
     if not text.strip():
         raise argparse.ArgumentTypeError("the prompt is empty; give some text, or no prompt to run the notebooks")
     return text
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     from . import __version__
+    from . import demo as notebook_demo
     from .emulator.main import add_serve_arguments
 
     parser = argparse.ArgumentParser(
@@ -68,21 +84,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stopped(argv: Sequence[str]) -> str:
+    """The line Ctrl-C prints for the command ``argv`` names (read before it is parsed)."""
+    command = next((arg for arg in argv if not arg.startswith("-")), "")
+    return _STOPPED.get(command, "ygpt-magic stopped (Ctrl-C).")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """The console script. Its first step makes Ctrl-C one line and exit code 130."""
+    line = _stopped(sys.argv[1:] if argv is None else argv)
+    exit_at_ctrl_c(line)
+    try:
+        return _run(build_parser().parse_args(argv))
+    except KeyboardInterrupt:   # the moment serve's event loop gives SIGINT back to Python
+        print(f"\n{line}", file=sys.stderr)
+        return INTERRUPTED_EXIT
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the command ``args`` name."""
     if args.command == "serve":
         from .emulator.main import run_serve, unmet_needs
 
         if problem := unmet_needs(args):
             args.parser.error(problem)
-        return run_serve(args)
+        code = run_serve(args)
+        exit_at_ctrl_c(_STOPPED["serve"])   # its event loop, closing, gave SIGINT back to Python
+        return code
     if args.prompt is None:
+        from . import demo as notebook_demo
+
         return notebook_demo.run(args.notebooks, args.out, update=args.update)
-    try:
-        return _demo(args)
-    except KeyboardInterrupt:
-        print("\nDemo stopped (Ctrl-C).", file=sys.stderr)
-        return notebook_demo.INTERRUPTED_EXIT
+    return _demo(args)
 
 
 if __name__ == "__main__":

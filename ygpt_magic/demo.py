@@ -12,21 +12,20 @@ outputs are refreshed after a scripted reply changes.
 from __future__ import annotations
 
 import argparse
-import ast
 import asyncio
 import importlib.util
 import os
-import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from .client.credentials import LOCAL_DUMMY_KEY
+from .ctrl_c import INTERRUPTED_EXIT, Stopped, exit_at_ctrl_c, run_until_ctrl_c
+from .notebook_run import execute, is_asking
 from .render.controls import visible
 from .saving import drop_live_outputs
 from .words import counted
@@ -35,15 +34,9 @@ if TYPE_CHECKING:
     from nbformat import NotebookNode
 
 _REPO_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-#: the exit code after Ctrl-C, as shells give a command killed by SIGINT (128 + 2)
-INTERRUPTED_EXIT = 130
+#: what Ctrl-C prints when no notebook's count is known (before and after the run)
+STOPPED = "Demo stopped (Ctrl-C)."
 _CREDENTIAL_VARS = ("YC_API_KEY", "YC_IAM_TOKEN", "YC_OAUTH_TOKEN")
-#: how the cells that ask the model begin (a `%%ygpt` cell; a `%ygpt fix` line)
-_ASKING = ("%%ygpt", "%ygpt fix")
-# Evaluated in the kernel after each asking cell: the reply's identity (a cell that sent nothing,
-# like --dry-run or a refused one, leaves the previous reply there) and the prompt it sent.
-_SENT = ("(id(_ygpt), _ygpt.messages[-1]['text'] if _ygpt.messages else None) "
-         "if '_ygpt' in globals() else None")
 
 
 @dataclass(frozen=True)
@@ -55,17 +48,12 @@ class Exchange:
     reply: str      # the final reply as a terminal shows it (plain text), or the error shown
 
 
-def _is_ygpt(cell: NotebookNode) -> bool:
-    asking: bool = cell.cell_type == "code" and cell.source.startswith(_ASKING)
-    return asking
-
-
 def exchanges(notebook: NotebookNode, sent: dict[int, str] | None = None) -> list[Exchange]:
     """The cells of an executed notebook that asked the model, with their final outputs;
-    ``sent`` holds the prompt each cell sent, by cell index (see :func:`execute`)."""
+    ``sent`` holds the prompt each cell sent, by cell index (see notebook_run.execute)."""
     found = []
     for index, cell in enumerate(notebook.cells):
-        if not _is_ygpt(cell):
+        if not is_asking(cell):
             continue
         first, _, body = cell.source.partition("\n")
         prompt = (sent or {}).get(index, body.strip())
@@ -111,54 +99,6 @@ def prepare_environment(environ: MutableMapping[str, str]) -> str:
     return f"against YGPT_ENDPOINT={endpoint} with your credentials"
 
 
-def execute(path: Path, *, timeout: int = 180,
-            log: IO[str] | None = None) -> tuple[NotebookNode, dict[int, str]]:
-    """Execute one notebook in a fresh kernel from this environment, in the notebook's folder;
-    the kernel process's own output (not its cells') goes to ``log``, else to this terminal.
-
-    Returns the executed notebook and, by cell index, the prompt each asking cell sent: a cell
-    like ``{review}`` sends the review's text, and that is what the reader should see."""
-    import nbclient
-    import nbformat
-
-    notebook = nbformat.read(path, as_version=4)
-    sent: dict[int, str] = {}
-    last = [0]  # id of the reply last seen: a cell that sent nothing leaves it in _ygpt
-
-    async def read_sent(cell: NotebookNode, cell_index: int, execute_reply: dict[str, Any]) -> None:
-        if not _is_ygpt(cell):
-            return
-        # silent: no execution count, no output; the expression's repr comes back in the reply
-        kernel = client.kc
-        assert kernel is not None, "a kernel client exists while cells run"
-        msg_id = kernel.execute("", silent=True, store_history=False,
-                              user_expressions={"sent": _SENT})
-        reply = await client.async_wait_for_reply(msg_id)
-        value = (reply or {}).get("content", {}).get("user_expressions", {}).get("sent", {})
-        if value.get("status") != "ok":
-            return
-        found = ast.literal_eval(value["data"]["text/plain"])
-        if found is not None and found[0] != last[0]:  # a new reply exists while the old one does
-            last[0] = found[0]
-            if found[1] is not None:
-                sent[cell_index] = found[1]
-
-    client = nbclient.NotebookClient(
-        notebook,
-        timeout=timeout,
-        kernel_name="python3",            # ipykernel's native kernel: this interpreter
-        record_timing=False,               # no timestamps in stored notebooks
-        store_widget_state=False,          # the panel's text/plain line is stored, not 100 kB of state
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],   # no "TCP without encryption" on loopback
-        resources={"metadata": {"path": str(path.parent)}},
-        on_cell_executed=read_sent,
-    )
-    client.execute(stdout=log, stderr=log)
-    # as Jupyter saves it (saving.py): the panel's widget needs a running kernel, its saved view stays
-    drop_live_outputs({"type": "notebook", "content": notebook})
-    return notebook, sent
-
-
 def _print_exchanges(name: str, found: list[Exchange], seconds: float) -> None:
     print(f"\n━━ {name} ━━ {counted(len(found), 'exchange')}, {seconds:.1f} s")
     for exchange in found:
@@ -175,7 +115,8 @@ def _indent(text: str, label: str) -> str:
 
 def run(notebooks_dir: Path | None, out_dir: Path, *, update: bool = False) -> int:
     """Execute every notebook in ``notebooks_dir`` (None: ``_default_notebooks``); print the
-    exchanges; return an exit code."""
+    exchanges; return an exit code. Ctrl-C at any moment ends the kernel of the notebook it
+    stops (ctrl_c.py says how): the notebooks executed before it are written, that one is not."""
     notebooks_dir = notebooks_dir or _default_notebooks()
 
     if problem := missing_extra():
@@ -188,23 +129,17 @@ def run(notebooks_dir: Path | None, out_dir: Path, *, update: bool = False) -> i
     print(f"Running {counted(len(paths), 'notebook')} {prepare_environment(os.environ)}.")
     target_dir = notebooks_dir if update else out_dir
     done: list[Path] = []
-    pressed: list[int] = []
-    previous = signal.signal(signal.SIGINT, _noting(pressed))
     try:
-        return _run_all(paths, done, target_dir, update=update)
-    except BaseException as error:
-        if not (pressed or _from_ctrl_c(error)):
-            raise
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    print(f"\nDemo stopped (Ctrl-C) after {len(done)} of {counted(len(paths), 'notebook')}; "
-          f"the executed ones are in {target_dir}.", file=sys.stderr)
-    return INTERRUPTED_EXIT
+        return asyncio.run(run_until_ctrl_c(_run_all(paths, done, target_dir, update=update), STOPPED))
+    except Stopped:
+        print(f"\nDemo stopped (Ctrl-C) after {len(done)} of {counted(len(paths), 'notebook')}; "
+              f"the executed ones are in {target_dir}.", file=sys.stderr)
+        return INTERRUPTED_EXIT
 
 
-def _run_all(paths: list[Path], done: list[Path], target_dir: Path, *, update: bool) -> int:
+async def _run_all(paths: list[Path], done: list[Path], target_dir: Path, *, update: bool) -> int:
     """Execute and print each notebook, appending to ``done`` the ones written."""
-    failed = [path.name for path in paths if not _run_one(path, done, target_dir)]
+    failed = [path.name for path in paths if not await _run_one(path, done, target_dir)]
     where = "back into " + str(target_dir) if update else "to " + str(target_dir)
     print(f"\nExecuted notebooks written {where}.")
     if failed:
@@ -213,28 +148,24 @@ def _run_all(paths: list[Path], done: list[Path], target_dir: Path, *, update: b
     return 0
 
 
-def _run_one(path: Path, done: list[Path], target_dir: Path) -> bool:
+async def _run_one(path: Path, done: list[Path], target_dir: Path) -> bool:
     """Execute and print one notebook, then what its kernel printed; whether it ran through.
 
-    The kernel's own output is held until then: on Ctrl-C it is dropped with the exception, as
-    it is only the kernel's dying (jupyter_client interrupts a kernel before it shuts it down: a
-    KeyboardInterrupt traceback when that lands in its start, importing zmq; ipykernel's "Exception
-    in message handler" when its sockets close under a cell it stopped)."""
+    The kernel's own output is held until then, and dropped with a notebook Ctrl-C stopped (its
+    kernel's end is all it could say)."""
     import nbformat
     from nbclient.exceptions import CellExecutionError
 
     started = time.monotonic()
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
         try:
-            notebook, sent = execute(path, log=log)
+            notebook, sent = await execute(path, log=log)
         except CellExecutionError as error:
             print(f"\n━━ {path.stem} ━━ FAILED\n{_first_lines(str(error))}", file=sys.stderr)
             _print_log(log)
             return False
-        except RuntimeError as error:  # "Kernel died before replying to kernel_info"
-            if _died_of_ctrl_c(log):
-                raise KeyboardInterrupt from error
-            raise
+        # as Jupyter saves it (saving.py): the panel's widget needs a running kernel, its saved view stays
+        drop_live_outputs({"type": "notebook", "content": notebook})
         target = target_dir / path.name
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, target)
@@ -249,40 +180,6 @@ def _print_log(log: IO[str]) -> None:
     log.seek(0)
     if text := log.read().strip():
         print(_indent(_first_lines(text), "  kernel ▸ "), file=sys.stderr)
-
-
-def _died_of_ctrl_c(log: IO[str]) -> bool:
-    """Whether the kernel's own output ends in a KeyboardInterrupt: a Ctrl-C while nbclient has
-    the SIGINT handler (so ``pressed`` never hears of it) kills a kernel still starting, and
-    nbclient says only that it died before replying to kernel_info."""
-    log.seek(0)
-    return "KeyboardInterrupt" in log.read()
-
-
-def _noting(pressed: list[int]) -> Callable[[int, FrameType | None], None]:
-    """Python's Ctrl-C handler, noting in ``pressed`` that it came: the demo's cleanup interrupts
-    the kernels too (jupyter_client interrupts a kernel before it shuts it down), and one that dies
-    while it starts raises nbclient's RuntimeError ("Kernel died before replying to kernel_info"),
-    which carries no trace of the KeyboardInterrupt."""
-    def handler(signum: int, frame: FrameType | None) -> None:
-        pressed.append(signum)
-        signal.default_int_handler(signum, frame)
-    return handler
-
-
-def _from_ctrl_c(error: BaseException | None) -> bool:
-    """Whether ``error`` is Ctrl-C or came while handling it. The cleanup interrupts the kernels
-    too, so what reaches the demo may be their death or nbclient's failing cleanup of
-    them (an AssertionError) raised over the KeyboardInterrupt; and a KeyboardInterrupt that
-    lands in nbclient's event loop cancels the task it runs, so it reaches the demo as that
-    task's CancelledError (the demo cancels nothing itself)."""
-    seen: set[int] = set()
-    while error is not None and id(error) not in seen:
-        if isinstance(error, (KeyboardInterrupt, asyncio.CancelledError)):
-            return True
-        seen.add(id(error))
-        error = error.__context__
-    return False
 
 
 def _first_lines(text: str, limit: int = 25) -> str:
@@ -340,7 +237,8 @@ def _default_notebooks() -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point for ``python -m ygpt_magic.demo`` and ``ygpt-magic demo``."""
+    """Entry point for ``python -m ygpt_magic.demo`` (``ygpt-magic demo`` is cli.py's)."""
+    exit_at_ctrl_c(STOPPED)
     args = build_parser().parse_args(argv)
     return run(args.notebooks, args.out, update=args.update)
 
