@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import os
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -125,6 +126,11 @@ async def _end_kernel(client: NotebookClient) -> None:
 
     provisioner = manager.provisioner
     if provisioner is not None and provisioner.has_process:
+        if getattr(provisioner, "pgid", None) == os.getpgrp():
+            # The press reached the kernel between its fork and its setsid, still in our process
+            # group, and ended it there: jupyter_client took our group for its own, and its kill
+            # of the whole group (SIGKILL) ended the demo too, silently (exit -9), one run in eight.
+            provisioner.pgid = None  # type: ignore[attr-defined]  # LocalProvisioner's: kill the process alone
         await provisioner.kill()
         await asyncio.wait_for(provisioner.wait(), _KILL_WAIT)
     await ensure_async(manager.cleanup_resources())
