@@ -3,8 +3,8 @@ prompt, it says so in one line, never with a traceback.
 
 The command runs on a pseudo-terminal of its own, as its controlling terminal, so Ctrl-C is the
 terminal's SIGINT to its foreground group, as from a keyboard. The demo's kernels run in sessions
-of their own (jupyter_client starts them so), with this terminal as their stdout and stderr: they
-get a SIGINT from the demo's cleanup, which interrupts a kernel before it shuts it down.
+of their own (jupyter_client starts them so): the demo kills the one a press stops. Each press
+waits for a mark of the moment it is meant for (a file the CLI or a kernel writes), not a sleep.
 """
 
 from __future__ import annotations
