@@ -280,6 +280,16 @@ HOSTILE_NOTEBOOKS = {
 }
 
 
+def test_provenance_groups_big_counts_by_thousands_and_shows_odd_ones_as_written(shell, tmp_path):
+    """A long chat's request runs to tens of thousands of tokens: grouped as %ygpt usage shows
+    them; a count a hand-edited notebook made a string is shown, not a traceback."""
+    record = {"model": "yandexgpt", "usage": {"input_tokens": 31691, "completion_tokens": "many"}}
+    path = tmp_path / "long.ipynb"
+    path.write_bytes(_notebook({"output_type": "display_data", "data": {}, "metadata": {"ygpt": record}}))
+    table = cell(shell, f"%ygpt provenance {path}").plain
+    assert "31,691 → many" in table, table
+
+
 @pytest.mark.parametrize("kind", HOSTILE_NOTEBOOKS)
 def test_provenance_refuses_a_hostile_notebook_with_a_paragraph(shell, tmp_path, kind):
     make, words = HOSTILE_NOTEBOOKS[kind]

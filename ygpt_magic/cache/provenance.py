@@ -124,13 +124,19 @@ def row(cell: str, record: dict[str, Any]) -> list[str]:
     options = ", ".join(f"{k}={v}" for k, v in (record.get("options") or {}).items()
                         if v not in (None, False))
     usage = record.get("usage") or {}
-    tokens = f"{usage.get('input_tokens', 0)} → {usage.get('completion_tokens', 0)}"
+    tokens = f"{_grouped(usage.get('input_tokens', 0))} → {_grouped(usage.get('completion_tokens', 0))}"
     cached = f"yes, recorded {str(record.get('recorded', ''))[:10]}" if record.get("cached") else "no"
     if "rows" in record:   # a run over rows: how many of them were replayed, and when it ran
         cached = (f"{record.get('replayed', 0)} of {record.get('rows', 0)} rows replayed, "
                   f"{record.get('sent', 0)} sent, ran {str(record.get('when', ''))[:10]}")
     return [cell, str(record.get("model", "")), str(record.get("model_version", "")),
             options or "-", tokens, cached]
+
+
+def _grouped(count: Any) -> str:
+    """A token count with its thousands grouped, as every other count the package shows; a
+    notebook's metadata is not ours to trust, so anything but a whole number is shown as it is."""
+    return f"{count:,}" if isinstance(count, int) and not isinstance(count, bool) else str(count)
 
 
 HEADERS = ["cell", "model", "version", "options", "tokens", "cached"]
