@@ -9,6 +9,7 @@ and the tests build on it alone.
 """
 
 from ..words import counted
+from .filetext import FileText
 from .options import BUILTIN, FORMATS, UNSET, Options, RequestOptions
 from .pictures import Picture, PictureInfo
 from .planning import Plan, plan, plan_request
@@ -17,6 +18,6 @@ from .values import Answer, Ask, Chat, Extras, Message, Reply, ToolCallItem, Too
 
 __all__ = [
     "Answer", "Ask", "Extras", "Message", "ToolCallItem", "ToolResultItem",
-    "BUILTIN", "FORMATS", "UNSET", "Chat", "ChatEvent", "ChatSession", "ChatState", "Options", "Picture",
+    "BUILTIN", "FORMATS", "UNSET", "Chat", "ChatEvent", "ChatSession", "ChatState", "FileText", "Options", "Picture",
     "PictureInfo", "Plan", "Reply", "RequestOptions", "Turn", "Usage", "counted", "plan", "plan_request", "short_model",
 ]

@@ -204,6 +204,7 @@ def _turn(value: Any, where: str) -> Turn:
         images=_pictures(data["images"], f"{where}.images") if "images" in data else (),
         notes=_notes(data["notes"], f"{where}.notes") if "notes" in data else (),
         system_before=_system_set(data["system_set"], f"{where}.system_set") if "system_set" in data else (),
+        from_file=True,  # whoever wrote the file, its replies are not this server's (filetext.py)
     )
     if "tokens" in data:
         turn.keep_counts(_token_counts(data["tokens"], f"{where}.tokens"))

@@ -22,6 +22,7 @@ from ..errors.too_long import Room
 from ..words import counted, numbered
 from .catalog import IMAGE_MODELS, MODELS, context_size, takes_images
 from .counting import CountTokens, Tokenizes, Waiting, count_back
+from .filetext import note, withheld
 from .options import BUILTIN, Options, RequestOptions, unencodable
 from .pictures import PICTURE_TOKENS, Picture
 from .rewind import chat_for, rewind_point, system_after_rewind, turn_elsewhere, undone_note
@@ -64,6 +65,7 @@ class Plan:
     budget: int | None = None
     context_notes: tuple[str, ...] = ()  # what interpolation rendered or cut (context/interpolate.py)
     pictures: tuple[Picture, ...] = ()  # sent with the prompt; the turn keeps their placeholders
+    masked: tuple[tuple[int, str], ...] = ()  # (turn number, what) of replies sent masked: filetext.py
 
     def _system_note(self) -> str:
         """What the rewind did to the system message, when it put an earlier one back."""
@@ -83,12 +85,12 @@ class Plan:
         if self.earlier_turn_in:
             notes.append(f"↺ This cell's earlier turn stays in chat '{self.earlier_turn_in}'; "
                          f"this reply continues chat '{self.chat}'.")
-        return notes + self._trim_notes()
+        return notes + self._trim_notes() + note(self.chat, self.masked)
 
     def kept_notes(self) -> tuple[str, ...]:
         """The notes the recorded turn keeps: what was sent differently from what was written
         (not the re-run's, which is about the turns it replaced, not this one)."""
-        return (*self.context_notes, *self._picture_notes(), *self._trim_notes())
+        return (*self.context_notes, *self._picture_notes(), *self._trim_notes(), *note(self.chat, self.masked))
 
     def _picture_notes(self) -> list[str]:
         return [f"🖼 {picture.note}" for picture in self.pictures if picture.note]
@@ -307,6 +309,7 @@ def plan(
         messages=build_messages(system_text or None, list(history[trimmed:]), prompt, pictures),
         keep=keep, rewound=len(turns) - keep - 1 if rerun is not None else 0, trimmed=trimmed,
         left_out=(history[0].asked_in, history[trimmed - 1].asked_in) if trimmed else (None, None),
+        masked=withheld(history[trimmed:], trimmed + 1),
         system=system_text or None, replaces=rerun is not None, tokens=tokens,
         budget=budget if tokens is not None else None,
         sets_system=not once and system is not None, revision=state.revision, pictures=pictures,

@@ -19,6 +19,7 @@ else:  # Python 3.10: Required came in 3.11 (typing_extensions costs %load_ext 2
     from typing_extensions import Required, TypedDict
 
 from ..words import counted
+from .filetext import sent
 from .options import Options
 from .pictures import Picture, PictureInfo, with_placeholders
 from .prices import roubles
@@ -240,6 +241,9 @@ class Turn:
     #: the N of the `In [N]` run that asked, in this session (None from a file or the panel):
     #: %ygpt history's label, which the cell's later runs (elsewhere, --once) must not change
     asked_in: int | None = None
+    #: read from a chat file (set by the loader, never by the file): not this kernel's server's
+    #: words, so its reply goes out with key shapes masked (chat/filetext.py says why)
+    from_file: bool = field(default=False, compare=False)
     # Derived once per turn and shared by every later request, so that a long chat costs a
     # pointer per turn, not new dicts or a new token count, each time it is sent.
     _messages: tuple[Message, ...] = field(
@@ -256,10 +260,11 @@ class Turn:
         # a turn with neither pictures nor tool calls (most) has nothing to add for them
         calls = self.reply.tool_calls
         user = with_placeholders(self.prompt, self.images) if self.images else self.prompt
+        reply = sent(self.reply.text) if self.from_file else self.reply.text
         messages = ({"role": "user", "text": user}, *(tool_messages(calls) if calls else ()),
-                    {"role": "assistant", "text": self.reply.text})
+                    {"role": "assistant", "text": reply})
         object.__setattr__(self, "_messages", messages)
-        object.__setattr__(self, "utf8_size", len(user.encode()) + len(self.reply.text.encode())
+        object.__setattr__(self, "utf8_size", len(user.encode()) + len(reply.encode())
                            + (tool_size(calls) if calls else 0))
 
     def messages(self) -> tuple[Message, ...]:

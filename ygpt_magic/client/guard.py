@@ -23,11 +23,17 @@ nothing it did not write, and a model that gives an example ``.env`` writes a pl
 made-up key of a published shape, which would otherwise refuse every later cell of its chat with
 advice to edit a reply no one can edit and to rotate a key that never existed. The kernel's
 *own* credentials are still refused there, for three reasons: "the server wrote it" is an
-assumption a chat loaded from a file (written or edited by anyone) or a chat moved to another
-server with ``%ygpt connect`` does not keep; the kernel's key found there is never a false alarm
-(it is certainly live), so refusing costs nothing a user would want; and each request that carries
-it puts it into one more log, while the user must hear that it leaked and rotate it. The model's
-tool calls are not plain text and keep the whole check (CredentialInToolCall).
+assumption a chat moved to another server with ``%ygpt connect`` does not keep; the kernel's key
+found there is never a false alarm (it is certainly live), so refusing costs nothing a user would
+want; and each request that carries it puts it into one more log, while the user must hear that
+it leaked and rotate it. The model's tool calls are not plain text and keep the whole check
+(CredentialInToolCall).
+
+A reply read from a chat file is not the server's word: anyone can write a file. Its turn sends
+it with key shapes masked, a :class:`~ygpt_magic.chat.FileText` (chat/filetext.py says why masked,
+not refused), and the exception does not apply to that type: what the masking missed (a key
+wrapped onto lines) is refused, and the kernel's own credentials are looked for in the text as
+the file gave it, so one there is refused as before, even where the masking hid it.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from ..chat import FileText
 from ..errors import CredentialInPrompt, CredentialInReply, CredentialInToolCall, Found, YGptError
 from ..keyshapes import sighted
 from .credentials import Credential
@@ -70,12 +77,20 @@ def check(where: str, text: str, credentials: Iterable[Credential],
 def _found(text: str, credentials: Iterable[Credential]) -> Found | None:
     """One of ``credentials`` in ``text`` (named by its kind and source), else a credential's
     shape (named by its kind, masked), else None."""
-    for credential in credentials:
-        if carries(text, credential.secret or ""):
-            return Found(f"{credential.kind.replace('_', ' ')} (from {credential.source})")
+    own = _own(text, credentials)
+    if own is not None:
+        return own
     sighting = sighted(text)
     if sighting is not None:
         return Found(sighting.named(), known=False)
+    return None
+
+
+def _own(text: str, credentials: Iterable[Credential]) -> Found | None:
+    """One of ``credentials`` in ``text``, named by its kind and source."""
+    for credential in credentials:
+        if carries(text, credential.secret or ""):
+            return Found(f"{credential.kind.replace('_', ' ')} (from {credential.source})")
     return None
 
 
@@ -117,6 +132,9 @@ def check_request(messages: Sequence[Mapping[str, Any]], extras: Mapping[str, An
     for index, message in enumerate(messages):
         text = message.get("text")
         plain = text if isinstance(text, str) and message.keys() <= PLAIN else None  # its text alone
+        if isinstance(text, FileText):
+            _check_file_text(messages, index, text, credentials)
+            continue
         if plain is not None and plain in known:
             continue
         found = _found(_text(message) if plain is None else plain, credentials)
@@ -126,6 +144,16 @@ def check_request(messages: Sequence[Mapping[str, Any]], extras: Mapping[str, An
             known.add(plain)  # history only: a prompt is remembered once it is history
     for where, piece in _extras(extras):
         check(where, piece, credentials)
+
+
+def _check_file_text(messages: Sequence[Mapping[str, Any]], index: int, text: FileText,
+                     credentials: Sequence[Credential]) -> None:
+    """The refusal of a reply read from a file (module docstring) when the text it sends holds
+    anything, or the text the file gave holds one of ``credentials``. Never remembered as
+    clean: equal words of the server's own may hide a different key in their file's text."""
+    found = _found(text, credentials) or _own(text.original, credentials)
+    if found is not None:
+        raise _refusal(messages, index, found, credentials)
 
 
 def _written_back(message: Mapping[str, Any], found: Found) -> bool:
