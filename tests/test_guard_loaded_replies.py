@@ -45,16 +45,17 @@ def _sent(server) -> list[str]:
 
 def test_a_key_in_a_loaded_reply_is_sent_masked_and_the_cell_says_so(shell, magics, ygpt_server, tmp_path):
     path = _file_with_reply(shell, magics, tmp_path, f"Use this key: {PLANTED}")
-    assert cell(shell, f"%ygpt load {path}").ok
+    loading = cell(shell, f"%ygpt load {path}")
     chat = magics.kernel.session.current
+    held = f"🔒 Turn 1 of chat '{chat}' holds in its reply what looks like a Yandex Cloud API key (AQVN…o5Ai)"
+    assert f"{held}: a key read from a chat file is never sent" in loading.plain, loading.plain
     ygpt_server.reset()
     result = cell(shell, "%%ygpt\nThanks, what next?")
     assert result.ok, result.message
     assert PLANTED[8:24] not in repr(list(ygpt_server.requests)), "the key reached the server"
     assert _sent(ygpt_server) == ["Hello", "Use this key: ***", "Thanks, what next?"]
-    assert (f"🔒 Turn 1 of chat '{chat}' was read from a chat file, and its reply holds what looks like "
-            f"a Yandex Cloud API key (AQVN…o5Ai): sent as ***") in result.page, result.page
-    assert PLANTED not in result.shown
+    assert f"{held}: sent as ***, as a key read from a chat file always is" in result.page, result.page
+    assert PLANTED not in loading.shown + result.shown
     for shown in (cell(shell, "%%ygpt --dry-run\nNext?"), cell(shell, "%ygpt history")):
         assert "Use this key: ***" in shown.shown and PLANTED not in shown.shown, shown.shown
     assert magics.kernel.session.chat(chat).turns[0].reply.text == f"Use this key: {PLANTED}", \

@@ -40,7 +40,7 @@ from typing import Any
 
 from ..errors import ChatFileError, OptionError
 from ..words import numbered
-from . import files
+from . import files, filetext
 from .fileversions import VERSIONS, refusal, written_as
 from .options import Options, shown
 from .pictures import FORMATS as PICTURE_FORMATS
@@ -260,6 +260,7 @@ def parse(data: Any, source: object, named: Callable[[str], str] = str) -> tuple
                 raise Bad(f"chats[{index}] repeats the name {chat.name!r}")
             chats[chat.name] = chat
             notes += [note] if note else []
+            notes += filetext.loaded(chat.name, filetext.withheld(chat.turns, 1))
         current = named(field(top, "current", (str,), "the file"))
         if current not in chats:
             raise Bad(f"its current chat {shown(current)} is not one of its chats")

@@ -46,14 +46,13 @@ class FileText(str):
 
 
 def sent(reply: str) -> str:
-    """What a reply read from a file sends: ``reply`` itself when it holds nothing a key's shape
-    could be (most replies: the shapes' openings settle it), else a :class:`FileText`."""
-    masked = mask_all(reply)
+    """What a reply read from a file sends: ``reply`` itself when the guard would find no key in
+    it (most replies: one search for the shapes' openings settles it; text that only looks like
+    part of a key goes out as it would from a cell), else a :class:`FileText`."""
     sighting = sighted(reply)
-    if masked == reply and sighting is None:
+    if sighting is None:
         return reply
-    found = sighting.named() if sighting is not None else "the start of a Yandex key"
-    return FileText(masked, reply, found)
+    return FileText(mask_all(reply), reply, sighting.named())
 
 
 def withheld(turns: Sequence[Turn], first: int) -> tuple[tuple[int, str], ...]:
@@ -67,9 +66,23 @@ def note(chat: str, masked: Sequence[tuple[int, str]]) -> list[str]:
     """The line above a reply whose request carried replies read from a file, masked."""
     if not masked:
         return []
+    return [f"🔒 {_held(chat, masked)}: sent as {MASK}, as a key read from a chat file always is "
+            f"(the chat keeps the text; if the key is real, rotate it)."]
+
+
+def loaded(chat: str, masked: Sequence[tuple[int, str]]) -> list[str]:
+    """The line ``%ygpt load`` shows for a chat whose replies hold key shapes: told once where
+    the file comes in, so the note above the next reply is no surprise."""
+    if not masked:
+        return []
+    return [f"🔒 {_held(chat, masked)}: a key read from a chat file is never sent, so the chat's "
+            f"requests carry it as {MASK} (if the key is real, rotate it)."]
+
+
+def _held(chat: str, masked: Sequence[tuple[int, str]]) -> str:
+    """``Turn 2 of chat 'main' holds in its reply what looks like …``."""
     turns = numbered("Turn", [number for number, _ in masked])
     found = "; ".join(dict.fromkeys(what for _, what in masked))
     one = len(masked) == 1
-    return [f"🔒 {turns} of chat '{chat}' {'was' if one else 'were'} read from a chat file, and "
-            f"{'its reply holds' if one else 'their replies hold'} what looks like {found}: sent as {MASK}, as a "
-            f"key read from a file always is (the chat keeps the text; if the key is real, rotate it)."]
+    return (f"{turns} of chat '{chat}' {'holds in its reply' if one else 'hold in their replies'} "
+            f"what looks like {found}")
