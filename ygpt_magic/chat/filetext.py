@@ -58,7 +58,8 @@ def sent(reply: str) -> str:
 def withheld(turns: Sequence[Turn], first: int) -> tuple[tuple[int, str], ...]:
     """(turn number, what was masked) for each of ``turns`` that sends a masked reply; the turns
     are numbered from ``first``, as %ygpt history and the trim note number them."""
-    texts = ((number, turn.messages()[-1].get("text")) for number, turn in enumerate(turns, first))
+    texts = ((number, turn.messages()[-1].get("text")) for number, turn in enumerate(turns, first)
+             if turn.from_file)
     return tuple((number, text.found) for number, text in texts if isinstance(text, FileText))
 
 
