@@ -85,15 +85,20 @@ class Plan:
         if self.earlier_turn_in:
             notes.append(f"↺ This cell's earlier turn stays in chat '{self.earlier_turn_in}'; "
                          f"this reply continues chat '{self.chat}'.")
-        return notes + self._trim_notes() + note(self.chat, self.masked)
+        return notes + self._trim_notes() + self._mask_notes()
 
     def kept_notes(self) -> tuple[str, ...]:
         """The notes the recorded turn keeps: what was sent differently from what was written
         (not the re-run's, which is about the turns it replaced, not this one)."""
-        return (*self.context_notes, *self._picture_notes(), *self._trim_notes(), *note(self.chat, self.masked))
+        return (*self.context_notes, *self._picture_notes(), *self._trim_notes(), *self._mask_notes())
 
     def _picture_notes(self) -> list[str]:
         return [f"🖼 {picture.note}" for picture in self.pictures if picture.note]
+
+    def _mask_notes(self) -> list[str]:
+        """Replies read from a chat file, sent masked (chat/filetext.py): a chat of this kernel
+        alone has none, and its cells never reach that module."""
+        return note(self.chat, self.masked) if self.masked else []
 
     def _trim_notes(self) -> list[str]:
         """Which turns were left out, by the numbers and ``In [N]`` that ``%ygpt history`` uses,
@@ -309,7 +314,7 @@ def plan(
         messages=build_messages(system_text or None, list(history[trimmed:]), prompt, pictures),
         keep=keep, rewound=len(turns) - keep - 1 if rerun is not None else 0, trimmed=trimmed,
         left_out=(history[0].asked_in, history[trimmed - 1].asked_in) if trimmed else (None, None),
-        masked=withheld(history[trimmed:], trimmed + 1),
+        masked=withheld(history[trimmed:], trimmed + 1) if any(turn.from_file for turn in history) else (),
         system=system_text or None, replaces=rerun is not None, tokens=tokens,
         budget=budget if tokens is not None else None,
         sets_system=not once and system is not None, revision=state.revision, pictures=pictures,
