@@ -99,6 +99,32 @@ def test_a_failing_notebook_is_named_and_the_others_still_run(tmp_path):
     assert not (tmp_path / "out" / "a_broken.ipynb").exists()
 
 
+def test_a_run_where_nothing_failed_shows_nothing_from_the_kernels(demo):
+    """A kernel's own log reaches the terminal (``kernel ▸``) for what went wrong; a run where
+    nothing did shows none of it, no ERROR and no traceback."""
+    _, result = demo
+    for alarming in ("kernel ▸", "ERROR", "Traceback"):
+        assert alarming not in result.stderr, result.stderr
+    assert not [line for line in result.stdout.splitlines() if line.lstrip().startswith("kernel ▸")]
+
+
+# Makes the kernel report an interrupt on its stderr, which the demo relays: ipykernel itself
+# logs one only when it lands while a message is handled, one notebook end in two.
+_REPORT_INTERRUPTS = """import signal, sys
+def report(signum, frame):
+    print("ERROR | interrupted", file=sys.__stderr__, flush=True)
+get_ipython().kernel.saved_sigint_handler = report  # restored after each message it handles"""
+
+
+def test_a_notebook_that_ran_through_ends_its_kernel_without_an_interrupt(tmp_path):
+    (tmp_path / "in").mkdir()
+    _notebook(tmp_path / "in", "probe", _REPORT_INTERRUPTS, "%load_ext ygpt_magic", "%%ygpt --once\nHello")
+    result = _demo(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "probe ━━ 1 exchange," in result.stdout
+    assert "interrupted" not in result.stderr and "kernel ▸" not in result.stderr, result.stderr
+
+
 def test_no_notebooks_says_where_to_run_it(tmp_path):
     (tmp_path / "in").mkdir()
     result = _demo(tmp_path)
