@@ -4,8 +4,9 @@ nbclient's ``execute`` runs a loop of its own and, while it runs, holds SIGINT: 
 shut the kernel down under a running step, and what the demo saw depended on the moment it
 landed (a traceback from the kernel's start, "Kernel died before replying to kernel_info", a
 failed cleanup). Here nbclient's async steps (kernel, client, each cell) run as one coroutine
-of ours, whose ``finally`` ends the kernel however it is left: cancelled by Ctrl-C
-(ctrl_c.run_until_ctrl_c), failed, or done.
+of ours. A kernel whose notebook ran through is asked to shut down, never interrupted
+(``_shut_down``); the coroutine's ``finally`` kills whatever kernel is left, cancelled by Ctrl-C
+(ctrl_c.run_until_ctrl_c) or failed, and cleans up after either.
 """
 
 from __future__ import annotations
