@@ -106,10 +106,13 @@ def _tool_calls(prompt: Prompt, calls: tuple[prompts.ToolCall, ...]) -> Completi
 
 
 def _from_text(prompt: Prompt, text: str) -> list[CompletionResponse]:
-    pieces = tokenizer.split(text)
-    status = FINAL
+    """The responses of a text answer; its completion tokens are its model's count of the text,
+    with the token the model ends an answer with (Qwen's ``<|im_end|>``) unless it was cut."""
+    template = templates.for_model(prompt.model.name)
+    pieces = template.answer_pieces(text)
+    status, ends = FINAL, template.answer_ends
     if prompt.max_tokens is not None and len(pieces) > prompt.max_tokens:
-        pieces, status = pieces[: prompt.max_tokens], TRUNCATED_FINAL
+        pieces, status, ends = pieces[: prompt.max_tokens], TRUNCATED_FINAL, 0
     reasoning = reasoning_tokens(prompt, len(pieces))
     out: list[CompletionResponse] = []
     if prompt.stream:
@@ -117,7 +120,7 @@ def _from_text(prompt: Prompt, text: str) -> list[CompletionResponse]:
         for start in range(0, len(pieces) - CHUNK_TOKENS, CHUNK_TOKENS):
             so_far += "".join(pieces[start:start + CHUNK_TOKENS])
             out.append(response(prompt, so_far, PARTIAL, start + CHUNK_TOKENS, reasoning))
-    out.append(response(prompt, "".join(pieces), status, len(pieces), reasoning))
+    out.append(response(prompt, "".join(pieces), status, len(pieces) + ends, reasoning))
     return out
 
 

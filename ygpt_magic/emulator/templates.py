@@ -46,6 +46,8 @@ class YandexTemplate:
     29, and a second round, billed 3 more than the first, counts none more here (counting both
     rounds would come to 26 over)."""
 
+    answer_ends = 0   # the recorded answers show no token for an answer's end
+
     def tokens(self, turns: Sequence[Message], tools: Sequence[Tool]) -> Tokens:
         return tokenizer.prompt_tokens(self._view(turns, tools))
 
@@ -55,6 +57,10 @@ class YandexTemplate:
     def calls_count(self, calls: Sequence[ToolCall]) -> int:
         """The completion tokens of an answer that is ``calls``."""
         return tokenizer.count(_yandex_text(calls, ()))
+
+    def answer_pieces(self, text: str) -> list[str]:
+        """The tokens of an answer's text (its completion tokens, with ``answer_ends``)."""
+        return tokenizer.split(text)
 
     def _view(self, turns: Sequence[Message], tools: Sequence[Tool]) -> list[tuple[str, str]]:
         declared = [("tool", tokenizer.Json(json.dumps(
@@ -102,6 +108,8 @@ class QwenTemplate:
     ``default_system`` is the system text the template adds when the request has none (Qwen2.5's
     "You are Qwen, ..."; Qwen3 adds none)."""
 
+    answer_ends = 1   # <|im_end|>, which the model writes after every answer
+
     def __init__(self, default_system: str = ""):
         self.default_system = default_system
 
@@ -110,7 +118,7 @@ class QwenTemplate:
         system, rest = _system_first(turns, self.default_system)
         if tools:
             head = f"{system}\n\n" if system else ""
-            declared = "".join("\n" + json.dumps(_qwen_tool(t), ensure_ascii=False) for t in tools)
+            declared = "".join("\n" + json.dumps(_function_json(t), ensure_ascii=False) for t in tools)
             out += _qwen_turn("system", [head + _QWEN_TOOLS_HEAD, declared, _QWEN_TOOLS_TAIL])
         elif system:
             out += _qwen_turn("system", [system])
@@ -125,6 +133,9 @@ class QwenTemplate:
         """The completion tokens of an answer that is ``calls``, its ``<|im_end|>`` included."""
         return len(_qwen_split(*_qwen_calls(calls), "<|im_end|>"))
 
+    def answer_pieces(self, text: str) -> list[str]:
+        return tokenizer.bpe_split(text)
+
 
 def _system_first(turns: Sequence[Message], default: str) -> tuple[str, Sequence[Message]]:
     """The system text the template puts first, and the messages after it."""
@@ -133,7 +144,7 @@ def _system_first(turns: Sequence[Message], default: str) -> tuple[str, Sequence
     return default, turns
 
 
-def _qwen_tool(tool: Tool) -> dict[str, Any]:
+def _function_json(tool: Tool) -> dict[str, Any]:
     function: dict[str, Any] = {"name": tool.name, "description": tool.description, "parameters": tool.parameters}
     return {"type": "function", "function": function}
 
@@ -180,35 +191,70 @@ def _split(special: re.Pattern[str], parts: Sequence[str], split: Callable[[str]
 
 
 _GEMMA_SPECIAL = re.compile(r"(<bos>|<start_of_turn>|<end_of_turn>)")
+_GEMMA_TOOLS_HEAD = (
+    "Tools (functions) are available. If you decide to invoke one or more of the tools, you must respond with a "
+    "python list of the function calls.\nExample Format: [func_name1(params_name1=params_value1, "
+    "params_name2=params_value2...), func_name2(params)] \nDo not use variables. DO NOT USE MARKDOWN SYNTAX. You "
+    "SHOULD NOT include any other text in the response if you call a function. If none of the functions can be "
+    "used, point it out. If you lack the parameters required by the function, also point it out.\n"
+    "Here is a list of functions in JSON format that you can invoke.\n")
 
 
 class GemmaTemplate:
-    """Gemma 3's template: ``<bos>``, each turn ``<start_of_turn>role\\n`` text ``<end_of_turn>\\n``
-    (the assistant's role is "model"; a system text opens the first user turn), the answer after
-    ``<start_of_turn>model\\n``. Against the recorded picture request (``test_multimodal``): 274
-    with the picture's 256 against 276 billed (YandexGPT's layout: 279). Tools and calls are
-    counted as YandexGPT's layout writes them, in JSON: no recording shows Gemma's."""
+    """Gemma 3's template with its Python-list tool calls (vLLM's ``gemma3_pythonic``): ``<bos>``,
+    each turn ``<start_of_turn>role\\n`` text ``<end_of_turn>\\n`` (the assistant's role is
+    "model"; a system text opens the first user turn, and so do the tools: the template's prose,
+    then their JSON list indented by 4); a call is ``[name(key="value")]``, each result a user
+    turn's ``<tool_response>``. Derived from the recorded tool request
+    (``test_stream_function_call[gemma-3-27b-it]``): the real Gemma 3 vocabulary counts this
+    layout 304 and 336, as billed, and its call 9 and ``<end_of_turn>``, the 10 billed. The
+    picture request (``test_multimodal``): 276 billed with the picture's 256."""
+
+    answer_ends = 1   # <end_of_turn>, which the model writes after every answer
 
     def tokens(self, turns: Sequence[Message], tools: Sequence[Tool]) -> Tokens:
         system, rest = _system_first(turns, "")
-        declared = [tokenizer.Json(json.dumps(_qwen_tool(t), **COMPACT)) for t in tools]
+        opening = f"{system}\n\n" if system else ""
+        if tools:
+            opening += _GEMMA_TOOLS_HEAD + json.dumps([_function_json(t) for t in tools], indent=4, ensure_ascii=False)
+            opening += "\n\n"
         out = _gemma_split("<bos>")
         for index, message in enumerate(rest):
-            opening = [f"{system}\n\n", *declared] if index == 0 and (system or declared) else []
-            role = "model" if message.role == "assistant" else "user"
-            text = _yandex_text(message.tool_calls, message.tool_results, message.text)
-            out += _gemma_split(f"<start_of_turn>{role}\n", *opening, text, "<end_of_turn>\n")
+            out += _gemma_message(message, opening if index == 0 else "")
         return out + _gemma_split("<start_of_turn>model\n")
 
     def count(self, turns: Sequence[Message], tools: Sequence[Tool]) -> int:
         return len(self.tokens(turns, tools))
 
     def calls_count(self, calls: Sequence[ToolCall]) -> int:
-        return tokenizer.count(_yandex_text(calls, ()))
+        """The completion tokens of an answer that is ``calls``, its ``<end_of_turn>`` included."""
+        return len(_gemma_split(_gemma_calls(calls))) + self.answer_ends
+
+    def answer_pieces(self, text: str) -> list[str]:
+        return tokenizer.gemma_split(text)
+
+
+def _gemma_message(message: Message, opening: str) -> Tokens:
+    """One message's turns: a turn of its own for each tool result, as the template writes them."""
+    if message.tool_results:
+        return [token for index, r in enumerate(message.tool_results) for token in _gemma_split(
+            "<start_of_turn>user\n", "" if index else opening, "<tool_response>\n", r.content.strip(),
+            "</tool_response><end_of_turn>\n")]
+    role = "model" if message.role == "assistant" else "user"
+    calls = _gemma_calls(message.tool_calls) if message.tool_calls else ""
+    return _gemma_split(f"<start_of_turn>{role}\n", opening, calls, message.text.strip(), "<end_of_turn>\n")
+
+
+def _gemma_calls(calls: Sequence[ToolCall]) -> str:
+    """The calls as a Python list: ``[name(key=<value as JSON>, ...), ...]``."""
+    def one(call: ToolCall) -> str:
+        return f"{call.name}(" + ", ".join(
+            f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in integral(call.arguments).items()) + ")"
+    return "[" + ", ".join(one(call) for call in calls) + "]"
 
 
 def _gemma_split(*parts: str) -> Tokens:
-    return _split(_GEMMA_SPECIAL, parts, tokenizer.split)
+    return _split(_GEMMA_SPECIAL, parts, tokenizer.gemma_split)
 
 
 Template = YandexTemplate | QwenTemplate | GemmaTemplate
