@@ -20,11 +20,12 @@ _JSON_RE = re.compile(r"\s*(?:\w{1,7}|[^\w\s]+)|\s+")   # a run of marks ('":"',
 _BPE_RE = re.compile(r"[^\r\n\w]?[^\W\d_]{1,10}|[^\W\d_]{1,10}|\d| ?(?:[^\s\w]|_)+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
 # Gemma 3's SentencePiece (262k pieces) holds a run of newlines, of spaces or of tabs as a piece
 # of its own, each digit apart, most English words whole and marks in ones and twos ('":',
-# '="', ' "'). Against the real vocabulary (read from a Gemma 3 GGUF, for measurement only) this
-# counts the recorded answers (Gemma's and Qwen's) 4% under, the docs' 258 longest paragraphs 2%
-# under (2.7% off each, the YandexGPT splitter's 7.4%) and the recorded tool prompt (the tools'
-# JSON indented by 4) 3 of 295 over; the YandexGPT splitter glues indentation to the next mark.
-_GEMMA_RE = re.compile(r"\n+| {2,}|\t+| ?[^\W\d_]{1,10}|\d| ?(?:[^\s\w]|_){1,2}|\s")
+# '="', ' "'). Against the real vocabulary (read from a Gemma 3 GGUF, for measurement only), 11
+# letters a piece counts the recorded answers (Gemma's and Qwen's) 4.5% under, the docs' 258
+# longest paragraphs 2% under (2.9% off each, the YandexGPT splitter 7.4%) and the recorded tool
+# prompt (the tools' JSON indented by 4) 1 of 295 over; the YandexGPT splitter glues indentation
+# to the next mark. At 10 letters the tool prompt came 3 over ("description" in two).
+_GEMMA_RE = re.compile(r"\n+| {2,}|\t+| ?[^\W\d_]{1,11}|\d| ?(?:[^\s\w]|_){1,2}|\s")
 _VOCAB = 128000
 _SPECIAL_IDS = {"<s>": 1, "[NL]": 3, "[SEP]": 4}
 # The cloud's prompt template, so a prompt counts what the cloud counts, recorded or not. From the
