@@ -5,6 +5,10 @@ no traceback, no asyncio or gRPC noise, never a secret. So a run keeps the captu
 stderr, every display output (each mimetype, updates included), the exception IPython reported,
 and every log record of WARNING and above emitted while the cell ran (pytest's own log handler
 means asyncio's complaints would never reach stderr, so they are checked here).
+
+A live display emptied just before what replaces it goes out as a display of its own
+(render/stream.py ``_end_live``) shows nothing and is kept by no saved notebook, so a run leaves
+that update out; tests/test_render.py and tests/test_frontends_*.py check the switch itself.
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ from dataclasses import dataclass, field
 
 from IPython.utils.capture import capture_output
 from visible import visible
+
+from ygpt_magic.render.stream import ENDED
+from ygpt_magic.saving import is_live_only
 
 #: Text that must never be in a cell's output: it means a traceback or library noise leaked.
 NOISE = (
@@ -150,8 +157,13 @@ def run(shell, source: str, cell_id: str | None = None) -> CellRun:
     error = result.error_before_exec or result.error_in_exec
     warnings = [f"{r.name}: {r.getMessage()}" for r in records]
     outputs = [{"data": o.data or {}, "update": o.update, "id": (o.transient or {}).get("display_id")}
-               for o in captured.outputs]
+               for o in captured.outputs if not _ended(o)]
     return CellRun(source, captured.stdout, captured.stderr, outputs, error, warnings)
+
+
+def _ended(output) -> bool:
+    """Whether ``output`` is a live display's emptying update (see the module's docstring)."""
+    return bool(output.update) and output.data == ENDED and is_live_only({"metadata": output.metadata or {}})
 
 
 def assert_clean(cell: CellRun) -> None:

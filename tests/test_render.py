@@ -10,6 +10,7 @@ from visible import published, tags, visible
 
 from ygpt_magic.chat import Options, Reply, Usage
 from ygpt_magic.render import StreamRenderer, extract_code
+from ygpt_magic.saving import LIVE_ONLY
 
 FOOTER = "yandexgpt · 23.10.2025 · 26 → 317 tokens · 1.4 s"
 
@@ -79,7 +80,9 @@ def test_the_footer_is_quiet_and_deterministic_except_seconds():
     assert one.summary() == "yandexgpt · 1 → 1 token · 0.2 s"
 
 
-def test_one_handle_waiting_line_then_streamed_text_then_final_markdown():
+def test_one_live_display_waiting_line_then_streamed_text_then_final_markdown_as_its_own_display():
+    """The final form is a display of its own, the live one emptied just before it (marked
+    live-only), so a frontend that ignores display updates still shows it (jupyter console)."""
     r, screen, clock = renderer()
     r.start(["↺ Re-ran this cell: its previous turn was dropped from chat 'default'."])
     assert screen.handles == 0  # drawn once the request is on its way, not before
@@ -91,7 +94,8 @@ def test_one_handle_waiting_line_then_streamed_text_then_final_markdown():
     stream(r, clock, ["Être", "Être ou ne pas être"], step=0.2)
     assert screen.shown().endswith("\nÊtre ou ne pas être")
     r.finish(reply("Être ou ne pas être, *telle* est la question."))
-    assert screen.handles == 1
+    assert screen.handles == 2
+    assert screen.bundles[-2] == {"text/plain": ""} and screen.metadata[-2] == LIVE_ONLY
     assert {**screen.last, "text/html": published(screen.last["text/html"])} == {
         "text/html": "<p><sub>↺ Re-ran this cell: its previous turn was dropped from chat 'default'.</sub></p>"
                      "\n<p>Être ou ne pas être, <em>telle</em> est la question.</p>&#10;\n"
@@ -99,7 +103,7 @@ def test_one_handle_waiting_line_then_streamed_text_then_final_markdown():
         "text/plain": "↺ Re-ran this cell: its previous turn was dropped from chat 'default'.\n\n"
                       f"Être ou ne pas être, *telle* est la question.\n\n{FOOTER}",
     }
-    assert r.updates == len(screen.bundles) == 4
+    assert r.updates == len(screen.bundles) == 5
 
 
 def test_updates_are_throttled_to_about_ten_a_second_and_the_final_text_is_exact():

@@ -12,6 +12,13 @@ In plain IPython in a terminal a display cannot change once printed, so the rend
 through a ``terminal.Typewriter`` instead of a display handle: every form is then plain text, and
 only what is new at its end is printed (see terminal.py).
 
+A cell's outputs that stay (the final form, a finished tool call) each go out as a display of their
+own, never only as an update of the live one: the live display is ended first by an empty update,
+sent back to back with the new display. Frontends that ignore ``update_display_data``, as the
+messaging spec allows (``jupyter console``, ``papermill --log-output``), then show every reply;
+JupyterLab draws the switch in one frame (tests/test_browser_switch.py). The emptied output is
+marked live-only, so a notebook saved by Jupyter (saving.py) or the demo keeps only what stays.
+
 An error's message is printed by IPython (or the panel's status line) right under the output, so
 the output never repeats it: it keeps the partial text with a short mark, or clears the waiting
 line when nothing had arrived.
@@ -27,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from ..cache import provenance
 from ..chat.pictures import PICTURE_TOKENS
 from ..chat.values import Reply
+from ..saving import LIVE_ONLY
 from ..words import counted
 from . import inert, plain, terminal
 from . import tools as tool_lines
@@ -58,6 +66,9 @@ __all__ = ["RENDER_INTERVAL", "StreamRenderer", "dry_run", "extract_code", "repl
 
 #: Seconds between display updates while a reply streams (``YGptMagics.render_interval``).
 RENDER_INTERVAL = 0.1
+
+#: what a cell's live display becomes when what replaces it goes out as a display of its own
+ENDED: Bundle = {"text/plain": ""}
 
 INTERRUPTED = "⏹ interrupted — not added to the chat"
 INTERRUPTED_KEPT = "⏹ interrupted — the partial reply was added to the chat"
@@ -233,6 +244,7 @@ class StreamRenderer(Pacing):
         line = tool_lines.line(call)
         self._tools.append((tool_lines.details(call, line), tool_lines.plain(call, line)))
         if self.calls_apart and not self._done:
+            self._end_live()
             self._show({HTML: "", "text/plain": ""})
             self._end_output()
             self._tools = []
@@ -294,6 +306,7 @@ class StreamRenderer(Pacing):
         output of its own: JupyterLab shows ``application/json`` ahead of every other form in
         the bundle (its JSON renderer ranks 0, HTML 50), and the tree has no room for lines of
         ours, so inside the tree's bundle they would never show there."""
+        self._end_live()
         if self._notes:
             self._show(quiet_lines(*self._notes))
             self._end_output()
@@ -381,6 +394,14 @@ class StreamRenderer(Pacing):
         else:
             self._handle.update(bundle, raw=True, **extra)
 
+    def _end_live(self) -> None:
+        """Empty the live display of a cell, so what replaces it goes out as a display of its
+        own (module docstring); marked live-only, as no saved notebook needs it."""
+        if self._handle is not None and self._outputs_apart:
+            self._handle.update(ENDED, raw=True, metadata=LIVE_ONLY)
+            self._handle = None
+            self.updates += 1
+
     def _end_output(self) -> None:
         """What shows now stays as it is; the next show starts a new output under it."""
         self._handle = None
@@ -388,7 +409,11 @@ class StreamRenderer(Pacing):
             self._screen.end()
 
     def _final(self, bundle: Bundle, metadata: dict[str, Any] | None = None) -> None:
+        """The last form of the output; one that shows something replaces the live display as
+        a display of its own (``_end_live``), an empty one (a quick failure's) just clears it."""
         if not self._done:
+            if any(bundle.values()) or self._tools:
+                self._end_live()
             self._show(bundle, metadata)
             self._done = True
             if self._screen is not None:

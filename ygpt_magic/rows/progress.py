@@ -45,6 +45,8 @@ from ..errors import (
     TextTooLongToClassify,
     TextTooLongToEmbed,
 )
+from ..render.stream import ENDED
+from ..saving import LIVE_ONLY
 from ..words import counted
 
 if TYPE_CHECKING:
@@ -324,8 +326,14 @@ class Progress:
             self._replace(text, metadata)
 
     def _replace(self, text: str, metadata: dict[str, Any] | None = None) -> None:
+        """Put ``text`` where the bar (or the text that replaced it) was: that display is emptied
+        and ``text`` goes out as a display of its own, so a frontend that ignores display updates
+        (jupyter console, papermill's log) shows it too (render/stream.py does the same)."""
         if self._handle is not None:  # a widget bar was shown (Jupyter), under this display id
-            self._handle.update({"text/plain": text}, raw=True, metadata=metadata)
+            from IPython.display import display
+
+            self._handle.update(ENDED, raw=True, metadata=LIVE_ONLY)
+            self._handle = display({"text/plain": text}, raw=True, display_id=True, metadata=metadata)
 
 
 def _show(container: object) -> Any:

@@ -1,0 +1,62 @@
+"""A frontend that ignores ``update_display_data`` (as the messaging spec allows) still sees
+every reply and every ``--map`` summary: ``jupyter console``, ``papermill --log-output``.
+
+jupyter_console 6.6 (``ptshell.py`` ``handle_iopub``) prints stream text and the ``text/plain``
+of ``display_data`` and ``execute_result``; it has no case for ``update_display_data``. A streamed
+reply used to start with an HTML-only display and arrive, footer and all, only in updates, so the
+console printed nothing for it; a ``--map`` summary only replaced the bar's display, so the
+console kept ``--map 2 rows:   0%|``. This drives a real ipykernel through jupyter_client against
+the local server and keeps exactly what such a console prints.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from conftest import TEST_FOLDER, TEST_KEY
+
+pytestmark = pytest.mark.slow  # a fresh kernel: seconds
+
+
+def _console_view(client, code: str) -> str:
+    """What jupyter console prints for ``code``: stream text and display/execute_result
+    ``text/plain``, updates ignored."""
+    shown = []
+    client.execute(code)
+    while True:
+        msg = client.get_iopub_msg(timeout=120)
+        kind, content = msg["msg_type"], msg["content"]
+        if kind == "status" and content["execution_state"] == "idle":
+            return "\n".join(shown)
+        if kind == "stream":
+            shown.append(content["text"])
+        elif kind in ("display_data", "execute_result") and "text/plain" in content["data"]:
+            shown.append(content["data"]["text/plain"])
+
+
+@pytest.fixture
+def console(tmp_path):
+    from jupyter_client.manager import start_new_kernel
+
+    env = {**os.environ, "YGPT_ENDPOINT": "local", "YC_API_KEY": TEST_KEY, "YC_FOLDER_ID": TEST_FOLDER,
+           "IPYTHONDIR": str(tmp_path / "ipython")}
+    manager, client = start_new_kernel(kernel_name="python3", env=env, cwd=str(tmp_path))
+    try:
+        _console_view(client, "%load_ext ygpt_magic")
+        yield lambda code: _console_view(client, code)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def test_a_streamed_reply_and_a_map_summary_reach_a_console(console):
+    reply = console("%%ygpt\nTranslate into English: Быть или не быть")
+    assert "Вы спросили: «Translate into English" in reply, f"the console showed {reply!r} for the %%ygpt cell"
+    assert "tokens" in reply and "local server" in reply, "the footer comes with the reply"
+    assert reply.count("Вы спросили") == 1, reply
+
+    console("items = ['Great phone', 'Broke after a week']")
+    rows = console("%%ygpt --map items --out answers --once\nSentiment of: {item}")
+    assert "✓ 2 answered" in rows, f"the --map cell showed only {rows!r}"
+    assert "1 turn" in console("%ygpt history")
