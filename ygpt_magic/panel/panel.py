@@ -148,9 +148,13 @@ class ChatPanel(widgets.VBox):
     # -- what the user does ------------------------------------------------------------------
 
     def __repr__(self) -> str:
-        """The text/plain fallback shown where widgets do not render (GitHub, nbconvert, nbval)."""
+        """The text/plain fallback shown where the widget is not drawn: a notebook run headless
+        (jupyter execute, nbconvert --execute, papermill: no pre-save hook drops it), its export
+        or log, GitHub, a terminal. Nothing is live there, so it says what this is and how to
+        get it, not that it is live. ipywidgets cuts it at 110 characters, so those come first
+        and the chat's name last."""
         turns = counted(len(self._session.chat(self._name).turns), "turn")
-        return f"ygpt panel · chat '{self._name}' · {turns} (live in JupyterLab)"
+        return f"ygpt chat panel, drawn only live in Jupyter (run %ygpt panel there) · chat '{self._name}' · {turns}"
 
     def _ipython_display_(self) -> None:
         """In a kernel: the saved view (kept up to date), then the widget marked live-only, so a
