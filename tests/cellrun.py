@@ -8,7 +8,8 @@ means asyncio's complaints would never reach stderr, so they are checked here).
 
 A live display emptied just before what replaces it goes out as a display of its own
 (render/stream.py ``_end_live``) shows nothing and is kept by no saved notebook, so a run leaves
-that update out; tests/test_render.py and tests/test_frontends_*.py check the switch itself.
+that update out of its messages and that display out of ``displays``; tests/test_render.py,
+tests/test_frontends_console.py and tests/test_browser_switch.py check the switch itself.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ class CellRun:
     outputs: list[dict]  # each {"data": {mimetype: value}, "update": bool}
     error: BaseException | None
     warnings: list[str] = field(default_factory=list)
+    ended: set[str] = field(default_factory=set)  # ids of live displays emptied (module docstring)
 
     @property
     def shown(self) -> str:
@@ -111,7 +113,8 @@ class CellRun:
         cell's output area holds once it ran (a tool call has an output of its own)."""
         shown: dict = {}
         for index, output in enumerate(self.outputs):
-            shown[output.get("id") or index] = output["data"]
+            if output.get("id") not in self.ended:
+                shown[output.get("id") or index] = output["data"]
         return list(shown.values())
 
     @property
@@ -158,7 +161,8 @@ def run(shell, source: str, cell_id: str | None = None) -> CellRun:
     warnings = [f"{r.name}: {r.getMessage()}" for r in records]
     outputs = [{"data": o.data or {}, "update": o.update, "id": (o.transient or {}).get("display_id")}
                for o in captured.outputs if not _ended(o)]
-    return CellRun(source, captured.stdout, captured.stderr, outputs, error, warnings)
+    ended = {(o.transient or {}).get("display_id") for o in captured.outputs if _ended(o)}
+    return CellRun(source, captured.stdout, captured.stderr, outputs, error, warnings, ended)
 
 
 def _ended(output) -> bool:

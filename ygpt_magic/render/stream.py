@@ -244,8 +244,7 @@ class StreamRenderer(Pacing):
         line = tool_lines.line(call)
         self._tools.append((tool_lines.details(call, line), tool_lines.plain(call, line)))
         if self.calls_apart and not self._done:
-            self._end_live()
-            self._show({HTML: "", "text/plain": ""})
+            self._show({HTML: "", "text/plain": ""}, stays=True)
             self._end_output()
             self._tools = []
         self._waiting_line = True
@@ -306,12 +305,11 @@ class StreamRenderer(Pacing):
         output of its own: JupyterLab shows ``application/json`` ahead of every other form in
         the bundle (its JSON renderer ranks 0, HTML 50), and the tree has no room for lines of
         ours, so inside the tree's bundle they would never show there."""
-        self._end_live()
         if self._notes:
-            self._show(quiet_lines(*self._notes))
+            self._show(quiet_lines(*self._notes), stays=True)
             self._end_output()
         pretty = json.dumps(tree, ensure_ascii=False, indent=2)
-        self._show({"application/json": tree, "text/plain": pretty}, provenance.metadata(reply))
+        self._show({"application/json": tree, "text/plain": pretty}, provenance.metadata(reply), stays=True)
         self._end_output()
         self._final(quiet_lines(*filter(None, (self._retries.said(), reply.summary()))))
 
@@ -368,21 +366,26 @@ class StreamRenderer(Pacing):
                                         shown["text/plain"])
         return shown
 
-    def _show(self, bundle: Bundle, metadata: dict[str, Any] | None = None) -> None:
+    def _show(self, bundle: Bundle, metadata: dict[str, Any] | None = None, *, stays: bool = False) -> None:
+        """Draw ``bundle``; one that ``stays`` replaces a cell's live display as a display of its
+        own (``_end_live``). It is built whole first, so the emptying update and the new display
+        leave back to back, with no work between them for a frame to fall into."""
         self._waiting_line = self._showing_wait = False  # whatever shows now replaces it
         bundle = self._with_tools(bundle)
         if self._screen is not None:  # the terminal's stand-in for the display handle
             self._handle = self._screen
             self._screen.show(bundle.get("text/plain", ""))
         else:
+            if HTML in bundle:  # built from inert's pieces; cleaned once, as the last step
+                bundle = {**bundle, HTML: inert.clean(bundle[HTML])}
+            if stays:
+                self._end_live()
             self._display_bundle(bundle, metadata)
         self.updates += 1
         self._last = self.clock()
 
     def _display_bundle(self, bundle: Bundle, metadata: dict[str, Any] | None) -> None:
         """The bundle into the cell's output: its first display, or an update of it."""
-        if HTML in bundle:  # built from inert's pieces; cleaned once, as the last step
-            bundle = {**bundle, HTML: inert.clean(bundle[HTML])}
         extra = {"metadata": metadata} if metadata else {}
         if self._handle is None:
             display = self._display
@@ -412,9 +415,7 @@ class StreamRenderer(Pacing):
         """The last form of the output; one that shows something replaces the live display as
         a display of its own (``_end_live``), an empty one (a quick failure's) just clears it."""
         if not self._done:
-            if any(bundle.values()) or self._tools:
-                self._end_live()
-            self._show(bundle, metadata)
+            self._show(bundle, metadata, stays=any(bundle.values()) or bool(self._tools))
             self._done = True
             if self._screen is not None:
                 self._screen.end()
