@@ -6,10 +6,10 @@ stderr, every display output (each mimetype, updates included), the exception IP
 and every log record of WARNING and above emitted while the cell ran (pytest's own log handler
 means asyncio's complaints would never reach stderr, so they are checked here).
 
-A live display emptied just before what replaces it goes out as a display of its own
-(render/stream.py ``_end_live``) shows nothing and is kept by no saved notebook, so a run leaves
-that update out of its messages and that display out of ``displays``; tests/test_render.py,
-tests/test_frontends_console.py and tests/test_browser_switch.py check the switch itself.
+A lasting output's plain text sent again for frontends that ignore display updates
+(render/echo.py) is drawn as nothing where HTML is drawn, and no saved notebook keeps it, so a run
+leaves it out; tests/test_render.py, tests/test_frontends_console.py and
+tests/test_browser_switch.py check it.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from IPython.utils.capture import capture_output
 from visible import visible
 
-from ygpt_magic.render.stream import ENDED
 from ygpt_magic.saving import is_live_only
 
 #: Text that must never be in a cell's output: it means a traceback or library noise leaked.
@@ -87,7 +86,6 @@ class CellRun:
     outputs: list[dict]  # each {"data": {mimetype: value}, "update": bool}
     error: BaseException | None
     warnings: list[str] = field(default_factory=list)
-    ended: set[str] = field(default_factory=set)  # ids of live displays emptied (module docstring)
 
     @property
     def shown(self) -> str:
@@ -113,8 +111,7 @@ class CellRun:
         cell's output area holds once it ran (a tool call has an output of its own)."""
         shown: dict = {}
         for index, output in enumerate(self.outputs):
-            if output.get("id") not in self.ended:
-                shown[output.get("id") or index] = output["data"]
+            shown[output.get("id") or index] = output["data"]
         return list(shown.values())
 
     @property
@@ -160,14 +157,13 @@ def run(shell, source: str, cell_id: str | None = None) -> CellRun:
     error = result.error_before_exec or result.error_in_exec
     warnings = [f"{r.name}: {r.getMessage()}" for r in records]
     outputs = [{"data": o.data or {}, "update": o.update, "id": (o.transient or {}).get("display_id")}
-               for o in captured.outputs if not _ended(o)]
-    ended = {(o.transient or {}).get("display_id") for o in captured.outputs if _ended(o)}
-    return CellRun(source, captured.stdout, captured.stderr, outputs, error, warnings, ended)
+               for o in captured.outputs if not _sent_again(o)]
+    return CellRun(source, captured.stdout, captured.stderr, outputs, error, warnings)
 
 
-def _ended(output) -> bool:
-    """Whether ``output`` is a live display's emptying update (see the module's docstring)."""
-    return bool(output.update) and output.data == ENDED and is_live_only({"metadata": output.metadata or {}})
+def _sent_again(output) -> bool:
+    """Whether ``output`` is render/echo.py's copy for frontends that ignore updates."""
+    return output.data.get("text/html") == "" and is_live_only({"metadata": output.metadata or {}})
 
 
 def assert_clean(cell: CellRun) -> None:

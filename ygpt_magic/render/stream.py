@@ -12,13 +12,6 @@ In plain IPython in a terminal a display cannot change once printed, so the rend
 through a ``terminal.Typewriter`` instead of a display handle: every form is then plain text, and
 only what is new at its end is printed (see terminal.py).
 
-A cell's outputs that stay (the final form, a finished tool call) each go out as a display of their
-own, never only as an update of the live one: the live display is ended first by an empty update,
-sent back to back with the new display. Frontends that ignore ``update_display_data``, as the
-messaging spec allows (``jupyter console``, ``papermill --log-output``), then show every reply;
-JupyterLab draws the switch in one frame (tests/test_browser_switch.py). The emptied output is
-marked live-only, so a notebook saved by Jupyter (saving.py) or the demo keeps only what stays.
-
 An error's message is printed by IPython (or the panel's status line) right under the output, so
 the output never repeats it: it keeps the partial text with a short mark, or clears the waiting
 line when nothing had arrived.
@@ -34,10 +27,10 @@ from typing import TYPE_CHECKING, Any
 from ..cache import provenance
 from ..chat.pictures import PICTURE_TOKENS
 from ..chat.values import Reply
-from ..saving import LIVE_ONLY
 from ..words import counted
 from . import inert, plain, terminal
 from . import tools as tool_lines
+from .echo import echo as sent_again
 from .forms import (
     FINAL,
     HTML,
@@ -66,9 +59,6 @@ __all__ = ["RENDER_INTERVAL", "StreamRenderer", "dry_run", "extract_code", "repl
 
 #: Seconds between display updates while a reply streams (``YGptMagics.render_interval``).
 RENDER_INTERVAL = 0.1
-
-#: what a cell's live display becomes when what replaces it goes out as a display of its own
-ENDED: Bundle = {"text/plain": ""}
 
 INTERRUPTED = "⏹ interrupted — not added to the chat"
 INTERRUPTED_KEPT = "⏹ interrupted — the partial reply was added to the chat"
@@ -367,25 +357,24 @@ class StreamRenderer(Pacing):
         return shown
 
     def _show(self, bundle: Bundle, metadata: dict[str, Any] | None = None, *, stays: bool = False) -> None:
-        """Draw ``bundle``; one that ``stays`` replaces a cell's live display as a display of its
-        own (``_end_live``). It is built whole first, so the emptying update and the new display
-        leave back to back, with no work between them for a frame to fall into."""
+        """Draw ``bundle``; one that ``stays`` (a final form) and updated a live display is sent again (echo.py)."""
         self._waiting_line = self._showing_wait = False  # whatever shows now replaces it
         bundle = self._with_tools(bundle)
         if self._screen is not None:  # the terminal's stand-in for the display handle
             self._handle = self._screen
             self._screen.show(bundle.get("text/plain", ""))
         else:
-            if HTML in bundle:  # built from inert's pieces; cleaned once, as the last step
-                bundle = {**bundle, HTML: inert.clean(bundle[HTML])}
-            if stays:
-                self._end_live()
+            again = stays and self._handle is not None and self._outputs_apart
             self._display_bundle(bundle, metadata)
+            if again and bundle.get("text/plain"):  # (a quick failure's final form has none)
+                sent_again(bundle["text/plain"], self._display)  # for frontends ignoring updates
         self.updates += 1
         self._last = self.clock()
 
     def _display_bundle(self, bundle: Bundle, metadata: dict[str, Any] | None) -> None:
         """The bundle into the cell's output: its first display, or an update of it."""
+        if HTML in bundle:  # built from inert's pieces; cleaned once, as the last step
+            bundle = {**bundle, HTML: inert.clean(bundle[HTML])}
         extra = {"metadata": metadata} if metadata else {}
         if self._handle is None:
             display = self._display
@@ -397,14 +386,6 @@ class StreamRenderer(Pacing):
         else:
             self._handle.update(bundle, raw=True, **extra)
 
-    def _end_live(self) -> None:
-        """Empty the live display of a cell, so what replaces it goes out as a display of its
-        own (module docstring); marked live-only, as no saved notebook needs it."""
-        if self._handle is not None and self._outputs_apart:
-            self._handle.update(ENDED, raw=True, metadata=LIVE_ONLY)
-            self._handle = None
-            self.updates += 1
-
     def _end_output(self) -> None:
         """What shows now stays as it is; the next show starts a new output under it."""
         self._handle = None
@@ -412,10 +393,8 @@ class StreamRenderer(Pacing):
             self._screen.end()
 
     def _final(self, bundle: Bundle, metadata: dict[str, Any] | None = None) -> None:
-        """The last form of the output; one that shows something replaces the live display as
-        a display of its own (``_end_live``), an empty one (a quick failure's) just clears it."""
         if not self._done:
-            self._show(bundle, metadata, stays=any(bundle.values()) or bool(self._tools))
+            self._show(bundle, metadata, stays=True)
             self._done = True
             if self._screen is not None:
                 self._screen.end()

@@ -45,8 +45,7 @@ from ..errors import (
     TextTooLongToClassify,
     TextTooLongToEmbed,
 )
-from ..render.stream import ENDED
-from ..saving import LIVE_ONLY
+from ..render.echo import echo
 from ..words import counted
 
 if TYPE_CHECKING:
@@ -326,14 +325,12 @@ class Progress:
             self._replace(text, metadata)
 
     def _replace(self, text: str, metadata: dict[str, Any] | None = None) -> None:
-        """Put ``text`` where the bar (or the text that replaced it) was: that display is emptied
-        and ``text`` goes out as a display of its own, so a frontend that ignores display updates
-        (jupyter console, papermill's log) shows it too (render/stream.py does the same)."""
+        """Put ``text`` where the bar was, and send it as a display of its own too, so a frontend
+        that ignores display updates (jupyter console, papermill's log) shows it (render/echo.py
+        says how, and why not in place of the update)."""
         if self._handle is not None:  # a widget bar was shown (Jupyter), under this display id
-            from IPython.display import display
-
-            self._handle.update(ENDED, raw=True, metadata=LIVE_ONLY)
-            self._handle = display({"text/plain": text}, raw=True, display_id=True, metadata=metadata)
+            self._handle.update({"text/plain": text}, raw=True, metadata=metadata)
+            echo(text)
 
 
 def _show(container: object) -> Any:
