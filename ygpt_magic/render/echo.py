@@ -3,8 +3,9 @@
 A streamed reply reaches its cell's live display only as ``update_display_data``, and a ``--map``
 summary only as an update of its bar's display. The messaging spec lets a frontend ignore those
 updates, and ``jupyter console`` and ``papermill --log-output`` do: they showed nothing of a reply
-and a bar stuck at 0 %. So once an output that stays has been put into a live display, its plain
-text is sent as a display of its own, under an empty HTML form: such a frontend prints the text,
+and a bar stuck at 0 %. So as an output that stays is put into a live display, its plain text is
+sent just before, as a display of its own under an empty HTML form (the update stays the cell's
+last message, the one that carries the provenance): such a frontend prints the text,
 and one that draws HTML (JupyterLab, Notebook 7, VS Code, an HTML or Markdown export) draws
 nothing for it. It is marked live-only, so a notebook saved by Jupyter (saving.py) or the demo
 keeps one copy.

@@ -364,10 +364,9 @@ class StreamRenderer(Pacing):
             self._handle = self._screen
             self._screen.show(bundle.get("text/plain", ""))
         else:
-            again = stays and self._handle is not None and self._outputs_apart
+            if stays and self._handle is not None and self._outputs_apart and bundle.get("text/plain"):
+                sent_again(bundle["text/plain"], self._display)  # first: the update stays the last output
             self._display_bundle(bundle, metadata)
-            if again and bundle.get("text/plain"):  # (a quick failure's final form has none)
-                sent_again(bundle["text/plain"], self._display)  # for frontends ignoring updates
         self.updates += 1
         self._last = self.clock()
 

@@ -321,16 +321,13 @@ class Progress:
         below it in a terminal, whose bar is its own text."""
         if self._handle is None:
             print(text)
-        else:
+        else:   # sent again first, for frontends that ignore display updates (render/echo.py)
+            echo(text)
             self._replace(text, metadata)
 
     def _replace(self, text: str, metadata: dict[str, Any] | None = None) -> None:
-        """Put ``text`` where the bar was, and send it as a display of its own too, so a frontend
-        that ignores display updates (jupyter console, papermill's log) shows it (render/echo.py
-        says how, and why not in place of the update)."""
         if self._handle is not None:  # a widget bar was shown (Jupyter), under this display id
             self._handle.update({"text/plain": text}, raw=True, metadata=metadata)
-            echo(text)
 
 
 def _show(container: object) -> Any:
