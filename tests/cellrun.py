@@ -7,7 +7,7 @@ and every log record of WARNING and above emitted while the cell ran (pytest's o
 means asyncio's complaints would never reach stderr, so they are checked here).
 
 A lasting output's plain text sent again for frontends that ignore display updates
-(render/echo.py) is drawn as nothing where HTML is drawn, and no saved notebook keeps it, so a run
+(render/forms.py echo) is drawn as nothing where HTML is drawn, and no saved notebook keeps it, so a run
 leaves it out; tests/test_render.py, tests/test_frontends_console.py and
 tests/test_browser_switch.py check it.
 """
@@ -162,7 +162,7 @@ def run(shell, source: str, cell_id: str | None = None) -> CellRun:
 
 
 def _sent_again(output) -> bool:
-    """Whether ``output`` is render/echo.py's copy for frontends that ignore updates."""
+    """Whether ``output`` is render/forms.py echo's copy for frontends that ignore updates."""
     return output.data.get("text/html") == "" and is_live_only({"metadata": output.metadata or {}})
 
 

@@ -1,7 +1,7 @@
 """The end of a streamed reply and of a ``--map`` bar, as JupyterLab draws it, frame by frame.
 
 Frontends that ignore display updates (jupyter console) get a lasting output's plain text sent
-again as a display of its own, under an empty HTML form (render/echo.py). In JupyterLab that copy
+again as a display of its own, under an empty HTML form (render/forms.py echo). In JupyterLab that copy
 must show nothing: this story checks, on every animation frame Chromium draws while the cells
 run, that a user sees no flash (the text never shrinks or vanishes once shown), no duplicate
 (never two outputs with text) and no jump (a streamed cell's output area never gets shorter), that

@@ -25,7 +25,7 @@ class Screen:
         self.again: list[dict] = []  # what was sent again as displays of their own
 
     def __call__(self, bundle, *, raw, display_id=False, metadata=None):
-        if metadata == LIVE_ONLY:  # sent again for frontends that ignore updates (render/echo.py)
+        if metadata == LIVE_ONLY:  # sent again for frontends that ignore updates (render/forms.py echo)
             self.again.append(bundle)
             return None
         assert raw is True and display_id is True

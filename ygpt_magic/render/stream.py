@@ -30,7 +30,6 @@ from ..chat.values import Reply
 from ..words import counted
 from . import inert, plain, terminal
 from . import tools as tool_lines
-from .echo import echo as sent_again
 from .forms import (
     FINAL,
     HTML,
@@ -46,6 +45,7 @@ from .forms import (
     markdown_form,
     quiet_lines,
 )
+from .forms import echo as sent_again
 from .forms import plain as plain_form
 from .markdown import code_blocks, extract_code, fenced
 from .pacing import Pacing
@@ -357,7 +357,7 @@ class StreamRenderer(Pacing):
         return shown
 
     def _show(self, bundle: Bundle, metadata: dict[str, Any] | None = None, *, stays: bool = False) -> None:
-        """Draw ``bundle``; one that ``stays`` (a final form) and updated a live display is sent again (echo.py)."""
+        """Draw ``bundle``; one that ``stays`` (a final form) and updated a live display is sent again (forms.echo)."""
         self._waiting_line = self._showing_wait = False  # whatever shows now replaces it
         bundle = self._with_tools(bundle)
         if self._screen is not None:  # the terminal's stand-in for the display handle

@@ -45,7 +45,7 @@ from ..errors import (
     TextTooLongToClassify,
     TextTooLongToEmbed,
 )
-from ..render.echo import echo
+from ..render.forms import echo
 from ..words import counted
 
 if TYPE_CHECKING:
@@ -321,7 +321,7 @@ class Progress:
         below it in a terminal, whose bar is its own text."""
         if self._handle is None:
             print(text)
-        else:   # sent again first, for frontends that ignore display updates (render/echo.py)
+        else:   # sent again first, for frontends that ignore display updates (render/forms.py echo)
             echo(text)
             self._replace(text, metadata)
 
