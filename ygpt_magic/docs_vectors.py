@@ -88,8 +88,6 @@ def _sent(kernel: Kernel, ledger: Ledger, model: str, keyed: str, texts: list[st
     settled = None if budget is None else budget.settler(
         lambda vector: ledger.cost(Usage.read_only(vector.tokens), keyed))
     client = kernel.connection.client()
-    job = client.embed_many(requests(), model=model, concurrency=kernel.settings.map_concurrency,
-                            on_result=settled)
     rows: list[Any] = [None] * len(texts)
 
     def answered(tag: int, vector: Vector) -> None:
@@ -97,7 +95,9 @@ def _sent(kernel: Kernel, ledger: Ledger, model: str, keyed: str, texts: list[st
         row = rows[tag] = np.asarray(vector.values, dtype=np.float32)
         ledger.kept_vector(texts[tag], keyed, RecordedVector(row.tobytes(), vector.tokens, vector.model_version))
 
-    every_vector(job, len(texts), answered)
+    # the job starts as every_vector, which stops it on Ctrl-C, takes it: nothing comes between
+    every_vector(client.embed_many(requests(), model=model, concurrency=kernel.settings.map_concurrency,
+                                   on_result=settled), len(texts), answered)
     if budget is not None and budget.stopped:
         spent, chunks = budget.paid
         raise IndexingOverCap(kernel.cell_name(), chunks, roubles(spent), budget.cap)

@@ -136,10 +136,10 @@ def _streamed(client: Transport, messages: list[Message], options: RequestOption
     to retry a stream that broke off, the renderer says so (``renderer.retrying``).
     """
     stream = client.stream(messages, options, slow=renderer.show_waiting, due=renderer.due, **extras)
-    stream.on_retry = renderer.retrying
-    renderer.opened(stream)
     last: Answer | None = None
-    try:
+    try:   # the request is on its way: a Ctrl-C from here on cancels it
+        stream.on_retry = renderer.retrying
+        renderer.opened(stream)
         for chunk in stream:
             if chunk is not None:
                 last = chunk

@@ -204,7 +204,11 @@ def collect(record: BatchRecord, client: Any, memo: RowMemo, poll_interval: floa
             out: str | None = None) -> MapRun:
     """Wait for the job (Ctrl-C: stop waiting), then align its answers with the record's rows."""
     out = out or record.out
-    progress = Progress(record.tally, desc=f"--batch {record.task_id}")
+    try:
+        progress = Progress(record.tally, desc=f"--batch {record.task_id}")
+    except KeyboardInterrupt:   # the first bar of a kernel takes ~0.2 s to build: the job is started
+        print(_goes_on(record.task_id, out))
+        return finish(record.state, record.tally, out, record.task_id, quiet=True)
     try:
         outcome = None
         if wait(client, record.task_id, progress, poll_interval, out):
@@ -215,9 +219,7 @@ def collect(record: BatchRecord, client: Any, memo: RowMemo, poll_interval: floa
                 progress.tally.stopped = True
         if outcome is None:
             progress.close()
-            progress.report(f"Stopped waiting; batch job {record.task_id} goes on in the cloud. "
-                            f"%ygpt batch attach {record.task_id} --out {out or 'VAR'} collects its "
-                            f"answers when it is done, %ygpt batch cancel {record.task_id} stops it.")
+            progress.report(_goes_on(record.task_id, out))
             return finish(record.state, record.tally, out, record.task_id, quiet=True)
         if not outcome.answered and outcome.status != "COMPLETED":
             raise BatchFailed(record.task_id, outcome.status, next(iter(outcome.errors.values()), ""))
@@ -229,6 +231,14 @@ def collect(record: BatchRecord, client: Any, memo: RowMemo, poll_interval: floa
     finally:
         progress.close()
     return finish(record.state, record.tally, out, record.task_id, progress=progress)
+
+
+def _goes_on(task_id: str, out: str | None) -> str:
+    """What a Ctrl-C while the cell waits for its job says: the job is not stopped, and how to
+    collect or cancel it."""
+    return (f"Stopped waiting; batch job {task_id} goes on in the cloud. %ygpt batch attach {task_id} "
+            f"--out {out or 'VAR'} collects its answers when it is done, %ygpt batch cancel {task_id} "
+            f"stops it.")
 
 
 def attach(task_id: str, *, jobs: dict[str, BatchRecord], client: Any, memo: RowMemo,

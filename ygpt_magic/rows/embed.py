@@ -23,6 +23,7 @@ from ..errors import CacheMiss, CredentialInPrompt, YGptError
 from ..ledger import Ledger
 from ..words import counted
 from .progress import Progress, RunCounts, Tally, one_line, tell
+from .stoppable import bar, run_job
 from .texts import Texts
 from .vectors import unit_rows
 
@@ -152,7 +153,8 @@ def _replayed(state: _State, embedder: Embedder, text: str) -> Any:
 
 
 def _send(state: _State, model: str, embedder: Embedder, tally: Tally, quiet: bool) -> Progress | None:
-    """Send the pending texts and keep each vector as it arrives; Ctrl-C stops sending."""
+    """Send the pending texts and keep each vector as it arrives; Ctrl-C at any moment after
+    the job starts stops sending (the bar is made before it: stoppable.py)."""
     def requests() -> Iterator[tuple[str, str]]:
         for text in list(state.pending):
             if embedder.budget is not None and not embedder.budget.should_continue():
@@ -163,16 +165,13 @@ def _send(state: _State, model: str, embedder: Embedder, tally: Tally, quiet: bo
     ledger, keyed = embedder.ledger, state.model
     settled = None if budget is None else budget.settler(
         lambda vector: ledger.cost(Usage.read_only(vector.tokens), keyed))
-    job = embedder.get_client().embed_many(requests(), model=model, concurrency=embedder.concurrency,
-                                           on_result=settled)
-    progress = None if quiet else Progress(tally, desc=f"embed {len(state.texts.texts):,} texts")
+    client = embedder.get_client()
+    progress = None if quiet else bar(tally, f"embed {len(state.texts.texts):,} texts")   # before the job
     try:
-        try:
-            _collect(job.results(), state, embedder, tally, progress)
-        except KeyboardInterrupt:
-            job.cancel()
-            tally.stopped = True
-            _collect(job.results(), state, embedder, tally, progress)
+        tally.stopped = run_job(
+            lambda texts: client.embed_many(texts, model=model, concurrency=embedder.concurrency,
+                                            on_result=settled),
+            requests(), lambda results: _collect(results, state, embedder, tally, progress))
     finally:
         if progress is not None:
             progress.close()

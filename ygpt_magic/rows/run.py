@@ -13,7 +13,8 @@ The order of things is the promise users rely on:
    row, a dead server or Ctrl-C never loses one. A row is sent the prompt it was keyed by: its
    template is filled in once (an ``{expression}`` runs once a row), and the prompt is kept
    until the row is sent; its request (the messages) is built just before, so only the rows in
-   flight hold one, never 100,000.
+   flight hold one, never 100,000. The bar is made before the job starts, and the job inside
+   the block that stops it (stoppable.py): a Ctrl-C at any moment after it starts stops it.
 4. With a cost cap (``--max-cost``), the rows to send are estimated first and refused over it;
    while they run, a budget stops launching rows before the cap would be passed (rows/costs.py,
    chat/budget.py), each row settled with it on the client's loop as it ends (``Budget.settler``), so
@@ -38,6 +39,7 @@ from .items import Rows, rows_of
 from .memo import RowMemo
 from .plans import Expand, RowPlanner, RowText, before_sending, planner, said_cut
 from .progress import Progress, RunCounts, Tally, one_line, tell
+from .stoppable import bar, run_job
 from .tables import tables_skip_mathjax
 
 #: a row's tag in the concurrent job: its position and the messages sent for it (the reply cache
@@ -226,8 +228,7 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
 
     model = plans.options.model
     settled = None if budget is None else budget.settler(lambda answer: ledger.cost(answer.usage, model))
-    job = client.complete_many(requests(), concurrency=concurrency, on_result=settled, **plans.extras)
-    progress = Progress(tally, desc=f"--map {plans.rows.count:,} rows")
+    progress = bar(tally, f"--map {plans.rows.count:,} rows")   # before the job: it may be slow to build
     tally.budget = budget
 
     def spent(answer: Answer) -> None:  # every answer the server gave cost its tokens
@@ -235,12 +236,10 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
 
     keep = keeper(plans, ledger)
     try:
-        try:
-            _collect(job.results(), state, memo, tally, progress, keep, spent)
-        except KeyboardInterrupt:
-            job.cancel()
-            tally.stopped = True
-            _collect(job.results(), state, memo, tally, progress, keep, spent)
+        tally.stopped = run_job(
+            lambda rows: client.complete_many(rows, concurrency=concurrency, on_result=settled, **plans.extras),
+            requests(), lambda results: _collect(results, state, memo, tally, progress, keep, spent))
+        if tally.stopped:
             tally.cancelled = sum(state.answers[p] is None and p not in state.errors for p in handed)
     finally:
         progress.close()
