@@ -125,7 +125,6 @@ class Kernel:
         self.cache = ReplyCache(settings.cache_path, settings.cache_mode)
         self.provenance = ProvenanceLog()
         self.batch_jobs: dict[str, BatchRecord] = {}   # by task id
-        self.cell_id: str | None = None        # the running cell's id, when the frontend sent one
 
     def __repr__(self) -> str:
         return f"<Kernel {self.connection!r} chats={list(self.session.chats)}>"
@@ -182,6 +181,12 @@ class Kernel:
         assert self.shell is not None, "the magics run in the shell they were registered with"
         names: dict[str, Any] = self.shell.user_ns  # IPython's shell is untyped
         return names
+
+    @property
+    def cell_id(self) -> str | None:
+        """The id of the cell asking, when the frontend sent one; None between cells and in a
+        thread of the user's, even while a cell runs (context/cells.py)."""
+        return self.cells.cell_id
 
     def cell_name(self) -> str:
         """How a user finds the running cell: ``cell In [7]``, its number as the notebook shows

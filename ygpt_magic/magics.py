@@ -46,7 +46,7 @@ from .kernel import DEFAULT, Kernel, Settings
 from .render import inert
 
 if TYPE_CHECKING:
-    from IPython.core.interactiveshell import ExecutionInfo, ExecutionResult, InteractiveShell
+    from IPython.core.interactiveshell import InteractiveShell
     from traitlets import Bunch
 
 #: What the methods below import where they use it, for the background import to bring in.
@@ -234,18 +234,11 @@ class YGptMagics(RefusedConfigDropped, Magics):
         if hasattr(self, "kernel"):
             self.kernel.settings = Settings.of(self)
 
-    # -- cell ids (the kernel passes JupyterLab's cellId to run_cell) --------------------------
-
-    def _pre_run_cell(self, info: ExecutionInfo) -> None:
-        self.kernel.cell_id = getattr(info, "cell_id", None)
-
-    def _post_run_cell(self, _result: ExecutionResult) -> None:
-        self.kernel.cell_id = None
+    # -- the cells (the kernel passes JupyterLab's cellId to run_cell: context/cells.py) --------
 
     def _hooks(self) -> tuple[tuple[str, Callable[[Any], None]], ...]:
         cells = self.kernel.cells
-        return (("pre_run_cell", self._pre_run_cell), ("post_run_cell", self._post_run_cell),
-                ("pre_run_cell", cells.before), ("post_run_cell", cells.record))
+        return (("pre_run_cell", cells.before), ("post_run_cell", cells.record))
 
     # -- the magic -----------------------------------------------------------------------------
 

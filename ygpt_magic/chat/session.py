@@ -100,7 +100,7 @@ class ChatSession:
         self._lock = threading.RLock()
         self._chats: dict[str, Chat] = {"default": Chat("default")}
         self._current = "default"
-        self._busy: set[str] = set()
+        self._busy: dict[str, bool] = {}   # chat → whether a thread of the user's holds it (ChatBusy)
         self._observers: Observers[ChatEvent] = Observers()
         self._system_tokens: dict[tuple[str, str], int] = {}
         self._revisions = itertools.count(1)
@@ -255,7 +255,7 @@ class ChatSession:
         with self._lock:
             if all:
                 if self._busy:
-                    raise ChatBusy(sorted(self._busy)[0])
+                    raise self._held(sorted(self._busy)[0])
                 self._chats = {"default": Chat("default")}
                 self._current = "default"
                 self._system_tokens.clear()
@@ -312,7 +312,7 @@ class ChatSession:
         (UnknownChat, ChatBusy)."""
         chat = self.chat(name, create=False)
         if chat.name in self._busy:
-            raise ChatBusy(chat.name)
+            raise self._held(chat.name)
         return chat
 
     @contextmanager
@@ -320,15 +320,19 @@ class ChatSession:
         """Hold chat ``name`` for one request; a second concurrent one gets ChatBusy."""
         with self._lock:
             if name in self._busy:
-                raise ChatBusy(name)
-            self._busy.add(name)
+                raise self._held(name)
+            self._busy[name] = threading.current_thread() is not threading.main_thread()
         self._notify("busy", name)
         try:
             yield
         finally:
             with self._lock:
-                self._busy.discard(name)
+                self._busy.pop(name, None)
             self._notify("idle", name)
+
+    def _held(self, name: str) -> ChatBusy:
+        """ChatBusy for ``name``, saying whether a thread of the user's holds it (no Stop reaches it)."""
+        return ChatBusy(name, by_thread=self._busy.get(name, False))
 
     def is_busy(self, name: str | None = None) -> bool:
         """Whether a request is in flight on the chat (the panel greys out Send with it)."""
@@ -361,7 +365,7 @@ class ChatSession:
         chats, current, notes = chatfile.parse(data, source, named)
         with self._lock:
             if self._busy:
-                raise ChatBusy(sorted(self._busy)[0])
+                raise self._held(sorted(self._busy)[0])
             before()   # under the lock: a panel reply landing now cannot miss the copy
             for chat in chats.values():
                 chat.revision = next(self._revisions)

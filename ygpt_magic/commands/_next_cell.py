@@ -7,6 +7,12 @@ frontend sends it) and the notebook's file (``__session__``, which Jupyter Serve
 saved notebook's next cell after this one holds exactly this code, that cell is the one an earlier
 run put there, and nothing is inserted again (one quiet line says so). Without an id or a
 readable file (a terminal, nbclient, a notebook never saved) the code goes into a new cell.
+
+Only a cell's own request puts code below it. One from a widget's callback or a thread of the
+user's has no cell to put it below: IPython keeps a ``set_next_input`` made between cells, and
+ipykernel attaches it to the reply of the next cell the user runs, whatever it is, so the code
+appeared below an unrelated cell minutes later. Its code stays in the reply, with a line that
+says how to get it into a cell.
 """
 
 from __future__ import annotations
@@ -21,16 +27,26 @@ from ..kernel import Kernel
 from ..render import inert
 
 ALREADY_BELOW = "The next cell of the saved notebook already holds this code, so no new cell was inserted."
+NO_CELL = ("No cell was running when this code was asked for (a widget's callback or a thread asked), "
+           "so it was not put into a new cell: copy it from the reply above into a cell.")
 
 
 def put_below(kernel: Kernel, code: str) -> None:
-    """``code`` into a new cell below the running one, unless the saved notebook has it there."""
+    """``code`` into a new cell below the cell that asked, unless the saved notebook has it
+    there; when no cell asked, the line that says so (module docstring)."""
+    if kernel.cells.here is None:
+        _say(NO_CELL)
+        return
     saved = saved_next_source(kernel.namespace.get("__session__"), kernel.cell_id)
     if saved is not None and saved.strip() == code.strip():
-        display(inert.bundle(inert.quiet(ALREADY_BELOW), plain=ALREADY_BELOW), raw=True)
+        _say(ALREADY_BELOW)
         return
     assert kernel.shell is not None, "a reply's code goes below a cell of the shell that ran it"
     kernel.shell.set_next_input(code, replace=False)
+
+
+def _say(line: str) -> None:
+    display(inert.bundle(inert.quiet(line), plain=line), raw=True)
 
 
 def saved_next_source(notebook: Any, cell_id: str | None) -> str | None:

@@ -1,7 +1,14 @@
 """The notebook's cells by execution count (the N of `In [N]:`): source, output and error.
 
-It also says which numbered cell is running (:attr:`NotebookCells.running`), so a chat turn can
-keep the `In [N]` of the run that asked, its label in `%ygpt history`.
+It also says which cell is asking (:attr:`NotebookCells.here`): its id (JupyterLab's, so a re-run
+of the cell rewinds its chat) and, when it is numbered, its `In [N]` (:attr:`NotebookCells.running`,
+a turn's label in `%ygpt history`). That is the cell whose code makes the request, not merely
+the one running: a thread of the user's (a ``threading.Timer``, a worker, an agent loop) or a
+widget's callback may ask while some cell runs, and taking that cell's identity filed the turn
+under it, so re-running that unrelated cell rewound the thread's turns away. So the cell is held
+in a context variable set by ``pre_run_cell`` in the context that runs the cell's code: a thread
+starts with an empty context and asks from outside any cell, while ``asyncio.to_thread`` and the
+cell's own tasks copy the context, and ask as the cell (ipykernel routes their output to it too).
 
 `{In[N]}`, `{Out[N]}`, `{Err[N]}` and `%ygpt fix` read them here. Sources come from IPython's
 raw input history (as written, magics included; `In` holds the translated Python), outputs from
@@ -22,6 +29,7 @@ clean since, rather than fix a cell that no longer fails.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -48,6 +56,19 @@ class CellError:
     cell_id: str | None = None  # JupyterLab's id of the cell; None in a terminal
 
 
+@dataclass(frozen=True)
+class AskingCell:
+    """The cell whose code is running in a context: its id, when the frontend sent one, and
+    whether it is numbered (a silent run is not)."""
+
+    cell_id: str | None
+    numbered: bool
+
+
+#: the cell running in the current context (module docstring); None between cells and in a thread
+_HERE: ContextVar[AskingCell | None] = ContextVar("ygpt_magic_asking_cell", default=None)
+
+
 class NotebookCells:
     """The cells of the shell's session, and the errors raised since the extension was loaded."""
 
@@ -62,8 +83,10 @@ class NotebookCells:
     # -- the hooks -----------------------------------------------------------------------------
 
     def before(self, info: ExecutionInfo) -> None:
-        """``pre_run_cell``: note whether this cell is numbered (a silent run is not)."""
+        """``pre_run_cell``: note whether this cell is numbered (a silent run is not), and that
+        it is the cell asking in this context (the one that runs its code)."""
         self._numbered = bool(getattr(info, "store_history", False))
+        _HERE.set(AskingCell(getattr(info, "cell_id", None), self._numbered))
 
     def record(self, result: ExecutionResult) -> None:
         """``post_run_cell``: remember the user's error of a cell that has a number. The cell is
@@ -71,6 +94,7 @@ class NotebookCells:
         may refer to it. A cell without a number (nbval runs every cell so) keeps no error:
         IPython gives it the next cell's count, whose `In [N]` holds another source, or none."""
         numbered, self._numbered = self._numbered, False
+        _HERE.set(None)   # not reset by token: ipykernel runs an awaiting cell in a task of its own
         error = result.error_in_exec or result.error_before_exec
         count = getattr(result, "execution_count", None)
         cell_id = getattr(getattr(result, "info", None), "cell_id", None)
@@ -136,10 +160,24 @@ class NotebookCells:
         return stored if self._numbered else stored + 1
 
     @property
+    def here(self) -> AskingCell | None:
+        """The cell whose code is asking; None between cells (a panel Send, a widget's callback)
+        and in a thread of the user's, even while a cell runs (module docstring)."""
+        return _HERE.get()
+
+    @property
+    def cell_id(self) -> str | None:
+        """The id of the cell asking (:attr:`here`), when the frontend sent one."""
+        here = _HERE.get()
+        return here.cell_id if here is not None else None
+
+    @property
     def running(self) -> int | None:
-        """The number of the numbered cell running now; None between cells (a panel Send) and
-        in a silent run, which the notebook shows no `In [N]` for."""
-        return self.current if self._numbered else None
+        """The `In [N]` of the numbered cell asking (:attr:`here`); None between cells (a panel
+        Send), in a thread of the user's and in a silent run, which the notebook shows no
+        `In [N]` for."""
+        here = _HERE.get()
+        return self.current if here is not None and here.numbered and self._numbered else None
 
     def source(self, count: int) -> str:
         self._check_ran(count, "In")

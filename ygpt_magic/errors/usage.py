@@ -75,13 +75,15 @@ class ChatExists(YGptError):
 
 
 class ChatBusy(YGptError):
-    """One request in flight per chat: a second one is refused instead of interleaving turns."""
+    """One request in flight per chat: a second one is refused instead of interleaving turns.
+    ``by_thread``: a thread of the user's made the request in flight, which neither an interrupt
+    of the kernel (it stops the main thread only) nor the panel's Stop reaches."""
 
-    def __init__(self, name: str) -> None:
-        super().__init__(
-            f"A reply is still streaming into chat '{name}'; wait for it to finish, or press Stop "
-            f"in the panel / interrupt the kernel, then run this again."
-        )
+    def __init__(self, name: str, *, by_thread: bool = False) -> None:
+        how = ("wait for it to finish (it was asked from a thread of yours, which interrupting the "
+               "kernel does not stop), or use another chat with --chat NAME" if by_thread else
+               "wait for it to finish, or press Stop in the panel / interrupt the kernel")
+        super().__init__(f"A reply is still streaming into chat '{name}'; {how}, then run this again.")
         self.name = name
 
 
