@@ -3,8 +3,14 @@
 
 The door side of chat/estimate.py and chat/budget.py for one request: the input tokens come from
 the tokenizer (as ``--dry-run`` counts them), the output is guessed from the chat's earlier
-replies (prompt mode: those of every prompt-mode request), and the mode prices ``--deferred`` as
-an asynchronous request. A tool exchange may take more rounds than the one estimated.
+replies (prompt mode: those of every prompt-mode request), a picture adds its fixed tokens (the
+tokenizer counts text only), and the mode prices ``--deferred`` as an asynchronous request.
+
+A cell's cap is asked by its exchange before each request it sends (:class:`RequestCap`), after
+the reply cache was looked up: a replayed request costs nothing, so a recorded cell replays
+whatever the cap (in replay mode the tokenizer is never asked), and each later round of a tool
+exchange is checked with what the rounds before it were billed, so a tool that returns a long
+text stops the exchange before the round that would pass the cap.
 
 A ``--docs`` cell is capped as a whole, in two steps: before anything is embedded, the chunks it
 will send (those neither its index nor the reply cache holds; their tokens counted by the
@@ -18,16 +24,22 @@ sources are chosen, its request must fit what the embeddings left of it (``spent
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .chat import Message, Plan, RequestOptions
+from .chat import Extras, Message, Plan, RequestOptions
 from .chat.accounts import PROMPT_MODE
 from .chat.budget import Budget, above, refuse_over
+from .chat.counting import Tokenizes
 from .chat.estimate import ASYNC, SYNC, Estimate, cap_of, estimate, guess_output
-from .errors import SourcesOverCap, StoppedBeforeAsking, stopping
+from .chat.pictures import PICTURE_TOKENS
+from .chat.prices import roubles
+from .chat.tooluse import ToolCall
+from .errors import CostOverCap, SourcesOverCap, StoppedBeforeAsking, stopping
 from .kernel import Kernel
+from .render.tools import call_line
 from .rows.embed_dryrun import texts_estimate
 
 
@@ -38,12 +50,21 @@ def cap(kernel: Kernel, flag: Decimal | None) -> Decimal | None:
     return cap_of(kernel.settings.max_cost_per_cell, "YGptMagics.max_cost_per_cell")
 
 
-def cell_estimate(kernel: Kernel, plan: Plan, tokens: int, mode: str) -> Estimate:
-    """What sending ``plan`` (``tokens`` by the tokenizer) in ``mode`` is expected to cost."""
+def pictured(messages: Sequence[Message]) -> int:
+    """The input tokens of the pictures ``messages`` carry, which the tokenizer leaves out (it
+    counts text: client/sdk.py); every round of a tool exchange sends them again."""
+    return PICTURE_TOKENS * sum(len(message.get("images") or ()) for message in messages)
+
+
+def cell_estimate(kernel: Kernel, plan: Plan, tokens: int, mode: str,
+                  messages: Sequence[Message] | None = None) -> Estimate:
+    """What sending ``plan`` in ``mode`` is expected to cost: ``tokens`` of text by the
+    tokenizer, plus its pictures'; ``messages``: a later round of its tool exchange instead."""
     accounts = kernel.session.accounts
     output = guess_output(accounts, PROMPT_MODE if plan.once else plan.chat, plan.options.max_tokens)
+    sent = plan.messages if messages is None else messages
     return estimate(accounts.prices, plan.options.model, ASYNC if mode == "deferred" else SYNC,
-                    requests=1, input_tokens=tokens, output=output)
+                    requests=1, input_tokens=tokens + pictured(sent), output=output)
 
 
 def check_cell(kernel: Kernel, plan: Plan, get_client: Callable[[], Any], extras: dict[str, Any], mode: str,
@@ -55,6 +76,74 @@ def check_cell(kernel: Kernel, plan: Plan, get_client: Callable[[], Any], extras
     message", under the same cap)."""
     _check(kernel, flag, lambda: get_client().count_tokens(plan.messages, plan.options, **extras),
            lambda tokens: cell_estimate(kernel, plan, tokens, mode), where, spent)
+
+
+def request_cap(kernel: Kernel, plan: Plan, get_tokenizer: Callable[[], Tokenizes], mode: str,
+                flag: Decimal | None, spent: Decimal = Decimal(0)) -> RequestCap | None:
+    """The cap the exchange of ``plan`` asks before each request it sends (None: no cap);
+    ``spent``: what the cell paid before its request (a ``--docs`` cell's embeddings)."""
+    limit = cap(kernel, flag)
+    if limit is None:
+        return None
+    return RequestCap(kernel, plan, get_tokenizer, mode, limit, kernel.cell_name(), spent)
+
+
+@dataclass(frozen=True)
+class RequestCap:
+    """A cell's cap as its exchange asks it before a request is sent (exchange.py: never for one
+    the reply cache replays). The first request is refused as :func:`check_cell` refuses it,
+    before anything shows; a later round of a tool exchange when what the cell was billed so far
+    (the server's counts) plus the round's estimate is over the cap. The exchange then stops as
+    at Ctrl-C: nothing of it joins the chat, the calls made stay on screen, the rounds sent are
+    counted."""
+
+    kernel: Kernel
+    plan: Plan
+    get_tokenizer: Callable[[], Tokenizes]
+    mode: str
+    limit: Decimal
+    where: str
+    spent: Decimal = Decimal(0)
+
+    def __call__(self, messages: list[Message], options: RequestOptions, extras: Extras, *,
+                 number: int, paid: Decimal, calls: Sequence[ToolCall]) -> None:
+        """CostOverCap before request ``number`` (1: the first) of the exchange, which has
+        ``paid`` for the ones sent before it and made ``calls``."""
+        if number == 1:
+            with stopping(lambda: StoppedBeforeAsking("its tokens were counted to check the cost cap")):
+                tokens = self.get_tokenizer().count_tokens(messages, options, **extras)
+            return refuse_over(self._estimate(tokens, messages), self.limit, self.where, self.spent)
+        tokens = self.get_tokenizer().count_tokens(messages, options, **extras)  # Ctrl-C: the exchange's stop
+        round_ = self._estimate(tokens, messages)
+        cost = round_.cost
+        if cost is None or cost + paid + self.spent > self.limit:
+            raise CostOverCap(self._stopped(round_, number, paid, calls))
+        return None
+
+    def _estimate(self, tokens: int, messages: Sequence[Message]) -> Estimate:
+        return cell_estimate(self.kernel, self.plan, tokens, self.mode, messages)
+
+    def _stopped(self, round_: Estimate, number: int, paid: Decimal, calls: Sequence[ToolCall]) -> str:
+        """The paragraph of an exchange stopped before round ``number``."""
+        before = "the first round" if number == 2 else f"the {number - 1} rounds before it"
+        embedded = f", and its embeddings {roubles(self.spent)}" if self.spent else ""
+        total = paid + self.spent + (round_.cost or Decimal(0))
+        return (f"{self.where}: the tool exchange stopped at the cost cap of {self.limit:f} ₽ (--max-cost or "
+                f"YGptMagics.max_cost_per_cell): round {number}, which sends the tool results back, "
+                f"was not sent. {before.capitalize()} cost {roubles(paid)} by the server's count"
+                f"{embedded}; round {number}: {round_.sentence()} {_last_result(calls)} Nothing of the "
+                f"exchange was added to the chat, as after Ctrl-C; the calls made stay above, and "
+                f"%ygpt usage counts the rounds sent. To go ahead, raise the cap "
+                f"(--max-cost {above(total)}), or have the tool return less "
+                f"(YGptMagics.max_value_chars bounds each result).")
+
+
+def _last_result(calls: Sequence[ToolCall]) -> str:
+    """What the last tool call gave back, by its size (the text itself may be anything)."""
+    if not calls:
+        return ""
+    last = calls[-1]
+    return f"The last call, {call_line(last.name, last.arguments)}, returned {len(last.result):,} characters."
 
 
 def check_read(kernel: Kernel, model: str, mode: str, messages: list[Message], counted_by: RequestOptions,

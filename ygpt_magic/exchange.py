@@ -20,12 +20,17 @@ exchange is one): a recorded answer comes back at once (no streaming), a sent on
 once complete. A reply whose every request was replayed is ``cached`` and recorded in the chat
 like a sent one; the tools of a replayed round still run, and their results decide whether the
 next round is recorded.
+
+A cost cap (``cap``: cost_cap.RequestCap), when given, is asked before each request that is sent,
+after the cache was looked up, since a replayed request costs nothing: the first before anything
+is shown, each later round of a tool exchange with what the rounds before it were billed. A
+round it refuses ends the exchange as an error does, which leaves the chat as Ctrl-C leaves it.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import replace
 from decimal import Decimal
@@ -107,6 +112,15 @@ class ToolRounds(Protocol):
     def answer(self, ask: Ask, messages: list[Message], extras: Extras, renderer: ToolView) -> Answer: ...
 
 
+class Cap(Protocol):
+    """A cost cap as an exchange asks it before sending request ``number`` (1: the first), having
+    ``paid`` for the requests it sent before (estimated roubles of the server's counts) and made
+    ``calls``: it raises to stop the exchange (cost_cap.RequestCap)."""
+
+    def __call__(self, messages: list[Message], options: RequestOptions, extras: Extras, *,
+                 number: int, paid: Decimal, calls: Sequence[ToolCall]) -> None: ...
+
+
 def request_extras(tools: ToolRounds | None, schema: Schema | None) -> Extras:
     """What each request of an exchange carries beside its messages and options: the tools'
     declarations and the schema's response format."""
@@ -171,37 +185,58 @@ class _Requests:
 
     ``replayed``: every request so far came from the cache (the reply is then ``cached``);
     ``recorded``: when the last replayed one was recorded. The client is asked for only when a
-    request is sent, so a replayed notebook needs no server and no credentials.
+    request is sent, so a replayed notebook needs no server and no credentials. ``cap`` is asked
+    before each request sent (``paid``: the usage of those sent so far); ``tools``: the
+    exchange's tool loop, whose calls it is told of.
     """
 
     def __init__(self, ledger: Ledger, get_client: Callable[[], Transport], plan: Plan,
-                 renderer: Renderer, mode: str) -> None:
+                 renderer: Renderer, mode: str, cap: Cap | None = None,
+                 tools: ToolRounds | None = None) -> None:
         self._ledger, self._get_client, self._plan = ledger, get_client, plan
-        self._renderer, self._mode = renderer, mode
+        self._renderer, self._mode, self._cap, self._tools = renderer, mode, cap, tools
         self.client: Transport | None = None
         self.replayed, self.recorded = ledger.cache is not None, ""
         self._ahead: tuple[list[Message], Extras, Answer | None] | None = None
+        self._asked, self._admitted, self.paid = 0, False, Usage()
 
     def look_ahead(self, messages: list[Message], extras: Extras) -> None:
-        """Look the first request up now, before anything is shown (a replay-mode miss is then
-        refused with nothing on screen); :meth:`ask` takes the answer found."""
+        """Look the first request up now, and put one to send to the cap, before anything is
+        shown (a replay-mode miss or a refusal then comes with nothing on screen); :meth:`ask`
+        takes the answer found."""
+        found = None
         if self._ledger.cache is not None:
-            self._ahead = (list(messages), dict(extras),
-                           self._ledger.replayed(messages, self._plan.options, extras))
+            found = self._ledger.replayed(messages, self._plan.options, extras)
+            self._ahead = (list(messages), dict(extras), found)
+        if found is None:
+            self._admit(1, messages, *self._round(extras))
+            self._admitted = True
 
     def ask(self, messages: list[Message], extras: Extras) -> Answer:
-        """One request: replayed, or sent and entered in the ledger."""
+        """One request: replayed, or admitted by the cap, sent and entered in the ledger."""
         found = self._replayed(messages, extras)
+        self._asked += 1
         if found is not None:
             self.recorded = found.recorded
             return found
         options, extras = self._round(extras)
+        if not self._admitted:
+            self._admit(self._asked, messages, options, extras)
+        self._admitted = False
         self.replayed = False
         client = self.client = self.client or self._get_client()
         answer = (_streamed(client, messages, options, self._renderer, extras) if self._mode == "stream"
                   else _requested(client, messages, options, self._renderer, extras, self._mode))
         self._ledger.sent(messages, options, extras, answer)
+        self.paid = self.paid + answer.usage
         return answer
+
+    def _admit(self, number: int, messages: list[Message], options: RequestOptions, extras: Extras) -> None:
+        """The cap's word on request ``number`` of the exchange, about to be sent."""
+        if self._cap is not None:
+            calls = tuple(self._tools.calls) if self._tools is not None else ()
+            self._cap(messages, options, extras, number=number,
+                      paid=self.cost(self.paid) or Decimal(0), calls=calls)
 
     def cost(self, usage: Usage) -> Decimal | None:
         """The estimated roubles of ``usage`` (a whole exchange's, for its footer)."""
@@ -253,6 +288,7 @@ def run_exchange(
     tools: ToolRounds | None = None,
     schema: Schema | None = None,
     cache: Cache | None = None,
+    cap: Cap | None = None,
 ) -> Reply:
     """Send ``plan``, show the reply as it comes, and record it in the chat when complete.
 
@@ -267,6 +303,7 @@ def run_exchange(
     ``cache``: replay each recorded request instead of sending it, and record each sent one (the
     first request is looked up before anything is shown, so its errors, such as a replay-mode
     miss, come with nothing on screen and nothing sent).
+    ``cap``: the cost cap, asked before each request sent (module docstring).
 
     Returns the reply; an interrupted one has status ``"INTERRUPTED"`` and is not recorded
     (unless ``keep_partial``). A YGptError is shown by ``renderer.fail`` and re-raised, with the
@@ -282,7 +319,7 @@ def run_exchange(
         session.check(plan)
         source = PROMPT_MODE if plan.once else plan.chat
         ledger = Ledger(session.accounts, source, "async" if mode == "deferred" else "sync", cache)
-        requests = _Requests(ledger, get_client, plan, renderer, mode)
+        requests = _Requests(ledger, get_client, plan, renderer, mode, cap, tools)
         extras = request_extras(tools, schema)
         requests.look_ahead(plan.messages, extras)
         renderer.start(plan.notes())

@@ -5,8 +5,9 @@ row all go through before the exchange (DESIGN.md, "The spine").
     plan     chat/planning.plan_request: the one planning rule (options, history, rewind, budget)
     front    the reply cache in front of the client (replay, or send and record)
     tools    the tool loop over the plan's tools and --schema, checked before anything is sent
-    admit    the cost cap (--max-cost, else max_cost_per_cell), before anything is sent
-    send     --dry-run shows the plan, otherwise exchange.run_exchange sends it through a view
+    send     --dry-run shows the plan, otherwise exchange.run_exchange sends it through a view,
+             the cost cap (--max-cost, else max_cost_per_cell) asked before each request it sends
+             that the cache does not replay (a replay costs nothing)
     answered the reply into the provenance log
 
 Every function takes the :class:`~ygpt_magic.kernel.Kernel` and reads what it needs from it, so a
@@ -220,8 +221,9 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
     format. The plan's tools run through the tool loop; with a ``schema`` (``--schema``), every
     request asks for its shape and ``_ygpt.parsed`` (and ``out``) is the validated value. ``cache``: replay each request
     if recorded, record it if sent, the rounds of a tool exchange included. ``max_cost``: the
-    cell's ``--max-cost`` (else ``max_cost_per_cell``), checked against its estimate plus what
-    the cell ``spent`` before it (a --docs cell's embeddings). ``label``:
+    cell's ``--max-cost`` (else ``max_cost_per_cell``), checked before each request sent against
+    its estimate plus what the cell ``spent`` before it (a --docs cell's embeddings) and on the
+    exchange's earlier rounds. ``label``:
     what the provenance log quotes (default: the prompt). ``waiting``: the waiting line shown
     while the plan was made, which the reply's first display replaces."""
     from .exchange import request_extras, run_exchange
@@ -230,13 +232,14 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
         plan = dataclasses.replace(plan, context_notes=tuple(notes))
     tools, shape = tool_loop(kernel, plan), typed(kernel, schema)
     extras = request_extras(tools, shape)
-    if dry_run:
+    if dry_run:   # a count not recorded is asked, also in replay mode (Front.peeking)
+        peeking = None if cache is None else cache.peeking()
         with stopping(lambda: StoppedBeforeAsking("its tokens were counted for --dry-run, which sends nothing")):
-            tokens = tokenizer(kernel, cache)().count_tokens(plan.messages, plan.options, **extras)
+            tokens = tokenizer(kernel, peeking)().count_tokens(plan.messages, plan.options, **extras)
         cost = cost_cap.cell_estimate(kernel, plan, tokens, mode).sentence() + (f" {FIRST_ROUND}" if tools else "")
         render.show(render.dry_run(plan, tokens, extras, cost=cost))
         return
-    admit(kernel, plan, cache, extras, mode=mode, max_cost=max_cost, spent=spent)
+    cap = cost_cap.request_cap(kernel, plan, tokenizer(kernel, cache), mode, max_cost, spent)
     code_below = new_cell or plan.options.format == "code"
     renderer = render.StreamRenderer(fmt=plan.options.format, interval=kernel.settings.render_interval,
                                      label=short_model(plan.options.model),
@@ -244,7 +247,7 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
                                      fills_cell=code_below,
                                      display=waiting[0].handover() if waiting else None)
     reply = run_exchange(kernel.session, kernel.connection.client, plan, renderer, mode=mode, tools=tools,
-                         schema=shape, cache=cache)
+                         schema=shape, cache=cache, cap=cap)
     answered(kernel, kernel.cell_name(), label or plan.prompt, reply)
     kernel.namespace["_ygpt"] = reply
     if shape is not None and reply.status not in ("FINAL", "INTERRUPTED"):   # --out keeps its value
