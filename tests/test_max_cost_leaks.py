@@ -17,6 +17,8 @@ from cellrun import assert_clear_error
 from conftest import cell, completions
 from pictures import MODEL, pics  # noqa: F401 (a fixture)
 from test_cache import cache_file  # noqa: F401 (a fixture)
+from test_panel import widget_comm  # noqa: F401 (a fixture)
+from test_panel_doors import opened, sent
 
 from ygpt_magic.chat.accounts import PROMPT_MODE
 from ygpt_magic.errors import CostOverCap
@@ -132,3 +134,31 @@ def test_in_replay_mode_an_unrecorded_cell_is_still_a_cache_miss_under_a_cap(she
     missed = cell(shell, "%%ygpt --once --max-cost 5\nName a lake")
     assert_clear_error(missed, "No recorded reply", "Name a lake")
     assert len(completions(ygpt_server)) == 1
+
+
+@pytest.mark.usefixtures("cache_file", "widget_comm")
+def test_a_cap_lets_through_a_panel_send_the_cache_replays(shell, ygpt_server):
+    for chat, cap in (("sea", "None"), ("ocean", "0.0001")):   # the same request, another chat
+        assert cell(shell, f"%config YGptMagics.max_cost_per_cell = {cap}").ok
+        panel = opened(shell, f"--chat {chat}")
+        try:
+            assert sent(panel, "Tell me about the sea") == ""
+        finally:
+            panel.close()
+    assert len(completions(ygpt_server)) == 1
+    assert "TokenizeCompletion" not in [r.method for r in ygpt_server.requests]
+
+
+@pytest.mark.usefixtures("widget_comm")
+def test_a_panel_sends_tool_exchange_stops_at_the_cap_with_advice_it_can_follow(shell, ygpt_server, magics):
+    assert cell(shell, LONG_RESULT).ok
+    assert cell(shell, "%ygpt chat tools").ok and cell(shell, "%ygpt config --chat tools --tools lookup").ok
+    assert cell(shell, "%config YGptMagics.max_cost_per_cell = 0.5").ok
+    panel = opened(shell, "--chat tools")
+    try:
+        status = sent(panel, "Use lookup for Paris")
+    finally:
+        panel.close()
+    assert "the tool exchange stopped at the cost cap of 0.5 ₽" in status, status
+    assert "%config YGptMagics.max_cost_per_cell = " in status and "--max-cost 4" not in status, status
+    assert len(completions(ygpt_server)) == 1 and not magics.kernel.session.chats["tools"].turns

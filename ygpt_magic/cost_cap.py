@@ -38,6 +38,7 @@ from .chat.pictures import PICTURE_TOKENS
 from .chat.prices import roubles
 from .chat.tooluse import ToolCall
 from .errors import CostOverCap, SourcesOverCap, StoppedBeforeAsking, stopping
+from .errors.origin import Origin
 from .kernel import Kernel
 from .render.tools import call_line
 from .rows.embed_dryrun import texts_estimate
@@ -67,25 +68,16 @@ def cell_estimate(kernel: Kernel, plan: Plan, tokens: int, mode: str,
                     requests=1, input_tokens=tokens + pictured(sent), output=output)
 
 
-def check_cell(kernel: Kernel, plan: Plan, get_client: Callable[[], Any], extras: dict[str, Any], mode: str,
-               flag: Decimal | None, where: str | None = None, spent: Decimal = Decimal(0)) -> None:
-    """CostOverCap before sending when the cell's estimate, plus what it ``spent`` before its
-    request (a ``--docs`` cell's embeddings), is over its cap (nothing to do, and no tokenizer
-    request, without a cap: ``get_client`` gives the tokenizer, called only to count); ``where``
-    names the request in the refusal (default: the running cell; a panel Send is "the panel's
-    message", under the same cap)."""
-    _check(kernel, flag, lambda: get_client().count_tokens(plan.messages, plan.options, **extras),
-           lambda tokens: cell_estimate(kernel, plan, tokens, mode), where, spent)
-
-
 def request_cap(kernel: Kernel, plan: Plan, get_tokenizer: Callable[[], Tokenizes], mode: str,
-                flag: Decimal | None, spent: Decimal = Decimal(0)) -> RequestCap | None:
-    """The cap the exchange of ``plan`` asks before each request it sends (None: no cap);
-    ``spent``: what the cell paid before its request (a ``--docs`` cell's embeddings)."""
+                flag: Decimal | None, spent: Decimal = Decimal(0), where: str | None = None) -> RequestCap | None:
+    """The cap the exchange of ``plan`` asks before each request it sends (None: no cap, and
+    nothing is counted for it); ``spent``: what the cell paid before its request (a ``--docs``
+    cell's embeddings); ``where`` names the request in a refusal (default: the running cell; a
+    panel Send is "the panel's message", under the same cap)."""
     limit = cap(kernel, flag)
     if limit is None:
         return None
-    return RequestCap(kernel, plan, get_tokenizer, mode, limit, kernel.cell_name(), spent)
+    return RequestCap(kernel, plan, get_tokenizer, mode, limit, where or kernel.cell_name(), spent)
 
 
 @dataclass(frozen=True)
@@ -110,32 +102,33 @@ class RequestCap:
         """CostOverCap before request ``number`` (1: the first) of the exchange, which has
         ``paid`` for the ones sent before it and made ``calls``."""
         if number == 1:
-            with stopping(lambda: StoppedBeforeAsking("its tokens were counted to check the cost cap")):
-                tokens = self.get_tokenizer().count_tokens(messages, options, **extras)
+            tokens = _counted(lambda: self.get_tokenizer().count_tokens(messages, options, **extras))
             return refuse_over(self._estimate(tokens, messages), self.limit, self.where, self.spent)
         tokens = self.get_tokenizer().count_tokens(messages, options, **extras)  # Ctrl-C: the exchange's stop
         round_ = self._estimate(tokens, messages)
         cost = round_.cost
         if cost is None or cost + paid + self.spent > self.limit:
-            raise CostOverCap(self._stopped(round_, number, paid, calls))
+            raise CostOverCap(lambda origin: self._stopped(origin, round_, number, paid, calls))
         return None
 
     def _estimate(self, tokens: int, messages: Sequence[Message]) -> Estimate:
         return cell_estimate(self.kernel, self.plan, tokens, self.mode, messages)
 
-    def _stopped(self, round_: Estimate, number: int, paid: Decimal, calls: Sequence[ToolCall]) -> str:
-        """The paragraph of an exchange stopped before round ``number``."""
+    def _stopped(self, origin: Origin, round_: Estimate, number: int, paid: Decimal,
+                 calls: Sequence[ToolCall]) -> str:
+        """The paragraph of an exchange stopped before round ``number``, its advice worded for
+        where the request came from (the panel has no ``--max-cost``)."""
         before = "the first round" if number == 2 else f"the {number - 1} rounds before it"
         embedded = f", and its embeddings {roubles(self.spent)}" if self.spent else ""
-        total = paid + self.spent + (round_.cost or Decimal(0))
+        higher = above(paid + self.spent + (round_.cost or Decimal(0)))
         return (f"{self.where}: the tool exchange stopped at the cost cap of {self.limit:f} ₽ (--max-cost or "
                 f"YGptMagics.max_cost_per_cell): round {number}, which sends the tool results back, "
                 f"was not sent. {before.capitalize()} cost {roubles(paid)} by the server's count"
                 f"{embedded}; round {number}: {round_.sentence()} {_last_result(calls)} Nothing of the "
                 f"exchange was added to the chat, as after Ctrl-C; the calls made stay above, and "
                 f"%ygpt usage counts the rounds sent. To go ahead, raise the cap "
-                f"(--max-cost {above(total)}), or have the tool return less "
-                f"(YGptMagics.max_value_chars bounds each result).")
+                f"({origin.flag(f'--max-cost {higher}', f'%config YGptMagics.max_cost_per_cell = {higher}')}), "
+                f"or have the tool return less (YGptMagics.max_value_chars bounds each result).")
 
 
 def _last_result(calls: Sequence[ToolCall]) -> str:
@@ -153,21 +146,18 @@ def check_read(kernel: Kernel, model: str, mode: str, messages: list[Message], c
     and the ``unshown`` tokens it cannot be shown (a classifier's instructions), is priced over
     the cell's cap, or cannot be priced under one; nothing to do, and no tokenizer request,
     without a cap."""
-    prices = kernel.session.accounts.prices
-    _check(kernel, flag, lambda: client.count_tokens(messages, counted_by) + unshown,
-           lambda tokens: estimate(prices, model, mode, requests=1, input_tokens=tokens))
-
-
-def _check(kernel: Kernel, flag: Decimal | None, count: Callable[[], int], priced: Callable[[int], Estimate],
-           where: str | None = None, spent: Decimal = Decimal(0)) -> None:
-    """The cap rule of one request: with a cap, its tokens counted (a Ctrl-C meanwhile is
-    StoppedBeforeAsking, one paragraph, not a traceback) and ``priced``, refused when over."""
     limit = cap(kernel, flag)
     if limit is None:
         return
+    tokens = _counted(lambda: client.count_tokens(messages, counted_by) + unshown)
+    refuse_over(estimate(kernel.session.accounts.prices, model, mode, requests=1, input_tokens=tokens),
+                limit, kernel.cell_name())
+
+
+def _counted(count: Callable[[], int]) -> int:
+    """``count()``; a Ctrl-C meanwhile is StoppedBeforeAsking, one paragraph, not a traceback."""
     with stopping(lambda: StoppedBeforeAsking("its tokens were counted to check the cost cap")):
-        tokens = count()
-    refuse_over(priced(tokens), limit, where or kernel.cell_name(), spent)
+        return count()
 
 
 def check_sources(kernel: Kernel, flag: Decimal | None, texts: list[str],

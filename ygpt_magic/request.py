@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import cost_cap, render
 from .cache import Front, first_line
-from .chat import Extras, Plan, Reply, planning, short_model
+from .chat import Plan, Reply, planning, short_model
 from .chat.counting import Tokenizes
 from .client import guard
 from .client.credentials import Credential
@@ -274,18 +274,6 @@ def parsed(shape: Schema, text: str, plan: Plan) -> Any:
         if plan.once:
             raise invalid.not_in_chat() from None
         raise
-
-
-def admit(kernel: Kernel, plan: Plan, cache: Front | None, extras: Extras, *,
-          mode: str = "stream", max_cost: Decimal | None = None, where: str | None = None,
-          spent: Decimal = Decimal(0)) -> None:
-    """CostOverCap before anything is sent when ``plan``, plus what the cell ``spent`` before it
-    (a ``--docs`` cell's embeddings), is estimated over the cap (``max_cost``, else
-    ``max_cost_per_cell``); ``where`` names the request (default: the running cell). Without
-    either there is no cap: nothing to count, and the client is not fetched for it."""
-    if max_cost is None and kernel.settings.max_cost_per_cell is None:
-        return
-    cost_cap.check_cell(kernel, plan, tokenizer(kernel, cache), extras, mode, max_cost, where, spent)
 
 
 def answered(kernel: Kernel, who: str, label: str, reply: Reply) -> None:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ..cache import Front
     from ..chat import Plan, Reply
     from ..chat.pictures import Picture
+    from ..exchange import Cap
     from ..panel import ChatPanel
     from ..tools.loop import ToolLoop
 
@@ -46,11 +47,12 @@ class KernelDoor:
     def tools(self, plan: Plan) -> ToolLoop | None:
         return request.tool_loop(self.kernel, plan)
 
-    def admit(self, plan: Plan, front: Front | None, tools: ToolLoop | None) -> None:
+    def cap(self, plan: Plan, front: Front | None) -> Cap | None:
         """The cell's cap (``max_cost_per_cell``; the panel has no ``--max-cost``), on a stream."""
-        from ..exchange import request_extras
+        from .. import cost_cap
 
-        request.admit(self.kernel, plan, front, request_extras(tools, None), where=WHERE)
+        return cost_cap.request_cap(self.kernel, plan, request.tokenizer(self.kernel, front), "stream",
+                                    None, where=WHERE)
 
     def answered(self, plan: Plan, reply: Reply) -> None:
         request.answered(self.kernel, f"the panel, chat '{plan.chat}'", plan.prompt, reply)

@@ -2,7 +2,8 @@
 
 A Send is a request like a `%%ygpt` cell's (DESIGN.md, "The spine"): its text is filled in by
 the cell's rule, the reply cache fronts it, the chat's tools run through the tool loop, the cost
-cap refuses it before anything is sent, and its reply goes into the provenance log. Those rules
+cap is asked before each request the cache does not replay, and its reply goes into the
+provenance log. Those rules
 are the kernel's; the kernel gives the panel ONE object that applies them (commands/panel.py, on
 the functions a cell uses), so the panel cannot skip one or drift from the cell. A panel built
 without a kernel (tests, a session of its own) gets :class:`Plain`.
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from ..cache import Front
     from ..chat import Picture, Plan, Reply
+    from ..exchange import Cap
     from ..tools.loop import ToolLoop
 
 
@@ -32,8 +34,8 @@ class Door(Protocol):
     def tools(self, plan: Plan) -> ToolLoop | None:
         """The tool loop of the plan's tools (the chat's own), or None."""
 
-    def admit(self, plan: Plan, front: Front | None, tools: ToolLoop | None) -> None:
-        """Refuse the Send before anything is sent when its estimate is over the cost cap."""
+    def cap(self, plan: Plan, front: Front | None) -> Cap | None:
+        """The cost cap its exchange asks before each request it sends (None: no cap)."""
 
     def answered(self, plan: Plan, reply: Reply) -> None:
         """The Send's reply (whatever its status): logged for ``%ygpt provenance`` as a cell's."""
@@ -51,7 +53,7 @@ class Plain:
     def tools(self, plan: Plan) -> ToolLoop | None:
         return None
 
-    def admit(self, plan: Plan, front: Front | None, tools: ToolLoop | None) -> None:
+    def cap(self, plan: Plan, front: Front | None) -> Cap | None:
         return None
 
     def answered(self, plan: Plan, reply: Reply) -> None:

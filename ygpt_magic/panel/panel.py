@@ -259,12 +259,11 @@ class ChatPanel(widgets.VBox):
             tools = door.tools(plan)
             if tools is not None:  # Stop must not wait for a function that may never return
                 tools.tools = abandonable(tools.tools, live.stopped)
-            door.admit(plan, cache, tools)
             interval = getattr(settings, "render_interval", None) or RENDER_INTERVAL
             renderer = panel_live.PanelRenderer(live, fmt=plan.options.format, interval=interval,
                                                 json_reply=plan.options.json)
             door.answered(plan, run_exchange(self._session, self._get_client, plan, renderer,
-                                             tools=tools, cache=cache))
+                                             tools=tools, cache=cache, cap=door.cap(plan, cache)))
         except YGptError as error:  # worded for the panel: no cell flags, "send it again"
             live.end("failed", error.words(PANEL))
         except Exception as error:  # a bug must still end as one line, not a dead panel
