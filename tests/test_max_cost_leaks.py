@@ -162,3 +162,13 @@ def test_a_panel_sends_tool_exchange_stops_at_the_cap_with_advice_it_can_follow(
     assert "the tool exchange stopped at the cost cap of 0.5 ₽" in status, status
     assert "%config YGptMagics.max_cost_per_cell = " in status and "--max-cost 4" not in status, status
     assert len(completions(ygpt_server)) == 1 and not magics.kernel.session.chats["tools"].turns
+
+
+@pytest.mark.usefixtures("cache_file")
+def test_a_tool_exchange_the_cache_replays_passes_any_cap(shell, ygpt_server):
+    """Every round is looked up before the cap is asked: recorded rounds cost nothing."""
+    assert cell(shell, LONG_RESULT).ok
+    assert cell(shell, "%%ygpt --once --tools lookup\nUse lookup for Paris").ok
+    again = cell(shell, "%%ygpt --once --tools lookup --max-cost 0.0001\nUse lookup for Paris")
+    assert again.ok, again.message
+    assert shell.user_ns["_ygpt"].cached and len(completions(ygpt_server)) == 2

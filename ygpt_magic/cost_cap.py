@@ -83,8 +83,8 @@ def request_cap(kernel: Kernel, plan: Plan, get_tokenizer: Callable[[], Tokenize
 @dataclass(frozen=True)
 class RequestCap:
     """A cell's cap as its exchange asks it before a request is sent (exchange.py: never for one
-    the reply cache replays). The first request is refused as :func:`check_cell` refuses it,
-    before anything shows; a later round of a tool exchange when what the cell was billed so far
+    the reply cache replays). The first request is refused as any request over a cap is
+    (chat/budget.py), before anything shows; a later round of a tool exchange when what the cell was billed so far
     (the server's counts) plus the round's estimate is over the cap. The exchange then stops as
     at Ctrl-C: nothing of it joins the chat, the calls made stay on screen, the rounds sent are
     counted."""
@@ -121,13 +121,15 @@ class RequestCap:
         before = "the first round" if number == 2 else f"the {number - 1} rounds before it"
         embedded = f", and its embeddings {roubles(self.spent)}" if self.spent else ""
         higher = above(paid + self.spent + (round_.cost or Decimal(0)))
-        return (f"{self.where}: the tool exchange stopped at the cost cap of {self.limit:f} ₽ (--max-cost or "
-                f"YGptMagics.max_cost_per_cell): round {number}, which sends the tool results back, "
-                f"was not sent. {before.capitalize()} cost {roubles(paid)} by the server's count"
-                f"{embedded}; round {number}: {round_.sentence()} {_last_result(calls)} Nothing of the "
-                f"exchange was added to the chat, as after Ctrl-C; the calls made stay above, and "
+        setting = "YGptMagics.max_cost_per_cell"
+        cost = f"cost {roubles(paid)} by the server's count" if paid else "cost nothing (replayed)"
+        return (f"{self.where}: the tool exchange stopped at the cost cap of {self.limit:f} ₽ "
+                f"({origin.flag(f'--max-cost or {setting}', setting)}): round {number}, which sends the "
+                f"tool results back, was not sent. {before.capitalize()} {cost}{embedded}; round {number}: "
+                f"{round_.sentence()} {_last_result(calls)} Nothing of the exchange was added to the "
+                f"chat, as after Ctrl-C; the calls made stay above, and "
                 f"%ygpt usage counts the rounds sent. To go ahead, raise the cap "
-                f"({origin.flag(f'--max-cost {higher}', f'%config YGptMagics.max_cost_per_cell = {higher}')}), "
+                f"({origin.flag(f'--max-cost {higher}', f'%config {setting} = {higher}')}), "
                 f"or have the tool return less (YGptMagics.max_value_chars bounds each result).")
 
 
