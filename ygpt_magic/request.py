@@ -239,7 +239,7 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
         cost = cost_cap.cell_estimate(kernel, plan, tokens, mode).sentence() + (f" {FIRST_ROUND}" if tools else "")
         render.show(render.dry_run(plan, tokens, extras, cost=cost))
         return
-    cap = cost_cap.request_cap(kernel, plan, tokenizer(kernel, cache), mode, max_cost, spent)
+    cap = capped(kernel, plan, cache, mode, max_cost, spent)
     code_below = new_cell or plan.options.format == "code"
     renderer = render.StreamRenderer(fmt=plan.options.format, interval=kernel.settings.render_interval,
                                      label=short_model(plan.options.model),
@@ -263,6 +263,16 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
             from .commands._next_cell import put_below
 
             put_below(kernel, code)
+
+
+def capped(kernel: Kernel, plan: Plan, cache: Front | None, mode: str, max_cost: Decimal | None,
+           spent: Decimal) -> cost_cap.RequestCap | None:
+    """The cap the exchange asks before each request it sends (``max_cost``, else
+    ``max_cost_per_cell``); without either there is no cap: nothing to count, and a cell without
+    one never reaches cost_cap.py."""
+    if max_cost is None and kernel.settings.max_cost_per_cell is None:
+        return None
+    return cost_cap.request_cap(kernel, plan, tokenizer(kernel, cache), mode, max_cost, spent)
 
 
 def parsed(shape: Schema, text: str, plan: Plan) -> Any:
