@@ -214,7 +214,7 @@ def test_dry_run_shows_the_picture_described_and_sends_nothing(pics, ygpt_server
     before = len(ygpt_server.requests)
     run = cell(pics, f"%%ygpt --image png --model {MODEL} --dry-run\nWhat colour is it?")
     assert run.ok, run.message
-    assert "+ 256 for 1 image. Nothing was sent." in run.plain
+    assert "+ 260 for 1 image. Nothing was sent." in run.plain
     assert "'png': PNG 64×48" in run.plain and "base64" not in run.shown
     assert all(r.method.startswith("Tokenize") for r in ygpt_server.requests[before:])
 

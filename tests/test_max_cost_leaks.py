@@ -21,6 +21,7 @@ from test_panel import widget_comm  # noqa: F401 (a fixture)
 from test_panel_doors import opened, sent
 
 from ygpt_magic.chat.accounts import PROMPT_MODE
+from ygpt_magic.chat.pictures import PICTURE_TOKENS
 from ygpt_magic.errors import CostOverCap
 
 pytestmark = pytest.mark.usefixtures("fresh_names")
@@ -84,13 +85,13 @@ def test_a_dry_run_prices_the_pictures_tokens(pics, ygpt_server):
     _chart(pics)
     dry = cell(pics, f"%%ygpt --image fig --model {MODEL} --max-tokens 10 --dry-run\nWhat does this chart show?")
     assert dry.ok, dry.message
-    text = int(re.search(r"(\d+) tokens by the tokenizer API \+ 256 for 1 image", dry.page).group(1))
-    assert f"{text + 256} input tokens" in dry.page, dry.page
+    text = int(re.search(rf"(\d+) tokens by the tokenizer API \+ {PICTURE_TOKENS} for 1 image", dry.page).group(1))
+    assert f"{text + PICTURE_TOKENS} input tokens" in dry.page, dry.page
 
 
 def test_a_cap_prices_the_pictures_tokens(pics, ygpt_server):
     """Priced as text alone (≈0.126 ₽) the cell fits 0.13 ₽, and it billed ≈0.143 ₽; with the
-    picture's 256 tokens it is estimated at ≈0.228 ₽ and refused."""
+    picture's 260 tokens it is estimated at ≈0.23 ₽ and refused."""
     _chart(pics)
     capped = cell(pics, f"%%ygpt --image fig --model {MODEL} --max-cost 0.13\nWhat does this chart show?")
     assert_clear_error(capped, "over the cap", error_type=CostOverCap)
