@@ -14,7 +14,8 @@ same answers (chat.values.Answer) either way:
 - retries: the SDK sends this API's request once; a 429 or 503 is retried here as gRPC's
   statuses are (client/retries.py);
 - results: the SDK yields the whole text so far, like the gRPC stream; the open models end with a
-  usage-only chunk (status ``USAGE``), which keeps the finished status and brings the counts;
+  usage-only chunk (status ``USAGE``), which keeps the finished status and brings the counts; one
+  that follows unfinished text ends a reply cut at max tokens (``chunk_values``);
 - the model version: this API reports only the model's URI (``gpt://gemma-3-27b-it/latest``),
   whose tail is the label asked for, not a version, so the footer says the version was not
   reported, instead of showing nothing or another model's; a server that puts a version there
@@ -96,11 +97,21 @@ def chat_model(sdk: Any, options: RequestOptions, retry_policy: Any) -> Any:
 
 def chunk_values(result: Any, previous: Any) -> tuple[str, str, Any]:
     """(text so far, status, usage or None) of one chat-API result; a usage-only chunk keeps the
-    previous chunk's text and status."""
+    previous chunk's text and finished status.
+
+    The server sends the usage chunk only after the chunk that ends the reply, so a usage chunk
+    that follows a PARTIAL one means the SDK dropped that end: it drops a finish chunk with an
+    empty delta unless its reason is ``stop`` (the recordings end every open model's stream with
+    such a chunk). The open models' only other text-ending reason is ``length``, a reply cut at
+    max tokens: TRUNCATED_FINAL, as over gRPC, not a stream that broke off (exchange.py)."""
     status = result.status.name
     if status == "USAGE" and previous is not None:
-        return previous.text, previous.status, result.usage
+        return previous.text, _finished(previous.status), result.usage
     return result.text, status, result.usage
+
+
+def _finished(status: str) -> str:
+    return "TRUNCATED_FINAL" if status == "PARTIAL" else status
 
 
 def reported_version(model_uri: str) -> str:
