@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .prices import PriceTable, builtin
-from .values import Usage, short_model
+from .prices import PriceTable, builtin, price_key
+from .values import Usage
 
 #: where a request that belongs to no chat comes from
 PROMPT_MODE = "prompt mode (--once, %ygpt fix)"
@@ -84,10 +84,11 @@ class Accounts:
     def add(self, source: str, model: str, usage: Usage, *, mode: str = "sync",
             replayed: bool = False) -> Decimal | None:
         """One answered request in ``mode`` (``replayed``: from the reply cache, so not
-        billed); returns its estimated roubles (None: no price). A model is kept by its short
-        name (a gpt:// URI's folder is noise), with its mode when not synchronous."""
+        billed); returns its estimated roubles (None: no price). A model is kept by the name
+        it is priced by (``yandexgpt``, also for ``yandexgpt/latest`` and a gpt:// URI), with
+        its mode when not synchronous."""
         cost = self.prices.cost(usage, model, mode)
-        model = short_model(model) + ("" if mode == "sync" else f" ({mode})")
+        model = price_key(model) + ("" if mode == "sync" else f" ({mode})")
         with self._lock:
             self._by_source[source] = self._by_source.get(source, Spent()).plus(usage, replayed, cost)
             self._by_model[model] = self._by_model.get(model, Spent()).plus(usage, replayed, cost)

@@ -37,6 +37,9 @@ MODELS: tuple[Model, ...] = (
     Model("gemma-3-12b-it", "Gemma 3 12B", 131072),
     Model("qwen2.5-32b-instruct", "Qwen2.5 32B Instruct", 32768),
 )
+#: the versions a model name may end with (``yandexgpt/rc``), none of them a particular release;
+#: a name without one means ``latest``
+VERSIONS = ("latest", "rc", "deprecated")
 #: no reply can be longer than this: a bound on max_tokens whatever the model
 LARGEST_CONTEXT = max(model.context for model in MODELS)
 NAMES: tuple[str, ...] = tuple(model.name for model in MODELS)

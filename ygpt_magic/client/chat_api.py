@@ -39,7 +39,8 @@ from .models import configured
 
 #: what a reply's model version reads when the chat API named only a label
 UNREPORTED = "version not reported"
-#: the labels a model URI ends with, which name no particular version
+#: the labels a model URI ends with, which name no particular version (chat/catalog.py's VERSIONS:
+#: the client reads only the chat layer's values, tests/test_layers.py)
 LABELS = frozenset({"latest", "rc", "deprecated"})
 
 

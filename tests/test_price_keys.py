@@ -1,0 +1,66 @@
+"""One model, one price and one usage row, however it is named: ``yandexgpt``, ``yandexgpt/latest``
+and ``gpt://folder/yandexgpt/latest`` are the same model (the client asks for ``latest`` when no
+version is given), so a price set for any of them prices all of them, as prices.json's note
+suggests ("if your folder's yandexgpt/latest is 5.1, override it"); ``rc`` and ``deprecated``
+are other versions, priced apart when a price names them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from cellrun import LOST_EXCEPTIONS, run
+from conftest import cell
+from test_accounts import rows_of
+
+from ygpt_magic.chat.prices import builtin, roubles
+
+pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+
+LATEST = ("yandexgpt", "yandexgpt/latest", "gpt://b1gfolder/yandexgpt/latest")
+
+
+@pytest.fixture
+def prices(shell):
+    def configure(value: str):
+        return run(shell, f"%config YGptMagics.prices = {value}")
+    yield configure
+    shell.config.YGptMagics.pop("prices", None)
+
+
+@pytest.mark.parametrize("name", [*LATEST, "yandexgpt/rc", "yandexgpt-lite/deprecated", "gemma-3-27b-it/latest"])
+def test_a_price_for_a_listed_model_and_version_is_taken_without_a_word(prices, name):
+    said = prices(f'{{"{name}": 0.4}}')
+    assert said.ok and "did you mean" not in said.shown and "no model" not in said.shown, said.shown
+
+
+def test_a_price_for_an_unknown_version_still_asks(prices):
+    said = prices('{"yandexgtp/latest": 0.4}')
+    assert "did you mean yandexgpt/latest?" in said.shown, said.shown
+
+
+@pytest.mark.parametrize("named", LATEST)
+def test_a_latest_price_prices_every_name_of_latest(prices, magics, named):
+    assert prices(f'{{"{named}": {{"sync": 0.4}}}}').ok
+    table = magics.kernel.session.accounts.prices
+    assert [table.price(model) for model in LATEST] == [Decimal("0.4")] * 3
+    assert table.price("yandexgpt", "async") == builtin().price("yandexgpt", "async")  # other modes kept
+
+
+@pytest.mark.parametrize("named", LATEST[1:])
+def test_a_price_that_names_latest_leaves_rc_at_the_models_price(prices, magics, named):
+    """A price for ``yandexgpt`` (no version) is the model's, for every version without its own."""
+    assert prices(f'{{"{named}": 0.4}}').ok
+    assert magics.kernel.session.accounts.prices.price("gpt://b1gfolder/yandexgpt/rc") == builtin().price("yandexgpt")
+
+
+def test_the_default_model_is_priced_at_a_latest_price_and_counted_in_one_row(shell, ygpt_server, prices):
+    assert prices('{"yandexgpt/latest": 0.4}').ok
+    assert cell(shell, "%%ygpt --once\nName a river").ok                 # yandexgpt, sent as .../latest
+    first = shell.user_ns["_ygpt"]
+    assert first.cost == Decimal("0.4") * first.usage.total_tokens / 1000
+    assert cell(shell, "%%ygpt --once --model yandexgpt/latest\nName a lake").ok
+    assert cell(shell, "%%ygpt --once --model gpt://b1gfolder/yandexgpt/latest\nName a sea").ok
+    by_model = rows_of(cell(shell, "%ygpt usage"), "Tokens by model")
+    assert "yandexgpt/latest" not in by_model and "gpt://b1gfolder/yandexgpt/latest" not in by_model
+    assert by_model["yandexgpt"][5] == roubles(Decimal("0.4") * ygpt_server.billed["total_tokens"] / 1000)
