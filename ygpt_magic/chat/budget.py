@@ -25,11 +25,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..errors import CostOverCap
+from ..errors import CostOverCap, Origin
 from ..words import counted
 from .estimate import Estimate
 from .prices import roubles
 
+#: the setting every door's cap falls back to (a cell's --max-cost wins over it)
+SETTING = "YGptMagics.max_cost_per_cell"
 #: a many-request job's result (client/many.py): (tag, answer, None) or (tag, None, error)
 Ended = tuple[Any, Any, BaseException | None]
 
@@ -37,19 +39,32 @@ Ended = tuple[Any, Any, BaseException | None]
 def refuse_over(estimate: Estimate, cap: Decimal | None, what: str, spent: Decimal = Decimal(0)) -> None:
     """CostOverCap when ``estimate`` is over ``cap`` (or cannot be made under a cap); ``what``
     names the run (``--map reviews``). ``spent``: what the cell already paid before this request
-    (a ``--docs`` cell's embeddings, which chose its sources), counted against the same cap."""
+    (a ``--docs`` cell's embeddings), counted against the same cap. The advice is worded per
+    door (errors/origin.py): a cell raises the cap with ``--max-cost``, a panel Send and
+    ``%ygpt fix``, which take no flag, with the setting."""
     if cap is None or not estimate.requests:
         return
     cost = estimate.cost
     if cost is None:
-        raise CostOverCap(f"{what}: the cost cap of {cap:f} ₽ cannot be checked, so {_unsent(spent)} "
-                          f"{estimate.sentence()} Or drop --max-cost (and "
-                          f"YGptMagics.max_cost_per_cell).")
-    if cost + spent > cap:
-        raise CostOverCap(
-            f"{what}: {estimate.sentence()} {_with(spent)}over the cap of {cap:f} ₽ (--max-cost or "
-            f"YGptMagics.max_cost_per_cell), so {_unsent(spent)} To go ahead, raise the cap "
-            f"(--max-cost {above(cost + spent)}), {_smaller(estimate)}.")
+        raise CostOverCap(lambda origin: (
+            f"{what}: the cost cap of {cap:f} ₽ cannot be checked, so {_unsent(spent)} "
+            f"{estimate.sentence()} Or {_dropped(origin)}."))
+    total = cost + spent
+    if total > cap:
+        raise CostOverCap(lambda origin: (
+            f"{what}: {estimate.sentence()} {_with(spent)}over the cap of {cap:f} ₽ "
+            f"({origin.flag('--max-cost or ')}{SETTING}), so {_unsent(spent)} To go ahead, raise the cap "
+            f"({_raised(origin, total)}), {_smaller(estimate, origin)}."))
+
+
+def _dropped(origin: Origin) -> str:
+    """How to run without a cap where the user is."""
+    return origin.flag(f"drop --max-cost (and {SETTING})", f"unset the cap: %config {SETTING} = None")
+
+
+def _raised(origin: Origin, cost: Decimal) -> str:
+    """How to raise the cap over ``cost`` where the user is."""
+    return origin.flag(f"--max-cost {above(cost)}", f"%config {SETTING} = {above(cost)}")
 
 
 def _with(spent: Decimal) -> str:
@@ -66,12 +81,14 @@ def _unsent(spent: Decimal) -> str:
             "pay for them twice).")
 
 
-def _smaller(estimate: Estimate) -> str:
+def _smaller(estimate: Estimate, origin: Origin) -> str:
     """How to make the run cost less: fewer requests, a shorter one, a cheaper model."""
     how = (f"send fewer ({counted(estimate.requests, 'request')} now)" if estimate.requests > 1
            else "shorten the prompt")
     if not estimate.output.tokens:   # embeddings, classifications: their model is the task's
         return how
+    if not origin.flags:
+        return how if estimate.cheaper is None else f"{how}, or {origin.model(estimate.cheaper)}"
     if estimate.cheaper is None:
         return f"{how} or give a lower --max-tokens"
     return (f"{how}, give a lower --max-tokens, or use a cheaper model (--model {estimate.cheaper}; "

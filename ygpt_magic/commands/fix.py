@@ -27,7 +27,7 @@ from IPython.core.magic_arguments import argument
 from ..chat import planning
 from ..client import guard
 from ..context.cells import CellError, NotebookCells
-from ..errors import CredentialInFailedCell, InterpolationError, NothingToFix, OptionError
+from ..errors import FIX, CostOverCap, CredentialInFailedCell, InterpolationError, NothingToFix, OptionError
 from ..kernel import Kernel
 from ..request import check, expand, front, send, tokenizer
 from ..rows.progress import RunCounts
@@ -68,7 +68,10 @@ def run(kernel: Kernel, line: str) -> None:
     cache = front(kernel, expanded.text)
     plan = planning.plan_request(kernel.session, expanded.text, settings=kernel.settings,
                                  get_client=tokenizer(kernel, cache), once=True, system=system)
-    send(kernel, plan, (*notes, *expanded.notes), dry_run=args.dry_run, new_cell=True, cache=cache)
+    try:
+        send(kernel, plan, (*notes, *expanded.notes), dry_run=args.dry_run, new_cell=True, cache=cache)
+    except CostOverCap as refused:  # fix takes no --max-cost: the refusal names the setting
+        raise refused.said_for(FIX) from None
 
 
 def guard_failed(kernel: Kernel, failed: CellError) -> None:

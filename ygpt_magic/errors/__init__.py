@@ -20,7 +20,7 @@ for the panel (``error.words(PANEL)``).
 
 from .base import InternalError, YGptError
 from .network import HostNotFound, ProxyFailed, ProxyInTheWay, ProxyUnusable
-from .origin import CELL, PANEL, Origin, capital, choices
+from .origin import CELL, FIX, PANEL, Origin, capital, choices
 from .reach import (
     ChatReplyUnreadable,
     MessageTooLarge,
@@ -104,7 +104,7 @@ from .work import (
 from .writes import FileNotWritten
 
 __all__ = [
-    "CELL", "PANEL", "Origin", "capital", "choices",
+    "CELL", "FIX", "PANEL", "Origin", "capital", "choices",
     "AuthFailed", "BatchFailed", "BatchNotCollected", "BatchUnknown", "CacheLocked", "CacheMiss",
     "CacheNotCleared", "CacheUnusable", "ChatApiRedirects", "ChatBusy", "ChatChanged", "ChatExists", "ChatFileError",
     "ChatReplyUnreadable", "ContextTooLong", "CostOverCap", "CredentialInFailedCell", "CredentialInName",

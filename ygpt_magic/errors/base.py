@@ -8,6 +8,7 @@ and a few things that hold a secret in any shape.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterable
 
@@ -67,6 +68,15 @@ class YGptError(Exception):
     def words(self, origin: Origin) -> str:
         """This error's paragraph with advice that can be followed where ``origin`` is."""
         return str(self) if self._worded is None else self._worded(origin)
+
+    def said_for(self, origin: Origin) -> YGptError:
+        """This error, of the same type and fields, with ``str()`` worded for ``origin``: for a
+        door that shows errors as a cell does but takes other advice (``%ygpt fix``)."""
+        if self._worded is None:
+            return self
+        said = copy.copy(self)
+        said.args = (self._worded(origin),)
+        return said
 
 
 class InternalError(YGptError):

@@ -5,7 +5,8 @@ the same errors; but advice is only worth giving if it can be followed where the
 takes flags (``--model``, ``--no-interpolate``, ``--no-stream``) and is run again; the panel's
 message takes none: its model is picked in the model list, and it is sent again. An error that
 advises one of those words its message as a function of an :class:`Origin` (errors/base.py), and
-the panel shows ``error.words(PANEL)`` where a cell shows ``str(error)``, which is ``CELL``'s.
+the panel shows ``error.words(PANEL)`` where a cell shows ``str(error)``, which is ``CELL``'s;
+``%ygpt fix`` shows ``error.said_for(FIX)`` (errors/base.py).
 """
 
 from __future__ import annotations
@@ -56,3 +57,8 @@ CELL = Origin(text="the cell", again="run the cell again", verbatim="run the cel
 PANEL = Origin(text="the panel's message", again="send it again", verbatim=None, flags=False,
                pick="pick {} in the model list", retrying="sending it again",
                written="the panel's message", several="several messages")
+#: ``%ygpt fix``: run in a cell, but a line of its own that takes no flag of a `%%ygpt` cell's
+#: (its model is the notebook's setting)
+FIX = Origin(text="%ygpt fix's request", again="run %ygpt fix again", verbatim=None, flags=False,
+             pick="set %config YGptMagics.model = '{}' first", retrying="running %ygpt fix again",
+             written="the failed cell", several="several cells")
