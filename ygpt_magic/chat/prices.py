@@ -173,8 +173,9 @@ def roubles(amount: Decimal) -> str:
     """
     if not amount:
         return f"0{_NBSP}₽"
-    small = f"{amount:.2g}"   # chosen once rounded: 0.00997 ₽ is a kopeck, "0.01", not "0.010"
-    text = f"{amount:,.2f}" if Decimal(small) >= Decimal("0.01") else small
-    if "e" in text:  # under 0.0001 ₽: positional, not 4.1e-05
-        text = f"{Decimal(text):f}"
+    # two significant digits at most, without the zeros a Decimal keeps after them (0.00010 and
+    # 0.000104 both read 0.0001), positional (not 4.1e-05); chosen once rounded: 0.00997 ₽ is a
+    # kopeck, "0.01", not "0.010"
+    small = Decimal(f"{amount:.2g}").normalize()
+    text = f"{amount:,.2f}" if small >= Decimal("0.01") else f"{small:f}"
     return f"≈{text.replace(',', _NBSP)}{_NBSP}₽"
