@@ -62,3 +62,12 @@ def test_embed_replayed_after_a_restart_is_one_number_in_cache_and_usage(shell, 
     assert not [r for r in ygpt_server.requests if r.method == "TextEmbedding"]
     total, _ = replayed_by_usage(shell)
     assert total > 0 and replayed_by_cache(shell) == total
+
+
+def test_cache_says_the_roubles_its_replays_saved_as_usage_does(shell, ygpt_server, cache_file):
+    assert "saving" not in cell(shell, "%ygpt cache").plain          # nothing replayed yet
+    assert cell(shell, "%%ygpt --once\nName a river").ok
+    assert cell(shell, "%%ygpt --once\nName a river").ok             # replayed
+    saved = rows_of(cell(shell, "%ygpt usage"), "Tokens by chat")["total"][7]
+    assert saved.startswith("≈")
+    assert f"replayed instead of sent, saving {saved} at Yandex Cloud prices" in cell(shell, "%ygpt cache").plain

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .prices import PriceTable, builtin, price_key
+from .prices import PriceTable, builtin, price_key, roubles
 from .values import Usage
 
 #: where a request that belongs to no chat comes from
@@ -36,6 +36,13 @@ class Roubles:
 
     amount: Decimal = Decimal(0)
     unpriced: int = 0
+
+    def __str__(self) -> str:
+        """The estimate; "no price" when nothing in it had one (never a 0 that reads as free), and
+        the requests left out when only some had (``%ygpt usage``, ``%ygpt cache``)."""
+        if self.unpriced and not self.amount:
+            return "no price"
+        return roubles(self.amount) + (f" + {self.unpriced:,} unpriced" if self.unpriced else "")
 
     def plus(self, cost: Decimal | None) -> Roubles:
         if cost is None:

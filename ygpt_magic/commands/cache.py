@@ -72,7 +72,13 @@ def _status(kernel: Kernel) -> None:
     show_fields([["cache", cache.path], ["mode", cache.mode], ["contents", contents],
                  ["this kernel", f"{counted(cache.hits, 'hit')}, {counted(cache.misses, 'miss', 'misses')}, "
                                  f"{cache.recorded} recorded; {counted(replayed, 'token')} replayed "
-                                 f"instead of sent"]])
+                                 f"instead of sent{_saved(kernel)}"]])
+
+
+def _saved(kernel: Kernel) -> str:
+    """What the replays saved, as ``%ygpt usage``'s "saved" total says it; "" before any had a price."""
+    saved = kernel.session.accounts.total().saved
+    return f", saving {saved} at Yandex Cloud prices" if saved.amount else ""
 
 
 def _clear(kernel: Kernel, older_than: str | None) -> None:

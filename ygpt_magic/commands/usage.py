@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from ..chat.accounts import Roubles, Spent
-from ..chat.prices import BATCH_MINIMUM_TOKENS, roubles
+from ..chat.accounts import Spent
+from ..chat.prices import BATCH_MINIMUM_TOKENS
 from ..kernel import Kernel
 from ..words import counted
 from ._common import show, show_table
@@ -78,13 +78,7 @@ def _numbers(spent: Spent, replayed: bool) -> list[str]:
     usage = spent.usage
     numbers = [spent.requests, usage.input_tokens, usage.completion_tokens, usage.reasoning_tokens,
                usage.total_tokens]
-    cells = [f"{n:,}" for n in numbers] + [_roubles(spent.cost)]
-    return cells + ([f"{spent.replayed.total_tokens:,}", _roubles(spent.saved)] if replayed else [])
+    cells = [f"{n:,}" for n in numbers] + [str(spent.cost)]
+    return cells + ([f"{spent.replayed.total_tokens:,}", str(spent.saved)] if replayed else [])
 
 
-def _roubles(cost: Roubles) -> str:
-    """The estimate; "no price" when nothing in it had one (never a 0 that reads as free), and
-    the requests left out when only some had."""
-    if cost.unpriced and not cost.amount:
-        return "no price"
-    return roubles(cost.amount) + (f" + {cost.unpriced:,} unpriced" if cost.unpriced else "")
