@@ -187,3 +187,12 @@ def test_the_cost_page_shows_the_table_as_shipped():
         cells = [f"{modes[mode]:.2f}" if mode in modes else "" for mode in TOKEN_MODES]
         assert f"| `{name}` | {' | '.join(cells)} |" in page, name
     assert f"taken on {table.as_of}" in page
+
+
+def test_the_footer_of_a_model_without_a_price_says_so(shell, ygpt_server):
+    """Not a footer without roubles, which reads like a free reply: "no price", as %ygpt usage says."""
+    run = cell(shell, "%%ygpt --once --model llama\nName a river")
+    assert run.ok and " tokens · no price · " in run.plain, run.plain
+    assert shell.user_ns["_ygpt"].cost is None
+    priced = cell(shell, "%%ygpt --once\nName a river")
+    assert "no price" not in priced.plain and "Yandex Cloud would bill ≈" in priced.plain

@@ -169,6 +169,8 @@ class Reply:
     #: the estimated roubles of its tokens (chat/prices.py), None when the model has no price
     #: or the reply was not priced (read from a chat file); a replayed reply's is what it saved
     cost: Decimal | None = field(default=None, compare=False)
+    #: priced, and its model has no price in the table (its footer says "no price", as %ygpt usage does)
+    unpriced: bool = field(default=False, compare=False)
 
     @classmethod
     def of(cls, answer: Answer, *, model: str, elapsed: float, messages: Sequence[Message] = (),
@@ -180,11 +182,12 @@ class Reply:
         ``status`` when it was stopped; ``cached`` when every request was replayed (its time of
         recording is then the answer's); ``priced``: what its tokens cost (None: not priced)."""
         usage = answer.usage if spent is None else answer.usage + spent
+        cost = None if priced is None else priced(usage)
         return cls(text=answer.text, status=status or answer.status, usage=usage, model=model,
                    model_version=answer.model_version, elapsed=elapsed, messages=tuple(messages),
                    tool_calls=calls, options=options, cached=cached,
                    recorded=answer.recorded if cached else "",
-                   cost=None if priced is None else priced(usage))
+                   cost=cost, unpriced=priced is not None and cost is None)
 
     def summary(self) -> str:
         """One quiet line: model · version · tokens (· roubles) · seconds (· status when not
@@ -192,7 +195,8 @@ class Reply:
 
         Everything but the seconds is deterministic, and the seconds always read ``N.N s`` so a
         notebook sanitizer can normalise them. Roubles are an estimate: what a replayed reply
-        saved, and what Yandex Cloud would bill for a reply of the local server.
+        saved, and what Yandex Cloud would bill for a reply of the local server; a model the
+        price table has none for says "no price", so a missing cost is not taken for a free one.
         """
         usage = self.usage
         reasoning = f" (+{usage.reasoning_tokens:,} reasoning)" if usage.reasoning_tokens else ""
@@ -202,6 +206,8 @@ class Reply:
         parts.append(f"{usage.input_tokens:,} → {counted(usage.completion_tokens, 'token')}{reasoning}")
         if self.cost is not None:
             parts.append(self._cost_words(self.cost))
+        elif self.unpriced:
+            parts.append("no price")
         parts.append(f"cached · recorded {self.recorded[:10]}" if self.cached else f"{self.elapsed:.1f} s")
         if self.status != "FINAL":
             parts.append(_STATUS_WORDS.get(self.status, self.status.lower().replace("_", " ")))
