@@ -9,12 +9,13 @@ and the tests build on it alone.
 """
 
 from ..words import counted
+from .catalog import short_model
 from .filetext import FileText
 from .options import BUILTIN, FORMATS, UNSET, Options, RequestOptions
 from .pictures import Picture, PictureInfo
 from .planning import Plan, plan, plan_request
 from .session import ChatEvent, ChatSession, ChatState
-from .values import Answer, Ask, Chat, Extras, Message, Reply, ToolCallItem, ToolResultItem, Turn, Usage, short_model
+from .values import Answer, Ask, Chat, Extras, Message, Reply, ToolCallItem, ToolResultItem, Turn, Usage
 
 __all__ = [
     "Answer", "Ask", "Extras", "Message", "ToolCallItem", "ToolResultItem",

@@ -63,3 +63,10 @@ def context_size(model: str) -> int | None:
 def takes_images(model: str) -> bool:
     """Whether the model takes pictures (an unlisted one is assumed not to)."""
     return _base(model) in IMAGE_MODELS
+
+
+def short_model(model: str) -> str:
+    """``gpt://<folder>/yandexgpt/latest`` → ``yandexgpt/latest`` (and so for ``emb://`` and
+    ``cls://``): the folder id is noise, and no name to show or to price a model by."""
+    name = model.strip()
+    return name.partition("://")[2].partition("/")[2] or name if "://" in name else name

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import PriceError
 from ..words import closest
+from .catalog import short_model
 
 if TYPE_CHECKING:
     from .values import Usage
@@ -54,10 +55,14 @@ class PriceTable:
     def price(self, model: str, mode: str = "sync") -> Decimal | None:
         """Roubles per 1,000 tokens of ``model`` (a short name, ``name/version`` or a
         ``gpt://`` / ``emb://`` / ``cls://`` URI) in ``mode``; None when unknown. An entry for
-        ``name/version`` wins over one for ``name``."""
-        for key in _keys(model):
-            if mode in self.models.get(key, {}):
-                return self.models[key][mode]
+        ``name/version`` wins over one for ``name``: its version's (``latest`` when it names
+        none), then its name's. So a ``yandexgpt/latest`` price prices ``yandexgpt``, and a
+        ``yandexgpt`` price every version that has none of its own."""
+        key = price_key(model)
+        base = key.partition("/")[0]
+        for entry in (key if key != base else f"{base}/latest", base):
+            if mode in self.models.get(entry, {}):
+                return self.models[entry][mode]
         return None
 
     def cost(self, usage: Usage, model: str, mode: str = "sync") -> Decimal | None:
@@ -70,7 +75,7 @@ class PriceTable:
         replaces a model's every mode, a mapping the modes it names."""
         models = dict(self.models)
         for name, modes in checked(overrides).items():
-            key = _without_folder(name)
+            key = short_model(name)
             models[key] = {**models.get(key, {}), **modes}
         return PriceTable(models, self.as_of, self.source)
 
@@ -80,23 +85,9 @@ def price_key(model: str) -> str:
     and folder, and without ``latest``, which an unversioned name means (the client asks for
     it: client/models.py). ``gpt://folder/yandexgpt/latest``, ``yandexgpt/latest`` and
     ``yandexgpt`` → ``yandexgpt``; ``yandexgpt/rc`` stays itself."""
-    name = _without_folder(model)
+    name = short_model(model)
     base, _, version = name.partition("/")
     return base if version == "latest" else name
-
-
-def _without_folder(model: str) -> str:
-    name = model.strip()
-    return name.partition("://")[2].partition("/")[2] or name if "://" in name else name
-
-
-def _keys(model: str) -> tuple[str, str]:
-    """The entries that may price ``model``, most specific first: its version's (``latest`` when
-    it names none), then its name's. So a ``yandexgpt/latest`` price prices ``yandexgpt``, and a
-    ``yandexgpt`` price every version that has none of its own."""
-    key = price_key(model)
-    base = key.partition("/")[0]
-    return (key if key != base else f"{base}/latest", base)
 
 
 def checked(prices: Any) -> dict[str, dict[str, Decimal]]:

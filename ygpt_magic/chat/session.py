@@ -29,14 +29,14 @@ from .names import checked_name
 from .observers import Observers
 from .options import BUILTIN, FORMATS, UNSET, Options
 from .transcript import transcript
-from .values import Chat, Reply, Turn, Usage, short_model
+from .values import Chat, Reply, Turn, Usage
 
 if TYPE_CHECKING:
     from .planning import Plan
 
 __all__ = [
     "BUILTIN", "FORMATS", "UNSET", "Chat", "ChatEvent", "ChatSession", "ChatState", "Options",
-    "Reply", "Turn", "Usage", "counted", "short_model",
+    "Reply", "Turn", "Usage", "counted",
 ]
 
 _KEEP = object()  # "leave the system message as it is" for configure()

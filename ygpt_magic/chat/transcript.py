@@ -10,8 +10,9 @@ inert as the cell that showed the chat (a picture a link, HTML shown as text, on
 from __future__ import annotations
 
 from ..words import counted
+from .catalog import short_model
 from .tooluse import message_role, message_text
-from .values import Chat, short_model
+from .values import Chat
 
 
 def _quote(text: str) -> str:

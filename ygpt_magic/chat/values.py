@@ -19,6 +19,7 @@ else:  # Python 3.10: Required came in 3.11 (typing_extensions costs %load_ext 2
     from typing_extensions import Required, TypedDict
 
 from ..words import counted
+from .catalog import short_model
 from .filetext import sent
 from .options import Options
 from .pictures import Picture, PictureInfo, with_placeholders
@@ -137,13 +138,6 @@ class Answer:
 #: One request of an exchange: (messages, extras) → its answer (a stream's last chunk, or a
 #: reply cache's replay of it).
 Ask = Callable[[list[Message], Extras], Answer]
-
-
-def short_model(model: str) -> str:
-    """``gpt://<folder>/yandexgpt/latest`` → ``yandexgpt/latest``: the folder id is noise."""
-    if model.startswith("gpt://"):
-        return model[len("gpt://"):].partition("/")[2] or model
-    return model
 
 
 @dataclass(frozen=True)
