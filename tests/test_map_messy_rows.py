@@ -44,6 +44,23 @@ def test_an_expression_that_raises_on_every_row_is_still_the_cells_error_and_not
     assert completions(ygpt_server) == [] and shell.user_ns["res"] == "kept"
 
 
+def test_a_typo_over_a_frame_that_also_holds_a_nan_is_still_the_cells_error(shell, ygpt_server):
+    shell.user_ns.update(df=pd.DataFrame({"text": ["a", "b", np.nan, "d"]}), res="kept")
+    run = cell(shell, "%%ygpt --map df --out res\n{text.uppper()}")
+    assert_clear_error(run, "{text.uppper()}", "AttributeError", "Nothing was sent", "Fix the expression")
+    assert "Fix that row's data" not in run.message
+    assert completions(ygpt_server) == [] and shell.user_ns["res"] == "kept"
+
+
+def test_one_bad_value_beside_nans_still_fails_that_row_alone(shell, ygpt_server):
+    shell.user_ns["df"] = pd.DataFrame({"code": ["AB-17", np.nan, "X", np.nan]})
+    run = cell(shell, "%%ygpt --map df --out a\nSeries {code[3]}")
+    assert run.ok, run.message
+    assert sent(ygpt_server) == ["Series 1"]
+    errors = shell.user_ns["_ygpt"].errors
+    assert errors[2].startswith("Row 2: evaluating {code[3]}") and errors[1].startswith("Row 1: {code} holds no value")
+
+
 def test_row_with_one_long_field_keeps_the_others_and_says_which_field_was_cut(shell, ygpt_server):
     shell.user_ns["t"] = pd.DataFrame({"title": ["Broken kettle"], "body": ["word " * 3000],
                                        "when": [pd.Timestamp("2024-05-01")], "stars": [1]})

@@ -27,12 +27,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from ..cache.key import endpoint_kind, request_key
 from ..chat import Answer, ChatSession, Message, Plan, RequestOptions, planning
 from ..chat.budget import Budget
-from ..errors import CacheMiss, InterpolationError, ReplyNotValid, RowExpressionFailed, YGptError
+from ..errors import CacheMiss, InterpolationError, MissingValue, ReplyNotValid, RowExpressionFailed, YGptError
 from ..ledger import Cache, Ledger
 from .costs import capped
 from .items import Rows, rows_of
@@ -188,11 +188,16 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
 
 
 def _refuse_alike(failures: list[YGptError], count: int) -> None:
-    """The cell's error when an ``{expression}`` raised on every row: a mistake in the
-    expression (a typo, a method the values lack), not in the rows' data, so it is said once and
-    nothing is sent, as for the same cell with --once, rather than as each row's failure."""
-    if failures and len(failures) == count and all(isinstance(f, RowExpressionFailed) for f in failures):
-        raise cast(RowExpressionFailed, failures[0]).cell
+    """The cell's error when an ``{expression}`` raised on every row that held its values (the
+    others held none: real frames nearly always have a NaN somewhere): a mistake in the
+    expression (a typo, a method the values lack), not in the rows' data, so it is said once,
+    nothing is sent and ``--out`` keeps its value, as for the same cell with --once, rather than
+    as each row's failure. A row planned means the expression works, so the failures stay rows'."""
+    if len(failures) < count or not all(isinstance(f, (RowExpressionFailed, MissingValue)) for f in failures):
+        return
+    raised = next((f for f in failures if isinstance(f, RowExpressionFailed)), None)
+    if raised is not None:
+        raise raised.cell
 
 
 def _replayed(ledger: Ledger, plans: RowPlanner, plan: Plan, memo: RowMemo, key: str) -> Answer | None:
