@@ -87,6 +87,29 @@ def test_long_fields_share_the_room_and_a_short_row_is_sent_whole(shell, ygpt_se
     assert list(cut) == [0] and "a: 1,000 characters" in cut[0] and "b: 1,000 characters" in cut[0]
 
 
+def test_one_long_field_beside_many_short_ones_gets_the_room_they_leave(shell, ygpt_server):
+    questions = {f"q{i:03d}": ["yes"] for i in range(150)}
+    shell.user_ns["t"] = pd.DataFrame({"essay": ["word " * 3000], **questions})
+    assert cell(shell, "%%ygpt --map t --out a\n{row}").ok
+    [prompt] = sent(ygpt_server)
+    assert 7_900 <= len(prompt) <= 8000   # room for one marker kept, not for 151
+    assert prompt.count(": yes\n") + prompt.endswith(": yes") == 150
+    assert shell.user_ns["_ygpt"].cut[0].startswith("{row}: essay: 15,000 characters, cut to the first 6,")
+
+
+def test_a_row_too_wide_to_share_sends_its_first_fields_whole_and_a_short_note(shell, ygpt_server):
+    shell.user_ns["wide"] = pd.DataFrame({f"feature_{i:04d}": [0.123456789] for i in range(2000)})
+    run = cell(shell, "%%ygpt --map wide --out a\n{row}")
+    assert run.ok, run.message
+    [prompt] = sent(ygpt_server)
+    assert len(prompt) <= 8000 and prompt.startswith("feature_0000: 0.123456789\nfeature_0001: 0.123456789\n")
+    assert prompt.count(": 0.123456789\n") > 300 and prompt.endswith(" characters left out")
+    note = shell.user_ns["_ygpt"].cut[0]
+    assert len(note) < 300 and note.startswith("{row}: 2,000 fields, 51,999 characters")
+    assert "the first 306 sent whole; feature_0306, feature_0307, feature_0308 and 1,691 more fields" in note
+    assert note in run.stdout
+
+
 def test_an_all_empty_row_under_row_fails_as_a_missing_value_and_is_not_sent(shell, ygpt_server):
     shell.user_ns["df"] = pd.DataFrame({"product": ["Kettle", np.nan], "text": ["Broke in a week", np.nan]})
     run = cell(shell, "%%ygpt --map df --out a\nSummarise this review:\n{row}")
