@@ -6,9 +6,11 @@ would refuse as too long. Each estimate is compared with what the local server t
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pandas as pd
-from conftest import cell
+import pytest
+from conftest import TEST_KEY, cell
 
 ESSAY = "The kettle broke after a week and support never answered. " * 100   # ~5,900 characters
 
@@ -89,3 +91,27 @@ def test_embed_dry_run_of_many_texts_prices_the_long_ones_by_their_length(shell,
     assert dry.ok, dry.message
     billed = billed_after(shell, "%ygpt embed texts --out v")
     assert abs(estimated(dry.plain) - billed) <= 0.1 * billed, (estimated(dry.plain), billed)
+
+
+def cost_of(page: str) -> Decimal:
+    """The roubles a dry run's line gives for the whole job."""
+    found = re.search(r"≈([\d.\u00a0]+)\u00a0₽", page)
+    assert found, page
+    return Decimal(found.group(1).replace("\u00a0", ""))
+
+
+@pytest.mark.parametrize("failing", ["too long", "credential"])
+def test_embed_max_cost_just_over_the_dry_runs_estimate_lets_the_run_go(shell, ygpt_server, failing):
+    """review14 B2: the dry run leaves out a text the run would fail (too long to embed, or
+    holding the kernel's key), and --max-cost priced it anyway: the dry run said ≈0.0003 ₽ and a
+    cap of twice that was refused as ≈0.20 ₽. One estimate for both: the cap the dry run's
+    number suggests lets the run go, and the run answers every text but the failing one."""
+    odd = "word " * 20000 if failing == "too long" else f"my key is {TEST_KEY}"
+    shell.user_ns["texts"] = [f"short review number {n}" for n in range(5)] + [odd]
+    dry = cell(shell, "%ygpt embed texts --dry-run")
+    assert dry.ok, dry.message
+    assert "1 that would fail" in dry.plain, dry.plain
+    run = cell(shell, f"%ygpt embed texts --out v --max-cost {cost_of(dry.plain) * 2}")
+    assert run.ok, run.message
+    done = shell.user_ns["_ygpt"]
+    assert done.answered == 5 and list(done.errors) == [5], (done.answered, done.errors)

@@ -27,7 +27,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from .chat import Extras, Message, Plan, RequestOptions
 from .chat.accounts import PROMPT_MODE
@@ -41,7 +40,7 @@ from .errors import CostOverCap, SourcesOverCap, StoppedBeforeAsking, stopping
 from .errors.origin import Origin
 from .kernel import Kernel
 from .render.tools import call_line
-from .rows.embed_dryrun import texts_estimate
+from .rows.embed_dryrun import listed, priced
 
 
 def cap(kernel: Kernel, flag: Decimal | None) -> Decimal | None:
@@ -142,7 +141,7 @@ def _last_result(calls: Sequence[ToolCall]) -> str:
 
 
 def check_read(kernel: Kernel, model: str, mode: str, messages: list[Message], counted_by: RequestOptions,
-               client: Any, flag: Decimal | None, unshown: int = 0) -> None:
+               client: Tokenizes, flag: Decimal | None, unshown: int = 0) -> None:
     """CostOverCap before sending a request to ``model`` that has no output (a classification,
     billed in ``mode``) when what it reads, ``messages`` counted by ``counted_by``'s tokenizer
     and the ``unshown`` tokens it cannot be shown (a classifier's instructions), is priced over
@@ -163,7 +162,7 @@ def _counted(count: Callable[[], int]) -> int:
 
 
 def check_sources(kernel: Kernel, flag: Decimal | None, texts: list[str],
-                  get_tokenizer: Callable[[], Any]) -> Budget | None:
+                  get_tokenizer: Callable[[], Tokenizes]) -> Budget | None:
     """SourcesOverCap (or CostOverCap when the ``doc`` model has no price) before a ``--docs``
     cell embeds ``texts``, the chunks it will send (neither its index nor the reply cache
     holds them), when that alone is estimated over the cell's cap; under it, the budget that
@@ -175,11 +174,12 @@ def check_sources(kernel: Kernel, flag: Decimal | None, texts: list[str],
     if limit is None or not texts:
         return None
     with stopping(lambda: StoppedBeforeAsking("the chunks' tokens were counted to check the cost cap")):
-        chunks, counts = texts_estimate(texts, "doc", get_tokenizer(), kernel.session.accounts.prices)
+        found = priced(listed("the chunks", texts), "doc", get_tokenizer(), kernel.session.accounts.prices)
+    chunks = found.cost
     cell = kernel.cell_name()
     if chunks.cost is None:   # no price: the cap cannot be checked, which refuses too
         refuse_over(chunks, limit, f"{cell}: choosing the sources")
     elif chunks.cost > limit:
         raise SourcesOverCap(cell, len(texts), chunks.sentence(), limit, above(chunks.cost),
-                             counted_from=counts.counted)
+                             counted_from=found.tokens.counted)
     return Budget(limit, chunks.per_request())

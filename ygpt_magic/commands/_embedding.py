@@ -15,7 +15,7 @@ from ..kernel import Kernel
 from ..ledger import Ledger
 from ..request import tokenizer
 from ..rows.embed import Embedder
-from ..rows.embed_dryrun import texts_estimate
+from ..rows.embed_dryrun import listed, priced
 from ..rows.texts import Texts, texts_of
 
 if TYPE_CHECKING:
@@ -49,11 +49,13 @@ def cap(kernel: Kernel, embedder: Embedder, cache: Front | None, flag: Decimal |
     estimated over the cap (``flag``, the command's --max-cost, else
     YGptMagics.max_cost_per_cell); under it, ``embedder`` stops sending before the cap is
     passed. ``texts`` are those the command would send (Embedder.unsent: the memo's cost
-    nothing); ``what`` names the run in the refusal. No cap, or nothing to send: no check, and
-    no tokenizer request."""
+    nothing); ``what`` names the run in the refusal. They are priced as ``--dry-run`` prices
+    them (rows/embed_dryrun.priced): a text the run would fail, too long to embed or holding a
+    credential, costs nothing. No cap, or nothing to send: no check, and no tokenizer request."""
     limit = cost_cap.cap(kernel, flag)
     if limit is None or not texts:
         return
-    cost, _ = texts_estimate(texts, model, tokenizer(kernel, cache)(), kernel.session.accounts.prices)
+    cost = priced(listed(what, texts), model, tokenizer(kernel, cache)(), kernel.session.accounts.prices,
+                  kernel.connection.known_secrets()).cost
     refuse_over(cost, limit, what)
     embedder.budget = Budget(limit, cost.per_request())

@@ -20,9 +20,10 @@ embedding model adds marks of its own to each text (``ADDED_TOKENS``), which are
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
 
 from ..chat import RequestOptions
+from ..chat.counting import Tokenizes
 from ..chat.estimate import SYNC, Estimate, estimate
 from ..chat.prices import PriceTable
 from ..client import guard
@@ -48,34 +49,24 @@ LIMIT = 2000
 TAIL = 100
 
 
-def texts_estimate(texts: list[str], model: str, client: Any, prices: PriceTable) -> tuple[Estimate, Scaled]:
-    """The cost of embedding ``texts`` (distinct: each is sent once), and the tokens it rests on."""
-    tokens = scaled([len(text) for text in texts], billed(client, texts))
-    return estimate(prices, key_model(model), SYNC, requests=tokens.rows, input_tokens=tokens.total), tokens
+@dataclass(frozen=True)
+class Priced:
+    """What embedding some texts would cost (``cost``, on the ``tokens`` of the texts sent), and
+    the texts the run would fail, by position (``failing``: their one-line reasons), which cost
+    nothing: the guard refuses a text holding a credential before it is sent, the server one
+    too long (``too_long``: some were) unbilled."""
+
+    cost: Estimate
+    tokens: Scaled
+    failing: dict[int, str]
+    too_long: bool
 
 
-def billed(client: Any, texts: Sequence[str]) -> Callable[[int], int]:
-    """The tokens an embedding of the text at a position of ``texts`` is billed, by the tokenizer."""
-    template = _chat_tokens(client, PROBE) - 1
-
-    def tokens(position: int) -> int:
-        return max(_chat_tokens(client, texts[position]) - template, 1) + ADDED_TOKENS
-
-    return tokens
-
-
-def _chat_tokens(client: Any, text: str) -> int:
-    """The tokens of ``text`` as a chat model's user message (the SDK's only tokenizer)."""
-    tokens: int = client.count_tokens([{"role": "user", "text": text}], RequestOptions())
-    return tokens
-
-
-def dry_run(texts: Texts, model: str, client: Any, prices: PriceTable,
-            secrets: Sequence[Credential]) -> dict[str, str]:
-    """The bundle ``--dry-run`` shows for ``%ygpt embed``, its cost by ``prices``. A text that
-    holds one of ``secrets`` or is too long to embed is counted apart and its row named, as the
-    run names it in ``_ygpt.errors`` (it fails that text alone), not as a refusal of the whole
-    command."""
+def priced(texts: Texts, model: str, client: Tokenizes, prices: PriceTable,
+           secrets: Sequence[Credential] = ()) -> Priced:
+    """The one estimate of embedding ``texts`` by ``model``, which ``--dry-run`` shows and
+    ``--max-cost`` checks: each distinct text priced once, as the run sends it, and those the
+    run would fail (holding one of ``secrets``, or too long to embed) left out and named."""
     failing = _refused(texts, secrets)
     distinct = list(dict.fromkeys(text for position, text in enumerate(texts.texts) if position not in failing))
     count = billed(client, distinct)
@@ -85,15 +76,47 @@ def dry_run(texts: Texts, model: str, client: Any, prices: PriceTable,
     failing |= _too_long(texts, {distinct[i]: (n, i in tokens.counts) for i, n in too_long.items()})
     tokens = tokens.without(too_long, count)
     cost = estimate(prices, key_model(model), SYNC, requests=tokens.rows, input_tokens=tokens.total)
+    return Priced(cost, tokens, failing, bool(too_long))
+
+
+def listed(name: str, texts: list[str]) -> Texts:
+    """``texts`` as :func:`priced` takes them, by position: the texts a cap prices (those not
+    yet embedded, each once), which are no notebook value's rows."""
+    return Texts(name, texts, range(len(texts)), texts)
+
+
+def billed(client: Tokenizes, texts: Sequence[str]) -> Callable[[int], int]:
+    """The tokens an embedding of the text at a position of ``texts`` is billed, by the tokenizer."""
+    template = _chat_tokens(client, PROBE) - 1
+
+    def tokens(position: int) -> int:
+        return max(_chat_tokens(client, texts[position]) - template, 1) + ADDED_TOKENS
+
+    return tokens
+
+
+def _chat_tokens(client: Tokenizes, text: str) -> int:
+    """The tokens of ``text`` as a chat model's user message (the SDK's only tokenizer)."""
+    return client.count_tokens([{"role": "user", "text": text}], RequestOptions())
+
+
+def dry_run(texts: Texts, model: str, client: Tokenizes, prices: PriceTable,
+            secrets: Sequence[Credential]) -> dict[str, str]:
+    """The bundle ``--dry-run`` shows for ``%ygpt embed``, its cost by ``prices``. A text that
+    holds one of ``secrets`` or is too long to embed is counted apart and its row named, as the
+    run names it in ``_ygpt.errors`` (it fails that text alone), not as a refusal of the whole
+    command."""
+    found = priced(texts, model, client, prices, secrets)
+    tokens, failing = found.tokens, found.failing
     what = f"{counted(len(texts.texts), 'text')} to embed"
     if failing or tokens.rows < len(texts.texts):
         send = f"{tokens.rows:,} {'distinct ' if tokens.rows < len(texts.texts) - len(failing) else ''}to send"
         what += f" ({send}, {len(failing):,} that would fail)" if failing else f" ({send})"
     head = (f"Dry run (embed, model {model}): {what}, {tokens.said('text')}. "
-            f"Nothing was sent. {cost.sentence()}")
+            f"Nothing was sent. {found.cost.sentence()}")
     if not failing:
         return inert.bundle(inert.bold(head), plain=head)
-    said = said_failing(dict(sorted(failing.items())), texts.labels, unsent=not too_long)
+    said = said_failing(dict(sorted(failing.items())), texts.labels, unsent=not found.too_long)
     return inert.bundle(inert.bold(head), inert.text(said), plain=f"{head}\n{said}")
 
 
