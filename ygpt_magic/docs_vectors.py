@@ -17,8 +17,7 @@ vectors only when the file is complete.)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 from .cache.replies import RecordedVector
 from .chat.accounts import EMBEDDINGS
@@ -29,6 +28,7 @@ from .client.embeddings import Vector, every_vector, key_model
 from .errors import CacheMiss, IndexingOverCap
 from .kernel import Kernel
 from .ledger import Ledger
+from .rows.embed import embed_within
 
 if TYPE_CHECKING:
     import numpy as np
@@ -36,7 +36,13 @@ if TYPE_CHECKING:
     from .cache.replies import Front
 
 
-def embedder(kernel: Kernel, model: str, cache: Front | None) -> Callable[..., np.ndarray]:
+class Embeds(Protocol):
+    """``texts → vectors``, one float32 row per text, under a ``budget`` when one is given."""
+
+    def __call__(self, texts: list[str], budget: Budget | None = None) -> np.ndarray: ...
+
+
+def embedder(kernel: Kernel, model: str, cache: Front | None) -> Embeds:
     """``texts → vectors`` (one float32 row per text) by ``model`` (``doc`` or ``query``): each
     text replayed from ``cache`` when recorded there, the rest sent and recorded, under the
     ``budget`` when one is given (the cell's cost cap: IndexingOverCap once it stops them)."""
@@ -46,7 +52,7 @@ def embedder(kernel: Kernel, model: str, cache: Front | None) -> Callable[..., n
         import numpy as np
 
         keyed = key_model(model)
-        rows: list[Any] = [_replayed(ledger, text, keyed, chunk=model == "doc") for text in texts]
+        rows: list[np.ndarray | None] = [_replayed(ledger, text, keyed, chunk=model == "doc") for text in texts]
         missing = [position for position, row in enumerate(rows) if row is None]
         if missing:
             sent = _sent(kernel, ledger, model, keyed, [texts[p] for p in missing], budget)
@@ -56,7 +62,7 @@ def embedder(kernel: Kernel, model: str, cache: Front | None) -> Callable[..., n
     return embed
 
 
-def _replayed(ledger: Ledger, text: str, model: str, *, chunk: bool) -> Any:
+def _replayed(ledger: Ledger, text: str, model: str, *, chunk: bool) -> np.ndarray | None:
     """The recorded vector of ``text`` (None: send it); the ledger counts it as replayed. A
     replay-mode miss on a file's ``chunk`` names the chunk, not the cell, as what changed."""
     import numpy as np
@@ -71,7 +77,7 @@ def _replayed(ledger: Ledger, text: str, model: str, *, chunk: bool) -> Any:
 
 
 def _sent(kernel: Kernel, ledger: Ledger, model: str, keyed: str, texts: list[str],
-          budget: Budget | None) -> list[Any]:
+          budget: Budget | None) -> list[np.ndarray | None]:
     """The vectors of ``texts`` from the service by ``model`` (``keyed``: as the cache keys it),
     in order (all or an error), each paid for and kept in the reply cache as it arrives: a call
     that fails on a later text has still bought the earlier ones, and running the cell again
@@ -79,16 +85,8 @@ def _sent(kernel: Kernel, ledger: Ledger, model: str, keyed: str, texts: list[st
     settled on the client's loop as it ends (chat/budget.py): IndexingOverCap then."""
     import numpy as np
 
-    def requests() -> Iterator[tuple[int, str]]:
-        for item in enumerate(texts):
-            if budget is not None and not budget.should_continue():
-                return
-            yield item
-
-    settled = None if budget is None else budget.settler(
-        lambda vector: ledger.cost(Usage.read_only(vector.tokens), keyed))
     client = kernel.connection.client()
-    rows: list[Any] = [None] * len(texts)
+    rows: list[np.ndarray | None] = [None] * len(texts)
 
     def answered(tag: int, vector: Vector) -> None:
         ledger.paid(keyed, Usage.read_only(vector.tokens))
@@ -96,8 +94,8 @@ def _sent(kernel: Kernel, ledger: Ledger, model: str, keyed: str, texts: list[st
         ledger.kept_vector(texts[tag], keyed, RecordedVector(row.tobytes(), vector.tokens, vector.model_version))
 
     # the job starts as every_vector, which stops it on Ctrl-C, takes it: nothing comes between
-    every_vector(client.embed_many(requests(), model=model, concurrency=kernel.settings.map_concurrency,
-                                   on_result=settled), len(texts), answered)
+    every_vector(embed_within(client, enumerate(texts), model=model, concurrency=kernel.settings.map_concurrency,
+                              ledger=ledger, budget=budget), len(texts), answered)
     if budget is not None and budget.stopped:
         spent, chunks = budget.paid
         raise IndexingOverCap(kernel.cell_name(), chunks, roubles(spent), budget.cap)

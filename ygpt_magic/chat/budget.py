@@ -20,10 +20,10 @@ request launched after; in-flight requests still finish and every answer is kept
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TypeVar
 
 from ..errors import CostOverCap, Origin
 from ..words import counted
@@ -32,8 +32,13 @@ from .prices import roubles
 
 #: the setting every door's cap falls back to (a cell's --max-cost wins over it)
 SETTING = "YGptMagics.max_cost_per_cell"
-#: a many-request job's result (client/many.py): (tag, answer, None) or (tag, None, error)
-Ended = tuple[Any, Any, BaseException | None]
+#: what one request of a many-request job answers (a completion, a vector)
+Outcome = TypeVar("Outcome")
+#: what a request the job sends stands for (a row, a text)
+Item = TypeVar("Item")
+#: a many-request job's result (client/many.Result, which chat/ cannot import): (tag, answer,
+#: None) or (tag, None, error); the tag is the caller's and None when the job failed as a whole
+Ended = tuple[object, Outcome | None, BaseException | None]
 
 
 def refuse_over(estimate: Estimate, cap: Decimal | None, what: str, spent: Decimal = Decimal(0)) -> None:
@@ -143,17 +148,25 @@ class Budget:
                 ledger.spent += cost
                 ledger.answered += 1
 
-    def settler(self, priced: Callable[[Any], Decimal | None]) -> Callable[[Ended], None]:
+    def gate(self, items: Iterable[Item]) -> Iterator[Item]:
+        """``items`` as a many-request job pulls them (one when a slot is free), until
+        :meth:`should_continue` says no: each one let through reserves its cost."""
+        for item in items:
+            if not self.should_continue():
+                return
+            yield item
+
+    def settler(self, priced: Callable[[Outcome], Decimal | None]) -> Callable[[Ended[Outcome]], None]:
         """What settles each request of a many-request job (client/many.py's ``on_result``) as it
         ends, on the job's loop, before the next is pulled: an answer at its roubles
         (``priced``; no price: nothing), a failure at nothing. Settled instead when the
         kernel's thread reads it, a fast server's whole run would pass for requests in flight
         at the guess, and the cap would stop none of them."""
-        def settle(result: Ended) -> None:
+        def settle(result: Ended[Outcome]) -> None:
             tag, answer, error = result
             if tag is None:   # the job failed as a whole: no request of it was answered
                 return
-            self.settle(None if error is not None else priced(answer) or Decimal(0))
+            self.settle(None if error is not None or answer is None else priced(answer) or Decimal(0))
         return settle
 
     def _per_request(self) -> Decimal:

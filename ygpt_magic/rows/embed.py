@@ -11,9 +11,10 @@ keeps every vector that had arrived. A text sent twice in one run is sent once.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..cache.replies import RecordedVector
 from ..chat.budget import Budget
@@ -25,6 +26,11 @@ from ..words import counted
 from .progress import Progress, RunCounts, Tally, one_line, tell
 from .stoppable import bar, run_job
 from .texts import Texts
+
+if TYPE_CHECKING:
+    from ..client.embeddings import Vector
+    from ..client.many import ManyJob
+    from ..client.sdk import Client
 from .vectors import unit_rows
 
 #: the service's vectors, when no text got one to measure
@@ -33,6 +39,8 @@ DIMENSIONS = 256
 MEMO_LIMIT = 200_000
 
 MemoKey = tuple[str, str, str]   # (endpoint kind, model, text)
+#: what a text sent stands for in a job's results (the text itself, a position)
+Tag = TypeVar("Tag")
 
 
 class VectorMemo:
@@ -155,29 +163,38 @@ def _replayed(state: _State, embedder: Embedder, text: str) -> Any:
 def _send(state: _State, model: str, embedder: Embedder, tally: Tally, quiet: bool) -> Progress | None:
     """Send the pending texts and keep each vector as it arrives; Ctrl-C at any moment after
     the job starts stops sending (the bar is made before it: stoppable.py)."""
-    def requests() -> Iterator[tuple[str, str]]:
-        for text in list(state.pending):
-            if embedder.budget is not None and not embedder.budget.should_continue():
-                return
-            yield text, text
-
-    tally.budget = budget = embedder.budget
-    ledger, keyed = embedder.ledger, state.model
-    settled = None if budget is None else budget.settler(
-        lambda vector: ledger.cost(Usage.read_only(vector.tokens), keyed))
+    tally.budget = embedder.budget
     client = embedder.get_client()
     progress = None if quiet else bar(tally, f"embed {len(state.texts.texts):,} texts")   # before the job
     try:
         tally.stopped = run_job(
-            lambda texts: client.embed_many(texts, model=model, concurrency=embedder.concurrency,
-                                            on_result=settled),
-            requests(), lambda results: _collect(results, state, embedder, tally, progress))
+            lambda texts: embed_within(client, texts, model=model, concurrency=embedder.concurrency,
+                                       ledger=embedder.ledger, budget=embedder.budget),
+            [(text, text) for text in state.pending],
+            lambda results: _collect(results, state, embedder, tally, progress))
     finally:
         if progress is not None:
             progress.close()
         else:
             tally.end()
     return progress
+
+
+def embed_within(client: Client, texts: Iterable[tuple[Tag, str]], *, model: str, concurrency: int,
+                 ledger: Ledger, budget: Budget | None) -> ManyJob:
+    """``client.embed_many`` of ``texts`` (``(tag, text)``) by ``model`` under ``budget`` (a cost
+    cap; None: none), for ``%ygpt embed`` and a ``--docs`` cell alike: a text is pulled only
+    while the budget lets one more go (Budget.gate), and each answer is settled at the roubles
+    the ``ledger`` prices it, on the client's loop as it ends (Budget.settler)."""
+    if budget is None:
+        return client.embed_many(texts, model=model, concurrency=concurrency)
+    keyed = key_model(model)
+
+    def priced(vector: Vector) -> Decimal | None:
+        return ledger.cost(Usage.read_only(vector.tokens), keyed)
+
+    return client.embed_many(budget.gate(texts), model=model, concurrency=concurrency,
+                             on_result=budget.settler(priced))
 
 
 def _collect(results: Iterable[Any], state: _State, embedder: Embedder, tally: Tally,

@@ -232,7 +232,11 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
             yield (position, plan.messages), plan.messages, plan.options
 
     model = plans.options.model
-    settled = None if budget is None else budget.settler(lambda answer: ledger.cost(answer.usage, model))
+
+    def priced(answer: Answer) -> Decimal | None:
+        return ledger.cost(answer.usage, model)
+
+    settled = None if budget is None else budget.settler(priced)
     progress = bar(tally, f"--map {plans.rows.count:,} rows")   # before the job: it may be slow to build
     tally.budget = budget
 
