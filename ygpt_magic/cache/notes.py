@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -32,24 +33,31 @@ def now() -> str:
 class PendingNotes:
     """The notes not yet in the file, and the timer that writes them.
 
-    ``write(notes)`` is the store's: it is called on the timer's thread and returns False when
-    the file could not take them at once (another kernel's lock), and they wait for the next
-    round. Safe from any thread: the kernel's and the panel's note, the timer writes."""
+    ``flush`` is the store's: called on the timer's thread, it takes the lock the store's
+    close and clear take, and hands :meth:`write` its writer there. Taken outside that lock, a
+    close between the take and the write found nothing pending, and the write then found the
+    store closed: the notes were reported written and dropped. Safe from any thread: the
+    kernel's and the panel's note, the timer writes."""
 
-    def __init__(self, write: Callable[[Notes], bool], wait: float = NOTES_WAIT) -> None:
-        self._write, self._wait = write, wait
+    def __init__(self, flush: Callable[[], None], wait: float = NOTES_WAIT,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._flush, self._wait, self._clock = flush, wait, clock
         self._lock = threading.Lock()
         self._pending: Notes = {}
-        self._marked: dict[str, float] = {}  # key → when it was last noted (monotonic)
+        #: key → when it was last noted (``clock``), oldest first; only the last MARK_EVERY's
+        self._marked: OrderedDict[str, float] = OrderedDict()
         self._timer: threading.Timer | None = None
 
     def add(self, key: str) -> None:
         """Note that ``key``'s entry was replayed now (once a minute at most)."""
-        moment = time.monotonic()
+        moment = self._clock()
         with self._lock:
-            if moment - self._marked.get(key, -MARK_EVERY) < MARK_EVERY:
+            last = self._marked.get(key)
+            if last is not None and moment - last < MARK_EVERY:
                 return
             self._marked[key] = moment
+            self._marked.move_to_end(key)
+            self._forget(moment)
             self._pending[key] = now()
             self._arm()
 
@@ -58,6 +66,14 @@ class PendingNotes:
         with self._lock:
             notes, self._pending = self._pending, {}
             return notes
+
+    def write(self, write: Callable[[Notes], bool]) -> None:
+        """Write every pending note with ``write`` (the store's, under its lock), which returns
+        False when the file could not take them at once (another kernel's lock): they wait for
+        the next round."""
+        notes = self.take()
+        if notes and not write(notes):
+            self.restore(notes)
 
     def restore(self, notes: Notes) -> None:
         """Notes that could not be written: pending again, behind any newer note of a key."""
@@ -72,6 +88,14 @@ class PendingNotes:
         if timer is not None:
             timer.cancel()
 
+    def _forget(self, moment: float) -> None:
+        """Drop the moments of keys last noted MARK_EVERY or more before ``moment`` (called with
+        the lock held): such a key is noted again anyway, so kept, they only grew with every key
+        a long session replayed. The oldest are first: each is dropped once."""
+        marked = self._marked
+        while marked and moment - next(iter(marked.values())) >= MARK_EVERY:
+            marked.popitem(last=False)
+
     def _arm(self) -> None:
         """Start the timer unless it runs (called with the lock held)."""
         if self._timer is None and self._pending:
@@ -80,11 +104,9 @@ class PendingNotes:
             self._timer.start()
 
     def _due(self) -> None:
-        """The timer's work: write what is pending (unless stopped or replaced meanwhile)."""
+        """The timer's work: the store writes what is pending (unless stopped or replaced meanwhile)."""
         with self._lock:
             if self._timer is not threading.current_thread():
                 return
             self._timer = None
-        notes = self.take()
-        if notes and not self._write(notes):
-            self.restore(notes)
+        self._flush()

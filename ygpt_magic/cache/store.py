@@ -32,7 +32,7 @@ from urllib.parse import quote
 from ..errors import CacheLocked, CacheUnusable, InternalError
 from ..errors.sqlite_words import ours, problem
 from ..sqlite_writes import immediate
-from .notes import Notes, PendingNotes, now
+from .notes import NOTES_WAIT, Notes, PendingNotes, now
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
@@ -81,7 +81,7 @@ class Store:
         self._lock = threading.Lock()  # one connection, shared by the kernel and the panel
         self.read_only = False
         self._closed = False
-        self._notes = PendingNotes(self._write_notes)
+        self._notes = PendingNotes(self._flush_notes, NOTES_WAIT)
         try:
             self._db = self._open()
         except CacheLocked:
@@ -191,22 +191,27 @@ class Store:
         if not self.read_only:
             self._notes.add(key)
 
-    def _write_notes(self, notes: Notes) -> bool:
-        """Write ``notes`` in one transaction, without waiting for another kernel's lock (the
-        timer's thread holds the connection meanwhile, and a replay may be waiting for it);
-        False when that lock was held, so they wait for the next round. A file that cannot
-        take them otherwise (damaged, a full disk) loses only the notes: the next write says
-        what is wrong with it."""
+    def _flush_notes(self) -> None:
+        """The timer's round: the pending notes taken and written under the lock that
+        :meth:`close` and :meth:`clear` take, so either finds each note pending or in the file,
+        never taken and not yet written (a closed store: close wrote them)."""
         with self._lock:
-            if self._closed:
-                return True
-            self._db.execute("PRAGMA busy_timeout = 0")
-            try:
-                self._insert_notes(notes)
-            except sqlite3.Error as error:
-                return not _is_lock(error)
-            finally:
-                self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if not self._closed:
+                self._notes.write(self._write_notes)
+
+    def _write_notes(self, notes: Notes) -> bool:
+        """Write ``notes`` in one transaction (the lock held), without waiting for another
+        kernel's lock (the timer's thread holds the connection meanwhile, and a replay may be
+        waiting for it); False when that lock was held, so they wait for the next round. A
+        file that cannot take them otherwise (damaged, a full disk) loses only the notes: the
+        next write says what is wrong with it."""
+        self._db.execute("PRAGMA busy_timeout = 0")
+        try:
+            self._insert_notes(notes)
+        except sqlite3.Error as error:
+            return not _is_lock(error)
+        finally:
+            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         return True
 
     def _insert_notes(self, notes: Notes) -> None:
@@ -251,12 +256,12 @@ class Store:
 
     def clear(self, before: str | None = None) -> int:
         """Forget every entry (or those last used before ``before``: recorded then, and not
-        replayed since); how many went. The pending notes go in first: a replay of a moment
-        ago keeps its entry."""
+        replayed since); how many went. The pending notes go in first, taken under the lock the
+        timer writes them under: a replay of a moment ago keeps its entry."""
         where, args = ("WHERE recorded < ? AND NOT EXISTS (SELECT 1 FROM used WHERE "
                        "used.key = entries.key AND used.used >= ?)", (before, before)) if before else ("", ())
-        notes = self._notes.take()
         with self._lock:
+            notes = self._notes.take()
             try:
                 with immediate(self._db):
                     self._db.executemany(_NOTE, notes.items())
