@@ -216,10 +216,13 @@ class Client:
                           slow: Callable[[], None] | None = None) -> list[int]:
         """:meth:`count_tokens` of each message list, asked all at once: the turns of a long chat
         that a model has not counted yet cost one round trip, not one each (98 of them were 11 s
-        at the cloud's pace). ``slow`` as in LoopThread.run (the cell's waiting line)."""
+        at the cloud's pace). ``slow`` as in LoopThread.run (the cell's waiting line). The
+        kernel's secrets are read once for all of them, as a --map job reads them
+        (many_requests.py), not once a list."""
         texts = [chat_api.text_messages(messages) for messages in requests]
+        secrets = self._secrets()
         for messages in texts:
-            self._guard(messages, {})
+            guard.check_request(messages, {}, secrets, self._clean)
             message_size.check(messages, {})
 
         async def run() -> list[int]:  # the SDK's tokens, for every list
