@@ -180,7 +180,7 @@ def _sizing(kernel: Kernel, space: _Space, hits: list[Hit], cache: Front | None)
         return space.left, utf8_size
     from .request import tokenizer
 
-    count = planning.tokenizer(tokenizer(kernel, cache), space.options)
+    count = planning.Tokenizer(tokenizer(kernel, cache), space.options)
 
     def framed(sources: str) -> list[Message]:
         return [{"role": "user", "text": _framed(kernel.settings.docs_instruction, sources, space.question)}]

@@ -352,7 +352,7 @@ def plan_request(
                               flags, settings)
     return plan(session, prompt, chat=chat, cell_id=cell_id, append=append, once=once,
                 system=system, options=options, budget=context_budget(options, settings),
-                count_tokens=tokenizer(get_client, options, waiting), pictures=pictures,
+                count_tokens=Tokenizer(get_client, options, waiting), pictures=pictures,
                 asked_in=asked_in)
 
 
@@ -381,12 +381,6 @@ class Tokenizer:
         """The count of each request, asked all at once; ``slow`` is called if that takes long
         (client.loop.SLOW_AFTER)."""
         return self.get_client().count_tokens_each(requests, self.options, slow)
-
-
-def tokenizer(get_client: Callable[[], Tokenizes], options: RequestOptions,
-              waiting: Callable[[str], Waiting] | None = None) -> Tokenizer:
-    """The tokenizer API for ``options``' model (:class:`Tokenizer`)."""
-    return Tokenizer(get_client, options, waiting)
 
 
 def _check_sendable(what: str, text: str | None) -> None:

@@ -209,7 +209,7 @@ def planner(session: ChatSession, rows: Rows, template: str, namespace: Mapping[
         extras = request_extras(None, shape)
     return RowPlanner(session, rows, template, namespace, expand, options, chat=chat, system=system,
                       budget=planning.context_budget(options, settings),
-                      count_tokens=planning.tokenizer(get_client, options),
+                      count_tokens=planning.Tokenizer(get_client, options),
                       schema=shape, extras=extras)
 
 
