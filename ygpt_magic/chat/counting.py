@@ -24,7 +24,11 @@ if TYPE_CHECKING:
     from .planning import Tokenizer
 
 CountTokens = Callable[[list[Message]], int]
-#: turns without a count that are counted at once, newest first (see :class:`Waves`)
+#: turns without a count that are counted at once, newest first (see :class:`Waves`). A wave is
+#: one round trip whatever its size (its counts are asked together), and the trim stops at the
+#: first turn that does not fit, so a wave can count up to this many minus one turns that are
+#: then left out: 16 keeps that waste to 15 tokenizer requests a cell, while the 98 turns that
+#: took 11 s one by one take 7 round trips (under a second at the cloud's 100 ms)
 COUNT_AT_ONCE = 16
 
 

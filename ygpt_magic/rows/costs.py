@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from ..chat.accounts import MAP_ROWS
 from ..chat.budget import Budget, above, refuse_over
+from ..chat.counting import Tokenizes
 from ..chat.estimate import BATCH, NO_OUTPUT, Estimate, estimate, guess_output
 from ..chat.prices import BATCH_MINIMUM_TOKENS, roubles
 from ..errors import CostOverCap
@@ -25,7 +25,7 @@ from .plans import RowPlanner, RowText, before_sending
 from .scaled import Scaled, scaled
 
 
-def count_rows(plans: RowPlanner, positions: Sequence[int], client: Any, prompt_of: Callable[[int], RowText], *,
+def count_rows(plans: RowPlanner, positions: Sequence[int], client: Tokenizes, prompt_of: Callable[[int], RowText], *,
                replies: bool = True) -> Scaled:
     """The prompt tokens of the rows at ``positions``: a sample of them asked of the tokenizer
     (rows/scaled.py), each row's template as ``prompt_of`` filled it in and read as the model
@@ -100,7 +100,7 @@ def refuse_minimum(cost: Estimate, cap: Decimal, what: str) -> None:
         f"{cheaper}, or drop --batch to send the rows one by one, each billed by its own tokens.")
 
 
-def capped(plans: RowPlanner, pending: Sequence[int], prompt_of: Callable[[int], RowText], client: Any,
+def capped(plans: RowPlanner, pending: Sequence[int], prompt_of: Callable[[int], RowText], client: Tokenizes,
            cap: Decimal | None, *, batch: bool = False, replies: bool = True) -> Budget | None:
     """The budget of a run that sends the rows at ``pending`` (their templates as ``prompt_of``
     filled them in) under ``cap`` (None: no cap); CostOverCap, before anything is sent, when

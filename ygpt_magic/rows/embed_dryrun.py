@@ -47,6 +47,11 @@ ADDED_TOKENS = 2
 LIMIT = 2000
 #: texts near the limit by their length counted by the tokenizer at most, the longest first
 TAIL = 100
+#: what "near the limit" is: a text whose tokens, guessed from its length, are at least this
+#: share of LIMIT. A guess rests on the sample's tokens per character, and a text unlike the
+#: sample (another script, digits, code) can take about twice as many a character, so a text
+#: guessed at half the limit may be over it: counted, it is named or priced by its count
+NEAR = 0.5
 
 
 @dataclass(frozen=True)
@@ -121,9 +126,9 @@ def dry_run(texts: Texts, model: str, client: Tokenizes, prices: PriceTable,
 
 
 def _near_limit(tokens: Scaled) -> list[int]:
-    """The texts whose length puts them at half the limit or more, not yet counted: the longest
-    :data:`TAIL` of them, to count."""
-    near = [p for p in range(len(tokens.lengths)) if p not in tokens.counts and tokens.tokens_of(p) >= LIMIT / 2]
+    """The texts whose length puts them at :data:`NEAR` the limit or more, not yet counted: the
+    longest :data:`TAIL` of them, to count."""
+    near = [p for p in range(len(tokens.lengths)) if p not in tokens.counts and tokens.tokens_of(p) >= LIMIT * NEAR]
     return sorted(near, key=tokens.lengths.__getitem__, reverse=True)[:TAIL]
 
 
