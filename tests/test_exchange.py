@@ -17,6 +17,7 @@ from ygpt_magic.chat import Answer, ChatSession, Reply, Usage, planning
 from ygpt_magic.errors import ChatBusy, InternalError, ServerUnavailable, StreamBroken
 from ygpt_magic.exchange import run_exchange
 from ygpt_magic.render import StreamRenderer
+from ygpt_magic.saving import LIVE_ONLY
 
 USAGE = Usage(10, 4, 0, 14)
 
@@ -76,8 +77,9 @@ class Screen:
     def __init__(self):
         self.bundles = []
 
-    def __call__(self, bundle, **_):
-        self.bundles.append(bundle)
+    def __call__(self, bundle, metadata=None, **_):
+        if metadata != LIVE_ONLY:   # the echo for frontends that ignore updates is not the screen's
+            self.bundles.append(bundle)
         return self
 
     def update(self, bundle, **_):

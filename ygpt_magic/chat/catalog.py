@@ -66,7 +66,8 @@ def takes_images(model: str) -> bool:
 
 
 def short_model(model: str) -> str:
-    """``gpt://<folder>/yandexgpt/latest`` → ``yandexgpt/latest`` (and so for ``emb://`` and
-    ``cls://``): the folder id is noise, and no name to show or to price a model by."""
-    name = model.strip()
-    return name.partition("://")[2].partition("/")[2] or name if "://" in name else name
+    """``gpt://<folder>/yandexgpt/latest`` → ``yandexgpt/latest``: the folder id is noise. Only
+    a chat model's URI: a ``cls://`` one names a tuned classifier, which --labels tells by it."""
+    if model.startswith("gpt://"):
+        return model[len("gpt://"):].partition("/")[2] or model
+    return model

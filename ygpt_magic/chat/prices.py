@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import PriceError
 from ..words import closest
-from .catalog import short_model
 
 if TYPE_CHECKING:
     from .values import Usage
@@ -75,7 +74,7 @@ class PriceTable:
         replaces a model's every mode, a mapping the modes it names."""
         models = dict(self.models)
         for name, modes in checked(overrides).items():
-            key = short_model(name)
+            key = _without_folder(name)
             models[key] = {**models.get(key, {}), **modes}
         return PriceTable(models, self.as_of, self.source)
 
@@ -85,9 +84,15 @@ def price_key(model: str) -> str:
     and folder, and without ``latest``, which an unversioned name means (the client asks for
     it: client/models.py). ``gpt://folder/yandexgpt/latest``, ``yandexgpt/latest`` and
     ``yandexgpt`` → ``yandexgpt``; ``yandexgpt/rc`` stays itself."""
-    name = short_model(model)
+    name = _without_folder(model)
     base, _, version = name.partition("/")
     return base if version == "latest" else name
+
+
+def _without_folder(model: str) -> str:
+    """A model URI of any scheme (``gpt://``, ``emb://``, ``cls://``) without its scheme and folder."""
+    name = model.strip()
+    return name.partition("://")[2].partition("/")[2] or name if "://" in name else name
 
 
 def checked(prices: Any) -> dict[str, dict[str, Decimal]]:
