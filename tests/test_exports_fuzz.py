@@ -59,6 +59,12 @@ PIECES = [
     # emphasis and plain text
     "*", "_", "~", "a", "x ",
 ]
+#: pieces that write nothing, or nothing a reader sees, between what is before and after them (an
+#: empty link, its target refused; empty emphasis around one; an empty code span; an invisible
+#: character's entity), and links whose text alone is written, ending in a bang: findings/redteam4.md
+#: 1, ``\\![]()[x](URL)`` was written ``![x](URL)``, a picture
+NOTHING = ("[]()", "[]( )", "[](<>)", "*[]()*", "**[]()**", "~~[]()~~", "` `", "``  ``",
+           "&#8203;", "&#xFEFF;", "&NoBreak;", "&shy;", "[\\!]()", "[a&#33;](#x)")
 #: tags that fetch or run something when a page shows them
 ACTIVE_TAGS = frozenset({"img", "script", "iframe", "frame", "object", "embed", "svg", "style",
                          "link", "meta", "base", "form", "video", "audio", "source", "picture",
@@ -66,12 +72,15 @@ ACTIVE_TAGS = frozenset({"img", "script", "iframe", "frame", "object", "embed", 
 ACTIVE_SCHEMES = ("javascript:", "vbscript:", "data:")
 
 
-def hostile(rng: random.Random, depth: int = 0) -> str:
-    """A text of 1 to 14 pieces; some of them a quote or a list item around a hostile text."""
+def hostile(rng: random.Random, depth: int = 0, nothing: tuple[str, ...] = NOTHING) -> str:
+    """A text of 1 to 14 pieces; some of them a quote or a list item around a hostile text, some
+    one of ``nothing`` (so what is before it meets what is after it in the file)."""
     parts = []
     for _ in range(rng.randint(1, 14)):
         if depth < 2 and rng.random() < 0.08:
-            parts.append(nested(rng, hostile(rng, depth + 1)))
+            parts.append(nested(rng, hostile(rng, depth + 1, nothing)))
+        elif nothing and rng.random() < 0.15:
+            parts.append(rng.choice(nothing))
         else:
             parts.append(rng.choice(PIECES))
     return "".join(parts)
@@ -141,13 +150,13 @@ def culprits(texts: list[str]) -> list[str]:
             for found in (active(safe_markdown(text)) or active(quoted(text)),) if found]
 
 
-def cases(count: int, seed: int) -> list[tuple[str, str, str]]:
+def cases(count: int, seed: int, nothing: tuple[str, ...] = NOTHING) -> list[tuple[str, str, str]]:
     """``count`` (prompt, reply, tool result) triples. A prompt ends with its number, so the local
     server's script tells them apart; a reply ends with it too, so none is blank (a blank answer is
-    not recorded)."""
+    not recorded). ``nothing=()`` draws the cases of the generator before ``NOTHING`` was added."""
     rng = random.Random(seed)
-    return [(f"{hostile(rng)}\n\nCase {number}.", f"{hostile(rng)}\n\nAnswer {number}.", hostile(rng))
-            for number in range(count)]
+    return [(f"{hostile(rng, 0, nothing)}\n\nCase {number}.", f"{hostile(rng, 0, nothing)}\n\nAnswer {number}.",
+             hostile(rng, 0, nothing)) for number in range(count)]
 
 
 def script_for(chat: list[tuple[str, str, str]]) -> dict:
@@ -203,10 +212,10 @@ def test_a_code_block_is_a_fence_with_its_language_in_every_reader_we_support():
 
 
 def test_code_spans_of_one_chat_stay_code_together_in_mkdocs():
-    """Cases 3480-3491 of seed 20000 (found by the 20,000-case run), each inert on its own,
-    written one after another as the export writes them: Python-Markdown (MkDocs) read a tag in
-    one text's code span, and a ``<script>`` or a ``javascript:`` link came out live."""
-    chat = cases(3492, 20000)[3480:]
+    """Cases 3480-3491 of seed 20000 (found by the 20,000-case run, before ``NOTHING``), each
+    inert on its own, written one after another as the export writes them: Python-Markdown (MkDocs)
+    read a tag in one text's code span, and a ``<script>`` or a ``javascript:`` link came out live."""
+    chat = cases(3492, 20000, nothing=())[3480:]
     assert not culprits([text for triple in chat for text in triple])
     written = "\n\n".join(part for prompt, reply, page in chat
                           for part in (safe_markdown(prompt), quoted(page), safe_markdown(reply)))

@@ -1,4 +1,5 @@
-"""An exported transcript stays inert in every Markdown reader (findings/redteam3.md 1, 2, 4).
+"""An exported transcript stays inert in every Markdown reader (findings/redteam3.md 1, 2, 4;
+redteam4.md 1).
 
 A tool result is written as a quote, and a reply's code may sit in a list item: the file must not
 turn back into live HTML where the quote's lines are cut (a Unicode line separator inside a code
@@ -16,7 +17,7 @@ import re
 
 import markdown
 import pytest
-from conftest import cell
+from conftest import cell, scripted
 from markdown_it import MarkdownIt
 
 from ygpt_magic.emulator import start_local_server
@@ -99,3 +100,34 @@ def test_no_math_delimiter_of_jupyterlab_is_written_outside_allowed_math(reply):
     assert not re.search(r"\\\\[()\[\]]|\\(?:begin|end)\{", written), written
     shown = readers()["markdown-it"](written)  # type: ignore[operator]
     assert "\\unicode[x" in shown, "the code is still shown as written"
+
+
+#: a ``!`` (escaped or an entity), then pieces that write nothing, then a link: an injection that
+#: asks the export to write ``![see the chart](URL)``, a picture loaded when the file opens
+BANG_BEFORE_NOTHING = [
+    f"Great news\\![]()[see the chart]({ATTACKER})",
+    f"Great news&#33;[]()[see the chart]({ATTACKER})",
+    f"> Great news\\![]()[see the chart]({ATTACKER})",
+    f"- Great news\\![]()[see the chart]({ATTACKER})",
+    f"Great news\\![]()[]()[see the chart]({ATTACKER})",
+    f"[Great news\\!]()[see the chart]({ATTACKER})",
+    f"[*Great* news\\!]()![see the chart]({ATTACKER})",
+]
+
+
+@pytest.mark.parametrize("reply", BANG_BEFORE_NOTHING)
+def test_a_bang_before_a_piece_that_writes_nothing_never_makes_a_picture(reply):
+    written = safe_markdown(reply)
+    assert not live_in_any_reader(written), written
+    assert "news\\![" in written, "the bang is escaped where a link's bracket follows it"
+
+
+@pytest.mark.usefixtures("fresh_names")
+def test_an_exported_reply_with_a_bang_before_an_empty_link_loads_no_picture(shell, tmp_path):
+    with scripted(shell, tmp_path, "Any news?", BANG_BEFORE_NOTHING[0]):
+        assert cell(shell, "%%ygpt --chat news\nAny news?").ok
+        path = tmp_path / "chat.md"
+        assert cell(shell, f"%ygpt export {path} --chat news").ok
+    written = path.read_text(encoding="utf-8")
+    assert not live_in_any_reader(written), written
+    assert f"Great news\\![see the chart]({ATTACKER})" in written, written

@@ -9,8 +9,10 @@ that it means in the file what the cell showed:
 - text is escaped (``<`` and entity-like ``&`` as entities, which every reader decodes to text;
   Markdown's punctuation with a backslash), so nothing in it becomes a tag, a picture or a link;
   ``_``, ``!`` and ``\\`` only where they could start something (``_escape``), so the file reads
-  well raw, and no math delimiter of JupyterLab's (``\\\\(``, ``\\\\[``, ``\\begin{…}``: its
-  ``removeMath`` reads them in the Markdown source, across code spans) is ever written by text;
+  well raw (a ``!`` is escaped wherever the written text after it starts with ``[``, across
+  pieces that write nothing, such as an empty link), and no math delimiter of JupyterLab's
+  (``\\\\(``, ``\\\\[``, ``\\begin{…}``: its ``removeMath`` reads them in the Markdown
+  source, across code spans) is ever written by text;
 - a picture becomes a link, ``[🖼 alt](URL)``; a link keeps its target (the parser kept only
   http, https and mailto); code spans and fenced blocks stay code. A code span that holds such a
   delimiter is cut into two spans around it, so the source never holds one outside allowed math;
@@ -243,17 +245,30 @@ def _math_inline(tex: str, delimiter: str, in_table: bool) -> str:
     return _piped(written, in_table) if _typeset(tex) else _code(written, in_table)
 
 
-def _inline(node: SyntaxTreeNode, in_table: bool = False) -> str:
+def _inline(node: SyntaxTreeNode, in_table: bool = False, after: str = "") -> str:
+    """The inline children of ``node`` as Markdown; ``after``: what the caller writes right after
+    them. Written from the last piece back, so each run of text knows the written text that
+    follows it, not only the next piece: a piece may write nothing (an empty link, an empty code
+    span), and a ``!`` at a run's end must not meet a link's ``[`` across it (``_escape``)."""
     parts: list[str] = []
-    run: list[SyntaxTreeNode] = []
-    for child in [*node.children, None]:
-        if child is not None and child.type in _RUN:
-            run.append(child)
-            continue
-        piece = _piece(child, in_table) if child is not None else ""
-        parts += [_text_run(run, in_table, after=piece[:1]), piece]
-        run = []
-    return "".join(_apart(parts))
+    for segment in reversed(_segments(node.children)):
+        following = next((part for part in reversed(parts) if part), after)
+        parts.append(_text_run(segment, in_table, following) if isinstance(segment, list)
+                     else _piece(segment, in_table, following))
+    return "".join(_apart(parts[::-1]))
+
+
+def _segments(children: list[SyntaxTreeNode]) -> list[list[SyntaxTreeNode] | SyntaxTreeNode]:
+    """``children`` as runs of text (pieces that sit in one run on the page) and single pieces."""
+    segments: list[list[SyntaxTreeNode] | SyntaxTreeNode] = []
+    for child in children:
+        if child.type not in _RUN:
+            segments.append(child)
+        elif segments and isinstance(segments[-1], list):
+            segments[-1].append(child)
+        else:
+            segments.append([child])
+    return segments
 
 
 def _apart(parts: list[str]) -> list[str]:
@@ -279,23 +294,27 @@ def _text_run(run: list[SyntaxTreeNode], in_table: bool, after: str = "") -> str
     return "".join([*written, _escaped(line, after)])
 
 
-def _piece(node: SyntaxTreeNode, in_table: bool) -> str:
+def _piece(node: SyntaxTreeNode, in_table: bool, after: str) -> str:
+    """One inline piece that is not a run of text; ``after``: the written text that follows it."""
     kind = node.type
     if kind == "code_inline":
         return _code(node.content, in_table)
     if kind in ("em", "strong", "s"):
-        return f"{node.markup}{_inline(node, in_table)}{node.markup}"
+        return f"{node.markup}{_inline(node, in_table, node.markup)}{node.markup}"
     if kind in ("link", "image"):
-        return _link(node, in_table)
+        return _link(node, in_table, after)
     if kind.startswith("math"):
         return _math_inline(node.content.strip(), "$$" if kind == "math_inline_double" else "$", in_table)
     return _escaped(node.content)
 
 
-def _link(node: SyntaxTreeNode, in_table: bool) -> str:
+def _link(node: SyntaxTreeNode, in_table: bool, after: str) -> str:
+    """A link, or a picture as a link; one whose target is not allowed as its text alone, which
+    is then followed by what follows the link (``after``)."""
     target = str(node.attrs.get("href" if node.type == "link" else "src", ""))
-    shown = _inline(node, in_table)
-    shown = f"🖼 {shown or 'picture'}" if node.type == "image" else shown or _escaped(target)
-    if not link_allowed(target):
+    allowed = link_allowed(target)
+    shown = _inline(node, in_table, "]" if allowed else after)
+    shown = f"🖼 {shown or 'picture'}" if node.type == "image" else shown or _escaped(target, after)
+    if not allowed:
         return shown
     return f"[{shown}]({_URL_SPECIAL.sub(lambda m: f'%{ord(m.group()):02X}', target)})"
