@@ -160,3 +160,32 @@ def test_a_dry_run_after_a_slow_count_keeps_no_waiting_line(shell, ygpt_server):
     run = cell(shell, "%%ygpt --chat main --model yandexgpt-lite --dry-run\nSame question?", cell_id="lite")
     assert run.ok and _counting_lines(run)
     assert "counting the tokens" not in run.page and "Dry run" in run.page
+
+
+def _chat_file(tmp_path, turns: int, count: int):
+    """A version 4 chat file of ``turns`` turns of about 800 tokens each, every one said to be
+    ``count`` tokens long: a file edited by hand, or by someone hostile."""
+    reply = {"text": "ok", "status": "FINAL", "model": "yandexgpt", "model_version": "x", "elapsed": 0.1,
+             "usage": {"input_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+    chat = {"name": "main", "system": None, "options": {}, "turns": [
+        {"prompt": f"Turn {i}: " + "word " * 800, "cell_id": f"c{i}", "reply": reply, "tokens": {"yandexgpt": count}}
+        for i in range(turns)]}
+    path = tmp_path / "chats.json"
+    path.write_text(json.dumps({"version": 4, "current": "main", "chats": [chat]}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("count", [0, 10**12], ids=["none", "a trillion"])
+def test_a_chat_file_whose_counts_its_turns_cannot_have_is_counted_again(shell, ygpt_server, tmp_path, count):
+    """findings/redteam4.md 2: turns said to be 0 tokens were all kept, the server refused the
+    request as too long, and the advised smaller context budget could not help; a trillion left
+    every turn out."""
+    assert cell(shell, f"%ygpt load {_chat_file(tmp_path, 60, count)}").ok
+    run = cell(shell, "%%ygpt --chat main\nWhere were we?", cell_id="n1")
+    assert run.ok, run.message
+    left_out = int(re.search(r"✂ Turns 1–(\d+) were left out", run.page).group(1))
+    assert 10 < left_out < 50, run.page
+    assert cell(shell, f"%ygpt save {tmp_path}/again.json").ok
+    again = json.loads((tmp_path / "again.json").read_text(encoding="utf-8"))
+    kept = [turn["tokens"]["yandexgpt"] for turn in again["chats"][0]["turns"][left_out:60]]
+    assert all(800 < size < 1000 for size in kept), kept       # counted again, and saved so

@@ -10,6 +10,12 @@ another ``--model``) are counted in waves of :data:`COUNT_AT_ONCE`, each one rou
 asked one after another were 11 s at the cloud's pace. Even so a long loaded chat takes several
 round trips before its request is sent, so the cell is told (:class:`Waiting`) and shows a waiting
 line that says why.
+
+A kept count is used only if the turn's text allows it (:func:`believable`): a chat file's counts
+may be anything (edited by hand or by someone hostile, or prompts edited after counting). A count
+too small keeps every turn, the server refuses the request as too long, and no context budget
+helps; a count too big leaves turns out for nothing. A count the text does not allow is counted
+afresh, in the same waves.
 """
 
 from __future__ import annotations
@@ -30,6 +36,10 @@ CountTokens = Callable[[list[Message]], int]
 #: then left out: 16 keeps that waste to 15 tokenizer requests a cell, while the 98 turns that
 #: took 11 s one by one take 7 round trips (under a second at the cloud's 100 ms)
 COUNT_AT_ONCE = 16
+#: the most UTF-8 bytes one token holds in the catalogue's tokenizers, so a turn of N bytes is at
+#: least N / this many tokens: the longest piece of Qwen3's byte-level BPE (151,643 pieces) is 128
+#: spaces; a SentencePiece piece (YandexGPT's tokenizer) is at most 16 characters, 64 bytes
+MOST_BYTES_PER_TOKEN = 128
 
 
 class Tokenizes(Protocol):
@@ -58,13 +68,30 @@ def count_back(history: Sequence[Turn], model: str, fixed: int, budget: int, cou
     count for are asked in waves when ``count_tokens`` is the ``tokenizer`` API."""
     waves, total = None if tokenizer is None else Waves(tokenizer), fixed
     for index in range(len(history) - 1, -1, -1):
-        if waves is not None and not history[index].counted(model):
-            waves.count(history, index, model)
-        size = history[index].tokens(model, count_tokens)
+        turn = history[index]
+        if not believable(turn, model):
+            if waves is not None:
+                waves.count(history, index, model)
+            else:
+                turn.keep_counts({model: count_tokens(list(turn.messages()))})
+        size = turn.tokens(model, count_tokens)
         if total + size > budget:
             return index + 1, total
         total += size
     return 0, total
+
+
+def believable(turn: Turn, model: str) -> bool:
+    """Whether ``turn`` keeps a count for ``model`` that its text allows: at least a token per
+    :data:`MOST_BYTES_PER_TOKEN` bytes, at most the no-tokenizer bound of planning for the turn
+    sent alone (a count is of the turn as a request of its own). A tokenizer's own counts fall
+    within, but for the local server's of a turn of long runs of spaces (a run is one token
+    there): such a turn is counted again whenever the trim reaches it."""
+    from .planning import upper_bound_tokens  # planning imports this module: not at the top
+
+    size = turn.token_counts.get(model)
+    return size is not None and turn.utf8_size // MOST_BYTES_PER_TOKEN <= size <= upper_bound_tokens(
+        None, (turn,), "")
 
 
 class Waves:
@@ -77,11 +104,11 @@ class Waves:
 
     def count(self, history: Sequence[Turn], index: int, model: str) -> None:
         """Count, in one go, those of the :data:`COUNT_AT_ONCE` turns from ``index`` back that
-        ``model`` has no count for: one round trip, not one a turn, and fewer than that many
-        turns counted beyond where the trim stops (in a chat counted before, only the turns
+        ``model`` has no believable count for: one round trip, not one a turn, and fewer than that
+        many turns counted beyond where the trim stops (in a chat counted before, only the turns
         added since)."""
         window = (history[i] for i in range(index, max(index - COUNT_AT_ONCE, -1), -1))
-        wave = [turn for turn in window if not turn.counted(model)]
+        wave = [turn for turn in window if not believable(turn, model)]
         make = self.tokenizer.waiting
         if self.waiting is None and make is not None:
             self.waiting = make(model)
