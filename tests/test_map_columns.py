@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pytest
 from conftest import cell, completions
 
 
@@ -95,3 +96,26 @@ def test_a_row_over_the_models_whole_context_is_answered_with_the_longer_model_i
     run = cell(shell, f"%%ygpt --map df --out r {advised[1]}\nSummarize: {{text}}")
     assert run.ok, run.message
     assert shell.user_ns["r"][1] is not None, shell.user_ns["_ygpt"].errors
+
+
+@pytest.mark.usefixtures("fresh_names")
+def test_a_column_named_like_a_builtin_is_named_when_a_call_of_the_builtin_fails(shell, ygpt_server):
+    """findings/redteam4.md 3: describe()'s 'max' column hides max() in a row, and the error
+    blamed the notebook's namespace. A column stays the row's value (as a variable would in a code
+    cell); the error says so, and the way it gives to reach the builtin works."""
+    shell.user_ns["df"] = pd.DataFrame({"text": ["a", "bb"], "max": [3, 4]})
+    run = cell(shell, "%%ygpt --map df --out answers --dry-run\nCut to {max(len(text), 1)}: {text}")
+    assert not run.ok
+    assert ("In a --map row, max is the row's value in its column 'max', which hides Python's max(). "
+            "Rename the column or write builtins.max(…) (after import builtins in a code cell)") in run.message
+    shell.run_cell("import builtins")
+    run = cell(shell, "%%ygpt --map df --out answers --dry-run\nCut to {builtins.max(len(text), 1)} ({max}): {text}")
+    assert run.ok, run.message
+    assert "Cut to 2 (4): bb" in run.plain, run.plain
+
+
+@pytest.mark.usefixtures("fresh_names")
+def test_a_notebook_variable_named_like_a_builtin_is_named_when_a_call_of_the_builtin_fails(shell, ygpt_server):
+    shell.user_ns["min"] = 3
+    run = cell(shell, "%%ygpt --dry-run\nThe least is {min(4, 5)}")
+    assert "The notebook's variable min hides Python's min(). Rename the variable" in run.message, run.message

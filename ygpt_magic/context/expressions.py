@@ -19,12 +19,20 @@ the rule here is narrower and says what failed:
   for each row made planning a wide frame many times slower than a narrow one;
 - an expression that raises is an InterpolationError naming it and the exception's first line:
   nothing is sent, rather than text the user did not mean (a ``--map`` row fails alone when the
-  expression raised over that row's values: the error carries the names it read).
+  expression raised over that row's values: the error carries the names it read);
+- a name is what Python makes of it, in a ``--map`` row too: a column named ``max`` (describe()'s,
+  or ``id``, ``type``, ``len`` in scraped data) is the row's value, and hides the builtin in
+  ``{max(len(text), 1)}``, as a variable ``max = 3`` would in a code cell. Calls are not resolved
+  around it: ``{max}`` and ``{max(…)}`` would then mean two things. Instead the error of an
+  expression that calls such a hidden builtin says which column (or variable) hides it, and how to
+  reach the builtin (``builtins.max``) or rename the column.
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
+from collections import ChainMap
 from collections.abc import Mapping
 from types import CodeType
 
@@ -60,12 +68,36 @@ def evaluate(label: str, code: CodeType, namespace: Mapping[str, object]) -> obj
         return eval(code, _globals(code, namespace))  # the user's own code, in their kernel, as IPython does
     except Exception as error:
         raised = f"{type(error).__name__}: {first_line(error)}"
-        fix = "Fix the expression (it runs in the notebook's namespace, like a code cell)"
+        hidden = _hidden_builtins(code, namespace) if isinstance(error, TypeError) else []
+        why, fix = _hiding(hidden, namespace) if hidden else (
+            "", "Fix the expression (it runs in the notebook's namespace, like a code cell)")
         raise InterpolationError(lambda origin: (
             f"{capital(origin.text)} uses {label}, a Python expression, and evaluating it raised "
-            f"{raised}. Nothing was sent. "
+            f"{raised}. Nothing was sent. {why}"
             f"{choices(fix, f'write {{{label}}} for literal braces', origin.verbatim)}."
         ), raised=ExpressionRaised(label, raised, names_read(code))) from None
+
+
+def _hidden_builtins(code: CodeType, namespace: Mapping[str, object]) -> list[str]:
+    """The builtin functions ``code`` names that ``namespace`` hides with a value that cannot be
+    called: ``max`` over a row with a column ``max`` makes ``{max(len(text), 1)}`` raise "'int'
+    object is not callable", which says nothing of the column."""
+    return sorted(name for name in names_read(code) if name in namespace
+                  and callable(getattr(builtins, name, None)) and not callable(namespace[name]))
+
+
+def _hiding(hidden: list[str], namespace: Mapping[str, object]) -> tuple[str, str]:
+    """What hides the ``hidden`` builtins, a sentence each, and how to reach them. A ``--map``
+    row's names are the first map of a ChainMap over the notebook's (rows/plans.py): there, a
+    name is a column."""
+    row = namespace.maps[0] if isinstance(namespace, ChainMap) else {}
+    why = "".join(f"In a --map row, {name} is the row's value in its column '{name}', which hides "
+                  f"Python's {name}(). " if name in row else
+                  f"The notebook's variable {name} hides Python's {name}(). " for name in hidden)
+    kinds = {"the column" if name in row else "the variable": None for name in hidden}
+    renames = " or ".join(sorted(kinds))
+    reach = " and ".join(f"builtins.{name}(…)" for name in hidden)
+    return why, f"Rename {renames} or write {reach} (after import builtins in a code cell)"
 
 
 def _globals(code: CodeType, namespace: Mapping[str, object]) -> dict[str, object]:
