@@ -2,9 +2,12 @@
 good: a notebook whose first line is `%cd ..` (to reach its data) still records next to itself,
 its --docs index stays beside the cache, and `%ygpt cache` shows the absolute path and the size
 of that file, as docs/guide/reproducible.md's recipe (`git add notebooks/replies.sqlite`) needs.
+A mode's name is a mode, not a file's (findings/redteam4.md 4).
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from conftest import cell
@@ -52,3 +55,36 @@ def test_setting_the_mode_after_a_cd_keeps_the_file(shell, project):
     assert replayed.ok, replayed.message
     assert shell.user_ns["_ygpt"].cached
     assert not list((project / "notes").glob("*.sqlite"))
+
+
+def test_a_modes_name_sets_the_mode_and_makes_no_file(shell, project):
+    assert cell(shell, "%ygpt cache replies.sqlite").ok
+    run = cell(shell, "%ygpt cache off")
+    assert run.ok, run.message
+    assert not (project / "notebooks" / "off").exists()
+    assert f"cache        {project / 'notebooks' / 'replies.sqlite'}\nmode         off\n" in run.plain, run.plain
+    assert cell(shell, "%%ygpt --once\nHello").ok
+    assert not shell.user_ns["_ygpt"].cached and "0 entries" in cell(shell, "%ygpt cache").plain
+    assert "mode         replay" in cell(shell, "%ygpt cache replay").plain
+
+
+def test_a_file_named_like_a_mode_is_written_as_a_path(shell, project):
+    run = cell(shell, "%ygpt cache ./off")
+    assert run.ok, run.message
+    assert f"cache        {project / 'notebooks' / 'off'}\nmode         auto\n" in run.plain, run.plain
+
+
+@pytest.mark.parametrize(("line", "said"), [
+    ("%ygpt cache of", "%ygpt cache: 'of' is neither a mode (auto, replay, record, off) nor a path. Did you "
+                       "mean the mode off? To set the mode, write %ygpt cache off (or --mode off); for a "
+                       "cache file, give a path with a / or a suffix: %ygpt cache of.sqlite, or %ygpt "
+                       "cache ./of for a file named of."),
+    ("%ygpt cache none", "'none' is neither a mode"),
+    ("%ygpt cache off --mode record", "%ygpt cache: off and --mode record are two modes; give one: "
+                                      "%ygpt cache record."),
+])
+def test_a_bare_word_that_is_no_mode_is_refused_with_both_forms(shell, project, line, said):
+    run = cell(shell, line)
+    assert said in run.message, run.message
+    assert not (project / "notebooks" / line.split()[2]).exists()
+    assert re.search(r"^cache +none: .*\nmode +auto$", cell(shell, "%ygpt cache").plain), "nothing changed"

@@ -1,4 +1,9 @@
-"""`%ygpt cache [PATH] [--mode M]` and `%ygpt cache clear [--older-than D]`: the reply cache.
+"""`%ygpt cache [PATH|MODE] [--mode M]` and `%ygpt cache clear [--older-than D]`: the reply cache.
+
+A word is a mode or a path by its look: ``%ygpt cache off`` turns the cache off (as ``--mode
+off`` does), never makes a file named ``off``; a path holds a ``/`` or a suffix
+(``replies.sqlite``, ``./off`` for a file of that name); any other bare word is refused with both
+forms, since a typo of a mode (``of``, ``none``) would otherwise be a new cache file recorded into.
 
 ``--older-than`` goes by last use, not by recording time: an entry replayed in auto mode is
 marked used (cache/store.py ``mark_used``), so a full re-run followed by a clear keeps every
@@ -19,7 +24,7 @@ from IPython.core.magic_arguments import argument
 from ..cache import MODES
 from ..errors import CacheUnusable, OptionError
 from ..kernel import Kernel
-from ..words import counted
+from ..words import closest, counted
 from ._common import show_fields
 from .args import parse, subcommand
 
@@ -28,8 +33,10 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 @subcommand
-@argument("target", nargs="?", default=None, metavar="PATH|clear",
-          help="The cache file to use (created if missing), or `clear` to forget entries.")
+@argument("target", nargs="?", default=None, metavar="PATH|MODE|clear",
+          help="The cache file to use (created if missing; a path holds a / or a suffix: "
+               "replies.sqlite, or ./off for a file named off), a mode (the same as --mode), "
+               "or `clear` to forget entries.")
 @argument("--mode", choices=MODES, default=None,
           help="auto: replay what is recorded, send and record the rest (the default); "
                "replay: a cell with no recording is an error and nothing is sent (for CI); "
@@ -49,11 +56,37 @@ def run(kernel: Kernel, line: str) -> None:
     if args.older_than is not None:
         raise OptionError("%ygpt cache: --older-than goes with clear: %ygpt cache clear "
                           "--older-than 7d.")
-    if args.target is not None:
-        kernel.change(cache_path=args.target)
-    if args.mode is not None:
-        kernel.change(cache_mode=args.mode)
+    path, mode = _path_or_mode(args.target, args.mode)
+    if path is not None:
+        kernel.change(cache_path=path)
+    if mode is not None:
+        kernel.change(cache_mode=mode)
     _status(kernel)
+
+
+def _path_or_mode(target: str | None, mode: str | None) -> tuple[str | None, str | None]:
+    """The path and the mode that ``target`` and ``--mode`` give: a mode's name is a mode, a word
+    that looks like a path is a path; a bare word that is neither is refused."""
+    if target in MODES:
+        if mode not in (None, target):
+            raise OptionError(f"%ygpt cache: {target} and --mode {mode} are two modes; give one: "
+                              f"%ygpt cache {mode}.")
+        return None, target
+    if target is None or _looks_like_a_path(target):
+        return target, mode
+    meant = closest(target, MODES)
+    guess = f" Did you mean the mode {meant}?" if meant else ""
+    raise OptionError(
+        f"%ygpt cache: '{target}' is neither a mode ({', '.join(MODES)}) nor a path.{guess} To set "
+        f"the mode, write %ygpt cache {meant or 'off'} (or --mode {meant or 'off'}); for a cache "
+        f"file, give a path with a / or a suffix: %ygpt cache {target}.sqlite, or %ygpt cache "
+        f"./{target} for a file named {target}.")
+
+
+def _looks_like_a_path(word: str) -> bool:
+    """Whether ``word`` reads as a file's path rather than a word: a folder in it, a suffix, a
+    home folder's ``~``."""
+    return any(mark in word for mark in "/\\.") or word.startswith("~")
 
 
 def _status(kernel: Kernel) -> None:
