@@ -131,3 +131,13 @@ def test_an_exported_reply_with_a_bang_before_an_empty_link_loads_no_picture(she
     written = path.read_text(encoding="utf-8")
     assert not live_in_any_reader(written), written
     assert f"Great news\\![see the chart]({ATTACKER})" in written, written
+
+
+def test_empty_emphasis_writes_nothing_not_a_fence_that_frees_a_later_code_block():
+    """Found by the 5,000-case fuzz once it drew pieces that write nothing: ``~~[]()~~`` (a strike
+    around an empty link) was written ``~~~~``, a fence at a line's start. Python-Markdown paired
+    it with a later text's fence and read that code block's ``<script>`` as raw HTML."""
+    written = "\n\n".join([safe_markdown("~~[]()~~\n\nCase 1."),
+                           safe_markdown(f"```\n<script>alert(1)</script><img src={ATTACKER}>\n```")])
+    assert not written.startswith("~"), written
+    assert not live_in_any_reader(written), written

@@ -300,7 +300,8 @@ def _piece(node: SyntaxTreeNode, in_table: bool, after: str) -> str:
     if kind == "code_inline":
         return _code(node.content, in_table)
     if kind in ("em", "strong", "s"):
-        return f"{node.markup}{_inline(node, in_table, node.markup)}{node.markup}"
+        inner = _inline(node, in_table, node.markup)
+        return f"{node.markup}{inner}{node.markup}" if inner else ""   # ``~~~~`` would open a fence
     if kind in ("link", "image"):
         return _link(node, in_table, after)
     if kind.startswith("math"):
