@@ -5,6 +5,8 @@ real shell, the unmodified SDK and the local server's faults, with the tests' fa
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from conftest import cell, completions
 
@@ -29,6 +31,8 @@ def test_an_outage_stops_the_run_after_a_window_and_a_rerun_sends_only_the_rest(
     assert advice.count(ygpt_server.address) == 1 and "UNAVAILABLE" in advice
     assert "in a row" in advice and "10 rows answered are kept" in advice
     assert "only the 390 rows without an answer are sent" in advice
+    window = int(re.search(r"to (\d+) rows in a row", advice).group(1))   # the rows the server answered so
+    assert summary.startswith(f"✓ 10 answered · ✗ 390 failed ({390 - window} server stayed busy, {window} server busy)")
     assert "_ygpt.errors has each one's reason" not in run.stdout   # said once, not per row
     ygpt_server.faults.clear()
     ygpt_server.requests.clear()

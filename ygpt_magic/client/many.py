@@ -166,20 +166,27 @@ class ManyJob:
                 await flight.wake.wait()
                 held = [failure for task, request, tries in flight.take()
                         if (failure := self._settle(task, request, tries, flight.retry)) is not None]
-                refusal = next((error for _, error in held if isinstance(error, RefusedForEvery)),
-                               None) or self._outage.error()
+                refusal = next((error for _, error in held if isinstance(error, RefusedForEvery)), None)
+                if refusal is None and (outage := self._outage.error()) is not None:
+                    self._hand_each(held)   # the window's last rows: the server's own UNAVAILABLE
+                    await self._end_all(flight, [], outage)
+                    return
                 if refusal is not None:
                     await self._end_all(flight, held, refusal)
                     return
                 if (held or flight.quiet) and await self._server_gone(flight, held):
                     return
-                for tag, error in held:
-                    self._hand((tag, None, error))
+                self._hand_each(held)
         finally:
             flight.stop_watching()
             for task in flight.running:
                 task.cancel()
             await asyncio.gather(*flight.running, return_exceptions=True)
+
+    def _hand_each(self, failures: list[Failure]) -> None:
+        """Each failure to the caller with its own error."""
+        for tag, error in failures:
+            self._hand((tag, None, error))
 
     def _launch(self, flight: _Flight) -> bool:
         """Start requests while there is room; False when none is left to wait for."""
