@@ -45,9 +45,13 @@ def test_the_panels_refusal_names_the_setting_and_following_it_sends(shell, ygpt
 
 @pytest.mark.usefixtures("capped")
 def test_fixs_refusal_names_the_setting_and_following_it_sends(shell, ygpt_server):
+    failing = shell.execution_count   # the number the next cell runs as
     assert not cell(shell, "1/0").ok
     refused = cell(shell, "%ygpt fix")
     assert "over the cap" in refused.message and completions(ygpt_server) == []
+    assert refused.message.startswith(f"%ygpt fix of cell {failing}: "), refused.message   # not the fix's own cell
+    assert "shorten the prompt" not in refused.message   # fix sends a cell and its error, not a prompt
+    assert refused.message.endswith(", or set %config YGptMagics.model = 'yandexgpt-lite' first."), refused.message
     _followed(shell, refused.message)
     assert not cell(shell, "1/0").ok
     assert cell(shell, "%ygpt fix").ok

@@ -215,7 +215,8 @@ FIRST_ROUND = ("That is the first request only: each round that sends tool resul
 def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream",
          dry_run: bool = False, out: str | None = None, new_cell: bool = False,
          schema: str | None = None, cache: Front | None = None, max_cost: Decimal | None = None,
-         label: str | None = None, spent: Decimal = Decimal(0), waiting: Sequence[CountingLine] = ()) -> None:
+         label: str | None = None, spent: Decimal = Decimal(0), waiting: Sequence[CountingLine] = (),
+         where: str | None = None) -> None:
     """Show ``plan`` (``dry_run``) or send it; ``notes`` (what interpolation rendered or cut) go
     above the reply. The reply's code goes into a new cell below with ``new_cell`` or the code
     format. The plan's tools run through the tool loop; with a ``schema`` (``--schema``), every
@@ -225,7 +226,8 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
     its estimate plus what the cell ``spent`` before it (a --docs cell's embeddings) and on the
     exchange's earlier rounds. ``label``:
     what the provenance log quotes (default: the prompt). ``waiting``: the waiting line shown
-    while the plan was made, which the reply's first display replaces."""
+    while the plan was made, which the reply's first display replaces. ``where``: what a cost
+    cap's refusal is said of (default: the running cell; ``%ygpt fix`` names the cell it fixes)."""
     from .exchange import request_extras, run_exchange
 
     if tuple(notes) != plan.context_notes:  # a plan is made without them (most cells have none)
@@ -239,7 +241,7 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
         cost = cost_cap.cell_estimate(kernel, plan, tokens, mode).sentence() + (f" {FIRST_ROUND}" if tools else "")
         render.show(render.dry_run(plan, tokens, extras, cost=cost))
         return
-    cap = capped(kernel, plan, cache, mode, max_cost, spent)
+    cap = capped(kernel, plan, cache, mode, max_cost, spent, where)
     code_below = new_cell or plan.options.format == "code"
     renderer = render.StreamRenderer(fmt=plan.options.format, interval=kernel.settings.render_interval,
                                      label=short_model(plan.options.model),
@@ -266,13 +268,13 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
 
 
 def capped(kernel: Kernel, plan: Plan, cache: Front | None, mode: str, max_cost: Decimal | None,
-           spent: Decimal) -> cost_cap.RequestCap | None:
+           spent: Decimal, where: str | None = None) -> cost_cap.RequestCap | None:
     """The cap the exchange asks before each request it sends (``max_cost``, else
     ``max_cost_per_cell``); without either there is no cap: nothing to count, and a cell without
     one never reaches cost_cap.py."""
     if max_cost is None and kernel.settings.max_cost_per_cell is None:
         return None
-    return cost_cap.request_cap(kernel, plan, tokenizer(kernel, cache), mode, max_cost, spent)
+    return cost_cap.request_cap(kernel, plan, tokenizer(kernel, cache), mode, max_cost, spent, where)
 
 
 def parsed(shape: Schema, text: str, plan: Plan) -> Any:

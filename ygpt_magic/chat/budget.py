@@ -59,7 +59,7 @@ def refuse_over(estimate: Estimate, cap: Decimal | None, what: str, spent: Decim
         raise CostOverCap(lambda origin: (
             f"{what}: {estimate.sentence()} {_with(spent)}over the cap of {cap:f} ₽ "
             f"({origin.flag('--max-cost or ')}{SETTING}), so {_unsent(spent)} To go ahead, raise the cap "
-            f"({_raised(origin, total)}), {_smaller(estimate, origin)}."))
+            f"({_raised(origin, total)}){_smaller(estimate, origin)}."))
 
 
 def _dropped(origin: Origin) -> str:
@@ -87,16 +87,19 @@ def _unsent(spent: Decimal) -> str:
 
 
 def _smaller(estimate: Estimate, origin: Origin) -> str:
-    """How to make the run cost less: fewer requests, a shorter one, a cheaper model."""
+    """How else to make the run cost less, after raising its cap: fewer requests, a shorter one,
+    a cheaper model; "" when there is no other way where the user is."""
     how = (f"send fewer ({counted(estimate.requests, 'request')} now)" if estimate.requests > 1
-           else "shorten the prompt")
+           else origin.shorten)
+    if how is None:   # %ygpt fix: a cheaper model is all that is left
+        return "" if estimate.cheaper is None else f", or {origin.model(estimate.cheaper)}"
     if not estimate.output.tokens:   # embeddings, classifications: their model is the task's
-        return how
+        return f", {how}"
     if not origin.flags:
-        return how if estimate.cheaper is None else f"{how}, or {origin.model(estimate.cheaper)}"
+        return f", {how}" if estimate.cheaper is None else f", {how}, or {origin.model(estimate.cheaper)}"
     if estimate.cheaper is None:
-        return f"{how} or give a lower --max-tokens"
-    return (f"{how}, give a lower --max-tokens, or use a cheaper model (--model {estimate.cheaper}; "
+        return f", {how} or give a lower --max-tokens"
+    return (f", {how}, give a lower --max-tokens, or use a cheaper model (--model {estimate.cheaper}; "
             f"%ygpt models lists them)")
 
 

@@ -69,7 +69,8 @@ def run(kernel: Kernel, line: str) -> None:
     plan = planning.plan_request(kernel.session, expanded.text, settings=kernel.settings,
                                  get_client=tokenizer(kernel, cache), once=True, system=system)
     try:
-        send(kernel, plan, (*notes, *expanded.notes), dry_run=args.dry_run, new_cell=True, cache=cache)
+        send(kernel, plan, (*notes, *expanded.notes), dry_run=args.dry_run, new_cell=True, cache=cache,
+             where=f"%ygpt fix of cell {failed.count}")
     except CostOverCap as refused:  # fix takes no --max-cost: the refusal names the setting
         raise refused.said_for(FIX) from None
 

@@ -20,7 +20,9 @@ class Origin:
     ``again``: how to try once more (``retrying``: the same as a subject, "running the cell
     again"); ``verbatim``: how to send braces as written besides ``{{…}}``, if there is a way;
     ``flags``: whether advice may name a `%%ygpt` flag; ``written``: its text, as a thing to
-    check; ``several``: what a long text is split over."""
+    check; ``several``: what a long text is split over; ``shorten``: how to make its request
+    shorter, when what it sends is text the user wrote (None: ``%ygpt fix`` sends a failed cell
+    and its error, which are not shortened to save a request)."""
 
     text: str
     again: str
@@ -30,6 +32,7 @@ class Origin:
     retrying: str
     written: str
     several: str
+    shorten: str | None = "shorten the prompt"
 
     def model(self, name: str) -> str:
         """How to send with the model ``name`` instead."""
@@ -61,4 +64,4 @@ PANEL = Origin(text="the panel's message", again="send it again", verbatim=None,
 #: (its model is the notebook's setting)
 FIX = Origin(text="%ygpt fix's request", again="run %ygpt fix again", verbatim=None, flags=False,
              pick="set %config YGptMagics.model = '{}' first", retrying="running %ygpt fix again",
-             written="the failed cell", several="several cells")
+             written="the failed cell", several="several cells", shorten=None)
