@@ -119,13 +119,18 @@ class YGptMagics(RefusedConfigDropped, Magics):
                   help="Roubles per 1,000 tokens (prompt + completion) by model short name, over "
                        "the built-in table of Yandex Cloud's prices (guide: What requests cost): a number for "
                        "every mode, or {\"sync\": x, \"async\": y, \"batch\": z}; e.g. "
-                       "{\"yandexgpt\": 1.2}. The footer and %ygpt usage estimate with it.")
+                       "{\"yandexgpt\": 1.2}. The default, {}, leaves the built-in table as it is. The "
+                       "footer and %ygpt usage estimate with it.")
     max_cost_per_cell = Float(DEFAULT.max_cost_per_cell, allow_none=True, config=True,
                               help="Roubles a cell may cost at most (None: no cap), as --max-cost "
-                                   "sets it for one cell: a cell, --map, --batch, %ygpt embed or similar "
-                                   "estimated over it is refused before anything is sent, and "
-                                   "--map rows stop being sent before it is passed (guide: What "
-                                   "requests cost).")
+                                   "sets it for one cell. It caps every door: a %%ygpt cell (--map, "
+                                   "--batch, --labels, --docs with the embeddings that choose its "
+                                   "sources), %ygpt embed and similar, a panel Send and %ygpt fix. "
+                                   "A request estimated over it is refused before anything is sent, "
+                                   "each later round of a tool exchange is checked before it is sent, "
+                                   "and --map rows stop being sent at it: the rows then in flight can "
+                                   "pass it only by what they cost above the average answer (guide: "
+                                   "What requests cost).")
     cache_path = Unicode(None, allow_none=True, config=True,
                          help="The reply cache file (SQLite); None: no cache. Default: $YGPT_CACHE.")
     cache_mode = Unicode(config=True,

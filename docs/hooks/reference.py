@@ -167,7 +167,7 @@ def settings_page() -> str:
         if name in computed:
             default = "when loaded (see →)"
         else:
-            default = code(repr(trait.default_value))
+            default = code(repr(trait.default()))   # a container trait makes its default: {} for a Dict
         lines.append(f"| `{name}` | {kind} | {default} | {cell(trait.help)} |")
     return "\n".join(lines) + "\n"
 
