@@ -11,19 +11,13 @@ import pytest
 from cellrun import LOST_EXCEPTIONS
 from conftest import cell
 from test_accounts import rows_of
-from test_cache import restart
+from test_cache import cache_file, restart  # noqa: F401 (cache_file: a fixture)
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
 
 NOTE = "# Cats\n\nCats sleep sixteen hours a day, mostly in warm sunny spots by the window.\n"
 
 
-@pytest.fixture
-def cache_file(shell, tmp_path):
-    path = tmp_path / "replies.sqlite"
-    shell.run_line_magic("config", f"YGptMagics.cache_path = {str(path)!r}")
-    yield path
-    shell.run_line_magic("config", "YGptMagics.cache_path = None")
 
 
 def replayed_by_cache(shell) -> int:

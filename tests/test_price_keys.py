@@ -9,23 +9,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from cellrun import LOST_EXCEPTIONS, run
+from cellrun import LOST_EXCEPTIONS
 from conftest import cell
 from test_accounts import rows_of
+from test_prices import prices  # noqa: F401 (a fixture)
 
 from ygpt_magic.chat.prices import builtin, roubles
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
 
 LATEST = ("yandexgpt", "yandexgpt/latest", "gpt://b1gfolder/yandexgpt/latest")
-
-
-@pytest.fixture
-def prices(shell):
-    def configure(value: str):
-        return run(shell, f"%config YGptMagics.prices = {value}")
-    yield configure
-    shell.config.YGptMagics.pop("prices", None)
 
 
 @pytest.mark.parametrize("name", [*LATEST, "yandexgpt/rc", "yandexgpt-lite/deprecated", "gemma-3-27b-it/latest"])
