@@ -192,6 +192,16 @@ def test_a_priced_classification_shows_its_cost_as_every_reply_does(shell, magic
         shell.run_line_magic("config", "YGptMagics.prices = {}")
 
 
+def test_an_unpriced_classification_says_no_price_as_usage_does(shell, magics, ygpt_server):
+    """The price table has no classifier price: the footer says so, as %ygpt usage and cost.md do,
+    instead of leaving the cost out as though the request were free (learner L1)."""
+    run = cell(shell, "%%ygpt --labels delivery,quality\nThe box arrived crushed.")
+    assert run.ok, run.message
+    footer = next(line for line in run.final.splitlines() if "tokens" in line)
+    assert "no price" in footer, footer
+    assert str(magics.kernel.session.accounts.by_source["classifications"].cost) == "no price"
+
+
 def test_map_gives_a_frame_on_the_rows_index_with_a_failed_row_and_a_resume(shell, ygpt_server):
     reviews = pd.DataFrame({"review": ["great phone", "broke in a week", "weather app", "alarm clock"]},
                            index=["r1", "r2", "r3", "r4"])

@@ -201,9 +201,11 @@ def _answer(kernel: Kernel, chosen: Classifier, asked: Plan, cache: Cache | None
 def as_reply(answer: Classification, asked: Plan, elapsed: float, ledger: Ledger, *, cached: bool = False,
              recorded: str = "") -> Reply:
     """The classification as the cell's reply, priced as every reply is (what it cost, or what
-    a replayed one saved; None without a classify price)."""
+    a replayed one saved; without a classify price its footer says "no price", as ``%ygpt usage``
+    does, so a missing cost does not read as free)."""
     usage = Usage.read_only(answer.input_tokens)
+    cost = ledger.cost(usage, asked.options.model)
     return Reply(text=answer.best, status="FINAL", usage=usage, model=asked.options.model,
                  model_version=answer.model_version, elapsed=elapsed, messages=tuple(asked.messages),
                  parsed=dict(answer.predictions), options=asked.options, cached=cached, recorded=recorded,
-                 cost=ledger.cost(usage, asked.options.model))
+                 cost=cost, unpriced=cost is None)
