@@ -66,7 +66,9 @@ def test_a_row_too_long_for_the_context_is_named_and_told_about_its_data(shell, 
     assert run.ok, run.message
     reason = shell.user_ns["_ygpt"].errors[1]
     assert reason.startswith("Row 1: the prompt needs 40,0") and "over the context budget of 32,768" in reason
-    assert "{text[:2000]}" in reason and "out of df" in reason and "several cells" not in reason
+    cut = re.search(r"\(e\.g\. \{text\[:(\d+)\]\} in the cell\)", reason)
+    assert cut and 0 < int(cut.group(1)) < len("слово " * 40000) * 32768 // 40000, reason   # a cut that fits
+    assert "out of df" in reason and "several cells" not in reason
     assert len(completions(ygpt_server)) == 2
 
 

@@ -41,7 +41,7 @@ from ..errors import InterpolationError, capital, choices
 from ..render.markdown import fenced
 from ..words import composed
 from . import formats
-from .expressions import compiled, evaluate
+from .expressions import compiled, evaluate, names_read
 from .images import is_picture
 from .limits import Limits
 from .values import Rendered, bounded, first_line, render
@@ -132,6 +132,15 @@ def references(text: str) -> frozenset[str]:
     cells they read before its template is filled in (rows/items.py)."""
     return frozenset(name for kind, block in _split_code(text) if kind == "prose"
                      for match in _TOKEN.finditer(block) if (name := _name(match)))
+
+
+def expression_names(text: str) -> frozenset[str]:
+    """The names the ``{expressions}`` of ``text`` read (``text`` in ``{text[:2000]}``; attribute
+    names among them): a ``--map`` row too long for the context names the value to shorten even
+    when the template reads it through an expression."""
+    codes = (compiled(match.group(4)) for kind, block in _split_code(text) if kind == "prose"
+             for match in _TOKEN.finditer(block) if match.group(4) is not None)
+    return frozenset().union(*(names_read(code) for code in codes if code is not None))
 
 
 def _name(match: re.Match[str]) -> str | None:

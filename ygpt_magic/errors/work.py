@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..words import counted
 from .base import YGptError, _clean
@@ -121,26 +122,63 @@ class RowExpressionFailed(YGptError):
         self.row, self.cell = row, cell
 
 
+class RowSize(NamedTuple):
+    """How big a too-long ``--map`` row's texts are: ``value``, the characters of the longest
+    value it reads (a text); ``text``, the characters of its filled-in text and ``--system`` together."""
+
+    value: int
+    text: int
+
+
 class RowTooLong(YGptError):
     """A ``--map`` row whose prompt alone is over the context budget: only that row fails, so
     the message names it and gives advice about its data (the cell's own advice, to split the
     text into several cells, means nothing for one row among thousands), and the planning's
     way to make room (``too_long``: a bigger budget, or a model with a longer context).
-    ``reads``: the row's names the template reads, the values to shorten."""
+    ``reads``: the row's names the template reads, longest value first (through an
+    ``{expression}`` too), the values to shorten; ``size``: the row's sizes when the longest is a
+    text, from which the example cut of it is worked out (:func:`fitting_cut`)."""
 
-    def __init__(self, row: object, too_long: ContextTooLong, reads: list[str], name: str) -> None:
+    def __init__(self, row: object, too_long: ContextTooLong, reads: list[str], name: str,
+                 size: RowSize | None = None) -> None:
         needed, budget = too_long.needed, too_long.budget
-        size = (f"needs {needed:,} tokens, over the context budget of {budget:,}"
-                f"{too_long.room.said(budget) if too_long.room else ''}" if needed is not None
-                and budget is not None else "is too long for the model's context")
-        values = " and ".join(f"{{{r}}}" for r in reads) or "its values"
-        example = f" (e.g. {{{reads[0]}[:2000]}} in the cell)" if reads and reads[0].isidentifier() else ""
+        size_words = (f"needs {needed:,} tokens, over the context budget of {budget:,}"
+                      f"{too_long.room.said(budget) if too_long.room else ''}" if needed is not None
+                      and budget is not None else "is too long for the model's context")
         way = too_long.more_room(CELL)
         super().__init__(
-            f"Row {row!r}: the prompt {size}, so this row was not sent. Shorten what it reads from "
-            f"{values}{example}{',' if way else ' or'} leave such rows out of {name}"
+            f"Row {row!r}: the prompt {size_words}, so this row was not sent. {_shorten(reads, too_long, size)}"
+            f"{',' if way else ' or'} leave such rows out of {name}"
             f"{f', or {way}' if way else ''}; the other rows are not affected.{'' if way else too_long.none_holds()}")
         self.needed, self.budget, self.row = needed, budget, row
+
+
+def _shorten(reads: list[str], too_long: ContextTooLong, size: RowSize | None) -> str:
+    """What to shorten in a too-long row: the values it reads, with a cut of the longest one that
+    would fit (a fixed number did not: ``[:2000]`` of a shorter value cuts nothing), or, when
+    even that value left out would not do, the cell's own text too."""
+    values = " and ".join(f"{{{r}}}" for r in reads) or "its values"
+    if not reads or size is None or too_long.needed is None or too_long.budget is None:
+        return f"Shorten what it reads from {values}"
+    keep = fitting_cut(size, too_long.needed, too_long.budget)
+    if keep is None:
+        return (f"Shorten the cell's own text (and --system) as well as what it reads from {values} "
+                f"(cutting {{{reads[0]}}} alone would not make it fit)")
+    return f"Shorten what it reads from {values} (e.g. {{{reads[0]}[:{keep}]}} in the cell)"
+
+
+def fitting_cut(size: RowSize, needed: int, budget: int) -> int | None:
+    """The characters of the longest value to keep so the row fits ``budget`` tokens, rounded
+    down to two figures; None when that leaves almost nothing (the rest is too long alone).
+
+    The tokenizer counted the whole row, not the value, so a token is taken to be the row's
+    average characters per token, and the cut aims at nine tenths of the budget to allow for it."""
+    per_token = size.text / needed
+    keep = min(size.value, size.text) - (needed - 0.9 * budget) * per_token
+    if keep < 20:
+        return None
+    figures: int = 10 ** max(0, len(str(int(keep))) - 2)
+    return int(keep) // figures * figures
 
 
 class ToolRoundsExceeded(ToolError):

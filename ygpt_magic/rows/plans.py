@@ -30,12 +30,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from ..chat import ChatSession, Message, Plan, RequestOptions, planning
 from ..chat.accounts import MAP_ROWS
 from ..chat.counting import CountTokens
-from ..context.interpolate import references
+from ..context.interpolate import expression_names, references
 from ..errors import (
     ContextTooLong,
     InterpolationError,
     OptionError,
     RefusedForEvery,
+    RowSize,
     RowTooLong,
     ServerTimeout,
     ServerUnavailable,
@@ -139,17 +140,32 @@ class RowPlanner:
         prompt): the run goes on without it and ``--dry-run`` counts it so. An error that is
         not about the row's data fails the whole cell instead (:data:`CELL_ERRORS`, raised)."""
         try:
-            return self.plan(position)
+            text = self.filled(position)
+            return self.planned(text)
         except CELL_ERRORS:
             raise
-        except ContextTooLong as error:   # said of the row and its data, not of a cell
+        except ContextTooLong as error:   # said of the row and its data, not of a cell (only planned raises it)
             self.cut.pop(position, None)
-            named = sorted(r for r in self.reads if r.partition(".")[0] in self.rows.names)
-            reads = sorted(named, key=lambda r: -len(str(self.rows.value(position, r.partition(".")[0]))))
-            return RowTooLong(self.rows.labels[position], error, reads, self.rows.name)
+            return self._too_long(position, error, text)
         except YGptError as error:
             self.cut.pop(position, None)   # a row that fails is not sent, cut or whole
             return error
+
+    def _too_long(self, position: int, error: ContextTooLong, text: RowText) -> RowTooLong:
+        """Row ``position``'s ContextTooLong said of its data: the row's values its texts read,
+        by name or through an ``{expression}``, longest first, and, when the longest is a text, the
+        sizes from which the error works out a cut of it that fits (``[:N]`` of a Series or a
+        list cuts fields or items, not characters)."""
+        through = expression_names(self.template) | expression_names(self.system or "")
+        named = sorted({r for r in self.reads | through if r.partition(".")[0] in self.rows.names})
+        reads = sorted(named, key=lambda r: -self._length(position, r))
+        longest = self.rows.value(position, reads[0]) if reads and reads[0].isidentifier() else None
+        size = RowSize(len(longest), len(text.prompt) + len(text.system or "")) if isinstance(longest, str) else None
+        return RowTooLong(self.rows.labels[position], error, reads, self.rows.name, size)
+
+    def _length(self, position: int, read: str) -> int:
+        """The characters of the row's value that ``read`` (``text``, ``text.attr``) starts from."""
+        return len(str(self.rows.value(position, read.partition(".")[0])))
 
     def kept(self, plan: Plan) -> RowText:
         """What a row planned as ``plan`` is sent later: its texts (in prompt mode the plan's
