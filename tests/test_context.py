@@ -58,7 +58,7 @@ def test_out_of_a_dataframe_is_a_bounded_table_and_the_cell_says_so(shell, ygpt_
     assert text.startswith("Summarise:\nDataFrame: 10,000 rows × 2 columns\ndtypes: city ")
     assert "| 0 | Kazan | 0 |" in text and "| 9999 | Perm | 9999 |" in text
     assert text.count("\n| ") == 22  # header, 20 rows and the … row
-    assert text.endswith("Left out: rows 11 to 9,990 (9,980 rows).")
+    assert text.endswith("Left out: rows 10 to 9989 (9,980 rows).")
     assert f"{{Out[{n}]}}: DataFrame 10,000 × 2, sent as 20 rows" in notes(result)
 
 
@@ -119,7 +119,7 @@ def test_a_dataframe_of_a_million_rows_and_500_columns_is_bounded(shell, ygpt_se
     assert len(text) < 8000 and text.count("\n| ") == 22
     assert text.splitlines()[0] == "DataFrame: 1,000,000 rows × 500 columns"
     assert "the other 480: float64 × 480" in text
-    assert text.endswith("Left out: rows 11 to 999,990 (999,980 rows); columns 21 to 500 (480 columns).")
+    assert text.endswith("Left out: rows 10 to 999989 (999,980 rows); columns 21 to 500 (480 columns).")
     assert "{wide}: DataFrame 1,000,000 × 500, sent as 20 rows and 20 columns" in notes(result)
 
 
@@ -177,11 +177,25 @@ def test_dry_run_shows_the_expanded_text_and_the_notes(shell, ygpt_server):
     result = cell(shell, "%%ygpt --dry-run --once\n{df}")
     assert result.ok and not completions(ygpt_server)
     assert "{df}: DataFrame 100 × 1, sent as 20 rows" in result.plain
-    assert "Left out: rows 11 to 90 (80 rows)." in result.plain
+    assert "Left out: rows 10 to 89 (80 rows)." in result.plain
 
 
 
 # -- {expressions}: evaluated as IPython does for `!cmd {expr}` ---------------------------------
+
+@pytest.mark.parametrize("index, said", [(None, "rows 2 to 33"), ([f"r{n}" for n in range(1, 37)], "rows r3 to r34")])
+def test_the_left_out_rows_are_named_by_the_labels_the_table_shows(shell, ygpt_server, index, said):
+    """The table shows the frame's index labels (0, 1, …, 34, 35): the line under it names the rows
+    left out by the same labels, never row 34 that the table shows (learner L3)."""
+    pd = pytest.importorskip("pandas")
+    shell.user_ns["sales"] = pd.DataFrame({"revenue": range(36)}, index=index)
+    shell.run_line_magic("config", "YGptMagics.max_rows = 4")
+    result = cell(shell, "%%ygpt --dry-run --once\n{sales}")
+    assert result.ok, result.message
+    first, last = said.split()[1::2]
+    assert f"| {last} |" not in result.plain and f"| {first} |" not in result.plain, result.plain
+    assert f"Left out: {said} (32 rows)." in result.plain, result.plain
+
 
 def test_an_expression_is_evaluated_bounded_and_noted_above_the_reply(shell, ygpt_server):
     pd = pytest.importorskip("pandas")

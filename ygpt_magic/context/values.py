@@ -196,7 +196,7 @@ def _frame(frame: pd.DataFrame, limits: Limits, *, series: bool = False) -> Rend
         cells = [_cell(item) for item in row]
         shortened += sum(cell.endswith("…") for cell in cells)
         lines.append("| " + " | ".join(cells) + " |")
-    left_out = _left_out(rows - head - tail, head, columns - shown_columns, shown_columns, shortened)
+    left_out = _left_out(frame.index[head:rows - tail], columns - shown_columns, shown_columns, shortened)
     if left_out:
         lines += ["", left_out]
     sent = f"sent as {head + tail:,} rows" if rows > head + tail else "sent whole"
@@ -216,10 +216,13 @@ def _dtypes(frame: pd.DataFrame, shown: int) -> str:
         ", ".join(f"{dtype} × {count:,}" for dtype, count in rest.most_common())
 
 
-def _left_out(rows: int, head: int, columns: int, shown: int, shortened: int) -> str:
+def _left_out(rows: pd.Index, columns: int, shown: int, shortened: int) -> str:
+    """The line under a table that says what it leaves out: the rows by the index labels the
+    table shows beside them (positions counted from 1 named row 34 of a table showing | 34 |),
+    the columns by position (the table shows their names)."""
     parts = []
-    if rows:
-        parts.append(f"rows {head + 1:,} to {head + rows:,} ({rows:,} rows)")
+    if len(rows):
+        parts.append(f"rows {_cell(rows[0])} to {_cell(rows[-1])} ({len(rows):,} rows)")
     if columns:
         parts.append(f"columns {shown + 1:,} to {shown + columns:,} ({columns:,} columns)")
     text = f"Left out: {'; '.join(parts)}." if parts else ""
