@@ -6,8 +6,9 @@ JupyterLab's MathJax typesets any ``$…$`` in its cells, live and when the note
 untrusted too: ``$\\unicode[x; background-image:url(…)]{x41}$`` fetches the URL with no click, past
 the TeX allow-list every output of ours keeps (render/tex.py). Turning it off shows math in every
 table as written, the user's own tables too: a small loss next to a zero-click fetch, and said in
-the run's output with how to turn it back on. pandas is never imported for this: the option is
-set only when the user's code (or the run's rows) already loaded it.
+one line of the run's output with how to turn it back on (docs/reliability.md says why). pandas
+is never imported for this: the option is set only when the user's code (or the run's rows)
+already loaded it.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from __future__ import annotations
 import sys
 
 OPTION = "display.html.use_mathjax"
-SAID = (f"pandas tables now show $…$ as written, not typeset (pd.set_option('{OPTION}', False)): "
-        f"a reply's TeX could fetch a URL through MathJax. pd.set_option('{OPTION}', True) turns "
-        f"it back on; the next run of rows turns it off again.")
+#: one line a notebook shows unwrapped: what changed and how to undo it; why (and that the next
+#: run turns it off again) is for the guide and the tutorial above the first run, not a warning here
+SAID = f"pandas tables now show $…$ as written; pd.set_option('{OPTION}', True) undoes it."
 
 
 def tables_skip_mathjax() -> str | None:
