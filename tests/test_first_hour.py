@@ -112,7 +112,7 @@ def test_after_make_demo_the_docs_say_how_to_open_the_notebooks_in_jupyterlab():
     assert any(package.startswith("jupyterlab") for package in extras["lab"])
     for page in ("README.md", "docs/install.md", "notebooks/00_setup.ipynb"):
         text = (root / page).read_text()
-        assert ".venv/bin/pip install -e '.[lab]'" in text and ".venv/bin/jupyter lab notebooks/" in text, page
+        assert ".venv/bin/pip install -e '.[lab]'" in text and "YGPT_ENDPOINT=local .venv/bin/jupyter lab" in text, page
 
 
 def test_embed_without_out_says_where_the_vectors_are(shell, fresh_names):
