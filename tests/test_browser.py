@@ -90,7 +90,8 @@ def test_a_json_tree_shows_its_footer_in_jupyterlab(lab):
         area = page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".jp-OutputArea")
         area.locator(".jp-RenderedJSON").wait_for()
         area.locator(".jp-OutputArea-output", has_text="tokens").wait_for()
-        texts = area.locator(".jp-OutputArea-output").all_inner_texts()
+        texts = [text for text in area.locator(".jp-OutputArea-output").all_inner_texts()
+                 if text.strip()]   # the echo for frontends that ignore updates draws nothing
         assert "root" in texts[-2] and "tokens" not in texts[-2], texts
         assert "tokens" in texts[-1] and "local server" in texts[-1], texts
 
