@@ -109,6 +109,20 @@ def _quiet_grpc_wakeups(loop: asyncio.AbstractEventLoop, context: dict[str, Any]
     loop.default_exception_handler(context)
 
 
+class _StoppedHandlers(logging.Filter):
+    """grpc.aio logs a handler the server cancels as it stops (``stop(grace=0)`` while a call is
+    held: a fault's hold, a client that never reads) at ERROR with a CancelledError traceback;
+    in a kernel that traceback lands in the running cell. A call the server itself ended on
+    stopping is no error, so only that record is dropped; every other one passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        cancelled = record.exc_info is not None and record.exc_info[0] is asyncio.CancelledError
+        return not (cancelled and record.getMessage().startswith("Exception not handled by _handle_exceptions"))
+
+
+_STOPPED_HANDLERS = _StoppedHandlers()
+
+
 async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0,
                 credentials: grpc.ServerCredentials | None = None, proxy_tls: ssl.SSLContext | None = None,
                 proxy_port: int = 0, idle_timeout: float = IDLE_TIMEOUT) -> RunningServer:
@@ -310,6 +324,7 @@ def start_local_server(
                           requests=RequestLog(keep_requests), api_key=api_key)
     loop = asyncio.new_event_loop()
     loop.set_exception_handler(_quiet_grpc_wakeups)
+    logging.getLogger("grpc._cython.cygrpc").addFilter(_STOPPED_HANDLERS)   # adding it again is a no-op
     started: _Started = {}
     ready = threading.Event()
 
