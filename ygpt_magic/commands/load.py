@@ -24,8 +24,9 @@ def run(kernel: Kernel, line: str) -> None:
     refused with a message and the current chats stay as they are. A turn with an empty reply
     (files saved before such replies stopped being recorded) is left out with its prompt, and
     a line says so. Chats that would be lost (with turns, a system message or options) are
-    first written to a file in the temporary folder, and the output names it with the
-    `%ygpt load` that brings them back: a load replaces, it does not merge, so two chats of one
+    first written to a file in the temporary folder, named by what they hold, and the output
+    names it with the `%ygpt load` that brings them back (the same cells run again show the
+    same output, as nbval wants in CI): a load replaces, it does not merge, so two chats of one
     name never have to be reconciled. A credential of this kernel in a chat's name is masked
     (AQVN…x9Qz) as the chat is loaded: the name is shown by every view and taken by --chat."""
     args = parse(run, line)
@@ -34,7 +35,7 @@ def run(kernel: Kernel, line: str) -> None:
     kept: list[str] = []
     notes = session.load(path, lambda: kept.append(_replaced(kernel, path)), named=hide)
     turns = sum(len(chat.turns) for chat in session.chats.values())
-    lines = [f"Loaded {counted(len(session.chats), 'chat')} with {counted(turns, 'turn')} from {path}; "
+    lines = [f"Loaded {counted(len(session.chats), 'chat')} with {counted(turns, 'turn')} from {args.path}; "
              f"current chat: '{hide(session.current)}'.{''.join(kept)}", *map(hide, notes)]
     show("\n\n".join(lines), "\n".join(lines))
 
@@ -53,5 +54,6 @@ def _replaced(kernel: Kernel, source: Path) -> str:
                                     f"choose, then load again") from None
     if copy is None:
         return ""
-    return (f" The {words} it replaced ({secrets_masked(kernel)(names)}) were written to {copy}; "
+    verb = "was" if len(kernel.session.chats) == 1 else "were"
+    return (f" The {words} it replaced ({secrets_masked(kernel)(names)}) {verb} written to {copy}; "
             f"%ygpt load {copy} brings them back.")

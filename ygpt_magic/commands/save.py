@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
-import shutil
 import tempfile
-import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -121,18 +122,39 @@ def _chats_words(chats: list[Chat]) -> str:
 
 
 def _copy(path: Path) -> Path:
-    """The file at ``path`` copied to a new file in the temporary folder."""
-    copy = _new_temporary()
-    shutil.copyfile(path, copy)
-    return copy
+    """The file at ``path`` copied to the temporary folder, named by its bytes (:func:`_kept`)."""
+    data = path.read_bytes()
+    return _kept(lambda copy: copy.write_bytes(data), hashlib.sha256(data).hexdigest())
 
 
-def _new_temporary() -> Path:
-    """A new, empty file in the temporary folder for chats kept before something replaces them:
-    a name of its own, so two kernels keeping chats in one second keep both."""
-    handle, name = tempfile.mkstemp(prefix=f"ygpt-chats-{time.strftime('%Y%m%d-%H%M%S')}-", suffix=".json")
+def _kept(write: Callable[[Path], object], digest: str) -> Path:
+    """A file in the temporary folder that ``write`` fills, for chats kept before something
+    replaces them, named by what they hold (``digest``), not by a clock and a random suffix: a
+    notebook that loads a chat file over its own chats then shows the same path at every run,
+    so its stored output still matches (nbval compares them in CI). Two different sets of
+    chats never share a name; the same set kept twice is the same file, so replacing it loses
+    nothing. Written under a name of its own first (mkstemp: no other user's file or link is
+    ever written through), then renamed; where that name is another user's (a shared temporary
+    folder refuses the rename), the file keeps its own name."""
+    handle, name = tempfile.mkstemp(prefix="ygpt-chats-", suffix=".json")
     os.close(handle)
-    return Path(name)
+    written, named = Path(name), Path(tempfile.gettempdir()) / f"ygpt-chats-{digest[:16]}.json"
+    write(written)
+    try:
+        os.replace(written, named)
+    except OSError:
+        return written
+    return named
+
+
+def _work_digest(kernel: Kernel) -> str:
+    """A digest of what a user would miss of every chat (its name, system message, options and
+    each turn's prompt and reply text), leaving out what differs between two runs of the same
+    cells (elapsed seconds, usage, whether a reply was replayed): the same notebook run again,
+    or replayed in CI, keeps its chats under the same name."""
+    work = [[name, chat.system, repr(chat.options), [[turn.prompt, turn.reply.text] for turn in chat.turns]]
+            for name, chat in kernel.session.chats.items()]
+    return hashlib.sha256(json.dumps(work, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _written(kernel: Kernel, path: Path) -> bool:
@@ -152,9 +174,7 @@ def keep_copy(kernel: Kernel) -> Path | None:
     OSError or YGptError when the file cannot be written (a full disk, a read-only folder)."""
     if not any(holds_work(chat) for chat in kernel.session.chats.values()):
         return None
-    path = _new_temporary()
-    _written(kernel, path)
-    return path
+    return _kept(lambda path: _written(kernel, path), _work_digest(kernel))
 
 
 def kept_words(kernel: Kernel) -> str:
