@@ -15,7 +15,7 @@ from ..kernel import Kernel
 from ..ledger import Ledger
 from ..request import tokenizer
 from ..rows.embed import Embedder
-from ..rows.embed_dryrun import listed, priced
+from ..rows.embed_dryrun import first_rows, listed, priced
 from ..rows.texts import Texts, texts_of
 
 if TYPE_CHECKING:
@@ -44,18 +44,20 @@ def embedder(kernel: Kernel, cache: Front | None, *, concurrency: int | None) ->
 
 
 def cap(kernel: Kernel, embedder: Embedder, cache: Front | None, flag: Decimal | None, what: str,
-        texts: list[str], model: str) -> None:
+        texts: list[str], model: str, rows: Texts | None = None) -> None:
     """CostOverCap, before anything is sent, when embedding ``texts`` with ``model`` is
     estimated over the cap (``flag``, the command's --max-cost, else
     YGptMagics.max_cost_per_cell); under it, ``embedder`` stops sending before the cap is
     passed. ``texts`` are those the command would send (Embedder.unsent: the memo's cost
     nothing); ``what`` names the run in the refusal. They are priced as ``--dry-run`` prices
     them (rows/embed_dryrun.priced): a text the run would fail, too long to embed or holding a
-    credential, costs nothing. No cap, or nothing to send: no check, and no tokenizer request."""
+    credential, costs nothing. No cap, or nothing to send: no check, and no tokenizer request.
+    ``rows``: the notebook value ``texts`` come from, so a replay-mode miss of a text's count
+    names its row, as the run's own miss of its vector does."""
     limit = cost_cap.cap(kernel, flag)
     if limit is None or not texts:
         return
-    cost = priced(listed(what, texts), model, tokenizer(kernel, cache)(), kernel.session.accounts.prices,
-                  kernel.connection.known_secrets()).cost
+    cost = priced(listed(what, texts, first_rows(rows) if rows else None), model, tokenizer(kernel, cache)(),
+                  kernel.session.accounts.prices, kernel.connection.known_secrets()).cost
     refuse_over(cost, limit, what)
     embedder.budget = Budget(limit, cost.per_request())

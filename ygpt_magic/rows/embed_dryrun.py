@@ -19,8 +19,9 @@ embedding model adds marks of its own to each text (``ADDED_TOKENS``), which are
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..chat import RequestOptions
 from ..chat.counting import Tokenizes
@@ -29,7 +30,7 @@ from ..chat.prices import PriceTable
 from ..client import guard
 from ..client.credentials import Credential
 from ..client.embeddings import key_model
-from ..errors import CredentialInText, YGptError
+from ..errors import CacheMiss, CredentialInText, YGptError
 from ..render import inert
 from ..words import counted
 from .dryrun import said_failing
@@ -74,7 +75,8 @@ def priced(texts: Texts, model: str, client: Tokenizes, prices: PriceTable,
     run would fail (holding one of ``secrets``, or too long to embed) left out and named."""
     failing = _refused(texts, secrets)
     distinct = list(dict.fromkeys(text for position, text in enumerate(texts.texts) if position not in failing))
-    count = billed(client, distinct)
+    rows = first_rows(texts)
+    count = billed(client, distinct, [rows[text] for text in distinct])
     tokens = scaled([len(text) for text in distinct], count)
     tokens = tokens.counting(_near_limit(tokens), count)
     too_long = {i: tokens.tokens_of(i) for i in range(len(distinct)) if tokens.tokens_of(i) > LIMIT}
@@ -84,18 +86,30 @@ def priced(texts: Texts, model: str, client: Tokenizes, prices: PriceTable,
     return Priced(cost, tokens, failing, bool(too_long))
 
 
-def listed(name: str, texts: list[str]) -> Texts:
-    """``texts`` as :func:`priced` takes them, by position: the texts a cap prices (those not
-    yet embedded, each once), which are no notebook value's rows."""
-    return Texts(name, texts, range(len(texts)), texts)
+def listed(name: str, texts: list[str], rows: Mapping[str, Any] | None = None) -> Texts:
+    """``texts`` as :func:`priced` takes them: the texts a cap prices (those not yet embedded,
+    each once), labelled by the row of a notebook value each comes from (``rows``: text →
+    label), None for a text of no row (a --docs chunk, the query of ``%ygpt similar``)."""
+    return Texts(name, texts, [(rows or {}).get(text) for text in texts], texts)
 
 
-def billed(client: Tokenizes, texts: Sequence[str]) -> Callable[[int], int]:
-    """The tokens an embedding of the text at a position of ``texts`` is billed, by the tokenizer."""
+def first_rows(texts: Texts) -> dict[str, Any]:
+    """Each text of ``texts`` → the label of the first row holding it (a run sends it once)."""
+    return {text: label for label, text in reversed(list(zip(texts.labels, texts.texts)))}
+
+
+def billed(client: Tokenizes, texts: Sequence[str], rows: Sequence[Any]) -> Callable[[int], int]:
+    """The tokens an embedding of the text at a position of ``texts`` is billed, by the
+    tokenizer. ``rows``: the row label of each text (None: no row), which a replay-mode miss
+    of its count names, as the run's own miss of its vector does (rows/embed.py)."""
     template = _chat_tokens(client, PROBE) - 1
 
     def tokens(position: int) -> int:
-        return max(_chat_tokens(client, texts[position]) - template, 1) + ADDED_TOKENS
+        try:
+            counted = _chat_tokens(client, texts[position])
+        except CacheMiss as miss:
+            raise miss if rows[position] is None else miss.at_row(rows[position]) from None
+        return max(counted - template, 1) + ADDED_TOKENS
 
     return tokens
 
