@@ -9,12 +9,16 @@ never touched.
 
 from __future__ import annotations
 
+import json
+import sqlite3
+
 import pandas as pd
 import pytest
 from cellrun import assert_clear_error
 from conftest import cell
 from test_cache import cache_file  # noqa: F401 (a fixture)
 
+from ygpt_magic.cache.key import ADDED
 from ygpt_magic.errors import CacheMiss
 
 
@@ -131,3 +135,19 @@ def test_a_capped_embed_miss_names_its_row_as_the_uncapped_one_does(shell, cache
     capped = missed(cell(shell, "%ygpt embed df --column city --out v --max-cost 1"))
     assert "(“embed df”), row 3 " in plain
     assert "(“embed df”), row 3 " in capped
+
+
+def test_a_cache_recorded_before_the_cell_and_instruction_parts_still_names_what_differs(shell, cache_file):
+    """Entries recorded before ``written`` and ``framing`` were kept are compared on the other
+    parts, not set aside as an older ygpt_magic's: a team's committed cache keeps its blame."""
+    assert cell(shell, "%%ygpt --once --temperature 0.2\nHello").ok
+    with sqlite3.connect(cache_file) as db:
+        for key, value in db.execute("SELECT key, value FROM entries").fetchall():
+            entry = json.loads(value)
+            entry["parts"] = {name: part for name, part in entry["parts"].items() if name not in ADDED}
+            db.execute("UPDATE entries SET value = ? WHERE key = ?", (json.dumps(entry), key))
+    shell.run_line_magic("ygpt", "cache --mode replay")
+    assert cell(shell, "%%ygpt --once --temperature 0.2\nHello").ok and shell.user_ns["_ygpt"].cached
+    message = missed(cell(shell, "%%ygpt --once --temperature 0.3\nHello"))
+    assert "the nearest, of this same text, differs in the flags" in message
+    assert "older ygpt_magic" not in message

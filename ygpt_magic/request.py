@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import cost_cap, render
 from .cache import Front, first_line
+from .cache.key import Asked
 from .chat import Plan, Reply, planning, short_model
 from .chat.counting import Tokenizes
 from .client import guard
@@ -138,7 +139,7 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
     secrets = kernel.connection.known_secrets()  # the environment read once for both texts
     args, system = with_system(kernel, args, secrets)
     expanded = expand(kernel, text, fill=not args.no_interpolate, secrets=secrets)
-    prompt = expanded.text.strip("\n")
+    prompt, written = expanded.text.strip("\n"), text.strip("\n")
     if not prompt.strip():
         raise OptionError("The %%ygpt cell is empty: write the prompt on the lines below %%ygpt.")
     pictures: tuple[Picture, ...] = ()
@@ -151,9 +152,10 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
     if args.docs is not None:   # --docs '' is refused as naming no file, not dropped
         from .docs_cell import answer
 
+        docs = Asked(prompt, written=written, framing=kernel.settings.docs_instruction)
         return answer(kernel, args, prompt, lambda sent, more, spent: send_cell(
-            kernel, args, sent, (*notes, *more), pictures, label=prompt, spent=spent))
-    return send_cell(kernel, args, prompt, notes, pictures)
+            kernel, args, sent, (*notes, *more), pictures, label=docs, spent=spent))
+    return send_cell(kernel, args, prompt, notes, pictures, label=Asked(prompt, written=written))
 
 
 def with_system(kernel: Kernel, args: argparse.Namespace,

@@ -54,9 +54,34 @@ def request_key(*, kind: str, endpoint: str, options: RequestOptions, messages: 
 #: first: a recording of the same text made with another model is nearer than another text.
 #: ``text`` is what was asked in the last turn (its words alone); what else that turn carries
 #: has a part of its own, so a changed picture, tool result or --docs source is not blamed on
-#: a cell the user did not touch
-PARTS = ("text", "earlier", "instruction", "pictures", "results", "sources", "tools", "model",
-         "options", "server")
+#: a cell the user did not touch. ``written`` is the cell as written, before its {…} were
+#: filled in (a value that fills in differently is not an edited cell), ``framing`` the
+#: instruction the package wraps the question in (--docs: a reworded one is no edited file)
+PARTS = ("text", "written", "earlier", "instruction", "framing", "pictures", "results", "sources",
+         "tools", "model", "options", "server")
+
+#: the parts added to :data:`PARTS` since entries were first cut into parts, and the part whose
+#: cut they changed (``sources`` held the --docs instruction too): an entry recorded before
+#: them lacks them, and a miss compares it on the others
+ADDED = ("written", "framing")
+RECUT = ("sources",)
+
+
+class Asked(str):
+    """What the user asked, as the request's text holds it (a str, so whatever takes the text
+    takes this), with what it was made of, for the reply cache's parts: ``written``, the cell's
+    words before its {…} references were filled in; ``framing``, the instruction the package
+    puts around it (--docs). Digested apart, they let a replay-mode miss say that a value
+    filled in differently, or that the instruction was reworded (a setting, or an upgrade of
+    the package), instead of blaming the cell or the user's files."""
+
+    written: str
+    framing: str
+
+    def __new__(cls, text: str, *, written: str = "", framing: str = "") -> Asked:
+        asked = super().__new__(cls, text)
+        asked.written, asked.framing = written, framing
+        return asked
 
 
 def request_parts(*, kind: str, endpoint: str, options: RequestOptions, messages: Sequence[Mapping[str, Any]],
@@ -83,15 +108,34 @@ def _parts(kind: str, document: Mapping[str, Any], asked: str) -> dict[str, str]
     turn = said[start:]
     text = turn[0].get("text", "") if turn else ""
     wrapped = bool(asked) and asked != text and asked in text
+    framing, sources = _framing(asked, text.replace(asked, "", 1) if wrapped else "")
     parts = {"text": [turn[0].get("role"), asked if wrapped else text] if turn else [],
+             "written": _written(asked, text, wrapped),
              "earlier": said[:start],
              "instruction": [m for m in document["messages"] if m.get("role") == "system"],
+             "framing": framing,
              "pictures": [m.get("images") for m in turn],
              "results": [[m.get("tool_calls"), m.get("tool_results")] for m in turn],
-             "sources": text.replace(asked, "", 1) if wrapped else "",
+             "sources": sources,
              "tools": document["extra"], "model": document["model"], "options": document["options"],
              "server": document["endpoint"]}
     return {"kind": kind, **{name: _digest(value)[:16] for name, value in parts.items()}}
+
+
+def _written(asked: str, text: str, wrapped: bool) -> list[str]:
+    """The cell as written, for a request whose text is what the cell asked (or wraps it);
+    else (another turn's count, a row) the text itself, so the two parts differ together."""
+    written = getattr(asked, "written", "")
+    return ["written", written if written and (wrapped or asked == text) else text]
+
+
+def _framing(asked: str, around: str) -> tuple[str, str]:
+    """The instruction the package put around the question, and the rest of ``around`` (the
+    text around it in the request): the --docs sources."""
+    framing = getattr(asked, "framing", "")
+    if framing and around.startswith(framing):
+        return framing, around[len(framing):]
+    return "", around
 
 
 #: what ``endpoint_kind`` makes of any server

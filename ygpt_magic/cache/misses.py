@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, TypeGuard
 from ..chat.values import LOCAL_SERVER
 from ..errors import CacheMiss, CacheUnusable
 from ..errors.miss_words import LOCAL_ANY
-from .key import PARTS, server_of
+from .key import ADDED, PARTS, RECUT, server_of
 
 if TYPE_CHECKING:
     from .store import Store
@@ -62,8 +62,9 @@ def nearest(values: Iterable[Mapping[str, object]], parts: Mapping[str, str]) ->
 
 
 def _comparable(recorded: object, parts: Mapping[str, str]) -> TypeGuard[dict[str, str]]:
-    """Whether an entry's ``recorded`` parts are cut as this version cuts ``parts``."""
-    return isinstance(recorded, dict) and recorded.keys() == parts.keys()
+    """Whether an entry's ``recorded`` parts are cut as this version cuts ``parts``, or as it
+    did before the parts :data:`ADDED` (then compared without them: :func:`_differs`)."""
+    return isinstance(recorded, dict) and recorded.keys() in (parts.keys(), parts.keys() - set(ADDED))
 
 
 def _older_servers(older: Iterable[Mapping[str, object]], parts: Mapping[str, str]) -> tuple[str, str] | None:
@@ -96,7 +97,10 @@ def _servers(recorded: Mapping[str, str], parts: Mapping[str, str]) -> tuple[str
 
 
 def _differs(recorded: Mapping[str, object], parts: Mapping[str, str]) -> tuple[str, ...]:
-    return tuple(name for name in PARTS if recorded.get(name) != parts[name])
+    """The parts ``recorded`` differs in; one recorded before the parts :data:`ADDED` tells
+    nothing of them, nor of those whose cut they changed (:data:`RECUT`)."""
+    unknown = () if ADDED[0] in recorded else (*ADDED, *RECUT)
+    return tuple(name for name in PARTS if name not in unknown and recorded.get(name) != parts[name])
 
 
 def _rank(differs: tuple[str, ...]) -> tuple[bool, ...]:

@@ -25,7 +25,10 @@ _ANY_SERVER = ("leave YGPT_ENDPOINT unset for Yandex Cloud, or set YGPT_ENDPOINT
                "YGPT_ENDPOINT=HOST:PORT, as when it was recorded")
 
 #: what each part of a request (cache/key.py PARTS) is called in a CacheMiss
-_PART_WORDS = {"earlier": "an earlier turn of its chat", "instruction": "the system instruction",
+_PART_WORDS = {"written": "the cell's words as written (its {…} references fill in the same text)",
+               "earlier": "an earlier turn of its chat", "instruction": "the system instruction",
+               "framing": "the instruction --docs adds to the question (YGptMagics.docs_instruction: "
+                          "a setting, or the built-in one, which an upgrade of ygpt_magic can reword)",
                "pictures": "a picture the cell sends (its bytes changed since the recording: does "
                            "matplotlib draw differently here?)",
                "results": "a tool's result (a function the cell names returned something else "
@@ -101,6 +104,8 @@ def holds(held: int | None, differs: tuple[str, ...] | None,
     if differs == ("chunk",):
         return (f"{holds}, none of this source chunk: a source chunk changed (a file --docs reads "
                 f"was edited or added since the cache was recorded; the cell itself may not have)")
+    if "text" in differs and "written" not in differs:
+        return _filled_in(holds, differs)
     if "text" in differs:
         return (f"{holds}, none of this text: the cell (or its row) changed since the cache was "
                 f"recorded, or was not run then")
@@ -108,6 +113,17 @@ def holds(held: int | None, differs: tuple[str, ...] | None,
              for part in differs]   # with servers, _advice names them
     listed = ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0]
     return f"{holds}; the nearest, of this same text, differs in {listed}"
+
+
+def _filled_in(holds: str, differs: tuple[str, ...]) -> str:
+    """A recording of this cell as written, whose {…} references filled in another text: a
+    value that differs between runs, not an edited cell (``differs``: what else differs)."""
+    also = [_PART_WORDS.get(part, part) for part in differs if part != "text"]
+    more = f"; it differs in {', '.join(also)} as well" if also else ""
+    return (f"{holds}; the nearest is of this cell as written: the cell's words are as recorded, "
+            f"but the text its {{…}} references filled in differs (a value that changes between "
+            f"runs, such as a time, or a DataFrame in another row order: make it the same at every "
+            f"run, e.g. sort the frame, or record again){more}")
 
 
 def _older_held(holds: str, held: int, older: int, servers: tuple[str, str] | None) -> str:
