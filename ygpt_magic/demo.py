@@ -74,29 +74,63 @@ def _output_text(outputs: Iterable[NotebookNode]) -> str:
     return "\n".join(text.strip() for text in texts if text.strip())
 
 
+_CACHE_VARS = ("YGPT_CACHE", "YGPT_CACHE_MODE")
+
+
 def local_environment(environ: MutableMapping[str, str]) -> None:
-    """The tutorials' environment: the bundled local server, its placeholder key and folder.
+    """The tutorials' environment: the bundled local server, its placeholder key and folder,
+    and no reply cache (their stored outputs are sent replies, not replayed ones).
 
     Whatever the shell had (a Yandex Cloud user has their own YC_* variables set): the stored
     outputs show the placeholders, so a kernel run with the user's folder or key would neither
-    match them nor belong in them. nbval's kernels (notebooks/conftest.py) and the demo use it.
+    match them nor belong in them. nbval's kernels (notebooks/conftest.py) use it.
     """
-    for var in (*_CREDENTIAL_VARS, "YC_TOKEN", "YC_PROFILE", "YGPT_INSECURE", "YGPT_CACHE",
-                "YGPT_CACHE_MODE"):  # stored outputs are sent replies, not replayed ones
+    for var in _CACHE_VARS:
+        environ.pop(var, None)
+    _local_server(environ)
+
+
+def _local_server(environ: MutableMapping[str, str]) -> None:
+    """The bundled local server with its placeholder key and folder, whatever the shell had."""
+    for var in (*_CREDENTIAL_VARS, "YC_TOKEN", "YC_PROFILE", "YGPT_INSECURE"):
         environ.pop(var, None)
     environ.update(YGPT_ENDPOINT="local", YC_API_KEY=LOCAL_DUMMY_KEY, YC_FOLDER_ID="local-folder")
 
 
 def prepare_environment(environ: MutableMapping[str, str]) -> str:
-    """Default to the local server (:func:`local_environment`); return where the demo runs.
+    """Default to the local server (:func:`_local_server`); return where the demo runs.
 
     A user who exported real credentials and ``YGPT_ENDPOINT=cloud`` gets the real service.
+    A reply cache the shell names (``YGPT_CACHE``, ``YGPT_CACHE_MODE``) is honoured, as nbval
+    and ``jupyter nbconvert --execute`` honour it, and the first line says so: a team's
+    notebooks run with ``replay`` show their recorded replies and send nothing, rather than
+    being answered again by the local server without a word.
     """
     endpoint = environ.get("YGPT_ENDPOINT", "local")
     if endpoint == "local":
-        local_environment(environ)
-        return "against the project's local server (YGPT_ENDPOINT=local): no account, no network"
-    return f"against YGPT_ENDPOINT={endpoint} with your credentials"
+        _local_server(environ)
+        where = "against the project's local server (YGPT_ENDPOINT=local): no account, no network"
+    else:
+        where = f"against YGPT_ENDPOINT={endpoint} with your credentials"
+    return where + _cache_words(environ)
+
+
+def _cache_words(environ: MutableMapping[str, str]) -> str:
+    """What the first line adds about the reply cache the kernels will use, if any."""
+    path = environ.get("YGPT_CACHE")
+    if not path:
+        return ""
+    mode = environ.get("YGPT_CACHE_MODE", "auto")
+    what = _CACHE_MODE_WORDS.get(mode, "as the kernels read YGPT_CACHE_MODE")
+    return (f"; the reply cache is used: {what} (YGPT_CACHE={path}, YGPT_CACHE_MODE={mode}; a "
+            f"relative path is each notebook's folder's)")
+
+
+#: what each cache mode (cache/replies.py MODES) does to the demo's replies, for its first line
+_CACHE_MODE_WORDS = {"replay": "replies replayed from it, nothing sent (a cell it does not hold fails)",
+                     "auto": "replies replayed from it, what it lacks sent and recorded",
+                     "record": "every reply sent and recorded into it",
+                     "off": "off, every reply sent"}
 
 
 def _print_exchanges(name: str, found: list[Exchange], seconds: float) -> None:
