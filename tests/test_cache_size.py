@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import cell
 from test_cache import cache_file, restart  # noqa: F401 (a fixture)
 from test_cache_faults import KERNEL
@@ -105,6 +106,7 @@ def test_the_notes_reach_the_file_when_the_kernel_ends_without_an_unload(shell, 
     assert log_bytes(cache_file) < 100_000
 
 
+@pytest.mark.slow   # a kernel process killed and waited for
 def test_the_notes_of_a_killed_kernel_reach_the_file_within_moments(shell, ygpt_server, cache_file):
     run_all(shell, replayed=False)
     restart(shell, ygpt_server)

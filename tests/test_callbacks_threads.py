@@ -31,6 +31,7 @@ DOORS = {   # the cell, and the request each of its rows sends
 }
 
 
+@pytest.mark.slow   # a real kernel each (test-fast leaves these to make test)
 @pytest.mark.parametrize("door", list(DOORS))
 def test_interrupting_the_first_run_over_rows_at_once_stops_it_in_one_line(door):
     source, method = DOORS[door]
@@ -61,6 +62,7 @@ def test_interrupting_the_first_run_over_rows_at_once_stops_it_in_one_line(door)
         assert sent() <= ROWS + 8, f"{sent()} requests for {ROWS} rows: the answered ones were paid for twice"
 
 
+@pytest.mark.slow
 def test_code_asked_for_from_a_button_is_not_put_below_the_next_cell(tmp_path: Path):
     script = tmp_path / "script.json"
     script.write_text('{"replies": [{"user": "Write a python function that adds two numbers", '
@@ -80,6 +82,7 @@ def test_code_asked_for_from_a_button_is_not_put_below_the_next_cell(tmp_path: P
         assert not [p for p in payload if p.get("source") == "set_next_input"], payload
 
 
+@pytest.mark.slow
 def test_code_asked_for_in_a_cell_still_goes_into_a_new_cell_below(tmp_path: Path):
     script = tmp_path / "script.json"
     script.write_text('{"replies": [{"user": "Write add", "reply": "```python\\ndef add(a, b):\\n'
