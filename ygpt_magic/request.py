@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -236,12 +237,11 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
         plan = dataclasses.replace(plan, context_notes=tuple(notes))
     tools, shape = tool_loop(kernel, plan), typed(kernel, schema)
     extras = request_extras(tools, shape)
-    if dry_run:   # a count not recorded is asked, also in replay mode (Front.peeking)
-        peeking = None if cache is None else cache.peeking()
+    if dry_run:
         with stopping(lambda: StoppedBeforeAsking("its tokens were counted for --dry-run, which sends nothing")):
-            tokens = tokenizer(kernel, peeking)().count_tokens(plan.messages, plan.options, **extras)
+            tokens, counted_by = dry_run_count(kernel, plan, cache, extras)
         cost = cost_cap.cell_estimate(kernel, plan, tokens, mode).sentence() + (f" {FIRST_ROUND}" if tools else "")
-        render.show(render.dry_run(plan, tokens, extras, cost=cost))
+        render.show(render.dry_run(plan, tokens, extras, cost=cost, counted_by=counted_by))
         return
     cap = capped(kernel, plan, cache, mode, max_cost, spent, where)
     code_below = new_cell or plan.options.format == "code"
@@ -267,6 +267,35 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
             from .commands._next_cell import put_below
 
             put_below(kernel, code)
+
+
+#: how --dry-run says a count that replay mode could neither replay nor ask
+ESTIMATED = ("at most (estimated from the messages' size: the reply cache holds no tokenizer "
+             "count for this request, and replay mode sends nothing to ask for one)")
+
+
+def dry_run_count(kernel: Kernel, plan: Plan, cache: Front | None, extras: Mapping[str, Any]) -> tuple[int, str]:
+    """``--dry-run``'s token count and how it was had: replayed, or asked of the tokenizer (and
+    recorded, in auto mode). In replay mode (CI's) a count not recorded is never asked: nothing
+    is sent there, and the client (which may want credentials CI has not) is never built; the
+    byte bound planning trusts stands in for it, said to be one."""
+    peeking = None if cache is None else cache.peeking()
+    if peeking is not None and peeking.replaying:
+        found = peeking.replayed_tokens(plan.messages, plan.options, **extras)
+        return (found, render.BY_TOKENIZER) if found is not None else (_byte_bound(plan, extras), ESTIMATED)
+    return tokenizer(kernel, peeking)().count_tokens(plan.messages, plan.options, **extras), render.BY_TOKENIZER
+
+
+def _byte_bound(plan: Plan, extras: Mapping[str, Any]) -> int:
+    """A count no tokenizer exceeds (planning.upper_bound_tokens' rule: a token per UTF-8 byte at
+    most, plus each message's overhead), over the messages as sent and the tools and format
+    they carry; pictures apart, as the tokenizer's count leaves them."""
+    def size(value: Any) -> int:
+        return len(json.dumps(value, ensure_ascii=False, default=str).encode())
+
+    texts = sum(size({k: v for k, v in message.items() if k != "images"}) for message in plan.messages)
+    overhead = planning.MESSAGE_OVERHEAD * (len(plan.messages) + 1)
+    return texts + overhead + (size(dict(extras)) if extras else 0)
 
 
 def capped(kernel: Kernel, plan: Plan, cache: Front | None, mode: str, max_cost: Decimal | None,

@@ -151,12 +151,18 @@ class Front:
         self.strict = True   # a replay-mode miss is CacheMiss (False: a request to send, see peeking)
 
     def peeking(self) -> Front:
-        """This cell's cache as a dry run reads it: a request with no recording is one to send,
+        """This cell's cache as a dry run reads it: a request with no recording is not an error,
         also in replay mode, where the run itself refuses it (a dry run in CI prices it
-        instead), and nothing reads the whole file to explain the miss."""
+        instead), and nothing reads the whole file to explain the miss. Replay mode still
+        sends and records nothing: a count it does not hold is :meth:`replayed_tokens`' None."""
         peek = copy.copy(self)
         peek.strict = False
         return peek
+
+    @property
+    def replaying(self) -> bool:
+        """Replay mode (CI's): nothing is sent and nothing is written, ever."""
+        return self.cache.mode == "replay"
 
     def replayed_answer(self, messages: Sequence[Message], options: RequestOptions,
                         extras: Mapping[str, Any] | None = None) -> Answer | None:
@@ -177,10 +183,15 @@ class Front:
             "tool_calls": [{"name": c["name"], "arguments": c["arguments"]}
                            for c in answer.tool_calls]})
 
+    def replayed_tokens(self, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
+                        **extras: Any) -> int | None:
+        """The tokenizer's count as recorded, None without one (nothing is asked)."""
+        return self._lookup("tokens", messages, options, extras, _counted)
+
     def count_tokens(self, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
                      **extras: Any) -> int:
         """The tokenizer's count, replayed or asked and recorded."""
-        found = self._lookup("tokens", messages, options, extras, lambda value, _: _count(value["tokens"]))
+        found = self.replayed_tokens(messages, options, **extras)
         if found is not None:
             return found
         tokens: int = self._get_client().count_tokens(messages, options, **extras)
@@ -191,8 +202,7 @@ class Front:
                           slow: Callable[[], None] | None = None) -> list[int]:
         """:meth:`count_tokens` of each list: the replayed ones from the cache, the others asked
         all at once (``Client.count_tokens_each``) and recorded."""
-        counts = [self._lookup("tokens", messages, options, {}, lambda value, _: _count(value["tokens"]))
-                  for messages in requests]
+        counts = [self.replayed_tokens(messages, options) for messages in requests]
         missing = [index for index, count in enumerate(counts) if count is None]
         if missing:
             asked = self._get_client().count_tokens_each([requests[i] for i in missing], options, slow)
@@ -286,6 +296,10 @@ class Front:
 
     def _store(self, kind: str, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
                extras: Mapping[str, Any] | None, value: Entry) -> None:
+        """Record ``value`` for this request, except in replay mode: CI's committed file is
+        never written, whatever asked (a guard behind the lookups, which send nothing there)."""
+        if self.replaying:
+            return
         key, parts = request_entry(kind=kind, endpoint=self.endpoint, options=options, messages=messages,
                                    extra=extras, asked=self.asked)
         try:
@@ -347,6 +361,11 @@ def _recorded_vector(value: Entry, _recorded: str) -> RecordedVector:
     if not values or len(values) % 4:
         raise ValueError("a vector is a whole number of float32 values")
     return RecordedVector(values, _count(value["tokens"]), str(value.get("model_version", "")))
+
+
+def _counted(value: Entry, _recorded: str) -> int:
+    """A tokens entry's count (ValueError/KeyError: a damaged entry)."""
+    return _count(value["tokens"])
 
 
 def _count(value: Any) -> int:
