@@ -23,6 +23,7 @@ from test_cache import cache_file, restart  # noqa: F401 (a fixture)
 from test_cache_faults import KERNEL
 
 from ygpt_magic.cache.notes import NOTES_WAIT
+from ygpt_magic.cache.store import NOTES_SUFFIX
 
 CELLS = [f"%%ygpt --once\nFix the spelling {i}: Erors wont corrct themselfs" for i in range(120)]
 
@@ -46,7 +47,8 @@ def log_bytes(path: Path) -> int:
 
 
 def used_notes(path: Path) -> int:
-    db = sqlite3.connect(path)
+    """How many replays were noted, in the notes file beside the cache (store.NOTES_SUFFIX)."""
+    db = sqlite3.connect(f"{path}{NOTES_SUFFIX}")
     try:
         return db.execute("SELECT count(*) FROM used").fetchone()[0]
     finally:
@@ -73,7 +75,8 @@ def test_a_replay_leaves_no_megabytes_of_log_while_another_kernel_keeps_the_file
         run_all(shell, replayed=True)
         restart(shell, ygpt_server)        # this kernel ends; the other one still has the file
         assert log_bytes(cache_file) < 100_000, f"{log_bytes(cache_file)} bytes of log left behind"
-        assert other.execute("SELECT count(*) FROM used").fetchone() == (len(CELLS),)
+        assert used_notes(cache_file) == len(CELLS)
+        assert log_bytes(Path(f"{cache_file}{NOTES_SUFFIX}")) < 100_000
     finally:
         other.close()
 

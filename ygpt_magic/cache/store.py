@@ -3,9 +3,11 @@
 Why it looks like this: WAL lets readers go on while another kernel writes; ``busy_timeout``
 makes a writer wait for the other instead of failing; every write is one short transaction, so
 an entry is either all there or not there (never torn). The log is SQLite's business, not the
-cache's: ``size()`` is the data, the "used" notes of replays go in batches (cache/notes.py), and
-closing (at unload and at the kernel's exit) empties the log even when another kernel keeps the
-file open. A ``meta`` table holds the schema
+cache's: ``size()`` is the data, the "used" notes of replays go in batches (cache/notes.py) to a
+file of their own beside it (``replies.sqlite-used``, :data:`NOTES_SUFFIX`), so a Run All that
+only replays leaves the committed file byte for byte, and closing (at unload and at the
+kernel's exit) empties the logs even when another kernel keeps the file open. A ``meta`` table
+holds the schema
 version: a file written by a newer ygpt_magic is refused with a clear message instead of being
 misread. Every failure comes out as :class:`~ygpt_magic.errors.CacheUnusable` with the reason
 in words (not a cache, damaged, read-only, disk full, a folder, which folder is missing), so
@@ -41,11 +43,20 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL, "
     "recorded TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS entries_recorded ON entries (recorded)",
-    # when an entry was last replayed (auto mode), for clear --older-than; a table of its own, so
-    # files stay readable and writable by versions that do not know it (no schema bump)
+    # the notes of versions that kept them in the cache file itself (and still do): clear reads
+    # them beside the notes file's, so no version loses another's (no schema bump)
     "CREATE TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY, used TEXT NOT NULL)",
 )
-_NOTE = "INSERT OR REPLACE INTO used VALUES (?, ?)"
+#: the file beside the cache that holds when each entry was last replayed (auto mode), for
+#: clear --older-than: each checkout's own, left out of git (.gitignore ``*.sqlite-used*``)
+NOTES_SUFFIX = "-used"
+_NOTES_TABLE = "CREATE TABLE IF NOT EXISTS notes.used (key TEXT PRIMARY KEY, used TEXT NOT NULL)"
+_NOTE = "INSERT OR REPLACE INTO notes.used VALUES (?, ?)"
+#: an entry last used before the moment ``clear --older-than`` is given: recorded then, and
+#: noted neither in the notes file nor in the cache file (older versions' notes)
+_UNUSED = ("WHERE recorded < ? AND NOT EXISTS (SELECT 1 FROM notes.used AS n WHERE n.key = entries.key "
+           "AND n.used >= ?) AND NOT EXISTS (SELECT 1 FROM main.used AS m WHERE m.key = entries.key "
+           "AND m.used >= ?)")
 #: how long closing waits for another kernel's write lock to write the last notes
 CLOSING_WAIT_MS = 1000
 
@@ -81,6 +92,7 @@ class Store:
         self._lock = threading.Lock()  # one connection, shared by the kernel and the panel
         self.read_only = False
         self._closed = False
+        self._notes_attached = False
         self._notes = PendingNotes(self._flush_notes, NOTES_WAIT)
         try:
             self._db = self._open()
@@ -215,8 +227,27 @@ class Store:
         return True
 
     def _insert_notes(self, notes: Notes) -> None:
+        self._attach_notes()
         with immediate(self._db):
             self._db.executemany(_NOTE, notes.items())
+
+    def _attach_notes(self) -> None:
+        """The notes file (the cache's path + :data:`NOTES_SUFFIX`) attached as ``notes``, made
+        on first need (the lock held): a store that never notes nor clears makes none (a merge
+        into git's temporary file). A read-only cache gets an empty one in memory, which clear
+        reads before its write is refused."""
+        if self._notes_attached:
+            return
+        self._db.execute("ATTACH DATABASE ? AS notes",
+                         (":memory:" if self.read_only else f"{self.path}{NOTES_SUFFIX}",))
+        try:
+            if not self.read_only:
+                self._db.execute("PRAGMA notes.journal_mode = WAL")
+            self._db.execute(_NOTES_TABLE)
+        except BaseException:
+            self._db.execute("DETACH DATABASE notes")
+            raise
+        self._notes_attached = True
 
     def count(self) -> int:
         with self._lock:
@@ -258,15 +289,16 @@ class Store:
         """Forget every entry (or those last used before ``before``: recorded then, and not
         replayed since); how many went. The pending notes go in first, taken under the lock the
         timer writes them under: a replay of a moment ago keeps its entry."""
-        where, args = ("WHERE recorded < ? AND NOT EXISTS (SELECT 1 FROM used WHERE "
-                       "used.key = entries.key AND used.used >= ?)", (before, before)) if before else ("", ())
+        where, args = (_UNUSED, (before, before, before)) if before else ("", ())
         with self._lock:
             notes = self._notes.take()
             try:
+                self._attach_notes()
                 with immediate(self._db):
                     self._db.executemany(_NOTE, notes.items())
-                    removed = self._db.execute(f"DELETE FROM entries {where}", args).rowcount
-                    self._db.execute("DELETE FROM used WHERE key NOT IN (SELECT key FROM entries)")
+                    removed = self._db.execute(f"DELETE FROM main.entries {where}", args).rowcount
+                    for table in ("notes.used", "main.used"):
+                        self._db.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM main.entries)")
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.Error as error:
                 self._notes.restore(notes)
