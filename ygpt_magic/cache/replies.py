@@ -31,7 +31,7 @@ from ..errors import CacheMiss, CacheNotCleared, CacheUnusable
 from .key import endpoint_kind, request_entry, request_key, request_parts
 
 if TYPE_CHECKING:
-    from .store import Store
+    from .store import Cleared, Store
 
 MODES = ("auto", "replay", "record", "off")
 #: one entry's value as the file holds it (JSON: what each kind keeps is its own)
@@ -114,8 +114,9 @@ class ReplyCache:
         return Front(self, get_client, endpoint_kind(target), f"{where} (“{first_line(prompt)}”)",
                      secrets, asked=prompt)
 
-    def clear(self, before: str | None = None) -> int:
-        """Forget entries (all, or those last used before ``before``); how many went.
+    def clear(self, before: str | None = None) -> Cleared:
+        """Forget entries (all, or those last used before ``before``); how many went, and the
+        file's size before and after.
         CacheNotCleared, in every mode, when the file cannot be opened or written."""
         try:
             return self.store().clear(before)

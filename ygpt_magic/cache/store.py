@@ -28,7 +28,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from ..errors import CacheLocked, CacheUnusable, InternalError
@@ -74,6 +74,14 @@ def _is_lock(error: sqlite3.Error) -> bool:
     if sys.version_info >= (3, 11) and code is not None:
         return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
     return "locked" in str(error).lower() or "busy" in str(error).lower()
+
+
+class Cleared(NamedTuple):
+    """What a clear did: entries removed, and the data's size (bytes) before and after."""
+
+    removed: int
+    size_before: int
+    size_after: int
 
 
 class Store:
@@ -285,10 +293,13 @@ class Store:
                 raise self._unusable(error) from None
         return pages * page_size
 
-    def clear(self, before: str | None = None) -> int:
+    def clear(self, before: str | None = None) -> Cleared:
         """Forget every entry (or those last used before ``before``: recorded then, and not
-        replayed since); how many went. The pending notes go in first, taken under the lock the
-        timer writes them under: a replay of a moment ago keeps its entry."""
+        replayed since); how many went, and the data's size before and after. The pending notes
+        go in first, taken under the lock the timer writes them under: a replay of a moment ago
+        keeps its entry. Then the file gives the space back (:meth:`_shrink`): it is the one
+        committed to git, and a clear that left its size would prune nothing there."""
+        size = self.size()
         where, args = (_UNUSED, (before, before, before)) if before else ("", ())
         with self._lock:
             notes = self._notes.take()
@@ -303,7 +314,17 @@ class Store:
             except sqlite3.Error as error:
                 self._notes.restore(notes)
                 raise self._unusable(error) from None
-        return removed
+            if removed:
+                self._shrink()
+        return Cleared(removed, size, self.size())
+
+    def _shrink(self) -> None:
+        """VACUUM the cache file and fold the rewrite into it (the lock held). The entries are
+        gone whatever happens here: a VACUUM that cannot run (another kernel's lock for the whole
+        wait, no room for its copy) leaves the size as it was, which the clear then says."""
+        with suppress(sqlite3.Error):
+            self._db.execute("VACUUM main")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
         """Write the pending notes and empty the log into the file (waiting a moment at most

@@ -119,9 +119,10 @@ def _clear(kernel: Kernel, older_than: str | None) -> None:
     if cache.path is None:
         raise OptionError("%ygpt cache clear: no cache is set; use %ygpt cache PATH first.")
     before = _before(older_than) if older_than else None
-    removed = cache.clear(before)
+    done = cache.clear(before)
     which = f" not used since {before[:16].replace('T', ' ')} UTC" if before else ""
-    show_fields([["cache", cache.path], ["cleared", f"{counted(removed, 'entry', 'entries')}{which}"]])
+    show_fields([["cache", cache.path], ["cleared", f"{counted(done.removed, 'entry', 'entries')}{which}"],
+                 ["size", f"{_size(done.size_after)} now (was {_size(done.size_before)})"]])
 
 
 def _before(text: str) -> str:
