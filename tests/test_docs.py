@@ -99,7 +99,7 @@ def test_every_setting_is_in_the_reference_with_its_default_and_help(pages):
 def test_every_command_line_option_is_in_the_reference(pages):
     page = pages["reference/cli.md"]
     commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
-    assert set(commands.choices) == {"serve", "demo"}
+    assert set(commands.choices) == {"serve", "demo", "cache"}
     for name, parser in commands.choices.items():
         body = page.split(f"## `ygpt-magic {name}`", 1)[1].split("\n## ", 1)[0]
         for word in _written(parser):

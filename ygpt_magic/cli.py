@@ -1,4 +1,5 @@
-"""``ygpt-magic``: the command line (``serve`` runs the local server, ``demo`` shows it working).
+"""``ygpt-magic``: the command line (``serve`` runs the local server, ``demo`` shows it working,
+``cache merge`` merges two reply caches, as git's merge driver for the committed one).
 
 Ctrl-C at any moment ends it with one line and exit code 130 (ctrl_c.py): the handler is the
 first thing :func:`main` installs, so this module imports nothing heavy at its top; the commands
@@ -49,6 +50,24 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cache_merge(args: argparse.Namespace) -> int:
+    """Add THEIRS' entries to OURS (cache/merge.py); as a git merge driver (``%A %B``), exit 0
+    tells git the file is merged. A refusal is one paragraph on stderr and exit code 1: git then
+    reports the conflict, and OURS is as it was."""
+    from .cache.merge import merge_files
+    from .errors import CacheNotMerged
+
+    who = "ygpt-magic cache merge"
+    try:
+        done = merge_files(args.ours, args.theirs, who)
+    except CacheNotMerged as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"{who}: {done.added} {'entry' if done.added == 1 else 'entries'} added from {args.theirs}, "
+          f"{done.already} already in {args.ours}.")
+    return 0
+
+
 def _prompt(text: str) -> str:
     """A demo prompt with some text (the server refuses an empty message)."""
     import argparse
@@ -81,6 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
                       help="stream the reply to PROMPT from the local server through the SDK, "
                            "instead of running the notebooks")
     notebook_demo.build_parser(demo)
+    cache = commands.add_parser(
+        "cache", help="merge two reply cache files: 'cache merge OURS THEIRS' adds the entries of THEIRS "
+                      "that OURS lacks (entries are content-addressed, so both sides' recordings are "
+                      "kept); also git's merge driver for the committed cache (see the guide: "
+                      "Reproducible notebooks, merging)")
+    cache.add_argument("action", choices=["merge"], metavar="merge", help="what to do (merge only)")
+    cache.add_argument("ours", metavar="OURS", help="the cache file merged into (written)")
+    cache.add_argument("theirs", metavar="THEIRS", help="the other cache file (only read)")
     return parser
 
 
@@ -103,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     """Run the command ``args`` name."""
+    if args.command == "cache":
+        return _cache_merge(args)
     if args.command == "serve":
         from .emulator.main import run_serve, unmet_needs
 

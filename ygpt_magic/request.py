@@ -239,9 +239,9 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
     extras = request_extras(tools, shape)
     if dry_run:
         with stopping(lambda: StoppedBeforeAsking("its tokens were counted for --dry-run, which sends nothing")):
-            tokens, counted_by = dry_run_count(kernel, plan, cache, extras)
+            tokens, estimated = dry_run_count(kernel, plan, cache, extras)
         cost = cost_cap.cell_estimate(kernel, plan, tokens, mode).sentence() + (f" {FIRST_ROUND}" if tools else "")
-        render.show(render.dry_run(plan, tokens, extras, cost=cost, counted_by=counted_by))
+        render.show(render.dry_run(plan, tokens, extras, cost=cost, estimated=estimated))
         return
     cap = capped(kernel, plan, cache, mode, max_cost, spent, where)
     code_below = new_cell or plan.options.format == "code"
@@ -275,15 +275,15 @@ ESTIMATED = ("at most (estimated from the messages' size: the reply cache holds 
 
 
 def dry_run_count(kernel: Kernel, plan: Plan, cache: Front | None, extras: Mapping[str, Any]) -> tuple[int, str]:
-    """``--dry-run``'s token count and how it was had: replayed, or asked of the tokenizer (and
-    recorded, in auto mode). In replay mode (CI's) a count not recorded is never asked: nothing
+    """``--dry-run``'s token count, and how it was estimated ("": the tokenizer's, replayed, or
+    asked and recorded in auto mode). In replay mode (CI's) a count not recorded is never asked: nothing
     is sent there, and the client (which may want credentials CI has not) is never built; the
     byte bound planning trusts stands in for it, said to be one."""
     peeking = None if cache is None else cache.peeking()
     if peeking is not None and peeking.replaying:
         found = peeking.replayed_tokens(plan.messages, plan.options, **extras)
-        return (found, render.BY_TOKENIZER) if found is not None else (_byte_bound(plan, extras), ESTIMATED)
-    return tokenizer(kernel, peeking)().count_tokens(plan.messages, plan.options, **extras), render.BY_TOKENIZER
+        return (found, "") if found is not None else (_byte_bound(plan, extras), ESTIMATED)
+    return tokenizer(kernel, peeking)().count_tokens(plan.messages, plan.options, **extras), ""
 
 
 def _byte_bound(plan: Plan, extras: Mapping[str, Any]) -> int:

@@ -27,10 +27,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..chat import Answer, Message, RequestOptions, ToolCallItem, Usage
 from ..client.guard import check_request
-from ..errors import CacheMiss, CacheNotCleared, CacheUnusable
+from ..errors import CacheMiss, CacheNotCleared, CacheNotMerged, CacheUnusable
 from .key import endpoint_kind, request_entry, request_key, request_parts
 
 if TYPE_CHECKING:
+    from .merge import Merged
     from .store import Cleared, Store
 
 MODES = ("auto", "replay", "record", "off")
@@ -123,6 +124,18 @@ class ReplyCache:
         except CacheUnusable as error:
             exists = Path(str(error.path)).expanduser().is_file()
             raise CacheNotCleared(error, exists=exists) from None
+
+    def merge(self, other: str, who: str) -> Merged:
+        """Add every entry of the cache file ``other`` that this one lacks (cache/merge.py);
+        CacheNotMerged, nothing added, when either file cannot be used."""
+        from .merge import merge
+
+        try:
+            store = self.store()
+        except CacheUnusable as error:
+            raise CacheNotMerged(who, other, f"this reply cache {str(error.path)!r} cannot be used "
+                                             f"({error.problem})") from None
+        return merge(store, other, who)
 
     def close(self) -> None:
         with self._lock:

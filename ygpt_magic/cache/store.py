@@ -25,7 +25,7 @@ import shlex
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -201,6 +201,20 @@ class Store:
             except sqlite3.Error as error:
                 raise self._unusable(error) from None
         return recorded
+
+    def add_missing(self, rows: Sequence[tuple[str, str, str]]) -> int:
+        """Add the entries ``rows`` (key, value as JSON text, recorded) that this file lacks, in
+        one transaction (cache/merge.py); how many were added. One it holds is kept as it is."""
+        with self._lock:
+            try:
+                with immediate(self._db):
+                    before = self._db.total_changes
+                    self._db.executemany("INSERT OR IGNORE INTO entries VALUES (?, ?, ?)", rows)
+                    added = self._db.total_changes - before
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")  # into the file itself
+            except sqlite3.Error as error:
+                raise self._unusable(error) from None
+        return added
 
     def mark_used(self, key: str) -> None:
         """Note that ``key``'s entry was replayed now (once a minute at most), in the file within

@@ -1,4 +1,5 @@
-"""`%ygpt cache [PATH|MODE] [--mode M]` and `%ygpt cache clear [--older-than D]`: the reply cache.
+"""`%ygpt cache [PATH|MODE] [--mode M]`, `%ygpt cache clear [--older-than D]` and `%ygpt cache
+merge OTHER`: the reply cache.
 
 A word is a mode or a path by its look: ``%ygpt cache off`` turns the cache off (as ``--mode
 off`` does), never makes a file named ``off``; a path holds a ``/`` or a suffix
@@ -7,7 +8,8 @@ forms, since a typo of a mode (``of``, ``none``) would otherwise be a new cache 
 
 ``--older-than`` goes by last use, not by recording time: an entry replayed in auto mode is
 marked used (cache/store.py ``mark_used``), so a full re-run followed by a clear keeps every
-entry the notebooks still replay and forgets only the dead ones.
+entry the notebooks still replay and forgets only the dead ones. ``merge`` adds another cache
+file's entries (a teammate's branch's, after a git conflict: cache/merge.py).
 
 Setting a path or a mode here sets ``YGptMagics.cache_path`` / ``cache_mode`` (the same as
 ``%config`` or ``YGPT_CACHE`` / ``YGPT_CACHE_MODE``); without arguments it says where the cache
@@ -33,10 +35,14 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 @subcommand
-@argument("target", nargs="?", default=None, metavar="PATH|MODE|clear",
+@argument("target", nargs="?", default=None, metavar="PATH|MODE|clear|merge",
           help="The cache file to use (created if missing; a path holds a / or a suffix: "
                "replies.sqlite, or ./off for a file named off), a mode (the same as --mode), "
-               "or `clear` to forget entries.")
+               "`clear` to forget entries, or `merge OTHER` to add the entries of another cache "
+               "file this one lacks.")
+@argument("other", nargs="?", default=None, metavar="OTHER",
+          help="With merge: the other cache file (e.g. the other branch's, after a git conflict: "
+               "git show BRANCH:notebooks/replies.sqlite > theirs.sqlite); it is only read.")
 @argument("--mode", choices=MODES, default=None,
           help="auto: replay what is recorded, send and record the rest (the default); "
                "replay: a cell with no recording is an error and nothing is sent (for CI); "
@@ -51,6 +57,11 @@ def run(kernel: Kernel, line: str) -> None:
     A recorded reply is replayed instead of sent again (no tokens, no waiting, the same answer);
     YGptMagics.cache_path / cache_mode and YGPT_CACHE / YGPT_CACHE_MODE set the same."""
     args = parse(run, line)
+    if args.target == "merge":
+        return _merge(kernel, args.other)
+    if args.other is not None:
+        raise OptionError(f"%ygpt cache: {args.other!r} goes with merge only: %ygpt cache merge "
+                          f"{args.other}.")
     if args.target == "clear":
         return _clear(kernel, args.older_than)
     if args.older_than is not None:
@@ -123,6 +134,17 @@ def _clear(kernel: Kernel, older_than: str | None) -> None:
     which = f" not used since {before[:16].replace('T', ' ')} UTC" if before else ""
     show_fields([["cache", cache.path], ["cleared", f"{counted(done.removed, 'entry', 'entries')}{which}"],
                  ["size", f"{_size(done.size_after)} now (was {_size(done.size_before)})"]])
+
+
+def _merge(kernel: Kernel, other: str | None) -> None:
+    cache = kernel.cache
+    if cache.path is None or other is None:
+        raise OptionError("%ygpt cache merge: give the other cache file, with this kernel's cache "
+                          "set first: %ygpt cache replies.sqlite, then %ygpt cache merge theirs.sqlite.")
+    done = cache.merge(other, "%ygpt cache merge")
+    show_fields([["cache", cache.path],
+                 ["merged", f"{counted(done.added, 'entry', 'entries')} added from {other}, "
+                            f"{done.already} already here (kept as they were)"]])
 
 
 def _before(text: str) -> str:

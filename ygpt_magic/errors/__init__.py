@@ -19,6 +19,7 @@ for the panel (``error.words(PANEL)``).
 """
 
 from .base import InternalError, YGptError
+from .merges import CacheNotMerged
 from .network import HostNotFound, ProxyFailed, ProxyInTheWay, ProxyUnusable
 from .origin import CELL, FIX, PANEL, Origin, capital, choices
 from .reach import (
@@ -107,7 +108,8 @@ from .writes import FileNotWritten
 __all__ = [
     "CELL", "FIX", "PANEL", "Origin", "capital", "choices",
     "AuthFailed", "BatchFailed", "BatchNotCollected", "BatchUnknown", "CacheLocked", "CacheMiss",
-    "CacheNotCleared", "CacheUnusable", "ChatApiRedirects", "ChatBusy", "ChatChanged", "ChatExists", "ChatFileError",
+    "CacheNotCleared", "CacheNotMerged",
+    "CacheUnusable", "ChatApiRedirects", "ChatBusy", "ChatChanged", "ChatExists", "ChatFileError",
     "ChatReplyUnreadable", "ContextTooLong", "CostOverCap", "CredentialInFailedCell", "CredentialInName",
     "CredentialInPrompt", "CredentialInReply", "CredentialInText", "CredentialInToolCall",
     "CredentialInToolResult", "CredentialMalformed",

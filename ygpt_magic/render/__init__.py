@@ -8,6 +8,6 @@ terminal; ``markdown`` the helpers that pull code out of a reply. It is imported
 with the first request, not with ``%load_ext``.
 """
 
-from .stream import BY_TOKENIZER, RENDER_INTERVAL, StreamRenderer, dry_run, extract_code, reply_html, show
+from .stream import RENDER_INTERVAL, StreamRenderer, dry_run, extract_code, reply_html, show
 
-__all__ = ["BY_TOKENIZER", "RENDER_INTERVAL", "StreamRenderer", "dry_run", "extract_code", "reply_html", "show"]
+__all__ = ["RENDER_INTERVAL", "StreamRenderer", "dry_run", "extract_code", "reply_html", "show"]

@@ -79,21 +79,16 @@ def show(bundle: Bundle, metadata: dict[str, Any] | None = None) -> None:
     display(bundle, raw=True, metadata=metadata)
 
 
-#: how a dry run's count was had, when the tokenizer gave it (live or replayed)
-BY_TOKENIZER = "by the tokenizer API"
-
-
 def dry_run(plan: Plan, tokens: int, extras: dict[str, Any] | None = None, *, cost: str = "",
-            counted_by: str = BY_TOKENIZER) -> Bundle:
-    """What ``--dry-run`` shows: the plan's notes, the exact messages and their token count
-    (``counted_by``: how it was had, e.g. an estimate in replay mode), the ``cost`` estimate's
-    sentence, and the tool declarations and response format (``extras``) when the request has
-    them."""
+            estimated: str = "") -> Bundle:
+    """What ``--dry-run`` shows: the plan's notes, the exact messages and their token count (the
+    tokenizer's, or ``estimated`` says how it was), the ``cost`` estimate's sentence, and the
+    tool declarations and response format (``extras``) when the request has them."""
     where = "prompt mode, no history" if plan.once else f"chat '{plan.chat}'"
     pictures = len(plan.pictures)
     pictured = f" + {PICTURE_TOKENS * pictures} for {counted(pictures, 'image')}" if pictures else ""
     head = (f"Dry run ({where}, model {plan.options.model}): {counted(len(plan.messages), 'message')}, "
-            f"{counted(tokens, 'token')} {counted_by}{pictured}. Nothing was sent."
+            f"{counted(tokens, 'token')} {estimated or 'by the tokenizer API'}{pictured}. Nothing was sent."
             + (f" {cost}" if cost else ""))
     sent: Any = {"messages": plan.messages, **extras} if extras else plan.messages
     body = json.dumps(sent, ensure_ascii=False, indent=2, default=_described)
