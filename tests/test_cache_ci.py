@@ -157,7 +157,8 @@ def test_the_cli_merges_as_a_git_merge_driver(shell, ygpt_server, tmp_path):
                           env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
     assert done.returncode == 0, done.stderr
     assert entries(anna) == 3 and "1 entry added" in done.stdout
-    assert not Path(f"{anna}-used").exists()                 # nothing beside git's temporary file
+    left = sorted(path.name for path in tmp_path.iterdir())
+    assert left == ["anna.sqlite", "boris.sqlite"], left    # nothing beside git's temporary files
 
 
 def test_the_cli_refuses_a_newer_cache_format_with_exit_code_1(tmp_path, shell, cache_file):

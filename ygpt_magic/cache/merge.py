@@ -66,12 +66,16 @@ def merge_files(ours: str | Path, theirs: str | Path, who: str) -> Merged:
 
 
 def _reader(path: Path, who: str) -> sqlite3.Connection:
-    """A read-only connection to ``path`` (never created: a path with no file is refused)."""
+    """A read-only connection to ``path`` (never created: a path with no file is refused). With
+    no log beside it (a committed file, ``git show``'s copy, git's temporary files) it is read as
+    immutable: a read-only open of a WAL file would leave ``-wal`` and ``-shm`` files behind,
+    which it cannot delete. With one (another kernel's live cache), the log is read too."""
     if not path.is_file():
         raise CacheNotMerged(who, path, problem(FileNotFoundError(path), path, "a reply cache",
                                                 "give the cache file in it"))
+    how = "mode=ro" if Path(f"{path}-wal").exists() else "immutable=1"
     try:
-        return sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+        return sqlite3.connect(f"file:{quote(str(path))}?{how}", uri=True)
     except sqlite3.Error as error:
         raise CacheNotMerged(who, path, _reason(error, path)) from None
 
