@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 
 from . import cost_cap, render
 from .cache import Front, first_line
-from .cache.key import Asked
 from .chat import Plan, Reply, planning, short_model
 from .chat.counting import Tokenizes
 from .client import guard
@@ -80,16 +79,17 @@ def check(kernel: Kernel, where: str, text: str | None, secrets: Sequence[Creden
         guard.check(where, text, kernel.connection.known_secrets() if secrets is None else secrets)
 
 
-def front(kernel: Kernel, prompt: str, where: str | None = None, *, no_cache: bool = False) -> Front | None:
+def front(kernel: Kernel, prompt: str, where: str | None = None, *, no_cache: bool = False,
+          written: str = "", framing: str = "") -> Front | None:
     """The reply cache's front for a request (None when there is no cache, or ``--no-cache``);
     ``where`` names the door in a cache error (default: the running cell): named only when there
-    is a cache."""
+    is a cache. ``written``, ``framing``: what ``prompt`` was made of (ReplyCache.front)."""
     if no_cache or not kernel.cache.active:
         return None
     connection = kernel.connection
     return kernel.cache.front(connection.client, target=connection.target,
-                              where=where or kernel.cell_name(), prompt=prompt,
-                              secrets=connection.known_secrets)
+                              where=where or kernel.cell_name(), prompt=prompt, written=written,
+                              framing=framing, secrets=connection.known_secrets)
 
 
 def tokenizer(kernel: Kernel, cache: Front | None) -> Callable[[], Tokenizes]:
@@ -153,10 +153,11 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
     if args.docs is not None:   # --docs '' is refused as naming no file, not dropped
         from .docs_cell import answer
 
-        docs = Asked(prompt, written=written, framing=kernel.settings.docs_instruction)
+        framing = kernel.settings.docs_instruction
         return answer(kernel, args, prompt, lambda sent, more, spent: send_cell(
-            kernel, args, sent, (*notes, *more), pictures, label=docs, spent=spent))
-    return send_cell(kernel, args, prompt, notes, pictures, label=Asked(prompt, written=written))
+            kernel, args, sent, (*notes, *more), pictures, label=prompt, written=written,
+            framing=framing, spent=spent))
+    return send_cell(kernel, args, prompt, notes, pictures, written=written)
 
 
 def with_system(kernel: Kernel, args: argparse.Namespace,
@@ -174,13 +175,15 @@ def with_system(kernel: Kernel, args: argparse.Namespace,
 
 
 def send_cell(kernel: Kernel, args: argparse.Namespace, prompt: str, notes: tuple[str, ...],
-              pictures: tuple[Picture, ...], *, label: str | None = None,
-              spent: Decimal = Decimal(0)) -> None:
+              pictures: tuple[Picture, ...], *, label: str | None = None, written: str = "",
+              framing: str = "", spent: Decimal = Decimal(0)) -> None:
     """A cell's ``prompt`` (expanded; with --docs, its sources), planned and sent; ``label``:
     what the user asked, when the prompt wraps it (--docs: the question, not the instruction),
-    for the provenance log and a cache miss's message; ``spent``: what choosing the sources
-    cost, counted against the cell's cap."""
-    cache = front(kernel, label or prompt, no_cache=args.no_cache)
+    for the provenance log and a cache miss's message; ``written``, ``framing``: the cell before
+    its {…} were filled in and the instruction --docs wraps ``label`` in, for a cache miss's
+    message (ReplyCache.front); ``spent``: what choosing the sources cost, counted against the
+    cell's cap."""
+    cache = front(kernel, label or prompt, no_cache=args.no_cache, written=written, framing=framing)
     lines: list[CountingLine] = []  # the waiting line, made if planning counts turns at once
     try:
         plan = planning.plan_request(

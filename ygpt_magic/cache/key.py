@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..chat import RequestOptions
@@ -67,49 +68,52 @@ ADDED = ("written", "framing")
 RECUT = ("sources",)
 
 
-class Asked(str):
-    """What the user asked, as the request's text holds it (a str, so whatever takes the text
-    takes this), with what it was made of, for the reply cache's parts: ``written``, the cell's
-    words before its {…} references were filled in; ``framing``, the instruction the package
-    puts around it (--docs). Digested apart, they let a replay-mode miss say that a value
-    filled in differently, or that the instruction was reworded (a setting, or an upgrade of
-    the package), instead of blaming the cell or the user's files."""
+@dataclass(frozen=True)
+class Asked:
+    """What the user asked, for the reply cache's parts: ``text``, as the request's text holds
+    it (the whole text, or a --docs question inside its instruction and sources); ``written``,
+    the cell's words before its {…} references were filled in; ``framing``, the instruction the
+    package puts around it (--docs). Digested apart, they let a replay-mode miss say that a value
+    filled in differently, or that the instruction was reworded (a setting, or an upgrade of the
+    package), instead of blaming the cell or the user's files."""
 
-    written: str
-    framing: str
+    text: str = ""
+    written: str = ""
+    framing: str = ""
 
-    def __new__(cls, text: str, *, written: str = "", framing: str = "") -> Asked:
-        asked = super().__new__(cls, text)
-        asked.written, asked.framing = written, framing
-        return asked
+
+#: a request that wraps nothing the user asked (a count, a row, an embedding)
+NOTHING_ASKED = Asked()
 
 
 def request_parts(*, kind: str, endpoint: str, options: RequestOptions, messages: Sequence[Mapping[str, Any]],
-                  extra: Mapping[str, Any] | None = None, asked: str = "") -> dict[str, str]:
+                  extra: Mapping[str, Any] | None = None, asked: Asked = NOTHING_ASKED) -> dict[str, str]:
     """The ``kind`` and a short digest of each of :data:`PARTS` of one request, kept in its
     entry so that a replay-mode miss can say which part differs from the nearest recording.
-    ``asked``: what the user asked, when the request wraps it in more text (a --docs cell's
-    question, inside its instruction and sources: the rest is the ``sources`` part). Digests,
+    ``asked``: what the user asked and what it was made of (:class:`Asked`); its text may be
+    wrapped in more (a --docs cell's question, inside its instruction and sources: the rest is
+    the ``framing`` and ``sources`` parts). Digests,
     as the key is: the file still holds no prompt text, folder or credential."""
     return _parts(kind, _document(kind, endpoint, options, messages, extra), asked)
 
 
 def request_entry(*, kind: str, endpoint: str, options: RequestOptions, messages: Sequence[Mapping[str, Any]],
-                  extra: Mapping[str, Any] | None = None, asked: str = "") -> tuple[str, dict[str, str]]:
+                  extra: Mapping[str, Any] | None = None, asked: Asked = NOTHING_ASKED) -> tuple[str, dict[str, str]]:
     """The key and the parts (:func:`request_parts`) of a request being recorded, from one
     document: making it dumps the whole history and hashes every picture's bytes."""
     document = _document(kind, endpoint, options, messages, extra)
     return _digest(document), _parts(kind, document, asked)
 
 
-def _parts(kind: str, document: Mapping[str, Any], asked: str) -> dict[str, str]:
+def _parts(kind: str, document: Mapping[str, Any], asked: Asked) -> dict[str, str]:
     said = [m for m in document["messages"] if m.get("role") != "system"]
     start = max((i for i, m in enumerate(said) if "text" in m), default=0)
     turn = said[start:]
     text = turn[0].get("text", "") if turn else ""
-    wrapped = bool(asked) and asked != text and asked in text
-    framing, sources = _framing(asked, text.replace(asked, "", 1) if wrapped else "")
-    parts = {"text": [turn[0].get("role"), asked if wrapped else text] if turn else [],
+    question = asked.text
+    wrapped = bool(question) and question != text and question in text
+    framing, sources = _framing(asked.framing, text.replace(question, "", 1) if wrapped else "")
+    parts = {"text": [turn[0].get("role"), question if wrapped else text] if turn else [],
              "written": _written(asked, text, wrapped),
              "earlier": said[:start],
              "instruction": [m for m in document["messages"] if m.get("role") == "system"],
@@ -122,17 +126,17 @@ def _parts(kind: str, document: Mapping[str, Any], asked: str) -> dict[str, str]
     return {"kind": kind, **{name: _digest(value)[:16] for name, value in parts.items()}}
 
 
-def _written(asked: str, text: str, wrapped: bool) -> list[str]:
+def _written(asked: Asked, text: str, wrapped: bool) -> list[str]:
     """The cell as written, for a request whose text is what the cell asked (or wraps it);
     else (another turn's count, a row) the text itself, so the two parts differ together."""
-    written = getattr(asked, "written", "")
-    return ["written", written if written and (wrapped or asked == text) else text]
+    kept = asked.written and (wrapped or asked.text == text)
+    return ["written", asked.written if kept else text]
 
 
-def _framing(asked: str, around: str) -> tuple[str, str]:
-    """The instruction the package put around the question, and the rest of ``around`` (the
-    text around it in the request): the --docs sources."""
-    framing = getattr(asked, "framing", "")
+def _framing(framing: str, around: str) -> tuple[str, str]:
+    """The instruction the package put around the question (``framing``, when ``around``
+    starts with it), and the rest of ``around`` (the text around it in the request): the
+    --docs sources."""
     if framing and around.startswith(framing):
         return framing, around[len(framing):]
     return "", around

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..chat import Answer, Message, RequestOptions, ToolCallItem, Usage
 from ..client.guard import check_request
 from ..errors import CacheMiss, CacheNotCleared, CacheNotMerged, CacheUnusable
-from .key import endpoint_kind, request_entry, request_key, request_parts
+from .key import NOTHING_ASKED, Asked, endpoint_kind, request_entry, request_key, request_parts
 
 if TYPE_CHECKING:
     from .merge import Merged
@@ -106,14 +106,15 @@ class ReplyCache:
             return self._store
 
     def front(self, get_client: Callable[[], Any], *, target: str, where: str,
-              prompt: str, secrets: Callable[[], Sequence[Any]] = tuple) -> Front:
+              prompt: str, written: str = "", framing: str = "", secrets: Callable[[], Sequence[Any]] = tuple) -> Front:
         """The cache as one request sees it (asked only when :attr:`active`: request.front).
         ``target``: the connection's (``cloud``, ``local`` or HOST:PORT); ``where`` and the
         prompt's first line tell the user which request a replay-mode miss is about
-        (``cell In [7] (“Translate …”)``); ``secrets()``: the credentials no request may carry,
-        replayed or not (a replayed one would still land in the chat and its files)."""
+        (``cell In [7] (“Translate …”)``); ``written``, ``framing``: what the prompt was made of,
+        for a miss to tell from an edited cell (key.Asked); ``secrets()``: the credentials no
+        request may carry, replayed or not (a replayed one would still land in the chat)."""
         return Front(self, get_client, endpoint_kind(target), f"{where} (“{first_line(prompt)}”)",
-                     secrets, asked=prompt)
+                     secrets, asked=Asked(prompt, written, framing))
 
     def clear(self, before: str | None = None) -> Cleared:
         """Forget entries (all, or those last used before ``before``); how many went, and the
@@ -156,7 +157,7 @@ class Front:
     and counts what it gives."""
 
     def __init__(self, cache: ReplyCache, get_client: Callable[[], Any], endpoint: str,
-                 cell: str, secrets: Callable[[], Sequence[Any]] = tuple, *, asked: str = "") -> None:
+                 cell: str, secrets: Callable[[], Sequence[Any]] = tuple, *, asked: Asked = NOTHING_ASKED) -> None:
         self.cache, self.endpoint, self.cell, self.asked = cache, endpoint, cell, asked
         self._get_client = get_client
         self._secrets = secrets
