@@ -216,8 +216,9 @@ class Front:
     def count_tokens_each(self, requests: Sequence[list[Message]], options: RequestOptions,
                           slow: Callable[[], None] | None = None) -> list[int]:
         """:meth:`count_tokens` of each list: the replayed ones from the cache, the others asked
-        all at once (``Client.count_tokens_each``) and recorded."""
-        counts = [self.replayed_tokens(messages, options) for messages in requests]
+        all at once (``Client.count_tokens_each``) and recorded; the secrets read once for all."""
+        secrets = self._secrets()
+        counts = [self._lookup("tokens", messages, options, None, _counted, secrets) for messages in requests]
         missing = [index for index, count in enumerate(counts) if count is None]
         if missing:
             asked = self._get_client().count_tokens_each([requests[i] for i in missing], options, slow)
@@ -262,10 +263,11 @@ class Front:
                            extra=extras)
 
     def _lookup(self, kind: str, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
-                extras: Mapping[str, Any] | None, parse: Callable[[Entry, str], Parsed]) -> Parsed | None:
+                extras: Mapping[str, Any] | None, parse: Callable[[Entry, str], Parsed],
+                secrets: Sequence[Any] | None = None) -> Parsed | None:
         """``parse(value, recorded)`` of the entry for this request, None without one; the
-        client's credential guard first, as for a request that is sent."""
-        check_request(messages, extras or {}, self._secrets())
+        client's credential guard first, as for a request sent (with ``secrets``, else read now)."""
+        check_request(messages, extras or {}, self._secrets() if secrets is None else secrets)
         cache = self.cache
         if cache.mode == "record":
             return None
