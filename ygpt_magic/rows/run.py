@@ -224,9 +224,8 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
     handed: list[int] = []   # the rows the job took to send
 
     def requests() -> Iterator[tuple[Sent, list[Message], RequestOptions]]:
-        for position in state.pending:   # pulled by the job only when a slot is free
-            if budget is not None and not budget.should_continue():
-                return
+        let_through = state.pending if budget is None else budget.gate(state.pending)
+        for position in let_through:   # pulled by the job only when a slot is free
             handed.append(position)
             plan = plans.planned(state.take(position), checked=False)
             yield (position, plan.messages), plan.messages, plan.options
