@@ -8,6 +8,7 @@ import re
 import signal
 import threading
 import time
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,7 @@ import pytest
 from conftest import TEST_KEY, cell
 
 from ygpt_magic.chat import RequestOptions
+from ygpt_magic.chat.prices import roubles
 from ygpt_magic.emulator import start_local_server
 
 CATS = ["Cats sleep in warm sunny places.", "Tax returns are due in April.",
@@ -51,6 +53,21 @@ def test_a_list_becomes_a_float32_matrix_in_its_order(shell, ygpt_server):
     # rows keep NAME's order: the two cat sentences are each other's closest
     similarity = vectors @ vectors.T
     assert np.argsort(-similarity[0])[1] == 3
+
+
+def test_the_summary_says_what_the_texts_sent_cost_by_the_price_table(shell, ygpt_server):
+    """Like every other run's summary and a reply's footer, the roubles follow the tokens; a
+    price of your own (YGptMagics.prices) is the one shown."""
+    shell.user_ns["docs"] = CATS
+    run = cell(shell, "%ygpt embed docs")
+    tokens = shell.user_ns["_ygpt"].usage.total_tokens
+    table = Decimal("0.01")   # text-search-doc, roubles per 1,000 tokens (docs/guide/cost.md)
+    assert tokens > 0 and f"{tokens:,} → 0 tokens · {roubles(tokens * table / 1000)} · " in run.stdout
+    shell.run_line_magic("config", 'YGptMagics.prices = {"text-search-doc": 3}')
+    shell.user_ns["docs"] = [text.upper() for text in CATS]
+    run = cell(shell, "%ygpt embed docs")
+    tokens = shell.user_ns["_ygpt"].usage.total_tokens
+    assert f"{tokens:,} → 0 tokens · {roubles(Decimal(tokens) * 3 / 1000)} · " in run.stdout
 
 
 def test_a_rerun_embeds_only_new_texts_and_a_restart_with_the_cache_none(shell, ygpt_server, cache_file):

@@ -118,7 +118,7 @@ def embed(texts: Texts, model: str, embedder: Embedder, *, quiet: bool = False) 
     progress = None
     if state.pending:
         progress = _send(state, model, embedder, tally, quiet)
-    return _finish(state, tally, progress, quiet)
+    return _finish(state, tally, progress, quiet, embedder.ledger)
 
 
 def _memo_key(embedder: Embedder, model: str, text: str) -> MemoKey:
@@ -248,10 +248,12 @@ def matrix(vectors: list[Any]) -> Any:
     return unit_rows(result)
 
 
-def _finish(state: _State, tally: Tally, progress: Progress | None, quiet: bool) -> EmbedRun:
+def _finish(state: _State, tally: Tally, progress: Progress | None, quiet: bool, ledger: Ledger) -> EmbedRun:
+    """The run's matrix and counts, its summary shown (unless ``quiet``) with the roubles of
+    the texts sent when the price table knows the model, as a reply's footer shows them."""
     if progress is None:
         tally.end()
-    summary = tally.summary().replace("rows/s", "texts/s")
+    summary = tally.summary(cost=ledger.cost(tally.usage, state.model)).replace("rows/s", "texts/s")
     if tally.reused == tally.total:
         summary = f"✓ {counted(tally.total, 'text')} already embedded (reused); none was sent again."
     labels = state.texts.labels

@@ -33,10 +33,12 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..cache import provenance
 from ..chat import Answer, Usage
+from ..chat.prices import roubles
 from ..errors import (
     ContextTooLong,
     RefusedForEvery,
@@ -180,8 +182,9 @@ class Tally:
         capped = self.budget is not None and self.budget.stopped
         return self.refusal is not None or self.outage is not None or self.stopped or capped
 
-    def summary(self, elapsed: float | None = None) -> str:
-        """``✓ 998 answered · ✗ 2 failed (2 quota exceeded) · 12,345 → 2,345 tokens · 3.1 s · 322 rows/s``."""
+    def summary(self, elapsed: float | None = None, cost: Decimal | None = None) -> str:
+        """``✓ 998 answered · ✗ 2 failed (2 quota exceeded) · 12,345 → 2,345 tokens · 3.1 s · 322 rows/s``;
+        ``cost``: the answers' roubles, shown after their tokens (None: not shown)."""
         elapsed = self.elapsed() if elapsed is None else elapsed
         if self.reused and not self.answered and not self.failed and not self.left:
             return f"✓ {counted(self.reused, 'row')} already answered for these prompts (reused); nothing was sent."
@@ -195,6 +198,8 @@ class Tally:
         if self.tokens_known and self.answered:
             tokens = self.usage.completion_tokens
             parts.append(f"{self.usage.input_tokens:,} → {tokens:,} {'token' if tokens == 1 else 'tokens'}")
+            if cost is not None:
+                parts.append(roubles(cost))
         parts.append(f"{elapsed:.1f} s")
         if self.answered:   # rows failed before sending (context too long) make no rate of their own
             parts.append(f"{self.rate(elapsed):,.0f} rows/s")
