@@ -117,7 +117,7 @@ def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, tem
         budget = capped(plans, state.pending, state.prompt, connection.client(), cell.max_cost, replies=False)
         client = _Classifying(connection.client(), chosen)
         progress = send_rows(plans, state, kernel.row_memo, client, tally, cell.concurrency, ledger, budget)
-    done = finish(state, tally, args.out, progress=progress, table=True)
+    done = finish(state, tally, args.out, progress=progress, table=True, ledger=ledger)
     done = dataclasses.replace(done, results=frame(plans.rows, done.results, chosen))
     kernel.provenance.add_run(f"{kernel.cell_name()} (--labels --map {cell.name})", done.provenance)
     kernel.namespace["_ygpt"] = done

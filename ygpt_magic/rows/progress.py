@@ -182,9 +182,12 @@ class Tally:
         capped = self.budget is not None and self.budget.stopped
         return self.refusal is not None or self.outage is not None or self.stopped or capped
 
-    def summary(self, elapsed: float | None = None, cost: Decimal | None = None) -> str:
-        """``✓ 998 answered · ✗ 2 failed (2 quota exceeded) · 12,345 → 2,345 tokens · 3.1 s · 322 rows/s``;
-        ``cost``: the answers' roubles, shown after their tokens (None: not shown)."""
+    def summary(self, elapsed: float | None = None, cost: Decimal | None = None, *,
+                unpriced: bool = False) -> str:
+        """``✓ 998 answered · ✗ 2 failed (2 quota exceeded) · 12,345 → 2,345 tokens · ≈0.62 ₽ · 3.1 s · 322 rows/s``;
+        ``cost``: the answers' roubles, shown after their tokens (None: not shown, or "no price"
+        when ``unpriced``, the model has none in the table: a missing cost is not a free one, as
+        a reply's footer says)."""
         elapsed = self.elapsed() if elapsed is None else elapsed
         if self.reused and not self.answered and not self.failed and not self.left:
             return f"✓ {counted(self.reused, 'row')} already answered for these prompts (reused); nothing was sent."
@@ -200,6 +203,8 @@ class Tally:
             parts.append(f"{self.usage.input_tokens:,} → {tokens:,} {'token' if tokens == 1 else 'tokens'}")
             if cost is not None:
                 parts.append(roubles(cost))
+            elif unpriced:
+                parts.append("no price")
         parts.append(f"{elapsed:.1f} s")
         if self.answered:   # rows failed before sending (context too long) make no rate of their own
             parts.append(f"{self.rate(elapsed):,.0f} rows/s")

@@ -281,13 +281,16 @@ def _collect(results: Iterator[Any], state: RowState, memo: RowMemo, tally: Tall
 
 
 def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None = None,
-           quiet: bool = False, progress: Progress | None = None, table: bool = False) -> MapRun:
+           quiet: bool = False, progress: Progress | None = None, table: bool = False,
+           ledger: Ledger | None = None) -> MapRun:
     """The run's results in the rows' shape, its summary shown (unless ``quiet``) where the
     ``progress`` bar was, or printed when there was none; ``table``: the results are a
-    DataFrame of fields (``--schema``, ``--labels``), not a Series of answers."""
+    DataFrame of fields (``--schema``, ``--labels``), not a Series of answers; ``ledger``: the
+    one the rows were sent through, which prices the summary's tokens (None: a batch job's
+    results carry no tokens to price)."""
     rows = state.rows
     tally.settle(a for p, a in enumerate(state.answers) if p not in state.reused)
-    summary = tally.summary()
+    summary = priced_summary(tally, ledger)
     advice = tally.advice()
     if advice and state.errors and rows.by_position:
         advice += (f" _ygpt.errors is keyed by row position, as {rows.name}.iloc reads them: "
@@ -302,6 +305,16 @@ def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None =
     raw = {rows.labels[p]: text for p, text in sorted(state.raw.items())}
     cut = {rows.labels[p]: notes for p, notes in sorted(state.cut.items())}
     return MapRun(**counts, results=state.results(out), task_id=task_id, raw=raw, cut=cut)
+
+
+def priced_summary(tally: Tally, ledger: Ledger | None) -> str:
+    """The run's summary with the roubles of the rows sent in it (replayed ones cost nothing),
+    priced by the ``ledger`` as ``%ygpt usage`` and a reply's footer price them, so the three
+    never disagree; "no price" when the table has none for the model."""
+    if ledger is None:
+        return tally.summary()
+    cost = ledger.cost(tally.usage, tally.model)
+    return tally.summary(cost=cost, unpriced=cost is None)
 
 
 def repeated_labels(rows: Rows, out: str | None, table: bool) -> str:
@@ -332,4 +345,4 @@ def run_map(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
     if state.pending:
         budget = capped(plans, state.pending, state.prompt, get_client(), cell.max_cost)
         progress = send_rows(plans, state, memo, get_client(), tally, cell.concurrency, ledger, budget)
-    return finish(state, tally, cell.out, progress=progress)
+    return finish(state, tally, cell.out, progress=progress, ledger=ledger)

@@ -1,0 +1,75 @@
+"""What a --map cell's summary says its rows cost: the roubles of the rows sent in this run, after
+their tokens, priced as %ygpt usage and a reply's footer price them (the ledger); replayed rows
+cost nothing, and a model the price table has no price for says "no price", never a free 0."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+from cellrun import LOST_EXCEPTIONS
+from conftest import cell
+from test_accounts import rows_of
+
+from ygpt_magic.chat.prices import roubles
+
+pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+
+PRO_SYNC = Decimal("1.20")   # yandexgpt, roubles per 1,000 tokens (docs/guide/cost.md)
+MAP = "%%ygpt --map fruits\nOne word about {item}"
+
+
+def priced_tokens(stdout: str) -> str:
+    """The summary's ``tokens · … ·`` part: what follows the token counts, up to the seconds."""
+    found = re.search(r"✓ [^\n]*? tokens · ([^\n]*?) · \d+\.\d s", stdout)
+    assert found, stdout
+    return found[1]
+
+
+def test_the_summary_prices_the_rows_sent_as_usage_does_and_a_replayed_row_costs_nothing(shell, ygpt_server):
+    ygpt_server.reset()
+    shell.user_ns["fruits"] = ["apple", "pear", "plum"]
+    run = cell(shell, MAP)
+    assert run.ok, run.message
+    first = ygpt_server.billed["total_tokens"]
+    assert shell.user_ns["_ygpt"].usage.total_tokens == first > 0
+    assert priced_tokens(run.stdout) == roubles(PRO_SYNC * first / 1000)
+    assert rows_of(cell(shell, "%ygpt usage"), "Tokens by chat")["--map rows"][-1] == roubles(PRO_SYNC * first / 1000)
+
+    shell.user_ns["fruits"] = ["apple", "pear", "plum", "fig"]   # three replayed, one sent
+    run = cell(shell, MAP)
+    assert run.ok and "(3 reused)" in run.stdout, run.stdout
+    sent = ygpt_server.billed["total_tokens"] - first
+    assert priced_tokens(run.stdout) == roubles(PRO_SYNC * sent / 1000)
+
+
+def test_a_price_of_your_own_is_the_one_the_summary_shows(shell, ygpt_server):
+    ygpt_server.reset()
+    shell.run_line_magic("config", 'YGptMagics.prices = {"yandexgpt": 3}')
+    shell.user_ns["fruits"] = ["apple", "pear"]
+    run = cell(shell, MAP)
+    assert priced_tokens(run.stdout) == roubles(Decimal(3) * ygpt_server.billed["total_tokens"] / 1000)
+
+
+def test_a_model_without_a_price_says_no_price_as_a_footer_does(shell, ygpt_server):
+    shell.user_ns["fruits"] = ["apple", "pear"]
+    run = cell(shell, "%%ygpt --map fruits --model llama\nOne word about {item}")
+    assert run.ok, run.message
+    assert priced_tokens(run.stdout) == "no price"
+
+
+def test_labels_over_rows_are_priced_by_the_classify_price(shell, ygpt_server):
+    """Classifiers have no price in the table (billed per request): "no price" until the setting
+    gives one, then its roubles."""
+    shell.user_ns["reviews"] = pd.DataFrame({"text": ["Great screen", "Broke on day one"]})
+    labels = "%%ygpt --labels positive,negative --map reviews\n{text}"
+    run = cell(shell, labels)
+    assert run.ok, run.message
+    assert priced_tokens(run.stdout) == "no price"
+    shell.run_line_magic("config", 'YGptMagics.prices = {"yandexgpt": {"classify": 2}}')
+    shell.user_ns["reviews"] = pd.DataFrame({"text": ["Bright screen", "Cracked on day two"]})
+    run = cell(shell, labels)
+    tokens = shell.user_ns["_ygpt"].usage.total_tokens
+    assert tokens > 0 and priced_tokens(run.stdout) == roubles(Decimal(2) * tokens / 1000)
