@@ -40,10 +40,11 @@ def test_the_dry_run_quote_prices_its_tokens_at_the_price_it_names():
 def test_the_cap_stop_quote_spends_its_tokens_at_the_price_and_no_more_than_the_cap():
     """The summary of a --map run (model yandexgpt) that the cap stopped: its tokens at the price
     are what it says it spent, and rows that cost alike stop under the cap (chat/budget.py)."""
-    found = re.search(r"✓ (\d+) answered · ([\d,]+) → ([\d,]+) tokens .*? Stopped at the cost cap: "
-                      r"spent ≈([\d.]+) ₽ of ([\d.]+) ₽, (\d+) rows left", _page())
+    found = re.search(r"✓ (\d+) answered · ([\d,]+) → ([\d,]+) tokens · ≈([\d.]+) ₽ .*? Stopped at the "
+                      r"cost cap: spent ≈([\d.]+) ₽ of ([\d.]+) ₽, (\d+) rows left", _page())
     answered, tokens = int(found.group(1)), _number(found.group(2)) + _number(found.group(3))
-    spent, cap, left = _number(found.group(4)), _number(found.group(5)), int(found.group(6))
+    summed, spent, cap, left = (*map(_number, found.group(4, 5, 6)), int(found.group(7)))
     assert round(tokens * _yandexgpt() / 1000, 2) == spent, f"{tokens} tokens are not ≈{spent} ₽"
+    assert summed == spent, "the summary's roubles are what the cap's line says was spent"
     assert spent <= cap and spent + spent / answered > cap, "stopped under the cap, one row short of it"
     assert answered + left == 40, "the page's run has 40 rows"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -73,3 +74,11 @@ def test_labels_over_rows_are_priced_by_the_classify_price(shell, ygpt_server):
     run = cell(shell, labels)
     tokens = shell.user_ns["_ygpt"].usage.total_tokens
     assert tokens > 0 and priced_tokens(run.stdout) == roubles(Decimal(2) * tokens / 1000)
+
+
+def test_the_data_page_quotes_a_summary_whose_roubles_are_its_tokens_at_the_table_price():
+    page = " ".join((Path(__file__).resolve().parents[1] / "docs" / "guide" / "data.md").read_text("utf-8").split())
+    found = re.search(r"· ([\d,]+) → ([\d,]+) tokens · (≈[\d.]+ ₽) · [\d.]+ s · [\d,]+ rows/s", page)
+    assert found, "data.md quotes a --map summary"
+    tokens = sum(int(count.replace(",", "")) for count in found.group(1, 2))
+    assert roubles(PRO_SYNC * tokens / 1000).replace("\u00a0", " ") == found[3]
