@@ -125,6 +125,20 @@ def test_a_notebook_that_ran_through_ends_its_kernel_without_an_interrupt(tmp_pa
     assert "interrupted" not in result.stderr and "kernel ▸" not in result.stderr, result.stderr
 
 
+def test_what_a_kernel_prints_while_it_ends_is_not_relayed_but_what_it_logged_while_cells_ran_is(tmp_path):
+    """Under load ipykernel can print a traceback of its own as its sockets close, after a
+    notebook that ran through: not the notebook's error. Here the kernel says something as its
+    process exits, and something while a cell runs: the demo relays only the second."""
+    (tmp_path / "in").mkdir()
+    _notebook(tmp_path / "in", "ends", "import atexit, sys\n"
+              "print('logged while cells ran', file=sys.__stderr__, flush=True)\n"
+              "atexit.register(lambda: print('Traceback: dying words', file=sys.__stderr__, flush=True))")
+    result = _demo(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "kernel ▸ logged while cells ran" in result.stderr, result.stderr
+    assert "dying words" not in result.stderr, result.stderr
+
+
 def test_no_notebooks_says_where_to_run_it(tmp_path):
     (tmp_path / "in").mkdir()
     result = _demo(tmp_path)
