@@ -152,12 +152,13 @@ class Found:
 class CredentialInPrompt(YGptError):
     """The prompt would carry a credential (or a long part of one): refused before sending."""
 
-    def __init__(self, where: str, found: Found) -> None:
-        super().__init__(lambda origin: (
+    def __init__(self, where: str, found: Found, words: str | Worded | None = None) -> None:
+        """``words``: a door's own paragraph (the subclasses'), this one's when None."""
+        super().__init__(words or (lambda origin: (
             f"Nothing was sent: {where} contains {found.named()}, and a credential must never "
             f"go to a model inside a prompt. Remove it from there (or leave that reference out "
             f"of {origin.text}), then {origin.again}.{found.rotation()}"
-        ))
+        )))
         self.where = where
 
 
@@ -167,13 +168,12 @@ class CredentialInReply(CredentialInPrompt):
     followed: the ways out are the ones that leave that turn behind."""
 
     def __init__(self, where: str, found: Found) -> None:
-        YGptError.__init__(self, lambda origin: (
+        super().__init__(where, found, lambda origin: (
             f"Nothing was sent: {where} contains {found.named()}, and a credential must never "
             f"go to a model. A reply cannot be edited: run the cell that got it again (its turn "
             f"is replaced), start the chat over with %ygpt reset, or go on in another chat with "
             f"--chat NAME.{found.rotation()}"
         ))
-        self.where = where
 
 
 class CredentialInToolResult(CredentialInPrompt):
@@ -182,14 +182,13 @@ class CredentialInToolResult(CredentialInPrompt):
     would not be true of the cell, and the fix is in the function, not a reference to leave out."""
 
     def __init__(self, where: str, found: Found) -> None:
-        YGptError.__init__(self, lambda origin: (
+        super().__init__(where, found, lambda origin: (
             f"{capital(where)} was not sent: it contains {found.named()}, and a credential "
             f"must never go to a model. The request that asked for the call went out as usual; "
             f"after it nothing was sent, and the chat is unchanged. Change the function so its "
             f"result leaves the credential out (return only what the model needs), then "
             f"{origin.again}.{found.rotation()}"
         ))
-        self.where = where
 
 
 class CredentialInToolCall(CredentialInPrompt):
@@ -200,14 +199,13 @@ class CredentialInToolCall(CredentialInPrompt):
     e.g. of a chat loaded from a file, which goes with every request of the chat."""
 
     def __init__(self, calls: str, found: Found, earlier: int | None = None) -> None:
-        YGptError.__init__(self, lambda origin: (
+        super().__init__(f"the model's call of {calls}", found, lambda origin: (
             f"{_tool_call_found(calls, found, earlier)} If it is a real key, rotate it (make a new "
             f"one and delete this one in the Yandex Cloud console): the model and the tool have seen "
             f"it. A model writes a key it read in what it was given (the prompt, the chat's earlier "
             f"turns, a tool's result, a --docs file), or one it made up: keep keys out of what the "
             f"model reads, then {_tool_call_again(origin, earlier)}."
         ))
-        self.where = f"the model's call of {calls}"
 
 
 def _tool_call_found(calls: str, found: Found, earlier: int | None) -> str:
@@ -233,16 +231,13 @@ class CredentialInFailedCell(CredentialInPrompt):
     cell, since the `%ygpt fix` cell has no reference to leave out."""
 
     def __init__(self, count: int, found: Found) -> None:
-        YGptError.__init__(
-            self,
+        super().__init__(f"cell {count}", found, (
             f"Nothing was sent: cell {count}, which %ygpt fix would send ({{In[{count}]}} and "
-            f"{{Err[{count}]}}), "
-            f"contains {found.named()}, and a credential must never go "
+            f"{{Err[{count}]}}), contains {found.named()}, and a credential must never go "
             f"to a model inside a prompt. Remove it from cell {count} (read it from the "
             f"environment instead, e.g. os.environ['YC_API_KEY']), run cell {count} again, then "
             f"%ygpt fix.{found.rotation()}"
-        )
-        self.where = f"cell {count}"
+        ))
 
 
 class CredentialInText(CredentialInPrompt):
@@ -250,13 +245,11 @@ class CredentialInText(CredentialInPrompt):
     user's data, since the embed line has no reference to leave out."""
 
     def __init__(self, where: str, found: Found) -> None:
-        YGptError.__init__(
-            self,
+        super().__init__(where, found, (
             f"Nothing was sent for {where}: its text contains {found.named()}, and a credential "
             f"must never go to a model. Remove it from that row (keep keys in the environment, "
-            f"e.g. YC_API_KEY), or leave the row out of the texts.{found.rotation()}",
-        )
-        self.where = where
+            f"e.g. YC_API_KEY), or leave the row out of the texts.{found.rotation()}"
+        ))
 
 
 class CredentialInName(YGptError):
