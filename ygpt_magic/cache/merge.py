@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 from ..errors import CacheNotMerged, CacheUnusable
 from ..errors.sqlite_words import problem
-from .store import SCHEMA_VERSION, Store
+from .store import SCHEMA_VERSION, Store, readable
 
 #: one entry as the file holds it: key, value (JSON text), recording time
 Row = tuple[str, str, str]
@@ -91,7 +91,7 @@ def _check(source: sqlite3.Connection, path: Path, who: str) -> None:
     except sqlite3.Error as error:
         raise CacheNotMerged(who, path, _reason(error, path)) from None
     version = str(found[0]) if found else ""
-    if not version.isdigit() or int(version) > SCHEMA_VERSION:
+    if not readable(version):
         raise CacheNotMerged(who, path, f"it was written by a newer ygpt_magic (cache format {version or '?'}; "
                                         f"this one reads format {SCHEMA_VERSION}); upgrade ygpt_magic and merge again")
     if "entries" not in tables:

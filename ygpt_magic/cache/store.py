@@ -38,6 +38,13 @@ from .notes import NOTES_WAIT, Notes, PendingNotes, now
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
+
+
+def readable(version: str) -> bool:
+    """Whether a cache file of format ``version`` (its ``meta`` table's schema) is one this
+    version reads: a store opening it and a merge reading it go by the same rule."""
+    return version.isdigit() and int(version) <= SCHEMA_VERSION
+
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL, "
@@ -158,7 +165,7 @@ class Store:
             found = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()[0]
         except sqlite3.Error as error:
             raise self._unusable(error) from None
-        if not found.isdigit() or int(found) > SCHEMA_VERSION:
+        if not readable(found):
             raise CacheUnusable(self.path, f"it was written by a newer ygpt_magic (cache format "
                                            f"{found}; this one reads format {SCHEMA_VERSION}). "
                                            f"Upgrade ygpt_magic, or record a new cache")
