@@ -99,6 +99,19 @@ def test_options_and_json_answers_reach_every_row(sdk, dataset, ygpt_server):
     result.delete()
 
 
+def test_an_answer_held_after_the_job_was_made_leaves_it_running_for_a_client_that_gave_up(dataset, ygpt_server):
+    """hold_next(answered=True): the server has acted (the job exists, and runs) when the client
+    stops waiting for its answer, as a cloud's may; a plain hold_next holds the call before that."""
+    sdk = YCloudML(**sdk_kwargs(ygpt_server.address), retry_policy=NoRetryPolicy())
+    held = ygpt_server.faults.hold_next(1, "BatchCompletion", seconds=30, answered=True)
+    with pytest.raises(grpc.RpcError) as caught:
+        sdk.models.completions("gemma-3-12b-it").batch.run_deferred(dataset, timeout=0.5)
+    assert held.is_set() and caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    [job] = [info for info in sdk.batch.list_info() if info.source_dataset_id == dataset.id]
+    result = sdk.batch.get(job.task_id).wait(poll_interval=FAST)
+    assert [row["request"][-1]["text"] for row in result.read()] == QUESTIONS
+
+
 def test_list_finds_the_task_by_status_and_pages(sdk, dataset, ygpt_server):
     ygpt_server.batch_row_delay = 0.5
     task = sdk.models.completions("gemma-3-12b-it").batch.run_deferred(dataset)

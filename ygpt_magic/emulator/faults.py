@@ -126,6 +126,7 @@ class Faults:
         self._first_latency: float | None = None
         self._failures: list[_Failure] = []
         self._holds: list[_Hold] = []
+        self._answer_holds: list[_Hold] = []
         self._breaks: list[_StreamFault] = []
         self._stalls: list[_StreamFault] = []
 
@@ -161,19 +162,23 @@ class Faults:
         with self._lock:
             self._failures.append(_Failure(int(n), method, code=grpc_code, message=text, after=int(after)))
 
-    def hold_next(self, n: int, method: str, seconds: float = 3600.0) -> threading.Event:
+    def hold_next(self, n: int, method: str, seconds: float = 3600.0, *, answered: bool = False) -> threading.Event:
         """The next ``n`` calls of ``method`` (as fail_next names them) are taken and left
         unanswered for ``seconds``: a server that goes quiet in the middle of a call. The event
-        is set when the first of them is held, so a test can act exactly then (stop the server)."""
+        is set when the first of them is held, so a test can act exactly then (stop the server).
+        ``answered``: a unary call does its work first (a batch job is created) and only its
+        answer is held, as when an answer is slow on its way back: a client that gives up then
+        has not stopped what the server did."""
         hold = _Hold(int(n), method_name(method), seconds=float(seconds), held=threading.Event())
         with self._lock:
-            self._holds.append(hold)
+            (self._answer_holds if answered else self._holds).append(hold)
         return hold.held
 
-    def take_hold(self, method: str) -> float:
-        """Seconds this call is to be held (0: none pending); consumes one and sets its event."""
+    def take_hold(self, method: str, *, answered: bool = False) -> float:
+        """Seconds this call is to be held (0: none pending) before its work, or after it when
+        ``answered``; consumes one and sets its event."""
         with self._lock:
-            hold = _take_for(method, self._holds)
+            hold = _take_for(method, self._answer_holds if answered else self._holds)
         if hold is None:
             return 0.0
         hold.held.set()
@@ -196,6 +201,7 @@ class Faults:
             self._first_latency = None
             self._failures.clear()
             self._holds.clear()
+            self._answer_holds.clear()
             self._breaks.clear()
             self._stalls.clear()
 

@@ -109,8 +109,9 @@ async def unary(state: EmulatorState, context: CallContext, method: str,
                 answer: Callable[[], T], request: Any = None, *, auth: bool = True,
                 record: bool = True, faults: bool = True, model: bool = False, off_loop: bool = False) -> T:
     """The life of every unary RPC: admit it (``auth``, ``record``, ``faults`` as ``Call.admit``
-    takes them), answer it (a ``model`` call after the injected latency), turn a RequestError
-    into its status, and log one line whatever happens. ``off_loop``: answer on a worker thread,
+    takes them), answer it (a ``model`` call after the injected latency; the answer held when a
+    test holds it after the work, ``hold_next(answered=True)``), turn a RequestError into its
+    status, and log one line whatever happens. ``off_loop``: answer on a worker thread,
     for an answer that changes no state and may take seconds (tokenizing megabytes), so the
     server's one event loop keeps serving every other client meanwhile."""
     call = Call(state, context, method)
@@ -118,7 +119,10 @@ async def unary(state: EmulatorState, context: CallContext, method: str,
         await call.admit(request, auth=auth, record=record, faults=faults)
         if model and (delay := state.faults.answer_delay()):
             await asyncio.sleep(delay)
-        return await asyncio.to_thread(answer) if off_loop else answer()
+        answered = await asyncio.to_thread(answer) if off_loop else answer()
+        if faults and (held := state.faults.take_hold(method, answered=True)):
+            await asyncio.sleep(held)
+        return answered
     except RequestError as error:
         await call.abort(error.code, error.message)
     finally:
