@@ -46,7 +46,12 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", list(CASES))
+#: a press while the job is asked for waits out client/batch.py's ASK_GRACE for the service's answer
+SLOW = {"--batch asking for the job"}
+
+
+@pytest.mark.parametrize("case", [pytest.param(case, marks=pytest.mark.slow) if case in SLOW else case
+                                  for case in CASES])
 def test_ctrl_c_before_the_reply_is_one_paragraph_and_the_chat_is_as_it_was(shell, magics, ygpt_server, tmp_path,
                                                                             monkeypatch, case):
     source, method, error_type, words = CASES[case]
@@ -64,6 +69,7 @@ def test_ctrl_c_before_the_reply_is_one_paragraph_and_the_chat_is_as_it_was(shel
     assert "_ygpt" not in shell.user_ns and shell.user_ns["lab"] == "kept"
 
 
+@pytest.mark.slow
 def test_ctrl_c_after_the_rows_were_uploaded_names_the_dataset_left_in_the_folder(shell, ygpt_server):
     shell.user_ns["reviews"] = ["Great phone", "Broke in a week"]
     held = ygpt_server.faults.hold_next(1, "BatchCompletion", seconds=5)

@@ -36,6 +36,11 @@ _T = TypeVar("_T")
 
 REQUEST_TASK = "TextToTextGenerationRequest"
 RUNNING = ("CREATED", "PENDING", "IN_PROGRESS")
+#: seconds a Ctrl-C while the job is asked for waits for the service's answer: the call dropped
+#: in flight, the service may make the job all the same, and only its answer has the id that
+#: keeps it in the kernel. The cloud answers well within it; a server gone is noticed at 1 s
+#: (reach.QUIET_AFTER), which ends the wait sooner.
+ASK_GRACE = 2.0
 Messages = Sequence[Message]
 
 
@@ -186,31 +191,44 @@ class BatchJobs:
         self._client = client
 
     def start(self, requests: Sequence[Messages], options: RequestOptions, *, name: str = "ygpt-magic-batch",
-              layout: RowLayout | None = None, **extras: Any) -> str:
-        """Upload the rows and start the job; its task id (DatasetRejected if the rows are refused).
-        ``layout``: where the rows sit in the cell, kept with the dataset for an attach after a
-        kernel restart."""
+              layout: RowLayout | None = None, on_started: Callable[[str], None] | None = None,
+              **extras: Any) -> str:
+        """Upload the rows, then ask for the job: its task id (DatasetRejected if the rows are
+        refused). Two calls, so a Ctrl-C while the rows upload is known to have asked for no job.
+        ``on_started`` hears the id on the client's loop the moment the service gives it, before
+        this returns: from then on a Ctrl-C passes through as KeyboardInterrupt to the caller,
+        which keeps the job; before, it is BatchNotStarted (a press while the job is asked for
+        first waits ASK_GRACE s for the service's answer). ``layout``: where the rows sit in the
+        cell, kept with the dataset for an attach after a kernel restart."""
         require_pyarrow()
         client = self._client
         for messages in requests:  # every row is uploaded, so every row passes the guard
             client._guard(messages, extras)
 
         uploaded: list[str] = []   # the dataset's id once it is READY: then the job is asked for
+        started: list[str] = []
 
-        async def run() -> str:
-            sdk = client._get_sdk()
-            from yandex_cloud_ml_sdk.exceptions import DatasetValidationError  # loaded with the SDK
-
-            try:
-                dataset = await upload_requests(sdk, requests, name=name,
-                                                metadata=layout.metadata() if layout is not None else "")
-            except DatasetValidationError as exc:
-                raise DatasetRejected([_problem(e) for e in exc.errors]) from None
-            uploaded.append(dataset.id)
-            task_id: str = (await start(client._model(options, extras), dataset)).task_id
+        async def ask() -> str:
+            task_id: str = (await start(client._model(options, extras), uploaded[0])).task_id
+            started.append(task_id)
+            if on_started is not None:
+                on_started(task_id)
             return task_id
-        with stopping(lambda: BatchNotStarted(len(requests), options.model, next(iter(uploaded), None))):
-            return self._call(run, options)
+        with stopping(lambda: None if started else BatchNotStarted(len(requests), options.model,
+                                                                   next(iter(uploaded), None))):
+            uploaded.append(self._call(lambda: self._upload(requests, name, layout), options))
+            return self._call(ask, options, grace=ASK_GRACE)
+
+    async def _upload(self, requests: Sequence[Messages], name: str, layout: RowLayout | None) -> str:
+        """The rows as a READY dataset, its id; DatasetRejected for rows the service refuses."""
+        from yandex_cloud_ml_sdk.exceptions import DatasetValidationError  # loaded with the SDK
+
+        try:
+            dataset = await upload_requests(self._client._get_sdk(), requests, name=name,
+                                            metadata=layout.metadata() if layout is not None else "")
+        except DatasetValidationError as exc:
+            raise DatasetRejected([_problem(e) for e in exc.errors]) from None
+        return str(dataset.id)
 
     def info(self, task_id: str) -> JobInfo:
         return self._call(lambda: self._info(task_id))
@@ -237,14 +255,16 @@ class BatchJobs:
             return await self._info(task_id)
         return self._call(run)
 
-    def _call(self, make_coro: Callable[[], Awaitable[_T]], options: RequestOptions | None = None) -> _T:
+    def _call(self, make_coro: Callable[[], Awaitable[_T]], options: RequestOptions | None = None,
+              grace: float = 0.0) -> _T:
         """Run a batch call once the endpoint accepts a connection: the SDK would wait out its
         60 s deadline on a dead one and report that as the server's. Asked again before every
         call (a poll of a --batch wait too: the server may have gone since), as a plain TCP
         connect costs little beside a call that takes as long; and asked once more beside the
         call when it has had no answer for ``reach.QUIET_AFTER`` seconds, as for any request: a
-        server that stops while it holds a poll sends neither an answer nor an error."""
-        return self._client.beside_reach(make_coro, options, connect_first=True)
+        server that stops while it holds a poll sends neither an answer nor an error. ``grace``:
+        as LoopThread.run takes it."""
+        return self._client.beside_reach(make_coro, options, connect_first=True, grace=grace)
 
     async def _task(self, task_id: str) -> Any:
         try:

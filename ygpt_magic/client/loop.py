@@ -177,9 +177,13 @@ class LoopThread:
                 self._loop, self._thread = _started(self._name)
             return self._loop
 
-    def run(self, coro: Coroutine[Any, Any, _T], slow: Callable[[], None] | None = None) -> _T:
+    def run(self, coro: Coroutine[Any, Any, _T], slow: Callable[[], None] | None = None,
+            grace: float = 0.0) -> _T:
         """Run coro on the loop and wait here; ``slow`` is called here if it has not finished
-        within SLOW_AFTER. Ctrl-C (or ``slow`` failing) cancels it and propagates."""
+        within SLOW_AFTER. Ctrl-C (or ``slow`` failing) cancels it and propagates; ``grace``:
+        seconds a Ctrl-C first lets it finish, for a call whose effect the caller must know (a
+        batch job asked for: dropped in flight, the job may run unknown), its result lost but
+        what it did kept by the coroutine itself. A second Ctrl-C stops that wait at once."""
         future = asyncio.run_coroutine_threadsafe(coro, self.loop)
         try:
             if slow is not None:
@@ -190,8 +194,12 @@ class LoopThread:
                         return future.result()
                 slow()
             return future.result()
-        except BaseException:
-            future.cancel()  # a no-op once it is done
+        except BaseException as stop:
+            try:
+                if grace and isinstance(stop, KeyboardInterrupt):
+                    concurrent.futures.wait([future], grace)
+            finally:
+                future.cancel()  # a no-op once it is done
             raise
 
     def stream(self, source: Source) -> StreamJob:

@@ -145,12 +145,13 @@ class Client:
         return self._loop
 
     def beside_reach(self, make_coro: Callable[[], Awaitable[_T]], options: RequestOptions | None, *,
-                     connect_first: bool = False) -> _T:
+                     connect_first: bool = False, grace: float = 0.0) -> _T:
         """``_call`` with the connect check beside the call (reach.py), as a streamed or unary
         request has: a server that stops while it holds the call sends neither an answer nor an
         error, and gRPC would wait for it to come back until the request timeout. A call
         answered within ``reach.QUIET_AFTER`` seconds costs no connect. ``connect_first``: ask
-        before the call too, for calls the SDK would otherwise give its own 60 s deadline.
+        before the call too, for calls the SDK would otherwise give its own 60 s deadline;
+        ``grace``: as LoopThread.run takes it.
         The seam of the calls made outside this module: client/operation.py's polls of a
         deferred request and client/batch.py's dataset and batch-job calls."""
         async def reached() -> _T:
@@ -158,7 +159,7 @@ class Client:
                 await self._ensure_reachable(again=True)
             async with self._reach.beside(self._target(chat=False)):
                 return await make_coro()
-        return self._call(reached, options)
+        return self._call(reached, options, grace=grace)
 
     def complete_many(self, requests: Iterable[tuple[Any, list[Message], RequestOptions]], *,
                       concurrency: int, on_result: many_requests.OnResult = None, **extras: Any) -> ManyJob:
@@ -244,14 +245,14 @@ class Client:
 
     def _call(self, make_coro: Callable[[], Coroutine[Any, Any, _T]], options: RequestOptions | None,
               messages: list[Message] | None = None, slow: Callable[[], None] | None = None,
-              chat: bool = False, asked: str = "completion") -> _T:
-        """Run a coroutine on the loop thread and wait for it here (``slow`` as in
+              chat: bool = False, asked: str = "completion", grace: float = 0.0) -> _T:
+        """Run a coroutine on the loop thread and wait for it here (``slow`` and ``grace`` as in
         LoopThread.run); errors come back mapped (``chat``: it went over the chat API; ``asked``:
         what the request was, rpc_errors.translate)."""
         self._check_credentials()
         started = time.monotonic()
         try:
-            return self._loop.run(make_coro(), slow)
+            return self._loop.run(make_coro(), slow, grace)
         except (YGptError, KeyboardInterrupt):
             raise
         except Exception as exc:

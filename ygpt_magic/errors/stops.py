@@ -19,12 +19,16 @@ _UNCHANGED = "the chat, _ygpt and the --out variable are as they were"
 
 
 @contextmanager
-def stopping(said: Callable[[], YGptError]) -> Iterator[None]:
-    """Ctrl-C in the block raised as ``said()``: the one paragraph for that step."""
+def stopping(said: Callable[[], YGptError | None]) -> Iterator[None]:
+    """Ctrl-C in the block raised as ``said()``: the one paragraph for that step; None: the
+    KeyboardInterrupt goes on as it is, to a caller that says more (a batch job started)."""
     try:
         yield
     except KeyboardInterrupt:
-        raise said() from None
+        error = said()
+        if error is None:
+            raise
+        raise error from None
 
 
 class StoppedBeforeAsking(YGptError):
@@ -48,9 +52,11 @@ class StoppedInFlight(YGptError):
 
 
 class BatchNotStarted(YGptError):
-    """Ctrl-C while a --batch cell uploaded its rows as a dataset, or asked for the job: what
-    may now exist in the cloud, so that nothing is billed unknowingly. ``dataset``: its id once
-    uploaded (the job was being asked for then), else None (the upload was under way)."""
+    """Ctrl-C while a --batch cell uploaded its rows as a dataset, or asked for the job and had
+    no answer in the seconds it still waited for one (an answer names the job, which the kernel
+    then keeps: rows/batch.py): what may now exist in the cloud, so that nothing is billed
+    unknowingly. ``dataset``: its id once uploaded (the job was being asked for then), else
+    None (the upload was under way)."""
 
     def __init__(self, rows: int, model: str, dataset: str | None) -> None:
         if dataset is None:
@@ -59,7 +65,8 @@ class BatchNotStarted(YGptError):
                      "delete it in the Yandex Cloud console if you keep none), but no job was started, "
                      "so nothing is billed for the rows")
         else:
-            during = f"the job was asked for, dataset {dataset} uploaded"
+            during = (f"the job was asked for, dataset {dataset} uploaded, and no answer came in the "
+                      f"seconds the cell still waited for it")
             cloud = (f"A batch job on {model} may have started, and would be billed as it runs: "
                      f"%ygpt batch list shows the folder's jobs, %ygpt batch cancel ID stops one, "
                      f"%ygpt batch attach ID --out VAR collects one; dataset {dataset} stays in the folder")
