@@ -17,6 +17,7 @@ from conftest import cell
 from ygpt_magic.chat import fileversions
 from ygpt_magic.chat.prices import builtin
 from ygpt_magic.chat.values import Reply, Usage
+from ygpt_magic.client.batch import ASK_GRACE
 from ygpt_magic.client.loop import SLOW_AFTER
 from ygpt_magic.client.outage import window
 from ygpt_magic.errors import ServerUnavailable
@@ -93,3 +94,10 @@ def test_cost_md_footer_rows_price_as_the_prompts_md_footer():
     cost = builtin().cost(Usage(36, 12, 0, 48), "yandexgpt")
     assert cost is not None and round(cost, 2) == Decimal("0.06")
     assert "`36 → 12 tokens · ≈0.06 ₽`" in _page("guide/cost.md")
+
+
+def test_data_md_says_how_long_a_ctrl_c_waits_for_a_batch_jobs_answer():
+    said = re.search(r"a press while the job is asked for waits up to (\S+) s for the service's answer",
+                     _page("guide/data.md"))
+    assert said and float(said.group(1)) == ASK_GRACE
+    assert f"within those {said.group(1)} s" in _page("guide/data.md")

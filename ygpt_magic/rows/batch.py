@@ -2,13 +2,14 @@
 
 The rows are planned exactly as for a concurrent run (run.py: the cell's rule, answered rows
 reused), then the rendered requests go up as a dataset and one job answers them in the cloud, at
-the service's pace and price. The job's id is printed at once and kept in this kernel
-(:class:`BatchRecord`), so ``%ygpt batch status / attach / cancel ID`` work on it; the status is
-polled into the same progress bar. Ctrl-C stops the waiting, not the job: the output says how to
-collect it later (``%ygpt batch attach ID --out VAR``, also after a kernel restart, when the rows
-are read back from the job's own dataset, each answer is put on its row of the cell by the layout
-the dataset keeps, and kept in the reply cache: rows/attached.py). Answers are matched to rows by
-their request, so a row the service failed is a hole with its reason, never a shift.
+the service's pace and price. The job is kept in this kernel (:class:`BatchRecord`) the moment
+the service gives its id, on the client's loop, before the id is printed, so ``%ygpt batch status
+/ attach / cancel ID`` work on it; the status is polled into the same progress bar. Ctrl-C at any
+moment after stops the waiting, not the job: the output says how to collect it later (``%ygpt
+batch attach ID --out VAR``, also after a kernel restart, when the rows are read back from the
+job's own dataset, each answer is put on its row of the cell by the layout the dataset keeps, and
+kept in the reply cache: rows/attached.py). Answers are matched to rows by their request, so a
+row the service failed is a hole with its reason, never a shift.
 
 A job is paid for once. A status poll or the read of the answers that fails in passing (the
 service's INTERNAL, its rate limit, its deadline) is tried again after 1, 2 and 4 poll
@@ -108,13 +109,27 @@ def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Setting
         if not state.pending:
             return finish(state, tally, cell.out)
         requests = [plans.planned(state.prompt(position), checked=False).messages for position in state.pending]
-    task_id = (_unfinished(jobs, requests, plans, client, poll_interval, cell.out)
-               or _start(cell, plans, state, requests, client))
-    for position in state.pending:
-        state.take(position)   # the requests hold the rows now
-    jobs[task_id] = BatchRecord(task_id, cell.name, cell.out, state, requests, tally,
-                                keeper(plans, ledger), plans.options, plans.extras)
-    return collect(jobs[task_id], client, memo, poll_interval)
+    record = BatchRecord("", cell.name, cell.out, state, requests, tally, keeper(plans, ledger),
+                         plans.options, plans.extras)
+    kept = partial(_kept, jobs, record)
+    try:
+        if not _unfinished(jobs, requests, plans, client, poll_interval, cell.out, kept):
+            _start(cell, plans, state, requests, client, kept)
+        for position in state.pending:
+            state.take(position)   # the requests hold the rows now
+        return collect(record, client, memo, poll_interval)
+    except KeyboardInterrupt:
+        if not record.task_id or record.collected:   # no job yet: the step's message says what runs
+            raise
+        print(_goes_on(record.task_id, cell.out))
+        return finish(state, tally, cell.out, record.task_id, quiet=True)
+
+
+def _kept(jobs: dict[str, BatchRecord], record: BatchRecord, task_id: str) -> None:
+    """``record`` is job ``task_id``'s in this kernel, from the moment its id is known (called
+    on the client's loop as the service answers): a Ctrl-C at any moment after leaves it kept."""
+    record.task_id = task_id
+    jobs[task_id] = record
 
 
 def _attached(jobs: dict[str, BatchRecord], requests: list[list[Message]], plans: RowPlanner,
@@ -159,24 +174,25 @@ def _found_for(record: BatchRecord, requests: list[list[Message]], plans: RowPla
 
 
 def _start(cell: MapCell, plans: RowPlanner, state: RowState, requests: list[list[Message]],
-           client: Any) -> str:
-    """A new job for ``requests`` (refused first when its estimate is over ``--max-cost``)."""
+           client: Any, kept: Callable[[str], None]) -> None:
+    """A new job for ``requests`` (refused first when its estimate is over ``--max-cost``),
+    ``kept`` as soon as the service gives its id."""
     capped(plans, state.pending, state.prompt, client, cell.max_cost, batch=True)   # a job has no running budget
     layout = RowLayout.of(len(plans.rows), state.pending, schema=bool(plans.extras),
                           asked=Asked.of(plans.options, plans.extras))
-    task_id: str = client.batch.start(requests, plans.options, layout=layout, **plans.extras)
+    task_id: str = client.batch.start(requests, plans.options, layout=layout, on_started=kept, **plans.extras)
     print(f"Batch job {task_id} started for {len(requests):,} rows of {cell.name} on "
           f"{plans.options.model}. It runs in the cloud: %ygpt batch status {task_id} shows it, "
           f"%ygpt batch attach {task_id} --out VAR collects it (also after a kernel restart).")
-    return task_id
 
 
 def _unfinished(jobs: dict[str, BatchRecord], requests: list[list[Message]], plans: RowPlanner,
-                client: Any, poll_interval: float, out: str | None) -> str | None:
-    """The job this kernel started for exactly these requests, model and options that is still
-    running, or finished with its answers not collected (a failed read, Ctrl-C): a cell run again
-    waits for it rather than paying for a second job. One that failed or was cancelled is not
-    waited for, nor one the service does not know (a connection to another folder)."""
+                client: Any, poll_interval: float, out: str | None, kept: Callable[[str], None]) -> bool:
+    """Whether this kernel started a job for exactly these requests, model and options that is
+    still running, or finished with its answers not collected (a failed read, Ctrl-C): a cell
+    run again waits for it (``kept`` for this run) rather than paying for a second job. One that
+    failed or was cancelled is not waited for, nor one the service does not know (a connection
+    to another folder)."""
     for record in reversed(jobs.values()):
         if record.collected or (record.requests, record.options, record.extras) != (
                 requests, plans.options, plans.extras):
@@ -186,9 +202,10 @@ def _unfinished(jobs: dict[str, BatchRecord], requests: list[list[Message]], pla
         except BatchUnknown:
             continue
         if info.running or info.status == "COMPLETED":
+            kept(record.task_id)
             _rejoined(record, info, len(requests))
-            return record.task_id
-    return None
+            return True
+    return False
 
 
 def _rejoined(record: BatchRecord, info: JobInfo, rows: int) -> None:
@@ -234,11 +251,12 @@ def collect(record: BatchRecord, client: Any, memo: RowMemo, poll_interval: floa
 
 
 def _goes_on(task_id: str, out: str | None) -> str:
-    """What a Ctrl-C while the cell waits for its job says: the job is not stopped, and how to
-    collect or cancel it."""
-    return (f"Stopped waiting; batch job {task_id} goes on in the cloud. %ygpt batch attach {task_id} "
-            f"--out {out or 'VAR'} collects its answers when it is done, %ygpt batch cancel {task_id} "
-            f"stops it.")
+    """What a Ctrl-C once the cell's job has started says: the job is not stopped, and how to
+    see, collect or cancel it."""
+    return (f"Stopped waiting; batch job {task_id} goes on in the cloud. %ygpt batch status {task_id} "
+            f"shows it, %ygpt batch attach {task_id} --out {out or 'VAR'} collects its answers when it is "
+            f"done, %ygpt batch cancel {task_id} stops it; running this cell again waits for it rather "
+            f"than starting another.")
 
 
 def attach(task_id: str, *, jobs: dict[str, BatchRecord], client: Any, memo: RowMemo,
