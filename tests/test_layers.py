@@ -124,8 +124,9 @@ def test_the_sources_sit_on_errors_alone():
 
 def test_the_key_shapes_sit_below_every_layer():
     """keyshapes.py is the one list of credential shapes that errors/ (masking), sources/ and
-    client/ (finding) all read, so it imports nothing of the package, as words.py does."""
-    shapes = [PACKAGE / "keyshapes.py", PACKAGE / "words.py"]
+    client/ (finding) all read, so it imports nothing of the package, as words.py does, and as
+    modelname.py, the rule for model names that chat/, cache/ and client/ read, does."""
+    shapes = [PACKAGE / "keyshapes.py", PACKAGE / "words.py", PACKAGE / "modelname.py"]
     found = offenders(shapes, lambda name: name.startswith("ygpt_magic"))
     assert not found, "a module below every layer imports the package:\n" + "\n".join(found)
 

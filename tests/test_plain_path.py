@@ -28,8 +28,11 @@ PLAIN_PATH = {
     "ygpt_magic.chat.planning", "ygpt_magic.chat.rewind", "ygpt_magic.chat.options", "ygpt_magic.chat.catalog",
     "ygpt_magic.chat.session", "ygpt_magic.chat.observers", "ygpt_magic.chat.values", "ygpt_magic.chat.accounts",
     "ygpt_magic.chat.prices", "ygpt_magic.words",
+    # the one rule for a model's name, read for its context size, its price, its footer and its
+    # provenance (which read it through cache.key before: with the cache off, no key is made)
+    "ygpt_magic.modelname",
     # the reply cache (off or missed) and the reply's provenance in the output
-    "ygpt_magic.cache.replies", "ygpt_magic.cache.key", "ygpt_magic.cache.provenance",
+    "ygpt_magic.cache.replies", "ygpt_magic.cache.provenance",
     # the transport: the guard (the kernel's secrets, then the published key shapes), the proxy
     # variables read before each request (one gRPC cannot parse would put its password in gRPC's
     # own errors and logs), the SDK (built afresh after the server was found gone) on the loop

@@ -57,3 +57,19 @@ def test_the_default_model_is_priced_at_a_latest_price_and_counted_in_one_row(sh
     by_model = rows_of(cell(shell, "%ygpt usage"), "Tokens by model")
     assert "yandexgpt/latest" not in by_model and "gpt://b1gfolder/yandexgpt/latest" not in by_model
     assert by_model["yandexgpt"][5] == roubles(Decimal("0.4") * ygpt_server.billed["total_tokens"] / 1000)
+
+
+@pytest.mark.parametrize(("short", "model"), [("doc", "text-search-doc"), ("query", "text-search-query")])
+def test_a_price_set_for_an_embedding_models_short_name_prices_what_embed_sends(shell, ygpt_server, prices,
+                                                                                short, model):
+    """``%ygpt embed --model doc`` names the model as the service's short name; a price set under
+    that name is the model's, in the summary and in %ygpt usage alike, and is not taken for a
+    model no one has (it was: kept apart, it priced nothing, and the summary went on at the table's)."""
+    said = prices(f'{{"{short}": 5}}')
+    assert said.ok and "no model" not in said.shown, said.shown
+    shell.user_ns["texts"] = ["apple", "pear", "plum"]
+    run = cell(shell, f"%ygpt embed texts --model {short}")
+    assert run.ok, run.message
+    cost = roubles(Decimal(5) * shell.user_ns["_ygpt"].usage.total_tokens / 1000)
+    assert f"0 tokens · {cost} · " in run.stdout, run.stdout
+    assert rows_of(cell(shell, "%ygpt usage"), "Tokens by model")[model][-1] == cost

@@ -17,12 +17,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import cost_cap
-from .chat import Plan, Reply, RequestOptions, Usage, short_model
+from .chat import Plan, Reply, RequestOptions, Usage
 from .chat.accounts import CLASSIFICATIONS
 from .client.classify import BASES, Classification, Classifier, can_classify, is_tuned
 from .errors import OptionError, StoppedInFlight, stopping
 from .kernel import Kernel
 from .ledger import Cache, Ledger
+from .modelname import model_name
 
 #: the service's limits (docs/local-server/classifiers.md: "Classifiers based on YandexGPT")
 MIN_LABELS, MAX_LABELS, MAX_LABEL_CHARS = 2, 20, 100
@@ -90,7 +91,7 @@ def labels(text: str) -> tuple[str, ...]:
 
 def classifier(kernel: Kernel, args: argparse.Namespace) -> Classifier:
     """The cell's classifier: its model (``--model``, else the notebook's), labels, task, samples."""
-    model = short_model(args.model or kernel.settings.model)
+    model = model_name(args.model or kernel.settings.model).short
     if not can_classify(model):
         raise OptionError(_not_a_classifier(model, given=bool(args.model)))
     if is_tuned(model):

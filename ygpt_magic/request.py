@@ -27,13 +27,14 @@ from typing import TYPE_CHECKING, Any
 
 from . import cost_cap, render
 from .cache import Front, first_line
-from .chat import Plan, Reply, planning, short_model
+from .chat import Plan, Reply, planning
 from .chat.counting import Tokenizes
 from .client import guard
 from .client.credentials import Credential
 from .context.interpolate import Expanded, interpolate
 from .errors import OptionError, ReplyNotValid, StoppedBeforeAsking, stopping
 from .kernel import Kernel
+from .modelname import model_name
 
 if TYPE_CHECKING:
     from .chat.pictures import Picture
@@ -249,7 +250,7 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
     cap = capped(kernel, plan, cache, mode, max_cost, spent, where)
     code_below = new_cell or plan.options.format == "code"
     renderer = render.StreamRenderer(fmt=plan.options.format, interval=kernel.settings.render_interval,
-                                     label=short_model(plan.options.model),
+                                     label=model_name(plan.options.model).short,
                                      json_reply=plan.options.json or schema is not None,
                                      fills_cell=code_below,
                                      display=waiting[0].handover() if waiting else None)

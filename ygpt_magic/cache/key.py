@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..chat import RequestOptions
+from ..modelname import model_name
 
 #: Bumped when the meaning of a key changes, so old entries simply stop matching.
 KEY_VERSION = 1
@@ -30,18 +31,6 @@ def endpoint_kind(target: str) -> str:
     """``cloud`` / ``local`` / ``other`` (any HOST:PORT): the address of another server is
     left out, because the same server on another port answers the same."""
     return target if target in ("cloud", "local") else "other"
-
-
-def model_key(model: str) -> str:
-    """``gpt://<folder>/yandexgpt/latest``, ``yandexgpt/latest`` and ``yandexgpt`` → the same
-    ``yandexgpt/latest`` (the client asks for ``latest`` when no version is given)."""
-    name = model.strip()
-    if name.startswith("gpt://"):
-        name = name[len("gpt://"):].partition("/")[2] or name
-    elif "://" in name:
-        return name
-    base, _, version = name.partition("/")
-    return f"{base}/{version or 'latest'}"
 
 
 def request_key(*, kind: str, endpoint: str, options: RequestOptions, messages: Sequence[Mapping[str, Any]],
@@ -165,7 +154,7 @@ def _document(kind: str, endpoint: str, options: RequestOptions, messages: Seque
         "v": KEY_VERSION,
         "kind": kind,
         "endpoint": endpoint,
-        "model": model_key(options.model),
+        "model": model_name(options.model).cache_key,
         "options": chosen,
         "messages": [_message(m, hashlib.sha256) for m in messages],
         "extra": dict(extra or {}),

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..chat import Reply, Usage, files
 from ..errors import NotebookError
-from .key import model_key
+from ..modelname import model_name
 
 KEY = "ygpt"
 #: replies this kernel remembers for ``%ygpt provenance`` without a notebook
@@ -33,7 +33,7 @@ def metadata(reply: Reply) -> dict[str, Any]:
     """The output metadata of a finished reply."""
     options = reply.options
     record: dict[str, Any] = {
-        "model": model_key(reply.model),
+        "model": model_name(reply.model).cache_key,
         "model_version": reply.model_version,
         "options": {} if options is None else {
             "temperature": options.temperature, "max_tokens": options.max_tokens,
@@ -54,7 +54,7 @@ def run_metadata(model: str, *, rows: int, sent: int, replayed: int, failed: int
     requests of this run, ``replayed``: rows taken from the reply cache or this kernel's memo.
     ``when``: the time it finished, as a reader of the saved notebook asks which day it ran."""
     return {KEY: {
-        "model": model_key(model) if model else "", "model_version": "", "options": {},
+        "model": model_name(model).cache_key if model else "", "model_version": "", "options": {},
         "usage": _usage(usage), "status": "STOPPED" if stopped else "FINAL",
         "cached": replayed > 0, "rows": rows, "sent": sent, "replayed": replayed, "failed": failed,
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),

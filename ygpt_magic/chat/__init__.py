@@ -9,7 +9,6 @@ and the tests build on it alone.
 """
 
 from ..words import counted
-from .catalog import short_model
 from .filetext import FileText
 from .options import BUILTIN, FORMATS, UNSET, Options, RequestOptions
 from .pictures import Picture, PictureInfo
@@ -20,5 +19,5 @@ from .values import Answer, Ask, Chat, Extras, Message, Reply, ToolCallItem, Too
 __all__ = [
     "Answer", "Ask", "Extras", "Message", "ToolCallItem", "ToolResultItem",
     "BUILTIN", "FORMATS", "UNSET", "Chat", "ChatEvent", "ChatSession", "ChatState", "FileText", "Options", "Picture",
-    "PictureInfo", "Plan", "Reply", "RequestOptions", "Turn", "Usage", "counted", "plan", "plan_request", "short_model",
+    "PictureInfo", "Plan", "Reply", "RequestOptions", "Turn", "Usage", "counted", "plan", "plan_request",
 ]

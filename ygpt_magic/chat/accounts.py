@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .prices import PriceTable, builtin, price_key, roubles
+from ..modelname import model_name
+from .prices import PriceTable, builtin, roubles
 from .values import Usage
 
 #: where a request that belongs to no chat comes from
@@ -95,7 +96,7 @@ class Accounts:
         it is priced by (``yandexgpt``, also for ``yandexgpt/latest`` and a gpt:// URI), with
         its mode when not synchronous."""
         cost = self.prices.cost(usage, model, mode)
-        model = price_key(model) + ("" if mode == "sync" else f" ({mode})")
+        model = model_name(model).priced + ("" if mode == "sync" else f" ({mode})")
         with self._lock:
             self._by_source[source] = self._by_source.get(source, Spent()).plus(usage, replayed, cost)
             self._by_model[model] = self._by_model.get(model, Spent()).plus(usage, replayed, cost)

@@ -4,12 +4,15 @@ The API has no model listing for completions, so the list is static. ``%ygpt mod
 the panel offers it in its model dropdown, and planning takes a model's context size from it as
 the default budget for trimming history, and ``images`` says which models take pictures
 (``%%ygpt --image`` is refused before sending for the others); a model not listed (e.g. a fine-tuned gpt:// URI) is not
-trimmed unless ``YGptMagics.context_budget`` is set.
+trimmed unless ``YGptMagics.context_budget`` is set. A model is looked up by its name as
+modelname.py reads it, whatever its spelling (``gpt://<folder>/yandexgpt/rc`` is ``yandexgpt``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from ..modelname import model_name
 
 
 @dataclass(frozen=True)
@@ -37,37 +40,19 @@ MODELS: tuple[Model, ...] = (
     Model("gemma-3-12b-it", "Gemma 3 12B", 131072),
     Model("qwen2.5-32b-instruct", "Qwen2.5 32B Instruct", 32768),
 )
-#: the versions a model name may end with (``yandexgpt/rc``), none of them a particular release;
-#: a name without one means ``latest``
-VERSIONS = ("latest", "rc", "deprecated")
 #: no reply can be longer than this: a bound on max_tokens whatever the model
 LARGEST_CONTEXT = max(model.context for model in MODELS)
 NAMES: tuple[str, ...] = tuple(model.name for model in MODELS)
-_CONTEXT = {model.name.partition("/")[0]: model.context for model in MODELS}
+_CONTEXT = {model_name(model.name).name: model.context for model in MODELS}
 #: the models that take pictures
 IMAGE_MODELS: tuple[str, ...] = tuple(model.name for model in MODELS if model.images)
 
 
-def _base(model: str) -> str:
-    """`name`, `name/version` or `gpt://folder/name/version` → `name`."""
-    if "://" in model:
-        model = model.partition("://")[2].partition("/")[2]
-    return model.partition("/")[0]
-
-
 def context_size(model: str) -> int | None:
     """Context size of `name`, `name/version` or `gpt://folder/name/version`, if known."""
-    return _CONTEXT.get(_base(model))
+    return _CONTEXT.get(model_name(model).name)
 
 
 def takes_images(model: str) -> bool:
     """Whether the model takes pictures (an unlisted one is assumed not to)."""
-    return _base(model) in IMAGE_MODELS
-
-
-def short_model(model: str) -> str:
-    """``gpt://<folder>/yandexgpt/latest`` → ``yandexgpt/latest``: the folder id is noise. Only
-    a chat model's URI: a ``cls://`` one names a tuned classifier, which --labels tells by it."""
-    if model.startswith("gpt://"):
-        return model[len("gpt://"):].partition("/")[2] or model
-    return model
+    return model_name(model).name in IMAGE_MODELS

@@ -2,11 +2,12 @@
 
 The built-in table is data (``prices.json``, with the date and the page it was taken from), so a
 price change is a data change; ``YGptMagics.prices`` overrides or extends it, keyed by the model's
-short name as ``%ygpt models`` shows it, a version (``yandexgpt/rc``) or a URI. A name without a
-version is ``latest`` (``_keys``), so a ``yandexgpt/latest`` price prices ``yandexgpt``, and
-``%ygpt usage`` counts both in one row. A price is a number (every mode) or a mapping of modes
-(``sync``: a streamed or ``--no-stream`` request, ``async``: ``--deferred``, ``batch``: a Batch
-Processing job). Money is ``Decimal`` throughout: sums of thousands of 0.0001 ₽ requests must not
+short name as ``%ygpt models`` shows it, a version (``yandexgpt/rc``), a URI or an embedding
+model's short name (``doc``), all read by the one rule of modelname.py: a name without a
+version is ``latest``, so a ``yandexgpt/latest`` price prices ``yandexgpt``, and ``%ygpt usage``
+counts both in one row (``ModelName.priced``). A price is a number (every mode) or a mapping of
+modes (``sync``: a streamed or ``--no-stream`` request, ``async``: ``--deferred``, ``batch``: a
+Batch Processing job). Money is ``Decimal`` throughout: sums of thousands of 0.0001 ₽ requests must not
 drift, and a table value such as 1.2 must stay 1.2.
 """
 
@@ -22,6 +23,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PriceError
+from ..modelname import VERSIONS, model_name
 from ..words import closest
 
 if TYPE_CHECKING:
@@ -57,9 +59,8 @@ class PriceTable:
         ``name/version`` wins over one for ``name``: its version's (``latest`` when it names
         none), then its name's. So a ``yandexgpt/latest`` price prices ``yandexgpt``, and a
         ``yandexgpt`` price every version that has none of its own."""
-        key = price_key(model)
-        base = key.partition("/")[0]
-        for entry in (key if key != base else f"{base}/latest", base):
+        name = model_name(model)
+        for entry in (name.versioned, name.model):
             if mode in self.models.get(entry, {}):
                 return self.models[entry][mode]
         return None
@@ -74,25 +75,9 @@ class PriceTable:
         replaces a model's every mode, a mapping the modes it names."""
         models = dict(self.models)
         for name, modes in checked(overrides).items():
-            key = _without_folder(name)
+            key = model_name(name).path
             models[key] = {**models.get(key, {}), **modes}
         return PriceTable(models, self.as_of, self.source)
-
-
-def price_key(model: str) -> str:
-    """The one name a model is counted by (``%ygpt usage``'s rows): a URI without its scheme
-    and folder, and without ``latest``, which an unversioned name means (the client asks for
-    it: client/models.py). ``gpt://folder/yandexgpt/latest``, ``yandexgpt/latest`` and
-    ``yandexgpt`` → ``yandexgpt``; ``yandexgpt/rc`` stays itself."""
-    name = _without_folder(model)
-    base, _, version = name.partition("/")
-    return base if version == "latest" else name
-
-
-def _without_folder(model: str) -> str:
-    """A model URI of any scheme (``gpt://``, ``emb://``, ``cls://``) without its scheme and folder."""
-    name = model.strip()
-    return name.partition("://")[2].partition("/")[2] or name if "://" in name else name
 
 
 def checked(prices: Any) -> dict[str, dict[str, Decimal]]:
@@ -107,11 +92,11 @@ def unknown_names(prices: Mapping[str, Any]) -> str:
     """One line on the names of ``prices`` (checked) that no catalogued model has, with the one
     each most likely meant, or "": such a price is kept, for a model of that exact name (a tuned
     one), but a typo there would price nothing, and say nothing."""
-    from .catalog import NAMES, VERSIONS
+    from .catalog import NAMES
 
-    bases = {*(name.partition("/")[0] for name in NAMES), *builtin().models}
+    bases = {*(model_name(name).name for name in NAMES), *builtin().models}
     known = {*bases, *(f"{base}/{version}" for base in bases for version in VERSIONS)}
-    odd = [name.strip() for name in prices if "://" not in name and name.strip() not in known]
+    odd = [name.strip() for name in prices if "://" not in name and model_name(name).path not in known]
     if not odd:
         return ""
     guesses = [f"{name!r} (did you mean {guess}?)" if (guess := closest(name, known)) else repr(name)

@@ -9,8 +9,8 @@ inert as the cell that showed the chat (a picture a link, HTML shown as text, on
 
 from __future__ import annotations
 
+from ..modelname import model_name
 from ..words import counted
-from .catalog import short_model
 from .tooluse import message_role, message_text
 from .values import Chat
 
@@ -47,7 +47,7 @@ def transcript(chat: Chat) -> str:
         parts.extend(_sub(info.caption()) for info in turn.images)
         parts += [f"**{message_role(m)}**\n\n{_quote(message_text(m))}"
                   for m in turn.messages()[1:-1]]
-        parts.append(f"## {number}. {safe_line(short_model(reply.model))}\n\n{safe_markdown(reply.text)}")
+        parts.append(f"## {number}. {safe_line(model_name(reply.model).short)}\n\n{safe_markdown(reply.text)}")
         parts.append(_sub(reply.summary()))
     usage = chat.usage
     parts.append(

@@ -18,8 +18,8 @@ if sys.version_info >= (3, 11):
 else:  # Python 3.10: Required came in 3.11 (typing_extensions costs %load_ext 2 ms otherwise)
     from typing_extensions import Required, TypedDict
 
+from ..modelname import model_name
 from ..words import counted
-from .catalog import short_model
 from .filetext import sent
 from .options import Options
 from .pictures import Picture, PictureInfo, with_placeholders
@@ -194,7 +194,7 @@ class Reply:
         """
         usage = self.usage
         reasoning = f" (+{usage.reasoning_tokens:,} reasoning)" if usage.reasoning_tokens else ""
-        parts = [short_model(self.model)]
+        parts = [model_name(self.model).short]
         if self.model_version:
             parts.append(self.model_version)
         parts.append(f"{usage.input_tokens:,} → {counted(usage.completion_tokens, 'token')}{reasoning}")

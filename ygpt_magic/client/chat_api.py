@@ -34,14 +34,12 @@ from typing import Any
 
 from ..chat.options import RequestOptions
 from ..chat.values import Message, ToolCallItem
+from ..modelname import VERSIONS
 from . import retries
 from .models import configured
 
 #: what a reply's model version reads when the chat API named only a label
 UNREPORTED = "version not reported"
-#: the labels a model URI ends with, which name no particular version (chat/catalog.py's VERSIONS:
-#: the client reads only the chat layer's values, tests/test_layers.py)
-LABELS = frozenset({"latest", "rc", "deprecated"})
 
 
 def has_pictures(messages: Sequence[Message]) -> bool:
@@ -118,7 +116,7 @@ def _finished(status: str) -> str:
 def reported_version(model_uri: str) -> str:
     """The model version a chat-API answer's ``model`` reports: the URI's tail unless it is a label."""
     tail = model_uri.rpartition("/")[2]
-    return UNREPORTED if not tail or tail in LABELS else tail
+    return UNREPORTED if not tail or tail in VERSIONS else tail
 
 
 def picture_sizes(messages: Sequence[Message]) -> tuple[int, ...]:

@@ -22,12 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import OptionError, QuotaExceeded, YGptError
+from ..modelname import EMBEDDINGS, model_name
 from .loop import LoopThread
 from .many import AdaptiveLimit, ManyJob, Result
 from .watch import Watch
-
-#: the short names the SDK takes, and the model each names
-MODELS = {"doc": "text-search-doc", "query": "text-search-query"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +41,9 @@ def embedding_model(name: str) -> str:
     """``doc``, ``query``, their full names or an ``emb://`` URI, as the SDK takes it (the short
     name, or the URI); OptionError for anything else (a completion model above all)."""
     text = name.strip()
-    by_full_name = {full: short for short, full in MODELS.items()}
+    by_full_name = {full: short for short, full in EMBEDDINGS.items()}
     base = text.partition("/")[0]
-    if text in MODELS or base in MODELS:
+    if text in EMBEDDINGS or base in EMBEDDINGS:
         return text
     if base in by_full_name:
         return by_full_name[base] + text[len(base):]
@@ -120,9 +118,6 @@ def every_vector(job: ManyJob, count: int, answered: Callable[[int, Vector], obj
 def key_model(name: str) -> str:
     """The model as the reply cache and the memo key it: ``doc``, ``text-search-doc`` and
     ``emb://<folder>/text-search-doc/latest`` are one ``text-search-doc/latest`` (the folder is
-    not part of the answer), so a vector recorded by one user replays for another."""
-    text = embedding_model(name)
-    if text.startswith("emb://"):
-        text = text[len("emb://"):].partition("/")[2] or text
-    base, _, version = text.partition("/")
-    return f"{MODELS.get(base, base)}/{version or 'latest'}"
+    not part of the answer), so a vector recorded by one user replays for another; OptionError
+    for a name that is no embedding model's (:func:`embedding_model`)."""
+    return model_name(embedding_model(name)).versioned

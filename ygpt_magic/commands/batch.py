@@ -12,9 +12,9 @@ import argparse
 
 from IPython.core.magic_arguments import argument
 
-from ..chat import short_model
 from ..errors import OptionError
 from ..kernel import Kernel
+from ..modelname import model_name
 from ..request import front
 from ._common import show, show_fields, show_table
 from .args import parse, subcommand, variable_name
@@ -25,14 +25,14 @@ def _list(kernel: Kernel, args: argparse.Namespace) -> None:
     if not jobs:
         return show("No batch jobs in this folder. A %%ygpt --map NAME --batch cell starts one.")
     kept = kernel.batch_jobs
-    rows = [[job.task_id, job.status, short_model(job.model), job.created,
+    rows = [[job.task_id, job.status, model_name(job.model).short, job.created,
              f"--map {kept[job.task_id].name}" if job.task_id in kept else ""] for job in jobs]
     return show_table(["job", "status", "model", "created", "in this kernel"], rows)
 
 
 def _status(kernel: Kernel, args: argparse.Namespace) -> None:
     job = kernel.connection.client().batch.info(_task_id(args))
-    fields = [["job", job.task_id], ["status", job.status], ["model", short_model(job.model)],
+    fields = [["job", job.task_id], ["status", job.status], ["model", model_name(job.model).short],
               ["created", job.created]]
     record = kernel.batch_jobs.get(job.task_id)
     if record is not None:

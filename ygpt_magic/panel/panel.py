@@ -28,10 +28,11 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..chat import Chat, ChatEvent, ChatSession, Turn, files, planning, short_model
+from ..chat import Chat, ChatEvent, ChatSession, Turn, files, planning
 from ..chat.planning import DefaultSettings
 from ..errors import PANEL, YGptError
 from ..exchange import run_exchange
+from ..modelname import model_name
 from ..render import RENDER_INTERVAL
 from ..saving import LIVE_ONLY
 from ..tools.background import abandonable
@@ -193,7 +194,7 @@ class ChatPanel(widgets.VBox):
             return
         name = self._name
         model = planning.effective_options(self._session, name, self._settings()).model
-        live = panel_live.LiveReply(prompt, short_model(model))
+        live = panel_live.LiveReply(prompt, model_name(model).short)
         if self._session.is_busy(name) or not panel_live.register(self._session, name, live):
             self.input.value = prompt
             self._error(f"Chat '{name}' is still answering; wait for the reply or press Stop, then send again.")

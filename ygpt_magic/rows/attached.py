@@ -26,10 +26,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..chat import Answer, ChatSession, Message, RequestOptions, planning, short_model
+from ..chat import Answer, ChatSession, Message, RequestOptions, planning
 from ..chat.accounts import MAP_ROWS
 from ..client.layout import RowLayout
 from ..ledger import Cache, Ledger
+from ..modelname import model_name
 from ..words import counted
 
 
@@ -50,7 +51,7 @@ class CacheKeeper:
         """The keeper for a job on ``model`` (its URI), or None without a reply cache."""
         if cache is None:
             return None
-        options = planning.request_options(session, None, {"model": short_model(model)}, settings)
+        options = planning.request_options(session, None, {"model": model_name(model).short}, settings)
         return cls(Ledger(session.accounts, MAP_ROWS, cache=cache), options)
 
     def follow(self, layout: RowLayout | None) -> bool:
@@ -69,7 +70,7 @@ class CacheKeeper:
     def said(self) -> str:
         """What attach did with the reply cache, and under which options."""
         kept = (f"{counted(self.kept, 'answer')} kept in the reply cache: a --map cell over the same "
-                f"rows on {short_model(self.options.model)}")
+                f"rows on {model_name(self.options.model).short}")
         if self.own:
             return (f"{kept} with the job's options ({options_said(self.options)}) replays them with "
                     f"nothing sent, also after a restart; a cell with other options does not.")

@@ -30,8 +30,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
-from ..cache.key import model_key
-from ..chat import Answer, ChatSession, Message, RequestOptions, planning, short_model
+from ..chat import Answer, ChatSession, Message, RequestOptions, planning
 from ..client.batch import BatchOutcome, JobInfo
 from ..client.layout import Asked, RowLayout
 from ..errors import (
@@ -44,6 +43,7 @@ from ..errors import (
     YGptError,
 )
 from ..ledger import Cache
+from ..modelname import model_name
 from ..words import counted
 from .attached import CacheKeeper, placed, said_placement
 from .costs import capped
@@ -159,7 +159,7 @@ def _attached(jobs: dict[str, BatchRecord], requests: list[list[Message]], plans
                    "(the job keeps no options of its own and the service does not say them, so they "
                    "are taken to be this cell's)")
         print(f"Batch job {record.task_id}, collected by %ygpt batch attach, answered these same "
-              f"{len(requests):,} rows on {short_model(plans.options.model)} {options}: its "
+              f"{len(requests):,} rows on {model_name(plans.options.model).short} {options}: its "
               f"{counted(len(answered), 'answer')} are used rather than paid for again in a second job.")
         return True
     return False
@@ -169,7 +169,7 @@ def _found_for(record: BatchRecord, requests: list[list[Message]], plans: RowPla
     """``record`` is a job found by id for exactly these requests on this model, and asked what
     the cell asks when its layout says (a --json job's answers are not a plain cell's)."""
     return (record.options is None and record.requests == requests
-            and model_key(record.model) == model_key(plans.options.model)
+            and model_name(record.model).cache_key == model_name(plans.options.model).cache_key
             and record.asked in (None, Asked.of(plans.options, plans.extras)))
 
 

@@ -22,6 +22,7 @@ from ..chat.values import Usage
 from ..client.embeddings import key_model
 from ..errors import CacheMiss, CredentialInPrompt, YGptError
 from ..ledger import Ledger
+from ..modelname import model_name
 from ..words import counted
 from .progress import Progress, RunCounts, Tally, one_line, tell
 from .stoppable import bar, run_job
@@ -262,5 +263,5 @@ def _finish(state: _State, tally: Tally, progress: Progress | None, quiet: bool,
     if not quiet:
         tell(summary, tally.advice(), progress, counts["provenance"])
     return EmbedRun(**counts, embeddings=matrix(state.vectors),
-                    model=state.model.partition("/")[0], halted=tally.halted())
+                    model=model_name(state.model).name, halted=tally.halted())
 
