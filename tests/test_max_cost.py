@@ -77,7 +77,7 @@ def test_map_batch_and_embed_dry_runs_say_their_cost_and_send_nothing(shell, ygp
     unpriced = cell(shell, "%%ygpt --map words --batch --dry-run -m yandexgpt-lite\nSpell {item}")
     assert "no price for yandexgpt-lite, batch" in unpriced.plain
     embedded = cell(shell, "%ygpt embed words --dry-run")
-    assert "(text-search-doc/latest, sync)" in embedded.shown and "output" not in embedded.shown
+    assert "(text-search-doc, sync)" in embedded.shown and "output" not in embedded.shown
     assert completions(ygpt_server) == []
     assert not any(r.method == "TextEmbedding" for r in ygpt_server.requests)
 

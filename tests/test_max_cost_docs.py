@@ -62,7 +62,7 @@ def test_a_docs_cell_whose_files_cost_more_to_index_than_its_cap_embeds_nothing(
     message = assert_clear_error(cell(shell, "%%ygpt --docs notes --once --max-cost 0.00001\nWhat about budgets?"),
                                  "choosing the sources", "12 new chunks", "over the cap of 0.00001",
                                  "nothing was sent", "--max-cost 0.", "fewer files", error_type=CostOverCap)
-    assert "(text-search-doc/latest, sync)" in message
+    assert "(text-search-doc, sync)" in message
     assert untokenized(ygpt_server) == [], "refused before any embedding, as it says"
     shell.run_line_magic("config", "YGptMagics.max_cost_per_cell = 0.00001")
     assert_clear_error(cell(shell, "%%ygpt --docs notes --once\nWhat about budgets?"), "nothing was sent",

@@ -6,6 +6,7 @@ are other versions, priced apart when a price names them."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -73,3 +74,26 @@ def test_a_price_set_for_an_embedding_models_short_name_prices_what_embed_sends(
     cost = roubles(Decimal(5) * shell.user_ns["_ygpt"].usage.total_tokens / 1000)
     assert f"0 tokens · {cost} · " in run.stdout, run.stdout
     assert rows_of(cell(shell, "%ygpt usage"), "Tokens by model")[model][-1] == cost
+
+
+def test_a_cap_names_the_model_as_usage_counts_it_and_its_advice_prices_the_run(shell, ygpt_server, prices):
+    """A run refused by its cap says which price it looked for under the name %ygpt usage counts
+    the model by, and the %config it offers, typed in, prices the run: it said the model as
+    typed, so a gpt:// URI put its folder id in the refusal and in the setting it asked for, and
+    a yandexgpt/latest or an embedding was named apart from its usage row."""
+    shell.user_ns["fruits"] = ["apple", "pear"]
+    source = "%%ygpt --map fruits --model gpt://b1gtestfolder/llama/latest --max-cost 1\nOne word about {item}"
+    refused = cell(shell, source)
+    assert not refused.ok and "no price for llama, sync" in refused.message, refused.message
+    assert "b1gtestfolder" not in refused.message
+    setting = re.search(r"%config (YGptMagics\.prices = \{.*?\}\})", refused.message)
+    assert setting and prices(setting[1].removeprefix("YGptMagics.prices = ")).ok
+    assert cell(shell, source).ok
+    assert rows_of(cell(shell, "%ygpt usage"), "Tokens by model")["llama"][-1] == roubles(
+        Decimal("1.2") * ygpt_server.billed["total_tokens"] / 1000)
+
+    over = cell(shell, "%%ygpt --once --model yandexgpt/latest --max-cost 0.00001\nHi")
+    assert "(yandexgpt, sync)" in over.message, over.message
+    shell.user_ns["texts"] = ["apple", "pear"]
+    embedded = cell(shell, "%ygpt embed texts --model emb://b1gtestfolder/text-search-doc/latest --dry-run")
+    assert "(text-search-doc, sync)" in embedded.shown, embedded.shown

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..errors import OptionError
+from ..modelname import model_name
 from ..words import counted
 from .accounts import Accounts
 from .catalog import NAMES
@@ -53,7 +54,10 @@ def guess_output(accounts: Accounts, source: str, max_tokens: int | None) -> Out
 @dataclass(frozen=True)
 class Estimate:
     """The cost of ``requests`` requests to ``model`` in ``mode``: ``input_tokens`` in all, and
-    ``output`` per request; ``price``: roubles per 1,000 tokens, None when the table has none;
+    ``output`` per request; ``model`` is named as ``%ygpt usage`` counts it and a price is set for
+    it (``ModelName.priced``: ``llama``, not ``gpt://<folder>/llama/latest``, whose folder id a
+    refusal would show and its advice ask to be typed into a setting); ``price``: roubles per
+    1,000 tokens, None when the table has none;
     ``cheaper``: the catalogue's cheapest model the table prices below it in that mode (None:
     none is), what a refusal over a cap offers."""
 
@@ -104,7 +108,8 @@ def estimate(prices: PriceTable, model: str, mode: str, *, requests: int, input_
              output: Output = NO_OUTPUT) -> Estimate:
     """The estimate of ``requests`` requests whose prompts hold ``input_tokens`` in all."""
     price = prices.price(model, mode)
-    return Estimate(requests, input_tokens, output, model, mode, price, _cheaper(prices, mode, price))
+    return Estimate(requests, input_tokens, output, model_name(model).priced, mode, price,
+                    _cheaper(prices, mode, price))
 
 
 def _cheaper(prices: PriceTable, mode: str, price: Decimal | None) -> str | None:
