@@ -64,3 +64,20 @@ def test_a_saved_map_run_tells_which_model_produced_its_rows(shell):
     tutorial = Path(__file__).parent.parent / "notebooks" / "07_prompts_over_data.ipynb"
     table = cell(shell, f"%ygpt provenance {tutorial}").plain
     assert "0 of 5 rows replayed, 5 sent" in table and "gemma-3-12b-it" in table, table
+
+
+def test_a_tuned_classifiers_provenance_names_it_without_the_folder(shell, ygpt_server, tmp_path):
+    """Provenance holds no folder id (cache/provenance.py): a chat model's gpt:// URI was read
+    without it, a tuned classifier's cls:// URI whole, into the saved notebook and the table."""
+    tuned = "cls://b1gtestfolder/yandexgpt-lite/rc@tamrap1sjscq6e9flit3p"
+    source = f"%%ygpt --model {tuned}\nhello"
+    outputs = run(shell, source)
+    shell.user_ns["reviews"] = ["Great sound.", "Broke after two weeks."]
+    assert cell(shell, f"%%ygpt --model {tuned} --map reviews\n{{item}}").ok
+    [record] = [o.metadata["ygpt"] for o in outputs if "ygpt" in (o.metadata or {})]
+    assert record["model"] == "yandexgpt-lite/rc@tamrap1sjscq6e9flit3p", record
+    kernel = cell(shell, "%ygpt provenance").plain
+    assert kernel.count("yandexgpt-lite/rc@tamrap1sjscq6e9flit3p") == 2 and "--map reviews)" in kernel, kernel
+    from_file = cell(shell, f"%ygpt provenance {saved(tmp_path, source, outputs)}").plain
+    assert "yandexgpt-lite/rc@tamrap1sjscq6e9flit3p" in from_file
+    assert "b1gtestfolder" not in kernel + from_file

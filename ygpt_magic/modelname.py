@@ -47,8 +47,9 @@ class ModelName:
     def versioned(self) -> str:
         """Without scheme and folder, with its version: ``gpt://<folder>/yandexgpt``, ``yandexgpt``
         and ``yandexgpt/latest`` are one ``yandexgpt/latest``; ``doc`` is
-        ``text-search-doc/latest``. What keys an embedding (the folder is not part of the answer,
-        so a vector recorded by one user replays for another)."""
+        ``text-search-doc/latest``; a ``cls://`` URI loses its folder too. What keys an embedding
+        (the folder is not part of the answer, so a vector recorded by one user replays for
+        another), and what provenance records (which holds no folder id)."""
         return f"{self.model}/{self.version or LATEST}"
 
     @property

@@ -2,13 +2,14 @@
 
 Every reply's final display carries ``{"ygpt": {...}}`` in its output metadata (the ``metadata``
 of ``display`` / ``update_display``, which Jupyter writes into the .ipynb): the model without
-the folder, the model version, the options, the usage, the status, and whether it was replayed
-from the reply cache (and when it was recorded). A reader of the saved notebook can tell which
-answers came from which model, and ``%ygpt provenance NOTEBOOK.ipynb`` lists them. A run over
-rows (``--map``, ``%ygpt embed``) carries one record in its summary's output: the model, how
-many rows were sent and replayed, and when it ran (docs/guide/reproducible.md). It holds no
-credential, folder id or prompt text: nbval ignores output metadata, so it never makes a
-notebook check fail.
+the scheme and folder of its URI, whatever its kind (``ModelName.versioned``: a tuned
+classifier's ``cls://`` URI too, which the reply cache's key keeps whole), the model version,
+the options, the usage, the status, and whether it was replayed from the reply cache (and when
+it was recorded). A reader of the saved notebook can tell which answers came from which model,
+and ``%ygpt provenance NOTEBOOK.ipynb`` lists them. A run over rows (``--map``, ``%ygpt embed``)
+carries one record in its summary's output: the model, how many rows were sent and replayed, and
+when it ran (docs/guide/reproducible.md). It holds no credential, folder id or prompt text:
+nbval ignores output metadata, so it never makes a notebook check fail.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def metadata(reply: Reply) -> dict[str, Any]:
     """The output metadata of a finished reply."""
     options = reply.options
     record: dict[str, Any] = {
-        "model": model_name(reply.model).cache_key,
+        "model": model_name(reply.model).versioned,
         "model_version": reply.model_version,
         "options": {} if options is None else {
             "temperature": options.temperature, "max_tokens": options.max_tokens,
@@ -54,7 +55,7 @@ def run_metadata(model: str, *, rows: int, sent: int, replayed: int, failed: int
     requests of this run, ``replayed``: rows taken from the reply cache or this kernel's memo.
     ``when``: the time it finished, as a reader of the saved notebook asks which day it ran."""
     return {KEY: {
-        "model": model_name(model).cache_key if model else "", "model_version": "", "options": {},
+        "model": model_name(model).versioned if model else "", "model_version": "", "options": {},
         "usage": _usage(usage), "status": "STOPPED" if stopped else "FINAL",
         "cached": replayed > 0, "rows": rows, "sent": sent, "replayed": replayed, "failed": failed,
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
