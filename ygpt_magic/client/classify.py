@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..chat.values import Answer, Message, Usage
+from .models import named
 
 #: the models Yandex Cloud's prompt-based classifiers run on (by name: any version of them)
 BASES = ("yandexgpt", "yandexgpt-lite")
@@ -126,12 +127,7 @@ def can_classify(model: str) -> bool:
 
 def sdk_model(sdk: Any, classifier: Classifier) -> Any:
     """The SDK's classifier for ``classifier``, configured for few-shot unless it is tuned."""
-    name = classifier.model
-    if "://" in name:
-        model = sdk.models.text_classifiers(name)
-    else:
-        base, _, version = name.partition("/")
-        model = sdk.models.text_classifiers(base, model_version=version or "latest")
+    model = named(sdk.models.text_classifiers, classifier.model)
     if classifier.tuned:
         return model
     samples = [{"text": text, "label": label} for text, label in classifier.samples]

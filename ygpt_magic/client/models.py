@@ -11,17 +11,20 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..chat.options import RequestOptions
+from ..modelname import LATEST, model_name
+
+
+def named(factory: Callable[..., Any], model: str) -> Any:
+    """``factory``'s model for ``model``: a URI as it is, a short name with its version
+    (``latest`` when it names none, as every use of the name takes it: modelname.py)."""
+    name = model_name(model)
+    return factory(name.text) if name.scheme else factory(name.name, model_version=name.version or LATEST)
 
 
 def configured(factory: Callable[..., Any], options: RequestOptions, *, reasoning_mode: str,
                extra: Mapping[str, Any] | None = None) -> Any:
     """``factory``'s model for ``options.model``, configured with the options that are set."""
-    name = options.model
-    if "://" in name:
-        model = factory(name)
-    else:
-        base, _, version = name.partition("/")
-        model = factory(base, model_version=version or "latest")
+    model = named(factory, options.model)
     settings: dict[str, Any] = {}
     if options.temperature is not None:
         settings["temperature"] = options.temperature
