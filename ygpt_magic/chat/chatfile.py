@@ -17,6 +17,8 @@ that is in the file is a set value: files written before options could be "not s
 option, so after loading one, its chats keep ``yandexgpt``/``markdown`` whatever the notebook's
 defaults say (``%ygpt config`` shows it as set by the chat; the panel's "(default)" entry unsets it).
 Leaving unset options out, rather than writing nulls, keeps new files readable by older versions.
+The options ``tools`` and ``tool_choice`` are written, and checked when read, but a load leaves
+them out and says so: a file never lets the model run the notebook's code (chat/filetools.py).
 
 What each version adds (tools and pictures, a system message a cell set), the fields added
 without one (a replayed reply's ``cached``, a turn's ``notes``), which version a file is written
@@ -40,7 +42,7 @@ from typing import Any
 
 from ..errors import ChatFileError, OptionError
 from ..words import numbered
-from . import files, filetext
+from . import files, filetext, filetools
 from .fileversions import VERSIONS, refusal, written_as
 from .options import Options, shown
 from .pictures import FORMATS as PICTURE_FORMATS
@@ -162,8 +164,9 @@ def _tool_call(value: Any, where: str) -> ToolCall:
                     elapsed=float(elapsed))
 
 
-def _chat(value: Any, where: str) -> tuple[Chat, str | None]:
-    """The chat at ``where``, and a note when turns of it were left out (:func:`_turns`)."""
+def _chat(value: Any, where: str) -> tuple[Chat, list[str]]:
+    """The chat at ``where``, and a note for each part of it left out: its tools
+    (chat/filetools.py), turns with an empty reply (:func:`_turns`)."""
     data = an_object(value, {"name", "system", "options", "turns"}, where)
     name = field(data, "name", (str,), where)
     if not good_name(name):
@@ -175,9 +178,11 @@ def _chat(value: Any, where: str) -> tuple[Chat, str | None]:
         parsed_options = Options(**options)
     except OptionError as error:
         raise Bad(f"{where}.options: {error}") from None
+    parsed_options, tools_note = filetools.left_out(parsed_options, name)
     turns, empty = _turns(a_list(field(data, "turns", (list,), where), f"{where}.turns"), f"{where}.turns")
     system = field(data, "system", (str, type(None)), where) if "system" in data else None
-    return Chat(name, system=system or None, options=parsed_options, turns=turns), _left_out(name, empty)
+    notes = [note for note in (tools_note, _left_out(name, empty)) if note]
+    return Chat(name, system=system or None, options=parsed_options, turns=turns), notes
 
 
 def _turns(items: list[Any], where: str) -> tuple[list[Turn], list[int]]:
@@ -238,8 +243,9 @@ def _left_out(name: str, numbers: list[int]) -> str | None:
 
 
 def parse(data: Any, source: object, named: Callable[[str], str] = str) -> tuple[dict[str, Chat], str, tuple[str, ...]]:
-    """Chats, the current chat's name and a note for each chat that had turns left out, from
-    chat-file data, or ChatFileError; touches nothing. ``named`` turns a name in the file into
+    """Chats, the current chat's name and a note for each part of a chat left out (its tools,
+    turns with an empty reply) or masked (a key in a reply), from chat-file data, or
+    ChatFileError; touches nothing. ``named`` turns a name in the file into
     the chat's (``%ygpt load`` masks a credential in it: a name is shown by every view, and
     what a view shows is what ``--chat`` takes)."""
     try:
@@ -254,12 +260,12 @@ def parse(data: Any, source: object, named: Callable[[str], str] = str) -> tuple
         chats: dict[str, Chat] = {}
         notes: list[str] = []
         for index, item in enumerate(items):
-            chat, note = _chat(item, f"chats[{index}]")
+            chat, left_out = _chat(item, f"chats[{index}]")
             chat.name = named(chat.name)
             if chat.name in chats:
                 raise Bad(f"chats[{index}] repeats the name {chat.name!r}")
             chats[chat.name] = chat
-            notes += [note] if note else []
+            notes += left_out
             notes += filetext.loaded(chat.name, filetext.withheld(chat.turns, 1))
         current = named(field(top, "current", (str,), "the file"))
         if current not in chats:

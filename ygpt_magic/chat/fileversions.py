@@ -8,8 +8,9 @@ whose readers take every field in it.
 
 Version 2 is version 1 plus what tools and pictures add: a reply's ``tool_calls`` (``[{"name",
 "arguments", "result", "round", "summary", "error", "elapsed"}]``), the options ``tools`` /
-``tool_choice``, and a turn's ``images`` (``[{"name", "format", "width", "height", "bytes",
-"sha256"}]``: the placeholders of the pictures it sent, chat/pictures.py; never the pictures).
+``tool_choice`` (written, and read only to be left out: chat/filetools.py), and a turn's
+``images`` (``[{"name", "format", "width", "height", "bytes", "sha256"}]``: the placeholders of
+the pictures it sent, chat/pictures.py; never the pictures).
 
 Two fields came without a version, in any version: a replayed reply's ``"cached": true`` and
 when it was recorded (``"recorded": "2026-12-01T12:00:00Z"``), so a loaded chat still counts its

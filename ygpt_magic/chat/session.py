@@ -357,7 +357,7 @@ class ChatSession:
 
     def load_dict(self, data: Any) -> tuple[str, ...]:
         """Replace all chats with ``data``, validated completely first (ChatFileError); the
-        notes say which turns were left out (chatfile.parse)."""
+        notes say what of the file was left out (chatfile.parse)."""
         return self._load(data, None)
 
     def _load(self, data: Any, source: object, before: Callable[[], object] = lambda: None,
@@ -391,7 +391,7 @@ class ChatSession:
         """Replace every chat with those saved by :meth:`save`; a bad file is refused and the
         chats are kept. ``before`` runs once the file is found good, just before the chats are
         replaced (``%ygpt load`` keeps a copy of them there); if it raises, nothing changes. The
-        notes say which turns were left out (chatfile.parse); ``named`` makes the chats' names
+        notes say what of the file was left out (chatfile.parse); ``named`` makes the chats' names
         of the file's (chatfile.parse)."""
         return self._load(chatfile.read(path), path, before, named)
 

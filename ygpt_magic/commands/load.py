@@ -23,7 +23,9 @@ def run(kernel: Kernel, line: str) -> None:
     Reads what `%ygpt save` wrote. The file is checked completely first: a malformed one is
     refused with a message and the current chats stay as they are. A turn with an empty reply
     (files saved before such replies stopped being recorded) is left out with its prompt, and
-    a line says so. Chats that would be lost (with turns, a system message or options) are
+    a line says so. A chat's tools (and tool choice) are left out too, with a line that names
+    them and the `%ygpt config --tools` that offers them: a file never lets the model run your
+    notebook's functions. Chats that would be lost (with turns, a system message or options) are
     first written to a file in the temporary folder, named by what they hold, and the output
     names it with the `%ygpt load` that brings them back (the same cells run again show the
     same output, as nbval wants in CI): a load replaces, it does not merge, so two chats of one
