@@ -199,3 +199,21 @@ def scripted(shell, folder, user: str, reply: str) -> Iterator[None]:
 def completions(server) -> list:
     """The Completion requests the server received (streamed, unary and deferred)."""
     return [r for r in server.requests if r.method in ("Completion", "AsyncCompletion")]
+
+
+def typed_at_prompts(monkeypatch, *answers: str | BaseException) -> list[str]:
+    """%ygpt auth's hidden prompts (getpass: the key, then the folder id) answered with
+    ``answers`` in turn, as a user types them; an exception is what the frontend raises instead
+    (EOFError: a terminal whose input is closed). The prompts asked are added to the list returned."""
+    asked: list[str] = []
+    left = list(answers)
+
+    def answer(prompt: str = "") -> str:
+        asked.append(prompt)
+        given = left.pop(0)
+        if isinstance(given, BaseException):
+            raise given
+        return given
+
+    monkeypatch.setattr("getpass.getpass", answer)
+    return asked

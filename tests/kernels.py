@@ -9,6 +9,7 @@ cell, or one click, showed. Adapted from the exploratory harness of findings/con
 from __future__ import annotations
 
 import os
+import queue
 import re
 import subprocess
 import threading
@@ -53,13 +54,34 @@ class Kernel:
         with self._lock:
             return [(kind, content) for msg_id, kind, content in self.messages if msg_id == parent]
 
+    def idle(self, parent: str) -> bool:
+        return any(kind == "status" and content.get("execution_state") == "idle"
+                   for kind, content in self.of(parent))
+
     def wait_idle(self, parent: str, timeout: float = 60) -> None:
         end = time.monotonic() + timeout
-        while not any(kind == "status" and content.get("execution_state") == "idle"
-                      for kind, content in self.of(parent)):
+        while not self.idle(parent):
             if time.monotonic() > end:
                 raise TimeoutError(f"{parent} not idle after {timeout} s")
             time.sleep(0.02)
+
+    def answering(self, code: str, answers: list[str], timeout: float = 60) -> tuple[str, list[dict[str, Any]]]:
+        """Run ``code`` as JupyterLab runs a cell that may ask for input, typing ``answers`` at its
+        prompts in turn; the msg_id and each prompt's ``input_request`` (``prompt``, ``password``:
+        whether the frontend hides what is typed, and keeps dots in the notebook in its place)."""
+        parent = self.client.execute(code, allow_stdin=True)
+        asked: list[dict[str, Any]] = []
+        end = time.monotonic() + timeout
+        while not self.idle(parent):
+            if time.monotonic() > end:
+                raise TimeoutError(f"{parent} not idle after {timeout} s")
+            try:
+                request = self.client.get_stdin_msg(timeout=0.05)
+            except queue.Empty:
+                continue
+            asked.append(request["content"])
+            self.client.input(answers[len(asked) - 1])
+        return parent, asked
 
     def send(self, code: str, cell_id: str | None = None) -> str:
         """Start a cell (JupyterLab sends its ``cellId``) and return its msg_id."""

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import TEST_KEY, cell, completions
+from conftest import TEST_KEY, cell, completions, typed_at_prompts
 from visible import published
 
 from ygpt_magic.chat.prices import roubles
@@ -104,9 +104,7 @@ def test_whoami_reads_cleanly_before_the_local_server_starts(ipython, clean_env)
 
 def test_auth_reads_the_secret_without_echo_and_never_shows_it(shell, ygpt_server, monkeypatch):
     secret = "AQVNpastedkey0123456789abcdWXYZ"
-    prompts = []
-    monkeypatch.setattr("getpass.getpass", lambda prompt: prompts.append(prompt) or secret)
-    monkeypatch.setattr("builtins.input", lambda prompt: "b1gpasted")
+    prompts = typed_at_prompts(monkeypatch, secret, "b1gpasted")
     result = cell(shell, "%ygpt auth")
     assert prompts and "hidden" in prompts[0]
     assert "AQVN…WXYZ" in result.plain and "b1gpasted" in result.plain
@@ -340,8 +338,7 @@ def test_a_word_that_starts_with_hash_ends_the_line_as_the_docs_write_it(shell, 
     assert side.ok, side.message   # the comment's apostrophe opens no quotation
     assert cell(shell, "%ygpt   # what can it do? --help").plain == cell(shell, "%ygpt help").plain
     assert cell(shell, "%ygpt chats  # see --help").plain == cell(shell, "%ygpt chats").plain
-    monkeypatch.setattr("getpass.getpass", lambda prompt: "AQVNpastedkey0123456789abcdWXYZ")
-    monkeypatch.setattr("builtins.input", lambda prompt: "b1gpasted")
+    typed_at_prompts(monkeypatch, "AQVNpastedkey0123456789abcdWXYZ", "b1gpasted")
     auth = cell(shell, "%ygpt auth          # asks for an API key or IAM token (hidden) and the folder id")
     assert auth.ok and "AQVN…WXYZ" in auth.plain
 

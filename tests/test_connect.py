@@ -6,7 +6,6 @@ gRPC and HTTP alike, so the kernel's chats, datasets and batch jobs stay its own
 
 from __future__ import annotations
 
-import getpass
 import json
 import subprocess
 import sys
@@ -25,7 +24,7 @@ with warnings.catch_warnings():
 
 from capture import GrpcCapture, HttpCapture, lan_address
 from cellrun import assert_clean, assert_clear_error
-from conftest import TEST_KEY, cell
+from conftest import TEST_KEY, cell, typed_at_prompts
 
 from ygpt_magic.emulator.testing import sdk_kwargs
 from ygpt_magic.errors import AuthFailed, CredentialsMissing, OptionError
@@ -160,8 +159,7 @@ def test_a_key_from_the_environment_is_not_sent_in_the_clear_to_another_machine(
 
 def test_a_key_entered_with_auth_is_sent_there_with_a_warning(shell, clean_env, monkeypatch, elsewhere):
     clean_env.setenv("YC_API_KEY", OWN_KEY)
-    monkeypatch.setattr(getpass, "getpass", lambda prompt="": "AQVNenteredKEY0123456789abcdefG7Hj")
-    monkeypatch.setattr("builtins.input", lambda prompt="": "")
+    typed_at_prompts(monkeypatch, "AQVNenteredKEY0123456789abcdefG7Hj", "")
     with GrpcCapture(elsewhere) as server:
         cell(shell, f"%ygpt connect {server.address} --insecure")
         entered = cell(shell, "%ygpt auth")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from cellrun import assert_clear_error
-from conftest import cell
+from conftest import cell, typed_at_prompts
 from IPython.core.error import StdinNotImplementedError
 
 from ygpt_magic.errors import HostNotFound, NoInputHere
@@ -33,8 +33,7 @@ def test_auth_where_the_frontend_cannot_ask_says_what_to_do_and_changes_nothing(
 
 
 def test_auth_whose_folder_cannot_be_asked_keeps_the_key_unused(shell, monkeypatch):
-    monkeypatch.setattr(getpass, "getpass", lambda prompt="": "AQVNenteredKEY0123456789abcdefG7Hj")
-    monkeypatch.setattr("builtins.input", lambda prompt="": (_ for _ in ()).throw(EOFError()))
+    typed_at_prompts(monkeypatch, "AQVNenteredKEY0123456789abcdefG7Hj", EOFError())
     assert_clear_error(cell(shell, "%ygpt auth"), "YC_API_KEY", error_type=NoInputHere)
     assert "AQVN…G7Hj" not in cell(shell, "%ygpt whoami").plain
 

@@ -7,14 +7,13 @@ exception). Afterwards the canary's distinctive middle, which masking never show
 0 bytes of: every cell output (all mimetypes, stdout, stderr), the `%ygpt save` / `export` files,
 every log record at any level from any logger (the project's, the server's, the SDK's, gRPC's,
 asyncio's), repr()/str() of the project's objects, the errors and their chains, the panel's
-widget state, and executed notebooks. `getpass.getpass` and `input` are replaced in the test (they
-are the terminal, not the SDK). Keys typed where they do not belong (on the `%ygpt auth`
+widget state, and executed notebooks. `getpass.getpass` is replaced in the test (it is the
+terminal, not the SDK). Keys typed where they do not belong (on the `%ygpt auth`
 line, in a flag, with what a header cannot carry) are in test_secrets_typed.py.
 """
 
 from __future__ import annotations
 
-import getpass
 import json
 import logging
 import os
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from cellrun import LOST_EXCEPTIONS, CellRun, run
+from conftest import typed_at_prompts
 
 import ygpt_magic
 from ygpt_magic.saving import LIVE_ONLY
@@ -194,8 +194,7 @@ def use_env(monkeypatch, var: str, secret: str) -> None:
 
 
 def use_auth(monkeypatch, shell, secret: str) -> CellRun:
-    monkeypatch.setattr(getpass, "getpass", lambda prompt="": secret)
-    monkeypatch.setattr("builtins.input", lambda prompt="": FOLDER)
+    typed_at_prompts(monkeypatch, secret, FOLDER)
     return run(shell, "%ygpt auth")
 
 

@@ -1,4 +1,5 @@
-"""Secrets typed by the user: a key typed at `%ygpt auth`, or on its line, is kept out of everything.
+"""Secrets typed by the user: a key typed at `%ygpt auth`, or on its line, or at its folder prompt
+(or in YC_FOLDER_ID), is kept out of everything.
 
 A key typed as an argument is refused unechoed and taken out of IPython's history (a short word
 only from that cell), no magic declares a flag that would put a secret in the notebook, and a key
@@ -12,7 +13,9 @@ import re
 
 import pytest
 from cellrun import LOST_EXCEPTIONS, assert_clear_error, run
-from test_secrets import PLAIN_KEY, leaks, use_auth, use_env
+from conftest import TEST_FOLDER, completions, typed_at_prompts
+from kernels import Kernel
+from test_secrets import API_KEY, FOLDER, IAM_TOKEN, PLAIN_KEY, leaks, use_auth, use_env
 
 from ygpt_magic import commands
 
@@ -95,3 +98,77 @@ def test_a_key_a_header_cannot_carry_is_refused_at_first_use_naming_the_variable
     result = run(shell, "%%ygpt\nHello")
     assert_clear_error(result, "YC_API_KEY", error_type=CredentialMalformed)
     assert "badkey" not in result.shown and len(ygpt_server.requests) == sent
+
+
+#: a key of the published API-key shape (AQVN and 35 more), with the canary's fragments
+SHAPED_KEY = "AQVN0f3a9d2c7b41e8LEAKCHECKabcdefghijkl"
+#: a folder id is typed where a credential goes, a credential where the folder id goes
+AT_THE_FOLDER_PROMPT = {"the key pasted twice": [SHAPED_KEY, SHAPED_KEY],
+                        "the answers swapped": [FOLDER, SHAPED_KEY],
+                        "a key run on past its shape": [PLAIN_KEY, API_KEY],
+                        "an IAM token": [PLAIN_KEY, IAM_TOKEN],
+                        "a key of no Yandex shape pasted twice": [PLAIN_KEY, PLAIN_KEY]}
+
+
+@pytest.mark.parametrize("typed", sorted(AT_THE_FOLDER_PROMPT))
+def test_a_key_at_the_folder_prompt_is_refused_unshown_and_changes_nothing(shell, magics, ygpt_server,
+                                                                         monkeypatch, typed):
+    """It was echoed as typed, then shown in full in the confirmation and by whoami, and sent as
+    the folder of every model URI (gpt://AQVN…/yandexgpt/latest)."""
+    from ygpt_magic.errors import FolderIsCredential
+
+    before = run(shell, "%ygpt whoami").plain
+    prompts = typed_at_prompts(monkeypatch, *AT_THE_FOLDER_PROMPT[typed])
+    refused = run(shell, "%ygpt auth")
+    assert len(prompts) == 2 and "hidden" in prompts[1], "the folder prompt shows what is typed"
+    message = assert_clear_error(refused, "The folder id entered at %ygpt auth looks like ",
+                                 "not a folder id", "nothing was changed", "Run %ygpt auth again",
+                                 error_type=FolderIsCredential)
+    assert not leaks(refused.shown + message) and "AQVN" not in message and "t1." not in message
+    assert run(shell, "%ygpt whoami").plain == before
+    assert run(shell, "%%ygpt\nHello").ok
+    assert completions(ygpt_server)[-1].model_uri.startswith(f"gpt://{TEST_FOLDER}/")
+
+
+def test_a_key_in_yc_folder_id_is_never_shown_or_sent(shell, magics, ygpt_server, monkeypatch):
+    from ygpt_magic.errors import FolderIsCredential
+
+    monkeypatch.setenv("YC_FOLDER_ID", SHAPED_KEY)
+    whoami = run(shell, "%ygpt whoami")
+    assert ("none used: YC_FOLDER_ID holds what looks like a Yandex Cloud API key, not a folder id"
+            in whoami.plain)
+    sent = len(ygpt_server.requests)
+    refused = run(shell, "%%ygpt\nHello")
+    assert_clear_error(refused, "YC_FOLDER_ID holds what looks like a Yandex Cloud API key",
+                       "set YC_FOLDER_ID to the folder's id", error_type=FolderIsCredential)
+    assert len(ygpt_server.requests) == sent, "a request went out with the key as its folder"
+    shown = whoami.shown + refused.shown + run(shell, "%ygpt config").shown
+    assert not leaks(shown) and "AQVN0f3a" not in shown
+
+
+@pytest.mark.slow
+def test_the_folder_prompt_hides_what_is_typed_in_a_real_kernel(ygpt_server):
+    """What JupyterLab keeps of a prompt's answer in the notebook: the text typed, unless the
+    kernel asked for a password (then dots)."""
+    with Kernel(ygpt_server.address) as kernel:
+        parent, asked = kernel.answering("%ygpt auth", [SHAPED_KEY, SHAPED_KEY])
+        shown = kernel.shown(parent)
+        assert [request["password"] for request in asked] == [True, True], asked
+        assert "looks like a Yandex Cloud API key" in shown and "Traceback" not in shown
+        assert not leaks(shown + kernel.shown(kernel.run("%ygpt whoami")))
+
+
+def test_a_key_as_the_folder_of_a_model_uri_is_refused_before_it_is_sent(shell, magics, ygpt_server):
+    """The model URI carries the folder (gpt://<folder>/yandexgpt/latest): a key pasted there
+    went out in the request, and back in the footer, the usage table and whoami's config."""
+    sent, says = len(ygpt_server.requests), "model holds what looks like a Yandex Cloud API key"
+    for source in (f"%%ygpt --model gpt://{SHAPED_KEY}/yandexgpt/latest\nHello",
+                   f"%ygpt config --model gpt://{SHAPED_KEY}/yandexgpt/latest"):
+        refused = run(shell, source)
+        message = assert_clear_error(refused, says, "gpt://<folder_id>/yandexgpt/latest")
+        assert not leaks(refused.shown + message), source
+    ignored = run(shell, f"%config YGptMagics.model = 'gpt://{SHAPED_KEY}/yandexgpt/latest'")
+    assert says in ignored.shown and "Ignored: YGptMagics.model stays 'yandexgpt'" in ignored.shown
+    assert not leaks(ignored.shown)
+    assert len(ygpt_server.requests) == sent
+    assert magics.kernel.session.chat().options.model is None and magics.model == "yandexgpt"

@@ -18,6 +18,8 @@ holding one. :func:`mask_all` masks what we quote (a server's words, an exceptio
 errors/base.py), so whatever the guard would find is never shown either, and a token that only
 starts like a key (a key cut short or run on, a padded token a looser pattern would cut in two)
 is masked too: hiding a little too much costs nothing, refusing too much costs the user.
+Both read a value that must be no credential at all (a folder id, a model URI, which whoami shows
+and every request sends): :func:`looks_like` refuses what either would catch.
 
 It sits at the package's top level and imports nothing of it, as words.py does, because the
 errors, the sources and the client all use it.
@@ -231,6 +233,17 @@ def _first(text: str) -> Sighting | None:
         if shape.valid(match.group()):
             return Sighting(shape.kind, shape.shown(match.group()))
     return None
+
+
+def looks_like(text: str) -> str | None:
+    """What ``text`` looks like when it holds a credential: the kind :func:`sighted` finds, or a
+    token :func:`mask_all` would mask (one that opens like a key and is most of one); None when
+    it holds neither. For a value that must be no credential at all (a folder id), where a key
+    cut short is as wrong as a whole one."""
+    sighting = sighted(text)
+    if sighting is not None:
+        return sighting.kind
+    return "a Yandex Cloud key or token" if mask_all(text) != text else None
 
 
 def mask_all(text: str) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from ..errors import OptionError
+from ..keyshapes import looks_like
 from .catalog import LARGEST_CONTEXT
 
 FORMATS = ("markdown", "text", "code", "json")
@@ -97,6 +98,12 @@ class Options:
                     f"model must be a non-empty name (at most 500 characters), not "
                     f"{shown(self.model)}; use e.g. yandexgpt, yandexgpt-lite, yandexgpt/rc or "
                     f"gpt://<folder_id>/yandexgpt/latest."
+                )
+            if kind := looks_like(self.model):  # a key pasted as the folder of a model URI
+                raise OptionError(
+                    f"model holds what looks like {kind}, so it is not used, shown or sent; a "
+                    f"model URI carries the folder id (gpt://<folder_id>/yandexgpt/latest, the id "
+                    f"is 20 letters and digits, b1g…): use it there, or a short name such as yandexgpt."
                 )
             object.__setattr__(self, "model", self.model.strip())
         if self.temperature is not None:

@@ -123,7 +123,6 @@ class Connection:
             address = self._server.address if self._server else None
         else:
             address = CLOUD_ENDPOINT if self.target == "cloud" else self.target
-        folder, folder_source = find_folder(self._folder, local=local)
         chat: str | None
         if local:
             chat = chat_base_url(self._server.http_url) if self._server else "the local server's, when it starts"
@@ -134,7 +133,7 @@ class Connection:
             "address": address,
             "chat_api": chat,
             "tls": "off" if (self.insecure or local) else "on",
-            "folder": f"{folder} (from {folder_source})" if folder else "none found",
+            "folder": find_folder(self._folder, local=local).describe(),
             "credential": find_credential(self._auth(), local=local).describe(),
             "clear": self._in_the_clear(),
         }

@@ -16,7 +16,7 @@ import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..keyshapes import mask
+from ..keyshapes import looks_like, mask
 
 #: Environment variables holding a secret, in the SDK's lookup order, with the kind of secret.
 SECRET_ENV_VARS: tuple[tuple[str, str], ...] = (
@@ -168,19 +168,45 @@ def _is_secret(value: str) -> bool:
     return len(value) >= 8 and value != LOCAL_DUMMY_KEY
 
 
-def find_folder(explicit: str | None = None, *, local: bool = False) -> tuple[str | None, str]:
-    """(folder id, where it came from); (None, "nowhere") when there is none."""
+@dataclass(frozen=True)
+class Folder:
+    """The folder id requests are billed to, and where it came from. ``looks_like``: what the
+    value found at ``source`` looks like when it is a credential, not a folder id (a key pasted
+    at the folder prompt, or into YC_FOLDER_ID); then ``id`` is None: the value is never used,
+    shown or sent, as the folder is shown by whoami, named in errors and sent in every model
+    URI (``gpt://<folder>/yandexgpt/latest``)."""
+
+    id: str | None
+    source: str
+    looks_like: str | None = None
+
+    def describe(self) -> str:
+        """The folder as `%ygpt whoami` shows it."""
+        if self.looks_like:
+            return f"none used: {self.source} holds what looks like {self.looks_like}, not a folder id"
+        return f"{self.id} (from {self.source})" if self.id else "none found"
+
+
+def find_folder(explicit: str | None = None, *, local: bool = False) -> Folder:
+    """The folder id a request uses (its ``id`` None when there is none, or when the value
+    found looks like a credential: :class:`Folder`)."""
     if explicit:
-        return explicit.strip(), "%ygpt auth"
+        return _checked_folder(explicit.strip(), "%ygpt auth")
     value = os.environ.get(FOLDER_ENV_VAR, "").strip()
     if value:
-        return value, FOLDER_ENV_VAR
+        return _checked_folder(value, FOLDER_ENV_VAR)
     if local:
-        return LOCAL_FOLDER, "default for the local server"
+        return Folder(LOCAL_FOLDER, "default for the local server")
     folder = _yc_config_folder()
     if folder:
-        return folder, "yc CLI config"
-    return None, "nowhere"
+        return _checked_folder(folder, "yc CLI config")
+    return Folder(None, "nowhere")
+
+
+def _checked_folder(value: str, source: str) -> Folder:
+    """``value`` from ``source`` as the folder, unless it looks like a credential (keyshapes)."""
+    kind = looks_like(value)
+    return Folder(None, source, kind) if kind else Folder(value, source)
 
 
 def _yc_config_folder() -> str | None:

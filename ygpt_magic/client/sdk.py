@@ -30,6 +30,7 @@ from ..chat.values import Extras, Message
 from ..errors import (
     CredentialMalformed,
     CredentialsMissing,
+    FolderIsCredential,
     NoChatEndpoint,
     OptionError,
     YGptError,
@@ -79,7 +80,8 @@ class Client:
         self.settings = settings
         self._auth = auth
         self.credential: Credential = find_credential(auth, local=local)
-        self.folder_id, self.folder_source = find_folder(folder_id, local=local)
+        self.folder = find_folder(folder_id, local=local)
+        self.folder_id = self.folder.id
         self._sdks = SdkSlot(self._build_sdk)
         # the cloud always speaks TLS: a hello there would only add a round trip to each check
         self._reach = Reachability(settings.connect_timeout, lost=self._sdks.drop,
@@ -291,6 +293,8 @@ class Client:
         return known if own.secret is None or own in known else (*known, own)
 
     def _check_credentials(self) -> None:
+        if self.folder.looks_like:
+            raise FolderIsCredential(self.folder.source, self.folder.looks_like)
         found = None if self.credential is NO_CREDENTIAL else self.credential.source
         if found is None or not self.folder_id:
             raise CredentialsMissing(found=found, folder=self.folder_id,

@@ -2,6 +2,13 @@
 
 The secret is read with getpass (never echoed, never in the notebook or its history) and kept
 in this kernel's memory only; no flag takes a secret, so none can end up in a cell's source.
+
+The folder id is read without echo too. It is no secret, but a key lands at its prompt often
+enough (pasted twice out of habit, or the answers given in swapped order), and what a plain
+``input()`` is given stays on screen and in the saved notebook (JupyterLab keeps a prompt's
+answer as an output; a hidden one as dots). An answer that looks like a credential is refused
+there, before anything is kept: the folder is shown by whoami and sent in every model URI. The
+confirmation shows the folder id once it is known to be one.
 """
 
 from __future__ import annotations
@@ -14,8 +21,9 @@ from typing import TYPE_CHECKING
 from IPython.core.error import StdinNotImplementedError
 
 from ..client.credentials import sendable
-from ..errors import CredentialMalformed, NoInputHere, OptionError
+from ..errors import CredentialMalformed, FolderIsCredential, NoInputHere, OptionError
 from ..kernel import Kernel
+from ..keyshapes import looks_like
 from ._common import show
 from .args import subcommand, uncommented
 
@@ -25,10 +33,11 @@ if TYPE_CHECKING:
 
 @subcommand
 def run(kernel: Kernel, line: str) -> None:
-    """Enter an API key or IAM token (hidden input) and the folder id.
+    """Enter an API key or IAM token and the folder id (both hidden input).
 
     Empty answers keep the environment's YC_API_KEY / YC_IAM_TOKEN / YC_FOLDER_ID. Kept in
-    the kernel's memory only: no flag takes a secret, so none lands in the notebook."""
+    the kernel's memory only: no flag takes a secret, so none lands in the notebook. A folder
+    answer that looks like a key or token is refused, and nothing changes."""
     if uncommented(line).strip():  # never echo it: the argument may well be the key itself
         history = kernel.shell.history_manager if kernel.shell is not None else None
         if history is not None:
@@ -41,12 +50,24 @@ def run(kernel: Kernel, line: str) -> None:
     secret = _ask(getpass.getpass, "API key or IAM token (hidden; empty = use the environment): ")
     if not sendable(secret.strip()):
         raise CredentialMalformed("%ygpt auth")  # before the folder is asked, nothing changed
-    folder = _ask(input, "Folder id (empty = YC_FOLDER_ID): ")
-    kernel.connection.set_credentials(secret.strip() or None, folder.strip() or None)
+    folder = _ask(getpass.getpass, "Folder id (hidden too, shown once checked; empty = YC_FOLDER_ID): ").strip()
+    kind = _credential_as_folder(secret.strip(), folder)
+    if kind:
+        raise FolderIsCredential("%ygpt auth", kind)   # before anything is kept: nothing changed
+    kernel.connection.set_credentials(secret.strip() or None, folder or None)
     info = kernel.connection.describe()
     clear = f" {info['clear']}" if info["clear"] else ""
     show(f"Using {info['credential']}; folder {info['folder']}. "
          f"Kept in this kernel's memory only, not in the notebook.{clear}")
+
+
+def _credential_as_folder(secret: str, folder: str) -> str | None:
+    """What the folder answer looks like when it is a credential: a Yandex credential
+    (keyshapes), or the key given at the first prompt (of any shape: a test server's key is no
+    Yandex one); None for anything else, a folder id or nothing."""
+    if not folder:
+        return None
+    return looks_like(folder) or ("the key or token entered at the first prompt" if folder == secret else None)
 
 
 def _ask(read: Callable[[str], str], prompt: str) -> str:

@@ -7,6 +7,7 @@ How client/rpc_errors.py maps a gRPC status to these types:
 gRPC status            exception            constructor
 =====================  ===================  ===========================================
 (no credentials)       CredentialsMissing   ``CredentialsMissing()``
+(a key as the folder)  FolderIsCredential   ``FolderIsCredential(source, kind)``
 UNAUTHENTICATED        AuthFailed           ``AuthFailed(endpoint, source=None, detail=None, cli=, placeholder=)``
 PERMISSION_DENIED      PermissionDenied     ``PermissionDenied(folder_id=None, detail=None, server=None)``
 RESOURCE_EXHAUSTED     QuotaExceeded        ``QuotaExceeded(attempts=None, detail=None, wait=None, server=None)``
@@ -65,6 +66,29 @@ class CredentialsMissing(YGptError):
                     f"the environment{serve}, or run %ygpt auth to enter them without saving them "
                     f"in the notebook{tail}")
         super().__init__(text)
+
+
+class FolderIsCredential(YGptError):
+    """The folder id looks like a credential (keyshapes.looks_like): a key pasted at the folder
+    prompt of %ygpt auth, or put in YC_FOLDER_ID. It is never taken, shown or sent (the folder is
+    shown by whoami, named in errors and sent in every model URI), so this says what it looks
+    like and where it was found (``source``), never the value or a part of it."""
+
+    def __init__(self, source: str, kind: str) -> None:
+        shape = "not a folder id (20 letters and digits, b1g…)"
+        console = "the console shows the id beside the folder's name"
+        if source == "%ygpt auth":
+            text = (f"The folder id entered at %ygpt auth looks like {kind}, {shape}, so nothing "
+                    f"was changed and it is not shown here. Run %ygpt auth again: the API key or "
+                    f"IAM token goes at the first prompt, the folder id at the second ({console}).")
+        else:
+            where, fix = (("The yc CLI's folder-id", "run yc config set folder-id FOLDER_ID")
+                          if source == "yc CLI config" else (source, f"set {source} to the folder's id"))
+            text = (f"{where} holds what looks like {kind}, {shape}, so it is not used, shown or "
+                    f"sent, and nothing was sent. Put the key in YC_API_KEY (or YC_IAM_TOKEN) and "
+                    f"{fix} ({console}), or run %ygpt auth to enter both.")
+        super().__init__(text)
+        self.source = source
 
 
 class RefusedForEvery(YGptError):
