@@ -116,6 +116,8 @@ REQUEST_PATH_ERRORS = {
     "TextTooLongToEmbed": errors.TextTooLongToEmbed(3003, 2000),
     "TextTooLong": errors.TextTooLong(349354, 100000),
     "CredentialsMissing": errors.CredentialsMissing(),
+    "FolderIsCredential": errors.FolderIsCredential("YC_FOLDER_ID", "a Yandex Cloud API key"),
+    "FolderIsCredential(yc)": errors.FolderIsCredential("yc CLI config", "a Yandex Cloud API key"),
     "AuthFailed": errors.AuthFailed("127.0.0.1:1"),
     "PermissionDenied": errors.PermissionDenied("b1gfolder"),
     "QuotaExceeded": errors.QuotaExceeded(3, "quota", wait=5),

@@ -130,17 +130,27 @@ def test_a_key_at_the_folder_prompt_is_refused_unshown_and_changes_nothing(shell
     assert completions(ygpt_server)[-1].model_uri.startswith(f"gpt://{TEST_FOLDER}/")
 
 
-def test_a_key_in_yc_folder_id_is_never_shown_or_sent(shell, magics, ygpt_server, monkeypatch):
+@pytest.mark.parametrize(("source", "named", "fix"), [
+    ("YC_FOLDER_ID", "YC_FOLDER_ID", "set YC_FOLDER_ID to the folder's id"),
+    ("yc CLI config", "The yc CLI's folder-id", "run yc config set folder-id FOLDER_ID")])
+def test_a_key_as_the_environments_folder_is_never_shown_or_sent(shell, magics, ygpt_server, monkeypatch,
+                                                                 tmp_path, source, named, fix):
     from ygpt_magic.errors import FolderIsCredential
 
-    monkeypatch.setenv("YC_FOLDER_ID", SHAPED_KEY)
+    if source == "YC_FOLDER_ID":
+        monkeypatch.setenv("YC_FOLDER_ID", SHAPED_KEY)
+    else:   # `yc config get folder-id` answers with the key
+        monkeypatch.delenv("YC_FOLDER_ID")
+        (tmp_path / "yc").write_text(f"#!/bin/sh\necho {SHAPED_KEY}\n")
+        (tmp_path / "yc").chmod(0o755)
+        monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
     whoami = run(shell, "%ygpt whoami")
-    assert ("none used: YC_FOLDER_ID holds what looks like a Yandex Cloud API key, not a folder id"
+    assert (f"none used: {source} holds what looks like a Yandex Cloud API key, not a folder id"
             in whoami.plain)
     sent = len(ygpt_server.requests)
     refused = run(shell, "%%ygpt\nHello")
-    assert_clear_error(refused, "YC_FOLDER_ID holds what looks like a Yandex Cloud API key",
-                       "set YC_FOLDER_ID to the folder's id", error_type=FolderIsCredential)
+    assert_clear_error(refused, f"{named} holds what looks like a Yandex Cloud API key", "nothing was sent",
+                       fix, error_type=FolderIsCredential)
     assert len(ygpt_server.requests) == sent, "a request went out with the key as its folder"
     shown = whoami.shown + refused.shown + run(shell, "%ygpt config").shown
     assert not leaks(shown) and "AQVN0f3a" not in shown

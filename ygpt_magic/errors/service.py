@@ -84,9 +84,9 @@ class FolderIsCredential(YGptError):
         else:
             where, fix = (("The yc CLI's folder-id", "run yc config set folder-id FOLDER_ID")
                           if source == "yc CLI config" else (source, f"set {source} to the folder's id"))
-            text = (f"{where} holds what looks like {kind}, {shape}, so it is not used, shown or "
-                    f"sent, and nothing was sent. Put the key in YC_API_KEY (or YC_IAM_TOKEN) and "
-                    f"{fix} ({console}), or run %ygpt auth to enter both.")
+            text = (f"{where} holds what looks like {kind}, {shape}, so it is not used or shown, "
+                    f"and nothing was sent. Put the key in YC_API_KEY (or YC_IAM_TOKEN) and {fix} "
+                    f"({console}), or run %ygpt auth to enter both.")
         super().__init__(text)
         self.source = source
 
