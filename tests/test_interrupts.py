@@ -124,3 +124,54 @@ def test_ctrl_c_while_the_sdk_still_loads_after_load_ext_is_one_paragraph(shell,
     assert_clear_error(run, "Stopped before the request was sent", "still loading", "Nothing was sent",
                        error_type=StoppedBeforeAsking)
     assert completions(ygpt_server) == []
+
+
+class SlowReport:
+    """A value whose text takes long to make (a lazy frame computing itself); ``started`` is set
+    once it is being made."""
+
+    def __init__(self) -> None:
+        self.started = threading.Event()
+
+    def __repr__(self) -> str:
+        self.started.set()
+        for _ in range(3000):   # 30 s, which value_timeout (5 s) would stop: the press comes first
+            time.sleep(0.01)    # a press landing just before one long sleep began would wait it out
+        return "report"
+
+
+#: case → (the cell, the reference it names and where); each reads {report}, a SlowReport
+READING = {
+    "the cell's text": ("%%ygpt\nSummarise {report}", "{report} in the cell's text"),
+    "--system": ('%%ygpt --system "Context: {report}"\nSummarise it', "{report} in --system"),
+    "an expression": ("%%ygpt --once\nSummarise {[report][0]}", "{[report][0]} in the cell's text"),
+    "--labels": ("%%ygpt --labels good,bad\n{report}", "{report} in the cell's text"),
+}
+
+
+@pytest.mark.parametrize("case", READING)
+def test_ctrl_c_while_a_reference_is_turned_into_text_is_one_paragraph_naming_it(shell, magics, ygpt_server, case):
+    """errors3.md 7: a KeyboardInterrupt traceback through 9 of ygpt_magic's frames. The words
+    are guide/context.md's quote."""
+    source, reference = READING[case]
+    report = shell.user_ns["report"] = SlowReport()
+    presser = ctrl_c_in(10, when=report.started)
+    run = cell(shell, source)
+    presser.join()
+    message = assert_clear_error(run, "put the text you want in a variable", error_type=StoppedBeforeAsking)
+    assert message.startswith(f"Stopped before the request was sent: Ctrl-C came while {reference} was "
+                              f"turned into text. Nothing was sent, "), message
+    assert magics.kernel.session.chats["default"].turns == []
+    assert completions(ygpt_server) == [] and "_ygpt" not in shell.user_ns
+
+
+def test_ctrl_c_while_a_rows_reference_is_turned_into_text_stops_the_run_not_the_row(shell, ygpt_server):
+    """A --map row reads its references while the rows are planned: a press there stops the whole
+    run as any press does, never taken for that row's failure while the others are sent."""
+    report = shell.user_ns["report"] = SlowReport()
+    shell.user_ns.update(items=["a", "b"], res="kept")
+    presser = ctrl_c_in(10, when=report.started)
+    run = cell(shell, "%%ygpt --map items --out res\n{item}: {report}")
+    presser.join()
+    assert_clear_error(run, "Stopped before any row was sent", "Nothing was sent")
+    assert completions(ygpt_server) == [] and shell.user_ns["res"] == "kept"

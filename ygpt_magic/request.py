@@ -31,7 +31,7 @@ from .chat import Plan, Reply, planning
 from .chat.counting import Tokenizes
 from .client import guard
 from .client.credentials import Credential
-from .context.interpolate import Expanded, interpolate
+from .context.interpolate import Expanded, StoppedReading, interpolate
 from .errors import OptionError, ReplyNotValid, StoppedBeforeAsking, stopping
 from .kernel import Kernel
 from .modelname import model_name
@@ -44,32 +44,54 @@ if TYPE_CHECKING:
     from .tools.schema import Schema
 
 
+#: what a cell stopped while a value was turned into text can do instead
+SLOW_VALUE = "put the text you want in a variable and refer to that, or run the cell again to start over"
+
+
 def expand(kernel: Kernel, text: str, *, fill: bool = True, where: str = "the cell's text",
-           namespace: Mapping[str, Any] | None = None,
-           secrets: Sequence[Credential] | None = None, checked: bool = False) -> Expanded:
-    """``text`` with its references filled in from the notebook (context/interpolate.py), or from
-    ``namespace`` (a ``--map`` row's names over the notebook's); ``where`` names the text itself
-    in a credential error. ``secrets``: the known credentials when the caller has just read
-    them (None: read now); ``checked``: ``text`` as written was checked by the caller."""
-    return interpolate(text, kernel.namespace if namespace is None else namespace,
-                       cells=kernel.cells, limits=kernel.settings.limits(),
+           secrets: Sequence[Credential] | None = None) -> Expanded:
+    """``text`` of one request (a cell's, ``--system``, a fix's, a panel message) with its
+    references filled in from the notebook (context/interpolate.py); ``where`` names the text
+    itself in a credential error. ``secrets``: the known credentials when the caller has just
+    read them (None: read now).
+
+    A Ctrl-C meanwhile (a repr or an expression that takes long) is StoppedBeforeAsking, the
+    paragraph every other press before the request gives, naming the reference being read,
+    rather than a traceback through the package's own frames. A ``--map`` row's texts are filled
+    in by :func:`row_expander`, where a press stops the whole run instead."""
+    try:
+        return _filled(kernel, text, kernel.namespace, fill=fill, where=where, secrets=secrets)
+    except KeyboardInterrupt as stop:
+        during = (f"{stop.reference} was turned into text" if isinstance(stop, StoppedReading)
+                  else f"the references in {where} were filled in")
+        raise StoppedBeforeAsking(during, again=SLOW_VALUE) from None
+
+
+def _filled(kernel: Kernel, text: str, namespace: Mapping[str, Any], *, fill: bool = True,
+            where: str = "the cell's text", secrets: Sequence[Credential] | None = None,
+            checked: bool = False) -> Expanded:
+    """``text`` filled in from ``namespace`` (the notebook's, or a ``--map`` row's names over
+    it), a Ctrl-C passing as it came; ``checked``: ``text`` as written was checked by the
+    caller."""
+    return interpolate(text, namespace, cells=kernel.cells, limits=kernel.settings.limits(),
                        secrets=kernel.connection.known_secrets() if secrets is None else secrets,
                        fill=fill, where=where, checked=checked)
 
 
 def row_expander(kernel: Kernel, template: str, system: str | None = None) -> Expand:
     """How each ``--map`` row's ``template`` and ``system`` (``--system``) are filled in from its
-    names: :func:`expand`, with the known credentials read once for the cell, not once a row.
-    The two texts as written are checked here, once: one that carries a credential refuses the
-    cell, as it refuses a ``--once`` cell, instead of failing every row alike; each row's values
-    and filled-in texts are still checked, and its request at the transport."""
+    names: as :func:`expand` fills a cell's, with the known credentials read once for the cell,
+    not once a row, and a Ctrl-C left a KeyboardInterrupt: the run over rows says what it stopped
+    (as an error it would fail that row alone, and the others would be sent). The two texts as
+    written are checked here, once: one that carries a credential refuses the cell, as it
+    refuses a ``--once`` cell, instead of failing every row alike; each row's values and
+    filled-in texts are still checked, and its request at the transport."""
     secrets = kernel.connection.known_secrets()
     guard.check("the cell's text", template, secrets)
     check(kernel, "--system", system, secrets)
 
     def row(text: str, names: Mapping[str, Any], *, where: str = "the cell's text") -> Expanded:
-        return expand(kernel, text, namespace=names, secrets=secrets, where=where,
-                      checked=text in (template, system))
+        return _filled(kernel, text, names, secrets=secrets, where=where, checked=text in (template, system))
     return row
 
 

@@ -59,6 +59,18 @@ _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 _SPAN = re.compile(r"(?<!`)(`+)(?!`)(?:(?!\n[ \t]*\n).)+?(?<!`)\1(?!`)", re.DOTALL)
 
 
+class StoppedReading(KeyboardInterrupt):
+    """Ctrl-C while a reference was read (an expression evaluated, a value turned into text: a
+    slow repr, a lazy frame computing itself). Still a KeyboardInterrupt, so a run over rows
+    stops as at any press; ``reference`` names it as written and the text it is in
+    (``{report} in the cell's text``), for a door that says the stop in one paragraph
+    (request.expand)."""
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(reference)
+        self.reference = reference
+
+
 @dataclass(frozen=True)
 class Expanded:
     """The prompt text, one note per reference that was rendered or cut (shown above the reply
@@ -102,7 +114,10 @@ def interpolate(
         token = match.group(0)
         if token in ("{{", "}}"):
             return token[0]
-        found = _reference(match, namespace, cells, limits)
+        try:
+            found = _reference(match, namespace, cells, limits)
+        except KeyboardInterrupt:
+            raise StoppedReading(f"{token} in {where}") from None
         if found is None:
             return token
         label, rendered, picture = found
