@@ -92,12 +92,15 @@ def test_a_syntax_error_is_recorded_with_its_cell(shell, ygpt_server):
     assert f'File "Cell In[{failed}]", line 1' in text and "SyntaxError" in text
 
 
-def test_our_own_errors_and_interrupts_are_not_failed_cells(shell, magics):
+def test_our_own_errors_are_not_failed_cells_and_an_interrupt_is_kept_marked(shell, magics):
+    """A Ctrl-C is what the user asks about when a cell hung (test_fix.py: the real SIGINT)."""
     before = dict(magics.kernel.cells.errors)
     cell(shell, "%%ygpt\nTell me about {nobody}")  # an InterpolationError (a UsageError)
     cell(shell, "%ygpt frobnicate")
-    cell(shell, "raise KeyboardInterrupt")
     assert magics.kernel.cells.errors == before
+    stopped = shell.execution_count
+    cell(shell, "raise KeyboardInterrupt")
+    assert magics.kernel.cells.errors[stopped].interrupted
 
 
 def test_a_string_of_100_mb_is_cut_with_a_marker(shell, ygpt_server):

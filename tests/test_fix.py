@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +15,7 @@ import pytest
 from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error
 from conftest import cell, completions, scripted
 from IPython.utils.capture import capture_output
+from test_map import ctrl_c_in
 
 from ygpt_magic import errors
 
@@ -282,3 +285,47 @@ def test_fix_after_a_map_with_failed_rows_names_them_and_says_it_repairs_code_no
                                  error_type=errors.NothingToFix)
     assert "no cell has raised an error" not in message
     assert len(completions(ygpt_server)) == 2   # the two rows with a prompt; fix sent nothing
+
+
+def stopped_hanging_cell(shell) -> int:
+    """A cell that hangs, stopped by a real Ctrl-C (SIGINT on the kernel's thread) once its loop
+    runs, as the notebook's Stop does: IPython shows a KeyboardInterrupt under it. Its number."""
+    running = shell.user_ns["running"] = threading.Event()
+    stopped = shell.execution_count
+    presser = ctrl_c_in(10, when=running)
+    run = cell(shell, "running.set()\nwhile True:\n    time.sleep(0.01)")
+    presser.join()
+    assert isinstance(run.error, KeyboardInterrupt), run.shown
+    return stopped
+
+
+def test_fix_after_a_cell_stopped_with_ctrl_c_asks_why_it_hangs_and_names_the_older_error(shell, ygpt_server):
+    """errors3.md 6: it fixed the older, unrelated failed cell, with no note that the cell the
+    user had just stopped was passed over."""
+    shell.user_ns["time"] = time
+    _, failed = failing_cells(shell)
+    stopped = stopped_hanging_cell(shell)
+    result = cell(shell, "%ygpt fix")
+    assert result.ok, result.shown
+    user = completions(ygpt_server)[-1].messages[-1]["text"]
+    assert user.startswith(f"Cell {stopped} did not finish: it was stopped with Ctrl-C"), user
+    assert "while True:" in user and f'File "Cell In[{stopped}]", line 3, in <module>' in user
+    assert user.endswith("KeyboardInterrupt\n```")
+    note = (f"cell {stopped} was stopped with Ctrl-C, not failed with an error: this asks why it hangs or "
+            f"runs too long; for the ZeroDivisionError of cell {failed}, %ygpt fix {failed}")
+    assert note in result.page, result.page
+
+
+def test_fix_n_and_err_n_of_a_cell_stopped_with_ctrl_c_say_where_it_was_stopped(shell, ygpt_server):
+    """errors3.md 6: both said cell N "raised no error", under a cell showing a KeyboardInterrupt."""
+    shell.user_ns["time"] = time
+    stopped = stopped_hanging_cell(shell)
+    assert cell(shell, "x = 1").ok
+    result = cell(shell, f"%ygpt fix {stopped}")
+    assert result.ok, result.shown
+    assert completions(ygpt_server)[-1].messages[-1]["text"].startswith(f"Cell {stopped} did not finish")
+    result = cell(shell, f"%%ygpt --once\nWhy did it hang? {{Err[{stopped}]}}")
+    assert result.ok, result.shown
+    sent = completions(ygpt_server)[-1].messages[-1]["text"]
+    assert "time.sleep(0.01)" in sent and sent.endswith("KeyboardInterrupt\n```"), sent
+    assert f"{{Err[{stopped}]}}: where Ctrl-C stopped cell {stopped} (KeyboardInterrupt)" in result.page

@@ -3,12 +3,15 @@
 It takes the last cell whose error still stands (or cell N): an error is forgotten when its cell
 runs again without one (context/cells.py). A later cell that stopped with a magic's own message
 (a `%%ygpt` cell's UsageError: a name it does not know, a bad flag) is no error in the user's code
-and is skipped, with a note above the reply naming it. It sends its source and its error (`{In[N]}` and
-`{Err[N]}`, so the same bounds and credential check apply as in a cell) in prompt mode, with
-`YGptMagics.fix_instruction` as the system message; the chat is untouched. The reply streams like
-any cell's, and its code goes into a new cell below: the user's cell is never replaced, and a
-second run does not add a second copy when the saved notebook's next cell already holds it
-(_next_cell.py).
+and is skipped, with a note above the reply naming it. A cell stopped with Ctrl-C is taken: a
+user who stopped a cell that hung and asks for a fix means that cell, so the prompt says it did
+not finish and where it was stopped, and a note says so and names the latest error of another
+cell that stands (the user may have meant that one). It sends its source and its error
+(`{In[N]}` and `{Err[N]}`, so the same bounds and credential check apply as in a cell) in prompt
+mode, with `YGptMagics.fix_instruction` as the system message; the chat is untouched. The reply
+streams like any cell's, and its code goes into a new cell below: the user's cell is never
+replaced, and a second run does not add a second copy when the saved notebook's next cell
+already holds it (_next_cell.py).
 
 The line is split at spaces, not like a shell command, so instructions such as
 `%ygpt fix don't rename anything` need no quoting: a first word that is a number is the cell,
@@ -37,6 +40,9 @@ from .args import parse, subcommand
 #: failed rows a refusal names (``_ygpt.errors`` has them all)
 SHOWN_ROWS = 3
 PROMPT = "Cell {count} fails.\n\nIts source:\n{{In[{count}]}}\n\nThe error:\n{{Err[{count}]}}"
+#: the prompt for a cell stopped with Ctrl-C, which raised no error of its own
+STOPPED_PROMPT = ("Cell {count} did not finish: it was stopped with Ctrl-C, so it hangs or runs too "
+                  "long.\n\nIts source:\n{{In[{count}]}}\n\nWhere it was stopped:\n{{Err[{count}]}}")
 
 
 @subcommand
@@ -49,7 +55,8 @@ def run(kernel: Kernel, line: str) -> None:
 
     Sends the cell's source and its error ({In[N]} and {Err[N]}) in prompt mode with
     YGptMagics.fix_instruction as the system message; the chat is untouched. The corrected code
-    goes into a new cell below; the failed cell is never replaced."""
+    goes into a new cell below; the failed cell is never replaced. A cell stopped with Ctrl-C is
+    taken as one that hangs: where it was stopped is sent."""
     args = parse(run, line, as_written=True)
     words = args.words
     if words and words[0].startswith("-") and words[0][1:].isdigit():  # not an instruction either
@@ -57,9 +64,9 @@ def run(kernel: Kernel, line: str) -> None:
                           f"alone takes the last cell that raised.")
     count = int(words.pop(0)) if words and words[0].isdigit() else None
     failed = numbered(kernel.cells, count) if count is not None else last_error(kernel.cells, kernel.namespace)
-    notes = () if count is not None else skipped(kernel.cells, failed.count)
+    notes = interrupted(kernel.cells, failed) + (() if count is not None else skipped(kernel.cells, failed.count))
     guard_failed(kernel, failed)
-    prompt = PROMPT.format(count=failed.count)
+    prompt = (STOPPED_PROMPT if failed.interrupted else PROMPT).format(count=failed.count)
     if words:
         prompt += "\n\n" + " ".join(words)
     system = kernel.settings.fix_instruction
@@ -181,3 +188,15 @@ def skipped(cells: NotebookCells, fixing: int) -> tuple[str, ...]:
         return ()
     return (f"cell {later} failed later, with a magic's own message (a %%ygpt cell's, not an error "
             f"in your code: its message says what to change), so this fixes cell {fixing}",)
+
+
+def interrupted(cells: NotebookCells, fixing: CellError) -> tuple[str, ...]:
+    """The note for a cell stopped with Ctrl-C (fixed as one that hangs), naming the latest error
+    of another cell that stands, for a user who meant that one; none for a failed cell."""
+    if not fixing.interrupted:
+        return ()
+    other = max((error for error in cells.errors.values() if not error.interrupted and error.count != fixing.count),
+                key=lambda error: error.count, default=None)
+    also = f"; for {other.summary}, %ygpt fix {other.count}" if other is not None else ""
+    return (f"cell {fixing.count} was stopped with Ctrl-C, not failed with an error: this asks why it "
+            f"hangs or runs too long{also}",)

@@ -17,9 +17,11 @@ formats each failed cell's exception when it happens, as text (tracebacks.py): t
 would keep every frame's locals alive.
 
 Not every exception is a failed cell: a UsageError is a magic's own message about how it was
-used (every %%ygpt error is one) and has nothing to fix in the user's code, and a Ctrl-C is the
-user stopping the cell; neither is recorded as an error (the last UsageError's count is kept, so
-`%ygpt fix` can say it skipped it).
+used (every %%ygpt error is one) and has nothing to fix in the user's code, so it is not recorded
+as an error (the last one's count is kept, so `%ygpt fix` can say it skipped it). A Ctrl-C (the
+notebook's Stop) is recorded, marked as one (:attr:`CellError.interrupted`): the notebook shows
+its KeyboardInterrupt under the cell, and where it stopped a cell that hangs is what the user
+asks about next, with `{Err[N]}` or `%ygpt fix`.
 
 An error stands until its cell runs clean: when the cell with the same id (JupyterLab's) runs
 again without an error, its errors are forgotten, and `%ygpt fix` and `{Err[N]}` say which cell ran
@@ -54,6 +56,15 @@ class CellError:
     type_name: str
     text: str  # the traceback, as tracebacks.format_error gives it
     cell_id: str | None = None  # JupyterLab's id of the cell; None in a terminal
+    interrupted: bool = False  # stopped with Ctrl-C (a KeyboardInterrupt), not failed
+
+    @property
+    def summary(self) -> str:
+        """What it is, for a note above the reply: an interrupt is not an error of the code, and
+        its traceback says where the cell was when stopped."""
+        if self.interrupted:
+            return f"where Ctrl-C stopped cell {self.count} ({self.type_name})"
+        return f"the {self.type_name} of cell {self.count}"
 
 
 @dataclass(frozen=True)
@@ -104,8 +115,6 @@ class NotebookCells:
             self._clear(cell_id, count)
         elif isinstance(error, UsageError):
             self.last_usage_error = count
-        elif isinstance(error, KeyboardInterrupt):
-            return
         elif not numbered:
             self.unnumbered_failed = True
         else:
@@ -115,7 +124,8 @@ class NotebookCells:
         text = format_error(error, self._cell_name)
         if len(text) > MAX_ERROR_CHARS:
             text = text[:MAX_ERROR_CHARS] + f"\n… {len(text) - MAX_ERROR_CHARS:,} characters left out"
-        self.errors[count] = CellError(count, type(error).__name__, text, cell_id)
+        self.errors[count] = CellError(count, type(error).__name__, text, cell_id,
+                                       interrupted=isinstance(error, KeyboardInterrupt))
         while len(self.errors) > KEEP_ERRORS:
             del self.errors[min(self.errors)]
 

@@ -212,7 +212,7 @@ def _reference(match: re.Match[str], namespace: Mapping[str, object], cells: Not
         text, language, summary = cells.source(count), "python", f"the source of cell {count}"
     else:
         error = cells.error(count)
-        text, language, summary = error.text, "", f"the {error.type_name} of cell {count}"
+        text, language, summary = error.text, "", error.summary
     cut = bounded(text, summary, limits.max_chars)  # cut inside the fence, which stays closed
     return label, replace(cut, text=fenced(cut.text, language)), None
 
