@@ -129,3 +129,36 @@ def test_dates_decimals_enums_and_models_go_as_json_and_the_call_sums_up_their_v
     assert run.ok, run.message
     assert completions(call_server)[-1].messages[-1]["tool_results"][0]["content"] == content
     assert f") {line} · " in run.plain_page.splitlines()[0]
+
+
+UNRENDERABLE = {   # a function's return whose text cannot be made → what the model is told of it
+    "a repr that raises (a detached ORM row)": (
+        "class Customer:\n    def __repr__(self):\n"
+        "        raise RuntimeError('Instance <Customer> is not bound to a Session')\n"
+        "value = {'customer': Customer(), 'orders': 3}",
+        "turning the dict into text raised RuntimeError: Instance <Customer> is not bound to a Session"),
+    "an int of 5,000 digits": ("value = 10 ** 5000", "turning the int into text raised ValueError: Exceeds the limit"),
+    "a list nested 5,000 deep": ("value = []\nfor _ in range(5000):\n    value = [value]",
+                                 "turning the list into text raised RecursionError"),
+}
+
+
+@pytest.mark.parametrize("kind", list(UNRENDERABLE))
+def test_a_result_that_cannot_be_turned_into_text_goes_back_as_an_error_and_the_cell_goes_on(
+        shell, call_server, kind):
+    """The function ran and the first round was sent (and billed): like a tool that raises, the
+    model is told and answers, and the user is told what to return instead (errors3.md #3: the
+    cell stopped, saying "Nothing was sent" and advice for a {reference})."""
+    define, why = UNRENDERABLE[kind]
+    shell.run_line_magic("ygpt", f"connect {call_server.address} --insecure")
+    assert cell(shell, define + "\ndef f(x: int):\n    '''n'''\n    return value\n").ok
+    run = cell(shell, "%%ygpt --tools f\ncall f")
+    assert run.ok, run.message
+    sent = completions(call_server)[-1].messages[-1]["tool_results"][0]["content"]
+    assert sent.startswith("error: the call ran, but its result could not be turned into text: ") and why in sent
+    assert ") → error: the call ran, but its result could not be turned into text" in run.plain_page
+    assert "Result: error: the call ran" in run.final
+    assert (f"⚠ The result of f could not be turned into text ({why}" in run.plain_page
+            and "the model was told so. Return a str, a dict or list of plain values, or a DataFrame" in run.plain_page)
+    assert "Nothing was sent" not in run.shown and len(completions(call_server)) == 2
+    assert_clean(run)

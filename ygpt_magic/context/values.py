@@ -97,18 +97,17 @@ def render(value: object, limits: Limits, label: str) -> Rendered:
         with _time_limit(limits.timeout):
             rendered = _text(value, limits)
     except _TimedOut:
-        kind = type(value).__name__
+        slow = f"turning the {type(value).__name__} into text took longer than {limits.timeout:g} s"
         raise InterpolationError(lambda origin: (
-            f"{capital(origin.text)} uses {label}, but turning the {kind} into text took longer "
-            f"than {limits.timeout:g} s, so it was stopped and nothing was sent. Put a shorter "
-            f"text in a variable, or raise %config YGptMagics.value_timeout."
-        )) from None
+            f"{capital(origin.text)} uses {label}, but {slow}, so it was stopped and nothing was "
+            f"sent. Put a shorter text in a variable, or raise %config YGptMagics.value_timeout."
+        ), unreadable=slow) from None
     except Exception as error:
-        kind, raised = type(value).__name__, f"{type(error).__name__}: {first_line(error)}"
+        raised = f"turning the {type(value).__name__} into text raised {type(error).__name__}: {first_line(error)}"
         raise InterpolationError(lambda origin: (
-            f"{capital(origin.text)} uses {label}, but turning the {kind} into text raised "
-            f"{raised}. Nothing was sent. Fix its repr or put the text you want in a variable."
-        )) from None
+            f"{capital(origin.text)} uses {label}, but {raised}. Nothing was sent. Fix its repr "
+            f"or put the text you want in a variable."
+        ), unreadable=raised) from None
     return _addressed(bounded(rendered.text, rendered.summary, limits.max_chars, cut=rendered.cut))
 
 

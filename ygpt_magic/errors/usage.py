@@ -30,12 +30,14 @@ class CostOverCap(OptionError):
 class InterpolationError(YGptError):
     """A ``{name}`` in the cell could not be filled in. ``missing``: the variable that does not
     exist, when that is why, so a ``--map`` over a DataFrame can say which column it lacks;
-    ``raised``: the ``{expression}`` that raised, so a ``--map`` row can fail alone over it."""
+    ``raised``: the ``{expression}`` that raised, so a ``--map`` row can fail alone over it;
+    ``unreadable``: what turning a value into text did ("turning the dict into text raised …"),
+    so a tool's result that cannot be read goes back to the model as a raising tool's error does."""
 
     def __init__(self, message: str | Worded, missing: str | None = None,
-                 raised: ExpressionRaised | None = None) -> None:
+                 raised: ExpressionRaised | None = None, unreadable: str | None = None) -> None:
         super().__init__(message)
-        self.missing, self.raised = missing, raised
+        self.missing, self.raised, self.unreadable = missing, raised, unreadable
 
 
 class StoppedBeforeSending(YGptError):

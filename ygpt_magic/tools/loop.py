@@ -10,7 +10,9 @@ validate, is answered with an error result (shown, and counted as a round like a
 confused model can correct itself but can never reach a function the cell did not name. A tool
 that raises is answered with ``error: ValueError: …`` the same way, and so is one that calls
 ``sys.exit`` (a wrapped script's ``main()``): ``error: SystemExit: 2``, the call's line closed and
-the loop going on, since the user asked the model a question, not to end the kernel. A result that holds a known
+the loop going on, since the user asked the model a question, not to end the kernel. A result
+whose text cannot be made (its repr raises) is answered with an error too, and a note tells the
+user what to return instead: the function ran and the round was paid for. A result that holds a known
 credential is never sent: the loop stops with the prompts' own check (client/guard.py,
 CredentialInPrompt).
 """
@@ -27,7 +29,7 @@ from ..chat.tooluse import ToolCall, tool_messages
 from ..chat.values import Answer, Ask, Extras, Message, ToolCallItem, Usage
 from ..client import guard
 from ..context.limits import Limits
-from ..errors import CredentialInToolResult, ToolError, ToolRoundsExceeded
+from ..errors import CredentialInToolResult, InterpolationError, ToolError, ToolRoundsExceeded
 from ..render.tools import call_line
 from ..words import short
 from . import background, results
@@ -117,7 +119,7 @@ class ToolLoop:
             brief = short(text, results.ERROR_SHORT)
         else:
             try:
-                text, brief, failed = self._call(tool, arguments)
+                text, brief, failed = self._call(tool, arguments, renderer)
             except background.Abandoned:  # the panel's Stop: the exchange ends, the call is left
                 abandoned = ToolCall(name=name, arguments=arguments, result="", round=number,
                                      summary=background.ABANDONED, error=True,
@@ -132,7 +134,7 @@ class ToolLoop:
         renderer.tool_done(done)
         return done
 
-    def _call(self, tool: Tool, arguments: dict[str, Any]) -> tuple[str, str, bool]:
+    def _call(self, tool: Tool, arguments: dict[str, Any], renderer: ToolView) -> tuple[str, str, bool]:
         """(text for the model, summary, failed) of calling ``tool``; KeyboardInterrupt passes."""
         import pydantic
 
@@ -145,7 +147,14 @@ class ToolLoop:
         except (Exception, SystemExit) as error:  # sys.exit in a wrapped script: its failure, not the kernel's
             text = results.error_content(error, self.limits.max_chars)
             return text, short(text, results.ERROR_SHORT), True
-        return (*results.shown(value, self.limits, f"the result of {tool.name}"), False)
+        try:
+            return (*results.shown(value, self.limits, f"the result of {tool.name}"), False)
+        except InterpolationError as error:
+            if error.unreadable is None:
+                raise
+            text, note = results.unreadable(tool.name, error.unreadable, self.limits.max_chars)
+            renderer.note(note)
+            return text, short(text, results.ERROR_SHORT), True
 
 
 def _in_order(arguments: dict[str, Any], tool: Tool | None) -> dict[str, Any]:

@@ -9,7 +9,9 @@ then ``repr``). Every result has the bounds interpolated values have (``YGptMagi
 ``max_rows``, ...), with a line saying how much was left out, so a 50 MB result costs the model a
 few thousand characters, not the whole context; nothing is cut silently.
 The cell shows each result in a few words (``1,204 rows``, ``3 items``, ``sunny``) on the call's
-line (render/tools.py).
+line (render/tools.py). A result whose text cannot be made (a repr that raises, an int past
+Python's 4,300 digits, nesting past the recursion limit) goes back as an error, as a raising
+tool's does.
 """
 
 from __future__ import annotations
@@ -128,6 +130,17 @@ def error_content(error: BaseException, max_chars: int) -> str:
         detail = ""
     return bounded(f"error: {type(error).__name__}: {detail}" if detail
                    else f"error: {type(error).__name__}", max_chars)
+
+
+def unreadable(name: str, why: str, max_chars: int) -> tuple[str, str]:
+    """(what the model gets, a note for the user) when the result of tool ``name`` could not be
+    turned into text (``why``: its repr raised or outran ``value_timeout``). The function ran and
+    the request that asked for it was sent, so the model is told, as it is of a tool that raised,
+    and the cell goes on; the note says what the function could return instead."""
+    text = bounded(f"error: the call ran, but its result could not be turned into text: {why}", max_chars)
+    return text, (f"⚠ The result of {name} could not be turned into text ({why}); the model was told "
+                  f"so. Return a str, a dict or list of plain values, or a DataFrame from {name}, "
+                  f"or fix the repr of what it returns.")
 
 
 def summary(value: Any) -> str:
