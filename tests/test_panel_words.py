@@ -102,6 +102,7 @@ REQUEST_PATH_ERRORS = {
     "TlsFailed": errors.TlsFailed("127.0.0.1:1", "handshake failed"),
     "TlsFailed(plaintext)": errors.TlsFailed("127.0.0.1:1", plaintext=True),
     "OperationUnreachable": errors.OperationUnreachable(errors.ServerUnavailable("127.0.0.1:1"), "op1"),
+    "OperationGone": errors.OperationGone("op1", server="127.0.0.1:1"),
     "ServerStoppedAnswering": errors.ServerStoppedAnswering("127.0.0.1:1"),
     "ServerStayedBusy": errors.ServerStayedBusy("127.0.0.1:1", 16, server="127.0.0.1:1"),
     "ServerTimeout": errors.ServerTimeout("127.0.0.1:1", 60),
@@ -152,8 +153,8 @@ def test_the_table_holds_every_error_of_the_request_path():
 
 
 #: errors no panel Send meets: a deferred cell's operation, a --map's rows, a --labels cell, %ygpt embed
-CELL_ONLY = {"OperationUnreachable", "ServerStoppedAnswering", "ServerStayedBusy", "TextTooLongToClassify",
-             "TextTooLongToEmbed"}
+CELL_ONLY = {"OperationUnreachable", "OperationGone", "ServerStoppedAnswering", "ServerStayedBusy",
+             "TextTooLongToClassify", "TextTooLongToEmbed"}
 #: a `%ygpt` command with its arguments, which a panel user runs in a cell like any other
 COMMAND = re.compile(r"%ygpt [a-z]+(?: [^\s;,()]+)*")
 

@@ -25,6 +25,7 @@ from .origin import CELL, FIX, PANEL, Origin, capital, choices
 from .reach import (
     ChatReplyUnreadable,
     MessageTooLarge,
+    OperationGone,
     OperationUnreachable,
     ReconnectPending,
     ServerBusy,
@@ -120,7 +121,7 @@ __all__ = [
     "IndexUnusable", "InternalError", "InterpolationError", "MessageTooLarge", "MissingValue", "ModelNotFound",
     "ExpressionRaised", "RowExpressionFailed",
     "NoChatEndpoint", "NoInputHere", "NoSources",
-    "NotebookError", "NothingToFix", "OperationUnreachable", "OptionError", "PermissionDenied",
+    "NotebookError", "NothingToFix", "OperationGone", "OperationUnreachable", "OptionError", "PermissionDenied",
     "PictureModelNotFound", "PriceError",
     "ProxyFailed", "ProxyInTheWay", "ProxyUnusable",
     "QuotaExceeded", "ReconnectPending", "RefusedForEvery", "ReplyNotValid", "RowSize", "RowTooLong",

@@ -20,7 +20,9 @@ stream ended early     StreamBroken         ``StreamBroken(chunks=0, detail=None
 =====================  ===================  ===========================================
 
 A server that stops answering while a ``--deferred`` operation is awaited is
-``OperationUnreachable(lost, operation_id)``, a ServerUnavailable that names the operation; one
+``OperationUnreachable(lost, operation_id)``, a ServerUnavailable that names the operation, and
+one that answers that it no longer knows the operation (NOT_FOUND) is
+``OperationGone(operation_id, server=None)``; one
 that stops during a run of many requests is ``ServerStoppedAnswering(endpoint)``, and one that
 keeps answering UNAVAILABLE to every row of such a run is ``ServerStayedBusy(endpoint, rows)``.
 A request or a reply over gRPC's message size (checked before sending; a reply as it arrives)
@@ -171,6 +173,22 @@ class OperationUnreachable(ServerUnavailable):
             f"added to the chat.",
         )
         self.endpoint = lost.endpoint
+
+
+class OperationGone(YGptError):
+    """A poll of a ``--deferred`` operation answered NOT_FOUND: the server no longer knows the
+    operation (it was restarted, or expired or dropped it). Neither the model nor its name is to
+    blame, whatever NOT_FOUND means for a request; there is nothing left to wait for or cancel,
+    and a new request starts a new operation. ``server``: the address of a server that is not
+    Yandex Cloud's."""
+
+    def __init__(self, operation_id: object, server: str | None = None) -> None:
+        who = f"The server at {server}" if server else "The server"
+        super().__init__(lambda origin: (
+            f"{who} no longer knows the deferred operation {origin.text} started (id "
+            f"{_clean(operation_id)}; NOT_FOUND): it was restarted, or dropped the operation, "
+            f"while the answer was awaited. Nothing was added to the chat: {origin.again}, which "
+            f"starts a new operation."))
 
 
 class ServerStoppedAnswering(YGptError):
