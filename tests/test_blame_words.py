@@ -11,7 +11,10 @@ from cellrun import assert_clear_error
 from conftest import cell
 
 from ygpt_magic.emulator import start_local_server
-from ygpt_magic.errors import OperationGone
+from ygpt_magic.errors import OAuthNotExchanged, OperationGone
+
+#: the shape of a Yandex OAuth token (y0_…), as the yc CLI's users have in YC_OAUTH_TOKEN
+OAUTH_TOKEN = "y0_AgAAAAtestoauthtesttestoauthtesttestoauthtest0000"
 
 
 def assert_nothing_recorded(shell) -> None:
@@ -55,3 +58,32 @@ def test_a_server_restarted_while_a_deferred_cell_waits_says_the_operation_is_go
     message = assert_clear_error(run, "no longer knows", "run the cell again", error_type=OperationGone)
     assert "model" not in message, message
     assert_nothing_recorded(shell)
+
+
+@pytest.mark.parametrize("flags", ["", "--deferred"])
+def test_an_oauth_token_at_a_server_without_an_iam_service_says_what_to_use_not_that_the_server_failed(
+        shell, ygpt_server, clean_env, flags):
+    """The SDK swaps an OAuth token for an IAM token at the IAM service the endpoint lists;
+    `ygpt-magic serve` lists none (errors3.md #5: "no text generation service listed by the
+    endpoint. This is on that server's side")."""
+    clean_env.delenv("YC_API_KEY")
+    clean_env.setenv("YC_OAUTH_TOKEN", OAUTH_TOKEN)
+    run = cell(shell, f"%%ygpt {flags}\nHi")
+    message = assert_clear_error(run, "OAuth token (YC_OAUTH_TOKEN)", "IAM token",
+                                 f"the server at {ygpt_server.address} offers no IAM service",
+                                 "YC_API_KEY", "YC_IAM_TOKEN", "%ygpt connect local", error_type=OAuthNotExchanged)
+    assert "server's side" not in message and "text generation" not in message, message
+    assert OAUTH_TOKEN not in run.shown
+    assert [r for r in ygpt_server.requests if r.method in ("Completion", "AsyncCompletion")] == []
+    clean_env.setenv("YC_API_KEY", "any-value")   # what the message advises
+    assert cell(shell, f"%%ygpt {flags}\nHi").ok
+
+
+def test_an_oauth_token_entered_with_auth_is_told_to_enter_a_key_there(shell, ygpt_server, monkeypatch):
+    monkeypatch.setattr("getpass.getpass", lambda prompt: OAUTH_TOKEN)
+    monkeypatch.setattr("builtins.input", lambda prompt: "")
+    assert cell(shell, "%ygpt auth").ok
+    run = cell(shell, "%%ygpt\nHi")
+    assert_clear_error(run, "OAuth token (%ygpt auth)", "Run %ygpt auth again and enter an API key or an IAM token",
+                       error_type=OAuthNotExchanged)
+    assert OAUTH_TOKEN not in run.shown

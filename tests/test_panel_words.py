@@ -122,6 +122,8 @@ REQUEST_PATH_ERRORS = {
     "AuthFailed": errors.AuthFailed("127.0.0.1:1"),
     "PermissionDenied": errors.PermissionDenied("b1gfolder"),
     "QuotaExceeded": errors.QuotaExceeded(3, "quota", wait=5),
+    "OAuthNotExchanged": errors.OAuthNotExchanged("127.0.0.1:1", "YC_OAUTH_TOKEN"),
+    "OAuthNotExchanged(auth)": errors.OAuthNotExchanged("127.0.0.1:1", "%ygpt auth"),
     "ModelNotFound": errors.ModelNotFound("nosuch"),
     "ModelNotFound(INVALID_ARGUMENT)": errors.ModelNotFound("nosuch", "invalid model_uri", status="INVALID_ARGUMENT"),
     "FolderMismatch": errors.FolderMismatch("b1gfolder", "Specified folder ID does not match with service account"),

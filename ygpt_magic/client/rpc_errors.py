@@ -26,6 +26,7 @@ from ..errors import (
     CredentialsMissing,
     InternalError,
     ModelNotFound,
+    OAuthNotExchanged,
     PermissionDenied,
     PictureModelNotFound,
     ProxyFailed,
@@ -78,6 +79,8 @@ HTTP_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION
                504: "DEADLINE_EXCEEDED"}
 #: the longest wait a Retry-After is quoted with (a larger one is a server's mistake)
 RETRY_AFTER_MAX = 3600
+#: how the SDK's UnknownEndpointError names the service it found no address for
+_SERVICE_NAME = re.compile(r"service_name='([\w.-]+)'")
 #: the attribute in which an exception of the chat API carries the requests made before it
 #: (client/retries.RetriedChat, which retries what the SDK sends once)
 ATTEMPTS_MADE = "ygpt_magic_attempts"
@@ -308,8 +311,8 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
     if status is None and is_ours(exc):
         return internal_error(exc, credential.secret)
     if status is None:
-        return _non_grpc(exc, endpoint=endpoint, timeout=timeout, after_chunks=after_chunks,
-                         attempt=attempt)
+        return _non_grpc(exc, endpoint=endpoint, credential=credential, timeout=timeout,
+                         after_chunks=after_chunks, attempt=attempt)
     too_large = message_size.reply_over_limit(details) if status == "RESOURCE_EXHAUSTED" else None
     if too_large is not None:
         return too_large
@@ -354,7 +357,7 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
     return ServerFailed(status, details, server=elsewhere(endpoint))
 
 
-def _non_grpc(exc: BaseException, *, endpoint: str, timeout: float,
+def _non_grpc(exc: BaseException, *, endpoint: str, credential: Credential, timeout: float,
               after_chunks: int, attempt: int) -> YGptError:
     """Failures that are not a gRPC status nor ours: missing auth, timeouts, discovery, the
     unexpected."""
@@ -365,8 +368,19 @@ def _non_grpc(exc: BaseException, *, endpoint: str, timeout: float,
     if isinstance(exc, TimeoutError):
         return ServerTimeout(endpoint, timeout)
     if name == "UnknownEndpointError":
-        return ServerFailed("no text generation service listed by the endpoint", None, server=elsewhere(endpoint))
+        return _unlisted(text, endpoint, credential)
     if after_chunks:
         return StreamBroken(after_chunks, name, attempt)
     # An unexpected exception: its class name only, its text may hold anything.
     return ServerFailed(f"unexpected {name} talking to {endpoint}", None, server=elsewhere(endpoint))
+
+
+def _unlisted(text: str, endpoint: str, credential: Credential) -> YGptError:
+    """The SDK found no address for a service it needs among those the endpoint lists (its
+    UnknownEndpointError names it, ``service_name='…'``). Only an OAuth token needs 'iam', to be
+    exchanged for an IAM token before anything is sent: then the credential is the cause."""
+    service = _SERVICE_NAME.search(text)
+    if service is not None and service[1] == "iam":
+        return OAuthNotExchanged(endpoint, credential.source)
+    missing = repr(service[1]) if service is not None else "text generation"
+    return ServerFailed(f"no {missing} service listed by the endpoint", None, server=elsewhere(endpoint))

@@ -11,6 +11,8 @@ gRPC status            exception            constructor
 UNAUTHENTICATED        AuthFailed           ``AuthFailed(endpoint, source=None, detail=None, cli=, placeholder=)``
 PERMISSION_DENIED      PermissionDenied     ``PermissionDenied(folder_id=None, detail=None, server=None)``
 RESOURCE_EXHAUSTED     QuotaExceeded        ``QuotaExceeded(attempts=None, detail=None, wait=None, server=None)``
+(an OAuth token, and   OAuthNotExchanged    ``OAuthNotExchanged(endpoint, source)``
+ no IAM service listed)
 NOT_FOUND              ModelNotFound        ``ModelNotFound(model, detail=None)``
 INVALID_ARGUMENT       RequestRejected      ``RequestRejected(detail=None)``
 FAILED_PRECONDITION,   ServiceRefused       ``ServiceRefused(status, detail=None, server=None)``
@@ -129,6 +131,25 @@ class AuthFailed(RefusedForEvery):
             f"{endpoint} refused the credential{which} (UNAUTHENTICATED): the key or token is "
             f"wrong, revoked or expired. {todo}; %ygpt whoami shows what is used.", detail))
         self.endpoint = endpoint
+
+
+class OAuthNotExchanged(RefusedForEvery):
+    """The credential is an OAuth token, which the SDK exchanges for an IAM token at the IAM
+    service the endpoint lists before it sends anything, and the server at ``endpoint`` lists
+    none (`ygpt-magic serve` has none; the SDK's UnknownEndpointError for 'iam'). The kind of
+    credential is the cause, not the server's health, so the advice is one that needs no
+    exchange, where it is given (``source``: the credential's)."""
+
+    def __init__(self, endpoint: str, source: str) -> None:
+        if source == "%ygpt auth":
+            todo = "Run %ygpt auth again and enter an API key or an IAM token instead"
+        else:
+            todo = "Set YC_API_KEY or YC_IAM_TOKEN instead, or enter one with %ygpt auth"
+        super().__init__(
+            f"The credential is an OAuth token ({source}), which has to be exchanged for an IAM "
+            f"token first, and the server at {endpoint} offers no IAM service to do it, so nothing "
+            f"was sent. {todo} (a server started with `ygpt-magic serve` takes any value), or use "
+            f"%ygpt connect local, which needs none.")
 
 
 def _placeholder_refused(endpoint: str, placeholder: str) -> str:
