@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import cell
+from disks import read_only_checkout
 from test_cache import cache_file, restart  # noqa: F401 (a fixture)
 
 NORTH = "%%ygpt --once\nSummarise the north region."
@@ -178,6 +179,41 @@ def test_the_cli_refuses_a_newer_cache_format_with_exit_code_1(tmp_path, shell, 
     assert "newer ygpt_magic" in done.stderr and digest(cache_file) == before
 
 
+def merged_by_cli(ours: Path, theirs: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ygpt_magic.cli", "cache", "merge", str(ours), str(theirs)],
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+
+
+@pytest.mark.parametrize("ours", ["damaged", "missing"])
+def test_when_our_side_is_what_fails_the_cli_says_to_fix_our_side(tmp_path, shell, cache_file, ours):
+    """errors3.md #8: the advice was about THEIRS ("Give the other side's cache file ...")."""
+    assert cell(shell, "%%ygpt --once\nHello").ok
+    shell.run_line_magic("ygpt", "cache --mode off")
+    mine = tmp_path / "ours.sqlite"
+    if ours == "damaged":
+        mine.write_text("not a db", encoding="utf-8")
+    done = merged_by_cli(mine, cache_file)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    said = " ".join(done.stderr.split())
+    assert "The file to fix is this side's cache, not the other's" in said, said
+    assert f"git checkout HEAD -- {mine}" in said and "Give the other side's cache file" not in said, said
+
+
+def test_when_this_notebooks_cache_is_what_fails_a_merge_says_to_fix_it(tmp_path, shell, ygpt_server, cache_file):
+    assert cell(shell, "%%ygpt --once\nHello").ok
+    restart(shell, ygpt_server)
+    cache_file.write_bytes(b"not a db" * 100)
+    shell.run_line_magic("ygpt", f"cache {cache_file}")
+    other = tmp_path / "theirs.sqlite"
+    other.write_bytes(b"")
+    run = cell(shell, f"%ygpt cache merge {other}")
+    assert run.error is not None and "Traceback" not in run.shown
+    said = " ".join(run.message.split())
+    assert "The file to fix is this notebook's cache, not the other's" in said and "%ygpt cache PATH" in said, said
+    assert "Give the other side's cache file" not in said, said
+
+
 def test_the_guide_says_what_to_do_when_the_cache_file_conflicts():
     guide = (Path(__file__).parents[1] / "docs/guide/reproducible.md").read_text(encoding="utf-8")
     assert "ygpt-magic cache merge %A %B" in guide and "merge=ygpt-cache" in guide
@@ -197,3 +233,17 @@ def test_clearing_the_cache_shrinks_the_file_and_says_its_size(shell, cache_file
     restart(shell, ygpt_server)
     assert os.path.getsize(cache_file) < full / 4, f"{full} bytes before, {os.path.getsize(cache_file)} after"
     assert "kB now" in cleared.final, cleared.final
+
+
+@pytest.mark.slow
+def test_when_our_side_cannot_be_written_the_cli_says_so_not_to_give_the_other_file(tmp_path, shell, ygpt_server):
+    """A read-only checkout: this side's cache is read, the other side's entries cannot be added."""
+    anna, boris = two_branches(shell, ygpt_server, tmp_path)
+    folder = tmp_path / "checkout"
+    folder.mkdir()
+    anna.rename(folder / "anna.sqlite")
+    with read_only_checkout(folder) as checkout:
+        done = merged_by_cli(checkout / "anna.sqlite", boris)
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 1 and "Traceback" not in said, said
+    assert "read-only" in said and "Give the other side's cache file" not in said, said

@@ -14,12 +14,14 @@ runs as a merge driver.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import quote
 
 from ..errors import CacheNotMerged, CacheUnusable
+from ..errors.merges import UNWRITTEN, this_side
 from ..errors.sqlite_words import problem
 from .store import SCHEMA_VERSION, Store, readable
 
@@ -45,20 +47,33 @@ def merge(store: Store, other: str | Path, who: str) -> Merged:
         added = store.add_missing(rows)
     except CacheUnusable as error:
         raise CacheNotMerged(who, path, f"this reply cache {str(store.path)!r} cannot be written "
-                                        f"({error.problem})") from None
+                                        f"({error.problem})", UNWRITTEN) from None
     return Merged(added, len(rows) - added)
+
+
+def merge_into(opened: Callable[[], Store], other: str | Path, who: str) -> Merged:
+    """:func:`merge` into this notebook's cache, ``opened()`` (CacheUnusable when it cannot be
+    used: then the advice is about this notebook's cache, not the other file)."""
+    try:
+        store = opened()
+    except CacheUnusable as error:
+        raise CacheNotMerged(who, other, f"this reply cache {str(error.path)!r} cannot be used ({error.problem})",
+                             this_side(error.path, "this notebook's", "choose it with %ygpt cache PATH")) from None
+    return merge(store, other, who)
 
 
 def merge_files(ours: str | Path, theirs: str | Path, who: str) -> Merged:
     """:func:`merge` into the cache file ``ours``, which must exist (git's merge driver hands
     over both sides' files), closed after: its log folded in, no notes file made beside it."""
     path = Path(ours).expanduser()
+    fix = this_side(path, "this side's", "give its right path (the first file)")
     if not path.is_file():
-        raise CacheNotMerged(who, theirs, f"there is no reply cache at {str(path)!r} to merge into")
+        raise CacheNotMerged(who, theirs, f"there is no reply cache at {str(path)!r} to merge into", fix)
     try:
         store = Store(path)
     except CacheUnusable as error:
-        raise CacheNotMerged(who, theirs, f"the reply cache {str(path)!r} cannot be used ({error.problem})") from None
+        raise CacheNotMerged(who, theirs, f"the reply cache {str(path)!r} cannot be used ({error.problem})",
+                             fix) from None
     try:
         return merge(store, theirs, who)
     finally:

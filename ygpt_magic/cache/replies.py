@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..chat import Answer, Message, RequestOptions, ToolCallItem, Usage
 from ..client.guard import check_request
-from ..errors import CacheMiss, CacheNotCleared, CacheNotMerged, CacheUnusable
+from ..errors import CacheMiss, CacheNotCleared, CacheUnusable
 from .key import NOTHING_ASKED, Asked, endpoint_kind, request_entry, request_key, request_parts
 
 if TYPE_CHECKING:
@@ -129,14 +129,9 @@ class ReplyCache:
     def merge(self, other: str, who: str) -> Merged:
         """Add every entry of the cache file ``other`` that this one lacks (cache/merge.py);
         CacheNotMerged, nothing added, when either file cannot be used."""
-        from .merge import merge
+        from .merge import merge_into
 
-        try:
-            store = self.store()
-        except CacheUnusable as error:
-            raise CacheNotMerged(who, other, f"this reply cache {str(error.path)!r} cannot be used "
-                                             f"({error.problem})") from None
-        return merge(store, other, who)
+        return merge_into(self.store, other, who)
 
     def close(self) -> None:
         with self._lock:
