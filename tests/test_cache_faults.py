@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from cellrun import assert_clear_error
 from conftest import cell, completions
-from disks import read_only_checkout
+from disks import fill, read_only_checkout, small_disk
 
 from ygpt_magic.errors import CacheNotCleared, CacheUnusable
 
@@ -315,3 +315,14 @@ def test_replay_mode_with_a_missing_file_says_so_and_creates_none(shell, ygpt_se
 
 
 #: another kernel in the middle of a long write: holds the cache's write lock until told to stop
+
+
+def test_a_cache_that_a_full_disk_could_not_create_leaves_no_empty_file_behind(shell, ygpt_server, tmp_path):
+    """An empty replies.sqlite left behind would be committed, and in CI refused as not a
+    cache; the disk holds only what it held (errors3.md, minor)."""
+    with small_disk(tmp_path / "disk", "64k") as disk:
+        fill(disk / "ballast")
+        shell.run_line_magic("ygpt", f"cache {disk / 'replies.sqlite'}")
+        answered = cell(shell, PROMPT)
+        assert answered.ok and "the disk is full" in answered.stderr, answered.shown
+        assert sorted(p.name for p in disk.iterdir()) == ["ballast"]

@@ -4,7 +4,6 @@ a full disk leaving the earlier file whole. Moved from test_commands.py (over 40
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import resource
@@ -14,7 +13,7 @@ import stat
 import pytest
 from cellrun import assert_clear_error
 from conftest import cell
-from disks import read_only_checkout, small_disk
+from disks import fill, read_only_checkout, small_disk
 from test_commands import TRANSLATE
 
 from ygpt_magic.errors import ChatFileError, FileNotWritten
@@ -152,18 +151,9 @@ def test_a_save_or_export_to_a_folder_that_cannot_be_made_says_it_could_not_writ
 def test_a_save_or_export_to_a_full_disk_says_the_disk_is_full(shell, tmp_path, command):
     cell(shell, TRANSLATE)
     with small_disk(tmp_path / "disk", "64k") as disk:
-        _fill(disk / "ballast")
+        fill(disk / "ballast")
         result = cell(shell, f"%ygpt {command} {disk / 'chats.json'}")
         assert_clear_error(result, "the disk is full (No space left on device)", "Nothing was written",
                            "free some space on that disk, or write it to another one",
                            error_type=FileNotWritten)
         assert sorted(p.name for p in disk.iterdir()) == ["ballast"], "no temporary left"
-
-
-def _fill(path) -> None:
-    """Write ``path`` until its disk has no room left."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
-    with contextlib.suppress(OSError):
-        while True:
-            os.write(fd, b"x" * 4096)
-    os.close(fd)

@@ -83,6 +83,15 @@ def _is_lock(error: sqlite3.Error) -> bool:
     return "locked" in str(error).lower() or "busy" in str(error).lower()
 
 
+def _remove_if_empty(path: Path) -> None:
+    """Remove the file an open made and could not write (a full disk): left behind, an empty
+    replies.sqlite would be committed beside the notebooks, and refused in CI as not a cache.
+    A file that holds anything is another kernel's, made meanwhile, and is kept."""
+    with suppress(OSError):
+        if path.stat().st_size == 0:
+            path.unlink()
+
+
 class Cleared(NamedTuple):
     """What a clear did: entries removed, and the data's size (bytes) before and after."""
 
@@ -109,11 +118,14 @@ class Store:
         self._closed = False
         self._notes_attached = False
         self._notes = PendingNotes(self._flush_notes, NOTES_WAIT)
+        existed = self.path.exists()
         try:
             self._db = self._open()
         except CacheLocked:
             raise  # not read-only: reading a file another process writes is unsafe as immutable
         except CacheUnusable as error:
+            if not existed:
+                _remove_if_empty(self.path)
             if not self.path.is_file():
                 raise
             self._db = self._open_read_only(error)
