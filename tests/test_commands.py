@@ -182,6 +182,18 @@ def test_chats_usage_and_reset(shell, ygpt_server, magics):
     assert isinstance(both.typed_error, OptionError)
 
 
+def test_chats_shows_the_tools_a_chat_lets_the_model_call(shell, ygpt_server):
+    """A chat given tools lets the model run notebook code at every later cell: its row says so."""
+    assert "tools" not in cell(shell, "%ygpt chats").plain.splitlines()[0]
+    shell.run_cell("def get_sales(region: str) -> int:\n    return 1")
+    assert cell(shell, "%ygpt chat notes").ok
+    assert cell(shell, "%ygpt config --chat default --tools get_sales --tool-choice required").ok
+    header, *rows = cell(shell, "%ygpt chats").plain.splitlines()[:3]
+    assert header.split()[:4] == ["chat", "turns", "model", "tools"]
+    default, notes = sorted(rows, key=lambda row: "notes" in row)
+    assert "get_sales (required)" in default and " - " in notes
+
+
 def test_chat_switches_the_current_chat(shell, ygpt_server, magics):
     assert "Current chat: 'notes' (0 turns)" in cell(shell, "%ygpt chat notes").plain
     cell(shell, "%%ygpt\nHello")

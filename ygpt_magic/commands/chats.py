@@ -1,5 +1,5 @@
-"""`%ygpt chats [--delete NAME | --rename OLD NEW]`: every chat with its size, model and system
-message; or delete or rename one.
+"""`%ygpt chats [--delete NAME | --rename OLD NEW]`: every chat with its size, model, tools and
+system message; or delete or rename one.
 
 Delete and rename live here, beside the list they change, rather than on `%ygpt chat NAME`,
 whose NAME creates a chat: a mistyped name there must not be one flag away from deleting.
@@ -65,15 +65,31 @@ def deleted_words(deleted: Deleted) -> str:
 
 
 def _listed(kernel: Kernel) -> None:
+    """The table; a "tools" column only when a chat offers the model notebook functions, which
+    every later cell and panel Send of that chat lets the model call (``%ygpt config --tools``)."""
     session, hide = kernel.session, secrets_masked(kernel)
-    rows = []
+    rows, offered = [], []
     for name, chat in session.chats.items():
         system = hide(chat.system or "")
+        options = planning.effective_options(session, name, kernel.settings)
         rows.append([
             ("* " if name == session.current else "") + hide(name),
             str(len(chat.turns)),
-            planning.effective_options(session, name, kernel.settings).model,
+            options.model,
             f"{chat.kept_tokens:,}",
             system if len(system) <= 40 else system[:39] + "…",
         ])
-    show_table(["chat", "turns", "model", KEPT_TOKENS, "system"], rows)
+        offered.append(_tools(options.tools, options.tool_choice))
+    headers = ["chat", "turns", "model", KEPT_TOKENS, "system"]
+    if any(offered):
+        headers.insert(3, "tools")
+        for row, tools in zip(rows, offered):
+            row.insert(3, tools or "-")
+    show_table(headers, rows)
+
+
+def _tools(tools: tuple[str, ...], choice: str | None) -> str:
+    """``get_sales, get_weather (required)``: the tools offered, and a choice that is not the
+    service's default."""
+    named = ", ".join(tools)
+    return f"{named} ({choice})" if choice not in (None, "auto") else named
