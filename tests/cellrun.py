@@ -200,3 +200,12 @@ def assert_clear_error(cell: CellRun, *keywords: str, error_type: type | None = 
     assert_clean(cell)
     return message
 
+
+def assert_interrupted(cell: CellRun) -> None:
+    """The cell Ctrl-C stopped ended as an interrupted cell does, so Run All stops there: after
+    its own output (what it kept), one line as its error, never a traceback."""
+    from ygpt_magic.errors import Interrupted
+
+    message = assert_clear_error(cell, "Ctrl-C stopped this cell", "queued after it", error_type=Interrupted)
+    assert f"Interrupted: {message}" in cell.stdout, cell.stdout   # the cell's error, not stderr's UsageError
+

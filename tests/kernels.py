@@ -106,6 +106,16 @@ class Kernel:
             if reply["parent_header"].get("msg_id") == parent:
                 return dict(reply["content"])
 
+    def statuses(self, parents: list[str], timeout: float = 60) -> list[str]:
+        """The status of each cell's ``execute_reply`` (ok, error, aborted), in the order given;
+        the replies of other requests are passed over."""
+        found: dict[str, str] = {}
+        while len(found) < len(set(parents)):
+            reply = self.client.get_shell_msg(timeout=timeout)
+            if reply["parent_header"].get("msg_id") in parents:
+                found[reply["parent_header"]["msg_id"]] = reply["content"]["status"]
+        return [found[parent] for parent in parents]
+
     def click(self, model_id: str) -> str:
         """A click on the Button widget ``model_id``, as the frontend sends it."""
         message = self.client.session.msg("comm_msg", {

@@ -1,8 +1,9 @@
 """The extension used from outside the cell that is running: Jupyter's "Interrupt kernel" at the
 first instant of a run over rows, a widget's callback between cells, a thread of the user's.
 
-- A Ctrl-C at any moment after a ``--map`` or ``%ygpt embed`` job has started stops it with the
-  one-line summary, keeps what was answered, and nothing is sent after the cell ends. The first
+- A Ctrl-C at any moment after a ``--map`` (``--labels`` too) or ``%ygpt embed`` job has started
+  stops it with the one-line summary, keeps what was answered, ends the cell in one line as an
+  interrupted cell (so Run All stops), and nothing is sent after the cell ends. The first
   run of a kernel builds the first progress bar (tqdm.notebook and ipywidgets are imported then,
   ~0.2 s): a real kernel, interrupted as the server sees the first row, tells it.
 - Code asked for from a Button's callback (no cell running) is not queued as a new cell: the
@@ -27,6 +28,7 @@ from ygpt_magic.emulator import start_local_server
 ROWS = 300
 DOORS = {   # the cell, and the request each of its rows sends
     "map": ("%%ygpt --map items --out res --concurrency 4\nTranslate {item} into French", "Completion"),
+    "labels": ("%%ygpt --map items --labels weather,alarm --out res --concurrency 4\n{item}", "FewShotClassify"),
     "embed": ("%ygpt embed items --out res", "TextEmbedding"),
 }
 
@@ -49,6 +51,7 @@ def test_interrupting_the_first_run_over_rows_at_once_stops_it_in_one_line(door)
             assert time.monotonic() < deadline, kernel.shown(cell)
             time.sleep(0.002)
         kernel.interrupt()
+        assert kernel.statuses([cell]) == ["error"]   # as an interrupted Python cell: Run All stops
         kernel.wait_idle(cell)
         at_end = sent()
         time.sleep(2)   # the whole job would take ~1.5 s
@@ -57,6 +60,7 @@ def test_interrupting_the_first_run_over_rows_at_once_stops_it_in_one_line(door)
         assert "Stopped:" in shown and "the answered rows are kept" in shown, shown
         assert sent() <= at_end, f"the stopped job went on sending: {at_end} requests at the end, then {sent()}"
         assert kernel.value("len(res)") == str(ROWS)   # --out holds the rows, the answered ones filled in
+        assert kernel.value("_ygpt.stopped") == "True"
 
         kernel.run(source, cell_id="rows")   # the re-run sends only the rows left
         assert sent() <= ROWS + 8, f"{sent()} requests for {ROWS} rows: the answered ones were paid for twice"

@@ -11,8 +11,9 @@ import time
 
 import pandas as pd
 import pytest
-from cellrun import assert_clean, assert_clear_error
+from cellrun import assert_clean, assert_clear_error, assert_interrupted
 from conftest import cell
+from test_map import ctrl_c_in
 
 from ygpt_magic.errors import BatchNotCollected
 
@@ -222,18 +223,24 @@ def test_without_pyarrow_batch_says_which_extra_to_install_and_starts_nothing(ba
     assert not [r for r in ygpt_server.requests if r.method in ("CreateDataset", "BatchCompletion")]
 
 
+@pytest.mark.slow   # waits for a 2 s job
 def test_ctrl_c_stops_the_waiting_not_the_job_and_attach_collects_it_in_the_rows_shape(batch_shell, ygpt_server):
     shell = batch_shell
     shell.user_ns["words"] = pd.Series([f"w{i}" for i in range(20)], index=[f"k{i}" for i in range(20)])
     assert cell(shell, "%ygpt batch list").ok   # the SDK's first connection, before the timer runs
-    ygpt_server.batch_row_delay = 0.05
+    ygpt_server.batch_row_delay = 0.1   # the job takes 2 s
     timer = threading.Timer(0.4, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
     timer.start()
     run = cell(shell, f"%%ygpt --map words --batch -m {BATCH_MODEL} --out spelled\nSpell {{item}}")
     timer.join()
-    assert run.ok, run.message
+    assert_interrupted(run)   # Run All stops here; the job goes on
     task_id = task_id_of(run)
     assert "Stopped waiting" in run.stdout and f"%ygpt batch attach {task_id}" in run.stdout
+    presser = ctrl_c_in(0.3)
+    waited = cell(shell, f"%ygpt batch attach {task_id} --out spelled")
+    presser.join()
+    assert_interrupted(waited)   # attach's wait stops as the cell's did
+    assert "Stopped waiting" in waited.stdout
     attached = cell(shell, f"%ygpt batch attach {task_id} --out spelled")
     assert attached.ok, attached.message
     spelled = shell.user_ns["spelled"]
@@ -250,7 +257,7 @@ def test_ctrl_c_while_the_answers_are_read_stops_the_waiting_as_it_does_while_po
     threading.Thread(target=lambda: held.wait(20) and signal.pthread_kill(threading.main_thread().ident,
                                                                             signal.SIGINT)).start()
     run = cell(shell, f"%%ygpt --map words --batch -m {BATCH_MODEL} --out spelled\nSpell {{item}}")
-    assert run.ok, run.message
+    assert_interrupted(run)
     assert "Stopped waiting" in run.stdout and f"%ygpt batch attach {task_id_of(run)}" in run.stdout
 
 
@@ -266,7 +273,8 @@ def test_a_job_collected_after_the_notebook_changed_is_recorded_under_what_was_s
     timer.start()
     run = cell(shell, source)
     timer.join()
-    assert run.ok and "Stopped waiting" in run.stdout, run.message
+    assert_interrupted(run)
+    assert "Stopped waiting" in run.stdout
     shell.user_ns["style"] = "italics"   # the notebook moves on while the job runs
     assert cell(shell, f"%ygpt batch attach {task_id_of(run)} --out spelled").ok
     shell.extension_manager.reload_extension("ygpt_magic")   # a new kernel: its memo is gone

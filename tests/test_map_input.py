@@ -9,7 +9,7 @@ import threading
 
 import numpy as np
 import pandas as pd
-from cellrun import assert_clear_error
+from cellrun import assert_clear_error, assert_interrupted
 from conftest import cell, completions
 
 from ygpt_magic.ledger import Ledger
@@ -60,7 +60,7 @@ def test_after_ctrl_c_the_summary_counts_the_answers_out_holds(shell, ygpt_serve
     shell.run_line_magic("config", f"YGptMagics.cache_path = {str(tmp_path / 'replies.sqlite')!r}")
     shell.user_ns["numbers"] = list(range(20))
     run = cell(shell, "%%ygpt --map numbers --out answers --concurrency 2\nSay {item}")
-    assert run.ok, run.message
+    assert_interrupted(run)
     assert pressed
     done, answers = shell.user_ns["_ygpt"], shell.user_ns["answers"]
     held = sum(answer is not None for answer in answers)

@@ -32,7 +32,7 @@ from .chat.counting import Tokenizes
 from .client import guard
 from .client.credentials import Credential
 from .context.interpolate import Expanded, StoppedReading, interpolate
-from .errors import OptionError, ReplyNotValid, StoppedBeforeAsking, stopping
+from .errors import Interrupted, OptionError, ReplyNotValid, StoppedBeforeAsking, stopping
 from .kernel import Kernel
 from .modelname import model_name
 
@@ -256,7 +256,8 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
     exchange's earlier rounds. ``label``:
     what the provenance log quotes (default: the prompt). ``waiting``: the waiting line shown
     while the plan was made, which the reply's first display replaces. ``where``: what a cost
-    cap's refusal is said of (default: the running cell; ``%ygpt fix`` names the cell it fixes)."""
+    cap's refusal is said of (default: the running cell; ``%ygpt fix`` names the cell it fixes).
+    A reply Ctrl-C stopped is kept in ``_ygpt`` and ends the cell as Interrupted (Run All stops)."""
     from .exchange import request_extras, run_exchange
 
     if tuple(notes) != plan.context_notes:  # a plan is made without them (most cells have none)
@@ -280,14 +281,16 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
                          schema=shape, cache=cache, cap=cap)
     answered(kernel, kernel.cell_name(), label or plan.prompt, reply)
     kernel.namespace["_ygpt"] = reply
-    if shape is not None and reply.status not in ("FINAL", "INTERRUPTED"):   # --out keeps its value
+    if reply.status == "INTERRUPTED":   # shown marked; no answer for --out or a cell below
+        raise Interrupted()
+    if shape is not None and reply.status != "FINAL":   # --out keeps its value
         unfinished = ReplyNotValid.unfinished(shape.name, reply.status)
         raise unfinished.not_in_chat() if plan.once else unfinished
-    if shape is not None and reply.status == "FINAL":  # ReplyNotValid keeps the raw one
+    if shape is not None:  # ReplyNotValid keeps the raw one
         reply = kernel.namespace["_ygpt"] = dataclasses.replace(reply, parsed=parsed(shape, reply.text, plan))
-    if out and reply.status != "INTERRUPTED":    # a stopped reply is no answer to keep
+    if out:
         kernel.namespace[out] = reply.parsed if schema is not None else reply.text
-    if code_below and reply.status != "INTERRUPTED":
+    if code_below:
         code = render.extract_code(reply.text)
         if code:
             from .commands._next_cell import put_below
@@ -355,7 +358,8 @@ def answered(kernel: Kernel, who: str, label: str, reply: Reply) -> None:
 def rows(kernel: Kernel, args: argparse.Namespace, template: str) -> None:
     """`%%ygpt --map NAME [--batch]`: the cell as a template, sent once per row of NAME (or as one
     batch job); each row is filled in by the cell's own rule and fronted by the reply cache as
-    one entry; the run lands in ``_ygpt`` and ``--out``."""
+    one entry; the run lands in ``_ygpt`` and ``--out``, also when Ctrl-C stopped it (the
+    cell then ends as Interrupted)."""
     from . import rows as rows_
 
     settings = kernel.settings
@@ -387,4 +391,6 @@ def rows(kernel: Kernel, args: argparse.Namespace, template: str) -> None:
     kernel.namespace["_ygpt"] = done
     if args.out:
         kernel.namespace[args.out] = done.results
+    if done.stopped:   # the summary said what is kept and what is left
+        raise Interrupted()
     return None

@@ -12,7 +12,7 @@ import argparse
 
 from IPython.core.magic_arguments import argument
 
-from ..errors import OptionError
+from ..errors import Interrupted, OptionError
 from ..kernel import Kernel
 from ..modelname import model_name
 from ..request import front
@@ -55,6 +55,8 @@ def _attach(kernel: Kernel, args: argparse.Namespace) -> None:
     kernel.namespace["_ygpt"] = run
     if args.out:
         kernel.namespace[args.out] = run.results
+    if run.stopped:   # the waiting stopped; the job goes on, as the output said
+        raise Interrupted()
 
 
 def _cancel(kernel: Kernel, args: argparse.Namespace) -> None:

@@ -13,11 +13,15 @@ from weakref import WeakKeyDictionary
 
 from IPython.core.error import UsageError
 
-from ..errors import CacheMiss, CacheUnusable, YGptError
+from ..errors import CacheMiss, CacheUnusable, Interrupted, YGptError
 from ..render.controls import visible
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
+
+
+#: our errors shown as the cell's error (:class:`_RunStopper`), not as a UsageError on stderr
+_STOPPING_THE_RUN = (CacheMiss, CacheUnusable, Interrupted)
 
 
 def as_usage_error(error: YGptError) -> UsageError:
@@ -37,7 +41,7 @@ def as_usage_error(error: YGptError) -> UsageError:
     by the terminal that prints it (render/controls.py).
     """
     _clear_frames(error)
-    usage = (_RunStopper if isinstance(error, (CacheMiss, CacheUnusable)) else UsageError)(visible(str(error)))
+    usage = (_run_stopper(type(error)) if isinstance(error, _STOPPING_THE_RUN) else UsageError)(visible(str(error)))
     usage.error = error  # type: ignore[attr-defined]  # on the instance: the class must stay UsageError itself
     return usage
 
@@ -51,14 +55,31 @@ def _clear_frames(error: BaseException | None) -> None:
 
 
 class _RunStopper(UsageError):
-    """A replay-mode cache error (CI) must fail the run the way a test fails: IPython shows this
-    one line as an error (``_render_traceback_``), which nbval and nbconvert report with the
-    cell; a plain UsageError only goes to stderr, where nbval does not look."""
+    """An error that must show as the cell's error, in one line: IPython shows it as an error
+    (``_render_traceback_``), which nbval and nbconvert report with the cell, papermill and a
+    terminal print, and JupyterLab draws where an interrupted cell's traceback would be; a
+    plain UsageError only goes to stderr, where nbval does not look. A replay-mode cache error
+    (CI) fails the run the way a test fails; a cell Ctrl-C stopped (Interrupted) ends as an
+    interrupted cell, after its own tidy output. Either way ipykernel's reply is an error and the
+    cells queued after it are aborted."""
 
     error: YGptError
 
     def _render_traceback_(self) -> list[str]:
         return [f"{type(self.error).__name__}: {self}"]
+
+
+#: the :class:`_RunStopper` of each error type, named as it is
+_NAMED: dict[type[YGptError], type[_RunStopper]] = {}
+
+
+def _run_stopper(kind: type[YGptError]) -> type[_RunStopper]:
+    """The :class:`_RunStopper` named as ``kind``: Jupyter reports the cell's error by its type's
+    name (the reply's ``ename``: nbclient's CellExecutionError, papermill, ``ygpt-magic demo``),
+    which is then ``Interrupted`` or ``CacheMiss``, not a private class of ours."""
+    if kind not in _NAMED:
+        _NAMED[kind] = type(kind.__name__, (_RunStopper,), {"__module__": __name__})
+    return _NAMED[kind]
 
 
 #: per shell, the custom exceptions and handler show_run_stoppers found, to put back at unload,

@@ -8,6 +8,7 @@ from IPython.core.magic_arguments import argument
 from IPython.display import display
 
 from ..client.embeddings import embedding_model
+from ..errors import Interrupted
 from ..kernel import Kernel
 from ..request import front, tokenizer
 from ..rows.embed import embed
@@ -57,6 +58,8 @@ def run(kernel: Kernel, line: str) -> None:
         kernel.namespace[args.out] = done.embeddings
     else:
         _say_where(done.embeddings)
+    if done.stopped:   # the summary said what is kept and what is left
+        raise Interrupted()
 
 
 def _say_where(embeddings: Any) -> None:

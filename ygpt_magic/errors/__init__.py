@@ -13,7 +13,7 @@ The types live in modules by what went wrong (``base``, with InternalError: a bu
 ``usage``: before anything is sent, ``reach``: reaching the server and its answer arriving,
 ``service``: what the service said when it refused, ``too_long``: what it refused as too long,
 ``work``: tools, data, pictures,
-``sources``: answers from the user's files, ``stops``: Ctrl-C outside a streamed reply); import
+``sources``: answers from the user's files, ``stops``: Ctrl-C); import
 them from here. ``origin`` holds the two ways advice is worded: for a cell (``str(error)``), and
 for the panel (``error.words(PANEL)``).
 """
@@ -56,7 +56,7 @@ from .service import (
     ServiceRefused,
 )
 from .sources import CredentialInSource, IndexingOverCap, IndexUnusable, NoSources, SourcesOverCap, SourcesTooLong
-from .stops import BatchNotStarted, StoppedBeforeAsking, StoppedInFlight, stopping
+from .stops import BatchNotStarted, Interrupted, StoppedBeforeAsking, StoppedInFlight, stopping
 from .too_long import ContextTooLong, TextTooLong, TextTooLongToClassify, TextTooLongToEmbed
 from .usage import (
     CacheLocked,
@@ -131,7 +131,7 @@ __all__ = [
     "RequestTooLarge", "SchemaError", "ServerBusy", "ServerFailed", "ServerGaveUp", "ServerStoppedAnswering",
     "ServerStayedBusy", "ServerTimeout",
     "ServerUnavailable", "ServiceRefused", "SidecarMissing", "StoppedBeforeSending", "StoppedBeforeAsking",
-    "StoppedInFlight", "BatchNotStarted", "stopping",
+    "StoppedInFlight", "BatchNotStarted", "Interrupted", "stopping",
     "TlsFailed", "SourcesOverCap", "IndexingOverCap", "SourcesTooLong", "StreamBroken", "StreamStalled", "ToolError",
     "TextTooLong", "TextTooLongToClassify", "TextTooLongToEmbed", "ToolRoundsExceeded", "UnknownChat",
     "YGptError",

@@ -1,10 +1,15 @@
-"""Ctrl-C in a step of a cell other than its streamed reply: one paragraph in the words of
-StoppedBeforeSending ("Stopped before … was sent: Ctrl-C came while …"), saying what was done and
-what was not, never a KeyboardInterrupt traceback.
+"""Ctrl-C in a cell: never a KeyboardInterrupt traceback, and always a cell that ends stopped.
 
-Why one converter (:func:`stopping`) and a type per kind of step: where Ctrl-C lands decides what
-is true afterwards (nothing sent; files' vectors bought and kept; a request in flight; a dataset
-or a job in the cloud), and only the step knows which; the conversion itself is written once.
+In a step of a cell other than its streamed reply and its rows: one paragraph in the words of
+StoppedBeforeSending ("Stopped before … was sent: Ctrl-C came while …"), saying what was done and
+what was not. Why one converter (:func:`stopping`) and a type per kind of step: where Ctrl-C
+lands decides what is true afterwards (nothing sent; files' vectors bought and kept; a request in
+flight; a dataset or a job in the cloud), and only the step knows which; the conversion itself is
+written once.
+
+A streamed reply, a run over rows and a wait for a batch job say in their own output what Ctrl-C
+left (the partial text marked ⏹, the run's ``Stopped:`` summary, the job that goes on), then end
+with :class:`Interrupted`'s one line.
 """
 
 from __future__ import annotations
@@ -73,3 +78,15 @@ class BatchNotStarted(YGptError):
         super().__init__(f"Stopped before the batch job was known to start: Ctrl-C came while {during}. "
                          f"{cloud}. _ygpt and the --out variable are as they were; running the cell "
                          f"again uploads the rows and starts a job anew.")
+
+
+class Interrupted(YGptError):
+    """Ctrl-C (Jupyter's Stop: Kernel → Interrupt) ended a cell whose own output already says what
+    it kept, raised once ``_ygpt`` and ``--out`` hold it. A cell that returned instead ended as if
+    it had succeeded, so Run All went on: every queued cell ran, a chat cell sending its request
+    without the stopped turn, a ``--map`` cell all its rows. Ending in an error, as an interrupted
+    Python cell does, makes the kernel abort the queue (ipykernel's reply is "error"); the magic
+    boundary shows it as one line (commands/boundary.py), never a traceback."""
+
+    def __init__(self) -> None:
+        super().__init__("Ctrl-C stopped this cell; cells queued after it (Run All) are not run.")

@@ -121,8 +121,7 @@ def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Setting
     except KeyboardInterrupt:
         if not record.task_id or record.collected:   # no job yet: the step's message says what runs
             raise
-        print(_goes_on(record.task_id, cell.out))
-        return finish(state, tally, cell.out, record.task_id, quiet=True)
+        return _stopped_waiting(record, cell.out)
 
 
 def _kept(jobs: dict[str, BatchRecord], record: BatchRecord, task_id: str) -> None:
@@ -219,13 +218,14 @@ def _rejoined(record: BatchRecord, info: JobInfo, rows: int) -> None:
 
 def collect(record: BatchRecord, client: Any, memo: RowMemo, poll_interval: float,
             out: str | None = None) -> MapRun:
-    """Wait for the job (Ctrl-C: stop waiting), then align its answers with the record's rows."""
+    """Wait for the job (Ctrl-C: stop waiting), then align its answers with the record's rows.
+    A record waited for before (attach after a stop) is not ``stopped`` by that earlier wait."""
     out = out or record.out
+    record.tally.stopped = False
     try:
         progress = Progress(record.tally, desc=f"--batch {record.task_id}")
     except KeyboardInterrupt:   # the first bar of a kernel takes ~0.2 s to build: the job is started
-        print(_goes_on(record.task_id, out))
-        return finish(record.state, record.tally, out, record.task_id, quiet=True)
+        return _stopped_waiting(record, out)
     try:
         outcome = None
         if wait(client, record.task_id, progress, poll_interval, out):
@@ -233,11 +233,9 @@ def collect(record: BatchRecord, client: Any, memo: RowMemo, poll_interval: floa
                 outcome = _read(partial(client.batch.outcome, record.task_id, record.requests), record.task_id,
                                 out, poll_interval, finished=True)
             except KeyboardInterrupt:   # while a large result is read: the job is done, and kept
-                progress.tally.stopped = True
+                pass
         if outcome is None:
-            progress.close()
-            progress.report(_goes_on(record.task_id, out))
-            return finish(record.state, record.tally, out, record.task_id, quiet=True)
+            return _stopped_waiting(record, out, progress)
         if not outcome.answered and outcome.status != "COMPLETED":
             raise BatchFailed(record.task_id, outcome.status, next(iter(outcome.errors.values()), ""))
         if record.requests is None:   # attached after a restart: the rows are the job's own
@@ -248,6 +246,20 @@ def collect(record: BatchRecord, client: Any, memo: RowMemo, poll_interval: floa
     finally:
         progress.close()
     return finish(record.state, record.tally, out, record.task_id, progress=progress)
+
+
+def _stopped_waiting(record: BatchRecord, out: str | None, progress: Progress | None = None) -> MapRun:
+    """Ctrl-C once the job has started: the waiting stops, not the job. The output (the bar's
+    place, else a printed line) says how to reach the job; the run is ``stopped``, so its cell
+    ends as Interrupted."""
+    record.tally.stopped = True
+    said = _goes_on(record.task_id, out)
+    if progress is None:
+        print(said)
+    else:
+        progress.close()
+        progress.report(said)
+    return finish(record.state, record.tally, out, record.task_id, quiet=True)
 
 
 def _goes_on(task_id: str, out: str | None) -> str:
@@ -341,7 +353,6 @@ def wait(client: Any, task_id: str, progress: Progress, poll_interval: float, ou
                 return True
             time.sleep(poll_interval)
     except KeyboardInterrupt:
-        progress.tally.stopped = True
         return False
 
 

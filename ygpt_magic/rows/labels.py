@@ -20,7 +20,7 @@ from .. import cost_cap
 from ..chat import Message, Plan, RequestOptions
 from ..chat.accounts import CLASSIFICATIONS
 from ..client.classify import Classification, Classifier
-from ..errors import OptionError
+from ..errors import Interrupted, OptionError
 from ..kernel import Kernel
 from .costs import capped
 from .plans import RowPlanner, RowText
@@ -95,7 +95,7 @@ class _Classifying:
 
 def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, template: str) -> None:
     """The whole cell: rows planned, reused, classified; the DataFrame in ``_ygpt.results`` and
-    ``--out``."""
+    ``--out`` (Ctrl-C: what was done, then Interrupted)."""
     from ..labels import options
     from ..request import front, row_expander
 
@@ -123,6 +123,8 @@ def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, tem
     kernel.namespace["_ygpt"] = done
     if args.out:
         kernel.namespace[args.out] = done.results
+    if done.stopped:   # the summary said what is kept and what is left
+        raise Interrupted()
 
 
 def _check_names(chosen: Classifier) -> None:

@@ -72,7 +72,8 @@ def one_line(error: BaseException) -> str:
 @dataclass
 class RunCounts:
     """What ``_ygpt`` holds after any run over rows (``--map``, ``%ygpt embed``), besides its
-    results: ``errors`` (row → its one-line reason), the tokens, the counts and the summary."""
+    results: ``errors`` (row → its one-line reason), the tokens, the counts and the summary;
+    ``stopped``: Ctrl-C ended it (or the wait for its batch job), so its cell ends as Interrupted."""
 
     errors: dict[Any, str]
     usage: Usage
@@ -83,6 +84,7 @@ class RunCounts:
     elapsed: float
     summary: str
     provenance: dict[str, Any]   # the run's record for the provenance log: Tally.metadata()
+    stopped: bool = False
 
 
 def tell(summary: str, advice: str, progress: Progress | None, metadata: dict[str, Any] | None = None) -> None:
@@ -139,7 +141,7 @@ class Tally:
         """The :class:`RunCounts` fields of this run, for its ``_ygpt``."""
         return {"errors": errors, "usage": self.usage, "answered": self.answered, "reused": self.reused,
                 "failed": self.failed, "left": self.left, "elapsed": self.elapsed(), "summary": summary,
-                "provenance": self.metadata()}
+                "provenance": self.metadata(), "stopped": self.stopped}
 
     def metadata(self) -> dict[str, Any]:
         """The run's provenance, as its summary's output metadata (cache/provenance.py)."""
