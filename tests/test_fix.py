@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error
+from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error, assert_interrupted
 from conftest import cell, completions, scripted
 from IPython.utils.capture import capture_output
+from test_magics import EINSTEIN, run_interrupted
 from test_map import ctrl_c_in
 
 from ygpt_magic import errors
@@ -216,6 +217,20 @@ def test_a_later_failed_ygpt_cell_is_skipped_and_the_note_says_so(shell, ygpt_se
     assert completions(ygpt_server)[-1].messages[-1]["text"].startswith(f"Cell {failed} fails.")
     assert f"cell {later} failed later, with a magic's own message" in result.page
     assert f"this fixes cell {failed}" in result.page
+
+
+def test_a_cell_ctrl_c_stopped_is_passed_over_as_a_python_cells_ctrl_c_is(shell, ygpt_server):
+    """A stopped %%ygpt cell ends in an error so that Run All stops there, but that is neither an
+    error in the code nor a message saying what to change: fix fixes the error before it."""
+    _, failed = failing_cells(shell)
+    ygpt_server.faults.latency(0.03)
+    shell.run_line_magic("config", "YGptMagics.render_interval = 0.0")
+    assert_interrupted(run_interrupted(shell, "%%ygpt\n" + EINSTEIN[0]))
+    ygpt_server.faults.clear()
+    result = cell(shell, "%ygpt fix")
+    assert result.ok, result.shown
+    assert completions(ygpt_server)[-1].messages[-1]["text"].startswith(f"Cell {failed} fails.")
+    assert "magic's own message" not in result.page, result.page
 
 
 def test_fix_n_of_a_failed_ygpt_cell_says_it_stopped_with_a_magics_message(shell, ygpt_server):

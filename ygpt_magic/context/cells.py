@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 from IPython.core.error import UsageError
 
-from ..errors import InterpolationError, capital
+from ..errors import InterpolationError, Interrupted, capital
 from .tracebacks import format_error
 
 if TYPE_CHECKING:
@@ -113,6 +113,8 @@ class NotebookCells:
             return
         if error is None:
             self._clear(cell_id, count)
+        elif isinstance(getattr(error, "error", None), Interrupted):
+            return   # a %%ygpt cell Ctrl-C stopped: no error of the code's, nor a message to act on
         elif isinstance(error, UsageError):
             self.last_usage_error = count
         elif not numbered:
