@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from cellrun import LOST_EXCEPTIONS
 from conftest import cell
+from test_magics import EINSTEIN, run_interrupted
 from test_panel import sent_from_panel, widget_comm  # noqa: F401 (widget_comm: a fixture)
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
@@ -51,3 +52,19 @@ def test_usage_adds_up_to_what_the_server_billed_for_every_door(shell, ygpt_serv
     for table, row in (("Tokens by chat", "total"), ("Tokens by model", "yandexgpt")):
         columns = rows_of(usage, table)[row]
         assert [columns[0], columns[1], columns[2], columns[4]] == ["27", *shown], (table, columns)
+
+
+def test_a_reply_stopped_while_it_streamed_counts_the_tokens_the_server_reported(shell, ygpt_server):
+    """The server had read the prompt and generated part of the answer, and ``_ygpt.usage`` said
+    so; `%ygpt usage` said that no request had been answered."""
+    ygpt_server.faults.latency(0.03)
+    shell.run_line_magic("config", "YGptMagics.render_interval = 0.0")
+    run_interrupted(shell, "%%ygpt\n" + EINSTEIN[0], on_update=3)
+    stopped = shell.user_ns["_ygpt"]
+    assert stopped.status == "INTERRUPTED" and stopped.usage.completion_tokens > 0
+    usage = cell(shell, "%ygpt usage")
+    tokens = [f"{stopped.usage.input_tokens:,}", f"{stopped.usage.completion_tokens:,}"]
+    assert rows_of(usage, "Tokens by chat")["default"][:3] == ["1", *tokens], usage.shown
+    assert rows_of(usage, "Tokens by model")["yandexgpt"][:3] == ["1", *tokens], usage.shown
+    assert (f"Included above: 1 reply stopped while it streamed (Ctrl-C or the panel's Stop), counted with "
+            f"the tokens the server had reported by then ({tokens[0]} → {tokens[1]} tokens, ≈") in usage.shown

@@ -213,7 +213,8 @@ class _Requests:
             self._admitted = True
 
     def ask(self, messages: list[Message], extras: Extras) -> Answer:
-        """One request: replayed, or admitted by the cap, sent and entered in the ledger."""
+        """One request: replayed, or admitted by the cap, sent and entered in the ledger (a
+        stream stopped part-way with the tokens it had reported)."""
         found = self._replayed(messages, extras)
         self._asked += 1
         if found is not None:
@@ -225,8 +226,12 @@ class _Requests:
         self._admitted = False
         self.replayed = False
         client = self.client = self.client or self._get_client()
-        answer = (_streamed(client, messages, options, self._renderer, extras) if self._mode == "stream"
-                  else _requested(client, messages, options, self._renderer, extras, self._mode))
+        try:
+            answer = (_streamed(client, messages, options, self._renderer, extras) if self._mode == "stream"
+                      else _requested(client, messages, options, self._renderer, extras, self._mode))
+        except _Interrupted as stop:   # what the server generated before the stop is billed
+            self._ledger.stopped(options.model, stop.last)
+            raise
         self._ledger.sent(messages, options, extras, answer)
         self.paid = self.paid + answer.usage
         return answer

@@ -67,6 +67,13 @@ class Ledger:
         if self.cache is not None:
             self.cache.recorded_answer(messages, options, extras, answer)
 
+    def stopped(self, model: str, last: Answer | None) -> None:
+        """A sent request stopped before its answer was complete (Ctrl-C, the panel's Stop),
+        paid for the tokens its ``last`` chunk reported (the prompt read, the answer generated
+        so far), when it reported any; nothing is kept in the cache."""
+        if last is not None and (last.usage.input_tokens or last.usage.completion_tokens):
+            self.accounts.add(self.source, model, last.usage, mode=self.mode, stopped=True)
+
     def sent(self, messages: Sequence[Message], options: RequestOptions,
              extras: Mapping[str, Any] | None, answer: Answer) -> None:
         """A sent request's answer kept and paid for."""

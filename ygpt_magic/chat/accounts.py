@@ -6,8 +6,12 @@ tool exchange keep no turn at all. So each request that gets an answer is entere
 the answer arrives, with the tokens the server reported; an answer replayed from the reply cache
 cost nothing and is kept apart. Each entry carries its mode (``sync``, ``async``, ``batch``), and
 its roubles are estimated when it arrives, from the price table then in force (chat/prices.py):
-an answer replayed is what the cache saved. ``%ygpt usage`` reads it. Entries are summed as they
-come (a ``--map`` of 50,000 rows adds 50,000 entries), under a lock: a panel's thread adds too.
+an answer replayed is what the cache saved. A streamed request stopped before its answer was
+complete (Ctrl-C, the panel's Stop) is entered too, with the tokens the server had reported by
+then: its prompt was read and part of its answer generated, so leaving it out undercounted the bill
+(it is counted apart as well, for ``%ygpt usage`` to say so). ``%ygpt usage`` reads it. Entries
+are summed as they come (a ``--map`` of 50,000 rows adds 50,000 entries), under a lock: a panel's
+thread adds too.
 """
 
 from __future__ import annotations
@@ -87,20 +91,30 @@ class Accounts:
         self._lock = threading.Lock()
         self._by_source: dict[str, Spent] = {}
         self._by_model: dict[str, Spent] = {}
+        self._stopped = Spent()
         self.prices = prices or builtin()
 
     def add(self, source: str, model: str, usage: Usage, *, mode: str = "sync",
-            replayed: bool = False) -> Decimal | None:
+            replayed: bool = False, stopped: bool = False) -> Decimal | None:
         """One answered request in ``mode`` (``replayed``: from the reply cache, so not
-        billed); returns its estimated roubles (None: no price). A model is kept by the name
-        it is priced by (``yandexgpt``, also for ``yandexgpt/latest`` and a gpt:// URI), with
-        its mode when not synchronous."""
+        billed; ``stopped``: stopped before its answer was complete, ``usage`` what the server
+        had reported by then); returns its estimated roubles (None: no price). A model is kept
+        by the name it is priced by (``yandexgpt``, also for ``yandexgpt/latest`` and a gpt://
+        URI), with its mode when not synchronous."""
         cost = self.prices.cost(usage, model, mode)
         model = model_name(model).priced + ("" if mode == "sync" else f" ({mode})")
         with self._lock:
             self._by_source[source] = self._by_source.get(source, Spent()).plus(usage, replayed, cost)
             self._by_model[model] = self._by_model.get(model, Spent()).plus(usage, replayed, cost)
+            if stopped:
+                self._stopped = self._stopped.plus(usage, False, cost)
         return cost
+
+    @property
+    def stopped(self) -> Spent:
+        """The requests counted that were stopped before their answer was complete."""
+        with self._lock:
+            return self._stopped
 
     @property
     def by_source(self) -> Mapping[str, Spent]:

@@ -27,8 +27,10 @@ def run(kernel: Kernel, line: str) -> None:
 
     Every answered request counts once, whatever sent it: chat cells (a re-run cell's earlier
     turn included), prompt-mode cells and %ygpt fix, each --map row, each round of a tool
-    exchange, the panel. Roubles are the tokens × the price table (YGptMagics.prices) for the
-    model and mode (a --deferred request is async); a model without a price shows "no price".
+    exchange, the panel. A reply stopped while it streamed (Ctrl-C, the panel's Stop) counts
+    with the tokens the server had reported by then, and a line says how many were. Roubles are
+    the tokens × the price table (YGptMagics.prices) for the model and mode (a --deferred
+    request is async); a model without a price shows "no price".
     Answers replayed from the reply cache cost nothing and are counted apart ("replayed" and
     "saved" columns, shown once there are any). --batch rows are not counted: a job's results
     carry no token counts, so a line after the tables says how many jobs and rows this kernel
@@ -48,8 +50,20 @@ def run(kernel: Kernel, line: str) -> None:
     show(f"Roubles are estimates, VAT included, from Yandex Cloud's prices as of {prices.as_of} "
          f"({prices.source.split()[0]}) with YGptMagics.prices over them; against the local "
          f"server, what Yandex Cloud would bill.")
+    if accounts.stopped.requests:
+        show(_stopped_note(accounts.stopped))
     if batch:
         show(batch)
+
+
+def _stopped_note(stopped: Spent) -> str:
+    """That the tables include replies stopped part-way, and with which tokens."""
+    usage, one = stopped.usage, stopped.requests == 1
+    return (f"Included above: {counted(stopped.requests, 'reply', 'replies')} stopped while "
+            f"{'it' if one else 'they'} streamed (Ctrl-C or the panel's Stop), counted with the "
+            f"tokens the server had reported by then ({usage.input_tokens:,} → "
+            f"{counted(usage.completion_tokens, 'token')}, {stopped.cost}): the cloud bills the "
+            f"prompt it read and the text it generated.")
 
 
 def _batch_note(jobs: Iterable[BatchRecord]) -> str:
