@@ -1,8 +1,10 @@
 """`ygpt-magic serve` in its own terminal: stopped while it holds streams, or started with a
-switch it cannot honour, it says so in plain lines, never with a traceback."""
+switch it cannot honour, it says so in plain lines, never with a traceback; what a client sends
+is logged as text to read, never as escapes the terminal obeys."""
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
 import subprocess
@@ -10,8 +12,10 @@ import sys
 import threading
 import warnings
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import pytest
+import requests
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -85,3 +89,42 @@ def test_serve_tls_in_a_folder_under_a_file_names_the_file_and_what_to_do(tmp_pa
                              "is a file, not a folder), so the server did not start. Give --tls a folder you can "
                              "create, e.g. --tls ~/.cache/ygpt-magic/tls.\n")
     assert afile.read_text() == "x"
+
+
+#: what a stranger's request may carry: a window title, a cleared screen, red, and a newline that
+#: starts a forged log line (no space, so it passes whole as a proxy's CONNECT target too)
+STRANGER = "\x1b]0;owned\x07\x1b[2J\x1b[31m\n2026-01-01_00:00:00,000_ygpt_magic.emulator_FORGED"
+SHOWN = "␛]0;owned␇␛[2J␛[31m␊2026-01-01_00:00:00,000_ygpt_magic.emulator_FORGED"
+
+
+def _send_as_a_stranger(http: str, proxy: str) -> None:
+    """A chat request with no key, sent as text/plain (what any web page may POST cross-origin),
+    a storage URL and a CONNECT to the --tls proxy, each carrying STRANGER."""
+    body = {"model": f"gpt://b1g/yandexgpt{STRANGER}", "messages": [{"role": "user", "content": "hi"}]}
+    requests.post(f"{http}/v1/chat/completions", data=json.dumps(body), headers={"Content-Type": "text/plain"},
+                  timeout=10)
+    requests.get(f"{http}/storage/datasets/{quote(STRANGER, safe='')}/file", timeout=10)
+    address = urlsplit(proxy)
+    with socket.create_connection((address.hostname, address.port), timeout=10) as connection:
+        connection.sendall(f"CONNECT {STRANGER}:443 HTTP/1.1\r\n\r\n".encode())
+        connection.recv(1024)
+
+
+@pytest.mark.slow
+def test_serve_logs_what_a_client_sent_as_visible_text_one_line_a_request(tmp_path: Path):
+    process = subprocess.Popen([*CLI, "serve", "--port", "0", "--tls", str(tmp_path / "tls")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, _, http, proxy = process.stdout.readline().split()
+    try:
+        _send_as_a_stranger(http, proxy)
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=10)
+    assert not set(stderr) & {"\x1b", "\x07", "\r"}, repr(stderr)
+    lines = stderr.splitlines()
+    assert not [line for line in lines if line.startswith("2026-01-01")], repr(stderr)
+    logged = [line.split(" ", 3)[3] for line in lines if SHOWN in line]
+    assert logged[0].startswith(f"Completion model=gpt://b1g/yandexgpt{SHOWN} messages=1 chunks=0 "
+                                "status=UNAUTHENTICATED ")
+    assert logged[1:] == [f"storage GET /storage/datasets/{SHOWN}/file status=NOT_FOUND",
+                          f"proxy: refused CONNECT {SHOWN}:443 (only CONNECT to llm.api.cloud.yandex.net is served)"]

@@ -31,6 +31,7 @@ from .faults import Faults
 from .http import HttpServer, start_http
 from .http.app import IDLE_TIMEOUT, bind_reason
 from .http.proxy import HttpsProxy, start_proxy
+from .logs import logger
 from .responders import Responder, ResponderChain
 from .responders.chat_replay import ChatReplayResponder
 from .responders.fallback import FallbackResponder
@@ -50,7 +51,6 @@ from .state import REQUEST_LOG_SIZE, EmulatorState, RequestLog
 
 DEFAULT_OPERATION_DELAY = 0.3
 DEFAULT_BATCH_ROW_DELAY = 0.01
-logger = logging.getLogger("ygpt_magic.emulator")
 
 
 def build_responders(scripts: Iterable[str | Path] | None = None, gguf: str | Path | None = None) -> ResponderChain:

@@ -8,7 +8,6 @@ aiohttp's page).
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Awaitable, Callable
 from types import ModuleType
@@ -19,8 +18,6 @@ from ..errors import CallAborted, RequestError
 from ..state import EmulatorState
 from . import chat, classification, embeddings, files, rest
 from .status import GRPC_CODES, cloud_error
-
-logger = logging.getLogger("ygpt_magic.emulator")
 
 #: the API modules; each has ``add_routes(app: web.Application, state: EmulatorState)``
 ROUTE_MODULES: tuple[ModuleType, ...] = (rest, chat, embeddings, files, classification)

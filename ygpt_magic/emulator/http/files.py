@@ -8,7 +8,6 @@ the signature: the SDK sends these requests without credentials, as it does to S
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 
 import grpc
@@ -16,11 +15,11 @@ from aiohttp import web
 
 from ..datasets import Dataset, etag
 from ..errors import RequestError
+from ..logs import logger
 from ..services.datasets import STORAGE_PATH, parquet_of
 from ..state import EmulatorState
 
 _CHUNK = 1024 * 1024
-logger = logging.getLogger("ygpt_magic.emulator")
 
 
 def add_routes(app: web.Application, state: EmulatorState) -> None:

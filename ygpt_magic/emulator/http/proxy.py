@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import ssl
 import sys
 
+from ..logs import logger
 from .app import IDLE_TIMEOUT, bind_reason
-
-logger = logging.getLogger("ygpt_magic.emulator")
 
 #: the hosts whose HTTPS the proxy serves itself (the SDK's http_completions endpoint)
 CLOUD_HTTP_HOSTS = ("llm.api.cloud.yandex.net",)

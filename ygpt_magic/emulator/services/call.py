@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import logging
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, Protocol, TypeVar
@@ -20,10 +19,10 @@ import grpc
 
 from ..attachments import Extras, recorded
 from ..errors import RequestError
+from ..logs import logger
 from ..prompt import received
 from ..state import EmulatorState
 
-logger = logging.getLogger("ygpt_magic.emulator")
 _SCHEMES = ("api-key ", "bearer ")
 T = TypeVar("T")
 #: a call's metadata as gRPC gives it: (key, value) pairs (None, where a call has none, is spelt `Metadata | None`)
