@@ -162,7 +162,7 @@ def _stopped_after(printed: str, code: int, done: int, of: int) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("args, module, line", [
     (["demo", "--notebooks", "in"], "ygpt_magic.demo", "Demo stopped (Ctrl-C)."),
-    (["demo", "Tell me something"], "yandex_cloud_ml_sdk", "Demo stopped (Ctrl-C)."),
+    (["demo", "Tell me something"], "ygpt_magic.client.sdk", "Demo stopped (Ctrl-C)."),
     (["serve", "--port", "0"], "ygpt_magic.emulator.main", "Local server stopped (Ctrl-C)."),
 ], ids=["demo", "demo-prompt", "serve"])
 def test_ctrl_c_while_the_command_imports_what_it_needs_says_so_in_one_line(in_tmp, args, module, line):

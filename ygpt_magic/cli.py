@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .ctrl_c import INTERRUPTED_EXIT, exit_at_ctrl_c
 
 if TYPE_CHECKING:
     import argparse
+
+    from .client.chunks import SdkAnswer
+    from .client.stream import Stream
 
 #: what Ctrl-C prints, by command, until the command says more itself
 _STOPPED = {"demo": "Demo stopped (Ctrl-C).", "serve": "Local server stopped (Ctrl-C)."}
@@ -23,31 +26,47 @@ _STOPPED = {"demo": "Demo stopped (Ctrl-C).", "serve": "Local server stopped (Ct
 
 def _demo(args: argparse.Namespace) -> int:
     """Start the local server in-process and stream one reply through the unmodified SDK, at
-    the cloud's pace (a first chunk after 0.1 s, then one every 20 ms), so it is seen streaming."""
-    import warnings
+    the cloud's pace (a first chunk after 0.1 s, then one every 20 ms), so it is seen streaming.
 
+    It goes through the client a cell uses, so a failure is the paragraph a cell shows (a proxy
+    in the way of 127.0.0.1, a prompt longer than the context), worded for a shell, on stderr,
+    never a traceback. Exit code 2 when the prompt as typed is refused (it holds a credential, or
+    is longer than the model's context), as argparse refuses an empty one; 1 for any other failure."""
+    from .chat.options import RequestOptions
+    from .client.sdk import Client
     from .emulator import start_local_server
-    from .emulator.testing import sdk_kwargs
+    from .errors import DEMO, ContextTooLong, CredentialInPrompt, YGptError
     from .render.controls import visible
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from yandex_cloud_ml_sdk import YCloudML
 
     with start_local_server() as server:
         server.faults.first_chunk_latency(0.1)
         server.faults.latency(0.02)
-        model = YCloudML(**sdk_kwargs(server.address)).models.completions("yandexgpt")
+        client = Client(endpoint=server.address, local=True)
         print(f"Local server at {server.address}. Prompt: {args.prompt}\n", flush=True)
-        chunks: list[Any] = []
-        for chunk in model.run_stream(args.prompt):
-            sys.stdout.write(visible(chunk.text[len(chunks[-1].text) if chunks else 0:]))
-            sys.stdout.flush()
-            chunks.append(chunk)
-        last = chunks[-1]
-        print(f"\n\n[{len(chunks)} chunks, {last.status.name}, {last.usage.input_text_tokens:,} → "
-              f"{last.usage.completion_tokens:,} tokens, model version {last.model_version}]")
+        try:
+            _stream_reply(client.stream([{"role": "user", "text": args.prompt}], RequestOptions()))
+        except YGptError as error:
+            print(f"\n{visible(error.words(DEMO))}", file=sys.stderr)
+            return 2 if isinstance(error, (CredentialInPrompt, ContextTooLong)) else 1
+        finally:
+            client.close()
     return 0
+
+
+def _stream_reply(stream: Stream) -> None:
+    """Print each answer's new text as it comes, then what the reply was: its chunks, status,
+    tokens and model version."""
+    from .render.controls import visible
+
+    last: SdkAnswer | None = None
+    for answer in stream:
+        if answer is not None:
+            sys.stdout.write(visible(answer.text[len(last.text) if last else 0:]))
+            sys.stdout.flush()
+            last = answer
+    assert last is not None, "a stream that ends without an error has answered"
+    print(f"\n\n[{stream.received} chunks, {last.status}, {last.usage.input_tokens:,} → "
+          f"{last.usage.completion_tokens:,} tokens, model version {last.model_version}]")
 
 
 def _cache_merge(args: argparse.Namespace) -> int:

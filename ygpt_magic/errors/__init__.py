@@ -21,7 +21,7 @@ for the panel (``error.words(PANEL)``).
 from .base import InternalError, YGptError
 from .merges import CacheNotMerged
 from .network import HostNotFound, ProxyFailed, ProxyInTheWay, ProxyUnusable
-from .origin import CELL, FIX, PANEL, Origin, capital, choices
+from .origin import CELL, DEMO, FIX, PANEL, Origin, capital, choices
 from .reach import (
     ChatReplyUnreadable,
     MessageTooLarge,
@@ -109,7 +109,7 @@ from .work import (
 from .writes import FileNotWritten
 
 __all__ = [
-    "CELL", "FIX", "PANEL", "Origin", "capital", "choices",
+    "CELL", "DEMO", "FIX", "PANEL", "Origin", "capital", "choices",
     "AuthFailed", "BatchFailed", "BatchNotCollected", "BatchUnknown", "CacheLocked", "CacheMiss",
     "CacheNotCleared", "CacheNotMerged",
     "CacheUnusable", "ChatApiRedirects", "ChatBusy", "ChatChanged", "ChatExists", "ChatFileError",

@@ -22,9 +22,8 @@ class ProxyInTheWay(ServerUnavailable):
         YGptError.__init__(
             self,
             lambda origin: f"Requests to {endpoint} go through the proxy {proxy} (from {variable}), "
-            f"which cannot reach this machine's own addresses, so nothing was sent. Exempt them: run "
-            f"os.environ['{exempt}'] = '{value}' in a cell (or export {exempt}={value} before "
-            f"starting Jupyter), then {origin.again}.",
+            f"which cannot reach this machine's own addresses, so nothing was sent. Exempt them: "
+            f"{origin.setting(exempt, value)}, then {origin.again}.",
         )
         self.endpoint = endpoint
 

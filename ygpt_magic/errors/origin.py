@@ -6,7 +6,8 @@ takes flags (``--model``, ``--no-interpolate``, ``--no-stream``) and is run agai
 message takes none: its model is picked in the model list, and it is sent again. An error that
 advises one of those words its message as a function of an :class:`Origin` (errors/base.py), and
 the panel shows ``error.words(PANEL)`` where a cell shows ``str(error)``, which is ``CELL``'s;
-``%ygpt fix`` shows ``error.said_for(FIX)`` (errors/base.py).
+``%ygpt fix`` shows ``error.said_for(FIX)`` (errors/base.py), and ``ygpt-magic demo PROMPT``, in
+a shell, ``error.words(DEMO)``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ class Origin:
     ``flags``: whether advice may name a `%%ygpt` flag; ``written``: its text, as a thing to
     check; ``several``: what a long text is split over; ``shorten``: how to make its request
     shorter, when what it sends is text the user wrote (None: ``%ygpt fix`` sends a failed cell
-    and its error, which are not shortened to save a request)."""
+    and its error, which are not shortened to save a request); ``environ``: how to set an
+    environment variable ``{name}`` to ``{value}`` for the requests to come."""
 
     text: str
     again: str
@@ -33,10 +35,15 @@ class Origin:
     written: str
     several: str
     shorten: str | None = "shorten the prompt"
+    environ: str = "run os.environ['{name}'] = '{value}' in a cell (or export {name}={value} before starting Jupyter)"
 
     def model(self, name: str) -> str:
         """How to send with the model ``name`` instead."""
         return self.pick.format(name)
+
+    def setting(self, name: str, value: str) -> str:
+        """How to set the environment variable ``name`` to ``value`` here."""
+        return self.environ.format(name=name, value=value)
 
     def flag(self, advice: str, otherwise: str = "") -> str:
         """``advice`` that names a flag, where flags can be given; else ``otherwise``."""
@@ -65,3 +72,9 @@ PANEL = Origin(text="the panel's message", again="send it again", verbatim=None,
 FIX = Origin(text="%ygpt fix's request", again="run %ygpt fix again", verbatim=None, flags=False,
              pick="set %config YGptMagics.model = '{}' first", retrying="running %ygpt fix again",
              written="the failed cell", several="several cells", shorten=None)
+#: ``ygpt-magic demo PROMPT``: a command in a shell, which takes no flag of a cell's and always
+#: asks yandexgpt; the shell it runs in holds its environment
+DEMO = Origin(text="the prompt", again="run ygpt-magic demo again", verbatim=None, flags=False,
+              pick="ask it in a notebook with %%ygpt --model {}", retrying="running ygpt-magic demo again",
+              written="the prompt", several="several prompts",
+              environ="export {name}={value} in the shell that runs ygpt-magic")
