@@ -95,10 +95,10 @@ def terminal(ygpt_server, tmp_path) -> Iterator[Terminal]:
 
 
 @contextmanager
-def loaded_ipython(env: dict[str, str]) -> Iterator[Terminal]:
+def loaded_ipython(env: dict[str, str], columns: int = 200) -> Iterator[Terminal]:
     """``ipython`` (:func:`spawn_ipython`) with ``%load_ext ygpt_magic`` run; exited and reaped
     after, however the block ends."""
-    child, pid = spawn_ipython(env)
+    child, pid = spawn_ipython(env, columns)
     try:
         shell = Terminal(child)
         shell.run("%load_ext ygpt_magic")
@@ -109,13 +109,13 @@ def loaded_ipython(env: dict[str, str]) -> Iterator[Terminal]:
         os.waitpid(pid, 0)
 
 
-def spawn_ipython(env: dict[str, str]) -> tuple[pexpect.fdpexpect.fdspawn, int]:
-    """``ipython`` on a new 50 × 200 pseudo-terminal, its controlling terminal (so Ctrl-C is a
+def spawn_ipython(env: dict[str, str], columns: int = 200) -> tuple[pexpect.fdpexpect.fdspawn, int]:
+    """``ipython`` on a new pseudo-terminal of 50 rows × ``columns``, its controlling terminal (so Ctrl-C is a
     SIGINT). Started with posix_spawn, not fork: this test process runs gRPC (the local server),
     and a fork runs gRPC's fork handlers in the child, which now and then died of them before
     IPython started (``epoll_wait: Bad file descriptor``)."""
     master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
     name = os.ttyname(slave)
     os.close(slave)
     pid = os.posix_spawn(sys.executable, [sys.executable, "-m", "IPython", "--no-banner", "--colors=nocolor",

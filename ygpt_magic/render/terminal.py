@@ -5,8 +5,9 @@ updating a display would print the whole text again each time (and an update tha
 HTML prints nothing: a streamed reply stayed blank until its end). A :class:`Typewriter` takes the
 place of the display handle instead: it is given each new plain form of the output and prints
 only what changed at its end: the new text of a reply, the footer under it, a mark after it. A
-line that is replaced (the waiting line) is erased and written anew; a form that cannot be
-reached by erasing the last line starts a new block under the old one, so nothing is lost.
+line that is replaced (the waiting line) is erased and written anew, over every row it wrapped
+onto at the terminal's width; a form that cannot be reached by erasing the last line starts a
+new block under the old one, so nothing is lost.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from .controls import visible
 
 #: What the terminal understands as "erase the line the cursor is on and go to its start".
 ERASE_LINE = "\r\033[2K"
+#: "Go up a row and erase it": after ERASE_LINE, once for each further row a wrapped line took.
+ERASE_ROW_ABOVE = "\033[A\033[2K"
 
 #: The words of a stream that broke off and that the SDK retries, in one place for every view
 #: (stream.py shows them): while the retry waits, under the text so far; in a terminal, under the
@@ -145,13 +148,54 @@ class Typewriter:
             return form[len(old):]
         kept = _common_prefix(old, form)
         line_start = old.rfind("\n", 0, kept) + 1
-        if self.erasable and "\n" not in old[kept:] and \
-                len(old) - line_start < shutil.get_terminal_size().columns:
-            return ERASE_LINE + form[line_start:]
+        erase = _erasing(old[line_start:]) if self.erasable and "\n" not in old[kept:] else None
+        if erase is not None:
+            return erase + form[line_start:]
         overlap = _overlap(old, form)
         if overlap:
             return form[overlap:]
         return "\n\n" + form if form else "\n"
+
+
+def _erasing(line: str) -> str | None:
+    """What erases ``line``, the last on screen with the cursor at its end, and leaves the cursor
+    where it began: the row the cursor is on, then each row above that the line wrapped onto,
+    counted at the terminal's width now (None: it took more rows than the screen has, so its
+    first ones are out of reach)."""
+    size = _size()
+    rows = _rows(line, size.columns)
+    return ERASE_LINE + ERASE_ROW_ABOVE * (rows - 1) if rows <= size.lines else None
+
+
+def _size() -> os.terminal_size:
+    """The terminal's size now, as the terminal gives it: a COLUMNS exported at login (or by a
+    test runner) stays as it was when the window is resized or the pane split. Where stdout is no
+    terminal, or one that gives no size (0 × 0), shutil's answer (COLUMNS and LINES, else 80 × 24)."""
+    try:
+        size = os.get_terminal_size(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):   # no file behind stdout, or not a terminal
+        return shutil.get_terminal_size()
+    return size if size.columns and size.lines else shutil.get_terminal_size()
+
+
+def _rows(line: str, columns: int) -> int:
+    """How many rows ``line`` takes on a terminal ``columns`` wide, by display width: a CJK
+    character or an emoji takes two columns, and one that does not fit at the end of a row
+    starts the next (``len`` counts characters, which left a wide line's first rows on screen).
+    A tab goes on to the next stop, never past the row's end. wcwidth is imported here, when a
+    line is first erased, as words.columns does."""
+    from wcwidth import wcwidth
+
+    rows, column = 1, 0
+    for char in line:
+        if char == "\t":
+            column = min(column - column % 8 + 8, columns)
+            continue
+        width = max(wcwidth(char), 0)
+        if column + width > columns:
+            rows, column = rows + 1, 0
+        column += width
+    return rows
 
 
 def _can_erase() -> bool:

@@ -1,0 +1,138 @@
+"""Plain IPython in a narrow terminal (a split editor pane): a line meant to be replaced (a retry's
+"trying again", a tool's "running") is erased over every row it wrapped onto, counted in display
+columns, so none is left on screen above what replaced it.
+
+The real ``ipython`` runs in a pseudo-terminal 60 columns wide; :class:`Rows` replays what it
+printed the way a terminal lays it out (a line wraps at the edge, a CJK character takes two
+columns and starts the next row when one is left) to give the rows a person reads.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import sys
+from collections.abc import Iterator
+
+import pytest
+from conftest import CREDENTIAL_ENV, TEST_FOLDER, TEST_KEY
+from test_terminal import REPO, Terminal, loaded_ipython
+from wcwidth import wcwidth
+
+from ygpt_magic.render.terminal import Typewriter
+
+COLUMNS = 60
+#: the escapes a terminal is sent here: erase the row, go up a row, and IPython's own
+_ESCAPE = re.compile(r"(\x1b\[[0-9;?]*[A-Za-z]|\r|\n)")
+TOKYO = "東京都新宿区西新宿二丁目八番一号"
+
+
+class Rows:
+    """The rows of a terminal ``columns`` wide after the text it was sent: what a person reads."""
+
+    def __init__(self, columns: int = COLUMNS) -> None:
+        self.columns = columns
+        self.rows: list[list[str]] = [[]]
+        self.wrapped: set[int] = set()   # the rows that go on with the row above (a line wrapped there)
+        self.row = 0
+        self.column = 0
+
+    def feed(self, text: str) -> Rows:
+        for part in _ESCAPE.split(text):
+            if part == "\r":
+                self.column = 0
+            elif part == "\n":
+                self._next_row(wrapped=False)
+            elif part == "\x1b[2K":
+                self.rows[self.row] = []
+            elif part == "\x1b[A":
+                self.row = max(0, self.row - 1)
+            elif not part.startswith("\x1b"):   # IPython's own modes (bracketed paste) change no row
+                for char in part:
+                    self._put(char)
+        return self
+
+    def _put(self, char: str) -> None:
+        width = max(wcwidth(char), 0)
+        if self.column + width > self.columns:   # the edge: on to the next row
+            self._next_row(wrapped=True)
+        cells = self.rows[self.row]
+        cells.extend(" " * (self.column - len(cells)))
+        cells[self.column:self.column + width] = [char] + [""] * (width - 1)
+        self.column += width
+
+    def _next_row(self, wrapped: bool) -> None:
+        self.row, self.column = self.row + 1, 0
+        if self.row == len(self.rows):
+            self.rows.append([])
+        (self.wrapped.add if wrapped else self.wrapped.discard)(self.row)
+
+    def text(self) -> str:
+        """What is on screen as lines (a wrapped line's rows joined), without the empty rows at
+        the bottom (erased, or never written)."""
+        lines: list[str] = []
+        for index, cells in enumerate(self.rows):
+            if index in self.wrapped:
+                lines[-1] += "".join(cells)
+            else:
+                lines.append("".join(cells))
+        return "\n".join(line.rstrip() for line in lines).rstrip("\n")
+
+
+@pytest.fixture
+def narrow(ygpt_server, tmp_path) -> Iterator[Terminal]:
+    """``ipython`` in a pseudo-terminal COLUMNS wide, the extension loaded, connected to the local
+    server, retrying after 0.1 s (not 1 s). The environment says COLUMNS=80, as one exported
+    before the pane was split says (pytest-xdist's workers export it too): the terminal's own
+    width is the one that wraps."""
+    env = {name: value for name, value in os.environ.items() if name not in CREDENTIAL_ENV}
+    env.update(PYTHONPATH=str(REPO), IPYTHONDIR=str(tmp_path), YC_API_KEY=TEST_KEY, COLUMNS="80", LINES="24",
+               YC_FOLDER_ID=TEST_FOLDER, YGPT_ENDPOINT=ygpt_server.address, YGPT_INSECURE="1")
+    with loaded_ipython(env, columns=COLUMNS) as shell:
+        shell.run("%config YGptMagics.retry_backoff = 0.1")
+        yield shell
+
+
+def _cell(flags: str, prompt: str) -> str:
+    """A `%%ygpt` cell typed as one line, so its output starts a row of its own: the lines of a
+    cell typed ahead are echoed before IPython's continuation prompts, which then share the
+    output's first row."""
+    return f"get_ipython().run_cell_magic('ygpt', {flags!r}, {prompt!r})"
+
+
+def _printed(pieces: list[tuple[float, str]]) -> str:
+    return Rows().feed("".join(piece for _, piece in pieces)).text()
+
+
+@pytest.mark.slow
+def test_the_trying_again_lines_of_a_narrow_terminal_are_erased_before_the_reply(narrow, ygpt_server):
+    """Each '↻ the server is unavailable (UNAVAILABLE); trying again in 0.1 s…' is 64 columns:
+    two rows at 60, of which only the second was erased, once it was erased at all."""
+    ygpt_server.faults.fail_next(2, "UNAVAILABLE")
+    shown = _printed(narrow.run(_cell("--once", "Tell me about cats")))
+    assert "↻ the server is" not in shown and "trying again" not in shown, shown
+    assert "↻ the server was unavailable (UNAVAILABLE); the request was retried 2 times\n" in shown, shown
+
+
+@pytest.mark.slow
+def test_a_running_tool_line_with_japanese_arguments_is_erased_whole(narrow):
+    """``⏳ running get_weather(city="… 東京都…")…`` is 58 characters but 74 columns: the check by
+    characters left its first row, cut in half, above the finished call."""
+    narrow.run("def get_weather(city: str) -> str:", "    return 'sunny'", "")
+    shown = _printed(narrow.run(_cell("--tools get_weather --once", f"get_weather {TOKYO}")))
+    assert "⏳" not in shown and "running" not in shown, shown
+    assert shown.count("🔧 get_weather") == 1 and "sunny" in shown, shown
+
+
+def test_a_line_wider_than_the_terminal_in_display_columns_is_erased_over_every_row(monkeypatch):
+    """The Typewriter alone, on a stdout with no terminal behind it, whose width is then COLUMNS."""
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    monkeypatch.setenv("COLUMNS", str(COLUMNS))
+    monkeypatch.setenv("LINES", "24")
+    printed: list[str] = []
+    typewriter = Typewriter(printed.append, erasable=True)
+    for line in (f"⏳ running get_weather(city=\"{TOKYO * 3}\")…", "↻ the server is busy; trying again in 0.1 s…"):
+        typewriter.show(f"note\n\n{line}")
+    typewriter.show("note\n\nthe reply")
+    assert Rows().feed("".join(printed)).text() == "note\n\nthe reply"
