@@ -56,6 +56,10 @@ def test_serve_prints_ready_answers_and_stops_cleanly_on_a_signal(signum, tmp_pa
     assert "stopped" in stderr and "Completion model=" in stderr
 
 
+#: the banner's line for a notebook: the connect command, and the HTTP address in it
+CONNECT_LINE = re.compile(r"in a notebook: %ygpt (connect \S+ --insecure --http (\S+));")
+
+
 def test_serve_tells_a_notebook_user_the_connect_line_and_that_line_works(shell):
     """The banner names the magic's own command (plaintext: ``--insecure``, or a TLS handshake
     with a server that speaks none fails after the SDK's retries; ``--http``: the chat API that
@@ -63,7 +67,7 @@ def test_serve_tells_a_notebook_user_the_connect_line_and_that_line_works(shell)
     process, address = start_serve()
     try:
         banner = process.stderr.readline()
-        said = re.search(r"in a notebook: %ygpt (connect \S+ --insecure --http (\S+));", banner)
+        said = CONNECT_LINE.search(banner)
         assert said and address in said.group(1), banner
         assert f"HTTP (REST, OpenAI-compatible /v1/) at {said.group(2)}." in banner, banner
         shell.run_line_magic("ygpt", said.group(1))
@@ -73,6 +77,38 @@ def test_serve_tells_a_notebook_user_the_connect_line_and_that_line_works(shell)
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=10)
+
+
+def _has_ipv6() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _has_ipv6(), reason="this machine has no IPv6 loopback")
+@pytest.mark.parametrize("host, listening", [("::1", "[::1]"), ("[::1]", "[::1]"), ("::", "[::]")])
+def test_serve_on_an_ipv6_host_prints_bracketed_addresses_that_connect_takes(shell, host, listening):
+    """gRPC took '::1:0' for a host name: its own log line, then 'choose another --port' of port
+    0; '[::1]', as a URL writes it, was no host at all."""
+    process = subprocess.Popen([*CLI, "serve", "--port", "0", "--host", host], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        ready = process.stdout.readline().split()
+        assert ready[:1] == ["READY"] and ready[1].startswith(f"{listening}:"), process.stderr.read()
+        assert ready[2].startswith(f"http://{listening}:")
+        said = CONNECT_LINE.search(process.stderr.readline())
+        assert said and said.group(1).startswith(f"connect {ready[1]} ") and said.group(2) == ready[2]
+        shell.run_line_magic("ygpt", said.group(1))
+        result = cell(shell, "%%ygpt --once\nHello")
+        assert result.ok, result.message
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=10)
+    assert "Traceback" not in stderr and "Completion model=" in stderr
 
 
 def test_serve_listens_for_http_on_the_port_asked_and_names_it_in_the_ready_line():
@@ -249,12 +285,19 @@ def test_serve_on_a_port_in_use_says_so_in_one_line_and_what_to_do(switch, liste
                              f"choose another {switch} (0 picks a free one).\n")
 
 
-def test_serve_on_an_address_of_another_machine_says_to_change_the_host():
-    result = subprocess.run([*CLI, "serve", "--host", "192.0.2.1"], capture_output=True, text=True, timeout=30)
+#: why an address cannot be listened on here: not this machine's, or IPv6 on a machine without it
+NOT_HERE = ("cannot assign requested address", "address family not supported by protocol")
+
+
+@pytest.mark.parametrize("host, listening", [("192.0.2.1", "192.0.2.1"), ("2001:db8::1", "[2001:db8::1]")])
+def test_serve_on_an_address_of_another_machine_says_to_change_the_host(host, listening):
+    """An IPv6 one too (documentation addresses, no machine's), in brackets and without gRPC's log line."""
+    result = subprocess.run([*CLI, "serve", "--host", host], capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "READY" not in result.stdout
-    assert result.stderr == ("ygpt-magic serve: Cannot listen on 192.0.2.1:0 (cannot assign requested address); "
-                             "give --host an address of this machine (127.0.0.1: this machine only, "
-                             "0.0.0.0: every interface).\n")
+    assert result.stderr in [f"ygpt-magic serve: Cannot listen on {listening}:0 ({reason}); give --host an address "
+                             "of this machine (127.0.0.1: this machine only, 0.0.0.0: every interface; ::1 and :: "
+                             "for IPv6, where this machine has it).\n"
+                             for reason in NOT_HERE]
 
 
 def test_serve_refuses_an_endless_script_without_reading_it_all():

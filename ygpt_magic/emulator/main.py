@@ -18,6 +18,7 @@ from pathlib import Path
 
 import grpc
 
+from .addresses import bare
 from .faults import Faults
 from .flag_types import count, port, seconds
 from .http.app import IDLE_TIMEOUT
@@ -28,7 +29,8 @@ from .tls import CERT_NAME, server_credentials, ssl_server_context
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags of ``serve``: where to listen, what to answer with, which faults to inject."""
-    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    parser.add_argument("--host", type=bare, default="127.0.0.1",
+                        help="interface to listen on (default 127.0.0.1; ::1 or [::1] for IPv6)")
     parser.add_argument("--port", type=port, default=0, help="gRPC port; 0 (default) picks a free one")
     parser.add_argument("--http-port", type=port, default=0,
                         help="HTTP port (REST and OpenAI-compatible API); 0 (default) picks a free one")

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypedDict
+from urllib.parse import urlsplit
 
 import grpc
 from yandex.cloud.ai.batch_inference.v1 import batch_inference_service_pb2_grpc as batch_grpc
@@ -27,6 +28,7 @@ from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation
 from yandex.cloud.endpoint import api_endpoint_service_pb2_grpc as endpoint_grpc
 from yandex.cloud.operation import operation_service_pb2_grpc as op_grpc
 
+from .addresses import joined
 from .faults import Faults
 from .http import HttpServer, start_http
 from .http.app import IDLE_TIMEOUT, bind_reason
@@ -144,7 +146,7 @@ async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0,
     batch_grpc.add_BatchInferenceServiceServicer_to_server(BatchInferenceService(state), server)
     op_grpc.add_OperationServiceServicer_to_server(OperationService(state, store), server)
     server.add_generic_rpc_handlers((UnservedServices(state),))   # last: only what none of the above serves
-    state.address = f"{host}:{_bind_grpc(server, host, port, credentials)}"
+    state.address = joined(host, _bind_grpc(server, host, port, credentials))
     await server.start()
     try:
         http = await start_http(state, host, http_port, idle_timeout=idle_timeout)
@@ -153,9 +155,10 @@ async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0,
         raise
     proxy = None
     if proxy_tls is not None:
-        http_host, bound_http = state.http_url.removeprefix("http://").rsplit(":", 1)
+        http_side = urlsplit(state.http_url)
         try:
-            proxy = await start_proxy(host, proxy_port, http_host, int(bound_http), proxy_tls, idle_timeout)
+            proxy = await start_proxy(host, proxy_port, http_side.hostname or host, http_side.port or 0, proxy_tls,
+                                      idle_timeout)
         except OSError:
             await RunningServer(server, http).stop(0)
             raise
@@ -169,37 +172,41 @@ def _bind_grpc(server: grpc.aio.Server, host: str, port: int, credentials: grpc.
     line of its own on the terminal, so the address is tried first (_check_address); only one
     taken in the moment between the two still shows gRPC's line."""
     _check_address(host, port)
+    address = joined(host, port)
     try:
-        bound: int = (server.add_insecure_port(f"{host}:{port}") if credentials is None else
-                      server.add_secure_port(f"{host}:{port}", credentials))
+        bound: int = (server.add_insecure_port(address) if credentials is None else
+                      server.add_secure_port(address, credentials))
     except RuntimeError:
-        raise OSError(f"Cannot listen on {host}:{port}; choose another --port (0 picks a free one).") from None
+        raise OSError(f"Cannot listen on {address}; choose another --port (0 picks a free one).") from None
     return bound
 
 
 def _check_address(host: str, port: int) -> None:
     """OSError, in the words of the HTTP side's refusal, if no address ``host`` names can take
-    ``port``: in use, not this machine's, or not a host at all. A probe socket binds as gRPC
-    does (SO_REUSEADDR, so a port that only lingers after a previous run counts as free)."""
+    ``port``: in use, not this machine's (an IPv6 one where it has none), or not a host at all.
+    A probe socket binds as gRPC does (SO_REUSEADDR, so a port that only lingers after a previous
+    run counts as free)."""
     try:
         addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as error:
-        raise OSError(f"Cannot listen on {host}:{port} ({bind_reason(error)}); {_HOST_ADVICE}") from None
+        raise OSError(f"Cannot listen on {joined(host, port)} ({bind_reason(error)}); {_HOST_ADVICE}") from None
     problems = []
     for family, kind, protocol, _, address in addresses:
-        with socket.socket(family, kind, protocol) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
+        try:   # a machine without IPv6 refuses the socket itself (EAFNOSUPPORT)
+            with socket.socket(family, kind, protocol) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 probe.bind(address)
                 return
-            except OSError as error:
-                problems.append(error)
+        except OSError as error:
+            problems.append(error)
     first = problems[0]
-    advice = _HOST_ADVICE if first.errno == errno.EADDRNOTAVAIL else "choose another --port (0 picks a free one)."
-    raise OSError(f"Cannot listen on {host}:{port} ({bind_reason(first)}); {advice}")
+    advice = (_HOST_ADVICE if first.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT) else
+              "choose another --port (0 picks a free one).")
+    raise OSError(f"Cannot listen on {joined(host, port)} ({bind_reason(first)}); {advice}")
 
 
-_HOST_ADVICE = "give --host an address of this machine (127.0.0.1: this machine only, 0.0.0.0: every interface)."
+_HOST_ADVICE = ("give --host an address of this machine (127.0.0.1: this machine only, 0.0.0.0: every interface; "
+                "::1 and :: for IPv6, where this machine has it).")
 
 
 class LocalServer:

@@ -14,6 +14,7 @@ from types import ModuleType
 
 from aiohttp import web
 
+from ..addresses import joined
 from ..errors import CallAborted, RequestError
 from ..state import EmulatorState
 from . import chat, classification, embeddings, files, rest
@@ -106,8 +107,8 @@ async def start_http(state: EmulatorState, host: str, port: int, *, shutdown_tim
         await site.start()
     except OSError as error:
         await runner.cleanup()
-        raise OSError(f"Cannot listen for HTTP on {host}:{port} ({bind_reason(error)}); choose another "
+        raise OSError(f"Cannot listen for HTTP on {joined(host, port)} ({bind_reason(error)}); choose another "
                       "--http-port (0 picks a free one).") from None
     bound = runner.addresses[0][1]
-    state.http_url = f"http://{host}:{bound}"
+    state.http_url = f"http://{joined(host, bound)}"
     return HttpServer(runner, state.http_url)

@@ -20,6 +20,7 @@ import contextlib
 import ssl
 import sys
 
+from ..addresses import joined
 from ..logs import logger
 from .app import IDLE_TIMEOUT, bind_reason
 
@@ -64,10 +65,10 @@ async def start_proxy(host: str, port: int, http_host: str, http_port: int, tls:
     try:
         server = await asyncio.start_server(handle, host, port, limit=_HEAD_LIMIT)
     except OSError as error:
-        raise OSError(f"Cannot listen for the HTTPS proxy on {host}:{port} ({bind_reason(error)}); choose another "
-                      "--proxy-port (0 picks a free one).") from None
+        raise OSError(f"Cannot listen for the HTTPS proxy on {joined(host, port)} ({bind_reason(error)}); choose "
+                      "another --proxy-port (0 picks a free one).") from None
     bound = server.sockets[0].getsockname()[1]
-    return HttpsProxy(server, f"http://{host}:{bound}", open_writers)
+    return HttpsProxy(server, f"http://{joined(host, bound)}", open_writers)
 
 
 async def _tunnel(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, http_host: str, http_port: int,
