@@ -52,6 +52,18 @@ def test_a_run_that_embeds_nothing_new_says_nothing_of_indexing(shell, ygpt_serv
     assert last.ok and "Indexed" not in last.page
 
 
+def test_a_large_file_that_re_embeds_one_chunk_is_not_named_as_the_cost(shell, ygpt_server, project):
+    """After one row was appended to the CSV, the line still said "The largest:
+    project/data/events.csv (125 chunks); leave it out of PATHS": the chunks of the new
+    version, not the one embedded."""
+    assert cell(shell, "%%ygpt --docs project --once\nWhat is the Q3 budget?").ok
+    with (project / "data" / "events.csv").open("a", encoding="utf-8") as csv:
+        csv.write("6000,refund,2024-02-01T10:00:00,5.50\n")
+    again = cell(shell, "%%ygpt --docs project --once\nWhat is the Q3 budget?")
+    assert "Indexed 1 new chunk of project/data/events.csv: " in again.page, again.page[:400]
+    assert "largest" not in again.page
+
+
 def test_the_index_goes_beside_a_cache_set_after_the_first_docs_cell(shell, ygpt_server, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "notes").mkdir()

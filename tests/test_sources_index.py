@@ -68,13 +68,32 @@ def test_a_changed_file_re_embeds_only_its_changed_chunks(docs):
     assert library.embedded == 1
 
 
-def test_a_fault_while_embedding_keeps_the_complete_files_and_the_next_run_embeds_the_rest(docs):
+def test_a_changed_file_replaces_its_old_version_unless_another_file_still_holds_it(docs):
+    """Each version was kept whole, text and vectors, so a file that changes every day grew the
+    index by its full size every day."""
+    index = open_index(docs)
+    (docs / "copy.md").write_text((docs / "docs" / "alpha.md").read_text(encoding="utf-8"), encoding="utf-8")
+    gather("docs, copy.md", index, CountingEmbed(), base=docs)
+    alpha = docs / "docs" / "alpha.md"
+    for day in range(3):
+        alpha.write_text(alpha.read_text(encoding="utf-8") + f"\n\nDay {day}.", encoding="utf-8")
+        assert gather("docs, copy.md", index, embed := CountingEmbed(), base=docs).embedded == 1
+        assert embed.texts[0].endswith(f"Day {day}.")
+    db = sqlite3.connect(docs / "ygpt.sources.sqlite")
+    # the 3 files and the copy of alpha's first version, which copy.md still holds
+    assert db.execute("SELECT COUNT(*) FROM files").fetchone() == (4,)
+    assert db.execute("SELECT COUNT(*) FROM texts").fetchone() == (10,)   # 9 first, 1 changed (grows)
+    assert gather("copy.md", index, again := CountingEmbed(), base=docs).embedded == 0 and again.calls == []
+
+
+def test_a_fault_while_embedding_keeps_every_vector_that_came_back_and_the_next_run_embeds_the_rest(docs):
     with pytest.raises(ConnectionError):
-        gather("docs", open_index(docs), CountingEmbed(fail_after=2), base=docs, batch=2)
+        gather("docs", open_index(docs), (first := CountingEmbed(fail_after=2)), base=docs, batch=2)
     rows = sqlite3.connect(docs / "ygpt.sources.sqlite").execute("SELECT COUNT(*), SUM(chunks) FROM files").fetchone()
-    assert rows == (1, 3)  # alpha's 3 chunks came in 2 calls; beta's first chunk was lost with the fault
+    assert rows == (1, 3)  # alpha's 3 chunks came in 2 calls, the second with beta's first chunk
     embed = CountingEmbed()
-    assert gather("docs", open_index(docs), embed, base=docs).embedded == 6
+    assert gather("docs", open_index(docs), embed, base=docs).embedded == 5
+    assert not set(embed.texts) & set(first.texts), "beta's first chunk was paid for, and kept"
     assert {text.split()[1] for text in embed.texts} == {"beta"} | {"gamma"}
 
 

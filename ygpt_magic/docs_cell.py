@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from . import render
+from .cache.key import endpoint_kind
 from .chat import planning
 from .chat.accounts import Spent
 from .chat.options import RequestOptions
@@ -53,8 +54,8 @@ if TYPE_CHECKING:
 
 #: chunks sent when the cell gives no --top-k
 TOP_K = 5
-#: the index's space: vectors of the ``doc``/``query`` pair of models
-SPACE = "text-search-doc"
+#: the index's model: vectors of the ``doc``/``query`` pair of models (by server: :func:`index_of`)
+MODEL = "text-search-doc"
 #: tokens left for sources when the model's context size is unknown (no trimming then)
 UNBOUNDED = 10**9
 #: what the request carries in place of the sources when no chunk is related to the question
@@ -78,11 +79,19 @@ class SourcedReply(Reply):
     sources: tuple[Source, ...] = ()
 
 
-def open_index(cache_path: str | None) -> Index:
-    """The kernel's index: beside the reply cache, in memory without one, or when its file
-    cannot be created, opened or written there (a read-only checkout, whose committed index is
-    then read into memory): the cells go on, and :func:`_in_memory` says so when it matters."""
-    return Index(index_path(cache_path) if cache_path else None, SPACE)
+def index_of(kernel: Kernel) -> Index:
+    """The kernel's index for the server it is connected to (``text-search-doc@local``: the
+    local server's vectors and the cloud's are unrelated, so each server's are searched with its
+    own question vectors, as the reply cache and ``%ygpt embed``'s memo key theirs by server):
+    beside the reply cache, in memory without one, or when its file cannot be created, opened or
+    written there (a read-only checkout, whose committed index is then read into memory): the
+    cells go on, and :func:`_in_memory` says so when it matters."""
+    server = endpoint_kind(kernel.connection.target)
+    index = kernel.sources.get(server)
+    if index is None:
+        path = kernel.cache.path  # absolute: resolved when the path was set
+        index = kernel.sources[server] = Index(index_path(path) if path else None, f"{MODEL}@{server}")
+    return index
 
 
 #: the indexes whose move into memory a cell's output has said: once for the kernel's index
@@ -94,7 +103,7 @@ def _in_memory(kernel: Kernel) -> tuple[str, ...]:
     cell's own output (never a stray stderr line, which nbval fails). None in replay mode: it
     embeds and writes nothing, so an index that cannot be written loses nothing (it is only
     read), and a read-only CI checkout shows exactly the output that was stored."""
-    index = kernel.sources
+    index = index_of(kernel)
     if index.unused is None or index in _TOLD or replaying(kernel):
         return ()
     _TOLD.add(index)
@@ -145,7 +154,7 @@ def _framed(instruction: str, sources: str, question: str) -> str:
 def _gather(kernel: Kernel, args: argparse.Namespace, cache: Front | None) -> Library:
     secrets = kernel.connection.known_secrets()
     with Indexing(kernel, args, cache) as indexing:
-        return gather(args.docs, kernel.sources, indexing.embed, base=Path.cwd(),
+        return gather(args.docs, index_of(kernel), indexing.embed, base=Path.cwd(),
                       guard=lambda where, text: guard.check(where, text, secrets, CredentialInSource),
                       admit=indexing.admit)
 
@@ -158,7 +167,7 @@ def _retrieve(kernel: Kernel, args: argparse.Namespace, library: Library, questi
         vector = embedder(kernel, "query", cache)([question])[0]
     except TextTooLongToEmbed as refused:   # the question's, not a text the user embeds
         raise refused.of_question() from None
-    hits, standing = retrieve(kernel.sources, library.documents, vector, args.top_k or TOP_K)
+    hits, standing = retrieve(index_of(kernel), library.documents, vector, args.top_k or TOP_K)
     chat_system = _chat_system(kernel, args)
     space = _space(kernel, args, question, args.system or chat_system)
     left, size = _sizing(kernel, space, hits, cache)

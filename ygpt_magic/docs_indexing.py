@@ -5,7 +5,8 @@ Why it is said in every run, not only a dry run: indexing is the expensive part 
 ``--docs`` cell (a 1.7 MB CSV is 845 chunks, ≈7 ₽, where the answer costs ≈4 ₽), and the reply's
 footer prices only the answer. So a line above the reply gives the chunks embedded, their tokens
 and roubles, beside the footer's cost of the answer: the two add up to the cell. A file that
-yields hundreds of chunks (:data:`LARGE`) is named, since leaving it out of PATHS is the saving.
+needed hundreds of chunks embedded in the cell (:data:`LARGE`) is named, since leaving it out of
+PATHS is the saving; one that changed by a row re-embeds a chunk, and is not.
 
 Why a bar only past one batch (:data:`BAR_FROM`): the index embeds :data:`~.sources.index.BATCH`
 texts a call, and a batch is answered in about the time of one request; a bar that appears and
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
 #: more chunks to embed than one call of the embed function takes: a bar shows
 BAR_FROM = BATCH + 1
-#: a file that yields this many chunks or more is named in the indexing note
+#: a file this many of whose chunks or more were embedded in the cell is named in the indexing note
 LARGE = 100
 
 
@@ -144,7 +145,8 @@ def _files(library: Library) -> str:
 
 
 def _large(library: Library) -> str:
-    """The files of hundreds of chunks, largest first: leaving them out is the saving."""
+    """The files hundreds of whose chunks were embedded now, most first: leaving them out is the
+    saving."""
     large = sorted((path for path, chunks in library.new.items() if chunks >= LARGE),
                    key=lambda path: -library.new[path])
     if not large:

@@ -209,19 +209,16 @@ class Kernel:
         return VectorMemo()
 
     @cached_property
-    def sources(self) -> SourcesIndex:
-        """The index of ``--docs`` files (sources/index.py), made with the first ``--docs``
-        cell: beside the reply cache, or in memory without one; opened again after
-        ``cache_path`` changes."""
-        from .docs_cell import open_index
-
-        return open_index(self.cache.path)  # absolute: resolved when the path was set
+    def sources(self) -> dict[str, SourcesIndex]:
+        """The indexes of ``--docs`` files (sources/index.py) by the server that embeds them
+        (docs_cell.index_of opens one with the first ``--docs`` cell for it): beside the reply
+        cache, or in memory without one; opened again after ``cache_path`` changes."""
+        return {}
 
     def _close_sources(self) -> None:
-        """Close the ``--docs`` index, so the next ``--docs`` cell opens it beside the reply
+        """Close the ``--docs`` indexes, so the next ``--docs`` cell opens one beside the reply
         cache of that moment (a cache set after the first ``--docs`` cell, or moved)."""
-        index = self.__dict__.pop("sources", None)
-        if index is not None:
+        for index in self.__dict__.pop("sources", {}).values():
             index.close()
 
     def close(self) -> None:

@@ -1,14 +1,17 @@
 """The sources index: each file's chunks and their vectors, keyed by the file's content hash, in
-one SQLite file beside the reply cache (or in memory without one).
+one SQLite file beside the reply cache (or in memory without one); its tables are in tables.py.
 
 Why keyed by content: an unchanged file is never embedded twice, whatever its path or mtime,
-and a changed file is a new key. Within it a chunk's vector is also found by the hash of the
-chunk's text, so a changed file re-embeds only the chunks whose text changed (and a file copied
-elsewhere re-embeds nothing). Why a file is written in one transaction once all its vectors are
-there: a fault while embedding (a killed server, RESOURCE_EXHAUSTED) leaves only complete files,
-and the next run embeds what is missing. Vectors are stored unit length as float32, so cosine
-similarity is one matrix product. The index holds no paths and nothing the caller has not
-checked for credentials first.
+and a changed file is a new key. A chunk's vector is found by the hash of the chunk's text, so
+a changed file re-embeds only the chunks whose text changed (and a file copied elsewhere
+re-embeds nothing). Why by server as well as model (the ``space``, ``text-search-doc@local``):
+the local server's vectors and Yandex Cloud's are unrelated, so after a switch of server the
+files are embedded again for it, as ``%ygpt embed``'s memo and the reply cache key theirs. Each
+batch of vectors is written as it comes back, and a file once all its vectors are there: a fault
+while embedding (a killed server, RESOURCE_EXHAUSTED, Ctrl-C) keeps every vector that arrived,
+and the next run embeds only the rest. Vectors are stored unit length as float32, so cosine
+similarity is one matrix product. The index holds no paths (a file's version is found by its
+path's hash) and nothing the caller has not checked for credentials first.
 
 Why a file that cannot be created, opened or written (a read-only checkout, a missing folder, a
 full disk) moves the index into memory instead of stopping the cell: the index only saves
@@ -22,12 +25,11 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -37,23 +39,16 @@ import numpy as np
 
 from ..errors import IndexUnusable, InternalError
 from ..errors.sqlite_words import of_place, ours, problem
-from ..sqlite_writes import immediate
+from . import tables
 from .chunks import CHUNKING, Chunk
 
-SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
+#: bytes a page: a chunk's text is about 2 KB, and at SQLite's 4 KB pages each took a page of
+#: its own (a 2 MB CSV's index was 4.1 MB); at 8 KB three share one (3.1 MB; 16 KB saved 3% more
+#: there, and doubled an index of a few notes, 123 kB)
+PAGE_SIZE = 8192
 #: texts per call of the embed function
 BATCH = 32
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS files (space TEXT NOT NULL, digest TEXT NOT NULL, "
-    "chunks INTEGER NOT NULL, PRIMARY KEY (space, digest))",
-    "CREATE TABLE IF NOT EXISTS chunks (id INTEGER PRIMARY KEY, space TEXT NOT NULL, "
-    "digest TEXT NOT NULL, ordinal INTEGER NOT NULL, hash TEXT NOT NULL, location TEXT NOT NULL, "
-    "text TEXT NOT NULL, vector BLOB NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS chunks_file ON chunks (space, digest)",
-    "CREATE INDEX IF NOT EXISTS chunks_hash ON chunks (space, hash)",
-)
 
 _MEMORY = ":memory:"
 #: what to do when a folder holds the index's name
@@ -101,9 +96,9 @@ def digest_of(data: bytes) -> str:
 
 class Index:
     """The index in ``path`` (None: in memory, for this kernel only). ``space`` names the
-    embedding model: vectors of different models are never mixed. ``on_memory(reason)`` is
-    called once if the file cannot be used where it is and the index moves into memory;
-    ``unused`` then holds that reason."""
+    embedding model and the server that embeds (``text-search-doc@local``): vectors of different
+    spaces are never mixed. ``on_memory(reason)`` is called once if the file cannot be used where
+    it is and the index moves into memory; ``unused`` then holds that reason."""
 
     def __init__(self, path: str | os.PathLike[str] | None, space: str,
                  on_memory: Callable[[IndexUnusable], None] = lambda reason: None) -> None:
@@ -125,14 +120,9 @@ class Index:
     def _prepare(self, db: sqlite3.Connection) -> None:
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if not self.in_memory:
+            db.execute(f"PRAGMA page_size = {PAGE_SIZE}")   # a new file's; before WAL, which fixes it
             db.execute("PRAGMA journal_mode = WAL")
-        for statement in _SCHEMA:
-            db.execute(statement)
-        row = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
-        if row is None:
-            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-        elif int(row[0]) > SCHEMA_VERSION:
-            raise IndexUnusable(self.path, f"it was written by a newer ygpt_magic (schema {row[0]})")
+        tables.prepare(db, self.path)
 
     def _do(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         """``work(connection)`` under the lock, sqlite3's errors said as IndexUnusable. When the
@@ -175,28 +165,45 @@ class Index:
         """Whether the file with this content hash is indexed, all its chunks with vectors."""
         if digest in self._held:
             return True
-        return self._do(lambda db: db.execute("SELECT 1 FROM files WHERE space = ? AND digest = ?",
-                                              (self.space, digest)).fetchone() is not None)
+        return self._do(lambda db: tables.complete(db, self.space, digest))
 
     def unembedded(self, pending: Sequence[Pending]) -> list[str]:
         """The chunk texts ``update(pending, ...)`` would embed (each once): those of the
         files' chunks no vector is held for, so a caller can price them before anything is sent."""
         return list(_Run(pending, self._known).texts.values())
 
-    def update(self, pending: Sequence[Pending], embed: Embed, batch: int = BATCH) -> int:
+    def update(self, pending: Sequence[Pending], embed: Embed, batch: int = BATCH) -> dict[str, int]:
         """Index ``pending`` files: embed the chunks whose text has no vector yet, ``batch``
-        texts per call, and write each file as soon as all its vectors are there. Returns how
-        many texts were embedded. An exception from ``embed`` propagates after the files
-        completed before it were written."""
+        texts per call, keeping each batch's vectors as they come back and writing each file as
+        soon as all its vectors are there. Returns how many texts were embedded for each file
+        (content hash → count; a text two files share counts for the first). An exception
+        from ``embed`` propagates after the batches before it were kept."""
         run = _Run(pending, self._known)
-        for file in run.complete():
-            self._write(file, run.vectors[file.digest])
+        self._write([], run)
         for texts in run.batches(batch):
-            run.take(texts, _unit(_checked(embed(texts), len(texts))))
-            for file in run.complete():
-                self._write(file, run.vectors[file.digest])
+            vectors = _unit(_checked(embed(texts), len(texts)))
+            run.take(texts)
+            self._write([(_hash(text), vector.tobytes()) for text, vector in zip(texts, vectors)], run)
         self._checkpoint()
         return run.embedded
+
+    def refer(self, paths: Mapping[Path, str]) -> None:
+        """Note which version (content hash) each of these files holds now, those indexed
+        whole; a version a file held before that no file holds any more is dropped, with the
+        texts and vectors only it held (tables.refer). Paths are kept as hashes, relative to
+        the index's folder, so a committed index is found again in another checkout."""
+        keys = [(self._path_key(path), digest) for path, digest in paths.items() if self.has(digest)]
+        for digest in self._do(lambda db: tables.refer(db, keys)):
+            self._held.pop(digest, None)
+
+    def _path_key(self, path: Path) -> str:
+        """The hash of ``path`` relative to the index's folder (absolute in memory, or on
+        another drive than the index)."""
+        where = os.path.abspath(path)
+        if not self.in_memory:
+            with suppress(ValueError):
+                where = os.path.relpath(where, os.path.dirname(os.path.abspath(self.path)))
+        return _hash(Path(where).as_posix())
 
     def _checkpoint(self) -> None:
         """Move what WAL holds into the file itself, so the file alone is the whole index
@@ -219,9 +226,7 @@ class Index:
         """Read the vectors of these files (those indexed) into memory, one matrix per file."""
         if not digests:
             return
-        rows = self._do(lambda db: db.execute(
-            "SELECT digest, id, vector FROM chunks WHERE space = ? AND digest IN (SELECT value FROM json_each(?)) "
-            "ORDER BY digest, ordinal", (self.space, json.dumps(digests))).fetchall())
+        rows = self._do(lambda db: tables.held(db, self.model, self.space, digests))
         for digest, group in itertools.groupby(rows, key=lambda row: row[0]):
             _, ids, blobs = zip(*group)
             matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1)
@@ -229,9 +234,7 @@ class Index:
 
     def chunks(self, ids: Sequence[int]) -> list[Stored]:
         """The chunks with these ids, in the order given."""
-        rows = self._do(lambda db: db.execute(
-            "SELECT id, digest, location, text FROM chunks WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps([int(i) for i in ids]),)).fetchall())
+        rows = self._do(lambda db: tables.stored(db, [int(i) for i in ids]))
         found = {row[0]: Stored(*row[1:]) for row in rows}
         return [found[int(i)] for i in ids]
 
@@ -240,34 +243,18 @@ class Index:
             if self._db is not None:
                 self._db.close()
 
-    def _known(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
-        """Vectors already held for chunk texts with these hashes, by this space's model under
-        any chunking: a text's vector depends on the text and the model alone, so a new
-        chunking re-embeds only the chunks whose text it changed."""
-        def known(db: sqlite3.Connection) -> list[tuple[str, bytes]]:
-            spaces = [space for (space,) in db.execute("SELECT DISTINCT space FROM files")
-                      if space.partition("|")[0] == self.model]
-            return db.execute(
-                "SELECT hash, vector FROM chunks WHERE space IN (SELECT value FROM json_each(?)) "
-                "AND hash IN (SELECT value FROM json_each(?))",
-                (json.dumps([self.space, *spaces]), json.dumps(list(hashes)))).fetchall()
-        return {text_hash: np.frombuffer(blob, dtype=np.float32) for text_hash, blob in self._do(known)}
+    def _known(self, hashes: Sequence[str]) -> set[str]:
+        """Which of these chunk text hashes have a vector in this space, under any chunking: a
+        text's vector depends on the text, the model and the server alone, so a new chunking
+        re-embeds only the chunks whose text it changed."""
+        return self._do(lambda db: tables.known(db, self.model, hashes))
 
-    def _write(self, file: Pending, vectors: list[np.ndarray | None]) -> None:
-        """One file, all its chunks and vectors, in one transaction (skipped when another
-        kernel wrote it meanwhile)."""
-        rows = [(self.space, file.digest, ordinal, _hash(chunk.text), chunk.where, chunk.text,
-                 np.asarray(vector, dtype=np.float32).tobytes())
-                for ordinal, (chunk, vector) in enumerate(zip(file.chunks, vectors))]
-        self._do(lambda db: self._insert(db, file.digest, rows))
-
-    def _insert(self, db: sqlite3.Connection, digest: str, rows: Sequence[tuple[object, ...]]) -> None:
-        with immediate(db):
-            if db.execute("SELECT 1 FROM files WHERE space = ? AND digest = ?",
-                          (self.space, digest)).fetchone() is None:
-                db.executemany("INSERT INTO chunks (space, digest, ordinal, hash, location, text, "
-                               "vector) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-                db.execute("INSERT INTO files VALUES (?, ?, ?)", (self.space, digest, len(rows)))
+    def _write(self, vectors: list[tuple[str, bytes]], run: _Run) -> None:
+        """A batch's vectors, and the files it completed (all their chunks), in one transaction."""
+        files = [(file.digest, [(ordinal, _hash(chunk.text), chunk.where, chunk.text)
+                                for ordinal, chunk in enumerate(file.chunks)]) for file in run.complete()]
+        if vectors or files:
+            self._do(lambda db: tables.write(db, self.model, self.space, vectors, files))
 
     @contextmanager
     def _guarded(self) -> Iterator[None]:
@@ -283,7 +270,6 @@ class Index:
         if ours(error):
             return InternalError(error)
         return IndexUnusable(self.path, problem(error, Path(self.path), "a sources index", _IN_A_FOLDER))
-
 
 def _connect(target: str, uri: bool = False) -> sqlite3.Connection:
     return sqlite3.connect(target, uri=uri, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
@@ -318,35 +304,36 @@ def _copy_read_only(path: str, memory: sqlite3.Connection) -> None:
 
 class _Run:
     """One update's bookkeeping: which chunk texts still need a vector (each text once, in
-    file order, so files complete early), and which files have them all."""
+    file order, so files complete early), which files have them all, and how many texts were
+    embedded for each file."""
 
-    def __init__(self, pending: Sequence[Pending], known: Callable[[Sequence[str]], dict[str, np.ndarray]]) -> None:
+    def __init__(self, pending: Sequence[Pending], known: Callable[[Sequence[str]], set[str]]) -> None:
         self.files = {file.digest: file for file in pending}
         hashes = {digest: [_hash(chunk.text) for chunk in file.chunks] for digest, file in self.files.items()}
         found = known(sorted({h for each in hashes.values() for h in each}))
-        self.vectors: dict[str, list[np.ndarray | None]] = {
-            digest: [found.get(h) for h in each] for digest, each in hashes.items()}
-        self.missing: dict[str, list[tuple[str, int]]] = {}
+        self.missing: dict[str, list[str]] = {}   # text hash → the files waiting for it, once a chunk
         self.texts: dict[str, str] = {}
         for digest, each in hashes.items():
             for position, h in enumerate(each):
                 if h not in found:
-                    self.missing.setdefault(h, []).append((digest, position))
+                    self.missing.setdefault(h, []).append(digest)
                     self.texts.setdefault(h, self.files[digest].chunks[position].text)
-        self.left = {digest: sum(v is None for v in vectors) for digest, vectors in self.vectors.items()}
-        self.embedded = 0
+        self.left = {digest: sum(h not in found for h in each) for digest, each in hashes.items()}
+        self.embedded: dict[str, int] = {}
 
     def batches(self, size: int) -> Iterator[list[str]]:
         todo = list(self.texts.values())
         for start in range(0, len(todo), size):
             yield todo[start:start + size]
 
-    def take(self, texts: list[str], vectors: np.ndarray) -> None:
-        for text, vector in zip(texts, vectors):
-            for digest, position in self.missing.pop(_hash(text), ()):
-                self.vectors[digest][position] = vector
+    def take(self, texts: list[str]) -> None:
+        """``texts`` have their vectors now: counted for the first file that waited for each."""
+        for text in texts:
+            waiting = self.missing.pop(_hash(text), [])
+            for digest in waiting:
                 self.left[digest] -= 1
-        self.embedded += len(texts)
+            if waiting:
+                self.embedded[waiting[0]] = self.embedded.get(waiting[0], 0) + 1
 
     def complete(self) -> Iterator[Pending]:
         """Files whose vectors are all there, each once."""

@@ -33,8 +33,8 @@ Admit = Callable[[list[str]], None]
 class Library:
     """What a cell may search: ``documents`` (content hash → the path shown, the first path
     with that content), what was skipped and why, how many chunk texts this run embedded, and
-    the files it indexed with their chunk counts (``new``: path shown → chunks), so the cell can
-    name a file that made most of the cost."""
+    the files it embedded chunks of, with how many (``new``: path shown → chunks embedded now),
+    so the cell can name a file that made most of the cost."""
 
     documents: dict[str, str]
     skipped: tuple[Skipped, ...]
@@ -45,17 +45,30 @@ class Library:
         return summary(self.skipped)
 
 
-def gather(paths: str, index: Index, embed: Embed, *, guard: Guard | None = None,
-           admit: Admit | None = None, base: Path | None = None, limit: int = SIZE_LIMIT,
-           batch: int = BATCH) -> Library:
-    """Index the files ``paths`` names and say which to search. NoSources when none can be
-    read; CredentialInSource, before any embedding, when a new file holds a credential; what
-    ``admit`` raises, before any embedding, for the texts to embed."""
+@dataclass(frozen=True)
+class Survey:
+    """The files of ``paths`` read, checked and chunked, before anything is embedded:
+    ``documents`` and ``skipped`` as in :class:`Library`, ``pending`` the versions the index
+    lacks, ``held`` each file read → its content hash."""
+
+    documents: dict[str, str]
+    skipped: tuple[Skipped, ...]
+    pending: list[Pending]
+    held: dict[Path, str]
+
+    def shown(self, digest: str) -> str:
+        return self.documents[digest]
+
+
+def survey(paths: str, index: Index, *, guard: Guard | None = None, base: Path | None = None,
+           limit: int = SIZE_LIMIT) -> Survey:
+    """Find and read the files ``paths`` names. NoSources when none can be read;
+    CredentialInSource when a new file holds a credential. Nothing is embedded."""
     found = find(paths, base)
     documents: dict[str, str] = {}
     skipped = list(found.skipped)
     pending: list[Pending] = []
-    new: dict[str, int] = {}
+    held: dict[Path, str] = {}
     for file in found.files:
         data = read(file, limit)
         if isinstance(data, Skipped):
@@ -70,13 +83,26 @@ def gather(paths: str, index: Index, embed: Embed, *, guard: Guard | None = None
             for part in text:
                 _refuse_credentials(file.shown, part.text, guard)
             pending.append(Pending(digest, chunk(text)))
-            new[file.shown] = len(pending[-1].chunks)
         documents.setdefault(digest, file.shown)
+        held[file.path] = digest
     if not documents:
         raise NoSources(paths, summary(skipped))
+    return Survey(documents, tuple(skipped), pending, held)
+
+
+def gather(paths: str, index: Index, embed: Embed, *, guard: Guard | None = None,
+           admit: Admit | None = None, base: Path | None = None, limit: int = SIZE_LIMIT,
+           batch: int = BATCH) -> Library:
+    """Index the files ``paths`` names and say which to search (:func:`survey`, then embed what
+    the index lacks); what ``admit`` raises, before any embedding, for the texts to embed. The
+    versions the files replaced are dropped from the index (Index.refer)."""
+    found = survey(paths, index, guard=guard, base=base, limit=limit)
     if admit is not None:
-        admit(index.unembedded(pending))
-    return Library(documents, tuple(skipped), index.update(pending, embed, batch), new)
+        admit(index.unembedded(found.pending))
+    embedded = index.update(found.pending, embed, batch)
+    index.refer(found.held)
+    new = {found.shown(digest): count for digest, count in sorted(embedded.items(), key=lambda item: -item[1])}
+    return Library(found.documents, found.skipped, sum(embedded.values()), new)
 
 
 def _refuse_credentials(path: str, text: str, guard: Guard | None) -> None:
