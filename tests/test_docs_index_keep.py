@@ -1,18 +1,23 @@
 """What the --docs index keeps, through a real shell and the local server: each server's vectors
-apart (the local server's stand-in and another server's are unrelated), one version of a file
-that changes."""
+apart (the local server's stand-in and another server's are unrelated), every chunk a stopped
+run paid for, one version of a file that changes."""
 
 from __future__ import annotations
 
 import pytest
-from cellrun import LOST_EXCEPTIONS
+from cellrun import LOST_EXCEPTIONS, assert_clear_error
 from conftest import cell
 from sources_helpers import CountingEmbed
 from test_docs_cell import QUESTION, embedded, notes  # noqa: F401 (notes: a fixture)
+from test_map import ctrl_c_in
 
+from ygpt_magic.errors import StoppedBeforeAsking
 from ygpt_magic.sources import Index, gather
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+
+#: the chunks answered before the run is stopped: one batch of 32 written, some of the next
+ANSWERED = 40
 
 
 @pytest.fixture
@@ -44,6 +49,38 @@ def test_after_a_switch_of_server_the_files_are_embedded_again_for_it_and_the_fi
     back = cell(shell, source)
     assert back.ok and "Indexed" not in back.page
     assert embedded(magics.kernel.connection._server, "doc") == [], "the local server's index was kept"
+
+
+@pytest.mark.parametrize("stop", ["Ctrl-C", "a failed request"])
+def test_a_run_stopped_while_one_large_file_is_indexed_keeps_every_chunk_it_paid_for(
+        shell, ygpt_server, events, stop):
+    """With no reply cache (the default), the index wrote a file only once all its chunks had
+    vectors: the message said the rest would be embedded, and the re-run paid for every chunk
+    again. Each batch is kept now, and the vectors of the batch stopped part way too."""
+    shell.run_line_magic("config", "YGptMagics.map_concurrency = 1")   # the chunks in order
+    source = "%%ygpt --docs data --once\nWhat is the amount of user 42?"
+    ygpt_server.reset()
+    if stop == "Ctrl-C":
+        held = ygpt_server.faults.hold_next(1, "TextEmbedding", seconds=5, after=ANSWERED)
+        presser = ctrl_c_in(30, when=held)
+        stopped = cell(shell, source)
+        presser.join()
+        assert_clear_error(stopped, "Every chunk embedded so far is kept", "it embeds only the rest",
+                           error_type=StoppedBeforeAsking)
+    else:
+        ygpt_server.faults.fail_next(1, "INVALID_ARGUMENT", method="TextEmbedding", after=ANSWERED)
+        assert not cell(shell, source).ok
+    first = embedded(ygpt_server, "doc")   # ANSWERED or more, and the one held or refused
+    assert len(first) > ANSWERED
+    ygpt_server.reset()
+    again = cell(shell, source)
+    assert again.ok, again.message
+    resent = set(embedded(ygpt_server, "doc"))
+    # sent again: the chunk stopped or refused, and at most one more, in flight as the job was
+    # cancelled (its answer never came back; the server may log it only after the reset)
+    again_sent = resent & set(first)
+    assert 1 <= len(again_sent) <= 2, len(again_sent)
+    assert len(resent) == events - len(set(first)) + len(again_sent), (len(resent), len(first))
 
 
 def test_a_file_that_grows_between_runs_keeps_one_version_in_the_index(shell, ygpt_server, events, tmp_path):

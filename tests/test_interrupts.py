@@ -37,7 +37,7 @@ CASES = {
     "--docs embedding the files": ("%%ygpt --docs notes --once\nWhen is the release?", "TextEmbedding",
                                    StoppedBeforeAsking,
                                    ("Stopped before the request was sent", "embedded for --docs",
-                                    "files embedded so far are kept", "it embeds only the rest")),
+                                    "Every chunk embedded so far is kept", "it embeds only the rest")),
     "--batch uploading the rows": (BATCH, "CreateDataset", BatchNotStarted,
                                    ("uploaded as a dataset", "no job was started", "nothing is billed")),
     "--batch asking for the job": (BATCH, "BatchCompletion", BatchNotStarted,

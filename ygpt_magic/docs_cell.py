@@ -134,10 +134,11 @@ def answer(kernel: Kernel, args: argparse.Namespace, question: str,
 
 
 def _stopped_embedding() -> StoppedBeforeAsking:
-    """Ctrl-C while the files or the question were embedded: the files whose vectors all came
-    back are in the index (and, with the reply cache, every vector that came back)."""
+    """Ctrl-C while the files or the question were embedded: every vector that came back is
+    kept (the index keeps each call's, the kernel's memo those of the call stopped part way:
+    docs_vectors.py), so a re-run sends only the chunks still missing."""
     return StoppedBeforeAsking("the files and the question were embedded for --docs",
-                               kept="The files embedded so far are kept in the sources index.",
+                               kept="Every chunk embedded so far is kept.",
                                again="run the cell again: it embeds only the rest")
 
 

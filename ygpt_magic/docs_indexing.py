@@ -25,8 +25,7 @@ from .chat.accounts import EMBEDDINGS, Spent
 from .chat.budget import Budget
 from .chat.prices import roubles
 from .chat.values import Usage
-from .client.embeddings import key_model
-from .docs_vectors import embedder
+from .docs_vectors import embedder, unsent
 from .kernel import Kernel
 from .request import tokenizer
 from .sources import Library
@@ -96,15 +95,15 @@ def _cap(kernel: Kernel, args: argparse.Namespace,
          cache: Front | None) -> Callable[[list[str]], Budget | None] | None:
     """The cost cap over the chunks about to be embedded (None: no check, when the reply cache
     only replays: nothing is sent then). Only the chunks that will be sent are priced: those
-    the reply cache holds are replayed (a fresh checkout whose index is gone), as a ``--map``
-    cap prices only the rows it will send."""
+    the reply cache holds are replayed (a fresh checkout whose index is gone), and those the
+    kernel's memo holds were bought by a run stopped part way, as a ``--map`` cap prices only
+    the rows it will send."""
     if cache is not None and cache.cache.mode == "replay":
         return None
-    doc = key_model("doc")
 
     def check(texts: list[str]) -> Budget | None:
-        sent = [text for text in texts if cache is None or not cache.holds_vector(text, doc)]
-        return cost_cap.check_sources(kernel, args.max_cost, sent, tokenizer(kernel, cache))
+        return cost_cap.check_sources(kernel, args.max_cost, unsent(kernel, "doc", cache, texts),
+                                      tokenizer(kernel, cache))
     return check
 
 

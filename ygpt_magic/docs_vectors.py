@@ -10,15 +10,18 @@ paragraph naming the cell; nothing is sent and no client (so no local server) is
 
 What is not recorded goes down the one embedding path (``Client.embed_many``: guarded,
 translated, concurrent, all or an error): each answer is paid for and recorded as it arrives,
-so a text that fails later loses none that came before it: with the cache on, running the cell
-again sends only the texts still missing. (The index, a derived speed-up, writes a file's
-vectors only when the file is complete.)
+so a text that fails later loses none that came before it. The index keeps each call's vectors
+once the call is done; those of a call stopped part way (Ctrl-C, a server or quota failure, the
+cost cap) go into the kernel's vector memo, which ``%ygpt embed`` keeps by server, model and
+text too and which is looked up first: with or without the cache, running the cell again sends
+only the texts still missing.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from .cache.key import endpoint_kind
 from .cache.replies import RecordedVector
 from .chat.accounts import EMBEDDINGS
 from .chat.budget import Budget
@@ -44,22 +47,50 @@ class Embeds(Protocol):
 
 def embedder(kernel: Kernel, model: str, cache: Front | None) -> Embeds:
     """``texts → vectors`` (one float32 row per text) by ``model`` (``doc`` or ``query``): each
-    text replayed from ``cache`` when recorded there, the rest sent and recorded, under the
-    ``budget`` when one is given (the cell's cost cap: IndexingOverCap once it stops them)."""
+    text from the kernel's memo or replayed from ``cache`` when held there, the rest sent and
+    recorded, under the ``budget`` when one is given (the cell's cost cap: IndexingOverCap once
+    it stops them)."""
     ledger = Ledger(kernel.session.accounts, EMBEDDINGS, cache=cache)
+    memo = _Memo(kernel, model)
 
     def embed(texts: list[str], budget: Budget | None = None) -> np.ndarray:
         import numpy as np
 
-        keyed = key_model(model)
-        rows: list[np.ndarray | None] = [_replayed(ledger, text, keyed, chunk=model == "doc") for text in texts]
+        rows: list[np.ndarray | None] = [memo.get(text) for text in texts]
+        rows = [_replayed(ledger, text, memo.model, chunk=model == "doc") if row is None else row
+                for text, row in zip(texts, rows)]
         missing = [position for position, row in enumerate(rows) if row is None]
         if missing:
-            sent = _sent(kernel, ledger, model, keyed, [texts[p] for p in missing], budget)
+            sent = _sent(kernel, ledger, model, memo, [texts[p] for p in missing], budget)
             for position, vector in zip(missing, sent):
                 rows[position] = vector
         return np.array(rows, dtype=np.float32).reshape(len(texts), -1)
     return embed
+
+
+def unsent(kernel: Kernel, model: str, cache: Front | None, texts: list[str]) -> list[str]:
+    """The ``texts`` an embedder of ``model`` would send: those neither the kernel's memo nor
+    ``cache`` holds (what a cost cap or a dry run prices)."""
+    memo = _Memo(kernel, model)
+    return [text for text in texts if memo.get(text) is None
+            and (cache is None or not cache.holds_vector(text, memo.model))]
+
+
+class _Memo:
+    """The kernel's vector memo (rows/embed.py) as one model's embedder reads and fills it: by
+    the server connected to, the model as the cache keys it, and the text."""
+
+    def __init__(self, kernel: Kernel, model: str) -> None:
+        self.memo = kernel.vector_memo
+        self.server = endpoint_kind(kernel.connection.target)
+        self.model = key_model(model)
+
+    def get(self, text: str) -> np.ndarray | None:
+        found: np.ndarray | None = self.memo.get((self.server, self.model, text))
+        return found
+
+    def put(self, text: str, vector: np.ndarray) -> None:
+        self.memo.put((self.server, self.model, text), vector)
 
 
 def _replayed(ledger: Ledger, text: str, model: str, *, chunk: bool) -> np.ndarray | None:
@@ -76,11 +107,11 @@ def _replayed(ledger: Ledger, text: str, model: str, *, chunk: bool) -> np.ndarr
     return None if found is None else np.frombuffer(found.values, dtype=np.float32)
 
 
-def _sent(kernel: Kernel, ledger: Ledger, model: str, keyed: str, texts: list[str],
+def _sent(kernel: Kernel, ledger: Ledger, model: str, memo: _Memo, texts: list[str],
           budget: Budget | None) -> list[np.ndarray | None]:
-    """The vectors of ``texts`` from the service by ``model`` (``keyed``: as the cache keys it),
-    in order (all or an error), each paid for and kept in the reply cache as it arrives: a call
-    that fails on a later text has still bought the earlier ones, and running the cell again
+    """The vectors of ``texts`` from the service by ``model``, in order (all or an error), each
+    paid for and kept in the reply cache as it arrives: a call that fails on a later text has
+    still bought the earlier ones, which go into the ``memo`` too, so running the cell again
     sends only what is missing. The ``budget`` stops the texts being sent at the cap, each
     settled on the client's loop as it ends (chat/budget.py): IndexingOverCap then."""
     import numpy as np
@@ -89,14 +120,20 @@ def _sent(kernel: Kernel, ledger: Ledger, model: str, keyed: str, texts: list[st
     rows: list[np.ndarray | None] = [None] * len(texts)
 
     def answered(tag: int, vector: Vector) -> None:
-        ledger.paid(keyed, Usage.read_only(vector.tokens))
+        ledger.paid(memo.model, Usage.read_only(vector.tokens))
         row = rows[tag] = np.asarray(vector.values, dtype=np.float32)
-        ledger.kept_vector(texts[tag], keyed, RecordedVector(row.tobytes(), vector.tokens, vector.model_version))
+        ledger.kept_vector(texts[tag], memo.model, RecordedVector(row.tobytes(), vector.tokens, vector.model_version))
 
-    # the job starts as every_vector, which stops it on Ctrl-C, takes it: nothing comes between
-    every_vector(embed_within(client, enumerate(texts), model=model, concurrency=kernel.settings.map_concurrency,
-                              ledger=ledger, budget=budget), len(texts), answered)
-    if budget is not None and budget.stopped:
-        spent, chunks = budget.paid
-        raise IndexingOverCap(kernel.cell_name(), chunks, roubles(spent), budget.cap)
+    try:
+        # the job starts as every_vector, which stops it on Ctrl-C, takes it: nothing comes between
+        every_vector(embed_within(client, enumerate(texts), model=model, concurrency=kernel.settings.map_concurrency,
+                                  ledger=ledger, budget=budget), len(texts), answered)
+        if budget is not None and budget.stopped:
+            spent, chunks = budget.paid
+            raise IndexingOverCap(kernel.cell_name(), chunks, roubles(spent), budget.cap)
+    except BaseException:
+        for text, row in zip(texts, rows):
+            if row is not None:
+                memo.put(text, row)
+        raise
     return rows

@@ -162,14 +162,15 @@ class Faults:
         with self._lock:
             self._failures.append(_Failure(int(n), method, code=grpc_code, message=text, after=int(after)))
 
-    def hold_next(self, n: int, method: str, seconds: float = 3600.0, *, answered: bool = False) -> threading.Event:
-        """The next ``n`` calls of ``method`` (as fail_next names them) are taken and left
-        unanswered for ``seconds``: a server that goes quiet in the middle of a call. The event
-        is set when the first of them is held, so a test can act exactly then (stop the server).
-        ``answered``: a unary call does its work first (a batch job is created) and only its
-        answer is held, as when an answer is slow on its way back: a client that gives up then
-        has not stopped what the server did."""
-        hold = _Hold(int(n), method_name(method), seconds=float(seconds), held=threading.Event())
+    def hold_next(self, n: int, method: str, seconds: float = 3600.0, after: int = 0, *,
+                  answered: bool = False) -> threading.Event:
+        """The next ``n`` calls of ``method`` (as fail_next names them), once ``after`` calls of it
+        have been answered as usual, are taken and left unanswered for ``seconds``: a server that
+        goes quiet in the middle of a call. The event is set when the first of them is held, so a
+        test can act exactly then (stop the server, press Ctrl-C). ``answered``: a unary call does
+        its work first (a batch job is created) and only its answer is held, as when an answer is
+        slow on its way back: a client that gives up then has not stopped what the server did."""
+        hold = _Hold(int(n), method_name(method), seconds=float(seconds), held=threading.Event(), after=int(after))
         with self._lock:
             (self._answer_holds if answered else self._holds).append(hold)
         return hold.held

@@ -100,19 +100,17 @@ class SourcesOverCap(CostOverCap):
 class IndexingOverCap(CostOverCap):
     """Indexing a ``--docs`` cell's files stopped at its cap: their chunks held more tokens than
     the tokenizer's count of a sample of them said (the sample missed the densest), so the chunks
-    stopped being sent before the cap would be passed, and the request was not sent. The reply
-    cache keeps every chunk embedded (the index only files indexed whole), so with it on, raising
-    the cap pays only for the rest."""
+    stopped being sent before the cap would be passed, and the request was not sent. Every chunk
+    embedded is kept (docs_vectors.py), so raising the cap pays only for the rest."""
 
     def __init__(self, cell: str, embedded: int, spent: str, cap: Decimal) -> None:
         super().__init__(
             f"{cell}: indexing the files stopped at the cost cap once {counted(embedded, 'new chunk')} "
             f"{'was' if embedded == 1 else 'were'} embedded, for {spent} of the cap of {cap:f} ₽ "
             f"(--max-cost or YGptMagics.max_cost_per_cell): the chunks held more tokens than their "
-            f"sample suggested, so the rest and the request were not sent. With the reply cache on "
-            f"(%ygpt cache PATH) every chunk embedded is kept, so running the cell again with a "
-            f"higher --max-cost pays only for the rest (without it, only the files indexed whole "
-            f"are kept); or name fewer files in --docs."
+            f"sample suggested, so the rest and the request were not sent. Every chunk embedded is "
+            f"kept, so running the cell again with a higher --max-cost pays only for the rest; or "
+            f"name fewer files in --docs."
         )
 
 
