@@ -1,6 +1,6 @@
 """What the --docs index keeps, through a real shell and the local server: each server's vectors
 apart (the local server's stand-in and another server's are unrelated), every chunk a stopped
-run paid for, one version of a file that changes."""
+run paid for, one version of a file that changes, nothing after `%ygpt cache clear`."""
 
 from __future__ import annotations
 
@@ -99,3 +99,22 @@ def test_a_file_that_grows_between_runs_keeps_one_version_in_the_index(shell, yg
         assert "Indexed 1 new chunk of data/events.csv" in grown.page, grown.page[:300]
         assert len(embedded(ygpt_server, "doc")) == 1
     assert index.stat().st_size <= first * 1.2, (first, index.stat().st_size)
+    status = cell(shell, "%ygpt cache").plain
+    assert f"docs index   {index}, " in status and "(the --docs sources index)" in status
+
+
+def test_clearing_the_cache_empties_the_sources_index_beside_it(shell, ygpt_server, notes, tmp_path):
+    """The index held the files' text after `%ygpt cache clear`, and nothing cleared it."""
+    shell.run_line_magic("ygpt", f"cache {tmp_path / 'replies.sqlite'}")
+    source = f"%%ygpt --docs notes --once\n{QUESTION}"
+    assert cell(shell, source).ok
+    index = tmp_path / "replies.sources.sqlite"
+    assert b"sixteen hours" in index.read_bytes()
+    cleared = cell(shell, "%ygpt cache clear")
+    assert cleared.ok, cleared.message
+    assert f"docs index  {index}: 3 file versions forgotten, " in cleared.plain, cleared.plain
+    assert b"sixteen hours" not in index.read_bytes()
+    ygpt_server.reset()
+    again = cell(shell, source)
+    assert again.ok and "Indexed 3 new chunks of 3 files" in again.page
+    assert len(embedded(ygpt_server, "doc")) == 3

@@ -151,7 +151,7 @@ class Kernel:
         if any(getattr(old, name) != getattr(new, name) for name in CACHE_SETTINGS):
             self.cache.configure(new.cache_path, new.cache_mode)
         if old.cache_path != new.cache_path:
-            self._close_sources()
+            self.close_sources()
         if old != new:
             for watcher in list(self._watchers):
                 watcher(new)
@@ -215,9 +215,10 @@ class Kernel:
         cache, or in memory without one; opened again after ``cache_path`` changes."""
         return {}
 
-    def _close_sources(self) -> None:
+    def close_sources(self) -> None:
         """Close the ``--docs`` indexes, so the next ``--docs`` cell opens one beside the reply
-        cache of that moment (a cache set after the first ``--docs`` cell, or moved)."""
+        cache of that moment (a cache set after the first ``--docs`` cell, or moved), or anew
+        after ``%ygpt cache clear`` emptied its file."""
         for index in self.__dict__.pop("sources", {}).values():
             index.close()
 
@@ -225,4 +226,4 @@ class Kernel:
         """Close the client, stop a local server, close the cache and the index (on unload)."""
         self.connection.close()
         self.cache.close()
-        self._close_sources()
+        self.close_sources()

@@ -1,5 +1,6 @@
 """`%ygpt cache [PATH|MODE] [--mode M]`, `%ygpt cache clear [--older-than D]` and `%ygpt cache
-merge OTHER`: the reply cache.
+merge OTHER`: the reply cache (and the ``--docs`` sources index beside it, which a clear of every
+entry empties too).
 
 A word is a mode or a path by its look: ``%ygpt cache off`` turns the cache off (as ``--mode
 off`` does), never makes a file named ``off``; a path holds a ``/`` or a suffix
@@ -38,8 +39,9 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 @argument("target", nargs="?", default=None, metavar="PATH|MODE|clear|merge",
           help="The cache file to use (created if missing; a path holds a / or a suffix: "
                "replies.sqlite, or ./off for a file named off), a mode (the same as --mode), "
-               "`clear` to forget entries, or `merge OTHER` to add the entries of another cache "
-               "file this one lacks.")
+               "`clear` to forget entries (all of them: the --docs sources index beside it is "
+               "emptied too), or `merge OTHER` to add the entries of another cache file this one "
+               "lacks.")
 @argument("other", nargs="?", default=None, metavar="OTHER",
           help="With merge: the other cache file (e.g. the other branch's, after a git conflict: "
                "git show BRANCH:notebooks/replies.sqlite > theirs.sqlite); it is only read.")
@@ -116,7 +118,17 @@ def _status(kernel: Kernel) -> None:
     show_fields([["cache", cache.path], ["mode", cache.mode], ["contents", contents],
                  ["this kernel", f"{counted(cache.hits, 'hit')}, {counted(cache.misses, 'miss', 'misses')}, "
                                  f"{cache.recorded} recorded; {counted(replayed, 'token')} replayed "
-                                 f"instead of sent{_saved(kernel)}"]])
+                                 f"instead of sent{_saved(kernel)}"], *_index(cache.path)])
+
+
+def _index(cache_path: str) -> list[list[str]]:
+    """The row of the --docs sources index beside the cache, when there is one."""
+    from ..sources.index import index_path
+
+    index = index_path(cache_path)
+    if not index.is_file():
+        return []
+    return [["docs index", f"{index}, {_size(index.stat().st_size)} (the --docs sources index)"]]
 
 
 def _saved(kernel: Kernel) -> str:
@@ -133,7 +145,26 @@ def _clear(kernel: Kernel, older_than: str | None) -> None:
     done = cache.clear(before)
     which = f" not used since {before[:16].replace('T', ' ')} UTC" if before else ""
     show_fields([["cache", cache.path], ["cleared", f"{counted(done.removed, 'entry', 'entries')}{which}"],
-                 ["size", f"{_size(done.size_after)} now (was {_size(done.size_before)})"]])
+                 ["size", f"{_size(done.size_after)} now (was {_size(done.size_before)})"],
+                 *([] if before else _emptied(kernel, cache.path))])
+
+
+def _emptied(kernel: Kernel, cache_path: str) -> list[list[str]]:
+    """A clear of every entry empties the --docs sources index beside the cache too (its row;
+    none without one): it is derived from them (rebuilt from the reply cache or the files), and
+    it held the files' text. Its own tables keep only the files' current versions, so a clear
+    by age leaves it. The kernel's open indexes are closed first: none keeps vectors read from
+    it."""
+    from ..sources.index import emptied, index_path
+
+    index = index_path(cache_path)
+    if not index.is_file():
+        return []
+    kernel.close_sources()
+    was = index.stat().st_size
+    versions = emptied(index)
+    return [["docs index", f"{index}: {counted(versions, 'file version')} forgotten, "
+                           f"{_size(index.stat().st_size)} now (was {_size(was)})"]]
 
 
 def _merge(kernel: Kernel, other: str | None) -> None:

@@ -10,11 +10,11 @@ or view: errors, the standard library and numpy only (tests/test_layers.py holds
 
 from .chunks import Chunk, Part, chunk
 from .files import SIZE_LIMIT, Skipped, find
-from .index import Embed, Index, index_path
+from .index import Embed, Index, emptied, index_path
 from .library import Library, gather
 from .search import Fitted, Hit, best, fit, source_lines, sources_block
 
 __all__ = [
     "SIZE_LIMIT", "Chunk", "Embed", "Fitted", "Hit", "Index", "Library", "Part", "Skipped", "best",
-    "chunk", "find", "fit", "gather", "index_path", "source_lines", "sources_block",
+    "chunk", "emptied", "find", "fit", "gather", "index_path", "source_lines", "sources_block",
 ]

@@ -89,6 +89,20 @@ def index_path(cache: str | os.PathLike[str]) -> Path:
     return Path(cache).expanduser().with_suffix(".sources.sqlite")
 
 
+def emptied(path: str | os.PathLike[str]) -> int:
+    """Empty the index file at ``path`` (``%ygpt cache clear``), giving its space back; how many
+    file versions it held. IndexUnusable when the file cannot be written: it is never emptied
+    in memory instead, which would say it was done."""
+    def refuse(reason: IndexUnusable) -> None:
+        raise reason
+
+    index = Index(path, "", on_memory=refuse)
+    try:
+        return index.clear()
+    finally:
+        index.close()
+
+
 def digest_of(data: bytes) -> str:
     """A file's key: the SHA-256 of its bytes."""
     return hashlib.sha256(data).hexdigest()
@@ -204,6 +218,16 @@ class Index:
             with suppress(ValueError):
                 where = os.path.relpath(where, os.path.dirname(os.path.abspath(self.path)))
         return _hash(Path(where).as_posix())
+
+    def clear(self) -> int:
+        """Forget every file and vector (``%ygpt cache clear``), giving the file's space back;
+        how many file versions it held."""
+        self._held.clear()
+        versions = self._do(tables.clear)
+        if not self.in_memory:
+            self._do(lambda db: db.execute("VACUUM"))
+        self._checkpoint()
+        return versions
 
     def _checkpoint(self) -> None:
         """Move what WAL holds into the file itself, so the file alone is the whole index

@@ -45,6 +45,9 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS paths_digest ON paths (digest)",
 )
 
+#: every table that holds what was indexed (``meta`` aside)
+_CONTENT = ("vectors", "texts", "files", "chunks", "paths")
+
 #: a chunk as written: ordinal, text hash, where in its file, text
 ChunkRow = tuple[int, str, str, str]
 
@@ -142,3 +145,12 @@ def stored(db: sqlite3.Connection, ids: Sequence[int]) -> list[tuple[int, str, s
     """(id, digest, location, text) of the chunks with these ids."""
     return db.execute("SELECT c.id, c.digest, c.location, t.text FROM chunks c JOIN texts t ON t.hash = c.hash "
                       "WHERE c.id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),)).fetchall()
+
+
+def clear(db: sqlite3.Connection) -> int:
+    """Forget everything indexed; how many file versions it held (in any space)."""
+    with immediate(db):
+        versions: int = db.execute("SELECT COUNT(DISTINCT digest) FROM files").fetchone()[0]
+        for table in _CONTENT:
+            db.execute(f"DELETE FROM {table}")
+    return versions
