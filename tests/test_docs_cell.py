@@ -77,14 +77,18 @@ def test_a_rerun_embeds_no_file_and_a_changed_file_only_its_own_chunks(shell, yg
     assert again and all("Rye" in text or "Knead" in text for text in again)
 
 
-def test_dry_run_shows_the_instruction_and_the_sources_and_sends_nothing(shell, ygpt_server, notes, magics):
+def test_dry_run_shows_the_instruction_and_the_sources_and_sends_nothing(shell, ygpt_server, notes, tmp_path):
+    """Its vectors held (the files indexed, the question's recorded), a dry run shows the
+    sources it would send; with none held it embeds nothing (test_max_cost_docs.py)."""
+    shell.run_line_magic("ygpt", f"cache {tmp_path / 'replies.sqlite'}")
+    assert cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}").ok
     shell.run_line_magic("config", "YGptMagics.docs_instruction = 'Use only these notes; cite [n].'")
     ygpt_server.reset()
     run = cell(shell, f"%%ygpt --docs notes --top-k 2 --dry-run\n{QUESTION}")
     assert run.ok, run.message
     assert "Use only these notes; cite [n]." in run.shown and "[1] notes/cats.md:" in run.shown
     assert "[2] notes/" in run.shown and "[3] notes/" not in run.shown
-    assert completions(ygpt_server) == []
+    assert completions(ygpt_server) == [] and embedded(ygpt_server, "doc") == embedded(ygpt_server, "query") == []
 
 
 def test_each_chat_turn_retrieves_for_its_own_question(shell, ygpt_server, notes):
@@ -173,7 +177,7 @@ def test_a_question_nothing_in_the_files_answers_is_asked_saying_so_with_no_sour
     assert "\n\n(No source: no passage of the files is related to the question.)\n\nQuestion: Which river crosses" \
         in sent.messages[-1]["text"]
     (notes / "dogs.md").write_text("# Dogs\n\nDogs bark.\n", encoding="utf-8")
-    many = cell(shell, "%%ygpt --docs notes/cats.md,notes/dogs.md --once --dry-run\nWhich river crosses Lima?")
+    many = cell(shell, "%%ygpt --docs notes/cats.md,notes/dogs.md --once\nWhich river crosses Lima?")
     assert "No part of the 2 files searched is related to the question" in many.shown
 
 

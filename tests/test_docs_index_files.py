@@ -39,7 +39,7 @@ def test_with_the_reply_cache_alone_a_docs_cell_replays_with_no_server(shell, yg
     assert shell.user_ns["_ygpt"].sources == recorded.sources
     again = cell(shell, f"%%ygpt --docs notes --once --dry-run\n{QUESTION}")
     assert again.ok and "[1] notes/cats.md:" in again.shown and again.shown.count("[") == dry.shown.count("[")
-    assert "sent no embedding request: every vector it needed came from the index or the reply cache" in again.plain
+    assert "sent no embedding request: every vector it needed was held already" in again.plain
     missed = cell(shell, "%%ygpt --docs notes --once\nWhere do rockets sleep?")
     assert_clear_error(missed, "No recorded reply", "Where do rockets sleep?", "nothing was sent",
                        error_type=CacheMiss)

@@ -5,6 +5,7 @@ chunks the reply cache will not replay. Prices as in test_max_cost: a rouble a t
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -17,19 +18,53 @@ from ygpt_magic.errors import CostOverCap
 pytestmark = pytest.mark.usefixtures("fresh_names")
 
 
+#: a rouble a token for the answer and for both embedding models
+EVERY_ROUBLE_A_TOKEN = ('YGptMagics.prices = {"yandexgpt": 1000, "text-search-doc": 1000, '
+                        '"text-search-query": 1000}')
+
+
 @pytest.mark.usefixtures("priced")
-def test_a_docs_dry_run_says_what_indexing_the_files_cost(shell, ygpt_server, tmp_path, monkeypatch):
-    folder = tmp_path / "notes"
-    folder.mkdir()
-    (folder / "cats.md").write_text("# Cats\n\nCats sleep sixteen hours a day.\n", encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    run = cell(shell, "%%ygpt --docs notes --once --dry-run\nWhere do cats sleep?")
+def test_a_docs_dry_run_embeds_nothing_and_says_what_indexing_and_the_answer_would_cost(
+        shell, ygpt_server, folder, magics):
+    """A dry run over a folder not yet indexed sent every chunk to be embedded (≈5.60 ₽ for a
+    2 MB CSV), then said "Nothing was sent". It sends nothing that costs money now: the chunks
+    and the question are priced by the tokenizer, and the answer with the longest chunks in
+    place of the sources it cannot choose."""
+    shell.run_line_magic("config", EVERY_ROUBLE_A_TOKEN)
+    ygpt_server.reset()
+    source = "%%ygpt --docs notes --once{}\nWhat about budgets?"
+    dry = cell(shell, source.format(" --dry-run"))
+    assert dry.ok, dry.message
+    assert untokenized(ygpt_server) == [], "only the tokenizer, which costs nothing, was asked"
+    said = re.search(r"Not embedded: choosing the sources needs 12 new chunks of 3 files \(([\d,]+) tokens in all "
+                     r"by the tokenizer API\) and the question \((\d+) tokens\) embedded first, estimated at "
+                     r"≈([\d\u00a0.]+)\u00a0₽\. A dry run sends nothing that costs money", dry.plain)
+    assert said, dry.plain[:600]
+    chunks, question = (int(n.replace(",", "")) for n in said.groups()[:2])
+    assert Decimal(said[3].replace("\u00a0", "")) == chunks + question
+    assert "The sources go here" in dry.plain and "[1] notes/" not in dry.plain
+    answer = re.search(r"Estimated cost ≈[\d\u00a0.]+\u00a0₽: ([\d,]+) input tokens", dry.plain)
+    assert "No request has been answered" in cell(shell, "%ygpt usage").plain
+    run = cell(shell, source.format(""))
     assert run.ok, run.message
-    assert "this dry run sent 1 new chunk of the files and the question to the embedding model: ≈0." in run.plain
-    again = cell(shell, "%%ygpt --docs notes --once --dry-run\nWhere do cats sleep?")
-    assert "this dry run sent the question to the embedding model: ≈0." in again.plain
-    assert "indexed already" in again.plain
-    assert completions(ygpt_server) == []
+    assert f"Indexed 12 new chunks of 3 files: {chunks:,} tokens" in run.page, "the estimate is the bill"
+    reply = shell.user_ns["_ygpt"]
+    assert reply.usage.input_tokens <= int(answer[1].replace(",", "")), "the sources were counted at most"
+
+
+@pytest.mark.usefixtures("priced")
+def test_a_docs_dry_run_whose_vectors_are_held_shows_its_sources_and_embeds_nothing(
+        shell, ygpt_server, folder, tmp_path):
+    shell.run_line_magic("ygpt", f"cache {tmp_path / 'replies.sqlite'}")
+    assert cell(shell, "%%ygpt --docs notes --once\nWhat about budgets?").ok
+    ygpt_server.reset()
+    dry = cell(shell, "%%ygpt --docs notes --once --dry-run\nWhat about budgets?")
+    assert dry.ok and "[1] notes/" in dry.plain and "The sources go here" not in dry.plain
+    assert "Choosing the sources sent no embedding request: every vector it needed was held already" in dry.plain
+    assert untokenized(ygpt_server) == []
+    asked = cell(shell, "%%ygpt --docs notes --once --dry-run\nWhat about rockets?")
+    assert "choosing the sources needs the question (" in asked.plain and "new chunk" not in asked.plain
+    assert untokenized(ygpt_server) == []
 
 
 def doc_embeddings(server) -> list[str]:
@@ -147,9 +182,8 @@ def test_a_table_of_digits_is_priced_within_15_percent_of_its_bill_before_anythi
         shell, ygpt_server, tmp_path, monkeypatch):
     """Priced from their size (4 bytes a token), 60 chunks of digits (under 2 bytes a token)
     came to less than half of what embedding them is billed. Counted by the tokenizer for a
-    sample, as %ygpt embed counts its texts, the dry run's refusal under a low cap names an
-    estimate within 15% of the bill the run then gets by the server's count, and says what it
-    is based on."""
+    sample, as %ygpt embed counts its texts, the dry run names an estimate within 15% of the
+    bill the run then gets by the server's count, and says what it is based on."""
     from ygpt_magic.emulator.vectors import input_tokens
 
     (tmp_path / "tables").mkdir()
@@ -158,11 +192,12 @@ def test_a_table_of_digits_is_priced_within_15_percent_of_its_bill_before_anythi
         encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     shell.run_line_magic("config", 'YGptMagics.prices = {"text-search-doc": 1000, "yandexgpt": 1000}')
-    refused = cell(shell, "%%ygpt --docs tables --once --dry-run --max-cost 100\nWhat is the largest number?")
-    message = assert_clear_error(refused, "60 new chunks", "of them counted by the tokenizer API",
-                                 "nothing was sent", error_type=CostOverCap)
+    dry = cell(shell, "%%ygpt --docs tables --once --dry-run\nWhat is the largest number?")
+    assert dry.ok, dry.message
+    assert "60 new chunks of tables/numbers.txt (about " in dry.plain
+    assert "of the 60 chunks counted by the tokenizer API" in dry.plain
     assert doc_embeddings(ygpt_server) == []
-    estimate = roubles_in(message)
+    estimate = roubles_in(dry.plain)
     assert cell(shell, "%%ygpt --docs tables --once\nWhat is the largest number?").ok
     billed = sum(input_tokens(text) for text in doc_embeddings(ygpt_server))   # 1 ₽ a token
     assert len(doc_embeddings(ygpt_server)) == 60

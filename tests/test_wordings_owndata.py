@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from cellrun import LOST_EXCEPTIONS
-from conftest import cell, completions
+from conftest import cell
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
 
@@ -31,17 +31,17 @@ def notes(tmp_path, monkeypatch):
     return folder
 
 
-def test_a_docs_dry_run_says_what_it_sent_for_the_index_and_that_the_question_was_not(shell, ygpt_server, notes):
+def test_a_docs_dry_run_embeds_nothing_and_says_what_choosing_the_sources_would_embed(shell, ygpt_server, notes):
+    ygpt_server.reset()
     run = cell(shell, f"%%ygpt --docs notes --once --dry-run\n{QUESTION}")
     assert run.ok, run.message
-    assert re.search(r"To choose the sources, this dry run sent 2 new chunks of the files and the "
-                     r"question to the embedding model: ≈0\.000\d+\s₽ \(the index keeps the chunks, so a "
-                     r"run embeds only what changed\)\. The question itself was not sent to the model: "
-                     r"the request below is only shown\.", run.plain), run.plain
-    assert completions(ygpt_server) == []
+    assert re.search(r"Not embedded: choosing the sources needs 2 new chunks of 2 files \(\d+ tokens in all by the "
+                     r"tokenizer API\) and the question \(\d+ tokens\) embedded first, estimated at ≈0\.000\d+\s₽\. "
+                     r"A dry run sends nothing that costs money", run.plain), run.plain
+    assert [r.method for r in ygpt_server.requests if not r.method.startswith("Tokenize")] == []
+    assert cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}").ok
     again = cell(shell, "%%ygpt --docs notes --once --dry-run\nWhere do loaves rise?")
-    assert "this dry run sent the question to the embedding model: ≈" in again.plain
-    assert "(the files were indexed already)" in again.plain
+    assert "choosing the sources needs the question (" in again.plain and "new chunk" not in again.plain
 
 
 def test_a_link_that_points_to_itself_is_named_so(shell, ygpt_server, notes):

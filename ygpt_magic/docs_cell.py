@@ -13,13 +13,14 @@ carries the sources of its own question. The request then goes down the normal `
 saying in place of the sources that there are none, and a line above the reply says so
 (``_ygpt.sources`` is then empty): the instruction asks the model to say when the sources do
 not hold the answer, a chat goes on, and a notebook run all the way through is not stopped by
-a question its files happen not to cover. A ``--dry-run`` still indexes the files and embeds the question, to show the
-sources it would send, and says what that cost.
+a question its files happen not to cover. A ``--dry-run`` embeds nothing: it shows the sources it
+would send when every vector is held already, else what embedding them would cost and the
+request with a stand-in for them (docs_dryrun.py).
 
 The cost cap (``--max-cost``, ``YGptMagics.max_cost_per_cell``) covers the whole cell: the chunks
 neither the index nor the reply cache holds are priced by the tokenizer's count of a sample of
 them before the first of them is embedded, and the request is then checked against what the embeddings left of the cap
-(cost_cap.py). A dry run's embeddings are sent too, so the cap covers them as well.
+(cost_cap.py).
 """
 
 from __future__ import annotations
@@ -35,11 +36,10 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from . import render
 from .cache.key import endpoint_kind
 from .chat import planning
-from .chat.accounts import Spent
 from .chat.options import RequestOptions
-from .chat.prices import roubles
 from .chat.values import Message, Reply
 from .client import guard
+from .docs_dryrun import STAND_IN, Ahead, ahead, longest
 from .docs_indexing import Indexing, embedding_spent, indexed_note, replaying
 from .docs_vectors import embedder
 from .errors import CredentialInSource, SourcesTooLong, StoppedBeforeAsking, TextTooLongToEmbed, stopping
@@ -47,7 +47,6 @@ from .kernel import Kernel
 from .render import inert
 from .sources import Fitted, Hit, Index, Library, fit, gather, index_path, source_lines, sources_block
 from .sources.search import Size, Standing, retrieve, utf8_size
-from .words import counted
 
 if TYPE_CHECKING:
     from .cache.replies import Front
@@ -60,6 +59,11 @@ MODEL = "text-search-doc"
 UNBOUNDED = 10**9
 #: what the request carries in place of the sources when no chunk is related to the question
 NO_SOURCES = "(No source: no passage of the files is related to the question.)"
+#: what a dry run that chose its sources says of their vectors (one that would embed any shows
+#: the request with a stand-in instead: docs_dryrun.py)
+HELD = ("Choosing the sources sent no embedding request: every vector it needed was held already "
+        "(the index, the reply cache). The question itself was not sent to the model: the request "
+        "below is only shown.")
 
 
 class Source(TypedDict):
@@ -111,13 +115,20 @@ def _in_memory(kernel: Kernel) -> tuple[str, ...]:
 
 
 def answer(kernel: Kernel, args: argparse.Namespace, question: str,
-           send: Callable[[str, tuple[str, ...], Decimal], None]) -> None:
-    """Retrieve for the cell's ``question`` (expanded), then ``send(prompt, notes, spent)`` down
-    the normal path (``spent``: what choosing the sources cost, for the cap); the sources of the
-    new reply go below it and into ``_ygpt.sources``. What indexing the files cost is said
-    above the reply in every run (docs_indexing.py)."""
+           send: Callable[[str, tuple[str, ...], Decimal, int], None]) -> None:
+    """Retrieve for the cell's ``question`` (expanded), then ``send(prompt, notes, spent,
+    unchosen)`` down the normal path (``spent``: what choosing the sources cost, for the cap;
+    ``unchosen``: the tokens a dry run's estimate adds for sources it could not choose); the
+    sources of the new reply go below it and into ``_ygpt.sources``. What indexing the files
+    cost is said above the reply in every run (docs_indexing.py); a dry run embeds nothing
+    (docs_dryrun.py)."""
     spent = embedding_spent(kernel)
     cache = _front(kernel, args, question)
+    if args.dry_run:
+        with stopping(_stopped_pricing):
+            found = ahead(kernel, args, question, index_of(kernel), cache)
+        if found is not None:
+            return _stand_in(kernel, args, question, found, cache, send)
     with stopping(_stopped_embedding):
         library = _gather(kernel, args, cache)
         indexed = None if args.dry_run else indexed_note(kernel, library, spent)
@@ -125,12 +136,16 @@ def answer(kernel: Kernel, args: argparse.Namespace, question: str,
     before = kernel.namespace.get("_ygpt")
     notes = (*_in_memory(kernel), *_notes(library, fitted, standing), *([indexed] if indexed else []))
     if args.dry_run:
-        notes = (*notes, _index_cost(kernel, library, spent))
+        notes = (*notes, HELD)
     paid = embedding_spent(kernel).cost.amount - spent.cost.amount
-    send(prompt(kernel.settings.docs_instruction, fitted.hits, question), notes, paid)
+    send(prompt(kernel.settings.docs_instruction, fitted.hits, question), notes, paid, 0)
     reply = kernel.namespace.get("_ygpt")
     if isinstance(reply, Reply) and reply is not before:
         _attach(kernel, reply, fitted.hits)
+
+
+def _stopped_pricing() -> StoppedBeforeAsking:
+    return StoppedBeforeAsking("the chunks' tokens were counted for --dry-run, which sends nothing")
 
 
 def _stopped_embedding() -> StoppedBeforeAsking:
@@ -140,6 +155,20 @@ def _stopped_embedding() -> StoppedBeforeAsking:
     return StoppedBeforeAsking("the files and the question were embedded for --docs",
                                kept="Every chunk embedded so far is kept.",
                                again="run the cell again: it embeds only the rest")
+
+
+def _stand_in(kernel: Kernel, args: argparse.Namespace, question: str, found: Ahead, cache: Front | None,
+              send: Callable[[str, tuple[str, ...], Decimal, int], None]) -> None:
+    """A dry run's request with a stand-in where the sources go, which it cannot choose without
+    embedding (docs_dryrun.py): its estimate counts the longest chunks the cell could send in
+    their place, as many as --top-k, within the tokens the budget leaves for sources."""
+    space = _space(kernel, args, question, args.system or _chat_system(kernel, args))
+    left, size = _counted(kernel, space, cache)
+    hits = longest(index_of(kernel), found.survey, args.top_k or TOP_K)
+    extra = max(0, min(left, size(sources_block(hits))) - size(STAND_IN))
+    skipped = (f"Skipped: {line}" for line in found.survey.skipped_lines())
+    notes = (*_in_memory(kernel), *skipped, found.note(len(hits), extra))
+    send(_framed(kernel.settings.docs_instruction, STAND_IN, question), notes, Decimal(0), extra)
 
 
 def prompt(instruction: str, hits: list[Hit], question: str) -> str:
@@ -188,6 +217,11 @@ def _sizing(kernel: Kernel, space: _Space, hits: list[Hit], cache: Front | None)
     a Russian token 5 to 10: by bytes most Russian sources that fit were left out)."""
     if space.budget is None or space.rest + utf8_size(sources_block(hits)) <= space.budget:
         return space.left, utf8_size
+    return _counted(kernel, space, cache)
+
+
+def _counted(kernel: Kernel, space: _Space, cache: Front | None) -> tuple[int, Size]:
+    """The tokens left for sources and a sources block's tokens, by the tokenizer."""
     from .request import tokenizer
 
     count = planning.Tokenizer(tokenizer(kernel, cache), space.options)
@@ -197,7 +231,8 @@ def _sizing(kernel: Kernel, space: _Space, hits: list[Hit], cache: Front | None)
 
     bare = count(framed(""))
     system = count([{"role": "system", "text": space.system}]) if space.system else 0
-    return max(0, space.budget - system - bare), lambda block: count(framed(block)) - bare
+    left = UNBOUNDED if space.budget is None else max(0, space.budget - system - bare)
+    return left, lambda block: count(framed(block)) - bare
 
 
 def _chat_system(kernel: Kernel, args: argparse.Namespace) -> str | None:
@@ -270,26 +305,6 @@ def _unrelated(library: Library) -> str:
     searched = paths[0] if len(paths) == 1 else f"the {len(paths)} files searched"
     return (f"No part of {searched} is related to the question (no chunk scored above 0), so the "
             f"model was asked with no sources: its reply is not from your files.")
-
-
-def _index_cost(kernel: Kernel, library: Library, before: Spent) -> str:
-    """What a dry run sent and what it cost: the chunks of the files it had to index and the
-    question, embedded even in a dry run to choose the sources it shows, or that every vector
-    was replayed from the index or the reply cache and nothing was sent. The question itself
-    (the request shown below) was not sent: a dry run that spent money must not read as one
-    that sent nothing."""
-    now = embedding_spent(kernel)
-    if now.requests == before.requests:
-        return ("Choosing the sources sent no embedding request: every vector it needed came from "
-                "the index or the reply cache.")
-    cost = roubles(now.cost.amount - before.cost.amount)
-    embedded = (f"{counted(library.embedded, 'new chunk')} of the files and the question"
-                if library.embedded else "the question")
-    kept = ("the index keeps the chunks, so a run embeds only what changed" if library.embedded
-            else "the files were indexed already")
-    return (f"To choose the sources, this dry run sent {embedded} to the embedding model: {cost} "
-            f"({kept}). The question itself was not sent to the model: the request below is only "
-            f"shown.")
 
 
 def _attach(kernel: Kernel, reply: Reply, hits: list[Hit]) -> None:

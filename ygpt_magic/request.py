@@ -177,9 +177,9 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
         from .docs_cell import answer
 
         framing = kernel.settings.docs_instruction
-        return answer(kernel, args, prompt, lambda sent, more, spent: send_cell(
+        return answer(kernel, args, prompt, lambda sent, more, spent, unchosen: send_cell(
             kernel, args, sent, (*notes, *more), pictures, label=prompt, written=written,
-            framing=framing, spent=spent))
+            framing=framing, spent=spent, unchosen=unchosen))
     return send_cell(kernel, args, prompt, notes, pictures, written=written)
 
 
@@ -199,13 +199,13 @@ def with_system(kernel: Kernel, args: argparse.Namespace,
 
 def send_cell(kernel: Kernel, args: argparse.Namespace, prompt: str, notes: tuple[str, ...],
               pictures: tuple[Picture, ...], *, label: str | None = None, written: str = "",
-              framing: str = "", spent: Decimal = Decimal(0)) -> None:
+              framing: str = "", spent: Decimal = Decimal(0), unchosen: int = 0) -> None:
     """A cell's ``prompt`` (expanded; with --docs, its sources), planned and sent; ``label``:
     what the user asked, when the prompt wraps it (--docs: the question, not the instruction),
     for the provenance log and a cache miss's message; ``written``, ``framing``: the cell before
     its {…} were filled in and the instruction --docs wraps ``label`` in, for a cache miss's
     message (ReplyCache.front); ``spent``: what choosing the sources cost, counted against the
-    cell's cap."""
+    cell's cap; ``unchosen``: what a dry run's estimate adds for sources it did not choose."""
     cache = front(kernel, label or prompt, no_cache=args.no_cache, written=written, framing=framing)
     lines: list[CountingLine] = []  # the waiting line, made if planning counts turns at once
     try:
@@ -216,7 +216,7 @@ def send_cell(kernel: Kernel, args: argparse.Namespace, prompt: str, notes: tupl
             waiting=lambda model: counting_line(kernel, args, model, lines))
         mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
         send(kernel, plan, notes, mode=mode, dry_run=args.dry_run, out=args.out, schema=args.schema,
-             cache=cache, max_cost=args.max_cost, label=label, spent=spent, waiting=lines)
+             cache=cache, max_cost=args.max_cost, label=label, spent=spent, unchosen=unchosen, waiting=lines)
     finally:
         for line in lines:
             line.clear()
@@ -244,8 +244,8 @@ FIRST_ROUND = ("That is the first request only: each round that sends tool resul
 def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream",
          dry_run: bool = False, out: str | None = None, new_cell: bool = False,
          schema: str | None = None, cache: Front | None = None, max_cost: Decimal | None = None,
-         label: str | None = None, spent: Decimal = Decimal(0), waiting: Sequence[CountingLine] = (),
-         where: str | None = None) -> None:
+         label: str | None = None, spent: Decimal = Decimal(0), unchosen: int = 0,
+         waiting: Sequence[CountingLine] = (), where: str | None = None) -> None:
     """Show ``plan`` (``dry_run``) or send it; ``notes`` (what interpolation rendered or cut) go
     above the reply. The reply's code goes into a new cell below with ``new_cell`` or the code
     format. The plan's tools run through the tool loop; with a ``schema`` (``--schema``), every
@@ -253,7 +253,8 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
     if recorded, record it if sent, the rounds of a tool exchange included. ``max_cost``: the
     cell's ``--max-cost`` (else ``max_cost_per_cell``), checked before each request sent against
     its estimate plus what the cell ``spent`` before it (a --docs cell's embeddings) and on the
-    exchange's earlier rounds. ``label``:
+    exchange's earlier rounds. ``unchosen``: tokens the dry run's estimate adds to the request
+    shown (a --docs dry run's sources, not chosen: docs_dryrun.py). ``label``:
     what the provenance log quotes (default: the prompt). ``waiting``: the waiting line shown
     while the plan was made, which the reply's first display replaces. ``where``: what a cost
     cap's refusal is said of (default: the running cell; ``%ygpt fix`` names the cell it fixes).
@@ -267,7 +268,8 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
     if dry_run:
         with stopping(lambda: StoppedBeforeAsking("its tokens were counted for --dry-run, which sends nothing")):
             tokens, estimated = dry_run_count(kernel, plan, cache, extras)
-        cost = cost_cap.cell_estimate(kernel, plan, tokens, mode).sentence() + (f" {FIRST_ROUND}" if tools else "")
+        estimate = cost_cap.cell_estimate(kernel, plan, tokens + unchosen, mode)
+        cost = estimate.sentence() + (f" {FIRST_ROUND}" if tools else "")
         render.show(render.dry_run(plan, tokens, extras, cost=cost, estimated=estimated))
         return
     cap = capped(kernel, plan, cache, mode, max_cost, spent, where)

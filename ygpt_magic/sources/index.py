@@ -262,6 +262,10 @@ class Index:
         found = {row[0]: Stored(*row[1:]) for row in rows}
         return [found[int(i)] for i in ids]
 
+    def longest(self, digests: Sequence[str], count: int) -> list[Stored]:
+        """The ``count`` longest chunks of these indexed files (the most sources can take)."""
+        return [Stored(*row) for row in self._do(lambda db: tables.longest(db, self.space, digests, count))]
+
     def close(self) -> None:
         with self._lock:
             if self._db is not None:

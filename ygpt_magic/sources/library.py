@@ -59,6 +59,9 @@ class Survey:
     def shown(self, digest: str) -> str:
         return self.documents[digest]
 
+    def skipped_lines(self) -> list[str]:
+        return summary(self.skipped)
+
 
 def survey(paths: str, index: Index, *, guard: Guard | None = None, base: Path | None = None,
            limit: int = SIZE_LIMIT) -> Survey:

@@ -147,6 +147,14 @@ def stored(db: sqlite3.Connection, ids: Sequence[int]) -> list[tuple[int, str, s
                       "WHERE c.id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),)).fetchall()
 
 
+def longest(db: sqlite3.Connection, space: str, digests: Sequence[str], count: int) -> list[tuple[str, str, str]]:
+    """(digest, location, text) of the ``count`` longest chunks (in UTF-8 bytes) of these files."""
+    return db.execute(
+        "SELECT c.digest, c.location, t.text FROM chunks c JOIN texts t ON t.hash = c.hash WHERE c.space = ? "
+        "AND c.digest IN (SELECT value FROM json_each(?)) ORDER BY length(CAST(t.text AS BLOB)) DESC LIMIT ?",
+        (space, json.dumps(list(digests)), count)).fetchall()
+
+
 def clear(db: sqlite3.Connection) -> int:
     """Forget everything indexed; how many file versions it held (in any space)."""
     with immediate(db):
