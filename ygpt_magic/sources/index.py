@@ -206,18 +206,24 @@ class Index:
         whole; a version a file held before that no file holds any more is dropped, with the
         texts and vectors only it held (tables.refer). Paths are kept as hashes, relative to
         the index's folder, so a committed index is found again in another checkout."""
-        keys = [(self._path_key(path), digest) for path, digest in paths.items() if self.has(digest)]
+        folders: dict[str, str] = {}   # a folder → as the key says it, worked out once a call
+
+        def key(path: Path) -> str:
+            folder, name = os.path.split(os.path.abspath(path))
+            if folder not in folders:
+                folders[folder] = self._relative(folder)
+            return _hash(f"{folders[folder]}/{name}")
+
+        keys = [(key(path), digest) for path, digest in paths.items() if self.has(digest)]
         for digest in self._do(lambda db: tables.refer(db, keys)):
             self._held.pop(digest, None)
 
-    def _path_key(self, path: Path) -> str:
-        """The hash of ``path`` relative to the index's folder (absolute in memory, or on
-        another drive than the index)."""
-        where = os.path.abspath(path)
+    def _relative(self, folder: str) -> str:
+        """``folder`` relative to the index's (absolute in memory, or on another drive)."""
         if not self.in_memory:
             with suppress(ValueError):
-                where = os.path.relpath(where, os.path.dirname(os.path.abspath(self.path)))
-        return _hash(Path(where).as_posix())
+                folder = os.path.relpath(folder, os.path.dirname(os.path.abspath(self.path)))
+        return Path(folder).as_posix()
 
     def clear(self) -> int:
         """Forget every file and vector (``%ygpt cache clear``), giving the file's space back;
