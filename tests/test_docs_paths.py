@@ -1,6 +1,7 @@
-"""%%ygpt --docs PATHS written in ways it does not take: empty, a list with spaces, a URL, a
-{name}; each gets one paragraph saying what to write instead, and nothing is sent (sources.md
-S07, S08, S09)."""
+"""%%ygpt --docs PATHS written in ways it does not take: empty, an item with a space unquoted, a
+URL, a {name}; each gets one paragraph saying what to write instead, and nothing is sent
+(sources.md S07, S08, S09). A list with a space after each comma is read whole
+(test_spaced_lists.py)."""
 
 from __future__ import annotations
 
@@ -28,12 +29,20 @@ def test_an_empty_docs_is_refused_not_dropped(shell, ygpt_server, notes):
     assert "--docs ''" in message and completions(ygpt_server) == []
 
 
-def test_a_list_with_a_space_after_the_comma_says_how_to_write_it(shell, ygpt_server, notes):
-    message = assert_clear_error(cell(shell, f"%%ygpt --docs notes/a.md, notes/b.md --once\n{Q}"))
-    assert ('--docs takes one comma-separated list with no spaces: --docs notes/a.md,notes/b.md '
-            '(or quote it: --docs "notes/a.md, notes/b.md")') in message
-    quoted = cell(shell, f'%%ygpt --docs "notes/a.md, notes/b.md" --once\n{Q}')
-    assert quoted.ok and len(shell.user_ns["_ygpt"].sources) == 2
+def test_words_after_a_value_that_is_no_list_are_told_to_be_quoted(shell, ygpt_server, notes):
+    """Only a comma-separated list is read whole: text after a value that ends in a comma is not
+    glued onto it, and the quoting that passes it whole is said (not "a comma-separated list")."""
+    ygpt_server.reset()
+    message = assert_clear_error(cell(shell, f"%%ygpt --system Be brief, friendly --once\n{Q}"),
+                                 "unrecognized arguments: brief, friendly",
+                                 "to give --system a value with spaces, quote it: --system 'Be brief, friendly'")
+    assert "comma-separated" not in message and completions(ygpt_server) == []
+    (notes.parent / "my notes.md").write_text("# Budget\n\nThe Q3 budget for the churn model is 42.\n")
+    spaced_item = assert_clear_error(cell(shell, f"%%ygpt --docs notes/a.md, my notes.md --once\n{Q}"))
+    advice = "--docs 'notes/a.md, my notes.md'"
+    assert f"quote it: {advice}" in spaced_item and completions(ygpt_server) == []
+    pasted = cell(shell, f"%%ygpt {advice} --once\n{Q}")
+    assert pasted.ok and {s["path"] for s in shell.user_ns["_ygpt"].sources} == {"notes/a.md", "my notes.md"}
 
 
 @pytest.mark.parametrize(("paths", "said"), [

@@ -27,6 +27,7 @@ from .chat import FORMATS, Options
 from .chat import prices as pricing
 from .client import preload
 from .commands.args import (
+    CommaList,
     chat_arg,
     check_docs_flags,
     check_map_flags,
@@ -279,7 +280,7 @@ class YGptMagics(RefusedConfigDropped, Magics):
     @argument("--batch", action="store_true",
               help="With --map: run the rows as one Yandex Cloud Batch Processing job "
                    "(%%ygpt batch list / status / attach / cancel).")
-    @argument("--labels", metavar="A,B,C",
+    @argument("--labels", metavar="A,B,C", action=CommaList,
               help="Classify the cell's text among these labels (2 to 20): a table of labels and "
                    "confidences; _ygpt.text is the best label, _ygpt.parsed {label: confidence}. "
                    "With --map, a DataFrame of label, confidence and one column per label.")
@@ -293,11 +294,11 @@ class YGptMagics(RefusedConfigDropped, Magics):
               help="Re-running this cell adds a new turn instead of rewinding the chat.")
     @argument("--no-interpolate", action="store_true",
               help="Send {braces} as written instead of filling in {variable} and {expression} values.")
-    @argument("--image", metavar="NAME[,NAME]",
+    @argument("--image", metavar="NAME[,NAME]", action=CommaList,
               help="Show the model pictures: variables holding a matplotlib Figure, a PIL image, "
                    "PNG/JPEG bytes, a file path or an IPython Image; Out[N]; or image files. "
                    "Needs a model that takes images (%%ygpt models marks them).")
-    @argument("--docs", metavar="PATHS",
+    @argument("--docs", metavar="PATHS", action=CommaList,
               help="Answer from these files: comma-separated files, folders and globs; the best "
                    "chunks go with the cell as numbered sources (_ygpt.sources).")
     @argument("--top-k", type=whole_number, metavar="N",

@@ -111,11 +111,17 @@ COMMENTS = ("A word that starts with `#` outside quotes ends the line, as a comm
             "and the shell: `{example}  # a note` runs `{example}`. To keep a `#`, quote it "
             "(`\"#3\"`) or write it inside a word (`issue#3`).")
 
+#: how a comma-separated list may be written (commands/spaced.py); {flags}: the flags that take one
+LISTS = ("A comma-separated list ({flags}) may have a space after each comma: `--labels positive, "
+         "negative, neutral` is `--labels positive,negative,neutral`. Quote a list whose items hold "
+         "spaces: `--docs \"my notes.md, plans.md\"`.")
+
 NOTE = ("*Generated from the code's declarations ({source}) when this site is built: it lists "
         "what this version accepts.*\n")
 
 
 def cell_magic_page() -> str:
+    from ygpt_magic.commands.args import CommaList
     from ygpt_magic.magics import YGptMagics
 
     parser = YGptMagics.ygpt.parser
@@ -126,6 +132,8 @@ def cell_magic_page() -> str:
         "```text\n%%ygpt [flags]\nthe prompt, on the lines below\n```", "",
         COMMENTS.format(example="%%ygpt --once") + " The prompt, on the lines below, is "
         "sent as written, `#` and all.", "",
+        LISTS.format(flags=", ".join(f"`{action.option_strings[0]}`" for action in parser._actions
+                                     if isinstance(action, CommaList))), "",
         description(parser),
         table(parser),
     ])

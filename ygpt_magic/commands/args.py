@@ -8,7 +8,9 @@ refuse a bad temperature with the same words); argparse turns the refusal into i
 so a subcommand's name is written once: as its module's name. A mistyped flag gets the closest
 real one (``--tempreature``: did you mean ``--temperature``?), as git and pip do for commands.
 A word that starts with ``#`` outside quotes ends the line, as in Python and the shell
-(``uncommented``), so a line copied from the docs with its ``# note`` runs as written.
+(``uncommented``), so a line copied from the docs with its ``# note`` runs as written. A flag whose
+value is a comma-separated list (``CommaList``) may be written with a space after each comma
+(spaced.py), as people write lists.
 """
 
 from __future__ import annotations
@@ -75,10 +77,20 @@ def option_args(*, unset: bool = False) -> Decorator:
     return add
 
 
+class CommaList(argparse.Action):
+    """The action of a flag whose value is a comma-separated list (--docs, --labels, --image,
+    --tools): it stores the value as given, and tells spaced.py which flags' values
+    may go on after a comma and a space."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        setattr(namespace, self.dest, values)
+
+
 def tool_args(*, unset: bool = False) -> Decorator:
     """--tools F,G and --tool-choice MODE (the functions a chat or cell offers the model)."""
     suffix = "|default" if unset else ""
-    tools = argument("--tools", dest="tools", default=None, metavar=f"F,G{suffix}",
+    tools = argument("--tools", dest="tools", default=None, metavar=f"F,G{suffix}", action=CommaList,
                      type=option_value("tools", unset=unset),
                      help="Offer these notebook functions to the model as tools (comma-separated "
                           "names); it may call them, and only them, before it answers.")
@@ -189,30 +201,30 @@ _UNRECOGNIZED = "unrecognized arguments: "
 
 def _parse_args(parser: argparse.ArgumentParser, argv: list[str], *,
                 intermixed: bool = False) -> argparse.Namespace:
-    """``parser``'s parse of ``argv``; its "unrecognized arguments" error names the closest
-    flags, and a refused value's example names the flag it was given to (``Wanted``)."""
+    """``parser``'s parse of ``argv``, a comma-separated list written with spaces read whole
+    (spaced.py); its "unrecognized arguments" error names the closest flags and how to
+    quote a value with spaces, and a refused value's example names the flag it was given to
+    (``Wanted``)."""
+    if any(word.endswith(",") for word in argv):   # maybe a list written with spaces: rare
+        from .spaced import lists_whole
+
+        argv = lists_whole(parser, argv)
     # argparse hands a refused value's error over, with the argument's name; only for this parse:
     # IPython's completer parses the same parser on Tab and expects error() (a UsageError)
     exit_on_error, parser.exit_on_error = parser.exit_on_error, False
     try:
-        return parser.parse_intermixed_args(argv) if intermixed else parser.parse_args(argv)
+        known = parser.parse_known_intermixed_args if intermixed else parser.parse_known_args
+        args, strays = known(argv)
     except (argparse.ArgumentError, UsageError) as error:
-        raise UsageError(did_you_mean(parser, _explained(error)) + _spaced_list(argv, str(error))) from None
+        raise UsageError(did_you_mean(parser, _explained(error))) from None
     finally:
         parser.exit_on_error = exit_on_error
+    if strays:
+        from .spaced import quoting
 
-
-def _spaced_list(argv: list[str], message: str) -> str:
-    """The hint for a list written with a space after a comma (``--docs a.md, b.md``): the
-    shell-like split made the rest a stray word, which argparse calls unrecognized."""
-    if not message.startswith(_UNRECOGNIZED):
-        return ""
-    strays = message[len(_UNRECOGNIZED):].split()
-    for flag, value, stray in zip(argv, argv[1:], argv[2:]):
-        if flag.startswith("-") and value.endswith(",") and stray in strays:
-            return (f"; {flag} takes one comma-separated list with no spaces: {flag} {value}{stray} "
-                    f"(or quote it: {flag} \"{value} {stray}\")")
-    return ""
+        hint = "" if intermixed else quoting(parser, argv, strays)   # as written: quotes are text
+        raise UsageError(did_you_mean(parser, _UNRECOGNIZED + " ".join(strays)) + hint)
+    return args
 
 
 def _explained(error: Exception) -> str:
@@ -246,14 +258,14 @@ def _guesses(parser: argparse.ArgumentParser, words: list[str]) -> dict[str, str
     # by name without dashes, or every "--x" would look like "--out"; argparse lists flags nowhere public
     known = {flag.lstrip("-"): flag for flag in parser._option_string_actions}
     guesses = {}
-    for word in filter(_is_flag, words):
+    for word in filter(is_flag, words):
         close = closest(word.partition("=")[0].lstrip("-"), known)
         if close:
             guesses[word] = known[close]
     return guesses
 
 
-def _is_flag(word: str) -> bool:
+def is_flag(word: str) -> bool:
     """A word argparse would read as a flag (``-5`` and ``-0.5`` are values)."""
     try:
         float(word)
