@@ -4,15 +4,20 @@ not read as a guess; through a real shell and the local server."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
 from cellrun import assert_clear_error
 from conftest import cell, completions
 
 from ygpt_magic.errors import NoSources
 
 BUDGET = "Бюджет проекта составляет 5 миллионов рублей.\n"
-CONVERT = "Path(p).write_text(Path(p).read_text('cp1251'), 'utf-8')"
+#: the conversions the Windows-1251 line advises, by where they run (FILE: the file's path)
+CONVERT = {"Python": "from pathlib import Path; p = Path('FILE'); p.write_text(p.read_text('cp1251'), 'utf-8')",
+           "shell": "iconv -f cp1251 -t utf-8 'FILE' > 'FILE.new' && mv 'FILE.new' 'FILE'"}
 
 
 def ask(shell, folder: Path, paths: str):
@@ -26,20 +31,37 @@ def test_a_windows_1251_text_file_is_named_as_such_with_how_to_convert_it(shell,
     monkeypatch.chdir(tmp_path)
     (tmp_path / "отчёт.txt").write_bytes(BUDGET.encode("cp1251"))
     message = assert_clear_error(ask(shell, tmp_path, "отчёт.txt"), "Skipped: отчёт.txt (Windows-1251 text",
-                                 "iconv -f cp1251 -t utf-8", CONVERT, "Run the cell again once they are UTF-8.",
+                                 *CONVERT.values(), "Run the cell again once they are UTF-8.",
                                  error_type=NoSources)
     assert "Name text files" not in message
     assert completions(ygpt_server) == []
 
 
-def test_the_conversion_it_gives_makes_the_file_readable(shell, ygpt_server, tmp_path, monkeypatch):
+@pytest.mark.parametrize("where", ["Python", "shell"])
+def test_each_conversion_it_advises_makes_a_file_the_next_run_reads(shell, ygpt_server, tmp_path, monkeypatch, where,
+                                                                    fresh_names):
+    """The advice followed as written, FILE being the path the line names: the next run reads the
+    file and skips nothing. (``iconv … FILE > FILE.utf8`` made a file of a type --docs does not
+    read, and left the original skipped as before.)"""
+    if where == "shell" and shutil.which("iconv") is None:
+        pytest.skip("no iconv here")
     monkeypatch.chdir(tmp_path)
-    p = tmp_path / "отчёт.txt"
-    p.write_bytes(BUDGET.encode("cp1251"))
-    Path(p).write_text(Path(p).read_text('cp1251'), 'utf-8')
-    run = ask(shell, tmp_path, "отчёт.txt")
-    assert run.ok, run.message
-    assert "[1] отчёт.txt" in run.shown
+    (tmp_path / "отчёты").mkdir()
+    (tmp_path / "отчёты" / "итоги 2019.txt").write_bytes(BUDGET.encode("cp1251"))
+    (tmp_path / "отчёты" / "план.md").write_text("# План\n\nВ 2025 году открываем склад в Самаре.\n")
+    first = ask(shell, tmp_path, "отчёты")
+    assert first.ok and "Skipped: отчёты/итоги 2019.txt (Windows-1251 text" in first.shown, first.shown
+    advised = CONVERT[where]
+    assert advised in first.shown
+    command = advised.replace("FILE", "отчёты/итоги 2019.txt")
+    if where == "Python":
+        assert cell(shell, command).ok
+    else:
+        subprocess.run(["sh", "-c", command], cwd=tmp_path, check=True)
+    again = ask(shell, tmp_path, "отчёты")
+    assert again.ok, again.message
+    assert "Skipped" not in again.shown and "отчёты/итоги 2019.txt" in again.shown, again.shown
+    assert sorted(path.name for path in (tmp_path / "отчёты").iterdir()) == ["итоги 2019.txt", "план.md"]
 
 
 def test_a_text_file_in_another_encoding_is_not_told_to_be_a_text_file(shell, ygpt_server, tmp_path, monkeypatch):

@@ -18,9 +18,12 @@ from .usage import CostOverCap, Found
 
 #: why a file that is not UTF-8 is skipped (sources/files.py): Cyrillic text saved as Windows-1251
 #: (a legacy Windows file; never read as such silently), a text file in another encoding, or any
-#: other file that does not decode
-WINDOWS_1251 = ("Windows-1251 text, it seems, not UTF-8: convert it, e.g. iconv -f cp1251 -t utf-8 FILE > "
-                "FILE.utf8, or in Python Path(p).write_text(Path(p).read_text('cp1251'), 'utf-8')")
+#: other file that does not decode. A Windows-1251 file is converted under its own name: a copy
+#: beside it (FILE.utf8) would be of a type --docs does not read, or, as FILE.utf8.txt, leave the
+#: original skipped with this advice on every run.
+WINDOWS_1251 = ("Windows-1251 text, it seems, not UTF-8: convert it to UTF-8 under its own name, e.g. in "
+                "Python from pathlib import Path; p = Path('FILE'); p.write_text(p.read_text('cp1251'), "
+                "'utf-8') or in a shell iconv -f cp1251 -t utf-8 'FILE' > 'FILE.new' && mv 'FILE.new' 'FILE'")
 OTHER_ENCODING = "text in an encoding other than UTF-8: save it as UTF-8"
 NOT_UTF8 = "not UTF-8 text (binary, or another encoding: save it as UTF-8)"
 
