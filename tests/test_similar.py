@@ -128,3 +128,43 @@ def test_rows_of_zeros_in_vectors_never_rank(shell, ygpt_server):
     run = cell(shell, "%ygpt similar where do cats sleep --in docs --top 4 --vectors holed")
     assert run.ok, run.message
     assert 0 not in list(shell.user_ns["_ygpt"].results.index) and len(shell.user_ns["_ygpt"].results) == 3
+
+
+def table_rows(plain: str) -> list[dict[str, str]]:
+    """The rows of the table %ygpt similar printed, by column (its plain form: cells two spaces
+    apart), as a user reads them."""
+    lines = plain[plain.index("\nrow ") + 1:].splitlines()
+    headers = re.split(r"\s{2,}", lines[0].strip())
+    return [dict(zip(headers, re.split(r"\s{2,}", line.strip()))) for line in lines[1:] if line.strip()]
+
+
+def test_the_table_names_rows_as_the_results_do_so_loc_finds_them(shell, ygpt_server):
+    shell.user_ns["tickets"] = pd.DataFrame({"text": ["card charged twice", "parcel late", "charged two times"]},
+                                            index=pd.Index([101, 102, 103], name="id"))
+    run = cell(shell, "%ygpt similar charged twice --in tickets --column text --top 2")
+    assert run.ok, run.message
+    shown, results = table_rows(run.plain), shell.user_ns["_ygpt"].results
+    assert [row["row"] for row in shown] == [str(label) for label in results.index] == ["101", "103"]
+    assert "position" not in shown[0] and "repeats" not in run.plain
+    shell.user_ns["shops"] = pd.DataFrame(
+        {"text": ["card charged twice", "parcel late", "charged two times"]},
+        index=pd.MultiIndex.from_tuples([("a", 1), ("a", 2), ("b", 1)], names=["shop", "n"]))
+    run = cell(shell, "%ygpt similar charged twice --in shops --column text --top 2")
+    assert [row["row"] for row in table_rows(run.plain)] == ["('a', 1)", "('b', 1)"]   # shops.loc[('a', 1)]
+
+
+def test_an_index_that_repeats_labels_shows_each_rows_label_and_position(shell, ygpt_server):
+    """The index ``x, x, y``: the table showed positions under "row" (0, 2, 1) while _ygpt.results
+    had the labels (x, y, x), and ``d.loc[2]`` was a KeyError. It shows the labels, as the results
+    do, and each row's position, which picks that one row, and says why."""
+    d = pd.DataFrame({"text": ["card charged twice", "parcel late", "charged two times"]}, index=["x", "x", "y"])
+    shell.user_ns["d"] = d
+    run = cell(shell, "%ygpt similar charged twice --in d --column text --top 3")
+    assert run.ok, run.message
+    shown, results = table_rows(run.plain), shell.user_ns["_ygpt"].results
+    assert [row["row"] for row in shown] == list(results.index) == ["x", "y", "x"]
+    for row in shown:
+        picked = d.iloc[int(row["position"])]
+        assert picked.name == row["row"] and picked["text"] == row["text"]
+    assert "d's index repeats labels, so a label may name several rows: pick one by its position, e.g. d.iloc[0]" \
+        in run.plain, run.plain

@@ -68,8 +68,16 @@ def _unquoted(text: str) -> str:
 
 
 def _show(found: Texts, done: SimilarRun) -> None:
-    rows = [[str(found.labels[p]), f"{s:.3f}", _short(found.texts[p])] for p, s in zip(done.positions, done.scores)]
-    show_table(["row", "similarity", "text"], rows, title=f"{done.summary} (_ygpt.results)")
+    """The rows as _ygpt.results has them: each by its label, what ``NAME.loc`` takes; when
+    NAME's index repeats labels, by its position too, what ``NAME.iloc`` takes to pick that row."""
+    title = f"{done.summary} (_ygpt.results)"
+    if done.repeats and len(done.positions):
+        title += (f". {found.name}'s index repeats labels, so a label may name several rows: pick one "
+                  f"by its position, e.g. {found.name}.iloc[{done.positions[0]}]")
+    positions = [[str(p)] if done.repeats else [] for p in done.positions]
+    rows = [[str(label), *at, f"{s:.3f}", _short(found.texts[p])]
+            for label, at, p, s in zip(done.labels, positions, done.positions, done.scores)]
+    show_table(["row", *(["position"] if done.repeats else []), "similarity", "text"], rows, title=title)
 
 
 def _short(text: str) -> str:
