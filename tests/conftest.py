@@ -204,7 +204,8 @@ def completions(server) -> list:
 def typed_at_prompts(monkeypatch, *answers: str | BaseException) -> list[str]:
     """%ygpt auth's hidden prompts (getpass: the key, then the folder id) answered with
     ``answers`` in turn, as a user types them; an exception is what the frontend raises instead
-    (EOFError: a terminal whose input is closed). The prompts asked are added to the list returned."""
+    (EOFError: Ctrl-D at the prompt, as ipykernel raises it; StdinNotImplementedError: a notebook
+    run without input). The prompts asked are added to the list returned."""
     asked: list[str] = []
     left = list(answers)
 

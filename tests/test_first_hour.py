@@ -12,7 +12,7 @@ from cellrun import assert_clear_error
 from conftest import cell, typed_at_prompts
 from IPython.core.error import StdinNotImplementedError
 
-from ygpt_magic.errors import HostNotFound, NoInputHere
+from ygpt_magic.errors import AuthStopped, HostNotFound, NoInputHere
 
 #: what ipykernel's getpass and input raise when the frontend sends no input (allow_stdin false)
 NO_STDIN = "getpass was called, but this frontend does not support input requests."
@@ -33,8 +33,17 @@ def test_auth_where_the_frontend_cannot_ask_says_what_to_do_and_changes_nothing(
 
 
 def test_auth_whose_folder_cannot_be_asked_keeps_the_key_unused(shell, monkeypatch):
-    typed_at_prompts(monkeypatch, "AQVNenteredKEY0123456789abcdefG7Hj", EOFError())
+    typed_at_prompts(monkeypatch, "AQVNenteredKEY0123456789abcdefG7Hj", StdinNotImplementedError(NO_STDIN))
     assert_clear_error(cell(shell, "%ygpt auth"), "YC_API_KEY", error_type=NoInputHere)
+    assert "AQVN…G7Hj" not in cell(shell, "%ygpt whoami").plain
+
+
+def test_auth_ended_at_the_folder_prompt_keeps_the_key_unused(shell, monkeypatch):
+    """Ctrl-D there, as a frontend passes it on (EOFError): the entry ends, and the key typed
+    before it is not kept (test_auth_stopped.py: in real frontends)."""
+    typed_at_prompts(monkeypatch, "AQVNenteredKEY0123456789abcdefG7Hj", EOFError())
+    assert_clear_error(cell(shell, "%ygpt auth"), "ended at the folder id prompt (Ctrl-D): nothing was changed",
+                       error_type=AuthStopped)
     assert "AQVN…G7Hj" not in cell(shell, "%ygpt whoami").plain
 
 

@@ -8,20 +8,23 @@ enough (pasted twice out of habit, or the answers given in swapped order), and w
 ``input()`` is given stays on screen and in the saved notebook (JupyterLab keeps a prompt's
 answer as an output; a hidden one as dots). An answer that looks like a credential is refused
 there, before anything is kept: the folder is shown by whoami and sent in every model URI. The
-confirmation shows the folder id once it is known to be one.
+confirmation shows the folder id once it is known to be one. Ctrl-C or Ctrl-D at either prompt
+keeps nothing, and says so in one line.
 """
 
 from __future__ import annotations
 
 import getpass
+import os
 import sqlite3
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from IPython.core.error import StdinNotImplementedError
 
 from ..client.credentials import sendable
-from ..errors import CredentialMalformed, FolderIsCredential, NoInputHere, OptionError
+from ..errors import AuthStopped, CredentialMalformed, FolderIsCredential, NoInputHere, OptionError
 from ..kernel import Kernel
 from ..keyshapes import looks_like
 from ._common import show
@@ -47,10 +50,11 @@ def run(kernel: Kernel, line: str) -> None:
                           "What you typed after it was removed from IPython's history (In, _i, "
                           "the history file); delete it from this cell too, as the notebook keeps "
                           "the cell's text.")
-    secret = _ask(getpass.getpass, "API key or IAM token (hidden; empty = use the environment): ")
+    secret = _ask(getpass.getpass, "API key or IAM token (hidden; empty = use the environment): ", "key")
     if not sendable(secret.strip()):
         raise CredentialMalformed("%ygpt auth")  # before the folder is asked, nothing changed
-    folder = _ask(getpass.getpass, "Folder id (hidden too, shown once checked; empty = YC_FOLDER_ID): ").strip()
+    folder = _ask(getpass.getpass, "Folder id (hidden too, shown once checked; empty = YC_FOLDER_ID): ",
+                  "folder id").strip()
     kind = _credential_as_folder(secret.strip(), folder)
     if kind:
         raise FolderIsCredential("%ygpt auth", kind)   # before anything is kept: nothing changed
@@ -70,14 +74,40 @@ def _credential_as_folder(secret: str, folder: str) -> str | None:
     return looks_like(folder) or ("the key or token entered at the first prompt" if folder == secret else None)
 
 
-def _ask(read: Callable[[str], str], prompt: str) -> str:
-    """``read(prompt)``, or NoInputHere where the frontend cannot ask: ipykernel raises
+def _ask(read: Callable[[str], str], prompt: str, asked: str) -> str:
+    """``read(prompt)``; NoInputHere where the frontend cannot ask: ipykernel raises
     StdinNotImplementedError when a notebook runs without input (nbconvert, papermill,
-    nbclient), and a terminal whose input is closed gives EOFError."""
+    nbclient). Ctrl-C at the prompt, or Ctrl-D, which ends its input, is the user changing their
+    mind about the ``asked`` (key, folder id): one line saying nothing changed (AuthStopped),
+    never a traceback through getpass, on a line of its own in a terminal."""
     try:
         return read(prompt)
-    except (StdinNotImplementedError, EOFError):
+    except StdinNotImplementedError:
         raise NoInputHere() from None
+    except (KeyboardInterrupt, EOFError) as stop:
+        if _standard(read):   # the prompt's line ends here, as getpass ends it after an answer
+            sys.stderr.write("\n")
+        if isinstance(stop, EOFError) and _standard(read) and not _terminal():
+            raise NoInputHere() from None
+        raise AuthStopped(asked, interrupted=isinstance(stop, KeyboardInterrupt)) from None
+
+
+def _standard(read: Callable[[str], str]) -> bool:
+    """Whether ``read`` is the standard library's getpass (IPython in a terminal), not a
+    frontend's (ipykernel's asks JupyterLab or jupyter console, and raises EOFError only for the
+    Ctrl-D a console passes on)."""
+    return getattr(read, "__module__", None) == getpass.__name__
+
+
+def _terminal() -> bool:
+    """Whether this process has a terminal to ask at. The standard getpass reads it, and only
+    without one falls back to stdin, whose EOFError is then input that is closed (a script run by
+    CI, a pipe): no one at a prompt, as getpass itself decides."""
+    try:   # Windows has neither, and its getpass reads stdin only when it falls back
+        os.close(os.open("/dev/tty", os.O_RDWR | getattr(os, "O_NOCTTY", 0)))
+    except OSError:
+        return False
+    return True
 
 
 #: what stands in the history for the text typed after %ygpt auth

@@ -56,7 +56,7 @@ from .service import (
     ServiceRefused,
 )
 from .sources import CredentialInSource, IndexingOverCap, IndexUnusable, NoSources, SourcesOverCap, SourcesTooLong
-from .stops import BatchNotStarted, Interrupted, StoppedBeforeAsking, StoppedInFlight, stopping
+from .stops import AuthStopped, BatchNotStarted, Interrupted, StoppedBeforeAsking, StoppedInFlight, stopping
 from .too_long import ContextTooLong, TextTooLong, TextTooLongToClassify, TextTooLongToEmbed
 from .usage import (
     CacheLocked,
@@ -110,7 +110,7 @@ from .writes import FileNotWritten
 
 __all__ = [
     "CELL", "DEMO", "FIX", "PANEL", "Origin", "capital", "choices",
-    "AuthFailed", "BatchFailed", "BatchNotCollected", "BatchUnknown", "CacheLocked", "CacheMiss",
+    "AuthFailed", "AuthStopped", "BatchFailed", "BatchNotCollected", "BatchUnknown", "CacheLocked", "CacheMiss",
     "CacheNotCleared", "CacheNotMerged",
     "CacheUnusable", "ChatApiRedirects", "ChatBusy", "ChatChanged", "ChatExists", "ChatFileError",
     "ChatReplyUnreadable", "ContextTooLong", "CostOverCap", "CredentialInFailedCell", "CredentialInName",

@@ -1,4 +1,5 @@
-"""Ctrl-C in a cell: never a KeyboardInterrupt traceback, and always a cell that ends stopped.
+"""Ctrl-C in a cell: never a KeyboardInterrupt traceback, and always a cell that ends stopped;
+and Ctrl-C or Ctrl-D at a `%ygpt auth` prompt.
 
 In a step of a cell other than its streamed reply and its rows: one paragraph in the words of
 StoppedBeforeSending ("Stopped before … was sent: Ctrl-C came while …"), saying what was done and
@@ -90,3 +91,15 @@ class Interrupted(YGptError):
 
     def __init__(self) -> None:
         super().__init__("Ctrl-C stopped this cell; cells queued after it (Run All) are not run.")
+
+
+class AuthStopped(YGptError):
+    """Ctrl-C at a `%ygpt auth` prompt (``interrupted``), or Ctrl-D there, which ends the input
+    (a terminal's getpass, or jupyter console passing it on): the user changed their mind, and
+    nothing is kept until both answers are in. ``prompt``: the one it came at (key, folder id)."""
+
+    def __init__(self, prompt: str, *, interrupted: bool) -> None:
+        how = "stopped at the {} prompt (Ctrl-C)" if interrupted else "ended at the {} prompt (Ctrl-D)"
+        again = "" if interrupted else " Run %ygpt auth again to enter them."
+        super().__init__(f"%ygpt auth {how.format(prompt)}: nothing was changed, and the key and folder "
+                         f"in use are as they were.{again}")

@@ -285,8 +285,9 @@ class CredentialMalformed(YGptError):
 
 class NoInputHere(YGptError):
     """`%ygpt auth` run where the frontend cannot ask for input (a notebook run headless by
-    nbconvert, papermill or nbclient: ipykernel raises StdinNotImplementedError; a terminal
-    whose input is closed: EOFError). Nothing was asked, so nothing changed."""
+    nbconvert, papermill or nbclient: ipykernel raises StdinNotImplementedError; IPython with no
+    terminal, its input closed: getpass's EOFError). Nothing was asked, so nothing changed. A
+    person's Ctrl-D at a prompt is AuthStopped."""
 
     def __init__(self) -> None:
         super().__init__(
