@@ -23,6 +23,7 @@ import pytest
 from cellrun import assert_clear_error, run
 from kernels import Kernel
 
+from ygpt_magic.commands._next_cell import marked
 from ygpt_magic.emulator import start_local_server
 
 ROWS = 300
@@ -94,7 +95,7 @@ def test_code_asked_for_in_a_cell_still_goes_into_a_new_cell_below(tmp_path: Pat
     with start_local_server(scripts=[script]) as server, Kernel(server.address) as kernel:
         payload = kernel.reply("%%ygpt --once --format code\nWrite add").get("payload", [])
         assert [p["text"].strip() for p in payload if p.get("source") == "set_next_input"] == [
-            "def add(a, b):\n    return a + b"]
+            marked("def add(a, b):\n    return a + b")]
 
 
 def test_a_threads_turns_are_its_own_not_the_running_cells(shell, magics):

@@ -19,6 +19,7 @@ from test_magics import EINSTEIN, run_interrupted
 from test_map import ctrl_c_in
 
 from ygpt_magic import errors
+from ygpt_magic.commands._next_cell import marked
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
 
@@ -72,7 +73,7 @@ def test_fix_puts_the_corrected_code_into_a_new_cell(shell, ygpt_server, tmp_pat
     with scripted(shell, tmp_path, user, reply):
         result = cell(shell, f"%ygpt fix {failed}")
     assert result.ok, result.shown
-    assert shell.rl_next_input == FIXED  # a new cell below; the failed cell is not replaced
+    assert shell.rl_next_input == marked(FIXED)  # a new cell below; the failed cell is not replaced
     assert "An empty list has length 0." in result.final
     assert "nothing was put into a new cell" not in result.shown
 
@@ -112,14 +113,14 @@ def test_run_all_again_does_not_insert_the_code_a_second_time(shell, ygpt_server
         result = cell(shell, f"%ygpt fix {failed}", cell_id="fix")
         assert result.ok, result.shown
         assert shell.rl_next_input is None
-        assert "already holds this code, so no new cell was inserted" in result.page
+        assert "came from this cell's reply on an earlier run, so no new cell was inserted" in result.page
         assert "An empty list has length 0." in result.page
         saved_notebook(notebook, ("fix", f"%ygpt fix {failed}"), ("inserted", "mean = len"))
         result = cell(shell, f"%ygpt fix {failed}", cell_id="fix")  # the user changed that cell
-        assert shell.rl_next_input == FIXED and "no new cell" not in result.page
+        assert shell.rl_next_input == marked(FIXED) and "no new cell" not in result.page
         shell.rl_next_input = None
         assert cell(shell, f"%ygpt fix {failed}").ok  # no cell id (a terminal): a new cell
-        assert shell.rl_next_input == FIXED
+        assert shell.rl_next_input == marked(FIXED)
 
 
 def test_fix_dry_run_shows_the_exact_messages_and_sends_nothing(shell, magics, ygpt_server):

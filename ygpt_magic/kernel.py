@@ -125,6 +125,9 @@ class Kernel:
         self.cache = ReplyCache(settings.cache_path, settings.cache_mode)
         self.provenance = ProvenanceLog()
         self.batch_jobs: dict[str, BatchRecord] = {}   # by task id
+        #: by asking cell's id: the code its reply last put below it, and when it was inserted
+        #: (None: found there already); commands/_next_cell.py
+        self.code_below: dict[str, tuple[str, float | None]] = {}
 
     def __repr__(self) -> str:
         return f"<Kernel {self.connection!r} chats={list(self.session.chats)}>"

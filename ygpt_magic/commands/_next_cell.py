@@ -2,11 +2,22 @@
 
 JupyterLab inserts a new cell for every ``set_next_input(replace=False)``, so a saved notebook
 that keeps a `%ygpt fix` (or `--format code`) cell grew by one copy of the same code at each Run
-All. The kernel cannot see the notebook being edited, but it knows the running cell's id (the
-frontend sends it) and the notebook's file (``__session__``, which Jupyter Server sets): when the
-saved notebook's next cell after this one holds exactly this code, that cell is the one an earlier
-run put there, and nothing is inserted again (one quiet line says so). Without an id or a
-readable file (a terminal, nbclient, a notebook never saved) the code goes into a new cell.
+All. A frontend keeps nothing of ours in the cell it inserts but its text (JupyterLab gives it
+a new id and empty metadata), so the text carries the mark: its first line, a comment, says the
+code came from the reply above, as IPython's own ``%load`` marks the code it puts in a cell. The
+kernel knows the running cell's id (the frontend sends it) and the notebook's file
+(``__session__``, which Jupyter Server sets): when the saved notebook's next cell after this one
+starts with the mark, edited or not, it is the cell an earlier run put there, and nothing is
+inserted again (one quiet line says so). A cell that holds exactly the reply's code counts too
+(one inserted before cells were marked). A cell whose code starts with a cell magic is not
+marked: IPython reads ``%%`` only on a cell's first line.
+
+The saved file lags the page: Run All twice before a save would find no cell below and insert
+a second copy. So the kernel remembers the code each cell put below (``Kernel.code_below``):
+the same code again, while the notebook has not been saved since it was inserted, is taken to
+be there still; another code (the prompt changed) goes into a new cell, the earlier one kept.
+Without an id or a readable file (a terminal, nbclient, a notebook never saved) the code goes
+into a new cell.
 
 Only a cell's own request puts code below it. One from a widget's callback or a thread of the
 user's has no cell to put it below: IPython keeps a ``set_next_input`` made between cells, and
@@ -18,6 +29,7 @@ says how to get it into a cell.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -26,23 +38,58 @@ from IPython.display import display
 from ..kernel import Kernel
 from ..render import inert
 
-ALREADY_BELOW = "The next cell of the saved notebook already holds this code, so no new cell was inserted."
+#: the first line of a cell a reply's code was put into: how a later run knows the cell is its own
+MARK = "# ygpt: code from the reply above (Run All won't insert it again while this line is here)"
+ALREADY_BELOW = ("The next cell came from this cell's reply on an earlier run, so no new cell was "
+                 "inserted; delete that cell and run this one again for a fresh copy.")
+STILL_BELOW = ("This cell put this same code into a new cell below on its last run, and the notebook "
+               "has not been saved since, so no new cell was inserted; if you deleted that cell, copy "
+               "the code from the reply above.")
 NO_CELL = ("No cell was running when this code was asked for (a widget's callback or a thread asked), "
            "so it was not put into a new cell: copy it from the reply above into a cell.")
 
 
 def put_below(kernel: Kernel, code: str) -> None:
-    """``code`` into a new cell below the cell that asked, unless the saved notebook has it
-    there; when no cell asked, the line that says so (module docstring)."""
-    if kernel.cells.here is None:
+    """``code`` into a new cell below the cell that asked, unless a cell an earlier run put
+    there is still below it; when no cell asked, the line that says so (module docstring)."""
+    here = kernel.cells.here
+    if here is None:
         _say(NO_CELL)
         return
-    saved = saved_next_source(kernel.namespace.get("__session__"), kernel.cell_id)
-    if saved is not None and saved.strip() == code.strip():
-        _say(ALREADY_BELOW)
-        return
+    notebook = kernel.namespace.get("__session__")
+    last = kernel.code_below.get(here.cell_id) if here.cell_id else None
+    if last is None or last[0] == code:
+        if _is_ours(saved_next_source(notebook, here.cell_id), code):
+            kernel.code_below[str(here.cell_id)] = (code, None)
+            _say(ALREADY_BELOW)
+            return
+        if last is not None and last[1] is not None and not _saved_since(notebook, last[1]):
+            _say(STILL_BELOW)
+            return
+    if here.cell_id:
+        kernel.code_below[here.cell_id] = (code, time.time())
     assert kernel.shell is not None, "a reply's code goes below a cell of the shell that ran it"
-    kernel.shell.set_next_input(code, replace=False)
+    kernel.shell.set_next_input(marked(code), replace=False)
+
+
+def marked(code: str) -> str:
+    """``code`` as it goes into a new cell: the mark on its first line (not before a cell magic)."""
+    return code if code.lstrip().startswith("%%") else f"{MARK}\n{code}"
+
+
+def _is_ours(saved: str | None, code: str) -> bool:
+    """Whether a cell holding ``saved`` is one a reply's code was put into: marked, or exactly
+    ``code`` (inserted before cells were marked, or code that cannot be marked)."""
+    return saved is not None and (saved.startswith(MARK) or saved.strip() == code.strip())
+
+
+def _saved_since(notebook: Any, moment: float) -> bool:
+    """Whether the notebook's file was written after ``moment`` (then it shows the page as it
+    was: a cell inserted before and missing there was deleted). Unknown counts as not saved."""
+    try:
+        return isinstance(notebook, str) and Path(notebook).stat().st_mtime > moment
+    except OSError:
+        return False
 
 
 def _say(line: str) -> None:
