@@ -64,7 +64,8 @@ class ReplyCache:
     def __init__(self, path: str | None = None, mode: str = "auto") -> None:
         self.path: str | None = None
         self.mode = "auto"
-        self._given: str | None = None  # the path as set, which ``path`` is the absolute form of
+        self.given: str | None = None  # the path as set, which ``path`` is the absolute form of
+        self.set_in = ""  # the working folder when it was set, which a relative ``given`` is in
         self._store: Store | None = None
         self._lock = threading.Lock()
         self.hits = self.misses = self.recorded = 0
@@ -80,9 +81,9 @@ class ReplyCache:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         given = str(path).strip() or None if path else None
-        if given != self._given:
+        if given != self.given:
             self.close()
-            self._given = given
+            self.given, self.set_in = given, str(Path.cwd())
             self.path = str(Path(given).expanduser().absolute()) if given else None
         self.mode = mode
 
@@ -154,8 +155,7 @@ class Front:
     def __init__(self, cache: ReplyCache, get_client: Callable[[], Any], endpoint: str,
                  cell: str, secrets: Callable[[], Sequence[Any]] = tuple, *, asked: Asked = NOTHING_ASKED) -> None:
         self.cache, self.endpoint, self.cell, self.asked = cache, endpoint, cell, asked
-        self._get_client = get_client
-        self._secrets = secrets
+        self._get_client, self._secrets = get_client, secrets
         self._warned = False
         self._unopened: CacheUnusable | None = None
         self.strict = True   # a replay-mode miss is CacheMiss (False: a request to send, see peeking)

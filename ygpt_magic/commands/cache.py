@@ -19,12 +19,14 @@ is, its mode, its entries and size, and what it did since the kernel started.
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from IPython.core.magic_arguments import argument
 
-from ..cache import MODES
+from ..cache import MODES, ReplyCache
 from ..errors import CacheUnusable, OptionError
 from ..kernel import Kernel
 from ..words import closest, counted
@@ -115,20 +117,36 @@ def _status(kernel: Kernel) -> None:
     except CacheUnusable as error:
         contents = f"cannot be used: {error.problem}"
     replayed = cache.replayed.total_tokens
-    show_fields([["cache", cache.path], ["mode", cache.mode], ["contents", contents],
+    show_fields([["cache", _shown(cache)], ["mode", cache.mode], ["contents", contents],
                  ["this kernel", f"{counted(cache.hits, 'hit')}, {counted(cache.misses, 'miss', 'misses')}, "
                                  f"{cache.recorded} recorded; {counted(replayed, 'token')} replayed "
-                                 f"instead of sent{_saved(kernel)}"], *_index(cache.path)])
+                                 f"instead of sent{_saved(kernel)}"], *_index(cache)])
 
 
-def _index(cache_path: str) -> list[list[str]]:
+def _index(cache: ReplyCache) -> list[list[str]]:
     """The row of the --docs sources index beside the cache, when there is one."""
     from ..sources.index import index_path
 
-    index = index_path(cache_path)
+    index = index_path(cache.path)
     if not index.is_file():
         return []
-    return [["docs index", f"{index}, {_size(index.stat().st_size)} (the --docs sources index)"]]
+    return [["docs index", f"{_beside(cache, index)}, {_size(index.stat().st_size)} (the --docs sources index)"]]
+
+
+def _shown(cache: ReplyCache) -> str:
+    """Where the cache is, as an output says it: as it was set while the working folder is the
+    one it was set in (the notebook's), else relative to the working folder (after a ``%cd``);
+    as set when that was absolute or from ``~``. Its absolute form put the author's home folder
+    in a committed notebook and differed in every other checkout, so nbval failed in CI."""
+    given = cache.given or ""
+    if given.startswith("~") or Path(given).is_absolute() or str(Path.cwd()) == cache.set_in:
+        return given
+    return os.path.relpath(str(cache.path))
+
+
+def _beside(cache: ReplyCache, path: Path) -> str:
+    """A file beside the cache (its sources index), shown in the cache's own form."""
+    return str(Path(_shown(cache)).with_name(path.name))
 
 
 def _saved(kernel: Kernel) -> str:
@@ -144,12 +162,12 @@ def _clear(kernel: Kernel, older_than: str | None) -> None:
     before = _before(older_than) if older_than else None
     done = cache.clear(before)
     which = f" not used since {before[:16].replace('T', ' ')} UTC" if before else ""
-    show_fields([["cache", cache.path], ["cleared", f"{counted(done.removed, 'entry', 'entries')}{which}"],
+    show_fields([["cache", _shown(cache)], ["cleared", f"{counted(done.removed, 'entry', 'entries')}{which}"],
                  ["size", f"{_size(done.size_after)} now (was {_size(done.size_before)})"],
-                 *([] if before else _emptied(kernel, cache.path))])
+                 *([] if before else _emptied(kernel, cache))])
 
 
-def _emptied(kernel: Kernel, cache_path: str) -> list[list[str]]:
+def _emptied(kernel: Kernel, cache: ReplyCache) -> list[list[str]]:
     """A clear of every entry empties the --docs sources index beside the cache too (its row;
     none without one): it is derived from them (rebuilt from the reply cache or the files), and
     it held the files' text. Its own tables keep only the files' current versions, so a clear
@@ -157,13 +175,13 @@ def _emptied(kernel: Kernel, cache_path: str) -> list[list[str]]:
     it."""
     from ..sources.index import emptied, index_path
 
-    index = index_path(cache_path)
+    index = index_path(cache.path)
     if not index.is_file():
         return []
     kernel.close_sources()
     was = index.stat().st_size
     versions = emptied(index)
-    return [["docs index", f"{index}: {counted(versions, 'file version')} forgotten, "
+    return [["docs index", f"{_beside(cache, index)}: {counted(versions, 'file version')} forgotten, "
                            f"{_size(index.stat().st_size)} now (was {_size(was)})"]]
 
 
@@ -173,7 +191,7 @@ def _merge(kernel: Kernel, other: str | None) -> None:
         raise OptionError("%ygpt cache merge: give the other cache file, with this kernel's cache "
                           "set first: %ygpt cache replies.sqlite, then %ygpt cache merge theirs.sqlite.")
     done = cache.merge(other, "%ygpt cache merge")
-    show_fields([["cache", cache.path],
+    show_fields([["cache", _shown(cache)],
                  ["merged", f"{counted(done.added, 'entry', 'entries')} added from {other}, "
                             f"{done.already} already here (kept as they were)"]])
 
