@@ -81,3 +81,30 @@ def test_a_tuned_classifiers_provenance_names_it_without_the_folder(shell, ygpt_
     from_file = cell(shell, f"%ygpt provenance {saved(tmp_path, source, outputs)}").plain
     assert "yandexgpt-lite/rc@tamrap1sjscq6e9flit3p" in from_file
     assert "b1gtestfolder" not in kernel + from_file
+
+
+def test_a_map_run_replayed_after_a_restart_keeps_its_recorded_tokens(shell, ygpt_server, tmp_path):
+    """findings/reopen 6: after Restart & Run All the replayed rows' provenance said 0 → 0 (the
+    day before: 59 → 32), while %ygpt usage counted their tokens as replayed and a replayed
+    single reply keeps its recorded tokens."""
+    shell.user_ns["reviews"] = ["Great sound.", "Broke after two weeks.", "Fine, I guess."]
+    source = "%%ygpt --map reviews --out verdicts\nOne-word sentiment: {item}"
+    assert cell(shell, f"%ygpt cache {tmp_path / 'replies.sqlite'}").ok
+    day1 = cell(shell, source)
+    assert day1.ok, day1.message
+    sent = shell.user_ns["_ygpt"].usage
+    assert sent.input_tokens > 0
+    assert shell.user_ns["_ygpt"].provenance["ygpt"]["usage"]["input_tokens"] == sent.input_tokens
+
+    cell(shell, "%reload_ext ygpt_magic")   # Restart: a new kernel's state, the cache file kept
+    assert cell(shell, f"%ygpt connect {ygpt_server.address} --insecure").ok
+    assert cell(shell, f"%ygpt cache {tmp_path / 'replies.sqlite'}").ok
+    assert cell(shell, source).ok
+    record = shell.user_ns["_ygpt"].provenance["ygpt"]   # the summary's output metadata in Jupyter
+    assert record["replayed"] == 3 and record["sent"] == 0
+    assert (record["usage"]["input_tokens"], record["usage"]["completion_tokens"]) == (
+        sent.input_tokens, sent.completion_tokens)
+    tokens = f"{sent.input_tokens} → {sent.completion_tokens}"
+    assert tokens in cell(shell, "%ygpt provenance").plain
+    replayed = shell.magics_manager.registry["YGptMagics"].kernel.session.accounts.total().replayed
+    assert replayed.total_tokens == sent.total_tokens   # %ygpt usage's replayed column: the same tokens

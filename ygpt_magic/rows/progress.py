@@ -112,6 +112,7 @@ class Tally:
     reused: int = 0
     answered: int = 0
     usage: Usage = field(default_factory=Usage)
+    reused_usage: Usage = field(default_factory=Usage)   # the reused rows' tokens, as recorded
     failures: Counter[str] = field(default_factory=Counter)
     started: float = field(default_factory=time.monotonic)
     ended: float | None = None     # when the bar closed: the run's seconds stop there
@@ -144,9 +145,14 @@ class Tally:
                 "provenance": self.metadata(), "stopped": self.stopped}
 
     def metadata(self) -> dict[str, Any]:
-        """The run's provenance, as its summary's output metadata (cache/provenance.py)."""
+        """The run's provenance, as its summary's output metadata (cache/provenance.py). Its
+        tokens are those of every answer the run holds, the reused rows' as recorded, as a
+        replayed reply's provenance keeps its recorded tokens: Restart & Run All replays the
+        rows, and their tokens (which %ygpt usage counts as replayed) are the same as the day
+        they were sent, not 0 → 0."""
         return provenance.run_metadata(self.model, rows=self.total, sent=self.answered, replayed=self.reused,
-                                       failed=self.failed, usage=self.usage, stopped=self.stopped)
+                                       failed=self.failed, usage=self.usage + self.reused_usage,
+                                       stopped=self.stopped)
 
     def end(self) -> None:
         self.ended = time.monotonic()

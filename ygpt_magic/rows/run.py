@@ -181,6 +181,7 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
             else:
                 state.reused.add(position)
                 tally.reused += 1
+                tally.reused_usage += answer.usage
     _refuse_alike(failures, count)
     for failure in failures:
         tally.fail(failure, sent=False)
