@@ -25,7 +25,7 @@ from .counting import CountTokens, Tokenizes, Waiting, count_back
 from .filetext import note, withheld
 from .options import BUILTIN, Options, RequestOptions, unencodable
 from .pictures import PICTURE_TOKENS, Picture
-from .rewind import chat_for, rewind_point, system_after_rewind, turn_elsewhere, undone_note
+from .rewind import chat_for, repeated, rewind_point, system_after_rewind, turn_elsewhere, undone_note
 from .session import ChatSession
 from .values import Message, Turn, build_messages
 
@@ -66,6 +66,7 @@ class Plan:
     context_notes: tuple[str, ...] = ()  # what interpolation rendered or cut (context/interpolate.py)
     pictures: tuple[Picture, ...] = ()  # sent with the prompt; the turn keeps their placeholders
     masked: tuple[tuple[int, str], ...] = ()  # (turn number, what) of replies sent masked: filetext.py
+    repeats: str = ""  # the note when this cell, with no id, asks a loaded turn again (rewind.repeated)
 
     def _system_note(self) -> str:
         """What the rewind did to the system message, when it put an earlier one back."""
@@ -85,6 +86,8 @@ class Plan:
         if self.earlier_turn_in:
             notes.append(f"↺ This cell's earlier turn stays in chat '{self.earlier_turn_in}'; "
                          f"this reply continues chat '{self.chat}'.")
+        if self.repeats:
+            notes.append(self.repeats)
         return notes + self._trim_notes() + self._mask_notes()
 
     def kept_notes(self) -> tuple[str, ...]:
@@ -321,6 +324,7 @@ def plan(
         undoes_system=base_system != state.system, system_before=base_system, asked_in=asked_in,
         current_chat=session.current if chat is None and state.name != session.current else None,
         earlier_turn_in=turn_elsewhere(session, state, cell_id) if rerun is None and not once else None,
+        repeats=repeated(state, prompt, cell_id, asked_in) if rerun is None and not once else "",
     )
 
 

@@ -50,6 +50,29 @@ def _made_by(turn: Turn) -> tuple[str | None, int | None]:
     return turn.cell_id, turn.asked_in
 
 
+def repeated(state: ChatState, prompt: str, cell_id: str | None, asked_in: int | None) -> str:
+    """The note above the reply when a numbered cell with no id asks what a turn loaded from a
+    file asked, and adds it again instead of replacing it (the caller checks that it rewinds
+    nothing); "" otherwise: a cell with an id, a panel Send (no cell), a new question.
+
+    nbconvert, papermill and nbval send no cell id (nbclient's execute request carries nothing
+    of the cell), so a notebook that loads a chat file and saves over it grows by the same turn
+    at every headless run, each request longer and never replayed, where JupyterLab's re-run
+    rewinds. Nothing names the cell there, so this is said rather than guessed from its text."""
+    if cell_id is not None or asked_in is None:
+        return ""
+    number = next((number for number, turn in reversed(list(enumerate(state.turns, start=1)))
+                   if turn.from_file and turn.prompt == prompt), None)
+    if number is None:
+        return ""
+    return (f"⚠ Turn {number} of chat '{state.name}', loaded from a file, asked this already, and "
+            f"this cell adds it again: no cell id came with it (nbconvert, papermill and nbval send "
+            f"none), so it cannot replace the turn its earlier run made, as a re-run in JupyterLab "
+            f"does. A notebook that loads a chat file and saves over it grows by this turn at every "
+            f"such run, each request longer and never replayed from the cache: save to another "
+            f"file than the one you load, or ask with --once.")
+
+
 def system_after_rewind(state: ChatState, keep: int) -> str | None:
     """The chat's system message once its turns from ``keep`` on are dropped.
 
