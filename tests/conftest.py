@@ -19,7 +19,8 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from pathlib import Path
 
 import pytest
 from browser.lab import Lab, browser_missing
@@ -77,10 +78,22 @@ def _working_folder_kept() -> Iterator[None]:
     """A test ends in the working folder it started in: nbval resolves notebooks/sanitize.cfg
     against it, and a test's ``%cd`` (IPython changes the process's folder) once made every
     notebook after it on that worker fail with FileNotFoundError. monkeypatch.chdir undoes
-    itself; a folder left changed is put back and the test that left it fails."""
+    itself; a folder left changed is put back and the test that left it fails.
+
+    The chats a load or an unload keeps go to the working folder's .ipynb_checkpoints
+    (commands/save.py), as a user's go beside their notebook: those a test kept in the
+    checkout are removed after it (a test that reads its copy back runs in a folder of its own,
+    so another worker's removal cannot reach it)."""
     before = os.getcwd()
+    kept = Path(before, ".ipynb_checkpoints")
+    existed, had = kept.exists(), set(kept.glob("ygpt-chats-*"))
     yield
     after = os.getcwd()
+    for path in set(kept.glob("ygpt-chats-*")) - had:
+        path.unlink(missing_ok=True)
+    if not existed:
+        with suppress(OSError):   # not empty: another worker's test is keeping chats there now
+            kept.rmdir()
     if after != before:
         os.chdir(before)
         pytest.fail(f"the test left the working folder at {after}: use monkeypatch.chdir")

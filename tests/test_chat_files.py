@@ -87,9 +87,11 @@ def test_a_file_of_a_newer_version_says_to_upgrade(shell, tmp_path):
     assert "unknown field" not in message
 
 
-def test_a_save_over_a_file_holding_other_chats_keeps_them_in_a_copy_and_says_so(shell, ygpt_server, tmp_path):
+def test_a_save_over_a_file_holding_other_chats_keeps_them_in_a_copy_and_says_so(shell, ygpt_server, tmp_path,
+                                                                                 monkeypatch):
     """chats.json as another notebook (or this one before a restart) saved it; this kernel never
     loaded it. The save replaces it, as a load replaces the chats, and keeps what it held."""
+    monkeypatch.chdir(tmp_path)   # the notebook's folder, where the copy goes
     path = tmp_path / "chats.json"
     theirs = old_file(["Answer 1", "Answer 2"])
     path.write_text(json.dumps(theirs), encoding="utf-8")
@@ -121,7 +123,9 @@ def test_a_save_that_cannot_keep_the_chats_it_would_replace_saves_nothing(shell,
     path.write_text(json.dumps(old_file(["Answer 1"])), encoding="utf-8")
     before = path.read_bytes()
     assert run(shell, "%%ygpt\nA question of this notebook").ok
-    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "gone"))   # a temporary folder removed
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".ipynb_checkpoints").write_text("")   # a file where the copies' folder would be
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "gone"))   # and no temporary folder
     assert_clear_error(run(shell, f"%ygpt save {path}"), f"Could not write '{path}'",
                        "it holds 1 chat ('notes'; 1 turn) this save does not include",
                        "could not be kept in a copy first (No such file or directory)",
@@ -130,7 +134,7 @@ def test_a_save_that_cannot_keep_the_chats_it_would_replace_saves_nothing(shell,
 
 
 def test_a_save_over_a_file_that_is_not_a_chat_file_refuses_and_leaves_it(shell, ygpt_server, tmp_path):
-    """Notes or data named by mistake: a copy in the temporary folder is one the user would
+    """Notes or data named by mistake: a copy in .ipynb_checkpoints is one the user would
     not know to look for, so the save writes nothing and says to pick another name."""
     assert run(shell, "%%ygpt\nA question of this notebook").ok
     for name, content, what in (("notes.txt", "Meeting notes\n- budget", "it is not valid JSON"),
@@ -148,7 +152,8 @@ def test_a_save_over_a_file_that_is_not_a_chat_file_refuses_and_leaves_it(shell,
     assert run(shell, f"%ygpt save {empty}").plain == f"Saved 1 chat to {empty}."
 
 
-def test_a_save_over_a_newer_versions_chat_file_keeps_it_in_a_copy(shell, ygpt_server, tmp_path):
+def test_a_save_over_a_newer_versions_chat_file_keeps_it_in_a_copy(shell, ygpt_server, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     path = tmp_path / "chats.json"
     theirs = old_file(["Answer 1"]) | {"version": 5}
     path.write_text(json.dumps(theirs), encoding="utf-8")

@@ -183,8 +183,9 @@ def test_ctrl_c_keeps_the_partial_text_marked_and_the_chat_unchanged(shell, ygpt
     assert len(completions(ygpt_server)[-1].messages) == 3
 
 
-def test_reloading_the_extension_keeps_the_chats_in_a_file_it_names(ipython, clean_env):
+def test_reloading_the_extension_keeps_the_chats_in_a_file_it_names(ipython, clean_env, tmp_path, monkeypatch):
     """%reload_ext (which IPython suggests to a second %load_ext) starts a new kernel state."""
+    monkeypatch.chdir(tmp_path)   # the notebook's folder, where the chats are kept
     manager = ipython.extension_manager
     manager.load_extension("ygpt_magic")
     try:

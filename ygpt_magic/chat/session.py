@@ -360,13 +360,13 @@ class ChatSession:
         notes say what of the file was left out (chatfile.parse)."""
         return self._load(data, None)
 
-    def _load(self, data: Any, source: object, before: Callable[[], object] = lambda: None,
+    def _load(self, data: Any, source: object, before: Callable[[Mapping[str, Chat]], object] = lambda _: None,
               named: Callable[[str], str] = str) -> tuple[str, ...]:
         chats, current, notes = chatfile.parse(data, source, named)
         with self._lock:
             if self._busy:
                 raise self._held(sorted(self._busy)[0])
-            before()   # under the lock: a panel reply landing now cannot miss the copy
+            before(chats)   # under the lock: a panel reply landing now cannot miss the copy
             for chat in chats.values():
                 chat.revision = next(self._revisions)
             self._chats, self._current = chats, current
@@ -386,11 +386,11 @@ class ChatSession:
             self._files.update(dict.fromkeys((chat["name"] for chat in data["chats"]), Path(path)))
         return written != data
 
-    def load(self, path: str | Path, before: Callable[[], object] = lambda: None,
+    def load(self, path: str | Path, before: Callable[[Mapping[str, Chat]], object] = lambda _: None,
              named: Callable[[str], str] = str) -> tuple[str, ...]:
         """Replace every chat with those saved by :meth:`save`; a bad file is refused and the
-        chats are kept. ``before`` runs once the file is found good, just before the chats are
-        replaced (``%ygpt load`` keeps a copy of them there); if it raises, nothing changes. The
+        chats are kept. ``before(chats)`` runs once the file is found good, just before the chats
+        are replaced by them (``%ygpt load`` keeps a copy there); if it raises, nothing changes. The
         notes say what of the file was left out (chatfile.parse); ``named`` makes the chats' names
         of the file's (chatfile.parse)."""
         return self._load(chatfile.read(path), path, before, named)

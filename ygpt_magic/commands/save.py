@@ -19,6 +19,10 @@ from ..words import counted
 from ._common import output_path, secrets_masked, show
 from .args import parse, subcommand
 
+#: where chats about to be replaced are kept: Jupyter's own folder of safety copies, in the
+#: notebook's folder (the kernel's working folder), which a reboot leaves and git ignores
+KEPT_IN = Path(".ipynb_checkpoints")
+
 
 @subcommand
 @argument("path", metavar="PATH", help="Where to write, e.g. chats.json.")
@@ -29,9 +33,9 @@ def run(kernel: Kernel, line: str) -> None:
 
     A save replaces the file, as a load replaces the chats. When the file holds chats this save
     does not include (another notebook's, or this one's before a restart), the file as it was
-    is first copied to the temporary folder, and the output names them and the `%ygpt load`
-    that brings them back. A chat file this ygpt_magic cannot read (a newer one's) is copied
-    there too. A file that is not a chat file (notes, a CSV) is not replaced: pick another
+    is first copied to .ipynb_checkpoints beside the notebook, and the output names them and the
+    `%ygpt load` that brings them back. A chat file this ygpt_magic cannot read (a newer one's)
+    is copied there too. A file that is not a chat file (notes, a CSV) is not replaced: pick another
     name, or delete it first.
 
     A credential of this kernel in a chat (one loaded from a file, where a prompt held it) is
@@ -66,7 +70,7 @@ def _keep_replaced(kernel: Kernel, path: Path) -> str:
     except ChatFileError:
         return _unread_kept(path, data.get("version"))
     ours = {hide(name): chat for name, chat in kernel.session.chats.items()}
-    lost = [chat for name, chat in held.items() if holds_work(chat) and not _includes(ours.get(name), chat)]
+    lost = [chat for name, chat in held.items() if holds_work(chat) and not includes(ours.get(name), chat)]
     if not lost:
         return ""
     copy = _kept_copy(path, f"it holds {_chats_words(lost)} this save does not include, and they")
@@ -97,17 +101,17 @@ def _unread_kept(path: Path, version: Any) -> str:
 
 
 def _kept_copy(path: Path, held: str) -> Path:
-    """The file at ``path`` copied to the temporary folder before a save replaces it;
+    """The file at ``path`` copied to KEPT_IN before a save replaces it;
     FileNotWritten when it cannot be (``held``: what it holds, for the message)."""
     try:
         return _copy(path)
     except OSError as error:
         raise FileNotWritten(path, f"{held} could not be kept in a copy first "
                                    f"({error.strerror or type(error).__name__})",
-                             "save to another path, or make room in the temporary folder") from None
+                             "save to another path, or make room on the disk") from None
 
 
-def _includes(ours: Chat | None, theirs: Chat) -> bool:
+def includes(ours: Chat | None, theirs: Chat) -> bool:
     """Whether our chat of the same name holds every turn of ``theirs`` (its own file, saved
     earlier, then continued): nothing of ``theirs`` is lost when ours replaces it."""
     return ours is not None and len(ours.turns) >= len(theirs.turns) and all(
@@ -122,29 +126,46 @@ def _chats_words(chats: list[Chat]) -> str:
 
 
 def _copy(path: Path) -> Path:
-    """The file at ``path`` copied to the temporary folder, named by its bytes (:func:`_kept`)."""
+    """The file at ``path`` copied to KEPT_IN, named by its bytes (:func:`_kept`)."""
     data = path.read_bytes()
     return _kept(lambda copy: copy.write_bytes(data), hashlib.sha256(data).hexdigest())
 
 
 def _kept(write: Callable[[Path], object], digest: str) -> Path:
-    """A file in the temporary folder that ``write`` fills, for chats kept before something
-    replaces them, named by what they hold (``digest``), not by a clock and a random suffix: a
-    notebook that loads a chat file over its own chats then shows the same path at every run,
-    so its stored output still matches (nbval compares them in CI). Two different sets of
-    chats never share a name; the same set kept twice is the same file, so replacing it loses
-    nothing. Written under a name of its own first (mkstemp: no other user's file or link is
-    ever written through), then renamed; where that name is another user's (a shared temporary
-    folder refuses the rename), the file keeps its own name."""
-    handle, name = tempfile.mkstemp(prefix="ygpt-chats-", suffix=".json")
-    os.close(handle)
-    written, named = Path(name), Path(tempfile.gettempdir()) / f"ygpt-chats-{digest[:16]}.json"
+    """A file in KEPT_IN that ``write`` fills, for chats kept before something replaces them,
+    named by what they hold (``digest``), not by a clock and a random suffix: a notebook that
+    loads a chat file over its own chats then shows the same path at every run, so its stored
+    output still matches (nbval compares them in CI). The folder is the notebook's and the path
+    is shown relative to it, so it is the same on every machine, and the copy outlives a reboot:
+    in the temporary folder, which a reboot empties and whose path differs between machines,
+    the stored line "%ygpt load … brings them back" named nothing the next day and failed nbval
+    in CI. Two different sets of chats never share a name; the same set kept twice is the same
+    file, so replacing it loses nothing. Written under a name of its own first (mkstemp: no
+    other user's file or link is ever written through), then renamed; where that rename is
+    refused, the file keeps its own name."""
+    written, folder = _new_file()
+    named = folder / f"ygpt-chats-{digest[:16]}.json"
     write(written)
     try:
         os.replace(written, named)
     except OSError:
         return written
     return named
+
+
+def _new_file() -> tuple[Path, Path]:
+    """A new empty file of our own in KEPT_IN (made if missing), and its folder; in the
+    temporary folder where KEPT_IN cannot be written (a read-only checkout). OSError when
+    neither can."""
+    try:
+        KEPT_IN.mkdir(exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix="ygpt-chats-", suffix=".json", dir=KEPT_IN)
+        folder = KEPT_IN   # relative, as it is shown (mkstemp names it absolute)
+    except OSError:
+        handle, name = tempfile.mkstemp(prefix="ygpt-chats-", suffix=".json")
+        folder = Path(name).parent
+    os.close(handle)
+    return folder / Path(name).name, folder
 
 
 def _work_digest(kernel: Kernel) -> str:
@@ -169,7 +190,7 @@ def holds_work(chat: Chat) -> bool:
 
 
 def keep_copy(kernel: Kernel) -> Path | None:
-    """Every chat written to a new file in the temporary folder, before something replaces them
+    """Every chat written to a new file in KEPT_IN, before something replaces them
     (``%reload_ext``, ``%ygpt load``), when one of them :func:`holds_work`; None when none does.
     OSError or YGptError when the file cannot be written (a full disk, a read-only folder)."""
     if not any(holds_work(chat) for chat in kernel.session.chats.values()):
@@ -187,7 +208,7 @@ def kept_words(kernel: Kernel) -> str:
 def on_unload(kernel: Kernel) -> None:
     """Keep the chats of a kernel whose extension is unloaded (``%reload_ext`` does it too, and
     IPython suggests that command): a new load starts with none, so they are written to a file
-    in the temporary folder (:func:`keep_copy`) and one line says where and how to load them
+    in KEPT_IN (:func:`keep_copy`) and one line says where and how to load them
     back. The new load's accounts start empty, so the line says `%ygpt usage` starts at zero."""
     words = kept_words(kernel)
     try:
