@@ -275,6 +275,17 @@ def test_out_of_a_reopened_notebook_after_a_restart_says_to_run_that_cell_again(
     assert not completions(ygpt_server)
 
 
+def test_the_last_reply_after_a_restart_says_it_is_the_last_reply_and_what_cleared_it(shell, ygpt_server):
+    """A reopened notebook's `Shorten this: {_ygpt}` run before any %%ygpt cell: the user did not
+    define _ygpt, so "Define it in a code cell first" sent them the wrong way."""
+    result = cell(shell, "%%ygpt --once\nShorten this: {_ygpt.text}")
+    message = assert_clear_error(result, "{_ygpt.text}, the last reply, but this kernel has had no reply yet",
+                                 "(a restart clears it)", "Run the %%ygpt cell whose reply it means first",
+                                 error_type=errors.InterpolationError)
+    assert "Define it in a code cell" not in message
+    assert not completions(ygpt_server)
+
+
 def test_a_hanging_repr_is_stopped_and_named(shell, ygpt_server):
     shell.user_ns["slow"] = Slow()
     cell(shell, "%config YGptMagics.value_timeout = 0.2")

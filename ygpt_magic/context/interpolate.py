@@ -269,8 +269,18 @@ def _count(label: str, index: str) -> int:
     return int(index)
 
 
+#: the variable holding the last reply of this kernel (request.py sets it)
+LAST_REPLY = "_ygpt"
+
+
 def _lookup(path: str, namespace: Mapping[str, object]) -> object:
     head, *attrs = path.split(".")
+    if head == LAST_REPLY and head not in namespace:
+        raise InterpolationError(lambda origin: (
+            f"{capital(origin.text)} uses {{{path}}}, the last reply, but this kernel has had no "
+            f"reply yet (a restart clears it). "
+            f"{choices('Run the %%ygpt cell whose reply it means first', _literal(path), origin.verbatim)}."
+        ), missing=head)
     if head not in namespace:
         raise InterpolationError(lambda origin: (
             f"{capital(origin.text)} uses {{{path}}} but there is no variable named '{head}'. "
