@@ -87,6 +87,17 @@ def test_a_file_of_a_newer_version_says_to_upgrade(shell, tmp_path):
     assert "unknown field" not in message
 
 
+def test_a_chat_file_an_editor_saved_with_a_bom_loads(shell, ygpt_server, magics, tmp_path):
+    """Older Windows Notepad saves "UTF-8 with BOM"; the file was refused in Python's words (it
+    is not valid JSON (Unexpected UTF-8 BOM (decode using utf-8-sig) …)), although it is."""
+    path = tmp_path / "chats.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(old_file(["Ответ 1"]), ensure_ascii=False).encode("utf-8"))
+    loaded = run(shell, f"%ygpt load {path}")
+    assert loaded.ok, loaded.message
+    assert loaded.plain == f"Loaded 1 chat with 1 turn from {path}; current chat: 'notes'."
+    assert magics.kernel.session.chats["notes"].turns[0].reply.text == "Ответ 1"
+
+
 def test_a_save_over_a_file_holding_other_chats_keeps_them_in_a_copy_and_says_so(shell, ygpt_server, tmp_path,
                                                                                  monkeypatch):
     """chats.json as another notebook (or this one before a restart) saved it; this kernel never

@@ -96,8 +96,8 @@ def read_json(path: str | Path, max_bytes: int, refuse: Callable[[str], Exceptio
         raise refuse(error.strerror or type(error).__name__) from None
     if len(raw) > max_bytes:
         raise refuse(f"it is larger than the {max_bytes // (1024 * 1024)} MB limit")
-    try:
-        return json.loads(raw.decode("utf-8"))
+    try:   # utf-8-sig: an editor's "UTF-8 with BOM" (older Windows Notepad) is UTF-8 too
+        return json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise refuse("it is not UTF-8 text") from None
     except RecursionError:
