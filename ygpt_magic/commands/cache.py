@@ -120,14 +120,14 @@ def _status(kernel: Kernel) -> None:
     show_fields([["cache", _shown(cache)], ["mode", cache.mode], ["contents", contents],
                  ["this kernel", f"{counted(cache.hits, 'hit')}, {counted(cache.misses, 'miss', 'misses')}, "
                                  f"{cache.recorded} recorded; {counted(replayed, 'token')} replayed "
-                                 f"instead of sent{_saved(kernel)}"], *_index(cache)])
+                                 f"instead of sent{_saved(kernel)}"], *_index(cache, cache.path)])
 
 
-def _index(cache: ReplyCache) -> list[list[str]]:
+def _index(cache: ReplyCache, path: str) -> list[list[str]]:
     """The row of the --docs sources index beside the cache, when there is one."""
     from ..sources.index import index_path
 
-    index = index_path(cache.path)
+    index = index_path(path)
     if not index.is_file():
         return []
     return [["docs index", f"{_beside(cache, index)}, {_size(index.stat().st_size)} (the --docs sources index)"]]
@@ -164,10 +164,10 @@ def _clear(kernel: Kernel, older_than: str | None) -> None:
     which = f" not used since {before[:16].replace('T', ' ')} UTC" if before else ""
     show_fields([["cache", _shown(cache)], ["cleared", f"{counted(done.removed, 'entry', 'entries')}{which}"],
                  ["size", f"{_size(done.size_after)} now (was {_size(done.size_before)})"],
-                 *([] if before else _emptied(kernel, cache))])
+                 *([] if before else _emptied(kernel, cache, cache.path))])
 
 
-def _emptied(kernel: Kernel, cache: ReplyCache) -> list[list[str]]:
+def _emptied(kernel: Kernel, cache: ReplyCache, path: str) -> list[list[str]]:
     """A clear of every entry empties the --docs sources index beside the cache too (its row;
     none without one): it is derived from them (rebuilt from the reply cache or the files), and
     it held the files' text. Its own tables keep only the files' current versions, so a clear
@@ -175,7 +175,7 @@ def _emptied(kernel: Kernel, cache: ReplyCache) -> list[list[str]]:
     it."""
     from ..sources.index import emptied, index_path
 
-    index = index_path(cache.path)
+    index = index_path(path)
     if not index.is_file():
         return []
     kernel.close_sources()
