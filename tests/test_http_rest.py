@@ -24,6 +24,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from yandex_cloud_ml_sdk import YCloudML
 
+from yandex.cloud.endpoint.api_endpoint_service_pb2 import ListApiEndpointsRequest
+from yandex.cloud.endpoint.api_endpoint_service_pb2_grpc import ApiEndpointServiceStub
+
 from ygpt_magic.emulator.testing import sdk_kwargs
 
 #: the prompt-mode guide's body.json ("<folder_ID>" filled in)
@@ -167,6 +170,21 @@ def test_an_operation_started_over_grpc_is_read_over_rest(ygpt_server):
     text = operation.wait(poll_interval=0.05).text
     polled = requests.get(url(ygpt_server, f"/operations/{operation.id}"), headers=KEY, timeout=5).json()
     assert polled["done"] and polled["response"]["alternatives"][0]["message"]["text"] == text
+
+
+def test_the_endpoint_discovery_over_rest_names_the_grpc_address_as_grpcs_does(ygpt_server):
+    """GET /endpoints, the REST form of the discovery the SDK makes over gRPC (its proto's http
+    option, answered by api.cloud.yandex.net): no key needed, the same list; an unknown id is a
+    404 in the cloud's error JSON. %ygpt connect given this HTTP address reads it."""
+    listed = requests.get(url(ygpt_server, "/endpoints"), timeout=10).json()["endpoints"]
+    with grpc.insecure_channel(ygpt_server.address) as channel:
+        over_grpc = ApiEndpointServiceStub(channel).List(ListApiEndpointsRequest(), timeout=10).endpoints
+    assert listed == [{"id": e.id, "address": e.address} for e in over_grpc]
+    assert {e["address"] for e in listed} == {ygpt_server.address}
+    one = requests.get(url(ygpt_server, "/endpoints/ai-foundation-models"), timeout=10)
+    assert one.json() == {"id": "ai-foundation-models", "address": ygpt_server.address}
+    unknown = requests.get(url(ygpt_server, "/endpoints/no-such-service"), timeout=10)
+    assert unknown.status_code == 404 and "not served here" in unknown.json()["error"]["message"]
 
 
 def test_tokenize_completion_counts_what_completion_reports(ygpt_server):

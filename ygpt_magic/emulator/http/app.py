@@ -57,8 +57,8 @@ async def cloud_errors(request: web.Request, handler: Handler) -> web.StreamResp
 def _explain(request: web.Request, error: web.HTTPException) -> str:
     if error.status == 404:
         return (f"No method at {request.method} {request.path} on this server. It answers the "
-                "REST API under /foundationModels/v1/ and /operations/, and the OpenAI-compatible "
-                "API under /v1/ (chat/completions, models).")
+                "REST API under /foundationModels/v1/, /operations/ and /endpoints, and the "
+                "OpenAI-compatible API under /v1/ (chat/completions, models).")
     if error.status == 405:
         allowed = sorted(getattr(error, "allowed_methods", ()))  # web.HTTPMethodNotAllowed's
         return f"{request.path} does not take {request.method}; allowed: {', '.join(allowed)}."

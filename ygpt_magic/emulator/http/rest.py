@@ -3,9 +3,11 @@
 ``POST /foundationModels/v1/completion`` (``"stream": true`` sends one JSON object per line, each
 ``{"result": ...}`` holding the whole text so far, as the cloud's gateway frames a server stream),
 ``completionAsync`` → an Operation, ``GET /operations/{id}`` (and ``:cancel``), ``tokenize``,
-``tokenizeCompletion`` and ``textEmbedding``. Every route parses the body into the gRPC request
-message and runs the gRPC service itself, so auth, validation, responders, faults and the request
-log are the same.
+``tokenizeCompletion`` and ``textEmbedding``; and the endpoint discovery, ``GET /endpoints`` and
+``/endpoints/{id}``, as api.cloud.yandex.net answers it (every service at the gRPC address: a
+client given this HTTP address where the gRPC one goes asks it which to use, client/discovery.py).
+Every route parses the body into the gRPC request message and runs the gRPC service itself, so
+auth, validation, responders, faults and the request log are the same.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 from yandex.cloud.ai.foundation_models.v1.embedding import embedding_service_pb2 as emb_pb
 from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation_service_pb2 as pb
+from yandex.cloud.endpoint import api_endpoint_service_pb2 as endpoint_pb
 from yandex.cloud.operation import operation_service_pb2 as op_pb
 
+from ..services.discovery import ApiEndpointService
 from ..services.embeddings import EmbeddingsService
 from ..services.operations import OperationService, TextGenerationAsyncService
 from ..services.text_generation import completion_stream
@@ -47,6 +51,7 @@ def add_routes(app: web.Application, state: EmulatorState) -> None:
         raise RuntimeError("the gRPC side makes the operation store; start it before the HTTP side")
     deferred = TextGenerationAsyncService(state, state.operations)
     operations = OperationService(state, state.operations)
+    discovery = ApiEndpointService(state)
 
     async def completion(request: web.Request) -> web.StreamResponse:
         message = parse_message(await read_json(request), pb.CompletionRequest())
@@ -75,6 +80,13 @@ def add_routes(app: web.Application, state: EmulatorState) -> None:
         message = op_pb.CancelOperationRequest(operation_id=request.match_info["operation_id"])
         return await _unary(operations.Cancel(message, HttpContext(request)))
 
+    async def list_endpoints(request: web.Request) -> web.Response:
+        return await _unary(discovery.List(endpoint_pb.ListApiEndpointsRequest(), HttpContext(request)))
+
+    async def get_endpoint(request: web.Request) -> web.Response:
+        message = endpoint_pb.GetApiEndpointRequest(api_endpoint_id=request.match_info["api_endpoint_id"])
+        return await _unary(discovery.Get(message, HttpContext(request)))
+
     app.router.add_post(f"{PREFIX}/completion", completion)
     app.router.add_post(f"{PREFIX}/completionAsync", completion_async)
     app.router.add_post(f"{PREFIX}/tokenize", tokenize)
@@ -82,6 +94,8 @@ def add_routes(app: web.Application, state: EmulatorState) -> None:
     app.router.add_post(f"{PREFIX}/textEmbedding", text_embedding)
     app.router.add_get("/operations/{operation_id:[^/:]+}", get_operation)
     app.router.add_post("/operations/{operation_id:[^/:]+}:cancel", cancel_operation)
+    app.router.add_get("/endpoints", list_endpoints)
+    app.router.add_get("/endpoints/{api_endpoint_id}", get_endpoint)
 
 
 async def unary(request: web.Request, message: M,
