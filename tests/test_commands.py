@@ -65,6 +65,24 @@ def test_connect_with_tls_to_a_plaintext_server_says_at_once_how_to_connect(shel
     assert cell(shell, TRANSLATE).error is None
 
 
+def test_connect_to_a_servers_http_address_names_its_grpc_address_at_once(shell, ygpt_server):
+    """`ygpt-magic serve` prints two addresses; the second (HTTP) given to connect was
+    "Connected", and each cell then retried for 14 s and blamed the network (terminal.md #2).
+    The connect says at once that the address speaks HTTP/1, not gRPC, and gives the line to use:
+    the gRPC address the server's HTTP side names, with this one as --http. That line works."""
+    http = ygpt_server.http_url.removeprefix("http://")
+    started = time.monotonic()
+    result = cell(shell, f"%ygpt connect {http} --insecure")
+    assert time.monotonic() - started < 2
+    assert f"Using the server at {http} (TLS off), but cells will fail there." in result.plain
+    assert f"The server at {http} speaks HTTP/1, not gRPC" in result.plain
+    assert "Connected" not in result.plain and "nothing answers" not in result.plain
+    fix = result.plain.rsplit("%ygpt ", 1)[1].rstrip(".")
+    assert fix == f"connect {ygpt_server.address} --insecure --http {ygpt_server.http_url}"
+    shell.run_line_magic("ygpt", fix)
+    assert cell(shell, TRANSLATE).error is None
+
+
 def test_connect_local_starts_a_server_in_the_kernel(shell, magics):
     result = cell(shell, "%ygpt connect local")
     server = magics.kernel.connection._server

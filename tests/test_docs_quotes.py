@@ -20,7 +20,7 @@ from ygpt_magic.chat.values import Reply, Usage
 from ygpt_magic.client.batch import ASK_GRACE
 from ygpt_magic.client.loop import SLOW_AFTER
 from ygpt_magic.client.outage import window
-from ygpt_magic.errors import ServerUnavailable
+from ygpt_magic.errors import HttpNotGrpc, ServerUnavailable
 from ygpt_magic.kernel import DEFAULT
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -52,6 +52,17 @@ def test_reliability_md_quotes_what_a_server_answering_unavailable_gets(shell, y
 def test_reliability_md_keeps_could_not_reach_for_a_server_never_reached():
     fault = "UNAVAILABLE from gRPC's own transport (the connection failed, the server never answered; retries used up)"
     assert _row("reliability.md", fault) == str(ServerUnavailable("HOST:PORT"))
+
+
+def test_reliability_md_quotes_what_the_http_address_of_serve_gets():
+    fault = ("the HTTP address of ygpt-magic serve (the second after READY) given where the gRPC one goes, "
+             "with --insecure")
+    said = str(HttpNotGrpc("HOST:HTTP_PORT", "HOST:PORT"))
+    pieces = _row("reliability.md", fault).split("…")
+    start = 0
+    for piece in pieces:
+        start = said.index(piece, start) + len(piece)
+    assert said.startswith(pieces[0]) and start == len(said), said
 
 
 def test_prompts_md_waiting_line_threshold_is_the_codes():

@@ -9,15 +9,27 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 
+import grpc
 import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from yandex_cloud_ml_sdk import YCloudML
+
 from conftest import TEST_KEY, cell, completions
 
+from ygpt_magic.client import rpc_errors
+from ygpt_magic.client.credentials import NO_CREDENTIAL
+from ygpt_magic.client.loader import make_policy
 from ygpt_magic.emulator import start_local_server
+from ygpt_magic.emulator.testing import sdk_kwargs
 from ygpt_magic.errors import (
     ContextTooLong,
     CredentialsMissing,
+    HttpNotGrpc,
     ReconnectPending,
     ServerTimeout,
     ServerUnavailable,
@@ -174,6 +186,42 @@ def test_a_server_back_while_grpc_waits_to_reconnect_is_not_called_unreachable(s
     assert_clear(result, ReconnectPending, address, "accepts connections again", "in a few seconds")
     assert "could not reach" not in result.message.lower()
     del held
+
+
+def test_a_cell_sent_to_a_servers_http_address_says_so_at_once(shell, ygpt_server):
+    """Connected to the HTTP address `ygpt-magic serve` prints second: the server answers gRPC's
+    first bytes at once in HTTP/1, which no retry mends, yet the cell retried for about 14 s and
+    said "Could not reach the server… Check the network… try again in a moment" (terminal.md #2).
+    With the default retries it now says within a second what the address is and which to use."""
+    http = ygpt_server.http_url.removeprefix("http://")
+    shell.run_line_magic("ygpt", f"connect {http} --insecure")
+    shell.run_line_magic("config", "YGptMagics.retries = 4")   # the defaults, not the fixture's quick ones
+    shell.run_line_magic("config", "YGptMagics.retry_backoff = 1.0")
+    started = time.monotonic()
+    result = cell(shell, "%%ygpt --once\nHello")
+    assert time.monotonic() - started < 2
+    assert_clear(result, HttpNotGrpc, f"The server at {http} speaks HTTP/1, not gRPC",
+                 f"%ygpt connect {ygpt_server.address} --insecure --http {ygpt_server.http_url}")
+    lowered = result.message.lower()
+    assert "could not reach" not in lowered and "network" not in lowered and "in a moment" not in lowered
+
+
+def test_grpcs_own_word_for_an_http_server_is_not_retried_and_is_said_so(ygpt_server):
+    """Where the connect beside a request cannot look (a proxy between), gRPC's answer is what
+    tells: "Trying to connect an http1.x server". The SDK, with this kernel's retry policy at
+    its defaults, gave up on it only after about 14 s, and it read as a server out of reach; an
+    HTTP server does not turn into a gRPC one meanwhile, so the first answer is the last."""
+    http = ygpt_server.http_url.removeprefix("http://")
+    sdk = YCloudML(**sdk_kwargs(http), retry_policy=make_policy(retries=4, retry_backoff=1.0))
+    started = time.monotonic()
+    with pytest.raises(grpc.RpcError) as failed:
+        sdk.models.completions("yandexgpt").run("Hello", timeout=60)
+    assert time.monotonic() - started < 2
+    error = rpc_errors.translate(failed.value, endpoint=http, credential=NO_CREDENTIAL, folder=None,
+                                 model="yandexgpt", retries=4, timeout=60)
+    assert type(error) is HttpNotGrpc, error
+    assert str(error).startswith(f"The server at {http} speaks HTTP/1, not gRPC"), error
+    assert "%ygpt connect HOST:PORT --insecure" in str(error) and "network" not in str(error)
 
 
 def test_a_server_that_speaks_no_tls_is_named_as_such_at_once(shell, ygpt_server):

@@ -27,6 +27,12 @@ certificate this machine does not trust at once instead of "Connected"; the name
 to gRPC, which checks it too, as is anything else about the handshake. An ``https://`` chat API
 goes through httpx, which trusts other roots: only its plaintext answer is named here.
 
+A gRPC endpoint reached without TLS is sent the first bytes every HTTP/2 client sends (its
+preface), and a server that answers them in HTTP/1 is named at once (HttpNotGrpc) with the gRPC
+address its HTTP side gives (client/discovery.py): it is the HTTP address `ygpt-magic serve`
+prints second, given where the first goes, where gRPC would retry for about 14 s and report
+the address as out of reach. A gRPC server answers with its settings, which say nothing here.
+
 Behind a proxy the connect goes to the proxy (client/proxies.py: gRPC's rule, or httpx's for the
 chat API), as the request itself does: a network that lets out only the proxy would otherwise
 refuse every direct connect to a server the SDK reaches fine. Through an ``http://`` proxy the
@@ -51,8 +57,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from ..errors import HostNotFound, ProxyFailed, ProxyInTheWay, ServerUnavailable, TlsFailed
-from . import proxies
+from ..errors import HostNotFound, HttpNotGrpc, ProxyFailed, ProxyInTheWay, ServerUnavailable, TlsFailed
+from . import discovery, proxies
 from .endpoints import in_cloud, is_loopback
 
 #: seconds after which a reachable endpoint is probed again before the next request
@@ -71,6 +77,9 @@ Target = tuple[str, tuple[str, int]]
 ROOTS_VARIABLE = "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"
 #: the bytes read from the server at a time during the handshake
 _READ = 65536
+#: what an HTTP/2 client sends first (RFC 9113, 3.4), and how an HTTP/1 server's answer begins
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+HTTP1_ANSWER = b"HTTP/1."
 
 
 class Reachability:
@@ -103,7 +112,8 @@ class Reachability:
     async def check(self, target: Target, *, again: bool = False) -> None:
         """Return once ``target`` accepts a TCP connection (at once if it did lately, unless
         ``again``); ServerUnavailable if it refuses or does not answer within the connect timeout,
-        TlsFailed if it answers TLS in plaintext, ProxyFailed if its proxy wants other credentials."""
+        TlsFailed if it answers TLS in plaintext, HttpNotGrpc if it answers gRPC in HTTP/1,
+        ProxyFailed if its proxy wants other credentials."""
         name, address = target
         if self._fresh(name) and not again:
             return
@@ -122,9 +132,24 @@ class Reachability:
                 await self._passes(name, address, proxy, reader, writer)
             elif self._speaks_tls(name):
                 await self._answers_tls(name, address[0], reader, writer)
+            elif "://" not in name:
+                await self._answers_grpc(name, address, reader, writer)
         finally:
             writer.close()
         self._accepted(name)
+
+    async def _answers_grpc(self, name: str, address: tuple[str, int], reader: asyncio.StreamReader,
+                            writer: asyncio.StreamWriter) -> None:
+        """HttpNotGrpc when the server answers an HTTP/2 client's preface in HTTP/1, with the
+        gRPC address its HTTP side gives. Any other answer, silence or a closed connection say
+        nothing here."""
+        writer.write(HTTP2_PREFACE)
+        try:
+            first = await asyncio.wait_for(reader.readexactly(len(HTTP1_ANSWER)), self._timeout)
+        except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError):
+            return
+        if first == HTTP1_ANSWER:
+            raise HttpNotGrpc(name, await discovery.grpc_address(authority(address), self._timeout))
 
     async def _passes(self, name: str, address: tuple[str, int], proxy: proxies.Proxy,
                       reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -286,12 +311,17 @@ def _context(roots: str | None) -> ssl.SSLContext:
     return context
 
 
+def authority(address: tuple[str, int]) -> str:
+    """``address`` as an HTTP request names it: HOST:PORT, an IPv6 host in brackets."""
+    host = address[0].strip("[]")
+    return f"[{host}]:{address[1]}" if ":" in host else f"{host}:{address[1]}"
+
+
 def connect_request(address: tuple[str, int], authorization: str | None) -> bytes:
     """The CONNECT request for ``address`` a client sends its proxy, with ``authorization`` as
     its Proxy-Authorization when the variable holds a user."""
-    host = address[0].strip("[]")
-    authority = f"[{host}]:{address[1]}" if ":" in host else f"{host}:{address[1]}"
-    head = [f"CONNECT {authority} HTTP/1.1", f"Host: {authority}"]
+    target = authority(address)
+    head = [f"CONNECT {target} HTTP/1.1", f"Host: {target}"]
     if authorization is not None:
         head.append(f"Proxy-Authorization: {authorization}")
     return ("\r\n".join(head) + "\r\n\r\n").encode()

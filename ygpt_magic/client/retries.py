@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from .rpc_errors import ATTEMPTS_MADE, HTTP_STATUS, http_code, retry_after, status_of
+from .rpc_errors import ATTEMPTS_MADE, HTTP_STATUS, http_code, retry_after, speaks_http1, status_of
 
 
 @dataclass(frozen=True)
@@ -85,9 +85,13 @@ def _telling_policy() -> type:
             """The SDK's step between attempts, with the wait drawn first so the opener is told
             how long it is. The SDK calls it while it handles the failed attempt's error, so
             ``sys.exc_info()`` holds that error (its status; None if the SDK ever calls it
-            elsewhere, and the opener is told no status)."""
+            elsewhere, and the opener is told no status). An UNAVAILABLE that is an HTTP/1
+            server's answer is raised at once: the address is an HTTP one, which no wait mends."""
+            failed = sys.exc_info()[1]
+            if failed is not None and speaks_http1(failed):
+                raise failed
             wait = self.backoff(attempt, deadline)
-            _tell(sys.exc_info()[1], wait)
+            _tell(failed, wait)
             await asyncio.sleep(wait)
 
         def backoff(self, attempt: int, deadline: float | None) -> float:

@@ -24,6 +24,7 @@ from ..errors import (
     ChatApiRedirects,
     ChatReplyUnreadable,
     CredentialsMissing,
+    HttpNotGrpc,
     InternalError,
     ModelNotFound,
     OAuthNotExchanged,
@@ -68,6 +69,8 @@ GRPC_TRANSPORT_WORDS = (GRPC_CONNECT_FAILED, "Socket closed", "Connection reset"
                         "Handshake write failed", "Handshake timed out", "Write failed",
                         "Delayed close", "Closed on fork", "recvmsg", "sendmsg", "timed out",
                         "Network is unreachable", "No route to host", "Connection aborted")
+#: gRPC's words for a server that answered its first bytes in HTTP/1 (an HTTP address)
+GRPC_HTTP1 = "Trying to connect an http1.x server"
 #: how gRPC quotes a proxy's HTTP error answer to its CONNECT
 _GRPC_PROXY_SAID = re.compile(r"HTTP proxy returned response code (\d{3})\b")
 #: a DEADLINE_EXCEEDED before this share of our timeout was the server's deadline, not ours
@@ -246,6 +249,12 @@ def connect_failed(exc: BaseException) -> bool:
     return status == "UNAVAILABLE" and GRPC_CONNECT_FAILED in details
 
 
+def speaks_http1(exc: BaseException) -> bool:
+    """gRPC's UNAVAILABLE for a server that answered in HTTP/1, which no retry mends."""
+    status, details = status_of(exc)
+    return status == "UNAVAILABLE" and GRPC_HTTP1 in details
+
+
 def answered(exc: BaseException) -> bool:
     """An UNAVAILABLE the server sent (an HTTP 503 response, or a gRPC status whose details are
     not gRPC's own words about its transport), as against one of a connection that failed."""
@@ -341,6 +350,8 @@ def translate(exc: BaseException, *, endpoint: str, credential: Credential,
         if refused_by is not None:
             return refused_by
     if status == "UNAVAILABLE":
+        if GRPC_HTTP1 in details:
+            return HttpNotGrpc(endpoint)
         if "handshake failed" in details.lower():
             return TlsFailed(endpoint, details)
         if stale:

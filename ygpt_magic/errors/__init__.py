@@ -24,6 +24,7 @@ from .network import HostNotFound, ProxyFailed, ProxyInTheWay, ProxyUnusable
 from .origin import CELL, DEMO, FIX, PANEL, Origin, capital, choices
 from .reach import (
     ChatReplyUnreadable,
+    HttpNotGrpc,
     MessageTooLarge,
     OperationGone,
     OperationUnreachable,
@@ -117,6 +118,7 @@ __all__ = [
     "CredentialInPrompt", "CredentialInReply", "CredentialInText", "CredentialInToolCall",
     "CredentialInToolResult", "CredentialMalformed",
     "CredentialInSource", "CredentialsMissing", "DataExtraMissing", "DatasetRejected", "Found", "HostNotFound",
+    "HttpNotGrpc",
     "ImageError",
     "FileNotWritten", "FolderIsCredential", "FolderMismatch", "ImagesNotTaken",
     "IndexUnusable", "InternalError", "InterpolationError", "MessageTooLarge", "MissingValue", "ModelNotFound",

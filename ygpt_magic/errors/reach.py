@@ -10,6 +10,7 @@ UNAVAILABLE            ServerUnavailable    ``ServerUnavailable(endpoint, second
  (gRPC's reconnect     ReconnectPending     ``ReconnectPending(endpoint)``
  delay, server back)
  (TLS handshake)       TlsFailed            ``TlsFailed(endpoint, details="", plaintext=False)``
+ (an HTTP/1 server)    HttpNotGrpc          ``HttpNotGrpc(endpoint, grpc_address=None)``
  (the server said so)  ServerBusy           ``ServerBusy(endpoint, detail=None, server=None)``
 DEADLINE_EXCEEDED      ServerTimeout        ``ServerTimeout(endpoint=None, seconds=None)``
  (before our timeout)  ServerGaveUp         ``ServerGaveUp(endpoint, elapsed, detail=None, chat_api=False)``
@@ -156,6 +157,30 @@ class TlsFailed(ServerUnavailable):
         else:
             why = f"gRPC said: “{_clean(details)}”"
         YGptError.__init__(self, f"The TLS handshake with the server at {endpoint} failed: {why}.")
+        self.endpoint = endpoint
+
+
+class HttpNotGrpc(ServerUnavailable):
+    """The address answers gRPC's first bytes in HTTP/1 (gRPC: "Trying to connect an http1.x
+    server"): an HTTP address given where the gRPC one goes, most often the second address of
+    `ygpt-magic serve`'s READY line. The server answered at once, so neither the network nor a
+    retry is in question. gRPC meets it over plaintext only (over TLS the handshake fails
+    first), so the advice keeps ``--insecure``. ``grpc_address``: the server's gRPC address,
+    when its HTTP side named it (client/discovery.py); the advice is then the whole line, with
+    this address as the chat API's (--http)."""
+
+    def __init__(self, endpoint: str, grpc_address: str | None = None) -> None:
+        head = f"The server at {endpoint} speaks HTTP/1, not gRPC, which cells use"
+        if grpc_address:
+            text = (f"{head}: {endpoint} is its HTTP address (the second one `ygpt-magic serve` "
+                    f"prints after READY), and its gRPC address is {grpc_address}. Connect to that "
+                    f"one, with this one for pictures: %ygpt connect {grpc_address} --insecure "
+                    f"--http http://{endpoint}.")
+        else:
+            text = (f"{head}: it is an HTTP address, such as the second one `ygpt-magic serve` prints "
+                    f"after READY. Connect to the server's gRPC address, the first one there: "
+                    f"%ygpt connect HOST:PORT --insecure.")
+        YGptError.__init__(self, text)
         self.endpoint = endpoint
 
 
