@@ -101,6 +101,8 @@ REQUEST_PATH_ERRORS = {
     "ReconnectPending": errors.ReconnectPending("127.0.0.1:1"),
     "TlsFailed": errors.TlsFailed("127.0.0.1:1", "handshake failed"),
     "TlsFailed(plaintext)": errors.TlsFailed("127.0.0.1:1", plaintext=True),
+    "HttpNotGrpc": errors.HttpNotGrpc("127.0.0.1:2"),
+    "HttpNotGrpc(asked)": errors.HttpNotGrpc("127.0.0.1:2", "127.0.0.1:1"),
     "OperationUnreachable": errors.OperationUnreachable(errors.ServerUnavailable("127.0.0.1:1"), "op1"),
     "OperationGone": errors.OperationGone("op1", server="127.0.0.1:1"),
     "ServerStoppedAnswering": errors.ServerStoppedAnswering("127.0.0.1:1"),
