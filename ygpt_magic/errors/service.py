@@ -43,7 +43,9 @@ class CredentialsMissing(YGptError):
     ``found`` names the credential's source when only the folder is missing, so the message
     asks for exactly the part that is missing instead of sending the user after both. ``server``:
     the HOST:PORT the user chose (not the cloud), whose user is told what a test server takes
-    rather than sent to another server.
+    rather than sent to another server, and is not offered YC_OAUTH_TOKEN: the SDK exchanges an
+    OAuth token at an IAM service the server lists, and `ygpt-magic serve` lists none
+    (OAuthNotExchanged).
     """
 
     def __init__(self, *, found: str | None = None, folder: str | None = None,
@@ -51,6 +53,7 @@ class CredentialsMissing(YGptError):
         where = f" for the server at {server}" if server else ""
         any_value = "a server started with `ygpt-magic serve` takes any value"
         serve = f" ({any_value})" if server else ""
+        tokens = "YC_IAM_TOKEN" if server else "YC_IAM_TOKEN / YC_OAUTH_TOKEN"
         billed = f"the folder the requests are billed to{f'; {any_value}' if server else ''}"
         tail = ("; each request reads them, so setting os.environ in a cell works too." if server
                 else ", or run %ygpt connect local to use the local server that needs none.")
@@ -59,12 +62,12 @@ class CredentialsMissing(YGptError):
                     f"in the environment ({billed}), or run %ygpt auth to enter it{tail}")
         elif folder:
             text = (f"A folder id was found but no API key or token{where}. Set YC_API_KEY (or "
-                    f"YC_IAM_TOKEN / YC_OAUTH_TOKEN) in the environment{serve}, or run %ygpt auth "
+                    f"{tokens}) in the environment{serve}, or run %ygpt auth "
                     f"to enter it without saving it in the notebook{tail}")
         else:
             head = (f"No API key or folder id was found{where}" if server
                     else "No Yandex Cloud credentials were found")
-            text = (f"{head}. Set YC_API_KEY (or YC_IAM_TOKEN / YC_OAUTH_TOKEN) and YC_FOLDER_ID in "
+            text = (f"{head}. Set YC_API_KEY (or {tokens}) and YC_FOLDER_ID in "
                     f"the environment{serve}, or run %ygpt auth to enter them without saving them "
                     f"in the notebook{tail}")
         super().__init__(text)
