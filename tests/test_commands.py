@@ -15,7 +15,7 @@ from visible import published
 
 from ygpt_magic.chat.prices import roubles
 from ygpt_magic.commands import usage as usage_headers
-from ygpt_magic.errors import ChatFileError, OptionError, UnknownChat
+from ygpt_magic.errors import ChatFileError, ModelNotFound, OptionError, UnknownChat
 
 HAMLET = "To be, or not to be: that is the question."
 TRANSLATE = '%%ygpt --system "Translate the text into French"\n' + HAMLET
@@ -281,6 +281,25 @@ def test_models_lists_every_model_the_tutorials_use(shell):
     for name in used | {"qwen2.5-32b-instruct"}:
         assert name in rows, f"%ygpt models does not list {name}"
         assert f"{CONTEXT_LIMITS[name]:,}" in rows[name], rows[name]
+
+
+def test_models_lists_what_the_local_server_serves_as_the_service_does(shell, ygpt_server):
+    """The catalogue and the local server agree, with the context sizes the server enforces, and
+    both follow the service's list (AI Studio's models page, the SDK's examples): yandexgpt-32k,
+    which the service no longer lists, was served here but missing from %ygpt models, and
+    aliceai-llm (32,768 tokens), which it lists, was in neither. A model of the list answers; one
+    the service dropped is refused as the service refuses it, and %ygpt models is the advice."""
+    from ygpt_magic.emulator.models import CONTEXT_LIMITS
+
+    lines = cell(shell, "%ygpt models").plain.splitlines()[1:]
+    listed = {line.lstrip("* ").split()[0].partition("/")[0]: line for line in lines}
+    assert set(listed) == set(CONTEXT_LIMITS)
+    for name, line in listed.items():
+        assert f"{CONTEXT_LIMITS[name]:,}" in line, line
+    assert "32,768" in listed["aliceai-llm"] and "yandexgpt-32k" not in listed
+    assert cell(shell, "%%ygpt --once --model aliceai-llm\nHello").ok
+    dropped = cell(shell, "%%ygpt --once --model yandexgpt-32k\nHello")
+    assert isinstance(dropped.typed_error, ModelNotFound) and "%ygpt models" in dropped.message, dropped.message
 
 
 def test_panel_is_a_second_view_over_the_same_chats_and_server(shell, ygpt_server, magics):

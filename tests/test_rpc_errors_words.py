@@ -57,8 +57,8 @@ def test_a_server_that_answers_unavailable_was_reached_and_is_quoted(shell, magi
 def test_the_contexts_size_is_the_servers_number_not_a_digit_of_the_models_name(shell, ygpt_server):
     ygpt_server.faults.fail_next(1, "INVALID_ARGUMENT", message=(
         "The request has 45010 input tokens, more than the 32768-token context of "
-        "gpt://b1gvmob95yysaplct532/yandexgpt-32k/latest"))
-    message = assert_clear_error(cell(shell, "%%ygpt --once --model yandexgpt-32k\nHello"),
+        "gpt://b1gvmob95yysaplct532/qwen2.5-32b-instruct/latest"))
+    message = assert_clear_error(cell(shell, "%%ygpt --once --model qwen2.5-32b-instruct\nHello"),
                                  "45,010 tokens", "the model's context holds 32,768", error_type=errors.ContextTooLong)
     assert "holds 32)" not in message and "holds 95" not in message, message
 

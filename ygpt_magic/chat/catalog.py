@@ -1,6 +1,8 @@
 """The model catalogue: the one list of model names, what they are and their context sizes.
 
-The API has no model listing for completions, so the list is static. ``%ygpt models`` shows it,
+The API has no model listing for completions, so the list is static: the service's own (AI
+Studio's models page and the SDK's examples), which the local server serves too (emulator/models.py;
+tests/test_commands.py holds the two together). ``%ygpt models`` shows it,
 the panel offers it in its model dropdown, and planning takes a model's context size from it as
 the default budget for trimming history, and ``images`` says which models take pictures
 (``%%ygpt --image`` is refused before sending for the others); a model not listed (e.g. a fine-tuned gpt:// URI) is not
@@ -31,6 +33,7 @@ MODELS: tuple[Model, ...] = (
     Model("yandexgpt/rc", "YandexGPT Pro, release candidate", 32768),
     Model("yandexgpt-lite", "YandexGPT Lite (latest)", 32768),
     Model("yandexgpt-lite/rc", "YandexGPT Lite, release candidate", 32768),
+    Model("aliceai-llm", "Alice AI LLM", 32768),
     Model("llama", "Llama 3.3 70B", 8192),
     Model("llama-lite", "Llama 3.1 8B", 8192),
     Model("qwen3-235b-a22b-fp8", "Qwen3 235B", 262144),

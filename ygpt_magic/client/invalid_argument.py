@@ -23,7 +23,7 @@ from ..errors import (
     YGptError,
 )
 
-#: a number standing alone: not a part of a name (the 32 of yandexgpt-32k, the 95 of a folder id
+#: a number standing alone: not a part of a name (the 32 of qwen2.5-32b-instruct, the 95 of a folder id
 #: b1gvmob95yy…), which would be taken for the context's size
 _NUMBER = re.compile(r"(?<![\w.\-/])\d[\d,_]*(?!\w)")
 _CONTEXT_WORDS = ("token", "context", "too long", "too many")
