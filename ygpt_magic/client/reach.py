@@ -80,6 +80,11 @@ _READ = 65536
 #: what an HTTP/2 client sends first (RFC 9113, 3.4), and how an HTTP/1 server's answer begins
 HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 HTTP1_ANSWER = b"HTTP/1."
+#: the most seconds the first bytes are waited for after the preface: a gRPC server sends its
+#: settings as the connection opens and an HTTP/1 server refuses the preface at once, so only a
+#: silent server (hung, or not HTTP) takes longer, and a request that failed meanwhile is not held
+#: up by it; an HTTP/1 answer later than this is left to gRPC's own words (rpc_errors)
+PREFACE_ANSWER = 0.5
 
 
 class Reachability:
@@ -145,7 +150,8 @@ class Reachability:
         nothing here."""
         writer.write(HTTP2_PREFACE)
         try:
-            first = await asyncio.wait_for(reader.readexactly(len(HTTP1_ANSWER)), self._timeout)
+            first = await asyncio.wait_for(reader.readexactly(len(HTTP1_ANSWER)),
+                                           min(PREFACE_ANSWER, self._timeout))
         except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError):
             return
         if first == HTTP1_ANSWER:
