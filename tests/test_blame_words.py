@@ -8,7 +8,7 @@ import threading
 
 import pytest
 from cellrun import assert_clear_error
-from conftest import cell
+from conftest import cell, typed_at_prompts
 
 from ygpt_magic.emulator import start_local_server
 from ygpt_magic.errors import OAuthNotExchanged, OperationGone
@@ -80,8 +80,7 @@ def test_an_oauth_token_at_a_server_without_an_iam_service_says_what_to_use_not_
 
 
 def test_an_oauth_token_entered_with_auth_is_told_to_enter_a_key_there(shell, ygpt_server, monkeypatch):
-    monkeypatch.setattr("getpass.getpass", lambda prompt: OAUTH_TOKEN)
-    monkeypatch.setattr("builtins.input", lambda prompt: "")
+    typed_at_prompts(monkeypatch, OAUTH_TOKEN, "")   # the key prompt, then no folder id
     assert cell(shell, "%ygpt auth").ok
     run = cell(shell, "%%ygpt\nHi")
     assert_clear_error(run, "OAuth token (%ygpt auth)", "Run %ygpt auth again and enter an API key or an IAM token",
