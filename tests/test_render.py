@@ -105,9 +105,9 @@ def test_one_handle_waiting_line_then_streamed_text_then_final_markdown():
                       f"Être ou ne pas être, *telle* est la question.\n\n{FOOTER}",
     }
     assert r.updates == len(screen.bundles) == 4
-    # jupyter console ignores display updates: the final form's plain text comes again, under an
-    # empty HTML form that HTML frontends draw as nothing
-    assert screen.again == [{"text/html": "", "text/plain": screen.last["text/plain"]}]
+    # jupyter console ignores display updates: the final form's plain text comes again, under
+    # empty HTML and LaTeX forms that HTML frontends and a LaTeX/PDF export draw as nothing
+    assert screen.again == [{"text/html": "", "text/latex": "", "text/plain": screen.last["text/plain"]}]
 
 
 def test_updates_are_throttled_to_about_ten_a_second_and_the_final_text_is_exact():

@@ -144,7 +144,9 @@ def echo(plain: str, display: Callable[..., Any] | None = None) -> None:
     last message, the one that carries the provenance): such a frontend prints the text,
     and one that draws HTML (JupyterLab, Notebook 7, VS Code, an HTML or Markdown export) draws
     nothing for it. It is marked live-only, so a notebook saved by Jupyter (saving.py) or the demo
-    keeps one copy.
+    keeps one copy. A notebook run by nbclient (``nbconvert --execute``, papermill) or saved by a
+    Jupyter without saving.py keeps the copy, and LaTeX (so PDF) ranks plain text above HTML: an
+    empty LaTeX form, which it ranks above both, keeps that export from printing every reply twice.
 
     Why not end the live display with an empty update and send the final form as a new display:
     JupyterLab drew a frame between the two messages, the reply gone for that frame, on every try
@@ -155,4 +157,4 @@ def echo(plain: str, display: Callable[..., Any] | None = None) -> None:
         from IPython.display import display as ipython_display
 
         display = ipython_display
-    display({HTML: "", "text/plain": plain}, raw=True, metadata=LIVE_ONLY)
+    display({HTML: "", "text/latex": "", "text/plain": plain}, raw=True, metadata=LIVE_ONLY)
