@@ -25,10 +25,8 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..cache import provenance
-from ..chat.pictures import PICTURE_TOKENS
 from ..chat.values import Reply
-from ..words import counted
-from . import inert, plain, terminal
+from . import inert, terminal
 from . import tools as tool_lines
 from .forms import (
     FINAL,
@@ -52,10 +50,9 @@ from .pacing import Pacing
 from .terminal import REPLACED, RETRIED, RETRYING, Retries, refused
 
 if TYPE_CHECKING:
-    from ..chat.planning import Plan
     from ..chat.tooluse import ToolCall
 
-__all__ = ["RENDER_INTERVAL", "StreamRenderer", "dry_run", "extract_code", "reply_html", "show"]
+__all__ = ["RENDER_INTERVAL", "StreamRenderer", "extract_code", "reply_html", "show"]
 
 #: Seconds between display updates while a reply streams (``YGptMagics.render_interval``).
 RENDER_INTERVAL = 0.1
@@ -77,32 +74,6 @@ def show(bundle: Bundle, metadata: dict[str, Any] | None = None) -> None:
     from IPython.display import display
 
     display(bundle, raw=True, metadata=metadata)
-
-
-def dry_run(plan: Plan, tokens: int, extras: dict[str, Any] | None = None, *, cost: str = "",
-            estimated: str = "") -> Bundle:
-    """What ``--dry-run`` shows: the plan's notes, the exact messages and their token count (the
-    tokenizer's, or ``estimated`` says how it was), the ``cost`` estimate's sentence, and the
-    tool declarations and response format (``extras``) when the request has them."""
-    where = "prompt mode, no history" if plan.once else f"chat '{plan.chat}'"
-    pictures = len(plan.pictures)
-    pictured = f" + {PICTURE_TOKENS * pictures} for {counted(pictures, 'image')}" if pictures else ""
-    head = (f"Dry run ({where}, model {plan.options.model}): {counted(len(plan.messages), 'message')}, "
-            f"{counted(tokens, 'token')} {estimated or 'by the tokenizer API'}{pictured}. Nothing was sent."
-            + (f" {cost}" if cost else ""))
-    sent: Any = {"messages": plan.messages, **extras} if extras else plan.messages
-    body = json.dumps(sent, ensure_ascii=False, indent=2, default=_described)
-    lines = [plain.messages(plan.messages, _described),
-             *(plain.labelled(name, plain.structure(value)) for name, value in (extras or {}).items())]
-    notes = plan.notes()
-    return inert.bundle(*map(inert.quiet, notes), inert.bold(head),
-                        inert.markdown(fenced(body, "json")), plain=join("\n".join([*notes, head]), *lines))
-
-
-def _described(picture: Any) -> str:
-    """A picture as its description: its bytes would fill the screen."""
-    described: str = picture.info.describe()
-    return described
 
 
 class StreamRenderer(Pacing):
