@@ -138,26 +138,33 @@ def markdown_parser() -> MarkdownIt:
     return parser
 
 
+_ALLOWLIST: dict[str, Any] = {"tags": set(_TAGS), "attributes": _ATTRIBUTES, "url_schemes": set(SCHEMES),
+                              "url_relative": "deny", "filter_style_properties": {"text-align"}}
 #: the allowlist, built once (``nh3.clean`` with the same arguments builds it anew on every call)
-_CLEANER = nh3.Cleaner(tags=set(_TAGS), attributes=_ATTRIBUTES, url_schemes=set(SCHEMES),
-                       url_relative="deny", filter_style_properties={"text-align"},
-                       allowed_classes=_MATHJAX_CLASSES)
+_CLEANER = nh3.Cleaner(**_ALLOWLIST, allowed_classes=_MATHJAX_CLASSES)
+#: the same, with no class MathJax typesets: the math stays as its TeX (``clean(typeset=False)``)
+_UNTYPESET = nh3.Cleaner(**_ALLOWLIST, allowed_classes={"div": set(_IGNORE.split())})
 
 
 #: a newline that starts a blank line (one of nothing but spaces and tabs)
 _BLANK_LINE = re.compile(r"\n(?=[ \t]*\n)")
 
 
-def clean(markup: str) -> str:
+def clean(markup: str, *, typeset: bool = True) -> str:
     """HTML through the allowlist (the second net; every output passes it last), in a ``div``
     MathJax skips but for the plain math the parser marked (what else holds a ``$`` is text).
+
+    ``typeset=False``: not that math either; it shows as its TeX. A streaming update replaces
+    the whole output, and JupyterLab's MathJax then typesets every formula in it again: a reply
+    with 25 formulas kept the browser busy for 4-8 s, in pauses of up to 0.4 s, and its page fell
+    seconds behind the kernel. So the updates show the TeX, and the final form typesets it once.
 
     No blank line is left in it: a newline that would start one is written ``&#10;``, which the
     HTML parser reads as the same newline (a code block inside ``<pre>`` keeps its lines). A
     Markdown reader that meets this HTML (``jupyter nbconvert --to markdown``, then GitHub or
     JupyterLab's Markdown Preview) ends an HTML block at a blank line (CommonMark's rule) and reads
     what follows as Markdown, so a picture a code block showed as text would load there."""
-    cleaned = _BLANK_LINE.sub("&#10;", _CLEANER.clean(markup))
+    cleaned = _BLANK_LINE.sub("&#10;", (_CLEANER if typeset else _UNTYPESET).clean(markup))
     return f'<div class="{_IGNORE}">{cleaned}</div>' if cleaned else cleaned
 
 

@@ -6,7 +6,9 @@ message with the whole text to the frontend, so updates are throttled (pacing.py
 
 Outputs must read well in JupyterLab and on GitHub, and be deterministic for nbval except the
 seconds in the footer, which always read ``N.N s``. Every rich form is HTML made by ``inert``:
-the reply's Markdown renders, the HTML in it never runs (see inert.py for why and how).
+the reply's Markdown renders, the HTML in it never runs (see inert.py for why and how). Its math
+is typeset in the final form only: the updates show it as TeX, since the browser would typeset
+every formula again on each one (``inert.clean``).
 
 In plain IPython in a terminal a display cannot change once printed, so the renderer prints there
 through a ``terminal.Typewriter`` instead of a display handle: every form is then plain text, and
@@ -329,7 +331,8 @@ class StreamRenderer(Pacing):
         return shown
 
     def _show(self, bundle: Bundle, metadata: dict[str, Any] | None = None, *, stays: bool = False) -> None:
-        """Draw ``bundle``; one that ``stays`` (a final form) and updated a live display is sent again (forms.echo)."""
+        """Draw ``bundle``; one that ``stays`` (a final form) and updated a live display is sent again
+        (forms.echo). Only a form that stays has its math typeset (``inert.clean``)."""
         self._waiting_line = self._showing_wait = False  # whatever shows now replaces it
         bundle = self._with_tools(bundle)
         if self._screen is not None:  # the terminal's stand-in for the display handle
@@ -338,14 +341,14 @@ class StreamRenderer(Pacing):
         else:
             if stays and self._handle is not None and self._outputs_apart and bundle.get("text/plain"):
                 sent_again(bundle["text/plain"], self._display)  # first: the update stays the last output
-            self._display_bundle(bundle, metadata)
+            self._display_bundle(bundle, metadata, typeset=stays)
         self.updates += 1
         self._last = self.clock()
 
-    def _display_bundle(self, bundle: Bundle, metadata: dict[str, Any] | None) -> None:
+    def _display_bundle(self, bundle: Bundle, metadata: dict[str, Any] | None, *, typeset: bool) -> None:
         """The bundle into the cell's output: its first display, or an update of it."""
         if HTML in bundle:  # built from inert's pieces; cleaned once, as the last step
-            bundle = {**bundle, HTML: inert.clean(bundle[HTML])}
+            bundle = {**bundle, HTML: inert.clean(bundle[HTML], typeset=typeset)}
         extra = {"metadata": metadata} if metadata else {}
         if self._handle is None:
             display = self._display
