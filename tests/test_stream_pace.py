@@ -2,7 +2,8 @@
 
 The renderer throttles its updates (``render_interval``, a byte budget); text it holds back must
 still be drawn when it is due, also when no further chunk comes (a model pausing mid-answer),
-and a long reply must keep visibly growing while the model writes. Through the real shell and
+and a long reply must keep visibly growing while the model writes; only an unfinished end that
+would show as raw text (a table's header row, stream.md F5) waits for its line. Through the real shell and
 the local server (its pauses are the fault table's), and the renderer alone on a fake clock for
 the long replies, whose minutes of streaming a test cannot wait for.
 """
@@ -51,6 +52,30 @@ def test_text_held_back_is_drawn_while_the_server_pauses(shell, tmp_path):
     received = "".join(tokenizer.split(WORDS)[:2 * CHUNK_TOKENS]).strip()
     assert received == "w0 w1 w2 w3 w4 w5 w6 w7"
     assert received in drawn(run), drawn(run)
+
+
+SALES = ("Revenue by region:\n\n| region | revenue | share |\n|---|---|---|\n| north | 120 | 40 % |\n"
+         "| west | 90 | 30 % |\n\nNext steps:\n\n1. Load the data\n2. Group it by region\n\n"
+         "```python\ndf.groupby('region').sum()\n```\n\nThat is all.")
+
+
+@pytest.mark.parametrize("reply", [SALES, SALES.split("\n\n", 1)[1]], ids=["after a line", "first"])
+def test_a_table_list_or_fence_being_written_never_shows_as_raw_text(shell, tmp_path, reply):
+    """A table's header row shows as a paragraph of pipes until its delimiter row is complete,
+    a lone ``1`` as a paragraph until its ``.`` makes it a list, two backticks as text until the
+    third opens a fence: such a last line is held back while it streams, and shown once it is
+    complete (or the reply ends). A reply that opens with a table shows nothing until then."""
+    shell.run_line_magic("config", "YGptMagics.render_interval = 0")
+    with server_saying(shell, tmp_path, "Summarise the sales.", reply) as server:
+        server.faults.latency(0.02)
+        run = cell(shell, "%%ygpt --once\nSummarise the sales.")
+    assert run.ok, run.message
+    updates = [visible(output["data"].get("text/html", "")).split("\n") for output in run.outputs]
+    assert len(updates) >= 10, f"too few updates to judge: {len(updates)}"
+    raw = [line for lines in updates for line in lines if line.startswith("|") or line.strip() in ("1", "`", "``")]
+    assert raw == [], raw
+    assert all("".join(lines).strip() for lines in updates), "no update shows nothing"
+    assert "north | 120 | 40 %" in updates[-1] and "df.groupby('region').sum()" in updates[-1], updates[-1]
 
 
 # -- long replies, the renderer alone on a fake clock ---------------------------------------------

@@ -1,19 +1,47 @@
-"""Pacing: when a streaming reply's display may be updated (the throttle of render/stream.py).
+"""Pacing: when a streaming reply's display may be updated (the throttle of render/stream.py),
+and how much of its Markdown is ready to be drawn (``settled``).
 
 Every update of a display costs a message with the whole text so far to the frontend, so updates
 are throttled (``_wait``): at most one per ``interval`` seconds, and once ``cost_ratio`` times the
 text's length has been sent, one per ``still`` second; text held back is drawn when it is due,
 also if no chunk follows (``due``). Kept apart from the renderer, which says what to draw; this
-says only when.
+says when, and which end of the text is still too unfinished to draw.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .terminal import Typewriter
+
+
+#: a last line its next characters may still make a list item, a heading or a fence: digits with
+#: or without their marker, a bullet or hashes alone, one or two backticks or tildes
+_UNFINISHED = re.compile(r"[ \t]*(?:\d{1,9}[.)]?|[-*+]|#{1,6}|`{1,2}|~{1,2})")
+#: a table row (a line starting with a pipe), and what a table's delimiter row may start as
+_ROW = re.compile(r"[ \t]*\|")
+_DELIMITER = re.compile(r"[ \t|:-]*")
+
+
+def settled(text: str) -> str:
+    """``text`` (Markdown, streaming) without an end that more text may still turn into another
+    block: a last line that is not yet a list marker or a fence (a lone ``1``, two backticks), a
+    table's header row until its delimiter row is complete. Drawn as it stands, that end showed
+    as a paragraph (``| region | revenue |`` in raw pipes, for a second at 0.3 s a chunk) that
+    then jumped into a list, a fence or a table. Only an end is left out, so the text keeps its
+    order; the final form shows all of it."""
+    rest, _, last = text.rpartition("\n")   # ``last``: the line being written ("" after a newline)
+    if _UNFINISHED.fullmatch(last):
+        return text[:len(text) - len(last)]
+    before, _, header = rest.rpartition("\n")
+    if _ROW.match(last) and not _ROW.match(header):   # a header row being written
+        return text[:len(text) - len(last)]
+    if _ROW.match(header) and _DELIMITER.fullmatch(last) and not _ROW.match(before.rpartition("\n")[2]):
+        return rest[:len(rest) - len(header)]   # a header row, its delimiter row not complete
+    return text
 
 
 class Pacing:

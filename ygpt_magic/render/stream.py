@@ -48,7 +48,7 @@ from .forms import (
 from .forms import echo as sent_again
 from .forms import plain as plain_form
 from .markdown import code_blocks, extract_code, fenced
-from .pacing import Pacing
+from .pacing import Pacing, settled
 from .terminal import REPLACED, RETRIED, RETRYING, Retries, refused
 
 if TYPE_CHECKING:
@@ -166,9 +166,11 @@ class StreamRenderer(Pacing):
             return
         self._sent += size
         self._shown = size
-        started = self.clock()
-        self._show(self._streaming(self._body(text)))
-        self._cost = self._last - started
+        body = self._body(text)
+        if body:  # else nothing is settled yet (a reply that opens with a table): what shows stays
+            started = self.clock()
+            self._show(self._streaming(body))
+            self._cost = self._last - started
 
     def retrying(self, status: str | None = None, wait: float | None = None) -> None:
         """A retry waits ``wait`` seconds after ``status`` (as its wire names it). With no text
@@ -188,8 +190,11 @@ class StreamRenderer(Pacing):
             self._show(self._streaming(refused(status, wait), quiet=True))
 
     def _body(self, text: str) -> str:
-        """The text so far as it streams: a ``--json`` reply in a json fence (not in a terminal)."""
-        return fenced(text, "json") if self._json_fence and self._screen is None else text
+        """The text so far as it streams, where it is drawn as Markdown: a ``--json`` reply in a
+        json fence, any other without an end more text may still make another block (``settled``)."""
+        if self._screen is not None or self.fmt not in ("markdown", "code"):
+            return text
+        return fenced(text, "json") if self._json_fence else settled(text)
 
     def tool_running(self, line: str) -> None:
         """A tool call has started: its line shows, marked as running, unless another one was
