@@ -25,8 +25,8 @@ import pytest
 from conftest import CREDENTIAL_ENV, TEST_FOLDER, TEST_KEY
 
 import ygpt_magic
-from ygpt_magic.render.stream import INTERRUPTED, RETRIED
-from ygpt_magic.render.terminal import ERASE_LINE, Typewriter
+from ygpt_magic.render.stream import FAILED, INTERRUPTED, RETRIED
+from ygpt_magic.render.terminal import ERASE_LINE, RETRYING, Typewriter
 
 REPO = Path(ygpt_magic.__file__).resolve().parents[1]
 FOOTER = re.compile(r"yandexgpt · [^\n]*? · \d+ → \d+ tokens · [^\n]*?₽ · \d+\.\d s")
@@ -57,7 +57,8 @@ class Terminal:
             if interrupt_at is not None and interrupt_at in printed:
                 self.child.send("\x03")   # Ctrl-C: the terminal sends SIGINT to IPython
                 interrupt_at = None
-            pieces.append((time.monotonic() - start, self.child.read_nonblocking(65536, timeout=30)))
+            piece = self.child.read_nonblocking(65536, timeout=30)
+            pieces.append((time.monotonic() - start, piece))   # stamped as it came, not as the read began
         self.count += 1
         return pieces
 
@@ -222,3 +223,23 @@ def test_a_stream_retried_after_a_break_marks_the_abandoned_text_above_the_answe
     assert "Summarise DataFrame" in abandoned and not FOOTER.search(abandoned)
     assert answer.count("Summarise DataFrame") == 1 and FOOTER.search(answer)
     assert shown.count(RETRIED) == 1 and "⚠" not in shown
+
+
+@pytest.mark.slow
+def test_a_stream_that_broke_off_says_it_is_tried_again_while_the_retry_waits(terminal, ygpt_server):
+    """The text froze with no word while the retry waited (2.5 s here; 13.5 s when the server had
+    died) and a user pressed Ctrl-C: as in Jupyter, a line under the text says the stream broke
+    off and is tried again, erased when the new attempt's text or the error comes."""
+    ygpt_server.faults.latency(0.02)
+    ygpt_server.faults.break_stream_after(8, "UNAVAILABLE")
+    pieces = terminal.run("%%ygpt --once", "Summarise {df}")
+    assert first(pieces, RETRYING) + 1.0 < first(pieces, RETRIED), "the line shows while the retry waits"
+    shown = screen(pieces)
+    assert RETRYING not in shown and shown.count(RETRIED) == 1 and FOOTER.search(shown), shown
+
+    terminal.run("%config YGptMagics.retries = 1")
+    ygpt_server.faults.break_stream_after(8, "UNAVAILABLE")
+    ygpt_server.faults.break_stream_after(0, "UNAVAILABLE")   # the retry fails before any text: the error
+    shown = screen(terminal.run("%%ygpt --once", "Summarise {df}"))
+    assert RETRYING not in shown and shown.count(FAILED) == 1, shown
+    assert shown.count(NOTE) == 1 and shown.count("Summarise DataFrame") == 1, "the text is not printed again"

@@ -161,7 +161,7 @@ class StreamRenderer(Pacing):
             self._replaced = self._restarting and bool(self._shown) and self._screen is None
             self._sent, self._restarting = 0, False
             if self._screen is not None:
-                self._screen.abandon(RETRIED)
+                self._screen.abandon(RETRIED, replacing=RETRYING)
         elif self._screen is None and self._throttled(size):
             return
         self._sent += size
@@ -175,19 +175,22 @@ class StreamRenderer(Pacing):
     def retrying(self, status: str | None = None, wait: float | None = None) -> None:
         """A retry waits ``wait`` seconds after ``status`` (as its wire names it). With no text
         yet the server refused the request: a line in the waiting line's style says so and how
-        long it waits (a terminal too, where it can be erased). After some text the stream broke
-        off: the text so far stays, with a line under it saying so, until the new attempt's text
-        replaces both, under a note saying it did (``update``; a terminal marks the abandoned
-        text then). The final footer says how often each happened."""
+        long it waits. After some text the stream broke off: the text so far stays, with a line
+        under it saying so, until the new attempt's text replaces both, under a note saying it did
+        (``update``; a terminal marks the abandoned text then, in place of the line). A line is
+        shown only where it can be erased (in a terminal too); the final footer says how often
+        each happened."""
         self._restarting = bool(self._text)
         self._retries.count(self._restarting, status)
-        if self._done:
+        if self._done or not self._transient_lines:
             return
-        if self._text and self._screen is None:
+        if not self._text:
+            self._show(self._streaming(refused(status, wait), quiet=True))
+        elif self._screen is None or self.fmt in PRINTED_AS_STREAMED:
             self._shown = len(self._text)  # all of it is drawn now: nothing held back is due
             self._show(self._streaming(self._body(self._text), under=RETRYING))
-        elif not self._text and self._transient_lines:
-            self._show(self._streaming(refused(status, wait), quiet=True))
+        else:  # a terminal prints this format once, when final: the line alone, as the waiting one
+            self._show(self._streaming(RETRYING, quiet=True))
 
     def _body(self, text: str) -> str:
         """The text so far as it streams, where it is drawn as Markdown: a ``--json`` reply in a
@@ -318,7 +321,11 @@ class StreamRenderer(Pacing):
 
     def _marked(self, text: str, mark: str) -> Bundle:
         """Partial text with a closing line; notes are left out because the chat did not
-        change the way they announced (unless the partial reply was kept)."""
+        change the way they announced (unless the partial reply was kept). A terminal printed
+        them already: there the mark goes under the text as printed, in place of a line under it
+        (RETRYING), which it can erase."""
+        if self._screen is not None and self.fmt in PRINTED_AS_STREAMED:
+            return self._streaming(text, under=mark)
         if self.fmt in ("markdown", "code"):
             return {HTML: html_blocks(inert.markdown(text), inert.quiet(mark)), "text/plain": plain_form(text, mark)}
         return {"text/plain": plain_form(text, mark)}

@@ -127,11 +127,13 @@ class Typewriter:
         self._form, self._open = form, bool(form)
         self._write(change)
 
-    def abandon(self, line: str) -> None:
+    def abandon(self, line: str, replacing: str = "") -> None:
         """What is on screen is given up (a retried stream starts over): ``line`` under it says
-        so, and the next form starts a new block under it, so two attempts never read as one."""
+        so, in place of ``replacing`` when that is the screen's last line, and the next form
+        starts a new block under it, so two attempts never read as one."""
         if self._open:
-            self.show(f"{self._form}\n\n{line}\n")
+            kept = self._form.removesuffix(f"\n\n{replacing}") if replacing else self._form
+            self.show(f"{kept}\n\n{line}\n")
             self.end()
 
     def end(self) -> None:
