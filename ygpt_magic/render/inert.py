@@ -138,9 +138,10 @@ def markdown_parser() -> MarkdownIt:
     return parser
 
 
+#: what the cleaners keep: these tags, attributes and link schemes, no relative link, one style
 _ALLOWLIST: dict[str, Any] = {"tags": set(_TAGS), "attributes": _ATTRIBUTES, "url_schemes": set(SCHEMES),
                               "url_relative": "deny", "filter_style_properties": {"text-align"}}
-#: the allowlist, built once (``nh3.clean`` with the same arguments builds it anew on every call)
+#: the cleaner, built once (``nh3.clean`` with the same arguments builds it anew on every call)
 _CLEANER = nh3.Cleaner(**_ALLOWLIST, allowed_classes=_MATHJAX_CLASSES)
 #: the same, with no class MathJax typesets: the math stays as its TeX (``clean(typeset=False)``)
 _UNTYPESET = nh3.Cleaner(**_ALLOWLIST, allowed_classes={"div": set(_IGNORE.split())})
