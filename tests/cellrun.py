@@ -206,6 +206,16 @@ def assert_interrupted(cell: CellRun) -> None:
     its own output (what it kept), one line as its error, never a traceback."""
     from ygpt_magic.errors import Interrupted
 
-    message = assert_clear_error(cell, "Ctrl-C stopped this cell", "queued after it", error_type=Interrupted)
-    assert f"Interrupted: {message}" in cell.stdout, cell.stdout   # the cell's error, not stderr's UsageError
+    assert_stopped(cell, "Ctrl-C stopped this cell", "queued after it", error_type=Interrupted)
+
+
+def assert_stopped(cell: CellRun, *keywords: str, error_type: type) -> str:
+    """A cell Ctrl-C stopped ended in its one paragraph (:func:`assert_clear_error`), shown as the
+    cell's error, named as ours (``Interrupted: …``, ``StoppedBeforeAsking: …``), as Interrupted's
+    line is: never as a ``UsageError: …`` on stderr, where nbval does not look and which reads
+    as a mistake in the cell. Returns the message."""
+    message = assert_clear_error(cell, *keywords, error_type=error_type)
+    assert f"{error_type.__name__}: {message}" in cell.stdout, cell.stdout   # the cell's error
+    assert "UsageError" not in cell.stderr, cell.stderr
+    return message
 

@@ -11,11 +11,11 @@ import threading
 import time
 
 import pytest
-from cellrun import assert_clear_error
+from cellrun import assert_stopped
 from conftest import cell, completions
 from test_map import ctrl_c_in
 
-from ygpt_magic.errors import BatchNotStarted, StoppedBeforeAsking, StoppedInFlight
+from ygpt_magic.errors import BatchNotStarted, StoppedBeforeAsking, StoppedBeforeSending, StoppedInFlight
 
 BATCH = "%%ygpt --map reviews --batch --model gemma-3-12b-it --out lab\nReview: {item}"
 
@@ -64,7 +64,7 @@ def test_ctrl_c_before_the_reply_is_one_paragraph_and_the_chat_is_as_it_was(shel
     run = cell(shell, source)
     presser.join()
     assert held.is_set()
-    assert_clear_error(run, *words, error_type=error_type)
+    assert_stopped(run, *words, error_type=error_type)
     assert magics.kernel.session.chats["default"].turns == []
     assert "_ygpt" not in shell.user_ns and shell.user_ns["lab"] == "kept"
 
@@ -74,7 +74,7 @@ def test_ctrl_c_after_the_rows_were_uploaded_names_the_dataset_left_in_the_folde
     shell.user_ns["reviews"] = ["Great phone", "Broke in a week"]
     held = ygpt_server.faults.hold_next(1, "BatchCompletion", seconds=5)
     presser = ctrl_c_in(10, when=held)
-    message = assert_clear_error(cell(shell, BATCH), error_type=BatchNotStarted)
+    message = assert_stopped(cell(shell, BATCH), error_type=BatchNotStarted)
     presser.join()
     [dataset] = re.findall(r"dataset (\S+) uploaded", message)
     assert dataset != "None" and f"dataset {dataset} stays in the folder" in message
@@ -121,8 +121,8 @@ def test_ctrl_c_while_the_sdk_still_loads_after_load_ext_is_one_paragraph(shell,
         presser.join()
     finally:
         release.set()
-    assert_clear_error(run, "Stopped before the request was sent", "still loading", "Nothing was sent",
-                       error_type=StoppedBeforeAsking)
+    assert_stopped(run, "Stopped before the request was sent", "still loading", "Nothing was sent",
+                   error_type=StoppedBeforeAsking)
     assert completions(ygpt_server) == []
 
 
@@ -158,7 +158,7 @@ def test_ctrl_c_while_a_reference_is_turned_into_text_is_one_paragraph_naming_it
     presser = ctrl_c_in(10, when=report.started)
     run = cell(shell, source)
     presser.join()
-    message = assert_clear_error(run, "put the text you want in a variable", error_type=StoppedBeforeAsking)
+    message = assert_stopped(run, "put the text you want in a variable", error_type=StoppedBeforeAsking)
     assert message.startswith(f"Stopped before the request was sent: Ctrl-C came while {reference} was "
                               f"turned into text. Nothing was sent, "), message
     assert magics.kernel.session.chats["default"].turns == []
@@ -173,5 +173,5 @@ def test_ctrl_c_while_a_rows_reference_is_turned_into_text_stops_the_run_not_the
     presser = ctrl_c_in(10, when=report.started)
     run = cell(shell, "%%ygpt --map items --out res\n{item}: {report}")
     presser.join()
-    assert_clear_error(run, "Stopped before any row was sent", "Nothing was sent")
+    assert_stopped(run, "Stopped before any row was sent", "Nothing was sent", error_type=StoppedBeforeSending)
     assert completions(ygpt_server) == [] and shell.user_ns["res"] == "kept"

@@ -13,15 +13,28 @@ from weakref import WeakKeyDictionary
 
 from IPython.core.error import UsageError
 
-from ..errors import CacheMiss, CacheUnusable, Interrupted, YGptError
+from ..errors import (
+    BatchNotStarted,
+    CacheMiss,
+    CacheUnusable,
+    Interrupted,
+    StoppedBeforeAsking,
+    StoppedBeforeSending,
+    StoppedInFlight,
+    YGptError,
+)
 from ..render.controls import visible
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
 
+#: a cell's Ctrl-C, said in one paragraph: after its output (Interrupted), or by the step it
+#: stopped (before the request was sent, in flight, around a batch job's start). Each ends the
+#: cell as an interrupted cell ends, in one line named as the error, never a UsageError on stderr
+_CTRL_C = (Interrupted, StoppedBeforeAsking, StoppedBeforeSending, StoppedInFlight, BatchNotStarted)
 #: our errors shown as the cell's error (:class:`_RunStopper`), not as a UsageError on stderr
-_STOPPING_THE_RUN = (CacheMiss, CacheUnusable, Interrupted)
+_STOPPING_THE_RUN = (CacheMiss, CacheUnusable, *_CTRL_C)
 
 
 def as_usage_error(error: YGptError) -> UsageError:
@@ -59,9 +72,9 @@ class _RunStopper(UsageError):
     (``_render_traceback_``), which nbval and nbconvert report with the cell, papermill and a
     terminal print, and JupyterLab draws where an interrupted cell's traceback would be; a
     plain UsageError only goes to stderr, where nbval does not look. A replay-mode cache error
-    (CI) fails the run the way a test fails; a cell Ctrl-C stopped (Interrupted) ends as an
-    interrupted cell, after its own tidy output. Either way ipykernel's reply is an error and the
-    cells queued after it are aborted."""
+    (CI) fails the run the way a test fails; a cell Ctrl-C stopped (Interrupted, or a step's
+    paragraph such as StoppedBeforeAsking) ends as an interrupted cell, after its own tidy
+    output. Either way ipykernel's reply is an error and the cells queued after it are aborted."""
 
     error: YGptError
 
