@@ -11,8 +11,9 @@ import threading
 import time
 
 import pytest
-from cellrun import assert_clear_error
+from cellrun import CellRun, assert_clear_error, assert_interrupted
 from conftest import cell, completions
+from test_accounts import rows_of
 from test_cache_faults import recorded_cache
 from test_map import ctrl_c_in
 
@@ -63,22 +64,29 @@ def test_a_cache_locked_at_first_open_is_waited_for_said_and_used_once_free(shel
     assert len(completions(ygpt_server)) == 2
 
 
-@pytest.mark.slow  # waits out real time (a timeout, a retry, a killed server)
-def test_ctrl_c_while_the_cache_waits_for_another_kernel_leaves_it_unlocked(shell, ygpt_server, tmp_path):
-    """Ctrl-C lands as the cache's BEGIN returns (SQLite waits inside the C call), the lock
-    taken: it was left held, the other kernel locked out and this one warned at every cell."""
-    path = tmp_path / "shared.sqlite"
+def _ctrl_c_while_the_cache_writes(shell, path, source: str) -> CellRun:
+    """Run ``source`` with the cache at ``path`` while another kernel holds its write lock for
+    1.5 s, and press Ctrl-C at 0.7 s: the reply is in, and the cache waits to record it."""
     shell.run_line_magic("ygpt", f"cache {path}")
     assert cell(shell, "%%ygpt --once\nwarm up").ok
     locker = subprocess.Popen([sys.executable, "-c", LOCKER, str(path)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
     assert locker.stdout.readline().strip() == "locked"
     threading.Timer(1.5, locker.communicate, kwargs={"input": "\n", "timeout": 30}).start()
-    presser = ctrl_c_in(0.7)   # the reply is in; the cache waits for the other kernel's write
-    stopped = cell(shell, "%%ygpt\nHello there")
+    presser = ctrl_c_in(0.7)
+    stopped = cell(shell, source, cell_id="asked")
     presser.join()
     locker.wait(30)
-    assert "interrupted" in stopped.page and shell.user_ns["_ygpt"].status == "INTERRUPTED"
+    return stopped
+
+
+@pytest.mark.slow  # waits out real time (a timeout, a retry, a killed server)
+def test_ctrl_c_while_the_cache_waits_for_another_kernel_leaves_it_unlocked(shell, ygpt_server, tmp_path):
+    """Ctrl-C lands as the cache's BEGIN returns (SQLite waits inside the C call), the lock
+    taken: it was left held, the other kernel locked out and this one warned at every cell."""
+    path = tmp_path / "shared.sqlite"
+    stopped = _ctrl_c_while_the_cache_writes(shell, path, "%%ygpt\nHello there")
+    assert_interrupted(stopped)
     other = sqlite3.connect(path, isolation_level=None, timeout=2)
     other.execute("BEGIN IMMEDIATE")   # the other kernel can write again
     other.execute("COMMIT")
@@ -86,6 +94,33 @@ def test_ctrl_c_while_the_cache_waits_for_another_kernel_leaves_it_unlocked(shel
     after = cell(shell, "%%ygpt --once\nHello again")
     assert after.ok and after.stderr == "", after.stderr   # not "was not used (…transaction…)"
     assert cell(shell, "%%ygpt --once\nHello again").ok and shell.user_ns["_ygpt"].cached
+
+
+@pytest.mark.slow  # waits out another kernel's lock
+def test_ctrl_c_while_the_cache_records_a_whole_answer_keeps_it_shown_in_the_chat_and_counted(
+        shell, magics, ygpt_server, tmp_path):
+    """The answer had arrived in full and was billed; only its write to the cache was stopped.
+    The whole answer on screen was replaced by the ⏹ line alone, nothing entered the chat, and
+    neither %ygpt usage nor _ygpt.usage counted its tokens."""
+    stopped = _ctrl_c_while_the_cache_writes(shell, tmp_path / "shared.sqlite", "%%ygpt\nHello there")
+    reply = shell.user_ns["_ygpt"]
+    assert reply.status == "FINAL" and reply.usage.completion_tokens > 0 and not reply.cached
+    assert " ".join(reply.text.split()[:6]) in " ".join(stopped.page.split()), stopped.page
+    assert "⏹ interrupted" not in stopped.page   # the whole answer, not marked stopped
+    assert ("⏹ Ctrl-C came while the reply cache was recording this answer (it waits while another kernel "
+            "writes to the same file): the answer arrived whole, was added to the chat and is counted in "
+            "%ygpt usage, but the cache did not record it, so running this cell again sends it again."
+            ) in " ".join(stopped.page.split()), stopped.page
+    assert_interrupted(stopped)   # Run All stops: the press meant to stop
+    [turn] = magics.kernel.session.chats["default"].turns
+    assert turn.reply.text == reply.text
+    tokens = [f"{reply.usage.input_tokens:,}", f"{reply.usage.completion_tokens:,}"]
+    usage = cell(shell, "%ygpt usage")
+    assert rows_of(usage, "Tokens by chat")["default"][:3] == ["1", *tokens], usage.shown
+    assert "stopped while it streamed" not in usage.shown   # a whole answer, not a stopped one
+    again = cell(shell, "%%ygpt\nHello there", cell_id="asked")   # rewinds to before its turn
+    assert again.ok and not shell.user_ns["_ygpt"].cached
+    assert len(completions(ygpt_server)) == 3   # warm up, the stopped cell, its question sent again
 
 
 def test_a_replay_never_waits_for_another_kernels_write_lock(shell, ygpt_server, tmp_path):

@@ -42,7 +42,7 @@ from .chat.session import EMPTY_REPLY
 from .chat.tooluse import ToolCall
 from .client import rpc_errors
 from .errors import StreamBroken, YGptError
-from .ledger import Cache, Ledger
+from .ledger import Cache, Ledger, unkept_note
 
 if TYPE_CHECKING:
     from .tools.schema import Schema
@@ -232,9 +232,18 @@ class _Requests:
         except _Interrupted as stop:   # what the server generated before the stop is billed
             self._ledger.stopped(options.model, stop.last)
             raise
-        self._ledger.sent(messages, options, extras, answer)
+        try:
+            self._ledger.sent(messages, options, extras, answer)
+        except KeyboardInterrupt:   # in the cache's write: the answer is whole, and counted
+            if not self._ledger.write_stopped or answer.status == "TOOL_CALLS":   # no more rounds
+                raise _Interrupted(answer) from None
         self.paid = self.paid + answer.usage
         return answer
+
+    @property
+    def write_stopped(self) -> bool:
+        """Ctrl-C stopped the cache's write of an answer: it is whole, shown and counted, not cached."""
+        return self._ledger.write_stopped
 
     def _admit(self, number: int, messages: list[Message], options: RequestOptions, extras: Extras) -> None:
         """The cap's word on request ``number`` of the exchange, about to be sent."""
@@ -363,6 +372,8 @@ def _answered(session: ChatSession, plan: Plan, renderer: Renderer, requests: _R
     reply = _reply(plan, last, started, tools, priced=requests.cost, cached=requests.replayed)
     if session.record(plan, reply) is None and not plan.once:
         renderer.note(EMPTY_REPLY)
+    if requests.write_stopped:
+        renderer.note(unkept_note("is kept in _ygpt" if plan.once else "was added to the chat"))
     renderer.finish(reply)
     return reply
 

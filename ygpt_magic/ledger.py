@@ -28,7 +28,10 @@ from .chat.accounts import Accounts
 
 class Cache(Protocol):
     """What the ledger needs from a reply cache (``cache.Front``): each request's recorded
-    answer or vector (None: send it), and each sent one kept."""
+    answer or vector (None: send it), and each sent one kept; ``write_stopped``: Ctrl-C came
+    while it kept one (its write waits while another kernel writes the same file)."""
+
+    write_stopped: bool
 
     def replayed_answer(self, messages: Sequence[Message], options: RequestOptions,
                         extras: Mapping[str, Any] | None = None) -> Answer | None: ...
@@ -76,9 +79,15 @@ class Ledger:
 
     def sent(self, messages: Sequence[Message], options: RequestOptions,
              extras: Mapping[str, Any] | None, answer: Answer) -> None:
-        """A sent request's answer kept and paid for."""
-        self.kept(messages, options, extras, answer)
+        """A sent request's answer paid for, then kept: a Ctrl-C while the cache's write waits
+        (:attr:`write_stopped`) leaves it counted, since it was billed."""
         self.paid(options.model, answer.usage)
+        self.kept(messages, options, extras, answer)
+
+    @property
+    def write_stopped(self) -> bool:
+        """Whether Ctrl-C stopped the cache while it kept an answer (which the cache then lacks)."""
+        return self.cache is not None and self.cache.write_stopped
 
     def cost(self, usage: Usage, model: str) -> Decimal | None:
         """The estimated roubles of ``usage`` (a whole exchange's, for its footer)."""
@@ -95,3 +104,11 @@ class Ledger:
         """A sent text's vector kept in the cache, when one is on."""
         if self.cache is not None:
             self.cache.recorded_vector(text, model, vector)
+
+
+def unkept_note(kept_in: str) -> str:
+    """The note above a whole answer whose write to the cache Ctrl-C stopped; ``kept_in``: where
+    the answer is kept all the same (the chat, or _ygpt for --once)."""
+    return (f"⏹ Ctrl-C came while the reply cache was recording this answer (it waits while another "
+            f"kernel writes to the same file): the answer arrived whole, {kept_in} and is counted in "
+            f"%ygpt usage, but the cache did not record it, so running this cell again sends it again.")

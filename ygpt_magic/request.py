@@ -258,7 +258,7 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
     what the provenance log quotes (default: the prompt). ``waiting``: the waiting line shown
     while the plan was made, which the reply's first display replaces. ``where``: what a cost
     cap's refusal is said of (default: the running cell; ``%ygpt fix`` names the cell it fixes).
-    A reply Ctrl-C stopped is kept in ``_ygpt`` and ends the cell as Interrupted (Run All stops)."""
+    A reply Ctrl-C stopped, or whose write to the cache it stopped, ends the cell as Interrupted."""
     from .exchange import request_extras, run_exchange
 
     if tuple(notes) != plan.context_notes:  # a plan is made without them (most cells have none)
@@ -298,6 +298,8 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
             from .commands._next_cell import put_below
 
             put_below(kernel, code)
+    if cache is not None and cache.write_stopped:   # the answer is whole; Ctrl-C meant to stop the run
+        raise Interrupted()
 
 
 #: how --dry-run says a count that replay mode could neither replay nor ask

@@ -158,6 +158,8 @@ class Front:
         self._get_client, self._secrets = get_client, secrets
         self._warned = False
         self._unopened: CacheUnusable | None = None
+        #: Ctrl-C came while a write waited (another kernel writing the file): that entry is missing
+        self.write_stopped = False
         self.strict = True   # a replay-mode miss is CacheMiss (False: a request to send, see peeking)
 
     def peeking(self) -> Front:
@@ -318,6 +320,9 @@ class Front:
             self._file().put(key, {**value, "parts": parts})
         except CacheUnusable as error:
             self._warn(error)
+        except KeyboardInterrupt:
+            self.write_stopped = True
+            raise
         else:
             self.cache.recorded += 1
 
