@@ -98,9 +98,10 @@ class Kernel:
         self.wait_idle(parent, timeout)
         return parent
 
-    def reply(self, code: str, timeout: float = 20) -> dict[str, Any]:
-        """Run ``code`` and return its ``execute_reply``'s content (its payloads: set_next_input)."""
-        parent = self.client.execute(code)
+    def reply(self, code: str, timeout: float = 20, cell_id: str | None = None) -> dict[str, Any]:
+        """Run ``code`` (as cell ``cell_id``, as JupyterLab names it) and return its
+        ``execute_reply``'s content (its payloads: set_next_input)."""
+        parent = self.send(code, cell_id)
         while True:
             reply = self.client.get_shell_msg(timeout=timeout)
             if reply["parent_header"].get("msg_id") == parent:

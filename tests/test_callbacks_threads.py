@@ -93,7 +93,7 @@ def test_code_asked_for_in_a_cell_still_goes_into_a_new_cell_below(tmp_path: Pat
     script.write_text('{"replies": [{"user": "Write add", "reply": "```python\\ndef add(a, b):\\n'
                       '    return a + b\\n```"}]}', encoding="utf-8")
     with start_local_server(scripts=[script]) as server, Kernel(server.address) as kernel:
-        payload = kernel.reply("%%ygpt --once --format code\nWrite add").get("payload", [])
+        payload = kernel.reply("%%ygpt --once --format code\nWrite add", cell_id="ask").get("payload", [])
         assert [p["text"].strip() for p in payload if p.get("source") == "set_next_input"] == [
             marked("def add(a, b):\n    return a + b")]
 

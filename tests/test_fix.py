@@ -73,7 +73,7 @@ def test_fix_puts_the_corrected_code_into_a_new_cell(shell, ygpt_server, tmp_pat
     with scripted(shell, tmp_path, user, reply):
         result = cell(shell, f"%ygpt fix {failed}")
     assert result.ok, result.shown
-    assert shell.rl_next_input == marked(FIXED)  # a new cell below; the failed cell is not replaced
+    assert shell.rl_next_input == FIXED  # a new cell below (no cell id: unmarked); the failed cell is not replaced
     assert "An empty list has length 0." in result.final
     assert "nothing was put into a new cell" not in result.shown
 
@@ -119,8 +119,8 @@ def test_run_all_again_does_not_insert_the_code_a_second_time(shell, ygpt_server
         result = cell(shell, f"%ygpt fix {failed}", cell_id="fix")  # the user changed that cell
         assert shell.rl_next_input == marked(FIXED) and "no new cell" not in result.page
         shell.rl_next_input = None
-        assert cell(shell, f"%ygpt fix {failed}").ok  # no cell id (a terminal): a new cell
-        assert shell.rl_next_input == marked(FIXED)
+        assert cell(shell, f"%ygpt fix {failed}").ok  # no cell id (a terminal): a new cell, unmarked
+        assert shell.rl_next_input == FIXED
 
 
 def test_fix_dry_run_shows_the_exact_messages_and_sends_nothing(shell, magics, ygpt_server):

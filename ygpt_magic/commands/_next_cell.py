@@ -69,11 +69,12 @@ def put_below(kernel: Kernel, code: str) -> None:
     if here.cell_id:
         kernel.code_below[here.cell_id] = (code, time.time())
     assert kernel.shell is not None, "a reply's code goes below a cell of the shell that ran it"
-    kernel.shell.set_next_input(marked(code), replace=False)
+    kernel.shell.set_next_input(marked(code) if here.cell_id else code, replace=False)
 
 
 def marked(code: str) -> str:
-    """``code`` as it goes into a new cell: the mark on its first line (not before a cell magic)."""
+    """``code`` as it goes into a new cell: the mark on its first line (not before a cell magic).
+    Only where the frontend names its cells: a terminal's next input has no Run All to guard."""
     return code if code.lstrip().startswith("%%") else f"{MARK}\n{code}"
 
 
