@@ -170,10 +170,14 @@ def test_the_folder_prompt_hides_what_is_typed_in_a_real_kernel(ygpt_server):
 
 def test_a_key_as_the_folder_of_a_model_uri_is_refused_before_it_is_sent(shell, magics, ygpt_server):
     """The model URI carries the folder (gpt://<folder>/yandexgpt/latest): a key pasted there
-    went out in the request, and back in the footer, the usage table and whoami's config."""
+    went out in the request, and back in the footer, the usage table and whoami's config; an
+    embedding model's URI (%ygpt embed --model emb://…) sent it after chat models' were refused."""
     sent, says = len(ygpt_server.requests), "model holds what looks like a Yandex Cloud API key"
+    shell.user_ns["texts"] = ["a", "b"]
     for source in (f"%%ygpt --model gpt://{SHAPED_KEY}/yandexgpt/latest\nHello",
-                   f"%ygpt config --model gpt://{SHAPED_KEY}/yandexgpt/latest"):
+                   f"%ygpt config --model gpt://{SHAPED_KEY}/yandexgpt/latest",
+                   f"%ygpt embed texts --model emb://{SHAPED_KEY}/text-search-doc/latest",
+                   f"%%ygpt --labels good,bad --model cls://{SHAPED_KEY}/abc\nI love it"):
         refused = run(shell, source)
         message = assert_clear_error(refused, says, "gpt://<folder_id>/yandexgpt/latest")
         assert not leaks(refused.shown + message), source

@@ -38,6 +38,20 @@ def unencodable(text: str) -> str | None:
     return None
 
 
+def refuse_credential(model: str) -> None:
+    """OptionError when the model name ``model`` holds what looks like a credential: a key
+    pasted where a model URI's folder goes would go out in every request's model URI, and back
+    in footers and tables. The one rule for every door a name comes through (Options, an
+    embedding model, and client/models.named, which every SDK model is made by), so none sends it."""
+    if kind := looks_like(model):
+        raise OptionError(
+            f"model holds what looks like {kind}, so it is not used, shown or sent; a model URI "
+            f"carries the folder id after its scheme (gpt://<folder_id>/yandexgpt/latest, "
+            f"emb://<folder_id>/text-search-doc/latest; the id is 20 letters and digits, b1g…): "
+            f"use it there, or a short name such as yandexgpt or doc."
+        )
+
+
 class _Unset:
     """The type of :data:`UNSET`; one instance, so ``is UNSET`` is the test."""
 
@@ -99,12 +113,7 @@ class Options:
                     f"{shown(self.model)}; use e.g. yandexgpt, yandexgpt-lite, yandexgpt/rc or "
                     f"gpt://<folder_id>/yandexgpt/latest."
                 )
-            if kind := looks_like(self.model):  # a key pasted as the folder of a model URI
-                raise OptionError(
-                    f"model holds what looks like {kind}, so it is not used, shown or sent; a "
-                    f"model URI carries the folder id (gpt://<folder_id>/yandexgpt/latest, the id "
-                    f"is 20 letters and digits, b1g…): use it there, or a short name such as yandexgpt."
-                )
+            refuse_credential(self.model)
             object.__setattr__(self, "model", self.model.strip())
         if self.temperature is not None:
             hint = "use a value from 0 to 1, e.g. --temperature 0.3"

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..chat.options import refuse_credential
 from ..errors import OptionError, QuotaExceeded, YGptError
 from ..modelname import EMBEDDINGS, model_name
 from .loop import LoopThread
@@ -39,16 +40,15 @@ class Vector:
 
 def embedding_model(name: str) -> str:
     """``doc``, ``query``, their full names or an ``emb://`` URI, as the SDK takes it (the short
-    name, or the URI); OptionError for anything else (a completion model above all)."""
-    text = name.strip()
-    by_full_name = {full: short for short, full in EMBEDDINGS.items()}
-    base = text.partition("/")[0]
-    if text in EMBEDDINGS or base in EMBEDDINGS:
-        return text
-    if base in by_full_name:
-        return by_full_name[base] + text[len(base):]
-    if text.startswith("emb://") and len(text) > len("emb://"):
-        return text
+    name with the version given, or the URI); OptionError for a name that holds a credential,
+    and for anything else (a completion model above all)."""
+    refuse_credential(name)
+    read = model_name(name)
+    if read.scheme == "emb":
+        return read.text
+    short = {full: short for short, full in EMBEDDINGS.items()}.get(read.name, read.name)
+    if not read.scheme and short in EMBEDDINGS:
+        return f"{short}/{read.version}" if read.version else short
     raise OptionError(
         f"--model {name!r} is not an embedding model. Use doc (for the texts you search in), query "
         f"(for what you search for) or an emb://<folder>/<model>/<version> URI of a tuned model; "

@@ -27,6 +27,7 @@ from . import classify as classifiers
 from . import guard, message_size
 from .chunks import SdkAnswer, grpc_chunk
 from .many import AdaptiveLimit, ManyJob, Result
+from .models import named
 from .tools import sdk_messages
 from .watch import Watch
 
@@ -91,7 +92,7 @@ def embeddings(client: Client, texts: Iterable[tuple[Any, str]], model: str, con
 
     client._check_credentials()
     name = embedding_model(model)
-    sdk_model = client._get_sdk().models.text_embeddings(name)
+    sdk_model = named(client._get_sdk().models.text_embeddings, name)
     secrets = client._secrets()   # read once per call: one cell's texts, not one read per text
     return embed_many(
         client.loop, sdk_model, texts, concurrency=concurrency, timeout=client.settings.timeout,

@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..chat.options import RequestOptions
+from ..chat.options import RequestOptions, refuse_credential
 from ..modelname import LATEST, model_name
 
 
 def named(factory: Callable[..., Any], model: str) -> Any:
     """``factory``'s model for ``model``: a URI as it is, a short name with its version
-    (``latest`` when it names none, as every use of the name takes it: modelname.py)."""
+    (``latest`` when it names none, as every use of the name takes it: modelname.py). Every
+    SDK model is made here, so a name that holds a credential is refused here whatever door it
+    came through (refuse_credential)."""
+    refuse_credential(model)
     name = model_name(model)
     return factory(name.text) if name.scheme else factory(name.name, model_version=name.version or LATEST)
 
