@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from ygpt_magic.client.embeddings import key_model
+from ygpt_magic.client.chat_api import UNREPORTED, reported_version
+from ygpt_magic.client.classify import can_classify, is_tuned
+from ygpt_magic.client.embeddings import embedding_model, key_model
 from ygpt_magic.errors import OptionError
 from ygpt_magic.modelname import model_name
 
@@ -56,3 +58,25 @@ def test_every_spelling_of_an_embedding_model_is_one_key(typed):
 def test_a_completion_model_is_no_embedding_key():
     with pytest.raises(OptionError, match="not an embedding model"):
         key_model("yandexgpt")
+
+
+@pytest.mark.parametrize("typed, sent", [("doc", "doc"), ("query", "query"), ("text-search-doc", "doc"),
+                                         ("text-search-query/rc", "query/rc"), ("doc/latest", "doc/latest"),
+                                         (f"emb://{FOLDER}/text-search-doc/latest", f"emb://{FOLDER}/text-search-doc/latest")])
+def test_an_embedding_model_is_sent_as_the_sdk_takes_it(typed, sent):
+    assert embedding_model(typed) == sent
+
+
+@pytest.mark.parametrize("model, tuned, classifies", [
+    ("yandexgpt", False, True), ("yandexgpt-lite/rc", False, True), ("llama", False, False),
+    ("yandexgpt-lite/rc@tamrap1sjscq6e9flit3p", True, True), (TUNED, True, True), (f"cls://{FOLDER}/abc", True, True)])
+def test_a_classifier_is_told_by_its_name(model, tuned, classifies):
+    assert (is_tuned(model), can_classify(model)) == (tuned, classifies)
+
+
+@pytest.mark.parametrize("uri, version", [
+    (f"gpt://{FOLDER}/yandexgpt/latest", UNREPORTED), (f"gpt://{FOLDER}/yandexgpt/rc", UNREPORTED),
+    ("gpt://qwen3-235b-a22b-fp8/latest", UNREPORTED), ("gpt://gemma-3-27b-it/23.10.2024", "23.10.2024"),
+    (f"gpt://{FOLDER}/yandexgpt/23.10.2024", "23.10.2024"), ("", UNREPORTED)])
+def test_a_chat_api_answer_reports_a_version_only_when_its_uri_ends_with_one(uri, version):
+    assert reported_version(uri) == version

@@ -34,7 +34,7 @@ from typing import Any
 
 from ..chat.options import RequestOptions
 from ..chat.values import Message, ToolCallItem
-from ..modelname import VERSIONS
+from ..modelname import VERSIONS, model_name
 from . import retries
 from .models import configured
 
@@ -115,7 +115,8 @@ def _finished(status: str) -> str:
 
 def reported_version(model_uri: str) -> str:
     """The model version a chat-API answer's ``model`` reports: the URI's tail unless it is a label."""
-    tail = model_uri.rpartition("/")[2]
+    read = model_name(model_uri)
+    tail = read.version or read.name   # gpt://<model>/latest names no folder: its label is the name
     return UNREPORTED if not tail or tail in VERSIONS else tail
 
 

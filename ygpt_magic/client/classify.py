@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..chat.values import Answer, Message, Usage
+from ..modelname import model_name
 from .models import named
 
 #: the models Yandex Cloud's prompt-based classifiers run on (by name: any version of them)
@@ -52,7 +53,8 @@ class Classifier:
         """The model whose tokenizer counts what this classifier reads (:meth:`read`): itself,
         or a tuned classifier's base model, as the tokenizer API knows no tuned classifier (a
         ``cls://`` URI names none: it counts as yandexgpt-lite, the base classifiers are tuned on)."""
-        if self.model.startswith("cls://"):
+        read = model_name(self.model)
+        if read.scheme == "cls":
             return TUNED_ON
         return self.model.partition("@")[0]
 
@@ -116,13 +118,14 @@ class Classification:
 
 def is_tuned(model: str) -> bool:
     """A tuned classifier's URI: ``cls://…``, or a version with a tuning id after ``@``."""
-    return model.startswith("cls://") or "@" in model
+    read = model_name(model)
+    return read.scheme == "cls" or "@" in read.version
 
 
 def can_classify(model: str) -> bool:
     """Whether ``model`` (a short name, ``name/version`` or a tuned URI) is a classifier: a
     tuned one, or a version of one of :data:`BASES`; a chat model such as llama is not."""
-    return is_tuned(model) or model.partition("/")[0] in BASES
+    return is_tuned(model) or model_name(model).name in BASES
 
 
 def sdk_model(sdk: Any, classifier: Classifier) -> Any:
