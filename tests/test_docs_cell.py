@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import threading
+import time
 
 import pytest
 from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error
@@ -62,6 +65,36 @@ def test_the_right_note_is_source_one_and_the_reply_shows_its_sources(shell, ygp
     assert len(embedded(ygpt_server, "doc")) == 3   # one chunk per small note
     assert embedded(ygpt_server, "query") == [QUESTION]
     assert f"(“{QUESTION.splitlines()[0][:40]}" in cell(shell, "%ygpt provenance").plain, "named by its question"
+
+
+def _stop_while_it_streams(server) -> None:
+    """Ctrl-C 0.6 s after the completion request reaches the server, from another thread."""
+    before = len(server.requests)
+
+    def press() -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if any(request.method == "Completion" for request in server.requests[before:]):
+                time.sleep(0.6)
+                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+                return
+            time.sleep(0.01)
+    threading.Thread(target=press, daemon=True).start()
+
+
+@pytest.mark.slow
+def test_a_reply_stopped_with_ctrl_c_keeps_its_sources(shell, ygpt_server, notes):
+    """The stopped request was sent (and billed) with its sources: the partial answer drew on
+    them, so they show under the ⏹ text and stay in _ygpt.sources, as a finished reply's do."""
+    ygpt_server.faults.latency(0.2)
+    _stop_while_it_streams(ygpt_server)
+    run = cell(shell, f"%%ygpt --docs notes --once\n{QUESTION} Answer in a very long essay, at least 2000 words.")
+    ygpt_server.faults.latency(0)
+    stopped = shell.user_ns["_ygpt"]
+    assert stopped.status == "INTERRUPTED" and "⏹" in run.stdout + run.shown
+    assert getattr(stopped, "sources", None), "the stopped reply lost its sources"
+    assert stopped.sources[0]["path"] == "notes/cats.md"
+    assert f"[1] notes/cats.md:{stopped.sources[0]['where']} · " in run.stdout + run.shown
 
 
 def test_a_rerun_embeds_no_file_and_a_changed_file_only_its_own_chunks(shell, ygpt_server, notes):

@@ -138,10 +138,12 @@ def answer(kernel: Kernel, args: argparse.Namespace, question: str,
     if args.dry_run:
         notes = (*notes, HELD)
     paid = embedding_spent(kernel).cost.amount - spent.cost.amount
-    send(prompt(kernel.settings.docs_instruction, fitted.hits, question), notes, paid, 0)
-    reply = kernel.namespace.get("_ygpt")
-    if isinstance(reply, Reply) and reply is not before:
-        _attach(kernel, reply, fitted.hits)
+    try:
+        send(prompt(kernel.settings.docs_instruction, fitted.hits, question), notes, paid, 0)
+    finally:   # a reply stopped with Ctrl-C raises Interrupted with _ygpt set: it drew on them too
+        reply = kernel.namespace.get("_ygpt")
+        if isinstance(reply, Reply) and reply is not before:
+            _attach(kernel, reply, fitted.hits)
 
 
 def _stopped_pricing() -> StoppedBeforeAsking:
