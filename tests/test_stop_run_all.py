@@ -56,6 +56,7 @@ def test_stop_during_run_all_ends_the_cell_in_one_line_and_the_queued_cells_send
         chat = _run_all_stopped(kernel, [f"%%ygpt\n{ESSAY}", "%%ygpt\nAnd what about lakes?",
                                          "print('the cell after them ran')"], streaming)
         assert kernel.statuses(chat) == ["error", "aborted", "aborted"]
+        kernel.wait_idle(chat[0])   # the reply comes on the shell channel, the output on iopub
         shown = kernel.shown(chat[0])
         assert "Rivers run." in shown and "⏹ interrupted — not added to the chat" in shown, shown
         errors = [(content["ename"], content["traceback"]) for kind, content in kernel.of(chat[0]) if kind == "error"]
@@ -69,6 +70,7 @@ def test_stop_during_run_all_ends_the_cell_in_one_line_and_the_queued_cells_send
                                          "%%ygpt --map items --once --out second\nSummary of: {item}"],
                                 lambda _: _sent(server) >= before + 4)
         assert kernel.statuses(rows) == ["error", "aborted", "aborted"]
+        kernel.wait_idle(rows[0])
         shown = kernel.shown(rows[0])
         assert "Stopped:" in shown and LINE in shown and "Traceback" not in shown, shown
         at_end = _sent(server)
