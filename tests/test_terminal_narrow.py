@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import pytest
 from conftest import CREDENTIAL_ENV, TEST_FOLDER, TEST_KEY
 from test_terminal import REPO, Terminal, loaded_ipython
-from wcwidth import wcwidth
+from wcwidth import iter_graphemes, wcswidth
 
 from ygpt_magic.render.terminal import Typewriter
 
@@ -49,12 +49,12 @@ class Rows:
             elif part == "\x1b[A":
                 self.row = max(0, self.row - 1)
             elif not part.startswith("\x1b"):   # IPython's own modes (bracketed paste) change no row
-                for char in part:
+                for char in iter_graphemes(part):   # a ZWJ emoji or a flag is one glyph, 2 columns
                     self._put(char)
         return self
 
     def _put(self, char: str) -> None:
-        width = max(wcwidth(char), 0)
+        width = max(wcswidth(char), 0)
         if self.column + width > self.columns:   # the edge: on to the next row
             self._next_row(wrapped=True)
         cells = self.rows[self.row]
@@ -136,3 +136,17 @@ def test_a_line_wider_than_the_terminal_in_display_columns_is_erased_over_every_
         typewriter.show(f"note\n\n{line}")
     typewriter.show("note\n\nthe reply")
     assert Rows().feed("".join(printed)).text() == "note\n\nthe reply"
+
+
+def test_a_line_of_emoji_sequences_is_erased_without_the_row_above_it(monkeypatch):
+    """A family emoji (three people joined by ZWJ) is one glyph of 2 columns: counted per code
+    point (6), the 67-column line took 3 rows, and its erase went on to the reply's row above."""
+    glyph = "👨\u200d👩\u200d👧"
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    monkeypatch.setenv("COLUMNS", str(COLUMNS))
+    monkeypatch.setenv("LINES", "24")
+    printed: list[str] = []
+    typewriter = Typewriter(printed.append, erasable=True)
+    typewriter.show(f"the reply so far\n⏳ running react(emoji=\"{glyph * 20}\")…")
+    typewriter.show("the reply so far\nand the rest")
+    assert Rows().feed("".join(printed)).text() == "the reply so far\nand the rest"

@@ -184,16 +184,19 @@ def _rows(line: str, columns: int) -> int:
     """How many rows ``line`` takes on a terminal ``columns`` wide, by display width: a CJK
     character or an emoji takes two columns, and one that does not fit at the end of a row
     starts the next (``len`` counts characters, which left a wide line's first rows on screen).
-    A tab goes on to the next stop, never past the row's end. wcwidth is imported here, when a
-    line is first erased, as words.columns does."""
-    from wcwidth import wcwidth
+    Measured per grapheme, as a terminal draws it: a family emoji or a flag is several code points
+    but one glyph of 2 columns (counted per code point, the erase went on into the output above).
+    What wcwidth cannot measure (a control character) counts 0: a row counted too few leaves a
+    stray row, one too many erases the user's. A tab goes on to the next stop, never past the
+    row's end. wcwidth is imported here, when a line is first erased, as words.columns does."""
+    from wcwidth import iter_graphemes, wcswidth
 
     rows, column = 1, 0
-    for char in line:
-        if char == "\t":
+    for glyph in iter_graphemes(line):
+        if glyph == "\t":
             column = min(column - column % 8 + 8, columns)
             continue
-        width = max(wcwidth(char), 0)
+        width = max(wcswidth(glyph), 0)
         if column + width > columns:
             rows, column = rows + 1, 0
         column += width
