@@ -254,10 +254,10 @@ def rows_of(value: Any, name: str) -> Rows:
     pandas = sys.modules.get("pandas")
     if pandas is not None and isinstance(value, pandas.DataFrame):
         check_columns(value.columns, name, f"--map {name}", "a row's {name} and {row}")
-        return Rows("frame", len(value), _labels(value.index), index=value.index,
+        return Rows("frame", len(value), row_labels(value.index), index=value.index,
                     columns=_Columns(value), name=name)
     if pandas is not None and isinstance(value, pandas.Series):
-        return Rows("series", len(value), _labels(value.index), index=value.index,
+        return Rows("series", len(value), row_labels(value.index), index=value.index,
                     items=value.tolist(), name=name)
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
         kind = type(value).__name__
@@ -302,7 +302,8 @@ def check_columns(columns: Iterable[Any], name: str, door: str, reader: str) -> 
         f"({name} = {name}.loc[:, ~{name}.columns.duplicated()]), then run the cell again.")
 
 
-def _labels(index: Any) -> Sequence[Any]:
+def row_labels(index: Any) -> Sequence[Any]:
     """What names each row in ``_ygpt.errors``: its index label, or its position when the index
-    repeats labels (three failed rows labelled "x" would otherwise be one entry)."""
+    repeats labels (three failed rows labelled "x" would otherwise be one entry). The one rule
+    for --map, --batch, %ygpt embed and %ygpt similar (rows/texts.py)."""
     return index.tolist() if index.is_unique else range(len(index))

@@ -85,17 +85,7 @@ def similar(texts: Texts, query: str, embedder: Embedder, top: int, given: Given
         given.check(texts, embedder, positions)
     summary = f"{len(positions)} of {len(texts.texts):,} rows of {texts.name} closest to {query!r}"
     return SimilarRun(results_frame(texts, positions, scores), query, errors, summary, positions, scores,
-                      *row_labels(texts, positions))
-
-
-def row_labels(texts: Texts, positions: Any) -> tuple[list[Any], bool]:
-    """The labels of the rows at ``positions`` as ``NAME.loc`` takes them and ``_ygpt.results``
-    shows them (a list's rows: their positions), and whether NAME's index repeats a label, so
-    that a label may name several rows (``texts.labels`` are then positions)."""
-    index = None if isinstance(texts.source, (list, tuple)) else getattr(texts.source, "index", None)
-    if index is None:
-        return [int(position) for position in positions], False
-    return index.take(positions).tolist(), not index.is_unique   # tolist: Python's values, as shown
+                      *texts.loc(positions))
 
 
 def _query_vector(query: str, embedder: Embedder) -> Any:

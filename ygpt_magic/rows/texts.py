@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import OptionError
 from ..words import matching, some_of
-from .items import check_columns
+from .items import check_columns, row_labels
 
 #: rows named at most in a "not text" message
 NAMED = 5
@@ -28,8 +28,17 @@ class Texts:
 
     name: str
     texts: list[str]
-    labels: Sequence[Any]
+    labels: Sequence[Any]   # what names each row in _ygpt.errors (items.row_labels)
     source: Any        # the value itself: similar returns its rows
+    #: the index's own labels when it repeats some, so that ``labels`` are positions
+    repeated: Sequence[Any] | None = None
+
+    def loc(self, positions: Any) -> tuple[list[Any], bool]:
+        """The labels of the rows at ``positions`` as ``NAME.loc`` takes them (a list's rows:
+        their positions), and whether NAME's index repeats a label, so that one may name
+        several rows."""
+        every = self.labels if self.repeated is None else self.repeated
+        return [every[int(position)] for position in positions], self.repeated is not None
 
 
 def texts_of(value: Any, name: str, column: str | None, command: str) -> Texts:
@@ -37,12 +46,12 @@ def texts_of(value: Any, name: str, column: str | None, command: str) -> Texts:
     for a value that is not a list of texts or a column of them."""
     pandas = sys.modules.get("pandas")
     if pandas is not None and isinstance(value, pandas.DataFrame):
-        items, labels = _column(value, name, column, command), _labels(value.index)
+        items, labels = _column(value, name, column, command), row_labels(value.index)
     elif column is not None:
         raise OptionError(f"%ygpt {command}: --column {column} picks a column of a DataFrame, but "
                           f"{name} is a {type(value).__name__}. Drop --column, or pass a DataFrame.")
     elif pandas is not None and isinstance(value, pandas.Series):
-        items, labels = value.tolist(), _labels(value.index)
+        items, labels = value.tolist(), row_labels(value.index)
     elif isinstance(value, (list, tuple)):
         items, labels = list(value), range(len(value))
     else:
@@ -54,7 +63,8 @@ def texts_of(value: Any, name: str, column: str | None, command: str) -> Texts:
         raise OptionError(f"%ygpt {command}: {name} has no rows, so there is nothing to embed. "
                           f"Fill it with texts first.")
     _check_text(items, labels, name, command)
-    return Texts(name, items, labels, value)
+    plain = isinstance(value, (list, tuple)) or value.index.is_unique   # else labels are positions
+    return Texts(name, items, labels, value, None if plain else value.index.tolist())
 
 
 def _column(frame: Any, name: str, column: str | None, command: str) -> list[Any]:
@@ -92,7 +102,3 @@ def _kind(item: Any) -> str:
     if isinstance(item, float) and item != item:
         return "NaN"
     return f"{type(item).__name__} {item!r}"[:40]
-
-
-def _labels(index: Any) -> Sequence[Any]:
-    return index.tolist() if index.is_unique else range(len(index))
