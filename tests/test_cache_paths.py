@@ -54,11 +54,12 @@ def test_a_cache_set_in_the_notebook_shows_the_path_as_written_in_every_checkout
     absolute path failed the setup cell there, and put the author's home in the notebook."""
     run = cell(shell, "%ygpt cache replies.sqlite")
     assert run.ok, run.message
-    assert run.plain.startswith("cache        replies.sqlite\nmode         auto\ncontents     0 entries"), run.plain
+    assert run.plain == ("cache     replies.sqlite\nmode      auto\n"
+                         "contents  entries, size and hits: %ygpt cache"), run.plain
     assert str(project) not in run.page and str(project) not in cell(shell, "%ygpt cache clear").page
     monkeypatch.setenv("HOME", str(project / "notes"))
     assert cell(shell, "%ygpt cache ~/replies-elsewhere.sqlite --mode off").plain.startswith(
-        "cache        ~/replies-elsewhere.sqlite\n")   # as written: the home folder is not spelt out
+        "cache     ~/replies-elsewhere.sqlite\n")   # as written: the home folder is not spelt out
 
 
 def test_setting_the_mode_after_a_cd_keeps_the_file(shell, project):
@@ -77,16 +78,16 @@ def test_a_modes_name_sets_the_mode_and_makes_no_file(shell, project):
     run = cell(shell, "%ygpt cache off")
     assert run.ok, run.message
     assert not (project / "notebooks" / "off").exists()
-    assert "cache        replies.sqlite\nmode         off\n" in run.plain, run.plain
+    assert "cache     replies.sqlite\nmode      off\n" in run.plain, run.plain
     assert cell(shell, "%%ygpt --once\nHello").ok
     assert not shell.user_ns["_ygpt"].cached and "0 entries" in cell(shell, "%ygpt cache").plain
-    assert "mode         replay" in cell(shell, "%ygpt cache replay").plain
+    assert "mode      replay" in cell(shell, "%ygpt cache replay").plain
 
 
 def test_a_file_named_like_a_mode_is_written_as_a_path(shell, project):
     run = cell(shell, "%ygpt cache ./off")
     assert run.ok, run.message
-    assert "cache        ./off\nmode         auto\n" in run.plain, run.plain
+    assert "cache     ./off\nmode      auto\n" in run.plain, run.plain
 
 
 @pytest.mark.parametrize(("line", "said"), [

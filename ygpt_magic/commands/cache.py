@@ -13,8 +13,9 @@ entry the notebooks still replay and forgets only the dead ones. ``merge`` adds 
 file's entries (a teammate's branch's, after a git conflict: cache/merge.py).
 
 Setting a path or a mode here sets ``YGptMagics.cache_path`` / ``cache_mode`` (the same as
-``%config`` or ``YGPT_CACHE`` / ``YGPT_CACHE_MODE``); without arguments it says where the cache
-is, its mode, its entries and size, and what it did since the kernel started.
+``%config`` or ``YGPT_CACHE`` / ``YGPT_CACHE_MODE``) and says only what it set, so a committed
+setup cell's output stays the same while teammates record into the cache; without arguments it
+says where the cache is, its mode, its entries and size, and what it did since the kernel started.
 """
 
 from __future__ import annotations
@@ -76,7 +77,26 @@ def run(kernel: Kernel, line: str) -> None:
         kernel.change(cache_path=path)
     if mode is not None:
         kernel.change(cache_mode=mode)
-    _status(kernel)
+    if path is None and mode is None:
+        return _status(kernel)
+    _set(kernel)
+
+
+def _set(kernel: Kernel) -> None:
+    """What setting the cache set: its path and mode, and why the file cannot be used, if so.
+    Never its entries, size or hits: a setup cell's output is stored in the notebook and
+    compared by nbval, and those change whenever another notebook records into a shared cache
+    (``%ygpt cache`` with no argument shows them)."""
+    cache = kernel.cache
+    if cache.path is None:
+        return _status(kernel)
+    contents = "entries, size and hits: %ygpt cache"
+    try:
+        if cache.active:
+            cache.store()
+    except CacheUnusable as error:
+        contents = f"cannot be used: {error.problem}"
+    show_fields([["cache", _shown(cache)], ["mode", cache.mode], ["contents", contents]])
 
 
 def _path_or_mode(target: str | None, mode: str | None) -> tuple[str | None, str | None]:
