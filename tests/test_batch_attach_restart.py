@@ -55,7 +55,7 @@ def test_attach_alone_keeps_the_answers_for_a_later_map_cell_in_a_new_kernel(bat
     run = cell(batch_shell, f"%%ygpt --map df --batch -m {BATCH_MODEL} --out labels\nLabel: {{text}}")
     assert run.ok, run.message
     assert sent(ygpt_server) == [], run.stdout
-    assert "30 rows already answered" in run.stdout
+    assert "30 rows replayed from the reply cache" in run.stdout
     labels = batch_shell.user_ns["labels"]
     assert list(labels.index) == list(range(500, 530)) and list(labels) == again
 
@@ -70,7 +70,7 @@ def test_the_options_attach_takes_are_this_notebooks_and_said(batch_shell, ygpt_
     assert "temperature 0.3, max tokens the model's default" in attached.stdout, attached.stdout
     ygpt_server.requests.clear()
     run = cell(batch_shell, f"%%ygpt --map df --batch -m {BATCH_MODEL} --out labels\nLabel: {{text}}")
-    assert sent(ygpt_server) == [] and "2 rows already answered" in run.stdout, run.stdout
+    assert sent(ygpt_server) == [] and "2 rows replayed from the reply cache" in run.stdout, run.stdout
 
 
 def test_a_row_that_was_not_uploaded_does_not_shift_the_answers_attach_gives(batch_shell, ygpt_server):
@@ -163,7 +163,7 @@ def test_a_json_jobs_answers_replay_for_a_json_cell_and_not_for_a_plain_one(batc
     assert ("2 answers kept in the reply cache" in said and "with the job's options (temperature the "
             "model's default, max tokens the model's default, --json)" in said), said
     stdout, requests = mapped(batch_shell, ygpt_server, "--json")
-    assert requests == [] and "2 rows already answered" in stdout, stdout
+    assert requests == [] and "2 rows replayed from the reply cache" in stdout, stdout
     stdout, requests = mapped(batch_shell, ygpt_server)
     assert len(requests) == 2 and "already answered" not in stdout, stdout   # no JSON replayed as plain
 
@@ -178,7 +178,7 @@ def test_a_warm_jobs_answers_replay_only_at_its_temperature(batch_shell, ygpt_se
     restart(batch_shell, ygpt_server)                # the cache alone holds them now
     cell(batch_shell, f"%ygpt cache {tmp_path}/replies.sqlite")
     stdout, requests = mapped(batch_shell, ygpt_server, "--temperature 0.9")
-    assert requests == [] and "3 rows already answered" in stdout, stdout
+    assert requests == [] and "3 rows replayed from the reply cache" in stdout, stdout
 
 
 def test_without_a_cache_a_plain_batch_cell_does_not_take_a_json_jobs_answers(batch_shell, ygpt_server):

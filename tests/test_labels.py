@@ -260,7 +260,7 @@ def test_map_rows_are_cached_and_counted_under_the_classifier_not_the_chat_setti
     magics.kernel.row_memo.clear()   # as after a kernel restart: only the reply cache is left
     again = cell(shell, source)
     assert again.ok, again.message
-    assert len(classified(ygpt_server)) == sent and "2 rows already answered" in again.stdout
+    assert len(classified(ygpt_server)) == sent and "2 rows replayed from the reply cache" in again.stdout
     models = magics.kernel.session.accounts.by_model
     assert any(name.startswith("yandexgpt-lite") for name in models), list(models)
 

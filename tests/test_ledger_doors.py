@@ -122,7 +122,7 @@ def test_batch_rows_are_kept_in_the_cache_not_counted(batch_shell, magics, ygpt_
     assert accounts.total().requests == 0 and "--map rows" not in cell(shell, "%ygpt usage").plain
     magics.kernel.row_memo.clear()   # kept: the cache replays
     again = cell(shell, f"%%ygpt --map words --batch -m {BATCH_MODEL}\nSpell {{item}}")
-    assert again.ok and "2 rows already answered" in again.stdout and len(batch_rows(ygpt_server)) == 2
+    assert again.ok and "2 rows replayed from the reply cache" in again.stdout and len(batch_rows(ygpt_server)) == 2
 
 
 def _evaluations(shell, source: str) -> Counter:

@@ -79,9 +79,9 @@ def test_after_a_restart_attach_then_the_same_cell_pays_for_no_second_job(batch_
     again = cell(batch_shell, source)   # for the answers on df's index, as the cell gives them
     assert again.ok, again.message
     assert [r for r in ygpt_server.requests if r.method == "BatchRow"] == [], again.stdout
-    assert "40 rows already answered" in again.stdout   # attach kept them in the reply cache
+    assert "40 rows replayed from the reply cache" in again.stdout   # attach kept them in the reply cache
     labels = batch_shell.user_ns["labels"]
     assert list(labels.index) == list(range(100, 140)) and "review 7" in labels[107]
     restart(batch_shell, ygpt_server)   # the answers went into the reply cache too
     cell(batch_shell, use_cache)
-    assert "40 rows already answered" in cell(batch_shell, source).stdout
+    assert "40 rows replayed from the reply cache" in cell(batch_shell, source).stdout

@@ -160,3 +160,10 @@ def roubles(amount: Decimal) -> str:
     small = Decimal(f"{amount:.2g}").normalize()
     text = f"{amount:,.2f}" if small >= Decimal("0.01") else f"{small:f}"
     return f"≈{text.replace(',', _NBSP)}{_NBSP}₽"
+
+
+def saved(cost: Decimal, local: bool) -> str:
+    """What a replay saved, as a replayed reply's footer and a replayed --map run's summary say
+    it; ``local``: it was recorded against the local server, which bills no one, so the roubles
+    are what Yandex Cloud would have billed."""
+    return f"saved {roubles(cost)}" + (" at Yandex Cloud prices" if local else "")

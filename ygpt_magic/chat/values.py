@@ -23,7 +23,7 @@ from ..words import counted
 from .filetext import sent
 from .options import Options
 from .pictures import Picture, PictureInfo, with_placeholders
-from .prices import roubles
+from .prices import roubles, saved
 from .tooluse import ToolCall, tool_messages, tool_size
 
 #: how the local server's model version starts (``local server · scripted``, ...): its replies
@@ -210,7 +210,7 @@ class Reply:
     def _cost_words(self, cost: Decimal) -> str:
         local = self.model_version.startswith(LOCAL_SERVER)
         if self.cached:
-            return f"saved {roubles(cost)}" + (" at Yandex Cloud prices" if local else "")
+            return saved(cost, local)
         return f"Yandex Cloud would bill {roubles(cost)}" if local else roubles(cost)
 
     def __str__(self) -> str:

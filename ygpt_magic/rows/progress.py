@@ -38,7 +38,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..cache import provenance
 from ..chat import Answer, Usage
-from ..chat.prices import roubles
+from ..chat.prices import roubles, saved
+from ..chat.values import LOCAL_SERVER
 from ..errors import (
     ContextTooLong,
     RefusedForEvery,
@@ -113,6 +114,9 @@ class Tally:
     answered: int = 0
     usage: Usage = field(default_factory=Usage)
     reused_usage: Usage = field(default_factory=Usage)   # the reused rows' tokens, as recorded
+    replayed: Usage = field(default_factory=Usage)   # those of the rows the reply cache replayed
+    recorded: list[str] = field(default_factory=list)   # the day each of those was recorded
+    local: bool = False            # one of them was recorded against the local server
     failures: Counter[str] = field(default_factory=Counter)
     started: float = field(default_factory=time.monotonic)
     ended: float | None = None     # when the bar closed: the run's seconds stop there
@@ -175,6 +179,13 @@ class Tally:
                 usage = answer.usage
                 self.add(usage.input_tokens, usage.completion_tokens)
 
+    def replay(self, answer: Answer) -> None:
+        """A row the reply cache answered in this run (not the kernel's memory of an earlier
+        run): its tokens, and the day it was recorded, for a summary that says what it saved."""
+        self.replayed += answer.usage
+        self.recorded.append(answer.recorded[:10])
+        self.local |= answer.model_version.startswith(LOCAL_SERVER)
+
     def fail(self, error: BaseException, *, sent: bool = True) -> None:
         self.failures[reason_of(error)] += 1
         self.unsent += not sent
@@ -191,13 +202,16 @@ class Tally:
         return self.refusal is not None or self.outage is not None or self.stopped or capped
 
     def summary(self, elapsed: float | None = None, cost: Decimal | None = None, *,
-                unpriced: bool = False) -> str:
+                unpriced: bool = False, saved_cost: Decimal | None = None) -> str:
         """``✓ 998 answered · ✗ 2 failed (2 quota exceeded) · 12,345 → 2,345 tokens · ≈0.62 ₽ · 3.1 s · 322 rows/s``;
         ``cost``: the answers' roubles, shown after their tokens (None: not shown, or "no price"
         when ``unpriced``, the model has none in the table: a missing cost is not a free one, as
-        a reply's footer says)."""
+        a reply's footer says); ``saved_cost``: the roubles of the rows the reply cache
+        replayed, which a run replayed whole says it saved."""
         elapsed = self.elapsed() if elapsed is None else elapsed
         if self.reused and not self.answered and not self.failed and not self.left:
+            if len(self.recorded) == self.reused:
+                return self._replayed_whole(saved_cost)
             return f"✓ {counted(self.reused, 'row')} already answered for these prompts (reused); nothing was sent."
         answered = f"✓ {self.answered:,} answered"
         if self.reused:
@@ -216,6 +230,20 @@ class Tally:
         parts.append(f"{elapsed:.1f} s")
         if self.answered:   # rows failed before sending (context too long) make no rate of their own
             parts.append(f"{self.rate(elapsed):,.0f} rows/s")
+        return " · ".join(parts)
+
+    def _replayed_whole(self, saved_cost: Decimal | None) -> str:
+        """``✓ 5 rows replayed from the reply cache; nothing was sent · 59 → 32 tokens · saved
+        ≈0.01 ₽ · cached · recorded 2026-12-01``: as a replayed reply's footer says it (the
+        recording's first and last days when the rows were recorded on several)."""
+        tokens = self.replayed.completion_tokens
+        parts = [f"✓ {counted(self.reused, 'row')} replayed from the reply cache; nothing was sent"]
+        if self.replayed.total_tokens:   # a batch job's rows were recorded with no token counts
+            parts.append(f"{self.replayed.input_tokens:,} → {tokens:,} {'token' if tokens == 1 else 'tokens'}")
+            if saved_cost is not None:
+                parts.append(saved(saved_cost, self.local))
+        days = sorted(self.recorded)
+        parts.append(f"cached · recorded {' – '.join(dict.fromkeys((days[0], days[-1])))}")
         return " · ".join(parts)
 
     def advice(self) -> str:

@@ -171,8 +171,9 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
             key = state.keys[position] = request_key(kind="reply", endpoint=endpoint_kind(endpoint),
                                                      options=plan.options, messages=plan.messages,
                                                      extra=plans.extras)
+            remembered = memo.get(key)
             try:
-                answer = memo.get(key) or _replayed(ledger, plans, plan, memo, key)
+                answer = remembered or _replayed(ledger, plans, plan, memo, key)
             except CacheMiss as miss:  # say which row: the cell alone does not tell
                 raise miss.at_row(plans.rows.labels[position]) from None
             if answer is None or state.accept(position, answer) is not None:
@@ -182,6 +183,8 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
                 state.reused.add(position)
                 tally.reused += 1
                 tally.reused_usage += answer.usage
+                if remembered is None:
+                    tally.replay(answer)
     _refuse_alike(failures, count)
     for failure in failures:
         tally.fail(failure, sent=False)
@@ -309,13 +312,14 @@ def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None =
 
 
 def priced_summary(tally: Tally, ledger: Ledger | None) -> str:
-    """The run's summary with the roubles of the rows sent in it (replayed ones cost nothing),
+    """The run's summary with the roubles of the rows sent in it (replayed ones cost nothing,
+    and a run replayed whole says what they saved),
     priced by the ``ledger`` as ``%ygpt usage`` and a reply's footer price them, so the three
     never disagree; "no price" when the table has none for the model."""
     if ledger is None:
         return tally.summary()
     cost = ledger.cost(tally.usage, tally.model)
-    return tally.summary(cost=cost, unpriced=cost is None)
+    return tally.summary(cost=cost, unpriced=cost is None, saved_cost=ledger.cost(tally.replayed, tally.model))
 
 
 def repeated_labels(rows: Rows, out: str | None, table: bool) -> str:
