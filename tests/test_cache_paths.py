@@ -104,3 +104,27 @@ def test_a_bare_word_that_is_no_mode_is_refused_with_both_forms(shell, project, 
     assert said in run.message, run.message
     assert not (project / "notebooks" / line.split()[2]).exists()
     assert re.search(r"^cache +none: .*\nmode +auto$", cell(shell, "%ygpt cache").plain), "nothing changed"
+
+
+def test_every_message_about_the_cache_file_names_it_as_it_was_set(shell, project):
+    """A replay-mode refusal is the stored output nbval compares in CI, and a line under a reply
+    is saved with the notebook: they named the author's absolute path (/home/…/replies.sqlite)
+    while %ygpt cache said replies.sqlite."""
+    (project / "notebooks" / "replies.sqlite").write_text("not a database")
+    assert cell(shell, "%ygpt cache replies.sqlite").ok
+    uncached = cell(shell, "%%ygpt --once\nHello")
+    assert "ygpt cache: 'replies.sqlite' was not used (" in uncached.shown, uncached.shown
+    cleared = cell(shell, "%ygpt cache clear")
+    assert "from the reply cache 'replies.sqlite':" in cleared.message, cleared.message
+    assert cell(shell, "%cd ..").ok
+    refused = cell(shell, "%ygpt cache --mode replay")
+    assert "cannot be used:" in refused.plain
+    refused = cell(shell, "%%ygpt --once\nHello")
+    assert "The reply cache 'notebooks/replies.sqlite' cannot be used:" in refused.message, refused.message
+    (project / "notebooks" / "replies.sqlite").unlink()
+    assert cell(shell, "%cd notebooks").ok and cell(shell, "%ygpt cache ./replies.sqlite --mode auto").ok
+    assert cell(shell, "%ygpt cache replay").ok
+    missed = cell(shell, "%%ygpt --once\nNever recorded")
+    assert "in the reply cache './replies.sqlite'" in missed.message, missed.message
+    every = "\n".join(run.shown + run.message for run in (uncached, cleared, refused, missed))
+    assert str(project) not in every, every

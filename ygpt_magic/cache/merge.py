@@ -46,7 +46,7 @@ def merge(store: Store, other: str | Path, who: str) -> Merged:
     try:
         added = store.add_missing(rows)
     except CacheUnusable as error:
-        raise CacheNotMerged(who, path, f"this reply cache {str(store.path)!r} cannot be written "
+        raise CacheNotMerged(who, path, f"this reply cache {store.shown()!r} cannot be written "
                                         f"({error.problem})", UNWRITTEN) from None
     return Merged(added, len(rows) - added)
 

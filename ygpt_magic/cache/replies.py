@@ -87,6 +87,11 @@ class ReplyCache:
             self.path = str(Path(given).expanduser().absolute()) if given else None
         self.mode = mode
 
+    def shown(self) -> str:
+        """The cache file as every output and message names it (cache/shown.py)."""
+        from .shown import shown
+        return shown(self.path or "(none)", self.given, self.set_in)
+
     @property
     def active(self) -> bool:
         return self.path is not None and self.mode != "off"
@@ -101,9 +106,9 @@ class ReplyCache:
                 if self.path is None:
                     raise CacheUnusable("(none)", "no cache file is set")
                 if self.mode == "replay" and not Path(self.path).expanduser().exists():
-                    raise CacheUnusable(self.path, "there is no such file, and replay mode "
+                    raise CacheUnusable(self.shown(), "there is no such file, and replay mode "
                                                    "records nothing, so it does not create one")
-                self._store = Store(self.path)
+                self._store = Store(self.path, self.shown)
             return self._store
 
     def front(self, get_client: Callable[[], Any], *, target: str, where: str,
@@ -290,7 +295,7 @@ class Front:
 
         parts = request_parts(kind=kind, endpoint=self.endpoint, options=options, messages=messages,
                               extra=extras, asked=self.asked)
-        return missed(self._file(), self.cache.path, self.cell, parts)
+        return missed(self._file(), self.cache.shown(), self.cell, parts)
 
     def _recorded(self, kind: str, messages: Sequence[Mapping[str, Any]], options: RequestOptions,
                   extras: Mapping[str, Any] | None, parse: Callable[[Entry, str], Parsed], *,
@@ -397,4 +402,4 @@ def _parsed(cache: ReplyCache, parse: Callable[[Entry, str], Parsed], value: Ent
     try:
         return parse(value, recorded)
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise CacheUnusable(cache.path, "an entry is damaged") from None
+        raise CacheUnusable(cache.shown(), "an entry is damaged") from None

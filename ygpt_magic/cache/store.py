@@ -25,7 +25,7 @@ import shlex
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -68,9 +68,10 @@ _UNUSED = ("WHERE recorded < ? AND NOT EXISTS (SELECT 1 FROM notes.used AS n WHE
 CLOSING_WAIT_MS = 1000
 
 
-def _reason(error: BaseException, path: Path) -> str:
-    """What a user can act on, from sqlite3's or the OS's error about ``path``."""
-    example = shlex.quote(str(path / "replies.sqlite"))
+def _reason(error: BaseException, path: Path, shown: str) -> str:
+    """What a user can act on, from sqlite3's or the OS's error about ``path`` (``shown`` as
+    the message names it)."""
+    example = shlex.quote(str(Path(shown) / "replies.sqlite"))
     return problem(error, path, "a reply cache", f"give a file in it, e.g. %ygpt cache {example}")
 
 
@@ -111,8 +112,10 @@ class Store:
     folder (``immutable``) would read it without locks, so the open fails with CacheLocked.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], shown: Callable[[], str] | None = None) -> None:
         self.path = Path(path).expanduser()
+        #: how a message names the file (ReplyCache.shown: as set, never the absolute path)
+        self.shown: Callable[[], str] = shown or str(path).__str__
         self._lock = threading.Lock()  # one connection, shared by the kernel and the panel
         self.read_only = False
         self._closed = False
@@ -165,7 +168,7 @@ class Store:
             tables = {row[0] for row in db.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
             if tables and "meta" not in tables:  # before anything is written to it
-                raise CacheUnusable(self.path, "it is an SQLite database of something else, "
+                raise CacheUnusable(self.shown(), "it is an SQLite database of something else, "
                                                "not a reply cache (it was left unchanged)")
             if "meta" not in tables or not read_only:
                 db.execute("PRAGMA journal_mode = WAL")
@@ -178,7 +181,7 @@ class Store:
         except sqlite3.Error as error:
             raise self._unusable(error) from None
         if not readable(found):
-            raise CacheUnusable(self.path, f"it was written by a newer ygpt_magic (cache format "
+            raise CacheUnusable(self.shown(), f"it was written by a newer ygpt_magic (cache format "
                                            f"{found}; this one reads format {SCHEMA_VERSION}). "
                                            f"Upgrade ygpt_magic, or record a new cache")
 
@@ -189,8 +192,8 @@ class Store:
         if ours(error):
             return InternalError(error)
         if _is_lock(error):
-            return CacheLocked(self.path, BUSY_TIMEOUT_MS / 1000)
-        return CacheUnusable(self.path, _reason(error, self.path))
+            return CacheLocked(self.shown(), BUSY_TIMEOUT_MS / 1000)
+        return CacheUnusable(self.shown(), _reason(error, self.path, self.shown()))
 
     def get(self, key: str) -> tuple[dict[str, Any], str] | None:
         """The value and recording time for ``key``, if recorded."""
@@ -205,7 +208,7 @@ class Store:
         try:
             return json.loads(row[0]), row[1]
         except ValueError:
-            raise CacheUnusable(self.path, "an entry is damaged") from None
+            raise CacheUnusable(self.shown(), "an entry is damaged") from None
 
     def put(self, key: str, value: dict[str, Any], recorded: str | None = None) -> str:
         """Record ``value`` under ``key`` (replacing any), in one transaction; its time."""

@@ -20,7 +20,6 @@ says where the cache is, its mode, its entries and size, and what it did since t
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -96,7 +95,7 @@ def _set(kernel: Kernel) -> None:
             cache.store()
     except CacheUnusable as error:
         contents = f"cannot be used: {error.problem}"
-    show_fields([["cache", _shown(cache)], ["mode", cache.mode], ["contents", contents]])
+    show_fields([["cache", cache.shown()], ["mode", cache.mode], ["contents", contents]])
 
 
 def _path_or_mode(target: str | None, mode: str | None) -> tuple[str | None, str | None]:
@@ -137,7 +136,7 @@ def _status(kernel: Kernel) -> None:
     except CacheUnusable as error:
         contents = f"cannot be used: {error.problem}"
     replayed = cache.replayed.total_tokens
-    show_fields([["cache", _shown(cache)], ["mode", cache.mode], ["contents", contents],
+    show_fields([["cache", cache.shown()], ["mode", cache.mode], ["contents", contents],
                  ["this kernel", f"{counted(cache.hits, 'hit')}, {counted(cache.misses, 'miss', 'misses')}, "
                                  f"{cache.recorded} recorded; {counted(replayed, 'token')} replayed "
                                  f"instead of sent{_saved(kernel)}"], *_index(cache, cache.path)])
@@ -153,20 +152,9 @@ def _index(cache: ReplyCache, path: str) -> list[list[str]]:
     return [["docs index", f"{_beside(cache, index)}, {_size(index.stat().st_size)} (the --docs sources index)"]]
 
 
-def _shown(cache: ReplyCache) -> str:
-    """Where the cache is, as an output says it: as it was set while the working folder is the
-    one it was set in (the notebook's), else relative to the working folder (after a ``%cd``);
-    as set when that was absolute or from ``~``. Its absolute form put the author's home folder
-    in a committed notebook and differed in every other checkout, so nbval failed in CI."""
-    given = cache.given or ""
-    if given.startswith("~") or Path(given).is_absolute() or str(Path.cwd()) == cache.set_in:
-        return given
-    return os.path.relpath(str(cache.path))
-
-
 def _beside(cache: ReplyCache, path: Path) -> str:
     """A file beside the cache (its sources index), shown in the cache's own form."""
-    return str(Path(_shown(cache)).with_name(path.name))
+    return str(Path(cache.shown()).with_name(path.name))
 
 
 def _saved(kernel: Kernel) -> str:
@@ -182,7 +170,7 @@ def _clear(kernel: Kernel, older_than: str | None) -> None:
     before = _before(older_than) if older_than else None
     done = cache.clear(before)
     which = f" not used since {before[:16].replace('T', ' ')} UTC" if before else ""
-    show_fields([["cache", _shown(cache)], ["cleared", f"{counted(done.removed, 'entry', 'entries')}{which}"],
+    show_fields([["cache", cache.shown()], ["cleared", f"{counted(done.removed, 'entry', 'entries')}{which}"],
                  ["size", f"{_size(done.size_after)} now (was {_size(done.size_before)})"],
                  *([] if before else _emptied(kernel, cache, cache.path))])
 
@@ -211,7 +199,7 @@ def _merge(kernel: Kernel, other: str | None) -> None:
         raise OptionError("%ygpt cache merge: give the other cache file, with this kernel's cache "
                           "set first: %ygpt cache replies.sqlite, then %ygpt cache merge theirs.sqlite.")
     done = cache.merge(other, "%ygpt cache merge")
-    show_fields([["cache", _shown(cache)],
+    show_fields([["cache", cache.shown()],
                  ["merged", f"{counted(done.added, 'entry', 'entries')} added from {other}, "
                             f"{done.already} already here (kept as they were)"]])
 
