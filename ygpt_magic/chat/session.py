@@ -25,7 +25,7 @@ from ..errors import ChatBusy, ChatChanged, ChatExists, UnknownChat
 from ..words import composed, counted
 from . import chatfile
 from .accounts import Accounts
-from .names import checked_name
+from .names import NameRule, any_name
 from .observers import Observers
 from .options import BUILTIN, FORMATS, UNSET, Options
 from .transcript import transcript
@@ -82,10 +82,6 @@ class ChatState:
     cell_turn: int | None = None  # the latest turn of the cell asked about (see rewind.rewind_point)
 
 
-def _any_name(name: str) -> None:
-    """The name rule of a session without a kernel: every well-formed name goes."""
-
-
 class ChatSession:
     """All chats of one notebook, the current chat's name, and the observers watching them.
 
@@ -95,8 +91,8 @@ class ChatSession:
     command, the panel's "new chat…" box) can slip one past it.
     """
 
-    def __init__(self, refuse_name: Callable[[str], None] = _any_name) -> None:
-        self._refuse_name = refuse_name
+    def __init__(self, refuse_name: Callable[[str], None] = any_name) -> None:
+        self._names = NameRule(refuse_name)
         self._lock = threading.RLock()
         self._chats: dict[str, Chat] = {"default": Chat("default")}
         self._current = "default"
@@ -133,22 +129,11 @@ class ChatSession:
             if name in self._chats:
                 return self._chats[name]
             if not create:
-                self._refused(name)  # an error would show it
+                self._names.refused(name)  # an error would show it
                 raise UnknownChat(name, list(self._chats))
-            chat = self._chats[name] = Chat(self._new_name(name))
+            chat = self._chats[name] = Chat(self._names.new(name))
         self._notify("created", name)
         return chat
-
-    def _refused(self, name: Any) -> None:
-        """The session's name rule over a name given as text."""
-        if isinstance(name, str):
-            self._refuse_name(name)
-
-    def _new_name(self, name: Any) -> str:
-        """``name`` for a chat that does not exist yet: the name rule first (a credential must
-        not be echoed by the shape check's message), then the shape of a name."""
-        self._refused(name)
-        return checked_name(name)
 
     def check_name(self, name: str | None) -> None:
         """Refuse ``name`` now (OptionError, or the name rule's error) when no chat may have it,
@@ -157,7 +142,7 @@ class ChatSession:
         with self._lock:
             if name is None or composed(name) in self._chats:
                 return
-        self._new_name(name)
+        self._names.new(name)
 
     def state(self, name: str | None = None, cell_id: str | None = None) -> ChatState:
         """A snapshot of chat ``name`` (the current one by default), with where cell
@@ -167,7 +152,7 @@ class ChatSession:
         with self._lock:
             chat = self._chats.get(name) if isinstance(name, str) else None
             if chat is None:
-                return ChatState(self._new_name(name), False, (), None, Options(), 0)
+                return ChatState(self._names.new(name), False, (), None, Options(), 0)
             return ChatState(name, True, tuple(chat.turns), chat.system, chat.options, chat.revision,
                              chat.last_turn_of(cell_id) if cell_id is not None else None)
 
@@ -296,7 +281,7 @@ class ChatSession:
             old = (chat := self._idle(old)).name
             if (new := composed(new)) in self._chats:
                 raise ChatExists(new)
-            chat.name = self._new_name(new)
+            chat.name = self._names.new(new)
             chat.revision = next(self._revisions)  # a plan made for the old name is refused
             chats = {(new if key == old else key): value for key, value in self._chats.items()}
             self._chats = {"default": Chat("default"), **chats} if old == "default" else chats
