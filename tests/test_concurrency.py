@@ -74,6 +74,21 @@ def test_two_panels_and_a_cell_on_one_chat(shell, magics, ygpt_server, panels):
     assert all(t.reply.status == "FINAL" for t in turns)
 
 
+def test_a_cell_refused_while_a_panel_send_streams_is_told_of_the_panels_stop(shell, magics, ygpt_server, panels):
+    """The panel's Send runs on a thread of the panel's own: the cell and the reset it refuses
+    point at the panel's Stop, not at "a thread of yours" the user never started (findings/panel3 2)."""
+    ygpt_server.faults.latency(SLOW)
+    panels[0].send("Write a long essay")
+    wait_until(lambda: magics.kernel.session.is_busy("default"))
+    refused = [run(shell, "%%ygpt\nAnd what is two plus two?", cell_id="c2"), run(shell, "%ygpt reset")]
+    assert panels[0].wait(10)
+    for cell in refused:
+        message = assert_clear_error(cell, "still streaming into chat 'default'", "wait for it to finish",
+                                     "press Stop in the panel", error_type=errors.ChatBusy)
+        assert "thread" not in message and "interrupt" not in message, message
+    assert prompts(magics.kernel.session) == ["Write a long essay"]
+
+
 def test_a_panel_cannot_send_while_a_cell_streams(shell, magics, ygpt_server, panels):
     panel = panels[0]
     ygpt_server.faults.latency(SLOW)

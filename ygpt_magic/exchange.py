@@ -42,6 +42,7 @@ from .chat.session import EMPTY_REPLY
 from .chat.tooluse import ToolCall
 from .client import rpc_errors
 from .errors import StreamBroken, YGptError
+from .errors.usage import Asker
 from .ledger import Cache, Ledger, unkept_note
 
 if TYPE_CHECKING:
@@ -303,6 +304,7 @@ def run_exchange(
     schema: Schema | None = None,
     cache: Cache | None = None,
     cap: Cap | None = None,
+    asker: Asker | None = None,
 ) -> Reply:
     """Send ``plan``, show the reply as it comes, and record it in the chat when complete.
 
@@ -318,6 +320,8 @@ def run_exchange(
     first request is looked up before anything is shown, so its errors, such as a replay-mode
     miss, come with nothing on screen and nothing sent).
     ``cap``: the cost cap, asked before each request sent (module docstring).
+    ``asker``: where the request is asked, when not a cell or a thread of the user's (the panel
+    says "panel"), so a request refused while it streams is told what ends it (ChatBusy).
 
     Returns the reply; an interrupted one has status ``"INTERRUPTED"`` and is not recorded
     (unless ``keep_partial``). A YGptError is shown by ``renderer.fail`` and re-raised, with the
@@ -328,7 +332,7 @@ def run_exchange(
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-    holding = session.busy(plan.chat) if not plan.once else nullcontext()
+    holding = session.busy(plan.chat, asker) if not plan.once else nullcontext()
     with holding:
         session.check(plan)
         source = PROMPT_MODE if plan.once else plan.chat

@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ChatBusy, ChatChanged, ChatExists, UnknownChat
+from ..errors.usage import Asker
 from ..words import composed, counted
 from . import chatfile
 from .accounts import Accounts
@@ -96,7 +97,7 @@ class ChatSession:
         self._lock = threading.RLock()
         self._chats: dict[str, Chat] = {"default": Chat("default")}
         self._current = "default"
-        self._busy: dict[str, bool] = {}   # chat → whether a thread of the user's holds it (ChatBusy)
+        self._busy: dict[str, Asker] = {}   # chat → where the request holding it was asked (ChatBusy)
         self._observers: Observers[ChatEvent] = Observers()
         self._system_tokens: dict[tuple[str, str], int] = {}
         self._revisions = itertools.count(1)
@@ -301,12 +302,15 @@ class ChatSession:
         return chat
 
     @contextmanager
-    def busy(self, name: str) -> Iterator[None]:
-        """Hold chat ``name`` for one request; a second concurrent one gets ChatBusy."""
+    def busy(self, name: str, asker: Asker | None = None) -> Iterator[None]:
+        """Hold chat ``name`` for one request; a second concurrent one gets ChatBusy, saying what
+        ends this one by where it was asked: ``asker`` (a panel says "panel"), else a cell on the
+        main thread or a thread of the user's."""
+        main = threading.current_thread() is threading.main_thread()
         with self._lock:
             if name in self._busy:
                 raise self._held(name)
-            self._busy[name] = threading.current_thread() is not threading.main_thread()
+            self._busy[name] = asker or ("cell" if main else "thread")
         self._notify("busy", name)
         try:
             yield
@@ -316,8 +320,8 @@ class ChatSession:
             self._notify("idle", name)
 
     def _held(self, name: str) -> ChatBusy:
-        """ChatBusy for ``name``, saying whether a thread of the user's holds it (no Stop reaches it)."""
-        return ChatBusy(name, by_thread=self._busy.get(name, False))
+        """ChatBusy for ``name``, saying where the request holding it was asked."""
+        return ChatBusy(name, asker=self._busy.get(name, "cell"))
 
     def is_busy(self, name: str | None = None) -> bool:
         """Whether a request is in flight on the chat (the panel greys out Send with it)."""

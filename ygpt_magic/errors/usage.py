@@ -5,6 +5,7 @@ raised before anything is sent.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from ..words import look_alike
 from .base import Worded, YGptError
@@ -76,16 +77,23 @@ class ChatExists(YGptError):
         self.name = name
 
 
+#: where the request holding a chat was asked (ChatSession.busy), and so what ends it (ChatBusy)
+Asker = Literal["cell", "panel", "thread"]
+_ENDS: dict[Asker, str] = {
+    "cell": "wait for it to finish, or interrupt the kernel to stop the cell asking it",
+    "panel": "wait for it to finish, or press Stop in the panel it was sent from",
+    "thread": ("wait for it to finish (it was asked from a thread of yours, which interrupting the "
+               "kernel does not stop), or use another chat with --chat NAME"),
+}
+
+
 class ChatBusy(YGptError):
     """One request in flight per chat: a second one is refused instead of interleaving turns.
-    ``by_thread``: a thread of the user's made the request in flight, which neither an interrupt
-    of the kernel (it stops the main thread only) nor the panel's Stop reaches."""
+    ``asker``: where the request in flight was asked, which says what can end it: a cell (an
+    interrupt of the kernel), a panel's Send (its Stop) or a thread of the user's (neither)."""
 
-    def __init__(self, name: str, *, by_thread: bool = False) -> None:
-        how = ("wait for it to finish (it was asked from a thread of yours, which interrupting the "
-               "kernel does not stop), or use another chat with --chat NAME" if by_thread else
-               "wait for it to finish, or press Stop in the panel / interrupt the kernel")
-        super().__init__(f"A reply is still streaming into chat '{name}'; {how}, then run this again.")
+    def __init__(self, name: str, *, asker: Asker = "cell") -> None:
+        super().__init__(f"A reply is still streaming into chat '{name}'; {_ENDS[asker]}, then run this again.")
         self.name = name
 
 

@@ -264,7 +264,8 @@ class ChatPanel(widgets.VBox):
             renderer = panel_live.PanelRenderer(live, fmt=plan.options.format, interval=interval,
                                                 json_reply=plan.options.json)
             door.answered(plan, run_exchange(self._session, self._get_client, plan, renderer,
-                                             tools=tools, cache=cache, cap=door.cap(plan, cache)))
+                                             tools=tools, cache=cache, cap=door.cap(plan, cache),
+                                             asker="panel"))
         except YGptError as error:  # worded for the panel: no cell flags, "send it again"
             live.end("failed", error.words(PANEL))
         except Exception as error:  # a bug must still end as one line, not a dead panel
