@@ -118,3 +118,27 @@ def test_the_saved_view_reopens_a_chat_whose_name_has_a_space(shell):
     assert reopened._name == "my notes"
     panel.close()
     reopened.close()
+
+
+def test_a_panel_following_the_current_chat_follows_a_load_that_makes_another_current(shell, ygpt_server, tmp_path):
+    """``%ygpt panel`` (no --chat) follows the current chat; after a load that made 'translator'
+    current it kept showing 'default' and sending there, while the cells went to 'translator'
+    (findings/panel3 3). A panel showing a chat picked for it stays where it is."""
+    from conftest import cell
+
+    saved = tmp_path / "chats.json"
+    for line in ("%ygpt chat translator", "%%ygpt\nWhere is the bakery?", f"%ygpt save {saved}", "%ygpt chat default"):
+        assert cell(shell, line).ok
+    following = shell.run_line_magic("ygpt", "panel")
+    picked = shell.run_line_magic("ygpt", "panel --chat default")
+    try:
+        assert "current chat: 'translator'" in cell(shell, f"%ygpt load {saved}").shown
+        assert cell(shell, "%%ygpt\nTwo croissants, please.").ok
+        assert following.chat_name == "translator"
+        assert [text for who, text in bubbles(following) if who == "user"] == [
+            "Where is the bakery?", "Two croissants, please."]
+        assert following.controls.totals.value.startswith("2 turns")
+        assert picked.chat_name == "default" and bubbles(picked) == []
+    finally:
+        following.close()
+        picked.close()

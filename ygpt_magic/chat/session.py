@@ -51,7 +51,8 @@ EMPTY_REPLY = ("The model returned no text, so the chat was left as it was: an e
 @dataclass(frozen=True)
 class ChatEvent:
     """What changed: kind is created, turn, reset, options, busy, idle, loaded, current, deleted
-    or renamed (``chat`` is then the new name, ``was`` the old one)."""
+    or renamed (``chat`` is then the new name, ``was`` the old one). A change of the current chat
+    is always told as current (after loaded or deleted when that made it)."""
 
     kind: str
     chat: str
@@ -362,6 +363,7 @@ class ChatSession:
             self._system_tokens.clear()
             self._files = dict.fromkeys(chats, Path(source)) if isinstance(source, (str, Path)) else {}
         self._notify("loaded", current)
+        self._notify("current", current)  # the file's current chat, which a following panel shows
         return notes
 
     def save(self, path: str | Path, hide: Callable[[str], str] | None = None) -> bool:
