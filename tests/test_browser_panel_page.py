@@ -126,3 +126,25 @@ def test_the_side_panel_fits_the_side_area_default_width(lab):
         page.locator(".jupyterlab-sidecar").screenshot(path=str(ARTIFACTS / "panel-side-narrow.png"))
         assert not overflow, f"cut off at the side area's edge ({right:.0f} px): {overflow}"
         assert not ellipsised, f"labels cut short at the side area's default width: {ellipsised}"
+
+
+def test_a_name_half_typed_in_new_chat_makes_no_chat_until_enter(lab):
+    """Clicking away from "new chat…" made a chat of the half-typed name and switched the panel to
+    it (findings/panel3 4): the box synced its value on blur as on Enter."""
+    cells = ["%load_ext ygpt_magic", f"%%ygpt\n{FIRST}", "%ygpt panel"]
+    with opened(*lab, "newchat.ipynb", cells) as page:
+        panel = ready_panel(page)
+        chats, box = panel.locator(".ygpt-head select"), panel.get_by_placeholder("new chat…")
+        box.click()
+        box.type("dra")
+        panel.locator(".ygpt-input textarea").click()   # the user changed their mind
+        page.wait_for_timeout(1_500)   # what the kernel would have done with the name by now
+        assert chats.locator("option").all_inner_texts() == ["default"] and chats.input_value() == "default"
+        assert box.input_value() == "dra"   # still there to finish or clear
+
+        box.click()
+        box.press("End")
+        box.type("fts")
+        box.press("Enter")
+        panel.locator(".ygpt-totals", has_text="0 turns").wait_for(timeout=5_000)
+        assert chats.input_value() == "drafts" and box.input_value() == ""

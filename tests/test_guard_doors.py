@@ -20,6 +20,7 @@ from test_map_batch import BATCH_MODEL
 from test_panel import send, widget_comm  # noqa: F401 (widget_comm: a fixture)
 
 from ygpt_magic import errors
+from ygpt_magic.panel.keys import SUBMIT_MARK
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
 
@@ -194,7 +195,7 @@ def test_a_key_typed_into_the_panels_new_chat_box_is_refused(shell, ygpt_server,
     assert cell(shell, "%ygpt panel").ok
     panel = shell.user_ns["Out"][max(shell.user_ns["Out"])]
     try:
-        panel.controls.new_chat.value = canary
+        panel.controls.new_chat.value = canary + SUBMIT_MARK   # typed, then Enter
         status = html.unescape(panel.status.value)
         assert "The chat name contains your" in status and panel.chat_name == "default"
         saved = panel._saved_now()  # what the notebook keeps beside the widget

@@ -291,8 +291,11 @@ def test_two_panels_on_one_chat_stay_in_sync(session, client, ygpt_server):
 
 def test_chat_selector_switches_and_creates_chats(session, client, panel, tmp_path, monkeypatch):
     cell(session, client, "Hello", chat="default")
-    panel.controls.new_chat.value = "notes"
+    panel.controls.new_chat.value = "no"   # what the box syncs when the user clicks elsewhere
+    assert panel.chat_name == "default" and list(session.chats) == ["default"]
+    panel.controls.new_chat.value = "notes" + SUBMIT_MARK   # Enter, as the page's key hook says it
     assert panel.chat_name == "notes" and "notes" in session.chats
+    assert panel.controls.new_chat.value == ""
     assert bubbles(panel) == []
     panel.controls.chat.value = "default"
     assert panel.chat_name == "default" and len(bubbles(panel)) == 2

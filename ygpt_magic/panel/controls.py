@@ -24,7 +24,8 @@ from ..chat import FORMATS, UNSET, Chat, ChatSession, Options, counted, planning
 from ..chat.catalog import NAMES as MODELS  # a chat set to another model (a gpt:// URI) is added
 from ..client.guard import check
 from ..errors import PANEL, YGptError
-from .style import styled
+from .keys import SUBMIT_MARK
+from .style import NEW_CHAT_CLASS, styled
 
 # Where the temperature slider rests while neither the chat nor a setting gives one (dimmed).
 UNSET_TEMPERATURE = 0.3
@@ -61,8 +62,9 @@ class Controls:
 
         self.chat = widgets.Dropdown(description="chat", style=_INITIAL, layout=_width("170px"),
                                      tooltip="Switch this panel to another chat")
-        self.new_chat = widgets.Text(placeholder="new chat…", layout=_width("110px"),
-                                     continuous_update=False, tooltip="Name a new chat and press Enter")
+        self.new_chat = styled(widgets.Text(placeholder="new chat…", layout=_width("110px"),
+                                            continuous_update=False, tooltip="Name a new chat and press Enter"),
+                               NEW_CHAT_CLASS)
         self.totals = styled(widgets.HTML(tooltip="Tokens of the turns this chat keeps; %ygpt usage "
                                                   "counts every request, re-run cells included"),
                              "ygpt-totals")
@@ -214,10 +216,14 @@ class Controls:
             self._on_switch(change["new"])
 
     def _create(self, change: dict[str, Any]) -> None:
-        name = change["new"].strip()
+        """A chat named in the "new chat…" box with Enter: only Enter marks the name (panel/keys.py),
+        so a half-typed name the box syncs as the user clicks elsewhere makes no chat."""
+        if SUBMIT_MARK not in change["new"]:
+            return
+        name = change["new"].replace(SUBMIT_MARK, "").strip()
+        self.new_chat.value = ""
         if not name:
             return
-        self.new_chat.value = ""
         try:
             self._session.chat(name)
         except YGptError as error:

@@ -1,4 +1,5 @@
-"""The panel's keys in the page: Enter sends, Shift+Enter adds a line, Ctrl/Cmd+S saves.
+"""The panel's keys in the page: Enter sends, Shift+Enter adds a line, Ctrl/Cmd+S saves; Enter in
+the "new chat…" box names a new chat, and nothing else does.
 
 ``SUBMIT_MARK`` is how Enter reaches the kernel. ipywidgets' Textarea has no submit event, and a
 keydown hook that merely clicked Send would race the text: ipywidgets throttles each model's state
@@ -18,6 +19,12 @@ mark, over the buffered one that carries it (each keystroke synced the text alre
 ``continuous_update`` does). A panel whose kernel is gone (ipywidgets marks its views
 disconnected) takes no submission.
 
+The "new chat…" box is a Text widget that syncs its value on ``change``, which the browser fires
+on Enter and also when the box loses the focus: a half-typed name left by a click elsewhere
+reached the kernel as if Enter had been pressed, and made a chat. So the box's own ``change``
+events are kept from its view, and Enter has the view sync the name with ``SUBMIT_MARK`` after
+it, as the message box does; the controls make a chat only of a name that carries the mark.
+
 Ctrl/Cmd+S is passed on to JupyterLab: ipywidgets' text views stop every keydown so that
 notebook shortcuts stay out of text boxes, which also kept "save the notebook" from a panel whose
 box holds the focus of a chatting user. A copy of the key is dispatched on the panel itself,
@@ -32,7 +39,7 @@ import json
 
 import ipywidgets as widgets
 
-from .style import INPUT_CLASS, ROOT_CLASS
+from .style import INPUT_CLASS, NEW_CHAT_CLASS, ROOT_CLASS
 
 SUBMIT_MARK = "\u0004"  # ASCII end-of-transmission: never typed, survives JSON
 #: the status line's words while a submission waits for a busy kernel
@@ -75,12 +82,23 @@ KEY_HOOK_JS = """
     Object.defineProperty(copy, 'keyCode', { value: event.keyCode });  // what Lumino reads
     box.closest('.%(root)s').dispatchEvent(copy);
   }
+  function named(box) {
+    var text = box.value;
+    box.value = text + MARK;
+    box.dispatchEvent(new Event('change', { bubbles: true }));
+    box.value = text;
+  }
   function isBox(box) { return !!box && box.tagName === 'TEXTAREA' && !!box.closest('.%(input)s'); }
+  function isName(box) { return !!box && box.tagName === 'INPUT' && !!box.closest('.%(name)s'); }
   document.addEventListener('change', function (event) {
-    if (isBox(event.target)) { event.stopPropagation(); }
+    if (isBox(event.target) || (isName(event.target) && event.isTrusted)) { event.stopPropagation(); }
   }, true);
   document.addEventListener('keydown', function (event) {
     var box = event.target;
+    if (isName(box) && event.key === 'Enter' && !event.isComposing) {
+      if (box.value.trim() && !dead(box)) { named(box); }
+      return;
+    }
     if (!isBox(box)) { return; }
     if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 's') {
       passOn(event, box);
@@ -92,7 +110,8 @@ KEY_HOOK_JS = """
     if (box.value.trim() && !dead(box)) { submit(box); }
   }, true);
 })();
-""" % {"input": INPUT_CLASS, "root": ROOT_CLASS, "mark": "\\u0004", "waiting": json.dumps(WAITING)}
+""" % {"input": INPUT_CLASS, "name": NEW_CHAT_CLASS, "root": ROOT_CLASS, "mark": "\\u0004",
+       "waiting": json.dumps(WAITING)}
 
 
 def key_hook() -> widgets.Output:

@@ -15,6 +15,7 @@ W = TypeVar("W", bound=widgets.DOMWidget)
 
 ROOT_CLASS = "ygpt-panel"
 INPUT_CLASS = "ygpt-input"
+NEW_CHAT_CLASS = "ygpt-new-chat"  # the "new chat…" box (panel/keys.py)
 SIDE_CLASS = "ygpt-side"  # a panel in JupyterLab's side area (panel/side.py)
 
 CSS = """
