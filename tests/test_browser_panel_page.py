@@ -13,6 +13,7 @@ import json
 import pytest
 from browser.session import ARTIFACTS, opened
 from test_browser import FIRST, SECOND
+from test_panel_long import long_chat
 
 from ygpt_magic.panel.keys import WAITING
 
@@ -148,3 +149,16 @@ def test_a_name_half_typed_in_new_chat_makes_no_chat_until_enter(lab):
         box.press("Enter")
         panel.locator(".ygpt-totals", has_text="0 turns").wait_for(timeout=5_000)
         assert chats.input_value() == "drafts" and box.input_value() == ""
+
+
+def test_a_panel_over_a_chat_of_800_turns_draws_every_turn(lab):
+    """Its widgets were some 21,000 messages in one burst: the page got part of them, drew
+    nothing and kept the cell busy (findings/panel3 1). Now the older turns are one block."""
+    (lab[0].folder / "long.json").write_text(json.dumps(long_chat(800)))
+    cells = ["%load_ext ygpt_magic", "%ygpt load long.json", "%ygpt panel"]
+    with opened(*lab, "long.ipynb", cells) as page:
+        panel = page.locator(".jp-Notebook .ygpt-panel")
+        panel.get_by_text("Answer 799.").wait_for(timeout=30_000)
+        text = panel.inner_text()
+        assert "800 turns" in text and "Question 0\n" in text and "Answer 400." in text
+        assert page.locator(".jp-Notebook .jp-Cell").nth(2).locator(".jp-InputPrompt").inner_text() == "[3]:"

@@ -62,12 +62,10 @@ class Controls:
 
         self.chat = widgets.Dropdown(description="chat", style=_INITIAL, layout=_width("170px"),
                                      tooltip="Switch this panel to another chat")
-        self.new_chat = styled(widgets.Text(placeholder="new chat…", layout=_width("110px"),
-                                            continuous_update=False, tooltip="Name a new chat and press Enter"),
-                               NEW_CHAT_CLASS)
-        self.totals = styled(widgets.HTML(tooltip="Tokens of the turns this chat keeps; %ygpt usage "
-                                                  "counts every request, re-run cells included"),
-                             "ygpt-totals")
+        self.new_chat = styled(widgets.Text, NEW_CHAT_CLASS, placeholder="new chat…", layout=_width("110px"),
+                               continuous_update=False, tooltip="Name a new chat and press Enter")
+        self.totals = styled(widgets.HTML, "ygpt-totals", tooltip="Tokens of the turns this chat keeps; "
+                             "%ygpt usage counts every request, re-run cells included")
         self.model = widgets.Dropdown(description="model", style=_INITIAL, layout=_width("240px"))
         self.temperature = widgets.FloatSlider(
             min=0, max=1, step=0.05, description="temp", style=_INITIAL, readout_format=".2f",
@@ -98,20 +96,17 @@ class Controls:
         self.export = widgets.Button(icon="download", layout=_width("34px"),
                                      tooltip="Export this chat to a Markdown file")
 
-        title = styled(widgets.HTML('<span class="ygpt-dot">●</span>YandexGPT'), "ygpt-title")
-        self.head = styled(widgets.HBox([title, self.chat, self.new_chat, self.totals, self.reset, self.export]),
-                         "ygpt-bar", "ygpt-head")
-        self.options = styled(
-            # The slider and its default toggle wrap as one; "… (default)" labels need the room
-            # that puts the sampling controls on a second line in a narrow panel.
-            widgets.HBox([self.model, self.format, self.reasoning, self.system_toggle,
-                          styled(widgets.HBox([self.temperature, self.temperature_default]),
-                               "ygpt-group"),
-                          self.max_tokens]),
-            "ygpt-bar", "ygpt-options",
-        )
-        self.system_edit = styled(widgets.Box([self.system], layout=widgets.Layout(display="none")),
-                                "ygpt-system-edit")
+        title = styled(widgets.HTML, "ygpt-title", '<span class="ygpt-dot">●</span>YandexGPT')
+        self.head = styled(widgets.HBox, "ygpt-bar ygpt-head",
+                           [title, self.chat, self.new_chat, self.totals, self.reset, self.export])
+        # The slider and its default toggle wrap as one; "… (default)" labels need the room
+        # that puts the sampling controls on a second line in a narrow panel.
+        sampling = styled(widgets.HBox, "ygpt-group", [self.temperature, self.temperature_default])
+        self.options = styled(widgets.HBox, "ygpt-bar ygpt-options",
+                              [self.model, self.format, self.reasoning, self.system_toggle, sampling,
+                               self.max_tokens])
+        self.system_edit = styled(widgets.Box, "ygpt-system-edit", [self.system],
+                                  layout=widgets.Layout(display="none"))
 
         self.chat.observe(self._switch, "value")
         self.new_chat.observe(self._create, "value")

@@ -113,12 +113,9 @@ class ChatPanel(widgets.VBox):
         self.transcript = Transcript(self._reply_bundle)
         self.controls = Controls(session, lambda: self._name, self.switch, self._error, settings,
                                  secrets)
-        self.status = styled(widgets.HTML(), "ygpt-status")
-        self.input = styled(
-            widgets.Textarea(placeholder="Message YandexGPT…", rows=2,
-                             layout=widgets.Layout(flex="1 1 auto", width="auto")),
-            panel_style.INPUT_CLASS,
-        )
+        self.status = styled(widgets.HTML, "ygpt-status")
+        self.input = styled(widgets.Textarea, panel_style.INPUT_CLASS, placeholder="Message YandexGPT…",
+                            rows=2, layout=widgets.Layout(flex="1 1 auto", width="auto"))
         self.send_button = widgets.Button(
             description="Send", icon="paper-plane", button_style="primary",
             layout=widgets.Layout(width="84px"), tooltip="Send (Enter)",
@@ -127,15 +124,14 @@ class ChatPanel(widgets.VBox):
             description="Stop", icon="stop", layout=widgets.Layout(width="84px"), disabled=True,
             tooltip="Stop the reply; its text so far stays here, out of the chat",
         )
-        buttons = styled(widgets.VBox([self.send_button, self.stop_button]), "ygpt-buttons")
-        compose = styled(widgets.HBox([self.input, buttons]), "ygpt-compose")
-        hint = styled(widgets.HTML("Enter sends · Shift+Enter adds a line"), "ygpt-hint")
+        buttons = styled(widgets.VBox, "ygpt-buttons", [self.send_button, self.stop_button])
+        compose = styled(widgets.HBox, "ygpt-compose", [self.input, buttons])
+        hint = styled(widgets.HTML, "ygpt-hint", "Enter sends · Shift+Enter adds a line")
         super().__init__(
             [panel_style.css_widget(), panel_keys.key_hook(), self.controls.head, self.controls.options,
              self.controls.system_edit, self.transcript.widget, self.status, compose, hint],
-            layout=widgets.Layout(width="100%", max_width="900px"),
+            layout=widgets.Layout(width="100%", max_width="900px"), _dom_classes=(panel_style.ROOT_CLASS,),
         )
-        self.add_class(panel_style.ROOT_CLASS)
 
         self.input.observe(self._typed, "value")
         self.send_button.on_click(lambda _: self.send(self.input.value))

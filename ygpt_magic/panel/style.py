@@ -7,7 +7,7 @@ colours come from JupyterLab's theme variables (with fallbacks) so a dark theme 
 from __future__ import annotations
 
 import html
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import ipywidgets as widgets
 
@@ -89,24 +89,30 @@ CSS = """
 .ygpt-panel .ygpt-row-assistant { justify-content: flex-start; }
 .ygpt-panel .ygpt-col { max-width: 82%; min-width: 0; }
 .ygpt-panel .ygpt-row-user .ygpt-col { align-items: flex-end; }
-.ygpt-panel .ygpt-bubble {
+/* a bubble, and a prompt or a reply in the block of older turns (panel/transcript.py) */
+.ygpt-panel .ygpt-bubble, .ygpt-panel .ygpt-said, .ygpt-panel .ygpt-answer {
   border-radius: 14px;
   padding: 2px 12px;
   min-width: 0;
   max-width: 100%;
   overflow-x: auto;
 }
-.ygpt-panel .ygpt-user .ygpt-bubble {
+.ygpt-panel .ygpt-user .ygpt-bubble, .ygpt-panel .ygpt-said {
   background: var(--ygpt-user-bg);
   border-bottom-right-radius: 4px;
 }
-.ygpt-panel .ygpt-assistant .ygpt-bubble {
+.ygpt-panel .ygpt-assistant .ygpt-bubble, .ygpt-panel .ygpt-answer {
   background: var(--ygpt-bg-soft);
   border: 1px solid var(--ygpt-border);
   border-bottom-left-radius: 4px;
 }
-.ygpt-panel .ygpt-bubble .jp-OutputArea-prompt { display: none; }
-.ygpt-panel .ygpt-bubble .jp-OutputArea-output { padding: 0; overflow: visible; }
+.ygpt-panel .ygpt-said, .ygpt-panel .ygpt-answer { width: fit-content; max-width: 82%; margin: 3px 0; }
+.ygpt-panel .ygpt-said { margin-left: auto; }
+.ygpt-panel .ygpt-bubble .jp-OutputArea-prompt, .ygpt-panel .ygpt-earlier .jp-OutputArea-prompt { display: none; }
+.ygpt-panel .ygpt-bubble .jp-OutputArea-output, .ygpt-panel .ygpt-earlier .jp-OutputArea-output {
+  padding: 0; overflow: visible;
+}
+.ygpt-panel .ygpt-earlier .jp-RenderedHTMLCommon { padding: 0; }
 .ygpt-panel .ygpt-bubble .jp-RenderedMarkdown,
 .ygpt-panel .ygpt-bubble .jp-RenderedText { padding: 0; }
 .ygpt-panel .ygpt-bubble .jp-RenderedText pre { white-space: pre-wrap; }
@@ -163,10 +169,11 @@ CSS = """
 """
 
 
-def styled(widget: W, *classes: str) -> W:
-    """``widget`` with CSS classes added (ipywidgets' ``add_class`` returns None, not the widget)."""
-    for name in classes:
-        widget.add_class(name)
+def styled(kind: type[W], classes: str, *args: Any, **kwargs: Any) -> W:
+    """A new ``kind`` widget (made with ``args`` and ``kwargs``) with the CSS ``classes`` (names
+    apart by spaces) in the state it opens with: each class added after it opened
+    (``add_class``) is one more message to the page, and a long chat's bubbles sent thousands."""
+    widget: W = kind(*args, _dom_classes=tuple(classes.split()), **kwargs)
     return widget
 
 

@@ -7,6 +7,13 @@ turns it shows two things the chat does not hold: notes pinned after a given num
 (an interrupted reply, which by the rules stays out of the history) and the live reply of a
 request in flight.
 
+Only the newest turns are bubbles of their own (``NEWEST`` to ``NEWEST + FOLD - 1`` of them):
+each costs about seven widgets, and each widget is a message or two to the page, so a loaded
+chat of 400 turns sent some 10,000 messages at once, which the page dropped in part and drew
+nothing of. The turns before them are folded into one block, one Output widget holding one inert
+page that the CSS draws as bubbles (panel/style.py); it is sent again once in ``FOLD`` turns, as
+the newest bubbles move into it. So a panel costs the same number of widgets over any chat.
+
 Bubbles are ``ipywidgets.Output`` widgets holding the same inert bundles as a ``%%ygpt`` cell's
 output (render/inert.py): Markdown renders, HTML typed into the box or written by the model
 never runs.
@@ -15,7 +22,7 @@ never runs.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets as widgets
@@ -25,6 +32,17 @@ from ..render import inert
 from .style import close_tree, styled
 
 Bundle = Mapping[str, str]
+Exchange = tuple[Bundle, Bundle]  # a prompt's bundle and its reply's
+
+#: the fewest newest turns drawn as bubbles of their own
+NEWEST = 10
+#: turns moved into the folded block at a time, so it is sent again once in so many turns
+FOLD = 10
+
+
+def folded(turns: int) -> int:
+    """How many of the first of a chat's ``turns`` the folded block holds."""
+    return max(0, turns - NEWEST) // FOLD * FOLD
 
 
 def _outputs(bundle: Bundle | None) -> tuple[dict[str, Any], ...]:
@@ -34,7 +52,7 @@ def _outputs(bundle: Bundle | None) -> tuple[dict[str, Any], ...]:
 
 
 def _bubble(bundle: Bundle | None) -> widgets.Output:
-    return styled(widgets.Output(outputs=_outputs(bundle)), "ygpt-bubble")
+    return styled(widgets.Output, "ygpt-bubble", outputs=_outputs(bundle))
 
 
 def prompt_bundle(prompt: str) -> dict[str, str]:
@@ -47,25 +65,30 @@ def _with_pictures(turn: Turn) -> str:
     return "\n\n".join([turn.prompt, *(info.caption() for info in turn.images)])
 
 
+def block(exchanges: Sequence[Exchange]) -> dict[str, str]:
+    """Exchanges as one inert page: each prompt and reply (inert pages themselves) in a box of
+    the package's own class, which the panel's CSS draws as it draws the bubbles."""
+    page = "".join(inert.marked("ygpt-said", prompt.get("text/html", ""))
+                   + inert.marked("ygpt-answer", reply.get("text/html", "")) for prompt, reply in exchanges)
+    plain = "\n\n".join(f"You: {prompt.get('text/plain', '')}\n\n{reply.get('text/plain', '')}"
+                         for prompt, reply in exchanges)
+    return {"text/html": page, "text/plain": plain}
+
+
 class Bubbles:
     """One exchange on screen: the user's bubble on the right, the reply's on the left (its
     usage line is part of the reply's bundle, as in a cell)."""
 
     def __init__(self, prompt: str, reply: Bundle | None = None) -> None:
         self.prompt = prompt
-        self.shown = (prompt_bundle(prompt), reply or {})  # what the bubbles hold (panel/saved.py)
+        self.shown: Exchange = (prompt_bundle(prompt), reply or {})  # what the bubbles hold
         self.reply = _bubble(reply)
-        user = styled(widgets.VBox([_bubble(self.shown[0])]), "ygpt-col")
-        assistant = styled(widgets.VBox([self.reply]), "ygpt-col")
-        self.widget = styled(
-            widgets.VBox(
-                [
-                    styled(widgets.HBox([user]), "ygpt-row", "ygpt-row-user", "ygpt-user"),
-                    styled(widgets.HBox([assistant]), "ygpt-row", "ygpt-row-assistant", "ygpt-assistant"),
-                ]
-            ),
-            "ygpt-turn",
-        )
+        user = styled(widgets.VBox, "ygpt-col", [_bubble(self.shown[0])])
+        assistant = styled(widgets.VBox, "ygpt-col", [self.reply])
+        self.widget = styled(widgets.VBox, "ygpt-turn", [
+            styled(widgets.HBox, "ygpt-row ygpt-row-user ygpt-user", [user]),
+            styled(widgets.HBox, "ygpt-row ygpt-row-assistant ygpt-assistant", [assistant]),
+        ])
 
     def show_reply(self, bundle: Bundle | None) -> None:
         """Replace the reply bubble's content (one trait assignment: safe from any thread)."""
@@ -86,26 +109,33 @@ class Transcript:
     def __init__(self, reply_bundle: Callable[[Turn, Chat], Bundle]) -> None:
         self._reply_bundle = reply_bundle
         self._drawn: dict[int, tuple[Turn, Bubbles]] = {}  # id(turn) → (turn kept alive, bubbles)
-        self._notes: list[tuple[int, widgets.Widget]] = []  # (turns before it, widget)
+        self._folded: dict[int, tuple[Turn, Exchange]] = {}  # the same for the turns folded
+        self._notes: list[tuple[int, Bubbles]] = []  # (turns before it, its bubbles)
         self.live: Bubbles | None = None
-        self._system = styled(widgets.HTML(), "ygpt-system")
-        self._empty = styled(widgets.HTML("No messages yet. Type below and press Enter."), "ygpt-empty")
-        self._log = styled(widgets.VBox(), "ygpt-log")
+        self._system = styled(widgets.HTML, "ygpt-system")
+        self._empty = styled(widgets.HTML, "ygpt-empty", "No messages yet. Type below and press Enter.")
+        self._earlier = styled(widgets.Output, "ygpt-earlier")
+        self._earlier_holds: tuple[int, ...] = ()  # ids of the turns and notes it shows
+        self._log = styled(widgets.VBox, "ygpt-log")
         # The outer box scrolls in reverse (CSS), which keeps the newest turn in view.
-        self.widget = styled(widgets.Box([self._log]), "ygpt-scroll")
+        self.widget = styled(widgets.Box, "ygpt-scroll", [self._log])
         self._turns = 0
 
-    def show(self, chat: Chat) -> None:
-        """Draw ``chat``: reuse bubbles of turns already drawn, make new ones, drop the rest."""
+    def show(self, chat: Chat, after: Sequence[widgets.Widget] = ()) -> None:
+        """Draw ``chat``: fold its older turns, reuse bubbles of turns already drawn, make new
+        ones, drop the rest; ``after``: widgets shown below them all."""
         turns = list(chat.turns)
         self._turns = len(turns)
-        drawn: dict[int, tuple[Turn, Bubbles]] = {}
+        fold = folded(len(turns))
         rows: list[widgets.Widget] = []
         if chat.system:
             self._system.value = "<b>system</b> · " + html.escape(chat.system)
             rows.append(self._system)
-        for count, turn in enumerate(turns):
-            rows.extend(note for after, note in self._notes if after == count)
+        if self._fold(turns[:fold], chat):
+            rows.append(self._earlier)
+        drawn: dict[int, tuple[Turn, Bubbles]] = {}
+        for count, turn in enumerate(turns[fold:], start=fold):
+            rows.extend(note.widget for at, note in self._notes if at == count)
             kept = self._drawn.pop(id(turn), None)
             bubbles = kept[1] if kept else self._draw(turn, chat, last=count == len(turns) - 1)
             drawn[id(turn)] = (turn, bubbles)
@@ -113,25 +143,49 @@ class Transcript:
         for _, gone in self._drawn.values():
             gone.close()
         self._drawn = drawn
-        self._notes = [(after, note) for after, note in self._notes if after <= len(turns)]
-        rows.extend(note for after, note in self._notes if after == len(turns))
+        self._notes = [(at, note) for at, note in self._notes if at <= len(turns)]
+        rows.extend(note.widget for at, note in self._notes if at == len(turns))
         if self.live is not None:
             rows.append(self.live.widget)
         if len(rows) == (1 if chat.system else 0):
             rows.append(self._empty)
-        self._log.children = tuple(rows)
+        self._log.children = (*rows, *after)
 
-    def exchanges(self) -> list[tuple[Bundle, Bundle]]:
-        """(prompt, reply) bundles of the recorded turns drawn, in order: the saved view's text."""
-        return [bubbles.shown for _, bubbles in self._drawn.values()]
+    def _fold(self, turns: list[Turn], chat: Chat) -> bool:
+        """Show ``turns`` (and the notes pinned among them) in the folded block, taking the
+        bundles of those drawn as bubbles until now; whether it shows anything. A note's widget
+        is kept, as a rewind may unfold it."""
+        folded_now: dict[int, tuple[Turn, Exchange]] = {}
+        for turn in turns:
+            kept, drawn = self._folded.get(id(turn)), self._drawn.pop(id(turn), None)
+            if drawn is not None:
+                drawn[1].close()
+            shown = kept[1] if kept else drawn[1].shown if drawn else self._exchange(turn, chat)
+            folded_now[id(turn)] = (turn, shown)
+        self._folded = folded_now
+        notes = [(at, note) for at, note in self._notes if at < len(turns)]
+        holds = (*folded_now, *(id(note) for _, note in notes))
+        if holds != self._earlier_holds:
+            self._earlier_holds = holds
+            exchanges = [exchange for _, exchange in folded_now.values()]
+            for at, note in sorted(notes, key=lambda pinned: pinned[0], reverse=True):
+                exchanges.insert(at, note.shown)
+            self._earlier.outputs = _outputs(block(exchanges)) if exchanges else ()
+        return bool(turns)
+
+    def exchanges(self) -> list[Exchange]:
+        """(prompt, reply) bundles of the recorded turns shown, in order: the saved view's text."""
+        return [shown for _, shown in self._folded.values()] + [b.shown for _, b in self._drawn.values()]
+
+    def _exchange(self, turn: Turn, chat: Chat) -> Exchange:
+        return prompt_bundle(_with_pictures(turn)), self._reply_bundle(turn, chat)
 
     def _draw(self, turn: Turn, chat: Chat, last: bool) -> Bubbles:
         if last and self.live is not None and self.live.prompt == turn.prompt:
             bubbles, self.live = self.live, None  # the reply in flight was just recorded
-        else:
-            bubbles = Bubbles(_with_pictures(turn))
-        bubbles.show_reply(self._reply_bundle(turn, chat))
-        return bubbles
+            bubbles.show_reply(self._reply_bundle(turn, chat))
+            return bubbles
+        return Bubbles(_with_pictures(turn), self._reply_bundle(turn, chat))
 
     def set_live(self, bubbles: Bubbles) -> None:
         """Show the reply being streamed below everything else (drawn by the next ``show``)."""
@@ -141,7 +195,7 @@ class Transcript:
         """The reply in flight ended unrecorded: pin it where it is (``keep``) or remove it."""
         if self.live is not None:
             if keep:
-                self._notes.append((self._turns, self.live.widget))
+                self._notes.append((self._turns, self.live))
             else:
                 self.live.close()
             self.live = None
@@ -149,5 +203,5 @@ class Transcript:
     def clear_notes(self) -> None:
         """Forget pinned notes (the chat was reset, or the panel shows another chat)."""
         for _, note in self._notes:
-            close_tree(note)
+            note.close()
         self._notes = []
