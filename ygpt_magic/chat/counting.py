@@ -20,6 +20,7 @@ afresh, in the same waves.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
@@ -117,3 +118,28 @@ class Waves:
         slow = None if self.waiting is None else self.waiting.slow
         for turn, size in zip(wave, self.tokenizer.each([list(turn.messages()) for turn in wave], slow)):
             turn.keep_counts({model: size})
+
+
+class SystemCounts:
+    """The token count of each system message for a model, counted once per session: a chat's
+    system message is sent with every request, so the trim asks for it often."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[str, str], int] = {}
+
+    def count(self, model: str, system: str, count: Callable[[str], int]) -> int:
+        """``system``'s tokens for ``model``: the count kept, else ``count(system)``, then kept."""
+        key = (model, system)
+        with self._lock:
+            known = self._counts.get(key)
+        if known is None:
+            known = count(system)
+            with self._lock:
+                self._counts[key] = known
+        return known
+
+    def clear(self) -> None:
+        """Forget every count (the chats were replaced: their system messages may be new)."""
+        with self._lock:
+            self._counts.clear()

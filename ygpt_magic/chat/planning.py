@@ -254,7 +254,7 @@ def fit(
         return 0, None
     fixed = count_tokens([{"role": "user", "text": prompt}]) + PICTURE_TOKENS * pictures
     if system:
-        fixed += session.system_tokens(model, system,
+        fixed += session.system_tokens.count(model, system,
                                        lambda text: count_tokens([{"role": "system", "text": text}]))
     if fixed > budget:
         raise ContextTooLong(fixed, budget, room=room(options, budget, fixed, images=pictures > 0))

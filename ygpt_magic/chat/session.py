@@ -26,6 +26,7 @@ from ..errors.usage import Asker
 from ..words import composed, counted
 from . import chatfile
 from .accounts import Accounts
+from .counting import SystemCounts
 from .names import NameRule, any_name
 from .observers import Observers
 from .options import BUILTIN, FORMATS, UNSET, Options
@@ -100,7 +101,7 @@ class ChatSession:
         self._current = "default"
         self._busy: dict[str, Asker] = {}   # chat → where the request holding it was asked (ChatBusy)
         self._observers: Observers[ChatEvent] = Observers()
-        self._system_tokens: dict[tuple[str, str], int] = {}
+        self.system_tokens = SystemCounts()  # each system message's size, counted once a session
         self._revisions = itertools.count(1)
         self._files: dict[str, Path] = {}  # chat → the chat file it was last saved to or loaded from
         self.accounts = Accounts()  # every answered request's tokens, whichever door it came from
@@ -166,18 +167,6 @@ class ChatSession:
             if any(chat.name == self._current for chat in holding):
                 return self._current
             return max(holding, key=lambda chat: chat.revision).name if holding else None
-
-    def system_tokens(self, model: str, system: str, count: Callable[[str], int]) -> int:
-        """The token count of a system message for a model, counted once per session (a chat's
-        system message is sent with every request, so trimming asks for it often)."""
-        key = (model, system)
-        with self._lock:
-            known = self._system_tokens.get(key)
-        if known is None:
-            known = count(system)
-            with self._lock:
-                self._system_tokens[key] = known
-        return known
 
     # -- changing ----------------------------------------------------------------------------
 
@@ -245,7 +234,7 @@ class ChatSession:
                     raise self._held(sorted(self._busy)[0])
                 self._chats = {"default": Chat("default")}
                 self._current = "default"
-                self._system_tokens.clear()
+                self.system_tokens.clear()
                 self._files.clear()
                 name = "default"
             else:
@@ -360,7 +349,7 @@ class ChatSession:
             for chat in chats.values():
                 chat.revision = next(self._revisions)
             self._chats, self._current = chats, current
-            self._system_tokens.clear()
+            self.system_tokens.clear()
             self._files = dict.fromkeys(chats, Path(source)) if isinstance(source, (str, Path)) else {}
         self._notify("loaded", current)
         self._notify("current", current)  # the file's current chat, which a following panel shows
