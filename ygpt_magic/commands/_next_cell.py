@@ -7,8 +7,8 @@ a new id and empty metadata), so the text carries the mark: its first line, a co
 code came from the reply above, as IPython's own ``%load`` marks the code it puts in a cell. The
 kernel knows the running cell's id (the frontend sends it) and the notebook's file
 (``__session__``, which Jupyter Server sets): when the saved notebook's next cell after this one
-starts with the mark, edited or not, it is the cell an earlier run put there, and nothing is
-inserted again (one quiet line says so). A cell that holds exactly the reply's code counts too
+(`_saved_notebook.py`) starts with the mark, edited or not, it is the cell an earlier run put
+there, and nothing is inserted again (one quiet line says so). A cell that holds exactly the reply's code counts too
 (one inserted before cells were marked). A cell whose code starts with a cell magic is not
 marked: IPython reads ``%%`` only on a cell's first line.
 
@@ -28,7 +28,6 @@ says how to get it into a cell.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ from IPython.display import display
 
 from ..kernel import Kernel
 from ..render import inert
+from ._saved_notebook import saved_cell
 
 #: the first line of a cell a reply's code was put into: how a later run knows the cell is its own
 MARK = "# ygpt: code from the reply above (Run All won't insert it again while this line is here)"
@@ -100,23 +100,8 @@ def _say(line: str) -> None:
 def saved_next_source(notebook: Any, cell_id: str | None) -> str | None:
     """The source of the code cell right after cell ``cell_id`` in the notebook saved at
     ``notebook``; None when there is no such file, cell or next code cell."""
-    if not cell_id or not isinstance(notebook, str) or not notebook.endswith(".ipynb"):
-        return None
-    cells = _cells(Path(notebook))
-    ids = [cell.get("id") for cell in cells]
-    if cell_id not in ids or ids.index(cell_id) + 1 >= len(cells):
-        return None
-    following = cells[ids.index(cell_id) + 1]
-    if following.get("cell_type") != "code":
+    following = saved_cell(notebook, cell_id, 1)
+    if following is None or following.get("cell_type") != "code":
         return None
     source = following.get("source", "")
     return "".join(source) if isinstance(source, list) else str(source)
-
-
-def _cells(path: Path) -> list[dict[str, Any]]:
-    """The cells of a saved notebook ([] if it cannot be read: then the code is inserted)."""
-    try:
-        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
-    except (OSError, ValueError, AttributeError):
-        return []
-    return [cell for cell in cells if isinstance(cell, dict)] if isinstance(cells, list) else []
