@@ -16,6 +16,7 @@ needed.
 
 from __future__ import annotations
 
+import html
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping
@@ -135,6 +136,19 @@ def unregister(session: ChatSession, chat: str, live: LiveReply) -> None:
         if chats.get(chat) is live:
             del chats[chat]
     live._changed()
+
+
+def activity(live: LiveReply | None, busy: bool, chat: str) -> str:
+    """The status line's words for what is under way in chat ``chat`` (HTML): a spinner until
+    the reply in flight sends its first chunk, then who is answering; a cell answering in it."""
+    spinner = '<span class="ygpt-spinner"></span>'
+    if live is not None and live.active and live.state == "waiting":
+        return f"{spinner}waiting for {html.escape(live.label)}…"
+    if live is not None and live.active:
+        return f"{html.escape(live.label)} is answering…"
+    if busy and live is None:
+        return f"{spinner}a %%ygpt cell is answering in chat '{html.escape(chat)}'…"
+    return ""
 
 
 class PanelRenderer(StreamRenderer):

@@ -9,9 +9,10 @@ Send runs ``exchange.run_exchange`` on a background thread (the kernel stays fre
 :class:`~ygpt_magic.panel.live.PanelRenderer`, through the cell's door rules the kernel gives it
 (``door``); Stop cancels the stream, or abandons a tool function still running
 (tools/background.py); errors become one line in the panel, their advice worded for it
-(``error.words(PANEL)``, errors/origin.py). The look is in ``style``, its keys in the page in ``keys``, the
-transcript in ``transcript``, the option bar in ``controls``, the reply in flight in ``live``,
-and what a saved notebook keeps of the panel in ``saved``.
+(``error.words(PANEL)``, errors/origin.py). The look is in ``style``, its keys in the page in
+``keys``, the transcript in ``transcript``, the option bar in ``controls``, the message box in
+``compose``, the reply in flight in ``live``, and what a saved notebook keeps of the panel in
+``saved``.
 
 ``ChatPanel`` *is* the widget (an ``ipywidgets.VBox``): display it, or return it from a cell.
 """
@@ -40,6 +41,7 @@ from ..words import counted
 from . import keys as panel_keys
 from . import live as panel_live
 from . import style as panel_style
+from .compose import compose
 from .controls import Controls
 from .door import Door, Plain
 from .export_path import export_path
@@ -114,22 +116,11 @@ class ChatPanel(widgets.VBox):
         self.controls = Controls(session, lambda: self._name, self.switch, self._error, settings,
                                  secrets)
         self.status = styled(widgets.HTML, "ygpt-status")
-        self.input = styled(widgets.Textarea, panel_style.INPUT_CLASS, placeholder="Message YandexGPT…",
-                            rows=2, layout=widgets.Layout(flex="1 1 auto", width="auto"))
-        self.send_button = widgets.Button(
-            description="Send", icon="paper-plane", button_style="primary",
-            layout=widgets.Layout(width="84px"), tooltip="Send (Enter)",
-        )
-        self.stop_button = widgets.Button(
-            description="Stop", icon="stop", layout=widgets.Layout(width="84px"), disabled=True,
-            tooltip="Stop the reply; its text so far stays here, out of the chat",
-        )
-        buttons = styled(widgets.VBox, "ygpt-buttons", [self.send_button, self.stop_button])
-        compose = styled(widgets.HBox, "ygpt-compose", [self.input, buttons])
-        hint = styled(widgets.HTML, "ygpt-hint", "Enter sends · Shift+Enter adds a line")
+        box = compose()
+        self.input, self.send_button, self.stop_button = box.input, box.send, box.stop
         super().__init__(
             [panel_style.css_widget(), panel_keys.key_hook(), self.controls.head, self.controls.options,
-             self.controls.system_edit, self.transcript.widget, self.status, compose, hint],
+             self.controls.system_edit, self.transcript.widget, self.status, *box.rows],
             layout=widgets.Layout(width="100%", max_width="900px"), _dom_classes=(panel_style.ROOT_CLASS,),
         )
 
@@ -336,20 +327,10 @@ class ChatPanel(widgets.VBox):
 
     def _show_state(self, chat: Chat, live: panel_live.LiveReply | None, busy: bool) -> None:
         """Buttons and the status line: spinner until the first chunk, then errors or notes."""
-        in_flight = live is not None and live.active
         self.send_button.disabled = busy
-        self.stop_button.disabled = not in_flight
-        spinner = '<span class="ygpt-spinner"></span>'
-        if live is not None and in_flight and live.state == "waiting":
-            activity = f"{spinner}waiting for {html.escape(live.label)}…"
-        elif live is not None and in_flight:
-            activity = f"{html.escape(live.label)} is answering…"
-        elif busy and live is None:
-            activity = f"{spinner}a %%ygpt cell is answering in chat '{html.escape(chat.name)}'…"
-        else:
-            activity = ""
+        self.stop_button.disabled = not (live is not None and live.active)
         message = panel_style.error_line(live.error) if live is not None and live.state == "failed" else self._message
-        status = " · ".join(part for part in (activity, message) if part)
+        status = " · ".join(part for part in (panel_live.activity(live, busy, chat.name), message) if part)
         self.status.value = status
 
     def _saved_now(self) -> dict[str, str]:
