@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable, Iterator, Mapping
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -96,6 +97,7 @@ class ChatSession:
 
     def __init__(self, refuse_name: Callable[[str], None] = any_name) -> None:
         self._names = NameRule(refuse_name)
+        self.id = uuid.uuid4().hex  # tells a panel's saved view drawn from these chats (panel/carried.py)
         self._lock = threading.RLock()
         self._chats: dict[str, Chat] = {"default": Chat("default")}
         self._current = "default"
@@ -210,6 +212,19 @@ class ChatSession:
                 chat.system = plan.system
         self._notify("turn", plan.chat)
         return turn
+
+    def restore(self, name: str, turns: Sequence[Turn]) -> None:
+        """Add ``turns`` at the end of chat ``name`` (created if new): a panel's turns that an
+        earlier kernel's saved view kept, brought back (panel/carried.py). ChatBusy while a
+        reply streams into it."""
+        chat = self.chat(name)
+        with self._lock:
+            if chat.name in self._busy:
+                raise self._held(chat.name)
+            for turn in turns:
+                chat.replace_from(len(chat.turns), turn)
+            chat.revision = next(self._revisions)
+        self._notify("turn", chat.name)
 
     def check(self, plan: Plan) -> None:
         """ChatChanged if the plan's chat had turns added, dropped or reset since it was made.

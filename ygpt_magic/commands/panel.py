@@ -2,6 +2,8 @@
 
 Each Send goes through :class:`KernelDoor`: the cell's door rules (request.py) applied to the
 panel, so a Send is filled in, cached, capped and logged exactly as a cell with the same text.
+The panel is given what its cell's saved view carries (the cell's outputs in the saved
+notebook), so turns asked in the panel under an earlier kernel come back (panel/carried.py).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from IPython.core.magic_arguments import argument
 from .. import request
 from ..errors import PANEL
 from ..kernel import Kernel
+from ._saved_notebook import saved_cell
 from .args import chat_arg, parse, subcommand
 
 if TYPE_CHECKING:
@@ -68,12 +71,17 @@ def run(kernel: Kernel, line: str) -> ChatPanel | None:
     It edits the same chats as the %%ygpt cells and uses the same server."""
     args = parse(run, line)
     from ..panel import show_panel  # ipywidgets is only imported when a panel is asked for
+    from ..panel.carried import stored
     from ..panel.side import beside
 
     show_beside = beside() if args.side else None  # a missing sidecar is said before any widget
+    saved = saved_cell(kernel.namespace.get("__session__"), kernel.cell_id) or {}
     panel = show_panel(kernel.session, kernel.connection.client, chat=args.chat,
                        settings=lambda: kernel.settings, watch=kernel.on_settings,
-                       door=KernelDoor(kernel), secrets=kernel.connection.known_secrets)
+                       door=KernelDoor(kernel), secrets=kernel.connection.known_secrets,
+                       earlier=stored(saved.get("outputs") or ()))
+    for said in panel.brought_back:
+        print(said)
     if show_beside is None:
         return panel
     print(show_beside(panel))

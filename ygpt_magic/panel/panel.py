@@ -11,8 +11,8 @@ Send runs ``exchange.run_exchange`` on a background thread (the kernel stays fre
 (tools/background.py); errors become one line in the panel, their advice worded for it
 (``error.words(PANEL)``, errors/origin.py). The look is in ``style``, its keys in the page in
 ``keys``, the transcript in ``transcript``, the option bar in ``controls``, the message box in
-``compose``, the reply in flight in ``live``, and what a saved notebook keeps of the panel in
-``saved``.
+``compose``, the reply in flight in ``live``, what a saved notebook keeps of the panel in
+``saved``, and the turns an earlier kernel's saved view carries to it in ``carried``.
 
 ``ChatPanel`` *is* the widget (an ``ipywidgets.VBox``): display it, or return it from a cell.
 """
@@ -31,6 +31,7 @@ import ipywidgets as widgets
 
 from ..chat import Chat, ChatEvent, ChatSession, Turn, files, planning
 from ..chat.planning import DefaultSettings
+from ..client.credentials import masked_in
 from ..errors import PANEL, YGptError
 from ..exchange import run_exchange
 from ..modelname import model_name
@@ -41,13 +42,14 @@ from ..words import counted
 from . import keys as panel_keys
 from . import live as panel_live
 from . import style as panel_style
+from .carried import Carrying, Stored
 from .compose import compose
 from .controls import Controls
 from .door import Door, Plain
 from .export_path import export_path
-from .saved import saved_bundle
+from .saved import SavedViews, saved_bundle
 from .style import close_tree, styled
-from .transcript import Bubbles, Transcript
+from .transcript import Bubbles, KeptBlock, Transcript
 
 #: ``watch(callback)``: call back after each change of the settings; returns the way to stop
 Watch = Callable[[Callable[[Any], None]], Callable[[], None]]
@@ -62,6 +64,7 @@ def show_panel(
     watch: Watch | None = None,
     door: Door | None = None,
     secrets: Callable[[], Sequence[Any]] = tuple,
+    earlier: Stored | None = None,
 ) -> ChatPanel:
     """Build the panel for ``chat`` (default: follow the session's current chat) and return it.
 
@@ -75,12 +78,13 @@ def show_panel(
     typed with none of them. ``secrets()`` are the credentials the system box refuses (a Send is
     refused by the client's guard).
     ``chat`` is started as a cell would start it, and a name no chat may have is refused before
-    any widget exists.
+    any widget exists. ``earlier``: what the saved view of the panel's cell carries, when a
+    kernel drew it (panel/carried.py: turns brought back, ``brought_back`` says which, or kept).
     """
     if chat is not None:   # here, so a refused name raises before the widget object exists
         session.chat(chat)
     return ChatPanel(session, get_client, chat=chat, settings=settings, watch=watch, door=door,
-                     secrets=secrets)
+                     secrets=secrets, earlier=earlier)
 
 
 class ChatPanel(widgets.VBox):
@@ -98,6 +102,7 @@ class ChatPanel(widgets.VBox):
         watch: Watch | None = None,
         door: Door | None = None,
         secrets: Callable[[], Sequence[Any]] = tuple,
+        earlier: Stored | None = None,
     ) -> None:
         self._session = session
         self._door = Plain() if door is None else door
@@ -109,8 +114,11 @@ class ChatPanel(widgets.VBox):
         self._message = ""  # the status line's sticky text: an error, or where an export went
         self._live: tuple[panel_live.LiveReply, Callable[[], None]] | None = None
         self._thread: threading.Thread | None = None
-        self._saved: list[Any] = []  # display handles of the saved views beside this panel
-        self._saved_view: dict[str, str] = {}
+        self._views = SavedViews()  # the saved views displayed beside this panel
+        self._secrets = secrets
+        self._carrying = Carrying(session, earlier)
+        self.brought_back = self._carrying.brought_back  # said by %ygpt panel
+        self._kept = KeptBlock(self.bring_back, self.forget_kept)
 
         self.transcript = Transcript(self._reply_bundle)
         self.controls = Controls(session, lambda: self._name, self.switch, self._error, settings,
@@ -156,7 +164,7 @@ class ChatPanel(widgets.VBox):
             display(view, raw=True)
             return
         with self._lock:
-            self._saved.append(display(self._saved_now(), raw=True, display_id=True))
+            self._views.display(self._saved_now(), self._record())
         display(view, raw=True, metadata=LIVE_ONLY)
 
     @property
@@ -197,6 +205,19 @@ class ChatPanel(widgets.VBox):
         live = panel_live.live_reply(self._session, self._name)
         if live is not None:
             live.cancel()
+
+    def bring_back(self) -> None:
+        """Add the turns kept from an earlier kernel's saved view at the end of their chats."""
+        try:
+            self._carrying.bring_back()
+        except YGptError as error:
+            self._error(error.words(PANEL))
+
+    def forget_kept(self) -> None:
+        """Leave the turns kept from an earlier kernel's saved view out of the panel and its view."""
+        with self._lock:
+            self._carrying.forget()
+        self._redraw()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the last request sent from this panel ends; False on timeout."""
@@ -270,6 +291,7 @@ class ChatPanel(widgets.VBox):
 
     def _on_event(self, event: ChatEvent) -> None:
         with self._lock:
+            self._carrying.follow(event)
             if event.kind == "current" and self._follow_current and event.chat != self._name:
                 self._name = event.chat
                 self.transcript.clear_notes()
@@ -288,7 +310,7 @@ class ChatPanel(widgets.VBox):
             chat = self._session.chats[self._name]
             live = panel_live.live_reply(self._session, self._name)
             self._follow(live)
-            self.transcript.show(chat)
+            self.transcript.show(chat, after=self._kept.show(self._carrying.kept(), self._kept_exchange))
             self._update_saved()
             busy = self._session.is_busy(self._name) or live is not None
             self.controls.show(chat, busy)
@@ -337,17 +359,23 @@ class ChatPanel(widgets.VBox):
         # quoted as the magic's line is split (shlex), so a name with a space reopens this chat
         command = "%ygpt panel" if self._follow_current else f"%ygpt panel --chat {shlex.quote(self._name)}"
         chat = self._session.chats[self._name]
-        self._saved_view = saved_bundle(self._name, chat.system or "", self.transcript.exchanges(), command)
-        return self._saved_view
+        kept = [(name, [self._kept_exchange(turn, name) for turn in turns]) for name, turns in self._carrying.kept()]
+        return saved_bundle(self._name, chat.system or "", self.transcript.exchanges(), command, kept)
+
+    def _record(self) -> dict[str, Any]:
+        """The saved view's turns as data for a later kernel (panel/carried.py): the chat's,
+        then those kept, credentials masked as %ygpt save masks them."""
+        secrets = self._secrets()
+        return self._carrying.record(self._name, self._session.chats[self._name].turns,
+                                     lambda text: masked_in(text, secrets))
 
     def _update_saved(self) -> None:
         """Bring the saved views up to date when what they show changed (a recorded turn, a reset)."""
-        if not self._saved:
-            return
-        before = self._saved_view
-        if self._saved_now() != before:
-            for handle in self._saved:
-                handle.update(self._saved_view, raw=True)
+        if self._views.displayed:
+            self._views.update(self._saved_now(), self._record)
+
+    def _kept_exchange(self, turn: Turn, name: str) -> tuple[Any, Any]:
+        return self.transcript.exchange(turn, self._session.chats.get(name) or Chat(name))
 
     def _settings_changed(self, _change: Any) -> None:
         self._redraw()

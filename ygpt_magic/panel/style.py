@@ -113,6 +113,9 @@ CSS = """
   padding: 0; overflow: visible;
 }
 .ygpt-panel .ygpt-earlier .jp-RenderedHTMLCommon { padding: 0; }
+/* turns kept from an earlier kernel's saved view, not in the chat (panel/carried.py) */
+.ygpt-panel .ygpt-kept { border: 1px dashed var(--ygpt-border); border-radius: 10px; padding: 4px 8px; margin: 6px 0; }
+.ygpt-panel .ygpt-kept-buttons { gap: 6px; justify-content: flex-end; }
 .ygpt-panel .ygpt-bubble .jp-RenderedMarkdown,
 .ygpt-panel .ygpt-bubble .jp-RenderedText { padding: 0; }
 .ygpt-panel .ygpt-bubble .jp-RenderedText pre { white-space: pre-wrap; }

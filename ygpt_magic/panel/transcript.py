@@ -29,6 +29,7 @@ import ipywidgets as widgets
 
 from ..chat import Chat, Turn
 from ..render import inert
+from .carried import kept_line
 from .style import close_tree, styled
 
 Bundle = Mapping[str, str]
@@ -160,7 +161,7 @@ class Transcript:
             kept, drawn = self._folded.get(id(turn)), self._drawn.pop(id(turn), None)
             if drawn is not None:
                 drawn[1].close()
-            shown = kept[1] if kept else drawn[1].shown if drawn else self._exchange(turn, chat)
+            shown = kept[1] if kept else drawn[1].shown if drawn else self.exchange(turn, chat)
             folded_now[id(turn)] = (turn, shown)
         self._folded = folded_now
         notes = [(at, note) for at, note in self._notes if at < len(turns)]
@@ -177,7 +178,8 @@ class Transcript:
         """(prompt, reply) bundles of the recorded turns shown, in order: the saved view's text."""
         return [shown for _, shown in self._folded.values()] + [b.shown for _, b in self._drawn.values()]
 
-    def _exchange(self, turn: Turn, chat: Chat) -> Exchange:
+    def exchange(self, turn: Turn, chat: Chat) -> Exchange:
+        """How ``turn`` of ``chat`` is shown: its prompt's bundle and its reply's."""
         return prompt_bundle(_with_pictures(turn)), self._reply_bundle(turn, chat)
 
     def _draw(self, turn: Turn, chat: Chat, last: bool) -> Bubbles:
@@ -205,3 +207,36 @@ class Transcript:
         for _, note in self._notes:
             note.close()
         self._notes = []
+
+
+class KeptBlock:
+    """Turns asked in the panel that the chat does not hold, kept from an earlier kernel's saved
+    view (panel/carried.py), shown under the chat's turns: for each chat the line that says so
+    and the turns as one block, then a button that brings them back and one that forgets them."""
+
+    def __init__(self, bring_back: Callable[[], None], forget: Callable[[], None]) -> None:
+        self._block = styled(widgets.Output, "ygpt-earlier")
+        self.bring_back = widgets.Button(description="Bring them back", icon="undo",
+                                         tooltip="Add them at the end of the chat: the next messages send them")
+        self.forget = widgets.Button(description="Forget them", icon="times",
+                                     tooltip="Leave them out of this panel and of the saved view")
+        self.bring_back.on_click(lambda _: bring_back())
+        self.forget.on_click(lambda _: forget())
+        buttons = styled(widgets.HBox, "ygpt-kept-buttons", [self.bring_back, self.forget])
+        self.widget = styled(widgets.VBox, "ygpt-kept", [self._block, buttons])
+        self._holds: tuple[tuple[str, tuple[int, ...]], ...] = ()
+
+    def show(self, kept: Sequence[tuple[str, Sequence[Turn]]],
+             exchange: Callable[[Turn, str], Exchange]) -> list[widgets.Widget]:
+        """Show the turns ``kept`` of each chat (``exchange(turn, chat)`` draws one); the
+        widgets to lay out under the chat's turns (none when nothing is kept)."""
+        holds = tuple((name, tuple(map(id, turns))) for name, turns in kept)
+        if holds != self._holds:
+            self._holds = holds
+            parts = [(kept_line(name, len(turns)), block([exchange(turn, name) for turn in turns]))
+                     for name, turns in kept]
+            self._block.outputs = _outputs({
+                "text/html": "".join(inert.page(inert.quiet(line)) + page["text/html"] for line, page in parts),
+                "text/plain": "\n\n".join(f"{line}\n\n{page['text/plain']}" for line, page in parts),
+            }) if parts else ()
+        return [self.widget] if kept else []

@@ -1,0 +1,125 @@
+"""A panel's conversation on a notebook's second day: its turns are never lost to Run All.
+
+A turn asked in the panel has no cell: in a saved notebook it lives only in the panel's saved
+view. Reopened with a new kernel, running the panel cell (as that view says to, and as Run All
+does) replaced the view with one of the new kernel's chat, and the follow-up was gone from the
+notebook for good (findings/reopen 1). Now the view carries its turns, and a panel opened in a
+new kernel brings back those the chat does not hold, or keeps them where the chat cannot take
+them.
+
+Real kernels (tests/kernels.py) with the cell ids and the notebook path JupyterLab gives them;
+the notebook is saved from what the kernel sent, as JupyterLab saves it (live-only outputs left
+out, a display updated in place).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kernels import Kernel
+
+from ygpt_magic.saving import is_live_only
+
+pytestmark = pytest.mark.slow
+
+FOLLOW_UP = "Tell me about his childhood in Ulm, the details matter to me"
+ASK = ("ask", "%%ygpt\nWho was Einstein?")
+PANEL = ("panel", "%ygpt panel")
+#: the kernel's chat 'default', as code run in the kernel reads it
+TURNS = "get_ipython().magics_manager.registry['YGptMagics'].kernel.session.chat('default').turns"
+
+
+def run_all(kernel: Kernel, path: Path, cells: list[tuple[str, str]]) -> dict[str, str]:
+    """Run ``cells`` (id, source) in order, as Run All in JupyterLab does; their msg ids."""
+    kernel.run(f"__session__ = {str(path)!r}")   # what Jupyter Server gives the kernel
+    return {cell_id: kernel.run(source, cell_id=cell_id) for cell_id, source in cells}
+
+
+def save(kernel: Kernel, path: Path, cells: list[tuple[str, str]], ran: dict[str, str]) -> None:
+    """Save the notebook as JupyterLab does: each cell's outputs, displays updated in place, the
+    live-only ones (the widget) left out by the package's pre-save hook."""
+    updates = {content["transient"]["display_id"]: content for _, kind, content in kernel.messages
+               if kind == "update_display_data"}
+    notebook = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    for cell_id, source in cells:
+        outputs = [_output(kind, content, updates) for kind, content in kernel.of(ran[cell_id])
+                   if kind in ("stream", "display_data", "execute_result")]
+        notebook["cells"].append({"cell_type": "code", "id": cell_id, "source": source, "metadata": {},
+                                  "execution_count": None,
+                                  "outputs": [output for output in outputs if not is_live_only(output)]})
+    path.write_text(json.dumps(notebook))
+
+
+def updated(kernel: Kernel, text: str, timeout: float = 5) -> None:
+    """Wait for a display updated to show ``text``: the panel's thread sends it on IOPub, which
+    orders it with no message of the cell that waited for the thread."""
+    deadline = time.monotonic() + timeout
+    while not any(kind == "update_display_data" and text in content["data"].get("text/plain", "")
+                  for _, kind, content in list(kernel.messages)):
+        assert time.monotonic() < deadline, f"no display was updated to show {text!r}"
+        time.sleep(0.05)
+
+
+def _output(kind: str, content: dict[str, Any], updates: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    if kind == "stream":
+        return {"output_type": "stream", "name": content["name"], "text": content["text"]}
+    shown = updates.get(content.get("transient", {}).get("display_id"), content)
+    return {"output_type": "display_data", "data": shown["data"], "metadata": shown.get("metadata", {})}
+
+
+def stored_view(path: Path) -> str:
+    """The panel cell's saved view in the file, as text."""
+    [cell] = [cell for cell in json.loads(path.read_text())["cells"] if cell["id"] == "panel"]
+    return "\n".join(output["data"]["text/plain"] for output in cell["outputs"] if "data" in output)
+
+
+def day_one(ygpt_server, path: Path, cells: list[tuple[str, str]]) -> None:
+    """Run the cells, ask a follow-up in the panel, save, and shut the kernel down."""
+    with Kernel(ygpt_server.address) as kernel:
+        ran = run_all(kernel, path, cells)
+        kernel.run("panel = _\npanel.send(" + repr(FOLLOW_UP) + ")\nassert panel.wait(15)")
+        updated(kernel, FOLLOW_UP)
+        save(kernel, path, cells, ran)
+    assert FOLLOW_UP in stored_view(path)
+
+
+def test_run_all_on_the_second_day_brings_the_panels_turns_back_into_the_chat(ygpt_server, tmp_path):
+    path = tmp_path / "talk.ipynb"
+    day_one(ygpt_server, path, [ASK, PANEL])
+
+    with Kernel(ygpt_server.address) as kernel:
+        ran = run_all(kernel, path, [ASK, PANEL])
+        shown = kernel.shown(ran["panel"])
+        assert "Brought back 1 turn to chat 'default' from this cell's saved view" in shown, shown
+        assert kernel.value(f"[turn.prompt for turn in {TURNS}]") == repr(["Who was Einstein?", FOLLOW_UP])
+        save(kernel, path, [ASK, PANEL], ran)
+    view = stored_view(path)
+    assert FOLLOW_UP in view and "Saved view of chat 'default' (2 turns)" in view, view
+
+    with Kernel(ygpt_server.address) as kernel:   # a third day: still there
+        ran = run_all(kernel, path, [ASK, PANEL])
+        save(kernel, path, [ASK, PANEL], ran)
+    assert FOLLOW_UP in stored_view(path)
+
+
+def test_a_follow_up_the_chat_cannot_take_back_is_kept_in_the_view_until_brought_back(ygpt_server, tmp_path):
+    """The cell above was changed on the second day: the follow-up answered another question,
+    so it is not put into the chat unasked; the panel and the saved view keep it, and the
+    panel's button brings it back."""
+    path = tmp_path / "talk.ipynb"
+    day_one(ygpt_server, path, [ASK, PANEL])
+    changed = [("ask", "%%ygpt\nWho was Marie Curie?"), PANEL]
+
+    with Kernel(ygpt_server.address) as kernel:
+        ran = run_all(kernel, path, changed)
+        assert "Brought back" not in kernel.shown(ran["panel"])
+        save(kernel, path, changed, ran)
+        view = stored_view(path)
+        assert "Saved view of chat 'default' (1 turn)" in view and FOLLOW_UP in view, view
+        assert "1 turn asked in the panel is not in chat 'default'" in view, view
+        kernel.run("panel = _\npanel.bring_back()")
+        assert kernel.value(f"[turn.prompt for turn in {TURNS}]") == repr(["Who was Marie Curie?", FOLLOW_UP])
