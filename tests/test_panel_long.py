@@ -94,13 +94,14 @@ def test_a_stopped_reply_pinned_among_the_turns_stays_in_place_when_they_fold(to
     session = ChatSession()
     session.load_dict(long_chat(3))
     panel, _ = opened_over(session, to_the_page)
-    panel.transcript.set_live(Bubbles("A question I stopped", {"text/html": "<p>Half an ans</p>",
-                                                               "text/plain": "Half an ans"}))
-    panel.transcript.end_live(keep=True)   # what Stop leaves: the partial reply, out of the chat
+    for prompt in ("A question I stopped", "Another I stopped"):
+        panel.transcript.set_live(Bubbles(prompt, {"text/html": "<p>Half an ans</p>", "text/plain": "Half an ans"}))
+        panel.transcript.end_live(keep=True)   # what Stop leaves: the partial reply, out of the chat
     for n in range(3, 23):
         cell(session, client, f"Question {n}")
     text = shown(panel)
     assert "A question I stopped" not in "".join(text for _, text in bubbles(panel)), "not folded"
-    assert text.index("Question 2\n") < text.index("A question I stopped") < text.index("Question 3\n")
+    assert (text.index("Question 2\n") < text.index("A question I stopped") < text.index("Another I stopped")
+            < text.index("Question 3\n"))
     assert "Half an ans" in text
     panel.close()

@@ -169,7 +169,7 @@ class Transcript:
         if holds != self._earlier_holds:
             self._earlier_holds = holds
             exchanges = [exchange for _, exchange in folded_now.values()]
-            for at, note in sorted(notes, key=lambda pinned: pinned[0], reverse=True):
+            for at, note in reversed(sorted(notes, key=lambda pinned: pinned[0])):  # the last first
                 exchanges.insert(at, note.shown)
             self._earlier.outputs = _outputs(block(exchanges)) if exchanges else ()
         return bool(turns)
