@@ -4,8 +4,10 @@ Users ask for an example config ("a .env for YandexGPT"), and the model writes a
 of a published shape, or makes one up. That reply came from the server, so the next cell sends it
 back as history: refusing it left the chat unusable, with advice to edit a reply no one can edit
 and rotate a key that never existed (findings/review13 B2). The kernel's own credential is still
-refused there, wherever it came from (client/guard.py says why). Through the real shell, the
-unmodified SDK and a local server scripted to give such replies.
+refused there, wherever it came from (client/guard.py says why): a reply quoting the key in use
+comes in masked (test_secrets_echoed.py), so here the quoted key becomes the kernel's after the
+reply came. Through the real shell, the unmodified SDK and a local server scripted to give such
+replies.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)
 #: a placeholder of the published API key shape, as a model writes one into an example .env
 PLACEHOLDER = "AQVN" + "x" * 36
 EXAMPLE_ENV = f"Put this in .env:\n\nYC_API_KEY={PLACEHOLDER}\nYC_FOLDER_ID=b1gexample\n"
-#: a reply that quotes the kernel's own key (tests/conftest.py TEST_KEY, the test environment's)
-ECHOED_KEY = f"Your key is {TEST_KEY}, keep it safe."
+#: a key a reply quotes, which the kernel takes up only afterwards
+LATER_KEY = "AQVNlaterKey0123456789abcdefL4tr"
+ECHOED_KEY = f"Your key is {LATER_KEY}, keep it safe."
 
 
 @pytest.fixture
@@ -64,15 +67,16 @@ def test_a_placeholder_key_pasted_by_the_user_is_still_refused(shell, replying):
     assert len(completions(replying)) == asked
 
 
-def test_the_kernels_own_key_in_a_reply_is_still_refused(shell, replying):
+def test_the_kernels_own_key_in_a_reply_is_still_refused(shell, replying, clean_env):
     assert cell(shell, "%%ygpt\nWhat is my key?").ok
+    clean_env.setenv("YC_API_KEY", LATER_KEY)
     asked = len(completions(replying))
     result = cell(shell, "%%ygpt\nThanks")
     assert_clear_error(result, "an earlier assistant message", "your api key (from YC_API_KEY)",
                        "A reply cannot be edited: run the cell that got it again", "%ygpt reset",
                        error_type=CredentialInPrompt)
     assert "Remove it from there" not in result.message, "a reply cannot be edited"
-    assert TEST_KEY not in result.shown
+    assert LATER_KEY not in result.shown
     assert len(completions(replying)) == asked, "nothing was sent"
 
 

@@ -41,6 +41,7 @@ from .chat.accounts import PROMPT_MODE
 from .chat.session import EMPTY_REPLY
 from .chat.tooluse import ToolCall
 from .client import rpc_errors
+from .client.credentials import Credential, masked_in
 from .errors import StreamBroken, YGptError
 from .errors.usage import Asker
 from .ledger import Cache, Ledger, unkept_note
@@ -139,8 +140,9 @@ class _Interrupted(Exception):
 
 
 def _streamed(client: Transport, messages: list[Message], options: RequestOptions, renderer: Renderer,
-              extras: Extras) -> Answer:
-    """The last chunk of a streamed reply; ``_Interrupted`` on Ctrl-C or Stop.
+              extras: Extras, taken: Callable[[Answer], Answer]) -> Answer:
+    """The last chunk of a streamed reply, each chunk ``taken`` in as it comes (its secrets
+    masked: :meth:`_Requests.taken`) before it is drawn; ``_Interrupted`` on Ctrl-C or Stop.
 
     A silent server is the client's to bound (``stream_timeout``, raising StreamStalled); a
     stream that ends on a PARTIAL chunk without being cancelled was cut off: StreamBroken, with
@@ -157,7 +159,7 @@ def _streamed(client: Transport, messages: list[Message], options: RequestOption
         renderer.opened(stream)
         for chunk in stream:
             if chunk is not None:
-                last = chunk
+                last = taken(chunk)
             if last is not None:
                 renderer.update(last.text)
     except KeyboardInterrupt:
@@ -188,14 +190,16 @@ class _Requests:
     ``recorded``: when the last replayed one was recorded. The client is asked for only when a
     request is sent, so a replayed notebook needs no server and no credentials. ``cap`` is asked
     before each request sent (``paid``: the usage of those sent so far); ``tools``: the
-    exchange's tool loop, whose calls it is told of.
+    exchange's tool loop, whose calls it is told of. Every answer, replayed or sent (each chunk
+    of a stream as it arrives), is :meth:`taken` in before anything draws, keeps or records it.
     """
 
     def __init__(self, ledger: Ledger, get_client: Callable[[], Transport], plan: Plan,
                  renderer: Renderer, mode: str, cap: Cap | None = None,
-                 tools: ToolRounds | None = None) -> None:
+                 tools: ToolRounds | None = None, secrets: Sequence[Credential] = ()) -> None:
         self._ledger, self._get_client, self._plan = ledger, get_client, plan
         self._renderer, self._mode, self._cap, self._tools = renderer, mode, cap, tools
+        self._secrets = secrets
         self.client: Transport | None = None
         self.replayed, self.recorded = ledger.cache is not None, ""
         self._ahead: tuple[list[Message], Extras, Answer | None] | None = None
@@ -220,7 +224,7 @@ class _Requests:
         self._asked += 1
         if found is not None:
             self.recorded = found.recorded
-            return found
+            return self.taken(found)
         options, extras = self._round(extras)
         if not self._admitted:
             self._admit(self._asked, messages, options, extras)
@@ -228,8 +232,8 @@ class _Requests:
         self.replayed = False
         client = self.client = self.client or self._get_client()
         try:
-            answer = (_streamed(client, messages, options, self._renderer, extras) if self._mode == "stream"
-                      else _requested(client, messages, options, self._renderer, extras, self._mode))
+            answer = (_streamed(client, messages, options, self._renderer, extras, self.taken) if self._mode == "stream"
+                      else self.taken(_requested(client, messages, options, self._renderer, extras, self._mode)))
         except _Interrupted as stop:   # what the server generated before the stop is billed
             self._ledger.stopped(options.model, stop.last)
             raise
@@ -245,6 +249,17 @@ class _Requests:
     def write_stopped(self) -> bool:
         """Ctrl-C stopped the cache's write of an answer: it is whole, shown and counted, not cached."""
         return self._ledger.write_stopped
+
+    def taken(self, answer: Answer) -> Answer:
+        """``answer`` as the kernel takes it in: its text and model version with the kernel's own
+        credentials masked (``AQVN…x9Qz``), since a server may echo the key it was sent (a gateway
+        in debug mode) and a cache file may hold one recorded before; a stream's unfinished text
+        without an ending that begins one. The same answer when there is nothing to mask."""
+        text = masked_in(answer.text, self._secrets, unfinished=answer.status == "PARTIAL")
+        version = masked_in(answer.model_version, self._secrets)
+        if text == answer.text and version == answer.model_version:
+            return answer
+        return Answer(text, answer.status, answer.usage, version, answer.tool_calls, answer.recorded)
 
     def _admit(self, number: int, messages: list[Message], options: RequestOptions, extras: Extras) -> None:
         """The cap's word on request ``number`` of the exchange, about to be sent."""
@@ -305,6 +320,7 @@ def run_exchange(
     cache: Cache | None = None,
     cap: Cap | None = None,
     asker: Asker | None = None,
+    secrets: Sequence[Credential] = (),
 ) -> Reply:
     """Send ``plan``, show the reply as it comes, and record it in the chat when complete.
 
@@ -322,6 +338,8 @@ def run_exchange(
     ``cap``: the cost cap, asked before each request sent (module docstring).
     ``asker``: where the request is asked, when not a cell or a thread of the user's (the panel
     says "panel"), so a request refused while it streams is told what ends it (ChatBusy).
+    ``secrets``: the kernel's own credentials, masked in every answer before it is shown, kept
+    or recorded (``_Requests.taken``).
 
     Returns the reply; an interrupted one has status ``"INTERRUPTED"`` and is not recorded
     (unless ``keep_partial``). A YGptError is shown by ``renderer.fail`` and re-raised, with the
@@ -337,7 +355,7 @@ def run_exchange(
         session.check(plan)
         source = PROMPT_MODE if plan.once else plan.chat
         ledger = Ledger(session.accounts, source, "async" if mode == "deferred" else "sync", cache)
-        requests = _Requests(ledger, get_client, plan, renderer, mode, cap, tools)
+        requests = _Requests(ledger, get_client, plan, renderer, mode, cap, tools, secrets)
         extras = request_extras(tools, schema)
         requests.look_ahead(plan.messages, extras)
         renderer.start(plan.notes())

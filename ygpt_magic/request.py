@@ -280,7 +280,7 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
                                      fills_cell=code_below,
                                      display=waiting[0].handover() if waiting else None)
     reply = run_exchange(kernel.session, kernel.connection.client, plan, renderer, mode=mode, tools=tools,
-                         schema=shape, cache=cache, cap=cap)
+                         schema=shape, cache=cache, cap=cap, secrets=kernel.connection.known_secrets())
     answered(kernel, kernel.cell_name(), label or plan.prompt, reply)
     kernel.namespace["_ygpt"] = reply
     if reply.status == "INTERRUPTED":   # shown marked; no answer for --out or a cell below

@@ -38,12 +38,29 @@ LOCAL_KEY = "the local server's own key, made for this kernel when it starts (no
 LOCAL_FOLDER = "local-folder"
 
 
-def masked_in(text: str, credentials: Iterable[Credential]) -> str:
+def masked_in(text: str, credentials: Iterable[Credential], *, unfinished: bool = False) -> str:
     """``text`` with each of ``credentials`` in it masked as whoami shows it (`AQVN…x9Qz`): what
-    a chat loaded from a file may hold, shown or saved again by the commands."""
+    a chat loaded from a file may hold, shown or saved again by the commands, and what a server
+    may echo in a reply (a gateway that quotes the key it was sent). ``unfinished``: a streamed
+    reply's text so far, which also loses an ending that starts one of them, since the next
+    chunk may complete it: a key split between chunks shows no part of itself before it can be
+    masked whole (each chunk holds the whole text so far, so what is held back comes with it)."""
     for credential in credentials:
-        if credential.secret and credential.secret in text:
-            text = text.replace(credential.secret, credential.masked)
+        secret = credential.secret
+        if secret and secret in text:
+            text = text.replace(secret, credential.masked)
+        if secret and unfinished:
+            text = _without_opening(text, secret)
+    return text
+
+
+def _without_opening(text: str, secret: str) -> str:
+    """``text`` without its ending when that ending is how ``secret`` begins."""
+    start = text.find(secret[0], max(0, len(text) - len(secret) + 1))
+    while start != -1:
+        if secret.startswith(text[start:]):
+            return text[:start]
+        start = text.find(secret[0], start + 1)
     return text
 
 

@@ -26,7 +26,9 @@ advice to edit a reply no one can edit and to rotate a key that never existed. T
 assumption a chat moved to another server with ``%ygpt connect`` does not keep; the kernel's key
 found there is never a false alarm (it is certainly live), so refusing costs nothing a user would
 want; and each request that carries it puts it into one more log, while the user must hear that
-it leaked and rotate it. The model's tool calls are not plain text and keep the whole check
+it leaked and rotate it. (A reply that quotes the key in use comes in masked, exchange.py
+``_Requests.taken``, so the kernel's own key is found there when it became the key in use
+after the reply came.) The model's tool calls are not plain text and keep the whole check
 (CredentialInToolCall).
 
 A reply read from a chat file is not the server's word: anyone can write a file. Its turn sends

@@ -76,7 +76,7 @@ def show_panel(
     ``door`` applies the cell's rules to each Send (panel/door.py: references filled in, the
     reply cache, the chat's tools, the cost cap, the provenance log); None sends the text as
     typed with none of them. ``secrets()`` are the credentials the system box refuses (a Send is
-    refused by the client's guard).
+    refused by the client's guard) and every reply shows masked.
     ``chat`` is started as a cell would start it, and a name no chat may have is refused before
     any widget exists. ``earlier``: what the saved view of the panel's cell carries, when a
     kernel drew it (panel/carried.py: turns brought back, ``brought_back`` says which, or kept).
@@ -106,6 +106,7 @@ class ChatPanel(widgets.VBox):
     ) -> None:
         self._session = session
         self._door = Plain() if door is None else door
+        self._secrets = secrets   # refused in the system box, masked in every reply
         self._get_client = get_client
         self._settings = settings
         self._follow_current = chat is None  # until the user picks a chat in the panel
@@ -273,7 +274,7 @@ class ChatPanel(widgets.VBox):
                                                 json_reply=plan.options.json)
             door.answered(plan, run_exchange(self._session, self._get_client, plan, renderer,
                                              tools=tools, cache=cache, cap=door.cap(plan, cache),
-                                             asker="panel"))
+                                             asker="panel", secrets=self._secrets()))
         except YGptError as error:  # worded for the panel: no cell flags, "send it again"
             live.end("failed", error.words(PANEL))
         except Exception as error:  # a bug must still end as one line, not a dead panel
