@@ -16,16 +16,22 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import CREDENTIAL_ENV, TEST_FOLDER, TEST_KEY, cell
+from IPython.utils.capture import capture_output
 from test_terminal import REPO, Terminal, loaded_ipython, screen
 
 from ygpt_magic.emulator import LocalServer, start_local_server
 
 PARAGRAPHS = ("First paragraph of the answer, long enough to take a few chunks.\n\n"
               "Second paragraph, which the first attempt left unfinished.\n\nThird paragraph, the end.")
+#: what a hostile page or model may hold: set the title, clear the screen, a C1 CSI, write the clipboard
+ESCAPES = "\x1b]0;PWNED-TITLE\x07\x1b[2J\x9b31m\x1b]52;c;cHduZWQ=\x07"
 REPLIES = {"replies": [
     {"user": "give esc", "reply": "Danger \x1b[2J\x1b[H and title \x1b]0;pwned\x07 done"},
     {"user": "give cr", "reply": "The secret plan\rNothing here"},
     {"user": "give paragraphs", "reply": PARAGRAPHS},
+    {"user": "read the page", "after_tools": "Summary done.", "tool_calls": [
+        {"name": "fetch_page", "arguments": {"url": "http://example.com/\x9b2J"}},
+        {"name": "x" + ESCAPES, "arguments": {}}]},   # a tool the model made up
 ]}
 
 
@@ -91,6 +97,23 @@ def test_dry_run_and_history_show_a_values_escapes_without_obeying_them(typed):
     for pieces in (dry, history):
         assert "\x1b]0;pwned" not in printed(pieces) and "\x1b[31m" not in printed(pieces)
         assert "Explain ␛[31mERROR␛[0m disk full␛]0;pwned␇" in screen(pieces)
+
+
+def test_a_tool_calls_plain_form_shows_the_models_and_the_results_escapes_without_obeying_them(
+        shell, server, fresh_names):
+    """jupyter console and papermill --log-output print each display's text/plain as it is: a
+    tool's result (a web page) and a tool name the model made up hold escapes, shown as pictures
+    in the call's line, its arguments and its result, as the IPython terminal shows them."""
+    shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
+    shell.run_cell(f"def fetch_page(url: str) -> str:\n    'A web page as text'\n    return 'page text ' + {ESCAPES!r}")
+    with capture_output() as captured:
+        shell.run_cell("%%ygpt --once --tools fetch_page\nread the page")
+    plain = "\n".join(output.data.get("text/plain", "") for output in captured.outputs)
+    assert "Summary done." in plain and "🔧 fetch_page(url=" in plain, plain
+    assert not {"\x1b", "\x07", "\x9b"} & set(plain), repr(plain)
+    assert 'fetch_page(url="http://example.com/␛[2J") → page text ␛]0;PWNED-TITLE␇␛[2J␛[31m' in plain, plain
+    assert "result:\n        page text ␛]0;PWNED-TITLE␇␛[2J␛[31m␛]52;c;cHduZWQ=␇" in plain, plain
+    assert "🔧 x␛]0;PWNED-TITLE␇␛[2J␛[31m␛]52;c;cHduZWQ=␇() → error:" in plain, plain
 
 
 def test_an_error_quoting_the_server_shows_its_escapes_without_obeying_them(shell):

@@ -4,6 +4,11 @@
 and in a console; the arguments (as the model sent them) and the result (as the model got it)
 are one click away in the rich form. The seconds read ``N.N s`` like the footer's, so the
 notebook sanitizer normalises them.
+
+The model chose the name and the arguments (it may call a tool no cell declared) and the result
+may quote anything (a web page, a log), so every form made here shows their control characters
+as pictures (controls.visible): a terminal, ``jupyter console`` and ``papermill --log-output``
+print the plain form as it is.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from ..chat.tooluse import ToolCall
 from ..words import short
 from . import inert
 from . import plain as plain_forms
+from .controls import visible
 from .markdown import fenced
 
 
@@ -22,12 +28,12 @@ def call_line(name: str, arguments: dict[str, Any]) -> str:
     """``get_sales(region="north", limit=5)``: each argument as JSON, long ones shortened."""
     shown = ", ".join(f"{key}={short(json.dumps(value, ensure_ascii=False))}"
                       for key, value in arguments.items())
-    return f"{name}({shown})"
+    return visible(f"{name}({shown})")
 
 
 def line(call: ToolCall) -> str:
     """The call's one line: call → result in a few words · seconds."""
-    return f"🔧 {call_line(call.name, call.arguments)} → {call.summary} · {call.elapsed:.1f} s"
+    return visible(f"🔧 {call_line(call.name, call.arguments)} → {call.summary} · {call.elapsed:.1f} s")
 
 
 def details(call: ToolCall, summary: str) -> str:
@@ -41,4 +47,4 @@ def details(call: ToolCall, summary: str) -> str:
 def plain(call: ToolCall, summary: str) -> str:
     """The call's ``summary`` over its labelled arguments and result, as real lines (a terminal's
     form of :func:`details`: it folds nothing away)."""
-    return plain_forms.tool_call(summary, call.arguments, call.result)
+    return visible(plain_forms.tool_call(summary, call.arguments, call.result))
