@@ -344,3 +344,25 @@ def test_a_call_the_server_took_and_never_answered_fails_within_the_connect_time
     else:
         assert_clear_error(run, "could not reach", server.address, error_type=ServerUnavailable)
     shell.user_ns.pop("reviews")
+
+
+def test_a_job_id_holding_escapes_is_printed_as_pictures_wherever_it_shows(batch_shell, ygpt_server, monkeypatch):
+    """A server's job id is its own text: one ending in ESC ]0;…BEL ESC [2J reached a terminal
+    IPython raw in the started line and in every redraw of the progress bar (8 times in one
+    cell), setting the title and clearing the screen. Made visible once as it comes in, it is
+    shown as %ygpt batch list shows it; a server that gives such an id does not know it again."""
+    from ygpt_magic.emulator import ids
+    from ygpt_magic.emulator.services import batch as batch_service
+
+    monkeypatch.setattr(batch_service, "new_id", lambda prefix="emu": ids.new_id(prefix) + (
+        "\x1b]0;PWNED-TITLE\x07\x1b[2J" if prefix == "fbi" else ""))
+    batch_shell.user_ns["words"] = ["one", "two"]
+    run = cell(batch_shell, f"%%ygpt --map words --batch -m {BATCH_MODEL} --out answers\nSpell {{item}}")
+    printed = run.stdout + run.stderr + run.plain_page
+    assert "\x1b" not in printed and "\x07" not in printed, repr(printed)
+    assert "␛]0;PWNED-TITLE␇␛[2J started for 2 rows of words" in run.stdout, run.stdout
+    assert "%ygpt batch status fbi" in run.stdout and "␛]0;PWNED-TITLE␇␛[2J shows it" in run.stdout
+    assert "--batch fbi00" in run.stderr and "␛]0;PWNED-TITLE␇␛[2J:   0%" in run.stderr, run.stderr  # the bar
+    assert "There is no batch job 'fbi" in run.message   # the server does not know the id as shown
+    listed = cell(batch_shell, "%ygpt batch list")
+    assert "␛]0;PWNED-TITLE␇␛[2J" in listed.plain and "\x1b" not in listed.shown

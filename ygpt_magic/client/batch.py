@@ -10,6 +10,11 @@ dataset (``sdk.datasets.get(info.result_dataset_id)``) read with ``dataset.read(
 A result row carries its request, so answers are matched to rows by request, not by position:
 a failed row (a line error of the task) leaves a hole, never a shift. A job is found again by its
 task id alone (``attach``), its rows read back from its source dataset.
+
+A job's id is the server's text, printed in every line about the job (the ``--batch`` started
+line, each redraw of its progress bar, ``%ygpt batch list``, every error naming it), so it is made
+visible-safe once, where it comes in (:func:`_job_id`), and no print of it can be obeyed by a
+terminal.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..chat.options import RequestOptions
 from ..chat.values import Message
 from ..errors import BatchNotStarted, BatchUnknown, DataExtraMissing, DatasetRejected, stopping
+from ..render.controls import visible
 from . import rpc_errors
 from .layout import RowLayout, layout_of
 
@@ -127,7 +133,7 @@ async def collect(sdk: Any, task: Any, requests: Sequence[Messages] | None = Non
     for index, answer in enumerate(answers):
         if answer is None and index not in errors:
             errors[index] = reason if status != "COMPLETED" else "no answer in the result dataset"
-    return BatchOutcome(task_id=task.task_id, status=status, answers=answers, errors=errors,
+    return BatchOutcome(task_id=_job_id(task.task_id), status=status, answers=answers, errors=errors,
                         requests=list(requests), layout=layout)
 
 
@@ -209,7 +215,7 @@ class BatchJobs:
         started: list[str] = []
 
         async def ask() -> str:
-            task_id: str = (await start(client._model(options, extras), uploaded[0])).task_id
+            task_id = _job_id((await start(client._model(options, extras), uploaded[0])).task_id)
             started.append(task_id)
             if on_started is not None:
                 on_started(task_id)
@@ -281,8 +287,16 @@ class BatchJobs:
 def _job_info(info: Any) -> JobInfo:
     created = info.created_at.strftime("%Y-%m-%d %H:%M") if info.created_at else ""
     reason = "; ".join(e.message for e in info.errors.batch_errors)
-    return JobInfo(task_id=info.task_id, status=info.status.name, model=info.model_uri,
+    return JobInfo(task_id=_job_id(info.task_id), status=info.status.name, model=info.model_uri,
                    created=created, reason=reason)
+
+
+def _job_id(task_id: Any) -> str:
+    """A job's id as the service gave it, each control character shown as a picture of itself
+    (controls.visible), as every line that names the job prints it. The service's ids are
+    letters and digits; one holding an escape is a hostile server's, which then will not know
+    it again (the job is reported unknown) rather than have a terminal obey it."""
+    return visible(str(task_id))
 
 
 def _problem(error: Any) -> str:
