@@ -11,6 +11,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ..chat.pictures import PICTURE_TOKENS
+from ..modelname import model_name
 from ..words import counted
 from . import inert, plain
 from .forms import Bundle, join
@@ -24,13 +25,14 @@ __all__ = ["dry_run"]
 
 def dry_run(plan: Plan, tokens: int, extras: dict[str, Any] | None = None, *, cost: str = "",
             estimated: str = "") -> Bundle:
-    """What ``--dry-run`` shows: the plan's notes, the exact messages and their token count (the
-    tokenizer's, or ``estimated`` says how it was), the ``cost`` estimate's sentence, and the
-    tool declarations and response format (``extras``) when the request has them."""
+    """What ``--dry-run`` shows: the plan's notes, its model (named as its footer names it: no
+    folder id), the exact messages and their token count (the tokenizer's, or ``estimated`` says
+    how it was), the ``cost`` estimate's sentence, and the tool declarations and response format
+    (``extras``) when the request has them."""
     where = "prompt mode, no history" if plan.once else f"chat '{plan.chat}'"
     pictures = len(plan.pictures)
     pictured = f" + {PICTURE_TOKENS * pictures} for {counted(pictures, 'image')}" if pictures else ""
-    head = (f"Dry run ({where}, model {plan.options.model}): {counted(len(plan.messages), 'message')}, "
+    head = (f"Dry run ({where}, model {model_name(plan.options.model).short}): {counted(len(plan.messages), 'message')}, "
             f"{counted(tokens, 'token')} {estimated or 'by the tokenizer API'}{pictured}. Nothing was sent."
             + (f" {cost}" if cost else ""))
     sent: Any = {"messages": plan.messages, **extras} if extras else plan.messages

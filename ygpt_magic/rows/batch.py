@@ -181,7 +181,7 @@ def _start(cell: MapCell, plans: RowPlanner, state: RowState, requests: list[lis
                           asked=Asked.of(plans.options, plans.extras))
     task_id: str = client.batch.start(requests, plans.options, layout=layout, on_started=kept, **plans.extras)
     print(f"Batch job {task_id} started for {len(requests):,} rows of {cell.name} on "
-          f"{plans.options.model}. It runs in the cloud: %ygpt batch status {task_id} shows it, "
+          f"{model_name(plans.options.model).short}. It runs in the cloud: %ygpt batch status {task_id} shows it, "
           f"%ygpt batch attach {task_id} --out VAR collects it (also after a kernel restart).")
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from ..chat.accounts import Accounts
 from ..ledger import Cache, Ledger
+from ..modelname import model_name
 from ..render import inert
 from ..render.markdown import fenced
 from ..words import counted, some_of
@@ -44,7 +45,7 @@ def dry_run(plans: RowPlanner, client: Any, *, batch: bool = False, memo: RowMem
     prompts, failing = {p: state.prompt(p) for p in state.pending}, state.errors
     sending = list(prompts)
     counted_rows = count_rows(plans, sending, client, prompts.__getitem__)
-    model, tokens = plans.options.model, counted_rows.said("row")
+    model, tokens = model_name(plans.options.model).short, counted_rows.said("row")
     rows = counted(count, "row")
     parts = [f"{len(state.reused):,} already answered, reused"] if state.reused else []
     if state.reused or failing:
