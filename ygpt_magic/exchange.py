@@ -6,8 +6,8 @@ flight per chat), the renderer shows progress, and only a complete reply is reco
 panel's thread) or an error leaves the chat exactly as it was, with whatever text had arrived
 still on screen.
 
-The client and the renderer are protocols (``Transport``: client/sdk.py; ``Renderer``:
-render/stream.py), so the panel can bring its own renderer and tests can bring a tiny fake client.
+The client and the renderer are protocols (protocols.py: ``Transport``, client/sdk.py;
+``Renderer``, render/stream.py), so the panel can bring its own renderer and tests a tiny client.
 
 With ``tools`` (a ``tools.loop.ToolLoop``: ``--tools``), one exchange is several requests: the
 loop asks, runs the calls the answer holds, and asks again with their results, through the same
@@ -30,13 +30,13 @@ round it refuses ends the exchange as an error does, which leaves the chat as Ct
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
-from .chat import Answer, Ask, ChatSession, Extras, Message, Plan, Reply, RequestOptions, Usage
+from .chat import Answer, ChatSession, Extras, Message, Plan, Reply, RequestOptions, Usage
 from .chat.accounts import PROMPT_MODE
 from .chat.session import EMPTY_REPLY
 from .chat.tooluse import ToolCall
@@ -45,82 +45,12 @@ from .client.credentials import Credential, masked_in
 from .errors import StreamBroken, YGptError
 from .errors.usage import Asker
 from .ledger import Cache, Ledger, unkept_note
+from .protocols import Cap, Renderer, ToolRounds, ToolView, Transport
 
 if TYPE_CHECKING:
     from .tools.schema import Schema
 
 MODES = ("stream", "once", "deferred")
-
-
-class Renderer(Protocol):
-    """What run_exchange needs from a renderer (StreamRenderer, or the panel's own)."""
-
-    def start(self, notes: list[str]) -> None: ...
-    def show_waiting(self) -> None: ...
-    def waiting(self, seconds: float) -> None: ...
-    def update(self, text: str) -> None: ...
-    def due(self) -> float | None: ...
-    def finish(self, reply: Reply) -> None: ...
-    def interrupt(self, text: str, *, kept: bool = False) -> None: ...
-    def fail(self, message: str) -> None: ...
-    def tool_running(self, line: str) -> None: ...
-    def tool_done(self, call: ToolCall) -> None: ...
-    def note(self, line: str) -> None: ...
-    def opened(self, stream: AnswerStream) -> None: ...
-    def retrying(self, status: str | None = None, wait: float | None = None) -> None: ...
-
-
-class AnswerStream(Protocol):
-    """A streamed request as run_exchange reads it (``client.sdk.Stream``)."""
-
-    cancelled: bool  # stopped by ``cancel`` (the panel's Stop), not cut off
-    on_retry: Callable[[str | None, float | None], None] | None  # (status, wait) while a retry waits
-    @property
-    def received(self) -> int: ...  # chunks of the attempt now running, all (the caller may read fewer)
-    @property
-    def attempt(self) -> int: ...  # the SDK's attempt now running (1: not retried)
-
-    def __iter__(self) -> Iterator[Answer | None]: ...  # None: the renderer's held text is due
-    def cancel(self) -> None: ...
-
-
-class Transport(Protocol):
-    """What run_exchange needs of a client (``client.sdk.Client``): each request method gives
-    back the transport's Answer."""
-
-    def stream(self, messages: list[Message], options: RequestOptions, *, slow: Callable[[], None] | None = None,
-               due: Callable[[], float | None] | None = None, **extras: Any) -> AnswerStream: ...
-    def complete(self, messages: list[Message], options: RequestOptions, *,
-                 slow: Callable[[], None] | None = None, **extras: Any) -> Answer: ...
-    def deferred(self, messages: list[Message], options: RequestOptions,
-                 on_wait: Callable[[float], None], **extras: Any) -> Answer: ...
-
-
-class ToolView(Protocol):
-    """What a tool loop draws while the model calls functions (a Renderer, or _ReplayedRounds)."""
-
-    def tool_running(self, line: str) -> None: ...
-    def tool_done(self, call: ToolCall) -> None: ...
-    def note(self, line: str) -> None: ...
-
-
-class ToolRounds(Protocol):
-    """What run_exchange needs from a tool loop (tools/loop.py ToolLoop)."""
-
-    calls: list[ToolCall]
-    spent: Usage  # tokens of the rounds before the final answer
-
-    def extras(self) -> Extras: ...
-    def answer(self, ask: Ask, messages: list[Message], extras: Extras, renderer: ToolView) -> Answer: ...
-
-
-class Cap(Protocol):
-    """A cost cap as an exchange asks it before sending request ``number`` (1: the first), having
-    ``paid`` for the requests it sent before (estimated roubles of the server's counts) and made
-    ``calls``: it raises to stop the exchange (cost_cap.RequestCap)."""
-
-    def __call__(self, messages: list[Message], options: RequestOptions, extras: Extras, *,
-                 number: int, paid: Decimal, calls: Sequence[ToolCall]) -> None: ...
 
 
 def request_extras(tools: ToolRounds | None, schema: Schema | None) -> Extras:

@@ -22,7 +22,7 @@ from traitlets import All, Dict, Float, Int, TraitError, Unicode, default, obser
 
 from . import commands
 from .cache import MODES as CACHE_MODES
-from .cache import replies as cache_settings
+from .cache import settings as cache_settings
 from .chat import FORMATS, Options
 from .chat import prices as pricing
 from .client import preload

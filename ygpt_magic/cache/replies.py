@@ -29,33 +29,16 @@ from ..chat import Answer, Message, RequestOptions, ToolCallItem, Usage
 from ..client.guard import check_request
 from ..errors import CacheMiss, CacheNotCleared, CacheUnusable
 from .key import NOTHING_ASKED, Asked, endpoint_kind, request_entry, request_key, request_parts
+from .settings import MODES
 
 if TYPE_CHECKING:
     from .merge import Merged
     from .store import Cleared, Store
 
-MODES = ("auto", "replay", "record", "off")
 #: one entry's value as the file holds it (JSON: what each kind keeps is its own)
 Entry = dict[str, Any]
 #: what an entry's value is read as (an Answer, a token count, a RecordedVector)
 Parsed = TypeVar("Parsed")
-
-
-def path_from(environ: Mapping[str, str]) -> str | None:
-    """``YGPT_CACHE``: the cache file, or None."""
-    return environ.get("YGPT_CACHE", "").strip() or None
-
-
-def mode_from(environ: Mapping[str, str]) -> str:
-    """``YGPT_CACHE_MODE``, else ``auto``. A mistyped mode is said in one line and taken as
-    ``replay``: a typo must not start sending (and paying for) what CI meant to replay."""
-    mode = environ.get("YGPT_CACHE_MODE", "").strip().lower() or "auto"
-    if mode not in MODES:
-        print(f"YGPT_CACHE_MODE={mode!r} is not one of {', '.join(MODES)}; the cache is in replay "
-              f"mode (nothing unrecorded is sent) until you choose one with %ygpt cache --mode M.",
-              file=sys.stderr)
-        mode = "replay"
-    return mode
 
 
 class ReplyCache:

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from ..cache import Front
     from ..chat import Plan, Reply
     from ..chat.pictures import Picture
-    from ..exchange import Cap
     from ..panel import ChatPanel
+    from ..protocols import Cap
     from ..tools.loop import ToolLoop
 
 #: how errors name a Send (a cache miss, a credential, the cost cap), as its advice does

@@ -19,6 +19,7 @@ for the panel (``error.words(PANEL)``).
 """
 
 from .base import InternalError, YGptError
+from .caches import CacheLocked, CacheMiss, CacheNotCleared, CacheUnusable
 from .merges import CacheNotMerged
 from .network import HostNotFound, ProxyFailed, ProxyInTheWay, ProxyUnusable
 from .origin import CELL, DEMO, FIX, PANEL, Origin, capital, choices
@@ -60,10 +61,6 @@ from .sources import CredentialInSource, IndexingOverCap, IndexUnusable, NoSourc
 from .stops import AuthStopped, BatchNotStarted, Interrupted, StoppedBeforeAsking, StoppedInFlight, stopping
 from .too_long import ContextTooLong, TextTooLong, TextTooLongToClassify, TextTooLongToEmbed
 from .usage import (
-    CacheLocked,
-    CacheMiss,
-    CacheNotCleared,
-    CacheUnusable,
     ChatBusy,
     ChatChanged,
     ChatExists,

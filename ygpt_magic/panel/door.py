@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from ..cache import Front
     from ..chat import Picture, Plan, Reply
-    from ..exchange import Cap
+    from ..protocols import Cap
     from ..tools.loop import ToolLoop
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..chat import ChatSession, Reply
 from ..chat.observers import Observers
-from ..exchange import AnswerStream
+from ..protocols import AnswerStream
 from ..render import StreamRenderer
 
 Listener = Callable[["LiveReply"], None]

@@ -106,7 +106,6 @@ class ChatPanel(widgets.VBox):
     ) -> None:
         self._session = session
         self._door = Plain() if door is None else door
-        self._secrets = secrets   # refused in the system box, masked in every reply
         self._get_client = get_client
         self._settings = settings
         self._follow_current = chat is None  # until the user picks a chat in the panel
@@ -116,7 +115,7 @@ class ChatPanel(widgets.VBox):
         self._live: tuple[panel_live.LiveReply, Callable[[], None]] | None = None
         self._thread: threading.Thread | None = None
         self._views = SavedViews()  # the saved views displayed beside this panel
-        self._secrets = secrets
+        self._secrets = secrets   # refused in the system box, masked in every reply
         self._carrying = Carrying(session, earlier)
         self.brought_back = self._carrying.brought_back  # said by %ygpt panel
         self._kept = KeptBlock(self.bring_back, self.forget_kept)

@@ -32,7 +32,8 @@ def dry_run(plan: Plan, tokens: int, extras: dict[str, Any] | None = None, *, co
     where = "prompt mode, no history" if plan.once else f"chat '{plan.chat}'"
     pictures = len(plan.pictures)
     pictured = f" + {PICTURE_TOKENS * pictures} for {counted(pictures, 'image')}" if pictures else ""
-    head = (f"Dry run ({where}, model {model_name(plan.options.model).short}): {counted(len(plan.messages), 'message')}, "
+    model = model_name(plan.options.model).short
+    head = (f"Dry run ({where}, model {model}): {counted(len(plan.messages), 'message')}, "
             f"{counted(tokens, 'token')} {estimated or 'by the tokenizer API'}{pictured}. Nothing was sent."
             + (f" {cost}" if cost else ""))
     sent: Any = {"messages": plan.messages, **extras} if extras else plan.messages

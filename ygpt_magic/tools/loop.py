@@ -38,7 +38,7 @@ from .schema import validation_problems
 
 if TYPE_CHECKING:
     from ..client.credentials import Credential
-    from ..exchange import ToolView
+    from ..protocols import ToolView
 
 #: rounds of calls a cell may take before the loop stops (``YGptMagics.max_tool_rounds``)
 MAX_ROUNDS = 5
