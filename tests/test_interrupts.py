@@ -150,11 +150,13 @@ READING = {
 
 
 @pytest.mark.parametrize("case", READING)
-def test_ctrl_c_while_a_reference_is_turned_into_text_is_one_paragraph_naming_it(shell, magics, ygpt_server, case):
+def test_ctrl_c_while_a_reference_is_turned_into_text_is_one_paragraph_naming_it(shell, magics, ygpt_server, case,
+                                                                                   monkeypatch):
     """errors3.md 7: a KeyboardInterrupt traceback through 9 of ygpt_magic's frames. The words
     are guide/context.md's quote."""
     source, reference = READING[case]
-    report = shell.user_ns["report"] = SlowReport()
+    report = SlowReport()
+    monkeypatch.setitem(shell.user_ns, "report", report)   # gone after: a later test's repr of the namespace waits 30 s
     presser = ctrl_c_in(10, when=report.started)
     run = cell(shell, source)
     presser.join()
@@ -165,10 +167,11 @@ def test_ctrl_c_while_a_reference_is_turned_into_text_is_one_paragraph_naming_it
     assert completions(ygpt_server) == [] and "_ygpt" not in shell.user_ns
 
 
-def test_ctrl_c_while_a_rows_reference_is_turned_into_text_stops_the_run_not_the_row(shell, ygpt_server):
+def test_ctrl_c_while_a_rows_reference_is_turned_into_text_stops_the_run_not_the_row(shell, ygpt_server, monkeypatch):
     """A --map row reads its references while the rows are planned: a press there stops the whole
     run as any press does, never taken for that row's failure while the others are sent."""
-    report = shell.user_ns["report"] = SlowReport()
+    report = SlowReport()
+    monkeypatch.setitem(shell.user_ns, "report", report)
     shell.user_ns.update(items=["a", "b"], res="kept")
     presser = ctrl_c_in(10, when=report.started)
     run = cell(shell, "%%ygpt --map items --out res\n{item}: {report}")
