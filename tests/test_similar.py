@@ -168,3 +168,26 @@ def test_an_index_that_repeats_labels_shows_each_rows_label_and_position(shell, 
         assert picked.name == row["row"] and picked["text"] == row["text"]
     assert "d's index repeats labels, so a label may name several rows: pick one by its position, e.g. d.iloc[0]" \
         in run.plain, run.plain
+
+
+def test_a_similarity_column_of_names_own_is_kept_and_the_scores_go_beside_it(shell, ygpt_server):
+    """A frame that has a ``similarity`` column (a rating of the user's) had it overwritten in
+    _ygpt.results, and a Series named ``similarity`` had its texts replaced by the scores. The
+    user's column keeps its values; the scores go into the first free name, which the output says."""
+    frame = pd.DataFrame({"body": CATS, "similarity": ["high", "low", "mid", "low"], "similarity_1": [1, 2, 3, 4]})
+    shell.user_ns["frame"] = frame
+    run = cell(shell, "%ygpt similar where do cats sleep --in frame --column body --top 2")
+    assert run.ok, run.message
+    results = shell.user_ns["_ygpt"].results
+    assert list(results.columns) == ["body", "similarity", "similarity_1", "similarity_2"]
+    assert list(results["similarity"]) == list(frame.loc[results.index, "similarity"])
+    assert results["similarity_2"].is_monotonic_decreasing and results["similarity_2"].iloc[0] > 0.2
+    assert ("the similarity is in column 'similarity_2': frame has a 'similarity' column of its own, "
+            "kept as it is") in run.plain, run.plain
+    assert [row["similarity_2"] for row in table_rows(run.plain)] == [f"{s:.3f}" for s in results["similarity_2"]]
+    shell.user_ns["similarity"] = pd.Series(CATS, name="similarity")
+    run = cell(shell, "%ygpt similar where do cats sleep --in similarity --top 2")
+    assert run.ok, run.message
+    results = shell.user_ns["_ygpt"].results
+    assert list(results["similarity"]) == [CATS[label] for label in results.index]
+    assert list(results.columns) == ["similarity", "similarity_1"] and "'similarity_1'" in run.plain

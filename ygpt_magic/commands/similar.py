@@ -7,7 +7,7 @@ from IPython.core.magic_arguments import argument
 from ..errors import OptionError
 from ..kernel import Kernel
 from ..request import front
-from ..rows.similar import SimilarRun, given_vectors, similar
+from ..rows.similar import SIMILARITY, SimilarRun, given_vectors, similar
 from ..rows.texts import Texts
 from . import _embedding
 from ._common import show_table
@@ -35,7 +35,9 @@ def run(kernel: Kernel, line: str) -> None:
     from the memo or the reply cache when %ygpt embed made them), under the same cost cap as
     %ygpt embed. When embedding NAME stops short (a refusal every text would get, the cap,
     Ctrl-C), its summary says why and TEXT is not sent. The rows land in _ygpt.results as a
-    DataFrame with a similarity column (a list of dicts over a list, without pandas)."""
+    DataFrame with a similarity column (a list of dicts over a list, without pandas); when NAME
+    has a column of that name, it keeps its values and the similarity goes into the first free
+    name, similarity_1, similarity_2, ..., which the output says."""
     args = parse(run, line, as_written=True)
     if not args.source:
         raise OptionError("%ygpt similar: say where to look with --in NAME, e.g. "
@@ -71,13 +73,16 @@ def _show(found: Texts, done: SimilarRun) -> None:
     """The rows as _ygpt.results has them: each by its label, what ``NAME.loc`` takes; when
     NAME's index repeats labels, by its position too, what ``NAME.iloc`` takes to pick that row."""
     title = f"{done.summary} (_ygpt.results)"
+    if done.column != SIMILARITY:
+        title += (f"; the similarity is in column {done.column!r}: {found.name} has a {SIMILARITY!r} "
+                  f"column of its own, kept as it is")
     if done.repeats and len(done.positions):
         title += (f". {found.name}'s index repeats labels, so a label may name several rows: pick one "
                   f"by its position, e.g. {found.name}.iloc[{done.positions[0]}]")
     positions = [[str(p)] if done.repeats else [] for p in done.positions]
     rows = [[str(label), *at, f"{s:.3f}", _short(found.texts[p])]
             for label, at, p, s in zip(done.labels, positions, done.positions, done.scores)]
-    show_table(["row", *(["position"] if done.repeats else []), "similarity", "text"], rows, title=title)
+    show_table(["row", *(["position"] if done.repeats else []), done.column, "text"], rows, title=title)
 
 
 def _short(text: str) -> str:

@@ -9,6 +9,7 @@ not sent.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,11 +20,14 @@ from .scaled import sample_positions
 from .texts import Texts
 from .vectors import UNIT_TOLERANCE, rank, unit_rows
 
+#: the column of ``_ygpt.results`` that holds each row's similarity, unless NAME has one so named
+SIMILARITY = "similarity"
+
 
 @dataclass
 class SimilarRun:
-    """What ``_ygpt`` holds after ``%ygpt similar``: ``results`` (NAME's closest rows with a
-    ``similarity`` column, best first), the query, and the rows that had no vector."""
+    """What ``_ygpt`` holds after ``%ygpt similar``: ``results`` (NAME's closest rows with their
+    similarity in ``column``, best first), the query, and the rows that had no vector."""
 
     results: Any
     query: str
@@ -33,6 +37,7 @@ class SimilarRun:
     scores: Any = None      # and their similarities
     labels: Any = None      # and their labels, as NAME.loc takes them (a list's: positions)
     repeats: bool = False   # NAME's index repeats a label: a label may name several rows
+    column: str = SIMILARITY   # the results' column of the similarities (free_column)
 
     def __repr__(self) -> str:
         return f"<SimilarRun {self.summary}>"
@@ -84,8 +89,8 @@ def similar(texts: Texts, query: str, embedder: Embedder, top: int, given: Given
     if given is not None:   # the rows shown, too (a sample was compared before sending)
         given.check(texts, embedder, positions)
     summary = f"{len(positions)} of {len(texts.texts):,} rows of {texts.name} closest to {query!r}"
-    return SimilarRun(results_frame(texts, positions, scores), query, errors, summary, positions, scores,
-                      *texts.loc(positions))
+    results, column = results_frame(texts, positions, scores)
+    return SimilarRun(results, query, errors, summary, positions, scores, *texts.loc(positions), column)
 
 
 def _query_vector(query: str, embedder: Embedder) -> Any:
@@ -149,15 +154,16 @@ def check_rows(vectors: Any, texts: Texts, remembered: Callable[[str], Any], ran
                 f"earlier are reused from the memo).")
 
 
-def results_frame(texts: Texts, positions: Any, scores: Any) -> Any:
-    """NAME's rows at ``positions`` (a DataFrame's whole rows, else their text) with a
-    ``similarity`` column; a list's rows without pandas as records (rows/records.py): its
-    position (``index``), text and similarity."""
+def results_frame(texts: Texts, positions: Any, scores: Any) -> tuple[Any, str]:
+    """NAME's rows at ``positions`` (a DataFrame's whole rows, else their text) with the scores in
+    a column of their own (:func:`free_column`), and that column's name; a list's rows without
+    pandas as records (rows/records.py): its position (``index``), text and similarity."""
     from .records import pandas_or_none
 
     pd = pandas_or_none()
     if pd is None:   # NAME is a list: a DataFrame or Series would have brought pandas
-        return [{"index": int(p), "text": texts.texts[p], "similarity": float(s)} for p, s in zip(positions, scores)]
+        return [{"index": int(p), "text": texts.texts[p], SIMILARITY: float(s)}
+                for p, s in zip(positions, scores)], SIMILARITY
     source = texts.source
     if isinstance(source, pd.DataFrame):
         frame = source.iloc[positions].copy()
@@ -165,5 +171,14 @@ def results_frame(texts: Texts, positions: Any, scores: Any) -> Any:
         frame = source.iloc[positions].to_frame(name=source.name if source.name is not None else "text")
     else:
         frame = pd.DataFrame({"text": [texts.texts[p] for p in positions]}, index=list(positions))
-    frame["similarity"] = scores
-    return frame
+    column = free_column(frame.columns)
+    frame[column] = scores
+    return frame, column
+
+
+def free_column(taken: Any) -> str:
+    """``similarity``, else ``similarity_1``, ``similarity_2``, ... the first name ``taken`` (a
+    frame's columns) lacks: a column of NAME's own so named (a rating, or a Series' texts) keeps
+    its values, as ``DataFrame.merge`` keeps both sides' columns under new names."""
+    names = itertools.chain([SIMILARITY], (f"{SIMILARITY}_{n}" for n in itertools.count(1)))
+    return next(name for name in names if name not in taken)
