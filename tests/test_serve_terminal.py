@@ -128,3 +128,36 @@ def test_serve_logs_what_a_client_sent_as_visible_text_one_line_a_request(tmp_pa
                                 "status=UNAUTHENTICATED ")
     assert logged[1:] == [f"storage GET /storage/datasets/{SHOWN}/file status=NOT_FOUND",
                           f"proxy: refused CONNECT {SHOWN}:443 (only CONNECT to llm.api.cloud.yandex.net is served)"]
+
+
+#: requests aiohttp cannot read, each sent on a connection of its own: what any client can send
+MALFORMED = {
+    "Invalid character in Content-Length": (
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"),
+    "Bad status line": b"GET / HTTP/9\x1b[2J\r\nHost: x\r\n\r\n",
+    "Invalid character in chunk size": (
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"),
+}
+
+
+@pytest.mark.slow
+def test_serve_logs_a_request_it_cannot_read_in_one_line_not_a_traceback():
+    """aiohttp logged each through its own logger with about ten lines of traceback, so any
+    client could fill the server's terminal; now one line a request, as the server's own."""
+    process = subprocess.Popen([*CLI, "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    http = urlsplit(process.stdout.readline().split()[2])
+    try:
+        for request in MALFORMED.values():
+            with socket.create_connection((http.hostname, http.port), timeout=10) as connection:
+                connection.sendall(request)
+                assert connection.recv(1024).startswith(b"HTTP/1.0 400 Bad Request")
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=10)
+    assert "Traceback" not in stderr and "\x1b" not in stderr, stderr
+    lines = stderr.splitlines()
+    for words in MALFORMED:
+        [logged] = [line for line in lines if words in line]
+        assert " ygpt_magic.emulator Error handling request from 127.0.0.1: 400 " in logged, logged
+    assert len(lines) == len(MALFORMED) + 2, stderr   # and the banner, and the stop

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from ..addresses import joined
 from ..errors import CallAborted, RequestError
+from ..logs import logger
 from ..state import EmulatorState
 from . import chat, classification, embeddings, files, rest
 from .status import GRPC_CODES, cloud_error
@@ -99,7 +100,9 @@ def bind_reason(error: OSError) -> str:
 async def start_http(state: EmulatorState, host: str, port: int, *, shutdown_timeout: float = 1.0,
                      idle_timeout: float = IDLE_TIMEOUT) -> HttpServer:
     """Bind and start on the running loop; fills ``state.http_url`` ("http://HOST:PORT")."""
-    runner = web.AppRunner(build_app(state), access_log=None, handle_signals=False,
+    # aiohttp's own lines go through the server's logger, one line each (logs.py); each request's
+    # line is its handler's, so aiohttp's access log stays off
+    runner = web.AppRunner(build_app(state), access_log=None, logger=logger, handle_signals=False,
                            shutdown_timeout=shutdown_timeout, keepalive_timeout=idle_timeout)
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True)
