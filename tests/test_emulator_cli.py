@@ -206,9 +206,23 @@ def test_demo_with_a_prompt_longer_than_the_context_refuses_it_in_one_paragraph_
     result, _ = _demo_prompt("a " * 60_000)
     assert result.returncode == 2
     assert result.stderr == ("\nThe server refused the request as too long for the model's context (60,015 tokens; "
-                             "the model's context holds 32,768), even with no chat history. Shorten the prompt or "
-                             "the system message, split the text into several prompts, or use a model with a "
-                             "longer context (%ygpt models lists each model's).\n")
+                             "the model's context holds 32,768), even with no chat history. Shorten the prompt, "
+                             "or split the text into several prompts.\n")   # no system message, no %ygpt in a shell
+
+
+#: a made-up key of the API key's published shape (keyshapes.py)
+TYPED_KEY = "AQVN" + "x7Kd9Qm2" * 4 + "Lp3Z"
+
+
+@pytest.mark.slow
+def test_demo_with_a_key_in_the_prompt_refuses_it_before_echoing_the_prompt():
+    """The banner printed 'Prompt: …' with the key in it before the guard refused the request."""
+    result = subprocess.run([*CLI, "demo", f"my key is {TYPED_KEY}, what now?"], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2
+    assert result.stdout == "" and TYPED_KEY not in result.stderr
+    refusal = "\nNothing was sent: the prompt contains what looks like a Yandex Cloud API key ("
+    assert result.stderr.startswith(refusal), result.stderr
 
 
 CALLS_A_TOOL = '''

@@ -42,9 +42,12 @@ def _demo(args: argparse.Namespace) -> int:
         server.faults.first_chunk_latency(0.1)
         server.faults.latency(0.02)
         client = Client(endpoint=server.address, local=True)
-        print(f"Local server at {server.address}. Prompt: {args.prompt}\n", flush=True)
         try:
-            _stream_reply(client.stream([{"role": "user", "text": args.prompt}], RequestOptions()))
+            # the credential guard reads the prompt as the stream is made: a key typed into it is
+            # refused before the prompt is echoed
+            stream = client.stream([{"role": "user", "text": args.prompt}], RequestOptions())
+            print(f"Local server at {server.address}. Prompt: {args.prompt}\n", flush=True)
+            _stream_reply(stream)
         except YGptError as error:
             print(f"\n{visible(error.words(DEMO))}", file=sys.stderr)
             return 2 if isinstance(error, (CredentialInPrompt, ContextTooLong)) else 1

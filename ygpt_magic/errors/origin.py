@@ -24,7 +24,9 @@ class Origin:
     check; ``several``: what a long text is split over; ``shorten``: how to make its request
     shorter, when what it sends is text the user wrote (None: ``%ygpt fix`` sends a failed cell
     and its error, which are not shortened to save a request); ``environ``: how to set an
-    environment variable ``{name}`` to ``{value}`` for the requests to come."""
+    environment variable ``{name}`` to ``{value}`` for the requests to come; ``system``: whether
+    its request may carry a system message to shorten; ``longer``: how to find a model with a
+    longer context, as a clause after "or" (None: it always asks the same model)."""
 
     text: str
     again: str
@@ -36,6 +38,8 @@ class Origin:
     several: str
     shorten: str | None = "shorten the prompt"
     environ: str = "run os.environ['{name}'] = '{value}' in a cell (or export {name}={value} before starting Jupyter)"
+    system: bool = True
+    longer: str | None = "use a model with a longer context (%ygpt models lists each model's)"
 
     def model(self, name: str) -> str:
         """How to send with the model ``name`` instead."""
@@ -73,8 +77,9 @@ FIX = Origin(text="%ygpt fix's request", again="run %ygpt fix again", verbatim=N
              pick="set %config YGptMagics.model = '{}' first", retrying="running %ygpt fix again",
              written="the failed cell", several="several cells", shorten=None)
 #: ``ygpt-magic demo PROMPT``: a command in a shell, which takes no flag of a cell's and always
-#: asks yandexgpt; the shell it runs in holds its environment
+#: asks yandexgpt with the prompt alone (no system message, no %ygpt command to list models); the
+#: shell it runs in holds its environment
 DEMO = Origin(text="the prompt", again="run ygpt-magic demo again", verbatim=None, flags=False,
               pick="ask it in a notebook with %%ygpt --model {}", retrying="running ygpt-magic demo again",
               written="the prompt", several="several prompts",
-              environ="export {name}={value} in the shell that runs ygpt-magic")
+              environ="export {name}={value} in the shell that runs ygpt-magic", system=False, longer=None)

@@ -75,10 +75,6 @@ class Room:
         return f" No model %ygpt models lists holds {needed + self.reply:,} tokens."
 
 
-#: the way out when the server refused a prompt sent alone (which model it was, the error does not say)
-LONGER = "use a model with a longer context (%ygpt models lists each model's)"
-
-
 class ContextTooLong(YGptError):
     """The request does not fit the context: the prompt alone (found while planning, ``room``:
     what would hold it), or the whole request as the server counted it (``history_turns``:
@@ -99,12 +95,13 @@ class ContextTooLong(YGptError):
                                 f"context{size}{alone}.", None if numbers else detail)
 
         def todo(origin: Origin) -> str:
-            shorten, split = f"Shorten {origin.text} or the system message", f"split the text into {origin.several}"
+            system = " or the system message" if origin.system else ""
+            shorten, split = f"Shorten {origin.text}{system}", f"split the text into {origin.several}"
             if history_turns is None:
                 way = self.more_room(origin)
                 return f"{choices(shorten, split, way)}.{'' if way else self.none_holds()}"
             if not history_turns:
-                return f"{choices(shorten, split, LONGER)}."
+                return f"{choices(shorten, split, origin.longer)}."   # the server does not say which model
             restart = origin.flag(", start over with %ygpt reset, or use --once", ", or start over with %ygpt reset")
             return (f"It carried {counted(history_turns, 'earlier turn')} of the chat: set a smaller "
                     f"budget with %config YGptMagics.context_budget = N so older turns are left out{restart}.")
