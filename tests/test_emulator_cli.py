@@ -26,6 +26,7 @@ with warnings.catch_warnings():
 from conftest import cell
 
 from ygpt_magic.emulator.testing import sdk_kwargs
+from ygpt_magic.emulator.tls import ensure_certificate
 
 CLI = [sys.executable, "-m", "ygpt_magic.cli"]
 
@@ -90,7 +91,7 @@ def _has_ipv6() -> bool:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not _has_ipv6(), reason="this machine has no IPv6 loopback")
-@pytest.mark.parametrize("host, listening", [("::1", "[::1]"), ("[::1]", "[::1]"), ("::", "[::]")])
+@pytest.mark.parametrize("host, listening", [("::1", "[::1]"), ("[::1]", "[::1]"), ("::", "[::1]")])
 def test_serve_on_an_ipv6_host_prints_bracketed_addresses_that_connect_takes(shell, host, listening):
     """gRPC took '::1:0' for a host name: its own log line, then 'choose another --port' of port
     0; '[::1]', as a URL writes it, was no host at all."""
@@ -98,7 +99,8 @@ def test_serve_on_an_ipv6_host_prints_bracketed_addresses_that_connect_takes(she
                                stderr=subprocess.PIPE, text=True)
     try:
         ready = process.stdout.readline().split()
-        assert ready[:1] == ["READY"] and ready[1].startswith(f"{listening}:"), process.stderr.read()
+        assert ready[:1] == ["READY"], process.stderr.read()   # it ended: read to its end
+        assert ready[1].startswith(f"{listening}:"), ready
         assert ready[2].startswith(f"http://{listening}:")
         said = CONNECT_LINE.search(process.stderr.readline())
         assert said and said.group(1).startswith(f"connect {ready[1]} ") and said.group(2) == ready[2]
@@ -109,6 +111,32 @@ def test_serve_on_an_ipv6_host_prints_bracketed_addresses_that_connect_takes(she
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=10)
     assert "Traceback" not in stderr and "Completion model=" in stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("host, loopback", [
+    ("0.0.0.0", "127.0.0.1"),
+    pytest.param("::", "[::1]", marks=pytest.mark.skipif(not _has_ipv6(), reason="this machine has no IPv6 loopback"))])
+def test_serve_on_every_interface_prints_this_machines_address_that_connect_takes_as_loopback(shell, host, loopback):
+    """It printed 0.0.0.0:PORT and [::]:PORT: they connect, but %ygpt connect took them for a
+    server across the network and sent the placeholder key instead of the key the user set."""
+    process = subprocess.Popen([*CLI, "serve", "--port", "0", "--host", host], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        ready = process.stdout.readline().split()
+        assert ready[1].startswith(f"{loopback}:") and ready[2].startswith(f"http://{loopback}:"), ready
+        said = CONNECT_LINE.search(process.stderr.readline())
+        assert said and said.group(1).startswith(f"connect {ready[1]} ") and said.group(2) == ready[2]
+        assert process.stderr.readline() == (f"It listens on every interface ({host}): from another machine, use "
+                                             f"this machine's own address in place of {loopback.strip('[]')}.\n")
+        connected = cell(shell, f"%ygpt {said.group(1)}")
+        assert connected.ok and "placeholder" not in connected.plain, connected.plain
+        assert "credential    api key from YC_API_KEY: AQVN" in cell(shell, "%ygpt whoami").plain
+        result = cell(shell, "%%ygpt --once\nHello")
+        assert result.ok, result.message
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
 
 
 def test_serve_listens_for_http_on_the_port_asked_and_names_it_in_the_ready_line():
@@ -329,6 +357,15 @@ def test_serve_tls_keeps_its_key_in_a_private_folder_under_a_leaf_certificate(tm
     assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
     names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert ipaddress.ip_address("127.0.0.1") in names.get_values_for_type(x509.IPAddress)
+
+
+@pytest.mark.parametrize("host, printed", [("0.0.0.0", "127.0.0.1"), ("::", "::1")])
+def test_serve_tls_on_every_interface_vouches_for_the_address_it_prints(tmp_path: Path, host, printed):
+    """serve --host :: --tls prints [::1]:PORT: a certificate without ::1 failed the SDK's handshake."""
+    cert_path, _ = ensure_certificate(tmp_path / "tls", host)
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert ipaddress.ip_address(printed) in names.get_values_for_type(x509.IPAddress)
 
 
 def _planted_key(folder: Path, victim: Path) -> None:

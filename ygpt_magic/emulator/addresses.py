@@ -1,9 +1,15 @@
 """How the local server writes the addresses it listens on: HOST:PORT, with an IPv6 host in
 brackets (``[::1]:50051``, ``http://[::1]:8080``), as gRPC's bind, a URL and ``%ygpt connect``
 read them. Unbracketed, gRPC took ``::1:0`` for a host name and refused it with a log line of its
-own; ``--host [::1]``, as a URL writes the host, is taken as ``::1``."""
+own; ``--host [::1]``, as a URL writes the host, is taken as ``::1``.
+
+A server listening on every interface (``0.0.0.0``, ``::``) writes the loopback address of that
+family instead (:func:`reachable`): the wildcard connects on most systems, but ``%ygpt connect``
+takes it for a server across the network and sends it the placeholder key, not the user's."""
 
 from __future__ import annotations
+
+import ipaddress
 
 
 def bare(host: str) -> str:
@@ -14,3 +20,26 @@ def bare(host: str) -> str:
 def joined(host: str, port: int) -> str:
     """``HOST:PORT``, an IPv6 ``host`` (it holds a colon) in brackets."""
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def connect_to(host: str, port: int) -> str:
+    """``HOST:PORT`` a client on this machine connects to, for a server listening on ``host``
+    (:func:`reachable`), as the READY line, the banner and the URLs write it."""
+    return joined(reachable(host), port)
+
+
+def reachable(host: str) -> str:
+    """The host a client on this machine connects to, for a server listening on ``host``: for
+    every interface, the loopback address of its family (``0.0.0.0`` → ``127.0.0.1``, ``::`` →
+    ``::1``), else ``host`` itself."""
+    if not every_interface(host):
+        return host
+    return "127.0.0.1" if ipaddress.ip_address(host).version == 4 else "::1"
+
+
+def every_interface(host: str) -> bool:
+    """Whether ``host`` is the address of every interface (``0.0.0.0``, ``::``)."""
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import grpc
 
-from .addresses import bare
+from .addresses import bare, every_interface, reachable
 from .faults import Faults
 from .flag_types import count, port, seconds
 from .http.app import IDLE_TIMEOUT
@@ -30,7 +30,8 @@ from .tls import CERT_NAME, server_credentials, ssl_server_context
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags of ``serve``: where to listen, what to answer with, which faults to inject."""
     parser.add_argument("--host", type=bare, default="127.0.0.1",
-                        help="interface to listen on (default 127.0.0.1; ::1 or [::1] for IPv6)")
+                        help="interface to listen on (default 127.0.0.1; ::1 or [::1] for IPv6; 0.0.0.0 or :: "
+                             "for every interface, printed as 127.0.0.1 or [::1], the address this machine uses)")
     parser.add_argument("--port", type=port, default=0, help="gRPC port; 0 (default) picks a free one")
     parser.add_argument("--http-port", type=port, default=0,
                         help="HTTP port (REST and OpenAI-compatible API); 0 (default) picks a free one")
@@ -159,6 +160,9 @@ async def _serve_until_signal(state: EmulatorState, args: argparse.Namespace,
     print(f"Local YandexGPT server at {state.address}; in a notebook: {notebook}; point the SDK at it "
           f"with {how}. HTTP (REST, OpenAI-compatible /v1/) at {state.http_url}.{chat} Ctrl+C stops it.",
           file=sys.stderr, flush=True)
+    if every_interface(args.host):
+        print(f"It listens on every interface ({args.host}): from another machine, use this machine's own "
+              f"address in place of {reachable(args.host)}.", file=sys.stderr, flush=True)
     await stop.wait()
     await server.stop(grace=STOP_GRACE)
     await _let_stopped_calls_end()

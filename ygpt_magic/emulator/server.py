@@ -28,7 +28,7 @@ from yandex.cloud.ai.foundation_models.v1.text_generation import text_generation
 from yandex.cloud.endpoint import api_endpoint_service_pb2_grpc as endpoint_grpc
 from yandex.cloud.operation import operation_service_pb2_grpc as op_grpc
 
-from .addresses import joined
+from .addresses import connect_to, joined
 from .faults import Faults
 from .http import HttpServer, start_http
 from .http.app import IDLE_TIMEOUT, bind_reason
@@ -146,7 +146,7 @@ async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0,
     batch_grpc.add_BatchInferenceServiceServicer_to_server(BatchInferenceService(state), server)
     op_grpc.add_OperationServiceServicer_to_server(OperationService(state, store), server)
     server.add_generic_rpc_handlers((UnservedServices(state),))   # last: only what none of the above serves
-    state.address = joined(host, _bind_grpc(server, host, port, credentials))
+    state.address = connect_to(host, _bind_grpc(server, host, port, credentials))
     await server.start()
     try:
         http = await start_http(state, host, http_port, idle_timeout=idle_timeout)

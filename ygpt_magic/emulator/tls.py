@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from .addresses import reachable
 from .http.proxy import CLOUD_HTTP_HOSTS
 
 CERT_NAME, KEY_NAME = "cert.pem", "key.pem"
@@ -143,12 +144,11 @@ def _create(path: Path, data: bytes, mode: int) -> None:
 
 def _names(host: str) -> list[x509.GeneralName]:
     """The names the certificate vouches for: loopback, localhost, the cloud's HTTP hosts (for
-    the proxy) and the host the server listens on, unless that is 'every interface'."""
+    the proxy) and the host the server listens on, or for 'every interface' the loopback address
+    it prints (``::`` → ``::1``)."""
     addresses, dns = {ipaddress.ip_address(LOOPBACK)}, set(DNS_NAMES)
     try:
-        address = ipaddress.ip_address(host)
-        if not address.is_unspecified:
-            addresses.add(address)
+        addresses.add(ipaddress.ip_address(reachable(host)))
     except ValueError:
         dns.add(host)
     return [*(x509.DNSName(name) for name in sorted(dns)), *(x509.IPAddress(ip) for ip in sorted(addresses, key=str))]

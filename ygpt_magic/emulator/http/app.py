@@ -14,7 +14,7 @@ from types import ModuleType
 
 from aiohttp import web
 
-from ..addresses import joined
+from ..addresses import connect_to, joined
 from ..errors import CallAborted, RequestError
 from ..logs import logger
 from ..state import EmulatorState
@@ -113,5 +113,5 @@ async def start_http(state: EmulatorState, host: str, port: int, *, shutdown_tim
         raise OSError(f"Cannot listen for HTTP on {joined(host, port)} ({bind_reason(error)}); choose another "
                       "--http-port (0 picks a free one).") from None
     bound = runner.addresses[0][1]
-    state.http_url = f"http://{joined(host, bound)}"
+    state.http_url = f"http://{connect_to(host, bound)}"
     return HttpServer(runner, state.http_url)

@@ -20,7 +20,7 @@ import contextlib
 import ssl
 import sys
 
-from ..addresses import joined
+from ..addresses import connect_to, joined
 from ..logs import logger
 from .app import IDLE_TIMEOUT, bind_reason
 
@@ -68,7 +68,7 @@ async def start_proxy(host: str, port: int, http_host: str, http_port: int, tls:
         raise OSError(f"Cannot listen for the HTTPS proxy on {joined(host, port)} ({bind_reason(error)}); choose "
                       "another --proxy-port (0 picks a free one).") from None
     bound = server.sockets[0].getsockname()[1]
-    return HttpsProxy(server, f"http://{joined(host, bound)}", open_writers)
+    return HttpsProxy(server, f"http://{connect_to(host, bound)}", open_writers)
 
 
 async def _tunnel(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, http_host: str, http_port: int,
