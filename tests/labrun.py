@@ -45,8 +45,11 @@ def run_all(path: Path) -> None:
     manager = AsyncKernelManager(kernel_name="python3")
     manager.client_factory = LabKernelClient
 
+    clients: list[LabKernelClient] = []
+
     async def send_cell_id(cell, cell_index: int) -> None:
         client.kc.cell_id = cell.get("id")
+        clients.append(client.kc)
 
     async def take_payload(cell, cell_index: int, execute_reply) -> None:
         for payload in (execute_reply or {}).get("content", {}).get("payload", []):
@@ -61,6 +64,8 @@ def run_all(path: Path) -> None:
     environ = dict(os.environ)
     local_environment(environ)
     client.execute(env={**environ, "JPY_SESSION_NAME": str(path)})
+    for kc in {id(kc): kc for kc in clients}.values():   # a client left running is said when the
+        kc.stop_channels()                               # GC finds it, in whichever test runs then
     for index, text in reversed(inserted):  # Run All does not run the cells it inserts
         notebook.cells.insert(index + 1, nbformat.v4.new_code_cell(text))
     nbformat.write(notebook, path)
