@@ -184,7 +184,9 @@ def fresh_names(ipython) -> Iterator[None]:
         del names[name]
     for count in set(names.get("Out", {})) - outputs:
         del names["Out"][count]
-    names.update(last)
+    ipython.push(last, interactive=False)   # as the displayhook pushes them: it stops updating `_`
+    for name, value in last.items():       # for good once its copies (hidden names, its own)
+        setattr(ipython.displayhook, name, value)   # differ from the namespace's
 
 
 @pytest.fixture
