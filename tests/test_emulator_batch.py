@@ -75,6 +75,8 @@ def test_a_job_answers_every_row_into_a_result_dataset_in_row_order(sdk, dataset
     sent = [r for r in ygpt_server.requests if r.method == "BatchRow"]
     assert [r.messages[-1]["text"] for r in sent] == QUESTIONS
     assert {r.model_uri for r in sent} == {"gpt://local-folder/gemma-3-12b-it/latest"}
+    [asked] = [r for r in ygpt_server.requests if r.method == "BatchCompletion"]   # one job, as the cloud bills
+    assert asked.model_uri == "gpt://local-folder/gemma-3-12b-it/latest" and asked.messages == []
     info = task.get_task_info()
     assert info.status.name == "COMPLETED" and info.result_dataset_id == result.id
     assert info.started_at <= info.finished_at
@@ -94,7 +96,8 @@ def test_options_and_json_answers_reach_every_row(sdk, dataset, ygpt_server):
     model = sdk.models.completions("gemma-3-12b-it").configure(temperature=0.2, response_format="json")
     result = model.batch.run_deferred(dataset).wait(poll_interval=FAST)
     assert all(isinstance(json.loads(row["response"]), dict) for row in result.read())
-    sent = [r for r in ygpt_server.requests if r.method == "BatchRow"]
+    sent = [r for r in ygpt_server.requests if r.method in ("BatchCompletion", "BatchRow")]
+    assert sent[0].method == "BatchCompletion" and len(sent) == 1 + len(QUESTIONS)
     assert {(r.options["temperature"], r.options["json"]) for r in sent} == {(0.2, True)}
     result.delete()
 

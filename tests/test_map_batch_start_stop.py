@@ -33,9 +33,9 @@ def batch_shell(shell, ygpt_server):
     ygpt_server.batch_row_delay = 0.01
 
 
-def rows_answered(server) -> int:
-    """Rows the server's jobs answered in this test: 3 for one job of the cell, 6 for two."""
-    return sum(r.method == "BatchRow" for r in server.requests)
+def jobs_asked(server) -> int:
+    """The batch jobs the server was asked for in this test (each BatchCompletion it received)."""
+    return sum(r.method == "BatchCompletion" for r in server.requests)
 
 
 def assert_kept(run) -> str:
@@ -54,7 +54,7 @@ def assert_rejoined(shell, server, task_id: str) -> None:
     again = cell(shell, SOURCE)
     assert again.ok, again.message
     assert f"Batch job {task_id}, started earlier in this kernel for these same 3 rows" in again.stdout
-    assert rows_answered(server) == 3, "a second job was paid for"
+    assert jobs_asked(server) == 1, "a second job was paid for"
     assert "✓ 3 answered" in again.stdout and "two" in shell.user_ns["spelled"][1]
 
 

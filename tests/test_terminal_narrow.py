@@ -150,3 +150,15 @@ def test_a_line_of_emoji_sequences_is_erased_without_the_row_above_it(monkeypatc
     typewriter.show(f"the reply so far\n⏳ running react(emoji=\"{glyph * 20}\")…")
     typewriter.show("the reply so far\nand the rest")
     assert Rows().feed("".join(printed)).text() == "the reply so far\nand the rest"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["%ygpt models", "%ygpt chats", "%ygpt usage"])
+def test_a_table_fits_the_terminals_own_width_not_an_exported_columns(narrow, command):
+    """A table's plain form was as wide as COLUMNS said (80, from before the pane was split), so
+    at 60 columns the terminal wrapped each long row, pushing its last column under its first."""
+    narrow.run(_cell("--once", "Tell me about cats"))
+    rows = Rows().feed("".join(piece for _, piece in narrow.run(command)))
+    shown = rows.text()
+    assert not rows.wrapped, shown
+    assert max(len(line) for line in shown.splitlines()) > 40, shown   # a table, wrapped to fit

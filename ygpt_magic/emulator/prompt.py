@@ -86,7 +86,8 @@ class Message:
 class ReceivedRequest:
     """One request as the server received it; tests assert on these (``server.requests``)."""
 
-    method: str                      # "Completion", "AsyncCompletion", "TokenizeCompletion", "Tokenize"
+    method: str                      # "Completion", "AsyncCompletion", "TokenizeCompletion", "Tokenize",
+    #                                  "BatchCompletion" (no messages: its rows are each a "BatchRow") ...
     model_uri: str
     messages: list[dict[str, Any]]   # [{"role", "text"}] in the order sent, plus "tool_calls":
     #                                  [{"name", "arguments"}] / "tool_results": [{"name", "content"}]
@@ -200,24 +201,34 @@ def _received_message(message: Message) -> dict[str, Any]:
 
 
 def received(method: str, request: Any) -> ReceivedRequest:
-    """Record a CompletionRequest (or TokenizeRequest) without validating it."""
+    """Record a CompletionRequest (or a request of a model and a text: TokenizeRequest, an
+    embedding's; or a BatchCompletionRequest, a model and options, whose rows are a dataset's and
+    are recorded each as a BatchRow) without validating it."""
+    if hasattr(request, "source_dataset_id"):   # the job asked for: tests count jobs by it
+        return ReceivedRequest(method, request.model_uri, [], options=_options(request))
     if not hasattr(request, "messages"):   # TokenizeRequest: model_uri + text
         return ReceivedRequest(method, request.model_uri, [{"role": "user", "text": request.text}])
+    options = _options(request)
+    if request.HasField("parallel_tool_calls"):
+        options["parallel_tool_calls"] = request.parallel_tool_calls.value
+    messages = [_received_message(_message(m)) for m in request.messages]
+    tools = [{"name": t.name, "description": t.description, "parameters": t.parameters} for t in _tools(request)]
+    choice = _tool_choice(request)
+    return ReceivedRequest(method, request.model_uri, messages, bool(request.completion_options.stream), options, tools,
+                           None if choice is None else choice.function or choice.mode)
+
+
+def _options(request: Any) -> dict[str, Any]:
+    """A completion's options as ReceivedRequest records them (``completion_options`` and the
+    answer's format: a completion's and a batch job's alike)."""
     opts = request.completion_options
-    options = {
+    return {
         "temperature": opts.temperature.value if opts.HasField("temperature") else None,
         "max_tokens": opts.max_tokens.value if opts.HasField("max_tokens") else None,
         "reasoning": opts.reasoning_options.mode == _ENABLED_HIDDEN,
         "json": request.json_object or request.HasField("json_schema"),
         "json_schema": MessageToDict(request.json_schema.schema) if request.HasField("json_schema") else None,
     }
-    if request.HasField("parallel_tool_calls"):
-        options["parallel_tool_calls"] = request.parallel_tool_calls.value
-    messages = [_received_message(_message(m)) for m in request.messages]
-    tools = [{"name": t.name, "description": t.description, "parameters": t.parameters} for t in _tools(request)]
-    choice = _tool_choice(request)
-    return ReceivedRequest(method, request.model_uri, messages, bool(opts.stream), options, tools,
-                           None if choice is None else choice.function or choice.mode)
 
 
 def _check_tools(tools: tuple[Tool, ...], choice: ToolChoice) -> None:

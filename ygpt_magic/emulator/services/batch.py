@@ -38,7 +38,7 @@ class TextGenerationBatchService(tg_grpc.TextGenerationBatchServiceServicer):
         self.operations = operations
 
     async def Completion(self, request: BatchCompletionRequest, context: CallContext) -> Operation:
-        return await unary(self.state, context, "BatchCompletion", lambda: self._start(request))
+        return await unary(self.state, context, "BatchCompletion", lambda: self._start(request), request)
 
     def _start(self, request: BatchCompletionRequest) -> Operation:
         model = resolve_model(request.model_uri)

@@ -74,7 +74,8 @@ class Call:
         injected failure or hold."""
         if request is not None and hasattr(request, "model_uri"):
             self.model = request.model_uri
-            self.messages = len(request.messages) if hasattr(request, "messages") else 1
+            # a text to tokenize, embed or classify is one; a batch job's rows are in its dataset
+            self.messages = len(request.messages) if hasattr(request, "messages") else int(hasattr(request, "text"))
         if auth:
             await self._check_auth()
         if record and request is not None:
