@@ -14,9 +14,11 @@ import os
 import re
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
-from conftest import CREDENTIAL_ENV, TEST_FOLDER, TEST_KEY
+from conftest import CREDENTIAL_ENV, TEST_FOLDER, TEST_KEY, cell
 from test_terminal import REPO, Terminal, loaded_ipython
 from wcwidth import iter_graphemes, wcswidth
 
@@ -80,17 +82,24 @@ class Rows:
         return "\n".join(line.rstrip() for line in lines).rstrip("\n")
 
 
-@pytest.fixture
-def narrow(ygpt_server, tmp_path) -> Iterator[Terminal]:
-    """``ipython`` in a pseudo-terminal COLUMNS wide, the extension loaded, connected to the local
-    server, retrying after 0.1 s (not 1 s). The environment says COLUMNS=80, as one exported
+@contextmanager
+def _split_pane(server_address: str, ipython_dir: Path, columns: int) -> Iterator[Terminal]:
+    """``ipython`` in a pseudo-terminal ``columns`` wide, the extension loaded, connected to the
+    local server, retrying after 0.1 s (not 1 s). The environment says COLUMNS=80, as one exported
     before the pane was split says (pytest-xdist's workers export it too): the terminal's own
     width is the one that wraps."""
     env = {name: value for name, value in os.environ.items() if name not in CREDENTIAL_ENV}
-    env.update(PYTHONPATH=str(REPO), IPYTHONDIR=str(tmp_path), YC_API_KEY=TEST_KEY, COLUMNS="80", LINES="24",
-               YC_FOLDER_ID=TEST_FOLDER, YGPT_ENDPOINT=ygpt_server.address, YGPT_INSECURE="1")
-    with loaded_ipython(env, columns=COLUMNS) as shell:
+    env.update(PYTHONPATH=str(REPO), IPYTHONDIR=str(ipython_dir), YC_API_KEY=TEST_KEY, COLUMNS="80", LINES="24",
+               YC_FOLDER_ID=TEST_FOLDER, YGPT_ENDPOINT=server_address, YGPT_INSECURE="1")
+    with loaded_ipython(env, columns=columns) as shell:
         shell.run("%config YGptMagics.retry_backoff = 0.1")
+        yield shell
+
+
+@pytest.fixture
+def narrow(ygpt_server, tmp_path) -> Iterator[Terminal]:
+    """:func:`_split_pane` COLUMNS wide."""
+    with _split_pane(ygpt_server.address, tmp_path, COLUMNS) as shell:
         yield shell
 
 
@@ -152,13 +161,28 @@ def test_a_line_of_emoji_sequences_is_erased_without_the_row_above_it(monkeypatc
     assert Rows().feed("".join(printed)).text() == "the reply so far\nand the rest"
 
 
+#: a pane a little narrower than the 80 columns exported before it was split: each table below
+#: can be made to fit it (a column wraps to no fewer than 20), and is wider than it unwrapped
+SPLIT = 76
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("command", ["%ygpt models", "%ygpt chats", "%ygpt usage"])
-def test_a_table_fits_the_terminals_own_width_not_an_exported_columns(narrow, command):
-    """A table's plain form was as wide as COLUMNS said (80, from before the pane was split), so
-    at 60 columns the terminal wrapped each long row, pushing its last column under its first."""
-    narrow.run(_cell("--once", "Tell me about cats"))
-    rows = Rows().feed("".join(piece for _, piece in narrow.run(command)))
-    shown = rows.text()
-    assert not rows.wrapped, shown
-    assert max(len(line) for line in shown.splitlines()) > 40, shown   # a table, wrapped to fit
+def test_a_table_fits_the_terminals_own_width_not_an_exported_columns(ygpt_server, tmp_path, command):
+    """A table's plain form was as wide as COLUMNS said (80), so in the pane the terminal wrapped
+    each long row, pushing its last column under its first. A line of prose under a table
+    (usage's note on prices) wraps as prose does."""
+    with _split_pane(ygpt_server.address, tmp_path, SPLIT) as shell:
+        shell.run(_cell("--chat customer-support-notes --system 'You answer in short plain sentences, a few at "
+                        "most, and never more'", "Tell me about cats"))
+        shown = Rows(SPLIT).feed("".join(piece for _, piece in shell.run(command))).text()
+    table = [line for line in shown.splitlines() if "  " in line.strip()]   # cells are two spaces apart
+    assert table and max(len(line) for line in table) > SPLIT - 10, shown   # a table, wrapped to fit
+    assert [line for line in table if len(line) > SPLIT] == [], shown
+
+
+def test_a_table_in_a_notebook_is_as_wide_as_its_cells_whatever_columns_says(shell, monkeypatch):
+    """No terminal (a kernel): the plain form is a copy beside the HTML, never wrapped to a width."""
+    monkeypatch.setenv("COLUMNS", "40")
+    plain = cell(shell, "%ygpt models").plain
+    assert "YandexGPT Pro, release candidate" in plain and max(len(line) for line in plain.splitlines()) > 60, plain

@@ -8,7 +8,6 @@ credential in a chat is shown masked (:func:`secrets_masked`).
 
 from __future__ import annotations
 
-import shutil
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -83,10 +82,10 @@ def _plain_lines(row: list[str], widths: list[int], wide: int) -> list[str]:
 
 
 def plain_width() -> int | None:
-    """How wide a table's plain form may be: in a terminal the terminal's width, at most 80 (a
+    """How wide a table's plain form may be: in a terminal the terminal's width now, at most 80 (a
     line printed wider is wrapped by the terminal, and stays so in the scrollback and in a pasted
     log); elsewhere plain text is a copy beside the HTML, as wide as its cells."""
-    return min(80, shutil.get_terminal_size().columns) if terminal.active() else None
+    return min(80, terminal.size().columns) if terminal.active() else None
 
 
 def show_fields(rows: list[list[str]]) -> None:

@@ -164,15 +164,17 @@ def _erasing(line: str) -> str | None:
     where it began: the row the cursor is on, then each row above that the line wrapped onto,
     counted at the terminal's width now (None: it took more rows than the screen has, so its
     first ones are out of reach)."""
-    size = _size()
-    rows = _rows(line, size.columns)
-    return ERASE_LINE + ERASE_ROW_ABOVE * (rows - 1) if rows <= size.lines else None
+    now = size()
+    rows = _rows(line, now.columns)
+    return ERASE_LINE + ERASE_ROW_ABOVE * (rows - 1) if rows <= now.lines else None
 
 
-def _size() -> os.terminal_size:
+def size() -> os.terminal_size:
     """The terminal's size now, as the terminal gives it: a COLUMNS exported at login (or by a
-    test runner) stays as it was when the window is resized or the pane split. Where stdout is no
-    terminal, or one that gives no size (0 × 0), shutil's answer (COLUMNS and LINES, else 80 × 24)."""
+    test runner: pytest-xdist sets 80) stays as it was when the window is resized or the pane
+    split. Where stdout is no terminal, or one that gives no size (0 × 0), shutil's answer
+    (COLUMNS and LINES, else 80 × 24). The one width for all that is printed to fit a terminal:
+    the lines a Typewriter erases, and the tables of %ygpt commands (commands/_common.py)."""
     try:
         size = os.get_terminal_size(sys.stdout.fileno())
     except (OSError, ValueError, AttributeError):   # no file behind stdout, or not a terminal
