@@ -186,3 +186,13 @@ def test_a_table_in_a_notebook_is_as_wide_as_its_cells_whatever_columns_says(she
     monkeypatch.setenv("COLUMNS", "40")
     plain = cell(shell, "%ygpt models").plain
     assert "YandexGPT Pro, release candidate" in plain and max(len(line) for line in plain.splitlines()) > 60, plain
+
+
+@pytest.mark.slow
+def test_a_table_too_wide_for_the_terminal_never_widens_a_column(narrow):
+    """%ygpt usage's tables are 61 columns, one too many for 60: the column to wrap, `completion`
+    (10 wide, the widest), was set to the 20 a wrapped column keeps at least, so the table grew
+    to 71 columns with a gap of twelve spaces in every row."""
+    narrow.run(_cell("--chat notes", "Tell me about cats"))
+    shown = Rows().feed("".join(piece for _, piece in narrow.run("%ygpt usage"))).text()
+    assert shown.count("completion  reasoning") == 2, shown

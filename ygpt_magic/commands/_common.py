@@ -54,13 +54,16 @@ def show(markdown: str, plain: str | None = None) -> None:
 def table(headers: list[str], rows: list[list[str]], width: int | None = None) -> tuple[str, str]:
     """(markdown, plain) renderings of one small table. Plain columns are as wide as their widest
     cell; with a ``width``, a table wider than that wraps its widest column's cells onto more
-    lines (a terminal would wrap the whole row, pushing the next column under the first)."""
+    lines (a terminal would wrap the whole row, pushing the next column under the first), never
+    fewer than MIN_WRAPPED columns, and never more than it needs (the table is then as narrow as
+    it can be made, if not narrow enough)."""
     md = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     md += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
     widths = [max(columns(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     wide = widths.index(max(widths))
     if width is not None and sum(widths) + 2 * (len(widths) - 1) > width:
-        widths[wide] = max(MIN_WRAPPED, width - sum(widths) + widths[wide] - 2 * (len(widths) - 1))
+        fitting = width - sum(widths) + widths[wide] - 2 * (len(widths) - 1)
+        widths[wide] = min(widths[wide], max(MIN_WRAPPED, fitting))
     plain = [line for row in [headers, *rows] for line in _plain_lines([str(c) for c in row], widths, wide)]
     return "\n".join(md), "\n".join(plain)
 
