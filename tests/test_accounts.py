@@ -24,6 +24,7 @@ def rows_of(usage_output, title: str) -> dict[str, list[str]]:
 
 
 @pytest.mark.usefixtures("widget_comm")
+@pytest.mark.slow
 def test_usage_adds_up_to_what_the_server_billed_for_every_door(shell, ygpt_server, magics):
     ygpt_server.reset()
     assert cell(shell, "%%ygpt --chat notes\nName three rivers", cell_id="c1").ok

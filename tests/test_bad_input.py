@@ -173,6 +173,7 @@ def protected(shell, magics):
 
 
 @pytest.mark.parametrize("bad", BAD_INPUT, ids=[b.name for b in BAD_INPUT])
+@pytest.mark.slow
 def test_bad_input_gives_a_clear_message_and_changes_nothing(shell, magics, ygpt_server, protected, tmp_path, bad):
     for name, content in bad.files.items():
         (tmp_path / name).write_bytes(content())

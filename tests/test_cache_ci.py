@@ -151,6 +151,7 @@ def test_cache_merge_refuses_a_file_that_is_not_a_cache_in_one_paragraph(shell, 
     assert "nothing was merged" in run.message and str(other) in run.message
 
 
+@pytest.mark.slow
 def test_the_cli_merges_as_a_git_merge_driver(shell, ygpt_server, tmp_path):
     anna, boris = two_branches(shell, ygpt_server, tmp_path)
     done = subprocess.run([sys.executable, "-m", "ygpt_magic.cli", "cache", "merge", str(anna), str(boris)],
@@ -162,6 +163,7 @@ def test_the_cli_merges_as_a_git_merge_driver(shell, ygpt_server, tmp_path):
     assert left == ["anna.sqlite", "boris.sqlite"], left    # nothing beside git's temporary files
 
 
+@pytest.mark.slow
 def test_the_cli_refuses_a_newer_cache_format_with_exit_code_1(tmp_path, shell, cache_file):
     assert cell(shell, "%%ygpt --once\nHello").ok
     shell.run_line_magic("ygpt", "cache --mode off")
@@ -186,6 +188,7 @@ def merged_by_cli(ours: Path, theirs: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("ours", ["damaged", "missing"])
+@pytest.mark.slow
 def test_when_our_side_is_what_fails_the_cli_says_to_fix_our_side(tmp_path, shell, cache_file, ours):
     """errors3.md #8: the advice was about THEIRS ("Give the other side's cache file ...")."""
     assert cell(shell, "%%ygpt --once\nHello").ok

@@ -76,6 +76,7 @@ def test_a_tool_cell_replays_with_the_server_stopped_and_its_function_runs_again
 
 
 @pytest.mark.usefixtures("fresh_names")
+@pytest.mark.slow
 def test_a_changed_tool_result_is_sent_in_auto_mode_and_a_miss_in_replay_mode(shell, tool_script, cache_file,
                                                                               magics):
     with start_local_server(scripts=[tool_script], operation_delay=0.0) as server:

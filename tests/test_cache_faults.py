@@ -173,6 +173,7 @@ print(json.dumps({"ok": result.success, "stderr": captured.stderr, "shown": capt
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
+@pytest.mark.slow
 def test_a_full_disk_during_the_write_still_shows_and_keeps_the_reply(ygpt_server, tmp_path, clean_env):
     done = subprocess.run([sys.executable, "-c", DISK_FULL, str(tmp_path / "replies.sqlite"),
                            ygpt_server.address], capture_output=True, text=True, timeout=120,
@@ -249,6 +250,7 @@ def committed(ygpt_server, tmp_path):
     return checkout / "replies.sqlite"
 
 
+@pytest.mark.slow
 def test_the_file_alone_holds_every_entry_even_from_a_killed_kernel(shell, ygpt_server, committed):
     ygpt_server.reset()
     shell.run_line_magic("ygpt", f"cache {committed} --mode replay")
@@ -258,6 +260,7 @@ def test_the_file_alone_holds_every_entry_even_from_a_killed_kernel(shell, ygpt_
     assert ygpt_server.requests == []
 
 
+@pytest.mark.slow
 def test_a_read_only_cache_still_replays_and_a_miss_says_it_was_not_recorded(shell, ygpt_server, committed):
     with read_only_checkout(committed.parent) as checkout:
         try:

@@ -91,6 +91,7 @@ def test_an_entry_replayed_as_the_timer_writes_its_note_survives_clear_older_tha
     assert survives_clear(path, "old entry", at), f"the note of the replay was dropped by the {end}"
 
 
+@pytest.mark.slow
 def test_entries_replayed_as_the_store_closes_survive_clear_older_than_looped(tmp_path, quick_notes):
     """The same race left to chance: the panel's thread writes replies meanwhile (so the timer
     often waits for the store), and the kernel closes it at about the moment the note is due."""
@@ -117,6 +118,7 @@ def _write_until(store: Store, done: threading.Event) -> None:
             return
 
 
+@pytest.mark.slow
 def test_the_moments_kept_to_note_a_key_once_a_minute_stay_bounded():
     """A long session that replays 50,000 keys once each kept 50,000 moments: a key noted
     more than MARK_EVERY ago is noted again anyway, so its moment is worth nothing."""

@@ -55,6 +55,7 @@ def used_notes(path: Path) -> int:
         db.close()
 
 
+@pytest.mark.slow
 def test_a_run_that_only_replays_reports_about_the_size_it_recorded(shell, ygpt_server, cache_file):
     run_all(shell, replayed=False)
     recorded = shown_size_kb(shell)
@@ -65,6 +66,7 @@ def test_a_run_that_only_replays_reports_about_the_size_it_recorded(shell, ygpt_
     assert after <= recorded * 1.3, f"{recorded} kB recorded, {after} kB after a run that recorded nothing"
 
 
+@pytest.mark.slow
 def test_a_replay_leaves_no_megabytes_of_log_while_another_kernel_keeps_the_file_open(
         shell, ygpt_server, cache_file):
     run_all(shell, replayed=False)
@@ -101,6 +103,7 @@ def replay_in_a_kernel_that(ends: str, path: Path, address: str, count: int) -> 
     assert done.returncode == 0, done.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_the_notes_reach_the_file_when_the_kernel_ends_without_an_unload(shell, ygpt_server, cache_file):
     run_all(shell, replayed=False)
     restart(shell, ygpt_server)

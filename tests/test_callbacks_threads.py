@@ -98,6 +98,7 @@ def test_code_asked_for_in_a_cell_still_goes_into_a_new_cell_below(tmp_path: Pat
             marked("def add(a, b):\n    return a + b")]
 
 
+@pytest.mark.slow
 def test_a_threads_turns_are_its_own_not_the_running_cells(shell, magics):
     asks: list[int] = []
     done = threading.Event()

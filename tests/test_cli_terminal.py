@@ -291,6 +291,7 @@ def _wait_until(done: Callable[[], bool], seconds: float = 60) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_ctrl_c_while_the_demo_streams_a_reply_stops_it_in_one_line(in_tmp):
     command = Command(["demo", "Tell me something"], )
     printed, code = command.ctrl_c_once("Prompt: Tell me something")
@@ -299,6 +300,7 @@ def test_ctrl_c_while_the_demo_streams_a_reply_stops_it_in_one_line(in_tmp):
 
 
 @pytest.mark.parametrize("prompt", ["", "   "])
+@pytest.mark.slow
 def test_the_demo_with_an_empty_prompt_says_so_in_one_line(prompt, in_tmp):
     result = subprocess.run([*CLI, "demo", prompt], capture_output=True, text=True, timeout=60,
                             env={**os.environ, "PYTHONPATH": str(REPO)})
@@ -307,6 +309,7 @@ def test_the_demo_with_an_empty_prompt_says_so_in_one_line(prompt, in_tmp):
                                                "give some text, or no prompt to run the notebooks")
 
 
+@pytest.mark.slow
 def test_the_top_level_help_reads_as_plain_text_and_there_is_a_version():
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     shown = subprocess.run([*CLI, "--help"], capture_output=True, text=True, timeout=30, env=env).stdout

@@ -89,6 +89,7 @@ def test_a_cell_refused_while_a_panel_send_streams_is_told_of_the_panels_stop(sh
     assert prompts(magics.kernel.session) == ["Write a long essay"]
 
 
+@pytest.mark.slow
 def test_a_panel_cannot_send_while_a_cell_streams(shell, magics, ygpt_server, panels):
     panel = panels[0]
     ygpt_server.faults.latency(SLOW)
@@ -105,6 +106,7 @@ def test_a_panel_cannot_send_while_a_cell_streams(shell, magics, ygpt_server, pa
     assert prompts(magics.kernel.session) == ["From the cell"]
 
 
+@pytest.mark.slow
 def test_many_threads_on_one_chat_exactly_one_wins_each_round(shell, magics, ygpt_server):
     """Eight threads start a request on the same chat at the same instant, five times over."""
     ygpt_server.faults.latency(0.01)

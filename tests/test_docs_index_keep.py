@@ -52,6 +52,7 @@ def test_after_a_switch_of_server_the_files_are_embedded_again_for_it_and_the_fi
 
 
 @pytest.mark.parametrize("stop", ["Ctrl-C", "a failed request"])
+@pytest.mark.slow
 def test_a_run_stopped_while_one_large_file_is_indexed_keeps_every_chunk_it_paid_for(
         shell, ygpt_server, events, stop):
     """With no reply cache (the default), the index wrote a file only once all its chunks had
@@ -83,6 +84,7 @@ def test_a_run_stopped_while_one_large_file_is_indexed_keeps_every_chunk_it_paid
     assert len(resent) == events - len(set(first)) + len(again_sent), (len(resent), len(first))
 
 
+@pytest.mark.slow
 def test_a_file_that_grows_between_runs_keeps_one_version_in_the_index(shell, ygpt_server, events, tmp_path):
     """A CSV export that gains a row a day: each run re-embeds one chunk, and the index held a
     full copy of every version (2.99 MB, then 5.96, 8.92, 11.88 after three rows)."""

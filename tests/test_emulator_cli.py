@@ -40,6 +40,7 @@ def start_serve(*flags: str) -> tuple[subprocess.Popen, str]:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.slow
 def test_serve_prints_ready_answers_and_stops_cleanly_on_a_signal(signum, tmp_path: Path):
     script = tmp_path / "mine.json"
     script.write_text('{"replies": [{"user": "What is the answer?", "reply": "42."}]}', encoding="utf-8")
@@ -61,6 +62,7 @@ def test_serve_prints_ready_answers_and_stops_cleanly_on_a_signal(signum, tmp_pa
 CONNECT_LINE = re.compile(r"in a notebook: %ygpt (connect \S+ --insecure --http (\S+));")
 
 
+@pytest.mark.slow
 def test_serve_tells_a_notebook_user_the_connect_line_and_that_line_works(shell):
     """The banner names the magic's own command (plaintext: ``--insecure``, or a TLS handshake
     with a server that speaks none fails after the SDK's retries; ``--http``: the chat API that
@@ -139,6 +141,7 @@ def test_serve_on_every_interface_prints_this_machines_address_that_connect_take
         process.communicate(timeout=10)
 
 
+@pytest.mark.slow
 def test_serve_listens_for_http_on_the_port_asked_and_names_it_in_the_ready_line():
     with socket.socket() as probe:   # a port that was free a moment ago
         probe.bind(("127.0.0.1", 0))
@@ -155,6 +158,7 @@ def test_serve_listens_for_http_on_the_port_asked_and_names_it_in_the_ready_line
     assert process.returncode == 0 and f"HTTP (REST, OpenAI-compatible /v1/) at {words[2]}" in stderr
 
 
+@pytest.mark.slow
 def test_serve_refuses_a_broken_script_with_a_message():
     result = subprocess.run([*CLI, "serve", "--script", "/nonexistent.json"],
                             capture_output=True, text=True, timeout=30)
@@ -162,6 +166,7 @@ def test_serve_refuses_a_broken_script_with_a_message():
 
 
 @pytest.mark.parametrize("method", ["completion", "Completoin"])
+@pytest.mark.slow
 def test_serve_refuses_a_fault_on_an_rpc_it_does_not_have_as_it_refuses_an_unknown_status(method):
     result = subprocess.run([*CLI, "serve", "--fail-next", "1", "--fail-method", method],
                             capture_output=True, text=True, timeout=30)
@@ -173,6 +178,7 @@ def test_serve_refuses_a_fault_on_an_rpc_it_does_not_have_as_it_refuses_an_unkno
 
 @pytest.mark.parametrize("flags", [("--fail-next", "1", "--fail-code", "OK"),
                                    ("--break-after", "1", "--break-code", "ok")])
+@pytest.mark.slow
 def test_serve_refuses_ok_as_a_fault_status_in_one_line(flags):
     result = subprocess.run([*CLI, "serve", *flags], capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "READY" not in result.stdout
@@ -188,6 +194,7 @@ def test_serve_refuses_ok_as_a_fault_status_in_one_line(flags):
     (["--break-code", "zz"], "--break-code needs --break-after N"),
     (["--proxy-port", "8443"], "--proxy-port needs --tls DIR"),
 ])
+@pytest.mark.slow
 def test_serve_refuses_a_switch_given_without_the_one_it_needs(flags, needs):
     """Alone, such a switch would start a server that injects no fault: a fault test would pass
     for the wrong reason."""
@@ -261,6 +268,7 @@ def test_serve_refuses_a_deep_or_huge_script_with_one_line(tmp_path: Path, conte
 
 @pytest.mark.parametrize("switch, listening", [("--port", "Cannot listen on"),
                                                ("--http-port", "Cannot listen for HTTP on")])
+@pytest.mark.slow
 def test_serve_on_a_port_in_use_says_so_in_one_line_and_what_to_do(switch, listening):
     """Without gRPC's own 'E1206 … add_port.cc:83]' log line, or aiohttp's 'error while
     attempting to bind on address' around the system's words."""
@@ -279,6 +287,7 @@ NOT_HERE = ("cannot assign requested address", "address family not supported by 
 
 
 @pytest.mark.parametrize("host, listening", [("192.0.2.1", "192.0.2.1"), ("2001:db8::1", "[2001:db8::1]")])
+@pytest.mark.slow
 def test_serve_on_an_address_of_another_machine_says_to_change_the_host(host, listening):
     """An IPv6 one too (documentation addresses, no machine's), in brackets and without gRPC's log line."""
     result = subprocess.run([*CLI, "serve", "--host", host], capture_output=True, text=True, timeout=30)
@@ -289,11 +298,13 @@ def test_serve_on_an_address_of_another_machine_says_to_change_the_host(host, li
                              for reason in NOT_HERE]
 
 
+@pytest.mark.slow
 def test_serve_refuses_an_endless_script_without_reading_it_all():
     result = subprocess.run([*CLI, "serve", "--script", "/dev/zero"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "over the 16 MiB limit" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_serve_tls_keeps_its_key_in_a_private_folder_under_a_leaf_certificate(tmp_path: Path):
     folder = tmp_path / "tls"
     process, _ = start_serve("--tls", str(folder))

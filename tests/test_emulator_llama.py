@@ -16,6 +16,7 @@ from ygpt_magic.emulator.testing import sdk_kwargs
 HAVE_LLAMA = importlib.util.find_spec("llama_cpp") is not None
 
 
+@pytest.mark.slow
 def test_a_missing_gguf_file_is_refused_by_serve_with_a_message():
     result = subprocess.run([sys.executable, "-m", "ygpt_magic.cli", "serve", "--gguf", "/no/such/model.gguf"],
                             capture_output=True, text=True, timeout=30)

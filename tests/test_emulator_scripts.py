@@ -75,6 +75,7 @@ def test_a_malformed_script_is_refused_with_the_file_and_entry(tmp_path: Path):
 
 
 @pytest.mark.parametrize("field, value", [("system", 5), ("system", [5]), ("after", [1]), ("after", {"a": 1})])
+@pytest.mark.slow
 def test_a_wrongly_typed_system_or_after_is_one_line_naming_the_field(tmp_path: Path, field, value):
     script = tmp_path / "my.json"
     script.write_text(json.dumps({"replies": [{"user": "hi", "reply": "x", field: value}]}), encoding="utf-8")

@@ -176,6 +176,7 @@ def _answers_of(model: str) -> list[Path]:
 
 
 @pytest.mark.parametrize("model", ["qwen3", "gemma"])
+@pytest.mark.slow
 def test_an_unrecorded_answer_counts_its_text_and_end_of_turn_as_the_model_was_billed(tmp_path, model):
     """Each recorded answer of Qwen3 and Gemma 3, given by a script to the request's twin,
     reports the completion tokens the recording was billed (its text and the end-of-turn token)

@@ -101,6 +101,7 @@ def cost_of(page: str) -> Decimal:
 
 
 @pytest.mark.parametrize("failing", ["too long", "credential"])
+@pytest.mark.slow
 def test_embed_max_cost_just_over_the_dry_runs_estimate_lets_the_run_go(shell, ygpt_server, failing):
     """review14 B2: the dry run leaves out a text the run would fail (too long to embed, or
     holding the kernel's key), and --max-cost priced it anyway: the dry run said ≈0.0003 ₽ and a

@@ -185,6 +185,7 @@ def exported(shell, tmp_path, chat: list[tuple[str, str, str]]) -> str:
 
 
 @pytest.mark.usefixtures("fresh_names")
+@pytest.mark.slow
 def test_an_exported_chat_of_hostile_text_is_inert_in_every_reader(shell, tmp_path):
     all_cases = cases(CASES, SEED)
     for start in range(0, len(all_cases), PER_CHAT):

@@ -64,6 +64,7 @@ def exported_tool_chat(shell, tmp_path, page: str) -> str:
 
 @pytest.mark.usefixtures("fresh_names")
 @pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\f", "\v", "\x85"])
+@pytest.mark.slow
 def test_a_line_separator_in_a_tool_result_stays_inside_its_quote(shell, tmp_path, separator):
     page = f'Price list: `x{separator}<div>{separator}<img src="{ATTACKER}">`'
     written = exported_tool_chat(shell, tmp_path, page)

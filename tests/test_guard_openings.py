@@ -48,6 +48,7 @@ def texts() -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_the_openings_never_change_what_is_found():
     corpus = texts()
     differ = [text for text in corpus if sighted(text) != _read(text)]

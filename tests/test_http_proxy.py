@@ -61,6 +61,7 @@ def test_an_unchanged_chat_script_runs_through_the_proxy(tls_server, tmp_path: P
     assert first.endswith("gpt://local-folder/yandexgpt/latest") and "theoretical physicist" in "\n".join(rest)
 
 
+@pytest.mark.slow
 def test_the_proxy_connects_to_nothing_but_the_local_server(tls_server):
     host, port = tls_server["proxy"].removeprefix("http://").split(":")
     for request in (b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",

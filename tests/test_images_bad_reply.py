@@ -67,6 +67,7 @@ def test_an_http_503_of_the_chat_api_names_its_address_and_what_it_said(pics, yg
     assert canned_chat_api.posts == 3, "asked again as gRPC's UNAVAILABLE is (2 retries)"
 
 
+@pytest.mark.slow
 def test_a_chat_api_429_counts_the_requests_made_and_quotes_retry_after(pics, ygpt_server, canned_chat_api):
     """Retried as gRPC's RESOURCE_EXHAUSTED is (2 retries): the requests really made are said,
     and the server's wait."""
@@ -117,6 +118,7 @@ def test_a_chat_api_504_names_the_gateway_and_no_flag_a_picture_cell_refuses(pic
     assert "--deferred" in cell(pics, f"%%ygpt --deferred --image png --model {MODEL}\nWhat colour?").message
 
 
+@pytest.mark.slow
 def test_a_chat_api_that_redirects_says_where_to_and_nothing_follows_it(pics, ygpt_server):
     with HttpCapture() as moved, HttpCapture(redirect=moved.url.replace("127.0.0.1", "localhost")) as given:
         pics.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure --http {given.url}")
@@ -131,6 +133,7 @@ def test_a_chat_api_that_redirects_says_where_to_and_nothing_follows_it(pics, yg
     assert_clean(run)
 
 
+@pytest.mark.slow
 def test_a_token_in_the_redirects_path_is_masked(pics, ygpt_server):
     token = "t1.9euelZqKzcyTj5eSlZ3Kj4qVnpCdmO3rnpWa"   # an IAM token's shape, as a gateway may put it
     with HttpCapture() as moved, HttpCapture(redirect=f"{moved.url}/t/{token}") as given:

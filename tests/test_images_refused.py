@@ -126,6 +126,7 @@ def test_a_stream_broken_over_the_chat_api_keeps_the_chat(pics, magics, ygpt_ser
     assert_clean(run)
 
 
+@pytest.mark.slow
 def test_a_stalled_stream_over_the_chat_api_names_its_address(pics, magics, ygpt_server):
     """Said of the chat API's address, and --no-stream offered: that API has no deferred mode."""
     pics.user_ns["png"] = png_bytes()

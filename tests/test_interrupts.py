@@ -80,6 +80,7 @@ def test_ctrl_c_after_the_rows_were_uploaded_names_the_dataset_left_in_the_folde
     assert dataset != "None" and f"dataset {dataset} stays in the folder" in message
 
 
+@pytest.mark.slow
 def test_rows_in_flight_at_ctrl_c_are_said_to_be_sent_and_paid_again_not_unsent(shell, ygpt_server):
     """They were counted as "not sent": the server had them, the cloud may bill them, and the
     re-run sends (and pays for) them again."""

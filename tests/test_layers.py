@@ -188,6 +188,7 @@ print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r}
     ("ygpt_magic.sources", HEAVY),
     ("ygpt_magic.keyshapes", HEAVY),
 ])
+@pytest.mark.slow
 def test_a_layer_loads_only_what_it_may(layer, heavy):
     chain = import_chain(layer, heavy)
     assert not chain, f"importing {layer} loads {chain[-1].rpartition(' ')[2]}:\n" + "\n".join(chain)

@@ -41,6 +41,7 @@ def _kept_column(shell, chat: str) -> str:
     raise AssertionError(table)
 
 
+@pytest.mark.slow
 def test_the_first_cell_after_loading_a_long_chat_asks_the_tokenizer_no_more_than_before_the_save(
         shell, ygpt_server, tmp_path):
     shell.run_line_magic("config", "YGptMagics.context_budget = 2500")
@@ -62,6 +63,7 @@ def test_the_first_cell_after_loading_a_long_chat_asks_the_tokenizer_no_more_tha
     assert _tokenizer_calls(ygpt_server, before) <= in_same_kernel + 1
 
 
+@pytest.mark.slow
 def test_a_cell_with_another_model_counts_the_chats_turns_at_once_not_one_after_another(shell, ygpt_server):
     shell.run_line_magic("config", "YGptMagics.context_budget = 2500")
     _chat(shell, 40)
@@ -79,6 +81,7 @@ def test_a_cell_with_another_model_counts_the_chats_turns_at_once_not_one_after_
     assert _tokenizer_calls(ygpt_server, again) <= 2    # the counts stay with the turns
 
 
+@pytest.mark.slow
 def test_kept_tokens_are_what_the_history_holds_with_thousands_grouped(shell, ygpt_server, widget_comm):
     _chat(shell, 30)
     last = shell.user_ns["_ygpt"]
@@ -119,6 +122,7 @@ def _counting_lines(run) -> list[str]:
     return [str(output["data"]) for output in run.outputs if "counting the tokens of" in str(output["data"])]
 
 
+@pytest.mark.slow
 def test_a_slow_count_of_many_turns_shows_a_waiting_line_that_the_reply_replaces(shell, ygpt_server):
     shell.run_line_magic("config", "YGptMagics.context_budget = 2500")
     _chat(shell, 40)
@@ -133,6 +137,7 @@ def test_a_slow_count_of_many_turns_shows_a_waiting_line_that_the_reply_replaces
     assert "✂ Turns 1–" in run.page and "Same question, the cheaper model?" in run.final   # the reply
 
 
+@pytest.mark.slow
 def test_a_count_spread_over_quick_round_trips_still_shows_the_line_once_it_is_slow(shell, ygpt_server):
     shell.run_line_magic("config", "YGptMagics.context_budget = 6000")
     _chat(shell, 60)
@@ -145,6 +150,7 @@ def test_a_count_spread_over_quick_round_trips_still_shows_the_line_once_it_is_s
     assert "counting the tokens" not in run.page
 
 
+@pytest.mark.slow
 def test_a_quick_count_shows_no_waiting_line(shell, ygpt_server):
     shell.run_line_magic("config", "YGptMagics.context_budget = 2500")
     _chat(shell, 40)
@@ -153,6 +159,7 @@ def test_a_quick_count_shows_no_waiting_line(shell, ygpt_server):
     assert run.ok and not _counting_lines(run)
 
 
+@pytest.mark.slow
 def test_a_dry_run_after_a_slow_count_keeps_no_waiting_line(shell, ygpt_server):
     shell.run_line_magic("config", "YGptMagics.context_budget = 2500")
     _chat(shell, 40)
@@ -176,6 +183,7 @@ def _chat_file(tmp_path, turns: int, count: int):
 
 
 @pytest.mark.parametrize("count", [0, 10**12], ids=["none", "a trillion"])
+@pytest.mark.slow
 def test_a_chat_file_whose_counts_its_turns_cannot_have_is_counted_again(shell, ygpt_server, tmp_path, count):
     """findings/redteam4.md 2: turns said to be 0 tokens were all kept, the server refused the
     request as too long, and the advised smaller context budget could not help; a trillion left

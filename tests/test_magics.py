@@ -7,6 +7,7 @@ import re
 import time
 from pathlib import Path
 
+import pytest
 from cellrun import assert_interrupted
 from conftest import Cell, cell, completions, scripted
 from IPython.core.displaypub import CapturingDisplayPublisher
@@ -122,6 +123,7 @@ def test_without_a_cell_id_turns_are_appended(shell, ygpt_server, magics):
     assert turns(magics) == 4
 
 
+@pytest.mark.slow
 def test_an_empty_reply_is_shown_with_a_note_and_kept_out_of_the_chat(shell, magics, tmp_path):
     """An answer with no text (a reasoning model that spent its tokens thinking) would go out
     with every later cell as an empty message, which the server refuses: it is not recorded,

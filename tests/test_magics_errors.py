@@ -88,6 +88,7 @@ def test_nothing_listening_fails_fast_naming_the_endpoint(shell, ygpt_server):
 
 
 @pytest.mark.parametrize("flags", ["", "--no-stream"])
+@pytest.mark.slow
 def test_a_server_gone_since_the_last_cell_is_named_within_seconds(shell, flags):
     """It answered a moment ago, so no connect precedes the request, and the SDK retries the
     refused connection with backoff (about 15 s with a notebook's settings): the connect beside
@@ -137,6 +138,7 @@ def _stopped(shell, failing_cells: int, held: list | None = None) -> str:
     return server.address
 
 
+@pytest.mark.slow
 def test_a_server_started_again_on_its_address_answers_the_next_cell(shell):
     """The cells while it was away failed; gRPC then waits out a growing backoff before it
     connects to that address again (its channels share one connection per address), and the
@@ -172,6 +174,7 @@ def _accepting_but_not_grpc(address: str) -> Iterator[None]:
         listener.close()
 
 
+@pytest.mark.slow
 def test_a_server_back_while_grpc_waits_to_reconnect_is_not_called_unreachable(shell):
     """The SDK that made the failed connects is still held (here by the test; in a notebook by
     a request still running or a debugger), so its connection and the reconnect delay gRPC took
@@ -353,6 +356,7 @@ def test_a_prompt_over_a_budget_setting_is_told_the_setting_that_holds_it_which_
     assert answered.ok, answered.message
 
 
+@pytest.mark.slow
 def test_a_prompt_over_the_models_whole_context_is_pointed_to_a_longer_model_which_answers(shell, ygpt_server):
     """findings/advice.md F1: with no budget set the budget is yandexgpt's whole context, so
     raising it cannot help (the server would refuse the same prompt); the message says so and
@@ -386,6 +390,7 @@ def test_a_cell_over_the_grpc_message_limit_is_refused_before_sending(shell, ygp
     assert chat_state(magics) == before
 
 
+@pytest.mark.slow
 def test_a_reply_over_the_grpc_message_limit_says_so(shell, magics, tmp_path):
     from conftest import scripted
 

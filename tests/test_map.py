@@ -176,6 +176,7 @@ def test_a_list_needs_no_pandas():
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_sending_keeps_every_answered_row_and_says_how_many_are_left(shell, ygpt_server):
     shell.user_ns["numbers"] = list(range(100))
     assert cell(shell, "%%ygpt --map numbers\nWarm up").ok   # the SDK's first connection

@@ -261,6 +261,7 @@ def test_ctrl_c_while_the_answers_are_read_stops_the_waiting_as_it_does_while_po
     assert "Stopped waiting" in run.stdout and f"%ygpt batch attach {task_id_of(run)}" in run.stdout
 
 
+@pytest.mark.slow
 def test_a_job_collected_after_the_notebook_changed_is_recorded_under_what_was_sent(batch_shell, ygpt_server,
                                                                                     tmp_path):
     shell = batch_shell

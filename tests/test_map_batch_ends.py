@@ -64,6 +64,7 @@ def restart(shell, server) -> None:
     shell.run_line_magic("config", "YGptMagics.batch_poll_interval = 0.05")
 
 
+@pytest.mark.slow
 def test_after_a_restart_attach_then_the_same_cell_pays_for_no_second_job(batch_shell, ygpt_server, tmp_path):
     ygpt_server.batch_row_delay = 0.02
     use_cache = f"%ygpt cache {tmp_path}/replies.sqlite"

@@ -59,6 +59,7 @@ def test_out_naming_the_mapped_frame_is_refused_before_sending(shell, ygpt_serve
     assert shell.user_ns["df"] is frame and ygpt_server.requests == []
 
 
+@pytest.mark.slow
 def test_a_row_too_long_for_the_context_is_named_and_told_about_its_data(shell, ygpt_server):
     cell(shell, "%config YGptMagics.max_value_chars = 1000000")
     shell.user_ns["df"] = pd.DataFrame({"text": ["short", "слово " * 40000, "ok"]})
@@ -84,6 +85,7 @@ def test_a_row_template_over_a_frame_holding_its_out_column_says_why_rows_are_se
     assert "df.drop(columns='summary')" in again.stdout
 
 
+@pytest.mark.slow
 def test_a_row_over_the_models_whole_context_is_answered_with_the_longer_model_it_names(shell, ygpt_server):
     """findings/advice.md F1: with no budget set, the budget is yandexgpt's whole context, so a
     bigger budget would only move the refusal to the server; the row's reason names a model

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pytest
 from conftest import cell, completions
 
 #: requests a row makes before it ends UNAVAILABLE (the shell fixture's retries = 2)
@@ -15,6 +16,7 @@ ATTEMPTS = 3
 OUTAGE = ("UNAVAILABLE", "The service is temporarily unavailable")
 
 
+@pytest.mark.slow
 def test_an_outage_stops_the_run_after_a_window_and_a_rerun_sends_only_the_rest(shell, ygpt_server):
     shell.user_ns["words"] = [f"w{i}" for i in range(400)]
     ygpt_server.faults.fail_next(100_000, *OUTAGE, after=10)   # 10 rows answered, then the outage
@@ -58,6 +60,7 @@ def test_a_blip_of_a_few_rows_fails_those_rows_alone_and_the_run_goes_on(shell, 
     assert "Run the cell again to send only those" in run.stdout and "in a row" not in run.stdout
 
 
+@pytest.mark.slow
 def test_labels_over_rows_and_embed_stop_at_an_outage_too(shell, ygpt_server):
     shell.user_ns["texts"] = pd.Series([f"text {i}" for i in range(300)])
     ygpt_server.faults.fail_next(100_000, *OUTAGE, method="*")

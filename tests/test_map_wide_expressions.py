@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 import pandas as pd
+import pytest
 from conftest import cell, completions
 
 ROWS = 800
@@ -31,6 +32,7 @@ def planning_time(shell, columns: int) -> float:
     return min(walls)
 
 
+@pytest.mark.slow
 def test_an_expression_over_a_wide_frame_plans_about_as_fast_as_over_a_narrow_one(shell, ygpt_server):
     narrow, wide = planning_time(shell, 3), planning_time(shell, 2000)
     print(f"narrow {narrow:.3f} s, wide {wide:.3f} s")

@@ -129,6 +129,7 @@ def test_a_bad_max_cost_per_cell_is_refused_when_set(shell, magics, value):
 
 
 @pytest.mark.usefixtures("priced")
+@pytest.mark.slow
 def test_a_map_stops_at_its_cap_keeps_every_answer_and_a_rerun_sends_only_the_rest(shell, ygpt_server, magics):
     shell.user_ns["seed"] = ["I love it", "I hate it"]   # one-word replies: a low guess for the next run
     assert cell(shell, "%%ygpt --map seed\nThe sentiment of: {item}").ok
@@ -283,6 +284,7 @@ def test_similar_embeds_under_the_same_cap_as_embed_counting_only_what_it_would_
 
 
 @pytest.mark.usefixtures("priced")
+@pytest.mark.slow
 def test_embed_stops_at_its_cap_when_the_sampled_estimate_was_low(shell, ygpt_server):
     shell.user_ns["texts"] = skewed("text", 40)   # estimated ≈760 tokens, 1,726 in fact
     shell.run_line_magic("config", 'YGptMagics.prices = {"text-search-doc": 1000}')

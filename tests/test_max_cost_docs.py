@@ -143,6 +143,7 @@ def test_a_docs_cell_prices_only_the_chunks_the_reply_cache_will_not_replay(shel
 
 
 @pytest.mark.usefixtures("priced")
+@pytest.mark.slow
 def test_indexing_stops_at_the_cap_when_the_chunks_hold_more_tokens_than_their_size_says(
         shell, ygpt_server, tmp_path, monkeypatch):
     """Chunks are priced before indexing from the tokenizer's count of a sample of them chosen

@@ -265,6 +265,7 @@ def test_an_error_is_one_line_and_the_history_is_kept(session, client, panel, yg
     assert panel.status.value == ""
 
 
+@pytest.mark.slow
 def test_two_panels_on_one_chat_stay_in_sync(session, client, ygpt_server):
     first = show_panel(session, lambda: client, chat="translator", settings=Settings)
     second = show_panel(session, lambda: client, chat="translator")

@@ -44,6 +44,7 @@ def answered(panel, text: str) -> str:
     return "\n".join(shown for _, shown in bubbles(panel))
 
 
+@pytest.mark.slow
 def test_a_downscaled_picture_is_still_said_after_the_reply_is_recorded(pics, panel, ygpt_server):
     cell(pics, "from PIL import Image\nImage.new('RGB', (3000, 1500), (10, 200, 30))")
     picture = max(pics.user_ns["Out"])

@@ -93,6 +93,7 @@ print(sorted(name for name in ("grpc", "yandex_cloud_ml_sdk") if name in sys.mod
     (True, "auto", "['grpc', 'yandex_cloud_ml_sdk']"),
     (False, "replay", "['grpc', 'yandex_cloud_ml_sdk']"),   # no file: nothing to replay, it sends
 ], ids=["replaying", "recording", "replay-mode-without-a-file"])
+@pytest.mark.slow
 def test_a_kernel_that_replays_its_cache_imports_no_sdk(tmp_path, cache_file, mode, imported):
     """A notebook replayed in CI sends nothing: its kernel spends no second importing the SDK."""
     env = {k: v for k, v in os.environ.items() if k != "YGPT_CACHE"}

@@ -52,6 +52,7 @@ NEAR = [*"aбZ19 .,;:()#-=+>&\"'?%@^{}/\n", "\n\n", "\u00a0", "\u2003", "&amp", 
     pytest.param(_random_texts(1, 20_000, EVERYTHING, 14), id="every-character"),
     pytest.param(_random_texts(2, 20_000, NEAR, 16), id="near-syntax"),
 ])
+@pytest.mark.slow
 def test_prose_html_is_the_parsers(texts):
     parser = inert.markdown_parser()
     different = [(text, html, parser.render(text)) for text in texts

@@ -116,6 +116,7 @@ def test_a_streamed_request_is_answered_by_its_first_chunk():
         assert asyncio.run(stream(address)) == [0, 1, 2]
 
 
+@pytest.mark.slow
 def test_an_endpoint_that_answered_lately_is_asked_again_when_a_request_goes_quiet():
     """A server gone since the last answer: the request would wait out the SDK's retries."""
     reach = Reachability(connect_timeout=60)

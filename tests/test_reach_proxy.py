@@ -91,6 +91,7 @@ def dead_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_the_local_server_behind_a_proxy_says_what_to_add_to_no_proxy_then_answers(shell, no_proxies):
     no_proxies.setenv("https_proxy", f"http://127.0.0.1:{dead_port()}")
     connected = cell(shell, "%ygpt connect local")
@@ -243,6 +244,7 @@ def test_connect_through_a_proxy_that_lets_the_request_through_is_connected(shel
     assert "Proxy-Authorization: Basic " + base64.b64encode(b"jdoe:p@ss").decode() in head, seen
 
 
+@pytest.mark.slow
 def test_following_the_no_proxy_advice_for_another_loopback_address_works(shell, no_proxies):
     """localhost,127.0.0.1 does not exempt 127.0.0.2 (gRPC matches a suffix or a CIDR range):
     the advice names the address itself, and setting exactly what it says reaches it."""

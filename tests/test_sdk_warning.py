@@ -11,6 +11,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 CATCH_WARNINGS_DURING_THE_IMPORT = textwrap.dedent("""
     import sys, time, warnings
     from IPython.core.interactiveshell import InteractiveShell
@@ -33,12 +35,14 @@ def _run(code: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
 
 
+@pytest.mark.slow
 def test_a_catch_warnings_block_left_during_the_background_import_shows_no_sdk_warning():
     done = _run(CATCH_WARNINGS_DURING_THE_IMPORT)
     assert done.returncode == 0 and done.stdout.strip() == "imported", done.stderr[-2000:]
     assert "deprecated" not in done.stderr and "Warning" not in done.stderr, done.stderr
 
 
+@pytest.mark.slow
 def test_other_warnings_of_the_same_category_still_show():
     """The filter is for the SDK's words only: a user's own UserWarning is shown as before."""
     done = _run(CATCH_WARNINGS_DURING_THE_IMPORT + "import warnings\nwarnings.warn('mine, not the SDK\\'s')\n")

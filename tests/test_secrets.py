@@ -289,6 +289,7 @@ def test_the_scanner_sees_a_planted_canary():
 
 
 @pytest.mark.parametrize("given", ["YC_API_KEY", "%ygpt auth key"])
+@pytest.mark.slow
 def test_cache_file_and_provenance_hold_no_canary_and_no_folder(shell, magics, ygpt_server, monkeypatch,
                                                                 tmp_path, given):
     """The reply cache file (database, write-ahead log, shared memory) and each reply's output

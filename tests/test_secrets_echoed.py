@@ -99,8 +99,10 @@ def updates_shown(cell: CellRun) -> list[str]:
 
 def test_a_key_split_between_streamed_chunks_never_shows_in_part(shell, echoing):
     """Each chunk holds the text so far: one ending in the first half of the key is drawn
-    without it, so no update shows a part of the key, and the whole key arrives masked."""
-    echoing.faults.latency(0.01)
+    without it, so no update shows a part of the key, and the whole key arrives masked. The
+    chunks come 40 ms apart, so a busy machine's slower renders (spaced to take at most a fifth
+    of the time, render/pacing.py) still draw most of them."""
+    echoing.faults.latency(0.04)
     shell.run_line_magic("config", "YGptMagics.render_interval = 0.001")
     streamed = run(shell, "%%ygpt --once\nheaders")
     assert streamed.ok, streamed.message

@@ -55,6 +55,7 @@ def _load_with_key(shell, magics, tmp_path: Path, *, name: bool, system: bool) -
 
 @pytest.mark.parametrize("source", ["%ygpt whoami", "%ygpt config", "%ygpt usage", "%ygpt panel",
                                     "%%ygpt --dry-run\nNext?", "%%ygpt\nNext?", "%ygpt reset"])
+@pytest.mark.slow
 def test_a_loaded_chat_name_holding_the_key_is_masked_in_every_view(shell, magics, monkeypatch, tmp_path, source):
     """secrets2.md F3: the name is masked as the chat is loaded, so whoami, config, usage, the
     panel's title, the dry run, the ↺ note of a re-run cell and reset all show it masked."""

@@ -81,6 +81,7 @@ def ipython_with_config(ipython_dir: Path, config: str) -> subprocess.CompletedP
                           env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
+@pytest.mark.slow
 def test_a_misspelt_setting_in_ipython_config_is_one_line_naming_the_closest(tmp_path):
     """traitlets printed ``…/traitlets.py:1520: UserWarning: Config option `temprature` not
     recognized by `YGptMagics`.  Did you mean `temperature`?`` and a line of its source."""

@@ -167,6 +167,7 @@ def test_a_linked_folder_is_read_once_and_a_link_back_up_is_skipped_saying_where
                              "notes/shared": "a link to team, read there"}
 
 
+@pytest.mark.slow
 def test_a_glob_through_a_link_loop_names_each_file_by_its_real_path_once(tmp_path):
     tree(tmp_path, {"notes/plan.md": "p", "notes/pic.png": b"\x89PNG"})
     (tmp_path / "notes" / "again").symlink_to(tmp_path / "notes")

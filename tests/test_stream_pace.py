@@ -60,6 +60,7 @@ SALES = ("Revenue by region:\n\n| region | revenue | share |\n|---|---|---|\n| n
 
 
 @pytest.mark.parametrize("reply", [SALES, SALES.split("\n\n", 1)[1]], ids=["after a line", "first"])
+@pytest.mark.slow
 def test_a_table_list_or_fence_being_written_never_shows_as_raw_text(shell, tmp_path, reply):
     """A table's header row shows as a paragraph of pipes until its delimiter row is complete,
     a lone ``1`` as a paragraph until its ``.`` makes it a list, two backticks as text until the
@@ -137,6 +138,7 @@ def test_a_long_reply_never_stands_still_for_more_than_a_second(text):
     assert paced.longest_still() <= StreamRenderer.still + CHUNK_SECONDS, paced.longest_still()
 
 
+@pytest.mark.slow
 def test_slow_renders_are_spaced_so_they_take_at_most_a_fifth_of_the_time():
     paced = Paced(render_seconds=0.5)
     paced.stream(table(600))

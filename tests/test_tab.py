@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 
+import pytest
 from conftest import cell
 from IPython.core.completer import provisionalcompleter
 
@@ -19,6 +20,7 @@ def tab(shell, text: str, cursor: int | None = None) -> tuple[list[str], str]:
     return offered, err.getvalue()
 
 
+@pytest.mark.slow
 def test_tab_after_a_flag_that_wants_a_value_prints_no_traceback(shell):
     assert cell(shell, "%%ygpt --dry-run\nhello").ok     # a cell has been parsed, as in every notebook
     for line in ("%%ygpt --model ", "%%ygpt -m", "%%ygpt --temperature ", "%ygpt config --model "):
@@ -71,6 +73,7 @@ def test_tab_completes_the_flags_as_declared(shell, magics):
     assert "--delete" in _ours(shell, "%ygpt chats --de")
 
 
+@pytest.mark.slow
 def test_a_users_variable_is_not_offered_among_the_flags(shell):
     """A name in the notebook that starts like the word (``months`` for ``--mo``) stays out of a
     ygpt line, and Python lines still complete it."""

@@ -142,6 +142,7 @@ def test_a_slow_streamed_reply_appears_as_it_arrives_with_its_note_and_footer(te
     assert lines.index(footer) > lines.index(reply) and "\\n" not in shown
 
 
+@pytest.mark.slow
 def test_dry_run_prints_each_message_as_its_own_lines(terminal, ygpt_server):
     shown = screen(terminal.run("%%ygpt --dry-run", "Summarise {df}", "in two lines"))
     assert NOTE in shown and "Nothing was sent." in shown
@@ -151,6 +152,7 @@ def test_dry_run_prints_each_message_as_its_own_lines(terminal, ygpt_server):
     assert ygpt_server.requests == [] or all(r.method.startswith("Tokenize") for r in ygpt_server.requests)
 
 
+@pytest.mark.slow
 def test_a_tool_call_shows_its_arguments_and_result_above_the_reply(terminal):
     terminal.run("def get_sales(region: str) -> str:", "    return 'three sales, 240 units'", "")
     shown = screen(terminal.run("%%ygpt --tools get_sales", "How did the north region do?"))
@@ -161,6 +163,7 @@ def test_a_tool_call_shows_its_arguments_and_result_above_the_reply(terminal):
     assert FOOTER.search(shown[call:]) and "⏳" not in shown
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_the_text_printed_so_far_and_marks_it_once(terminal, ygpt_server):
     ygpt_server.faults.latency(0.2)
     shown = screen(terminal.run("%%ygpt", "Summarise {df}", interrupt_at="Summarise DataFrame"))
@@ -203,6 +206,7 @@ def test_a_partial_reply_that_grew_before_it_was_printed_is_finished_not_printed
     assert screen(writes.pieces) == f"{NOTE}\n\nGood question\n\nabout “Summarise\n\n{INTERRUPTED}"
 
 
+@pytest.mark.slow
 def test_code_and_json_formats_are_printed_once_in_their_final_form(terminal):
     for flags in ("--format code", "--format json"):
         shown = screen(terminal.run(f"%%ygpt {flags} --once", "Tell me about cats"))

@@ -19,6 +19,7 @@ def terminal(_ygpt_server_session: LocalServer, tmp_path_factory) -> Iterator[Te
         yield shell
 
 
+@pytest.mark.slow
 def test_ygpt_config_fits_80_columns_with_long_values_wrapped_in_their_column(terminal):
     """The value column was as wide as its longest value (a 60-character instruction preview),
     so every row was 94 to 102 characters and the terminal wrapped 'built-in' under the name."""

@@ -70,6 +70,7 @@ def printed(pieces: list[tuple[float, str]]) -> str:
     return "".join(piece for _, piece in pieces)
 
 
+@pytest.mark.slow
 def test_a_reply_cannot_clear_the_screen_or_set_the_window_title(typed):
     pieces = typed.run("%%ygpt --once", "give esc")
     assert "\x1b[2J" not in printed(pieces) and "\x1b]0;" not in printed(pieces)
@@ -116,6 +117,7 @@ def test_a_tool_calls_plain_form_shows_the_models_and_the_results_escapes_withou
     assert "🔧 x␛]0;PWNED-TITLE␇␛[2J␛[31m␛]52;c;cHduZWQ=␇() → error:" in plain, plain
 
 
+@pytest.mark.slow
 def test_an_error_quoting_the_server_shows_its_escapes_without_obeying_them(shell):
     """IPython prints the message to the terminal as it is: the server's words quote the model
     asked for, escapes and all."""

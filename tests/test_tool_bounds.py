@@ -49,6 +49,7 @@ def test_at_most_max_tool_calls_run_from_one_answer_and_the_cell_says_so(shell, 
         assert result.plain_page.count("🔧 lookup") == 32  # the refused ones are not drawn
 
 
+@pytest.mark.slow
 def test_drawing_calls_grows_linearly_with_their_number(shell, tmp_path):
     shell.run_line_magic("config", "YGptMagics.max_tool_calls = 1000")
     with start_local_server(scripts=[calls_script(tmp_path, [10, 1000])]) as server:
