@@ -62,6 +62,20 @@ def request_extras(tools: ToolRounds | None, schema: Schema | None) -> Extras:
     return extras
 
 
+def taken_in(answer: Answer, secrets: Sequence[Credential]) -> Answer:
+    """``answer`` as the kernel takes it in, whichever door asked (a cell's round, a panel Send,
+    a ``--map``, ``--labels`` or ``--batch`` row: rows/run.py ``RowState.accept``): its text and
+    model version with the kernel's own credentials (``secrets``) masked (``AQVN…x9Qz``), since
+    a server may echo the key it was sent (a gateway in debug mode) and a cache file may hold one
+    recorded before; a stream's unfinished text without an ending that begins one. The same
+    answer when there is nothing to mask."""
+    text = masked_in(answer.text, secrets, unfinished=answer.status == "PARTIAL")
+    version = masked_in(answer.model_version, secrets)
+    if text == answer.text and version == answer.model_version:
+        return answer
+    return Answer(text, answer.status, answer.usage, version, answer.tool_calls, answer.recorded)
+
+
 class _Interrupted(Exception):
     """Internal: the request was stopped by the user; carries the last chunk that arrived."""
 
@@ -181,15 +195,8 @@ class _Requests:
         return self._ledger.write_stopped
 
     def taken(self, answer: Answer) -> Answer:
-        """``answer`` as the kernel takes it in: its text and model version with the kernel's own
-        credentials masked (``AQVN…x9Qz``), since a server may echo the key it was sent (a gateway
-        in debug mode) and a cache file may hold one recorded before; a stream's unfinished text
-        without an ending that begins one. The same answer when there is nothing to mask."""
-        text = masked_in(answer.text, self._secrets, unfinished=answer.status == "PARTIAL")
-        version = masked_in(answer.model_version, self._secrets)
-        if text == answer.text and version == answer.model_version:
-            return answer
-        return Answer(text, answer.status, answer.usage, version, answer.tool_calls, answer.recorded)
+        """``answer`` as the kernel takes it in (:func:`taken_in`, the exchange's secrets)."""
+        return taken_in(answer, self._secrets)
 
     def _admit(self, number: int, messages: list[Message], options: RequestOptions, extras: Extras) -> None:
         """The cap's word on request ``number`` of the exchange, about to be sent."""

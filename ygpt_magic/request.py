@@ -375,10 +375,10 @@ def rows(kernel: Kernel, args: argparse.Namespace, template: str) -> None:
     kernel.session.check_name(args.chat)
     where: dict[str, Any] = {
         "session": kernel.session, "settings": settings, "get_client": kernel.connection.client,
-        "namespace": kernel.namespace,
-        "expand": expand}
+        "namespace": kernel.namespace, "expand": expand}
     cache = front(kernel, template, no_cache=args.no_cache)
-    reuse: dict[str, Any] = {"memo": kernel.row_memo, "endpoint": kernel.connection.target, "cache": cache}
+    reuse: dict[str, Any] = {"memo": kernel.row_memo, "endpoint": kernel.connection.target, "cache": cache,
+                             "secrets": kernel.connection.known_secrets()}
     if args.dry_run:  # the tokenizer's counts replayed or recorded, as a cell's dry run
         plans = rows_.open_rows(request, **where)
         peeking = {**reuse, "cache": None if cache is None else cache.peeking()}

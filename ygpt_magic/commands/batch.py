@@ -50,7 +50,7 @@ def _attach(kernel: Kernel, args: argparse.Namespace) -> None:
     task_id = _task_id(args)
     run = attach(task_id, jobs=kernel.batch_jobs, client=kernel.connection.client(),
                  memo=kernel.row_memo, poll_interval=kernel.settings.batch_poll_interval, out=args.out,
-                 session=kernel.session, settings=kernel.settings,
+                 session=kernel.session, settings=kernel.settings, secrets=kernel.connection.known_secrets(),
                  cache=front(kernel, f"%ygpt batch attach {task_id}"))
     kernel.namespace["_ygpt"] = run
     if args.out:

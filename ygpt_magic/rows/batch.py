@@ -25,13 +25,14 @@ cache) instead of a second job.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
 from ..chat import Answer, ChatSession, Message, RequestOptions, planning
 from ..client.batch import BatchOutcome, JobInfo
+from ..client.credentials import Credential
 from ..client.layout import Asked, RowLayout
 from ..errors import (
     BatchFailed,
@@ -91,16 +92,17 @@ class BatchRecord:
 def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
               get_client: Callable[[], Any], namespace: Mapping[str, Any], expand: Expand,
               memo: RowMemo, endpoint: str, jobs: dict[str, BatchRecord], poll_interval: float,
-              cache: Cache | None = None) -> MapRun:
+              secrets: Sequence[Credential], cache: Cache | None = None) -> MapRun:
     """Plan the rows, start the job for the unanswered ones, wait for it, put the answers back.
     ``cache`` (a ``cache.Front``) stands in for rows as in a concurrent run: recorded rows are not
     sent (in replay mode a row without a recording is refused before any job starts), and each
-    answer the job brings back is recorded (its tokens unknown: the job reports none per row)."""
+    answer the job brings back is recorded (its tokens unknown: the job reports none per row).
+    ``secrets``: the kernel's credentials, masked in every row's answer (run.RowState.accept)."""
     plans = open_rows(cell, session=session, settings=settings, get_client=get_client,
                       namespace=namespace, expand=expand)
     tally = Tally(total=len(plans.rows), tokens_known=False, model=plans.options.model)
     ledger = plans.ledger(cache)
-    state = plan_rows(plans, memo, endpoint, tally, ledger)
+    state = plan_rows(plans, memo, endpoint, tally, ledger, secrets=secrets)
     if not state.pending:
         return finish(state, tally, cell.out)
     client = get_client()
@@ -148,9 +150,9 @@ def _attached(jobs: dict[str, BatchRecord], requests: list[list[Message]], plans
                     if (answer := record.state.answers[offset]) is not None]
         for offset, position, answer in answered:
             key = state.keys[position]
-            if state.accept(position, answer) is None and key is not None:
-                memo.put(key, answer)
-                keep(requests[offset], answer)
+            if isinstance(taken := state.accept(position, answer), Answer) and key is not None:
+                memo.put(key, taken)
+                keep(requests[offset], taken)
                 state.reused.add(position)
                 tally.reused += 1
         state.pending = [p for p in state.pending if p not in state.reused]
@@ -273,16 +275,18 @@ def _goes_on(task_id: str, out: str | None) -> str:
 
 def attach(task_id: str, *, jobs: dict[str, BatchRecord], client: Any, memo: RowMemo,
            poll_interval: float, out: str | None, session: ChatSession, settings: planning.Settings,
-           cache: Cache | None = None) -> MapRun:
+           secrets: Sequence[Credential], cache: Cache | None = None) -> MapRun:
     """``%ygpt batch attach ID``: a job of this kernel comes back in its rows' shape; any other
     (after a restart) as a list in the order of the cell's rows when the job keeps their layout,
-    and its answers are kept in the reply ``cache`` when one is on (rows/attached.py)."""
+    and its answers are kept in the reply ``cache`` when one is on (rows/attached.py). ``secrets``:
+    the kernel's credentials, masked in the answers of a job found by id (one of this kernel
+    masks those it was started with)."""
     record = jobs.get(task_id)
     keeper = None
     if record is None:
         info = client.batch.info(task_id)   # BatchUnknown now, before a progress bar
         keeper = CacheKeeper.of(cache, info.model, session, settings)
-        record = BatchRecord(task_id, task_id, out, RowState(rows_of([], task_id), [], []), None,
+        record = BatchRecord(task_id, task_id, out, RowState(rows_of([], task_id), [], [], secrets=secrets), None,
                              Tally(total=0, tokens_known=False), record=keeper, model=info.model)
     run = collect(record, client, memo, poll_interval, out)
     if record.collected:   # a --map cell run again for these rows takes its answers (_attached)
@@ -302,7 +306,8 @@ def _read_back(record: BatchRecord, outcome: BatchOutcome) -> None:
     count = outcome.layout.total if positions is not None and outcome.layout is not None else uploaded
     record.tally.total = count
     record.state = RowState(rows_of(range(count), record.task_id), [None] * count, [None] * count,
-                            pending=positions if positions is not None else list(range(uploaded)))
+                            pending=positions if positions is not None else list(range(uploaded)),
+                            secrets=record.state.secrets)
     for position in sorted(set(range(count)) - set(record.state.pending)):
         record.state.errors[position] = (f"not in batch job {record.task_id}: the cell that started it "
                                          f"did not upload this row (answered before, or not sendable)")
@@ -327,16 +332,15 @@ def _apply(record: BatchRecord, outcome: BatchOutcome, memo: RowMemo, progress: 
             state.errors[position] = f"batch job {record.task_id}: {reason}"
             tally.failures["batch row failed"] += 1
         elif state.answers[position] is None:
-            answer = Answer(text)
-            invalid = state.accept(position, answer)
-            if invalid is not None:
-                tally.fail(invalid)
+            taken = state.accept(position, Answer(text))
+            if not isinstance(taken, Answer):
+                tally.fail(taken)
             else:
                 key = state.keys[position]
                 if key is not None:
-                    memo.put(key, answer)
+                    memo.put(key, taken)
                 if record.record is not None and record.requests is not None:
-                    record.record(record.requests[offset], answer)
+                    record.record(record.requests[offset], taken)
                 tally.add(0, 0)
         progress.advance()
     state.pending = []

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..chat.accounts import Accounts
+from ..client.credentials import Credential
 from ..ledger import Cache, Ledger
 from ..modelname import model_name
 from ..render import inert
@@ -36,12 +37,12 @@ SHOWN = 3
 
 
 def dry_run(plans: RowPlanner, client: Any, *, batch: bool = False, memo: RowMemo | None = None,
-            endpoint: str = "", cache: Cache | None = None) -> dict[str, str]:
+            endpoint: str = "", cache: Cache | None = None, secrets: Sequence[Credential]) -> dict[str, str]:
     """The bundle ``--dry-run`` shows for a ``--map`` cell (``batch``: priced as a batch job);
-    ``memo``, ``endpoint`` and ``cache`` as the run takes them, to leave out what it would reuse
-    (``cache``: ``Front.peeking``, to which a row with no recording is a row to send)."""
+    ``memo``, ``endpoint``, ``cache`` and ``secrets`` as the run takes them, to leave out what it
+    would reuse (``cache``: ``Front.peeking``, to which a row with no recording is a row to send)."""
     count = len(plans.rows)
-    state = _planned(plans, memo or RowMemo(), endpoint, cache)
+    state = _planned(plans, memo or RowMemo(), endpoint, cache, secrets)
     prompts, failing = {p: state.prompt(p) for p in state.pending}, state.errors
     sending = list(prompts)
     counted_rows = count_rows(plans, sending, client, prompts.__getitem__)
@@ -73,11 +74,12 @@ def dry_run(plans: RowPlanner, client: Any, *, batch: bool = False, memo: RowMem
     return inert.bundle(*blocks, plain="\n".join(plain))
 
 
-def _planned(plans: RowPlanner, memo: RowMemo, endpoint: str, cache: Cache | None) -> RowState:
+def _planned(plans: RowPlanner, memo: RowMemo, endpoint: str, cache: Cache | None,
+             secrets: Sequence[Credential]) -> RowState:
     """Every row planned and keyed as the run plans it: reused, failing or pending. Its replays
     are entered in scratch accounts, as nothing is used yet."""
     ledger = Ledger(Accounts(plans.session.accounts.prices), plans.source, plans.mode, cache)
-    return plan_rows(plans, memo, endpoint, Tally(total=len(plans.rows)), ledger)
+    return plan_rows(plans, memo, endpoint, Tally(total=len(plans.rows)), ledger, secrets=secrets)
 
 
 def said_failing(failing: Mapping[int, str], labels: Sequence[Any], *, unsent: bool = True) -> str:

@@ -111,7 +111,8 @@ def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, tem
     cache = front(kernel, template, no_cache=args.no_cache)
     tally = Tally(total=len(plans.rows), model=plans.options.model)
     ledger = plans.ledger(cache)
-    state = plan_rows(plans, kernel.row_memo, connection.target, tally, ledger)
+    state = plan_rows(plans, kernel.row_memo, connection.target, tally, ledger,
+                      secrets=connection.known_secrets())
     progress = None
     if state.pending:
         budget = capped(plans, state.pending, state.prompt, connection.client(), cell.max_cost, replies=False)

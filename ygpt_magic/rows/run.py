@@ -24,15 +24,17 @@ The order of things is the promise users rely on:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from ..cache.key import endpoint_kind, request_key
-from ..chat import Answer, ChatSession, Message, Plan, RequestOptions, planning
+from ..chat import Answer, ChatSession, Message, RequestOptions, planning
 from ..chat.budget import Budget
+from ..client.credentials import Credential
 from ..errors import CacheMiss, InterpolationError, MissingValue, ReplyNotValid, RowExpressionFailed, YGptError
+from ..exchange import taken_in
 from ..ledger import Cache, Ledger
 from .costs import capped
 from .items import Rows, rows_of
@@ -82,7 +84,8 @@ class MapRun(RunCounts):
 class RowState:
     """The rows' keys and answers while a run fills them in; with a ``schema``, each answer's
     validated value too (an answer that does not validate is a failed row, its text kept in
-    ``raw``, not as the row's answer)."""
+    ``raw``, not as the row's answer). ``secrets``: the kernel's own credentials, masked in
+    every answer as it is taken in (:meth:`accept`)."""
 
     rows: Rows
     keys: list[str | None]
@@ -95,9 +98,16 @@ class RowState:
     parsed: dict[int, Any] = field(default_factory=dict)
     raw: dict[int, str] = field(default_factory=dict)
     cut: dict[int, str] = field(default_factory=dict)   # the planner's: row → what was left out
+    secrets: Sequence[Credential] = ()
 
-    def accept(self, position: int, answer: Answer) -> YGptError | None:
-        """Take row ``position``'s answer; the ReplyNotValid instead when it does not fit."""
+    def accept(self, position: int, answer: Answer) -> Answer | YGptError:
+        """Take row ``position``'s answer in: the one way every row's answer comes in (sent,
+        replayed from the memo or the reply cache, a batch job's), so each passes the step a
+        cell's answer passes (exchange.taken_in: the kernel's credentials masked, as a server
+        may echo the key it was sent) before anything reads, shows or keeps it. Returns the
+        answer as taken in, for the memo and the reply cache to keep; the ReplyNotValid instead
+        when it does not fit the ``schema``."""
+        answer = taken_in(answer, self.secrets)
         if self.schema is not None:
             try:
                 self.parsed[position] = self.schema.parse(answer.text)
@@ -109,7 +119,7 @@ class RowState:
         self.answers[position] = answer
         self.errors.pop(position, None)
         self.raw.pop(position, None)
-        return None
+        return answer
 
     def prompt(self, position: int) -> RowText:
         """A pending row's texts as they were filled in when the row was planned and keyed."""
@@ -154,12 +164,14 @@ def rows_named(name: str, namespace: Mapping[str, Any]) -> Rows:
     return rows_of(namespace[name], name)
 
 
-def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, ledger: Ledger) -> RowState:
+def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, ledger: Ledger, *,
+              secrets: Sequence[Credential]) -> RowState:
     """Every row planned and keyed; answered ones taken from the memo (or the reply cache
-    through the ``ledger``: each row is one entry), the rest ``pending``."""
+    through the ``ledger``: each row is one entry, kept in the memo as taken in), the rest
+    ``pending``; ``secrets``: the kernel's credentials, masked in every answer (RowState)."""
     count = len(plans.rows)
     state = RowState(plans.rows, [None] * count, [None] * count, schema=plans.schema, prompts=[None] * count,
-                     cut=plans.cut)
+                     cut=plans.cut, secrets=secrets)
     failures: list[YGptError] = []
     with before_sending(f"the rows of {plans.rows.name} were being planned ({count:,} in all)"):
         for position in range(count):
@@ -173,18 +185,20 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
                                                      extra=plans.extras)
             remembered = memo.get(key)
             try:
-                answer = remembered or _replayed(ledger, plans, plan, memo, key)
+                answer = remembered or ledger.replayed(plan.messages, plan.options, plans.extras)
             except CacheMiss as miss:  # say which row: the cell alone does not tell
                 raise miss.at_row(plans.rows.labels[position]) from None
-            if answer is None or state.accept(position, answer) is not None:
+            taken = None if answer is None else state.accept(position, answer)
+            if not isinstance(taken, Answer):
                 state.pending.append(position)
                 state.prompts[position] = plans.kept(plan)
             else:
+                memo.put(key, taken)
                 state.reused.add(position)
                 tally.reused += 1
-                tally.reused_usage += answer.usage
+                tally.reused_usage += taken.usage
                 if remembered is None:
-                    tally.replay(answer)
+                    tally.replay(taken)
     _refuse_alike(failures, count)
     for failure in failures:
         tally.fail(failure, sent=False)
@@ -202,15 +216,6 @@ def _refuse_alike(failures: list[YGptError], count: int) -> None:
     raised = next((f for f in failures if isinstance(f, RowExpressionFailed)), None)
     if raised is not None:
         raise raised.cell
-
-
-def _replayed(ledger: Ledger, plans: RowPlanner, plan: Plan, memo: RowMemo, key: str) -> Answer | None:
-    """The row's recorded reply from the reply cache (its schema, if any, is part of the
-    request), kept in the memo too (None: send it)."""
-    answer = ledger.replayed(plan.messages, plan.options, plans.extras)
-    if answer is not None:
-        memo.put(key, answer)
-    return answer
 
 
 def keeper(plans: RowPlanner, ledger: Ledger) -> Callable[[list[Message], Answer], None]:
@@ -273,14 +278,14 @@ def _collect(results: Iterator[Any], state: RowState, memo: RowMemo, tally: Tall
             tally.fail(error)
         else:
             spent(answer)
-            invalid = state.accept(position, answer)
-            if invalid is None:
-                memo.put(state.keys[position], answer)
-                keep(messages, answer)
-                usage = answer.usage
+            taken = state.accept(position, answer)
+            if isinstance(taken, Answer):
+                memo.put(state.keys[position], taken)
+                keep(messages, taken)
+                usage = taken.usage
                 tally.add(usage.input_tokens, usage.completion_tokens)
             else:
-                tally.fail(invalid)
+                tally.fail(taken)
         progress.advance()
 
 
@@ -338,14 +343,15 @@ def repeated_labels(rows: Rows, out: str | None, table: bool) -> str:
 
 def run_map(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
             get_client: Callable[[], Any], namespace: Mapping[str, Any], expand: Expand,
-            memo: RowMemo, endpoint: str, cache: Cache | None = None) -> MapRun:
+            memo: RowMemo, endpoint: str, secrets: Sequence[Credential], cache: Cache | None = None) -> MapRun:
     """The whole ``--map`` cell (see the module docstring); ``cache``: the reply cache's front
-    for this cell (``cache.Front``), or None."""
+    for this cell (``cache.Front``), or None; ``secrets``: the kernel's credentials, masked in
+    every row's answer (RowState.accept)."""
     plans = open_rows(cell, session=session, settings=settings, get_client=get_client,
                       namespace=namespace, expand=expand)
     tally = Tally(total=len(plans.rows), model=plans.options.model)
     ledger = plans.ledger(cache)
-    state = plan_rows(plans, memo, endpoint, tally, ledger)
+    state = plan_rows(plans, memo, endpoint, tally, ledger, secrets=secrets)
     progress = None
     if state.pending:
         budget = capped(plans, state.pending, state.prompt, get_client(), cell.max_cost)
