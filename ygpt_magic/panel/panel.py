@@ -119,7 +119,6 @@ class ChatPanel(widgets.VBox):
         self._carrying = Carrying(session, earlier)
         self.brought_back = self._carrying.brought_back  # said by %ygpt panel
         self._kept = KeptBlock(self.bring_back, self.forget_kept)
-
         self.transcript = Transcript(self._reply_bundle)
         self.controls = Controls(session, lambda: self._name, self.switch, self._error, settings,
                                  secrets)
@@ -248,8 +247,9 @@ class ChatPanel(widgets.VBox):
             self._forget_live()
             self.transcript.end_live(keep=False)
             self.transcript.clear_notes()
-        for child in self.children:
+        for child in (*self.children, *self.transcript.spare(), self._kept.widget):   # shown or not
             close_tree(child)
+        self.layout.close()
         super().close()
 
     # -- the request, on its own thread ------------------------------------------------------

@@ -181,9 +181,14 @@ def styled(kind: type[W], classes: str, *args: Any, **kwargs: Any) -> W:
 
 
 def close_tree(widget: widgets.Widget) -> None:
-    """Close a widget and its descendants, so their comms are released in the kernel too."""
+    """Close a widget and its descendants, so their comms are released in the kernel too: with
+    each its ``Layout`` and ``Style``, widgets of their own that ``close`` leaves open (a long
+    session's bubbles kept two comms each in the kernel)."""
     for child in getattr(widget, "children", ()):
         close_tree(child)
+    for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
+        if isinstance(part, widgets.Widget):
+            part.close()
     widget.close()
 
 

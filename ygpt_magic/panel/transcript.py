@@ -174,6 +174,10 @@ class Transcript:
             self._earlier.outputs = _outputs(block(exchanges)) if exchanges else ()
         return bool(turns)
 
+    def spare(self) -> tuple[widgets.Widget, ...]:
+        """The widgets it lays out only when they have something to show (to close with it)."""
+        return self._system, self._empty, self._earlier
+
     def exchanges(self) -> list[Exchange]:
         """(prompt, reply) bundles of the recorded turns shown, in order: the saved view's text."""
         return [shown for _, shown in self._folded.values()] + [b.shown for _, b in self._drawn.values()]
