@@ -6,8 +6,10 @@ in full in the results (``--out``, ``_ygpt.results``), the shown Series, the rep
 guide says to commit, and kept it in the kernel's memo of answered rows, since row answers did
 not pass the step a cell's answer passes (exchange.taken_in). Each row answer is now taken in
 through it where the rows take it (rows/run.py ``RowState.accept``), whichever way it came: sent,
-replayed from the reply cache or the memo, a batch job's, one attached after a restart. Through
-the real shell, the unmodified SDK and a local server scripted to echo the key.
+replayed from the reply cache or the memo, a batch job's, one attached after a restart. An
+embedding's model version is masked where every embedding's answer comes in
+(client/embeddings.py), for ``%ygpt embed``, ``%ygpt similar`` and ``--docs`` indexing alike.
+Through the real shell, the unmodified SDK and a local server scripted to echo the key.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from test_secrets_echoed import MASKED, shown_with_metadata
 
 from ygpt_magic.emulator import LocalServer, start_local_server
 from ygpt_magic.emulator import stream as emulator_stream
+from ygpt_magic.emulator import vectors as emulator_vectors
 from ygpt_magic.emulator.services import text_classification
 
 pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)
@@ -118,3 +121,25 @@ def test_labels_rows_whose_model_version_echoes_the_key_keep_it_nowhere(shell, e
     assert f"✓ {ROWS} answered" in shown, shown
     assert list(shell.user_ns["labels"].columns) == ["label", "confidence", "even", "odd"]
     assert_kept_nowhere(shell, tmp_path, shown, metadata)
+
+
+def test_embeddings_whose_model_version_echoes_the_key_keep_it_nowhere(shell, echoing, tmp_path, monkeypatch):
+    """An embedding model behind the same gateway reports the key in its version: ``%ygpt
+    embed``, ``%ygpt similar`` and a ``--docs`` cell's indexing each kept it in full in the reply
+    cache and the sources index beside it, as no embedding's answer was taken in masked."""
+    monkeypatch.setattr(emulator_vectors.Embedding, "model_version", property(lambda self: f"auth={TEST_KEY}"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "cats.md").write_text("# Cats\n\nCats sleep sixteen hours a day.\n", encoding="utf-8")
+    shell.user_ns["texts"] = ["Cats sleep in warm sunny places.", "Tax returns are due in April."]
+    outputs = []
+    for source in ("%ygpt embed texts --out v", "%ygpt similar where do cats sleep --in texts --top 1",
+                   "%%ygpt --docs notes --once\nWhere do cats sleep?"):
+        shown, metadata = shown_with_metadata(shell, source)
+        assert "Traceback" not in shown, shown
+        outputs += [shown, metadata, repr(vars(shell.user_ns["_ygpt"]))]
+    assert shell.user_ns["_ygpt"].sources[0]["path"] == "notes/cats.md"   # the file was indexed
+    outputs += [run(shell, "%ygpt provenance").shown, run(shell, "%ygpt usage").shown]
+    assert not [text for text in outputs if PART in text], outputs
+    cached = b"".join(p.read_bytes() for p in tmp_path.glob("replies*.sqlite*"))
+    assert b"auth=AQVN" in cached and PART.encode() not in cached

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..chat.options import refuse_credential
 from ..errors import OptionError, QuotaExceeded, YGptError
 from ..modelname import EMBEDDINGS, model_name
+from .credentials import Credential, masked_in
 from .loop import LoopThread
 from .many import AdaptiveLimit, ManyJob, Result
 from .watch import Watch
@@ -60,14 +61,18 @@ Translate = Callable[[BaseException, float], YGptError]
 
 
 def embed_many(loop: LoopThread, model: Any, texts: Iterable[tuple[Any, str]], *, concurrency: int,
-               timeout: float, guard: Guard, translate: Translate,
+               timeout: float, guard: Guard, secrets: Sequence[Credential], translate: Translate,
                prepare: Callable[[], Awaitable[None]], watch: Watch | None = None,
                on_result: Callable[[Result], None] | None = None) -> ManyJob:
     """``(tag, text)`` in, ``(tag, Vector, None)`` or ``(tag, None, YGptError)`` out of the job's
     ``results()``; ``model`` is the SDK's async embeddings model, ``guard`` refuses a text that
     carries a credential, ``translate`` maps an SDK or gRPC error to ours, ``watch`` ends the
     rest at once when the server is gone (watch.py), ``on_result`` sees each result on the
-    loop as it ends (a cost cap settles it there: chat/budget.py)."""
+    loop as it ends (a cost cap settles it there: chat/budget.py). ``secrets``: the kernel's
+    credentials, masked in each vector's model version (credentials.masked_in, the rule a
+    reply's version passes), as a server may echo the key it was sent: here, where every
+    embedding's answer comes in, so neither ``%ygpt embed``/``similar`` nor ``--docs`` indexing
+    keeps it in the reply cache."""
 
     def request(tag: Any, text: str) -> tuple[Any, Callable[[], Awaitable[Vector]]]:
         async def run() -> Vector:
@@ -79,7 +84,8 @@ def embed_many(loop: LoopThread, model: Any, texts: Iterable[tuple[Any, str]], *
                 raise
             except Exception as exc:
                 raise translate(exc, started) from None
-            return Vector(tuple(result.embedding), int(result.num_tokens), str(result.model_version))
+            return Vector(tuple(result.embedding), int(result.num_tokens),
+                          masked_in(str(result.model_version), secrets))
         return tag, run
 
     return ManyJob(loop, (request(*item) for item in texts), AdaptiveLimit(concurrency),

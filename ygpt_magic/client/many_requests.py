@@ -96,7 +96,7 @@ def embeddings(client: Client, texts: Iterable[tuple[Any, str]], model: str, con
     secrets = client._secrets()   # read once per call: one cell's texts, not one read per text
     return embed_many(
         client.loop, sdk_model, texts, concurrency=concurrency, timeout=client.settings.timeout,
-        guard=lambda text: guard.check("the text", text, secrets),
+        guard=lambda text: guard.check("the text", text, secrets), secrets=secrets,
         translate=lambda exc, started: client._translate(exc, model=name, started=started, asked="embedding"),
         prepare=client._ensure_reachable, watch=_watch(client), on_result=on_result)
 
