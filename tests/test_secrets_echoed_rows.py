@@ -8,13 +8,16 @@ not pass the step a cell's answer passes (exchange.taken_in). Each row answer is
 through it where the rows take it (rows/run.py ``RowState.accept``), whichever way it came: sent,
 replayed from the reply cache or the memo, a batch job's, one attached after a restart. An
 embedding's model version is masked where every embedding's answer comes in
-(client/embeddings.py), for ``%ygpt embed``, ``%ygpt similar`` and ``--docs`` indexing alike.
+(client/embeddings.py), for ``%ygpt embed``, ``%ygpt similar`` and ``--docs`` indexing alike;
+a batch job's row errors and reason for failing where they come in (client/batch.py BatchJobs),
+as a ``--map`` row's error is where gRPC's comes in (client/rpc_errors.py).
 Through the real shell, the unmodified SDK and a local server scripted to echo the key.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 import pandas as pd
@@ -24,6 +27,7 @@ from conftest import TEST_KEY
 from test_secrets_echoed import MASKED, shown_with_metadata
 
 from ygpt_magic.emulator import LocalServer, start_local_server
+from ygpt_magic.emulator import batch as emulator_batch
 from ygpt_magic.emulator import stream as emulator_stream
 from ygpt_magic.emulator import vectors as emulator_vectors
 from ygpt_magic.emulator.services import text_classification
@@ -121,6 +125,31 @@ def test_labels_rows_whose_model_version_echoes_the_key_keep_it_nowhere(shell, e
     assert f"✓ {ROWS} answered" in shown, shown
     assert list(shell.user_ns["labels"].columns) == ["label", "confidence", "even", "odd"]
     assert_kept_nowhere(shell, tmp_path, shown, metadata)
+
+
+def test_batch_rows_the_service_failed_with_the_key_in_its_words_hold_it_masked(shell, echoing, tmp_path,
+                                                                                   monkeypatch):
+    """A --batch job's row errors and its reason for failing are the service's words, as a --map
+    row's gRPC details are (masked in client/rpc_errors): a gateway that quotes the key in them
+    put it in full in ``_ygpt.errors`` and in ``%ygpt batch status``."""
+    refused = f"upstream refused Api-Key {TEST_KEY}: try again"
+    echoing.faults.fail_next(3, "INTERNAL", refused, method="BatchRow")
+    batch = "%%ygpt --map frame --batch --model gemma-3-12b-it --out answers\nrow {n}"
+    shown, metadata = shown_with_metadata(shell, batch)
+    errors = shell.user_ns["_ygpt"].errors
+    assert len(errors) == 3 and all(f"upstream refused Api-Key {MASKED}" in e for e in errors.values()), errors
+    assert_kept_nowhere(shell, tmp_path, shown, metadata)
+
+    async def failing(*_: object) -> None:
+        raise emulator_batch._Failed(refused)
+    monkeypatch.setattr(emulator_batch, "_run", failing)   # the whole job fails, in the same words
+    shell.user_ns["frame"] = pd.DataFrame({"n": [ROWS]})
+    failed = run(shell, batch)
+    assert not failed.ok and "ended FAILED" in failed.message, failed.message
+    task_id = re.search(r"batch job (\S+) ended", failed.message)[1]
+    status = run(shell, f"%ygpt batch status {task_id}")
+    assert f"upstream refused Api-Key {MASKED}" in status.shown, status.shown
+    assert PART not in status.shown + status.stdout
 
 
 def test_embeddings_whose_model_version_echoes_the_key_keep_it_nowhere(shell, echoing, tmp_path, monkeypatch):

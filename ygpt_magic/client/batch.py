@@ -24,7 +24,8 @@ import json
 import tempfile
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -33,6 +34,7 @@ from ..chat.values import Message
 from ..errors import BatchNotStarted, BatchUnknown, DataExtraMissing, DatasetRejected, stopping
 from ..render.controls import visible
 from . import rpc_errors
+from .credentials import masked_in
 from .layout import RowLayout, layout_of
 
 if TYPE_CHECKING:
@@ -240,18 +242,20 @@ class BatchJobs:
         return self._call(lambda: self._info(task_id))
 
     def outcome(self, task_id: str, requests: Sequence[Messages] | None = None) -> BatchOutcome:
-        """The finished job's answers, aligned with ``requests`` (None: read back from the job)."""
+        """The finished job's answers, aligned with ``requests`` (None: read back from the job),
+        each row's error in the service's words as :meth:`_said` takes them in."""
         async def run() -> BatchOutcome:
             sdk = self._client._get_sdk()
             return await collect(sdk, await self._task(task_id), requests)
-        return self._call(run)
+        outcome, said = self._call(run), self._said()
+        return replace(outcome, errors={row: said(reason) for row, reason in outcome.errors.items()})
 
     def jobs(self, limit: int = 50) -> list[JobInfo]:
         """The folder's jobs, newest first."""
         async def run() -> list[JobInfo]:
-            found = []
+            found, said = [], self._said()
             async for info in self._client._get_sdk().batch.list_info():
-                found.append(_job_info(info))
+                found.append(_job_info(info, said))
             return sorted(found, key=lambda job: job.created, reverse=True)[:limit]
         return self._call(run)
 
@@ -281,12 +285,21 @@ class BatchJobs:
             raise
 
     async def _info(self, task_id: str) -> JobInfo:
-        return _job_info(await (await self._task(task_id)).get_task_info())
+        return _job_info(await (await self._task(task_id)).get_task_info(), self._said())
+
+    def _said(self) -> Callable[[str], str]:
+        """How the service's words about a job or its rows (its line and batch errors) are taken
+        in: with the kernel's credentials masked (``AQVN…x9Qz``, credentials.masked_in), as a
+        --map row's error details are (rpc_errors.translate), since a gateway may quote the key
+        it was sent and these words go into ``_ygpt.errors``, a failed job's paragraph and
+        ``%ygpt batch status``. The credentials are read once, for all of a job's rows."""
+        return partial(masked_in, credentials=self._client._secrets())
 
 
-def _job_info(info: Any) -> JobInfo:
+def _job_info(info: Any, said: Callable[[str], str]) -> JobInfo:
+    """``info`` as the kernel shows it; ``said`` takes in the service's reason for a failure."""
     created = info.created_at.strftime("%Y-%m-%d %H:%M") if info.created_at else ""
-    reason = "; ".join(e.message for e in info.errors.batch_errors)
+    reason = said("; ".join(e.message for e in info.errors.batch_errors))
     return JobInfo(task_id=_job_id(info.task_id), status=info.status.name, model=info.model_uri,
                    created=created, reason=reason)
 
