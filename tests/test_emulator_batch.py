@@ -173,6 +173,25 @@ def test_a_job_whose_rows_all_fail_is_failed(sdk, dataset, ygpt_server):
         task.wait(poll_interval=FAST)
 
 
+def test_a_job_the_server_fails_on_an_error_of_its_own_ends_failed_and_logs_one_line(sdk, dataset, ygpt_server,
+                                                                                    caplog):
+    """Before, an exception the job did not expect left it IN_PROGRESS: the SDK's wait polled it
+    until its own timeout (72 h by default) and the user's cell never ended."""
+    ygpt_server.faults.crash_next(1, "BatchJob")
+    task = sdk.models.completions("gemma-3-12b-it").batch.run_deferred(dataset)
+    with pytest.raises(RuntimeError, match="unset result_dataset_id"):   # the SDK's words for a FAILED job
+        task.wait(poll_interval=FAST, poll_timeout=5)
+    info = task.get_task_info()
+    assert info.status.name == "FAILED" and not info.result_dataset_id
+    (error,) = info.errors.batch_errors
+    assert "The local server failed it on an error of its own, not of the rows or the model" in error.message
+    assert "InjectedCrash" in error.message and (error.first_line, error.last_line) == (1, 3)
+    [logged] = [r for r in caplog.records if r.name == "ygpt_magic.emulator" and r.levelname == "ERROR"]
+    assert logged.getMessage() == (f"Batch task {task.task_id} FAILED on an error of the local server: "
+                                   "InjectedCrash: injected in BatchJob by server.faults.crash_next")
+    assert logged.exc_info is None
+
+
 def test_a_model_without_batch_support_fails_the_job_and_says_which_models_can(sdk, dataset):
     task = sdk.models.completions("yandexgpt").batch.run_deferred(dataset)
     seen = statuses_until_done(task)

@@ -46,6 +46,23 @@ def test_a_job_the_service_failed_on_a_batch_model_is_not_blamed_on_the_model(ba
     assert MODEL_ADVICE not in run.message and "run the cell again in a while" in run.message
 
 
+def test_a_job_the_local_server_failed_on_its_own_error_ends_the_cell_saying_so(batch_shell, ygpt_server):
+    """Before, such a job stayed IN_PROGRESS and the cell waited for it until Ctrl-C (pressed
+    here after 5 s)."""
+    ygpt_server.faults.crash_next(1, "BatchJob")
+    batch_shell.user_ns["w"] = ["a", "b"]
+    ended = threading.Event()
+    watchdog = threading.Thread(target=lambda: ended.wait(5) or signal.pthread_kill(threading.main_thread().ident,
+                                                                                    signal.SIGINT))
+    watchdog.start()
+    run = cell(batch_shell, f"%%ygpt --map w --batch -m {BATCH_MODEL} --out r\nSay {{item}}")
+    ended.set()
+    watchdog.join()
+    assert not run.ok and "ended FAILED: The local server failed it on an error of its own" in run.message, \
+        run.message
+    assert MODEL_ADVICE not in run.message and "run the cell again in a while" in run.message
+
+
 def test_a_cancelled_job_is_told_as_cancelled_not_as_the_models_fault(batch_shell, ygpt_server):
     ygpt_server.batch_row_delay = 0.05
     batch_shell.user_ns["df"] = pd.DataFrame({"text": [f"review {i}" for i in range(60)]})

@@ -5,7 +5,10 @@ CREATED, PENDING (the result dataset exists), IN_PROGRESS (``started_at``), then
 the result dataset READY; or FAILED, or CANCELED. Each row is answered by the server's responders
 (replay, scripts, fallback), one after another, ``batch_row_delay`` seconds apart, so tests run
 fast and a demo can look like the cloud. A model without batch support is accepted and then
-FAILED, as yandexgpt/latest was in the recording ``batch_test_batch_list``.
+FAILED, as yandexgpt/latest was in the recording ``batch_test_batch_list``. An exception the
+job did not expect (a bug of ours) ends it FAILED too, as the cloud ends a job it could not run,
+with batch errors that say the local server failed it, and one line in the server's log: left
+IN_PROGRESS, the SDK's ``task.wait()`` polled it forever and the user's cell never ended.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from .datasets import Dataset, DatasetStore
 from .errors import RequestError
 from .ids import new_id
 from .keyed import Keyed
+from .logs import logger
 from .models import BATCH_MODELS, resolve_model
 from .stream import final_response
 
@@ -118,6 +122,11 @@ async def run_job(state: EmulatorState, job: BatchJob, source: Dataset,
     except (_Failed, MissingPyarrow, RequestError) as error:   # RequestError: no room for the result
         _drop_result(state.datasets, task)
         _fail(task, getattr(error, "message", str(error)), rows)
+    except Exception as error:   # a bug of ours: the job ends, and says whose fault it was
+        logger.error("Batch task %s FAILED on an error of the local server: %s: %s",
+                     task.task_id, type(error).__name__, error)
+        _drop_result(state.datasets, task)
+        _fail(task, _ours(error), rows)
     task.finished_at.GetCurrentTime()
     return _response(task)
 
@@ -135,6 +144,7 @@ async def _run(state: EmulatorState, task: BatchInferenceTask, rows: Iterable[di
     await asyncio.sleep(state.batch_row_delay)
     task.status = TaskStatus.IN_PROGRESS
     task.started_at.GetCurrentTime()
+    state.faults.crash_if_due("BatchJob")
     answered = await _answer_rows(state, task, rows, request)
     if not answered:
         raise _Failed("No row of the dataset could be answered; see the line errors.")
@@ -189,6 +199,12 @@ def _drop_result(datasets: DatasetStore, task: BatchInferenceTask) -> None:
         except RequestError:   # the user deleted it already
             pass
         task.result_dataset_id = ""
+
+
+def _ours(error: Exception) -> str:
+    """A job's batch error for an exception the server did not expect: whose fault it is."""
+    return (f"The local server failed it on an error of its own, not of the rows or the model "
+            f"({type(error).__name__}: {error}); its log has the line.")
 
 
 def _fail(task: BatchInferenceTask, message: str, rows: int) -> None:

@@ -57,6 +57,14 @@ METHODS = (
     "BatchCompletion", "DescribeBatchInference", "ListBatchInferences", "CancelBatchInference",
     "DeleteBatchInference", "BatchRow",
 )
+#: where a test can make the server's own code raise (``crash_next``): BatchJob, the run of a
+#: batch job outside its rows (a row's exception is that row's line error)
+CRASHABLE = ("BatchJob",)
+
+
+class InjectedCrash(RuntimeError):
+    """An exception the server's code did not expect, raised on purpose (``Faults.crash_next``):
+    what a bug of ours would raise there."""
 
 
 def method_name(method: str) -> str:
@@ -129,6 +137,7 @@ class Faults:
         self._answer_holds: list[_Hold] = []
         self._breaks: list[_StreamFault] = []
         self._stalls: list[_StreamFault] = []
+        self._crashes: list[_Pending] = []
 
     def latency(self, seconds_per_chunk: float) -> None:
         """Wait this long before every response message (each chunk of a stream), until clear()."""
@@ -205,12 +214,28 @@ class Faults:
             self._answer_holds.clear()
             self._breaks.clear()
             self._stalls.clear()
+            self._crashes.clear()
 
     def take_failure(self, method: str) -> tuple[grpc.StatusCode, str] | None:
         """The injected failure for this call, if one is pending (consumes it)."""
         with self._lock:
             failure = _take_for(method, self._failures)
         return None if failure is None else (failure.code, failure.message)
+
+    def crash_next(self, n: int = 1, method: str = "BatchJob") -> None:
+        """The next ``n`` runs of ``method`` (one of CRASHABLE) raise InjectedCrash in the
+        server's own code, so a test sees what the server does with a bug of its own."""
+        if method not in CRASHABLE:
+            raise ValueError(f"Unknown place {method!r} for a crash; use one of: {', '.join(CRASHABLE)}.")
+        with self._lock:
+            self._crashes.append(_Pending(int(n), method))
+
+    def crash_if_due(self, method: str) -> None:
+        """Raise InjectedCrash when a crash of ``method`` is pending (consumes it)."""
+        with self._lock:
+            crash = _take_for(method, self._crashes)
+        if crash is not None:
+            raise InjectedCrash(f"injected in {method} by server.faults.crash_next")
 
     def answer_delay(self) -> float:
         """Seconds a model call that answers in one message (an embedding, a classification)
