@@ -223,6 +223,26 @@ def test_without_pyarrow_batch_says_which_extra_to_install_and_starts_nothing(ba
     assert not [r for r in ygpt_server.requests if r.method in ("CreateDataset", "BatchCompletion")]
 
 
+def test_the_dataset_and_the_job_are_in_the_servers_log_without_the_rows_and_a_dry_run_makes_neither(
+        batch_shell, ygpt_server):
+    """Before, no dataset or job call was in the log, so "nothing was uploaded" could not fail."""
+    shell = batch_shell
+    shell.user_ns["words"] = ["secret-row-one", "secret-row-two"]
+    source = f"%%ygpt --map words --batch -m {BATCH_MODEL} --out spelled\nSpell {{item}}"
+    assert cell(shell, source.replace("--out", "--dry-run --out")).ok
+    assert {r.method for r in ygpt_server.requests} == {"TokenizeCompletion"}, "a dry run uploads nothing"
+    ygpt_server.requests.clear()
+    assert cell(shell, source).ok
+    calls = [r for r in ygpt_server.requests if r.method != "BatchRow"]
+    assert [r.method for r in calls][:4] == ["CreateDataset", "GetUploadDraftUrl", "ValidateDataset",
+                                             "DescribeDataset"]
+    [job] = [r for r in calls if r.method == "BatchCompletion"]
+    dataset = calls[1].fields["datasetId"]
+    assert job.fields["sourceDatasetId"] == dataset and job.model_uri.endswith(f"/{BATCH_MODEL}/latest")
+    assert calls[0].fields["taskType"] == "TextToTextGenerationRequest" and calls[1].fields["sizeBytes"]
+    assert "secret-row" not in repr(calls), "the rows go to the upload URL, not into the log"
+
+
 @pytest.mark.slow   # waits for a 2 s job
 def test_ctrl_c_stops_the_waiting_not_the_job_and_attach_collects_it_in_the_rows_shape(batch_shell, ygpt_server):
     shell = batch_shell

@@ -96,6 +96,10 @@ class ReceivedRequest:
     tools: list[dict[str, Any]] = field(default_factory=list)   # [{"name", "description", "parameters"}]
     tool_choice: str | None = None   # "auto" / "none" / "required" / a function name; None: not sent
     images: list[dict[str, Any]] = field(default_factory=list)   # chat API: [{"message", "format", "bytes", "sha256"}]
+    #: a call that sends no messages (a dataset's, a batch job's): its fields, as protobuf JSON
+    #: names them ({"datasetId", "sizeBytes", "sourceDatasetId", ...}); a dataset's rows never
+    #: travel in one (they go to the upload URL), so none is kept
+    fields: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -202,10 +206,14 @@ def _received_message(message: Message) -> dict[str, Any]:
 
 def received(method: str, request: Any) -> ReceivedRequest:
     """Record a CompletionRequest (or a request of a model and a text: TokenizeRequest, an
-    embedding's; or a BatchCompletionRequest, a model and options, whose rows are a dataset's and
-    are recorded each as a BatchRow) without validating it."""
+    embedding's; a BatchCompletionRequest, a model and options, whose rows are a dataset's and
+    are recorded each as a BatchRow; or a call without text, a dataset's or a batch job's, with
+    its fields) without validating it."""
     if hasattr(request, "source_dataset_id"):   # the job asked for: tests count jobs by it
-        return ReceivedRequest(method, request.model_uri, [], options=_options(request))
+        return ReceivedRequest(method, request.model_uri, [], options=_options(request),
+                               fields=MessageToDict(request))
+    if not hasattr(request, "messages") and not hasattr(request, "text"):   # a dataset's, a job list's
+        return ReceivedRequest(method, getattr(request, "model_uri", ""), [], fields=MessageToDict(request))
     if not hasattr(request, "messages"):   # TokenizeRequest: model_uri + text
         return ReceivedRequest(method, request.model_uri, [{"role": "user", "text": request.text}])
     options = _options(request)

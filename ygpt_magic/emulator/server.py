@@ -233,8 +233,9 @@ class LocalServer:
 
     @property
     def requests(self) -> RequestLog:
-        """The model requests received lately, oldest first (discovery and operation polls are
-        not listed); the last ``keep_requests`` of them, so a long-running server stays small."""
+        """The requests received lately, oldest first: model calls, and dataset and batch calls with
+        their fields (discovery, operation polls and a batch job's status polls are not listed);
+        the last ``keep_requests`` of them, so a long-running server stays small."""
         return self._state.requests
 
     @property

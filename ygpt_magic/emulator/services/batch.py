@@ -3,7 +3,9 @@
 Completion starts a job (``batch.py``) and answers an Operation whose metadata carries the task
 id, as in the recording; the SDK then follows the task through BatchInferenceService.Describe,
 and reads the result dataset through DatasetService. The operation itself is done when the job is;
-its response is a BatchCompletionResponse (task id, final status, result dataset id).
+its response is a BatchCompletionResponse (task id, final status, result dataset id). Each call
+but Describe is in the request log with its fields, so a test can tell that no job was asked for;
+Describe is the SDK's poll, left out as GetOperation is.
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ class BatchInferenceService(pb_grpc.BatchInferenceServiceServicer):
             found = [job.task for job in self.jobs.find(request.folder_id, request.status)]
             page, token = paginate(found, request.page_size, request.page_token)
             return pb.ListBatchInferencesResponse(tasks=page, next_page_token=token)
-        return await unary(self.state, context, "ListBatchInferences", answer)
+        return await unary(self.state, context, "ListBatchInferences", answer, request)
 
     async def Cancel(self, request: pb.CancelBatchInferenceRequest,
                      context: CallContext) -> pb.CancelBatchInferenceResponse:
@@ -96,11 +98,11 @@ class BatchInferenceService(pb_grpc.BatchInferenceServiceServicer):
             if job.runner is not None:
                 job.runner.cancel()
             return pb.CancelBatchInferenceResponse(task_id=request.task_id)
-        return await unary(self.state, context, "CancelBatchInference", answer)
+        return await unary(self.state, context, "CancelBatchInference", answer, request)
 
     async def Delete(self, request: pb.DeleteBatchInferenceRequest,
                      context: CallContext) -> pb.DeleteBatchInferenceResponse:
         def answer() -> pb.DeleteBatchInferenceResponse:
             self.jobs.delete(request.task_id)
             return pb.DeleteBatchInferenceResponse(task_id=request.task_id)
-        return await unary(self.state, context, "DeleteBatchInference", answer)
+        return await unary(self.state, context, "DeleteBatchInference", answer, request)

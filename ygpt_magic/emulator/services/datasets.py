@@ -5,12 +5,14 @@ or StartMultipartUploadDraft/FinishMultipartUploadDraft, an HTTP PUT to those UR
 ``http/files.py`` on this server's ``http_url``), Validate (an Operation the OperationService
 answers; READY or INVALID with the bad rows), Describe, List, GetDownloadUrls (parquet), Delete.
 Validation is done by the first poll, so ``draft.upload()`` (which polls every 60 s) returns at once.
+Every call is in the request log with its fields (``ReceivedRequest.fields``), so a test can tell
+that nothing was uploaded; the rows go to the upload URL, never into the log.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from yandex.cloud.ai.dataset.v1 import dataset_service_pb2 as pb
 from yandex.cloud.ai.dataset.v1 import dataset_service_pb2_grpc as pb_grpc
@@ -64,8 +66,9 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
         self.store = state.datasets
         self.operations = operations
 
-    async def _answer(self, context: CallContext, method: str, answer: Callable[[], T]) -> T:
-        return await unary(self.state, context, method, answer)
+    async def _answer(self, context: CallContext, method: str, answer: Callable[[], T], request: Any) -> T:
+        """The call answered, and recorded in the request log with its fields (never rows)."""
+        return await unary(self.state, context, method, answer, request)
 
     def _draft(self, dataset_id: str) -> Dataset:
         dataset = self.store.get(dataset_id)
@@ -87,11 +90,12 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
                 metadata=request.metadata, labels=dict(request.labels), allow_data_log=request.allow_data_log,
             )
             return pb.CreateDatasetResponse(dataset_id=dataset.id, dataset=dataset.info)
-        return await self._answer(context, "CreateDataset", answer)
+        return await self._answer(context, "CreateDataset", answer, request)
 
     async def Describe(self, request: pb.DescribeDatasetRequest, context: CallContext) -> pb.DescribeDatasetResponse:
         return await self._answer(context, "DescribeDataset",
-                                  lambda: pb.DescribeDatasetResponse(dataset=self.store.get(request.dataset_id).info))
+                                  lambda: pb.DescribeDatasetResponse(dataset=self.store.get(request.dataset_id).info),
+                                  request)
 
     async def Update(self, request: pb.UpdateDatasetRequest, context: CallContext) -> pb.UpdateDatasetResponse:
         def answer() -> pb.UpdateDatasetResponse:
@@ -104,13 +108,13 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
                     setattr(info, path, getattr(request, path))
             info.updated_at.GetCurrentTime()
             return pb.UpdateDatasetResponse(dataset=info)
-        return await self._answer(context, "UpdateDataset", answer)
+        return await self._answer(context, "UpdateDataset", answer, request)
 
     async def Delete(self, request: pb.DeleteDatasetRequest, context: CallContext) -> pb.DeleteDatasetResponse:
         def answer() -> pb.DeleteDatasetResponse:
             self.store.delete(request.dataset_id)
             return pb.DeleteDatasetResponse()
-        return await self._answer(context, "DeleteDataset", answer)
+        return await self._answer(context, "DeleteDataset", answer, request)
 
     async def List(self, request: pb.ListDatasetsRequest, context: CallContext) -> pb.ListDatasetsResponse:
         def answer() -> pb.ListDatasetsResponse:
@@ -118,7 +122,7 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
                                     statuses=request.status, task_types=request.task_type_filter)
             page, token = paginate(found, request.page_size, request.page_token)
             return pb.ListDatasetsResponse(datasets=[d.info for d in page], next_page_token=token)
-        return await self._answer(context, "ListDatasets", answer)
+        return await self._answer(context, "ListDatasets", answer, request)
 
     async def GetUploadDraftUrl(self, request: pb.GetUploadDraftUrlRequest,
                                 context: CallContext) -> pb.GetUploadDraftUrlResponse:
@@ -126,7 +130,7 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
             dataset = self._draft(request.dataset_id)
             self.store.reserve(request.size_bytes)
             return pb.GetUploadDraftUrlResponse(dataset_id=dataset.id, upload_url=upload_url(self.state, dataset))
-        return await self._answer(context, "GetUploadDraftUrl", answer)
+        return await self._answer(context, "GetUploadDraftUrl", answer, request)
 
     async def StartMultipartUploadDraft(self, request: pb.StartMultipartUploadDraftRequest,
                                         context: CallContext) -> pb.StartMultipartUploadDraftResponse:
@@ -138,7 +142,7 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
             dataset.parts.clear()
             urls = [upload_url(self.state, dataset, part) for part in range(1, request.parts + 1)]
             return pb.StartMultipartUploadDraftResponse(dataset_id=dataset.id, multipart_upload_urls=urls)
-        return await self._answer(context, "StartMultipartUploadDraft", answer)
+        return await self._answer(context, "StartMultipartUploadDraft", answer, request)
 
     async def FinishMultipartUploadDraft(self, request: pb.FinishMultipartUploadDraftRequest,
                                          context: CallContext) -> pb.FinishMultipartUploadDraftResponse:
@@ -158,7 +162,7 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
             dataset.draft = b"".join(dataset.parts[n] for n in sorted(numbers))
             dataset.parts.clear()
             return pb.FinishMultipartUploadDraftResponse(dataset_id=dataset.id)
-        return await self._answer(context, "FinishMultipartUploadDraft", answer)
+        return await self._answer(context, "FinishMultipartUploadDraft", answer, request)
 
     async def Validate(self, request: pb.ValidateDatasetRequest, context: CallContext) -> Operation:
         def answer() -> Operation:
@@ -174,7 +178,7 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
                                                   errors=result.errors)
             return self.operations.start(_done(response), description="Validate dataset",
                                          metadata=metadata, operation_id=new_id("fds"), delay=0.0)
-        return await self._answer(context, "ValidateDataset", answer)
+        return await self._answer(context, "ValidateDataset", answer, request)
 
     async def GetDownloadUrls(self, request: pb.GetDownloadUrlsRequest,
                               context: CallContext) -> pb.GetDownloadUrlsResponse:
@@ -189,14 +193,14 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
             parquet_of(dataset)
             urls = [DatasetFileDownloadUrl(key=DOWNLOAD_KEY, url=download_url(self.state, dataset))]
             return pb.GetDownloadUrlsResponse(dataset_id=dataset.id, download_urls=urls)
-        return await self._answer(context, "GetDownloadUrls", answer)
+        return await self._answer(context, "GetDownloadUrls", answer, request)
 
     async def ListUploadFormats(self, request: pb.ListUploadFormatsRequest,
                                 context: CallContext) -> pb.ListUploadFormatsResponse:
         def answer() -> pb.ListUploadFormatsResponse:
             dataset_rows.check_kept(request.task_type)
             return pb.ListUploadFormatsResponse(formats=dataset_rows.UPLOAD_FORMATS)
-        return await self._answer(context, "ListUploadFormats", answer)
+        return await self._answer(context, "ListUploadFormats", answer, request)
 
     async def ListUploadSchemas(self, request: pb.ListUploadSchemasRequest,
                                 context: CallContext) -> pb.ListUploadSchemasResponse:
@@ -208,7 +212,7 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
                 for upload_format in dataset_rows.UPLOAD_FORMATS
             ]
             return pb.ListUploadSchemasResponse(schemas=schemas)
-        return await self._answer(context, "ListUploadSchemas", answer)
+        return await self._answer(context, "ListUploadSchemas", answer, request)
 
 
 def paginate(items: list[T], page_size: int, page_token: str) -> tuple[list[T], str]:
