@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+import ipaddress
 import shutil
+import socket
 import subprocess
 import time
 import urllib.request
@@ -27,6 +29,8 @@ with warnings.catch_warnings():
 from yandex.cloud.endpoint.api_endpoint_service_pb2 import ListApiEndpointsRequest
 from yandex.cloud.endpoint.api_endpoint_service_pb2_grpc import ApiEndpointServiceStub
 
+from ygpt_magic.emulator import start_local_server
+from ygpt_magic.emulator.addresses import joined
 from ygpt_magic.emulator.testing import sdk_kwargs
 
 #: the prompt-mode guide's body.json ("<folder_ID>" filled in)
@@ -185,6 +189,42 @@ def test_the_endpoint_discovery_over_rest_names_the_grpc_address_as_grpcs_does(y
     assert one.json() == {"id": "ai-foundation-models", "address": ygpt_server.address}
     unknown = requests.get(url(ygpt_server, "/endpoints/no-such-service"), timeout=10)
     assert unknown.status_code == 404 and "not served here" in unknown.json()["error"]["message"]
+
+
+def this_machines_address(family: socket.AddressFamily) -> str:
+    """This machine's address on its network (not loopback), as another machine reaches it."""
+    with socket.socket(family, socket.SOCK_DGRAM) as probe:
+        try:   # a route is chosen; nothing is sent
+            probe.connect(("192.0.2.1" if family == socket.AF_INET else "2001:db8::1", 9))
+        except OSError:
+            pytest.skip("this machine has no network address of that family")
+        address = str(probe.getsockname()[0])
+    if ipaddress.ip_address(address).is_loopback:
+        pytest.skip("this machine has no network address of that family")
+    return address
+
+
+@pytest.mark.parametrize("wildcard, family", [("0.0.0.0", socket.AF_INET), ("::", socket.AF_INET6)])
+def test_a_server_on_every_interface_gives_discovery_the_host_the_client_reached_it_on(wildcard, family):
+    """serve --host 0.0.0.0 for the SDK on another machine: its discovery answered 127.0.0.1:PORT
+    (0.0.0.0:PORT before that), so the SDK there went on to its own loopback."""
+    here = joined(this_machines_address(family), 0).rpartition(":")[0]   # an IPv6 one in brackets
+    with start_local_server(host=wildcard) as server:
+        port = server.address.rpartition(":")[2]
+        with grpc.insecure_channel(f"{here}:{port}") as channel:
+            over_grpc = ApiEndpointServiceStub(channel).List(ListApiEndpointsRequest(), timeout=10).endpoints
+        assert {e.address for e in over_grpc} == {f"{here}:{port}"}
+        http_port = server.http_url.rpartition(":")[2]
+        one = requests.get(f"http://{here}:{http_port}/endpoints/ai-foundation-models", timeout=10).json()
+        assert one["address"] == f"{here}:{port}"
+        named = requests.get(f"http://{here}:{http_port}/endpoints", headers={"Host": f"gpu-box.lan:{http_port}"},
+                             timeout=10).json()["endpoints"]
+        assert {e["address"] for e in named} == {f"gpu-box.lan:{port}"}, "the Host the client used"
+        sdk = YCloudML(**sdk_kwargs(f"{here}:{port}"))   # the unmodified SDK, through that discovery
+        assert sdk.models.completions("yandexgpt").run("Hello").alternatives[0].text
+        with grpc.insecure_channel(server.address) as channel:   # this machine's own clients: as before
+            local = ApiEndpointServiceStub(channel).List(ListApiEndpointsRequest(), timeout=10).endpoints
+        assert {e.address for e in local} == {server.address}
 
 
 def test_tokenize_completion_counts_what_completion_reports(ygpt_server):

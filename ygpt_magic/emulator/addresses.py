@@ -5,11 +5,16 @@ own; ``--host [::1]``, as a URL writes the host, is taken as ``::1``.
 
 A server listening on every interface (``0.0.0.0``, ``::``) writes the loopback address of that
 family instead (:func:`reachable`): the wildcard connects on most systems, but ``%ygpt connect``
-takes it for a server across the network and sends it the placeholder key, not the user's."""
+takes it for a server across the network and sends it the placeholder key, not the user's.
+Endpoint discovery (gRPC and ``GET /endpoints``) gives such a server's clients the host they
+reached it on instead (:func:`handed_out`), so a client on another machine is not sent to its
+own loopback."""
 
 from __future__ import annotations
 
 import ipaddress
+import socket
+from urllib.parse import unquote
 
 
 def bare(host: str) -> str:
@@ -43,3 +48,32 @@ def every_interface(host: str) -> bool:
         return ipaddress.ip_address(host).is_unspecified
     except ValueError:
         return False
+
+
+def handed_out(listening: str, address: str, used: str | None) -> str:
+    """The gRPC address discovery gives a client of a server listening on ``listening`` and
+    connected to at ``address`` on this machine: for every interface, ``address``'s port at the
+    host the client ``used`` (when known), so it works from another machine; else ``address``."""
+    if not used or not every_interface(listening):
+        return address
+    return joined(used, int(address.rpartition(":")[2]))
+
+
+def toward(peer: str) -> str | None:
+    """This machine's address on its route to ``peer`` (gRPC's ``ipv4:HOST:PORT`` or
+    ``ipv6:[HOST]:PORT``, its brackets percent-encoded): the one a client there connected to,
+    which gRPC does not tell a handler. A UDP socket's connect sends nothing; None when there is
+    no route."""
+    try:
+        ip = ipaddress.ip_address(bare(unquote(peer).partition(":")[2].rpartition(":")[0]))
+    except ValueError:   # a Unix socket's peer, or none
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:   # IPv4 on a :: server
+        ip = ip.ipv4_mapped
+    family = socket.AF_INET if ip.version == 4 else socket.AF_INET6
+    with socket.socket(family, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect((str(ip), 9))
+        except OSError:
+            return None
+        return str(probe.getsockname()[0]).partition("%")[0]

@@ -147,6 +147,7 @@ async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0,
     op_grpc.add_OperationServiceServicer_to_server(OperationService(state, store), server)
     server.add_generic_rpc_handlers((UnservedServices(state),))   # last: only what none of the above serves
     state.address = connect_to(host, _bind_grpc(server, host, port, credentials))
+    state.listening = host
     await server.start()
     try:
         http = await start_http(state, host, http_port, idle_timeout=idle_timeout)

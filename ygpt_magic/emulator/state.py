@@ -81,6 +81,7 @@ class EmulatorState:
     responders: ResponderChain
     operation_delay: float = 0.3
     address: str = ""
+    listening: str = ""   # the host it listens on, as given (0.0.0.0, ::: every interface)
     http_url: str = ""   # "http://HOST:PORT" of the HTTP side, once it listens
     proxy_url: str = ""  # "http://HOST:PORT" of the HTTPS proxy (serve --tls), if it runs
     faults: Faults = field(default_factory=Faults)

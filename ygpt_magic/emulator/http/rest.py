@@ -4,8 +4,9 @@
 ``{"result": ...}`` holding the whole text so far, as the cloud's gateway frames a server stream),
 ``completionAsync`` → an Operation, ``GET /operations/{id}`` (and ``:cancel``), ``tokenize``,
 ``tokenizeCompletion`` and ``textEmbedding``; and the endpoint discovery, ``GET /endpoints`` and
-``/endpoints/{id}``, as api.cloud.yandex.net answers it (every service at the gRPC address: a
-client given this HTTP address where the gRPC one goes asks it which to use, client/discovery.py).
+``/endpoints/{id}``, as api.cloud.yandex.net answers it (every service at the gRPC address, on the
+host of the request's Host when the server listens on every interface: a client given this HTTP
+address where the gRPC one goes asks it which to use, client/discovery.py).
 Every route parses the body into the gRPC request message and runs the gRPC service itself, so
 auth, validation, responders, faults and the request log are the same.
 """
@@ -81,11 +82,11 @@ def add_routes(app: web.Application, state: EmulatorState) -> None:
         return await _unary(operations.Cancel(message, HttpContext(request)))
 
     async def list_endpoints(request: web.Request) -> web.Response:
-        return await _unary(discovery.List(endpoint_pb.ListApiEndpointsRequest(), HttpContext(request)))
+        return await _unary(discovery.listed(HttpContext(request), request.url.host))
 
     async def get_endpoint(request: web.Request) -> web.Response:
         message = endpoint_pb.GetApiEndpointRequest(api_endpoint_id=request.match_info["api_endpoint_id"])
-        return await _unary(discovery.Get(message, HttpContext(request)))
+        return await _unary(discovery.got(message, HttpContext(request), request.url.host))
 
     app.router.add_post(f"{PREFIX}/completion", completion)
     app.router.add_post(f"{PREFIX}/completionAsync", completion_async)
