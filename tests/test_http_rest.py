@@ -6,9 +6,9 @@ mode", "... in chat mode", "Sending an asynchronous request"); only the host is 
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
-import ipaddress
 import shutil
 import socket
 import subprocess
