@@ -164,7 +164,7 @@ def test_an_embedding_model_the_server_does_not_know_is_named_with_the_embedding
     shell.user_ns["docs"] = CATS
     cell(shell, "%ygpt embed docs --model emb://b1gtestfolder/nosuch/latest")
     reason = shell.user_ns["_ygpt"].errors[0]
-    assert "The embedding model 'emb://b1gtestfolder/nosuch/latest' was not found (INVALID_ARGUMENT)" in reason
+    assert "The embedding model 'nosuch/latest' was not found (INVALID_ARGUMENT)" in reason
     assert "--model doc" in reason and "query" in reason and "invalid model_uri" in reason, reason
     assert "yandexgpt" not in reason and "temperature" not in reason, reason
 

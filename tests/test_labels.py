@@ -125,7 +125,7 @@ def test_a_chat_model_given_to_labels_is_said_to_be_no_classifier_before_anythin
 
 def test_a_tuned_classifier_that_is_not_found_gets_a_classifiers_advice(shell, ygpt_server):
     message = assert_clear_error(cell(shell, "%%ygpt --model cls://b1gtestfolder/my-classifier/v1\nsome text"),
-                                 "The classifier 'cls://b1gtestfolder/my-classifier/v1' was not found",
+                                 "The classifier 'my-classifier/v1' was not found",
                                  "cls://<folder_id>/<name>/<version>", "YC_FOLDER_ID",
                                  error_type=errors.ModelNotFound)
     assert "gpt://<folder_id>" not in message and "%ygpt models" not in message

@@ -27,10 +27,10 @@ VIEWS = {
     f"gpt://{FOLDER}/yandexgpt-lite/rc": ("yandexgpt-lite/rc", "yandexgpt-lite/rc", "yandexgpt-lite/rc"),
     f"gpt://{FOLDER}/yandexgpt-lite/latest@tuning": ("yandexgpt-lite/latest@tuning", "yandexgpt-lite/latest@tuning",
                                                       "yandexgpt-lite/latest@tuning"),
-    # a classifier's URI is kept whole where it is told by it (the key, --labels), not where it is priced
-    TUNED: (TUNED, TUNED, "yandexgpt-lite/rc@tamrap1sjscq6e9flit3p"),
+    # a classifier's URI is kept whole where it is told by it (the key), not where it is shown or priced
+    TUNED: (TUNED, "yandexgpt-lite/rc@tamrap1sjscq6e9flit3p", "yandexgpt-lite/rc@tamrap1sjscq6e9flit3p"),
     f"emb://{FOLDER}/text-search-doc/latest": (f"emb://{FOLDER}/text-search-doc/latest",
-                                               f"emb://{FOLDER}/text-search-doc/latest", "text-search-doc"),
+                                               "text-search-doc/latest", "text-search-doc"),
     "text-search-query/latest": ("text-search-query/latest", "text-search-query/latest", "text-search-query"),
     "doc": ("text-search-doc/latest", "doc", "text-search-doc"),
 }

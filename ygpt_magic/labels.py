@@ -62,7 +62,7 @@ def check_flags(args: argparse.Namespace) -> None:
 
 def _check_tuned(args: argparse.Namespace) -> None:
     if args.labels or args.samples or args.task:
-        raise OptionError(f"%%ygpt: {args.model} is a tuned classifier: its labels were fixed when "
+        raise OptionError(f"%%ygpt: {model_name(args.model).short} is a tuned classifier: its labels were fixed when "
                           f"it was tuned, and it takes no --labels, --samples or --task. Drop them "
                           f"to classify with it, or give --model yandexgpt (or yandexgpt-lite) to "
                           f"classify with labels of your own.")
@@ -91,7 +91,7 @@ def labels(text: str) -> tuple[str, ...]:
 
 def classifier(kernel: Kernel, args: argparse.Namespace) -> Classifier:
     """The cell's classifier: its model (``--model``, else the notebook's), labels, task, samples."""
-    model = model_name(args.model or kernel.settings.model).short
+    model = model_name(args.model or kernel.settings.model).classifier
     if not can_classify(model):
         raise OptionError(_not_a_classifier(model, given=bool(args.model)))
     if is_tuned(model):

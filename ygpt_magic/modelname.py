@@ -60,10 +60,28 @@ class ModelName:
 
     @property
     def short(self) -> str:
-        """The name a user types and reads: a ``gpt://`` URI without its folder, which is noise
-        (``yandexgpt/latest``); no version added. Any other name whole: a ``cls://`` URI names a
-        tuned classifier, which --labels tells by it."""
-        return self.path if self.scheme == "gpt" else self.text
+        """The name a user reads, in every output and message: a URI without its scheme and
+        folder (``gpt://<folder>/yandexgpt/latest`` is ``yandexgpt/latest``,
+        ``emb://<folder>/text-search-doc/latest`` ``text-search-doc/latest``, a tuned
+        classifier's ``cls://<folder>/yandexgpt-lite/rc@<tuning>`` ``yandexgpt-lite/rc@<tuning>``,
+        as provenance records it); no version added; a short name as typed (``doc``). The folder
+        id is the user's own: shown, it lands in saved notebooks."""
+        return self.path if self.scheme else self.text
+
+    @property
+    def classifier(self) -> str:
+        """The name a classification asks for: a ``cls://`` URI whole (it names a tuned
+        classifier in its folder, which --labels tells by it), any other as :attr:`short` (a
+        ``gpt://`` URI's model, which the classifiers run on in the connection's folder)."""
+        return self.text if self.scheme == "cls" else self.short
+
+    @property
+    def base(self) -> str:
+        """The model a tuned one was tuned on: :attr:`path` without the ``@<tuning>`` of its
+        version (``yandexgpt-lite/rc@<tuning>`` is ``yandexgpt-lite/rc``); an untuned name's
+        :attr:`path`."""
+        version = self.version.partition("@")[0]
+        return f"{self.model}/{version}" if version else self.model
 
     @property
     def path(self) -> str:

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from ..errors import ContextTooLong, ImagesNotTaken, OptionError, UnknownChat
 from ..errors.too_long import Room
+from ..modelname import model_name
 from ..words import counted, numbered
 from .catalog import IMAGE_MODELS, MODELS, context_size, takes_images
 from .counting import CountTokens, Tokenizes, Waiting, count_back
@@ -202,7 +203,7 @@ def context_budget(options: RequestOptions, settings: Settings | None) -> int | 
     size = context_size(options.model)
     if size is not None and (options.max_tokens or 0) >= size:
         raise OptionError(
-            f"max_tokens is {options.max_tokens}, but {options.model}'s context holds {size:,} "
+            f"max_tokens is {options.max_tokens}, but {model_name(options.model).short}'s context holds {size:,} "
             f"tokens for the prompt and the reply together, so no prompt would fit. Use a "
             f"smaller --max-tokens (e.g. {size // 4}).")
     budget = (settings or DefaultSettings()).context_budget
@@ -222,7 +223,7 @@ def room(options: RequestOptions, budget: int, needed: int, *, images: bool = Fa
     fits = [model for model in MODELS if model.context - reply >= needed and model.context > (size or 0)
             and (model.images or not images)]
     longer = min(fits, key=lambda model: model.context, default=None)
-    return Room(options.model, holds, reply, setting=budget != holds,
+    return Room(model_name(options.model).short, holds, reply, setting=budget != holds,
                 longer=None if longer is None else (longer.name, longer.context))
 
 

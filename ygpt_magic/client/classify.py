@@ -54,9 +54,7 @@ class Classifier:
         or a tuned classifier's base model, as the tokenizer API knows no tuned classifier (a
         ``cls://`` URI names none: it counts as yandexgpt-lite, the base classifiers are tuned on)."""
         read = model_name(self.model)
-        if read.scheme == "cls":
-            return TUNED_ON
-        return self.model.partition("@")[0]
+        return TUNED_ON if read.scheme == "cls" else read.base
 
     def messages(self, text: str) -> list[Message]:
         """What this request sends, as the credential guard and the reply cache read requests:

@@ -13,6 +13,7 @@ from ..chat import planning
 from ..chat.session import Deleted
 from ..errors import OptionError
 from ..kernel import Kernel
+from ..modelname import model_name
 from ..words import counted
 from ._common import secrets_masked, show, show_table
 from .args import parse, subcommand
@@ -75,7 +76,7 @@ def _listed(kernel: Kernel) -> None:
         rows.append([
             ("* " if name == session.current else "") + hide(name),
             str(len(chat.turns)),
-            options.model,
+            model_name(options.model).short,
             f"{chat.kept_tokens:,}",
             system if len(system) <= 40 else system[:39] + "…",
         ])

@@ -32,6 +32,7 @@ A NOT_FOUND of the chat API (a request with pictures) is
 
 from __future__ import annotations
 
+from ..modelname import model_name
 from ..words import counted, in_latin, look_alike
 from .base import YGptError, _clean, _with_detail, where_to_look
 from .origin import Origin
@@ -243,16 +244,19 @@ class ModelNotFound(RefusedForEvery):
     answer to a model it does not know, INVALID_ARGUMENT "invalid model_uri" (``status``; AI
     Studio's error-codes page), whose URI also holds the folder id, which the page says to check
     too. ``asked``: a completion, an embedding or a classification, whose models are named
-    differently."""
+    differently. The model is named without a URI's folder id (modelname's ``short``), which a
+    saved notebook would keep; a URI the user gave is then said to name a folder to check."""
 
     def __init__(self, model: str, detail: object = None, asked: str = "completion",
                  status: str = "NOT_FOUND") -> None:
         what, advice = _NAMING.get(asked, _NAMING["completion"])
-        folder = ("" if status == "NOT_FOUND" else
+        name = model_name(model)
+        folder = (" The URI names a folder too: if the name is right, check the folder id in it." if name.folder
+                  else "" if status == "NOT_FOUND" else
                   " A model URI holds the folder id too: if the name is right, check the folder "
                   "(YC_FOLDER_ID, or the one entered with %ygpt auth; %ygpt whoami shows it).")
-        meant = _latin_twin(model)
-        super().__init__(_with_detail(f"{what} '{model}' was not found ({status}). {meant}{advice}{folder}",
+        meant = _latin_twin(name.short)
+        super().__init__(_with_detail(f"{what} '{name.short}' was not found ({status}). {meant}{advice}{folder}",
                                       detail))
         self.model = model
 
@@ -274,10 +278,10 @@ class PictureModelNotFound(ModelNotFound):
 
     def __init__(self, model: str, url: str, detail: object = None) -> None:
         RefusedForEvery.__init__(self, _with_detail(
-            f"The chat API at {url} did not find the model '{model}' (NOT_FOUND). Check that {url} is "
-            f"the chat API's address (%ygpt connect HOST:PORT --http URL; `ygpt-magic serve` prints "
-            f"its own after READY) and that the folder (YC_FOLDER_ID) can use the model; %ygpt models "
-            f"marks the models that take images.", detail))
+            f"The chat API at {url} did not find the model '{model_name(model).short}' (NOT_FOUND). "
+            f"Check that {url} is the chat API's address (%ygpt connect HOST:PORT --http URL; "
+            f"`ygpt-magic serve` prints its own after READY) and that the folder (YC_FOLDER_ID) can "
+            f"use the model; %ygpt models marks the models that take images.", detail))
         self.model = model
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from ..modelname import model_name
 from .base import YGptError
 
 #: what a stopped cell leaves as it was
@@ -73,7 +74,7 @@ class BatchNotStarted(YGptError):
         else:
             during = (f"the job was asked for, dataset {dataset} uploaded, and no answer came in the "
                       f"seconds the cell still waited for it")
-            cloud = (f"A batch job on {model} may have started, and would be billed as it runs: "
+            cloud = (f"A batch job on {model_name(model).short} may have started, and would be billed as it runs: "
                      f"%ygpt batch list shows the folder's jobs, %ygpt batch cancel ID stops one, "
                      f"%ygpt batch attach ID --out VAR collects one; dataset {dataset} stays in the folder")
         super().__init__(f"Stopped before the batch job was known to start: Ctrl-C came while {during}. "

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from ..modelname import model_name
 from ..words import counted
 from .base import YGptError, _clean
 from .origin import CELL, capital
@@ -295,7 +296,7 @@ class ImagesNotTaken(YGptError):
         which = ", ".join(image_models) or "none listed"
         first = image_models[0] if image_models else "NAME"
         super().__init__(lambda origin: (
-            f"The model '{model}' does not take images, so nothing was sent. "
+            f"The model '{model_name(model).short}' does not take images, so nothing was sent. "
             f"{capital(origin.model(first))} (models that take images: {which}; %ygpt models "
             f"marks them), or {origin.flag('without pictures (--image, ', 'send it without ')}"
             f"{{name}} or {{Out[N]}} of a picture{origin.flag(')')}."

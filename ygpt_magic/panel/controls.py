@@ -24,6 +24,7 @@ from ..chat import FORMATS, UNSET, Chat, ChatSession, Options, counted, planning
 from ..chat.catalog import NAMES as MODELS  # a chat set to another model (a gpt:// URI) is added
 from ..client.guard import check
 from ..errors import PANEL, YGptError
+from ..modelname import model_name
 from .keys import SUBMIT_MARK
 from .style import NEW_CHAT_CLASS, styled
 
@@ -234,9 +235,12 @@ def _choices(
     listed: tuple[str, ...], chosen: str | None, inherited: str
 ) -> tuple[tuple[str, str], ...]:
     """A dropdown's entries: "<inherited value> (default)" first (not set for this chat), then
-    the usual values, plus the chat's own if it is not among them (a gpt:// URI, a version)."""
+    the usual values, plus the chat's own if it is not among them (a gpt:// URI, a version).
+    Each is labelled as modelname's ``short`` reads it: a URI without its folder id, which the
+    saved widget state would keep (a format's value is its own label)."""
     values = listed if chosen is None or chosen in listed else (*listed, chosen)
-    return ((f"{inherited} (default)", DEFAULT), *((value, value) for value in values))
+    return ((f"{model_name(inherited).short} (default)", DEFAULT),
+            *((model_name(value).short, value) for value in values))
 
 
 def _tip(source: str, builtin: str = "the built-in default") -> str:

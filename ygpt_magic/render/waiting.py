@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ..modelname import model_name
 from . import inert, terminal
 
 
@@ -34,7 +35,7 @@ class CountingLine:
     @property
     def line(self) -> str:
         return (f"⏳ counting the tokens of {self.turns:,} turns of chat '{self.chat}' for "
-                f"{self.model}, once: the counts stay with the chat…")
+                f"{model_name(self.model).short}, once: the counts stay with the chat…")
 
     def counting(self, turns: int) -> None:
         """A wave of ``turns`` is asked: the line counts it, shown (or kept up to date) once the

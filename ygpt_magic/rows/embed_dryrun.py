@@ -31,6 +31,7 @@ from ..client import guard
 from ..client.credentials import Credential
 from ..client.embeddings import key_model
 from ..errors import CacheMiss, CredentialInText, YGptError
+from ..modelname import model_name
 from ..render import inert
 from ..words import counted
 from .dryrun import said_failing
@@ -131,7 +132,7 @@ def dry_run(texts: Texts, model: str, client: Tokenizes, prices: PriceTable,
     if failing or tokens.rows < len(texts.texts):
         send = f"{tokens.rows:,} {'distinct ' if tokens.rows < len(texts.texts) - len(failing) else ''}to send"
         what += f" ({send}, {len(failing):,} that would fail)" if failing else f" ({send})"
-    head = (f"Dry run (embed, model {model}): {what}, {tokens.said('text')}. "
+    head = (f"Dry run (embed, model {model_name(model).short}): {what}, {tokens.said('text')}. "
             f"Nothing was sent. {found.cost.sentence()}")
     if not failing:
         return inert.bundle(inert.bold(head), plain=head)
