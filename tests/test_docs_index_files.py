@@ -147,3 +147,28 @@ def test_ctrl_c_while_the_index_waits_for_another_kernel_leaves_it_usable_and_un
     other.execute("BEGIN IMMEDIATE")   # the other kernel can write again
     other.execute("COMMIT")
     other.close()
+
+
+@pytest.mark.slow
+def test_the_index_is_named_as_the_cache_was_set_not_by_its_absolute_path(shell, ygpt_server, notes, tmp_path):
+    """The index's messages named it by its absolute path, the author's home folder in a saved
+    notebook; they name it beside the reply cache as %ygpt cache shows that (cache/shown.py)."""
+    assert cell(shell, "%ygpt cache replies.sqlite").ok
+    (tmp_path / "replies.sources.sqlite").mkdir()   # it cannot be made: kept in memory, said once
+    run = cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}")
+    assert run.ok, run.message
+    assert "ygpt sources index: 'replies.sources.sqlite' cannot be used (it is a folder" in run.plain_page, run.page
+    (tmp_path / "replies.sources.sqlite").rmdir()
+    cell(shell, "%reload_ext ygpt_magic")
+    assert cell(shell, f"%ygpt connect {ygpt_server.address} --insecure").ok
+    assert cell(shell, "%ygpt cache replies.sqlite").ok
+    assert cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}").ok
+    cell(shell, "%reload_ext ygpt_magic")   # a newer ygpt_magic wrote the index: refused
+    with sqlite3.connect(tmp_path / "replies.sources.sqlite") as db:
+        db.execute("UPDATE meta SET value = '9' WHERE name = 'schema'")
+    assert cell(shell, f"%ygpt connect {ygpt_server.address} --insecure").ok
+    assert cell(shell, "%ygpt cache replies.sqlite").ok
+    refused = cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}")
+    assert "The sources index 'replies.sources.sqlite' cannot be used: it was written by a newer" in refused.message, \
+        refused.message
+    assert str(tmp_path) not in run.shown + refused.shown + refused.message

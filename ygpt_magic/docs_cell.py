@@ -94,7 +94,8 @@ def index_of(kernel: Kernel) -> Index:
     index = kernel.sources.get(server)
     if index is None:
         path = kernel.cache.path  # absolute: resolved when the path was set
-        index = kernel.sources[server] = Index(index_path(path) if path else None, f"{MODEL}@{server}")
+        index = kernel.sources[server] = Index(index_path(path) if path else None, f"{MODEL}@{server}",
+                                               shown=kernel.cache.beside(index_path(path)) if path else "")
     return index
 
 

@@ -75,6 +75,10 @@ class ReplyCache:
         from .shown import shown
         return shown(self.path or "(none)", self.given, self.set_in)
 
+    def beside(self, path: Path) -> str:
+        """A file beside the cache (its --docs sources index), named in :meth:`shown`'s form."""
+        return str(Path(self.shown()).with_name(path.name))
+
     @property
     def active(self) -> bool:
         return self.path is not None and self.mode != "off"

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from IPython.core.magic_arguments import argument
 
@@ -149,12 +148,7 @@ def _index(cache: ReplyCache, path: str) -> list[list[str]]:
     index = index_path(path)
     if not index.is_file():
         return []
-    return [["docs index", f"{_beside(cache, index)}, {_size(index.stat().st_size)} (the --docs sources index)"]]
-
-
-def _beside(cache: ReplyCache, path: Path) -> str:
-    """A file beside the cache (its sources index), shown in the cache's own form."""
-    return str(Path(cache.shown()).with_name(path.name))
+    return [["docs index", f"{cache.beside(index)}, {_size(index.stat().st_size)} (the --docs sources index)"]]
 
 
 def _saved(kernel: Kernel) -> str:
@@ -188,8 +182,8 @@ def _emptied(kernel: Kernel, cache: ReplyCache, path: str) -> list[list[str]]:
         return []
     kernel.close_sources()
     was = index.stat().st_size
-    versions = emptied(index)
-    return [["docs index", f"{_beside(cache, index)}: {counted(versions, 'file version')} forgotten, "
+    versions = emptied(index, cache.beside(index))
+    return [["docs index", f"{cache.beside(index)}: {counted(versions, 'file version')} forgotten, "
                            f"{_size(index.stat().st_size)} now (was {_size(was)})"]]
 
 

@@ -89,14 +89,14 @@ def index_path(cache: str | os.PathLike[str]) -> Path:
     return Path(cache).expanduser().with_suffix(".sources.sqlite")
 
 
-def emptied(path: str | os.PathLike[str]) -> int:
-    """Empty the index file at ``path`` (``%ygpt cache clear``), giving its space back; how many
-    file versions it held. IndexUnusable when the file cannot be written: it is never emptied
-    in memory instead, which would say it was done."""
+def emptied(path: str | os.PathLike[str], shown: str = "") -> int:
+    """Empty the index file at ``path`` (``%ygpt cache clear``; ``shown``: as named), giving its
+    space back; how many file versions it held. IndexUnusable when the file cannot be written:
+    it is never emptied in memory instead, which would say it was done."""
     def refuse(reason: IndexUnusable) -> None:
         raise reason
 
-    index = Index(path, "", on_memory=refuse)
+    index = Index(path, "", on_memory=refuse, shown=shown)
     try:
         return index.clear()
     finally:
@@ -112,11 +112,13 @@ class Index:
     """The index in ``path`` (None: in memory, for this kernel only). ``space`` names the
     embedding model and the server that embeds (``text-search-doc@local``): vectors of different
     spaces are never mixed. ``on_memory(reason)`` is called once if the file cannot be used where
-    it is and the index moves into memory; ``unused`` then holds that reason."""
+    it is and the index moves into memory; ``unused`` then holds that reason. ``shown``: the
+    file as its messages name it (beside the reply cache as that is shown: never absolute)."""
 
     def __init__(self, path: str | os.PathLike[str] | None, space: str,
-                 on_memory: Callable[[IndexUnusable], None] = lambda reason: None) -> None:
+                 on_memory: Callable[[IndexUnusable], None] = lambda reason: None, shown: str = "") -> None:
         self.path = _MEMORY if path is None else str(Path(path).expanduser())
+        self.shown = shown or self.path
         self.model = space
         self.space = f"{space}|{CHUNKING}"
         self.unused: IndexUnusable | None = None
@@ -136,7 +138,7 @@ class Index:
         if not self.in_memory:
             db.execute(f"PRAGMA page_size = {PAGE_SIZE}")   # a new file's; before WAL, which fixes it
             db.execute("PRAGMA journal_mode = WAL")
-        tables.prepare(db, self.path)
+        tables.prepare(db, self.shown)
 
     def _do(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         """``work(connection)`` under the lock, sqlite3's errors said as IndexUnusable. When the
@@ -303,7 +305,7 @@ class Index:
         """sqlite3's ``error`` said as what a user can act on; one no file can cause as ours."""
         if ours(error):
             return InternalError(error)
-        return IndexUnusable(self.path, problem(error, Path(self.path), "a sources index", _IN_A_FOLDER))
+        return IndexUnusable(self.shown, problem(error, Path(self.path), "a sources index", _IN_A_FOLDER))
 
 def _connect(target: str, uri: bool = False) -> sqlite3.Connection:
     return sqlite3.connect(target, uri=uri, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
