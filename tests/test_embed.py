@@ -80,7 +80,7 @@ def test_a_rerun_embeds_only_new_texts_and_a_restart_with_the_cache_none(shell, 
     assert run.ok, run.message
     assert sorted(embedded(ygpt_server)) == sorted(CATS[2:])   # only the new ones
     assert np.array_equal(shell.user_ns["first"], shell.user_ns["second"][:2])
-    assert "(2 reused)" in run.stdout
+    assert "(2 from this kernel's earlier runs)" in run.stdout
     shell.extension_manager.unload_extension("ygpt_magic")   # a kernel restart, the cache kept
     shell.extension_manager.load_extension("ygpt_magic")
     shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
@@ -89,7 +89,7 @@ def test_a_rerun_embeds_only_new_texts_and_a_restart_with_the_cache_none(shell, 
     assert run.ok, run.message
     assert embedded(ygpt_server) == []
     assert np.array_equal(shell.user_ns["second"], shell.user_ns["third"])
-    assert "4 texts already embedded" in run.stdout
+    assert "4 texts already embedded (4 from the reply cache)" in run.stdout
     assert cache_file.read_bytes().count(b"Cats sleep") == 0   # the key holds no text
 
 

@@ -224,7 +224,7 @@ def test_map_gives_a_frame_on_the_rows_index_with_a_failed_row_and_a_resume(shel
     assert again.ok, again.message
     assert len(classified(ygpt_server)) == sent + 1     # only the failed row
     assert shell.user_ns["result"].loc["r1", "label"] == "phone"
-    assert "(3 reused)" in again.stdout
+    assert "(3 from this kernel's earlier runs)" in again.stdout
 
 
 def test_a_class_named_like_a_result_column_is_refused_before_any_row_is_sent(shell, ygpt_server):

@@ -38,7 +38,7 @@ def test_a_map_row_replays_a_cells_recording_and_a_cell_replays_a_rows(shell, yg
     rows = cell(shell, "%%ygpt --map words --model yandexgpt/latest --out spelled\nSpell {item}")
     assert rows.ok, rows.message
     assert sent_texts(ygpt_server) == ["Spell one", "Spell two"], "row 'one' came from the cell's entry"
-    assert "(1 reused)" in rows.stdout and shell.user_ns["spelled"][0] == said
+    assert "(1 from the reply cache)" in rows.stdout and shell.user_ns["spelled"][0] == said
     # the other way round: a row recorded, then a cell asking the same (another model spelling)
     shell.user_ns["more"] = ["three"]
     assert cell(shell, "%%ygpt --map more --model gpt://b1gsomefolder/yandexgpt/latest\nSpell {item}").ok
@@ -57,7 +57,7 @@ def test_a_schema_cells_recording_is_a_schema_rows_too(shell, ygpt_server, cache
     shell.user_ns["people"] = [PERSON_TEXT, "Boris Orlov is 51 years old and lives in Riga."]
     rows = cell(shell, "%%ygpt --map people --schema Person --out found\n{item}")
     assert rows.ok, rows.message
-    assert len(completions(ygpt_server)) == 2 and "(1 reused)" in rows.stdout
+    assert len(completions(ygpt_server)) == 2 and "(1 from the reply cache)" in rows.stdout
     assert list(shell.user_ns["found"].iloc[0]) == [parsed.name, parsed.age, parsed.city]
 
 

@@ -86,7 +86,7 @@ def test_a_failed_row_never_stops_the_others_and_a_rerun_sends_only_it(shell, yg
     assert again.ok
     assert sent_texts(ygpt_server) == ["Spell one"]          # exactly the missing row
     assert all(shell.user_ns["answers"]) and shell.user_ns["answers"][1:] == answers[1:]
-    assert "(4 reused)" in again.stdout and shell.user_ns["_ygpt"].errors == {}
+    assert "(4 from this kernel's earlier runs)" in again.stdout and shell.user_ns["_ygpt"].errors == {}
 
 
 def test_a_rerun_sends_only_rows_whose_prompt_or_options_changed(shell, ygpt_server):
@@ -368,7 +368,7 @@ def test_with_the_reply_cache_each_row_is_one_entry_and_a_new_kernel_sends_only_
     run = cell(shell, "%%ygpt --map words --out spelled\nSpell {item}")
     assert run.ok, run.message
     assert sent_texts(ygpt_server) == ["Spell four"]          # the three recorded rows replayed
-    assert shell.user_ns["spelled"][:3] == first and "(3 reused)" in run.stdout
+    assert shell.user_ns["spelled"][:3] == first and "(3 from the reply cache)" in run.stdout
     ygpt_server.requests.clear()
     assert cell(shell, "%%ygpt --map words --no-cache\nSpell {item}").ok   # the kernel's memo still counts
     assert completions(ygpt_server) == []

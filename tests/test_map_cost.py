@@ -41,7 +41,7 @@ def test_the_summary_prices_the_rows_sent_as_usage_does_and_a_replayed_row_costs
 
     shell.user_ns["fruits"] = ["apple", "pear", "plum", "fig"]   # three replayed, one sent
     run = cell(shell, MAP)
-    assert run.ok and "(3 reused)" in run.stdout, run.stdout
+    assert run.ok and "(3 from this kernel's earlier runs)" in run.stdout, run.stdout
     sent = ygpt_server.billed["total_tokens"] - first
     assert priced_tokens(run.stdout) == roubles(PRO_SYNC * sent / 1000)
 

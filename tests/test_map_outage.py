@@ -45,7 +45,7 @@ def test_an_outage_stops_the_run_after_a_window_and_a_rerun_sends_only_the_rest(
     asked = {request.messages[-1]["text"] for request in completions(ygpt_server)}
     # as a set: the first run's last request in flight, cancelled on the wire, can reach the
     # server after it was cleared (under load); the re-run asks each row left once, no other
-    assert asked == left and "(10 reused)" in again.stdout
+    assert asked == left and "(10 from this kernel's earlier runs)" in again.stdout
     assert all(shell.user_ns["answers"]) and shell.user_ns["_ygpt"].errors == {}
 
 

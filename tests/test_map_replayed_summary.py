@@ -44,7 +44,8 @@ def test_a_map_run_replayed_whole_says_it_was_replayed_and_what_it_saved(shell, 
     assert f"saving {amount}" in cell(shell, "%ygpt cache").plain   # the kernel's own total: the same
 
     again = cell(shell, source)   # the same kernel: its own memory, not the cache
-    assert _summary(again).startswith("✓ 3 rows already answered for these prompts (reused)"), again.shown
+    said = "✓ 3 rows already answered for these prompts (3 from this kernel's earlier runs)"
+    assert _summary(again).startswith(said), again.shown
 
 
 def _summary(run) -> str:

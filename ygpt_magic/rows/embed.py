@@ -127,15 +127,19 @@ def _memo_key(embedder: Embedder, model: str, text: str) -> MemoKey:
 
 
 def _look_up(state: _State, embedder: Embedder, tally: Tally) -> None:
-    """Each text's vector from the memo or the reply cache; the others ``pending``."""
+    """Each text's vector from the memo or the reply cache (counted as the cache's, also for a
+    text repeated after it was replayed); the others ``pending``."""
     import numpy as np
 
+    replayed: set[str] = set()
     for position, text in enumerate(state.texts.texts):
         key = _memo_key(embedder, state.model, text)
         vector = embedder.memo.get(key)
         if vector is None and text not in state.pending:
             try:
                 vector = _replayed(state, embedder, text)
+                if vector is not None:
+                    replayed.add(text)
             except CacheMiss as miss:
                 raise miss.at_row(state.texts.labels[position]) from None
             except YGptError as error:   # a text that carries a credential: refused, not sent
@@ -147,6 +151,7 @@ def _look_up(state: _State, embedder: Embedder, tally: Tally) -> None:
         else:
             state.vectors[position] = np.asarray(vector)
             tally.reused += 1
+            tally.cached += text in replayed
 
 
 def _replayed(state: _State, embedder: Embedder, text: str) -> Any:
@@ -256,7 +261,7 @@ def _finish(state: _State, tally: Tally, progress: Progress | None, quiet: bool,
         tally.end()
     summary = tally.summary(cost=ledger.cost(tally.usage, state.model)).replace("rows/s", "texts/s")
     if tally.reused == tally.total:
-        summary = f"✓ {counted(tally.total, 'text')} already embedded (reused); none was sent again."
+        summary = f"✓ {counted(tally.total, 'text')} already embedded ({tally.reused_from()}); none was sent again."
     labels = state.texts.labels
     errors = {labels[p]: line for p, line in sorted(state.errors.items())}
     counts = tally.counts(errors, summary)

@@ -111,6 +111,7 @@ class Tally:
 
     total: int
     reused: int = 0
+    cached: int = 0                # of the reused, those the reply cache answered in this run
     answered: int = 0
     usage: Usage = field(default_factory=Usage)
     reused_usage: Usage = field(default_factory=Usage)   # the reused rows' tokens, as recorded
@@ -182,6 +183,7 @@ class Tally:
     def replay(self, answer: Answer) -> None:
         """A row the reply cache answered in this run (not the kernel's memory of an earlier
         run): its tokens, and the day it was recorded, for a summary that says what it saved."""
+        self.cached += 1
         self.replayed += answer.usage
         self.recorded.append(answer.recorded[:10])
         self.local |= answer.model_version.startswith(LOCAL_SERVER)
@@ -212,10 +214,11 @@ class Tally:
         if self.reused and not self.answered and not self.failed and not self.left:
             if len(self.recorded) == self.reused:
                 return self._replayed_whole(saved_cost)
-            return f"✓ {counted(self.reused, 'row')} already answered for these prompts (reused); nothing was sent."
+            return (f"✓ {counted(self.reused, 'row')} already answered for these prompts "
+                    f"({self.reused_from()}); nothing was sent.")
         answered = f"✓ {self.answered:,} answered"
         if self.reused:
-            answered += f" ({self.reused:,} reused)"
+            answered += f" ({self.reused_from()})"
         parts = [answered]
         if self.failed:
             reasons = ", ".join(f"{n:,} {reason}" for reason, n in self.failures.most_common())
@@ -231,6 +234,14 @@ class Tally:
         if self.answered:   # rows failed before sending (context too long) make no rate of their own
             parts.append(f"{self.rate(elapsed):,.0f} rows/s")
         return " · ".join(parts)
+
+    def reused_from(self) -> str:
+        """Where the reused rows' answers came from, as every summary says it: ``2 from the
+        reply cache``, ``1 from this kernel's earlier runs`` (its memory of answers, or of a
+        batch job), or both. "2 reused" left the user to guess whether the cache file helped."""
+        kept = self.reused - self.cached
+        return ", ".join([*([f"{self.cached:,} from the reply cache"] if self.cached else []),
+                          *([f"{kept:,} from this kernel's earlier runs"] if kept else [])])
 
     def _replayed_whole(self, saved_cost: Decimal | None) -> str:
         """``✓ 5 rows replayed from the reply cache; nothing was sent · 59 → 32 tokens · saved
