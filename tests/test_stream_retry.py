@@ -10,6 +10,7 @@ stream was retried once. Through the real shell, the unmodified SDK and the loca
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -17,6 +18,7 @@ from conftest import cell
 from test_terminal import screen, terminal  # noqa: F401 (the real ipython in a pseudo-terminal, a fixture)
 from visible import visible
 
+from ygpt_magic.emulator import start_local_server
 from ygpt_magic.render.terminal import BROKE_OFF, REPLACED, RETRYING, retried
 
 PROMPT = "%%ygpt\nHi! What fields of science did Albert Einstein study?"
@@ -84,3 +86,19 @@ def test_a_terminal_says_the_server_is_busy_while_it_waits_and_erases_it_when_th
     shown = screen(pieces)
     assert "trying again" not in shown and BROKE_OFF not in shown, shown
     assert "↻ the server was busy (RESOURCE_EXHAUSTED); the request was retried once\n\nyandexgpt · " in shown, shown
+
+
+@pytest.mark.parametrize("reply", ["Here it is:\n\n```python\nprint('hi')\n```", "No code today."])
+def test_a_code_format_reply_says_it_was_retried_over_its_footer(shell, tmp_path, reply):
+    """--format code (and %ygpt fix, which shows its reply so) dropped the retry line the other
+    formats keep over the footer: the code came with no word that the server had refused it."""
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps({"replies": [{"user": "Print hi", "reply": reply}]}), encoding="utf-8")
+    with start_local_server(scripts=[script]) as server:
+        shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
+        server.faults.fail_next(1, "UNAVAILABLE")
+        run = cell(shell, "%%ygpt --format code --once\nPrint hi")
+    assert run.ok, run.message
+    said = "↻ the server was unavailable (UNAVAILABLE); the request was retried once"
+    assert f"{said}\n{FOOTER}" in run.final, run.final
+    assert f"{said}\n\n{FOOTER}" in run.plain_page, run.plain_page

@@ -75,19 +75,21 @@ def text_form(reply: Reply, notes: list[str], after: str = "", note: str = "") -
     return {"text/plain": plain(*notes, note, reply.text, after, reply.summary())}
 
 
-def code_form(reply: Reply, notes: list[str], no_code: str = NO_CODE) -> Bundle:
-    """The reply's code blocks only; a reply with none is shown whole, with ``no_code`` under it."""
+def code_form(reply: Reply, notes: list[str], after: str = "", no_code: str = NO_CODE) -> Bundle:
+    """The reply's code blocks only; a reply with none is shown whole, with ``no_code`` under it.
+    ``after`` (that the request was retried) goes over the footer, as in every other format."""
     blocks = code_blocks(reply.text)
     if not blocks:
         return {
             HTML: html_blocks(*map(inert.quiet, notes), inert.markdown(reply.text), inert.quiet(no_code),
-                        inert.quiet(reply.summary())),
-            "text/plain": plain(*notes, reply.text, no_code, reply.summary()),
+                        inert.quiet(after) if after else "", inert.quiet(reply.summary())),
+            "text/plain": plain(*notes, reply.text, no_code, after, reply.summary()),
         }
     shown = inert.markdown(join(*(fenced(code, language) for language, code in blocks)))
     return {
-        HTML: html_blocks(*map(inert.quiet, notes), shown, inert.quiet(reply.summary())),
-        "text/plain": plain(*notes, extract_code(reply.text), reply.summary()),
+        HTML: html_blocks(*map(inert.quiet, notes), shown, inert.quiet(after) if after else "",
+                          inert.quiet(reply.summary())),
+        "text/plain": plain(*notes, extract_code(reply.text), after, reply.summary()),
     }
 
 

@@ -255,7 +255,7 @@ class StreamRenderer(Pacing):
             self._finish_tree(tree, reply)
             return
         if self.fmt == "code":
-            bundle = code_form(reply, self._notes, NO_CODE_CELL if self.fills_cell else NO_CODE)
+            bundle = code_form(reply, self._notes, self._retries.said(), NO_CODE_CELL if self.fills_cell else NO_CODE)
         elif self._json_fence:
             bundle = markdown_form(reply, self._notes, self._after(reply), json_block(reply.text))
         else:
