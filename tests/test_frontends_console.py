@@ -37,10 +37,23 @@ def _console_view(client, code: str) -> str:
 
 @pytest.fixture
 def console(tmp_path):
+    yield from _kernel(tmp_path, YGPT_ENDPOINT="local")
+
+
+@pytest.fixture
+def console_at(tmp_path, ygpt_server):
+    """A console's kernel connected to the test's local server, whose faults the test sets;
+    retrying after 0.1 s."""
+    for view in _kernel(tmp_path, YGPT_ENDPOINT=ygpt_server.address, YGPT_INSECURE="1"):
+        view("%config YGptMagics.retry_backoff = 0.1")
+        yield view
+
+
+def _kernel(tmp_path, **settings: str):
     from jupyter_client.manager import start_new_kernel
 
-    env = {**os.environ, "YGPT_ENDPOINT": "local", "YC_API_KEY": TEST_KEY, "YC_FOLDER_ID": TEST_FOLDER,
-           "IPYTHONDIR": str(tmp_path / "ipython")}
+    env = {**os.environ, "YC_API_KEY": TEST_KEY, "YC_FOLDER_ID": TEST_FOLDER,
+           "IPYTHONDIR": str(tmp_path / "ipython"), **settings}
     manager, client = start_new_kernel(kernel_name="python3", env=env, cwd=str(tmp_path))
     try:
         _console_view(client, "%load_ext ygpt_magic")
@@ -60,3 +73,22 @@ def test_a_streamed_reply_and_a_map_summary_reach_a_console(console):
     rows = console("%%ygpt --map items --out answers --once\nSentiment of: {item}")
     assert "✓ 2 answered" in rows, f"the --map cell showed only {rows!r}"
     assert "1 turn" in console("%ygpt history")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_console_keeps_no_waiting_retry_or_first_chunk_line_above_the_reply(console_at, ygpt_server, fmt):
+    """A live display's first message is all such a console ever prints of it: with --format
+    text or json it was the waiting line, the '↻ … trying again' line or the first chunk's few
+    words, left above the reply for good (markdown and code opened with HTML alone)."""
+    ygpt_server.faults.fail_next(1, "UNAVAILABLE")
+    refused = console_at(f"%%ygpt --format {fmt} --once\nTell me about cats")
+    ygpt_server.faults.first_chunk_latency(1.0)   # past loop.SLOW_AFTER: the waiting line is drawn
+    slow = console_at(f"%%ygpt --format {fmt} --once\nTell me about cats")
+    ygpt_server.faults.clear()
+    ygpt_server.faults.latency(0.02)
+    ygpt_server.faults.break_stream_after(8, "UNAVAILABLE")
+    broke = console_at(f"%%ygpt --format {fmt} --once\nTell me about cats")
+    for shown in (refused, slow, broke):
+        assert "trying again" not in shown and "⏳" not in shown, shown
+        assert shown.count("You asked about") == 1 and "local server" in shown, shown
+    assert "the request was retried once" in refused and "broke off and was retried once" in broke

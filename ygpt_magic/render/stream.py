@@ -368,9 +368,21 @@ class StreamRenderer(Pacing):
                 from IPython.display import display as ipython_display
 
                 display = ipython_display
-            self._handle = display(bundle, raw=True, display_id=True, **extra)
-        else:
-            self._handle.update(bundle, raw=True, **extra)
+            opening = self._opening(bundle, typeset=typeset)
+            self._handle = display(opening, raw=True, display_id=True, **extra)
+            if opening is bundle:
+                return
+        self._handle.update(bundle, raw=True, **extra)
+
+    def _opening(self, bundle: Bundle, *, typeset: bool) -> Bundle:
+        """What a cell's display opens with. A frontend that ignores display updates (jupyter
+        console, papermill --log-output) prints the first message's plain text and never takes it
+        back, so a form to be replaced (a --format text or json reply's waiting or '↻ trying
+        again' line, its first words) opens the display empty; HTML frontends draw nothing for
+        it, then the form. A form that stays (``typeset``), or has no plain text, opens it itself."""
+        if typeset or "text/plain" not in bundle or not self.calls_apart:
+            return bundle
+        return {HTML: ""}
 
     def _end_output(self) -> None:
         """What shows now stays as it is; the next show starts a new output under it."""
