@@ -163,6 +163,15 @@ def test_a_tool_call_shows_its_arguments_and_result_above_the_reply(terminal):
     assert FOOTER.search(shown[call:]) and "⏳" not in shown
 
 
+def test_a_tool_call_and_the_reply_under_it_are_a_blank_line_apart(terminal):
+    """The call is an output of its own: the reply's first line came right under the call's
+    indented result, and read as more of it."""
+    terminal.run("def get_sales(region: str) -> str:", "    return 'three sales, 240 units'", "")
+    shown = screen(terminal.run("%%ygpt --tools get_sales --once", "How did the north region do?"))
+    assert "        three sales, 240 units\n\nThe north region had" in shown, shown
+    assert "\n\n\n" not in shown[shown.index("🔧"):], shown
+
+
 @pytest.mark.slow
 def test_ctrl_c_keeps_the_text_printed_so_far_and_marks_it_once(terminal, ygpt_server):
     ygpt_server.faults.latency(0.2)
@@ -227,6 +236,7 @@ def test_a_stream_retried_after_a_break_marks_the_abandoned_text_above_the_answe
     assert "Summarise DataFrame" in abandoned and not FOOTER.search(abandoned)
     assert answer.count("Summarise DataFrame") == 1 and FOOTER.search(answer)
     assert shown.count(RETRIED) == 1 and "⚠" not in shown
+    assert f"{RETRIED}\n\nYou asked" in shown or f"{RETRIED}\n\n{NOTE}" in shown, "one blank line under the mark"
 
 
 @pytest.mark.slow

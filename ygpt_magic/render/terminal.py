@@ -115,6 +115,7 @@ class Typewriter:
         self.erasable = _can_erase() if erasable is None else erasable
         self._form = ""  # the plain form on screen, from the start of this output
         self._open = False  # something of this output is on screen, with no newline after it
+        self._ended = False  # an output of this cell was closed: the next one starts a blank line under it
 
     def show(self, form: str) -> None:
         """Make the screen read ``form``, printing as little as possible. The form is taken as
@@ -124,6 +125,8 @@ class Typewriter:
         does not clear the screen or set the window title."""
         form = visible(form)
         change = self._change(form)
+        if form and not self._open and self._ended:   # a new output (a reply under its tool calls)
+            change = "\n" + change
         self._form, self._open = form, bool(form)
         self._write(change)
 
@@ -133,14 +136,16 @@ class Typewriter:
         starts a new block under it, so two attempts never read as one."""
         if self._open:
             kept = self._form.removesuffix(f"\n\n{replacing}") if replacing else self._form
-            self.show(f"{kept}\n\n{line}\n")
+            self.show(f"{kept}\n\n{line}")
             self.end()
 
     def end(self) -> None:
-        """The output is complete: the next output (or IPython's prompt) starts on a new line."""
+        """The output is complete: IPython's prompt starts on a new line, and the next output of
+        this cell (the reply under a tool call's) a blank line under it, as a note is above a reply."""
         was_open = self._open
         self._form, self._open = "", False
         if was_open:
+            self._ended = True
             self._write("\n")
 
     def _change(self, form: str) -> str:
