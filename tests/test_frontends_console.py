@@ -78,8 +78,9 @@ def test_a_streamed_reply_and_a_map_summary_reach_a_console(console):
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_a_console_keeps_no_waiting_retry_or_first_chunk_line_above_the_reply(console_at, ygpt_server, fmt):
     """A live display's first message is all such a console ever prints of it: with --format
-    text or json it was the waiting line, the '↻ … trying again' line or the first chunk's few
-    words, left above the reply for good (markdown and code opened with HTML alone)."""
+    text or json it was the waiting line, the '↻ … trying again' line, a tool's '⏳ running' line
+    or the first chunk's few words, left above the reply for good (markdown and code opened with
+    HTML alone)."""
     ygpt_server.faults.fail_next(1, "UNAVAILABLE")
     refused = console_at(f"%%ygpt --format {fmt} --once\nTell me about cats")
     ygpt_server.faults.first_chunk_latency(1.0)   # past loop.SLOW_AFTER: the waiting line is drawn
@@ -88,7 +89,10 @@ def test_a_console_keeps_no_waiting_retry_or_first_chunk_line_above_the_reply(co
     ygpt_server.faults.latency(0.02)
     ygpt_server.faults.break_stream_after(8, "UNAVAILABLE")
     broke = console_at(f"%%ygpt --format {fmt} --once\nTell me about cats")
+    console_at("def get_sales(region: str) -> str:\n    return 'three sales, 240 units'")
+    tools = console_at(f"%%ygpt --tools get_sales --format {fmt} --once\nHow did the north region do?")
     for shown in (refused, slow, broke):
         assert "trying again" not in shown and "⏳" not in shown, shown
         assert shown.count("You asked about") == 1 and "local server" in shown, shown
+    assert "⏳ running" not in tools and tools.count("The north region had") == 1, tools
     assert "the request was retried once" in refused and "broke off and was retried once" in broke
