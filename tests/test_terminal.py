@@ -46,10 +46,12 @@ class Terminal:
         self.child.expect_exact(f"In [{self.count}]: ")
         self.count += 1
 
-    def run(self, *lines: str, interrupt_at: str | None = None) -> list[tuple[float, str]]:
+    def run(self, *lines: str, interrupt_at: str | None = None,
+            resize_at: tuple[str, int] | None = None) -> list[tuple[float, str]]:
         """Type a cell (a cell magic ends with blank lines, as a user ends it) and return every
         piece it printed with the seconds since Enter, up to the next prompt; press Ctrl-C once
-        ``interrupt_at`` is printed."""
+        ``interrupt_at`` is printed; once ``resize_at``'s text is printed, tell the terminal's
+        size is its columns, as ``stty cols N`` does (the window, and its wrapping, stay)."""
         ending = "\r\r\r" if lines[0].startswith("%%") else "\r"
         self.child.send("\r".join(lines) + ending)
         start, pieces, prompt = time.monotonic(), [], f"In [{self.count}]: "
@@ -57,6 +59,9 @@ class Terminal:
             if interrupt_at is not None and interrupt_at in printed:
                 self.child.send("\x03")   # Ctrl-C: the terminal sends SIGINT to IPython
                 interrupt_at = None
+            if resize_at is not None and resize_at[0] in printed:
+                fcntl.ioctl(self.child.child_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 50, resize_at[1], 0, 0))
+                resize_at = None
             piece = self.child.read_nonblocking(65536, timeout=30)
             pieces.append((time.monotonic() - start, piece))   # stamped as it came, not as the read began
         self.count += 1

@@ -125,6 +125,20 @@ def test_the_trying_again_lines_of_a_narrow_terminal_are_erased_before_the_reply
 
 
 @pytest.mark.slow
+def test_a_trying_again_line_is_erased_without_the_row_above_when_stty_shrinks_the_terminal(narrow, ygpt_server):
+    """``stty cols 30`` while the line waits: the terminal still wraps at 60, where the 64-column
+    line took 2 rows, but counted at 30 it took 3, and the erase took the cell's own last row
+    with it. A line is erased over the fewer of its rows then and now: a row too few leaves a
+    stray row, a row too many erases the user's."""
+    narrow.run("%config YGptMagics.retry_backoff = 1.0")
+    ygpt_server.faults.fail_next(1, "UNAVAILABLE")
+    typed = _cell("--once", "Tell me about cats")
+    shown = _printed(narrow.run(typed, resize_at=("trying again", 30)))
+    assert shown.startswith(f"{typed}\nYou asked about “Tell me about cats”"), shown
+    assert "trying again" not in shown, shown
+
+
+@pytest.mark.slow
 def test_a_running_tool_line_with_japanese_arguments_is_erased_whole(narrow):
     """``⏳ running get_weather(city="… 東京都…")…`` is 58 characters but 74 columns: the check by
     characters left its first row, cut in half, above the finished call."""

@@ -6,8 +6,8 @@ HTML prints nothing: a streamed reply stayed blank until its end). A :class:`Typ
 place of the display handle instead: it is given each new plain form of the output and prints
 only what changed at its end: the new text of a reply, the footer under it, a mark after it. A
 line that is replaced (the waiting line) is erased and written anew, over every row it wrapped
-onto at the terminal's width; a form that cannot be reached by erasing the last line starts a
-new block under the old one, so nothing is lost.
+onto at the terminal's width (then or now, whichever gives fewer); a form that cannot be
+reached by erasing the last line starts a new block under the old one, so nothing is lost.
 """
 
 from __future__ import annotations
@@ -116,6 +116,7 @@ class Typewriter:
         self._form = ""  # the plain form on screen, from the start of this output
         self._open = False  # something of this output is on screen, with no newline after it
         self._ended = False  # an output of this cell was closed: the next one starts a blank line under it
+        self._columns = 0  # the terminal's width when the screen was last written to (erasable only)
 
     def show(self, form: str) -> None:
         """Make the screen read ``form``, printing as little as possible. The form is taken as
@@ -128,6 +129,8 @@ class Typewriter:
         if form and not self._open and self._ended:   # a new output (a reply under its tool calls)
             change = "\n" + change
         self._form, self._open = form, bool(form)
+        if self.erasable:
+            self._columns = size().columns
         self._write(change)
 
     def abandon(self, line: str, replacing: str = "") -> None:
@@ -155,7 +158,7 @@ class Typewriter:
             return form[len(old):]
         kept = _common_prefix(old, form)
         line_start = old.rfind("\n", 0, kept) + 1
-        erase = _erasing(old[line_start:]) if self.erasable and "\n" not in old[kept:] else None
+        erase = _erasing(old[line_start:], self._columns) if self.erasable and "\n" not in old[kept:] else None
         if erase is not None:
             return erase + form[line_start:]
         overlap = _overlap(old, form)
@@ -164,13 +167,16 @@ class Typewriter:
         return "\n\n" + form if form else "\n"
 
 
-def _erasing(line: str) -> str | None:
+def _erasing(line: str, printed_at: int) -> str | None:
     """What erases ``line``, the last on screen with the cursor at its end, and leaves the cursor
-    where it began: the row the cursor is on, then each row above that the line wrapped onto,
-    counted at the terminal's width now (None: it took more rows than the screen has, so its
-    first ones are out of reach)."""
+    where it began: the row the cursor is on, then each row above that the line wrapped onto
+    (None: it took more rows than the screen has, so its first ones are out of reach). Its rows
+    are counted at the width it was printed at and at the width now, and the fewer taken: after
+    ``stty cols`` (or a resize in a terminal that does not wrap its lines anew) the line keeps
+    the rows it was printed on, in one that does it takes the rows of the width now, and a row
+    too few leaves a stray row where a row too many would erase the user's."""
     now = size()
-    rows = _rows(line, now.columns)
+    rows = min(_rows(line, now.columns), _rows(line, printed_at or now.columns))
     return ERASE_LINE + ERASE_ROW_ABOVE * (rows - 1) if rows <= now.lines else None
 
 
