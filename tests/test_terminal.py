@@ -168,6 +168,7 @@ def test_a_tool_call_shows_its_arguments_and_result_above_the_reply(terminal):
     assert FOOTER.search(shown[call:]) and "⏳" not in shown
 
 
+@pytest.mark.slow
 def test_a_tool_call_and_the_reply_under_it_are_a_blank_line_apart(terminal):
     """The call is an output of its own: the reply's first line came right under the call's
     indented result, and read as more of it."""
