@@ -175,6 +175,24 @@ def test_inconsistent_tool_requests_are_refused_with_what_to_fix(sdk, config, sa
     assert all(part in raised.value.details() for part in says)
 
 
+@pytest.mark.parametrize(("where", "says"), [
+    ("tools", "The parameters of tool 'units_between' is not valid JSON: it holds NaN or Infinity"),
+    ("response_format", "The response format's JSON schema is not valid JSON: it holds NaN or Infinity"),
+])
+def test_a_declaration_holding_infinity_is_refused_as_a_bad_request(sdk, ygpt_server, where, says):
+    """A Struct carries inf, JSON cannot: the server answered INTERNAL, "could not answer",
+    and the magic told the user the server had failed (run again: the same)."""
+    schema = {"type": "object", "properties": {"high": {"type": "number", "default": float("inf")}}}
+    config = ({"tools": tools(sdk, ("units_between", "Rows between bounds", schema))} if where == "tools"
+              else {"response_format": {"name": "Estimate", "json_schema": schema}})
+    for run in ("run", "run_stream", "tokenize"):
+        with pytest.raises(grpc.RpcError) as raised:
+            result = getattr(sdk.models.completions("yandexgpt").configure(**config), run)("How many?")
+            list(result) if run == "run_stream" else None
+        assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT, run
+        assert says in raised.value.details()
+
+
 @pytest.mark.parametrize(("entry", "says"), [
     ({"user": "x"}, 'either a "reply" string or "tool_calls"'),
     ({"user": "x", "reply": "y", "tool_calls": [{"name": "f"}]}, 'either a "reply" string or "tool_calls"'),

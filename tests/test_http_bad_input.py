@@ -44,6 +44,12 @@ def refused(server, status: int, **kwargs) -> str:
     ("null", "send a JSON object"),
     ("", "no body"),
     ('{"modelUri": "gpt://f/yandexgpt", "messages": "Hi"}', "does not fit CompletionRequest"),
+    # Python's json reads these; JSON has no such numbers (it answered 500, "could not answer")
+    ('{"modelUri": "gpt://f/yandexgpt", "messages": [{"role": "user", "text": "Hi"}], '
+     '"tools": [{"function": {"name": "f", "parameters": {"type": "object", "properties": {"x": '
+     '{"type": "number", "default": Infinity}}}}}]}', "not valid JSON: Infinity is no JSON number"),
+    ('{"modelUri": "gpt://f/yandexgpt", "completionOptions": {"temperature": NaN}, '
+     '"messages": [{"role": "user", "text": "Hi"}]}', "not valid JSON: NaN is no JSON number"),
 ])
 def test_a_body_that_is_not_a_request_is_a_400(ygpt_server, body, says):
     assert says in refused(ygpt_server, 400, data=body, headers={"Content-Type": "application/json"})

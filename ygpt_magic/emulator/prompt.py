@@ -169,12 +169,24 @@ class Prompt:
         return next((tool for tool in self.tools if tool.name == name), None)
 
 
-def _struct(message: Any, name: str) -> dict[str, Any]:
-    return MessageToDict(getattr(message, name)) if message.HasField(name) else {}
+def _struct(message: Any, name: str, what: str) -> dict[str, Any]:
+    """The JSON of ``message``'s Struct field ``name`` ({} when unset); ``what`` names it when it
+    holds NaN or infinity, which a Struct can carry and JSON cannot: a request the server
+    cannot read, refused as INVALID_ARGUMENT rather than failing the call as the server's own."""
+    if not message.HasField(name):
+        return {}
+    try:
+        as_json: dict[str, Any] = MessageToDict(getattr(message, name))
+    except ValueError:   # protobuf's words: 'Fail to serialize Infinity for Value.number_value'
+        raise RequestError("INVALID_ARGUMENT", f"{what} is not valid JSON: it holds NaN or Infinity, "
+                                               f"which JSON has no number for. Send finite numbers (or "
+                                               f"null) only.") from None
+    return as_json
 
 
 def _message(message: Any) -> Message:
-    calls = tuple(ToolCall(c.function_call.name, _struct(c.function_call, "arguments"))
+    calls = tuple(ToolCall(c.function_call.name, _struct(c.function_call, "arguments",
+                                                         f"The arguments of the call to {c.function_call.name!r}"))
                   for c in message.tool_call_list.tool_calls)
     results = tuple(ToolResult(r.function_result.name, r.function_result.content)
                     for r in message.tool_result_list.tool_results)
@@ -182,7 +194,9 @@ def _message(message: Any) -> Message:
 
 
 def _tools(request: Any) -> tuple[Tool, ...]:
-    return tuple(Tool(t.function.name, t.function.description, _struct(t.function, "parameters"), t.function.strict)
+    return tuple(Tool(t.function.name, t.function.description,
+                      _struct(t.function, "parameters", f"The parameters of tool {t.function.name!r}"),
+                      t.function.strict)
                  for t in request.tools)
 
 
@@ -235,8 +249,15 @@ def _options(request: Any) -> dict[str, Any]:
         "max_tokens": opts.max_tokens.value if opts.HasField("max_tokens") else None,
         "reasoning": opts.reasoning_options.mode == _ENABLED_HIDDEN,
         "json": request.json_object or request.HasField("json_schema"),
-        "json_schema": MessageToDict(request.json_schema.schema) if request.HasField("json_schema") else None,
+        "json_schema": _schema(request),
     }
+
+
+def _schema(request: Any) -> dict[str, Any] | None:
+    """The JSON schema the answer is asked in (``json_schema``), None when none is."""
+    if not request.HasField("json_schema"):
+        return None
+    return _struct(request.json_schema, "schema", "The response format's JSON schema")
 
 
 def _check_tools(tools: tuple[Tool, ...], choice: ToolChoice) -> None:
@@ -304,7 +325,7 @@ def parse(request: Any, *, check_limit: bool = True) -> Prompt:
             f"context of {model.label}. Shorten the history or the prompt, or use a model with a "
             "longer context.",
         )
-    schema = MessageToDict(request.json_schema.schema) if request.HasField("json_schema") else None
+    schema = _schema(request)
     return Prompt(
         model=model,
         stream=bool(opts.stream),

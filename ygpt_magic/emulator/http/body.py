@@ -9,7 +9,7 @@ as JSON all the same, so this server does too.
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from aiohttp import web
 from google.protobuf.json_format import ParseDict, ParseError
@@ -36,7 +36,7 @@ async def read_json(request: web.Request) -> dict[str, Any]:
     if not text.strip():
         raise RequestError("INVALID_ARGUMENT", "The request has no body; send the request as a JSON object.")
     try:
-        body = json.loads(text)
+        body = json.loads(text, parse_constant=_no_constant)
         too_deep = _nests_deeper(body, MAX_BODY_DEPTH)
     except json.JSONDecodeError as error:
         raise RequestError("INVALID_ARGUMENT", f"The request body is not valid JSON: {error.msg} at line "
@@ -50,6 +50,13 @@ async def read_json(request: web.Request) -> dict[str, Any]:
         raise RequestError("INVALID_ARGUMENT", f"The request body is a JSON {type(body).__name__}; "
                                                "send a JSON object ({...}).")
     return body
+
+
+def _no_constant(name: str) -> NoReturn:
+    """Python's json reads ``NaN``, ``Infinity`` and ``-Infinity``; JSON, and the cloud's gateway,
+    do not: refused as the body's other mistakes are, not failed later as the server's own."""
+    raise RequestError("INVALID_ARGUMENT", f"The request body is not valid JSON: {name} is no JSON "
+                                           f"number. Send finite numbers (or null) only.")
 
 
 def _nests_deeper(value: object, levels: int) -> bool:
