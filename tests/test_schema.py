@@ -65,12 +65,29 @@ def test_an_answer_cut_at_max_tokens_is_not_a_value_and_out_keeps_its_own(shell,
     ("Person = {'type': 'objet'}", ["not a valid JSON schema"]),
     ("from typing import TypedDict\nclass Person(TypedDict):\n    name: str", ["typing_extensions"]),
     ("Person = None\ndel Person", ["no variable named 'Person'"]),
+    ("from pydantic import BaseModel\nclass Contact(BaseModel):\n    name: str\nPerson = list[Contact]",
+     ["Person is a list type", "Wrap the list in a model: class Person(BaseModel): items: list[Contact]",
+      "_ygpt.parsed.items"]),
+    ("from typing import Literal\nfrom pydantic import BaseModel\n"
+     "class Person(BaseModel):\n    age: Literal[1.5, float('nan')]", ["NaN or infinity at properties.age.enum.1"]),
 ])
 def test_something_that_is_not_a_schema_is_refused_before_sending(shell, ygpt_server, define, says):
     assert cell(shell, define).ok
     result = cell(shell, f"%%ygpt --schema Person\n{PERSON_TEXT}")
     assert_clear_error(result, *says, error_type=SchemaError)
     assert completions(ygpt_server) == []
+
+
+def test_an_infinite_default_is_left_out_of_the_schema_and_the_answer_still_gets_it(shell, ygpt_server):
+    """JSON has no Infinity: sent as it was, the server could not read the request, and the cell
+    said the server had failed."""
+    assert cell(shell, "from pydantic import BaseModel\nclass Estimate(BaseModel):\n    value: float\n"
+                       "    upper_bound: float = float('inf')\n").ok
+    result = cell(shell, "%%ygpt --schema Estimate --out estimate\nEstimate the units next month.")
+    assert result.ok, result.message
+    [request] = completions(ygpt_server)
+    assert request.options["json_schema"]["properties"]["upper_bound"] == {"title": "Upper Bound", "type": "number"}
+    assert isinstance(shell.user_ns["estimate"].upper_bound, float)
 
 
 @pytest.mark.parametrize("define", [

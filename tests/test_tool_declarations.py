@@ -26,6 +26,8 @@ from ygpt_magic.errors import ToolError
     ("alias = get_sales", "get_sales,alias", ["two tools are named 'get_sales'"]),
     ("", "nowhere", ["no variable named 'nowhere'"]),
     ("", "get_sales --tool-choice get_weather", ["no tool of that name", "get_sales"]),
+    ("from typing import Literal\ndef f(x: Literal[1.5, float('inf')]) -> int: return 1", "f",
+     ["NaN or infinity at properties.x.enum.1", "finite number"]),
 ])
 def test_bad_tools_are_refused_before_anything_is_sent(tools_shell, tool_server, define, tools, says):
     if define:
@@ -170,3 +172,22 @@ def test_a_parameter_the_model_cannot_send_is_named_with_advice_for_a_function(t
                                  "df: str = 'sales'", error_type=ToolError)
     assert "model_config" not in message and "arbitrary_types_allowed" not in message
     assert completions(tool_server) == []
+
+
+def test_an_infinite_or_nan_default_is_left_out_of_the_declaration_and_still_given(tools_shell, tool_server):
+    """JSON has no Infinity: declared as it was, the server could not read the request, and the
+    cell said the server had failed ("run the cell again": the same every time)."""
+    assert cell(tools_shell, "import numpy as np\nsales = [120.0, 95.0, 130.0]\n"
+                             "def units_between(low: float = -np.inf, high: float = np.inf,\n"
+                             "                  missing: float = float('nan'), limit: int = 10) -> int:\n"
+                             "    '''How many sales rows have units between low and high.'''\n"
+                             "    calls.append((low, high))\n"
+                             "    return sum(low <= units <= high for units in sales)").ok
+    result = cell(tools_shell, "%%ygpt --tools units_between\nUnits over 100")
+    assert result.ok, result.message
+    declared = completions(tool_server)[0].tools[0]["parameters"]
+    assert [name for name, field in declared["properties"].items() if "default" in field] == ["limit"]
+    assert "required" not in declared   # each still optional
+    assert tools_shell.user_ns["calls"] == [(100.0, float("inf"))] and "There are 2." in result.final
+    dry = cell(tools_shell, "%%ygpt --dry-run --tools units_between\nUnits over 100")
+    assert dry.ok and "Infinity" not in dry.plain and "NaN" not in dry.plain

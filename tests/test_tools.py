@@ -55,6 +55,8 @@ SCRIPT = {"replies": [
     {"user": "Two more than north", "tool_calls": [{"name": "north_plus", "arguments": {"x": 1.0}}],
      "after_tools": "It is {result}."},
     {"user": "Show the key", "tool_calls": [{"name": "leak", "arguments": {}}], "after_tools": "ok"},
+    {"user": "Units over 100", "tool_calls": [{"name": "units_between", "arguments": {"low": 100.0}}],
+     "after_tools": "There are {result}."},
 ]}
 
 FUNCTIONS = '''

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import ToolError
-from .results import plain
+from .declaring import generator, non_finite
 
 #: a declared function's name in the cell, annotations, defaults and keyword-only defaults
 _Key = tuple[str, dict[str, Any], tuple[Any, ...] | None, dict[str, Any] | None]
@@ -118,13 +118,25 @@ def _declare(function: Any, path: str) -> Tool:
     else:
         (arguments, renamed), model_parameter = _arguments_model(name, parameters, path, pydantic), None
     try:
-        schema = arguments.model_json_schema(schema_generator=_declaring())
+        schema = arguments.model_json_schema(schema_generator=generator())
     except (pydantic.PydanticInvalidForJsonSchema, pydantic.PydanticUserError) as error:
         raise _undescribable(path, error, parameters) from None
+    _refuse_non_finite(schema, path)
     schema.pop("title", None)
     description = _docstring(function) or schema.pop("description", "") or _summary(function, signature, name)
     return Tool(name=name, description=description, parameters=schema, function=function,
                 arguments=arguments, model_parameter=model_parameter, renamed=renamed)
+
+
+def _refuse_non_finite(schema: dict[str, Any], path: str) -> None:
+    """ToolError when the declaration holds NaN or infinity where it is not a default (those are
+    left out: declaring.py), e.g. ``Annotated[float, Field(le=np.inf)]``: no JSON, so the
+    service could not read the request."""
+    at = non_finite(schema)
+    if at is not None:
+        raise ToolError(f"--tools {path}: the declaration of {path}'s parameters holds NaN or "
+                        f"infinity at {at}, which JSON cannot write, so the service could not read "
+                        f"the request. Use a finite number there, or None.")
 
 
 def _docstring(function: Any) -> str | None:
@@ -240,22 +252,6 @@ def _check_parameter(parameter: inspect.Parameter, path: str, name: str) -> None
                         f"them).")
 
 
-@functools.cache
-def _declaring() -> type:
-    """pydantic's JSON-schema generator, with a parameter's default first made the JSON value it
-    stands for (results.plain: a numpy scalar's value, a Timestamp's ISO text): pydantic cannot
-    write ``sales.units.mean()`` (an ``np.float64``), so it left the default out of the
-    declaration and printed a warning in the notebook. The function still gets the default
-    itself; only its declaration changes."""
-    from pydantic.json_schema import GenerateJsonSchema
-
-    class Declaring(GenerateJsonSchema):
-        def encode_default(self, dft: Any) -> Any:
-            return super().encode_default(plain(dft))
-
-    return Declaring
-
-
 def _is_model(annotation: Any, pydantic: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel)
 
@@ -318,7 +314,7 @@ def _describable(annotation: Any) -> bool:
     if annotation is inspect.Parameter.empty:
         return True
     try:
-        pydantic.TypeAdapter(annotation).json_schema(schema_generator=_declaring())
+        pydantic.TypeAdapter(annotation).json_schema(schema_generator=generator())
     except Exception:
         return False
     return True

@@ -21,6 +21,7 @@ import dataclasses
 import enum
 import json
 import traceback
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,7 @@ from typing_extensions import is_typeddict  # typing's misses typing_extensions'
 
 from ..errors import ReplyNotValid, SchemaError
 from ..render.markdown import code_blocks
+from .declaring import generator, non_finite
 
 #: modules whose frames are not a validator's: ours, pydantic's (the first other frame is the user's)
 _NOT_USERS = ("ygpt_magic.", "pydantic.", "pydantic_core.")
@@ -108,13 +110,10 @@ def schema_from(value: Any, name: str) -> Schema:
         return _dict_schema(value, name)
     kind = _kind(value, pydantic)
     if kind is None:
-        raise SchemaError(
-            f"--schema {name}: {name} is a value of type {type(value).__name__}, not a schema. Use a pydantic "
-            f"model class, a dataclass, a TypedDict or a JSON-schema dict, e.g. "
-            f"class Person(BaseModel): name: str; age: int.")
+        raise _not_a_schema(value, name)
     try:
         adapter = pydantic.TypeAdapter(value)
-        json_schema = adapter.json_schema()
+        json_schema = adapter.json_schema(schema_generator=generator())
     except (pydantic.PydanticSchemaGenerationError, pydantic.PydanticInvalidForJsonSchema,
             pydantic.PydanticUserError) as error:
         if "typing_extensions.TypedDict" in str(error):
@@ -124,8 +123,31 @@ def schema_from(value: Any, name: str) -> Schema:
         raise SchemaError(f"--schema {name}: pydantic cannot describe {name} as JSON "
                           f"({_first_line(error)}); use fields of plain types (str, int, float, "
                           f"bool, list, dict, Literal, nested models).") from None
+    at = non_finite(json_schema)
+    if at is not None:
+        raise SchemaError(f"--schema {name}: the JSON schema of {name} holds NaN or infinity at {at}, "
+                          f"which JSON cannot write, so the service could not read the request. Use a "
+                          f"finite number there, or None.")
     return Schema(name=getattr(value, "__name__", name), json_schema=json_schema, kind=kind,
                   adapter=adapter)
+
+
+def _not_a_schema(value: Any, name: str) -> SchemaError:
+    """Why ``value`` is no schema, with what to write instead: for a list of a model
+    (``list[Contact]``, the usual "extract every person"), the model that holds it."""
+    items = typing.get_args(value)
+    if typing.get_origin(value) in (list, tuple, set, frozenset) and items:
+        item = getattr(items[0], "__name__", str(items[0]))
+        model = name[:1].upper() + name[1:]
+        return SchemaError(
+            f"--schema {name}: {name} is a list type ({value}); --schema takes a pydantic model, a "
+            f"dataclass, a TypedDict or a JSON-schema dict, not a list of one. Wrap the list in a "
+            f"model: class {model}(BaseModel): items: list[{item}], then --schema {model} (the list "
+            f"is then _ygpt.parsed.items).")
+    return SchemaError(
+        f"--schema {name}: {name} is a value of type {type(value).__name__}, not a schema. Use a pydantic "
+        f"model class, a dataclass, a TypedDict or a JSON-schema dict, e.g. "
+        f"class Person(BaseModel): name: str; age: int.")
 
 
 def as_record(value: Any) -> dict[str, Any]:
