@@ -162,3 +162,21 @@ def test_a_result_that_cannot_be_turned_into_text_goes_back_as_an_error_and_the_
             and "the model was told so. Return a str, a dict or list of plain values, or a DataFrame" in run.plain_page)
     assert "Nothing was sent" not in run.shown and len(completions(call_server)) == 2
     assert_clean(run)
+
+
+def test_a_result_holding_memory_addresses_gets_the_note_a_value_gets(shell, call_server):
+    """Objects without a repr of their own reach the model as ``<Reading object at 0x7f…>``: no
+    word of it to the user, and the recorded exchange never replayed (new addresses in every
+    kernel), so CI in replay mode failed on the cell every time."""
+    shell.run_line_magic("ygpt", f"connect {call_server.address} --insecure")
+    assert cell(shell, "class Reading:\n    def __init__(self, name, value):\n"
+                       "        self.name, self.value = name, value\n"
+                       "def f(x: int) -> list:\n    '''Current readings of the greenhouse sensors.'''\n"
+                       "    return [Reading('north', 21.5), Reading('south', 24.0)]\n").ok
+    run = cell(shell, "%%ygpt --tools f\ncall f")
+    assert run.ok, run.message
+    assert "Reading object at 0x" in completions(call_server)[-1].messages[-1]["tool_results"][0]["content"]
+    assert ("⚠ The result of f: its text holds a memory address, which tells the model nothing and is new in "
+            "every kernel, so the reply cache cannot replay this cell in another kernel. Return the objects' "
+            "data from f (a dict or list of plain values, a DataFrame) rather than the objects.") in run.plain_page
+    assert run.plain_page.count("memory address") == 1

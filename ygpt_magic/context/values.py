@@ -60,9 +60,10 @@ if TYPE_CHECKING:
 CELL_CHARS = 200
 #: a memory address in a repr: ``<Line2D object at 0x7fd344d798d0>``, ``<function f at 0x…>``
 _ADDRESS = re.compile(r"<[\w.]+(?: [\w.]+)* at 0x[0-9a-fA-F]{6,}>")
-_ADDRESS_NOTE = ("its text holds a memory address, which tells the model nothing and is new in every "
-                 "kernel, so the reply cache cannot replay this cell in another kernel; refer to the "
-                 "object's data (an attribute, a method's result) rather than to the object")
+#: why an address is worth a note, for a value (``_ADDRESS_NOTE``) and a tool's result (tools/results.py)
+ADDRESS_WHY = ("its text holds a memory address, which tells the model nothing and is new in every "
+               "kernel, so the reply cache cannot replay this cell in another kernel")
+_ADDRESS_NOTE = f"{ADDRESS_WHY}; refer to the object's data (an attribute, a method's result) rather than to the object"
 
 
 @dataclass(frozen=True)
@@ -114,10 +115,15 @@ def render(value: object, limits: Limits, label: str) -> Rendered:
 def _addressed(rendered: Rendered) -> Rendered:
     """The rendered value, its summary saying so when its text holds a memory address (see the
     module docstring)."""
-    if not _ADDRESS.search(rendered.text):
+    if not holds_address(rendered.text):
         return rendered
     summary = f"{rendered.summary}; {_ADDRESS_NOTE}" if rendered.summary else _ADDRESS_NOTE
     return Rendered(rendered.text, summary, rendered.cut)
+
+
+def holds_address(text: str) -> bool:
+    """Whether ``text`` holds an object's default repr, with its memory address."""
+    return _ADDRESS.search(text) is not None
 
 
 def bounded(text: str, summary: str | None, max_chars: int, *, cut: bool = False) -> Rendered:

@@ -148,13 +148,16 @@ class ToolLoop:
             text = results.error_content(error, self.limits.max_chars)
             return text, short(text, results.ERROR_SHORT), True
         try:
-            return (*results.shown(value, self.limits, f"the result of {tool.name}"), False)
+            text, brief = results.shown(value, self.limits, f"the result of {tool.name}")
         except InterpolationError as error:
             if error.unreadable is None:
                 raise
             text, note = results.unreadable(tool.name, error.unreadable, self.limits.max_chars)
             renderer.note(note)
             return text, short(text, results.ERROR_SHORT), True
+        if (noted := results.address_note(tool.name, text)) is not None:
+            renderer.note(noted)
+        return text, brief, False
 
 
 def _in_order(arguments: dict[str, Any], tool: Tool | None) -> dict[str, Any]:

@@ -24,8 +24,8 @@ from decimal import Decimal
 from typing import Any
 
 from ..context.limits import Limits
+from ..context.values import ADDRESS_WHY, holds_address, render
 from ..context.values import bounded as values_bounded
-from ..context.values import render
 from ..words import counted, short
 
 ERROR_SHORT = 80  # characters of an error shown there (the type and the start of the message)
@@ -141,6 +141,18 @@ def unreadable(name: str, why: str, max_chars: int) -> tuple[str, str]:
     return text, (f"⚠ The result of {name} could not be turned into text ({why}); the model was told "
                   f"so. Return a str, a dict or list of plain values, or a DataFrame from {name}, "
                   f"or fix the repr of what it returns.")
+
+
+def address_note(name: str, text: str) -> str | None:
+    """The note for the user when the result of tool ``name`` went as ``text`` holding a memory
+    address (objects without a repr of their own: ORM rows, small classes), as ``{value}``
+    gets it: the model reads nothing from it, and a recorded exchange never replays, since the
+    next kernel's result differs (a CI run in replay mode fails on the cell every time). None
+    when there is none."""
+    if not holds_address(text):
+        return None
+    return (f"⚠ The result of {name}: {ADDRESS_WHY}. Return the objects' data from {name} (a dict or "
+            f"list of plain values, a DataFrame) rather than the objects.")
 
 
 def summary(value: Any) -> str:
