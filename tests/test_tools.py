@@ -148,10 +148,19 @@ def test_each_tool_choice_goes_to_the_server(tools_shell, tool_server, choice):
 
 def test_the_loop_stops_after_max_tool_rounds_and_the_chat_is_unchanged(tools_shell, tool_server, magics):
     tools_shell.run_line_magic("config", "YGptMagics.max_tool_rounds = 2")
+    assert cell(tools_shell, "%%ygpt --once\nSay hi").ok
     result = cell(tools_shell, "%%ygpt --tools get_sales\nKeep looking")
-    assert_clear_error(result, "2 rounds", "max_tool_rounds", error_type=ToolRoundsExceeded)
-    assert len(tools_shell.user_ns["calls"]) == 2 and len(completions(tool_server)) == 3
+    assert_clear_error(result, "2 rounds", "max_tool_rounds", "_ygpt.tool_calls holds the calls made",
+                       error_type=ToolRoundsExceeded)
+    assert len(tools_shell.user_ns["calls"]) == 2 and len(completions(tool_server)) == 4
     assert "default" not in magics.kernel.session.chats or not magics.kernel.session.chats["default"].turns
+    # _ygpt is this cell's, not "Say hi"'s: the calls that ran, and the tokens of its 3 requests
+    stopped = tools_shell.user_ns["_ygpt"]
+    assert [(c.name, c.arguments, c.round) for c in stopped.tool_calls] == [
+        ("get_sales", {"region": "north"}, 1), ("get_sales", {"region": "south"}, 2)]
+    assert stopped.status == "TOOL_CALLS" and stopped.messages[-1]["text"] == "Keep looking"
+    billed = magics.kernel.session.accounts.by_source["default"]
+    assert (billed.requests, billed.usage) == (3, stopped.usage)
 
 
 def test_only_the_named_functions_can_be_called(tools_shell, tool_server):

@@ -42,7 +42,7 @@ from .chat.session import EMPTY_REPLY
 from .chat.tooluse import ToolCall
 from .client import rpc_errors
 from .client.credentials import Credential, masked_in
-from .errors import StreamBroken, YGptError
+from .errors import StreamBroken, ToolRoundsExceeded, YGptError
 from .errors.usage import Asker
 from .ledger import Cache, Ledger, unkept_note
 from .protocols import Cap, Renderer, ToolRounds, ToolView, Transport
@@ -328,6 +328,10 @@ def _answered(session: ChatSession, plan: Plan, renderer: Renderer, requests: _R
         kept = keep_partial and session.record(plan, reply) is not None
         renderer.interrupt(reply.text, kept=kept)
         return reply
+    except ToolRoundsExceeded as stop:   # the calls ran and were billed: the cell's _ygpt says so
+        asked = stop.last if isinstance(stop.last, Answer) else None
+        stop.reply = _reply(plan, asked, started, tools, priced=requests.cost, cached=requests.replayed)
+        raise
     reply = _reply(plan, last, started, tools, priced=requests.cost, cached=requests.replayed)
     if session.record(plan, reply) is None and not plan.once:
         renderer.note(EMPTY_REPLY)

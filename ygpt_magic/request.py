@@ -32,7 +32,7 @@ from .chat.counting import Tokenizes
 from .client import guard
 from .client.credentials import Credential
 from .context.interpolate import Expanded, StoppedReading, interpolate
-from .errors import Interrupted, OptionError, ReplyNotValid, StoppedBeforeAsking, stopping
+from .errors import Interrupted, OptionError, ReplyNotValid, StoppedBeforeAsking, ToolRoundsExceeded, stopping
 from .kernel import Kernel
 from .modelname import model_name
 
@@ -241,24 +241,22 @@ FIRST_ROUND = ("That is the first request only: each round that sends tool resul
                "request of its own, with the results, and is not counted here.")
 
 
-def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream",
-         dry_run: bool = False, out: str | None = None, new_cell: bool = False,
-         schema: str | None = None, cache: Front | None = None, max_cost: Decimal | None = None,
-         label: str | None = None, spent: Decimal = Decimal(0), unchosen: int = 0,
+def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str = "stream", dry_run: bool = False,
+         out: str | None = None, new_cell: bool = False, schema: str | None = None, cache: Front | None = None,
+         max_cost: Decimal | None = None, label: str | None = None, spent: Decimal = Decimal(0), unchosen: int = 0,
          waiting: Sequence[CountingLine] = (), where: str | None = None) -> None:
-    """Show ``plan`` (``dry_run``) or send it; ``notes`` (what interpolation rendered or cut) go
-    above the reply. The reply's code goes into a new cell below with ``new_cell`` or the code
-    format. The plan's tools run through the tool loop; with a ``schema`` (``--schema``), every
-    request asks for its shape and ``_ygpt.parsed`` (and ``out``) is the validated value. ``cache``: replay each request
-    if recorded, record it if sent, the rounds of a tool exchange included. ``max_cost``: the
-    cell's ``--max-cost`` (else ``max_cost_per_cell``), checked before each request sent against
-    its estimate plus what the cell ``spent`` before it (a --docs cell's embeddings) and on the
-    exchange's earlier rounds. ``unchosen``: tokens the dry run's estimate adds to the request
-    shown (a --docs dry run's sources, not chosen: docs_dryrun.py). ``label``:
-    what the provenance log quotes (default: the prompt). ``waiting``: the waiting line shown
-    while the plan was made, which the reply's first display replaces. ``where``: what a cost
-    cap's refusal is said of (default: the running cell; ``%ygpt fix`` names the cell it fixes).
-    A reply Ctrl-C stopped, or whose write to the cache it stopped, ends the cell as Interrupted."""
+    """Show ``plan`` (``dry_run``) or send it; ``notes`` (what interpolation rendered or cut) go above the reply.
+    The reply's code goes into a new cell below with ``new_cell`` or the code format. The plan's tools run through
+    the tool loop; with a ``schema`` (``--schema``), every request asks for its shape and ``_ygpt.parsed`` (and
+    ``out``) is the validated value. ``cache``: replay each request if recorded, record it if sent, the rounds of a
+    tool exchange included. ``max_cost``: the cell's ``--max-cost`` (else ``max_cost_per_cell``), checked before
+    each request sent against its estimate plus what the cell ``spent`` before it (a --docs cell's embeddings) and
+    on the exchange's earlier rounds. ``unchosen``: tokens the dry run's estimate adds to the request shown (a
+    --docs dry run's sources, not chosen: docs_dryrun.py). ``label``: what the provenance log quotes (default: the
+    prompt). ``waiting``: the waiting line shown while the plan was made, which the reply's first display replaces.
+    ``where``: what a cost cap's refusal is said of (default: the running cell; ``%ygpt fix`` names the cell it
+    fixes). A reply Ctrl-C stopped, or whose write to the cache it stopped, ends the cell as Interrupted; one that
+    ``max_tool_rounds`` stopped is in ``_ygpt`` too, as its calls ran and were billed."""
     from .exchange import request_extras, run_exchange
 
     if tuple(notes) != plan.context_notes:  # a plan is made without them (most cells have none)
@@ -275,12 +273,15 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
     cap = capped(kernel, plan, cache, mode, max_cost, spent, where)
     code_below = new_cell or plan.options.format == "code"
     renderer = render.StreamRenderer(fmt=plan.options.format, interval=kernel.settings.render_interval,
-                                     label=model_name(plan.options.model).short,
+                                     label=model_name(plan.options.model).short, fills_cell=code_below,
                                      json_reply=plan.options.json or schema is not None,
-                                     fills_cell=code_below,
                                      display=waiting[0].handover() if waiting else None)
-    reply = run_exchange(kernel.session, kernel.connection.client, plan, renderer, mode=mode, tools=tools,
-                         schema=shape, cache=cache, cap=cap, secrets=kernel.connection.known_secrets())
+    try:
+        reply = run_exchange(kernel.session, kernel.connection.client, plan, renderer, mode=mode, tools=tools,
+                             schema=shape, cache=cache, cap=cap, secrets=kernel.connection.known_secrets())
+    except ToolRoundsExceeded as stop:   # this cell's calls, not the cell's before
+        kernel.namespace["_ygpt"] = stop.reply
+        raise
     answered(kernel, kernel.cell_name(), label or plan.prompt, reply)
     kernel.namespace["_ygpt"] = reply
     if reply.status == "INTERRUPTED":   # shown marked; no answer for --out or a cell below
@@ -292,12 +293,10 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
         reply = kernel.namespace["_ygpt"] = dataclasses.replace(reply, parsed=parsed(shape, reply.text, plan))
     if out:
         kernel.namespace[out] = reply.parsed if schema is not None else reply.text
-    if code_below:
-        code = render.extract_code(reply.text)
-        if code:
-            from .commands._next_cell import put_below
+    if code_below and (code := render.extract_code(reply.text)):
+        from .commands._next_cell import put_below
 
-            put_below(kernel, code)
+        put_below(kernel, code)
     if cache is not None and cache.write_stopped:   # the answer is whole; Ctrl-C meant to stop the run
         raise Interrupted()
 

@@ -11,7 +11,7 @@ from typing import NamedTuple
 from ..modelname import model_name
 from ..words import counted
 from .base import YGptError, _clean
-from .origin import CELL, capital
+from .origin import CELL, PANEL, capital
 from .too_long import ContextTooLong
 
 
@@ -183,15 +183,20 @@ def fitting_cut(size: RowSize, needed: int, budget: int) -> int | None:
 
 
 class ToolRoundsExceeded(ToolError):
-    """The model kept asking for tools after the allowed number of rounds."""
+    """The model kept asking for tools after the allowed number of rounds. ``last``: its last
+    answer (those calls, not run); ``reply``: the cell's stopped reply, with the calls that ran
+    and the tokens every round was billed, which the exchange sets for ``_ygpt``."""
 
-    def __init__(self, rounds: int) -> None:
-        super().__init__(
+    def __init__(self, rounds: int, last: object = None) -> None:
+        super().__init__(lambda origin: (
             f"The model still asked for tools after {counted(rounds, 'round')} of calls, so the "
-            f"loop stopped and nothing was added to the chat. Say in the prompt what the model "
-            f"should look up and when to answer, or raise YGptMagics.max_tool_rounds."
-        )
-        self.rounds = rounds
+            f"loop stopped and nothing was added to the chat"
+            f"{'' if origin is PANEL else ' (_ygpt.tool_calls holds the calls made)'}. Say in the "
+            f"prompt what the model should look up and when to answer, or raise "
+            f"YGptMagics.max_tool_rounds."
+        ))
+        self.rounds, self.last = rounds, last
+        self.reply: object = None
 
 
 class DataExtraMissing(YGptError):

@@ -75,7 +75,7 @@ class ToolLoop:
             if last.status != "TOOL_CALLS":
                 return last
             if number > self.max_rounds:
-                raise ToolRoundsExceeded(self.max_rounds)
+                raise ToolRoundsExceeded(self.max_rounds, last)
             self.spent = self.spent + last.usage
             asked = last.tool_calls
             done = tuple(self._run(call, number, renderer) for call in asked[:self.max_calls])
