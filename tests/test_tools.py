@@ -357,3 +357,20 @@ def test_a_forced_tool_choice_binds_the_first_round_and_the_cell_answers(tools_s
     assert tools_shell.user_ns["calls"] == [("north", 10)]
     assert [request.tool_choice for request in completions(tool_server)] == [choice, "auto"]
     assert "1204" in result.final
+
+
+def test_a_chats_tool_that_is_gone_is_refused_saying_the_tools_are_the_chats(tools_shell, tool_server):
+    """The cell has no --tools: a message about "--tools get_total" alone left the user looking for
+    a flag that is not there."""
+    assert cell(tools_shell, "def get_total(region: str) -> int:\n    '''Total units.'''\n    return 240").ok
+    assert cell(tools_shell, "%ygpt config --tools get_total").ok
+    assert cell(tools_shell, "del get_total").ok
+    result = cell(tools_shell, "%%ygpt\nHow did the north do?")
+    assert_clear_error(result, "no variable named 'get_total'",
+                       "These tools are the chat's (chat 'default', set with %ygpt config --tools): ",
+                       "%ygpt config --chat default --tools default removes them", error_type=ToolError)
+    assert completions(tool_server) == []
+    assert cell(tools_shell, "%ygpt config --chat default --tools default").ok   # the advice works
+    assert cell(tools_shell, "%%ygpt\nHow did the north do?").ok
+    own = cell(tools_shell, "%%ygpt --tools calls\nHow did the north do?")   # the cell's own: no word of the chat
+    assert "not a function" in own.message and "chat" not in own.message

@@ -132,7 +132,8 @@ def tool_loop(kernel: Kernel, plan: Plan) -> ToolLoop | None:
     settings = kernel.settings
     return loop_for(plan.options, kernel.namespace, max_rounds=settings.max_tool_rounds,
                     max_calls=settings.max_tool_calls, limits=settings.limits(),
-                    secrets=kernel.connection.known_secrets())
+                    secrets=kernel.connection.known_secrets(), chat=plan.chat,
+                    configured=planning.chat_options(kernel.session, plan.chat).tools)
 
 
 def typed(kernel: Kernel, schema: str | None) -> Schema | None:

@@ -170,11 +170,19 @@ def _in_order(arguments: dict[str, Any], tool: Tool | None) -> dict[str, Any]:
 
 def loop_for(options: RequestOptions, namespace: Mapping[str, Any], *, max_rounds: int = MAX_ROUNDS,
              max_calls: int = MAX_CALLS, limits: Limits = Limits(),
-             secrets: Sequence[Any] = ()) -> ToolLoop:
+             secrets: Sequence[Any] = (), chat: str = "", configured: Sequence[str] = ()) -> ToolLoop:
     """The loop for a request with ``options`` (their ``tools`` and ``tool_choice``, the
     cell's or the chat's: asked only when there is either, request.tool_loop). Every name is
-    looked up now, so a bad one fails before anything is sent."""
-    tools = declare_tools(options.tools, namespace)
+    looked up now, so a bad one fails before anything is sent. ``configured``: the tools chat
+    ``chat`` keeps (``%ygpt config --tools``); when they are the ones declared, a refusal says so."""
+    try:
+        tools = declare_tools(options.tools, namespace)
+    except ToolError as error:
+        if not options.tools or tuple(options.tools) != tuple(configured):
+            raise
+        raise ToolError(f"{error} These tools are the chat's (chat '{chat}', set with %ygpt config "
+                        f"--tools): %ygpt config --chat {chat} --tools f,g changes them, "
+                        f"%ygpt config --chat {chat} --tools default removes them.") from None
     check_choice(options.tool_choice, tuple(t.name for t in tools))
     return ToolLoop(tools=tools, max_rounds=max_rounds, max_calls=max_calls, limits=limits,
                     secrets=tuple(secrets), choice=options.tool_choice)
