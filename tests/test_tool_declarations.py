@@ -191,3 +191,22 @@ def test_an_infinite_or_nan_default_is_left_out_of_the_declaration_and_still_giv
     assert tools_shell.user_ns["calls"] == [(100.0, float("inf"))] and "There are 2." in result.final
     dry = cell(tools_shell, "%%ygpt --dry-run --tools units_between\nUnits over 100")
     assert dry.ok and "Infinity" not in dry.plain and "NaN" not in dry.plain
+
+
+@pytest.mark.parametrize(("tools", "library", "wrapper"), [
+    ("pd.read_csv", "pandas.read_csv", "def my_read_csv(filepath_or_buffer: str)"),   # hints of pandas' own types
+    ("np.mean", "numpy.mean", "def my_mean(a: str)"),                                # no hints at all
+])
+def test_a_library_function_is_refused_with_a_wrapper_of_ones_own(tools_shell, tool_server, tools, library, wrapper):
+    """The advice was for the user's own code ("define or import every name they use where the
+    function is defined"; "Define it with def"), which a library's function is not."""
+    assert cell(tools_shell, "import numpy as np\nimport pandas as pd").ok
+    result = cell(tools_shell, f"%%ygpt --tools {tools}\nHow did the north do?")
+    message = assert_clear_error(result, f"{tools} is a library function ({library})",
+                                 "Wrap it in a function of your own with typed parameters", wrapper,
+                                 error_type=ToolError)
+    assert "define or import" not in message and "lambda" not in message
+    assert completions(tool_server) == []
+    assert cell(tools_shell, message[message.index("def my_"):]).ok   # the wrapper, as the message writes it
+    name = wrapper.split("(")[0].removeprefix("def ")
+    assert cell(tools_shell, f"%%ygpt --dry-run --tools {name}\nHow did the north do?").ok

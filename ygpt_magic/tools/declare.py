@@ -17,6 +17,9 @@ import builtins
 import dataclasses
 import functools
 import inspect
+import os
+import sys
+import sysconfig
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -110,7 +113,7 @@ def _declare(function: Any, path: str) -> Tool:
     _refuse_async(function, signature, path, name)
     parameters = list(signature.parameters.values())
     for parameter in parameters:
-        _check_parameter(parameter, path, name)
+        _check_parameter(parameter, path, name, function)
     only = parameters[0] if len(parameters) == 1 else None
     renamed: dict[str, str]
     if only is not None and _is_model(only.annotation, pydantic):
@@ -217,10 +220,35 @@ def _signature(function: Any, path: str, name: str) -> inspect.Signature:
     try:
         return inspect.signature(function, eval_str=True)
     except Exception as error:  # evaluating a string annotation ran the user's expression
-        raise ToolError(f"--tools {path}: the type hints of {path} cannot be evaluated "
-                        f"({type(error).__name__}: {error}); define or import every name they use "
-                        f"where the function is defined (e.g. from typing import Literal), then "
-                        f"run the cell again.") from None
+        why = f"{type(error).__name__}: {error}"
+        if (library := _library(function)) is not None:
+            raise ToolError(f"--tools {path}: {path} is a library function ({library}), whose type "
+                            f"hints name types of its own that cannot be evaluated here ({why}). "
+                            f"{_wrap_it(path, name, signature)}") from None
+        raise ToolError(f"--tools {path}: the type hints of {path} cannot be evaluated ({why}); define "
+                        f"or import every name they use where the function is defined (e.g. from "
+                        f"typing import Literal), then run the cell again.") from None
+
+
+def _library(function: Any) -> str | None:
+    """Where ``function`` comes from (``pandas.io.parsers.readers.read_csv``) when it is an
+    installed library's (its module's file in site-packages or the standard library), else
+    None: the user's own code, which the user can change, and the advice says how."""
+    module = sys.modules.get(getattr(function, "__module__", None) or "")
+    source = getattr(module, "__file__", None)
+    places = {sysconfig.get_path(name) for name in ("purelib", "platlib", "stdlib", "platstdlib")}
+    if not source or not any(place and os.path.abspath(source).startswith(place + os.sep) for place in places):
+        return None
+    return f"{function.__module__}.{getattr(function, '__qualname__', '')}".rstrip(".")
+
+
+def _wrap_it(path: str, name: str, signature: inspect.Signature) -> str:
+    """What to do with a library function the model cannot be offered as it is: a function of
+    one's own, with the parameters the model should send, typed, and a docstring saying what
+    it is for (the library's own is a manual, not a tool's description)."""
+    first = next(iter(signature.parameters), "text")
+    return (f"Wrap it in a function of your own with typed parameters and a docstring, and name that, "
+            f"e.g. def my_{name}({first}: str): \"\"\"What it is for.\"\"\"; return {path}({first})")
 
 
 def _refuse_async(function: Any, signature: inspect.Signature, path: str, name: str) -> None:
@@ -240,11 +268,15 @@ def _refuse_async(function: Any, signature: inspect.Signature, path: str, name: 
                     f".submit(asyncio.run, {path}({arguments})).result()")
 
 
-def _check_parameter(parameter: inspect.Parameter, path: str, name: str) -> None:
+def _check_parameter(parameter: inspect.Parameter, path: str, name: str, function: Any) -> None:
     if parameter.kind in _VARIADIC or parameter.kind is _POSITIONAL_ONLY:
         raise ToolError(f"--tools {path}: its parameter {parameter} cannot be given by name; a "
                         f"tool is called with named arguments only, so give {name} named, typed "
                         f"parameters, e.g. def {name}(region: str, limit: int = 10).")
+    if parameter.annotation is inspect.Parameter.empty and (library := _library(function)) is not None:
+        raise ToolError(f"--tools {path}: {path} is a library function ({library}) whose parameter "
+                        f"'{parameter.name}' has no type hint, so the model would not know what to send. "
+                        f"{_wrap_it(path, name, inspect.signature(function))}")
     if parameter.annotation is inspect.Parameter.empty:
         raise ToolError(f"--tools {path}: parameter '{parameter.name}' has no type hint, so the "
                         f"model would not know what to send. Define it with def and type hints, "
