@@ -5,6 +5,7 @@ server."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from cellrun import assert_clean
@@ -180,3 +181,21 @@ def test_a_result_holding_memory_addresses_gets_the_note_a_value_gets(shell, cal
             "every kernel, so the reply cache cannot replay this cell in another kernel. Return the objects' "
             "data from f (a dict or list of plain values, a DataFrame) rather than the objects.") in run.plain_page
     assert run.plain_page.count("memory address") == 1
+
+
+@pytest.mark.slow   # the kernel makes the million rows: about 2 s
+def test_a_million_records_are_cut_without_being_written_whole(shell, call_server):
+    """``df.to_dict("records")`` of a million rows took 10 to 20 s to become 8 KB of text: the
+    whole JSON (four million values made plain) was written before it was cut."""
+    shell.run_line_magic("ygpt", f"connect {call_server.address} --insecure")
+    assert cell(shell, "rows = [{'region': 'north', 'units': i, 'price': float('nan')} for i in range(10**6)]\n"
+                       "def f(x: int) -> list:\n    '''Every sale.'''\n    return rows\n").ok
+    started = time.perf_counter()
+    run = cell(shell, "%%ygpt --tools f\ncall f")
+    assert run.ok, run.message
+    assert time.perf_counter() - started < 5
+    sent = completions(call_server)[-1].messages[-1]["tool_results"][0]["content"]
+    text, _, cut = sent.rpartition("\n")
+    assert text.startswith('[{"region": "north", "units": 0, "price": null}, ') and len(text) == 8000
+    assert cut == "… cut here: 162 of 1,000,000 items sent whole, the rest left out"
+    assert ") → 1,000,000 items (162 NaN/inf values sent as null) · " in run.plain_page

@@ -7,7 +7,8 @@ in one order whatever the process, so the same value is the same text and reply-
 else as ``{name}`` would send it (context/values.py: a DataFrame as a bounded table, ``_repr_llm_``,
 then ``repr``). Every result has the bounds interpolated values have (``YGptMagics.max_value_chars``,
 ``max_rows``, ...), with a line saying how much was left out, so a 50 MB result costs the model a
-few thousand characters, not the whole context; nothing is cut silently.
+few thousand characters, not the whole context; nothing is cut silently. JSON is written only as
+far as the cut, so a million rows cost what 8,000 characters do (:func:`_bounded_json`).
 The cell shows each result in a few words (``1,204 rows``, ``3 items``, ``sunny``) on the call's
 line (render/tools.py). A result whose text cannot be made (a repr that raises, an int past
 Python's 4,300 digits, nesting past the recursion limit) goes back as an error, as a raising
@@ -18,8 +19,10 @@ from __future__ import annotations
 
 import datetime
 import enum
+import itertools
 import json
 import math
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -46,28 +49,81 @@ def content(value: Any, limits: Limits, label: str) -> tuple[str, int]:
     many NaN or infinite floats in it went as null."""
     if isinstance(value, (dict, list, tuple, bool)) or value is None:
         try:
-            finite, nulled = _finite(value)
-            return bounded(json.dumps(finite, ensure_ascii=False, allow_nan=False),
-                           limits.max_chars), nulled
+            return _bounded_json(value, limits.max_chars)
         except (TypeError, ValueError, RecursionError):
             pass  # not JSON all the way down: rendered like any other value
     return render(value, limits, label).text, 0
 
 
-def _finite(value: Any) -> tuple[Any, int]:
-    """``value`` with each NaN and infinity replaced by None, and how many were: json.dumps
-    would write them as ``NaN`` / ``Infinity``, which is not JSON, and the API or the model
-    reading the result may reject it or misread it (pandas gives NaN for every empty mean)."""
+def _bounded_json(value: Any, max_chars: int) -> tuple[str, int]:
+    """``value``'s JSON within ``max_chars``, and how many NaN or infinite floats went as null.
+
+    The text is made piece by piece and no further than the cut (a million rows of
+    ``df.to_dict("records")`` took 10 to 20 s to be made whole, then cut to 8 KB), so the cost
+    follows what is sent, not what was returned. A cut text cannot say how many characters it
+    left out without making them all: it says how many of the items (or keys) went whole."""
+    if not isinstance(value, (dict, list, tuple)):
+        return _leaf(value), 0
+    opening, closing = _brackets(value)
+    pieces, size, nulled = [opening], 1, 0
+    for whole, entry in enumerate(_entries(value, {id(value)})):
+        for text, nulls in entry:
+            pieces.append(text)
+            size, nulled = size + len(text), nulled + nulls
+            if size > max_chars:
+                return "".join(pieces)[:max_chars] + _left_out(value, whole), nulled
+    pieces.append(closing)
+    text = "".join(pieces)
+    return (text if len(text) <= max_chars else text[:max_chars] + _left_out(value, len(value))), nulled
+
+
+#: a piece of a JSON text, and how many NaN or infinite floats it wrote as null
+_Piece = tuple[str, int]
+
+
+def _written(value: Any, markers: set[int]) -> Iterator[_Piece]:
+    """``value``'s JSON in pieces, as ``json.dumps(value, ensure_ascii=False)`` writes it (json
+    itself writes each leaf and key), each value first made :func:`plain`, each NaN and infinity
+    written null: ``NaN`` / ``Infinity`` are not JSON, and the API or the model reading the
+    result may reject or misread them (pandas gives NaN for every empty mean). ``markers``: the
+    containers being written, as json keeps them, so a value holding itself raises ValueError."""
     value = plain(value)
-    if isinstance(value, float):
-        return (value, 0) if math.isfinite(value) else (None, 1)
-    if isinstance(value, dict):
-        pairs = {key: _finite(item) for key, item in value.items()}
-        return {key: item for key, (item, _) in pairs.items()}, sum(n for _, n in pairs.values())
-    if isinstance(value, (list, tuple)):
-        parts = [_finite(item) for item in value]
-        return [item for item, _ in parts], sum(n for _, n in parts)
-    return value, 0
+    if isinstance(value, float) and not math.isfinite(value):
+        yield "null", 1
+    elif isinstance(value, (dict, list, tuple)):
+        if id(value) in markers:
+            raise ValueError("Circular reference detected")
+        markers.add(id(value))
+        opening, closing = _brackets(value)
+        yield opening, 0
+        for entry in _entries(value, markers):
+            yield from entry
+        yield closing, 0
+        markers.discard(id(value))
+    else:
+        yield _leaf(value), 0
+
+
+def _entries(value: dict[Any, Any] | list[Any] | tuple[Any, ...], markers: set[int]) -> Iterator[Iterator[_Piece]]:
+    """Each item of a dict or list as its pieces: the separator, the key of a dict, the item."""
+    keyed = isinstance(value, dict)
+    for index, (key, item) in enumerate(value.items() if isinstance(value, dict) else enumerate(value)):
+        head = (", " if index else "") + (_leaf({key: 0})[1:-len(": 0}")] + ": " if keyed else "")
+        yield itertools.chain(((head, 0),), _written(item, markers))
+
+
+def _leaf(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+def _brackets(value: dict[Any, Any] | list[Any] | tuple[Any, ...]) -> tuple[str, str]:
+    return ("{", "}") if isinstance(value, dict) else ("[", "]")
+
+
+def _left_out(value: dict[Any, Any] | list[Any] | tuple[Any, ...], whole: int) -> str:
+    """The line after a cut JSON text: how many of ``value``'s items went ``whole``."""
+    items = counted(len(value), "key" if isinstance(value, dict) else "item")
+    return f"\n… cut here: {whole:,} of {items} sent whole, the rest left out"
 
 
 def plain(value: Any) -> Any:
