@@ -9,6 +9,8 @@ to the page; tests/test_browser_panel_page.py draws one in JupyterLab.
 
 from __future__ import annotations
 
+import json
+
 import comm
 import pytest
 from test_panel import RecordingComm, bubbles, cell, client  # noqa: F401 (client: a fixture)
@@ -45,11 +47,21 @@ def messages(opened: list[RecordingComm]) -> int:
     return len(opened) + sum(len(channel.messages) for channel in opened)
 
 
+def folded_blocks(panel) -> list:
+    """The folded blocks the transcript lays out, top to bottom."""
+    return [row for row in panel.transcript.widget.children[0].children if "ygpt-earlier" in row._dom_classes]
+
+
 def shown(panel) -> str:
-    """The transcript's text as the user reads it, top to bottom: the folded block, then bubbles."""
-    block = panel.transcript.widget.children[0].children[0]
-    folded = visible(block.outputs[0]["data"]["text/html"]) if "ygpt-earlier" in block._dom_classes else ""
-    return "\n".join([folded, *(text for _, text in bubbles(panel))])
+    """The transcript's text as the user reads it, top to bottom: the folded blocks, then bubbles."""
+    folded = [visible(block.outputs[0]["data"]["text/html"]) for block in folded_blocks(panel)]
+    return "\n".join([*folded, *(text for _, text in bubbles(panel))])
+
+
+def sent_bytes(channel) -> int:
+    """JSON bytes of the outputs a widget sent to the page (its state updates)."""
+    return sum(len(json.dumps(message["data"]["state"]["outputs"])) for _, message in channel.messages
+               if "outputs" in message["data"].get("state", {}))
 
 
 def opened_over(session: ChatSession, opened: list[RecordingComm]) -> tuple[object, int]:
@@ -71,7 +83,7 @@ def test_a_panel_over_800_turns_sends_what_one_over_50_does_and_shows_every_turn
         assert f"Answer {turns - 1}." in text and "20 → 5 tokens" in text
         assert panel._saved_now()["text/plain"].count("You: Question") == turns
         panel.close()
-    assert sent[800] == sent[50] < 400, sent
+    assert sent[800] == sent[50] + 1 < 400, sent   # one more folded block: turns 0 to 699, 700 to 789
 
 
 def test_a_new_turn_adds_bubbles_and_the_block_is_sent_again_once_in_ten_turns(to_the_page, client):
@@ -104,4 +116,23 @@ def test_a_stopped_reply_pinned_among_the_turns_stays_in_place_when_they_fold(to
     assert (text.index("Question 2\n") < text.index("A question I stopped") < text.index("Another I stopped")
             < text.index("Question 3\n"))
     assert "Half an ans" in text
+    panel.close()
+
+
+def test_over_700_turns_a_new_turn_sends_the_newest_folded_turns_not_all_of_them(to_the_page, client):
+    """The folded turns are cut into blocks (panel/blocks.py): ten more turns folded send the
+    block of the turns since the last hundred again, never the 700 before them."""
+    session = ChatSession()
+    session.load_dict(long_chat(719))
+    panel, _ = opened_over(session, to_the_page)
+    whole = sum(len(json.dumps(block.outputs)) for block in folded_blocks(panel))
+    before = {block: sent_bytes(block.comm) for block in panel.transcript.spare()}
+    for n in range(719, 750):
+        cell(session, client, f"Question {n}")
+    sent = sum(sent_bytes(block.comm) - before[block] for block in panel.transcript.spare())
+    text = shown(panel)
+    order = [text.index(f"Question {n}\n") for n in range(750)]
+    assert order == sorted(order), "the turns are out of order"
+    # four folds send the block of the turns since 700 (10, 20, 30, 40 of them), not 700 each time
+    assert sent < whole / 2, (sent, whole)
     panel.close()

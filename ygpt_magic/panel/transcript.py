@@ -10,9 +10,11 @@ request in flight.
 Only the newest turns are bubbles of their own (``NEWEST`` to ``NEWEST + FOLD - 1`` of them):
 each costs about seven widgets, and each widget is a message or two to the page, so a loaded
 chat of 400 turns sent some 10,000 messages at once, which the page dropped in part and drew
-nothing of. The turns before them are folded into one block, one Output widget holding one inert
-page that the CSS draws as bubbles (panel/style.py); it is sent again once in ``FOLD`` turns, as
-the newest bubbles move into it. So a panel costs the same number of widgets over any chat.
+nothing of. The turns before them are folded, into a few blocks cut where panel/blocks.py cuts
+(each one Output widget holding one inert page that the CSS draws as bubbles, panel/style.py);
+as the newest bubbles move into them, ``FOLD`` at a time, only the block that changed is sent
+again. So a panel costs the same number of widgets over any chat, and about the same traffic
+per turn.
 
 Bubbles are ``ipywidgets.Output`` widgets holding the same inert bundles as a ``%%ygpt`` cell's
 output (render/inert.py): Markdown renders, HTML typed into the box or written by the model
@@ -29,6 +31,7 @@ import ipywidgets as widgets
 
 from ..chat import Chat, Turn
 from ..render import inert
+from .blocks import STEPS, spans
 from .carried import kept_line
 from .style import close_tree, styled
 
@@ -37,12 +40,12 @@ Exchange = tuple[Bundle, Bundle]  # a prompt's bundle and its reply's
 
 #: the fewest newest turns drawn as bubbles of their own
 NEWEST = 10
-#: turns moved into the folded block at a time, so it is sent again once in so many turns
-FOLD = 10
+#: turns moved into the folded blocks at a time: the finest step they are cut at
+FOLD = STEPS[-1]
 
 
 def folded(turns: int) -> int:
-    """How many of the first of a chat's ``turns`` the folded block holds."""
+    """How many of the first of a chat's ``turns`` the folded blocks hold."""
     return max(0, turns - NEWEST) // FOLD * FOLD
 
 
@@ -115,8 +118,8 @@ class Transcript:
         self.live: Bubbles | None = None
         self._system = styled(widgets.HTML, "ygpt-system")
         self._empty = styled(widgets.HTML, "ygpt-empty", "No messages yet. Type below and press Enter.")
-        self._earlier = styled(widgets.Output, "ygpt-earlier")
-        self._earlier_holds: tuple[int, ...] = ()  # ids of the turns and notes it shows
+        self._earlier = tuple(styled(widgets.Output, "ygpt-earlier") for _ in STEPS)  # the folded blocks
+        self._earlier_holds: list[tuple[int, ...]] = [() for _ in STEPS]  # ids of the turns and notes each shows
         self._log = styled(widgets.VBox, "ygpt-log")
         # The outer box scrolls in reverse (CSS), which keeps the newest turn in view.
         self.widget = styled(widgets.Box, "ygpt-scroll", [self._log])
@@ -132,8 +135,7 @@ class Transcript:
         if chat.system:
             self._system.value = "<b>system</b> · " + html.escape(chat.system)
             rows.append(self._system)
-        if self._fold(turns[:fold], chat):
-            rows.append(self._earlier)
+        rows.extend(self._fold(turns[:fold], chat))
         drawn: dict[int, tuple[Turn, Bubbles]] = {}
         for count, turn in enumerate(turns[fold:], start=fold):
             rows.extend(note.widget for at, note in self._notes if at == count)
@@ -152,10 +154,10 @@ class Transcript:
             rows.append(self._empty)
         self._log.children = (*rows, *after)
 
-    def _fold(self, turns: list[Turn], chat: Chat) -> bool:
-        """Show ``turns`` (and the notes pinned among them) in the folded block, taking the
-        bundles of those drawn as bubbles until now; whether it shows anything. A note's widget
-        is kept, as a rewind may unfold it."""
+    def _fold(self, turns: list[Turn], chat: Chat) -> list[widgets.Widget]:
+        """Show ``turns`` (and the notes pinned among them) in the folded blocks, taking the
+        bundles of those drawn as bubbles until now; the blocks that show anything. A note's
+        widget is kept, as a rewind may unfold it."""
         folded_now: dict[int, tuple[Turn, Exchange]] = {}
         for turn in turns:
             kept, drawn = self._folded.get(id(turn)), self._drawn.pop(id(turn), None)
@@ -164,19 +166,32 @@ class Transcript:
             shown = kept[1] if kept else drawn[1].shown if drawn else self.exchange(turn, chat)
             folded_now[id(turn)] = (turn, shown)
         self._folded = folded_now
-        notes = [(at, note) for at, note in self._notes if at < len(turns)]
-        holds = (*folded_now, *(id(note) for _, note in notes))
-        if holds != self._earlier_holds:
-            self._earlier_holds = holds
-            exchanges = [exchange for _, exchange in folded_now.values()]
-            for at, note in reversed(sorted(notes, key=lambda pinned: pinned[0])):  # the last first
-                exchanges.insert(at, note.shown)
-            self._earlier.outputs = _outputs(block(exchanges)) if exchanges else ()
-        return bool(turns)
+        held = list(folded_now.values())
+        notes = sorted(((at, note) for at, note in self._notes if at < len(turns)), key=lambda pinned: pinned[0])
+        blocks = []
+        # len(turns) is a multiple of FOLD, the last step: the last span, the rest, is empty
+        for index, (start, end) in enumerate(spans(len(turns))[:-1]):
+            here = [(at, note) for at, note in notes if start <= at < end]
+            self._show_block(index, held[start:end], [(at - start, note) for at, note in here])
+            if end > start:
+                blocks.append(self._earlier[index])
+        return blocks
+
+    def _show_block(self, index: int, held: list[tuple[Turn, Exchange]], notes: list[tuple[int, Bubbles]]) -> None:
+        """Folded block ``index`` shows ``held`` with ``notes`` pinned among them: sent to the
+        page only if it showed something else."""
+        holds = (*(id(turn) for turn, _ in held), *(id(note) for _, note in notes))
+        if holds == self._earlier_holds[index]:
+            return
+        self._earlier_holds[index] = holds
+        exchanges = [exchange for _, exchange in held]
+        for at, note in reversed(notes):  # the last first
+            exchanges.insert(at, note.shown)
+        self._earlier[index].outputs = _outputs(block(exchanges)) if exchanges else ()
 
     def spare(self) -> tuple[widgets.Widget, ...]:
         """The widgets it lays out only when they have something to show (to close with it)."""
-        return self._system, self._empty, self._earlier
+        return self._system, self._empty, *self._earlier
 
     def exchanges(self) -> list[Exchange]:
         """(prompt, reply) bundles of the recorded turns shown, in order: the saved view's text."""
