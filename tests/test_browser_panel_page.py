@@ -47,12 +47,16 @@ def test_a_restarted_kernel_shows_the_saved_view_and_no_live_looking_panel(lab):
         page.on("pageerror", lambda error: errors.append(str(error)))
         panel = ready_panel(page)
         side = ready_panel(page, ".jupyterlab-sidecar")
-        saved = page.locator(".jp-Notebook .ygpt-saved")
-        assert not saved.is_visible()  # the live panel stands in for it
+        saved = page.locator(".jp-Notebook .ygpt-saved")   # its parts (panel/saved.py)
+        assert not any(part.is_visible() for part in saved.all())  # the live panel stands in for it
 
         restart_kernel(page)
-        saved.wait_for(state="visible", timeout=10_000)
-        assert "Run %ygpt panel to open it again" in saved.inner_text() and REPLY in saved.inner_text()
+        saved.filter(has_text=REPLY).wait_for(state="visible", timeout=10_000)
+        view = page.locator(".jp-Notebook .jp-Cell").nth(2).locator(".jp-Cell-outputArea")
+        assert "Run %ygpt panel to open it again" in view.inner_text() and REPLY in view.inner_text()
+        blank = [part for part in view.locator("> .jp-OutputArea-child").all()
+                 if part.is_visible() and not part.inner_text().strip()]
+        assert not blank, "an empty part of the saved view takes room"
         assert not panel.is_visible(), "the dead panel still poses as a live one"
         assert side.is_visible()
         line = side.evaluate("panel => getComputedStyle(panel, '::before').content")

@@ -17,7 +17,7 @@ import pytest
 from cellrun import LOST_EXCEPTIONS, assert_clear_error
 from conftest import cell
 from test_map_batch import BATCH_MODEL
-from test_panel import send, widget_comm  # noqa: F401 (widget_comm: a fixture)
+from test_panel import saved_text, send, widget_comm  # noqa: F401 (widget_comm: a fixture)
 
 from ygpt_magic import errors
 from ygpt_magic.panel.keys import SUBMIT_MARK
@@ -198,8 +198,8 @@ def test_a_key_typed_into_the_panels_new_chat_box_is_refused(shell, ygpt_server,
         panel.controls.new_chat.value = canary + SUBMIT_MARK   # typed, then Enter
         status = html.unescape(panel.status.value)
         assert "The chat name contains your" in status and panel.chat_name == "default"
-        saved = panel._saved_now()  # what the notebook keeps beside the widget
-        assert_name_refused(status + saved["text/plain"] + saved["text/html"], magics, ygpt_server)
+        saved = saved_text(panel) + saved_text(panel, "text/html")  # what the notebook keeps beside the widget
+        assert_name_refused(status + saved, magics, ygpt_server)
     finally:
         panel.close()
 

@@ -90,6 +90,12 @@ def bubbles(panel: ChatPanel) -> list[tuple[str, str]]:
     return shown
 
 
+def saved_text(panel: ChatPanel, mime: str = "text/plain") -> str:
+    """The panel's saved view as a reader of the saved notebook reads it: its outputs' text
+    (or their ``mime`` form), top to bottom."""
+    return "\n\n".join(bundle[mime] for bundle, _ in panel._saved_now() if bundle["text/plain"])
+
+
 def cell(session, client, prompt, chat=None):
     """What a %%ygpt cell does: plan, stream into an output, record."""
     plan = planning.plan(session, prompt, chat=chat)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import TEST_KEY, cell
-from test_panel import bubbles, widget_comm  # noqa: F401 (widget_comm: a fixture)
+from test_panel import bubbles, saved_text, widget_comm  # noqa: F401 (widget_comm: a fixture)
 
 from ygpt_magic.chat import Reply, Turn, Usage
 from ygpt_magic.panel.carried import record
@@ -62,13 +62,13 @@ def test_a_panel_turn_dropped_by_a_rerun_cell_is_kept_in_the_view_and_can_be_bro
         assert prompts(shell) == ["Who was Einstein?", "And Marie Curie?", ASKED]
         assert cell(shell, CELLS[1][1], cell_id="later").ok   # rewinds its turn and the one after it
         assert prompts(shell) == ["Who was Einstein?", "And Marie Curie?"]
-        saved = panel._saved_now()["text/plain"]
+        saved = saved_text(panel)
         assert "1 turn asked in the panel is not in chat 'default' in this kernel" in saved and ASKED in saved
         assert "He was born in Ulm." in panel.transcript.widget.children[0].children[-1].children[0].outputs[0][
             "data"]["text/plain"]
         panel.bring_back()
         assert prompts(shell) == ["Who was Einstein?", "And Marie Curie?", ASKED]
-        assert "not in chat" not in panel._saved_now()["text/plain"] and bubbles(panel)[-2] == ("user", ASKED)
+        assert "not in chat" not in saved_text(panel) and bubbles(panel)[-2] == ("user", ASKED)
     finally:
         panel.close()
 
@@ -107,6 +107,6 @@ def test_the_turns_a_view_carries_are_checked_and_masked_as_a_chat_file(shell, n
             "elapsed": 0.1, "usage": {"input_tokens": 1, "completion_tokens": 1, "reasoning_tokens": 0,
                                       "total_tokens": 2}}}]}]})
     panel = shell.run_line_magic("ygpt", "panel")
-    written = json.dumps(panel._record())
+    written = json.dumps([metadata for _, metadata in panel._saved_now()])
     panel.close()
     assert TEST_KEY not in written and "Is this my key?" in written

@@ -13,7 +13,7 @@ import json
 
 import comm
 import pytest
-from test_panel import RecordingComm, bubbles, cell, client  # noqa: F401 (client: a fixture)
+from test_panel import RecordingComm, bubbles, cell, client, saved_text  # noqa: F401 (client: a fixture)
 from visible import visible
 
 from ygpt_magic.chat import ChatSession
@@ -81,7 +81,7 @@ def test_a_panel_over_800_turns_sends_what_one_over_50_does_and_shows_every_turn
         order = [text.index(f"Question {n}\n") for n in range(turns)]
         assert order == sorted(order), "the turns are out of order"
         assert f"Answer {turns - 1}." in text and "20 → 5 tokens" in text
-        assert panel._saved_now()["text/plain"].count("You: Question") == turns
+        assert saved_text(panel).count("You: Question") == turns
         panel.close()
     assert sent[800] == sent[50] + 1 < 400, sent   # one more folded block: turns 0 to 699, 700 to 789
 

@@ -10,7 +10,7 @@ import html
 import sys
 
 import pytest
-from test_panel import bubbles, send, widget_comm  # noqa: F401 (widget_comm: a fixture)
+from test_panel import bubbles, saved_text, send, widget_comm  # noqa: F401 (widget_comm: a fixture)
 
 from ygpt_magic.panel import ChatPanel
 
@@ -111,7 +111,7 @@ def test_the_saved_view_reopens_a_chat_whose_name_has_a_space(shell):
     magic's line is split), not 'unrecognized arguments'."""
     shell.run_line_magic("ygpt", "chat 'my notes'")
     panel = shell.run_line_magic("ygpt", "panel --chat 'my notes'")
-    line = next(part for part in panel._saved_now()["text/plain"].splitlines() if "%ygpt panel" in part)
+    line = next(part for part in saved_text(panel).splitlines() if "%ygpt panel" in part)
     command = line[line.index("%ygpt panel"):line.index(" to open it again")]
     assert command == "%ygpt panel --chat 'my notes'", line
     reopened = shell.run_line_magic("ygpt", command.removeprefix("%ygpt "))

@@ -15,7 +15,7 @@ import pytest
 from cellrun import LOST_EXCEPTIONS
 from conftest import TEST_KEY, cell
 from pictures import MODEL, pics  # noqa: F401 (pics: a fixture)
-from test_panel import bubbles, send, widget_comm  # noqa: F401 (widget_comm: a fixture)
+from test_panel import bubbles, saved_text, send, widget_comm  # noqa: F401 (widget_comm: a fixture)
 from test_panel_doors import opened
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
@@ -52,8 +52,8 @@ def test_a_downscaled_picture_is_still_said_after_the_reply_is_recorded(pics, pa
     shown = answered(panel, f"What is this? {{Out[{picture}]}}")
     assert ygpt_server.requests[-1].images, "the picture was sent"
     assert DOWNSCALED in shown
-    saved = panel._saved_now()   # what the notebook keeps beside the widget
-    assert DOWNSCALED in saved["text/plain"] and DOWNSCALED in html.unescape(saved["text/html"])
+    # what the notebook keeps beside the widget
+    assert DOWNSCALED in saved_text(panel) and DOWNSCALED in html.unescape(saved_text(panel, "text/html"))
 
 
 def test_a_cut_value_is_said_above_its_reply_and_in_the_saved_view(pics, panel):
@@ -61,7 +61,7 @@ def test_a_cut_value_is_said_above_its_reply_and_in_the_saved_view(pics, panel):
     shown = answered(panel, "Summarise {story}")
     [note] = last_turn(pics).notes
     assert note.startswith("{story}: ") and "cut to the first" in note
-    assert note in shown and note in panel._saved_now()["text/plain"]
+    assert note in shown and note in saved_text(panel)
 
 
 def test_a_saved_chat_keeps_its_notes_and_an_older_file_without_them_loads(pics, panel, tmp_path):

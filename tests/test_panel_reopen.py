@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kernels import Kernel
+from kernels import ROOT, Kernel
+from test_panel_long import long_chat
 
 from ygpt_magic.saving import is_live_only
 
@@ -29,8 +30,9 @@ pytestmark = pytest.mark.slow
 FOLLOW_UP = "Tell me about his childhood in Ulm, the details matter to me"
 ASK = ("ask", "%%ygpt\nWho was Einstein?")
 PANEL = ("panel", "%ygpt panel")
-#: the kernel's chat 'default', as code run in the kernel reads it
-TURNS = "get_ipython().magics_manager.registry['YGptMagics'].kernel.session.chat('default').turns"
+#: the kernel's chats, and the turns of its chat 'default', as code run in the kernel reads them
+SESSION = "get_ipython().magics_manager.registry['YGptMagics'].kernel.session"
+TURNS = f"{SESSION}.chat('default').turns"
 
 
 def run_all(kernel: Kernel, path: Path, cells: list[tuple[str, str]]) -> dict[str, str]:
@@ -123,3 +125,44 @@ def test_a_follow_up_the_chat_cannot_take_back_is_kept_in_the_view_until_brought
         assert "1 turn asked in the panel is not in chat 'default'" in view, view
         kernel.run("panel = _\npanel.bring_back()")
         assert kernel.value(f"[turn.prompt for turn in {TURNS}]") == repr(["Who was Marie Curie?", FOLLOW_UP])
+
+
+def once_in_order(text: str, prompts: list[str]) -> bool:
+    """Whether ``text`` shows each of ``prompts`` once, in order (each a line "You: …")."""
+    lines = [line for line in text.splitlines() if line.startswith("You: ")]
+    return lines == [f"You: {prompt}" for prompt in prompts]
+
+
+def test_a_long_panel_reopened_shows_and_brings_back_every_turn_once_in_order(ygpt_server, tmp_path):
+    """A view of 125 turns is several outputs (the blocks of panel/blocks.py): the file shows
+    each turn once, in order, and a new kernel brings them all back in that order."""
+    path = tmp_path / "talk.ipynb"
+    data = long_chat(125)
+    data["current"] = data["chats"][0]["name"] = "default"
+    questions = [f"Question {n}" for n in range(125)]
+    with Kernel(ygpt_server.address) as kernel:
+        kernel.run(f"import json\n{SESSION}.load_dict(json.loads({json.dumps(json.dumps(data))}))")
+        ran = run_all(kernel, path, [PANEL])
+        save(kernel, path, [PANEL], ran)
+    assert once_in_order(stored_view(path), questions), stored_view(path)
+
+    with Kernel(ygpt_server.address) as kernel:
+        ran = run_all(kernel, path, [PANEL])
+        assert "Brought back 125 turns to chat 'default'" in kernel.shown(ran["panel"])
+        assert kernel.value(f"[turn.prompt for turn in {TURNS}]") == repr(questions)
+        save(kernel, path, [PANEL], ran)
+    assert once_in_order(stored_view(path), questions)
+
+
+def test_a_view_saved_by_0_1_0_as_one_output_still_brings_its_turns_back(ygpt_server, tmp_path):
+    """ygpt_magic 0.1.0 saved the view as one output carrying all its turns (tests/saved_views)."""
+    path = tmp_path / "old.ipynb"
+    path.write_text((ROOT / "tests" / "saved_views" / "panel_0.1.0.json").read_text())
+    questions = [f"Question {n}" for n in range(12)]
+    assert once_in_order(stored_view(path), questions)
+    with Kernel(ygpt_server.address) as kernel:
+        ran = run_all(kernel, path, [PANEL])
+        assert "Brought back 12 turns to chat 'default'" in kernel.shown(ran["panel"])
+        assert kernel.value(f"[turn.prompt for turn in {TURNS}]") == repr(questions)
+        save(kernel, path, [PANEL], ran)
+    assert once_in_order(stored_view(path), questions)

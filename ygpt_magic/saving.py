@@ -7,14 +7,15 @@ So an output that makes sense only live (the chat panel's widget) is marked ``LI
 Jupyter server extension (enabled by ``etc/jupyter/jupyter_server_config.d/ygpt_magic.json``,
 installed with the package) drops marked outputs from the file as it is saved; the page keeps
 showing them. What stays in the file is the output beside it that can be read without a kernel
-(the panel's saved view, panel/saved.py).
+(the panel's saved view, panel/saved.py). A part of that view with nothing to show yet is marked
+too, so the file holds no blank output.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-#: output metadata marking an output that only a running kernel can draw
+#: output metadata marking an output that only a running kernel can draw (or that shows nothing)
 LIVE_ONLY = {"ygpt_magic": {"live_only": True}}
 
 

@@ -51,29 +51,52 @@ class Stored:
 
 
 def record(session: str, chats: Mapping[str, Sequence[Turn]], kept: Mapping[str, int],
-           hide: Callable[[str], str]) -> dict[str, Any]:
-    """The output metadata that carries a saved view's turns (``chats``, ``kept``: as
-    :class:`Stored` holds them), each text through ``hide`` as ``%ygpt save`` writes it."""
+           hide: Callable[[str], str], part: int = 0) -> dict[str, Any]:
+    """The output metadata that carries turns of a saved view (``chats``, ``kept``: as
+    :class:`Stored` holds them), each text through ``hide`` as ``%ygpt save`` writes it. A view
+    is several outputs (panel/saved.py), each carrying its own turns: ``part`` is its place."""
     data = chatfile.dump({name: Chat(name, turns=list(turns)) for name, turns in chats.items()},
                          next(iter(chats)))
     return {"ygpt_magic": {KEY: {"session": session, "chats": chatfile.each_text(data, hide),
-                                 "kept": dict(kept)}}}
+                                 "kept": dict(kept), "part": part}}}
 
 
 def stored(outputs: Sequence[Any]) -> Stored | None:
-    """What the saved outputs of a cell carry (:func:`record`), or None."""
+    """What the saved outputs of a cell carry (:func:`record`), joined in order, or None (one
+    part that is not good carries nothing: no turns are brought back with a gap among them). A
+    view saved by a release before the split is one output, whose record has no ``part``."""
+    parts: list[Stored | None] = []
+    last = -1
     for output in outputs:
         held = _field(_field(_field(output, "metadata"), "ygpt_magic"), KEY)
         if held:
-            return _read(held)
-    return None
+            part = held.get("part", 0) if isinstance(held, dict) else 0
+            if not isinstance(part, int) or part <= last:   # the first view of the cell ends here
+                break
+            last = part
+            parts.append(_read(held))
+    good = [part for part in parts if part is not None]
+    return _joined(good) if good and len(good) == len(parts) else None
+
+
+def _joined(parts: Sequence[Stored]) -> Stored:
+    """One view's parts as one: each chat's turns in the order of the parts."""
+    chats: dict[str, tuple[Turn, ...]] = {}
+    kept: dict[str, int] = {}
+    for part in parts:
+        for name, turns in part.chats.items():
+            chats[name] = (*chats.get(name, ()), *turns)
+        kept.update(part.kept)
+    return Stored(parts[0].session, chats, kept)
 
 
 def _field(data: Any, key: str) -> Any:
     return data.get(key) if isinstance(data, dict) else None
 
 
-def _read(held: dict[str, Any]) -> Stored | None:
+def _read(held: Any) -> Stored | None:
+    if not isinstance(held, dict):
+        return None
     try:
         chats, _, _ = chatfile.parse(held.get("chats"), "the panel's saved view")
     except ChatFileError:
@@ -165,14 +188,6 @@ class Carrying:
             self._carried = [carried for carried in self._carried if carried.chat != event.chat]
         for carried in self._carried if event.kind == "renamed" else ():
             carried.chat = event.chat if carried.chat == event.was else carried.chat
-
-    def record(self, chat: str, turns: Sequence[Turn], hide: Callable[[str], str]) -> dict[str, Any]:
-        """The metadata of a saved view of ``chat`` showing ``turns``, then of the turns kept."""
-        chats: dict[str, list[Turn]] = {chat: list(turns)}
-        kept = self.kept()
-        for name, held in kept:
-            chats[name] = [*chats.get(name, ()), *held]
-        return record(self._session.id, chats, {name: len(held) for name, held in kept}, hide)
 
 
 def kept_line(chat: str, count: int) -> str:

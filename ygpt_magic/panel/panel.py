@@ -31,7 +31,6 @@ import ipywidgets as widgets
 
 from ..chat import Chat, ChatEvent, ChatSession, Turn, files, planning
 from ..chat.planning import DefaultSettings
-from ..client.credentials import masked_in
 from ..errors import PANEL, YGptError
 from ..exchange import run_exchange
 from ..modelname import model_name
@@ -47,7 +46,7 @@ from .compose import compose
 from .controls import Controls
 from .door import Door, Plain
 from .export_path import export_path
-from .saved import SavedViews, saved_bundle
+from .saved import Part, SavedViews, View
 from .style import close_tree, styled
 from .transcript import Bubbles, KeptBlock, Transcript
 
@@ -163,7 +162,7 @@ class ChatPanel(widgets.VBox):
             display(view, raw=True)
             return
         with self._lock:
-            self._views.display(self._saved_now(), self._record())
+            self._views.display(self._saved_view())
         display(view, raw=True, metadata=LIVE_ONLY)
 
     @property
@@ -311,7 +310,7 @@ class ChatPanel(widgets.VBox):
             live = panel_live.live_reply(self._session, self._name)
             self._follow(live)
             self.transcript.show(chat, after=self._kept.show(self._carrying.kept(), self._kept_exchange))
-            self._update_saved()
+            self._views.update(self._saved_view())  # a recorded turn, a reset: the parts that changed
             busy = self._session.is_busy(self._name) or live is not None
             self.controls.show(chat, busy)
             self._show_state(chat, live, busy)
@@ -355,24 +354,20 @@ class ChatPanel(widgets.VBox):
         status = " · ".join(part for part in (panel_live.activity(live, busy, chat.name), message) if part)
         self.status.value = status
 
-    def _saved_now(self) -> dict[str, str]:
+    def _saved_view(self) -> View:
+        """What the saved view shows now (panel/saved.py): the chat's turns as the transcript
+        shows them, then those kept; credentials masked in its data as %ygpt save masks them."""
         # quoted as the magic's line is split (shlex), so a name with a space reopens this chat
         command = "%ygpt panel" if self._follow_current else f"%ygpt panel --chat {shlex.quote(self._name)}"
         chat = self._session.chats[self._name]
-        kept = [(name, [self._kept_exchange(turn, name) for turn in turns]) for name, turns in self._carrying.kept()]
-        return saved_bundle(self._name, chat.system or "", self.transcript.exchanges(), command, kept)
+        kept = [(name, [self._kept_exchange(turn, name) for turn in turns], turns)
+                for name, turns in self._carrying.kept()]
+        return View(self._session.id, self._name, chat.system or "", command, self.transcript.exchanges(),
+                    chat.turns, kept, self._secrets)
 
-    def _record(self) -> dict[str, Any]:
-        """The saved view's turns as data for a later kernel (panel/carried.py): the chat's,
-        then those kept, credentials masked as %ygpt save masks them."""
-        secrets = self._secrets()
-        return self._carrying.record(self._name, self._session.chats[self._name].turns,
-                                     lambda text: masked_in(text, secrets))
-
-    def _update_saved(self) -> None:
-        """Bring the saved views up to date when what they show changed (a recorded turn, a reset)."""
-        if self._views.displayed:
-            self._views.update(self._saved_now(), self._record)
+    def _saved_now(self) -> list[Part]:
+        """The outputs of the saved view, as a saved notebook keeps them."""
+        return self._views.parts(self._saved_view())
 
     def _kept_exchange(self, turn: Turn, name: str) -> tuple[Any, Any]:
         return self.transcript.exchange(turn, self._session.chats.get(name) or Chat(name))

@@ -7,21 +7,54 @@ reader sees. It is built from the bundles the bubbles show (render/inert.py), no
 Turns asked in the panel that the kernel's chat does not hold, kept from an earlier kernel's
 view (panel/carried.py), follow the chat's, under a line that says so; the turns themselves go
 with the view as data too, in its metadata (carried.record), for the next kernel to read back.
+
+The view is a fixed set of outputs in the panel's cell, so that a new turn sends what changed,
+not the whole transcript again (at 800 turns, 570 KB after every turn): the head (the reopen
+line with its turn count, the system message), the chat's turns in the blocks panel/blocks.py
+cuts them into, and the turns kept. Each carries its own turns as data; ``carried.stored`` joins
+them in order. A part with nothing to show is an empty output marked ``LIVE_ONLY``, so the saved
+file leaves it out (saving.py) and the page hides it while the panel's CSS is there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+from ..chat import Turn
+from ..client.credentials import masked_in
 from ..render import inert
+from ..saving import LIVE_ONLY
 from ..words import counted
-from .carried import kept_line
+from .blocks import spans
+from .carried import kept_line, record
 
 #: the class the panel's CSS hides while a live panel is in the same output area
 CSS_CLASS = "ygpt-saved"
 Bundle = Mapping[str, str]
 Exchange = tuple[Bundle, Bundle]
+#: one output of the view: its bundle and its metadata
+Part = tuple[dict[str, str], dict[str, Any]]
+#: a part with nothing to show (a block of no turns, no turns kept)
+EMPTY: Part = ({"text/html": inert.marked(CSS_CLASS, ""), "text/plain": ""}, LIVE_ONLY)
+
+
+@dataclass(frozen=True)
+class View:
+    """What a panel's saved view shows: chat ``chat`` of session ``session``, its turns as the
+    panel shows them (``exchanges``) and as data (``turns``), and the turns kept of each chat
+    (name, as shown, as data); ``command`` reopens it; ``secrets()`` are masked in its data."""
+
+    session: str
+    chat: str
+    system: str
+    command: str
+    exchanges: Sequence[Exchange]
+    turns: Sequence[Turn]
+    kept: Sequence[tuple[str, Sequence[Exchange], Sequence[Turn]]]
+    secrets: Callable[[], Sequence[Any]]
 
 
 def reopen_line(chat: str, turns: int, command: str) -> str:
@@ -29,21 +62,58 @@ def reopen_line(chat: str, turns: int, command: str) -> str:
             f"running kernel. Run {command} to open it again.")
 
 
-def saved_bundle(chat: str, system: str, exchanges: Sequence[Exchange], command: str,
-                 kept: Sequence[tuple[str, Sequence[Exchange]]] = ()) -> dict[str, str]:
-    """The stored view: the reopen line, the system message, then each exchange as prompt and
-    reply; then, for each chat in ``kept``, the line about its kept turns and those turns."""
-    line = reopen_line(chat, len(exchanges), command)
-    blocks = [inert.quiet(line)]
-    plain = [line]
-    if system:
-        blocks.append(inert.text(f"system · {system}"))
-        plain.append(f"system · {system}")
-    _add(blocks, plain, exchanges)
-    for name, turns in kept:
-        blocks.append(inert.quiet(kept_line(name, len(turns))))
-        plain.append(kept_line(name, len(turns)))
-        _add(blocks, plain, turns)
+def sources(view: View) -> list[tuple[Any, Callable[[int], Part]]]:
+    """Each part of the view: what it is made from (equal sources make the same part) and how
+    to make it, given its place among the outputs."""
+    line = reopen_line(view.chat, len(view.exchanges), view.command)
+    made: list[tuple[Any, Callable[[int], Part]]] = [((line, view.system), lambda _: _head(line, view.system))]
+    for start, end in spans(len(view.exchanges)):
+        shown, turns = tuple(view.exchanges[start:end]), tuple(view.turns[start:end])
+        made.append(((view.chat, shown, turns), partial(_turns, view, shown, turns)))
+    kept = tuple((name, tuple(shown), tuple(turns)) for name, shown, turns in view.kept)
+    made.append((kept, partial(_kept, view, kept)))
+    return made
+
+
+def _head(line: str, system: str) -> Part:
+    """The reopen line and the system message."""
+    said = [line, *([f"system · {system}"] if system else [])]
+    return _bundle([inert.quiet(line), *(inert.text(text) for text in said[1:])], said), {}
+
+
+def _turns(view: View, shown: Sequence[Exchange], turns: Sequence[Turn], part: int) -> Part:
+    """A block of the chat's turns: each exchange as prompt and reply, the turns as data."""
+    if not shown:
+        return EMPTY
+    blocks: list[str] = []
+    plain: list[str] = []
+    _add(blocks, plain, shown)
+    return _bundle(blocks, plain), record(view.session, {view.chat: turns}, {}, _hide(view), part)
+
+
+def _kept(view: View, kept: Sequence[tuple[str, Sequence[Exchange], Sequence[Turn]]], part: int) -> Part:
+    """For each chat turns were kept of, the line about them and those turns; as data too."""
+    if not kept:
+        return EMPTY
+    blocks: list[str] = []
+    plain: list[str] = []
+    chats: dict[str, list[Turn]] = {}
+    for name, shown, turns in kept:
+        blocks.append(inert.quiet(kept_line(name, len(shown))))
+        plain.append(kept_line(name, len(shown)))
+        _add(blocks, plain, shown)
+        chats[name] = [*chats.get(name, ()), *turns]
+    counts = {name: len(turns) for name, turns in chats.items()}
+    return _bundle(blocks, plain), record(view.session, chats, counts, _hide(view), part)
+
+
+def _hide(view: View) -> Callable[[str], str]:
+    """Credentials masked as %ygpt save masks them."""
+    secrets = view.secrets()
+    return lambda text: masked_in(text, secrets)
+
+
+def _bundle(blocks: Sequence[str], plain: Sequence[str]) -> dict[str, str]:
     return {"text/html": inert.marked(CSS_CLASS, inert.page(*blocks)), "text/plain": "\n\n".join(plain)}
 
 
@@ -56,26 +126,39 @@ def _add(blocks: list[str], plain: list[str], exchanges: Sequence[Exchange]) -> 
 
 
 class SavedViews:
-    """The saved views a panel displayed beside its widget, one per display, kept up to date."""
+    """The saved views a panel displayed beside its widget, one set of outputs per display,
+    kept up to date part by part."""
 
     def __init__(self) -> None:
-        self._handles: list[Any] = []
-        self.shown: tuple[dict[str, str], dict[str, Any]] = ({}, {})  # the bundle and metadata
+        self._handles: list[list[Any]] = []   # for each display, one handle per part
+        self._made: list[tuple[Any, Part]] = []   # each part's source and the part made from it
+        self._sent: list[Part] = []   # what the displays show
 
-    def display(self, bundle: dict[str, str], metadata: dict[str, Any]) -> None:
-        """Display one more (in the panel's cell: the output a saved notebook keeps)."""
+    def parts(self, view: View) -> list[Part]:
+        """The parts of ``view``, each made again only if its source changed."""
+        made = []
+        for index, (source, make) in enumerate(sources(view)):
+            was = self._made[index] if index < len(self._made) else None
+            made.append(was if was is not None and was[0] == source else (source, make(index)))
+        self._made = made
+        return [part for _, part in made]
+
+    def display(self, view: View) -> None:
+        """Display one more (in the panel's cell: the outputs a saved notebook keeps)."""
         from IPython.display import display
 
-        self.shown = (bundle, metadata)
-        self._handles.append(display(bundle, raw=True, display_id=True, metadata=metadata))
+        self.update(view)
+        self._sent = self.parts(view)
+        self._handles.append([display(bundle, raw=True, display_id=True, metadata=metadata)
+                              for bundle, metadata in self._sent])
 
-    @property
-    def displayed(self) -> bool:
-        return bool(self._handles)
-
-    def update(self, bundle: dict[str, str], metadata: Callable[[], dict[str, Any]]) -> None:
-        """Show ``bundle`` in every view displayed, with ``metadata()``, if they show another."""
-        if self._handles and bundle != self.shown[0]:
-            self.shown = (bundle, metadata())
-            for handle in self._handles:
-                handle.update(bundle, raw=True, metadata=self.shown[1])
+    def update(self, view: View) -> None:
+        """Show ``view`` in every view displayed: each part that shows something else."""
+        if not self._handles:
+            return
+        parts = self.parts(view)
+        for index, (bundle, metadata) in enumerate(parts):
+            if parts[index] is not self._sent[index]:
+                for handles in self._handles:
+                    handles[index].update(bundle, raw=True, metadata=metadata)
+        self._sent = parts

@@ -155,6 +155,8 @@ CSS = """
 .jp-OutputArea:has(.ygpt-panel:not(.jupyter-widgets-disconnected)) > .jp-OutputArea-child:has(.ygpt-saved) {
   display: none;
 }
+/* a part of the saved view with nothing to show (a block of no turns yet) takes no room */
+.jp-OutputArea-child:has(.ygpt-saved:empty) { display: none; }
 /* a panel whose kernel is gone (restarted, shut down): ipywidgets marks its views disconnected.
    In a cell's output the saved view takes its place; elsewhere (the side area) it says so. */
 .jp-OutputArea:has(.ygpt-saved) > .jp-OutputArea-child:has(.ygpt-panel.jupyter-widgets-disconnected) {
