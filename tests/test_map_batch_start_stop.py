@@ -14,11 +14,13 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from cellrun import assert_clear_error, assert_interrupted
-from conftest import cell
+from cellrun import assert_clear_error, assert_interrupted, assert_stopped
+from conftest import TEST_FOLDER, cell
 from test_map import ctrl_c_in
+from yandex_cloud_ml_sdk import YCloudML
 
 from ygpt_magic.client.batch import ASK_GRACE
+from ygpt_magic.emulator.testing import sdk_kwargs
 from ygpt_magic.errors import BatchNotStarted
 
 SOURCE = "%%ygpt --map words --batch -m gemma-3-12b-it --out spelled\nSpell {item}"
@@ -130,3 +132,74 @@ def test_ctrl_c_as_the_started_job_is_printed_keeps_it_recorded(batch_shell, ygp
     task_id = assert_kept(run)
     assert f"Batch job {task_id} started for 3 rows" in run.stdout
     assert_rejoined(batch_shell, ygpt_server, task_id)
+
+
+def calls(server, method: str) -> list:
+    """The server's log of ``method`` calls in this test, with their fields."""
+    return [r for r in server.requests if r.method == method]
+
+
+def sdk_on(server) -> YCloudML:
+    """The unmodified SDK on the test shell's folder."""
+    return YCloudML(**sdk_kwargs(server.address, folder_id=TEST_FOLDER))
+
+
+def jobs_on(server, dataset: str) -> list[str]:
+    """The ids of the jobs the server holds on ``dataset``, as the SDK lists them."""
+    return [info.task_id for info in sdk_on(server).batch.list_info() if info.source_dataset_id == dataset]
+
+
+@pytest.mark.slow   # a press while the job is asked for waits out ASK_GRACE
+def test_a_rerun_after_a_stop_with_no_answer_waits_for_the_job_the_service_made(batch_shell, ygpt_server):
+    """The service made the job, and its answer (with the id) came later than the cell waited
+    after the press. Before, the re-run uploaded the rows again and paid for a second job."""
+    held = ygpt_server.faults.hold_next(1, "BatchCompletion", seconds=5, answered=True)
+    presser = ctrl_c_in(10, when=held)
+    stopped = cell(batch_shell, SOURCE)
+    presser.join()
+    assert_stopped(stopped, "may have started", "running the cell again looks for that job",
+                   error_type=BatchNotStarted)
+    again = cell(batch_shell, SOURCE)
+    assert again.ok, again.message
+    assert len(calls(ygpt_server, "CreateDataset")) == 1, "the rows were uploaded again"
+    assert len(calls(ygpt_server, "BatchCompletion")) == 1, "a second job was asked for"
+    dataset = calls(ygpt_server, "GetUploadDraftUrl")[0].fields["datasetId"]
+    assert f"asked for on dataset {dataset} when this cell was stopped, was found: waiting for it" in again.stdout
+    assert len(jobs_on(ygpt_server, dataset)) == 1
+    assert "✓ 3 answered" in again.stdout
+    assert all(word in answer for word, answer in zip(("one", "two", "three"), batch_shell.user_ns["spelled"]))
+
+
+@pytest.mark.slow   # a press while the job is asked for waits out ASK_GRACE
+def test_a_rerun_after_a_stop_before_the_service_made_a_job_starts_one_on_the_uploaded_rows(
+        batch_shell, ygpt_server):
+    """No job on the dataset: the re-run starts one on it, without uploading the rows again."""
+    held = ygpt_server.faults.hold_next(1, "BatchCompletion", seconds=5)
+    presser = ctrl_c_in(10, when=held)
+    assert_stopped(cell(batch_shell, SOURCE), "may have started", error_type=BatchNotStarted)
+    presser.join()
+    again = cell(batch_shell, SOURCE)
+    assert again.ok, again.message
+    assert len(calls(ygpt_server, "CreateDataset")) == 1, "the rows were uploaded again"
+    dataset = calls(ygpt_server, "GetUploadDraftUrl")[0].fields["datasetId"]
+    assert f"No job on dataset {dataset}, asked for when this cell was stopped, runs or has finished" in again.stdout
+    assert "without uploading the 3 rows again" in again.stdout
+    assert {r.fields["sourceDatasetId"] for r in calls(ygpt_server, "BatchCompletion")} == {dataset}
+    assert len(jobs_on(ygpt_server, dataset)) == 1
+    assert "✓ 3 answered" in again.stdout and "two" in batch_shell.user_ns["spelled"][1]
+
+
+@pytest.mark.slow   # a press while the job is asked for waits out ASK_GRACE
+def test_a_rerun_after_a_stop_whose_dataset_was_deleted_uploads_the_rows_again(batch_shell, ygpt_server):
+    held = ygpt_server.faults.hold_next(1, "BatchCompletion", seconds=5)
+    presser = ctrl_c_in(10, when=held)
+    assert_stopped(cell(batch_shell, SOURCE), "may have started", error_type=BatchNotStarted)
+    presser.join()
+    dataset = calls(ygpt_server, "GetUploadDraftUrl")[0].fields["datasetId"]
+    sdk_on(ygpt_server).datasets.get(dataset).delete()
+    again = cell(batch_shell, SOURCE)
+    assert again.ok, again.message
+    assert (f"Dataset {dataset}, uploaded when this cell was stopped, is no longer in the folder and no job "
+            f"runs on it: uploading the 3 rows again.") in again.stdout
+    assert len(calls(ygpt_server, "CreateDataset")) == 2
+    assert "✓ 3 answered" in again.stdout and "two" in batch_shell.user_ns["spelled"][1]

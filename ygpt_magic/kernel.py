@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
     from .rows import RowMemo
+    from .rows.asked import AskedStart
     from .rows.batch import BatchRecord
     from .rows.embed import VectorMemo
     from .sources import Index as SourcesIndex
@@ -125,6 +126,7 @@ class Kernel:
         self.cache = ReplyCache(settings.cache_path, settings.cache_mode)
         self.provenance = ProvenanceLog()
         self.batch_jobs: dict[str, BatchRecord] = {}   # by task id
+        self.batch_asked: list[AskedStart] = []   # --batch starts Ctrl-C stopped with no answer
         #: by asking cell's id: the code its reply last put below it, and when it was inserted
         #: (None: found there already); commands/_next_cell.py
         self.code_below: dict[str, tuple[str, float | None]] = {}

@@ -387,8 +387,8 @@ def rows(kernel: Kernel, args: argparse.Namespace, template: str) -> None:
     if args.batch:
         from .rows.batch import run_batch  # asyncio and the SDK's batch side: only when used
 
-        done = run_batch(request, jobs=kernel.batch_jobs, poll_interval=settings.batch_poll_interval,
-                         **where)
+        done = run_batch(request, jobs=kernel.batch_jobs, asked=kernel.batch_asked,
+                         poll_interval=settings.batch_poll_interval, **where)
     else:
         done = rows_.run_map(request, **where)
     kernel.provenance.add_run(f"{kernel.cell_name()} (--map {args.map})", done.provenance)

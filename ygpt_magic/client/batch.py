@@ -200,20 +200,21 @@ class BatchJobs:
 
     def start(self, requests: Sequence[Messages], options: RequestOptions, *, name: str = "ygpt-magic-batch",
               layout: RowLayout | None = None, on_started: Callable[[str], None] | None = None,
-              **extras: Any) -> str:
+              dataset: str | None = None, **extras: Any) -> str:
         """Upload the rows, then ask for the job: its task id (DatasetRejected if the rows are
         refused). Two calls, so a Ctrl-C while the rows upload is known to have asked for no job.
         ``on_started`` hears the id on the client's loop the moment the service gives it, before
         this returns: from then on a Ctrl-C passes through as KeyboardInterrupt to the caller,
         which keeps the job; before, it is BatchNotStarted (a press while the job is asked for
         first waits ASK_GRACE s for the service's answer). ``layout``: where the rows sit in the
-        cell, kept with the dataset for an attach after a kernel restart."""
+        cell, kept with the dataset for an attach after a kernel restart. ``dataset``: these
+        rows already uploaded (by a start Ctrl-C stopped, with this layout): not uploaded again."""
         require_pyarrow()
         client = self._client
         for messages in requests:  # every row is uploaded, so every row passes the guard
             client._guard(messages, extras)
 
-        uploaded: list[str] = []   # the dataset's id once it is READY: then the job is asked for
+        uploaded: list[str] = [] if dataset is None else [dataset]   # READY (or given): the job is asked for
         started: list[str] = []
 
         async def ask() -> str:
@@ -224,7 +225,8 @@ class BatchJobs:
             return task_id
         with stopping(lambda: None if started else BatchNotStarted(len(requests), options.model,
                                                                    next(iter(uploaded), None))):
-            uploaded.append(self._call(lambda: self._upload(requests, name, layout), options))
+            if not uploaded:
+                uploaded.append(self._call(lambda: self._upload(requests, name, layout), options))
             return self._call(ask, options, grace=ASK_GRACE)
 
     async def _upload(self, requests: Sequence[Messages], name: str, layout: RowLayout | None) -> str:
@@ -252,11 +254,34 @@ class BatchJobs:
 
     def jobs(self, limit: int = 50) -> list[JobInfo]:
         """The folder's jobs, newest first."""
+        return self._listed(lambda info: True)[:limit]
+
+    def started_on(self, dataset: str) -> list[JobInfo]:
+        """The folder's jobs asked for on ``dataset``, newest first: the service lists a
+        folder's jobs with no filter by their source dataset, so the list is read whole."""
+        return self._listed(lambda info: bool(info.source_dataset_id == dataset))
+
+    def _listed(self, keep: Callable[[Any], bool]) -> list[JobInfo]:
+        """The folder's jobs whose SDK info ``keep`` takes, newest first."""
         async def run() -> list[JobInfo]:
             found, said = [], self._said()
             async for info in self._client._get_sdk().batch.list_info():
-                found.append(_job_info(info, said))
-            return sorted(found, key=lambda job: job.created, reverse=True)[:limit]
+                if keep(info):
+                    found.append(_job_info(info, said))
+            return sorted(found, key=lambda job: job.created, reverse=True)
+        return self._call(run)
+
+    def has_dataset(self, dataset: str) -> bool:
+        """Whether the folder still holds ``dataset`` (False: deleted, or another folder's, which
+        the cloud may answer PERMISSION_DENIED)."""
+        async def run() -> bool:
+            try:
+                await self._client._get_sdk().datasets.get(dataset)
+            except Exception as exc:
+                if rpc_errors.status_of(exc)[0] in ("NOT_FOUND", "INVALID_ARGUMENT", "PERMISSION_DENIED"):
+                    return False
+                raise
+            return True
         return self._call(run)
 
     def cancel(self, task_id: str) -> JobInfo:

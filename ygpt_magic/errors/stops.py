@@ -63,9 +63,12 @@ class BatchNotStarted(YGptError):
     no answer in the seconds it still waited for one (an answer names the job, which the kernel
     then keeps: rows/batch.py): what may now exist in the cloud, so that nothing is billed
     unknowingly. ``dataset``: its id once uploaded (the job was being asked for then), else
-    None (the upload was under way)."""
+    None (the upload was under way); the kernel keeps it, so that the cell run again takes up
+    the job asked for on it, or starts one on it (rows/asked.py)."""
 
     def __init__(self, rows: int, model: str, dataset: str | None) -> None:
+        self.dataset = dataset
+        again = "uploads the rows and starts a job anew"
         if dataset is None:
             during = f"the {rows:,} rows were uploaded as a dataset and validated"
             cloud = ("A dataset of the rows may be left in the folder (named 'ygpt-magic-batch'; "
@@ -77,9 +80,11 @@ class BatchNotStarted(YGptError):
             cloud = (f"A batch job on {model_name(model).short} may have started, and would be billed as it runs: "
                      f"%ygpt batch list shows the folder's jobs, %ygpt batch cancel ID stops one, "
                      f"%ygpt batch attach ID --out VAR collects one; dataset {dataset} stays in the folder")
+            again = (f"looks for that job first (the folder's job on dataset {dataset}) and waits for it, "
+                     f"or, if none started, starts one on that dataset without uploading the rows again")
         super().__init__(f"Stopped before the batch job was known to start: Ctrl-C came while {during}. "
                          f"{cloud}. _ygpt and the --out variable are as they were; running the cell "
-                         f"again uploads the rows and starts a job anew.")
+                         f"again {again}.")
 
 
 class Interrupted(YGptError):

@@ -19,7 +19,8 @@ run again while a job it started for exactly the same requests is still running 
 and not yet collected) waits for that job instead of starting a second one; after a kernel
 restart, a job collected by ``%ygpt batch attach ID`` for the same requests and model (and
 options, when its layout keeps them) gives the cell its answers (kept in the memo and the reply
-cache) instead of a second job.
+cache) instead of a second job. A start Ctrl-C stopped before the service named the job is
+kept too, so that the cell run again takes up its job, or its uploaded rows (rows/asked.py).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from ..errors import (
 from ..ledger import Cache
 from ..modelname import model_name
 from ..words import counted
+from .asked import AskedStart, kept_if_stopped, resumed
 from .attached import CacheKeeper, placed, said_placement
 from .costs import capped
 from .items import rows_of
@@ -91,13 +93,14 @@ class BatchRecord:
 
 def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
               get_client: Callable[[], Any], namespace: Mapping[str, Any], expand: Expand,
-              memo: RowMemo, endpoint: str, jobs: dict[str, BatchRecord], poll_interval: float,
-              secrets: Sequence[Credential], cache: Cache | None = None) -> MapRun:
+              memo: RowMemo, endpoint: str, jobs: dict[str, BatchRecord], asked: list[AskedStart],
+              poll_interval: float, secrets: Sequence[Credential], cache: Cache | None = None) -> MapRun:
     """Plan the rows, start the job for the unanswered ones, wait for it, put the answers back.
     ``cache`` (a ``cache.Front``) stands in for rows as in a concurrent run: recorded rows are not
     sent (in replay mode a row without a recording is refused before any job starts), and each
     answer the job brings back is recorded (its tokens unknown: the job reports none per row).
-    ``secrets``: the kernel's credentials, masked in every row's answer (run.RowState.accept)."""
+    ``secrets``: the kernel's credentials, masked in every row's answer (run.RowState.accept);
+    ``asked``: the kernel's starts Ctrl-C stopped with no answer (rows/asked.py)."""
     plans = open_rows(cell, session=session, settings=settings, get_client=get_client,
                       namespace=namespace, expand=expand)
     tally = Tally(total=len(plans.rows), tokens_known=False, model=plans.options.model)
@@ -116,7 +119,7 @@ def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Setting
     kept = partial(_kept, jobs, record)
     try:
         if not _unfinished(jobs, requests, plans, client, poll_interval, cell.out, kept):
-            _start(cell, plans, state, requests, client, kept)
+            _start(cell, plans, state, requests, client, kept, asked, endpoint)
         for position in state.pending:
             state.take(position)   # the requests hold the rows now
         return collect(record, client, memo, poll_interval)
@@ -175,13 +178,20 @@ def _found_for(record: BatchRecord, requests: list[list[Message]], plans: RowPla
 
 
 def _start(cell: MapCell, plans: RowPlanner, state: RowState, requests: list[list[Message]],
-           client: Any, kept: Callable[[str], None]) -> None:
+           client: Any, kept: Callable[[str], None], asked: list[AskedStart], endpoint: str) -> None:
     """A new job for ``requests`` (refused first when its estimate is over ``--max-cost``),
-    ``kept`` as soon as the service gives its id."""
+    ``kept`` as soon as the service gives its id; unless a start of these rows to ``endpoint``
+    was stopped before the service named its job (one of ``asked``), whose job is taken up."""
     capped(plans, state.pending, state.prompt, client, cell.max_cost, batch=True)   # a job has no running budget
     layout = RowLayout.of(len(plans.rows), state.pending, schema=bool(plans.extras),
                           asked=Asked.of(plans.options, plans.extras))
-    task_id: str = client.batch.start(requests, plans.options, layout=layout, on_started=kept, **plans.extras)
+    this = AskedStart(endpoint, tuple(state.keys[position] for position in state.pending), layout)
+    earlier = resumed(asked, this, client, kept)
+    if earlier.task_id is not None:
+        return
+    with kept_if_stopped(asked, this):
+        task_id: str = client.batch.start(requests, plans.options, layout=layout, on_started=kept,
+                                          dataset=earlier.dataset, **plans.extras)
     print(f"Batch job {task_id} started for {len(requests):,} rows of {cell.name} on "
           f"{model_name(plans.options.model).short}. It runs in the cloud: %ygpt batch status {task_id} shows it, "
           f"%ygpt batch attach {task_id} --out VAR collects it (also after a kernel restart).")
