@@ -13,11 +13,12 @@ Rules, chosen so that pasting code or JSON just works:
   cell as a picture, like `--image fig`, the text says `[image fig]` where it was, and a model that
   takes no pictures refuses it with the same message as `--image`.
 - `{{` and `}}` are literal braces.
-- Text inside fenced code blocks (``` or ~~~) and inline code spans (`` `f"{name}"` ``, as
-  CommonMark reads them: a run of backticks to the next run of the same length, within a
-  paragraph) is never touched, and what a reference brings in is never interpolated again (a
-  cell's source with braces is sent as written). A `{name}` of a defined variable left inside
-  inline code gets a note saying so, since a user may have quoted a variable meaning its value.
+- Text inside fenced code blocks (``` or ~~~), inline code spans (`` `f"{name}"` ``) and math
+  (``$\\frac{1}{n}$``, ``$$…$$``, ``\\(…\\)``, ``\\[…\\]``: textparts.py has the exact rule) is
+  never touched, and what a reference brings in is never interpolated again (a cell's source
+  with braces is sent as written). A `{name}` of a defined variable left inside inline code or
+  math gets a note saying so, since a user may have meant its value there (one note for all the
+  math: a pasted formula names the usual `n`, `i`, `y` of a notebook several times).
 - `{price:.2f}`, `{x!r}`: a reference to defined names with an f-string's conversion and/or a
   format spec with no space is formatted as an f-string would (formats.py has the exact rule).
 - Braces around anything that is not an expression (`{"a": 1}`, `{a: 1}`, `{a lone word}`), or
@@ -44,6 +45,7 @@ from . import formats
 from .expressions import compiled, evaluate, names_read
 from .images import is_picture
 from .limits import Limits
+from .textparts import parts
 from .values import Rendered, bounded, first_line, render
 
 if TYPE_CHECKING:
@@ -55,8 +57,6 @@ if TYPE_CHECKING:
 _IDENT = r"[^\W\d]\w*"
 _TOKEN = re.compile(r"\{\{|\}\}|\{(" + _IDENT + r"(?:\." + _IDENT + r")*)\}"
                     r"|\{(In|Out|Err)\[([^\[\]{}\n]*)\]\}|\{([^{}\n]+)\}")
-_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
-_SPAN = re.compile(r"(?<!`)(`+)(?!`)(?:(?!\n[ \t]*\n).)+?(?<!`)\1(?!`)", re.DOTALL)
 
 
 class StoppedReading(KeyboardInterrupt):
@@ -130,11 +130,17 @@ def interpolate(
                 cut.append(notes[-1])
         return rendered.text
 
-    out = []
-    for kind, block in _split_code(text):
+    out: list[str] = []
+    in_math: list[str] = []
+    for kind, block in parts(text):
         out.append(_TOKEN.sub(value, block) if kind == "prose" else block)
         if kind == "span":
-            notes.extend(note for note in _left_in_span(block, namespace) if note not in notes)
+            notes.extend(note for note in map(_in_span, _defined(block, namespace)) if note not in notes)
+        elif kind == "math":
+            in_math.extend(name for name in _defined(block, namespace) if name not in in_math)
+    if in_math:
+        notes.append(f"{', '.join(in_math)}: inside math ($…$), sent as written, as TeX groups; to send "
+                     f"a value, put its reference outside the math")
     expanded = "".join(out)
     if expanded != text:  # the text as written was checked above
         guard.check("the expanded prompt", expanded, secrets)
@@ -145,7 +151,7 @@ def references(text: str) -> frozenset[str]:
     """The ``{name}`` and ``{name.attr}`` references :func:`interpolate` would look up in
     ``text`` (outside code fences, not ``{{escaped}}``), as written: a ``--map`` row checks the
     cells they read before its template is filled in (rows/items.py)."""
-    return frozenset(name for kind, block in _split_code(text) if kind == "prose"
+    return frozenset(name for kind, block in parts(text) if kind == "prose"
                      for match in _TOKEN.finditer(block) if (name := _name(match)))
 
 
@@ -153,7 +159,7 @@ def expression_names(text: str) -> frozenset[str]:
     """The names the ``{expressions}`` of ``text`` read (``text`` in ``{text[:2000]}``; attribute
     names among them): a ``--map`` row too long for the context names the value to shorten even
     when the template reads it through an expression."""
-    codes = (compiled(match.group(4)) for kind, block in _split_code(text) if kind == "prose"
+    codes = (compiled(match.group(4)) for kind, block in parts(text) if kind == "prose"
              for match in _TOKEN.finditer(block) if match.group(4) is not None)
     return frozenset().union(*(names_read(code) for code in codes if code is not None))
 
@@ -166,26 +172,14 @@ def _name(match: re.Match[str]) -> str | None:
     return path if path and all(part.isidentifier() for part in path.split(".")) else None
 
 
-def _left_in_span(span: str, namespace: Mapping[str, object]) -> list[str]:
-    """A note for each `{name}` of a defined variable that an inline code span kept as written."""
-    return [f"{match.group(0)}: inside inline code (`…`), sent as written; take it out of the "
-            f"backticks to send its value" for match in _TOKEN.finditer(span)
+def _defined(chunk: str, namespace: Mapping[str, object]) -> list[str]:
+    """Each `{name}` of a defined variable in a chunk sent as written (code, math), as written."""
+    return [match.group(0) for match in _TOKEN.finditer(chunk)
             if (name := _name(match)) and name.split(".")[0] in namespace]
 
 
-def _split_code(text: str) -> list[tuple[str, str]]:
-    """[(kind, chunk)] covering text, kind being "fence", "span" (inline code) or "prose"."""
-    parts: list[tuple[str, str]] = []
-    for is_code, block in _split_fenced(text):
-        if is_code:
-            parts.append(("fence", block))
-            continue
-        start = 0
-        for span in _SPAN.finditer(block):
-            parts += [("prose", block[start:span.start()]), ("span", span.group(0))]
-            start = span.end()
-        parts.append(("prose", block[start:]))
-    return parts
+def _in_span(token: str) -> str:
+    return f"{token}: inside inline code (`…`), sent as written; take it out of the backticks to send its value"
 
 
 def _reference(match: re.Match[str], namespace: Mapping[str, object], cells: NotebookCells | None,
@@ -306,34 +300,3 @@ def _no_attribute(path: str, owner: str, attr: str) -> InterpolationError:
 
 def _literal(path: str) -> str:
     return f"write {{{{{path}}}}} for literal braces"
-
-
-def _split_fenced(text: str) -> list[tuple[bool, str]]:
-    """[(is_code, chunk)] covering text; a fence runs to a closing fence of the same kind and
-    at least the same length, or to the end of the text (as in CommonMark)."""
-    parts: list[tuple[bool, str]] = []
-    prose: list[str] = []
-    code: list[str] = []
-    fence: str | None = None
-    for line in text.splitlines(keepends=True):
-        marker = _FENCE.match(line)
-        if fence is None:
-            if marker:
-                fence = marker.group(1)
-                code = [line]
-                if prose:
-                    parts.append((False, "".join(prose)))
-                    prose = []
-            else:
-                prose.append(line)
-            continue
-        code.append(line)
-        if marker and marker.group(1)[0] == fence[0] and len(marker.group(1)) >= len(fence) \
-                and not line.strip()[len(marker.group(1)):].strip():
-            parts.append((True, "".join(code)))
-            fence, code = None, []
-    if fence is not None:
-        parts.append((True, "".join(code)))
-    if prose:
-        parts.append((False, "".join(prose)))
-    return parts
