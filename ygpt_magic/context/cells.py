@@ -213,6 +213,19 @@ class NotebookCells:
             ))
         return outputs[count]
 
+    def shown(self, count: int) -> str | None:
+        """The text cell ``count`` showed as its output: IPython's history keeps the text/plain
+        form of each ``Out[N]`` as it was displayed (None when it kept none)."""
+        history = self._shell.history_manager
+        return history.output_hist_reprs.get(count) if history is not None else None
+
+    def shows(self, value: object) -> str:
+        """``value``'s text/plain form as IPython would display it now (the form :meth:`shown`
+        keeps)."""
+        formatter = self._shell.display_formatter
+        assert formatter is not None, "an IPython shell has a display formatter"
+        return str(formatter.formatters["text/plain"](value))
+
     def error(self, count: int) -> CellError:
         self._check_ran(count, "Err")
         if count in self.cleared:

@@ -7,7 +7,8 @@ Rules, chosen so that pasting code or JSON just works:
   (`{df.describe()}`, `{n + 1}`) are evaluated in the notebook's namespace (expressions.py, IPython's
   rule for `!cmd {expr}`) and the value rendered like a name's, always with a note.
 - `{In[N]}`, `{Out[N]}`, `{Err[N]}`: the source, the output and the error of the cell numbered N
-  (cells.py), N being the number IPython shows in `In [N]:`.
+  (cells.py), N being the number IPython shows in `In [N]:`; an output as that cell showed it,
+  when its object has changed since (outputs.py).
 - A value that is a picture (a Figure, a PIL or IPython image: images.is_picture), whether it
   comes from `{Out[N]}`, `{fig}` or `{expression}`, is not written into the text: it goes with the
   cell as a picture, like `--image fig`, the text says `[image fig]` where it was, and a model that
@@ -45,6 +46,7 @@ from . import formats
 from .expressions import compiled, evaluate, names_read
 from .images import is_picture
 from .limits import Limits
+from .outputs import as_shown
 from .textparts import parts
 from .values import Rendered, bounded, first_line, render
 
@@ -200,7 +202,11 @@ def _reference(match: re.Match[str], namespace: Mapping[str, object], cells: Not
         raise InterpolationError(f"The text uses {label}, but cell references work only in a "
                                  f"notebook or IPython session.")
     if kind == "Out":
-        label, rendered, picture = _value(label, cells.output(count), limits)
+        value = cells.output(count)
+        then = as_shown(cells, count, value, limits)
+        if then is not None:
+            return label, then, None
+        label, rendered, picture = _value(label, value, limits)
         return label, replace(rendered, summary=rendered.summary or f"the output of cell {count}"), picture
     if kind == "In":
         text, language, summary = cells.source(count), "python", f"the source of cell {count}"

@@ -77,7 +77,7 @@ class Rendered:
     cut: bool = False
 
 
-class _TimedOut(BaseException):
+class TimedOut(BaseException):
     """Raised by the alarm inside a repr; a BaseException so `except Exception` cannot keep a
     hanging repr alive."""
 
@@ -95,9 +95,9 @@ def render(value: object, limits: Limits, label: str) -> Rendered:
     if type(value) in _PLAIN and (type(value) is not int or value.bit_length() <= _PLAIN_INT_BITS):
         return bounded(str(value), None, limits.max_chars)  # cannot hang or raise: no timer
     try:
-        with _time_limit(limits.timeout):
+        with time_limit(limits.timeout):
             rendered = _text(value, limits)
-    except _TimedOut:
+    except TimedOut:
         slow = f"turning the {type(value).__name__} into text took longer than {limits.timeout:g} s"
         raise InterpolationError(lambda origin: (
             f"{capital(origin.text)} uses {label}, but {slow}, so it was stopped and nothing was "
@@ -264,8 +264,8 @@ def first_line(error: BaseException) -> str:
 
 
 @contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    """Raise _TimedOut in this (main) thread after ``seconds``; a no-op where that cannot be done
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise TimedOut in this (main) thread after ``seconds``; a no-op where that cannot be done
     safely (see the module docstring)."""
     usable = (seconds > 0 and hasattr(signal, "setitimer")
               and threading.current_thread() is threading.main_thread()
@@ -275,7 +275,7 @@ def _time_limit(seconds: float) -> Iterator[None]:
         return
 
     def alarm(_signum: int, _frame: FrameType | None) -> NoReturn:
-        raise _TimedOut
+        raise TimedOut
 
     previous = signal.signal(signal.SIGALRM, alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
