@@ -294,10 +294,10 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
         reply = kernel.namespace["_ygpt"] = dataclasses.replace(reply, parsed=parsed(shape, reply.text, plan))
     if out:
         kernel.namespace[out] = reply.parsed if schema is not None else reply.text
-    if code_below and (code := render.extract_code(reply.text)):
-        from .commands._next_cell import put_below
+    if code_below:
+        from .commands._next_cell import code_below_reply
 
-        put_below(kernel, code)
+        code_below_reply(kernel, reply.text, corrected_cell=new_cell)
     if cache is not None and cache.write_stopped:   # the answer is whole; Ctrl-C meant to stop the run
         raise Interrupted()
 

@@ -35,7 +35,7 @@ from typing import Any
 from IPython.display import display
 
 from ..kernel import Kernel
-from ..render import inert
+from ..render import inert, markdown
 from ._saved_notebook import saved_cell
 
 #: the first line of a cell a reply's code was put into: how a later run knows the cell is its own
@@ -49,27 +49,39 @@ NO_CELL = ("No cell was running when this code was asked for (a widget's callbac
            "so it was not put into a new cell: copy it from the reply above into a cell.")
 
 
-def put_below(kernel: Kernel, code: str) -> None:
+def code_below_reply(kernel: Kernel, reply: str, *, corrected_cell: bool) -> None:
+    """The code of ``reply`` into a new cell below (:func:`put_below`): a ``--format code``
+    reply's blocks joined, or with ``corrected_cell`` (``%ygpt fix``) the one block that is the
+    corrected cell, a line saying which when the reply had several."""
+    code, blocks = markdown.corrected_cell(reply) if corrected_cell else (markdown.extract_code(reply), 1)
+    if code and put_below(kernel, code) and blocks > 1:
+        _say(f"The reply has {blocks} code blocks; the new cell holds the last Python one, the "
+             f"corrected cell.")
+
+
+def put_below(kernel: Kernel, code: str) -> bool:
     """``code`` into a new cell below the cell that asked, unless a cell an earlier run put
-    there is still below it; when no cell asked, the line that says so (module docstring)."""
+    there is still below it; when no cell asked, the line that says so (module docstring).
+    Whether it was put into a new cell."""
     here = kernel.cells.here
     if here is None:
         _say(NO_CELL)
-        return
+        return False
     notebook = kernel.namespace.get("__session__")
     last = kernel.code_below.get(here.cell_id) if here.cell_id else None
     if last is None or last[0] == code:
         if _is_ours(saved_next_source(notebook, here.cell_id), code):
             kernel.code_below[str(here.cell_id)] = (code, None)
             _say(ALREADY_BELOW)
-            return
+            return False
         if last is not None and last[1] is not None and not _saved_since(notebook, last[1]):
             _say(STILL_BELOW)
-            return
+            return False
     if here.cell_id:
         kernel.code_below[here.cell_id] = (code, time.time())
     assert kernel.shell is not None, "a reply's code goes below a cell of the shell that ran it"
     kernel.shell.set_next_input(marked(code) if here.cell_id else code, replace=False)
+    return True
 
 
 def marked(code: str) -> str:

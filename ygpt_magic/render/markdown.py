@@ -44,6 +44,21 @@ def extract_code(text: str) -> str:
     return "\n\n".join(code for _, code in code_blocks(text))
 
 
+#: how a fenced block of Python is tagged (untagged counts: models often leave the tag out)
+_PYTHON = frozenset({"", "python", "py", "python3", "ipython", "ipython3"})
+
+
+def corrected_cell(text: str) -> tuple[str, int]:
+    """The corrected cell in a reply to ``%ygpt fix``, and how many code blocks the reply has:
+    its last Python block (else its last block), or "" when it has none. A model often quotes
+    the failing line in a block of its own before the corrected cell, or adds a shell line or a
+    traceback in another: joined, they gave a cell that failed as the old one did."""
+    blocks = code_blocks(text)
+    python = [code for language, code in blocks if language.lower() in _PYTHON]
+    chosen = python or [code for _, code in blocks]
+    return (chosen[-1] if chosen else ""), len(blocks)
+
+
 def fenced(code: str, language: str = "") -> str:
     """``code`` in a fence longer than any backtick run inside it, so it cannot break out."""
     longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
