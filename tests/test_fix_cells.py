@@ -4,10 +4,17 @@
 
 from __future__ import annotations
 
+import json
+import threading
+from contextlib import contextmanager
+
 import pytest
-from cellrun import LOST_EXCEPTIONS
+from cellrun import LOST_EXCEPTIONS, assert_interrupted
 from conftest import cell, completions, scripted
 from test_fix import FIXED, failing_cells
+from test_map import ctrl_c_in
+
+from ygpt_magic.emulator import start_local_server
 
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
 
@@ -24,3 +31,60 @@ def test_a_reply_quoting_the_failing_line_first_puts_only_the_corrected_cell_bel
     assert result.ok, result.shown
     assert shell.rl_next_input == FIXED
     assert "The reply has 3 code blocks; the new cell holds the last Python one, the corrected cell." in result.page
+
+
+HANGING_TOOL = '''import time
+
+def fetch_rows(region: str) -> int:
+    """Rows of a region (reads a slow database)."""
+    running.set()
+    while True:
+        time.sleep(0.01)'''
+
+
+@contextmanager
+def tool_calling_server(shell, folder, back):
+    """The shell connected to a server whose model calls fetch_rows for "slow one please", then
+    to ``back`` again."""
+    script = folder / "tools.json"
+    script.write_text(json.dumps({"replies": [{
+        "user": "slow one please", "tool_calls": [{"name": "fetch_rows", "arguments": {"region": "north"}}],
+        "after_tools": "Rows: {fetch_rows}"}]}), encoding="utf-8")
+    with start_local_server(scripts=[script]) as server:
+        shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
+        yield server
+    shell.run_line_magic("ygpt", f"connect {back.address} --insecure")
+
+
+def stopped_in_tool(shell, folder, back) -> tuple[int, int]:
+    """A --tools cell whose tool hangs, stopped by a real Ctrl-C once the tool runs; (the number
+    of the cell defining the tool, the number of the stopped cell)."""
+    running = shell.user_ns["running"] = threading.Event()
+    define = shell.execution_count
+    assert cell(shell, HANGING_TOOL).ok
+    stopped = shell.execution_count
+    with tool_calling_server(shell, folder, back):
+        presser = ctrl_c_in(10, when=running)
+        run = cell(shell, "%%ygpt --tools fetch_rows\nslow one please")
+        presser.join()
+    assert_interrupted(run)
+    assert 'fetch_rows(region="north") → interrupted' in run.page, run.page
+    return define, stopped
+
+
+def test_a_tools_cell_stopped_inside_its_tool_is_the_cell_fix_takes(shell, ygpt_server, tmp_path):
+    """findings/toolsref.md 6: fix sent an older, unrelated error with no note, and fix N and
+    {Err[N]} said the stopped cell "raised no error"."""
+    _, failed = failing_cells(shell)
+    define, stopped = stopped_in_tool(shell, tmp_path, ygpt_server)
+    result = cell(shell, "%ygpt fix")
+    assert result.ok, result.shown
+    user = completions(ygpt_server)[-1].messages[-1]["text"]
+    assert user.startswith(f"Cell {stopped} did not finish: it was stopped with Ctrl-C"), user
+    assert f'File "Cell In[{define}]", line 7, in fetch_rows\n    time.sleep(0.01)\n' in user, user
+    assert f"for the ZeroDivisionError of cell {failed}, %ygpt fix {failed}" in result.page
+    assert cell(shell, f"%ygpt fix {stopped}").ok
+    assert completions(ygpt_server)[-1].messages[-1]["text"].startswith(f"Cell {stopped} did not finish")
+    result = cell(shell, f"%%ygpt --once\nWhy did it hang? {{Err[{stopped}]}}")
+    assert result.ok, result.shown
+    assert f"{{Err[{stopped}]}}: where Ctrl-C stopped cell {stopped} (KeyboardInterrupt)" in result.page

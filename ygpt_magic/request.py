@@ -286,7 +286,7 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
     answered(kernel, kernel.cell_name(), label or plan.prompt, reply)
     kernel.namespace["_ygpt"] = reply
     if reply.status == "INTERRUPTED":   # shown marked; no answer for --out or a cell below
-        raise Interrupted()
+        raise Interrupted(tools.stopped if tools is not None else None)
     if shape is not None and reply.status != "FINAL":   # --out keeps its value
         unfinished = ReplyNotValid.unfinished(shape.name, reply.status)
         raise unfinished.not_in_chat() if plan.once else unfinished

@@ -21,7 +21,9 @@ used (every %%ygpt error is one) and has nothing to fix in the user's code, so i
 as an error (the last one's count is kept, so `%ygpt fix` can say it skipped it). A Ctrl-C (the
 notebook's Stop) is recorded, marked as one (:attr:`CellError.interrupted`): the notebook shows
 its KeyboardInterrupt under the cell, and where it stopped a cell that hangs is what the user
-asks about next, with `{Err[N]}` or `%ygpt fix`.
+asks about next, with `{Err[N]}` or `%ygpt fix`. So is a `%%ygpt --tools` cell stopped inside
+the user's tool function (errors.Interrupted.in_code: where it hung); one stopped while it waited
+for the model has nothing of the user's code to fix, and is passed over.
 
 An error stands until its cell runs clean: when the cell with the same id (JupyterLab's) runs
 again without an error, its errors are forgotten, and `%ygpt fix` and `{Err[N]}` say which cell ran
@@ -113,8 +115,9 @@ class NotebookCells:
             return
         if error is None:
             self._clear(cell_id, count)
-        elif isinstance(getattr(error, "error", None), Interrupted):
-            return   # a %%ygpt cell Ctrl-C stopped: no error of the code's, nor a message to act on
+        elif isinstance(stopped := getattr(error, "error", None), Interrupted):
+            if stopped.in_code is not None and numbered:   # in a tool of the user's: where it hung
+                self._keep(stopped.in_code, count, cell_id)
         elif isinstance(error, UsageError):
             self.last_usage_error = count
         elif not numbered:

@@ -93,10 +93,15 @@ class Interrupted(YGptError):
     it had succeeded, so Run All went on: every queued cell ran, a chat cell sending its request
     without the stopped turn, a ``--map`` cell all its rows. Ending in an error, as an interrupted
     Python cell does, makes the kernel abort the queue (ipykernel's reply is "error"); the magic
-    boundary shows it as one line (commands/boundary.py), never a traceback."""
+    boundary shows it as one line (commands/boundary.py), never a traceback.
 
-    def __init__(self) -> None:
+    ``in_code``: the KeyboardInterrupt raised inside the user's own code (a ``--tools`` function
+    that hung), whose traceback says where: the cell is then recorded as a stopped cell, for
+    `%ygpt fix` and `{Err[N]}` (context/cells.py), as a plain cell Ctrl-C stopped is."""
+
+    def __init__(self, in_code: KeyboardInterrupt | None = None) -> None:
         super().__init__("Ctrl-C stopped this cell; cells queued after it (Run All) are not run.")
+        self.in_code = in_code
 
 
 class AuthStopped(YGptError):

@@ -61,6 +61,8 @@ class ToolLoop:
     calls: list[ToolCall] = field(default_factory=list)
     #: tokens of the answers that were tool calls (the exchange adds the final answer's)
     spent: Usage = Usage()
+    #: Ctrl-C inside a tool's function (where the user's code hung), kept for the cell's record
+    stopped: KeyboardInterrupt | None = None
 
     def extras(self) -> Extras:
         """What every request of the loop adds: the declarations."""
@@ -126,6 +128,9 @@ class ToolLoop:
                                      elapsed=time.monotonic() - started)
                 self.calls.append(abandoned)
                 renderer.tool_done(abandoned)
+                raise
+            except KeyboardInterrupt as stop:   # a cell's Ctrl-C in the user's function
+                self.stopped = stop
                 raise
         guard.check(f"the result of {name}", text, self.secrets, refusal=CredentialInToolResult)
         done = ToolCall(name=name, arguments=arguments, result=text, round=number, summary=brief,
