@@ -84,7 +84,57 @@ def test_a_tools_cell_stopped_inside_its_tool_is_the_cell_fix_takes(shell, ygpt_
     assert f'File "Cell In[{define}]", line 7, in fetch_rows\n    time.sleep(0.01)\n' in user, user
     assert f"for the ZeroDivisionError of cell {failed}, %ygpt fix {failed}" in result.page
     assert cell(shell, f"%ygpt fix {stopped}").ok
-    assert completions(ygpt_server)[-1].messages[-1]["text"].startswith(f"Cell {stopped} did not finish")
+    user = completions(ygpt_server)[-1].messages[-1]["text"]
+    assert user.startswith(f"Cell {stopped} did not finish")
+    assert user.endswith(f"which cell {stopped} calls.\n\nCell {define}'s source (where it was stopped):\n"
+                         f"```python\n{HANGING_TOOL}\n```\n\nThe fix belongs in cell {define}, where it was "
+                         f"stopped: give the whole corrected cell {define}, not cell {stopped}."), user
     result = cell(shell, f"%%ygpt --once\nWhy did it hang? {{Err[{stopped}]}}")
     assert result.ok, result.shown
     assert f"{{Err[{stopped}]}}: where Ctrl-C stopped cell {stopped} (KeyboardInterrupt)" in result.page
+
+
+HELPERS = '''def add_revenue(d):
+    d = d.copy()
+    d["revenue"] = d["Price"] * d["qty"]
+    return d
+
+def summarize(d):
+    return add_revenue(d).groupby("region").revenue.sum()'''
+
+
+def test_a_bug_in_a_helper_of_an_earlier_cell_sends_that_cell_and_asks_for_it(shell, ygpt_server):
+    """findings/toolsref.md 7: only the calling cell went, and the model was told to rewrite it,
+    so its fix could only patch around add_revenue, whose source it never saw."""
+    pd = pytest.importorskip("pandas")
+    shell.user_ns["pd"] = pd
+    helpers = shell.execution_count
+    assert cell(shell, HELPERS).ok
+    failed = shell.execution_count
+    assert not cell(shell, 'sales = pd.DataFrame({"region": ["n", "s"], "price": [1, 2], "qty": [3, 4]})\n'
+                           'report = summarize(sales)').ok
+    result = cell(shell, "%ygpt fix")
+    assert result.ok, result.shown
+    user = completions(ygpt_server)[-1].messages[-1]["text"]
+    assert user.startswith(f"Cell {failed} fails.\n\nIts source:\n```python\nsales = "), user
+    assert user.endswith(f"KeyError: 'Price'\n```\n\nThe traceback passes through code of cell {helpers}, "
+                         f"which cell {failed} calls.\n\nCell {helpers}'s source (where it was raised):\n"
+                         f"```python\n{HELPERS}\n```\n\nThe fix belongs in cell {helpers}, where it was raised: "
+                         f"give the whole corrected cell {helpers}, not cell {failed}."), user
+    assert (f"cell {failed} failed in code of cell {helpers}, which it calls: this asks for a corrected cell "
+            f"{helpers}, and the new cell below replaces cell {helpers} (run it, then cell {failed} again)") \
+        in result.page
+
+
+def test_a_cell_failing_in_its_own_callback_is_the_one_asked_for_with_the_helper_sent(shell, ygpt_server):
+    helpers = shell.execution_count
+    assert cell(shell, "def each(items, f):\n    return [f(item) for item in items]").ok
+    failed = shell.execution_count
+    assert not cell(shell, "def inverse(x):\n    return 1 / x\n\neach([1, 0], inverse)").ok
+    result = cell(shell, "%ygpt fix")
+    assert result.ok, result.shown
+    user = completions(ygpt_server)[-1].messages[-1]["text"]
+    each = "def each(items, f):\n    return [f(item) for item in items]"
+    assert user.endswith(f"which cell {failed} calls.\n\nCell {helpers}'s source:\n```python\n{each}\n```\n\n"
+                         f"Give the whole corrected cell {failed}."), user
+    assert "replaces cell" not in result.page

@@ -13,6 +13,13 @@ streams like any cell's, and its code goes into a new cell below: the user's cel
 replaced, and a second run does not add a second copy when the saved notebook's next cell
 already holds it (_next_cell.py).
 
+A notebook keeps its helpers in an earlier cell: when the traceback passes through code of other
+cells, their sources go too (the cell it was raised in first, at most CALLED_CELLS), and the
+model is asked for the cell it was raised in, the one that defines the failing function; a fix of
+the calling cell could only patch around the bug. A frontend puts a kernel's new cell under the
+running cell only (``set_next_input``), so the new cell still goes below the `%ygpt fix` cell, and
+a note above the reply says which cell it replaces.
+
 The line is split at spaces, not like a shell command, so instructions such as
 `%ygpt fix don't rename anything` need no quoting: a first word that is a number is the cell,
 `--dry-run` may stand anywhere, and the other words are added to the prompt. A word that starts
@@ -40,6 +47,8 @@ from .args import parse, subcommand
 #: failed rows a refusal names (``_ygpt.errors`` has them all)
 SHOWN_ROWS = 3
 PROMPT = "Cell {count} fails.\n\nIts source:\n{{In[{count}]}}\n\nThe error:\n{{Err[{count}]}}"
+#: the other cells whose source a fix sends at most (those its traceback passes through)
+CALLED_CELLS = 3
 #: the prompt for a cell stopped with Ctrl-C, which raised no error of its own
 STOPPED_PROMPT = ("Cell {count} did not finish: it was stopped with Ctrl-C, so it hangs or runs too "
                   "long.\n\nIts source:\n{{In[{count}]}}\n\nWhere it was stopped:\n{{Err[{count}]}}")
@@ -66,7 +75,8 @@ def run(kernel: Kernel, line: str) -> None:
     failed = numbered(kernel.cells, count) if count is not None else last_error(kernel.cells, kernel.namespace)
     notes = interrupted(kernel.cells, failed) + (() if count is not None else skipped(kernel.cells, failed.count))
     guard_failed(kernel, failed)
-    prompt = (STOPPED_PROMPT if failed.interrupted else PROMPT).format(count=failed.count)
+    prompt = (STOPPED_PROMPT if failed.interrupted else PROMPT).format(count=failed.count) + called(failed)
+    notes += replaced(failed)
     if words:
         prompt += "\n\n" + " ".join(words)
     system = kernel.settings.fix_instruction
@@ -80,6 +90,45 @@ def run(kernel: Kernel, line: str) -> None:
              where=f"%ygpt fix of cell {failed.count}")
     except CostOverCap as refused:  # fix takes no --max-cost: the refusal names the setting
         raise refused.said_for(FIX) from None
+
+
+def called(failed: CellError) -> str:
+    """The prompt's part for the other cells ``failed``'s traceback passes through (a helper an
+    earlier cell defines, which the failed cell calls): their sources, at most CALLED_CELLS, the
+    one it was raised in first, and which cell to give corrected: the one it was raised in."""
+    others = [count for count in failed.through if count != failed.count][:CALLED_CELLS]
+    if not others:
+        return ""
+    how, fixing = _how(failed), fixed_cell(failed)
+    sources = "".join(f"\n\nCell {count}'s source{f' (where it was {how})' if count == fixing else ''}:"
+                      f"\n{{In[{count}]}}" for count in others)
+    ask = (f"The fix belongs in cell {fixing}, where it was {how}: give the whole corrected cell "
+           f"{fixing}, not cell {failed.count}." if fixing != failed.count else
+           f"Give the whole corrected cell {failed.count}.")
+    named = ", ".join(map(str, others))
+    return (f"\n\nThe traceback passes through code of cell{'s' if len(others) > 1 else ''} {named}, "
+            f"which cell {failed.count} calls.{sources}\n\n{ask}")
+
+
+def fixed_cell(failed: CellError) -> int:
+    """The cell a fix is asked for: the one whose code raised (or was stopped), when the failed
+    cell called into an earlier cell's function; else the failed cell."""
+    return failed.through[0] if failed.through else failed.count
+
+
+def replaced(failed: CellError) -> tuple[str, ...]:
+    """The note saying which cell the new cell replaces, when it is not the failed one: a
+    frontend puts a kernel's new cell under the running cell only."""
+    fixing = fixed_cell(failed)
+    if fixing == failed.count:
+        return ()
+    return (f"cell {failed.count} {'was stopped' if failed.interrupted else 'failed'} in code of cell "
+            f"{fixing}, which it calls: this asks for a corrected cell {fixing}, and the new cell below "
+            f"replaces cell {fixing} (run it, then cell {failed.count} again)",)
+
+
+def _how(failed: CellError) -> str:
+    return "stopped" if failed.interrupted else "raised"
 
 
 def guard_failed(kernel: Kernel, failed: CellError) -> None:

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 from IPython.core.error import UsageError
 
 from ..errors import InterpolationError, Interrupted, capital
-from .tracebacks import format_error
+from .tracebacks import cells_passed, format_error
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import ExecutionInfo, ExecutionResult, InteractiveShell
@@ -59,6 +59,9 @@ class CellError:
     text: str  # the traceback, as tracebacks.format_error gives it
     cell_id: str | None = None  # JupyterLab's id of the cell; None in a terminal
     interrupted: bool = False  # stopped with Ctrl-C (a KeyboardInterrupt), not failed
+    #: the cells whose code the traceback passes through, the one it was raised in first: a
+    #: helper an earlier cell defines is where the bug is, more often than not
+    through: tuple[int, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -130,7 +133,8 @@ class NotebookCells:
         if len(text) > MAX_ERROR_CHARS:
             text = text[:MAX_ERROR_CHARS] + f"\n… {len(text) - MAX_ERROR_CHARS:,} characters left out"
         self.errors[count] = CellError(count, type(error).__name__, text, cell_id,
-                                       interrupted=isinstance(error, KeyboardInterrupt))
+                                       interrupted=isinstance(error, KeyboardInterrupt),
+                                       through=cells_passed(error, self._cell_count))
         while len(self.errors) > KEEP_ERRORS:
             del self.errors[min(self.errors)]
 
@@ -159,6 +163,12 @@ class NotebookCells:
     def _cell_name(self, filename: str) -> str | None:
         named = self._shell.compile.format_code_name(filename)
         return f"{named[0]} {named[1]}" if named else None
+
+    def _cell_count(self, filename: str) -> int | None:
+        """The N of the cell whose code is in ``filename`` (IPython names it ``In[N]``)."""
+        named = self._shell.compile.format_code_name(filename)
+        number = named[1].removeprefix("In[").removesuffix("]") if named else ""
+        return int(number) if number.isdigit() else None
 
     # -- lookups (InterpolationError naming what exists) ----------------------------------------
 

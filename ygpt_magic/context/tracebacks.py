@@ -52,6 +52,22 @@ def format_error(error: BaseException, cell_name: Namer) -> str:
     return "".join(report.format()).rstrip("\n")
 
 
+def cells_passed(error: BaseException, cell_count: Callable[[str], int | None]) -> tuple[int, ...]:
+    """The cells whose code ``error``'s traceback passes through, each once, the one it was
+    raised in first (then its callers; then those of the exceptions it was chained from);
+    ``cell_count(filename)`` is the N of a cell's ``Cell In[N]``, None for a file."""
+    found: dict[int, None] = {}
+    seen: set[int] = set()
+    part: BaseException | None = error
+    while part is not None and id(part) not in seen:
+        seen.add(id(part))
+        for frame in reversed(traceback.extract_tb(part.__traceback__)):
+            if (count := cell_count(frame.filename)) is not None:
+                found.setdefault(count)
+        part = part.__cause__ or (None if part.__suppress_context__ else part.__context__)
+    return tuple(found)
+
+
 def _is_machinery(filename: str, machinery: tuple[str, ...]) -> bool:
     try:
         resolved = str(Path(filename).resolve())
