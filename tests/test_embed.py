@@ -5,7 +5,6 @@ answered with one paragraph. %ygpt similar's tests are in test_similar.py."""
 from __future__ import annotations
 
 import re
-import signal
 import threading
 import time
 from decimal import Decimal
@@ -15,6 +14,7 @@ import pandas as pd
 import pytest
 from cellrun import assert_interrupted
 from conftest import TEST_KEY, cell
+from presses import ctrl_c_after
 
 from ygpt_magic.chat import RequestOptions
 from ygpt_magic.chat.prices import roubles
@@ -265,11 +265,9 @@ def test_ctrl_c_keeps_every_vector_that_arrived(shell, ygpt_server):
     texts = [f"line {i}" for i in range(100)]
     shell.user_ns["docs"] = texts
     ygpt_server.faults.latency(0.05)
-    main = threading.main_thread().ident
-    timer = threading.Timer(0.4, signal.pthread_kill, (main, signal.SIGINT))
-    timer.start()
+    presser = ctrl_c_after(ygpt_server, "TextEmbedding", 4)
     run = cell(shell, "%ygpt embed docs --out v --concurrency 2")
-    timer.join()
+    presser.join()
     assert_interrupted(run)   # Run All stops here
     stopped, vectors = shell.user_ns["_ygpt"], shell.user_ns["v"]
     kept = ~np.isnan(vectors).any(axis=1)

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from cellrun import assert_clean, assert_clear_error, assert_interrupted
 from conftest import cell, completions
+from presses import ctrl_c_after
 
 from ygpt_magic.emulator import start_local_server
 
@@ -182,11 +183,10 @@ def test_ctrl_c_stops_sending_keeps_every_answered_row_and_says_how_many_are_lef
     assert cell(shell, "%%ygpt --map numbers\nWarm up").ok   # the SDK's first connection
     ygpt_server.faults.latency(0.05)
     source = "%%ygpt --map numbers --out answers --concurrency 2\nSay {item}"
-    main = threading.main_thread().ident
-    timer = threading.Timer(0.3, signal.pthread_kill, (main, signal.SIGINT))
-    timer.start()
+    ygpt_server.requests.clear()
+    presser = ctrl_c_after(ygpt_server, "Completion", 4)
     run = cell(shell, source)
-    timer.join()
+    presser.join()
     assert_interrupted(run)   # Run All stops here
     stopped = shell.user_ns["_ygpt"]
     assert 0 < stopped.answered < 100
