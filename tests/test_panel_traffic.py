@@ -61,6 +61,7 @@ def test_a_turn_sends_about_as_much_over_800_turns_as_over_10(ygpt_server):
     blocks that changed are sent: before, each turn sent the whole saved view (10 turns: 38 KB
     a turn, 200: 174 KB, 800: 617 KB) and the whole folded block once in ten turns. The ten
     cells after 800 include the worst of them, the one that folds turns 700 to 799 in; over a
-    hundred cells a turn sends 46, 49 and 57 KB (measured once)."""
-    sent = {turns: per_turn(ygpt_server, turns) for turns in (10, 200, 800)}
-    assert sent[200] < 3 * sent[10] and sent[800] < 3 * sent[10], sent
+    hundred cells a turn sends 46, 49 and 57 KB (measured once, at 10, 200 and 800 turns: 200
+    is left out here, a kernel and a few seconds that the two ends already bound)."""
+    sent = {turns: per_turn(ygpt_server, turns) for turns in (10, 800)}
+    assert sent[800] < 3 * sent[10], sent
