@@ -265,6 +265,13 @@ def test_a_server_killed_mid_run_ends_the_rest_at_once_and_the_next_server_gets_
     assert all(shell.user_ns["answers"]) and shell.user_ns["_ygpt"].errors == {}
 
 
+def summary_and_advice(run) -> tuple[str, str]:
+    """A run's summary line and the advice under it (a first run's notes may follow them)."""
+    lines = run.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("✓"))
+    return lines[at], lines[at + 1]
+
+
 @pytest.mark.parametrize("fault, model, fix", [
     ("UNAUTHENTICATED", None, "Run %ygpt auth"),
     ("PERMISSION_DENIED", None, "ai.languageModels.user role"),
@@ -281,10 +288,35 @@ def test_a_refusal_every_row_would_get_stops_the_run_and_says_the_fix_once(shell
     assert len(completions(ygpt_server)) <= 16          # a window of rows, not all 200
     done = shell.user_ns["_ygpt"]
     assert done.answered == 0 and len(done.errors) == 200 and all(fix in r for r in done.errors.values())
-    summary, advice = run.stdout.strip().splitlines()[-2:]
+    summary, advice = summary_and_advice(run)
     assert summary.startswith("✓ 0 answered · ✗ 200 failed")
-    assert advice.count(fix) == 1 and "no more rows were sent after the first refusal" in advice
+    assert advice.count(fix) == 1 and "not sent after the first refusal" in advice
     assert "_ygpt.errors has each one's reason" not in run.stdout
+
+
+def test_a_refused_key_says_how_many_rows_the_server_refused_and_how_many_were_never_sent(shell, ygpt_server):
+    """The summary said '✗ 40 failed (40 permission denied)' although the run stopped sending at
+    the first refusal: rows never asked were counted as refused by the server."""
+    shell.user_ns["words"] = [f"w{i}" for i in range(40)]
+    ygpt_server.faults.fail_next(3, "PERMISSION_DENIED")
+    source = "%%ygpt --map words --out answers\nSpell {item}"
+    run = cell(shell, source)
+    assert run.ok, run.message
+    summary, advice = summary_and_advice(run)
+    done = shell.user_ns["_ygpt"]
+    said = re.search(r"✗ 40 failed \((.*?)\) ·", summary)
+    reasons = {reason: int(n) for n, reason in re.findall(r"(\d+) ([a-z ]+)", said.group(1))} if said else {}
+    assert set(reasons) <= {"permission denied", "not sent", "cancelled in flight"}, summary
+    refused, unsent = reasons.get("permission denied", 0), reasons.get("not sent", 0)
+    assert 1 <= refused <= 3 and unsent >= 30 and sum(reasons.values()) == done.failed == 40, summary
+    assert advice.count("ai.languageModels.user role") == 1   # what to do about the key, once
+    assert f"The server refused {refused} row" in advice and f"{unsent} were not sent after the first refusal" in advice
+    assert "only the 40 rows without an answer are sent" in advice, advice
+    assert sum(reason.startswith("Not sent:") for reason in done.errors.values()) == unsent
+    ygpt_server.faults.clear()
+    ygpt_server.requests.clear()
+    assert cell(shell, source).ok
+    assert len(completions(ygpt_server)) == 40 and all(shell.user_ns["answers"])
 
 
 def test_schema_gives_a_dataframe_of_the_parsed_fields_on_the_rows_index(shell, ygpt_server):

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from .cache.replies import Front
-    from .rows.progress import Progress
+    from .rows.progress_bar import Progress
 
 #: more chunks to embed than one call of the embed function takes: a bar shows
 BAR_FROM = BATCH + 1
@@ -69,7 +69,8 @@ class Indexing:
         if self._cap is not None:
             self._budget = self._cap(texts)
         if len(texts) >= BAR_FROM:
-            from .rows.progress import Progress, Tally
+            from .rows.progress import Tally
+            from .rows.progress_bar import Progress
 
             self._progress = Progress(Tally(total=len(texts)), desc=f"index {len(texts):,} chunks")
 

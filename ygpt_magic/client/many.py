@@ -19,8 +19,10 @@ Why it looks like this:
   in a way a dead server would cause, and when none has finished for a while; once nothing
   listens, every request not yet answered ends at once with the watch's error, never sent.
 - A refusal of what every request carries alike (the credential, the folder's permission, the
-  model: ``RefusedForEvery``) ends the job the same way, with that refusal: 10,000 rows under a
-  revoked key send a handful of requests, not 10,000.
+  model: ``RefusedForEvery``) ends the job the same way: 10,000 rows under a revoked key send a
+  handful of requests, not 10,000. The rows the server refused end with their refusal, the others
+  with ``NotSent`` (``CancelledInFlight`` for those in flight), so a summary can say which were
+  asked.
 - A service that answers UNAVAILABLE to a window of rows in a row (an outage: outage.py says how
   many) ends the job the same way, with ``ServerStayedBusy``: each row left would otherwise
   spend the SDK's retries (seconds) and fail alike, hours over thousands of rows.
@@ -35,7 +37,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
-from ..errors import RefusedForEvery
+from ..errors import CancelledInFlight, NotSent, RefusedForEvery
 from .loop import LoopThread
 from .outage import Outage
 from .watch import Watch
@@ -172,7 +174,8 @@ class ManyJob:
                     await self._end_all(flight, [], outage)
                     return
                 if refusal is not None:
-                    await self._end_all(flight, held, refusal)
+                    self._hand_each(held)   # the rows the server refused, each with its own refusal
+                    await self._end_all(flight, [], NotSent(refusal), CancelledInFlight(refusal))
                     return
                 if (held or flight.quiet) and await self._server_gone(flight, held):
                     return
@@ -238,19 +241,22 @@ class ManyJob:
         await self._end_all(flight, held, gone)
         return True
 
-    async def _end_all(self, flight: _Flight, held: list[Failure], error: BaseException) -> None:
+    async def _end_all(self, flight: _Flight, held: list[Failure], error: BaseException,
+                       in_flight: BaseException | None = None) -> None:
         """End every request not yet answered (held, in flight, to retry, never pulled) with
-        ``error``; an answer that arrives meanwhile is still handed over."""
+        ``error``; an answer that arrives meanwhile is still handed over. ``in_flight`` (a
+        refusal's): those cancelled in flight end with it instead, and those that end meanwhile
+        with their own error, so the rows the server answered are told from those never sent."""
         for task in flight.running:
             task.cancel()
         await asyncio.gather(*flight.running, return_exceptions=True)  # their done() ran first
         for task, request, tries in flight.take():
             if task.cancelled():
-                held.append((request[0], error))
+                held.append((request[0], in_flight or error))
             elif (failure := self._settle(task, request, tries, flight.retry)) is not None:
                 held.append(failure)
-        tags = [tag for tag, _ in held] + [request[0] for request, _ in flight.retry]
-        tags += [request[0] for request in self._requests]
+        self._hand_each(held if in_flight is not None else [(tag, error) for tag, _ in held])
+        tags = [request[0] for request, _ in flight.retry] + [request[0] for request in self._requests]
         for tag in tags:
             self._hand((tag, None, error))
 

@@ -12,6 +12,7 @@ from ..modelname import model_name
 from ..words import counted
 from .base import YGptError, _clean
 from .origin import CELL, PANEL, capital
+from .service import RefusedForEvery
 from .too_long import ContextTooLong
 
 
@@ -279,6 +280,28 @@ def _what_happened(error: YGptError) -> str:
     first = re.match(r".+?[.!?](?=\s+[A-Z%]|$)", message, re.S)
     head = first.group(0) if first else message
     return head + (message[said:] if said >= len(head) else "")
+
+
+class NotSent(YGptError):
+    """A row of a run over many rows that was never sent: the server had refused an earlier row
+    for what every row carries (``refusal``, a RefusedForEvery: the key, the folder, the model),
+    so the run sent no more. The summary counts these apart from the rows the server refused, so
+    a user sees that they were not asked, and that a re-run sends them."""
+
+    _WHAT = ("Not sent: the server refused an earlier row of this run for what every row carries, so "
+             "no more rows were sent.")
+
+    def __init__(self, refusal: RefusedForEvery) -> None:
+        self.refusal = refusal
+        super().__init__(f"{self._WHAT} {refusal}")
+
+
+class CancelledInFlight(NotSent):
+    """A row that was in flight when the server refused another for what every row carries: it
+    was sent, and cancelled without waiting for its answer (a re-run sends it again)."""
+
+    _WHAT = ("Cancelled in flight: the server refused another row of this run for what every row "
+             "carries, so this row's answer was not waited for.")
 
 
 class BatchUnknown(YGptError):

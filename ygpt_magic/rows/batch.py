@@ -53,7 +53,8 @@ from .costs import capped
 from .items import rows_of
 from .memo import RowMemo
 from .plans import Expand, RowPlanner
-from .progress import Progress, Tally
+from .progress import Tally
+from .progress_bar import Progress
 from .run import MapCell, MapRun, RowState, finish, keeper, open_rows, plan_rows
 
 _T = TypeVar("_T")

@@ -24,7 +24,8 @@ from ..errors import CacheMiss, CredentialInPrompt, YGptError
 from ..ledger import Ledger
 from ..modelname import model_name
 from ..words import counted
-from .progress import Progress, RunCounts, Tally, one_line, tell
+from .progress import RunCounts, Tally, one_line
+from .progress_bar import Progress, tell
 from .stoppable import bar, run_job
 from .texts import Texts
 

@@ -40,7 +40,8 @@ from .costs import capped
 from .items import Rows, rows_of
 from .memo import RowMemo
 from .plans import Expand, RowPlanner, RowText, before_sending, planner, said_cut
-from .progress import Progress, RunCounts, Tally, one_line, tell
+from .progress import RunCounts, Tally, one_line
+from .progress_bar import Progress, tell
 from .stoppable import bar, run_job
 from .tables import tables_skip_mathjax
 

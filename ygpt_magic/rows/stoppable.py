@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol, TypeVar
 
 from .plans import before_sending
-from .progress import Progress, Tally
+from .progress import Tally
+from .progress_bar import Progress
 
 T = TypeVar("T")
 
