@@ -55,3 +55,23 @@ def _summary(run) -> str:
 
 def _today() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%d")
+
+
+def test_a_row_repeating_one_the_cache_replayed_in_the_same_run_is_counted_as_the_caches(shell, ygpt_server,
+                                                                                          tmp_path):
+    """After a restart, the first 'Great sound.' was replayed from the reply cache and the second
+    taken from the kernel's memory of that replay: the summary said '(1 from the reply cache, 1
+    from this kernel's earlier runs)' in a kernel that had no earlier run."""
+    cache = tmp_path / "replies.sqlite"
+    shell.user_ns["reviews"] = ["Great sound.", "Fine, I guess.", "Great sound.", "Meh."]
+    source = "%%ygpt --map reviews --out verdicts\nOne-word sentiment: {item}"
+    assert cell(shell, f"%ygpt cache {cache}").ok
+    assert cell(shell, source).ok
+    _restart(shell, ygpt_server, cache)
+    shell.user_ns["reviews"] = ["Great sound.", "Great sound.", "Something new."]
+    ygpt_server.requests.clear()
+    run = cell(shell, source)
+    assert run.ok, run.message
+    assert len(ygpt_server.requests) == 1   # the new row alone was sent
+    assert _summary(run).startswith("✓ 1 answered (2 from the reply cache) · "), run.shown
+    assert "earlier runs" not in run.shown

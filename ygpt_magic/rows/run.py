@@ -169,11 +169,14 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
               secrets: Sequence[Credential]) -> RowState:
     """Every row planned and keyed; answered ones taken from the memo (or the reply cache
     through the ``ledger``: each row is one entry, kept in the memo as taken in), the rest
-    ``pending``; ``secrets``: the kernel's credentials, masked in every answer (RowState)."""
+    ``pending``; ``secrets``: the kernel's credentials, masked in every answer (RowState). A row
+    whose request repeats one the reply cache answered earlier in this run is counted as the
+    cache's, as %ygpt embed counts a repeated text: the memo holds it only since then."""
     count = len(plans.rows)
     state = RowState(plans.rows, [None] * count, [None] * count, schema=plans.schema, prompts=[None] * count,
                      cut=plans.cut, secrets=secrets)
     failures: list[YGptError] = []
+    replayed: set[str] = set()   # the keys the reply cache answered in this run
     with before_sending(f"the rows of {plans.rows.name} were being planned ({count:,} in all)"):
         for position in range(count):
             plan = plans.plan_or_failure(position)
@@ -199,7 +202,10 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
                 tally.reused += 1
                 tally.reused_usage += taken.usage
                 if remembered is None:
+                    replayed.add(key)
                     tally.replay(taken)
+                elif key in replayed:   # a repeat: the cache's answer, paid and saved once (embed.py)
+                    tally.cached += 1
     _refuse_alike(failures, count)
     for failure in failures:
         tally.fail(failure, sent=False)
