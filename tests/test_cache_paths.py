@@ -128,3 +128,25 @@ def test_every_message_about_the_cache_file_names_it_as_it_was_set(shell, projec
     assert "in the reply cache './replies.sqlite'" in missed.message, missed.message
     every = "\n".join(run.shown + run.message for run in (uncached, cleared, refused, missed))
     assert str(project) not in every, every
+
+
+def test_a_cache_or_index_that_cannot_be_opened_names_its_folders_as_they_were_written(shell, project):
+    """'… is a file, not a folder' and 'there is no folder …' (errors/sqlite_words.py) named the
+    folder by its absolute path, the author's home folder in a saved notebook, where the same
+    message named the file as it was set."""
+    runs = project / "notebooks" / "runs"
+    runs.write_text("a file, not a folder")
+    assert cell(shell, "%ygpt cache runs/2024/replies.sqlite").ok
+    status = cell(shell, "%ygpt cache").plain
+    assert "'runs' is a file, not a folder" in status, status
+    docs = cell(shell, "%%ygpt --docs ../notes --once\nWhen is the release?")
+    assert "ygpt sources index: 'runs/2024/replies.sources.sqlite' cannot be used (the file cannot be created " \
+           "there: 'runs' is a file, not a folder)" in docs.plain_page, docs.plain_page
+    runs.unlink()
+    status += cell(shell, "%ygpt cache").plain
+    assert "there is no folder 'runs'" in status, status
+    uncached = cell(shell, "%%ygpt --once\nHello")
+    assert "'runs/2024/replies.sqlite' was not used (the file cannot be created there: there is no folder 'runs')" \
+        in uncached.shown, uncached.shown
+    every = "\n".join(run.shown + run.message for run in (uncached, docs)) + status
+    assert str(project) not in every, every

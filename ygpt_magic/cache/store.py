@@ -72,7 +72,7 @@ def _reason(error: BaseException, path: Path, shown: str) -> str:
     """What a user can act on, from sqlite3's or the OS's error about ``path`` (``shown`` as
     the message names it)."""
     example = shlex.quote(str(Path(shown) / "replies.sqlite"))
-    return problem(error, path, "a reply cache", f"give a file in it, e.g. %ygpt cache {example}")
+    return problem(error, path, "a reply cache", f"give a file in it, e.g. %ygpt cache {example}", shown)
 
 
 def _is_lock(error: sqlite3.Error) -> bool:

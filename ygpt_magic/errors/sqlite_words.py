@@ -22,12 +22,13 @@ _WORDS = ((("not a database", "malformed"), "the file is not {kind} (or is damag
           (("unable to open",), "", True))
 
 
-def problem(error: BaseException, path: Path, kind: str, in_a_folder: str) -> str:
+def problem(error: BaseException, path: Path, kind: str, in_a_folder: str, shown: str | None = None) -> str:
     """What went wrong with the file ``path``, a ``kind`` (e.g. "a reply cache"), from sqlite3's
-    or the OS's ``error``; ``in_a_folder`` says what to do when ``path`` is a folder."""
+    or the OS's ``error``; ``in_a_folder`` says what to do when ``path`` is a folder; ``shown``:
+    ``path`` as the user gave it (cache/shown.py), whose folders the words name (None: ``path``)."""
     for words, said, _ in _WORDS:
         if any(word in str(error).lower() for word in words):
-            return said.format(kind=kind) if said else _unopenable(path, in_a_folder)
+            return said.format(kind=kind) if said else _unopenable(path, in_a_folder, shown or str(path))
     return f"{type(error).__name__}: {error}"
 
 #: sqlite3's words for a transaction of ours in the wrong state, whatever the file
@@ -44,18 +45,29 @@ def of_place(error: BaseException) -> bool:
     return any(place and any(word in str(error).lower() for word in words) for words, _, place in _WORDS)
 
 
-def _unopenable(path: Path, in_a_folder: str) -> str:
-    """Why SQLite could not open ``path``, looked up on the disk."""
+def _unopenable(path: Path, in_a_folder: str, shown: str) -> str:
+    """Why SQLite could not open ``path`` (``shown`` as the user gave it), looked up on the disk."""
     if path.is_dir():
         return f"it is a folder; {in_a_folder}"
     blocker = next((folder for folder in reversed(path.parents) if not folder.is_dir()), None)
     if blocker is not None and blocker.exists():
-        return f"the file cannot be created there: {str(blocker)!r} is a file, not a folder"
+        return f"the file cannot be created there: {_named(blocker, path, shown)!r} is a file, not a folder"
     if blocker is not None:
-        return f"the file cannot be created there: there is no folder {str(blocker)!r}"
+        return f"the file cannot be created there: there is no folder {_named(blocker, path, shown)!r}"
     if path.exists() and not os.access(path, os.R_OK):
         return "the file cannot be opened: you may not read it"
     done = "opened" if path.exists() else "created"
     if not os.access(path.parent, os.W_OK):   # SQLite writes its journal beside the file
-        return f"the file cannot be {done} there: the folder {str(path.parent)!r} is read-only"
+        return f"the file cannot be {done} there: the folder {_named(path.parent, path, shown)!r} is read-only"
     return f"the file cannot be {done}" + ("" if path.exists() else " there")
+
+
+def _named(folder: Path, path: Path, shown: str) -> str:
+    """``folder``, one of ``path``'s, as the user named ``path`` (``shown``): the folder as many
+    levels up the path they gave, so no home folder goes into a saved notebook; absolute when
+    they named none that high (a ``.`` or a ``~`` stands for a folder of its own)."""
+    given = Path(shown).parents
+    depth = list(path.parents).index(folder)
+    if depth < len(given) and given[depth].name not in ("", ".", "~"):
+        return str(given[depth])
+    return str(folder)

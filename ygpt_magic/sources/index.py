@@ -305,7 +305,8 @@ class Index:
         """sqlite3's ``error`` said as what a user can act on; one no file can cause as ours."""
         if ours(error):
             return InternalError(error)
-        return IndexUnusable(self.shown, problem(error, Path(self.path), "a sources index", _IN_A_FOLDER))
+        return IndexUnusable(self.shown, problem(error, Path(self.path), "a sources index", _IN_A_FOLDER,
+                                                 self.shown))
 
 def _connect(target: str, uri: bool = False) -> sqlite3.Connection:
     return sqlite3.connect(target, uri=uri, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
