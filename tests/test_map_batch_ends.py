@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import threading
 import time
@@ -10,6 +11,7 @@ import time
 import pandas as pd
 import pytest
 from conftest import cell
+from kernels import Kernel
 
 BATCH_MODEL = "gemma-3-12b-it"
 MODEL_ADVICE = "use a model that supports Batch Processing"
@@ -44,6 +46,23 @@ def test_a_job_the_service_failed_on_a_batch_model_is_not_blamed_on_the_model(ba
     run = cell(batch_shell, f"%%ygpt --map w --batch -m {BATCH_MODEL} --out r\nSay {{item}}")
     assert not run.ok and "ended FAILED: overloaded" in run.message, run.message
     assert MODEL_ADVICE not in run.message and "run the cell again in a while" in run.message
+    # the bar ends as a --map run's does, with its summary under it: it stood at '0/3 [00:00<?'
+    assert re.search(r"^✓ 0 answered · ✗ 3 failed \(3 job failed\) · \d+\.\d s$", run.stdout, re.M), run.shown
+
+
+@pytest.mark.slow   # a real kernel: the bar is a widget there
+def test_a_failed_jobs_bar_in_a_notebook_is_replaced_by_its_summary(ygpt_server):
+    ygpt_server.faults.fail_next(3, "INTERNAL", "overloaded", method="BatchRow")
+    with Kernel(ygpt_server.address) as kernel:
+        kernel.run("%config YGptMagics.batch_poll_interval = 0.05\nw = ['a', 'b', 'c']")
+        ran = kernel.run(f"%%ygpt --map w --batch -m {BATCH_MODEL} --out r\nSay {{item}}")
+        shown = {}   # each display's last text, by its display id, as the saved notebook keeps it
+        for kind, content in kernel.of(ran):
+            if kind in ("display_data", "update_display_data"):
+                shown[content.get("transient", {}).get("display_id")] = content["data"].get("text/plain", "")
+        bar = next(text for text in shown.values() if "--batch" in text or "✓" in text)
+        assert bar.startswith("✓ 0 answered · ✗ 3 failed (3 job failed) · "), shown
+        assert "ended FAILED: overloaded" in kernel.shown(ran)
 
 
 def test_a_job_the_local_server_failed_on_its_own_error_ends_the_cell_saying_so(batch_shell, ygpt_server):

@@ -256,9 +256,23 @@ def collect(record: BatchRecord, client: Any, memo: RowMemo, poll_interval: floa
             progress.resize(record.tally.total)
         _apply(record, outcome, memo, progress)
         record.collected = True
+    except YGptError as error:   # the job failed, or could not be read: its summary ends the bar
+        _ended_without_answers(record, progress, error)
+        raise
     finally:
         progress.close()
     return finish(record.state, record.tally, out, record.task_id, progress=progress)
+
+
+def _ended_without_answers(record: BatchRecord, progress: Progress, error: YGptError) -> None:
+    """The bar's place, when the job failed or its answers could not be read: the summary a run
+    ends with, its rows counted as failed for that (``job failed``, ``job canceled``, ``not
+    collected``), above the error's paragraph. The bar stood frozen at '0/3 [00:05<?' there."""
+    tally = record.tally
+    reason = f"job {error.status.lower()}" if isinstance(error, BatchFailed) else "not collected"
+    tally.failures[reason] += tally.left - tally.failed
+    progress.close()
+    progress.report(tally.summary())
 
 
 def _stopped_waiting(record: BatchRecord, out: str | None, progress: Progress | None = None) -> MapRun:
