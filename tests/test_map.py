@@ -304,19 +304,20 @@ def test_a_refused_key_says_how_many_rows_the_server_refused_and_how_many_were_n
     assert run.ok, run.message
     summary, advice = summary_and_advice(run)
     done = shell.user_ns["_ygpt"]
-    said = re.search(r"✗ 40 failed \((.*?)\) ·", summary)
-    reasons = {reason: int(n) for n, reason in re.findall(r"(\d+) ([a-z ]+)", said.group(1))} if said else {}
+    said = re.search(r"✗ (\d+) failed \((.*?)\) ·", summary)
+    reasons = {reason: int(n) for n, reason in re.findall(r"(\d+) ([a-z ]+)", said.group(2))} if said else {}
     assert set(reasons) <= {"permission denied", "not sent", "cancelled in flight"}, summary
     refused, unsent = reasons.get("permission denied", 0), reasons.get("not sent", 0)
-    assert 1 <= refused <= 3 and unsent >= 30 and sum(reasons.values()) == done.failed == 40, summary
+    left = done.failed   # a row in flight may still have been answered (the fault refuses 3)
+    assert 1 <= refused <= 3 and unsent >= 24 and sum(reasons.values()) == left >= 32, summary
     assert advice.count("ai.languageModels.user role") == 1   # what to do about the key, once
     assert f"The server refused {refused} row" in advice and f"{unsent} were not sent after the first refusal" in advice
-    assert "only the 40 rows without an answer are sent" in advice, advice
+    assert f"only the {left} rows without an answer are sent" in advice, advice
     assert sum(reason.startswith("Not sent:") for reason in done.errors.values()) == unsent
     ygpt_server.faults.clear()
     ygpt_server.requests.clear()
     assert cell(shell, source).ok
-    assert len(completions(ygpt_server)) == 40 and all(shell.user_ns["answers"])
+    assert len(completions(ygpt_server)) == left and all(shell.user_ns["answers"])
 
 
 def test_schema_gives_a_dataframe_of_the_parsed_fields_on_the_rows_index(shell, ygpt_server):
