@@ -263,3 +263,32 @@ def test_a_stream_that_broke_off_says_it_is_tried_again_while_the_retry_waits(te
     shown = screen(terminal.run("%%ygpt --once", "Summarise {df}"))
     assert RETRYING not in shown and shown.count(FAILED) == 1, shown
     assert shown.count(NOTE) == 1 and shown.count("Summarise DataFrame") == 1, "the text is not printed again"
+
+
+#: a stderr that presses Ctrl-C (a real SIGINT to IPython) as the first --map bar is written to
+#: it: where Python handles it, as the write returns, the bar is on screen and not yet closed
+PRESS_AS_THE_BAR_DRAWS = (
+    "import os, signal, sys\n"
+    "class PressingStderr:\n"
+    "    def __init__(self, stream): self.stream, self.armed = stream, True\n"
+    "    def write(self, text):\n"
+    "        written = self.stream.write(text)\n"
+    "        if self.armed and '--map' in text:\n"
+    "            self.armed = False\n"
+    "            os.kill(os.getpid(), signal.SIGINT)\n"
+    "        return written\n"
+    "    def __getattr__(self, name): return getattr(self.stream, name)\n"
+    "sys.stderr = PressingStderr(sys.stderr)\n")
+
+
+@pytest.mark.slow
+def test_ctrl_c_as_a_map_bar_first_draws_leaves_no_half_bar_under_the_stop(terminal, ygpt_server):
+    """The stop's line was printed on the bar's row, after it: '--map 3 rows:   0%|…| 0/3
+    [00:00<?, ?row/s]StoppedBeforeSending: Stopped before any row was sent: …'."""
+    terminal.run(f"exec({PRESS_AS_THE_BAR_DRAWS!r})")
+    terminal.run("words = ['a', 'b', 'c']")
+    shown = screen(terminal.run("%%ygpt --map words --out answers", "Say {item}"))
+    assert "\nStoppedBeforeSending: Stopped before any row was sent: Ctrl-C came while the progress bar was being " \
+           "set up." in shown, shown
+    assert "--map 3 rows" not in shown, shown
+    assert not [r for r in ygpt_server.requests if r.method == "Completion"]

@@ -29,10 +29,13 @@ import time
 from typing import Any
 
 from ..render.forms import echo
+from ..render.terminal import ERASE_LINE
 from .progress import Tally
 
 #: seconds between postfix updates (tqdm's mininterval throttles the bar itself the same way)
 INTERVAL = 0.25
+#: tqdm's delay while the bar is made: it is first drawn by Progress._draw
+_UNDRAWN = float("inf")
 
 
 def tell(summary: str, advice: str, progress: Progress | None, metadata: dict[str, Any] | None = None) -> None:
@@ -67,16 +70,40 @@ class Progress:
 
         self.tally = tally
         widget = _is_widget(tqdm)
-        # leave=False: the bar's last line is drawn from the tally when it closes (``close``)
+        # leave=False: the bar's last line is drawn from the tally when it closes (``close``);
+        # delay: not drawn while it is made, but by ``_draw``, which can take a Ctrl-C back
         self._bar = tqdm(total=tally.total, initial=tally.reused, desc=desc, unit="row",
                          mininterval=INTERVAL, smoothing=0, dynamic_ncols=True, leave=widget,
-                         **({"display": False} if widget else {}))
+                         delay=_UNDRAWN, **({"display": False} if widget else {}))
         self._bar.start_t -= tally.elapsed()   # its clock starts with the run's (module docstring)
-        self._handle = _show(self._bar.container) if widget else None
+        self._handle: Any = None
         self._status = ""
         self._closed = False
         self._last = 0.0
         self._pending = 0
+        self._draw(widget)
+
+    def _draw(self, widget: bool) -> None:
+        """Show the bar for the first time. A Ctrl-C that lands while it draws (stoppable.bar
+        says it as nothing sent) takes back what was drawn: in a terminal the half printed bar
+        stayed, and the stop's line was printed on its row, after it."""
+        bar = self._bar
+        bar.delay = 0
+        try:
+            if widget:
+                self._handle = _show(bar.container)
+            else:
+                bar.refresh()
+        except KeyboardInterrupt:
+            self._closed = True
+            bar.close()
+            if widget:
+                for part in (bar.container, *bar.container.children):
+                    part.close()
+            else:   # tqdm's own clearing misses a line whose write the Ctrl-C cut short
+                bar.fp.write(ERASE_LINE if bar.fp.isatty() else "\n")
+                bar.fp.flush()
+            raise
 
     def advance(self) -> None:
         self._pending += 1
