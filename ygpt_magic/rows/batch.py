@@ -11,10 +11,8 @@ job's own dataset, each answer is put on its row of the cell by the layout the d
 kept in the reply cache: rows/attached.py). Answers are matched to rows by their request, so a
 row the service failed is a hole with its reason, never a shift.
 
-A job is paid for once. A status poll or the read of the answers that fails in passing (the
-service's INTERNAL, its rate limit, its deadline) is tried again after 1, 2 and 4 poll
-intervals; if it still fails, or fails otherwise, the cell ends with
-:class:`~ygpt_magic.errors.BatchNotCollected`: the job goes on, and attach collects it. A cell
+A job is paid for once. A read of it that fails is tried again, or ends the cell with what to
+do while the job goes on (polling.py). A cell
 run again while a job it started for exactly the same requests is still running (or finished
 and not yet collected) waits for that job instead of starting a second one; after a kernel
 restart, a job collected by ``%ygpt batch attach ID`` for the same requests and model (and
@@ -25,11 +23,10 @@ kept too, so that the cell run again takes up its job, or its uploaded rows (row
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 from ..chat import Answer, ChatSession, Message, RequestOptions, planning
 from ..client.batch import BatchOutcome, JobInfo
@@ -37,11 +34,7 @@ from ..client.credentials import Credential
 from ..client.layout import Asked, RowLayout
 from ..errors import (
     BatchFailed,
-    BatchNotCollected,
     BatchUnknown,
-    QuotaExceeded,
-    ServerFailed,
-    ServerTimeout,
     YGptError,
 )
 from ..ledger import Cache
@@ -53,18 +46,11 @@ from .costs import capped
 from .items import rows_of
 from .memo import RowMemo
 from .plans import Expand, RowPlanner
+from .polling import read, wait
 from .progress import Tally
 from .progress_bar import Progress
 from .run import MapCell, MapRun, RowState, finish, keeper, open_rows, plan_rows
 
-_T = TypeVar("_T")
-
-#: what a moment's wait may cure: the service's own failure (INTERNAL and the like), its rate
-#: limit, a deadline it gave up on. Not UNAVAILABLE: the SDK has retried that already, and a
-#: server that refuses connections is said at once (client/batch.py, BatchJobs._call).
-PASSING = (ServerFailed, QuotaExceeded, ServerTimeout)
-#: how many times a read that failed in passing is tried again (after 1, 2, 4 poll intervals)
-RETRIES = 3
 #: why attach keeps a --schema job's answers out of the reply cache (rows/attached.py)
 NOT_KEPT = ("Job {task_id} was asked for a --schema, which the service does not give back, so its "
             "answers are not kept in the reply cache (a cell without that schema would replay them); "
@@ -210,7 +196,7 @@ def _unfinished(jobs: dict[str, BatchRecord], requests: list[list[Message]], pla
                 requests, plans.options, plans.extras):
             continue
         try:
-            info = _read(partial(client.batch.info, record.task_id), record.task_id, out, poll_interval)
+            info = read(partial(client.batch.info, record.task_id), record.task_id, out, poll_interval)
         except BatchUnknown:
             continue
         if info.running or info.status == "COMPLETED":
@@ -243,7 +229,7 @@ def collect(record: BatchRecord, client: Any, memo: RowMemo, poll_interval: floa
         outcome = None
         if wait(client, record.task_id, progress, poll_interval, out):
             try:
-                outcome = _read(partial(client.batch.outcome, record.task_id, record.requests), record.task_id,
+                outcome = read(partial(client.batch.outcome, record.task_id, record.requests), record.task_id,
                                 out, poll_interval, finished=True)
             except KeyboardInterrupt:   # while a large result is read: the job is done, and kept
                 pass
@@ -369,41 +355,3 @@ def _apply(record: BatchRecord, outcome: BatchOutcome, memo: RowMemo, progress: 
                 tally.add(0, 0)
         progress.advance()
     state.pending = []
-
-
-def wait(client: Any, task_id: str, progress: Progress, poll_interval: float, out: str | None = None) -> bool:
-    """Poll the job's status into the progress bar; False when Ctrl-C stopped the waiting
-    (BatchNotCollected when the status cannot be read: ``out`` is named in what to do)."""
-    try:
-        while True:
-            info = _read(partial(client.batch.info, task_id), task_id, out, poll_interval)
-            progress.status(info.status)
-            if not info.running:
-                return True
-            time.sleep(poll_interval)
-    except KeyboardInterrupt:
-        return False
-
-
-def _read(call: Callable[[], _T], task_id: str, out: str | None, poll_interval: float, *,
-          finished: bool = False) -> _T:
-    """``call()``, a read of job ``task_id`` (its status, or its answers once ``finished``);
-    BatchNotCollected when it fails for good, as the job goes on whatever happened to the read
-    (BatchUnknown as it is: there is no job to collect)."""
-    try:
-        return _patiently(call, poll_interval)
-    except BatchUnknown:
-        raise
-    except YGptError as exc:
-        raise BatchNotCollected(task_id, out, exc, finished=finished) from exc
-
-
-def _patiently(call: Callable[[], _T], poll_interval: float) -> _T:
-    """``call()``, tried again up to RETRIES times when it fails in passing (PASSING), after 1,
-    2 and 4 poll intervals."""
-    for attempt in range(RETRIES):
-        try:
-            return call()
-        except PASSING:
-            time.sleep(poll_interval * 2 ** attempt)
-    return call()
