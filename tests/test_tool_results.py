@@ -13,6 +13,10 @@ from conftest import cell, completions
 
 from ygpt_magic.emulator import start_local_server
 
+#: the cells here define values and loop with ``_`` (a list nested 5,000 deep): a later test in
+#: the same worker reading IPython's ``_`` got 4999, which the displayhook no longer updated
+pytestmark = pytest.mark.usefixtures("fresh_names")
+
 SCRIPT = {"replies": [
     {"user": "How are the ratings?", "tool_calls": [{"name": "ratings", "arguments": {}}],
      "after_tools": "Ratings: {result}"},
