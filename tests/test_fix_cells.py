@@ -33,6 +33,22 @@ def test_a_reply_quoting_the_failing_line_first_puts_only_the_corrected_cell_bel
     assert "The reply has 3 code blocks; the new cell holds the last Python one, the corrected cell." in result.page
 
 
+
+def test_the_output_a_reply_shows_after_the_corrected_cell_stays_in_the_reply(shell, ygpt_server, tmp_path):
+    """findings/review16.md 2: "Output:" then an untagged block after the corrected cell, and the
+    new cell held the output, under a line calling it the corrected cell."""
+    _, failed = failing_cells(shell)
+    assert cell(shell, "%ygpt fix").ok
+    user = completions(ygpt_server)[-1].messages[-1]["text"]
+    reply = ("The list is empty here:\n\n```python\nmean([])\n```\n\nThe corrected cell:\n\n"
+             f"```python\n{FIXED}\n```\n\nOutput:\n\n```\n0.0\n```")
+    with scripted(shell, tmp_path, user, reply):
+        result = cell(shell, f"%ygpt fix {failed}")
+    assert result.ok, result.shown
+    assert shell.rl_next_input == FIXED
+    assert "The reply has 3 code blocks; the new cell holds the last Python one, the corrected cell." in result.page
+
+
 HANGING_TOOL = '''import time
 
 def fetch_rows(region: str) -> int:

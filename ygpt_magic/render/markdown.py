@@ -44,18 +44,21 @@ def extract_code(text: str) -> str:
     return "\n\n".join(code for _, code in code_blocks(text))
 
 
-#: how a fenced block of Python is tagged (untagged counts: models often leave the tag out)
-_PYTHON = frozenset({"", "python", "py", "python3", "ipython", "ipython3"})
+#: how a fenced block of Python is tagged
+_PYTHON = frozenset({"python", "py", "python3", "ipython", "ipython3"})
 
 
 def corrected_cell(text: str) -> tuple[str, int]:
     """The corrected cell in a reply to ``%ygpt fix``, and how many code blocks the reply has:
-    its last Python block (else its last block), or "" when it has none. A model often quotes
-    the failing line in a block of its own before the corrected cell, or adds a shell line or a
-    traceback in another: joined, they gave a cell that failed as the old one did."""
+    its last block tagged Python, else its last untagged block, else its last block; "" when it
+    has none. A model often quotes the failing line in a block of its own before the corrected
+    cell, or adds a shell line, or the output it expects in an untagged block after it: joined,
+    or taken last, they gave a cell that failed as the old one did, or held no code at all. The
+    fix instruction asks for a ```python block, so a tagged one is the corrected cell."""
     blocks = code_blocks(text)
-    python = [code for language, code in blocks if language.lower() in _PYTHON]
-    chosen = python or [code for _, code in blocks]
+    tagged = [code for language, code in blocks if language.lower() in _PYTHON]
+    untagged = [code for language, code in blocks if not language]
+    chosen = tagged or untagged or [code for _, code in blocks]
     return (chosen[-1] if chosen else ""), len(blocks)
 
 
