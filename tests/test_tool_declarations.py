@@ -8,6 +8,7 @@ scripted server and the shell these tests share; results of other kinds in test_
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 import pytest
@@ -210,3 +211,41 @@ def test_a_library_function_is_refused_with_a_wrapper_of_ones_own(tools_shell, t
     assert cell(tools_shell, message[message.index("def my_"):]).ok   # the wrapper, as the message writes it
     name = wrapper.split("(")[0].removeprefix("def ")
     assert cell(tools_shell, f"%%ygpt --dry-run --tools {name}\nHow did the north do?").ok
+
+
+LIBRARY = '''from __future__ import annotations
+
+import typing
+
+if typing.TYPE_CHECKING:
+    from shop._typing import FilePath
+
+
+def read_orders(path: FilePath) -> list:
+    """Read an orders file (the library's manual)."""
+    return []
+'''
+
+
+@pytest.mark.parametrize("installed", [
+    "usr/lib/python3/dist-packages",              # Debian's apt: in no sysconfig path of its Python
+    ".local/lib/python3.11/site-packages",        # pip install --user
+])
+def test_a_function_of_a_library_installed_by_apt_or_pip_user_gets_the_library_advice(
+        tools_shell, tool_server, tmp_path, monkeypatch, installed):
+    """findings/review16.md 6: only sysconfig's folders counted, so these got "define or import
+    every name they use where the function is defined", advice for one's own code."""
+    folder = tmp_path / installed
+    folder.mkdir(parents=True)
+    (folder / "shoplib.py").write_text(LIBRARY, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(folder))
+    monkeypatch.delitem(sys.modules, "shoplib", raising=False)
+    try:
+        assert cell(tools_shell, "import shoplib").ok
+        result = cell(tools_shell, "%%ygpt --tools shoplib.read_orders\nHow did the north do?")
+    finally:
+        sys.modules.pop("shoplib", None)
+    message = assert_clear_error(result, "shoplib.read_orders is a library function (shoplib.read_orders)",
+                                 "def my_read_orders(path: str)", error_type=ToolError)
+    assert "define or import" not in message
+    assert completions(tool_server) == []

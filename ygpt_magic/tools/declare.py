@@ -23,6 +23,7 @@ import sysconfig
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from ..errors import ToolError
@@ -232,14 +233,28 @@ def _signature(function: Any, path: str, name: str) -> inspect.Signature:
 
 def _library(function: Any) -> str | None:
     """Where ``function`` comes from (``pandas.io.parsers.readers.read_csv``) when it is an
-    installed library's (its module's file in site-packages or the standard library), else
-    None: the user's own code, which the user can change, and the advice says how."""
+    installed library's (:func:`_installed`), else None: the user's own code, which the user
+    can change, and the advice says how."""
     module = sys.modules.get(getattr(function, "__module__", None) or "")
     source = getattr(module, "__file__", None)
-    places = {sysconfig.get_path(name) for name in ("purelib", "platlib", "stdlib", "platstdlib")}
-    if not source or not any(place and os.path.abspath(source).startswith(place + os.sep) for place in places):
+    if not source or not _installed(os.path.abspath(source)):
         return None
     return f"{function.__module__}.{getattr(function, '__qualname__', '')}".rstrip(".")
+
+
+#: the folders packages are installed into, by name: Debian's apt puts them in dist-packages
+_INSTALLED = frozenset({"site-packages", "dist-packages"})
+
+
+def _installed(source: str) -> bool:
+    """Whether the file ``source`` is part of an installed package or the standard library: in a
+    site-packages or dist-packages folder (a venv's, Debian's /usr/lib/python3/dist-packages,
+    which no sysconfig path of its Python names, ``pip install --user``'s ~/.local), or under a
+    folder sysconfig says Python installs into (the standard library has neither name)."""
+    if _INSTALLED & set(Path(source).parts):
+        return True
+    places = {sysconfig.get_path(name) for name in ("purelib", "platlib", "stdlib", "platstdlib")}
+    return any(place and source.startswith(place + os.sep) for place in places)
 
 
 def _wrap_it(path: str, name: str, signature: inspect.Signature) -> str:
