@@ -5,6 +5,7 @@ server."""
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -203,3 +204,19 @@ def test_a_million_records_are_cut_without_being_written_whole(shell, call_serve
     assert text.startswith('[{"region": "north", "units": 0, "price": null}, ') and len(text) == 8000
     assert cut == "… cut here: 162 of 1,000,000 items sent whole, the rest left out"
     assert ") → 1,000,000 items (162 NaN/inf values sent as null) · " in run.plain_page
+
+
+def test_a_cut_result_holding_its_rows_in_a_key_says_how_many_rows_went(shell, call_server):
+    """findings/review16.md 5: ``{"count": …, "rows": [100,000 records]}`` cut at 8,000 characters
+    ended "1 of 2 keys sent whole", which reads as nearly all of it, not as 231 of 100,000 rows."""
+    shell.run_line_magic("ygpt", f"connect {call_server.address} --insecure")
+    assert cell(shell, "rows = [{'region': 'north', 'units': i} for i in range(100_000)]\n"
+                       "def f(x: int) -> dict:\n    '''Every sale.'''\n"
+                       "    return {'count': len(rows), 'rows': rows}\n").ok
+    run = cell(shell, "%%ygpt --tools f\ncall f")
+    assert run.ok, run.message
+    sent = completions(call_server)[-1].messages[-1]["tool_results"][0]["content"]
+    text, _, cut = sent.rpartition("\n")
+    went = len(re.findall(r'\{"region": "north", "units": \d+\}', text))
+    assert text.startswith('{"count": 100000, "rows": [{"region": "north", "units": 0}, ') and went > 100
+    assert cut == f'… cut here: 1 of 2 keys sent whole, in ["rows"] {went:,} of 100,000 items, the rest left out'

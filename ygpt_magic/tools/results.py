@@ -23,6 +23,7 @@ import itertools
 import json
 import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -61,32 +62,42 @@ def _bounded_json(value: Any, max_chars: int) -> tuple[str, int]:
     The text is made piece by piece and no further than the cut (a million rows of
     ``df.to_dict("records")`` took 10 to 20 s to be made whole, then cut to 8 KB), so the cost
     follows what is sent, not what was returned. A cut text cannot say how many characters it
-    left out without making them all: it says how many of the items (or keys) went whole."""
+    left out without making them all: it says how many of the items (or keys) went whole, in
+    each container the cut is in (:func:`_left_out`)."""
     if not isinstance(value, (dict, list, tuple)):
         return _leaf(value), 0
-    opening, closing = _brackets(value)
-    pieces, size, nulled = [opening], 1, 0
-    for whole, entry in enumerate(_entries(value, {id(value)})):
-        for text, nulls in entry:
-            pieces.append(text)
-            size, nulled = size + len(text), nulled + nulls
-            if size > max_chars:
-                return "".join(pieces)[:max_chars] + _left_out(value, whole), nulled
-    pieces.append(closing)
-    text = "".join(pieces)
-    return (text if len(text) <= max_chars else text[:max_chars] + _left_out(value, len(value))), nulled
+    path: list[_Open] = []
+    pieces, size, nulled = [], 0, 0
+    for text, nulls in _written(value, set(), path):
+        pieces.append(text)
+        size, nulled = size + len(text), nulled + nulls
+        if size > max_chars:
+            return "".join(pieces)[:max_chars] + _left_out(path), nulled
+    return "".join(pieces), nulled
 
 
 #: a piece of a JSON text, and how many NaN or infinite floats it wrote as null
 _Piece = tuple[str, int]
 
 
-def _written(value: Any, markers: set[int]) -> Iterator[_Piece]:
+@dataclass
+class _Open:
+    """A dict or list :func:`_written` is writing: its key in the one holding it (as JSON writes
+    it: ``"rows"``, ``9``; "" at the top), its size, and how many of its entries went whole."""
+
+    key: str
+    size: int
+    keyed: bool
+    whole: int = 0
+
+
+def _written(value: Any, markers: set[int], path: list[_Open], key: str = "") -> Iterator[_Piece]:
     """``value``'s JSON in pieces, as ``json.dumps(value, ensure_ascii=False)`` writes it (json
     itself writes each leaf and key), each value first made :func:`plain`, each NaN and infinity
     written null: ``NaN`` / ``Infinity`` are not JSON, and the API or the model reading the
     result may reject or misread them (pandas gives NaN for every empty mean). ``markers``: the
-    containers being written, as json keeps them, so a value holding itself raises ValueError."""
+    containers being written, as json keeps them, so a value holding itself raises ValueError;
+    ``path``: the same, outermost first, with what of each is written, for the cut's line."""
     value = plain(value)
     if isinstance(value, float) and not math.isfinite(value):
         yield "null", 1
@@ -94,22 +105,28 @@ def _written(value: Any, markers: set[int]) -> Iterator[_Piece]:
         if id(value) in markers:
             raise ValueError("Circular reference detected")
         markers.add(id(value))
+        here = _Open(key, len(value), isinstance(value, dict))
+        path.append(here)
         opening, closing = _brackets(value)
         yield opening, 0
-        for entry in _entries(value, markers):
+        for entry in _entries(value, markers, path):
             yield from entry
+            here.whole += 1
         yield closing, 0
+        path.pop()
         markers.discard(id(value))
     else:
         yield _leaf(value), 0
 
 
-def _entries(value: dict[Any, Any] | list[Any] | tuple[Any, ...], markers: set[int]) -> Iterator[Iterator[_Piece]]:
+def _entries(value: dict[Any, Any] | list[Any] | tuple[Any, ...], markers: set[int],
+             path: list[_Open]) -> Iterator[Iterator[_Piece]]:
     """Each item of a dict or list as its pieces: the separator, the key of a dict, the item."""
     keyed = isinstance(value, dict)
     for index, (key, item) in enumerate(value.items() if isinstance(value, dict) else enumerate(value)):
-        head = (", " if index else "") + (_leaf({key: 0})[1:-len(": 0}")] + ": " if keyed else "")
-        yield itertools.chain(((head, 0),), _written(item, markers))
+        name = _leaf({key: 0})[1:-len(": 0}")] if keyed else str(index)
+        head = (", " if index else "") + (name + ": " if keyed else "")
+        yield itertools.chain(((head, 0),), _written(item, markers, path, name))
 
 
 def _leaf(value: Any) -> str:
@@ -120,10 +137,18 @@ def _brackets(value: dict[Any, Any] | list[Any] | tuple[Any, ...]) -> tuple[str,
     return ("{", "}") if isinstance(value, dict) else ("[", "]")
 
 
-def _left_out(value: dict[Any, Any] | list[Any] | tuple[Any, ...], whole: int) -> str:
-    """The line after a cut JSON text: how many of ``value``'s items went ``whole``."""
-    items = counted(len(value), "key" if isinstance(value, dict) else "item")
-    return f"\n… cut here: {whole:,} of {items} sent whole, the rest left out"
+def _left_out(path: list[_Open]) -> str:
+    """The line after a cut JSON text: how many entries went whole in each container the cut is
+    in, outermost first, each inner one by where it is (``in ["rows"] 9 of 100,000 items``): the
+    top's count alone told a model that "1 of 2 keys" of ``{"count": …, "rows": […]}`` went,
+    not that 9 of its 100,000 rows did. An inner one none of whose entries went whole (the row
+    the cut is in, just begun) is left unsaid: the text above shows it begun."""
+    while len(path) > 1 and not path[-1].whole:
+        path = path[:-1]
+    counts = [f"{level.whole:,} of {counted(level.size, 'key' if level.keyed else 'item')}" for level in path]
+    where = list(itertools.accumulate(f"[{level.key}]" for level in path[1:]))
+    inner = "".join(f", in {place} {count}" for place, count in zip(where, counts[1:], strict=True))
+    return f"\n… cut here: {counts[0]} sent whole{inner}, the rest left out"
 
 
 def plain(value: Any) -> Any:
