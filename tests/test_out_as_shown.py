@@ -30,8 +30,10 @@ def test_a_frame_filled_in_place_is_sent_as_the_cell_showed_it(shell, ygpt_serve
     sent = completions(ygpt_server)[-1].messages[-1]["text"]
     assert "NaN" in sent and "revenue" not in sent, sent
     assert sent.endswith(shell.history_manager.output_hist_reprs[n])
-    assert (f"{{Out[{n}]}}: the DataFrame has changed since cell {n} showed it, so it is sent as cell {n} "
-            f"showed it (IPython's text of it); refer to its variable to send it as it is now") in result.page
+    assert (f"{{Out[{n}]}}: the DataFrame's text now differs from what cell {n} showed (the DataFrame was "
+            f"changed since, or a display option was, such as pandas' precision or the terminal's width), "
+            f"so it is sent as cell {n} showed it (IPython's text of it); refer to its variable to send it "
+            f"as it is now") in result.page
     assert "3 × 3" not in result.page
 
 
@@ -45,5 +47,25 @@ def test_a_list_appended_to_is_sent_as_shown_and_one_left_alone_is_rendered_as_a
     assert result.ok, result.shown
     sent = completions(ygpt_server)[-1].messages[-1]["text"]
     assert sent.startswith("['load', 'clean'] then DataFrame: 2 rows × 1 columns\n"), sent
-    assert f"{{Out[{grown}]}}: the list has changed since cell {grown} showed it" in result.page
+    assert f"{{Out[{grown}]}}: the list's text now differs from what cell {grown} showed" in result.page
     assert f"{{Out[{kept}]}}: DataFrame 2 × 1, sent whole" in result.page
+
+
+def test_a_frame_shown_again_under_another_display_option_is_not_said_to_have_changed(shell, ygpt_server):
+    """findings/review16.md 4: pd.set_option("display.precision", 2) after the frame was shown,
+    and the note said "the DataFrame has changed since cell 2 showed it", which it had not."""
+    pd = pytest.importorskip("pandas")
+    shell.user_ns["pd"] = pd
+    n = shown_count(shell, "df = pd.DataFrame({'a': [1.123456789, 2.5]})\ndf")
+    try:
+        assert cell(shell, "pd.set_option('display.precision', 2)").ok
+        result = cell(shell, f"%%ygpt --dry-run\nWhy? {{Out[{n}]}}")
+    finally:
+        pd.reset_option("display.precision")
+    assert result.ok, result.shown
+    assert "has changed" not in result.page
+    assert (f"{{Out[{n}]}}: the DataFrame's text now differs from what cell {n} showed (the DataFrame was "
+            f"changed since, or a display option was, such as pandas' precision or the terminal's width), "
+            f"so it is sent as cell {n} showed it (IPython's text of it); refer to its variable to send it "
+            f"as it is now") in result.page
+    assert "1.123457" in result.plain

@@ -8,7 +8,7 @@ Rules, chosen so that pasting code or JSON just works:
   rule for `!cmd {expr}`) and the value rendered like a name's, always with a note.
 - `{In[N]}`, `{Out[N]}`, `{Err[N]}`: the source, the output and the error of the cell numbered N
   (cells.py), N being the number IPython shows in `In [N]:`; an output as that cell showed it,
-  when its object has changed since (outputs.py).
+  when its object's text differs now (outputs.py).
 - A value that is a picture (a Figure, a PIL or IPython image: images.is_picture), whether it
   comes from `{Out[N]}`, `{fig}` or `{expression}`, is not written into the text: it goes with the
   cell as a picture, like `--image fig`, the text says `[image fig]` where it was, and a model that

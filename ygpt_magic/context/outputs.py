@@ -12,9 +12,11 @@ now (one repr, bounded by ``value_timeout`` as a value's rendering is) is compar
 
 - the same: the object shows what cell N showed, and is rendered for a model like any value
   (a frame as a bounded table with its dtypes);
-- different: the text cell N showed is sent, bounded, and the note says the object has changed
-  since and how to send it as it is now (its variable's name). That text is IPython's form
-  (pandas' own table), not the table `{df}` sends.
+- different: the text cell N showed is sent, bounded, and the note says its text differs and how
+  to send it as it is now (its variable's name). That text is IPython's form (pandas' own
+  table), not the table `{df}` sends. The note cannot say the object changed: a pandas repr
+  also follows ``display.precision``, ``max_rows`` and, in a terminal, its width, and the
+  options in force when cell N showed it are not kept (that would cost every cell).
 
 A picture is sent as it is now (a figure has no text to tell its state by), and so is an output
 whose text IPython did not keep; a repr that raises or hangs now is left to the value's own
@@ -47,6 +49,7 @@ def as_shown(cells: NotebookCells, count: int, value: object, limits: Limits) ->
     if now == shown:
         return None
     kind = type(value).__name__
-    return bounded(shown, f"the {kind} has changed since cell {count} showed it, so it is sent as cell "
-                          f"{count} showed it (IPython's text of it); refer to its variable to send it as "
-                          f"it is now", limits.max_chars)
+    return bounded(shown, f"the {kind}'s text now differs from what cell {count} showed (the {kind} was "
+                          f"changed since, or a display option was, such as pandas' precision or the "
+                          f"terminal's width), so it is sent as cell {count} showed it (IPython's text of "
+                          f"it); refer to its variable to send it as it is now", limits.max_chars)
