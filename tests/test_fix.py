@@ -51,9 +51,10 @@ def test_fix_sends_the_source_and_error_in_prompt_mode(shell, magics, ygpt_serve
     assert f'File "Cell In[{define}]", line 2, in mean' in user
     assert user.endswith(f"ZeroDivisionError: division by zero\n```\n\nThe traceback passes through code of "
                          f"cell {define}, which cell {failed} calls.\n\nCell {define}'s source (where it was "
-                         f"raised):\n```python\ndef mean(xs):\n    return sum(xs) / len(xs)\n```\n\nThe fix "
-                         f"belongs in cell {define}, where it was raised: give the whole corrected cell {define}, "
-                         f"not cell {failed}.")  # mean, where it raised, is another cell's
+                         f"raised):\n```python\ndef mean(xs):\n    return sum(xs) / len(xs)\n```\n\nIf the "
+                         f"fix belongs in cell {define}, where it was raised, give the whole corrected cell "
+                         f"{define}; if it belongs in cell {failed} (it calls cell {define}'s code wrongly), give "
+                         f"the whole corrected cell {failed}. Say first which cell you correct.")  # mean: another cell
     assert magics.kernel.session.to_dict() == before  # the chat is untouched
     reply = shell.user_ns["_ygpt"]
     assert f"\n\n{reply.text}\n\n" in result.plain and result.plain.endswith(reply.summary())  # like any reply
@@ -252,7 +253,7 @@ def test_fix_n_of_a_failed_ygpt_cell_says_it_stopped_with_a_magics_message(shell
 def test_a_comment_on_the_fix_line_is_not_sent(shell, ygpt_server):
     """The docs write `%ygpt fix  # note` (guide/context.md, README): the note stays in the cell."""
     _, failed = failing_cells(shell)
-    asked = f"not cell {failed}."   # the prompt's last sentence: the fix belongs in mean's cell
+    asked = "Say first which cell you correct."   # the prompt's last sentence: mean's cell, or this one
     dry = cell(shell, "%ygpt fix --dry-run               # show the exact messages; send nothing")
     assert dry.ok and "send nothing" not in dry.plain and not completions(ygpt_server)
     assert cell(shell, "%ygpt fix                         # the last cell that raised").ok

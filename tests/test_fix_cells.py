@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import pytest
 from cellrun import LOST_EXCEPTIONS, assert_interrupted
-from conftest import cell, completions, scripted
+from conftest import TEST_KEY, cell, completions, scripted
 from test_fix import FIXED, failing_cells
 from test_map import ctrl_c_in
 
@@ -103,8 +103,10 @@ def test_a_tools_cell_stopped_inside_its_tool_is_the_cell_fix_takes(shell, ygpt_
     user = completions(ygpt_server)[-1].messages[-1]["text"]
     assert user.startswith(f"Cell {stopped} did not finish")
     assert user.endswith(f"which cell {stopped} calls.\n\nCell {define}'s source (where it was stopped):\n"
-                         f"```python\n{HANGING_TOOL}\n```\n\nThe fix belongs in cell {define}, where it was "
-                         f"stopped: give the whole corrected cell {define}, not cell {stopped}."), user
+                         f"```python\n{HANGING_TOOL}\n```\n\nIf the fix belongs in cell {define}, where it was "
+                         f"stopped, give the whole corrected cell {define}; if it belongs in cell {stopped} (it "
+                         f"calls cell {define}'s code wrongly), give the whole corrected cell {stopped}. Say first "
+                         f"which cell you correct."), user
     result = cell(shell, f"%%ygpt --once\nWhy did it hang? {{Err[{stopped}]}}")
     assert result.ok, result.shown
     assert f"{{Err[{stopped}]}}: where Ctrl-C stopped cell {stopped} (KeyboardInterrupt)" in result.page
@@ -135,11 +137,13 @@ def test_a_bug_in_a_helper_of_an_earlier_cell_sends_that_cell_and_asks_for_it(sh
     assert user.startswith(f"Cell {failed} fails.\n\nIts source:\n```python\nsales = "), user
     assert user.endswith(f"KeyError: 'Price'\n```\n\nThe traceback passes through code of cell {helpers}, "
                          f"which cell {failed} calls.\n\nCell {helpers}'s source (where it was raised):\n"
-                         f"```python\n{HELPERS}\n```\n\nThe fix belongs in cell {helpers}, where it was raised: "
-                         f"give the whole corrected cell {helpers}, not cell {failed}."), user
-    assert (f"cell {failed} failed in code of cell {helpers}, which it calls: this asks for a corrected cell "
-            f"{helpers}, and the new cell below replaces cell {helpers} (run it, then cell {failed} again)") \
-        in result.page
+                         f"```python\n{HELPERS}\n```\n\nIf the fix belongs in cell {helpers}, where it was "
+                         f"raised, give the whole corrected cell {helpers}; if it belongs in cell {failed} (it "
+                         f"calls cell {helpers}'s code wrongly), give the whole corrected cell {failed}. Say "
+                         f"first which cell you correct."), user
+    assert (f"cell {failed} failed in code of cell {helpers}, which it calls: both were sent, and the model was "
+            f"asked to correct the one the fix belongs in and to say which; the new cell below replaces that "
+            f"cell (if it is cell {helpers}, run it, then cell {failed} again)") in result.page
 
 
 def test_a_cell_failing_in_its_own_callback_is_the_one_asked_for_with_the_helper_sent(shell, ygpt_server):
@@ -154,3 +158,43 @@ def test_a_cell_failing_in_its_own_callback_is_the_one_asked_for_with_the_helper
     assert user.endswith(f"which cell {failed} calls.\n\nCell {helpers}'s source:\n```python\n{each}\n```\n\n"
                          f"Give the whole corrected cell {failed}."), user
     assert "replaces cell" not in result.page
+
+
+def test_a_helper_raising_on_purpose_is_not_declared_the_bug(shell, ygpt_server):
+    """findings/review16.md 3: "The fix belongs in cell 4, where it was raised: give the whole
+    corrected cell 4, not cell 5" for a guard of cell 4 that check(-5) tripped, pushing the model
+    to delete the safeguard, and a note saying the new cell replaces cell 4."""
+    helper = shell.execution_count
+    assert cell(shell, 'def check(n):\n    if n < 0:\n        raise ValueError("n must be >= 0")\n    return n').ok
+    failed = shell.execution_count
+    assert not cell(shell, "check(-5)").ok
+    result = cell(shell, "%ygpt fix")
+    assert result.ok, result.shown
+    user = completions(ygpt_server)[-1].messages[-1]["text"]
+    assert f"give the whole corrected cell {failed}" in user and "not cell" not in user, user
+    assert user.endswith("Say first which cell you correct."), user
+    assert f"this asks for a corrected cell {helper}" not in result.page
+    assert f"the new cell below replaces that cell (if it is cell {helper}, run it, then cell {failed} again)" \
+        in result.page
+
+
+def test_a_helper_cell_holding_the_key_is_left_out_and_the_fix_goes(shell, ygpt_server):
+    """findings/review16.md 1: the whole fix was refused, saying to remove {In[1]} the user never
+    wrote; before helpers were sent, the same fix went."""
+    helper = shell.execution_count
+    assert cell(shell, f'def fetch(region):\n    key = "{TEST_KEY}"\n    return {{"n": 1}}[region]').ok
+    failed = shell.execution_count
+    assert not cell(shell, 'fetch("s")').ok
+    before = len(completions(ygpt_server))
+    result = cell(shell, "%ygpt fix")
+    assert result.ok, result.shown
+    assert len(completions(ygpt_server)) == before + 1
+    user = completions(ygpt_server)[-1].messages[-1]["text"]
+    assert TEST_KEY[:12] not in user and 'key = "' not in user
+    assert user.endswith(f"which cell {failed} calls.\n\nCell {helper}'s source is left out: it holds a "
+                         f"credential.\n\nGive the whole corrected cell {failed}."), user
+    assert (f"cell {helper} holds your api key (from YC_API_KEY) (or a long part of it), so its source was not "
+            f"sent (only the lines of it the traceback shows): read the credential from the environment there "
+            f"(e.g. os.environ['YC_API_KEY']) and run cell {helper} again for a fix that sees its code.") \
+        in result.page
+    assert f"{{In[{helper}]}}" not in result.shown and TEST_KEY not in result.shown

@@ -71,12 +71,12 @@ def check(where: str, text: str, credentials: Iterable[Credential],
           refusal: Refusal = CredentialInPrompt) -> None:
     """``refusal`` (CredentialInPrompt: a text a request carries) naming ``where`` if ``text``
     carries any of ``credentials`` or a token of a Yandex credential's shape."""
-    found = _found(text, credentials)
+    found = credential_in(text, credentials)
     if found is not None:
         raise refusal(where, found)
 
 
-def _found(text: str, credentials: Iterable[Credential]) -> Found | None:
+def credential_in(text: str, credentials: Iterable[Credential]) -> Found | None:
     """One of ``credentials`` in ``text`` (named by its kind and source), else a credential's
     shape (named by its kind, masked), else None."""
     own = _own(text, credentials)
@@ -139,7 +139,7 @@ def check_request(messages: Sequence[Mapping[str, Any]], extras: Mapping[str, An
             continue
         if plain is not None and plain in known:
             continue
-        found = _found(_text(message) if plain is None else plain, credentials)
+        found = credential_in(_text(message) if plain is None else plain, credentials)
         if found is not None and not _written_back(message, found):
             raise _refusal(messages, index, found, credentials)
         if found is None and plain is not None and clean is not None and index < len(messages) - 1:
@@ -153,7 +153,7 @@ def _check_file_text(messages: Sequence[Mapping[str, Any]], index: int, text: Fi
     """The refusal of a reply read from a file (module docstring) when the text it sends holds
     anything, or the text the file gave holds one of ``credentials``. Never remembered as
     clean: equal words of the server's own may hide a different key in their file's text."""
-    found = _found(text, credentials) or _own(text.original, credentials)
+    found = credential_in(text, credentials) or _own(text.original, credentials)
     if found is not None:
         raise _refusal(messages, index, found, credentials)
 
@@ -176,7 +176,7 @@ def _refusal(messages: Sequence[Mapping[str, Any]], index: int, found: Found,
     if "tool_calls" not in message:
         return CredentialInPrompt(_message_name(message, index, len(messages)), found)
     calls = message["tool_calls"]
-    holding = [call for call in calls if _found(_text(call), credentials) is not None] or calls
+    holding = [call for call in calls if credential_in(_text(call), credentials) is not None] or calls
     names = ", ".join(dict.fromkeys(str(call.get("name", "?")) for call in holding))
     earlier = any(later.keys() <= PLAIN for later in messages[index + 1:])
     return CredentialInToolCall(names, found, index + 1 if earlier else None)

@@ -15,10 +15,13 @@ already holds it (_next_cell.py).
 
 A notebook keeps its helpers in an earlier cell: when the traceback passes through code of other
 cells, their sources go too (the cell it was raised in first, at most CALLED_CELLS), and the
-model is asked for the cell it was raised in, the one that defines the failing function; a fix of
-the calling cell could only patch around the bug. A frontend puts a kernel's new cell under the
-running cell only (``set_next_input``), so the new cell still goes below the `%ygpt fix` cell, and
-a note above the reply says which cell it replaces.
+model is told where it was raised and asked for the cell the fix belongs in, that one or the
+failed cell, saying which: a bug in the helper cannot be fixed by patching around it in the
+calling cell, and a helper's ``raise ValueError`` is a safeguard the calling cell tripped. A
+helper cell holding a credential is left out, said in a note (the user wrote no reference to
+it). A frontend puts a kernel's new cell under the running cell only (``set_next_input``), so
+the new cell still goes below the `%ygpt fix` cell, and a note above the reply says it replaces
+the cell the reply names.
 
 The line is split at spaces, not like a shell command, so instructions such as
 `%ygpt fix don't rename anything` need no quoting: a first word that is a number is the cell,
@@ -37,7 +40,7 @@ from IPython.core.magic_arguments import argument
 from ..chat import planning
 from ..client import guard
 from ..context.cells import CellError, NotebookCells
-from ..errors import FIX, CostOverCap, CredentialInFailedCell, InterpolationError, NothingToFix, OptionError
+from ..errors import FIX, CostOverCap, CredentialInFailedCell, Found, InterpolationError, NothingToFix, OptionError
 from ..kernel import Kernel
 from ..request import check, expand, front, send, tokenizer
 from ..rows.progress import RunCounts
@@ -74,9 +77,9 @@ def run(kernel: Kernel, line: str) -> None:
     count = int(words.pop(0)) if words and words[0].isdigit() else None
     failed = numbered(kernel.cells, count) if count is not None else last_error(kernel.cells, kernel.namespace)
     notes = interrupted(kernel.cells, failed) + (() if count is not None else skipped(kernel.cells, failed.count))
-    guard_failed(kernel, failed)
-    prompt = (STOPPED_PROMPT if failed.interrupted else PROMPT).format(count=failed.count) + called(failed)
-    notes += replaced(failed)
+    held = guard_failed(kernel, failed)
+    prompt = (STOPPED_PROMPT if failed.interrupted else PROMPT).format(count=failed.count) + called(failed, held)
+    notes += replaced(failed, held) + left_out(held)
     if words:
         prompt += "\n\n" + " ".join(words)
     system = kernel.settings.fix_instruction
@@ -92,52 +95,78 @@ def run(kernel: Kernel, line: str) -> None:
         raise refused.said_for(FIX) from None
 
 
-def called(failed: CellError) -> str:
-    """The prompt's part for the other cells ``failed``'s traceback passes through (a helper an
-    earlier cell defines, which the failed cell calls): their sources, at most CALLED_CELLS, the
-    one it was raised in first, and which cell to give corrected: the one it was raised in."""
-    others = [count for count in failed.through if count != failed.count][:CALLED_CELLS]
+def helpers(failed: CellError) -> list[int]:
+    """The other cells ``failed``'s traceback passes through (a helper an earlier cell defines,
+    which the failed cell calls), whose sources a fix sends: at most CALLED_CELLS, the one it was
+    raised in first."""
+    return [count for count in failed.through if count != failed.count][:CALLED_CELLS]
+
+
+def called(failed: CellError, held: Mapping[int, Found]) -> str:
+    """The prompt's part for the cells of :func:`helpers`: their sources (but those ``held``
+    holds a credential, said to be left out), and which cell to give corrected. When the error
+    was raised in a helper, the model is told so and asked for the cell the fix belongs in: a
+    helper that raises on purpose (``raise ValueError("n must be >= 0")``) is a safeguard, and
+    the bug is the calling cell's argument."""
+    others = helpers(failed)
     if not others:
         return ""
-    how, fixing = _how(failed), fixed_cell(failed)
-    sources = "".join(f"\n\nCell {count}'s source{f' (where it was {how})' if count == fixing else ''}:"
+    how, fixing = _how(failed), fixed_cell(failed, held)
+    sources = "".join(f"\n\nCell {count}'s source is left out: it holds a credential." if count in held else
+                      f"\n\nCell {count}'s source{f' (where it was {how})' if count == failed.through[0] else ''}:"
                       f"\n{{In[{count}]}}" for count in others)
-    ask = (f"The fix belongs in cell {fixing}, where it was {how}: give the whole corrected cell "
-           f"{fixing}, not cell {failed.count}." if fixing != failed.count else
-           f"Give the whole corrected cell {failed.count}.")
+    ask = (f"If the fix belongs in cell {fixing}, where it was {how}, give the whole corrected cell "
+           f"{fixing}; if it belongs in cell {failed.count} (it calls cell {fixing}'s code wrongly), "
+           f"give the whole corrected cell {failed.count}. Say first which cell you correct."
+           if fixing != failed.count else f"Give the whole corrected cell {failed.count}.")
     named = ", ".join(map(str, others))
     return (f"\n\nThe traceback passes through code of cell{'s' if len(others) > 1 else ''} {named}, "
             f"which cell {failed.count} calls.{sources}\n\n{ask}")
 
 
-def fixed_cell(failed: CellError) -> int:
-    """The cell a fix is asked for: the one whose code raised (or was stopped), when the failed
-    cell called into an earlier cell's function; else the failed cell."""
-    return failed.through[0] if failed.through else failed.count
+def fixed_cell(failed: CellError, held: Mapping[int, Found]) -> int:
+    """The cell a fix may be asked for besides the failed one: the one whose code raised (or was
+    stopped), when the failed cell called into an earlier cell's function and that cell's source
+    is sent (none ``held`` holds a credential); else the failed cell."""
+    raised = failed.through[0] if failed.through else failed.count
+    return failed.count if raised in held else raised
 
 
-def replaced(failed: CellError) -> tuple[str, ...]:
-    """The note saying which cell the new cell replaces, when it is not the failed one: a
-    frontend puts a kernel's new cell under the running cell only."""
-    fixing = fixed_cell(failed)
+def replaced(failed: CellError, held: Mapping[int, Found]) -> tuple[str, ...]:
+    """The note saying the new cell may replace another cell than the failed one: a frontend
+    puts a kernel's new cell under the running cell only, and the model says which it corrects."""
+    fixing = fixed_cell(failed, held)
     if fixing == failed.count:
         return ()
     return (f"cell {failed.count} {'was stopped' if failed.interrupted else 'failed'} in code of cell "
-            f"{fixing}, which it calls: this asks for a corrected cell {fixing}, and the new cell below "
-            f"replaces cell {fixing} (run it, then cell {failed.count} again)",)
+            f"{fixing}, which it calls: both were sent, and the model was asked to correct the one the "
+            f"fix belongs in and to say which; the new cell below replaces that cell (if it is cell "
+            f"{fixing}, run it, then cell {failed.count} again)",)
 
 
 def _how(failed: CellError) -> str:
     return "stopped" if failed.interrupted else "raised"
 
 
-def guard_failed(kernel: Kernel, failed: CellError) -> None:
+def guard_failed(kernel: Kernel, failed: CellError) -> dict[int, Found]:
     """CredentialInFailedCell when the failed cell's source or error carries a known credential:
-    the same check expand makes, with advice about that cell rather than about references."""
+    the same check expand makes, with advice about that cell rather than about references. The
+    cells of :func:`helpers` holding one are returned, to be left out: the user wrote no
+    reference to them, and the fix goes on without their code."""
     secrets = kernel.connection.known_secrets()
     for text in (kernel.cells.source(failed.count), failed.text):
         guard.check(f"cell {failed.count}", text, secrets,
                     refusal=lambda _where, credential: CredentialInFailedCell(failed.count, credential))
+    return {count: found for count in helpers(failed)
+            if (found := guard.credential_in(kernel.cells.source(count), secrets)) is not None}
+
+
+def left_out(held: Mapping[int, Found]) -> tuple[str, ...]:
+    """The notes for the helper cells whose source was not sent, as they hold a credential."""
+    return tuple(f"cell {count} holds {found.named()}, so its source was not sent (only the lines of it "
+                 f"the traceback shows): read the credential from the environment there (e.g. "
+                 f"os.environ['YC_API_KEY']) and run cell {count} again for a fix that sees its code."
+                 f"{found.rotation()}" for count, found in held.items())
 
 
 def numbered(cells: NotebookCells, count: int) -> CellError:
