@@ -227,6 +227,7 @@ def test_the_guide_says_what_to_do_when_the_cache_file_conflicts():
 
 
 @pytest.mark.usefixtures("fresh_names")
+@pytest.mark.slow
 def test_clearing_the_cache_shrinks_the_file_and_says_its_size(shell, cache_file, ygpt_server):
     shell.user_ns["df"] = pd.DataFrame({"city": [f"City number {i}" for i in range(150)]})
     assert cell(shell, "%%ygpt --map df --out a --concurrency 8\nDescribe {city} in a paragraph.").ok

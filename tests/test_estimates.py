@@ -43,6 +43,7 @@ def test_map_dry_run_prices_the_few_long_rows_a_sample_of_20_misses(shell, ygpt_
     assert "scaled by each row's length" in dry.plain.splitlines()[0], dry.plain.splitlines()[0]
 
 
+@pytest.mark.slow
 def test_map_dry_run_of_rows_of_varied_lengths_lands_near_the_bill(shell, ygpt_server):
     """No long tail: 300 reviews from 2 to 60 words, spread unevenly; the estimate stays close."""
     shell.user_ns["reviews"] = [f"review {n}: " + "fine " * ((n * 7919) % 59 + 2) for n in range(300)]

@@ -121,6 +121,7 @@ def summarize(d):
     return add_revenue(d).groupby("region").revenue.sum()'''
 
 
+@pytest.mark.slow
 def test_a_bug_in_a_helper_of_an_earlier_cell_sends_that_cell_and_asks_for_it(shell, ygpt_server):
     """findings/toolsref.md 7: only the calling cell went, and the model was told to rewrite it,
     so its fix could only patch around add_revenue, whose source it never saw."""

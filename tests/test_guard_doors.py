@@ -53,6 +53,7 @@ def test_the_cell_text(shell, ygpt_server, canary):
                    ygpt_server, "the cell's text")
 
 
+@pytest.mark.slow
 def test_fix_of_a_cell_that_printed_the_key(shell, ygpt_server, canary):
     cell(shell, "raise ValueError('bad key ' + secret)")
     assert_refused(cell(shell, "%ygpt fix"), ygpt_server)

@@ -24,6 +24,7 @@ def bomb(side: int) -> bytes:
 
 # 10,000² is over Pillow's limit (it warns and decodes it); 14,000² is over twice it (it raises)
 @pytest.mark.parametrize("side", [10_000, 14_000], ids=["over-the-limit", "over-twice-the-limit"])
+@pytest.mark.slow
 def test_a_decompression_bomb_is_refused_with_its_pixels_and_the_limit(pics, magics, ygpt_server, side):
     pics.user_ns["photo"] = bomb(side)
     cell(pics, "%%ygpt\nhello")

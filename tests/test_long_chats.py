@@ -105,6 +105,7 @@ def test_kept_tokens_are_the_same_when_the_chat_was_replayed_from_the_cache(shel
     assert _kept_column(shell, "main") == recorded != "0"
 
 
+@pytest.mark.slow
 def test_the_trim_note_names_the_turns_left_out_and_where_to_see_them(shell, ygpt_server):
     shell.run_line_magic("config", "YGptMagics.context_budget = 1500")
     first = shell.execution_count

@@ -379,6 +379,7 @@ def test_short_requests_do_not_call_the_tokenizer(shell, ygpt_server):
     assert [r.method for r in ygpt_server.requests] == ["Completion"]
 
 
+@pytest.mark.slow
 def test_a_cell_over_the_grpc_message_limit_is_refused_before_sending(shell, ygpt_server, magics):
     from ygpt_magic.errors import MessageTooLarge
 

@@ -9,6 +9,7 @@ import threading
 
 import numpy as np
 import pandas as pd
+import pytest
 from cellrun import assert_clear_error, assert_interrupted
 from conftest import cell, completions
 
@@ -133,6 +134,7 @@ def test_a_value_cut_to_max_value_chars_is_said_with_its_rows_and_how_to_send_th
     assert shell.user_ns["_ygpt"].cut == {} and "cut" not in again.stdout
 
 
+@pytest.mark.slow
 def test_however_many_rows_are_cut_the_run_says_so_in_one_line(shell, ygpt_server):
     shell.run_line_magic("config", "YGptMagics.max_value_chars = 5")
     shell.user_ns["words"] = [f"long word {i}" for i in range(300)]

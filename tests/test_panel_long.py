@@ -119,6 +119,7 @@ def test_a_stopped_reply_pinned_among_the_turns_stays_in_place_when_they_fold(to
     panel.close()
 
 
+@pytest.mark.slow
 def test_over_700_turns_a_new_turn_sends_the_newest_folded_turns_not_all_of_them(to_the_page, client):
     """The folded turns are cut into blocks (panel/blocks.py): ten more turns folded send the
     block of the turns since the last hundred again, never the 700 before them."""

@@ -43,6 +43,7 @@ def test_tab_on_the_magic_line_of_a_whole_cell_prints_no_traceback(shell):
     assert "Traceback" not in stderr, stderr
 
 
+@pytest.mark.slow
 def test_a_refused_value_still_names_its_flag_after_a_tab(shell):
     """The parse keeps its own error wording (argparse's ArgumentError, with the flag's name)."""
     tab(shell, "%%ygpt --temperature ")

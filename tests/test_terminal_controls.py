@@ -77,6 +77,7 @@ def test_a_reply_cannot_clear_the_screen_or_set_the_window_title(typed):
     assert "Danger ␛[2J␛[H and title ␛]0;pwned␇ done" in screen(pieces)
 
 
+@pytest.mark.slow
 def test_a_reply_cannot_hide_its_own_text_with_a_carriage_return(typed):
     pieces = typed.run("%%ygpt --once", "give cr")
     assert "The secret plan␍Nothing here" in screen(pieces)
