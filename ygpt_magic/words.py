@@ -124,6 +124,11 @@ def some_of(first: Sequence[str], total: int) -> str:
     return f"{head} and {total - len(first):,} more" if total > len(first) else head
 
 
+def listed(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``: things named in one sentence."""
+    return " and ".join(filter(None, (", ".join(items[:-1]), items[-1] if items else "")))
+
+
 def numbered(noun: str, numbers: Sequence[int], plural: str | None = None) -> str:
     """``Turn 3``, ``Turns 3 and 5``, ``Turns 1, 4 and 6``, or ``Turns 1–9`` when three or more
     run on without a gap: one rule for every line that names things by their numbers (the turns

@@ -36,6 +36,7 @@ from IPython.display import display
 
 from ..kernel import Kernel
 from ..render import inert, markdown
+from ..render.cell_code import notebook_cell
 from ._saved_notebook import saved_cell
 
 #: the first line of a cell a reply's code was put into: how a later run knows the cell is its own
@@ -50,13 +51,20 @@ NO_CELL = ("No cell was running when this code was asked for (a widget's callbac
 
 
 def code_below_reply(kernel: Kernel, reply: str, *, corrected_cell: bool) -> None:
-    """The code of ``reply`` into a new cell below (:func:`put_below`): a ``--format code``
-    reply's blocks joined, or with ``corrected_cell`` (``%ygpt fix``) the one block that is the
-    corrected cell, a line saying which when the reply had several."""
-    code, blocks = markdown.corrected_cell(reply) if corrected_cell else (markdown.extract_code(reply), 1)
-    if code and put_below(kernel, code) and blocks > 1:
-        _say(f"The reply has {blocks} code blocks; the new cell holds the last Python one, the "
-             f"corrected cell.")
+    """The code of ``reply`` into a new cell below (:func:`put_below`): for ``--format code``
+    what a notebook runs of it (:mod:`..render.cell_code`), for ``%ygpt fix`` (``corrected_cell``)
+    the one block that is the corrected cell; a line under the reply says what was left out."""
+    if corrected_cell:
+        code, blocks = markdown.corrected_cell(reply)
+        said = (f"The reply has {blocks} code blocks; the new cell holds the last Python one, the "
+                f"corrected cell.") if blocks > 1 else ""
+    else:
+        cell = notebook_cell(reply)
+        code, said = cell.code, cell.said()
+    if code and not put_below(kernel, code):
+        return
+    if said:
+        _say(said)
 
 
 def put_below(kernel: Kernel, code: str) -> bool:

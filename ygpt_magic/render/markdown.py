@@ -45,7 +45,9 @@ def extract_code(text: str) -> str:
 
 
 #: how a fenced block of Python is tagged
-_PYTHON = frozenset({"python", "py", "python3", "ipython", "ipython3"})
+PYTHON_TAGS = frozenset({"python", "py", "python3", "ipython", "ipython3"})
+#: a block taken as Python where the tag may be left out, as models often do (``--format code``)
+PYTHON = PYTHON_TAGS | {""}
 
 
 def corrected_cell(text: str) -> tuple[str, int]:
@@ -56,7 +58,7 @@ def corrected_cell(text: str) -> tuple[str, int]:
     or taken last, they gave a cell that failed as the old one did, or held no code at all. The
     fix instruction asks for a ```python block, so a tagged one is the corrected cell."""
     blocks = code_blocks(text)
-    tagged = [code for language, code in blocks if language.lower() in _PYTHON]
+    tagged = [code for language, code in blocks if language.lower() in PYTHON_TAGS]
     untagged = [code for language, code in blocks if not language]
     chosen = tagged or untagged or [code for _, code in blocks]
     return (chosen[-1] if chosen else ""), len(blocks)
