@@ -8,7 +8,7 @@ family instead (:func:`reachable`): the wildcard connects on most systems, but `
 takes it for a server across the network and sends it the placeholder key, not the user's.
 Endpoint discovery (gRPC and ``GET /endpoints``) gives such a server's clients the host they
 reached it on instead (:func:`handed_out`), so a client on another machine is not sent to its
-own loopback."""
+own loopback; so do the URLs of its dataset uploads and downloads (:func:`handed_out_url`)."""
 
 from __future__ import annotations
 
@@ -57,6 +57,14 @@ def handed_out(listening: str, address: str, used: str | None) -> str:
     if not used or not every_interface(listening):
         return address
     return joined(used, int(address.rpartition(":")[2]))
+
+
+def handed_out_url(listening: str, url: str, used: str | None) -> str:
+    """``url`` (``http://HOST:PORT``, this server's HTTP side) as :func:`handed_out` gives an
+    address: the host the client ``used`` for a server on every interface, so the dataset
+    upload and download URLs work from another machine as discovery does."""
+    scheme, _, address = url.partition("://")
+    return f"{scheme}://{handed_out(listening, address, used)}"
 
 
 def toward(peer: str) -> str | None:

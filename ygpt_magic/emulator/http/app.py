@@ -19,6 +19,7 @@ from ..errors import CallAborted, RequestError
 from ..logs import logger
 from ..state import EmulatorState
 from . import chat, classification, embeddings, files, rest
+from .dual_stack import listen_on
 from .status import GRPC_CODES, cloud_error
 
 #: the API modules; each has ``add_routes(app: web.Application, state: EmulatorState)``
@@ -105,8 +106,10 @@ async def start_http(state: EmulatorState, host: str, port: int, *, shutdown_tim
     runner = web.AppRunner(build_app(state), access_log=None, logger=logger, handle_signals=False,
                            shutdown_timeout=shutdown_timeout, keepalive_timeout=idle_timeout)
     await runner.setup()
-    site = web.TCPSite(runner, host, port, reuse_address=True)
     try:
+        where = listen_on(host, port)
+        site = (web.SockSite(runner, where["sock"]) if "sock" in where else
+                web.TCPSite(runner, host, port, reuse_address=True))
         await site.start()
     except OSError as error:
         await runner.cleanup()

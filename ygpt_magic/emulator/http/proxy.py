@@ -23,6 +23,7 @@ import sys
 from ..addresses import connect_to, joined
 from ..logs import logger
 from .app import IDLE_TIMEOUT, bind_reason
+from .dual_stack import listen_on
 
 #: the hosts whose HTTPS the proxy serves itself (the SDK's http_completions endpoint)
 CLOUD_HTTP_HOSTS = ("llm.api.cloud.yandex.net",)
@@ -63,7 +64,7 @@ async def start_proxy(host: str, port: int, http_host: str, http_port: int, tls:
             writer.close()
 
     try:
-        server = await asyncio.start_server(handle, host, port, limit=_HEAD_LIMIT)
+        server = await asyncio.start_server(handle, limit=_HEAD_LIMIT, **listen_on(host, port))
     except OSError as error:
         raise OSError(f"Cannot listen for the HTTPS proxy on {joined(host, port)} ({bind_reason(error)}); choose "
                       "another --proxy-port (0 picks a free one).") from None

@@ -31,9 +31,12 @@ Metadata = Sequence[tuple[str, str | bytes]]
 
 class CallContext(Protocol):
     """What a call uses of its context: a grpc.aio.ServicerContext, or the HTTP side's stand-in
-    (``http/context.py``). ``abort`` raises: the call ends there with that status."""
+    (``http/context.py``). ``abort`` raises: the call ends there with that status; ``peer`` is
+    the client's address as gRPC writes it (``ipv4:HOST:PORT``)."""
 
     def invocation_metadata(self) -> Metadata | None: ...
+
+    def peer(self) -> str: ...
 
     async def abort(self, code: grpc.StatusCode, details: str = "") -> NoReturn: ...
 

@@ -20,6 +20,7 @@ from yandex.cloud.ai.dataset.v1.dataset_pb2 import DatasetFileDownloadUrl, Datas
 from yandex.cloud.operation.operation_pb2 import Operation
 
 from .. import dataset_rows
+from ..addresses import handed_out_url, toward
 from ..datasets import Dataset, etag
 from ..errors import RequestError
 from ..ids import new_id
@@ -35,14 +36,21 @@ _DRAFTS = (DatasetInfo.Status.DRAFT, DatasetInfo.Status.INVALID)
 T = TypeVar("T")
 
 
-def upload_url(state: EmulatorState, dataset: Dataset, part: int | None = None) -> str:
+def upload_url(state: EmulatorState, context: CallContext, dataset: Dataset, part: int | None = None) -> str:
     """A presigned URL on this server's HTTP side: the whole draft, or one part of it."""
     where = "draft" if part is None else f"parts/{part}"
-    return f"{state.http_url}{STORAGE_PATH}/{dataset.id}/{where}?token={dataset.token}"
+    return f"{storage(state, context)}/{dataset.id}/{where}?token={dataset.token}"
 
 
-def download_url(state: EmulatorState, dataset: Dataset) -> str:
-    return f"{state.http_url}{STORAGE_PATH}/{dataset.id}/{DOWNLOAD_KEY}?token={dataset.token}"
+def download_url(state: EmulatorState, context: CallContext, dataset: Dataset) -> str:
+    return f"{storage(state, context)}/{dataset.id}/{DOWNLOAD_KEY}?token={dataset.token}"
+
+
+def storage(state: EmulatorState, context: CallContext) -> str:
+    """Where the HTTP side keeps datasets, as the calling client reaches it: for a server on
+    every interface, at this machine's address on the route to the client (as discovery hands
+    out), not its loopback, which on another machine is that machine's own."""
+    return handed_out_url(state.listening, state.http_url, toward(context.peer())) + STORAGE_PATH
 
 
 def parquet_of(dataset: Dataset) -> bytes:
@@ -129,7 +137,8 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
         def answer() -> pb.GetUploadDraftUrlResponse:
             dataset = self._draft(request.dataset_id)
             self.store.reserve(request.size_bytes)
-            return pb.GetUploadDraftUrlResponse(dataset_id=dataset.id, upload_url=upload_url(self.state, dataset))
+            url = upload_url(self.state, context, dataset)
+            return pb.GetUploadDraftUrlResponse(dataset_id=dataset.id, upload_url=url)
         return await self._answer(context, "GetUploadDraftUrl", answer, request)
 
     async def StartMultipartUploadDraft(self, request: pb.StartMultipartUploadDraftRequest,
@@ -140,7 +149,7 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
                 raise RequestError("INVALID_ARGUMENT", "A multipart upload needs at least one part.")
             self.store.reserve(request.size_bytes)
             dataset.parts.clear()
-            urls = [upload_url(self.state, dataset, part) for part in range(1, request.parts + 1)]
+            urls = [upload_url(self.state, context, dataset, part) for part in range(1, request.parts + 1)]
             return pb.StartMultipartUploadDraftResponse(dataset_id=dataset.id, multipart_upload_urls=urls)
         return await self._answer(context, "StartMultipartUploadDraft", answer, request)
 
@@ -191,7 +200,7 @@ class DatasetService(pb_grpc.DatasetServiceServicer):
                     "READY datasets can be downloaded.",
                 )
             parquet_of(dataset)
-            urls = [DatasetFileDownloadUrl(key=DOWNLOAD_KEY, url=download_url(self.state, dataset))]
+            urls = [DatasetFileDownloadUrl(key=DOWNLOAD_KEY, url=download_url(self.state, context, dataset))]
             return pb.GetDownloadUrlsResponse(dataset_id=dataset.id, download_urls=urls)
         return await self._answer(context, "GetDownloadUrls", answer, request)
 
