@@ -111,7 +111,11 @@ def _cell(flags: str, prompt: str) -> str:
 
 
 def _printed(pieces: list[tuple[float, str]]) -> str:
-    return Rows().feed("".join(piece for _, piece in pieces)).text()
+    return Rows().feed(_printed_raw(pieces)).text()
+
+
+def _printed_raw(pieces: list[tuple[float, str]]) -> str:
+    return "".join(piece for _, piece in pieces)
 
 
 @pytest.mark.slow
@@ -210,3 +214,16 @@ def test_a_table_too_wide_for_the_terminal_never_widens_a_column(narrow):
     narrow.run(_cell("--chat notes", "Tell me about cats"))
     shown = Rows().feed("".join(piece for _, piece in narrow.run("%ygpt usage"))).text()
     assert shown.count("completion  reasoning") == 2, shown
+
+
+@pytest.mark.slow
+def test_help_of_a_subcommand_fits_a_narrow_terminal_and_a_notebook_keeps_it_as_written(narrow, shell):
+    """`%ygpt help config` printed its docstring as written, lines of up to 94 columns, which a
+    60-column pane wrapped again mid-word; its arguments followed the stale COLUMNS=80. Every
+    line now fits the pane, with the same words; a notebook's help is as before."""
+    rows = Rows().feed(_printed_raw(narrow.run("%ygpt help config")))
+    shown = rows.text().splitlines()[1:-1]   # the typed line and the next prompt aside
+    assert not rows.wrapped and max(map(len, shown)) <= COLUMNS, "\n".join(shown)
+    notebook = cell(shell, "%ygpt help config").plain
+    assert " ".join(notebook.split()) == " ".join(" ".join(shown).split())
+    assert any(len(line) > COLUMNS for line in notebook.splitlines()), "the notebook's help as written"

@@ -6,14 +6,17 @@ so the help cannot drift from what the parser accepts. `%ygpt NAME --help` shows
 
 from __future__ import annotations
 
+import copy
+import functools
+import textwrap
 from collections.abc import Mapping
 from types import ModuleType
 
-from IPython.core.magic_arguments import argument
+from IPython.core.magic_arguments import MagicHelpFormatter, argument
 
 from ..errors import OptionError
 from ..kernel import Kernel
-from ._common import show
+from ._common import plain_width, show
 from .args import Subcommand, parse, subcommand
 
 
@@ -40,9 +43,33 @@ def overview(commands: Mapping[str, ModuleType]) -> tuple[str, str]:
 
 
 def show_command_help(run: Subcommand) -> None:
-    """One subcommand's usage, description and arguments, as argparse formats them."""
-    text = run.parser.format_help().strip().removeprefix("::").strip()
+    """One subcommand's usage, description and arguments, as argparse formats them; in a
+    terminal, to its width (:func:`command_help`)."""
+    text = command_help(run, plain_width())
     show(f"```text\n{text}\n```", text)
+
+
+def command_help(run: Subcommand, width: int | None) -> str:
+    """The help of ``run`` as argparse formats it. With a ``width`` (a terminal's), every line
+    fits it, the description's paragraphs too: IPython prints a docstring as written, lines of up
+    to ~95 columns that a narrow terminal wrapped again mid-word, and argparse wraps the
+    arguments to a COLUMNS exported before the window changed. Without one (a notebook, whose
+    output area wraps as it likes) it is as IPython gives it."""
+    parser = run.parser
+    if width is not None:
+        parser = copy.copy(parser)
+        parser.formatter_class = functools.partial(_Fitted, width=width)
+    return parser.format_help().strip().removeprefix("::").strip()
+
+
+class _Fitted(MagicHelpFormatter):
+    """IPython's help formatter with the description's paragraphs filled to the width."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        paragraphs = textwrap.dedent(text).strip().split("\n\n")
+        return "\n\n".join(textwrap.fill(" ".join(paragraph.split()), width, initial_indent=indent,
+                                          subsequent_indent=indent, break_on_hyphens=False)
+                             for paragraph in paragraphs)
 
 
 @subcommand
