@@ -5,8 +5,13 @@ in a fresh kernel (nbclient), written to ``build/notebooks/``, and each cell tha
 (`%%ygpt`, `%ygpt fix`) is printed as prompt → reply, the prompt as it was sent (``{variables}``
 filled in), read from ``_ygpt`` in the kernel right after the cell. Unless told otherwise, it runs
 against the project's local server with a dummy key, so it needs no account and no network.
-``--update`` writes the executed notebooks back over the stored ones instead: that is how their
+``--update`` writes the executed tutorials back over the stored ones instead: that is how their
 outputs are refreshed after a scripted reply changes.
+
+It runs the project's tutorials (``notebooks/`` beside the package, in a clone) wherever it is
+started: a folder of the user's runs only when ``--notebooks`` names it, and is never written to
+(``--update`` refuses it, and so does an ``--out`` naming it). A project's own ``notebooks/`` is
+arbitrary code with side effects, and its saved outputs may be hours of work.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from .client.credentials import LOCAL_DUMMY_KEY
+from .client.proxies import exempt_loopback
 from .ctrl_c import INTERRUPTED_EXIT, Stopped, exit_at_ctrl_c, run_until_ctrl_c
 from .notebook_run import execute, is_asking
 from .render.controls import visible
@@ -33,7 +39,8 @@ from .words import counted
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
-_REPO_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+#: the project's tutorials: notebooks/ of the clone the package runs from (absent from a wheel)
+TUTORIALS = Path(__file__).resolve().parent.parent / "notebooks"
 #: what Ctrl-C prints when no notebook's count is known (before and after the run)
 STOPPED = "Demo stopped (Ctrl-C)."
 _CREDENTIAL_VARS = ("YC_API_KEY", "YC_IAM_TOKEN", "YC_OAUTH_TOKEN")
@@ -91,10 +98,13 @@ def local_environment(environ: MutableMapping[str, str]) -> None:
 
 
 def _local_server(environ: MutableMapping[str, str]) -> None:
-    """The bundled local server with its placeholder key and folder, whatever the shell had."""
+    """The bundled local server with its placeholder key and folder, whatever the shell had, and
+    loopback exempt from any proxy the shell names (``https_proxy`` on a corporate machine): the
+    server runs in each kernel, and a proxy cannot reach it."""
     for var in (*_CREDENTIAL_VARS, "YC_TOKEN", "YC_PROFILE", "YGPT_INSECURE"):
         environ.pop(var, None)
     environ.update(YGPT_ENDPOINT="local", YC_API_KEY=LOCAL_DUMMY_KEY, YC_FOLDER_ID="local-folder")
+    exempt_loopback(environ)
 
 
 def prepare_environment(environ: MutableMapping[str, str]) -> str:
@@ -148,20 +158,19 @@ def _indent(text: str, label: str) -> str:
 
 
 def run(notebooks_dir: Path | None, out_dir: Path, *, update: bool = False) -> int:
-    """Execute every notebook in ``notebooks_dir`` (None: ``_default_notebooks``); print the
+    """Execute every notebook in ``notebooks_dir`` (None: the project's tutorials); print the
     exchanges; return an exit code. Ctrl-C at any moment ends the kernel of the notebook it
     stops (ctrl_c.py says how): the notebooks executed before it are written, that one is not."""
-    notebooks_dir = notebooks_dir or _default_notebooks()
-
-    if problem := missing_extra():
+    notebooks_dir = notebooks_dir or TUTORIALS
+    target_dir = notebooks_dir if update else out_dir
+    if problem := missing_extra() or _refused(notebooks_dir, target_dir, update=update):
         print(problem, file=sys.stderr)
         return 2
     paths = sorted(notebooks_dir.glob("*.ipynb"))
     if not paths:
         print(_none_found(notebooks_dir), file=sys.stderr)
         return 2
-    print(f"Running {counted(len(paths), 'notebook')} {prepare_environment(os.environ)}.")
-    target_dir = notebooks_dir if update else out_dir
+    print(f"Running {_what_runs(notebooks_dir, len(paths))} {prepare_environment(os.environ)}.")
     done: list[Path] = []
     try:
         return asyncio.run(run_until_ctrl_c(_run_all(paths, done, target_dir, update=update), STOPPED))
@@ -175,7 +184,7 @@ async def _run_all(paths: list[Path], done: list[Path], target_dir: Path, *, upd
     """Execute and print each notebook, appending to ``done`` the ones written."""
     failed = [path.name for path in paths if not await _run_one(path, done, target_dir)]
     where = "back into " + str(target_dir) if update else "to " + str(target_dir)
-    print(f"\nExecuted notebooks written {where}.")
+    print(f"\n{counted(len(done), 'executed notebook')} written {where}." if done else "\nNo notebook was written.")
     if failed:
         print(f"These notebooks failed: {', '.join(failed)}. The messages above say why.", file=sys.stderr)
         return 1
@@ -201,7 +210,6 @@ async def _run_one(path: Path, done: list[Path], target_dir: Path) -> bool:
         # as Jupyter saves it (saving.py): the panel's widget needs a running kernel, its saved view stays
         drop_live_outputs({"type": "notebook", "content": notebook})
         target = target_dir / path.name
-        target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, target)
         done.append(target)
         _print_exchanges(path.stem, exchanges(notebook, sent), time.monotonic() - started)
@@ -224,13 +232,16 @@ def _first_lines(text: str, limit: int = 25) -> str:
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     """The demo's options; ``cli.py`` passes its ``demo`` sub-parser here."""
     parser = parser or argparse.ArgumentParser(prog="ygpt-magic demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--notebooks", type=Path, default=None,   # found when run: it depends on where
-                        help="folder with the notebooks to run (default: ./notebooks when there is "
-                             "one, else the project's notebooks/)")
+    parser.add_argument("--notebooks", type=Path, default=None,
+                        help="folder with the notebooks to run (default: the project's tutorials, notebooks/ "
+                             "of the clone the package is installed from, wherever you start it); a folder "
+                             "of yours is only read, never written to")
     parser.add_argument("--out", type=Path, default=Path("build") / "notebooks",
-                        help="where to write the executed notebooks (default: build/notebooks)")
+                        help="folder to write the executed notebooks to, made when missing (default: "
+                             "build/notebooks); never the folder they are read from")
     parser.add_argument("--update", action="store_true",
-                        help="write the executed notebooks back over the stored ones (refresh their outputs)")
+                        help="write the executed tutorials back over the project's stored ones (refresh "
+                             "their outputs); refused for any other folder")
     return parser
 
 
@@ -255,19 +266,43 @@ def _none_found(notebooks_dir: Path) -> str:
     """Why there is nothing to run, and what to do. The tutorials are in the project's
     repository, not in the installed package: outside a checkout the default folder beside the
     package does not exist, and naming it (in site-packages) would send the user looking there."""
-    if notebooks_dir == _REPO_NOTEBOOKS and not notebooks_dir.is_dir():
-        return ("No notebooks to run: there is no notebooks/ folder here, and the installed package does "
-                "not include the tutorials (they are in the project's repository, in notebooks/). Run the "
-                "demo in a checkout of it, or pass --notebooks DIR with a folder of notebooks; ygpt-magic "
-                "demo \"Hello\" streams one reply from the local server without any.")
-    return (f"No notebooks found in {notebooks_dir}. Run the demo from the project's checkout "
-            "(where notebooks/ is), or pass --notebooks DIR.")
+    if notebooks_dir == TUTORIALS and not notebooks_dir.is_dir():
+        return ("No notebooks to run: the installed package does not include the tutorials (they are in "
+                "the project's repository, in notebooks/). Run make demo in a clone of it, or pass "
+                "--notebooks DIR with its notebooks/ folder; ygpt-magic demo \"Hello\" streams one reply "
+                "from the local server without any.")
+    return f"No notebooks found in {notebooks_dir}. Pass --notebooks DIR with a folder of notebooks."
 
 
-def _default_notebooks() -> Path:
-    """./notebooks when the demo runs where there is one (a checkout), else the project's."""
-    here = Path.cwd() / "notebooks"
-    return here if here.is_dir() else _REPO_NOTEBOOKS
+def _is_tutorials(folder: Path) -> bool:
+    return folder.resolve() == TUTORIALS.resolve()
+
+
+def _what_runs(notebooks_dir: Path, count: int) -> str:
+    """The first line's words for what runs: the folder is named, so a user sees at once
+    whether these are the tutorials or the folder they gave."""
+    if _is_tutorials(notebooks_dir):
+        return f"the {counted(count, 'tutorial notebook')} in {notebooks_dir}"
+    return f"{counted(count, 'notebook')} in {notebooks_dir}"
+
+
+def _refused(notebooks_dir: Path, target_dir: Path, *, update: bool) -> str:
+    """One line saying why nothing runs, else '': a user's notebooks would be written over, or
+    ``target_dir`` cannot be made a folder. Said up front: found after the run, it lost the
+    run in a traceback."""
+    if update and not _is_tutorials(notebooks_dir):
+        return (f"--update writes back over the project's tutorials only ({TUTORIALS}), and {notebooks_dir} "
+                "is not their folder: its notebooks are left as they are. To run them, leave out --update; "
+                "the executed copies go to --out (default build/notebooks).")
+    if not update and target_dir.resolve() == notebooks_dir.resolve():
+        return (f"--out is the folder the notebooks are read from ({notebooks_dir}): the executed copies "
+                "would replace them. Name another folder, e.g. --out build/notebooks.")
+    try:
+        target_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return (f"--out must name a folder (made when missing), and {target_dir} is not one "
+                f"({error.strerror}): name another, e.g. --out build/notebooks.")
+    return ""
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,6 +20,7 @@ import base64
 import ipaddress
 import os
 import urllib.parse
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 
 from ..errors import ProxyUnusable
@@ -73,6 +74,17 @@ def exempting(proxy: Proxy) -> str:
     if proxy.target and proxy.target.lower() not in LOOPBACK_NAMES.split(","):
         names += f",{proxy.target}"
     return f"{now},{names}" if now else names
+
+
+def exempt_loopback(environ: MutableMapping[str, str]) -> None:
+    """Add ``localhost,127.0.0.1`` to every exemption variable gRPC or httpx reads in ``environ``
+    (``no_proxy`` always, ``no_grpc_proxy`` and ``NO_PROXY`` when set): for processes a command
+    starts against a server on this machine, which no proxy can reach and none should carry."""
+    environ.setdefault("no_proxy", environ.get("NO_PROXY", ""))
+    for variable in ("no_proxy", "no_grpc_proxy", "NO_PROXY"):
+        if variable in environ:
+            now = environ[variable].strip().strip(",")
+            environ[variable] = f"{now},{LOOPBACK_NAMES}" if now else LOOPBACK_NAMES
 
 
 def _for_grpc(name: str, host: str) -> Proxy | None:
