@@ -141,3 +141,12 @@ def test_an_unknown_model_is_quoted_with_one_full_stop(shell):
     message = assert_clear_error(cell(shell, "%%ygpt --model yandexgpt-nonexistent\nHello"),
                                  "'yandexgpt-nonexistent' was not found")
     assert "The server said: “" in message and message.endswith(".”"), message
+
+
+def test_the_install_page_says_to_install_the_wheel_outside_a_clone():
+    """Outside a clone `pip install '.[demo]'` finds no project there ('Neither setup.py nor
+    pyproject.toml found'): the page names the wheel, which carries the extra."""
+    page = (Path(__file__).resolve().parent.parent / "docs" / "install.md").read_text()
+    outside = page.split("Outside a clone", 1)[1].split("\n\n", 1)[0]
+    assert "'.[demo]'" not in outside, outside
+    assert "pip install 'dist/ygpt_magic-VERSION-py3-none-any.whl[demo]'" in outside, outside
