@@ -200,17 +200,17 @@ def test_sources_that_cannot_fit_offer_once_only_when_the_chats_system_message_t
 
 def test_a_question_nothing_in_the_files_answers_is_asked_saying_so_with_no_sources(shell, ygpt_server, notes):
     ygpt_server.reset()
-    run = cell(shell, "%%ygpt --docs notes/cats.md --once\nWhich river crosses Lima?")
+    run = cell(shell, "%%ygpt --docs notes/cats.md --once\nWho wrote War and Peace?")
     assert run.ok, run.message
     said = ("No part of notes/cats.md is related to the question (no chunk scored above 0), so the model "
             "was asked with no sources: its reply is not from your files.")
     assert said in run.shown and "Sources:" not in run.shown + run.stdout
     assert shell.user_ns["_ygpt"].sources == ()
     [sent] = completions(ygpt_server)
-    assert "\n\n(No source: no passage of the files is related to the question.)\n\nQuestion: Which river crosses" \
+    assert "\n\n(No source: no passage of the files is related to the question.)\n\nQuestion: Who wrote War" \
         in sent.messages[-1]["text"]
     (notes / "dogs.md").write_text("# Dogs\n\nDogs bark.\n", encoding="utf-8")
-    many = cell(shell, "%%ygpt --docs notes/cats.md,notes/dogs.md --once\nWhich river crosses Lima?")
+    many = cell(shell, "%%ygpt --docs notes/cats.md,notes/dogs.md --once\nWho wrote War and Peace?")
     assert "No part of the 2 files searched is related to the question" in many.shown
 
 

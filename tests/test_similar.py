@@ -191,3 +191,16 @@ def test_a_similarity_column_of_names_own_is_kept_and_the_scores_go_beside_it(sh
     results = shell.user_ns["_ygpt"].results
     assert list(results["similarity"]) == [CATS[label] for label in results.index]
     assert list(results.columns) == ["similarity", "similarity_1"] and "'similarity_1'" in run.plain
+
+
+def test_the_readmes_similar_example_ranks_the_broken_items_first(shell, ygpt_server):
+    """README: `%ygpt similar "broken on arrival" --in reviews --column text`. A word of exactly
+    five letters (broke) got no stem on the local server, so it never met broken, and Works great
+    ranked above "Broke after a week, refund" (findings firsthour.md 6)."""
+    shell.user_ns["reviews"] = pd.DataFrame({"text": ["Works great", "Broke after a week, refund",
+                                                      "Lovely colour, fast delivery", "Arrived broken, box crushed"]})
+    run = cell(shell, '%ygpt similar "broken on arrival" --in reviews --column text')
+    assert run.ok, run.message
+    results = shell.user_ns["_ygpt"].results
+    assert list(results["text"][:2]) == ["Arrived broken, box crushed", "Broke after a week, refund"], results
+    assert results["similarity"].iloc[1] > 0.1, results

@@ -8,10 +8,11 @@ a made one in this module's, and a query made in one space and compared with a d
 other would rank by noise (``similar hello`` over ``hello`` and ``world`` put ``world`` first).
 Any other text gets a deterministic 256-number unit vector made
 from hashed features of its lower-cased words (Cyrillic and Latin alike): the word, its first
-five letters (a crude stem, so ``Пушкина`` meets ``Пушкин``) and its letter trigrams. Each
+five letters (a crude stem, so ``Пушкина`` meets ``Пушкин``, and ``broke``, its own stem, meets
+``broken``) and its letter trigrams. Each
 feature adds its weight, with a hashed sign, to one hashed dimension; so texts that share words
 and word pieces point the same way (cosine well above 0), unrelated ones are near 0 (typically
-within ±0.1, the collision noise of 256 dimensions), and doc and query models share one space,
+within ±0.15, the collision noise of 256 dimensions), and doc and query models share one space,
 which is what semantic search needs. The numbers are float32 values, as the real service's are.
 """
 
@@ -136,7 +137,7 @@ def features(text: str) -> dict[str, float]:
     for word in words:
         scale = _SHORT_WORD if len(word) < 3 else 1.0
         found["w " + word] += _WORD_WEIGHT * scale
-        if len(word) > _STEM:
+        if len(word) >= _STEM:
             found["s " + word[:_STEM]] += _STEM_WEIGHT
         padded = f"<{word}>"
         for start in range(len(padded) - 2):
