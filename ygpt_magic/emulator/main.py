@@ -148,7 +148,9 @@ async def _serve_until_signal(state: EmulatorState, args: argparse.Namespace,
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     print(f"READY {state.address} {state.http_url}{' ' + state.proxy_url if state.proxy_url else ''}", flush=True)
-    how = (f"endpoint={state.address!r}, verify=False" if credentials is None else
+    how = (f"endpoint={state.address!r}, verify=False (the SDK's insecure option). Unchanged SDK scripts "
+           "(YC_API_ENDPOINT) use TLS, which this server does not speak: start it with --tls DIR for them"
+           if credentials is None else
            f"YC_API_ENDPOINT={state.address} GRPC_DEFAULT_SSL_ROOTS_FILE_PATH={Path(args.tls) / CERT_NAME}")
     chat = ("" if not state.proxy_url else
             f" Unchanged sdk.chat scripts: HTTPS_PROXY={state.proxy_url} SSL_CERT_FILE={Path(args.tls) / CERT_NAME}"
