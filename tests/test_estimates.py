@@ -15,6 +15,15 @@ from conftest import TEST_KEY, cell
 ESSAY = "The kettle broke after a week and support never answered. " * 100   # ~5,900 characters
 
 
+def _reviews_and_essays() -> list[str]:
+    """100 short reviews with 5 essays among them, at positions an even sample misses; each row
+    its own text (a run sends a repeated prompt once, and a dry run prices it once)."""
+    texts = [f"Works as described, thanks ({n})" for n in range(100)]
+    for position in (1, 2, 3, 4, 6):
+        texts[position] = f"({position}) {ESSAY}"
+    return texts
+
+
 def estimated(page: str) -> int:
     """The tokens a dry run's line gives for the whole job."""
     found = re.search(r"(?:about )?([\d,]+) tokens in all", page)
@@ -32,10 +41,7 @@ def billed_after(shell, source: str) -> int:
 def test_map_dry_run_prices_the_few_long_rows_a_sample_of_20_misses(shell, ygpt_server):
     """5 pasted essays among 100 short reviews, none at an evenly sampled position: the old
     estimate priced the 100 as 100 short ones (1,200 tokens for 7,425 billed)."""
-    texts = ["Works as described, thanks"] * 100
-    for position in (1, 2, 3, 4, 6):
-        texts[position] = ESSAY
-    shell.user_ns["df"] = pd.DataFrame({"text": texts})
+    shell.user_ns["df"] = pd.DataFrame({"text": _reviews_and_essays()})
     dry = cell(shell, "%%ygpt --map df --out a --dry-run\nReview: {text}")
     assert dry.ok, dry.message
     billed = billed_after(shell, "%%ygpt --map df --out a\nReview: {text}")
@@ -56,10 +62,7 @@ def test_map_dry_run_of_rows_of_varied_lengths_lands_near_the_bill(shell, ygpt_s
 def test_max_cost_sees_the_long_rows_before_anything_is_sent(shell, ygpt_server):
     """The --max-cost check uses the same count: with the long rows priced, a cap the short rows
     alone would pass refuses the run before a row is sent, rather than stopping it part-way."""
-    texts = ["Works as described, thanks"] * 100
-    for position in (1, 2, 3, 4, 6):
-        texts[position] = ESSAY
-    shell.user_ns["df"] = pd.DataFrame({"text": texts})
+    shell.user_ns["df"] = pd.DataFrame({"text": _reviews_and_essays()})
     shell.run_line_magic("config", 'YGptMagics.prices = {"yandexgpt": 1000}')   # 1 ₽ a token
     try:
         run = cell(shell, "%%ygpt --map df --out a --max-tokens 5 --max-cost 3000\nReview: {text}")

@@ -49,15 +49,17 @@ def metadata(reply: Reply) -> dict[str, Any]:
 
 
 def run_metadata(model: str, *, rows: int, sent: int, replayed: int, failed: int, usage: Usage,
-                 stopped: bool) -> dict[str, Any]:
+                 stopped: bool, repeated: int = 0) -> dict[str, Any]:
     """The output metadata of a run over rows (``--map``, ``--batch``, ``%ygpt embed``): one
     record for the run, since its rows share a model and options; ``sent``: rows answered by
-    requests of this run, ``replayed``: rows taken from the reply cache or this kernel's memo.
+    requests of this run, ``repeated``: rows answered by an earlier row's request (the same
+    prompt, sent once), ``replayed``: rows taken from the reply cache or this kernel's memo.
     ``when``: the time it finished, as a reader of the saved notebook asks which day it ran."""
     return {KEY: {
         "model": model_name(model).versioned if model else "", "model_version": "", "options": {},
         "usage": _usage(usage), "status": "STOPPED" if stopped else "FINAL",
         "cached": replayed > 0, "rows": rows, "sent": sent, "replayed": replayed, "failed": failed,
+        **({"repeated": repeated} if repeated else {}),
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }}
 
@@ -129,9 +131,15 @@ def row(cell: str, record: dict[str, Any]) -> list[str]:
     cached = f"yes, recorded {str(record.get('recorded', ''))[:10]}" if record.get("cached") else "no"
     if "rows" in record:   # a run over rows: how many of them were replayed, and when it ran
         cached = (f"{record.get('replayed', 0)} of {record.get('rows', 0)} rows replayed, "
-                  f"{record.get('sent', 0)} sent, ran {str(record.get('when', ''))[:10]}")
+                  f"{record.get('sent', 0)} sent{_repeated(record)}, ran {str(record.get('when', ''))[:10]}")
     return [cell, str(record.get("model", "")), str(record.get("model_version", "")),
             options or "-", tokens, cached]
+
+
+def _repeated(record: dict[str, Any]) -> str:
+    """``, 40 repeating a row sent`` for a run whose rows repeat prompts; '' for one without."""
+    repeated = record.get("repeated")
+    return f", {_grouped(repeated)} repeating a row sent" if repeated else ""
 
 
 def _grouped(count: Any) -> str:

@@ -49,7 +49,8 @@ from .plans import Expand, RowPlanner
 from .polling import read, wait
 from .progress import Tally
 from .progress_bar import Progress
-from .run import MapCell, MapRun, RowState, finish, keeper, open_rows, plan_rows
+from .run import MapCell, MapRun, finish, keeper, open_rows, plan_rows
+from .state import RowState
 
 #: why attach keeps a --schema job's answers out of the reply cache (rows/attached.py)
 NOT_KEPT = ("Job {task_id} was asked for a --schema, which the service does not give back, so its "
@@ -143,8 +144,10 @@ def _attached(jobs: dict[str, BatchRecord], requests: list[list[Message]], plans
             if isinstance(taken := state.accept(position, answer), Answer) and key is not None:
                 memo.put(key, taken)
                 keep(requests[offset], taken)
-                state.reused.add(position)
-                tally.reused += 1
+                rows = state.rows_of(position)
+                state.reused.update(rows)
+                state.twins.pop(position, None)   # reused with it, not repeats of a row sent
+                tally.reused += len(rows)
         state.pending = [p for p in state.pending if p not in state.reused]
         options = ("with the same options" if record.asked is not None else
                    "(the job keeps no options of its own and the service does not say them, so they "
@@ -337,15 +340,17 @@ def _apply(record: BatchRecord, outcome: BatchOutcome, memo: RowMemo, progress: 
     """The job's answers into the record's rows (each answer kept in the memo too)."""
     state, tally = record.state, record.tally
     for offset, position in enumerate(state.pending):
+        rows = state.rows_of(position)   # the row uploaded and its twins, answered alike
         text = outcome.answers[offset]
         if text is None:
             reason = outcome.errors.get(offset, "no answer")
-            state.errors[position] = f"batch job {record.task_id}: {reason}"
-            tally.failures["batch row failed"] += 1
+            state.fail(position, f"batch job {record.task_id}: {reason}")
+            tally.failures["batch row failed"] += len(rows)
         elif state.answers[position] is None:
             taken = state.accept(position, Answer(text))
             if not isinstance(taken, Answer):
-                tally.fail(taken)
+                for _ in rows:
+                    tally.fail(taken)
             else:
                 key = state.keys[position]
                 if key is not None:
@@ -353,5 +358,6 @@ def _apply(record: BatchRecord, outcome: BatchOutcome, memo: RowMemo, progress: 
                 if record.record is not None and record.requests is not None:
                     record.record(record.requests[offset], taken)
                 tally.add(0, 0)
-        progress.advance()
+                tally.repeat(len(rows) - 1)
+        progress.advance(len(rows))
     state.pending = []

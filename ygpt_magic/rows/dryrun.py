@@ -3,7 +3,8 @@ whole job would send, with nothing sent.
 
 The rows are planned by the run's own step (run.plan_rows), so the dry run prices what the run
 would send: a row already answered for its current prompt (this kernel's memo, the reply cache)
-is counted as reused, not priced, and the prompts shown are of rows to send. Every row's template
+is counted as reused, not priced, and so is a row whose request repeats an earlier row's (sent
+once, its answer that row's); the prompts shown are of rows to send. Every row's template
 is filled in, as the run fills it in: a row the run would fail before
 sending it (an empty or too long prompt) is counted apart and named, as the run would name it in
 ``_ygpt.errors``, never a refusal of the whole cell; a name that does not exist refuses the cell,
@@ -31,7 +32,8 @@ from .costs import count_rows, rows_estimate
 from .memo import RowMemo
 from .plans import CUT_SHOWN, RowPlanner
 from .progress import Tally
-from .run import RowState, plan_rows
+from .run import plan_rows
+from .state import RowState
 
 SHOWN = 3
 
@@ -49,8 +51,11 @@ def dry_run(plans: RowPlanner, client: Any, *, batch: bool = False, memo: RowMem
     model, tokens = model_name(plans.options.model).short, counted_rows.said("row")
     rows = counted(count, "row")
     parts = [f"{len(state.reused):,} already answered, reused"] if state.reused else []
-    if state.reused or failing:
+    repeats = len(state.repeats)
+    if state.reused or failing or repeats:
         parts.append(f"{len(sending):,} to send" + (f", {len(failing):,} that would fail" if failing else ""))
+        if repeats:
+            parts.append(f"{repeats:,} repeating an earlier row's prompt, answered with it")
         rows += f" ({'; '.join(parts)})"
     cost = f" {rows_estimate(plans, counted_rows, batch=batch).sentence()}" if sending else ""
     head = f"Dry run (--map, prompt mode, model {model}): {rows}, {tokens}. Nothing was sent.{cost}"

@@ -70,6 +70,7 @@ class RunCounts:
     summary: str
     provenance: dict[str, Any]   # the run's record for the provenance log: Tally.metadata()
     stopped: bool = False
+    repeats: int = 0   # of the answered, rows that repeat an earlier row's request: not sent again
 
 
 @dataclass
@@ -80,6 +81,7 @@ class Tally:
     reused: int = 0
     cached: int = 0                # of the reused, those the reply cache answered in this run
     answered: int = 0
+    repeats: int = 0               # of the answered, rows whose request an earlier row's answered (sent once)
     usage: Usage = field(default_factory=Usage)
     reused_usage: Usage = field(default_factory=Usage)   # the reused rows' tokens, as recorded
     replayed: Usage = field(default_factory=Usage)   # those of the rows the reply cache replayed
@@ -114,7 +116,7 @@ class Tally:
         """The :class:`RunCounts` fields of this run, for its ``_ygpt``."""
         return {"errors": errors, "usage": self.usage, "answered": self.answered, "reused": self.reused,
                 "failed": self.failed, "left": self.left, "elapsed": self.elapsed(), "summary": summary,
-                "provenance": self.metadata(), "stopped": self.stopped}
+                "provenance": self.metadata(), "stopped": self.stopped, "repeats": self.repeats}
 
     def metadata(self) -> dict[str, Any]:
         """The run's provenance, as its summary's output metadata (cache/provenance.py). Its
@@ -122,9 +124,10 @@ class Tally:
         replayed reply's provenance keeps its recorded tokens: Restart & Run All replays the
         rows, and their tokens (which %ygpt usage counts as replayed) are the same as the day
         they were sent, not 0 → 0."""
-        return provenance.run_metadata(self.model, rows=self.total, sent=self.answered, replayed=self.reused,
-                                       failed=self.failed, usage=self.usage + self.reused_usage,
-                                       stopped=self.stopped)
+        return provenance.run_metadata(self.model, rows=self.total, sent=self.answered - self.repeats,
+                                       replayed=self.reused, failed=self.failed,
+                                       usage=self.usage + self.reused_usage, stopped=self.stopped,
+                                       repeated=self.repeats)
 
     def end(self) -> None:
         self.ended = time.monotonic()
@@ -137,15 +140,22 @@ class Tally:
         self.answered += 1
         self.usage += Usage(input_tokens, completion_tokens, 0, input_tokens + completion_tokens)
 
-    def settle(self, answers: Iterable[Answer | None]) -> None:
+    def settle(self, answers: Iterable[Answer | None], repeated: int = 0) -> None:
         """Count the answers this run got as the results hold them (None: none): a Ctrl-C can
         land between an answer being kept and being counted, and the summary must say what
-        ``--out`` holds, not what the bar saw."""
-        self.answered, self.usage = 0, Usage()
+        ``--out`` holds, not what the bar saw. ``repeated``: the rows answered by an earlier
+        row's request (its tokens are that row's, paid once)."""
+        self.answered, self.repeats, self.usage = 0, 0, Usage()
         for answer in answers:
             if answer is not None:
                 usage = answer.usage
                 self.add(usage.input_tokens, usage.completion_tokens)
+        self.repeat(repeated)
+
+    def repeat(self, rows: int) -> None:
+        """``rows`` more answered by the request of an earlier row: answered, not sent, no tokens."""
+        self.answered += rows
+        self.repeats += rows
 
     def replay(self, answer: Answer) -> None:
         """A row the reply cache answered in this run (not the kernel's memory of an earlier
@@ -184,8 +194,9 @@ class Tally:
             return (f"✓ {counted(self.reused, 'row')} already answered for these prompts "
                     f"({self.reused_from()}); nothing was sent.")
         answered = f"✓ {self.answered:,} answered"
-        if self.reused:
-            answered += f" ({self.reused_from()})"
+        notes = [self.repeated(), *([self.reused_from()] if self.reused else [])]
+        if any(notes):
+            answered += f" ({'; '.join(filter(None, notes))})"
         parts = [answered]
         if self.failed:
             reasons = ", ".join(f"{n:,} {reason}" for reason, n in self.failures.most_common())
@@ -201,6 +212,14 @@ class Tally:
         if self.answered:   # rows failed before sending (context too long) make no rate of their own
             parts.append(f"{self.rate(elapsed):,.0f} rows/s")
         return " · ".join(parts)
+
+    def repeated(self) -> str:
+        """``60 sent; 40 repeat an earlier row's prompt`` ('' when no row did): rows answered
+        once their request was, so the requests sent (and billed) are not taken to be rows."""
+        if not self.repeats:
+            return ""
+        verb = "repeats" if self.repeats == 1 else "repeat"
+        return f"{self.answered - self.repeats:,} sent; {self.repeats:,} {verb} an earlier row's prompt"
 
     def reused_from(self) -> str:
         """Where the reused rows' answers came from, as every summary says it: ``2 from the

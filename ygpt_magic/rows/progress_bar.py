@@ -105,8 +105,8 @@ class Progress:
                 bar.fp.flush()
             raise
 
-    def advance(self) -> None:
-        self._pending += 1
+    def advance(self, rows: int = 1) -> None:
+        self._pending += rows
         self.tick()
 
     def status(self, text: str) -> None:

@@ -7,7 +7,12 @@ The order of things is the promise users rely on:
    long prompt) is a failed row with its reason, and the others go on. Ctrl-C here (or while a
    cost cap estimates the rows, step 4) says in one line that nothing was sent.
 2. Rows that already have an answer for their current prompt and options (this kernel's memo,
-   the reply cache when one is on) are reused, not sent.
+   the reply cache when one is on) are reused, not sent. A row whose request (its key: messages,
+   model, options) repeats an earlier row's in this run is that row's twin: the request is sent
+   once, and its answer (or its failure, with the same reason) is every twin's. At a
+   ``--temperature`` above 0 too: the reply cache already gives one key one answer, and a
+   column's repeats ("N/A", a category) are not asked for samples; a row that wants its own
+   draw says so in its prompt (its ``{index}``).
 3. The rest go through ``Client.complete_many`` (the async SDK on the client's loop, bounded and
    adaptive concurrency, no streaming); each answer is kept the moment it arrives, so a failed
    row, a dead server or Ctrl-C never loses one. A row is sent the prompt it was keyed by: its
@@ -33,15 +38,15 @@ from ..cache.key import endpoint_kind, request_key
 from ..chat import Answer, ChatSession, Message, RequestOptions, planning
 from ..chat.budget import Budget
 from ..client.credentials import Credential
-from ..errors import CacheMiss, InterpolationError, MissingValue, ReplyNotValid, RowExpressionFailed, YGptError
-from ..exchange import taken_in
+from ..errors import CacheMiss, InterpolationError, MissingValue, RowExpressionFailed, YGptError
 from ..ledger import Cache, Ledger
 from .costs import capped
 from .items import Rows, rows_of
 from .memo import RowMemo
-from .plans import Expand, RowPlanner, RowText, before_sending, planner, said_cut
+from .plans import Expand, RowPlanner, before_sending, planner, said_cut
 from .progress import RunCounts, Tally, one_line
 from .progress_bar import Progress, tell
+from .state import RowState
 from .stoppable import bar, run_job
 from .tables import tables_skip_mathjax
 
@@ -81,67 +86,6 @@ class MapRun(RunCounts):
         return f"<MapRun {self.summary}>"
 
 
-@dataclass
-class RowState:
-    """The rows' keys and answers while a run fills them in; with a ``schema``, each answer's
-    validated value too (an answer that does not validate is a failed row, its text kept in
-    ``raw``, not as the row's answer). ``secrets``: the kernel's own credentials, masked in
-    every answer as it is taken in (:meth:`accept`)."""
-
-    rows: Rows
-    keys: list[str | None]
-    answers: list[Answer | None]
-    errors: dict[int, str] = field(default_factory=dict)
-    pending: list[int] = field(default_factory=list)
-    reused: set[int] = field(default_factory=set)      # answered before this run: not counted
-    prompts: list[RowText | None] = field(default_factory=list)   # a pending row's filled-in texts
-    schema: Any = None
-    parsed: dict[int, Any] = field(default_factory=dict)
-    raw: dict[int, str] = field(default_factory=dict)
-    cut: dict[int, str] = field(default_factory=dict)   # the planner's: row → what was left out
-    secrets: Sequence[Credential] = ()
-
-    def accept(self, position: int, answer: Answer) -> Answer | YGptError:
-        """Take row ``position``'s answer in: the one way every row's answer comes in (sent,
-        replayed from the memo or the reply cache, a batch job's), so each passes the step a
-        cell's answer passes (exchange.taken_in: the kernel's credentials masked, as a server
-        may echo the key it was sent) before anything reads, shows or keeps it. Returns the
-        answer as taken in, for the memo and the reply cache to keep; the ReplyNotValid instead
-        when it does not fit the ``schema``."""
-        answer = taken_in(answer, self.secrets)
-        if self.schema is not None:
-            try:
-                self.parsed[position] = self.schema.parse(answer.text)
-            except ReplyNotValid as error:
-                self.raw[position] = answer.text
-                invalid = error.of_row(repr(self.rows.labels[position]))
-                self.errors[position] = one_line(invalid)
-                return invalid
-        self.answers[position] = answer
-        self.errors.pop(position, None)
-        self.raw.pop(position, None)
-        return answer
-
-    def prompt(self, position: int) -> RowText:
-        """A pending row's texts as they were filled in when the row was planned and keyed."""
-        prompt = self.prompts[position]
-        assert prompt is not None, "a pending row keeps its prompt until it is sent"
-        return prompt
-
-    def take(self, position: int) -> RowText:
-        """A pending row's prompt, let go as the row is sent: a run holds only the unsent ones."""
-        prompt, self.prompts[position] = self.prompt(position), None
-        return prompt
-
-    def results(self, name: str | None) -> Any:
-        if self.schema is None:
-            return self.rows.results([a.text if a is not None else None for a in self.answers], name=name)
-        from ..tools.schema import as_record
-
-        return self.rows.frame([as_record(self.parsed[p]) if p in self.parsed else None
-                                for p in range(self.rows.count)], columns=self.schema.columns())
-
-
 def open_rows(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
               get_client: Callable[[], Any], namespace: Mapping[str, Any],
               expand: Expand) -> RowPlanner:
@@ -171,12 +115,15 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
     through the ``ledger``: each row is one entry, kept in the memo as taken in), the rest
     ``pending``; ``secrets``: the kernel's credentials, masked in every answer (RowState). A row
     whose request repeats one the reply cache answered earlier in this run is counted as the
-    cache's, as %ygpt embed counts a repeated text: the memo holds it only since then."""
+    cache's, as %ygpt embed counts a repeated text: the memo holds it only since then. A row
+    whose request repeats a pending row's is its twin (``RowState.twins``), not pending: the
+    request is sent once (module docstring, step 2)."""
     count = len(plans.rows)
     state = RowState(plans.rows, [None] * count, [None] * count, schema=plans.schema, prompts=[None] * count,
                      cut=plans.cut, secrets=secrets)
     failures: list[YGptError] = []
     replayed: set[str] = set()   # the keys the reply cache answered in this run
+    first: dict[str, int] = {}     # a pending row's key → its position: a later row with it is a twin
     with before_sending(f"the rows of {plans.rows.name} were being planned ({count:,} in all)"):
         for position in range(count):
             plan = plans.plan_or_failure(position)
@@ -187,6 +134,9 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
             key = state.keys[position] = request_key(kind="reply", endpoint=endpoint_kind(endpoint),
                                                      options=plan.options, messages=plan.messages,
                                                      extra=plans.extras)
+            if key in first:
+                state.twins.setdefault(first[key], []).append(position)
+                continue
             remembered = memo.get(key)
             try:
                 answer = remembered or ledger.replayed(plan.messages, plan.options, plans.extras)
@@ -194,6 +144,7 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
                 raise miss.at_row(plans.rows.labels[position]) from None
             taken = None if answer is None else state.accept(position, answer)
             if not isinstance(taken, Answer):
+                first[key] = position
                 state.pending.append(position)
                 state.prompts[position] = plans.kept(plan)
             else:
@@ -280,9 +231,10 @@ def _collect(results: Iterator[Any], state: RowState, memo: RowMemo, tally: Tall
         if sent is None:  # the job failed as a whole (no server): nothing was answered
             raise error
         position, messages = sent
+        rows = state.rows_of(position)   # the row sent and its twins: one answer, or one reason, for all
         if error is not None:
-            state.errors[position] = one_line(error)
-            tally.fail(error)
+            for _ in state.fail(position, one_line(error)):
+                tally.fail(error)
         else:
             spent(answer)
             taken = state.accept(position, answer)
@@ -291,9 +243,11 @@ def _collect(results: Iterator[Any], state: RowState, memo: RowMemo, tally: Tall
                 keep(messages, taken)
                 usage = taken.usage
                 tally.add(usage.input_tokens, usage.completion_tokens)
+                tally.repeat(len(rows) - 1)
             else:
-                tally.fail(taken)
-        progress.advance()
+                for _ in rows:
+                    tally.fail(taken)
+        progress.advance(len(rows))
 
 
 def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None = None,
@@ -305,7 +259,9 @@ def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None =
     one the rows were sent through, which prices the summary's tokens (None: a batch job's
     results carry no tokens to price)."""
     rows = state.rows
-    tally.settle(a for p, a in enumerate(state.answers) if p not in state.reused)
+    repeats = set(state.repeats)
+    tally.settle((a for p, a in enumerate(state.answers) if p not in state.reused and p not in repeats),
+                 repeated=sum(state.answers[p] is not None for p in repeats))
     summary = priced_summary(tally, ledger)
     advice = tally.advice()
     if advice and state.errors and rows.by_position:
