@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 from conftest import cell, completions
 from test_accounts import rows_of
-from test_map_batch import BATCH_MODEL, batch_rows
+from test_map_batch import BATCH_MODEL, batch_rows, task_id_of
+
+from ygpt_magic.client.layout import RowLayout, layout_of
 
 #: 100 reviews, 60 of them distinct: 40 rows repeat one of the first seven, spread among the others
 DISTINCT = [f"Review {n}: it works" for n in range(60)]
@@ -98,7 +100,8 @@ def batch_shell(shell, ygpt_server):
 
 
 @pytest.mark.slow
-def test_a_batch_job_uploads_each_distinct_request_once_and_answers_every_twin(batch_shell, ygpt_server):
+def test_a_batch_job_uploads_each_distinct_request_once_and_attach_places_it_on_every_twin(batch_shell,
+                                                                                             ygpt_server):
     shell = batch_shell
     shell.user_ns["reviews"] = _frame(ROWS)
     run = cell(shell, f"%%ygpt --map reviews --batch -m {BATCH_MODEL} --out verdicts\n"
@@ -108,6 +111,13 @@ def test_a_batch_job_uploads_each_distinct_request_once_and_answers_every_twin(b
     verdicts = shell.user_ns["verdicts"]
     assert all(text in verdicts[label] for label, text in zip(verdicts.index, ROWS))
     assert "✓ 100 answered (60 sent; 40 repeat an earlier row's prompt)" in run.stdout, run.stdout
+
+    shell.extension_manager.reload_extension("ygpt_magic")   # a new kernel knows only the job's id
+    shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
+    shell.run_line_magic("config", "YGptMagics.batch_poll_interval = 0.02")
+    attached = cell(shell, f"%ygpt batch attach {task_id_of(run)} --out again")
+    assert attached.ok, attached.message
+    assert shell.user_ns["again"] == list(verdicts)   # every twin has its answer, in row order
 
 
 def test_labels_over_repeated_rows_classify_each_distinct_text_once(shell, ygpt_server):
@@ -119,3 +129,14 @@ def test_labels_over_repeated_rows_classify_each_distinct_text_once(shell, ygpt_
     kinds = shell.user_ns["kinds"]
     assert kinds.iloc[0].equals(kinds.iloc[2]) and kinds.iloc[0].equals(kinds.iloc[3])
     assert "✓ 4 answered (2 sent; 2 repeat an earlier row's prompt)" in run.stdout, run.stdout
+
+
+def test_a_jobs_layout_keeps_its_twins_and_leaves_them_out_first_when_they_do_not_fit():
+    """The dataset's metadata is bounded: twins that do not fit are dropped before the positions
+    of the rows not uploaded, so attach still places every uploaded row (the twins then None)."""
+    few = RowLayout.of(6, [0, 1, 3], twins={0: [2, 5], 1: [4]})
+    assert layout_of(few.metadata()) == few and few.twins == ((0, 2, 5), (1, 4))
+    uploaded = list(range(100))
+    many = RowLayout.of(1_000, uploaded, twins={n: list(range(100 + n, 1_000, 100)) for n in uploaded})
+    kept = layout_of(many.metadata())
+    assert kept is not None and kept.twins == () and kept.positions() == uploaded

@@ -13,11 +13,13 @@ this layout as JSON: how many rows the cell had, the runs of positions that were
 uploaded, whether its requests asked for a ``--schema``, and what of their options enters the
 reply cache's key (:class:`Asked`: the SDK does not give back a job's options or response
 format, and an attach that records a ``--json`` job's answers as plain ones replays them for a
-plain cell). Index
+plain cell), and the rows not uploaded because their request repeats an uploaded row's (its
+``twins``: one request uploaded, its answer placed on each). Index
 labels are not kept there (any hashable, a MultiIndex of 5,000 tuples): the positions are, which
 place each answer on its row of the frame the notebook rebuilds. The text is bounded
 (:data:`MAX_CHARS`); a layout whose runs do not fit keeps the counts only, and attach then says
-that it cannot place the answers.
+that it cannot place the answers; twins that do not fit are left out first, their rows then
+None with the reason.
 """
 
 from __future__ import annotations
@@ -84,18 +86,21 @@ class RowLayout:
     """``total`` rows in the cell, ``sent`` of them uploaded, in order; ``skipped``: the runs
     ``[start, stop)`` of positions not uploaded (None: too many runs to keep, positions unknown);
     ``schema``: the requests asked for a response format; ``asked``: what of their options
-    enters the cache key (None: a layout written before it was kept)."""
+    enters the cache key (None: a layout written before it was kept); ``twins``: an uploaded
+    row's position, then those of the rows not uploaded whose request repeats its own."""
 
     total: int
     sent: int
     skipped: tuple[tuple[int, int], ...] | None
     schema: bool = False
     asked: Asked | None = None
+    twins: tuple[tuple[int, ...], ...] = ()
 
     @classmethod
     def of(cls, total: int, uploaded: Sequence[int], *, schema: bool = False,
-           asked: Asked | None = None) -> RowLayout:
-        """The layout of a job that uploads rows ``uploaded`` (positions, ascending) of ``total``."""
+           asked: Asked | None = None, twins: Mapping[int, Sequence[int]] | None = None) -> RowLayout:
+        """The layout of a job that uploads rows ``uploaded`` (positions, ascending) of ``total``,
+        ``twins`` answered with them (an uploaded row's position → its twins')."""
         runs: list[tuple[int, int]] = []
         start = 0
         for position in uploaded:
@@ -104,7 +109,8 @@ class RowLayout:
             start = position + 1
         if start < total:
             runs.append((start, total))
-        return cls(total, len(uploaded), tuple(runs), schema, asked)
+        kept = tuple((first, *rows) for first, rows in (twins or {}).items())
+        return cls(total, len(uploaded), tuple(runs), schema, asked, kept)
 
     def positions(self) -> list[int] | None:
         """The uploaded rows' positions, in upload order (None when they were not kept)."""
@@ -114,9 +120,11 @@ class RowLayout:
         return [position for position in range(self.total) if position not in out]
 
     def metadata(self) -> str:
-        """The layout as a dataset's metadata, within :data:`MAX_CHARS`: without the runs when
-        they do not fit (then without ``asked``, only ever for a tool name of ~900 letters)."""
-        fitting = (self, replace(self, skipped=None), replace(self, skipped=None, asked=None))
+        """The layout as a dataset's metadata, within :data:`MAX_CHARS`: without the twins when
+        they do not fit, then without the runs (then without ``asked``, only ever for a tool
+        name of ~900 letters)."""
+        bare = replace(self, twins=())
+        fitting = (self, bare, replace(bare, skipped=None), replace(bare, skipped=None, asked=None))
         texts = (layout._text() for layout in fitting)
         return next((text for text in texts if len(text) <= MAX_CHARS), fitting[-1]._text())
 
@@ -125,6 +133,8 @@ class RowLayout:
         kept: dict[str, Any] = {"rows": self.total, "sent": self.sent, "skipped": runs, "schema": self.schema}
         if self.asked is not None:
             kept["asked"] = self.asked.to_json()
+        if self.twins:
+            kept["twins"] = [list(rows) for rows in self.twins]
         return json.dumps({KEY: kept}, separators=(",", ":"))
 
 
@@ -135,6 +145,7 @@ def layout_of(metadata: str | None) -> RowLayout | None:
         skipped = found["skipped"]
         runs = None if skipped is None else tuple((int(a), int(b)) for a, b in skipped)
         asked = None if found.get("asked") is None else Asked.from_json(found["asked"])
-        return RowLayout(int(found["rows"]), int(found["sent"]), runs, bool(found.get("schema")), asked)
+        twins = tuple(tuple(int(position) for position in rows) for rows in found.get("twins") or ())
+        return RowLayout(int(found["rows"]), int(found["sent"]), runs, bool(found.get("schema")), asked, twins)
     except (ValueError, TypeError, KeyError, AttributeError):
         return None

@@ -101,12 +101,12 @@ def placed(layout: RowLayout | None, uploaded: int) -> list[int] | None:
 def said_placement(task_id: str, layout: RowLayout | None, answers: int, on_rows: bool) -> str:
     """What the list attach gives holds, in one paragraph."""
     if on_rows and layout is not None:
-        not_held = layout.total - layout.sent
+        not_held = layout.total - layout.sent - sum(len(rows) - 1 for rows in layout.twins)   # twins are placed
         if not not_held:
             return ""
         return (f"The list has one entry per row of the cell that started job {task_id} "
                 f"({layout.total:,}), in row order; {counted(not_held, 'row')} that the job did not "
-                f"hold (answered before it, or not sendable) are None, with the reason in "
+                f"hold (answered before it, not sendable, or repeating a row's prompt) are None, with the reason in "
                 f"_ygpt.errors. df['x'] = VAR or pd.Series(VAR, index=df.index) lines them up.")
     skipped = ("How many rows were skipped, and which, is unknown." if layout is None else
                f"The cell had {layout.total:,} rows and {counted(layout.total - layout.sent, 'row')} "

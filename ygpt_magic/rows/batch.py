@@ -174,7 +174,7 @@ def _start(cell: MapCell, plans: RowPlanner, state: RowState, requests: list[lis
     was stopped before the service named its job (one of ``asked``), whose job is taken up."""
     capped(plans, state.pending, state.prompt, client, cell.max_cost, batch=True)   # a job has no running budget
     layout = RowLayout.of(len(plans.rows), state.pending, schema=bool(plans.extras),
-                          asked=Asked.of(plans.options, plans.extras))
+                          asked=Asked.of(plans.options, plans.extras), twins=state.twins)
     this = AskedStart(endpoint, tuple(state.keys[position] for position in state.pending), layout)
     earlier = resumed(asked, this, client, kept)
     if earlier.task_id is not None:
@@ -322,9 +322,11 @@ def _read_back(record: BatchRecord, outcome: BatchOutcome) -> None:
     record.state = RowState(rows_of(range(count), record.task_id), [None] * count, [None] * count,
                             pending=positions if positions is not None else list(range(uploaded)),
                             secrets=record.state.secrets)
-    for position in sorted(set(range(count)) - set(record.state.pending)):
+    record.state.twins = _twins(outcome.layout, record.state.pending, count)
+    for position in sorted(set(range(count)) - set(record.state.pending) - set(record.state.repeats)):
         record.state.errors[position] = (f"not in batch job {record.task_id}: the cell that started it "
-                                         f"did not upload this row (answered before, or not sendable)")
+                                         f"did not upload this row (answered before, not sendable, or "
+                                         f"repeating an uploaded row's prompt)")
     record.requests, record.out = [list(messages) for messages in outcome.requests], None
     record.asked = outcome.layout.asked if outcome.layout is not None else None
     said = said_placement(record.task_id, outcome.layout, uploaded, positions is not None)
@@ -334,6 +336,16 @@ def _read_back(record: BatchRecord, outcome: BatchOutcome) -> None:
         said = " ".join(filter(None, (said, NOT_KEPT.format(task_id=record.task_id))))
     if said:
         print(said)
+
+
+def _twins(layout: RowLayout | None, uploaded: list[int], count: int) -> dict[int, list[int]]:
+    """The twins a job's layout keeps (an uploaded row → the rows its answer is placed on), those
+    within the ``count`` rows and not uploaded themselves (a dataset's metadata is not ours)."""
+    if layout is None:
+        return {}
+    sent = set(uploaded)
+    return {rows[0]: [t for t in rows[1:] if 0 <= t < count and t not in sent]
+            for rows in layout.twins if rows and rows[0] in sent}
 
 
 def _apply(record: BatchRecord, outcome: BatchOutcome, memo: RowMemo, progress: Progress) -> None:
