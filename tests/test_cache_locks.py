@@ -13,9 +13,9 @@ import time
 import pytest
 from cellrun import CellRun, assert_clear_error, assert_interrupted
 from conftest import cell, completions
+from presses import ctrl_c_in
 from test_accounts import rows_of
 from test_cache_faults import recorded_cache
-from test_map import ctrl_c_in
 
 from ygpt_magic.errors import CacheLocked, CacheNotCleared
 

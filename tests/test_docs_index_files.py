@@ -14,9 +14,9 @@ import pytest
 from cellrun import LOST_EXCEPTIONS, assert_clear_error
 from conftest import cell, completions
 from disks import read_only_checkout
+from presses import ctrl_c_in
 from test_cache_locks import LOCKER
 from test_docs_cell import NOTES, NOWHERE, QUESTION, embedded, notes  # noqa: F401 (notes: a fixture)
-from test_map import ctrl_c_in
 
 from ygpt_magic.errors import CacheMiss
 

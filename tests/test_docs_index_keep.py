@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from cellrun import LOST_EXCEPTIONS, assert_clear_error
 from conftest import cell
+from presses import ctrl_c_in
 from sources_helpers import CountingEmbed
 from test_docs_cell import QUESTION, embedded, notes  # noqa: F401 (notes: a fixture)
-from test_map import ctrl_c_in
 
 from ygpt_magic.errors import StoppedBeforeAsking
 from ygpt_magic.sources import Index, gather

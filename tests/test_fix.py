@@ -15,8 +15,8 @@ import pytest
 from cellrun import LOST_EXCEPTIONS, assert_clean, assert_clear_error, assert_interrupted
 from conftest import cell, completions, scripted
 from IPython.utils.capture import capture_output
+from presses import ctrl_c_in
 from test_magics import EINSTEIN, run_interrupted
-from test_map import ctrl_c_in
 
 from ygpt_magic import errors
 from ygpt_magic.commands._next_cell import marked

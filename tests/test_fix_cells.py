@@ -11,8 +11,8 @@ from contextlib import contextmanager
 import pytest
 from cellrun import LOST_EXCEPTIONS, assert_interrupted
 from conftest import TEST_KEY, cell, completions, scripted
+from presses import ctrl_c_in
 from test_fix import FIXED, failing_cells
-from test_map import ctrl_c_in
 
 from ygpt_magic.emulator import start_local_server
 

@@ -13,7 +13,7 @@ import time
 import pytest
 from cellrun import assert_stopped
 from conftest import cell, completions
-from test_map import ctrl_c_in
+from presses import ctrl_c_in
 
 from ygpt_magic.errors import BatchNotStarted, StoppedBeforeAsking, StoppedBeforeSending, StoppedInFlight
 

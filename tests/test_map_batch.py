@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from cellrun import assert_clean, assert_clear_error, assert_interrupted
 from conftest import cell
-from test_map import ctrl_c_in
+from presses import ctrl_c_in
 
 from ygpt_magic.errors import BatchNotCollected
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from cellrun import assert_clear_error, assert_interrupted, assert_stopped
 from conftest import TEST_FOLDER, cell
-from test_map import ctrl_c_in
+from presses import ctrl_c_in
 from yandex_cloud_ml_sdk import YCloudML
 
 from ygpt_magic.client.batch import ASK_GRACE
