@@ -46,8 +46,6 @@ def extract_code(text: str) -> str:
 
 #: how a fenced block of Python is tagged
 PYTHON_TAGS = frozenset({"python", "py", "python3", "ipython", "ipython3"})
-#: a block taken as Python where the tag may be left out, as models often do (``--format code``)
-PYTHON = PYTHON_TAGS | {""}
 
 
 def corrected_cell(text: str) -> tuple[str, int]:
