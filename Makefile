@@ -32,19 +32,20 @@ venv: $(STAMP)
 # Python 3.10 or newer (pyproject.toml's requires-python), checked before .venv is made or
 # installed into, in one line that says what to run: a python3 too old made a .venv pip refused
 # to install into, and a retry with PYTHON=python3.11 reused that .venv and failed the same way.
-# A .venv made by a Python too old, or by another one than a PYTHON= given, is said too (make
-# clean remakes it). Runs on every make that uses .venv: two interpreter starts.
+# A .venv made by a Python too old, or by another one than a PYTHON= given on the command line
+# (not one the shell exports: .venv is used as it is then), is said too (make clean remakes it).
+# Runs on every make that uses .venv: two interpreter starts.
 PYTHON_VERSION := -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])'
 AGAIN := make$(if $(MAKECMDGOALS), $(firstword $(MAKECMDGOALS)))
 python-check:
 	@recent() { echo "$$1" | awk -F. '{ exit !($$1 > 3 || ($$1 == 3 && $$2 >= 10)) }'; }; \
-	use() { for p in python3.13 python3.12 python3.11 python3.10; do \
+	use() { for p in python3.15 python3.14 python3.13 python3.12 python3.11 python3.10; do \
 	  v=$$($$p $(PYTHON_VERSION) 2>/dev/null) && recent "$$v" && { echo "$(AGAIN) PYTHON=$$p"; return; }; done; \
 	  echo "$(AGAIN) PYTHON=/path/to/python3.10-or-newer"; }; \
 	if [ -e $(PY) ]; then \
 	  have=$$($(PY) $(PYTHON_VERSION) 2>/dev/null) || { echo "$(VENV)'s Python does not run: run make clean, then $(AGAIN)." >&2; exit 1; }; \
 	  recent "$$have" || { echo "$(VENV) was made by Python $$have, and ygpt_magic needs 3.10 or newer: run make clean, then $$(use)." >&2; exit 1; }; \
-	  if [ "$(origin PYTHON)" != file ]; then \
+	  if [ "$(origin PYTHON)" = "command line" ]; then \
 	    want=$$($(PYTHON) $(PYTHON_VERSION) 2>/dev/null); \
 	    [ "$$want" = "$$have" ] || { echo "$(VENV) was made by Python $$have, not by PYTHON=$(PYTHON) ($${want:-which does not run}): run make clean to remake it with that one, or leave out PYTHON= to use it as it is." >&2; exit 1; }; \
 	  fi; \

@@ -59,6 +59,21 @@ def test_a_venv_made_by_another_python_than_the_one_given_is_said(tmp_path):
                                            "as it is.")
 
 
+def test_a_python_the_shell_exports_does_not_refuse_a_good_venv(tmp_path):
+    """PYTHON exported by the shell (a profile's, a CI's) is no choice made for this make: the
+    .venv made by another Python is used as it is, not refused on every make (review17 10)."""
+    _python(tmp_path / ".venv" / "bin" / "python", "3.11.7")
+    other = _python(tmp_path / "bin" / "python3.12", "3.12.1")
+    _make(tmp_path)
+    (tmp_path / ".venv" / ".demo-stamp").touch()
+    (tmp_path / ".venv" / "bin" / "ygpt-magic").write_text("#!/bin/sh\necho the demo ran\n")
+    (tmp_path / ".venv" / "bin" / "ygpt-magic").chmod(0o755)
+    done = subprocess.run(["make", "-f", str(MAKEFILE), "demo"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHON": str(other)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "the demo ran"
+
+
 def test_a_good_venv_is_used_whatever_python3_is(tmp_path):
     """python3 too old, .venv made earlier with PYTHON=python3.11: make demo goes on."""
     _python(tmp_path / ".venv" / "bin" / "python", "3.11.7")
