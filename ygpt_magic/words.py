@@ -78,7 +78,7 @@ def _letters(typed: str, known: str) -> str:
     differ = [f"a {unicodedata.name(letter).split()[0].capitalize()} '{letter}' (position {place})"
               for place, (letter, meant) in enumerate(zip(typed, known), start=1) if letter != meant]
     if len(differ) in (2, 3):
-        return f"{', '.join(differ[:-1])} and {differ[-1]}"
+        return listed(differ)
     return some_of(differ[:3], len(differ))
 
 
@@ -138,4 +138,4 @@ def numbered(noun: str, numbers: Sequence[int], plural: str | None = None) -> st
     nouns = plural or noun + "s"
     if len(numbers) >= 3 and list(numbers) == list(range(numbers[0], numbers[0] + len(numbers))):
         return f"{nouns} {numbers[0]}–{numbers[-1]}"
-    return f"{nouns} {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
+    return f"{nouns} {listed([str(number) for number in numbers])}"

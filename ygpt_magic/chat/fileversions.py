@@ -43,6 +43,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..words import listed
 from .options import shown
 from .values import Chat
 
@@ -71,7 +72,7 @@ def newer(version: Any) -> bool:
 def refusal(version: Any) -> str:
     """Why a file of ``version`` (not one of :data:`VERSIONS`) is refused: for a number above
     ours, that a newer ygpt_magic wrote it and to upgrade; a field of it may mean anything."""
-    reads = f"this ygpt_magic reads versions {', '.join(map(str, VERSIONS[:-1]))} and {VERSIONS[-1]}"
+    reads = f"this ygpt_magic reads versions {listed([str(version) for version in VERSIONS])}"
     if newer(version):
         return (f"it was written by a newer ygpt_magic (its version is {version}, and {reads}): "
                 f"upgrade ygpt_magic (pip install -U ygpt-magic) and restart the kernel to load it")

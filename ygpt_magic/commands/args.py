@@ -26,7 +26,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..chat.options import FORMATS, UNSET, Options
 from ..errors import OptionError
-from ..words import closest
+from ..words import closest, listed
 
 #: The chat options a flag can give, with the metavar and help a user reads.
 OPTION_FLAGS: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
@@ -332,11 +332,10 @@ def check_map_flags(args: Any) -> None:
     given = [NOT_WITH_MAP[name] for name in NOT_WITH_MAP if getattr(args, name)]
     if args.map and given:
         flags = [flag for flag, _, _ in given]
-        drop = flags[0] if len(flags) == 1 else f"{', '.join(flags[:-1])} and {flags[-1]}"
         why = "".join(dict.fromkeys(reason for _, reason, _ in given))
         instead = "; ".join(dict.fromkeys(other for _, _, other in given))
         raise OptionError("%%ygpt: --map sends each row once in prompt mode with its {names} "
-                          f"filled in, as one request{why}; drop {drop} ({instead}).")
+                          f"filled in, as one request{why}; drop {listed(flags)} ({instead}).")
     if args.batch and not args.map:
         pace = ", and leave out --concurrency (the service sets the pace)" if args.concurrency else ""
         raise OptionError(f"%%ygpt: --batch runs the rows of --map NAME as one cloud job: give --map NAME{pace}.")

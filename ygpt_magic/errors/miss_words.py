@@ -11,7 +11,7 @@ for a changed cell) would cost tokens and fix nothing when the server is what di
 
 from __future__ import annotations
 
-from ..words import counted
+from ..words import counted, listed
 from .origin import capital
 
 #: the kind of server (besides cache/key.py SERVERS) of a recording whose reply says the local
@@ -111,8 +111,7 @@ def holds(held: int | None, differs: tuple[str, ...] | None,
                 f"recorded, or was not run then")
     words = ["the server" if part == "server" and servers else _PART_WORDS.get(part, part)
              for part in differs]   # with servers, _advice names them
-    listed = ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0]
-    return f"{holds}; the nearest, of this same text, differs in {listed}"
+    return f"{holds}; the nearest, of this same text, differs in {listed(words)}"
 
 
 def _filled_in(holds: str, differs: tuple[str, ...]) -> str:
