@@ -114,6 +114,22 @@ def test_without_a_cache_the_same_cell_after_attach_takes_the_jobs_answers(batch
     assert f"Batch job {task_id}, collected by %ygpt batch attach" in run.stdout
 
 
+def test_the_same_cell_after_attach_puts_each_answer_on_its_own_row_past_repeats_and_gaps(batch_shell,
+                                                                                            ygpt_server):
+    """The job uploads "review a" once and not the NaN row; the attached job's answers are kept by
+    row, the cell's pending rows by upload: each row still gets the answer to its own text."""
+    texts = ["review a", "review a", math.nan, "review b", "review c"]
+    batch_shell.user_ns["df"] = pd.DataFrame({"text": texts})
+    task_id = job_of(batch_shell, "df")
+    restart(batch_shell, ygpt_server)
+    assert cell(batch_shell, f"%ygpt batch attach {task_id} --out again").ok
+    ygpt_server.requests.clear()
+    run = cell(batch_shell, f"%%ygpt --map df --batch -m {BATCH_MODEL} --no-cache --out labels\nLabel: {{text}}")
+    assert sent(ygpt_server) == [], run.stdout
+    labels = batch_shell.user_ns["labels"]
+    assert labels[2] is None and all(texts[n] in labels[n] for n in (0, 1, 3, 4)), list(labels)
+
+
 def test_a_layout_too_scattered_to_keep_is_said_with_its_counts(batch_shell, ygpt_server):
     texts = [f"review {i}" if i % 2 else math.nan for i in range(600)]   # 300 gaps
     batch_shell.user_ns["df"] = pd.DataFrame({"text": texts})

@@ -77,6 +77,9 @@ class BatchRecord:
     collected: bool = False   # its answers are in the rows: a cell run again starts a new job
     model: str = ""           # the job's model, as the service says it (a job found by id)
     asked: Asked | None = None   # what its requests asked, as its layout keeps it (a job found by id)
+    #: where each uploaded request's answer is in ``state.answers`` (a job found by id: its row of
+    #: the cell when the layout places them, else its upload offset)
+    held: list[int] = field(default_factory=list)
 
 
 def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
@@ -131,14 +134,17 @@ def _attached(jobs: dict[str, BatchRecord], requests: list[list[Message]], plans
     for exactly these requests on this model, instead of paying for a second job: after a
     restart the cell no longer knows its job, and attach gives a plain list, so the user runs
     the cell again for the rows' shape. The answers are kept like a run's (memo, reply cache);
-    the rows the job did not answer stay pending. A job whose layout keeps its options
+    the rows the job did not answer stay pending. Each uploaded row's answer is read where the
+    record holds it (``BatchRecord.held``), never at its upload offset: a row repeating another's
+    prompt, or one not uploaded, would shift every later answer. A job whose layout keeps its options
     (client/layout.py) is taken only by a cell with the same options and schema; one without
     them by any cell, which the output says."""
     for record in reversed(jobs.values()):
         if not _found_for(record, requests, plans):
             continue
-        answered = [(offset, position, answer) for offset, position in enumerate(state.pending)
-                    if (answer := record.state.answers[offset]) is not None]
+        answered = [(offset, position, answer)
+                    for offset, (position, held) in enumerate(zip(state.pending, record.held))
+                    if (answer := record.state.answers[held]) is not None]
         for offset, position, answer in answered:
             key = state.keys[position]
             if isinstance(taken := state.accept(position, answer), Answer) and key is not None:
@@ -322,6 +328,7 @@ def _read_back(record: BatchRecord, outcome: BatchOutcome) -> None:
     record.state = RowState(rows_of(range(count), record.task_id), [None] * count, [None] * count,
                             pending=positions if positions is not None else list(range(uploaded)),
                             secrets=record.state.secrets)
+    record.held = list(record.state.pending)
     record.state.twins = _twins(outcome.layout, record.state.pending, count)
     for position in sorted(set(range(count)) - set(record.state.pending) - set(record.state.repeats)):
         record.state.errors[position] = (f"not in batch job {record.task_id}: the cell that started it "
