@@ -140,3 +140,15 @@ def test_a_jobs_layout_keeps_its_twins_and_leaves_them_out_first_when_they_do_no
     many = RowLayout.of(1_000, uploaded, twins={n: list(range(100 + n, 1_000, 100)) for n in uploaded})
     kept = layout_of(many.metadata())
     assert kept is not None and kept.twins == () and kept.positions() == uploaded
+
+
+def test_a_reply_that_does_not_fit_the_schema_names_each_repeated_rows_own_label(shell, ygpt_server):
+    assert cell(shell, "from pydantic import BaseModel, Field\n"
+                       "class Strict(BaseModel):\n    code: str = Field(pattern='^[0-9]+$')\n").ok
+    shell.user_ns["data"] = pd.Series(["abc", "abc"], index=["r0", "r5"])
+    run = cell(shell, "%%ygpt --map data --schema Strict --out res\nCode: {item}")
+    assert run.ok, run.message
+    assert len(completions(ygpt_server)) == 1
+    errors = shell.user_ns["_ygpt"].errors
+    assert "_ygpt.raw['r0']" in errors["r0"] and "'r5'" not in errors["r0"], errors
+    assert "_ygpt.raw['r5']" in errors["r5"] and "'r0'" not in errors["r5"], errors

@@ -53,10 +53,10 @@ class RowState:
                 self.parsed[position] = self.schema.parse(answer.text)
             except ReplyNotValid as error:
                 self.raw[position] = answer.text
-                invalid = error.of_row(repr(self.rows.labels[position]))
-                self.errors[position] = one_line(invalid)
                 self._share(position)
-                return invalid
+                for row in self.rows_of(position):   # each row's reason names its own label
+                    self.errors[row] = one_line(error.of_row(repr(self.rows.labels[row])))
+                return error.of_row(repr(self.rows.labels[position]))
         self.answers[position] = answer
         self.errors.pop(position, None)
         self.raw.pop(position, None)
