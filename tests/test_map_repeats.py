@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from conftest import cell, completions
 from test_accounts import rows_of
-from test_map_batch import BATCH_MODEL, batch_rows, task_id_of
+from test_map_batch import BATCH_MODEL, batch_rows, batch_shell, task_id_of  # noqa: F401 (batch_shell: a fixture)
 
 from ygpt_magic.client.layout import RowLayout, layout_of
 
@@ -89,14 +89,6 @@ def test_a_failed_request_fails_its_twins_and_a_rerun_sends_it_once(shell, ygpt_
     assert all(answers) and answers[0] == answers[2] == answers[4]
     assert _summary(again).startswith("✓ 3 answered (1 sent; 2 repeat an earlier row's prompt; "
                                       "2 from this kernel's earlier runs)"), again.shown
-
-
-@pytest.fixture
-def batch_shell(shell, ygpt_server):
-    shell.run_line_magic("config", "YGptMagics.batch_poll_interval = 0.02")
-    ygpt_server.batch_row_delay = 0.0
-    yield shell
-    ygpt_server.batch_row_delay = 0.01
 
 
 @pytest.mark.slow
