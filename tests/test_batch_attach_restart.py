@@ -130,6 +130,22 @@ def test_the_same_cell_after_attach_puts_each_answer_on_its_own_row_past_repeats
     assert labels[2] is None and all(texts[n] in labels[n] for n in (0, 1, 3, 4)), list(labels)
 
 
+def test_twins_a_jobs_layout_names_among_its_uploaded_rows_are_not_counted_as_rows_it_held(batch_shell,
+                                                                                              ygpt_server):
+    """A dataset's metadata is not ours: twins that are themselves uploaded rows place nothing, and
+    the count attach says is of the rows its list has None for."""
+    client = batch_shell.magics_manager.registry["YGptMagics"].kernel.connection.client()
+    rows = [[{"role": "user", "text": f"Label: review {i}"}] for i in range(3)]
+    odd = RowLayout(total=4, sent=3, skipped=((3, 4),), twins=((0, 1), (0, 2)))
+    task_id = client.batch.start(rows, RequestOptions(model=BATCH_MODEL), layout=odd)
+    restart(batch_shell, ygpt_server)
+    attached = cell(batch_shell, f"%ygpt batch attach {task_id} --out again")
+    assert attached.ok, attached.message
+    again = batch_shell.user_ns["again"]
+    assert again[3] is None and all(f"review {i}" in again[i] for i in range(3)), again
+    assert "1 row that the job did not hold" in attached.stdout, attached.stdout
+
+
 def test_a_layout_too_scattered_to_keep_is_said_with_its_counts(batch_shell, ygpt_server):
     texts = [f"review {i}" if i % 2 else math.nan for i in range(600)]   # 300 gaps
     batch_shell.user_ns["df"] = pd.DataFrame({"text": texts})

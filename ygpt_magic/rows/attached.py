@@ -98,10 +98,11 @@ def placed(layout: RowLayout | None, uploaded: int) -> list[int] | None:
     return positions if positions is not None and len(positions) == uploaded else None
 
 
-def said_placement(task_id: str, layout: RowLayout | None, answers: int, on_rows: bool) -> str:
-    """What the list attach gives holds, in one paragraph."""
-    if on_rows and layout is not None:
-        not_held = layout.total - layout.sent - sum(len(rows) - 1 for rows in layout.twins)   # twins are placed
+def said_placement(task_id: str, layout: RowLayout | None, answers: int, not_held: int | None) -> str:
+    """What the list attach gives holds, in one paragraph. ``not_held``: the rows of the cell it
+    has None for, counted from the rows placed (the metadata's own counts are not ours to trust);
+    None when the list is not on the cell's rows."""
+    if not_held is not None and layout is not None:
         if not not_held:
             return ""
         return (f"The list has one entry per row of the cell that started job {task_id} "

@@ -329,14 +329,17 @@ def _read_back(record: BatchRecord, outcome: BatchOutcome) -> None:
                             pending=positions if positions is not None else list(range(uploaded)),
                             secrets=record.state.secrets)
     record.held = list(record.state.pending)
-    record.state.twins = _twins(outcome.layout, record.state.pending, count)
-    for position in sorted(set(range(count)) - set(record.state.pending) - set(record.state.repeats)):
+    if positions is not None:   # twins name rows of the cell: upload offsets are not those
+        record.state.twins = _twins(outcome.layout, positions, count)
+    not_held = sorted(set(range(count)) - set(record.state.pending) - set(record.state.repeats))
+    for position in not_held:
         record.state.errors[position] = (f"not in batch job {record.task_id}: the cell that started it "
                                          f"did not upload this row (answered before, not sendable, or "
                                          f"repeating an uploaded row's prompt)")
     record.requests, record.out = [list(messages) for messages in outcome.requests], None
     record.asked = outcome.layout.asked if outcome.layout is not None else None
-    said = said_placement(record.task_id, outcome.layout, uploaded, positions is not None)
+    said = said_placement(record.task_id, outcome.layout, uploaded,
+                          len(not_held) if positions is not None else None)
     keeper = record.record if isinstance(record.record, CacheKeeper) else None
     if keeper is not None and not keeper.follow(outcome.layout):
         record.record = None   # its answers follow a --schema the job does not give back
