@@ -144,3 +144,16 @@ def test_a_reply_that_does_not_fit_the_schema_names_each_repeated_rows_own_label
     errors = shell.user_ns["_ygpt"].errors
     assert "_ygpt.raw['r0']" in errors["r0"] and "'r5'" not in errors["r0"], errors
     assert "_ygpt.raw['r5']" in errors["r5"] and "'r0'" not in errors["r5"], errors
+
+
+DRAW = "put {index} in the prompt for a draw of each row's own"
+
+
+def test_at_a_temperature_above_0_repeated_rows_are_told_how_to_get_a_draw_each(shell, ygpt_server):
+    shell.user_ns["names"] = ["Mug", "Mug", "Kettle"]
+    warm = cell(shell, "%%ygpt --map names --temperature 0.9 --out lines\nA tagline for {item}")
+    assert warm.ok and DRAW in warm.stdout, warm.stdout
+    dry = cell(shell, "%%ygpt --map names --temperature 0.9 --dry-run\nA tagline for {item} #2").plain
+    assert DRAW in dry, dry
+    cold = cell(shell, "%%ygpt --map names --temperature 0 --out lines\nA tagline for {item}")
+    assert cold.ok and DRAW not in cold.stdout, cold.stdout

@@ -94,7 +94,8 @@ def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Setting
     ``asked``: the kernel's starts Ctrl-C stopped with no answer (rows/asked.py)."""
     plans = open_rows(cell, session=session, settings=settings, get_client=get_client,
                       namespace=namespace, expand=expand)
-    tally = Tally(total=len(plans.rows), tokens_known=False, model=plans.options.model)
+    tally = Tally(total=len(plans.rows), tokens_known=False, model=plans.options.model,
+                  temperature=plans.options.temperature)
     ledger = plans.ledger(cache)
     state = plan_rows(plans, memo, endpoint, tally, ledger, secrets=secrets)
     if not state.pending:

@@ -31,7 +31,7 @@ from ..words import counted, some_of
 from .costs import count_rows, rows_estimate
 from .memo import RowMemo
 from .plans import CUT_SHOWN, RowPlanner
-from .progress import Tally
+from .progress import Tally, shared_draw
 from .run import plan_rows
 from .state import RowState
 
@@ -61,6 +61,9 @@ def dry_run(plans: RowPlanner, client: Any, *, batch: bool = False, memo: RowMem
     head = f"Dry run (--map, prompt mode, model {model}): {rows}, {tokens}. Nothing was sent.{cost}"
     blocks = [inert.bold(head)]
     plain = [head]
+    if draw := shared_draw(plans.options.temperature, repeats):
+        blocks.append(inert.text(draw))
+        plain.append(draw)
     if failing:
         said = said_failing(failing, plans.rows.labels)
         blocks.append(inert.text(said))

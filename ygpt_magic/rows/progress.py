@@ -99,6 +99,7 @@ class Tally:
     faulty: int = 0                # failed for their data: the unsent, and texts refused as too long
     cancelled: int = 0             # sent, then cancelled in flight by Ctrl-C: maybe billed, sent again on a re-run
     model: str = ""                # the run's model, for its provenance
+    temperature: float | None = None   # the run's --temperature: above 0, repeats share one draw
 
     @property
     def failed(self) -> int:
@@ -221,6 +222,11 @@ class Tally:
         verb = "repeats" if self.repeats == 1 else "repeat"
         return f"{self.answered - self.repeats:,} sent; {self.repeats:,} {verb} an earlier row's prompt"
 
+    def draws(self) -> str:
+        """What rows that repeat a prompt get at a temperature above 0 (one draw, shared), and
+        how to get one each; '' when no row repeats another or the run draws nothing."""
+        return shared_draw(self.temperature, self.repeats)
+
     def reused_from(self) -> str:
         """Where the reused rows' answers came from, as every summary says it: ``2 from the
         reply cache``, ``1 from this kernel's earlier runs`` (its memory of answers, or of a
@@ -289,6 +295,16 @@ class Tally:
                      f"re-run)" if cancelled else "")
         return (f"Stopped: {rows} left ({not_sent:,} not sent{in_flight}, {self.failed:,} failed). Run "
                 f"the cell again to send only those; the answered rows are kept and reused.")
+
+
+def shared_draw(temperature: float | None, repeats: int) -> str:
+    """At a ``temperature`` above 0, ``repeats`` rows take the one draw of an earlier row with
+    their prompt (one request, one key: rows/run.py): a column of equal names asked for taglines
+    gets one tagline, which the run and the dry run say, with what to do for a draw per row."""
+    if not repeats or not temperature:
+        return ""
+    return (f"At temperature {temperature:g}, rows with the same prompt share one answer: put "
+            f"{{index}} in the prompt for a draw of each row's own.")
 
 
 def _were(count: int) -> str:

@@ -272,7 +272,8 @@ def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None =
     tables = tables_skip_mathjax()
     if not quiet:
         joined = repeated_labels(rows, out, table or state.schema is not None)
-        tell(summary, "\n".join(filter(None, (advice, said_cut(state.cut, rows.labels), joined, tables))),
+        notes = (advice, tally.draws(), said_cut(state.cut, rows.labels), joined, tables)
+        tell(summary, "\n".join(filter(None, notes)),
              progress, counts["provenance"])
     raw = {rows.labels[p]: text for p, text in sorted(state.raw.items())}
     cut = {rows.labels[p]: notes for p, notes in sorted(state.cut.items())}
@@ -312,7 +313,7 @@ def run_map(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
     every row's answer (RowState.accept)."""
     plans = open_rows(cell, session=session, settings=settings, get_client=get_client,
                       namespace=namespace, expand=expand)
-    tally = Tally(total=len(plans.rows), model=plans.options.model)
+    tally = Tally(total=len(plans.rows), model=plans.options.model, temperature=plans.options.temperature)
     ledger = plans.ledger(cache)
     state = plan_rows(plans, memo, endpoint, tally, ledger, secrets=secrets)
     progress = None
