@@ -99,6 +99,24 @@ def test_rows_in_flight_at_ctrl_c_are_said_to_be_sent_and_paid_again_not_unsent(
     assert [int(n) for n in said.groups()] == [60 - answered, 60 - sent, sent - answered], run.stdout
 
 
+@pytest.mark.slow
+def test_rows_repeating_a_request_in_flight_at_ctrl_c_are_counted_with_it_not_as_unsent(shell, ygpt_server):
+    """Each word twice: a request cancelled in flight leaves two rows sent, not answered; the
+    rows never sent are those whose request was never sent, as _ygpt.left counts the rows."""
+    shell.user_ns["items"] = [f"word {i}" for i in range(30)] * 2
+    ygpt_server.faults.latency(0.2)
+    eight = threading.Event()
+    threading.Thread(target=lambda: _when(lambda: len(completions(ygpt_server)) >= 8, eight), daemon=True).start()
+    presser = ctrl_c_in(10, when=eight)
+    run = cell(shell, "%%ygpt --map items --out res --concurrency 4\nTranslate {item}")
+    presser.join()
+    time.sleep(0.3)   # a request cancelled in flight may still reach the server
+    sent, done = len(completions(ygpt_server)), shell.user_ns["_ygpt"]
+    said = re.search(r"Stopped: (\d+) rows left \((\d+) not sent, (\d+) sent, not answered", run.stdout)
+    assert said, run.stdout
+    assert [int(n) for n in said.groups()] == [done.left, 60 - 2 * sent, 2 * sent - done.answered], run.stdout
+
+
 def _when(condition, event: threading.Event, timeout: float = 10) -> None:
     """Set ``event`` once ``condition()`` holds (polled), within ``timeout`` seconds."""
     end = time.monotonic() + timeout

@@ -215,7 +215,8 @@ def send_rows(plans: RowPlanner, state: RowState, memo: RowMemo, client: Any, ta
             lambda rows: client.complete_many(rows, concurrency=concurrency, on_result=settled, **plans.extras),
             requests(), lambda results: _collect(results, state, memo, tally, progress, keep, spent))
         if tally.stopped:
-            tally.cancelled = sum(state.answers[p] is None and p not in state.errors for p in handed)
+            tally.cancelled = sum(len(state.rows_of(p)) for p in handed   # its twins wait on it too
+                                  if state.answers[p] is None and p not in state.errors)
     finally:
         progress.close()
     return progress
