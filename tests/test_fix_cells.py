@@ -19,29 +19,18 @@ from ygpt_magic.emulator import start_local_server
 pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
 
 
-def test_a_reply_quoting_the_failing_line_first_puts_only_the_corrected_cell_below(shell, ygpt_server, tmp_path):
-    """The new cell held the quoted line, the corrected cell and a shell line: it failed as before."""
-    _, failed = failing_cells(shell)
-    assert cell(shell, "%ygpt fix").ok
-    user = completions(ygpt_server)[-1].messages[-1]["text"]
-    reply = ("The list is empty here:\n\n```python\nmean([])\n```\n\nThe corrected cell:\n\n"
-             f"```python\n{FIXED}\n```\n\nNothing to install:\n\n```bash\npip list\n```")
-    with scripted(shell, tmp_path, user, reply):
-        result = cell(shell, f"%ygpt fix {failed}")
-    assert result.ok, result.shown
-    assert shell.rl_next_input == FIXED
-    assert "The reply has 3 code blocks; the new cell holds the last Python one, the corrected cell." in result.page
-
-
-
-def test_the_output_a_reply_shows_after_the_corrected_cell_stays_in_the_reply(shell, ygpt_server, tmp_path):
-    """findings/review16.md 2: "Output:" then an untagged block after the corrected cell, and the
+@pytest.mark.parametrize("after", ["Nothing to install:\n\n```bash\npip list\n```", "Output:\n\n```\n0.0\n```"],
+                         ids=["a-shell-line", "its-output-untagged"])
+def test_a_reply_quoting_the_failing_line_first_puts_only_the_corrected_cell_below(shell, ygpt_server, tmp_path,
+                                                                                   after):
+    """The new cell held the quoted line, the corrected cell and a shell line: it failed as before.
+    findings/review16.md 2: with "Output:" then an untagged block after the corrected cell, the
     new cell held the output, under a line calling it the corrected cell."""
     _, failed = failing_cells(shell)
     assert cell(shell, "%ygpt fix").ok
     user = completions(ygpt_server)[-1].messages[-1]["text"]
     reply = ("The list is empty here:\n\n```python\nmean([])\n```\n\nThe corrected cell:\n\n"
-             f"```python\n{FIXED}\n```\n\nOutput:\n\n```\n0.0\n```")
+             f"```python\n{FIXED}\n```\n\n{after}")
     with scripted(shell, tmp_path, user, reply):
         result = cell(shell, f"%ygpt fix {failed}")
     assert result.ok, result.shown

@@ -146,12 +146,7 @@ def test_a_long_panel_reopened_shows_and_brings_back_every_turn_once_in_order(yg
         save(kernel, path, [PANEL], ran)
     assert once_in_order(stored_view(path), questions), stored_view(path)
 
-    with Kernel(ygpt_server.address) as kernel:
-        ran = run_all(kernel, path, [PANEL])
-        assert "Brought back 125 turns to chat 'default'" in kernel.shown(ran["panel"])
-        assert kernel.value(f"[turn.prompt for turn in {TURNS}]") == repr(questions)
-        save(kernel, path, [PANEL], ran)
-    assert once_in_order(stored_view(path), questions)
+    brought_back(ygpt_server, path, questions)
 
 
 def test_a_view_saved_by_0_1_0_as_one_output_still_brings_its_turns_back(ygpt_server, tmp_path):
@@ -160,9 +155,15 @@ def test_a_view_saved_by_0_1_0_as_one_output_still_brings_its_turns_back(ygpt_se
     path.write_text((ROOT / "tests" / "saved_views" / "panel_0.1.0.json").read_text())
     questions = [f"Question {n}" for n in range(12)]
     assert once_in_order(stored_view(path), questions)
+    brought_back(ygpt_server, path, questions)
+
+
+def brought_back(ygpt_server, path, questions: list[str]) -> None:
+    """Run All on the reopened notebook in a new kernel: the panel brings every saved turn back
+    into the chat, and the view saved again holds each once, in order."""
     with Kernel(ygpt_server.address) as kernel:
         ran = run_all(kernel, path, [PANEL])
-        assert "Brought back 12 turns to chat 'default'" in kernel.shown(ran["panel"])
+        assert f"Brought back {len(questions)} turns to chat 'default'" in kernel.shown(ran["panel"])
         assert kernel.value(f"[turn.prompt for turn in {TURNS}]") == repr(questions)
         save(kernel, path, [PANEL], ran)
     assert once_in_order(stored_view(path), questions)
