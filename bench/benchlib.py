@@ -3,7 +3,8 @@
 The machines these run on are shared and noisy, so a benchmark never compares against a number
 from another day: each measures its own baseline in the same run, alternates baseline and subject
 runs (so a burst of load hits both), and reports medians. Each script prints one or more rows;
-``bench/run_all.py`` runs every script with ``--json`` and prints them as one table.
+``bench/run_all.py`` runs every script with ``--json`` and prints them as one table;
+``bench/smoke.py`` runs their ``--quick`` configurations in one interpreter, for the smoke test.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ from dataclasses import asdict, dataclass, field
 
 #: What the cloud-facing settings need so that a shell or a kernel can talk to the local server.
 LOCAL_ENV = {"YC_API_KEY": "local-bench-key", "YC_FOLDER_ID": "local-folder", "GRPC_VERBOSITY": "NONE"}
+
+#: Where ``server_process`` runs ``ygpt-magic serve``: False, a process of its own (what the numbers
+#: of ``make bench`` assume); True, a thread of this process (``bench/smoke.py`` sets it: the smoke
+#: run keeps no number, so it starts no interpreter for a server).
+SERVERS_ON_THREADS = False
 
 
 @dataclass
@@ -121,13 +127,18 @@ def run_main(measure: Callable[[bool], list[Row]], description: str) -> int:
     use_local_env()
     rows = measure(args.quick)
     if args.json:
-        print(json.dumps([asdict(row) for row in rows]))
+        print(json.dumps(row_dicts(rows)))
     else:
         for row in rows:
             for key, value in row.details.items():
                 print(f"  {row.name}: {key} = {value}")
         print_table(rows)
     return 0
+
+
+def row_dicts(rows: list[Row]) -> list[dict]:
+    """Rows as ``--json`` prints them, for ``Row(**row)`` to read back."""
+    return [asdict(row) for row in rows]
 
 
 def print_table(rows: list[Row]) -> None:
@@ -144,7 +155,8 @@ def print_table(rows: list[Row]) -> None:
 @contextmanager
 def server_process(*flags: str) -> Iterator[str]:
     """``ygpt-magic serve`` in its own process (like the cloud, it does not share this
-    process's interpreter lock); yields its gRPC address and stops it on exit."""
+    process's interpreter lock; on a thread when ``SERVERS_ON_THREADS``); yields its gRPC
+    address and stops it on exit."""
     with server_endpoints(*flags) as (address, _):
         yield address
 
@@ -152,6 +164,10 @@ def server_process(*flags: str) -> Iterator[str]:
 @contextmanager
 def server_endpoints(*flags: str) -> Iterator[tuple[str, str]]:
     """Like server_process, yielding ``(gRPC address, HTTP URL)`` from its READY line."""
+    if SERVERS_ON_THREADS:
+        with _server_thread(*flags) as endpoints:
+            yield endpoints
+        return
     process = subprocess.Popen([sys.executable, "-m", "ygpt_magic.cli", "serve", "--quiet", *flags],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
@@ -162,6 +178,23 @@ def server_endpoints(*flags: str) -> Iterator[tuple[str, str]]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@contextmanager
+def _server_thread(*flags: str) -> Iterator[tuple[str, str]]:
+    """The server ``ygpt-magic serve FLAGS`` runs, on a thread of this process: the flags are read
+    by serve's own parser and its faults set by serve's own call, so a script's flags mean the same."""
+    from ygpt_magic.emulator import start_local_server
+    from ygpt_magic.emulator.main import add_serve_arguments, apply_fault_flags
+
+    parser = argparse.ArgumentParser(prog="ygpt-magic serve")
+    add_serve_arguments(parser)
+    args = parser.parse_args(flags)
+    with start_local_server(args.host, args.port, args.script, args.gguf, http_port=args.http_port,
+                            operation_delay=args.operation_delay, batch_row_delay=args.batch_row_delay,
+                            idle_timeout=args.idle_timeout) as server:
+        apply_fault_flags(server.faults, args)
+        yield server.address, server.http_url
 
 
 def connected_shell(address: str):
