@@ -81,6 +81,35 @@ def test_a_replayed_dry_run_against_the_cloud_asks_for_no_credentials(
     assert "YC_API_KEY" not in run.shown and "at most" in run.final
 
 
+#: tutorial 03's cells, each answered another way than a stream of chunks (test_cache_notebooks
+#: leaves 03 to this test): unstreamed, a deferred operation, a reply cut short by --max-tokens
+OTHER_WAYS = ["%%ygpt --once --no-stream\nGive three tips for naming variables in Python.",
+              "%%ygpt --once --deferred\nWrite a four-line poem about autumn in the city.",
+              "%%ygpt --once --max-tokens 30\nTell the story of a lighthouse keeper who finds a message in a bottle."]
+
+
+def test_unstreamed_deferred_and_cut_short_replies_replay_in_ci_with_no_server(shell, ygpt_server, cache_file):
+    """In-process: what CI's kernel replays is the cache file's, and a real shell with nothing
+    listening at its address shows it as a kernel would; each reply whole at once, with the
+    status it was recorded with (a cut-short reply stays cut short)."""
+    recorded = []
+    for source in OTHER_WAYS:
+        run = cell(shell, source)
+        assert run.ok, run.message
+        recorded.append((shell.user_ns["_ygpt"].text, shell.user_ns["_ygpt"].status))
+    assert recorded[2][1] != recorded[0][1], recorded   # the cut-short one has a status of its own
+    shell.extension_manager.unload_extension("ygpt_magic")   # CI's kernel: nothing in memory, no server
+    shell.extension_manager.load_extension("ygpt_magic")
+    shell.run_line_magic("ygpt", "connect 127.0.0.1:9 --insecure")   # nothing listens there
+    shell.run_line_magic("ygpt", "cache --mode replay")
+    for source, (text, status) in zip(OTHER_WAYS, recorded):
+        run = cell(shell, source)
+        assert run.ok, run.message
+        reply = shell.user_ns["_ygpt"]
+        assert reply.cached and (reply.text, reply.status) == (text, status), source
+        assert run.updates == 1, "the final form at once: no waiting line, no polling"
+
+
 # -- F3: a Run All that only replays leaves the committed file as it was ----------------------
 
 

@@ -1,19 +1,40 @@
 """The docs' recipe for a user's own notebooks in CI (docs/guide/reproducible.md), run as written
-on the tutorial notebooks.
+on a tutorial notebook.
 
 1. record: `YGPT_CACHE=replies.sqlite jupyter nbconvert --execute --inplace *.ipynb` against the
    local server (`YGPT_ENDPOINT=local`, the in-kernel one);
 2. store what CI will see: the same with `YGPT_CACHE_MODE=replay` (every reply now replayed);
 3. CI: `YGPT_CACHE_MODE=replay pytest --nbval`, with no credentials in the environment, and no
    server: the in-kernel local server is never started when every cell is replayed (a
-   `%ygpt whoami` cell appended to each notebook says so, and nbval checks it too);
-4. change one prompt: nbval fails, naming that cell as the one without a recording. The changed
-   notebook is a copy of 01 beside the recorded ones, so one nbval run (a pytest start, about three
-   seconds, fewer) shows both: every recorded cell passes, and exactly the changed one fails.
+   `%ygpt whoami` cell appended to the notebook says so, and nbval checks it too);
+4. change one prompt without recording it again: nbval fails, naming that cell as the one without
+   a recording, and every other cell passes.
 
 nbval is used with the docs' three-line conftest.py only (cells numbered as Jupyter numbers
 them, which `{In[N]}` / `{Out[N]}` need), not this project's notebooks/conftest.py: a replayed
 reply is one display message, so nbval sees it whole.
+
+Which tutorial: each one costs three kernels here (record, store, CI), so the recipe runs the one
+whose door to the cache only a real kernel under nbval shows. 05 replays `{In[N]}` and `{Out[N]}`
+references and `%ygpt fix` (which sends `{In[N]}` and `{Err[N]}` of the failed cell): they hit
+only when nbval numbers the cells as Jupyter did, which is what the docs' conftest.py is for. The
+other tutorials' doors replay in-process, in a real shell with the cache file and the server
+stopped or left unasked: 00's and 01's prompt mode in test_cache.py (a recorded reply replayed at
+once, nothing sent; a replay-mode miss naming its cell); 02's chat turns in test_cache.py (a chat
+re-run from the top after a restart, turn by turn); 03's deferred, unstreamed and cut-short
+replies in test_cache_ci.py; 04's panel Send and 06's tool exchanges (their functions run again)
+and --schema answers in test_cache_exchanges.py; 08's pictures in test_cache_exchanges.py, and a
+matplotlib chart replayed in a new kernel in test_images_plots.py; 09's --docs in
+test_docs_indexing.py and test_cache_usage_agree.py, its `%ygpt embed` and `%ygpt similar` in
+test_embed.py; 10's --labels in test_labels.py, its --map runs in test_cache_exchanges.py and
+test_cache.py. 07 runs a Batch Processing job and lists the cloud's jobs: those are not replies,
+and the cache does not stand in for them.
+
+A team's shared cache (findings ci2): the notebook's setup cell sets the cache itself
+(`%ygpt cache replies.sqlite`), and after it was stored a colleague records into the same file
+(a kernel of theirs: the test's shell). The stored setup cell must still match in CI: it said
+`contents  0 entries, …` before, CI's run said another count, and a colleague's recording failed
+every other notebook.
 """
 
 from __future__ import annotations
@@ -27,19 +48,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import cell
 
 ROOT = Path(__file__).resolve().parent.parent
-#: every tutorial with a door of its own to the cache: prompt mode (01), chat turns (02), deferred
-#: and unstreamed replies (03), `{In[N]}` references (05), tool exchanges (06: their functions run
-#: again on replay), pictures (08), `--docs` (09), `--map` and `--labels` (10); not those whose
-#: cells another one here already covers (00's and 04's are 01's and 02's: three kernels apiece),
-#: nor those that run a Batch Processing job (07: `--batch`, `%ygpt batch list`): a job and the
-#: cloud's list of jobs are not replies, and the cache does not stand in for them
-COVERED_ELSEWHERE = ("00_setup.ipynb", "04_panel.ipynb")
-NOTEBOOKS = sorted(path for path in (ROOT / "notebooks").glob("*.ipynb")
-                   if "%ygpt batch" not in path.read_text(encoding="utf-8") and path.name not in COVERED_ELSEWHERE)
+TUTORIAL = ROOT / "notebooks" / "05_notebook_context.ipynb"
 BIN = Path(sys.executable).parent
-CHANGED = ("Erors wont corrct themselfs", "Erors wont corrct themselfs, do they?")
+#: the setup line of a notebook that sets its (shared) cache itself
+SETS_ITS_CACHE = "%ygpt cache replies.sqlite"
+#: step 4: a prompt's first line as recorded, and as changed after the notebook was stored
+CHANGED = ("In one sentence: how far ahead is the leading city?",
+           "In one sentence: how far ahead is the leading city now?")
 #: the docs' conftest.py for a user's notebooks (nbval runs cells unnumbered otherwise)
 NUMBERED = """\
 from nbval.kernel import RunningKernel
@@ -63,7 +81,7 @@ def _env(folder: Path, **more: str) -> dict[str, str]:
 
 def _execute(folder: Path, **env: str) -> None:
     """`jupyter nbconvert --to notebook --execute --inplace *.ipynb` (step 1 and 2)."""
-    names = [p.name for p in NOTEBOOKS]
+    names = sorted(path.name for path in folder.glob("*.ipynb"))
     done = subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute",
                            "--inplace", *names], cwd=folder, env=_env(folder, **env),
                           capture_output=True, text=True, timeout=600)
@@ -80,62 +98,68 @@ def _nbval(folder: Path) -> subprocess.CompletedProcess:
 
 #: a reply's footer, its last paragraph: `yandexgpt · … · 12 → 34 tokens · 0.5 s` (or `· cached · …`)
 FOOTER = re.compile(r"(^|\n\n)[^\n]* · [^\n]* → [^\n]*$")
-#: the --docs note on what indexing the files cost: a first run against a server says it, a
-#: replay says nothing (docs_indexing.replaying), and it is no reply
-INDEXED = re.compile(r"^Indexed [^\n]*\n\n")
 
 
 def _replies(path: Path) -> list[str]:
     """The plain text of every %%ygpt reply in a notebook without its footer (which says
-    `cached` when replayed) or a note on indexing; dry runs and --map runs left out (a run's own output is its bar's
-    summary line, which says `reused` when replayed; its replies are the results later cells show)."""
+    `cached` when replayed); dry runs left out (a replayed one says its count is recorded)."""
     texts = []
-    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-        source = "".join(cell.get("source", ""))
-        if cell["cell_type"] == "code" and source.startswith("%%ygpt") and \
-                not {"--dry-run", "--map"} & set(source.split()):
-            texts += [INDEXED.sub("", FOOTER.sub("", "".join(o["data"]["text/plain"])))
-                      for o in cell.get("outputs", [])
-                      if o.get("output_type") == "display_data"]
+    for code in _code(path):
+        source = "".join(code["source"])
+        if source.startswith("%%ygpt") and "--dry-run" not in source.split():
+            texts += [FOOTER.sub("", "".join(o["data"]["text/plain"]))
+                      for o in code.get("outputs", []) if o.get("output_type") == "display_data"]
     return texts
 
 
-def _with_whoami(path: Path) -> None:
-    notebook = json.loads(path.read_text(encoding="utf-8"))
+def _copied(folder: Path) -> Path:
+    """The tutorial as a team keeps it: its setup cell sets the cache, a `%ygpt whoami` cell ends it."""
+    notebook = json.loads(TUTORIAL.read_text(encoding="utf-8"))
+    setup = next(c for c in notebook["cells"] if c["cell_type"] == "code")
+    setup["source"] = "".join(setup["source"]) + "\n" + SETS_ITS_CACHE
     notebook["cells"].append({"cell_type": "code", "execution_count": None, "metadata": {},
                               "outputs": [], "source": "%ygpt whoami"})
+    path = folder / TUTORIAL.name
     path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+    return path
 
 
-def test_recorded_notebooks_pass_nbval_with_no_server_and_no_credentials(tmp_path):
-    assert len(NOTEBOOKS) >= 7  # 01-03, 05, 06, 08-10
+def _outputs(path: Path, index: int) -> str:
+    """The text a stored notebook shows under its code cell number ``index``."""
+    outputs = _code(path)[index]["outputs"]
+    return "".join("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", "")) for o in outputs)
+
+
+def test_recorded_notebooks_pass_nbval_with_no_server_and_no_credentials(tmp_path, request):
     folder = tmp_path / "notebooks"
     folder.mkdir()
-    for path in NOTEBOOKS:
-        shutil.copy(path, folder / path.name)
-        _with_whoami(folder / path.name)
+    notebook = _copied(folder)
     shutil.copy(ROOT / "notebooks" / "sanitize.cfg", folder)
     (folder / "conftest.py").write_text(NUMBERED, encoding="utf-8")
     assert NUMBERED in (ROOT / "docs/guide/reproducible.md").read_text(encoding="utf-8")  # as written
 
     _execute(folder)  # 1. record, against the in-kernel local server
     _execute(folder, YGPT_CACHE_MODE="replay")  # 2. the outputs CI will compare with
-    for path in NOTEBOOKS:
-        assert _replies(folder / path.name) == _replies(path), f"{path.name} replayed other replies"
-        last = json.loads((folder / path.name).read_text(encoding="utf-8"))["cells"][-1]
-        whoami = "".join(last["outputs"][0]["data"]["text/plain"])
-        assert "not YandexGPT), starts with the first request" in whoami, f"{path.name}: {whoami}"  # never started
+    assert _replies(notebook) == _replies(TUTORIAL), "replayed other replies"
+    whoami = _outputs(notebook, -1)
+    assert "not YandexGPT), starts with the first request" in whoami, whoami  # never started
+    assert re.fullmatch(r"cache +replies.sqlite\nmode +replay\ncontents +entries, size and hits: "
+                        r"%ygpt cache\s*", _outputs(notebook, 0)), _outputs(notebook, 0)  # nothing that changes
 
-    changed = folder / "01_prompt_mode_changed.ipynb"  # 4. a copy with one prompt changed, not recorded
-    changed.write_text((folder / "01_prompt_mode.ipynb").read_text(encoding="utf-8").replace(*CHANGED),
-                       encoding="utf-8")
-    assert CHANGED[1] in changed.read_text(encoding="utf-8")
-    ran = _nbval(folder)  # 3. CI, over the recorded notebooks and the changed copy
-    cells = sum(len(_code(folder / p.name)) for p in NOTEBOOKS) + len(_code(changed))
+    colleague = request.getfixturevalue("shell")  # a teammate records into the shared file
+    colleague.run_line_magic("ygpt", f"cache {folder / 'replies.sqlite'}")
+    assert cell(colleague, "%%ygpt --once\nSay hello to Boris").ok
+
+    source = notebook.read_text(encoding="utf-8")  # 4. a prompt changed, the notebook not run again
+    assert source.count(CHANGED[0]) == 1
+    notebook.write_text(source.replace(*CHANGED), encoding="utf-8")
+    ran = _nbval(folder)  # 3. CI
+    changed = next(i for i, c in enumerate(_code(notebook)) if CHANGED[1] in "".join(c["source"]))
+    cells = len(_code(notebook))
     assert ran.returncode == 1 and f"1 failed, {cells - 1} passed" in ran.stdout, ran.stdout[-4000:]
-    assert f"FAILED {changed.name}::Cell " in ran.stdout, ran.stdout[-4000:]  # in the copy only
-    report = " ".join(ran.stdout.split())
-    assert "No recorded reply for cell In [" in report and f"(“{CHANGED[1]}”)" in report, report[-4000:]
+    assert re.search(rf"FAILED {re.escape(notebook.name)}::Cell {changed}\b", ran.stdout), ran.stdout[-4000:]
+    report = " ".join(ran.stdout.split())  # the cell as Jupyter numbers it, the first line of its prompt
+    assert f"No recorded reply for cell In [{changed + 1}] (“{CHANGED[1]}”)" in report, report[-4000:]
 
 
 def _code(path: Path) -> list[dict]:
