@@ -1,8 +1,11 @@
 """`ygpt-magic demo` as a newcomer runs it: notebooks executed headless, each exchange printed.
 
 The full demo runs all tutorials (nbval already executes them in `make test`); here small
-notebooks keep it quick while going through the real CLI, kernel and local server, four of them
-in one run (the module's ``demo``), as a newcomer's folder of tutorials is.
+notebooks keep it quick while going through the real CLI, kernel and local server. Each run is a
+real process: the stories read its terminal (stdout, stderr, exit code) and what its kernels
+relay. Stories that read different things from one run share it: five notebooks that run
+through, behind a corporate proxy (the module's ``demo``), and three where one fails (``broken``);
+a kernel and a CLI start cost 2-3 CPU-seconds apiece.
 """
 
 from __future__ import annotations
@@ -26,16 +29,32 @@ def _notebook(folder: Path, name: str, *sources: str) -> None:
     nbformat.write(nb, folder / f"{name}.ipynb")
 
 
-def _demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("YC_", "YGPT_"))}
+#: a dead proxy, as exported on a corporate machine (without a loopback exemption)
+PROXY = {"https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9"}
+
+
+def _demo(tmp_path: Path, *args: str, **more: str) -> subprocess.CompletedProcess:
+    """The demo over ``tmp_path/in``, with no YC_*, YGPT_* or proxy exemption from the machine."""
+    dropped = ("no_proxy", "no_grpc_proxy")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("YC_", "YGPT_")) and k.lower() not in dropped}
+    env.update(more)
     return subprocess.run([*CLI, "demo", "--notebooks", str(tmp_path / "in"), "--out", str(tmp_path / "out"), *args],
                           capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
 
 
+# Makes the kernel report an interrupt on its stderr, which the demo relays: ipykernel itself
+# logs one only when it lands while a message is handled, one notebook end in two.
+_REPORT_INTERRUPTS = """import signal, sys
+def report(signum, frame):
+    print("ERROR | interrupted", file=sys.__stderr__, flush=True)
+get_ipython().kernel.saved_sigint_handler = report  # restored after each message it handles"""
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
-    """One demo over four small notebooks, each a thing a newcomer's tutorial does (a kernel and
-    a local server start once, not four times); the tests below read its transcript and output."""
+    """One demo over five small notebooks that run through, four of them a thing a newcomer's
+    tutorial does and one that reports an interrupt, behind a dead proxy; the tests below read
+    its transcript and output."""
     folder = tmp_path_factory.mktemp("demo")
     (folder / "in").mkdir()
     _notebook(folder / "in", "translate", "%load_ext ygpt_magic",
@@ -49,7 +68,8 @@ def demo(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     _notebook(folder / "in", "clean", "%load_ext ygpt_magic", "x = 41", "x + 1",
               "%%ygpt --once\nWhat is {Out[3]} in words?", "words = ['one', 'two']",
               "%%ygpt --map words --out answers\nSpell {item}")
-    result = _demo(folder)
+    _notebook(folder / "in", "probe", _REPORT_INTERRUPTS, "%load_ext ygpt_magic", "%%ygpt --once\nHello")
+    result = _demo(folder, **PROXY)
     assert result.returncode == 0, result.stderr
     return folder, result
 
@@ -87,16 +107,27 @@ def test_a_fix_is_printed_with_what_it_sent(demo):
     assert "TypeError" in fixed.split("%ygpt fix", 1)[1], "the error it sent is shown"
 
 
-def test_a_failing_notebook_is_named_and_the_others_still_run(tmp_path):
-    (tmp_path / "in").mkdir()
-    _notebook(tmp_path / "in", "a_broken", "%load_ext ygpt_magic", "%%ygpt --temperature 7\nHello")
-    _notebook(tmp_path / "in", "b_fine", "%load_ext ygpt_magic", "%%ygpt --once\nMake it shorter")
-    result = _demo(tmp_path)
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """One demo where the first notebook fails, then one that runs through, then one whose kernel
+    says something while a cell runs and as its process exits."""
+    folder = tmp_path_factory.mktemp("broken")
+    (folder / "in").mkdir()
+    _notebook(folder / "in", "a_broken", "%load_ext ygpt_magic", "%%ygpt --temperature 7\nHello")
+    _notebook(folder / "in", "b_fine", "%load_ext ygpt_magic", "%%ygpt --once\nMake it shorter")
+    _notebook(folder / "in", "c_ends", "import atexit, sys\n"
+              "print('logged while cells ran', file=sys.__stderr__, flush=True)\n"
+              "atexit.register(lambda: print('Traceback: dying words', file=sys.__stderr__, flush=True))")
+    return folder, _demo(folder)
+
+
+def test_a_failing_notebook_is_named_and_the_others_still_run(broken):
+    folder, result = broken
     assert result.returncode == 1
     assert "a_broken ━━ FAILED" in result.stderr and "temperature" in result.stderr
-    assert "These notebooks failed: a_broken.ipynb" in result.stderr
+    assert "These notebooks failed: a_broken.ipynb. " in result.stderr
     assert "b_fine ━━ 1 exchange," in result.stdout
-    assert not (tmp_path / "out" / "a_broken.ipynb").exists()
+    assert not (folder / "out" / "a_broken.ipynb").exists()
 
 
 def test_a_run_where_nothing_failed_shows_nothing_from_the_kernels(demo):
@@ -108,35 +139,31 @@ def test_a_run_where_nothing_failed_shows_nothing_from_the_kernels(demo):
     assert not [line for line in result.stdout.splitlines() if line.lstrip().startswith("kernel ▸")]
 
 
-# Makes the kernel report an interrupt on its stderr, which the demo relays: ipykernel itself
-# logs one only when it lands while a message is handled, one notebook end in two.
-_REPORT_INTERRUPTS = """import signal, sys
-def report(signum, frame):
-    print("ERROR | interrupted", file=sys.__stderr__, flush=True)
-get_ipython().kernel.saved_sigint_handler = report  # restored after each message it handles"""
-
-
-def test_a_notebook_that_ran_through_ends_its_kernel_without_an_interrupt(tmp_path):
-    (tmp_path / "in").mkdir()
-    _notebook(tmp_path / "in", "probe", _REPORT_INTERRUPTS, "%load_ext ygpt_magic", "%%ygpt --once\nHello")
-    result = _demo(tmp_path)
-    assert result.returncode == 0, result.stderr
+def test_a_notebook_that_ran_through_ends_its_kernel_without_an_interrupt(demo):
+    _, result = demo
     assert "probe ━━ 1 exchange," in result.stdout
     assert "interrupted" not in result.stderr and "kernel ▸" not in result.stderr, result.stderr
 
 
-def test_what_a_kernel_prints_while_it_ends_is_not_relayed_but_what_it_logged_while_cells_ran_is(tmp_path):
+def test_what_a_kernel_prints_while_it_ends_is_not_relayed_but_what_it_logged_while_cells_ran_is(broken):
     """Under load ipykernel can print a traceback of its own as its sockets close, after a
     notebook that ran through: not the notebook's error. Here the kernel says something as its
-    process exits, and something while a cell runs: the demo relays only the second."""
-    (tmp_path / "in").mkdir()
-    _notebook(tmp_path / "in", "ends", "import atexit, sys\n"
-              "print('logged while cells ran', file=sys.__stderr__, flush=True)\n"
-              "atexit.register(lambda: print('Traceback: dying words', file=sys.__stderr__, flush=True))")
-    result = _demo(tmp_path)
-    assert result.returncode == 0, result.stderr
+    process exits, and something while a cell runs: the demo relays only the second, and the
+    notebook counts as run through (written, not among the failed)."""
+    folder, result = broken
+    assert "c_ends ━━ 0 exchanges," in result.stdout and (folder / "out" / "c_ends.ipynb").is_file()
+    assert "These notebooks failed: a_broken.ipynb. " in result.stderr, result.stderr
     assert "kernel ▸ logged while cells ran" in result.stderr, result.stderr
     assert "dying words" not in result.stderr, result.stderr
+
+
+def test_the_demo_behind_a_proxy_reaches_its_local_server_directly(demo):
+    """`https_proxy` exported in the shell, as on a corporate machine: the kernels talk to the
+    embedded server over loopback, not through the proxy (a dead address here)."""
+    folder, result = demo
+    assert "translate ━━ 1 exchange," in result.stdout
+    assert "proxy" not in result.stdout + result.stderr
+    assert result.stdout.rstrip().endswith(f"5 executed notebooks written to {folder / 'out'}.")
 
 
 def test_no_notebooks_says_where_to_run_it(tmp_path):

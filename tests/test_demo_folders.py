@@ -2,7 +2,11 @@
 (findings firsthour.md 1, 2 and 4): in a project with a notebooks/ folder of its own, the demo ran
 those notebooks and --update wrote over their saved outputs; behind a proxy every tutorial failed
 and the run still said the notebooks were written; an --out naming a file ran everything, then
-ended in a FileExistsError traceback."""
+ended in a FileExistsError traceback.
+
+The proxy story reads test_demo.py's shared run (its kernels behind a dead proxy), and the story
+of a run where every notebook failed reads test_demo_cache.py's replay with nothing recorded:
+neither needs a folder or a run of its own. The stories here each need their own folder."""
 
 from __future__ import annotations
 
@@ -98,34 +102,3 @@ def test_out_naming_a_file_says_so_in_one_line_before_running_anything(project):
                     "name another, e.g. --out build/notebooks."), said
     assert (project / "results").read_text() == "my notes"
     _untouched(project)
-
-
-def _asking_notebook(folder: Path) -> None:
-    folder.mkdir()
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(source) for source in ("%load_ext ygpt_magic", "%%ygpt --once\nHello")]
-    nbformat.write(notebook, folder / "hello.ipynb")
-
-
-def test_the_demo_behind_a_proxy_reaches_its_local_server_directly(tmp_path):
-    """`https_proxy` exported in the shell, as on a corporate machine: the kernels talk to the
-    embedded server over loopback, not through the proxy (a dead address here)."""
-    _asking_notebook(tmp_path / "in")
-    done = subprocess.run([*CLI, "demo", "--notebooks", "in", "--out", "out"], cwd=tmp_path, timeout=120,
-                          env=_environment(https_proxy="http://127.0.0.1:9", http_proxy="http://127.0.0.1:9"),
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert "hello ━━ 1 exchange," in done.stdout
-    assert "proxy" not in done.stdout + done.stderr
-    assert done.stdout.rstrip().endswith("1 executed notebook written to out.")
-
-
-def test_a_run_where_every_notebook_failed_does_not_say_they_were_written(tmp_path):
-    _asking_notebook(tmp_path / "in")
-    (tmp_path / "in" / "hello.ipynb").write_text(
-        (tmp_path / "in" / "hello.ipynb").read_text().replace("--once", "--temperature 7"))
-    done = subprocess.run([*CLI, "demo", "--notebooks", "in", "--out", "out"], cwd=tmp_path, timeout=120,
-                          env=_environment(), capture_output=True, text=True)
-    assert done.returncode == 1
-    assert done.stdout.rstrip().endswith("No notebook was written."), done.stdout
-    assert "These notebooks failed: hello.ipynb." in done.stderr, done.stderr
