@@ -4,6 +4,11 @@ talking to the local server over loopback, typed into line by line.
 A terminal prints a display once and can never change it, so what it shows is what was printed:
 the test reads the raw bytes, keeps when each piece arrived, and replays the line erasures to
 get the screen a person reads.
+
+The stories share one ``ipython`` (a start costs 2-3 CPU-s: IPython, the SDK, pandas), as a
+user types one cell after another: each starts from :meth:`Terminal.fresh` (the extension
+reloaded, every setting back to its default) and reads only what its own cells printed, up to
+the next prompt, so no story's screen holds an earlier one's output.
 """
 
 from __future__ import annotations
@@ -32,6 +37,9 @@ REPO = Path(ygpt_magic.__file__).resolve().parents[1]
 FOOTER = re.compile(r"yandexgpt · [^\n]*? · \d+ → \d+ tokens · [^\n]*?₽ · \d+\.\d s")
 NOTE = "{df}: DataFrame 200 × 5, sent as 20 rows"
 WAITING = "⏳ waiting for yandexgpt…"
+#: a shell's ygpt_magic as a new one's: the settings ``%config`` set forgotten (``%reload_ext``
+#: keeps them), then the extension reloaded (no chat, usage or connection kept)
+FRESH = ("get_ipython().config.pop('YGptMagics', None);", "%reload_ext ygpt_magic")
 
 
 class Terminal:
@@ -60,12 +68,26 @@ class Terminal:
                 self.child.send("\x03")   # Ctrl-C: the terminal sends SIGINT to IPython
                 interrupt_at = None
             if resize_at is not None and resize_at[0] in printed:
-                fcntl.ioctl(self.child.child_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 50, resize_at[1], 0, 0))
+                self.resize(resize_at[1])
                 resize_at = None
             piece = self.child.read_nonblocking(65536, timeout=30)
             pieces.append((time.monotonic() - start, piece))   # stamped as it came, not as the read began
         self.count += 1
         return pieces
+
+    def resize(self, columns: int) -> None:
+        """Tell the terminal's size is ``columns`` wide, as ``stty cols N`` does."""
+        fcntl.ioctl(self.child.child_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+
+    def fresh(self, *settings: str) -> None:
+        """Start a story as in a new ``ipython``: the extension reloaded (no chat, usage or
+        connection of an earlier story; the connection from the environment again), every
+        ``%config YGptMagics`` an earlier story set forgotten, then ``settings`` (``%config``
+        lines) run."""
+        for line in FRESH:
+            self.run(line)
+        for setting in settings:
+            self.run(setting)
 
 
 def screen(pieces: list[tuple[float, str]]) -> str:
@@ -88,16 +110,43 @@ def first(pieces: list[tuple[float, str]], text: str) -> float:
     raise AssertionError(f"{text!r} never printed:\n{screen(pieces)}")
 
 
-@pytest.fixture
-def terminal(ygpt_server, tmp_path) -> Iterator[Terminal]:
-    """``ipython`` in a 200-column pseudo-terminal with the extension loaded, connected to the
-    local server; a DataFrame ``df`` of 200 rows and 5 columns in its namespace."""
+def user_env(server_address: str, ipython_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a user's ``ipython`` connected to the local server at ``server_address``."""
     env = {name: value for name, value in os.environ.items() if name not in CREDENTIAL_ENV}
-    env.update(PYTHONPATH=str(REPO), IPYTHONDIR=str(tmp_path), YC_API_KEY=TEST_KEY,
-               YC_FOLDER_ID=TEST_FOLDER, YGPT_ENDPOINT=ygpt_server.address, YGPT_INSECURE="1")
-    with loaded_ipython(env) as shell:
+    env.update(PYTHONPATH=str(REPO), IPYTHONDIR=str(ipython_dir), YC_API_KEY=TEST_KEY, YC_FOLDER_ID=TEST_FOLDER,
+               YGPT_ENDPOINT=server_address, YGPT_INSECURE="1", **extra)
+    return env
+
+
+@contextmanager
+def user_ipython(server_address: str, ipython_dir: Path) -> Iterator[Terminal]:
+    """``ipython`` in a 200-column pseudo-terminal with the extension loaded, connected to the
+    local server at ``server_address``; a DataFrame ``df`` of 200 rows and 5 columns in its namespace."""
+    with loaded_ipython(user_env(server_address, ipython_dir)) as shell:
         shell.run("import pandas as pd; df = pd.DataFrame({c: range(200) for c in 'abcde'})")
         yield shell
+
+
+@pytest.fixture
+def terminal(ygpt_server, tmp_path) -> Iterator[Terminal]:
+    """:func:`user_ipython` of a story's own (test_auth_stopped.py and test_stream_retry.py take it)."""
+    with user_ipython(ygpt_server.address, tmp_path) as shell:
+        yield shell
+
+
+@pytest.fixture(scope="module")
+def _module_terminal(_ygpt_server_session, tmp_path_factory) -> Iterator[Terminal]:
+    """:func:`user_ipython` for the module's stories, connected to the session's local server
+    (the one ``ygpt_server`` resets for each story): no story here is about IPython's start."""
+    with user_ipython(_ygpt_server_session.address, tmp_path_factory.mktemp("ipython")) as shell:
+        yield shell
+
+
+@pytest.fixture
+def typed(_module_terminal, ygpt_server) -> Terminal:
+    """The module's ``ipython``, :meth:`~Terminal.fresh`, talking to the story's reset server."""
+    _module_terminal.fresh()
+    return _module_terminal
 
 
 @contextmanager
@@ -133,10 +182,10 @@ def spawn_ipython(env: dict[str, str], columns: int = 200) -> tuple[pexpect.fdpe
 
 
 @pytest.mark.slow  # waits out real time (a timeout, a retry, a killed server)
-def test_a_slow_streamed_reply_appears_as_it_arrives_with_its_note_and_footer(terminal, ygpt_server):
+def test_a_slow_streamed_reply_appears_as_it_arrives_with_its_note_and_footer(typed, ygpt_server):
     ygpt_server.faults.latency(0.2)  # before every chunk: about 4 s for the whole reply
     ygpt_server.faults.first_chunk_latency(0.5)  # past loop.SLOW_AFTER: the waiting line shows
-    pieces = terminal.run("%%ygpt", "Summarise {df}")
+    pieces = typed.run("%%ygpt", "Summarise {df}")
     shown = screen(pieces)
     lines = shown.split("\n")
     reply = lines[lines.index(NOTE) + 2]
@@ -148,8 +197,8 @@ def test_a_slow_streamed_reply_appears_as_it_arrives_with_its_note_and_footer(te
 
 
 @pytest.mark.slow
-def test_dry_run_prints_each_message_as_its_own_lines(terminal, ygpt_server):
-    shown = screen(terminal.run("%%ygpt --dry-run", "Summarise {df}", "in two lines"))
+def test_dry_run_prints_each_message_as_its_own_lines(typed, ygpt_server):
+    shown = screen(typed.run("%%ygpt --dry-run", "Summarise {df}", "in two lines"))
     assert NOTE in shown and "Nothing was sent." in shown
     assert "user:\n    Summarise DataFrame: 200 rows × 5 columns\n" in shown
     assert "\n    | 199 | 199 | 199 | 199 | 199 | 199 |\n" in shown
@@ -158,9 +207,9 @@ def test_dry_run_prints_each_message_as_its_own_lines(terminal, ygpt_server):
 
 
 @pytest.mark.slow
-def test_a_tool_call_shows_its_arguments_and_result_above_the_reply(terminal):
-    terminal.run("def get_sales(region: str) -> str:", "    return 'three sales, 240 units'", "")
-    shown = screen(terminal.run("%%ygpt --tools get_sales", "How did the north region do?"))
+def test_a_tool_call_shows_its_arguments_and_result_above_the_reply(typed):
+    typed.run("def get_sales(region: str) -> str:", "    return 'three sales, 240 units'", "")
+    shown = screen(typed.run("%%ygpt --tools get_sales", "How did the north region do?"))
     call = shown.index('🔧 get_sales(region="north") →')
     assert shown.index('arguments:\n        {\n          "region": "north"\n        }', call) > call
     assert shown.index("result:\n        three sales, 240 units", call) > call
@@ -169,19 +218,19 @@ def test_a_tool_call_shows_its_arguments_and_result_above_the_reply(terminal):
 
 
 @pytest.mark.slow
-def test_a_tool_call_and_the_reply_under_it_are_a_blank_line_apart(terminal):
+def test_a_tool_call_and_the_reply_under_it_are_a_blank_line_apart(typed):
     """The call is an output of its own: the reply's first line came right under the call's
     indented result, and read as more of it."""
-    terminal.run("def get_sales(region: str) -> str:", "    return 'three sales, 240 units'", "")
-    shown = screen(terminal.run("%%ygpt --tools get_sales --once", "How did the north region do?"))
+    typed.run("def get_sales(region: str) -> str:", "    return 'three sales, 240 units'", "")
+    shown = screen(typed.run("%%ygpt --tools get_sales --once", "How did the north region do?"))
     assert "        three sales, 240 units\n\nThe north region had" in shown, shown
     assert "\n\n\n" not in shown[shown.index("🔧"):], shown
 
 
 @pytest.mark.slow
-def test_ctrl_c_keeps_the_text_printed_so_far_and_marks_it_once(terminal, ygpt_server):
+def test_ctrl_c_keeps_the_text_printed_so_far_and_marks_it_once(typed, ygpt_server):
     ygpt_server.faults.latency(0.2)
-    shown = screen(terminal.run("%%ygpt", "Summarise {df}", interrupt_at="Summarise DataFrame"))
+    shown = screen(typed.run("%%ygpt", "Summarise {df}", interrupt_at="Summarise DataFrame"))
     partial = shown[shown.index(NOTE) + len(NOTE):shown.index("⏹")].strip()
     assert partial.count("Summarise DataFrame") == 1 and not partial.endswith("unclear.")
     assert "⏹ interrupted — not added to the chat\n" in shown and shown.count("⏹") == 1
@@ -222,21 +271,21 @@ def test_a_partial_reply_that_grew_before_it_was_printed_is_finished_not_printed
 
 
 @pytest.mark.slow
-def test_code_and_json_formats_are_printed_once_in_their_final_form(terminal):
+def test_code_and_json_formats_are_printed_once_in_their_final_form(typed):
     for flags in ("--format code", "--format json"):
-        shown = screen(terminal.run(f"%%ygpt {flags} --once", "Tell me about cats"))
+        shown = screen(typed.run(f"%%ygpt {flags} --once", "Tell me about cats"))
         assert shown.count("Tell me about cats") == 2, shown  # the cell typed, and the reply once
         assert FOOTER.search(shown) and "⏳" not in shown
 
 
 @pytest.mark.slow
-def test_a_stream_retried_after_a_break_marks_the_abandoned_text_above_the_answer(terminal, ygpt_server):
+def test_a_stream_retried_after_a_break_marks_the_abandoned_text_above_the_answer(typed, ygpt_server):
     """A terminal cannot take back the text of the attempt that broke off: a line says the text
     below replaces it, so two attempts (different ones, at a temperature above 0) never read as
     one reply."""
     ygpt_server.faults.latency(0.02)
     ygpt_server.faults.break_stream_after(8, "UNAVAILABLE")   # the client retries; the text starts over
-    shown = screen(terminal.run("%%ygpt --once", "Summarise {df}"))
+    shown = screen(typed.run("%%ygpt --once", "Summarise {df}"))
     mark = shown.index(RETRIED)
     abandoned, answer = shown[:mark], shown[mark + len(RETRIED):]
     assert "Summarise DataFrame" in abandoned and not FOOTER.search(abandoned)
@@ -246,27 +295,28 @@ def test_a_stream_retried_after_a_break_marks_the_abandoned_text_above_the_answe
 
 
 @pytest.mark.slow
-def test_a_stream_that_broke_off_says_it_is_tried_again_while_the_retry_waits(terminal, ygpt_server):
+def test_a_stream_that_broke_off_says_it_is_tried_again_while_the_retry_waits(typed, ygpt_server):
     """The text froze with no word while the retry waited (2.5 s here; 13.5 s when the server had
     died) and a user pressed Ctrl-C: as in Jupyter, a line under the text says the stream broke
     off and is tried again, erased when the new attempt's text or the error comes."""
     ygpt_server.faults.latency(0.02)
     ygpt_server.faults.break_stream_after(8, "UNAVAILABLE")
-    pieces = terminal.run("%%ygpt --once", "Summarise {df}")
+    pieces = typed.run("%%ygpt --once", "Summarise {df}")
     assert first(pieces, RETRYING) + 1.0 < first(pieces, RETRIED), "the line shows while the retry waits"
     shown = screen(pieces)
     assert RETRYING not in shown and shown.count(RETRIED) == 1 and FOOTER.search(shown), shown
 
-    terminal.run("%config YGptMagics.retries = 1")
+    typed.run("%config YGptMagics.retries = 1")
     ygpt_server.faults.break_stream_after(8, "UNAVAILABLE")
     ygpt_server.faults.break_stream_after(0, "UNAVAILABLE")   # the retry fails before any text: the error
-    shown = screen(terminal.run("%%ygpt --once", "Summarise {df}"))
+    shown = screen(typed.run("%%ygpt --once", "Summarise {df}"))
     assert RETRYING not in shown and shown.count(FAILED) == 1, shown
     assert shown.count(NOTE) == 1 and shown.count("Summarise DataFrame") == 1, "the text is not printed again"
 
 
 #: a stderr that presses Ctrl-C (a real SIGINT to IPython) as the first --map bar is written to
-#: it: where Python handles it, as the write returns, the bar is on screen and not yet closed
+#: it: where Python handles it, as the write returns, the bar is on screen and not yet closed; it
+#: presses once and puts the real stderr back
 PRESS_AS_THE_BAR_DRAWS = (
     "import os, signal, sys\n"
     "class PressingStderr:\n"
@@ -274,7 +324,7 @@ PRESS_AS_THE_BAR_DRAWS = (
     "    def write(self, text):\n"
     "        written = self.stream.write(text)\n"
     "        if self.armed and '--map' in text:\n"
-    "            self.armed = False\n"
+    "            self.armed, sys.stderr = False, self.stream\n"   # then the real one, for the next story
     "            os.kill(os.getpid(), signal.SIGINT)\n"
     "        return written\n"
     "    def __getattr__(self, name): return getattr(self.stream, name)\n"
@@ -282,12 +332,12 @@ PRESS_AS_THE_BAR_DRAWS = (
 
 
 @pytest.mark.slow
-def test_ctrl_c_as_a_map_bar_first_draws_leaves_no_half_bar_under_the_stop(terminal, ygpt_server):
+def test_ctrl_c_as_a_map_bar_first_draws_leaves_no_half_bar_under_the_stop(typed, ygpt_server):
     """The stop's line was printed on the bar's row, after it: '--map 3 rows:   0%|…| 0/3
     [00:00<?, ?row/s]StoppedBeforeSending: Stopped before any row was sent: …'."""
-    terminal.run(f"exec({PRESS_AS_THE_BAR_DRAWS!r})")
-    terminal.run("words = ['a', 'b', 'c']")
-    shown = screen(terminal.run("%%ygpt --map words --out answers", "Say {item}"))
+    typed.run(f"exec({PRESS_AS_THE_BAR_DRAWS!r})")
+    typed.run("words = ['a', 'b', 'c']")
+    shown = screen(typed.run("%%ygpt --map words --out answers", "Say {item}"))
     assert "\nStoppedBeforeSending: Stopped before any row was sent: Ctrl-C came while the progress bar was being " \
            "set up." in shown, shown
     assert "--map 3 rows" not in shown, shown

@@ -9,15 +9,15 @@ bytes it was sent, so a sequence that reached it is seen even where the screen w
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from conftest import CREDENTIAL_ENV, TEST_FOLDER, TEST_KEY, cell
+from conftest import cell
 from IPython.utils.capture import capture_output
-from test_terminal import REPO, Terminal, loaded_ipython, screen
+from test_terminal import Terminal, loaded_ipython, screen, user_env
 
 from ygpt_magic.emulator import LocalServer, start_local_server
 
@@ -44,24 +44,24 @@ def server(tmp_path_factory) -> Iterator[LocalServer]:
         yield started
 
 
-def ipython_env(server: LocalServer, folder: object, **extra: str) -> dict[str, str]:
-    """The environment of a user's ``ipython`` connected to ``server``."""
-    env = {name: value for name, value in os.environ.items() if name not in CREDENTIAL_ENV}
-    env.update(PYTHONPATH=str(REPO), IPYTHONDIR=str(folder), YC_API_KEY=TEST_KEY, YC_FOLDER_ID=TEST_FOLDER,
-               YGPT_ENDPOINT=server.address, YGPT_INSECURE="1", **extra)
-    return env
+def ipython_env(server: LocalServer, folder: Path, **extra: str) -> dict[str, str]:
+    """The environment of a user's ``ipython`` connected to ``server`` (test_terminal_commands.py
+    takes it)."""
+    return user_env(server.address, folder, **extra)
 
 
 @pytest.fixture(scope="module")
 def terminal(server, tmp_path_factory) -> Iterator[Terminal]:
     """``ipython`` in a pseudo-terminal with the extension loaded, for the whole module."""
-    with loaded_ipython(ipython_env(server, tmp_path_factory.mktemp("ipython"))) as shell:
+    with loaded_ipython(user_env(server.address, tmp_path_factory.mktemp("ipython"))) as shell:
         yield shell
 
 
 @pytest.fixture
 def typed(terminal, server) -> Terminal:
-    """The module's terminal, with the server's faults and request log cleared."""
+    """The module's terminal, :meth:`~test_terminal.Terminal.fresh`, with the server's faults and
+    request log cleared."""
+    terminal.fresh()
     server.reset()
     return terminal
 
@@ -129,9 +129,10 @@ def test_an_error_quoting_the_server_shows_its_escapes_without_obeying_them(shel
 
 @pytest.mark.slow
 def test_a_dumb_terminal_gets_no_cursor_control_and_no_waiting_line_it_cannot_erase(server, tmp_path):
+    """An ``ipython`` of its own: TERM is what the terminal says at the start."""
     server.reset()
     server.faults.first_chunk_latency(1.0)   # past the wait before the waiting line would show
-    with loaded_ipython(ipython_env(server, tmp_path, TERM="dumb")) as shell:
+    with loaded_ipython(user_env(server.address, tmp_path, TERM="dumb")) as shell:
         pieces = shell.run("%%ygpt --once", "give paragraphs")
     assert "\x1b" not in printed(pieces) and "⏳" not in printed(pieces), repr(printed(pieces)[:400])
     assert "Third paragraph, the end." in screen(pieces)
@@ -139,11 +140,12 @@ def test_a_dumb_terminal_gets_no_cursor_control_and_no_waiting_line_it_cannot_er
 
 @pytest.mark.slow
 def test_a_script_piped_to_a_file_holds_the_reply_not_the_waiting_line(server, tmp_path):
+    """A process of its own: its stdout is a pipe, as a shell's redirect makes it."""
     server.reset()
     server.faults.first_chunk_latency(1.0)
     script = tmp_path / "ask.ipy"
     script.write_text("%%ygpt --once\ngive paragraphs\n", encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "IPython", "--ext", "ygpt_magic", str(script)],
-                            env=ipython_env(server, tmp_path), capture_output=True, text=True, timeout=60,
+                            env=user_env(server.address, tmp_path), capture_output=True, text=True, timeout=60,
                             stdin=subprocess.DEVNULL)
     assert result.stdout.startswith(PARAGRAPHS + "\n\nyandexgpt · local server · scripted"), result.stdout[:300]
