@@ -5,12 +5,15 @@ columns, so none is left on screen above what replaced it.
 The real ``ipython`` runs in a pseudo-terminal 60 columns wide; :class:`Rows` replays what it
 printed the way a terminal lays it out (a line wraps at the edge, a CJK character takes two
 columns and starts the next row when one is left) to give the rows a person reads.
+
+The stories of one width share its ``ipython`` (a start costs 2-3 CPU-s), each from
+:meth:`~test_terminal.Terminal.fresh` at the width it started with: one pane 60 columns wide,
+one 76 for the tables. The width is the one the pane started with, and COLUMNS says 80.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import re
 import sys
 from collections.abc import Iterator
@@ -18,8 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import CREDENTIAL_ENV, TEST_FOLDER, TEST_KEY, cell
-from test_terminal import REPO, Terminal, loaded_ipython
+from conftest import cell
+from test_terminal import Terminal, loaded_ipython, user_env
 from wcwidth import iter_graphemes, wcswidth
 
 from ygpt_magic.render.terminal import Typewriter
@@ -82,25 +85,37 @@ class Rows:
         return "\n".join(line.rstrip() for line in lines).rstrip("\n")
 
 
+#: the setting of every story in a pane: retrying after 0.1 s (not 1 s)
+QUICK_RETRY = "%config YGptMagics.retry_backoff = 0.1"
+
+
 @contextmanager
 def _split_pane(server_address: str, ipython_dir: Path, columns: int) -> Iterator[Terminal]:
     """``ipython`` in a pseudo-terminal ``columns`` wide, the extension loaded, connected to the
-    local server, retrying after 0.1 s (not 1 s). The environment says COLUMNS=80, as one exported
-    before the pane was split says (pytest-xdist's workers export it too): the terminal's own
-    width is the one that wraps."""
-    env = {name: value for name, value in os.environ.items() if name not in CREDENTIAL_ENV}
-    env.update(PYTHONPATH=str(REPO), IPYTHONDIR=str(ipython_dir), YC_API_KEY=TEST_KEY, COLUMNS="80", LINES="24",
-               YC_FOLDER_ID=TEST_FOLDER, YGPT_ENDPOINT=server_address, YGPT_INSECURE="1")
-    with loaded_ipython(env, columns=columns) as shell:
-        shell.run("%config YGptMagics.retry_backoff = 0.1")
+    local server. The environment says COLUMNS=80, as one exported before the pane was split
+    says (pytest-xdist's workers export it too): the terminal's own width is the one that wraps."""
+    with loaded_ipython(user_env(server_address, ipython_dir, COLUMNS="80", LINES="24"), columns=columns) as shell:
+        yield shell
+
+
+def _story_in(pane: Terminal, columns: int) -> Terminal:
+    """``pane`` as a story starts in it: ``columns`` wide again (a story may have shrunk it),
+    :meth:`~test_terminal.Terminal.fresh`, retrying after 0.1 s."""
+    pane.resize(columns)
+    pane.fresh(QUICK_RETRY)
+    return pane
+
+
+@pytest.fixture(scope="module")
+def _narrow_pane(_ygpt_server_session, tmp_path_factory) -> Iterator[Terminal]:
+    with _split_pane(_ygpt_server_session.address, tmp_path_factory.mktemp("ipython"), COLUMNS) as shell:
         yield shell
 
 
 @pytest.fixture
-def narrow(ygpt_server, tmp_path) -> Iterator[Terminal]:
-    """:func:`_split_pane` COLUMNS wide."""
-    with _split_pane(ygpt_server.address, tmp_path, COLUMNS) as shell:
-        yield shell
+def narrow(_narrow_pane, ygpt_server) -> Terminal:
+    """The module's :func:`_split_pane` COLUMNS wide, as a story starts in it."""
+    return _story_in(_narrow_pane, COLUMNS)
 
 
 def _cell(flags: str, prompt: str) -> str:
@@ -184,16 +199,27 @@ def test_a_line_of_emoji_sequences_is_erased_without_the_row_above_it(monkeypatc
 SPLIT = 76
 
 
+@pytest.fixture(scope="module")
+def _split(_ygpt_server_session, tmp_path_factory) -> Iterator[Terminal]:
+    with _split_pane(_ygpt_server_session.address, tmp_path_factory.mktemp("ipython"), SPLIT) as shell:
+        yield shell
+
+
+@pytest.fixture
+def split(_split, ygpt_server) -> Terminal:
+    """The module's :func:`_split_pane` SPLIT wide, as a story starts in it."""
+    return _story_in(_split, SPLIT)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("command", ["%ygpt models", "%ygpt chats", "%ygpt usage"])
-def test_a_table_fits_the_terminals_own_width_not_an_exported_columns(ygpt_server, tmp_path, command):
+def test_a_table_fits_the_terminals_own_width_not_an_exported_columns(split, command):
     """A table's plain form was as wide as COLUMNS said (80), so in the pane the terminal wrapped
     each long row, pushing its last column under its first. A line of prose under a table
     (usage's note on prices) wraps as prose does."""
-    with _split_pane(ygpt_server.address, tmp_path, SPLIT) as shell:
-        shell.run(_cell("--chat customer-support-notes --system 'You answer in short plain sentences, a few at "
-                        "most, and never more'", "Tell me about cats"))
-        shown = Rows(SPLIT).feed("".join(piece for _, piece in shell.run(command))).text()
+    split.run(_cell("--chat customer-support-notes --system 'You answer in short plain sentences, a few at "
+                    "most, and never more'", "Tell me about cats"))
+    shown = Rows(SPLIT).feed("".join(piece for _, piece in split.run(command))).text()
     table = [line for line in shown.splitlines() if "  " in line.strip()]   # cells are two spaces apart
     assert table and max(len(line) for line in table) > SPLIT - 10, shown   # a table, wrapped to fit
     assert [line for line in table if len(line) > SPLIT] == [], shown
