@@ -7,6 +7,9 @@ reply used to start with an HTML-only display and arrive, footer and all, only i
 console printed nothing for it; a ``--map`` summary only replaced the bar's display, so the
 console kept ``--map 2 rows:   0%|``. This drives a real ipykernel through jupyter_client against
 the local server and keeps exactly what such a console prints.
+
+The stories share one kernel (a start costs 2-3 CPU-s), each from a fresh extension
+(test_terminal.FRESH) and reading only what its own cells sent: none is about a kernel's start.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import os
 
 import pytest
 from conftest import TEST_FOLDER, TEST_KEY
+from test_terminal import FRESH
 
 pytestmark = pytest.mark.slow  # a fresh kernel: seconds
 
@@ -35,26 +39,16 @@ def _console_view(client, code: str) -> str:
             shown.append(content["data"]["text/plain"])
 
 
-@pytest.fixture
-def console(tmp_path):
-    yield from _kernel(tmp_path, YGPT_ENDPOINT="local")
-
-
-@pytest.fixture
-def console_at(tmp_path, ygpt_server):
-    """A console's kernel connected to the test's local server, whose faults the test sets;
-    retrying after 0.1 s."""
-    for view in _kernel(tmp_path, YGPT_ENDPOINT=ygpt_server.address, YGPT_INSECURE="1"):
-        view("%config YGptMagics.retry_backoff = 0.1")
-        yield view
-
-
-def _kernel(tmp_path, **settings: str):
+@pytest.fixture(scope="module")
+def _kernel(_ygpt_server_session, tmp_path_factory):
+    """A kernel with the extension loaded, connected to the session's local server (the one
+    ``ygpt_server`` resets for each story)."""
     from jupyter_client.manager import start_new_kernel
 
-    env = {**os.environ, "YC_API_KEY": TEST_KEY, "YC_FOLDER_ID": TEST_FOLDER,
-           "IPYTHONDIR": str(tmp_path / "ipython"), **settings}
-    manager, client = start_new_kernel(kernel_name="python3", env=env, cwd=str(tmp_path))
+    folder = tmp_path_factory.mktemp("console")
+    env = {**os.environ, "YC_API_KEY": TEST_KEY, "YC_FOLDER_ID": TEST_FOLDER, "IPYTHONDIR": str(folder / "ipython"),
+           "YGPT_ENDPOINT": _ygpt_server_session.address, "YGPT_INSECURE": "1"}
+    manager, client = start_new_kernel(kernel_name="python3", env=env, cwd=str(folder))
     try:
         _console_view(client, "%load_ext ygpt_magic")
         yield lambda code: _console_view(client, code)
@@ -63,7 +57,18 @@ def _kernel(tmp_path, **settings: str):
         manager.shutdown_kernel(now=True)
 
 
+@pytest.fixture
+def console(_kernel, ygpt_server):
+    """The module's kernel as a console's, its extension fresh, retrying after 0.1 s; the
+    story's server has no faults until the story sets them."""
+    _kernel("\n".join(FRESH))
+    _kernel("%config YGptMagics.retry_backoff = 0.1")
+    return _kernel
+
+
 def test_a_streamed_reply_and_a_map_summary_reach_a_console(console):
+    """On the session's local server, as the stories below (its kernel once started its own with
+    YGPT_ENDPOINT=local): what the console shows is the same reply from the same server."""
     reply = console("%%ygpt\nTranslate into English: Быть или не быть")
     assert "Вы спросили: «Translate into English" in reply, f"the console showed {reply!r} for the %%ygpt cell"
     assert "tokens" in reply and "local server" in reply, "the footer comes with the reply"
@@ -76,21 +81,21 @@ def test_a_streamed_reply_and_a_map_summary_reach_a_console(console):
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
-def test_a_console_keeps_no_waiting_retry_or_first_chunk_line_above_the_reply(console_at, ygpt_server, fmt):
+def test_a_console_keeps_no_waiting_retry_or_first_chunk_line_above_the_reply(console, ygpt_server, fmt):
     """A live display's first message is all such a console ever prints of it: with --format
     text or json it was the waiting line, the '↻ … trying again' line, a tool's '⏳ running' line
     or the first chunk's few words, left above the reply for good (markdown and code opened with
     HTML alone)."""
     ygpt_server.faults.fail_next(1, "UNAVAILABLE")
-    refused = console_at(f"%%ygpt --format {fmt} --once\nTell me about cats")
+    refused = console(f"%%ygpt --format {fmt} --once\nTell me about cats")
     ygpt_server.faults.first_chunk_latency(1.0)   # past loop.SLOW_AFTER: the waiting line is drawn
-    slow = console_at(f"%%ygpt --format {fmt} --once\nTell me about cats")
+    slow = console(f"%%ygpt --format {fmt} --once\nTell me about cats")
     ygpt_server.faults.clear()
     ygpt_server.faults.latency(0.02)
     ygpt_server.faults.break_stream_after(8, "UNAVAILABLE")
-    broke = console_at(f"%%ygpt --format {fmt} --once\nTell me about cats")
-    console_at("def get_sales(region: str) -> str:\n    return 'three sales, 240 units'")
-    tools = console_at(f"%%ygpt --tools get_sales --format {fmt} --once\nHow did the north region do?")
+    broke = console(f"%%ygpt --format {fmt} --once\nTell me about cats")
+    console("def get_sales(region: str) -> str:\n    return 'three sales, 240 units'")
+    tools = console(f"%%ygpt --tools get_sales --format {fmt} --once\nHow did the north region do?")
     for shown in (refused, slow, broke):
         assert "trying again" not in shown and "⏳" not in shown, shown
         assert shown.count("You asked about") == 1 and "local server" in shown, shown
