@@ -84,18 +84,6 @@ def _notebook(path: Path, *sources: str) -> None:
     nbformat.write(notebook, path)
 
 
-@pytest.mark.slow
-def test_ctrl_c_while_the_demo_runs_its_notebooks_says_how_far_it_got(in_tmp):
-    (in_tmp / "in").mkdir()
-    _notebook(in_tmp / "in" / "a_quick.ipynb", "%load_ext ygpt_magic", "%%ygpt --once\nHello")
-    _notebook(in_tmp / "in" / "b_slow.ipynb", "import time\ntime.sleep(60)")
-    command = Command(["demo", "--notebooks", "in", "--out", "out"], )
-    printed, code = command.ctrl_c_once("━━ a_quick ━━")
-    assert "Traceback" not in printed and "Error" not in printed, printed[-1500:]
-    assert printed.rstrip().endswith("Demo stopped (Ctrl-C) after 1 of 2 notebooks; the executed ones are in out.")
-    assert code == 130 and (in_tmp / "out" / "a_quick.ipynb").exists()
-
-
 #: imported by sitecustomize.py in every Python the tests below start (the CLI, its kernels): it
 #: says when things start and stop, in files a test waits for, so Ctrl-C lands at a chosen moment
 _SITE = """import atexit, os, pathlib, sys, time
@@ -212,15 +200,21 @@ _RUNNING = ("import os, time\nwith open(os.environ['MARKS'], 'a') as marks: mark
 @pytest.mark.parametrize("first", [True, False], ids=["first-notebook", "second-notebook"])
 def test_ctrl_c_while_a_notebooks_cell_runs_prints_no_traceback(in_tmp, first):
     """A kernel stopped under a running cell logged ipykernel's "Exception in message handler"
-    (its sockets closed under the interrupted cell's reply) on the terminal."""
+    (its sockets closed under the interrupted cell's reply) on the terminal.
+
+    In the second notebook, it is also the demo stopped after a first notebook that asked the
+    model: the demo says how far it got and keeps that notebook executed. (That was a demo run of
+    its own, pressed at whatever moment followed the first notebook: the kernel's start, told
+    apart above, or this cell.)"""
     (in_tmp / "in").mkdir()
     if not first:
-        _notebook(in_tmp / "in" / "a_quick.ipynb", "1 + 1")
+        _notebook(in_tmp / "in" / "a_quick.ipynb", "%load_ext ygpt_magic", "%%ygpt --once\nHello")
     _notebook(in_tmp / "in" / "b_slow.ipynb", "1 + 1", _RUNNING)
     command = Marked(in_tmp, ["demo", "--notebooks", "in", "--out", "out"])
     command.wait_for("cell")
     printed, code = command.ctrl_c()
     _stopped_after(printed, code, 0 if first else 1, 1 if first else 2)
+    assert first or (in_tmp / "out" / "a_quick.ipynb").exists()
     command.nothing_left()
 
 
