@@ -25,6 +25,7 @@ import pexpect.fdpexpect
 import pytest
 
 import ygpt_magic
+from ygpt_magic import cli
 
 CLI = [sys.executable, "-m", "ygpt_magic.cli"]
 REPO = Path(__file__).resolve().parents[1]
@@ -294,19 +295,29 @@ def test_ctrl_c_while_the_demo_streams_a_reply_stops_it_in_one_line(in_tmp):
 
 
 @pytest.mark.parametrize("prompt", ["", "   "])
-@pytest.mark.slow
-def test_the_demo_with_an_empty_prompt_says_so_in_one_line(prompt, in_tmp):
-    result = subprocess.run([*CLI, "demo", prompt], capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
-    assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr.splitlines()[-1] == ("ygpt-magic demo: error: argument PROMPT: the prompt is empty; "
-                                               "give some text, or no prompt to run the notebooks")
+def test_the_demo_with_an_empty_prompt_says_so_in_one_line(prompt, capsys):
+    """In this process: argparse refuses the prompt before the command imports or starts
+    anything, and the SystemExit it raises is the exit code Python gives (the real process's
+    exit codes are the version's, below, and the Ctrl-C stories')."""
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["demo", prompt])
+    stderr = capsys.readouterr().err
+    assert refused.value.code == 2 and "Traceback" not in stderr
+    assert stderr.splitlines()[-1] == ("ygpt-magic demo: error: argument PROMPT: the prompt is empty; "
+                                       "give some text, or no prompt to run the notebooks")
 
 
-@pytest.mark.slow
-def test_the_top_level_help_reads_as_plain_text_and_there_is_a_version():
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    shown = subprocess.run([*CLI, "--help"], capture_output=True, text=True, timeout=30, env=env).stdout
+def test_the_top_level_help_reads_as_plain_text(capsys):
+    """In this process: the help is argparse's text, printed before anything starts."""
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    shown = capsys.readouterr().out
     assert "``" not in shown and "'serve' runs the local server, 'demo' shows it" in " ".join(shown.split())
+
+
+@pytest.mark.slow
+def test_there_is_a_version():
+    """The real command: what it prints, and its exit code."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
     version = subprocess.run([*CLI, "--version"], capture_output=True, text=True, timeout=30, env=env)
     assert version.returncode == 0 and version.stdout.strip() == f"ygpt-magic {ygpt_magic.__version__}"
