@@ -37,6 +37,8 @@ REPO = Path(ygpt_magic.__file__).resolve().parents[1]
 FOOTER = re.compile(r"yandexgpt · [^\n]*? · \d+ → \d+ tokens · [^\n]*?₽ · \d+\.\d s")
 NOTE = "{df}: DataFrame 200 × 5, sent as 20 rows"
 WAITING = "⏳ waiting for yandexgpt…"
+#: IPython's continuation prompt, as wide as the prompt of the cell typed ("In [9]: " or "In [10]: ")
+CONTINUATION = re.compile(r" {3,}\.\.\.: ")
 #: a shell's ygpt_magic as a new one's: the settings ``%config`` set forgotten (``%reload_ext``
 #: keeps them), then the extension reloaded (no chat, usage or connection kept)
 FRESH = ("get_ipython().config.pop('YGptMagics', None);", "%reload_ext ygpt_magic")
@@ -92,14 +94,14 @@ class Terminal:
 
 def screen(pieces: list[tuple[float, str]]) -> str:
     """What the terminal shows once the pieces are printed: each line erasure applied, without
-    the continuation prompts of the cell typed."""
+    the continuation prompts of the cell typed (wider from the tenth cell of a session on)."""
     shown = ""
     for _, piece in pieces:
         for index, part in enumerate(piece.replace("\r\n", "\n").split(ERASE_LINE)):
             if index:
                 shown = shown[: shown.rfind("\n") + 1]
             shown += part
-    return shown.replace("   ...: ", "")
+    return CONTINUATION.sub("", shown)
 
 
 def first(pieces: list[tuple[float, str]], text: str) -> float:
