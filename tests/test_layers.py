@@ -4,8 +4,8 @@ magics/commands → exchange → chat, client, render; commands → context (the
 text) → chat values, render; panel → exchange, chat; client → chat values;
 chat imports neither IPython nor the SDK; the emulator imports nothing from the magic side.
 Two checks: the imports written in the source (every module's top-level imports, relative ones
-resolved), which name the offending line; and a fresh interpreter importing each layer, which
-proves what is really loaded.
+resolved), which name the offending line; and a fresh process importing each layer, which
+proves what is really loaded (one interpreter, forked once for each layer).
 """
 
 from __future__ import annotations
@@ -169,14 +169,25 @@ def _with_parents(name: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(2, len(parts) + 1)]
 
 
+#: one probe interpreter: for each layer, a child forked from it (a fresh interpreter's modules:
+#: it has imported only json, os and sys) imports the layer and writes which heavy packages loaded
 LOADED = """
-import json, sys
-import {module}
-print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r}))))
+import json, os, sys
+found = {}
+for layer, heavy in json.loads(sys.argv[1]):
+    read, write = os.pipe()
+    if os.fork() == 0:
+        __import__(layer)
+        os.write(write, json.dumps(sorted({m.split('.')[0] for m in sys.modules} & set(heavy))).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        found[layer] = json.loads(pipe.read())
+    os.wait()
+print(json.dumps(found))
 """
 
-
-@pytest.mark.parametrize("layer, heavy", [
+LAYERS = [
     ("ygpt_magic.chat", HEAVY),
     ("ygpt_magic.client", ("IPython", "ipywidgets")),
     ("ygpt_magic.client.sdk", ("IPython", "ipywidgets")),
@@ -187,14 +198,25 @@ print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r}
     ("ygpt_magic.cache", HEAVY),
     ("ygpt_magic.sources", HEAVY),
     ("ygpt_magic.keyshapes", HEAVY),
-])
+]
+
+
+@pytest.fixture(scope="module")
+def loaded() -> dict[str, list[str]]:
+    """For each layer, the heavy packages importing it loads into a fresh interpreter: one
+    interpreter, a child forked for each layer (an import is a fact of the process, so each layer
+    has its own, and none pays for an interpreter's start)."""
+    done = subprocess.run([sys.executable, "-c", LOADED, json.dumps(LAYERS)],
+                          capture_output=True, text=True, timeout=60, check=True)
+    return dict(json.loads(done.stdout))
+
+
+@pytest.mark.parametrize("layer, heavy", LAYERS)
 @pytest.mark.slow
-def test_a_layer_loads_only_what_it_may(layer, heavy):
+def test_a_layer_loads_only_what_it_may(layer, heavy, loaded):
     chain = import_chain(layer, heavy)
     assert not chain, f"importing {layer} loads {chain[-1].rpartition(' ')[2]}:\n" + "\n".join(chain)
-    done = subprocess.run([sys.executable, "-c", LOADED.format(module=layer, heavy=heavy)],
-                          capture_output=True, text=True, timeout=60, check=True)
-    assert json.loads(done.stdout) == [], f"importing {layer} loads {done.stdout.strip()}"
+    assert loaded[layer] == [], f"importing {layer} loads {loaded[layer]}"
 
 
 def test_the_check_names_a_reversed_arrow(tmp_path, monkeypatch):
