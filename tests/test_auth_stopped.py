@@ -56,24 +56,31 @@ def test_ctrl_c_and_ctrl_d_at_the_prompts_of_ipython_say_one_line_and_change_not
     assert whoami(terminal) == before
 
 
+@pytest.fixture(scope="module")
+def kernel(_ygpt_server_session):
+    """One kernel for both presses: each story reads its own cells, and neither changes the
+    credentials (which each checks with %ygpt whoami before and after)."""
+    with Kernel(_ygpt_server_session.address) as kernel:
+        yield kernel
+
+
 @pytest.mark.parametrize(("press", "said"), [
     ("interrupt", f"%ygpt auth stopped at the key prompt (Ctrl-C): {UNCHANGED}"),
     (CTRL_D, f"%ygpt auth ended at the key prompt (Ctrl-D): {UNCHANGED}"),
 ])
-def test_an_interrupt_or_a_consoles_ctrl_d_at_a_kernels_prompt_says_one_line(ygpt_server, press, said):
-    with Kernel(ygpt_server.address) as kernel:
-        before = kernel.shown(kernel.run("%ygpt whoami"))
-        parent = kernel.client.execute("%ygpt auth", allow_stdin=True)
-        assert kernel.client.get_stdin_msg(timeout=30)["content"]["password"]
-        if press == "interrupt":
-            kernel.interrupt()   # JupyterLab's Interrupt, or Ctrl-C in jupyter console
-        else:
-            kernel.client.input(press)
-        kernel.wait_idle(parent)
-        shown = kernel.shown(parent)
-        assert shown.strip() == f"UsageError: {said}" + ("" if press == "interrupt" else
-                                                        " Run %ygpt auth again to enter them."), shown
-        assert kernel.shown(kernel.run("%ygpt whoami")) == before
+def test_an_interrupt_or_a_consoles_ctrl_d_at_a_kernels_prompt_says_one_line(kernel, press, said):
+    before = kernel.shown(kernel.run("%ygpt whoami"))
+    parent = kernel.client.execute("%ygpt auth", allow_stdin=True)
+    assert kernel.client.get_stdin_msg(timeout=30)["content"]["password"]
+    if press == "interrupt":
+        kernel.interrupt()   # JupyterLab's Interrupt, or Ctrl-C in jupyter console
+    else:
+        kernel.client.input(press)
+    kernel.wait_idle(parent)
+    shown = kernel.shown(parent)
+    assert shown.strip() == f"UsageError: {said}" + ("" if press == "interrupt" else
+                                                    " Run %ygpt auth again to enter them."), shown
+    assert kernel.shown(kernel.run("%ygpt whoami")) == before
 
 
 def test_ipython_with_no_terminal_and_its_input_closed_is_told_to_use_the_environment(tmp_path):

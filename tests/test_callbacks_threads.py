@@ -15,9 +15,10 @@ first instant of a run over rows, a widget's callback between cells, a thread of
 
 from __future__ import annotations
 
+import json
 import threading
 import time
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 from cellrun import assert_clear_error, run
@@ -67,35 +68,46 @@ def test_interrupting_the_first_run_over_rows_at_once_stops_it_in_one_line(door)
         assert sent() <= ROWS + 8, f"{sent()} requests for {ROWS} rows: the answered ones were paid for twice"
 
 
-@pytest.mark.slow
-def test_code_asked_for_from_a_button_is_not_put_below_the_next_cell(tmp_path: Path):
-    script = tmp_path / "script.json"
-    script.write_text('{"replies": [{"user": "Write a python function that adds two numbers", '
-                      '"reply": "Here it is:\\n\\n```python\\ndef add(a, b):\\n    return a + b\\n```\\n"}]}',
-                      encoding="utf-8")
+#: the scripted replies of the two code stories, which share one kernel (``coding``)
+CODE_REPLIES = [
+    {"user": "Write a python function that adds two numbers",
+     "reply": "Here it is:\n\n```python\ndef add(a, b):\n    return a + b\n```\n"},
+    {"user": "Write add", "reply": "```python\ndef add(a, b):\n    return a + b\n```"},
+]
+
+
+@pytest.fixture(scope="module")
+def coding(tmp_path_factory) -> Iterator[Kernel]:
+    """A real kernel (a click is a comm message, set_next_input a payload of the execute_reply)
+    whose server gives ``CODE_REPLIES``; both stories read only their own cells' messages and
+    ask with --once, so neither sees the other's."""
+    script = tmp_path_factory.mktemp("coding") / "script.json"
+    script.write_text(json.dumps({"replies": CODE_REPLIES}), encoding="utf-8")
     with start_local_server(scripts=[script]) as server, Kernel(server.address) as kernel:
-        setup = kernel.run("import ipywidgets as w\nb = w.Button(description='code')\n"
-                           "b.on_click(lambda _: get_ipython().run_cell_magic('ygpt', '--once --format code',\n"
-                           "    'Write a python function that adds two numbers'))\nprint(b.model_id)")
-        click = kernel.click(kernel.shown(setup).split()[0])
-        kernel.wait_idle(click)
-        shown = kernel.shown(click)
-        assert "def add(a, b):" in shown, shown   # the code is where the click's output goes
-        assert "No cell was running" in shown and "copy it" in shown, shown
-
-        payload = kernel.reply("total = 1 + 1").get("payload", [])   # the user's next, unrelated cell
-        assert not [p for p in payload if p.get("source") == "set_next_input"], payload
+        yield kernel
 
 
 @pytest.mark.slow
-def test_code_asked_for_in_a_cell_still_goes_into_a_new_cell_below(tmp_path: Path):
-    script = tmp_path / "script.json"
-    script.write_text('{"replies": [{"user": "Write add", "reply": "```python\\ndef add(a, b):\\n'
-                      '    return a + b\\n```"}]}', encoding="utf-8")
-    with start_local_server(scripts=[script]) as server, Kernel(server.address) as kernel:
-        payload = kernel.reply("%%ygpt --once --format code\nWrite add", cell_id="ask").get("payload", [])
-        assert [p["text"].strip() for p in payload if p.get("source") == "set_next_input"] == [
-            marked("def add(a, b):\n    return a + b")]
+def test_code_asked_for_from_a_button_is_not_put_below_the_next_cell(coding):
+    kernel = coding
+    setup = kernel.run("import ipywidgets as w\nb = w.Button(description='code')\n"
+                       "b.on_click(lambda _: get_ipython().run_cell_magic('ygpt', '--once --format code',\n"
+                       "    'Write a python function that adds two numbers'))\nprint(b.model_id)")
+    click = kernel.click(kernel.shown(setup).split()[0])
+    kernel.wait_idle(click)
+    shown = kernel.shown(click)
+    assert "def add(a, b):" in shown, shown   # the code is where the click's output goes
+    assert "No cell was running" in shown and "copy it" in shown, shown
+
+    payload = kernel.reply("total = 1 + 1").get("payload", [])   # the user's next, unrelated cell
+    assert not [p for p in payload if p.get("source") == "set_next_input"], payload
+
+
+@pytest.mark.slow
+def test_code_asked_for_in_a_cell_still_goes_into_a_new_cell_below(coding):
+    payload = coding.reply("%%ygpt --once --format code\nWrite add", cell_id="ask").get("payload", [])
+    assert [p["text"].strip() for p in payload if p.get("source") == "set_next_input"] == [
+        marked("def add(a, b):\n    return a + b")]
 
 
 @pytest.mark.slow

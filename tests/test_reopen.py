@@ -4,6 +4,10 @@ against the in-kernel local server, and the test reads the outputs a reopened no
 A widget lives only as long as its kernel: a stored widget view is "Error displaying widget:
 model not found" in JupyterLab and a frozen fallback text (``0%|``) everywhere else. The
 browser side of the story (JupyterLab, a reload with a new kernel) is tests/test_browser_reopen.py.
+
+One kernel runs the cells of both stories as one notebook (module-scoped ``stored``): a ``--map``
+run records no turn in any chat, so the panel's chat 'default' holds the one turn its story
+asked, and each story reads the outputs of its own cells.
 """
 
 from __future__ import annotations
@@ -42,22 +46,29 @@ def shown(outputs: list[dict]) -> str:
     return "\n".join(texts)
 
 
-def test_a_map_bar_is_stored_as_its_summary_not_as_a_widget(tmp_path):
-    cells = ["%load_ext ygpt_magic",
-             "fruits = ['apple', 'pear', 'plum']",
-             "%%ygpt --map fruits --out answers\nTranslate to French: {item}"]
-    outputs = executed(cells, tmp_path)[2]
+#: the map story's cells, then the panel story's
+MAP = "%%ygpt --map fruits --out answers\nTranslate to French: {item}"
+PANEL = "%ygpt panel"
+CELLS = ["%load_ext ygpt_magic", "fruits = ['apple', 'pear', 'plum']", MAP,
+         "%%ygpt\nHi! What fields of science did Albert Einstein study?", PANEL]
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory) -> dict[str, list[dict]]:
+    """The stored outputs of each of ``CELLS``, by source, after one kernel ran them all."""
+    return dict(zip(CELLS, executed(CELLS, tmp_path_factory.mktemp("reopen"))))
+
+
+def test_a_map_bar_is_stored_as_its_summary_not_as_a_widget(stored):
+    outputs = stored[MAP]
     assert not [o for o in outputs if WIDGET in o.get("data", {})], outputs
     text = shown(outputs)
     assert "✓ 3 answered" in text and "rows/s" in text, text
     assert "0%|" not in text, text
 
 
-def test_a_panel_is_stored_beside_a_saved_view_of_its_transcript(tmp_path):
-    cells = ["%load_ext ygpt_magic",
-             "%%ygpt\nHi! What fields of science did Albert Einstein study?",
-             "%ygpt panel"]
-    outputs = executed(cells, tmp_path)[2]
+def test_a_panel_is_stored_beside_a_saved_view_of_its_transcript(stored):
+    outputs = stored[PANEL]
     *view, live = outputs
     assert all(WIDGET not in o["data"] and 'class="ygpt-saved"' in o["data"]["text/html"] for o in view)
     saved = drop_live_outputs_of(outputs)   # the file: the view's parts that show something

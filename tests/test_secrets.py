@@ -256,9 +256,12 @@ NOTEBOOKS = ("00_setup.ipynb", "02_chat_mode.ipynb", "04_panel.ipynb")  # 04: wi
 @pytest.mark.slow
 def test_executed_notebooks_hold_no_canary(ygpt_server, monkeypatch, tmp_path):
     """Run notebooks in a real kernel with the canary key against the test server (not `local`,
-    which would use a dummy key) and scan the saved notebooks and the files they wrote."""
+    which would use a dummy key) and scan the saved notebooks and the files they wrote. The three
+    run one after another in one kernel, as a user runs them in one session: a leak shows in the
+    files whichever kernel wrote them, and a kernel start costs seconds."""
     nbclient = pytest.importorskip("nbclient")
     import nbformat
+    from jupyter_client.manager import KernelManager
 
     root = Path(__file__).resolve().parent.parent / "notebooks"
     monkeypatch.setenv("YC_API_KEY", API_KEY)
@@ -266,11 +269,20 @@ def test_executed_notebooks_hold_no_canary(ygpt_server, monkeypatch, tmp_path):
     monkeypatch.setenv("YGPT_ENDPOINT", ygpt_server.address)
     monkeypatch.setenv("YGPT_INSECURE", "1")
     monkeypatch.setenv("YC_LOG_LEVEL", "TRACE")  # the SDK's own logging, at its most talkative
-    for name in NOTEBOOKS:
-        notebook = nbformat.read(root / name, as_version=4)
-        nbclient.NotebookClient(notebook, timeout=60, kernel_name="python3",
-                                resources={"metadata": {"path": str(tmp_path)}}).execute()
-        nbformat.write(notebook, tmp_path / name)
+    kernel = KernelManager(kernel_name="python3")
+    kernel.start_kernel(cwd=str(tmp_path))
+    try:
+        for name in NOTEBOOKS:
+            notebook = nbformat.read(root / name, as_version=4)
+            client = nbclient.NotebookClient(notebook, timeout=60, km=kernel)
+            try:
+                client.execute()
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()
+            nbformat.write(notebook, tmp_path / name)
+    finally:
+        kernel.shutdown_kernel(now=True)
     saved = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert {p.name for p in saved} >= {*NOTEBOOKS, "chats.json", "einstein.md"}
     assert any("AQVN…x9Qz" in p.read_text("utf-8") for p in saved), "whoami should show the masked key"
