@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from cellrun import assert_clear_error
-from conftest import cell, completions
+from conftest import CREDENTIAL_ENV, TEST_FOLDER, TEST_KEY, cell, completions
 from disks import fill, read_only_checkout, small_disk
 
 from ygpt_magic.errors import CacheNotCleared, CacheUnusable
@@ -157,43 +157,79 @@ shell.run_line_magic("ygpt", f"connect {address} --insecure")
 shell.run_line_magic("ygpt", f"cache {path}")
 """
 
-DISK_FULL = KERNEL + r"""
-import resource, signal
+#: one kernel for two stories that need a process to die or to hit its file-size limit: it records
+#: 20 replies into argv[1] and copies that file alone to argv[3] before it dies (os._exit: no
+#: unload, no close, what a killed kernel leaves behind; its WAL is not copied, as a repository
+#: holds the file alone), then caches in argv[4] and from there has a full disk (RLIMIT_FSIZE)
+KILLED_WITH_A_FULL_DISK = KERNEL + r"""
+import resource, shutil, signal
+for index in range(20):
+    with capture_output():
+        shell.run_cell(f"%%ygpt --once\nQuestion {index}, recorded by a kernel that dies.", store_history=True)
+shutil.copy(path, sys.argv[3])
+shell.run_line_magic("ygpt", f"cache {sys.argv[4]}")
+full = sys.argv[4]
 shell.run_line_magic("ygpt", "cache")  # the file exists, with its schema
 # From here no file may grow: a write that needs more room fails, as on a full disk.
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-biggest = max(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p))
+biggest = max(os.path.getsize(p) for p in (full, full + "-wal") if os.path.exists(p))
 resource.setrlimit(resource.RLIMIT_FSIZE, (biggest, resource.RLIM_INFINITY))
 with capture_output() as captured:
     result = shell.run_cell("%%ygpt\nTell me a long story about a lighthouse.", store_history=True)
 magics = shell.magics_manager.registry["YGptMagics"]
 print(json.dumps({"ok": result.success, "stderr": captured.stderr, "shown": captured.outputs[-1].data,
-                  "turns": len(magics.kernel.session.chats["default"].turns)}))
+                  "turns": len(magics.kernel.session.chats["default"].turns)}), flush=True)
+os._exit(0)
 """
+
+
+@pytest.fixture(scope="module")
+def killed(_ygpt_server_session, tmp_path_factory):
+    """What the kernel of ``KILLED_WITH_A_FULL_DISK`` left: the file it recorded, alone, and what
+    its full-disk cell showed, with the lighthouse requests the server received."""
+    server, folder = _ygpt_server_session, tmp_path_factory.mktemp("killed")
+    (folder / "recorded").mkdir()
+    (folder / "committed").mkdir()
+    (folder / "full").mkdir()
+    server.reset()
+    done = subprocess.run([sys.executable, "-c", KILLED_WITH_A_FULL_DISK, str(folder / "recorded" / "replies.sqlite"),
+                           server.address, str(folder / "committed" / "replies.sqlite"),
+                           str(folder / "full" / "replies.sqlite")],
+                          capture_output=True, text=True, timeout=120, env=_kernel_env())
+    assert done.returncode == 0, done.stderr[-2000:]
+    full_disk = json.loads(done.stdout.strip().splitlines()[-1])
+    full_disk["sent"] = [r for r in completions(server) if "lighthouse" in json.dumps(r.messages)]
+    return folder / "committed" / "replies.sqlite", full_disk
+
+
+def _kernel_env() -> dict[str, str]:
+    """The test's environment, with the test key and folder and no machine credentials."""
+    env = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_ENV}
+    env.update(YC_API_KEY=TEST_KEY, YC_FOLDER_ID=TEST_FOLDER, GRPC_VERBOSITY="NONE")
+    return env
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
 @pytest.mark.slow
-def test_a_full_disk_during_the_write_still_shows_and_keeps_the_reply(ygpt_server, tmp_path, clean_env):
-    done = subprocess.run([sys.executable, "-c", DISK_FULL, str(tmp_path / "replies.sqlite"),
-                           ygpt_server.address], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "GRPC_VERBOSITY": "NONE"})
-    assert done.returncode == 0, done.stderr[-2000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+def test_a_full_disk_during_the_write_still_shows_and_keeps_the_reply(killed):
+    """A kernel of its own (``killed``): the file-size limit holds for the whole process."""
+    _, result = killed
     assert result["ok"] and result["turns"] == 1
     assert "lighthouse" in result["shown"]["text/html"].lower()
     lines = [line for line in result["stderr"].splitlines() if line.strip()]
     assert len(lines) == 1 and "the disk is full" in lines[0] and "not cached" in lines[0], lines
-    assert len(completions(ygpt_server)) == 1
+    assert len(result["sent"]) == 1
 
 
 WRITER = KERNEL + r"""
 name, cells = sys.argv[3], int(sys.argv[4])
 replies = {}
+print("READY", flush=True)
 for index in range(cells):
     prompt = f"Question {index} from kernel {name}: what is {index} squared?"
-    with capture_output():
+    with capture_output() as captured:
         shell.run_cell(f"%%ygpt --once\n{prompt}", store_history=True).raise_error()
+    assert "ygpt cache" not in captured.stderr, captured.stderr
     replies[prompt] = shell.user_ns["_ygpt"].text
 print(json.dumps(replies))
 """
@@ -201,17 +237,24 @@ print(json.dumps(replies))
 
 @pytest.mark.slow
 def test_two_kernels_writing_one_cache_at_once_lose_and_tear_nothing(shell, ygpt_server, tmp_path):
+    """Kernel A is a process of its own (its own SQLite connection and locks); kernel B is the
+    test's shell, writing while A writes."""
     path, cells = tmp_path / "shared.sqlite", 200
-    env = {**os.environ, "GRPC_VERBOSITY": "NONE"}
-    kernels = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), ygpt_server.address, name,
-                                 str(cells)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, env=env) for name in ("A", "B")]
+    kernel = subprocess.Popen([sys.executable, "-c", WRITER, str(path), ygpt_server.address, "A", str(cells)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env={**os.environ, "GRPC_VERBOSITY": "NONE"})
+    assert kernel.stdout is not None and "READY\n" in iter(kernel.stdout.readline, "")   # A writes from now
+    shell.run_line_magic("ygpt", f"cache {path}")
     replies = {}
-    for kernel in kernels:
-        out, err = kernel.communicate(timeout=300)
-        assert kernel.returncode == 0, err[-2000:]
-        assert "ygpt cache" not in err
-        replies.update(json.loads(out.strip().splitlines()[-1]))
+    for index in range(cells):
+        prompt = f"Question {index} from kernel B: what is {index} squared?"
+        written = cell(shell, f"%%ygpt --once\n{prompt}")
+        assert written.ok and "ygpt cache" not in written.stderr, written.shown
+        replies[prompt] = shell.user_ns["_ygpt"].text
+    out, err = kernel.communicate(timeout=300)
+    assert kernel.returncode == 0, err[-2000:]
+    assert "ygpt cache" not in err
+    replies.update(json.loads(out.strip().splitlines()[-1]))
     assert len(replies) == 2 * cells
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
@@ -227,26 +270,13 @@ def test_two_kernels_writing_one_cache_at_once_lose_and_tear_nothing(shell, ygpt
     assert ygpt_server.requests == []
 
 
-LEAVES = KERNEL + r"""
-for index in range(20):
-    with capture_output():
-        shell.run_cell(f"%%ygpt --once\nQuestion {index}, recorded by a kernel that dies.", store_history=True)
-os._exit(0)  # no unload, no close: what a killed kernel leaves behind
-"""
-
-
 @pytest.fixture
-def committed(ygpt_server, tmp_path):
+def committed(killed, tmp_path):
     """The cache file alone, as a repository holds it (no -wal, no -shm), recorded by a kernel
-    that was killed."""
-    recorded = tmp_path / "recorded"
-    recorded.mkdir()
-    done = subprocess.run([sys.executable, "-c", LEAVES, str(recorded / "replies.sqlite"), ygpt_server.address],
-                          capture_output=True, text=True, timeout=120, env={**os.environ, "GRPC_VERBOSITY": "NONE"})
-    assert done.returncode == 0, done.stderr[-2000:]
+    that was killed; a copy of this test's own."""
     checkout = tmp_path / "checkout"
     checkout.mkdir()
-    shutil.copy(recorded / "replies.sqlite", checkout)
+    shutil.copy(killed[0], checkout)
     return checkout / "replies.sqlite"
 
 

@@ -10,11 +10,16 @@ them.
 Real kernels (tests/kernels.py) with the cell ids and the notebook path JupyterLab gives them;
 the notebook is saved from what the kernel sent, as JupyterLab saves it (live-only outputs left
 out, a display updated in place).
+
+The first day is one kernel for the module (``first_day``): it writes the notebook both stories
+of a follow-up reopen (each a copy of its own), then the 125-turn one, its chats replaced; every
+later day is a new kernel of the story's own, since what it shows is what a new kernel brings back.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -79,19 +84,46 @@ def stored_view(path: Path) -> str:
     return "\n".join(output["data"]["text/plain"] for output in cell["outputs"] if "data" in output)
 
 
-def day_one(ygpt_server, path: Path, cells: list[tuple[str, str]]) -> None:
-    """Run the cells, ask a follow-up in the panel, save, and shut the kernel down."""
-    with Kernel(ygpt_server.address) as kernel:
-        ran = run_all(kernel, path, cells)
-        kernel.run("panel = _\npanel.send(" + repr(FOLLOW_UP) + ")\nassert panel.wait(15)")
-        updated(kernel, FOLLOW_UP)
-        save(kernel, path, cells, ran)
+def day_one(kernel: Kernel, path: Path, cells: list[tuple[str, str]]) -> None:
+    """Run the cells, ask a follow-up in the panel, and save."""
+    ran = run_all(kernel, path, cells)
+    kernel.run("panel = _\npanel.send(" + repr(FOLLOW_UP) + ")\nassert panel.wait(15)")
+    updated(kernel, FOLLOW_UP)
+    save(kernel, path, cells, ran)
     assert FOLLOW_UP in stored_view(path)
 
 
-def test_run_all_on_the_second_day_brings_the_panels_turns_back_into_the_chat(ygpt_server, tmp_path):
+def long_day(kernel: Kernel, path: Path, turns: int) -> None:
+    """A chat of ``turns`` turns in chat 'default' (the kernel's chats replaced), its panel
+    opened and saved."""
+    data = long_chat(turns)
+    data["current"] = data["chats"][0]["name"] = "default"
+    kernel.run(f"import json\n{SESSION}.load_dict(json.loads({json.dumps(json.dumps(data))}))")
+    ran = run_all(kernel, path, [PANEL])
+    save(kernel, path, [PANEL], ran)
+
+
+@pytest.fixture(scope="module")
+def first_day(_ygpt_server_session, tmp_path_factory) -> dict[str, Path]:
+    """The notebooks the first day saved: 'follow-up' ([ASK, PANEL] and a follow-up asked in the
+    panel) and 'long' (a panel of 125 turns), run in one kernel, as one after the other."""
+    folder = tmp_path_factory.mktemp("first-day")
+    saved = {"follow-up": folder / "talk.ipynb", "long": folder / "long.ipynb"}
+    with Kernel(_ygpt_server_session.address) as kernel:
+        day_one(kernel, saved["follow-up"], [ASK, PANEL])
+        long_day(kernel, saved["long"], 125)
+    return saved
+
+
+def reopened(first_day: dict[str, Path], name: str, tmp_path: Path) -> Path:
+    """This story's copy of the notebook ``name`` the first day saved."""
     path = tmp_path / "talk.ipynb"
-    day_one(ygpt_server, path, [ASK, PANEL])
+    shutil.copy(first_day[name], path)
+    return path
+
+
+def test_run_all_on_the_second_day_brings_the_panels_turns_back_into_the_chat(ygpt_server, first_day, tmp_path):
+    path = reopened(first_day, "follow-up", tmp_path)
 
     with Kernel(ygpt_server.address) as kernel:
         ran = run_all(kernel, path, [ASK, PANEL])
@@ -108,12 +140,12 @@ def test_run_all_on_the_second_day_brings_the_panels_turns_back_into_the_chat(yg
     assert FOLLOW_UP in stored_view(path)
 
 
-def test_a_follow_up_the_chat_cannot_take_back_is_kept_in_the_view_until_brought_back(ygpt_server, tmp_path):
+def test_a_follow_up_the_chat_cannot_take_back_is_kept_in_the_view_until_brought_back(ygpt_server, first_day,
+                                                                                     tmp_path):
     """The cell above was changed on the second day: the follow-up answered another question,
     so it is not put into the chat unasked; the panel and the saved view keep it, and the
     panel's button brings it back."""
-    path = tmp_path / "talk.ipynb"
-    day_one(ygpt_server, path, [ASK, PANEL])
+    path = reopened(first_day, "follow-up", tmp_path)
     changed = [("ask", "%%ygpt\nWho was Marie Curie?"), PANEL]
 
     with Kernel(ygpt_server.address) as kernel:
@@ -133,17 +165,11 @@ def once_in_order(text: str, prompts: list[str]) -> bool:
     return lines == [f"You: {prompt}" for prompt in prompts]
 
 
-def test_a_long_panel_reopened_shows_and_brings_back_every_turn_once_in_order(ygpt_server, tmp_path):
+def test_a_long_panel_reopened_shows_and_brings_back_every_turn_once_in_order(ygpt_server, first_day, tmp_path):
     """A view of 125 turns is several outputs (the blocks of panel/blocks.py): the file shows
     each turn once, in order, and a new kernel brings them all back in that order."""
-    path = tmp_path / "talk.ipynb"
-    data = long_chat(125)
-    data["current"] = data["chats"][0]["name"] = "default"
+    path = reopened(first_day, "long", tmp_path)
     questions = [f"Question {n}" for n in range(125)]
-    with Kernel(ygpt_server.address) as kernel:
-        kernel.run(f"import json\n{SESSION}.load_dict(json.loads({json.dumps(json.dumps(data))}))")
-        ran = run_all(kernel, path, [PANEL])
-        save(kernel, path, [PANEL], ran)
     assert once_in_order(stored_view(path), questions), stored_view(path)
 
     brought_back(ygpt_server, path, questions)
