@@ -155,8 +155,9 @@ class Served:
         self.process.send_signal(signum)
         code = self.process.wait(timeout=10)
         self._reader.join(timeout=10)
-        assert self.process.stdout
+        assert self.process.stdout and self.process.stderr
         self.process.stdout.close()
+        self.process.stderr.close()
         return code, "".join(line + "\n" for line in self.lines)
 
 
