@@ -5,7 +5,9 @@ memo, then the reply cache, one entry per text and model), so a re-run or a rest
 cache on embeds only the new texts; the rest go through ``Client.embed_many`` concurrently on the
 client's loop, each vector kept the moment it arrives, under the same progress bar and summary
 line. A failed text is a row of NaN with its reason in ``_ygpt.errors``; Ctrl-C or a dead server
-keeps every vector that had arrived. A text sent twice in one run is sent once.
+keeps every vector that had arrived. A text that appears twice in one run is sent (and billed)
+once, and the summary counts the rows that took an earlier row's vector as --map counts repeated
+prompts: ``✓ 100 answered (70 sent; 30 repeat an earlier row's text)``.
 """
 
 from __future__ import annotations
@@ -115,7 +117,7 @@ class _State:
 def embed(texts: Texts, model: str, embedder: Embedder, *, quiet: bool = False) -> EmbedRun:
     """The whole run (see the module docstring); ``quiet``: no summary line (``similar``'s query)."""
     state = _State(texts, key_model(model), [None] * len(texts.texts))
-    tally = Tally(total=len(texts.texts), model=state.model)
+    tally = Tally(total=len(texts.texts), model=state.model, sends="text")
     _look_up(state, embedder, tally)
     progress = None
     if state.pending:
@@ -238,8 +240,8 @@ def _keep(state: _State, embedder: Embedder, tally: Tally, text: str, positions:
     embedder.ledger.kept_vector(text, state.model, RecordedVector(values.tobytes(), vector.tokens,
                                                                   vector.model_version))
     embedder.ledger.paid(state.model, Usage.read_only(vector.tokens))
-    for offset, _ in enumerate(positions):
-        tally.add(vector.tokens if offset == 0 else 0, 0)
+    tally.add(vector.tokens, 0)
+    tally.repeat(len(positions) - 1)
 
 
 def matrix(vectors: list[Any]) -> Any:

@@ -100,6 +100,7 @@ class Tally:
     cancelled: int = 0             # sent, then cancelled in flight by Ctrl-C: maybe billed, sent again on a re-run
     model: str = ""                # the run's model, for its provenance
     temperature: float | None = None   # the run's --temperature: above 0, repeats share one draw
+    sends: str = "prompt"          # what a row sends, as the summary names its repeats (embed: its text)
 
     @property
     def failed(self) -> int:
@@ -220,7 +221,7 @@ class Tally:
         if not self.repeats:
             return ""
         verb = "repeats" if self.repeats == 1 else "repeat"
-        return f"{self.answered - self.repeats:,} sent; {self.repeats:,} {verb} an earlier row's prompt"
+        return f"{self.answered - self.repeats:,} sent; {self.repeats:,} {verb} an earlier row's {self.sends}"
 
     def draws(self) -> str:
         """What rows that repeat a prompt get at a temperature above 0 (one draw, shared), and
