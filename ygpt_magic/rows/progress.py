@@ -99,7 +99,8 @@ class Tally:
     faulty: int = 0                # failed for their data: the unsent, and texts refused as too long
     cancelled: int = 0             # sent, then cancelled in flight by Ctrl-C: maybe billed, sent again on a re-run
     model: str = ""                # the run's model, for its provenance
-    temperature: float | None = None   # the run's --temperature: above 0, repeats share one draw
+    temperature: float | None = 0.0    # the run's temperature (None: the model's default, above 0):
+    #                                    above 0, repeats share one draw; 0 for a run that draws none (a classifier)
     sends: str = "prompt"          # what a row sends, as the summary names its repeats (embed: its text)
 
     @property
@@ -301,10 +302,13 @@ class Tally:
 def shared_draw(temperature: float | None, repeats: int) -> str:
     """At a ``temperature`` above 0, ``repeats`` rows take the one draw of an earlier row with
     their prompt (one request, one key: rows/run.py): a column of equal names asked for taglines
-    gets one tagline, which the run and the dry run say, with what to do for a draw per row."""
-    if not repeats or not temperature:
+    gets one tagline, which the run and the dry run say, with what to do for a draw per row.
+    None is the model's default temperature, above 0 too (0.3 for YandexGPT): a user who set
+    none is the one most likely to expect a draw per row."""
+    if not repeats or temperature == 0:
         return ""
-    return (f"At temperature {temperature:g}, rows with the same prompt share one answer: put "
+    at = "the model's default temperature" if temperature is None else f"temperature {temperature:g}"
+    return (f"At {at}, rows with the same prompt share one answer: put "
             f"{{index}} in the prompt for a draw of each row's own.")
 
 
