@@ -170,6 +170,9 @@ def run(notebooks_dir: Path | None, out_dir: Path, *, update: bool = False) -> i
     if not paths:
         print(_none_found(notebooks_dir), file=sys.stderr)
         return 2
+    if problem := _made(target_dir):
+        print(problem, file=sys.stderr)
+        return 2
     print(f"Running {_what_runs(notebooks_dir, len(paths))} {prepare_environment(os.environ)}.")
     done: list[Path] = []
     try:
@@ -287,9 +290,8 @@ def _what_runs(notebooks_dir: Path, count: int) -> str:
 
 
 def _refused(notebooks_dir: Path, target_dir: Path, *, update: bool) -> str:
-    """One line saying why nothing runs, else '': a user's notebooks would be written over, or
-    ``target_dir`` cannot be made a folder. Said up front: found after the run, it lost the
-    run in a traceback."""
+    """One line saying why nothing runs, else '': a user's notebooks would be written over.
+    Only a check: a refused run leaves no folder behind (:func:`_made` makes --out, last)."""
     if update and not _is_tutorials(notebooks_dir):
         return (f"--update writes back over the project's tutorials only ({TUTORIALS}), and {notebooks_dir} "
                 "is not their folder: its notebooks are left as they are. To run them, leave out --update; "
@@ -297,6 +299,13 @@ def _refused(notebooks_dir: Path, target_dir: Path, *, update: bool) -> str:
     if not update and target_dir.resolve() == notebooks_dir.resolve():
         return (f"--out is the folder the notebooks are read from ({notebooks_dir}): the executed copies "
                 "would replace them. Name another folder, e.g. --out build/notebooks.")
+    return ""
+
+
+def _made(target_dir: Path) -> str:
+    """Make ``target_dir`` (and the folders above it), or say in one line why it cannot be
+    one, else ''. The last step before the run: said up front, as found after the run it lost
+    the run in a traceback."""
     try:
         target_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
