@@ -1,18 +1,16 @@
 """The cache file: one SQLite database (stdlib ``sqlite3``), safe for several kernels at once.
 
-Why it looks like this: WAL lets readers go on while another kernel writes; ``busy_timeout``
-makes a writer wait for the other instead of failing; every write is one short transaction, so
-an entry is either all there or not there (never torn). The log is SQLite's business, not the
-cache's: ``size()`` is the data, the "used" notes of replays go in batches (cache/notes.py) to a
-file of their own beside it (``replies.sqlite-used``, :data:`NOTES_SUFFIX`), so a Run All that
-only replays leaves the committed file byte for byte, and closing (at unload and at the
-kernel's exit) empties the logs even when another kernel keeps the file open. A ``meta`` table
-holds the schema
-version: a file written by a newer ygpt_magic is refused with a clear message instead of being
-misread. Every failure comes out as :class:`~ygpt_magic.errors.CacheUnusable` with the reason
-in words (not a cache, damaged, read-only, disk full, a folder, which folder is missing), so
-the caller decides whether to go on; a file another process kept locked for the whole
-``busy_timeout`` comes out as
+Why it looks like this: WAL lets readers go on while another kernel writes; ``busy_timeout`` makes
+a writer wait for the other instead of failing; every write is one short transaction, so an entry
+is either all there or not there (never torn). The log is SQLite's business, not the cache's:
+``size()`` is the data, the "used" notes of replays go in batches (cache/notes.py) to a file of
+their own beside it (``replies.sqlite-used``, :data:`NOTES_SUFFIX`), so a Run All that only replays
+leaves the committed file byte for byte, and closing (at unload and at the kernel's exit) empties
+the logs even when another kernel keeps the file open. A ``meta`` table holds the schema version: a
+file written by a newer ygpt_magic is refused with a clear message instead of being misread. Every
+failure comes out as :class:`~ygpt_magic.errors.CacheUnusable` with the reason in words (not a
+cache, damaged, read-only, disk full, a folder, which folder is missing), so the caller decides
+whether to go on; a file another process kept locked for the whole ``busy_timeout`` comes out as
 :class:`~ygpt_magic.errors.CacheLocked`, since nothing is wrong with it and a later try may work.
 """
 
@@ -25,7 +23,7 @@ import shlex
 import sqlite3
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -293,23 +291,25 @@ class Store:
             raise
         self._notes_attached = True
 
-    def count(self) -> int:
+    def _read(self, sql: str) -> list[Any]:
+        """The rows ``sql`` reads, under the lock; what :meth:`_unusable` says when it cannot."""
         with self._lock:
             try:
-                count: int = self._db.execute("SELECT count(*) FROM entries").fetchone()[0]
-                return count
+                return self._db.execute(sql).fetchall()
             except sqlite3.Error as error:
                 raise self._unusable(error) from None
+
+    def count(self) -> int:
+        return int(self._read("SELECT count(*) FROM entries")[0][0])
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """Every entry as the file holds it: key, value (JSON text), recorded; in no order."""
+        return self._read("SELECT key, value, recorded FROM entries")
 
     def values(self) -> Iterator[dict[str, Any]]:
         """Every entry's value, in no order; a damaged one is left out (what a replay-mode miss
         compares itself with, cache/misses.py: an explanation, not a replay)."""
-        with self._lock:
-            try:
-                rows = self._db.execute("SELECT value FROM entries").fetchall()
-            except sqlite3.Error as error:
-                raise self._unusable(error) from None
-        for (text,) in rows:
+        for _, text, _ in self.rows():
             try:
                 value = json.loads(text)
             except ValueError:
@@ -321,13 +321,7 @@ class Store:
         """Bytes of data: the database's pages, the size of the file once its log is folded in.
         The ``-wal`` is SQLite's log of recent writes, not more data: counted, a Run All that
         recorded nothing read as a cache several times bigger."""
-        with self._lock:
-            try:
-                pages: int = self._db.execute("PRAGMA page_count").fetchone()[0]
-                page_size: int = self._db.execute("PRAGMA page_size").fetchone()[0]
-            except sqlite3.Error as error:
-                raise self._unusable(error) from None
-        return pages * page_size
+        return int(self._read("PRAGMA page_count")[0][0]) * int(self._read("PRAGMA page_size")[0][0])
 
     def clear(self, before: str | None = None) -> Cleared:
         """Forget every entry (or those last used before ``before``: recorded then, and not
@@ -353,6 +347,20 @@ class Store:
             if removed:
                 self._shrink()
         return Cleared(removed, size, self.size())
+
+    def rewrite(self, values: Mapping[str, str]) -> None:
+        """Replace the values of the entries ``values`` holds (key → JSON text), their recording
+        times kept, in one transaction; no page of the file keeps what they held: SQLite zeroes
+        what it frees (``secure_delete``), and the file is rebuilt (:meth:`_shrink`)."""
+        with self._lock:
+            try:
+                self._db.execute("PRAGMA secure_delete = ON")
+                with immediate(self._db):
+                    self._db.executemany("UPDATE entries SET value = ? WHERE key = ?",
+                                         [(value, key) for key, value in values.items()])
+            except sqlite3.Error as error:
+                raise self._unusable(error) from None
+            self._shrink()
 
     def _shrink(self) -> None:
         """VACUUM the cache file and fold the rewrite into it (the lock held). The entries are

@@ -22,15 +22,19 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from IPython.core.magic_arguments import argument
 
 from ..cache import MODES, ReplyCache
-from ..errors import CacheUnusable, OptionError
+from ..errors import CacheNotMasked, CacheUnusable, OptionError
 from ..kernel import Kernel
 from ..words import closest, counted
 from ._common import show_fields
 from .args import parse, subcommand
+
+if TYPE_CHECKING:
+    from ..cache.store import Store
 
 _AGE = re.compile(r"^(\d+)\s*([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -54,6 +58,10 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
           help="With clear: only entries not used for D (30m, 12h, 7d, 2w) or since a date "
                "(2026-11-01): recorded before it and not replayed since (a replay in auto mode "
                "marks an entry used), so after a full re-run it forgets only what no cell used.")
+@argument("--mask", action="store_true",
+          help="Mask, in the file, the entries that hold one of this kernel's credentials or a "
+               "token shaped like a Yandex key (an older version recorded replies unmasked; "
+               "%%ygpt cache says how many there are): each as whoami shows it, AQVN…x9Qz.")
 def run(kernel: Kernel, line: str) -> None:
     """Show or set the reply cache, or clear it.
 
@@ -70,6 +78,8 @@ def run(kernel: Kernel, line: str) -> None:
     if args.older_than is not None:
         raise OptionError("%ygpt cache: --older-than goes with clear: %ygpt cache clear "
                           "--older-than 7d.")
+    if args.mask:
+        return _mask(kernel, args.target or args.mode)
     path, mode = _path_or_mode(args.target, args.mode)
     if path is not None:
         kernel.change(cache_path=path)
@@ -129,16 +139,49 @@ def _status(kernel: Kernel) -> None:
                                "YGPT_CACHE=PATH set before the kernel starts, as in CI)."],
                      ["mode", cache.mode]])
         return
+    held: list[list[str]] = []
     try:
         store = cache.store()
         contents = f"{counted(store.count(), 'entry', 'entries')}, {_size(store.size())}"
+        held = _holding(kernel, store)
     except CacheUnusable as error:
         contents = f"cannot be used: {error.problem}"
     replayed = cache.replayed.total_tokens
-    show_fields([["cache", cache.shown()], ["mode", cache.mode], ["contents", contents],
+    show_fields([["cache", cache.shown()], ["mode", cache.mode], ["contents", contents], *held,
                  ["this kernel", f"{counted(cache.hits, 'hit')}, {counted(cache.misses, 'miss', 'misses')}, "
                                  f"{cache.recorded} recorded; {counted(replayed, 'token')} replayed "
                                  f"instead of sent{_saved(kernel)}"], *_index(cache, cache.path)])
+
+
+def _holding(kernel: Kernel, store: Store) -> list[list[str]]:
+    """The row saying how many entries hold a credential, and how to mask them (none when none
+    does): named by count only, never by the secret."""
+    from ..cache.masking import holding
+
+    found = len(holding(store, kernel.connection.known_secrets()))
+    if not found:
+        return []
+    which = "an entry holds" if found == 1 else f"{found:,} entries hold"
+    return [["credentials", f"{which} one of this kernel's credentials or a token shaped like a "
+                            f"Yandex key, in a reply recorded unmasked (by an older version, or "
+                            f"as the model wrote it): replays show it masked, but the file keeps "
+                            f"it. %ygpt cache --mask masks it in the file."]]
+
+
+def _mask(kernel: Kernel, given: str | None) -> None:
+    """``%ygpt cache --mask``: the entries holding a credential masked in the file."""
+    from ..cache.masking import masked
+
+    cache = kernel.cache
+    if given is not None or cache.path is None:
+        raise OptionError("%ygpt cache --mask goes alone, with this kernel's cache set first: "
+                          "%ygpt cache replies.sqlite, then %ygpt cache --mask.")
+    try:
+        done = masked(cache.store(), kernel.connection.known_secrets())
+    except CacheUnusable as error:
+        raise CacheNotMasked(error) from None
+    show_fields([["cache", cache.shown()],
+                 ["masked", f"{counted(done, 'entry', 'entries')} that held a credential"]])
 
 
 def _index(cache: ReplyCache, path: str) -> list[list[str]]:

@@ -67,6 +67,18 @@ def _not_cleared(unusable: CacheUnusable, exists: bool) -> str:
             f"%ygpt cache PATH.")
 
 
+class CacheNotMasked(YGptError):
+    """`%ygpt cache --mask` could not write the cache file (read-only, locked, damaged), so its
+    entries still hold the credentials it found. Not a CacheUnusable: no cell was refused."""
+
+    def __init__(self, unusable: CacheUnusable) -> None:
+        super().__init__(f"%ygpt cache --mask: the reply cache {str(unusable.path)!r} could not be "
+                         f"written ({unusable.problem}), so its entries still hold what was found. "
+                         f"Fix that and run %ygpt cache --mask again, or forget every entry with "
+                         f"%ygpt cache clear.")
+        self.path, self.problem = unusable.path, unusable.problem
+
+
 class CacheMiss(YGptError):
     """Replay mode (``YGPT_CACHE_MODE=replay``, for CI) found no recording for a request.
     ``held``: how many recordings the cache holds (None: it could not say); ``differs``: the

@@ -1,0 +1,72 @@
+"""A reply cache written before replies were masked as the kernel takes them in may hold the
+user's key, echoed by a server in a reply's text or model version, or a token shaped like a
+Yandex key. Replay masks what it shows, but the file (committed beside the notebooks) keeps it:
+`%ygpt cache` says how many entries hold one, never the secret, and `%ygpt cache --mask` masks
+them in the file, which then holds no byte of them. The entries are written by hand (sqlite3),
+as an older version left them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from conftest import TEST_KEY, cell, completions
+
+#: a token of the API key's published shape, which the kernel does not know
+SHAPED = "AQVN" + "c4NaRy7q" * 4 + "Lk2W"
+#: how the output and the file may show the kernel's own key once masked (whoami's form)
+MASKED = f"{TEST_KEY[:4]}…{TEST_KEY[-4:]}"
+
+
+def _leak_into_the_file(path: Path) -> None:
+    """What an older version recorded: the reply's text echoing the kernel's key, its model
+    version a key-shaped token, and the vector entry's model version the same token."""
+    with sqlite3.connect(path) as db:
+        for key, text in db.execute("SELECT key, value FROM entries").fetchall():
+            value = json.loads(text)
+            if "text" in value:
+                value["text"] = f"The gateway saw Api-Key {TEST_KEY} and answered: {value['text']}"
+            value["model_version"] = f"debug {SHAPED}"
+            db.execute("UPDATE entries SET value = ? WHERE key = ?", (json.dumps(value), key))
+    assert TEST_KEY.encode() in _bytes(path) and SHAPED.encode() in _bytes(path)
+
+
+def _bytes(path: Path) -> bytes:
+    """The cache file and its log, as git and a colleague would get them."""
+    return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+
+
+def test_cache_counts_entries_holding_a_credential_and_mask_removes_them_from_the_file(shell, ygpt_server,
+                                                                                      tmp_path):
+    path = tmp_path / "replies.sqlite"
+    shell.run_line_magic("ygpt", f"cache {path}")
+    shell.user_ns["docs"] = ["a cat sleeps"]
+    assert cell(shell, "%%ygpt\nSay hello", cell_id="hello").ok
+    assert cell(shell, "%ygpt embed docs").ok
+    _leak_into_the_file(path)
+
+    status = cell(shell, "%ygpt cache")
+    assert "2 entries hold one of this kernel's credentials or a token shaped like a Yandex key" in status.plain, \
+        status.plain
+    assert "%ygpt cache --mask" in status.plain
+    assert TEST_KEY not in status.shown + status.plain and SHAPED not in status.shown + status.plain
+
+    done = cell(shell, "%ygpt cache --mask")
+    assert done.ok, done.message
+    assert "2 entries that held a credential" in done.plain, done.plain
+    assert TEST_KEY not in done.shown + done.plain and SHAPED not in done.shown + done.plain
+    on_disk = _bytes(path)
+    assert TEST_KEY.encode() not in on_disk and SHAPED.encode() not in on_disk
+    assert MASKED.encode() in on_disk   # the reply is kept, its key masked as whoami shows it
+
+    sent = len(completions(ygpt_server))
+    again = cell(shell, "%%ygpt\nSay hello", cell_id="hello")   # a re-run, replayed: the entry was masked, not dropped
+    assert again.ok and len(completions(ygpt_server)) == sent
+    assert f"The gateway saw Api-Key {MASKED}" in again.plain, again.plain
+    assert "credentials" not in cell(shell, "%ygpt cache").plain
+
+
+def test_mask_goes_alone_with_a_cache_set(shell, ygpt_server):
+    refused = cell(shell, "%ygpt cache --mask")
+    assert not refused.ok and "%ygpt cache replies.sqlite, then %ygpt cache --mask" in refused.message
