@@ -84,10 +84,12 @@ class Kernel:
         return parent, asked
 
     def send(self, code: str, cell_id: str | None = None) -> str:
-        """Start a cell (JupyterLab sends its ``cellId``) and return its msg_id."""
+        """Start a cell as JupyterLab does (its ``cellId``; ``allow_stdin`` true: a page takes
+        input, and the panel tells a page from a headless run by it, saving.headless) and return
+        its msg_id."""
         message = self.client.session.msg("execute_request", {
             "code": code, "silent": False, "store_history": True, "user_expressions": {},
-            "allow_stdin": False, "stop_on_error": True})
+            "allow_stdin": True, "stop_on_error": True})
         if cell_id:
             message["metadata"]["cellId"] = cell_id
         self.client.shell_channel.send(message)

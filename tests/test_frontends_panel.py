@@ -5,9 +5,10 @@ run headless keeps where the widget would be.
 the view fails in the browser and nothing appears, and the kernel is never told (the frontends
 exploration, finding 2). So the line must not promise a panel, and must name what works there.
 
-A notebook run by nbclient (jupyter execute, nbconvert --execute, papermill) keeps the widget's
-output, as no Jupyter server's pre-save hook runs; its ``text/plain`` fallback then shows in a
-Markdown export, a log or a text reader, where "(live in JupyterLab)" was untrue (finding 3).
+A notebook run by nbclient (jupyter execute, nbconvert --execute, papermill) is saved by no
+Jupyter server, whose pre-save hook drops the widget: its ``text/plain`` fallback showed in a
+Markdown export, a log or a text reader, where "(live in JupyterLab)" was untrue (finding 3). Such
+a run now keeps the saved view alone (tests/test_panel_headless.py).
 """
 
 from __future__ import annotations
@@ -51,4 +52,5 @@ def test_a_headless_run_exported_to_markdown_says_what_the_panel_is_not_that_it_
     tail = body[body.index("%ygpt panel"):]
     assert "Saved view of chat" in tail
     assert "live in JupyterLab" not in tail, tail
-    assert "ygpt chat panel, drawn only live in Jupyter (run %ygpt panel there) · chat 'default' · 1 turn" in tail, tail
+    assert "Saved view of chat 'default' (1 turn)" in tail and "Run %ygpt panel to open it again" in tail, tail
+    assert "ygpt chat panel" not in tail, "nothing draws the widget there: its line was one more, stale once turns came"

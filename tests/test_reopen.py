@@ -5,9 +5,9 @@ A widget lives only as long as its kernel: a stored widget view is "Error displa
 model not found" in JupyterLab and a frozen fallback text (``0%|``) everywhere else. The
 browser side of the story (JupyterLab, a reload with a new kernel) is tests/test_browser_reopen.py.
 
-One kernel runs the cells of both stories as one notebook (module-scoped ``stored``): a ``--map``
-run records no turn in any chat, so the panel's chat 'default' holds the one turn its story
-asked, and each story reads the outputs of its own cells.
+The ``--map`` stories read one nbclient run (module-scoped ``stored``); the panel's story runs
+in the kernel harness that stands in for JupyterLab, since a run no page draws (nbclient) keeps
+the panel's saved view alone (tests/test_panel_headless.py).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 
 import pytest
+from kernels import Kernel
 
 from ygpt_magic.saving import drop_live_outputs, is_live_only
 
@@ -46,11 +47,9 @@ def shown(outputs: list[dict]) -> str:
     return "\n".join(texts)
 
 
-#: the map story's cells, then the panel story's
+#: the map stories' cells
 MAP = "%%ygpt --map fruits --out answers\nTranslate to French: {item}"
-PANEL = "%ygpt panel"
-CELLS = ["%load_ext ygpt_magic", "fruits = ['apple', 'pear', 'plum']", MAP,
-         "%%ygpt\nHi! What fields of science did Albert Einstein study?", PANEL]
+CELLS = ["%load_ext ygpt_magic", "fruits = ['apple', 'pear', 'plum']", MAP]
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +66,14 @@ def test_a_map_bar_is_stored_as_its_summary_not_as_a_widget(stored):
     assert "0%|" not in text, text
 
 
-def test_a_panel_is_stored_beside_a_saved_view_of_its_transcript(stored):
-    outputs = stored[PANEL]
+def test_a_panel_is_stored_beside_a_saved_view_of_its_transcript(ygpt_server):
+    """As a page runs the cell (JupyterLab: tests/kernels.py); a run no page draws keeps the
+    saved view alone (tests/test_panel_headless.py)."""
+    with Kernel(ygpt_server.address) as kernel:
+        kernel.run("%%ygpt\nHi! What fields of science did Albert Einstein study?")
+        panel = kernel.run("%ygpt panel")
+        outputs = [{"output_type": kind, "data": content["data"], "metadata": content["metadata"]}
+                   for kind, content in kernel.of(panel) if kind == "display_data"]
     *view, live = outputs
     assert all(WIDGET not in o["data"] and 'class="ygpt-saved"' in o["data"]["text/html"] for o in view)
     saved = drop_live_outputs_of(outputs)   # the file: the view's parts that show something

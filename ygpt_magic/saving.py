@@ -8,7 +8,8 @@ Jupyter server extension (enabled by ``etc/jupyter/jupyter_server_config.d/ygpt_
 installed with the package) drops marked outputs from the file as it is saved; the page keeps
 showing them. What stays in the file is the output beside it that can be read without a kernel
 (the panel's saved view, panel/saved.py). A part of that view with nothing to show yet is marked
-too, so the file holds no blank output.
+too, so the file holds no blank output. A notebook run headless (:func:`headless`) is saved by
+no Jupyter server: there the panel displays its saved view alone, as one output.
 """
 
 from __future__ import annotations
@@ -17,6 +18,20 @@ from typing import Any
 
 #: output metadata marking an output that only a running kernel can draw (or that shows nothing)
 LIVE_ONLY = {"ygpt_magic": {"live_only": True}}
+
+
+def headless() -> bool:
+    """Whether the cell running now came from a client that draws no page and saves what it
+    ran itself: nbclient (``jupyter execute``, ``jupyter nbconvert --execute``, papermill), which
+    takes no input, so its requests say ``allow_stdin`` false (JupyterLab, Notebook and VS Code
+    take input). No pre-save hook drops live-only outputs from the file it writes, and no page
+    hides them: an output there must be one a reader of the file needs."""
+    from IPython import get_ipython
+
+    kernel = getattr(get_ipython(), "kernel", None)
+    if kernel is None or not hasattr(kernel, "get_parent"):
+        return False
+    return kernel.get_parent().get("content", {}).get("allow_stdin") is False
 
 
 def is_live_only(output: dict[str, Any]) -> bool:

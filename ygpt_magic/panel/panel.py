@@ -35,7 +35,7 @@ from ..errors import PANEL, YGptError
 from ..exchange import run_exchange
 from ..modelname import model_name
 from ..render import RENDER_INTERVAL
-from ..saving import LIVE_ONLY
+from ..saving import LIVE_ONLY, headless
 from ..tools.background import abandonable
 from ..words import counted
 from . import keys as panel_keys
@@ -46,7 +46,7 @@ from .compose import compose
 from .controls import Controls
 from .door import Door, Plain
 from .export_path import export_path
-from .saved import Part, SavedViews, View
+from .saved import Part, SavedViews, View, sources, whole
 from .style import close_tree, styled
 from .transcript import Bubbles, KeptBlock, Transcript
 
@@ -113,7 +113,8 @@ class ChatPanel(widgets.VBox):
         self._message = ""  # the status line's sticky text: an error, or where an export went
         self._live: tuple[panel_live.LiveReply, Callable[[], None]] | None = None
         self._thread: threading.Thread | None = None
-        self._views = SavedViews()  # the saved views displayed beside this panel
+        # the saved views displayed beside this panel; alone, as one output, in a run no page draws
+        self._views = SavedViews(whole if headless() else sources)
         self._secrets = secrets   # refused in the system box, masked in every reply
         self._carrying = Carrying(session, earlier)
         self.brought_back = self._carrying.brought_back  # said by %ygpt panel
@@ -142,18 +143,19 @@ class ChatPanel(widgets.VBox):
     # -- what the user does ------------------------------------------------------------------
 
     def __repr__(self) -> str:
-        """The text/plain fallback shown where the widget is not drawn: a notebook run headless
-        (jupyter execute, nbconvert --execute, papermill: no pre-save hook drops it), its export
-        or log, GitHub, a terminal. Nothing is live there, so it says what this is and how to
-        get it, not that it is live. ipywidgets cuts it at 110 characters, so those come first
-        and the chat's name last."""
+        """The text/plain fallback shown where the widget is not drawn: a notebook saved where
+        no pre-save hook drops it (a server without the extension enabled), its export, GitHub,
+        a terminal. Nothing is live there, so it says what this is and how to get it, not that
+        it is live. ipywidgets cuts it at 110 characters, so those come first and the chat's
+        name last."""
         turns = counted(len(self._session.chat(self._name).turns), "turn")
         return f"ygpt chat panel, drawn only live in Jupyter (run %ygpt panel there) · chat '{self._name}' · {turns}"
 
     def _ipython_display_(self) -> None:
         """In a kernel: the saved view (kept up to date), then the widget marked live-only, so a
-        notebook saved and reopened later shows the transcript (saving.py, panel/saved.py).
-        Elsewhere (a terminal) only the widget's text line."""
+        notebook saved and reopened later shows the transcript (saving.py, panel/saved.py); in
+        a run no page draws (saving.headless), the saved view alone. Elsewhere (a terminal) only
+        the widget's text line."""
         from IPython import get_ipython
         from IPython.display import display
 
@@ -163,7 +165,8 @@ class ChatPanel(widgets.VBox):
             return
         with self._lock:
             self._views.display(self._saved_view())
-        display(view, raw=True, metadata=LIVE_ONLY)
+        if not headless():   # nothing would draw it, and the file would keep it: a dead line
+            display(view, raw=True, metadata=LIVE_ONLY)
 
     @property
     def chat_name(self) -> str:

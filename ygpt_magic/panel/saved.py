@@ -75,6 +75,26 @@ def sources(view: View) -> list[tuple[Any, Callable[[int], Part]]]:
     return made
 
 
+def whole(view: View) -> list[tuple[Any, Callable[[int], Part]]]:
+    """The view as one part, for a run that draws no page and saves its notebook itself
+    (saving.headless): what :func:`sources` makes, the parts with nothing to show left out, in
+    one output carrying all their turns. No page is sent it, so none pays for it whole."""
+    made = sources(view)
+    parts = [make for _, make in made]
+    return [(tuple(source for source, _ in made), lambda _: _joined(view, [make(i) for i, make in enumerate(parts)]))]
+
+
+def _joined(view: View, parts: Sequence[Part]) -> Part:
+    shown = [part[0] for part in parts if part is not EMPTY]
+    chats: dict[str, list[Turn]] = {view.chat: list(view.turns)}
+    kept = _kept_turns(view.kept)
+    for name, turns in kept.items():
+        chats[name] = [*chats.get(name, ()), *turns]
+    metadata = record(view.session, chats, {name: len(turns) for name, turns in kept.items()}, _hide(view))
+    return {"text/html": "".join(bundle["text/html"] for bundle in shown),
+            "text/plain": "\n\n".join(bundle["text/plain"] for bundle in shown)}, metadata
+
+
 def _head(line: str, system: str) -> Part:
     """The reopen line and the system message."""
     said = [line, *([f"system · {system}"] if system else [])]
@@ -97,14 +117,21 @@ def _kept(view: View, kept: Sequence[tuple[str, Sequence[Exchange], Sequence[Tur
         return EMPTY
     blocks: list[str] = []
     plain: list[str] = []
-    chats: dict[str, list[Turn]] = {}
-    for name, shown, turns in kept:
+    for name, shown, _ in kept:
         blocks.append(inert.quiet(kept_line(name, len(shown))))
         plain.append(kept_line(name, len(shown)))
         _add(blocks, plain, shown)
-        chats[name] = [*chats.get(name, ()), *turns]
+    chats = _kept_turns(kept)
     counts = {name: len(turns) for name, turns in chats.items()}
     return _bundle(blocks, plain), record(view.session, chats, counts, _hide(view), part)
+
+
+def _kept_turns(kept: Sequence[tuple[str, Sequence[Exchange], Sequence[Turn]]]) -> dict[str, list[Turn]]:
+    """The turns kept, by chat, in order."""
+    chats: dict[str, list[Turn]] = {}
+    for name, _, turns in kept:
+        chats[name] = [*chats.get(name, ()), *turns]
+    return chats
 
 
 def _hide(view: View) -> Callable[[str], str]:
@@ -129,7 +156,8 @@ class SavedViews:
     """The saved views a panel displayed beside its widget, one set of outputs per display,
     kept up to date part by part."""
 
-    def __init__(self) -> None:
+    def __init__(self, made_of: Callable[[View], list[tuple[Any, Callable[[int], Part]]]] = sources) -> None:
+        self._made_of = made_of   # the view's parts: :func:`sources`, or :func:`whole`
         self._handles: list[list[Any]] = []   # for each display, one handle per part
         self._made: list[tuple[Any, Part]] = []   # each part's source and the part made from it
         self._sent: list[Part] = []   # what the displays show
@@ -137,7 +165,7 @@ class SavedViews:
     def parts(self, view: View) -> list[Part]:
         """The parts of ``view``, each made again only if its source changed."""
         made = []
-        for index, (source, make) in enumerate(sources(view)):
+        for index, (source, make) in enumerate(self._made_of(view)):
             was = self._made[index] if index < len(self._made) else None
             made.append(was if was is not None and was[0] == source else (source, make(index)))
         self._made = made

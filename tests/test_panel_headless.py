@@ -1,0 +1,47 @@
+"""A notebook with a `%ygpt panel` cell run headless (nbclient, as `jupyter execute`, `jupyter
+nbconvert --execute` and papermill run it) is saved by no Jupyter server, so no pre-save hook
+drops the outputs only a page needs. It kept the saved view's empty parts (blank strips between
+the reopen line and the transcript in JupyterLab) and the widget, whose fallback line said
+"1 turn" under a view of 2. The file keeps the saved view alone, as one output, up to date with
+the turns asked after the panel opened, and its turns come back when the panel's cell runs in a
+new kernel."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from ygpt_magic.panel.carried import stored
+from ygpt_magic.saving import is_live_only
+
+pytestmark = pytest.mark.slow   # a fresh kernel
+ROOT = Path(__file__).resolve().parent.parent
+CELLS = ["%load_ext ygpt_magic", "%%ygpt\nWhat is a cat?", "%ygpt panel", "%%ygpt\nAnd a dog?"]
+
+
+def test_a_headless_run_stores_the_panels_saved_view_alone_as_one_output(tmp_path):
+    import nbclient
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("YC_", "YGPT_"))}
+    env.update(YGPT_ENDPOINT="local", YC_API_KEY="dummy-key-for-the-local-server",
+               YC_FOLDER_ID="local-folder", PYTHONPATH=str(ROOT))
+    nbclient.NotebookClient(notebook, timeout=90, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute(env=env)
+    outputs = json.loads(json.dumps(notebook.cells[2].outputs))
+
+    assert len(outputs) == 1, [o.get("data", {}).get("text/plain") for o in outputs]
+    (view,) = outputs
+    assert set(view["data"]) == {"text/html", "text/plain"} and not is_live_only(view), view   # no widget
+    text = view["data"]["text/plain"]
+    assert text.startswith("Saved view of chat 'default' (2 turns); the live panel needs a running kernel. "
+                           "Run %ygpt panel to open it again."), text
+    assert text.count("You: What is a cat?") == 1 and text.count("You: And a dog?") == 1, text
+    assert 'class="ygpt-saved"' in view["data"]["text/html"] and "And a dog?" in view["data"]["text/html"]
+    carried = stored(outputs)   # what the next kernel's %ygpt panel reads back
+    assert carried is not None
+    assert [turn.prompt for turn in carried.chats["default"]] == ["What is a cat?", "And a dog?"]
