@@ -22,17 +22,25 @@ ROOT = Path(__file__).resolve().parent.parent
 CELLS = ["%load_ext ygpt_magic", "%%ygpt\nWhat is a cat?", "%ygpt panel", "%%ygpt\nAnd a dog?"]
 
 
-def test_a_headless_run_stores_the_panels_saved_view_alone_as_one_output(tmp_path):
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
+def _panel_outputs(folder: Path, **more: str) -> list[dict]:
+    """The stored outputs of the panel's cell after nbclient ran ``CELLS`` in a fresh kernel."""
     import nbclient
     import nbformat
 
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
     env = {k: v for k, v in os.environ.items() if not k.startswith(("YC_", "YGPT_"))}
     env.update(YGPT_ENDPOINT="local", YC_API_KEY="dummy-key-for-the-local-server",
-               YC_FOLDER_ID="local-folder", PYTHONPATH=str(ROOT))
+               YC_FOLDER_ID="local-folder", PYTHONPATH=str(ROOT), **more)
     nbclient.NotebookClient(notebook, timeout=90, kernel_name="python3",
-                            resources={"metadata": {"path": str(tmp_path)}}).execute(env=env)
-    outputs = json.loads(json.dumps(notebook.cells[2].outputs))
+                            resources={"metadata": {"path": str(folder)}}).execute(env=env)
+    return json.loads(json.dumps(notebook.cells[2].outputs))
+
+
+def test_a_headless_run_stores_the_panels_saved_view_alone_as_one_output(tmp_path):
+    outputs = _panel_outputs(tmp_path)
 
     assert len(outputs) == 1, [o.get("data", {}).get("text/plain") for o in outputs]
     (view,) = outputs
@@ -45,3 +53,10 @@ def test_a_headless_run_stores_the_panels_saved_view_alone_as_one_output(tmp_pat
     carried = stored(outputs)   # what the next kernel's %ygpt panel reads back
     assert carried is not None
     assert [turn.prompt for turn in carried.chats["default"]] == ["What is a cat?", "And a dog?"]
+
+
+def test_a_voila_dashboard_keeps_the_live_panel(tmp_path):
+    """Voilà runs a notebook as nbclient does (no input taken) but draws its widgets live for a
+    visitor; it names itself in the kernel's SERVER_SOFTWARE."""
+    outputs = _panel_outputs(tmp_path, SERVER_SOFTWARE="voila/0.5.8")
+    assert any(WIDGET in o.get("data", {}) for o in outputs), [o.get("data", {}).keys() for o in outputs]

@@ -14,6 +14,7 @@ no Jupyter server: there the panel displays its saved view alone, as one output.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 #: output metadata marking an output that only a running kernel can draw (or that shows nothing)
@@ -25,13 +26,19 @@ def headless() -> bool:
     ran itself: nbclient (``jupyter execute``, ``jupyter nbconvert --execute``, papermill), which
     takes no input, so its requests say ``allow_stdin`` false (JupyterLab, Notebook and VS Code
     take input). No pre-save hook drops live-only outputs from the file it writes, and no page
-    hides them: an output there must be one a reader of the file needs."""
+    hides them: an output there must be one a reader of the file needs. Voilà runs a notebook
+    the same way but draws its widgets live for a visitor (a chat panel is a dashboard's whole
+    point there): it names itself in the kernel's ``SERVER_SOFTWARE`` (``voila/0.5.8``)."""
     from IPython import get_ipython
 
     kernel = getattr(get_ipython(), "kernel", None)
-    if kernel is None or not hasattr(kernel, "get_parent"):
+    if kernel is None or not hasattr(kernel, "get_parent") or _in_voila():
         return False
     return kernel.get_parent().get("content", {}).get("allow_stdin") is False
+
+
+def _in_voila() -> bool:
+    return os.environ.get("SERVER_SOFTWARE", "").startswith("voila/")
 
 
 def is_live_only(output: dict[str, Any]) -> bool:
