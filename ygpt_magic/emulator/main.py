@@ -125,16 +125,6 @@ def run_serve(args: argparse.Namespace) -> int:
 STOP_GRACE = 1.0
 
 
-async def _let_stopped_calls_end() -> None:
-    """Wait (at most STOP_GRACE) for the tasks the stop left running to end: gRPC's stop returns
-    before the handler of a call it cancelled (a held stream) has ended, and cancelled in that
-    moment by ``asyncio.run``, gRPC's task around it prints a CancelledError traceback after
-    'Local server stopped.'. What is still running after that (a batch job) is cancelled quietly."""
-    left = asyncio.all_tasks() - {asyncio.current_task()}
-    if left:
-        await asyncio.wait(left, timeout=STOP_GRACE)
-
-
 async def _serve_until_signal(state: EmulatorState, args: argparse.Namespace,
                               credentials: grpc.ServerCredentials | None, proxy_tls: ssl.SSLContext | None) -> int:
     try:
@@ -167,7 +157,6 @@ async def _serve_until_signal(state: EmulatorState, args: argparse.Namespace,
               f"address in place of {reachable(args.host)}.", file=sys.stderr, flush=True)
     await stop.wait()
     await server.stop(grace=STOP_GRACE)
-    await _let_stopped_calls_end()
     state.responders.close()
     print("Local server stopped.", file=sys.stderr, flush=True)
     return 0

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import logging
 import socket
 import ssl
 import threading
@@ -71,24 +70,41 @@ def build_responders(scripts: Iterable[str | Path] | None = None, gguf: str | Pa
 
 class RunningServer:
     """The gRPC server, the HTTP server and the HTTPS proxy (if any) of one local server,
-    stopped together."""
+    stopped together, with the work they started."""
 
-    def __init__(self, grpc_server: grpc.aio.Server, http: HttpServer, proxy: HttpsProxy | None = None):
+    def __init__(self, grpc_server: grpc.aio.Server, http: HttpServer, operations: OperationStore,
+                 proxy: HttpsProxy | None = None):
         self.grpc = grpc_server
         self.http = http
+        self.operations = operations
         self.proxy = proxy
 
     async def stop(self, grace: float) -> None:
+        """Stop serving (a call still running is given ``grace`` seconds), then let what the stop
+        left end on its own. gRPC's stop returns before the tasks of the calls it ended have
+        finished; the loop closed on one in that moment cancels gRPC's task around it, which
+        prints a CancelledError traceback onto stderr: in a kernel, into the running cell. So the
+        server's own work (batch jobs, deferred completions) is cancelled, and the stop waits for
+        every task left, at most UNWIND_LIMIT (a few turns of the loop in practice)."""
         if self.proxy is not None:
             await self.proxy.stop()
         await self.http.stop()
         await self.grpc.stop(grace)
+        self.operations.cancel_all()
+        left = asyncio.all_tasks() - {asyncio.current_task()}
+        if left:
+            await asyncio.wait(left, timeout=UNWIND_LIMIT)
+
+
+#: seconds a stop waits for the tasks it left to end before the loop closes on them: only a task
+#: stuck past its cancellation (none is known) takes it
+UNWIND_LIMIT = 1.0
 
 
 def _close(loop: asyncio.AbstractEventLoop) -> None:
-    """Close a stopped server's loop as ``asyncio.run`` closes its own: what the servers' stop
-    left running (a handler held by a stalled stream, an operation's task) is cancelled and let
-    end, and the async generators closed, so none is destroyed while pending."""
+    """Close a stopped server's loop as ``asyncio.run`` closes its own: a task the stop left
+    running (one stuck past RunningServer.stop's UNWIND_LIMIT) is cancelled and let end, and
+    the async generators closed, so none is destroyed while pending."""
     pending = asyncio.all_tasks(loop)
     for task in pending:
         task.cancel()
@@ -109,20 +125,6 @@ def _quiet_grpc_wakeups(loop: asyncio.AbstractEventLoop, context: dict[str, Any]
         logger.debug("grpc.aio's lost wake-up on the local server's loop (grpcio < 1.80), ignored")
         return
     loop.default_exception_handler(context)
-
-
-class _StoppedHandlers(logging.Filter):
-    """grpc.aio logs a handler the server cancels as it stops (``stop(grace=0)`` while a call is
-    held: a fault's hold, a client that never reads) at ERROR with a CancelledError traceback;
-    in a kernel that traceback lands in the running cell. A call the server itself ended on
-    stopping is no error, so only that record is dropped; every other one passes."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        cancelled = record.exc_info is not None and record.exc_info[0] is asyncio.CancelledError
-        return not (cancelled and record.getMessage().startswith("Exception not handled by _handle_exceptions"))
-
-
-_STOPPED_HANDLERS = _StoppedHandlers()
 
 
 async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0,
@@ -161,10 +163,10 @@ async def serve(state: EmulatorState, host: str, port: int, http_port: int = 0,
             proxy = await start_proxy(host, proxy_port, http_side.hostname or host, http_side.port or 0, proxy_tls,
                                       idle_timeout)
         except OSError:
-            await RunningServer(server, http).stop(0)
+            await RunningServer(server, http, store).stop(0)
             raise
         state.proxy_url = proxy.url
-    return RunningServer(server, http, proxy)
+    return RunningServer(server, http, store, proxy)
 
 
 def _bind_grpc(server: grpc.aio.Server, host: str, port: int, credentials: grpc.ServerCredentials | None) -> int:
@@ -333,7 +335,6 @@ def start_local_server(
                           requests=RequestLog(keep_requests), api_key=api_key)
     loop = asyncio.new_event_loop()
     loop.set_exception_handler(_quiet_grpc_wakeups)
-    logging.getLogger("grpc._cython.cygrpc").addFilter(_STOPPED_HANDLERS)   # adding it again is a no-op
     started: _Started = {}
     ready = threading.Event()
 

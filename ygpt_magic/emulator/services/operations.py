@@ -110,6 +110,11 @@ class OperationStore:
             pending.task.cancel()
         return self.get(operation_id)
 
+    def cancel_all(self) -> None:
+        """Cancel the work of every operation still running: the server is stopping."""
+        for pending in self._pending:
+            pending.task.cancel()
+
 
 def _now() -> Timestamp:
     stamp = Timestamp()
