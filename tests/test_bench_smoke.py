@@ -62,8 +62,8 @@ def smoke_run(request) -> dict:
     before). What a script measures in processes of its own (kernels, fresh interpreters) still
     starts them; `make bench` still runs each script in its own interpreter, as
     test_run_all_prints_one_table checks."""
-    scripts = sorted({item.callspec.params["script"] for item in request.session.items
-                      if item.originalname == "test_script_prints_its_rows"})
+    scripts = sorted({item.callspec.params["script"] for item in request.session.items  # nbval's cells
+                      if getattr(item, "originalname", None) == "test_script_prints_its_rows"})  # have none
     return json.loads(_run(str(BENCH / "smoke.py"), *scripts).strip().splitlines()[-1])
 
 
