@@ -47,14 +47,16 @@ NEAR = [*"aбZ19 .,;:()#-=+>&\"'?%@^{}/\n", "\n\n", "\u00a0", "\u2003", "&amp", 
         "---", "==", "http://x.ru", "«", "»", "—", "é"]
 
 
-@pytest.mark.parametrize("texts", [
-    pytest.param(CORPUS, id="corpus"),
-    pytest.param(_random_texts(1, 20_000, EVERYTHING, 14), id="every-character"),
-    pytest.param(_random_texts(2, 20_000, NEAR, 16), id="near-syntax"),
+#: each corpus is built when its test runs, not when the module is collected: collection runs in
+#: every pytest worker, and the random texts are 340,000 random choices
+@pytest.mark.parametrize("made", [
+    pytest.param(lambda: CORPUS, id="corpus"),
+    pytest.param(lambda: _random_texts(1, 20_000, EVERYTHING, 14), id="every-character"),
+    pytest.param(lambda: _random_texts(2, 20_000, NEAR, 16), id="near-syntax"),
 ])
 @pytest.mark.slow
-def test_prose_html_is_the_parsers(texts):
-    parser = inert.markdown_parser()
+def test_prose_html_is_the_parsers(made):
+    texts, parser = made(), inert.markdown_parser()
     different = [(text, html, parser.render(text)) for text in texts
                  if (html := prose.paragraphs(text)) is not None and html != parser.render(text)]
     assert not different, different[:5]
