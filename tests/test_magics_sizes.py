@@ -4,13 +4,16 @@ a cell or reply over gRPC's message limit said before or when it happens."""
 
 from __future__ import annotations
 
+import random
 import re
+import shlex
 import time
 
 import pytest
 from conftest import cell, completions
 from test_magics_errors import assert_clear, chat_state
 
+from ygpt_magic.commands.args import shell_words
 from ygpt_magic.errors import ContextTooLong
 
 
@@ -31,6 +34,34 @@ def test_a_prompt_too_long_for_the_budget_gives_both_numbers(shell, ygpt_server,
     result = cell(shell, "%%ygpt\n" + "A rather long question about rivers and lakes. " * 5)
     assert_clear(result, ContextTooLong, "budget is 20")
     assert completions(ygpt_server) == []
+
+
+def test_a_200_kb_system_message_on_the_line_is_read_at_once(shell, ygpt_server, magics):
+    """A system message pasted onto the cell's line: its words were read a character at a time
+    (shlex), half a second of the kernel's own time before the cell said it is over the budget."""
+    before = chat_state(magics)
+    started = time.thread_time()   # the kernel's thread: the server's tokenizer runs on another
+    result = cell(shell, f'%%ygpt --system "{"word " * 40_000}"\nHi')
+    spent = time.thread_time() - started
+    assert_clear(result, ContextTooLong, "budget", "system message")
+    assert spent < 0.25, f"{spent:.2f} s of the kernel's time to refuse the cell"
+    assert completions(ygpt_server) == [] and chat_state(magics) == before
+
+
+def test_a_line_is_split_into_the_words_shlex_gives_or_its_error():
+    """commands.args.shell_words reads runs at a time; what it gives is shlex.split's, over
+    random lines of quotes, spaces, backslashes and comment marks (seeded: the same every run)."""
+    def outcome(split, line):
+        try:
+            return split(line)
+        except ValueError as error:
+            return str(error)
+
+    chance = random.Random(20261207)
+    pieces = [*" \t\r\n'\"ab#é\x0b-", "--system", "\\"]
+    lines = ["".join(chance.choices(pieces, k=chance.randint(0, 12))) for _ in range(20_000)]
+    differ = [line for line in lines if outcome(shell_words, line) != outcome(shlex.split, line)]
+    assert differ == [], differ[:5]
 
 
 def test_a_prompt_over_a_budget_setting_is_told_the_setting_that_holds_it_which_answers(shell, ygpt_server):

@@ -9,14 +9,13 @@ and shows its result. A subcommand's name is its module's name, and its help (`%
 from __future__ import annotations
 
 import importlib
-import shlex
 from collections.abc import Iterator, Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 from ..errors import OptionError
 from ..words import closest
-from .args import uncommented
+from .args import shell_words, uncommented
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
@@ -76,6 +75,6 @@ def no_such_subcommand(name: str) -> str:
 
 def _asks_for_help(rest: str) -> bool:
     try:
-        return any(word in _HELP_FLAGS for word in shlex.split(uncommented(rest)))
+        return any(word in _HELP_FLAGS for word in shell_words(uncommented(rest)))
     except ValueError:  # unbalanced quotes: the subcommand's parser says so
         return False
