@@ -93,16 +93,13 @@ def _ours(frame: FrameType | None) -> Any:
         frame = frame.f_back
 
 
-def traced(shell: Any, address: str, source: str) -> Trace:
-    """What ``source`` runs the second time: the first cell also starts the client. The shell
-    connects again once the trace is set, so the client's loop thread starts under it
-    (``threading.setprofile`` reaches threads started after it; the shell fixture's connect
-    started one before)."""
+def traced(shell: Any, source: str) -> Trace:
+    """What ``source`` runs the second time: the first cell also starts the client and its loop
+    thread (``threading.setprofile`` reaches threads started after it)."""
     trace = Trace()
     threading.setprofile(trace)
     sys.setprofile(trace)
     try:
-        shell.run_line_magic("ygpt", f"connect {address} --insecure")
         assert cell(shell, source).ok
         trace.recording = True
         assert cell(shell, source).ok
@@ -112,8 +109,8 @@ def traced(shell: Any, address: str, source: str) -> Trace:
     return trace
 
 
-def test_a_plain_chat_cell_stays_on_its_path(shell, ygpt_server):
-    trace = traced(shell, ygpt_server.address, "%%ygpt\nHi! What fields of science did Albert Einstein study?")
+def test_a_plain_chat_cell_stays_on_its_path(shell):
+    trace = traced(shell, "%%ygpt\nHi! What fields of science did Albert Einstein study?")
     touched = trace.ours()
     assert touched - PLAIN_PATH == set(), "a module joined the plain path: add it on purpose"
     assert PLAIN_PATH - touched == set(), "a module left the plain path: drop it from the list"
