@@ -156,12 +156,12 @@ def shell(ipython, ygpt_server, clean_env):
     """A shell with ygpt_magic freshly loaded (new chats, new client) and connected to the
     local server; fast retries so fault tests stay quick. Unloaded after the test."""
     manager = ipython.extension_manager
-    # %config of an earlier test must not leak. The fast settings go in the shell's config before
-    # the load, where %config would put them: three %config runs updated every configurable of
-    # the shell, 2.6 ms of CPU in each of the suite's ~1,500 shells.
-    ipython.config.YGptMagics = Config(retries=2, retry_backoff=0.05, poll_interval=0.05)
+    ipython.config.pop("YGptMagics", None)  # %config of an earlier test must not leak
     manager.load_extension("ygpt_magic")
     ipython.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
+    ipython.run_line_magic("config", "YGptMagics.retries = 2")
+    ipython.run_line_magic("config", "YGptMagics.retry_backoff = 0.05")
+    ipython.run_line_magic("config", "YGptMagics.poll_interval = 0.05")
     ipython.user_ns.pop("_ygpt", None)
     yield ipython
     magics = ipython.magics_manager.registry.get("YGptMagics")
