@@ -70,3 +70,15 @@ def test_cache_counts_entries_holding_a_credential_and_mask_removes_them_from_th
 def test_mask_goes_alone_with_a_cache_set(shell, ygpt_server):
     refused = cell(shell, "%ygpt cache --mask")
     assert not refused.ok and "%ygpt cache replies.sqlite, then %ygpt cache --mask" in refused.message
+
+
+def test_mask_with_clear_or_merge_is_refused_and_nothing_is_done(shell, ygpt_server, tmp_path):
+    path = tmp_path / "replies.sqlite"
+    shell.run_line_magic("ygpt", f"cache {path}")
+    assert cell(shell, "%%ygpt\nSay hello", cell_id="hello").ok
+    for line in ("cache clear --mask", "cache clear --older-than 7d --mask", f"cache merge {path} --mask",
+                 "cache auto --mask"):
+        refused = cell(shell, f"%ygpt {line}")
+        assert not refused.ok, line
+        assert "%ygpt cache --mask goes alone" in refused.message, refused.message
+    assert "1 entry" in cell(shell, "%ygpt cache").plain   # not cleared

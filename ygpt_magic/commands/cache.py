@@ -68,6 +68,8 @@ def run(kernel: Kernel, line: str) -> None:
     A recorded reply is replayed instead of sent again (no tokens, no waiting, the same answer);
     YGptMagics.cache_path / cache_mode and YGPT_CACHE / YGPT_CACHE_MODE set the same."""
     args = parse(run, line)
+    if args.mask:   # before the targets: `clear --mask` would clear, `merge --mask` mask nothing
+        return _mask(kernel, (args.target, args.other, args.mode, args.older_than))
     if args.target == "merge":
         return _merge(kernel, args.other)
     if args.other is not None:
@@ -78,8 +80,6 @@ def run(kernel: Kernel, line: str) -> None:
     if args.older_than is not None:
         raise OptionError("%ygpt cache: --older-than goes with clear: %ygpt cache clear "
                           "--older-than 7d.")
-    if args.mask:
-        return _mask(kernel, args.target or args.mode)
     path, mode = _path_or_mode(args.target, args.mode)
     if path is not None:
         kernel.change(cache_path=path)
@@ -168,12 +168,13 @@ def _holding(kernel: Kernel, store: Store) -> list[list[str]]:
                             f"it. %ygpt cache --mask masks it in the file."]]
 
 
-def _mask(kernel: Kernel, given: str | None) -> None:
-    """``%ygpt cache --mask``: the entries holding a credential masked in the file."""
+def _mask(kernel: Kernel, given: tuple[str | None, ...]) -> None:
+    """``%ygpt cache --mask``: the entries holding a credential masked in the file. ``given``:
+    the other words and flags of the line, refused: none of them goes with it."""
     from ..cache.masking import masked
 
     cache = kernel.cache
-    if given is not None or cache.path is None:
+    if any(word is not None for word in given) or cache.path is None:
         raise OptionError("%ygpt cache --mask goes alone, with this kernel's cache set first: "
                           "%ygpt cache replies.sqlite, then %ygpt cache --mask.")
     try:
