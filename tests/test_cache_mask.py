@@ -1,9 +1,10 @@
 """A reply cache written before replies were masked as the kernel takes them in may hold the
 user's key, echoed by a server in a reply's text or model version, or a token shaped like a
-Yandex key. Replay masks what it shows, but the file (committed beside the notebooks) keeps it:
-`%ygpt cache` says how many entries hold one, never the secret, and `%ygpt cache --mask` masks
-them in the file, which then holds no byte of them. The entries are written by hand (sqlite3),
-as an older version left them."""
+Yandex key. Replay masks the kernel's own credentials as it shows them, but the file (committed
+beside the notebooks) keeps them: `%ygpt cache` says how many entries hold one, never the secret,
+and `%ygpt cache --mask` masks them in the file, which then holds no byte of them. A key-shaped
+token that is not the kernel's is counted apart and kept: a replay shows it as recorded. The
+entries are written by hand (sqlite3), as an older version left them."""
 
 from __future__ import annotations
 
@@ -47,24 +48,43 @@ def test_cache_counts_entries_holding_a_credential_and_mask_removes_them_from_th
     _leak_into_the_file(path)
 
     status = cell(shell, "%ygpt cache")
-    assert "2 entries hold one of this kernel's credentials or a token shaped like a Yandex key" in status.plain, \
-        status.plain
+    assert "an entry holds one of this kernel's credentials" in status.plain, status.plain
+    assert "2 entries hold text shaped like a key that is not this kernel's" in status.plain, status.plain
     assert "%ygpt cache --mask" in status.plain
     assert TEST_KEY not in status.shown + status.plain and SHAPED not in status.shown + status.plain
 
     done = cell(shell, "%ygpt cache --mask")
     assert done.ok, done.message
-    assert "2 entries that held a credential" in done.plain, done.plain
+    assert "1 entry that held one of this kernel's credentials" in done.plain, done.plain
+    assert "2 entries hold text shaped like a key that is not this kernel's" in done.plain, done.plain
     assert TEST_KEY not in done.shown + done.plain and SHAPED not in done.shown + done.plain
     on_disk = _bytes(path)
-    assert TEST_KEY.encode() not in on_disk and SHAPED.encode() not in on_disk
+    assert TEST_KEY.encode() not in on_disk
     assert MASKED.encode() in on_disk   # the reply is kept, its key masked as whoami shows it
+    assert SHAPED.encode() in on_disk   # not this kernel's: kept as recorded, as replays show it
 
     sent = len(completions(ygpt_server))
     again = cell(shell, "%%ygpt\nSay hello", cell_id="hello")   # a re-run, replayed: the entry was masked, not dropped
     assert again.ok and len(completions(ygpt_server)) == sent
     assert f"The gateway saw Api-Key {MASKED}" in again.plain, again.plain
-    assert "credentials" not in cell(shell, "%ygpt cache").plain
+    status = cell(shell, "%ygpt cache").plain
+    assert "credentials" not in status and "2 entries hold text shaped like a key" in status, status
+
+
+def test_mask_leaves_a_key_shaped_token_that_is_not_the_kernels_as_its_replay_shows_it(shell, ygpt_server, tmp_path):
+    path = tmp_path / "replies.sqlite"
+    shell.run_line_magic("ygpt", f"cache {path}")
+    assert cell(shell, "%%ygpt\nSay hello", cell_id="hello").ok
+    with sqlite3.connect(path) as db:
+        for key, text in db.execute("SELECT key, value FROM entries").fetchall():
+            db.execute("UPDATE entries SET value = ? WHERE key = ?",
+                       (json.dumps({**json.loads(text), "text": f"Example key: {SHAPED} ok"}), key))
+    before = cell(shell, "%%ygpt\nSay hello", cell_id="hello")
+    assert f"Example key: {SHAPED} ok" in before.plain, before.plain   # as the model wrote it
+
+    assert cell(shell, "%ygpt cache --mask").ok
+    after = cell(shell, "%%ygpt\nSay hello", cell_id="hello")
+    assert after.plain == before.plain   # nbval's stored output still matches the replay
 
 
 def test_mask_goes_alone_with_a_cache_set(shell, ygpt_server):

@@ -59,9 +59,10 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
                "(2026-11-01): recorded before it and not replayed since (a replay in auto mode "
                "marks an entry used), so after a full re-run it forgets only what no cell used.")
 @argument("--mask", action="store_true",
-          help="Mask, in the file, the entries that hold one of this kernel's credentials or a "
-               "token shaped like a Yandex key (an older version recorded replies unmasked; "
-               "%%ygpt cache says how many there are): each as whoami shows it, AQVN…x9Qz.")
+          help="Mask, in the file, this kernel's credentials where an entry holds them (an older "
+               "version recorded replies unmasked; %%ygpt cache says how many there are), as "
+               "whoami and replays show them: AQVN…x9Qz. A token shaped like a key that is not "
+               "this kernel's is kept as recorded, as replays show it; %%ygpt cache counts it.")
 def run(kernel: Kernel, line: str) -> None:
     """Show or set the reply cache, or clear it.
 
@@ -154,18 +155,30 @@ def _status(kernel: Kernel) -> None:
 
 
 def _holding(kernel: Kernel, store: Store) -> list[list[str]]:
-    """The row saying how many entries hold a credential, and how to mask them (none when none
-    does): named by count only, never by the secret."""
+    """The rows saying how many entries hold one of the kernel's credentials (and how to mask
+    them) and how many a key's shape that is not the kernel's (none when none does): named by
+    count only, never by the secret."""
     from ..cache.masking import holding
 
-    found = len(holding(store, kernel.connection.known_secrets()))
-    if not found:
+    found = holding(store, kernel.connection.known_secrets())
+    rows = _shaped(found.shaped)
+    if not found.masked:
+        return rows
+    which = "an entry holds" if len(found.masked) == 1 else f"{len(found.masked):,} entries hold"
+    return [["credentials", f"{which} one of this kernel's credentials, in a reply an older version "
+                            f"recorded unmasked: replays show it masked, but the file keeps it. "
+                            f"%ygpt cache --mask masks it in the file."], *rows]
+
+
+def _shaped(count: int) -> list[list[str]]:
+    """The row saying how many entries hold text shaped like a key that is not the kernel's,
+    which --mask keeps (none when none does)."""
+    if not count:
         return []
-    which = "an entry holds" if found == 1 else f"{found:,} entries hold"
-    return [["credentials", f"{which} one of this kernel's credentials or a token shaped like a "
-                            f"Yandex key, in a reply recorded unmasked (by an older version, or "
-                            f"as the model wrote it): replays show it masked, but the file keeps "
-                            f"it. %ygpt cache --mask masks it in the file."]]
+    which = "an entry holds" if count == 1 else f"{count:,} entries hold"
+    return [["key shapes", f"{which} text shaped like a key that is not this kernel's; replays "
+                           f"show it as the model wrote it, and %ygpt cache --mask leaves it as it is (a "
+                           f"kernel holding that key masks it)."]]
 
 
 def _mask(kernel: Kernel, given: tuple[str | None, ...]) -> None:
@@ -182,7 +195,8 @@ def _mask(kernel: Kernel, given: tuple[str | None, ...]) -> None:
     except CacheUnusable as error:
         raise CacheNotMasked(error) from None
     show_fields([["cache", cache.shown()],
-                 ["masked", f"{counted(done, 'entry', 'entries')} that held a credential"]])
+                 ["masked", f"{counted(len(done.masked), 'entry', 'entries')} that held one of this "
+                            f"kernel's credentials, as whoami shows it"], *_shaped(done.shaped)])
 
 
 def _index(cache: ReplyCache, path: str) -> list[list[str]]:
