@@ -84,6 +84,5 @@ def masked(store: Store, credentials: Sequence[Credential]) -> Held:
     what they held. CacheUnusable when it cannot be written: then none is."""
     found = holding(store, credentials)
     if found.masked:
-        store.rewrite({key: json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-                       for key, value in found.masked.items()})
+        store.rewrite(found.masked)
     return found

@@ -21,7 +21,6 @@ import json
 import os
 import shlex
 import sqlite3
-import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
@@ -30,7 +29,7 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from ..errors import CacheLocked, CacheUnusable, InternalError
-from ..errors.sqlite_words import ours, problem
+from ..errors.sqlite_words import locked, ours, problem
 from ..sqlite_writes import immediate
 from .notes import NOTES_WAIT, Notes, PendingNotes, now
 
@@ -73,15 +72,6 @@ def _reason(error: BaseException, path: Path, shown: str) -> str:
     return problem(error, path, "a reply cache", f"give a file in it, e.g. %ygpt cache {example}", shown)
 
 
-def _is_lock(error: sqlite3.Error) -> bool:
-    """SQLITE_BUSY / SQLITE_LOCKED: another connection held the lock past ``busy_timeout``
-    (``sqlite_errorcode`` from Python 3.11; the words before)."""
-    code = getattr(error, "sqlite_errorcode", None)
-    if sys.version_info >= (3, 11) and code is not None:
-        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-    return "locked" in str(error).lower() or "busy" in str(error).lower()
-
-
 def _remove_if_empty(path: Path) -> None:
     """Remove the file an open made and could not write (a full disk): left behind, an empty
     replies.sqlite would be committed beside the notebooks, and refused in CI as not a cache.
@@ -89,6 +79,11 @@ def _remove_if_empty(path: Path) -> None:
     with suppress(OSError):
         if path.stat().st_size == 0:
             path.unlink()
+
+
+def _text(value: dict[str, Any]) -> str:
+    """An entry's value as the file holds it: one JSON format, whoever writes the entry."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 class Cleared(NamedTuple):
@@ -189,7 +184,7 @@ class Store:
         file can cause (a transaction of ours in the wrong state), else the reason in words."""
         if ours(error):
             return InternalError(error)
-        if _is_lock(error):
+        if locked(error):
             return CacheLocked(self.shown(), BUSY_TIMEOUT_MS / 1000)
         return CacheUnusable(self.shown(), _reason(error, self.path, self.shown()))
 
@@ -211,7 +206,7 @@ class Store:
     def put(self, key: str, value: dict[str, Any], recorded: str | None = None) -> str:
         """Record ``value`` under ``key`` (replacing any), in one transaction; its time."""
         recorded = recorded or now()
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        text = _text(value)
         with self._lock:
             try:
                 with immediate(self._db):
@@ -263,7 +258,7 @@ class Store:
         try:
             self._insert_notes(notes)
         except sqlite3.Error as error:
-            return not _is_lock(error)
+            return not locked(error)
         finally:
             self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         return True
@@ -348,8 +343,8 @@ class Store:
                 self._shrink()
         return Cleared(removed, size, self.size())
 
-    def rewrite(self, values: Mapping[str, str]) -> None:
-        """Replace the values of the entries ``values`` holds (key → JSON text), their recording
+    def rewrite(self, values: Mapping[str, dict[str, Any]]) -> None:
+        """Replace the values of the entries ``values`` holds (key → value), their recording
         times kept, in one transaction; no page of the file keeps what they held: SQLite zeroes
         what it frees (``secure_delete``), and the file is rebuilt (:meth:`_shrink`)."""
         with self._lock:
@@ -357,7 +352,7 @@ class Store:
                 self._db.execute("PRAGMA secure_delete = ON")
                 with immediate(self._db):
                     self._db.executemany("UPDATE entries SET value = ? WHERE key = ?",
-                                         [(value, key) for key, value in values.items()])
+                                         [(_text(value), key) for key, value in values.items()])
             except sqlite3.Error as error:
                 raise self._unusable(error) from None
             self._shrink()

@@ -6,11 +6,14 @@ path is a folder, a folder on the way is missing or is a file, or the folder is 
 case is looked up on the disk. ``of_place`` tells the failures of the file's place (its folder,
 its disk) from those of the file itself: the index then moves into memory. ``ours`` tells the
 errors no file can cause (a transaction of ours in the wrong state): a bug of ours, said as one.
+``locked`` tells a lock another connection held for the whole wait: the file itself is fine.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
+import sys
 from pathlib import Path
 
 #: sqlite3's words → what a user can act on ({kind}: what the file should be), and whether the
@@ -38,6 +41,15 @@ _OURS = ("within a transaction", "no transaction is active")
 def ours(error: BaseException) -> bool:
     """Whether ``error`` is of our own making, not the file's: never "fix or delete the file"."""
     return any(words in str(error).lower() for words in _OURS)
+
+
+def locked(error: sqlite3.Error) -> bool:
+    """SQLITE_BUSY / SQLITE_LOCKED: another connection held the lock past ``busy_timeout``
+    (``sqlite_errorcode`` from Python 3.11; the words before)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if sys.version_info >= (3, 11) and code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(error).lower() or "busy" in str(error).lower()
 
 
 def of_place(error: BaseException) -> bool:
