@@ -102,3 +102,17 @@ def test_mask_with_clear_or_merge_is_refused_and_nothing_is_done(shell, ygpt_ser
         assert not refused.ok, line
         assert "%ygpt cache --mask goes alone" in refused.message, refused.message
     assert "1 entry" in cell(shell, "%ygpt cache").plain   # not cleared
+
+
+def test_mask_leaves_the_kernels_later_writes_as_they_were(shell, magics, ygpt_server, tmp_path):
+    """secure_delete zeroes what the rewrite frees; left on, every later write and clear of this
+    kernel would zero what it frees too. It is put back as the SQLite build has it: on here
+    (Debian's builds turn it on), so the store's connection is set as a build that has it off."""
+    path = tmp_path / "replies.sqlite"
+    shell.run_line_magic("ygpt", f"cache {path}")
+    assert cell(shell, "%%ygpt\nSay hello", cell_id="hello").ok
+    _leak_into_the_file(path)
+    store = magics.kernel.cache.store()
+    store._db.execute("PRAGMA secure_delete = OFF")
+    assert cell(shell, "%ygpt cache --mask").ok
+    assert store._db.execute("PRAGMA secure_delete").fetchone()[0] == 0

@@ -346,16 +346,20 @@ class Store:
     def rewrite(self, values: Mapping[str, dict[str, Any]]) -> None:
         """Replace the values of the entries ``values`` holds (key → value), their recording
         times kept, in one transaction; no page of the file keeps what they held: SQLite zeroes
-        what it frees (``secure_delete``), and the file is rebuilt (:meth:`_shrink`)."""
+        what it frees (``secure_delete``, for this rewrite only: the build's setting after it, so
+        the kernel's later writes do not zero theirs), and the file is rebuilt (:meth:`_shrink`)."""
         with self._lock:
+            was = self._db.execute("PRAGMA secure_delete").fetchone()[0]
             try:
                 self._db.execute("PRAGMA secure_delete = ON")
                 with immediate(self._db):
                     self._db.executemany("UPDATE entries SET value = ? WHERE key = ?",
                                          [(_text(value), key) for key, value in values.items()])
+                self._shrink()
             except sqlite3.Error as error:
                 raise self._unusable(error) from None
-            self._shrink()
+            finally:
+                self._db.execute(f"PRAGMA secure_delete = {int(was)}")
 
     def _shrink(self) -> None:
         """VACUUM the cache file and fold the rewrite into it (the lock held). The entries are
