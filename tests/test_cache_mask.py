@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from conftest import TEST_KEY, cell, completions
+
+from ygpt_magic.cache import store
 
 #: a token of the API key's published shape, which the kernel does not know
 SHAPED = "AQVN" + "c4NaRy7q" * 4 + "Lk2W"
@@ -116,3 +119,33 @@ def test_mask_leaves_the_kernels_later_writes_as_they_were(shell, magics, ygpt_s
     store._db.execute("PRAGMA secure_delete = OFF")
     assert cell(shell, "%ygpt cache --mask").ok
     assert store._db.execute("PRAGMA secure_delete").fetchone()[0] == 0
+
+
+def test_mask_refuses_while_another_reader_keeps_the_key_in_the_file_and_a_run_again_finishes(
+        shell, ygpt_server, tmp_path, monkeypatch):
+    """Masked pages go to the log first; SQLite copies them over the old ones in replies.sqlite
+    (the file that is committed) only once no reader needs those: another kernel or program
+    holding a read of the cache for the whole wait keeps the key in the file."""
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 300)   # the bounded wait, short for the test
+    path = tmp_path / "replies.sqlite"
+    shell.run_line_magic("ygpt", f"cache {path}")
+    assert cell(shell, "%%ygpt\nSay hello", cell_id="hello").ok
+    _leak_into_the_file(path)
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")   # the older version's write, in the file itself
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM entries").fetchone()   # another kernel reading it now
+
+    refused = cell(shell, "%ygpt cache --mask")
+    assert not refused.ok, refused.plain
+    assert "still holds" in refused.message and "Do not commit" in refused.message, refused.message
+    assert "run %ygpt cache --mask again" in refused.message, refused.message
+    assert TEST_KEY not in refused.message + refused.shown
+    assert TEST_KEY.encode() in path.read_bytes()   # what the refusal is about
+
+    reader.execute("COMMIT")
+    reader.close()
+    done = cell(shell, "%ygpt cache --mask")   # nothing left to mask: it folds what the first one wrote
+    assert done.ok, done.message
+    assert TEST_KEY.encode() not in _bytes(path) and MASKED.encode() in path.read_bytes()

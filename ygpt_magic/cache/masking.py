@@ -21,8 +21,9 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from ..client.credentials import Credential, masked_in
+from ..errors import CacheMaskUnfinished
 from ..keyshapes import sighted
-from .store import Store
+from .store import BUSY_TIMEOUT_MS, Store
 
 #: an entry's fields that hold no text of a reply: a vector's base64, the request's digests
 _NOT_TEXT = frozenset({"vector", "parts"})
@@ -81,8 +82,10 @@ def _masked(value: Any, credentials: Sequence[Credential]) -> Any:
 
 def masked(store: Store, credentials: Sequence[Credential]) -> Held:
     """Mask the entries of ``store`` that hold one of ``credentials`` in the file (:func:`holding`);
-    what they held. CacheUnusable when it cannot be written: then none is."""
+    what they held. CacheUnusable when it cannot be written: then none is. CacheMaskUnfinished
+    when they are masked but the file still holds what they held (Store.rewrite: another
+    connection's read kept the old pages); run again, with none left to mask, it folds them in."""
     found = holding(store, credentials)
-    if found.masked:
-        store.rewrite(found.masked)
+    if not store.rewrite(found.masked):
+        raise CacheMaskUnfinished(store.shown(), BUSY_TIMEOUT_MS / 1000)
     return found

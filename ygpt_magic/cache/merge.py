@@ -23,7 +23,8 @@ from urllib.parse import quote
 from ..errors import CacheNotMerged, CacheUnusable
 from ..errors.merges import UNWRITTEN, this_side
 from ..errors.sqlite_words import problem
-from .store import SCHEMA_VERSION, Store, readable
+from .schema import SCHEMA_VERSION, readable
+from .store import Store
 
 #: one entry as the file holds it: key, value (JSON text), recording time
 Row = tuple[str, str, str]

@@ -32,25 +32,10 @@ from ..errors import CacheLocked, CacheUnusable, InternalError
 from ..errors.sqlite_words import locked, ours, problem
 from ..sqlite_writes import immediate
 from .notes import NOTES_WAIT, Notes, PendingNotes, now
+from .schema import SCHEMA_VERSION, TABLES, readable
 
-SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
 
-
-def readable(version: str) -> bool:
-    """Whether a cache file of format ``version`` (its ``meta`` table's schema) is one this
-    version reads: a store opening it and a merge reading it go by the same rule."""
-    return version.isdigit() and int(version) <= SCHEMA_VERSION
-
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL, "
-    "recorded TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS entries_recorded ON entries (recorded)",
-    # the notes of versions that kept them in the cache file itself (and still do): clear reads
-    # them beside the notes file's, so no version loses another's (no schema bump)
-    "CREATE TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY, used TEXT NOT NULL)",
-)
 #: the file beside the cache that holds when each entry was last replayed (auto mode), for
 #: clear --older-than: each checkout's own, left out of git (.gitignore ``*.sqlite-used*``)
 NOTES_SUFFIX = "-used"
@@ -167,7 +152,7 @@ class Store:
                 db.execute("PRAGMA journal_mode = WAL")
                 db.execute("PRAGMA synchronous = NORMAL")
                 with immediate(db):
-                    for statement in _SCHEMA:
+                    for statement in TABLES:
                         db.execute(statement)
                     db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
             found = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()[0]
@@ -322,7 +307,7 @@ class Store:
         """Forget every entry (or those last used before ``before``: recorded then, and not
         replayed since); how many went, and the data's size before and after. The pending notes
         go in first, taken under the lock the timer writes them under: a replay of a moment ago
-        keeps its entry. Then the file gives the space back (:meth:`_shrink`): it is the one
+        keeps its entry. Then the file gives the space back (:meth:`_rebuilt`): it is the one
         committed to git, and a clear that left its size would prune nothing there."""
         size = self.size()
         where, args = (_UNUSED, (before, before, before)) if before else ("", ())
@@ -339,35 +324,45 @@ class Store:
             except sqlite3.Error as error:
                 self._notes.restore(notes)
                 raise self._unusable(error) from None
-            if removed:
-                self._shrink()
+            if removed:   # gone whatever happens here: a VACUUM that cannot run (another kernel's
+                with suppress(sqlite3.Error):   # lock, no room for its copy) leaves the size, said
+                    self._rebuilt()
         return Cleared(removed, size, self.size())
 
-    def rewrite(self, values: Mapping[str, dict[str, Any]]) -> None:
+    def rewrite(self, values: Mapping[str, dict[str, Any]]) -> bool:
         """Replace the values of the entries ``values`` holds (key → value), their recording
-        times kept, in one transaction; no page of the file keeps what they held: SQLite zeroes
-        what it frees (``secure_delete``, for this rewrite only: the build's setting after it, so
-        the kernel's later writes do not zero theirs), and the file is rebuilt (:meth:`_shrink`)."""
+        times kept, in one transaction, and rebuild the file (:meth:`_rebuilt`); whether the file
+        itself now holds nothing of what they held. SQLite zeroes what the rewrite frees
+        (``secure_delete``, for the rewrite only: the kernel's later writes do not zero theirs).
+        False when another connection's read kept the old pages for the whole wait: the rewrite
+        is in the log only, and a rewrite of nothing (rebuilding a file whose log holds more) ends it."""
         with self._lock:
             was = self._db.execute("PRAGMA secure_delete").fetchone()[0]
             try:
                 self._db.execute("PRAGMA secure_delete = ON")
-                with immediate(self._db):
-                    self._db.executemany("UPDATE entries SET value = ? WHERE key = ?",
-                                         [(_text(value), key) for key, value in values.items()])
-                self._shrink()
+                if values:
+                    with immediate(self._db):
+                        self._db.executemany("UPDATE entries SET value = ? WHERE key = ?",
+                                             [(_text(value), key) for key, value in values.items()])
+                elif self.read_only or self._folded("PASSIVE"):
+                    return True
+                return self._rebuilt()
             except sqlite3.Error as error:
                 raise self._unusable(error) from None
             finally:
                 self._db.execute(f"PRAGMA secure_delete = {int(was)}")
 
-    def _shrink(self) -> None:
-        """VACUUM the cache file and fold the rewrite into it (the lock held). The entries are
-        gone whatever happens here: a VACUUM that cannot run (another kernel's lock for the whole
-        wait, no room for its copy) leaves the size as it was, which the clear then says."""
-        with suppress(sqlite3.Error):
-            self._db.execute("VACUUM main")
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    def _folded(self, mode: str) -> bool:
+        """Whether a checkpoint (``mode``: PASSIVE, TRUNCATE) copied the whole log into the file:
+        it gives (busy, frames in the log, frames copied), raising nothing when a reader stops it."""
+        busy, log, copied = self._db.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
+        return not busy and log == copied
+
+    def _rebuilt(self) -> bool:
+        """VACUUM the cache file and fold it into the file itself, emptying the log (the lock
+        held); whether the log was folded in whole (:meth:`_folded`)."""
+        self._db.execute("VACUUM main")
+        return self._folded("TRUNCATE")
 
     def close(self) -> None:
         """Write the pending notes and empty the log into the file (waiting a moment at most

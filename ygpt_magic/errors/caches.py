@@ -79,6 +79,23 @@ class CacheNotMasked(YGptError):
         self.path, self.problem = unusable.path, unusable.problem
 
 
+class CacheMaskUnfinished(YGptError):
+    """`%ygpt cache --mask` masked the entries, but the cache file itself still holds what they
+    held: the masked pages are in SQLite's log (``-wal``), which another connection's read of
+    the old ones kept out of the file for the whole wait. The file is what gets committed, so
+    the command is not done: closing that reader and running it again finishes it."""
+
+    def __init__(self, path: object, waited: float) -> None:
+        super().__init__(
+            f"%ygpt cache --mask: the entries are masked, but the file {str(path)!r} itself still "
+            f"holds what they held: another program kept a read of the cache open for over "
+            f"{waited:g} s (another kernel or notebook reading it, a database browser, a script), "
+            f"and SQLite copies the masked pages into the file only once no reader needs the old "
+            f"ones. Do not commit the file yet: close the other kernels and programs using this "
+            f"cache (or end their reads), then run %ygpt cache --mask again, which finishes it.")
+        self.path, self.waited = path, waited
+
+
 class CacheMiss(YGptError):
     """Replay mode (``YGPT_CACHE_MODE=replay``, for CI) found no recording for a request.
     ``held``: how many recordings the cache holds (None: it could not say); ``differs``: the
