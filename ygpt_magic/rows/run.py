@@ -39,6 +39,7 @@ from ..chat import Answer, ChatSession, Message, RequestOptions, planning
 from ..chat.budget import Budget
 from ..client.credentials import Credential
 from ..errors import CacheMiss, InterpolationError, MissingValue, RowExpressionFailed, YGptError
+from ..errors.stops import kept_presses
 from ..ledger import Cache, Ledger
 from .costs import capped
 from .items import Rows, rows_of
@@ -124,8 +125,10 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
     failures: list[YGptError] = []
     replayed: set[str] = set()   # the keys the reply cache answered in this run
     first: dict[str, int] = {}     # a pending row's key → its position: a later row with it is a twin
-    with before_sending(f"the rows of {plans.rows.name} were being planned ({count:,} in all)"):
+    with before_sending(f"the rows of {plans.rows.name} were being planned ({count:,} in all)"), \
+            kept_presses() as presses:
         for position in range(count):
+            presses.check()
             plan = plans.plan_or_failure(position)
             if isinstance(plan, YGptError):
                 failures.append(plan)
