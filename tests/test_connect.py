@@ -7,6 +7,7 @@ gRPC and HTTP alike, so the kernel's chats, datasets and batch jobs stay its own
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import urllib.error
@@ -245,3 +246,24 @@ def test_a_password_in_the_chat_api_address_is_refused_unshown(shell, ygpt_serve
     assert chat_api.seen == [], "nothing went to the address with the password"
     for run in [refused, *shown]:
         assert "LEAKCHECK" not in run.shown + run.message, run.shown + run.message
+
+
+@pytest.mark.slow   # waits out gRPC's first reconnect delays (1 s, then 1.6 s)
+def test_a_server_left_behind_by_connect_is_not_tried_again(shell, ygpt_server):
+    """A cell failed on a stopped server, then the user connected elsewhere. gRPC keeps trying
+    a channel whose connect failed (every 1 s, 1.6 s, ... up to 120 s) until it is closed, and the
+    old client's channels were closed only when a garbage collection happened to come: whatever
+    took the old port next (another server's HTTP side) got gRPC prefaces for minutes."""
+    from ygpt_magic.emulator import start_local_server
+
+    server = start_local_server()
+    shell.run_line_magic("ygpt", f"connect {server.address} --insecure")
+    assert cell(shell, "%%ygpt\nHello").ok
+    server.stop(grace=0)
+    assert not cell(shell, "%%ygpt\nHello again").ok
+    shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
+    host, port = server.address.rsplit(":", 1)
+    with socket.create_server((host, int(port))) as taken:   # the old port, taken by another program
+        taken.settimeout(3.0)
+        with pytest.raises(TimeoutError):
+            taken.accept()

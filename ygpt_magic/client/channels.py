@@ -53,6 +53,16 @@ class SdkSlot:
             if sdk is not None:
                 self._dropped.append(weakref.ref(sdk))
 
+    def close(self) -> None:
+        """Drop the SDK and collect every dropped one now (the client is closed). gRPC keeps
+        trying a channel whose connect failed (backoff up to 120 s) until the channel is closed:
+        left to a collection that may come late, the channels of a client left by
+        ``%ygpt connect`` went on knocking at the old server's port, which another program (or
+        server) may hold by then."""
+        self.drop()
+        with self._lock:
+            self._release()
+
     def _release(self) -> None:
         """Collect the dropped SDKs, closing their channels (a full collection: once per failure)."""
         if not self._dropped:

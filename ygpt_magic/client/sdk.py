@@ -240,8 +240,9 @@ class Client:
         return self._call(run, options, slow=slow)
 
     def close(self) -> None:
-        """Stop the loop thread; the SDK's channels go with it."""
+        """Stop the loop thread, then close the SDK's channels (channels.SdkSlot.close)."""
         self._loop.stop()
+        self._sdks.close()
 
     # -- internals ----------------------------------------------------------------------------
 
