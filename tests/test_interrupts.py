@@ -11,9 +11,9 @@ import threading
 import time
 
 import pytest
-from cellrun import assert_stopped
+from cellrun import CellRun, assert_stopped
 from conftest import cell, completions
-from presses import ctrl_c_in
+from presses import ctrl_c_after, ctrl_c_in
 
 from ygpt_magic.errors import BatchNotStarted, StoppedBeforeAsking, StoppedBeforeSending, StoppedInFlight
 
@@ -84,15 +84,8 @@ def test_ctrl_c_after_the_rows_were_uploaded_names_the_dataset_left_in_the_folde
 def test_rows_in_flight_at_ctrl_c_are_said_to_be_sent_and_paid_again_not_unsent(shell, ygpt_server):
     """They were counted as "not sent": the server had them, the cloud may bill them, and the
     re-run sends (and pays for) them again."""
-    shell.user_ns["items"] = [f"word {i}" for i in range(60)]
-    ygpt_server.faults.latency(0.2)
-    twenty = threading.Event()
-    threading.Thread(target=lambda: _when(lambda: len(completions(ygpt_server)) >= 20, twenty), daemon=True).start()
-    presser = ctrl_c_in(10, when=twenty)
-    run = cell(shell, "%%ygpt --map items --out res --concurrency 4\nTranslate {item}")
-    presser.join()
-    time.sleep(0.3)   # a request cancelled in flight may still reach the server
-    sent, answered = len(completions(ygpt_server)), shell.user_ns["_ygpt"].answered
+    run, sent = _stopped_map(shell, ygpt_server, [f"word {i}" for i in range(60)], after=20)
+    answered = shell.user_ns["_ygpt"].answered
     said = re.search(r"Stopped: (\d+) rows left \((\d+) not sent, (\d+) sent, not answered \(will be sent "
                      r"again and paid again on the re-run\), 0 failed\)", run.stdout)
     assert said, run.stdout
@@ -103,26 +96,23 @@ def test_rows_in_flight_at_ctrl_c_are_said_to_be_sent_and_paid_again_not_unsent(
 def test_rows_repeating_a_request_in_flight_at_ctrl_c_are_counted_with_it_not_as_unsent(shell, ygpt_server):
     """Each word twice: a request cancelled in flight leaves two rows sent, not answered; the
     rows never sent are those whose request was never sent, as _ygpt.left counts the rows."""
-    shell.user_ns["items"] = [f"word {i}" for i in range(30)] * 2
-    ygpt_server.faults.latency(0.2)
-    eight = threading.Event()
-    threading.Thread(target=lambda: _when(lambda: len(completions(ygpt_server)) >= 8, eight), daemon=True).start()
-    presser = ctrl_c_in(10, when=eight)
-    run = cell(shell, "%%ygpt --map items --out res --concurrency 4\nTranslate {item}")
-    presser.join()
-    time.sleep(0.3)   # a request cancelled in flight may still reach the server
-    sent, done = len(completions(ygpt_server)), shell.user_ns["_ygpt"]
+    run, sent = _stopped_map(shell, ygpt_server, [f"word {i}" for i in range(30)] * 2, after=8)
+    done = shell.user_ns["_ygpt"]
     said = re.search(r"Stopped: (\d+) rows left \((\d+) not sent, (\d+) sent, not answered", run.stdout)
     assert said, run.stdout
     assert [int(n) for n in said.groups()] == [done.left, 60 - 2 * sent, 2 * sent - done.answered], run.stdout
 
 
-def _when(condition, event: threading.Event, timeout: float = 10) -> None:
-    """Set ``event`` once ``condition()`` holds (polled), within ``timeout`` seconds."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end and not condition():
-        time.sleep(0.005)
-    event.set()
+def _stopped_map(shell, server, items: list[str], after: int) -> tuple[CellRun, int]:
+    """A --map over ``items`` (0.2 s a request, 4 at a time) stopped by Ctrl-C once the server
+    got ``after`` requests; the run, and how many requests the server got in all."""
+    shell.user_ns["items"] = items
+    server.faults.latency(0.2)
+    presser = ctrl_c_after(server, "Completion", after)
+    run = cell(shell, "%%ygpt --map items --out res --concurrency 4\nTranslate {item}")
+    presser.join()
+    time.sleep(0.3)   # a request cancelled in flight may still reach the server
+    return run, len(completions(server))
 
 
 def test_ctrl_c_while_the_sdk_still_loads_after_load_ext_is_one_paragraph(shell, ygpt_server, monkeypatch):
