@@ -106,16 +106,21 @@ def _story_in(pane: Terminal, columns: int) -> Terminal:
     return pane
 
 
-@pytest.fixture(scope="module")
-def _narrow_pane(_ygpt_server_session, tmp_path_factory) -> Iterator[Terminal]:
-    with _split_pane(_ygpt_server_session.address, tmp_path_factory.mktemp("ipython"), COLUMNS) as shell:
-        yield shell
+def _pane(name: str, columns: int) -> tuple[object, object]:
+    """The fixture ``name``: the module's :func:`_split_pane` ``columns`` wide, started once (the
+    fixture ``_name``), as each story starts in it (:func:`_story_in`)."""
+    @pytest.fixture(scope="module", name=f"_{name}")
+    def started(_ygpt_server_session, tmp_path_factory) -> Iterator[Terminal]:
+        with _split_pane(_ygpt_server_session.address, tmp_path_factory.mktemp("ipython"), columns) as shell:
+            yield shell
+
+    @pytest.fixture(name=name)
+    def as_a_story_starts(request, ygpt_server) -> Terminal:
+        return _story_in(request.getfixturevalue(f"_{name}"), columns)
+    return started, as_a_story_starts
 
 
-@pytest.fixture
-def narrow(_narrow_pane, ygpt_server) -> Terminal:
-    """The module's :func:`_split_pane` COLUMNS wide, as a story starts in it."""
-    return _story_in(_narrow_pane, COLUMNS)
+_narrow_started, narrow = _pane("narrow", COLUMNS)
 
 
 def _cell(flags: str, prompt: str) -> str:
@@ -199,16 +204,7 @@ def test_a_line_of_emoji_sequences_is_erased_without_the_row_above_it(monkeypatc
 SPLIT = 76
 
 
-@pytest.fixture(scope="module")
-def _split(_ygpt_server_session, tmp_path_factory) -> Iterator[Terminal]:
-    with _split_pane(_ygpt_server_session.address, tmp_path_factory.mktemp("ipython"), SPLIT) as shell:
-        yield shell
-
-
-@pytest.fixture
-def split(_split, ygpt_server) -> Terminal:
-    """The module's :func:`_split_pane` SPLIT wide, as a story starts in it."""
-    return _story_in(_split, SPLIT)
+_split_started, split = _pane("split", SPLIT)
 
 
 @pytest.mark.slow
