@@ -164,9 +164,8 @@ def _holding(kernel: Kernel, store: Store) -> list[list[str]]:
     rows = _shaped(found.shaped)
     if not found.masked:
         return rows
-    which = "an entry holds" if len(found.masked) == 1 else f"{len(found.masked):,} entries hold"
-    return [["credentials", f"{which} one of this kernel's credentials, in a reply an older version "
-                            f"recorded unmasked: replays show it masked, but the file keeps it. "
+    return [["credentials", f"{_entries_hold(len(found.masked))} one of this kernel's credentials, in a "
+                            f"reply an older version recorded unmasked: replays show it masked, but the file keeps it. "
                             f"%ygpt cache --mask masks it in the file."], *rows]
 
 
@@ -175,10 +174,13 @@ def _shaped(count: int) -> list[list[str]]:
     which --mask keeps (none when none does)."""
     if not count:
         return []
-    which = "an entry holds" if count == 1 else f"{count:,} entries hold"
-    return [["key shapes", f"{which} text shaped like a key that is not this kernel's; replays "
+    return [["key shapes", f"{_entries_hold(count)} text shaped like a key that is not this kernel's; replays "
                            f"show it as the model wrote it, and %ygpt cache --mask leaves it as it is (a "
                            f"kernel holding that key masks it)."]]
+
+
+def _entries_hold(count: int) -> str:
+    return "an entry holds" if count == 1 else f"{count:,} entries hold"
 
 
 def _mask(kernel: Kernel, given: tuple[str | None, ...]) -> None:
