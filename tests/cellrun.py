@@ -15,10 +15,14 @@ tests/test_browser_switch.py check it.
 from __future__ import annotations
 
 import logging
+import sys
+import threading
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import pytest
 from IPython.utils.capture import capture_output
 from visible import visible
 
@@ -46,12 +50,23 @@ NOISE = (
 )
 
 
-#: pytest warnings to turn into failures: an exception lost in a thread or in a __del__
-#: (asyncio's "Task exception was never retrieved" kind) must fail the test, not pass silently.
-LOST_EXCEPTIONS = (
-    "error::pytest.PytestUnraisableExceptionWarning",
-    "error::pytest.PytestUnhandledThreadExceptionWarning",
-)
+#: The marks of a module whose tests fail when an exception is lost in a thread or in a
+#: finalizer (asyncio's "Task exception was never retrieved" kind), not pass silently. A lost
+#: finalizer exception is checked by conftest's ``no_lost_exceptions``, which names it in the
+#: failure's first line and leaves an earlier module's garbage to that module.
+LOST_EXCEPTIONS = [
+    pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning"),
+    pytest.mark.usefixtures("no_lost_exceptions"),
+]
+
+
+def lost_in_finalizer(unraisable: sys.UnraisableHookArgs) -> str:
+    """One line naming an exception lost in a finalizer: what raised it, where, in which thread
+    (a CI log shows a failure's first line; pytest's own report is a traceback per exception)."""
+    error, frames = unraisable.exc_value, traceback.extract_tb(unraisable.exc_traceback)
+    where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+    return (f"{type(error).__name__}: {error}{where}; {unraisable.err_msg or 'Exception ignored in'} "
+            f"{unraisable.object!r:.200} (thread {threading.current_thread().name})")
 
 
 class _Records(logging.Handler):

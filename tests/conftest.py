@@ -11,6 +11,7 @@ The browser stories (tests/test_browser*.py) get their JupyterLab and Chromium h
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -25,7 +26,7 @@ from pathlib import Path
 import pytest
 from browser.lab import Lab, browser_missing
 from browser.session import ENV, chromium
-from cellrun import CellRun, run
+from cellrun import CellRun, lost_in_finalizer, run
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 
@@ -96,6 +97,32 @@ def _working_folder_kept() -> Iterator[None]:
     if after != before:
         os.chdir(before)
         pytest.fail(f"the test left the working folder at {after}: use monkeypatch.chdir")
+
+
+@pytest.fixture(scope="module")
+def _earlier_garbage_collected() -> None:
+    """Collect what earlier modules on this worker left, before a module that fails on lost
+    exceptions starts: an exception lost in a finalizer of theirs is theirs (pytest reports it
+    as a warning), not blamed on this module's first test."""
+    gc.collect()
+
+
+@pytest.fixture
+def no_lost_exceptions(_earlier_garbage_collected) -> Iterator[None]:
+    """The test fails when an exception is lost in a finalizer while it runs (sys.unraisablehook),
+    each named on one line. pytest's own hook still gets them (its warning, with tracebacks)."""
+    lost: list[str] = []
+    forward = sys.unraisablehook
+
+    def keep(unraisable: sys.UnraisableHookArgs) -> None:
+        lost.append(lost_in_finalizer(unraisable))
+        forward(unraisable)
+
+    sys.unraisablehook = keep
+    yield
+    sys.unraisablehook = forward
+    if lost:
+        pytest.fail(f"lost in a finalizer ({len(lost)}): " + "\n".join(lost), pytrace=False)
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ from conftest import cell
 from test_magics import EINSTEIN, run_interrupted
 from test_panel import sent_from_panel, widget_comm  # noqa: F401 (widget_comm: a fixture)
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 
 def rows_of(usage_output, title: str) -> dict[str, list[str]]:

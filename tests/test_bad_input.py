@@ -24,7 +24,7 @@ from IPython.core.error import UsageError
 
 from ygpt_magic import errors
 
-pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)
+pytestmark = [*LOST_EXCEPTIONS]
 
 MB = 1024 * 1024
 

@@ -13,7 +13,7 @@ from conftest import cell
 from test_accounts import rows_of
 from test_cache import cache_file, restart  # noqa: F401 (cache_file: a fixture)
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 NOTE = "# Cats\n\nCats sleep sixteen hours a day, mostly in warm sunny spots by the window.\n"
 

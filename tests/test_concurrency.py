@@ -24,7 +24,7 @@ from ygpt_magic import errors
 from ygpt_magic.chat import planning
 from ygpt_magic.exchange import run_exchange
 
-pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)
+pytestmark = [*LOST_EXCEPTIONS]
 
 SLOW = 0.03  # seconds per chunk: a reply of ~25 chunks stays in flight ~0.75 s
 

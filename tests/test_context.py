@@ -14,7 +14,7 @@ from conftest import cell, completions
 
 from ygpt_magic import errors
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 
 def sent_text(server) -> str:

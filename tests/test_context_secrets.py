@@ -14,7 +14,7 @@ from conftest import TEST_KEY, cell, completions
 
 from ygpt_magic import errors
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 CANARY = "AQVNcanaryCtx-5d0e8b3a71c2f9-LEAKCHECK-q7Rt"
 IAM = "t1.canaryCtxIam.4c1f9e07ab3d52.LEAKCHECK.Wx2p"

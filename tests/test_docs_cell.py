@@ -19,7 +19,7 @@ from sources_helpers import pdf_bytes, without_pypdf
 from ygpt_magic import errors
 from ygpt_magic.sources import SIZE_LIMIT
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 NOTES = {
     "cats.md": "# Cats\n\nCats sleep sixteen hours a day, mostly in warm sunny spots by the window.\n",

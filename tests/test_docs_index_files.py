@@ -20,7 +20,7 @@ from test_docs_cell import NOTES, NOWHERE, QUESTION, embedded, notes  # noqa: F4
 
 from ygpt_magic.errors import CacheMiss
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 
 def test_with_the_reply_cache_alone_a_docs_cell_replays_with_no_server(shell, ygpt_server, notes, tmp_path):

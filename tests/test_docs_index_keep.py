@@ -14,7 +14,7 @@ from test_docs_cell import QUESTION, embedded, notes  # noqa: F401 (notes: a fix
 from ygpt_magic.errors import StoppedBeforeAsking
 from ygpt_magic.sources import Index, gather
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 #: the chunks answered before the run is stopped: one batch of 32 written, some of the next
 ANSWERED = 40

@@ -11,7 +11,7 @@ from cellrun import LOST_EXCEPTIONS
 from conftest import cell
 from test_docs_cell import QUESTION, embedded
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 README = "# Churn\n\nThe Q3 budget for the churn model is 42 thousand roubles.\n"
 

@@ -9,7 +9,7 @@ import pytest
 from cellrun import LOST_EXCEPTIONS, assert_clear_error
 from conftest import cell, completions
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 Q = "What is the Q3 budget for the churn model?"
 

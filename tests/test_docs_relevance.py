@@ -10,7 +10,7 @@ import pytest
 from cellrun import LOST_EXCEPTIONS
 from conftest import cell
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 TOPICS = ["churn model", "quarterly revenue", "feature store", "A/B test", "data pipeline",
           "dashboard", "customer segments", "forecasting", "anomaly detection", "label noise"]

@@ -23,7 +23,7 @@ from statuses import STATUSES
 
 from ygpt_magic import errors
 
-pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)
+pytestmark = [*LOST_EXCEPTIONS]
 
 PROMPT = "%%ygpt\nWhat should I see in Kazan in one day?"
 

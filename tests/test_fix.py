@@ -21,7 +21,7 @@ from test_magics import EINSTEIN, run_interrupted
 from ygpt_magic import errors
 from ygpt_magic.commands._next_cell import marked
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 FIXED = "def mean(xs):\n    return sum(xs) / len(xs) if xs else 0.0"
 

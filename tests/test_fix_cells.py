@@ -16,7 +16,7 @@ from test_fix import FIXED, failing_cells
 
 from ygpt_magic.emulator import start_local_server
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 
 @pytest.mark.parametrize("after", ["Nothing to install:\n\n```bash\npip list\n```", "Output:\n\n```\n0.0\n```"],

@@ -20,7 +20,7 @@ from ygpt_magic.client import Client
 from ygpt_magic.client.settings import ClientSettings
 from ygpt_magic.panel import show_panel
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 CANARY = "b1gCanaryFolderXX"
 GPT = f"gpt://{CANARY}/yandexgpt/latest"

@@ -22,7 +22,7 @@ from test_panel import saved_text, send, widget_comm  # noqa: F401 (widget_comm:
 from ygpt_magic import errors
 from ygpt_magic.panel.keys import SUBMIT_MARK
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 CANARIES = {"YC_API_KEY": "AQVNcanaryDoor-6b2e9f0c8d13a7-LEAKCHECK-p4Ls",
             "YC_IAM_TOKEN": "t1.canaryDoorIam.1a7c3e5b9d0f82.LEAKCHECK.Hn6v"}

@@ -12,14 +12,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from cellrun import LOST_EXCEPTIONS, assert_clear_error
 from conftest import TEST_KEY, cell, completions
 from test_guard_replies import PLACEHOLDER, replying  # noqa: F401 (replying: a fixture)
 
 from ygpt_magic.errors import CredentialInReply
 
-pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)
+pytestmark = [*LOST_EXCEPTIONS]
 
 #: a real-looking key (not the kernel's) that a colleague's or an attacker's file puts in a reply
 PLANTED = "AQVNq7Rk2LmX9pTz4WcB8vNj3HsD6fGy1KeUo5Ai"

@@ -24,7 +24,7 @@ from ygpt_magic.client.guard import CleanTexts, check_request
 from ygpt_magic.emulator import start_local_server
 from ygpt_magic.errors import CredentialInPrompt
 
-pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)
+pytestmark = [*LOST_EXCEPTIONS]
 
 #: a placeholder of the published API key shape, as a model writes one into an example .env
 PLACEHOLDER = "AQVN" + "x" * 36

@@ -23,7 +23,7 @@ from test_guard_shapes import API_KEY
 
 from ygpt_magic import errors
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 
 @pytest.mark.parametrize("flags", ["", "--labels good,bad"], ids=["--map", "--labels --map"])

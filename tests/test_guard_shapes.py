@@ -30,7 +30,7 @@ from ygpt_magic import errors
 from ygpt_magic.client.credentials import LOCAL_DUMMY_KEY
 from ygpt_magic.keyshapes import _crc32c, sighted
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 
 def _static_secret(body: bytes) -> str:

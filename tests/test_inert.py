@@ -20,7 +20,7 @@ from visible import links, tags, visible
 
 from ygpt_magic.render import inert
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 PAYLOAD = '<img src=x onerror="alert(1)"> <script>alert(2)</script> [x](javascript:alert(3))'
 SAFE = {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "s", "code", "pre",

@@ -26,7 +26,7 @@ from test_map_batch import BATCH_MODEL, batch_rows, batch_shell  # noqa: F401 (b
 from test_panel import sent_from_panel, widget_comm  # noqa: F401 (widget_comm: a fixture)
 from test_schema import KINDS, PERSON_TEXT
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 WEATHER = "def get_weather(city: str) -> str:\n    '''The weather in a city.'''\n    return 'sunny'"
 

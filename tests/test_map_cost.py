@@ -16,7 +16,7 @@ from test_accounts import rows_of
 
 from ygpt_magic.chat.prices import roubles
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 PRO_SYNC = Decimal("1.20")   # yandexgpt, roubles per 1,000 tokens (docs/guide/cost.md)
 MAP = "%%ygpt --map fruits\nOne word about {item}"

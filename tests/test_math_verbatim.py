@@ -11,7 +11,7 @@ import pytest
 from cellrun import LOST_EXCEPTIONS
 from conftest import cell, completions
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 LOSS = r"$L = \frac{1}{n}\sum_{i} (y_{i} - \hat{y}_{i})^2$"
 

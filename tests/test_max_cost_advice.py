@@ -12,7 +12,7 @@ from conftest import cell, completions
 from test_panel import widget_comm  # noqa: F401 (a fixture)
 from test_panel_doors import opened, sent
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 SETTING = re.compile(r"raise the cap \((%config YGptMagics\.max_cost_per_cell = [\d.]+)\)")
 

@@ -10,7 +10,7 @@ import pytest
 from cellrun import LOST_EXCEPTIONS
 from conftest import cell
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 FOLDER = "b1gshownfolder"
 

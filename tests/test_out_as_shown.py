@@ -11,7 +11,7 @@ import pytest
 from cellrun import LOST_EXCEPTIONS
 from conftest import cell, completions
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 
 def shown_count(shell, source: str) -> int:

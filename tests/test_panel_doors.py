@@ -16,7 +16,7 @@ from test_panel import bubbles, send, widget_comm  # noqa: F401 (widget_comm: a 
 
 from ygpt_magic.errors import CostOverCap
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 
 def opened(shell, line: str = ""):

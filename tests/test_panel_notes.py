@@ -18,7 +18,7 @@ from pictures import MODEL, pics  # noqa: F401 (pics: a fixture)
 from test_panel import bubbles, saved_text, send, widget_comm  # noqa: F401 (widget_comm: a fixture)
 from test_panel_doors import opened
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 DOWNSCALED = "over the limit of 2048 px a side and 4 MiB; sent downscaled to 2048×1024"
 

@@ -20,7 +20,7 @@ from test_panel_doors import opened
 
 from ygpt_magic import errors
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 #: a `%%ygpt` flag, which the panel has no way to take
 FLAG = re.compile(r"--[a-z][a-z-]+")

@@ -17,7 +17,7 @@ from test_prices import prices  # noqa: F401 (a fixture)
 
 from ygpt_magic.chat.prices import builtin, roubles
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 LATEST = ("yandexgpt", "yandexgpt/latest", "gpt://b1gfolder/yandexgpt/latest")
 

@@ -17,7 +17,7 @@ from test_accounts import rows_of
 from ygpt_magic.chat import Reply, Usage
 from ygpt_magic.chat.prices import TOKEN_MODES, builtin, roubles
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 PRO_SYNC, PRO_ASYNC, LITE_SYNC = Decimal("1.20"), Decimal("0.60"), Decimal("0.20")
 

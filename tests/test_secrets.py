@@ -31,7 +31,7 @@ from conftest import typed_at_prompts
 import ygpt_magic
 from ygpt_magic.saving import LIVE_ONLY
 
-pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)
+pytestmark = [*LOST_EXCEPTIONS]
 
 #: Canaries: realistic prefixes (so the errors module's masking of key shapes is exercised),
 #: and a plain one that no shape matches (so nothing passes by luck of a regex).

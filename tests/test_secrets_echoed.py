@@ -24,7 +24,7 @@ from test_panel import sent_from_panel
 from ygpt_magic.emulator import LocalServer, start_local_server
 from ygpt_magic.emulator import stream as emulator_stream
 
-pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)
+pytestmark = [*LOST_EXCEPTIONS]
 
 #: the test key as whoami shows it (conftest.TEST_KEY)
 MASKED = "AQVN…x9Qz"

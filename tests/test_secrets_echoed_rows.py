@@ -32,7 +32,7 @@ from ygpt_magic.emulator import stream as emulator_stream
 from ygpt_magic.emulator import vectors as emulator_vectors
 from ygpt_magic.emulator.services import text_classification
 
-pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)
+pytestmark = [*LOST_EXCEPTIONS]
 
 ROWS = 20
 #: what of the key no mask shows: a table cut short still shows it, as pandas cuts long texts

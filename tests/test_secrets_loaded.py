@@ -11,7 +11,7 @@ import pytest
 from cellrun import LOST_EXCEPTIONS, run
 from test_secrets import API_KEY, leaks, use_env, widget_states
 
-pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)
+pytestmark = [*LOST_EXCEPTIONS]
 
 
 def test_a_chat_loaded_with_the_key_in_it_shows_and_saves_it_masked(shell, magics, monkeypatch, tmp_path):

@@ -19,7 +19,7 @@ from test_secrets import API_KEY, FOLDER, IAM_TOKEN, PLAIN_KEY, leaks, use_auth,
 
 from ygpt_magic import commands
 
-pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)
+pytestmark = [*LOST_EXCEPTIONS]
 
 
 def test_a_word_typed_after_auth_is_taken_out_of_that_cell_only(shell, magics):

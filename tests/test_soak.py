@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from cellrun import LOST_EXCEPTIONS
 
-pytestmark = pytest.mark.filterwarnings(*LOST_EXCEPTIONS)
+pytestmark = [*LOST_EXCEPTIONS]
 
 SOAK_PATH = Path(__file__).resolve().parent.parent / "bench" / "soak.py"
 

@@ -16,7 +16,7 @@ from conftest import cell, completions
 
 from ygpt_magic.emulator import start_local_server
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 LOOKUP = "ran = []\ndef lookup(n: int) -> str:\n    '''Look up item n.'''\n    ran.append(n)\n    return f'item {n}'"
 

@@ -14,7 +14,7 @@ import pytest
 from cellrun import LOST_EXCEPTIONS
 from conftest import cell
 
-pytestmark = [pytest.mark.filterwarnings(*LOST_EXCEPTIONS), pytest.mark.usefixtures("fresh_names")]
+pytestmark = [*LOST_EXCEPTIONS, pytest.mark.usefixtures("fresh_names")]
 
 QUESTION = "Where do cats sleep during the day?"
 
