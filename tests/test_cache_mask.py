@@ -143,9 +143,13 @@ def test_mask_refuses_while_another_reader_keeps_the_key_in_the_file_and_a_run_a
     assert "run %ygpt cache --mask again" in refused.message, refused.message
     assert TEST_KEY not in refused.message + refused.shown
     assert TEST_KEY.encode() in path.read_bytes()   # what the refusal is about
+    unfinished = cell(shell, "%ygpt cache").plain   # the entries are masked: nothing counted, yet not done
+    assert "the file itself still holds what they held" in unfinished, unfinished
+    assert "run %ygpt cache --mask again" in unfinished, unfinished
 
     reader.execute("COMMIT")
     reader.close()
     done = cell(shell, "%ygpt cache --mask")   # nothing left to mask: it folds what the first one wrote
     assert done.ok, done.message
     assert TEST_KEY.encode() not in _bytes(path) and MASKED.encode() in path.read_bytes()
+    assert "credentials" not in cell(shell, "%ygpt cache").plain   # done: no row says otherwise

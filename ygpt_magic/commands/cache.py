@@ -162,6 +162,11 @@ def _holding(kernel: Kernel, store: Store) -> list[list[str]]:
 
     found = holding(store, kernel.connection.known_secrets())
     rows = _shaped(found.shaped)
+    if store.unfolded:   # masked in the entries, not yet in the file (CacheMaskUnfinished)
+        return [["credentials", "masked in the entries, but the file itself still holds what they held: the "
+                                "last %ygpt cache --mask could not finish (another program kept a read of the "
+                                "cache open). Do not commit the file yet: close the other kernels and programs "
+                                "using it, then run %ygpt cache --mask again."], *rows]
     if not found.masked:
         return rows
     return [["credentials", f"{_entries_hold(len(found.masked))} one of this kernel's credentials, in a "
