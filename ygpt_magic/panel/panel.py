@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import shlex
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -46,7 +45,8 @@ from .compose import compose
 from .controls import Controls
 from .door import Door, Plain
 from .export_path import export_path
-from .saved import Part, SavedViews, View, sources, whole
+from .saved import Part, SavedViews, View, sources, view_of, whole
+from .shown import followed
 from .style import close_tree, styled
 from .transcript import Bubbles, KeptBlock, Transcript
 
@@ -119,7 +119,7 @@ class ChatPanel(widgets.VBox):
         self._carrying = Carrying(session, earlier)
         self.brought_back = self._carrying.brought_back  # said by %ygpt panel
         self._kept = KeptBlock(self.bring_back, self.forget_kept)
-        self.transcript = Transcript(self._reply_bundle)
+        self.transcript = Transcript(settings)
         self.controls = Controls(session, lambda: self._name, self.switch, self._error, settings,
                                  secrets)
         self.status = styled(widgets.HTML, "ygpt-status")
@@ -294,12 +294,9 @@ class ChatPanel(widgets.VBox):
     def _on_event(self, event: ChatEvent) -> None:
         with self._lock:
             self._carrying.follow(event)
-            if event.kind == "current" and self._follow_current and event.chat != self._name:
-                self._name = event.chat
-                self.transcript.clear_notes()
-            elif event.kind == "renamed" and event.was == self._name:
-                self._name = event.chat  # the same conversation under its new name
-            elif event.kind == "loaded" or (event.kind in ("reset", "deleted") and event.chat == self._name):
+            was, self._name = self._name, followed(self._name, self._follow_current, event)
+            if (event.kind == "current" and self._name != was) or event.kind == "loaded" or (
+                    event.kind in ("reset", "deleted") and event.chat == self._name):
                 self.transcript.clear_notes()
         self._redraw()
 
@@ -360,13 +357,8 @@ class ChatPanel(widgets.VBox):
     def _saved_view(self) -> View:
         """What the saved view shows now (panel/saved.py): the chat's turns as the transcript
         shows them, then those kept; credentials masked in its data as %ygpt save masks them."""
-        # quoted as the magic's line is split (shlex), so a name with a space reopens this chat
-        command = "%ygpt panel" if self._follow_current else f"%ygpt panel --chat {shlex.quote(self._name)}"
-        chat = self._session.chats[self._name]
-        kept = [(name, [self._kept_exchange(turn, name) for turn in turns], turns)
-                for name, turns in self._carrying.kept()]
-        return View(self._session.id, self._name, chat.system or "", command, self.transcript.exchanges(),
-                    chat.turns, kept, self._secrets)
+        return view_of(self._session, self._name, self._follow_current, self.transcript.exchanges(),
+                       self._carrying.kept(), self.transcript.exchange, self._secrets)
 
     def _saved_now(self) -> list[Part]:
         """The outputs of the saved view, as a saved notebook keeps them."""
@@ -377,11 +369,6 @@ class ChatPanel(widgets.VBox):
 
     def _settings_changed(self, _change: Any) -> None:
         self._redraw()
-
-    def _reply_bundle(self, turn: Turn, chat: Chat) -> dict[str, Any]:
-        options = planning.resolve(chat.options, self._settings())
-        return panel_live.final_bundle(turn.reply, options.format, json_reply=options.json,
-                                       notes=turn.notes)
 
     def _error(self, text: str) -> None:
         self._message = panel_style.error_line(text)

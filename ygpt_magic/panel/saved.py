@@ -18,23 +18,23 @@ file leaves it out (saving.py) and the page hides it while the panel's CSS is th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import shlex
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from ..chat import Turn
+from ..chat import Chat, ChatSession, Turn
 from ..client.credentials import masked_in
 from ..render import inert
 from ..saving import LIVE_ONLY
 from ..words import counted
 from .blocks import spans
 from .carried import kept_line, record
+from .shown import Exchange
 
 #: the class the panel's CSS hides while a live panel is in the same output area
 CSS_CLASS = "ygpt-saved"
-Bundle = Mapping[str, str]
-Exchange = tuple[Bundle, Bundle]
 #: one output of the view: its bundle and its metadata
 Part = tuple[dict[str, str], dict[str, Any]]
 #: a part with nothing to show (a block of no turns, no turns kept)
@@ -55,6 +55,20 @@ class View:
     turns: Sequence[Turn]
     kept: Sequence[tuple[str, Sequence[Exchange], Sequence[Turn]]]
     secrets: Callable[[], Sequence[Any]]
+
+
+def view_of(session: ChatSession, name: str, follows_current: bool, exchanges: Sequence[Exchange],
+            kept: Sequence[tuple[str, Sequence[Turn]]], exchange: Callable[[Turn, Chat], Exchange],
+            secrets: Callable[[], Sequence[Any]]) -> View:
+    """The saved view of chat ``name`` of ``session``, as a panel following the current chat
+    (``follows_current``) or that one shows it: the chat's turns as shown (``exchanges``), then
+    the turns ``kept`` of each chat (panel/carried.py), each as ``exchange(turn, chat)`` shows it."""
+    # quoted as the magic's line is split (shlex), so a name with a space reopens this chat
+    command = "%ygpt panel" if follows_current else f"%ygpt panel --chat {shlex.quote(name)}"
+    chat = session.chats[name]
+    shown = [(held, [exchange(turn, session.chats.get(held) or Chat(held)) for turn in turns], turns)
+             for held, turns in kept]
+    return View(session.id, name, chat.system or "", command, exchanges, chat.turns, shown, secrets)
 
 
 def reopen_line(chat: str, turns: int, command: str) -> str:

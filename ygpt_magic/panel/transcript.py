@@ -24,19 +24,18 @@ never runs.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ipywidgets as widgets
 
 from ..chat import Chat, Turn
+from ..chat.planning import Settings
 from ..render import inert
 from .blocks import STEPS, spans
 from .carried import kept_line
+from .shown import Bundle, Exchange, asked, exchange, prompt_bundle, reply_bundle
 from .style import close_tree, styled
-
-Bundle = Mapping[str, str]
-Exchange = tuple[Bundle, Bundle]  # a prompt's bundle and its reply's
 
 #: the fewest newest turns drawn as bubbles of their own
 NEWEST = 10
@@ -57,16 +56,6 @@ def _outputs(bundle: Bundle | None) -> tuple[dict[str, Any], ...]:
 
 def _bubble(bundle: Bundle | None) -> widgets.Output:
     return styled(widgets.Output, "ygpt-bubble", outputs=_outputs(bundle))
-
-
-def prompt_bundle(prompt: str) -> dict[str, str]:
-    """A user's prompt as the bubble shows it: Markdown made inert, the raw text as the fallback."""
-    return inert.bundle(inert.markdown(prompt), plain=prompt)
-
-
-def _with_pictures(turn: Turn) -> str:
-    """A turn's prompt with one quiet line per picture it sent (the chat keeps no bytes to show)."""
-    return "\n\n".join([turn.prompt, *(info.caption() for info in turn.images)])
 
 
 def block(exchanges: Sequence[Exchange]) -> dict[str, str]:
@@ -106,12 +95,13 @@ class Bubbles:
 class Transcript:
     """The log view; ``widget`` is what the panel lays out.
 
-    ``reply_bundle(turn, chat)`` says how a recorded reply looks; the live bubbles, once their
-    turn is recorded, become that turn's bubbles (no new widgets, no flicker).
+    A recorded turn looks as panel/shown.py shows it, in the format ``settings()`` (the
+    notebook's, at the time it is drawn) give its chat; the live bubbles, once their turn is
+    recorded, become that turn's bubbles (no new widgets, no flicker).
     """
 
-    def __init__(self, reply_bundle: Callable[[Turn, Chat], Bundle]) -> None:
-        self._reply_bundle = reply_bundle
+    def __init__(self, settings: Callable[[], Settings | None]) -> None:
+        self._settings = settings
         self._drawn: dict[int, tuple[Turn, Bubbles]] = {}  # id(turn) → (turn kept alive, bubbles)
         self._folded: dict[int, tuple[Turn, Exchange]] = {}  # the same for the turns folded
         self._notes: list[tuple[int, Bubbles]] = []  # (turns before it, its bubbles)
@@ -199,14 +189,15 @@ class Transcript:
 
     def exchange(self, turn: Turn, chat: Chat) -> Exchange:
         """How ``turn`` of ``chat`` is shown: its prompt's bundle and its reply's."""
-        return prompt_bundle(_with_pictures(turn)), self._reply_bundle(turn, chat)
+        return exchange(turn, chat, self._settings())
 
     def _draw(self, turn: Turn, chat: Chat, last: bool) -> Bubbles:
+        reply = reply_bundle(turn, chat, self._settings())
         if last and self.live is not None and self.live.prompt == turn.prompt:
             bubbles, self.live = self.live, None  # the reply in flight was just recorded
-            bubbles.show_reply(self._reply_bundle(turn, chat))
+            bubbles.show_reply(reply)
             return bubbles
-        return Bubbles(_with_pictures(turn), self._reply_bundle(turn, chat))
+        return Bubbles(asked(turn), reply)
 
     def set_live(self, bubbles: Bubbles) -> None:
         """Show the reply being streamed below everything else (drawn by the next ``show``)."""
