@@ -4,7 +4,9 @@ drops the outputs only a page needs. It kept the saved view's empty parts (blank
 the reopen line and the transcript in JupyterLab) and the widget, whose fallback line said
 "1 turn" under a view of 2. The file keeps the saved view alone, as one output, up to date with
 the turns asked after the panel opened, and its turns come back when the panel's cell runs in a
-new kernel."""
+new kernel. It builds no widget there either: nbclient stores the state of every widget a run
+opened in the file's metadata (about 125 KB of the tutorial panel's 137 KB), which no reader of
+the file can use."""
 
 from __future__ import annotations
 
@@ -19,14 +21,17 @@ from ygpt_magic.saving import is_live_only
 
 pytestmark = pytest.mark.slow   # a fresh kernel
 ROOT = Path(__file__).resolve().parent.parent
-CELLS = ["%load_ext ygpt_magic", "%%ygpt\nWhat is a cat?", "%ygpt panel", "%%ygpt\nAnd a dog?"]
+CELLS = ["%load_ext ygpt_magic", "%%ygpt\nWhat is a cat?", "%ygpt panel", "%%ygpt\nAnd a dog?",
+         "%ygpt panel --side",
+         "from ipywidgets.widgets.widget import _instances\nprint(len(_instances), repr(Out[3]), sep='\\n')"]
 
 
 WIDGET = "application/vnd.jupyter.widget-view+json"
+STATE = "application/vnd.jupyter.widget-state+json"   # nbclient's record of every widget's model
 
 
-def _panel_outputs(folder: Path, **more: str) -> list[dict]:
-    """The stored outputs of the panel's cell after nbclient ran ``CELLS`` in a fresh kernel."""
+def _run(folder: Path, **more: str) -> dict:
+    """The notebook as nbclient stores it after running ``CELLS`` in a fresh kernel."""
     import nbclient
     import nbformat
 
@@ -36,11 +41,12 @@ def _panel_outputs(folder: Path, **more: str) -> list[dict]:
                YC_FOLDER_ID="local-folder", PYTHONPATH=str(ROOT), **more)
     nbclient.NotebookClient(notebook, timeout=90, kernel_name="python3",
                             resources={"metadata": {"path": str(folder)}}).execute(env=env)
-    return json.loads(json.dumps(notebook.cells[2].outputs))
+    return json.loads(json.dumps(notebook))
 
 
 def test_a_headless_run_stores_the_panels_saved_view_alone_as_one_output(tmp_path):
-    outputs = _panel_outputs(tmp_path)
+    notebook = _run(tmp_path)
+    outputs = notebook["cells"][2]["outputs"]
 
     assert len(outputs) == 1, [o.get("data", {}).get("text/plain") for o in outputs]
     (view,) = outputs
@@ -53,10 +59,20 @@ def test_a_headless_run_stores_the_panels_saved_view_alone_as_one_output(tmp_pat
     carried = stored(outputs)   # what the next kernel's %ygpt panel reads back
     assert carried is not None
     assert [turn.prompt for turn in carried.chats["default"]] == ["What is a cat?", "And a dog?"]
+    # no widget was built, for the panel or its side tab: no state stored, no view of one shown
+    models = notebook["metadata"].get("widgets", {}).get(STATE, {}).get("state", {})
+    assert not models, f"{len(models)} widget models stored"
+    shown = [o for cell in notebook["cells"] for o in cell["outputs"]]
+    assert not [o for o in shown if WIDGET in o.get("data", {})]
+    (side,) = notebook["cells"][4]["outputs"]   # --side says what it says in a kernel a page draws
+    assert side["text"].startswith("Opened the panel for chat 'default' in JupyterLab's side area"), side
+    (kernel,) = notebook["cells"][5]["outputs"]   # what the kernel holds: no widget; Out[3] says what it is
+    assert kernel["text"] == ("0\nSaved view of chat 'default' (2 turns); the live panel needs a running "
+                              "kernel. Run %ygpt panel to open it again.\n"), kernel["text"]
 
 
 def test_a_voila_dashboard_keeps_the_live_panel(tmp_path):
     """Voilà runs a notebook as nbclient does (no input taken) but draws its widgets live for a
     visitor; it names itself in the kernel's SERVER_SOFTWARE."""
-    outputs = _panel_outputs(tmp_path, SERVER_SOFTWARE="voila/0.5.8")
+    outputs = _run(tmp_path, SERVER_SOFTWARE="voila/0.5.8")["cells"][2]["outputs"]
     assert any(WIDGET in o.get("data", {}) for o in outputs), [o.get("data", {}).keys() for o in outputs]

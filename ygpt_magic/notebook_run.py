@@ -94,7 +94,7 @@ def _client(notebook: NotebookNode, path: Path, timeout: int, sent: dict[int, st
         timeout=timeout,
         kernel_name="python3",            # ipykernel's native kernel: this interpreter
         record_timing=False,               # no timestamps in stored notebooks
-        store_widget_state=False,          # the panel's text/plain line is stored, not 100 kB of state
+        store_widget_state=False,          # no cell's widget state in the file (the panel builds none here)
         extra_arguments=["--IPKernelApp.log_level=ERROR"],   # no "TCP without encryption" on loopback
         resources={"metadata": {"path": str(path.parent)}},
         on_cell_executed=read_sent,

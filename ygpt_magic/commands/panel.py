@@ -4,6 +4,8 @@ Each Send goes through :class:`KernelDoor`: the cell's door rules (request.py) a
 panel, so a Send is filled in, cached, capped and logged exactly as a cell with the same text.
 The panel is given what its cell's saved view carries (the cell's outputs in the saved
 notebook), so turns asked in the panel under an earlier kernel come back (panel/carried.py).
+In a run no page draws (saving.headless) it shows the panel's saved view with no widget at all
+(panel/headless.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from IPython.core.magic_arguments import argument
 from .. import request
 from ..errors import PANEL
 from ..kernel import Kernel
+from ..saving import headless
 from ._saved_notebook import saved_cell
 from .args import chat_arg, parse, subcommand
 
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
     from ..chat import Plan, Reply
     from ..chat.pictures import Picture
     from ..panel import ChatPanel
+    from ..panel.headless import SavedPanel
     from ..protocols import Cap
     from ..tools.loop import ToolLoop
 
@@ -65,21 +69,27 @@ class KernelDoor:
 @chat_arg("The chat to show first (default: current).")
 @argument("--side", action="store_true",
           help="Open it in JupyterLab's side area, beside the notebook (needs the sidecar package).")
-def run(kernel: Kernel, line: str) -> ChatPanel | None:
+def run(kernel: Kernel, line: str) -> ChatPanel | SavedPanel | None:
     """Open the chat panel (ipywidgets).
 
     It edits the same chats as the %%ygpt cells and uses the same server."""
     args = parse(run, line)
     from ..panel import show_panel  # ipywidgets is only imported when a panel is asked for
     from ..panel.carried import stored
+    from ..panel.headless import SavedPanel
     from ..panel.side import beside
 
     show_beside = beside() if args.side else None  # a missing sidecar is said before any widget
     saved = saved_cell(kernel.namespace.get("__session__"), kernel.cell_id) or {}
-    panel = show_panel(kernel.session, kernel.connection.client, chat=args.chat,
-                       settings=lambda: kernel.settings, watch=kernel.on_settings,
-                       door=KernelDoor(kernel), secrets=kernel.connection.known_secrets,
-                       earlier=stored(saved.get("outputs") or ()))
+    earlier = stored(saved.get("outputs") or ())
+    panel: ChatPanel | SavedPanel
+    if headless():   # no page draws a widget, and the file would keep every widget's state
+        panel = SavedPanel(kernel.session, chat=args.chat, settings=lambda: kernel.settings,
+                           secrets=kernel.connection.known_secrets, earlier=earlier)
+    else:
+        panel = show_panel(kernel.session, kernel.connection.client, chat=args.chat,
+                           settings=lambda: kernel.settings, watch=kernel.on_settings,
+                           door=KernelDoor(kernel), secrets=kernel.connection.known_secrets, earlier=earlier)
     for said in panel.brought_back:
         print(said)
     if show_beside is None:

@@ -10,7 +10,9 @@ delete; the panel's own header names the chat it shows.
 
 Only JupyterLab's shell has that side area: in Notebook 7 sidecar's view fails in the browser and
 nothing appears, and the kernel is never told. So the cell's line says where the tab shows and
-what to use elsewhere, rather than promise a panel the frontend may not draw.
+what to use elsewhere, rather than promise a panel the frontend may not draw. A run no page draws
+(saving.headless) has no side area either, and builds no widget (panel/headless.py): the cell
+says the same line there.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..errors import SidecarMissing
+from .headless import SavedPanel
 from .panel import ChatPanel
 from .style import SIDE_CLASS
 
@@ -29,7 +32,7 @@ WHERE = (f"The '{TITLE}' tab shows only in JupyterLab; in Notebook 7 or another 
          f"appears, so run %ygpt panel there for the panel in the cell's output.")
 
 
-def beside() -> Callable[[ChatPanel], str]:
+def beside() -> Callable[[ChatPanel | SavedPanel], str]:
     """How to show a panel in a new side-area tab (it returns the line the cell shows); checked
     before the panel is built, so a missing sidecar builds no widget for nothing."""
     try:
@@ -37,10 +40,11 @@ def beside() -> Callable[[ChatPanel], str]:
     except ImportError:
         raise SidecarMissing() from None
 
-    def show(panel: ChatPanel) -> str:
-        side = Sidecar(title=TITLE)
-        panel.add_class(SIDE_CLASS)  # its words once its kernel is gone (panel/style.py)
-        side.outputs = ({"output_type": "display_data", "data": panel._repr_mimebundle_(), "metadata": {}},)
+    def show(panel: ChatPanel | SavedPanel) -> str:
+        if isinstance(panel, ChatPanel):   # no widget in a run no page draws
+            side = Sidecar(title=TITLE)
+            panel.add_class(SIDE_CLASS)  # its words once its kernel is gone (panel/style.py)
+            side.outputs = ({"output_type": "display_data", "data": panel._repr_mimebundle_(), "metadata": {}},)
         # stored with the notebook: true when read again later, with no kernel behind it; and true
         # in any frontend, as the kernel cannot see which one draws it (WHERE)
         return (f"Opened the panel for chat '{panel.chat_name}' in JupyterLab's side area; it lasts "
