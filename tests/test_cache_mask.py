@@ -143,9 +143,11 @@ def test_mask_refuses_while_another_reader_keeps_the_key_in_the_file_and_a_run_a
     assert "run %ygpt cache --mask again" in refused.message, refused.message
     assert TEST_KEY not in refused.message + refused.shown
     assert TEST_KEY.encode() in path.read_bytes()   # what the refusal is about
-    unfinished = cell(shell, "%ygpt cache").plain   # the entries are masked: nothing counted, yet not done
-    assert "the file itself still holds what they held" in unfinished, unfinished
-    assert "run %ygpt cache --mask again" in unfinished, unfinished
+    for again in ("", f"%ygpt cache {tmp_path / 'other.sqlite'}\n%ygpt cache {path}"):  # reopened: a restart
+        assert cell(shell, again or "pass").ok
+        unfinished = cell(shell, "%ygpt cache").plain   # the entries are masked: none counted, yet not done
+        assert "but the file itself still does" in unfinished, unfinished
+        assert "run %ygpt cache --mask again" in unfinished, unfinished
 
     reader.execute("COMMIT")
     reader.close()
@@ -153,3 +155,37 @@ def test_mask_refuses_while_another_reader_keeps_the_key_in_the_file_and_a_run_a
     assert done.ok, done.message
     assert TEST_KEY.encode() not in _bytes(path) and MASKED.encode() in path.read_bytes()
     assert "credentials" not in cell(shell, "%ygpt cache").plain   # done: no row says otherwise
+
+
+def test_mask_whose_rebuild_fails_says_the_entries_are_masked_and_the_file_is_not_done(
+        shell, ygpt_server, tmp_path, monkeypatch):
+    """The entries are masked in one transaction, then the file is rebuilt (VACUUM): another
+    kernel recording a reply for the whole wait in between makes the rebuild fail. The entries
+    no longer hold the key, the file does: --mask must not say nothing was masked, and the
+    status must not say all is well."""
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 300)
+    path = tmp_path / "replies.sqlite"
+    shell.run_line_magic("ygpt", f"cache {path}")
+    assert cell(shell, "%%ygpt\nSay hello", cell_id="hello").ok
+    _leak_into_the_file(path)
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")   # the older version's write, in the file itself
+    rebuilt, writer = store.Store._rebuilt, sqlite3.connect(path, isolation_level=None)
+
+    def another_kernel_writing_meanwhile(self):
+        writer.execute("BEGIN IMMEDIATE")
+        try:
+            return rebuilt(self)
+        finally:
+            writer.execute("COMMIT")
+
+    monkeypatch.setattr(store.Store, "_rebuilt", another_kernel_writing_meanwhile)
+    failed = cell(shell, "%ygpt cache --mask")
+    assert not failed.ok and "the entries are masked" in failed.message, failed.message
+    assert "could not rebuild the file" in failed.message and "run %ygpt cache --mask again" in failed.message
+    assert TEST_KEY.encode() in path.read_bytes()   # what the message is about
+    monkeypatch.setattr(store.Store, "_rebuilt", rebuilt)
+    assert "but the file itself still does" in cell(shell, "%ygpt cache").plain
+    assert cell(shell, "%ygpt cache --mask").ok
+    writer.close()
+    assert TEST_KEY.encode() not in _bytes(path)

@@ -18,10 +18,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..client.credentials import Credential, masked_in
-from ..errors import CacheMaskUnfinished
+from ..errors import CacheMaskUnfinished, CacheUnusable
 from ..keyshapes import sighted
 from .store import BUSY_TIMEOUT_MS, Store
 
@@ -84,8 +85,31 @@ def masked(store: Store, credentials: Sequence[Credential]) -> Held:
     """Mask the entries of ``store`` that hold one of ``credentials`` in the file (:func:`holding`);
     what they held. CacheUnusable when it cannot be written: then none is. CacheMaskUnfinished
     when they are masked but the file still holds what they held (Store.rewrite: another
-    connection's read kept the old pages); run again, with none left to mask, it folds them in."""
+    connection's read kept the old pages, or the rebuild failed); run again, with none left to
+    mask, it folds them in."""
     found = holding(store, credentials)
-    if not store.rewrite(found.masked):
+    try:
+        folded = store.rewrite(found.masked)
+    except CacheUnusable as error:
+        if not found.masked or holding(store, credentials).masked:
+            raise   # nothing was masked
+        raise CacheMaskUnfinished(store.shown(), BUSY_TIMEOUT_MS / 1000, error.problem) from None
+    if not folded:
         raise CacheMaskUnfinished(store.shown(), BUSY_TIMEOUT_MS / 1000)
     return found
+
+
+def left_in_file(path: Path, credentials: Sequence[Credential]) -> bool:
+    """Whether the cache file or its log holds one of ``credentials`` as written, though no entry
+    does: pages a ``--mask`` replaced that SQLite has not copied over yet (a reader kept them, the
+    rebuild failed; in any kernel since). What gets committed is the file's bytes, not its entries;
+    a cache of 20,000 entries (28 MB) is read in about 20 ms."""
+    secrets = [credential.secret.encode() for credential in credentials if credential.secret]
+    for part in (path, path.with_name(path.name + "-wal")) if secrets else ():
+        try:
+            data = part.read_bytes()
+        except OSError:   # no log; a file another program just removed
+            continue
+        if any(secret in data for secret in secrets):
+            return True
+    return False

@@ -96,9 +96,6 @@ class Store:
         self.shown: Callable[[], str] = shown or str(path).__str__
         self._lock = threading.Lock()  # one connection, shared by the kernel and the panel
         self.read_only = False
-        #: the last rewrite is in the log only (rewrite returned False): the file still holds
-        #: what it replaced until a rewrite ends it (%ygpt cache says so)
-        self.unfolded = False
         self._closed = False
         self._notes_attached = False
         self._notes = PendingNotes(self._flush_notes, NOTES_WAIT)
@@ -347,10 +344,9 @@ class Store:
                     with immediate(self._db):
                         self._db.executemany("UPDATE entries SET value = ? WHERE key = ?",
                                              [(_text(value), key) for key, value in values.items()])
-                    self.unfolded = not self._rebuilt()
-                else:
-                    self.unfolded = not (self.read_only or self._folded("PASSIVE") or self._rebuilt())
-                return not self.unfolded
+                elif self.read_only or self._folded("PASSIVE"):
+                    return True
+                return self._rebuilt()
             except sqlite3.Error as error:
                 raise self._unusable(error) from None
             finally:

@@ -158,15 +158,16 @@ def _holding(kernel: Kernel, store: Store) -> list[list[str]]:
     """The rows saying how many entries hold one of the kernel's credentials (and how to mask
     them) and how many a key's shape that is not the kernel's (none when none does): named by
     count only, never by the secret."""
-    from ..cache.masking import holding
+    from ..cache.masking import holding, left_in_file
 
-    found = holding(store, kernel.connection.known_secrets())
+    credentials = kernel.connection.known_secrets()
+    found = holding(store, credentials)
     rows = _shaped(found.shaped)
-    if store.unfolded:   # masked in the entries, not yet in the file (CacheMaskUnfinished)
-        return [["credentials", "masked in the entries, but the file itself still holds what they held: the "
-                                "last %ygpt cache --mask could not finish (another program kept a read of the "
-                                "cache open). Do not commit the file yet: close the other kernels and programs "
-                                "using it, then run %ygpt cache --mask again."], *rows]
+    if not found.masked and left_in_file(store.path, credentials):   # CacheMaskUnfinished, in any kernel since
+        return [["credentials", "no entry holds one of this kernel's credentials, but the file itself still does, "
+                                "in pages an unfinished %ygpt cache --mask replaced and SQLite has not copied over "
+                                "yet. Do not commit the file yet: close the other kernels and programs using it, "
+                                "then run %ygpt cache --mask again, which finishes it."], *rows]
     if not found.masked:
         return rows
     return [["credentials", f"{_entries_hold(len(found.masked))} one of this kernel's credentials, in a "

@@ -83,17 +83,20 @@ class CacheMaskUnfinished(YGptError):
     """`%ygpt cache --mask` masked the entries, but the cache file itself still holds what they
     held: the masked pages are in SQLite's log (``-wal``), which another connection's read of
     the old ones kept out of the file for the whole wait. The file is what gets committed, so
-    the command is not done: closing that reader and running it again finishes it."""
+    the command is not done: closing that reader and running it again finishes it. ``problem``:
+    the rebuild failed instead (a full disk, another kernel's write for the whole wait)."""
 
-    def __init__(self, path: object, waited: float) -> None:
-        super().__init__(
-            f"%ygpt cache --mask: the entries are masked, but the file {str(path)!r} itself still "
-            f"holds what they held: another program kept a read of the cache open for over "
-            f"{waited:g} s (another kernel or notebook reading it, a database browser, a script), "
-            f"and SQLite copies the masked pages into the file only once no reader needs the old "
-            f"ones. Do not commit the file yet: close the other kernels and programs using this "
-            f"cache (or end their reads), then run %ygpt cache --mask again, which finishes it.")
-        self.path, self.waited = path, waited
+    def __init__(self, path: object, waited: float, problem: str | None = None) -> None:
+        why = (f"SQLite could not rebuild the file ({problem}), so the old pages are still in it. Do not commit "
+               f"the file yet: fix that (free disk space, or let the kernel or program writing to the cache finish)"
+               if problem else
+               f"another program kept a read of the cache open for over {waited:g} s (another kernel or notebook "
+               f"reading it, a database browser, a script), and SQLite copies the masked pages into the file only "
+               f"once no reader needs the old ones. Do not commit the file yet: close the other kernels and programs "
+               f"using this cache (or end their reads)")
+        super().__init__(f"%ygpt cache --mask: the entries are masked, but the file {str(path)!r} itself still "
+                         f"holds what they held: {why}, then run %ygpt cache --mask again, which finishes it.")
+        self.path, self.waited, self.problem = path, waited, problem
 
 
 class CacheMiss(YGptError):
