@@ -69,6 +69,27 @@ def lost_in_finalizer(unraisable: sys.UnraisableHookArgs) -> str:
             f"{unraisable.object!r:.200} (thread {threading.current_thread().name})")
 
 
+
+@contextmanager
+def lost_fails() -> Iterator[None]:
+    """Fail (pytest.fail) when an exception is lost in a finalizer while the block runs
+    (sys.unraisablehook), each named on one line; pytest's own hook still gets them (its
+    warning, with tracebacks)."""
+    lost: list[str] = []
+    forward = sys.unraisablehook
+
+    def keep(unraisable: sys.UnraisableHookArgs) -> None:
+        lost.append(lost_in_finalizer(unraisable))
+        forward(unraisable)
+
+    sys.unraisablehook = keep
+    try:
+        yield
+    finally:
+        sys.unraisablehook = forward
+    if lost:
+        pytest.fail(f"lost in a finalizer ({len(lost)}): " + "\n".join(lost), pytrace=False)
+
 class _Records(logging.Handler):
     def __init__(self, level: int) -> None:
         super().__init__(level)

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from browser.lab import Lab, browser_missing
 from browser.session import ENV, chromium
-from cellrun import CellRun, lost_in_finalizer, run
+from cellrun import CellRun, lost_fails, run
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 
@@ -109,20 +109,9 @@ def _earlier_garbage_collected() -> None:
 
 @pytest.fixture
 def no_lost_exceptions(_earlier_garbage_collected) -> Iterator[None]:
-    """The test fails when an exception is lost in a finalizer while it runs (sys.unraisablehook),
-    each named on one line. pytest's own hook still gets them (its warning, with tracebacks)."""
-    lost: list[str] = []
-    forward = sys.unraisablehook
-
-    def keep(unraisable: sys.UnraisableHookArgs) -> None:
-        lost.append(lost_in_finalizer(unraisable))
-        forward(unraisable)
-
-    sys.unraisablehook = keep
-    yield
-    sys.unraisablehook = forward
-    if lost:
-        pytest.fail(f"lost in a finalizer ({len(lost)}): " + "\n".join(lost), pytrace=False)
+    """The test fails when an exception is lost in a finalizer while it runs (cellrun.lost_fails)."""
+    with lost_fails():
+        yield
 
 
 @pytest.fixture(autouse=True)
