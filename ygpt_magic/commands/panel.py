@@ -77,19 +77,20 @@ def run(kernel: Kernel, line: str) -> ChatPanel | SavedPanel | None:
     from ..panel import show_panel  # ipywidgets is only imported when a panel is asked for
     from ..panel.carried import stored
     from ..panel.headless import SavedPanel
-    from ..panel.side import beside
+    from ..panel.side import NO_SIDE_AREA, beside
 
-    show_beside = beside() if args.side else None  # a missing sidecar is said before any widget
     saved = saved_cell(kernel.namespace.get("__session__"), kernel.cell_id) or {}
     earlier = stored(saved.get("outputs") or ())
-    panel: ChatPanel | SavedPanel
     if headless():   # no page draws a widget, and the file would keep every widget's state
-        panel = SavedPanel(kernel.session, chat=args.chat, settings=lambda: kernel.settings,
-                           secrets=kernel.connection.known_secrets, earlier=earlier)
-    else:
-        panel = show_panel(kernel.session, kernel.connection.client, chat=args.chat,
-                           settings=lambda: kernel.settings, watch=kernel.on_settings,
-                           door=KernelDoor(kernel), secrets=kernel.connection.known_secrets, earlier=earlier)
+        view = SavedPanel(kernel.session, chat=args.chat, settings=lambda: kernel.settings,
+                          secrets=kernel.connection.known_secrets, earlier=earlier)
+        for said in [*view.brought_back, *([NO_SIDE_AREA] if args.side else [])]:
+            print(said)
+        return view
+    show_beside = beside() if args.side else None  # a missing sidecar is said before any widget
+    panel = show_panel(kernel.session, kernel.connection.client, chat=args.chat,
+                       settings=lambda: kernel.settings, watch=kernel.on_settings,
+                       door=KernelDoor(kernel), secrets=kernel.connection.known_secrets, earlier=earlier)
     for said in panel.brought_back:
         print(said)
     if show_beside is None:
