@@ -44,7 +44,7 @@ class SavedPanel:
         self._views = SavedViews(whole)
         self._shown: dict[int, tuple[Turn, Exchange]] = {}   # id(turn) → (turn kept alive, as shown)
         self._lock = threading.RLock()
-        self._unsubscribe: Callable[[], None] | None = None
+        self._following = False   # from the first display on, for the kernel's life (a run's)
 
     @property
     def chat_name(self) -> str:
@@ -60,15 +60,10 @@ class SavedPanel:
     def _ipython_display_(self) -> None:
         """The saved view, as one output, followed by every later change of the session."""
         with self._lock:
-            if self._unsubscribe is None:
-                self._unsubscribe = self._session.subscribe(self._on_event)
+            if not self._following:
+                self._session.subscribe(self._on_event)
+                self._following = True
             self._views.display(self._view())
-
-    def close(self) -> None:
-        """Stop following the session: the views displayed keep what they show."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
 
     def _on_event(self, event: ChatEvent) -> None:
         with self._lock:
