@@ -27,6 +27,7 @@ from ..client.credentials import sendable
 from ..errors import AuthStopped, CredentialMalformed, FolderIsCredential, NoInputHere, OptionError
 from ..kernel import Kernel
 from ..keyshapes import looks_like
+from ..saving import headless
 from ._common import show
 from .args import subcommand, uncommented
 
@@ -50,6 +51,9 @@ def run(kernel: Kernel, line: str) -> None:
                           "What you typed after it was removed from IPython's history (In, _i, "
                           "the history file); delete it from this cell too, as the notebook keeps "
                           "the cell's text.")
+    if headless():
+        show(_UNASKED if kernel.connection.known_secrets() else f"{_UNASKED} {_NONE_HERE}")
+        return
     secret = _ask(getpass.getpass, "API key or IAM token (hidden; empty = use the environment): ", "key")
     if not sendable(secret.strip()):
         raise CredentialMalformed("%ygpt auth")  # before the folder is asked, nothing changed
@@ -63,6 +67,14 @@ def run(kernel: Kernel, line: str) -> None:
     clear = f" {info['clear']}" if info["clear"] else ""
     show(f"Using {info['credential']}; folder {info['folder']}. "
          f"Kept in this kernel's memory only, not in the notebook.{clear}")
+
+
+#: ``%ygpt auth`` in a run no page draws (saving.headless): it cannot ask, and it does not stop the
+#: run either, so one notebook asks when opened and runs in CI on the environment's credentials
+_UNASKED = ("This run takes no input (jupyter execute, nbconvert --execute, papermill), so %ygpt auth "
+            "asks nothing: the cells use the key or token in the kernel's environment.")
+_NONE_HERE = ("It holds none: set YC_API_KEY (or YC_IAM_TOKEN) and YC_FOLDER_ID where the run starts. A cell "
+              "the reply cache replays needs none; one that must send a request says so.")
 
 
 def _credential_as_folder(secret: str, folder: str) -> str | None:

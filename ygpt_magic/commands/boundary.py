@@ -24,6 +24,7 @@ from ..errors import (
     YGptError,
 )
 from ..render.controls import visible
+from ..saving import headless
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
@@ -52,9 +53,15 @@ def as_usage_error(error: YGptError) -> UsageError:
 
     The message may quote a server or a value: its control characters are shown, never obeyed
     by the terminal that prints it (render/controls.py).
+
+    In a run no page draws (saving.headless: ``jupyter execute``, nbconvert, papermill) every
+    error is shown as the cell's error (:class:`_RunStopper`): papermill builds its exception, the
+    whole of what a CI log says, from the cell's error output alone, and a UsageError has none
+    (it goes to stderr), so the log said ``Exception encountered at "In [2]":`` and nothing else.
     """
     _clear_frames(error)
-    usage = (_run_stopper(type(error)) if isinstance(error, _STOPPING_THE_RUN) else UsageError)(visible(str(error)))
+    stops_the_run = isinstance(error, _STOPPING_THE_RUN) or headless()
+    usage = (_run_stopper(type(error)) if stops_the_run else UsageError)(visible(str(error)))
     usage.error = error  # type: ignore[attr-defined]  # on the instance: the class must stay UsageError itself
     return usage
 

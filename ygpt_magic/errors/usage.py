@@ -291,10 +291,10 @@ class CredentialMalformed(YGptError):
 
 
 class NoInputHere(YGptError):
-    """`%ygpt auth` run where the frontend cannot ask for input (a notebook run headless by
-    nbconvert, papermill or nbclient: ipykernel raises StdinNotImplementedError; IPython with no
-    terminal, its input closed: getpass's EOFError). Nothing was asked, so nothing changed. A
-    person's Ctrl-D at a prompt is AuthStopped."""
+    """`%ygpt auth` run where the frontend cannot ask for input (a frontend whose kernel raises
+    StdinNotImplementedError; IPython with no terminal, its input closed: getpass's EOFError).
+    Nothing was asked, so nothing changed. A person's Ctrl-D at a prompt is AuthStopped. A
+    notebook run headless (nbconvert, papermill, nbclient) is not refused: commands/auth.py."""
 
     def __init__(self) -> None:
         super().__init__(
