@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import socket
 import subprocess
 import sys
@@ -207,6 +208,23 @@ def test_a_cell_sent_to_a_servers_http_address_says_so_at_once(shell, ygpt_serve
     assert "could not reach" not in lowered and "network" not in lowered and "in a moment" not in lowered
 
 
+@pytest.mark.slow   # gRPC's reconnects are waited for: 1 s, then 1.6 s apart
+def test_a_client_left_for_the_right_address_stops_knocking_at_the_http_one(shell, ygpt_server, caplog):
+    """After a cell sent to the server's HTTP address, `%ygpt connect` to the right one: the
+    first client's gRPC channel went on reconnecting to the HTTP address (backoff 1 s, x1.6, up
+    to 120 s) until a collection came, each try an HTTP/2 preface that `ygpt-magic serve` logged
+    as an error ("400 Pause on PRI/Upgrade"), in the log of a server the user did nothing wrong to."""
+    http = ygpt_server.http_url.removeprefix("http://")
+    shell.run_line_magic("ygpt", f"connect {http} --insecure")
+    assert isinstance(cell(shell, "%%ygpt --once\nHello").typed_error, HttpNotGrpc)
+    shell.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
+    caplog.clear()
+    time.sleep(3)
+    knocks = [r.getMessage() for r in caplog.records if "PRI/Upgrade" in r.getMessage()]
+    assert not knocks, f"{len(knocks)} reconnects to the HTTP address after the client was left"
+    assert cell(shell, "%%ygpt --once\nHello").ok
+
+
 def test_grpcs_own_word_for_an_http_server_is_not_retried_and_is_said_so(ygpt_server):
     """Where the connect beside a request cannot look (a proxy between), gRPC's answer is what
     tells: "Trying to connect an http1.x server". The SDK, with this kernel's retry policy at
@@ -220,6 +238,8 @@ def test_grpcs_own_word_for_an_http_server_is_not_retried_and_is_said_so(ygpt_se
     assert time.monotonic() - started < 2
     error = rpc_errors.translate(failed.value, endpoint=http, credential=NO_CREDENTIAL, folder=None,
                                  model="yandexgpt", retries=4, timeout=60)
+    del sdk, failed   # its channel, collected now, stops reconnecting to the HTTP address
+    gc.collect()      # (the SDK has no close; a later test on this server would see it in the log)
     assert type(error) is HttpNotGrpc, error
     assert str(error).startswith(f"The server at {http} speaks HTTP/1, not gRPC"), error
     assert "%ygpt connect HOST:PORT --insecure" in str(error) and "network" not in str(error)

@@ -58,9 +58,10 @@ class SdkSlot:
         trying a channel whose connect failed (backoff up to 120 s) until the channel is closed:
         left to a collection that may come late, the channels of a client left by
         ``%ygpt connect`` went on knocking at the old server's port, which another program (or
-        server) may hold by then. Only a dropped SDK can hold such a channel (a failed connect
-        drops it); a healthy one's channels go idle when their server stops, so it is left to the
-        next collection (a full one costs ~0.1 s in a kernel with pandas loaded)."""
+        server) may hold by then. Only a dropped SDK can hold such a channel (a failed connect,
+        a server that speaks HTTP/1 or no TLS drop it); a healthy one's channels go idle when
+        their server stops, so it is left to the next collection (a full one costs ~0.1 s in a
+        kernel with pandas loaded)."""
         with self._lock:
             self._sdk = None
             self._release()

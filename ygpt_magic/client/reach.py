@@ -89,7 +89,8 @@ PREFACE_ANSWER = 0.5
 
 class Reachability:
     """When each endpoint last accepted a connection, and the connect itself. ``lost`` is called
-    when a connect fails (the client then builds fresh channels: client/channels.py); ``tls``:
+    when a connect fails or finds no gRPC there, HTTP/1 or no TLS (the client then builds fresh
+    channels, and closes the old ones when it is closed: client/channels.py); ``tls``:
     the gRPC endpoint is reached with TLS and may answer in plaintext (an ``https://`` chat API
     is checked too)."""
 
@@ -139,6 +140,9 @@ class Reachability:
                 await self._answers_tls(name, address[0], reader, writer)
             elif "://" not in name:
                 await self._answers_grpc(name, address, reader, writer)
+        except (HttpNotGrpc, TlsFailed):
+            self._lost()   # gRPC's channels to it would go on reconnecting, an error in its log each time
+            raise
         finally:
             writer.close()
         self._accepted(name)

@@ -274,8 +274,9 @@ class Client:
         stale = connect_failed and self._sdks.stuck and self._reach.accepted_since(self.endpoint, started)
         if rpc_errors.is_unavailable(exc):
             self._reach.forget()
-        if connect_failed or (rpc_errors.is_unauthenticated(exc) and fetched_anew(self.credential)):
-            self._sdks.drop()   # fresh channels; a fresh auth object, which fetches a new token
+        if connect_failed or rpc_errors.speaks_http1(exc) or (
+                rpc_errors.is_unauthenticated(exc) and fetched_anew(self.credential)):
+            self._sdks.drop()   # fresh channels (closed at close); a fresh auth object, which fetches a new token
         return rpc_errors.translate(exc, endpoint=self._target(chat)[0], credential=self.credential,
                                     folder=self.folder_id, model=model, retries=self.settings.retries,
                                     timeout=self.settings.timeout, after_chunks=chunks, attempt=attempt,
