@@ -150,3 +150,30 @@ def test_a_cache_or_index_that_cannot_be_opened_names_its_folders_as_they_were_w
         in uncached.shown, uncached.shown
     every = "\n".join(run.shown + run.message for run in (uncached, docs)) + status
     assert str(project) not in every, every
+
+
+def test_a_relative_replay_cache_missing_from_the_working_folder_says_where_it_looked(ipython, ygpt_server, clean_env,
+                                                                                    project, monkeypatch):
+    """papermill starts its kernels in the folder it runs in, not the notebook's (findings
+    headless7 4): CI ran `YGPT_CACHE=replies.sqlite YGPT_CACHE_MODE=replay papermill
+    notebooks/report.ipynb` from the project root, with replies.sqlite beside the notebook, and
+    was told "there is no such file" and to record a new cache (tokens, and a second file) for a
+    file that is right there. It says which folder was searched and how to point at the file,
+    without the absolute path (it is stored in the output notebook)."""
+    (project / "notebooks" / "replies.sqlite").write_bytes(b"")   # recorded beside the notebook
+    monkeypatch.chdir(project)                                     # papermill's kernel: the project root
+    clean_env.setenv("YGPT_CACHE", "replies.sqlite")
+    clean_env.setenv("YGPT_CACHE_MODE", "replay")
+    ipython.config.pop("YGptMagics", None)
+    ipython.extension_manager.load_extension("ygpt_magic")
+    try:
+        ipython.run_line_magic("ygpt", f"connect {ygpt_server.address} --insecure")
+        refused = cell(ipython, "%%ygpt --once\nWhat is a cat?")
+    finally:
+        ipython.extension_manager.unload_extension("ygpt_magic")
+    said = refused.message
+    assert said.startswith("The reply cache 'replies.sqlite' cannot be used: there is no such file in the "
+                           "kernel's working folder ('project'), where a relative path is looked up"), said
+    assert "papermill" in said and "--cwd" in said and "an absolute path" in said, said
+    assert "record a new cache" not in said and str(project) not in said, said
+    assert ygpt_server.requests == [] and not (project / "replies.sqlite").exists()

@@ -93,8 +93,8 @@ class ReplyCache:
                 if self.path is None:
                     raise CacheUnusable("(none)", "no cache file is set")
                 if self.mode == "replay" and not Path(self.path).expanduser().exists():
-                    raise CacheUnusable(self.shown(), "there is no such file, and replay mode "
-                                                   "records nothing, so it does not create one")
+                    from .shown import not_found
+                    raise not_found(self.path, self.given, self.set_in)
                 self._store = Store(self.path, self.shown)
             return self._store
 

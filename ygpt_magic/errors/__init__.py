@@ -19,7 +19,8 @@ for the panel (``error.words(PANEL)``).
 """
 
 from .base import InternalError, YGptError
-from .caches import CacheLocked, CacheMaskUnfinished, CacheMiss, CacheNotCleared, CacheNotMasked, CacheUnusable
+from .caches import (CacheLocked, CacheMaskUnfinished, CacheMiss, CacheNotCleared, CacheNotHere, CacheNotMasked,
+                     CacheUnusable)
 from .merges import CacheNotMerged
 from .network import HostNotFound, ProxyFailed, ProxyInTheWay, ProxyUnusable
 from .origin import CELL, DEMO, FIX, PANEL, Origin, capital, choices
@@ -112,7 +113,7 @@ __all__ = [
     "CELL", "DEMO", "FIX", "PANEL", "Origin", "capital", "choices",
     "AuthFailed", "AuthStopped", "BatchFailed", "BatchNotCollected", "BatchUnknown", "CacheLocked", "CacheMiss",
     "CancelledInFlight",
-    "CacheMaskUnfinished", "CacheNotCleared", "CacheNotMasked", "CacheNotMerged",
+    "CacheMaskUnfinished", "CacheNotCleared", "CacheNotHere", "CacheNotMasked", "CacheNotMerged",
     "CacheUnusable", "ChatApiRedirects", "ChatBusy", "ChatChanged", "ChatExists", "ChatFileError",
     "ChatReplyUnreadable", "ContextTooLong", "CostOverCap", "CredentialInFailedCell", "CredentialInName",
     "CredentialInPrompt", "CredentialInReply", "CredentialInText", "CredentialInToolCall",

@@ -27,6 +27,26 @@ class CacheUnusable(YGptError):
         return f"ygpt cache: {str(self.path)!r} was not used ({self.problem}); this reply was not cached."
 
 
+class CacheNotHere(CacheUnusable):
+    """Replay mode found no file at a relative cache path, in the kernel's working folder, where
+    it was looked up. The file is often right beside the notebook while the kernel works elsewhere
+    (papermill starts kernels in the folder it runs in): recording a new cache would cost tokens
+    and leave a second file, so this says where it looked and how to point at the file.
+    ``folder``: the working folder's name only (the message is stored in the output notebook)."""
+
+    def __init__(self, path: object, folder: str) -> None:
+        YGptError.__init__(
+            self,
+            f"The reply cache {str(path)!r} cannot be used: there is no such file in the kernel's working "
+            f"folder ({folder!r}), where a relative path is looked up, and in replay mode nothing is sent "
+            f"without it. A kernel works in the folder it was started in: Jupyter and jupyter execute "
+            f"start it in the notebook's folder, papermill in the folder papermill runs in. Run papermill "
+            f"with --cwd and the notebook's folder, or set the cache (YGPT_CACHE, or %ygpt cache PATH) "
+            f"by its path from the working folder or by an absolute path.")
+        self.path = path
+        self.problem = f"there is no such file in the kernel's working folder ({folder!r})"
+
+
 class CacheLocked(CacheUnusable):
     """Another process (another kernel) held the cache file locked for longer than the wait.
     Nothing about the file is wrong: it is tried again at the next cell and used once free."""
