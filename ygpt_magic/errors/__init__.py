@@ -19,8 +19,15 @@ for the panel (``error.words(PANEL)``).
 """
 
 from .base import InternalError, YGptError
-from .caches import (CacheLocked, CacheMaskUnfinished, CacheMiss, CacheNotCleared, CacheNotHere, CacheNotMasked,
-                     CacheUnusable)
+from .caches import (
+    CacheLocked,
+    CacheMaskUnfinished,
+    CacheMiss,
+    CacheNotCleared,
+    CacheNotHere,
+    CacheNotMasked,
+    CacheUnusable,
+)
 from .merges import CacheNotMerged
 from .network import HostNotFound, ProxyFailed, ProxyInTheWay, ProxyUnusable
 from .origin import CELL, DEMO, FIX, PANEL, Origin, capital, choices
