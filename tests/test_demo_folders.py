@@ -10,6 +10,7 @@ neither needs a folder or a run of its own. The stories here each need their own
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -102,3 +103,35 @@ def test_out_naming_a_file_says_so_in_one_line_before_running_anything(project):
                     "name another, e.g. --out build/notebooks."), said
     assert (project / "results").read_text() == "my notes"
     _untouched(project)
+
+
+def _contents(folder: Path) -> dict[Path, bytes | None]:
+    """Every file's bytes and every folder (None) under ``folder``."""
+    return {p.relative_to(folder): p.read_bytes() if p.is_file() else None for p in folder.rglob("*")}
+
+
+def test_a_folder_of_notebooks_is_never_written_to_though_a_notebook_saves_its_chats_there(tmp_path):
+    """findings headless7 3: the kernels worked in the user's folder, so a notebook's
+    `%ygpt save chats.json` replaced their real chat file with the demo's (the old one moved to
+    .ipynb_checkpoints), though the help says the folder is only read. They work in a scratch
+    copy now: the folder is byte for byte as it was, and the notebook still read its data file."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    (folder / "chats.json").write_text(json.dumps({"version": 1, "current": "research", "chats": [
+        {"name": "research", "system": None, "options": {}, "turns": []}]}))   # their real chats
+    (folder / "north.csv").write_text("region,sales\nnorth,12\n")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in (
+        "%load_ext ygpt_magic", "print(open('north.csv').read().splitlines()[1])",
+        "%%ygpt --chat demo\nSummarise the north region.", "%ygpt save chats.json")]
+    nbformat.write(notebook, folder / "analysis.ipynb")
+    before = _contents(folder)
+
+    done = subprocess.run([*CLI, "demo", "--notebooks", "notebooks", "--out", "out"], cwd=tmp_path,
+                          env=_environment(), capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _contents(folder) == before
+    executed = nbformat.read(tmp_path / "out" / "analysis.ipynb", as_version=4)
+    assert executed.cells[1].outputs[0]["text"] == "north,12\n"
+    assert executed.cells[3].outputs[0]["data"]["text/plain"].startswith("Saved 2 chats to chats.json"), \
+        executed.cells[3].outputs   # into the scratch copy

@@ -10,8 +10,9 @@ outputs are refreshed after a scripted reply changes.
 
 It runs the project's tutorials (``notebooks/`` beside the package, in a clone) wherever it is
 started: a folder of the user's runs only when ``--notebooks`` names it, and is never written to
-(``--update`` refuses it, and so does an ``--out`` naming it). A project's own ``notebooks/`` is
-arbitrary code with side effects, and its saved outputs may be hours of work.
+(``--update`` refuses it, and so does an ``--out`` naming it; the kernels work in a scratch copy
+of it, scratch_copy.py). A project's own ``notebooks/`` is arbitrary code with side effects, and
+its saved outputs may be hours of work.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from .ctrl_c import INTERRUPTED_EXIT, Stopped, exit_at_ctrl_c, run_until_ctrl_c
 from .notebook_run import execute, is_asking
 from .render.controls import visible
 from .saving import drop_live_outputs
+from .scratch_copy import COPIED_UP_TO, scratch_copy
 from .words import counted
 
 if TYPE_CHECKING:
@@ -125,6 +127,15 @@ def prepare_environment(environ: MutableMapping[str, str]) -> str:
     return where + _cache_words(environ)
 
 
+def _cache_in(environ: MutableMapping[str, str], folder: Path) -> None:
+    """A relative ``YGPT_CACHE`` made absolute in ``folder``, the notebooks' own, as the first
+    line says: the kernels work in a scratch copy of it, and a cache recorded there would go
+    with the copy. The one file the run writes into the user's folder is the cache they named."""
+    path = environ.get("YGPT_CACHE")
+    if path and not Path(path).expanduser().is_absolute():
+        environ["YGPT_CACHE"] = str(folder.resolve() / path)
+
+
 def _cache_words(environ: MutableMapping[str, str]) -> str:
     """What the first line adds about the reply cache the kernels will use, if any."""
     path = environ.get("YGPT_CACHE")
@@ -174,18 +185,23 @@ def run(notebooks_dir: Path | None, out_dir: Path, *, update: bool = False) -> i
         print(problem, file=sys.stderr)
         return 2
     print(f"Running {_what_runs(notebooks_dir, len(paths))} {prepare_environment(os.environ)}.")
+    _cache_in(os.environ, notebooks_dir)
     done: list[Path] = []
     try:
-        return asyncio.run(run_until_ctrl_c(_run_all(paths, done, target_dir, update=update), STOPPED))
+        return asyncio.run(run_until_ctrl_c(_run_all(notebooks_dir, paths, done, target_dir, update=update), STOPPED))
     except Stopped:
         print(f"\nDemo stopped (Ctrl-C) after {len(done)} of {counted(len(paths), 'notebook')}; "
               f"the executed ones are in {target_dir}.", file=sys.stderr)
         return INTERRUPTED_EXIT
 
 
-async def _run_all(paths: list[Path], done: list[Path], target_dir: Path, *, update: bool) -> int:
-    """Execute and print each notebook, appending to ``done`` the ones written."""
-    failed = [path.name for path in paths if not await _run_one(path, done, target_dir)]
+async def _run_all(notebooks_dir: Path, paths: list[Path], done: list[Path], target_dir: Path, *,
+                   update: bool) -> int:
+    """Execute and print each notebook of ``notebooks_dir`` in a scratch copy of it, appending to
+    ``done`` the ones written. The copy is made here, in the run Ctrl-C cancels, so a press
+    leaves none behind."""
+    with scratch_copy(notebooks_dir) as working:
+        failed = [path.name for path in paths if not await _run_one(working / path.name, done, target_dir)]
     where = "back into " + str(target_dir) if update else "to " + str(target_dir)
     print(f"\n{counted(len(done), 'executed notebook')} written {where}." if done else "\nNo notebook was written.")
     if failed:
@@ -238,7 +254,9 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--notebooks", type=Path, default=None,
                         help="folder with the notebooks to run (default: the project's tutorials, notebooks/ "
                              "of the clone the package is installed from, wherever you start it); a folder "
-                             "of yours is only read, never written to")
+                             "of yours is only read, never written to: the kernels work in a scratch copy of "
+                             f"it (files over {COPIED_UP_TO // 2**20} MB linked, hidden folders left out), "
+                             "dropped after the run")
     parser.add_argument("--out", type=Path, default=Path("build") / "notebooks",
                         help="folder to write the executed notebooks to, made when missing (default: "
                              "build/notebooks); never the folder they are read from")

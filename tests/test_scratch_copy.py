@@ -1,0 +1,40 @@
+"""The scratch copy `ygpt-magic demo`'s kernels work in (scratch_copy.py): what a notebook reads
+is there, cheaply, and nothing written in it reaches the user's folder (findings headless7 3;
+the demo's own story is in test_demo_folders.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ygpt_magic.scratch_copy import scratch_copy
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_small_files_are_copied_big_ones_linked_hidden_folders_left_out_neighbours_reachable(tmp_path):
+    notebooks, data = tmp_path / "project" / "notebooks", tmp_path / "project" / "data"
+    (notebooks / "tables").mkdir(parents=True)
+    (notebooks / ".ipynb_checkpoints").mkdir()
+    data.mkdir()
+    (notebooks / "chats.json").write_text('{"research": "theirs"}')
+    (notebooks / "tables" / "north.csv").write_text("region,sales\nnorth,12\n")
+    (notebooks / "big.parquet").write_bytes(b"x" * 200)
+    (notebooks / ".ipynb_checkpoints" / "old.json").write_text("old")
+    (data / "x.csv").write_text("a,b\n")
+    (notebooks / "shared").symlink_to("../data")   # a link of theirs, out of the folder
+    before = _files(tmp_path)
+
+    with scratch_copy(notebooks, copied_up_to=100) as working:
+        assert working.name == "notebooks" and working != notebooks
+        assert (working / "tables" / "north.csv").read_text() == "region,sales\nnorth,12\n"
+        assert not (working / "chats.json").is_symlink()
+        assert (working / "big.parquet").is_symlink() and (working / "big.parquet").read_bytes() == b"x" * 200
+        assert not (working / ".ipynb_checkpoints").exists()
+        assert (working / ".." / "data" / "x.csv").read_text() == "a,b\n"   # a project's data/ beside it
+        assert (working / "shared" / "x.csv").read_text() == "a,b\n"
+        (working / "chats.json").write_text('{"demo": "local"}')   # what %ygpt save does there
+        (working / "results.csv").write_text("new")
+    assert not working.parent.exists()   # dropped after the run, links and all
+    assert _files(tmp_path) == before    # the user's files, byte for byte, and nothing new

@@ -1,0 +1,68 @@
+"""A scratch copy of a notebooks folder for `ygpt-magic demo`'s kernels to work in.
+
+A kernel works in its notebook's folder, and a notebook writes there: `%ygpt save chats.json`
+replaced a user's own chat file (the old one moved to .ipynb_checkpoints, said only in the
+executed copy), though the demo promises a folder of yours is only read. So the kernels work in a
+copy, one for the whole run (a notebook may read what an earlier one wrote, as in the folder
+itself), removed when the run ends; the executed notebooks still go to ``--out``.
+
+What a notebook reads must still be there, cheaply for a folder with big data files:
+
+- a file up to :data:`COPIED_UP_TO` is copied (notebooks, chat files, small tables: what a
+  notebook writes over); a bigger one is a symbolic link to the user's file. Copying gigabytes
+  of data for a demo would cost minutes and the disk; notebooks read their big data and write
+  results under new names, so a write that goes through to the user's file is the rare case.
+- the user's own links stay links (copying what they lead to could be any size, or loop); a
+  relative one that leads out of the folder still resolves, through the neighbours' links below.
+- hidden folders (``.git``, ``.venv``, ``.ipynb_checkpoints``) are left out: tools' state, often
+  big, that no notebook reads; Jupyter's checkpoints are where a replaced file would go.
+- the folder's neighbours are linked beside the copy, which keeps the folder's name: a notebook
+  that reads ``../data/x.csv`` (a project's notebooks/ beside its data/) still finds it. They
+  are not the folder the promise is about, and the run wrote to them before.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+#: bytes: a file up to this size is copied into the scratch folder, a bigger one linked
+COPIED_UP_TO = 20 * 2**20
+
+
+@contextmanager
+def scratch_copy(folder: Path, copied_up_to: int = COPIED_UP_TO) -> Iterator[Path]:
+    """A copy of ``folder`` (see the module's docstring) for the ``with`` block; removed after
+    it, whatever the notebooks wrote there."""
+    folder = folder.resolve()
+    with tempfile.TemporaryDirectory(prefix="ygpt-demo-", ignore_cleanup_errors=True) as scratch:
+        copy = Path(scratch) / (folder.name or "notebooks")
+
+        def copy_or_link(source: str, target: str) -> None:
+            if os.path.getsize(source) <= copied_up_to:
+                try:
+                    shutil.copy2(source, target)
+                    return
+                except OSError:   # unreadable, or the scratch disk is full: a link reads as the file does
+                    Path(target).unlink(missing_ok=True)
+            os.symlink(source, target)
+
+        shutil.copytree(folder, copy, symlinks=True, ignore=_hidden_folders, copy_function=copy_or_link)
+        _link_neighbours(folder, copy)
+        yield copy
+
+
+def _hidden_folders(where: str, names: list[str]) -> set[str]:
+    """The hidden folders among ``names`` in ``where`` (copytree's ``ignore``)."""
+    return {name for name in names if name.startswith(".") and os.path.isdir(os.path.join(where, name))}
+
+
+def _link_neighbours(folder: Path, copy: Path) -> None:
+    """Link what lies beside ``folder`` beside its ``copy``, by the same names."""
+    for neighbour in folder.parent.iterdir():
+        if neighbour.name != folder.name:
+            (copy.parent / neighbour.name).symlink_to(neighbour)
