@@ -38,3 +38,25 @@ def test_small_files_are_copied_big_ones_linked_hidden_folders_left_out_neighbou
         (working / "results.csv").write_text("new")
     assert not working.parent.exists()   # dropped after the run, links and all
     assert _files(tmp_path) == before    # the user's files, byte for byte, and nothing new
+
+
+def test_a_copy_that_cannot_be_made_says_so_and_runs_nothing(tmp_path, monkeypatch, capsys):
+    """The scratch area unusable (here a file where its folder should be; a full disk alike):
+    one paragraph naming what failed and what to do, exit code 2, no traceback, the folder as it
+    was and nothing executed."""
+    import tempfile
+
+    from ygpt_magic import demo
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    (notebooks / "a.ipynb").write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    (tmp_path / "scratch").write_text("not a folder")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "scratch"))
+    before = _files(tmp_path)
+
+    assert demo.run(notebooks, tmp_path / "out") == 2
+    said = capsys.readouterr().err
+    assert said.startswith(f"Could not copy '{notebooks}' for the demo's kernels to work in (")
+    assert "nothing was run" in said and "free space in" in said and "Traceback" not in said, said
+    assert _files(tmp_path) == before and not (tmp_path / "out").exists()

@@ -32,6 +32,7 @@ from typing import IO, TYPE_CHECKING
 from .client.credentials import LOCAL_DUMMY_KEY
 from .client.proxies import exempt_loopback
 from .ctrl_c import INTERRUPTED_EXIT, Stopped, exit_at_ctrl_c, run_until_ctrl_c
+from .errors import FolderNotCopied
 from .notebook_run import execute, is_asking
 from .render.controls import visible
 from .saving import drop_live_outputs
@@ -181,6 +182,7 @@ def run(notebooks_dir: Path | None, out_dir: Path, *, update: bool = False) -> i
     if not paths:
         print(_none_found(notebooks_dir), file=sys.stderr)
         return 2
+    existed = target_dir.is_dir()
     if problem := _made(target_dir):
         print(problem, file=sys.stderr)
         return 2
@@ -189,6 +191,11 @@ def run(notebooks_dir: Path | None, out_dir: Path, *, update: bool = False) -> i
     done: list[Path] = []
     try:
         return asyncio.run(run_until_ctrl_c(_run_all(notebooks_dir, paths, done, target_dir, update=update), STOPPED))
+    except FolderNotCopied as problem:
+        if not existed:   # made for a run that ran nothing
+            target_dir.rmdir()
+        print(problem, file=sys.stderr)
+        return 2
     except Stopped:
         print(f"\nDemo stopped (Ctrl-C) after {len(done)} of {counted(len(paths), 'notebook')}; "
               f"the executed ones are in {target_dir}.", file=sys.stderr)

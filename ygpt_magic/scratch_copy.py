@@ -30,6 +30,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import FolderNotCopied
+
 #: bytes: a file up to this size is copied into the scratch folder, a bigger one linked
 COPIED_UP_TO = 20 * 2**20
 
@@ -39,21 +41,40 @@ def scratch_copy(folder: Path, copied_up_to: int = COPIED_UP_TO) -> Iterator[Pat
     """A copy of ``folder`` (see the module's docstring) for the ``with`` block; removed after
     it, whatever the notebooks wrote there."""
     folder = folder.resolve()
-    with tempfile.TemporaryDirectory(prefix="ygpt-demo-", ignore_cleanup_errors=True) as scratch:
-        copy = Path(scratch) / (folder.name or "notebooks")
-
-        def copy_or_link(source: str, target: str) -> None:
-            if os.path.getsize(source) <= copied_up_to:
-                try:
-                    shutil.copy2(source, target)
-                    return
-                except OSError:   # unreadable, or the scratch disk is full: a link reads as the file does
-                    Path(target).unlink(missing_ok=True)
-            os.symlink(source, target)
-
-        shutil.copytree(folder, copy, symlinks=True, ignore=_hidden_folders, copy_function=copy_or_link)
+    scratch: tempfile.TemporaryDirectory[str] | None = None
+    try:
+        scratch = tempfile.TemporaryDirectory(prefix="ygpt-demo-", ignore_cleanup_errors=True)
+        copy = Path(scratch.name) / (folder.name or "notebooks")
+        shutil.copytree(folder, copy, symlinks=True, ignore=_hidden_folders,
+                        copy_function=lambda source, target: _copy_or_link(source, target, copied_up_to))
         _link_neighbours(folder, copy)
+    except (shutil.Error, OSError) as error:
+        if scratch is not None:
+            scratch.cleanup()
+        raise FolderNotCopied(folder, _first_problem(error), tempfile.gettempdir()) from None
+    with scratch:
         yield copy
+
+
+def _copy_or_link(source: str, target: str, copied_up_to: int) -> None:
+    """Copy ``source`` up to ``copied_up_to`` bytes, else (or where it cannot be copied: unreadable,
+    a special file, the scratch disk full) link it: a link reads as the file does."""
+    if os.path.getsize(source) <= copied_up_to:
+        try:
+            shutil.copy2(source, target)
+            return
+        except OSError:
+            Path(target).unlink(missing_ok=True)
+    os.symlink(source, target)
+
+
+def _first_problem(error: shutil.Error | OSError) -> str:
+    """What went wrong first, in a line: copytree gathers every file's failure into one
+    shutil.Error, as (source, target, reason) triples."""
+    if isinstance(error, shutil.Error) and error.args and isinstance(error.args[0], list) and error.args[0]:
+        source, _, reason = error.args[0][0]
+        return f"{source}: {reason}"
+    return f"{error.filename}: {error.strerror}" if error.filename and error.strerror else str(error)
 
 
 def _hidden_folders(where: str, names: list[str]) -> set[str]:

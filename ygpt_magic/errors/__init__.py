@@ -114,7 +114,7 @@ from .work import (
     ToolError,
     ToolRoundsExceeded,
 )
-from .writes import FileNotWritten
+from .writes import FileNotWritten, FolderNotCopied
 
 __all__ = [
     "CELL", "DEMO", "FIX", "PANEL", "Origin", "capital", "choices",
@@ -128,7 +128,7 @@ __all__ = [
     "CredentialInSource", "CredentialsMissing", "DataExtraMissing", "DatasetRejected", "Found", "HostNotFound",
     "HttpNotGrpc",
     "ImageError",
-    "FileNotWritten", "FolderIsCredential", "FolderMismatch", "ImagesNotTaken",
+    "FileNotWritten", "FolderIsCredential", "FolderNotCopied", "FolderMismatch", "ImagesNotTaken",
     "IndexUnusable", "InternalError", "InterpolationError", "MessageTooLarge", "MissingValue", "ModelNotFound",
     "ExpressionRaised", "RowExpressionFailed",
     "NoChatEndpoint", "NoInputHere", "NoSources", "NotSent",

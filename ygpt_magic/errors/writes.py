@@ -61,3 +61,17 @@ class FileNotWritten(ChatFileError):
         return cls(path, f"the file there is not a chat file ({problem.rstrip('.')}), and a save "
                          f"would replace it", "save to another name, or delete that file first if "
                                               "you no longer need it")
+
+
+class FolderNotCopied(YGptError):
+    """`ygpt-magic demo --notebooks DIR` could not make the scratch copy its kernels work in
+    (scratch_copy.py): a file or folder of DIR that cannot be read, a scratch disk that is full.
+    Nothing was run, and DIR is as it was."""
+
+    def __init__(self, folder: object, problem: str, scratch: object) -> None:
+        super().__init__(
+            f"Could not copy {str(folder)!r} for the demo's kernels to work in ({problem}), so nothing was run "
+            f"and the folder is as it was: the kernels work in a copy, so that no notebook writes into yours. "
+            f"Make what it names readable (or move it out of the folder), or free space in {str(scratch)!r}, "
+            f"then run the demo again.")
+        self.folder, self.problem = folder, problem
