@@ -76,6 +76,27 @@ def test_labels_over_rows_are_priced_by_the_classify_price(shell, ygpt_server):
     assert tokens > 0 and priced_tokens(run.stdout) == roubles(Decimal(2) * tokens / 1000)
 
 
+def test_replies_that_do_not_fit_the_schema_are_in_the_summarys_tokens_roubles_and_bar(shell, ygpt_server):
+    """A row whose reply fails the --schema is failed, but the server answered it and billed it
+    (%ygpt usage counts it): the summary said 0 tokens and no roubles, the bar "0 tokens"."""
+    ygpt_server.reset()
+    assert cell(shell, "from pydantic import BaseModel, field_validator\n"
+                       "class Verdict(BaseModel):\n    sentiment: str\n"
+                       "    @field_validator('sentiment')\n    @classmethod\n    def never(cls, v):\n"
+                       "        raise ValueError('never fits')\n").ok
+    shell.user_ns["fruits"] = ["apple", "pear", "plum"]
+    run = cell(shell, "%%ygpt --map fruits --schema Verdict --out verdicts\nOne word about {item}")
+    assert run.ok, run.message
+    billed = ygpt_server.billed
+    assert billed["total_tokens"] > 0 and "✓ 0 answered · ✗ 3 failed (3 reply not valid)" in run.stdout
+    assert f"{billed['input_tokens']:,} → {billed['completion_tokens']:,} tokens" in run.stdout, run.stdout
+    cost = roubles(PRO_SYNC * billed["total_tokens"] / 1000)
+    assert priced_tokens(run.stdout) == f"{cost} (3 replies that did not fit the schema included)"
+    assert shell.user_ns["_ygpt"].usage.total_tokens == billed["total_tokens"]
+    assert f"{billed['total_tokens']:,} tokens, 3 failed" in run.stderr, run.stderr   # the bar's last line
+    assert rows_of(cell(shell, "%ygpt usage"), "Tokens by chat")["--map rows"][-1] == cost
+
+
 def test_the_data_page_quotes_a_summary_whose_roubles_are_its_tokens_at_the_table_price():
     page = " ".join((Path(__file__).resolve().parents[1] / "docs" / "guide" / "data.md").read_text("utf-8").split())
     found = re.search(r"· ([\d,]+) → ([\d,]+) tokens · (≈[\d.]+ ₽) · [\d.]+ s · [\d,]+ rows/s", page)

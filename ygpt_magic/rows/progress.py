@@ -83,6 +83,8 @@ class Tally:
     answered: int = 0
     repeats: int = 0               # of the answered, rows whose request an earlier row's answered (sent once)
     usage: Usage = field(default_factory=Usage)
+    unfit: Usage = field(default_factory=Usage)   # the tokens of replies that did not fit --schema: paid all the same
+    unfit_replies: int = 0         # how many such replies (one a request: a row's twins share it)
     reused_usage: Usage = field(default_factory=Usage)   # the reused rows' tokens, as recorded
     replayed: Usage = field(default_factory=Usage)   # those of the rows the reply cache replayed
     recorded: list[str] = field(default_factory=list)   # the day each of those was recorded
@@ -112,12 +114,19 @@ class Tally:
         """Rows with no answer: failed ones and those never sent."""
         return self.total - self.reused - self.answered
 
+    @property
+    def paid(self) -> Usage:
+        """The tokens of every answer the server gave this run, as ``%ygpt usage`` counts them:
+        the answers the rows hold, and the replies that did not fit the ``--schema`` (failed
+        rows, billed all the same)."""
+        return self.usage + self.unfit
+
     def elapsed(self) -> float:
         return (time.monotonic() if self.ended is None else self.ended) - self.started
 
     def counts(self, errors: dict[Any, str], summary: str) -> dict[str, Any]:
         """The :class:`RunCounts` fields of this run, for its ``_ygpt``."""
-        return {"errors": errors, "usage": self.usage, "answered": self.answered, "reused": self.reused,
+        return {"errors": errors, "usage": self.paid, "answered": self.answered, "reused": self.reused,
                 "failed": self.failed, "left": self.left, "elapsed": self.elapsed(), "summary": summary,
                 "provenance": self.metadata(), "stopped": self.stopped, "repeats": self.repeats}
 
@@ -142,6 +151,11 @@ class Tally:
     def add(self, input_tokens: int, completion_tokens: int) -> None:
         self.answered += 1
         self.usage += Usage(input_tokens, completion_tokens, 0, input_tokens + completion_tokens)
+
+    def unfitting(self, usage: Usage) -> None:
+        """A reply that did not fit the ``--schema``: its row failed, but its tokens were billed."""
+        self.unfit += usage
+        self.unfit_replies += 1
 
     def settle(self, answers: Iterable[Answer | None], repeated: int = 0) -> None:
         """Count the answers this run got as the results hold them (None: none): a Ctrl-C can
@@ -204,17 +218,28 @@ class Tally:
         if self.failed:
             reasons = ", ".join(f"{n:,} {reason}" for reason, n in self.failures.most_common())
             parts.append(f"✗ {self.failed:,} failed ({reasons})")
-        if self.tokens_known and self.answered:
-            tokens = self.usage.completion_tokens
-            parts.append(f"{self.usage.input_tokens:,} → {tokens:,} {'token' if tokens == 1 else 'tokens'}")
-            if cost is not None:
-                parts.append(roubles(cost))
-            elif unpriced:
-                parts.append("no price")
+        if self.tokens_known and (self.answered or self.unfit_replies):
+            parts.extend(self._spent(cost, unpriced))
         parts.append(f"{elapsed:.1f} s")
         if self.answered:   # rows failed before sending (context too long) make no rate of their own
             parts.append(f"{self.rate(elapsed):,.0f} rows/s")
         return " · ".join(parts)
+
+    def _spent(self, cost: Decimal | None, unpriced: bool) -> list[str]:
+        """The summary's tokens and roubles: of every answer the server gave (:attr:`paid`),
+        saying so when replies that did not fit the ``--schema`` are among them (their rows
+        count as failed, which a summary of 0 tokens for 6 paid replies hid)."""
+        paid = self.paid
+        tokens = paid.completion_tokens
+        parts = [f"{paid.input_tokens:,} → {tokens:,} {'token' if tokens == 1 else 'tokens'}"]
+        if cost is not None:
+            parts.append(roubles(cost))
+        elif unpriced:
+            parts.append("no price")
+        if self.unfit_replies:
+            parts[-1] += (f" ({counted(self.unfit_replies, 'reply', 'replies')} that did not fit the "
+                          f"schema included)")
+        return parts
 
     def repeated(self) -> str:
         """``60 sent; 40 repeat an earlier row's prompt`` ('' when no row did): rows answered

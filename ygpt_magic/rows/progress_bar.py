@@ -121,7 +121,7 @@ class Progress:
         tally = self.tally
         postfix = [self._status] if self._status else []
         if tally.tokens_known:
-            postfix.append(f"{tally.usage.total_tokens:,} tokens")
+            postfix.append(f"{tally.paid.total_tokens:,} tokens")   # replies that did not fit too
         if tally.failed:
             postfix.append(f"{tally.failed:,} failed")
         self._bar.set_postfix_str(", ".join(postfix), refresh=False)

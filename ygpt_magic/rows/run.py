@@ -248,7 +248,8 @@ def _collect(results: Iterator[Any], state: RowState, memo: RowMemo, tally: Tall
                 usage = taken.usage
                 tally.add(usage.input_tokens, usage.completion_tokens)
                 tally.repeat(len(rows) - 1)
-            else:
+            else:   # paid for all the same: the summary's tokens and roubles count it
+                tally.unfitting(answer.usage)
                 for _ in rows:
                     tally.fail(taken)
         progress.advance(len(rows))
@@ -285,13 +286,14 @@ def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None =
 
 
 def priced_summary(tally: Tally, ledger: Ledger | None) -> str:
-    """The run's summary with the roubles of the rows sent in it (replayed ones cost nothing,
+    """The run's summary with the roubles of the rows sent in it, replies that did not fit the
+    ``--schema`` included (replayed ones cost nothing,
     and a run replayed whole says what they saved),
     priced by the ``ledger`` as ``%ygpt usage`` and a reply's footer price them, so the three
     never disagree; "no price" when the table has none for the model."""
     if ledger is None:
         return tally.summary()
-    cost = ledger.cost(tally.usage, tally.model)
+    cost = ledger.cost(tally.paid, tally.model)
     return tally.summary(cost=cost, unpriced=cost is None, saved_cost=ledger.cost(tally.replayed, tally.model))
 
 
