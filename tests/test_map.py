@@ -9,6 +9,7 @@ import sys
 import time
 
 import pandas as pd
+import pytest
 from cellrun import assert_clean, assert_clear_error
 from conftest import cell, completions
 
@@ -132,6 +133,17 @@ def test_dry_run_shows_three_prompts_the_row_count_and_tokens_and_sends_nothing(
     big = cell(shell, "%%ygpt --map many --dry-run\nSpell {item}")
     assert "1,500 rows" in big.plain and "20 of the 1,500 rows counted by the tokenizer API" in big.plain
     assert sum(r.method == "TokenizeCompletion" for r in ygpt_server.requests) <= 5 + 20
+
+
+@pytest.mark.parametrize("door", ["--map e --out o", "--map e --labels pos,neg --out o"])
+def test_rows_of_empty_text_are_counted_as_their_datas_empty_prompt_not_an_option_error(shell, ygpt_server, door):
+    """The user set no bad option: the summary named the empty rows "option error"."""
+    shell.user_ns["e"] = pd.DataFrame({"text": ["good", "", "bad", "   "]})
+    run = cell(shell, f"%%ygpt {door}\n{{text}}")
+    assert run.ok, run.message
+    assert "✓ 2 answered · ✗ 2 failed (2 empty prompt)" in run.stdout and "option error" not in run.stdout
+    assert "what is wrong with each one's data" in run.stdout
+    assert "Row 1 gives an empty prompt" in shell.user_ns["_ygpt"].errors[1]
 
 
 def test_dry_run_counts_a_row_the_run_would_fail_apart_and_names_it(shell, ygpt_server):

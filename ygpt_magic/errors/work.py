@@ -99,6 +99,18 @@ class MissingValue(YGptError):
         self.row, self.found = row, found
 
 
+class EmptyPrompt(YGptError):
+    """A ``--map`` row whose filled-in prompt is empty or only spaces (an empty string in the
+    column): there is nothing to ask, so the row fails before it is sent, and the summary
+    counts it as its data's fault ("empty prompt"), as it counts a NaN ("missing value"),
+    not as an option the user set wrong."""
+
+    def __init__(self, row: object) -> None:
+        super().__init__(f"Row {row!r} gives an empty prompt; give the cell text around its {{names}}, "
+                         f"or leave that row out.")
+        self.row = row
+
+
 @dataclass(frozen=True)
 class ExpressionRaised:
     """An ``{expression}`` of a cell that raised (context/expressions.py): ``expression`` as

@@ -33,6 +33,7 @@ from ..chat.counting import CountTokens
 from ..context.interpolate import expression_names, references
 from ..errors import (
     ContextTooLong,
+    EmptyPrompt,
     InterpolationError,
     OptionError,
     RefusedForEvery,
@@ -110,8 +111,7 @@ class RowPlanner:
         self.cut.pop(position, None)
         prompt = self._expanded(position, self.template, names, "the cell's text").strip("\n")
         if not prompt.strip():
-            raise OptionError(f"Row {self.rows.labels[position]!r} gives an empty prompt; give the "
-                              f"cell text around its {{names}}, or leave that row out.")
+            raise EmptyPrompt(self.rows.labels[position])
         system = None if self.system is None else self._expanded(position, self.system, names, "--system")
         return RowText(prompt, system)
 
