@@ -7,6 +7,7 @@ own Ctrl-C is in test_exchange.py, the rest of a --map's in test_map.py and test
 from __future__ import annotations
 
 import re
+import signal
 import threading
 import time
 
@@ -66,6 +67,40 @@ def test_ctrl_c_before_the_reply_is_one_paragraph_and_the_chat_is_as_it_was(shel
     assert held.is_set()
     assert_stopped(run, *words, error_type=error_type)
     assert magics.kernel.session.chats["default"].turns == []
+    assert "_ygpt" not in shell.user_ns and shell.user_ns["lab"] == "kept"
+
+
+def test_ctrl_c_while_a_batch_jobs_rows_are_checked_for_credentials_says_nothing_was_uploaded(
+        shell, ygpt_server, monkeypatch):
+    """Between the rows' planning and their upload every row passes the credential guard: a
+    press there gave a raw KeyboardInterrupt traceback (a moment earlier or later, one paragraph).
+    No call of the server marks that moment, so the press comes from inside the guard of the
+    1,500th of 3,000 rows, where a user's lands about a second into a 20,000-row cell. The
+    kernel's secrets are read once for the job, not once a row (they were, 1,500 times by then)."""
+    from ygpt_magic.client import guard, sdk
+
+    shell.user_ns.update(reviews=[f"review {i}" for i in range(3000)], lab="kept")
+    checks, reads = [0], [0]
+    check, known = guard.check_request, sdk.known_secrets
+
+    def pressed(*args, **kwargs):
+        checks[0] += 1
+        if checks[0] == 1500:   # the estimate's tokenizer checked at most 20 rows before these
+            signal.raise_signal(signal.SIGINT)
+        return check(*args, **kwargs)
+
+    def counted(*args, **kwargs):
+        reads[0] += 1
+        return known(*args, **kwargs)
+
+    monkeypatch.setattr(guard, "check_request", pressed)
+    monkeypatch.setattr(sdk, "known_secrets", counted)
+    message = assert_stopped(cell(shell, BATCH), "Stopped before any row was sent",
+                             "the 3,000 rows were checked for credentials before their upload", "Nothing was sent",
+                             error_type=StoppedBeforeSending)
+    assert checks[0] >= 1500 and "Traceback" not in message
+    assert reads[0] <= 30, f"the environment's credentials were read {reads[0]:,} times"
+    assert not [r for r in ygpt_server.requests if r.method in ("CreateDataset", "BatchCompletion")]
     assert "_ygpt" not in shell.user_ns and shell.user_ns["lab"] == "kept"
 
 

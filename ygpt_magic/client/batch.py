@@ -31,9 +31,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..chat.options import RequestOptions
 from ..chat.values import Message
-from ..errors import BatchNotStarted, BatchUnknown, DataExtraMissing, DatasetRejected, stopping
+from ..errors import (
+    BatchNotStarted,
+    BatchUnknown,
+    DataExtraMissing,
+    DatasetRejected,
+    StoppedBeforeSending,
+    stopping,
+)
 from ..render.controls import visible
-from . import rpc_errors
+from . import guard, rpc_errors
 from .credentials import masked_in
 from .layout import RowLayout, layout_of
 
@@ -210,15 +217,12 @@ class BatchJobs:
         cell, kept with the dataset for an attach after a kernel restart. ``dataset``: these
         rows already uploaded (by a start Ctrl-C stopped, with this layout): not uploaded again."""
         require_pyarrow()
-        client = self._client
-        for messages in requests:  # every row is uploaded, so every row passes the guard
-            client._guard(messages, extras)
-
+        self._guard(requests, extras)
         uploaded: list[str] = [] if dataset is None else [dataset]   # READY (or given): the job is asked for
         started: list[str] = []
 
         async def ask() -> str:
-            task_id = _job_id((await start(client._model(options, extras), uploaded[0])).task_id)
+            task_id = _job_id((await start(self._client._model(options, extras), uploaded[0])).task_id)
             started.append(task_id)
             if on_started is not None:
                 on_started(task_id)
@@ -228,6 +232,19 @@ class BatchJobs:
             if not uploaded:
                 uploaded.append(self._call(lambda: self._upload(requests, name, layout), options))
             return self._call(ask, options, grace=ASK_GRACE)
+
+    def _guard(self, requests: Sequence[Messages], extras: Any) -> None:
+        """Every row is uploaded, so every row passes the credential guard, against the kernel's
+        secrets read once for the job (as many_requests.py reads them), not once a row (the
+        environment read 20,000 times). A Ctrl-C while they are checked says that nothing was
+        uploaded, as a press a moment earlier (planning) or later (the upload) says its step:
+        it gave a raw KeyboardInterrupt traceback."""
+        client = self._client
+        secrets = client._secrets()
+        with stopping(lambda: StoppedBeforeSending(f"the {len(requests):,} rows were checked for "
+                                                   f"credentials before their upload")):
+            for messages in requests:
+                guard.check_request(messages, extras, secrets, client._clean)
 
     async def _upload(self, requests: Sequence[Messages], name: str, layout: RowLayout | None) -> str:
         """The rows as a READY dataset, its id; DatasetRejected for rows the service refuses."""

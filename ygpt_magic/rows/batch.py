@@ -45,7 +45,7 @@ from .attached import CacheKeeper, placed, said_placement
 from .costs import capped
 from .items import rows_of
 from .memo import RowMemo
-from .plans import Expand, RowPlanner
+from .plans import Expand, RowPlanner, before_sending
 from .polling import read, wait
 from .progress import Tally
 from .progress_bar import Progress
@@ -101,11 +101,12 @@ def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Setting
     if not state.pending:
         return finish(state, tally, cell.out)
     client = get_client()
-    requests = [plans.planned(state.prompt(position), checked=False).messages for position in state.pending]
-    if _attached(jobs, requests, plans, state, tally, memo, keeper(plans, ledger)):
-        if not state.pending:
-            return finish(state, tally, cell.out)
-        requests = [plans.planned(state.prompt(position), checked=False).messages for position in state.pending]
+    with before_sending(f"the rows of {plans.rows.name} were being made ready for a batch job"):
+        requests = _requests(plans, state)
+        if _attached(jobs, requests, plans, state, tally, memo, keeper(plans, ledger)):
+            if not state.pending:
+                return finish(state, tally, cell.out)
+            requests = _requests(plans, state)
     record = BatchRecord("", cell.name, cell.out, state, requests, tally, keeper(plans, ledger),
                          plans.options, plans.extras)
     kept = partial(_kept, jobs, record)
@@ -119,6 +120,11 @@ def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Setting
         if not record.task_id or record.collected:   # no job yet: the step's message says what runs
             raise
         return _stopped_waiting(record, cell.out)
+
+
+def _requests(plans: RowPlanner, state: RowState) -> list[list[Message]]:
+    """The messages of the rows to upload, from the prompts they were planned and keyed with."""
+    return [plans.planned(state.prompt(position), checked=False).messages for position in state.pending]
 
 
 def _kept(jobs: dict[str, BatchRecord], record: BatchRecord, task_id: str) -> None:
