@@ -4,6 +4,7 @@ the user sees."""
 
 from __future__ import annotations
 
+import re
 import signal
 import sys
 import threading
@@ -12,9 +13,10 @@ import time
 import pandas as pd
 import pytest
 from cellrun import assert_clean, assert_clear_error, assert_interrupted
-from conftest import cell
+from conftest import cell, completions
 from presses import ctrl_c_in
 
+from ygpt_magic.chat.prices import BATCH_MINIMUM_TOKENS
 from ygpt_magic.errors import BatchNotCollected
 
 BATCH_MODEL = "gemma-3-12b-it"
@@ -89,6 +91,42 @@ def test_a_failed_row_is_a_hole_with_its_reason_and_a_rerun_sends_only_it(batch_
     assert again.ok
     assert [r.messages[-1]["text"] for r in batch_rows(ygpt_server)] == ["Spell one"]
     assert all(shell.user_ns["answers"])
+
+
+def test_a_start_says_its_estimate_and_the_advice_for_failed_rows_says_a_new_job_is_billed_its_minimum(
+        batch_shell, ygpt_server):
+    """A job is billed at least 200,000 tokens: a re-run for 2 failed rows started a second job at
+    that minimum (≈40 ₽ where the rows' own tokens cost kopecks), and no output said a rouble;
+    only --dry-run gave the estimate. The start line says it now, in the dry run's words, and
+    the advice to run the cell again says what a new job for those rows costs, and what they
+    cost sent without --batch, which is what the cell then sends."""
+    shell = batch_shell
+    shell.user_ns["words"] = [f"word {i}" for i in range(10)]
+    source = f"%%ygpt --map words --batch -m {BATCH_MODEL} --out answers{{}}\nSpell {{{{item}}}}"
+    dry = cell(shell, source.format(" --dry-run"))
+    [estimate] = re.findall(r"Nothing was sent\. (Estimated cost [^\n]*?\)\.)", dry.plain)
+    assert f"billed at least {BATCH_MINIMUM_TOKENS:,} tokens" in estimate, estimate
+    ygpt_server.faults.fail_next(2, "INTERNAL", method="BatchRow", after=3)
+    run = cell(shell, source.format(""))
+    assert run.ok, run.message
+    assert f"started for 10 rows of words on {BATCH_MODEL}. {estimate} It runs in the cloud" in run.stdout, run.stdout
+    assert "✗ 2 failed (2 batch row failed)" in run.stdout
+    job = re.findall(r"Estimated cost (≈[\d.]+)\s₽", estimate)[0]
+    again = (f"Run again with --batch, those rows are a new job, billed at least {BATCH_MINIMUM_TOKENS:,} "
+             f"tokens again ({job} ₽); sent without --batch (the answered rows are reused) ")
+    assert again + "they are billed by their own tokens, about " in " ".join(run.stdout.split()), run.stdout
+    assert f"(the price table has no sync price for {BATCH_MODEL})" in run.stdout   # the built-in table's
+    shell.run_line_magic("config", f'YGptMagics.prices = {{"{BATCH_MODEL}": {{"sync": 0.5}}}}')
+    shell.user_ns["words"] = [f"word {i}" for i in range(10, 20)]
+    ygpt_server.faults.fail_next(2, "INTERNAL", method="BatchRow", after=3)
+    run = cell(shell, source.format(""))
+    alone = cell(shell, source.replace(" --batch", "").format(" --dry-run"))
+    assert "10 rows (8 already answered, reused; 2 to send)" in alone.plain, alone.plain
+    [own] = re.findall(r"Estimated cost (≈[\d.]+)\s₽", alone.plain)
+    assert again + f"they would cost about {own} ₽." in " ".join(run.stdout.split()), run.stdout
+    ygpt_server.requests.clear()
+    assert cell(shell, source.replace(" --batch", "").format("")).ok
+    assert len(completions(ygpt_server)) == 2 and not batch_rows(ygpt_server) and all(shell.user_ns["answers"])
 
 
 def test_a_status_poll_that_fails_in_passing_is_tried_again_and_the_job_collected(batch_shell, ygpt_server):
@@ -233,7 +271,8 @@ def test_the_dataset_and_the_job_are_in_the_servers_log_without_the_rows_and_a_d
     assert {r.method for r in ygpt_server.requests} == {"TokenizeCompletion"}, "a dry run uploads nothing"
     ygpt_server.requests.clear()
     assert cell(shell, source).ok
-    calls = [r for r in ygpt_server.requests if r.method != "BatchRow"]
+    assert ygpt_server.requests[0].method == "TokenizeCompletion", "the start line's estimate comes first"
+    calls = [r for r in ygpt_server.requests if r.method not in ("BatchRow", "TokenizeCompletion")]
     assert [r.method for r in calls][:4] == ["CreateDataset", "GetUploadDraftUrl", "ValidateDataset",
                                              "DescribeDataset"]
     [job] = [r for r in calls if r.method == "BatchCompletion"]

@@ -19,7 +19,7 @@ FOLDER = "b1gshownfolder"
     ("--once --dry-run", "yandexgpt/latest", "Dry run (prompt mode, no history, model yandexgpt/latest): 1 message"),
     ("--map reviews --dry-run", "yandexgpt/latest", "Dry run (--map, prompt mode, model yandexgpt/latest): 2 rows"),
     ("--map reviews --batch --out answers", "qwen2.5-32b-instruct/latest",
-     "started for 2 rows of reviews on qwen2.5-32b-instruct/latest. It runs"),
+     "started for 2 rows of reviews on qwen2.5-32b-instruct/latest. Estimated cost"),
 ])
 def test_a_model_uri_is_named_without_its_folder(shell, ygpt_server, flags, model, head):
     shell.run_line_magic("config", "YGptMagics.batch_poll_interval = 0.02")

@@ -77,7 +77,8 @@ def _batch_note(jobs: Iterable[BatchRecord]) -> str:
     return (f"--batch jobs are not counted here: {counted(len(started), 'job')} ({counted(rows, 'row')}) "
             f"{'was' if one else 'were'} started in this kernel, and a job's results carry no token "
             f"counts, so what {'it' if one else 'they'} cost is the estimate made before the start "
-            f"(the cell with --dry-run shows it; a job bills at least {BATCH_MINIMUM_TOKENS:,} tokens). The folder's "
+            f"(the line that started the job says it, as the cell with --dry-run does; a job bills at least "
+            f"{BATCH_MINIMUM_TOKENS:,} tokens). The folder's "
             f"bill in the cloud console has the charge.")
 
 

@@ -115,3 +115,13 @@ def said_placement(task_id: str, layout: RowLayout | None, answers: int, not_hel
     return (f"The list holds only the {answers:,} rows job {task_id} uploaded, in upload order: it "
             f"does not say where they sat among the cell's rows. {skipped} Run the same --map "
             f"--batch cell to get the answers on its rows.")
+
+
+def twins_of(layout: RowLayout | None, uploaded: list[int], count: int) -> dict[int, list[int]]:
+    """The twins a job's layout keeps (an uploaded row → the rows its answer is placed on), those
+    within the ``count`` rows and not uploaded themselves (a dataset's metadata is not ours)."""
+    if layout is None:
+        return {}
+    sent = set(uploaded)
+    return {rows[0]: [t for t in rows[1:] if 0 <= t < count and t not in sent]
+            for rows in layout.twins if rows and rows[0] in sent}

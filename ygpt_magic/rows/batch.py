@@ -32,17 +32,13 @@ from ..chat import Answer, ChatSession, Message, RequestOptions, planning
 from ..client.batch import BatchOutcome, JobInfo
 from ..client.credentials import Credential
 from ..client.layout import Asked, RowLayout
-from ..errors import (
-    BatchFailed,
-    BatchUnknown,
-    YGptError,
-)
+from ..errors import BatchFailed, BatchUnknown, YGptError
 from ..ledger import Cache
 from ..modelname import model_name
 from ..words import counted
 from .asked import AskedStart, kept_if_stopped, resumed
-from .attached import CacheKeeper, placed, said_placement
-from .costs import capped
+from .attached import CacheKeeper, placed, said_placement, twins_of
+from .costs import budget_of, estimated, resent
 from .items import rows_of
 from .memo import RowMemo
 from .plans import Expand, RowPlanner, before_sending
@@ -50,6 +46,7 @@ from .polling import read, wait
 from .progress import Tally
 from .progress_bar import Progress
 from .run import MapCell, MapRun, finish, keeper, open_rows, plan_rows
+from .scaled import Scaled
 from .state import RowState
 
 #: why attach keeps a --schema job's answers out of the reply cache (rows/attached.py)
@@ -80,6 +77,9 @@ class BatchRecord:
     #: where each uploaded request's answer is in ``state.answers`` (a job found by id: its row of
     #: the cell when the layout places them, else its upload offset)
     held: list[int] = field(default_factory=list)
+    #: what sending again the rows the job fails costs (costs.resent), said with the advice to
+    #: (None: a job found by id, or one taken up rather than started, whose rows were not counted)
+    resend: Callable[[list[int]], str] | None = None
 
 
 def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Settings,
@@ -112,7 +112,7 @@ def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Setting
     kept = partial(_kept, jobs, record)
     try:
         if not _unfinished(jobs, requests, plans, client, poll_interval, cell.out, kept):
-            _start(cell, plans, state, requests, client, kept, asked, endpoint)
+            record.resend = partial(resent, plans, _start(cell, plans, state, requests, client, kept, asked, endpoint))
         for position in state.pending:
             state.take(position)   # the requests hold the rows now
         return collect(record, client, memo, poll_interval)
@@ -181,23 +181,28 @@ def _found_for(record: BatchRecord, requests: list[list[Message]], plans: RowPla
 
 
 def _start(cell: MapCell, plans: RowPlanner, state: RowState, requests: list[list[Message]],
-           client: Any, kept: Callable[[str], None], asked: list[AskedStart], endpoint: str) -> None:
-    """A new job for ``requests`` (refused first when its estimate is over ``--max-cost``),
-    ``kept`` as soon as the service gives its id; unless a start of these rows to ``endpoint``
-    was stopped before the service named its job (one of ``asked``), whose job is taken up."""
-    capped(plans, state.pending, state.prompt, client, cell.max_cost, batch=True)   # a job has no running budget
+           client: Any, kept: Callable[[str], None], asked: list[AskedStart], endpoint: str) -> Scaled:
+    """A new job for ``requests``, estimated first (refused when over ``--max-cost``, said in the
+    line that says it started: a job is billed at least its minimum, so a re-run for 3 failed
+    rows cost ≈40 ₽, unsaid), ``kept`` as soon as the service gives its id; unless a start of
+    these rows to ``endpoint`` was stopped before the service named its job (one of ``asked``),
+    whose job is taken up. Returns the rows' counted tokens, which price sending again those the
+    job fails."""
+    counted, cost = estimated(plans, state.pending, state.prompt, client, purpose="the batch job", batch=True)
+    budget_of(cost, cell.max_cost, f"--map {plans.rows.name} --batch")   # a job has no running budget
     layout = RowLayout.of(len(plans.rows), state.pending, schema=bool(plans.extras),
                           asked=Asked.of(plans.options, plans.extras), twins=state.twins)
     this = AskedStart(endpoint, tuple(state.keys[position] for position in state.pending), layout)
     earlier = resumed(asked, this, client, kept)
     if earlier.task_id is not None:
-        return
+        return counted
     with kept_if_stopped(asked, this):
         task_id: str = client.batch.start(requests, plans.options, layout=layout, on_started=kept,
                                           dataset=earlier.dataset, **plans.extras)
     print(f"Batch job {task_id} started for {len(requests):,} rows of {cell.name} on "
-          f"{model_name(plans.options.model).short}. It runs in the cloud: %ygpt batch status {task_id} shows it, "
-          f"%ygpt batch attach {task_id} --out VAR collects it (also after a kernel restart).")
+          f"{model_name(plans.options.model).short}. {cost.sentence()} It runs in the cloud: %ygpt batch status "
+          f"{task_id} shows it, %ygpt batch attach {task_id} --out VAR collects it (also after a kernel restart).")
+    return counted
 
 
 def _unfinished(jobs: dict[str, BatchRecord], requests: list[list[Message]], plans: RowPlanner,
@@ -256,14 +261,15 @@ def collect(record: BatchRecord, client: Any, memo: RowMemo, poll_interval: floa
         if record.requests is None:   # attached after a restart: the rows are the job's own
             _read_back(record, outcome)
             progress.resize(record.tally.total)
-        _apply(record, outcome, memo, progress)
+        unanswered = _apply(record, outcome, memo, progress)
         record.collected = True
     except YGptError as error:   # the job failed, or could not be read: its summary ends the bar
         _ended_without_answers(record, progress, error)
         raise
     finally:
         progress.close()
-    return finish(record.state, record.tally, out, record.task_id, progress=progress)
+    resend = record.resend(unanswered) if record.resend is not None else ""
+    return finish(record.state, record.tally, out, record.task_id, progress=progress, resend=resend)
 
 
 def _ended_without_answers(record: BatchRecord, progress: Progress, error: YGptError) -> None:
@@ -337,7 +343,7 @@ def _read_back(record: BatchRecord, outcome: BatchOutcome) -> None:
                             secrets=record.state.secrets)
     record.held = list(record.state.pending)
     if positions is not None:   # twins name rows of the cell: upload offsets are not those
-        record.state.twins = _twins(outcome.layout, positions, count)
+        record.state.twins = twins_of(outcome.layout, positions, count)
     not_held = sorted(set(range(count)) - set(record.state.pending) - set(record.state.repeats))
     for position in not_held:
         record.state.errors[position] = (f"not in batch job {record.task_id}: the cell that started it "
@@ -355,18 +361,9 @@ def _read_back(record: BatchRecord, outcome: BatchOutcome) -> None:
         print(said)
 
 
-def _twins(layout: RowLayout | None, uploaded: list[int], count: int) -> dict[int, list[int]]:
-    """The twins a job's layout keeps (an uploaded row → the rows its answer is placed on), those
-    within the ``count`` rows and not uploaded themselves (a dataset's metadata is not ours)."""
-    if layout is None:
-        return {}
-    sent = set(uploaded)
-    return {rows[0]: [t for t in rows[1:] if 0 <= t < count and t not in sent]
-            for rows in layout.twins if rows and rows[0] in sent}
-
-
-def _apply(record: BatchRecord, outcome: BatchOutcome, memo: RowMemo, progress: Progress) -> None:
-    """The job's answers into the record's rows (each answer kept in the memo too)."""
+def _apply(record: BatchRecord, outcome: BatchOutcome, memo: RowMemo, progress: Progress) -> list[int]:
+    """The job's answers into the record's rows (each answer kept in the memo too); the upload
+    offsets of the rows left without one (failed in the job, or not fitting the ``--schema``)."""
     state, tally = record.state, record.tally
     for offset, position in enumerate(state.pending):
         rows = state.rows_of(position)   # the row uploaded and its twins, answered alike
@@ -389,4 +386,6 @@ def _apply(record: BatchRecord, outcome: BatchOutcome, memo: RowMemo, progress: 
                 tally.add(0, 0)
                 tally.repeat(len(rows) - 1)
         progress.advance(len(rows))
+    unanswered = [offset for offset, position in enumerate(state.pending) if state.answers[position] is None]
     state.pending = []
+    return unanswered

@@ -5,14 +5,16 @@ mode. A Batch Processing job is billed at least
 :data:`~ygpt_magic.chat.prices.BATCH_MINIMUM_TOKENS`, so its estimate is never less than that
 (:class:`JobEstimate`): a few rows' tokens would make a 40 ₽ job look like 0.19 ₽.
 
-Used by ``--dry-run`` (every row) and by a cost cap before a run (the rows it would send:
-:func:`capped` refuses the run or gives it its running budget).
+Used by ``--dry-run`` (every row), by a cost cap before a run (the rows it would send:
+:func:`capped` refuses the run or gives it its running budget) and by every ``--batch`` start,
+whose line says what the job will cost (:func:`estimated`) and whose advice to send the rows
+it failed says what that costs again (:func:`resent`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from ..chat.accounts import MAP_ROWS
@@ -100,17 +102,53 @@ def refuse_minimum(cost: Estimate, cap: Decimal, what: str) -> None:
         f"{cheaper}, or drop --batch to send the rows one by one, each billed by its own tokens.")
 
 
-def capped(plans: RowPlanner, pending: Sequence[int], prompt_of: Callable[[int], RowText], client: Tokenizes,
-           cap: Decimal | None, *, batch: bool = False, replies: bool = True) -> Budget | None:
-    """The budget of a run that sends the rows at ``pending`` (their templates as ``prompt_of``
-    filled them in) under ``cap`` (None: no cap); CostOverCap, before anything is sent, when
-    their estimate is over it."""
-    if cap is None or not pending:
-        return None
-    with before_sending(f"the cost of the rows of {plans.rows.name} was being estimated for --max-cost"):
+def estimated(plans: RowPlanner, pending: Sequence[int], prompt_of: Callable[[int], RowText], client: Tokenizes,
+              *, purpose: str, batch: bool = False, replies: bool = True) -> tuple[Scaled, Estimate]:
+    """The counted tokens of the rows at ``pending`` (their templates as ``prompt_of`` filled
+    them in, in that order) and what sending them costs; a Ctrl-C while they are counted says
+    nothing was sent, and what for (``purpose``)."""
+    with before_sending(f"the cost of the rows of {plans.rows.name} was being estimated for {purpose}"):
         counted = count_rows(plans, pending, client, prompt_of, replies=replies)
-    cost = rows_estimate(plans, counted, batch=batch, replies=replies)
-    what = f"--map {plans.rows.name}" + (" --batch" if batch else "")
+    return counted, rows_estimate(plans, counted, batch=batch, replies=replies)
+
+
+def budget_of(cost: Estimate, cap: Decimal | None, what: str) -> Budget | None:
+    """The running budget of a run estimated at ``cost`` under ``cap`` (None: no cap); CostOverCap,
+    before anything is sent, when the estimate is over it."""
+    if cap is None:
+        return None
     refuse_minimum(cost, cap, what)
     refuse_over(cost, cap, what)
     return Budget(cap, cost.per_request())
+
+
+def capped(plans: RowPlanner, pending: Sequence[int], prompt_of: Callable[[int], RowText], client: Tokenizes,
+           cap: Decimal | None, *, replies: bool = True) -> Budget | None:
+    """The budget of a run that sends the rows at ``pending`` (their templates as ``prompt_of``
+    filled them in) under ``cap`` (None: no cap, and nothing is estimated); CostOverCap, before
+    anything is sent, when their estimate is over it."""
+    if cap is None or not pending:
+        return None
+    _, cost = estimated(plans, pending, prompt_of, client, purpose="--max-cost", replies=replies)
+    return budget_of(cost, cap, f"--map {plans.rows.name}")
+
+
+def resent(plans: RowPlanner, counted: Scaled, offsets: Collection[int]) -> str:
+    """What sending again the rows of a job at ``offsets`` (of those ``counted`` at its start:
+    rows the job failed) costs, when a new job for them is billed its minimum ('' when not, or
+    none failed): a re-run of the cell starts one for those few rows, about 40 ₽ where their
+    own tokens cost kopecks, which the advice to run the cell again never said; sent without
+    --batch they are billed by their own tokens."""
+    if not offsets:
+        return ""
+    rows = replace(counted, left_out=frozenset(range(len(counted.lengths))) - frozenset(offsets))
+    job = rows_estimate(plans, rows, batch=True)
+    if not isinstance(job, JobEstimate) or not job.floored or job.cost is None:
+        return ""
+    alone = rows_estimate(plans, rows)
+    billed = (f"they would cost about {roubles(alone.cost)}" if alone.cost is not None else
+              f"they are billed by their own tokens, about {alone.input_tokens + alone.output_tokens:,} (the "
+              f"price table has no {alone.mode} price for {alone.model})")
+    return (f"Run again with --batch, {'that row is' if len(offsets) == 1 else 'those rows are'} a new job, "
+            f"billed at least {BATCH_MINIMUM_TOKENS:,} tokens again ({roubles(job.cost)}); sent without "
+            f"--batch (the answered rows are reused) {billed}.")
