@@ -93,6 +93,23 @@ def test_a_failed_row_is_a_hole_with_its_reason_and_a_rerun_sends_only_it(batch_
     assert all(shell.user_ns["answers"])
 
 
+def test_a_tokenizer_that_fails_leaves_the_start_line_without_an_estimate_not_the_job_unstarted(
+        batch_shell, ygpt_server):
+    """The estimate in the start line is a courtesy: a tokenizer out of order must not stop a job
+    it never stopped before (with no --max-cost, nothing needs the estimate). The line says the
+    cost could not be estimated, and the rows are answered."""
+    shell = batch_shell
+    shell.user_ns["words"] = ["one", "two", "three"]
+    ygpt_server.faults.fail_next(100, "INTERNAL", method="TokenizeCompletion")
+    ygpt_server.faults.fail_next(100, "INTERNAL", method="Tokenize")
+    run = cell(shell, f"%%ygpt --map words --batch -m {BATCH_MODEL} --out spelled\nSpell {{item}}")
+    ygpt_server.faults.clear()
+    assert run.ok, run.message
+    assert f"started for 3 rows of words on {BATCH_MODEL}. Its cost could not be estimated" in run.stdout, run.stdout
+    assert "✓ 3 answered" in run.stdout and len(batch_rows(ygpt_server)) == 3, run.stdout
+    assert "--dry-run says it once the tokenizer answers" in run.stdout and "INTERNAL" not in run.stdout
+
+
 def test_a_start_says_its_estimate_and_the_advice_for_failed_rows_says_a_new_job_is_billed_its_minimum(
         batch_shell, ygpt_server):
     """A job is billed at least 200,000 tokens: a re-run for 2 failed rows started a second job at

@@ -32,7 +32,7 @@ from ..chat import Answer, ChatSession, Message, RequestOptions, planning
 from ..client.batch import BatchOutcome, JobInfo
 from ..client.credentials import Credential
 from ..client.layout import Asked, RowLayout
-from ..errors import BatchFailed, BatchUnknown, YGptError
+from ..errors import BatchFailed, BatchUnknown, StoppedBeforeSending, YGptError
 from ..ledger import Cache
 from ..modelname import model_name
 from ..words import counted
@@ -112,7 +112,8 @@ def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Setting
     kept = partial(_kept, jobs, record)
     try:
         if not _unfinished(jobs, requests, plans, client, poll_interval, cell.out, kept):
-            record.resend = partial(resent, plans, _start(cell, plans, state, requests, client, kept, asked, endpoint))
+            counted = _start(cell, plans, state, requests, client, kept, asked, endpoint)
+            record.resend = None if counted is None else partial(resent, plans, counted)
         for position in state.pending:
             state.take(position)   # the requests hold the rows now
         return collect(record, client, memo, poll_interval)
@@ -181,15 +182,23 @@ def _found_for(record: BatchRecord, requests: list[list[Message]], plans: RowPla
 
 
 def _start(cell: MapCell, plans: RowPlanner, state: RowState, requests: list[list[Message]],
-           client: Any, kept: Callable[[str], None], asked: list[AskedStart], endpoint: str) -> Scaled:
+           client: Any, kept: Callable[[str], None], asked: list[AskedStart], endpoint: str) -> Scaled | None:
     """A new job for ``requests``, estimated first (refused when over ``--max-cost``, said in the
     line that says it started: a job is billed at least its minimum, so a re-run for 3 failed
     rows cost ≈40 ₽, unsaid), ``kept`` as soon as the service gives its id; unless a start of
     these rows to ``endpoint`` was stopped before the service named its job (one of ``asked``),
     whose job is taken up. Returns the rows' counted tokens, which price sending again those the
-    job fails."""
-    counted, cost = estimated(plans, state.pending, state.prompt, client, purpose="the batch job", batch=True)
-    budget_of(cost, cell.max_cost, f"--map {plans.rows.name} --batch")   # a job has no running budget
+    job fails (None: the tokenizer failed, and with no --max-cost the job starts unestimated)."""
+    try:
+        counted, cost = estimated(plans, state.pending, state.prompt, client, purpose="the batch job", batch=True)
+    except YGptError as error:   # a Ctrl-C's StoppedBeforeSending stops the cell; a cap needs the estimate
+        if isinstance(error, StoppedBeforeSending) or cell.max_cost is not None:
+            raise
+        counted, said = None, ("Its cost could not be estimated (counting its tokens failed); the cell with "
+                               "--dry-run says it once the tokenizer answers.")
+    else:
+        budget_of(cost, cell.max_cost, f"--map {plans.rows.name} --batch")   # a job has no running budget
+        said = cost.sentence()
     layout = RowLayout.of(len(plans.rows), state.pending, schema=bool(plans.extras),
                           asked=Asked.of(plans.options, plans.extras), twins=state.twins)
     this = AskedStart(endpoint, tuple(state.keys[position] for position in state.pending), layout)
@@ -200,7 +209,7 @@ def _start(cell: MapCell, plans: RowPlanner, state: RowState, requests: list[lis
         task_id: str = client.batch.start(requests, plans.options, layout=layout, on_started=kept,
                                           dataset=earlier.dataset, **plans.extras)
     print(f"Batch job {task_id} started for {len(requests):,} rows of {cell.name} on "
-          f"{model_name(plans.options.model).short}. {cost.sentence()} It runs in the cloud: %ygpt batch status "
+          f"{model_name(plans.options.model).short}. {said} It runs in the cloud: %ygpt batch status "
           f"{task_id} shows it, %ygpt batch attach {task_id} --out VAR collects it (also after a kernel restart).")
     return counted
 
