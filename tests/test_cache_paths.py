@@ -172,8 +172,9 @@ def test_a_relative_replay_cache_missing_from_the_working_folder_says_where_it_l
     finally:
         ipython.extension_manager.unload_extension("ygpt_magic")
     said = refused.message
-    assert said.startswith("The reply cache 'replies.sqlite' cannot be used: there is no such file in the "
-                           "kernel's working folder ('project'), where a relative path is looked up"), said
+    assert said.startswith("The reply cache 'replies.sqlite' cannot be used: there is no such file in "
+                           "'project', the working folder when the cache was set, where a relative path is "
+                           "looked up"), said
     assert "papermill" in said and "--cwd" in said and "an absolute path" in said, said
     assert "record a new cache" not in said and str(project) not in said, said
     assert ygpt_server.requests == [] and not (project / "replies.sqlite").exists()

@@ -47,7 +47,7 @@ def runs(tmp_path_factory) -> Runs:
     folder = tmp_path_factory.mktemp("team")
     (folder / "in").mkdir()
     notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(source) for source in ("%load_ext ygpt_magic", ASK)]
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in ("%load_ext ygpt_magic", ASK, "%ygpt cache")]
     nbformat.write(notebook, folder / "in" / "analysis.ipynb")
     refused = _demo(folder, "replay")
     made = (folder / "in" / "replies.sqlite").exists()
@@ -64,6 +64,8 @@ def test_the_demo_records_then_replays_a_teams_cache_and_says_so(runs):
 
     assert runs.recorded.returncode == 0, runs.recorded.stderr
     assert (runs.folder / "in" / "replies.sqlite").is_file()   # beside the notebook, as for nbval
+    executed = (runs.folder / "out" / "analysis.ipynb").read_text()
+    assert "replies.sqlite" in executed and str(runs.folder) not in executed   # as named, not where it is
 
     assert runs.replayed.returncode == 0, runs.replayed.stderr
     assert "cached" in runs.replayed.stdout.split("Summarise the north region.", 1)[1]

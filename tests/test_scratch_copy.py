@@ -60,3 +60,25 @@ def test_a_copy_that_cannot_be_made_says_so_and_runs_nothing(tmp_path, monkeypat
     assert said.startswith(f"Could not copy '{notebooks}' for the demo's kernels to work in (")
     assert "nothing was run" in said and "free space in" in said and "Traceback" not in said, said
     assert _files(tmp_path) == before and not (tmp_path / "out").exists()
+
+
+def test_a_full_scratch_disk_runs_nothing_rather_than_link_the_users_files(tmp_path, monkeypatch, capsys):
+    """A copy that fails for the scratch area (no space left) must not fall back to a link: a
+    notebook's `%ygpt save chats.json` would then write through it into the user's file."""
+    import errno
+    import shutil
+
+    from ygpt_magic import demo
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    (notebooks / "a.ipynb").write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    (notebooks / "chats.json").write_text('{"research": "theirs"}')
+
+    def no_space(source, target, **_):
+        raise OSError(errno.ENOSPC, "No space left on device", target)
+
+    monkeypatch.setattr(shutil, "copy2", no_space)
+    assert demo.run(notebooks, tmp_path / "out") == 2
+    said = capsys.readouterr().err
+    assert "No space left on device" in said and "nothing was run" in said, said

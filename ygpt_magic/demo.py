@@ -9,9 +9,10 @@ against the project's local server with a dummy key, so it needs no account and 
 outputs are refreshed after a scripted reply changes.
 
 It runs the project's tutorials (``notebooks/`` beside the package, in a clone) wherever it is
-started: a folder of the user's runs only when ``--notebooks`` names it, and is never written to
-(``--update`` refuses it, and so does an ``--out`` naming it; the kernels work in a scratch copy
-of it, scratch_copy.py). A project's own ``notebooks/`` is arbitrary code with side effects, and
+started: a folder of the user's runs only when ``--notebooks`` names it, and what its notebooks
+write stays out of it (``--update`` refuses it, and so does an ``--out`` naming it; the kernels
+work in a scratch copy of it, scratch_copy.py, whose big files and links are the user's own). A
+project's own ``notebooks/`` is arbitrary code with side effects, and
 its saved outputs may be hours of work.
 """
 
@@ -128,13 +129,17 @@ def prepare_environment(environ: MutableMapping[str, str]) -> str:
     return where + _cache_words(environ)
 
 
-def _cache_in(environ: MutableMapping[str, str], folder: Path) -> None:
-    """A relative ``YGPT_CACHE`` made absolute in ``folder``, the notebooks' own, as the first
-    line says: the kernels work in a scratch copy of it, and a cache recorded there would go
-    with the copy. The one file the run writes into the user's folder is the cache they named."""
+def _cache_files(environ: MutableMapping[str, str]) -> list[str]:
+    """A relative ``YGPT_CACHE`` and its sources index (sources/index.py), which the scratch copy
+    links to the notebooks' folder (scratch_copy.py ``linked``), as the first line says: recorded
+    in the copy, they would go with it. The path stays as named, so the executed notebooks show
+    it as the user wrote it, never where their folder is."""
+    from .sources.index import index_path
+
     path = environ.get("YGPT_CACHE")
-    if path and not Path(path).expanduser().is_absolute():
-        environ["YGPT_CACHE"] = str(folder.resolve() / path)
+    if not path or Path(path).expanduser().is_absolute():
+        return []
+    return [path, str(index_path(path))]
 
 
 def _cache_words(environ: MutableMapping[str, str]) -> str:
@@ -187,10 +192,10 @@ def run(notebooks_dir: Path | None, out_dir: Path, *, update: bool = False) -> i
         print(problem, file=sys.stderr)
         return 2
     print(f"Running {_what_runs(notebooks_dir, len(paths))} {prepare_environment(os.environ)}.")
-    _cache_in(os.environ, notebooks_dir)
     done: list[Path] = []
     try:
-        return asyncio.run(run_until_ctrl_c(_run_all(notebooks_dir, paths, done, target_dir, update=update), STOPPED))
+        return asyncio.run(run_until_ctrl_c(_run_all(notebooks_dir, paths, done, target_dir, update=update,
+                                                     linked=_cache_files(os.environ)), STOPPED))
     except FolderNotCopied as problem:
         if not existed:   # made for a run that ran nothing
             target_dir.rmdir()
@@ -203,11 +208,11 @@ def run(notebooks_dir: Path | None, out_dir: Path, *, update: bool = False) -> i
 
 
 async def _run_all(notebooks_dir: Path, paths: list[Path], done: list[Path], target_dir: Path, *,
-                   update: bool) -> int:
+                   update: bool, linked: list[str]) -> int:
     """Execute and print each notebook of ``notebooks_dir`` in a scratch copy of it, appending to
     ``done`` the ones written. The copy is made here, in the run Ctrl-C cancels, so a press
     leaves none behind."""
-    with scratch_copy(notebooks_dir) as working:
+    with scratch_copy(notebooks_dir, linked=linked) as working:
         failed = [path.name for path in paths if not await _run_one(working / path.name, done, target_dir)]
     where = "back into " + str(target_dir) if update else "to " + str(target_dir)
     print(f"\n{counted(len(done), 'executed notebook')} written {where}." if done else "\nNo notebook was written.")
@@ -260,10 +265,11 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser = parser or argparse.ArgumentParser(prog="ygpt-magic demo", description=__doc__.splitlines()[0])
     parser.add_argument("--notebooks", type=Path, default=None,
                         help="folder with the notebooks to run (default: the project's tutorials, notebooks/ "
-                             "of the clone the package is installed from, wherever you start it); a folder "
-                             "of yours is only read, never written to: the kernels work in a scratch copy of "
-                             f"it (files over {COPIED_UP_TO // 2**20} MB linked, hidden folders left out), "
-                             "dropped after the run")
+                             "of the clone the package is installed from, wherever you start it); the kernels "
+                             "work in a scratch copy of a folder of yours, dropped after the run, so what its "
+                             f"notebooks write stays out of it, but for files over {COPIED_UP_TO // 2**20} MB "
+                             "and your own links, which are links there (a write over one writes yours), "
+                             "and the reply cache a relative YGPT_CACHE names; hidden folders are left out")
     parser.add_argument("--out", type=Path, default=Path("build") / "notebooks",
                         help="folder to write the executed notebooks to, made when missing (default: "
                              "build/notebooks); never the folder they are read from")

@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,9 +37,12 @@ COPIED_UP_TO = 20 * 2**20
 
 
 @contextmanager
-def scratch_copy(folder: Path, copied_up_to: int = COPIED_UP_TO) -> Iterator[Path]:
+def scratch_copy(folder: Path, copied_up_to: int = COPIED_UP_TO, linked: Sequence[str] = ()) -> Iterator[Path]:
     """A copy of ``folder`` (see the module's docstring) for the ``with`` block; removed after
-    it, whatever the notebooks wrote there."""
+    it, whatever the notebooks wrote there. ``linked``: paths in ``folder`` that are links in
+    the copy, whether the file is there yet or not (a reply cache the run records into: SQLite
+    follows the link, its log and lock files go beside the user's file, and the path a cell
+    shows stays the one the user named)."""
     folder = folder.resolve()
     scratch: tempfile.TemporaryDirectory[str] | None = None
     try:
@@ -47,6 +50,8 @@ def scratch_copy(folder: Path, copied_up_to: int = COPIED_UP_TO) -> Iterator[Pat
         copy = Path(scratch.name) / (folder.name or "notebooks")
         shutil.copytree(folder, copy, symlinks=True, ignore=_hidden_folders,
                         copy_function=lambda source, target: _copy_or_link(source, target, copied_up_to))
+        for name in linked:
+            _linked(folder / name, copy / name)
         _link_neighbours(folder, copy)
     except (shutil.Error, OSError) as error:
         if scratch is not None:
@@ -57,15 +62,25 @@ def scratch_copy(folder: Path, copied_up_to: int = COPIED_UP_TO) -> Iterator[Pat
 
 
 def _copy_or_link(source: str, target: str, copied_up_to: int) -> None:
-    """Copy ``source`` up to ``copied_up_to`` bytes, else (or where it cannot be copied: unreadable,
-    a special file, the scratch disk full) link it: a link reads as the file does."""
+    """Copy ``source`` up to ``copied_up_to`` bytes, else (or where it cannot be read as a file:
+    no permission, a pipe or a socket) link it: a link reads as the file does. A copy that fails
+    for the scratch area (a full disk) is an error: a link there would let a notebook's write
+    reach the user's file."""
     if os.path.getsize(source) <= copied_up_to:
         try:
             shutil.copy2(source, target)
             return
-        except OSError:
+        except (PermissionError, shutil.SpecialFileError):
             Path(target).unlink(missing_ok=True)
     os.symlink(source, target)
+
+
+def _linked(source: Path, target: Path) -> None:
+    """``target`` a link to ``source`` (its copy, and its SQLite side files' copies, removed)."""
+    for side in ("", "-wal", "-shm", "-journal"):
+        Path(f"{target}{side}").unlink(missing_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.symlink_to(source)
 
 
 def _first_problem(error: shutil.Error | OSError) -> str:
@@ -83,7 +98,11 @@ def _hidden_folders(where: str, names: list[str]) -> set[str]:
 
 
 def _link_neighbours(folder: Path, copy: Path) -> None:
-    """Link what lies beside ``folder`` beside its ``copy``, by the same names."""
-    for neighbour in folder.parent.iterdir():
-        if neighbour.name != folder.name:
-            (copy.parent / neighbour.name).symlink_to(neighbour)
+    """Link what lies beside ``folder`` beside its ``copy``, by the same names: a courtesy (a
+    parent folder that cannot be listed leaves the copy without them, not the demo unrun)."""
+    try:
+        neighbours = [neighbour for neighbour in folder.parent.iterdir() if neighbour.name != folder.name]
+    except OSError:
+        return
+    for neighbour in neighbours:
+        (copy.parent / neighbour.name).symlink_to(neighbour)

@@ -28,23 +28,25 @@ class CacheUnusable(YGptError):
 
 
 class CacheNotHere(CacheUnusable):
-    """Replay mode found no file at a relative cache path, in the kernel's working folder, where
-    it was looked up. The file is often right beside the notebook while the kernel works elsewhere
-    (papermill starts kernels in the folder it runs in): recording a new cache would cost tokens
-    and leave a second file, so this says where it looked and how to point at the file.
-    ``folder``: the working folder's name only (the message is stored in the output notebook)."""
+    """Replay mode found no file at a relative cache path, in the working folder it was set in,
+    where it was looked up. The file is often right beside the notebook while the kernel works
+    elsewhere (papermill starts kernels in the folder it runs in): recording a new cache there
+    would cost tokens and leave a second file, so this says where it looked and how to point at
+    the file, and only then how to record one that never was. ``folder``: that folder's name only
+    (the message is stored in the output notebook)."""
 
     def __init__(self, path: object, folder: str) -> None:
         YGptError.__init__(
             self,
-            f"The reply cache {str(path)!r} cannot be used: there is no such file in the kernel's working "
-            f"folder ({folder!r}), where a relative path is looked up, and in replay mode nothing is sent "
-            f"without it. A kernel works in the folder it was started in: Jupyter and jupyter execute "
-            f"start it in the notebook's folder, papermill in the folder papermill runs in. Run papermill "
-            f"with --cwd and the notebook's folder, or set the cache (YGPT_CACHE, or %ygpt cache PATH) "
-            f"by its path from the working folder or by an absolute path.")
+            f"The reply cache {str(path)!r} cannot be used: there is no such file in {folder!r}, the "
+            f"working folder when the cache was set, where a relative path is looked up, and replay mode "
+            f"records nothing. If it was recorded beside the notebook: a kernel works in the folder it was "
+            f"started in (Jupyter and jupyter execute: the notebook's; papermill: the one papermill runs in), "
+            f"so run papermill with --cwd and the notebook's folder, or set the cache (YGPT_CACHE, or %ygpt "
+            f"cache PATH) by its path from the working folder or by an absolute path. If it was never "
+            f"recorded, record it first (YGPT_CACHE_MODE=auto, or %ygpt cache auto).")
         self.path = path
-        self.problem = f"there is no such file in the kernel's working folder ({folder!r})"
+        self.problem = f"there is no such file in {folder!r}, the working folder when the cache was set"
 
 
 class CacheLocked(CacheUnusable):
