@@ -49,8 +49,11 @@ def test_auth_ended_at_the_folder_prompt_keeps_the_key_unused(shell, monkeypatch
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("key", ["AQVNheadlessKEY0123456789abcdefG7Hj", None])
-def test_auth_in_a_notebook_run_without_input_says_what_the_cells_use_and_the_run_goes_on(tmp_path, key):
+@pytest.mark.parametrize(("given", "uses"), [({"YC_API_KEY": "AQVNheadlessKEY0123456789abcdefG7Hj"},
+                                              "The cells use api key from YC_API_KEY: AQVN…G7Hj."),
+                                             ({"YGPT_ENDPOINT": "local"}, "The cells use "),   # its own key
+                                             ({}, "None is found: set YC_API_KEY (or YC_IAM_TOKEN) and YC_FOLDER_ID")])
+def test_auth_in_a_notebook_run_without_input_says_what_the_cells_use_and_the_run_goes_on(tmp_path, given, uses):
     """A real kernel run by nbclient (`jupyter execute`, nbconvert, papermill), whose frontend
     allows no input: one notebook asks when opened and runs in CI on the environment's key, so
     %ygpt auth there stops nothing; it says what the cells use, or what to set."""
@@ -60,15 +63,15 @@ def test_auth_in_a_notebook_run_without_input_says_what_the_cells_use_and_the_ru
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in
                                                ("%load_ext ygpt_magic", "%ygpt auth", "print('after')")])
     env = {k: v for k, v in os.environ.items() if not k.startswith(("YC_", "YGPT_"))}
-    env.update({"PATH": "/usr/bin:/bin", "YC_FOLDER_ID": "b1gheadless", **({"YC_API_KEY": key} if key else {})})
+    env.update({"PATH": "/usr/bin:/bin", "YC_FOLDER_ID": "b1gheadless", **given})
     nbclient.NotebookClient(notebook, timeout=60, kernel_name="python3",
                             resources={"metadata": {"path": str(Path(tmp_path))}}).execute(env=env)
     [shown] = notebook.cells[1].outputs
     text = shown["data"]["text/plain"]
     assert text.startswith("This run takes no input (jupyter execute, nbconvert --execute, papermill), so "
-                           "%ygpt auth asks nothing: the cells use the key or token in the kernel's "
-                           "environment."), text
-    assert ("set YC_API_KEY (or YC_IAM_TOKEN) and YC_FOLDER_ID" in text) == (key is None), text
+                           "%ygpt auth asks nothing, and the run goes on with the credentials found without "
+                           "it. "), text
+    assert uses in text and ("None is found" in text) == (not given), text
     assert notebook.cells[2].outputs[0]["text"] == "after\n"   # the run went on
 
 

@@ -134,9 +134,13 @@ class Connection:
             "chat_api": chat,
             "tls": "off" if (self.insecure or local) else "on",
             "folder": find_folder(self._folder, local=local).describe(),
-            "credential": find_credential(self._auth(), local=local).describe(),
+            "credential": self.credential().describe(),
             "clear": self._in_the_clear(),
         }
+
+    def credential(self) -> Credential:
+        """The credential requests will carry (credentials.find_credential; kind "none": none)."""
+        return find_credential(self._auth(), local=self.target == "local")
 
     def _auth(self) -> str | None:
         """The secret requests carry: the local server's own key, else the one from `%ygpt auth`,

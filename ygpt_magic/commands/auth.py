@@ -52,7 +52,8 @@ def run(kernel: Kernel, line: str) -> None:
                           "the history file); delete it from this cell too, as the notebook keeps "
                           "the cell's text.")
     if headless():
-        show(_UNASKED if kernel.connection.known_secrets() else f"{_UNASKED} {_NONE_HERE}")
+        found = kernel.connection.credential()
+        show(f"{_UNASKED} {_NONE_HERE}" if found.kind == "none" else f"{_UNASKED} The cells use {found.describe()}.")
         return
     secret = _ask(getpass.getpass, "API key or IAM token (hidden; empty = use the environment): ", "key")
     if not sendable(secret.strip()):
@@ -72,8 +73,8 @@ def run(kernel: Kernel, line: str) -> None:
 #: ``%ygpt auth`` in a run no page draws (saving.headless): it cannot ask, and it does not stop the
 #: run either, so one notebook asks when opened and runs in CI on the environment's credentials
 _UNASKED = ("This run takes no input (jupyter execute, nbconvert --execute, papermill), so %ygpt auth "
-            "asks nothing: the cells use the key or token in the kernel's environment.")
-_NONE_HERE = ("It holds none: set YC_API_KEY (or YC_IAM_TOKEN) and YC_FOLDER_ID where the run starts. A cell "
+            "asks nothing, and the run goes on with the credentials found without it.")
+_NONE_HERE = ("None is found: set YC_API_KEY (or YC_IAM_TOKEN) and YC_FOLDER_ID where the run starts. A cell "
               "the reply cache replays needs none; one that must send a request says so.")
 
 
