@@ -3,6 +3,10 @@
 Rules, chosen so that pasting code or JSON just works:
 - `{name}` and `{name.attr.attr}` are replaced by the value rendered for a model (values.py:
   bounded, tables for DataFrames, `_repr_llm_`).
+- Before any other rule, braces whose content is a name of the namespace that is not a Python
+  name, as written or without the spaces around it, are that value: a ``--map`` row's columns
+  named as spreadsheets name them (`{product name}`, `{2024 sales}`, `{product-name}`,
+  `{price.usd}`: rows/items.py). A notebook's names are Python names, so a cell is unchanged.
 - `{expression}`: braces on one line, with no brace inside, around a Python expression
   (`{df.describe()}`, `{n + 1}`) are evaluated in the notebook's namespace (expressions.py, IPython's
   rule for `!cmd {expr}`) and the value rendered like a name's, always with a note.
@@ -34,7 +38,7 @@ Rules, chosen so that pasting code or JSON just works:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -149,12 +153,22 @@ def interpolate(
     return Expanded(expanded, tuple(notes), tuple(pictures), tuple(cut))
 
 
-def references(text: str) -> frozenset[str]:
+def references(text: str, names: Container[str] = ()) -> frozenset[str]:
     """The ``{name}`` and ``{name.attr}`` references :func:`interpolate` would look up in
-    ``text`` (outside code fences, not ``{{escaped}}``), as written: a ``--map`` row checks the
-    cells they read before its template is filled in (rows/items.py)."""
+    ``text`` (outside code fences, not ``{{escaped}}``), as written, and the braces that hold
+    one of ``names`` that is not a Python name (``{product name}``), as that name: a ``--map``
+    row checks the cells they read before its template is filled in (rows/items.py)."""
     return frozenset(name for kind, block in parts(text) if kind == "prose"
-                     for match in _TOKEN.finditer(block) if (name := _name(match)))
+                     for match in _TOKEN.finditer(block) if (name := _keyed(match, names) or _name(match)))
+
+
+def unfilled(text: str) -> frozenset[str]:
+    """The contents (stripped) of the braces of ``text`` that hold neither a name nor an
+    expression (``{a few words}``), which stay as written unless a name of the namespace is
+    theirs: a ``--map`` over a frame refuses one that is a column's name mistyped."""
+    return frozenset(content.strip() for kind, block in parts(text) if kind == "prose"
+                     for match in _TOKEN.finditer(block)
+                     if (content := match.group(4)) is not None and compiled(content) is None)
 
 
 def expression_names(text: str) -> frozenset[str]:
@@ -164,6 +178,18 @@ def expression_names(text: str) -> frozenset[str]:
     codes = (compiled(match.group(4)) for kind, block in parts(text) if kind == "prose"
              for match in _TOKEN.finditer(block) if match.group(4) is not None)
     return frozenset().union(*(names_read(code) for code in codes if code is not None))
+
+
+def _keyed(match: re.Match[str], names: Container[str]) -> str | None:
+    """The name of ``names`` that is not a Python name and that the braces hold whole, as
+    written or without the spaces around it, in NFC (the form a frame's columns are kept in),
+    or None: `{product name}` over a row whose column is 'product name'."""
+    content = match.group(1) or match.group(4)
+    if content is None:
+        return None
+    written = composed(content)
+    return next((name for name in (written, written.strip())
+                 if name in names and not name.isidentifier()), None)
 
 
 def _name(match: re.Match[str]) -> str | None:
@@ -188,6 +214,8 @@ def _reference(match: re.Match[str], namespace: Mapping[str, object], cells: Not
                limits: Limits) -> tuple[str, Rendered, object] | None:
     """(label, rendered value, the picture it stands for or None) for one `{...}`; None when the
     braces hold no reference (they stay as written)."""
+    if (key := _keyed(match, namespace)) is not None:
+        return _value("{" + key + "}", namespace[key], limits)
     if match.group(4) is not None:
         return _expression(match.group(4), namespace, limits)
     if match.group(1):

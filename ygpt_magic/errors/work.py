@@ -136,6 +136,20 @@ class RowExpressionFailed(YGptError):
         self.row, self.cell = row, cell
 
 
+class ColumnNotFound(KeyError):
+    """``{row['name']}`` over a frame with no column ``name``: a KeyError, as pandas raises, whose
+    text (shown in the cell's error) names the columns there are and the one most likely meant."""
+
+    def __init__(self, name: object, columns: list[str], meant: str | None) -> None:
+        super().__init__(name)
+        guess = f" (did you mean {meant!r}?)" if meant else ""
+        self.text = (f"the row has no column {name!r}{guess}; its columns are "
+                     f"{', '.join(map(repr, columns)) or 'none'}")
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class RowSize(NamedTuple):
     """How big a too-long ``--map`` row's texts are: ``value``, the characters of the longest
     value it reads (a text); ``text``, the characters of its filled-in text and ``--system`` together."""

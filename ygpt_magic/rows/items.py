@@ -3,7 +3,9 @@ results put back in the same shape.
 
 A list, tuple or any other iterable that can be gone through again (a generator is refused: a
 re-run would map nothing): ``{item}`` is the element (``{index}`` its position). A pandas
-DataFrame: each column whose name is a Python name is ``{column}``, ``{row}`` the whole row,
+DataFrame: each column is ``{column}`` whatever its name (``{product name}``, ``{2024 sales}``:
+context/interpolate.py fills braces holding a column's name before any other rule) and
+``{row['column']}``, ``{row}`` the whole row,
 ``{index}`` its index label (``_ygpt.errors`` is keyed by it, or by position when labels repeat);
 a column named ``index`` or ``row`` wins over those (rename it to reach them: see ``Rows.value``).
 A Series: ``{item}`` and ``{index}``. Results come back as a list in the items' order, or as a
@@ -25,14 +27,23 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from numbers import Number
 from typing import Any
 
-from ..errors import InterpolationError, MissingValue, OptionError, RowExpressionFailed, YGptError
-from ..words import composed, look_alike
+from ..errors import (
+    ColumnNotFound,
+    ExpressionRaised,
+    InterpolationError,
+    MissingValue,
+    OptionError,
+    RowExpressionFailed,
+    YGptError,
+)
+from ..words import closest, composed, look_alike
 
 
 class RowView:
     """``{row}``: the row as ``column: value`` lines (what a model reads well), leaving out the
     fields that hold no value (a ``notes: nan`` line would be read as a note); ``{row.column}``
-    reads one field (checked like ``{column}``: see :meth:`Rows.check_present`). Its fields are
+    and ``{row['product name']}`` read one field (checked like ``{column}``: see
+    :meth:`Rows.check_present`; a column it lacks is a ColumnNotFound naming those it has). Its fields are
     offered apart (``_ygpt_fields_``), so a long one is shortened in the prompt and the others
     are kept (context/values.py), rather than the joined text cut after the long one."""
 
@@ -44,6 +55,12 @@ class RowView:
             return self.__dict__["_fields"][name]
         except KeyError:
             raise AttributeError(name) from None
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self._fields[name]
+        except KeyError:
+            raise ColumnNotFound(name, list(self._fields), closest(str(name), self._fields)) from None
 
     def _ygpt_fields_(self) -> list[tuple[str, str]]:
         """(column, text) of each field that holds a value."""
@@ -111,7 +128,7 @@ class Rows:
         self._items = items
         self._columns = columns or {}
         if kind == "frame":
-            self.names = frozenset(n for n in self._columns if n.isidentifier()) | {"row", "index"}
+            self.names = frozenset(self._columns) | {"row", "index"}
         else:
             self.names = frozenset(("item", "index"))
 
@@ -163,7 +180,9 @@ class Rows:
     def _cell(self, path: str) -> str | None:
         """The name of the cell ``{path}`` reads (the column or item of ``{name}`` or
         ``{name.attr}``, the field of ``{row.field}``), or None when it reads none."""
-        head, _, rest = path.partition(".")   # names in the template are Python names
+        if path in self._columns:   # a column named 'price.usd'
+            return path
+        head, _, rest = path.partition(".")
         if head in self._columns or (head == "item" and self._items is not None):
             return head
         field = rest.partition(".")[0]
@@ -199,17 +218,57 @@ class Rows:
         """What to tell a user whose template names a variable that does not exist: over a
         DataFrame, ``{review}`` was almost surely meant as a column, so say it has none and list
         those it has (the notebook-wide "no variable" message would blame the wrong thing)."""
-        if self.kind != "frame" or error.missing is None:
+        if self.kind != "frame":
             return error
-        columns = ", ".join(repr(c) for c in self._columns) or "none"
+        raised = error.raised
+        if error.missing is None:   # an expression that read a name there is none of: a column's, mistyped?
+            named = raised is not None and raised.error.startswith("NameError")
+            return (self._not_a_column(raised.expression[1:-1], raised) if raised and named else None) or error
         twin = look_alike(error.missing, self._columns)
-        meant = f" {twin.question(error.missing)}" if twin else ""
+        meant = f" {twin.question(error.missing)}" if twin else self._meant(error.missing)
         return InterpolationError(
             f"--map {self.name}: the cell uses {{{error.missing}}}, but the DataFrame {self.name} "
             f"has no column '{error.missing}' (and there is no variable of that name either).{meant} Its "
-            f"columns are {columns}; a column whose name is a Python name is a {{name}} of each "
-            f"row. Fix the name in the cell, or write {{{{{error.missing}}}}} for literal braces.",
+            f"columns are {self._listed()}; each column is a {{name}} of each row, whatever its name. "
+            f"Fix the name in the cell, or write {{{{{error.missing}}}}} for literal braces.",
             missing=error.missing)
+
+    def check_unfilled(self, contents: Iterable[str]) -> None:
+        """InterpolationError when braces left as written (``{product nme}``: context/interpolate.py
+        ``unfilled``) hold a mistyped name of a column that is not a Python name: sent as written,
+        every row would get the same prompt, its data nowhere in it. Other prose in braces
+        (``{a few words}``) stays as written, as in any cell."""
+        for content in sorted(set(map(composed, contents)) - set(self._columns)):
+            error = self._not_a_column(content)
+            if error is not None:
+                raise error
+
+    def _not_a_column(self, content: str, raised: ExpressionRaised | None = None) -> InterpolationError | None:
+        """The cell's error for braces holding ``content`` close to the name of a column that is
+        not a Python name: ``{product-nme}`` that ``raised`` as an expression, or ``{product nme}``
+        left as written; None when no such column is close."""
+        meant = self._meant(content.strip(), spaced=True)
+        if not meant:
+            return None
+        said = f", evaluated as Python, raised {raised.error}" if raised else \
+            " would be sent as written, the same in every row"
+        return InterpolationError(
+            f"--map {self.name}: the cell uses {{{content}}}, which is not a column of the DataFrame "
+            f"{self.name} and{said}.{meant} Its columns are {self._listed()}. Fix the name in the "
+            f"cell, or write {{{{{content}}}}} for literal braces.")
+
+    def _meant(self, typed: str, spaced: bool = False) -> str:
+        """' Did you mean the column …? Write {…} or {row[…]}.' for the column ``typed`` most
+        likely meant ('' when none is close); ``spaced``: only among columns that are not Python
+        names (braces around other text are prose unless they hold one of those)."""
+        pool = [c for c in self._columns if not (spaced and c.isidentifier())]
+        column = closest(typed, pool)
+        if column is None:
+            return ""
+        return f" Did you mean the column {column!r}? Write {{{column}}} or {{row[{column!r}]}}."
+
+    def _listed(self) -> str:
+        return ", ".join(repr(c) for c in self._columns) or "none"
 
     def row_reads_out(self, reads: Iterable[str], out: str | None) -> str:
         """A note ('' when none) for a ``{row}`` template over a frame that has a column named

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from ..chat import ChatSession, Message, Plan, RequestOptions, planning
 from ..chat.accounts import MAP_ROWS
 from ..chat.counting import CountTokens
-from ..context.interpolate import expression_names, references
+from ..context.interpolate import expression_names, references, unfilled
 from ..errors import (
     ContextTooLong,
     EmptyPrompt,
@@ -100,7 +100,9 @@ class RowPlanner:
     reads: frozenset[str] = field(init=False)            # the names a row's text reads (checked present)
 
     def __post_init__(self) -> None:
-        self.reads = references(self.template) | references(self.system or "")
+        texts = (self.template, self.system or "")
+        self.rows.check_unfilled(set().union(*map(unfilled, texts)))
+        self.reads = frozenset().union(*(references(text, self.rows.names) for text in texts))
 
     def filled(self, position: int) -> RowText:
         """Row ``position``'s template and ``--system`` filled in from its names over the
