@@ -89,3 +89,15 @@ def test_labels_over_such_a_column_classify_each_rows_own_text(shell, ygpt_serve
     texts = [r.messages[-1]["text"] for r in ygpt_server.requests if r.method in ("Classify", "FewShotClassify")]
     assert sorted(texts) == ["bright", "too loud", "wobbly"]
 
+
+def test_a_template_that_reads_nothing_from_the_rows_is_said_to_instead_of_advising_index(shell, ygpt_server):
+    shell.user_ns.update(orders=orders(), same=["a", "a"])
+    dry = cell(shell, "%%ygpt --map orders --dry-run\nIs the customer happy?").plain
+    assert "reads nothing from the rows" in dry and "put {index}" not in dry, dry
+    for flags in ("", " -t 0"):
+        run = cell(shell, f"%%ygpt --map orders --out o{flags}\nIs the customer happy? {flags}")
+        assert run.ok, run.message
+        assert "reads nothing from the rows" in run.stdout and "put {index}" not in run.stdout, run.stdout
+    assert len(completions(ygpt_server)) == 2   # one request a run: the rows share it
+    alike = cell(shell, "%%ygpt --map same --out o\nSay hi to {item}")   # rows alike in their data
+    assert alike.ok and "reads nothing" not in alike.stdout and "put {index}" in alike.stdout

@@ -61,7 +61,7 @@ def dry_run(plans: RowPlanner, client: Any, *, batch: bool = False, memo: RowMem
     head = f"Dry run (--map, prompt mode, model {model}): {rows}, {tokens}. Nothing was sent.{cost}"
     blocks = [inert.bold(head)]
     plain = [head]
-    if draw := shared_draw(plans.options.temperature, repeats):
+    if draw := shared_draw(plans.options.temperature, repeats, plans.reads_row):
         blocks.append(inert.text(draw))
         plain.append(draw)
     if failing:

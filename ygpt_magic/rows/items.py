@@ -72,14 +72,19 @@ class RowView:
     _repr_llm_ = __str__
 
 
-class _Names(Mapping[str, Any]):
-    """The names one row gives its template (looked up first, before the notebook's)."""
+class RowNames(Mapping[str, Any]):
+    """The names one row gives its template (looked up first, before the notebook's); ``read``:
+    whether filling the template in took one of them, so a run can tell a template that reads
+    nothing from its rows (every row the same prompt) from rows whose data happen to be alike."""
 
     def __init__(self, rows: Rows, position: int) -> None:
         self._rows, self._position = rows, position
+        self.read = False
 
     def __getitem__(self, name: str) -> Any:
-        return self._rows.value(self._position, name)
+        value = self._rows.value(self._position, name)
+        self.read = True
+        return value
 
     def __contains__(self, name: object) -> bool:
         return name in self._rows.names
@@ -135,8 +140,8 @@ class Rows:
     def __len__(self) -> int:
         return self.count
 
-    def names_of(self, position: int) -> Mapping[str, Any]:
-        return _Names(self, position)
+    def names_of(self, position: int) -> RowNames:
+        return RowNames(self, position)
 
     def value(self, position: int, name: str) -> Any:
         """Row ``position``'s ``{name}``. A column wins over the built-in ``{index}`` and

@@ -98,6 +98,7 @@ class RowPlanner:
     source: str = MAP_ROWS                               # where its rows are entered in the accounts
     cut: dict[int, str] = field(default_factory=dict)    # row → the notes of its values sent in part
     reads: frozenset[str] = field(init=False)            # the names a row's text reads (checked present)
+    reads_row: bool = field(init=False, default=False)   # a row's texts took a value of its row
 
     def __post_init__(self) -> None:
         texts = (self.template, self.system or "")
@@ -108,13 +109,15 @@ class RowPlanner:
         """Row ``position``'s template and ``--system`` filled in from its names over the
         notebook's (their cut values noted in :attr:`cut`)."""
         # typeshed wants mutable maps for a ChainMap, which writes only when written to; this one is only read
-        names: ChainMap[str, Any] = ChainMap(self.rows.names_of(position), self.namespace)  # type: ignore[arg-type]
+        row = self.rows.names_of(position)
+        names: ChainMap[str, Any] = ChainMap(row, self.namespace)  # type: ignore[arg-type]
         self.rows.check_present(position, self.reads)
         self.cut.pop(position, None)
         prompt = self._expanded(position, self.template, names, "the cell's text").strip("\n")
         if not prompt.strip():
             raise EmptyPrompt(self.rows.labels[position])
         system = None if self.system is None else self._expanded(position, self.system, names, "--system")
+        self.reads_row = self.reads_row or row.read
         return RowText(prompt, system)
 
     def _expanded(self, position: int, text: str, names: Mapping[str, Any], where: str) -> str:

@@ -104,6 +104,7 @@ class Tally:
     temperature: float | None = 0.0    # the run's temperature (None: the model's default, above 0):
     #                                    above 0, repeats share one draw; 0 for a run that draws none (a classifier)
     sends: str = "prompt"          # what a row sends, as the summary names its repeats (embed: its text)
+    reads_row: bool = True         # the template took a value from a row (rows/plans.py RowPlanner.reads_row)
 
     @property
     def failed(self) -> int:
@@ -252,7 +253,7 @@ class Tally:
     def draws(self) -> str:
         """What rows that repeat a prompt get at a temperature above 0 (one draw, shared), and
         how to get one each; '' when no row repeats another or the run draws nothing."""
-        return shared_draw(self.temperature, self.repeats)
+        return shared_draw(self.temperature, self.repeats, self.reads_row)
 
     def reused_from(self) -> str:
         """Where the reused rows' answers came from, as every summary says it: ``2 from the
@@ -324,12 +325,18 @@ class Tally:
                 f"the cell again to send only those; the answered rows are kept and reused.")
 
 
-def shared_draw(temperature: float | None, repeats: int) -> str:
+def shared_draw(temperature: float | None, repeats: int, reads_row: bool = True) -> str:
     """At a ``temperature`` above 0, ``repeats`` rows take the one draw of an earlier row with
     their prompt (one request, one key: rows/run.py): a column of equal names asked for taglines
     gets one tagline, which the run and the dry run say, with what to do for a draw per row.
     None is the model's default temperature, above 0 too (0.3 for YandexGPT): a user who set
-    none is the one most likely to expect a draw per row."""
+    none is the one most likely to expect a draw per row. A template that read nothing from
+    any row (``reads_row`` False) is said to, at any temperature: its rows repeat because no
+    row's data is in the prompt, and a draw each would not put it there."""
+    if repeats and not reads_row:
+        return ("The cell's text reads nothing from the rows (no {column}, {row}, {item} or "
+                "{index} in it), so every row has the same prompt and shares one answer: put the "
+                "column each row is about in it, as {column}.")
     if not repeats or temperature == 0:
         return ""
     at = "the model's default temperature" if temperature is None else f"temperature {temperature:g}"

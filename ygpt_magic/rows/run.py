@@ -161,6 +161,7 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
                 elif key in replayed:   # a repeat: the cache's answer, paid and saved once (embed.py)
                     tally.cached += 1
     _refuse_alike(failures, count)
+    tally.reads_row = plans.reads_row
     for failure in failures:
         tally.fail(failure, sent=False)
     return state
