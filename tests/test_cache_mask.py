@@ -41,6 +41,19 @@ def _bytes(path: Path) -> bytes:
     return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
 
 
+def _leaked_in_the_file_itself(shell, tmp_path: Path, monkeypatch) -> Path:
+    """A cache set in the shell whose reply an older version recorded with the key, written into
+    the file itself (not only its log); SQLite's bounded wait made short for the test."""
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 300)
+    path = tmp_path / "replies.sqlite"
+    shell.run_line_magic("ygpt", f"cache {path}")
+    assert cell(shell, "%%ygpt\nSay hello", cell_id="hello").ok
+    _leak_into_the_file(path)
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
 def test_cache_counts_entries_holding_a_credential_and_mask_removes_them_from_the_file(shell, ygpt_server,
                                                                                       tmp_path):
     path = tmp_path / "replies.sqlite"
@@ -126,13 +139,7 @@ def test_mask_refuses_while_another_reader_keeps_the_key_in_the_file_and_a_run_a
     """Masked pages go to the log first; SQLite copies them over the old ones in replies.sqlite
     (the file that is committed) only once no reader needs those: another kernel or program
     holding a read of the cache for the whole wait keeps the key in the file."""
-    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 300)   # the bounded wait, short for the test
-    path = tmp_path / "replies.sqlite"
-    shell.run_line_magic("ygpt", f"cache {path}")
-    assert cell(shell, "%%ygpt\nSay hello", cell_id="hello").ok
-    _leak_into_the_file(path)
-    with closing(sqlite3.connect(path)) as db:
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")   # the older version's write, in the file itself
+    path = _leaked_in_the_file_itself(shell, tmp_path, monkeypatch)
     reader = sqlite3.connect(path, isolation_level=None)
     reader.execute("BEGIN")
     reader.execute("SELECT count(*) FROM entries").fetchone()   # another kernel reading it now
@@ -163,13 +170,7 @@ def test_mask_whose_rebuild_fails_says_the_entries_are_masked_and_the_file_is_no
     kernel recording a reply for the whole wait in between makes the rebuild fail. The entries
     no longer hold the key, the file does: --mask must not say nothing was masked, and the
     status must not say all is well."""
-    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 300)
-    path = tmp_path / "replies.sqlite"
-    shell.run_line_magic("ygpt", f"cache {path}")
-    assert cell(shell, "%%ygpt\nSay hello", cell_id="hello").ok
-    _leak_into_the_file(path)
-    with closing(sqlite3.connect(path)) as db:
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")   # the older version's write, in the file itself
+    path = _leaked_in_the_file_itself(shell, tmp_path, monkeypatch)
     rebuilt, writer = store.Store._rebuilt, sqlite3.connect(path, isolation_level=None)
 
     def another_kernel_writing_meanwhile(self):
