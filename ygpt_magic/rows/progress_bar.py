@@ -16,6 +16,14 @@ bar was, or its fallback text frozen at ``0%|``. So the bar is displayed under a
 when the run ends, that output is replaced by plain text: the bar's final line, then the summary
 (``report``). What the notebook stores is the summary, readable in every frontend.
 
+A notebook run headless (saving.headless: ``jupyter execute``, ``nbconvert --execute``,
+papermill) has no page to draw the bar, yet nbclient stores the state of every widget the run
+opened in the file: three bars' 33 models were 26.7 KB of a 39.8 KB notebook, which no reader of
+the file can use. A text bar there is no better: nbclient keeps every redraw in a stream output,
+and papermill's ``--log-output`` does not print a display's updates. So there the bar draws
+nowhere while the run goes on, and when it ends it is shown once as its final line, as plain
+text, which the summary then replaces: the file and the log read as the widget bar's did.
+
 In Jupyter the summary's output also carries the run's provenance in its metadata
 (cache/provenance.py ``run_metadata``), as a reply's output does, so ``%ygpt provenance
 NOTEBOOK`` lists the run; with no bar (no row sent) it is shown as that same plain text output. A
@@ -24,12 +32,14 @@ terminal prints the summary: a printed line has no metadata, and nothing saves a
 
 from __future__ import annotations
 
+import io
 import sys
 import time
 from typing import Any
 
 from ..render.forms import echo
 from ..render.terminal import ERASE_LINE
+from ..saving import headless
 from .progress import Tally
 
 #: seconds between postfix updates (tqdm's mininterval throttles the bar itself the same way)
@@ -66,15 +76,19 @@ class Progress:
     ``close`` when the rows are done, ``report`` for the lines that stay in its place."""
 
     def __init__(self, tally: Tally, *, desc: str) -> None:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm as shown
+        from tqdm.std import tqdm as text
 
         self.tally = tally
-        widget = _is_widget(tqdm)
+        self._unseen = headless()   # no page draws it (module docstring)
+        widget = not self._unseen and _is_widget(shown)
+        tqdm = text if self._unseen else shown
+        drawn: dict[str, Any] = {"file": _Nowhere()} if self._unseen else {"display": False} if widget else {}
         # leave=False: the bar's last line is drawn from the tally when it closes (``close``);
         # delay: not drawn while it is made, but by ``_draw``, which can take a Ctrl-C back
         self._bar = tqdm(total=tally.total, initial=tally.reused, desc=desc, unit="row",
                          mininterval=INTERVAL, smoothing=0, dynamic_ncols=True, leave=widget,
-                         delay=_UNDRAWN, **({"display": False} if widget else {}))
+                         delay=_UNDRAWN, **drawn)
         self._bar.start_t -= tally.elapsed()   # its clock starts with the run's (module docstring)
         self._handle: Any = None
         self._status = ""
@@ -138,7 +152,8 @@ class Progress:
     def close(self) -> None:
         """End the bar (again: nothing) with its last line drawn over the run's seconds, as the
         summary divides by them (tqdm's own last line takes its clock as it closes, a little
-        later); a widget bar becomes that line as text, so none outlives the run."""
+        later); a widget bar becomes that line as text, so none outlives the run, and a bar no
+        page draws is shown as that line then."""
         if self._closed:
             return
         self._closed = True
@@ -148,7 +163,10 @@ class Progress:
         bar.close()
         widget = self._handle is not None
         last = bar.format_meter(**{**bar.format_dict, "elapsed": self.tally.elapsed(), "rate": None,
-                                   **({"ncols": None} if widget else {})})
+                                   **({"ncols": None} if widget or self._unseen else {})})
+        if self._unseen:
+            self._handle = _show({"text/plain": last}, raw=True)
+            return
         if not widget:
             bar.fp.write(f"{last}\n")
             bar.fp.flush()   # before the summary, which goes to stdout
@@ -171,8 +189,16 @@ class Progress:
             self._handle.update({"text/plain": text}, raw=True, metadata=metadata)
 
 
-def _show(container: object) -> Any:
-    """Display the widget bar under a display id, so ``report`` can replace it."""
+def _show(shown: object, raw: bool = False) -> Any:
+    """Display the widget bar (or, headless, its last line) under a display id, so ``report``
+    can replace it."""
     from IPython.display import display
 
-    return display(container, display_id=True)
+    return display(shown, raw=raw, display_id=True)
+
+
+class _Nowhere(io.TextIOBase):
+    """Where the bar of a run no page draws writes its redraws: tqdm's text bar needs a file."""
+
+    def write(self, text: str) -> int:
+        return len(text)
