@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
+from conftest import completions
 
 from ygpt_magic.saving import is_live_only
 
@@ -58,3 +60,39 @@ def test_a_headless_run_over_rows_stores_no_widget_and_its_summaries_as_before(t
     assert summary["metadata"]["ygpt"]["rows"] == 5   # the run's provenance, as before
     (embedded,) = _kept(notebook["cells"][3]["outputs"])
     assert embedded.startswith("✓ 5 answered · ") and embedded.endswith(" texts/s"), embedded
+
+
+def test_a_headless_map_says_its_failed_rows_reasons_and_what_a_rerun_sends(tmp_path, ygpt_server):
+    cells = ["%load_ext ygpt_magic", f"%ygpt connect {ygpt_server.address} --insecure", FRAME,
+             "%%ygpt --map df --out res --concurrency 1\nSentiment of: {text}", "print(sorted(_ygpt.errors))"]
+    cache = str(tmp_path / "replies.sqlite")
+    ygpt_server.faults.fail_next(2, "INVALID_ARGUMENT", "the model cannot rate this row", after=1)
+    notebook = _run(tmp_path, cells, YGPT_CACHE=cache)
+
+    (said,) = _kept(notebook["cells"][3]["outputs"])
+    summary, advice, *why = said.split("\n")
+    assert summary.startswith("✓ 2 answered · ✗ 3 failed (2 request rejected, 1 missing value)"), said
+    assert advice == ("3 rows without an answer: running the notebook again sends only those (fix "
+                      "the data of the rows not sent first); the answered rows are replayed from the reply "
+                      "cache."), said
+    assert why[0].startswith("✗ 2 rows ('b', 'd'): ") and "the model cannot rate this row" in why[0], said
+    assert why[1].startswith("✗ 1 row ('c'): {text} holds no value (NaN)"), said
+    assert "_ygpt.errors" not in said, said   # no kernel is left to read it in
+    assert notebook["cells"][4]["outputs"][0]["text"] == "['b', 'c', 'd']\n"   # the kernel still has them
+
+    sent = len(completions(ygpt_server))
+    _run(tmp_path, cells, YGPT_CACHE=cache)   # what the advice said: only the failed rows are sent
+    asked = [r.messages[-1]["text"] for r in completions(ygpt_server)[sent:]]
+    assert asked == ["Sentiment of: bad", "Sentiment of: great"], asked
+
+
+def test_without_a_reply_cache_it_says_a_rerun_sends_every_row(tmp_path, ygpt_server):
+    cells = ["%load_ext ygpt_magic", f"%ygpt connect {ygpt_server.address} --insecure",
+             FRAME.replace("None", "'fine'"), "%%ygpt --map df --out res\nSentiment of: {text}"]
+    ygpt_server.faults.fail_next(1, "INVALID_ARGUMENT", "the model cannot rate this row")
+    (said,) = _kept(_run(tmp_path, cells)["cells"][3]["outputs"])
+    advice, why = said.split("\n")[1:3]
+    assert advice == ("1 row without an answer: running the notebook again sends every row again, as no "
+                      "reply cache kept the answered ones; with one set (YGPT_CACHE) a later re-run sends "
+                      "only the rows left."), said
+    assert re.match(r"✗ 1 row \('[a-e]'\): ", why) and "the model cannot rate this row" in why, said

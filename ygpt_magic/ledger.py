@@ -29,9 +29,13 @@ from .chat.accounts import Accounts
 class Cache(Protocol):
     """What the ledger needs from a reply cache (``cache.Front``): each request's recorded
     answer or vector (None: send it), and each sent one kept; ``write_stopped``: Ctrl-C came
-    while it kept one (its write waits while another kernel writes the same file)."""
+    while it kept one (its write waits while another kernel writes the same file); ``mode``:
+    one of cache.MODES."""
 
     write_stopped: bool
+
+    @property
+    def mode(self) -> str: ...
 
     def replayed_answer(self, messages: Sequence[Message], options: RequestOptions,
                         extras: Mapping[str, Any] | None = None) -> Answer | None: ...

@@ -164,6 +164,11 @@ class Front:
         return peek
 
     @property
+    def mode(self) -> str:
+        """The cache's mode (settings.MODES), which says what a re-run of the notebook sends."""
+        return self.cache.mode
+
+    @property
     def replaying(self) -> bool:
         """Replay mode (CI's): nothing is sent and nothing is written, ever."""
         return self.cache.mode == "replay"

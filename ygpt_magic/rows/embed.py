@@ -26,6 +26,7 @@ from ..errors import CacheMiss, CredentialInPrompt, YGptError
 from ..ledger import Ledger
 from ..modelname import model_name
 from ..words import counted
+from . import unattended
 from .progress import RunCounts, Tally, one_line
 from .progress_bar import Progress, tell
 from .stoppable import bar, run_job
@@ -269,7 +270,7 @@ def _finish(state: _State, tally: Tally, progress: Progress | None, quiet: bool,
     errors = {labels[p]: line for p, line in sorted(state.errors.items())}
     counts = tally.counts(errors, summary)
     if not quiet:
-        tell(summary, tally.advice(), progress, counts["provenance"])
+        tell(summary, unattended.left(tally, errors, ledger), progress, counts["provenance"])
     return EmbedRun(**counts, embeddings=matrix(state.vectors),
                     model=model_name(state.model).name, halted=tally.halted())
 

@@ -41,6 +41,7 @@ from ..client.credentials import Credential
 from ..errors import CacheMiss, InterpolationError, MissingValue, RowExpressionFailed, YGptError
 from ..errors.stops import kept_presses
 from ..ledger import Cache, Ledger
+from . import unattended
 from .costs import capped
 from .items import Rows, rows_of
 from .memo import RowMemo
@@ -270,13 +271,13 @@ def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None =
     tally.settle((a for p, a in enumerate(state.answers) if p not in state.reused and p not in repeats),
                  repeated=sum(state.answers[p] is not None for p in repeats))
     summary = priced_summary(tally, ledger)
-    advice = tally.advice()
+    errors = {rows.labels[p]: line for p, line in sorted(state.errors.items())}
+    advice = unattended.left(tally, errors, ledger)
     if advice and resend:
         advice += f" {resend}"
     if advice and state.errors and rows.by_position:
         advice += (f" _ygpt.errors is keyed by row position, as {rows.name}.iloc reads them: "
                    f"the index of {rows.name} repeats labels.")
-    errors = {rows.labels[p]: line for p, line in sorted(state.errors.items())}
     counts = tally.counts(errors, summary)
     tables = tables_skip_mathjax()
     if not quiet:
