@@ -50,6 +50,18 @@ def test_row_subscript_reads_a_column_and_a_missing_one_is_refused_naming_the_co
     assert len(completions(ygpt_server)) == 3 and "o2" not in shell.user_ns
 
 
+def test_row_attribute_of_a_missing_column_is_refused_naming_the_columns(shell, ygpt_server):
+    """{row.Revew}: the same columns and guess as {row['Revew']}, not only "'row' (RowView) has no
+    attribute" (rows6.md, seen in passing); a probe of an underscored name stays Python's."""
+    shell.user_ns["reviews"] = pd.DataFrame({"Review": ["good", "bad"]})
+    missing = cell(shell, "%%ygpt --map reviews --out r\nRate {row.Revew}")
+    assert not missing.ok and "Traceback" not in missing.stdout + missing.message
+    assert "the row has no column 'Revew' (did you mean 'Review'?); its columns are 'Review'" in missing.message
+    assert not completions(ygpt_server) and "r" not in shell.user_ns
+    assert cell(shell, "%%ygpt --map reviews --out r\nRate {row.Review}").ok
+    assert sent(ygpt_server) == ["Rate bad", "Rate good"]
+
+
 def test_a_misspelt_column_name_with_spaces_is_refused_and_prose_in_braces_is_left(shell, ygpt_server):
     shell.user_ns["orders"] = orders()
     run = cell(shell, "%%ygpt --map orders --out o\nProduct: {product nme}")

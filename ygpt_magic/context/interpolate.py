@@ -43,7 +43,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..client import guard
-from ..errors import InterpolationError, capital, choices
+from ..errors import InterpolationError, NoSuchField, capital, choices
 from ..render.markdown import fenced
 from ..words import composed
 from . import formats
@@ -318,16 +318,17 @@ def _lookup(path: str, namespace: Mapping[str, object]) -> object:
     for depth, attr in enumerate(attrs, start=1):
         try:
             value = getattr(value, attr)
-        except AttributeError:
+        except AttributeError as error:
             owner = f"'{'.'.join([head, *attrs[: depth - 1]])}' ({type(value).__name__})"
-            raise _no_attribute(path, owner, attr) from None
+            lacks = str(error) if isinstance(error, NoSuchField) else f"{owner} has no attribute '{attr}'"
+            raise _no_attribute(path, lacks) from None
     return value
 
 
-def _no_attribute(path: str, owner: str, attr: str) -> InterpolationError:
+def _no_attribute(path: str, lacks: str) -> InterpolationError:
     """A cell may send the braces as written (--no-interpolate); a panel message doubles them."""
     return InterpolationError(lambda origin: (
-        f"{capital(origin.text)} uses {{{path}}} but {owner} has no attribute '{attr}'. "
+        f"{capital(origin.text)} uses {{{path}}} but {lacks}. "
         f"{choices('Check the name', origin.verbatim or _literal(path))}."
     ))
 

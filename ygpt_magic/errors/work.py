@@ -142,12 +142,24 @@ class ColumnNotFound(KeyError):
 
     def __init__(self, name: object, columns: list[str], meant: str | None) -> None:
         super().__init__(name)
-        guess = f" (did you mean {meant!r}?)" if meant else ""
-        self.text = (f"the row has no column {name!r}{guess}; its columns are "
-                     f"{', '.join(map(repr, columns)) or 'none'}")
+        self.text = _no_column(name, columns, meant)
 
     def __str__(self) -> str:
         return self.text
+
+
+class NoSuchField(AttributeError):
+    """``{row.name}`` over a frame with no column ``name``: an AttributeError, as Python raises
+    (``hasattr`` and ``getattr`` with a default stay true), whose text the cell's error quotes:
+    the columns there are and the one most likely meant."""
+
+    def __init__(self, name: str, columns: list[str], meant: str | None) -> None:
+        super().__init__(_no_column(name, columns, meant), name=name)
+
+
+def _no_column(name: object, columns: list[str], meant: str | None) -> str:
+    guess = f" (did you mean {meant!r}?)" if meant else ""
+    return f"the row has no column {name!r}{guess}; its columns are {', '.join(map(repr, columns)) or 'none'}"
 
 
 class RowSize(NamedTuple):

@@ -32,6 +32,7 @@ from ..errors import (
     ExpressionRaised,
     InterpolationError,
     MissingValue,
+    NoSuchField,
     OptionError,
     RowExpressionFailed,
     YGptError,
@@ -51,10 +52,13 @@ class RowView:
         self._fields = dict(zip(columns, values))
 
     def __getattr__(self, name: str) -> Any:
+        fields = self.__dict__["_fields"]
         try:
-            return self.__dict__["_fields"][name]
+            return fields[name]
         except KeyError:
-            raise AttributeError(name) from None
+            if name.startswith("_"):   # Python's and IPython's probes: no column is meant
+                raise AttributeError(name) from None
+            raise NoSuchField(name, list(fields), closest(name, fields)) from None
 
     def __getitem__(self, name: str) -> Any:
         try:
