@@ -82,3 +82,30 @@ def test_a_full_scratch_disk_runs_nothing_rather_than_link_the_users_files(tmp_p
     assert demo.run(notebooks, tmp_path / "out") == 2
     said = capsys.readouterr().err
     assert "No space left on device" in said and "nothing was run" in said, said
+
+
+def test_a_socket_or_an_unreadable_file_is_linked_and_a_cache_out_of_the_folder_is_kept_absolute(tmp_path):
+    """The copy decides by the source: anything but a regular file it may read is linked (a
+    socket a tool left in the folder stopped the demo); a relative YGPT_CACHE that leads out of
+    the folder (`../replies.sqlite`, a project's root) is made absolute rather than linked in the
+    copy (it stopped the demo with "File exists", and `../../x.sqlite` deleted /tmp's x.sqlite)."""
+    import socket
+
+    from ygpt_magic.demo import _cache_files
+
+    notebooks = tmp_path / "project" / "notebooks"
+    notebooks.mkdir(parents=True)
+    listening = socket.socket(socket.AF_UNIX)
+    listening.bind(str(notebooks / "kernel.sock"))
+    try:
+        with scratch_copy(notebooks) as working:
+            assert (working / "kernel.sock").is_symlink()
+    finally:
+        listening.close()
+
+    environ = {"YGPT_CACHE": "../replies.sqlite"}
+    assert _cache_files(environ, notebooks) == []
+    assert environ["YGPT_CACHE"] == str(tmp_path / "project" / "replies.sqlite")
+    inside = {"YGPT_CACHE": "cache/replies.sqlite"}
+    assert _cache_files(inside, notebooks) == ["cache/replies.sqlite", "cache/replies.sources.sqlite"]
+    assert inside["YGPT_CACHE"] == "cache/replies.sqlite"   # as named: the notebooks show it so

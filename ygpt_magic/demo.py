@@ -129,15 +129,20 @@ def prepare_environment(environ: MutableMapping[str, str]) -> str:
     return where + _cache_words(environ)
 
 
-def _cache_files(environ: MutableMapping[str, str]) -> list[str]:
-    """A relative ``YGPT_CACHE`` and its sources index (sources/index.py), which the scratch copy
-    links to the notebooks' folder (scratch_copy.py ``linked``), as the first line says: recorded
-    in the copy, they would go with it. The path stays as named, so the executed notebooks show
-    it as the user wrote it, never where their folder is."""
+def _cache_files(environ: MutableMapping[str, str], folder: Path) -> list[str]:
+    """A relative ``YGPT_CACHE`` in ``folder`` and its sources index (sources/index.py), which the
+    scratch copy links to the notebooks' folder (scratch_copy.py ``linked``), as the first line
+    says: recorded in the copy, they would go with it. The path stays as named, so the executed
+    notebooks show it as the user wrote it, never where their folder is. One that leads out of
+    ``folder`` (``../replies.sqlite``, a project's root) is made absolute instead: no link in the
+    copy could stand for it, and a recording must land in the user's file."""
     from .sources.index import index_path
 
     path = environ.get("YGPT_CACHE")
     if not path or Path(path).expanduser().is_absolute():
+        return []
+    if not (folder / path).resolve().is_relative_to(folder.resolve()):
+        environ["YGPT_CACHE"] = str((folder / path).resolve())
         return []
     return [path, str(index_path(path))]
 
@@ -195,7 +200,7 @@ def run(notebooks_dir: Path | None, out_dir: Path, *, update: bool = False) -> i
     done: list[Path] = []
     try:
         return asyncio.run(run_until_ctrl_c(_run_all(notebooks_dir, paths, done, target_dir, update=update,
-                                                     linked=_cache_files(os.environ)), STOPPED))
+                                                     linked=_cache_files(os.environ, notebooks_dir)), STOPPED))
     except FolderNotCopied as problem:
         if not existed:   # made for a run that ran nothing
             target_dir.rmdir()

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -42,7 +43,7 @@ def scratch_copy(folder: Path, copied_up_to: int = COPIED_UP_TO, linked: Sequenc
     it, whatever the notebooks wrote there. ``linked``: paths in ``folder`` that are links in
     the copy, whether the file is there yet or not (a reply cache the run records into: SQLite
     follows the link, its log and lock files go beside the user's file, and the path a cell
-    shows stays the one the user named)."""
+    shows stays the one the user named); each must lie inside ``folder``."""
     folder = folder.resolve()
     scratch: tempfile.TemporaryDirectory[str] | None = None
     try:
@@ -51,6 +52,8 @@ def scratch_copy(folder: Path, copied_up_to: int = COPIED_UP_TO, linked: Sequenc
         shutil.copytree(folder, copy, symlinks=True, ignore=_hidden_folders,
                         copy_function=lambda source, target: _copy_or_link(source, target, copied_up_to))
         for name in linked:
+            if not (folder / name).resolve().is_relative_to(folder):
+                raise ValueError(f"{name} is not inside {folder}")   # the caller's promise (demo._cache_files)
             _linked(folder / name, copy / name)
         _link_neighbours(folder, copy)
     except (shutil.Error, OSError) as error:
@@ -62,17 +65,18 @@ def scratch_copy(folder: Path, copied_up_to: int = COPIED_UP_TO, linked: Sequenc
 
 
 def _copy_or_link(source: str, target: str, copied_up_to: int) -> None:
-    """Copy ``source`` up to ``copied_up_to`` bytes, else (or where it cannot be read as a file:
-    no permission, a pipe or a socket) link it: a link reads as the file does. A copy that fails
-    for the scratch area (a full disk) is an error: a link there would let a notebook's write
-    reach the user's file."""
-    if os.path.getsize(source) <= copied_up_to:
-        try:
-            shutil.copy2(source, target)
-            return
-        except (PermissionError, shutil.SpecialFileError):
-            Path(target).unlink(missing_ok=True)
-    os.symlink(source, target)
+    """Copy a regular, readable file of up to ``copied_up_to`` bytes; link anything else (a big
+    file, a pipe, a socket, one it may not read): a link reads as the file does. The choice is
+    made by the source alone, so a copy that fails for the scratch area (a full disk) is an
+    error: a link there would let a notebook's write reach the user's file."""
+    if _copied(os.stat(source), source, copied_up_to):
+        shutil.copy2(source, target)
+    else:
+        os.symlink(source, target)
+
+
+def _copied(status: os.stat_result, source: str, copied_up_to: int) -> bool:
+    return stat.S_ISREG(status.st_mode) and status.st_size <= copied_up_to and os.access(source, os.R_OK)
 
 
 def _linked(source: Path, target: Path) -> None:
