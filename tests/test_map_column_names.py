@@ -87,11 +87,14 @@ def test_a_row_with_no_value_in_such_a_column_fails_alone(shell, ygpt_server):
     frame = orders()
     frame.loc[1, "review text"] = None
     shell.user_ns["orders"] = frame
-    run = cell(shell, "%%ygpt --map orders --out o\n{product name}: {review text}")
-    assert run.ok, run.message
-    assert "✗ 1 failed" in run.stdout
-    assert "review text" in shell.user_ns["_ygpt"].errors[1]
-    assert sent(ygpt_server) == ["desk: wobbly", "kettle: too loud"]
+    for template, joined in (("{product name}: {review text}", ": "),   # the refusals advise the second
+                             ("{row['product name']} - {row['review text']}", " - ")):
+        run = cell(shell, f"%%ygpt --map orders --out o\n{template}")
+        assert run.ok, run.message
+        assert "✗ 1 failed" in run.stdout, (template, run.stdout)
+        assert "review text" in shell.user_ns["_ygpt"].errors[1]
+        assert sent(ygpt_server) == [f"desk{joined}wobbly", f"kettle{joined}too loud"], template   # no 'nan'
+        ygpt_server.reset()
 
 
 def test_labels_over_such_a_column_classify_each_rows_own_text(shell, ygpt_server):

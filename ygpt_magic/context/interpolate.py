@@ -159,7 +159,8 @@ def references(text: str, names: Container[str] = ()) -> frozenset[str]:
     one of ``names`` that is not a Python name (``{product name}``), as that name: a ``--map``
     row checks the cells they read before its template is filled in (rows/items.py)."""
     return frozenset(name for kind, block in parts(text) if kind == "prose"
-                     for match in _TOKEN.finditer(block) if (name := _keyed(match, names) or _name(match)))
+                     for match in _TOKEN.finditer(block)
+                     if (name := _keyed(match, names) or _name(match) or _subscripted(match)))
 
 
 def unfilled(text: str) -> frozenset[str]:
@@ -190,6 +191,18 @@ def _keyed(match: re.Match[str], names: Container[str]) -> str | None:
     written = composed(content)
     return next((name for name in (written, written.strip())
                  if name in names and not name.isidentifier()), None)
+
+
+#: ``row['product name']`` at the start of an expression: the field it reads, as ``{row.field}``
+_ROW_FIELD = re.compile(r"\s*row\s*\[\s*(['\"])([^'\"\n]+)\1\s*\]")
+
+
+def _subscripted(match: re.Match[str]) -> str | None:
+    """``row.<field>`` for braces whose expression reads ``row['<field>']`` (a column that is no
+    Python name, as the refusals advise writing it), so the row's check of missing values sees
+    it as it sees ``{row.field}``; None for any other."""
+    found = _ROW_FIELD.match(match.group(4) or "")
+    return f"row.{composed(found.group(2))}" if found and "." not in found.group(2) else None
 
 
 def _name(match: re.Match[str]) -> str | None:
