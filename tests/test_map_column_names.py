@@ -72,6 +72,9 @@ def test_a_misspelt_column_name_with_spaces_is_refused_and_prose_in_braces_is_le
     prose = cell(shell, "%%ygpt --map orders --out o\n{product name}: answer in {a few words}")
     assert prose.ok, prose.message
     assert sent(ygpt_server) == [f"{p}: answer in {{a few words}}" for p in ("desk", "kettle", "lamp")]
+    for words in ("Dear {first name},", "Write {your text} here", 'Reply as {"product": "name"}'):
+        left = cell(shell, f"%%ygpt --map orders --out o\n{{product name}}: {words}")   # no typo of a column
+        assert left.ok, (words, left.message)
 
 
 def test_an_expression_that_misses_a_column_says_how_to_write_the_column(shell, ygpt_server):

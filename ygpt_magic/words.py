@@ -34,10 +34,11 @@ def short(text: str, limit: int = 40) -> str:
     return line if len(line) <= limit and len(head) == len(text) else line[: limit - 1] + "…"
 
 
-def closest(word: str, names: Iterable[str]) -> str | None:
+def closest(word: str, names: Iterable[str], cutoff: float = 0.6) -> str | None:
     """The one of ``names`` a mistyped ``word`` most likely meant (``conect``: ``connect``), or
-    None when none is close: the "did you mean" of flags, subcommands and priced model names."""
-    close = difflib.get_close_matches(word, list(names), n=1)
+    None when none is close (difflib's ratio under ``cutoff``): the "did you mean" of flags,
+    subcommands and priced model names."""
+    close = difflib.get_close_matches(word, list(names), n=1, cutoff=cutoff)
     return close[0] if close else None
 
 

@@ -21,6 +21,7 @@ hundreds of MB). ``{row}`` is built only when the template asks for it.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
@@ -38,6 +39,12 @@ from ..errors import (
     YGptError,
 )
 from ..words import closest, composed, look_alike
+
+#: braces left as written that could be a column's name mistyped (words, digits, spaces,
+#: hyphens, dots), and how close they must be to one: a typo (``product nme``: 0.96), not other
+#: words beside a shared one (``first name`` and ``product name``: 0.64, ``your text``: 0.6)
+_NAME_LIKE = re.compile(r"[\w .\-]+")
+_TYPO = 0.8
 
 
 class RowView:
@@ -256,7 +263,9 @@ class Rows:
         """The cell's error for braces holding ``content`` close to the name of a column that is
         not a Python name: ``{product-nme}`` that ``raised`` as an expression, or ``{product nme}``
         left as written; None when no such column is close."""
-        meant = self._meant(content.strip(), spaced=True)
+        if raised is None and not _NAME_LIKE.fullmatch(content.strip()):
+            return None   # prose, JSON, a formula in braces: no column's name, mistyped or not
+        meant = self._meant(content.strip(), spaced=True, cutoff=0.6 if raised else _TYPO)
         if not meant:
             return None
         said = f", evaluated as Python, raised {raised.error}" if raised else \
@@ -266,12 +275,12 @@ class Rows:
             f"{self.name} and{said}.{meant} Its columns are {self._listed()}. Fix the name in the "
             f"cell, or write {{{{{content}}}}} for literal braces.")
 
-    def _meant(self, typed: str, spaced: bool = False) -> str:
+    def _meant(self, typed: str, spaced: bool = False, cutoff: float = 0.6) -> str:
         """' Did you mean the column …? Write {…} or {row[…]}.' for the column ``typed`` most
-        likely meant ('' when none is close); ``spaced``: only among columns that are not Python
-        names (braces around other text are prose unless they hold one of those)."""
+        likely meant ('' when none is as close as ``cutoff``); ``spaced``: only among columns that
+        are not Python names (braces around other text are prose unless they hold one of those)."""
         pool = [c for c in self._columns if not (spaced and c.isidentifier())]
-        column = closest(typed, pool)
+        column = closest(typed, pool, cutoff)
         if column is None:
             return ""
         return f" Did you mean the column {column!r}? Write {{{column}}} or {{row[{column!r}]}}."
