@@ -13,6 +13,7 @@ from cellrun import assert_clear_error
 from conftest import cell, typed_at_prompts
 from IPython.core.error import StdinNotImplementedError
 
+from ygpt_magic.client.credentials import LOCAL_KEY
 from ygpt_magic.errors import AuthStopped, HostNotFound, NoInputHere
 
 #: what ipykernel's getpass and input raise when the frontend sends no input (allow_stdin false)
@@ -51,7 +52,7 @@ def test_auth_ended_at_the_folder_prompt_keeps_the_key_unused(shell, monkeypatch
 @pytest.mark.slow
 @pytest.mark.parametrize(("given", "uses"), [({"YC_API_KEY": "AQVNheadlessKEY0123456789abcdefG7Hj"},
                                               "The cells use api key from YC_API_KEY: AQVN…G7Hj."),
-                                             ({"YGPT_ENDPOINT": "local"}, "The cells use "),   # its own key
+                                             ({"YGPT_ENDPOINT": "local"}, f"The cells use {LOCAL_KEY}."),
                                              ({}, "None is found: set YC_API_KEY (or YC_IAM_TOKEN) and YC_FOLDER_ID")])
 def test_auth_in_a_notebook_run_without_input_says_what_the_cells_use_and_the_run_goes_on(tmp_path, given, uses):
     """A real kernel run by nbclient (`jupyter execute`, nbconvert, papermill), whose frontend
