@@ -269,7 +269,7 @@ class Rows:
         if not meant:
             return None
         said = f", evaluated as Python, raised {raised.error}" if raised else \
-            " would be sent as written, the same in every row"
+            " would be sent as written in every row, no row's data in its place"
         return InterpolationError(
             f"--map {self.name}: the cell uses {{{content}}}, which is not a column of the DataFrame "
             f"{self.name} and{said}.{meant} Its columns are {self._listed()}. Fix the name in the "
