@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
     from .rows import RowMemo
     from .rows.asked import AskedStart
-    from .rows.batch import BatchRecord
+    from .rows.batch_record import BatchRecord
     from .rows.embed import VectorMemo
     from .sources import Index as SourcesIndex
 

@@ -14,7 +14,7 @@ from ._common import show, show_table
 from .args import parse, subcommand
 
 if TYPE_CHECKING:
-    from ..rows.batch import BatchRecord
+    from ..rows.batch_record import BatchRecord
 
 HEADERS = ["requests", "input", "completion", "reasoning", "total", "roubles"]
 
