@@ -96,3 +96,44 @@ def test_without_a_reply_cache_it_says_a_rerun_sends_every_row(tmp_path, ygpt_se
                       "reply cache kept the answered ones; with one set (YGPT_CACHE) a later re-run sends "
                       "only the rows left."), said
     assert re.match(r"✗ 1 row \('[a-e]'\): ", why) and "the model cannot rate this row" in why, said
+
+
+def test_a_headless_batch_says_its_failed_rows_reasons_and_that_a_rerun_is_a_new_job_for_them(
+        tmp_path, ygpt_server):
+    """A --batch job that failed rows said the live advice ("_ygpt.errors has each one's reason.
+    Run the cell again…") after a headless run, and no reason; with a reply cache the notebook
+    run again starts a new job for those rows alone, billed the job's minimum, which it says."""
+    cells = ["%load_ext ygpt_magic", f"%ygpt connect {ygpt_server.address} --insecure",
+             "%config YGptMagics.batch_poll_interval = 0.02", FRAME,
+             "%%ygpt --map df --batch -m gemma-3-12b-it --out res\nSentiment of: {text}"]
+    cache = str(tmp_path / "replies.sqlite")
+    ygpt_server.faults.fail_next(2, "INTERNAL", "the row could not be rated", method="BatchRow", after=1)
+    outputs = _run(tmp_path, cells, YGPT_CACHE=cache)["cells"][4]["outputs"]
+    (said,) = _kept([o for o in outputs if "data" in o])
+    summary, advice, *why = said.split("\n")
+    assert summary.startswith("✓ 2 answered · ✗ 3 failed (2 batch row failed, 1 missing value)"), said
+    assert advice.startswith("3 rows without an answer: running the notebook again sends only those (fix the "
+                             "data of the rows not sent first); the answered rows are replayed from the reply "
+                             "cache. Run again with --batch, those rows are a new job, billed at least "
+                             "200,000 tokens again (≈"), said
+    assert why[0].startswith("✗ 2 rows ('b', 'd'): batch job ") and "the row could not be rated" in why[0], said
+    assert why[1].startswith("✗ 1 row ('c'): {text} holds no value (NaN)"), said
+    assert "_ygpt.errors" not in said and "Run the cell again" not in said, said
+
+    uploaded = len([r for r in ygpt_server.requests if r.method == "BatchRow"])
+    _run(tmp_path, cells, YGPT_CACHE=cache)   # what the advice said: a new job for the failed rows alone
+    asked = [r.messages[-1]["text"] for r in ygpt_server.requests[:] if r.method == "BatchRow"][uploaded:]
+    assert sorted(asked) == ["Sentiment of: bad", "Sentiment of: great"], asked
+
+
+def test_a_headless_batch_without_a_reply_cache_says_a_rerun_sends_every_row(tmp_path, ygpt_server):
+    cells = ["%load_ext ygpt_magic", f"%ygpt connect {ygpt_server.address} --insecure",
+             "%config YGptMagics.batch_poll_interval = 0.02", FRAME.replace("None", "'fine'"),
+             "%%ygpt --map df --batch -m gemma-3-12b-it --out res\nSentiment of: {text}"]
+    ygpt_server.faults.fail_next(1, "INTERNAL", "the row could not be rated", method="BatchRow")
+    (said,) = _kept([o for o in _run(tmp_path, cells)["cells"][4]["outputs"] if "data" in o])
+    advice, why = said.split("\n")[1:3]
+    assert advice == ("1 row without an answer: running the notebook again sends every row again, as no "
+                      "reply cache kept the answered ones; with one set (YGPT_CACHE) a later re-run sends "
+                      "only the rows left."), said
+    assert why.startswith("✗ 1 row ('a'): batch job ") and "the row could not be rated" in why, said

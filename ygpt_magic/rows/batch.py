@@ -67,16 +67,16 @@ def run_batch(cell: MapCell, *, session: ChatSession, settings: planning.Setting
     ledger = plans.ledger(cache)
     state = plan_rows(plans, memo, endpoint, tally, ledger, secrets=secrets)
     if not state.pending:
-        return finish(state, tally, cell.out)
+        return finish(state, tally, cell.out, kept_by=ledger)
     client = get_client()
     with before_sending(f"the rows of {plans.rows.name} were being made ready for a batch job"):
         requests = _requests(plans, state)
         if _attached(jobs, requests, plans, state, tally, memo, keeper(plans, ledger)):
             if not state.pending:
-                return finish(state, tally, cell.out)
+                return finish(state, tally, cell.out, kept_by=ledger)
             requests = _requests(plans, state)
     record = BatchRecord("", cell.name, cell.out, state, requests, tally, keeper(plans, ledger),
-                         plans.options, plans.extras)
+                         plans.options, plans.extras, ledger=ledger)
     kept = partial(_kept, jobs, record)
     try:
         if not _unfinished(jobs, requests, plans, client, poll_interval, cell.out, kept):

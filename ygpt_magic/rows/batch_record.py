@@ -21,6 +21,7 @@ from ..chat import Answer, Message, RequestOptions
 from ..client.batch import BatchOutcome
 from ..client.layout import Asked
 from ..errors import BatchFailed, YGptError
+from ..ledger import Ledger
 from .attached import CacheKeeper, placed, said_placement, twins_of
 from .items import rows_of
 from .memo import RowMemo
@@ -61,6 +62,9 @@ class BatchRecord:
     #: what sending again the rows the job fails costs (costs.resent), said with the advice to
     #: (None: a job found by id, or one taken up rather than started, whose rows were not counted)
     resend: Callable[[list[int]], str] | None = None
+    #: the ledger its answers are kept through: its reply cache says what a headless notebook
+    #: run again sends (None: a job found by id)
+    ledger: Ledger | None = None
 
 
 
@@ -97,7 +101,8 @@ def collect(record: BatchRecord, client: Any, memo: RowMemo, poll_interval: floa
     finally:
         progress.close()
     resend = record.resend(unanswered) if record.resend is not None else ""
-    return finish(record.state, record.tally, out, record.task_id, progress=progress, resend=resend)
+    return finish(record.state, record.tally, out, record.task_id, progress=progress, resend=resend,
+                  kept_by=record.ledger)
 
 
 def _ended_without_answers(record: BatchRecord, progress: Progress, error: YGptError) -> None:

@@ -259,22 +259,22 @@ def _collect(results: Iterator[Any], state: RowState, memo: RowMemo, tally: Tall
 
 def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None = None,
            quiet: bool = False, progress: Progress | None = None, table: bool = False,
-           ledger: Ledger | None = None, resend: str = "") -> MapRun:
+           ledger: Ledger | None = None, resend: str = "", kept_by: Ledger | None = None) -> MapRun:
     """The run's results in the rows' shape, its summary shown (unless ``quiet``) where the
     ``progress`` bar was, or printed when there was none; ``table``: the results are a
     DataFrame of fields (``--schema``, ``--labels``), not a Series of answers; ``ledger``: the
     one the rows were sent through, which prices the summary's tokens (None: a batch job's
     results carry no tokens to price); ``resend``: what sending the rows left again costs, said
-    after the advice to (a batch job's: rows/costs.py ``resent``)."""
+    after the advice to (a batch job's: rows/costs.py ``resent``); ``kept_by``: a batch job's
+    ledger, which kept its answers (its reply cache says what a headless notebook run again
+    sends: rows/unattended.py)."""
     rows = state.rows
     repeats = set(state.repeats)
     tally.settle((a for p, a in enumerate(state.answers) if p not in state.reused and p not in repeats),
                  repeated=sum(state.answers[p] is not None for p in repeats))
     summary = priced_summary(tally, ledger)
     errors = {rows.labels[p]: line for p, line in sorted(state.errors.items())}
-    advice = unattended.left(tally, errors, ledger)
-    if advice and resend:
-        advice += f" {resend}"
+    advice = unattended.left(tally, errors, ledger or kept_by, resend)
     if advice and state.errors and rows.by_position:
         advice += (f" _ygpt.errors is keyed by row position, as {rows.name}.iloc reads them: "
                    f"the index of {rows.name} repeats labels.")

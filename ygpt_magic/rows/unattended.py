@@ -6,7 +6,8 @@ kernel keeps the answered rows for that re-run. After a headless run neither exi
 is gone, and CI's log and the saved file held no failed row's reason. So there the summary lists
 the reasons itself, one line a reason with the rows it failed (:data:`REASONS` lines, :data:`LABELS`
 rows a line, then how many more), and says what running the notebook again sends: only the rows
-left when a reply cache in auto mode recorded the answered ones, else every row again.
+left when a reply cache in auto mode recorded the answered ones, else every row again (for a
+``--batch`` cell, a new job: for the rows left alone it is billed the job's minimum, said too).
 
 The run still ends as a success: a pipeline that saves what it got goes on, as in a live
 notebook. A notebook that must not go on with failed rows says so in its next cell
@@ -29,29 +30,40 @@ from .progress import Tally
 REASONS = 5
 #: row labels shown on a reason's line; the rest are counted
 LABELS = 8
+#: the reply cache modes in which running the notebook again sends only the rows left (rerun)
+ONLY_THE_LEFT = ("auto", "replay")
 
 
-def left(tally: Tally, errors: Mapping[Any, str], ledger: Ledger | None) -> str:
-    """The advice under a run's summary: the tally's own in a live notebook, or in a batch job's
-    (no ``ledger``: its results are no reply cache's), else what a headless run can act on."""
+def left(tally: Tally, errors: Mapping[Any, str], ledger: Ledger | None, resend: str = "") -> str:
+    """The advice under a run's summary: the tally's own in a live notebook, or for a batch job
+    found by id (no ``ledger``: its answers came through no cell), else what a headless run can
+    act on. ``resend``: what sending the rows left again costs (a batch job's: costs.resent),
+    said after the advice to."""
     if ledger is None or not headless():
-        return tally.advice()
-    return advice(tally, errors, ledger.cache.mode if ledger.cache is not None else None)
+        return _then(tally.advice(), resend)
+    return advice(tally, errors, ledger.cache.mode if ledger.cache is not None else None, resend)
 
 
-def advice(tally: Tally, errors: Mapping[Any, str], cache_mode: str | None) -> str:
+def advice(tally: Tally, errors: Mapping[Any, str], cache_mode: str | None, resend: str = "") -> str:
     """What to do about the rows left after a headless run ('' when none): the live advice when
     the run halted (a refusal or an outage is said once, a cost cap or Ctrl-C says what was
     left), else what re-running the notebook sends; then the failed rows' reasons.
-    ``cache_mode``: the reply cache's mode (None: no cache)."""
+    ``cache_mode``: the reply cache's mode (None: no cache); ``resend`` is said only when a
+    re-run sends the rows left alone (a batch job's re-run sending every row is the job its
+    start line priced)."""
     said = tally.advice()
-    if not said or not errors:
-        return said
-    if not tally.halted():
+    if said and errors and not tally.halted():
         said = f"{counted(tally.left, 'row')} without an answer: {rerun(tally, cache_mode)}"
-    if tally.refusal is not None or tally.outage is not None:   # one reason, said above
-        return said
+        resend = resend if cache_mode in ONLY_THE_LEFT else ""
+    said = _then(said, resend)
+    if not said or not errors or tally.refusal is not None or tally.outage is not None:
+        return said   # a refusal or an outage: one reason, said above
     return f"{said}\n{reasons(errors)}"
+
+
+def _then(said: str, resend: str) -> str:
+    """The advice with what resending costs after it (nothing when there is no advice)."""
+    return f"{said} {resend}" if said and resend else said
 
 
 def rerun(tally: Tally, cache_mode: str | None) -> str:
