@@ -446,3 +446,23 @@ def test_a_job_id_holding_escapes_is_printed_as_pictures_wherever_it_shows(batch
     assert "There is no batch job 'fbi" in run.message   # the server does not know the id as shown
     listed = cell(batch_shell, "%ygpt batch list")
     assert "␛]0;PWNED-TITLE␇␛[2J" in listed.plain and "\x1b" not in listed.shown
+
+
+def test_a_start_counts_its_sample_of_rows_at_once_each_with_the_schema(batch_shell, ygpt_server):
+    """The start line's estimate asked the tokenizer for its sample of 20 rows one after another:
+    at the cloud's ~100 ms a round trip, 2 s added to every --batch start (and to --max-cost and
+    --dry-run, which count rows the same way). They are asked at once, each with the cell's
+    --schema, as the job's rows are read."""
+    shell = batch_shell
+    assert cell(shell, "from pydantic import BaseModel\nclass Verdict(BaseModel):\n    sentiment: str\n").ok
+    shell.user_ns["words"] = [f"word {i}" for i in range(40)]
+    round_trip = 0.3
+    ygpt_server.faults.hold_next(1000, "TokenizeCompletion", seconds=round_trip)
+    started = time.perf_counter()
+    run = cell(shell, f"%%ygpt --map words --batch -m {BATCH_MODEL} --schema Verdict --out v\nRate {{item}}")
+    elapsed = time.perf_counter() - started
+    assert run.ok, run.message
+    assert "Estimated cost ≈" in run.stdout and "✓ 40 answered" in run.stdout, run.stdout
+    counts = [r for r in ygpt_server.requests if r.method == "TokenizeCompletion"]
+    assert 10 < len(counts) <= 20 and all(r.options.get("json_schema") for r in counts), counts[0].options
+    assert elapsed < 8 * round_trip, f"{len(counts)} round trips took {elapsed:.1f} s"

@@ -208,16 +208,16 @@ class Front:
         return tokens
 
     def count_tokens_each(self, requests: Sequence[list[Message]], options: RequestOptions,
-                          slow: Callable[[], None] | None = None) -> list[int]:
+                          slow: Callable[[], None] | None = None, **extras: Any) -> list[int]:
         """:meth:`count_tokens` of each list: the replayed ones from the cache, the others asked
         all at once (``Client.count_tokens_each``) and recorded; the secrets read once for all."""
         secrets = self._secrets()
-        counts = [self._lookup("tokens", messages, options, None, _counted, secrets) for messages in requests]
+        counts = [self._lookup("tokens", messages, options, extras, _counted, secrets) for messages in requests]
         missing = [index for index, count in enumerate(counts) if count is None]
         if missing:
-            asked = self._get_client().count_tokens_each([requests[i] for i in missing], options, slow)
+            asked = self._get_client().count_tokens_each([requests[i] for i in missing], options, slow, **extras)
             for index, count in zip(missing, asked):
-                self._store("tokens", requests[index], options, {}, {"tokens": count})
+                self._store("tokens", requests[index], options, extras, {"tokens": count})
                 counts[index] = count
         return [count or 0 for count in counts]
 

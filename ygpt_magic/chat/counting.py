@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .values import Message, Turn
 
@@ -49,7 +49,7 @@ class Tokenizes(Protocol):
     def count_tokens(self, messages: list[Message], options: RequestOptions) -> int: ...
 
     def count_tokens_each(self, requests: Sequence[list[Message]], options: RequestOptions,
-                          slow: Callable[[], None] | None = None) -> list[int]: ...
+                          slow: Callable[[], None] | None = None, **extras: Any) -> list[int]: ...
 
 
 class Waiting(Protocol):

@@ -216,21 +216,22 @@ class Client:
         return len(self._call(run, options))
 
     def count_tokens_each(self, requests: Sequence[list[Message]], options: RequestOptions,
-                          slow: Callable[[], None] | None = None) -> list[int]:
+                          slow: Callable[[], None] | None = None, **extras: Any) -> list[int]:
         """:meth:`count_tokens` of each message list, asked all at once: the turns of a long chat
         that a model has not counted yet cost one round trip, not one each (98 of them were 11 s
-        at the cloud's pace). ``slow`` as in LoopThread.run (the cell's waiting line). The
-        kernel's secrets are read once for all of them, as a --map job reads them
-        (many_requests.py), not once a list."""
+        at the cloud's pace), and so do the rows a --map estimate samples. ``slow`` as in
+        LoopThread.run (the cell's waiting line); ``extras`` as for :meth:`count_tokens` (a
+        --schema), the same for every list. The kernel's secrets are read once for all of them,
+        as a --map job reads them (many_requests.py), not once a list."""
         texts = [chat_api.text_messages(messages) for messages in requests]
         secrets = self._secrets()
         for messages in texts:
-            guard.check_request(messages, {}, secrets, self._clean)
-            message_size.check(messages, {})
+            guard.check_request(messages, extras, secrets, self._clean)
+            message_size.check(messages, extras)
 
         async def run() -> list[int]:  # the SDK's tokens, for every list
             await self._ensure_reachable()
-            model = self._model(options, {})
+            model = self._model(options, extras)
             found = await asyncio.gather(*(model.tokenize(sdk_messages(messages), timeout=self.settings.timeout)
                                            for messages in texts), return_exceptions=True)
             failed = [tokens for tokens in found if isinstance(tokens, BaseException)]

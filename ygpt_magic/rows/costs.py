@@ -30,16 +30,17 @@ from .scaled import Scaled, scaled
 def count_rows(plans: RowPlanner, positions: Sequence[int], client: Tokenizes, prompt_of: Callable[[int], RowText], *,
                replies: bool = True) -> Scaled:
     """The prompt tokens of the rows at ``positions``: a sample of them asked of the tokenizer
-    (rows/scaled.py), each row's template as ``prompt_of`` filled it in and read as the model
-    reads it (``RowPlanner.read``: a classification's task and labels too), plus what the
+    at once (rows/scaled.py), each row's template as ``prompt_of`` filled it in and read as the
+    model reads it (``RowPlanner.read``: a classification's task and labels too), plus what the
     tokenizer cannot be shown (``RowPlanner.unshown_tokens``: a classifier's own instructions);
     the other rows scaled by their filled-in length. ``replies`` False: classifications, whose
     extras the tokenizer does not take (their labels and task are counted among the messages)."""
     extras = plans.extras if replies else {}
 
-    def tokens(at: int) -> int:
-        found: int = client.count_tokens(plans.read(prompt_of(positions[at])), plans.counted_by, **extras)
-        return found + plans.unshown_tokens
+    def tokens(at: Sequence[int]) -> list[int]:
+        requests = [plans.read(prompt_of(positions[a])) for a in at]
+        found = client.count_tokens_each(requests, plans.counted_by, **extras)
+        return [count + plans.unshown_tokens for count in found]
 
     return scaled([_length(prompt_of(p)) for p in positions], tokens)
 

@@ -19,7 +19,7 @@ embedding model adds marks of its own to each text (``ADDED_TOKENS``), which are
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +36,7 @@ from ..render import inert
 from ..words import counted
 from .dryrun import said_failing
 from .progress import one_line
-from .scaled import Scaled, scaled
+from .scaled import CountEach, Scaled, scaled
 from .texts import Texts
 
 #: a text of one token: its count is the chat template's tokens plus one
@@ -99,10 +99,11 @@ def first_rows(texts: Texts) -> dict[str, Any]:
     return {text: label for label, text in reversed(list(zip(texts.labels, texts.texts)))}
 
 
-def billed(client: Tokenizes, texts: Sequence[str], rows: Sequence[Any]) -> Callable[[int], int]:
-    """The tokens an embedding of the text at a position of ``texts`` is billed, by the
-    tokenizer. ``rows``: the row label of each text (None: no row), which a replay-mode miss
-    of its count names, as the run's own miss of its vector does (rows/embed.py)."""
+def billed(client: Tokenizes, texts: Sequence[str], rows: Sequence[Any]) -> CountEach:
+    """The tokens an embedding of the texts at some positions of ``texts`` is billed, by the
+    tokenizer, one text after another. ``rows``: the row label of each text (None: no row),
+    which a replay-mode miss of its count names, as the run's own miss of its vector does
+    (rows/embed.py)."""
     template = _chat_tokens(client, PROBE) - 1
 
     def tokens(position: int) -> int:
@@ -112,7 +113,7 @@ def billed(client: Tokenizes, texts: Sequence[str], rows: Sequence[Any]) -> Call
             raise miss if rows[position] is None else miss.at_row(rows[position]) from None
         return max(counted - template, 1) + ADDED_TOKENS
 
-    return tokens
+    return lambda positions: [tokens(position) for position in positions]
 
 
 def _chat_tokens(client: Tokenizes, text: str) -> int:
