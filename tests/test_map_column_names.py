@@ -54,11 +54,12 @@ def test_row_attribute_of_a_missing_column_is_refused_naming_the_columns(shell, 
     """{row.Revew}: the same columns and guess as {row['Revew']}, not only "'row' (RowView) has no
     attribute" (rows6.md, seen in passing); a probe of an underscored name stays Python's."""
     shell.user_ns["reviews"] = pd.DataFrame({"Review": ["good", "bad"]})
-    missing = cell(shell, "%%ygpt --map reviews --out r\nRate {row.Revew}")
+    shell.user_ns.pop("rated", None)
+    missing = cell(shell, "%%ygpt --map reviews --out rated\nRate {row.Revew}")
     assert not missing.ok and "Traceback" not in missing.stdout + missing.message
     assert "the row has no column 'Revew' (did you mean 'Review'?); its columns are 'Review'" in missing.message
-    assert not completions(ygpt_server) and "r" not in shell.user_ns
-    assert cell(shell, "%%ygpt --map reviews --out r\nRate {row.Review}").ok
+    assert not completions(ygpt_server) and "rated" not in shell.user_ns
+    assert cell(shell, "%%ygpt --map reviews --out rated\nRate {row.Review}").ok
     assert sent(ygpt_server) == ["Rate bad", "Rate good"]
 
 
