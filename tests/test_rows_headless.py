@@ -73,8 +73,8 @@ def test_a_headless_map_says_its_failed_rows_reasons_and_what_a_rerun_sends(tmp_
     summary, advice, *why = said.split("\n")
     assert summary.startswith("✓ 2 answered · ✗ 3 failed (2 request rejected, 1 missing value)"), said
     assert advice == ("3 rows without an answer: running the notebook again sends only those (fix "
-                      "the data of the rows not sent first); the answered rows are replayed from the reply "
-                      "cache."), said
+                      "the data of those that were not sent first); the answered rows are replayed from the "
+                      "reply cache."), said
     assert why[0].startswith("✗ 2 rows ('b', 'd'): ") and "the model cannot rate this row" in why[0], said
     assert why[1].startswith("✗ 1 row ('c'): {text} holds no value (NaN)"), said
     assert "_ygpt.errors" not in said, said   # no kernel is left to read it in
@@ -98,6 +98,19 @@ def test_without_a_reply_cache_it_says_a_rerun_sends_every_row(tmp_path, ygpt_se
     assert re.match(r"✗ 1 row \('[a-e]'\): ", why) and "the model cannot rate this row" in why, said
 
 
+def test_a_refusal_every_row_gets_says_what_running_the_notebook_again_sends(tmp_path, ygpt_server):
+    """A wrong key or folder, CI's likeliest failure: the refusal is said once, and what comes
+    after fixing it fits a run that has ended (it said "run the cell again: only the rows without
+    an answer are sent", which without a reply cache is every row)."""
+    cells = ["%load_ext ygpt_magic", f"%ygpt connect {ygpt_server.address} --insecure",
+             FRAME.replace("None", "'fine'"), "%%ygpt --map df --out res --concurrency 1\nSentiment of: {text}"]
+    ygpt_server.faults.fail_next(100, "PERMISSION_DENIED")
+    (said,) = _kept(_run(tmp_path, cells)["cells"][3]["outputs"])
+    assert "Once that is fixed, running the notebook again sends every row again, as no reply cache " \
+           "kept the answered ones" in said, said
+    assert "run the cell again" not in said.lower(), said
+
+
 def test_a_headless_batch_says_its_failed_rows_reasons_and_that_a_rerun_is_a_new_job_for_them(
         tmp_path, ygpt_server):
     """A --batch job that failed rows said the live advice ("_ygpt.errors has each one's reason.
@@ -113,8 +126,8 @@ def test_a_headless_batch_says_its_failed_rows_reasons_and_that_a_rerun_is_a_new
     summary, advice, *why = said.split("\n")
     assert summary.startswith("✓ 2 answered · ✗ 3 failed (2 batch row failed, 1 missing value)"), said
     assert advice.startswith("3 rows without an answer: running the notebook again sends only those (fix the "
-                             "data of the rows not sent first); the answered rows are replayed from the reply "
-                             "cache. Run again with --batch, those rows are a new job, billed at least "
+                             "data of those that were not sent first); the answered rows are replayed from the "
+                             "reply cache. Run again with --batch, those rows are a new job, billed at least "
                              "200,000 tokens again (≈"), said
     assert why[0].startswith("✗ 2 rows ('b', 'd'): batch job ") and "the row could not be rated" in why[0], said
     assert why[1].startswith("✗ 1 row ('c'): {text} holds no value (NaN)"), said

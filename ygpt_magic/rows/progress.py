@@ -277,15 +277,16 @@ class Tally:
         parts.append(f"cached · recorded {' – '.join(dict.fromkeys((days[0], days[-1])))}")
         return " · ".join(parts)
 
-    def advice(self) -> str:
-        """What to do about the rows left, or '' when there are none."""
+    def advice(self, again: str | None = None) -> str:
+        """What to do about the rows left, or '' when there are none. ``again``: what running it
+        again sends, where "run the cell again" cannot be done (a headless run: rows/unattended.py)."""
         left = self.left
         if not left:
             return ""
         how = "stopped" if self.stopped else "without an answer"
         rows = counted(left, "row")
         if self.refusal is not None:   # the job stopped sending at it: saying it once is the fix
-            return f"{self.refusal} {self._refused(rows)}"
+            return f"{self.refusal} {self._refused(rows, again)}"
         if self.outage is not None and not self.stopped:   # the job stopped sending at it: once
             return self.outage.advice(self.answered + self.reused, left)
         if self.budget is not None and self.budget.stopped and not self.stopped:
@@ -297,12 +298,17 @@ class Tally:
             unsent = ", not sent" if self.unsent == left else ""
             return (f"{rows} {how}{unsent}: _ygpt.errors says what is wrong with {whose} data. "
                     f"Fix that and run the cell again; the answered rows are reused.")
-        which = "were not sent" if self.unsent == self.faulty else "were not sent or were too long"
-        fix = f" (fix the data of those that {which} first)" if self.faulty else ""
         return (f"{rows} {how}: _ygpt.errors has each one's reason. Run the cell again to send "
-                f"only those{fix}; the answered rows are reused.")
+                f"only those{self.fix_first()}; the answered rows are reused.")
 
-    def _refused(self, rows: str) -> str:
+    def fix_first(self) -> str:
+        """Which rows' data to fix before sending the rows left again ('' when none failed for it)."""
+        if not self.faulty:
+            return ""
+        which = "were not sent" if self.unsent == self.faulty else "were not sent or were too long"
+        return f" (fix the data of those that {which} first)"
+
+    def _refused(self, rows: str, again: str | None = None) -> str:
         """After a refusal every row would get: how many rows the server refused, how many were
         never sent or cancelled in flight (the summary's reasons), and what a re-run sends."""
         refused = self.failures[reason_of(self.refusal)] if self.refusal is not None else 0
@@ -312,7 +318,8 @@ class Tally:
             told += (f"; as every row would be refused the same way, {_were(unsent)} not sent after the "
                      f"first refusal")
             told += f" and {_were(in_flight)} cancelled in flight" if in_flight else ""
-        return f"{told}. Once that is fixed, run the cell again: only the {rows} without an answer are sent."
+        again = again or f"run the cell again: only the {rows} without an answer are sent."
+        return f"{told}. Once that is fixed, {again}"
 
     def _stopped(self, rows: str) -> str:
         """The advice after Ctrl-C: the rows in flight were sent (and may be billed), so they are

@@ -275,14 +275,13 @@ def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None =
     summary = priced_summary(tally, ledger)
     errors = {rows.labels[p]: line for p, line in sorted(state.errors.items())}
     advice = unattended.left(tally, errors, ledger or kept_by, resend)
-    if advice and state.errors and rows.by_position:
-        advice += (f" _ygpt.errors is keyed by row position, as {rows.name}.iloc reads them: "
-                   f"the index of {rows.name} repeats labels.")
+    by_position = (f"_ygpt.errors is keyed by row position, as {rows.name}.iloc reads them: the index of "
+                   f"{rows.name} repeats labels." if advice and state.errors and rows.by_position else "")
     counts = tally.counts(errors, summary)
     tables = tables_skip_mathjax()
     if not quiet:
         joined = repeated_labels(rows, out, table or state.schema is not None)
-        notes = (advice, tally.draws(), said_cut(state.cut, rows.labels), joined, tables)
+        notes = (advice, by_position, tally.draws(), said_cut(state.cut, rows.labels), joined, tables)
         tell(summary, "\n".join(filter(None, notes)),
              progress, counts["provenance"])
     raw = {rows.labels[p]: text for p, text in sorted(state.raw.items())}

@@ -51,7 +51,7 @@ def advice(tally: Tally, errors: Mapping[Any, str], cache_mode: str | None, rese
     ``cache_mode``: the reply cache's mode (None: no cache); ``resend`` is said only when a
     re-run sends the rows left alone (a batch job's re-run sending every row is the job its
     start line priced)."""
-    said = tally.advice()
+    said = tally.advice(again=rerun(tally, cache_mode))
     if said and errors and not tally.halted():
         said = f"{counted(tally.left, 'row')} without an answer: {rerun(tally, cache_mode)}"
         resend = resend if cache_mode in ONLY_THE_LEFT else ""
@@ -68,7 +68,7 @@ def _then(said: str, resend: str) -> str:
 
 def rerun(tally: Tally, cache_mode: str | None) -> str:
     """What running the notebook again sends, as this run's reply cache leaves it."""
-    fix = " once their data is fixed" if tally.faulty == tally.left else _first(tally)
+    fix = " once their data is fixed" if tally.faulty == tally.left else tally.fix_first()
     if cache_mode == "auto":
         return (f"running the notebook again sends only those{fix}; the answered rows are replayed "
                 f"from the reply cache.")
@@ -80,13 +80,6 @@ def rerun(tally: Tally, cache_mode: str | None) -> str:
                 f"again{fix}; in auto mode (YGPT_CACHE_MODE=auto) it sends only those.")
     return (f"running the notebook again sends every row again{fix}, as no reply cache kept the "
             f"answered ones; with one set (YGPT_CACHE) a later re-run sends only the rows left.")
-
-
-def _first(tally: Tally) -> str:
-    """Which rows' data to fix before the re-run, when some failed for it (as the live advice says)."""
-    if not tally.faulty:
-        return ""
-    return f" (fix the data of the rows not sent{'' if tally.unsent == tally.faulty else ' or too long'} first)"
 
 
 def reasons(errors: Mapping[Any, str]) -> str:
