@@ -36,7 +36,8 @@ def test_a_misspelt_cyrillic_column_is_named_with_the_columns_the_frame_has(shel
 
 def test_cyrillic_fields_and_variables_get_the_messages_latin_ones_get(shell, ygpt_server):
     shell.user_ns["отзывы"] = pd.DataFrame({"текст": ["a"]})
-    assert "has no attribute 'тект'" in cell(shell, "%%ygpt --map отзывы --dry-run\n{row.тект}").message
+    assert "the row has no column 'тект' (did you mean 'текст'?)" in cell(
+        shell, "%%ygpt --map отзывы --dry-run\n{row.тект}").message
     missing = cell(shell, "%%ygpt --once --dry-run\nСводка: {отзывы2}").message
     assert "there is no variable named 'отзывы2'" in missing
 
