@@ -111,6 +111,21 @@ def test_a_refusal_every_row_gets_says_what_running_the_notebook_again_sends(tmp
     assert "run the cell again" not in said.lower(), said
 
 
+def test_a_run_the_cost_cap_stopped_says_what_running_the_notebook_again_sends(tmp_path, ygpt_server):
+    """The cap stops a run mid-way (a low guess from a run before it, as in test_max_cost_fast):
+    headless, "run the cell again with a higher --max-cost" cannot be done, and without a reply
+    cache running the notebook again sends every row."""
+    cells = ["%load_ext ygpt_magic", f"%ygpt connect {ygpt_server.address} --insecure",
+             "many = [f'short review {i:02d}' for i in range(40)]",
+             "%%ygpt --map many --max-tokens 3 --out a\nSummarise: {item}",
+             "%%ygpt --map many --max-cost 1.7 --out b\nTell me all about: {item}"]
+    (said,) = _kept(_run(tmp_path, cells)["cells"][4]["outputs"])
+    assert "Stopped at the cost cap: spent " in said, said
+    assert "With a higher --max-cost, running the notebook again sends every row again, as no reply " \
+           "cache kept the answered ones" in said, said
+    assert "run the cell again" not in said.lower(), said
+
+
 def test_a_headless_batch_says_its_failed_rows_reasons_and_that_a_rerun_is_a_new_job_for_them(
         tmp_path, ygpt_server):
     """A --batch job that failed rows said the live advice ("_ygpt.errors has each one's reason.

@@ -188,10 +188,13 @@ class Budget:
         with self._lock:
             return self._ledger.spent, self._ledger.answered
 
-    def advice(self, left: int) -> str:
-        """The line that ends a run the cap stopped."""
+    def advice(self, left: int, again: str | None = None) -> str:
+        """The line that ends a run the cap stopped; ``again``: what running it again sends, where
+        the cell cannot be run again (a headless run: rows/unattended.py)."""
         with self._lock:
             spent = self._ledger.spent
+        again = f"With a higher --max-cost, {again}" if again else (
+            "Run the cell again with a higher --max-cost to send only those; the answered rows are kept "
+            "and reused.")
         return (f"Stopped at the cost cap: spent {roubles(spent)} of {self.cap:f} ₽, "
-                f"{counted(left, 'row')} left. Run the cell again with a higher --max-cost to send "
-                f"only those; the answered rows are kept and reused.")
+                f"{counted(left, 'row')} left. {again}")

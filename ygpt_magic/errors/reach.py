@@ -110,9 +110,13 @@ class ServerStayedBusy(YGptError):
     def _tail(self) -> str:
         return f"if it keeps answering so, {where_to_look(self.server)}"
 
-    def advice(self, kept: int, left: int) -> str:
+    def advice(self, kept: int, left: int, again: str | None = None) -> str:
         """What the run's summary says under it, once for every row: how many rows are kept
-        (``kept``: answered now or reused) and that a re-run sends only the ``left`` ones."""
+        (``kept``: answered now or reused) and that a re-run sends only the ``left`` ones;
+        ``again``: what running it again sends, where the cell cannot be run again (a headless
+        run: rows/unattended.py)."""
+        if again:
+            return f"{self._head()}. Once it serves again, {again} If {self._tail().removeprefix('if ')}."
         answered = f"{counted(kept, 'row')} answered are kept" if kept else "No row was answered"
         return (f"{self._head()}. {answered}: run the cell again later (or after %ygpt connect to "
                 f"another server) and only the {counted(left, 'row')} without an answer are sent; "

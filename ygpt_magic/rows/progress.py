@@ -288,9 +288,9 @@ class Tally:
         if self.refusal is not None:   # the job stopped sending at it: saying it once is the fix
             return f"{self.refusal} {self._refused(rows, again)}"
         if self.outage is not None and not self.stopped:   # the job stopped sending at it: once
-            return self.outage.advice(self.answered + self.reused, left)
+            return self.outage.advice(self.answered + self.reused, left, again)
         if self.budget is not None and self.budget.stopped and not self.stopped:
-            return self.budget.advice(left)
+            return self.budget.advice(left, again)
         if self.stopped:
             return self._stopped(rows)
         if self.faulty == left:
