@@ -79,20 +79,17 @@ def run(kernel: Kernel, line: str) -> ChatPanel | SavedPanel | None:
     from ..panel.headless import SavedPanel
     from ..panel.side import NO_SIDE_AREA, beside
 
+    show_beside = beside() if args.side and not headless() else None  # a missing sidecar: said before any widget
     saved = saved_cell(kernel.namespace.get("__session__"), kernel.cell_id) or {}
-    earlier = stored(saved.get("outputs") or ())
-    if headless():   # no page draws a widget, and the file would keep every widget's state
-        view = SavedPanel(kernel.session, chat=args.chat, settings=lambda: kernel.settings,
-                          secrets=kernel.connection.known_secrets, earlier=earlier)
-        for said in [*view.brought_back, *([NO_SIDE_AREA] if args.side else [])]:
-            print(said)
-        return view
-    show_beside = beside() if args.side else None  # a missing sidecar is said before any widget
     panel = show_panel(kernel.session, kernel.connection.client, chat=args.chat,
-                       settings=lambda: kernel.settings, watch=kernel.on_settings,
-                       door=KernelDoor(kernel), secrets=kernel.connection.known_secrets, earlier=earlier)
+                       settings=lambda: kernel.settings, watch=kernel.on_settings, door=KernelDoor(kernel),
+                       secrets=kernel.connection.known_secrets, earlier=stored(saved.get("outputs") or ()))
     for said in panel.brought_back:
         print(said)
+    if isinstance(panel, SavedPanel):   # a run no page draws: no side area either
+        if args.side:
+            print(NO_SIDE_AREA)
+        return panel
     if show_beside is None:
         return panel
     print(show_beside(panel))

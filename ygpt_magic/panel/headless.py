@@ -4,7 +4,7 @@ There (``jupyter execute``, ``jupyter nbconvert --execute``, papermill) the pane
 saved view, as one output (panel/saved.py), and nothing draws a widget. Yet building the panel
 opened a comm per widget, and nbclient stores the state of every widget a run opened in the
 notebook's metadata, which no reader of the file can use (it has no kernel), in every run a user
-commits: the tutorial panel's notebook came to 169 KB, 13 KB without. So there the magic builds a
+commits: the tutorial panel's notebook came to 169 KB, 13 KB without. So there show_panel builds a
 :class:`SavedPanel` instead: the same view, made by the same functions (panel/shown.py), kept up
 to date as cells record turns in its chat, carrying an earlier kernel's turns as the panel does
 (panel/carried.py), and no ipywidgets object at all.

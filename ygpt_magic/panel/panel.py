@@ -45,7 +45,8 @@ from .compose import compose
 from .controls import Controls
 from .door import Door, Plain
 from .export_path import export_path
-from .saved import Part, SavedViews, View, sources, view_of, whole
+from .headless import SavedPanel
+from .saved import Part, SavedViews, View, sources, view_of
 from .shown import followed
 from .style import close_tree, styled
 from .transcript import Bubbles, KeptBlock, Transcript
@@ -64,8 +65,10 @@ def show_panel(
     door: Door | None = None,
     secrets: Callable[[], Sequence[Any]] = tuple,
     earlier: Stored | None = None,
-) -> ChatPanel:
-    """Build the panel for ``chat`` (default: follow the session's current chat) and return it.
+) -> ChatPanel | SavedPanel:
+    """Build the panel for ``chat`` (default: follow the session's current chat) and return it;
+    in a run no page draws (saving.headless), its saved view alone, with no widget at all
+    (panel/headless.py: nbclient would store every widget's state in the file).
 
     ``get_client`` is called for each request, so a ``%ygpt connect`` after the panel opened is
     honoured; ``settings()`` gives the notebook's settings at each use (the kernel's, or the
@@ -80,6 +83,8 @@ def show_panel(
     any widget exists. ``earlier``: what the saved view of the panel's cell carries, when a
     kernel drew it (panel/carried.py: turns brought back, ``brought_back`` says which, or kept).
     """
+    if headless():
+        return SavedPanel(session, chat=chat, settings=settings, secrets=secrets, earlier=earlier)
     if chat is not None:   # here, so a refused name raises before the widget object exists
         session.chat(chat)
     return ChatPanel(session, get_client, chat=chat, settings=settings, watch=watch, door=door,
@@ -114,7 +119,7 @@ class ChatPanel(widgets.VBox):
         self._live: tuple[panel_live.LiveReply, Callable[[], None]] | None = None
         self._thread: threading.Thread | None = None
         # the saved views displayed beside this panel; alone, as one output, in a run no page draws
-        self._views = SavedViews(whole if headless() else sources)
+        self._views = SavedViews(sources)
         self._secrets = secrets   # refused in the system box, masked in every reply
         self._carrying = Carrying(session, earlier)
         self.brought_back = self._carrying.brought_back  # said by %ygpt panel
@@ -153,9 +158,8 @@ class ChatPanel(widgets.VBox):
 
     def _ipython_display_(self) -> None:
         """In a kernel: the saved view (kept up to date), then the widget marked live-only, so a
-        notebook saved and reopened later shows the transcript (saving.py, panel/saved.py); in
-        a run no page draws (saving.headless), the saved view alone. Elsewhere (a terminal) only
-        the widget's text line."""
+        notebook saved and reopened later shows the transcript (saving.py, panel/saved.py).
+        Elsewhere (a terminal) only the widget's text line."""
         from IPython import get_ipython
         from IPython.display import display
 
@@ -165,8 +169,7 @@ class ChatPanel(widgets.VBox):
             return
         with self._lock:
             self._views.display(self._saved_view())
-        if not headless():   # nothing would draw it, and the file would keep it: a dead line
-            display(view, raw=True, metadata=LIVE_ONLY)
+        display(view, raw=True, metadata=LIVE_ONLY)
 
     @property
     def chat_name(self) -> str:
