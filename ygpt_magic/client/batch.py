@@ -40,7 +40,7 @@ from ..errors import (
     stopping,
 )
 from ..render.controls import visible
-from . import guard, rpc_errors
+from . import rpc_errors
 from .credentials import masked_in
 from .layout import RowLayout, layout_of
 
@@ -244,7 +244,7 @@ class BatchJobs:
         with stopping(lambda: StoppedBeforeSending(f"the {len(requests):,} rows were checked for "
                                                    f"credentials before their upload")):
             for messages in requests:
-                guard.check_request(messages, extras, secrets, client._clean)
+                client._guard(messages, extras, secrets)
 
     async def _upload(self, requests: Sequence[Messages], name: str, layout: RowLayout | None) -> str:
         """The rows as a READY dataset, its id; DatasetRejected for rows the service refuses."""

@@ -53,7 +53,7 @@ def completions(client: Client, requests: Iterable[tuple[Any, list[Message], Req
 
         async def run() -> SdkAnswer:
             started = time.monotonic()
-            guard.check_request(messages, extras, secrets, client._clean)  # a row's credential fails it alone
+            client._guard(messages, extras, secrets)  # a row's credential fails it alone
             message_size.check(messages, extras)
             try:
                 return grpc_chunk(await model.run(sdk_messages(messages), timeout=client.settings.timeout), None)
@@ -76,7 +76,7 @@ def classifications(client: Client, classifier: classifiers.Classifier, texts: I
 
     async def run(text: str) -> classifiers.Classification:
         started = time.monotonic()
-        guard.check_request([{"role": "user", "text": text}], {}, secrets, client._clean)  # fails it alone
+        client._guard([{"role": "user", "text": text}], {}, secrets)  # fails it alone
         try:
             return classifiers.classification(await model.run(text, timeout=client.settings.timeout))
         except Exception as exc:
