@@ -53,8 +53,8 @@ async def completion_stream(state: EmulatorState, context: CallContext, request:
                 await call.abort(plan.break_code, f"Injected fault: the stream broke after {call.chunks} chunks.")
             if delay := plan.delay(call.chunks):
                 await asyncio.sleep(delay)
+            call.chunks += 1   # handed over: a cancel that lands while it is sent still counts it
             yield item
-            call.chunks += 1
         if plan.break_after is not None:   # K >= the reply's length: break at its end
             await call.abort(plan.break_code, f"Injected fault: the stream broke after {call.chunks} chunks.")
         if item is not None:
