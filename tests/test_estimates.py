@@ -6,6 +6,7 @@ would refuse as too long. Each estimate is compared with what the local server t
 from __future__ import annotations
 
 import re
+import time
 from decimal import Decimal
 
 import pandas as pd
@@ -120,3 +121,34 @@ def test_embed_max_cost_just_over_the_dry_runs_estimate_lets_the_run_go(shell, y
     assert run.ok, run.message
     done = shell.user_ns["_ygpt"]
     assert done.answered == 5 and list(done.errors) == [5], (done.answered, done.errors)
+
+
+def test_embed_dry_run_asks_the_tokenizer_for_its_sample_at_once(shell, ygpt_server):
+    """The sample's counts went one after another: at the cloud's ~100 ms a round trip, 21 of them
+    (the template's and 20 texts') were 2 s before an embed --dry-run or a capped run said
+    anything. They go together, as --map's sample does."""
+    shell.user_ns["texts"] = [f"review number {n} " + "words " * (n % 7) for n in range(60)]
+    round_trip = 0.3
+    ygpt_server.faults.hold_next(1000, "TokenizeCompletion", seconds=round_trip)
+    try:
+        started = time.perf_counter()
+        dry = cell(shell, "%ygpt embed texts --dry-run")
+        elapsed = time.perf_counter() - started
+    finally:
+        ygpt_server.faults.clear()
+    assert dry.ok, dry.message
+    counts = [r for r in ygpt_server.requests if r.method == "TokenizeCompletion"]
+    assert "20 of the 60 texts counted by the tokenizer API" in dry.plain and len(counts) == 21, dry.plain
+    assert elapsed < 5 * round_trip, f"{len(counts)} counts took {elapsed:.1f} s"
+
+
+def test_a_replayed_embed_dry_run_names_the_row_whose_text_has_no_recorded_count(shell, ygpt_server, tmp_path):
+    shell.run_line_magic("config", f"YGptMagics.cache_path = {str(tmp_path / 'replies.sqlite')!r}")
+    shell.user_ns["texts"] = [f"review number {n}" for n in range(5)]
+    assert cell(shell, "%ygpt embed texts --dry-run").ok
+    recorded = len(ygpt_server.requests)
+    shell.run_line_magic("ygpt", "cache --mode replay")
+    shell.user_ns["texts"][3] = "a review edited since the recording"
+    dry = cell(shell, "%ygpt embed texts --dry-run")
+    assert not dry.ok and "row 3" in dry.message and "replay mode" in dry.message, dry.message
+    assert len(ygpt_server.requests) == recorded, "sent in replay mode"

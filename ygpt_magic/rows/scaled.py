@@ -9,7 +9,9 @@ shortest row to the longest, half spread over the characters, so where the chara
 rows are counted), and every other row is priced at its own length, between the two counted rows
 nearest to it in length (tokens grow with characters, with a fixed part a row: its template).
 The sample is asked for at once (:data:`CountEach`): one request after another, 20 of them at
-the cloud's ~100 ms were 2 s added to every --batch start, --max-cost and --dry-run.
+the cloud's ~100 ms were 2 s added to every --batch start, --max-cost and --dry-run. More texts
+to count (an embed run's texts near the model's limit, up to 100) go in waves of :data:`SAMPLE`,
+so a dry run never fires a hundred requests at a tokenizer that takes 50 a second.
 """
 
 from __future__ import annotations
@@ -91,12 +93,13 @@ class Scaled:
         return _between(self._points, self.lengths[position])
 
     def counting(self, positions: Iterable[int], count: CountEach) -> Scaled:
-        """These figures with the texts at ``positions`` counted too (by ``count``, all at once;
-        not asked when every one is counted already)."""
+        """These figures with the texts at ``positions`` counted too (by ``count``, at most
+        :data:`SAMPLE` at once; not asked when every one is counted already)."""
         asked = [p for p in dict.fromkeys(positions) if p not in self.counts]
         if not asked:
             return self
-        return replace(self, counts={**self.counts, **dict(zip(asked, count(asked), strict=True))})
+        found = [tokens for wave in range(0, len(asked), SAMPLE) for tokens in count(asked[wave:wave + SAMPLE])]
+        return replace(self, counts={**self.counts, **dict(zip(asked, found, strict=True))})
 
     def without(self, positions: Collection[int], count: CountEach) -> Scaled:
         """These figures with the texts at ``positions`` left out, and the texts left in
