@@ -4,8 +4,10 @@ results put back in the same shape.
 A list, tuple or any other iterable that can be gone through again (a generator is refused: a
 re-run would map nothing): ``{item}`` is the element (``{index}`` its position). A pandas
 DataFrame: each column is ``{column}`` whatever its name (``{product name}``, ``{2024 sales}``:
-context/interpolate.py fills braces holding a column's name before any other rule) and
-``{row['column']}``, ``{row}`` the whole row,
+context/interpolate.py fills braces holding a column's name before any other rule), also
+without the spaces around its name when no other column is that name (``{price}`` for the
+``' price'`` of a CSV header typed ``name, price``: rows/columns.py), and ``{row['column']}``,
+``{row}`` the whole row,
 ``{index}`` its index label (``_ygpt.errors`` is keyed by it, or by position when labels repeat);
 a column named ``index`` or ``row`` wins over those (rename it to reach them: see ``Rows.value``).
 A Series: ``{item}`` and ``{index}``. Results come back as a list in the items' order, or as a
@@ -14,7 +16,7 @@ Series on the DataFrame's / Series' own index (a DataFrame of the parsed fields 
 
 pandas is imported only when the value is a pandas object: ``--map`` over a list works without it.
 Columns are read once as lists (``frame.iloc[i]`` per row costs ~50 µs; 100,000 rows would pay
-that twice), each when a row first reads it (:class:`_Columns`): a frame of a thousand feature
+that twice), each when a row first reads it (rows/columns.py): a frame of a thousand feature
 columns under ``{text}`` reads one, not a thousand (3,000 × 1,000 Python floats cost seconds and
 hundreds of MB). ``{row}`` is built only when the template asks for it.
 """
@@ -25,62 +27,24 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from numbers import Number
 from typing import Any
 
 from ..errors import (
-    ColumnNotFound,
     ExpressionRaised,
     InterpolationError,
     MissingValue,
-    NoSuchField,
     OptionError,
     RowExpressionFailed,
     YGptError,
 )
-from ..words import closest, composed, look_alike
+from ..words import closest, composed, listed, look_alike
+from .columns import Columns, RowView, missing_kind, spaced_alike, unspaced
 
 #: braces left as written that could be a column's name mistyped (words, digits, spaces,
 #: hyphens, dots), and how close they must be to one: a typo (``product nme``: 0.96), not other
 #: words beside a shared one (``first name`` and ``product name``: 0.64, ``your text``: 0.6)
 _NAME_LIKE = re.compile(r"[\w .\-]+")
 _TYPO = 0.8
-
-
-class RowView:
-    """``{row}``: the row as ``column: value`` lines (what a model reads well), leaving out the
-    fields that hold no value (a ``notes: nan`` line would be read as a note); ``{row.column}``
-    and ``{row['product name']}`` read one field (checked like ``{column}``: see
-    :meth:`Rows.check_present`; a column it lacks is a ColumnNotFound naming those it has). Its fields are
-    offered apart (``_ygpt_fields_``), so a long one is shortened in the prompt and the others
-    are kept (context/values.py), rather than the joined text cut after the long one."""
-
-    def __init__(self, columns: Sequence[str], values: Sequence[Any]) -> None:
-        self._fields = dict(zip(columns, values))
-
-    def __getattr__(self, name: str) -> Any:
-        fields = self.__dict__["_fields"]
-        try:
-            return fields[name]
-        except KeyError:
-            if name.startswith("_"):   # Python's and IPython's probes: no column is meant
-                raise AttributeError(name) from None
-            raise NoSuchField(name, list(fields), closest(name, fields)) from None
-
-    def __getitem__(self, name: str) -> Any:
-        try:
-            return self._fields[name]
-        except KeyError:
-            raise ColumnNotFound(name, list(self._fields), closest(str(name), self._fields)) from None
-
-    def _ygpt_fields_(self) -> list[tuple[str, str]]:
-        """(column, text) of each field that holds a value."""
-        return [(name, str(value)) for name, value in self._fields.items() if missing_kind(value) is None]
-
-    def __str__(self) -> str:
-        return "\n".join(f"{name}: {text}" for name, text in self._ygpt_fields_())
-
-    _repr_llm_ = __str__
 
 
 class RowNames(Mapping[str, Any]):
@@ -107,27 +71,6 @@ class RowNames(Mapping[str, Any]):
         return len(self._rows.names)
 
 
-class _Columns(Mapping[str, list[Any]]):
-    """A frame's columns by name (in NFC: ``composed``), each read as a list the first time it
-    is asked for and kept: rows are planned one after another, so a column is read once."""
-
-    def __init__(self, frame: Any) -> None:
-        self._frame = frame
-        self._labels = {composed(str(c)): c for c in frame.columns}
-        self._read: dict[str, list[Any]] = {}
-
-    def __getitem__(self, name: str) -> list[Any]:
-        if name not in self._read:
-            self._read[name] = self._frame[self._labels[name]].tolist()
-        return self._read[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._labels)
-
-    def __len__(self) -> int:
-        return len(self._labels)
-
-
 class Rows:
     """The rows of one ``--map`` value, with their labels, and how results go back."""
 
@@ -143,8 +86,9 @@ class Rows:
         self._index_labels = index.tolist() if self.by_position else labels   # what {index} is
         self._items = items
         self._columns = columns or {}
+        self._unspaced = unspaced(self._columns)   # {price} for the column ' price' (rows/columns.py)
         if kind == "frame":
-            self.names = frozenset(self._columns) | {"row", "index"}
+            self.names = frozenset(self._columns) | set(self._unspaced) | {"row", "index"}
         else:
             self.names = frozenset(("item", "index"))
 
@@ -160,15 +104,21 @@ class Rows:
         user means, and hiding it behind the new 0..n-1 index would send other numbers, unsaid.
         ``{index}`` is the row's index label even when labels repeat (``pd.concat`` of frames):
         only ``_ygpt.errors`` falls back to positions then, and says so."""
-        if name in self.names and name in self._columns:
-            return self._columns[name][position]
+        if (column := self.column(name)) is not None:
+            return self._columns[column][position]
         if name == "index":   # the label, also where _ygpt.errors is keyed by position
             return self._index_labels[position]
         if name == "item" and self._items is not None:
             return self._items[position]
         if name == "row" and self.kind == "frame":
-            return RowView(list(self._columns), [column[position] for column in self._columns.values()])
+            return RowView(list(self._columns), [column[position] for column in self._columns.values()],
+                           self._unspaced)
         raise KeyError(name)
+
+    def column(self, name: str) -> str | None:
+        """The column ``{name}`` reads: the one of that name, else the one that is that name
+        with spaces around it (rows/columns.py ``unspaced``); None when it reads none."""
+        return name if name in self._columns else self._unspaced.get(name)
 
     def check_present(self, position: int, references: Collection[str]) -> None:
         """MissingValue when the template's ``references`` (``{text}``, ``{row.text}``,
@@ -196,13 +146,14 @@ class Rows:
     def _cell(self, path: str) -> str | None:
         """The name of the cell ``{path}`` reads (the column or item of ``{name}`` or
         ``{name.attr}``, the field of ``{row.field}``), or None when it reads none."""
-        if path in self._columns:   # a column named 'price.usd'
-            return path
+        if (column := self.column(path)) is not None:   # a column named 'price.usd'
+            return column
         head, _, rest = path.partition(".")
-        if head in self._columns or (head == "item" and self._items is not None):
+        if (column := self.column(head)) is not None:
+            return column
+        if head == "item" and self._items is not None:
             return head
-        field = rest.partition(".")[0]
-        return field if head == "row" and field in self._columns else None
+        return self.column(rest.partition(".")[0]) if head == "row" else None
 
     def _fill_advice(self, columns: list[str]) -> str:
         """How to leave out or fill the rows whose ``columns`` hold no value, in the user's value."""
@@ -227,7 +178,8 @@ class Rows:
         empty = {name: kind for name in reads if (kind := missing_kind(self.value(position, name))) is not None}
         if empty:
             because = f"on which {raised.expression} raised {raised.error}"
-            return MissingValue(self.labels[position], empty, self._fill_advice(list(empty)), because)
+            columns = [self.column(name) or name for name in empty]
+            return MissingValue(self.labels[position], empty, self._fill_advice(columns), because)
         return RowExpressionFailed(self.labels[position], raised, self.unknown(error))
 
     def unknown(self, error: InterpolationError) -> InterpolationError:
@@ -254,7 +206,7 @@ class Rows:
         ``unfilled``) hold a mistyped name of a column that is not a Python name: sent as written,
         every row would get the same prompt, its data nowhere in it. Other prose in braces
         (``{a few words}``) stays as written, as in any cell."""
-        for content in sorted(set(map(composed, contents)) - set(self._columns)):
+        for content in sorted(set(map(composed, contents)) - self.names):
             error = self._not_a_column(content)
             if error is not None:
                 raise error
@@ -277,13 +229,23 @@ class Rows:
 
     def _meant(self, typed: str, spaced: bool = False, cutoff: float = 0.6) -> str:
         """' Did you mean the column …? Write {…} or {row[…]}.' for the column ``typed`` most
-        likely meant ('' when none is as close as ``cutoff``); ``spaced``: only among columns that
-        are not Python names (braces around other text are prose unless they hold one of those)."""
+        likely meant ('' when none is as close as ``cutoff``), in the braces that reach it
+        (``{price}`` for ' price'); ``spaced``: only among columns that are not Python names
+        (braces around other text are prose unless they hold one of those). When that name is
+        several columns' with spaces around it, it names them all: none is picked for the user."""
         pool = [c for c in self._columns if not (spaced and c.isidentifier())]
-        column = closest(typed, pool, cutoff)
+        alike = spaced_alike(typed.strip(), self._columns)
+        column = alike[0] if alike else closest(typed, pool, cutoff)
         if column is None:
             return ""
-        return f" Did you mean the column {column!r}? Write {{{column}}} or {{row[{column!r}]}}."
+        alike = alike or spaced_alike(column.strip(), self._columns)
+        if alike:
+            ways = " or ".join(f"{{row[{c!r}]}}" for c in alike)
+            return (f" The columns {listed([repr(c) for c in alike])} are {'both' if len(alike) == 2 else 'all'} "
+                    f"'{column.strip()}' with spaces around it, so {{{column.strip()}}} reads none of them: "
+                    f"write {ways} for the one meant.")
+        brace = column.strip() if self._unspaced.get(column.strip()) == column else column
+        return f" Did you mean the column {column!r}? Write {{{brace}}} or {{row[{column!r}]}}."
 
     def _listed(self) -> str:
         return ", ".join(repr(c) for c in self._columns) or "none"
@@ -332,7 +294,7 @@ def rows_of(value: Any, name: str) -> Rows:
     if pandas is not None and isinstance(value, pandas.DataFrame):
         check_columns(value.columns, name, f"--map {name}", "a row's {name} and {row}")
         return Rows("frame", len(value), row_labels(value.index), index=value.index,
-                    columns=_Columns(value), name=name)
+                    columns=Columns(value), name=name)
     if pandas is not None and isinstance(value, pandas.Series):
         return Rows("series", len(value), row_labels(value.index), index=value.index,
                     items=value.tolist(), name=name)
@@ -350,18 +312,6 @@ def rows_of(value: Any, name: str) -> Rows:
             f"code cell (or build a list in the first place), then run this cell again.")
     items = value if isinstance(value, (list, tuple)) else list(value)
     return Rows("list", len(items), range(len(items)), items=items, name=name)
-
-
-def missing_kind(value: Any) -> str | None:
-    """What a cell with no value holds ("None", "NaN", "NA", "NaT"), or None for a value: pandas
-    writes a missing cell as NaN or None (pd.NA, NaT in typed columns), and a prompt would
-    carry each as a word."""
-    if value is None:
-        return "None"
-    pandas = sys.modules.get("pandas")
-    if pandas is not None and (value is pandas.NA or value is pandas.NaT):
-        return "NA" if value is pandas.NA else "NaT"
-    return "NaN" if isinstance(value, Number) and value != value else None
 
 
 def check_columns(columns: Iterable[Any], name: str, door: str, reader: str) -> None:
