@@ -30,7 +30,7 @@ from .caches import (
 )
 from .merges import CacheNotMerged
 from .network import HostNotFound, ProxyFailed, ProxyInTheWay, ProxyUnusable
-from .origin import CELL, DEMO, FIX, PANEL, Origin, capital, choices
+from .origin import CELL, DEMO, FIX, HEADLESS, PANEL, Origin, capital, choices
 from .reach import (
     ChatReplyUnreadable,
     HttpNotGrpc,
@@ -47,6 +47,17 @@ from .reach import (
     StreamBroken,
     StreamStalled,
     TlsFailed,
+)
+from .rows import (
+    ColumnNotFound,
+    EmptyPrompt,
+    ExpressionRaised,
+    MissingValue,
+    NoSuchField,
+    RowExpressionFailed,
+    RowFailed,
+    RowSize,
+    RowTooLong,
 )
 from .service import (
     AuthFailed,
@@ -97,21 +108,13 @@ from .work import (
     BatchNotCollected,
     BatchUnknown,
     CancelledInFlight,
-    ColumnNotFound,
     DataExtraMissing,
     DatasetRejected,
-    EmptyPrompt,
-    ExpressionRaised,
     ImageError,
     ImagesNotTaken,
-    MissingValue,
     NoChatEndpoint,
-    NoSuchField,
     NotSent,
     ReplyNotValid,
-    RowExpressionFailed,
-    RowSize,
-    RowTooLong,
     SchemaError,
     SidecarMissing,
     ToolError,
@@ -120,7 +123,7 @@ from .work import (
 from .writes import FileNotWritten, FolderNotCopied
 
 __all__ = [
-    "CELL", "DEMO", "FIX", "PANEL", "Origin", "capital", "choices",
+    "CELL", "DEMO", "FIX", "HEADLESS", "PANEL", "Origin", "capital", "choices",
     "AuthFailed", "AuthStopped", "BatchFailed", "BatchNotCollected", "BatchUnknown", "CacheLocked", "CacheMiss",
     "CancelledInFlight",
     "CacheMaskUnfinished", "CacheNotCleared", "CacheNotHere", "CacheNotMasked", "CacheNotMerged",
@@ -134,7 +137,7 @@ __all__ = [
     "ImageError",
     "FileNotWritten", "FolderIsCredential", "FolderNotCopied", "FolderMismatch", "ImagesNotTaken",
     "IndexUnusable", "InternalError", "InterpolationError", "MessageTooLarge", "MissingValue", "ModelNotFound",
-    "ExpressionRaised", "RowExpressionFailed", "ColumnNotFound", "NoSuchField",
+    "ExpressionRaised", "RowExpressionFailed", "RowFailed", "ColumnNotFound", "NoSuchField",
     "NoChatEndpoint", "NoInputHere", "NoSources", "NotSent",
     "NotebookError", "NothingToFix", "OAuthNotExchanged", "OperationGone", "OperationUnreachable", "OptionError",
     "PermissionDenied",

@@ -7,12 +7,14 @@ message takes none: its model is picked in the model list, and it is sent again.
 advises one of those words its message as a function of an :class:`Origin` (errors/base.py), and
 the panel shows ``error.words(PANEL)`` where a cell shows ``str(error)``, which is ``CELL``'s;
 ``%ygpt fix`` shows ``error.said_for(FIX)`` (errors/base.py), and ``ygpt-magic demo PROMPT``, in
-a shell, ``error.words(DEMO)``.
+a shell, ``error.words(DEMO)``. A run over rows in a notebook run headless (nbclient: ``jupyter
+execute``, papermill) words its rows' reasons as ``HEADLESS``: once the run has ended, nobody can
+run its cell again, and its kernel, with ``_ygpt`` and the answers a re-run would reuse, is gone.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Origin:
     environ: str = "run os.environ['{name}'] = '{value}' in a cell (or export {name}={value} before starting Jupyter)"
     system: bool = True
     longer: str | None = "use a model with a longer context (%ygpt models lists each model's)"
+    kernel: bool = True   # the kernel is there after the request: _ygpt can be read, a re-run reuses its answers
 
     def model(self, name: str) -> str:
         """How to send with the model ``name`` instead."""
@@ -68,6 +71,9 @@ def capital(text: str) -> str:
 CELL = Origin(text="the cell", again="run the cell again", verbatim="run the cell with --no-interpolate",
               flags=True, pick="run the cell with --model {}", retrying="running the cell again",
               written="the cell's text", several="several cells")
+#: a cell of a notebook run headless: the notebook is what is run again, in a new kernel (what
+#: that sends of a run over rows, its summary says: rows/unattended.py)
+HEADLESS = replace(CELL, again="run the notebook again", retrying="running the notebook again", kernel=False)
 PANEL = Origin(text="the panel's message", again="send it again", verbatim=None, flags=False,
                pick="pick {} in the model list", retrying="sending it again",
                written="the panel's message", several="several messages")

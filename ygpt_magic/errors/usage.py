@@ -10,7 +10,7 @@ from typing import Literal
 from ..words import look_alike
 from .base import Worded, YGptError
 from .origin import Origin, capital
-from .work import ExpressionRaised
+from .rows import ExpressionRaised
 
 
 class OptionError(YGptError):

@@ -1,19 +1,16 @@
 """Errors of the work a cell does beyond one reply: tools and typed answers, prompts over data
-and batch jobs, pictures.
+and batch jobs, pictures (a row's own failures: errors/rows.py).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import NamedTuple
 
 from ..modelname import model_name
 from ..words import counted
 from .base import YGptError, _clean
-from .origin import CELL, PANEL, capital
+from .origin import CELL, PANEL, Origin, capital
 from .service import RefusedForEvery
-from .too_long import ContextTooLong
 
 
 class ToolError(YGptError):
@@ -29,18 +26,34 @@ class ReplyNotValid(YGptError):
     """A typed answer did not validate against its schema; the reply itself was kept: a cell's
     in ``_ygpt.text`` (and its chat, unless ``in_chat`` is False: ``--once`` records no turn), a
     ``--map`` row's (``row``: its label as Python writes it) in ``_ygpt.raw[row]``, the row left
-    without a result (see :meth:`of_row`). ``fix``: what to change besides running it again."""
+    without a result (see :meth:`of_row`). ``fix``: what to change besides running it again.
+    A row's is worded for where its run is (errors/origin.py: after a headless run no kernel
+    holds ``_ygpt.raw`` nor the answers a re-run reuses), and :meth:`reason` says it naming no
+    row, as errors/rows.py ``RowFailed.reason`` does, for the rows that failed so alike."""
 
     LOOSEN = "loosen the schema (Optional fields, plainer types)"
 
     def __init__(self, schema: str, problem: str, *, row: str | None = None, in_chat: bool = True,
                  fix: str = LOOSEN) -> None:
-        where = (f"The raw text is in _ygpt.text{' and the turn is in the chat' if in_chat else ''}; "
-                 f"run the cell again" if row is None else
-                 f"Its raw text is in _ygpt.raw[{row}] and the row has no result; run the cell "
-                 f"again to ask for this row again (rows with a result are reused)")
-        super().__init__(f"The answer does not fit the schema {schema}: {problem}. {where}, or {fix}.")
-        self.schema, self.problem, self.fix = schema, problem, fix
+        self.schema, self.problem, self.fix, self.row = schema, problem, fix, row
+        cell = (f"The raw text is in _ygpt.text{' and the turn is in the chat' if in_chat else ''}; "
+                f"run the cell again")
+        super().__init__(lambda origin: self._said(cell if row is None else self._of_row(origin, row)))
+
+    def _said(self, where: str) -> str:
+        return f"The answer does not fit the schema {self.schema}: {self.problem}. {where}, or {self.fix}."
+
+    @staticmethod
+    def _of_row(origin: Origin, row: str | None) -> str:
+        """Where a row's raw text is (``row`` None: not said) and how to ask for it again."""
+        if not origin.kernel:
+            return f"The row has no result; {origin.again} to ask for it again"
+        raw = f"Its raw text is in _ygpt.raw[{row}] and the" if row is not None else "The"
+        return f"{raw} row has no result; {origin.again} to ask for this row again (rows with a result are reused)"
+
+    def reason(self, origin: Origin = CELL) -> str:
+        """The message naming no row (a row's: without where its raw text is kept)."""
+        return self._said(self._of_row(origin, None)) if self.row is not None else self.words(origin)
 
     @classmethod
     def unfinished(cls, schema: str, status: str) -> ReplyNotValid:
@@ -78,147 +91,6 @@ def _raised(error: BaseException) -> str:
     except Exception:
         detail = ""
     return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
-
-
-class MissingValue(YGptError):
-    """A ``--map`` row whose template reads a cell that holds no value (None, NaN, pd.NA, NaT):
-    the prompt would carry the word "nan" or "None" as if it were the text, and be paid for, so
-    that row fails before it is sent and the others run. ``found``: each reference → its kind;
-    ``fix``: how to drop or fill such rows in the user's own value; ``because``: what the empty
-    value would have done, when not that (an ``{expression}`` over it raised, a ``{row}`` with
-    no field left would send the bare template)."""
-
-    def __init__(self, row: object, found: dict[str, str], fix: str,
-                 because: str = "which the prompt would carry as text") -> None:
-        references = " and ".join(f"{{{reference}}}" for reference in found)
-        kinds = ", ".join(found.values())
-        super().__init__(
-            f"Row {row!r}: {references} {'holds' if len(found) == 1 else 'hold'} no value "
-            f"({kinds}), {because}, so this row was not sent. {fix}, then run the cell again."
-        )
-        self.row, self.found = row, found
-
-
-class EmptyPrompt(YGptError):
-    """A ``--map`` row whose filled-in prompt is empty or only spaces (an empty string in the
-    column): there is nothing to ask, so the row fails before it is sent, and the summary
-    counts it as its data's fault ("empty prompt"), as it counts a NaN ("missing value"),
-    not as an option the user set wrong."""
-
-    def __init__(self, row: object) -> None:
-        super().__init__(f"Row {row!r} gives an empty prompt; give the cell text around its {{names}}, "
-                         f"or leave that row out.")
-        self.row = row
-
-
-@dataclass(frozen=True)
-class ExpressionRaised:
-    """An ``{expression}`` of a cell that raised (context/expressions.py): ``expression`` as
-    written with its braces, ``error`` as "TypeError: …", ``reads`` the names its code reads."""
-
-    expression: str
-    error: str
-    reads: frozenset[str]
-
-
-class RowExpressionFailed(YGptError):
-    """A ``--map`` row whose ``{expression}`` raised over that row's own values (``{text[10]}``
-    on a short text): only that row fails, named, with what was raised, and the others run, as
-    for a row with a missing value. ``cell``: the error the cell is refused with when the
-    expression raised on every row alike, a mistake in the expression rather than in the data."""
-
-    def __init__(self, row: object, raised: ExpressionRaised, cell: YGptError) -> None:
-        super().__init__(
-            f"Row {row!r}: evaluating {raised.expression} over this row's values raised {raised.error}, "
-            f"so this row was not sent. Fix that row's data, or make the expression handle such "
-            f"values (it runs once for each row, like a code cell), then run the cell again; the "
-            f"other rows are not affected.")
-        self.row, self.cell = row, cell
-
-
-class ColumnNotFound(KeyError):
-    """``{row['name']}`` over a frame with no column ``name``: a KeyError, as pandas raises, whose
-    text (shown in the cell's error) names the columns there are and the one most likely meant."""
-
-    def __init__(self, name: object, columns: list[str], meant: str | None) -> None:
-        super().__init__(name)
-        self.text = _no_column(name, columns, meant)
-
-    def __str__(self) -> str:
-        return self.text
-
-
-class NoSuchField(AttributeError):
-    """``{row.name}`` over a frame with no column ``name``: an AttributeError, as Python raises
-    (``hasattr`` and ``getattr`` with a default stay true), whose text the cell's error quotes:
-    the columns there are and the one most likely meant."""
-
-    def __init__(self, name: str, columns: list[str], meant: str | None) -> None:
-        super().__init__(_no_column(name, columns, meant), name=name)
-
-
-def _no_column(name: object, columns: list[str], meant: str | None) -> str:
-    guess = f" (did you mean {meant!r}?)" if meant else ""
-    return f"the row has no column {name!r}{guess}; its columns are {', '.join(map(repr, columns)) or 'none'}"
-
-
-class RowSize(NamedTuple):
-    """How big a too-long ``--map`` row's texts are: ``value``, the characters of the longest
-    value it reads (a text); ``text``, the characters of its filled-in text and ``--system`` together."""
-
-    value: int
-    text: int
-
-
-class RowTooLong(YGptError):
-    """A ``--map`` row whose prompt alone is over the context budget: only that row fails, so
-    the message names it and gives advice about its data (the cell's own advice, to split the
-    text into several cells, means nothing for one row among thousands), and the planning's
-    way to make room (``too_long``: a bigger budget, or a model with a longer context).
-    ``reads``: the row's names the template reads, longest value first (through an
-    ``{expression}`` too), the values to shorten; ``size``: the row's sizes when the longest is a
-    text, from which the example cut of it is worked out (:func:`fitting_cut`)."""
-
-    def __init__(self, row: object, too_long: ContextTooLong, reads: list[str], name: str,
-                 size: RowSize | None = None) -> None:
-        needed, budget = too_long.needed, too_long.budget
-        size_words = (f"needs {needed:,} tokens, over the context budget of {budget:,}"
-                      f"{too_long.room.said(budget) if too_long.room else ''}" if needed is not None
-                      and budget is not None else "is too long for the model's context")
-        way = too_long.more_room(CELL)
-        super().__init__(
-            f"Row {row!r}: the prompt {size_words}, so this row was not sent. {_shorten(reads, too_long, size)}"
-            f"{',' if way else ' or'} leave such rows out of {name}"
-            f"{f', or {way}' if way else ''}; the other rows are not affected.{'' if way else too_long.none_holds()}")
-        self.needed, self.budget, self.row = needed, budget, row
-
-
-def _shorten(reads: list[str], too_long: ContextTooLong, size: RowSize | None) -> str:
-    """What to shorten in a too-long row: the values it reads, with a cut of the longest one that
-    would fit (a fixed number did not: ``[:2000]`` of a shorter value cuts nothing), or, when
-    even that value left out would not do, the cell's own text too."""
-    values = " and ".join(f"{{{r}}}" for r in reads) or "its values"
-    if not reads or size is None or too_long.needed is None or too_long.budget is None:
-        return f"Shorten what it reads from {values}"
-    keep = fitting_cut(size, too_long.needed, too_long.budget)
-    if keep is None:
-        return (f"Shorten the cell's own text (and --system) as well as what it reads from {values} "
-                f"(cutting {{{reads[0]}}} alone would not make it fit)")
-    return f"Shorten what it reads from {values} (e.g. {{{reads[0]}[:{keep}]}} in the cell)"
-
-
-def fitting_cut(size: RowSize, needed: int, budget: int) -> int | None:
-    """The characters of the longest value to keep so the row fits ``budget`` tokens, rounded
-    down to two figures; None when that leaves almost nothing (the rest is too long alone).
-
-    The tokenizer counted the whole row, not the value, so a token is taken to be the row's
-    average characters per token, and the cut aims at nine tenths of the budget to allow for it."""
-    per_token = size.text / needed
-    keep = min(size.value, size.text) - (needed - 0.9 * budget) * per_token
-    if keep < 20:
-        return None
-    figures: int = 10 ** max(0, len(str(int(keep))) - 2)
-    return int(keep) // figures * figures
 
 
 class ToolRoundsExceeded(ToolError):
@@ -331,7 +203,7 @@ class NotSent(YGptError):
 
     def __init__(self, refusal: RefusedForEvery) -> None:
         self.refusal = refusal
-        super().__init__(f"{self._WHAT} {refusal}")
+        super().__init__(lambda origin: f"{self._WHAT} {refusal.words(origin)}")
 
 
 class CancelledInFlight(NotSent):

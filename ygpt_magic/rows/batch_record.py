@@ -23,6 +23,7 @@ from ..client.layout import Asked
 from ..errors import BatchFailed, YGptError
 from ..ledger import Ledger
 from .attached import CacheKeeper, placed, said_placement, twins_of
+from .failures import Failure
 from .items import rows_of
 from .memo import RowMemo
 from .polling import read, wait
@@ -151,15 +152,15 @@ def _read_back(record: BatchRecord, outcome: BatchOutcome) -> None:
     record.tally.total = count
     record.state = RowState(rows_of(range(count), record.task_id), [None] * count, [None] * count,
                             pending=positions if positions is not None else list(range(uploaded)),
-                            secrets=record.state.secrets)
+                            secrets=record.state.secrets, origin=record.state.origin)
     record.held = list(record.state.pending)
     if positions is not None:   # twins name rows of the cell: upload offsets are not those
         record.state.twins = twins_of(outcome.layout, positions, count)
     not_held = sorted(set(range(count)) - set(record.state.pending) - set(record.state.repeats))
     for position in not_held:
-        record.state.errors[position] = (f"not in batch job {record.task_id}: the cell that started it "
-                                         f"did not upload this row (answered before, not sendable, or "
-                                         f"repeating an uploaded row's prompt)")
+        record.state.errors[position] = Failure.said(
+            f"not in batch job {record.task_id}: the cell that started it did not upload this row "
+            f"(answered before, not sendable, or repeating an uploaded row's prompt)")
     record.requests, record.out = [list(messages) for messages in outcome.requests], None
     record.asked = outcome.layout.asked if outcome.layout is not None else None
     said = said_placement(record.task_id, outcome.layout, uploaded,
@@ -181,7 +182,7 @@ def _apply(record: BatchRecord, outcome: BatchOutcome, memo: RowMemo, progress: 
         text = outcome.answers[offset]
         if text is None:
             reason = outcome.errors.get(offset, "no answer")
-            state.fail(position, f"batch job {record.task_id}: {reason}")
+            state.fail(position, Failure.said(f"batch job {record.task_id}: {reason}"))
             tally.failures["batch row failed"] += len(rows)
         elif state.answers[position] is None:
             taken = state.accept(position, Answer(text))

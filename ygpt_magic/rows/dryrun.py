@@ -45,7 +45,7 @@ def dry_run(plans: RowPlanner, client: Any, *, batch: bool = False, memo: RowMem
     would reuse (``cache``: ``Front.peeking``, to which a row with no recording is a row to send)."""
     count = len(plans.rows)
     state = _planned(plans, memo or RowMemo(), endpoint, cache, secrets)
-    prompts, failing = {p: state.prompt(p) for p in state.pending}, state.errors
+    prompts, failing = {p: state.prompt(p) for p in state.pending}, {p: f.text for p, f in state.errors.items()}
     sending = list(prompts)
     counted_rows = count_rows(plans, sending, client, prompts.__getitem__)
     model, tokens = model_name(plans.options.model).short, counted_rows.said("row")

@@ -22,6 +22,7 @@ from ..chat import Answer, Usage
 from ..chat.prices import roubles, saved
 from ..chat.values import LOCAL_SERVER
 from ..errors import (
+    CELL,
     CancelledInFlight,
     ContextTooLong,
     NotSent,
@@ -30,11 +31,13 @@ from ..errors import (
     TextTooLong,
     TextTooLongToClassify,
     TextTooLongToEmbed,
+    YGptError,
 )
 from ..words import counted
 
 if TYPE_CHECKING:
     from ..chat.budget import Budget
+    from ..errors import Origin
 
 #: a sent row's failures that are its data's: the server refused its text as too long, and would again
 DATA_REFUSALS = (ContextTooLong, TextTooLong, TextTooLongToClassify, TextTooLongToEmbed)
@@ -50,8 +53,10 @@ def _kind(kind: type[BaseException]) -> str:
     return _CAMEL.sub(" ", kind.__name__).lower()
 
 
-def one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or reason_of(error)
+def one_line(error: BaseException, origin: Origin = CELL) -> str:
+    """``error``'s message on one line, its advice worded for ``origin`` (errors/origin.py)."""
+    said = error.words(origin) if isinstance(error, YGptError) else str(error)
+    return " ".join(said.split()) or reason_of(error)
 
 
 @dataclass

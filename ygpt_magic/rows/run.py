@@ -43,10 +43,11 @@ from ..errors.stops import kept_presses
 from ..ledger import Cache, Ledger
 from . import unattended
 from .costs import capped
+from .failures import failure, run_origin
 from .items import Rows, rows_of
 from .memo import RowMemo
 from .plans import Expand, RowPlanner, before_sending, planner, said_cut
-from .progress import RunCounts, Tally, one_line
+from .progress import RunCounts, Tally
 from .progress_bar import Progress, tell
 from .state import RowState
 from .stoppable import bar, run_job
@@ -122,7 +123,7 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
     request is sent once (module docstring, step 2)."""
     count = len(plans.rows)
     state = RowState(plans.rows, [None] * count, [None] * count, schema=plans.schema, prompts=[None] * count,
-                     cut=plans.cut, secrets=secrets)
+                     cut=plans.cut, secrets=secrets, origin=run_origin())
     failures: list[YGptError] = []
     replayed: set[str] = set()   # the keys the reply cache answered in this run
     first: dict[str, int] = {}     # a pending row's key → its position: a later row with it is a twin
@@ -133,7 +134,7 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
             plan = plans.plan_or_failure(position)
             if isinstance(plan, YGptError):
                 failures.append(plan)
-                state.errors[position] = one_line(plan)
+                state.errors[position] = failure(plan, state.origin)
                 continue
             key = state.keys[position] = request_key(kind="reply", endpoint=endpoint_kind(endpoint),
                                                      options=plan.options, messages=plan.messages,
@@ -163,8 +164,8 @@ def plan_rows(plans: RowPlanner, memo: RowMemo, endpoint: str, tally: Tally, led
                     tally.cached += 1
     _refuse_alike(failures, count)
     tally.reads_row = plans.reads_row
-    for failure in failures:
-        tally.fail(failure, sent=False)
+    for unsent in failures:
+        tally.fail(unsent, sent=False)
     return state
 
 
@@ -239,7 +240,7 @@ def _collect(results: Iterator[Any], state: RowState, memo: RowMemo, tally: Tall
         position, messages = sent
         rows = state.rows_of(position)   # the row sent and its twins: one answer, or one reason, for all
         if error is not None:
-            for _ in state.fail(position, one_line(error)):
+            for _ in state.fail(position, failure(error, state.origin)):
                 tally.fail(error)
         else:
             spent(answer)
@@ -273,8 +274,10 @@ def finish(state: RowState, tally: Tally, out: str | None, task_id: str | None =
     tally.settle((a for p, a in enumerate(state.answers) if p not in state.reused and p not in repeats),
                  repeated=sum(state.answers[p] is not None for p in repeats))
     summary = priced_summary(tally, ledger)
-    errors = {rows.labels[p]: line for p, line in sorted(state.errors.items())}
-    advice = unattended.left(tally, errors, ledger or kept_by, resend)
+    failed = sorted(state.errors.items())
+    errors = {rows.labels[p]: said.text for p, said in failed}
+    reasons = {rows.labels[p]: said.reason for p, said in failed}
+    advice = unattended.left(tally, reasons, ledger or kept_by, resend)
     by_position = (f"_ygpt.errors is keyed by row position, as {rows.name}.iloc reads them: the index of "
                    f"{rows.name} repeats labels." if advice and state.errors and rows.by_position else "")
     counts = tally.counts(errors, summary)

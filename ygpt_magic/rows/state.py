@@ -11,11 +11,11 @@ from typing import Any
 
 from ..chat import Answer
 from ..client.credentials import Credential
-from ..errors import ReplyNotValid, YGptError
+from ..errors import CELL, Origin, ReplyNotValid, YGptError
 from ..exchange import taken_in
+from .failures import Failure, failure
 from .items import Rows
 from .plans import RowText
-from .progress import one_line
 
 
 @dataclass
@@ -23,12 +23,13 @@ class RowState:
     """The rows' keys and answers while a run fills them in; with a ``schema``, each answer's
     validated value too (an answer that does not validate is a failed row, its text kept in
     ``raw``, not as the row's answer). ``secrets``: the kernel's own credentials, masked in
-    every answer as it is taken in (:meth:`accept`)."""
+    every answer as it is taken in (:meth:`accept`); ``origin``: where the run is, which the
+    failed rows' reasons word their advice for (rows/failures.py ``run_origin``)."""
 
     rows: Rows
     keys: list[str | None]
     answers: list[Answer | None]
-    errors: dict[int, str] = field(default_factory=dict)
+    errors: dict[int, Failure] = field(default_factory=dict)
     pending: list[int] = field(default_factory=list)
     reused: set[int] = field(default_factory=set)      # answered before this run: not counted
     prompts: list[RowText | None] = field(default_factory=list)   # a pending row's filled-in texts
@@ -39,6 +40,7 @@ class RowState:
     secrets: Sequence[Credential] = ()
     #: a pending row → the later rows whose request repeats its own: sent once, answered alike
     twins: dict[int, list[int]] = field(default_factory=dict)
+    origin: Origin = CELL
 
     def accept(self, position: int, answer: Answer) -> Answer | YGptError:
         """Take row ``position``'s answer in: the one way every row's answer comes in (sent,
@@ -55,7 +57,7 @@ class RowState:
                 self.raw[position] = answer.text
                 self._share(position)
                 for row in self.rows_of(position):   # each row's reason names its own label
-                    self.errors[row] = one_line(error.of_row(repr(self.rows.labels[row])))
+                    self.errors[row] = failure(error.of_row(repr(self.rows.labels[row])), self.origin)
                 return error.of_row(repr(self.rows.labels[position]))
         self.answers[position] = answer
         self.errors.pop(position, None)
@@ -63,9 +65,9 @@ class RowState:
         self._share(position)
         return answer
 
-    def fail(self, position: int, reason: str) -> list[int]:
-        """Row ``position`` failed for ``reason`` (one line), and so did its twins (the same
-        request, the same reason on each): the rows that failed, for the tally to count each."""
+    def fail(self, position: int, reason: Failure) -> list[int]:
+        """Row ``position`` failed for ``reason``, and so did its twins (the same request, the
+        same reason on each): the rows that failed, for the tally to count each."""
         self.errors[position] = reason
         self._share(position)
         return self.rows_of(position)
@@ -83,7 +85,8 @@ class RowState:
         """Row ``position``'s outcome (answer, typed value, reason, unfitting text) on its twins."""
         for twin in self.twins.get(position, ()):
             self.answers[twin] = self.answers[position]
-            for kept in (self.parsed, self.raw, self.errors):
+            outcomes: tuple[dict[int, Any], ...] = (self.parsed, self.raw, self.errors)
+            for kept in outcomes:
                 if position in kept:
                     kept[twin] = kept[position]
                 else:

@@ -5,7 +5,8 @@ In a live notebook the advice points at ``_ygpt.errors`` and at running the cell
 kernel keeps the answered rows for that re-run. After a headless run neither exists: the kernel
 is gone, and CI's log and the saved file held no failed row's reason. So there the summary lists
 the reasons itself, one line a reason with the rows it failed (:data:`REASONS` lines, :data:`LABELS`
-rows a line, then how many more), and says what running the notebook again sends: only the rows
+rows a line, then how many more: rows share a line by the reason their failure carries naming no
+row, rows/failures.py, not by their messages taken apart), and says what running the notebook again sends: only the rows
 left when a reply cache in auto mode recorded the answered ones, else every row again (for a
 ``--batch`` cell, a new job: for the rows left alone it is billed the job's minimum, said too).
 
@@ -34,23 +35,24 @@ LABELS = 8
 ONLY_THE_LEFT = ("auto", "replay")
 
 
-def left(tally: Tally, errors: Mapping[Any, str], ledger: Ledger | None, resend: str = "") -> str:
+def left(tally: Tally, reasons: Mapping[Any, str], ledger: Ledger | None, resend: str = "") -> str:
     """The advice under a run's summary: the tally's own in a live notebook, or for a batch job
     found by id (no ``ledger``: its answers came through no cell), else what a headless run can
-    act on. ``resend``: what sending the rows left again costs (a batch job's: costs.resent),
-    said after the advice to."""
+    act on. ``reasons``: each failed row's label → its reason naming no row (rows/failures.py
+    ``Failure.reason``); ``resend``: what sending the rows left again costs (a batch job's:
+    costs.resent), said after the advice to."""
     if ledger is None or not headless():
         return _then(tally.advice(), resend)
-    return advice(tally, errors, ledger.cache.mode if ledger.cache is not None else None, resend)
+    return advice(tally, reasons, ledger.cache.mode if ledger.cache is not None else None, resend)
 
 
 def advice(tally: Tally, errors: Mapping[Any, str], cache_mode: str | None, resend: str = "") -> str:
     """What to do about the rows left after a headless run ('' when none): the live advice when
     the run halted (a refusal or an outage is said once, a cost cap or Ctrl-C says what was
-    left), else what re-running the notebook sends; then the failed rows' reasons.
-    ``cache_mode``: the reply cache's mode (None: no cache); ``resend`` is said only when a
-    re-run sends the rows left alone (a batch job's re-run sending every row is the job its
-    start line priced)."""
+    left), else what re-running the notebook sends; then the failed rows' reasons (``errors``:
+    label → reason naming no row). ``cache_mode``: the reply cache's mode (None: no cache);
+    ``resend`` is said only when a re-run sends the rows left alone (a batch job's re-run
+    sending every row is the job its start line priced)."""
     said = tally.advice(again=rerun(tally, cache_mode))
     if said and errors and not tally.halted():
         said = f"{counted(tally.left, 'row')} without an answer: {rerun(tally, cache_mode)}"
@@ -83,10 +85,11 @@ def rerun(tally: Tally, cache_mode: str | None) -> str:
 
 
 def reasons(errors: Mapping[Any, str]) -> str:
-    """The failed rows grouped by reason, most rows first: ``✗ 2 rows (1, 3): <reason>``."""
+    """The failed rows grouped by their reasons (label → reason naming no row), most rows first:
+    ``✗ 2 rows (1, 3): <reason>``."""
     rows: defaultdict[str, list[Any]] = defaultdict(list)
     for label, reason in errors.items():
-        rows[_unnamed(reason, label)].append(label)
+        rows[reason].append(label)
     grouped = sorted(rows.items(), key=lambda item: -len(item[1]))
     lines = [f"✗ {counted(len(labels), 'row')} ({_labels(labels)}): {reason}"
              for reason, labels in grouped[:REASONS]]
@@ -94,16 +97,6 @@ def reasons(errors: Mapping[Any, str]) -> str:
         rest = sum(len(labels) for _, labels in grouped[REASONS:])
         lines.append(f"✗ and {counted(len(grouped) - REASONS, 'more reason')} ({counted(rest, 'row')})")
     return "\n".join(lines)
-
-
-def _unnamed(reason: str, label: Any) -> str:
-    """A row's reason without its label (errors/work.py starts it ``Row 'c': ``), so the rows
-    one data problem failed share a line: ``Row 'c' gives an empty prompt`` → ``The row gives…``."""
-    named = f"Row {label!r}"
-    if reason.startswith(f"{named}: "):
-        reason = reason[len(named) + 2:]
-        return reason[:1].upper() + reason[1:]
-    return f"The row{reason[len(named):]}" if reason.startswith(f"{named} ") else reason
 
 
 def _labels(labels: list[Any]) -> str:
