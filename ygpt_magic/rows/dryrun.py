@@ -92,8 +92,9 @@ def _planned(plans: RowPlanner, memo: RowMemo, endpoint: str, cache: Cache | Non
 
 def said_failing(failing: Mapping[int, str], labels: Sequence[Any], *, unsent: bool = True) -> str:
     """The rows the run would fail (their one-line reasons, by position), named as its
-    ``_ygpt.errors`` would name them: the first few, and the first one's reason. ``unsent``:
-    all of them before sending them (else some are sent, and refused by the server)."""
+    ``_ygpt.errors`` would name them: the first few, and the first one's reason, which names
+    its row itself (so not again before it). ``unsent``: all of them before sending them (else
+    some are sent, and refused by the server)."""
     first = next(iter(failing))
     reason = failing[first]
     how = " without being sent" if unsent else ""
@@ -101,4 +102,4 @@ def said_failing(failing: Mapping[int, str], labels: Sequence[Any], *, unsent: b
         return f"One row would fail{how}, as in the run: {reason}"
     shown = some_of([repr(labels[p]) for p in list(failing)[:CUT_SHOWN]], len(failing))
     return (f"{len(failing):,} rows would fail{how}, as in the run: rows {shown} "
-            f"(row {labels[first]!r}: {reason})")
+            f"(the first: {reason})")
