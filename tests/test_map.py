@@ -163,7 +163,8 @@ def test_dry_run_counts_a_row_the_run_would_fail_apart_and_names_it(shell, ygpt_
     shell.user_ns["many"] = ["", " ", *[f"w{i}" for i in range(40)], "", ""]
     big = cell(shell, "%%ygpt --map many --dry-run\n{item}")
     assert "44 rows (40 to send, 4 that would fail)" in big.plain
-    assert "4 rows would fail without being sent, as in the run: rows 0, 1, 42 and 1 more (the first: Row 0 gives an empty prompt" in big.plain
+    assert ("4 rows would fail without being sent, as in the run: rows 0, 1, 42 and 1 more "
+            "(the first: Row 0 gives an empty prompt") in big.plain
     assert "of the 40 rows counted by the tokenizer API" in big.plain
 
 
