@@ -73,3 +73,15 @@ def test_labels_read_such_a_column_by_its_name_without_spaces(shell, ygpt_server
     assert run.ok, run.message
     texts = [r.messages[-1]["text"] for r in ygpt_server.requests if r.method in ("Classify", "FewShotClassify")]
     assert sorted(texts) == ["kettle at 5", "lamp at 7"]
+
+
+def test_embed_and_similar_find_the_column_by_its_name_without_the_spaces(shell, ygpt_server):
+    shell.user_ns["df"] = pd.read_csv(io.StringIO("id, review\n1, broken on arrival\n2, works fine\n"))
+    run = cell(shell, "%ygpt embed df --column review --out v")
+    assert run.ok, run.message
+    assert shell.user_ns["v"].shape[0] == 2
+    found = cell(shell, "%ygpt similar arrived broken --in df --column review --top 1")
+    assert found.ok and "broken on arrival" in found.plain, found.message
+    shell.user_ns["two"] = pd.DataFrame({" review": ["a"], "review ": ["b"]})
+    both = cell(shell, "%ygpt embed two --column review")
+    assert not both.ok and "' review'" in both.message and "'review '" in both.message, both.message

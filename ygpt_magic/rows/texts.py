@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import OptionError
 from ..words import matching, some_of
+from .columns import unspaced
 from .items import check_columns, row_labels
 
 #: rows named at most in a "not text" message
@@ -73,6 +74,8 @@ def _column(frame: Any, name: str, column: str | None, command: str) -> list[Any
         raise OptionError(f"%ygpt {command}: {name} is a DataFrame; say which column holds the "
                           f"texts with --column C. Its columns are {columns}.")
     found = matching(column, frame.columns)   # in either Unicode form, as typed
+    if found is None:   # ' price' of a CSV header 'name, price', as {price} reads it in --map
+        found = unspaced(c for c in frame.columns if isinstance(c, str)).get(column.strip())
     if found is None:
         raise OptionError(f"%ygpt {command}: the DataFrame {name} has no column {column!r}. Its "
                           f"columns are {columns}.")
