@@ -165,3 +165,33 @@ def test_a_headless_batch_without_a_reply_cache_says_a_rerun_sends_every_row(tmp
                       "reply cache kept the answered ones; with one set (YGPT_CACHE) a later re-run sends "
                       "only the rows left."), said
     assert why.startswith("✗ 1 row ('a'): batch job ") and "the row could not be rated" in why, said
+
+
+def test_a_run_stopped_at_the_runners_timeout_says_what_running_the_notebook_again_sends(tmp_path, ygpt_server):
+    """nbclient (papermill, `jupyter execute`) interrupts a cell that outruns its timeout, as
+    Ctrl-C does: the summary said "Run the cell again to send only those", which nobody can do
+    once the run has ended."""
+    import nbclient
+    import nbformat
+
+    ygpt_server.faults.hold_next(100, "Completion", seconds=30, after=4)
+    cells = ["%load_ext ygpt_magic", f"%ygpt connect {ygpt_server.address} --insecure",
+             "many = [f'review {i:02d}' for i in range(30)]",
+             "%%ygpt --map many --out a\nSummarise: {item}"]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("YC_", "YGPT_"))}
+    environ.update({"YC_API_KEY": "dummy-key-for-the-local-server", "YC_FOLDER_ID": "local-folder",
+                    "PYTHONPATH": str(ROOT)})
+    client = nbclient.NotebookClient(notebook, timeout_func=lambda cell: 6 if "--map" in cell.source else 90,
+                                     interrupt_on_timeout=True, allow_errors=True,
+                                     kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
+    try:
+        client.execute(env=environ)
+    finally:
+        ygpt_server.faults.clear()
+    outputs = json.loads(json.dumps(notebook))["cells"][3]["outputs"]
+    said = "\n".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in outputs)
+    assert re.search(r"Stopped: \d+ rows left", said), outputs
+    assert "Running the notebook again sends every row again" in said, said
+    assert "run the cell again" not in said.lower(), said
+    assert outputs[-1]["evalue"].startswith("The run interrupted this cell, as Ctrl-C does"), outputs[-1]

@@ -60,7 +60,10 @@ def as_usage_error(error: YGptError) -> UsageError:
     (it goes to stderr), so the log said ``Exception encountered at "In [2]":`` and nothing else.
     """
     _clear_frames(error)
-    stops_the_run = isinstance(error, _STOPPING_THE_RUN) or headless()
+    unattended = headless()
+    if unattended and isinstance(error, Interrupted):
+        error = error.unattended()
+    stops_the_run = isinstance(error, _STOPPING_THE_RUN) or unattended
     usage = (_run_stopper(type(error)) if stops_the_run else UsageError)(visible(str(error)))
     usage.error = error  # type: ignore[attr-defined]  # on the instance: the class must stay UsageError itself
     return usage

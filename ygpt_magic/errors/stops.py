@@ -140,9 +140,16 @@ class Interrupted(YGptError):
     that hung), whose traceback says where: the cell is then recorded as a stopped cell, for
     `%ygpt fix` and `{Err[N]}` (context/cells.py), as a plain cell Ctrl-C stopped is."""
 
-    def __init__(self, in_code: KeyboardInterrupt | None = None) -> None:
-        super().__init__("Ctrl-C stopped this cell; cells queued after it (Run All) are not run.")
+    def __init__(self, in_code: KeyboardInterrupt | None = None, said: str = "") -> None:
+        super().__init__(said or "Ctrl-C stopped this cell; cells queued after it (Run All) are not run.")
         self.in_code = in_code
+
+    def unattended(self) -> Interrupted:
+        """The same stop in a run no page draws (papermill, ``jupyter execute``), where nobody
+        pressed Ctrl-C: the runner interrupts a cell that outruns its time limit."""
+        return Interrupted(self.in_code, "The run interrupted this cell, as Ctrl-C does (a cell that outruns "
+                                         "the runner's time limit is interrupted: papermill's "
+                                         "--execution-timeout, nbclient's timeout); the cells after it are not run.")
 
 
 class AuthStopped(YGptError):

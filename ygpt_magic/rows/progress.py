@@ -297,7 +297,7 @@ class Tally:
         if self.budget is not None and self.budget.stopped and not self.stopped:
             return self.budget.advice(left, again)
         if self.stopped:
-            return self._stopped(rows)
+            return self._stopped(rows, again)
         if self.faulty == left:
             whose = "its" if left == 1 else "each one's"
             unsent = ", not sent" if self.unsent == left else ""
@@ -326,15 +326,17 @@ class Tally:
         again = again or f"run the cell again: only the {rows} without an answer are sent."
         return f"{told}. Once that is fixed, {again}"
 
-    def _stopped(self, rows: str) -> str:
-        """The advice after Ctrl-C: the rows in flight were sent (and may be billed), so they are
-        told apart from those never sent, as a re-run pays for them again."""
+    def _stopped(self, rows: str, again: str | None = None) -> str:
+        """The advice after Ctrl-C (in a headless run, nbclient's interrupt at its timeout): the
+        rows in flight were sent (and may be billed), so they are told apart from those never
+        sent, as a re-run pays for them again."""
         not_sent = self.total - self.reused - self.answered - self.failed - self.cancelled
         cancelled = self.cancelled
         in_flight = (f", {cancelled:,} sent, not answered (will be sent again and paid again on the "
                      f"re-run)" if cancelled else "")
-        return (f"Stopped: {rows} left ({not_sent:,} not sent{in_flight}, {self.failed:,} failed). Run "
-                f"the cell again to send only those; the answered rows are kept and reused.")
+        again = again or "run the cell again to send only those; the answered rows are kept and reused."
+        left = f"{rows} left ({not_sent:,} not sent{in_flight}, {self.failed:,} failed)"
+        return f"Stopped: {left}. {again[0].upper()}{again[1:]}"
 
 
 def shared_draw(temperature: float | None, repeats: int, reads_row: bool = True) -> str:
