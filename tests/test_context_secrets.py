@@ -113,3 +113,21 @@ def test_fix_refused_for_a_key_in_the_failed_cell_says_which_cell_to_change(shel
     result = cell(shell, "%ygpt fix")
     assert_refused(result, ygpt_server, f"remove it from cell {n}", f"run cell {n} again, then %ygpt fix")
     assert "leave that reference out" not in result.message
+
+
+#: someone else's API key (not the kernel's): only its published shape finds it
+FOREIGN = "AQVN" + "k7Rz2pQw9XbT4mLs8VnC1dYh6GfJ3eKa0uI"
+
+
+@pytest.mark.parametrize("where", ["table cell", "long string"])
+def test_a_foreign_key_where_a_value_is_cut_is_not_sent_in_part(shell, ygpt_server, where):
+    """A value cut to its first characters could end in a key's first 35 of 39 characters, which
+    no published shape matches: the guard let most of someone's key go (context8 finding 1)."""
+    pd = pytest.importorskip("pandas")
+    line = "ERROR request failed " + "x" * 107 + " headers={'Authorization': 'Api-Key " + FOREIGN + "'}"
+    shell.user_ns.update(logs=pd.DataFrame({"message": [line]}), whole="." * 7960 + " Api-Key " + FOREIGN)
+    reference = "{logs}" if where == "table cell" else "{whole}"
+    run = cell(shell, f"%%ygpt --once\nWhy did these requests fail? {reference}")
+    sent = " ".join(m["text"] for r in completions(ygpt_server) for m in r.messages)
+    assert FOREIGN[:12] not in sent and FOREIGN[:12] not in run.shown, sent[-300:]
+    assert run.ok or "API key" in run.message, run.message

@@ -26,7 +26,7 @@ from conftest import cell
 from test_map_batch import BATCH_MODEL
 from test_panel import send, widget_comm  # noqa: F401 (widget_comm: a fixture)
 
-from ygpt_magic import errors
+from ygpt_magic import errors, keyshapes
 from ygpt_magic.client.credentials import LOCAL_DUMMY_KEY
 from ygpt_magic.keyshapes import _crc32c, sighted
 
@@ -276,3 +276,11 @@ def test_near_misses_are_sent(shell, ygpt_server):
     result = cell(shell, f"%%ygpt --once --no-interpolate\n{text}")
     assert result.ok, result.message
     assert sighted(text) is None and text in repr(list(ygpt_server.requests))
+
+
+def test_a_cut_inside_a_token_that_opens_like_a_key_leaves_the_token_out():
+    key = "AQVN" + "k7Rz2pQw9XbT4mLs8VnC1dYh6GfJ3eKa0uI"
+    text = f"header={key} trailer"
+    assert keyshapes.cut(text, text.index(key) + 30) == "header="     # most of a key: none of it
+    assert keyshapes.cut(text, len(text) - 3) == f"header={key} trai"   # a whole key: the guard's
+    assert keyshapes.cut("plain words of prose", 9) == "plain wor"

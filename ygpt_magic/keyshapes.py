@@ -188,6 +188,10 @@ _WRAP = (r"(?:[\n\u00ad\u200b](?<=[A-Za-z0-9_.=-][\n\u00ad\u200b])|\r\n(?<=[A-Za
 _OPENING = re.compile("|".join(shape.opening for shape in SHAPES))
 #: no published shape is shorter (an API key: AQVN and 35 more)
 _SHORTEST = 39
+#: longer than any published shape (an IAM token is under 300 characters)
+_LONGEST = 400
+#: a character a key's token may hold (as the wrapped-token reading takes them)
+_TOKEN_CHAR = re.compile(r"[A-Za-z0-9_.=-]")
 #: the lines a wrapped token may span (a narrow column)
 _WRAP_LINES = 4
 
@@ -244,6 +248,21 @@ def looks_like(text: str) -> str | None:
     if sighting is not None:
         return sighting.kind
     return "a Yandex Cloud key or token" if mask_all(text) != text else None
+
+
+def cut(text: str, at: int) -> str:
+    """``text[:at]``, but a token cut short there that holds a shape's opening is left out from
+    that opening on: a value cut to its first characters (a long string, a table's cell, a
+    traceback) could end in a key's first 35 of 39 characters, which no published shape matches,
+    so the guard would let most of someone's key go to the model. A token is at most a few
+    hundred characters (an IAM token), so only that far back is read."""
+    if at >= len(text) or not _TOKEN_CHAR.match(text, at):
+        return text[:at]
+    start = at
+    while start > max(0, at - _LONGEST) and _TOKEN_CHAR.match(text, start - 1):
+        start -= 1
+    opening = _OPENING.search(text, start, at)
+    return text[:opening.start()] if opening else text[:at]
 
 
 def mask_all(text: str) -> str:

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 
 from IPython.core.error import UsageError
 
+from .. import keyshapes
 from ..errors import InterpolationError, Interrupted, capital
 from .tracebacks import cells_passed, format_error
 
@@ -131,7 +132,7 @@ class NotebookCells:
     def _keep(self, error: BaseException, count: int, cell_id: str | None) -> None:
         text = format_error(error, self._cell_name)
         if len(text) > MAX_ERROR_CHARS:
-            text = text[:MAX_ERROR_CHARS] + f"\n… {len(text) - MAX_ERROR_CHARS:,} characters left out"
+            text = keyshapes.cut(text, MAX_ERROR_CHARS) + f"\n… {len(text) - MAX_ERROR_CHARS:,} characters left out"
         self.errors[count] = CellError(count, type(error).__name__, text, cell_id,
                                        interrupted=isinstance(error, KeyboardInterrupt),
                                        through=cells_passed(error, self._cell_count))

@@ -48,6 +48,7 @@ from dataclasses import dataclass
 from types import FrameType, ModuleType
 from typing import TYPE_CHECKING, NoReturn
 
+from .. import keyshapes
 from ..errors import InterpolationError, capital
 from . import fields
 from .limits import Limits
@@ -134,7 +135,8 @@ def bounded(text: str, summary: str | None, max_chars: int, *, cut: bool = False
     left_out = len(text) - max_chars
     marker = f"\n… {left_out:,} characters left out"
     what = summary or f"{len(text):,} characters"
-    return Rendered(text[:max_chars] + marker, f"{what}, cut to the first {max_chars:,} characters", True)
+    return Rendered(keyshapes.cut(text, max_chars) + marker, f"{what}, cut to the first {max_chars:,} characters",
+                    True)
 
 
 def _text(value: object, limits: Limits) -> Rendered:
@@ -239,7 +241,7 @@ def _left_out(rows: pd.Index, columns: int, shown: int, shortened: int) -> str:
 
 def _cell(item: object) -> str:
     text = " ".join(str(item).split()).replace("|", "\\|")
-    return text if len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…"
+    return text if len(text) <= CELL_CHARS else keyshapes.cut(text, CELL_CHARS - 1) + "…"
 
 
 def _array(numpy: ModuleType, array: np.ndarray, limits: Limits) -> Rendered:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from .. import keyshapes
 from ..context.limits import Limits
 from ..context.values import ADDRESS_WHY, holds_address, render
 from ..context.values import bounded as values_bounded
@@ -72,7 +73,7 @@ def _bounded_json(value: Any, max_chars: int) -> tuple[str, int]:
         pieces.append(text)
         size, nulled = size + len(text), nulled + nulls
         if size > max_chars:
-            return "".join(pieces)[:max_chars] + _left_out(path), nulled
+            return keyshapes.cut("".join(pieces), max_chars) + _left_out(path), nulled
     return "".join(pieces), nulled
 
 
