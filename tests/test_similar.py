@@ -87,6 +87,30 @@ def test_vectors_of_a_frame_sorted_since_they_were_made_are_refused_before_the_q
     assert shell.user_ns["_ygpt"].results["body"].iloc[0] == "cats sleep in the sun"
 
 
+def test_vectors_made_before_a_row_was_edited_are_refused_naming_the_row_and_the_rerun_sends_only_it(
+        shell, ygpt_server):
+    """findings/meaning8.md 1: a row edited after %ygpt embed --out v kept its old text's vector
+    in v, and --vectors v ranked it by that vector and showed it with its new text, silently (the
+    memo has no vector of the new text to compare with, so the row was trusted as after a
+    restart). The kernel knows which texts v was made of: the edited row is named, nothing is
+    sent, and the advised command sends that row alone, after which --vectors v ranks right."""
+    shell.user_ns["df"] = pd.DataFrame({"t": ["cats sleep in the sun", "tax returns due in April",
+                                              "cats hate the rain"]}, index=["a", "b", "c"])
+    assert cell(shell, "%ygpt embed df --column t --out v").ok
+    shell.user_ns["df"].loc["a", "t"] = "dogs bark loudly"
+    ygpt_server.reset()
+    run = cell(shell, "%ygpt similar cats --in df --column t --vectors v --top 2")
+    message = assert_clear_error(run, "--vectors v does not fit df", "row 'a'", "edited",
+                                 "%ygpt embed df --column t --out v", "leave out --vectors")
+    assert "'b'" not in message and "'c'" not in message, message
+    assert embedded(ygpt_server) == []
+    assert cell(shell, "%ygpt embed df --column t --out v").ok
+    assert embedded(ygpt_server) == ["dogs bark loudly"]
+    run = cell(shell, "%ygpt similar cats --in df --column t --vectors v --top 2")
+    assert run.ok, run.message
+    assert "a" not in list(shell.user_ns["_ygpt"].results.index)
+
+
 @pytest.mark.parametrize(("value", "words"), [
     (np.array([["a"] * 256] * 4), ["(4 × 256 numbers: a row of each text's vector)", "<U1"]),
     (np.zeros((3, 256), dtype=np.float32), ["(4 × 256 numbers", "shape (3, 256)"]),

@@ -12,8 +12,9 @@ prompts: ``✓ 100 answered (70 sent; 30 repeat an earlier row's text)``.
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -49,11 +50,25 @@ Tag = TypeVar("Tag")
 
 
 class VectorMemo:
-    """The vectors this kernel made, by endpoint kind, model and text."""
+    """The vectors this kernel made, by endpoint kind, model and text, and the matrices its runs
+    returned, each with the texts of its rows while it lives (:meth:`texts_of`)."""
 
     def __init__(self, limit: int = MEMO_LIMIT) -> None:
         self._vectors: OrderedDict[MemoKey, Any] = OrderedDict()
         self._limit = limit
+        self._matrices: dict[int, tuple[weakref.ref[Any], Sequence[str]]] = {}
+
+    def made(self, matrix: Any, texts: Sequence[str]) -> None:
+        """Remember that row i of ``matrix`` (a run's) is the vector of ``texts[i]``: a row of
+        NAME edited since holds a text the memo may have no vector of, which only this says."""
+        self._matrices = {key: entry for key, entry in self._matrices.items() if entry[0]() is not None}
+        self._matrices[id(matrix)] = (weakref.ref(matrix), list(texts))
+
+    def texts_of(self, matrix: Any) -> Sequence[str] | None:
+        """The texts ``matrix`` was made of, row by row, when a run of this kernel made this
+        very array (None: made elsewhere, copied, loaded from a file, or in a kernel before)."""
+        ref, texts = self._matrices.get(id(matrix), (None, None))
+        return texts if ref is not None and ref() is matrix else None
 
     def get(self, key: MemoKey) -> Any:
         return self._vectors.get(key)
@@ -123,7 +138,9 @@ def embed(texts: Texts, model: str, embedder: Embedder, *, quiet: bool = False) 
     progress = None
     if state.pending:
         progress = _send(state, model, embedder, tally, quiet)
-    return _finish(state, tally, progress, quiet, embedder.ledger)
+    done = _finish(state, tally, progress, quiet, embedder.ledger)
+    embedder.memo.made(done.embeddings, texts.texts)
+    return done
 
 
 def _memo_key(embedder: Embedder, model: str, text: str) -> MemoKey:

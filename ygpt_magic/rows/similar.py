@@ -1,7 +1,7 @@
 """``%ygpt similar TEXT --in NAME``: the rows of NAME closest in meaning to TEXT.
 
 The whole flow after the command has parsed its line and capped the cost: NAME's vectors (embedded,
-or ``--vectors VAR`` checked against this kernel's memo), TEXT's vector, the ranking
+or ``--vectors VAR`` checked against the texts this kernel made it of and its memo), TEXT's vector, the ranking
 (rows/vectors.py) and the rows as a DataFrame (a list of dicts without pandas). A run whose
 embedding of NAME stops short returns that embedding run, whose summary says why, and TEXT is
 not sent.
@@ -10,14 +10,15 @@ not sent.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import OptionError, TextTooLongToEmbed
+from ..words import some_of
 from .embed import DIMENSIONS, Embedder, EmbedRun, embed
 from .scaled import sample_positions
-from .texts import Texts
+from .texts import NAMED, Texts
 from .vectors import UNIT_TOLERANCE, rank, unit_rows
 
 #: the column of ``_ygpt.results`` that holds each row's similarity, unless NAME has one so named
@@ -67,7 +68,9 @@ def given_vectors(namespace: Mapping[str, Any], name: str, texts: Texts, embedde
             f"%ygpt similar: --vectors {name}, but there is no variable named {name!r} in the "
             f"notebook. Make it with {redo} --out {name}, give --vectors the name an earlier "
             f"%ygpt embed wrote with --out, or leave out --vectors.")
-    given = Given(checked_vectors(namespace[name], name, len(texts.texts), redo), name, redo)
+    value = namespace[name]
+    given = Given(checked_vectors(value, name, len(texts.texts), redo), name, redo)
+    check_texts(embedder.memo.texts_of(value), texts, redo, name)
     given.check(texts, embedder, ())
     return given
 
@@ -136,8 +139,9 @@ def check_rows(vectors: Any, texts: Texts, remembered: Callable[[str], Any], ran
     filtered since ``%ygpt embed`` made the matrix keeps its row count, so the shape check does
     not see it, and the ranking would quietly name the wrong rows. The ``ranked`` rows (those
     shown) and an even sample of the others are compared: a few dot products. Rows the memo does
-    not hold (after a restart) cannot be compared and are trusted; ``redo`` is the embed command
-    that makes the matrix again."""
+    not hold cannot be compared here (after a restart they are trusted; a matrix this kernel made
+    is held to its texts by :func:`check_texts`); ``redo`` is the embed command that makes the
+    matrix again."""
     import numpy as np
 
     for position in dict.fromkeys([*ranked, *sample_positions(len(texts.texts))]):
@@ -152,6 +156,24 @@ def check_rows(vectors: Any, texts: Texts, remembered: Callable[[str], Any], ran
                 f"sorted, filtered or edited after {name} was made (or {name} comes from another "
                 f"model). Run {redo} --out {name} again, or leave out --vectors (the vectors made "
                 f"earlier are reused from the memo).")
+
+
+def check_texts(made: Sequence[str] | None, texts: Texts, redo: str, name: str) -> None:
+    """``--vectors NAME`` that a run of this kernel made (``made``: the texts of its rows, None
+    when it is not known): OptionError naming the rows whose text is not the one their vector was
+    made of. A row edited since holds a text the memo has no vector of, so :func:`check_rows`
+    cannot see it, and its old text's vector would rank it under the new text."""
+    if made is None:
+        return
+    changed = [repr(label) for label, now, then in zip(texts.labels, texts.texts, made) if now != then]
+    if changed:
+        rows = f"row {changed[0]}" if len(changed) == 1 else f"rows {some_of(changed[:NAMED], len(changed))}"
+        raise OptionError(
+            f"%ygpt similar: --vectors {name} does not fit {texts.name}: {rows} of {texts.name} "
+            f"{'holds' if len(changed) == 1 else 'hold'} another text than when %ygpt embed made "
+            f"{name} ({texts.name} was sorted, filtered or edited since), so {name} would rank "
+            f"{'it' if len(changed) == 1 else 'them'} by the old text's vector. Run {redo} --out "
+            f"{name} again (it sends only the texts not embedded yet), or leave out --vectors.")
 
 
 def results_frame(texts: Texts, positions: Any, scores: Any) -> tuple[Any, str]:
