@@ -304,6 +304,32 @@ def test_dry_run_counts_the_tokens_an_embedding_is_billed_not_a_chat_request(she
     assert estimated < as_chat - slack, (estimated, as_chat)
 
 
+def test_dry_run_prices_only_the_texts_the_run_sends_as_its_cost_cap_does(shell, ygpt_server, magics):
+    """findings/meaning8.md 4: after a run, the dry run priced every text as if it were sent
+    (300 texts, ≈0.03 ₽) while the run, and its --max-cost, sent and priced only the 2 edited;
+    with every text embedded it still priced them all, where the run said none was sent again.
+    It says how many are already embedded and where, and prices the rest, by the run's tokens."""
+    magics.max_cost_per_cell = 100
+    docs = shell.user_ns["docs"] = list(CATS)
+    assert cell(shell, "%ygpt embed docs").ok
+    docs[1] = "Tax returns are due in May this year."
+    dry = cell(shell, "%ygpt embed docs --dry-run")
+    assert dry.ok, dry.message
+    assert ("4 texts to embed (3 already embedded by this kernel's earlier runs: nothing is sent for "
+            "them; 1 to send)") in dry.shown, dry.shown
+    estimated = int(re.search(r"([\d,]+) tokens in all", dry.shown).group(1).replace(",", ""))
+    ygpt_server.reset()
+    assert cell(shell, "%ygpt embed docs").ok
+    assert embedded(ygpt_server) == [docs[1]]
+    assert estimated == shell.user_ns["_ygpt"].usage.input_tokens
+    ygpt_server.reset()
+    dry = cell(shell, "%ygpt embed docs --dry-run")
+    assert dry.ok, dry.message
+    assert ("4 texts, all already embedded by this kernel's earlier runs: the run would send none of "
+            "them") in dry.shown, dry.shown
+    assert "Estimated cost" not in dry.shown and ygpt_server.requests == []
+
+
 def test_a_notebook_of_embed_similar_and_dry_runs_replays_with_no_server(shell, ygpt_server, cache_file):
     shell.user_ns["docs"] = CATS
     lines = ["%ygpt embed docs --dry-run", "%ygpt embed docs --out v --max-cost 5",
@@ -317,7 +343,9 @@ def test_a_notebook_of_embed_similar_and_dry_runs_replays_with_no_server(shell, 
     ygpt_server.reset()
     replayed = [cell(shell, line) for line in lines]
     assert all(run.ok for run in replayed), [run.message for run in replayed]
-    assert replayed[0].shown == recorded[0].shown and replayed[2].shown == recorded[2].shown
+    assert replayed[2].shown == recorded[2].shown
+    assert "4 texts to embed" in recorded[0].shown   # recorded before the run: every text priced
+    assert "4 texts, all already embedded in the reply cache: the run would send none" in replayed[0].shown
     assert ygpt_server.requests == []
 
 

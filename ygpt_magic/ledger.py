@@ -42,6 +42,7 @@ class Cache(Protocol):
     def recorded_answer(self, messages: Sequence[Message], options: RequestOptions,
                         extras: Mapping[str, Any] | None, answer: Answer) -> None: ...
     def replayed_vector(self, text: str, model: str) -> RecordedVector | None: ...
+    def holds_vector(self, text: str, model: str) -> bool: ...
     def recorded_vector(self, text: str, model: str, vector: RecordedVector) -> None: ...
 
 
@@ -103,6 +104,11 @@ class Ledger:
         if found is not None:
             self.accounts.add(self.source, model, Usage.read_only(found.tokens), mode=self.mode, replayed=True)
         return found
+
+    def holds_vector(self, text: str, model: str) -> bool:
+        """Whether the cache would replay ``text``'s vector by ``model``, asked without
+        replaying or counting it (a dry run and a cost cap price only what will be sent)."""
+        return self.cache is not None and self.cache.holds_vector(text, model)
 
     def kept_vector(self, text: str, model: str, vector: RecordedVector) -> None:
         """A sent text's vector kept in the cache, when one is on."""

@@ -46,7 +46,7 @@ def run(kernel: Kernel, line: str) -> None:
     cache = front(kernel, f"embed {args.name}", no_cache=args.no_cache)
     embedder = _embedding.embedder(kernel, cache, concurrency=args.concurrency)
     if args.dry_run:   # counted through the reply cache, as a cell's dry run
-        display(dry_run(found, model, tokenizer(kernel, cache)(), kernel.session.accounts.prices,
+        display(dry_run(found, model, embedder, tokenizer(kernel, cache)(), kernel.session.accounts.prices,
                         kernel.connection.known_secrets()), raw=True)
         return
     _embedding.cap(kernel, embedder, cache, args.max_cost, f"%ygpt embed {args.name}",

@@ -97,9 +97,10 @@ class Embedder:
         return self.memo.get(_memo_key(self, key_model(model), text))
 
     def unsent(self, texts: Iterable[str], model: str) -> list[str]:
-        """The distinct ``texts`` the memo has no vector of by ``model``: what a run would send,
-        and so what its cost cap counts (the reply cache may still replay some of them)."""
-        return [text for text in dict.fromkeys(texts) if self.remembered(text, model) is None]
+        """The distinct ``texts`` neither the memo nor the reply cache has a vector of by
+        ``model``: what a run would send, and so what its dry run and its cost cap price."""
+        return [text for text in dict.fromkeys(texts)
+                if self.remembered(text, model) is None and not self.ledger.holds_vector(text, key_model(model))]
 
 
 @dataclass

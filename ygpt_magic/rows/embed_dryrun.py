@@ -4,7 +4,8 @@ embedded, and what it would cost (embeddings have no output tokens).
 The run sends each distinct text once, so the dry run prices each distinct text once. The count
 comes from the tokenizer API, asked for a bounded sample of them (every text when there are few),
 the others scaled by their length, as ``--map --dry-run`` does (rows/scaled.py); the output says
-which. Every text is counted, also those a re-run would take from the memo or the reply cache.
+which. The texts the run would take from the memo or the reply cache are said apart and priced at
+nothing, as the run and its cost cap take them (Embedder.unsent): one estimate for all three.
 A text the run would fail is counted apart and named: one holding a credential (refused before
 sending), and one over the tokens an embedding model takes (:data:`LIMIT`, refused by the
 server): the texts whose length puts them near it are counted by the tokenizer, so that is a
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..chat import Message, RequestOptions
 from ..chat.counting import Tokenizes
@@ -38,6 +39,9 @@ from .dryrun import said_failing
 from .progress import one_line
 from .scaled import CountEach, Scaled, scaled
 from .texts import Texts
+
+if TYPE_CHECKING:
+    from .embed import Embedder
 
 #: a text of one token: its count is the chat template's tokens plus one
 PROBE = "."
@@ -138,24 +142,54 @@ def _user(text: str) -> list[Message]:
     return [{"role": "user", "text": text}]
 
 
-def dry_run(texts: Texts, model: str, client: Tokenizes, prices: PriceTable,
+def dry_run(texts: Texts, model: str, embedder: Embedder, client: Tokenizes, prices: PriceTable,
             secrets: Sequence[Credential]) -> dict[str, str]:
-    """The bundle ``--dry-run`` shows for ``%ygpt embed``, its cost by ``prices``. A text that
-    holds one of ``secrets`` or is too long to embed is counted apart and its row named, as the
-    run names it in ``_ygpt.errors`` (it fails that text alone), not as a refusal of the whole
-    command."""
-    found = priced(texts, model, client, prices, secrets)
+    """The bundle ``--dry-run`` shows for ``%ygpt embed``, its cost by ``prices``: the texts the
+    run would send (``embedder``'s memo and reply cache hold the others, said apart and priced
+    at nothing, as the run and its cost cap take them: Embedder.unsent). A text that holds one
+    of ``secrets`` or is too long to embed is counted apart and its row named, as the run names
+    it in ``_ygpt.errors`` (it fails that text alone), not as a refusal of the whole command."""
+    unsent = set(embedder.unsent(texts.texts, model))
+    sending = [position for position, text in enumerate(texts.texts) if text in unsent]
+    held, where = _held(texts, model, embedder, sending)
+    start = f"Dry run (embed, model {model_name(model).short}): {counted(len(texts.texts), 'text')}"
+    if not sending:
+        head = f"{start}, all already embedded{where}: the run would send none of them. Nothing was sent."
+        return inert.bundle(inert.bold(head), plain=head)
+    pending = Texts(texts.name, [texts.texts[p] for p in sending], [texts.labels[p] for p in sending], texts.source)
+    found = priced(pending, model, client, prices, secrets)
     tokens, failing = found.tokens, found.failing
-    what = f"{counted(len(texts.texts), 'text')} to embed"
-    if failing or tokens.rows < len(texts.texts):
-        send = f"{tokens.rows:,} {'distinct ' if tokens.rows < len(texts.texts) - len(failing) else ''}to send"
-        what += f" ({send}, {len(failing):,} that would fail)" if failing else f" ({send})"
-    head = (f"Dry run (embed, model {model_name(model).short}): {what}, {tokens.said('text')}. "
-            f"Nothing was sent. {found.cost.sentence()}")
+    kept = f"{held:,} already embedded{where}: nothing is sent for them" if held else ""
+    what = _what(len(texts.texts), kept, len(sending), tokens.rows, len(failing))
+    head = f"{start} to embed{what}, {tokens.said('text')}. Nothing was sent. {found.cost.sentence()}"
     if not failing:
         return inert.bundle(inert.bold(head), plain=head)
-    said = said_failing(dict(sorted(failing.items())), texts.labels, unsent=not found.too_long)
+    said = said_failing(dict(sorted(failing.items())), pending.labels, unsent=not found.too_long)
     return inert.bundle(inert.bold(head), inert.text(said), plain=f"{head}\n{said}")
+
+
+def _what(total: int, kept: str, sending: int, distinct: int, failing: int) -> str:
+    """What becomes of the ``total`` texts, when not all are sent as they are: `` (3 already
+    embedded …: nothing is sent for them; 2 distinct to send, 1 that would fail)``. ``kept``
+    says the texts held, ``sending`` the rest, ``distinct`` of which are sent and ``failing``
+    would fail."""
+    parts = [kept] if kept else []
+    if failing or distinct < total:
+        send = f"{distinct:,} {'distinct ' if distinct < sending - failing else ''}to send"
+        parts.append(f"{send}, {failing:,} that would fail" if failing else send)
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
+def _held(texts: Texts, model: str, embedder: Embedder, sending: Sequence[int]) -> tuple[int, str]:
+    """How many rows of ``texts`` are not at ``sending`` (their vectors are held), and where
+    from, as the run's summary says it: `` by this kernel's earlier runs``, `` in the reply
+    cache``, or `` (3 by this kernel's earlier runs, 2 in the reply cache)``."""
+    sent = set(sending)
+    held = [text for position, text in enumerate(texts.texts) if position not in sent]
+    kept = sum(embedder.remembered(text, model) is not None for text in held)
+    if kept and len(held) > kept:
+        return len(held), f" ({kept:,} by this kernel's earlier runs, {len(held) - kept:,} in the reply cache)"
+    return len(held), " by this kernel's earlier runs" if kept else " in the reply cache"
 
 
 def _near_limit(tokens: Scaled) -> list[int]:
