@@ -284,6 +284,24 @@ def test_similar_embeds_under_the_same_cap_as_embed_counting_only_what_it_would_
 
 
 @pytest.mark.usefixtures("priced")
+def test_similar_prices_its_text_at_the_query_models_price_and_says_to_shorten_text(shell, ygpt_server):
+    """findings/meaning8.md 8: TEXT goes to text-search-query but was priced with NAME's texts as
+    text-search-doc, so a price set for the query model alone was not what the cap checked (6
+    tokens let through at the doc price, here 1 ₽ a token), and the refusal said "shorten the
+    prompt", which %ygpt similar has none of."""
+    shell.user_ns["docs"] = ["cats sleep in the sun", "tax returns are due in April"]
+    assert cell(shell, "%ygpt embed docs").ok
+    shell.run_line_magic("config", 'YGptMagics.prices = {"text-search-query": 1000}')   # 1 ₽ a token
+    ygpt_server.reset()
+    message = assert_clear_error(cell(shell, "%ygpt similar where do cats sleep --in docs --max-cost 2"),
+                                 "%ygpt similar --in docs", "(text-search-query, sync)", "over the cap of 2",
+                                 "nothing was sent", "shorten TEXT", error_type=CostOverCap)
+    assert "text-search-doc" not in message and "the prompt" not in message, message
+    assert not any(r.method == "TextEmbedding" for r in ygpt_server.requests)
+    assert cell(shell, "%ygpt similar where do cats sleep --in docs --max-cost 100").ok
+
+
+@pytest.mark.usefixtures("priced")
 @pytest.mark.slow
 def test_embed_stops_at_its_cap_when_the_sampled_estimate_was_low(shell, ygpt_server):
     shell.user_ns["texts"] = skewed("text", 40)   # estimated ≈760 tokens, 1,726 in fact

@@ -41,25 +41,31 @@ Item = TypeVar("Item")
 Ended = tuple[object, Outcome | None, BaseException | None]
 
 
-def refuse_over(estimate: Estimate, cap: Decimal | None, what: str, spent: Decimal = Decimal(0)) -> None:
+def refuse_over(estimate: Estimate, cap: Decimal | None, what: str, spent: Decimal = Decimal(0), *,
+                also: Estimate | None = None, shorten: str | None = None) -> None:
     """CostOverCap when ``estimate`` is over ``cap`` (or cannot be made under a cap); ``what``
     names the run (``--map reviews``). ``spent``: what the cell already paid before this request
-    (a ``--docs`` cell's embeddings), counted against the same cap. The advice is worded per
-    door (errors/origin.py): a cell raises the cap with ``--max-cost``, a panel Send and
-    ``%ygpt fix``, which take no flag, with the setting."""
-    if cap is None or not estimate.requests:
+    (a ``--docs`` cell's embeddings), counted against the same cap. ``also``: the same run's
+    requests to another model (``%ygpt similar``'s TEXT, sent to the query model), each priced
+    at its own model's price and counted together. The advice is worded per door
+    (errors/origin.py): a cell raises the cap with ``--max-cost``, a panel Send and
+    ``%ygpt fix``, which take no flag, with the setting; ``shorten``: how to make one request
+    shorter where the door's words do not fit it (``shorten TEXT``)."""
+    estimates = [found for found in (estimate, also) if found is not None and found.requests]
+    if cap is None or not estimates:
         return
-    cost = estimate.cost
-    if cost is None:
+    unpriced = next((found for found in estimates if found.cost is None), None)
+    if unpriced is not None:
         raise CostOverCap(lambda origin: (
             f"{what}: the cost cap of {cap:f} ₽ cannot be checked, so {_unsent(spent)} "
-            f"{estimate.sentence()} Or {_dropped(origin)}."))
-    total = cost + spent
+            f"{unpriced.sentence()} Or {_dropped(origin)}."))
+    total = sum((found.cost or Decimal(0) for found in estimates), spent)
     if total > cap:
+        said = " ".join(found.sentence() for found in estimates)
         raise CostOverCap(lambda origin: (
-            f"{what}: {estimate.sentence()} {_with(spent)}over the cap of {cap:f} ₽ "
+            f"{what}: {said} {_with(spent, len(estimates))}over the cap of {cap:f} ₽ "
             f"({origin.flag('--max-cost or ')}{SETTING}), so {_unsent(spent)} To go ahead, raise the cap "
-            f"({_raised(origin, total)}){_smaller(estimate, origin)}."))
+            f"({_raised(origin, total)}){_smaller(estimates[0], origin, shorten)}."))
 
 
 def _dropped(origin: Origin) -> str:
@@ -72,9 +78,9 @@ def _raised(origin: Origin, cost: Decimal) -> str:
     return origin.flag(f"--max-cost {above(cost)}", f"%config {SETTING} = {above(cost)}")
 
 
-def _with(spent: Decimal) -> str:
+def _with(spent: Decimal, estimates: int) -> str:
     if not spent:
-        return "That is "
+        return "That is " if estimates == 1 else "Together that is "
     return f"With the {roubles(spent)} this cell already spent on embeddings to choose its sources, that is "
 
 
@@ -86,11 +92,12 @@ def _unsent(spent: Decimal) -> str:
             "pay for them twice).")
 
 
-def _smaller(estimate: Estimate, origin: Origin) -> str:
-    """How else to make the run cost less, after raising its cap: fewer requests, a shorter one,
-    a cheaper model; "" when there is no other way where the user is."""
+def _smaller(estimate: Estimate, origin: Origin, shorten: str | None = None) -> str:
+    """How else to make the run cost less, after raising its cap: fewer requests, a shorter one
+    (``shorten``, else the door's way), a cheaper model; "" when there is no other way where the
+    user is."""
     how = (f"send fewer ({counted(estimate.requests, 'request')} now)" if estimate.requests > 1
-           else origin.shorten)
+           else shorten or origin.shorten)
     if how is None:   # %ygpt fix: a cheaper model is all that is left
         return "" if estimate.cheaper is None else f", or {origin.model(estimate.cheaper)}"
     if not estimate.output.tokens:   # embeddings, classifications: their model is the task's

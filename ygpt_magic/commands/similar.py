@@ -55,7 +55,7 @@ def run(kernel: Kernel, line: str) -> None:
         given = given_vectors(kernel.namespace, args.vectors, found, embedder, redo)
     unsent = [] if given else embedder.unsent(found.texts, "doc")
     _embedding.cap(kernel, embedder, cache, args.max_cost, f"%ygpt similar --in {args.source}",
-                   unsent + embedder.unsent([query], "query"), "doc", found)
+                   unsent, "doc", found, query=embedder.unsent([query], "query"))
     done = similar(found, query, embedder, args.top, given)
     kernel.namespace["_ygpt"] = done
     if isinstance(done, SimilarRun):
