@@ -92,6 +92,22 @@ def test_bad_flags_get_one_clear_paragraph_and_nothing_is_sent(shell, ygpt_serve
     assert not classified(ygpt_server)
 
 
+@pytest.mark.parametrize(("given", "pair"), [
+    ("positive,Positive,negative", "'positive' and 'Positive'"),
+    ('"positive,negative, neutral ,Neutral"', "'neutral' and 'Neutral'"),
+])
+def test_labels_equal_but_for_case_are_refused_naming_the_pair(shell, ygpt_server, given, pair):
+    """findings/meaning8.md 6: labels that differ only in case were taken, and the classifier
+    split the confidence between them ("love it": positive 0.488, Positive 0.488), so a clear
+    answer looked like a coin toss; an exact repeat was refused, these are too."""
+    shell.user_ns["rv"] = pd.DataFrame({"r": ["love it", "it broke"]})
+    run = cell(shell, f"%%ygpt --map rv --labels {given} --out t\n{{r}}")
+    assert_clear_error(run, pair, "differ only in case", "split the confidence", "give one",
+                       error_type=errors.OptionError)
+    assert not classified(ygpt_server)
+    assert cell(shell, "%%ygpt --map rv --labels positive,negative --out t\n{r}").ok
+
+
 @pytest.mark.parametrize(("samples", "keywords"), [
     (pd.DataFrame({"sentence": ["x"], "label": ["a"]}), ("'text' and a 'label' column",)),
     ([{"text": "x", "label": "c"}], ("'c'", "not one of --labels")),

@@ -24,6 +24,7 @@ from .errors import OptionError, StoppedInFlight, stopping
 from .kernel import Kernel
 from .ledger import Cache, Ledger
 from .modelname import model_name
+from .words import composed
 
 #: the service's limits (docs/local-server/classifiers.md: "Classifiers based on YandexGPT")
 MIN_LABELS, MAX_LABELS, MAX_LABEL_CHARS = 2, 20, 100
@@ -78,6 +79,7 @@ def labels(text: str) -> tuple[str, ...]:
     if len(set(names)) != len(names):
         twice = sorted({name for name in names if names.count(name) > 1})
         raise OptionError(f"--labels: {', '.join(twice)} is given twice; give each class once.")
+    _check_case(names)
     if not MIN_LABELS <= len(names) <= MAX_LABELS:
         raise OptionError(f"--labels: the classifier chooses among {MIN_LABELS} to {MAX_LABELS} "
                           f"labels (the service's limit), and {len(names)} were given. Give "
@@ -87,6 +89,19 @@ def labels(text: str) -> tuple[str, ...]:
         raise OptionError(f"--labels: a label has at most {MAX_LABEL_CHARS} characters (the "
                           f"service's limit); '{long[0][:40]}…' has {len(long[0])}. Shorten it.")
     return names
+
+
+def _check_case(names: tuple[str, ...]) -> None:
+    """OptionError for two labels equal but for case (``positive,Positive``): the classifier
+    takes them as two classes and splits the confidence between them, so a clear answer reads
+    as a coin toss (0.49 each) and falls under any threshold of a second look."""
+    seen: dict[str, str] = {}
+    for name in names:
+        first = seen.setdefault(composed(name).casefold(), name)
+        if first != name:
+            raise OptionError(f"--labels: {first!r} and {name!r} differ only in case: the classifier "
+                              f"would take them as two classes and split the confidence between them "
+                              f"(a clearly {first!r} text would score under 0.5 on each); give one.")
 
 
 def classifier(kernel: Kernel, args: argparse.Namespace) -> Classifier:
