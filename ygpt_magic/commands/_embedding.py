@@ -44,20 +44,23 @@ def embedder(kernel: Kernel, cache: Front | None, *, concurrency: int | None) ->
 
 
 def cap(kernel: Kernel, embedder: Embedder, cache: Front | None, flag: Decimal | None, what: str,
-        texts: list[str], model: str, rows: Texts | None = None, query: list[str] | None = None) -> None:
+        texts: list[str], model: str, rows: Texts | None = None, query: str | None = None) -> None:
     """CostOverCap, before anything is sent, when embedding ``texts`` with ``model`` is
     estimated over the cap (``flag``, the command's --max-cost, else
     YGptMagics.max_cost_per_cell); under it, ``embedder`` stops sending before the cap is
-    passed. ``texts`` are those the command would send (Embedder.unsent: those the memo or the
-    reply cache holds cost nothing); ``what`` names the run in the refusal. They are priced as
-    ``--dry-run`` prices them (rows/embed_dryrun.priced): a text the run would fail, too long to
-    embed or holding a credential, costs nothing. ``query``: ``%ygpt similar``'s TEXT when it is
-    sent, priced at the query model's price, with the advice to shorten TEXT. No cap, or nothing
-    to send: no check, and no tokenizer request. ``rows``: the notebook value ``texts`` come
-    from, so a replay-mode miss of a text's count names its row, as the run's own miss of its
-    vector does."""
+    passed. Only the texts the command would send are priced (Embedder.unsent: those the memo
+    or the reply cache holds cost nothing, looked up only under a cap); ``what`` names the run
+    in the refusal. They are priced as ``--dry-run`` prices them (rows/embed_dryrun.priced): a
+    text the run would fail, too long to embed or holding a credential, costs nothing.
+    ``query``: ``%ygpt similar``'s TEXT, priced at the query model's price, with the advice to
+    shorten TEXT. No cap, or nothing to send: no check, and no tokenizer request. ``rows``: the
+    notebook value ``texts`` come from, so a replay-mode miss of a text's count names its row,
+    as the run's own miss of its vector does."""
     limit = cost_cap.cap(kernel, flag)
-    if limit is None or not (texts or query):
+    if limit is None:
+        return
+    texts, asked = embedder.unsent(texts, model), embedder.unsent([] if query is None else [query], "query")
+    if not (texts or asked):
         return
     client, prices = tokenizer(kernel, cache)(), kernel.session.accounts.prices
     secrets = kernel.connection.known_secrets()
@@ -65,8 +68,8 @@ def cap(kernel: Kernel, embedder: Embedder, cache: Front | None, flag: Decimal |
     if texts:
         costs.append(priced(listed(what, texts, first_rows(rows) if rows else None), model, client, prices,
                             secrets).cost)
-    if query:
-        costs.append(priced(listed("TEXT", query), "query", client, prices, secrets).cost)
+    if asked:
+        costs.append(priced(listed("TEXT", asked), "query", client, prices, secrets).cost)
     refuse_over(costs[0], limit, what, also=costs[1] if len(costs) > 1 else None,
-                shorten="shorten TEXT" if query else None)
+                shorten="shorten TEXT" if asked else None)
     embedder.budget = Budget(limit, costs[0].per_request())

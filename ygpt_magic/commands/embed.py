@@ -50,7 +50,7 @@ def run(kernel: Kernel, line: str) -> None:
                         kernel.connection.known_secrets()), raw=True)
         return
     _embedding.cap(kernel, embedder, cache, args.max_cost, f"%ygpt embed {args.name}",
-                   embedder.unsent(found.texts, model), model, found)
+                   found.texts, model, found)
     done = embed(found, model, embedder)
     kernel.provenance.add_run(f"{kernel.cell_name()} (embed {args.name})", done.provenance)
     kernel.namespace["_ygpt"] = done

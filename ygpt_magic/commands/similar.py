@@ -53,9 +53,8 @@ def run(kernel: Kernel, line: str) -> None:
     if args.vectors:
         redo = f"%ygpt embed {args.source}" + (f" --column {args.column}" if args.column else "")
         given = given_vectors(kernel.namespace, args.vectors, found, embedder, redo)
-    unsent = [] if given else embedder.unsent(found.texts, "doc")
     _embedding.cap(kernel, embedder, cache, args.max_cost, f"%ygpt similar --in {args.source}",
-                   unsent, "doc", found, query=embedder.unsent([query], "query"))
+                   [] if given else found.texts, "doc", found, query=query)
     done = similar(found, query, embedder, args.top, given)
     kernel.namespace["_ygpt"] = done
     if isinstance(done, SimilarRun):

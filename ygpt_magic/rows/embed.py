@@ -99,8 +99,9 @@ class Embedder:
     def unsent(self, texts: Iterable[str], model: str) -> list[str]:
         """The distinct ``texts`` neither the memo nor the reply cache has a vector of by
         ``model``: what a run would send, and so what its dry run and its cost cap price."""
+        keyed = key_model(model)
         return [text for text in dict.fromkeys(texts)
-                if self.remembered(text, model) is None and not self.ledger.holds_vector(text, key_model(model))]
+                if self.memo.get(_memo_key(self, keyed, text)) is None and not self.ledger.holds_vector(text, keyed)]
 
 
 @dataclass
