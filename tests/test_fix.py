@@ -262,6 +262,10 @@ def test_a_comment_on_the_fix_line_is_not_sent(shell, ygpt_server):
     assert completions(ygpt_server)[-1].messages[-1]["text"].endswith(f"{asked}\n\ndon't rename it")
     assert cell(shell, '%ygpt fix see issue "#3" and issue#4 # not this').ok
     assert completions(ygpt_server)[-1].messages[-1]["text"].endswith(f'{asked}\n\nsee issue "#3" and issue#4')
+    sent = len(completions(ygpt_server))
+    dry = cell(shell, "%ygpt fix keep the result in column #2 of the table --dry-run")
+    assert dry.ok and len(completions(ygpt_server)) == sent, "a word '#2' is no comment: the dry run sent"
+    assert "keep the result in column #2 of the table" in dry.plain, dry.plain
 
 
 def test_fix_under_nbval_without_numbered_cells_says_what_to_do(shell, ygpt_server):

@@ -207,12 +207,16 @@ def uncommented(line: str, *, as_written: bool = False) -> str:
     end, as Python and the shell read a line (``issue#3`` and ``"#3"`` are no comments).
     shlex's own ``comments=True`` is not used: it also cuts inside a word (``issue#3``).
     ``as_written`` (free text, not split like a shell command): a quote counts only where it
-    opens a word, so the apostrophe of ``don't`` is a letter, and there is no backslash escape."""
+    opens a word, so the apostrophe of ``don't`` is a letter, and there is no backslash escape;
+    and a comment is ``#`` as a word of its own (``# note``), since instructions say ``column #2``
+    or ``#NA``: read as a comment, the rest of the words went, and a ``--dry-run`` after them
+    with them, so the request was sent."""
     if "#" not in line:   # no comment to look for (most lines): nothing to walk through
         return line
     quote, escaped, at_start = "", False, True   # at_start: after unquoted whitespace
     for index, char in enumerate(line):
-        if char == "#" and at_start:
+        if char == "#" and at_start and (not as_written or line[index + 1:index + 2].isspace()
+                                         or index + 1 == len(line)):
             return line[:index].rstrip()
         plain = not (quote or escaped)
         if escaped:
