@@ -96,7 +96,7 @@ def test_a_docs_cell_whose_files_cost_more_to_index_than_its_cap_embeds_nothing(
     ygpt_server.reset()
     message = assert_clear_error(cell(shell, "%%ygpt --docs notes --once --max-cost 0.00001\nWhat about budgets?"),
                                  "choosing the sources", "12 new chunks", "over the cap of 0.00001",
-                                 "nothing was sent", "--max-cost 0.", "fewer files", error_type=CostOverCap)
+                                 "nothing was sent", "--max-cost 1", "fewer files", error_type=CostOverCap)
     assert "(text-search-doc, sync)" in message
     assert untokenized(ygpt_server) == [], "refused before any embedding, as it says"
     shell.run_line_magic("config", "YGptMagics.max_cost_per_cell = 0.00001")
@@ -106,16 +106,29 @@ def test_a_docs_cell_whose_files_cost_more_to_index_than_its_cap_embeds_nothing(
 
 
 @pytest.mark.usefixtures("priced")
-def test_a_docs_cells_request_is_capped_with_what_choosing_its_sources_cost(shell, ygpt_server, folder, magics):
+def test_a_cap_that_lets_the_indexing_go_but_not_the_answer_is_refused_before_anything_is_embedded(
+        shell, ygpt_server, folder):
+    """The cap was checked against indexing alone: a cap above it (as the refusal advised) paid
+    for every chunk, then refused the answer they were embedded for. The whole cell is checked
+    now, indexing plus the answer as --dry-run prices them, before anything is sent; the cap it
+    advises lets the whole cell run."""
+    source = "%%ygpt --docs notes --once{}\nWhat about budgets?"
+    dry = cell(shell, source.format(" --dry-run"))
+    indexing = roubles_in(dry.plain.split("Not embedded:")[1])
+    answer = roubles_in(dry.plain.split("Estimated cost")[1].join(["Estimated cost", ""]))
     ygpt_server.reset()
-    message = assert_clear_error(cell(shell, "%%ygpt --docs notes --once --max-cost 5\nWhat about budgets?"),
-                                 "over the cap of 5", "already spent on embeddings", "the request was not sent",
-                                 "running the cell again does not pay for them twice", error_type=CostOverCap)
-    assert "nothing was sent" not in message
-    assert len(doc_embeddings(ygpt_server)) == 12 and completions(ygpt_server) == []
-    ygpt_server.reset()
-    assert cell(shell, "%%ygpt --docs notes --once --max-cost 100000\nWhat about budgets?").ok
-    assert doc_embeddings(ygpt_server) == [] and len(completions(ygpt_server)) == 1
+    message = assert_clear_error(cell(shell, source.format(" --max-cost 5")), "12 new chunks",
+                                 "over the cap of 5", "so nothing was sent", error_type=CostOverCap)
+    assert indexing < 5 < indexing + answer, (indexing, answer)
+    said = re.search(r"Together ≈([\d\u00a0.]+)\u00a0₽, over the cap", message)
+    assert said and Decimal(said[1].replace("\u00a0", "")) == indexing + answer, message
+    assert "already spent on embeddings" not in message
+    assert untokenized(ygpt_server) == [], "neither the chunks nor the question was embedded"
+    advised = re.search(r"raise the cap \(--max-cost ([\d.]+)\)", message)
+    assert advised and Decimal(advised[1]) >= indexing + answer, message
+    ran = cell(shell, source.format(f" --max-cost {advised[1]}"))
+    assert ran.ok, ran.message
+    assert len(doc_embeddings(ygpt_server)) == 12 and len(completions(ygpt_server)) == 1
 
 
 @pytest.mark.usefixtures("priced")

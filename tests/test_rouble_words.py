@@ -24,9 +24,11 @@ def test_an_amount_reads_the_same_whatever_zeros_its_decimal_keeps(amount, reads
 
 
 def test_a_docs_cells_refusal_says_what_its_embeddings_spent_as_usage_would(shell, ygpt_server, notes):
-    """The refusal's amount is what the cell spent: what usage's embeddings row says, two sums apart."""
-    assert cell(shell, f"%%ygpt --docs notes --once --dry-run\n{QUESTION}").ok
-    refused = cell(shell, f"%%ygpt --docs notes --once --max-cost 0.05\n{QUESTION}")
+    """The refusal's amount is what the cell spent: what usage's embeddings row says, two sums apart
+    (the files indexed by a cell before it, this one embeds its question only: a cell that would
+    index them is refused before it embeds anything, test_max_cost_docs)."""
+    assert cell(shell, f"%%ygpt --docs notes --once\n{QUESTION}").ok
+    refused = cell(shell, "%%ygpt --docs notes --once --max-cost 0.05\nWhere do dogs sleep at night?")
     assert "already spent on embeddings" in refused.message, refused.message
     spent = refused.message.split("With the ", 1)[1].split(" this cell", 1)[0]   # under a kopeck
     assert spent.startswith("≈0.000") and not spent.removesuffix(f"{NBSP}₽").endswith("0"), spent

@@ -16,10 +16,11 @@ A ``--docs`` cell is capped as a whole, in two steps: before anything is embedde
 will send (those neither its index nor the reply cache holds; their tokens counted by the
 tokenizer for a sample of them chosen by length, the others scaled by theirs, as ``%ygpt embed``
 counts its texts: priced from their size at 4 bytes a token, a table of digits, under 2 bytes a
-token, came to half its bill) must fit the cap by themselves, and stop being sent at it should
-they hold more tokens than the sample says (:func:`check_sources`); once the
-sources are chosen, its request must fit what the embeddings left of it (``spent`` of
-:func:`check_cell`).
+token, came to half its bill) and its answer with the longest chunks in place of its sources
+(as its ``--dry-run`` prices it) must fit the cap together, and the chunks stop being sent at
+it should they hold more tokens than the sample says (:func:`check_sources`); once the sources
+are chosen, its request must fit what the embeddings left of it (``spent`` of
+:func:`request_cap`).
 """
 
 from __future__ import annotations
@@ -162,24 +163,29 @@ def _counted(count: Callable[[], int]) -> int:
 
 
 def check_sources(kernel: Kernel, flag: Decimal | None, texts: list[str],
-                  get_tokenizer: Callable[[], Tokenizes]) -> Budget | None:
-    """SourcesOverCap (or CostOverCap when the ``doc`` model has no price) before a ``--docs``
-    cell embeds ``texts``, the chunks it will send (neither its index nor the reply cache
-    holds them), when that alone is estimated over the cell's cap; under it, the budget that
-    stops them being sent at the cap (a sample can say fewer tokens than they hold), as
-    ``--map`` rows stop (chat/budget.py). None: no cap, or nothing to send. The tokens are
+                  get_tokenizer: Callable[[], Tokenizes], answer: Callable[[], Estimate]) -> Budget | None:
+    """SourcesOverCap (or CostOverCap when a model has no price) before a ``--docs`` cell embeds
+    ``texts``, the chunks it will send (neither its index nor the reply cache holds them), when
+    they and the ``answer`` after them (the most it can cost, as its ``--dry-run`` counts it)
+    are estimated over the cell's cap: the whole cell is checked before anything is sent, so a
+    cap that lets the indexing go does not refuse the answer it was for. Under it, the budget
+    that stops the chunks being sent at the cap (a sample can say fewer tokens than they hold),
+    as ``--map`` rows stop (chat/budget.py). None: no cap, or nothing to send. The tokens are
     counted by the tokenizer (``get_tokenizer``), as ``%ygpt embed`` counts them: every chunk
     when they are few, else a sample chosen over their lengths (rows/scaled.py)."""
     limit = cap(kernel, flag)
     if limit is None or not texts:
         return None
-    with stopping(lambda: StoppedBeforeAsking("the chunks' tokens were counted to check the cost cap")):
+    counting = "the tokens of the chunks and the answer were counted to check the cost cap"
+    with stopping(lambda: StoppedBeforeAsking(counting)):
         found = priced(listed("the chunks", texts), "doc", get_tokenizer(), kernel.session.accounts.prices)
-    chunks = found.cost
-    cell = kernel.cell_name()
-    if chunks.cost is None:   # no price: the cap cannot be checked, which refuses too
-        refuse_over(chunks, limit, f"{cell}: choosing the sources")
-    elif chunks.cost > limit:
-        raise SourcesOverCap(cell, len(texts), chunks.sentence(), limit, above(chunks.cost),
-                             counted_from=found.tokens.counted)
+        reply = answer()
+    chunks, cell = found.cost, kernel.cell_name()
+    for part, what in ((chunks, "choosing the sources"), (reply, "its answer")):
+        if part.cost is None:   # no price: the cap cannot be checked, which refuses too
+            refuse_over(part, limit, f"{cell}: {what}")
+    total = (chunks.cost or Decimal(0)) + (reply.cost or Decimal(0))
+    if total > limit:
+        raise SourcesOverCap(cell, len(texts), chunks.sentence(), reply.sentence(), roubles(total), limit,
+                             above(total), counted_from=found.tokens.counted)
     return Budget(limit, chunks.per_request())

@@ -40,17 +40,22 @@ from .chat.options import RequestOptions
 from .chat.values import Message, Reply
 from .client import guard
 from .docs_dryrun import STAND_IN, Ahead, ahead, longest
-from .docs_indexing import Indexing, embedding_spent, indexed_note, replaying
+from .docs_indexing import Answer, Indexing, embedding_spent, indexed_note, replaying
 from .docs_vectors import embedder
 from .errors import CredentialInSource, SourcesTooLong, StoppedBeforeAsking, TextTooLongToEmbed, stopping
 from .kernel import Kernel
 from .render import inert
 from .sources import Fitted, Hit, Index, Library, fit, gather, index_path, source_lines, sources_block
+from .sources.library import Survey
 from .sources.search import Size, Standing, retrieve, utf8_size
 
 if TYPE_CHECKING:
     from .cache.replies import Front
+    from .chat.estimate import Estimate
 
+#: ``price(prompt, unchosen)``: what sending ``prompt`` as the cell would cost, ``unchosen`` tokens
+#: more for sources not chosen yet (request.py wires it to cell_price.answer_estimate)
+Price = Callable[[str, int], "Estimate"]
 #: chunks sent when the cell gives no --top-k
 TOP_K = 5
 #: the index's model: vectors of the ``doc``/``query`` pair of models (by server: :func:`index_of`)
@@ -116,13 +121,14 @@ def _in_memory(kernel: Kernel) -> tuple[str, ...]:
 
 
 def answer(kernel: Kernel, args: argparse.Namespace, question: str,
-           send: Callable[[str, tuple[str, ...], Decimal, int], None]) -> None:
+           send: Callable[[str, tuple[str, ...], Decimal, int], None], price: Price) -> None:
     """Retrieve for the cell's ``question`` (expanded), then ``send(prompt, notes, spent,
     unchosen)`` down the normal path (``spent``: what choosing the sources cost, for the cap;
     ``unchosen``: the tokens a dry run's estimate adds for sources it could not choose); the
     sources of the new reply go below it and into ``_ygpt.sources``. What indexing the files
     cost is said above the reply in every run (docs_indexing.py); a dry run embeds nothing
-    (docs_dryrun.py)."""
+    (docs_dryrun.py). ``price(prompt, unchosen)``: what sending such a request would cost, which
+    the cap asks for the answer before the files are indexed (:func:`_most`)."""
     spent = embedding_spent(kernel)
     cache = _front(kernel, args, question)
     if args.dry_run:
@@ -131,7 +137,7 @@ def answer(kernel: Kernel, args: argparse.Namespace, question: str,
         if found is not None:
             return _stand_in(kernel, args, question, found, cache, send)
     with stopping(_stopped_embedding):
-        library = _gather(kernel, args, cache)
+        library = _gather(kernel, args, cache, lambda found: _most(kernel, args, question, found, cache, price))
         indexed = None if args.dry_run else indexed_note(kernel, library, spent)
         fitted, standing = _retrieve(kernel, args, library, question, cache)
     before = kernel.namespace.get("_ygpt")
@@ -165,13 +171,28 @@ def _stand_in(kernel: Kernel, args: argparse.Namespace, question: str, found: Ah
     """A dry run's request with a stand-in where the sources go, which it cannot choose without
     embedding (docs_dryrun.py): its estimate counts the longest chunks the cell could send in
     their place, as many as --top-k, within the tokens the budget leaves for sources."""
+    stood_in, extra = _longest(kernel, args, question, found.survey, cache)
+    skipped = (f"Skipped: {line}" for line in found.survey.skipped_lines())
+    notes = (*_in_memory(kernel), *skipped, found.note(stood_in, extra))
+    send(_framed(kernel.settings.docs_instruction, STAND_IN, question), notes, Decimal(0), extra)
+
+
+def _longest(kernel: Kernel, args: argparse.Namespace, question: str, found: Survey,
+             cache: Front | None) -> tuple[int, int]:
+    """How many of the files' longest chunks stand in for the sources not chosen yet, and the
+    tokens they add over the stand-in, within what the budget leaves for sources."""
     space = _space(kernel, args, question, args.system or _chat_system(kernel, args))
     left, size = _counted(kernel, space, cache)
-    hits = longest(index_of(kernel), found.survey, args.top_k or TOP_K)
-    extra = max(0, min(left, size(sources_block(hits))) - size(STAND_IN))
-    skipped = (f"Skipped: {line}" for line in found.survey.skipped_lines())
-    notes = (*_in_memory(kernel), *skipped, found.note(len(hits), extra))
-    send(_framed(kernel.settings.docs_instruction, STAND_IN, question), notes, Decimal(0), extra)
+    hits = longest(index_of(kernel), found, args.top_k or TOP_K)
+    return len(hits), max(0, min(left, size(sources_block(hits))) - size(STAND_IN))
+
+
+def _most(kernel: Kernel, args: argparse.Namespace, question: str, found: Survey, cache: Front | None,
+          price: Price) -> Estimate:
+    """The most the answer can cost, priced before the files ``found`` are indexed: the request
+    with the longest chunks in place of its sources, as its ``--dry-run`` counts it."""
+    _, extra = _longest(kernel, args, question, found, cache)
+    return price(_framed(kernel.settings.docs_instruction, STAND_IN, question), extra)
 
 
 def prompt(instruction: str, hits: list[Hit], question: str) -> str:
@@ -184,9 +205,9 @@ def _framed(instruction: str, sources: str, question: str) -> str:
     return f"{instruction}\n\n{sources}\n\nQuestion: {question}"
 
 
-def _gather(kernel: Kernel, args: argparse.Namespace, cache: Front | None) -> Library:
+def _gather(kernel: Kernel, args: argparse.Namespace, cache: Front | None, most: Answer) -> Library:
     secrets = kernel.connection.known_secrets()
-    with Indexing(kernel, args, cache) as indexing:
+    with Indexing(kernel, args, cache, most) as indexing:
         return gather(args.docs, index_of(kernel), indexing.embed, base=Path.cwd(),
                       guard=lambda where, text: guard.check(where, text, secrets, CredentialInSource),
                       admit=indexing.admit)

@@ -30,13 +30,19 @@ from .kernel import Kernel
 from .request import tokenizer
 from .sources import Library
 from .sources.index import BATCH
+from .sources.library import Survey
 from .words import counted
 
 if TYPE_CHECKING:
     import numpy as np
 
     from .cache.replies import Front
+    from .chat.estimate import Estimate
     from .rows.progress_bar import Progress
+
+#: ``answer(survey)``: the most the cell's answer can cost, its longest chunks in place of the
+#: sources (docs_cell.py), asked by the cap before the files are indexed
+Answer = Callable[[Survey], "Estimate"]
 
 #: more chunks to embed than one call of the embed function takes: a bar shows
 BAR_FROM = BATCH + 1
@@ -53,21 +59,22 @@ class Indexing:
     """What ``sources.gather`` is given to embed a cell's new chunks: ``admit`` (the cost cap, and
     the bar when there are many), ``embed`` (the ``doc`` model through the reply cache, stopped
     at the cap by its running budget). Used as a context manager, so the bar closes however the
-    cell ends."""
+    cell ends. ``answer``: what the cap adds for the answer to the chunks' cost."""
 
-    def __init__(self, kernel: Kernel, args: argparse.Namespace, cache: Front | None) -> None:
+    def __init__(self, kernel: Kernel, args: argparse.Namespace, cache: Front | None, answer: Answer) -> None:
         self.kernel = kernel
         self.before = embedding_spent(kernel)
-        self._cap = _cap(kernel, args, cache)
+        self._cap = _cap(kernel, args, cache, answer)
         self._embed = embedder(kernel, "doc", cache)
         self._budget: Budget | None = None
         self._progress: Progress | None = None
 
-    def admit(self, texts: list[str]) -> None:
-        """Refuse ``texts`` over the cap before any is sent, else keep the budget that stops them
-        at it; start the bar when they are many."""
+    def admit(self, texts: list[str], found: Survey) -> None:
+        """Refuse ``texts`` (of the files ``found``) when they and the answer are over the cap,
+        before any is sent, else keep the budget that stops them at it; start the bar when they
+        are many."""
         if self._cap is not None:
-            self._budget = self._cap(texts)
+            self._budget = self._cap(texts, found)
         if len(texts) >= BAR_FROM:
             from .rows.progress import Tally
             from .rows.progress_bar import Progress
@@ -92,19 +99,19 @@ class Indexing:
             self._progress.close()
 
 
-def _cap(kernel: Kernel, args: argparse.Namespace,
-         cache: Front | None) -> Callable[[list[str]], Budget | None] | None:
-    """The cost cap over the chunks about to be embedded (None: no check, when the reply cache
-    only replays: nothing is sent then). Only the chunks that will be sent are priced: those
-    the reply cache holds are replayed (a fresh checkout whose index is gone), and those the
-    kernel's memo holds were bought by a run stopped part way, as a ``--map`` cap prices only
-    the rows it will send."""
+def _cap(kernel: Kernel, args: argparse.Namespace, cache: Front | None,
+         answer: Answer) -> Callable[[list[str], Survey], Budget | None] | None:
+    """The cost cap over the chunks about to be embedded and the ``answer`` after them (None: no
+    check, when the reply cache only replays: nothing is sent then). Only the chunks that will
+    be sent are priced: those the reply cache holds are replayed (a fresh checkout whose index
+    is gone), and those the kernel's memo holds were bought by a run stopped part way, as a
+    ``--map`` cap prices only the rows it will send."""
     if cache is not None and cache.cache.mode == "replay":
         return None
 
-    def check(texts: list[str]) -> Budget | None:
+    def check(texts: list[str], found: Survey) -> Budget | None:
         return cost_cap.check_sources(kernel, args.max_cost, unsent(kernel, "doc", cache, texts),
-                                      tokenizer(kernel, cache))
+                                      tokenizer(kernel, cache), lambda: answer(found))
     return check
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -175,12 +174,14 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
         pictures = images.pictures(args.image, kernel.namespace, referred)
     notes = (*system.notes, *expanded.notes)
     if args.docs is not None:   # --docs '' is refused as naming no file, not dropped
+        from .cell_price import answer_estimate
         from .docs_cell import answer
 
         framing = kernel.settings.docs_instruction
         return answer(kernel, args, prompt, lambda sent, more, spent, unchosen: send_cell(
             kernel, args, sent, (*notes, *more), pictures, label=prompt, written=written,
-            framing=framing, spent=spent, unchosen=unchosen))
+            framing=framing, spent=spent, unchosen=unchosen),
+            lambda sent, unchosen: answer_estimate(kernel, args, sent, pictures, unchosen, label=prompt))
     return send_cell(kernel, args, prompt, notes, pictures, written=written)
 
 
@@ -210,17 +211,27 @@ def send_cell(kernel: Kernel, args: argparse.Namespace, prompt: str, notes: tupl
     cache = front(kernel, label or prompt, no_cache=args.no_cache, written=written, framing=framing)
     lines: list[CountingLine] = []  # the waiting line, made if planning counts turns at once
     try:
-        plan = planning.plan_request(
-            kernel.session, prompt, settings=kernel.settings, get_client=tokenizer(kernel, cache),
-            chat=args.chat, cell_id=kernel.cell_id, append=args.append, once=args.once,
-            system=args.system, flags=flags(args), pictures=pictures, asked_in=kernel.cells.running,
-            waiting=lambda model: counting_line(kernel, args, model, lines))
-        mode = "deferred" if args.deferred else "once" if args.no_stream else "stream"
-        send(kernel, plan, notes, mode=mode, dry_run=args.dry_run, out=args.out, schema=args.schema,
+        plan = plan_cell(kernel, args, prompt, pictures, cache, lambda model: counting_line(kernel, args, model, lines))
+        send(kernel, plan, notes, mode=mode_of(args), dry_run=args.dry_run, out=args.out, schema=args.schema,
              cache=cache, max_cost=args.max_cost, label=label, spent=spent, unchosen=unchosen, waiting=lines)
     finally:
         for line in lines:
             line.clear()
+
+
+def plan_cell(kernel: Kernel, args: argparse.Namespace, prompt: str, pictures: tuple[Picture, ...],
+              cache: Front | None, waiting: Callable[[str], CountingLine] | None = None) -> Plan:
+    """The plan of a cell's ``prompt`` by its flags: what it sends, or what pricing it counts
+    (cell_price.py); ``waiting`` makes the cell's waiting line if turns are counted at once."""
+    return planning.plan_request(
+        kernel.session, prompt, settings=kernel.settings, get_client=tokenizer(kernel, cache), chat=args.chat,
+        cell_id=kernel.cell_id, append=args.append, once=args.once, system=args.system, flags=flags(args),
+        pictures=pictures, asked_in=kernel.cells.running, waiting=waiting)
+
+
+def mode_of(args: argparse.Namespace) -> str:
+    """How a cell's request is sent: ``deferred``, ``once`` (--no-stream) or ``stream``."""
+    return "deferred" if args.deferred else "once" if args.no_stream else "stream"
 
 
 def counting_line(kernel: Kernel, args: argparse.Namespace, model: str, lines: list[CountingLine]) -> CountingLine:
@@ -265,8 +276,10 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
     tools, shape = tool_loop(kernel, plan), typed(kernel, schema)
     extras = request_extras(tools, shape)
     if dry_run:
+        from . import cell_price
+
         with stopping(lambda: StoppedBeforeAsking("its tokens were counted for --dry-run, which sends nothing")):
-            tokens, estimated = dry_run_count(kernel, plan, cache, extras)
+            tokens, estimated = cell_price.dry_run_count(kernel, plan, cache, extras)
         estimate = cost_cap.cell_estimate(kernel, plan, tokens + unchosen, mode)
         cost = estimate.sentence() + (f" {FIRST_ROUND}" if tools else "")
         render.show(render.dry_run(plan, tokens, extras, cost=cost, estimated=estimated))
@@ -300,35 +313,6 @@ def send(kernel: Kernel, plan: Plan, notes: tuple[str, ...] = (), *, mode: str =
         code_below_reply(kernel, reply.text, corrected_cell=new_cell)
     if cache is not None and cache.write_stopped:   # the answer is whole; Ctrl-C meant to stop the run
         raise Interrupted()
-
-
-#: how --dry-run says a count that replay mode could neither replay nor ask
-ESTIMATED = ("at most (estimated from the messages' size: the reply cache holds no tokenizer "
-             "count for this request, and replay mode sends nothing to ask for one)")
-
-
-def dry_run_count(kernel: Kernel, plan: Plan, cache: Front | None, extras: Mapping[str, Any]) -> tuple[int, str]:
-    """``--dry-run``'s token count, and how it was estimated ("": the tokenizer's, replayed, or
-    asked and recorded in auto mode). In replay mode (CI's) a count not recorded is never asked: nothing
-    is sent there, and the client (which may want credentials CI has not) is never built; the
-    byte bound planning trusts stands in for it, said to be one."""
-    peeking = None if cache is None else cache.peeking()
-    if peeking is not None and peeking.replaying:
-        found = peeking.replayed_tokens(plan.messages, plan.options, **extras)
-        return (found, "") if found is not None else (_byte_bound(plan, extras), ESTIMATED)
-    return tokenizer(kernel, peeking)().count_tokens(plan.messages, plan.options, **extras), ""
-
-
-def _byte_bound(plan: Plan, extras: Mapping[str, Any]) -> int:
-    """A count no tokenizer exceeds (planning.upper_bound_tokens' rule: a token per UTF-8 byte at
-    most, plus each message's overhead), over the messages as sent and the tools and format
-    they carry; pictures apart, as the tokenizer's count leaves them."""
-    def size(value: Any) -> int:
-        return len(json.dumps(value, ensure_ascii=False, default=str).encode())
-
-    texts = sum(size({k: v for k, v in message.items() if k != "images"}) for message in plan.messages)
-    overhead = planning.MESSAGE_OVERHEAD * (len(plan.messages) + 1)
-    return texts + overhead + (size(dict(extras)) if extras else 0)
 
 
 def capped(kernel: Kernel, plan: Plan, cache: Front | None, mode: str, max_cost: Decimal | None,

@@ -80,23 +80,26 @@ class IndexUnusable(YGptError):
 
 
 class SourcesOverCap(CostOverCap):
-    """Embedding the chunks a ``--docs`` cell's index lacks is estimated, by the tokenizer's
-    count of ``counted_from`` of them, over the cell's cap by itself: refused before anything is
-    embedded or sent (the answer would only add to it). ``estimate``: the estimate's sentence;
-    ``raise_to``: a cap that lets it go."""
+    """Embedding the chunks a ``--docs`` cell's index lacks (estimated by the tokenizer's count
+    of ``counted_from`` of them) and then its ``answer`` (the most it can cost, its longest
+    chunks counted in place of the sources, as ``--dry-run`` counts it) are over the cell's cap
+    together: refused before anything is embedded or sent, so following the advice does not
+    pay for indexing and then refuse the answer. ``estimate``, ``answer``: the estimates'
+    sentences; ``total``: their sum; ``raise_to``: a cap that lets the whole cell go."""
 
-    def __init__(self, cell: str, chunks: int, estimate: str, cap: Decimal, raise_to: str, *,
-                 counted_from: int) -> None:
+    def __init__(self, cell: str, chunks: int, estimate: str, answer: str, total: str, cap: Decimal,
+                 raise_to: str, *, counted_from: int) -> None:
         basis = ("every one counted by the tokenizer API" if counted_from >= chunks else
                  f"{counted_from:,} of them counted by the tokenizer API, from the shortest to the "
                  f"longest, the others scaled by their length")
         super().__init__(
             f"{cell}: choosing the sources needs {counted(chunks, 'new chunk')} of the files "
-            f"embedded into the index first ({basis}). {estimate} "
-            f"That alone is over the cap of {cap:f} ₽ (--max-cost or "
-            f"YGptMagics.max_cost_per_cell), before the answer is asked for, so nothing was sent. "
-            f"To go ahead, raise the cap (--max-cost {raise_to}): the index keeps what it embeds, "
-            f"so later cells pay only for files that change; or name fewer files in --docs."
+            f"embedded into the index first ({basis}). {estimate} The answer after them, with the "
+            f"longest chunks counted in place of the sources (as --dry-run counts it): {answer} "
+            f"Together {total}, over the cap of {cap:f} ₽ (--max-cost or "
+            f"YGptMagics.max_cost_per_cell), so nothing was sent. To go ahead, raise the cap "
+            f"(--max-cost {raise_to}): that lets the whole cell run, and the index keeps what it "
+            f"embeds, so later cells pay only for files that change; or name fewer files in --docs."
         )
 
 

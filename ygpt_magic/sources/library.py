@@ -24,9 +24,10 @@ from .index import BATCH, Embed, Index, Pending, digest_of
 #: Yandex key's published shape (the caller wires it to client/guard.check); without one, the
 #: shapes alone (keyshapes.py) still keep anyone's Yandex Cloud keys out
 Guard = Callable[[str, str], None]
-#: ``admit(texts)`` raises to stop the cell before ``texts`` (every chunk text the index lacks)
-#: are embedded; the caller wires it to the cell's cost cap
-Admit = Callable[[list[str]], None]
+#: ``admit(texts, survey)`` raises to stop the cell before ``texts`` (every chunk text the index
+#: lacks) are embedded; the caller wires it to the cell's cost cap, which prices the answer from
+#: the ``survey`` (its longest chunks) too
+Admit = Callable[[list[str], "Survey"], None]
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def gather(paths: str, index: Index, embed: Embed, *, guard: Guard | None = None
     versions the files replaced are dropped from the index (Index.refer)."""
     found = survey(paths, index, guard=guard, base=base, limit=limit)
     if admit is not None:
-        admit(index.unembedded(found.pending))
+        admit(index.unembedded(found.pending), found)
     embedded = index.update(found.pending, embed, batch)
     index.refer(found.held)
     new = {found.shown(digest): count for digest, count in sorted(embedded.items(), key=lambda item: -item[1])}
