@@ -38,7 +38,7 @@ class NoSources(YGptError):
         why = (" Skipped: " + "; ".join(skipped) + ".") if skipped else ""
         recoded = skipped and all(line.endswith((f"({WINDOWS_1251})", f"({OTHER_ENCODING})")) for line in skipped)
         advice = ("Run the cell again once they are UTF-8." if recoded else
-                  "Name text files (.txt, .md, .rst, .py, .ipynb, .csv, .json, .html) or PDFs, folders "
+                  "Name text files (.txt, .md, .rst, .py, .ipynb, .csv, .tsv, .json, .html) or PDFs, folders "
                   "holding them, or globs such as 'reports/**/*.md' (comma-separated; relative to the "
                   "notebook's folder), then run the cell again.")
         super().__init__(f"--docs {paths!r} gave no file to read.{why} {advice}")

@@ -10,6 +10,11 @@ no space at all is cut mid-word). A piece of a line says which characters of it 
 (``:3, chars 1,181–2,390``), so each can be found in the file. The same text always gives the
 same chunks, so a chunk's text names its vector in the index.
 
+A table (CSV, TSV) is rows under a header line: a chunk of rows alone is numbers the model cannot
+tell apart (revenue from orders) and an embedding with no column's word in it. So the part's
+``header`` is written at the top of each of its chunks that does not hold line 1, counted in the
+chunk's size; the chunk still cites the lines of its rows (``sales.csv:2209–2306``).
+
 Sizes are estimated, not counted: the tokenizer is a request per text, too slow for 20 MB. One
 token per :data:`BYTES_PER_TOKEN` UTF-8 bytes is close for English and safe for Russian (about
 5–6 bytes a token); the context budget itself is checked later with the project's upper bound.
@@ -30,7 +35,7 @@ MIN_TOKENS = TARGET_TOKENS // 3
 #: the most UTF-8 bytes of a piece cut from one long line: a chunk of its own, about TARGET_TOKENS
 PIECE_BYTES = TARGET_TOKENS * BYTES_PER_TOKEN
 #: changes when the rules above change, so an index never mixes chunkings
-CHUNKING = "paragraphs-300-500-v3"
+CHUNKING = "paragraphs-300-500-v4"
 
 _HEADING = re.compile(r"#{1,6}\s|(?:def|class|async def)\s")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
@@ -42,11 +47,13 @@ _SPACE = re.compile(r"\s+")
 @dataclass(frozen=True)
 class Part:
     """A piece of a file that reads as one text: a whole text file (``unit`` "line": chunks
-    say their lines), a notebook cell ("cell") or a PDF page ("page"), ``number`` counted from 1."""
+    say their lines), a notebook cell ("cell") or a PDF page ("page"), ``number`` counted from 1;
+    ``header``: a table's first line, repeated at the top of its chunks after the first ("": none)."""
 
     text: str
     unit: str = "line"
     number: int = 0
+    header: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,10 +81,20 @@ class _Block:
     def tokens(self) -> int:
         return estimate_tokens(self.text)
 
+    @property
+    def carried(self) -> str:
+        """What a chunk starting with this block carries above it: its table's header line and a
+        newline when the block does not start at line 1 ("" otherwise)."""
+        return _header(self.part, self.first)
+
 
 def estimate_tokens(text: str) -> int:
     """About how many tokens ``text`` is (see the module's docstring)."""
-    return len(text.encode()) // BYTES_PER_TOKEN + 1
+    return _bytes_tokens(len(text.encode()))
+
+
+def _bytes_tokens(size: int) -> int:
+    return size // BYTES_PER_TOKEN + 1
 
 
 def chunk(parts: Iterable[Part]) -> list[Chunk]:
@@ -90,11 +107,19 @@ def chunk(parts: Iterable[Part]) -> list[Chunk]:
         if current and (size >= TARGET_TOKENS or size + block.tokens > MAX_TOKENS or starts_section):
             chunks.append(_joined(current))
             current, size = [], 0
+        if not current:
+            size = _bytes_tokens(len(block.carried.encode()))
         current.append(block)
         size += block.tokens
     if current:
         chunks.append(_joined(current))
     return chunks
+
+
+def header_of(table: str) -> str:
+    """A table's first line, its column names ("" when it is blank): :attr:`Part.header`."""
+    first = _NEWLINE.split(table, maxsplit=1)[0]
+    return first if first.strip() else ""
 
 
 def _lines(text: str) -> list[str]:
@@ -137,20 +162,21 @@ def _block(part: Part, lines: Sequence[str], start: int, end: int) -> _Block:
 def _pieces(blocks: Iterable[_Block]) -> Iterator[_Block]:
     """Each block, cut at lines (and a too long line at characters) when over MAX_TOKENS."""
     for block in blocks:
-        if block.tokens <= MAX_TOKENS:
+        if estimate_tokens(block.carried + block.text) <= MAX_TOKENS:
             yield block
             continue
         yield from _cut_at_lines(block)
 
 
 def _cut_at_lines(block: _Block) -> Iterator[_Block]:
+    """Pieces of ``block`` under MAX_TOKENS, each with the header line its chunk will carry."""
     lines: list[str] = []
-    first, size = block.first, 0
+    first, size = block.first, len(block.carried.encode())
     for number, line in enumerate(block.text.split("\n"), start=block.first):
         line_size = len(line.encode()) + 1
-        if lines and (size + line_size) // BYTES_PER_TOKEN + 1 > MAX_TOKENS:
+        if lines and _bytes_tokens(size + line_size) > MAX_TOKENS:
             yield _Block("\n".join(lines), block.part, first, number - 1, block.heading and first == block.first)
-            lines, first, size = [], number, 0
+            lines, first, size = [], number, len(_header(block.part, number).encode())
         if line_size // BYTES_PER_TOKEN + 1 > MAX_TOKENS:
             yield from _cut_line(line, block.part, number)
             first = number + 1
@@ -159,6 +185,11 @@ def _cut_at_lines(block: _Block) -> Iterator[_Block]:
         size += line_size
     if lines:
         yield _Block("\n".join(lines), block.part, first, block.last, False)
+
+
+def _header(part: Part, line: int) -> str:
+    """What a chunk starting at ``line`` of ``part`` carries above it: the table's header line."""
+    return f"{part.header}\n" if part.header and line > 1 else ""
 
 
 def _cut_line(line: str, part: Part, number: int) -> Iterator[_Block]:
@@ -187,8 +218,9 @@ def _piece_end(line: str, start: int) -> int:
 
 
 def _joined(blocks: list[_Block]) -> Chunk:
-    """One chunk of ``blocks``: paragraphs apart, pieces of one line together as in the line."""
-    text = blocks[0].text
+    """One chunk of ``blocks``: paragraphs apart, pieces of one line together as in the line, under
+    the table's header line when it does not hold it."""
+    text = blocks[0].carried + blocks[0].text
     for before, block in zip(blocks, blocks[1:]):
         text += ("" if before.chars and block.chars and before.first == block.first else "\n\n") + block.text
     return Chunk(text, _where(blocks[0], blocks[-1]))

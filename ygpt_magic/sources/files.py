@@ -23,9 +23,11 @@ from pathlib import Path
 
 from ..errors.sources import NOT_UTF8, OTHER_ENCODING, WINDOWS_1251
 from ..words import matching
-from .chunks import Part
+from .chunks import Part, header_of
 
-TEXT = frozenset({".txt", ".md", ".markdown", ".rst", ".py", ".csv", ".json", ".html", ".htm"})
+TEXT = frozenset({".txt", ".md", ".markdown", ".rst", ".py", ".csv", ".tsv", ".json", ".html", ".htm"})
+#: tables: their header line is repeated at the top of each chunk (chunks.py)
+TABLES = frozenset({".csv", ".tsv"})
 NOTEBOOK, PDF = ".ipynb", ".pdf"
 READ = TEXT | {NOTEBOOK, PDF}
 #: bytes; a larger file is skipped, with this limit said
@@ -297,7 +299,8 @@ def read(file: SourceFile, limit: int = SIZE_LIMIT) -> bytes | Skipped:
 
 
 def parts(file: SourceFile, data: bytes) -> list[Part] | Skipped:
-    """The file's text as parts: a text file whole, a notebook's cells, a PDF's pages."""
+    """The file's text as parts: a text file whole (a table with its header line), a notebook's
+    cells, a PDF's pages."""
     suffix = file.path.suffix.lower()
     if suffix == PDF:
         return _pdf_pages(file, data)
@@ -309,7 +312,9 @@ def parts(file: SourceFile, data: bytes) -> list[Part] | Skipped:
         return Skipped(file.shown, "binary, not text")
     if suffix == NOTEBOOK:
         return _notebook_cells(file, text)
-    return [Part(text)] if text.strip() else Skipped(file.shown, "empty")
+    if not text.strip():
+        return Skipped(file.shown, "empty")
+    return [Part(text, header=header_of(text) if suffix in TABLES else "")]
 
 
 def _decoded(data: bytes) -> str | None:
