@@ -53,4 +53,23 @@ def test_a_url_or_a_braced_name_is_told_what_docs_takes(shell, ygpt_server, note
     shell.user_ns["folder"] = "notes"
     ygpt_server.reset()
     message = assert_clear_error(cell(shell, f"%%ygpt --docs {paths} --once\n{Q}"))
-    assert f"{paths} ({said}" in message and completions(ygpt_server) == []
+    assert f"'{paths}' ({said}" in message and completions(ygpt_server) == []
+
+
+def test_a_file_whose_name_has_a_comma_is_that_file_not_two_missing_ones(shell, ygpt_server, notes):
+    """PATHS was split at the comma of an exported report's name, and the two missing pieces were
+    listed joined back with ", ": the file's exact name, said to be no such file. A path that
+    exists as written is that file, also beside others; pieces that name nothing are each quoted."""
+    (notes.parent / "reports").mkdir()
+    (notes.parent / "reports" / "Отчёт, итог Q3.md").write_text("# Итог\n\nThe Q3 budget for the churn model is 42.\n")
+    ygpt_server.reset()
+    run = cell(shell, f'%%ygpt --docs "reports/Отчёт, итог Q3.md" --once\n{Q}')
+    assert run.ok, run.message
+    assert [s["path"] for s in shell.user_ns["_ygpt"].sources] == ["reports/Отчёт, итог Q3.md"]
+    listed = cell(shell, f'%%ygpt --docs "notes/a.md, reports/Отчёт, итог Q3.md" --once\n{Q}')
+    assert listed.ok and {s["path"] for s in shell.user_ns["_ygpt"].sources} == {"notes/a.md",
+                                                                                "reports/Отчёт, итог Q3.md"}
+    message = assert_clear_error(cell(shell, f'%%ygpt --docs "reports/Отчёт, итог Q4.md" --once\n{Q}'),
+                                 "gave no file to read")
+    assert "'reports/Отчёт', 'итог Q4.md' (no such file or folder)" in message, message
+    assert len(completions(ygpt_server)) == 2

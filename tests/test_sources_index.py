@@ -146,7 +146,7 @@ def test_nothing_to_read_lists_what_was_skipped_and_what_to_do(tmp_path):
         gather("pics, data.bin, *.docx", Index(None, "doc"), CountingEmbed(), base=tmp_path)
     assert str(nothing.value) == (
         "--docs 'pics, data.bin, *.docx' gave no file to read. Skipped: pics/a.png (not a type --docs reads); "
-        "pics (no file --docs reads in it); *.docx (the pattern matches nothing); data.bin (binary, not text). "
+        "pics (no file --docs reads in it); '*.docx' (the pattern matches nothing); data.bin (binary, not text). "
         "Name text files (.txt, .md, .rst, .py, .ipynb, .csv, .tsv, .json, .html) or PDFs, folders holding them, or "
         "globs such as 'reports/**/*.md' (comma-separated; relative to the notebook's folder), then run the cell "
         "again.")

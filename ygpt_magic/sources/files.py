@@ -17,7 +17,7 @@ import glob
 import io
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,10 +40,13 @@ PDF_EXTRA = "reading PDFs needs pypdf: pip install pypdf (or pip install -e '.[p
 
 @dataclass(frozen=True)
 class Skipped:
-    """A path left out, and why, in the words the cell shows."""
+    """A path left out, and why, in the words the cell shows; ``typed``: a piece of PATHS as the
+    user wrote it, quoted where it is listed, so two pieces of a name split at its comma do not
+    read as the one name (``'reports/Отчёт', 'итог Q4.md'``)."""
 
     path: str
     reason: str
+    typed: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,10 +66,29 @@ class Found:
 def find(paths: str, base: Path | None = None) -> Found:
     """The files ``paths`` names, each once, in the order named (a folder's sorted)."""
     finder = _Finder(Path.cwd() if base is None else base)
-    for pattern in (piece.strip() for piece in paths.split(",")):
-        if pattern:
-            finder.add(pattern)
+    for pattern in _patterns(paths, finder.base):
+        finder.add(pattern)
     return Found(tuple(finder.files.values()), tuple(dict.fromkeys(finder.skipped)))
+
+
+def _patterns(paths: str, base: Path) -> Iterator[str]:
+    """PATHS split at its commas, but pieces that together name an existing file or folder kept
+    as that name: a path that exists as written (``reports/Отчёт, итог Q3.md``, as exported
+    reports are often named) is that file, not two missing ones."""
+    pieces = paths.split(",")
+    start = 0
+    while start < len(pieces):
+        end = next((end for end in range(len(pieces), start + 1, -1)
+                    if _exists(base, ",".join(pieces[start:end]).strip())), start + 1)
+        pattern = ",".join(pieces[start:end]).strip()
+        if pattern:
+            yield pattern
+        start = end
+
+
+def _exists(base: Path, name: str) -> bool:
+    path = base / Path(name).expanduser()
+    return path.exists() or _in_other_form(path).exists()
 
 
 def _in_other_form(path: Path) -> Path:
@@ -103,12 +125,13 @@ class _Finder:
         elif path.exists():
             self._keep(path)
         else:
-            self.skipped.append(Skipped(pattern, LOOP if _loops(path) else _missing(pattern)))
+            looped = _loops(path)
+            self.skipped.append(Skipped(pattern, LOOP if looped else _missing(pattern), typed=not looped))
 
     def _glob(self, pattern: str, path: Path) -> None:
         matches = sorted(glob.glob(str(path), recursive=True))
         if not matches:
-            self.skipped.append(Skipped(pattern, "the pattern matches nothing"))
+            self.skipped.append(Skipped(pattern, "the pattern matches nothing", typed=True))
         root = _literal_root(path)
         for match in map(Path, matches):
             reason = _left_out_below(root, match)
@@ -235,10 +258,11 @@ def _link_in(path: Path, base: Path) -> Path:
 
 def summary(skipped: Sequence[Skipped], names: int = 3) -> list[str]:
     """One line per reason, naming the first few paths: ``a.bin, b.bin and 3 more (binary,
-    not text)``; a folder of a thousand pictures lists as one line."""
+    not text)``; a folder of a thousand pictures lists as one line. What the user typed is
+    quoted (:class:`Skipped`)."""
     by_reason: dict[str, list[str]] = {}
     for item in skipped:
-        by_reason.setdefault(item.reason, []).append(item.path)
+        by_reason.setdefault(item.reason, []).append(f"'{item.path}'" if item.typed else item.path)
     lines = []
     for reason, paths in by_reason.items():
         more = f" and {len(paths) - names} more" if len(paths) > names else ""
