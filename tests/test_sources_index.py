@@ -13,7 +13,7 @@ from sources_helpers import CountingEmbed
 from ygpt_magic.client.credentials import Credential
 from ygpt_magic.client.guard import check
 from ygpt_magic.errors import CredentialInPrompt, CredentialInSource, IndexUnusable, InternalError, NoSources
-from ygpt_magic.errors.sources import WINDOWS_1251
+from ygpt_magic.errors.sources import WINDOWS_1251, worded
 from ygpt_magic.sources import Index, gather, index_path
 
 CANARY = "AQVN" + "x7Kp2mQ9vL4nR8sT1wY6zB3cD5fG0hJ2kM9"  # the shape of a Yandex Cloud API key
@@ -155,7 +155,7 @@ def test_nothing_to_read_lists_what_was_skipped_and_what_to_do(tmp_path):
 def test_skipped_files_are_listed_beside_the_ones_read(docs):
     (docs / "docs" / "old.txt").write_bytes("отчёт".encode("cp1251"))
     library = gather("docs", Index(None, "doc"), CountingEmbed(), base=docs)
-    assert library.skipped_lines() == [f"docs/old.txt ({WINDOWS_1251})"]
+    assert library.skipped_lines() == [f"docs/old.txt ({worded(WINDOWS_1251, ['docs/old.txt'])})"]
 
 
 def test_two_paths_with_the_same_content_are_embedded_once(docs):

@@ -8,6 +8,8 @@ by itself: it is skipped and listed. These are raised only when the cell cannot 
 
 from __future__ import annotations
 
+import shlex
+from collections.abc import Sequence
 from decimal import Decimal
 
 from ..words import counted
@@ -18,14 +20,31 @@ from .usage import CostOverCap, Found
 
 #: why a file that is not UTF-8 is skipped (sources/files.py): Cyrillic text saved as Windows-1251
 #: (a legacy Windows file; never read as such silently), a text file in another encoding, or any
-#: other file that does not decode. A Windows-1251 file is converted under its own name: a copy
-#: beside it (FILE.utf8) would be of a type --docs does not read, or, as FILE.utf8.txt, leave the
-#: original skipped with this advice on every run.
-WINDOWS_1251 = ("Windows-1251 text, it seems, not UTF-8: convert it to UTF-8 under its own name, e.g. in "
-                "Python from pathlib import Path; p = Path('FILE'); p.write_text(p.read_text('cp1251'), "
-                "'utf-8') or in a shell iconv -f cp1251 -t utf-8 'FILE' > 'FILE.new' && mv 'FILE.new' 'FILE'")
+#: other file that does not decode. A Windows-1251 file is converted under its own name (a copy
+#: beside it, FILE.utf8, would be of a type --docs does not read, or, as FILE.utf8.txt, leave the
+#: original skipped with this advice on every run), by the commands :func:`worded` fills in
+WINDOWS_1251 = "Windows-1251 text, it seems, not UTF-8"
 OTHER_ENCODING = "text in an encoding other than UTF-8: save it as UTF-8"
 NOT_UTF8 = "not UTF-8 text (binary, or another encoding: save it as UTF-8)"
+
+
+def worded(reason: str, paths: Sequence[str]) -> str:
+    """A skipped line's ``reason`` for ``paths``: the Windows-1251 one with the commands that
+    convert those very files, their paths filled in and quoted, to be pasted as they are (a
+    'FILE' to replace by hand, four times, with a path holding a space, was not); the rest as
+    they are."""
+    if reason != WINDOWS_1251:
+        return reason
+    if len(paths) == 1:
+        name, new = shlex.quote(paths[0]), shlex.quote(f"{paths[0]}.new")
+        return (f"{reason}: convert it to UTF-8 under its own name, in Python: from pathlib import Path; "
+                f"p = Path({paths[0]!r}); p.write_text(p.read_text('cp1251'), 'utf-8') — or in a shell: "
+                f"iconv -f cp1251 -t utf-8 {name} > {new} && mv {new} {name}")
+    listed = ", ".join(map(repr, paths))
+    return (f"{reason}: convert them to UTF-8 under their own names, in Python: from pathlib import Path; "
+            f"[p.write_text(p.read_text('cp1251'), 'utf-8') for p in map(Path, [{listed}])] — or in a shell: "
+            f"for f in {' '.join(map(shlex.quote, paths))}; do iconv -f cp1251 -t utf-8 \"$f\" > \"$f.new\" "
+            f"&& mv \"$f.new\" \"$f\"; done")
 
 
 class NoSources(YGptError):
@@ -36,7 +55,8 @@ class NoSources(YGptError):
 
     def __init__(self, paths: str, skipped: list[str]) -> None:
         why = (" Skipped: " + "; ".join(skipped) + ".") if skipped else ""
-        recoded = skipped and all(line.endswith((f"({WINDOWS_1251})", f"({OTHER_ENCODING})")) for line in skipped)
+        recoded = skipped and all(f"({WINDOWS_1251}: " in line or line.endswith(f"({OTHER_ENCODING})")
+                                  for line in skipped)
         advice = ("Run the cell again once they are UTF-8." if recoded else
                   "Name text files (.txt, .md, .rst, .py, .ipynb, .csv, .tsv, .json, .html) or PDFs, folders "
                   "holding them, or globs such as 'reports/**/*.md' (comma-separated; relative to the "

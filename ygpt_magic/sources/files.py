@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors.sources import NOT_UTF8, OTHER_ENCODING, WINDOWS_1251
+from ..errors.sources import NOT_UTF8, OTHER_ENCODING, WINDOWS_1251, worded
 from ..words import matching
 from .chunks import Part, header_of
 
@@ -266,7 +266,7 @@ def summary(skipped: Sequence[Skipped], names: int = 3) -> list[str]:
     lines = []
     for reason, paths in by_reason.items():
         more = f" and {len(paths) - names} more" if len(paths) > names else ""
-        lines.append(f"{', '.join(paths[:names])}{more} ({reason})")
+        lines.append(f"{', '.join(paths[:names])}{more} ({worded(reason, paths)})")
     return lines
 
 
