@@ -65,11 +65,14 @@ def release(tmp_path, monkeypatch):
 
 
 def test_a_changed_source_file_is_named_not_the_cells_text(shell, ygpt_server, cache_file, release):
+    """The miss names the file and lines of the chunk whose embedding no recording holds, as one
+    over a row of %ygpt embed names the row (it said only that some file --docs reads changed)."""
     assert cell(shell, RELEASE).ok
     release.write_text("# Release\n\nThe release is on 19 March.\n", encoding="utf-8")
     shell.run_line_magic("ygpt", "cache --mode replay")
     message = missed(cell(shell, RELEASE))   # the edited chunk's embedding is the first miss
     assert "none of this text" not in message
+    assert ", the chunk notes/release.md:1–3 in the reply cache" in message, message
     assert "none of this source chunk: a source chunk changed (a file --docs reads was edited" in message
 
 

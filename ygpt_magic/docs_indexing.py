@@ -65,7 +65,8 @@ class Indexing:
         self.kernel = kernel
         self.before = embedding_spent(kernel)
         self._cap = _cap(kernel, args, cache, answer)
-        self._embed = embedder(kernel, "doc", cache)
+        self._names: dict[str, str] = {}   # a chunk's text → its file and lines, for a replay miss
+        self._embed = embedder(kernel, "doc", cache, self._names)
         self._budget: Budget | None = None
         self._progress: Progress | None = None
 
@@ -73,6 +74,8 @@ class Indexing:
         """Refuse ``texts`` (of the files ``found``) when they and the answer are over the cap,
         before any is sent, else keep the budget that stops them at it; start the bar when they
         are many."""
+        self._names.update((chunk.text, f"{found.shown(file.digest)}{chunk.where}")
+                           for file in found.pending for chunk in file.chunks)
         if self._cap is not None:
             self._budget = self._cap(texts, found)
         if len(texts) >= BAR_FROM:

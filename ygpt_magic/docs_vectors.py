@@ -19,6 +19,7 @@ only the texts still missing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Protocol
 
 from .cache.key import endpoint_kind
@@ -45,11 +46,12 @@ class Embeds(Protocol):
     def __call__(self, texts: list[str], budget: Budget | None = None) -> np.ndarray: ...
 
 
-def embedder(kernel: Kernel, model: str, cache: Front | None) -> Embeds:
+def embedder(kernel: Kernel, model: str, cache: Front | None, names: Mapping[str, str] | None = None) -> Embeds:
     """``texts → vectors`` (one float32 row per text) by ``model`` (``doc`` or ``query``): each
     text from the kernel's memo or replayed from ``cache`` when held there, the rest sent and
     recorded, under the ``budget`` when one is given (the cell's cost cap: IndexingOverCap once
-    it stops them)."""
+    it stops them). ``names``: a chunk's text → its file and lines (``notes/a.md:1–3``), which a
+    replay-mode miss on it names, as one on a row of ``%ygpt embed`` names the row."""
     ledger = Ledger(kernel.session.accounts, EMBEDDINGS, cache=cache)
     memo = _Memo(kernel, model)
 
@@ -57,7 +59,7 @@ def embedder(kernel: Kernel, model: str, cache: Front | None) -> Embeds:
         import numpy as np
 
         rows: list[np.ndarray | None] = [memo.get(text) for text in texts]
-        rows = [_replayed(ledger, text, memo.model, chunk=model == "doc") if row is None else row
+        rows = [_replayed(ledger, text, memo.model, chunk=model == "doc", names=names or {}) if row is None else row
                 for text, row in zip(texts, rows)]
         missing = [position for position, row in enumerate(rows) if row is None]
         if missing:
@@ -93,9 +95,10 @@ class _Memo:
         self.memo.put((self.server, self.model, text), vector)
 
 
-def _replayed(ledger: Ledger, text: str, model: str, *, chunk: bool) -> np.ndarray | None:
+def _replayed(ledger: Ledger, text: str, model: str, *, chunk: bool, names: Mapping[str, str]) -> np.ndarray | None:
     """The recorded vector of ``text`` (None: send it); the ledger counts it as replayed. A
-    replay-mode miss on a file's ``chunk`` names the chunk, not the cell, as what changed."""
+    replay-mode miss on a file's ``chunk`` names the chunk (by ``names``: its file and lines),
+    not the cell's text, as what changed."""
     import numpy as np
 
     try:
@@ -103,7 +106,7 @@ def _replayed(ledger: Ledger, text: str, model: str, *, chunk: bool) -> np.ndarr
     except CacheMiss as miss:
         if not chunk:
             raise
-        raise miss.of_source_chunk() from None
+        raise miss.of_source_chunk(names.get(text)) from None
     return None if found is None else np.frombuffer(found.values, dtype=np.float32)
 
 

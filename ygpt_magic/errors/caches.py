@@ -149,8 +149,10 @@ class CacheMiss(YGptError):
         return CacheMiss(self.path, f"{self.cell}, row {label!r}", self.held, self.differs,
                          self.servers, self.older)
 
-    def of_source_chunk(self) -> CacheMiss:
+    def of_source_chunk(self, where: str | None = None) -> CacheMiss:
         """The same miss, for the embedding of a --docs file's chunk: a text no recording holds
-        is then a source chunk that changed (a file edited or added), not the cell's text."""
+        is then a source chunk that changed (a file edited or added), not the cell's text;
+        ``where``: the chunk's file and lines, named as a row of ``%ygpt embed`` is."""
         differs = ("chunk",) if self.differs and "text" in self.differs else self.differs
-        return CacheMiss(self.path, self.cell, self.held, differs, self.servers, self.older)
+        cell = f"{self.cell}, the chunk {where}" if where else self.cell
+        return CacheMiss(self.path, cell, self.held, differs, self.servers, self.older)
