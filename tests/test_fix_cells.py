@@ -38,6 +38,27 @@ def test_a_reply_quoting_the_failing_line_first_puts_only_the_corrected_cell_bel
     assert "The reply has 3 code blocks; the new cell holds the last Python one, the corrected cell." in result.page
 
 
+@pytest.mark.parametrize("language", ["bash", "json"])
+def test_a_reply_whose_only_code_is_not_python_puts_nothing_below_and_names_the_block(shell, ygpt_server, tmp_path,
+                                                                                    language):
+    """context8 finding 7: a fix reply whose only block was ```bash (the usual "Install it:") put
+    `pip install …` into the new cell, which IPython's automagic runs as %pip on one keystroke.
+    The new cell takes Python blocks only, as --format code's does, and the line says why not."""
+    cell(shell, "import openpyxl_nonexistent_pkg")
+    assert cell(shell, "%ygpt fix").ok
+    user = completions(ygpt_server)[-1].messages[-1]["text"]
+    reply = (f"It is not installed. Install it:\n\n```{language}\npip install openpyxl-nonexistent-pkg\n```"
+             "\n\nThen run again.")
+    with scripted(shell, tmp_path, user, reply):
+        result = cell(shell, "%ygpt fix")
+    assert result.ok, result.shown
+    assert shell.rl_next_input is None
+    shell_note = " (shell commands are never put into a cell: copy one from the reply to run it)"
+    said = (f"No Python block in the reply, so nothing was put into a new cell; left out: the {language} block"
+            f"{shell_note if language == 'bash' else ''}.")
+    assert said in result.plain, result.plain
+
+
 HANGING_TOOL = '''import time
 
 def fetch_rows(region: str) -> int:

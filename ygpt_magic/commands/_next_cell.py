@@ -56,8 +56,7 @@ def code_below_reply(kernel: Kernel, reply: str, *, corrected_cell: bool) -> Non
     the one block that is the corrected cell; a line under the reply says what was left out."""
     if corrected_cell:
         code, blocks = markdown.corrected_cell(reply)
-        said = (f"The reply has {blocks} code blocks; the new cell holds the last Python one, the "
-                f"corrected cell.") if blocks > 1 else ""
+        said = _corrected_said(reply, code, blocks)
     else:
         cell = notebook_cell(reply)
         code, said = cell.code, cell.said()
@@ -65,6 +64,15 @@ def code_below_reply(kernel: Kernel, reply: str, *, corrected_cell: bool) -> Non
         return
     if said:
         _say(said)
+
+
+def _corrected_said(reply: str, code: str, blocks: int) -> str:
+    """The line under a fix's reply: which block the new cell holds when there are several, or,
+    when none is Python, the blocks left out (a shell one named as such) as ``--format code`` says it."""
+    if not code:
+        return notebook_cell(reply).said()
+    return (f"The reply has {blocks} code blocks; the new cell holds the last Python one, the "
+            f"corrected cell.") if blocks > 1 else ""
 
 
 def put_below(kernel: Kernel, code: str) -> bool:

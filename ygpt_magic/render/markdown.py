@@ -50,15 +50,17 @@ PYTHON_TAGS = frozenset({"python", "py", "python3", "ipython", "ipython3"})
 
 def corrected_cell(text: str) -> tuple[str, int]:
     """The corrected cell in a reply to ``%ygpt fix``, and how many code blocks the reply has:
-    its last block tagged Python, else its last untagged block, else its last block; "" when it
-    has none. A model often quotes the failing line in a block of its own before the corrected
-    cell, or adds a shell line, or the output it expects in an untagged block after it: joined,
-    or taken last, they gave a cell that failed as the old one did, or held no code at all. The
-    fix instruction asks for a ```python block, so a tagged one is the corrected cell."""
+    its last block tagged Python, else its last untagged block; "" when it has neither. A model
+    often quotes the failing line in a block of its own before the corrected cell, or adds a
+    shell line, or the output it expects in an untagged block after it: joined, or taken last,
+    they gave a cell that failed as the old one did, or held no code at all. The fix instruction
+    asks for a ```python block, so a tagged one is the corrected cell. A block of another
+    language is never the cell, as ``--format code`` never puts one in (render/cell_code.py): a
+    lone ```bash ``pip install x`` became a cell IPython's automagic runs as ``%pip``."""
     blocks = code_blocks(text)
     tagged = [code for language, code in blocks if language.lower() in PYTHON_TAGS]
     untagged = [code for language, code in blocks if not language]
-    chosen = tagged or untagged or [code for _, code in blocks]
+    chosen = tagged or untagged
     return (chosen[-1] if chosen else ""), len(blocks)
 
 
