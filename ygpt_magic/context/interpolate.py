@@ -17,7 +17,9 @@ Rules, chosen so that pasting code or JSON just works:
   comes from `{Out[N]}`, `{fig}` or `{expression}`, is not written into the text: it goes with the
   cell as a picture, like `--image fig`, the text says `[image fig]` where it was, and a model that
   takes no pictures refuses it with the same message as `--image`.
-- `{{` and `}}` are literal braces.
+- `{{` and `}}` are literal braces, except that a `}` closes a brace of pasted JSON or code
+  still open before it: in `{"a": {"b": {"c": 1}}}` the last `}}` closes `{"b"` and `{"a"`, so
+  every brace goes as written (:func:`_filled`), while `{{x}}` and `{"t": "{{x}}"}` send `{x}`.
 - Text inside fenced code blocks (``` or ~~~), inline code spans (`` `f"{name}"` ``) and math
   (``$\\frac{1}{n}$``, ``$$…$$``, ``\\(…\\)``, ``\\[…\\]``: textparts.py has the exact rule) is
   never touched, and what a reference brings in is never interpolated again (a cell's source
@@ -38,7 +40,7 @@ Rules, chosen so that pasting code or JSON just works:
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -63,6 +65,8 @@ if TYPE_CHECKING:
 _IDENT = r"[^\W\d]\w*"
 _TOKEN = re.compile(r"\{\{|\}\}|\{(" + _IDENT + r"(?:\." + _IDENT + r")*)\}"
                     r"|\{(In|Out|Err)\[([^\[\]{}\n]*)\]\}|\{([^{}\n]+)\}")
+#: what :func:`_filled` reads: a token, or a lone brace (one of pasted JSON or code)
+_BRACES = re.compile(_TOKEN.pattern + r"|[{}]")
 
 
 class StoppedReading(KeyboardInterrupt):
@@ -118,8 +122,6 @@ def interpolate(
 
     def value(match: re.Match[str]) -> str:
         token = match.group(0)
-        if token in ("{{", "}}"):
-            return token[0]
         try:
             found = _reference(match, namespace, cells, limits)
         except KeyboardInterrupt:
@@ -139,7 +141,7 @@ def interpolate(
     out: list[str] = []
     in_math: list[str] = []
     for kind, block in parts(text):
-        out.append(_TOKEN.sub(value, block) if kind == "prose" else block)
+        out.append(_filled(block, value) if kind == "prose" else block)
         if kind == "span":
             notes.extend(note for note in map(_in_span, _defined(block, namespace)) if note not in notes)
         elif kind == "math":
@@ -151,6 +153,33 @@ def interpolate(
     if expanded != text:  # the text as written was checked above
         guard.check("the expanded prompt", expanded, secrets)
     return Expanded(expanded, tuple(notes), tuple(pictures), tuple(cut))
+
+
+def _filled(prose: str, value: Callable[[re.Match[str]], str]) -> str:
+    """``prose`` with each reference replaced by ``value`` and the escapes read, keeping a stack
+    of the braces open: ``{{`` opens an escape, a lone ``{`` a brace of pasted JSON. A ``}}``
+    closes an escape as one ``}``, but when a lone ``{`` is the innermost one open, its first
+    ``}`` closes that brace as written and the second is read again: reading every ``}}`` as an
+    escape dropped a brace from three levels of JSON."""
+    out: list[str] = []
+    opened: list[str] = []
+    at = 0
+    while (match := _BRACES.search(prose, at)) is not None:
+        out.append(prose[at:match.start()])
+        token, at = match.group(0), match.end()
+        if token == "}}" and opened and opened[-1] == "{":
+            token, at = "}", match.start() + 1
+        if token in ("{", "{{"):
+            opened.append(token)
+        elif token in ("}", "}}"):
+            if opened and (token == "}}" or opened[-1] == "{"):
+                opened.pop()
+        else:
+            out.append(value(match))
+            continue
+        out.append(token[0])
+    out.append(prose[at:])
+    return "".join(out)
 
 
 def references(text: str, names: Container[str] = ()) -> frozenset[str]:
