@@ -265,6 +265,23 @@ def cut(text: str, at: int) -> str:
     return text[:opening.start()] if opening else text[:at]
 
 
+def cut_from(text: str, at: int) -> str:
+    """``text[at:]``, but a token cut short there whose opening, before ``at``, is a shape's is
+    left out to its end: the end of a text (a traceback's last lines) kept from the middle of
+    someone's key would send its last characters, which no shape's opening marks."""
+    if at <= 0 or not _TOKEN_CHAR.match(text, at - 1) or not _TOKEN_CHAR.match(text, at):
+        return text[at:]
+    start = at
+    while start > max(0, at - _LONGEST) and _TOKEN_CHAR.match(text, start - 1):
+        start -= 1
+    if _OPENING.search(text, start, at) is None:
+        return text[at:]
+    end = at
+    while end < len(text) and _TOKEN_CHAR.match(text, end):
+        end += 1
+    return text[end:]
+
+
 def mask_all(text: str) -> str:
     """``text`` with every token :func:`sighted` would find, and every token that opens like a
     key (but the static key's ``YC``) and is long enough to be most of one, replaced by

@@ -39,9 +39,9 @@ from typing import TYPE_CHECKING
 
 from IPython.core.error import UsageError
 
-from .. import keyshapes
 from ..errors import InterpolationError, Interrupted, capital
 from .tracebacks import cells_passed, format_error
+from .values import bounded_ends
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import ExecutionInfo, ExecutionResult, InteractiveShell
@@ -130,9 +130,7 @@ class NotebookCells:
             self._keep(error, count, cell_id)
 
     def _keep(self, error: BaseException, count: int, cell_id: str | None) -> None:
-        text = format_error(error, self._cell_name)
-        if len(text) > MAX_ERROR_CHARS:
-            text = keyshapes.cut(text, MAX_ERROR_CHARS) + f"\n… {len(text) - MAX_ERROR_CHARS:,} characters left out"
+        text = bounded_ends(format_error(error, self._cell_name), None, MAX_ERROR_CHARS).text
         self.errors[count] = CellError(count, type(error).__name__, text, cell_id,
                                        interrupted=isinstance(error, KeyboardInterrupt),
                                        through=cells_passed(error, self._cell_count))

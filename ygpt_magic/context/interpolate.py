@@ -54,7 +54,7 @@ from .images import is_picture
 from .limits import Limits
 from .outputs import as_shown
 from .textparts import parts
-from .values import Rendered, bounded, first_line, render
+from .values import Rendered, bounded, bounded_ends, first_line, render
 
 if TYPE_CHECKING:
     from ..client.credentials import Credential
@@ -279,12 +279,11 @@ def _reference(match: re.Match[str], namespace: Mapping[str, object], cells: Not
         label, rendered, picture = _value(label, value, limits)
         return label, replace(rendered, summary=rendered.summary or f"the output of cell {count}"), picture
     if kind == "In":
-        text, language, summary = cells.source(count), "python", f"the source of cell {count}"
-    else:
+        cut, language = bounded(cells.source(count), f"the source of cell {count}", limits.max_chars), "python"
+    else:   # an error keeps its end, which says what went wrong
         error = cells.error(count)
-        text, language, summary = error.text, "", error.summary
-    cut = bounded(text, summary, limits.max_chars)  # cut inside the fence, which stays closed
-    return label, replace(cut, text=fenced(cut.text, language)), None
+        cut, language = bounded_ends(error.text, error.summary, limits.max_chars), ""
+    return label, replace(cut, text=fenced(cut.text, language)), None  # cut inside the fence, which stays closed
 
 
 def _value(label: str, value: object, limits: Limits) -> tuple[str, Rendered, object]:

@@ -139,6 +139,36 @@ def bounded(text: str, summary: str | None, max_chars: int, *, cut: bool = False
                     True)
 
 
+#: the share of ``max_chars`` :func:`bounded_ends` keeps from a text's start; the rest is its end
+_HEAD_SHARE = 4
+
+
+def bounded_ends(text: str, summary: str | None, max_chars: int) -> Rendered:
+    """At most ``max_chars`` characters of an error's ``text``: its start (where it was raised
+    from) and, three times as long, its end (the exception and the innermost frames), cut at
+    line breaks where there are some, the middle left out and said. Keeping the start only sent
+    thousands of repeated frames of a RecursionError and never the line naming it."""
+    if len(text) <= max_chars:
+        return Rendered(text, summary)
+    head, tail = ends(text, max_chars)
+    marker = f"\n… {len(text) - len(head) - len(tail):,} characters left out\n"
+    what = summary or f"{len(text):,} characters"
+    return Rendered(head + marker + tail,
+                    f"{what}, cut to its first {len(head):,} and its last {len(tail):,} characters", True)
+
+
+def ends(text: str, max_chars: int) -> tuple[str, str]:
+    """The start and the end :func:`bounded_ends` keeps of ``text``: each cut at a line break
+    within its share, else inside a line without sending part of a key (keyshapes)."""
+    size = max_chars // _HEAD_SHARE
+    head_end = text.rfind("\n", 0, size)
+    head = text[:head_end] if head_end > 0 else keyshapes.cut(text, size)
+    tail_from = len(text) - (max_chars - size)
+    tail_start = text.find("\n", tail_from)
+    tail = text[tail_start + 1:] if tail_start != -1 else keyshapes.cut_from(text, tail_from)
+    return head, tail
+
+
 def _text(value: object, limits: Limits) -> Rendered:
     if isinstance(value, (str, numbers.Number)):  # numpy's scalars too: 2160.0, not np.float64(…)
         return Rendered(str(value))
