@@ -57,3 +57,34 @@ def test_a_foreign_key_where_a_long_error_is_cut_is_not_sent_in_part(shell, ygpt
     assert cell(shell, f"%%ygpt --once\n{{Err[{failed}]}}").ok
     sent = completions(ygpt_server)[-1].messages[-1]["text"]
     assert sent.endswith("x" * 284 + "\n```") and key[-12:] not in sent, sent
+
+
+def long_failing_cell(shell) -> tuple[int, str]:
+    """A 142-line cell (about 10,800 characters) that fails on its last line; its number and the line."""
+    last = "total = sales['revenue'] * 2"
+    source = "sales = {'price': 1.0, 'qty': 3}\n" + "".join(
+        f"feature_{i:03d} = sales['price'] * {i} + sales['qty'] / {i + 1}  # derived feature {i}\n"
+        for i in range(140)) + last
+    failed = shell.execution_count
+    cell(shell, source)
+    return failed, last
+
+
+def test_fix_of_a_long_cell_sends_the_failing_line_and_asks_for_the_corrected_part(shell, magics, ygpt_server):
+    """The source was cut to its first 8,000 characters, so the failing line was not in it, and
+    the model was still asked for 'the whole corrected cell': the new cell held a corrected first
+    part of the cell, and a user swapping it in lost the rest (context8 finding 5)."""
+    failed, last = long_failing_cell(shell)
+    result = cell(shell, "%ygpt fix")
+    assert result.ok, result.shown
+    sent = completions(ygpt_server)[-1].messages[-1]["text"]
+    source = sent.split("\n\nThe error:", 1)[0]
+    assert source.rstrip("`\n").endswith(last) and "feature_139 = " in source
+    assert len(source) <= magics.max_value_chars + 300
+    first = int(source.split("Its source, lines ", 1)[1].split("–", 1)[0])
+    assert f"Its source, lines {first}–142 of 142 (the rest of the cell is left out):" in source
+    assert sent.endswith(f"Only lines {first}–142 of cell {failed} were sent: give those lines corrected, "
+                         f"not the whole cell, in one ```python code block.")
+    assert (f"cell {failed} has 142 lines ({len(shell.user_ns['_i' + str(failed)]):,} characters, over "
+            f"max_value_chars): only lines {first}–142, around line 142 where it failed, were sent") in result.page
+    assert "the new cell below holds those lines corrected, not the whole cell" in result.page

@@ -7,11 +7,12 @@ and is skipped, with a note above the reply naming it. A cell stopped with Ctrl-
 user who stopped a cell that hung and asks for a fix means that cell, so the prompt says it did
 not finish and where it was stopped, and a note says so and names the latest error of another
 cell that stands (the user may have meant that one). It sends its source and its error
-(`{In[N]}` and `{Err[N]}`, so the same bounds and credential check apply as in a cell) in prompt
-mode, with `YGptMagics.fix_instruction` as the system message; the chat is untouched. The reply
-streams like any cell's, and its code goes into a new cell below: the user's cell is never
-replaced, and a second run does not add a second copy when the saved notebook's next cell
-already holds it (_next_cell.py).
+(`{In[N]}` and `{Err[N]}`, so the same bounds and credential check apply as in a cell; of a
+cell over ``max_value_chars``, the lines around where it failed, asked for corrected instead of
+the whole cell: _fix_part.py) in prompt mode, with `YGptMagics.fix_instruction` as the system
+message; the chat is untouched. The reply streams like any cell's, and its code goes into a
+new cell below: the user's cell is never replaced, and a second run does not add a second copy
+when the saved notebook's next cell already holds it (_next_cell.py).
 
 A notebook keeps its helpers in an earlier cell: when the traceback passes through code of other
 cells, their sources go too (the cell it was raised in first, at most CALLED_CELLS), and the
@@ -45,16 +46,17 @@ from ..kernel import Kernel
 from ..request import check, expand, front, send, tokenizer
 from ..rows.progress import RunCounts
 from ..words import counted, some_of
+from ._fix_part import Part, part_sent
 from .args import parse, subcommand
 
 #: failed rows a refusal names (``_ygpt.errors`` has them all)
 SHOWN_ROWS = 3
-PROMPT = "Cell {count} fails.\n\nIts source:\n{{In[{count}]}}\n\nThe error:\n{{Err[{count}]}}"
+PROMPT = "Cell {count} fails.\n\n{source}\n\nThe error:\n{{Err[{count}]}}"
 #: the other cells whose source a fix sends at most (those its traceback passes through)
 CALLED_CELLS = 3
 #: the prompt for a cell stopped with Ctrl-C, which raised no error of its own
 STOPPED_PROMPT = ("Cell {count} did not finish: it was stopped with Ctrl-C, so it hangs or runs too "
-                  "long.\n\nIts source:\n{{In[{count}]}}\n\nWhere it was stopped:\n{{Err[{count}]}}")
+                  "long.\n\n{source}\n\nWhere it was stopped:\n{{Err[{count}]}}")
 
 
 @subcommand
@@ -78,8 +80,11 @@ def run(kernel: Kernel, line: str) -> None:
     failed = numbered(kernel.cells, count) if count is not None else last_error(kernel.cells, kernel.namespace)
     notes = interrupted(kernel.cells, failed) + (() if count is not None else skipped(kernel.cells, failed.count))
     held = guard_failed(kernel, failed)
-    prompt = (STOPPED_PROMPT if failed.interrupted else PROMPT).format(count=failed.count) + called(failed, held)
-    notes += replaced(failed, held) + left_out(held)
+    part = part_sent(kernel.cells.source(failed.count), failed, kernel.settings.max_value_chars)
+    source = part.prompt() if part is not None else f"Its source:\n{{In[{failed.count}]}}"
+    prompt = (STOPPED_PROMPT if failed.interrupted else PROMPT).format(count=failed.count, source=source)
+    prompt += called(failed, held, part)
+    notes += replaced(failed, held) + left_out(held) + ((part.note(failed.interrupted),) if part is not None else ())
     if words:
         prompt += "\n\n" + " ".join(words)
     system = kernel.settings.fix_instruction
@@ -102,23 +107,25 @@ def helpers(failed: CellError) -> list[int]:
     return [count for count in failed.through if count != failed.count][:CALLED_CELLS]
 
 
-def called(failed: CellError, held: Mapping[int, Found]) -> str:
+def called(failed: CellError, held: Mapping[int, Found], part: Part | None = None) -> str:
     """The prompt's part for the cells of :func:`helpers`: their sources (but those ``held``
     holds a credential, said to be left out), and which cell to give corrected. When the error
     was raised in a helper, the model is told so and asked for the cell the fix belongs in: a
     helper that raises on purpose (``raise ValueError("n must be >= 0")``) is a safeguard, and
-    the bug is the calling cell's argument."""
+    the bug is the calling cell's argument. A long failed cell sent in ``part`` is asked for
+    as those lines corrected: the model did not see it whole."""
     others = helpers(failed)
     if not others:
-        return ""
+        return f"\n\n{part.ask()}" if part is not None else ""
+    whole = part.asked() if part is not None else f"the whole corrected cell {failed.count}"
     how, fixing = _how(failed), fixed_cell(failed, held)
     sources = "".join(f"\n\nCell {count}'s source is left out: it holds a credential." if count in held else
                       f"\n\nCell {count}'s source{f' (where it was {how})' if count == failed.through[0] else ''}:"
                       f"\n{{In[{count}]}}" for count in others)
     ask = (f"If the fix belongs in cell {fixing}, where it was {how}, give the whole corrected cell "
            f"{fixing}; if it belongs in cell {failed.count} (it calls cell {fixing}'s code wrongly), "
-           f"give the whole corrected cell {failed.count}. Say first which cell you correct."
-           if fixing != failed.count else f"Give the whole corrected cell {failed.count}.")
+           f"give {whole}. Say first which cell you correct."
+           if fixing != failed.count else f"Give {whole}.")
     named = ", ".join(map(str, others))
     return (f"\n\nThe traceback passes through code of cell{'s' if len(others) > 1 else ''} {named}, "
             f"which cell {failed.count} calls.{sources}\n\n{ask}")

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 from IPython.core.error import UsageError
 
 from ..errors import InterpolationError, Interrupted, capital
-from .tracebacks import cells_passed, format_error
+from .tracebacks import cells_passed, format_error, lines_in
 from .values import bounded_ends
 
 if TYPE_CHECKING:
@@ -63,6 +63,8 @@ class CellError:
     #: the cells whose code the traceback passes through, the one it was raised in first: a
     #: helper an earlier cell defines is where the bug is, more often than not
     through: tuple[int, ...] = ()
+    #: the lines of this cell the traceback shows, innermost first (a long cell's fix sends those)
+    lines: tuple[int, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -133,7 +135,8 @@ class NotebookCells:
         text = bounded_ends(format_error(error, self._cell_name), None, MAX_ERROR_CHARS).text
         self.errors[count] = CellError(count, type(error).__name__, text, cell_id,
                                        interrupted=isinstance(error, KeyboardInterrupt),
-                                       through=cells_passed(error, self._cell_count))
+                                       through=cells_passed(error, self._cell_count),
+                                       lines=lines_in(error, self._cell_count, count))
         while len(self.errors) > KEEP_ERRORS:
             del self.errors[min(self.errors)]
 

@@ -15,7 +15,7 @@ import os
 import sys
 import sysconfig
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 #: Packages whose frames are machinery, not the user's code.
@@ -56,16 +56,29 @@ def cells_passed(error: BaseException, cell_count: Callable[[str], int | None]) 
     """The cells whose code ``error``'s traceback passes through, each once, the one it was
     raised in first (then its callers; then those of the exceptions it was chained from);
     ``cell_count(filename)`` is the N of a cell's ``Cell In[N]``, None for a file."""
-    found: dict[int, None] = {}
+    return tuple(dict.fromkeys(count for count, _ in _cell_frames(error, cell_count)))
+
+
+def lines_in(error: BaseException, cell_count: Callable[[str], int | None], count: int) -> tuple[int, ...]:
+    """The lines of cell ``count`` that ``error``'s traceback shows, innermost first (a
+    SyntaxError's own location first of all): where a fix of a long cell must look."""
+    located = [error.lineno] if isinstance(error, SyntaxError) and error.lineno \
+        and cell_count(error.filename or "") == count else []
+    return tuple(dict.fromkeys([*located, *(line for cell, line in _cell_frames(error, cell_count)
+                                            if cell == count and line)]))
+
+
+def _cell_frames(error: BaseException, cell_count: Callable[[str], int | None]) -> Iterator[tuple[int, int | None]]:
+    """(cell, line) of each frame of ``error`` in a cell's code, innermost first, then those of
+    the exceptions it was chained from."""
     seen: set[int] = set()
     part: BaseException | None = error
     while part is not None and id(part) not in seen:
         seen.add(id(part))
         for frame in reversed(traceback.extract_tb(part.__traceback__)):
             if (count := cell_count(frame.filename)) is not None:
-                found.setdefault(count)
+                yield count, frame.lineno
         part = part.__cause__ or (None if part.__suppress_context__ else part.__context__)
-    return tuple(found)
 
 
 def _is_machinery(filename: str, machinery: tuple[str, ...]) -> bool:
