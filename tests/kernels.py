@@ -18,10 +18,28 @@ from pathlib import Path
 from typing import Any
 
 from conftest import CREDENTIAL_ENV, TEST_FOLDER, TEST_KEY
-from jupyter_client.manager import start_new_kernel
+from jupyter_client.manager import KernelManager
 
 ROOT = Path(__file__).resolve().parents[1]
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _started(env: dict[str, str]) -> tuple[KernelManager, Any]:
+    """A kernel and its ready client, over IPC (Unix sockets), not TCP: jupyter_client picks five
+    free TCP ports, closes them and lets the kernel bind them later, and the suite's own servers
+    bind free ports all the time, so now and then one took a kernel's port first and the kernel
+    died before it replied ("Kernel died before replying to kernel_info")."""
+    manager = KernelManager(kernel_name="python3", transport="ipc")
+    manager.start_kernel(env=env, stderr=subprocess.DEVNULL)
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+    except RuntimeError:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+        raise
+    return manager, client
 
 
 class Kernel:
@@ -31,7 +49,7 @@ class Kernel:
         env = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_ENV}
         env.update(YC_API_KEY=TEST_KEY, YC_FOLDER_ID=TEST_FOLDER, GRPC_VERBOSITY="NONE",
                    PYTHONPATH=os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH")))))
-        self.manager, self.client = start_new_kernel(kernel_name="python3", env=env, stderr=subprocess.DEVNULL)
+        self.manager, self.client = _started(env)
         self.messages: list[tuple[str | None, str, dict[str, Any]]] = []   # (parent msg_id, type, content)
         self._lock = threading.Lock()
         self._stop = False
