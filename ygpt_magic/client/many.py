@@ -34,7 +34,7 @@ import asyncio
 import queue
 import threading
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import Any
 
 from ..errors import CancelledInFlight, NotSent, RefusedForEvery
@@ -44,6 +44,10 @@ from .watch import Watch
 
 #: times a row that keeps meeting RESOURCE_EXHAUSTED goes back to the queue before it fails
 REQUEUES = 3
+#: seconds between cancels of a request that goes on after one (:func:`_cancelled`), and the
+#: longest a job waits for its cancelled requests to end before it ends without them
+RECANCEL = 0.05
+CANCEL_WAIT = 1.0
 _END = object()
 
 Request = tuple[Any, Callable[[], Awaitable[Any]]]   # (tag, make the coroutine that answers it)
@@ -120,6 +124,21 @@ class _Flight:
             self._timer.cancel()
 
 
+async def _cancelled(tasks: Iterable[asyncio.Task[Any]]) -> None:
+    """Cancel ``tasks`` and wait until they end, cancelling again every RECANCEL seconds, at most
+    CANCEL_WAIT seconds in all. Once is not enough: a request cancelled in its first moments
+    (being sent) goes on in the SDK's logging interceptor, whose ``finally`` awaits the call's
+    status, which nothing then cancels: the server's answer, or never. One row caught so kept a
+    refused run, or a stopped one, waiting minutes after the rest had ended (test_many_refusal)."""
+    pending = set(tasks)
+    for _ in range(round(CANCEL_WAIT / RECANCEL)):
+        if not pending:
+            return
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=RECANCEL)
+
+
 class ManyJob:
     """Runs requests on the loop with an :class:`AdaptiveLimit`; ``results()`` hands them over;
     ``watch`` (when given) ends the job early, row by row, when the server is gone; ``on_result``
@@ -182,9 +201,7 @@ class ManyJob:
                 self._hand_each(held)
         finally:
             flight.stop_watching()
-            for task in flight.running:
-                task.cancel()
-            await asyncio.gather(*flight.running, return_exceptions=True)
+            await _cancelled(flight.running)
 
     def _hand_each(self, failures: list[Failure]) -> None:
         """Each failure to the caller with its own error."""
@@ -247,14 +264,14 @@ class ManyJob:
         ``error``; an answer that arrives meanwhile is still handed over. ``in_flight`` (a
         refusal's): those cancelled in flight end with it instead, and those that end meanwhile
         with their own error, so the rows the server answered are told from those never sent."""
-        for task in flight.running:
-            task.cancel()
-        await asyncio.gather(*flight.running, return_exceptions=True)  # their done() ran first
+        await _cancelled(flight.running)  # their done() ran first
         for task, request, tries in flight.take():
             if task.cancelled():
                 held.append((request[0], in_flight or error))
             elif (failure := self._settle(task, request, tries, flight.retry)) is not None:
                 held.append(failure)
+        held.extend((request[0], in_flight or error) for request, _ in flight.running.values())
+        flight.running.clear()   # any still ending past the wait: left to end on their own
         self._hand_each(held if in_flight is not None else [(tag, error) for tag, _ in held])
         tags = [request[0] for request, _ in flight.retry] + [request[0] for request in self._requests]
         for tag in tags:
