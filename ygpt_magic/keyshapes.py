@@ -258,11 +258,16 @@ def cut(text: str, at: int) -> str:
     hundred characters (an IAM token), so only that far back is read."""
     if at >= len(text) or not _TOKEN_CHAR.match(text, at):
         return text[:at]
+    opening = _OPENING.search(text, _token_start(text, at), at)
+    return text[:opening.start()] if opening else text[:at]
+
+
+def _token_start(text: str, at: int) -> int:
+    """Where the token running up to ``at`` starts, read back at most :data:`_LONGEST`."""
     start = at
     while start > max(0, at - _LONGEST) and _TOKEN_CHAR.match(text, start - 1):
         start -= 1
-    opening = _OPENING.search(text, start, at)
-    return text[:opening.start()] if opening else text[:at]
+    return start
 
 
 def cut_from(text: str, at: int) -> str:
@@ -271,10 +276,7 @@ def cut_from(text: str, at: int) -> str:
     someone's key would send its last characters, which no shape's opening marks."""
     if at <= 0 or not _TOKEN_CHAR.match(text, at - 1) or not _TOKEN_CHAR.match(text, at):
         return text[at:]
-    start = at
-    while start > max(0, at - _LONGEST) and _TOKEN_CHAR.match(text, start - 1):
-        start -= 1
-    if _OPENING.search(text, start, at) is None:
+    if _OPENING.search(text, _token_start(text, at), at) is None:
         return text[at:]
     end = at
     while end < len(text) and _TOKEN_CHAR.match(text, end):
