@@ -136,7 +136,10 @@ async def _cancelled(tasks: Iterable[asyncio.Task[Any]]) -> None:
             return
         for task in pending:
             task.cancel()
-        _, pending = await asyncio.wait(pending, timeout=RECANCEL)
+        done, pending = await asyncio.wait(pending, timeout=RECANCEL)
+        for task in done:   # retrieved, as gather(return_exceptions=True) did: an error left
+            if not task.cancelled():   # unread is logged when the task is collected
+                task.exception()
 
 
 class ManyJob:
