@@ -18,8 +18,10 @@ from conftest import cell
 
 #: the plain path, by layer (DESIGN.md, "The spine")
 PLAIN_PATH = {
-    # the magic: flags parsed and checked, the kernel's state read; the cell recorded (every cell)
+    # the magic: flags parsed and checked, the kernel's state read; the cell recorded (every cell);
+    # IPython's input transformation asks whether a line is `%ygpt …?` (every cell's input)
     "ygpt_magic.context.cells", "ygpt_magic.magics", "ygpt_magic.commands.args", "ygpt_magic.kernel",
+    "ygpt_magic.help_syntax",
     # the door: the text expanded, the cache in front, handed to the exchange (no cap set: none
     # checked); the answer entered by the rule every door follows (replayed, or sent, kept and paid)
     "ygpt_magic.request", "ygpt_magic.context.interpolate", "ygpt_magic.context.limits",

@@ -31,7 +31,7 @@ def _reply_html(reply: Reply) -> str:
 def load_ipython_extension(ipython: InteractiveShell) -> None:
     """Register the magics (called by ``%load_ext ygpt_magic``), and the inert HTML form of a
     reply shown as a value (a ``_repr_markdown_`` would let the reply's HTML run in JupyterLab)."""
-    from . import completion
+    from . import completion, help_syntax
     from .client import loader, preload
     from .commands.boundary import show_run_stoppers
     from .magics import LATER, YGptMagics
@@ -40,6 +40,7 @@ def load_ipython_extension(ipython: InteractiveShell) -> None:
     ipython.register_magics(magics)
     show_run_stoppers(ipython)
     completion.register(ipython, completion.Completer(magics.kernel, magics.ygpt.parser))
+    help_syntax.register(ipython)
     _html(ipython).for_type_by_name(*_REPLY, _reply_html)
     loader.ignore_sdk_warnings()  # on this thread, before the background import: loader says why
     # a replayed notebook (CI: a cache file in replay mode) never sends: nothing to warm up
@@ -51,7 +52,7 @@ def unload_ipython_extension(ipython: InteractiveShell) -> None:
     """Stop what the extension started (a local server, open clients) and take ``%ygpt`` and
     ``%%ygpt`` away: left registered, they went on answering after ``%unload_ext``, with the
     kernel that was just closed; now IPython says they are not found until ``%load_ext``."""
-    from . import completion
+    from . import completion, help_syntax
     from .commands.boundary import stop_showing_run_stoppers
     from .magics import YGptMagics
 
@@ -61,6 +62,7 @@ def unload_ipython_extension(ipython: InteractiveShell) -> None:
         _unregister(ipython, magics)
     stop_showing_run_stoppers(ipython)
     completion.unregister(ipython)
+    help_syntax.unregister(ipython)
     _html(ipython).pop(".".join(_REPLY), None)
 
 

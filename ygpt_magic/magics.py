@@ -328,7 +328,7 @@ class YGptMagics(RefusedConfigDropped, Magics):
         dataclass, TypedDict or JSON schema, validated into `_ygpt.parsed`.
 
         As a line magic, `%ygpt SUBCOMMAND` manages chats, settings and the server: `%ygpt help`
-        lists the subcommands, `%ygpt help NAME` describes one.
+        lists the subcommands, `%ygpt help NAME` (or `%ygpt NAME?`) describes one.
         """
         try:
             _loaded()

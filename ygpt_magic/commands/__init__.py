@@ -50,11 +50,14 @@ _HELP_FLAGS = ("-h", "--help")
 
 def dispatch(kernel: Kernel, line: str) -> object:
     """Run `%ygpt <subcommand> <args>`; no subcommand, or ``--help`` / ``-h`` in its place, is
-    `%ygpt help` (so `%ygpt --help config` is `%ygpt help config`). Returns what the
+    `%ygpt help` (so `%ygpt --help config` is `%ygpt help config`), and `%ygpt config?` is
+    `%ygpt config --help`. Returns what the
     subcommand's ``run`` returns (the cell's output: a panel, else None)."""
     name, _, rest = line.strip().partition(" ")
     if name.startswith("#"):  # `%ygpt  # a note`: the whole line is a comment (args.uncommented)
         name = rest = ""
+    if name.endswith("?") and not rest.strip():  # `%ygpt fix?` is help on it, as `obj?` is
+        name, rest = name.rstrip("?"), _HELP_FLAGS[1]   # IPython's (help_syntax.py)
     command = COMMANDS.get("help" if name in ("", *_HELP_FLAGS) else name)
     if command is None:
         raise OptionError(f"%ygpt has {no_such_subcommand(name)} (%ygpt help describes them); "

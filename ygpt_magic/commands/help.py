@@ -78,10 +78,11 @@ def run(kernel: Kernel, line: str) -> None:
     """List the subcommands, or describe one."""
     from . import COMMANDS, no_such_subcommand
 
-    args = parse(run, line)
-    if args.name is None:
+    name = parse(run, line).name
+    name = name and name.rstrip("?")  # `%ygpt help fix?`, as IPython's `obj?`
+    if not name:
         show(*overview(COMMANDS))
-    elif args.name in COMMANDS:
-        show_command_help(COMMANDS[args.name].run)
+    elif name in COMMANDS:
+        show_command_help(COMMANDS[name].run)
     else:
-        raise OptionError(f"%ygpt help: there is {no_such_subcommand(args.name)}.")
+        raise OptionError(f"%ygpt help: there is {no_such_subcommand(name)}.")
