@@ -85,3 +85,13 @@ def test_embed_and_similar_find_the_column_by_its_name_without_the_spaces(shell,
     shell.user_ns["two"] = pd.DataFrame({" review": ["a"], "review ": ["b"]})
     both = cell(shell, "%ygpt embed two --column review")
     assert not both.ok and "' review'" in both.message and "'review '" in both.message, both.message
+
+
+def test_the_whole_row_names_such_a_column_without_its_spaces(shell, ygpt_server):
+    shell.user_ns["df"] = prices()
+    assert cell(shell, "%%ygpt --map df --out o\nTell me of {row}").ok
+    assert sent(ygpt_server) == ["Tell me of name: kettle\nprice: 5", "Tell me of name: lamp\nprice: 7"]
+    ygpt_server.reset()
+    shell.user_ns["two"] = pd.DataFrame({"price": [1], " price": [5]})   # {price} is 'price' here
+    assert cell(shell, "%%ygpt --map two --out o\n{row}").ok
+    assert sent(ygpt_server) == ["price: 1\n price: 5"]   # the spaced one keeps its space, told apart

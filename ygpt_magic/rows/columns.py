@@ -54,7 +54,9 @@ def missing_kind(value: Any) -> str | None:
 
 class RowView:
     """``{row}``: the row as ``column: value`` lines (what a model reads well), leaving out the
-    fields that hold no value (a ``notes: nan`` line would be read as a note); ``{row.column}``
+    fields that hold no value (a ``notes: nan`` line would be read as a note), each column named
+    as ``{column}`` reaches it (``price: 5`` for the column ``' price'``, whose space is an
+    accident of the CSV header, kept where it tells two columns apart); ``{row.column}``
     and ``{row['product name']}`` read one field, by its column's name or that name without its
     spaces (``aliases``: :func:`unspaced`), checked like ``{column}`` (rows/items.py
     ``Rows.check_present``; a column it lacks is a ColumnNotFound naming those it has). Its
@@ -64,6 +66,7 @@ class RowView:
     def __init__(self, columns: Sequence[str], values: Sequence[Any], aliases: Mapping[str, str]) -> None:
         self._fields = dict(zip(columns, values))
         self._aliases = aliases
+        self._shown = {column: alias for alias, column in aliases.items()}
 
     def __getattr__(self, name: str) -> Any:
         fields = self.__dict__["_fields"]
@@ -85,8 +88,9 @@ class RowView:
         return fields[name] if name in fields else fields[aliases[name]]
 
     def _ygpt_fields_(self) -> list[tuple[str, str]]:
-        """(column, text) of each field that holds a value."""
-        return [(name, str(value)) for name, value in self._fields.items() if missing_kind(value) is None]
+        """(column as shown, text) of each field that holds a value."""
+        return [(self._shown.get(name, name), str(value)) for name, value in self._fields.items()
+                if missing_kind(value) is None]
 
     def __str__(self) -> str:
         return "\n".join(f"{name}: {text}" for name, text in self._ygpt_fields_())
