@@ -93,3 +93,46 @@ def test_fix_of_a_long_cell_sends_the_failing_line_and_asks_for_the_corrected_pa
     assert (f"cell {failed} has 142 lines ({len(shell.user_ns['_i' + str(failed)]):,} characters, over "
             f"max_value_chars): only lines {first}–142, around line 142 where it failed, were sent") in result.page
     assert "the new cell below holds those lines corrected, not the whole cell" in result.page
+
+
+IMPORTS = "import math\nfrom collections import (Counter,\n                         OrderedDict)\n"
+
+
+def test_fix_of_a_long_cell_sends_its_imports_beside_the_failing_part(shell, magics, ygpt_server):
+    """The lines around the failing one left out the cell's imports, so the model fixed
+    ``math.log(...)`` with names it could not see; they go apart, and the lines asked for and
+    replaced are still the window only."""
+    failed = shell.execution_count
+    body = "".join(f"feature_{i:03d} = sales['price'] * {i} + sales['qty'] / {i + 1}  # derived feature {i}\n"
+                   for i in range(140))
+    cell(shell, IMPORTS + "sales = {'price': 1.0, 'qty': 3}\n" + body + "total = math.log(sales['revenue'])")
+    result = cell(shell, "%ygpt fix")
+    assert result.ok, result.shown
+    sent = completions(ygpt_server)[-1].messages[-1]["text"]
+    assert sent.startswith(f"Cell {failed} fails.\n\nIts imports, lines 1–3 (sent for the names they bring, not to "
+                           f"be corrected):\n```python\n{IMPORTS}```\n\nIts source, lines "), sent[:400]
+    first = int(sent.split("Its source, lines ", 1)[1].split("–", 1)[0])
+    assert first > 4 and f"Its source, lines {first}–145 of 145 (the rest of the cell is left out):" in sent
+    assert len(sent.split("\n\nThe error:", 1)[0]) <= magics.max_value_chars + 400
+    assert sent.endswith(f"Only lines {first}–145 of cell {failed} were sent: give those lines corrected, not the "
+                         f"whole cell nor its imports (an import the fix needs goes first in those lines), in one "
+                         f"```python code block.")
+    assert (f"only lines {first}–145, around line 145 where it failed, were sent (with its imports, lines 1–3, "
+            f"unchanged)") in result.page and f"put them in place of lines {first}–145 " in result.page
+
+
+def test_the_imports_sent_beside_a_long_cell_are_bounded_and_the_rest_counted(shell, magics, ygpt_server):
+    imports = "".join(f"import os as alias_{i:04d}\n" for i in range(1000))
+    failed = shell.execution_count
+    cell(shell, imports + "x = 1\n" * 50 + "total = alias_0001.nothing_here")
+    result = cell(shell, "%ygpt fix")
+    assert result.ok, result.shown
+    sent = completions(ygpt_server)[-1].messages[-1]["text"]
+    shown = sent.split("```python\n", 1)[1].split("\n```", 1)[0]
+    assert shown.startswith("import os as alias_0000\n") and len(shown) <= magics.max_value_chars // 4, len(shown)
+    kept, first = shown.count("\n") + 1, int(sent.split("Its source, lines ", 1)[1].split("–", 1)[0])
+    assert f"Its imports, lines 1–{kept} (sent for the names they bring, not to be corrected; " \
+           f"{first - 1 - kept:,} more import statements left out):" in sent, sent[:300]   # those before the part
+    assert sent.split("\n\nThe error:", 1)[0].rstrip("`\n").endswith("total = alias_0001.nothing_here")
+    assert f"cell {failed} has 1051 lines" in result.page, result.page
+    assert f"(with its imports, lines 1–{kept}, unchanged)" in result.page, result.page
