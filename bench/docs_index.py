@@ -26,8 +26,8 @@ import numpy as np
 from benchlib import Row, median, ms, peak_rss_mb, rss_mb, run_main
 
 from ygpt_magic.sources import Index, best, chunk, find, fit, gather, sources_block
-from ygpt_magic.sources.files import parts, read
 from ygpt_magic.sources.index import digest_of
+from ygpt_magic.sources.reading import parts, read
 
 RSS_MB, RETRIEVAL = 200, 0.100
 DIMENSIONS, TOP_K, BUDGET = 256, 5, 6000

@@ -11,7 +11,8 @@ from sources_helpers import pdf_bytes, without_pypdf
 
 from ygpt_magic.errors.sources import WINDOWS_1251
 from ygpt_magic.sources.chunks import Part
-from ygpt_magic.sources.files import Skipped, SourceFile, find, parts, read, summary
+from ygpt_magic.sources.files import Skipped, SourceFile, find, summary
+from ygpt_magic.sources.reading import parts, read
 
 
 def tree(base: Path, files: dict[str, str | bytes]) -> Path:

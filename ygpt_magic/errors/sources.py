@@ -18,7 +18,7 @@ from .origin import CELL, capital
 from .too_long import Room
 from .usage import CostOverCap, Found
 
-#: why a file that is not UTF-8 is skipped (sources/files.py): Cyrillic text saved as Windows-1251
+#: why a file that is not UTF-8 is skipped (sources/reading.py): Cyrillic text saved as Windows-1251
 #: (a legacy Windows file; never read as such silently), a text file in another encoding, or any
 #: other file that does not decode. A Windows-1251 file is converted under its own name (a copy
 #: beside it, FILE.utf8, would be of a type --docs does not read, or, as FILE.utf8.txt, leave the

@@ -17,8 +17,9 @@ from pathlib import Path
 from ..errors import CredentialInSource, Found, NoSources
 from ..keyshapes import sighted
 from .chunks import chunk
-from .files import SIZE_LIMIT, Skipped, find, parts, read, summary
+from .files import Skipped, find, summary
 from .index import BATCH, Embed, Index, Pending, digest_of
+from .reading import SIZE_LIMIT, parts, read
 
 #: ``guard(where, text)`` raises when ``text`` carries one of this kernel's credentials or a
 #: Yandex key's published shape (the caller wires it to client/guard.check); without one, the
