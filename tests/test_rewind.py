@@ -115,3 +115,19 @@ def test_a_saved_and_loaded_chat_rewinds_its_system_message_the_same(shell, magi
     assert rerun.ok, rerun.message
     assert _system_sent(ygpt_server) == []
     assert "undone (now none)" in _note(rerun)
+
+
+def test_a_dry_run_of_a_rerun_says_what_running_it_would_drop_and_drops_nothing(shell, ygpt_server):
+    """--dry-run changes nothing: its ↺ note is in the conditional, and the history keeps every turn."""
+    assert cell(shell, '%%ygpt --system "Answer in French"\nC1: hello', cell_id="C1").ok
+    assert cell(shell, "%%ygpt\nC2: next", cell_id="C2").ok
+    before = cell(shell, "%ygpt history").plain
+    dry = cell(shell, "%%ygpt --dry-run\nC1: hello again", cell_id="C1")
+    assert dry.ok, dry.message
+    assert _note(dry) == ("↺ This cell ran before: running it would rewind chat 'default' to before this "
+                          "cell, so its previous turn and 1 later turn would be dropped, and the system "
+                          "message a dropped cell set would be undone (back to none). This dry run "
+                          "changed nothing.")
+    assert "were dropped" not in dry.plain_page
+    assert cell(shell, "%ygpt history").plain == before
+    assert "C2: next" in before

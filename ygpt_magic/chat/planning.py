@@ -20,13 +20,13 @@ from typing import Any, Protocol
 from ..errors import ContextTooLong, ImagesNotTaken, OptionError, UnknownChat
 from ..errors.too_long import Room
 from ..modelname import model_name
-from ..words import counted, numbered
+from ..words import numbered
 from .catalog import IMAGE_MODELS, MODELS, context_size, takes_images
 from .counting import CountTokens, Tokenizes, Waiting, count_back
 from .filetext import note, withheld
 from .options import BUILTIN, Options, RequestOptions, unencodable
 from .pictures import PICTURE_TOKENS, Picture
-from .rewind import chat_for, repeated, rewind_point, system_after_rewind, turn_elsewhere, undone_note
+from .rewind import chat_for, elsewhere_note, repeated, rerun_note, rewind_point, system_after_rewind, turn_elsewhere
 from .session import ChatSession
 from .values import Message, Turn, build_messages
 
@@ -69,24 +69,17 @@ class Plan:
     masked: tuple[tuple[int, str], ...] = ()  # (turn number, what) of replies sent masked: filetext.py
     repeats: str = ""  # the note when this cell, with no id, asks a loaded turn again (rewind.repeated)
 
-    def _system_note(self) -> str:
-        """What the rewind did to the system message, when it put an earlier one back."""
-        return undone_note(self.system) if self.undoes_system and not self.sets_system else ""
-
-    def notes(self) -> list[str]:
+    def notes(self, *, dry: bool = False) -> list[str]:
         """One-line notes shown above the reply, so history changes, cut values and pictures not
-        sent as given are never silent."""
+        sent as given are never silent; ``dry``: above a ``--dry-run``, which changes nothing, so
+        the re-run's notes say what running the cell would do."""
         notes = list(self.context_notes)
         notes += self._picture_notes()
         if self.replaces:
-            later = f" and {counted(self.rewound, 'later turn')} were" if self.rewound else " was"
-            where = (f" in chat '{self.chat}', which holds its turn (the current chat is "
-                     f"'{self.current_chat}')" if self.current_chat else "")
-            notes.append(f"↺ Re-ran this cell{where}: its previous turn{later} dropped from chat "
-                         f"'{self.chat}'{self._system_note()}.")
+            notes.append(rerun_note(self.chat, self.rewound, self.current_chat, dry=dry,
+                                    undone=self.undoes_system and not self.sets_system, system=self.system))
         if self.earlier_turn_in:
-            notes.append(f"↺ This cell's earlier turn stays in chat '{self.earlier_turn_in}'; "
-                         f"this reply continues chat '{self.chat}'.")
+            notes.append(elsewhere_note(self.earlier_turn_in, self.chat, dry=dry))
         if self.repeats:
             notes.append(self.repeats)
         return notes + self._trim_notes() + self._mask_notes()

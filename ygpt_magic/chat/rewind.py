@@ -10,7 +10,7 @@ functions; they change nothing.
 
 from __future__ import annotations
 
-from ..words import short
+from ..words import counted, short
 from .session import ChatSession, ChatState
 from .values import Turn
 
@@ -90,9 +90,40 @@ def system_after_rewind(state: ChatState, keep: int) -> str | None:
     return system
 
 
-def undone_note(system: str | None) -> str:
-    """The words of the re-run's note when the rewind put back an earlier system message."""
+def rerun_note(chat: str, rewound: int, current_chat: str | None, *, undone: bool,
+               system: str | None, dry: bool) -> str:
+    """The ↺ note above a re-run's reply: which turns the rewind dropped from ``chat`` (the
+    previous turn and ``rewound`` later ones) and, when it ``undone`` the system message of a
+    dropped cell, the one it put back (``system``). ``dry`` (``--dry-run``) says what running the
+    cell would do, in the conditional: a dry run changes nothing, and ``%ygpt history`` still
+    shows those turns (it said they "were dropped")."""
+    where = (f" in chat '{chat}', which holds its turn (the current chat is '{current_chat}')"
+             if current_chat else "")
+    if dry:
+        later = f" and {counted(rewound, 'later turn')} would be" if rewound else " would be"
+        return (f"↺ This cell ran before{where}: running it would rewind chat '{chat}' to before "
+                f"this cell, so its previous turn{later} dropped{_undone(undone, system, dry=True)}. "
+                f"This dry run changed nothing.")
+    later = f" and {counted(rewound, 'later turn')} were" if rewound else " was"
+    return (f"↺ Re-ran this cell{where}: its previous turn{later} dropped from chat "
+            f"'{chat}'{_undone(undone, system, dry=False)}.")
+
+
+def elsewhere_note(earlier_in: str, chat: str, *, dry: bool) -> str:
+    """The ↺ note when a cell's earlier turn stays in chat ``earlier_in`` and this request goes
+    to ``chat``; ``dry``: said of a run to come (``--dry-run`` has no reply)."""
+    goes = f"running it would continue chat '{chat}'" if dry else f"this reply continues chat '{chat}'"
+    return f"↺ This cell's earlier turn stays in chat '{earlier_in}'; {goes}."
+
+
+def _undone(undone: bool, system: str | None, *, dry: bool) -> str:
+    """The words of the re-run's note when the rewind puts back an earlier system message
+    (``system``, None for none); "" when it puts none back."""
+    if not undone:
+        return ""
     now = "none" if system is None else f"'{short(system)}'"
+    if dry:
+        return f", and the system message a dropped cell set would be undone (back to {now})"
     return f", and the system message a dropped cell set is undone (now {now})"
 
 

@@ -40,7 +40,7 @@ def dry_run(plan: Plan, tokens: int, extras: dict[str, Any] | None = None, *, co
     body = json.dumps(sent, ensure_ascii=False, indent=2, default=_described)
     lines = [plain.messages(plan.messages, _described),
              *(plain.labelled(name, plain.structure(value)) for name, value in (extras or {}).items())]
-    notes = plan.notes()
+    notes = plan.notes(dry=True)
     return inert.bundle(*map(inert.quiet, notes), inert.bold(head),
                         inert.markdown(fenced(body, "json")), plain=join("\n".join([*notes, head]), *lines))
 
