@@ -123,7 +123,29 @@ def test_a_dataframe_of_a_million_rows_and_500_columns_is_bounded(shell, ygpt_se
     assert text.splitlines()[0] == "DataFrame: 1,000,000 rows × 500 columns"
     assert "the other 480: float64 × 480" in text
     assert text.endswith("Left out: rows 10 to 999989 (999,980 rows); columns 21 to 500 (480 columns).")
-    assert "{wide}: DataFrame 1,000,000 × 500, sent as 20 rows and 20 columns" in notes(result)
+    assert "{wide}: DataFrame 1,000,000 × 500, sent as 20 rows and the first 20 columns" in notes(result)
+
+
+def test_a_frame_of_40_columns_and_few_rows_is_not_said_to_be_sent_whole(shell, ygpt_server):
+    """All 5 rows went but only the first 20 columns: the note said "sent whole and 20 columns"."""
+    pd = pytest.importorskip("pandas")
+    shell.user_ns["df"] = pd.DataFrame({f"c{i}": range(5) for i in range(40)})
+    result = cell(shell, "%%ygpt --once\n{df}")
+    assert result.ok, result.shown
+    text = sent_text(ygpt_server)
+    assert text.splitlines()[3] == "| " + " | ".join(["", *(f"c{i}" for i in range(20))]) + " |"
+    assert text.count("\n| ") == 6 and text.endswith("Left out: columns 21 to 40 (20 columns).")
+    assert "{df}: DataFrame 5 × 40, sent as all 5 rows and the first 20 columns" in notes(result)
+    assert "whole" not in notes(result)
+
+
+def test_a_table_whose_long_cells_were_shortened_is_not_said_to_be_sent_whole(shell, ygpt_server):
+    pd = pytest.importorskip("pandas")
+    shell.user_ns["df"] = pd.DataFrame({"text": ["x" * 300, "short"]})
+    result = cell(shell, "%%ygpt --once\n{df}")
+    assert result.ok, result.shown
+    assert sent_text(ygpt_server).endswith("\n\n1 cell longer than 200 characters was shortened (…).")
+    assert "{df}: DataFrame 2 × 1, sent with every row and column, 1 long cell shortened" in notes(result)
 
 
 def test_the_limits_are_settings(shell, ygpt_server):

@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from .. import keyshapes
 from ..errors import InterpolationError, capital
+from ..words import counted
 from . import fields
 from .limits import Limits
 
@@ -236,11 +237,21 @@ def _frame(frame: pd.DataFrame, limits: Limits, *, series: bool = False) -> Rend
     left_out = _left_out(frame.index[head:rows - tail], columns - shown_columns, shown_columns, shortened)
     if left_out:
         lines += ["", left_out]
-    sent = f"sent as {head + tail:,} rows" if rows > head + tail else "sent whole"
-    if columns > shown_columns:
-        sent += f" and {shown_columns:,} columns"
     size = f"of {rows:,} values" if series else f"{rows:,} × {columns:,}"
+    sent = _sent(rows, head + tail, columns, shown_columns, shortened)
     return Rendered("\n".join(lines), f"{kind} {size}, {sent}", cut=bool(left_out))
+
+
+def _sent(rows: int, kept_rows: int, columns: int, kept_columns: int, shortened: int) -> str:
+    """What the note under the cell says went of a table: "sent whole" only when every row,
+    column and cell went as it is (a 5 × 40 frame was "sent whole and 20 columns")."""
+    if kept_rows == rows and kept_columns == columns:
+        sent = "sent whole" if not shortened else "sent with every row and column"
+    else:
+        sent = f"sent as {kept_rows:,} rows" if kept_rows < rows else f"sent as all {rows:,} rows"
+        if kept_columns < columns:
+            sent += f" and the first {kept_columns:,} columns"
+    return f"{sent}, {counted(shortened, 'long cell')} shortened" if shortened else sent
 
 
 def _dtypes(frame: pd.DataFrame, shown: int) -> str:
@@ -264,7 +275,8 @@ def _left_out(rows: pd.Index, columns: int, shown: int, shortened: int) -> str:
         parts.append(f"columns {shown + 1:,} to {shown + columns:,} ({columns:,} columns)")
     text = f"Left out: {'; '.join(parts)}." if parts else ""
     if shortened:
-        note = f"{shortened:,} cells longer than {CELL_CHARS} characters were shortened (…)."
+        were = "was" if shortened == 1 else "were"
+        note = f"{counted(shortened, 'cell')} longer than {CELL_CHARS} characters {were} shortened (…)."
         text = f"{text} {note}".strip()
     return text
 
