@@ -297,6 +297,19 @@ def test_out_of_a_reopened_notebook_after_a_restart_says_to_run_that_cell_again(
     assert not completions(ygpt_server)
 
 
+def test_out_after_reset_says_the_output_history_was_cleared_not_that_the_cell_had_none(shell, ygpt_server):
+    """%reset empties Out, but cell n did have an output: the refusal said "cell n has no output"."""
+    n = count_of(shell, "6 * 7")
+    assert cell(shell, "%reset -f").ok
+    result = cell(shell, f"%%ygpt --once\nExplain {{Out[{n}]}}")
+    message = assert_clear_error(result, f"the output of cell {n} is no longer in Out",
+                                 "IPython's output history was cleared since it ran (%reset does that",
+                                 f"Run cell {n} again and use the N of its new Out[N]",
+                                 error_type=errors.InterpolationError)
+    assert "has no output" not in message
+    assert not completions(ygpt_server)
+
+
 def test_the_last_reply_after_a_restart_says_it_is_the_last_reply_and_what_cleared_it(shell, ygpt_server):
     """A reopened notebook's `Shorten this: {_ygpt}` run before any %%ygpt cell: the user did not
     define _ygpt, so "Define it in a code cell first" sent them the wrong way."""

@@ -211,6 +211,9 @@ class NotebookCells:
         return self._raw_inputs()[count]
 
     def output(self, count: int) -> object:
+        """``Out[count]``; InterpolationError when it is not there, saying why: a %%ygpt cell
+        (whose reply is no output), an output cleared since (IPython's history still keeps its
+        text: :meth:`shown`), or a cell that had none."""
         self._check_ran(count, "Out")
         outputs = self._shell.user_ns.get("Out", {})
         if count not in outputs and self.source(count).lstrip().startswith("%%ygpt"):
@@ -219,6 +222,13 @@ class NotebookCells:
                 f"is shown, not returned as an output: refer to the last reply as {{_ygpt}} (its "
                 f"text), or keep a reply with %%ygpt --out NAME and refer to {{NAME}}."
             )
+        if count not in outputs and self.shown(count) is not None:
+            raise InterpolationError(lambda origin: (
+                f"{capital(origin.text)} uses {{Out[{count}]}}, but the output of cell {count} is no "
+                f"longer in Out: IPython's output history was cleared since it ran (%reset does that, "
+                f"and a full output cache drops its oldest outputs). Run cell {count} again and use "
+                f"the N of its new Out[N], or keep the value in a variable and refer to {{name}}."
+            ))
         if count not in outputs:
             having = _counts(outputs)
             raise InterpolationError(lambda origin: (
