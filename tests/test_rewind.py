@@ -131,3 +131,18 @@ def test_a_dry_run_of_a_rerun_says_what_running_it_would_drop_and_drops_nothing(
     assert "were dropped" not in dry.plain_page
     assert cell(shell, "%ygpt history").plain == before
     assert "C2: next" in before
+
+
+def test_a_rerun_with_once_says_the_chat_still_holds_the_cells_earlier_turn(shell, magics, ygpt_server):
+    """--once rewinds nothing (it reads and changes no chat): the old turn stays, and the cell says so."""
+    assert cell(shell, "%%ygpt\nC1: hello", cell_id="C1").ok
+    assert cell(shell, "%%ygpt\nC2: next", cell_id="C2").ok
+    once = cell(shell, "%%ygpt --once\nC1: a question on its own", cell_id="C1")
+    assert once.ok, once.message
+    assert [m["text"] for m in completions(ygpt_server)[-1].messages] == ["C1: a question on its own"]
+    assert _note(once) == ("↺ Chat 'default' still holds this cell's earlier turn (turn 1 of 2): --once "
+                           "reads and changes no chat. To replace that turn, run the cell without --once "
+                           "(the turns after it are dropped too); %ygpt reset --chat default forgets the "
+                           "whole chat.")
+    assert [t.prompt for t in magics.kernel.session.chats["default"].turns] == ["C1: hello", "C2: next"]
+    assert "↺" not in cell(shell, "%%ygpt --once\nC3: a new cell on its own", cell_id="C3").page

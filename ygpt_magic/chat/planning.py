@@ -26,7 +26,7 @@ from .counting import CountTokens, Tokenizes, Waiting, count_back
 from .filetext import note, withheld
 from .options import BUILTIN, Options, RequestOptions, unencodable
 from .pictures import PICTURE_TOKENS, Picture
-from .rewind import chat_for, elsewhere_note, repeated, rerun_note, rewind_point, system_after_rewind, turn_elsewhere
+from .rewind import chat_for, kept_by_once, repeated, rerun_notes, rewind_point, system_after_rewind, turn_elsewhere
 from .session import ChatSession
 from .values import Message, Turn, build_messages
 
@@ -67,7 +67,9 @@ class Plan:
     context_notes: tuple[str, ...] = ()  # what interpolation rendered or cut (context/interpolate.py)
     pictures: tuple[Picture, ...] = ()  # sent with the prompt; the turn keeps their placeholders
     masked: tuple[tuple[int, str], ...] = ()  # (turn number, what) of replies sent masked: filetext.py
-    repeats: str = ""  # the note when this cell, with no id, asks a loaded turn again (rewind.repeated)
+    #: the note on an earlier turn of this cell that stays: asked again by a cell with no id
+    #: (rewind.repeated), or left in its chat by --once (rewind.kept_by_once)
+    turn_note: str = ""
 
     def notes(self, *, dry: bool = False) -> list[str]:
         """One-line notes shown above the reply, so history changes, cut values and pictures not
@@ -75,13 +77,9 @@ class Plan:
         the re-run's notes say what running the cell would do."""
         notes = list(self.context_notes)
         notes += self._picture_notes()
-        if self.replaces:
-            notes.append(rerun_note(self.chat, self.rewound, self.current_chat, dry=dry,
-                                    undone=self.undoes_system and not self.sets_system, system=self.system))
-        if self.earlier_turn_in:
-            notes.append(elsewhere_note(self.earlier_turn_in, self.chat, dry=dry))
-        if self.repeats:
-            notes.append(self.repeats)
+        notes += rerun_notes(self, dry=dry)
+        if self.turn_note:
+            notes.append(self.turn_note)
         return notes + self._trim_notes() + self._mask_notes()
 
     def kept_notes(self) -> tuple[str, ...]:
@@ -318,7 +316,8 @@ def plan(
         undoes_system=base_system != state.system, system_before=base_system, asked_in=asked_in,
         current_chat=session.current if chat is None and state.name != session.current else None,
         earlier_turn_in=turn_elsewhere(session, state, cell_id) if rerun is None and not once else None,
-        repeats=repeated(state, prompt, cell_id, asked_in) if rerun is None and not once else "",
+        turn_note=kept_by_once(session, cell_id, asked_in) if once else
+        repeated(state, prompt, cell_id, asked_in) if rerun is None else "",
     )
 
 

@@ -6,13 +6,22 @@ turns after it (``ChatSession.record`` does, once the reply is complete). A ``--
 belongs to its cell's turn and goes with it; a system message set in the panel's System box
 (``ChatSession.configure``) belongs to no turn and stays. Planning (chat/planning.py) asks these
 functions; they change nothing.
+
+A re-run with ``--once`` rewinds nothing, as prompt mode reads and writes no chat: the cell's
+earlier turn stays where it is, and a note above the reply says so and how to replace or forget
+it (:func:`kept_by_once`).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..words import counted, short
 from .session import ChatSession, ChatState
 from .values import Turn
+
+if TYPE_CHECKING:
+    from .planning import Plan
 
 
 def rewind_point(state: ChatState, *, append: bool, once: bool, asked_in: int | None = None) -> int | None:
@@ -73,6 +82,28 @@ def repeated(state: ChatState, prompt: str, cell_id: str | None, asked_in: int |
             f"file than the one you load, or ask with --once.")
 
 
+def kept_by_once(session: ChatSession, cell_id: str | None, asked_in: int | None) -> str:
+    """The note above a ``--once`` reply of a cell whose earlier run left a turn in a chat; ""
+    when none did (or this same run made it: a loop asking twice).
+
+    A re-run with ``--once`` rewinds nothing: prompt mode reads and writes no chat, and a rewind
+    would drop that turn and every turn after it for a request that puts nothing in their place.
+    But a user who changed a chat cell to ``--once`` may take the re-run for a replacement, as a
+    re-run is everywhere else, and the chat would go on sending the old question and answer with
+    every later request, unseen. So the note says the turn stays, and what to run to replace it
+    (the cell without ``--once``) or forget it (``%ygpt reset``)."""
+    holder = session.chat_of(cell_id) if cell_id is not None else None
+    state = session.state(holder, cell_id) if holder is not None else None
+    if state is None or state.cell_turn is None:
+        return ""
+    if asked_in is not None and state.turns[state.cell_turn].asked_in == asked_in:
+        return ""  # this run's own turn: the run asks on, it is not a re-run (rewind_point)
+    return (f"↺ Chat '{state.name}' still holds this cell's earlier turn (turn {state.cell_turn + 1} of "
+            f"{len(state.turns)}): --once reads and changes no chat. To replace that turn, run the cell "
+            f"without --once (the turns after it are dropped too); %ygpt reset --chat {state.name} "
+            f"forgets the whole chat.")
+
+
 def system_after_rewind(state: ChatState, keep: int) -> str | None:
     """The chat's system message once its turns from ``keep`` on are dropped.
 
@@ -90,11 +121,25 @@ def system_after_rewind(state: ChatState, keep: int) -> str | None:
     return system
 
 
-def rerun_note(chat: str, rewound: int, current_chat: str | None, *, undone: bool,
-               system: str | None, dry: bool) -> str:
+def rerun_notes(plan: Plan, *, dry: bool) -> list[str]:
+    """The ↺ notes above the reply of a cell that ran before: which turns the rewind dropped
+    (:func:`_rerun_note`), or the chat its earlier turn stays in (:func:`_elsewhere_note`);
+    ``dry``: above a ``--dry-run``, which changes nothing, so they say what running the cell
+    would do."""
+    notes = []
+    if plan.replaces:
+        notes.append(_rerun_note(plan.chat, plan.rewound, plan.current_chat, dry=dry,
+                                 undone=plan.undoes_system and not plan.sets_system, system=plan.system))
+    if plan.earlier_turn_in:
+        notes.append(_elsewhere_note(plan.earlier_turn_in, plan.chat, dry=dry))
+    return notes
+
+
+def _rerun_note(chat: str, rewound: int, current_chat: str | None, *, undone: bool,
+                system: str | None, dry: bool) -> str:
     """The ↺ note above a re-run's reply: which turns the rewind dropped from ``chat`` (the
-    previous turn and ``rewound`` later ones) and, when it ``undone`` the system message of a
-    dropped cell, the one it put back (``system``). ``dry`` (``--dry-run``) says what running the
+    previous turn and ``rewound`` later ones) and, when ``undone`` (it undid the system message
+    a dropped cell set), the one it put back (``system``). ``dry`` (``--dry-run``) says what running the
     cell would do, in the conditional: a dry run changes nothing, and ``%ygpt history`` still
     shows those turns (it said they "were dropped")."""
     where = (f" in chat '{chat}', which holds its turn (the current chat is '{current_chat}')"
@@ -109,7 +154,7 @@ def rerun_note(chat: str, rewound: int, current_chat: str | None, *, undone: boo
             f"'{chat}'{_undone(undone, system, dry=False)}.")
 
 
-def elsewhere_note(earlier_in: str, chat: str, *, dry: bool) -> str:
+def _elsewhere_note(earlier_in: str, chat: str, *, dry: bool) -> str:
     """The ↺ note when a cell's earlier turn stays in chat ``earlier_in`` and this request goes
     to ``chat``; ``dry``: said of a run to come (``--dry-run`` has no reply)."""
     goes = f"running it would continue chat '{chat}'" if dry else f"this reply continues chat '{chat}'"
