@@ -21,7 +21,7 @@ from yandex_cloud_ml_sdk import YCloudML
 
 from ygpt_magic.client.batch import ASK_GRACE
 from ygpt_magic.emulator.testing import sdk_kwargs
-from ygpt_magic.errors import BatchNotStarted
+from ygpt_magic.errors import BatchNotStarted, BatchStatusStopped
 
 SOURCE = "%%ygpt --map words --batch -m gemma-3-12b-it --out spelled\nSpell {item}"
 
@@ -203,3 +203,22 @@ def test_a_rerun_after_a_stop_whose_dataset_was_deleted_uploads_the_rows_again(b
             f"runs on it: uploading the 3 rows again.") in again.stdout
     assert len(calls(ygpt_server, "CreateDataset")) == 2
     assert "✓ 3 answered" in again.stdout and "two" in batch_shell.user_ns["spelled"][1]
+
+
+def test_ctrl_c_while_a_rerun_reads_its_earlier_jobs_status_keeps_the_job_for_the_next_run(batch_shell, ygpt_server):
+    """The cell run again reads the status of the job it started before, to wait for it rather
+    than pay for a second one; a press during that read was a raw KeyboardInterrupt traceback."""
+    first = ygpt_server.faults.hold_next(1, "DescribeBatchInference", seconds=0.3)
+    presser = ctrl_c_in(10, when=first)
+    task_id = assert_kept(cell(batch_shell, SOURCE))
+    presser.join()
+    held = ygpt_server.faults.hold_next(1, "DescribeBatchInference", seconds=5)
+    presser = ctrl_c_in(10, when=held)
+    run = cell(batch_shell, SOURCE)
+    presser.join()
+    assert held.is_set()
+    assert_stopped(run, f"batch job {task_id}", "its status was read", "still in the cloud",
+                             "running the cell again reads its status again", error_type=BatchStatusStopped)
+    assert "Traceback" not in run.stdout + run.stderr
+    assert jobs_asked(ygpt_server) == 1
+    assert_rejoined(batch_shell, ygpt_server, task_id)

@@ -15,6 +15,7 @@ from IPython.core.error import UsageError
 
 from ..errors import (
     BatchNotStarted,
+    BatchStatusStopped,
     CacheMiss,
     CacheUnusable,
     Interrupted,
@@ -31,9 +32,11 @@ if TYPE_CHECKING:
 
 
 #: a cell's Ctrl-C, said in one paragraph: after its output (Interrupted), or by the step it
-#: stopped (before the request was sent, in flight, around a batch job's start). Each ends the
-#: cell as an interrupted cell ends, in one line named as the error, never a UsageError on stderr
-_CTRL_C = (Interrupted, StoppedBeforeAsking, StoppedBeforeSending, StoppedInFlight, BatchNotStarted)
+#: stopped (before the request was sent, in flight, around a batch job's start, reading the
+#: status of an earlier job). Each ends the cell as an interrupted cell ends, in one line named
+#: as the error, never a UsageError on stderr
+_CTRL_C = (Interrupted, StoppedBeforeAsking, StoppedBeforeSending, StoppedInFlight, BatchNotStarted,
+           BatchStatusStopped)
 #: our errors shown as the cell's error (:class:`_RunStopper`), not as a UsageError on stderr
 _STOPPING_THE_RUN = (CacheMiss, CacheUnusable, *_CTRL_C)
 

@@ -77,7 +77,15 @@ from .service import (
     ServiceRefused,
 )
 from .sources import CredentialInSource, IndexingOverCap, IndexUnusable, NoSources, SourcesOverCap, SourcesTooLong
-from .stops import AuthStopped, BatchNotStarted, Interrupted, StoppedBeforeAsking, StoppedInFlight, stopping
+from .stops import (
+    AuthStopped,
+    BatchNotStarted,
+    BatchStatusStopped,
+    Interrupted,
+    StoppedBeforeAsking,
+    StoppedInFlight,
+    stopping,
+)
 from .too_long import ContextTooLong, TextTooLong, TextTooLongToClassify, TextTooLongToEmbed
 from .usage import (
     ChatBusy,
@@ -148,7 +156,7 @@ __all__ = [
     "RequestTooLarge", "SchemaError", "ServerBusy", "ServerFailed", "ServerGaveUp", "ServerStoppedAnswering",
     "ServerStayedBusy", "ServerTimeout",
     "ServerUnavailable", "ServiceRefused", "SidecarMissing", "StoppedBeforeSending", "StoppedBeforeAsking",
-    "StoppedInFlight", "BatchNotStarted", "Interrupted", "stopping",
+    "StoppedInFlight", "BatchNotStarted", "BatchStatusStopped", "Interrupted", "stopping",
     "TlsFailed", "SourcesOverCap", "IndexingOverCap", "SourcesTooLong", "StreamBroken", "StreamStalled", "ToolError",
     "TextTooLong", "TextTooLongToClassify", "TextTooLongToEmbed", "ToolRoundsExceeded", "UnknownChat",
     "YGptError",

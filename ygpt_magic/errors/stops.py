@@ -128,6 +128,22 @@ class BatchNotStarted(YGptError):
                          f"again {again}.")
 
 
+class BatchStatusStopped(YGptError):
+    """Ctrl-C while a --batch cell run again read the status of the job it started earlier in
+    this kernel for the same rows (to wait for it rather than pay for a second one): the job
+    goes on in the cloud whatever happened to the read, and the kernel still knows it, so the
+    cell run again reads its status again (rows/batch.py, ``_unfinished``)."""
+
+    def __init__(self, task_id: str, out: str | None) -> None:
+        super().__init__(f"Stopped: Ctrl-C came while the status of batch job {task_id}, started earlier in this "
+                         f"kernel for these same rows, was read; its status was read only, so the job is still in "
+                         f"the cloud, not cancelled. %ygpt batch status {task_id} shows it, %ygpt batch attach "
+                         f"{task_id} --out {out or 'VAR'} collects it, %ygpt batch cancel {task_id} stops it. "
+                         f"Nothing was sent, and _ygpt and the --out variable are as they were; running the cell "
+                         f"again reads its status again and waits for the job (or collects its answers) rather "
+                         f"than starting another.")
+
+
 class Interrupted(YGptError):
     """Ctrl-C (Jupyter's Stop: Kernel → Interrupt) ended a cell whose own output already says what
     it kept, raised once ``_ygpt`` and ``--out`` hold it. A cell that returned instead ended as if

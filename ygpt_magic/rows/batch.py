@@ -32,7 +32,7 @@ from ..chat import Answer, ChatSession, Message, planning
 from ..client.batch import JobInfo
 from ..client.credentials import Credential
 from ..client.layout import Asked, RowLayout
-from ..errors import BatchUnknown, StoppedBeforeSending, YGptError
+from ..errors import BatchStatusStopped, BatchUnknown, StoppedBeforeSending, YGptError, stopping
 from ..ledger import Cache
 from ..modelname import model_name
 from ..words import counted
@@ -188,13 +188,14 @@ def _unfinished(jobs: dict[str, BatchRecord], requests: list[list[Message]], pla
     still running, or finished with its answers not collected (a failed read, Ctrl-C): a cell
     run again waits for it (``kept`` for this run) rather than paying for a second job. One that
     failed or was cancelled is not waited for, nor one the service does not know (a connection
-    to another folder)."""
+    to another folder). Ctrl-C during a read: BatchStatusStopped, the job kept for the next run."""
     for record in reversed(jobs.values()):
         if record.collected or (record.requests, record.options, record.extras) != (
                 requests, plans.options, plans.extras):
             continue
         try:
-            info = read(partial(client.batch.info, record.task_id), record.task_id, out, poll_interval)
+            with stopping(partial(BatchStatusStopped, record.task_id, out)):   # the record stays kept
+                info = read(partial(client.batch.info, record.task_id), record.task_id, out, poll_interval)
         except BatchUnknown:
             continue
         if info.running or info.status == "COMPLETED":
