@@ -22,7 +22,7 @@ says so and what to do, which the cache's miss cannot: refer to the object's dat
 the object.
 
 pandas and numpy are never imported here: a value is one of theirs only if the user's code has
-imported them already (``sys.modules``), so everything works without them installed.
+imported them already (imported.py), so everything works without them installed.
 
 A repr written by the user may raise or hang. Raising is reported naming the reference. Hanging
 is bounded by ``timeout`` seconds with SIGALRM on the main thread (where IPython and ipykernel run
@@ -39,7 +39,6 @@ import inspect
 import numbers
 import re
 import signal
-import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -50,6 +49,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from .. import keyshapes
 from ..errors import InterpolationError, capital
+from ..imported import imported
 from ..words import counted
 from . import fields
 from .limits import Limits
@@ -173,7 +173,7 @@ def ends(text: str, max_chars: int) -> tuple[str, str]:
 def _text(value: object, limits: Limits) -> Rendered:
     if isinstance(value, (str, numbers.Number)):  # numpy's scalars too: 2160.0, not np.float64(…)
         return Rendered(str(value))
-    pandas, numpy = sys.modules.get("pandas"), sys.modules.get("numpy")
+    pandas, numpy = imported("pandas"), imported("numpy")
     if pandas is not None and isinstance(value, pandas.DataFrame):
         return _frame(value, limits)
     if pandas is not None and isinstance(value, pandas.Series):

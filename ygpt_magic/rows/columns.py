@@ -10,13 +10,13 @@ refused naming both (rows/items.py ``Rows.unknown``), never one picked at random
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from numbers import Number
 from typing import Any
 
 from ..errors import ColumnNotFound, NoSuchField
+from ..imported import imported
 from ..words import closest, composed
 
 
@@ -46,7 +46,7 @@ def missing_kind(value: Any) -> str | None:
     carry each as a word."""
     if value is None:
         return "None"
-    pandas = sys.modules.get("pandas")
+    pandas = imported("pandas")
     if pandas is not None and (value is pandas.NA or value is pandas.NaT):
         return "NA" if value is pandas.NA else "NaT"
     return "NaN" if isinstance(value, Number) and value != value else None

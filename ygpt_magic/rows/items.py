@@ -24,7 +24,6 @@ hundreds of MB). ``{row}`` is built only when the template asks for it.
 from __future__ import annotations
 
 import re
-import sys
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -37,6 +36,7 @@ from ..errors import (
     RowExpressionFailed,
     YGptError,
 )
+from ..imported import imported
 from ..words import closest, composed, listed, look_alike
 from .columns import Columns, RowView, missing_kind, spaced_alike, unspaced
 
@@ -290,7 +290,7 @@ class Rows:
 
 def rows_of(value: Any, name: str) -> Rows:
     """The rows of the notebook variable ``name``; OptionError for a value that has none."""
-    pandas = sys.modules.get("pandas")
+    pandas = imported("pandas")
     if pandas is not None and isinstance(value, pandas.DataFrame):
         check_columns(value.columns, name, f"--map {name}", "a row's {name} and {row}")
         return Rows("frame", len(value), row_labels(value.index), index=value.index,

@@ -13,7 +13,7 @@ already loaded it.
 
 from __future__ import annotations
 
-import sys
+from ..imported import imported
 
 OPTION = "display.html.use_mathjax"
 #: one line a notebook shows unwrapped: what changed and how to undo it; why (and that the next
@@ -24,7 +24,7 @@ SAID = f"pandas tables now show $…$ as written; pd.set_option('{OPTION}', True
 def tables_skip_mathjax() -> str | None:
     """Turn MathJax off for pandas' tables when pandas is loaded and has it on; the line that
     says so, or None when nothing changed."""
-    pandas = sys.modules.get("pandas")
+    pandas = imported("pandas")
     if pandas is None or not pandas.get_option(OPTION):
         return None
     pandas.set_option(OPTION, False)

@@ -9,12 +9,12 @@ The labels are what ``_ygpt.errors`` is keyed by: index labels, or positions whe
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import OptionError
+from ..imported import imported
 from ..words import matching, some_of
 from .columns import unspaced
 from .items import check_columns, row_labels
@@ -45,7 +45,7 @@ class Texts:
 def texts_of(value: Any, name: str, column: str | None, command: str) -> Texts:
     """The texts of ``value`` (the notebook variable ``name``); OptionError, saying what to do,
     for a value that is not a list of texts or a column of them."""
-    pandas = sys.modules.get("pandas")
+    pandas = imported("pandas")
     if pandas is not None and isinstance(value, pandas.DataFrame):
         items, labels = _column(value, name, column, command), row_labels(value.index)
     elif column is not None:
