@@ -20,6 +20,7 @@ with warnings.catch_warnings():
     from yandex_cloud_ml_sdk import YCloudML
 
 from conftest import TEST_KEY, cell
+from relay import relay_to
 
 from ygpt_magic.client import rpc_errors
 from ygpt_magic.client.credentials import NO_CREDENTIAL
@@ -120,6 +121,28 @@ def test_a_server_gone_while_a_deferred_operation_is_polled_is_named_within_seco
     assert_clear(result, ServerUnavailable, server.address, "nothing accepts connections there",
                  "had started an operation there", "nothing was added to the chat")
     assert "--deferred" not in result.message
+    assert chat_state(magics) == (None, [])
+
+
+def test_a_poll_ended_cancelled_as_the_server_stops_listening_names_the_server_gone(shell, magics):
+    """A server shutting down ends a call that reaches it in that moment with CANCELLED, after
+    it has stopped listening: a poll fell in it about once in 15 runs of the test above under
+    load, and the cell said the request was cancelled, 6 s later (the operation's cancel waited
+    out the connect timeout). Here a relay stops listening while the server holds the first
+    poll, and the server ends the next one CANCELLED: the connect that follows it is refused."""
+    shell.run_line_magic("config", "YGptMagics.timeout = 30")
+    with start_local_server() as server, relay_to(server.address) as relay:
+        server.operation_delay = 60
+        polled = server.faults.hold_next(1, "GetOperation", seconds=0.3)
+        server.faults.fail_next(1, "CANCELLED", "CANCELLED", method="GetOperation", after=1)
+        shell.run_line_magic("ygpt", f"connect {relay.address} --insecure")
+        threading.Thread(target=lambda: polled.wait(30) and relay.stop_listening(), daemon=True).start()
+        started = time.monotonic()
+        result = cell(shell, "%%ygpt --deferred\nWhere is Kazan?")
+    assert time.monotonic() - started < 5, result.message
+    assert_clear(result, ServerUnavailable, relay.address, "nothing accepts connections there",
+                 "had started an operation there", "nothing was added to the chat")
+    assert "cancelled" not in result.message.lower()
     assert chat_state(magics) == (None, [])
 
 

@@ -10,7 +10,10 @@ trip before its own (a full one to the cloud, about a millisecond to a local ser
 first cell). Now it runs beside the request (:meth:`Reachability.beside`): the request is not
 held back, and only a failed connect matters: it cancels the request and raises. When the
 request fails first while the connect is still out, the connect is awaited, so a dead address
-is always reported as such rather than as the request's own UNAVAILABLE.
+is always reported as such rather than as the request's own UNAVAILABLE. A request ended
+CANCELLED before any answer is followed by a connect at once: a server shutting down ends the
+calls that reach it so, and the status alone would blame a cancel ("cancelled", 6 s after a
+local server stopped under a polled --deferred cell, with a cancel of the operation waited out).
 
 An endpoint that answered lately is not asked at once, but it is asked when a request has had no
 answer for ``QUIET_AFTER`` seconds: a server that has just gone (a local server stopped between
@@ -60,6 +63,7 @@ from typing import Any
 from ..errors import HostNotFound, HttpNotGrpc, ProxyFailed, ProxyInTheWay, ServerUnavailable, TlsFailed
 from . import discovery, proxies
 from .endpoints import in_cloud, is_loopback
+from .rpc_errors import status_of
 
 #: seconds after which a reachable endpoint is probed again before the next request
 PROBE_TTL = 30.0
@@ -243,7 +247,8 @@ class Reachability:
         task. Yields ``answered``: the body calls it when the server has answered (each chunk of
         a streamed request; only the first does anything), which settles the question. A body
         that ends normally has been answered too. An endpoint that answered lately is asked only
-        after ``QUIET_AFTER`` seconds with no answer."""
+        after ``QUIET_AFTER`` seconds with no answer, or as soon as the body fails CANCELLED before
+        any answer (:func:`cancelled_by_server`: how a server shutting down ends a call)."""
         name = target[0]
         proxies.route(*target)   # a proxy value gRPC or httpx cannot use: refused before sending
         body = asyncio.current_task()
@@ -253,17 +258,20 @@ class Reachability:
         wait = QUIET_AFTER if self._fresh(name) else 0.0
         connecting = not wait  # a failure before the quiet wait is over is the request's own
 
+        async def ask() -> None:
+            try:
+                await self.check(target, again=True)
+            except ServerUnavailable as error:
+                failure.append(error)
+
         async def probe() -> None:
             nonlocal connecting
             if wait:
                 await asyncio.sleep(wait)
             connecting = True
-            try:
-                await self.check(target, again=True)
-            except ServerUnavailable as error:
-                failure.append(error)
-                if not finishing:
-                    body.cancel()
+            await ask()
+            if failure and not finishing:
+                body.cancel()
 
         checking = asyncio.create_task(probe())
 
@@ -281,10 +289,13 @@ class Reachability:
                 raise
             _uncancel(body)
             raise failure[0] from None
-        except Exception:
+        except Exception as error:
             finishing = True
             if connecting and not checking.done():
                 await asyncio.wait((checking,))  # a Ctrl-C meanwhile still cancels this task
+            elif not (failure or settled) and cancelled_by_server(error):
+                checking.cancel()   # still in its quiet wait, or connected before the server went
+                await ask()
             if failure:
                 raise failure[0] from None
             raise
@@ -292,6 +303,14 @@ class Reachability:
             answered()
         finally:
             checking.cancel()
+
+
+def cancelled_by_server(error: BaseException) -> bool:
+    """A call the other side ended CANCELLED: the server's own cancel, or its going away, since
+    gRPC's core ends a call that reaches a server as it shuts down with CANCELLED (details: just
+    "CANCELLED"), once it has stopped listening. Our own cancel of a call ends it in asyncio's
+    CancelledError, never in this status."""
+    return status_of(error)[0] == "CANCELLED"
 
 
 def grpc_roots() -> str | None:
