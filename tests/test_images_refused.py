@@ -13,10 +13,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cellrun import assert_clean
+from cellrun import assert_clean, assert_clear_error
 from conftest import cell
 from IPython.display import Image as IPythonImage
 from pictures import MODEL, pics, png_bytes, short_hash, turns  # noqa: F401 (pics: a fixture)
+from PIL import Image
+
+from ygpt_magic import errors
 
 BAD = [
     ("nosuch", None, "no variable named 'nosuch' and no file at that path"),
@@ -44,6 +47,24 @@ def test_a_bad_name_or_value_is_refused_before_sending(pics, magics, ygpt_server
     assert "\n" not in run.message and len(ygpt_server.requests) == before
     assert list(turns(magics)) == kept
     assert_clean(run)
+
+
+def test_an_image_out_after_reset_says_the_output_history_was_cleared_not_that_the_cell_had_none(
+        pics, magics, ygpt_server):
+    """--image Out[N] after %reset -f said "cell N has no output", though the picture showed under
+    cell N; it says what {Out[N]} says there (context/cells.py: NotebookCells.lost_output)."""
+    pics.user_ns["photo"] = Image.new("RGB", (40, 30), (9, 9, 9))
+    number = pics.execution_count
+    assert cell(pics, "photo").ok
+    assert cell(pics, "%reset -f").ok
+    before = len(ygpt_server.requests)
+    run = cell(pics, f"%%ygpt --once --image Out[{number}] --model {MODEL}\nWhat is this?")
+    message = assert_clear_error(run, f"--image Out[{number}]: the output of cell {number} is no longer in Out",
+                                 "IPython's output history was cleared since it ran (%reset does that",
+                                 f"Run cell {number} again and use the N of its new Out[N]",
+                                 error_type=errors.ImageError)
+    assert "has no output" not in message
+    assert len(ygpt_server.requests) == before
 
 
 def test_a_model_that_takes_no_images_is_refused_before_sending(pics, magics, ygpt_server):

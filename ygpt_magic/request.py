@@ -171,7 +171,7 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
     if args.image or referred:
         from .context import images
 
-        pictures = images.pictures(args.image, kernel.namespace, referred)
+        pictures = images.pictures(args.image, kernel.namespace, kernel.cells, referred)
     notes = (*system.notes, *expanded.notes)
     if args.docs is not None:   # --docs '' is refused as naming no file, not dropped
         from .cell_price import answer_estimate

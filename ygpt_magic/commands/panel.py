@@ -45,7 +45,7 @@ class KernelDoor:
         from ..context import images
 
         expanded = request.expand(self.kernel, text, where=WHERE)
-        found = images.pictures(None, self.kernel.namespace, expanded.pictures)
+        found = images.pictures(None, self.kernel.namespace, self.kernel.cells, expanded.pictures)
         return expanded.text.strip("\n"), expanded.notes, found
 
     def front(self, prompt: str) -> Front | None:

@@ -222,13 +222,9 @@ class NotebookCells:
                 f"is shown, not returned as an output: refer to the last reply as {{_ygpt}} (its "
                 f"text), or keep a reply with %%ygpt --out NAME and refer to {{NAME}}."
             )
-        if count not in outputs and self.shown(count) is not None:
-            raise InterpolationError(lambda origin: (
-                f"{capital(origin.text)} uses {{Out[{count}]}}, but the output of cell {count} is no "
-                f"longer in Out: IPython's output history was cleared since it ran (%reset does that, "
-                f"and a full output cache drops its oldest outputs). Run cell {count} again and use "
-                f"the N of its new Out[N], or keep the value in a variable and refer to {{name}}."
-            ))
+        lost = self.lost_output(count, "refer to {name}")
+        if lost is not None:
+            raise InterpolationError(lambda origin: f"{capital(origin.text)} uses {{Out[{count}]}}, but {lost}")
         if count not in outputs:
             having = _counts(outputs)
             raise InterpolationError(lambda origin: (
@@ -237,6 +233,18 @@ class NotebookCells:
                 f"output: {having}."
             ))
         return outputs[count]
+
+    def lost_output(self, count: int, instead: str) -> str | None:
+        """Why ``Out[count]`` is not there though cell ``count`` showed an output (IPython's history
+        keeps its text: :meth:`shown`), and what to do, ``instead`` saying how to use a variable in
+        its place; None when it is there or the cell showed none. `{Out[N]}` and ``--image
+        Out[N]`` both say it, so neither says "cell N has no output" of a cell that showed one."""
+        if count in self._shell.user_ns.get("Out", {}) or self.shown(count) is None:
+            return None
+        return (f"the output of cell {count} is no longer in Out: IPython's output history was "
+                f"cleared since it ran (%reset does that, and a full output cache drops its oldest "
+                f"outputs). Run cell {count} again and use the N of its new Out[N], or keep the "
+                f"value in a variable and {instead}.")
 
     def shown(self, count: int) -> str | None:
         """The text cell ``count`` showed as its output: IPython's history keeps the text/plain

@@ -27,11 +27,14 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..chat.pictures import Picture, PictureInfo
 from ..errors import ImageError
 from .picture_metadata import without_metadata
+
+if TYPE_CHECKING:
+    from .cells import NotebookCells
 
 #: the longest side a picture is sent with; larger ones are downscaled (multimodal models see
 #: far fewer pixels: Gemma 3 looks at 896×896)
@@ -113,7 +116,7 @@ def _is_array(value: Any) -> bool:
     return type(value).__module__ == "numpy" and type(value).__name__ == "ndarray"
 
 
-def pictures(names: str | None, namespace: Mapping[str, Any],
+def pictures(names: str | None, namespace: Mapping[str, Any], cells: NotebookCells,
              referred: tuple[tuple[str, Any], ...] = ()) -> tuple[Picture, ...]:
     """The pictures a cell sends, checked and ready: those ``--image`` names (comma-separated),
     then those its text referred to (``(name, value)``, from `{Out[N]}`)."""
@@ -121,7 +124,7 @@ def pictures(names: str | None, namespace: Mapping[str, Any],
     if not all(listed):
         raise ImageError(f"--image {names!r} has an empty name; list names separated by commas, "
                          f"e.g. --image fig,photo.")
-    found = tuple(picture(lookup(name, namespace), name) for name in listed)
+    found = tuple(picture(lookup(name, namespace, cells), name) for name in listed)
     found += tuple(picture(value, name) for name, value in referred)
     total = sum(item.info.size for item in found)
     if total > MAX_TOTAL:
@@ -131,12 +134,15 @@ def pictures(names: str | None, namespace: Mapping[str, Any],
     return found
 
 
-def lookup(name: str, namespace: Mapping[str, Any]) -> Any:
+def lookup(name: str, namespace: Mapping[str, Any], cells: NotebookCells) -> Any:
     """The value ``name`` stands for: a variable, ``Out[N]``, or else an image file's path."""
     out = _OUT.fullmatch(name)
     if out:
         outputs = namespace.get("Out", {})
         number = int(out.group(1))
+        lost = cells.lost_output(number, "name it in --image")
+        if lost is not None:
+            raise ImageError(f"--image {name}: {lost}")
         if number not in outputs:
             raise ImageError(f"--image {name}: cell {number} has no output. Use the number of a cell "
                              f"whose output is a picture, or put the picture in a variable.")
