@@ -237,10 +237,17 @@ class NotebookCells:
     def lost_output(self, count: int, instead: str) -> str | None:
         """Why ``Out[count]`` is not there though cell ``count`` showed an output (IPython's history
         keeps its text: :meth:`shown`), and what to do, ``instead`` saying how to use a variable in
-        its place; None when it is there or the cell showed none. `{Out[N]}` and ``--image
-        Out[N]`` both say it, so neither says "cell N has no output" of a cell that showed one."""
+        its place; None when it is there or the cell showed none. Either the history was cleared
+        since, or IPython keeps no outputs at all (``cache_size`` 0), where running the cell again
+        would not help. `{Out[N]}` and ``--image Out[N]`` both say it, so neither says "cell N
+        has no output" of a cell that showed one."""
         if count in self._shell.user_ns.get("Out", {}) or self.shown(count) is None:
             return None
+        if not self._shell.displayhook.cache_size:
+            return (f"Out keeps no outputs in this kernel, though cell {count} showed one: IPython's "
+                    f"cache_size is 0 (read when the kernel starts, from a profile's config or "
+                    f"--cache-size). Keep the value in a variable and {instead}, or set "
+                    f"c.InteractiveShell.cache_size = 1000 in ipython_config.py and restart the kernel.")
         return (f"the output of cell {count} is no longer in Out: IPython's output history was "
                 f"cleared since it ran (%reset does that, and a full output cache drops its oldest "
                 f"outputs). Run cell {count} again and use the N of its new Out[N], or keep the "
