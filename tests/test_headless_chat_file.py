@@ -50,6 +50,25 @@ def test_a_cell_without_an_id_that_asks_a_loaded_question_again_says_the_chat_gr
     assert NOTE not in cell(shell, f"%%ygpt\n{ASK}", cell_id="summary").page
 
 
+def test_a_dry_run_of_a_cell_without_an_id_asking_a_loaded_question_says_running_it_would_add_it(shell, tmp_path):
+    """A dry run adds nothing, but its note said "this cell adds it again"."""
+    chats = tmp_path / "chats.json"
+    yesterdays_chat(chats)
+    cell(shell, "%ygpt reset --all")
+    assert cell(shell, f"%ygpt load {chats}").ok
+    assert cell(shell, f"%%ygpt\n{ASK}").ok   # yesterday's run, saved as turn 2
+    assert cell(shell, f"%ygpt save {chats}").ok
+    cell(shell, "%ygpt reset --all")
+    assert cell(shell, f"%ygpt load {chats}").ok
+    before = cell(shell, "%ygpt history").plain
+    dry = cell(shell, f"%%ygpt --dry-run\n{ASK}")
+    assert dry.ok, dry.message
+    assert ("⚠ Turn 2 of chat 'default', loaded from a file, asked this already, and running this cell "
+            "would add it again: no cell id came with it") in dry.plain_page, dry.plain_page
+    assert "this cell adds it again" not in dry.plain_page
+    assert cell(shell, "%ygpt history").plain == before
+
+
 @pytest.mark.slow   # two headless runs, each in a new kernel
 def test_nbclient_runs_of_a_load_and_save_notebook_say_the_chat_grows(tmp_path):
     yesterdays_chat(tmp_path / "chats.json")

@@ -67,9 +67,9 @@ class Plan:
     context_notes: tuple[str, ...] = ()  # what interpolation rendered or cut (context/interpolate.py)
     pictures: tuple[Picture, ...] = ()  # sent with the prompt; the turn keeps their placeholders
     masked: tuple[tuple[int, str], ...] = ()  # (turn number, what) of replies sent masked: filetext.py
-    #: the note on an earlier turn of this cell that stays: asked again by a cell with no id
-    #: (rewind.repeated), or left in its chat by --once (rewind.kept_by_once)
+    #: the note on an earlier turn of this cell left in its chat by --once (rewind.kept_by_once)
     turn_note: str = ""
+    repeats: int | None = None  # the loaded turn a cell with no id asks again (rewind.repeated)
 
     def notes(self, *, dry: bool = False) -> list[str]:
         """One-line notes shown above the reply, so history changes, cut values and pictures not
@@ -316,8 +316,8 @@ def plan(
         undoes_system=base_system != state.system, system_before=base_system, asked_in=asked_in,
         current_chat=session.current if chat is None and state.name != session.current else None,
         earlier_turn_in=turn_elsewhere(session, state, cell_id) if rerun is None and not once else None,
-        turn_note=kept_by_once(session, cell_id, asked_in) if once else
-        repeated(state, prompt, cell_id, asked_in) if rerun is None else "",
+        turn_note=kept_by_once(session, cell_id, asked_in) if once else "",
+        repeats=repeated(state, prompt, cell_id, asked_in) if rerun is None and not once else None,
     )
 
 

@@ -59,23 +59,28 @@ def _made_by(turn: Turn) -> tuple[str | None, int | None]:
     return turn.cell_id, turn.asked_in
 
 
-def repeated(state: ChatState, prompt: str, cell_id: str | None, asked_in: int | None) -> str:
-    """The note above the reply when a numbered cell with no id asks what a turn loaded from a
-    file asked, and adds it again instead of replacing it (the caller checks that it rewinds
-    nothing); "" otherwise: a cell with an id, a panel Send (no cell), a new question.
+def repeated(state: ChatState, prompt: str, cell_id: str | None, asked_in: int | None) -> int | None:
+    """The number of the turn loaded from a file that a numbered cell with no id asks again,
+    adding it again instead of replacing it (the caller checks that it rewinds nothing); None
+    otherwise: a cell with an id, a panel Send (no cell), a new question. Its note:
+    :func:`_repeated_note`.
 
     nbconvert, papermill and nbval send no cell id (nbclient's execute request carries nothing
     of the cell), so a notebook that loads a chat file and saves over it grows by the same turn
     at every headless run, each request longer and never replayed, where JupyterLab's re-run
     rewinds. Nothing names the cell there, so this is said rather than guessed from its text."""
     if cell_id is not None or asked_in is None:
-        return ""
-    number = next((number for number, turn in reversed(list(enumerate(state.turns, start=1)))
-                   if turn.from_file and turn.prompt == prompt), None)
-    if number is None:
-        return ""
-    return (f"⚠ Turn {number} of chat '{state.name}', loaded from a file, asked this already, and "
-            f"this cell adds it again: no cell id came with it (nbconvert, papermill and nbval send "
+        return None
+    return next((number for number, turn in reversed(list(enumerate(state.turns, start=1)))
+                 if turn.from_file and turn.prompt == prompt), None)
+
+
+def _repeated_note(chat: str, number: int, *, dry: bool) -> str:
+    """The ⚠ note of :func:`repeated`; ``dry``: above a ``--dry-run``, which adds nothing, so it
+    says what running the cell would do."""
+    adds = "running this cell would add it again" if dry else "this cell adds it again"
+    return (f"⚠ Turn {number} of chat '{chat}', loaded from a file, asked this already, and "
+            f"{adds}: no cell id came with it (nbconvert, papermill and nbval send "
             f"none), so it cannot replace the turn its earlier run made, as a re-run in JupyterLab "
             f"does. A notebook that loads a chat file and saves over it grows by this turn at every "
             f"such run, each request longer and never replayed from the cache: save to another "
@@ -122,16 +127,18 @@ def system_after_rewind(state: ChatState, keep: int) -> str | None:
 
 
 def rerun_notes(plan: Plan, *, dry: bool) -> list[str]:
-    """The ↺ notes above the reply of a cell that ran before: which turns the rewind dropped
-    (:func:`_rerun_note`), or the chat its earlier turn stays in (:func:`_elsewhere_note`);
-    ``dry``: above a ``--dry-run``, which changes nothing, so they say what running the cell
-    would do."""
+    """The notes above the reply of a cell that ran before: which turns the rewind dropped
+    (:func:`_rerun_note`), the chat its earlier turn stays in (:func:`_elsewhere_note`), or the
+    loaded turn it adds again (:func:`_repeated_note`); ``dry``: above a ``--dry-run``, which
+    changes nothing, so they say what running the cell would do."""
     notes = []
     if plan.replaces:
         notes.append(_rerun_note(plan.chat, plan.rewound, plan.current_chat, dry=dry,
                                  undone=plan.undoes_system and not plan.sets_system, system=plan.system))
     if plan.earlier_turn_in:
         notes.append(_elsewhere_note(plan.earlier_turn_in, plan.chat, dry=dry))
+    if plan.repeats is not None:
+        notes.append(_repeated_note(plan.chat, plan.repeats, dry=dry))
     return notes
 
 
