@@ -8,7 +8,7 @@ and roubles, beside the footer's cost of the answer: the two add up to the cell.
 needed hundreds of chunks embedded in the cell (:data:`LARGE`) is named, since leaving it out of
 PATHS is the saving; one that changed by a row re-embeds a chunk, and is not.
 
-Why a bar only past one batch (:data:`BAR_FROM`): the index embeds :data:`~.sources.index.BATCH`
+Why a bar only past one batch (:data:`BAR_FROM`): the index embeds :data:`~.sources.pending.BATCH`
 texts a call, and a batch is answered in about the time of one request; a bar that appears and
 closes within a second is noise. It is the ``--map`` bar (rows/progress.py), counting chunks.
 """
@@ -29,8 +29,8 @@ from .docs_vectors import embedder, unsent
 from .kernel import Kernel
 from .request import tokenizer
 from .sources import Library
-from .sources.index import BATCH
 from .sources.library import Survey
+from .sources.pending import BATCH
 from .words import counted
 
 if TYPE_CHECKING:

@@ -10,8 +10,9 @@ or view: errors, the standard library and numpy only (tests/test_layers.py holds
 
 from .chunks import Chunk, Part, chunk
 from .files import Skipped, find
-from .index import Embed, Index, emptied, index_path
+from .index import Index, emptied, index_path
 from .library import Library, gather
+from .pending import Embed
 from .reading import SIZE_LIMIT
 from .search import Fitted, Hit, best, fit, source_lines, sources_block
 

@@ -1,5 +1,6 @@
 """The sources index: each file's chunks and their vectors, keyed by the file's content hash, in
-one SQLite file beside the reply cache (or in memory without one); its tables are in tables.py.
+one SQLite file beside the reply cache (or in memory without one); its tables are in tables.py,
+and what an update embeds (which chunk texts, in which batches) in pending.py.
 
 Why keyed by content: an unchanged file is never embedded twice, whatever its path or mtime,
 and a changed file is a new key. A chunk's vector is found by the hash of the chunk's text, so
@@ -40,32 +41,19 @@ import numpy as np
 from ..errors import IndexUnusable, InternalError
 from ..errors.sqlite_words import of_place, ours, problem
 from . import tables
-from .chunks import CHUNKING, Chunk
+from .chunks import CHUNKING
+from .pending import BATCH, Embed, Pending, Run, hashed, unit_rows
 
 BUSY_TIMEOUT_MS = 10_000
 #: bytes a page: a chunk's text is about 2 KB, and at SQLite's 4 KB pages each took a page of
 #: its own (a 2 MB CSV's index was 4.1 MB); at 8 KB three share one (3.1 MB; 16 KB saved 3% more
 #: there, and doubled an index of a few notes, 123 kB)
 PAGE_SIZE = 8192
-#: texts per call of the embed function
-BATCH = 32
 
 _MEMORY = ":memory:"
 #: what to do when a folder holds the index's name
 _IN_A_FOLDER = "move it out of the way: the index of the reply cache is kept under its name"
 _T = TypeVar("_T")
-
-#: texts → one vector per text, shape (len(texts), dimensions); the caller's model (``doc``)
-Embed = Callable[[list[str]], np.ndarray]
-
-
-@dataclass(frozen=True)
-class Pending:
-    """A file the index does not hold yet: its content hash and its chunks."""
-
-    digest: str
-    chunks: list[Chunk]
-
 
 @dataclass(frozen=True)
 class Vectors:
@@ -186,7 +174,7 @@ class Index:
     def unembedded(self, pending: Sequence[Pending]) -> list[str]:
         """The chunk texts ``update(pending, ...)`` would embed (each once): those of the
         files' chunks no vector is held for, so a caller can price them before anything is sent."""
-        return list(_Run(pending, self._known).texts.values())
+        return list(Run(pending, self._known).texts.values())
 
     def update(self, pending: Sequence[Pending], embed: Embed, batch: int = BATCH) -> dict[str, int]:
         """Index ``pending`` files: embed the chunks whose text has no vector yet, ``batch``
@@ -194,12 +182,12 @@ class Index:
         soon as all its vectors are there. Returns how many texts were embedded for each file
         (content hash → count; a text two files share counts for the first). An exception
         from ``embed`` propagates after the batches before it were kept."""
-        run = _Run(pending, self._known)
+        run = Run(pending, self._known)
         self._write([], run)
         for texts in run.batches(batch):
-            vectors = _unit(_checked(embed(texts), len(texts)))
+            vectors = unit_rows(embed(texts), len(texts))
             run.take(texts)
-            self._write([(_hash(text), vector.tobytes()) for text, vector in zip(texts, vectors)], run)
+            self._write([(hashed(text), vector.tobytes()) for text, vector in zip(texts, vectors)], run)
         self._checkpoint()
         return run.embedded
 
@@ -214,7 +202,7 @@ class Index:
             folder, name = os.path.split(os.path.abspath(path))
             if folder not in folders:
                 folders[folder] = self._relative(folder)
-            return _hash(f"{folders[folder]}/{name}")
+            return hashed(f"{folders[folder]}/{name}")
 
         keys = [(key(path), digest) for path, digest in paths.items() if self.has(digest)]
         for digest in self._do(lambda db: tables.refer(db, keys)):
@@ -285,9 +273,9 @@ class Index:
         re-embeds only the chunks whose text it changed."""
         return self._do(lambda db: tables.known(db, self.model, hashes))
 
-    def _write(self, vectors: list[tuple[str, bytes]], run: _Run) -> None:
+    def _write(self, vectors: list[tuple[str, bytes]], run: Run) -> None:
         """A batch's vectors, and the files it completed (all their chunks), in one transaction."""
-        files = [(file.digest, [(ordinal, _hash(chunk.text), chunk.where, chunk.text)
+        files = [(file.digest, [(ordinal, hashed(chunk.text), chunk.where, chunk.text)
                                 for ordinal, chunk in enumerate(file.chunks)]) for file in run.complete()]
         if vectors or files:
             self._do(lambda db: tables.write(db, self.model, self.space, vectors, files))
@@ -337,63 +325,3 @@ def _copy_read_only(path: str, memory: sqlite3.Connection) -> None:
                 return
         finally:
             source.close()
-
-
-class _Run:
-    """One update's bookkeeping: which chunk texts still need a vector (each text once, in
-    file order, so files complete early), which files have them all, and how many texts were
-    embedded for each file."""
-
-    def __init__(self, pending: Sequence[Pending], known: Callable[[Sequence[str]], set[str]]) -> None:
-        self.files = {file.digest: file for file in pending}
-        hashes = {digest: [_hash(chunk.text) for chunk in file.chunks] for digest, file in self.files.items()}
-        found = known(sorted({h for each in hashes.values() for h in each}))
-        self.missing: dict[str, list[str]] = {}   # text hash → the files waiting for it, once a chunk
-        self.texts: dict[str, str] = {}
-        for digest, each in hashes.items():
-            for position, h in enumerate(each):
-                if h not in found:
-                    self.missing.setdefault(h, []).append(digest)
-                    self.texts.setdefault(h, self.files[digest].chunks[position].text)
-        self.left = {digest: sum(h not in found for h in each) for digest, each in hashes.items()}
-        self.embedded: dict[str, int] = {}
-
-    def batches(self, size: int) -> Iterator[list[str]]:
-        todo = list(self.texts.values())
-        for start in range(0, len(todo), size):
-            yield todo[start:start + size]
-
-    def take(self, texts: list[str]) -> None:
-        """``texts`` have their vectors now: counted for the first file that waited for each."""
-        for text in texts:
-            waiting = self.missing.pop(_hash(text), [])
-            for digest in waiting:
-                self.left[digest] -= 1
-            if waiting:
-                self.embedded[waiting[0]] = self.embedded.get(waiting[0], 0) + 1
-
-    def complete(self) -> Iterator[Pending]:
-        """Files whose vectors are all there, each once."""
-        done = [digest for digest, left in self.left.items() if left == 0]
-        for digest in done:
-            del self.left[digest]
-            yield self.files[digest]
-
-
-def _hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _checked(vectors: np.ndarray, count: int) -> np.ndarray:
-    """The embed function's answer as a (count, dimensions) float32 matrix; anything else is a
-    bug of the caller's wiring, said as ours."""
-    matrix = np.asarray(vectors, dtype=np.float32)
-    if matrix.ndim != 2 or matrix.shape[0] != count:
-        raise InternalError(ValueError(f"the embed function gave shape {matrix.shape} for {count} texts"))
-    return matrix
-
-
-def _unit(matrix: np.ndarray) -> np.ndarray:
-    """Each row scaled to length 1 (a zero row stays zero), so cosine is a dot product."""
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.where(norms == 0, 1, norms)

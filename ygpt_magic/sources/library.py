@@ -18,7 +18,8 @@ from ..errors import CredentialInSource, Found, NoSources
 from ..keyshapes import sighted
 from .chunks import chunk
 from .files import Skipped, find, summary
-from .index import BATCH, Embed, Index, Pending, digest_of
+from .index import Index, digest_of
+from .pending import BATCH, Embed, Pending
 from .reading import SIZE_LIMIT, parts, read
 
 #: ``guard(where, text)`` raises when ``text`` carries one of this kernel's credentials or a
