@@ -13,7 +13,15 @@ and more precisely.
 A text carries a credential when it holds the whole secret or any run of :data:`FRAGMENT` of its
 characters, or when it holds a token of a shape Yandex publishes for its credentials
 (keyshapes.py): a key the kernel does not know (pasted from elsewhere, in a DataFrame, a
-file, a traceback, a tool's result) is refused like its own. The refusal names the piece (the
+file, a traceback, a tool's result) is refused like its own.
+
+A short secret is looked for less: one under :data:`SHORTEST` characters not at all, one of up to
+:data:`FRAGMENT` only as a whole token (not inside a run of letters, digits, ``_`` or ``-``).
+No Yandex credential is that short (an API key has about 40 characters, an IAM token hundreds),
+so such a secret is a placeholder for a server that takes any value (``YC_API_KEY=test``, as
+``ygpt-magic serve`` invites), and its letters are ordinary words: looked for as a substring,
+``test`` refused "a unit test in pytest" as carrying "your api key", and ``x`` nearly every
+prompt. A short real password is still found where it is written as itself. The refusal names the piece (the
 prompt, the system message, tool ``search``'s declaration) and what was found, masked, never the
 secret.
 
@@ -40,7 +48,9 @@ the file gave it, so one there is refused as before, even where the masking hid 
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -51,16 +61,27 @@ from .credentials import Credential
 
 #: a run of this many characters of a secret counts as "a long token-looking part of it"
 FRAGMENT = 12
+#: a secret shorter than this is not looked for in a text (module docstring)
+SHORTEST = 8
 
 
 def carries(text: str, secret: str) -> bool:
-    """Whether ``text`` holds ``secret``, or a FRAGMENT-long run of it when it is longer."""
+    """Whether ``text`` holds ``secret`` (a short one as a whole token, none under SHORTEST
+    characters: the module's docstring says why), or a FRAGMENT-long run of it when it is longer."""
+    if len(secret) < SHORTEST:
+        return False
     if len(secret) <= FRAGMENT:
-        return bool(secret) and secret in text
+        return secret in text and _token(secret).search(text) is not None
     for start in range(len(secret) - FRAGMENT + 1):
         if secret[start:start + FRAGMENT] in text:
             return True
     return False
+
+
+@functools.lru_cache(maxsize=16)
+def _token(secret: str) -> re.Pattern[str]:
+    """``secret`` standing as a token of its own: no letter, digit, ``_`` or ``-`` either side."""
+    return re.compile(rf"(?<![\w-]){re.escape(secret)}(?![\w-])")
 
 
 #: how a door refuses a text: (where it was found, what was found) → the error to raise
