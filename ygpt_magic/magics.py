@@ -41,6 +41,7 @@ from .commands.args import (
     whole_number,
 )
 from .commands.boundary import as_usage_error
+from .commands.out_names import out_name
 from .config_loading import RefusedConfigDropped
 from .errors import OptionError, StoppedBeforeAsking, YGptError
 from .kernel import DEFAULT, Kernel, Settings
@@ -261,7 +262,7 @@ class YGptMagics(RefusedConfigDropped, Magics):
     @argument("--schema", type=variable_name, metavar="NAME",
               help="Ask for an answer in the schema NAME (a pydantic model, dataclass, TypedDict "
                    "or JSON-schema dict); the validated value is in _ygpt.parsed.")
-    @argument("--out", type=variable_name, metavar="NAME",
+    @argument("--out", type=out_name, metavar="NAME",
               help="Store the reply text in variable NAME (the Reply is always in _ygpt; with "
                    "--schema, the validated value).")
     @argument("--no-stream", action="store_true", help="One request, no streaming.")

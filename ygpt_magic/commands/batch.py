@@ -17,7 +17,8 @@ from ..kernel import Kernel
 from ..modelname import model_name
 from ..request import front
 from ._common import show, show_fields, show_table
-from .args import parse, subcommand, variable_name
+from .args import parse, subcommand
+from .out_names import out_name
 
 
 def _list(kernel: Kernel, args: argparse.Namespace) -> None:
@@ -82,7 +83,7 @@ def _task_id(args: argparse.Namespace) -> str:
 @subcommand
 @argument("action", choices=tuple(ACTIONS), help="list, status ID, attach ID --out VAR, cancel ID")
 @argument("task_id", nargs="?", metavar="ID", help="The job's id, as printed when it started.")
-@argument("--out", metavar="VAR", type=variable_name,
+@argument("--out", metavar="VAR", type=out_name,
           help="attach: store the results in variable VAR (also in _ygpt).")
 def run(kernel: Kernel, line: str) -> None:
     """Batch Processing jobs: list, status ID, attach ID --out VAR, cancel ID.

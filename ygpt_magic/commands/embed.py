@@ -17,6 +17,7 @@ from ..words import counted
 from . import _embedding
 from ._common import show
 from .args import max_cost_arg, parse, subcommand, variable_name, whole_number
+from .out_names import out_name
 
 
 @subcommand
@@ -25,7 +26,7 @@ from .args import max_cost_arg, parse, subcommand, variable_name, whole_number
 @argument("--column", metavar="C", help="The DataFrame column that holds the texts.")
 @argument("--model", metavar="doc|query|URI", default="doc",
           help="doc (default: texts to search in), query (what you search for), or an emb:// URI.")
-@argument("--out", metavar="VAR", type=variable_name,
+@argument("--out", metavar="VAR", type=out_name,
           help="Store the matrix in variable VAR (also in _ygpt.embeddings).")
 @argument("--concurrency", metavar="N", type=whole_number,
           help="Texts sent at once (default: %%config YGptMagics.map_concurrency).")
