@@ -71,10 +71,10 @@ def test_a_value_cut_short_is_said_above_the_table_as_a_chat_reply_says_it(shell
 
 
 @pytest.mark.parametrize(("flags", "keywords"), [
-    ("--labels only", ("2 to 20",)),
+    ("--labels only", ("2 to 20", "and the cell gives 1 label.")),
     ("--labels a,b,a", ("twice",)),
     ("--labels a,,b", ("empty",)),
-    ("--labels " + ",".join(f"l{i}" for i in range(21)), ("20", "service's limit")),
+    ("--labels " + ",".join(f"l{i}" for i in range(21)), ("20", "service's limit", "gives 21 labels.")),
     ("--labels a," + "x" * 101, ("100 characters",)),
     ("--labels a,b --tools f", ("--tools", "table")),
     ("--labels a,b --schema S", ("--schema",)),

@@ -24,7 +24,7 @@ from .errors import OptionError, StoppedInFlight, stopping
 from .kernel import Kernel
 from .ledger import Cache, Ledger
 from .modelname import model_name
-from .words import composed
+from .words import composed, counted
 
 #: the service's limits (docs/local-server/classifiers.md: "Classifiers based on YandexGPT")
 MIN_LABELS, MAX_LABELS, MAX_LABEL_CHARS = 2, 20, 100
@@ -82,7 +82,7 @@ def labels(text: str) -> tuple[str, ...]:
     _check_case(names)
     if not MIN_LABELS <= len(names) <= MAX_LABELS:
         raise OptionError(f"--labels: the classifier chooses among {MIN_LABELS} to {MAX_LABELS} "
-                          f"labels (the service's limit), and {len(names)} were given. Give "
+                          f"labels (the service's limit), and the cell gives {counted(len(names), 'label')}. Give "
                           f"between {MIN_LABELS} and {MAX_LABELS} classes separated by commas.")
     long = [name for name in names if len(name) > MAX_LABEL_CHARS]
     if long:
