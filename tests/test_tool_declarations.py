@@ -22,7 +22,7 @@ from ygpt_magic.errors import ToolError
 @pytest.mark.parametrize(("define", "tools", "says"), [
     ("sales = 5", "sales", ["not a function", "int"]),
     ("add = lambda a, b: a + b", "add", ["no type hint", "lambda"]),
-    ("", "max", ["no signature", "wrap it in a def"]),
+    ("", "max", ["no signature", "wrap it in a function of your own"]),
     ("class Opaque: pass\ndef f(x: Opaque) -> str: return ''", "f", ["pydantic cannot describe", "Opaque"]),
     ("alias = get_sales", "get_sales,alias", ["two tools are named 'get_sales'"]),
     ("", "nowhere", ["no variable named 'nowhere'"]),
@@ -249,3 +249,17 @@ def test_a_function_of_a_library_installed_by_apt_or_pip_user_gets_the_library_a
                                  "def my_read_orders(path: str)", error_type=ToolError)
     assert "define or import" not in message
     assert completions(tool_server) == []
+
+
+@pytest.mark.parametrize(("tools", "wrapper"), [
+    ("len", "def my_len(obj: str)"),        # a positional-only parameter
+    ("print", "def my_print(args: str)"),   # *args
+    ("max", "def my_max(text: str)"),       # no signature Python can read
+])
+def test_a_builtin_is_wrapped_under_a_name_of_ones_own_not_shadowed(tools_shell, tool_server, tools, wrapper):
+    """The advice was def len(region: str, limit: int = 10), which would shadow the builtin."""
+    result = cell(tools_shell, f"%%ygpt --tools {tools}\nHow long is it?")
+    message = assert_clear_error(result, "Wrap it in a function of your own", wrapper, error_type=ToolError)
+    assert f"def {tools}(" not in message and completions(tool_server) == []
+    assert cell(tools_shell, message[message.index("def my_"):]).ok   # the wrapper, as the message writes it
+    assert cell(tools_shell, f"%%ygpt --dry-run --tools my_{tools}\nHow long is it?").ok

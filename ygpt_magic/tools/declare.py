@@ -214,8 +214,7 @@ def _signature(function: Any, path: str, name: str) -> inspect.Signature:
         signature = inspect.signature(function)
     except (TypeError, ValueError):
         raise ToolError(f"--tools {path}: {path} has no signature Python can read (a builtin or "
-                        f"a C function); wrap it in a def with typed parameters, e.g. "
-                        f"def {name}(text: str) -> int: return ...") from None
+                        f"a C function). {_wrap_it(path, name, inspect.Signature())}") from None
     if not any(isinstance(p.annotation, str) for p in signature.parameters.values()):
         return signature
     try:
@@ -233,13 +232,14 @@ def _signature(function: Any, path: str, name: str) -> inspect.Signature:
 
 def _library(function: Any) -> str | None:
     """Where ``function`` comes from (``pandas.io.parsers.readers.read_csv``) when it is an
-    installed library's (:func:`_installed`), else None: the user's own code, which the user
-    can change, and the advice says how."""
-    module = sys.modules.get(getattr(function, "__module__", None) or "")
-    source = getattr(module, "__file__", None)
-    if not source or not _installed(os.path.abspath(source)):
+    installed library's (:func:`_installed`) or built into Python (``builtins.len``, which has
+    no file), else None: the user's own code, which the user can change, and the advice says how."""
+    module = getattr(function, "__module__", None) or ""
+    source = getattr(sys.modules.get(module), "__file__", None)
+    built_in = module in sys.builtin_module_names
+    if not built_in and (not source or not _installed(os.path.abspath(source))):
         return None
-    return f"{function.__module__}.{getattr(function, '__qualname__', '')}".rstrip(".")
+    return f"{module}.{getattr(function, '__qualname__', '')}".rstrip(".")
 
 
 #: the folders packages are installed into, by name: Debian's apt puts them in dist-packages
@@ -285,9 +285,12 @@ def _refuse_async(function: Any, signature: inspect.Signature, path: str, name: 
 
 def _check_parameter(parameter: inspect.Parameter, path: str, name: str, function: Any) -> None:
     if parameter.kind in _VARIADIC or parameter.kind is _POSITIONAL_ONLY:
-        raise ToolError(f"--tools {path}: its parameter {parameter} cannot be given by name; a "
-                        f"tool is called with named arguments only, so give {name} named, typed "
-                        f"parameters, e.g. def {name}(region: str, limit: int = 10).")
+        unnamed = (f"--tools {path}: its parameter {parameter} cannot be given by name, and a "
+                   f"tool is called with named arguments only")
+        if _library(function) is not None:   # not the user's to change, nor to shadow (def len)
+            raise ToolError(f"{unnamed}. {_wrap_it(path, name, inspect.signature(function))}")
+        raise ToolError(f"{unnamed}, so give {name} named, typed parameters, e.g. "
+                        f"def {name}(region: str, limit: int = 10).")
     if parameter.annotation is inspect.Parameter.empty and (library := _library(function)) is not None:
         raise ToolError(f"--tools {path}: {path} is a library function ({library}) whose parameter "
                         f"'{parameter.name}' has no type hint, so the model would not know what to send. "
