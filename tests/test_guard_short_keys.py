@@ -48,3 +48,10 @@ def test_a_short_key_standing_alone_in_the_prompt_is_still_refused(shell, ygpt_s
     assert_clear_error(result, "nothing was sent", "api key (from YC_API_KEY)",
                        error_type=errors.CredentialInPrompt)
     assert key not in result.shown and not completions(ygpt_server)
+
+
+def test_whoami_says_a_key_that_short_is_not_looked_for(shell, ygpt_server, clean_env):
+    assert "not looked for" not in cell(shell, "%ygpt whoami").plain
+    clean_env.setenv("YC_API_KEY", "dummy")
+    shown = cell(shell, "%ygpt whoami").plain
+    assert "shorter than any Yandex key, so not looked for in prompts" in shown and "dummy" not in shown

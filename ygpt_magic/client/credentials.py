@@ -36,6 +36,9 @@ LOCAL_DUMMY_KEY = "local-dummy-key"
 #: The in-kernel local server's credential, as whoami shows it (the key is new at every start).
 LOCAL_KEY = "the local server's own key, made for this kernel when it starts (no other client has it)"
 LOCAL_FOLDER = "local-folder"
+#: a secret shorter than this is no Yandex credential (an API key has about 40 characters), and
+#: the guard does not look for it in what a request carries (guard.py says why)
+SHORTEST = 8
 
 
 def masked_in(text: str, credentials: Iterable[Credential], *, unfinished: bool = False) -> str:
@@ -99,7 +102,9 @@ class Credential:
             return LOCAL_KEY
         if self == PLACEHOLDER:
             return f"the placeholder key {LOCAL_DUMMY_KEY}, not your own"
-        return f"{self.kind.replace('_', ' ')} from {self.source}: {self.masked}"
+        short = self.secret is not None and len(self.secret) < SHORTEST
+        unguarded = " (shorter than any Yandex key, so not looked for in prompts)" if short else ""
+        return f"{self.kind.replace('_', ' ')} from {self.source}: {self.masked}{unguarded}"
 
 
 NO_CREDENTIAL = Credential("none", "nowhere")

@@ -57,12 +57,10 @@ from typing import Any
 from ..chat import FileText
 from ..errors import CredentialInPrompt, CredentialInReply, CredentialInToolCall, Found, YGptError
 from ..keyshapes import sighted
-from .credentials import Credential
+from .credentials import SHORTEST, Credential
 
 #: a run of this many characters of a secret counts as "a long token-looking part of it"
 FRAGMENT = 12
-#: a secret shorter than this is not looked for in a text (module docstring)
-SHORTEST = 8
 
 
 def carries(text: str, secret: str) -> bool:
