@@ -187,7 +187,7 @@ def known_secrets(explicit: str | None = None) -> tuple[Credential, ...]:
 def _is_secret(value: str) -> bool:
     """Whether a credential's value could be used by someone else: not the local server's
     placeholder, nor too short to be a real key or token (nor empty)."""
-    return len(value) >= 8 and value != LOCAL_DUMMY_KEY
+    return len(value) >= SHORTEST and value != LOCAL_DUMMY_KEY
 
 
 @dataclass(frozen=True)
