@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
-from IPython.core.magic_arguments import argument, magic_arguments
+from IPython.core.magic_arguments import argument, kwds, magic_arguments
 from traitlets import All, Dict, Float, Int, TraitError, Unicode, default, observe, validate
 
 from . import commands
@@ -41,6 +41,7 @@ from .commands.args import (
     whole_number,
 )
 from .commands.boundary import as_usage_error
+from .commands.cell_form import CELL, TwoForms
 from .commands.out_names import out_name
 from .config_loading import RefusedConfigDropped
 from .errors import OptionError, StoppedBeforeAsking, YGptError
@@ -249,7 +250,8 @@ class YGptMagics(RefusedConfigDropped, Magics):
 
     # -- the magic -----------------------------------------------------------------------------
 
-    @magic_arguments()
+    @magic_arguments(CELL)
+    @kwds(formatter_class=TwoForms)  # the usage of both forms: `%%ygpt [flags]` and `%ygpt SUBCOMMAND`
     @argument("--system", "-s", metavar="TEXT",
               help="The chat's system instruction (sets or replaces it for this chat).")
     @argument("--once", action="store_true",

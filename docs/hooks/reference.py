@@ -86,9 +86,15 @@ def table(parser: argparse.ArgumentParser, *, defaults: bool = False) -> str:
 
 
 def usage(parser: argparse.ArgumentParser) -> str:
-    """The parser's usage line, on one line (IPython's formatter opens it with ``::``)."""
-    line = " ".join(parser.format_usage().split()).removeprefix(":: ").removeprefix("usage: ")
-    return f"```text\n{line}\n```\n"
+    """The parser's usage, each line of it on one line: argparse wraps a long one, indenting
+    what goes on (IPython's formatter opens it with ``::``; the cell's shows two forms)."""
+    lines: list[str] = []
+    for line in parser.format_usage().removeprefix("::").strip("\n").splitlines():
+        if line.startswith("   ") and lines:
+            lines[-1] += " " + line.strip()
+        elif line.strip():
+            lines.append(" ".join(line.split()).removeprefix("usage: "))
+    return "```text\n" + "\n".join(lines) + "\n```\n"
 
 
 def description(parser: argparse.ArgumentParser) -> str:
@@ -129,7 +135,7 @@ def cell_magic_page() -> str:
         "# `%%ygpt` flags", "",
         NOTE.format(source="`ygpt_magic/magics.py`, `ygpt_magic/commands/args.py`"),
         "In a notebook, `%%ygpt?` prints the same.", "",
-        "```text\n%%ygpt [flags]\nthe prompt, on the lines below\n```", "",
+        usage(parser),
         COMMENTS.format(example="%%ygpt --once") + " The prompt, on the lines below, is "
         "sent as written, `#` and all.", "",
         LISTS.format(flags=", ".join(f"`{action.option_strings[0]}`" for action in parser._actions

@@ -231,7 +231,7 @@ def uncommented(line: str, *, as_written: bool = False) -> str:
     return line
 
 
-_UNRECOGNIZED = "unrecognized arguments: "
+UNRECOGNIZED = "unrecognized arguments: "
 
 
 def _parse_args(parser: argparse.ArgumentParser, argv: list[str], *,
@@ -255,10 +255,9 @@ def _parse_args(parser: argparse.ArgumentParser, argv: list[str], *,
     finally:
         parser.exit_on_error = exit_on_error
     if strays:
-        from .spaced import quoting
+        from .spaced import unplaced
 
-        hint = "" if intermixed else quoting(parser, argv, strays)   # as written: quotes are text
-        raise UsageError(did_you_mean(parser, _UNRECOGNIZED + " ".join(strays)) + hint)
+        raise UsageError(unplaced(parser, argv, strays, quoted=not intermixed))  # as written: quotes are text
     return args
 
 
@@ -277,8 +276,8 @@ def _explained(error: Exception) -> str:
 def did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
     """argparse's ``message`` with a suggestion for each unknown flag that is close to a real
     one; unchanged for any other error, or when nothing is close."""
-    guesses = _guesses(parser, message[len(_UNRECOGNIZED):].split()) \
-        if message.startswith(_UNRECOGNIZED) else {}
+    guesses = _guesses(parser, message[len(UNRECOGNIZED):].split()) \
+        if message.startswith(UNRECOGNIZED) else {}
     if not guesses:
         return message
     if len(guesses) == 1:

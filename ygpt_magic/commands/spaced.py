@@ -4,8 +4,9 @@ A comma-separated list written with a space after each comma (``--docs a.md, b.m
 ``--labels positive, negative, neutral``) is read as the list the user meant: only a flag
 declared with the :class:`~.args.CommaList` action takes it, and only the words that follow a
 word ending in a comma, so no other flag's value and no stray word is glued onto one. Any other
-value with spaces (``--system Be brief, friendly``) is told how to quote it. Imported only by a
-line that has a word ending in a comma, or words argparse found no place for.
+value with spaces (``--system Be brief, friendly``) is told how to quote it, and words on the
+`%%ygpt` line that follow no flag are told to go below it. Imported only by a line that has a
+word ending in a comma, or words argparse found no place for.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from __future__ import annotations
 import argparse
 import shlex
 
-from .args import CommaList, is_flag
+from .args import UNRECOGNIZED, CommaList, did_you_mean, is_flag
+from .cell_form import TwoForms, prompt_on_the_line
 
 
 def lists_whole(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
@@ -45,6 +47,20 @@ def _valued(parser: argparse.ArgumentParser, words: list[str]) -> tuple[str, str
         return None
     action = parser._option_string_actions.get(flag)   # argparse lists flags nowhere public
     return (flag, value, action) if action is not None and action.nargs is None else None
+
+
+def unplaced(parser: argparse.ArgumentParser, argv: list[str], strays: list[str], *,
+             quoted: bool) -> str:
+    """What to say of the words of ``argv`` that argparse found no place for (``strays``): the
+    closest flags, how to quote a value with spaces (``quoted``: the line is split like a
+    shell's), or, for the cell's parser (the one whose help shows the prompt below the flags),
+    where its prompt goes when no word of them is a flag or a value's rest."""
+    hint = quoting(parser, argv, strays) if quoted else ""
+    message = did_you_mean(parser, UNRECOGNIZED + " ".join(strays))
+    if parser.formatter_class is TwoForms and not hint and not any(map(is_flag, strays)):
+        marked = _marked(argv, strays)
+        return prompt_on_the_line([word for word, stray in zip(argv, marked) if not stray], strays)
+    return message + hint
 
 
 def quoting(parser: argparse.ArgumentParser, argv: list[str], strays: list[str]) -> str:
