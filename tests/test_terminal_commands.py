@@ -33,3 +33,17 @@ def test_ygpt_config_fits_80_columns_with_long_values_wrapped_in_their_column(te
     assert table[start][column:].startswith("You fix Python code")
     assert table[start + 1][:column].strip() == "" and table[start + 1][column:].rstrip().endswith("…"), \
         "the preview goes on under itself, in the value column"
+
+
+@pytest.mark.slow
+def test_the_last_reply_typed_as_a_value_shows_its_text_then_its_footer(terminal):
+    """``_ygpt`` at the prompt was a ~900-character one-line dataclass dump (findings/native.md
+    §8); it now shows what the notebook's HTML form shows: the reply, then the footer line."""
+    terminal.run("%%ygpt --once", "Say hello")
+    printed = screen(terminal.run("print(_ygpt.text)")).strip().splitlines()
+    text = "\n".join(printed[1:-1]).strip()   # between the line typed and the next prompt
+    shown = screen(terminal.run("_ygpt"))
+    assert "Reply(" not in shown and "status=" not in shown, shown
+    assert text and text in shown, (text, shown)
+    footer = next(line for line in shown.splitlines() if " tokens · " in line)
+    assert shown.index(footer) > shown.index(text) and footer.startswith("yandexgpt"), footer

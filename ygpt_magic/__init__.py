@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from IPython.core.formatters import BaseFormatter
     from IPython.core.interactiveshell import InteractiveShell
+    from IPython.lib.pretty import PrettyPrinter
 
     from .chat.values import Reply
     from .magics import YGptMagics
@@ -28,9 +29,17 @@ def _reply_html(reply: Reply) -> str:
     return reply_html(reply)
 
 
+def _reply_pretty(reply: Reply, printer: PrettyPrinter, cycle: bool) -> None:
+    """``_ygpt`` in a terminal: the text and footer the HTML form shows, not a dataclass dump."""
+    from .render.forms import reply_plain
+
+    printer.text(reply_plain(reply))
+
+
 def load_ipython_extension(ipython: InteractiveShell) -> None:
-    """Register the magics (called by ``%load_ext ygpt_magic``), and the inert HTML form of a
-    reply shown as a value (a ``_repr_markdown_`` would let the reply's HTML run in JupyterLab)."""
+    """Register the magics (called by ``%load_ext ygpt_magic``), and the forms of a reply shown
+    as a value: inert HTML (a ``_repr_markdown_`` would let the reply's HTML run in JupyterLab)
+    and its plain text for a terminal (chat values import nothing of render/ for a ``_repr_pretty_``)."""
     from . import completion, help_syntax
     from .client import loader, preload
     from .commands.boundary import show_run_stoppers
@@ -41,7 +50,8 @@ def load_ipython_extension(ipython: InteractiveShell) -> None:
     show_run_stoppers(ipython)
     completion.register(ipython, completion.Completer(magics.kernel, magics.ygpt.parser))
     help_syntax.register(ipython)
-    _html(ipython).for_type_by_name(*_REPLY, _reply_html)
+    _formatter(ipython, "text/html").for_type_by_name(*_REPLY, _reply_html)
+    _formatter(ipython, "text/plain").for_type_by_name(*_REPLY, _reply_pretty)
     loader.ignore_sdk_warnings()  # on this thread, before the background import: loader says why
     # a replayed notebook (CI: a cache file in replay mode) never sends: nothing to warm up
     if not (magics.cache_path and magics.cache_mode == "replay"):
@@ -63,7 +73,8 @@ def unload_ipython_extension(ipython: InteractiveShell) -> None:
     stop_showing_run_stoppers(ipython)
     completion.unregister(ipython)
     help_syntax.unregister(ipython)
-    _html(ipython).pop(".".join(_REPLY), None)
+    for mime in ("text/html", "text/plain"):
+        _formatter(ipython, mime).pop(".".join(_REPLY), None)
 
 
 def _unregister(ipython: InteractiveShell, magics: YGptMagics) -> None:
@@ -76,9 +87,9 @@ def _unregister(ipython: InteractiveShell, magics: YGptMagics) -> None:
                 del tables[kind][name]
 
 
-def _html(ipython: InteractiveShell) -> BaseFormatter:
-    """The shell's text/html formatter (every shell has a display formatter; its type allows none)."""
+def _formatter(ipython: InteractiveShell, mime: str) -> BaseFormatter:
+    """The shell's formatter of ``mime`` (every shell has a display formatter; its type allows none)."""
     formatter = ipython.display_formatter
     assert formatter is not None, "an IPython shell without a display formatter"
-    html: BaseFormatter = formatter.formatters["text/html"]
-    return html
+    found: BaseFormatter = formatter.formatters[mime]
+    return found

@@ -41,6 +41,12 @@ def plain(*parts: str) -> str:
     return visible(join(*parts))
 
 
+def reply_plain(reply: Reply) -> str:
+    """``_ygpt`` as a terminal shows a cell's value: what its HTML form (``stream.reply_html``)
+    shows, as text, the reply and then its footer; not the dataclass's one-line repr."""
+    return plain(reply.text, reply.summary())
+
+
 def html_blocks(*blocks: str) -> str:
     return "\n".join(block for block in blocks if block)
 
