@@ -159,3 +159,49 @@ def test_after_unload_tab_asks_no_closed_kernel(ipython, shell):
     finally:
         ipython.extension_manager.load_extension("ygpt_magic")
     assert tab(ipython, "%%ygpt --mo")[0] == ["--model"]   # loaded again: one completer, not two
+
+
+def test_tab_offers_the_named_targets_of_connect_and_the_declared_formats(shell):
+    """They offered Python's keywords and every magic (findings/native.md §6)."""
+    from ygpt_magic.chat import FORMATS
+
+    assert _ours(shell, "%ygpt connect ") == ["local", "cloud"]
+    assert _ours(shell, "%ygpt connect l") == ["local"]
+    assert _ours(shell, "%%ygpt --format ") == list(FORMATS)
+    assert _ours(shell, "%ygpt config --format ") == [*FORMATS, "default"]
+    assert cell(shell, "%ygpt config --format default").ok     # the choices take what the type gives
+
+
+def test_tab_offers_files_and_folders_for_a_path(shell, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("notes.md", "my chat.md", ".hidden", "sub/a.md"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("", encoding="utf-8")
+    for line in ("%ygpt export ", "%ygpt save ", "%ygpt load "):
+        assert _ours(shell, line) == ["'my chat.md'", "notes.md", "sub/"], line
+    assert _ours(shell, "%ygpt export sub/") == ["sub/a.md"]
+    assert _ours(shell, "%ygpt load .h") == [".hidden"]
+
+
+@pytest.mark.usefixtures("fresh_names")
+def test_tab_offers_the_rows_map_can_go_over_and_the_functions_tools_can_offer(shell):
+    """--map offered nothing, though `items` existed; --tools offered magics, not the notebook's
+    functions (findings/native.md §6)."""
+    import pandas as pd
+
+    def compute(x: int) -> int:
+        return x
+
+    class Kind:
+        pass
+
+    shell.user_ns.update(items=[1], pairs=(1, 2), frame=pd.DataFrame({"a": [1]}), column=pd.Series([1]),
+                         count=3, compute=compute, Kind=Kind, _hidden=[1])
+    assert _ours(shell, "%%ygpt --map it") == ["items"]
+    rows = set(_ours(shell, "%%ygpt --map "))
+    assert {"items", "pairs", "frame", "column"} <= rows and not {"count", "compute", "_hidden", "In"} & rows
+    assert _ours(shell, "%%ygpt --tools co") == ["compute"]
+    functions = set(_ours(shell, "%%ygpt --tools "))
+    assert "compute" in functions and not {"Kind", "items", "get_ipython", "exit"} & functions
+    shell.user_ns["count_rows"] = len
+    assert _ours(shell, "%%ygpt --tools compute,co") == ["compute,count_rows"]

@@ -8,27 +8,34 @@ jedi out); on any other line it offers nothing and Python completion is as it wa
 offered comes from the declarations themselves, so a new flag or subcommand completes with no
 second list: the flags are the option strings of the magic's parser (or the subcommand's), a
 flag's values are its ``choices``; only the values that live in the kernel are named here, by the
-flag's destination: model names (the catalogue) and chat names (the session). A flag whose value
-is anything else (a file, a variable) is left to IPython's own matchers, except a value that is
-free text of the user's own (``--rename OLD NEW``'s NEW), where every match IPython could offer
-(keywords, magics, files) would be noise. The line is split as the parser splits it (shlex), so
-a value is completed inside an open quote too, and one the parser would split in two (a chat
-named ``my notes``) is offered quoted. This module imports nothing heavy: a subcommand's module
-is imported when its flags are first asked for.
+flag's destination: model names (the catalogue), chat names (the session), the named targets of
+`%ygpt connect` (HOST:PORT is the user's), files and folders for a PATH, the notebook's variables
+that hold rows for ``--map`` and its functions for ``--tools`` (after the list's last comma): on a
+magic line IPython's own matchers offer keywords and every magic there. A value of any other kind
+is left to them, except a value that is free text of the user's own (``--rename OLD NEW``'s
+NEW), where every match IPython could offer (keywords, magics, files) would be noise. The line
+is split as the parser splits it (shlex), so a value is completed inside an open quote too, and
+one the parser would split in two (a chat named ``my notes``) is offered quoted. This module
+imports nothing heavy: a subcommand's module is imported when its flags are first asked for.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shlex
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.completer import CompletionContext, SimpleCompletion, SimpleMatcherResult, context_matcher
 
 from .chat.catalog import NAMES as MODEL_NAMES
+from .client.endpoints import NAMED_TARGETS
 from .commands import COMMANDS, NAMES
+from .commands.args import CommaList
+from .imported import imported
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
@@ -38,25 +45,64 @@ if TYPE_CHECKING:
 #: the line magic's names as a line's first word (``ygpt`` alone is it, with automagic on)
 LINE = ("%ygpt", "ygpt")
 CELL = "%%ygpt"
-Values = Callable[["Kernel"], Sequence[str]]
+#: what a value may be, from the kernel and the word being written (a PATH's folder)
+Values = Callable[["Kernel", str], Sequence[str]]
 
 
-def _chats(kernel: Kernel) -> Sequence[str]:
+def _chats(kernel: Kernel, word: str) -> Sequence[str]:
     return list(kernel.session.chats)
 
 
-def _models(kernel: Kernel) -> Sequence[str]:
+def _models(kernel: Kernel, word: str) -> Sequence[str]:
     return MODEL_NAMES
 
 
-def _subcommands(kernel: Kernel) -> Sequence[str]:
+def _subcommands(kernel: Kernel, word: str) -> Sequence[str]:
     return NAMES
 
 
-#: the values a flag or positional takes that live in the kernel, by its destination; a
-#: subcommand's own positional is keyed "subcommand dest" (`%ygpt chat NAME`)
+def _targets(kernel: Kernel, word: str) -> Sequence[str]:
+    return NAMED_TARGETS
+
+
+def _paths(kernel: Kernel, word: str) -> Sequence[str]:
+    """The files and folders in the folder ``word`` names (a folder's with a ``/``, to go on
+    into it); hidden ones when the name starts with a dot."""
+    folder, slash, name = word.rpartition("/")
+    try:
+        entries = list(Path(os.path.expanduser(folder + slash or ".")).iterdir())
+    except OSError:
+        return []
+    return sorted(f"{folder}{slash}{entry.name}" + ("/" if entry.is_dir() else "") for entry in entries
+                  if name.startswith(".") or not entry.name.startswith("."))
+
+
+def _variables(kernel: Kernel, holds: Callable[[Any], bool]) -> list[str]:
+    """The notebook's own variables whose value ``holds``: not IPython's (``In``, ``exit``), nor
+    a name starting with ``_`` (``_``, ``_ygpt``)."""
+    hidden = getattr(kernel.shell, "user_ns_hidden", {})
+    return sorted(name for name, value in kernel.namespace.items()
+                  if not name.startswith("_") and name not in hidden and holds(value))
+
+
+def _rows(kernel: Kernel, word: str) -> Sequence[str]:
+    """The variables ``--map`` goes over: lists, tuples, pandas DataFrames and Series."""
+    pandas = imported("pandas")
+    kinds = (list, tuple, pandas.DataFrame, pandas.Series) if pandas is not None else (list, tuple)
+    return _variables(kernel, lambda value: isinstance(value, kinds))
+
+
+def _functions(kernel: Kernel, word: str) -> Sequence[str]:
+    """What ``--tools`` may offer the model: the notebook's callables (not its classes)."""
+    return _variables(kernel, lambda value: callable(value) and not isinstance(value, type))
+
+
+#: the values a flag or positional takes that are not a fixed set (those are its ``choices``), by
+#: its destination; a subcommand's own positional is keyed "subcommand dest" (`%ygpt chat NAME`)
 VALUES: dict[str, Values] = {"model": _models, "chat": _chats, "delete": _chats, "rename": _chats,
-                             "chat name": _chats, "help name": _subcommands}
+                             "chat name": _chats, "help name": _subcommands, "connect target": _targets,
+                             "export path": _paths, "save path": _paths, "load path": _paths,
+                             "map": _rows, "tools": _functions}
 #: what shlex.split (the parser, commands/args.py) splits words at, and what it reads specially
 SPACES = " \t\r\n"
 SPECIAL = SPACES + "'\"\\"
@@ -112,13 +158,18 @@ class Completer:
         if _is_free_text(parser, args[:-1]):
             return FREE_TEXT
         action = _takes_a_value(parser, before) or _next_positional(parser, command, args[:-1])
-        return self._values(action, command) if action is not None else None
+        return self._values(action, command, word) if action is not None else None
 
-    def _values(self, action: argparse.Action, command: str) -> Sequence[str] | None:
+    def _values(self, action: argparse.Action, command: str, word: str) -> Sequence[str] | None:
+        """What ``action`` takes; for a comma-separated list, what its item after the last
+        comma of ``word`` may be (not one it already has), the items before it kept."""
         if action.choices is not None:
             return [str(choice) for choice in action.choices]
         values = VALUES.get(f"{command} {action.dest}" if not action.option_strings else action.dest)
-        return values(self.kernel) if values is not None else None
+        if values is None:
+            return None
+        head, comma, item = word.rpartition(",") if isinstance(action, CommaList) else ("", "", word)
+        return [f"{head}{comma}{value}" for value in values(self.kernel, item) if value not in head.split(",")]
 
 
 class FreeText(tuple[str, ...]):

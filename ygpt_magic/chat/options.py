@@ -58,6 +58,10 @@ class _Unset:
     def __repr__(self) -> str:
         return "UNSET"
 
+    def __str__(self) -> str:
+        """How a line writes it: ``%ygpt config --format default`` (commands/args.option_value)."""
+        return "default"
+
 
 #: ``Options.with_changes(model=UNSET)`` takes an option back to "not set for this chat", so the
 #: notebook's setting (``YGptMagics``), else the built-in default, applies again. ``None`` cannot

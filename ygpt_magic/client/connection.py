@@ -28,7 +28,15 @@ from .credentials import (
     known_secrets,
     source_values,
 )
-from .endpoints import CLOUD_ENDPOINT, chat_base_url, exposed_host, in_cloud, parse_endpoint, refuse_plaintext
+from .endpoints import (
+    CLOUD_ENDPOINT,
+    NAMED_TARGETS,
+    chat_base_url,
+    exposed_host,
+    in_cloud,
+    parse_endpoint,
+    refuse_plaintext,
+)
 from .settings import ClientSettings
 
 if TYPE_CHECKING:
@@ -69,7 +77,7 @@ class Connection:
         now when `start`, else on the first request. ``http``: the HTTP address of a HOST:PORT
         server's chat API (default: `YGPT_HTTP_ENDPOINT`); the cloud and `local` know theirs."""
         target = target.strip()
-        own = target in ("cloud", "local")
+        own = target in NAMED_TARGETS
         if not own:
             parse_endpoint(target)  # OptionError with an example if malformed
         if http is not None and own:

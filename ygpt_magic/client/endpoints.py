@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from ..errors import OptionError
 
 CLOUD_ENDPOINT = "api.cloud.yandex.net:443"
+#: the targets of `%ygpt connect` that are names, not HOST:PORT: the bundled server, Yandex Cloud
+NAMED_TARGETS = ("local", "cloud")
 #: Yandex Cloud's domains: their servers are reached over TLS only, as a plaintext channel would
 #: carry the credential across the network in the clear (a connect check would come too late)
 CLOUD_DOMAINS = ("cloud.yandex.net", "yandexcloud.net")
@@ -69,7 +71,7 @@ def exposed_host(target: str, insecure: bool, http: str | None) -> str | None:
     server that is neither Yandex's nor on this machine, over gRPC without TLS (``--insecure``)
     or a chat API address over ``http://``. A key from the environment is not sent there
     (connection.py); the cloud, ``local`` and plaintext to loopback cross no network in the clear."""
-    if target in ("cloud", "local"):
+    if target in NAMED_TARGETS:
         return None
     hosts = [parse_endpoint(target)[0]] if insecure else []
     if http is not None and urlsplit(http.strip()).scheme == "http":

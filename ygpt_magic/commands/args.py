@@ -29,15 +29,16 @@ from ..chat.options import FORMATS, UNSET, Options
 from ..errors import OptionError
 from ..words import closest, listed
 
-#: The chat options a flag can give, with the metavar and help a user reads.
-OPTION_FLAGS: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
+#: The chat options a flag can give, with the metavar and help a user reads, and the fixed set of
+#: values of one that has one (its ``choices``: Tab offers them).
+OPTION_FLAGS: tuple[tuple[tuple[str, ...], str, str, str, tuple[str, ...] | None], ...] = (
     (("--model", "-m"), "model", "NAME",
-     "yandexgpt, yandexgpt-lite, yandexgpt/rc, a gpt:// URI, ... (%%ygpt models lists them)."),
-    (("--temperature", "-t"), "temperature", "X", "Sampling temperature, 0..1."),
-    (("--max-tokens",), "max_tokens", "N", "Limit the reply's length in tokens."),
+     "yandexgpt, yandexgpt-lite, yandexgpt/rc, a gpt:// URI, ... (%%ygpt models lists them).", None),
+    (("--temperature", "-t"), "temperature", "X", "Sampling temperature, 0..1.", None),
+    (("--max-tokens",), "max_tokens", "N", "Limit the reply's length in tokens.", None),
     (("--format",), "format", "FORMAT",
      f"How replies are shown: {', '.join(FORMATS)}; code also puts the reply's code into a new "
-     "cell below."),
+     "cell below.", FORMATS),
 )
 
 
@@ -46,7 +47,7 @@ def option_value(name: str, *, unset: bool = False) -> Callable[[str], Any]:
     ``unset``, the word ``default`` too (the option goes back to "not set": UNSET)."""
 
     def convert(text: str) -> Any:
-        if unset and text.strip().lower() == "default":
+        if unset and text.strip().lower() == str(UNSET):
             return UNSET
         try:
             given: dict[str, Any] = {name: text}  # Options checks and converts the text
@@ -67,8 +68,9 @@ Decorator = Callable[[Func], Func]
 def option_args(*, unset: bool = False) -> Decorator:
     """--model, --temperature, --max-tokens, --format; ``unset``: each also takes ``default``."""
     decorators = [argument(*flags, dest=dest, default=None, type=option_value(dest, unset=unset),
+                           choices=(*fixed, UNSET) if fixed and unset else fixed,
                            metavar=f"{metavar}|default" if unset else metavar, help=text)
-                  for flags, dest, metavar, text in OPTION_FLAGS]
+                  for flags, dest, metavar, text, fixed in OPTION_FLAGS]
 
     def add(func: Func) -> Func:
         for decorate in reversed(decorators):
