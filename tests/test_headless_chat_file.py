@@ -83,3 +83,4 @@ def test_nbclient_runs_of_a_load_and_save_notebook_say_the_chat_grows(tmp_path):
         client.execute(env={**os.environ, **environ})
         shown.append("".join(output.get("data", {}).get("text/plain", "") for output in notebook.cells[1].outputs))
     assert NOTE not in shown[0] and NOTE in shown[1], shown[1]
+    assert "does not say which cell ran" not in shown[0]   # each cell runs once: test_rerun_unnamed.py

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import cost_cap, render
 from .cache import Front, first_line
-from .chat import Plan, Reply, planning
+from .chat import Plan, Reply, planning, rewind
 from .chat.counting import Tokenizes
 from .client import guard
 from .client.credentials import Credential
@@ -212,8 +212,11 @@ def send_cell(kernel: Kernel, args: argparse.Namespace, prompt: str, notes: tupl
     lines: list[CountingLine] = []  # the waiting line, made if planning counts turns at once
     try:
         plan = plan_cell(kernel, args, prompt, pictures, cache, lambda model: counting_line(kernel, args, model, lines))
+        if unnamed := unnamed_note(kernel, args, plan):
+            plan = dataclasses.replace(plan, turn_note=unnamed)
         send(kernel, plan, notes, mode=mode_of(args), dry_run=args.dry_run, out=args.out, schema=args.schema,
              cache=cache, max_cost=args.max_cost, label=label, spent=spent, unchosen=unchosen, waiting=lines)
+        kernel.cells.told_unnamed |= bool(unnamed)   # told once the reply is shown under it
     finally:
         for line in lines:
             line.clear()
@@ -227,6 +230,17 @@ def plan_cell(kernel: Kernel, args: argparse.Namespace, prompt: str, pictures: t
         kernel.session, prompt, settings=kernel.settings, get_client=tokenizer(kernel, cache), chat=args.chat,
         cell_id=kernel.cell_id, append=args.append, once=args.once, system=args.system, flags=flags(args),
         pictures=pictures, asked_in=kernel.cells.running, waiting=waiting)
+
+
+def unnamed_note(kernel: Kernel, args: argparse.Namespace, plan: Plan) -> str:
+    """The note above the reply of the first chat cell asking with no id where a re-run of it
+    adds a turn (chat/rewind.py); "" once told, for a cell that adds no turn (--once, --dry-run)
+    or asks to add one (--append), and when the plan's note on the cell's earlier turn (a loaded
+    one asked again) says more."""
+    if kernel.cells.told_unnamed or args.once or args.append or args.dry_run or plan.turn_note:
+        return ""
+    by = kernel.cells.unnamed()
+    return rewind.unnamed_note(plan.chat, by) if by else ""
 
 
 def mode_of(args: argparse.Namespace) -> str:

@@ -7,6 +7,12 @@ belongs to its cell's turn and goes with it; a system message set in the panel's
 (``ChatSession.configure``) belongs to no turn and stays. Planning (chat/planning.py) asks these
 functions; they change nothing.
 
+A re-run can rewind only where it says which cell it is: JupyterLab sends each cell's id. The
+classic Notebook, some other frontends and ``%rerun`` in a terminal send none, so there a re-run
+adds a turn, and every later request sends both; the first chat cell that asks so is told, once
+per kernel (:func:`unnamed_note`). A terminal's own cells and a headless run (nbconvert, papermill:
+each cell runs once) are not: nothing runs them again.
+
 A re-run with ``--once`` rewinds nothing, as prompt mode reads and writes no chat: the cell's
 earlier turn stays where it is, and a note above the reply says so and how to replace or forget
 it (:func:`kept_by_once`).
@@ -85,6 +91,20 @@ def _repeated_note(chat: str, number: int, *, dry: bool) -> str:
             f"does. A notebook that loads a chat file and saves over it grows by this turn at every "
             f"such run, each request longer and never replayed from the cache: save to another "
             f"file than the one you load, or ask with --once.")
+
+
+def unnamed_note(chat: str, by: str) -> str:
+    """The note above the reply of the first chat cell that asks with no cell id where a cell can
+    be run again (context/cells.py, ``NotebookCells.unnamed``): ``by`` is ``"rerun"`` for a cell
+    another cell's code ran (``%rerun``, ``run_cell``), else the frontend sends no ids. A re-run
+    there adds a turn to ``chat`` instead of replacing one, doubling the history and the cost
+    unseen, so it is said once, with what to do instead."""
+    who = ("%rerun and run_cell do not say which cell they run" if by == "rerun" else
+           "This frontend does not say which cell ran (JupyterLab sends a cell id, this one none)")
+    return (f"↺ {who}, so re-running a %%ygpt cell adds a turn to chat '{chat}' rather than replacing "
+            f"that cell's earlier turn, and each later request sends both. For a one-off question use "
+            f"--once; %ygpt history shows the chat's turns, %ygpt reset --chat {chat} forgets them. "
+            f"(Said once.)")
 
 
 def kept_by_once(session: ChatSession, cell_id: str | None, asked_in: int | None) -> str:

@@ -9,6 +9,8 @@ under it, so re-running that unrelated cell rewound the thread's turns away. So 
 in a context variable set by ``pre_run_cell`` in the context that runs the cell's code: a thread
 starts with an empty context and asks from outside any cell, while ``asyncio.to_thread`` and the
 cell's own tasks copy the context, and ask as the cell (ipykernel routes their output to it too).
+A cell that another cell's code runs (``%rerun``, ``run_cell``) asks as that cell: under its id
+and its `In [N]`, which is the one the page shows.
 
 `{In[N]}`, `{Out[N]}`, `{Err[N]}` and `%ygpt fix` read them here. Sources come from IPython's
 raw input history (as written, magics included; `In` holds the translated Python), outputs from
@@ -78,10 +80,12 @@ class CellError:
 @dataclass(frozen=True)
 class AskingCell:
     """The cell whose code is running in a context: its id, when the frontend sent one, and
-    whether it is numbered (a silent run is not)."""
+    whether it is numbered (a silent run is not); ``within``: run by the code of another cell
+    (``%rerun``, ``run_cell``), whose id and number it takes when it has none of its own."""
 
     cell_id: str | None
     numbered: bool
+    within: bool = False
 
 
 #: the cell running in the current context (module docstring); None between cells and in a thread
@@ -96,24 +100,31 @@ class NotebookCells:
         self.errors: dict[int, CellError] = {}
         self.cleared: dict[int, int] = {}  # count of a forgotten error → the clean run's count
         self.last_usage_error: int | None = None  # a magic's own message, not a failed cell
-        self._numbered = False  # whether a numbered cell is running now (stored history)
+        #: each cell running now, the outermost first (a cell's code may run another, ``%rerun``,
+        #: which ends first): whether it is numbered (stored history), and the cell asking before it
+        self._runs: list[tuple[bool, AskingCell | None]] = []
+        self.told_unnamed = False  # the note on re-runs that add a turn was shown (request.py)
         self.unnumbered_failed = False  # a cell without a number (nbval's, a silent run) raised
 
     # -- the hooks -----------------------------------------------------------------------------
 
     def before(self, info: ExecutionInfo) -> None:
         """``pre_run_cell``: note whether this cell is numbered (a silent run is not), and that
-        it is the cell asking in this context (the one that runs its code)."""
-        self._numbered = bool(getattr(info, "store_history", False))
-        _HERE.set(AskingCell(getattr(info, "cell_id", None), self._numbered))
+        it is the cell asking in this context (the one that runs its code); a cell run by a
+        running cell's code asks as that cell (module docstring)."""
+        outer = _HERE.get() if self._runs else None
+        numbered, cell_id = bool(getattr(info, "store_history", False)), getattr(info, "cell_id", None)
+        self._runs.append((numbered, outer))
+        _HERE.set(AskingCell(cell_id, numbered) if outer is None else
+                  AskingCell(cell_id or outer.cell_id, outer.numbered, within=True))
 
     def record(self, result: ExecutionResult) -> None:
         """``post_run_cell``: remember the user's error of a cell that has a number. The cell is
         over: what reads the cells until the next one runs (a panel Send) comes after it, and
         may refer to it. A cell without a number (nbval runs every cell so) keeps no error:
         IPython gives it the next cell's count, whose `In [N]` holds another source, or none."""
-        numbered, self._numbered = self._numbered, False
-        _HERE.set(None)   # not reset by token: ipykernel runs an awaiting cell in a task of its own
+        numbered, outer = self._runs.pop() if self._runs else (False, None)   # none: loaded by this cell
+        _HERE.set(outer)   # not reset by token: ipykernel runs an awaiting cell in a task of its own
         error = result.error_in_exec or result.error_before_exec
         count = getattr(result, "execution_count", None)
         cell_id = getattr(getattr(result, "info", None), "cell_id", None)
@@ -149,6 +160,11 @@ class NotebookCells:
             self.cleared[old] = count
         while len(self.cleared) > KEEP_ERRORS:
             del self.cleared[min(self.cleared)]
+
+    @property
+    def _numbered(self) -> bool:
+        """Whether a numbered cell is running now (the outermost: one it runs takes its number)."""
+        return bool(self._runs) and self._runs[0][0]
 
     @property
     def _shell(self) -> InteractiveShell:
@@ -197,6 +213,22 @@ class NotebookCells:
         """The id of the cell asking (:attr:`here`), when the frontend sent one."""
         here = _HERE.get()
         return here.cell_id if here is not None else None
+
+    def unnamed(self) -> str | None:
+        """Who runs the asking cell without its id, where a re-run of it could not rewind its chat
+        (chat/rewind.py, :func:`~ygpt_magic.chat.rewind.unnamed_note`): ``"frontend"``, a kernel's
+        frontend that draws a page and sends no cell id (the classic Notebook, some editors);
+        ``"rerun"``, the code of another cell in a terminal (``%rerun``). None when the cell has an
+        id, or nothing runs it again: a terminal's own cells, a headless run (each cell runs once:
+        saving.headless), a thread or a panel Send (no cell asks)."""
+        here = _HERE.get()
+        if here is None or here.cell_id is not None:
+            return None
+        if getattr(self.shell, "kernel", None) is None:
+            return "rerun" if here.within else None
+        from ..saving import headless
+
+        return None if headless() else "frontend"
 
     @property
     def running(self) -> int | None:
