@@ -324,7 +324,7 @@ class YGptMagics(RefusedConfigDropped, Magics):
         `{Err[N]}` are cell N's source, output or error.
         The `%%ygpt` / `%ygpt` line itself is taken as written (IPython does not expand `{x}`
         or `$x` there): `--system` text gets the same rule as the cell's, every other flag is a
-        name or a value as typed.
+        name or a value as typed (a new chat named `$name` says how to use the value instead).
         The last reply is in `_ygpt` (.text, .status, .usage, .model_version, .elapsed).
         `--tools f,g` lets the model call those notebook functions (and only those) before it
         answers (`_ygpt.tool_calls`); `--schema NAME` asks for an answer in that pydantic model,

@@ -173,6 +173,10 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
 
         pictures = images.pictures(args.image, kernel.namespace, kernel.cells, referred)
     notes = (*system.notes, *expanded.notes)
+    if args.chat is not None and args.chat not in kernel.session.chats:   # a new chat named `$name`
+        from .chat.names import flag_note
+
+        notes += flag_note(args.chat)
     if args.docs is not None:   # --docs '' is refused as naming no file, not dropped
         from .cell_price import answer_estimate
         from .docs_cell import answer
@@ -237,9 +241,7 @@ def unnamed_note(kernel: Kernel, args: argparse.Namespace, plan: Plan) -> str:
     adds a turn (chat/rewind.py); "" once told, for a cell that adds no turn (--once, --dry-run)
     or asks to add one (--append), and when the plan's note on the cell's earlier turn (a loaded
     one asked again) says more."""
-    if kernel.cells.told_unnamed or args.once or args.append or args.dry_run or plan.turn_note:
-        return ""
-    by = kernel.cells.unnamed()
+    by = None if args.once or args.append or args.dry_run or plan.turn_note else kernel.cells.unnamed()
     return rewind.unnamed_note(plan.chat, by) if by else ""
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from IPython.core.magic_arguments import argument
 
+from ..chat.names import as_written
 from ..kernel import Kernel
 from ..words import counted, look_alike, matching
 from ._common import show
@@ -21,11 +22,20 @@ def run(kernel: Kernel, line: str) -> None:
     Nothing is sent; a mistyped NAME is removed again with %ygpt chats --delete NAME."""
     args = parse(run, line)
     session = kernel.session
-    note = "" if args.name is None else _look_alike_note(session.chats, args.name)
+    note = "" if args.name is None else _new_name_notes(session.chats, args.name)
     if args.name is not None:
         session.current = args.name
     chat = session.chat()
     show(f"Current chat: '{chat.name}' ({counted(len(chat.turns), 'turn')}).{note}")
+
+
+def _new_name_notes(chats: Iterable[str], name: str) -> str:
+    """What a new chat ``name`` may have been meant as: an existing chat with look-alike letters,
+    or a variable's value (`$name`, taken as written: chat/names.py); '' for neither."""
+    if name in chats:
+        return _look_alike_note(chats, name)
+    taken = as_written(name, lambda field: f'get_ipython().run_line_magic("ygpt", f"chat {field}")')
+    return _look_alike_note(chats, name) + (f" {taken}" if taken else "")
 
 
 def _look_alike_note(chats: Iterable[str], name: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from IPython.core.magic_arguments import argument
 
 from ..chat import planning
+from ..chat.names import as_written, literal
 from ..chat.session import Deleted
 from ..errors import OptionError
 from ..kernel import Kernel
@@ -42,9 +43,11 @@ def run(kernel: Kernel, line: str) -> None:
     elif args.rename is not None:
         old, new = args.rename
         chat = kernel.session.rename(old, new)
+        taken = as_written(new, lambda field: f'get_ipython().run_line_magic("ygpt", f"chats --rename '
+                                              f'{literal(new)} {field}")')
         show(f"Renamed chat '{old}' to '{new}' ({counted(len(chat.turns), 'turn')}). "
              f"%ygpt usage lists its earlier requests under '{old}'."
-             + (" 'default' starts over, empty." if old == "default" else ""))
+             + (" 'default' starts over, empty." if old == "default" else "") + (f" {taken}" if taken else ""))
     else:
         _listed(kernel)
 

@@ -220,9 +220,9 @@ class NotebookCells:
         frontend that draws a page and sends no cell id (the classic Notebook, some editors);
         ``"rerun"``, the code of another cell in a terminal (``%rerun``). None when the cell has an
         id, or nothing runs it again: a terminal's own cells, a headless run (each cell runs once:
-        saving.headless), a thread or a panel Send (no cell asks)."""
+        saving.headless), a thread or a panel Send (no cell asks); and once it was said."""
         here = _HERE.get()
-        if here is None or here.cell_id is not None:
+        if here is None or here.cell_id is not None or self.told_unnamed:
             return None
         if getattr(self.shell, "kernel", None) is None:
             return "rerun" if here.within else None
