@@ -249,3 +249,15 @@ def test_help_of_a_subcommand_fits_a_narrow_terminal_and_a_notebook_keeps_it_as_
     notebook = cell(shell, "%ygpt help config").plain
     assert " ".join(notebook.split()) == " ".join(" ".join(shown).split())
     assert any(len(line) > COLUMNS for line in notebook.splitlines()), "the notebook's help as written"
+
+
+@pytest.mark.slow
+def test_a_url_in_a_table_of_a_narrow_terminal_stays_whole_to_be_copied(narrow, ygpt_server):
+    """`%ygpt config` in 50 columns wrapped its value column mid-word, so the chat API's URL read
+    `http://127.0.0.1:351` / `71/v1/` and could not be copied: a word longer than its column
+    overflows it on a line of its own instead (the terminal wraps it as one line)."""
+    narrow.run(f"%ygpt connect {ygpt_server.address} --insecure --http {ygpt_server.http_url}")
+    narrow.resize(50)
+    shown = Rows(50).feed("".join(piece for _, piece in narrow.run("%ygpt config"))).text()
+    api = next(line for line in shown.splitlines() if line.startswith("chat API"))
+    assert re.fullmatch(r"chat API +" + re.escape(ygpt_server.http_url) + r"\S* *", api), shown

@@ -74,14 +74,23 @@ MIN_WRAPPED = 20
 
 def _plain_lines(row: list[str], widths: list[int], wide: int) -> list[str]:
     """One row as aligned plain lines: the ``wide`` column's cell wrapped to its width, the
-    other cells on the first line."""
+    other cells on the first line (:func:`_wrapped`)."""
     fits = columns(row[wide]) <= widths[wide]
-    pieces = [row[wide]] if fits else textwrap.wrap(row[wide], widths[wide], break_on_hyphens=False) or [""]
+    pieces = [row[wide]] if fits else _wrapped(row[wide], widths[wide]) or [""]
     lines = []
     for index, piece in enumerate(pieces):
         cells = [piece if column == wide else (cell if index == 0 else "") for column, cell in enumerate(row)]
         lines.append("  ".join(padded(cell, size) for cell, size in zip(cells, widths)).rstrip())
     return lines
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    """``text`` wrapped to ``width`` at spaces; a longer word is broken across lines, but a URL
+    (an endpoint, a model URI) overflows the column on a line of its own, whole: broken in two,
+    it can no longer be copied, and the terminal wraps the overflow as one line."""
+    lines = textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False)
+    return [part for line in lines
+            for part in ([line] if columns(line) <= width or "://" in line else textwrap.wrap(line, width))]
 
 
 def plain_width() -> int | None:
