@@ -236,6 +236,18 @@ def test_an_expression_is_evaluated_bounded_and_noted_above_the_reply(shell, ygp
     assert "{df.price.max() - df.price.min()}: evaluated, int" in dry.plain and "30" in dry.plain
 
 
+def test_a_conversion_f_strings_lack_is_sent_as_written_and_noted_like_a_bad_format_spec(shell, ygpt_server):
+    """`{n:zz}` was noted and `{n!z}` went as written in silence: the same slip, told apart."""
+    shell.user_ns["n"] = 3
+    result = cell(shell, "%%ygpt --once\nCount {n!z}, {n!:>3} and {n:zz}")
+    assert result.ok, result.message
+    assert sent_text(ygpt_server) == "Count {n!z}, {n!:>3} and {n:zz}"
+    said = notes(result)
+    assert "{n!z}: sent as written: !z is not a conversion (an f-string takes !r, !s or !a)" in said, said
+    assert "{n!:>3}: sent as written: ! is not a conversion" in said, said
+    assert "{n:zz}: sent as written: a int does not take this format" in said, said
+
+
 def test_an_expression_that_raises_is_one_paragraph_and_nothing_is_sent(shell, ygpt_server):
     shell.user_ns["prices"] = {"tea": 3}
     result = cell(shell, "%%ygpt --once\nIs {prices['coffee'] * 2} too much?")

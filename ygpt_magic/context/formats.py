@@ -6,8 +6,9 @@ name, an attribute path or an expression whose every name the notebook defines),
 or `!a` and/or `:` and a format spec with no space, are filled in with ``format(value, spec)``
 after the conversion; anything else stays as written. The names must be defined, and the spec
 must hold no space, so prose and dict literals are left alone: `{a: 1}` (a space after the
-colon), `{key:value}` with no variable ``key``. A spec the value does not take (`{df:.2f}`) leaves
-the braces as written, with a note saying why.
+colon), `{key:value}` with no variable ``key``. A spec the value does not take (`{df:.2f}`), or a
+conversion f-strings do not have (`{n!z}`), leaves the braces as written, with a note saying why:
+both are the same slip, and either sent in silence reads to the model as an unfilled template.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from types import CodeType
 
 from .expressions import compiled
 
-_TAIL = re.compile(r"(?:!(?P<conversion>[rsa]))?(?::(?P<spec>[^\s{}]*))?")
+_TAIL = re.compile(r"(?:!(?P<conversion>[^\s:{}!]*))?(?::(?P<spec>[^\s{}]*))?")
 _CONVERSIONS: dict[str, Callable[[object], str]] = {"r": repr, "s": str, "a": ascii}
 
 
@@ -32,6 +33,14 @@ class Formatted:
     code: CodeType
     conversion: str | None
     spec: str
+
+    @property
+    def unknown(self) -> str | None:
+        """Why the tail cannot be applied, said before the value is computed: a conversion
+        f-strings do not have (`{n!z}`); None when it can be."""
+        if self.conversion is None or self.conversion in _CONVERSIONS:
+            return None
+        return f"!{self.conversion} is not a conversion (an f-string takes !r, !s or !a)"
 
 
 def parse(content: str, namespace: Mapping[str, object]) -> Formatted | None:

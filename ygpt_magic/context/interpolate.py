@@ -313,6 +313,8 @@ def _formatted(content: str, namespace: Mapping[str, object], limits: Limits) ->
     if formatted is None:
         return None
     label = "{" + content + "}"
+    if formatted.unknown:
+        return label, Rendered(label, f"sent as written: {formatted.unknown}"), None
     value = evaluate(label, formatted.code, namespace)
     try:
         text = formats.apply(value, formatted)
