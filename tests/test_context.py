@@ -351,8 +351,15 @@ def test_a_cell_with_context_is_clean(shell, ygpt_server):
 
 
 NO_PANDAS = """
-import sys
-sys.modules["pandas"] = sys.modules["numpy"] = None  # `import pandas` raises ImportError now
+import importlib.abc, sys
+
+class NotInstalled(importlib.abc.MetaPathFinder):  # as if neither were installed: `import numpy` raises
+    def find_spec(self, name, path, target=None):  # ImportError and neither is ever in sys.modules
+        if name.partition(".")[0] in ("pandas", "numpy"):
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+
+assert "pandas" not in sys.modules and "numpy" not in sys.modules
+sys.meta_path.insert(0, NotInstalled())
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 config = Config()
