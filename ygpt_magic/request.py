@@ -12,7 +12,7 @@ row all go through before the exchange (DESIGN.md, "The spine").
 
 Every function takes the :class:`~ygpt_magic.kernel.Kernel` and reads what it needs from it, so a
 door is a few lines of wiring: the cell (:func:`cell`), fix (commands/fix.py), the panel
-(commands/panel.py: one panel door over these) and the rows (:func:`rows`). The client's guard
+(commands/panel.py: one panel door over these) and the rows (map_cell.py). The client's guard
 then checks every request these build, at the transport, so no door can skip it.
 """
 
@@ -38,7 +38,6 @@ from .modelname import model_name
 if TYPE_CHECKING:
     from .chat.pictures import Picture
     from .render.waiting import CountingLine
-    from .rows.plans import Expand
     from .tools.loop import ToolLoop
     from .tools.schema import Schema
 
@@ -57,41 +56,24 @@ def expand(kernel: Kernel, text: str, *, fill: bool = True, where: str = "the ce
     A Ctrl-C meanwhile (a repr or an expression that takes long) is StoppedBeforeAsking, the
     paragraph every other press before the request gives, naming the reference being read,
     rather than a traceback through the package's own frames. A ``--map`` row's texts are filled
-    in by :func:`row_expander`, where a press stops the whole run instead."""
+    in by map_cell.row_expander, where a press stops the whole run instead."""
     try:
-        return _filled(kernel, text, kernel.namespace, fill=fill, where=where, secrets=secrets)
+        return filled(kernel, text, kernel.namespace, fill=fill, where=where, secrets=secrets)
     except KeyboardInterrupt as stop:
         during = (f"{stop.reference} was turned into text" if isinstance(stop, StoppedReading)
                   else f"the references in {where} were filled in")
         raise StoppedBeforeAsking(during, again=SLOW_VALUE) from None
 
 
-def _filled(kernel: Kernel, text: str, namespace: Mapping[str, Any], *, fill: bool = True,
+def filled(kernel: Kernel, text: str, namespace: Mapping[str, Any], *, fill: bool = True,
             where: str = "the cell's text", secrets: Sequence[Credential] | None = None,
             checked: bool = False) -> Expanded:
     """``text`` filled in from ``namespace`` (the notebook's, or a ``--map`` row's names over
-    it), a Ctrl-C passing as it came; ``checked``: ``text`` as written was checked by the
-    caller."""
+    it: map_cell.row_expander), a Ctrl-C passing as it came; ``checked``: ``text`` as written
+    was checked by the caller."""
     return interpolate(text, namespace, cells=kernel.cells, limits=kernel.settings.limits(),
                        secrets=kernel.connection.known_secrets() if secrets is None else secrets,
                        fill=fill, where=where, checked=checked)
-
-
-def row_expander(kernel: Kernel, template: str, system: str | None = None) -> Expand:
-    """How each ``--map`` row's ``template`` and ``system`` (``--system``) are filled in from its
-    names: as :func:`expand` fills a cell's, with the known credentials read once for the cell,
-    not once a row, and a Ctrl-C left a KeyboardInterrupt: the run over rows says what it stopped
-    (as an error it would fail that row alone, and the others would be sent). The two texts as
-    written are checked here, once: one that carries a credential refuses the cell, as it
-    refuses a ``--once`` cell, instead of failing every row alike; each row's values and
-    filled-in texts are still checked, and its request at the transport."""
-    secrets = kernel.connection.known_secrets()
-    guard.check("the cell's text", template, secrets)
-    check(kernel, "--system", system, secrets)
-
-    def row(text: str, names: Mapping[str, Any], *, where: str = "the cell's text") -> Expanded:
-        return _filled(kernel, text, names, secrets=secrets, where=where, checked=text in (template, system))
-    return row
 
 
 def check(kernel: Kernel, where: str, text: str | None, secrets: Sequence[Credential] | None = None) -> None:
@@ -159,7 +141,9 @@ def cell(kernel: Kernel, args: argparse.Namespace, text: str) -> None:
         if labels.wanted(args):
             return labels.cell(kernel, args, text)
     if args.map:   # --system is filled in per row, from the row's names (rows/plans.py)
-        return rows(kernel, args, text)
+        from . import map_cell
+
+        return map_cell.run(kernel, args, text)
     secrets = kernel.connection.known_secrets()  # the environment read once for both texts
     args, system = with_system(kernel, args, secrets)
     expanded = expand(kernel, text, fill=not args.no_interpolate, secrets=secrets)
@@ -357,44 +341,3 @@ def answered(kernel: Kernel, who: str, label: str, reply: Reply) -> None:
     line); an interrupted reply is not an answer, and is left out."""
     if reply.status != "INTERRUPTED":
         kernel.provenance.add(f"{who} (“{first_line(label)}”)", reply)
-
-
-def rows(kernel: Kernel, args: argparse.Namespace, template: str) -> None:
-    """`%%ygpt --map NAME [--batch]`: the cell as a template, sent once per row of NAME (or as one
-    batch job); each row is filled in by the cell's own rule and fronted by the reply cache as
-    one entry; the run lands in ``_ygpt`` and ``--out``, also when Ctrl-C stopped it (the
-    cell then ends as Interrupted)."""
-    from . import rows as rows_
-
-    settings = kernel.settings
-    request = rows_.MapCell(name=args.map, template=template, out=args.out, chat=args.chat,
-                            system=args.system, flags=flags(args), schema=args.schema,
-                            concurrency=args.concurrency or settings.map_concurrency,
-                            max_cost=cost_cap.cap(kernel, args.max_cost))
-    expand = row_expander(kernel, template, args.system)
-    kernel.session.check_name(args.chat)
-    where: dict[str, Any] = {
-        "session": kernel.session, "settings": settings, "get_client": kernel.connection.client,
-        "namespace": kernel.namespace, "expand": expand}
-    cache = front(kernel, template, no_cache=args.no_cache)
-    reuse: dict[str, Any] = {"memo": kernel.row_memo, "endpoint": kernel.connection.target, "cache": cache,
-                             "secrets": kernel.connection.known_secrets()}
-    if args.dry_run:  # the tokenizer's counts replayed or recorded, as a cell's dry run
-        plans = rows_.open_rows(request, **where)
-        peeking = {**reuse, "cache": None if cache is None else cache.peeking()}
-        return render.show(rows_.dry_run(plans, tokenizer(kernel, cache)(), batch=args.batch, **peeking))
-    where.update(reuse)
-    if args.batch:
-        from .rows.batch import run_batch  # asyncio and the SDK's batch side: only when used
-
-        done = run_batch(request, jobs=kernel.batch_jobs, asked=kernel.batch_asked,
-                         poll_interval=settings.batch_poll_interval, **where)
-    else:
-        done = rows_.run_map(request, **where)
-    kernel.provenance.add_run(f"{kernel.cell_name()} (--map {args.map})", done.provenance)
-    kernel.namespace["_ygpt"] = done
-    if args.out:
-        kernel.namespace[args.out] = done.results
-    if done.stopped:   # the summary said what is kept and what is left
-        raise Interrupted()
-    return None

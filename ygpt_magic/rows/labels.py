@@ -97,7 +97,8 @@ def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, tem
     """The whole cell: rows planned, reused, classified; the DataFrame in ``_ygpt.results`` and
     ``--out`` (Ctrl-C: what was done, then Interrupted)."""
     from ..labels import options
-    from ..request import front, row_expander
+    from ..map_cell import row_expander
+    from ..request import front
 
     _check_names(chosen)
     cell = MapCell(name=args.map, template=template, out=args.out,
