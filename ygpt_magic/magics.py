@@ -37,11 +37,10 @@ from .commands.args import (
     parse_flags,
     sentence,
     tool_args,
-    variable_name,
-    whole_number,
 )
 from .commands.boundary import as_usage_error
 from .commands.cell_form import CELL, TwoForms
+from .commands.flag_values import variable_name, whole_number
 from .commands.out_names import out_name
 from .config_loading import RefusedConfigDropped
 from .errors import OptionError, StoppedBeforeAsking, YGptError

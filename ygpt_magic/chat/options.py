@@ -59,7 +59,7 @@ class _Unset:
         return "UNSET"
 
     def __str__(self) -> str:
-        """How a line writes it: ``%ygpt config --format default`` (commands/args.option_value)."""
+        """How a line writes it: ``%ygpt config --format default`` (commands/flag_values.option_value)."""
         return "default"
 
 

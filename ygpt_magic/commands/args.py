@@ -1,10 +1,9 @@
 """The flags `%%ygpt` and the `%ygpt` subcommands share, declared once, validated once.
 
 Each is a decorator that adds its arguments under ``@magic_arguments()``, the way IPython's
-``script_args`` serves every ``%%script`` magic. A chat option's value is checked by the same rule
-that checks it everywhere else (``Options``, so a flag, ``%ygpt config``, the panel and a chat file
-refuse a bad temperature with the same words); argparse turns the refusal into its usual
-``argument --temperature/-t: …`` line. ``subcommand`` names a subcommand's parser after its module,
+``script_args`` serves every ``%%script`` magic. What each value must be (a chat option by the
+rule that checks it everywhere else, roubles, a variable's name, a count) is flag_values.py's
+to say. ``subcommand`` names a subcommand's parser after its module,
 so a subcommand's name is written once: as its module's name. A mistyped flag gets the closest
 real one (``--tempreature``: did you mean ``--temperature``?), as git and pip do for commands.
 A word that starts with ``#`` outside quotes ends the line, as in Python and the shell
@@ -19,15 +18,15 @@ import argparse
 import re
 import shlex
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any, Protocol
 
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from ..chat.options import FORMATS, UNSET, Options
+from ..chat.options import FORMATS, UNSET
 from ..errors import OptionError
 from ..words import closest, listed
+from .flag_values import Wanted, option_value, roubles_cap
 
 #: The chat options a flag can give, with the metavar and help a user reads, and the fixed set of
 #: values of one that has one (its ``choices``: Tab offers them).
@@ -40,23 +39,6 @@ OPTION_FLAGS: tuple[tuple[tuple[str, ...], str, str, str, tuple[str, ...] | None
      f"How replies are shown: {', '.join(FORMATS)}; code also puts the reply's code into a new "
      "cell below.", FORMATS),
 )
-
-
-def option_value(name: str, *, unset: bool = False) -> Callable[[str], Any]:
-    """The argparse type of option ``name``: its value as ``Options`` validates it; with
-    ``unset``, the word ``default`` too (the option goes back to "not set": UNSET)."""
-
-    def convert(text: str) -> Any:
-        if unset and text.strip().lower() == str(UNSET):
-            return UNSET
-        try:
-            given: dict[str, Any] = {name: text}  # Options checks and converts the text
-            return getattr(Options(**given), name)
-        except OptionError as error:
-            raise argparse.ArgumentTypeError(str(error).rstrip(".")) from None
-
-    convert.__name__ = name  # argparse names the type in its "invalid value" message
-    return convert
 
 
 #: a command's function, and what IPython's ``@argument`` makes of one (the same function, its
@@ -107,19 +89,6 @@ def tool_args(*, unset: bool = False) -> Decorator:
 def max_cost_arg(help: str) -> Decorator:
     """--max-cost RUB: the most a run may cost (chat/budget.py)."""
     return argument("--max-cost", type=roubles_cap, metavar="RUB", help=help)
-
-
-def roubles_cap(text: str) -> Decimal:
-    """The argparse type of ``--max-cost``: roubles, a finite number > 0."""
-    from ..chat.estimate import CAP_RULE, cap_of  # the cost arithmetic: only when a cap is given
-
-    try:
-        cap = cap_of(text, "--max-cost")
-    except OptionError:
-        cap = None
-    if cap is None:
-        raise argparse.ArgumentTypeError(f"{CAP_RULE}, e.g. --max-cost 50 (got {text!r})")
-    return cap
 
 
 def chat_arg(help: str = "Which chat (default: the current one).") -> Decorator:
@@ -308,30 +277,6 @@ def is_flag(word: str) -> bool:
     except ValueError:
         return word.startswith("-") and len(word) > 1
     return False
-
-
-class Wanted(argparse.ArgumentTypeError):
-    """A value a type shared by several flags refuses: the rule and a good value. A type is not
-    told which flag it converts, so the parse (``_explained``) writes the example with the flag
-    the value was given to: ``argument --top: must be a whole number ≥ 1, e.g. --top 5``."""
-
-    def __init__(self, rule: str, example: str, given: str):
-        super().__init__(f"{rule}, e.g. {example} (got {given!r})")
-        self.rule, self.example, self.given = rule, example, given
-
-
-def variable_name(text: str) -> str:
-    """The argparse type of ``--out NAME``, ``--schema NAME``, ``--map NAME``."""
-    if not text.isidentifier():
-        raise Wanted("must be a Python variable name", "answer", text)
-    return text
-
-
-def whole_number(text: str) -> int:
-    """The argparse type of a count such as ``--concurrency N``: a whole number ≥ 1."""
-    if not text.isdigit() or int(text) < 1:
-        raise Wanted("must be a whole number ≥ 1", "5", text)
-    return int(text)
 
 
 def check_docs_flags(args: Any) -> None:

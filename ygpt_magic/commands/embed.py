@@ -16,7 +16,8 @@ from ..rows.embed_dryrun import dry_run
 from ..words import counted
 from . import _embedding
 from ._common import show
-from .args import max_cost_arg, parse, subcommand, variable_name, whole_number
+from .args import max_cost_arg, parse, subcommand
+from .flag_values import variable_name, whole_number
 from .out_names import out_name
 
 

@@ -7,7 +7,7 @@ are two kinds a value there breaks: a keyword (``for``: the value could then onl
 ``--out get_ipython`` made every magic of the session fail (``'str' object is not callable``),
 ``--out In`` replaced the input history that ``{In[N]}`` reads, and ``--out _ygpt`` contradicted
 the help's "the Reply is always in _ygpt". Names a cell only reads (``--map _``) keep the looser
-rule of args.variable_name: reading IPython's names is what they are for.
+rule of flag_values.variable_name: reading IPython's names is what they are for.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import keyword
 import re
 
-from .args import Wanted, variable_name
+from .flag_values import Wanted, variable_name
 
 #: the names the shell and this extension keep, with what replacing one would break
 KEPT = {

@@ -11,7 +11,8 @@ from ..rows.similar import SIMILARITY, SimilarRun, given_vectors, similar
 from ..rows.texts import Texts
 from . import _embedding
 from ._common import show_table
-from .args import max_cost_arg, parse, subcommand, variable_name, whole_number
+from .args import max_cost_arg, parse, subcommand
+from .flag_values import variable_name, whole_number
 
 #: characters of a row's text shown in the table (the DataFrame in _ygpt.results has all)
 SHOWN = 100
