@@ -245,7 +245,15 @@ def test_a_conversion_f_strings_lack_is_sent_as_written_and_noted_like_a_bad_for
     said = notes(result)
     assert "{n!z}: sent as written: !z is not a conversion (an f-string takes !r, !s or !a)" in said, said
     assert "{n!:>3}: sent as written: ! is not a conversion" in said, said
-    assert "{n:zz}: sent as written: a int does not take this format" in said, said
+    assert "{n:zz}: sent as written: an int does not take this format" in said, said
+
+
+def test_a_format_spec_note_reads_with_the_article_its_type_takes(shell, ygpt_server):
+    """"a int does not take this format": the note's article agrees with the type's name."""
+    shell.user_ns.update(n=3, word="tea", price=2.5)
+    said = notes(cell(shell, "%%ygpt --once --dry-run\n{n:zz} {word:d} {price:zz}"))
+    assert "an int does not take this format" in said and "a str does not take this format" in said, said
+    assert "a float does not take this format" in said and "a int" not in said, said
 
 
 def test_an_expression_that_raises_is_one_paragraph_and_nothing_is_sent(shell, ygpt_server):

@@ -26,6 +26,12 @@ def counted(count: int, noun: str, plural: str | None = None) -> str:
     return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
 
 
+def with_article(noun: str) -> str:
+    """``an int``, ``a float``, ``a str``: a noun (a type's name, mostly) with the article its
+    first letter asks for, so a note about a value reads as English whatever its type."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def short(text: str, limit: int = 40) -> str:
     """``text`` as one line of at most ``limit`` characters (an ellipsis marks a cut); only
     its start is read, so a 50 MB text costs what a short one does."""

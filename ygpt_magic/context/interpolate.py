@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING
 from ..client import guard
 from ..errors import InterpolationError, NoSuchField, capital, choices
 from ..render.markdown import fenced
-from ..words import composed
+from ..words import composed, with_article
 from . import formats
 from .expressions import compiled, evaluate, names_read
 from .images import is_picture
@@ -319,7 +319,7 @@ def _formatted(content: str, namespace: Mapping[str, object], limits: Limits) ->
     try:
         text = formats.apply(value, formatted)
     except (ValueError, TypeError) as error:
-        why = f"a {type(value).__name__} does not take this format ({first_line(error)})"
+        why = f"{with_article(type(value).__name__)} does not take this format ({first_line(error)})"
         return label, Rendered(label, f"sent as written: {why}"), None
     return label, bounded(text, f"formatted, {type(value).__name__}", limits.max_chars), None
 
