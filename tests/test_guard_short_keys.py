@@ -55,3 +55,13 @@ def test_whoami_says_a_key_that_short_is_not_looked_for(shell, ygpt_server, clea
     clean_env.setenv("YC_API_KEY", "dummy")
     shown = cell(shell, "%ygpt whoami").plain
     assert "shorter than any Yandex key, so not looked for in prompts" in shown and "dummy" not in shown
+
+
+def test_a_server_error_holding_a_placeholder_keys_letters_is_shown_as_the_server_wrote_it(
+        shell, ygpt_server, clean_env):
+    """With YC_API_KEY=test, "the test model broke" was shown with "test" masked as a key."""
+    clean_env.setenv("YC_API_KEY", "test")
+    ygpt_server.faults.fail_next(1, "INVALID_ARGUMENT", message="the test model broke on this latest prompt")
+    message = assert_clear_error(cell(shell, "%%ygpt --once\nHello"), "the test model broke on this latest prompt")
+    assert "…" not in message.split("broke")[0], message
+

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 from ..keyshapes import looks_like, mask
 
@@ -37,8 +38,15 @@ LOCAL_DUMMY_KEY = "local-dummy-key"
 LOCAL_KEY = "the local server's own key, made for this kernel when it starts (no other client has it)"
 LOCAL_FOLDER = "local-folder"
 #: a secret shorter than this is no Yandex credential (an API key has about 40 characters), and
-#: the guard does not look for it in what a request carries (guard.py says why)
+#: nothing looks for it, to refuse or to mask it (looked_for; guard.py says why)
 SHORTEST = 8
+
+
+def looked_for(secret: str | None) -> TypeGuard[str]:
+    """Whether ``secret`` is looked for in a text at all, to refuse or to mask it: not one under
+    SHORTEST characters, a placeholder for a server that takes any value (``YC_API_KEY=test``)
+    whose letters are ordinary words (guard.py says why)."""
+    return secret is not None and len(secret) >= SHORTEST
 
 
 def masked_in(text: str, credentials: Iterable[Credential], *, unfinished: bool = False) -> str:
@@ -47,13 +55,13 @@ def masked_in(text: str, credentials: Iterable[Credential], *, unfinished: bool 
     may echo in a reply (a gateway that quotes the key it was sent). ``unfinished``: a streamed
     reply's text so far, which also loses an ending that starts one of them, since the next
     chunk may complete it: a key split between chunks shows no part of itself before it can be
-    masked whole (each chunk holds the whole text so far, so what is held back comes with it)."""
+    masked whole (each chunk holds the whole text so far, so what is held back comes with it).
+    A secret too short to be a credential (looked_for) is left as written: its letters are words."""
     for credential in credentials:
         secret = credential.secret
-        if secret and secret in text:
+        if looked_for(secret):
             text = text.replace(secret, credential.masked)
-        if secret and unfinished:
-            text = _without_opening(text, secret)
+            text = _without_opening(text, secret) if unfinished else text
     return text
 
 
@@ -102,7 +110,7 @@ class Credential:
             return LOCAL_KEY
         if self == PLACEHOLDER:
             return f"the placeholder key {LOCAL_DUMMY_KEY}, not your own"
-        short = self.secret is not None and len(self.secret) < SHORTEST
+        short = self.secret is not None and not looked_for(self.secret)
         unguarded = " (shorter than any Yandex key, so not looked for in prompts)" if short else ""
         return f"{self.kind.replace('_', ' ')} from {self.source}: {self.masked}{unguarded}"
 
@@ -187,7 +195,7 @@ def known_secrets(explicit: str | None = None) -> tuple[Credential, ...]:
 def _is_secret(value: str) -> bool:
     """Whether a credential's value could be used by someone else: not the local server's
     placeholder, nor too short to be a real key or token (nor empty)."""
-    return len(value) >= SHORTEST and value != LOCAL_DUMMY_KEY
+    return looked_for(value) and value != LOCAL_DUMMY_KEY
 
 
 @dataclass(frozen=True)

@@ -56,17 +56,15 @@ from typing import Any
 from ..chat import FileText
 from ..errors import CredentialInPrompt, CredentialInReply, CredentialInToolCall, Found, YGptError
 from ..keyshapes import sighted
-from .credentials import SHORTEST, Credential
+from .credentials import Credential, looked_for
 
 #: a run of this many characters of a secret counts as "a long token-looking part of it"
 FRAGMENT = 12
 
 
 def carries(text: str, secret: str) -> bool:
-    """Whether ``text`` holds ``secret`` (a short one as a whole token, none under SHORTEST
-    characters: the module's docstring says why), or a FRAGMENT-long run of it when it is longer."""
-    if len(secret) < SHORTEST:
-        return False
+    """Whether ``text`` holds ``secret`` (one of up to FRAGMENT characters as a whole token: the
+    module's docstring says why), or a FRAGMENT-long run of it when it is longer."""
     if len(secret) <= FRAGMENT:
         return secret in text and re.search(rf"(?<![\w-]){re.escape(secret)}(?![\w-])", text) is not None
     for start in range(len(secret) - FRAGMENT + 1):
@@ -101,9 +99,10 @@ def credential_in(text: str, credentials: Iterable[Credential]) -> Found | None:
 
 
 def _own(text: str, credentials: Iterable[Credential]) -> Found | None:
-    """One of ``credentials`` in ``text``, named by its kind and source."""
+    """One of ``credentials`` in ``text``, named by its kind and source; none under SHORTEST
+    characters is looked for (looked_for: the module's docstring says why)."""
     for credential in credentials:
-        if carries(text, credential.secret or ""):
+        if looked_for(credential.secret) and carries(text, credential.secret):
             return Found(f"{credential.kind.replace('_', ' ')} (from {credential.source})")
     return None
 
