@@ -109,7 +109,9 @@ def test_a_cell_over_the_grpc_message_limit_is_refused_before_sending(shell, ygp
     started = time.monotonic()
     result = cell(shell, "%%ygpt\n" + "many words " * 500_000)
     assert_clear(result, MessageTooLarge, "5.5 MB", "the new prompt", "4.2 MB", "by 1.3 MB")
-    assert time.monotonic() - started < 2 and len(ygpt_server.requests) == sent
+    # at once, not after a server's answer: 1.1 s alone on a slow machine, most of it IPython's own
+    # transform of the 5.5 MB cell; 2.3 s in a loaded make test, hence 5
+    assert time.monotonic() - started < 5 and len(ygpt_server.requests) == sent
     assert chat_state(magics) == before
 
 
