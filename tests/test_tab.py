@@ -186,22 +186,23 @@ def test_tab_offers_files_and_folders_for_a_path(shell, tmp_path, monkeypatch):
 @pytest.mark.usefixtures("fresh_names")
 def test_tab_offers_the_rows_map_can_go_over_and_the_functions_tools_can_offer(shell):
     """--map offered nothing, though `items` existed; --tools offered magics, not the notebook's
-    functions (findings/native.md §6)."""
+    functions (findings/native.md §6). The names start with `zq_`: the shared shell may hold
+    another test's `counter` or `items_seen`, which Tab rightly offers too."""
     import pandas as pd
 
-    def compute(x: int) -> int:
+    def zq_compute(x: int) -> int:
         return x
 
     class Kind:
         pass
 
-    shell.user_ns.update(items=[1], pairs=(1, 2), frame=pd.DataFrame({"a": [1]}), column=pd.Series([1]),
-                         count=3, compute=compute, Kind=Kind, _hidden=[1])
-    assert _ours(shell, "%%ygpt --map it") == ["items"]
+    shell.user_ns.update(zq_items=[1], pairs=(1, 2), frame=pd.DataFrame({"a": [1]}), column=pd.Series([1]),
+                         count=3, zq_compute=zq_compute, Kind=Kind, _hidden=[1])
+    assert _ours(shell, "%%ygpt --map zq_it") == ["zq_items"]
     rows = set(_ours(shell, "%%ygpt --map "))
-    assert {"items", "pairs", "frame", "column"} <= rows and not {"count", "compute", "_hidden", "In"} & rows
-    assert _ours(shell, "%%ygpt --tools co") == ["compute"]
+    assert {"zq_items", "pairs", "frame", "column"} <= rows and not {"count", "zq_compute", "_hidden", "In"} & rows
+    assert _ours(shell, "%%ygpt --tools zq_co") == ["zq_compute"]
     functions = set(_ours(shell, "%%ygpt --tools "))
-    assert "compute" in functions and not {"Kind", "items", "get_ipython", "exit"} & functions
-    shell.user_ns["count_rows"] = len
-    assert _ours(shell, "%%ygpt --tools compute,co") == ["compute,count_rows"]
+    assert "zq_compute" in functions and not {"Kind", "zq_items", "get_ipython", "exit"} & functions
+    shell.user_ns["zq_count_rows"] = len
+    assert _ours(shell, "%%ygpt --tools zq_compute,zq_co") == ["zq_compute,zq_count_rows"]
