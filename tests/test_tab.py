@@ -143,6 +143,13 @@ def test_tab_offers_chat_names_for_the_old_name_of_a_rename_and_nothing_for_the_
         assert _ours(shell, line) == [word], line                  # the word as typed: nothing changes
 
 
+def test_tab_offers_nothing_of_ipythons_for_the_name_out_makes_up(shell):
+    """--out NAME is a new name of the user's: it offered Python's keywords and every magic."""
+    for line in ("%%ygpt --out ", "%%ygpt --once --out an", "%ygpt embed texts --out v"):
+        word = line.rpartition(" ")[2]
+        assert _ours(shell, line) == [word], line                  # the word as typed: nothing changes
+
+
 def test_tab_completes_a_flags_and_a_positionals_declared_choices(shell):
     from ygpt_magic.cache import MODES
 

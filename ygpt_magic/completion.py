@@ -13,7 +13,7 @@ flag's destination: model names (the catalogue), chat names (the session), the n
 that hold rows for ``--map`` and its functions for ``--tools`` (after the list's last comma): on a
 magic line IPython's own matchers offer keywords and every magic there. A value of any other kind
 is left to them, except a value that is free text of the user's own (``--rename OLD NEW``'s
-NEW), where every match IPython could offer (keywords, magics, files) would be noise. The line
+NEW, ``--out NAME``), where every match IPython could offer (keywords, magics, files) would be noise. The line
 is split as the parser splits it (shlex), so a value is completed inside an open quote too, and
 one the parser would split in two (a chat named ``my notes``) is offered quoted. This module
 imports nothing heavy: a subcommand's module is imported when its flags are first asked for.
@@ -165,6 +165,8 @@ class Completer:
         comma of ``word`` may be (not one it already has), the items before it kept."""
         if action.choices is not None:
             return [str(choice) for choice in action.choices]
+        if action.dest == "out":   # a name the user makes up (--out answer): IPython's keywords,
+            return FREE_TEXT       # magics and files were all it had to offer there
         values = VALUES.get(f"{command} {action.dest}" if not action.option_strings else action.dest)
         if values is None:
             return None
