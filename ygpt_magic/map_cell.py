@@ -18,6 +18,7 @@ from .errors import Interrupted
 from .kernel import Kernel
 from .request import check, filled, flags, front, tokenizer
 from .rows.plans import Expand
+from .rows.run import MapRun
 
 
 def row_expander(kernel: Kernel, template: str, system: str | None = None) -> Expand:
@@ -67,10 +68,17 @@ def run(kernel: Kernel, args: argparse.Namespace, template: str) -> None:
                          poll_interval=settings.batch_poll_interval, **where)
     else:
         done = rows.run_map(request, **where)
-    kernel.provenance.add_run(f"{kernel.cell_name()} (--map {args.map})", done.provenance)
-    kernel.namespace["_ygpt"] = done
-    if args.out:
-        kernel.namespace[args.out] = done.results
-    if done.stopped:   # the summary said what is kept and what is left
-        raise Interrupted()
+    kept(kernel, f"--map {args.map}", done, args.out)
     return None
+
+
+def kept(kernel: Kernel, flags: str, done: MapRun, out: str | None) -> None:
+    """A finished run over rows (``--map``, ``--labels``) into the notebook: its provenance under
+    the cell and ``flags``, the run in ``_ygpt``, its results in ``out``; then Interrupted when
+    Ctrl-C stopped it (its summary said what is kept and what is left)."""
+    kernel.provenance.add_run(f"{kernel.cell_name()} ({flags})", done.provenance)
+    kernel.namespace["_ygpt"] = done
+    if out:
+        kernel.namespace[out] = done.results
+    if done.stopped:
+        raise Interrupted()

@@ -20,7 +20,7 @@ from .. import cost_cap
 from ..chat import Message, Plan, RequestOptions
 from ..chat.accounts import CLASSIFICATIONS
 from ..client.classify import Classification, Classifier
-from ..errors import Interrupted, OptionError
+from ..errors import OptionError
 from ..kernel import Kernel
 from .costs import capped
 from .plans import RowPlanner, RowText
@@ -97,7 +97,7 @@ def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, tem
     """The whole cell: rows planned, reused, classified; the DataFrame in ``_ygpt.results`` and
     ``--out`` (Ctrl-C: what was done, then Interrupted)."""
     from ..labels import options
-    from ..map_cell import row_expander
+    from ..map_cell import kept, row_expander
     from ..request import front
 
     _check_names(chosen)
@@ -121,12 +121,7 @@ def run_labels(kernel: Kernel, args: argparse.Namespace, chosen: Classifier, tem
         progress = send_rows(plans, state, kernel.row_memo, client, tally, cell.concurrency, ledger, budget)
     done = finish(state, tally, args.out, progress=progress, table=True, ledger=ledger)
     done = dataclasses.replace(done, results=frame(plans.rows, done.results, chosen))
-    kernel.provenance.add_run(f"{kernel.cell_name()} (--labels --map {cell.name})", done.provenance)
-    kernel.namespace["_ygpt"] = done
-    if args.out:
-        kernel.namespace[args.out] = done.results
-    if done.stopped:   # the summary said what is kept and what is left
-        raise Interrupted()
+    kept(kernel, f"--labels --map {cell.name}", done, args.out)
 
 
 def _check_names(chosen: Classifier) -> None:
